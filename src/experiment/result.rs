@@ -1,0 +1,100 @@
+//! What one trial produces: its outcome and the metrics of `trials.csv`.
+
+use crate::sim::time::Time;
+
+/// How a trial's rollout ended (the `outcome` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// The rollout finished (Swarm: `update completed`; Kubernetes: Deployment complete).
+    Completed,
+    /// It was rolled back and the rollback finished.
+    RolledBack,
+    /// It stopped and waits for a human (Swarm PAUSED / ROLLBACK_PAUSED).
+    Paused,
+    /// Kubernetes: never completed and the progress deadline was exceeded.
+    DeadlineExceeded,
+    /// Still going at the scenario's `horizon`.
+    Timeout,
+}
+
+impl Outcome {
+    /// Every outcome, in the order reports list them.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Completed,
+        Outcome::RolledBack,
+        Outcome::Paused,
+        Outcome::DeadlineExceeded,
+        Outcome::Timeout,
+    ];
+
+    /// The contract's name (`completed`, `rolled_back`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::RolledBack => "rolled_back",
+            Outcome::Paused => "paused",
+            Outcome::DeadlineExceeded => "deadline_exceeded",
+            Outcome::Timeout => "timeout",
+        }
+    }
+
+    /// Inverse of [`Outcome::as_str`].
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// Request metrics of one trial, present when the scenario has `traffic`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrafficResult {
+    /// Requests sent.
+    pub requests: u64,
+    /// Requests not served successfully (refused + errored + dropped).
+    pub failed_requests: u64,
+    /// 99th percentile latency of served requests, in milliseconds.
+    pub p99_latency_ms: f64,
+    /// Requests served by a version marked bad.
+    pub bad_version_requests: u64,
+}
+
+/// One row of `trials.csv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrialResult {
+    /// Trial index (global, also under sharding).
+    pub trial: u64,
+    /// Scenario seed the trial's streams are keyed by.
+    pub seed: u64,
+    /// How the rollout ended.
+    pub outcome: Outcome,
+    /// From the rollout's start to its outcome (to the horizon for `timeout`).
+    pub duration: Time,
+    /// Fewest tasks serving at any instant of the rollout.
+    pub min_ready: u32,
+    /// Fewest tasks available (Kubernetes: ready for `minReadySeconds`; Swarm: = ready).
+    pub min_available: u32,
+    /// Most tasks holding node resources at once (terminating ones too).
+    pub peak_tasks: u32,
+    /// Most cpu requested at once, in millicores.
+    pub peak_cpu_millis: u64,
+    /// Most memory requested at once, in bytes.
+    pub peak_memory_bytes: u64,
+    /// Request metrics, when modelled.
+    pub traffic: Option<TrafficResult>,
+    /// Container restarts of any version (Swarm: replacement tasks).
+    pub restarts: u32,
+    /// Task failures the updater counted against `max_failure_ratio` (Swarm) .
+    pub update_failures: u32,
+    /// Kubernetes: when the progress deadline was first exceeded, if it was.
+    pub deadline_exceeded_at: Option<Time>,
+    /// Engine events processed (for performance figures).
+    pub events: u64,
+}
+
+impl TrialResult {
+    /// `1 − failed/requests`, when traffic is modelled and any request was sent.
+    pub fn availability(&self) -> Option<f64> {
+        self.traffic
+            .filter(|t| t.requests > 0)
+            .map(|t| 1.0 - t.failed_requests as f64 / t.requests as f64)
+    }
+}

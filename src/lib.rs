@@ -1,0 +1,5 @@
+//! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
+
+pub mod experiment;
+pub mod scenario;
+pub mod sim;

@@ -1,0 +1,153 @@
+//! Latency distributions: what a scenario says a duration looks like, and how to draw
+//! from it.
+//!
+//! Every latency in a scenario (pull, start, ready_after, shutdown, …) is a [`Dist`].
+//! Draws take a [`KeyedRng`] so the value for a given (trial, slot, version, attempt,
+//! purpose) never depends on event order. Results are integer [`Time`]; `never` is
+//! [`NEVER`].
+
+use crate::sim::KeyedRng;
+use crate::sim::time::{NEVER, SECOND, Time, from_secs_f64};
+use rand_distr::Distribution;
+
+/// A latency distribution, validated and ready to sample.
+#[derive(Debug, Clone)]
+pub enum Dist {
+    /// Always this long.
+    Constant(Time),
+    /// Uniform between `min` and `max` (inclusive of `min`).
+    Uniform {
+        /// Lower bound.
+        min: Time,
+        /// Upper bound.
+        max: Time,
+    },
+    /// Normal, truncated at 0 (negative draws become 0).
+    Normal(rand_distr::Normal<f64>),
+    /// Log-normal, parameters in log-seconds.
+    LogNormal(rand_distr::LogNormal<f64>),
+    /// Exponential with the given rate per second.
+    Exponential(rand_distr::Exp<f64>),
+    /// Gamma with shape and scale in seconds.
+    Gamma(rand_distr::Gamma<f64>),
+    /// Weibull with scale in seconds and shape.
+    Weibull(rand_distr::Weibull<f64>),
+    /// One of these samples, each equally likely.
+    Empirical(Vec<Time>),
+    /// A weighted mixture: cumulative weights (summing to 1) and their components.
+    Mixture(Vec<(f64, Dist)>),
+    /// Never happens.
+    Never,
+}
+
+/// The standard normal quantile at 0.99, for `lognormal: {median, p99}`.
+pub const Z99: f64 = 2.326_347_874_040_841;
+
+impl Dist {
+    /// Zero: the default for most latencies.
+    pub const ZERO: Dist = Dist::Constant(0);
+
+    /// A log-normal with the given median and 99th percentile (both > 0, p99 >= median).
+    pub fn lognormal_from_quantiles(median: Time, p99: Time) -> Option<Dist> {
+        if median == 0 || p99 < median {
+            return None;
+        }
+        let mu = (median as f64 / SECOND as f64).ln();
+        let sigma = ((p99 as f64 / SECOND as f64).ln() - mu) / Z99;
+        rand_distr::LogNormal::new(mu, sigma)
+            .ok()
+            .map(Dist::LogNormal)
+    }
+
+    /// Draw one value.
+    pub fn sample(&self, rng: &mut KeyedRng) -> Time {
+        match self {
+            Dist::Constant(t) => *t,
+            Dist::Uniform { min, max } => {
+                if max <= min {
+                    *min
+                } else {
+                    min + rng.below(max - min + 1)
+                }
+            }
+            Dist::Normal(d) => from_secs_f64(d.sample(rng)),
+            Dist::LogNormal(d) => from_secs_f64(d.sample(rng)),
+            Dist::Exponential(d) => from_secs_f64(d.sample(rng)),
+            Dist::Gamma(d) => from_secs_f64(d.sample(rng)),
+            Dist::Weibull(d) => from_secs_f64(d.sample(rng)),
+            Dist::Empirical(v) => v[rng.below(v.len() as u64) as usize],
+            Dist::Mixture(parts) => {
+                let u = rng.unit();
+                let (_, d) = parts
+                    .iter()
+                    .find(|(c, _)| u < *c)
+                    .unwrap_or(&parts[parts.len() - 1]);
+                d.sample(rng)
+            }
+            Dist::Never => NEVER,
+        }
+    }
+
+    /// `true` if every draw is exactly zero (lets the model skip a state without an event).
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Dist::Constant(0))
+    }
+
+    /// `true` if it never happens.
+    pub fn is_never(&self) -> bool {
+        matches!(self, Dist::Never)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Key, Purpose};
+
+    fn rng(i: u32) -> KeyedRng {
+        Key {
+            seed: 9,
+            trial: 0,
+            slot: i,
+            version: 0,
+            attempt: 0,
+            purpose: Purpose::Start,
+        }
+        .rng()
+    }
+
+    fn quantile(mut v: Vec<Time>, q: f64) -> f64 {
+        v.sort_unstable();
+        v[((v.len() - 1) as f64 * q) as usize] as f64 / SECOND as f64
+    }
+
+    #[test]
+    fn lognormal_quantiles_match_the_parameters() {
+        let d = Dist::lognormal_from_quantiles(3 * SECOND, 20 * SECOND).unwrap();
+        let v: Vec<Time> = (0..50_000).map(|i| d.sample(&mut rng(i))).collect();
+        let (p50, p99) = (quantile(v.clone(), 0.5), quantile(v, 0.99));
+        assert!((p50 - 3.0).abs() < 0.1, "p50 {p50}");
+        assert!((p99 - 20.0).abs() < 1.5, "p99 {p99}");
+    }
+
+    #[test]
+    fn uniform_stays_in_bounds_and_constant_is_exact() {
+        let d = Dist::Uniform {
+            min: SECOND,
+            max: 4 * SECOND,
+        };
+        for i in 0..1000 {
+            let x = d.sample(&mut rng(i));
+            assert!((SECOND..=4 * SECOND).contains(&x));
+        }
+        assert_eq!(Dist::Constant(7).sample(&mut rng(0)), 7);
+        assert_eq!(Dist::Never.sample(&mut rng(0)), NEVER);
+    }
+
+    #[test]
+    fn mixture_picks_components_by_weight() {
+        let d = Dist::Mixture(vec![(0.25, Dist::Constant(1)), (1.0, Dist::Constant(2))]);
+        let ones = (0..40_000).filter(|&i| d.sample(&mut rng(i)) == 1).count();
+        assert!((ones as f64 / 40_000.0 - 0.25).abs() < 0.01, "{ones}");
+    }
+}

@@ -1,0 +1,351 @@
+//! The validated scenario: plain Rust types the simulator reads.
+//!
+//! A file becomes a [`Scenario`] in [`super::load`]; every value here has been checked and
+//! every default filled in, so nothing downstream validates again. Times are [`Time`]
+//! (microseconds), cpu is millicores and memory bytes.
+
+use super::distribution::Dist;
+use crate::sim::time::{SECOND, Time};
+
+/// Index of a version in [`Service::versions`]: 0 is `current`, 1 is `next`, later ones
+/// are the other named versions in file order.
+pub type VersionId = u8;
+/// The version that runs before the rollout.
+pub const CURRENT: VersionId = 0;
+/// The version the rollout installs.
+pub const NEXT: VersionId = 1;
+
+/// One whole scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name; also the default output folder.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Seed of every random stream (default 1).
+    pub seed: u64,
+    /// Monte Carlo trials (default 1000).
+    pub trials: u64,
+    /// A trial stops here at the latest, with outcome `timeout` (default 2h).
+    pub horizon: Time,
+    /// Nodes and images.
+    pub cluster: Cluster,
+    /// The service being rolled out.
+    pub service: Service,
+    /// How it is rolled out.
+    pub strategy: Strategy,
+    /// User actions at given times (`docker service rollback`, `kubectl rollout undo`, …).
+    pub actions: Vec<Action>,
+    /// CI assertions, checked by `rollout-sim check`.
+    pub checks: Vec<String>,
+}
+
+/// The cluster the service runs on.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// Nodes, in file order.
+    pub nodes: Vec<NodeSpec>,
+    /// Versions whose image every node already has (pull time not paid).
+    pub image_cached: Vec<VersionId>,
+}
+
+/// One node's capacity.
+#[derive(Debug, Clone)]
+pub struct NodeSpec {
+    /// Node name (`node-1`, … when the file gives a count).
+    pub name: String,
+    /// Allocatable cpu in millicores.
+    pub cpu_millis: u64,
+    /// Allocatable memory in bytes.
+    pub memory_bytes: u64,
+}
+
+/// Resource requests of one task.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// Millicores.
+    pub cpu_millis: u64,
+    /// Bytes.
+    pub memory_bytes: u64,
+}
+
+/// The service: replicas, versions, health checking and restarts.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Desired replicas.
+    pub replicas: u32,
+    /// Requests of every task.
+    pub resources: Resources,
+    /// SIGTERM → SIGKILL. `None` means the strategy's upstream default (Swarm 10s,
+    /// Kubernetes 30s).
+    pub stop_grace_period: Option<Time>,
+    /// preStop hook sleep before SIGTERM.
+    pub pre_stop: Time,
+    /// `current`, `next`, then any other versions in file order.
+    pub versions: Vec<Version>,
+    /// Docker HEALTHCHECK, if the image has one.
+    pub healthcheck: Option<HealthCheck>,
+    /// Kubernetes readiness probe.
+    pub readiness_probe: Option<Probe>,
+    /// Kubernetes liveness probe.
+    pub liveness_probe: Option<Probe>,
+    /// Kubernetes startup probe.
+    pub startup_probe: Option<Probe>,
+    /// Swarm restart policy.
+    pub restart: RestartPolicy,
+}
+
+/// One version of the service's image and how it behaves.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// Key in `versions` (`current`, `next`, …).
+    pub name: String,
+    /// Image reference, for display.
+    pub image: String,
+    /// Image pull time on a node that does not have it.
+    pub pull: Dist,
+    /// Container start until the process runs.
+    pub start: Dist,
+    /// Process runs until the application is truly ready.
+    pub ready_after: Dist,
+    /// Probability that the start fails (exit code 1).
+    pub crash_probability: f64,
+    /// A running task dies this long after its process started.
+    pub crash_after: Dist,
+    /// The process stops answering probes and requests this long after it started.
+    pub hang_after: Dist,
+    /// SIGTERM until exit.
+    pub shutdown: Dist,
+    /// Fraction of requests answered with an error.
+    pub error_rate: f64,
+    /// Per-request service time.
+    pub service_time: Dist,
+    /// Requests per second one task can serve (`None`: unlimited).
+    pub capacity_rps: Option<f64>,
+}
+
+/// Docker HEALTHCHECK (`moby/moby:daemon/health.go` defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    /// Time between probes (default 30s).
+    pub interval: Time,
+    /// Probe timeout (default 30s).
+    pub timeout: Time,
+    /// Consecutive failures that make the container unhealthy (default 3).
+    pub retries: u32,
+    /// Failures in this window after start do not count while starting (default 0).
+    pub start_period: Time,
+    /// Time between probes during `start_period` (default 5s).
+    pub start_interval: Time,
+    /// Probability that a probe of a healthy process fails anyway.
+    pub flaky: f64,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            interval: 30 * SECOND,
+            timeout: 30 * SECOND,
+            retries: 3,
+            start_period: 0,
+            start_interval: 5 * SECOND,
+            flaky: 0.0,
+        }
+    }
+}
+
+/// A Kubernetes probe (`kubernetes/api:core/v1` defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    /// `initialDelaySeconds` (default 0).
+    pub initial_delay: Time,
+    /// `periodSeconds` (default 10).
+    pub period: Time,
+    /// `timeoutSeconds` (default 1).
+    pub timeout: Time,
+    /// `successThreshold` (default 1).
+    pub success_threshold: u32,
+    /// `failureThreshold` (default 3).
+    pub failure_threshold: u32,
+    /// Probability that a probe of a healthy process fails anyway.
+    pub flaky: f64,
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Probe {
+            initial_delay: 0,
+            period: 10 * SECOND,
+            timeout: SECOND,
+            success_threshold: 1,
+            failure_threshold: 3,
+            flaky: 0.0,
+        }
+    }
+}
+
+/// Swarm `restart_policy.condition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartCondition {
+    /// Restart whatever the exit (default).
+    Any,
+    /// Restart only on a non-zero exit.
+    OnFailure,
+    /// Never restart.
+    None,
+}
+
+/// Swarm `restart_policy` (`api/defaults/service.go`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestartPolicy {
+    /// When to restart (default any).
+    pub condition: RestartCondition,
+    /// Delay before the replacement starts (default 5s).
+    pub delay: Time,
+    /// Restarts per slot before giving up; 0 is unlimited (default).
+    pub max_attempts: u32,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        RestartPolicy {
+            condition: RestartCondition::Any,
+            delay: 5 * SECOND,
+            max_attempts: 0,
+        }
+    }
+}
+
+/// How the service is rolled out: exactly one controller.
+#[derive(Debug, Clone)]
+pub enum Strategy {
+    /// Docker Swarm `update_config` / `rollback_config`.
+    Swarm(SwarmStrategy),
+    /// Kubernetes Deployment `strategy`.
+    Kubernetes(KubernetesStrategy),
+}
+
+/// Docker Swarm update and rollback settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwarmStrategy {
+    /// `update_config`.
+    pub update: UpdateConfig,
+    /// `rollback_config`.
+    pub rollback: UpdateConfig,
+}
+
+/// Swarm `UpdateConfig` (`api/types.proto`; defaults from `api/defaults/service.go`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateConfig {
+    /// Workers; 0 means one per dirty slot (default 1).
+    pub parallelism: u32,
+    /// Sleep per worker after every slot (default 0).
+    pub delay: Time,
+    /// What a failure does (default pause).
+    pub failure_action: FailureAction,
+    /// How long after RUNNING a task failure still counts (default 5s).
+    pub monitor: Time,
+    /// Failures over dirty slots that may be tolerated (strict `>`; default 0).
+    pub max_failure_ratio: f32,
+    /// stop-first (default) or start-first.
+    pub order: Order,
+}
+
+impl Default for UpdateConfig {
+    fn default() -> Self {
+        UpdateConfig {
+            parallelism: 1,
+            delay: 0,
+            failure_action: FailureAction::Pause,
+            monitor: 5 * SECOND,
+            max_failure_ratio: 0.0,
+            order: Order::StopFirst,
+        }
+    }
+}
+
+/// Swarm `failure_action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureAction {
+    /// Stop dispatching; state PAUSED.
+    Pause,
+    /// Ignore failures.
+    Continue,
+    /// Roll back to the previous spec.
+    Rollback,
+}
+
+/// Swarm `order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Stop the old task, then start the new one.
+    StopFirst,
+    /// Start the new task; stop the old one once the new one runs.
+    StartFirst,
+}
+
+/// An int or a percent, as in `maxSurge: 25%` (`apimachinery intstr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOrPercent {
+    /// An absolute count.
+    Int(u32),
+    /// A percent of the replicas.
+    Percent(u32),
+}
+
+/// Kubernetes Deployment settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubernetesStrategy {
+    /// RollingUpdate (default) or Recreate.
+    pub kind: DeploymentStrategy,
+    /// `minReadySeconds` (default 0).
+    pub min_ready: Time,
+    /// `progressDeadlineSeconds` (default 600s); `None` = no deadline.
+    pub progress_deadline: Option<Time>,
+    /// Extension (not upstream): undo the rollout when the progress deadline is exceeded.
+    pub auto_rollback: bool,
+}
+
+/// `spec.strategy`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeploymentStrategy {
+    /// `RollingUpdate` with `maxSurge` and `maxUnavailable` (defaults 25%, 25%).
+    RollingUpdate {
+        /// `maxSurge`.
+        max_surge: IntOrPercent,
+        /// `maxUnavailable`.
+        max_unavailable: IntOrPercent,
+    },
+    /// `Recreate`.
+    Recreate,
+}
+
+/// A user action at a given time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// When, from the rollout's start.
+    pub at: Time,
+    /// What.
+    pub kind: ActionKind,
+}
+
+/// What a user does mid-rollout.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionKind {
+    /// `kubectl rollout undo` / `docker service rollback`.
+    Undo,
+    /// Roll over to another version (`kubectl set image` / `docker service update --image`).
+    Update(VersionId),
+}
+
+impl Scenario {
+    /// The stop grace period in force: the file's, or the strategy's upstream default.
+    pub fn stop_grace_period(&self) -> Time {
+        self.service
+            .stop_grace_period
+            .unwrap_or(match self.strategy {
+                Strategy::Swarm(_) => 10 * SECOND,
+                Strategy::Kubernetes(_) => 30 * SECOND,
+            })
+    }
+}
