@@ -1,5 +1,8 @@
 //! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
 
+pub mod cluster;
 pub mod experiment;
 pub mod scenario;
 pub mod sim;
+pub mod strategy;
+pub mod trial;

@@ -1,0 +1,308 @@
+//! Docker HEALTHCHECK timing, computed rather than ticked.
+//!
+//! `moby/moby:daemon/health.go` probes one `interval` after the container starts (or
+//! `start_interval` while the state is still `starting` inside `start_period`), then again
+//! one interval after each probe *finishes*. The first success makes the container
+//! healthy; `retries` consecutive failures make it unhealthy, except that failures of a
+//! probe that *started* inside `start_period` do not count while the state is `starting`.
+//!
+//! A simulator does not need an event per probe: given when the application is truly
+//! ready and when it hangs, the probe instants are arithmetic, so [`docker_health`] walks
+//! them directly, jumping over runs of identical outcomes. Flaky probes (each probe of a
+//! healthy process fails with probability `flaky`) are drawn from the task's own stream,
+//! skipping ahead geometrically, so the cost is proportional to the number of flaky
+//! failures, not to the number of probes.
+//!
+//! Probe duration: a probe of a process that answers (or refuses at once because it is
+//! not listening yet) takes no time; a probe of a hung process takes `timeout`.
+
+use crate::scenario::HealthCheck;
+use crate::sim::KeyedRng;
+use crate::sim::time::{NEVER, Time};
+
+/// When the container turns healthy and when (if ever) it turns unhealthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthTimes {
+    /// First healthy instant, `NEVER` if it never is.
+    pub healthy_at: Time,
+    /// Instant it becomes unhealthy (before or after being healthy), `NEVER` if it never does.
+    pub unhealthy_at: Time,
+}
+
+/// The application's own timeline, in absolute times.
+#[derive(Debug, Clone, Copy)]
+pub struct AppTimes {
+    /// Process start (`State.StartedAt`).
+    pub run: Time,
+    /// From here on probes of the application pass.
+    pub ready_at: Time,
+    /// From here on the application answers nothing (probes time out).
+    pub hang_at: Time,
+}
+
+/// Walk the probes of one container until it is healthy and then until it is unhealthy
+/// (or `horizon`). `healthy_already` skips the first phase for tasks that were already
+/// healthy before the trial began.
+pub fn docker_health(
+    hc: &HealthCheck,
+    app: AppTimes,
+    healthy_already: bool,
+    rng: &mut KeyedRng,
+    horizon: Time,
+) -> HealthTimes {
+    let retries = hc.retries.max(1);
+    let healthy_at = if healthy_already {
+        app.run
+    } else {
+        match until_healthy(hc, app, retries, rng, horizon) {
+            Ok(t) => t,
+            Err(unhealthy_at) => {
+                return HealthTimes {
+                    healthy_at: NEVER,
+                    unhealthy_at,
+                };
+            }
+        }
+    };
+    let unhealthy_at = until_unhealthy(hc, app, healthy_at, retries, rng, horizon);
+    HealthTimes {
+        healthy_at,
+        unhealthy_at,
+    }
+}
+
+/// Phase one, state `starting`: `Ok(healthy instant)` or `Err(unhealthy instant)`.
+fn until_healthy(
+    hc: &HealthCheck,
+    app: AppTimes,
+    retries: u32,
+    rng: &mut KeyedRng,
+    horizon: Time,
+) -> Result<Time, Time> {
+    let start_period_end = app.run.saturating_add(hc.start_period);
+    let in_start_period = |t: Time| t < start_period_end;
+    // The interval chosen after a probe that finished at `t` while still starting.
+    let next_gap = |t: Time| {
+        if in_start_period(t) {
+            hc.start_interval
+        } else {
+            hc.interval
+        }
+    };
+    let mut t = app.run + next_gap(app.run);
+    let mut streak = 0u32;
+    loop {
+        if t >= horizon {
+            return Err(NEVER);
+        }
+        // Jump over the uncounted failures inside the start period before the app is up.
+        let target = app.ready_at.min(app.hang_at).min(start_period_end);
+        if t < target && in_start_period(t) {
+            let k = (target - t).div_ceil(hc.start_interval);
+            t += k * hc.start_interval;
+            continue;
+        }
+        let hung = t >= app.hang_at;
+        let answers = t >= app.ready_at && !hung;
+        if answers && !rng.chance(hc.flaky) {
+            return Ok(t);
+        }
+        let done = if hung { t + hc.timeout } else { t };
+        if !in_start_period(t) {
+            streak += 1;
+            if streak >= retries {
+                return Err(done);
+            }
+        }
+        t = done + next_gap(done);
+    }
+}
+
+/// Phase two, state `healthy`: the instant of the `retries`-th consecutive failure.
+fn until_unhealthy(
+    hc: &HealthCheck,
+    app: AppTimes,
+    healthy_at: Time,
+    retries: u32,
+    rng: &mut KeyedRng,
+    horizon: Time,
+) -> Time {
+    let hung_from = |t: Time, streak: u32| {
+        // Every probe from `t` on times out; `retries - streak` more failures are needed.
+        let more = (retries - streak) as Time;
+        t + (more - 1) * (hc.timeout + hc.interval) + hc.timeout
+    };
+    let first_tick_at_or_after = |from: Time, at: Time| {
+        if at <= from {
+            from
+        } else {
+            from + (at - from).div_ceil(hc.interval) * hc.interval
+        }
+    };
+    let mut t = healthy_at + hc.interval;
+    if hc.flaky <= 0.0 {
+        if app.hang_at == NEVER {
+            return NEVER;
+        }
+        return hung_from(first_tick_at_or_after(t, app.hang_at), 0);
+    }
+    let mut streak = 0u32;
+    loop {
+        if t >= app.hang_at {
+            return hung_from(t, streak);
+        }
+        if t >= horizon {
+            return NEVER;
+        }
+        if streak == 0 {
+            // Passing probes until the next flaky failure.
+            let passes = rng.failures_before_success(hc.flaky);
+            let next = passes
+                .checked_mul(hc.interval)
+                .and_then(|d| t.checked_add(d))
+                .unwrap_or(NEVER);
+            if next >= app.hang_at {
+                t = first_tick_at_or_after(t, app.hang_at);
+                continue;
+            }
+            t = next;
+            streak = 1;
+        } else if rng.chance(hc.flaky) {
+            streak += 1;
+        } else {
+            streak = 0;
+            t += hc.interval;
+            continue;
+        }
+        if streak >= retries {
+            return t;
+        }
+        t += hc.interval;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::time::SECOND;
+    use crate::sim::{Key, Purpose};
+
+    fn rng() -> KeyedRng {
+        Key::trial(1, 0, Purpose::Probe).rng()
+    }
+
+    fn hc(interval: u64, start_period: u64, start_interval: u64) -> HealthCheck {
+        HealthCheck {
+            interval: interval * SECOND,
+            start_period: start_period * SECOND,
+            start_interval: start_interval * SECOND,
+            ..HealthCheck::default()
+        }
+    }
+
+    fn app(run: u64, ready_ms: u64, hang: Time) -> AppTimes {
+        AppTimes {
+            run: run * SECOND,
+            ready_at: run * SECOND + ready_ms * 1000,
+            hang_at: hang,
+        }
+    }
+
+    #[test]
+    fn default_interval_means_thirty_seconds_starting() {
+        // Reference §6: with the default 30 s interval a task spends ≥ 30 s in STARTING.
+        let h = docker_health(
+            &HealthCheck::default(),
+            app(10, 1_000, NEVER),
+            false,
+            &mut rng(),
+            NEVER,
+        );
+        assert_eq!(
+            h,
+            HealthTimes {
+                healthy_at: 40 * SECOND,
+                unhealthy_at: NEVER
+            }
+        );
+    }
+
+    #[test]
+    fn start_interval_applies_inside_the_start_period() {
+        // Ready 3.5 s after start, probes every second during a 2 min start period.
+        let h = docker_health(
+            &hc(1, 120, 1),
+            app(0, 3_500, NEVER),
+            false,
+            &mut rng(),
+            NEVER,
+        );
+        assert_eq!(h.healthy_at, 4 * SECOND);
+        // Without a start period the interval is used from the start.
+        let h = docker_health(
+            &hc(10, 0, 1),
+            app(0, 3_500, NEVER),
+            false,
+            &mut rng(),
+            NEVER,
+        );
+        assert_eq!(h.healthy_at, 10 * SECOND);
+    }
+
+    #[test]
+    fn never_ready_is_unhealthy_after_retries_counted_failures() {
+        // No start period: probes at 30, 60, 90 fail and count: unhealthy at 90 s.
+        let never = AppTimes {
+            run: 0,
+            ready_at: NEVER,
+            hang_at: NEVER,
+        };
+        let h = docker_health(&HealthCheck::default(), never, false, &mut rng(), NEVER);
+        assert_eq!(
+            h,
+            HealthTimes {
+                healthy_at: NEVER,
+                unhealthy_at: 90 * SECOND
+            }
+        );
+        // A 10 s start period with 5 s start interval: probes at 5 (uncounted), 10, 40, 70.
+        let h = docker_health(&hc(30, 10, 5), never, false, &mut rng(), NEVER);
+        assert_eq!(h.unhealthy_at, 70 * SECOND);
+    }
+
+    #[test]
+    fn a_hang_after_healthy_fails_retries_timed_out_probes() {
+        // Healthy at 30 s; hang at 45 s; probes at 60 (times out at 90), 120 (150), 180 (210).
+        let a = AppTimes {
+            run: 0,
+            ready_at: 0,
+            hang_at: 45 * SECOND,
+        };
+        let h = docker_health(&HealthCheck::default(), a, false, &mut rng(), NEVER);
+        assert_eq!(
+            h,
+            HealthTimes {
+                healthy_at: 30 * SECOND,
+                unhealthy_at: 210 * SECOND
+            }
+        );
+    }
+
+    #[test]
+    fn flaky_probes_delay_health_and_eventually_fail_a_healthy_task() {
+        let mut c = hc(1, 0, 1);
+        c.flaky = 0.5;
+        let mut later = 0;
+        let mut failed = 0;
+        for i in 0..2000 {
+            let mut r = Key::trial(1, i, Purpose::Probe).rng();
+            let h = docker_health(&c, app(0, 0, NEVER), false, &mut r, 3600 * SECOND);
+            assert!(h.healthy_at >= SECOND && h.healthy_at < NEVER);
+            later += (h.healthy_at > SECOND) as u32;
+            failed += (h.unhealthy_at < NEVER) as u32;
+        }
+        // Half the first probes fail; a run of 3 failures at p=0.5 comes within the hour.
+        assert!((900..1100).contains(&later), "{later}");
+        assert_eq!(failed, 2000);
+    }
+}

@@ -1,0 +1,620 @@
+//! The world a trial simulates: nodes, tasks, and what the container engine does to them.
+//!
+//! The cluster owns the agenda of future events (task steps, controller timers, user
+//! actions) because almost every state change schedules the next one. Controllers
+//! ([`crate::strategy`]) act on it only through a few verbs — [`Cluster::create_task`],
+//! [`Cluster::allow_start`], [`Cluster::stop_task`], [`Cluster::set_timer`] — and hear
+//! back through [`Notice`]s, one per task state change, delivered after the event that
+//! caused them.
+//!
+//! Task lifecycle (every latency drawn from the version's distributions, each from its own
+//! keyed stream):
+//!
+//! ```text
+//! Pending ─place─► Pulling ─image─► Prepared ─allowed─► Starting ─start─► Running ─health─► Ready
+//!    (no room:      (skipped if      (Swarm stop-first    (crash on start      (HEALTHCHECK or
+//!     wait)          cached)          waits here)          → Failed)            instant)
+//! any live ─stop─► Terminating ─preStop+SIGTERM..grace─► Stopped
+//! Running/Ready ─crash_after / unhealthy─► Failed
+//! ```
+//!
+//! Zero-length steps happen inline without an event, so a scenario with instant latencies
+//! costs a handful of events per task.
+
+pub mod gauges;
+pub mod health;
+pub mod node;
+pub mod scheduler;
+pub mod task;
+pub mod trace;
+
+use crate::scenario::{Resources, Scenario, Version, VersionId};
+use crate::sim::time::{NEVER, SECOND, Time, after};
+use crate::sim::{EventQueue, Key, KeyedRng, Purpose};
+pub use gauges::Gauges;
+use health::{AppTimes, docker_health};
+pub use node::Node;
+use std::collections::VecDeque;
+pub use task::{NodeId, Task, TaskId, TaskState};
+pub use trace::TraceRecord;
+
+/// Something scheduled to happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The next step of a task's lifecycle; ignored if the task's generation moved on.
+    Task {
+        /// Which task.
+        task: TaskId,
+        /// Its generation when scheduled.
+        generation: u32,
+        /// What happens.
+        step: Step,
+    },
+    /// A controller timer; the payload means what the controller says it means.
+    Timer(u64),
+    /// The scenario's user action with this index.
+    Action(u32),
+}
+
+/// A task lifecycle step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The node has the image.
+    ImagePresent,
+    /// The restart delay is over.
+    StartDelayOver,
+    /// The container's process runs.
+    ProcessStarted,
+    /// The health check passed.
+    Healthy,
+    /// The container died or was declared unhealthy.
+    Died,
+    /// The process exited after being told to stop.
+    Exited,
+}
+
+/// When a newly created task may start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartGate {
+    /// As soon as it is prepared.
+    Now,
+    /// Only once [`Cluster::allow_start`] is called (Swarm stop-first).
+    Held,
+    /// Not before this instant (restart delay).
+    NotBefore(Time),
+}
+
+/// A task changed state; controllers react to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    /// Which task.
+    pub task: TaskId,
+    /// Its new state.
+    pub state: TaskState,
+}
+
+/// The simulated cluster of one trial. Reused across trials (see [`Cluster::reset`]) so
+/// a worker thread allocates only while its buffers grow.
+pub struct Cluster<'s> {
+    /// The scenario being simulated.
+    pub scenario: &'s Scenario,
+    /// Current simulated time.
+    pub now: Time,
+    queue: EventQueue<Event>,
+    /// Nodes, by index.
+    pub nodes: Vec<Node>,
+    /// Every task created in this trial, by index.
+    pub tasks: Vec<Task>,
+    /// Live tasks of each slot.
+    slot_tasks: Vec<Vec<TaskId>>,
+    /// Tasks waiting for a node, in arrival order.
+    pending: VecDeque<TaskId>,
+    /// Tasks created so far per (slot, version): the next task's `attempt`.
+    incarnations: Vec<u32>,
+    /// State changes not yet delivered to the controller.
+    notices: Vec<Notice>,
+    /// Counts and extremes.
+    pub gauges: Gauges,
+    /// The event log, when this trial is traced.
+    pub trace: Option<Vec<TraceRecord>>,
+    /// Trial index.
+    pub trial: u64,
+    /// Events handled so far.
+    pub events: u64,
+    /// Delay between deactivating a task's endpoint and signalling it (Swarm's gossip
+    /// converge delay when traffic is routed; 0 otherwise).
+    pub stop_signal_delay: Time,
+    grace: Time,
+}
+
+impl<'s> Cluster<'s> {
+    /// An empty cluster for `scenario`; call [`Cluster::reset`] before each trial.
+    pub fn new(scenario: &'s Scenario) -> Cluster<'s> {
+        Cluster {
+            scenario,
+            now: 0,
+            queue: EventQueue::new(),
+            nodes: Vec::new(),
+            tasks: Vec::new(),
+            slot_tasks: Vec::new(),
+            pending: VecDeque::new(),
+            incarnations: Vec::new(),
+            notices: Vec::new(),
+            gauges: Gauges::default(),
+            trace: None,
+            trial: 0,
+            events: 0,
+            stop_signal_delay: 0,
+            grace: scenario.stop_grace_period(),
+        }
+    }
+
+    /// Start trial `trial` from an empty cluster.
+    pub fn reset(&mut self, trial: u64, traced: bool) {
+        let s = self.scenario;
+        self.now = 0;
+        self.queue.clear();
+        self.nodes.clear();
+        let versions = s.service.versions.len();
+        self.nodes.extend(
+            s.cluster
+                .nodes
+                .iter()
+                .map(|n| Node::new(n, versions, &s.cluster.image_cached)),
+        );
+        self.tasks.clear();
+        let slots = s.service.replicas as usize;
+        self.slot_tasks
+            .resize_with(slots.max(self.slot_tasks.len()), Vec::new);
+        self.slot_tasks.iter_mut().for_each(Vec::clear);
+        self.pending.clear();
+        self.incarnations.clear();
+        self.incarnations.resize(slots * versions, 0);
+        self.notices.clear();
+        self.gauges.reset();
+        self.trace = traced.then(Vec::new);
+        self.trial = trial;
+        self.events = 0;
+    }
+
+    // ----- what controllers read --------------------------------------------------------
+
+    /// The task with this index.
+    #[inline]
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id as usize]
+    }
+
+    /// Live tasks of a slot (in creation order).
+    pub fn slot(&self, slot: u32) -> &[TaskId] {
+        self.slot_tasks
+            .get(slot as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The version's behaviour.
+    pub fn version(&self, v: VersionId) -> &'s Version {
+        &self.scenario.service.versions[v as usize]
+    }
+
+    /// A random stream of this trial.
+    pub fn rng(&self, slot: u32, version: VersionId, attempt: u32, purpose: Purpose) -> KeyedRng {
+        Key {
+            seed: self.scenario.seed,
+            trial: self.trial,
+            slot,
+            version,
+            attempt,
+            purpose,
+        }
+        .rng()
+    }
+
+    // ----- the engine's side -------------------------------------------------------------
+
+    /// Time of the next scheduled event.
+    pub fn next_event_time(&self) -> Option<Time> {
+        self.queue.peek_time()
+    }
+
+    /// Remove and return the next event, advancing the clock to it.
+    pub fn pop_event(&mut self) -> Option<Event> {
+        let (t, e) = self.queue.pop()?;
+        debug_assert!(t >= self.now);
+        self.now = t;
+        self.events += 1;
+        Some(e)
+    }
+
+    /// Take the notices produced since the last call, leaving `buf` (cleared) in their place.
+    pub fn take_notices(&mut self, buf: &mut Vec<Notice>) {
+        buf.clear();
+        std::mem::swap(&mut self.notices, buf);
+    }
+
+    /// Whether any notice is waiting.
+    pub fn has_notices(&self) -> bool {
+        !self.notices.is_empty()
+    }
+
+    /// Schedule a user action.
+    pub fn schedule_action(&mut self, at: Time, index: u32) {
+        self.queue.push(at, Event::Action(index));
+    }
+
+    /// Apply a task step popped from the queue.
+    pub fn handle_step(&mut self, id: TaskId, generation: u32, step: Step) {
+        if self.tasks[id as usize].generation != generation {
+            return;
+        }
+        match step {
+            Step::ImagePresent | Step::StartDelayOver => self.try_start(id),
+            Step::ProcessStarted => self.process_started(id),
+            Step::Healthy => self.set_state(id, TaskState::Ready),
+            Step::Died => self.fail(id),
+            Step::Exited => self.set_state(id, TaskState::Stopped),
+        }
+    }
+
+    // ----- what controllers do -----------------------------------------------------------
+
+    /// Schedule a controller timer with an opaque payload.
+    pub fn set_timer(&mut self, at: Time, payload: u64) {
+        self.queue.push(at, Event::Timer(payload));
+    }
+
+    /// Record a rollout state change in the trace.
+    pub fn trace_update(&mut self, state: &'static str, message: impl FnOnce() -> Option<String>) {
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Update {
+                t: self.now,
+                state,
+                message: message(),
+            });
+        }
+    }
+
+    /// Record a ReplicaSet scale in the trace.
+    pub fn trace_scale(&mut self, new: u32, old: u32) {
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Scale {
+                t: self.now,
+                new,
+                old,
+            });
+        }
+    }
+
+    /// Create a task of `version` in `slot` and try to place it at once.
+    pub fn create_task(&mut self, slot: u32, version: VersionId, gate: StartGate) -> TaskId {
+        let versions = self.scenario.service.versions.len();
+        let key = slot as usize * versions + version as usize;
+        if key >= self.incarnations.len() {
+            self.incarnations.resize(key + 1, 0);
+        }
+        let attempt = self.incarnations[key];
+        self.incarnations[key] += 1;
+        let mut task = Task::new(slot, version, attempt, self.now);
+        match gate {
+            StartGate::Now => {}
+            StartGate::Held => task.start_allowed = false,
+            StartGate::NotBefore(t) => task.start_not_before = t,
+        }
+        let id = self.tasks.len() as TaskId;
+        self.tasks.push(task);
+        if slot as usize >= self.slot_tasks.len() {
+            self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
+        }
+        self.slot_tasks[slot as usize].push(id);
+        self.record(id);
+        if !self.place(id) {
+            self.pending.push_back(id);
+        }
+        id
+    }
+
+    /// Create a task that is already serving at time 0 (the fleet before the rollout).
+    pub fn create_serving_task(&mut self, slot: u32, version: VersionId) -> TaskId {
+        let id = self.create_task(slot, version, StartGate::Now);
+        let t = &self.tasks[id as usize];
+        if t.state == TaskState::Pending {
+            return id; // the cluster is too small even for the current fleet
+        }
+        if let Some(node) = t.node {
+            self.nodes[node as usize].image_at[version as usize] = 0;
+        }
+        self.tasks[id as usize].generation += 1; // cancel any pull in flight
+        self.begin_process(id, true);
+        id
+    }
+
+    /// Let a held task start once it is prepared.
+    pub fn allow_start(&mut self, id: TaskId) {
+        let t = &mut self.tasks[id as usize];
+        if t.start_allowed || !t.is_live() {
+            return;
+        }
+        t.start_allowed = true;
+        if t.state == TaskState::Prepared {
+            self.try_start(id);
+        }
+    }
+
+    /// Tell a task to stop (desired state shutdown). It leaves the serving count at once,
+    /// then exits after `stop_signal_delay + min(pre_stop + shutdown, grace)`.
+    pub fn stop_task(&mut self, id: TaskId) {
+        let t = &mut self.tasks[id as usize];
+        if !t.is_live() || t.stop_requested {
+            return;
+        }
+        t.stop_requested = true;
+        t.generation += 1;
+        match t.state {
+            TaskState::Pending => {
+                self.pending.retain(|&p| p != id);
+                self.set_state(id, TaskState::Stopped);
+            }
+            TaskState::Pulling | TaskState::Prepared => self.set_state(id, TaskState::Stopped),
+            _ => {
+                let (slot, version, attempt, hang_at) = (t.slot, t.version, t.attempt, t.hang_at);
+                self.set_state(id, TaskState::Terminating);
+                let hung = hang_at <= self.now;
+                let work = if hung {
+                    NEVER
+                } else {
+                    let mut rng = self.rng(slot, version, attempt, Purpose::Shutdown);
+                    after(
+                        self.scenario.service.pre_stop,
+                        self.version(version).shutdown.sample(&mut rng),
+                    )
+                };
+                let exit = self.stop_signal_delay + work.min(self.grace);
+                self.schedule_step(id, exit, Step::Exited);
+            }
+        }
+    }
+
+    // ----- the lifecycle -----------------------------------------------------------------
+
+    fn schedule_step(&mut self, id: TaskId, delay: Time, step: Step) {
+        let generation = self.tasks[id as usize].generation;
+        if delay == 0 {
+            self.handle_step(id, generation, step);
+        } else if delay != NEVER {
+            self.queue.push(
+                self.now + delay,
+                Event::Task {
+                    task: id,
+                    generation,
+                    step,
+                },
+            );
+        }
+    }
+
+    fn schedule_step_at(&mut self, id: TaskId, at: Time, step: Step) {
+        self.schedule_step(
+            id,
+            at.saturating_sub(self.now)
+                .max(if at == NEVER { NEVER } else { 0 }),
+            step,
+        );
+    }
+
+    /// Put a task on a node; `false` if none has room.
+    fn place(&mut self, id: TaskId) -> bool {
+        let r = self.scenario.service.resources;
+        let Some(node) = scheduler::pick_node(&self.nodes, r) else {
+            return false;
+        };
+        let version = self.tasks[id as usize].version;
+        self.tasks[id as usize].node = Some(node);
+        let n = &mut self.nodes[node as usize];
+        n.cpu_used += r.cpu_millis;
+        n.memory_used += r.memory_bytes;
+        n.tasks += 1;
+        let image_at = n.image_at[version as usize];
+        if image_at <= self.now {
+            self.set_state(id, TaskState::Prepared);
+            self.try_start(id);
+            return true;
+        }
+        let pulls = n.pulls;
+        if image_at == NEVER {
+            n.pulls += 1;
+        }
+        self.set_state(id, TaskState::Pulling);
+        let ready = if image_at == NEVER {
+            let mut rng = self.rng(node, version, pulls, Purpose::Pull);
+            let at = after(self.now, self.version(version).pull.sample(&mut rng));
+            self.nodes[node as usize].image_at[version as usize] = at;
+            at
+        } else {
+            image_at // another task is pulling it already
+        };
+        self.schedule_step_at(id, ready, Step::ImagePresent);
+        true
+    }
+
+    fn try_start(&mut self, id: TaskId) {
+        let t = &self.tasks[id as usize];
+        if t.state == TaskState::Pulling {
+            self.set_state(id, TaskState::Prepared);
+        }
+        let t = &self.tasks[id as usize];
+        if t.state != TaskState::Prepared || !t.start_allowed {
+            return;
+        }
+        if t.start_not_before > self.now {
+            let at = t.start_not_before;
+            self.schedule_step_at(id, at, Step::StartDelayOver);
+            return;
+        }
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        self.set_state(id, TaskState::Starting);
+        let mut rng = self.rng(slot, version, attempt, Purpose::Start);
+        let d = self.version(version).start.sample(&mut rng);
+        self.schedule_step(id, d, Step::ProcessStarted);
+    }
+
+    fn process_started(&mut self, id: TaskId) {
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let v = self.version(version);
+        if self
+            .rng(slot, version, attempt, Purpose::CrashOnStart)
+            .chance(v.crash_probability)
+        {
+            self.fail(id);
+            return;
+        }
+        self.begin_process(id, false);
+    }
+
+    /// The process runs: draw its timeline and schedule health and death.
+    fn begin_process(&mut self, id: TaskId, healthy_already: bool) {
+        let now = self.now;
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let v = self.version(version);
+        let draw = |p: Purpose, d: &crate::scenario::Dist| {
+            d.sample(&mut self.rng(slot, version, attempt, p))
+        };
+        let ready_at = if healthy_already {
+            now
+        } else {
+            after(now, draw(Purpose::ReadyAfter, &v.ready_after))
+        };
+        let hang_at = after(now, draw(Purpose::HangAfter, &v.hang_after));
+        let crash_at = after(now, draw(Purpose::CrashAfter, &v.crash_after));
+        let t = &mut self.tasks[id as usize];
+        t.run_at = now;
+        t.ready_at = ready_at;
+        t.hang_at = hang_at;
+        self.set_state(id, TaskState::Running);
+        let (healthy_at, unhealthy_at) = match &self.scenario.service.healthcheck {
+            None => (now, NEVER),
+            Some(hc) => {
+                let mut rng = self.rng(slot, version, attempt, Purpose::Probe);
+                let app = AppTimes {
+                    run: now,
+                    ready_at,
+                    hang_at,
+                };
+                let h = docker_health(hc, app, healthy_already, &mut rng, self.scenario.horizon);
+                (h.healthy_at, h.unhealthy_at)
+            }
+        };
+        let death = crash_at.min(unhealthy_at);
+        if healthy_at < death {
+            self.schedule_step_at(id, healthy_at, Step::Healthy);
+        }
+        if self.tasks[id as usize].state.is_terminal() {
+            return;
+        }
+        self.schedule_step_at(id, death, Step::Died);
+    }
+
+    /// The container died on its own.
+    fn fail(&mut self, id: TaskId) {
+        if !self.tasks[id as usize].is_live() {
+            return;
+        }
+        self.tasks[id as usize].generation += 1;
+        self.set_state(id, TaskState::Failed);
+    }
+
+    /// The one place a task's state changes: counts, resources, trace, notices.
+    fn set_state(&mut self, id: TaskId, new: TaskState) {
+        let now = self.now;
+        let r: Resources = self.scenario.service.resources;
+        let t = &mut self.tasks[id as usize];
+        let old = t.state;
+        if old == new {
+            return;
+        }
+        t.state = new;
+        t.since = now;
+        let g = &mut self.gauges;
+        if old == TaskState::Ready {
+            g.ready -= 1;
+        }
+        if new == TaskState::Ready {
+            g.ready += 1;
+            // Swarm has no minReadySeconds: serving is available.
+            t.available = true;
+            g.available += 1;
+        } else if t.available {
+            t.available = false;
+            g.available -= 1;
+        }
+        if !old.holds_resources() && new.holds_resources() {
+            g.holding += 1;
+            g.cpu += r.cpu_millis;
+            g.memory += r.memory_bytes;
+        }
+        let released = old.holds_resources() && !new.holds_resources();
+        if released {
+            g.holding -= 1;
+            g.cpu -= r.cpu_millis;
+            g.memory -= r.memory_bytes;
+        }
+        let (slot, node) = (t.slot, t.node);
+        if new.is_terminal() {
+            self.slot_tasks[slot as usize].retain(|&x| x != id);
+        }
+        if let Some(tr) = self.trace.as_mut() {
+            let t = &self.tasks[id as usize];
+            tr.push(TraceRecord::Task {
+                t: now,
+                task: id,
+                slot,
+                version: t.version,
+                node,
+                state: new,
+            });
+        }
+        self.notices.push(Notice {
+            task: id,
+            state: new,
+        });
+        if released {
+            let n = &mut self.nodes[node.expect("a task holding resources is placed") as usize];
+            n.cpu_used -= r.cpu_millis;
+            n.memory_used -= r.memory_bytes;
+            n.tasks -= 1;
+            self.place_pending();
+        }
+    }
+
+    fn record(&mut self, id: TaskId) {
+        if let Some(tr) = self.trace.as_mut() {
+            let t = &self.tasks[id as usize];
+            let (slot, version, node, state) = (t.slot, t.version, t.node, t.state);
+            tr.push(TraceRecord::Task {
+                t: self.now,
+                task: id,
+                slot,
+                version,
+                node,
+                state,
+            });
+        }
+    }
+
+    /// Capacity freed: place waiting tasks, oldest first.
+    fn place_pending(&mut self) {
+        let mut i = 0;
+        while i < self.pending.len() {
+            let id = self.pending[i];
+            if self.place(id) {
+                self.pending.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// One second, for controllers' `+1s` rules.
+pub const ONE_SECOND: Time = SECOND;

@@ -1,0 +1,62 @@
+//! A node: capacity, what is allocated on it, and its image cache.
+
+use crate::scenario::{NodeSpec, Resources};
+use crate::sim::time::{NEVER, Time};
+
+/// One node of the cluster.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Allocatable cpu in millicores.
+    pub cpu_capacity: u64,
+    /// Allocatable memory in bytes.
+    pub memory_capacity: u64,
+    /// Cpu requested by tasks on it.
+    pub cpu_used: u64,
+    /// Memory requested by tasks on it.
+    pub memory_used: u64,
+    /// Tasks of the service holding resources on it (the spread criterion).
+    pub tasks: u32,
+    /// Per version: when its image is (or will be) present; `NEVER` until a pull starts.
+    pub image_at: Vec<Time>,
+    /// How many pulls this node started (keys the pull-time stream).
+    pub pulls: u32,
+    /// `false` while the node is down.
+    pub up: bool,
+}
+
+impl Node {
+    /// An empty node with the given spec; `cached` versions are present from the start.
+    pub fn new(spec: &NodeSpec, versions: usize, cached: &[u8]) -> Node {
+        let mut image_at = vec![NEVER; versions];
+        for &v in cached {
+            image_at[v as usize] = 0;
+        }
+        Node {
+            cpu_capacity: spec.cpu_millis,
+            memory_capacity: spec.memory_bytes,
+            cpu_used: 0,
+            memory_used: 0,
+            tasks: 0,
+            image_at,
+            pulls: 0,
+            up: true,
+        }
+    }
+
+    /// Whether a task with these requests fits now.
+    pub fn fits(&self, r: Resources) -> bool {
+        self.up
+            && self.cpu_used + r.cpu_millis <= self.cpu_capacity
+            && self.memory_used + r.memory_bytes <= self.memory_capacity
+    }
+
+    /// Free cpu in millicores.
+    pub fn cpu_free(&self) -> u64 {
+        self.cpu_capacity - self.cpu_used
+    }
+
+    /// Free memory in bytes.
+    pub fn memory_free(&self) -> u64 {
+        self.memory_capacity - self.memory_used
+    }
+}

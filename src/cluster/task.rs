@@ -1,0 +1,125 @@
+//! A task: one container (Swarm task, Kubernetes pod) of one version in one slot.
+
+use crate::scenario::VersionId;
+use crate::sim::time::{NEVER, Time};
+
+/// Index of a task in [`super::Cluster::tasks`]; tasks are never removed during a trial.
+pub type TaskId = u32;
+/// Index of a node in [`super::Cluster::nodes`].
+pub type NodeId = u32;
+
+/// Where a task is in its life. The order is the lifecycle order; `Failed` and `Stopped`
+/// are terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TaskState {
+    /// Waiting for a node with room.
+    Pending,
+    /// On a node, pulling its image.
+    Pulling,
+    /// Image present; waiting for permission to start (Swarm's READY with desired READY).
+    Prepared,
+    /// Container starting (until the process runs).
+    Starting,
+    /// Process running, not (yet) serving: health check or readiness not passed.
+    Running,
+    /// Serving: Swarm RUNNING (healthy, when there is a HEALTHCHECK), Kubernetes Ready.
+    Ready,
+    /// Told to stop: draining, preStop, SIGTERM, grace period.
+    Terminating,
+    /// Exited after being told to stop.
+    Stopped,
+    /// Died on its own: crash, failed health check, pull error.
+    Failed,
+}
+
+impl TaskState {
+    /// The trace's name for the state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Pending => "pending",
+            TaskState::Pulling => "pulling",
+            TaskState::Prepared => "prepared",
+            TaskState::Starting => "starting",
+            TaskState::Running => "running",
+            TaskState::Ready => "ready",
+            TaskState::Terminating => "terminating",
+            TaskState::Stopped => "stopped",
+            TaskState::Failed => "failed",
+        }
+    }
+
+    /// Stopped or failed: the container is gone.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, TaskState::Stopped | TaskState::Failed)
+    }
+
+    /// Holds node resources: placed on a node and not yet exited.
+    pub fn holds_resources(self) -> bool {
+        !matches!(self, TaskState::Pending) && !self.is_terminal()
+    }
+}
+
+/// One task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// Slot (Swarm) or ordinal within its version (Kubernetes); keys the random streams.
+    pub slot: u32,
+    /// Which version it runs.
+    pub version: VersionId,
+    /// The how-many-th container of this (slot, version): keys the random streams.
+    pub attempt: u32,
+    /// Node it was placed on.
+    pub node: Option<NodeId>,
+    /// Current state.
+    pub state: TaskState,
+    /// When it entered that state.
+    pub since: Time,
+    /// Bumped whenever pending events of this task become obsolete.
+    pub generation: u32,
+    /// Whether it may start once prepared (Swarm stop-first holds the new task back).
+    pub start_allowed: bool,
+    /// It may not start before this instant (restart delay).
+    pub start_not_before: Time,
+    /// Told to stop (desired state shutdown); it is never restarted.
+    pub stop_requested: bool,
+    /// Available (Kubernetes: ready for `minReadySeconds`; Swarm: = ready).
+    pub available: bool,
+    /// When the process started, for the current container.
+    pub run_at: Time,
+    /// When the application is truly ready (absolute), for the current container.
+    pub ready_at: Time,
+    /// When the application hangs (absolute).
+    pub hang_at: Time,
+}
+
+impl Task {
+    /// A fresh pending task.
+    pub fn new(slot: u32, version: VersionId, attempt: u32, now: Time) -> Task {
+        Task {
+            slot,
+            version,
+            attempt,
+            node: None,
+            state: TaskState::Pending,
+            since: now,
+            generation: 0,
+            start_allowed: true,
+            start_not_before: 0,
+            stop_requested: false,
+            available: false,
+            run_at: NEVER,
+            ready_at: NEVER,
+            hang_at: NEVER,
+        }
+    }
+
+    /// Not yet stopped or failed.
+    pub fn is_live(&self) -> bool {
+        !self.state.is_terminal()
+    }
+
+    /// Live and not told to stop: what Swarm calls an updatable task (desired ≤ RUNNING).
+    pub fn is_wanted(&self) -> bool {
+        self.is_live() && !self.stop_requested
+    }
+}

@@ -1,0 +1,57 @@
+//! The event log of one trial (`--trace`): what happened, in simulated-time order.
+//!
+//! Recording is off (`None`) for every trial but the traced one, so the hot path pays a
+//! single branch.
+
+use super::task::{NodeId, TaskId, TaskState};
+use crate::scenario::VersionId;
+use crate::sim::time::Time;
+
+/// One line of the trace.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceRecord {
+    /// A task changed state.
+    Task {
+        /// When.
+        t: Time,
+        /// Task index.
+        task: TaskId,
+        /// Slot (Swarm) or ordinal (Kubernetes).
+        slot: u32,
+        /// Version index.
+        version: VersionId,
+        /// Node, once placed.
+        node: Option<NodeId>,
+        /// New state.
+        state: TaskState,
+    },
+    /// A Kubernetes sync changed ReplicaSet sizes: `new` = new RS, `old` = sum of old RSes.
+    Scale {
+        /// When.
+        t: Time,
+        /// New ReplicaSet `spec.replicas`.
+        new: u32,
+        /// Sum over old ReplicaSets.
+        old: u32,
+    },
+    /// The rollout changed state (`updating`, `paused`, `completed`, `rollback_started`, …).
+    Update {
+        /// When.
+        t: Time,
+        /// New state name.
+        state: &'static str,
+        /// Why, when there is something to say (the failing task, the action).
+        message: Option<String>,
+    },
+}
+
+impl TraceRecord {
+    /// When it happened.
+    pub fn time(&self) -> Time {
+        match self {
+            TraceRecord::Task { t, .. }
+            | TraceRecord::Scale { t, .. }
+            | TraceRecord::Update { t, .. } => *t,
+        }
+    }
+}
