@@ -6,3 +6,6 @@ pub mod scenario;
 pub mod sim;
 pub mod strategy;
 pub mod trial;
+
+#[cfg(test)]
+pub(crate) mod testkit;

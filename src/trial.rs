@@ -67,10 +67,8 @@ impl<'s> Workspace<'s> {
                     continue;
                 }
                 cl.gauges.observe();
-                if actions_left == 0 {
-                    if let Some((outcome, at)) = ctrl.outcome() {
-                        break (outcome, at);
-                    }
+                if let (0, Some((outcome, at))) = (actions_left, ctrl.outcome()) {
+                    break (outcome, at);
                 }
                 match next {
                     Some(t) if t <= horizon => {}
@@ -119,82 +117,5 @@ fn deliver(cl: &mut Cluster, ctrl: &mut dyn Controller, buf: &mut Vec<Notice>) {
         for &n in buf.iter() {
             ctrl.on_task(cl, n);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::{
-        Dist, NodeSpec, Resources, RestartPolicy, Scenario, Service, Strategy, SwarmStrategy,
-        UpdateConfig, Version,
-    };
-    use crate::sim::time::SECOND;
-
-    /// A programmatic scenario: `replicas` tasks, constant start time, the given swarm config.
-    pub fn swarm_scenario(replicas: u32, start: u64, update: UpdateConfig) -> Scenario {
-        let version = |name: &str| Version {
-            name: name.into(),
-            image: name.into(),
-            pull: Dist::ZERO,
-            start: Dist::Constant(start),
-            ready_after: Dist::ZERO,
-            crash_probability: 0.0,
-            crash_after: Dist::Never,
-            hang_after: Dist::Never,
-            shutdown: Dist::ZERO,
-            error_rate: 0.0,
-            service_time: Dist::Constant(10_000),
-            capacity_rps: None,
-        };
-        Scenario {
-            name: "t".into(),
-            description: None,
-            seed: 1,
-            trials: 1,
-            horizon: 7200 * SECOND,
-            cluster: crate::scenario::Cluster {
-                nodes: vec![NodeSpec {
-                    name: "n".into(),
-                    cpu_millis: 4000,
-                    memory_bytes: 8 << 30,
-                }],
-                image_cached: vec![0],
-            },
-            service: Service {
-                replicas,
-                resources: Resources::default(),
-                stop_grace_period: None,
-                pre_stop: 0,
-                versions: vec![version("current"), version("next")],
-                healthcheck: None,
-                readiness_probe: None,
-                liveness_probe: None,
-                startup_probe: None,
-                restart: RestartPolicy::default(),
-            },
-            strategy: Strategy::Swarm(SwarmStrategy {
-                update,
-                rollback: UpdateConfig::default(),
-            }),
-            actions: vec![],
-            checks: vec![],
-        }
-    }
-
-    #[test]
-    fn reference_example_completes_at_47s() {
-        // reference/swarm-update.md §3.1: 3 slots, parallelism 1, delay 10 s, monitor 5 s,
-        // 2 s to RUNNING: starts at 0, 12, 24; workers done at 36; final window 11 s.
-        let cfg = UpdateConfig {
-            delay: 10 * SECOND,
-            ..UpdateConfig::default()
-        };
-        let s = swarm_scenario(3, 2 * SECOND, cfg);
-        let r = Workspace::new(&s).run(0);
-        assert_eq!(r.outcome, crate::experiment::Outcome::Completed);
-        assert_eq!(r.duration, 47 * SECOND);
-        assert_eq!(r.min_ready, 2);
-        assert_eq!(r.peak_tasks, 3);
     }
 }

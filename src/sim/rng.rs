@@ -109,7 +109,7 @@ pub struct KeyedRng {
 impl KeyedRng {
     /// The next 64 random bits.
     #[inline]
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         mix(self.state)
     }
@@ -117,7 +117,7 @@ impl KeyedRng {
     /// A uniform float in `[0, 1)` with 53 random bits.
     #[inline]
     pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// `true` with probability `p`.
@@ -130,7 +130,7 @@ impl KeyedRng {
     /// for the small `n` used here).
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next() as u128 * n as u128) >> 64) as u64
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
 
     /// How many independent trials with success probability `p` fail before the first
@@ -157,16 +157,16 @@ impl rand::TryRng for KeyedRng {
     type Error = Infallible;
 
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok((self.next() >> 32) as u32)
+        Ok((self.next_u64() >> 32) as u32)
     }
 
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        Ok(self.next())
+        Ok(self.next_u64())
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
         for chunk in dst.chunks_mut(8) {
-            let bytes = self.next().to_le_bytes();
+            let bytes = self.next_u64().to_le_bytes();
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
         Ok(())
@@ -193,19 +193,19 @@ mod tests {
         // If this fails, every seeded result users have recorded changes: do not update
         // it lightly.
         let mut r = key(0, Purpose::Start).rng();
-        assert_eq!([r.next(), r.next()], [GOLDEN_0, GOLDEN_1]);
+        assert_eq!([r.next_u64(), r.next_u64()], [GOLDEN_0, GOLDEN_1]);
     }
     const GOLDEN_0: u64 = 8_661_981_240_799_312_912;
     const GOLDEN_1: u64 = 8_089_139_168_404_781_319;
 
     #[test]
     fn streams_are_independent_of_each_other() {
-        let a = key(0, Purpose::Start).rng().next();
-        let b = key(1, Purpose::Start).rng().next();
-        let c = key(0, Purpose::Pull).rng().next();
+        let a = key(0, Purpose::Start).rng().next_u64();
+        let b = key(1, Purpose::Start).rng().next_u64();
+        let c = key(0, Purpose::Pull).rng().next_u64();
         assert_ne!(a, b);
         assert_ne!(a, c);
-        assert_eq!(a, key(0, Purpose::Start).rng().next());
+        assert_eq!(a, key(0, Purpose::Start).rng().next_u64());
     }
 
     #[test]

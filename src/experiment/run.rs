@@ -1,0 +1,30 @@
+//! Monte Carlo: many trials of one scenario, in parallel.
+//!
+//! Each rayon worker keeps one [`Workspace`] (`map_init`) and reuses its buffers for every
+//! trial it runs. A trial depends only on (scenario, seed, trial index), and results are
+//! collected in trial order, so the output is identical whatever the thread count.
+
+use super::TrialResult;
+use crate::scenario::Scenario;
+use crate::trial::Workspace;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// Run the trials in `range` of `scenario` on the current rayon pool, in trial order.
+pub fn run_trials(scenario: &Scenario, range: Range<u64>) -> Vec<TrialResult> {
+    range
+        .into_par_iter()
+        .map_init(|| Workspace::new(scenario), |ws, i| ws.run(i))
+        .collect()
+}
+
+/// Run `f` on a pool of `threads` threads (`None`: one per core).
+pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
+    match threads {
+        None => f(),
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(f),
+            Err(_) => f(),
+        },
+    }
+}
