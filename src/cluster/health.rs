@@ -271,6 +271,22 @@ mod tests {
     }
 
     #[test]
+    fn flaky_failures_outside_the_start_period_count_before_healthy() {
+        // No start period, p = 0.5: the first three probes all fail with probability 1/8.
+        let mut c = hc(1, 0, 1);
+        c.flaky = 0.5;
+        let n = 8000;
+        let unhealthy = (0..n)
+            .filter(|&i| {
+                let mut r = Key::trial(2, i, Purpose::Probe).rng();
+                docker_health(&c, app(0, 0, NEVER), false, &mut r, NEVER).healthy_at == NEVER
+            })
+            .count();
+        // Binomial(8000, 1/8): mean 1000, sd 29.6.
+        assert!((850..1150).contains(&unhealthy), "{unhealthy}");
+    }
+
+    #[test]
     fn a_hang_after_healthy_fails_retries_timed_out_probes() {
         // Healthy at 30 s; hang at 45 s; probes at 60 (times out at 90), 120 (150), 180 (210).
         let a = AppTimes {
@@ -290,7 +306,8 @@ mod tests {
 
     #[test]
     fn flaky_probes_delay_health_and_eventually_fail_a_healthy_task() {
-        let mut c = hc(1, 0, 1);
+        // A long start period so failures before the first success do not count.
+        let mut c = hc(1, 600, 1);
         c.flaky = 0.5;
         let mut later = 0;
         let mut failed = 0;
