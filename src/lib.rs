@@ -2,8 +2,10 @@
 
 pub mod cluster;
 pub mod experiment;
+pub mod output;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
 pub mod strategy;
 pub mod trial;
 

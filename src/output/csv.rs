@@ -1,0 +1,414 @@
+//! `trials.csv`: one row per trial, written from the [`COLUMNS`] table, and read back for
+//! merging shard outputs.
+//!
+//! Both directions are pure functions over bytes, so they are tested without I/O and the
+//! caller decides where the bytes go (see [`write_atomic`](crate::output::write_atomic)).
+//! The text is deterministic: integers, shortest round-trip floats (see
+//! [`Cell`](crate::output::columns::Cell)), `\n` line ends, fields never quoted (no column
+//! can hold a comma or a quote).
+
+use std::str::FromStr;
+
+use crate::experiment::result::{Outcome, TrafficResult, TrialResult};
+use crate::output::columns::COLUMNS;
+use crate::output::error::ReadError;
+use crate::sim::time::{Time, from_secs_f64};
+
+/// The bytes of `trials.csv` for `rows`: a header line, then one line per row in the given
+/// order (the experiment hands them over sorted by trial index).
+///
+/// ```
+/// let csv = rollout_sim::output::trials_csv(&[]);
+/// assert!(csv.starts_with(b"trial,seed,outcome,duration_s,"));
+/// ```
+pub fn trials_csv(rows: &[TrialResult]) -> Vec<u8> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::with_capacity(64 * (rows.len() + 1)));
+    // Writing into a Vec cannot fail: the only errors of `csv::Writer` are the
+    // underlying writer's I/O errors.
+    const INFALLIBLE: &str = "writing CSV into a Vec<u8> cannot fail";
+    out.write_record(COLUMNS.iter().map(|c| c.name))
+        .expect(INFALLIBLE);
+    let mut field = String::new();
+    for row in rows {
+        for column in COLUMNS {
+            field.clear();
+            // Writing into a String cannot fail either.
+            std::fmt::Write::write_fmt(&mut field, format_args!("{}", column.cell(row)))
+                .expect(INFALLIBLE);
+            out.write_field(&field).expect(INFALLIBLE);
+        }
+        out.write_record(None::<&[u8]>).expect(INFALLIBLE);
+    }
+    out.into_inner().expect(INFALLIBLE)
+}
+
+/// Parses a `trials.csv` written by [`trials_csv`] back into the rows it was written from.
+///
+/// Columns are found by header name, so extra columns (added by a later version, or by a
+/// user's script) are ignored; `availability` is derived from the request counts and is not
+/// read. A duration is rounded to the microsecond, which recovers the written value
+/// exactly. An empty `requests` cell means "no traffic" and then every request column must
+/// be empty; an empty `p99_latency_ms` of a trial with traffic reads back as NaN (nothing
+/// served, nothing measured).
+///
+/// Write-then-read gives the same rows (a property test checks it), so merging shards
+/// gives the same summary a single run gives.
+pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let header = reader.headers()?.clone();
+    let index = |name: &'static str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or(ReadError::MissingColumn(name))
+    };
+    let ix = Indices {
+        trial: index("trial")?,
+        seed: index("seed")?,
+        outcome: index("outcome")?,
+        duration_s: index("duration_s")?,
+        min_ready: index("min_ready")?,
+        min_available: index("min_available")?,
+        peak_tasks: index("peak_tasks")?,
+        peak_cpu: index("peak_cpu")?,
+        peak_memory: index("peak_memory")?,
+        requests: index("requests")?,
+        failed_requests: index("failed_requests")?,
+        p99_latency_ms: index("p99_latency_ms")?,
+        restarts: index("restarts")?,
+        bad_version_requests: index("bad_version_requests")?,
+        update_failures: index("update_failures")?,
+        deadline_exceeded_s: index("deadline_exceeded_s")?,
+        events: index("events")?,
+    };
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        let line = record.position().map_or(0, |p| p.line());
+        rows.push(ix.parse(&Fields {
+            record: &record,
+            line,
+        })?);
+    }
+    Ok(rows)
+}
+
+/// Where each needed column is in the file.
+struct Indices {
+    trial: usize,
+    seed: usize,
+    outcome: usize,
+    duration_s: usize,
+    min_ready: usize,
+    min_available: usize,
+    peak_tasks: usize,
+    peak_cpu: usize,
+    peak_memory: usize,
+    requests: usize,
+    failed_requests: usize,
+    p99_latency_ms: usize,
+    restarts: usize,
+    bad_version_requests: usize,
+    update_failures: usize,
+    deadline_exceeded_s: usize,
+    events: usize,
+}
+
+impl Indices {
+    fn parse(&self, f: &Fields<'_>) -> Result<TrialResult, ReadError> {
+        let requests: Option<u64> = f.opt(self.requests, "requests", WHOLE)?;
+        let failed: Option<u64> = f.opt(self.failed_requests, "failed_requests", WHOLE)?;
+        let p99: Option<f64> = f.opt(self.p99_latency_ms, "p99_latency_ms", NUMBER)?;
+        let bad: Option<u64> = f.opt(self.bad_version_requests, "bad_version_requests", WHOLE)?;
+        let traffic = match requests {
+            Some(requests) => Some(TrafficResult {
+                requests,
+                failed_requests: f.req(self.failed_requests, "failed_requests", WHOLE)?,
+                p99_latency_ms: p99.unwrap_or(f64::NAN),
+                bad_version_requests: f.req(
+                    self.bad_version_requests,
+                    "bad_version_requests",
+                    WHOLE,
+                )?,
+            }),
+            None => {
+                // Half a set of request columns is a damaged file, not "no traffic".
+                if failed.is_some() || p99.is_some() || bad.is_some() {
+                    return Err(f.bad(
+                        self.requests,
+                        "requests",
+                        "a number (other request columns are set)",
+                    ));
+                }
+                None
+            }
+        };
+        let outcome = {
+            let s = f.get(self.outcome);
+            Outcome::parse(s).ok_or_else(|| {
+                f.bad(
+                    self.outcome,
+                    "outcome",
+                    "completed, rolled_back, paused, deadline_exceeded or timeout",
+                )
+            })?
+        };
+        Ok(TrialResult {
+            trial: f.req(self.trial, "trial", WHOLE)?,
+            seed: f.req(self.seed, "seed", WHOLE)?,
+            outcome,
+            duration: f
+                .seconds(self.duration_s, "duration_s")?
+                .ok_or_else(|| f.bad(self.duration_s, "duration_s", SECONDS))?,
+            min_ready: f.req(self.min_ready, "min_ready", WHOLE)?,
+            min_available: f.req(self.min_available, "min_available", WHOLE)?,
+            peak_tasks: f.req(self.peak_tasks, "peak_tasks", WHOLE)?,
+            peak_cpu_millis: {
+                let cores: f64 = f.req(self.peak_cpu, "peak_cpu", NUMBER)?;
+                if !(cores.is_finite() && cores >= 0.0) {
+                    return Err(f.bad(self.peak_cpu, "peak_cpu", "a number of cores"));
+                }
+                (cores * 1000.0).round() as u64
+            },
+            peak_memory_bytes: f.req(self.peak_memory, "peak_memory", WHOLE)?,
+            traffic,
+            restarts: f.req(self.restarts, "restarts", WHOLE)?,
+            update_failures: f.req(self.update_failures, "update_failures", WHOLE)?,
+            deadline_exceeded_at: f.seconds(self.deadline_exceeded_s, "deadline_exceeded_s")?,
+            events: f.req(self.events, "events", WHOLE)?,
+        })
+    }
+}
+
+const WHOLE: &str = "a whole number";
+const NUMBER: &str = "a number";
+const SECONDS: &str = "a number of seconds";
+
+/// One record being parsed, with its line for error messages.
+struct Fields<'a> {
+    record: &'a csv::StringRecord,
+    line: u64,
+}
+
+impl Fields<'_> {
+    fn get(&self, i: usize) -> &str {
+        // A short record (fewer fields than the header) reads as empty fields; the csv
+        // reader already rejects ragged files unless configured as flexible.
+        self.record.get(i).unwrap_or("")
+    }
+
+    fn bad(&self, i: usize, column: &'static str, expected: &'static str) -> ReadError {
+        ReadError::BadValue {
+            line: self.line,
+            column,
+            expected,
+            found: self.get(i).to_string(),
+        }
+    }
+
+    /// An optional field: empty is `None`.
+    fn opt<T: FromStr>(
+        &self,
+        i: usize,
+        column: &'static str,
+        expected: &'static str,
+    ) -> Result<Option<T>, ReadError> {
+        match self.get(i) {
+            "" => Ok(None),
+            s => s
+                .parse()
+                .map(Some)
+                .map_err(|_| self.bad(i, column, expected)),
+        }
+    }
+
+    /// A required field: empty is an error.
+    fn req<T: FromStr>(
+        &self,
+        i: usize,
+        column: &'static str,
+        expected: &'static str,
+    ) -> Result<T, ReadError> {
+        self.opt(i, column, expected)?
+            .ok_or_else(|| self.bad(i, column, expected))
+    }
+
+    /// An optional number of seconds, to the nearest microsecond.
+    fn seconds(&self, i: usize, column: &'static str) -> Result<Option<Time>, ReadError> {
+        match self.opt::<f64>(i, column, SECONDS)? {
+            Some(s) if !(s.is_finite() && s >= 0.0) => Err(self.bad(i, column, SECONDS)),
+            s => Ok(s.map(from_secs_f64)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::columns::tests::sample_row;
+
+    fn text(rows: &[TrialResult]) -> String {
+        String::from_utf8(trials_csv(rows)).unwrap()
+    }
+
+    const HEADER: &str = "trial,seed,outcome,duration_s,min_ready,min_available,peak_tasks,\
+peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
+bad_version_requests,update_failures,deadline_exceeded_s,events\n";
+
+    #[test]
+    fn header_only_for_no_rows() {
+        assert_eq!(text(&[]), HEADER);
+    }
+
+    #[test]
+    fn exact_bytes_with_and_without_traffic() {
+        let full = sample_row();
+        let bare = TrialResult {
+            trial: 4,
+            outcome: Outcome::Completed,
+            duration: 47_000_000,
+            traffic: None,
+            deadline_exceeded_at: None,
+            peak_cpu_millis: 3_000,
+            ..sample_row()
+        };
+        assert_eq!(
+            text(&[full, bare]),
+            format!(
+                "{HEADER}\
+3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,1,,1234\n"
+            )
+        );
+    }
+
+    #[test]
+    fn round_trip_of_the_sample_rows() {
+        let rows = vec![
+            sample_row(),
+            TrialResult {
+                traffic: None,
+                deadline_exceeded_at: None,
+                ..sample_row()
+            },
+        ];
+        assert_eq!(read_trials_csv(&trials_csv(&rows)).unwrap(), rows);
+    }
+
+    #[test]
+    fn a_nan_latency_reads_back_as_nan() {
+        let mut row = sample_row();
+        row.traffic.as_mut().unwrap().p99_latency_ms = f64::NAN;
+        let back = read_trials_csv(&trials_csv(&[row])).unwrap();
+        assert!(back[0].traffic.unwrap().p99_latency_ms.is_nan());
+    }
+
+    #[test]
+    fn extra_columns_and_any_order_are_accepted() {
+        let csv = "events,note,trial,seed,outcome,duration_s,min_ready,min_available,peak_tasks,\
+peak_cpu,peak_memory,requests,failed_requests,p99_latency_ms,restarts,bad_version_requests,\
+update_failures,deadline_exceeded_s\n\
+9,\"hi, there\",0,1,timeout,7200,0,0,3,1.5,3,,,,0,,0,\n";
+        let rows = read_trials_csv(csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].events, 9);
+        assert_eq!(rows[0].outcome, Outcome::Timeout);
+        assert_eq!(rows[0].duration, 7_200_000_000);
+        assert_eq!(rows[0].peak_cpu_millis, 1_500);
+        assert_eq!(rows[0].traffic, None);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_column() {
+        let good = text(&[sample_row()]);
+        let err = |csv: String| read_trials_csv(csv.as_bytes()).unwrap_err().to_string();
+
+        assert_eq!(
+            err(good.replace("rolled_back", "exploded")),
+            "line 2, column `outcome`: expected completed, rolled_back, paused, \
+             deadline_exceeded or timeout, found `exploded`"
+        );
+        assert_eq!(
+            err(good.replace(",1234\n", ",12x4\n")),
+            "line 2, column `events`: expected a whole number, found `12x4`"
+        );
+        assert_eq!(
+            err(good.replace("130.123456", "-1")),
+            "line 2, column `duration_s`: expected a number of seconds, found `-1`"
+        );
+        assert_eq!(
+            err(good.replace(",2000,", ",,")),
+            "line 2, column `requests`: expected a number (other request columns are set), \
+             found ``"
+        );
+        assert!(err(good.replace("events", "evnts")).contains("no `events` column"));
+        assert!(err(format!("{good}1,2\n")).contains("not a valid CSV"));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn outcome() -> impl Strategy<Value = Outcome> {
+            proptest::sample::select(Outcome::ALL.to_vec())
+        }
+
+        fn traffic() -> impl Strategy<Value = Option<TrafficResult>> {
+            proptest::option::of(
+                (any::<u64>(), any::<u64>(), 0.0f64..1e6, any::<u64>()).prop_map(
+                    |(requests, failed_requests, p99_latency_ms, bad_version_requests)| {
+                        TrafficResult {
+                            requests,
+                            failed_requests,
+                            p99_latency_ms,
+                            bad_version_requests,
+                        }
+                    },
+                ),
+            )
+        }
+
+        fn row() -> impl Strategy<Value = TrialResult> {
+            const MAX_T: Time = 1_000_000_000_000_000; // ~31 years in µs
+            (
+                (any::<u64>(), any::<u64>(), outcome(), 0..MAX_T),
+                (any::<u32>(), any::<u32>(), any::<u32>()),
+                (0u64..1_000_000_000_000, any::<u64>(), traffic()),
+                (
+                    any::<u32>(),
+                    any::<u32>(),
+                    proptest::option::of(0..MAX_T),
+                    any::<u64>(),
+                ),
+            )
+                .prop_map(|(a, b, c, d)| TrialResult {
+                    trial: a.0,
+                    seed: a.1,
+                    outcome: a.2,
+                    duration: a.3,
+                    min_ready: b.0,
+                    min_available: b.1,
+                    peak_tasks: b.2,
+                    peak_cpu_millis: c.0,
+                    peak_memory_bytes: c.1,
+                    traffic: c.2,
+                    restarts: d.0,
+                    update_failures: d.1,
+                    deadline_exceeded_at: d.2,
+                    events: d.3,
+                })
+        }
+
+        proptest! {
+            /// Writing then reading gives back exactly the rows written.
+            #[test]
+            fn write_then_read_is_identity(rows in proptest::collection::vec(row(), 0..20)) {
+                prop_assert_eq!(read_trials_csv(&trials_csv(&rows)).unwrap(), rows);
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! What leaves the process: `trials.csv`, `summary.json` and the terminal summary.
+//!
+//! Each format is a pure function from results to bytes (or a `String`), so it is
+//! unit-tested without touching the disk; [`write_atomic`] is the one place that does I/O,
+//! and it never leaves a half-written file behind.
+//!
+//! - [`columns`]: the single table of `trials.csv` columns (name, unit, extractor) that
+//!   every writer reads, so the CSV, the JSON and the table cannot disagree;
+//! - [`csv`]: `trials.csv`, and reading it back for shard merges;
+//! - [`summary`]: the [`Summary`] of a run and `summary.json`;
+//! - [`table`]: the aligned plain-text summary for terminals and tickets;
+//! - [`atomic`]: temporary file, fsync, rename.
+//!
+//! Every number printed is deterministic: the same trials give the same bytes whatever the
+//! platform, thread count or shard layout (statistics sort before they sum, floats are
+//! printed in their shortest round-trip form).
+//!
+//! ```
+//! use rollout_sim::output::{Summary, summary_table, trials_csv};
+//!
+//! let rows = []; // the experiment's `TrialResult`s
+//! let csv = trials_csv(&rows);
+//! let summary = Summary::from_rows("web", 42, &rows);
+//! let json = summary.to_json();
+//! print!("{}", summary_table(&summary));
+//! # assert!(!csv.is_empty() && !json.is_empty());
+//! ```
+
+pub mod atomic;
+pub mod columns;
+pub mod csv;
+pub mod error;
+pub mod summary;
+pub mod table;
+
+pub use self::csv::{read_trials_csv, trials_csv};
+pub use atomic::write_atomic;
+pub use columns::{COLUMNS, Cell, Column, Unit};
+pub use error::ReadError;
+pub use summary::{Metric, OutcomeShare, Summary, summary_json};
+pub use table::summary_table;
