@@ -2,8 +2,8 @@
 //! closed-form timelines can be asserted exactly.
 
 use crate::scenario::{
-    Cluster, Dist, NodeSpec, Resources, RestartPolicy, Scenario, Service, Strategy, SwarmStrategy,
-    UpdateConfig, Version,
+    Cluster, DeploymentStrategy, Dist, IntOrPercent, KubernetesStrategy, NodeSpec, Resources,
+    RestartPolicy, Scenario, Service, Strategy, SwarmStrategy, UpdateConfig, Version,
 };
 use crate::sim::time::{SECOND, Time};
 
@@ -70,5 +70,42 @@ pub fn swarm_cfg(s: &mut Scenario) -> &mut SwarmStrategy {
     match &mut s.strategy {
         Strategy::Swarm(c) => c,
         _ => unreachable!("built by testkit::swarm"),
+    }
+}
+
+/// `replicas` pods on one roomy node, constant start time `start`, the given Deployment
+/// strategy, `minReadySeconds` 0 and the default 600 s progress deadline.
+pub fn kubernetes(replicas: u32, start: Time, kind: DeploymentStrategy) -> Scenario {
+    let mut s = swarm(replicas, start, UpdateConfig::default());
+    s.strategy = Strategy::Kubernetes(KubernetesStrategy {
+        kind,
+        min_ready: 0,
+        progress_deadline: Some(600 * SECOND),
+        auto_rollback: false,
+    });
+    s
+}
+
+/// RollingUpdate with integer maxSurge / maxUnavailable.
+pub fn rolling(max_surge: u32, max_unavailable: u32) -> DeploymentStrategy {
+    DeploymentStrategy::RollingUpdate {
+        max_surge: IntOrPercent::Int(max_surge),
+        max_unavailable: IntOrPercent::Int(max_unavailable),
+    }
+}
+
+/// RollingUpdate with percent maxSurge / maxUnavailable.
+pub fn rolling_pct(max_surge: u32, max_unavailable: u32) -> DeploymentStrategy {
+    DeploymentStrategy::RollingUpdate {
+        max_surge: IntOrPercent::Percent(max_surge),
+        max_unavailable: IntOrPercent::Percent(max_unavailable),
+    }
+}
+
+/// The Kubernetes settings of a scenario built by [`kubernetes`], for tweaking.
+pub fn kubernetes_cfg(s: &mut Scenario) -> &mut KubernetesStrategy {
+    match &mut s.strategy {
+        Strategy::Kubernetes(c) => c,
+        _ => unreachable!("built by testkit::kubernetes"),
     }
 }

@@ -11,6 +11,7 @@ use crate::cluster::{Cluster, Event, Notice, TraceRecord};
 use crate::experiment::TrialResult;
 use crate::scenario::{Scenario, Strategy};
 use crate::strategy::Controller;
+use crate::strategy::kubernetes::Deployment;
 use crate::strategy::swarm::Swarm;
 
 /// Reusable buffers of one worker thread: run many trials of one scenario with one of these.
@@ -25,7 +26,7 @@ impl<'s> Workspace<'s> {
     pub fn new(scenario: &'s Scenario) -> Workspace<'s> {
         let controller: Box<dyn Controller + 's> = match &scenario.strategy {
             Strategy::Swarm(cfg) => Box::new(Swarm::new(cfg)),
-            Strategy::Kubernetes(_) => todo!("the Kubernetes controller"),
+            Strategy::Kubernetes(cfg) => Box::new(Deployment::new(cfg)),
         };
         Workspace {
             cluster: Cluster::new(scenario),
@@ -63,7 +64,9 @@ impl<'s> Workspace<'s> {
                 // The instant is over.
                 ctrl.settle(cl);
                 deliver(cl, ctrl, &mut self.notices);
-                if cl.next_event_time() == Some(cl.now) {
+                // Settling may have scheduled events: look again.
+                let next = cl.next_event_time();
+                if next == Some(cl.now) {
                     continue;
                 }
                 cl.gauges.observe();

@@ -18,12 +18,26 @@
 //! Running/Ready ─crash_after / unhealthy─► Failed
 //! ```
 //!
+//! With [`Cluster::set_kubelet`] (Kubernetes) the gate is the kubelet's probes instead of
+//! the HEALTHCHECK ([`probe`], [`kubelet`]), readiness may flap (Ready ⇄ Running), and a
+//! container that dies is restarted in place rather than failing its task:
+//!
+//! ```text
+//! Running/Ready ─crash / probe kill─► BackOff ─CrashLoopBackOff delay─► Starting ─► …
+//! ```
+//!
+//! Availability: a Ready task becomes available [`Cluster::set_min_ready`] later
+//! (`minReadySeconds`; 0 for Swarm, where available = ready) and stops being available
+//! when it leaves Ready. Becoming available delivers a notice with the unchanged state.
+//!
 //! Zero-length steps happen inline without an event, so a scenario with instant latencies
 //! costs a handful of events per task.
 
 pub mod gauges;
 pub mod health;
+pub mod kubelet;
 pub mod node;
+pub mod probe;
 pub mod scheduler;
 pub mod task;
 pub mod trace;
@@ -71,6 +85,10 @@ pub enum Step {
     Died,
     /// The process exited after being told to stop.
     Exited,
+    /// Kubernetes: readiness failed `failureThreshold` times; Ready → Running.
+    NotReady,
+    /// Ready for `minReadySeconds`: the task becomes available.
+    Available,
 }
 
 /// When a newly created task may start.
@@ -125,6 +143,12 @@ pub struct Cluster<'s> {
     /// converge delay when traffic is routed; 0 otherwise).
     pub stop_signal_delay: Time,
     grace: Time,
+    /// Kubelet rules: probes, readiness flaps, in-place restarts (Kubernetes).
+    kubelet: bool,
+    /// `minReadySeconds`: Ready this long makes a task available.
+    min_ready: Time,
+    /// The kubelet's bookkeeping per task (by task id).
+    pods: Vec<kubelet::PodState>,
 }
 
 impl<'s> Cluster<'s> {
@@ -146,7 +170,21 @@ impl<'s> Cluster<'s> {
             events: 0,
             stop_signal_delay: 0,
             grace: scenario.stop_grace_period(),
+            kubelet: false,
+            min_ready: 0,
+            pods: Vec::new(),
         }
+    }
+
+    /// Use the kubelet's rules (probes, readiness flaps, CrashLoopBackOff restarts in
+    /// place) instead of Docker's (HEALTHCHECK, failed tasks are terminal).
+    pub fn set_kubelet(&mut self, on: bool) {
+        self.kubelet = on;
+    }
+
+    /// `minReadySeconds`: how long a task must be Ready to count as available.
+    pub fn set_min_ready(&mut self, min_ready: Time) {
+        self.min_ready = min_ready;
     }
 
     /// Start trial `trial` from an empty cluster.
@@ -163,6 +201,7 @@ impl<'s> Cluster<'s> {
                 .map(|n| Node::new(n, versions, &s.cluster.image_cached)),
         );
         self.tasks.clear();
+        self.pods.clear();
         let slots = s.service.replicas as usize;
         self.slot_tasks
             .resize_with(slots.max(self.slot_tasks.len()), Vec::new);
@@ -250,7 +289,17 @@ impl<'s> Cluster<'s> {
         match step {
             Step::ImagePresent | Step::StartDelayOver => self.try_start(id),
             Step::ProcessStarted => self.process_started(id),
-            Step::Healthy => self.set_state(id, TaskState::Ready),
+            Step::Healthy => {
+                self.set_state(id, TaskState::Ready);
+                if self.kubelet {
+                    self.next_readiness_flip(id, false);
+                }
+            }
+            Step::NotReady => {
+                self.set_state(id, TaskState::Running);
+                self.next_readiness_flip(id, true);
+            }
+            Step::Available => self.become_available(id),
             Step::Died => self.fail(id),
             Step::Exited => self.set_state(id, TaskState::Stopped),
         }
@@ -302,6 +351,7 @@ impl<'s> Cluster<'s> {
         }
         let id = self.tasks.len() as TaskId;
         self.tasks.push(task);
+        self.pods.push(kubelet::PodState::default());
         if slot as usize >= self.slot_tasks.len() {
             self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
         }
@@ -354,7 +404,9 @@ impl<'s> Cluster<'s> {
                 self.pending.retain(|&p| p != id);
                 self.set_state(id, TaskState::Stopped);
             }
-            TaskState::Pulling | TaskState::Prepared => self.set_state(id, TaskState::Stopped),
+            TaskState::Pulling | TaskState::Prepared | TaskState::BackOff => {
+                self.set_state(id, TaskState::Stopped)
+            }
             _ => {
                 let (slot, version, attempt, hang_at) = (t.slot, t.version, t.attempt, t.hang_at);
                 self.set_state(id, TaskState::Terminating);
@@ -442,7 +494,8 @@ impl<'s> Cluster<'s> {
             self.set_state(id, TaskState::Prepared);
         }
         let t = &self.tasks[id as usize];
-        if t.state != TaskState::Prepared || !t.start_allowed {
+        let startable = matches!(t.state, TaskState::Prepared | TaskState::BackOff);
+        if !startable || !t.start_allowed {
             return;
         }
         if t.start_not_before > self.now {
@@ -492,15 +545,19 @@ impl<'s> Cluster<'s> {
         t.ready_at = ready_at;
         t.hang_at = hang_at;
         self.set_state(id, TaskState::Running);
+        let app = AppTimes {
+            run: now,
+            ready_at,
+            hang_at,
+        };
+        if self.kubelet {
+            self.begin_kubelet(id, app, crash_at, healthy_already);
+            return;
+        }
         let (healthy_at, unhealthy_at) = match &self.scenario.service.healthcheck {
             None => (now, NEVER),
             Some(hc) => {
                 let mut rng = self.rng(slot, version, attempt, Purpose::Probe);
-                let app = AppTimes {
-                    run: now,
-                    ready_at,
-                    hang_at,
-                };
                 let h = docker_health(hc, app, healthy_already, &mut rng, self.scenario.horizon);
                 (h.healthy_at, h.unhealthy_at)
             }
@@ -515,13 +572,142 @@ impl<'s> Cluster<'s> {
         self.schedule_step_at(id, death, Step::Died);
     }
 
+    /// The kubelet's plan for a container whose process just started.
+    fn begin_kubelet(&mut self, id: TaskId, app: AppTimes, crash_at: Time, serving: bool) {
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let streams = kubelet::Streams {
+            startup: self.rng(slot, version, attempt, Purpose::StartupProbe),
+            readiness: self.rng(slot, version, attempt, Purpose::Probe),
+            liveness: self.rng(slot, version, attempt, Purpose::Liveness),
+        };
+        let p = kubelet::plan(
+            &self.scenario.service,
+            app,
+            crash_at,
+            serving,
+            streams,
+            self.scenario.horizon,
+        );
+        let pod = &mut self.pods[id as usize];
+        pod.readiness = p.readiness;
+        pod.death_at = p.death_at;
+        pod.probe_kill = p.probe_kill;
+        if p.ready_at < p.death_at {
+            self.schedule_step_at(id, p.ready_at, Step::Healthy);
+        }
+        if serving {
+            // The fleet before the rollout has been available for long.
+            self.become_available_now(id);
+        }
+        if self.tasks[id as usize].state.is_terminal() {
+            return;
+        }
+        self.schedule_step_at(id, p.death_at, Step::Died);
+    }
+
+    /// Schedule the task's next readiness transition: to NotReady when `to_ready` is
+    /// false, back to Ready when it is true (only if that happens before it dies).
+    fn next_readiness_flip(&mut self, id: TaskId, to_ready: bool) {
+        let Some(rp) = &self.scenario.service.readiness_probe else {
+            return;
+        };
+        let t = &self.tasks[id as usize];
+        let app = AppTimes {
+            run: t.run_at,
+            ready_at: t.ready_at,
+            hang_at: t.hang_at,
+        };
+        let horizon = self.scenario.horizon;
+        let pod = &mut self.pods[id as usize];
+        let death = pod.death_at;
+        let Some(w) = pod.readiness.as_mut() else {
+            return;
+        };
+        let (flip, step) = if to_ready {
+            let f = w.next_flip(rp, app, Some(rp.success_threshold), None, horizon);
+            (f, Step::Healthy)
+        } else {
+            let f = w.next_flip(rp, app, None, Some(rp.failure_threshold), horizon);
+            (f, Step::NotReady)
+        };
+        let at = match flip {
+            probe::Flip::Success(t) | probe::Flip::Failure(t) => t,
+            probe::Flip::Never => return,
+        };
+        if at < death {
+            self.schedule_step_at(id, at, step);
+        }
+    }
+
+    /// A `minReadySeconds` timer fired: available if still Ready since long enough.
+    fn become_available(&mut self, id: TaskId) {
+        let t = &self.tasks[id as usize];
+        if t.state == TaskState::Ready && t.since.saturating_add(self.min_ready) <= self.now {
+            self.become_available_now(id);
+        }
+    }
+
+    fn become_available_now(&mut self, id: TaskId) {
+        let t = &mut self.tasks[id as usize];
+        if t.state != TaskState::Ready || t.available {
+            return;
+        }
+        t.available = true;
+        self.gauges.available += 1;
+        self.notices.push(Notice {
+            task: id,
+            state: TaskState::Ready,
+        });
+    }
+
     /// The container died on its own.
     fn fail(&mut self, id: TaskId) {
         if !self.tasks[id as usize].is_live() {
             return;
         }
         self.tasks[id as usize].generation += 1;
+        if self.kubelet && !self.tasks[id as usize].stop_requested {
+            self.restart_in_place(id);
+            return;
+        }
         self.set_state(id, TaskState::Failed);
+    }
+
+    /// Kubelet: the container exited (crash) or is being killed (probe); restart it in the
+    /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`).
+    fn restart_in_place(&mut self, id: TaskId) {
+        let now = self.now;
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt, hang_at) = (t.slot, t.version, t.attempt, t.hang_at);
+        let finished = if self.pods[id as usize].probe_kill && t.run_at != NEVER {
+            // Killed like a stop: preStop and SIGTERM, SIGKILL at the grace period.
+            let work = if hang_at <= now {
+                NEVER
+            } else {
+                let mut rng = self.rng(slot, version, attempt, Purpose::Shutdown);
+                after(
+                    self.scenario.service.pre_stop,
+                    self.version(version).shutdown.sample(&mut rng),
+                )
+            };
+            now + work.min(self.grace)
+        } else {
+            now
+        };
+        let pod = &mut self.pods[id as usize];
+        pod.probe_kill = false;
+        pod.readiness = None;
+        pod.death_at = NEVER;
+        let at = pod.crash_loop.restart_at(finished);
+        self.gauges.restarts += 1;
+        let t = &mut self.tasks[id as usize];
+        t.attempt += 1;
+        t.restarts += 1;
+        t.start_not_before = at;
+        t.run_at = t.run_at.min(now); // the pod's phase stays Running
+        self.set_state(id, TaskState::BackOff);
+        self.schedule_step_at(id, at, Step::StartDelayOver);
     }
 
     /// The one place a task's state changes: counts, resources, trace, notices.
@@ -539,11 +725,15 @@ impl<'s> Cluster<'s> {
         if old == TaskState::Ready {
             g.ready -= 1;
         }
+        let mut available_later = false;
         if new == TaskState::Ready {
             g.ready += 1;
-            // Swarm has no minReadySeconds: serving is available.
-            t.available = true;
-            g.available += 1;
+            if self.min_ready == 0 {
+                t.available = true;
+                g.available += 1;
+            } else {
+                available_later = true;
+            }
         } else if t.available {
             t.available = false;
             g.available -= 1;
@@ -578,6 +768,17 @@ impl<'s> Cluster<'s> {
             task: id,
             state: new,
         });
+        if available_later {
+            let generation = self.tasks[id as usize].generation;
+            self.queue.push(
+                now + self.min_ready,
+                Event::Task {
+                    task: id,
+                    generation,
+                    step: Step::Available,
+                },
+            );
+        }
         if released {
             let n = &mut self.nodes[node.expect("a task holding resources is placed") as usize];
             n.cpu_used -= r.cpu_millis;

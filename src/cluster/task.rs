@@ -18,6 +18,9 @@ pub enum TaskState {
     Pulling,
     /// Image present; waiting for permission to start (Swarm's READY with desired READY).
     Prepared,
+    /// Kubernetes: the pod's container died and waits out its CrashLoopBackOff delay
+    /// before the kubelet restarts it in place (the pod keeps its node and resources).
+    BackOff,
     /// Container starting (until the process runs).
     Starting,
     /// Process running, not (yet) serving: health check or readiness not passed.
@@ -39,6 +42,7 @@ impl TaskState {
             TaskState::Pending => "pending",
             TaskState::Pulling => "pulling",
             TaskState::Prepared => "prepared",
+            TaskState::BackOff => "backoff",
             TaskState::Starting => "starting",
             TaskState::Running => "running",
             TaskState::Ready => "ready",
@@ -67,7 +71,12 @@ pub struct Task {
     /// Which version it runs.
     pub version: VersionId,
     /// The how-many-th container of this (slot, version): keys the random streams.
+    /// A Kubernetes container restarted in place gets the next attempt.
     pub attempt: u32,
+    /// Container restarts in place (Kubernetes; 0 for Swarm, whose restarts are new tasks).
+    pub restarts: u32,
+    /// When the task was created.
+    pub created: Time,
     /// Node it was placed on.
     pub node: Option<NodeId>,
     /// Current state.
@@ -99,6 +108,8 @@ impl Task {
             slot,
             version,
             attempt,
+            restarts: 0,
+            created: now,
             node: None,
             state: TaskState::Pending,
             since: now,

@@ -1,0 +1,266 @@
+//! What the kubelet does to a pod's container: probes decide when it is started, Ready
+//! (and NotReady again) and killed; a container that dies is restarted in place after the
+//! CrashLoopBackOff delay. Reference §12.2–§12.3.
+//!
+//! The cluster switches to these rules with [`super::Cluster::set_kubelet`] (the
+//! Kubernetes controller does, in `start`); Swarm keeps the Docker HEALTHCHECK and
+//! terminal failures.
+//!
+//! ## One container's plan ([`plan`])
+//!
+//! * startup probe (if any): probes from `start + initialDelaySeconds`; the first success
+//!   marks the container started, `failureThreshold` consecutive failures kill it. Without
+//!   one the container is started when its process runs;
+//! * readiness probe: runs once started; `successThreshold` successes make the pod Ready,
+//!   later `failureThreshold` failures NotReady again (flapping is walked lazily, one
+//!   transition at a time, by [`PodState::readiness`]). **Without a readiness probe a pod
+//!   is Ready as soon as it is started**, whatever the application's `ready_after`
+//!   (`prober_manager.UpdatePodStatus`: `ready = !exists`);
+//! * liveness probe: runs once started; `failureThreshold` failures kill the container.
+//!   A hung container fails it (probes time out), as does an application that is not yet
+//!   listening — the classic restart loop of a liveness probe without a startup probe.
+//!
+//! ## CrashLoopBackOff ([`CrashLoop`])
+//!
+//! `client-go:util/flowcontrol/backoff.go` with initial 10 s and max 300 s, keyed by the
+//! container, as `kuberuntime_manager.go doBackOff` uses it: measured from each exit, the
+//! waits are 0 for the first exit, then 10, 20, 40, 80, 160, 300, 300 … s; the entry is
+//! reset when an exit comes more than `2 × max` = 600 s after the previous backoff step.
+//!
+//! Departure (documented): a container killed by a probe is taken out of Ready at the
+//! kill decision; upstream it may stay Ready while its grace period runs.
+
+use super::health::AppTimes;
+use super::probe::{Flip, ProbeWalk, first_tick};
+use crate::scenario::Service;
+use crate::sim::KeyedRng;
+use crate::sim::time::{NEVER, SECOND, Time};
+
+/// The kubelet's initial container restart backoff (`backOffPeriod`).
+pub const BACKOFF_INITIAL: Time = 10 * SECOND;
+/// `MaxContainerBackOff`.
+pub const BACKOFF_MAX: Time = 300 * SECOND;
+
+/// The backoff entry of one container (`perItemBackoff[id]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrashLoop {
+    /// `(backoff, lastUpdate)`, once the container exited once.
+    entry: Option<(Time, Time)>,
+}
+
+impl CrashLoop {
+    /// The container exited at `finished` (`FinishedAt`): when it starts again. Updates
+    /// the entry as `IsInBackOffSince` + `Next` do at that start.
+    ///
+    /// ```
+    /// use rollout_sim::cluster::kubelet::CrashLoop;
+    /// let s = 1_000_000;
+    /// let mut c = CrashLoop::default();
+    /// let mut exit = 0;
+    /// let mut waits = vec![];
+    /// for _ in 0..8 {
+    ///     let start = c.restart_at(exit);
+    ///     waits.push((start - exit) / s);
+    ///     exit = start + 5 * s; // runs 5 s, then dies again
+    /// }
+    /// assert_eq!(waits, [0, 10, 20, 40, 80, 160, 300, 300]);
+    /// ```
+    pub fn restart_at(&mut self, finished: Time) -> Time {
+        match self.entry {
+            // `hasExpired`: eventTime − lastUpdate > 2 × max (strict).
+            Some((backoff, last)) if finished.saturating_sub(last) <= 2 * BACKOFF_MAX => {
+                let at = finished + backoff;
+                self.entry = Some(((2 * backoff).min(BACKOFF_MAX), at));
+                at
+            }
+            _ => {
+                self.entry = Some((BACKOFF_INITIAL, finished));
+                finished
+            }
+        }
+    }
+}
+
+/// The kubelet's per-pod bookkeeping, indexed by task id.
+#[derive(Debug, Clone, Default)]
+pub struct PodState {
+    /// Restart backoff of the pod's container.
+    pub crash_loop: CrashLoop,
+    /// The readiness worker of the current container, positioned after its last flip.
+    pub readiness: Option<ProbeWalk>,
+    /// When the current container dies (crash or probe kill).
+    pub death_at: Time,
+    /// The death is a probe kill (the container is stopped gracefully), not a crash.
+    pub probe_kill: bool,
+}
+
+/// The random streams a plan draws from.
+pub struct Streams {
+    /// Startup probe outcomes.
+    pub startup: KeyedRng,
+    /// Readiness probe outcomes.
+    pub readiness: KeyedRng,
+    /// Liveness probe outcomes.
+    pub liveness: KeyedRng,
+}
+
+/// One container's timeline under the kubelet.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// First Ready instant (`NEVER`: not before it dies).
+    pub ready_at: Time,
+    /// When it dies: `crash_at` or a probe kill, whichever is first.
+    pub death_at: Time,
+    /// The death is a probe kill.
+    pub probe_kill: bool,
+    /// The readiness worker, positioned after the first Ready flip.
+    pub readiness: Option<ProbeWalk>,
+}
+
+/// Plan a container whose process runs from `app.run` and crashes at `crash_at`.
+/// `serving` is a container that was already started and Ready before the trial.
+pub fn plan(
+    svc: &Service,
+    app: AppTimes,
+    crash_at: Time,
+    serving: bool,
+    streams: Streams,
+    horizon: Time,
+) -> Plan {
+    let run = app.run;
+    let mut kill = NEVER;
+    let started = match (&svc.startup_probe, serving) {
+        (Some(sp), false) => {
+            let mut w = ProbeWalk::new(first_tick(sp, run, run), streams.startup);
+            match w.next_flip(sp, app, Some(1), Some(sp.failure_threshold), horizon) {
+                Flip::Success(t) => t,
+                Flip::Failure(t) => {
+                    kill = t;
+                    NEVER
+                }
+                Flip::Never => NEVER,
+            }
+        }
+        _ => run,
+    };
+    if let (Some(lp), true) = (&svc.liveness_probe, started != NEVER) {
+        let mut w = ProbeWalk::new(first_tick(lp, run, started), streams.liveness);
+        if let Flip::Failure(t) = w.next_flip(lp, app, None, Some(lp.failure_threshold), horizon) {
+            kill = kill.min(t);
+        }
+    }
+    let death_at = crash_at.min(kill);
+    let (ready_at, readiness) = match (&svc.readiness_probe, started) {
+        (_, NEVER) => (NEVER, None),
+        (None, s) => (s, None),
+        (Some(rp), _) if serving => (
+            run,
+            Some(ProbeWalk::new(
+                run.saturating_add(rp.period.max(1)),
+                streams.readiness,
+            )),
+        ),
+        (Some(rp), s) => {
+            let mut w = ProbeWalk::new(first_tick(rp, run, s), streams.readiness);
+            match w.next_flip(rp, app, Some(rp.success_threshold), None, horizon) {
+                Flip::Success(t) => (t, Some(w)),
+                _ => (NEVER, None),
+            }
+        }
+    };
+    Plan {
+        ready_at,
+        death_at,
+        probe_kill: kill < crash_at,
+        readiness,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Probe;
+    use crate::sim::{Key, Purpose};
+    use crate::testkit;
+
+    const S: Time = SECOND;
+
+    fn streams() -> Streams {
+        Streams {
+            startup: Key::trial(1, 0, Purpose::StartupProbe).rng(),
+            readiness: Key::trial(1, 0, Purpose::Probe).rng(),
+            liveness: Key::trial(1, 0, Purpose::Liveness).rng(),
+        }
+    }
+
+    fn app(ready: Time, hang: Time) -> AppTimes {
+        AppTimes {
+            run: 100 * S,
+            ready_at: 100 * S + ready,
+            hang_at: hang,
+        }
+    }
+
+    #[test]
+    fn without_probes_ready_when_the_process_runs() {
+        let svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
+        let p = plan(&svc, app(30 * S, NEVER), NEVER, false, streams(), NEVER);
+        assert_eq!((p.ready_at, p.death_at), (100 * S, NEVER));
+    }
+
+    #[test]
+    fn readiness_probe_waits_for_the_application() {
+        let mut svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
+        svc.readiness_probe = Some(Probe {
+            initial_delay: 5 * S,
+            ..Probe::default()
+        });
+        // Probes at 105, 115, 125, 135 s; ready at 130 s: Ready at 135 s.
+        let p = plan(&svc, app(30 * S, NEVER), NEVER, false, streams(), NEVER);
+        assert_eq!(p.ready_at, 135 * S);
+    }
+
+    #[test]
+    fn liveness_without_startup_probe_kills_a_slow_starter() {
+        let mut svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
+        svc.liveness_probe = Some(Probe::default());
+        // Needs 60 s; liveness at 100, 110, 120 fails: killed at 120 s.
+        let p = plan(&svc, app(60 * S, NEVER), NEVER, false, streams(), NEVER);
+        assert_eq!((p.death_at, p.probe_kill), (120 * S, true));
+        // A startup probe with room (30 × 10 s) protects it: started at 160 s, liveness
+        // from then on passes.
+        svc.startup_probe = Some(Probe {
+            failure_threshold: 30,
+            ..Probe::default()
+        });
+        let p = plan(&svc, app(60 * S, NEVER), NEVER, false, streams(), NEVER);
+        assert_eq!((p.ready_at, p.death_at), (160 * S, NEVER));
+    }
+
+    #[test]
+    fn a_hung_container_fails_liveness() {
+        let mut svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
+        svc.liveness_probe = Some(Probe::default());
+        // Hang at 125 s: probes at 130, 140, 150 time out after 1 s: killed at 151 s.
+        let p = plan(&svc, app(0, 125 * S), NEVER, false, streams(), NEVER);
+        assert_eq!(
+            (p.ready_at, p.death_at, p.probe_kill),
+            (100 * S, 151 * S, true)
+        );
+        // A crash first wins.
+        let p = plan(&svc, app(0, 125 * S), 110 * S, false, streams(), NEVER);
+        assert_eq!((p.death_at, p.probe_kill), (110 * S, false));
+    }
+
+    #[test]
+    fn backoff_resets_after_ten_quiet_minutes() {
+        let mut c = CrashLoop::default();
+        assert_eq!(c.restart_at(0), 0);
+        assert_eq!(c.restart_at(5 * S), 15 * S);
+        // Exit 600 s after the last update (15 s): not expired (strict) → 20 s wait.
+        assert_eq!(c.restart_at(615 * S), 635 * S);
+        // Exit 601 s after the last update (635 s): expired → immediate, back to 10 s.
+        assert_eq!(c.restart_at(1236 * S), 1236 * S);
+        assert_eq!(c.restart_at(1240 * S), 1250 * S);
+    }
+}

@@ -1,0 +1,308 @@
+//! Kubelet probe timing (startup, readiness, liveness), computed rather than ticked;
+//! reference §12.2, after `kubernetes/kubernetes:pkg/kubelet/prober/worker.go`.
+//!
+//! A probe worker probes on a fixed period. A result changes only after
+//! `failureThreshold` consecutive failures or `successThreshold` consecutive successes
+//! (`resultRun`). Outcomes of one probe at tick `t`, given the application's own timeline
+//! ([`AppTimes`]):
+//!
+//! * before `ready_at` the application refuses: a failure, observed at `t`;
+//! * from `hang_at` on it answers nothing: a failure observed at `t + timeoutSeconds`;
+//! * in between it passes, except that a `flaky` probe fails with that probability.
+//!
+//! A [`ProbeWalk`] walks the ticks of one probe of one container and returns only the
+//! instants where the result flips, jumping over runs of identical outcomes (deterministic
+//! regions arithmetically, flaky passes by geometric skips), so the cost is proportional
+//! to the number of flaky failures, not of ticks.
+//!
+//! Tick placement (a documented simplification of the worker's ticker, whose phase is set
+//! when the pod is added to the kubelet and is jittered): the first probe is at
+//! `max(process start + initialDelaySeconds, started)` — the worker probes at once and
+//! `prober_manager.UpdatePodStatus` triggers a readiness probe as soon as a started
+//! container has no result; `int(secondsSince(startedAt)) < initialDelaySeconds` lets the
+//! probe at exactly `start + initialDelay` through — then every `periodSeconds`. A probe
+//! that times out is observed `timeoutSeconds` after its tick; the next tick stays on the
+//! period grid.
+
+use super::health::AppTimes;
+use crate::scenario::Probe;
+use crate::sim::KeyedRng;
+use crate::sim::time::{NEVER, Time};
+
+/// What a probe result flipped to, and when it was observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flip {
+    /// `successThreshold` consecutive successes, observed at this instant.
+    Success(Time),
+    /// `failureThreshold` consecutive failures, observed at this instant.
+    Failure(Time),
+    /// Neither happens before the horizon.
+    Never,
+}
+
+/// The state of one probe worker of one container.
+#[derive(Debug, Clone)]
+pub struct ProbeWalk {
+    /// Next tick.
+    t: Time,
+    succ: u32,
+    fail: u32,
+    rng: KeyedRng,
+}
+
+impl ProbeWalk {
+    /// A worker whose first probe is at `first`.
+    pub fn new(first: Time, rng: KeyedRng) -> ProbeWalk {
+        ProbeWalk {
+            t: first,
+            succ: 0,
+            fail: 0,
+            rng,
+        }
+    }
+
+    /// Probe until `success` consecutive successes or `failure` consecutive failures
+    /// (either may be `None`: that result is not looked for) and return the first flip.
+    /// Streaks carry over between calls, as the worker's `resultRun` does.
+    pub fn next_flip(
+        &mut self,
+        p: &Probe,
+        app: AppTimes,
+        success: Option<u32>,
+        failure: Option<u32>,
+        horizon: Time,
+    ) -> Flip {
+        let period = p.period.max(1);
+        let succ_thr = success.map(|s| s.max(1));
+        let fail_thr = failure.map(|f| f.max(1));
+        loop {
+            let t = self.t;
+            if t >= horizon || t == NEVER {
+                return Flip::Never;
+            }
+            if t >= app.hang_at {
+                // Every probe from here on times out.
+                let Some(thr) = fail_thr else {
+                    return Flip::Never;
+                };
+                let need = thr.saturating_sub(self.fail).max(1) as Time;
+                let tick = t + (need - 1) * period;
+                self.t = tick + period;
+                self.fail = 0;
+                self.succ = 0;
+                return Flip::Failure(tick + p.timeout);
+            }
+            let answers_from = app.ready_at.min(app.hang_at);
+            if t < answers_from {
+                // Refused until the application listens (or hangs first).
+                let k = (answers_from - t).div_ceil(period);
+                if let Some(thr) = fail_thr {
+                    let need = thr.saturating_sub(self.fail).max(1) as Time;
+                    if need <= k {
+                        let tick = t + (need - 1) * period;
+                        self.t = tick + period;
+                        self.fail = 0;
+                        self.succ = 0;
+                        return Flip::Failure(tick);
+                    }
+                }
+                self.fail = self.fail.saturating_add(k.min(u32::MAX as Time) as u32);
+                self.succ = 0;
+                self.t = t.saturating_add(k.saturating_mul(period));
+                continue;
+            }
+            // The application answers: every probe passes unless flaky.
+            let first_hung_tick = if app.hang_at == NEVER {
+                NEVER
+            } else {
+                t + (app.hang_at - t).div_ceil(period) * period
+            };
+            if p.flaky <= 0.0 {
+                if let Some(thr) = succ_thr {
+                    let need = thr.saturating_sub(self.succ).max(1) as Time;
+                    let tick = t.saturating_add((need - 1).saturating_mul(period));
+                    if tick < app.hang_at {
+                        self.t = tick + period;
+                        self.succ = 0;
+                        self.fail = 0;
+                        return Flip::Success(tick);
+                    }
+                }
+                self.fail = 0;
+                self.succ = 0;
+                self.t = first_hung_tick;
+                continue;
+            }
+            let forced = succ_thr.is_none() && self.fail == 0;
+            if forced {
+                // Skip the passes before the next flaky failure.
+                let passes = self.rng.failures_before_success(p.flaky);
+                let tick = passes
+                    .checked_mul(period)
+                    .and_then(|d| t.checked_add(d))
+                    .unwrap_or(NEVER);
+                if tick >= app.hang_at {
+                    self.t = first_hung_tick;
+                    continue;
+                }
+                self.t = tick;
+            }
+            let tick = self.t;
+            self.t = tick + period;
+            if forced || self.rng.chance(p.flaky) {
+                self.fail += 1;
+                self.succ = 0;
+                if fail_thr.is_some_and(|thr| self.fail >= thr) {
+                    self.fail = 0;
+                    return Flip::Failure(tick);
+                }
+            } else {
+                self.succ += 1;
+                self.fail = 0;
+                if succ_thr.is_some_and(|thr| self.succ >= thr) {
+                    self.succ = 0;
+                    return Flip::Success(tick);
+                }
+            }
+        }
+    }
+}
+
+/// The first tick of a probe: `max(run + initialDelaySeconds, started)`.
+pub fn first_tick(p: &Probe, run: Time, started: Time) -> Time {
+    run.saturating_add(p.initial_delay).max(started)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::time::SECOND;
+    use crate::sim::{Key, Purpose};
+
+    const S: Time = SECOND;
+
+    fn rng(i: u64) -> KeyedRng {
+        Key::trial(3, i, Purpose::Probe).rng()
+    }
+
+    fn app(ready: Time, hang: Time) -> AppTimes {
+        AppTimes {
+            run: 0,
+            ready_at: ready,
+            hang_at: hang,
+        }
+    }
+
+    fn probe(period: u64, succ: u32, fail: u32) -> Probe {
+        Probe {
+            period: period * S,
+            success_threshold: succ,
+            failure_threshold: fail,
+            ..Probe::default()
+        }
+    }
+
+    #[test]
+    fn readiness_passes_at_the_first_tick_after_ready() {
+        // Ticks at 0, 10, 20 …; ready at 14 s: the tick at 20 s passes.
+        let p = probe(10, 1, 3);
+        let mut w = ProbeWalk::new(0, rng(0));
+        assert_eq!(
+            w.next_flip(&p, app(14 * S, NEVER), Some(1), None, NEVER),
+            Flip::Success(20 * S)
+        );
+        // successThreshold 2: the ticks at 20 and 30 s.
+        let mut w = ProbeWalk::new(0, rng(0));
+        assert_eq!(
+            w.next_flip(&p, app(14 * S, NEVER), Some(2), None, NEVER),
+            Flip::Success(30 * S)
+        );
+        // Ready from the start: the immediate first probe passes.
+        let mut w = ProbeWalk::new(0, rng(0));
+        assert_eq!(
+            w.next_flip(&p, app(0, NEVER), Some(1), None, NEVER),
+            Flip::Success(0)
+        );
+    }
+
+    #[test]
+    fn liveness_before_ready_counts_failures() {
+        // An application that needs 60 s, liveness every 10 s, failureThreshold 3: probes
+        // at 0, 10, 20 fail: the container is killed at 20 s (the classic restart loop).
+        let p = probe(10, 1, 3);
+        let mut w = ProbeWalk::new(0, rng(0));
+        assert_eq!(
+            w.next_flip(&p, app(60 * S, NEVER), None, Some(3), NEVER),
+            Flip::Failure(20 * S)
+        );
+        // Ready at 15 s: only two failures before; it never fails afterwards.
+        let mut w = ProbeWalk::new(0, rng(0));
+        assert_eq!(
+            w.next_flip(&p, app(15 * S, NEVER), None, Some(3), NEVER),
+            Flip::Never
+        );
+    }
+
+    #[test]
+    fn a_hang_fails_after_threshold_timed_out_probes() {
+        // Hang at 35 s: ticks 40, 50, 60 time out (1 s each): failure observed at 61 s.
+        let p = probe(10, 1, 3);
+        let mut w = ProbeWalk::new(0, rng(0));
+        assert_eq!(
+            w.next_flip(&p, app(0, 35 * S), None, Some(3), NEVER),
+            Flip::Failure(61 * S)
+        );
+        // A readiness probe looking for success after the hang never finds it.
+        assert_eq!(
+            w.next_flip(&p, app(0, 35 * S), Some(1), None, NEVER),
+            Flip::Never
+        );
+    }
+
+    #[test]
+    fn flaky_readiness_flaps_and_recovers() {
+        // p = 0.5, failureThreshold 3: a NotReady flip comes soon; then Ready again.
+        let mut p = probe(1, 1, 3);
+        p.flaky = 0.5;
+        let mut flips = 0;
+        for i in 0..500 {
+            let mut w = ProbeWalk::new(0, rng(i));
+            let a = app(0, NEVER);
+            let Flip::Failure(t1) = w.next_flip(&p, a, None, Some(3), 3600 * S) else {
+                panic!("no failure within the hour")
+            };
+            let Flip::Success(t2) = w.next_flip(&p, a, Some(1), None, 3600 * S) else {
+                panic!("no recovery")
+            };
+            assert!(t2 > t1);
+            flips += 1;
+        }
+        assert_eq!(flips, 500);
+    }
+
+    #[test]
+    fn flaky_failure_runs_have_the_geometric_rate() {
+        // P(first three probes all fail) = 1/8 at p = 0.5.
+        let mut p = probe(1, 1, 3);
+        p.flaky = 0.5;
+        let n = 8000;
+        let early = (0..n)
+            .filter(|&i| {
+                let mut w = ProbeWalk::new(0, rng(i));
+                w.next_flip(&p, app(0, NEVER), None, Some(3), NEVER) == Flip::Failure(2 * S)
+            })
+            .count();
+        // Binomial(8000, 1/8): mean 1000, sd 29.6.
+        assert!((850..1150).contains(&early), "{early}");
+    }
+
+    #[test]
+    fn first_tick_honours_initial_delay_and_start() {
+        let p = Probe {
+            initial_delay: 5 * S,
+            ..Probe::default()
+        };
+        assert_eq!(first_tick(&p, 10 * S, 0), 15 * S);
+        assert_eq!(first_tick(&p, 10 * S, 30 * S), 30 * S);
+    }
+}

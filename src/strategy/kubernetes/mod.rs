@@ -1,0 +1,489 @@
+//! The Kubernetes Deployment controller, after `kubernetes/kubernetes:pkg/controller/deployment`
+//! (see `reference/kubernetes-deployment.md`, cited by section below).
+//!
+//! The controller is a reconcile function, not a precomputed sequence. Every relevant event
+//! — a pod of the Deployment becoming Ready, NotReady, available, restarting or gone, a
+//! ReplicaSet spec change, a status change, the progress-deadline requeue, a user action —
+//! marks it dirty; at the end of the simulated instant ([`Controller::settle`]), once every
+//! event of that instant has been applied, it syncs, like the controller's work queue
+//! coalescing keys. A sync that changes a ReplicaSet or the status dirties it again (the
+//! ReplicaSet and Deployment update events upstream), so it syncs again in the same instant
+//! until nothing changes.
+//!
+//! One sync (`syncDeployment` → `rolloutRolling` / `rolloutRecreate`, §4–§6):
+//!
+//! * RollingUpdate ([`rolling`]): find or create the new ReplicaSet (created with
+//!   `NewRSNewReplicas`), then **at most one** of: scale the new ReplicaSet up
+//!   (`reconcileNewReplicaSet`), or scale old ones down (`reconcileOldReplicaSets`:
+//!   unhealthy old pods cleaned up first, then by availability). The first sync of a
+//!   rollout creates the new ReplicaSet *and* scales old ones down, because the scale-up
+//!   is already done by the creation.
+//! * Recreate ([`recreate`]): old ReplicaSets to 0; wait until no old pod is left,
+//!   terminating ones included; then the new ReplicaSet at full size.
+//! * the ReplicaSet controller ([`replicaset`]) creates or deletes pods to match;
+//! * `syncRolloutStatus` ([`progress`]): status, the Progressing condition, the deadline
+//!   and its requeue.
+//!
+//! The arithmetic reads `spec.replicas` for "how many pods exist" and
+//! `status.availableReplicas` for availability (§1); terminating pods count in neither, so
+//! the real number of pods (and resources held) can exceed `replicas + maxSurge`.
+//!
+//! Outcome: `completed` at the first instant `DeploymentComplete` holds (updated ==
+//! replicas, status.replicas == replicas, available == replicas; terminating pods
+//! excluded), `rolled_back` if that completion is of an `undo` (or `autoRollback`). The
+//! progress deadline is only a condition: a trial that never completes but exceeded it
+//! ends at the horizon with `deadline_exceeded`, otherwise `timeout`.
+//!
+//! Extension (not upstream, like Argo Rollouts' abort or Helm's `--atomic`):
+//! `autoRollback: true` performs `kubectl rollout undo` when the progress deadline is
+//! exceeded. Upstream has no automatic rollback anywhere (§11).
+//!
+//! Not modelled: paused Deployments, scaling events (proportional scaling, §7) — the
+//! replica count never changes during a trial — and `revisionHistoryLimit` cleanup, which
+//! only deletes ReplicaSets scaled to 0 and cannot matter with the few versions of a
+//! scenario.
+
+pub mod fenceposts;
+pub mod progress;
+pub mod recreate;
+pub mod replicaset;
+pub mod rolling;
+
+use super::Controller;
+use crate::cluster::{Cluster, Notice, TaskState};
+use crate::experiment::Outcome;
+use crate::scenario::{
+    ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT, VersionId,
+};
+use crate::sim::time::{NEVER, Time};
+use progress::{Progressing, Reason, Status};
+use replicaset::{Ranker, ReplicaSet, RsStatus};
+use rolling::RsCounts;
+
+/// Syncs in one instant after which the controller waits for the next instant (a guard:
+/// a rollout converges in a handful).
+const MAX_SYNCS_PER_INSTANT: u32 = 64;
+
+/// The Deployment controller of one trial.
+pub struct Deployment<'s> {
+    cfg: &'s KubernetesStrategy,
+    replicas: u32,
+    /// The pod template: which version new pods run.
+    template: VersionId,
+    /// ReplicaSets in creation order (`ReplicaSetsByCreationTimestamp`).
+    sets: Vec<ReplicaSet>,
+    /// Their status at the start of the current sync.
+    statuses: Vec<RsStatus>,
+    /// `d.status` as last stored.
+    status: Status,
+    /// The Progressing condition.
+    cond: Option<Progressing>,
+    dirty: bool,
+    /// The pending requeue (`NEVER`: none).
+    requeue_at: Time,
+    /// First instant the current template's rollout was complete.
+    complete_at: Option<Time>,
+    /// The template in force came from `undo`.
+    undoing: bool,
+    deadline_exceeded_at: Option<Time>,
+    /// A ReplicaSet spec changed in the current sync.
+    scaled: bool,
+    counts: Vec<RsCounts>,
+    old: Vec<usize>,
+    ranker: Ranker,
+    notices: Vec<Notice>,
+}
+
+impl<'s> Deployment<'s> {
+    /// A controller for these settings.
+    pub fn new(cfg: &'s KubernetesStrategy) -> Deployment<'s> {
+        Deployment {
+            cfg,
+            replicas: 0,
+            template: CURRENT,
+            sets: Vec::new(),
+            statuses: Vec::new(),
+            status: Status::default(),
+            cond: None,
+            dirty: false,
+            requeue_at: NEVER,
+            complete_at: None,
+            undoing: false,
+            deadline_exceeded_at: None,
+            scaled: false,
+            counts: Vec::new(),
+            old: Vec::new(),
+            ranker: Ranker::default(),
+            notices: Vec::new(),
+        }
+    }
+
+    /// `(new ReplicaSet spec, Σ old ReplicaSet specs)`.
+    pub fn specs(&self) -> (u32, u32) {
+        let mut new = 0;
+        let mut old = 0;
+        for rs in &self.sets {
+            if rs.version == self.template {
+                new += rs.spec;
+            } else {
+                old += rs.spec;
+            }
+        }
+        (new, old)
+    }
+
+    /// The stored Deployment status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    fn new_rs(&self) -> Option<usize> {
+        self.sets.iter().position(|rs| rs.version == self.template)
+    }
+
+    fn set_spec(&mut self, rs: usize, spec: u32) {
+        if self.sets[rs].spec != spec {
+            self.sets[rs].spec = spec;
+            self.scaled = true;
+        }
+    }
+
+    fn set_condition(&mut self, reason: Reason, now: Time) {
+        if self.cfg.progress_deadline.is_none() {
+            return;
+        }
+        // SetDeploymentCondition: same status and reason → unchanged.
+        if self.cond.is_some_and(|c| c.reason == reason) {
+            return;
+        }
+        self.cond = Some(Progressing {
+            reason,
+            last_update: now,
+        });
+    }
+
+    /// `getNewReplicaSet` (§5.1): the ReplicaSet of the template, its revision brought to
+    /// `max(old revisions) + 1`; created when missing and `create`.
+    fn find_or_create_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
+        let max_old = self
+            .sets
+            .iter()
+            .filter(|rs| rs.version != self.template)
+            .map(|rs| rs.revision)
+            .max()
+            .unwrap_or(0);
+        if let Some(i) = self.new_rs() {
+            if self.sets[i].revision <= max_old {
+                self.sets[i].revision = max_old + 1;
+            }
+            return Some(i);
+        }
+        if !create {
+            return None;
+        }
+        let current = self.sets.iter().map(|rs| rs.spec).sum();
+        let spec = rolling::new_rs_new_replicas(&self.cfg.kind, self.replicas, current, 0);
+        self.sets
+            .push(ReplicaSet::new(self.template, spec, max_old + 1));
+        self.statuses.push(RsStatus::default());
+        self.scaled |= spec > 0;
+        self.set_condition(Reason::NewReplicaSetCreated, cl.now);
+        Some(self.sets.len() - 1)
+    }
+
+    /// One sync of the Deployment.
+    fn sync(&mut self, cl: &mut Cluster) {
+        self.scaled = false;
+        self.statuses.clear();
+        for rs in &self.sets {
+            self.statuses.push(rs.status(cl));
+        }
+        match self.cfg.kind {
+            DeploymentStrategy::RollingUpdate { .. } => self.rollout_rolling(cl),
+            DeploymentStrategy::Recreate => self.rollout_recreate(cl),
+        }
+        // The ReplicaSet controller reacts to the new specs.
+        for i in 0..self.sets.len() {
+            replicaset::manage_replicas(cl, &mut self.sets, i, &mut self.ranker);
+        }
+        if self.scaled {
+            let (new, old) = self.specs();
+            cl.trace_scale(new, old);
+            self.dirty = true;
+        }
+        self.sync_rollout_status(cl);
+    }
+
+    /// `rolloutRolling` (§5): at most one kind of scale per sync.
+    fn rollout_rolling(&mut self, cl: &mut Cluster) {
+        let Some(new) = self.find_or_create_new_rs(cl, true) else {
+            return;
+        };
+        self.counts.clear();
+        for (rs, st) in self.sets.iter().zip(&self.statuses) {
+            self.counts.push(RsCounts {
+                spec: rs.spec,
+                available: st.available,
+            });
+        }
+        let new_counts = self.counts[new];
+        if let Some(n) = rolling::reconcile_new_replica_set(
+            &self.cfg.kind,
+            self.replicas,
+            &self.counts,
+            new_counts,
+        ) {
+            self.set_spec(new, n);
+            return;
+        }
+        self.old.clear();
+        self.old.extend((0..self.sets.len()).filter(|&i| i != new));
+        let mut olds: Vec<RsCounts> = std::mem::take(&mut self.counts);
+        olds.clear();
+        olds.extend(self.old.iter().map(|&i| RsCounts {
+            spec: self.sets[i].spec,
+            available: self.statuses[i].available,
+        }));
+        let max_unavailable = fenceposts::max_unavailable(&self.cfg.kind, self.replicas);
+        let removed = rolling::reconcile_old_replica_sets(
+            self.replicas,
+            max_unavailable,
+            &mut olds,
+            new_counts,
+        );
+        if removed > 0 {
+            for (k, o) in olds.iter().enumerate() {
+                let i = self.old[k];
+                if self.sets[i].spec != o.spec {
+                    self.sets[i].spec = o.spec;
+                    self.scaled = true;
+                }
+            }
+        }
+        self.counts = olds;
+    }
+
+    /// `calculateStatus` from the statuses read at the start of the sync.
+    fn calculate_status(&self) -> Status {
+        let mut s = Status::default();
+        for (rs, st) in self.sets.iter().zip(&self.statuses) {
+            s.replicas += st.replicas;
+            s.ready += st.ready;
+            s.available += st.available;
+            if rs.version == self.template {
+                s.updated = st.replicas;
+            }
+        }
+        s
+    }
+
+    /// `syncRolloutStatus` (§9), plus the simulator's bookkeeping of the outcome.
+    fn sync_rollout_status(&mut self, cl: &mut Cluster) {
+        let now = cl.now;
+        let new = self.calculate_status();
+        let deadline = self.cfg.progress_deadline;
+        let cond =
+            progress::next_condition(self.cond, deadline, self.replicas, &self.status, &new, now);
+        let exceeded = |c: Option<Progressing>| {
+            c.is_some_and(|c| c.reason == Reason::ProgressDeadlineExceeded)
+        };
+        let newly_exceeded = exceeded(cond) && !exceeded(self.cond);
+        let changed = new != self.status || cond != self.cond;
+        self.status = new;
+        self.cond = cond;
+        if progress::complete(self.replicas, &new) && self.complete_at.is_none() {
+            self.complete_at = Some(now);
+            let state = if self.undoing {
+                "rollback_completed"
+            } else {
+                "completed"
+            };
+            cl.trace_update(state, || None);
+        }
+        if newly_exceeded {
+            self.deadline_exceeded_at.get_or_insert(now);
+            cl.trace_update("deadline_exceeded", || {
+                Some("ProgressDeadlineExceeded: the rollout goes on".into())
+            });
+            if self.cfg.auto_rollback && !self.undoing {
+                self.undo(cl, "autoRollback: progress deadline exceeded");
+            }
+        }
+        if changed {
+            self.dirty = true; // the status update is an event too
+            return;
+        }
+        let at = progress::requeue_at(self.cond, deadline, self.replicas, &new, now);
+        if at != NEVER && at != self.requeue_at {
+            self.requeue_at = at;
+            cl.set_timer(at, 0);
+        }
+    }
+
+    /// `kubectl rollout undo` (toRevision 0): the template of the ReplicaSet with the
+    /// second-highest revision; skipped when there is none or it is the current template.
+    fn undo(&mut self, cl: &mut Cluster, why: &'static str) {
+        let mut latest: Option<(u32, usize)> = None;
+        let mut previous: Option<(u32, usize)> = None;
+        for (i, rs) in self.sets.iter().enumerate() {
+            if latest.is_none_or(|(r, _)| rs.revision > r) {
+                previous = latest;
+                latest = Some((rs.revision, i));
+            } else if previous.is_none_or(|(r, _)| rs.revision > r) {
+                previous = Some((rs.revision, i));
+            }
+        }
+        let Some((_, target)) = previous else {
+            cl.trace_update("rollback_refused", || {
+                Some("no rollout history found".into())
+            });
+            return;
+        };
+        let version = self.sets[target].version;
+        if version == self.template {
+            cl.trace_update("rollback_refused", || {
+                Some("skipped rollback: the template already matches".into())
+            });
+            return;
+        }
+        self.change_template(version);
+        self.undoing = true;
+        cl.trace_update("rollback_started", || Some(why.into()));
+    }
+
+    fn change_template(&mut self, version: VersionId) {
+        self.template = version;
+        self.complete_at = None;
+        self.dirty = true;
+    }
+
+    /// A pod notice: bookkeeping, and whether the Deployment must sync.
+    fn notice(&mut self, cl: &Cluster, n: Notice) {
+        let version = cl.task(n.task).version;
+        let Some(rs) = self.sets.iter().position(|rs| rs.version == version) else {
+            return;
+        };
+        if n.state.is_terminal() {
+            self.sets[rs].pods.retain(|&p| p != n.task);
+        }
+        if matches!(
+            n.state,
+            TaskState::Ready
+                | TaskState::Running
+                | TaskState::BackOff
+                | TaskState::Stopped
+                | TaskState::Failed
+        ) {
+            self.dirty = true;
+        }
+    }
+}
+
+impl Controller for Deployment<'_> {
+    fn start(&mut self, cl: &mut Cluster) {
+        cl.set_kubelet(true);
+        cl.set_min_ready(self.cfg.min_ready);
+        let s = cl.scenario;
+        self.replicas = s.service.replicas;
+        self.template = CURRENT;
+        self.sets.clear();
+        self.statuses.clear();
+        self.requeue_at = NEVER;
+        self.complete_at = None;
+        self.undoing = false;
+        self.deadline_exceeded_at = None;
+        self.dirty = false;
+        // The Deployment as it was before the rollout: one complete ReplicaSet.
+        let mut rs = ReplicaSet::new(CURRENT, self.replicas, 1);
+        for _ in 0..self.replicas {
+            rs.create_pod(cl, true);
+        }
+        let st = rs.status(cl);
+        self.sets.push(rs);
+        self.status = Status {
+            replicas: st.replicas,
+            updated: st.replicas,
+            ready: st.ready,
+            available: st.available,
+        };
+        self.cond = self.cfg.progress_deadline.map(|_| Progressing {
+            reason: Reason::NewReplicaSetAvailable,
+            last_update: 0,
+        });
+        // `kubectl set image`: the template changes to `next`.
+        if s.service.versions.len() > NEXT as usize {
+            self.change_template(NEXT);
+            cl.trace_update("updating", || None);
+        }
+    }
+
+    fn on_task(&mut self, cl: &mut Cluster, notice: Notice) {
+        self.notice(cl, notice);
+    }
+
+    fn on_timer(&mut self, cl: &mut Cluster, _payload: u64) {
+        if cl.now == self.requeue_at {
+            self.requeue_at = NEVER;
+            self.dirty = true;
+        }
+    }
+
+    fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
+        match *action {
+            ActionKind::Undo => self.undo(cl, "kubectl rollout undo"),
+            ActionKind::Update(v) => {
+                if v == self.template || v as usize >= cl.scenario.service.versions.len() {
+                    return; // no template change, nothing to roll out
+                }
+                self.change_template(v);
+                self.undoing = false;
+                cl.trace_update("updating", || None);
+            }
+        }
+    }
+
+    fn settle(&mut self, cl: &mut Cluster) {
+        let mut syncs = 0;
+        loop {
+            while cl.has_notices() {
+                let mut buf = std::mem::take(&mut self.notices);
+                cl.take_notices(&mut buf);
+                for &n in &buf {
+                    self.notice(cl, n);
+                }
+                self.notices = buf;
+            }
+            if !self.dirty || syncs >= MAX_SYNCS_PER_INSTANT {
+                return;
+            }
+            self.dirty = false;
+            syncs += 1;
+            self.sync(cl);
+        }
+    }
+
+    fn outcome(&self) -> Option<(Outcome, Time)> {
+        let at = self.complete_at?;
+        let o = if self.undoing {
+            Outcome::RolledBack
+        } else {
+            Outcome::Completed
+        };
+        Some((o, at))
+    }
+
+    fn timeout_outcome(&self) -> Outcome {
+        if self.deadline_exceeded_at.is_some() {
+            Outcome::DeadlineExceeded
+        } else {
+            Outcome::Timeout
+        }
+    }
+
+    fn deadline_exceeded_at(&self) -> Option<Time> {
+        self.deadline_exceeded_at
+    }
+}
+
+#[cfg(test)]
+mod tests;
