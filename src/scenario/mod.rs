@@ -5,7 +5,14 @@
 //! typed [`Scenario`] of [`model`], collecting every problem with its field path.
 
 pub mod distribution;
+mod distribution_parse;
+mod duration;
+mod error;
 pub mod model;
+mod quantity;
+mod suggest;
+mod walk;
 
 pub use distribution::Dist;
+pub use error::{Problem, ScenarioError};
 pub use model::*;
