@@ -19,7 +19,7 @@
 use super::distribution::Dist;
 use super::duration::{self, show};
 use super::suggest;
-use super::walk::Node;
+use super::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
 
@@ -38,6 +38,13 @@ const KINDS: &[&str] = &[
     "empirical",
     "mixture",
 ];
+
+impl Obj<'_> {
+    /// A distribution field, or `default` if it is absent.
+    pub fn dist(&self, key: &str, default: Dist) -> Dist {
+        self.or(key, default, Node::dist)
+    }
+}
 
 impl Node<'_> {
     /// A latency distribution (see the module docs for the forms).

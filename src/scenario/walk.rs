@@ -6,7 +6,9 @@
 //! it. The conversion modules are then short declarative lists of
 //! `obj.duration("delay", 0)`-style calls.
 //!
-//! Conventions: `null` (a YAML key with no value) is the same as an absent key; integers
+//! Conventions: for a scalar field, `null` (a YAML key with no value) is the same as an
+//! absent key; a *section* (a map of optional fields, such as `healthcheck:` or `swarm:`)
+//! written with nothing under it is present with every default; integers
 //! may be written as integral floats (`3.0`, and YAML's `010`, which saphyr reads as 10.0);
 //! strings are never silently read as numbers (`replicas: "3"` is an error), except where
 //! the notation itself is a string (durations, quantities, `25%`).
@@ -19,6 +21,10 @@ use crate::sim::time::Time;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// The map an empty section reads from.
+static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
 
 /// What a whole conversion shares: the problems found so far and where relative file
 /// names (`empirical: {file}`) are resolved.
@@ -76,11 +82,6 @@ impl<'a> Node<'a> {
         self.value
     }
 
-    /// The dotted path (empty at the root).
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
     /// The shared context.
     pub fn ctx(&self) -> &'a Ctx {
         self.ctx
@@ -127,10 +128,12 @@ impl<'a> Node<'a> {
     }
 
     /// A map whose keys are all among `fields`; every other key is reported with a
-    /// "did you mean". `None` (and a problem) if it is not a map.
+    /// "did you mean". `null` is an empty map. `None` (and a problem) if it is not a map.
     pub fn object(&self, fields: &[&str]) -> Option<Obj<'a>> {
-        let Value::Object(map) = self.value else {
-            return self.expected(&format!("a map with fields {}", suggest::list(fields)));
+        let map = match self.value {
+            Value::Object(map) => map,
+            Value::Null => &*EMPTY,
+            _ => return self.expected(&format!("a map with fields {}", suggest::list(fields))),
         };
         for key in map.keys() {
             if !fields.contains(&key.as_str()) {
@@ -144,6 +147,26 @@ impl<'a> Node<'a> {
             node: self.clone(),
             map,
         })
+    }
+
+    /// [`Node::object`], or an empty map (every default) if it is not one: the problem is
+    /// recorded and the walk goes on.
+    pub fn object_or_empty(&self, fields: &[&str]) -> Obj<'a> {
+        self.object(fields).unwrap_or_else(|| Obj {
+            node: self.clone(),
+            map: &EMPTY,
+        })
+    }
+
+    /// A map with arbitrary keys (e.g. version names).
+    pub fn map(&self) -> Option<Obj<'a>> {
+        match self.value {
+            Value::Object(map) => Some(Obj {
+                node: self.clone(),
+                map,
+            }),
+            _ => self.expected("a map"),
+        }
     }
 
     /// The items of a list.
@@ -302,17 +325,35 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// The field `key` if the key is written at all, even with a `null` value.
+    pub fn raw(&self, key: &str) -> Option<Node<'a>> {
+        self.map.get(key).map(|v| self.node.child(key, v))
+    }
+
     /// `true` if the field is given (not absent, not `null`).
     pub fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
-    /// The fields given, in file order (keys with `null` values left out).
+    /// Every key in file order, `null` values included.
     pub fn entries(&self) -> impl Iterator<Item = (&'a str, Node<'a>)> + '_ {
         self.map
             .iter()
-            .filter(|(_, v)| !v.is_null())
             .map(|(k, v)| (k.as_str(), self.node.child(k, v)))
+    }
+
+    /// The section `key` with the given fields: `None` if the key is absent or the value
+    /// is not a map (a problem); an empty map if the key has nothing under it.
+    pub fn opt_section(&self, key: &str, fields: &[&str]) -> Option<Obj<'a>> {
+        self.raw(key).and_then(|n| n.object(fields))
+    }
+
+    /// The section `key`, or an empty one (every default) if it is absent or wrong.
+    pub fn section(&self, key: &str, fields: &[&str]) -> Obj<'a> {
+        let node = self
+            .raw(key)
+            .unwrap_or_else(|| self.node.child(key, &Value::Null));
+        node.object_or_empty(fields)
     }
 
     /// `parse` of the field, `None` if it is absent or wrong.
