@@ -109,3 +109,97 @@ fn image_cached(n: &Node, versions: &[Version]) -> Option<Vec<VersionId>> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::walk;
+    use serde_json::json;
+
+    fn parse(v: Value) -> (Cluster, Vec<String>) {
+        let versions = ["current", "next", "canary"].map(|name| Version {
+            name: name.into(),
+            image: name.into(),
+            pull: crate::scenario::Dist::ZERO,
+            start: crate::scenario::Dist::ZERO,
+            ready_after: crate::scenario::Dist::ZERO,
+            crash_probability: 0.0,
+            crash_after: crate::scenario::Dist::Never,
+            hang_after: crate::scenario::Dist::Never,
+            shutdown: crate::scenario::Dist::ZERO,
+            error_rate: 0.0,
+            service_time: crate::scenario::Dist::ZERO,
+            capacity_rps: None,
+        });
+        walk::run(&v, |n| cluster(&n.object_or_empty(FIELDS), &versions))
+    }
+
+    fn shape(c: &Cluster) -> Vec<(&str, u64, u64)> {
+        c.nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.cpu_millis, n.memory_bytes))
+            .collect()
+    }
+
+    #[test]
+    fn a_count_of_identical_nodes() {
+        let (c, p) = parse(json!({"nodes": 2, "node": {"cpu": "2", "memory": "4Gi"}}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            shape(&c),
+            [("node-1", 2000, 4 << 30), ("node-2", 2000, 4 << 30)]
+        );
+        let (c, _) = parse(json!({}));
+        assert_eq!(shape(&c), [("node-1", 4000, 8 << 30)]);
+        assert_eq!(c.image_cached, [CURRENT]);
+    }
+
+    #[test]
+    fn a_list_of_nodes_defaults_to_the_node_shape() {
+        let (c, p) = parse(json!({"node": {"cpu": 1},
+                                  "nodes": [{"name": "big", "cpu": 8, "memory": "32Gi"}, {}]}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            shape(&c),
+            [("big", 8000, 32 << 30), ("node-2", 1000, 8 << 30)]
+        );
+    }
+
+    #[test]
+    fn bad_node_lists() {
+        let (_, p) = parse(json!({"nodes": [{"name": "a"}, {"name": "a"}, {"cpus": 1}]}));
+        assert_eq!(
+            p,
+            [
+                "nodes.1.name: duplicate node name `a`",
+                "nodes.2.cpus: unknown field `cpus`; did you mean `cpu`?",
+            ]
+        );
+        let (c, p) = parse(json!({"nodes": 0}));
+        assert_eq!(p, ["nodes: must be between 1 and 100000, got 0"]);
+        assert_eq!(c.nodes.len(), 1, "the default stands in");
+        let (_, p) = parse(json!({"nodes": 4_000_000_000u64}));
+        assert_eq!(p, ["nodes: must be between 1 and 100000, got 4000000000"]);
+        let (_, p) = parse(json!({"nodes": []}));
+        assert_eq!(p, ["nodes: a cluster needs at least one node"]);
+        let (_, p) = parse(json!({"nodes": "3"}));
+        assert_eq!(
+            p,
+            [r#"nodes: expected a number of nodes or a list of {name, cpu, memory}, got "3""#]
+        );
+    }
+
+    #[test]
+    fn image_cached_names_versions() {
+        let (c, p) = parse(json!({"image_cached": ["next", "current", "next"]}));
+        assert!(p.is_empty());
+        assert_eq!(c.image_cached, [1, 0]);
+        let (c, _) = parse(json!({"image_cached": []}));
+        assert!(c.image_cached.is_empty());
+        let (_, p) = parse(json!({"image_cached": ["canery"]}));
+        assert_eq!(
+            p,
+            ["image_cached.0: unknown version `canery`; did you mean `canary`?"]
+        );
+    }
+}

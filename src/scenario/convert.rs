@@ -92,3 +92,92 @@ fn action(n: &Node, versions: &[Version]) -> Option<Action> {
 fn checks(n: &Node) -> Option<Vec<String>> {
     Some(n.list()?.iter().filter_map(Node::string).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::walk;
+    use crate::sim::time::SECOND;
+    use serde_json::{Value, json};
+
+    fn parse(v: Value) -> (Scenario, Vec<String>) {
+        walk::run(&v, |n| scenario(n, "dflt"))
+    }
+
+    #[test]
+    fn top_level_fields() {
+        let (s, p) = parse(
+            json!({"name": "w", "description": "d", "seed": 7, "trials": 10,
+                                  "horizon": "30m", "checks": ["a > 1"]}),
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            (s.name.as_str(), s.description.as_deref()),
+            ("w", Some("d"))
+        );
+        assert_eq!((s.seed, s.trials, s.horizon), (7, 10, 1800 * SECOND));
+        assert_eq!(s.checks, ["a > 1"]);
+        let (s, _) = parse(json!(null));
+        assert_eq!(s.name, "dflt");
+    }
+
+    #[test]
+    fn top_level_validation() {
+        let (_, p) = parse(json!({"trials": 0, "horizon": 0, "checks": ["ok", 3], "nmae": "x"}));
+        assert_eq!(
+            p,
+            [
+                "nmae: unknown field `nmae`; did you mean `name`?",
+                "trials: must be at least 1",
+                "horizon: must be greater than 0",
+                "checks.1: expected a string, got 3",
+            ]
+        );
+        let (_, p) = parse(json!("web"));
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("(root): expected a map with fields `name`, `description`"));
+    }
+
+    #[test]
+    fn actions() {
+        let (s, p) = parse(json!({
+            "service": {"versions": {"current": {}, "next": {}, "v3": {}}},
+            "actions": [{"at": "1m", "rollout": "update", "version": "v3"},
+                        {"at": 90, "rollout": "undo"}]}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            s.actions,
+            [
+                Action {
+                    at: 60 * SECOND,
+                    kind: ActionKind::Update(2)
+                },
+                Action {
+                    at: 90 * SECOND,
+                    kind: ActionKind::Undo
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_actions() {
+        let (s, p) = parse(json!({"actions": [
+            {"at": "1m", "rollout": "undo", "version": "next"},
+            {"rollout": "update", "version": "nxt"},
+            {"at": "1s", "rollout": "restart"},
+            {"at": "1s", "rollout": "update"},
+        ]}));
+        assert_eq!(
+            p,
+            [
+                "actions.0.version: `rollout: undo` returns to the previous version and takes no `version`",
+                "actions.1: missing field `at`",
+                "actions.1.version: unknown version `nxt`; did you mean `next`?",
+                "actions.2.rollout: unknown value `restart`; expected one of `undo`, `update`",
+                "actions.3: missing field `version`",
+            ]
+        );
+        assert_eq!(s.actions.len(), 1);
+    }
+}

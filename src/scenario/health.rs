@@ -96,26 +96,13 @@ fn at_least_a_second(n: &Node) -> Option<Time> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::walk::Ctx;
+    use crate::scenario::walk;
     use serde_json::{Value, json};
-    use std::path::Path;
 
+    /// `f` on `v` read as a map with every health field.
     fn run<T>(v: Value, f: impl FnOnce(&Obj) -> T) -> (T, Vec<String>) {
-        let ctx = Ctx::new(Path::new("."));
-        let root = Node::root(&v, &ctx);
-        let t = f(&root.object_or_empty(
-            PROBE_FIELDS
-                .iter()
-                .chain(HEALTHCHECK_FIELDS)
-                .chain(RESTART_FIELDS)
-                .copied()
-                .collect::<Vec<_>>()
-                .as_slice(),
-        ));
-        (
-            t,
-            ctx.into_problems().iter().map(|p| p.to_string()).collect(),
-        )
+        let fields: Vec<&str> = [PROBE_FIELDS, HEALTHCHECK_FIELDS, RESTART_FIELDS].concat();
+        walk::run(&v, |n| f(&n.object_or_empty(&fields)))
     }
 
     #[test]

@@ -191,3 +191,141 @@ fn version(name: &str, node: &Node) -> Version {
         capacity_rps: o.opt("capacity_rps", Node::positive_f64),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::walk;
+    use crate::sim::time::SECOND;
+    use serde_json::json;
+
+    fn parse(v: Value) -> (Service, Vec<String>) {
+        walk::run(&v, |n| service(&n.object_or_empty(FIELDS)))
+    }
+
+    fn names(s: &Service) -> Vec<&str> {
+        s.versions.iter().map(|v| v.name.as_str()).collect()
+    }
+
+    #[test]
+    fn versions_are_current_next_then_file_order() {
+        let (s, p) = parse(
+            json!({"versions": {"zeta": {}, "next": null, "alpha": {"image": "a:1"},
+                                               "current": {}}}),
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(names(&s), ["current", "next", "zeta", "alpha"]);
+        assert_eq!(s.versions[3].image, "a:1");
+        assert_eq!(s.versions[2].image, "zeta");
+    }
+
+    #[test]
+    fn current_and_next_are_required_once_versions_is_written() {
+        let (s, p) = parse(json!({"versions": {"current": {}, "v3": {}}}));
+        assert_eq!(
+            p,
+            [
+                "versions: missing version `next` (what the rollout installs; `next: {}` takes every default)"
+            ]
+        );
+        assert_eq!(names(&s), ["current", "next", "v3"], "indices stay valid");
+        let (s, p) = parse(json!({"versions": ["current", "next"]}));
+        assert_eq!(p, ["versions: expected a map, got a list"]);
+        assert_eq!(names(&s), ["current", "next"]);
+    }
+
+    #[test]
+    fn at_most_255_versions() {
+        let many: serde_json::Map<String, Value> =
+            (0..300).map(|i| (format!("v{i}"), json!({}))).collect();
+        let mut versions = json!({"current": {}, "next": {}});
+        versions.as_object_mut().unwrap().extend(many);
+        let (s, p) = parse(json!({"versions": versions}));
+        assert_eq!(p, ["versions: at most 255 versions are supported, got 302"]);
+        assert_eq!(s.versions.len(), 255);
+    }
+
+    #[test]
+    fn version_fields_are_validated() {
+        let (_, p) = parse(json!({"versions": {"current": {}, "next": {
+            "image": 2, "crash_probability": 1.5, "error_rate": -0.1, "capacity_rps": 0,
+            "ready_after": {"uniform": {"min": "2s", "max": "1s"}}, "shutdwon": "1s"}}}));
+        assert_eq!(
+            p,
+            [
+                "versions.next.shutdwon: unknown field `shutdwon`; did you mean `shutdown`?",
+                "versions.next.image: expected a string, got 2",
+                "versions.next.ready_after.uniform: min (2s) must not exceed max (1s)",
+                "versions.next.crash_probability: must be between 0 and 1, got 1.5",
+                "versions.next.error_rate: must be between 0 and 1, got -0.1",
+                "versions.next.capacity_rps: must be greater than 0, got 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn replicas_resources_and_termination() {
+        let (s, p) = parse(
+            json!({"replicas": 0, "resources": {"cpu": 0.5, "memory": "1Gi"},
+                                  "terminationGracePeriodSeconds": 45, "pre_stop": "3s"}),
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(s.replicas, 0, "Kubernetes allows 0 replicas");
+        assert_eq!(
+            s.resources,
+            Resources {
+                cpu_millis: 500,
+                memory_bytes: 1 << 30
+            }
+        );
+        assert_eq!(
+            (s.stop_grace_period, s.pre_stop),
+            (Some(45 * SECOND), 3 * SECOND)
+        );
+        let (s, p) = parse(json!({"stop_grace_period": "20s"}));
+        assert!(p.is_empty());
+        assert_eq!(s.stop_grace_period, Some(20 * SECOND));
+    }
+
+    #[test]
+    fn one_grace_period_name_only() {
+        let (_, p) =
+            parse(json!({"stop_grace_period": "20s", "terminationGracePeriodSeconds": 30}));
+        assert_eq!(
+            p,
+            [
+                "terminationGracePeriodSeconds: give either `stop_grace_period` (Swarm) or \
+              `terminationGracePeriodSeconds` (Kubernetes), not both"
+            ]
+        );
+    }
+
+    #[test]
+    fn probes_are_optional_and_keep_their_names() {
+        let (s, p) = parse(json!({"startupProbe": {"failureThreshold": 30},
+                                  "livenessProbe": {"successThreshold": 2}}));
+        assert_eq!(
+            p,
+            [
+                "livenessProbe.successThreshold: must be 1 for livenessProbe (as the API server requires), got 2"
+            ]
+        );
+        assert_eq!(s.startup_probe.map(|p| p.failure_threshold), Some(30));
+        assert_eq!(s.readiness_probe, None);
+        let (_, p) = parse(json!({"readinessProbe": 3}));
+        assert!(
+            p[0].starts_with("readinessProbe: expected a map with fields `initialDelaySeconds`")
+        );
+    }
+
+    #[test]
+    fn version_refs_suggest_names() {
+        let (s, _) = parse(json!({}));
+        let v = json!("nxet");
+        let (id, p) = walk::run(&v, |n| version_ref(n, &s.versions));
+        assert_eq!(id, None);
+        assert_eq!(p, ["(root): unknown version `nxet`; did you mean `next`?"]);
+        let v = json!("next");
+        assert_eq!(walk::run(&v, |n| version_ref(n, &s.versions)).0, Some(1));
+    }
+}

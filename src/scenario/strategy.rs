@@ -204,18 +204,11 @@ fn int_or_percent(n: &Node) -> Option<IntOrPercent> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::walk::Ctx;
+    use crate::scenario::walk;
     use serde_json::json;
-    use std::path::Path;
 
     fn parse(v: Value) -> (Strategy, Vec<String>) {
-        let ctx = Ctx::new(Path::new("."));
-        let root = Node::root(&v, &ctx);
-        let s = strategy(Some(root.child("strategy", &v)));
-        (
-            s,
-            ctx.into_problems().iter().map(|p| p.to_string()).collect(),
-        )
+        walk::run(&v, |root| strategy(Some(root.child("strategy", &v))))
     }
 
     fn k8s(v: Value) -> Result<KubernetesStrategy, Vec<String>> {

@@ -428,15 +428,23 @@ pub fn describe(v: &Value) -> String {
     }
 }
 
+/// Runs a converter on `v` as the document root: its result and the problems it
+/// recorded, as `path: message` lines.
+#[cfg(test)]
+pub fn run<T>(v: &Value, convert: impl FnOnce(&Node) -> T) -> (T, Vec<String>) {
+    let ctx = Ctx::new(Path::new("."));
+    let t = convert(&Node::root(v, &ctx));
+    let problems = ctx.into_problems().iter().map(|p| p.to_string()).collect();
+    (t, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn problems(v: &Value, f: impl FnOnce(&Node)) -> Vec<String> {
-        let ctx = Ctx::new(Path::new("."));
-        f(&Node::root(v, &ctx).child("x", v));
-        ctx.into_problems().iter().map(|p| p.to_string()).collect()
+        run(v, |root| f(&root.child("x", v))).1
     }
 
     #[test]
