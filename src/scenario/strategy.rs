@@ -156,7 +156,8 @@ fn deployment_strategy(o: &Obj) -> DeploymentStrategy {
         &[("RollingUpdate", false), ("Recreate", true)],
     );
     if recreate {
-        if let Some(n) = o.raw("rollingUpdate") {
+        // A `rollingUpdate:` with nothing under it is nil to the API server, so allowed.
+        if let Some(n) = o.get("rollingUpdate") {
             n.problem("may not be specified when strategy `type` is 'Recreate'");
         }
         return DeploymentStrategy::Recreate;
