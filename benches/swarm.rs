@@ -41,7 +41,9 @@ fn ten_thousand_trials(c: &mut Criterion) {
     let mut g = c.benchmark_group("bench-swarm");
     g.sample_size(20);
     g.throughput(Throughput::Elements(10_000));
-    g.bench_function("10k_trials", |b| b.iter(|| black_box(run_trials(&s, 0..10_000))));
+    g.bench_function("10k_trials", |b| {
+        b.iter(|| black_box(run_trials(&s, 0..10_000)))
+    });
     g.finish();
 }
 

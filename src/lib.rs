@@ -1,7 +1,7 @@
 //! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
 
-pub mod cluster;
 pub mod cli;
+pub mod cluster;
 pub mod experiment;
 pub mod output;
 pub mod scenario;

@@ -38,7 +38,10 @@ pub struct CliError {
 
 impl<E: Into<anyhow::Error>> From<E> for CliError {
     fn from(e: E) -> Self {
-        CliError { code: 2, error: e.into() }
+        CliError {
+            code: 2,
+            error: e.into(),
+        }
     }
 }
 

@@ -51,7 +51,12 @@ impl SimOptions {
     pub fn load(&self, file: Option<&Path>) -> anyhow::Result<Scenario> {
         let mut s = match file {
             Some(path) => scenario::load_file(path, &self.set)?,
-            None => scenario::load_str(DEFAULT_SCENARIO, "<embedded default scenario>", Format::Yaml, &self.set)?,
+            None => scenario::load_str(
+                DEFAULT_SCENARIO,
+                "<embedded default scenario>",
+                Format::Yaml,
+                &self.set,
+            )?,
         };
         if let Some(n) = self.trials {
             anyhow::ensure!(n >= 1, "--trials must be at least 1");
@@ -65,7 +70,9 @@ impl SimOptions {
 
     /// The output folder for `scenario`.
     pub fn out_dir(&self, scenario: &Scenario) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| Path::new("outputs").join(&scenario.name))
+        self.out
+            .clone()
+            .unwrap_or_else(|| Path::new("outputs").join(&scenario.name))
     }
 
     /// Threads for rayon.
@@ -76,5 +83,6 @@ impl SimOptions {
 
 /// Write `bytes` to `path` atomically, naming the file in any error.
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    crate::output::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    crate::output::write_atomic(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

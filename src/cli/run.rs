@@ -36,7 +36,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.sim.load(args.file.as_deref())?;
     let out = args.sim.out_dir(&scenario);
     let started = Instant::now();
-    let rows = with_threads(args.sim.threads(), || run_trials(&scenario, 0..scenario.trials));
+    let rows = with_threads(args.sim.threads(), || {
+        run_trials(&scenario, 0..scenario.trials)
+    });
     let elapsed = started.elapsed();
     let summary = Summary::from_rows(&scenario.name, scenario.seed, &rows);
     // Results first, so a failure later (the trace) loses nothing already computed.

@@ -16,7 +16,14 @@ pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
     let mut out = Vec::with_capacity(records.len() * 96);
     for r in records {
         let line = match r {
-            TraceRecord::Task { t, task, slot, version, node, state } => json!({
+            TraceRecord::Task {
+                t,
+                task,
+                slot,
+                version,
+                node,
+                state,
+            } => json!({
                 "t": as_secs(*t),
                 "event": "task",
                 "task": task,
@@ -25,7 +32,9 @@ pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
                 "node": node.map(|n| Value::from(scenario.cluster.nodes[n as usize].name.as_str())),
                 "state": state.as_str(),
             }),
-            TraceRecord::Scale { t, new, old } => json!({"t": as_secs(*t), "event": "scale", "new": new, "old": old}),
+            TraceRecord::Scale { t, new, old } => {
+                json!({"t": as_secs(*t), "event": "scale", "new": new, "old": old})
+            }
             TraceRecord::Update { t, state, message } => {
                 let mut v = json!({"t": as_secs(*t), "event": "update", "state": state});
                 if let Some(m) = message {

@@ -17,7 +17,13 @@ fn scenario_path(name: &str) -> String {
 fn run_writes_trials_and_summary_and_prints_a_table() {
     let dir = tempfile::tempdir().unwrap();
     bin()
-        .args(["run", &scenario_path("swarm-start-first.yaml"), "--trials", "200", "--out"])
+        .args([
+            "run",
+            &scenario_path("swarm-start-first.yaml"),
+            "--trials",
+            "200",
+            "--out",
+        ])
         .arg(dir.path())
         .assert()
         .success()
@@ -41,7 +47,15 @@ fn same_seed_gives_identical_files_whatever_the_thread_count() {
     let b = tempfile::tempdir().unwrap();
     for (dir, threads) in [(a.path(), "1"), (b.path(), "2")] {
         bin()
-            .args(["run", &scenario_path("default.yaml"), "--trials", "300", "--quiet", "--threads", threads])
+            .args([
+                "run",
+                &scenario_path("default.yaml"),
+                "--trials",
+                "300",
+                "--quiet",
+                "--threads",
+                threads,
+            ])
             .arg("--out")
             .arg(dir)
             .assert()
@@ -49,16 +63,32 @@ fn same_seed_gives_identical_files_whatever_the_thread_count() {
             .stdout("");
     }
     for f in ["trials.csv", "summary.json"] {
-        assert_eq!(fs::read(a.path().join(f)).unwrap(), fs::read(b.path().join(f)).unwrap(), "{f}");
+        assert_eq!(
+            fs::read(a.path().join(f)).unwrap(),
+            fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
 #[test]
 fn no_arguments_runs_the_embedded_default_into_outputs() {
     let dir = tempfile::tempdir().unwrap();
-    bin().current_dir(dir.path()).assert().success().stdout(predicate::str::contains("web-start-first"));
-    assert!(dir.path().join("outputs/web-start-first/trials.csv").is_file());
-    assert!(dir.path().join("outputs/web-start-first/summary.json").is_file());
+    bin()
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("web-start-first"));
+    assert!(
+        dir.path()
+            .join("outputs/web-start-first/trials.csv")
+            .is_file()
+    );
+    assert!(
+        dir.path()
+            .join("outputs/web-start-first/summary.json")
+            .is_file()
+    );
 }
 
 #[test]
@@ -66,7 +96,15 @@ fn trace_writes_json_lines_in_time_order() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("trace.jsonl");
     bin()
-        .args(["run", &scenario_path("swarm-stop-first.yaml"), "--trials", "5", "--quiet", "--trace-trial", "3"])
+        .args([
+            "run",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "5",
+            "--quiet",
+            "--trace-trial",
+            "3",
+        ])
         .arg("--out")
         .arg(dir.path())
         .arg("--trace")
@@ -97,8 +135,19 @@ fn trace_writes_json_lines_in_time_order() {
 #[test]
 fn set_overrides_a_field_and_json_format_prints_the_summary() {
     let out = bin()
-        .args(["run", &scenario_path("swarm-stop-first.yaml"), "--trials", "50", "--format", "json"])
-        .args(["--set", "strategy.swarm.update_config.parallelism=3", "--out"])
+        .args([
+            "run",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "50",
+            "--format",
+            "json",
+        ])
+        .args([
+            "--set",
+            "strategy.swarm.update_config.parallelism=3",
+            "--out",
+        ])
         .arg(tempfile::tempdir().unwrap().path())
         .assert()
         .success()
@@ -113,39 +162,82 @@ fn bad(text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
     fs::write(&file, text).unwrap();
-    let out = bin().arg("run").arg(&file).arg("--out").arg(dir.path().join("o")).output().unwrap();
-    assert!(!dir.path().join("o/trials.csv").exists(), "nothing is written for bad input");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = bin()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(
+        !dir.path().join("o/trials.csv").exists(),
+        "nothing is written for bad input"
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn bad_input_exits_2_naming_the_file_and_field() {
     let cases = [
         ("service: {replicas: -1}", "service.replicas"),
-        ("service: {versions: {current: {}, next: {pull: fast}}}", "service.versions.next.pull"),
-        ("service: {versions: {current: {}, next: {start: {uniform: {min: 5s, max: 1s}}}}}", "service.versions.next.start"),
-        ("service: {resources: {memory: 12 parsecs}}", "service.resources.memory"),
-        ("strategy: {swarm: {update_config: {paralelism: 2}}}", "did you mean"),
-        ("strategy: {swarm: {update_config: {order: first}}}", "strategy.swarm.update_config.order"),
+        (
+            "service: {versions: {current: {}, next: {pull: fast}}}",
+            "service.versions.next.pull",
+        ),
+        (
+            "service: {versions: {current: {}, next: {start: {uniform: {min: 5s, max: 1s}}}}}",
+            "service.versions.next.start",
+        ),
+        (
+            "service: {resources: {memory: 12 parsecs}}",
+            "service.resources.memory",
+        ),
+        (
+            "strategy: {swarm: {update_config: {paralelism: 2}}}",
+            "did you mean",
+        ),
+        (
+            "strategy: {swarm: {update_config: {order: first}}}",
+            "strategy.swarm.update_config.order",
+        ),
         ("strategy: {swarm: {}, kubernetes: {}}", "strategy"),
         ("cluster: {nodes: 0}", "cluster.nodes"),
         ("horizon: -5s", "horizon"),
         ("this is: [not, valid", "bad.yaml"),
-        ("service: {versions: {current: {crash_probability: 2}}}", "crash_probability"),
+        (
+            "service: {versions: {current: {crash_probability: 2}}}",
+            "crash_probability",
+        ),
     ];
     for (text, needle) in cases {
         let (code, stderr) = bad(text);
         assert_eq!(code, 2, "{text}: {stderr}");
-        assert!(stderr.contains(needle), "{text}: expected {needle:?} in {stderr}");
-        assert!(stderr.contains("bad.yaml"), "{text}: the file is named in {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{text}: expected {needle:?} in {stderr}"
+        );
+        assert!(
+            stderr.contains("bad.yaml"),
+            "{text}: the file is named in {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{text}: {stderr}");
     }
 }
 
 #[test]
 fn a_missing_file_and_a_bad_flag_exit_2() {
-    bin().args(["run", "no/such/file.yaml"]).assert().code(2).stderr(predicate::str::contains("no/such/file.yaml"));
+    bin()
+        .args(["run", "no/such/file.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/file.yaml"));
     bin().args(["run", "--trials", "many"]).assert().code(2);
-    bin().args(["run", &scenario_path("default.yaml"), "--set", "nonsense"]).assert().code(2);
+    bin()
+        .args(["run", &scenario_path("default.yaml"), "--set", "nonsense"])
+        .assert()
+        .code(2);
     assert!(!Path::new("no/such").exists());
 }

@@ -5,7 +5,9 @@ use rollout_sim::scenario::load_file;
 use std::path::Path;
 
 fn load(name: &str) -> rollout_sim::scenario::Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
     load_file(&path, &[]).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -33,10 +35,12 @@ fn every_example_scenario_loads_and_runs() {
 fn stop_first_and_start_first_trade_capacity_for_availability() {
     let stop = run_trials(&load("swarm-stop-first.yaml"), 0..300);
     let start = run_trials(&load("swarm-start-first.yaml"), 0..300);
-    let max = |rows: &[rollout_sim::experiment::TrialResult], f: fn(&rollout_sim::experiment::TrialResult) -> u32| {
+    let max = |rows: &[rollout_sim::experiment::TrialResult],
+               f: fn(&rollout_sim::experiment::TrialResult) -> u32| {
         rows.iter().map(f).max().unwrap()
     };
-    let min = |rows: &[rollout_sim::experiment::TrialResult], f: fn(&rollout_sim::experiment::TrialResult) -> u32| {
+    let min = |rows: &[rollout_sim::experiment::TrialResult],
+               f: fn(&rollout_sim::experiment::TrialResult) -> u32| {
         rows.iter().map(f).min().unwrap()
     };
     // stop-first serves on 4 of 6 while a pair is replaced; start-first never drops below 6
@@ -68,7 +72,10 @@ fn the_bench_scenario_matches_its_description() {
     // shared/bench/bench-swarm.yaml: p50 ≈ 130 s, p95 ≈ 149 s (a SimPy model, 3,000 trials).
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench-swarm.yaml");
     let s = load_file(&path, &[]).unwrap();
-    let mut d: Vec<f64> = run_trials(&s, 0..3000).iter().map(|r| r.duration as f64 / 1e6).collect();
+    let mut d: Vec<f64> = run_trials(&s, 0..3000)
+        .iter()
+        .map(|r| r.duration as f64 / 1e6)
+        .collect();
     d.sort_by(f64::total_cmp);
     let (p50, p95) = (d[1500], d[2850]);
     assert!((p50 - 130.0).abs() < 3.0, "p50 {p50}");
