@@ -94,13 +94,7 @@ fn scenario_header(s: &crate::scenario::Scenario) -> String {
         crate::scenario::Strategy::Kubernetes(_) => "kubernetes Deployment".to_string(),
     };
     format!(
-        "{}: {} replicas, {} → {}; {}\n{} trials, seed {}\n",
-        s.name,
-        s.service.replicas,
-        s.service.versions[0].image,
-        s.service.versions[1].image,
-        strategy,
-        s.trials,
-        s.seed
+        "{} replicas, {} → {}; {}",
+        s.service.replicas, s.service.versions[0].image, s.service.versions[1].image, strategy,
     )
 }
