@@ -21,11 +21,26 @@ pub struct Workspace<'s> {
 }
 
 impl<'s> Workspace<'s> {
-    /// Buffers for trials of `scenario`.
+    /// Whether this build can simulate the scenario's strategy.
+    pub fn supports(scenario: &Scenario) -> Result<(), String> {
+        match scenario.strategy {
+            Strategy::Swarm(_) => Ok(()),
+            Strategy::Kubernetes(_) => Err(
+                "strategy.kubernetes: the Kubernetes Deployment controller is not in \
+                                            this version yet; use strategy.swarm"
+                    .to_string(),
+            ),
+        }
+    }
+
+    /// Buffers for trials of `scenario`. Check [`Workspace::supports`] first.
+    ///
+    /// # Panics
+    /// If the strategy is not supported by this build.
     pub fn new(scenario: &'s Scenario) -> Workspace<'s> {
         let controller: Box<dyn Controller + 's> = match &scenario.strategy {
             Strategy::Swarm(cfg) => Box::new(Swarm::new(cfg)),
-            Strategy::Kubernetes(_) => todo!("the Kubernetes controller"),
+            Strategy::Kubernetes(_) => panic!("{}", Workspace::supports(scenario).unwrap_err()),
         };
         Workspace {
             cluster: Cluster::new(scenario),

@@ -65,6 +65,12 @@ impl SimOptions {
         if let Some(seed) = self.seed {
             s.seed = seed;
         }
+        if let Err(why) = crate::trial::Workspace::supports(&s) {
+            let origin = file.map_or("<embedded default scenario>".into(), |p| {
+                p.display().to_string()
+            });
+            anyhow::bail!("{origin}: {why}");
+        }
         Ok(s)
     }
 
