@@ -22,7 +22,14 @@ pub struct Workspace<'s> {
 }
 
 impl<'s> Workspace<'s> {
-    /// Buffers for trials of `scenario`.
+    /// Whether this build can simulate the scenario's strategy.
+    pub fn supports(scenario: &Scenario) -> Result<(), String> {
+        match scenario.strategy {
+            Strategy::Swarm(_) | Strategy::Kubernetes(_) => Ok(()),
+        }
+    }
+
+    /// Buffers for trials of `scenario`. Check [`Workspace::supports`] first.
     pub fn new(scenario: &'s Scenario) -> Workspace<'s> {
         let controller: Box<dyn Controller + 's> = match &scenario.strategy {
             Strategy::Swarm(cfg) => Box::new(Swarm::new(cfg)),

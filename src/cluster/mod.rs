@@ -192,14 +192,21 @@ impl<'s> Cluster<'s> {
         let s = self.scenario;
         self.now = 0;
         self.queue.clear();
-        self.nodes.clear();
         let versions = s.service.versions.len();
-        self.nodes.extend(
-            s.cluster
-                .nodes
-                .iter()
-                .map(|n| Node::new(n, versions, &s.cluster.image_cached)),
-        );
+        if self.nodes.len() == s.cluster.nodes.len() {
+            for (node, spec) in self.nodes.iter_mut().zip(&s.cluster.nodes) {
+                node.reset(spec, &s.cluster.image_cached);
+            }
+        } else {
+            self.nodes.clear();
+            let cached = &s.cluster.image_cached;
+            self.nodes.extend(
+                s.cluster
+                    .nodes
+                    .iter()
+                    .map(|n| Node::new(n, versions, cached)),
+            );
+        }
         self.tasks.clear();
         self.pods.clear();
         let slots = s.service.replicas as usize;
@@ -365,6 +372,15 @@ impl<'s> Cluster<'s> {
 
     /// Create a task that is already serving at time 0 (the fleet before the rollout).
     pub fn create_serving_task(&mut self, slot: u32, version: VersionId) -> TaskId {
+        // The trace shows the fleet as it stands at time 0, not how it got there.
+        let trace = self.trace.take();
+        let id = self.create_serving_task_untraced(slot, version);
+        self.trace = trace;
+        self.record(id);
+        id
+    }
+
+    fn create_serving_task_untraced(&mut self, slot: u32, version: VersionId) -> TaskId {
         let id = self.create_task(slot, version, StartGate::Now);
         let t = &self.tasks[id as usize];
         if t.state == TaskState::Pending {

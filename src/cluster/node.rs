@@ -43,6 +43,21 @@ impl Node {
         }
     }
 
+    /// Back to the state [`Node::new`] gives, keeping the allocation (one per trial otherwise).
+    pub fn reset(&mut self, spec: &NodeSpec, cached: &[u8]) {
+        self.cpu_capacity = spec.cpu_millis;
+        self.memory_capacity = spec.memory_bytes;
+        self.cpu_used = 0;
+        self.memory_used = 0;
+        self.tasks = 0;
+        self.image_at.fill(NEVER);
+        for &v in cached {
+            self.image_at[v as usize] = 0;
+        }
+        self.pulls = 0;
+        self.up = true;
+    }
+
     /// Whether a task with these requests fits now.
     pub fn fits(&self, r: Resources) -> bool {
         self.up

@@ -32,6 +32,7 @@ pub mod csv;
 pub mod error;
 pub mod summary;
 pub mod table;
+pub mod trace;
 
 pub use self::csv::{read_trials_csv, trials_csv};
 pub use atomic::write_atomic;
@@ -39,3 +40,4 @@ pub use columns::{COLUMNS, Cell, Column, Unit};
 pub use error::ReadError;
 pub use summary::{Metric, OutcomeShare, Summary, summary_json};
 pub use table::summary_table;
+pub use trace::trace_jsonl;

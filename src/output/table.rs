@@ -190,7 +190,7 @@ fn count(v: f64) -> String {
 
 /// Seconds to tenths: `47.0s`, `2m10.5s`, `1h02m03.0s`. Rounding happens once, on the
 /// total, so 119.96 s is `2m00.0s`, never `1m60.0s`.
-fn duration(secs: f64) -> String {
+pub fn duration(secs: f64) -> String {
     let sign = if secs < 0.0 { "-" } else { "" };
     let tenths = (secs.abs() * 10.0).round() as u64;
     let (t, s, m, h) = (

@@ -3,9 +3,27 @@
 //! Nothing here simulates. A YAML or JSON file is read into a generic tree, `--set`
 //! overrides are applied to the tree by dotted path, and the tree is converted into the
 //! typed [`Scenario`] of [`model`], collecting every problem with its field path.
+//!
+//! Entry points: [`load_file`] and [`load_str`] (see [`load`] for the pipeline).
 
+mod cluster;
+mod convert;
 pub mod distribution;
+mod distribution_parse;
+mod duration;
+mod error;
+mod health;
+pub mod load;
 pub mod model;
+mod overrides;
+mod quantity;
+mod service;
+mod strategy;
+mod suggest;
+mod walk;
 
 pub use distribution::Dist;
+pub use error::{Problem, ScenarioError};
+pub use load::{Format, load_file, load_str};
 pub use model::*;
+pub use overrides::{Override, OverrideSyntaxError};

@@ -162,6 +162,8 @@ pub struct Swarm<'s> {
     track: Vec<Track>,
     slot_restarts: Vec<u32>,
     failures_total: u32,
+    /// Scratch list of task ids, reused so a slot update allocates nothing.
+    scratch: Vec<TaskId>,
 }
 
 impl<'s> Swarm<'s> {
@@ -178,6 +180,7 @@ impl<'s> Swarm<'s> {
             track: Vec::new(),
             slot_restarts: Vec::new(),
             failures_total: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -306,13 +309,20 @@ impl<'s> Swarm<'s> {
 
     /// `worker()` for one slot.
     fn update_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
+        let mut wanted = std::mem::take(&mut self.scratch);
+        wanted.clear();
+        wanted.extend(
+            cl.slot(slot)
+                .iter()
+                .copied()
+                .filter(|&t| cl.task(t).is_wanted()),
+        );
+        self.update_slot_with(cl, w, slot, &wanted);
+        self.scratch = wanted;
+    }
+
+    fn update_slot_with(&mut self, cl: &mut Cluster, w: usize, slot: u32, wanted: &[TaskId]) {
         let spec = self.spec;
-        let wanted: Vec<TaskId> = cl
-            .slot(slot)
-            .iter()
-            .copied()
-            .filter(|&t| cl.task(t).is_wanted())
-            .collect();
         if let Some(&clean) = wanted.iter().find(|&&t| cl.task(t).version == spec) {
             // useExistingTask: keep the clean task, shut down the others.
             for &t in wanted.iter().filter(|&&t| t != clean) {
@@ -339,7 +349,7 @@ impl<'s> Swarm<'s> {
                     .iter()
                     .copied()
                     .find(|&t| cl.task(t).state <= TaskState::Ready);
-                for &t in &wanted {
+                for &t in wanted {
                     cl.stop_task(t);
                 }
                 match waited {
@@ -521,15 +531,18 @@ impl Controller for Swarm<'_> {
                 tr.seen_running = now;
             }
             if self.cfg().order == Order::StartFirst && n.state == TaskState::Ready {
-                let old: Vec<TaskId> = cl
-                    .slot(slot)
-                    .iter()
-                    .copied()
-                    .filter(|&t| t != task && cl.task(t).is_wanted())
-                    .collect();
-                for t in old {
+                let mut old = std::mem::take(&mut self.scratch);
+                old.clear();
+                old.extend(
+                    cl.slot(slot)
+                        .iter()
+                        .copied()
+                        .filter(|&t| t != task && cl.task(t).is_wanted()),
+                );
+                for &t in &old {
                     cl.stop_task(t);
                 }
+                self.scratch = old;
             }
             self.after_slot(cl, w);
         }

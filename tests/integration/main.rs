@@ -1,1 +1,23 @@
+//! End-to-end tests: one test binary (one link step), a module per area.
 
+mod cli;
+mod scenarios;
+mod swarm_properties;
+mod swarm_timelines;
+
+use rollout_sim::experiment::TrialResult;
+use rollout_sim::scenario::{Format, Scenario, load_str};
+use rollout_sim::trial::Workspace;
+
+/// Load a YAML scenario given inline.
+pub fn yaml(text: &str) -> Scenario {
+    match load_str(text, "test.yaml", Format::Yaml, &[]) {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario does not load:\n{e}"),
+    }
+}
+
+/// Run trial 0 of a scenario.
+pub fn trial(s: &Scenario) -> TrialResult {
+    Workspace::new(s).run(0)
+}

@@ -1,0 +1,94 @@
+//! Options shared by the subcommands that run trials.
+
+use crate::scenario::{self, Format, Override, Scenario};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+
+/// The scenario compiled into the binary, run by `rollout-sim` with no arguments.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned summary table.
+    #[default]
+    Table,
+    /// `summary.json`'s content.
+    Json,
+}
+
+/// Options common to every command that simulates.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SimOptions {
+    /// Number of trials (overrides the scenario's `trials`).
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
+    /// Seed of every random stream (overrides the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Output folder (default `outputs/<scenario name>/`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override a scenario field by its dotted path, e.g.
+    /// `--set strategy.swarm.update_config.parallelism=4`. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<Override>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+impl SimOptions {
+    /// Load `file` (or the embedded default when `None`) with `--set`, `--trials` and
+    /// `--seed` applied.
+    pub fn load(&self, file: Option<&Path>) -> anyhow::Result<Scenario> {
+        let mut s = match file {
+            Some(path) => scenario::load_file(path, &self.set)?,
+            None => scenario::load_str(
+                DEFAULT_SCENARIO,
+                "<embedded default scenario>",
+                Format::Yaml,
+                &self.set,
+            )?,
+        };
+        if let Some(n) = self.trials {
+            anyhow::ensure!(n >= 1, "--trials must be at least 1");
+            s.trials = n;
+        }
+        if let Some(seed) = self.seed {
+            s.seed = seed;
+        }
+        if let Err(why) = crate::trial::Workspace::supports(&s) {
+            let origin = file.map_or("<embedded default scenario>".into(), |p| {
+                p.display().to_string()
+            });
+            anyhow::bail!("{origin}: {why}");
+        }
+        Ok(s)
+    }
+
+    /// The output folder for `scenario`.
+    pub fn out_dir(&self, scenario: &Scenario) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| Path::new("outputs").join(&scenario.name))
+    }
+
+    /// Threads for rayon.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads.map(|n| n as usize)
+    }
+}
+
+/// Write `bytes` to `path` atomically, naming the file in any error.
+pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    crate::output::write_atomic(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,50 @@
+//! The `--trace` file: JSON Lines, one event a line, in simulated-time order.
+//!
+//! ```text
+//! {"t":0,"event":"task","task":0,"slot":0,"version":"current","node":"node-1","state":"ready"}
+//! {"t":0,"event":"update","state":"updating"}
+//! {"t":0,"event":"scale","new":3,"old":8}
+//! ```
+
+use crate::cluster::TraceRecord;
+use crate::scenario::Scenario;
+use crate::sim::time::as_secs;
+use serde_json::{Value, json};
+
+/// The trace of one trial as JSON Lines bytes.
+pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() * 96);
+    for r in records {
+        let line = match r {
+            TraceRecord::Task {
+                t,
+                task,
+                slot,
+                version,
+                node,
+                state,
+            } => json!({
+                "t": as_secs(*t),
+                "event": "task",
+                "task": task,
+                "slot": slot,
+                "version": scenario.service.versions[*version as usize].name,
+                "node": node.map(|n| Value::from(scenario.cluster.nodes[n as usize].name.as_str())),
+                "state": state.as_str(),
+            }),
+            TraceRecord::Scale { t, new, old } => {
+                json!({"t": as_secs(*t), "event": "scale", "new": new, "old": old})
+            }
+            TraceRecord::Update { t, state, message } => {
+                let mut v = json!({"t": as_secs(*t), "event": "update", "state": state});
+                if let Some(m) = message {
+                    v["message"] = Value::from(m.as_str());
+                }
+                v
+            }
+        };
+        serde_json::to_writer(&mut out, &line).expect("writing JSON to memory cannot fail");
+        out.push(b'\n');
+    }
+    out
+}

@@ -1,0 +1,205 @@
+//! `cluster`: the nodes and which images they already hold.
+//!
+//! `nodes` is a count (`3`: identical nodes `node-1` … `node-3` shaped like `node`) or a
+//! list of `{name, cpu, memory}` (a missing name is `node-<position>`, missing capacity
+//! is `node`'s; names must be unique). Defaults: one node, `node: {cpu: "4", memory:
+//! 8Gi}`, `image_cached: [current]`. `control_plane` accepts only `ideal` for now (the
+//! engine-overhead models come later) and changes nothing.
+
+use super::model::{CURRENT, Cluster, NodeSpec, Resources, Version, VersionId};
+use super::service::{RESOURCE_FIELDS, resources, version_ref};
+use super::walk::{Node, Obj};
+use serde_json::Value;
+
+/// Fields of `cluster`.
+pub const FIELDS: &[&str] = &["nodes", "node", "image_cached", "control_plane"];
+const NODE_FIELDS: &[&str] = &["name", "cpu", "memory"];
+
+/// The default node: 4 cores, 8 GiB.
+const DEFAULT_NODE: Resources = Resources {
+    cpu_millis: 4_000,
+    memory_bytes: 8 << 30,
+};
+/// More nodes than any rollout needs; keeps a typo like `nodes: 3000000000` from
+/// allocating the machine away.
+const MAX_NODES: u64 = 100_000;
+
+/// The cluster section; `versions` resolves `image_cached`.
+pub fn cluster(o: &Obj, versions: &[Version]) -> Cluster {
+    let shape = resources(&o.section("node", RESOURCE_FIELDS), DEFAULT_NODE);
+    if let Some(n) = o.get("control_plane")
+        && n.value().as_str() != Some("ideal")
+    {
+        n.problem(format!(
+            "only `ideal` is supported in this version, got {}",
+            super::walk::describe(n.value())
+        ));
+    }
+    Cluster {
+        nodes: o
+            .opt("nodes", |n| nodes(n, shape))
+            .unwrap_or_else(|| vec![node_spec(0, shape)]),
+        image_cached: o.or("image_cached", vec![CURRENT], |n| image_cached(n, versions)),
+    }
+}
+
+fn nodes(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
+    match n.value() {
+        Value::Number(_) => {
+            let count = n.u64()?;
+            let count = n.check(
+                count,
+                (1..=MAX_NODES).contains(&count),
+                &format!("must be between 1 and {MAX_NODES}, got {count}"),
+            )?;
+            Some((0..count as usize).map(|i| node_spec(i, shape)).collect())
+        }
+        Value::Array(_) => node_list(n, shape),
+        _ => n.expected("a number of nodes or a list of {name, cpu, memory}"),
+    }
+}
+
+fn node_list(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
+    let items = n.list()?;
+    if items.is_empty() {
+        return n.fail("a cluster needs at least one node");
+    }
+    if items.len() as u64 > MAX_NODES {
+        return n.fail(format!("at most {MAX_NODES} nodes are supported"));
+    }
+    let mut out: Vec<NodeSpec> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let o = item.object_or_empty(NODE_FIELDS);
+        let r = resources(&o, shape);
+        let name = o.or("name", node_name(i), Node::string);
+        if out.iter().any(|s| s.name == name) {
+            o.get("name")
+                .unwrap_or_else(|| item.clone())
+                .problem(format!("duplicate node name `{name}`"));
+        }
+        out.push(NodeSpec {
+            name,
+            cpu_millis: r.cpu_millis,
+            memory_bytes: r.memory_bytes,
+        });
+    }
+    Some(out)
+}
+
+fn node_spec(i: usize, shape: Resources) -> NodeSpec {
+    NodeSpec {
+        name: node_name(i),
+        cpu_millis: shape.cpu_millis,
+        memory_bytes: shape.memory_bytes,
+    }
+}
+
+fn node_name(i: usize) -> String {
+    format!("node-{}", i + 1)
+}
+
+fn image_cached(n: &Node, versions: &[Version]) -> Option<Vec<VersionId>> {
+    let mut out: Vec<VersionId> = Vec::new();
+    for item in n.list()? {
+        if let Some(id) = version_ref(&item, versions)
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::walk;
+    use serde_json::json;
+
+    fn parse(v: Value) -> (Cluster, Vec<String>) {
+        let versions = ["current", "next", "canary"].map(|name| Version {
+            name: name.into(),
+            image: name.into(),
+            pull: crate::scenario::Dist::ZERO,
+            start: crate::scenario::Dist::ZERO,
+            ready_after: crate::scenario::Dist::ZERO,
+            crash_probability: 0.0,
+            crash_after: crate::scenario::Dist::Never,
+            hang_after: crate::scenario::Dist::Never,
+            shutdown: crate::scenario::Dist::ZERO,
+            error_rate: 0.0,
+            service_time: crate::scenario::Dist::ZERO,
+            capacity_rps: None,
+        });
+        walk::run(&v, |n| cluster(&n.object_or_empty(FIELDS), &versions))
+    }
+
+    fn shape(c: &Cluster) -> Vec<(&str, u64, u64)> {
+        c.nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.cpu_millis, n.memory_bytes))
+            .collect()
+    }
+
+    #[test]
+    fn a_count_of_identical_nodes() {
+        let (c, p) = parse(json!({"nodes": 2, "node": {"cpu": "2", "memory": "4Gi"}}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            shape(&c),
+            [("node-1", 2000, 4 << 30), ("node-2", 2000, 4 << 30)]
+        );
+        let (c, _) = parse(json!({}));
+        assert_eq!(shape(&c), [("node-1", 4000, 8 << 30)]);
+        assert_eq!(c.image_cached, [CURRENT]);
+    }
+
+    #[test]
+    fn a_list_of_nodes_defaults_to_the_node_shape() {
+        let (c, p) = parse(json!({"node": {"cpu": 1},
+                                  "nodes": [{"name": "big", "cpu": 8, "memory": "32Gi"}, {}]}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            shape(&c),
+            [("big", 8000, 32 << 30), ("node-2", 1000, 8 << 30)]
+        );
+    }
+
+    #[test]
+    fn bad_node_lists() {
+        let (_, p) = parse(json!({"nodes": [{"name": "a"}, {"name": "a"}, {"cpus": 1}]}));
+        assert_eq!(
+            p,
+            [
+                "nodes.1.name: duplicate node name `a`",
+                "nodes.2.cpus: unknown field `cpus`; did you mean `cpu`?",
+            ]
+        );
+        let (c, p) = parse(json!({"nodes": 0}));
+        assert_eq!(p, ["nodes: must be between 1 and 100000, got 0"]);
+        assert_eq!(c.nodes.len(), 1, "the default stands in");
+        let (_, p) = parse(json!({"nodes": 4_000_000_000u64}));
+        assert_eq!(p, ["nodes: must be between 1 and 100000, got 4000000000"]);
+        let (_, p) = parse(json!({"nodes": []}));
+        assert_eq!(p, ["nodes: a cluster needs at least one node"]);
+        let (_, p) = parse(json!({"nodes": "3"}));
+        assert_eq!(
+            p,
+            [r#"nodes: expected a number of nodes or a list of {name, cpu, memory}, got "3""#]
+        );
+    }
+
+    #[test]
+    fn image_cached_names_versions() {
+        let (c, p) = parse(json!({"image_cached": ["next", "current", "next"]}));
+        assert!(p.is_empty());
+        assert_eq!(c.image_cached, [1, 0]);
+        let (c, _) = parse(json!({"image_cached": []}));
+        assert!(c.image_cached.is_empty());
+        let (_, p) = parse(json!({"image_cached": ["canery"]}));
+        assert_eq!(
+            p,
+            ["image_cached.0: unknown version `canery`; did you mean `canary`?"]
+        );
+    }
+}

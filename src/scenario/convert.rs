@@ -1,0 +1,183 @@
+//! The tree → [`Scenario`] conversion: the top-level fields, `actions` and `checks`, and
+//! the order the sections are read in (`service` first, since `cluster.image_cached` and
+//! `actions` name its versions).
+//!
+//! Top-level defaults: `name` = the file's stem, `seed: 1`, `trials: 1000`, `horizon: 2h`,
+//! no actions, no checks. `traffic`, `faults` and the non-`ideal` control planes of the
+//! contract are not modelled yet and are rejected as unknown fields.
+
+use super::cluster;
+use super::model::{Action, ActionKind, Scenario, Version};
+use super::service::{self, version_ref};
+use super::strategy;
+use super::walk::{Node, Obj};
+use crate::sim::time::{MINUTE, Time};
+
+/// Top-level fields.
+const FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "trials",
+    "horizon",
+    "cluster",
+    "service",
+    "strategy",
+    "actions",
+    "checks",
+];
+
+const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
+
+/// `horizon` default.
+const DEFAULT_HORIZON: Time = 120 * MINUTE;
+
+/// The scenario at `root`; problems go to the root's context. Always returns a scenario
+/// (with defaults where the file is wrong), so one pass finds every problem.
+pub fn scenario(root: &Node, default_name: &str) -> Scenario {
+    let o = root.object_or_empty(FIELDS);
+    let service = service::service(&o.section("service", service::FIELDS));
+    let cluster = cluster::cluster(&o.section("cluster", cluster::FIELDS), &service.versions);
+    Scenario {
+        name: o.or("name", default_name.to_string(), name),
+        description: o.opt("description", Node::string),
+        seed: o.or("seed", 1, Node::u64),
+        trials: o.or("trials", 1000, |n| {
+            let t = n.u64()?;
+            n.check(t, t >= 1, "must be at least 1")
+        }),
+        horizon: o.positive_duration("horizon", DEFAULT_HORIZON),
+        strategy: strategy::strategy(o.raw("strategy")),
+        actions: o.or("actions", Vec::new(), |n| actions(n, &service.versions)),
+        checks: o.or("checks", Vec::new(), checks),
+        cluster,
+        service,
+    }
+}
+
+/// The scenario name is also the default output folder: it must be one.
+fn name(n: &Node) -> Option<String> {
+    let s = n.string()?;
+    let ok = !s.trim().is_empty() && s != "." && s != ".." && !s.contains(['/', '\\']);
+    n.check(
+        s,
+        ok,
+        "must be usable as a folder name (not empty, no `/` or `\\`)",
+    )
+}
+
+fn actions(n: &Node, versions: &[Version]) -> Option<Vec<Action>> {
+    let parsed: Vec<Option<Action>> = n.list()?.iter().map(|a| action(a, versions)).collect();
+    // Keep the good ones even if some are wrong: their problems are recorded.
+    Some(parsed.into_iter().flatten().collect())
+}
+
+fn action(n: &Node, versions: &[Version]) -> Option<Action> {
+    let o: Obj = n.object(ACTION_FIELDS)?;
+    let at = o.required("at", Node::duration);
+    let update = o.required("rollout", |r| {
+        r.choice(&[("undo", false), ("update", true)])
+    });
+    let kind = if update? {
+        ActionKind::Update(o.required("version", |v| version_ref(v, versions))?)
+    } else {
+        if let Some(v) = o.get("version") {
+            v.problem("`rollout: undo` returns to the previous version and takes no `version`");
+        }
+        ActionKind::Undo
+    };
+    Some(Action { at: at?, kind })
+}
+
+fn checks(n: &Node) -> Option<Vec<String>> {
+    Some(n.list()?.iter().filter_map(Node::string).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::walk;
+    use crate::sim::time::SECOND;
+    use serde_json::{Value, json};
+
+    fn parse(v: Value) -> (Scenario, Vec<String>) {
+        walk::run(&v, |n| scenario(n, "dflt"))
+    }
+
+    #[test]
+    fn top_level_fields() {
+        let (s, p) = parse(
+            json!({"name": "w", "description": "d", "seed": 7, "trials": 10,
+                                  "horizon": "30m", "checks": ["a > 1"]}),
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            (s.name.as_str(), s.description.as_deref()),
+            ("w", Some("d"))
+        );
+        assert_eq!((s.seed, s.trials, s.horizon), (7, 10, 1800 * SECOND));
+        assert_eq!(s.checks, ["a > 1"]);
+        let (s, _) = parse(json!(null));
+        assert_eq!(s.name, "dflt");
+    }
+
+    #[test]
+    fn top_level_validation() {
+        let (_, p) = parse(json!({"trials": 0, "horizon": 0, "checks": ["ok", 3], "nmae": "x"}));
+        assert_eq!(
+            p,
+            [
+                "nmae: unknown field `nmae`; did you mean `name`?",
+                "trials: must be at least 1",
+                "horizon: must be greater than 0",
+                "checks.1: expected a string, got 3",
+            ]
+        );
+        let (_, p) = parse(json!("web"));
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("(root): expected a map with fields `name`, `description`"));
+    }
+
+    #[test]
+    fn actions() {
+        let (s, p) = parse(json!({
+            "service": {"versions": {"current": {}, "next": {}, "v3": {}}},
+            "actions": [{"at": "1m", "rollout": "update", "version": "v3"},
+                        {"at": 90, "rollout": "undo"}]}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            s.actions,
+            [
+                Action {
+                    at: 60 * SECOND,
+                    kind: ActionKind::Update(2)
+                },
+                Action {
+                    at: 90 * SECOND,
+                    kind: ActionKind::Undo
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_actions() {
+        let (s, p) = parse(json!({"actions": [
+            {"at": "1m", "rollout": "undo", "version": "next"},
+            {"rollout": "update", "version": "nxt"},
+            {"at": "1s", "rollout": "restart"},
+            {"at": "1s", "rollout": "update"},
+        ]}));
+        assert_eq!(
+            p,
+            [
+                "actions.0.version: `rollout: undo` returns to the previous version and takes no `version`",
+                "actions.1: missing field `at`",
+                "actions.1.version: unknown version `nxt`; did you mean `next`?",
+                "actions.2.rollout: unknown value `restart`; expected one of `undo`, `update`",
+                "actions.3: missing field `version`",
+            ]
+        );
+        assert_eq!(s.actions.len(), 1);
+    }
+}

@@ -1,0 +1,223 @@
+//! Durations as scenario files write them: `"250ms"`, `"10s"`, `"1m30s"`, `"2h"`,
+//! `"1.5s"`, or a bare number of seconds (`5`, `0.25`, `"5"`).
+//!
+//! Strings go to `humantime` first (it knows `1m30s`, `2h 5m`, `1day`); it rejects
+//! decimals, so `"1.5s"` and `"1m0.5s"` are read here as a sum of `<number><unit>` terms.
+//! The result is integer [`Time`] in microseconds, rounded to the nearest one. A duration
+//! is finite: [`NEVER`] is reserved for distributions that say `never`.
+
+use crate::sim::time::{NEVER, SECOND, Time};
+use serde_json::{Number, Value};
+
+/// What a duration looks like, for "expected …, got …" messages.
+pub const EXPECTED: &str = r#"a duration ("250ms", "10s", "1m30s", a number of seconds)"#;
+
+/// Why a value is not a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Below zero.
+    #[error("durations cannot be negative")]
+    Negative,
+    /// Does not fit in microseconds below [`NEVER`] (about 584,000 years).
+    #[error("duration too large")]
+    TooLarge,
+    /// Not a number or a duration string at all.
+    #[error("not a duration")]
+    Invalid,
+}
+
+/// A duration from a generic tree value (a number of seconds or a string).
+pub fn from_value(v: &Value) -> Result<Time, DurationError> {
+    match v {
+        Value::Number(n) => from_number(n),
+        Value::String(s) => parse(s),
+        _ => Err(DurationError::Invalid),
+    }
+}
+
+/// A duration from a string.
+pub fn parse(s: &str) -> Result<Time, DurationError> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(DurationError::Negative);
+    }
+    // A bare number of seconds; `f64::from_str` also takes "inf" and "nan", hence the
+    // finiteness check (they are not durations).
+    if let Ok(x) = t.parse::<f64>() {
+        return if x.is_finite() {
+            from_secs(x)
+        } else {
+            Err(DurationError::Invalid)
+        };
+    }
+    match humantime::parse_duration(t) {
+        Ok(d) => {
+            let micros = d.as_nanos().div_ceil(1_000);
+            u64::try_from(micros)
+                .ok()
+                .filter(|&m| m < NEVER)
+                .ok_or(DurationError::TooLarge)
+        }
+        Err(_) => decimal_terms(t),
+    }
+}
+
+/// A duration for messages: `1m 30s`, `250ms`.
+pub fn show(t: Time) -> String {
+    humantime::format_duration(std::time::Duration::from_micros(t)).to_string()
+}
+
+fn from_number(n: &Number) -> Result<Time, DurationError> {
+    if let Some(u) = n.as_u64() {
+        return u
+            .checked_mul(SECOND)
+            .filter(|&t| t < NEVER)
+            .ok_or(DurationError::TooLarge);
+    }
+    from_secs(n.as_f64().unwrap_or(f64::NAN))
+}
+
+fn from_secs(secs: f64) -> Result<Time, DurationError> {
+    if secs.is_nan() {
+        Err(DurationError::Invalid)
+    } else if secs < 0.0 {
+        Err(DurationError::Negative)
+    } else {
+        from_micros(secs * SECOND as f64)
+    }
+}
+
+fn from_micros(us: f64) -> Result<Time, DurationError> {
+    // `NEVER as f64` rounds up to 2^64, so anything below it converts without saturating.
+    if us.round() >= NEVER as f64 {
+        Err(DurationError::TooLarge)
+    } else {
+        Ok(us.round() as Time)
+    }
+}
+
+/// `1.5s`, `1m0.5s`, `0.5h 10m`: terms `<decimal><unit>`, optionally space-separated.
+fn decimal_terms(t: &str) -> Result<Time, DurationError> {
+    let mut rest = t;
+    let mut micros = 0.0;
+    let mut terms = 0;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..n].parse().map_err(|_| DurationError::Invalid)?;
+        rest = rest[n..].trim_start();
+        let u = rest
+            .find(|c: char| !c.is_alphabetic())
+            .unwrap_or(rest.len());
+        micros += number * unit_micros(&rest[..u]).ok_or(DurationError::Invalid)?;
+        rest = &rest[u..];
+        terms += 1;
+    }
+    if terms == 0 {
+        return Err(DurationError::Invalid);
+    }
+    from_micros(micros)
+}
+
+fn unit_micros(unit: &str) -> Option<f64> {
+    Some(match unit {
+        "ns" | "nsec" => 1e-3,
+        "us" | "µs" | "usec" => 1.0,
+        "ms" | "msec" => 1e3,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1e6,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60e6,
+        "h" | "hr" | "hour" | "hours" => 3600e6,
+        "d" | "day" | "days" => 86400e6,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::time::{MILLISECOND, MINUTE};
+    use serde_json::json;
+
+    fn d(v: Value) -> Result<Time, DurationError> {
+        from_value(&v)
+    }
+
+    #[test]
+    fn humantime_strings() {
+        assert_eq!(d(json!("250ms")), Ok(250 * MILLISECOND));
+        assert_eq!(d(json!("10s")), Ok(10 * SECOND));
+        assert_eq!(d(json!("1m30s")), Ok(90 * SECOND));
+        assert_eq!(d(json!("2h")), Ok(120 * MINUTE));
+        assert_eq!(d(json!("1h 5m")), Ok(65 * MINUTE));
+        assert_eq!(d(json!(" 0s ")), Ok(0));
+        assert_eq!(d(json!("500ns")), Ok(1), "sub-microsecond rounds up");
+    }
+
+    #[test]
+    fn decimal_strings() {
+        assert_eq!(d(json!("1.5s")), Ok(1_500_000));
+        assert_eq!(d(json!("0.5s")), Ok(500_000));
+        assert_eq!(d(json!(".25s")), Ok(250_000));
+        assert_eq!(d(json!("1m0.5s")), Ok(60_500_000));
+        assert_eq!(d(json!("0.5h 10m")), Ok(40 * MINUTE));
+        assert_eq!(d(json!("0.1ms")), Ok(100));
+        assert_eq!(d(json!("1.5µs")), Ok(2));
+    }
+
+    #[test]
+    fn bare_numbers_are_seconds() {
+        assert_eq!(d(json!(5)), Ok(5 * SECOND));
+        assert_eq!(d(json!(0)), Ok(0));
+        assert_eq!(d(json!(1.5)), Ok(1_500_000));
+        assert_eq!(d(json!("5")), Ok(5 * SECOND));
+        assert_eq!(d(json!("0.25")), Ok(250_000));
+    }
+
+    #[test]
+    fn negatives_are_rejected() {
+        assert_eq!(d(json!(-1)), Err(DurationError::Negative));
+        assert_eq!(d(json!(-0.5)), Err(DurationError::Negative));
+        assert_eq!(d(json!("-5s")), Err(DurationError::Negative));
+        assert_eq!(d(json!("-5")), Err(DurationError::Negative));
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        for v in [
+            json!("fast"),
+            json!(""),
+            json!("s"),
+            json!("1.2.3s"),
+            json!("5 parsecs"),
+            json!("inf"),
+            json!("NaN"),
+            json!("10s5"),
+            json!(true),
+            json!(null),
+            json!([1]),
+            json!({"s": 1}),
+        ] {
+            assert_eq!(d(v.clone()), Err(DurationError::Invalid), "{v}");
+        }
+    }
+
+    #[test]
+    fn huge_values_are_rejected_not_wrapped() {
+        assert_eq!(d(json!(u64::MAX)), Err(DurationError::TooLarge));
+        assert_eq!(d(json!(1e30)), Err(DurationError::TooLarge));
+        assert_eq!(d(json!("1e30")), Err(DurationError::TooLarge));
+        assert_eq!(d(json!("99999999999999999h")), Err(DurationError::TooLarge));
+        assert_eq!(d(json!("1e30s")), Err(DurationError::Invalid));
+    }
+
+    #[test]
+    fn show_is_humane() {
+        assert_eq!(show(90 * SECOND), "1m 30s");
+        assert_eq!(show(250 * MILLISECOND), "250ms");
+    }
+}

@@ -1,0 +1,243 @@
+//! `--set PATH=VALUE`: changing a scenario's tree before it is converted.
+//!
+//! PATH is dotted (`strategy.swarm.update_config.parallelism`); a segment under a list is
+//! an item number (`cluster.nodes.1.cpu`). VALUE is read as YAML, so `4` is an integer,
+//! `25%` a string, `true` a boolean and `{uniform: {min: 1s, max: 2s}}` a map. Missing
+//! maps along the path are created.
+//!
+//! Overrides act on the tree, not on the typed scenario, so the schema needs no second
+//! description: a path the schema does not know becomes an ordinary "unknown field …; did
+//! you mean" problem, and `strategy.kubernetes.…` on a Swarm scenario becomes "give
+//! exactly one of `swarm`, `kubernetes`". The loader tags those problems with the
+//! override that caused them.
+
+use super::error::{Problem, ROOT};
+use super::walk::describe;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::str::FromStr;
+
+/// One `--set PATH=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Dotted field path.
+    pub path: String,
+    /// The value, as YAML text.
+    pub value: String,
+}
+
+/// A `--set` argument that is not `PATH=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideSyntaxError {
+    /// No `=`.
+    #[error("expected PATH=VALUE (e.g. service.replicas=6), got {0:?}")]
+    NoEquals(String),
+    /// Nothing before the `=`.
+    #[error("expected PATH=VALUE with a field path before `=`, got {0:?}")]
+    EmptyPath(String),
+}
+
+impl FromStr for Override {
+    type Err = OverrideSyntaxError;
+
+    fn from_str(s: &str) -> Result<Override, OverrideSyntaxError> {
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| OverrideSyntaxError::NoEquals(s.to_string()))?;
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(OverrideSyntaxError::EmptyPath(s.to_string()));
+        }
+        Ok(Override {
+            path: path.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for Override {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.path, self.value)
+    }
+}
+
+impl Override {
+    /// `true` if a problem at `path` may come from this override: one path is the other
+    /// or lies inside it (`strategy` and `strategy.kubernetes.minReadySeconds`).
+    pub fn touches(&self, path: &str) -> bool {
+        let inside = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|r| r.starts_with('.'));
+        self.path == path || inside(path, &self.path) || inside(&self.path, path)
+    }
+
+    /// Sets the value in `tree`, creating maps along the way.
+    pub fn apply(&self, tree: &mut Value) -> Result<(), Problem> {
+        let problem = |m: String| Problem::new(&self.path, format!("--set: {m}"));
+        let value: Value = if self.value.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_saphyr::from_str_with_options(
+                &self.value,
+                serde_saphyr::options! { with_snippet: false },
+            )
+            .map_err(|e| problem(format!("cannot read {:?} as YAML: {e}", self.value)))?
+        };
+        let segments: Vec<&str> = self.path.split('.').collect();
+        if segments.iter().any(|s| s.is_empty()) {
+            return Err(problem("empty segment in the path".into()));
+        }
+        let mut here = tree;
+        for (i, seg) in segments.iter().enumerate() {
+            let above = if i == 0 {
+                ROOT.to_string()
+            } else {
+                format!("`{}`", segments[..i].join("."))
+            };
+            if here.is_null() {
+                *here = Value::Object(Map::new());
+            }
+            here = match here {
+                Value::Object(map) => map.entry(seg.to_string()).or_insert(Value::Null),
+                Value::Array(items) => {
+                    let len = items.len();
+                    let index: usize = seg.parse().map_err(|_| {
+                        problem(format!(
+                            "{above} is a list: expected an item number, got `{seg}`"
+                        ))
+                    })?;
+                    items.get_mut(index).ok_or_else(|| {
+                        problem(format!(
+                            "{above} has {len} item{}, numbered from 0: there is no item {index}",
+                            if len == 1 { "" } else { "s" }
+                        ))
+                    })?
+                }
+                other => {
+                    return Err(problem(format!(
+                        "{above} is {}, not a map or a list",
+                        describe(other)
+                    )));
+                }
+            };
+        }
+        *here = value;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set(mut tree: Value, arg: &str) -> Result<Value, String> {
+        let o: Override = arg.parse().unwrap();
+        o.apply(&mut tree).map_err(|p| p.to_string())?;
+        Ok(tree)
+    }
+
+    #[test]
+    fn parses_path_equals_value() {
+        let o: Override = "a.b.c=x=y".parse().unwrap();
+        assert_eq!((o.path.as_str(), o.value.as_str()), ("a.b.c", "x=y"));
+        assert_eq!(o.to_string(), "a.b.c=x=y");
+        assert_eq!(
+            "a.b".parse::<Override>(),
+            Err(OverrideSyntaxError::NoEquals("a.b".into()))
+        );
+        assert_eq!(
+            " =3".parse::<Override>(),
+            Err(OverrideSyntaxError::EmptyPath(" =3".into()))
+        );
+    }
+
+    #[test]
+    fn values_are_yaml() {
+        let t = set(json!({}), "a=4").unwrap();
+        assert_eq!(t, json!({"a": 4}));
+        let t = set(json!({}), "a=25%").unwrap();
+        assert_eq!(t, json!({"a": "25%"}));
+        let t = set(json!({}), "a=true").unwrap();
+        assert_eq!(t, json!({"a": true}));
+        let t = set(json!({}), "a={uniform: {min: 1s, max: 2s}}").unwrap();
+        assert_eq!(t, json!({"a": {"uniform": {"min": "1s", "max": "2s"}}}));
+        let t = set(json!({}), "a=[current, next]").unwrap();
+        assert_eq!(t, json!({"a": ["current", "next"]}));
+        let t = set(json!({"a": 1}), "a=").unwrap();
+        assert_eq!(t, json!({"a": null}));
+        assert!(
+            set(json!({}), "a=[1,")
+                .unwrap_err()
+                .starts_with("a: --set: cannot read \"[1,\" as YAML: ")
+        );
+    }
+
+    #[test]
+    fn creates_maps_and_replaces_values() {
+        let t = set(
+            json!({"service": {"replicas": 3}}),
+            "strategy.swarm.update_config.parallelism=4",
+        )
+        .unwrap();
+        assert_eq!(
+            t,
+            json!({"service": {"replicas": 3},
+                   "strategy": {"swarm": {"update_config": {"parallelism": 4}}}})
+        );
+        let t = set(json!({"service": null}), "service.replicas=6").unwrap();
+        assert_eq!(t, json!({"service": {"replicas": 6}}));
+        let t = set(json!(null), "seed=7").unwrap();
+        assert_eq!(t, json!({"seed": 7}));
+    }
+
+    #[test]
+    fn list_items_by_number() {
+        let t = set(
+            json!({"cluster": {"nodes": [{"name": "a"}, {"name": "b"}]}}),
+            "cluster.nodes.1.cpu=2",
+        )
+        .unwrap();
+        assert_eq!(
+            t,
+            json!({"cluster": {"nodes": [{"name": "a"}, {"name": "b", "cpu": 2}]}})
+        );
+        let t = set(json!({"checks": ["x", "y"]}), "checks.0=z").unwrap();
+        assert_eq!(t, json!({"checks": ["z", "y"]}));
+    }
+
+    #[test]
+    fn paths_that_cannot_be_followed() {
+        let nodes = json!({"cluster": {"nodes": [{}, {}]}});
+        assert_eq!(
+            set(nodes.clone(), "cluster.nodes.2.cpu=1").unwrap_err(),
+            "cluster.nodes.2.cpu: --set: `cluster.nodes` has 2 items, numbered from 0: there is no item 2"
+        );
+        assert_eq!(
+            set(nodes, "cluster.nodes.first.cpu=1").unwrap_err(),
+            "cluster.nodes.first.cpu: --set: `cluster.nodes` is a list: expected an item number, got `first`"
+        );
+        assert_eq!(
+            set(json!({"cluster": {"nodes": 3}}), "cluster.nodes.1.cpu=1").unwrap_err(),
+            "cluster.nodes.1.cpu: --set: `cluster.nodes` is 3, not a map or a list"
+        );
+        assert_eq!(
+            set(json!([1]), "a=1").unwrap_err(),
+            "a: --set: (root) is a list: expected an item number, got `a`"
+        );
+        assert_eq!(
+            set(json!({}), "a..b=1").unwrap_err(),
+            "a..b: --set: empty segment in the path"
+        );
+    }
+
+    #[test]
+    fn touches_whole_segments_only() {
+        let o: Override = "strategy.kubernetes.minReadySeconds=5".parse().unwrap();
+        assert!(o.touches("strategy"));
+        assert!(o.touches("strategy.kubernetes.minReadySeconds"));
+        assert!(!o.touches("strat"));
+        assert!(!o.touches("service"));
+        let o: Override = "service.versions.next={bad: 1}".parse().unwrap();
+        assert!(o.touches("service.versions.next.bad"));
+        assert!(!o.touches("service.versions.nextgen"));
+    }
+}

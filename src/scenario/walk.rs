@@ -1,0 +1,535 @@
+//! The walker's toolkit: a [`Node`] is one value of the generic tree together with its
+//! field path, and an [`Obj`] is a map node whose keys have been checked.
+//!
+//! Every parser here records a [`Problem`] at the node's path and returns `None` (or the
+//! default) instead of stopping, so one pass over a file reports everything wrong with
+//! it. The conversion modules are then short declarative lists of
+//! `obj.duration("delay", 0)`-style calls.
+//!
+//! Conventions: for a scalar field, `null` (a YAML key with no value) is the same as an
+//! absent key; a *section* (a map of optional fields, such as `healthcheck:` or `swarm:`)
+//! written with nothing under it is present with every default; integers
+//! may be written as integral floats (`3.0`, and YAML's `010`, which saphyr reads as 10.0);
+//! strings are never silently read as numbers (`replicas: "3"` is an error), except where
+//! the notation itself is a string (durations, quantities, `25%`).
+
+use super::duration::{self, DurationError};
+use super::error::{Problem, ROOT};
+use super::quantity::{self, QuantityError};
+use super::suggest;
+use crate::sim::time::Time;
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// The map an empty section reads from.
+static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
+
+/// What a whole conversion shares: the problems found so far and where relative file
+/// names (`empirical: {file}`) are resolved.
+#[derive(Debug)]
+pub struct Ctx {
+    problems: RefCell<Vec<Problem>>,
+    base_dir: PathBuf,
+}
+
+impl Ctx {
+    /// A context resolving relative files against `base_dir`.
+    pub fn new(base_dir: &Path) -> Ctx {
+        Ctx {
+            problems: RefCell::new(Vec::new()),
+            base_dir: base_dir.to_path_buf(),
+        }
+    }
+
+    /// The directory relative file names are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+
+    /// Records a problem.
+    pub fn push(&self, problem: Problem) {
+        self.problems.borrow_mut().push(problem);
+    }
+
+    /// Every problem recorded, in order.
+    pub fn into_problems(self) -> Vec<Problem> {
+        self.problems.into_inner()
+    }
+}
+
+/// A value of the tree and where it is.
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    value: &'a Value,
+    path: String,
+    ctx: &'a Ctx,
+}
+
+impl<'a> Node<'a> {
+    /// The document root.
+    pub fn root(value: &'a Value, ctx: &'a Ctx) -> Node<'a> {
+        Node {
+            value,
+            path: String::new(),
+            ctx,
+        }
+    }
+
+    /// The value.
+    pub fn value(&self) -> &'a Value {
+        self.value
+    }
+
+    /// The shared context.
+    pub fn ctx(&self) -> &'a Ctx {
+        self.ctx
+    }
+
+    /// Records a problem at this node.
+    pub fn problem(&self, message: impl Into<String>) {
+        let path = if self.path.is_empty() {
+            ROOT.to_string()
+        } else {
+            self.path.clone()
+        };
+        self.ctx.push(Problem::new(path, message));
+    }
+
+    /// Records a problem at this node and gives `None`, for `return node.fail(…)`.
+    pub fn fail<T>(&self, message: impl Into<String>) -> Option<T> {
+        self.problem(message);
+        None
+    }
+
+    /// Records "expected {what}, got {value}" and gives `None`.
+    pub fn expected<T>(&self, what: &str) -> Option<T> {
+        self.fail(format!("expected {what}, got {}", describe(self.value)))
+    }
+
+    /// `Some(v)` if `ok`, else records `message` here.
+    pub fn check<T>(&self, v: T, ok: bool, message: &str) -> Option<T> {
+        if ok { Some(v) } else { self.fail(message) }
+    }
+
+    /// The child at `key` (for maps) or index (for lists).
+    pub fn child(&self, key: impl std::fmt::Display, value: &'a Value) -> Node<'a> {
+        let path = if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        Node {
+            value,
+            path,
+            ctx: self.ctx,
+        }
+    }
+
+    /// A map whose keys are all among `fields`; every other key is reported with a
+    /// "did you mean". `null` is an empty map. `None` (and a problem) if it is not a map.
+    pub fn object(&self, fields: &[&str]) -> Option<Obj<'a>> {
+        let map = match self.value {
+            Value::Object(map) => map,
+            Value::Null => &*EMPTY,
+            _ => return self.expected(&format!("a map with fields {}", suggest::list(fields))),
+        };
+        for key in map.keys() {
+            if !fields.contains(&key.as_str()) {
+                self.child(key, &Value::Null).problem(format!(
+                    "unknown field `{key}`{}",
+                    suggest::hint(key, fields)
+                ));
+            }
+        }
+        Some(Obj {
+            node: self.clone(),
+            map,
+        })
+    }
+
+    /// [`Node::object`], or an empty map (every default) if it is not one: the problem is
+    /// recorded and the walk goes on.
+    pub fn object_or_empty(&self, fields: &[&str]) -> Obj<'a> {
+        self.object(fields).unwrap_or_else(|| Obj {
+            node: self.clone(),
+            map: &EMPTY,
+        })
+    }
+
+    /// A map with arbitrary keys (e.g. version names).
+    pub fn map(&self) -> Option<Obj<'a>> {
+        match self.value {
+            Value::Object(map) => Some(Obj {
+                node: self.clone(),
+                map,
+            }),
+            _ => self.expected("a map"),
+        }
+    }
+
+    /// The items of a list.
+    pub fn list(&self) -> Option<Vec<Node<'a>>> {
+        match self.value {
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.child(i, v))
+                    .collect(),
+            ),
+            _ => self.expected("a list"),
+        }
+    }
+
+    /// A string.
+    pub fn string(&self) -> Option<String> {
+        match self.value {
+            Value::String(s) => Some(s.clone()),
+            _ => self.expected("a string"),
+        }
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(*b),
+            _ => self.expected("true or false"),
+        }
+    }
+
+    /// A non-negative integer.
+    pub fn u64(&self) -> Option<u64> {
+        let n = match self.value {
+            Value::Number(n) => n,
+            _ => return self.expected("a non-negative integer"),
+        };
+        if let Some(u) = n.as_u64() {
+            return Some(u);
+        }
+        match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) => {
+                Some(f as u64)
+            }
+            _ => self.expected("a non-negative integer"),
+        }
+    }
+
+    /// A non-negative integer that fits in 32 bits.
+    pub fn u32(&self) -> Option<u32> {
+        let u = self.u64()?;
+        u32::try_from(u)
+            .ok()
+            .or_else(|| self.fail(format!("must be at most {}, got {u}", u32::MAX)))
+    }
+
+    /// A finite number.
+    pub fn f64(&self) -> Option<f64> {
+        match self.value {
+            Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
+            _ => None,
+        }
+        .or_else(|| self.expected("a number"))
+    }
+
+    /// A number greater than 0.
+    pub fn positive_f64(&self) -> Option<f64> {
+        let f = self.f64()?;
+        self.check(f, f > 0.0, &format!("must be greater than 0, got {f}"))
+    }
+
+    /// A probability, 0 ≤ p ≤ 1.
+    pub fn probability(&self) -> Option<f64> {
+        let p = self.f64()?;
+        self.check(
+            p,
+            (0.0..=1.0).contains(&p),
+            &format!("must be between 0 and 1, got {p}"),
+        )
+    }
+
+    /// A duration (see [`duration`]).
+    pub fn duration(&self) -> Option<Time> {
+        self.duration_or(duration::EXPECTED)
+    }
+
+    /// A duration, with `expected` describing what else would have been accepted.
+    pub fn duration_or(&self, expected: &str) -> Option<Time> {
+        match duration::from_value(self.value) {
+            Ok(t) => Some(t),
+            Err(DurationError::Invalid) => self.expected(expected),
+            Err(e) => self.fail(format!("{e}, got {}", describe(self.value))),
+        }
+    }
+
+    /// A duration greater than 0.
+    pub fn positive_duration(&self) -> Option<Time> {
+        let t = self.duration()?;
+        self.check(t, t > 0, "must be greater than 0")
+    }
+
+    /// Cpu in millicores.
+    pub fn cpu(&self) -> Option<u64> {
+        self.quantity(quantity::cpu_millis, quantity::CPU_EXPECTED)
+    }
+
+    /// Memory in bytes.
+    pub fn memory(&self) -> Option<u64> {
+        self.quantity(quantity::memory_bytes, quantity::MEMORY_EXPECTED)
+    }
+
+    fn quantity(
+        &self,
+        parse: fn(&Value) -> Result<u64, QuantityError>,
+        expected: &str,
+    ) -> Option<u64> {
+        match parse(self.value) {
+            Ok(q) => Some(q),
+            Err(QuantityError::Invalid) => self.expected(expected),
+            Err(e) => self.fail(format!("{e}, got {}", describe(self.value))),
+        }
+    }
+
+    /// One of a fixed set of strings, mapped to its value.
+    pub fn choice<T: Copy>(&self, options: &[(&str, T)]) -> Option<T> {
+        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        let Value::String(s) = self.value else {
+            return self.expected(&format!("one of {}", suggest::list(&names)));
+        };
+        match options.iter().find(|(n, _)| n == s) {
+            Some((_, v)) => Some(*v),
+            None => self.fail(format!("unknown value `{s}`{}", suggest::hint(s, &names))),
+        }
+    }
+}
+
+/// A map node whose keys have been checked against its schema.
+#[derive(Debug, Clone)]
+pub struct Obj<'a> {
+    node: Node<'a>,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Obj<'a> {
+    /// The map as a node (for problems about the map as a whole).
+    pub fn node(&self) -> &Node<'a> {
+        &self.node
+    }
+
+    /// The field `key`, unless it is absent or `null`.
+    pub fn get(&self, key: &str) -> Option<Node<'a>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(self.node.child(key, v)),
+        }
+    }
+
+    /// The field `key` if the key is written at all, even with a `null` value.
+    pub fn raw(&self, key: &str) -> Option<Node<'a>> {
+        self.map.get(key).map(|v| self.node.child(key, v))
+    }
+
+    /// `true` if the field is given (not absent, not `null`).
+    pub fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Every key in file order, `null` values included.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, Node<'a>)> + '_ {
+        self.map
+            .iter()
+            .map(|(k, v)| (k.as_str(), self.node.child(k, v)))
+    }
+
+    /// The section `key` with the given fields: `None` if the key is absent or the value
+    /// is not a map (a problem); an empty map if the key has nothing under it.
+    pub fn opt_section(&self, key: &str, fields: &[&str]) -> Option<Obj<'a>> {
+        self.raw(key).and_then(|n| n.object(fields))
+    }
+
+    /// The section `key`, or an empty one (every default) if it is absent or wrong.
+    pub fn section(&self, key: &str, fields: &[&str]) -> Obj<'a> {
+        let node = self
+            .raw(key)
+            .unwrap_or_else(|| self.node.child(key, &Value::Null));
+        node.object_or_empty(fields)
+    }
+
+    /// `parse` of the field, `None` if it is absent or wrong.
+    pub fn opt<T>(&self, key: &str, parse: impl FnOnce(&Node<'a>) -> Option<T>) -> Option<T> {
+        self.get(key).and_then(|n| parse(&n))
+    }
+
+    /// `parse` of the field, or `default` if it is absent (or wrong: the problem is
+    /// recorded, and the default keeps the walk going).
+    pub fn or<T>(&self, key: &str, default: T, parse: impl FnOnce(&Node<'a>) -> Option<T>) -> T {
+        self.opt(key, parse).unwrap_or(default)
+    }
+
+    /// `parse` of a field that must be given.
+    pub fn required<T>(&self, key: &str, parse: impl FnOnce(&Node<'a>) -> Option<T>) -> Option<T> {
+        match self.get(key) {
+            Some(n) => parse(&n),
+            None => self.node.fail(format!("missing field `{key}`")),
+        }
+    }
+
+    /// A duration field.
+    pub fn duration(&self, key: &str, default: Time) -> Time {
+        self.or(key, default, Node::duration)
+    }
+
+    /// A duration field that must be greater than 0.
+    pub fn positive_duration(&self, key: &str, default: Time) -> Time {
+        self.or(key, default, Node::positive_duration)
+    }
+
+    /// A 32-bit integer field.
+    pub fn u32(&self, key: &str, default: u32) -> u32 {
+        self.or(key, default, Node::u32)
+    }
+
+    /// A 32-bit integer field of at least `min`.
+    pub fn u32_at_least(&self, key: &str, default: u32, min: u32) -> u32 {
+        self.or(key, default, |n| {
+            let u = n.u32()?;
+            n.check(u, u >= min, &format!("must be at least {min}, got {u}"))
+        })
+    }
+
+    /// A probability field.
+    pub fn probability(&self, key: &str, default: f64) -> f64 {
+        self.or(key, default, Node::probability)
+    }
+
+    /// A boolean field.
+    pub fn bool(&self, key: &str, default: bool) -> bool {
+        self.or(key, default, Node::bool)
+    }
+
+    /// A field with a fixed set of string values.
+    pub fn choice<T: Copy>(&self, key: &str, default: T, options: &[(&str, T)]) -> T {
+        self.or(key, default, |n| n.choice(options))
+    }
+}
+
+/// A value as shown after "got": strings quoted (and cut if long), numbers and booleans
+/// as written, collections by kind.
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.chars().count() > 40 => {
+            let quoted = Value::String(s.chars().take(37).collect()).to_string();
+            format!("{}…\"", quoted.strip_suffix('"').unwrap_or(&quoted))
+        }
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a map".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs a converter on `v` as the document root: its result and the problems it
+/// recorded, as `path: message` lines.
+#[cfg(test)]
+pub fn run<T>(v: &Value, convert: impl FnOnce(&Node) -> T) -> (T, Vec<String>) {
+    let ctx = Ctx::new(Path::new("."));
+    let t = convert(&Node::root(v, &ctx));
+    let problems = ctx.into_problems().iter().map(|p| p.to_string()).collect();
+    (t, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn problems(v: &Value, f: impl FnOnce(&Node)) -> Vec<String> {
+        run(v, |root| f(&root.child("x", v))).1
+    }
+
+    #[test]
+    fn unknown_fields_are_reported_with_a_suggestion() {
+        let v = json!({"replcas": 3, "zzz": 1, "ok": 2});
+        let p = problems(&v, |n| {
+            n.object(&["replicas", "ok"]);
+        });
+        assert_eq!(
+            p,
+            [
+                "x.replcas: unknown field `replcas`; did you mean `replicas`?",
+                "x.zzz: unknown field `zzz`; expected one of `replicas`, `ok`",
+            ]
+        );
+    }
+
+    #[test]
+    fn null_fields_count_as_absent() {
+        let v = json!({"a": null});
+        let ctx = Ctx::new(Path::new("."));
+        let o = Node::root(&v, &ctx).object(&["a"]).unwrap();
+        assert!(!o.has("a"));
+        assert_eq!(o.u32("a", 7), 7);
+        assert!(ctx.into_problems().is_empty());
+    }
+
+    #[test]
+    fn integers_are_strict_but_take_integral_floats() {
+        let p = problems(&json!("3"), |n| assert_eq!(n.u32(), None));
+        assert_eq!(p, [r#"x: expected a non-negative integer, got "3""#]);
+        let p = problems(&json!(-1), |n| assert_eq!(n.u64(), None));
+        assert_eq!(p, ["x: expected a non-negative integer, got -1"]);
+        let p = problems(&json!(1.5), |n| assert_eq!(n.u64(), None));
+        assert_eq!(p.len(), 1);
+        let p = problems(&json!(10.0), |n| assert_eq!(n.u32(), Some(10)));
+        assert!(p.is_empty());
+        let p = problems(&json!(5_000_000_000u64), |n| assert_eq!(n.u32(), None));
+        assert_eq!(p, ["x: must be at most 4294967295, got 5000000000"]);
+    }
+
+    #[test]
+    fn probabilities_and_choices() {
+        let p = problems(&json!(1.5), |n| assert_eq!(n.probability(), None));
+        assert_eq!(p, ["x: must be between 0 and 1, got 1.5"]);
+        let opts = [("pause", 0), ("continue", 1), ("rollback", 2)];
+        let p = problems(&json!("rolback"), |n| assert_eq!(n.choice(&opts), None));
+        assert_eq!(p, ["x: unknown value `rolback`; did you mean `rollback`?"]);
+        let p = problems(&json!(3), |n| assert_eq!(n.choice(&opts), None));
+        assert_eq!(
+            p,
+            ["x: expected one of `pause`, `continue`, `rollback`, got 3"]
+        );
+    }
+
+    #[test]
+    fn duration_and_quantity_messages() {
+        let p = problems(&json!("fast"), |n| assert_eq!(n.duration(), None));
+        assert_eq!(
+            p,
+            [
+                r#"x: expected a duration ("250ms", "10s", "1m30s", a number of seconds), got "fast""#
+            ]
+        );
+        let p = problems(&json!("-2s"), |n| assert_eq!(n.duration(), None));
+        assert_eq!(p, [r#"x: durations cannot be negative, got "-2s""#]);
+        let p = problems(&json!("8GB"), |n| assert_eq!(n.memory(), None));
+        assert_eq!(
+            p,
+            [r#"x: Kubernetes quantities have no `B`: write `512Mi` or `512M`, got "8GB""#]
+        );
+        let p = problems(&json!("lots"), |n| assert_eq!(n.cpu(), None));
+        assert_eq!(
+            p,
+            [r#"x: expected a cpu quantity ("500m", "2", 0.5), got "lots""#]
+        );
+    }
+
+    #[test]
+    fn describe_cuts_long_strings() {
+        assert_eq!(describe(&json!("abc")), r#""abc""#);
+        assert_eq!(describe(&json!([1])), "a list");
+        assert_eq!(describe(&json!({})), "a map");
+        assert_eq!(describe(&json!(null)), "null");
+        let long = "x".repeat(100);
+        assert_eq!(describe(&json!(long)), format!("\"{}…\"", "x".repeat(37)));
+    }
+}

@@ -1,0 +1,243 @@
+//! The binary as a user runs it: files written, exit codes, determinism, bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+
+fn bin() -> Command {
+    Command::cargo_bin("rollout-sim").expect("the binary is built")
+}
+
+fn scenario_path(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn run_writes_trials_and_summary_and_prints_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "run",
+            &scenario_path("swarm-start-first.yaml"),
+            "--trials",
+            "200",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("completed").and(predicate::str::contains("duration")));
+    let csv = fs::read_to_string(dir.path().join("trials.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with(
+        "trial,seed,outcome,duration_s,min_ready,min_available,peak_tasks,peak_cpu,peak_memory,\
+         requests,failed_requests,availability,p99_latency_ms,restarts,bad_version_requests"
+    ));
+    assert_eq!(csv.lines().count(), 201);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["trials"], 200);
+    assert!(summary["metrics"]["duration_s"]["p95"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn same_seed_gives_identical_files_whatever_the_thread_count() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for (dir, threads) in [(a.path(), "1"), (b.path(), "2")] {
+        bin()
+            .args([
+                "run",
+                &scenario_path("default.yaml"),
+                "--trials",
+                "300",
+                "--quiet",
+                "--threads",
+                threads,
+            ])
+            .arg("--out")
+            .arg(dir)
+            .assert()
+            .success()
+            .stdout("");
+    }
+    for f in ["trials.csv", "summary.json"] {
+        assert_eq!(
+            fs::read(a.path().join(f)).unwrap(),
+            fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn no_arguments_runs_the_embedded_default_into_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("web-start-first"));
+    assert!(
+        dir.path()
+            .join("outputs/web-start-first/trials.csv")
+            .is_file()
+    );
+    assert!(
+        dir.path()
+            .join("outputs/web-start-first/summary.json")
+            .is_file()
+    );
+}
+
+#[test]
+fn trace_writes_json_lines_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.jsonl");
+    bin()
+        .args([
+            "run",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "5",
+            "--quiet",
+            "--trace-trial",
+            "3",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .arg("--trace")
+        .arg(&trace)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&trace).unwrap();
+    let mut last = 0.0;
+    let mut states = Vec::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let t = v["t"].as_f64().unwrap();
+        assert!(t >= last, "time goes backwards at {line}");
+        last = t;
+        if v["event"] == "task" {
+            for key in ["task", "slot", "version", "node", "state"] {
+                assert!(v.get(key).is_some(), "{key} missing in {line}");
+            }
+        }
+        if v["event"] == "update" {
+            states.push(v["state"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(states.first().map(String::as_str), Some("updating"));
+    assert_eq!(states.last().map(String::as_str), Some("completed"));
+}
+
+#[test]
+fn set_overrides_a_field_and_json_format_prints_the_summary() {
+    let out = bin()
+        .args([
+            "run",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "50",
+            "--format",
+            "json",
+        ])
+        .args([
+            "--set",
+            "strategy.swarm.update_config.parallelism=3",
+            "--out",
+        ])
+        .arg(tempfile::tempdir().unwrap().path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["trials"], 50);
+}
+
+fn bad(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    fs::write(&file, text).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(
+        !dir.path().join("o/trials.csv").exists(),
+        "nothing is written for bad input"
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_file_and_field() {
+    let cases = [
+        ("service: {replicas: -1}", "service.replicas"),
+        (
+            "service: {versions: {current: {}, next: {pull: fast}}}",
+            "service.versions.next.pull",
+        ),
+        (
+            "service: {versions: {current: {}, next: {start: {uniform: {min: 5s, max: 1s}}}}}",
+            "service.versions.next.start",
+        ),
+        (
+            "service: {resources: {memory: 12 parsecs}}",
+            "service.resources.memory",
+        ),
+        (
+            "strategy: {swarm: {update_config: {paralelism: 2}}}",
+            "did you mean",
+        ),
+        (
+            "strategy: {swarm: {update_config: {order: first}}}",
+            "strategy.swarm.update_config.order",
+        ),
+        ("strategy: {swarm: {}, kubernetes: {}}", "strategy"),
+        ("cluster: {nodes: 0}", "cluster.nodes"),
+        ("horizon: -5s", "horizon"),
+        ("this is: [not, valid", "bad.yaml"),
+        (
+            "service: {versions: {current: {crash_probability: 2}}}",
+            "crash_probability",
+        ),
+    ];
+    for (text, needle) in cases {
+        let (code, stderr) = bad(text);
+        assert_eq!(code, 2, "{text}: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{text}: expected {needle:?} in {stderr}"
+        );
+        assert!(
+            stderr.contains("bad.yaml"),
+            "{text}: the file is named in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{text}: {stderr}");
+    }
+}
+
+#[test]
+fn a_missing_file_and_a_bad_flag_exit_2() {
+    bin()
+        .args(["run", "no/such/file.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/file.yaml"));
+    bin().args(["run", "--trials", "many"]).assert().code(2);
+    bin()
+        .args(["run", &scenario_path("default.yaml"), "--set", "nonsense"])
+        .assert()
+        .code(2);
+    assert!(!Path::new("no/such").exists());
+}
