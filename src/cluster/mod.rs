@@ -424,25 +424,30 @@ impl<'s> Cluster<'s> {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
-                let (slot, version, attempt, hang_at) = (t.slot, t.version, t.attempt, t.hang_at);
                 self.set_state(id, TaskState::Terminating);
-                let hung = hang_at <= self.now;
-                let work = if hung {
-                    NEVER
-                } else {
-                    let mut rng = self.rng(slot, version, attempt, Purpose::Shutdown);
-                    after(
-                        self.scenario.service.pre_stop,
-                        self.version(version).shutdown.sample(&mut rng),
-                    )
-                };
-                let exit = self.stop_signal_delay + work.min(self.grace);
+                let exit = self.stop_signal_delay + self.time_to_exit(id);
                 self.schedule_step(id, exit, Step::Exited);
             }
         }
     }
 
     // ----- the lifecycle -----------------------------------------------------------------
+
+    /// From the stop decision to the container's exit: preStop, then SIGTERM until the
+    /// process exits, cut at the grace period by SIGKILL. A hung process never exits on its
+    /// own, so it takes the whole grace period.
+    fn time_to_exit(&self, id: TaskId) -> Time {
+        let t = &self.tasks[id as usize];
+        if t.hang_at <= self.now {
+            return self.grace;
+        }
+        let mut rng = self.rng(t.slot, t.version, t.attempt, Purpose::Shutdown);
+        let work = after(
+            self.scenario.service.pre_stop,
+            self.version(t.version).shutdown.sample(&mut rng),
+        );
+        work.min(self.grace)
+    }
 
     fn schedule_step(&mut self, id: TaskId, delay: Time, step: Step) {
         let generation = self.tasks[id as usize].generation;
@@ -694,23 +699,13 @@ impl<'s> Cluster<'s> {
     /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`).
     fn restart_in_place(&mut self, id: TaskId) {
         let now = self.now;
-        let t = &self.tasks[id as usize];
-        let (slot, version, attempt, hang_at) = (t.slot, t.version, t.attempt, t.hang_at);
-        let finished = if self.pods[id as usize].probe_kill && t.run_at != NEVER {
-            // Killed like a stop: preStop and SIGTERM, SIGKILL at the grace period.
-            let work = if hang_at <= now {
-                NEVER
+        let finished =
+            if self.pods[id as usize].probe_kill && self.tasks[id as usize].run_at != NEVER {
+                // Killed like a stop: preStop and SIGTERM, SIGKILL at the grace period.
+                now + self.time_to_exit(id)
             } else {
-                let mut rng = self.rng(slot, version, attempt, Purpose::Shutdown);
-                after(
-                    self.scenario.service.pre_stop,
-                    self.version(version).shutdown.sample(&mut rng),
-                )
+                now
             };
-            now + work.min(self.grace)
-        } else {
-            now
-        };
         let pod = &mut self.pods[id as usize];
         pod.probe_kill = false;
         pod.readiness = None;

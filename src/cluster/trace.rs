@@ -55,3 +55,21 @@ impl TraceRecord {
         }
     }
 }
+
+/// The `(new, old)` ReplicaSet sizes after every sync that changed them, in order: the
+/// sequence the reference's worked examples list.
+///
+/// ```
+/// use rollout_sim::cluster::{TraceRecord, trace::scale_steps};
+/// let trace = [TraceRecord::Scale { t: 0, new: 3, old: 8 }, TraceRecord::Scale { t: 0, new: 5, old: 8 }];
+/// assert_eq!(scale_steps(&trace), [(3, 8), (5, 8)]);
+/// ```
+pub fn scale_steps(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
+    trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Scale { new, old, .. } => Some((new, old)),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,21 +1,12 @@
 //! Kubernetes Deployments end to end: YAML scenarios through the parser and the trial loop.
 
 use crate::yaml;
-use rollout_sim::cluster::TraceRecord;
 use rollout_sim::experiment::{Outcome, run_trials};
 use rollout_sim::scenario::load_file;
 use rollout_sim::trial::Workspace;
 use std::path::Path;
 
-fn scales(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
-    trace
-        .iter()
-        .filter_map(|e| match *e {
-            TraceRecord::Scale { new, old, .. } => Some((new, old)),
-            _ => None,
-        })
-        .collect()
-}
+use rollout_sim::cluster::trace::scale_steps as scales;
 
 fn deployment(replicas: u32, strategy: &str, extra: &str) -> String {
     format!(

@@ -18,15 +18,7 @@ fn run(s: &Scenario) -> (TrialResult, Vec<TraceRecord>) {
     Workspace::new(s).run_traced(0)
 }
 
-fn scales(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
-    trace
-        .iter()
-        .filter_map(|e| match *e {
-            TraceRecord::Scale { new, old, .. } => Some((new, old)),
-            _ => None,
-        })
-        .collect()
-}
+use crate::cluster::trace::scale_steps as scales;
 
 fn timed_scales(trace: &[TraceRecord]) -> Vec<(Time, u32, u32)> {
     trace
