@@ -2,8 +2,8 @@
 //! closed-form timelines can be asserted exactly.
 
 use crate::scenario::{
-    Cluster, DeploymentStrategy, Dist, IntOrPercent, KubernetesStrategy, NodeSpec, Resources,
-    RestartPolicy, Scenario, Service, Strategy, SwarmStrategy, UpdateConfig, Version,
+    Cluster, DeploymentStrategy, Dist, Faults, IntOrPercent, KubernetesStrategy, NodeSpec,
+    Resources, RestartPolicy, Scenario, Service, Strategy, SwarmStrategy, UpdateConfig, Version,
 };
 use crate::sim::time::{SECOND, Time};
 
@@ -33,6 +33,8 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
         seed: 1,
         trials: 1,
         horizon: 7200 * SECOND,
+        traffic: None,
+        faults: Faults::default(),
         cluster: Cluster {
             nodes: vec![NodeSpec {
                 name: "node-1".into(),

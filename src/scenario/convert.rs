@@ -3,13 +3,14 @@
 //! `actions` name its versions).
 //!
 //! Top-level defaults: `name` = the file's stem, `seed: 1`, `trials: 1000`, `horizon: 2h`,
-//! no actions, no checks. `traffic`, `faults` and the non-`ideal` control planes of the
-//! contract are not modelled yet and are rejected as unknown fields.
+//! no actions, no checks, no traffic, no faults.
 
 use super::cluster;
+use super::faults;
 use super::model::{Action, ActionKind, Scenario, Version};
 use super::service::{self, version_ref};
 use super::strategy;
+use super::traffic;
 use super::walk::{Node, Obj};
 use crate::sim::time::{MINUTE, Time};
 
@@ -25,6 +26,8 @@ const FIELDS: &[&str] = &[
     "strategy",
     "actions",
     "checks",
+    "traffic",
+    "faults",
 ];
 
 const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
@@ -50,6 +53,14 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         strategy: strategy::strategy(o.raw("strategy")),
         actions: o.or("actions", Vec::new(), |n| actions(n, &service.versions)),
         checks: o.or("checks", Vec::new(), checks),
+        traffic: o
+            .opt_section("traffic", traffic::FIELDS)
+            .map(|t| traffic::traffic(&t)),
+        faults: faults::faults(
+            &o.section("faults", faults::FIELDS),
+            &cluster.nodes,
+            &service.versions,
+        ),
         cluster,
         service,
     }

@@ -12,6 +12,7 @@ pub mod distribution;
 mod distribution_parse;
 mod duration;
 mod error;
+mod faults;
 mod health;
 pub mod load;
 pub mod model;
@@ -20,6 +21,7 @@ mod quantity;
 mod service;
 mod strategy;
 mod suggest;
+mod traffic;
 mod walk;
 
 pub use distribution::Dist;

@@ -38,6 +38,10 @@ pub struct Scenario {
     pub actions: Vec<Action>,
     /// CI assertions, checked by `rollout-sim check`.
     pub checks: Vec<String>,
+    /// Requests sent to the service during the rollout, when modelled.
+    pub traffic: Option<Traffic>,
+    /// Node losses and pull failures.
+    pub faults: Faults,
 }
 
 /// The cluster the service runs on.
@@ -347,5 +351,135 @@ impl Scenario {
                 Strategy::Swarm(_) => 10 * SECOND,
                 Strategy::Kubernetes(_) => 30 * SECOND,
             })
+    }
+}
+
+/// Requests sent to the service (`traffic:`).
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    /// Requests per second over time.
+    pub rate: RateProfile,
+    /// Poisson (random) or constant (evenly spaced) arrivals.
+    pub arrivals: Arrivals,
+    /// How the balancer picks an endpoint.
+    pub balancer: Balancer,
+    /// Lag of the balancer's view behind each endpoint change (default 1s).
+    pub endpoint_propagation: Dist,
+    /// Width of the buckets request counts are drawn and reported in (default 1s).
+    pub tick: Time,
+    /// Requests one endpoint holds waiting beyond the one in service before it drops
+    /// (503) new ones (default 100).
+    pub queue_limit: u32,
+    /// How long traffic is measured from the rollout's start; `None`: until the
+    /// rollout's outcome.
+    pub duration: Option<Time>,
+    /// The availability objective whose violations are timed (`slo_violation_s`).
+    pub slo: Option<Slo>,
+}
+
+/// Request rate over time, in requests per second.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RateProfile {
+    /// The same rate throughout.
+    Constant(f64),
+    /// A step function: each `(from, rps)` holds until the next; the first holds from 0.
+    Steps(Vec<(Time, f64)>),
+    /// `mean × (1 + amplitude × cos(2π (t − peak_at) / period))`.
+    Diurnal {
+        /// Mean rate.
+        mean: f64,
+        /// Relative swing, in `[0, 1]`.
+        amplitude: f64,
+        /// Length of one cycle.
+        period: Time,
+        /// When the rate peaks.
+        peak_at: Time,
+    },
+}
+
+/// How requests arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrivals {
+    /// A Poisson process with the profile's rate (default).
+    Poisson,
+    /// Evenly spaced: the k-th request arrives when the integrated rate reaches k.
+    Constant,
+}
+
+/// The load balancer's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balancer {
+    /// Each endpoint in turn (Swarm's IPVS VIP, kube-proxy IPVS `rr`) — the default.
+    RoundRobin,
+    /// An endpoint picked at random (kube-proxy iptables mode).
+    Random,
+    /// The endpoint with the fewest requests in flight (Envoy `LEAST_REQUEST`).
+    LeastRequest,
+}
+
+/// An availability objective over fixed windows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slo {
+    /// Target fraction of requests served, e.g. 0.999.
+    pub availability: f64,
+    /// Window length (default 10s); a multiple of `tick`.
+    pub window: Time,
+}
+
+/// Things that go wrong during a rollout (`faults:`).
+#[derive(Debug, Clone)]
+pub struct Faults {
+    /// Scheduled node losses.
+    pub node_failures: Vec<NodeFailure>,
+    /// Mean time between failures of each node (exponential), if nodes fail at random.
+    pub node_mtbf: Option<Time>,
+    /// How long a randomly failed node stays down (default never back).
+    pub node_recovery: Option<Dist>,
+    /// Probability that an image pull fails (ErrImagePull), by version.
+    pub pull_failure_probability: Vec<f64>,
+    /// Kubernetes: how long a lost node's pods still look Ready, until the node
+    /// controller marks the node NotReady (`--node-monitor-grace-period`, default 50s).
+    pub node_not_ready_after: Time,
+    /// Kubernetes: how long after that the pods are evicted (the default
+    /// `not-ready`/`unreachable` toleration, 300s).
+    pub eviction_after: Time,
+}
+
+/// One scheduled node loss.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeFailure {
+    /// When, from the rollout's start.
+    pub at: Time,
+    /// Which node (index into [`Cluster::nodes`]).
+    pub node: u32,
+    /// How long until it is back (`None`: never).
+    pub recover_after: Option<Time>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            node_failures: Vec::new(),
+            node_mtbf: None,
+            node_recovery: None,
+            pull_failure_probability: Vec::new(),
+            node_not_ready_after: 50 * SECOND,
+            eviction_after: 300 * SECOND,
+        }
+    }
+}
+
+impl Faults {
+    /// Whether any node can be lost.
+    pub fn loses_nodes(&self) -> bool {
+        !self.node_failures.is_empty() || self.node_mtbf.is_some()
+    }
+
+    /// The probability that a pull of `version` fails.
+    pub fn pull_failure(&self, version: VersionId) -> f64 {
+        self.pull_failure_probability
+            .get(version as usize)
+            .copied()
+            .unwrap_or(0.0)
     }
 }

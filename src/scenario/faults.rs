@@ -1,0 +1,189 @@
+//! `faults`: what breaks while the rollout runs, beyond the versions' own behaviour.
+//!
+//! ```yaml
+//! faults:
+//!   node_failures: [{at: 30s, node: node-2, recover_after: never}]   # node: name or index
+//!   node_mtbf: 24h                  # each node fails at random, exponential with this mean
+//!   node_recovery: never            # how long a randomly failed node stays down (a distribution)
+//!   pull_failure_probability: 0.1   # every pull; or by version: {next: 0.5}
+//!   node_not_ready_after: 50s       # Kubernetes --node-monitor-grace-period
+//!   eviction_after: 300s            # Kubernetes not-ready/unreachable toleration
+//! ```
+
+use super::model::{Faults, NodeFailure, NodeSpec, Version};
+use super::service::version_ref;
+use super::suggest;
+use super::walk::{Node, Obj};
+use serde_json::Value;
+
+/// Fields of `faults`.
+pub const FIELDS: &[&str] = &[
+    "node_failures",
+    "node_mtbf",
+    "node_recovery",
+    "pull_failure_probability",
+    "node_not_ready_after",
+    "eviction_after",
+];
+
+/// The faults section; `nodes` resolves node names, `versions` version names.
+pub fn faults(o: &Obj, nodes: &[NodeSpec], versions: &[Version]) -> Faults {
+    let d = Faults::default();
+    Faults {
+        node_failures: o.or("node_failures", Vec::new(), |n| node_failures(n, nodes)),
+        node_mtbf: o.opt("node_mtbf", Node::positive_duration),
+        node_recovery: o.opt("node_recovery", Node::dist),
+        pull_failure_probability: o.or("pull_failure_probability", Vec::new(), |n| {
+            pull_failures(n, versions)
+        }),
+        node_not_ready_after: o.duration("node_not_ready_after", d.node_not_ready_after),
+        eviction_after: o.duration("eviction_after", d.eviction_after),
+    }
+}
+
+fn node_failures(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeFailure>> {
+    let parsed: Vec<Option<NodeFailure>> = n
+        .list()?
+        .iter()
+        .map(|item| {
+            let o = item.object(&["at", "node", "recover_after"])?;
+            let at = o.required("at", Node::duration);
+            let node = o.required("node", |n| node_ref(n, nodes));
+            let recover_after = match o.get("recover_after") {
+                Some(r) if r.value().as_str().map(str::trim) == Some("never") => None,
+                Some(r) => Some(r.positive_duration()?),
+                None => None,
+            };
+            Some(NodeFailure {
+                at: at?,
+                node: node?,
+                recover_after,
+            })
+        })
+        .collect();
+    Some(parsed.into_iter().flatten().collect())
+}
+
+/// A node by name or by 0-based index.
+fn node_ref(n: &Node, nodes: &[NodeSpec]) -> Option<u32> {
+    match n.value() {
+        Value::Number(_) => {
+            let i = n.u32()?;
+            n.check(
+                i,
+                (i as usize) < nodes.len(),
+                &format!(
+                    "no node with index {i}: the cluster has {} (0 to {})",
+                    nodes.len(),
+                    nodes.len() - 1
+                ),
+            )
+        }
+        Value::String(name) => match nodes.iter().position(|s| &s.name == name) {
+            Some(i) => Some(i as u32),
+            None => {
+                let names: Vec<&str> = nodes.iter().map(|s| s.name.as_str()).collect();
+                n.fail(format!(
+                    "unknown node `{name}`{}",
+                    suggest::hint(name, &names)
+                ))
+            }
+        },
+        _ => n.expected("a node name or index"),
+    }
+}
+
+fn pull_failures(n: &Node, versions: &[Version]) -> Option<Vec<f64>> {
+    if let Value::Number(_) = n.value() {
+        let p = n.probability()?;
+        return Some(vec![p; versions.len()]);
+    }
+    let o = n.map()?;
+    let mut out = vec![0.0; versions.len()];
+    for (name, value) in o.entries() {
+        let key = Value::String(name.to_string());
+        let Some(v) = version_ref(&n.child(name, &key), versions) else {
+            continue;
+        };
+        if let Some(p) = value.probability() {
+            out[v as usize] = p;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::walk;
+    use crate::sim::time::SECOND;
+    use serde_json::json;
+
+    fn nodes() -> Vec<NodeSpec> {
+        ["a", "b"]
+            .iter()
+            .map(|n| NodeSpec {
+                name: n.to_string(),
+                cpu_millis: 1000,
+                memory_bytes: 1 << 30,
+            })
+            .collect()
+    }
+
+    fn versions() -> Vec<Version> {
+        let s =
+            crate::scenario::load_str("", "x.yaml", crate::scenario::Format::Yaml, &[]).unwrap();
+        s.service.versions
+    }
+
+    fn parse(v: serde_json::Value) -> (Faults, Vec<String>) {
+        walk::run(&v, |n| {
+            faults(&n.object_or_empty(FIELDS), &nodes(), &versions())
+        })
+    }
+
+    #[test]
+    fn node_failures_by_name_or_index() {
+        let (f, p) = parse(json!({"node_failures": [
+            {"at": "30s", "node": "b"}, {"at": 60, "node": 0, "recover_after": "2m"}],
+            "pull_failure_probability": {"next": 0.5}}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            f.node_failures,
+            [
+                NodeFailure {
+                    at: 30 * SECOND,
+                    node: 1,
+                    recover_after: None
+                },
+                NodeFailure {
+                    at: 60 * SECOND,
+                    node: 0,
+                    recover_after: Some(120 * SECOND)
+                }
+            ]
+        );
+        assert_eq!((f.pull_failure(0), f.pull_failure(1)), (0.0, 0.5));
+        assert_eq!(f.eviction_after, 300 * SECOND);
+    }
+
+    #[test]
+    fn problems_name_the_field() {
+        let (_, p) = parse(
+            json!({"node_failures": [{"at": 1, "node": "c"}, {"node": 2}],
+                                  "pull_failure_probability": {"nxt": 2}}),
+        );
+        assert_eq!(
+            p,
+            [
+                "node_failures.0.node: unknown node `c`; did you mean `a`?"
+                    .replace("; did you mean `a`?", &suggest::hint("c", &["a", "b"])),
+                "node_failures.1: missing field `at`".to_string(),
+                "node_failures.1.node: no node with index 2: the cluster has 2 (0 to 1)"
+                    .to_string(),
+                "pull_failure_probability.nxt: unknown version `nxt`; did you mean `next`?"
+                    .to_string(),
+            ]
+        );
+    }
+}
