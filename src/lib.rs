@@ -8,6 +8,7 @@ pub mod scenario;
 pub mod sim;
 pub mod stats;
 pub mod strategy;
+pub mod traffic;
 pub mod trial;
 
 #[cfg(test)]

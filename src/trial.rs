@@ -13,12 +13,14 @@ use crate::scenario::{Scenario, Strategy};
 use crate::strategy::Controller;
 use crate::strategy::kubernetes::Deployment;
 use crate::strategy::swarm::Swarm;
+use crate::traffic::{SWARM_GOSSIP_DELAY, TimelineRow, TrafficModel};
 
 /// Reusable buffers of one worker thread: run many trials of one scenario with one of these.
 pub struct Workspace<'s> {
     cluster: Cluster<'s>,
     notices: Vec<Notice>,
     controller: Box<dyn Controller + 's>,
+    traffic: Option<TrafficModel<'s>>,
 }
 
 impl<'s> Workspace<'s> {
@@ -35,55 +37,90 @@ impl<'s> Workspace<'s> {
             Strategy::Swarm(cfg) => Box::new(Swarm::new(cfg)),
             Strategy::Kubernetes(cfg) => Box::new(Deployment::new(cfg)),
         };
+        let mut cluster = Cluster::new(scenario);
+        let traffic = TrafficModel::new(scenario);
+        if traffic.is_some() && matches!(scenario.strategy, Strategy::Swarm(_)) {
+            // The task has a published endpoint: the executor leaves the VIP, then waits
+            // for gossip before stopping the container.
+            cluster.stop_signal_delay = SWARM_GOSSIP_DELAY;
+        }
         Workspace {
-            cluster: Cluster::new(scenario),
+            cluster,
             notices: Vec::new(),
             controller,
+            traffic,
         }
     }
 
     /// Run trial `trial`.
     pub fn run(&mut self, trial: u64) -> TrialResult {
-        self.run_inner(trial, false)
+        self.run_inner(trial, false, false).0
     }
 
     /// Run trial `trial` and return its event log as well.
     pub fn run_traced(&mut self, trial: u64) -> (TrialResult, Vec<TraceRecord>) {
-        let r = self.run_inner(trial, true);
+        let (r, _) = self.run_inner(trial, true, false);
         (r, self.cluster.trace.take().unwrap_or_default())
     }
 
-    fn run_inner(&mut self, trial: u64, traced: bool) -> TrialResult {
+    /// Run trial `trial` and return its traffic timeline (empty without `traffic`).
+    pub fn run_timeline(&mut self, trial: u64) -> (TrialResult, Vec<TimelineRow>) {
+        self.run_inner(trial, false, true)
+    }
+
+    fn run_inner(&mut self, trial: u64, traced: bool, timeline: bool) -> (TrialResult, Vec<TimelineRow>) {
         let cl = &mut self.cluster;
         let ctrl = self.controller.as_mut();
+        let mut traffic = self.traffic.as_mut();
         let scenario = cl.scenario;
         let horizon = scenario.horizon;
         cl.reset(trial, traced);
+        if let Some(t) = traffic.as_deref_mut() {
+            t.reset(timeline);
+        }
         for (i, a) in scenario.actions.iter().enumerate() {
             cl.schedule_action(a.at, i as u32);
         }
+        cl.schedule_node_faults();
+        // Traffic measured past the rollout's end keeps the cluster running that long.
+        let run_until = scenario
+            .traffic
+            .as_ref()
+            .and_then(|t| t.duration)
+            .unwrap_or(0)
+            .min(horizon);
         let mut actions_left = scenario.actions.len();
         ctrl.start(cl);
-        deliver(cl, ctrl, &mut self.notices);
+        deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices);
+        let mut concluded = None;
         let end = loop {
             let next = cl.next_event_time();
             if next != Some(cl.now) {
                 // The instant is over.
                 ctrl.settle(cl);
-                deliver(cl, ctrl, &mut self.notices);
+                deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices);
                 // Settling may have scheduled events: look again.
                 let next = cl.next_event_time();
                 if next == Some(cl.now) {
                     continue;
                 }
-                cl.gauges.observe();
-                if let (0, Some((outcome, at))) = (actions_left, ctrl.outcome()) {
-                    break (outcome, at);
+                if concluded.is_none() {
+                    cl.gauges.observe();
+                    if let (0, Some(c)) = (actions_left, ctrl.outcome()) {
+                        concluded = Some(c);
+                    }
                 }
-                match next {
-                    Some(t) if t <= horizon => {}
-                    _ => break (ctrl.timeout_outcome(), horizon),
+                match (concluded, next) {
+                    (Some(c), Some(t)) if t <= run_until => {
+                        let _ = c;
+                    }
+                    (Some(c), _) => break c,
+                    (None, Some(t)) if t <= horizon => {}
+                    (None, _) => break (ctrl.timeout_outcome(), horizon),
                 }
+            }
+            if let (Some(t), Some(at)) = (traffic.as_deref_mut(), cl.next_event_time()) {
+                t.advance(cl, at);
             }
             match cl.pop_event().expect("an event is due") {
                 Event::Task {
@@ -96,12 +133,21 @@ impl<'s> Workspace<'s> {
                     actions_left -= 1;
                     ctrl.on_action(cl, &scenario.actions[i as usize].kind);
                 }
+                Event::Node { node, up } => cl.handle_node(node, up),
             }
-            deliver(cl, ctrl, &mut self.notices);
+            deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices);
         };
         let (outcome, at) = end;
+        let (traffic, rows) = match traffic {
+            Some(t) => {
+                let window = t.window_end(at);
+                let (r, rows) = t.finish(cl, window);
+                (Some(r), rows)
+            }
+            None => (None, Vec::new()),
+        };
         let g = &cl.gauges;
-        TrialResult {
+        let result = TrialResult {
             trial,
             seed: scenario.seed,
             outcome,
@@ -111,20 +157,30 @@ impl<'s> Workspace<'s> {
             peak_tasks: g.peak_tasks,
             peak_cpu_millis: g.peak_cpu,
             peak_memory_bytes: g.peak_memory,
-            traffic: None,
+            traffic,
             restarts: g.restarts,
             update_failures: ctrl.update_failures(),
             deadline_exceeded_at: ctrl.deadline_exceeded_at(),
             events: cl.events,
-        }
+        };
+        (result, rows)
     }
 }
 
-/// Hand every pending notice to the controller, including those its reactions cause.
-fn deliver(cl: &mut Cluster, ctrl: &mut dyn Controller, buf: &mut Vec<Notice>) {
+/// Hand every pending notice to the traffic model and the controller, including those
+/// the controller's reactions cause.
+fn deliver(
+    cl: &mut Cluster,
+    ctrl: &mut dyn Controller,
+    mut traffic: Option<&mut TrafficModel>,
+    buf: &mut Vec<Notice>,
+) {
     while cl.has_notices() {
         cl.take_notices(buf);
         for &n in buf.iter() {
+            if let Some(t) = traffic.as_deref_mut() {
+                t.observe(cl, n.task);
+            }
             ctrl.on_task(cl, n);
         }
     }

@@ -37,6 +37,7 @@ pub mod gauges;
 pub mod health;
 pub mod kubelet;
 pub mod node;
+mod node_loss;
 pub mod probe;
 pub mod scheduler;
 pub mod task;
@@ -68,6 +69,13 @@ pub enum Event {
     Timer(u64),
     /// The scenario's user action with this index.
     Action(u32),
+    /// A node goes down (`up: false`) or comes back.
+    Node {
+        /// Which node.
+        node: NodeId,
+        /// Whether it comes back up.
+        up: bool,
+    },
 }
 
 /// A task lifecycle step.
@@ -89,6 +97,12 @@ pub enum Step {
     NotReady,
     /// Ready for `minReadySeconds`: the task becomes available.
     Available,
+    /// Kubernetes: the image pull back-off is over; pull again.
+    RetryPull,
+    /// Kubernetes: the node controller marks the lost node's pod not Ready.
+    NodeNotReady,
+    /// Kubernetes: the lost node's pod outlived its toleration and is evicted.
+    Evicted,
 }
 
 /// When a newly created task may start.
@@ -294,7 +308,12 @@ impl<'s> Cluster<'s> {
             return;
         }
         match step {
-            Step::ImagePresent | Step::StartDelayOver => self.try_start(id),
+            Step::ImagePresent => {
+                if !self.pull_failed(id) {
+                    self.try_start(id);
+                }
+            }
+            Step::StartDelayOver => self.try_start(id),
             Step::ProcessStarted => self.process_started(id),
             Step::Healthy => {
                 self.set_state(id, TaskState::Ready);
@@ -309,6 +328,13 @@ impl<'s> Cluster<'s> {
             Step::Available => self.become_available(id),
             Step::Died => self.fail(id),
             Step::Exited => self.set_state(id, TaskState::Stopped),
+            Step::RetryPull => self.fetch_image(id),
+            Step::NodeNotReady => {
+                if self.tasks[id as usize].state == TaskState::Ready {
+                    self.set_state(id, TaskState::Running);
+                }
+            }
+            Step::Evicted => self.evict(id),
         }
     }
 
@@ -424,7 +450,13 @@ impl<'s> Cluster<'s> {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
+                let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
+                let t = &mut self.tasks[id as usize];
+                t.stops_answering_at = t.stops_answering_at.min(self.now + signal);
                 self.set_state(id, TaskState::Terminating);
+                if self.tasks[id as usize].lost {
+                    return; // nothing runs on a lost node to exit; see `node_up`
+                }
                 let exit = self.stop_signal_delay + self.time_to_exit(id);
                 self.schedule_step(id, exit, Step::Exited);
             }
@@ -480,17 +512,28 @@ impl<'s> Cluster<'s> {
         let Some(node) = scheduler::pick_node(&self.nodes, r) else {
             return false;
         };
-        let version = self.tasks[id as usize].version;
         self.tasks[id as usize].node = Some(node);
         let n = &mut self.nodes[node as usize];
         n.cpu_used += r.cpu_millis;
         n.memory_used += r.memory_bytes;
         n.tasks += 1;
+        self.fetch_image(id);
+        true
+    }
+
+    /// Make sure the task's node has its image: start it at once if present, otherwise
+    /// pull (or wait for the pull already in flight on that node).
+    fn fetch_image(&mut self, id: TaskId) {
+        let (version, node) = {
+            let t = &self.tasks[id as usize];
+            (t.version, t.node.expect("a placed task"))
+        };
+        let n = &mut self.nodes[node as usize];
         let image_at = n.image_at[version as usize];
         if image_at <= self.now {
             self.set_state(id, TaskState::Prepared);
             self.try_start(id);
-            return true;
+            return;
         }
         let pulls = n.pulls;
         if image_at == NEVER {
@@ -506,6 +549,38 @@ impl<'s> Cluster<'s> {
             image_at // another task is pulling it already
         };
         self.schedule_step_at(id, ready, Step::ImagePresent);
+    }
+
+    /// `faults.pull_failure_probability`: whether the pull this task waited for failed
+    /// (ErrImagePull). Swarm rejects the task; the kubelet retries after a back-off of
+    /// 10 s doubling to 300 s (the same `flowcontrol.Backoff` as CrashLoopBackOff).
+    fn pull_failed(&mut self, id: TaskId) -> bool {
+        let t = &self.tasks[id as usize];
+        let p = self.scenario.faults.pull_failure(t.version);
+        if p == 0.0 || t.state != TaskState::Pulling {
+            return false;
+        }
+        let stream = (t.attempt << 8) | t.pull_failures.min(255);
+        if !self
+            .rng(t.slot, t.version, stream, Purpose::PullFailure)
+            .chance(p)
+        {
+            return false;
+        }
+        let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
+        let image = &mut self.nodes[node as usize].image_at[version as usize];
+        if *image == self.now {
+            *image = NEVER; // nothing was stored: the next task pulls afresh
+        }
+        let t = &mut self.tasks[id as usize];
+        t.pull_failures += 1;
+        if self.kubelet {
+            let back_off = (10 * SECOND) << (t.pull_failures - 1).min(5);
+            self.schedule_step(id, back_off.min(300 * SECOND), Step::RetryPull);
+        } else {
+            t.generation += 1;
+            self.set_state(id, TaskState::Failed);
+        }
         true
     }
 
@@ -565,6 +640,7 @@ impl<'s> Cluster<'s> {
         t.run_at = now;
         t.ready_at = ready_at;
         t.hang_at = hang_at;
+        t.stops_answering_at = NEVER;
         self.set_state(id, TaskState::Running);
         let app = AppTimes {
             run: now,
@@ -687,7 +763,9 @@ impl<'s> Cluster<'s> {
         if !self.tasks[id as usize].is_live() {
             return;
         }
-        self.tasks[id as usize].generation += 1;
+        let t = &mut self.tasks[id as usize];
+        t.generation += 1;
+        t.stops_answering_at = t.stops_answering_at.min(self.now);
         if self.kubelet && !self.tasks[id as usize].stop_requested {
             self.restart_in_place(id);
             return;

@@ -22,6 +22,8 @@ pub struct Node {
     pub pulls: u32,
     /// `false` while the node is down.
     pub up: bool,
+    /// Random losses drawn so far (keys the node-failure stream).
+    pub losses: u32,
 }
 
 impl Node {
@@ -40,6 +42,7 @@ impl Node {
             image_at,
             pulls: 0,
             up: true,
+            losses: 0,
         }
     }
 
@@ -56,6 +59,7 @@ impl Node {
         }
         self.pulls = 0;
         self.up = true;
+        self.losses = 0;
     }
 
     /// Whether a task with these requests fits now.

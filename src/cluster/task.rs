@@ -99,6 +99,13 @@ pub struct Task {
     pub ready_at: Time,
     /// When the application hangs (absolute).
     pub hang_at: Time,
+    /// When the current process stops answering requests: SIGTERM (after any preStop),
+    /// its death, or the loss of its node. `NEVER` while nothing of the sort is planned.
+    pub stops_answering_at: Time,
+    /// Failed image pulls of this task so far (keys the pull-failure stream).
+    pub pull_failures: u32,
+    /// Its node was lost while it ran there (Kubernetes keeps such pods until eviction).
+    pub lost: bool,
 }
 
 impl Task {
@@ -121,6 +128,9 @@ impl Task {
             run_at: NEVER,
             ready_at: NEVER,
             hang_at: NEVER,
+            stops_answering_at: NEVER,
+            pull_failures: 0,
+            lost: false,
         }
     }
 

@@ -53,8 +53,23 @@ pub struct TrafficResult {
     pub failed_requests: u64,
     /// 99th percentile latency of served requests, in milliseconds.
     pub p99_latency_ms: f64,
-    /// Requests served by a version marked bad.
+    /// Requests sent to a version marked bad (its `error_rate`, crash or hang
+    /// behaviour), whatever their outcome: the blast radius.
     pub bad_version_requests: u64,
+    /// Refused or reset: endpoint not listening (yet or any more), or none in rotation.
+    pub refused_requests: u64,
+    /// Sent to a hung endpoint and timed out.
+    pub timed_out_requests: u64,
+    /// Answered with an error (`error_rate`).
+    pub errored_requests: u64,
+    /// Dropped by a full endpoint queue (503).
+    pub dropped_requests: u64,
+    /// Median latency of served requests, in milliseconds.
+    pub p50_latency_ms: f64,
+    /// Requests sent to the `next` version.
+    pub next_requests: u64,
+    /// Time spent in SLO windows whose availability was below target (with `traffic.slo`).
+    pub slo_violation: Option<Time>,
 }
 
 /// One row of `trials.csv`.

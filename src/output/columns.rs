@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::experiment::result::TrialResult;
+use crate::experiment::result::{TrafficResult, TrialResult};
 use crate::sim::time::{NEVER, Time, as_secs};
 
 /// One value of `trials.csv`.
@@ -241,7 +241,65 @@ pub const COLUMNS: &[Column] = &[
         unit: Unit::Count,
         extract: |r| Cell::Int(r.events),
     },
+    Column {
+        name: "refused_requests",
+        unit: Unit::Count,
+        extract: |r| traffic_count(r, |t| t.refused_requests),
+    },
+    Column {
+        name: "timed_out_requests",
+        unit: Unit::Count,
+        extract: |r| traffic_count(r, |t| t.timed_out_requests),
+    },
+    Column {
+        name: "errored_requests",
+        unit: Unit::Count,
+        extract: |r| traffic_count(r, |t| t.errored_requests),
+    },
+    Column {
+        name: "dropped_requests",
+        unit: Unit::Count,
+        extract: |r| traffic_count(r, |t| t.dropped_requests),
+    },
+    Column {
+        name: "p50_latency_ms",
+        unit: Unit::Milliseconds,
+        extract: |r| {
+            r.traffic
+                .map_or(Cell::Empty, |t| Cell::float(t.p50_latency_ms))
+        },
+    },
+    Column {
+        name: "next_requests",
+        unit: Unit::Count,
+        extract: |r| traffic_count(r, |t| t.next_requests),
+    },
+    Column {
+        name: "next_share",
+        unit: Unit::Ratio,
+        extract: |r| {
+            r.traffic
+                .filter(|t| t.requests > 0)
+                .map_or(Cell::Empty, |t| {
+                    Cell::float(t.next_requests as f64 / t.requests as f64)
+                })
+        },
+    },
+    Column {
+        name: "slo_violation_s",
+        unit: Unit::Seconds,
+        extract: |r| {
+            r.traffic
+                .and_then(|t| t.slo_violation)
+                .map_or(Cell::Empty, Cell::seconds)
+        },
+    },
 ];
+
+/// A request count, empty without traffic.
+fn traffic_count(r: &TrialResult, count: fn(&TrafficResult) -> u64) -> Cell {
+    r.traffic.as_ref().map_or(Cell::Empty, |t| Cell::Int(count(t)))
+}
 
 /// The column called `name`, if there is one.
 pub fn column(name: &str) -> Option<&'static Column> {
@@ -251,7 +309,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::experiment::result::{Outcome, TrafficResult};
+    use crate::experiment::result::Outcome;
     use crate::sim::time::SECOND;
 
     /// A trial with traffic and every field distinct, shared by the output tests.
@@ -271,6 +329,13 @@ pub(crate) mod tests {
                 failed_requests: 5,
                 p99_latency_ms: 23.5,
                 bad_version_requests: 120,
+                refused_requests: 3,
+                timed_out_requests: 0,
+                errored_requests: 1,
+                dropped_requests: 1,
+                p50_latency_ms: 12.25,
+                next_requests: 500,
+                slo_violation: Some(20 * SECOND),
             }),
             restarts: 2,
             update_failures: 1,
@@ -308,7 +373,19 @@ pub(crate) mod tests {
         );
         assert_eq!(
             names[CONTRACT_COLUMNS..],
-            ["update_failures", "deadline_exceeded_s", "events"]
+            [
+                "update_failures",
+                "deadline_exceeded_s",
+                "events",
+                "refused_requests",
+                "timed_out_requests",
+                "errored_requests",
+                "dropped_requests",
+                "p50_latency_ms",
+                "next_requests",
+                "next_share",
+                "slo_violation_s",
+            ]
         );
     }
 
@@ -343,6 +420,14 @@ pub(crate) mod tests {
                 "1",
                 "600",
                 "1234",
+                "3",
+                "0",
+                "1",
+                "1",
+                "12.25",
+                "500",
+                "0.25",
+                "20",
             ]
         );
     }

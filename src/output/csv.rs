@@ -84,6 +84,7 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
         update_failures: index("update_failures")?,
         deadline_exceeded_s: index("deadline_exceeded_s")?,
         events: index("events")?,
+        breakdown: TRAFFIC_EXTRAS.map(|name| header.iter().position(|h| h == name)),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -116,7 +117,21 @@ struct Indices {
     update_failures: usize,
     deadline_exceeded_s: usize,
     events: usize,
+    /// The request-breakdown extras, where present (files from before they existed
+    /// lack them).
+    breakdown: [Option<usize>; 7],
 }
+
+/// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
+const TRAFFIC_EXTRAS: [&str; 7] = [
+    "refused_requests",
+    "timed_out_requests",
+    "errored_requests",
+    "dropped_requests",
+    "p50_latency_ms",
+    "next_requests",
+    "slo_violation_s",
+];
 
 impl Indices {
     fn parse(&self, f: &Fields<'_>) -> Result<TrialResult, ReadError> {
@@ -134,6 +149,7 @@ impl Indices {
                     "bad_version_requests",
                     WHOLE,
                 )?,
+                ..self.breakdown(f)?
             }),
             None => {
                 // Half a set of request columns is a damaged file, not "no traffic".
@@ -180,6 +196,35 @@ impl Indices {
             update_failures: f.req(self.update_failures, "update_failures", WHOLE)?,
             deadline_exceeded_at: f.seconds(self.deadline_exceeded_s, "deadline_exceeded_s")?,
             events: f.req(self.events, "events", WHOLE)?,
+        })
+    }
+}
+
+impl Indices {
+    /// The breakdown columns of a row with `requests` requests.
+    fn breakdown(&self, f: &Fields<'_>) -> Result<TrafficResult, ReadError> {
+        let [refused, timed_out, errored, dropped, p50, next, slo] = self.breakdown;
+        let count = |i: Option<usize>, name| -> Result<u64, ReadError> {
+            Ok(match i {
+                Some(i) => f.opt(i, name, WHOLE)?.unwrap_or(0),
+                None => 0,
+            })
+        };
+        Ok(TrafficResult {
+            refused_requests: count(refused, "refused_requests")?,
+            timed_out_requests: count(timed_out, "timed_out_requests")?,
+            errored_requests: count(errored, "errored_requests")?,
+            dropped_requests: count(dropped, "dropped_requests")?,
+            p50_latency_ms: match p50 {
+                Some(i) => f.opt(i, "p50_latency_ms", NUMBER)?.unwrap_or(f64::NAN),
+                None => f64::NAN,
+            },
+            next_requests: count(next, "next_requests")?,
+            slo_violation: match slo {
+                Some(i) => f.seconds(i, "slo_violation_s")?,
+                None => None,
+            },
+            ..TrafficResult::default()
         })
     }
 }
@@ -257,7 +302,9 @@ mod tests {
 
     const HEADER: &str = "trial,seed,outcome,duration_s,min_ready,min_available,peak_tasks,\
 peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
-bad_version_requests,update_failures,deadline_exceeded_s,events\n";
+bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
+timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
+slo_violation_s\n";
 
     #[test]
     fn header_only_for_no_rows() {
@@ -280,8 +327,9 @@ bad_version_requests,update_failures,deadline_exceeded_s,events\n";
             text(&[full, bare]),
             format!(
                 "{HEADER}\
-3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,1,,1234\n"
+3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
+3,0,1,1,12.25,500,0.25,20\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,1,,1234,,,,,,,,\n"
             )
         );
     }
@@ -333,7 +381,7 @@ update_failures,deadline_exceeded_s\n\
              deadline_exceeded or timeout, found `exploded`"
         );
         assert_eq!(
-            err(good.replace(",1234\n", ",12x4\n")),
+            err(good.replace(",1234,", ",12x4,")),
             "line 2, column `events`: expected a whole number, found `12x4`"
         );
         assert_eq!(
@@ -366,6 +414,7 @@ update_failures,deadline_exceeded_s\n\
                             failed_requests,
                             p99_latency_ms,
                             bad_version_requests,
+                            ..TrafficResult::default()
                         }
                     },
                 ),

@@ -262,6 +262,7 @@ mod tests {
                     failed_requests: i,
                     p99_latency_ms: 20.0,
                     bad_version_requests: 0,
+                    ..TrafficResult::default()
                 }),
                 deadline_exceeded_at: None,
                 ..sample_row()
@@ -333,6 +334,13 @@ mod tests {
                 "bad_version_requests",
                 "update_failures",
                 "events",
+                "refused_requests",
+                "timed_out_requests",
+                "errored_requests",
+                "dropped_requests",
+                "p50_latency_ms",
+                "next_requests",
+                "next_share",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

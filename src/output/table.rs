@@ -271,6 +271,7 @@ mod tests {
                     failed_requests: 3 * i,
                     p99_latency_ms: 20.0 + 2.5 * i as f64,
                     bad_version_requests: 0,
+                    ..TrafficResult::default()
                 }),
                 deadline_exceeded_at: None,
                 ..sample_row()

@@ -50,6 +50,10 @@ pub enum Purpose {
     Fault = 15,
     /// Control-plane overheads.
     ControlPlane = 16,
+    /// The balancer's lag behind an endpoint change.
+    EndpointPropagation = 17,
+    /// The latency tables of the request model (independent of the trial).
+    Latency = 18,
 }
 
 /// The name of one random stream.
@@ -118,6 +122,12 @@ impl KeyedRng {
     #[inline]
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// An exponential draw with mean 1.
+    #[inline]
+    pub fn exponential(&mut self) -> f64 {
+        -(1.0 - self.unit()).ln()
     }
 
     /// `true` with probability `p`.

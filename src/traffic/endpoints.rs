@@ -1,0 +1,255 @@
+//! The balancer's view of the endpoints, and what each endpoint truly does with a request.
+//!
+//! Two facts per task, kept apart on purpose because their difference is where a rolling
+//! update loses requests:
+//!
+//! - **In rotation** (the balancer's belief): a task joins `endpoint_propagation` after it
+//!   became Ready (Swarm: RUNNING, healthy if there is a HEALTHCHECK — the routing mesh's
+//!   VIP; Kubernetes: the pod's Ready condition — the EndpointSlice), and leaves that long
+//!   after it stopped being Ready (including being told to stop). Changes of one task
+//!   take effect in order. The fleet already serving at time 0 is in rotation from 0.
+//! - **Answer** (the truth): `Answering` from the moment its application is ready
+//!   (`ready_after`) until it hangs (`Hung`: requests time out) or stops answering
+//!   (`Refusing`: SIGTERM after any preStop and Swarm's gossip delay, death, node loss —
+//!   the connection is refused or reset, a 502 at the balancer).
+//!
+//! Endpoints in rotation are counted per (version, answer) class; the traffic model only
+//! ever needs those counts. Future changes (a lagged rotation change, an application
+//! becoming ready or hanging with no task event) wait in a small agenda of their own.
+
+use crate::cluster::{Cluster, Task, TaskId, TaskState};
+use crate::sim::time::{NEVER, Time};
+use crate::sim::{Key, Purpose};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// What an endpoint does with a request, truly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Serves it (subject to capacity and the version's error rate).
+    Answering = 0,
+    /// Refuses or resets it: not listening yet, shutting down, dead.
+    Refusing = 1,
+    /// Accepts it and never answers: the request times out.
+    Hung = 2,
+}
+
+/// Answers, in class order.
+pub const ANSWERS: [Answer; 3] = [Answer::Answering, Answer::Refusing, Answer::Hung];
+
+impl Answer {
+    /// The answer of `t` at `now`, and the next instant it may change.
+    pub fn of(t: &Task, now: Time) -> (Answer, Time) {
+        let later = |x: Time| if x > now { x } else { NEVER };
+        let next = later(t.ready_at)
+            .min(later(t.hang_at))
+            .min(later(t.stops_answering_at));
+        let answer = if t.hang_at <= now && t.hang_at <= t.stops_answering_at {
+            Answer::Hung
+        } else if t.stops_answering_at <= now || t.ready_at > now {
+            Answer::Refusing
+        } else {
+            Answer::Answering
+        };
+        (answer, next)
+    }
+}
+
+/// One task as the traffic model sees it.
+#[derive(Debug, Clone, Copy)]
+struct Endpoint {
+    in_rotation: bool,
+    answer: Answer,
+    /// Ready, as last observed (what the balancer is converging to).
+    ready: bool,
+    /// When the last rotation change takes effect (changes of one task stay in order).
+    rotation_due: Time,
+    /// Rotation changes so far (keys the lag stream).
+    rotation_changes: u32,
+    /// A pending re-evaluation of the answer, if any.
+    recheck_at: Time,
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Endpoint {
+            in_rotation: false,
+            answer: Answer::Refusing,
+            ready: false,
+            rotation_due: 0,
+            rotation_changes: 0,
+            recheck_at: NEVER,
+        }
+    }
+}
+
+/// Something the view does at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    /// Re-evaluate the task's answer.
+    Recheck,
+    /// The task leaves rotation.
+    Leave,
+    /// The task joins rotation.
+    Join,
+}
+
+/// The endpoints of one trial.
+#[derive(Debug, Default)]
+pub struct Endpoints {
+    tasks: Vec<Endpoint>,
+    agenda: BinaryHeap<Reverse<(Time, u64, TaskId, Change)>>,
+    seq: u64,
+    /// Endpoints in rotation by `version * 3 + answer`.
+    classes: Vec<u32>,
+    /// Tasks Ready (the truth) per version.
+    ready: Vec<u32>,
+    /// Endpoints in rotation per version.
+    rotation: Vec<u32>,
+}
+
+impl Endpoints {
+    /// Forget everything, for a trial with `versions` versions.
+    pub fn reset(&mut self, versions: usize) {
+        self.tasks.clear();
+        self.agenda.clear();
+        self.seq = 0;
+        self.classes.clear();
+        self.classes.resize(versions * ANSWERS.len(), 0);
+        self.ready.clear();
+        self.ready.resize(versions, 0);
+        self.rotation.clear();
+        self.rotation.resize(versions, 0);
+    }
+
+    /// Endpoints in rotation of `version` with `answer`.
+    #[inline]
+    pub fn count(&self, version: usize, answer: Answer) -> u32 {
+        self.classes[version * ANSWERS.len() + answer as usize]
+    }
+
+    /// Endpoints in rotation, all versions.
+    pub fn in_rotation(&self) -> u32 {
+        self.rotation.iter().sum()
+    }
+
+    /// Endpoints in rotation per version.
+    pub fn rotation_by_version(&self) -> &[u32] {
+        &self.rotation
+    }
+
+    /// Ready tasks per version (the truth, not the balancer's view).
+    pub fn ready_by_version(&self) -> &[u32] {
+        &self.ready
+    }
+
+    /// When the next agenda item is due.
+    pub fn next_due(&self) -> Option<Time> {
+        self.agenda.peek().map(|Reverse((t, ..))| *t)
+    }
+
+    /// A task changed (state, or its process's fate): update its answer now and plan the
+    /// rotation change its readiness implies.
+    pub fn observe(&mut self, cl: &Cluster, id: TaskId, lag: &crate::scenario::Dist) {
+        if id as usize >= self.tasks.len() {
+            self.tasks.resize(id as usize + 1, Endpoint::default());
+        }
+        let t = cl.task(id);
+        let now = cl.now;
+        let ready = t.state == TaskState::Ready;
+        let e = &mut self.tasks[id as usize];
+        if ready != e.ready {
+            e.ready = ready;
+            let v = t.version as usize;
+            if ready {
+                self.ready[v] += 1;
+            } else {
+                self.ready[v] -= 1;
+            }
+            // The fleet serving before the rollout is in rotation from the start.
+            let delay = if now == 0 {
+                0
+            } else {
+                let mut rng = Key {
+                    seed: cl.scenario.seed,
+                    trial: cl.trial,
+                    slot: id,
+                    version: t.version,
+                    attempt: e.rotation_changes,
+                    purpose: Purpose::EndpointPropagation,
+                }
+                .rng();
+                lag.sample(&mut rng)
+            };
+            e.rotation_changes += 1;
+            if delay != NEVER {
+                let at = now.saturating_add(delay).max(e.rotation_due);
+                e.rotation_due = at;
+                let change = if ready { Change::Join } else { Change::Leave };
+                self.push(at, id, change);
+            }
+        }
+        self.recheck(cl, id, now);
+    }
+
+    /// Apply the next agenda item if it is due by `to`; returns its time.
+    pub fn apply_next(&mut self, cl: &Cluster, to: Time) -> Option<Time> {
+        let &Reverse((at, _, id, change)) = self.agenda.peek()?;
+        if at > to {
+            return None;
+        }
+        self.agenda.pop();
+        match change {
+            Change::Join => self.set_rotation(cl.task(id), id, true),
+            Change::Leave => self.set_rotation(cl.task(id), id, false),
+            Change::Recheck => {
+                let e = &mut self.tasks[id as usize];
+                if e.recheck_at == at {
+                    e.recheck_at = NEVER;
+                }
+                self.recheck(cl, id, at);
+            }
+        }
+        Some(at)
+    }
+
+    fn push(&mut self, at: Time, id: TaskId, change: Change) {
+        self.seq += 1;
+        self.agenda.push(Reverse((at, self.seq, id, change)));
+    }
+
+    fn recheck(&mut self, cl: &Cluster, id: TaskId, now: Time) {
+        let t = cl.task(id);
+        let (answer, next) = Answer::of(t, now);
+        let e = self.tasks[id as usize];
+        if answer != e.answer {
+            if e.in_rotation {
+                let v = t.version as usize * ANSWERS.len();
+                self.classes[v + e.answer as usize] -= 1;
+                self.classes[v + answer as usize] += 1;
+            }
+            self.tasks[id as usize].answer = answer;
+        }
+        if next != NEVER && next < e.recheck_at {
+            self.tasks[id as usize].recheck_at = next;
+            self.push(next, id, Change::Recheck);
+        }
+    }
+
+    fn set_rotation(&mut self, t: &Task, id: TaskId, on: bool) {
+        let e = &mut self.tasks[id as usize];
+        if e.in_rotation == on {
+            return;
+        }
+        e.in_rotation = on;
+        let v = t.version as usize;
+        let class = v * ANSWERS.len() + e.answer as usize;
+        if on {
+            self.classes[class] += 1;
+            self.rotation[v] += 1;
+        } else {
+            self.classes[class] -= 1;
+            self.rotation[v] -= 1;
+        }
+    }
+}

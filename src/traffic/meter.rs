@@ -1,0 +1,186 @@
+//! Counting requests: expected counts per time bucket, turned into whole requests at the
+//! end of a trial.
+//!
+//! The traffic model adds *expected* requests per (bucket of `tick`, version, outcome)
+//! as it integrates. [`Meter::draw`] then makes them counts:
+//!
+//! - **Poisson arrivals**: each cell's count is a Poisson draw with its expected value.
+//!   Splitting a Poisson process by a (time-varying) routing and per-request outcome gives
+//!   independent Poisson counts, so this is the exact distribution of the counts, not an
+//!   approximation, whatever the tick. Each cell has its own keyed stream.
+//! - **Constant arrivals**: deterministic; each cell's running total is its expected
+//!   running total rounded to the nearest whole request.
+//!
+//! Either way `requests` is the sum of the outcome counts, so conservation holds by
+//! construction.
+
+use crate::scenario::{Arrivals, VersionId};
+use crate::sim::time::Time;
+use crate::sim::{Key, Purpose};
+use rand_distr::Distribution;
+
+/// A request's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Served successfully.
+    Ok = 0,
+    /// Answered with an error (the version's `error_rate`).
+    Errored = 1,
+    /// Dropped by a full endpoint queue (503).
+    Dropped = 2,
+    /// Refused or reset: the endpoint was not listening, or no endpoint was in rotation.
+    Refused = 3,
+    /// Sent to a hung endpoint; timed out.
+    TimedOut = 4,
+}
+
+/// Outcomes per cell.
+pub const OUTCOMES: usize = 5;
+
+/// Whole-request counts of one trial.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Requests by `version * OUTCOMES + outcome`; the extra last version is "no endpoint".
+    pub by_version: Vec<u64>,
+    /// Per bucket: (requests, served ok).
+    pub buckets: Vec<[u64; OUTCOMES]>,
+}
+
+impl Counts {
+    /// Requests with this outcome, all versions.
+    pub fn outcome(&self, o: Outcome) -> u64 {
+        self.by_version
+            .chunks(OUTCOMES)
+            .map(|c| c[o as usize])
+            .sum()
+    }
+
+    /// Requests routed to `version`, any outcome.
+    pub fn version(&self, v: usize) -> u64 {
+        self.by_version[v * OUTCOMES..(v + 1) * OUTCOMES]
+            .iter()
+            .sum()
+    }
+}
+
+/// Expected requests per bucket and cell.
+#[derive(Debug, Default)]
+pub struct Meter {
+    /// Cells per bucket: (versions + 1) × outcomes.
+    width: usize,
+    expected: Vec<f64>,
+}
+
+impl Meter {
+    /// Empty, for `versions` versions.
+    pub fn reset(&mut self, versions: usize) {
+        self.width = (versions + 1) * OUTCOMES;
+        self.expected.clear();
+    }
+
+    /// Add `x` expected requests of `version` (`None`: no endpoint) with `outcome` to
+    /// `bucket`.
+    #[inline]
+    pub fn add(&mut self, bucket: usize, version: Option<VersionId>, outcome: Outcome, x: f64) {
+        if x <= 0.0 {
+            return;
+        }
+        let need = (bucket + 1) * self.width;
+        if self.expected.len() < need {
+            self.expected.resize(need, 0.0);
+        }
+        let v = version.map_or(self.width / OUTCOMES - 1, |v| v as usize);
+        self.expected[bucket * self.width + v * OUTCOMES + outcome as usize] += x;
+    }
+
+    /// Buckets with anything in them (or before).
+    pub fn buckets(&self) -> usize {
+        self.expected.len() / self.width.max(1)
+    }
+
+    /// Whole counts for trial `trial` of seed `seed`.
+    pub fn draw(&self, arrivals: Arrivals, seed: u64, trial: u64, buckets: usize) -> Counts {
+        let w = self.width;
+        let mut counts = Counts {
+            by_version: vec![0; w],
+            buckets: vec![[0; OUTCOMES]; buckets],
+        };
+        let mut running = vec![0.0f64; w];
+        for (b, row) in counts.buckets.iter_mut().enumerate() {
+            let cells = self.expected.get(b * w..(b + 1) * w).unwrap_or(&[]);
+            for (c, &x) in cells.iter().enumerate() {
+                let n = match arrivals {
+                    Arrivals::Poisson => poisson(x, seed, trial, b, c),
+                    Arrivals::Constant => {
+                        let before = running[c].round();
+                        running[c] += x;
+                        (running[c].round() - before) as u64
+                    }
+                };
+                if n > 0 {
+                    counts.by_version[c] += n;
+                    row[c % OUTCOMES] += n;
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// A Poisson draw from the cell's own stream.
+fn poisson(mean: f64, seed: u64, trial: u64, bucket: usize, cell: usize) -> u64 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    let mut rng = Key {
+        seed,
+        trial,
+        slot: bucket as u32,
+        version: (cell / OUTCOMES) as u8,
+        attempt: (cell % OUTCOMES) as u32,
+        purpose: Purpose::Traffic,
+    }
+    .rng();
+    rand_distr::Poisson::new(mean).map_or(0, |p| p.sample(&mut rng) as u64)
+}
+
+/// The time a bucket ends.
+pub fn bucket_end(bucket: usize, tick: Time) -> Time {
+    (bucket as u64 + 1) * tick
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_arrivals_round_the_running_total() {
+        let mut m = Meter::default();
+        m.reset(1);
+        for b in 0..10 {
+            m.add(b, Some(0), Outcome::Ok, 0.3);
+        }
+        let c = m.draw(Arrivals::Constant, 1, 0, 10);
+        assert_eq!(c.outcome(Outcome::Ok), 3);
+        assert_eq!(c.buckets.iter().map(|r| r[0]).sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn poisson_counts_have_the_right_mean_and_are_keyed() {
+        let mut m = Meter::default();
+        m.reset(2);
+        for b in 0..1000 {
+            m.add(b, Some(1), Outcome::Ok, 10.0);
+            m.add(b, None, Outcome::Refused, 0.5);
+        }
+        let c = m.draw(Arrivals::Poisson, 7, 3, 1000);
+        let ok = c.outcome(Outcome::Ok) as f64;
+        // 10 000 expected, sd 100: ±5 sd.
+        assert!((ok - 10_000.0).abs() < 500.0, "{ok}");
+        let refused = c.outcome(Outcome::Refused) as f64;
+        assert!((refused - 500.0).abs() < 5.0 * 500f64.sqrt(), "{refused}");
+        assert_eq!(c.version(2), c.outcome(Outcome::Refused));
+        let again = m.draw(Arrivals::Poisson, 7, 3, 1000);
+        assert_eq!(again.by_version, c.by_version);
+    }
+}

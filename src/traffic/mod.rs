@@ -1,0 +1,360 @@
+//! Traffic: the requests a rollout serves, fails, drops and delays.
+//!
+//! The model is integrated, not simulated request by request. Between two changes of
+//! the endpoints (a task joining or leaving the balancer's rotation, an application
+//! becoming ready, hanging or stopping) the set of endpoints and what each does with a
+//! request are constant, so the requests of that interval split in closed form:
+//!
+//! 1. **Arrivals** ([`rate`]): the profile's exact integral over the interval.
+//! 2. **Balancer** ([`endpoints`]): over the endpoints *in rotation* — the balancer's view,
+//!    which lags the truth by `endpoint_propagation`. Round-robin and random give every
+//!    endpoint an equal share; least-request weights answering endpoints by speed
+//!    (1 / mean service time), gives endpoints that fail fast the largest weight (they
+//!    hold no requests, the known least-request pathology) and none to hung endpoints
+//!    (their requests pile up, so it avoids them). No endpoint in rotation: refused.
+//! 3. **Endpoint** ([`queueing`]): an answering endpoint drops what its M/M/1/K queue
+//!    cannot hold, answers `error_rate` of the rest with an error and serves the others
+//!    with the tabulated latency at its load. A refusing endpoint fails every request it
+//!    gets (connection refused / 502); a hung one times them out.
+//! 4. **Counts** ([`meter`]): expected counts per `tick` bucket become whole requests at
+//!    the end of the trial (Poisson draws, or rounding for constant arrivals).
+//!
+//! The cost grows with the number of endpoint changes and buckets, not with the number
+//! of requests: a million requests cost the same as ten.
+//!
+//! Swarm's routing mesh: when traffic is modelled, a Swarm task with a published
+//! endpoint is taken out of the VIP and then, after the executor's 2 s gossip delay, sent
+//! SIGTERM (`defaultGossipConvergeDelay`); the trial sets that delay on the cluster.
+
+pub mod endpoints;
+pub mod meter;
+pub mod queueing;
+pub mod rate;
+
+use crate::cluster::{Cluster, TaskId};
+use crate::experiment::TrafficResult;
+use crate::scenario::{Balancer, Scenario, Traffic, VersionId};
+use crate::sim::time::{NEVER, SECOND, Time};
+use endpoints::{ANSWERS, Answer, Endpoints};
+use meter::{Meter, Outcome};
+use queueing::{Histogram, LatencyTables, blocking, level};
+use rate::Rate;
+
+/// Swarm's gossip converge delay before a task with a service binding is stopped
+/// (`moby/moby:daemon/cluster/executor/container/controller.go`).
+pub const SWARM_GOSSIP_DELAY: Time = 2 * SECOND;
+
+/// One bucket of a trial's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    /// End of the bucket.
+    pub t: Time,
+    /// Tasks Ready per version at the end of the bucket.
+    pub ready: Vec<u32>,
+    /// Endpoints in the balancer's rotation per version at the end of the bucket.
+    pub in_rotation: Vec<u32>,
+    /// Requests of the bucket by outcome (see [`meter::Outcome`]).
+    pub requests: [u64; meter::OUTCOMES],
+    /// 99th percentile latency of the bucket's served requests, ms (NaN if none).
+    pub p99_latency_ms: f64,
+}
+
+/// The traffic model of one worker: reset per trial.
+pub struct TrafficModel<'s> {
+    scenario: &'s Scenario,
+    cfg: &'s Traffic,
+    rate: Rate<'s>,
+    endpoints: Endpoints,
+    meter: Meter,
+    tables: LatencyTables<'s>,
+    /// Everything before this instant is integrated.
+    cursor: Time,
+    /// Traffic stops here (`traffic.duration`, or `NEVER`).
+    limit: Time,
+    /// Served requests per latency table, for the trial's latency quantiles.
+    latency: Vec<f64>,
+    /// Per bucket, when recording a timeline: served requests per latency table.
+    bucket_latency: Option<Vec<Vec<(u32, f64)>>>,
+    /// Per bucket, when recording a timeline: (ready, in rotation) at its end.
+    snapshots: Vec<(Vec<u32>, Vec<u32>)>,
+    /// Least-request weight of an answering endpoint, per version.
+    speed: Vec<f64>,
+    /// Versions whose error rate or crash behaviour marks them bad.
+    bad: Vec<bool>,
+}
+
+impl<'s> TrafficModel<'s> {
+    /// The model of `scenario`'s traffic, if it has any.
+    pub fn new(scenario: &'s Scenario) -> Option<TrafficModel<'s>> {
+        let cfg = scenario.traffic.as_ref()?;
+        let mut tables = LatencyTables::new(scenario, cfg.queue_limit);
+        let speed = (0..scenario.service.versions.len())
+            .map(|v| {
+                let mean = tables.table(LatencyTables::cell(v as VersionId, 0)).mean;
+                1.0 / mean.max(1.0)
+            })
+            .collect();
+        let bad = scenario
+            .service
+            .versions
+            .iter()
+            .map(|v| {
+                v.error_rate > 0.0
+                    || v.crash_probability > 0.0
+                    || !v.crash_after.is_never()
+                    || !v.hang_after.is_never()
+            })
+            .collect();
+        Some(TrafficModel {
+            scenario,
+            cfg,
+            rate: Rate::new(&cfg.rate),
+            endpoints: Endpoints::default(),
+            meter: Meter::default(),
+            tables,
+            cursor: 0,
+            limit: NEVER,
+            latency: Vec::new(),
+            bucket_latency: None,
+            snapshots: Vec::new(),
+            speed,
+            bad,
+        })
+    }
+
+    /// The end of the measured window for a rollout that concluded at `outcome_at`.
+    pub fn window_end(&self, outcome_at: Time) -> Time {
+        self.cfg
+            .duration
+            .unwrap_or(outcome_at)
+            .min(self.scenario.horizon)
+    }
+
+    /// Start a trial; `timeline` records per-bucket rows.
+    pub fn reset(&mut self, timeline: bool) {
+        let versions = self.scenario.service.versions.len();
+        self.endpoints.reset(versions);
+        self.meter.reset(versions);
+        self.cursor = 0;
+        self.limit = self
+            .cfg
+            .duration
+            .map_or(NEVER, |d| d.min(self.scenario.horizon));
+        self.latency.clear();
+        self.latency.resize(versions * queueing::LEVELS, 0.0);
+        self.bucket_latency = timeline.then(Vec::new);
+        self.snapshots.clear();
+    }
+
+    /// A task changed state (delivered with the cluster's notices, at `cluster.now`).
+    pub fn observe(&mut self, cl: &Cluster, task: TaskId) {
+        self.advance(cl, cl.now);
+        self.endpoints
+            .observe(cl, task, &self.cfg.endpoint_propagation);
+    }
+
+    /// Integrate up to `to`, applying the endpoint changes due on the way.
+    pub fn advance(&mut self, cl: &Cluster, to: Time) {
+        let to = to.min(self.limit);
+        while let Some(at) = self.endpoints.next_due() {
+            if at > to {
+                break;
+            }
+            self.integrate(at);
+            self.endpoints.apply_next(cl, at);
+        }
+        self.integrate(to);
+    }
+
+    /// Close the window at `end` and count.
+    pub fn finish(&mut self, cl: &Cluster, end: Time) -> (TrafficResult, Vec<TimelineRow>) {
+        self.advance(cl, end);
+        let tick = self.cfg.tick;
+        let buckets = end.div_ceil(tick) as usize;
+        let counts = self
+            .meter
+            .draw(self.cfg.arrivals, self.scenario.seed, cl.trial, buckets);
+        let mut hist = Histogram::default();
+        for (cell, &w) in self.latency.iter().enumerate() {
+            if w > 0.0 {
+                hist.add(self.tables.table(cell), w);
+            }
+        }
+        let versions = self.scenario.service.versions.len();
+        let failed = counts.outcome(Outcome::Errored)
+            + counts.outcome(Outcome::Dropped)
+            + counts.outcome(Outcome::Refused)
+            + counts.outcome(Outcome::TimedOut);
+        let result = TrafficResult {
+            requests: counts.by_version.iter().sum(),
+            failed_requests: failed,
+            p99_latency_ms: hist.quantile_ms(0.99),
+            bad_version_requests: (0..versions)
+                .filter(|&v| self.bad[v])
+                .map(|v| counts.version(v))
+                .sum(),
+            refused_requests: counts.outcome(Outcome::Refused),
+            timed_out_requests: counts.outcome(Outcome::TimedOut),
+            errored_requests: counts.outcome(Outcome::Errored),
+            dropped_requests: counts.outcome(Outcome::Dropped),
+            p50_latency_ms: hist.quantile_ms(0.5),
+            next_requests: counts.version(crate::scenario::NEXT as usize),
+            slo_violation: self.cfg.slo.map(|slo| {
+                let per = (slo.window / tick).max(1) as usize;
+                let mut below = 0;
+                for (w, chunk) in counts.buckets.chunks(per).enumerate() {
+                    let sent: u64 = chunk.iter().flatten().sum();
+                    let ok: u64 = chunk.iter().map(|r| r[Outcome::Ok as usize]).sum();
+                    if sent > 0 && (ok as f64) < slo.availability * sent as f64 {
+                        let start = w as Time * slo.window;
+                        below += (start + slo.window).min(end) - start;
+                    }
+                }
+                below
+            }),
+        };
+        let timeline = self.timeline_rows(&counts, end);
+        (result, timeline)
+    }
+
+    fn timeline_rows(&mut self, counts: &meter::Counts, end: Time) -> Vec<TimelineRow> {
+        let Some(per_bucket) = self.bucket_latency.take() else {
+            return Vec::new();
+        };
+        let tick = self.cfg.tick;
+        let mut hist = Histogram::default();
+        let rows = counts
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(b, requests)| {
+                hist.clear();
+                for &(cell, w) in per_bucket.get(b).map_or(&[][..], Vec::as_slice) {
+                    hist.add(self.tables.table(cell as usize), w);
+                }
+                let (ready, in_rotation) = self.snapshots.get(b).cloned().unwrap_or_else(|| {
+                    (
+                        self.endpoints.ready_by_version().to_vec(),
+                        self.endpoints.rotation_by_version().to_vec(),
+                    )
+                });
+                TimelineRow {
+                    t: meter::bucket_end(b, tick).min(end),
+                    ready,
+                    in_rotation,
+                    requests: *requests,
+                    p99_latency_ms: hist.quantile_ms(0.99),
+                }
+            })
+            .collect();
+        self.bucket_latency = Some(per_bucket);
+        rows
+    }
+
+    /// Integrate from the cursor to `to` in pieces of constant rate within one bucket.
+    fn integrate(&mut self, to: Time) {
+        let tick = self.cfg.tick;
+        while self.cursor < to {
+            let a = self.cursor;
+            let bucket_end = (a / tick + 1) * tick;
+            let b = to.min(bucket_end).min(self.rate.next_change(a));
+            self.piece(a, b, (a / tick) as usize);
+            self.cursor = b;
+            if b == bucket_end && self.bucket_latency.is_some() {
+                let bucket = (a / tick) as usize;
+                if self.snapshots.len() <= bucket {
+                    self.snapshots.resize(bucket + 1, (Vec::new(), Vec::new()));
+                }
+                self.snapshots[bucket] = (
+                    self.endpoints.ready_by_version().to_vec(),
+                    self.endpoints.rotation_by_version().to_vec(),
+                );
+            }
+        }
+    }
+
+    /// The requests of `[a, b)`, all in `bucket`, at a constant endpoint set.
+    fn piece(&mut self, a: Time, b: Time, bucket: usize) {
+        let n = self.rate.expected(a, b);
+        if n <= 0.0 {
+            return;
+        }
+        let rate = n / ((b - a) as f64 / SECOND as f64);
+        if self.endpoints.in_rotation() == 0 {
+            self.meter.add(bucket, None, Outcome::Refused, n);
+            return;
+        }
+        let versions = self.scenario.service.versions.len();
+        let mut total = 0.0;
+        for v in 0..versions {
+            for a in ANSWERS {
+                total += self.endpoints.count(v, a) as f64 * self.weight(v, a);
+            }
+        }
+        let equal = total <= 0.0;
+        if equal {
+            total = self.endpoints.in_rotation() as f64;
+        }
+        for v in 0..versions {
+            for answer in ANSWERS {
+                let k = self.endpoints.count(v, answer);
+                if k == 0 {
+                    continue;
+                }
+                let w = if equal { 1.0 } else { self.weight(v, answer) };
+                let x = n * k as f64 * w / total;
+                let version = Some(v as VersionId);
+                match answer {
+                    Answer::Refusing => self.meter.add(bucket, version, Outcome::Refused, x),
+                    Answer::Hung => self.meter.add(bucket, version, Outcome::TimedOut, x),
+                    Answer::Answering => {
+                        let per_endpoint = rate * w / total;
+                        self.serve(bucket, v, x, per_endpoint);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `x` requests to answering endpoints of version `v`, each offered `rate` per second.
+    fn serve(&mut self, bucket: usize, v: usize, x: f64, rate: f64) {
+        let version = &self.scenario.service.versions[v];
+        let (dropped, lvl) = match version.capacity_rps {
+            Some(mu) => {
+                let rho = rate / mu;
+                (x * blocking(rho, self.cfg.queue_limit.saturating_add(1)), level(rho))
+            }
+            None => (0.0, 0),
+        };
+        let served = x - dropped;
+        let errored = served * version.error_rate;
+        let ok = served - errored;
+        let id = Some(v as VersionId);
+        self.meter.add(bucket, id, Outcome::Dropped, dropped);
+        self.meter.add(bucket, id, Outcome::Errored, errored);
+        self.meter.add(bucket, id, Outcome::Ok, ok);
+        let cell = LatencyTables::cell(v as VersionId, lvl);
+        self.latency[cell] += ok;
+        if let Some(per_bucket) = self.bucket_latency.as_mut() {
+            if per_bucket.len() <= bucket {
+                per_bucket.resize_with(bucket + 1, Vec::new);
+            }
+            match per_bucket[bucket].iter_mut().find(|(c, _)| *c == cell as u32) {
+                Some((_, w)) => *w += ok,
+                None => per_bucket[bucket].push((cell as u32, ok)),
+            }
+        }
+    }
+
+    /// The balancer's weight of one endpoint of version `v` answering `answer`.
+    fn weight(&self, v: usize, answer: Answer) -> f64 {
+        match self.cfg.balancer {
+            Balancer::RoundRobin | Balancer::Random => 1.0,
+            Balancer::LeastRequest => match answer {
+                Answer::Answering => self.speed[v],
+                Answer::Refusing => self.speed.iter().copied().fold(0.0, f64::max),
+                Answer::Hung => 0.0,
+            },
+        }
+    }
+}
