@@ -7,7 +7,7 @@
 //! record the instant's counts, and the loop stops if the rollout has concluded and no
 //! user action is still to come.
 
-use crate::cluster::{Cluster, Event, Notice, TraceRecord};
+use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::TrialResult;
 use crate::scenario::{Scenario, Strategy};
 use crate::strategy::Controller;
@@ -19,6 +19,7 @@ use crate::traffic::{SWARM_GOSSIP_DELAY, TimelineRow, TrafficModel};
 pub struct Workspace<'s> {
     cluster: Cluster<'s>,
     notices: Vec<Notice>,
+    changed: Vec<TaskId>,
     controller: Box<dyn Controller + 's>,
     traffic: Option<TrafficModel<'s>>,
 }
@@ -39,6 +40,9 @@ impl<'s> Workspace<'s> {
         };
         let mut cluster = Cluster::new(scenario);
         let traffic = TrafficModel::new(scenario);
+        if traffic.is_some() {
+            cluster.track_changes();
+        }
         if traffic.is_some() && matches!(scenario.strategy, Strategy::Swarm(_)) {
             // The task has a published endpoint: the executor leaves the VIP, then waits
             // for gossip before stopping the container.
@@ -47,6 +51,7 @@ impl<'s> Workspace<'s> {
         Workspace {
             cluster,
             notices: Vec::new(),
+            changed: Vec::new(),
             controller,
             traffic,
         }
@@ -91,14 +96,14 @@ impl<'s> Workspace<'s> {
             .min(horizon);
         let mut actions_left = scenario.actions.len();
         ctrl.start(cl);
-        deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices);
+        deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices, &mut self.changed);
         let mut concluded = None;
         let end = loop {
             let next = cl.next_event_time();
             if next != Some(cl.now) {
                 // The instant is over.
                 ctrl.settle(cl);
-                deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices);
+                deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices, &mut self.changed);
                 // Settling may have scheduled events: look again.
                 let next = cl.next_event_time();
                 if next == Some(cl.now) {
@@ -135,7 +140,7 @@ impl<'s> Workspace<'s> {
                 }
                 Event::Node { node, up } => cl.handle_node(node, up),
             }
-            deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices);
+            deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices, &mut self.changed);
         };
         let (outcome, at) = end;
         let (traffic, rows) = match traffic {
@@ -167,21 +172,25 @@ impl<'s> Workspace<'s> {
     }
 }
 
-/// Hand every pending notice to the traffic model and the controller, including those
-/// the controller's reactions cause.
+/// Hand every pending notice to the controller, including those its reactions cause;
+/// then show the traffic model every task that changed.
 fn deliver(
     cl: &mut Cluster,
     ctrl: &mut dyn Controller,
-    mut traffic: Option<&mut TrafficModel>,
+    traffic: Option<&mut TrafficModel>,
     buf: &mut Vec<Notice>,
+    changed: &mut Vec<TaskId>,
 ) {
     while cl.has_notices() {
         cl.take_notices(buf);
         for &n in buf.iter() {
-            if let Some(t) = traffic.as_deref_mut() {
-                t.observe(cl, n.task);
-            }
             ctrl.on_task(cl, n);
+        }
+    }
+    if let Some(t) = traffic {
+        cl.take_changed(changed);
+        for &id in changed.iter() {
+            t.observe(cl, id);
         }
     }
 }

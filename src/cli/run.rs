@@ -2,8 +2,10 @@
 
 use super::CliError;
 use super::options::{OutputFormat, SimOptions, write_file};
-use crate::experiment::{run_trials, with_threads};
-use crate::output::{Summary, summary_table, trace_jsonl, trials_csv};
+use crate::experiment::{run_timelines, run_trials, with_threads};
+use crate::output::{
+    Summary, summary_table, timeline_bands_csv, timeline_trial_csv, trace_jsonl, trials_csv,
+};
 use crate::trial::Workspace;
 use clap::Args;
 use std::path::PathBuf;
@@ -22,7 +24,17 @@ pub struct RunArgs {
     /// Which trial `--trace` records.
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub trace_trial: u64,
+    /// Write `timeline.csv`: traffic per tick as 5/50/95th percentile bands across the
+    /// first 1000 trials (needs `traffic`).
+    #[arg(long)]
+    pub timeline: bool,
+    /// Write `timeline.csv` for this one trial instead of bands.
+    #[arg(long, value_name = "K")]
+    pub timeline_trial: Option<u64>,
 }
+
+/// Trials the timeline bands are computed over, at most.
+const TIMELINE_TRIALS: u64 = 1000;
 
 impl RunArgs {
     /// `rollout-sim` with no arguments: the embedded scenario, default options.
@@ -45,6 +57,22 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     write_file(&out.join("trials.csv"), &trials_csv(&rows))?;
     let json = summary.to_json();
     write_file(&out.join("summary.json"), &json)?;
+    if args.timeline || args.timeline_trial.is_some() {
+        let Some(traffic) = &scenario.traffic else {
+            return Err(anyhow::anyhow!("--timeline needs a scenario with a `traffic` section").into());
+        };
+        let bytes = match args.timeline_trial {
+            Some(k) => timeline_trial_csv(&scenario, &Workspace::new(&scenario).run_timeline(k).1),
+            None => {
+                let n = scenario.trials.min(TIMELINE_TRIALS);
+                let series = with_threads(args.sim.threads(), || {
+                    run_timelines(&scenario, 0..n)
+                });
+                timeline_bands_csv(&scenario, &series, traffic.tick)
+            }
+        };
+        write_file(&out.join("timeline.csv"), &bytes)?;
+    }
     if let Some(path) = &args.trace {
         let (_, records) = Workspace::new(&scenario).run_traced(args.trace_trial);
         write_file(path, &trace_jsonl(&scenario, &records))?;

@@ -145,6 +145,10 @@ pub struct Cluster<'s> {
     incarnations: Vec<u32>,
     /// State changes not yet delivered to the controller.
     notices: Vec<Notice>,
+    /// Tasks changed since the last [`Cluster::take_changed`], when tracked (for the
+    /// traffic model, which must see every change even when a controller drains the
+    /// notices itself).
+    changed: Option<Vec<TaskId>>,
     /// Counts and extremes.
     pub gauges: Gauges,
     /// The event log, when this trial is traced.
@@ -178,6 +182,7 @@ impl<'s> Cluster<'s> {
             pending: VecDeque::new(),
             incarnations: Vec::new(),
             notices: Vec::new(),
+            changed: None,
             gauges: Gauges::default(),
             trace: None,
             trial: 0,
@@ -231,6 +236,9 @@ impl<'s> Cluster<'s> {
         self.incarnations.clear();
         self.incarnations.resize(slots * versions, 0);
         self.notices.clear();
+        if let Some(c) = self.changed.as_mut() {
+            c.clear();
+        }
         self.gauges.reset();
         self.trace = traced.then(Vec::new);
         self.trial = trial;
@@ -290,6 +298,28 @@ impl<'s> Cluster<'s> {
     pub fn take_notices(&mut self, buf: &mut Vec<Notice>) {
         buf.clear();
         std::mem::swap(&mut self.notices, buf);
+    }
+
+    /// Track which tasks change (see [`Cluster::take_changed`]).
+    pub fn track_changes(&mut self) {
+        self.changed.get_or_insert_with(Vec::new);
+    }
+
+    /// The tasks changed since the last call (with repeats), leaving `buf` (cleared) in
+    /// their place; nothing unless [`Cluster::track_changes`] was called.
+    pub fn take_changed(&mut self, buf: &mut Vec<TaskId>) {
+        buf.clear();
+        if let Some(c) = self.changed.as_mut() {
+            std::mem::swap(c, buf);
+        }
+    }
+
+    /// Queue a notice for the controller (and the change for observers).
+    fn notify(&mut self, task: TaskId, state: TaskState) {
+        self.notices.push(Notice { task, state });
+        if let Some(c) = self.changed.as_mut() {
+            c.push(task);
+        }
     }
 
     /// Whether any notice is waiting.
@@ -752,10 +782,7 @@ impl<'s> Cluster<'s> {
         }
         t.available = true;
         self.gauges.available += 1;
-        self.notices.push(Notice {
-            task: id,
-            state: TaskState::Ready,
-        });
+        self.notify(id, TaskState::Ready);
     }
 
     /// The container died on its own.
@@ -853,10 +880,7 @@ impl<'s> Cluster<'s> {
                 state: new,
             });
         }
-        self.notices.push(Notice {
-            task: id,
-            state: new,
-        });
+        self.notify(id, new);
         if available_later {
             let generation = self.tasks[id as usize].generation;
             self.queue.push(

@@ -100,7 +100,7 @@ impl Cluster<'_> {
             t.lost = true;
             let state = t.state;
             // The process is gone although the pod's state is not: let observers recheck.
-            self.notices.push(super::Notice { task: id, state });
+            self.notify(id, state);
             if state != TaskState::Terminating {
                 self.schedule_step(id, not_ready, Step::NodeNotReady);
                 self.schedule_step(id, evict, Step::Evicted);

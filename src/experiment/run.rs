@@ -6,6 +6,7 @@
 
 use super::TrialResult;
 use crate::scenario::Scenario;
+use crate::traffic::TimelineRow;
 use crate::trial::Workspace;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -15,6 +16,14 @@ pub fn run_trials(scenario: &Scenario, range: Range<u64>) -> Vec<TrialResult> {
     range
         .into_par_iter()
         .map_init(|| Workspace::new(scenario), |ws, i| ws.run(i))
+        .collect()
+}
+
+/// The traffic timelines of the trials in `range`, in trial order.
+pub fn run_timelines(scenario: &Scenario, range: Range<u64>) -> Vec<Vec<TimelineRow>> {
+    range
+        .into_par_iter()
+        .map_init(|| Workspace::new(scenario), |ws, i| ws.run_timeline(i).1)
         .collect()
 }
 

@@ -9,6 +9,8 @@
 //! - [`csv`]: `trials.csv`, and reading it back for shard merges;
 //! - [`summary`]: the [`Summary`] of a run and `summary.json`;
 //! - [`table`]: the aligned plain-text summary for terminals and tickets;
+//! - [`timeline`]: `timeline.csv`, the traffic time series of one trial or bands across
+//!   trials;
 //! - [`atomic`]: temporary file, fsync, rename.
 //!
 //! Every number printed is deterministic: the same trials give the same bytes whatever the
@@ -32,6 +34,7 @@ pub mod csv;
 pub mod error;
 pub mod summary;
 pub mod table;
+pub mod timeline;
 pub mod trace;
 
 pub use self::csv::{read_trials_csv, trials_csv};
@@ -40,4 +43,5 @@ pub use columns::{COLUMNS, Cell, Column, Unit};
 pub use error::ReadError;
 pub use summary::{Metric, OutcomeShare, Summary, summary_json};
 pub use table::summary_table;
+pub use timeline::{timeline_bands_csv, timeline_trial_csv};
 pub use trace::trace_jsonl;

@@ -167,7 +167,7 @@ impl Endpoints {
                 self.ready[v] -= 1;
             }
             // The fleet serving before the rollout is in rotation from the start.
-            let delay = if now == 0 {
+            let delay = if ready && now == 0 {
                 0
             } else {
                 let mut rng = Key {
