@@ -73,7 +73,12 @@ impl<'s> Workspace<'s> {
         self.run_inner(trial, false, true)
     }
 
-    fn run_inner(&mut self, trial: u64, traced: bool, timeline: bool) -> (TrialResult, Vec<TimelineRow>) {
+    fn run_inner(
+        &mut self,
+        trial: u64,
+        traced: bool,
+        timeline: bool,
+    ) -> (TrialResult, Vec<TimelineRow>) {
         let cl = &mut self.cluster;
         let ctrl = self.controller.as_mut();
         let mut traffic = self.traffic.as_mut();
@@ -96,14 +101,26 @@ impl<'s> Workspace<'s> {
             .min(horizon);
         let mut actions_left = scenario.actions.len();
         ctrl.start(cl);
-        deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices, &mut self.changed);
+        deliver(
+            cl,
+            ctrl,
+            traffic.as_deref_mut(),
+            &mut self.notices,
+            &mut self.changed,
+        );
         let mut concluded = None;
         let end = loop {
             let next = cl.next_event_time();
             if next != Some(cl.now) {
                 // The instant is over.
                 ctrl.settle(cl);
-                deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices, &mut self.changed);
+                deliver(
+                    cl,
+                    ctrl,
+                    traffic.as_deref_mut(),
+                    &mut self.notices,
+                    &mut self.changed,
+                );
                 // Settling may have scheduled events: look again.
                 let next = cl.next_event_time();
                 if next == Some(cl.now) {
@@ -140,7 +157,13 @@ impl<'s> Workspace<'s> {
                 }
                 Event::Node { node, up } => cl.handle_node(node, up),
             }
-            deliver(cl, ctrl, traffic.as_deref_mut(), &mut self.notices, &mut self.changed);
+            deliver(
+                cl,
+                ctrl,
+                traffic.as_deref_mut(),
+                &mut self.notices,
+                &mut self.changed,
+            );
         };
         let (outcome, at) = end;
         let (traffic, rows) = match traffic {

@@ -59,15 +59,15 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     write_file(&out.join("summary.json"), &json)?;
     if args.timeline || args.timeline_trial.is_some() {
         let Some(traffic) = &scenario.traffic else {
-            return Err(anyhow::anyhow!("--timeline needs a scenario with a `traffic` section").into());
+            return Err(
+                anyhow::anyhow!("--timeline needs a scenario with a `traffic` section").into(),
+            );
         };
         let bytes = match args.timeline_trial {
             Some(k) => timeline_trial_csv(&scenario, &Workspace::new(&scenario).run_timeline(k).1),
             None => {
                 let n = scenario.trials.min(TIMELINE_TRIALS);
-                let series = with_threads(args.sim.threads(), || {
-                    run_timelines(&scenario, 0..n)
-                });
+                let series = with_threads(args.sim.threads(), || run_timelines(&scenario, 0..n));
                 timeline_bands_csv(&scenario, &series, traffic.tick)
             }
         };

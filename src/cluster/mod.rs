@@ -480,7 +480,8 @@ impl<'s> Cluster<'s> {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
-                let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
+                let signal =
+                    self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
                 let t = &mut self.tasks[id as usize];
                 t.stops_answering_at = t.stops_answering_at.min(self.now + signal);
                 self.set_state(id, TaskState::Terminating);

@@ -92,12 +92,12 @@ impl Cluster<'_> {
                 continue;
             }
             t.stops_answering_at = t.stops_answering_at.min(now);
+            t.lost = true;
             if !self.kubelet {
                 self.fail(id);
                 continue;
             }
             t.generation += 1; // nothing on the node progresses any more
-            t.lost = true;
             let state = t.state;
             // The process is gone although the pod's state is not: let observers recheck.
             self.notify(id, state);
@@ -117,10 +117,10 @@ impl Cluster<'_> {
                 .as_ref()
                 .map_or(NEVER, |d| d.sample(&mut rng));
             if down != NEVER {
-                self.queue.push(after(now, down.max(SECOND / 1000)), Event::Node {
-                    node,
-                    up: true,
-                });
+                self.queue.push(
+                    after(now, down.max(SECOND / 1000)),
+                    Event::Node { node, up: true },
+                );
             }
         }
     }

@@ -298,7 +298,9 @@ pub const COLUMNS: &[Column] = &[
 
 /// A request count, empty without traffic.
 fn traffic_count(r: &TrialResult, count: fn(&TrafficResult) -> u64) -> Cell {
-    r.traffic.as_ref().map_or(Cell::Empty, |t| Cell::Int(count(t)))
+    r.traffic
+        .as_ref()
+        .map_or(Cell::Empty, |t| Cell::Int(count(t)))
 }
 
 /// The column called `name`, if there is one.

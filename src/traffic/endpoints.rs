@@ -10,8 +10,9 @@
 //!   take effect in order. The fleet already serving at time 0 is in rotation from 0.
 //! - **Answer** (the truth): `Answering` from the moment its application is ready
 //!   (`ready_after`) until it hangs (`Hung`: requests time out) or stops answering
-//!   (`Refusing`: SIGTERM after any preStop and Swarm's gossip delay, death, node loss —
-//!   the connection is refused or reset, a 502 at the balancer).
+//!   (`Refusing`: SIGTERM after any preStop and Swarm's gossip delay, or death — the
+//!   connection is refused or reset, a 502 at the balancer). Requests to a lost node time
+//!   out (`Hung`): nothing there answers, not even with a reset.
 //!
 //! Endpoints in rotation are counted per (version, answer) class; the traffic model only
 //! ever needs those counts. Future changes (a lagged rotation change, an application
@@ -44,9 +45,12 @@ impl Answer {
         let next = later(t.ready_at)
             .min(later(t.hang_at))
             .min(later(t.stops_answering_at));
-        let answer = if t.hang_at <= now && t.hang_at <= t.stops_answering_at {
+        let gone = t.stops_answering_at <= now;
+        let answer = if (t.hang_at <= now && t.hang_at <= t.stops_answering_at) || (gone && t.lost)
+        {
+            // A hung process, or a lost node that answers nothing: requests time out.
             Answer::Hung
-        } else if t.stops_answering_at <= now || t.ready_at > now {
+        } else if gone || t.ready_at > now {
             Answer::Refusing
         } else {
             Answer::Answering

@@ -322,7 +322,10 @@ impl<'s> TrafficModel<'s> {
         let (dropped, lvl) = match version.capacity_rps {
             Some(mu) => {
                 let rho = rate / mu;
-                (x * blocking(rho, self.cfg.queue_limit.saturating_add(1)), level(rho))
+                (
+                    x * blocking(rho, self.cfg.queue_limit.saturating_add(1)),
+                    level(rho),
+                )
             }
             None => (0.0, 0),
         };
@@ -339,7 +342,10 @@ impl<'s> TrafficModel<'s> {
             if per_bucket.len() <= bucket {
                 per_bucket.resize_with(bucket + 1, Vec::new);
             }
-            match per_bucket[bucket].iter_mut().find(|(c, _)| *c == cell as u32) {
+            match per_bucket[bucket]
+                .iter_mut()
+                .find(|(c, _)| *c == cell as u32)
+            {
                 Some((_, w)) => *w += ok,
                 None => per_bucket[bucket].push((cell as u32, ok)),
             }

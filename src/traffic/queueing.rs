@@ -249,7 +249,10 @@ mod tests {
             let below = blocking(1.0 - 1e-6, k);
             let at = blocking(1.0, k);
             let above = blocking(1.0 + 1e-6, k);
-            assert!((below - at).abs() < 1e-4 && (above - at).abs() < 1e-4, "{k}");
+            assert!(
+                (below - at).abs() < 1e-4 && (above - at).abs() < 1e-4,
+                "{k}"
+            );
         }
         // A loss system: one in service, nothing waits.
         assert!((blocking(0.5, 1) - 1.0 / 3.0).abs() < 1e-12);
@@ -287,7 +290,10 @@ mod tests {
         for rho in [0.25, 0.5, 0.75] {
             let want = rho / (100.0 * (1.0 - rho)) * 1000.0;
             let got = mean_wait(rho);
-            assert!((got - want).abs() < 0.08 * want + 0.2, "ρ={rho}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 0.08 * want + 0.2,
+                "ρ={rho}: {got} vs {want}"
+            );
         }
         // Heavily overloaded: the queue is full, about K/μ = 10 s.
         let full = mean_wait(4.0);

@@ -147,7 +147,11 @@ mod tests {
         let n = 100_000;
         let dt = (b - a) / n;
         let sum: f64 = (0..n).map(|i| r.at(a + i * dt + dt / 2) * secs(dt)).sum();
-        assert!((r.expected(a, b) - sum).abs() < 1e-3, "{} {sum}", r.expected(a, b));
+        assert!(
+            (r.expected(a, b) - sum).abs() < 1e-3,
+            "{} {sum}",
+            r.expected(a, b)
+        );
         assert_eq!(r.next_change(0), 37_500_000);
     }
 }
