@@ -241,3 +241,72 @@ fn a_missing_file_and_a_bad_flag_exit_2() {
         .code(2);
     assert!(!Path::new("no/such").exists());
 }
+
+#[test]
+fn timeline_writes_bands_or_one_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        bin()
+            .args([
+                "run",
+                &scenario_path("k8s-endpoint-lag.yaml"),
+                "--trials",
+                "50",
+                "-q",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(dir.path())
+            .assert()
+            .success();
+        fs::read_to_string(dir.path().join("timeline.csv")).unwrap()
+    };
+    let bands = run(&["--timeline"]);
+    let header: Vec<&str> = bands.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        header[..5],
+        [
+            "t_s",
+            "trials",
+            "ready_current_p05",
+            "ready_current_p50",
+            "ready_current_p95"
+        ]
+    );
+    assert!(header.contains(&"availability_p05") && header.contains(&"p99_latency_ms_p95"));
+    let first: Vec<&str> = bands.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(first[..2], ["1", "50"]);
+
+    let one = run(&["--timeline-trial", "3"]);
+    let mut lines = one.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "t_s,ready_current,ready_next,in_rotation_current,in_rotation_next,requests,ok,failed,\
+         refused,timed_out,errored,dropped,availability,p99_latency_ms"
+    );
+    // Conservation bucket by bucket.
+    for line in lines {
+        let c: Vec<u64> = line
+            .split(',')
+            .skip(5)
+            .take(7)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert_eq!(c[0], c[1] + c[2], "{line}");
+        assert_eq!(c[2], c[3] + c[4] + c[5] + c[6], "{line}");
+    }
+
+    // No traffic, no timeline: a usage error.
+    bin()
+        .args([
+            "run",
+            &scenario_path("swarm-start-first.yaml"),
+            "--timeline",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("traffic"));
+}

@@ -5,6 +5,7 @@ mod kubernetes;
 mod scenarios;
 mod swarm_properties;
 mod swarm_timelines;
+mod traffic;
 
 use rollout_sim::experiment::TrialResult;
 use rollout_sim::scenario::{Format, Scenario, load_str};

@@ -1,0 +1,298 @@
+//! Traffic, availability and faults end to end: conservation, the preStop fix, overload,
+//! closed-form counts and node loss.
+
+use super::yaml;
+use rollout_sim::experiment::{Outcome, TrafficResult, TrialResult, run_trials};
+use rollout_sim::scenario::load_file;
+use rollout_sim::trial::Workspace;
+use std::path::Path;
+
+fn example(name: &str) -> rollout_sim::scenario::Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
+    load_file(&path, &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn traffic(r: &TrialResult) -> TrafficResult {
+    r.traffic.expect("the scenario has traffic")
+}
+
+/// requests = ok + failed; failed = refused + timed out + errored + dropped;
+/// availability = ok / requests.
+fn assert_conserved(rows: &[TrialResult]) {
+    for r in rows {
+        let t = traffic(r);
+        let breakdown =
+            t.refused_requests + t.timed_out_requests + t.errored_requests + t.dropped_requests;
+        assert_eq!(t.failed_requests, breakdown, "trial {}", r.trial);
+        assert!(t.failed_requests <= t.requests, "trial {}", r.trial);
+        assert!(t.next_requests <= t.requests);
+        assert!(t.bad_version_requests <= t.requests);
+        if t.requests > 0 {
+            let ok = t.requests - t.failed_requests;
+            let a = r.availability().unwrap();
+            assert!((a - ok as f64 / t.requests as f64).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn every_traffic_example_conserves_requests() {
+    for name in [
+        "k8s-endpoint-lag.yaml",
+        "k8s-prestop-fix.yaml",
+        "k8s-node-loss.yaml",
+        "swarm-overload-stop-first.yaml",
+        "swarm-overload-start-first.yaml",
+        "swarm-node-loss.yaml",
+    ] {
+        let rows = run_trials(&example(name), 0..100);
+        assert_conserved(&rows);
+        assert!(rows.iter().all(|r| traffic(r).requests > 0), "{name}");
+    }
+}
+
+#[test]
+fn without_pre_stop_a_two_second_lag_fails_requests_and_pre_stop_fixes_it() {
+    let lag = run_trials(&example("k8s-endpoint-lag.yaml"), 0..200);
+    let fix = run_trials(&example("k8s-prestop-fix.yaml"), 0..200);
+    for (l, f) in lag.iter().zip(&fix) {
+        // Every old pod is sent SIGTERM while still in rotation for 2 s.
+        assert!(traffic(l).refused_requests > 0, "trial {}", l.trial);
+        assert_eq!(traffic(f).failed_requests, 0, "trial {}", f.trial);
+        assert_eq!(f.outcome, Outcome::Completed);
+    }
+    // About rps × lag per old pod's share: 300 rps × 2 s summed over the pods ≈ 600+.
+    let mean = lag
+        .iter()
+        .map(|r| traffic(r).failed_requests as f64)
+        .sum::<f64>()
+        / lag.len() as f64;
+    assert!((550.0..800.0).contains(&mean), "{mean}");
+}
+
+#[test]
+fn overload_drops_and_queues_while_enough_capacity_does_neither() {
+    let stop = run_trials(&example("swarm-overload-stop-first.yaml"), 0..100);
+    let start = run_trials(&example("swarm-overload-start-first.yaml"), 0..100);
+    for (s, f) in stop.iter().zip(&start) {
+        let (s, f) = (traffic(s), traffic(f));
+        assert!(s.dropped_requests > 0);
+        assert_eq!(f.dropped_requests, 0);
+        assert!(s.p99_latency_ms > 2.0 * f.p99_latency_ms, "{s:?} {f:?}");
+    }
+    // Well below capacity: no drop and M/M/1 latency (ρ = 0.5: p99 wait ≈ ln(50)/50 s).
+    let light = yaml(
+        r#"
+service:
+  replicas: 4
+  versions:
+    current: {service_time: 10ms, capacity_rps: 100}
+    next: {service_time: 10ms, capacity_rps: 100}
+strategy: {swarm: {update_config: {order: start-first}}}
+traffic: {rps: 200, duration: 60s}
+"#,
+    );
+    let rows = run_trials(&light, 0..20);
+    for r in &rows {
+        let t = traffic(r);
+        assert_eq!(t.dropped_requests, 0);
+        assert_eq!(t.failed_requests, 0);
+        let want = 10.0 + (50f64).ln() / 50.0 * 1000.0; // ≈ 88 ms
+        assert!(
+            (t.p99_latency_ms - want).abs() < 0.1 * want,
+            "{}",
+            t.p99_latency_ms
+        );
+    }
+}
+
+/// The classic Swarm trap in closed form: without a HEALTHCHECK a task is RUNNING, and in
+/// the VIP, as soon as its container starts, but the application listens only
+/// `ready_after` later. With constant arrivals at λ, no lag, and slots far enough apart
+/// (delay > ready_after) that each new task's deaf window has all N tasks in rotation,
+/// each slot refuses λ × R / N requests: λ × R in all, whatever N.
+#[test]
+fn refused_requests_match_the_closed_form() {
+    for replicas in [2, 4, 5] {
+        let s = yaml(&format!(
+            r#"
+cluster: {{image_cached: [current, next]}}
+service:
+  replicas: {replicas}
+  versions:
+    current: {{shutdown: 0s}}
+    next: {{start: 1s, ready_after: 3s, shutdown: 0s}}
+strategy: {{swarm: {{update_config: {{parallelism: 1, delay: 10s, order: start-first}}}}}}
+traffic: {{rps: 100, arrivals: constant, endpoint_propagation: 0s}}
+"#
+        ));
+        let r = Workspace::new(&s).run(0);
+        let t = traffic(&r);
+        assert_eq!(t.failed_requests, 300, "replicas {replicas}");
+        assert_eq!(t.refused_requests, 300);
+        // Constant arrivals: exactly λ × the measured window.
+        let window = r.duration as f64 / 1e6;
+        assert_eq!(t.requests, (100.0 * window).round() as u64);
+    }
+}
+
+/// Recreate with no lag: from the old pods' deletion until the first new pod is Ready no
+/// endpoint exists and every request is refused: λ × (shutdown + start) of them.
+#[test]
+fn recreate_refuses_everything_in_its_gap() {
+    let s = yaml(
+        r#"
+cluster: {image_cached: [current, next]}
+service:
+  replicas: 3
+  versions:
+    current: {shutdown: 2s}
+    next: {start: 3s, shutdown: 0s}
+strategy: {kubernetes: {strategy: {type: Recreate}}}
+traffic: {rps: 100, arrivals: constant, endpoint_propagation: 0s, duration: 20s}
+"#,
+    );
+    let r = Workspace::new(&s).run(0);
+    let t = traffic(&r);
+    assert_eq!(r.duration, 5_000_000);
+    assert_eq!(t.refused_requests, 500);
+    assert_eq!(t.failed_requests, 500);
+    assert_eq!(t.requests, 2000);
+}
+
+#[test]
+fn a_bad_version_errors_in_proportion_and_counts_its_blast_radius() {
+    let s = yaml(
+        r#"
+service:
+  replicas: 4
+  versions:
+    current: {}
+    next: {error_rate: 0.2}
+strategy: {kubernetes: {}}
+traffic: {rps: 1000, duration: 2m, endpoint_propagation: 0s}
+"#,
+    );
+    let rows = run_trials(&s, 0..50);
+    assert_conserved(&rows);
+    for r in &rows {
+        let t = traffic(r);
+        assert_eq!(t.bad_version_requests, t.next_requests);
+        let expected = 0.2 * t.next_requests as f64;
+        assert!(
+            (t.errored_requests as f64 - expected).abs() < 6.0 * expected.sqrt() + 1.0,
+            "{t:?}"
+        );
+    }
+}
+
+/// Node loss mid-rollout: the rollout still ends as the upstream would, and nothing is
+/// counted twice: with constant arrivals the requests are exactly λ × the window.
+#[test]
+fn node_loss_mid_rollout_finishes_and_counts_each_request_once() {
+    for (name, strategy) in [
+        (
+            "swarm",
+            "swarm: {update_config: {failure_action: continue}}",
+        ),
+        ("kubernetes", "kubernetes: {}"),
+    ] {
+        let s = yaml(&format!(
+            r#"
+cluster: {{nodes: 3, image_cached: [current, next]}}
+service:
+  replicas: 6
+  resources: {{cpu: 500m}}
+  versions:
+    current: {{shutdown: 1s}}
+    next: {{start: 2s, ready_after: 2s, shutdown: 1s}}
+strategy: {{{strategy}}}
+traffic: {{rps: 200, arrivals: constant}}
+faults: {{node_failures: [{{at: 3s, node: 1}}]}}
+"#
+        ));
+        let rows = run_trials(&s, 0..30);
+        assert_conserved(&rows);
+        for r in &rows {
+            assert_eq!(r.outcome, Outcome::Completed, "{name}");
+            let t = traffic(r);
+            let window = r.duration as f64 / 1e6;
+            let want = 200.0 * window;
+            assert!(
+                (t.requests as f64 - want).abs() <= 5.0,
+                "{name}: {t:?} vs {want}"
+            );
+            // The lost tasks were in rotation when the node went: some requests timed out.
+            assert!(t.timed_out_requests > 0, "{name}");
+        }
+    }
+    // Kubernetes waits out the 50 s NotReady grace and the 300 s toleration.
+    let k8s = example("k8s-node-loss.yaml");
+    let r = Workspace::new(&k8s).run(0);
+    assert!(r.duration > 350_000_000, "{}", r.duration);
+}
+
+#[test]
+fn pull_failures_back_off_on_kubernetes_and_fail_tasks_on_swarm() {
+    let base = |strategy: &str| {
+        yaml(&format!(
+            r#"
+service:
+  replicas: 3
+  versions:
+    current: {{}}
+    next: {{pull: 1s}}
+strategy: {{{strategy}}}
+faults: {{pull_failure_probability: {{next: 0.5}}}}
+horizon: 1h
+"#
+        ))
+    };
+    let k8s = run_trials(&base("kubernetes: {progressDeadlineSeconds: 3000}"), 0..50);
+    // ErrImagePull → ImagePullBackOff (10 s, 20 s, …): slower, never a restart.
+    assert!(k8s.iter().all(|r| r.outcome == Outcome::Completed));
+    assert!(k8s.iter().any(|r| r.duration > 10_000_000));
+    let swarm = run_trials(
+        &base("swarm: {update_config: {failure_action: continue}}"),
+        0..50,
+    );
+    // Rejected tasks are replaced by the restart supervisor.
+    assert!(swarm.iter().any(|r| r.restarts > 0));
+    assert!(swarm.iter().all(|r| r.outcome == Outcome::Completed));
+}
+
+#[test]
+fn profiles_integrate_exactly_with_constant_arrivals() {
+    let s = yaml(
+        r#"
+service: {replicas: 2}
+strategy: {swarm: {}}
+traffic:
+  arrivals: constant
+  duration: 100s
+  profile: {step: [{at: 0s, rps: 10}, {at: 50s, rps: 30}]}
+"#,
+    );
+    let r = Workspace::new(&s).run(0);
+    assert_eq!(traffic(&r).requests, 10 * 50 + 30 * 50);
+}
+
+#[test]
+fn slo_time_is_counted_in_whole_windows() {
+    let s = example("k8s-endpoint-lag.yaml");
+    let rows = run_trials(&s, 0..50);
+    for r in &rows {
+        let below = traffic(r).slo_violation.expect("the scenario has an SLO");
+        assert!(below > 0 && below <= r.duration, "{below} {}", r.duration);
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let s = example("k8s-node-loss.yaml");
+    let one = rollout_sim::experiment::with_threads(Some(1), || run_trials(&s, 0..40));
+    let two = rollout_sim::experiment::with_threads(Some(2), || run_trials(&s, 0..40));
+    assert_eq!(one, two);
+}
