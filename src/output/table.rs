@@ -41,6 +41,17 @@ const TABLE_ROWS: &[&str] = &[
     "p99_latency_ms",
 ];
 
+/// Rows shown only when some trial has a non-zero value: the failure breakdown and the
+/// costs that most scenarios do not incur.
+const TABLE_ROWS_IF_ANY: &[&str] = &[
+    "refused_requests",
+    "timed_out_requests",
+    "errored_requests",
+    "dropped_requests",
+    "bad_version_requests",
+    "slo_violation_s",
+];
+
 /// Space between columns.
 const GAP: &str = "  ";
 
@@ -83,9 +94,14 @@ pub fn summary_table(summary: &Summary) -> String {
         })
         .collect();
 
+    let optional = TABLE_ROWS_IF_ANY
+        .iter()
+        .filter_map(|name| summary.metric(name))
+        .filter(|m| m.stats.max > 0.0);
     let metric_rows: Vec<Vec<String>> = TABLE_ROWS
         .iter()
         .filter_map(|name| summary.metric(name))
+        .chain(optional)
         .map(|m| {
             let s = &m.stats;
             let unit = m.column.unit;
