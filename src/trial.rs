@@ -18,8 +18,7 @@ use crate::traffic::{SWARM_GOSSIP_DELAY, TimelineRow, TrafficModel};
 /// Reusable buffers of one worker thread: run many trials of one scenario with one of these.
 pub struct Workspace<'s> {
     cluster: Cluster<'s>,
-    notices: Vec<Notice>,
-    changed: Vec<TaskId>,
+    inbox: Inbox,
     controller: Box<dyn Controller + 's>,
     traffic: Option<TrafficModel<'s>>,
 }
@@ -50,8 +49,7 @@ impl<'s> Workspace<'s> {
         }
         Workspace {
             cluster,
-            notices: Vec::new(),
-            changed: Vec::new(),
+            inbox: Inbox::default(),
             controller,
             traffic,
         }
@@ -101,26 +99,14 @@ impl<'s> Workspace<'s> {
             .min(horizon);
         let mut actions_left = scenario.actions.len();
         ctrl.start(cl);
-        deliver(
-            cl,
-            ctrl,
-            traffic.as_deref_mut(),
-            &mut self.notices,
-            &mut self.changed,
-        );
+        self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
         let mut concluded = None;
         let end = loop {
             let next = cl.next_event_time();
             if next != Some(cl.now) {
                 // The instant is over.
                 ctrl.settle(cl);
-                deliver(
-                    cl,
-                    ctrl,
-                    traffic.as_deref_mut(),
-                    &mut self.notices,
-                    &mut self.changed,
-                );
+                self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
                 // Settling may have scheduled events: look again.
                 let next = cl.next_event_time();
                 if next == Some(cl.now) {
@@ -133,9 +119,7 @@ impl<'s> Workspace<'s> {
                     }
                 }
                 match (concluded, next) {
-                    (Some(c), Some(t)) if t <= run_until => {
-                        let _ = c;
-                    }
+                    (Some(_), Some(t)) if t <= run_until => {}
                     (Some(c), _) => break c,
                     (None, Some(t)) if t <= horizon => {}
                     (None, _) => break (ctrl.timeout_outcome(), horizon),
@@ -157,13 +141,7 @@ impl<'s> Workspace<'s> {
                 }
                 Event::Node { node, up } => cl.handle_node(node, up),
             }
-            deliver(
-                cl,
-                ctrl,
-                traffic.as_deref_mut(),
-                &mut self.notices,
-                &mut self.changed,
-            );
+            self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
         };
         let (outcome, at) = end;
         let (traffic, rows) = match traffic {
@@ -195,25 +173,33 @@ impl<'s> Workspace<'s> {
     }
 }
 
-/// Hand every pending notice to the controller, including those its reactions cause;
-/// then show the traffic model every task that changed.
-fn deliver(
-    cl: &mut Cluster,
-    ctrl: &mut dyn Controller,
-    traffic: Option<&mut TrafficModel>,
-    buf: &mut Vec<Notice>,
-    changed: &mut Vec<TaskId>,
-) {
-    while cl.has_notices() {
-        cl.take_notices(buf);
-        for &n in buf.iter() {
-            ctrl.on_task(cl, n);
+/// The buffers notices and task changes are handed over in.
+#[derive(Default)]
+struct Inbox {
+    notices: Vec<Notice>,
+    changed: Vec<TaskId>,
+}
+
+impl Inbox {
+    /// Hand every pending notice to the controller, including those its reactions
+    /// cause; then show the traffic model every task that changed.
+    fn deliver(
+        &mut self,
+        cl: &mut Cluster,
+        ctrl: &mut dyn Controller,
+        traffic: Option<&mut TrafficModel>,
+    ) {
+        while cl.has_notices() {
+            cl.take_notices(&mut self.notices);
+            for &n in self.notices.iter() {
+                ctrl.on_task(cl, n);
+            }
         }
-    }
-    if let Some(t) = traffic {
-        cl.take_changed(changed);
-        for &id in changed.iter() {
-            t.observe(cl, id);
+        if let Some(t) = traffic {
+            cl.take_changed(&mut self.changed);
+            for &id in self.changed.iter() {
+                t.observe(cl, id);
+            }
         }
     }
 }
