@@ -296,3 +296,49 @@ fn results_do_not_depend_on_the_thread_count() {
     let two = rollout_sim::experiment::with_threads(Some(2), || run_trials(&s, 0..40));
     assert_eq!(one, two);
 }
+
+#[test]
+fn a_hanging_version_times_requests_out_until_readiness_removes_it() {
+    let s = yaml(
+        r#"
+service:
+  replicas: 4
+  versions:
+    current: {}
+    next: {ready_after: 1s, hang_after: 20s}
+  readinessProbe: {periodSeconds: 2, failureThreshold: 3}
+strategy: {kubernetes: {}}
+traffic: {rps: 400, duration: 2m, endpoint_propagation: 500ms}
+"#,
+    );
+    let rows = run_trials(&s, 0..20);
+    assert_conserved(&rows);
+    for r in &rows {
+        let t = traffic(r);
+        // Each hung pod keeps its share for the ~6 s readiness needs to notice, plus the lag.
+        assert!(t.timed_out_requests > 100, "{t:?}");
+        assert_eq!(t.bad_version_requests, t.next_requests);
+    }
+}
+
+#[test]
+fn random_node_losses_are_reproducible_and_conserve_requests() {
+    let s = yaml(
+        r#"
+cluster: {nodes: 4}
+service:
+  replicas: 8
+  versions:
+    current: {}
+    next: {start: 5s}
+strategy: {swarm: {update_config: {failure_action: continue}}}
+traffic: {rps: 100, duration: 5m}
+faults: {node_mtbf: 3m, node_recovery: {uniform: {min: 10s, max: 60s}}}
+horizon: 30m
+"#,
+    );
+    let rows = run_trials(&s, 0..100);
+    assert_conserved(&rows);
+    assert!(rows.iter().any(|r| traffic(r).timed_out_requests > 0));
+    assert_eq!(rows, run_trials(&s, 0..100));
+}
