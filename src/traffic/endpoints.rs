@@ -257,3 +257,37 @@ impl Endpoints {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(ready_at: Time, hang_at: Time, stops: Time) -> Task {
+        let mut t = Task::new(0, 1, 0, 0);
+        t.run_at = 0;
+        t.ready_at = ready_at;
+        t.hang_at = hang_at;
+        t.stops_answering_at = stops;
+        t
+    }
+
+    #[test]
+    fn an_endpoint_answers_between_ready_and_its_signal() {
+        let t = task(5, NEVER, 20);
+        assert_eq!(Answer::of(&t, 0), (Answer::Refusing, 5));
+        assert_eq!(Answer::of(&t, 5), (Answer::Answering, 20));
+        assert_eq!(Answer::of(&t, 20), (Answer::Refusing, NEVER));
+    }
+
+    #[test]
+    fn a_hang_before_the_signal_times_out_and_a_lost_node_too() {
+        let t = task(0, 10, 20);
+        assert_eq!(Answer::of(&t, 10), (Answer::Hung, 20));
+        assert_eq!(Answer::of(&t, 25).0, Answer::Hung);
+        let mut lost = task(0, NEVER, 7);
+        lost.lost = true;
+        assert_eq!(Answer::of(&lost, 7).0, Answer::Hung);
+        // A hang after SIGTERM changes nothing: the process is shutting down.
+        assert_eq!(Answer::of(&task(0, 30, 20), 31).0, Answer::Refusing);
+    }
+}
