@@ -3,8 +3,8 @@
 //! `actions` name its versions).
 //!
 //! Top-level defaults: `name` = the file's stem, `seed: 1`, `trials: 1000`, `horizon: 2h`,
-//! no actions, no checks. `traffic`, `faults` and the non-`ideal` control planes of the
-//! contract are not modelled yet and are rejected as unknown fields.
+//! no actions, no checks. `traffic` and `faults` of the contract are not modelled yet and
+//! are rejected as unknown fields.
 
 use super::cluster;
 use super::model::{Action, ActionKind, Scenario, Version};
