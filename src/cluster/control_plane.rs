@@ -12,8 +12,9 @@
 //! `work` microseconds of the engine alone; with `k` starts in progress on the node each
 //! advances at `1 / (1 + slowdown·(k − 1))` of that speed. Whenever a start begins, ends or
 //! is abandoned, the others on its node are brought up to date and their end times
-//! recomputed. Two starts that begin together with slowdown 0.42 both take 1.42× as long:
-//! Docker 20.10's 0.43 s alone and 0.61 s in pairs. Rescheduled ends are handed back to
+//! recomputed. Two starts that begin together with slowdown 0.42 both take 1.42× as long
+//! (0.43 s → 0.61 s); starts that overlap partly are slowed only while they overlap.
+//! Rescheduled ends are handed back to
 //! the caller; an end event is current only if it matches the job's end (stale ones are
 //! ignored), so no other event of the task is disturbed.
 
