@@ -135,9 +135,10 @@ impl Calibration {
         for p in &self.phases {
             let line = format!("{}: {}", p.phase.name(), flow(&p.fitted.to_value()));
             out += &format!(
-                "{line:<57} # {}: {} samples, {} [{}, {}]\n",
+                "{line:<57} # {}: {} sample{}, {} [{}, {}]\n",
                 p.phase.meaning(),
                 p.samples,
+                if p.samples == 1 { "" } else { "s" },
                 duration(p.median),
                 duration(p.min),
                 duration(p.max)

@@ -5,7 +5,8 @@
 //! command; `state` is one of the trace's task states (`pending, pulling, prepared,
 //! starting, running, ready, terminating, stopped, failed`). A row with an empty `task`
 //! and a rollout state (`updating`, `paused`, `completed`, `rollback_started`, …) records
-//! the rollout's own state change. JSON Lines: the `--trace` format, `task` and `update`
+//! the rollout's own state change. Lines starting with `#` are comments. JSON Lines: the
+//! `--trace` format, `task` and `update`
 //! events (others are skipped). Rows need not be sorted.
 
 use crate::cluster::TaskState;
@@ -170,6 +171,7 @@ impl Timeline {
     pub fn from_csv(text: &str, source: &str) -> Result<Timeline, TimelineError> {
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
+            .comment(Some(b'#'))
             .flexible(true)
             .from_reader(text.as_bytes());
         let headers = reader.headers()?.clone();

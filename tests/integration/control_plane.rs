@@ -434,3 +434,55 @@ fn the_kubernetes_profile_slows_pod_starts() {
     let slower = db[100] - da[100];
     assert!((10.0..=25.0).contains(&slower), "{slower}");
 }
+
+/// A control plane unlike any profile, for round trips.
+const KNOWN: &str = "{create: 500ms, start: {lognormal: {median: 800ms, p99: 1.5s}},
+  start_after_stop: {lognormal: {median: 700ms, p99: 1.2s}},
+  stop_signal: {lognormal: {median: 2s, p99: 3s}}, next_slot: {uniform: {min: 100ms, max: 300ms}},
+  failure_report: {uniform: {min: 200ms, max: 400ms}}, update_start: {uniform: {min: 50ms, max: 150ms}},
+  parallel_start_slowdown: 0.5}";
+
+fn known_timelines() -> Vec<Timeline> {
+    let mut crash = setup(KNOWN, "{parallelism: 1, failure_action: continue}", "");
+    crash.service.versions[1].crash_after = rollout_sim::scenario::Dist::Constant(2 * SECOND);
+    let mut all = Vec::new();
+    for s in [
+        setup(KNOWN, "{parallelism: 1, order: stop-first}", ""),
+        setup(KNOWN, "{parallelism: 2, order: stop-first}", ""),
+        setup(KNOWN, "{parallelism: 1, order: start-first}", ""),
+        crash,
+    ] {
+        all.extend(traces(&s, 0..12));
+    }
+    all
+}
+
+#[test]
+fn calibrate_recovers_a_known_control_plane_from_traces() {
+    let c = calibrate(&known_timelines(), 0);
+    let fitted = |p: Phase| {
+        let f = c
+            .phase(p)
+            .unwrap_or_else(|| panic!("{} not fitted", p.name()));
+        f.fitted.median() as f64 / SECOND as f64
+    };
+    near("create", fitted(Phase::Create), 0.5, 0.0);
+    near("start", fitted(Phase::Start), 0.8, 0.08);
+    near("start_after_stop", fitted(Phase::StartAfterStop), 0.7, 0.05);
+    near("stop_signal", fitted(Phase::StopSignal), 2.0, 0.1);
+    near("next_slot", fitted(Phase::NextSlot), 0.2, 0.03);
+    near("failure_report", fitted(Phase::FailureReport), 0.3, 0.03);
+    near("update_start", fitted(Phase::UpdateStart), 0.1, 0.03);
+    let slowdown = c.slowdown.expect("P=1 and P=2 starts on one node").value;
+    assert!((slowdown - 0.5).abs() < 0.12, "slowdown {slowdown}");
+    assert!(c.phase(Phase::HealthReport).is_none());
+
+    // The fit is a control plane the simulator takes, and it predicts durations like the
+    // original's.
+    let fitted_cp = c.to_json();
+    let update = "{parallelism: 1, order: stop-first}";
+    let original = durations(&run_trials(&setup(KNOWN, update, ""), 0..400));
+    let refit = durations(&run_trials(&setup(&fitted_cp, update, ""), 0..400));
+    let (a, b) = (original[200], refit[200]);
+    assert!((a - b).abs() / a < 0.03, "p50 {a} vs {b}");
+}
