@@ -2,7 +2,7 @@
 //! share a node's engine.
 //!
 //! **Draws.** Every phase latency comes from its own keyed stream: purpose
-//! [`Purpose::ControlPlane`], the task's slot and version, and an attempt field whose top
+//! [`Purpose::ControlPlane`](crate::sim::Purpose::ControlPlane), the task's slot and version, and an attempt field whose top
 //! byte is the [`Phase`] and whose low 24 bits are the task's attempt (see
 //! [`stream_attempt`]). So a stop signal of slot 3's second `next` task has the same value
 //! whatever else happened in the trial and whatever the thread count, and adding a phase

@@ -170,7 +170,7 @@ impl ControlPlane {
 
     /// Kubelet and controller latencies for a Kubernetes Deployment. The sourced parts:
     /// the kubelet sees a container's start on its next PLEG relist, every second
-    /// (`plegRelistPeriod`, `pkg/kubelet/kubelet.go`), and the pod-startup SLO bounds
+    /// (`genericPlegRelistPeriod`, `pkg/kubelet/kubelet.go`), and the pod-startup SLO bounds
     /// creation → started at 5 s p99 (`sig-scalability/slos/pod_startup_latency.md`).
     /// The medians are assumptions (see `docs/control-plane.md`); the Swarm-only phases
     /// are zero.

@@ -284,7 +284,9 @@ fn slots_touched(trace: &[TraceRecord]) -> usize {
     let mut slots: Vec<u32> = trace
         .iter()
         .filter_map(|r| match *r {
-            TraceRecord::Task { slot, version, .. } if version == 1 => Some(slot),
+            TraceRecord::Task {
+                slot, version: 1, ..
+            } => Some(slot),
             _ => None,
         })
         .collect();
