@@ -341,11 +341,7 @@ impl<'s> Cluster<'s> {
             Step::Exited => self.set_state(id, TaskState::Stopped),
             Step::StopSignal => self.signal_stop(id),
             Step::EngineStarted => {
-                let slowdown = self.scenario.cluster.control_plane.parallel_start_slowdown;
-                let mut ends = std::mem::take(&mut self.start_ends);
-                let done = self.starts.finish(id, self.now, slowdown, &mut ends);
-                self.schedule_start_ends(ends);
-                if done {
+                if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {
                     self.container_started(id);
                 }
             }
@@ -467,10 +463,7 @@ impl<'s> Cluster<'s> {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
-                let slowdown = self.scenario.cluster.control_plane.parallel_start_slowdown;
-                let mut ends = std::mem::take(&mut self.start_ends);
-                self.starts.cancel(id, self.now, slowdown, &mut ends);
-                self.schedule_start_ends(ends);
+                self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
                 let t = &self.tasks[id as usize];
                 let signal = self.overhead(Phase::StopSignal, t.slot, t.version, t.attempt);
                 self.schedule_step(id, signal, Step::StopSignal);
@@ -591,15 +584,18 @@ impl<'s> Cluster<'s> {
             return;
         }
         let node = node.expect("a starting task is placed");
-        let slowdown = self.scenario.cluster.control_plane.parallel_start_slowdown;
-        let mut ends = std::mem::take(&mut self.start_ends);
-        self.starts
-            .begin(node, id, work, self.now, slowdown, &mut ends);
-        self.schedule_start_ends(ends);
+        self.change_starts(|q, now, slow, ends| q.begin(node, id, work, now, slow, ends));
     }
 
-    /// Schedule the end events of starts whose end moved, and give the buffer back.
-    fn schedule_start_ends(&mut self, mut ends: Vec<(TaskId, Time)>) {
+    /// Apply `op` to the starts in progress (with the time and the slowdown), then
+    /// schedule an end event for every start whose end it moved.
+    fn change_starts<R>(
+        &mut self,
+        op: impl FnOnce(&mut control_plane::StartQueue, Time, f64, &mut Vec<(TaskId, Time)>) -> R,
+    ) -> R {
+        let slowdown = self.scenario.cluster.control_plane.parallel_start_slowdown;
+        let mut ends = std::mem::take(&mut self.start_ends);
+        let r = op(&mut self.starts, self.now, slowdown, &mut ends);
         for &(task, end) in &ends {
             let generation = self.tasks[task as usize].generation;
             let step = Step::EngineStarted;
@@ -614,6 +610,7 @@ impl<'s> Cluster<'s> {
         }
         ends.clear();
         self.start_ends = ends;
+        r
     }
 
     /// The engine has started the container: the process starts after the version's

@@ -965,4 +965,79 @@ mod tests {
         let r = run(&s);
         assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 12 * S));
     }
+
+    /// A control plane of constant phases.
+    fn constant(phases: &[(Cp, Time)]) -> crate::scenario::ControlPlane {
+        let mut cp = crate::scenario::ControlPlane::ideal();
+        for &(p, t) in phases {
+            cp.set(p, Dist::Constant(t));
+        }
+        cp
+    }
+
+    const MS: Time = crate::sim::time::MILLISECOND;
+
+    #[test]
+    fn constant_control_plane_timelines_are_exact() {
+        let cp = constant(&[
+            (Cp::UpdateStart, 50 * MS),
+            (Cp::Create, 200 * MS),
+            (Cp::Start, 400 * MS),
+            (Cp::StopSignal, S),
+            (Cp::StartAfterStop, 500 * MS),
+            (Cp::NextSlot, 100 * MS),
+        ]);
+        // Stop-first: the stop signal (1 s) hides the create (0.2 s); then 0.5 s to start,
+        // 0.1 s to the next slot: 1.6 s a slot, after the 50 ms update start.
+        let mut s = testkit::swarm(3, 0, cfg(1, 0, Order::StopFirst));
+        s.cluster.control_plane = cp.clone();
+        let r = run(&s);
+        assert_eq!(r.duration, 50 * MS + 3 * 1600 * MS + 5 * S);
+        assert_eq!((r.min_ready, r.peak_tasks), (2, 4));
+        // Start-first: create + start + hand-off, 0.7 s a slot; the old tasks' stop signals
+        // run in parallel.
+        swarm_cfg(&mut s).update.order = Order::StartFirst;
+        let r = run(&s);
+        assert_eq!(r.duration, 50 * MS + 3 * 700 * MS + 5 * S);
+        assert_eq!(r.min_ready, 3);
+    }
+
+    #[test]
+    fn an_early_crash_is_seen_after_the_next_slot_was_taken() {
+        let phases = |failure_report| {
+            constant(&[
+                (Cp::StopSignal, S),
+                (Cp::StartAfterStop, 500 * MS),
+                (Cp::NextSlot, 100 * MS),
+                (Cp::FailureReport, failure_report),
+            ])
+        };
+        let mut s = testkit::swarm(3, 0, cfg(1, 0, Order::StopFirst));
+        s.service.versions[1].crash_probability = 1.0;
+        let slots = |trace: &[TraceRecord]| {
+            let mut v: Vec<u32> = trace
+                .iter()
+                .filter_map(|e| match *e {
+                    TraceRecord::Task {
+                        slot, version: 1, ..
+                    } => Some(slot),
+                    _ => None,
+                })
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        // RUNNING and failed at 1.5 s; the worker takes the next slot at 1.6 s; the failure
+        // is seen at 1.7 s: two slots touched.
+        s.cluster.control_plane = phases(200 * MS);
+        let (r, trace) = Workspace::new(&s).run_traced(0);
+        assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1700 * MS));
+        assert_eq!(slots(&trace), 2);
+        // Seen at 1.55 s, before the hand-off: one slot.
+        s.cluster.control_plane = phases(50 * MS);
+        let (r, trace) = Workspace::new(&s).run_traced(0);
+        assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1550 * MS));
+        assert_eq!(slots(&trace), 1);
+    }
 }
