@@ -1,5 +1,6 @@
 //! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
 
+pub mod calibrate;
 pub mod cli;
 pub mod cluster;
 pub mod experiment;

@@ -42,6 +42,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
                 memory_bytes: 256 << 30,
             }],
             image_cached: vec![0],
+            control_plane: crate::scenario::ControlPlane::ideal(),
         },
         service: Service {
             replicas,

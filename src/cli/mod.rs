@@ -4,6 +4,7 @@
 //! [`Scenario`](crate::scenario::Scenario), parsed overrides), so the library never sees
 //! raw strings. Errors carry their exit code: 2 for bad input or usage, 1 for a failed check.
 
+pub mod calibrate;
 pub mod options;
 pub mod run;
 
@@ -25,6 +26,9 @@ pub struct Cli {
 enum Command {
     /// Monte Carlo run of one scenario: trials.csv, summary.json and a summary table.
     Run(run::RunArgs),
+    /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
+    /// JSON Lines).
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -51,6 +55,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => run::run(&run::RunArgs::default_scenario()),
         Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Calibrate(args)) => calibrate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

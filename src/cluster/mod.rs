@@ -32,7 +32,14 @@
 //!
 //! Zero-length steps happen inline without an event, so a scenario with instant latencies
 //! costs a handful of events per task.
+//!
+//! The control plane ([`control_plane`], `cluster.control_plane`) adds the engine's own
+//! latencies where they happen: `create` while the task is `pulling` (Swarm's PREPARING),
+//! `start` / `start_after_stop` while it is `starting` (starts on one node share the
+//! engine), `stop_signal` between the stop decision and `terminating`, `health_report`
+//! after a passing HEALTHCHECK probe. All are zero with `ideal`, so nothing changes then.
 
+pub mod control_plane;
 pub mod gauges;
 pub mod health;
 pub mod kubelet;
@@ -43,7 +50,7 @@ pub mod scheduler;
 pub mod task;
 pub mod trace;
 
-use crate::scenario::{Resources, Scenario, Version, VersionId};
+use crate::scenario::{Phase, Resources, Scenario, Version, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time, after};
 use crate::sim::{EventQueue, Key, KeyedRng, Purpose};
 pub use gauges::Gauges;
@@ -103,6 +110,11 @@ pub enum Step {
     NodeNotReady,
     /// Kubernetes: the lost node's pod outlived its toleration and is evicted.
     Evicted,
+    /// The engine acts on a stop decision (after the control plane's `stop_signal`).
+    StopSignal,
+    /// The engine finished starting the container (stale unless it matches the start's
+    /// current end, see [`control_plane::StartQueue`]).
+    EngineStarted,
 }
 
 /// When a newly created task may start.
@@ -167,6 +179,10 @@ pub struct Cluster<'s> {
     min_ready: Time,
     /// The kubelet's bookkeeping per task (by task id).
     pods: Vec<kubelet::PodState>,
+    /// Container starts in progress, sharing their node's engine.
+    starts: control_plane::StartQueue,
+    /// Scratch: start ends rescheduled by the last change of [`Cluster::starts`].
+    start_ends: Vec<(TaskId, Time)>,
 }
 
 impl<'s> Cluster<'s> {
@@ -192,6 +208,8 @@ impl<'s> Cluster<'s> {
             kubelet: false,
             min_ready: 0,
             pods: Vec::new(),
+            starts: control_plane::StartQueue::default(),
+            start_ends: Vec::new(),
         }
     }
 
@@ -243,6 +261,7 @@ impl<'s> Cluster<'s> {
         self.trace = traced.then(Vec::new);
         self.trial = trial;
         self.events = 0;
+        self.starts.clear();
     }
 
     // ----- what controllers read --------------------------------------------------------
@@ -276,6 +295,17 @@ impl<'s> Cluster<'s> {
             purpose,
         }
         .rng()
+    }
+
+    /// A control-plane latency for the task (slot, version, attempt), from the phase's own
+    /// stream; 0 without drawing when the phase is zero.
+    pub fn overhead(&self, phase: Phase, slot: u32, version: VersionId, attempt: u32) -> Time {
+        let d = self.scenario.cluster.control_plane.phase(phase);
+        if d.is_zero() {
+            return 0;
+        }
+        let attempt = control_plane::stream_attempt(attempt, phase);
+        d.sample(&mut self.rng(slot, version, attempt, Purpose::ControlPlane))
     }
 
     // ----- the engine's side -------------------------------------------------------------
@@ -340,10 +370,10 @@ impl<'s> Cluster<'s> {
         match step {
             Step::ImagePresent => {
                 if !self.pull_failed(id) {
-                    self.try_start(id);
+                    self.try_start(id, Phase::Start);
                 }
             }
-            Step::StartDelayOver => self.try_start(id),
+            Step::StartDelayOver => self.try_start(id, Phase::Start),
             Step::ProcessStarted => self.process_started(id),
             Step::Healthy => {
                 self.set_state(id, TaskState::Ready);
@@ -365,6 +395,12 @@ impl<'s> Cluster<'s> {
                 }
             }
             Step::Evicted => self.evict(id),
+            Step::StopSignal => self.signal_stop(id),
+            Step::EngineStarted => {
+                if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {
+                    self.container_started(id);
+                }
+            }
         }
     }
 
@@ -458,12 +494,15 @@ impl<'s> Cluster<'s> {
         }
         t.start_allowed = true;
         if t.state == TaskState::Prepared {
-            self.try_start(id);
+            // Held back (Swarm stop-first) until now: the release goes round the manager.
+            self.try_start(id, Phase::StartAfterStop);
         }
     }
 
-    /// Tell a task to stop (desired state shutdown). It leaves the serving count at once,
-    /// then exits after `stop_signal_delay + min(pre_stop + shutdown, grace)`.
+    /// Tell a task to stop (desired state shutdown). A task without a running container
+    /// stops at once; a running one is acted on after the control plane's `stop_signal`:
+    /// it leaves the serving count (`terminating`), then exits after
+    /// `stop_signal_delay + min(pre_stop + shutdown, grace)`.
     pub fn stop_task(&mut self, id: TaskId) {
         let t = &mut self.tasks[id as usize];
         if !t.is_live() || t.stop_requested {
@@ -480,18 +519,25 @@ impl<'s> Cluster<'s> {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
-                let signal =
-                    self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
-                let t = &mut self.tasks[id as usize];
-                t.stops_answering_at = t.stops_answering_at.min(self.now + signal);
-                self.set_state(id, TaskState::Terminating);
-                if self.tasks[id as usize].lost {
-                    return; // nothing runs on a lost node to exit; see `node_up`
-                }
-                let exit = self.stop_signal_delay + self.time_to_exit(id);
-                self.schedule_step(id, exit, Step::Exited);
+                self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
+                let t = &self.tasks[id as usize];
+                let signal = self.overhead(Phase::StopSignal, t.slot, t.version, t.attempt);
+                self.schedule_step(id, signal, Step::StopSignal);
             }
         }
+    }
+
+    /// The engine acts on a stop: out of rotation now, exit later.
+    pub(super) fn signal_stop(&mut self, id: TaskId) {
+        let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
+        let t = &mut self.tasks[id as usize];
+        t.stops_answering_at = t.stops_answering_at.min(self.now + signal);
+        self.set_state(id, TaskState::Terminating);
+        if self.tasks[id as usize].lost {
+            return; // nothing runs on a lost node to exit; see `node_up`
+        }
+        let exit = self.stop_signal_delay + self.time_to_exit(id);
+        self.schedule_step(id, exit, Step::Exited);
     }
 
     // ----- the lifecycle -----------------------------------------------------------------
@@ -555,15 +601,15 @@ impl<'s> Cluster<'s> {
     /// Make sure the task's node has its image: start it at once if present, otherwise
     /// pull (or wait for the pull already in flight on that node).
     fn fetch_image(&mut self, id: TaskId) {
-        let (version, node) = {
-            let t = &self.tasks[id as usize];
-            (t.version, t.node.expect("a placed task"))
-        };
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let node = t.node.expect("a placed task");
+        let create = self.overhead(Phase::Create, slot, version, attempt);
         let n = &mut self.nodes[node as usize];
         let image_at = n.image_at[version as usize];
-        if image_at <= self.now {
+        if image_at <= self.now && create == 0 {
             self.set_state(id, TaskState::Prepared);
-            self.try_start(id);
+            self.try_start(id, Phase::Start);
             return;
         }
         let pulls = n.pulls;
@@ -571,26 +617,30 @@ impl<'s> Cluster<'s> {
             n.pulls += 1;
         }
         self.set_state(id, TaskState::Pulling);
-        let ready = if image_at == NEVER {
+        let image = if image_at == NEVER {
             let mut rng = self.rng(node, version, pulls, Purpose::Pull);
             let at = after(self.now, self.version(version).pull.sample(&mut rng));
             self.nodes[node as usize].image_at[version as usize] = at;
             at
         } else {
-            image_at // another task is pulling it already
+            image_at.max(self.now) // present, or another task is pulling it already
         };
-        self.schedule_step_at(id, ready, Step::ImagePresent);
+        // The container is created once the image is there.
+        self.tasks[id as usize].awaits_pull = image_at > self.now;
+        self.schedule_step_at(id, after(image, create), Step::ImagePresent);
     }
 
     /// `faults.pull_failure_probability`: whether the pull this task waited for failed
     /// (ErrImagePull). Swarm rejects the task; the kubelet retries after a back-off of
     /// 10 s doubling to 300 s (the same `flowcontrol.Backoff` as CrashLoopBackOff).
     fn pull_failed(&mut self, id: TaskId) -> bool {
-        let t = &self.tasks[id as usize];
+        let t = &mut self.tasks[id as usize];
+        let pulled = std::mem::take(&mut t.awaits_pull);
         let p = self.scenario.faults.pull_failure(t.version);
-        if p == 0.0 || t.state != TaskState::Pulling {
+        if p == 0.0 || !pulled || t.state != TaskState::Pulling {
             return false;
         }
+        let t = &self.tasks[id as usize];
         let stream = (t.attempt << 8) | t.pull_failures.min(255);
         if !self
             .rng(t.slot, t.version, stream, Purpose::PullFailure)
@@ -600,7 +650,7 @@ impl<'s> Cluster<'s> {
         }
         let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
         let image = &mut self.nodes[node as usize].image_at[version as usize];
-        if *image == self.now {
+        if *image <= self.now {
             *image = NEVER; // nothing was stored: the next task pulls afresh
         }
         let t = &mut self.tasks[id as usize];
@@ -615,7 +665,9 @@ impl<'s> Cluster<'s> {
         true
     }
 
-    fn try_start(&mut self, id: TaskId) {
+    /// Start the container if every gate is open; `phase` is the control-plane latency of
+    /// the gate that opened (a held task released, or any other).
+    fn try_start(&mut self, id: TaskId, phase: Phase) {
         let t = &self.tasks[id as usize];
         if t.state == TaskState::Pulling {
             self.set_state(id, TaskState::Prepared);
@@ -630,11 +682,67 @@ impl<'s> Cluster<'s> {
             self.schedule_step_at(id, at, Step::StartDelayOver);
             return;
         }
-        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let (slot, version, attempt, node) = (t.slot, t.version, t.attempt, t.node);
         self.set_state(id, TaskState::Starting);
+        let work = self.overhead(phase, slot, version, attempt);
+        if work == 0 {
+            self.container_started(id);
+            return;
+        }
+        let node = node.expect("a starting task is placed");
+        self.change_starts(|q, now, slow, ends| q.begin(node, id, work, now, slow, ends));
+    }
+
+    /// Apply `op` to the starts in progress (with the time and the slowdown), then
+    /// schedule an end event for every start whose end it moved.
+    fn change_starts<R>(
+        &mut self,
+        op: impl FnOnce(&mut control_plane::StartQueue, Time, f64, &mut Vec<(TaskId, Time)>) -> R,
+    ) -> R {
+        let slowdown = self.scenario.cluster.control_plane.parallel_start_slowdown;
+        let mut ends = std::mem::take(&mut self.start_ends);
+        let r = op(&mut self.starts, self.now, slowdown, &mut ends);
+        for &(task, end) in &ends {
+            let generation = self.tasks[task as usize].generation;
+            let step = Step::EngineStarted;
+            self.queue.push(
+                end,
+                Event::Task {
+                    task,
+                    generation,
+                    step,
+                },
+            );
+        }
+        ends.clear();
+        self.start_ends = ends;
+        r
+    }
+
+    /// The engine has started the container: the process starts after the version's
+    /// `start`.
+    fn container_started(&mut self, id: TaskId) {
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let mut rng = self.rng(slot, version, attempt, Purpose::Start);
         let d = self.version(version).start.sample(&mut rng);
         self.schedule_step(id, d, Step::ProcessStarted);
+    }
+
+    /// Swarm with failures reported late: a container that started is reported RUNNING
+    /// even if its process exits at once (moby's `controller.Start` returns as soon as the
+    /// container started when there is no HEALTHCHECK), so the updater may see RUNNING
+    /// before the failure. With failures seen at once the distinction cannot show, and
+    /// the textbook rule (a start that fails is never RUNNING) stands.
+    fn reports_running_before_exit(&self) -> bool {
+        !self.kubelet
+            && self.scenario.service.healthcheck.is_none()
+            && !self
+                .scenario
+                .cluster
+                .control_plane
+                .phase(Phase::FailureReport)
+                .is_zero()
     }
 
     fn process_started(&mut self, id: TaskId) {
@@ -645,6 +753,9 @@ impl<'s> Cluster<'s> {
             .rng(slot, version, attempt, Purpose::CrashOnStart)
             .chance(v.crash_probability)
         {
+            if self.reports_running_before_exit() {
+                self.set_state(id, TaskState::Ready);
+            }
             self.fail(id);
             return;
         }
@@ -687,11 +798,18 @@ impl<'s> Cluster<'s> {
             Some(hc) => {
                 let mut rng = self.rng(slot, version, attempt, Purpose::Probe);
                 let h = docker_health(hc, app, healthy_already, &mut rng, self.scenario.horizon);
-                (h.healthy_at, h.unhealthy_at)
+                let report = if healthy_already {
+                    0
+                } else {
+                    self.overhead(Phase::HealthReport, slot, version, attempt)
+                };
+                (after(h.healthy_at, report), h.unhealthy_at)
             }
         };
         let death = crash_at.min(unhealthy_at);
-        if healthy_at < death {
+        let reported = healthy_at < death
+            || healthy_at == death && death != NEVER && self.reports_running_before_exit();
+        if reported {
             self.schedule_step_at(id, healthy_at, Step::Healthy);
         }
         if self.tasks[id as usize].state.is_terminal() {

@@ -98,6 +98,13 @@ impl Cluster<'_> {
                 continue;
             }
             t.generation += 1; // nothing on the node progresses any more
+            if t.stop_requested && t.state != TaskState::Terminating {
+                // Its stop signal was on its way (a control-plane latency): it is deleted
+                // in the API all the same.
+                self.signal_stop(id);
+                continue;
+            }
+            let t = &self.tasks[id as usize];
             let state = t.state;
             // The process is gone although the pod's state is not: let observers recheck.
             self.notify(id, state);

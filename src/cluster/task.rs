@@ -104,6 +104,8 @@ pub struct Task {
     pub stops_answering_at: Time,
     /// Failed image pulls of this task so far (keys the pull-failure stream).
     pub pull_failures: u32,
+    /// It waits for a pull in progress (which may fail), not for an image already there.
+    pub awaits_pull: bool,
     /// Its node was lost while it ran there (Kubernetes keeps such pods until eviction).
     pub lost: bool,
 }
@@ -130,6 +132,7 @@ impl Task {
             hang_at: NEVER,
             stops_answering_at: NEVER,
             pull_failures: 0,
+            awaits_pull: false,
             lost: false,
         }
     }

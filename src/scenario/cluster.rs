@@ -3,9 +3,9 @@
 //! `nodes` is a count (`3`: identical nodes `node-1` … `node-3` shaped like `node`) or a
 //! list of `{name, cpu, memory}` (a missing name is `node-<position>`, missing capacity
 //! is `node`'s; names must be unique). Defaults: one node, `node: {cpu: "4", memory:
-//! 8Gi}`, `image_cached: [current]`. `control_plane` accepts only `ideal` for now (the
-//! engine-overhead models come later) and changes nothing.
+//! 8Gi}`, `image_cached: [current]`, `control_plane: ideal` (see [`super::control_plane`]).
 
+use super::control_plane::ControlPlane;
 use super::model::{CURRENT, Cluster, NodeSpec, Resources, Version, VersionId};
 use super::service::{RESOURCE_FIELDS, resources, version_ref};
 use super::walk::{Node, Obj};
@@ -27,19 +27,12 @@ const MAX_NODES: u64 = 100_000;
 /// The cluster section; `versions` resolves `image_cached`.
 pub fn cluster(o: &Obj, versions: &[Version]) -> Cluster {
     let shape = resources(&o.section("node", RESOURCE_FIELDS), DEFAULT_NODE);
-    if let Some(n) = o.get("control_plane")
-        && n.value().as_str() != Some("ideal")
-    {
-        n.problem(format!(
-            "only `ideal` is supported in this version, got {}",
-            super::walk::describe(n.value())
-        ));
-    }
     Cluster {
         nodes: o
             .opt("nodes", |n| nodes(n, shape))
             .unwrap_or_else(|| vec![node_spec(0, shape)]),
         image_cached: o.or("image_cached", vec![CURRENT], |n| image_cached(n, versions)),
+        control_plane: o.or("control_plane", ControlPlane::ideal(), Node::control_plane),
     }
 }
 

@@ -512,12 +512,14 @@ checks:
     }
 
     #[test]
-    fn control_plane_only_ideal() {
+    fn control_plane_profiles_and_errors() {
         assert!(yaml("cluster: {control_plane: ideal}").is_ok());
+        let s = yaml("cluster: {control_plane: docker-20.10}").unwrap();
+        assert_eq!(s.cluster.control_plane.profile, "docker-20.10");
         assert_eq!(
-            lines(yaml("cluster: {control_plane: docker-20.10}").unwrap_err()),
+            lines(yaml("cluster: {control_plane: {stop_signal: 1s, strat: 1s}}").unwrap_err()),
             [
-                r#"scenarios/web.yaml: cluster.control_plane: only `ideal` is supported in this version, got "docker-20.10""#
+                "scenarios/web.yaml: cluster.control_plane.strat: unknown field `strat`; did you mean `start`?"
             ]
         );
     }

@@ -7,6 +7,7 @@
 //! Entry points: [`load_file`] and [`load_str`] (see [`load`] for the pipeline).
 
 mod cluster;
+pub mod control_plane;
 mod convert;
 pub mod distribution;
 mod distribution_parse;
@@ -24,7 +25,9 @@ mod suggest;
 mod traffic;
 mod walk;
 
+pub use control_plane::{ControlPlane, Phase};
 pub use distribution::Dist;
+pub use duration::{DurationError, parse as parse_duration};
 pub use error::{Problem, ScenarioError};
 pub use load::{Format, load_file, load_str};
 pub use model::*;

@@ -4,6 +4,7 @@
 //! every default filled in, so nothing downstream validates again. Times are [`Time`]
 //! (microseconds), cpu is millicores and memory bytes.
 
+use super::control_plane::ControlPlane;
 use super::distribution::Dist;
 use crate::sim::time::{SECOND, Time};
 
@@ -51,6 +52,8 @@ pub struct Cluster {
     pub nodes: Vec<NodeSpec>,
     /// Versions whose image every node already has (pull time not paid).
     pub image_cached: Vec<VersionId>,
+    /// The engine's and orchestrator's own latencies (`ideal`: none).
+    pub control_plane: ControlPlane,
 }
 
 /// One node's capacity.

@@ -28,12 +28,25 @@
 //! Nothing waits for a Pending task with a timeout (§3.1): an update blocked by a full
 //! cluster never finishes, and the trial ends at the horizon.
 //!
+//! Control-plane latencies (`cluster.control_plane`, all zero with `ideal`): a run starts
+//! `update_start` after the command that asked for it (update, `rollout: undo`, or the
+//! automatic rollback); a worker takes its next slot `delay + next_slot` after its task was
+//! RUNNING; a task's own failure reaches the updater, its workers and the restart
+//! supervisor `failure_report` after the exit. The cluster adds the per-task ones
+//! (`create`, `start`, `start_after_stop`, `stop_signal`, `health_report`). Two measured
+//! quirks follow without special cases: with parallelism 1 and delay 0 a task that crashes
+//! right after start was already RUNNING, so the next slot is dispatched before the failure
+//! is seen (two slots touched); and during the automatic rollback that follows, the
+//! in-flight slot's held new task is removed at once while its old container still waits
+//! for its stop signal, so the rollback's task of the old version starts next to it.
+//!
 //! Known simplification: after `update completed` the orchestrator's later reconciles are
 //! not modelled (e.g. a slot left with two tasks by a start-first restart is not cleaned up).
 
 use super::Controller;
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::experiment::Outcome;
+use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{
     ActionKind, CURRENT, FailureAction, NEXT, Order, RestartCondition, SwarmStrategy, UpdateConfig,
     VersionId,
@@ -127,6 +140,10 @@ const NO_TRACK: Track = Track {
 const TIMER_WORKER: u64 = 1;
 const TIMER_FINAL: u64 = 2;
 const TIMER_OLD_TASK: u64 = 3;
+/// A task's own failure reaches the controller (`failure_report` after it happened).
+const TIMER_SEEN: u64 = 4;
+/// A requested run starts (`update_start` after the command); index 1 = a rollback.
+const TIMER_RUN: u64 = 5;
 
 fn timer(kind: u64, run: u32, index: u32) -> u64 {
     kind << 56 | (run as u64) << 32 | index as u64
@@ -159,6 +176,8 @@ pub struct Swarm<'s> {
     state_at: Time,
     run: Run,
     runs: u32,
+    /// Runs requested so far; a `TIMER_RUN` of an older request is stale.
+    requests: u32,
     track: Vec<Track>,
     slot_restarts: Vec<u32>,
     failures_total: u32,
@@ -177,6 +196,7 @@ impl<'s> Swarm<'s> {
             state_at: 0,
             run: Run::default(),
             runs: 0,
+            requests: 0,
             track: Vec::new(),
             slot_restarts: Vec::new(),
             failures_total: 0,
@@ -329,7 +349,7 @@ impl<'s> Swarm<'s> {
                 cl.stop_task(t);
             }
             cl.allow_start(clean);
-            self.after_slot(cl, w);
+            self.after_slot(cl, w, slot);
             return;
         }
         let order = self.cfg().order;
@@ -363,9 +383,11 @@ impl<'s> Swarm<'s> {
         }
     }
 
-    /// The worker finished its slot: sleep `delay`, then take the next one.
-    fn after_slot(&mut self, cl: &mut Cluster, w: usize) {
-        let delay = self.cfg().delay;
+    /// The worker finished its slot: sleep `delay`, then take the next one (after the
+    /// control plane's `next_slot`).
+    fn after_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
+        let handoff = cl.overhead(Cp::NextSlot, slot, self.spec, self.run.id);
+        let delay = self.cfg().delay + handoff;
         if delay == 0 {
             self.run.workers[w] = Worker::Idle;
         } else {
@@ -441,7 +463,7 @@ impl<'s> Swarm<'s> {
                         self.spec = prev;
                         self.set_state(cl, UpdateState::RollbackStarted, message);
                         self.cancel_run();
-                        self.start_run(cl, true);
+                        self.request_run(cl, true);
                     }
                     // "If there is no PreviousSpec, the update errors": it stays where it is.
                     None => self.pause(cl, message),
@@ -466,6 +488,97 @@ impl<'s> Swarm<'s> {
     fn cancel_run(&mut self) {
         self.run.phase = Some(Phase::Done);
         self.run.workers.iter_mut().for_each(|w| *w = Worker::Idle);
+    }
+
+    /// The orchestrator hands the spec change to a new updater run `update_start` later
+    /// (at once with `ideal`); a later request supersedes one still waiting.
+    fn request_run(&mut self, cl: &mut Cluster, rollback: bool) {
+        self.requests += 1;
+        let lag = cl.overhead(Cp::UpdateStart, u32::MAX, self.spec, self.requests);
+        if lag == 0 {
+            self.launch_run(cl, rollback);
+        } else {
+            let t = timer(TIMER_RUN, self.requests & 0x00ff_ffff, rollback as u32);
+            cl.set_timer(cl.now + lag, t);
+        }
+    }
+
+    /// `Supervisor.Update`: cancel the running updater, start the new run (an update run
+    /// records `UPDATING` with its `StartedAt`; a rollback's state was set by whoever
+    /// asked for it).
+    fn launch_run(&mut self, cl: &mut Cluster, rollback: bool) {
+        if !rollback {
+            self.set_state(cl, UpdateState::Updating, || None);
+        }
+        self.cancel_run();
+        self.start_run(cl, rollback);
+    }
+
+    /// A task notice as the controller sees it (failures possibly late).
+    fn observe(&mut self, cl: &mut Cluster, n: Notice) {
+        let now = cl.now;
+        let seen_running = matches!(
+            n.state,
+            TaskState::Ready | TaskState::Stopped | TaskState::Failed
+        );
+        // A worker waiting for this task moves on (workers of a paused run still do; a
+        // cancelled run has no waiting workers).
+        let waiting = |w: &Worker| matches!(*w, Worker::Waiting { task, .. } if task == n.task);
+        if let (true, Some(w)) = (seen_running, self.run.workers.iter().position(waiting)) {
+            let Worker::Waiting { slot, task } = self.run.workers[w] else {
+                unreachable!()
+            };
+            let tr = self.track(task);
+            if tr.seen_running == NEVER {
+                tr.seen_running = now;
+            }
+            if self.cfg().order == Order::StartFirst && n.state == TaskState::Ready {
+                let mut old = std::mem::take(&mut self.scratch);
+                old.clear();
+                old.extend(
+                    cl.slot(slot)
+                        .iter()
+                        .copied()
+                        .filter(|&t| t != task && cl.task(t).is_wanted()),
+                );
+                for &t in &old {
+                    cl.stop_task(t);
+                }
+                self.scratch = old;
+            }
+            self.after_slot(cl, w, slot);
+        }
+        if !n.state.is_terminal() {
+            if self.run.phase != Some(Phase::Done) {
+                self.dispatch(cl);
+            }
+            return;
+        }
+        if let Some(new) = self.tracked(n.task).releases {
+            cl.allow_start(new);
+        }
+        // The orchestrator restarts it with the spec in force; then the failure watch, which
+        // sees every task of the service that ends (state > RUNNING), may change the spec.
+        if n.state == TaskState::Failed && !cl.task(n.task).stop_requested {
+            self.restart(cl, n.task);
+        }
+        match self.run.phase {
+            Some(Phase::Dispatching) | Some(Phase::Final)
+                if self.cfg().failure_action != FailureAction::Continue =>
+            {
+                self.watch_failure(cl, n.task)
+            }
+            Some(Phase::Draining) if self.cfg().failure_action != FailureAction::Continue => {
+                self.run.queued.push(n.task)
+            }
+            _ => {}
+        }
+        if matches!(
+            self.run.phase,
+            Some(Phase::Dispatching) | Some(Phase::Draining)
+        ) {
+            self.dispatch(cl);
+        }
     }
 
     // ----- the restart supervisor -------------------------------------------------------------
@@ -509,74 +622,20 @@ impl Controller for Swarm<'_> {
         // `docker service update --image next`.
         self.previous = Some(CURRENT);
         self.spec = NEXT;
-        self.set_state(cl, UpdateState::Updating, || None);
-        self.start_run(cl, false);
+        self.requests = 0;
+        self.request_run(cl, false);
     }
 
     fn on_task(&mut self, cl: &mut Cluster, n: Notice) {
-        let now = cl.now;
-        let seen_running = matches!(
-            n.state,
-            TaskState::Ready | TaskState::Stopped | TaskState::Failed
-        );
-        // A worker waiting for this task moves on (workers of a paused run still do; a
-        // cancelled run has no waiting workers).
-        let waiting = |w: &Worker| matches!(*w, Worker::Waiting { task, .. } if task == n.task);
-        if let (true, Some(w)) = (seen_running, self.run.workers.iter().position(waiting)) {
-            let Worker::Waiting { slot, task } = self.run.workers[w] else {
-                unreachable!()
-            };
-            let tr = self.track(task);
-            if tr.seen_running == NEVER {
-                tr.seen_running = now;
+        if n.state == TaskState::Failed {
+            let t = cl.task(n.task);
+            let lag = cl.overhead(Cp::FailureReport, t.slot, t.version, t.attempt);
+            if lag > 0 {
+                cl.set_timer(cl.now + lag, timer(TIMER_SEEN, 0, n.task));
+                return;
             }
-            if self.cfg().order == Order::StartFirst && n.state == TaskState::Ready {
-                let mut old = std::mem::take(&mut self.scratch);
-                old.clear();
-                old.extend(
-                    cl.slot(slot)
-                        .iter()
-                        .copied()
-                        .filter(|&t| t != task && cl.task(t).is_wanted()),
-                );
-                for &t in &old {
-                    cl.stop_task(t);
-                }
-                self.scratch = old;
-            }
-            self.after_slot(cl, w);
         }
-        if !n.state.is_terminal() {
-            if self.run.phase != Some(Phase::Done) {
-                self.dispatch(cl);
-            }
-            return;
-        }
-        if let Some(new) = self.tracked(n.task).releases {
-            cl.allow_start(new);
-        }
-        // The orchestrator restarts it with the spec in force; then the failure watch, which
-        // sees every task of the service that ends (state > RUNNING), may change the spec.
-        if n.state == TaskState::Failed && !cl.task(n.task).stop_requested {
-            self.restart(cl, n.task);
-        }
-        match self.run.phase {
-            Some(Phase::Dispatching) | Some(Phase::Final)
-                if self.cfg().failure_action != FailureAction::Continue =>
-            {
-                self.watch_failure(cl, n.task)
-            }
-            Some(Phase::Draining) if self.cfg().failure_action != FailureAction::Continue => {
-                self.run.queued.push(n.task)
-            }
-            _ => {}
-        }
-        if matches!(
-            self.run.phase,
-            Some(Phase::Dispatching) | Some(Phase::Draining)
-        ) {
-            self.dispatch(cl);
-        }
+        self.observe(cl, n);
     }
 
     fn on_timer(&mut self, cl: &mut Cluster, payload: u64) {
@@ -594,6 +653,14 @@ impl Controller for Swarm<'_> {
             TIMER_FINAL if run == self.run.id && self.run.phase == Some(Phase::Final) => {
                 self.complete(cl)
             }
+            TIMER_SEEN => self.observe(
+                cl,
+                Notice {
+                    task: index,
+                    state: TaskState::Failed,
+                },
+            ),
+            TIMER_RUN if run == self.requests & 0x00ff_ffff => self.launch_run(cl, index == 1),
             _ => {}
         }
     }
@@ -613,16 +680,13 @@ impl Controller for Swarm<'_> {
                 self.set_state(cl, UpdateState::RollbackStarted, || {
                     Some("manually requested rollback".into())
                 });
-                self.cancel_run();
-                self.start_run(cl, true);
+                self.request_run(cl, true);
             }
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
                 self.previous = Some(self.spec);
                 self.spec = v;
-                self.set_state(cl, UpdateState::Updating, || None);
-                self.cancel_run();
-                self.start_run(cl, false);
+                self.request_run(cl, false);
             }
         }
     }
@@ -900,5 +964,80 @@ mod tests {
         // 3 s: 3→5, 5→7, then its 5 s final window.
         let r = run(&s);
         assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 12 * S));
+    }
+
+    /// A control plane of constant phases.
+    fn constant(phases: &[(Cp, Time)]) -> crate::scenario::ControlPlane {
+        let mut cp = crate::scenario::ControlPlane::ideal();
+        for &(p, t) in phases {
+            cp.set(p, Dist::Constant(t));
+        }
+        cp
+    }
+
+    const MS: Time = crate::sim::time::MILLISECOND;
+
+    #[test]
+    fn constant_control_plane_timelines_are_exact() {
+        let cp = constant(&[
+            (Cp::UpdateStart, 50 * MS),
+            (Cp::Create, 200 * MS),
+            (Cp::Start, 400 * MS),
+            (Cp::StopSignal, S),
+            (Cp::StartAfterStop, 500 * MS),
+            (Cp::NextSlot, 100 * MS),
+        ]);
+        // Stop-first: the stop signal (1 s) hides the create (0.2 s); then 0.5 s to start,
+        // 0.1 s to the next slot: 1.6 s a slot, after the 50 ms update start.
+        let mut s = testkit::swarm(3, 0, cfg(1, 0, Order::StopFirst));
+        s.cluster.control_plane = cp.clone();
+        let r = run(&s);
+        assert_eq!(r.duration, 50 * MS + 3 * 1600 * MS + 5 * S);
+        assert_eq!((r.min_ready, r.peak_tasks), (2, 4));
+        // Start-first: create + start + hand-off, 0.7 s a slot; the old tasks' stop signals
+        // run in parallel.
+        swarm_cfg(&mut s).update.order = Order::StartFirst;
+        let r = run(&s);
+        assert_eq!(r.duration, 50 * MS + 3 * 700 * MS + 5 * S);
+        assert_eq!(r.min_ready, 3);
+    }
+
+    #[test]
+    fn an_early_crash_is_seen_after_the_next_slot_was_taken() {
+        let phases = |failure_report| {
+            constant(&[
+                (Cp::StopSignal, S),
+                (Cp::StartAfterStop, 500 * MS),
+                (Cp::NextSlot, 100 * MS),
+                (Cp::FailureReport, failure_report),
+            ])
+        };
+        let mut s = testkit::swarm(3, 0, cfg(1, 0, Order::StopFirst));
+        s.service.versions[1].crash_probability = 1.0;
+        let slots = |trace: &[TraceRecord]| {
+            let mut v: Vec<u32> = trace
+                .iter()
+                .filter_map(|e| match *e {
+                    TraceRecord::Task {
+                        slot, version: 1, ..
+                    } => Some(slot),
+                    _ => None,
+                })
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        // RUNNING and failed at 1.5 s; the worker takes the next slot at 1.6 s; the failure
+        // is seen at 1.7 s: two slots touched.
+        s.cluster.control_plane = phases(200 * MS);
+        let (r, trace) = Workspace::new(&s).run_traced(0);
+        assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1700 * MS));
+        assert_eq!(slots(&trace), 2);
+        // Seen at 1.55 s, before the hand-off: one slot.
+        s.cluster.control_plane = phases(50 * MS);
+        let (r, trace) = Workspace::new(&s).run_traced(0);
+        assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1550 * MS));
+        assert_eq!(slots(&trace), 1);
     }
 }

@@ -310,3 +310,98 @@ fn timeline_writes_bands_or_one_trial() {
         .code(2)
         .stderr(predicate::str::contains("traffic"));
 }
+
+#[test]
+fn calibrate_fits_the_example_timeline() {
+    let csv = scenario_path("timelines/swarm-stop-first-docker-20.10.csv");
+    bin().args(["calibrate", &csv]).assert().success().stdout(
+        predicate::str::contains("create: 200ms")
+            .and(predicate::str::contains("stop_signal: {lognormal:"))
+            .and(predicate::str::contains("start_after_stop:")),
+    );
+    // JSON to a file, ready for `--set cluster.control_plane=…`.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cp.json");
+    bin()
+        .args(["calibrate", &csv, "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let json = fs::read_to_string(&out).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["create"], "200ms");
+    bin()
+        .args([
+            "run",
+            &scenario_path("swarm-docker-20.10.yaml"),
+            "--trials",
+            "20",
+        ])
+        .arg("--set")
+        .arg(format!("cluster.control_plane={}", json.trim()))
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn calibrate_reads_its_own_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    bin()
+        .args([
+            "run",
+            &scenario_path("swarm-docker-20.10.yaml"),
+            "--trials",
+            "5",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .arg("--trace")
+        .arg(&trace)
+        .assert()
+        .success();
+    bin()
+        .arg("calibrate")
+        .arg(&trace)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"stop_signal\":"));
+}
+
+#[test]
+fn calibrate_reports_bad_timelines_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    fs::write(
+        &bad,
+        "t,task,slot,version,state\n0,a,1,v1,ready\n1.5,a,1,v1,runing\n",
+    )
+    .unwrap();
+    bin().arg("calibrate").arg(&bad).assert().code(2).stderr(
+        predicate::str::contains("bad.csv").and(predicate::str::contains(
+            "line 3, `state`: expected a task state",
+        )),
+    );
+    bin()
+        .args(["calibrate", "no-such-file.csv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read no-such-file.csv"));
+}
+
+#[test]
+fn a_bad_control_plane_names_file_field_and_expectation() {
+    bin()
+        .args(["run", &scenario_path("swarm-docker-20.10.yaml"), "--quiet"])
+        .args(["--set", "cluster.control_plane={stop_signl: 1s}"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "swarm-docker-20.10.yaml: cluster.control_plane.stop_signl: unknown field `stop_signl`; did you mean `stop_signal`?",
+        ));
+}

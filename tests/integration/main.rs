@@ -1,6 +1,7 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
 mod cli;
+mod control_plane;
 mod kubernetes;
 mod scenarios;
 mod swarm_properties;

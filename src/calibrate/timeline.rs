@@ -1,0 +1,348 @@
+//! A recorded rollout timeline, read from CSV or from a `run --trace` JSON Lines file.
+//!
+//! CSV: a header row naming at least `t, task, slot, version, state` (any order, extra
+//! columns ignored; `node` is read when present). `t` is seconds since the update
+//! command; `state` is one of the trace's task states (`pending, pulling, prepared,
+//! starting, running, ready, terminating, stopped, failed`). A row with an empty `task`
+//! and a rollout state (`updating`, `paused`, `completed`, `rollback_started`, …) records
+//! the rollout's own state change. Lines starting with `#` are comments. JSON Lines: the
+//! `--trace` format, `task` and `update`
+//! events (others are skipped). Rows need not be sorted.
+
+use crate::cluster::TaskState;
+use crate::sim::time::{Time, from_secs_f64};
+use serde_json::Value;
+use std::collections::HashMap;
+use thiserror::Error;
+
+/// One task state change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskEvent {
+    /// Seconds since the update command, as integer microseconds.
+    pub t: Time,
+    /// Index of the task in [`Timeline::tasks`].
+    pub task: usize,
+    /// The new state.
+    pub state: TaskState,
+}
+
+/// What is known about one task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskInfo {
+    /// Its id as recorded.
+    pub id: String,
+    /// Its slot as recorded.
+    pub slot: String,
+    /// Its version as recorded.
+    pub version: String,
+    /// Its node, if recorded.
+    pub node: Option<String>,
+}
+
+/// One rollout's timeline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    /// Where it was read from, for messages.
+    pub source: String,
+    /// Every task seen, in order of first appearance.
+    pub tasks: Vec<TaskInfo>,
+    /// Task state changes, sorted by time (stable: same-instant rows keep file order).
+    pub events: Vec<TaskEvent>,
+    /// Rollout state changes (`updating`, …), sorted by time.
+    pub updates: Vec<(Time, String)>,
+}
+
+/// A timeline that cannot be read.
+#[derive(Debug, Error)]
+pub enum TimelineError {
+    /// Not well-formed CSV.
+    #[error("not a valid CSV file: {0}")]
+    Csv(#[from] csv::Error),
+    /// A required CSV column is missing.
+    #[error("no `{0}` column in the header (need t, task, slot, version, state)")]
+    MissingColumn(&'static str),
+    /// A value that does not hold what its field needs.
+    #[error("line {line}, `{field}`: expected {expected}, found `{found}`")]
+    BadValue {
+        /// 1-based line number.
+        line: u64,
+        /// The field's name.
+        field: &'static str,
+        /// What was expected.
+        expected: &'static str,
+        /// What was written.
+        found: String,
+    },
+    /// A JSON Lines line that is not a JSON object.
+    #[error("line {line}: not a JSON object: {message}")]
+    Json {
+        /// 1-based line number.
+        line: u64,
+        /// The parser's message.
+        message: String,
+    },
+    /// Nothing to calibrate from.
+    #[error("no task events")]
+    Empty,
+}
+
+/// The task states of the trace, by name.
+const STATES: &[(&str, TaskState)] = &[
+    ("pending", TaskState::Pending),
+    ("pulling", TaskState::Pulling),
+    ("prepared", TaskState::Prepared),
+    ("backoff", TaskState::BackOff),
+    ("starting", TaskState::Starting),
+    ("running", TaskState::Running),
+    ("ready", TaskState::Ready),
+    ("terminating", TaskState::Terminating),
+    ("stopped", TaskState::Stopped),
+    ("failed", TaskState::Failed),
+];
+
+/// The rollout states of the trace.
+const UPDATE_STATES: &[&str] = &[
+    "updating",
+    "paused",
+    "completed",
+    "rollback_started",
+    "rollback_paused",
+    "rollback_completed",
+];
+
+const EXPECTED_STATE: &str = "a task state (pending, pulling, prepared, starting, running, ready, terminating, stopped, failed)";
+const EXPECTED_TIME: &str = "a number of seconds since the update command, at least 0";
+
+/// Builds a timeline row by row.
+#[derive(Default)]
+struct Builder {
+    timeline: Timeline,
+    index: HashMap<String, usize>,
+}
+
+impl Builder {
+    fn task(&mut self, info: TaskInfo) -> usize {
+        if let Some(&i) = self.index.get(&info.id) {
+            let known = &mut self.timeline.tasks[i];
+            if known.node.is_none() {
+                known.node = info.node;
+            }
+            return i;
+        }
+        let i = self.timeline.tasks.len();
+        self.index.insert(info.id.clone(), i);
+        self.timeline.tasks.push(info);
+        i
+    }
+
+    fn finish(mut self, source: &str) -> Result<Timeline, TimelineError> {
+        if self.timeline.events.is_empty() {
+            return Err(TimelineError::Empty);
+        }
+        self.timeline.source = source.to_string();
+        self.timeline.events.sort_by_key(|e| e.t);
+        self.timeline.updates.sort_by_key(|u| u.0);
+        Ok(self.timeline)
+    }
+}
+
+fn state(name: &str) -> Option<TaskState> {
+    STATES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+fn seconds(s: &str) -> Option<Time> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite() && *f >= 0.0)
+        .map(from_secs_f64)
+}
+
+impl Timeline {
+    /// Read a timeline; JSON Lines if the text starts with `{`, CSV otherwise.
+    pub fn parse(text: &str, source: &str) -> Result<Timeline, TimelineError> {
+        if text.trim_start().starts_with('{') {
+            Timeline::from_jsonl(text, source)
+        } else {
+            Timeline::from_csv(text, source)
+        }
+    }
+
+    /// Read the CSV form.
+    pub fn from_csv(text: &str, source: &str) -> Result<Timeline, TimelineError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .comment(Some(b'#'))
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers = reader.headers()?.clone();
+        let column = |name: &'static str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or(TimelineError::MissingColumn(name))
+        };
+        let (t, task, slot, version, st) = (
+            column("t")?,
+            column("task")?,
+            column("slot")?,
+            column("version")?,
+            column("state")?,
+        );
+        let node = headers.iter().position(|h| h == "node");
+        let mut b = Builder::default();
+        for record in reader.records() {
+            let record = record?;
+            let line = record.position().map_or(0, |p| p.line());
+            let get = |i: usize| record.get(i).unwrap_or("");
+            let bad = |field, expected, found: &str| TimelineError::BadValue {
+                line,
+                field,
+                expected,
+                found: found.to_string(),
+            };
+            let at = seconds(get(t)).ok_or_else(|| bad("t", EXPECTED_TIME, get(t)))?;
+            if get(task).is_empty() {
+                let s = get(st);
+                if !UPDATE_STATES.contains(&s) {
+                    return Err(bad(
+                        "state",
+                        "a rollout state on a row without a task (updating, paused, completed, rollback_started, rollback_paused, rollback_completed)",
+                        s,
+                    ));
+                }
+                b.timeline.updates.push((at, s.to_string()));
+                continue;
+            }
+            let state = state(get(st)).ok_or_else(|| bad("state", EXPECTED_STATE, get(st)))?;
+            let info = TaskInfo {
+                id: get(task).to_string(),
+                slot: get(slot).to_string(),
+                version: get(version).to_string(),
+                node: node.map(get).filter(|n| !n.is_empty()).map(str::to_string),
+            };
+            let task = b.task(info);
+            b.timeline.events.push(TaskEvent { t: at, task, state });
+        }
+        b.finish(source)
+    }
+
+    /// Read the `--trace` JSON Lines form.
+    pub fn from_jsonl(text: &str, source: &str) -> Result<Timeline, TimelineError> {
+        let mut b = Builder::default();
+        for (i, raw) in text.lines().enumerate() {
+            let line = i as u64 + 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(raw).map_err(|e| TimelineError::Json {
+                line,
+                message: e.to_string(),
+            })?;
+            let bad = |field, expected, found: &Value| TimelineError::BadValue {
+                line,
+                field,
+                expected,
+                found: found.to_string(),
+            };
+            let t = v
+                .get("t")
+                .and_then(Value::as_f64)
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(from_secs_f64)
+                .ok_or_else(|| bad("t", EXPECTED_TIME, v.get("t").unwrap_or(&Value::Null)))?;
+            let text_of = |key: &str| match v.get(key) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            match v.get("event").and_then(Value::as_str) {
+                Some("task") => {
+                    let st = text_of("state").unwrap_or_default();
+                    let state = state(&st)
+                        .ok_or_else(|| bad("state", EXPECTED_STATE, &Value::from(st.as_str())))?;
+                    let id = text_of("task").ok_or_else(|| {
+                        bad("task", "a task id", v.get("task").unwrap_or(&Value::Null))
+                    })?;
+                    let info = TaskInfo {
+                        id,
+                        slot: text_of("slot").unwrap_or_default(),
+                        version: text_of("version").unwrap_or_default(),
+                        node: text_of("node"),
+                    };
+                    let task = b.task(info);
+                    b.timeline.events.push(TaskEvent { t, task, state });
+                }
+                Some("update") => {
+                    if let Some(s) = text_of("state") {
+                        b.timeline.updates.push((t, s));
+                    }
+                }
+                _ => {}
+            }
+        }
+        b.finish(source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_in_any_order_with_rollout_rows() {
+        let text = "t,task,slot,version,state,node\n\
+                    0.2,a,1,v2,prepared,n1\n\
+                    0,a,1,v2,pending,\n\
+                    0.03,,,,updating,\n";
+        let tl = Timeline::parse(text, "x.csv").unwrap();
+        assert_eq!(tl.tasks.len(), 1);
+        assert_eq!(tl.tasks[0].node.as_deref(), Some("n1"));
+        assert_eq!(tl.events[0].state, TaskState::Pending);
+        assert_eq!(tl.events[1].t, 200_000);
+        assert_eq!(tl.updates, [(30_000, "updating".to_string())]);
+    }
+
+    #[test]
+    fn csv_errors_name_the_line_and_field() {
+        let e = Timeline::parse("t,task,slot,state\n", "x").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no `version` column in the header (need t, task, slot, version, state)"
+        );
+        let e = Timeline::parse("t,task,slot,version,state\n1,a,0,v,runing\n", "x").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("line 2, `state`: expected a task state"),
+            "{e}"
+        );
+        let e = Timeline::parse("t,task,slot,version,state\n-1,a,0,v,ready\n", "x").unwrap_err();
+        assert!(
+            e.to_string().starts_with("line 2, `t`: expected a number"),
+            "{e}"
+        );
+        let e = Timeline::parse("t,task,slot,version,state\n", "x").unwrap_err();
+        assert_eq!(e.to_string(), "no task events");
+    }
+
+    #[test]
+    fn json_lines_of_the_trace() {
+        let text = r#"{"t":0.0,"event":"task","task":0,"slot":0,"version":"current","node":"node-1","state":"ready"}
+{"t":0.02,"event":"update","state":"updating"}
+{"t":0.02,"event":"scale","new":1,"old":2}
+{"t":0.02,"event":"task","task":6,"slot":0,"version":"next","node":null,"state":"pending"}
+"#;
+        let tl = Timeline::parse(text, "t.jsonl").unwrap();
+        assert_eq!(tl.tasks.len(), 2);
+        assert_eq!(tl.tasks[1].id, "6");
+        assert_eq!(tl.tasks[1].slot, "0");
+        assert_eq!(tl.updates.len(), 1);
+        let e = Timeline::parse("{\"t\": 1, \"event\": \"task\", \"state\": \"x\"}\n", "t")
+            .unwrap_err();
+        assert!(e.to_string().starts_with("line 1, `state`"), "{e}");
+        let e = Timeline::parse("{oops\n", "t").unwrap_err();
+        assert!(
+            e.to_string().starts_with("line 1: not a JSON object"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! `rollout-sim calibrate FILE…`: fit a `control_plane` to recorded rollout timelines.
+
+use super::CliError;
+use super::options::write_file;
+use crate::calibrate::{Timeline, calibrate};
+use crate::scenario::Format;
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// How the fitted `control_plane` is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum CalibrateFormat {
+    /// A YAML map with a comment per phase (paste under `cluster.control_plane`).
+    #[default]
+    Yaml,
+    /// One line of JSON (for `--set cluster.control_plane=…`).
+    Json,
+}
+
+/// Arguments of `calibrate`.
+#[derive(Debug, Clone, Args)]
+pub struct CalibrateArgs {
+    /// Recorded timelines: CSV with columns `t, task, slot, version, state` (and
+    /// optionally `node`), or JSON Lines written by `run --trace`. Several files (one per
+    /// repetition) are pooled.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The update config's `delay` during the recording (subtracted from the hand-off).
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub delay: crate::sim::time::Time,
+    /// Write the result to this file instead of stdout (format from the extension,
+    /// `.json` or YAML, unless `--format` says).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Output format (default: from `--out`'s extension, else YAML).
+    #[arg(long, value_enum)]
+    pub format: Option<CalibrateFormat>,
+}
+
+fn parse_duration(s: &str) -> Result<crate::sim::time::Time, String> {
+    crate::scenario::parse_duration(s).map_err(|e| format!("{e}: {s:?}"))
+}
+
+/// Read the timelines, fit, write.
+pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
+    let mut timelines = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let tl = Timeline::parse(&text, &path.display().to_string())
+            .with_context(|| path.display().to_string())?;
+        timelines.push(tl);
+    }
+    let c = calibrate(&timelines, args.delay);
+    let json = match args.format {
+        Some(f) => f == CalibrateFormat::Json,
+        None => args
+            .out
+            .as_deref()
+            .is_some_and(|p| Format::from_path(p) == Some(Format::Json)),
+    };
+    let text = if json { c.to_json() } else { c.to_yaml() };
+    match &args.out {
+        Some(path) => write_file(path, text.as_bytes())?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
