@@ -91,12 +91,10 @@ impl<'s> Workspace<'s> {
         }
         cl.schedule_node_faults();
         // Traffic measured past the rollout's end keeps the cluster running that long.
-        let run_until = scenario
-            .traffic
-            .as_ref()
-            .and_then(|t| t.duration)
-            .unwrap_or(0)
-            .min(horizon);
+        let run_until = traffic
+            .as_deref()
+            .and_then(TrafficModel::fixed_window)
+            .unwrap_or(0);
         let mut actions_left = scenario.actions.len();
         ctrl.start(cl);
         self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());

@@ -394,7 +394,8 @@ impl<'s> Cluster<'s> {
                     self.set_state(id, TaskState::Running);
                 }
             }
-            Step::Evicted => self.evict(id),
+            // Deleted by the taint manager: no longer counted, never exits on a lost node.
+            Step::Evicted => self.stop_task(id),
             Step::StopSignal => self.signal_stop(id),
             Step::EngineStarted => {
                 if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {

@@ -132,11 +132,6 @@ impl Cluster<'_> {
         }
     }
 
-    /// Kubernetes: the pod outlived its toleration; it is deleted and counted no more.
-    pub(super) fn evict(&mut self, id: super::TaskId) {
-        self.stop_task(id);
-    }
-
     fn node_up(&mut self, node: NodeId) {
         if self.nodes[node as usize].up {
             return;

@@ -42,7 +42,7 @@ pub const OUTCOMES: usize = 5;
 pub struct Counts {
     /// Requests by `version * OUTCOMES + outcome`; the extra last version is "no endpoint".
     pub by_version: Vec<u64>,
-    /// Per bucket: (requests, served ok).
+    /// Per bucket: requests by outcome, all versions.
     pub buckets: Vec<[u64; OUTCOMES]>,
 }
 
@@ -91,11 +91,6 @@ impl Meter {
         }
         let v = version.map_or(self.width / OUTCOMES - 1, |v| v as usize);
         self.expected[bucket * self.width + v * OUTCOMES + outcome as usize] += x;
-    }
-
-    /// Buckets with anything in them (or before).
-    pub fn buckets(&self) -> usize {
-        self.expected.len() / self.width.max(1)
     }
 
     /// Whole counts for trial `trial` of seed `seed`.

@@ -124,10 +124,14 @@ impl<'s> TrafficModel<'s> {
 
     /// The end of the measured window for a rollout that concluded at `outcome_at`.
     pub fn window_end(&self, outcome_at: Time) -> Time {
-        self.cfg
-            .duration
-            .unwrap_or(outcome_at)
-            .min(self.scenario.horizon)
+        self.fixed_window()
+            .unwrap_or(outcome_at.min(self.scenario.horizon))
+    }
+
+    /// The end of a window fixed by `traffic.duration` (cut at the horizon), if any: the
+    /// cluster keeps running until then even after the rollout's outcome.
+    pub fn fixed_window(&self) -> Option<Time> {
+        self.cfg.duration.map(|d| d.min(self.scenario.horizon))
     }
 
     /// Start a trial; `timeline` records per-bucket rows.
@@ -136,19 +140,17 @@ impl<'s> TrafficModel<'s> {
         self.endpoints.reset(versions);
         self.meter.reset(versions);
         self.cursor = 0;
-        self.limit = self
-            .cfg
-            .duration
-            .map_or(NEVER, |d| d.min(self.scenario.horizon));
+        self.limit = self.fixed_window().unwrap_or(NEVER);
         self.latency.clear();
         self.latency.resize(versions * queueing::LEVELS, 0.0);
         self.bucket_latency = timeline.then(Vec::new);
         self.snapshots.clear();
     }
 
-    /// A task changed state (delivered with the cluster's notices, at `cluster.now`).
+    /// A task changed state at `cluster.now` (the model has been advanced to it already:
+    /// the trial loop advances before every event).
     pub fn observe(&mut self, cl: &Cluster, task: TaskId) {
-        self.advance(cl, cl.now);
+        debug_assert!(self.cursor == cl.now.min(self.limit));
         self.endpoints
             .observe(cl, task, &self.cfg.endpoint_propagation);
     }
