@@ -166,6 +166,8 @@ impl<'s> Workspace<'s> {
             update_failures: ctrl.update_failures(),
             deadline_exceeded_at: ctrl.deadline_exceeded_at(),
             events: cl.events,
+            update_failures_modelled: matches!(scenario.strategy, Strategy::Swarm(_)),
+            peak_running_tasks: g.peak_running,
         };
         (result, rows)
     }

@@ -46,6 +46,15 @@ impl RunArgs {
 /// Run the trials, write the outputs, print the summary.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.sim.load(args.file.as_deref())?;
+    if !scenario.checks.is_empty() {
+        // Never let a scenario's checks pass silently: `run` does not evaluate them.
+        let n = scenario.checks.len();
+        eprintln!(
+            "note: {n} check{} not evaluated by `run`; `rollout-sim check` evaluates checks \
+             (not yet available in this version)",
+            if n == 1 { " is" } else { "s are" }
+        );
+    }
     let out = args.sim.out_dir(&scenario);
     let started = Instant::now();
     let rows = with_threads(args.sim.threads(), || {

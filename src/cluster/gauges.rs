@@ -1,10 +1,12 @@
 //! Running counts of the cluster (ready, available, tasks holding resources) and their
 //! extremes over a trial: `min_ready`, `min_available`, `peak_tasks`, `peak_cpu`,
-//! `peak_memory`.
+//! `peak_memory`, `peak_running_tasks`.
 //!
 //! Extremes are observed at the end of each simulated instant, after every event of that
 //! instant has been applied, so a zero-length dip (the old task leaving rotation in the
 //! same microsecond the new one joins) is not counted as a dip.
+
+use super::task::TaskState;
 
 /// Current counts and their extremes.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +33,25 @@ pub struct Gauges {
     pub peak_memory: u64,
     /// Container restarts (Swarm: replacement tasks; Kubernetes: container restarts).
     pub restarts: u32,
+    /// Tasks with a started container now (see [`has_container`]).
+    pub running: u32,
+    /// Most such tasks at any observed instant.
+    pub peak_running: u32,
+}
+
+/// Whether a task in `state` has a started container: starting, running, ready,
+/// terminating, or a Kubernetes pod in back-off (its container restarts in place). A task
+/// placed but still pulling or held back (`prepared`) holds node resources without one:
+/// the scheduler reserved room the rollout does not use yet.
+pub fn has_container(state: TaskState) -> bool {
+    matches!(
+        state,
+        TaskState::BackOff
+            | TaskState::Starting
+            | TaskState::Running
+            | TaskState::Ready
+            | TaskState::Terminating
+    )
 }
 
 impl Gauges {
@@ -51,5 +72,16 @@ impl Gauges {
         self.peak_tasks = self.peak_tasks.max(self.holding);
         self.peak_cpu = self.peak_cpu.max(self.cpu);
         self.peak_memory = self.peak_memory.max(self.memory);
+        self.peak_running = self.peak_running.max(self.running);
+    }
+
+    /// Count a task's move from `old` to `new` in [`Gauges::running`].
+    #[inline]
+    pub fn container_change(&mut self, old: TaskState, new: TaskState) {
+        match (has_container(old), has_container(new)) {
+            (false, true) => self.running += 1,
+            (true, false) => self.running -= 1,
+            _ => {}
+        }
     }
 }

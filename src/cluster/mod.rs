@@ -979,6 +979,7 @@ impl<'s> Cluster<'s> {
             g.cpu += r.cpu_millis;
             g.memory += r.memory_bytes;
         }
+        g.container_change(old, new);
         let released = old.holds_resources() && !new.holds_resources();
         if released {
             g.holding -= 1;

@@ -53,8 +53,10 @@ pub struct TrafficResult {
     pub failed_requests: u64,
     /// 99th percentile latency of served requests, in milliseconds.
     pub p99_latency_ms: f64,
-    /// Requests sent to a version marked bad (its `error_rate`, crash or hang
-    /// behaviour), whatever their outcome: the blast radius.
+    /// Requests failed by a version's own misbehaviour (the blast radius): answered with
+    /// an error (`error_rate`), timed out on a hung process, or refused by a container that
+    /// died on its own while still in the balancer's rotation. Always part of
+    /// `failed_requests`; 0 for a release that behaves.
     pub bad_version_requests: u64,
     /// Refused or reset: endpoint not listening (yet or any more), or none in rotation.
     pub refused_requests: u64,
@@ -70,6 +72,8 @@ pub struct TrafficResult {
     pub next_requests: u64,
     /// Time spent in SLO windows whose availability was below target (with `traffic.slo`).
     pub slo_violation: Option<Time>,
+    /// 95th percentile latency of served requests, in milliseconds.
+    pub p95_latency_ms: f64,
 }
 
 /// One row of `trials.csv`.
@@ -97,12 +101,20 @@ pub struct TrialResult {
     pub traffic: Option<TrafficResult>,
     /// Container restarts of any version (Swarm: replacement tasks).
     pub restarts: u32,
-    /// Task failures the updater counted against `max_failure_ratio` (Swarm) .
+    /// Task failures the updater counted against `max_failure_ratio` (Swarm); meaningful
+    /// only when [`TrialResult::update_failures_modelled`].
     pub update_failures: u32,
     /// Kubernetes: when the progress deadline was first exceeded, if it was.
     pub deadline_exceeded_at: Option<Time>,
     /// Engine events processed (for performance figures).
     pub events: u64,
+    /// Whether the strategy counts update failures (Swarm's `max_failure_ratio`);
+    /// Kubernetes has no such count, so its `update_failures` cell is empty.
+    pub update_failures_modelled: bool,
+    /// Most tasks with a started container at once (starting, running, ready, terminating,
+    /// or in Kubernetes back-off): the room the rollout ran in, as opposed to
+    /// `peak_tasks`, which also counts tasks placed and still pulling or held back.
+    pub peak_running_tasks: u32,
 }
 
 impl TrialResult {

@@ -9,8 +9,11 @@
 //! `bad_version_requests`); extras follow and new ones are only ever appended.
 //!
 //! An **empty** cell means "not modelled in this scenario" (request columns without
-//! `traffic`, `deadline_exceeded_s` when the deadline was never exceeded, `availability`
-//! when no request was sent). It is never written as 0, and statistics leave it out.
+//! `traffic`, `update_failures` for Kubernetes, which has no such count,
+//! `deadline_exceeded_s` when the deadline was never exceeded, `availability` when no
+//! request was sent). It is never written as 0, and statistics leave it out.
+//!
+//! Every column also says which way is [`Better`], so reports show each metric's bad tail.
 
 use std::fmt;
 
@@ -109,6 +112,30 @@ pub enum Unit {
     Ratio,
 }
 
+/// Which values of a metric are good, so a report can show its bad tail: the slow
+/// rollouts (p95, p99 of `duration_s`) but the worst availability (p05, p01).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Higher is better (`availability`, `min_ready`): the bad tail is p05 / p01.
+    Higher,
+    /// Lower is better (durations, failures, latencies, capacity): the bad tail is p95 / p99.
+    Lower,
+    /// Neither (the load offered, identifiers, when a deadline passed): reports show the
+    /// upper tail.
+    Neither,
+}
+
+impl Better {
+    /// The name reports print: `higher`, `lower`, or `-`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Better::Higher => "higher",
+            Better::Lower => "lower",
+            Better::Neither => "-",
+        }
+    }
+}
+
 /// One column of `trials.csv`.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -117,6 +144,8 @@ pub struct Column {
     pub name: &'static str,
     /// What the values measure.
     pub unit: Unit,
+    /// Which way is good: decides which tail of the distribution is the bad one.
+    pub better: Better,
     /// The column's value for one trial.
     pub extract: fn(&TrialResult) -> Cell,
 }
@@ -143,57 +172,68 @@ pub const COLUMNS: &[Column] = &[
     Column {
         name: "trial",
         unit: Unit::Id,
+        better: Better::Neither,
         extract: |r| Cell::Int(r.trial),
     },
     Column {
         name: "seed",
         unit: Unit::Id,
+        better: Better::Neither,
         extract: |r| Cell::Int(r.seed),
     },
     Column {
         name: "outcome",
         unit: Unit::Label,
+        better: Better::Neither,
         extract: |r| Cell::Str(r.outcome.as_str()),
     },
     Column {
         name: "duration_s",
         unit: Unit::Seconds,
+        better: Better::Lower,
         extract: |r| Cell::seconds(r.duration),
     },
     Column {
         name: "min_ready",
         unit: Unit::Count,
+        better: Better::Higher,
         extract: |r| Cell::Int(r.min_ready.into()),
     },
     Column {
         name: "min_available",
         unit: Unit::Count,
+        better: Better::Higher,
         extract: |r| Cell::Int(r.min_available.into()),
     },
     Column {
         name: "peak_tasks",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| Cell::Int(r.peak_tasks.into()),
     },
     Column {
         name: "peak_cpu",
         unit: Unit::Cores,
+        better: Better::Lower,
         // Millicores / 1000 is correctly rounded, so it prints exactly (`1.5`, `0.25`).
         extract: |r| Cell::float(r.peak_cpu_millis as f64 / 1000.0),
     },
     Column {
         name: "peak_memory",
         unit: Unit::Bytes,
+        better: Better::Lower,
         extract: |r| Cell::Int(r.peak_memory_bytes),
     },
     Column {
         name: "requests",
         unit: Unit::Count,
+        better: Better::Neither,
         extract: |r| r.traffic.map_or(Cell::Empty, |t| Cell::Int(t.requests)),
     },
     Column {
         name: "failed_requests",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| {
             r.traffic
                 .map_or(Cell::Empty, |t| Cell::Int(t.failed_requests))
@@ -202,11 +242,13 @@ pub const COLUMNS: &[Column] = &[
     Column {
         name: "availability",
         unit: Unit::Ratio,
+        better: Better::Higher,
         extract: |r| r.availability().map_or(Cell::Empty, Cell::float),
     },
     Column {
         name: "p99_latency_ms",
         unit: Unit::Milliseconds,
+        better: Better::Lower,
         extract: |r| {
             r.traffic
                 .map_or(Cell::Empty, |t| Cell::float(t.p99_latency_ms))
@@ -215,11 +257,13 @@ pub const COLUMNS: &[Column] = &[
     Column {
         name: "restarts",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| Cell::Int(r.restarts.into()),
     },
     Column {
         name: "bad_version_requests",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| {
             r.traffic
                 .map_or(Cell::Empty, |t| Cell::Int(t.bad_version_requests))
@@ -229,41 +273,55 @@ pub const COLUMNS: &[Column] = &[
     Column {
         name: "update_failures",
         unit: Unit::Count,
-        extract: |r| Cell::Int(r.update_failures.into()),
+        better: Better::Lower,
+        extract: |r| {
+            if r.update_failures_modelled {
+                Cell::Int(r.update_failures.into())
+            } else {
+                Cell::Empty
+            }
+        },
     },
     Column {
         name: "deadline_exceeded_s",
         unit: Unit::Seconds,
+        better: Better::Neither,
         extract: |r| r.deadline_exceeded_at.map_or(Cell::Empty, Cell::seconds),
     },
     Column {
         name: "events",
         unit: Unit::Count,
+        better: Better::Neither,
         extract: |r| Cell::Int(r.events),
     },
     Column {
         name: "refused_requests",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| traffic_count(r, |t| t.refused_requests),
     },
     Column {
         name: "timed_out_requests",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| traffic_count(r, |t| t.timed_out_requests),
     },
     Column {
         name: "errored_requests",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| traffic_count(r, |t| t.errored_requests),
     },
     Column {
         name: "dropped_requests",
         unit: Unit::Count,
+        better: Better::Lower,
         extract: |r| traffic_count(r, |t| t.dropped_requests),
     },
     Column {
         name: "p50_latency_ms",
         unit: Unit::Milliseconds,
+        better: Better::Lower,
         extract: |r| {
             r.traffic
                 .map_or(Cell::Empty, |t| Cell::float(t.p50_latency_ms))
@@ -272,11 +330,13 @@ pub const COLUMNS: &[Column] = &[
     Column {
         name: "next_requests",
         unit: Unit::Count,
+        better: Better::Neither,
         extract: |r| traffic_count(r, |t| t.next_requests),
     },
     Column {
         name: "next_share",
         unit: Unit::Ratio,
+        better: Better::Neither,
         extract: |r| {
             r.traffic
                 .filter(|t| t.requests > 0)
@@ -288,11 +348,27 @@ pub const COLUMNS: &[Column] = &[
     Column {
         name: "slo_violation_s",
         unit: Unit::Seconds,
+        better: Better::Lower,
         extract: |r| {
             r.traffic
                 .and_then(|t| t.slo_violation)
                 .map_or(Cell::Empty, Cell::seconds)
         },
+    },
+    Column {
+        name: "p95_latency_ms",
+        unit: Unit::Milliseconds,
+        better: Better::Lower,
+        extract: |r| {
+            r.traffic
+                .map_or(Cell::Empty, |t| Cell::float(t.p95_latency_ms))
+        },
+    },
+    Column {
+        name: "peak_running_tasks",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| Cell::Int(r.peak_running_tasks.into()),
     },
 ];
 
@@ -338,11 +414,14 @@ pub(crate) mod tests {
                 p50_latency_ms: 12.25,
                 next_requests: 500,
                 slo_violation: Some(20 * SECOND),
+                p95_latency_ms: 21.75,
             }),
             restarts: 2,
             update_failures: 1,
             deadline_exceeded_at: Some(600 * SECOND),
             events: 1_234,
+            update_failures_modelled: true,
+            peak_running_tasks: 7,
         }
     }
 
@@ -387,6 +466,8 @@ pub(crate) mod tests {
                 "next_requests",
                 "next_share",
                 "slo_violation_s",
+                "p95_latency_ms",
+                "peak_running_tasks",
             ]
         );
     }
@@ -430,6 +511,8 @@ pub(crate) mod tests {
                 "500",
                 "0.25",
                 "20",
+                "21.75",
+                "7",
             ]
         );
     }
@@ -439,6 +522,7 @@ pub(crate) mod tests {
         let row = TrialResult {
             traffic: None,
             deadline_exceeded_at: None,
+            update_failures_modelled: false,
             ..sample_row()
         };
         let c = cells(&row);
@@ -448,7 +532,9 @@ pub(crate) mod tests {
             "availability",
             "p99_latency_ms",
             "bad_version_requests",
+            "update_failures",
             "deadline_exceeded_s",
+            "p95_latency_ms",
         ] {
             let i = COLUMNS.iter().position(|c| c.name == name).unwrap();
             assert_eq!(c[i], "", "{name}");
@@ -483,6 +569,41 @@ pub(crate) mod tests {
         assert_eq!(Cell::float(f64::INFINITY), Cell::Empty);
         assert_eq!(Cell::float(-0.0).to_string(), "0");
         assert_eq!(Cell::float(1e-7).to_string(), "0.0000001");
+    }
+
+    /// The direction of each metric is what a planner means by "worse": fewer serving
+    /// tasks or requests served is worse, longer, costlier or more failures is worse.
+    #[test]
+    fn every_metric_has_the_direction_a_planner_means() {
+        let better = |name: &str| column(name).unwrap().better;
+        for name in ["availability", "min_ready", "min_available"] {
+            assert_eq!(better(name), Better::Higher, "{name}");
+        }
+        for name in [
+            "duration_s",
+            "peak_tasks",
+            "peak_cpu",
+            "peak_memory",
+            "peak_running_tasks",
+            "failed_requests",
+            "p50_latency_ms",
+            "p95_latency_ms",
+            "p99_latency_ms",
+            "restarts",
+            "bad_version_requests",
+            "update_failures",
+            "refused_requests",
+            "timed_out_requests",
+            "errored_requests",
+            "dropped_requests",
+            "slo_violation_s",
+        ] {
+            assert_eq!(better(name), Better::Lower, "{name}");
+        }
+        // Load and bookkeeping columns have no good direction.
+        for name in ["requests", "next_requests", "next_share", "events"] {
+            assert_eq!(better(name), Better::Neither, "{name}");
+        }
     }
 
     #[test]

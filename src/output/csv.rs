@@ -84,6 +84,7 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
         update_failures: index("update_failures")?,
         deadline_exceeded_s: index("deadline_exceeded_s")?,
         events: index("events")?,
+        peak_running_tasks: index("peak_running_tasks")?,
         breakdown: TRAFFIC_EXTRAS.map(|name| header.iter().position(|h| h == name)),
     };
     let mut rows = Vec::new();
@@ -117,13 +118,14 @@ struct Indices {
     update_failures: usize,
     deadline_exceeded_s: usize,
     events: usize,
+    peak_running_tasks: usize,
     /// The request-breakdown extras, where present (files from before they existed
     /// lack them).
-    breakdown: [Option<usize>; 7],
+    breakdown: [Option<usize>; 8],
 }
 
 /// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
-const TRAFFIC_EXTRAS: [&str; 7] = [
+const TRAFFIC_EXTRAS: [&str; 8] = [
     "refused_requests",
     "timed_out_requests",
     "errored_requests",
@@ -131,6 +133,7 @@ const TRAFFIC_EXTRAS: [&str; 7] = [
     "p50_latency_ms",
     "next_requests",
     "slo_violation_s",
+    "p95_latency_ms",
 ];
 
 impl Indices {
@@ -163,6 +166,7 @@ impl Indices {
                 None
             }
         };
+        let update_failures: Option<u32> = f.opt(self.update_failures, "update_failures", WHOLE)?;
         let outcome = {
             let s = f.get(self.outcome);
             Outcome::parse(s).ok_or_else(|| {
@@ -193,9 +197,12 @@ impl Indices {
             peak_memory_bytes: f.req(self.peak_memory, "peak_memory", WHOLE)?,
             traffic,
             restarts: f.req(self.restarts, "restarts", WHOLE)?,
-            update_failures: f.req(self.update_failures, "update_failures", WHOLE)?,
+            update_failures: update_failures.unwrap_or(0),
             deadline_exceeded_at: f.seconds(self.deadline_exceeded_s, "deadline_exceeded_s")?,
             events: f.req(self.events, "events", WHOLE)?,
+            // An empty cell: a strategy without the count (Kubernetes).
+            update_failures_modelled: update_failures.is_some(),
+            peak_running_tasks: f.req(self.peak_running_tasks, "peak_running_tasks", WHOLE)?,
         })
     }
 }
@@ -203,7 +210,13 @@ impl Indices {
 impl Indices {
     /// The breakdown columns of a row with `requests` requests.
     fn breakdown(&self, f: &Fields<'_>) -> Result<TrafficResult, ReadError> {
-        let [refused, timed_out, errored, dropped, p50, next, slo] = self.breakdown;
+        let [refused, timed_out, errored, dropped, p50, next, slo, p95] = self.breakdown;
+        let latency = |i: Option<usize>, name| -> Result<f64, ReadError> {
+            Ok(match i {
+                Some(i) => f.opt(i, name, NUMBER)?.unwrap_or(f64::NAN),
+                None => f64::NAN,
+            })
+        };
         let count = |i: Option<usize>, name| -> Result<u64, ReadError> {
             Ok(match i {
                 Some(i) => f.opt(i, name, WHOLE)?.unwrap_or(0),
@@ -215,10 +228,8 @@ impl Indices {
             timed_out_requests: count(timed_out, "timed_out_requests")?,
             errored_requests: count(errored, "errored_requests")?,
             dropped_requests: count(dropped, "dropped_requests")?,
-            p50_latency_ms: match p50 {
-                Some(i) => f.opt(i, "p50_latency_ms", NUMBER)?.unwrap_or(f64::NAN),
-                None => f64::NAN,
-            },
+            p50_latency_ms: latency(p50, "p50_latency_ms")?,
+            p95_latency_ms: latency(p95, "p95_latency_ms")?,
             next_requests: count(next, "next_requests")?,
             slo_violation: match slo {
                 Some(i) => f.seconds(i, "slo_violation_s")?,
@@ -304,7 +315,7 @@ mod tests {
 peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
 bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
 timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
-slo_violation_s\n";
+slo_violation_s,p95_latency_ms,peak_running_tasks\n";
 
     #[test]
     fn header_only_for_no_rows() {
@@ -321,6 +332,8 @@ slo_violation_s\n";
             traffic: None,
             deadline_exceeded_at: None,
             peak_cpu_millis: 3_000,
+            update_failures: 0,
+            update_failures_modelled: false,
             ..sample_row()
         };
         assert_eq!(
@@ -328,8 +341,8 @@ slo_violation_s\n";
             format!(
                 "{HEADER}\
 3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,1,,1234,,,,,,,,\n"
+3,0,1,1,12.25,500,0.25,20,21.75,7\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7\n"
             )
         );
     }
@@ -341,6 +354,8 @@ slo_violation_s\n";
             TrialResult {
                 traffic: None,
                 deadline_exceeded_at: None,
+                update_failures: 0,
+                update_failures_modelled: false,
                 ..sample_row()
             },
         ];
@@ -359,8 +374,8 @@ slo_violation_s\n";
     fn extra_columns_and_any_order_are_accepted() {
         let csv = "events,note,trial,seed,outcome,duration_s,min_ready,min_available,peak_tasks,\
 peak_cpu,peak_memory,requests,failed_requests,p99_latency_ms,restarts,bad_version_requests,\
-update_failures,deadline_exceeded_s\n\
-9,\"hi, there\",0,1,timeout,7200,0,0,3,1.5,3,,,,0,,0,\n";
+update_failures,deadline_exceeded_s,peak_running_tasks\n\
+9,\"hi, there\",0,1,timeout,7200,0,0,3,1.5,3,,,,0,,0,,2\n";
         let rows = read_trials_csv(csv.as_bytes()).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].events, 9);
@@ -414,6 +429,8 @@ update_failures,deadline_exceeded_s\n\
                             failed_requests,
                             p99_latency_ms,
                             bad_version_requests,
+                            p50_latency_ms: p99_latency_ms / 2.0,
+                            p95_latency_ms: p99_latency_ms * 0.75,
                             ..TrafficResult::default()
                         }
                     },
@@ -433,8 +450,9 @@ update_failures,deadline_exceeded_s\n\
                     proptest::option::of(0..MAX_T),
                     any::<u64>(),
                 ),
+                (any::<bool>(), any::<u32>()),
             )
-                .prop_map(|(a, b, c, d)| TrialResult {
+                .prop_map(|(a, b, c, d, e)| TrialResult {
                     trial: a.0,
                     seed: a.1,
                     outcome: a.2,
@@ -446,9 +464,12 @@ update_failures,deadline_exceeded_s\n\
                     peak_memory_bytes: c.1,
                     traffic: c.2,
                     restarts: d.0,
-                    update_failures: d.1,
+                    // An empty cell reads back as 0: only a modelled count keeps its value.
+                    update_failures: if e.0 { d.1 } else { 0 },
                     deadline_exceeded_at: d.2,
                     events: d.3,
+                    update_failures_modelled: e.0,
+                    peak_running_tasks: e.1,
                 })
         }
 

@@ -41,7 +41,7 @@ pub use self::csv::{read_trials_csv, trials_csv};
 pub use atomic::write_atomic;
 pub use columns::{COLUMNS, Cell, Column, Unit};
 pub use error::ReadError;
-pub use summary::{Metric, OutcomeShare, Summary, summary_json};
+pub use summary::{Metric, OutcomeMetrics, OutcomeShare, Summary, summary_json};
 pub use table::summary_table;
 pub use timeline::{timeline_bands_csv, timeline_trial_csv};
 pub use trace::trace_jsonl;

@@ -16,6 +16,10 @@
 //!     "duration_s": {"mean": …, "std": …, "min": …, "p01": …, …, "max": …, "ci95": [lo, hi]},
 //!     "availability": {…, "n": 998},
 //!     …
+//!   },
+//!   "by_outcome": {
+//!     "completed": {"trials": 981, "metrics": {"duration_s": {…}, …}},
+//!     "rolled_back": {"trials": 19, "metrics": {…}}
 //!   }
 //! }
 //! ```
@@ -24,6 +28,10 @@
 //! column order. A column that is empty in every row (no `traffic`, say) has no metric; a
 //! metric computed from fewer rows than there are trials (availability of trials that sent
 //! no request) carries an extra `"n"`: how many rows it is computed from.
+//!
+//! `by_outcome` repeats the metrics over the trials of each outcome that happened, because
+//! a duration mixing outcomes answers no question: the fastest trial of a run is often one
+//! rolled back after its first task failed, not a completed rollout.
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
@@ -73,6 +81,34 @@ pub struct Summary {
     pub outcomes: Vec<OutcomeShare>,
     /// One entry per numeric column with at least one value, in column order.
     pub metrics: Vec<Metric>,
+    /// The same metrics over the trials of each outcome that happened, in
+    /// [`Outcome::ALL`] order.
+    pub by_outcome: Vec<OutcomeMetrics>,
+}
+
+/// The metrics of the trials that ended with one outcome.
+#[derive(Debug, Clone)]
+pub struct OutcomeMetrics {
+    /// Which outcome.
+    pub outcome: Outcome,
+    /// How many trials ended this way (at least one).
+    pub trials: u64,
+    /// One entry per numeric column with at least one value among them, in column order.
+    pub metrics: Vec<Metric>,
+}
+
+/// The statistics of every numeric column over `rows`.
+fn metrics_of<'a>(rows: impl Iterator<Item = &'a TrialResult> + Clone) -> Vec<Metric> {
+    let mut values = Vec::new();
+    COLUMNS
+        .iter()
+        .filter(|c| c.is_metric())
+        .filter_map(|column| {
+            values.clear();
+            values.extend(rows.clone().filter_map(|r| column.cell(r).as_f64()));
+            stats::Summary::of(&values).map(|stats| Metric { column, stats })
+        })
+        .collect()
 }
 
 impl Summary {
@@ -98,14 +134,16 @@ impl Summary {
                 }
             })
             .collect();
-        let mut values = Vec::with_capacity(rows.len());
-        let metrics = COLUMNS
-            .iter()
-            .filter(|c| c.is_metric())
-            .filter_map(|column| {
-                values.clear();
-                values.extend(rows.iter().filter_map(|r| column.cell(r).as_f64()));
-                stats::Summary::of(&values).map(|stats| Metric { column, stats })
+        let by_outcome = Outcome::ALL
+            .into_iter()
+            .filter_map(|outcome| {
+                let of = rows.iter().filter(move |r| r.outcome == outcome);
+                let trials = of.clone().count() as u64;
+                (trials > 0).then(|| OutcomeMetrics {
+                    outcome,
+                    trials,
+                    metrics: metrics_of(of),
+                })
             })
             .collect();
         Summary {
@@ -113,13 +151,19 @@ impl Summary {
             trials,
             seed,
             outcomes,
-            metrics,
+            metrics: metrics_of(rows.iter()),
+            by_outcome,
         }
+    }
+
+    /// The metrics of the trials that ended with `outcome`, if any did.
+    pub fn of_outcome(&self, outcome: Outcome) -> Option<&OutcomeMetrics> {
+        self.by_outcome.iter().find(|o| o.outcome == outcome)
     }
 
     /// The metric of column `name`, if the column is numeric and has values.
     pub fn metric(&self, name: &str) -> Option<&Metric> {
-        self.metrics.iter().find(|m| m.name() == name)
+        find(&self.metrics, name)
     }
 
     /// How often `outcome` happened.
@@ -144,16 +188,28 @@ impl Summary {
     }
 }
 
+impl OutcomeMetrics {
+    /// The metric of column `name` over these trials, if it has values.
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        find(&self.metrics, name)
+    }
+}
+
+fn find<'a>(metrics: &'a [Metric], name: &str) -> Option<&'a Metric> {
+    metrics.iter().find(|m| m.name() == name)
+}
+
 /// The bytes of `summary.json` for a run of `rows`: [`Summary::from_rows`] then
 /// [`Summary::to_json`].
 pub fn summary_json(scenario_name: &str, seed: u64, rows: &[TrialResult]) -> Vec<u8> {
     Summary::from_rows(scenario_name, seed, rows).to_json()
 }
 
-/// Field order is the contract's: scenario, trials, seed, outcomes, then our extras.
+/// Field order is the contract's: scenario, trials, seed, outcomes, (our `outcome_ci95`),
+/// metrics, by_outcome.
 impl Serialize for Summary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Summary", 6)?;
+        let mut s = serializer.serialize_struct("Summary", 7)?;
         s.serialize_field("scenario", &self.scenario)?;
         s.serialize_field("trials", &self.trials)?;
         s.serialize_field("seed", &self.seed)?;
@@ -175,17 +231,41 @@ impl Serialize for Summary {
                     .collect(),
             ),
         )?;
+        s.serialize_field("metrics", &metrics_json(&self.metrics, self.trials))?;
         s.serialize_field(
-            "metrics",
+            "by_outcome",
             &OrderedMap(
-                self.metrics
+                self.by_outcome
                     .iter()
-                    .map(|m| (m.name(), MetricJson::new(m, self.trials)))
+                    .map(|o| {
+                        let group = OutcomeJson {
+                            trials: o.trials,
+                            metrics: metrics_json(&o.metrics, o.trials),
+                        };
+                        (o.outcome.as_str(), group)
+                    })
                     .collect(),
             ),
         )?;
         s.end()
     }
+}
+
+/// Metrics as a JSON object keyed by column name, `n` relative to `trials`.
+fn metrics_json(metrics: &[Metric], trials: u64) -> OrderedMap<MetricJson> {
+    OrderedMap(
+        metrics
+            .iter()
+            .map(|m| (m.name(), MetricJson::new(m, trials)))
+            .collect(),
+    )
+}
+
+/// One entry of `by_outcome`.
+#[derive(serde::Serialize)]
+struct OutcomeJson {
+    trials: u64,
+    metrics: OrderedMap<MetricJson>,
 }
 
 /// A JSON object whose keys keep the order of the vector (a `BTreeMap` would sort them,
@@ -341,6 +421,8 @@ mod tests {
                 "p50_latency_ms",
                 "next_requests",
                 "next_share",
+                "p95_latency_ms",
+                "peak_running_tasks",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );
@@ -358,6 +440,41 @@ mod tests {
         assert_eq!(d["p50"], 55.0);
         assert_eq!(d["p90"], 67.0);
         assert_eq!(v["metrics"]["peak_cpu"]["mean"], 4.5);
+    }
+
+    /// Each outcome's metrics are those of its own trials only: recomputed here from the
+    /// rows by hand (durations 40, 50, 60 s completed; 70 s rolled back).
+    #[test]
+    fn by_outcome_splits_the_trials() {
+        let v = json(&rows());
+        let by = v["by_outcome"].as_object().unwrap();
+        assert_eq!(
+            by.keys().collect::<Vec<_>>(),
+            ["completed", "rolled_back"],
+            "outcomes that never happened are left out"
+        );
+        let c = &v["by_outcome"]["completed"];
+        assert_eq!(c["trials"], 3);
+        let d = &c["metrics"]["duration_s"];
+        assert_eq!(
+            (&d["min"], &d["p50"], &d["max"]),
+            (&40.0.into(), &50.0.into(), &60.0.into())
+        );
+        assert!(d.get("n").is_none(), "every completed trial has a duration");
+        // Trial 0 (completed) sent no request: n is relative to the outcome's trials.
+        assert_eq!(c["metrics"]["availability"]["n"], 2);
+        let r = &v["by_outcome"]["rolled_back"];
+        assert_eq!(r["trials"], 1);
+        assert_eq!(r["metrics"]["duration_s"]["min"], 70.0);
+        assert_eq!(r["metrics"]["duration_s"]["max"], 70.0);
+        // Same shape as the run's metrics.
+        let keys = |m: &Value| m.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            keys(&r["metrics"]["duration_s"]),
+            keys(&v["metrics"]["duration_s"])
+        );
+        let text = String::from_utf8(summary_json("web", 42, &rows())).unwrap();
+        assert!(text.find("\"metrics\"").unwrap() < text.find("\"by_outcome\"").unwrap());
     }
 
     #[test]
@@ -393,9 +510,11 @@ mod tests {
         let s = Summary::from_rows("web", 1, &[]);
         assert_eq!(s.trials, 0);
         assert!(s.metrics.is_empty());
+        assert!(s.by_outcome.is_empty());
         assert_eq!(s.outcome(Outcome::Completed).ci95, [0.0, 1.0]);
         let v = json(&[]);
         assert_eq!(v["metrics"], serde_json::json!({}));
+        assert_eq!(v["by_outcome"], serde_json::json!({}));
     }
 
     /// The exact bytes of one metric: key order, float spelling, layout.

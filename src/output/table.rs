@@ -7,14 +7,22 @@
 //! completed            4  80.0%  37.6% - 96.4%
 //! rolled_back          1  20.0%   3.6% - 62.4%
 //!
-//! metric               p50      p95      p99     mean      min      max
-//! duration_s       1m25.3s  2m01.6s  2m04.8s  1m25.3s    45.0s  2m05.6s
-//! min_ready              4        5        5     4.40        4        5
-//! peak_cpu               4      4.4     4.48      3.9      3.5      4.5
-//! peak_memory          4Gi    4.4Gi   4.48Gi    3.9Gi    3.5Gi    4.5Gi
-//! availability     99.951%  99.995%  99.999%  99.951%  99.903%     100%
-//! p99_latency_ms    25.0ms   29.5ms   29.9ms   25.0ms   20.0ms   30.0ms
+//! metric             better       p50  worst 5%  worst 1%      mean       min       max
+//! duration_s          lower   1m25.3s   2m01.6s   2m04.8s   1m25.3s     45.0s   2m05.6s
+//!   completed         lower   1m15.2s   1m42.9s   1m44.6s   1m15.2s     45.0s   1m45.4s
+//!   rolled_back       lower   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s
+//! min_ready          higher         4         4         4      4.40         4         5
+//! availability       higher   99.951%   99.911%   99.905%  99.951%   99.903%      100%
+//! …
+//!
+//! worst 5% / worst 1%: p95 / p99, or p05 / p01 where higher is better
 //! ```
+//!
+//! Every metric has a direction ([`Better`]), and the two tail columns show its *bad*
+//! tail: the slowest rollouts, but the lowest availability and the fewest tasks serving. A
+//! p95 of availability would be its lucky tail. When trials ended in more than one way,
+//! `duration_s` is also shown per outcome (indented rows): a run's fastest trial is
+//! often a rollback.
 //!
 //! Plain ASCII, aligned with spaces, no colours and no trailing spaces, so it survives
 //! being pasted into a ticket or a chat. Row labels are the `trials.csv` column names, so a
@@ -22,8 +30,8 @@
 //! comes from the [`Summary`] that `summary.json` is written from.
 
 use crate::experiment::result::Outcome;
-use crate::output::columns::Unit;
-use crate::output::summary::Summary;
+use crate::output::columns::{Better, Unit};
+use crate::output::summary::{Metric, Summary};
 
 /// The metrics the table shows, in this order; those absent from the summary (request
 /// columns without traffic) are skipped. The rest stay in `summary.json`.
@@ -32,14 +40,26 @@ const TABLE_ROWS: &[&str] = &[
     "min_ready",
     "min_available",
     "peak_tasks",
+    "peak_running_tasks",
     "peak_cpu",
     "peak_memory",
     "restarts",
     "requests",
     "failed_requests",
     "availability",
+    "p95_latency_ms",
     "p99_latency_ms",
 ];
+
+/// The metric shown per outcome when trials ended in more than one way.
+const PER_OUTCOME: &str = "duration_s";
+
+/// The note under the metrics: which percentiles the tail columns are.
+const TAIL_NOTE: &str = "worst 5% / worst 1%: p95 / p99, or p05 / p01 where higher is better";
+
+/// The note when both capacity counts are shown: what each one counts.
+const CAPACITY_NOTE: &str = "peak_tasks: tasks placed on a node, pulling or held back too (what the scheduler reserved)\n\
+peak_running_tasks: tasks with a started container (the room the rollout ran in)";
 
 /// Rows shown only when some trial has a non-zero value: the failure breakdown and the
 /// costs that most scenarios do not incur.
@@ -98,18 +118,22 @@ pub fn summary_table(summary: &Summary) -> String {
         .iter()
         .filter_map(|name| summary.metric(name))
         .filter(|m| m.stats.max > 0.0);
-    let metric_rows: Vec<Vec<String>> = TABLE_ROWS
+    let split = summary.by_outcome.len() > 1;
+    let mut metric_rows: Vec<Vec<String>> = Vec::new();
+    for m in TABLE_ROWS
         .iter()
         .filter_map(|name| summary.metric(name))
         .chain(optional)
-        .map(|m| {
-            let s = &m.stats;
-            let unit = m.column.unit;
-            let mut row = vec![m.name().to_string()];
-            row.extend([s.p50, s.p95, s.p99, s.mean, s.min, s.max].map(|v| value(unit, v)));
-            row
-        })
-        .collect();
+    {
+        metric_rows.push(metric_row(m.name().to_string(), m));
+        if split && m.name() == PER_OUTCOME {
+            for group in &summary.by_outcome {
+                if let Some(g) = group.metric(PER_OUTCOME) {
+                    metric_rows.push(metric_row(format!("  {}", group.outcome.as_str()), g));
+                }
+            }
+        }
+    }
 
     // One label width for both blocks, so they read as one table.
     let label_width = outcome_rows
@@ -133,12 +157,35 @@ pub fn summary_table(summary: &Summary) -> String {
         render(
             &mut out,
             label_width,
-            &["metric", "p50", "p95", "p99", "mean", "min", "max"],
+            &[
+                "metric", "better", "p50", "worst 5%", "worst 1%", "mean", "min", "max",
+            ],
             &metric_rows,
             true,
         );
+        out.push('\n');
+        out.push_str(TAIL_NOTE);
+        out.push('\n');
+        if summary.metric("peak_tasks").is_some() && summary.metric("peak_running_tasks").is_some()
+        {
+            out.push_str(CAPACITY_NOTE);
+            out.push('\n');
+        }
     }
     out
+}
+
+/// One metric's row: its direction, median, bad tail (see [`TAIL_NOTE`]), mean and range.
+fn metric_row(label: String, m: &Metric) -> Vec<String> {
+    let s = &m.stats;
+    let (worst5, worst1) = match m.column.better {
+        Better::Higher => (s.p05, s.p01),
+        Better::Lower | Better::Neither => (s.p95, s.p99),
+    };
+    let unit = m.column.unit;
+    let mut row = vec![label, m.column.better.as_str().to_string()];
+    row.extend([s.p50, worst5, worst1, s.mean, s.min, s.max].map(|v| value(unit, v)));
+    row
 }
 
 /// Appends `header` and `rows`: the first column left-aligned to `label_width`, the others
@@ -286,6 +333,7 @@ mod tests {
                     requests: 12_000 + 100 * i,
                     failed_requests: 3 * i,
                     p99_latency_ms: 20.0 + 2.5 * i as f64,
+                    p95_latency_ms: 18.0 + 2.0 * i as f64,
                     bad_version_requests: 0,
                     ..TrafficResult::default()
                 }),
@@ -298,25 +346,37 @@ mod tests {
     #[test]
     fn exact_table_with_traffic() {
         let s = Summary::from_rows("web-rolling-update", 42, &rows(true));
+        // Tails by hand: availability is 1 − 3i/(12000 + 100i), i = 0…4, so sorted
+        // 0.999032, 0.999268, …; p05 = 0.999032 + 0.2·0.000236 = 0.999079 (99.908%), where
+        // p95 would be the lucky 99.995%. min_ready 4, 5, 4, 5, 4: worst 5% is 4, not 5.
+        // Durations per outcome: completed 45.0, 65.15, 85.3, 105.45 s; rolled back 125.6 s.
         let want = "\
 web-rolling-update: 5 trials, seed 42
 
-outcome          count  share         95% CI
-completed            4  80.0%  37.6% - 96.4%
-rolled_back          1  20.0%   3.6% - 62.4%
+outcome             count  share         95% CI
+completed               4  80.0%  37.6% - 96.4%
+rolled_back             1  20.0%   3.6% - 62.4%
 
-metric               p50      p95      p99     mean      min      max
-duration_s       1m25.3s  2m01.6s  2m04.8s  1m25.3s    45.0s  2m05.6s
-min_ready              4        5        5     4.40        4        5
-min_available          4        4        4        4        4        4
-peak_tasks             8     8.80     8.96     7.80        7        9
-peak_cpu               4      4.4     4.48      3.9      3.5      4.5
-peak_memory          4Gi    4.4Gi   4.48Gi    3.9Gi    3.5Gi    4.5Gi
-restarts               0     2.40     2.88     0.60        0        3
-requests           12200    12380    12396    12200    12000    12400
-failed_requests        6    11.40    11.88        6        0       12
-availability     99.951%  99.995%  99.999%  99.951%  99.903%     100%
-p99_latency_ms    25.0ms   29.5ms   29.9ms   25.0ms   20.0ms   30.0ms
+metric                better       p50  worst 5%  worst 1%      mean       min       max
+duration_s             lower   1m25.3s   2m01.6s   2m04.8s   1m25.3s     45.0s   2m05.6s
+  completed            lower   1m15.2s   1m42.4s   1m44.8s   1m15.2s     45.0s   1m45.5s
+  rolled_back          lower   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s
+min_ready             higher         4         4         4      4.40         4         5
+min_available         higher         4         4         4         4         4         4
+peak_tasks             lower         8      8.80      8.96      7.80         7         9
+peak_running_tasks     lower         7         7         7         7         7         7
+peak_cpu               lower         4       4.4      4.48       3.9       3.5       4.5
+peak_memory            lower       4Gi     4.4Gi    4.48Gi     3.9Gi     3.5Gi     4.5Gi
+restarts               lower         0      2.40      2.88      0.60         0         3
+requests                   -     12200     12380     12396     12200     12000     12400
+failed_requests        lower         6     11.40     11.88         6         0        12
+availability          higher   99.951%   99.908%   99.904%   99.951%   99.903%      100%
+p95_latency_ms         lower    22.0ms    25.6ms    25.9ms    22.0ms    18.0ms    26.0ms
+p99_latency_ms         lower    25.0ms    29.5ms    29.9ms    25.0ms    20.0ms    30.0ms
+
+worst 5% / worst 1%: p95 / p99, or p05 / p01 where higher is better
+peak_tasks: tasks placed on a node, pulling or held back too (what the scheduler reserved)
+peak_running_tasks: tasks with a started container (the room the rollout ran in)
 ";
         assert_eq!(summary_table(&s), want, "\n{}", summary_table(&s));
     }
@@ -332,10 +392,17 @@ p99_latency_ms    25.0ms   29.5ms   29.9ms   25.0ms   20.0ms   30.0ms
             .collect();
         let table = summary_table(&Summary::from_rows("web", 7, &rows));
         assert!(
-            table.contains("completed          5  100.0%  56.6% - 100.0%\n"),
+            table.contains("completed               5  100.0%  56.6% - 100.0%\n"),
             "{table}"
         );
-        for absent in ["rolled_back", "requests", "availability", "p99_latency_ms"] {
+        // One outcome: no per-outcome rows.
+        for absent in [
+            "rolled_back",
+            "  completed",
+            "requests",
+            "availability",
+            "p99_latency_ms",
+        ] {
             assert!(!table.contains(absent), "{absent} in\n{table}");
         }
         assert!(table.lines().all(|l| l == l.trim_end()), "trailing spaces");

@@ -9,10 +9,16 @@
 //!   after it stopped being Ready (including being told to stop). Changes of one task
 //!   take effect in order. The fleet already serving at time 0 is in rotation from 0.
 //! - **Answer** (the truth): `Answering` from the moment its application is ready
-//!   (`ready_after`) until it hangs (`Hung`: requests time out) or stops answering
-//!   (`Refusing`: SIGTERM after any preStop and Swarm's gossip delay, or death — the
-//!   connection is refused or reset, a 502 at the balancer). Requests to a lost node time
-//!   out (`Hung`): nothing there answers, not even with a reset.
+//!   (`ready_after`) until it hangs (`Hung`: requests time out) or stops answering:
+//!   `Refusing` after SIGTERM (after any preStop and Swarm's gossip delay) and before the
+//!   application listens, `Crashed` once its container died on its own (crash, or killed
+//!   by its failed health check or liveness probe) — either way the connection is refused
+//!   or reset, a 502 at the balancer. Requests to a lost node time out (`Unreachable`):
+//!   nothing there answers, not even with a reset.
+//!
+//! `Hung` and `Crashed` are the version's own misbehaviour; `Refusing` and `Unreachable`
+//! are the rollout's or the infrastructure's. The traffic model counts the failures of the
+//! first two (and the version's errors) as `bad_version_requests`.
 //!
 //! Endpoints in rotation are counted per (version, answer) class; the traffic model only
 //! ever needs those counts. Future changes (a lagged rotation change, an application
@@ -29,27 +35,47 @@ use std::collections::BinaryHeap;
 pub enum Answer {
     /// Serves it (subject to capacity and the version's error rate).
     Answering = 0,
-    /// Refuses or resets it: not listening yet, shutting down, dead.
+    /// Refuses or resets it: not listening yet, or told to stop.
     Refusing = 1,
-    /// Accepts it and never answers: the request times out.
+    /// Accepts it and never answers: the process hung, the request times out.
     Hung = 2,
+    /// Refuses or resets it: the container died on its own (crash, failed health check or
+    /// liveness probe).
+    Crashed = 3,
+    /// Nothing answers, not even a reset: the node was lost; the request times out.
+    Unreachable = 4,
 }
 
 /// Answers, in class order.
-pub const ANSWERS: [Answer; 3] = [Answer::Answering, Answer::Refusing, Answer::Hung];
+pub const ANSWERS: [Answer; 5] = [
+    Answer::Answering,
+    Answer::Refusing,
+    Answer::Hung,
+    Answer::Crashed,
+    Answer::Unreachable,
+];
 
 impl Answer {
-    /// The answer of `t` at `now`, and the next instant it may change.
-    pub fn of(t: &Task, now: Time) -> (Answer, Time) {
+    /// Whether a request failed with this answer is the version's own doing.
+    pub fn is_version_fault(self) -> bool {
+        matches!(self, Answer::Hung | Answer::Crashed)
+    }
+
+    /// The answer of `t` at `now`, and the next instant it may change; `died` says its
+    /// last container died on its own rather than being told to stop.
+    pub fn of(t: &Task, now: Time, died: bool) -> (Answer, Time) {
         let later = |x: Time| if x > now { x } else { NEVER };
         let next = later(t.ready_at)
             .min(later(t.hang_at))
             .min(later(t.stops_answering_at));
         let gone = t.stops_answering_at <= now;
-        let answer = if (t.hang_at <= now && t.hang_at <= t.stops_answering_at) || (gone && t.lost)
-        {
-            // A hung process, or a lost node that answers nothing: requests time out.
+        let answer = if gone && t.lost {
+            // A lost node answers nothing: requests time out.
+            Answer::Unreachable
+        } else if t.hang_at <= now && t.hang_at <= t.stops_answering_at {
             Answer::Hung
+        } else if gone && died {
+            Answer::Crashed
         } else if gone || t.ready_at > now {
             Answer::Refusing
         } else {
@@ -72,6 +98,9 @@ struct Endpoint {
     rotation_changes: u32,
     /// A pending re-evaluation of the answer, if any.
     recheck_at: Time,
+    /// Its last container died on its own (observed `failed` or Kubernetes back-off
+    /// without a stop); cleared when a new container starts.
+    died: bool,
 }
 
 impl Default for Endpoint {
@@ -83,6 +112,7 @@ impl Default for Endpoint {
             rotation_due: 0,
             rotation_changes: 0,
             recheck_at: NEVER,
+            died: false,
         }
     }
 }
@@ -162,6 +192,12 @@ impl Endpoints {
         let now = cl.now;
         let ready = t.state == TaskState::Ready;
         let e = &mut self.tasks[id as usize];
+        match t.state {
+            // Reached by death, never by a stop (a stopped task ends `stopped`).
+            TaskState::Failed | TaskState::BackOff => e.died = true,
+            TaskState::Starting | TaskState::Running => e.died = false,
+            _ => {}
+        }
         if ready != e.ready {
             e.ready = ready;
             let v = t.version as usize;
@@ -224,8 +260,8 @@ impl Endpoints {
 
     fn recheck(&mut self, cl: &Cluster, id: TaskId, now: Time) {
         let t = cl.task(id);
-        let (answer, next) = Answer::of(t, now);
         let e = self.tasks[id as usize];
+        let (answer, next) = Answer::of(t, now, e.died);
         if answer != e.answer {
             if e.in_rotation {
                 let v = t.version as usize * ANSWERS.len();
@@ -274,20 +310,24 @@ mod tests {
     #[test]
     fn an_endpoint_answers_between_ready_and_its_signal() {
         let t = task(5, NEVER, 20);
-        assert_eq!(Answer::of(&t, 0), (Answer::Refusing, 5));
-        assert_eq!(Answer::of(&t, 5), (Answer::Answering, 20));
-        assert_eq!(Answer::of(&t, 20), (Answer::Refusing, NEVER));
+        assert_eq!(Answer::of(&t, 0, false), (Answer::Refusing, 5));
+        assert_eq!(Answer::of(&t, 5, false), (Answer::Answering, 20));
+        assert_eq!(Answer::of(&t, 20, false), (Answer::Refusing, NEVER));
+        // The same end by a death of its own is the version's fault.
+        assert_eq!(Answer::of(&t, 20, true), (Answer::Crashed, NEVER));
+        assert!(Answer::Crashed.is_version_fault() && !Answer::Refusing.is_version_fault());
     }
 
     #[test]
     fn a_hang_before_the_signal_times_out_and_a_lost_node_too() {
         let t = task(0, 10, 20);
-        assert_eq!(Answer::of(&t, 10), (Answer::Hung, 20));
-        assert_eq!(Answer::of(&t, 25).0, Answer::Hung);
+        assert_eq!(Answer::of(&t, 10, false), (Answer::Hung, 20));
+        assert_eq!(Answer::of(&t, 25, true).0, Answer::Hung);
         let mut lost = task(0, NEVER, 7);
         lost.lost = true;
-        assert_eq!(Answer::of(&lost, 7).0, Answer::Hung);
+        assert_eq!(Answer::of(&lost, 7, false).0, Answer::Unreachable);
+        assert!(!Answer::Unreachable.is_version_fault() && Answer::Hung.is_version_fault());
         // A hang after SIGTERM changes nothing: the process is shutting down.
-        assert_eq!(Answer::of(&task(0, 30, 20), 31).0, Answer::Refusing);
+        assert_eq!(Answer::of(&task(0, 30, 20), 31, false).0, Answer::Refusing);
     }
 }

@@ -13,6 +13,13 @@
 //!
 //! Either way `requests` is the sum of the outcome counts, so conservation holds by
 //! construction.
+//!
+//! Each cell also carries the expected requests among them that are the version's own
+//! fault ([`Cause::Version`]). Their count is the cell's count thinned by that share: a
+//! binomial draw from its own keyed stream for Poisson arrivals (thinning a Poisson count
+//! gives exactly the Poisson count of the thinned process), the rounded expected total for
+//! constant arrivals. A cell that is all fault (errors) counts every request, with no draw,
+//! so the thinning never moves the outcome counts.
 
 use crate::scenario::{Arrivals, VersionId};
 use crate::sim::time::Time;
@@ -37,6 +44,16 @@ pub enum Outcome {
 /// Outcomes per cell.
 pub const OUTCOMES: usize = 5;
 
+/// Whose doing a request's outcome is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The version misbehaved: an error it answered, a hung or crashed process.
+    Version,
+    /// Anything else: served, or failed by the rollout (not yet or no longer in
+    /// rotation), by capacity or by the infrastructure (a lost node).
+    Other,
+}
+
 /// Whole-request counts of one trial.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
@@ -44,6 +61,9 @@ pub struct Counts {
     pub by_version: Vec<u64>,
     /// Per bucket: requests by outcome, all versions.
     pub buckets: Vec<[u64; OUTCOMES]>,
+    /// Requests failed by the version's own misbehaviour ([`Cause::Version`]), laid out
+    /// like `by_version`.
+    pub fault_by_version: Vec<u64>,
 }
 
 impl Counts {
@@ -69,6 +89,8 @@ pub struct Meter {
     /// Cells per bucket: (versions + 1) × outcomes.
     width: usize,
     expected: Vec<f64>,
+    /// The part of `expected` that is [`Cause::Version`], same layout.
+    fault: Vec<f64>,
 }
 
 impl Meter {
@@ -76,12 +98,20 @@ impl Meter {
     pub fn reset(&mut self, versions: usize) {
         self.width = (versions + 1) * OUTCOMES;
         self.expected.clear();
+        self.fault.clear();
     }
 
-    /// Add `x` expected requests of `version` (`None`: no endpoint) with `outcome` to
-    /// `bucket`.
+    /// Add `x` expected requests of `version` (`None`: no endpoint) with `outcome` and
+    /// `cause` to `bucket`.
     #[inline]
-    pub fn add(&mut self, bucket: usize, version: Option<VersionId>, outcome: Outcome, x: f64) {
+    pub fn add(
+        &mut self,
+        bucket: usize,
+        version: Option<VersionId>,
+        outcome: Outcome,
+        cause: Cause,
+        x: f64,
+    ) {
         if x <= 0.0 {
             return;
         }
@@ -90,7 +120,14 @@ impl Meter {
             self.expected.resize(need, 0.0);
         }
         let v = version.map_or(self.width / OUTCOMES - 1, |v| v as usize);
-        self.expected[bucket * self.width + v * OUTCOMES + outcome as usize] += x;
+        let cell = bucket * self.width + v * OUTCOMES + outcome as usize;
+        self.expected[cell] += x;
+        if cause == Cause::Version {
+            if self.fault.len() < need {
+                self.fault.resize(need, 0.0);
+            }
+            self.fault[cell] += x;
+        }
     }
 
     /// Whole counts for trial `trial` of seed `seed`.
@@ -99,23 +136,38 @@ impl Meter {
         let mut counts = Counts {
             by_version: vec![0; w],
             buckets: vec![[0; OUTCOMES]; buckets],
+            fault_by_version: vec![0; w],
         };
         let mut running = vec![0.0f64; w];
+        let mut running_fault = vec![0.0f64; w];
         for (b, row) in counts.buckets.iter_mut().enumerate() {
             let cells = self.expected.get(b * w..(b + 1) * w).unwrap_or(&[]);
+            let faults = self.fault.get(b * w..(b + 1) * w).unwrap_or(&[]);
             for (c, &x) in cells.iter().enumerate() {
+                let f = faults.get(c).copied().unwrap_or(0.0);
                 let n = match arrivals {
                     Arrivals::Poisson => poisson(x, seed, trial, b, c),
                     Arrivals::Constant => {
                         let before = running[c].round();
                         running[c] += x;
+                        running_fault[c] += f;
                         (running[c].round() - before) as u64
                     }
                 };
                 if n > 0 {
                     counts.by_version[c] += n;
                     row[c % OUTCOMES] += n;
+                    if arrivals == Arrivals::Poisson && f > 0.0 {
+                        counts.fault_by_version[c] += thin(n, f / x, seed, trial, b, c);
+                    }
                 }
+            }
+        }
+        if arrivals == Arrivals::Constant {
+            // The rounded expected total: at most the cell's count, since the fault is a
+            // part of the cell and rounding is monotone.
+            for (total, f) in counts.fault_by_version.iter_mut().zip(&running_fault) {
+                *total = f.round() as u64;
             }
         }
         counts
@@ -139,6 +191,24 @@ fn poisson(mean: f64, seed: u64, trial: u64, bucket: usize, cell: usize) -> u64 
     rand_distr::Poisson::new(mean).map_or(0, |p| p.sample(&mut rng) as u64)
 }
 
+/// How many of a cell's `n` requests are the version's fault, each with probability
+/// `share`, from the cell's own stream (distinct from its arrival stream).
+fn thin(n: u64, share: f64, seed: u64, trial: u64, bucket: usize, cell: usize) -> u64 {
+    if share >= 1.0 {
+        return n;
+    }
+    let mut rng = Key {
+        seed,
+        trial,
+        slot: bucket as u32,
+        version: (cell / OUTCOMES) as u8,
+        attempt: (OUTCOMES + cell % OUTCOMES) as u32,
+        purpose: Purpose::Traffic,
+    }
+    .rng();
+    rand_distr::Binomial::new(n, share).map_or(0, |b| b.sample(&mut rng))
+}
+
 /// The time a bucket ends.
 pub fn bucket_end(bucket: usize, tick: Time) -> Time {
     (bucket as u64 + 1) * tick
@@ -153,7 +223,7 @@ mod tests {
         let mut m = Meter::default();
         m.reset(1);
         for b in 0..10 {
-            m.add(b, Some(0), Outcome::Ok, 0.3);
+            m.add(b, Some(0), Outcome::Ok, Cause::Other, 0.3);
         }
         let c = m.draw(Arrivals::Constant, 1, 0, 10);
         assert_eq!(c.outcome(Outcome::Ok), 3);
@@ -165,8 +235,8 @@ mod tests {
         let mut m = Meter::default();
         m.reset(2);
         for b in 0..1000 {
-            m.add(b, Some(1), Outcome::Ok, 10.0);
-            m.add(b, None, Outcome::Refused, 0.5);
+            m.add(b, Some(1), Outcome::Ok, Cause::Other, 10.0);
+            m.add(b, None, Outcome::Refused, Cause::Other, 0.5);
         }
         let c = m.draw(Arrivals::Poisson, 7, 3, 1000);
         let ok = c.outcome(Outcome::Ok) as f64;
@@ -177,5 +247,42 @@ mod tests {
         assert_eq!(c.version(2), c.outcome(Outcome::Refused));
         let again = m.draw(Arrivals::Poisson, 7, 3, 1000);
         assert_eq!(again.by_version, c.by_version);
+        assert!(c.fault_by_version.iter().all(|&f| f == 0));
+    }
+
+    /// Thinning: all-fault cells count every request, a split cell counts its share
+    /// (binomially, mean n·share), and the outcome counts do not move.
+    #[test]
+    fn fault_counts_thin_their_cell() {
+        for arrivals in [Arrivals::Poisson, Arrivals::Constant] {
+            let mut m = Meter::default();
+            m.reset(2);
+            let mut plain = Meter::default();
+            plain.reset(2);
+            for b in 0..1000 {
+                m.add(b, Some(1), Outcome::Errored, Cause::Version, 2.0);
+                m.add(b, Some(0), Outcome::Refused, Cause::Version, 2.5);
+                m.add(b, Some(0), Outcome::Refused, Cause::Other, 7.5);
+                plain.add(b, Some(1), Outcome::Errored, Cause::Other, 2.0);
+                plain.add(b, Some(0), Outcome::Refused, Cause::Other, 10.0);
+            }
+            let c = m.draw(arrivals, 9, 1, 1000);
+            assert_eq!(c.by_version, plain.draw(arrivals, 9, 1, 1000).by_version);
+            let errored = OUTCOMES + Outcome::Errored as usize; // version 1
+            assert_eq!(c.fault_by_version[errored], c.by_version[errored]);
+            let refused = Outcome::Refused as usize;
+            let (n, k) = (
+                c.by_version[refused] as f64,
+                c.fault_by_version[refused] as f64,
+            );
+            // Binomial(n ≈ 10 000, 1/4): sd ≈ 43; ±5 sd.
+            assert!(
+                (k - n / 4.0).abs() < 5.0 * (n * 0.25 * 0.75).sqrt(),
+                "{k} of {n}"
+            );
+            if arrivals == Arrivals::Constant {
+                assert_eq!((n, k), (10_000.0, 2_500.0));
+            }
+        }
     }
 }

@@ -18,6 +18,11 @@
 //!    gets (connection refused / 502); a hung one times them out.
 //! 4. **Counts** ([`meter`]): expected counts per `tick` bucket become whole requests at
 //!    the end of the trial (Poisson draws, or rounding for constant arrivals).
+//! 5. **Blame**: a failure is the version's own (`bad_version_requests`) when it was
+//!    answered with an error, timed out on a hung process, or refused by a container that
+//!    died on its own while still in rotation ([`endpoints::Answer::is_version_fault`]).
+//!    Refusals while an endpoint is not yet listening or is being stopped, drops at
+//!    capacity and timeouts on a lost node are not.
 //!
 //! The cost grows with the number of endpoint changes and buckets, not with the number
 //! of requests: a million requests cost the same as ten.
@@ -36,7 +41,7 @@ use crate::experiment::TrafficResult;
 use crate::scenario::{Balancer, Scenario, Traffic, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time};
 use endpoints::{ANSWERS, Answer, Endpoints};
-use meter::{Meter, Outcome};
+use meter::{Cause, Meter, Outcome};
 use queueing::{Histogram, LatencyTables, blocking, level};
 use rate::Rate;
 
@@ -79,8 +84,6 @@ pub struct TrafficModel<'s> {
     snapshots: Vec<(Vec<u32>, Vec<u32>)>,
     /// Least-request weight of an answering endpoint, per version.
     speed: Vec<f64>,
-    /// Versions whose error rate or crash behaviour marks them bad.
-    bad: Vec<bool>,
 }
 
 impl<'s> TrafficModel<'s> {
@@ -92,17 +95,6 @@ impl<'s> TrafficModel<'s> {
             .map(|v| {
                 let mean = tables.table(LatencyTables::cell(v as VersionId, 0)).mean;
                 1.0 / mean.max(1.0)
-            })
-            .collect();
-        let bad = scenario
-            .service
-            .versions
-            .iter()
-            .map(|v| {
-                v.error_rate > 0.0
-                    || v.crash_probability > 0.0
-                    || !v.crash_after.is_never()
-                    || !v.hang_after.is_never()
             })
             .collect();
         Some(TrafficModel {
@@ -118,7 +110,6 @@ impl<'s> TrafficModel<'s> {
             bucket_latency: None,
             snapshots: Vec::new(),
             speed,
-            bad,
         })
     }
 
@@ -182,7 +173,6 @@ impl<'s> TrafficModel<'s> {
                 hist.add(self.tables.table(cell), w);
             }
         }
-        let versions = self.scenario.service.versions.len();
         let failed = counts.outcome(Outcome::Errored)
             + counts.outcome(Outcome::Dropped)
             + counts.outcome(Outcome::Refused)
@@ -191,16 +181,14 @@ impl<'s> TrafficModel<'s> {
             requests: counts.by_version.iter().sum(),
             failed_requests: failed,
             p99_latency_ms: hist.quantile_ms(0.99),
-            bad_version_requests: (0..versions)
-                .filter(|&v| self.bad[v])
-                .map(|v| counts.version(v))
-                .sum(),
+            bad_version_requests: counts.fault_by_version.iter().sum(),
             refused_requests: counts.outcome(Outcome::Refused),
             timed_out_requests: counts.outcome(Outcome::TimedOut),
             errored_requests: counts.outcome(Outcome::Errored),
             dropped_requests: counts.outcome(Outcome::Dropped),
             p50_latency_ms: hist.quantile_ms(0.5),
             next_requests: counts.version(crate::scenario::NEXT as usize),
+            p95_latency_ms: hist.quantile_ms(0.95),
             slo_violation: self.cfg.slo.map(|slo| {
                 let per = (slo.window / tick).max(1) as usize;
                 let mut below = 0;
@@ -283,7 +271,8 @@ impl<'s> TrafficModel<'s> {
         }
         let rate = n / ((b - a) as f64 / SECOND as f64);
         if self.endpoints.in_rotation() == 0 {
-            self.meter.add(bucket, None, Outcome::Refused, n);
+            self.meter
+                .add(bucket, None, Outcome::Refused, Cause::Other, n);
             return;
         }
         let versions = self.scenario.service.versions.len();
@@ -306,9 +295,18 @@ impl<'s> TrafficModel<'s> {
                 let w = if equal { 1.0 } else { self.weight(v, answer) };
                 let x = n * k as f64 * w / total;
                 let version = Some(v as VersionId);
+                let cause = if answer.is_version_fault() {
+                    Cause::Version
+                } else {
+                    Cause::Other
+                };
                 match answer {
-                    Answer::Refusing => self.meter.add(bucket, version, Outcome::Refused, x),
-                    Answer::Hung => self.meter.add(bucket, version, Outcome::TimedOut, x),
+                    Answer::Refusing | Answer::Crashed => {
+                        self.meter.add(bucket, version, Outcome::Refused, cause, x)
+                    }
+                    Answer::Hung | Answer::Unreachable => {
+                        self.meter.add(bucket, version, Outcome::TimedOut, cause, x)
+                    }
                     Answer::Answering => {
                         let per_endpoint = rate * w / total;
                         self.serve(bucket, v, x, per_endpoint);
@@ -335,9 +333,12 @@ impl<'s> TrafficModel<'s> {
         let errored = served * version.error_rate;
         let ok = served - errored;
         let id = Some(v as VersionId);
-        self.meter.add(bucket, id, Outcome::Dropped, dropped);
-        self.meter.add(bucket, id, Outcome::Errored, errored);
-        self.meter.add(bucket, id, Outcome::Ok, ok);
+        self.meter
+            .add(bucket, id, Outcome::Dropped, Cause::Other, dropped);
+        // An error answered is the version's own doing.
+        self.meter
+            .add(bucket, id, Outcome::Errored, Cause::Version, errored);
+        self.meter.add(bucket, id, Outcome::Ok, Cause::Other, ok);
         let cell = LatencyTables::cell(v as VersionId, lvl);
         self.latency[cell] += ok;
         if let Some(per_bucket) = self.bucket_latency.as_mut() {
@@ -360,8 +361,12 @@ impl<'s> TrafficModel<'s> {
             Balancer::RoundRobin | Balancer::Random => 1.0,
             Balancer::LeastRequest => match answer {
                 Answer::Answering => self.speed[v],
-                Answer::Refusing => self.speed.iter().copied().fold(0.0, f64::max),
-                Answer::Hung => 0.0,
+                // Fails fast, so holds no requests: the largest weight.
+                Answer::Refusing | Answer::Crashed => {
+                    self.speed.iter().copied().fold(0.0, f64::max)
+                }
+                // Holds every request until it times out: avoided.
+                Answer::Hung | Answer::Unreachable => 0.0,
             },
         }
     }
