@@ -51,7 +51,8 @@ pub fn trials_csv(rows: &[TrialResult]) -> Vec<u8> {
 /// read. A duration is rounded to the microsecond, which recovers the written value
 /// exactly. An empty `requests` cell means "no traffic" and then every request column must
 /// be empty; an empty `p99_latency_ms` of a trial with traffic reads back as NaN (nothing
-/// served, nothing measured).
+/// served, nothing measured); an empty `update_failures` reads back as not modelled
+/// (Kubernetes).
 ///
 /// Write-then-read gives the same rows (a property test checks it), so merging shards
 /// gives the same summary a single run gives.
