@@ -414,9 +414,8 @@ impl Controller for Deployment<'_> {
         self.deadline_exceeded_at = None;
         self.dirty = false;
         self.livelock_at = None;
-        self.sync_limit = SYNC_LIMIT_BASE.saturating_add(
-            SYNCS_PER_REPLICA_LIMIT.saturating_mul(self.replicas),
-        );
+        self.sync_limit =
+            SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(self.replicas));
         // The Deployment as it was before the rollout: one complete ReplicaSet.
         let mut rs = ReplicaSet::new(CURRENT, self.replicas, 1);
         for _ in 0..self.replicas {
