@@ -28,7 +28,8 @@
 //!      failure"); the orchestrator then restarts the node's tasks elsewhere, as for any
 //!      failure. Until then they count as RUNNING for the updater.
 //! 3. **`ready`** (the node returns): a Kubernetes pod not yet evicted has its container
-//!    restarted in place; an evicted one is found deleted and removed. Swarm tasks still
+//!    restarted in place (one that never ran is set up again; pulls in flight at the loss
+//!    start over); an evicted one is found deleted and removed. Swarm tasks still
 //!    on the node (it returned before it was declared down) are reported failed and
 //!    restarted.
 //!
@@ -145,11 +146,21 @@ impl Cluster<'_> {
         let epoch = n.down_epoch;
         self.trace_node(node, "lost");
         let now = self.now;
+        // Pulls in flight are lost with the machine; finished ones stay on its disk.
+        for at in self.nodes[node as usize].image_at.iter_mut() {
+            if *at > now {
+                *at = NEVER;
+            }
+        }
         for id in 0..self.tasks.len() as u32 {
             let t = &mut self.tasks[id as usize];
             if t.node != Some(node) || !t.is_live() || t.state == TaskState::Pending {
                 continue;
             }
+            if t.state == TaskState::Starting {
+                self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
+            }
+            let t = &mut self.tasks[id as usize];
             t.stops_answering_at = t.stops_answering_at.min(now);
             t.generation += 1; // nothing on the node progresses any more
             // It no longer serves, whatever the control plane believes: out of the serving
@@ -250,6 +261,10 @@ impl Cluster<'_> {
             if stop_requested {
                 // An evicted pod (a stopped Swarm task): the agent finds it deleted.
                 self.set_state(id, TaskState::Stopped);
+            } else if self.kubelet && self.tasks[id as usize].run_at == NEVER {
+                // A pod whose container never ran: the kubelet sets it up again, pulling
+                // the image anew if its pull was lost.
+                self.fetch_image(id);
             } else {
                 // Kubernetes: the kubelet restarts the pod's container. Swarm: the agent
                 // reports the container dead; the task fails and is replaced.
