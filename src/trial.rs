@@ -137,7 +137,7 @@ impl<'s> Workspace<'s> {
                     actions_left -= 1;
                     ctrl.on_action(cl, &scenario.actions[i as usize].kind);
                 }
-                Event::Node { node, up } => cl.handle_node(node, up),
+                Event::Node { node, change } => cl.handle_node(node, change),
             }
             self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
         };

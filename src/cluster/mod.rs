@@ -56,6 +56,7 @@ use crate::sim::{EventQueue, Key, KeyedRng, Purpose};
 pub use gauges::Gauges;
 use health::{AppTimes, docker_health};
 pub use node::Node;
+pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
 use std::collections::VecDeque;
 pub use task::{NodeId, Task, TaskId, TaskState};
 pub use trace::TraceRecord;
@@ -76,12 +77,12 @@ pub enum Event {
     Timer(u64),
     /// The scenario's user action with this index.
     Action(u32),
-    /// A node goes down (`up: false`) or comes back.
+    /// A node is lost, noticed lost, or back ([`node_loss`]).
     Node {
         /// Which node.
         node: NodeId,
-        /// Whether it comes back up.
-        up: bool,
+        /// What happens to it.
+        change: NodeChange,
     },
 }
 
@@ -106,8 +107,6 @@ pub enum Step {
     Available,
     /// Kubernetes: the image pull back-off is over; pull again.
     RetryPull,
-    /// Kubernetes: the node controller marks the lost node's pod not Ready.
-    NodeNotReady,
     /// Kubernetes: the lost node's pod outlived its toleration and is evicted.
     Evicted,
     /// The engine acts on a stop decision (after the control plane's `stop_signal`).
@@ -352,6 +351,14 @@ impl<'s> Cluster<'s> {
         }
     }
 
+    /// A task's answers changed but not its state (its node was lost): only observers
+    /// (the traffic model) need to look again.
+    fn touch(&mut self, task: TaskId) {
+        if let Some(c) = self.changed.as_mut() {
+            c.push(task);
+        }
+    }
+
     /// Whether any notice is waiting.
     pub fn has_notices(&self) -> bool {
         !self.notices.is_empty()
@@ -389,11 +396,6 @@ impl<'s> Cluster<'s> {
             Step::Died => self.fail(id),
             Step::Exited => self.set_state(id, TaskState::Stopped),
             Step::RetryPull => self.fetch_image(id),
-            Step::NodeNotReady => {
-                if self.tasks[id as usize].state == TaskState::Ready {
-                    self.set_state(id, TaskState::Running);
-                }
-            }
             // Deleted by the taint manager: no longer counted, never exits on a lost node.
             Step::Evicted => self.stop_task(id),
             Step::StopSignal => self.signal_stop(id),
@@ -958,12 +960,14 @@ impl<'s> Cluster<'s> {
         t.state = new;
         t.since = now;
         let g = &mut self.gauges;
-        if old == TaskState::Ready {
+        // A task on a lost node left the serving count when the node was lost.
+        let serving = !t.lost;
+        if old == TaskState::Ready && serving {
             g.ready -= 1;
         }
         let mut available_later = false;
         if new == TaskState::Ready {
-            g.ready += 1;
+            g.ready += serving as u32;
             if self.min_ready == 0 {
                 t.available = true;
                 g.available += 1;

@@ -24,6 +24,8 @@ pub struct Node {
     pub up: bool,
     /// Random losses drawn so far (keys the node-failure stream).
     pub losses: u32,
+    /// Losses so far: tells a detection event of an earlier loss from the current one.
+    pub down_epoch: u32,
 }
 
 impl Node {
@@ -43,6 +45,7 @@ impl Node {
             pulls: 0,
             up: true,
             losses: 0,
+            down_epoch: 0,
         }
     }
 
@@ -60,6 +63,7 @@ impl Node {
         self.pulls = 0;
         self.up = true;
         self.losses = 0;
+        self.down_epoch = 0;
     }
 
     /// Whether a task with these requests fits now.

@@ -1,46 +1,87 @@
 //! Node loss (`faults.node_failures`, `faults.node_mtbf`): what happens to the tasks of a
-//! node that goes down, and when it comes back.
+//! node that goes down, when the control plane notices, and when the node comes back.
 //!
-//! - **Swarm**: the manager sees the node down and its tasks fail at once; the restart
-//!   supervisor replaces them on other nodes as for any failure. (The dispatcher's
-//!   heartbeat grace before declaring a node down is not modelled.)
-//! - **Kubernetes**: the containers are gone, but the API still shows the pods Ready until
-//!   the node controller marks the node NotReady (`node_not_ready_after`, the
-//!   `--node-monitor-grace-period`, 50 s since v1.32). Traffic sent to them in that window
-//!   fails. The pods are evicted `eviction_after` later (the default `not-ready` /
-//!   `unreachable` toleration of 300 s added by the DefaultTolerationSeconds admission
-//!   plugin); an evicted pod is Terminating, which the ReplicaSet controller no longer
-//!   counts, so it creates a replacement. It stays Terminating until its node returns.
-//!   A pod whose node returns before eviction has its container restarted in place.
+//! A lost node goes through three moments, each a [`NodeChange`] event and a `node` trace
+//! record:
+//!
+//! 1. **`lost`** (the fault): the machine is gone. Its containers stop answering at once
+//!    (requests to them time out) and leave the serving count (`min_ready`), but the
+//!    control plane still believes in them. The node takes no new task (departure: upstream
+//!    the scheduler may still pick it until the next step).
+//! 2. **Detection**, after the control plane's grace:
+//!    - **Kubernetes, `not_ready`** after `faults.node_not_ready_after`: the node lifecycle
+//!      controller (`kubernetes/kubernetes:pkg/controller/nodelifecycle`,
+//!      `monitorNodeHealth`) finds no status update or lease renewal for
+//!      `--node-monitor-grace-period` (40 s up to v1.31, 50 s from v1.32) and sets the
+//!      node's Ready condition to Unknown (`kubectl` shows NotReady); `MarkPodsNotReady`
+//!      turns its pods NotReady, so the endpoints controller drops them and the
+//!      Deployment stops counting them available. It also taints the node
+//!      `node.kubernetes.io/unreachable:NoExecute`; every pod tolerates that taint for
+//!      `tolerationSeconds` (300 s, added by the `DefaultTolerationSeconds` admission
+//!      plugin; `faults.eviction_after`), after which the taint manager deletes it. A
+//!      deleted pod is Terminating, which its ReplicaSet no longer counts: the ReplicaSet
+//!      controller replaces it at once. It stays Terminating until its node returns.
+//!    - **Swarm, `down`** after [`SWARM_NODE_DOWN_AFTER`]: the dispatcher's heartbeat
+//!      timer for the node expires (`moby/swarmkit:manager/dispatcher`, `nodeStore.Add` /
+//!      `Heartbeat`: `period × GracePeriodMultiplier` with `DefaultHeartBeatPeriod` 5 s
+//!      and `defaultGracePeriodMultiplier` 3) and it marks the node DOWN ("heartbeat
+//!      failure"); the orchestrator then restarts the node's tasks elsewhere, as for any
+//!      failure. Until then they count as RUNNING for the updater.
+//! 3. **`ready`** (the node returns): a Kubernetes pod not yet evicted has its container
+//!    restarted in place (one that never ran is set up again; pulls in flight at the loss
+//!    start over); an evicted one is found deleted and removed. Swarm tasks still
+//!    on the node (it returned before it was declared down) are reported failed and
+//!    restarted.
 //!
 //! Random losses: each node fails after an exponential time with mean `node_mtbf`, from
 //! its own keyed stream, and comes back `node_recovery` later (default never).
 
 use super::{Cluster, Event, Step, TaskState};
+use crate::cluster::TraceRecord;
 use crate::cluster::task::NodeId;
 use crate::sim::Purpose;
-use crate::sim::time::{NEVER, SECOND, after};
+use crate::sim::time::{NEVER, SECOND, Time, after};
+
+/// Swarm: how long after a node stops sending heartbeats the dispatcher declares it down:
+/// `DefaultHeartBeatPeriod` (5 s) × `defaultGracePeriodMultiplier` (3), swarmkit
+/// `manager/dispatcher/dispatcher.go`. Upstream each period is jittered by
+/// ±`defaultHeartBeatEpsilon` (0.5 s) and the loss falls anywhere in the period since the
+/// last heartbeat, so the real delay lies between ≈9 s and 16.5 s; the simulator uses the
+/// nominal 15 s.
+pub const SWARM_NODE_DOWN_AFTER: Time = 15 * SECOND;
+
+/// What happens to a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeChange {
+    /// The machine goes down (the fault).
+    Lost,
+    /// The control plane notices loss number `epoch` of the node (Kubernetes NotReady,
+    /// Swarm DOWN); stale if the node came back since.
+    Detected {
+        /// The node's [`super::Node::down_epoch`] when it was lost.
+        epoch: u32,
+    },
+    /// The machine is back.
+    Back,
+}
 
 impl Cluster<'_> {
     /// Schedule the scenario's node failures and each node's first random one.
     pub fn schedule_node_faults(&mut self) {
         let faults = &self.scenario.faults;
         for f in &faults.node_failures {
+            let node = f.node;
             self.queue.push(
                 f.at,
                 Event::Node {
-                    node: f.node,
-                    up: false,
+                    node,
+                    change: NodeChange::Lost,
                 },
             );
             if let Some(back) = f.recover_after {
-                self.queue.push(
-                    f.at.saturating_add(back),
-                    Event::Node {
-                        node: f.node,
-                        up: true,
-                    },
-                );
+                let change = NodeChange::Back;
+                self.queue
+                    .push(f.at.saturating_add(back), Event::Node { node, change });
             }
         }
         if faults.node_mtbf.is_some() {
@@ -62,93 +103,171 @@ impl Cluster<'_> {
         let gap = (rng.exponential() * mtbf as f64).min(NEVER as f64 / 2.0) as u64;
         let at = after(self.now, gap.max(1));
         if at <= self.scenario.horizon {
-            self.queue.push(at, Event::Node { node, up: false });
+            let change = NodeChange::Lost;
+            self.queue.push(at, Event::Node { node, change });
         }
     }
 
     /// Apply a node event popped from the queue.
-    pub fn handle_node(&mut self, node: NodeId, up: bool) {
-        if up {
-            self.node_up(node);
-        } else {
-            self.node_down(node);
+    pub fn handle_node(&mut self, node: NodeId, change: NodeChange) {
+        match change {
+            NodeChange::Lost => self.node_lost(node),
+            NodeChange::Detected { epoch } => self.node_detected(node, epoch),
+            NodeChange::Back => self.node_back(node),
         }
     }
 
-    fn node_down(&mut self, node: NodeId) {
+    /// How long the control plane takes to notice a lost node.
+    fn detection_delay(&self) -> Time {
+        if self.kubelet {
+            self.scenario.faults.node_not_ready_after
+        } else {
+            SWARM_NODE_DOWN_AFTER
+        }
+    }
+
+    fn trace_node(&mut self, node: NodeId, state: &'static str) {
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Node {
+                t: self.now,
+                node,
+                state,
+            });
+        }
+    }
+
+    fn node_lost(&mut self, node: NodeId) {
         if !self.nodes[node as usize].up {
             return;
         }
-        self.nodes[node as usize].up = false;
+        let n = &mut self.nodes[node as usize];
+        n.up = false;
+        n.down_epoch += 1;
+        let epoch = n.down_epoch;
+        self.trace_node(node, "lost");
         let now = self.now;
-        let faults = &self.scenario.faults;
-        let (not_ready, evict) = (
-            faults.node_not_ready_after,
-            faults.node_not_ready_after + faults.eviction_after,
-        );
+        // Pulls in flight are lost with the machine; finished ones stay on its disk.
+        for at in self.nodes[node as usize].image_at.iter_mut() {
+            if *at > now {
+                *at = NEVER;
+            }
+        }
         for id in 0..self.tasks.len() as u32 {
             let t = &mut self.tasks[id as usize];
             if t.node != Some(node) || !t.is_live() || t.state == TaskState::Pending {
                 continue;
             }
-            t.stops_answering_at = t.stops_answering_at.min(now);
-            t.lost = true;
-            if !self.kubelet {
-                self.fail(id);
-                continue;
+            if t.state == TaskState::Starting {
+                self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
             }
+            let t = &mut self.tasks[id as usize];
+            t.stops_answering_at = t.stops_answering_at.min(now);
             t.generation += 1; // nothing on the node progresses any more
-            if t.stop_requested && t.state != TaskState::Terminating {
+            // It no longer serves, whatever the control plane believes: out of the serving
+            // count now (`set_state` leaves lost tasks out of it). Swarm's available is
+            // its ready; Kubernetes' available is the API's and drops at NotReady.
+            if t.state == TaskState::Ready {
+                self.gauges.ready -= 1;
+            }
+            if !self.kubelet && t.available {
+                t.available = false;
+                self.gauges.available -= 1;
+            }
+            t.lost = true;
+            if self.kubelet && t.stop_requested && t.state != TaskState::Terminating {
                 // Its stop signal was on its way (a control-plane latency): it is deleted
                 // in the API all the same.
                 self.signal_stop(id);
                 continue;
             }
-            let t = &self.tasks[id as usize];
-            let state = t.state;
-            // The process is gone although the pod's state is not: let observers recheck.
-            self.notify(id, state);
-            if state != TaskState::Terminating {
-                self.schedule_step(id, not_ready, Step::NodeNotReady);
-                self.schedule_step(id, evict, Step::Evicted);
-            }
+            // The process is gone although the control plane does not know: only the
+            // traffic model must look again.
+            self.touch(id);
         }
-        if self.scenario.faults.node_recovery.is_some() && self.scenario.faults.node_mtbf.is_some()
-        {
-            let k = self.nodes[node as usize].losses;
-            let mut rng = self.rng(node, 1, k, Purpose::Fault);
-            let down = self
-                .scenario
-                .faults
-                .node_recovery
-                .as_ref()
-                .map_or(NEVER, |d| d.sample(&mut rng));
-            if down != NEVER {
-                self.queue.push(
-                    after(now, down.max(SECOND / 1000)),
-                    Event::Node { node, up: true },
-                );
+        let delay = self.detection_delay();
+        self.queue.push(
+            after(now, delay),
+            Event::Node {
+                node,
+                change: NodeChange::Detected { epoch },
+            },
+        );
+        self.schedule_random_recovery(node);
+    }
+
+    /// With `node_mtbf` and `node_recovery`: when the node that just failed comes back.
+    fn schedule_random_recovery(&mut self, node: NodeId) {
+        let faults = &self.scenario.faults;
+        let (Some(recovery), Some(_)) = (faults.node_recovery.as_ref(), faults.node_mtbf) else {
+            return;
+        };
+        let k = self.nodes[node as usize].losses;
+        let down = recovery.sample(&mut self.rng(node, 1, k, Purpose::Fault));
+        if down != NEVER {
+            let at = after(self.now, down.max(SECOND / 1000));
+            let change = NodeChange::Back;
+            self.queue.push(at, Event::Node { node, change });
+        }
+    }
+
+    /// The control plane notices the loss: Kubernetes marks the node and its pods
+    /// NotReady and starts the eviction clock; Swarm declares the node down and its tasks
+    /// failed.
+    fn node_detected(&mut self, node: NodeId, epoch: u32) {
+        let n = &self.nodes[node as usize];
+        if n.up || n.down_epoch != epoch {
+            return; // back since (and maybe lost again: that loss has its own detection)
+        }
+        let kubelet = self.kubelet;
+        self.trace_node(node, if kubelet { "not_ready" } else { "down" });
+        let evict = self.scenario.faults.eviction_after;
+        for id in 0..self.tasks.len() as u32 {
+            let t = &self.tasks[id as usize];
+            if t.node != Some(node) || !t.lost || !t.is_live() {
+                continue;
+            }
+            if !kubelet {
+                self.fail(id);
+                continue;
+            }
+            // MarkPodsNotReady: out of the endpoints and of the Deployment's counts.
+            if t.state == TaskState::Ready {
+                self.set_state(id, TaskState::Running);
+            }
+            if self.tasks[id as usize].state != TaskState::Terminating {
+                self.schedule_step(id, evict, Step::Evicted);
             }
         }
     }
 
-    fn node_up(&mut self, node: NodeId) {
+    fn node_back(&mut self, node: NodeId) {
         if self.nodes[node as usize].up {
             return;
         }
         self.nodes[node as usize].up = true;
+        self.trace_node(node, "ready");
         for id in 0..self.tasks.len() as u32 {
-            let t = &mut self.tasks[id as usize];
+            let t = &self.tasks[id as usize];
             if t.node != Some(node) || !t.lost || !t.is_live() {
                 continue;
             }
-            t.lost = false;
-            if t.stop_requested {
-                // An evicted pod: the kubelet finds it deleted and removes it.
+            // Back in the serving count for the moment, so that `set_state` takes it out
+            // once (the restart below may bring it back to Ready within this instant).
+            let stop_requested = t.stop_requested;
+            if t.state == TaskState::Ready {
+                self.gauges.ready += 1;
+            }
+            self.tasks[id as usize].lost = false;
+            if stop_requested {
+                // An evicted pod (a stopped Swarm task): the agent finds it deleted.
                 self.set_state(id, TaskState::Stopped);
+            } else if self.kubelet && self.tasks[id as usize].run_at == NEVER {
+                // A pod whose container never ran: the kubelet sets it up again, pulling
+                // the image anew if its pull was lost.
+                self.fetch_image(id);
             } else {
-                // The kubelet restarts the pod's container (Kubernetes only: Swarm's
-                // tasks failed when the node went down).
+                // Kubernetes: the kubelet restarts the pod's container. Swarm: the agent
+                // reports the container dead; the task fails and is replaced.
                 self.fail(id);
             }
         }

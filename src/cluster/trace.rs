@@ -34,6 +34,18 @@ pub enum TraceRecord {
         /// Sum over old ReplicaSets.
         old: u32,
     },
+    /// A node's condition changed ([`super::node_loss`]): `lost` (the fault; the control
+    /// plane does not know yet), `not_ready` (Kubernetes: the node lifecycle controller
+    /// marks it NotReady and taints it unreachable), `down` (Swarm: the dispatcher declares
+    /// it down), `ready` (it is back).
+    Node {
+        /// When.
+        t: Time,
+        /// Which node.
+        node: NodeId,
+        /// New condition.
+        state: &'static str,
+    },
     /// The rollout changed state (`updating`, `paused`, `completed`, `rollback_started`, …).
     Update {
         /// When.
@@ -51,6 +63,7 @@ impl TraceRecord {
         match self {
             TraceRecord::Task { t, .. }
             | TraceRecord::Scale { t, .. }
+            | TraceRecord::Node { t, .. }
             | TraceRecord::Update { t, .. } => *t,
         }
     }

@@ -4,6 +4,8 @@
 //! {"t":0,"event":"task","task":0,"slot":0,"version":"current","node":"node-1","state":"ready"}
 //! {"t":0,"event":"update","state":"updating"}
 //! {"t":0,"event":"scale","new":3,"old":8}
+//! {"t":20,"event":"node","node":"node-2","state":"lost"}
+//! {"t":70,"event":"node","node":"node-2","state":"not_ready"}
 //! ```
 
 use crate::cluster::TraceRecord;
@@ -35,6 +37,12 @@ pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
             TraceRecord::Scale { t, new, old } => {
                 json!({"t": as_secs(*t), "event": "scale", "new": new, "old": old})
             }
+            TraceRecord::Node { t, node, state } => json!({
+                "t": as_secs(*t),
+                "event": "node",
+                "node": scenario.cluster.nodes[*node as usize].name,
+                "state": state,
+            }),
             TraceRecord::Update { t, state, message } => {
                 let mut v = json!({"t": as_secs(*t), "event": "update", "state": state});
                 if let Some(m) = message {

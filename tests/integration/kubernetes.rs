@@ -90,3 +90,82 @@ fn the_example_scenarios_behave_as_their_comments_say() {
     assert!(rows.iter().all(|r| r.restarts > 0 && r.min_available == 8));
     all("k8s-rollback-midway.yaml", Outcome::RolledBack, 100);
 }
+
+/// `replicas` pods, maxSurge 1 / maxUnavailable 0, every latency zero unless `extra` says.
+fn surge_one(replicas: u32, next: &str) -> String {
+    format!(
+        "name: k8s\nhorizon: 10m\ncluster: {{nodes: 1, node: {{cpu: \"1000\", memory: 1000Gi}}}}\n\
+         service:\n  replicas: {replicas}\n  resources: {{cpu: 100m, memory: 64Mi}}\n\
+         \x20 versions:\n    current: {{image: a:1}}\n    next: {{image: a:2{next}}}\n\
+         strategy:\n  kubernetes:\n    strategy: {{type: RollingUpdate, rollingUpdate: {{maxSurge: 1, maxUnavailable: 0}}}}\n"
+    )
+}
+
+/// Issue: a guard of 64 syncs an instant stopped 100- and 1000-replica instant rollouts
+/// after 64 scale steps (`timeout`; with a 1 ms pull, `completed` at 601 s). The closed
+/// form (reference §5.4): one pod at a time, 2 × replicas scale steps, all in the instant
+/// the image is present.
+#[test]
+fn instant_rollouts_of_any_size_complete_in_one_instant() {
+    for replicas in [32, 100, 1000] {
+        for (next, at) in [("", 0), (", pull: 1ms", 1000)] {
+            let s = yaml(&surge_one(replicas, next));
+            let (r, trace) = Workspace::new(&s).run_traced(0);
+            let steps = scales(&trace);
+            assert_eq!(steps.len(), 2 * replicas as usize, "{replicas}{next}");
+            assert_eq!(steps.last(), Some(&(replicas, 0)));
+            assert_eq!(
+                (r.outcome, r.duration, r.min_available),
+                (Outcome::Completed, at, replicas),
+                "{replicas}{next}"
+            );
+        }
+    }
+}
+
+/// Issue 16: an undone rollout still incomplete at `progressDeadlineSeconds` re-armed its
+/// requeue at the current instant forever. Each variant must end, with few events, and
+/// with the outcome upstream reports.
+#[test]
+fn undone_rollouts_incomplete_at_the_deadline_end() {
+    let undo = "actions: [{at: 1m, rollout: undo}]\n";
+    let crashing_current = |strategy: &str| {
+        deployment(3, strategy, undo).replace(
+            "current: {image: a:1}",
+            "current: {image: a:1, crash_probability: 1}",
+        )
+    };
+    let cases = [
+        // Recreate: the undone-to pods are all "updated" (3 = 3) and the condition still
+        // reads NewReplicaSetAvailable from the completed rollout, so upstream never checks
+        // progress: no deadline, the trial runs to the horizon.
+        (crashing_current("{type: Recreate}"), Outcome::Timeout),
+        (
+            crashing_current("{type: RollingUpdate}"),
+            Outcome::DeadlineExceeded,
+        ),
+        (
+            crashing_current("{type: RollingUpdate}").replace(
+                "    strategy: {type: RollingUpdate}",
+                "    strategy: {type: RollingUpdate}\n    autoRollback: true",
+            ),
+            Outcome::DeadlineExceeded,
+        ),
+        // Undo while the new version crash-loops: back to a good version.
+        (
+            deployment(3, "{type: Recreate}", undo).replace(
+                "next: {image: a:2, start: 2s}",
+                "next: {image: a:2, start: 2s, crash_probability: 1}",
+            ),
+            Outcome::RolledBack,
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let rows = run_trials(&yaml(text), 0..5);
+        for r in rows {
+            assert_eq!(r.outcome, *want, "case {i}");
+            // 3 pods crash-looping for an hour: a few hundred events, not a spin.
+            assert!(r.events < 5_000, "case {i}: {} events", r.events);
+        }
+    }
+}

@@ -4,6 +4,7 @@ mod cli;
 mod control_plane;
 mod kubernetes;
 mod metrics;
+mod node_loss;
 mod scenarios;
 mod swarm_properties;
 mod swarm_timelines;

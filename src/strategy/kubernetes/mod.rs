@@ -60,9 +60,16 @@ use progress::{Progressing, Reason, Status};
 use replicaset::{Ranker, ReplicaSet, RsStatus};
 use rolling::RsCounts;
 
-/// Syncs in one instant after which the controller waits for the next instant (a guard:
-/// a rollout converges in a handful).
-const MAX_SYNCS_PER_INSTANT: u32 = 64;
+/// The livelock guard: syncs one instant may take, per replica (plus
+/// [`SYNC_LIMIT_BASE`]). The controller syncs until nothing changes (its fixed point); a
+/// sync that changes something moves a ReplicaSet spec one way (new up, old down) or a
+/// pod count, so an instant needs about two syncs per replica at most — 200 for 100
+/// replicas at maxSurge 1 with instant readiness (reference §5.4). Reaching 16 per replica
+/// means the syncs oscillate: the trial ends `timeout` at that instant, with a
+/// `sync_livelock` update in the trace, instead of stopping short silently.
+const SYNCS_PER_REPLICA_LIMIT: u32 = 16;
+/// See [`SYNCS_PER_REPLICA_LIMIT`].
+const SYNC_LIMIT_BASE: u32 = 64;
 
 /// The Deployment controller of one trial.
 pub struct Deployment<'s> {
@@ -92,6 +99,10 @@ pub struct Deployment<'s> {
     old: Vec<usize>,
     ranker: Ranker,
     notices: Vec<Notice>,
+    /// Syncs allowed in one instant before it counts as a livelock.
+    sync_limit: u32,
+    /// The instant the sync loop was found not to converge (the trial ends there).
+    livelock_at: Option<Time>,
 }
 
 impl<'s> Deployment<'s> {
@@ -115,6 +126,8 @@ impl<'s> Deployment<'s> {
             old: Vec::new(),
             ranker: Ranker::default(),
             notices: Vec::new(),
+            sync_limit: SYNC_LIMIT_BASE,
+            livelock_at: None,
         }
     }
 
@@ -358,6 +371,12 @@ impl<'s> Deployment<'s> {
     }
 
     /// A pod notice: bookkeeping, and whether the Deployment must sync.
+    ///
+    /// `Terminating` counts: a pod deleted by someone else than its ReplicaSet (the taint
+    /// manager evicting it from a lost node) leaves the active pods, and the ReplicaSet
+    /// controller, which watches pod updates (`replica_set.go updatePod`: a set
+    /// `deletionTimestamp` enqueues the owner), replaces it at once, not at the next
+    /// progress-deadline requeue.
     fn notice(&mut self, cl: &Cluster, n: Notice) {
         let version = cl.task(n.task).version;
         let Some(rs) = self.sets.iter().position(|rs| rs.version == version) else {
@@ -371,6 +390,7 @@ impl<'s> Deployment<'s> {
             TaskState::Ready
                 | TaskState::Running
                 | TaskState::BackOff
+                | TaskState::Terminating
                 | TaskState::Stopped
                 | TaskState::Failed
         ) {
@@ -393,6 +413,9 @@ impl Controller for Deployment<'_> {
         self.undoing = false;
         self.deadline_exceeded_at = None;
         self.dirty = false;
+        self.livelock_at = None;
+        self.sync_limit =
+            SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(self.replicas));
         // The Deployment as it was before the rollout: one complete ReplicaSet.
         let mut rs = ReplicaSet::new(CURRENT, self.replicas, 1);
         for _ in 0..self.replicas {
@@ -442,6 +465,9 @@ impl Controller for Deployment<'_> {
         }
     }
 
+    /// Sync until the Deployment reaches its fixed point for this instant: upstream's syncs
+    /// are idempotent and each change requeues the key, so a chain of syncs ends only when
+    /// one changes nothing. A chain longer than the livelock guard ends the trial.
     fn settle(&mut self, cl: &mut Cluster) {
         let mut syncs = 0;
         loop {
@@ -453,7 +479,17 @@ impl Controller for Deployment<'_> {
                 }
                 self.notices = buf;
             }
-            if !self.dirty || syncs >= MAX_SYNCS_PER_INSTANT {
+            if !self.dirty || self.livelock_at.is_some() {
+                return;
+            }
+            if syncs >= self.sync_limit {
+                self.livelock_at = Some(cl.now);
+                let limit = self.sync_limit;
+                cl.trace_update("sync_livelock", || {
+                    Some(format!(
+                        "the Deployment did not settle after {limit} syncs in one instant; the trial ends as timeout"
+                    ))
+                });
                 return;
             }
             self.dirty = false;
@@ -463,6 +499,9 @@ impl Controller for Deployment<'_> {
     }
 
     fn outcome(&self) -> Option<(Outcome, Time)> {
+        if let Some(at) = self.livelock_at {
+            return Some((Outcome::Timeout, at));
+        }
         let at = self.complete_at?;
         let o = if self.undoing {
             Outcome::RolledBack
@@ -473,7 +512,7 @@ impl Controller for Deployment<'_> {
     }
 
     fn timeout_outcome(&self) -> Outcome {
-        if self.deadline_exceeded_at.is_some() {
+        if self.deadline_exceeded_at.is_some() && self.livelock_at.is_none() {
             Outcome::DeadlineExceeded
         } else {
             Outcome::Timeout

@@ -83,9 +83,7 @@ pub fn next_condition(
     now: Time,
 ) -> Option<Progressing> {
     deadline?;
-    let already_complete = new.replicas == new.updated
-        && cond.is_some_and(|c| c.reason == Reason::NewReplicaSetAvailable);
-    if already_complete {
+    if progress_check_skipped(cond, new) {
         return cond;
     }
     let set = |reason| {
@@ -113,10 +111,25 @@ pub fn next_condition(
     }
 }
 
+/// `syncRolloutStatus`'s `isCompleteDeployment`: every counted pod is updated and the
+/// condition still says `NewReplicaSetAvailable`, so the sync estimates no progress and
+/// the deadline cannot be exceeded. This holds during a Recreate rollout whose old pods
+/// are all deleted (0 = 0), and through an undo to a ReplicaSet that then never becomes
+/// available: upstream such a rollout never reports `ProgressDeadlineExceeded`.
+pub fn progress_check_skipped(cond: Option<Progressing>, new: &Status) -> bool {
+    new.replicas == new.updated && cond.is_some_and(|c| c.reason == Reason::NewReplicaSetAvailable)
+}
+
 /// `requeueStuckDeployment`, for a sync that left the status unchanged: when to look again
 /// (`NEVER`: not needed). Upstream requeues `lastUpdateTime + deadline − now + 1 s` later,
 /// or rate-limited at once when less than a second is left; the simulator places that
 /// rate-limited retry at the first instant the strict deadline test passes (+1 µs).
+///
+/// Upstream also requeues while [`progress_check_skipped`] holds — rate-limited every
+/// ~5–100 ms for as long as nothing changes — but such a resync sees the same status and
+/// skips the same check, so it can change nothing: the simulator does not arm it (armed
+/// at the current instant it would fire again and again without time moving on). The
+/// result is always later than `now` for the same reason.
 pub fn requeue_at(
     cond: Option<Progressing>,
     deadline: Option<Time>,
@@ -127,12 +140,15 @@ pub fn requeue_at(
     let (Some(c), Some(d)) = (cond, deadline) else {
         return NEVER;
     };
-    if complete(replicas, new) || c.reason == Reason::ProgressDeadlineExceeded {
+    if complete(replicas, new)
+        || c.reason == Reason::ProgressDeadlineExceeded
+        || progress_check_skipped(cond, new)
+    {
         return NEVER;
     }
     let due = c.last_update.saturating_add(d);
     if due.saturating_sub(now) < SECOND {
-        due.saturating_add(1).max(now)
+        due.saturating_add(1).max(now + 1)
     } else {
         due + SECOND
     }
@@ -231,5 +247,33 @@ mod tests {
             (back.reason, back.last_update),
             (Reason::ReplicaSetUpdated, 700 * S)
         );
+    }
+
+    #[test]
+    fn no_requeue_while_the_progress_check_is_skipped() {
+        // Recreate undone to a version that never becomes available: every counted pod is
+        // updated (3 = 3) and the condition still reads NewReplicaSetAvailable from the
+        // completed rollout at 30 s. Upstream skips the progress check; a requeue past the
+        // deadline changes nothing, so none is armed (it used to be armed at `now` forever).
+        let c = Some(Progressing {
+            reason: Reason::NewReplicaSetAvailable,
+            last_update: 30 * S,
+        });
+        let s = st(3, 3, 0, 0);
+        assert!(progress_check_skipped(c, &s));
+        assert_eq!(next_condition(c, Some(600 * S), 3, &s, &s, 700 * S), c);
+        assert_eq!(requeue_at(c, Some(600 * S), 3, &s, 700 * S), NEVER);
+    }
+
+    #[test]
+    fn a_requeue_is_always_after_now() {
+        let c = Some(Progressing {
+            reason: Reason::ReplicaSetUpdated,
+            last_update: 0,
+        });
+        let s = st(4, 2, 2, 2);
+        for now in [0, 599 * S, 600 * S - 1, 600 * S, 600 * S + 1, 900 * S] {
+            assert!(requeue_at(c, Some(600 * S), 3, &s, now) > now, "{now}");
+        }
     }
 }

@@ -573,3 +573,30 @@ proptest! {
         prop_assert!(r.min_available >= replicas - max_unavailable(&kind, replicas));
     }
 }
+
+#[test]
+fn a_sync_chain_past_the_livelock_guard_ends_the_trial_as_timeout() {
+    use super::Deployment;
+    use crate::cluster::Cluster;
+    use crate::strategy::Controller;
+    // 100 replicas at maxSurge 1 with instant readiness need 200 scale steps in one
+    // instant; a guard of 10 syncs must end the trial there, loudly, not stop short.
+    let s = kubernetes(100, 0, rolling(1, 0));
+    let crate::scenario::Strategy::Kubernetes(cfg) = &s.strategy else {
+        unreachable!()
+    };
+    let mut cl = Cluster::new(&s);
+    cl.reset(0, true);
+    let mut d = Deployment::new(cfg);
+    d.start(&mut cl);
+    d.sync_limit = 10;
+    d.settle(&mut cl);
+    assert_eq!(d.outcome(), Some((Outcome::Timeout, 0)));
+    assert_eq!(d.timeout_outcome(), Outcome::Timeout);
+    let trace = cl.trace.take().unwrap();
+    assert!(updates(&trace).contains(&"sync_livelock"));
+    assert!(scales(&trace).len() < 200);
+    // The default guard leaves room for the whole rollout.
+    let (r, trace) = run(&s);
+    assert_eq!((r.outcome, scales(&trace).len()), (Outcome::Completed, 200));
+}
