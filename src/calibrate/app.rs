@@ -115,6 +115,8 @@ pub struct AppModel {
     versions: Vec<VersionParts>,
     /// Swarm with a Docker HEALTHCHECK: `health_report` can be separated.
     pub docker_health: bool,
+    /// Swarm: the `update_config.delay` in force (the hand-off is measured net of it).
+    pub delay: Option<crate::sim::time::Time>,
 }
 
 /// Why a sample's application part is unknown.
@@ -145,10 +147,15 @@ impl AppModel {
                 health: docker_health.then(|| health_wait(s, v)).flatten(),
             })
             .collect();
+        let delay = match &s.strategy {
+            Strategy::Swarm(sw) => Some(sw.update.delay),
+            _ => None,
+        };
         AppModel {
             source: source.to_string(),
             versions,
             docker_health,
+            delay,
         }
     }
 

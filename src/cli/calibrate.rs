@@ -33,9 +33,10 @@ pub struct CalibrateArgs {
     /// images.
     #[arg(long, value_name = "SCENARIO")]
     pub scenario: Option<PathBuf>,
-    /// The update config's `delay` during the recording (subtracted from the hand-off).
-    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
-    pub delay: crate::sim::time::Time,
+    /// The update config's `delay` during the recording (subtracted from the hand-off);
+    /// default: the scenario's `update_config.delay` with `--scenario`, else 0s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub delay: Option<crate::sim::time::Time>,
     /// Write the result to this file instead of stdout (format from the extension,
     /// `.json` or YAML, unless `--format` says).
     #[arg(long, value_name = "FILE")]
@@ -67,9 +68,11 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
             .with_context(|| path.display().to_string())?;
         timelines.push(tl);
     }
+    let scenario_delay = app.as_ref().and_then(|a| a.delay);
+    let delay = args.delay.or(scenario_delay).unwrap_or(0);
     let c = match &app {
-        Some(app) => calibrate_against(&timelines, args.delay, app)?,
-        None => calibrate(&timelines, args.delay),
+        Some(app) => calibrate_against(&timelines, delay, app)?,
+        None => calibrate(&timelines, delay),
     };
     for w in &c.warnings {
         eprintln!("warning: {w}");
