@@ -18,6 +18,7 @@
 //! decides whether `start_interval` exists), through the simulator's own probe walk.
 
 use crate::cluster::health::{AppTimes, docker_health};
+use crate::scenario::control_plane::DockerEngine;
 use crate::scenario::{Dist, Scenario, Strategy, Version};
 use crate::sim::time::NEVER;
 use crate::sim::{Key, KeyedRng, Purpose};
@@ -117,6 +118,9 @@ pub struct AppModel {
     pub docker_health: bool,
     /// Swarm: the `update_config.delay` in force (the hand-off is measured net of it).
     pub delay: Option<crate::sim::time::Time>,
+    /// The Docker Engine release of the scenario's control plane, carried into the fit so
+    /// it keeps that engine's HEALTHCHECK fields.
+    pub docker_engine: Option<DockerEngine>,
 }
 
 /// Why a sample's application part is unknown.
@@ -156,6 +160,7 @@ impl AppModel {
             versions,
             docker_health,
             delay,
+            docker_engine: s.cluster.control_plane.docker_engine,
         }
     }
 

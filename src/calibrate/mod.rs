@@ -24,7 +24,7 @@ pub mod separate;
 pub mod timeline;
 
 use crate::scenario::Phase;
-use crate::scenario::control_plane::SLOWDOWN_FIELD;
+use crate::scenario::control_plane::{DockerEngine, ENGINE_FIELD, SLOWDOWN_FIELD};
 use crate::sim::time::Time;
 use app::{AppModel, Moments, Part, Unknown};
 use contention::Slowdown;
@@ -85,6 +85,8 @@ pub struct Calibration {
     pub scenario: Option<String>,
     /// Phases whose engine part could not be separated, samples left out, and the like.
     pub warnings: Vec<String>,
+    /// The engine release of the scenario calibrated against, written as `docker_engine`.
+    pub docker_engine: Option<DockerEngine>,
 }
 
 /// Fit a control plane to `timelines`; `delay` is the update config's `delay` during the
@@ -164,13 +166,15 @@ pub fn calibrate_against(
         let v = kept.iter().map(|(t, _)| *t).collect();
         fits.push((phase, sep.fitted, v, Some(sep.how)));
     }
-    Ok(assemble(
+    let mut c = assemble(
         timelines,
         fits,
         slowdown,
         Some(app.source.clone()),
         warnings,
-    ))
+    );
+    c.docker_engine = app.docker_engine;
+    Ok(c)
 }
 
 fn collect(timelines: &[Timeline], delay: Time) -> Samples {
@@ -268,6 +272,7 @@ fn assemble(
         slowdown,
         scenario,
         warnings,
+        docker_engine: None,
     }
 }
 
@@ -285,6 +290,9 @@ impl Calibration {
         }
         if let Some(s) = self.slowdown {
             m.insert(SLOWDOWN_FIELD.into(), Value::from(round2(s.value)));
+        }
+        if let Some(e) = self.docker_engine {
+            m.insert(ENGINE_FIELD.into(), Value::from(e.to_string()));
         }
         m
     }
@@ -340,6 +348,12 @@ impl Calibration {
                      at least 3 starts alone and 3 sharing a node)\n"
                 )
             }
+        }
+        if let Some(e) = self.docker_engine {
+            out += &format!(
+                "{:<57} # the scenario's engine: decides the HEALTHCHECK fields\n",
+                format!("{ENGINE_FIELD}: \"{e}\"")
+            );
         }
         for phase in &self.missing {
             out += &format!(

@@ -13,7 +13,8 @@ use crate::yaml;
 use rollout_sim::calibrate::app::AppModel;
 use rollout_sim::calibrate::{Calibration, Timeline, calibrate, calibrate_against};
 use rollout_sim::output::trace_jsonl;
-use rollout_sim::scenario::{Phase, Scenario};
+use rollout_sim::scenario::control_plane::DockerEngine;
+use rollout_sim::scenario::{Format, Override, Phase, Scenario, load_str};
 use rollout_sim::sim::time::SECOND;
 use rollout_sim::trial::Workspace;
 
@@ -174,4 +175,55 @@ fn a_timeline_version_the_scenario_lacks_is_named() {
     // Images name versions too.
     tl[0].tasks[0].version = "web:2".into();
     assert!(calibrate_against(&tl, 0, &AppModel::new(&s, "app.yaml")).is_ok());
+}
+
+#[test]
+fn the_command_line_subtracts_and_refuses_what_does_not_match() {
+    use assert_cmd::Command;
+    use predicates::prelude::*;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let csv = root.join("scenarios/timelines/swarm-stop-first-docker-20.10.csv");
+    let bin = || Command::cargo_bin("rollout-sim").expect("the binary is built");
+    // The example timeline's own scenario: a cached image and an instant start, so every
+    // phase is the engine's alone, and the engine's release is carried into the fit.
+    bin()
+        .arg("calibrate")
+        .arg(&csv)
+        .arg("--scenario")
+        .arg(root.join("scenarios/swarm-docker-20.10.yaml"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("create: 200ms")
+                .and(predicate::str::contains("#   create: engine only"))
+                .and(predicate::str::contains("docker_engine: \"20.10\"")),
+        );
+    // A timeline whose versions the scenario does not name: exit 2, nothing on stdout.
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("recorded.csv");
+    std::fs::write(
+        &recorded,
+        "t,task,slot,version,state\n0,a,1,v1,ready\n0.1,b,1,v2,pulling\n0.3,b,1,v2,prepared\n",
+    )
+    .unwrap();
+    bin()
+        .arg("calibrate")
+        .arg(&recorded)
+        .arg("--scenario")
+        .arg(root.join("scenarios/swarm-docker-20.10.yaml"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "version `v1` is neither a version name nor an image",
+        ));
+    // A scenario that does not load: exit 2, its own message.
+    bin()
+        .arg("calibrate")
+        .arg(&csv)
+        .arg("--scenario")
+        .arg(dir.path().join("missing.yaml"))
+        .assert()
+        .code(2)
+        .stdout("");
 }
