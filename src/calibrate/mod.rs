@@ -151,10 +151,14 @@ pub fn calibrate_against(
             }
         }
         if left_out > 0 {
+            let why = if phase == Phase::Create {
+                "a pull shared with another task or on an unrecorded node, of an image the \
+                 scenario does not cache"
+            } else {
+                "the scenario gives it no finite latency (`never`)"
+            };
             warnings.push(format!(
-                "{}: {left_out} sample{} left out: the application's part is unknown (a pull \
-                 shared with another task or on an unrecorded node, of an image the scenario \
-                 does not cache)",
+                "{}: {left_out} sample{} left out: the application's part is unknown ({why})",
                 phase.name(),
                 if left_out == 1 { "" } else { "s" }
             ));
