@@ -159,6 +159,7 @@ mod tests {
             node,
             gate,
             started,
+            version: "v2".into(),
         }
     }
 

@@ -45,6 +45,18 @@ impl Fitted {
         }
     }
 
+    /// Its mean, in microseconds (a log-normal's is `median·exp(σ²/2)`).
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Fitted::Constant(t) => t as f64,
+            Fitted::Uniform { min, max } => (min as f64 + max as f64) / 2.0,
+            Fitted::LogNormal { median, p99 } => {
+                let sigma = (p99 as f64 / median as f64).ln() / Z99;
+                median as f64 * (sigma * sigma / 2.0).exp()
+            }
+        }
+    }
+
     /// As a scenario file writes it: `"200ms"`, `{uniform: {min, max}}`, `{lognormal:
     /// {median, p99}}`.
     pub fn to_value(&self) -> Value {

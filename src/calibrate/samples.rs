@@ -14,10 +14,20 @@
 //! | `next_slot` | a new task's creation − `delay` − the `ready` of the earliest unmatched new task of the same version (workers hand off first come, first served) |
 //! | `failure_report` | a new task `failed` → the next task created in its slot (the restart replacement), within 5 s |
 //!
-//! "Started" is the first `running` or `ready`. `health_report` is not read: it needs the
-//! application's own readiness, which a timeline does not show. A restart replacement is
-//! the first task created in a slot after a failure there.
+//! "Started" is the first `running` or `ready`. `health_report` is not read directly: it
+//! needs the application's own readiness, which a timeline does not show; the spans
+//! `ready − running` of new tasks are kept in [`Samples::health`] for `calibrate
+//! --scenario`. A restart replacement is the first task created in a slot after a failure
+//! there.
+//!
+//! Each sample also records what the application may have added to it ([`Part`]): a
+//! `create` sample of the first task of its version on its node may include the image
+//! pull, one placed before the image was seen on the node (or on an unknown node) perhaps
+//! part of another task's pull, one placed after the image was seen there (a task of that
+//! version prepared or running on the node) nothing; `start` and `start_after_stop`
+//! samples include the version's `start`. Without a scenario the parts are not used.
 
+use super::app::Part;
 use super::timeline::Timeline;
 use crate::cluster::TaskState;
 use crate::scenario::Phase;
@@ -28,7 +38,7 @@ use std::collections::HashMap;
 const REPLACEMENT_WINDOW: Time = 5 * SECOND;
 
 /// One container start: for the contention estimate.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StartSample {
     /// `Start` or `StartAfterStop`.
     pub phase: Phase,
@@ -40,6 +50,8 @@ pub struct StartSample {
     pub gate: Time,
     /// When the container had started.
     pub started: Time,
+    /// The task's version (its `start` is part of the span).
+    pub version: String,
 }
 
 /// Every sample found, per phase.
@@ -47,6 +59,11 @@ pub struct StartSample {
 pub struct Samples {
     /// Latencies by [`Phase`] index.
     pub phases: [Vec<Time>; 8],
+    /// What the application may have added to each of them, in the same order.
+    pub parts: [Vec<Part>; 8],
+    /// `ready − running` of new tasks, with their version: a HEALTHCHECK's wait plus
+    /// `health_report`.
+    pub health: Vec<(Time, String)>,
     /// The container starts behind the `start` and `start_after_stop` samples.
     pub starts: Vec<StartSample>,
     /// Timelines added so far.
@@ -59,8 +76,18 @@ impl Samples {
         &self.phases[phase as usize]
     }
 
+    /// What the application may have added to each sample of `phase`.
+    pub fn parts_of(&self, phase: Phase) -> &[Part] {
+        &self.parts[phase as usize]
+    }
+
     fn push(&mut self, phase: Phase, v: Time) {
+        self.push_with(phase, v, Part::Nothing);
+    }
+
+    fn push_with(&mut self, phase: Phase, v: Time, part: Part) {
         self.phases[phase as usize].push(v);
+        self.parts[phase as usize].push(part);
     }
 
     /// Add the samples of one timeline; `delay` is the update config's `delay`.
@@ -82,7 +109,17 @@ impl Samples {
     fn add_new_task(&mut self, view: &View, i: usize) {
         let task = &view.tasks[i];
         if let Some(prepared) = task.prepared {
-            self.push(Phase::Create, prepared - task.placed.unwrap_or(prepared));
+            let part = view.pull_part(i);
+            self.push_with(
+                Phase::Create,
+                prepared - task.placed.unwrap_or(prepared),
+                part,
+            );
+        }
+        if let (Some(r), Some(h)) = (task.started, task.ready)
+            && h >= r
+        {
+            self.health.push((h - r, task.version.to_string()));
         }
         if let Some(failed) = task.failed {
             let next = view
@@ -109,13 +146,15 @@ impl Samples {
             Some(e) if e >= prepared => (Phase::StartAfterStop, e),
             _ => (Phase::Start, prepared),
         };
-        self.push(phase, started - gate);
+        let version = task.version.to_string();
+        self.push_with(phase, started - gate, Part::Start(version.clone()));
         self.starts.push(StartSample {
             phase,
             timeline: self.timelines,
             node: task.node,
             gate,
             started,
+            version,
         });
     }
 
@@ -261,6 +300,44 @@ impl<'a> View<'a> {
             .iter()
             .copied()
             .filter(move |&j| j != i)
+    }
+
+    /// What task `i`'s `create` sample may hold of an image pull (see the module docs).
+    fn pull_part(&self, i: usize) -> Part {
+        let t = &self.tasks[i];
+        let version = t.version.to_string();
+        let placed = t.placed.or(t.prepared).unwrap_or(t.first);
+        if t.node == usize::MAX {
+            return Part::MaybePull(version);
+        }
+        let same = || {
+            self.tasks
+                .iter()
+                .enumerate()
+                .filter(|(j, u)| *j != i && u.node == t.node && u.version == t.version)
+        };
+        // The image was on the node by then: a task of the version was prepared or ran there.
+        let seen = same()
+            .filter_map(|(_, u)| {
+                if u.new {
+                    u.prepared.or(u.started)
+                } else {
+                    Some(u.first)
+                }
+            })
+            .any(|at| at <= placed);
+        if seen {
+            return Part::Nothing;
+        }
+        // Placed with no task of the version placed on the node before it (ties wait for
+        // the same pull from the same instant): the whole pull.
+        let first =
+            same().all(|(_, u)| !u.new || u.placed.or(u.prepared).unwrap_or(u.first) >= placed);
+        if first {
+            Part::Pull(version)
+        } else {
+            Part::MaybePull(version)
+        }
     }
 
     /// The first task created in its slot after a failure there.

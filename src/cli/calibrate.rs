@@ -2,8 +2,9 @@
 
 use super::CliError;
 use super::options::write_file;
-use crate::calibrate::{Timeline, calibrate};
-use crate::scenario::Format;
+use crate::calibrate::app::AppModel;
+use crate::calibrate::{Timeline, calibrate, calibrate_against};
+use crate::scenario::{self, Format};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -26,9 +27,16 @@ pub struct CalibrateArgs {
     /// repetition) are pooled.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The update config's `delay` during the recording (subtracted from the hand-off).
-    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
-    pub delay: crate::sim::time::Time,
+    /// The scenario of the recorded service: its versions' pull, start and readiness (and
+    /// HEALTHCHECK) are the application's own latencies, so only what the engine adds is
+    /// fitted, `health_report` included. Timeline versions must be its version names or
+    /// images.
+    #[arg(long, value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// The update config's `delay` during the recording (subtracted from the hand-off);
+    /// default: the scenario's `update_config.delay` with `--scenario`, else 0s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub delay: Option<crate::sim::time::Time>,
     /// Write the result to this file instead of stdout (format from the extension,
     /// `.json` or YAML, unless `--format` says).
     #[arg(long, value_name = "FILE")]
@@ -42,8 +50,16 @@ fn parse_duration(s: &str) -> Result<crate::sim::time::Time, String> {
     crate::scenario::parse_duration(s).map_err(|e| format!("{e}: {s:?}"))
 }
 
-/// Read the timelines, fit, write.
+/// Read the scenario and the timelines, fit, write; warnings go to stderr (and into the
+/// YAML as comments).
 pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
+    let app = match &args.scenario {
+        Some(path) => Some(AppModel::new(
+            &scenario::load_file(path, &[])?,
+            &path.display().to_string(),
+        )),
+        None => None,
+    };
     let mut timelines = Vec::with_capacity(args.files.len());
     for path in &args.files {
         let text = std::fs::read_to_string(path)
@@ -52,7 +68,15 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
             .with_context(|| path.display().to_string())?;
         timelines.push(tl);
     }
-    let c = calibrate(&timelines, args.delay);
+    let scenario_delay = app.as_ref().and_then(|a| a.delay);
+    let delay = args.delay.or(scenario_delay).unwrap_or(0);
+    let c = match &app {
+        Some(app) => calibrate_against(&timelines, delay, app)?,
+        None => calibrate(&timelines, delay),
+    };
+    for w in &c.warnings {
+        eprintln!("warning: {w}");
+    }
     let json = match args.format {
         Some(f) => f == CalibrateFormat::Json,
         None => args

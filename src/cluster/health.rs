@@ -2,7 +2,10 @@
 //!
 //! `moby/moby:daemon/health.go` probes one `interval` after the container starts (or
 //! `start_interval` while the state is still `starting` inside `start_period`), then again
-//! one interval after each probe *finishes*. The first success makes the container
+//! one interval after each probe *finishes*. `start_interval` exists from Docker 25.0
+//! (Engine API 1.44, moby/moby#40894); on an older engine (Docker 20.10's `monitor` resets
+//! one timer to `Interval` after every probe) every gap is `interval`, start period or not.
+//! The engine release comes from `cluster.control_plane` ([`DockerEngine`]). The first success makes the container
 //! healthy; `retries` consecutive failures make it unhealthy, except that failures of a
 //! probe that *started* inside `start_period` do not count while the state is `starting`.
 //!
@@ -17,6 +20,7 @@
 //! not listening yet) takes no time; a probe of a hung process takes `timeout`.
 
 use crate::scenario::HealthCheck;
+use crate::scenario::control_plane::DockerEngine;
 use crate::sim::KeyedRng;
 use crate::sim::time::{NEVER, Time};
 
@@ -42,9 +46,10 @@ pub struct AppTimes {
 
 /// Walk the probes of one container until it is healthy and then until it is unhealthy
 /// (or `horizon`). `healthy_already` skips the first phase for tasks that were already
-/// healthy before the trial began.
+/// healthy before the trial began; `engine` is the Docker release (`None`: today's).
 pub fn docker_health(
     hc: &HealthCheck,
+    engine: Option<DockerEngine>,
     app: AppTimes,
     healthy_already: bool,
     rng: &mut KeyedRng,
@@ -54,7 +59,12 @@ pub fn docker_health(
     let healthy_at = if healthy_already {
         app.run
     } else {
-        match until_healthy(hc, app, retries, rng, horizon) {
+        let start_gap = if DockerEngine::has_start_interval(engine) {
+            hc.start_interval
+        } else {
+            hc.interval
+        };
+        match until_healthy(hc, start_gap, app, retries, rng, horizon) {
             Ok(t) => t,
             Err(unhealthy_at) => {
                 return HealthTimes {
@@ -72,8 +82,10 @@ pub fn docker_health(
 }
 
 /// Phase one, state `starting`: `Ok(healthy instant)` or `Err(unhealthy instant)`.
+/// `start_gap` is the gap after a probe that ends inside the start period.
 fn until_healthy(
     hc: &HealthCheck,
+    start_gap: Time,
     app: AppTimes,
     retries: u32,
     rng: &mut KeyedRng,
@@ -84,7 +96,7 @@ fn until_healthy(
     // The interval chosen after a probe that finished at `t` while still starting.
     let next_gap = |t: Time| {
         if in_start_period(t) {
-            hc.start_interval
+            start_gap
         } else {
             hc.interval
         }
@@ -98,8 +110,8 @@ fn until_healthy(
         // Jump over the uncounted failures inside the start period before the app is up.
         let target = app.ready_at.min(app.hang_at).min(start_period_end);
         if t < target && in_start_period(t) {
-            let k = (target - t).div_ceil(hc.start_interval);
-            t += k * hc.start_interval;
+            let k = (target - t).div_ceil(start_gap);
+            t += k * start_gap;
             continue;
         }
         let hung = t >= app.hang_at;
@@ -213,6 +225,7 @@ mod tests {
         // Reference §6: with the default 30 s interval a task spends ≥ 30 s in STARTING.
         let h = docker_health(
             &HealthCheck::default(),
+            None,
             app(10, 1_000, NEVER),
             false,
             &mut rng(),
@@ -232,6 +245,7 @@ mod tests {
         // Ready 3.5 s after start, probes every second during a 2 min start period.
         let h = docker_health(
             &hc(1, 120, 1),
+            None,
             app(0, 3_500, NEVER),
             false,
             &mut rng(),
@@ -241,12 +255,44 @@ mod tests {
         // Without a start period the interval is used from the start.
         let h = docker_health(
             &hc(10, 0, 1),
+            None,
             app(0, 3_500, NEVER),
             false,
             &mut rng(),
             NEVER,
         );
         assert_eq!(h.healthy_at, 10 * SECOND);
+    }
+
+    #[test]
+    fn docker_before_25_probes_every_interval_inside_the_start_period() {
+        // moby/moby v20.10 `daemon/health.go`: one timer, reset to `Interval` after every
+        // probe; `StartInterval` only exists from API 1.44 (Docker 25.0).
+        let old = Some(DockerEngine::V20_10);
+        let new = Some(DockerEngine::START_INTERVAL_SINCE);
+        // Ready 3.5 s after start, interval 1 s, start interval 5 s, 2 min start period.
+        let c = hc(1, 120, 5);
+        let ready = app(0, 3_500, NEVER);
+        let at = |e| docker_health(&c, e, ready, false, &mut rng(), NEVER).healthy_at;
+        assert_eq!(at(old), 4 * SECOND, "probes at 1, 2, 3, 4 s");
+        assert_eq!(at(new), 5 * SECOND, "probes at 5 s");
+        assert_eq!(
+            at(None),
+            5 * SECOND,
+            "not tied to a release: today's semantics"
+        );
+        // Never ready, interval 30 s, start interval 5 s, start period 10 s: on 20.10 the
+        // first probe is at 30 s, outside the period, so 30, 60, 90 count.
+        let never = AppTimes {
+            run: 0,
+            ready_at: NEVER,
+            hang_at: NEVER,
+        };
+        let c = hc(30, 10, 5);
+        let h = docker_health(&c, old, never, false, &mut rng(), NEVER);
+        assert_eq!(h.unhealthy_at, 90 * SECOND);
+        let h = docker_health(&c, new, never, false, &mut rng(), NEVER);
+        assert_eq!(h.unhealthy_at, 70 * SECOND, "5 (uncounted), 10, 40, 70");
     }
 
     #[test]
@@ -257,7 +303,14 @@ mod tests {
             ready_at: NEVER,
             hang_at: NEVER,
         };
-        let h = docker_health(&HealthCheck::default(), never, false, &mut rng(), NEVER);
+        let h = docker_health(
+            &HealthCheck::default(),
+            None,
+            never,
+            false,
+            &mut rng(),
+            NEVER,
+        );
         assert_eq!(
             h,
             HealthTimes {
@@ -266,7 +319,7 @@ mod tests {
             }
         );
         // A 10 s start period with 5 s start interval: probes at 5 (uncounted), 10, 40, 70.
-        let h = docker_health(&hc(30, 10, 5), never, false, &mut rng(), NEVER);
+        let h = docker_health(&hc(30, 10, 5), None, never, false, &mut rng(), NEVER);
         assert_eq!(h.unhealthy_at, 70 * SECOND);
     }
 
@@ -279,7 +332,7 @@ mod tests {
         let unhealthy = (0..n)
             .filter(|&i| {
                 let mut r = Key::trial(2, i, Purpose::Probe).rng();
-                docker_health(&c, app(0, 0, NEVER), false, &mut r, NEVER).healthy_at == NEVER
+                docker_health(&c, None, app(0, 0, NEVER), false, &mut r, NEVER).healthy_at == NEVER
             })
             .count();
         // Binomial(8000, 1/8): mean 1000, sd 29.6.
@@ -294,7 +347,7 @@ mod tests {
             ready_at: 0,
             hang_at: 45 * SECOND,
         };
-        let h = docker_health(&HealthCheck::default(), a, false, &mut rng(), NEVER);
+        let h = docker_health(&HealthCheck::default(), None, a, false, &mut rng(), NEVER);
         assert_eq!(
             h,
             HealthTimes {
@@ -313,7 +366,7 @@ mod tests {
         let mut failed = 0;
         for i in 0..2000 {
             let mut r = Key::trial(1, i, Purpose::Probe).rng();
-            let h = docker_health(&c, app(0, 0, NEVER), false, &mut r, 3600 * SECOND);
+            let h = docker_health(&c, None, app(0, 0, NEVER), false, &mut r, 3600 * SECOND);
             assert!(h.healthy_at >= SECOND && h.healthy_at < NEVER);
             later += (h.healthy_at > SECOND) as u32;
             failed += (h.unhealthy_at < NEVER) as u32;

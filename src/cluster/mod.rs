@@ -800,7 +800,15 @@ impl<'s> Cluster<'s> {
             None => (now, NEVER),
             Some(hc) => {
                 let mut rng = self.rng(slot, version, attempt, Purpose::Probe);
-                let h = docker_health(hc, app, healthy_already, &mut rng, self.scenario.horizon);
+                let engine = self.scenario.cluster.control_plane.docker_engine;
+                let h = docker_health(
+                    hc,
+                    engine,
+                    app,
+                    healthy_already,
+                    &mut rng,
+                    self.scenario.horizon,
+                );
                 let report = if healthy_already {
                     0
                 } else {

@@ -19,6 +19,14 @@
 //!
 //! A phase takes any distribution except `never` (a phase that never ends would hang every
 //! slot without saying why).
+//!
+//! **Engine release.** A control plane also says which Docker Engine release runs the
+//! containers ([`ControlPlane::docker_engine`]), because the release decides which
+//! HEALTHCHECK fields exist: `start_interval` arrived with Engine API 1.44, Docker 25.0
+//! (moby/moby#40894; `docker run --health-start-interval` is documented "API 1.44+"). On an
+//! older engine probes inside `start_period` run every `interval`. `docker-20.10` is Docker
+//! 20.10; `ideal`, `kubernetes` and a map without `profile` are not tied to a release and
+//! use today's semantics (start_interval applies); a map may set `docker_engine: "20.10"`.
 
 use super::distribution::Dist;
 use super::suggest;
@@ -108,6 +116,60 @@ pub const PROFILES: &[&str] = &["ideal", "docker-20.10", "kubernetes"];
 /// The name of the contention factor's field.
 pub const SLOWDOWN_FIELD: &str = "parallel_start_slowdown";
 
+/// The name of the engine release's field.
+pub const ENGINE_FIELD: &str = "docker_engine";
+
+/// A Docker Engine release, `major.minor` (`20.10`, `25.0`): it decides which HEALTHCHECK
+/// fields the engine knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DockerEngine {
+    /// `20` in 20.10.
+    pub major: u32,
+    /// `10` in 20.10.
+    pub minor: u32,
+}
+
+impl DockerEngine {
+    /// Docker 20.10 (Engine API 1.41), the release the `docker-20.10` profile was measured on.
+    pub const V20_10: DockerEngine = DockerEngine {
+        major: 20,
+        minor: 10,
+    };
+    /// The first release with HEALTHCHECK `start_interval`: Docker 25.0, Engine API 1.44
+    /// (moby/moby#40894, `api/types/container.HealthConfig.StartInterval`).
+    pub const START_INTERVAL_SINCE: DockerEngine = DockerEngine {
+        major: 25,
+        minor: 0,
+    };
+
+    /// `"20.10"` or `"20.10.24"` (the patch level changes no HEALTHCHECK field).
+    pub fn parse(s: &str) -> Option<DockerEngine> {
+        let mut parts = s.trim().trim_start_matches('v').split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        match parts.next() {
+            Some(patch) if patch.parse::<u32>().is_err() => return None,
+            _ => {}
+        }
+        parts
+            .next()
+            .is_none()
+            .then_some(DockerEngine { major, minor })
+    }
+
+    /// Whether `engine` (`None`: not tied to a release, today's semantics) applies
+    /// HEALTHCHECK `start_interval` inside `start_period`.
+    pub fn has_start_interval(engine: Option<DockerEngine>) -> bool {
+        engine.is_none_or(|e| e >= DockerEngine::START_INTERVAL_SINCE)
+    }
+}
+
+impl std::fmt::Display for DockerEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
 /// The control plane of a scenario: one latency per [`Phase`] and the start contention.
 #[derive(Debug, Clone)]
 pub struct ControlPlane {
@@ -119,6 +181,9 @@ pub struct ControlPlane {
     /// sharing). Docker 20.10: 0.43 s alone, 0.61 s with parallelism 2 (see
     /// [`ControlPlane::docker_20_10`]).
     pub parallel_start_slowdown: f64,
+    /// The Docker Engine release, which decides the HEALTHCHECK fields that exist; `None`:
+    /// not tied to one, today's semantics (see the module docs).
+    pub docker_engine: Option<DockerEngine>,
 }
 
 impl Default for ControlPlane {
@@ -134,6 +199,7 @@ impl ControlPlane {
             profile: "ideal",
             phases: std::array::from_fn(|_| Dist::ZERO),
             parallel_start_slowdown: 0.0,
+            docker_engine: None,
         }
     }
 
@@ -165,6 +231,7 @@ impl ControlPlane {
         cp.set(Phase::NextSlot, uniform(ms(30), ms(100)));
         cp.set(Phase::FailureReport, uniform(ms(60), ms(190)));
         cp.parallel_start_slowdown = 0.55;
+        cp.docker_engine = Some(DockerEngine::V20_10);
         cp
     }
 
@@ -225,13 +292,14 @@ fn lognormal(median: Time, p99: Time) -> Dist {
 
 /// What `control_plane` accepts, for "expected …, got …".
 const EXPECTED: &str = "`ideal`, `docker-20.10`, `kubernetes`, or a map of phases \
-                        ({stop_signal: 1.17s, …}, optionally with `profile`)";
+                        ({stop_signal: 1.17s, …}, optionally with `profile` and `docker_engine`)";
 
 /// Fields of a `control_plane` map.
 fn fields() -> Vec<&'static str> {
     let mut f = vec!["profile"];
     f.extend(Phase::ALL.iter().map(|p| p.name()));
     f.push(SLOWDOWN_FIELD);
+    f.push(ENGINE_FIELD);
     f
 }
 
@@ -293,7 +361,33 @@ impl Node<'_> {
                 None => ok = false,
             }
         }
+        if let Some(n) = o.get(ENGINE_FIELD) {
+            match n.docker_engine() {
+                Some(e) => cp.docker_engine = Some(e),
+                None => ok = false,
+            }
+        }
         ok.then_some(cp)
+    }
+
+    /// `docker_engine: "20.10"`: a string, since YAML reads `20.10` as the number 20.1.
+    fn docker_engine(&self) -> Option<DockerEngine> {
+        match self.value() {
+            Value::String(s) => DockerEngine::parse(s).or_else(|| {
+                self.fail(format!(
+                    "expected a Docker Engine release such as \"20.10\" or \"25.0\", got {s:?}"
+                ))
+            }),
+            Value::Number(_) => self.fail(format!(
+                "write the release as a string, e.g. \"20.10\" (YAML reads {} as a number and \
+                 drops trailing zeros)",
+                self.value()
+            )),
+            v => self.fail(format!(
+                "expected a Docker Engine release such as \"20.10\", got {}",
+                describe(v)
+            )),
+        }
     }
 }
 
@@ -392,6 +486,50 @@ mod tests {
         ));
         assert!(matches!(cp.phase(Phase::Create), Dist::Constant(200_000)));
         assert_eq!(cp.parallel_start_slowdown, 0.0);
+    }
+
+    #[test]
+    fn the_engine_release_decides_start_interval() {
+        assert_eq!(
+            ControlPlane::docker_20_10().docker_engine,
+            Some(DockerEngine::V20_10)
+        );
+        for cp in [ControlPlane::ideal(), ControlPlane::kubernetes()] {
+            assert_eq!(cp.docker_engine, None);
+            assert!(DockerEngine::has_start_interval(cp.docker_engine));
+        }
+        let has = |s: &str| DockerEngine::has_start_interval(DockerEngine::parse(s));
+        assert!(!has("20.10") && !has("20.10.24") && !has("24.0.7") && !has("23.0"));
+        assert!(has("25.0") && has("25.0.3") && has("27.3") && has("v28.1.1"));
+        for bad in ["20", "twenty.ten", "20.10.x", "20.10.24.1", ""] {
+            assert_eq!(DockerEngine::parse(bad), None, "{bad}");
+        }
+        // A map inherits its profile's release and may set its own.
+        let (cp, p) = parse(json!({"profile": "docker-20.10", "stop_signal": "2s"}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(cp.unwrap().docker_engine, Some(DockerEngine::V20_10));
+        let (cp, p) = parse(json!({"profile": "docker-20.10", "docker_engine": "25.0"}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            cp.unwrap().docker_engine,
+            Some(DockerEngine::START_INTERVAL_SINCE)
+        );
+        let (cp, _) = parse(json!({"stop_signal": "1s"}));
+        assert_eq!(cp.unwrap().docker_engine, None);
+        let (_, p) = parse(json!({"docker_engine": 20.1}));
+        assert_eq!(
+            p,
+            [
+                "control_plane.docker_engine: write the release as a string, e.g. \"20.10\" (YAML reads 20.1 as a number and drops trailing zeros)"
+            ]
+        );
+        let (_, p) = parse(json!({"docker_engine": "latest"}));
+        assert_eq!(
+            p,
+            [
+                "control_plane.docker_engine: expected a Docker Engine release such as \"20.10\" or \"25.0\", got \"latest\""
+            ]
+        );
     }
 
     #[test]

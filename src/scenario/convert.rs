@@ -7,6 +7,7 @@
 
 use super::cluster;
 use super::faults;
+use super::health;
 use super::model::{Action, ActionKind, Scenario, Version};
 use super::service::{self, version_ref};
 use super::strategy;
@@ -41,6 +42,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     let o = root.object_or_empty(FIELDS);
     let service = service::service(&o.section("service", service::FIELDS));
     let cluster = cluster::cluster(&o.section("cluster", cluster::FIELDS), &service.versions);
+    health::check_engine(&o, &cluster.control_plane);
     Scenario {
         name: o.or("name", default_name.to_string(), name),
         description: o.opt("description", Node::string),

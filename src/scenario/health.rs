@@ -8,6 +8,7 @@
 //! timeout or retries of 0 as "use the default"; here 0 is an error instead, because a
 //! scenario that says 0 almost certainly means something else.
 
+use super::control_plane::{ControlPlane, DockerEngine};
 use super::model::{HealthCheck, Probe, RestartCondition, RestartPolicy};
 use super::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
@@ -46,6 +47,39 @@ pub fn healthcheck(o: &Obj) -> HealthCheck {
         start_interval: o.positive_duration("start_interval", d.start_interval),
         flaky: o.probability("flaky", d.flaky),
     }
+}
+
+/// `service.healthcheck.start_interval` given while `cluster.control_plane` runs a Docker
+/// Engine older than 25.0: that engine has no such field (it arrived with API 1.44) and
+/// would ignore it, so the scenario is refused rather than simulated with a setting the
+/// real engine drops. `root` is the scenario's top-level map.
+pub fn check_engine(root: &Obj, cp: &ControlPlane) {
+    if DockerEngine::has_start_interval(cp.docker_engine) {
+        return;
+    }
+    let Some(service) = root.get("service") else {
+        return;
+    };
+    let Some(hc) = service.value().get("healthcheck") else {
+        return;
+    };
+    let Some(v) = hc.get("start_interval").filter(|v| !v.is_null()) else {
+        return;
+    };
+    let Some(engine) = cp.docker_engine else {
+        return;
+    };
+    service
+        .child("healthcheck", hc)
+        .child("start_interval", v)
+        .problem(format!(
+            "the engine of cluster.control_plane, Docker {engine}, has no HEALTHCHECK start_interval \
+             (it arrived with Docker {}, Engine API 1.44) and would ignore it: probes inside \
+             start_period run every `interval` there. Remove start_interval, or set \
+             cluster.control_plane.docker_engine to \"{}\" or later",
+            DockerEngine::START_INTERVAL_SINCE,
+            DockerEngine::START_INTERVAL_SINCE
+        ));
 }
 
 /// A Kubernetes probe; `key` is its field name (`readinessProbe`, …).
@@ -169,6 +203,28 @@ mod tests {
         );
         let (_, p) = run(json!({"successThreshold": 3}), |o| probe(o, "startupProbe"));
         assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn start_interval_is_refused_on_an_engine_without_it() {
+        let problems = |v: Value, cp: ControlPlane| {
+            walk::run(&v, |n| check_engine(&n.object_or_empty(&["service"]), &cp)).1
+        };
+        let given = json!({"service": {"healthcheck": {"interval": "1s", "start_interval": "1s"}}});
+        let p = problems(given.clone(), ControlPlane::docker_20_10());
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with(
+                "service.healthcheck.start_interval: the engine of cluster.control_plane, \
+                 Docker 20.10, has no HEALTHCHECK start_interval (it arrived with Docker 25.0"
+            ),
+            "{p:?}"
+        );
+        assert!(problems(given, ControlPlane::ideal()).is_empty());
+        // Not written: the engine's own semantics, nothing to refuse.
+        let absent = json!({"service": {"healthcheck": {"interval": "1s", "start_period": "30s"}}});
+        assert!(problems(absent, ControlPlane::docker_20_10()).is_empty());
+        assert!(problems(json!({}), ControlPlane::docker_20_10()).is_empty());
     }
 
     #[test]

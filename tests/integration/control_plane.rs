@@ -227,6 +227,55 @@ fn a_healthcheck_becomes_healthy_as_measured() {
     assert!(health.iter().all(|&t| (3_050_000..=3_400_000).contains(&t)));
 }
 
+/// A real 6-replica Docker 20.10 rollout (issue 9): start-first, parallelism 2, delay 3 s,
+/// HEALTHCHECK every 1 s with a 30 s start period, the application ready 3 s after it
+/// started (issue 5's ready file). Measured: 26.4 s. Docker 20.10 has no `start_interval`
+/// (Engine API 1.44, Docker 25.0), so its probes inside the start period run every second;
+/// applying today's 5 s default start interval predicted 32.3 s.
+#[test]
+fn docker_20_10_probes_every_interval_inside_the_start_period() {
+    const MEASURED: f64 = 26.4;
+    let hc = "  healthcheck: {interval: 1s, start_period: 30s}";
+    let update = "{parallelism: 2, delay: 3s, order: start-first}";
+    let mut s = setup("docker-20.10", update, hc);
+    s.service.versions[1].ready_after = rollout_sim::scenario::Dist::Constant(3 * SECOND);
+    let rows = run_trials(&s, 0..1000);
+    assert!(rows.iter().all(|r| r.outcome == Outcome::Completed));
+    let d = durations(&rows);
+    let (p01, p50, p99) = (d[10], d[500], d[990]);
+    // ±0.4 s: the model's own p01–p99 band is about ±0.4 s wide here (three batches of
+    // random engine phases), and one measured run may fall anywhere inside it.
+    near("6-replica rollout", p50, MEASURED, 0.4);
+    assert!(p01 <= MEASURED && MEASURED <= p99, "{p01} .. {p99}");
+    // The same draws on an engine with start_interval (5 s by default): each of the three
+    // batches waits for the probe at 5 s instead of 3 s, so every trial is 6 s longer.
+    s.cluster.control_plane.docker_engine =
+        Some(rollout_sim::scenario::control_plane::DockerEngine::START_INTERVAL_SINCE);
+    let later = run_trials(&s, 0..1000);
+    for (a, b) in rows.iter().zip(&later) {
+        assert_eq!(b.duration - a.duration, 6 * SECOND, "trial {}", a.trial);
+    }
+}
+
+#[test]
+fn start_interval_on_docker_20_10_is_refused() {
+    let text = "cluster: {control_plane: docker-20.10}\n\
+                service:\n  healthcheck: {interval: 1s, start_period: 30s, start_interval: 1s}\n";
+    let fmt = rollout_sim::scenario::Format::Yaml;
+    let err = rollout_sim::scenario::load_str(text, "t.yaml", fmt, &[]).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("service.healthcheck.start_interval: the engine of cluster.control_plane, Docker 20.10, has no HEALTHCHECK start_interval"),
+        "{msg}"
+    );
+    // Saying which engine runs the cluster lifts the refusal.
+    let text = text.replace(
+        "docker-20.10",
+        "{profile: docker-20.10, docker_engine: \"25.0\"}",
+    );
+    assert!(rollout_sim::scenario::load_str(&text, "t.yaml", fmt, &[]).is_ok());
+}
+
 #[test]
 fn a_restart_replacement_comes_after_the_delay_and_the_same_overheads() {
     // Every new task dies 2 s after it started; `continue` keeps the update going.

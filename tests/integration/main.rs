@@ -1,5 +1,6 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
+mod calibrate_scenario;
 mod cli;
 mod control_plane;
 mod kubernetes;
