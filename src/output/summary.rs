@@ -73,6 +73,9 @@ pub struct Summary {
     pub outcomes: Vec<OutcomeShare>,
     /// One entry per numeric column with at least one value, in column order.
     pub metrics: Vec<Metric>,
+    /// The run was interrupted (Ctrl-C, SIGTERM): these are its first `trials` trials,
+    /// not the `trials` it was asked for.
+    pub partial: bool,
 }
 
 impl Summary {
@@ -114,6 +117,7 @@ impl Summary {
             seed,
             outcomes,
             metrics,
+            partial: false,
         }
     }
 
@@ -184,6 +188,7 @@ impl Serialize for Summary {
                     .collect(),
             ),
         )?;
+        s.serialize_field("partial", &self.partial)?;
         s.end()
     }
 }
