@@ -10,8 +10,8 @@
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::TrialResult;
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
-use crate::sim::time::Time;
 use crate::scenario::{Scenario, Strategy};
+use crate::sim::time::Time;
 use crate::strategy::Controller;
 use crate::strategy::kubernetes::Deployment;
 use crate::strategy::swarm::Swarm;

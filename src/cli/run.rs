@@ -192,7 +192,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         });
     }
     if !args.sim.quiet {
-        print_stdout(&report(args, &scenario, &summary, &rows, elapsed, &plan.out, &json))?;
+        print_stdout(&report(
+            args, &scenario, &summary, &rows, elapsed, &plan.out, &json,
+        ))?;
     }
     Ok(())
 }

@@ -332,7 +332,11 @@ mod tests {
         check_replaceable(&dir).unwrap();
         let file = tmp.path().join("file");
         fs::write(&file, b"x").unwrap();
-        assert!(check_replaceable(&file).unwrap_err().contains("not a folder"));
+        assert!(
+            check_replaceable(&file)
+                .unwrap_err()
+                .contains("not a folder")
+        );
         assert!(check_replaceable(Path::new("/")).is_err());
         assert!(check_replaceable(&dir.join("..")).is_err());
     }

@@ -201,11 +201,7 @@ pub fn timeline_bands_csv(s: &Scenario, trials: &[TrialTimeline]) -> Vec<u8> {
             values.clear();
             values.extend(trials.iter().filter_map(|tl| k.value(tl, i)));
             values.sort_by(f64::total_cmp);
-            c.extend(
-                BAND_STATS
-                    .iter()
-                    .map(|&(_, q)| cell(quantile(&values, q))),
-            );
+            c.extend(BAND_STATS.iter().map(|&(_, q)| cell(quantile(&values, q))));
         }
         c
     });

@@ -3,9 +3,11 @@
 mod cli;
 mod control_plane;
 mod kubernetes;
+mod run_folder;
 mod scenarios;
 mod swarm_properties;
 mod swarm_timelines;
+mod timeline;
 mod traffic;
 
 use rollout_sim::experiment::TrialResult;
