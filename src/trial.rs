@@ -9,7 +9,9 @@
 
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::TrialResult;
+use crate::experiment::fleet::{FleetSampler, FleetTimeline};
 use crate::scenario::{Scenario, Strategy};
+use crate::sim::time::Time;
 use crate::strategy::Controller;
 use crate::strategy::kubernetes::Deployment;
 use crate::strategy::swarm::Swarm;
@@ -21,6 +23,16 @@ pub struct Workspace<'s> {
     inbox: Inbox,
     controller: Box<dyn Controller + 's>,
     traffic: Option<TrafficModel<'s>>,
+    fleet: FleetSampler,
+}
+
+/// The time series of one trial: the fleet, and the traffic buckets when there is traffic.
+#[derive(Debug, Clone, Default)]
+pub struct TrialTimeline {
+    /// Tasks per version and state, every `tick`.
+    pub fleet: FleetTimeline,
+    /// One row per `traffic.tick` bucket (empty without `traffic`).
+    pub traffic: Vec<TimelineRow>,
 }
 
 impl<'s> Workspace<'s> {
@@ -52,31 +64,34 @@ impl<'s> Workspace<'s> {
             inbox: Inbox::default(),
             controller,
             traffic,
+            fleet: FleetSampler::default(),
         }
     }
 
     /// Run trial `trial`.
     pub fn run(&mut self, trial: u64) -> TrialResult {
-        self.run_inner(trial, false, false).0
+        self.run_inner(trial, false, None).0
     }
 
     /// Run trial `trial` and return its event log as well.
     pub fn run_traced(&mut self, trial: u64) -> (TrialResult, Vec<TraceRecord>) {
-        let (r, _) = self.run_inner(trial, true, false);
+        let (r, _) = self.run_inner(trial, true, None);
         (r, self.cluster.trace.take().unwrap_or_default())
     }
 
-    /// Run trial `trial` and return its traffic timeline (empty without `traffic`).
-    pub fn run_timeline(&mut self, trial: u64) -> (TrialResult, Vec<TimelineRow>) {
-        self.run_inner(trial, false, true)
+    /// Run trial `trial` and return its timeline, the fleet sampled every `tick` (> 0;
+    /// with `traffic`, pass `traffic.tick` so both series share their sample times).
+    pub fn run_timeline(&mut self, trial: u64, tick: Time) -> (TrialResult, TrialTimeline) {
+        let (r, t) = self.run_inner(trial, false, Some(tick));
+        (r, t.unwrap_or_default())
     }
 
     fn run_inner(
         &mut self,
         trial: u64,
         traced: bool,
-        timeline: bool,
-    ) -> (TrialResult, Vec<TimelineRow>) {
+        timeline: Option<Time>,
+    ) -> (TrialResult, Option<TrialTimeline>) {
         let cl = &mut self.cluster;
         let ctrl = self.controller.as_mut();
         let mut traffic = self.traffic.as_mut();
@@ -84,7 +99,11 @@ impl<'s> Workspace<'s> {
         let horizon = scenario.horizon;
         cl.reset(trial, traced);
         if let Some(t) = traffic.as_deref_mut() {
-            t.reset(timeline);
+            t.reset(timeline.is_some());
+        }
+        let fleet = &mut self.fleet;
+        if let Some(tick) = timeline {
+            fleet.reset(tick, scenario.service.versions.len());
         }
         for (i, a) in scenario.actions.iter().enumerate() {
             cl.schedule_action(a.at, i as u32);
@@ -126,6 +145,10 @@ impl<'s> Workspace<'s> {
             if let (Some(t), Some(at)) = (traffic.as_deref_mut(), cl.next_event_time()) {
                 t.advance(cl, at);
             }
+            if let (Some(_), Some(at)) = (timeline, cl.next_event_time()) {
+                // Every instant before `at` is over: the fleet as it is held until then.
+                fleet.hold_until(cl, at);
+            }
             match cl.pop_event().expect("an event is due") {
                 Event::Task {
                     task,
@@ -142,14 +165,18 @@ impl<'s> Workspace<'s> {
             self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
         };
         let (outcome, at) = end;
-        let (traffic, rows) = match traffic {
+        let (traffic, rows, series_end) = match traffic {
             Some(t) => {
                 let window = t.window_end(at);
                 let (r, rows) = t.finish(cl, window);
-                (Some(r), rows)
+                (Some(r), rows, window)
             }
-            None => (None, Vec::new()),
+            None => (None, Vec::new(), at),
         };
+        let timeline = timeline.map(|_| TrialTimeline {
+            fleet: fleet.finish(cl, series_end.max(at)),
+            traffic: rows,
+        });
         let g = &cl.gauges;
         let result = TrialResult {
             trial,
@@ -169,7 +196,7 @@ impl<'s> Workspace<'s> {
             update_failures_modelled: matches!(scenario.strategy, Strategy::Swarm(_)),
             peak_running_tasks: g.peak_running,
         };
-        (result, rows)
+        (result, timeline)
     }
 }
 

@@ -87,7 +87,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     let text = if json { c.to_json() } else { c.to_yaml() };
     match &args.out {
         Some(path) => write_file(path, text.as_bytes())?,
-        None => print!("{text}"),
+        None => super::print_stdout(&text)?,
     }
     Ok(())
 }

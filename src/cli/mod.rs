@@ -5,10 +5,13 @@
 //! raw strings. Errors carry their exit code: 2 for bad input or usage, 1 for a failed check.
 
 pub mod calibrate;
+pub mod interrupt;
 pub mod options;
 pub mod run;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 /// Discrete-event Monte Carlo simulator of container rollouts (Docker Swarm, Kubernetes).
@@ -60,8 +63,20 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {:#}", e.error);
+            // A closed stderr cannot be told about it; the exit code still is.
+            let _ = writeln!(io::stderr(), "error: {:#}", e.error);
             ExitCode::from(e.code)
         }
+    }
+}
+
+/// Print `text` on stdout. A reader that went away (`rollout-sim run … | head -1`) is no
+/// error: every output file is written before anything is printed, so printing simply
+/// stops and the run still succeeds.
+pub fn print_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r.context("cannot write to stdout")?),
     }
 }

@@ -9,9 +9,10 @@
 //! - [`csv`]: `trials.csv`, and reading it back for shard merges;
 //! - [`summary`]: the [`Summary`] of a run and `summary.json`;
 //! - [`table`]: the aligned plain-text summary for terminals and tickets;
-//! - [`timeline`]: `timeline.csv`, the traffic time series of one trial or bands across
-//!   trials;
-//! - [`atomic`]: temporary file, fsync, rename.
+//! - [`timeline`]: `timeline.csv`, the fleet (and traffic) over time of one trial or bands
+//!   across trials;
+//! - [`atomic`]: temporary file, fsync, rename;
+//! - [`folder`]: a run's whole folder written aside and swapped in when complete.
 //!
 //! Every number printed is deterministic: the same trials give the same bytes whatever the
 //! platform, thread count or shard layout (statistics sort before they sum, floats are
@@ -32,6 +33,7 @@ pub mod atomic;
 pub mod columns;
 pub mod csv;
 pub mod error;
+pub mod folder;
 pub mod summary;
 pub mod table;
 pub mod timeline;

@@ -84,6 +84,9 @@ pub struct Summary {
     /// The same metrics over the trials of each outcome that happened, in
     /// [`Outcome::ALL`] order.
     pub by_outcome: Vec<OutcomeMetrics>,
+    /// The run was interrupted (Ctrl-C, SIGTERM): these are its first `trials` trials,
+    /// not the `trials` it was asked for.
+    pub partial: bool,
 }
 
 /// The metrics of the trials that ended with one outcome.
@@ -153,6 +156,7 @@ impl Summary {
             outcomes,
             metrics: metrics_of(rows.iter()),
             by_outcome,
+            partial: false,
         }
     }
 
@@ -206,7 +210,7 @@ pub fn summary_json(scenario_name: &str, seed: u64, rows: &[TrialResult]) -> Vec
 }
 
 /// Field order is the contract's: scenario, trials, seed, outcomes, (our `outcome_ci95`),
-/// metrics, by_outcome.
+/// metrics, by_outcome, partial.
 impl Serialize for Summary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Summary", 7)?;
@@ -247,6 +251,7 @@ impl Serialize for Summary {
                     .collect(),
             ),
         )?;
+        s.serialize_field("partial", &self.partial)?;
         s.end()
     }
 }

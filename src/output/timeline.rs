@@ -1,47 +1,150 @@
-//! `timeline.csv`: the traffic time series, one row per `traffic.tick` bucket.
+//! `timeline.csv`: the rollout over time, one row per tick.
 //!
-//! Two shapes, both with `t_s` (the end of the bucket, seconds) first:
+//! Rows are at `t_s = 0, tick, 2·tick, …` (seconds) up to the first tick at or after the
+//! last trial's end. The tick is `traffic.tick` when the scenario has traffic, else chosen
+//! by [`default_tick`]. Columns, after `t_s`:
 //!
-//! - **one trial** ([`timeline_trial_csv`]): `ready_<version>` (tasks Ready, the truth),
-//!   `in_rotation_<version>` (the balancer's view), `requests, ok, failed, refused,
-//!   timed_out, errored, dropped, availability, p99_latency_ms` for that bucket;
-//! - **bands across trials** ([`timeline_bands_csv`]): `trials` (how many trials were
-//!   still running in that bucket), then `<metric>_p05, <metric>_p50, <metric>_p95` for
-//!   `ready_<version>`, `in_rotation_<version>`, `requests`, `failed`, `availability`
-//!   and `p99_latency_ms`.
+//! - **fleet** (always): `ready`, `ready_<version>`…, `available`, `available_<version>`…,
+//!   `running`, `running_<version>`… — tasks serving, available, and with a running
+//!   process not told to stop, at the end of instant `t` (see
+//!   [`fleet`](crate::experiment::fleet)); the column without a version sums them all.
+//!   After a trial's end its fleet is held as the trial left it.
+//! - **traffic** (with `traffic`): `in_rotation_<version>`… (the balancer's view at the end
+//!   of the bucket), then `requests, ok, failed, refused, timed_out, errored, dropped,
+//!   availability, p99_latency_ms` of the bucket `(t − tick, t]`; empty on the row `t = 0`
+//!   and once the trial's traffic window is over.
+//!
+//! Two shapes: **one trial** ([`timeline_trial_csv`]) prints the values; **bands across
+//! trials** ([`timeline_bands_csv`]) print `trials` (how many trials had not ended before
+//! `t`), then `<column>_min, _p05, _p50, _p95, _max` over the trials for every column
+//! above (traffic columns over the trials whose window covers the bucket).
 //!
 //! Empty cells mean "not defined" (availability of a bucket with no request, latency of a
 //! bucket with nothing served).
 
+use crate::experiment::fleet::FLEET_COUNTS;
 use crate::output::columns::Cell;
 use crate::scenario::Scenario;
-use crate::sim::time::Time;
+use crate::sim::time::{SECOND, Time};
 use crate::stats::quantile::quantile;
 use crate::traffic::TimelineRow;
 use crate::traffic::meter::Outcome;
+use crate::trial::TrialTimeline;
 
-fn failed(r: &TimelineRow) -> u64 {
-    r.requests.iter().sum::<u64>() - r.requests[Outcome::Ok as usize]
+/// Most rows [`default_tick`] cuts the longest trial into.
+pub const DEFAULT_TICK_STEPS: u64 = 500;
+
+/// Tick candidates for a timeline without traffic: 1-2-5 steps, then the clock's.
+const TICKS_MS: [u64; 20] = [
+    10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000,
+    300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000,
+];
+
+/// The tick of a timeline without traffic whose longest trial lasts `span`: the smallest
+/// of 10ms, 20ms, 50ms, 100ms, …, 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, 10m, 15m, 30m, 1h,
+/// 2h that cuts `span` into at most [`DEFAULT_TICK_STEPS`] steps (whole hours beyond).
+pub fn default_tick(span: Time) -> Time {
+    let ms = SECOND / 1000;
+    TICKS_MS
+        .iter()
+        .map(|&t| t * ms)
+        .find(|&t| span.div_ceil(t) <= DEFAULT_TICK_STEPS)
+        .unwrap_or_else(|| {
+            let hour = 3600 * SECOND;
+            span.div_ceil(DEFAULT_TICK_STEPS).div_ceil(hour) * hour
+        })
 }
 
-fn availability(r: &TimelineRow) -> f64 {
-    let sent: u64 = r.requests.iter().sum();
-    if sent == 0 {
-        f64::NAN
-    } else {
-        r.requests[Outcome::Ok as usize] as f64 / sent as f64
+/// Traffic figures of one bucket.
+#[derive(Debug, Clone, Copy)]
+enum Traffic {
+    Requests,
+    Ok,
+    Failed,
+    Of(Outcome),
+    Availability,
+    P99,
+}
+
+const TRAFFIC: [(&str, Traffic); 9] = [
+    ("requests", Traffic::Requests),
+    ("ok", Traffic::Ok),
+    ("failed", Traffic::Failed),
+    ("refused", Traffic::Of(Outcome::Refused)),
+    ("timed_out", Traffic::Of(Outcome::TimedOut)),
+    ("errored", Traffic::Of(Outcome::Errored)),
+    ("dropped", Traffic::Of(Outcome::Dropped)),
+    ("availability", Traffic::Availability),
+    ("p99_latency_ms", Traffic::P99),
+];
+
+/// One column of the timeline (before any statistic).
+#[derive(Debug, Clone, Copy)]
+enum Series {
+    /// `FLEET_COUNTS[kind]` of one version, or of all when `None`.
+    Fleet(usize, Option<usize>),
+    /// Endpoints of a version in the balancer's rotation.
+    InRotation(usize),
+    Traffic(Traffic),
+}
+
+impl Series {
+    /// The value at row `i` of `tl`; `None` when not defined there.
+    fn value(self, tl: &TrialTimeline, i: usize) -> Option<f64> {
+        if let Series::Fleet(kind, version) = self {
+            let f = &tl.fleet;
+            return Some(f64::from(match version {
+                Some(v) => f.get(i, kind, v),
+                None => f.total(i, kind),
+            }));
+        }
+        // Row i ends bucket i − 1.
+        let r: &TimelineRow = tl.traffic.get(i.checked_sub(1)?)?;
+        let sent: u64 = r.requests.iter().sum();
+        let ok = r.requests[Outcome::Ok as usize];
+        let x = match self {
+            Series::Fleet(..) => unreachable!("handled above"),
+            Series::InRotation(v) => f64::from(r.in_rotation[v]),
+            Series::Traffic(Traffic::Requests) => sent as f64,
+            Series::Traffic(Traffic::Ok) => ok as f64,
+            Series::Traffic(Traffic::Failed) => (sent - ok) as f64,
+            Series::Traffic(Traffic::Of(o)) => r.requests[o as usize] as f64,
+            Series::Traffic(Traffic::Availability) if sent == 0 => return None,
+            Series::Traffic(Traffic::Availability) => ok as f64 / sent as f64,
+            Series::Traffic(Traffic::P99) => r.p99_latency_ms,
+        };
+        x.is_finite().then_some(x)
     }
 }
 
-fn version_columns(s: &Scenario, prefix: &str) -> Vec<String> {
-    s.service
-        .versions
-        .iter()
-        .map(|v| format!("{prefix}_{}", v.name))
-        .collect()
+/// Every column of `s`'s timeline, with its name, in file order.
+fn series(s: &Scenario) -> Vec<(String, Series)> {
+    let versions = &s.service.versions;
+    let mut out = Vec::new();
+    for (kind, name) in FLEET_COUNTS.iter().enumerate() {
+        out.push((name.to_string(), Series::Fleet(kind, None)));
+        for (v, version) in versions.iter().enumerate() {
+            out.push((
+                format!("{name}_{}", version.name),
+                Series::Fleet(kind, Some(v)),
+            ));
+        }
+    }
+    if s.traffic.is_some() {
+        for (v, version) in versions.iter().enumerate() {
+            out.push((
+                format!("in_rotation_{}", version.name),
+                Series::InRotation(v),
+            ));
+        }
+        for (name, t) in TRAFFIC {
+            out.push((name.to_string(), Series::Traffic(t)));
+        }
+    }
+    out
 }
 
-fn write(header: Vec<String>, rows: Vec<Vec<Cell>>) -> Vec<u8> {
+fn write(header: Vec<String>, rows: impl Iterator<Item = Vec<Cell>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = w.write_record(&header);
@@ -51,98 +154,75 @@ fn write(header: Vec<String>, rows: Vec<Vec<Cell>>) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// The timeline of one trial.
-pub fn timeline_trial_csv(s: &Scenario, rows: &[TimelineRow]) -> Vec<u8> {
-    let mut header = vec!["t_s".to_string()];
-    header.extend(version_columns(s, "ready"));
-    header.extend(version_columns(s, "in_rotation"));
-    for h in [
-        "requests",
-        "ok",
-        "failed",
-        "refused",
-        "timed_out",
-        "errored",
-        "dropped",
-        "availability",
-        "p99_latency_ms",
-    ] {
-        header.push(h.to_string());
-    }
-    let body = rows
-        .iter()
-        .map(|r| {
-            let mut c = vec![Cell::seconds(r.t)];
-            c.extend(r.ready.iter().map(|&n| Cell::Int(n.into())));
-            c.extend(r.in_rotation.iter().map(|&n| Cell::Int(n.into())));
-            c.push(Cell::Int(r.requests.iter().sum()));
-            c.push(Cell::Int(r.requests[Outcome::Ok as usize]));
-            c.push(Cell::Int(failed(r)));
-            for o in [
-                Outcome::Refused,
-                Outcome::TimedOut,
-                Outcome::Errored,
-                Outcome::Dropped,
-            ] {
-                c.push(Cell::Int(r.requests[o as usize]));
-            }
-            c.push(Cell::float(availability(r)));
-            c.push(Cell::float(r.p99_latency_ms));
-            c
-        })
-        .collect();
-    write(header, body)
+fn cell(x: Option<f64>) -> Cell {
+    x.map_or(Cell::Empty, Cell::float)
 }
 
-/// Percentile bands (5th, 50th, 95th) across trials, bucket by bucket.
-pub fn timeline_bands_csv(s: &Scenario, trials: &[Vec<TimelineRow>], tick: Time) -> Vec<u8> {
-    let versions = s.service.versions.len();
-    let mut names: Vec<String> = version_columns(s, "ready");
-    names.extend(version_columns(s, "in_rotation"));
-    names.extend(
-        ["requests", "failed", "availability", "p99_latency_ms"]
-            .iter()
-            .map(|n| n.to_string()),
-    );
-    let metric = |r: &TimelineRow, m: usize| -> f64 {
-        if m < versions {
-            r.ready[m] as f64
-        } else if m < 2 * versions {
-            r.in_rotation[m - versions] as f64
-        } else {
-            match m - 2 * versions {
-                0 => r.requests.iter().sum::<u64>() as f64,
-                1 => failed(r) as f64,
-                2 => availability(r),
-                _ => r.p99_latency_ms,
-            }
-        }
-    };
+/// The timeline of one trial.
+pub fn timeline_trial_csv(s: &Scenario, tl: &TrialTimeline) -> Vec<u8> {
+    let cols = series(s);
+    let mut header = vec!["t_s".to_string()];
+    header.extend(cols.iter().map(|(n, _)| n.clone()));
+    let tick = tl.fleet.tick;
+    let rows = (0..tl.fleet.len()).map(|i| {
+        let mut c = vec![Cell::seconds(i as Time * tick)];
+        c.extend(cols.iter().map(|&(_, k)| cell(k.value(tl, i))));
+        c
+    });
+    write(header, rows)
+}
+
+/// The statistics of the bands, in column order.
+const BAND_STATS: [(&str, f64); 5] = [
+    ("min", 0.0),
+    ("p05", 0.05),
+    ("p50", 0.5),
+    ("p95", 0.95),
+    ("max", 1.0),
+];
+
+/// Percentile bands (min, 5th, 50th, 95th, max) across trials, row by row. Every trial
+/// must have been sampled with the same tick.
+pub fn timeline_bands_csv(s: &Scenario, trials: &[TrialTimeline]) -> Vec<u8> {
+    let cols = series(s);
+    let tick = trials.first().map_or(SECOND, |t| t.fleet.tick);
+    debug_assert!(trials.iter().all(|t| t.fleet.tick == tick));
     let mut header = vec!["t_s".to_string(), "trials".to_string()];
-    for n in &names {
-        for p in ["p05", "p50", "p95"] {
-            header.push(format!("{n}_{p}"));
+    for (n, _) in &cols {
+        header.extend(BAND_STATS.iter().map(|(stat, _)| format!("{n}_{stat}")));
+    }
+    let len = trials.iter().map(|t| t.fleet.len()).max().unwrap_or(0);
+    let mut values = Vec::with_capacity(trials.len());
+    let rows = (0..len).map(move |i| {
+        let t = i as Time * tick;
+        let running = trials.iter().filter(|tl| tl.fleet.end >= t).count();
+        let mut c = vec![Cell::seconds(t), Cell::Int(running as u64)];
+        for &(_, k) in &cols {
+            values.clear();
+            values.extend(trials.iter().filter_map(|tl| k.value(tl, i)));
+            values.sort_by(f64::total_cmp);
+            c.extend(BAND_STATS.iter().map(|&(_, q)| cell(quantile(&values, q))));
+        }
+        c
+    });
+    write(header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_tick_cuts_the_span_into_at_most_500_steps() {
+        assert_eq!(default_tick(0), 10 * SECOND / 1000);
+        assert_eq!(default_tick(5 * SECOND), 10 * SECOND / 1000);
+        assert_eq!(default_tick(5 * SECOND + 1), 20 * SECOND / 1000);
+        assert_eq!(default_tick(80 * SECOND), 200 * SECOND / 1000);
+        assert_eq!(default_tick(2 * 3600 * SECOND), 15 * SECOND);
+        // Beyond the ladder: whole hours.
+        assert_eq!(default_tick(2000 * 3600 * SECOND), 4 * 3600 * SECOND);
+        for span in [1, 7 * SECOND, 3333 * SECOND, 50_000 * SECOND] {
+            assert!(span.div_ceil(default_tick(span)) <= DEFAULT_TICK_STEPS);
         }
     }
-    let buckets = trials.iter().map(Vec::len).max().unwrap_or(0);
-    let mut values = Vec::with_capacity(trials.len());
-    let body = (0..buckets)
-        .map(|b| {
-            let here: Vec<&TimelineRow> = trials.iter().filter_map(|t| t.get(b)).collect();
-            let mut c = vec![
-                Cell::seconds((b as Time + 1) * tick),
-                Cell::Int(here.len() as u64),
-            ];
-            for m in 0..names.len() {
-                values.clear();
-                values.extend(here.iter().map(|r| metric(r, m)).filter(|x| x.is_finite()));
-                values.sort_by(f64::total_cmp);
-                for q in [0.05, 0.5, 0.95] {
-                    c.push(quantile(&values, q).map_or(Cell::Empty, Cell::float));
-                }
-            }
-            c
-        })
-        .collect();
-    write(header, body)
 }

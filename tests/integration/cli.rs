@@ -245,15 +245,9 @@ fn a_missing_file_and_a_bad_flag_exit_2() {
 #[test]
 fn timeline_writes_bands_or_one_trial() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |extra: &[&str]| {
+    let run = |scenario: &str, extra: &[&str]| {
         bin()
-            .args([
-                "run",
-                &scenario_path("k8s-endpoint-lag.yaml"),
-                "--trials",
-                "50",
-                "-q",
-            ])
+            .args(["run", &scenario_path(scenario), "--trials", "50", "-q"])
             .args(extra)
             .arg("--out")
             .arg(dir.path())
@@ -261,54 +255,64 @@ fn timeline_writes_bands_or_one_trial() {
             .success();
         fs::read_to_string(dir.path().join("timeline.csv")).unwrap()
     };
-    let bands = run(&["--timeline"]);
+    let bands = run("k8s-endpoint-lag.yaml", &["--timeline"]);
     let header: Vec<&str> = bands.lines().next().unwrap().split(',').collect();
     assert_eq!(
-        header[..5],
+        header[..7],
         [
             "t_s",
             "trials",
-            "ready_current_p05",
-            "ready_current_p50",
-            "ready_current_p95"
+            "ready_min",
+            "ready_p05",
+            "ready_p50",
+            "ready_p95",
+            "ready_max"
         ]
     );
-    assert!(header.contains(&"availability_p05") && header.contains(&"p99_latency_ms_p95"));
+    for c in [
+        "ready_next_p50",
+        "available_current_min",
+        "running_next_max",
+        "in_rotation_next_p05",
+        "availability_p05",
+        "p99_latency_ms_p95",
+    ] {
+        assert!(header.contains(&c), "no {c} in {header:?}");
+    }
+    // Row 0 is t = 0: every trial runs, and no traffic bucket has ended yet.
     let first: Vec<&str> = bands.lines().nth(1).unwrap().split(',').collect();
-    assert_eq!(first[..2], ["1", "50"]);
+    assert_eq!(first[..2], ["0", "50"]);
+    let requests = header.iter().position(|&h| h == "requests_p50").unwrap();
+    assert_eq!(first[requests], "");
 
-    let one = run(&["--timeline-trial", "3"]);
+    let one = run("k8s-endpoint-lag.yaml", &["--timeline-trial", "3"]);
     let mut lines = one.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "t_s,ready_current,ready_next,in_rotation_current,in_rotation_next,requests,ok,failed,\
-         refused,timed_out,errored,dropped,availability,p99_latency_ms"
+        "t_s,ready,ready_current,ready_next,available,available_current,available_next,\
+         running,running_current,running_next,in_rotation_current,in_rotation_next,requests,ok,\
+         failed,refused,timed_out,errored,dropped,availability,p99_latency_ms"
     );
-    // Conservation bucket by bucket.
-    for line in lines {
-        let c: Vec<u64> = line
-            .split(',')
-            .skip(5)
-            .take(7)
-            .map(|x| x.parse().unwrap())
-            .collect();
-        assert_eq!(c[0], c[1] + c[2], "{line}");
-        assert_eq!(c[2], c[3] + c[4] + c[5] + c[6], "{line}");
+    // Conservation row by row: per-version counts sum to the total, requests split into
+    // ok and failed, failed into its four causes.
+    for line in lines.skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let n = |i: usize| -> u64 { c[i].parse().unwrap() };
+        for k in [1, 4, 7] {
+            assert_eq!(n(k), n(k + 1) + n(k + 2), "{line}");
+        }
+        if c[12].is_empty() {
+            continue; // past the trial's traffic window
+        }
+        assert_eq!(n(12), n(13) + n(14), "{line}");
+        assert_eq!(n(14), n(15) + n(16) + n(17) + n(18), "{line}");
     }
 
-    // No traffic, no timeline: a usage error.
-    bin()
-        .args([
-            "run",
-            &scenario_path("swarm-start-first.yaml"),
-            "--timeline",
-            "-q",
-            "--out",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("traffic"));
+    // Without traffic: the fleet columns only.
+    let fleet = run("swarm-start-first.yaml", &["--timeline"]);
+    let header = fleet.lines().next().unwrap();
+    assert!(header.ends_with("running_next_max"), "{header}");
+    assert!(!header.contains("requests"), "{header}");
 }
 
 #[test]
@@ -341,7 +345,7 @@ fn calibrate_fits_the_example_timeline() {
         .arg("--set")
         .arg(format!("cluster.control_plane={}", json.trim()))
         .arg("--out")
-        .arg(dir.path())
+        .arg(dir.path().join("run"))
         .assert()
         .success();
 }

@@ -6,9 +6,11 @@ mod control_plane;
 mod kubernetes;
 mod metrics;
 mod node_loss;
+mod run_folder;
 mod scenarios;
 mod swarm_properties;
 mod swarm_timelines;
+mod timeline;
 mod traffic;
 
 use rollout_sim::experiment::TrialResult;

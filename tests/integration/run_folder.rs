@@ -1,0 +1,269 @@
+//! A run owns its output folder: it appears whole or not at all, whatever happens to the
+//! process (a later run, a kill, Ctrl-C, a closed stdout, bad input).
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::Path;
+use std::process::Stdio;
+
+fn bin() -> Command {
+    Command::cargo_bin("rollout-sim").expect("the binary is built")
+}
+
+fn scenario_path(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_second_run_into_the_same_folder_leaves_no_stale_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    bin()
+        .args(["run", &scenario_path("k8s-endpoint-lag.yaml")])
+        .args(["--trials", "20", "-q", "--timeline", "--trace"])
+        .arg(out.join("traces/trial-0.jsonl"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        entries(&out),
+        ["summary.json", "timeline.csv", "traces", "trials.csv"]
+    );
+    assert!(fs::read(out.join("traces/trial-0.jsonl")).unwrap().len() > 100);
+    assert_eq!(summary(&out)["partial"], false);
+    bin()
+        .args(["run", &scenario_path("swarm-start-first.yaml")])
+        .args(["--trials", "7", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    // Only this run's files, and nothing hidden beside the folder.
+    assert_eq!(entries(&out), ["summary.json", "trials.csv"]);
+    assert_eq!(entries(tmp.path()), ["web"]);
+    assert_eq!(summary(&out)["trials"], 7);
+}
+
+#[test]
+fn leftovers_of_a_killed_run_are_cleaned_by_the_next_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    // What a run killed mid-write leaves: its staging folder with a partial file, and the
+    // previous folder renamed away. No Linux pid exceeds 2^22.
+    let dead = 4_194_304 + 99;
+    for leftover in ["tmp", "old"] {
+        let d = tmp
+            .path()
+            .join(format!(".web.rollout-sim-{leftover}-{dead}"));
+        fs::create_dir(&d).unwrap();
+        fs::write(d.join("trials.csv"), b"trial,seed\n0,").unwrap();
+    }
+    // Another folder's leftovers are not this run's business.
+    fs::create_dir(tmp.path().join(format!(".webby.rollout-sim-tmp-{dead}"))).unwrap();
+    bin()
+        .args(["run", &scenario_path("swarm-start-first.yaml")])
+        .args(["--trials", "3", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        entries(tmp.path()),
+        [format!(".webby.rollout-sim-tmp-{dead}"), "web".to_string()]
+    );
+}
+
+#[test]
+fn bad_input_writes_nothing_and_keeps_the_previous_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    bin()
+        .args(["run", &scenario_path("swarm-start-first.yaml")])
+        .args(["--trials", "4", "-q", "--timeline", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let before: Vec<Vec<u8>> = ["summary.json", "timeline.csv", "trials.csv"]
+        .iter()
+        .map(|f| fs::read(out.join(f)).unwrap())
+        .collect();
+    let fails = |extra: &[&str], needle: &str| {
+        let o = bin()
+            .args(["run", &scenario_path("swarm-start-first.yaml")])
+            .args(["--trials", "4", "-q", "--out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    };
+    fails(&["--timeline-trial", "4"], "--timeline-trial 4");
+    fails(
+        &["--trace", "t.jsonl", "--trace-trial", "9"],
+        "--trace-trial 9",
+    );
+    let inside = out.join("summary.json");
+    fails(&["--trace", inside.to_str().unwrap()], "output folder");
+    fails(&["--set", "service.replicas=-1"], "replicas");
+    assert_eq!(entries(tmp.path()), ["web"]);
+    let after: Vec<Vec<u8>> = ["summary.json", "timeline.csv", "trials.csv"]
+        .iter()
+        .map(|f| fs::read(out.join(f)).unwrap())
+        .collect();
+    assert!(before == after, "the previous run's files changed");
+}
+
+#[test]
+fn a_folder_not_written_by_rollout_sim_is_never_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("notes.txt"), b"mine").unwrap();
+    let o = bin()
+        .args(["run", &scenario_path("swarm-start-first.yaml")])
+        .args(["--trials", "2", "-q", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a rollout-sim output folder"));
+    assert_eq!(entries(tmp.path()), ["notes.txt"]);
+}
+
+#[test]
+fn a_trace_outside_the_folder_is_written_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = tmp.path().join("logs/trace.jsonl");
+    fs::create_dir(tmp.path().join("logs")).unwrap();
+    fs::write(
+        &trace,
+        b"an older, longer trace that must be replaced entirely\n",
+    )
+    .unwrap();
+    bin()
+        .args(["run", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--trials", "2", "-q", "--out"])
+        .arg(tmp.path().join("out"))
+        .arg("--trace")
+        .arg(&trace)
+        .assert()
+        .success();
+    assert_eq!(entries(&tmp.path().join("logs")), ["trace.jsonl"]);
+    let text = fs::read_to_string(&trace).unwrap();
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
+    assert!(text.ends_with("\"state\":\"completed\"}\n"), "{text}");
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    for format in ["table", "json"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
+            .args(["run", &scenario_path("swarm-start-first.yaml")])
+            .args(["--trials", "300", "--format", format, "--out"])
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the run prints (as `| head -0` would).
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            o.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(summary(&out)["trials"], 300);
+        let csv = fs::read_to_string(out.join("trials.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 301);
+    }
+}
+
+/// Wait until `path` exists; the process is polled, so no time limit decides the test.
+fn wait_for(path: &Path, child: &mut std::process::Child) {
+    while !path.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it started its trials"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+fn interrupt(signal: &str, code: i32) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    let asked = 100_000_000u64;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
+        .args(["run", &scenario_path("swarm-start-first.yaml"), "-q"])
+        .args(["--trials", &asked.to_string(), "--timeline", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = tmp
+        .path()
+        .join(format!(".web.rollout-sim-tmp-{}", child.id()));
+    // The staging folder exists once the handlers are installed and trials start.
+    wait_for(&staging, &mut child);
+    let sent = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let s = summary(&out);
+    assert_eq!(s["partial"], true);
+    let n = s["trials"].as_u64().unwrap();
+    assert!(n < asked);
+    // The finished trials are the first n, all of them, each once.
+    let csv = fs::read_to_string(out.join("trials.csv")).unwrap();
+    let trials: Vec<u64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(trials, (0..n).collect::<Vec<_>>());
+    // Nothing half-written: no timeline of an interrupted run, nothing hidden left.
+    assert_eq!(entries(&out), ["summary.json", "trials.csv"]);
+    assert_eq!(entries(tmp.path()), ["web"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_writes_the_finished_trials_marked_partial() {
+    interrupt("-INT", 130);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_writes_the_finished_trials_marked_partial() {
+    interrupt("-TERM", 143);
+}

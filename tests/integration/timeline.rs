@@ -1,0 +1,223 @@
+//! The fleet timeline against closed forms: where a rollout starts and ends, and the
+//! floor a stop-first rollout never goes below.
+
+use super::yaml;
+use rollout_sim::experiment::fleet::FleetTimeline;
+use rollout_sim::experiment::{Outcome, run_timelines};
+use rollout_sim::sim::time::SECOND;
+use rollout_sim::trial::Workspace;
+use std::sync::atomic::AtomicBool;
+
+const READY: usize = 0;
+const AVAILABLE: usize = 1;
+const RUNNING: usize = 2;
+const CURRENT: usize = 0;
+const NEXT: usize = 1;
+
+fn swarm(replicas: u32, parallelism: u32, order: &str) -> String {
+    format!(
+        "horizon: 30m
+cluster: {{nodes: 3, node: {{cpu: '8', memory: 16Gi}}}}
+service:
+  replicas: {replicas}
+  resources: {{cpu: 500m, memory: 512Mi}}
+  versions:
+    current: {{image: a:1, shutdown: {{uniform: {{min: 200ms, max: 3s}}}}}}
+    next:
+      image: a:2
+      pull: {{lognormal: {{median: 5s, p99: 25s}}}}
+      start: {{uniform: {{min: 1s, max: 3s}}}}
+      ready_after: {{lognormal: {{median: 4s, p99: 20s}}}}
+  healthcheck: {{interval: 2s, timeout: 2s, retries: 3, start_period: 5m, start_interval: 1s}}
+strategy:
+  swarm:
+    update_config: {{parallelism: {parallelism}, delay: 5s, monitor: 10s, order: {order}}}
+"
+    )
+}
+
+fn last(tl: &FleetTimeline) -> usize {
+    tl.len() - 1
+}
+
+#[test]
+fn a_completed_rollout_ends_with_every_replica_on_next() {
+    for order in ["stop-first", "start-first"] {
+        let s = yaml(&swarm(7, 3, order));
+        let mut ws = Workspace::new(&s);
+        for trial in 0..40 {
+            let (r, tl) = ws.run_timeline(trial, SECOND);
+            assert_eq!(r.outcome, Outcome::Completed);
+            let f = &tl.fleet;
+            // The last sample is at or after the outcome.
+            assert!(last(f) as u64 * SECOND >= r.duration);
+            assert_eq!(f.end, r.duration);
+            for kind in [READY, AVAILABLE, RUNNING] {
+                assert_eq!(f.get(last(f), kind, NEXT), 7, "{order} trial {trial}");
+                assert_eq!(f.get(last(f), kind, CURRENT), 0, "{order} trial {trial}");
+            }
+        }
+    }
+}
+
+#[test]
+fn start_first_begins_with_every_replica_on_current() {
+    // Start-first stops nothing before a new task runs, and a new task needs its pull and
+    // start first: at the end of instant 0 the fleet is still the one the rollout found.
+    let s = yaml(&swarm(5, 2, "start-first"));
+    let mut ws = Workspace::new(&s);
+    for trial in 0..40 {
+        let f = ws.run_timeline(trial, 500 * SECOND / 1000).1.fleet;
+        for kind in [READY, AVAILABLE, RUNNING] {
+            assert_eq!(f.get(0, kind, CURRENT), 5);
+            assert_eq!(f.get(0, kind, NEXT), 0);
+        }
+    }
+}
+
+fn kubernetes(surge: u32, unavailable: u32) -> String {
+    format!(
+        "horizon: 1h
+cluster: {{nodes: 3, node: {{cpu: '4', memory: 8Gi}}}}
+service:
+  replicas: 10
+  resources: {{cpu: 250m, memory: 256Mi}}
+  versions:
+    current: {{image: web:1.0, shutdown: 2s}}
+    next:
+      image: web:1.1
+      pull: {{lognormal: {{median: 3s, p99: 15s}}}}
+      start: {{uniform: {{min: 1s, max: 3s}}}}
+      ready_after: {{lognormal: {{median: 4s, p99: 20s}}}}
+  readinessProbe: {{periodSeconds: 2}}
+strategy:
+  kubernetes:
+    strategy: {{type: RollingUpdate, rollingUpdate: {{maxSurge: {surge}, maxUnavailable: {unavailable}}}}}
+    minReadySeconds: 5
+"
+    )
+}
+
+#[test]
+fn kubernetes_without_unavailability_begins_and_ends_whole() {
+    let s = yaml(&kubernetes(1, 0));
+    let mut ws = Workspace::new(&s);
+    for trial in 0..20 {
+        let (r, tl) = ws.run_timeline(trial, SECOND);
+        assert_eq!(r.outcome, Outcome::Completed);
+        let f = &tl.fleet;
+        for kind in [READY, AVAILABLE, RUNNING] {
+            assert_eq!(f.get(0, kind, CURRENT), 10);
+            assert_eq!(f.get(0, kind, NEXT), 0);
+            assert_eq!(f.get(last(f), kind, NEXT), 10);
+            assert_eq!(f.get(last(f), kind, CURRENT), 0);
+        }
+    }
+}
+
+#[test]
+fn kubernetes_never_has_fewer_than_replicas_minus_max_unavailable_available() {
+    // The Deployment controller scales the old ReplicaSet down only as far as
+    // `replicas − maxUnavailable` pods stay available (kubernetes/kubernetes
+    // pkg/controller/deployment/rolling.go, reconcileOldReplicaSets); with maxSurge 0 it
+    // goes down to exactly that.
+    for unavailable in [1u32, 3] {
+        let s = yaml(&kubernetes(0, unavailable));
+        let stop = AtomicBool::new(false);
+        let series = run_timelines(&s, 0..30, 250 * SECOND / 1000, &stop).unwrap();
+        let floor = series
+            .iter()
+            .flat_map(|tl| (0..tl.fleet.len()).map(|i| tl.fleet.total(i, AVAILABLE)))
+            .min();
+        assert_eq!(floor, Some(10 - unavailable));
+    }
+}
+
+#[test]
+fn stop_first_never_has_fewer_than_replicas_minus_parallelism_ready() {
+    // Swarm stop-first: each batch stops `parallelism` old tasks and waits for their
+    // replacements before the next; with no failure the fleet serves at least
+    // replicas − parallelism at every instant, and exactly that while a batch is in flight.
+    for (replicas, p) in [(6u32, 2u32), (7, 3), (5, 1)] {
+        let s = yaml(&swarm(replicas, p, "stop-first"));
+        let stop = AtomicBool::new(false);
+        let series = run_timelines(&s, 0..60, 250 * SECOND / 1000, &stop).unwrap();
+        let mut floor = u32::MAX;
+        for tl in &series {
+            for i in 0..tl.fleet.len() {
+                floor = floor.min(tl.fleet.total(i, READY));
+                // Every running or ready task is of a version; none counted twice.
+                assert!(tl.fleet.total(i, READY) <= tl.fleet.total(i, RUNNING));
+                assert!(tl.fleet.total(i, RUNNING) <= replicas);
+            }
+        }
+        assert_eq!(floor, replicas - p, "replicas {replicas}, parallelism {p}");
+    }
+}
+
+#[test]
+fn samples_never_show_fewer_ready_than_the_trials_min_ready() {
+    // The timeline samples instants the `min_ready` gauge also reads, so no sample before
+    // the outcome can be below it.
+    let s = yaml(&swarm(6, 2, "stop-first"));
+    let mut ws = Workspace::new(&s);
+    for trial in 0..30 {
+        let (r, tl) = ws.run_timeline(trial, 100 * SECOND / 1000);
+        let f = &tl.fleet;
+        let before_end = (0..f.len()).filter(|&i| i as u64 * f.tick < r.duration);
+        let low = before_end.map(|i| f.total(i, READY)).min().unwrap();
+        assert!(low >= r.min_ready, "trial {trial}: {low} < {}", r.min_ready);
+    }
+}
+
+#[test]
+fn the_bands_of_a_stop_first_run_as_written_by_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = format!(
+        "{}/scenarios/swarm-stop-first.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert_cmd::Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "run",
+            &scenario,
+            "--trials",
+            "100",
+            "-q",
+            "--timeline",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("timeline.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|&h| h == name).unwrap();
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    // 6 replicas, parallelism 2, stop-first: the band's minimum is 6 − 2, never less.
+    let floor = rows
+        .iter()
+        .map(|r| r[col("ready_min")])
+        .fold(f64::MAX, f64::min);
+    assert_eq!(floor, 4.0);
+    // Every trial completed: the last row has all six on next in every trial.
+    let end = rows.last().unwrap();
+    assert_eq!(end[col("ready_next_min")], 6.0);
+    assert_eq!(end[col("ready_current_max")], 0.0);
+    assert_eq!(end[col("trials")], 0.0);
+    // Without traffic the tick is the smallest of the documented steps that cuts the
+    // longest trial into at most 500: here 200ms (the longest lasts 50 s to 100 s).
+    let csv = std::fs::read_to_string(dir.path().join("trials.csv")).unwrap();
+    let longest = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse::<f64>().unwrap())
+        .fold(0.0, f64::max);
+    assert!((50.0..=100.0).contains(&longest), "{longest}");
+    assert_eq!(rows[1][0], 0.2);
+    assert_eq!(rows.last().unwrap()[0], (longest / 0.2).ceil() * 0.2);
+}
