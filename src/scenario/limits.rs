@@ -26,11 +26,17 @@ pub const MAX_NODES: u64 = 10_000;
 /// already resolve a p99.9 to a few per cent.
 pub const MAX_TRIALS: u64 = 10_000_000;
 
-/// Traffic buckets per trial (`traffic.duration`, or `horizon`, over `traffic.tick`), and
-/// probe periods per container over `horizon`. Request counts are kept per bucket (tens of
-/// bytes each, per worker thread); a probe period is walked one probe at a time when
-/// probes are flaky.
-pub const MAX_TICKS: u64 = 10_000_000;
+/// Traffic buckets per trial (`traffic.duration`, or `horizon`, over `traffic.tick`)
+/// times the version columns each bucket has (every version, plus "no endpoint"). A
+/// bucket keeps five expected counts per column and five whole counts, eight bytes each,
+/// in every worker thread: ≈140 MB a worker at the limit (measured), which is a million
+/// buckets for a `current` → `next` rollout (a 100 ms tick for 27 hours).
+pub const MAX_BUCKET_COLUMNS: u64 = 3_000_000;
+
+/// Probe periods per container over `horizon` (HEALTHCHECK `interval`, `start_interval`
+/// within `start_period`, each Kubernetes probe's `periodSeconds`): flaky probes are
+/// drawn one at a time.
+pub const MAX_PROBES: u64 = 10_000_000;
 
 /// `actions`: each is an event of every trial; no rollout is driven by more hands.
 pub const MAX_ACTIONS: usize = 10_000;
@@ -65,15 +71,19 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
             Some(d) if d < s.horizon => (d, "traffic.duration"),
             _ => (s.horizon, "horizon"),
         };
-        if let Some(n) = too_many_ticks(window, t.tick) {
+        let columns = s.service.versions.len() as u64 + 1;
+        let max = MAX_BUCKET_COLUMNS / columns;
+        if let Some(n) = periods_over(window, t.tick, max) {
             problems.push(Problem::new(
                 "traffic.tick",
                 format!(
-                    "{} over `{named}` ({}) makes {n} buckets; at most {MAX_TICKS} are kept \
-                     per trial: use a tick of at least {} or a shorter window",
+                    "{} over `{named}` ({}) makes {n} buckets; with {} versions at most {max} \
+                     are kept per trial (see \"Limits\" in the README): use a tick of at \
+                     least {} or a shorter window",
                     show(t.tick),
                     show(window),
-                    show(window.div_ceil(MAX_TICKS)),
+                    columns - 1,
+                    show(window.div_ceil(max)),
                 ),
             ));
         }
@@ -100,15 +110,16 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
         }
     }
     for (path, period, window) in periods {
-        if let Some(n) = too_many_ticks(window, period) {
+        if let Some(n) = periods_over(window, period, MAX_PROBES) {
             problems.push(Problem::new(
                 path,
                 format!(
-                    "{} over {} makes {n} probes per container; at most {MAX_TICKS} are \
-                     simulated: use a period of at least {} or a shorter `horizon`",
+                    "{} over {} makes {n} probes per container; at most {MAX_PROBES} are \
+                     simulated (see \"Limits\" in the README): use a period of at least {} \
+                     or a shorter `horizon`",
                     show(period),
                     show(window),
-                    show(window.div_ceil(MAX_TICKS)),
+                    show(window.div_ceil(MAX_PROBES)),
                 ),
             ));
         }
@@ -116,10 +127,10 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
     problems
 }
 
-/// The number of periods in `window`, if it exceeds [`MAX_TICKS`].
-fn too_many_ticks(window: Time, period: Time) -> Option<u64> {
+/// The number of periods in `window`, if it exceeds `max`.
+fn periods_over(window: Time, period: Time, max: u64) -> Option<u64> {
     let n = window.div_ceil(period.max(1));
-    (n > MAX_TICKS).then_some(n)
+    (n > max).then_some(n)
 }
 
 #[cfg(test)]
@@ -193,17 +204,22 @@ mod tests {
         assert_eq!(
             problems("horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us}"),
             [
-                "traffic.tick: 1us over `horizon` (10m) makes 600000000 buckets; at most 10000000 \
-              are kept per trial: use a tick of at least 60us or a shorter window"
+                "traffic.tick: 1us over `horizon` (10m) makes 600000000 buckets; with 2 \
+                 versions at most 1000000 are kept per trial (see \"Limits\" in the README): \
+                 use a tick of at least 600us or a shorter window"
             ]
         );
-        // The same tick over a 10 s traffic window is 10⁷ buckets: exactly the limit.
-        let at_limit = "horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 10s}";
+        // `current`, `next` and "no endpoint": 3 columns, 10⁶ buckets; 1 µs over 1 s is that.
+        let at_limit = "horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 1s}";
         assert!(problems(at_limit).is_empty());
-        let over = "horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 11s}";
-        assert!(problems(over)[0].contains("over `traffic.duration` (11s)"));
+        let over = "horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 1000001us}";
+        assert!(problems(over)[0].contains("over `traffic.duration` (1s 1us)"));
+        // A third version leaves room for 750,000 buckets.
+        let three = "horizon: 10m\nservice: {versions: {current: {}, next: {}, v3: {}}}\n\
+                     traffic: {rps: 10, tick: 1us, duration: 1s}";
+        assert!(problems(three)[0].contains("with 3 versions at most 750000 are kept"));
         // A traffic window longer than the horizon is cut at it.
-        let cut = "horizon: 10s\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 1h}";
+        let cut = "horizon: 1s\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 1h}";
         assert!(problems(cut).is_empty());
     }
 
@@ -214,8 +230,8 @@ mod tests {
             p,
             [
                 "service.healthcheck.interval: 1ms over 3h makes 10800000 probes per \
-              container; at most 10000000 are simulated: use a period of at least 1ms 80us \
-              or a shorter `horizon`"
+                 container; at most 10000000 are simulated (see \"Limits\" in the README): \
+                 use a period of at least 1ms 80us or a shorter `horizon`"
             ]
         );
         // start_interval runs only inside start_period.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod control_plane;
+mod input_errors;
 mod kubernetes;
 mod scenarios;
 mod swarm_properties;
