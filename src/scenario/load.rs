@@ -1,10 +1,14 @@
 //! Loading a scenario: file text → generic tree → `--set` overrides → typed [`Scenario`].
 //!
 //! The format follows the extension (`.yaml`/`.yml` or `.json`). YAML is read with
-//! `serde-saphyr` into a `serde_json::Value`, so both formats share one tree and one
-//! converter. Each stage collects problems rather than stopping at the first: one run of
-//! `rollout-sim check` shows everything wrong with a file. An empty document is a
-//! scenario with every default.
+//! `serde-saphyr` into a `serde_json::Value` (JSON by a reader that refuses
+//! duplicate keys as YAML does), so both formats share one tree and one converter. Each
+//! stage collects problems rather than stopping at the first: one run shows everything
+//! wrong with a file. A scenario needs a `service` (`service: {}` takes every default);
+//! once every field is valid, the checks that combine fields run ([`super::limits`],
+//! and whether the starting fleet fits and the control plane suits the strategy).
+//! The file itself is read only if it is a regular file of at most
+//! [`MAX_SCENARIO_BYTES`].
 //!
 //! ```
 //! use rollout_sim::scenario::{Format, Override, load_str};
