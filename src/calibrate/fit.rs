@@ -168,7 +168,10 @@ mod tests {
         assert_eq!(duration(2 * SECOND), "2s");
         for t in [1, 35_500, 999_999, 1_172_000, 61_000_000] {
             let parsed = crate::scenario::load_str(
-                &format!("cluster: {{control_plane: {{create: {}}}}}", duration(t)),
+                &format!(
+                    "service: {{}}\ncluster: {{control_plane: {{create: {}}}}}",
+                    duration(t)
+                ),
                 "t.yaml",
                 crate::scenario::Format::Yaml,
                 &[],

@@ -413,7 +413,7 @@ mod tests {
         assert!(yaml.contains("stop_signal: 1.16s"), "{yaml}");
         assert!(yaml.contains("# next_slot: no samples"), "{yaml}");
         let indented: String = yaml.lines().map(|l| format!("    {l}\n")).collect();
-        let text = format!("cluster:\n  control_plane:\n{indented}");
+        let text = format!("service: {{}}\ncluster:\n  control_plane:\n{indented}");
         let s = crate::scenario::load_str(&text, "t.yaml", crate::scenario::Format::Yaml, &[])
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         let cp = &s.cluster.control_plane;
@@ -425,9 +425,13 @@ mod tests {
         let set: crate::scenario::Override = format!("cluster.control_plane={}", json.trim())
             .parse()
             .unwrap();
-        let s =
-            crate::scenario::load_str("name: x", "t.yaml", crate::scenario::Format::Yaml, &[set])
-                .unwrap();
+        let s = crate::scenario::load_str(
+            "service: {}",
+            "t.yaml",
+            crate::scenario::Format::Yaml,
+            &[set],
+        )
+        .unwrap();
         assert!(matches!(
             s.cluster.control_plane.phase(Phase::StartAfterStop),
             crate::scenario::Dist::Constant(430_000)

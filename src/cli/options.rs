@@ -59,7 +59,11 @@ impl SimOptions {
             )?,
         };
         if let Some(n) = self.trials {
-            anyhow::ensure!(n >= 1, "--trials must be at least 1");
+            let max = scenario::limits::MAX_TRIALS;
+            anyhow::ensure!(
+                (1..=max).contains(&n),
+                "--trials must be between 1 and {max} (see \"Limits\" in the README), got {n}"
+            );
             s.trials = n;
         }
         if let Some(seed) = self.seed {

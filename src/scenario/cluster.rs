@@ -6,6 +6,7 @@
 //! 8Gi}`, `image_cached: [current]`, `control_plane: ideal` (see [`super::control_plane`]).
 
 use super::control_plane::ControlPlane;
+use super::limits::{self, MAX_NODES};
 use super::model::{CURRENT, Cluster, NodeSpec, Resources, Version, VersionId};
 use super::service::{RESOURCE_FIELDS, resources, version_ref};
 use super::walk::{Node, Obj};
@@ -20,9 +21,6 @@ const DEFAULT_NODE: Resources = Resources {
     cpu_millis: 4_000,
     memory_bytes: 8 << 30,
 };
-/// More nodes than any rollout needs; keeps a typo like `nodes: 3000000000` from
-/// allocating the machine away.
-const MAX_NODES: u64 = 100_000;
 
 /// The cluster section; `versions` resolves `image_cached`.
 pub fn cluster(o: &Obj, versions: &[Version]) -> Cluster {
@@ -58,7 +56,7 @@ fn node_list(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
         return n.fail("a cluster needs at least one node");
     }
     if items.len() as u64 > MAX_NODES {
-        return n.fail(format!("at most {MAX_NODES} nodes are supported"));
+        return n.fail(limits::too_many(MAX_NODES as usize, items.len(), "nodes"));
     }
     let mut out: Vec<NodeSpec> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -169,10 +167,10 @@ mod tests {
             ]
         );
         let (c, p) = parse(json!({"nodes": 0}));
-        assert_eq!(p, ["nodes: must be between 1 and 100000, got 0"]);
+        assert_eq!(p, ["nodes: must be between 1 and 10000, got 0"]);
         assert_eq!(c.nodes.len(), 1, "the default stands in");
         let (_, p) = parse(json!({"nodes": 4_000_000_000u64}));
-        assert_eq!(p, ["nodes: must be between 1 and 100000, got 4000000000"]);
+        assert_eq!(p, ["nodes: must be between 1 and 10000, got 4000000000"]);
         let (_, p) = parse(json!({"nodes": []}));
         assert_eq!(p, ["nodes: a cluster needs at least one node"]);
         let (_, p) = parse(json!({"nodes": "3"}));

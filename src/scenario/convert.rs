@@ -8,12 +8,14 @@
 use super::cluster;
 use super::faults;
 use super::health;
+use super::limits::{self, MAX_ACTIONS, MAX_TRIALS};
 use super::model::{Action, ActionKind, Scenario, Version};
 use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
 use super::walk::{Node, Obj};
 use crate::sim::time::{MINUTE, Time};
+use serde_json::Value;
 
 /// Top-level fields.
 const FIELDS: &[&str] = &[
@@ -49,7 +51,8 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         seed: o.or("seed", 1, Node::u64),
         trials: o.or("trials", 1000, |n| {
             let t = n.u64()?;
-            n.check(t, t >= 1, "must be at least 1")
+            n.check(t, t >= 1, "must be at least 1")?;
+            n.check(t, t <= MAX_TRIALS, &limits::too_large(MAX_TRIALS, t))
         }),
         horizon: o.positive_duration("horizon", DEFAULT_HORIZON),
         strategy: strategy::strategy(o.raw("strategy")),
@@ -68,6 +71,29 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     }
 }
 
+/// A scenario without `service` would roll out a default one-replica service and report
+/// numbers about nothing the user described: most likely the wrong file, or an empty one.
+/// Separate from [`scenario`], which converts any part of a tree (unit tests convert one
+/// section at a time).
+pub fn require_service(root: &Node) {
+    let empty = match root.value() {
+        Value::Null => true,
+        Value::Object(m) if !m.contains_key("service") => m.is_empty(),
+        // Present, or the root is not a map at all (reported by `scenario`).
+        _ => return,
+    };
+    root.problem(format!(
+        "{}; a scenario needs at least the service being rolled out, e.g. `service: \
+         {{replicas: 3, versions: {{current: {{image: app:v1}}, next: {{image: app:v2}}}}}}` \
+         (`service: {{}}` takes every default)",
+        if empty {
+            "the scenario is empty"
+        } else {
+            "missing field `service`"
+        }
+    ));
+}
+
 /// The scenario name is also the default output folder: it must be one.
 fn name(n: &Node) -> Option<String> {
     let s = n.string()?;
@@ -80,7 +106,11 @@ fn name(n: &Node) -> Option<String> {
 }
 
 fn actions(n: &Node, versions: &[Version]) -> Option<Vec<Action>> {
-    let parsed: Vec<Option<Action>> = n.list()?.iter().map(|a| action(a, versions)).collect();
+    let items = n.list()?;
+    if items.len() > MAX_ACTIONS {
+        return n.fail(limits::too_many(MAX_ACTIONS, items.len(), "actions"));
+    }
+    let parsed: Vec<Option<Action>> = items.iter().map(|a| action(a, versions)).collect();
     // Keep the good ones even if some are wrong: their problems are recorded.
     Some(parsed.into_iter().flatten().collect())
 }

@@ -18,7 +18,9 @@
 
 use super::distribution::Dist;
 use super::duration::{self, show};
+use super::limits::{self, MAX_SAMPLES};
 use super::suggest;
+use super::user_file::Csv;
 use super::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
@@ -184,6 +186,9 @@ impl Node<'_> {
                     column.problem("`column` goes with `file`, not `samples`");
                 }
                 let items = list.list()?;
+                if items.len() > MAX_SAMPLES {
+                    return list.fail(limits::too_many(MAX_SAMPLES, items.len(), "samples"));
+                }
                 let values: Vec<Option<Time>> = items.iter().map(Node::duration).collect();
                 values.into_iter().collect::<Option<Vec<Time>>>()?
             }
@@ -241,47 +246,31 @@ impl Node<'_> {
 /// The values of one column of a CSV file with a header row, in seconds. Empty cells are
 /// skipped (columns of different lengths share a file).
 fn csv_column(file: &Node, name: &str, column_node: &Node, column: &str) -> Option<Vec<Time>> {
-    let path = file.ctx().base_dir().join(name);
-    let shown = path.display();
-    let mut reader = match csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(&path)
-    {
-        Ok(r) => r,
-        Err(e) => return file.fail(format!("cannot read `{shown}`: {e}")),
-    };
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return file.fail(format!("cannot read `{shown}`: {e}")),
-    };
-    let Some(index) = headers.iter().position(|h| h == column) else {
-        let names: Vec<&str> = headers.iter().collect();
+    let mut csv = Csv::open(file, name)?;
+    let shown = csv.shown.clone();
+    let Some(index) = csv.headers.iter().position(|h| h == column) else {
+        let names: Vec<&str> = csv.headers.iter().collect();
         return column_node.fail(format!(
             "no column `{column}` in `{shown}`{}",
             suggest::hint(column, &names)
         ));
     };
     let mut values = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => return file.fail(format!("cannot read `{shown}`: {e}")),
-        };
+    csv.rows(file, |record, line| {
         let cell = record.get(index).unwrap_or("");
         if cell.is_empty() {
-            continue;
+            return Some(());
         }
         match duration::parse(cell) {
             Ok(t) => values.push(t),
             Err(_) => {
-                let line = record.position().map_or(0, |p| p.line());
                 return column_node.fail(format!(
                     "`{shown}` line {line}: expected a number of seconds, got {cell:?}"
                 ));
             }
         }
-    }
+        Some(())
+    })?;
     // An empty column is reported by the caller, with the other empty-sample case.
     Some(values)
 }

@@ -132,7 +132,8 @@ mod tests {
 
     fn versions() -> Vec<Version> {
         let s =
-            crate::scenario::load_str("", "x.yaml", crate::scenario::Format::Yaml, &[]).unwrap();
+            crate::scenario::load_str("service: {}", "x.yaml", crate::scenario::Format::Yaml, &[])
+                .unwrap();
         s.service.versions
     }
 

@@ -1,10 +1,14 @@
 //! Loading a scenario: file text → generic tree → `--set` overrides → typed [`Scenario`].
 //!
 //! The format follows the extension (`.yaml`/`.yml` or `.json`). YAML is read with
-//! `serde-saphyr` into a `serde_json::Value`, so both formats share one tree and one
-//! converter. Each stage collects problems rather than stopping at the first: one run of
-//! `rollout-sim check` shows everything wrong with a file. An empty document is a
-//! scenario with every default.
+//! `serde-saphyr` into a `serde_json::Value` (JSON by a reader that refuses
+//! duplicate keys as YAML does), so both formats share one tree and one converter. Each
+//! stage collects problems rather than stopping at the first: one run shows everything
+//! wrong with a file. A scenario needs a `service` (`service: {}` takes every default);
+//! once every field is valid, the checks that combine fields run ([`super::limits`],
+//! and whether the starting fleet fits and the control plane suits the strategy).
+//! The file itself is read only if it is a regular file of at most
+//! [`MAX_SCENARIO_BYTES`].
 //!
 //! ```
 //! use rollout_sim::scenario::{Format, Override, load_str};
@@ -15,9 +19,13 @@
 //! ```
 
 use super::convert;
-use super::error::{Problem, ScenarioError};
+use super::error::{FILE, Problem, ScenarioError};
+use super::feasibility;
+use super::json::{self, JsonError};
+use super::limits::{self, MAX_SCENARIO_BYTES};
 use super::model::Scenario;
 use super::overrides::Override;
+use super::user_file;
 use super::walk::{Ctx, Node};
 use serde_json::Value;
 use std::path::Path;
@@ -52,8 +60,10 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Scenar
             "unknown file type: a scenario file ends in .yaml, .yml or .json",
         )
     })?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::file(&origin, format!("cannot read the file: {e}")))?;
+    let bytes =
+        user_file::read(path, MAX_SCENARIO_BYTES).map_err(|m| ScenarioError::file(&origin, m))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| ScenarioError::file(&origin, format!("not UTF-8 text: {e}")))?;
     load_str(&text, &origin, format, overrides)
 }
 
@@ -66,7 +76,10 @@ pub fn load_str(
     format: Format,
     overrides: &[Override],
 ) -> Result<Scenario, ScenarioError> {
-    let mut tree = parse(text, format).map_err(|m| ScenarioError::file(origin, m))?;
+    let mut tree = parse(text, format).map_err(|p| ScenarioError {
+        origin: origin.to_string(),
+        problems: vec![p],
+    })?;
     let mut problems: Vec<Problem> = overrides
         .iter()
         .filter_map(|o| o.apply(&mut tree).err())
@@ -83,12 +96,17 @@ pub fn load_str(
         .filter(|s| !s.is_empty())
         .unwrap_or("scenario");
     let ctx = Ctx::new(base_dir);
-    let scenario = convert::scenario(&Node::root(&tree, &ctx), default_name);
-    problems.extend(
-        ctx.into_problems()
-            .into_iter()
-            .map(|p| blame_overrides(p, overrides)),
-    );
+    let root = Node::root(&tree, &ctx);
+    let scenario = convert::scenario(&root, default_name);
+    convert::require_service(&root);
+    let mut found = ctx.into_problems();
+    // Checks across fields only make sense once every field is valid: a wrong field's
+    // default would stand in for it and draw complaints about a value nobody wrote.
+    if problems.is_empty() && found.is_empty() {
+        found.extend(limits::check(&scenario));
+        found.extend(feasibility::check(&scenario));
+    }
+    problems.extend(found.into_iter().map(|p| blame_overrides(p, overrides)));
 
     if problems.is_empty() {
         Ok(scenario)
@@ -100,9 +118,9 @@ pub fn load_str(
     }
 }
 
-/// The generic tree of `text`, or a one-line message with the line and column.
-fn parse(text: &str, format: Format) -> Result<Value, String> {
-    match format {
+/// The generic tree of `text`, or a one-line problem with the line and column.
+fn parse(text: &str, format: Format) -> Result<Value, Problem> {
+    let syntax = match format {
         Format::Yaml => serde_saphyr::from_str_with_options(
             text,
             serde_saphyr::options! { with_snippet: false },
@@ -118,8 +136,21 @@ fn parse(text: &str, format: Format) -> Result<Value, String> {
                 );
             format!("invalid YAML: {m}")
         }),
-        Format::Json => serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}")),
-    }
+        Format::Json => match json::parse(text) {
+            Ok(tree) => Ok(tree),
+            Err(JsonError::Syntax(m)) => Err(format!("invalid JSON: {m}")),
+            Err(JsonError::Duplicate { path, line, column }) => {
+                return Err(Problem::new(
+                    path,
+                    format!(
+                        "given twice (again at line {line} column {column}); each field \
+                         may be given once"
+                    ),
+                ));
+            }
+        },
+    };
+    syntax.map_err(|m| Problem::new(FILE, m))
 }
 
 /// Says which `--set` a problem comes from, when the user might not see it in the file.
@@ -255,8 +286,46 @@ checks:
     }
 
     #[test]
-    fn an_empty_file_has_every_default() {
-        for text in ["", "{}", "# nothing\n", "name: web"] {
+    fn an_empty_file_or_one_without_service_is_refused() {
+        for text in ["", "{}", "# nothing\n"] {
+            assert_eq!(
+                lines(yaml(text).unwrap_err()),
+                [
+                    "scenarios/web.yaml: (root): the scenario is empty; a scenario needs at least \
+                  the service being rolled out, e.g. `service: {replicas: 3, versions: \
+                  {current: {image: app:v1}, next: {image: app:v2}}}` (`service: {}` takes \
+                  every default)"
+                ]
+            );
+        }
+        let e = yaml("name: web\ntrials: 10").unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "scenarios/web.yaml: (root): missing field `service`; a scenario needs"
+            ),
+            "{e}"
+        );
+        let e = load_str("[]", "x.json", Format::Json, &[]).unwrap_err();
+        assert_eq!(
+            e.problems.len(),
+            1,
+            "a root that is not a map is one problem: {e}"
+        );
+        // An empty file completed by `--set` is a scenario.
+        assert_eq!(
+            with("", &["service.replicas=2"]).unwrap().service.replicas,
+            2
+        );
+    }
+
+    #[test]
+    fn a_bare_service_has_every_default() {
+        for text in [
+            "service:",
+            "service: {}",
+            "# nothing\nservice:\n",
+            "name: web\nservice: {}",
+        ] {
             let s = yaml(text).unwrap();
             assert_eq!(s.name, "web", "the file stem");
             assert_eq!((s.seed, s.trials, s.horizon), (1, 1000, 7200 * SECOND));
@@ -392,12 +461,12 @@ checks:
     fn load_file_reads_and_picks_the_format() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("canary.YML");
-        std::fs::write(&p, "seed: 5\n").unwrap();
+        std::fs::write(&p, "seed: 5\nservice: {}\n").unwrap();
         let s = load_file(&p, &[]).unwrap();
         assert_eq!((s.name.as_str(), s.seed), ("canary", 5));
 
         let p = dir.path().join("s.json");
-        std::fs::write(&p, r#"{"seed": 6}"#).unwrap();
+        std::fs::write(&p, r#"{"seed": 6, "service": {}}"#).unwrap();
         assert_eq!(load_file(&p, &[]).unwrap().seed, 6);
 
         let e = load_file(&dir.path().join("s.toml"), &[]).unwrap_err();
@@ -407,10 +476,7 @@ checks:
         );
         let e = load_file(&dir.path().join("missing.yaml"), &[]).unwrap_err();
         assert_eq!(e.problems[0].path, "(file)");
-        assert!(
-            e.problems[0].message.starts_with("cannot read the file: "),
-            "{e}"
-        );
+        assert!(e.problems[0].message.starts_with("cannot read `"), "{e}");
     }
 
     #[test]
@@ -461,7 +527,7 @@ checks:
 
     #[test]
     fn overrides_reach_into_lists() {
-        let text = "cluster: {nodes: [{name: a}, {name: b, cpu: 1}]}";
+        let text = "service: {}\ncluster: {nodes: [{name: a}, {name: b, cpu: 1}]}";
         let s = with(
             text,
             &["cluster.nodes.1.cpu=2", "cluster.nodes.0.memory=1Gi"],
@@ -480,14 +546,18 @@ checks:
 
     #[test]
     fn an_override_outside_the_schema_is_an_unknown_field() {
-        let e = with("", &["strategy.swarm.update_config.paralelism=4"]).unwrap_err();
+        let e = with(
+            "service: {}",
+            &["strategy.swarm.update_config.paralelism=4"],
+        )
+        .unwrap_err();
         assert_eq!(
             lines(e),
             [
                 "scenarios/web.yaml: strategy.swarm.update_config.paralelism: unknown field `paralelism`; did you mean `parallelism`? (from --set strategy.swarm.update_config.paralelism=4)"
             ]
         );
-        let e = with("", &["service.foo.bar=1"]).unwrap_err();
+        let e = with("service: {}", &["service.foo.bar=1"]).unwrap_err();
         assert_eq!(e.problems.len(), 1);
         assert!(
             e.problems[0]
@@ -507,17 +577,20 @@ checks:
             ]
         );
         // Without a strategy in the file, the same override chooses Kubernetes.
-        let s = with("", &["strategy.kubernetes.minReadySeconds=5"]).unwrap();
+        let s = with("service: {}", &["strategy.kubernetes.minReadySeconds=5"]).unwrap();
         assert!(matches!(&s.strategy, Strategy::Kubernetes(k) if k.min_ready == 5 * SECOND));
     }
 
     #[test]
     fn control_plane_profiles_and_errors() {
-        assert!(yaml("cluster: {control_plane: ideal}").is_ok());
-        let s = yaml("cluster: {control_plane: docker-20.10}").unwrap();
+        assert!(yaml("service: {}\ncluster: {control_plane: ideal}").is_ok());
+        let s = yaml("service: {}\ncluster: {control_plane: docker-20.10}").unwrap();
         assert_eq!(s.cluster.control_plane.profile, "docker-20.10");
         assert_eq!(
-            lines(yaml("cluster: {control_plane: {stop_signal: 1s, strat: 1s}}").unwrap_err()),
+            lines(
+                yaml("service: {}\ncluster: {control_plane: {stop_signal: 1s, strat: 1s}}")
+                    .unwrap_err()
+            ),
             [
                 "scenarios/web.yaml: cluster.control_plane.strat: unknown field `strat`; did you mean `start`?"
             ]
@@ -526,11 +599,11 @@ checks:
 
     #[test]
     fn default_name_comes_from_the_origin() {
-        let s = load_str("", "a/b/c.d.yaml", Format::Yaml, &[]).unwrap();
+        let s = load_str("service: {}", "a/b/c.d.yaml", Format::Yaml, &[]).unwrap();
         assert_eq!(s.name, "c.d");
-        let s = load_str("", "", Format::Yaml, &[]).unwrap();
+        let s = load_str("service: {}", "", Format::Yaml, &[]).unwrap();
         assert_eq!(s.name, "scenario");
-        let e = yaml("name: a/b").unwrap_err();
+        let e = yaml("name: a/b\nservice: {}").unwrap_err();
         assert_eq!(
             lines(e),
             [

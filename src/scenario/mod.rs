@@ -14,7 +14,10 @@ mod distribution_parse;
 mod duration;
 mod error;
 mod faults;
+mod feasibility;
 mod health;
+mod json;
+pub mod limits;
 pub mod load;
 pub mod model;
 mod overrides;
@@ -23,6 +26,7 @@ mod service;
 mod strategy;
 mod suggest;
 mod traffic;
+pub mod user_file;
 mod walk;
 
 pub use control_plane::{ControlPlane, Phase};

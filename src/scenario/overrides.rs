@@ -35,7 +35,14 @@ pub enum OverrideSyntaxError {
     /// Nothing before the `=`.
     #[error("expected PATH=VALUE with a field path before `=`, got {0:?}")]
     EmptyPath(String),
+    /// Nothing after the `=`: once read as null, which silently reset the field.
+    #[error("`--set {0}=` has no value: {EMPTY_VALUE}")]
+    EmptyValue(String),
 }
+
+/// Why an empty `--set` value is refused, and what to write instead.
+const EMPTY_VALUE: &str = "give one after `=` (e.g. `service.replicas=6`); to write YAML's \
+                           null, which leaves a field at its default, give `PATH=null`";
 
 impl FromStr for Override {
     type Err = OverrideSyntaxError;
@@ -47,6 +54,9 @@ impl FromStr for Override {
         let path = path.trim();
         if path.is_empty() {
             return Err(OverrideSyntaxError::EmptyPath(s.to_string()));
+        }
+        if value.trim().is_empty() {
+            return Err(OverrideSyntaxError::EmptyValue(path.to_string()));
         }
         Ok(Override {
             path: path.to_string(),
@@ -72,15 +82,14 @@ impl Override {
     /// Sets the value in `tree`, creating maps along the way.
     pub fn apply(&self, tree: &mut Value) -> Result<(), Problem> {
         let problem = |m: String| Problem::new(&self.path, format!("--set: {m}"));
-        let value: Value = if self.value.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_saphyr::from_str_with_options(
-                &self.value,
-                serde_saphyr::options! { with_snippet: false },
-            )
-            .map_err(|e| problem(format!("cannot read {:?} as YAML: {e}", self.value)))?
-        };
+        if self.value.trim().is_empty() {
+            return Err(problem(format!("no value: {EMPTY_VALUE}")));
+        }
+        let value: Value = serde_saphyr::from_str_with_options(
+            &self.value,
+            serde_saphyr::options! { with_snippet: false },
+        )
+        .map_err(|e| problem(format!("cannot read {:?} as YAML: {e}", self.value)))?;
         let segments: Vec<&str> = self.path.split('.').collect();
         if segments.iter().any(|s| s.is_empty()) {
             return Err(problem("empty segment in the path".into()));
@@ -151,6 +160,29 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_value_is_refused_not_read_as_null() {
+        // Read as YAML, "" is null: `replicas=` would silently reset the field to 1.
+        for arg in ["service.replicas=", "service.replicas= "] {
+            let e = arg.parse::<Override>().unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "`--set service.replicas=` has no value: give one after `=` (e.g. \
+                 `service.replicas=6`); to write YAML's null, which leaves a field at its \
+                 default, give `PATH=null`"
+            );
+        }
+        let built = Override {
+            path: "seed".into(),
+            value: String::new(),
+        };
+        let e = built.apply(&mut json!({})).unwrap_err();
+        assert!(
+            e.to_string().starts_with("seed: --set: no value: give one"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn values_are_yaml() {
         let t = set(json!({}), "a=4").unwrap();
         assert_eq!(t, json!({"a": 4}));
@@ -162,7 +194,7 @@ mod tests {
         assert_eq!(t, json!({"a": {"uniform": {"min": "1s", "max": "2s"}}}));
         let t = set(json!({}), "a=[current, next]").unwrap();
         assert_eq!(t, json!({"a": ["current", "next"]}));
-        let t = set(json!({"a": 1}), "a=").unwrap();
+        let t = set(json!({"a": 1}), "a=null").unwrap();
         assert_eq!(t, json!({"a": null}));
         assert!(
             set(json!({}), "a=[1,")

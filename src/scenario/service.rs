@@ -24,6 +24,7 @@
 
 use super::distribution::Dist;
 use super::health::{self, HEALTHCHECK_FIELDS, PROBE_FIELDS, RESTART_FIELDS};
+use super::limits::{self, MAX_REPLICAS};
 use super::model::{Probe, Resources, Service, Version, VersionId};
 use super::suggest;
 use super::walk::{Node, Obj};
@@ -71,7 +72,11 @@ const REQUIRED: [(&str, &str); 2] = [
 /// The service section.
 pub fn service(o: &Obj) -> Service {
     Service {
-        replicas: o.u32("replicas", 1),
+        replicas: o.or("replicas", 1, |n| {
+            let r = n.u32()?;
+            let why = limits::too_large(MAX_REPLICAS.into(), r.into());
+            n.check(r, r <= MAX_REPLICAS, &why)
+        }),
         resources: resources(
             &o.section("resources", RESOURCE_FIELDS),
             Resources::default(),

@@ -18,7 +18,9 @@
 //! seconds or a duration) and `rps`, read as a step function like `step`.
 
 use super::duration;
+use super::limits::{self, MAX_SAMPLES};
 use super::model::{Arrivals, Balancer, RateProfile, Slo, Traffic};
+use super::user_file::Csv;
 use super::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
@@ -109,6 +111,9 @@ fn steps(n: &Node) -> Option<RateProfile> {
     if items.is_empty() {
         return n.fail("a step profile needs at least one step");
     }
+    if items.len() > MAX_SAMPLES {
+        return n.fail(limits::too_many(MAX_SAMPLES, items.len(), "steps"));
+    }
     let parsed: Vec<Option<(Time, f64)>> = items
         .iter()
         .map(|item| {
@@ -146,32 +151,16 @@ fn diurnal(n: &Node) -> Option<RateProfile> {
 /// A CSV of `t,rps` rows, relative to the scenario's directory.
 fn file(n: &Node) -> Option<RateProfile> {
     let name = n.string()?;
-    let path = n.ctx().base_dir().join(&name);
-    let shown = path.display();
-    let mut reader = match csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(&path)
-    {
-        Ok(r) => r,
-        Err(e) => return n.fail(format!("cannot read `{shown}`: {e}")),
-    };
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return n.fail(format!("cannot read `{shown}`: {e}")),
-    };
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h));
+    let mut csv = Csv::open(n, &name)?;
+    let shown = csv.shown.clone();
+    let col = |names: &[&str]| csv.headers.iter().position(|h| names.contains(&h));
     let (Some(t_col), Some(r_col)) = (col(&["t", "time"]), col(&["rps"])) else {
         return n.fail(format!(
             "`{shown}` needs a header with columns `t` (or `time`) and `rps`"
         ));
     };
     let mut steps = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => return n.fail(format!("cannot read `{shown}`: {e}")),
-        };
-        let line = record.position().map_or(0, |p| p.line());
+    csv.rows(n, |record, line| {
         let t = duration::parse(record.get(t_col).unwrap_or(""));
         let r: Result<f64, _> = record.get(r_col).unwrap_or("").parse();
         match (t, r) {
@@ -182,7 +171,8 @@ fn file(n: &Node) -> Option<RateProfile> {
                 ));
             }
         }
-    }
+        Some(())
+    })?;
     if steps.is_empty() {
         return n.fail(format!("`{shown}` has no rows"));
     }

@@ -3,6 +3,7 @@
 mod calibrate_scenario;
 mod cli;
 mod control_plane;
+mod input_errors;
 mod kubernetes;
 mod metrics;
 mod node_loss;

@@ -1,0 +1,202 @@
+//! Scenarios whose fields are each valid but that cannot mean the rollout the user has in
+//! mind: they would run, and their numbers would describe something else.
+//!
+//! * The starting fleet does not fit the cluster: some `current` tasks would be Pending
+//!   before the rollout begins, and every metric would measure a service that never was.
+//!   Only the starting fleet is checked: a surge that does not fit (start-first on a full
+//!   cluster) is a real rollout outcome the simulator reports.
+//! * A control-plane profile measured on one orchestrator used with the other: the
+//!   `docker-20.10` latencies (Docker Engine's own) on a Kubernetes Deployment, or the
+//!   `kubernetes` (kubelet) latencies on a Swarm service.
+
+use super::error::Problem;
+use super::model::{NodeSpec, Resources, Scenario, Strategy};
+
+/// Every problem of this kind in `s`.
+pub fn check(s: &Scenario) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    problems.extend(starting_fleet(s));
+    problems.extend(control_plane(s));
+    problems
+}
+
+/// How many tasks requesting `r` fit on `node`: the binding one of cpu and memory (a
+/// request of 0 never binds). Tasks are identical, so any placement that puts a task
+/// wherever one fits reaches the sum of these over the nodes.
+fn tasks_that_fit(node: &NodeSpec, r: Resources) -> (u64, u64) {
+    let per = |capacity: u64, request: u64| capacity.checked_div(request).unwrap_or(u64::MAX);
+    (
+        per(node.cpu_millis, r.cpu_millis),
+        per(node.memory_bytes, r.memory_bytes),
+    )
+}
+
+fn starting_fleet(s: &Scenario) -> Option<Problem> {
+    let replicas = u64::from(s.service.replicas);
+    let r = s.service.resources;
+    let (mut by_cpu, mut by_memory, mut both) = (0u64, 0u64, 0u64);
+    for node in &s.cluster.nodes {
+        let (cpu, memory) = tasks_that_fit(node, r);
+        by_cpu = by_cpu.saturating_add(cpu);
+        by_memory = by_memory.saturating_add(memory);
+        both = both.saturating_add(cpu.min(memory));
+    }
+    if both >= replicas {
+        return None;
+    }
+    let binding = match (by_cpu < replicas, by_memory < replicas) {
+        (true, false) => "cpu runs out",
+        (false, true) => "memory runs out",
+        (true, true) => "cpu and memory run out",
+        (false, false) => "cpu and memory together run out",
+    };
+    let nodes = s.cluster.nodes.len();
+    Some(Problem::new(
+        "service.replicas",
+        format!(
+            "the starting fleet does not fit the cluster: {replicas} tasks of `current`, each \
+             reserving {} cpu and {} memory, but the {nodes} node{} hold{} {both} \
+             ({binding}), so {} would be Pending before the rollout starts. Add nodes \
+             (`cluster.nodes`), give them more room (`cluster.node`), or lower \
+             `service.resources` or `service.replicas`",
+            cpu(r.cpu_millis),
+            memory(r.memory_bytes),
+            if nodes == 1 { "" } else { "s" },
+            if nodes == 1 { "s" } else { "" },
+            replicas - both,
+        ),
+    ))
+}
+
+fn control_plane(s: &Scenario) -> Option<Problem> {
+    let profile = s.cluster.control_plane.profile;
+    let (orchestrator, fits) = match (&s.strategy, profile) {
+        (Strategy::Kubernetes(_), "docker-20.10") => ("kubernetes", "`kubernetes` (kubelet)"),
+        (Strategy::Swarm(_), "kubernetes") => ("swarm", "`docker-20.10` (Docker Engine)"),
+        _ => return None,
+    };
+    Some(Problem::new(
+        "cluster.control_plane",
+        format!(
+            "the `{profile}` profile was measured on another orchestrator than this \
+             scenario's `strategy.{orchestrator}`: use {fits}, `ideal`, or phases of your own \
+             (`{{stop_signal: 1s, …}}`)"
+        ),
+    ))
+}
+
+/// Millicores as a Kubernetes quantity.
+fn cpu(millis: u64) -> String {
+    if millis.is_multiple_of(1000) {
+        (millis / 1000).to_string()
+    } else {
+        format!("{millis}m")
+    }
+}
+
+/// Bytes as a Kubernetes quantity, in the largest binary unit that divides them.
+fn memory(bytes: u64) -> String {
+    let units = [(40, "Ti"), (30, "Gi"), (20, "Mi"), (10, "Ki")];
+    units
+        .iter()
+        .find(|&&(shift, _)| bytes != 0 && bytes.trailing_zeros() >= shift)
+        .map_or(bytes.to_string(), |&(shift, unit)| {
+            format!("{}{unit}", bytes >> shift)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Format, load_str};
+
+    fn problems(text: &str) -> Vec<String> {
+        match load_str(text, "x.yaml", Format::Yaml, &[]) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.problems.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn quantities_read_back() {
+        assert_eq!(
+            (cpu(500), cpu(2000), cpu(0)),
+            ("500m".into(), "2".into(), "0".into())
+        );
+        assert_eq!(memory(512 << 20), "512Mi");
+        assert_eq!(memory(8 << 30), "8Gi");
+        assert_eq!(memory(1000), "1000");
+        assert_eq!(memory(0), "0");
+    }
+
+    #[test]
+    fn a_fleet_that_fits_exactly_loads() {
+        // 2 nodes of 1 cpu hold 2 tasks of 500m each: 4 replicas, no room to spare.
+        let text =
+            "cluster: {nodes: 2, node: {cpu: 1}}\nservice: {replicas: 4, resources: {cpu: 500m}}";
+        assert!(problems(text).is_empty());
+    }
+
+    #[test]
+    fn a_fleet_that_does_not_fit_names_what_runs_out() {
+        // 6 tasks of 500m on 2 nodes of 1 cpu: 2 per node, 4 in all, 2 Pending.
+        let text = "cluster: {nodes: 2, node: {cpu: 1}}\nservice: {replicas: 6, resources: {cpu: 500m, memory: 512Mi}}";
+        assert_eq!(
+            problems(text),
+            [
+                "service.replicas: the starting fleet does not fit the cluster: 6 tasks of \
+              `current`, each reserving 500m cpu and 512Mi memory, but the 2 nodes hold 4 \
+              (cpu runs out), so 2 would be Pending before the rollout starts. Add nodes \
+              (`cluster.nodes`), give them more room (`cluster.node`), or lower \
+              `service.resources` or `service.replicas`"
+            ]
+        );
+        // Memory alone: a 3 GiB task on an 8 GiB node, twice.
+        let p = problems("service: {replicas: 3, resources: {memory: 3Gi}}");
+        assert!(
+            p[0].contains("the 1 node holds 2 (memory runs out)"),
+            "{p:?}"
+        );
+        // Neither alone is short, but together: node a is cpu-rich, node b memory-rich.
+        let p = problems(
+            "cluster: {nodes: [{cpu: 4, memory: 1Gi}, {cpu: 1, memory: 4Gi}]}\n\
+             service: {replicas: 4, resources: {cpu: 1, memory: 1Gi}}",
+        );
+        assert!(
+            p[0].contains("hold 2 (cpu and memory together run out)"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn requests_of_zero_never_bind() {
+        assert!(problems("service: {replicas: 100000}").is_empty());
+    }
+
+    #[test]
+    fn control_plane_profiles_belong_to_their_orchestrator() {
+        let p = problems(
+            "cluster: {control_plane: docker-20.10}\nservice: {}\nstrategy: {kubernetes: {}}",
+        );
+        assert_eq!(
+            p,
+            [
+                "cluster.control_plane: the `docker-20.10` profile was measured on another \
+              orchestrator than this scenario's `strategy.kubernetes`: use `kubernetes` \
+              (kubelet), `ideal`, or phases of your own (`{stop_signal: 1s, …}`)"
+            ]
+        );
+        let p = problems("cluster: {control_plane: {profile: kubernetes}}\nservice: {}");
+        assert!(
+            p[0].contains("`strategy.swarm`: use `docker-20.10`"),
+            "{p:?}"
+        );
+        assert!(
+            problems(
+                "cluster: {control_plane: kubernetes}\nservice: {}\nstrategy: {kubernetes: {}}"
+            )
+            .is_empty()
+        );
+        assert!(problems("cluster: {control_plane: docker-20.10}\nservice: {}").is_empty());
+    }
+}

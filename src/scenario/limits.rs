@@ -1,0 +1,251 @@
+//! Limits with reasons: the largest input each size-like field accepts, so a typo such as
+//! `replicas: 1000000000` or `traffic.tick: 1us` is an error naming the field and the
+//! limit, not an allocation that takes the machine down.
+//!
+//! Each limit is generous for real use and is stated with the memory or work it bounds;
+//! README.md ("Limits") lists them for users. Field-level limits are checked where the
+//! field is read; [`check`] does the ones that combine fields (a window over a period).
+
+use super::duration::show;
+use super::error::Problem;
+use super::model::{Probe, Scenario};
+use crate::sim::time::Time;
+
+/// `service.replicas`. Kubernetes' documented scalability envelope is 150,000 pods per
+/// cluster (kubernetes.io, "Considerations for large clusters"); one service of 100,000
+/// replicas is beyond any real rollout. Each replica costs a slot and its tasks in every
+/// worker's buffers.
+pub const MAX_REPLICAS: u32 = 100_000;
+
+/// `cluster.nodes`. Twice Kubernetes' documented 5,000-node limit per cluster (same
+/// source); the scheduler scans every node for every placement.
+pub const MAX_NODES: u64 = 10_000;
+
+/// `trials` and `--trials`. Every trial's result row is kept until the summary is
+/// computed (about 250 bytes a trial at peak, so ≈2.5 GB at the limit); a million trials
+/// already resolve a p99.9 to a few per cent.
+pub const MAX_TRIALS: u64 = 10_000_000;
+
+/// Traffic buckets per trial (`traffic.duration`, or `horizon`, over `traffic.tick`)
+/// times the version columns each bucket has (every version, plus "no endpoint"). A
+/// bucket keeps five expected counts per column and five whole counts, eight bytes each,
+/// in every worker thread: ≈140 MB a worker at the limit (measured), which is a million
+/// buckets for a `current` → `next` rollout (a 100 ms tick for 27 hours).
+pub const MAX_BUCKET_COLUMNS: u64 = 3_000_000;
+
+/// Probe periods per container over `horizon` (HEALTHCHECK `interval`, `start_interval`
+/// within `start_period`, each Kubernetes probe's `periodSeconds`): flaky probes are
+/// drawn one at a time.
+pub const MAX_PROBES: u64 = 10_000_000;
+
+/// `actions`: each is an event of every trial; no rollout is driven by more hands.
+pub const MAX_ACTIONS: usize = 10_000;
+
+/// Samples of one `empirical` distribution, and steps of one traffic profile (inline or
+/// from a file): eight bytes each, shared by every worker.
+pub const MAX_SAMPLES: usize = 1_000_000;
+
+/// A scenario file is read whole and parsed into a tree several times its size; a
+/// hand-written scenario is a few kilobytes.
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+
+/// A CSV data file (`empirical: {file}`, `traffic.profile.file`) is read whole before
+/// parsing; 64 MiB holds millions of rows, more than [`MAX_SAMPLES`] are used.
+pub const MAX_DATA_BYTES: u64 = 64 << 20;
+
+/// The message for a number over its limit.
+pub fn too_large(max: u64, got: u64) -> String {
+    format!("must be at most {max} (see \"Limits\" in the README), got {got}")
+}
+
+/// The message for a list longer than its limit.
+pub fn too_many(max: usize, got: usize, what: &str) -> String {
+    format!("at most {max} {what} are supported (see \"Limits\" in the README), got {got}")
+}
+
+/// The limits that combine fields, on a scenario whose fields are each valid.
+pub fn check(s: &Scenario) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(t) = &s.traffic {
+        let (window, named) = match t.duration {
+            Some(d) if d < s.horizon => (d, "traffic.duration"),
+            _ => (s.horizon, "horizon"),
+        };
+        let columns = s.service.versions.len() as u64 + 1;
+        let max = MAX_BUCKET_COLUMNS / columns;
+        if let Some(n) = periods_over(window, t.tick, max) {
+            problems.push(Problem::new(
+                "traffic.tick",
+                format!(
+                    "{} over `{named}` ({}) makes {n} buckets; with {} versions at most {max} \
+                     are kept per trial (see \"Limits\" in the README): use a tick of at \
+                     least {} or a shorter window",
+                    show(t.tick),
+                    show(window),
+                    columns - 1,
+                    show(window.div_ceil(max)),
+                ),
+            ));
+        }
+    }
+    let mut periods: Vec<(String, Time, Time)> = Vec::new();
+    if let Some(h) = &s.service.healthcheck {
+        periods.push(("service.healthcheck.interval".into(), h.interval, s.horizon));
+        let starting = h.start_period.min(s.horizon);
+        periods.push((
+            "service.healthcheck.start_interval".into(),
+            h.start_interval,
+            starting,
+        ));
+    }
+    let probes: [(&str, &Option<Probe>); 3] = [
+        ("readinessProbe", &s.service.readiness_probe),
+        ("livenessProbe", &s.service.liveness_probe),
+        ("startupProbe", &s.service.startup_probe),
+    ];
+    for (key, p) in probes {
+        if let Some(p) = p {
+            let path = format!("service.{key}.periodSeconds");
+            periods.push((path, p.period, s.horizon));
+        }
+    }
+    for (path, period, window) in periods {
+        if let Some(n) = periods_over(window, period, MAX_PROBES) {
+            problems.push(Problem::new(
+                path,
+                format!(
+                    "{} over {} makes {n} probes per container; at most {MAX_PROBES} are \
+                     simulated (see \"Limits\" in the README): use a period of at least {} \
+                     or a shorter `horizon`",
+                    show(period),
+                    show(window),
+                    show(window.div_ceil(MAX_PROBES)),
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+/// The number of periods in `window`, if it exceeds `max`.
+fn periods_over(window: Time, period: Time, max: u64) -> Option<u64> {
+    let n = window.div_ceil(period.max(1));
+    (n > max).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Format, load_str};
+
+    fn problems(text: &str) -> Vec<String> {
+        match load_str(text, "x.yaml", Format::Yaml, &[]) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.problems.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn each_size_field_is_refused_one_past_its_limit() {
+        let at = |field: &str, n: u64| format!("{field}: {n}\nservice: {{}}\n");
+        assert!(problems(&at("trials", MAX_TRIALS)).is_empty());
+        assert_eq!(
+            problems(&at("trials", MAX_TRIALS + 1)),
+            ["trials: must be at most 10000000 (see \"Limits\" in the README), got 10000001"]
+        );
+        let replicas = |n: u32| format!("service: {{replicas: {n}}}");
+        assert!(problems(&replicas(MAX_REPLICAS)).is_empty());
+        assert_eq!(
+            problems(&replicas(1_000_000_000)),
+            [
+                "service.replicas: must be at most 100000 (see \"Limits\" in the README), got \
+              1000000000"
+            ]
+        );
+        let nodes = |n: u64| format!("service: {{}}\ncluster: {{nodes: {n}}}");
+        assert!(problems(&nodes(MAX_NODES)).is_empty());
+        assert_eq!(
+            problems(&nodes(MAX_NODES + 1)),
+            ["cluster.nodes: must be between 1 and 10000, got 10001"]
+        );
+        let list = |n: usize, item: &str| vec![item; n].join(", ");
+        let actions = |n| {
+            format!(
+                "service: {{}}\nactions: [{}]",
+                list(n, "{at: 1s, rollout: undo}")
+            )
+        };
+        assert!(problems(&actions(MAX_ACTIONS)).is_empty());
+        assert_eq!(
+            problems(&actions(MAX_ACTIONS + 1)),
+            [
+                "actions: at most 10000 actions are supported (see \"Limits\" in the README), got \
+              10001"
+            ]
+        );
+        let samples = |n| {
+            format!(
+                r#"{{"service": {{"versions": {{"current": {{}}, "next": {{"pull": {{"empirical": {{"samples": [{}]}}}}}}}}}}}}"#,
+                list(n, "1")
+            )
+        };
+        let json = |text: &str| load_str(text, "x.json", Format::Json, &[]);
+        assert!(json(&samples(MAX_SAMPLES)).is_ok());
+        assert_eq!(
+            json(&samples(MAX_SAMPLES + 1)).unwrap_err().to_string(),
+            "x.json: service.versions.next.pull.empirical.samples: at most 1000000 samples are \
+             supported (see \"Limits\" in the README), got 1000001"
+        );
+    }
+
+    #[test]
+    fn traffic_ticks_count_over_the_window() {
+        // 10 minutes of 1 µs ticks: 6 × 10⁸ buckets.
+        assert_eq!(
+            problems("horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us}"),
+            [
+                "traffic.tick: 1us over `horizon` (10m) makes 600000000 buckets; with 2 \
+                 versions at most 1000000 are kept per trial (see \"Limits\" in the README): \
+                 use a tick of at least 600us or a shorter window"
+            ]
+        );
+        // `current`, `next` and "no endpoint": 3 columns, 10⁶ buckets; 1 µs over 1 s is that.
+        let at_limit = "horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 1s}";
+        assert!(problems(at_limit).is_empty());
+        let over = "horizon: 10m\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 1000001us}";
+        assert!(problems(over)[0].contains("over `traffic.duration` (1s 1us)"));
+        // A third version leaves room for 750,000 buckets.
+        let three = "horizon: 10m\nservice: {versions: {current: {}, next: {}, v3: {}}}\n\
+                     traffic: {rps: 10, tick: 1us, duration: 1s}";
+        assert!(problems(three)[0].contains("with 3 versions at most 750000 are kept"));
+        // A traffic window longer than the horizon is cut at it.
+        let cut = "horizon: 1s\nservice: {}\ntraffic: {rps: 10, tick: 1us, duration: 1h}";
+        assert!(problems(cut).is_empty());
+    }
+
+    #[test]
+    fn probe_periods_count_over_the_horizon() {
+        let p = problems("horizon: 3h\nservice: {healthcheck: {interval: 1ms}}");
+        assert_eq!(
+            p,
+            [
+                "service.healthcheck.interval: 1ms over 3h makes 10800000 probes per \
+                 container; at most 10000000 are simulated (see \"Limits\" in the README): \
+                 use a period of at least 1ms 80us or a shorter `horizon`"
+            ]
+        );
+        // start_interval runs only inside start_period.
+        let p = problems(
+            "horizon: 3h\nservice: {healthcheck: {start_interval: 1ms, start_period: 1m}}",
+        );
+        assert!(p.is_empty(), "{p:?}");
+        // Kubernetes probes are at least a second apart: 120 days of them are too many.
+        let p = problems("horizon: 120d\nservice: {readinessProbe: {periodSeconds: 1}}");
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].starts_with("service.readinessProbe.periodSeconds: 1s over ")
+                && p[0].contains(" makes 10368000 probes per container"),
+            "{p:?}"
+        );
+    }
+}

@@ -1,0 +1,258 @@
+//! Inputs that cannot mean a rollout, or that would make the run hang or exhaust memory:
+//! each is exit 2 with the file, the field path and what to do, and nothing is written.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A hang must fail the test, not stall the suite; no test depends on how fast a run is.
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("rollout-sim").expect("the binary is built");
+    c.timeout(HANG_GUARD);
+    c
+}
+
+/// A folder with the scenario `name` holding `text`.
+struct Case {
+    dir: tempfile::TempDir,
+    file: PathBuf,
+}
+
+impl Case {
+    fn new(name: &str, text: &str) -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(name);
+        fs::write(&file, text).unwrap();
+        Case { dir, file }
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// Runs `run FILE extra…` and returns stderr, asserting exit 2, no panic and no output.
+    fn refused(&self, extra: &[&str]) -> String {
+        let out = bin()
+            .arg("run")
+            .arg(&self.file)
+            .arg("--out")
+            .arg(self.out())
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!self.out().exists(), "nothing is written for bad input");
+        stderr
+    }
+}
+
+fn assert_has(stderr: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(stderr.contains(n), "expected {n:?} in:\n{stderr}");
+    }
+}
+
+fn scenario_path(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn an_empty_file_or_one_without_service_is_refused() {
+    let c = Case::new("empty.yaml", "");
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "empty.yaml: (root): the scenario is empty",
+            "e.g. `service: {replicas: 3",
+        ],
+    );
+    let c = Case::new("noservice.yaml", "name: web\ntrials: 10\n");
+    assert_has(
+        &c.refused(&[]),
+        &["noservice.yaml: (root): missing field `service`"],
+    );
+}
+
+#[test]
+fn a_starting_fleet_that_does_not_fit_is_refused() {
+    // 6 tasks of 500m on 2 nodes of 1 cpu: room for 4, 2 Pending before the rollout.
+    let c = Case::new(
+        "small.yaml",
+        "cluster: {nodes: 2, node: {cpu: 1}}\nservice: {replicas: 6, resources: {cpu: 500m}}\n",
+    );
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "small.yaml: service.replicas: the starting fleet does not fit the cluster",
+            "the 2 nodes hold 4 (cpu runs out), so 2 would be Pending",
+            "Add nodes (`cluster.nodes`)",
+        ],
+    );
+    // Only the starting fleet is checked: a start-first surge on a full node is a rollout
+    // the simulator reports (it stays Pending), not an input error.
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "run",
+            &scenario_path("swarm-cluster-too-small.yaml"),
+            "--trials",
+            "3",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_control_plane_of_the_other_orchestrator_is_refused() {
+    let c = Case::new(
+        "k8s.yaml",
+        "cluster: {control_plane: docker-20.10}\nservice: {}\nstrategy: {kubernetes: {}}\n",
+    );
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "k8s.yaml: cluster.control_plane: the `docker-20.10` profile",
+            "use `kubernetes` (kubelet), `ideal`",
+        ],
+    );
+}
+
+#[test]
+fn devices_are_not_read() {
+    let c = Case::new(
+        "zero.yaml",
+        "service: {versions: {current: {}, next: {pull: {empirical: {file: /dev/zero, column: t}}}}}\n",
+    );
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "zero.yaml: service.versions.next.pull.empirical.file: `/dev/zero` is a device, not a regular file",
+        ],
+    );
+    let c = Case::new(
+        "zero.yaml",
+        "service: {}\ntraffic: {profile: {file: /dev/zero}}\n",
+    );
+    assert_has(
+        &c.refused(&[]),
+        &["zero.yaml: traffic.profile.file: `/dev/zero` is a device"],
+    );
+}
+
+/// `mkfifo`, where the system has one (no test without it).
+fn fifo(path: &Path) -> bool {
+    std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn a_fifo_without_a_writer_is_refused_not_waited_on() {
+    let c = Case::new(
+        "s.yaml",
+        "service: {versions: {current: {}, next: {pull: {empirical: {file: pipe.csv, column: t}}}}}\n",
+    );
+    if !fifo(&c.dir.path().join("pipe.csv")) {
+        return;
+    }
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "s.yaml: service.versions.next.pull.empirical.file: `",
+            "pipe.csv` is a FIFO (named pipe), not a regular file",
+        ],
+    );
+    // The scenario file itself.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fifo.yaml");
+    assert!(fifo(&file));
+    let out = bin().arg("run").arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("fifo.yaml: (file): `"), "{stderr}");
+    assert!(stderr.contains("is a FIFO"), "{stderr}");
+}
+
+#[test]
+fn files_over_the_size_cap_are_refused_before_reading() {
+    // Sparse files: the size is what counts, and no disk is used.
+    let c = Case::new(
+        "s.yaml",
+        "service: {}\ntraffic: {profile: {file: big.csv}}\n",
+    );
+    let big = fs::File::create(c.dir.path().join("big.csv")).unwrap();
+    big.set_len((64 << 20) + 1).unwrap();
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "s.yaml: traffic.profile.file: `",
+            "big.csv` is 67108865 bytes or more; files of at most 64 MiB are read",
+        ],
+    );
+    let c = Case::new("huge.yaml", "");
+    fs::File::options()
+        .write(true)
+        .open(&c.file)
+        .unwrap()
+        .set_len((4 << 20) + 1)
+        .unwrap();
+    assert_has(
+        &c.refused(&[]),
+        &["huge.yaml: (file): `", "files of at most 4 MiB are read"],
+    );
+}
+
+#[test]
+fn sizes_over_their_limits_are_refused_up_front() {
+    let c = Case::new("s.yaml", "service: {replicas: 3}\n");
+    assert_has(
+        &c.refused(&["--trials", "1000000000000"]),
+        &[
+            "--trials must be between 1 and 10000000",
+            "got 1000000000000",
+        ],
+    );
+    let c = Case::new("s.yaml", "service: {replicas: 1000000000}\n");
+    assert_has(
+        &c.refused(&[]),
+        &["s.yaml: service.replicas: must be at most 100000 (see \"Limits\" in the README)"],
+    );
+    let c = Case::new(
+        "s.yaml",
+        "horizon: 10m\nservice: {replicas: 2}\ntraffic: {rps: 10, tick: 1us}\n",
+    );
+    assert_has(
+        &c.refused(&[]),
+        &["s.yaml: traffic.tick: 1us over `horizon` (10m) makes 600000000 buckets"],
+    );
+}
+
+#[test]
+fn json_duplicate_keys_are_refused_with_the_field_path() {
+    let c = Case::new(
+        "s.json",
+        r#"{"service": {"replicas": 2, "versions": {"current": {}, "next": {}, "next": {"start": 1}}}}"#,
+    );
+    assert_has(
+        &c.refused(&[]),
+        &["s.json: service.versions.next: given twice (again at line 1 column"],
+    );
+}
+
+#[test]
+fn an_empty_set_value_is_refused_not_read_as_the_default() {
+    let c = Case::new("s.yaml", "service: {replicas: 3}\n");
+    assert_has(
+        &c.refused(&["--set", "service.replicas="]),
+        &["`--set service.replicas=` has no value", "give `PATH=null`"],
+    );
+}
