@@ -137,7 +137,7 @@ impl<'s> Workspace<'s> {
                     actions_left -= 1;
                     ctrl.on_action(cl, &scenario.actions[i as usize].kind);
                 }
-                Event::Node { node, up } => cl.handle_node(node, up),
+                Event::Node { node, up } => cl.engine(|cl| cl.handle_node(node, up)),
             }
             self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
         };

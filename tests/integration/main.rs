@@ -2,6 +2,7 @@
 
 mod cli;
 mod control_plane;
+mod engine;
 mod kubernetes;
 mod scenarios;
 mod swarm_properties;
