@@ -173,8 +173,12 @@ pub struct Cluster<'s> {
     pub trial: u64,
     /// Events handled so far.
     pub events: u64,
+    /// Work done so far: events plus zero-length steps (see [`Cluster::over_budget`]).
+    work: u64,
+    /// The trial's budget of work (events plus zero-length steps).
+    budget: u64,
     /// Delay between deactivating a task's endpoint and signalling it (Swarm's gossip
-    /// converge delay when traffic is routed; 0 otherwise).
+    /// converge delay for a service with a service binding; 0 otherwise).
     pub stop_signal_delay: Time,
     grace: Time,
     /// Kubelet rules: probes, readiness flaps, in-place restarts (Kubernetes).
@@ -212,6 +216,8 @@ impl<'s> Cluster<'s> {
             trace: None,
             trial: 0,
             events: 0,
+            work: 0,
+            budget: u64::MAX,
             stop_signal_delay: 0,
             grace: scenario.stop_grace_period(),
             kubelet: false,
@@ -272,6 +278,7 @@ impl<'s> Cluster<'s> {
         self.trace = traced.then(Vec::new);
         self.trial = trial;
         self.events = 0;
+        self.work = 0;
         self.starts.clear();
         self.due.clear();
         self.busy = false;
@@ -286,7 +293,10 @@ impl<'s> Cluster<'s> {
         }
         self.busy = true;
         let r = f(self);
-        while let Some((id, generation, step)) = self.due.pop_front() {
+        while !self.over_budget()
+            && let Some((id, generation, step)) = self.due.pop_front()
+        {
+            self.work += 1;
             self.apply_step(id, generation, step);
         }
         self.busy = false;
@@ -350,7 +360,19 @@ impl<'s> Cluster<'s> {
         debug_assert!(t >= self.now);
         self.now = t;
         self.events += 1;
+        self.work += 1;
         Some(e)
+    }
+
+    /// Limit the work of each trial (events plus zero-length steps) to `budget`.
+    pub fn set_budget(&mut self, budget: u64) {
+        self.budget = budget;
+    }
+
+    /// Whether this trial has done more work than its budget: the trial must end (a
+    /// chain of instant steps that never settles would otherwise never end).
+    pub fn over_budget(&self) -> bool {
+        self.work > self.budget
     }
 
     /// Take the notices produced since the last call, leaving `buf` (cleared) in their place.

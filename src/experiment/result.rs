@@ -13,7 +13,7 @@ pub enum Outcome {
     Paused,
     /// Kubernetes: never completed and the progress deadline was exceeded.
     DeadlineExceeded,
-    /// Still going at the scenario's `horizon`.
+    /// Still going at the scenario's `horizon`, or stopped by its event budget.
     Timeout,
 }
 
@@ -103,6 +103,9 @@ pub struct TrialResult {
     pub deadline_exceeded_at: Option<Time>,
     /// Engine events processed (for performance figures).
     pub events: u64,
+    /// The trial did more work than its event budget ([`crate::trial::event_budget`]) and
+    /// was stopped there, as `timeout`: a warning, counted in the summary.
+    pub event_budget_exceeded: bool,
 }
 
 impl TrialResult {

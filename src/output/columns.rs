@@ -294,6 +294,11 @@ pub const COLUMNS: &[Column] = &[
                 .map_or(Cell::Empty, Cell::seconds)
         },
     },
+    Column {
+        name: "event_budget_exceeded",
+        unit: Unit::Count,
+        extract: |r| Cell::Int(r.event_budget_exceeded.into()),
+    },
 ];
 
 /// A request count, empty without traffic.
@@ -343,6 +348,7 @@ pub(crate) mod tests {
             update_failures: 1,
             deadline_exceeded_at: Some(600 * SECOND),
             events: 1_234,
+            event_budget_exceeded: false,
         }
     }
 
@@ -387,6 +393,7 @@ pub(crate) mod tests {
                 "next_requests",
                 "next_share",
                 "slo_violation_s",
+                "event_budget_exceeded",
             ]
         );
     }
@@ -430,6 +437,7 @@ pub(crate) mod tests {
                 "500",
                 "0.25",
                 "20",
+                "0",
             ]
         );
     }

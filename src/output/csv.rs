@@ -85,6 +85,7 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
         deadline_exceeded_s: index("deadline_exceeded_s")?,
         events: index("events")?,
         breakdown: TRAFFIC_EXTRAS.map(|name| header.iter().position(|h| h == name)),
+        event_budget_exceeded: header.iter().position(|h| h == "event_budget_exceeded"),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -120,6 +121,8 @@ struct Indices {
     /// The request-breakdown extras, where present (files from before they existed
     /// lack them).
     breakdown: [Option<usize>; 7],
+    /// `event_budget_exceeded`, where present (0 in files from before it existed).
+    event_budget_exceeded: Option<usize>,
 }
 
 /// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
@@ -196,6 +199,16 @@ impl Indices {
             update_failures: f.req(self.update_failures, "update_failures", WHOLE)?,
             deadline_exceeded_at: f.seconds(self.deadline_exceeded_s, "deadline_exceeded_s")?,
             events: f.req(self.events, "events", WHOLE)?,
+            event_budget_exceeded: match self.event_budget_exceeded {
+                Some(i) => {
+                    let flag: u8 = f.req(i, "event_budget_exceeded", "0 or 1")?;
+                    if flag > 1 {
+                        return Err(f.bad(i, "event_budget_exceeded", "0 or 1"));
+                    }
+                    flag == 1
+                }
+                None => false,
+            },
         })
     }
 }
@@ -304,7 +317,7 @@ mod tests {
 peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
 bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
 timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
-slo_violation_s\n";
+slo_violation_s,event_budget_exceeded\n";
 
     #[test]
     fn header_only_for_no_rows() {
@@ -328,8 +341,8 @@ slo_violation_s\n";
             format!(
                 "{HEADER}\
 3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,1,,1234,,,,,,,,\n"
+3,0,1,1,12.25,500,0.25,20,0\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,1,,1234,,,,,,,,,0\n"
             )
         );
     }
@@ -432,6 +445,7 @@ update_failures,deadline_exceeded_s\n\
                     any::<u32>(),
                     proptest::option::of(0..MAX_T),
                     any::<u64>(),
+                    any::<bool>(),
                 ),
             )
                 .prop_map(|(a, b, c, d)| TrialResult {
@@ -449,6 +463,7 @@ update_failures,deadline_exceeded_s\n\
                     update_failures: d.1,
                     deadline_exceeded_at: d.2,
                     events: d.3,
+                    event_budget_exceeded: d.4,
                 })
         }
 

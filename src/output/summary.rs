@@ -73,6 +73,8 @@ pub struct Summary {
     pub outcomes: Vec<OutcomeShare>,
     /// One entry per numeric column with at least one value, in column order.
     pub metrics: Vec<Metric>,
+    /// Trials stopped by their event budget (`"warnings": {"event_budget_exceeded": n}`).
+    pub event_budget_exceeded: u64,
 }
 
 impl Summary {
@@ -114,6 +116,7 @@ impl Summary {
             seed,
             outcomes,
             metrics,
+            event_budget_exceeded: rows.iter().filter(|r| r.event_budget_exceeded).count() as u64,
         }
     }
 
@@ -153,7 +156,7 @@ pub fn summary_json(scenario_name: &str, seed: u64, rows: &[TrialResult]) -> Vec
 /// Field order is the contract's: scenario, trials, seed, outcomes, then our extras.
 impl Serialize for Summary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Summary", 6)?;
+        let mut s = serializer.serialize_struct("Summary", 7)?;
         s.serialize_field("scenario", &self.scenario)?;
         s.serialize_field("trials", &self.trials)?;
         s.serialize_field("seed", &self.seed)?;
@@ -183,6 +186,10 @@ impl Serialize for Summary {
                     .map(|m| (m.name(), MetricJson::new(m, self.trials)))
                     .collect(),
             ),
+        )?;
+        s.serialize_field(
+            "warnings",
+            &OrderedMap(vec![("event_budget_exceeded", self.event_budget_exceeded)]),
         )?;
         s.end()
     }
@@ -341,6 +348,7 @@ mod tests {
                 "p50_latency_ms",
                 "next_requests",
                 "next_share",
+                "event_budget_exceeded",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

@@ -91,3 +91,83 @@ strategy: {swarm: {update_config: {parallelism: 1}}}
         );
     }
 }
+
+/// A replacement that crashes on start, restarted with no delay, by an updater that
+/// ignores failures: task after task in one instant, time never moves. Without the event
+/// budget this never returned.
+const RESTART_LOOP: &str = "
+name: restart-loop
+seed: 1
+horizon: 30m
+cluster: {nodes: 3, node: {cpu: '2', memory: 4Gi}}
+service:
+  replicas: 6
+  resources: {cpu: 500m, memory: 512Mi}
+  restart: {delay: 0s}
+  versions:
+    current: {image: a:1}
+    next: {image: a:2, crash_probability: 1}
+strategy: {swarm: {update_config: {parallelism: 1, failure_action: continue}}}
+";
+
+#[test]
+fn a_loop_that_never_lets_time_move_stops_at_the_event_budget() {
+    let s = yaml(RESTART_LOOP);
+    // The documented formula: 100,000 + 10 × (6 replicas + 3 nodes) × 1,800 one-second
+    // periods of the 30-minute horizon.
+    let budget = 100_000 + 10 * 9 * 1_800;
+    assert_eq!(rollout_sim::trial::event_budget(&s), budget);
+    let mut ws = Workspace::new(&s);
+    for k in 0..3 {
+        let r = ws.run(k);
+        assert!(r.event_budget_exceeded, "trial {k}");
+        assert_eq!(r.outcome, Outcome::Timeout, "trial {k}");
+        assert_eq!(r.duration, 0, "trial {k}: stopped where it looped");
+        // Each restart is one new task and one instant step: the budget bounds both.
+        assert!(u64::from(r.restarts) <= budget, "trial {k}");
+        assert!(u64::from(r.restarts) > budget / 2, "trial {k}");
+    }
+}
+
+#[test]
+fn the_warning_is_counted_in_summary_json_and_the_table() {
+    let s = yaml(RESTART_LOOP);
+    let mut ws = Workspace::new(&s);
+    let mut rows: Vec<_> = (0..2).map(|k| ws.run(k)).collect();
+    // A normal trial beside them: the count is of flagged trials only.
+    let ok = yaml(CASCADE);
+    rows.push(Workspace::new(&ok).run(0));
+    let summary = rollout_sim::output::summary::Summary::from_rows("x", 1, &rows);
+    let json: serde_json::Value = serde_json::from_slice(&summary.to_json()).unwrap();
+    assert_eq!(json["warnings"]["event_budget_exceeded"], 2);
+    let table = rollout_sim::output::table::summary_table(&summary);
+    assert!(
+        table.contains("warning: 2 trials exceeded the event budget"),
+        "{table}"
+    );
+    let clean = rollout_sim::output::summary::Summary::from_rows("x", 1, &rows[2..]);
+    assert!(!rollout_sim::output::table::summary_table(&clean).contains("warning"));
+}
+
+#[test]
+fn a_rollout_that_lets_time_move_never_meets_its_budget() {
+    // Every example scenario, 50 trials each: no trial comes near its budget.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let s = rollout_sim::scenario::load_file(&path, &[]).unwrap();
+        let budget = rollout_sim::trial::event_budget(&s);
+        let mut ws = Workspace::new(&s);
+        for k in 0..50 {
+            let r = ws.run(k);
+            assert!(!r.event_budget_exceeded, "{}", path.display());
+            assert!(r.events * 100 < budget, "{}: {}", path.display(), r.events);
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10);
+}

@@ -3,6 +3,7 @@
 mod cli;
 mod control_plane;
 mod engine;
+mod gossip;
 mod kubernetes;
 mod scenarios;
 mod swarm_properties;
