@@ -58,6 +58,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
             liveness_probe: None,
             startup_probe: None,
             restart: RestartPolicy::default(),
+            networks: Vec::new(),
         },
         strategy: Strategy::Swarm(SwarmStrategy {
             update,

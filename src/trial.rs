@@ -6,16 +6,65 @@
 //! current instant is over: the controller settles (Kubernetes syncs here), the gauges
 //! record the instant's counts, and the loop stops if the rollout has concluded and no
 //! user action is still to come.
+//!
+//! Every trial has a budget of work ([`event_budget`]): a trial that exceeds it (a chain of
+//! instant steps that never lets time move, or a runaway far beyond any rollout) stops at
+//! once with outcome `timeout` and the `event_budget_exceeded` warning, never a hang.
 
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
-use crate::experiment::TrialResult;
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
+use crate::experiment::{Outcome, TrialResult};
 use crate::scenario::{Scenario, Strategy};
-use crate::sim::time::Time;
+use crate::sim::time::{SECOND, Time};
 use crate::strategy::Controller;
 use crate::strategy::kubernetes::Deployment;
 use crate::strategy::swarm::Swarm;
 use crate::traffic::{SWARM_GOSSIP_DELAY, TimelineRow, TrafficModel};
+
+/// Work (events plus zero-length steps) every trial may do whatever its scenario.
+pub const EVENT_BUDGET_FLOOR: u64 = 100_000;
+/// Work allowed per (replica or node) and per shortest period of the horizon.
+pub const EVENT_BUDGET_PER_TICK: u64 = 10;
+/// No trial does more work than this (about five seconds of one core).
+pub const EVENT_BUDGET_CAP: u64 = 50_000_000;
+
+/// The trial's budget of work: events plus zero-length steps.
+///
+/// `min(CAP, FLOOR + PER_TICK × (replicas + nodes) × ⌈horizon / period⌉)`, where `period`
+/// is the shortest of 1 s and every HEALTHCHECK `interval` / `start_interval` and probe
+/// `periodSeconds` of the scenario. A task does a bounded number of steps per life (about
+/// ten) and at most a few per probe period while its readiness flaps, so a rollout that
+/// lets time move stays far below it; work beyond it is a loop that never settles or a
+/// horizon far beyond any rollout. Example rollouts do well under a hundred events a trial;
+/// 6 replicas on 3 nodes over 30 minutes get 100,000 + 10 × 9 × 1,800 = 262,000.
+pub fn event_budget(s: &Scenario) -> u64 {
+    let svc = &s.service;
+    let hc = svc
+        .healthcheck
+        .iter()
+        .flat_map(|h| [h.interval, h.start_interval]);
+    let probes = [
+        &svc.readiness_probe,
+        &svc.liveness_probe,
+        &svc.startup_probe,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|p| p.period);
+    let period: Time = hc
+        .chain(probes)
+        .chain([SECOND])
+        .filter(|&p| p > 0)
+        .min()
+        .unwrap_or(SECOND);
+    let ticks = s.horizon.div_ceil(period);
+    let units = u64::from(svc.replicas) + s.cluster.nodes.len() as u64;
+    EVENT_BUDGET_PER_TICK
+        .saturating_mul(units)
+        .saturating_mul(ticks)
+        .saturating_add(EVENT_BUDGET_FLOOR)
+        .min(EVENT_BUDGET_CAP)
+}
 
 /// Reusable buffers of one worker thread: run many trials of one scenario with one of these.
 pub struct Workspace<'s> {
@@ -50,13 +99,16 @@ impl<'s> Workspace<'s> {
             Strategy::Kubernetes(cfg) => Box::new(Deployment::new(cfg)),
         };
         let mut cluster = Cluster::new(scenario);
+        cluster.set_budget(event_budget(scenario));
         let traffic = TrafficModel::new(scenario);
         if traffic.is_some() {
             cluster.track_changes();
         }
-        if traffic.is_some() && matches!(scenario.strategy, Strategy::Swarm(_)) {
-            // The task has a published endpoint: the executor leaves the VIP, then waits
-            // for gossip before stopping the container.
+        if matches!(scenario.strategy, Strategy::Swarm(_)) && scenario.service.has_service_binding()
+        {
+            // The executor deactivates the task's service binding, then waits for gossip
+            // before stopping the container. What Docker does, measured or not: it never
+            // depends on `traffic`.
             cluster.stop_signal_delay = SWARM_GOSSIP_DELAY;
         }
         Workspace {
@@ -119,6 +171,9 @@ impl<'s> Workspace<'s> {
         self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
         let mut concluded = None;
         let end = loop {
+            if cl.over_budget() {
+                break (Outcome::Timeout, cl.now);
+            }
             let next = cl.next_event_time();
             if next != Some(cl.now) {
                 // The instant is over.
@@ -160,11 +215,19 @@ impl<'s> Workspace<'s> {
                     actions_left -= 1;
                     ctrl.on_action(cl, &scenario.actions[i as usize].kind);
                 }
-                Event::Node { node, change } => cl.handle_node(node, change),
+                Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
             }
             self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
         };
-        let (outcome, at) = end;
+        // Stopped by the budget (also from inside an instant): `timeout` when it stopped.
+        let (outcome, at) = if cl.over_budget() {
+            if concluded.is_none() {
+                cl.gauges.observe(); // the counts where it stopped
+            }
+            (Outcome::Timeout, cl.now)
+        } else {
+            end
+        };
         let (traffic, rows, series_end) = match traffic {
             Some(t) => {
                 let window = t.window_end(at);
@@ -195,6 +258,7 @@ impl<'s> Workspace<'s> {
             events: cl.events,
             update_failures_modelled: matches!(scenario.strategy, Strategy::Swarm(_)),
             peak_running_tasks: g.peak_running,
+            event_budget_exceeded: cl.over_budget(),
         };
         (result, timeline)
     }
@@ -216,7 +280,9 @@ impl Inbox {
         ctrl: &mut dyn Controller,
         traffic: Option<&mut TrafficModel>,
     ) {
-        while cl.has_notices() {
+        // Over budget, the trial ends: a controller and the engine answering each other
+        // within one instant would otherwise never stop.
+        while cl.has_notices() && !cl.over_budget() {
             cl.take_notices(&mut self.notices);
             for &n in self.notices.iter() {
                 ctrl.on_task(cl, n);

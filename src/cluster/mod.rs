@@ -30,8 +30,12 @@
 //! (`minReadySeconds`; 0 for Swarm, where available = ready) and stops being available
 //! when it leaves Ready. Becoming available delivers a notice with the unchanged state.
 //!
-//! Zero-length steps happen inline without an event, so a scenario with instant latencies
-//! costs a handful of events per task.
+//! Zero-length steps take no event, so a scenario with instant latencies costs a handful
+//! of events per task. They are not applied inline either: a step that happens "now" joins
+//! a worklist ([`Cluster::due`]) that the outermost engine call drains in a loop once the
+//! change that caused it is complete. The call stack therefore never grows with the length
+//! of a chain of instant steps (a freed slot placing a task that crashes on start, freeing
+//! the slot again, …), whatever the scenario.
 //!
 //! The control plane ([`control_plane`], `cluster.control_plane`) adds the engine's own
 //! latencies where they happen: `create` while the task is `pulling` (Swarm's PREPARING),
@@ -168,8 +172,12 @@ pub struct Cluster<'s> {
     pub trial: u64,
     /// Events handled so far.
     pub events: u64,
+    /// Work done so far: events plus zero-length steps (see [`Cluster::over_budget`]).
+    work: u64,
+    /// The trial's budget of work (events plus zero-length steps).
+    budget: u64,
     /// Delay between deactivating a task's endpoint and signalling it (Swarm's gossip
-    /// converge delay when traffic is routed; 0 otherwise).
+    /// converge delay for a service with a service binding; 0 otherwise).
     pub stop_signal_delay: Time,
     grace: Time,
     /// Kubelet rules: probes, readiness flaps, in-place restarts (Kubernetes).
@@ -182,6 +190,11 @@ pub struct Cluster<'s> {
     starts: control_plane::StartQueue,
     /// Scratch: start ends rescheduled by the last change of [`Cluster::starts`].
     start_ends: Vec<(TaskId, Time)>,
+    /// Zero-length steps (task, generation, step) waiting for the current engine call to
+    /// finish, in the order they arose.
+    due: VecDeque<(TaskId, u32, Step)>,
+    /// An engine call is in progress: new zero-length steps wait in `due`.
+    busy: bool,
 }
 
 impl<'s> Cluster<'s> {
@@ -202,6 +215,8 @@ impl<'s> Cluster<'s> {
             trace: None,
             trial: 0,
             events: 0,
+            work: 0,
+            budget: u64::MAX,
             stop_signal_delay: 0,
             grace: scenario.stop_grace_period(),
             kubelet: false,
@@ -209,6 +224,8 @@ impl<'s> Cluster<'s> {
             pods: Vec::new(),
             starts: control_plane::StartQueue::default(),
             start_ends: Vec::new(),
+            due: VecDeque::new(),
+            busy: false,
         }
     }
 
@@ -260,7 +277,29 @@ impl<'s> Cluster<'s> {
         self.trace = traced.then(Vec::new);
         self.trial = trial;
         self.events = 0;
+        self.work = 0;
         self.starts.clear();
+        self.due.clear();
+        self.busy = false;
+    }
+
+    /// Run `f` as one engine call: zero-length steps it causes are applied after it, in
+    /// order, by a loop (and those they cause in turn), never by recursion. Nested calls
+    /// leave the draining to the outermost.
+    pub fn engine<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        if self.busy {
+            return f(self);
+        }
+        self.busy = true;
+        let r = f(self);
+        while !self.over_budget()
+            && let Some((id, generation, step)) = self.due.pop_front()
+        {
+            self.work += 1;
+            self.apply_step(id, generation, step);
+        }
+        self.busy = false;
+        r
     }
 
     // ----- what controllers read --------------------------------------------------------
@@ -320,7 +359,19 @@ impl<'s> Cluster<'s> {
         debug_assert!(t >= self.now);
         self.now = t;
         self.events += 1;
+        self.work += 1;
         Some(e)
+    }
+
+    /// Limit the work of each trial (events plus zero-length steps) to `budget`.
+    pub fn set_budget(&mut self, budget: u64) {
+        self.budget = budget;
+    }
+
+    /// Whether this trial has done more work than its budget: the trial must end (a
+    /// chain of instant steps that never settles would otherwise never end).
+    pub fn over_budget(&self) -> bool {
+        self.work > self.budget
     }
 
     /// Take the notices produced since the last call, leaving `buf` (cleared) in their place.
@@ -371,6 +422,10 @@ impl<'s> Cluster<'s> {
 
     /// Apply a task step popped from the queue.
     pub fn handle_step(&mut self, id: TaskId, generation: u32, step: Step) {
+        self.engine(|cl| cl.apply_step(id, generation, step));
+    }
+
+    fn apply_step(&mut self, id: TaskId, generation: u32, step: Step) {
         if self.tasks[id as usize].generation != generation {
             return;
         }
@@ -397,7 +452,7 @@ impl<'s> Cluster<'s> {
             Step::Exited => self.set_state(id, TaskState::Stopped),
             Step::RetryPull => self.fetch_image(id),
             // Deleted by the taint manager: no longer counted, never exits on a lost node.
-            Step::Evicted => self.stop_task(id),
+            Step::Evicted => self.stop_task_now(id),
             Step::StopSignal => self.signal_stop(id),
             Step::EngineStarted => {
                 if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {
@@ -438,6 +493,10 @@ impl<'s> Cluster<'s> {
 
     /// Create a task of `version` in `slot` and try to place it at once.
     pub fn create_task(&mut self, slot: u32, version: VersionId, gate: StartGate) -> TaskId {
+        self.engine(|cl| cl.create_task_now(slot, version, gate))
+    }
+
+    fn create_task_now(&mut self, slot: u32, version: VersionId, gate: StartGate) -> TaskId {
         let versions = self.scenario.service.versions.len();
         let key = slot as usize * versions + version as usize;
         if key >= self.incarnations.len() {
@@ -476,7 +535,11 @@ impl<'s> Cluster<'s> {
     }
 
     fn create_serving_task_untraced(&mut self, slot: u32, version: VersionId) -> TaskId {
-        let id = self.create_task(slot, version, StartGate::Now);
+        self.engine(|cl| cl.create_serving_task_now(slot, version))
+    }
+
+    fn create_serving_task_now(&mut self, slot: u32, version: VersionId) -> TaskId {
+        let id = self.create_task_now(slot, version, StartGate::Now);
         let t = &self.tasks[id as usize];
         if t.state == TaskState::Pending {
             return id; // the cluster is too small even for the current fleet
@@ -491,6 +554,10 @@ impl<'s> Cluster<'s> {
 
     /// Let a held task start once it is prepared.
     pub fn allow_start(&mut self, id: TaskId) {
+        self.engine(|cl| cl.allow_start_now(id));
+    }
+
+    fn allow_start_now(&mut self, id: TaskId) {
         let t = &mut self.tasks[id as usize];
         if t.start_allowed || !t.is_live() {
             return;
@@ -507,6 +574,10 @@ impl<'s> Cluster<'s> {
     /// it leaves the serving count (`terminating`), then exits after
     /// `stop_signal_delay + min(pre_stop + shutdown, grace)`.
     pub fn stop_task(&mut self, id: TaskId) {
+        self.engine(|cl| cl.stop_task_now(id));
+    }
+
+    fn stop_task_now(&mut self, id: TaskId) {
         let t = &mut self.tasks[id as usize];
         if !t.is_live() || t.stop_requested {
             return;
@@ -561,10 +632,12 @@ impl<'s> Cluster<'s> {
         work.min(self.grace)
     }
 
+    /// Schedule a step `delay` from now; a zero-length one waits in the worklist for the
+    /// current engine call to finish (see [`Cluster::engine`]).
     fn schedule_step(&mut self, id: TaskId, delay: Time, step: Step) {
         let generation = self.tasks[id as usize].generation;
         if delay == 0 {
-            self.handle_step(id, generation, step);
+            self.engine(|cl| cl.due.push_back((id, generation, step)));
         } else if delay != NEVER {
             self.queue.push(
                 self.now + delay,
@@ -592,13 +665,18 @@ impl<'s> Cluster<'s> {
         let Some(node) = scheduler::pick_node(&self.nodes, r) else {
             return false;
         };
+        self.place_on(id, node);
+        true
+    }
+
+    fn place_on(&mut self, id: TaskId, node: NodeId) {
+        let r = self.scenario.service.resources;
         self.tasks[id as usize].node = Some(node);
         let n = &mut self.nodes[node as usize];
         n.cpu_used += r.cpu_millis;
         n.memory_used += r.memory_bytes;
         n.tasks += 1;
         self.fetch_image(id);
-        true
     }
 
     /// Make sure the task's node has its image: start it at once if present, otherwise
@@ -851,7 +929,13 @@ impl<'s> Cluster<'s> {
         pod.death_at = p.death_at;
         pod.probe_kill = p.probe_kill;
         if p.ready_at < p.death_at {
-            self.schedule_step_at(id, p.ready_at, Step::Healthy);
+            if serving && p.ready_at <= self.now {
+                // Ready now, so that it is made available below (a step, not a chain).
+                let generation = self.tasks[id as usize].generation;
+                self.apply_step(id, generation, Step::Healthy);
+            } else {
+                self.schedule_step_at(id, p.ready_at, Step::Healthy);
+            }
         }
         if serving {
             // The fleet before the rollout has been available for long.
@@ -1049,16 +1133,18 @@ impl<'s> Cluster<'s> {
         }
     }
 
-    /// Capacity freed: place waiting tasks, oldest first.
+    /// Capacity freed: place waiting tasks, oldest first. A task leaves the queue before
+    /// it is placed, so nothing its placement causes can see (and place) it again.
     fn place_pending(&mut self) {
-        let mut i = 0;
-        while i < self.pending.len() {
-            let id = self.pending[i];
-            if self.place(id) {
-                self.pending.remove(i);
-            } else {
-                i += 1;
-            }
+        // Every task of the service requests the same resources: once one does not fit,
+        // none does.
+        let r = self.scenario.service.resources;
+        while let Some(&id) = self.pending.front() {
+            let Some(node) = scheduler::pick_node(&self.nodes, r) else {
+                break;
+            };
+            self.pending.pop_front();
+            self.place_on(id, node);
         }
     }
 }

@@ -13,7 +13,7 @@ pub enum Outcome {
     Paused,
     /// Kubernetes: never completed and the progress deadline was exceeded.
     DeadlineExceeded,
-    /// Still going at the scenario's `horizon`.
+    /// Still going at the scenario's `horizon`, or stopped by its event budget.
     Timeout,
 }
 
@@ -115,6 +115,9 @@ pub struct TrialResult {
     /// or in Kubernetes back-off): the room the rollout ran in, as opposed to
     /// `peak_tasks`, which also counts tasks placed and still pulling or held back.
     pub peak_running_tasks: u32,
+    /// The trial did more work than its event budget ([`crate::trial::event_budget`]) and
+    /// was stopped there, as `timeout`: a warning, counted in the summary.
+    pub event_budget_exceeded: bool,
 }
 
 impl TrialResult {

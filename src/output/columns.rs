@@ -370,6 +370,12 @@ pub const COLUMNS: &[Column] = &[
         better: Better::Lower,
         extract: |r| Cell::Int(r.peak_running_tasks.into()),
     },
+    Column {
+        name: "event_budget_exceeded",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| Cell::Int(r.event_budget_exceeded.into()),
+    },
 ];
 
 /// A request count, empty without traffic.
@@ -422,6 +428,7 @@ pub(crate) mod tests {
             events: 1_234,
             update_failures_modelled: true,
             peak_running_tasks: 7,
+            event_budget_exceeded: false,
         }
     }
 
@@ -468,6 +475,7 @@ pub(crate) mod tests {
                 "slo_violation_s",
                 "p95_latency_ms",
                 "peak_running_tasks",
+                "event_budget_exceeded",
             ]
         );
     }
@@ -513,6 +521,7 @@ pub(crate) mod tests {
                 "20",
                 "21.75",
                 "7",
+                "0",
             ]
         );
     }

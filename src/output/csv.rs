@@ -87,6 +87,7 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
         events: index("events")?,
         peak_running_tasks: index("peak_running_tasks")?,
         breakdown: TRAFFIC_EXTRAS.map(|name| header.iter().position(|h| h == name)),
+        event_budget_exceeded: header.iter().position(|h| h == "event_budget_exceeded"),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -123,6 +124,8 @@ struct Indices {
     /// The request-breakdown extras, where present (files from before they existed
     /// lack them).
     breakdown: [Option<usize>; 8],
+    /// `event_budget_exceeded`, where present (0 in files from before it existed).
+    event_budget_exceeded: Option<usize>,
 }
 
 /// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
@@ -204,6 +207,16 @@ impl Indices {
             // An empty cell: a strategy without the count (Kubernetes).
             update_failures_modelled: update_failures.is_some(),
             peak_running_tasks: f.req(self.peak_running_tasks, "peak_running_tasks", WHOLE)?,
+            event_budget_exceeded: match self.event_budget_exceeded {
+                Some(i) => {
+                    let flag: u8 = f.req(i, "event_budget_exceeded", "0 or 1")?;
+                    if flag > 1 {
+                        return Err(f.bad(i, "event_budget_exceeded", "0 or 1"));
+                    }
+                    flag == 1
+                }
+                None => false,
+            },
         })
     }
 }
@@ -316,7 +329,7 @@ mod tests {
 peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
 bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
 timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
-slo_violation_s,p95_latency_ms,peak_running_tasks\n";
+slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded\n";
 
     #[test]
     fn header_only_for_no_rows() {
@@ -342,8 +355,8 @@ slo_violation_s,p95_latency_ms,peak_running_tasks\n";
             format!(
                 "{HEADER}\
 3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20,21.75,7\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7\n"
+3,0,1,1,12.25,500,0.25,20,21.75,7,0\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0\n"
             )
         );
     }
@@ -450,6 +463,7 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                     any::<u32>(),
                     proptest::option::of(0..MAX_T),
                     any::<u64>(),
+                    any::<bool>(),
                 ),
                 (any::<bool>(), any::<u32>()),
             )
@@ -471,6 +485,7 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                     events: d.3,
                     update_failures_modelled: e.0,
                     peak_running_tasks: e.1,
+                    event_budget_exceeded: d.4,
                 })
         }
 

@@ -87,6 +87,8 @@ pub struct Summary {
     /// The run was interrupted (Ctrl-C, SIGTERM): these are its first `trials` trials,
     /// not the `trials` it was asked for.
     pub partial: bool,
+    /// Trials stopped by their event budget (`"warnings": {"event_budget_exceeded": n}`).
+    pub event_budget_exceeded: u64,
 }
 
 /// The metrics of the trials that ended with one outcome.
@@ -157,6 +159,7 @@ impl Summary {
             metrics: metrics_of(rows.iter()),
             by_outcome,
             partial: false,
+            event_budget_exceeded: rows.iter().filter(|r| r.event_budget_exceeded).count() as u64,
         }
     }
 
@@ -250,6 +253,10 @@ impl Serialize for Summary {
                     })
                     .collect(),
             ),
+        )?;
+        s.serialize_field(
+            "warnings",
+            &OrderedMap(vec![("event_budget_exceeded", self.event_budget_exceeded)]),
         )?;
         s.serialize_field("partial", &self.partial)?;
         s.end()
@@ -428,6 +435,7 @@ mod tests {
                 "next_share",
                 "p95_latency_ms",
                 "peak_running_tasks",
+                "event_budget_exceeded",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

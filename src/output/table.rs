@@ -172,6 +172,14 @@ pub fn summary_table(summary: &Summary) -> String {
             out.push('\n');
         }
     }
+    if summary.event_budget_exceeded > 0 {
+        let n = summary.event_budget_exceeded;
+        let plural = if n == 1 { "" } else { "s" };
+        out.push_str(&format!(
+            "\nwarning: {n} trial{plural} exceeded the event budget and stopped as `timeout` \
+             (see README, \"Event budget\")\n"
+        ));
+    }
     out
 }
 

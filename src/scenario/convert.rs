@@ -9,7 +9,7 @@ use super::cluster;
 use super::faults;
 use super::health;
 use super::limits::{self, MAX_ACTIONS, MAX_TRIALS};
-use super::model::{Action, ActionKind, Scenario, Version};
+use super::model::{Action, ActionKind, Scenario, Strategy, Version};
 use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
@@ -45,7 +45,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     let service = service::service(&o.section("service", service::FIELDS));
     let cluster = cluster::cluster(&o.section("cluster", cluster::FIELDS), &service.versions);
     health::check_engine(&o, &cluster.control_plane);
-    Scenario {
+    let scenario = Scenario {
         name: o.or("name", default_name.to_string(), name),
         description: o.opt("description", Node::string),
         seed: o.or("seed", 1, Node::u64),
@@ -68,7 +68,17 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         ),
         cluster,
         service,
+    };
+    if matches!(scenario.strategy, Strategy::Kubernetes(_))
+        && let Some(svc) = o.get("service")
+        && let Some(v) = svc.value().get("networks")
+    {
+        svc.child("networks", v).problem(
+            "`networks` is a Swarm field (it decides Docker's gossip delay before a stop); \
+             remove it for a Kubernetes strategy",
+        );
     }
+    scenario
 }
 
 /// A scenario without `service` would roll out a default one-replica service and report

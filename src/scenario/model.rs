@@ -100,7 +100,24 @@ pub struct Service {
     pub startup_probe: Option<Probe>,
     /// Swarm restart policy.
     pub restart: RestartPolicy,
+    /// Swarm: the networks the service's tasks attach to, by name (compose's
+    /// `networks:`; a service publishing ports in ingress mode is attached to `ingress`).
+    /// See [`Service::has_service_binding`].
+    pub networks: Vec<String>,
 }
+
+impl Service {
+    /// Whether Docker gives the tasks a service binding (a VIP / DNS entry on a network
+    /// besides the default bridge), which makes the executor deactivate it and wait for
+    /// gossip before stopping a task: `controller.hasServiceBinding` in
+    /// `moby/moby:daemon/cluster/executor/container/controller.go`.
+    pub fn has_service_binding(&self) -> bool {
+        self.networks.iter().any(|n| n != DEFAULT_BRIDGE)
+    }
+}
+
+/// The engine's default bridge network, which gives no service binding.
+pub const DEFAULT_BRIDGE: &str = "bridge";
 
 /// One version of the service's image and how it behaves.
 #[derive(Debug, Clone)]

@@ -21,6 +21,13 @@
 //! | `crash_probability`, `error_rate` | 0 |
 //! | `service_time` | `10ms` |
 //! | `capacity_rps` | unlimited |
+//!
+//! `networks` (Swarm; default none, as `docker service create` without `--network` or
+//! `--publish`): the networks the tasks attach to, as in a compose file. A task attached
+//! to any network but the default `bridge` has a service binding, and Docker waits 2 s
+//! for gossip between taking it out of the VIP and stopping it. A service that publishes
+//! ports in ingress mode (the default) is attached to `ingress`; `docker stack deploy`
+//! attaches every service to the stack's `default` network unless it names others.
 
 use super::distribution::Dist;
 use super::health::{self, HEALTHCHECK_FIELDS, PROBE_FIELDS, RESTART_FIELDS};
@@ -44,6 +51,7 @@ pub const FIELDS: &[&str] = &[
     "livenessProbe",
     "startupProbe",
     "restart",
+    "networks",
 ];
 
 /// Fields of `resources` (and of a node's capacity).
@@ -91,7 +99,24 @@ pub fn service(o: &Obj) -> Service {
         liveness_probe: probe(o, "livenessProbe"),
         startup_probe: probe(o, "startupProbe"),
         restart: health::restart(&o.section("restart", RESTART_FIELDS)),
+        networks: o.or("networks", Vec::new(), networks),
     }
+}
+
+/// `networks: [name, …]`: distinct non-empty network names.
+fn networks(n: &Node) -> Option<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for item in n.list()? {
+        let Some(name) = item.string() else { continue };
+        if name.trim().is_empty() {
+            item.problem("expected a network name, e.g. `ingress` or `backend`");
+        } else if out.contains(&name) {
+            item.problem(format!("network `{name}` is listed twice"));
+        } else {
+            out.push(name);
+        }
+    }
+    Some(out)
 }
 
 /// `{cpu, memory}`, each defaulting to `default`'s.

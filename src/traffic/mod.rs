@@ -27,9 +27,10 @@
 //! The cost grows with the number of endpoint changes and buckets, not with the number
 //! of requests: a million requests cost the same as ten.
 //!
-//! Swarm's routing mesh: when traffic is modelled, a Swarm task with a published
-//! endpoint is taken out of the VIP and then, after the executor's 2 s gossip delay, sent
-//! SIGTERM (`defaultGossipConvergeDelay`); the trial sets that delay on the cluster.
+//! Swarm's routing mesh: a Swarm task with a service binding (`service.networks`) is
+//! taken out of the VIP when told to stop and then, after the executor's 2 s gossip delay,
+//! sent SIGTERM (`defaultGossipConvergeDelay`). The trial sets that delay on the cluster
+//! from the service alone, so measuring requests never changes what the engine does.
 
 pub mod endpoints;
 pub mod meter;
@@ -46,7 +47,8 @@ use queueing::{Histogram, LatencyTables, blocking, level};
 use rate::Rate;
 
 /// Swarm's gossip converge delay before a task with a service binding is stopped
-/// (`moby/moby:daemon/cluster/executor/container/controller.go`).
+/// (`defaultGossipConvergeDelay`, `controller.Shutdown` in
+/// `moby/moby:daemon/cluster/executor/container/controller.go`).
 pub const SWARM_GOSSIP_DELAY: Time = 2 * SECOND;
 
 /// One bucket of a trial's timeline.

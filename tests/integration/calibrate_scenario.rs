@@ -162,7 +162,7 @@ fn a_docker_20_10_trace_gives_the_profile_back() {
     let set: Override = format!("cluster.control_plane={}", c.to_json().trim())
         .parse()
         .unwrap();
-    let refit = load_str("name: x", "t.yaml", Format::Yaml, &[set]).unwrap();
+    let refit = load_str("name: x\nservice: {}", "t.yaml", Format::Yaml, &[set]).unwrap();
     assert_eq!(
         refit.cluster.control_plane.docker_engine,
         Some(DockerEngine::V20_10)

@@ -3,6 +3,8 @@
 mod calibrate_scenario;
 mod cli;
 mod control_plane;
+mod engine;
+mod gossip;
 mod input_errors;
 mod kubernetes;
 mod metrics;

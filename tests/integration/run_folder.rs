@@ -216,7 +216,7 @@ fn wait_for(path: &Path, child: &mut std::process::Child) {
 fn interrupt(signal: &str, code: i32) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("web");
-    let asked = 100_000_000u64;
+    let asked = 10_000_000u64; // the most `--trials` takes
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
         .args(["run", &scenario_path("swarm-start-first.yaml"), "-q"])
         .args(["--trials", &asked.to_string(), "--timeline", "--out"])

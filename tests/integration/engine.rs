@@ -1,0 +1,173 @@
+//! The event model's own guarantees: chains of instant steps run by iteration (no input
+//! can overflow the stack), and the fleet before the rollout is not started again.
+
+use crate::yaml;
+use rollout_sim::experiment::Outcome;
+use rollout_sim::trial::Workspace;
+
+/// Issue 16's stack overflow: a full cluster, every slot updated at once, old tasks that
+/// take ≈11 s to stop and a next version that crashes on start one time in ten. Each exit
+/// frees a slot for a pending task that starts and crashes in the same instant, freeing
+/// the slot again: before the worklist, about one trial in a hundred recursed ~130,000
+/// frames deep (the placed task was still in the pending queue and was placed again).
+const CASCADE: &str = "
+name: zero-step-cascade
+seed: 1
+horizon: 30m
+cluster: {nodes: 3, node: {cpu: '2', memory: 4Gi}}
+service:
+  replicas: 6
+  resources: {cpu: '1', memory: 512Mi}
+  versions:
+    current: {image: shop:2.3, shutdown: {exponential: {mean: 11s}}}
+    next: {image: shop:2.4, crash_probability: 0.1}
+strategy: {swarm: {update_config: {parallelism: 0}}}
+";
+
+#[test]
+fn a_crash_on_start_cascade_runs_every_trial_on_a_small_stack() {
+    // 256 KiB is an eighth of a test thread's default stack: a chain of instant steps that
+    // recursed would overflow it long before 300 trials.
+    let done = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let s = yaml(CASCADE);
+            let mut ws = Workspace::new(&s);
+            (0..300).map(|k| ws.run(k)).collect::<Vec<_>>()
+        })
+        .expect("thread spawns")
+        .join()
+        .expect("no trial panics");
+    assert_eq!(done.len(), 300);
+    for r in &done {
+        // The cluster holds exactly 6 tasks of 1 cpu: a task placed twice would show here.
+        assert!(
+            r.peak_tasks <= 6,
+            "trial {}: {} tasks",
+            r.trial,
+            r.peak_tasks
+        );
+        assert!(r.peak_cpu_millis <= 6000, "trial {}", r.trial);
+        assert_ne!(r.outcome, Outcome::Timeout, "trial {}", r.trial);
+    }
+}
+
+#[test]
+fn the_fleet_before_the_rollout_is_not_started_again() {
+    // `crash_probability` is the chance that a *start* crashes; the current fleet is
+    // already running at time 0, so it never draws it: no restart, no extra task, and the
+    // fleet spread evenly (2 a node) as a placement of 6 equal tasks on 3 nodes must be.
+    let s = yaml(
+        "
+name: crashy-current
+seed: 3
+horizon: 30m
+cluster: {nodes: 3, node: {cpu: '2', memory: 4Gi}}
+service:
+  replicas: 6
+  resources: {cpu: 500m, memory: 512Mi}
+  versions:
+    current: {image: a:1, crash_probability: 1}
+    next: {image: a:2, start: 1s}
+strategy: {swarm: {update_config: {parallelism: 1}}}
+",
+    );
+    let mut ws = Workspace::new(&s);
+    for k in 0..50 {
+        let (r, trace) = ws.run_traced(k);
+        assert_eq!(r.outcome, Outcome::Completed, "trial {k}");
+        assert_eq!(r.restarts, 0, "trial {k}");
+        // stop-first, parallelism 1: at most the 6 slots' tasks hold resources at once.
+        assert_eq!(r.peak_tasks, 6, "trial {k}");
+        let mut per_node = std::collections::HashMap::new();
+        for rec in trace.iter().take(6) {
+            if let rollout_sim::cluster::TraceRecord::Task { node, .. } = rec {
+                *per_node.entry(*node).or_insert(0) += 1;
+            }
+        }
+        assert!(
+            per_node.values().all(|&n| n == 2),
+            "trial {k}: {per_node:?}"
+        );
+    }
+}
+
+/// A replacement that crashes on start, restarted with no delay, by an updater that
+/// ignores failures: task after task in one instant, time never moves. Without the event
+/// budget this never returned.
+const RESTART_LOOP: &str = "
+name: restart-loop
+seed: 1
+horizon: 30m
+cluster: {nodes: 3, node: {cpu: '2', memory: 4Gi}}
+service:
+  replicas: 6
+  resources: {cpu: 500m, memory: 512Mi}
+  restart: {delay: 0s}
+  versions:
+    current: {image: a:1}
+    next: {image: a:2, crash_probability: 1}
+strategy: {swarm: {update_config: {parallelism: 1, failure_action: continue}}}
+";
+
+#[test]
+fn a_loop_that_never_lets_time_move_stops_at_the_event_budget() {
+    let s = yaml(RESTART_LOOP);
+    // The documented formula: 100,000 + 10 × (6 replicas + 3 nodes) × 1,800 one-second
+    // periods of the 30-minute horizon.
+    let budget = 100_000 + 10 * 9 * 1_800;
+    assert_eq!(rollout_sim::trial::event_budget(&s), budget);
+    let mut ws = Workspace::new(&s);
+    for k in 0..3 {
+        let r = ws.run(k);
+        assert!(r.event_budget_exceeded, "trial {k}");
+        assert_eq!(r.outcome, Outcome::Timeout, "trial {k}");
+        assert_eq!(r.duration, 0, "trial {k}: stopped where it looped");
+        // Each restart is one new task and one instant step: the budget bounds both.
+        assert!(u64::from(r.restarts) <= budget, "trial {k}");
+        assert!(u64::from(r.restarts) > budget / 2, "trial {k}");
+    }
+}
+
+#[test]
+fn the_warning_is_counted_in_summary_json_and_the_table() {
+    let s = yaml(RESTART_LOOP);
+    let mut ws = Workspace::new(&s);
+    let mut rows: Vec<_> = (0..2).map(|k| ws.run(k)).collect();
+    // A normal trial beside them: the count is of flagged trials only.
+    let ok = yaml(CASCADE);
+    rows.push(Workspace::new(&ok).run(0));
+    let summary = rollout_sim::output::summary::Summary::from_rows("x", 1, &rows);
+    let json: serde_json::Value = serde_json::from_slice(&summary.to_json()).unwrap();
+    assert_eq!(json["warnings"]["event_budget_exceeded"], 2);
+    let table = rollout_sim::output::table::summary_table(&summary);
+    assert!(
+        table.contains("warning: 2 trials exceeded the event budget"),
+        "{table}"
+    );
+    let clean = rollout_sim::output::summary::Summary::from_rows("x", 1, &rows[2..]);
+    assert!(!rollout_sim::output::table::summary_table(&clean).contains("warning"));
+}
+
+#[test]
+fn a_rollout_that_lets_time_move_never_meets_its_budget() {
+    // Every example scenario, 50 trials each: no trial comes near its budget.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let s = rollout_sim::scenario::load_file(&path, &[]).unwrap();
+        let budget = rollout_sim::trial::event_budget(&s);
+        let mut ws = Workspace::new(&s);
+        for k in 0..50 {
+            let r = ws.run(k);
+            assert!(!r.event_budget_exceeded, "{}", path.display());
+            assert!(r.events * 100 < budget, "{}: {}", path.display(), r.events);
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10);
+}
