@@ -3,6 +3,7 @@
 mod cli;
 mod control_plane;
 mod kubernetes;
+mod pinned_draws;
 mod scenarios;
 mod swarm_properties;
 mod swarm_timelines;
