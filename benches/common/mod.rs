@@ -3,17 +3,26 @@
 
 use criterion::{Criterion, Throughput};
 use rollout_sim::experiment::run_trials;
-use rollout_sim::scenario::{self, Scenario};
+use rollout_sim::scenario::{self, Override, Scenario};
 use rollout_sim::trial::Workspace;
 use std::hint::black_box;
 use std::path::Path;
 
 /// Load `benches/<file>`.
 pub fn scenario(file: &str) -> Scenario {
+    scenario_with(file, &[])
+}
+
+/// Load `benches/<file>` with `--set`-style overrides (`"service.replicas=1000"`).
+pub fn scenario_with(file: &str, sets: &[String]) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("benches")
         .join(file);
-    scenario::load_file(&path, &[]).expect("the bench scenario loads")
+    let overrides: Vec<Override> = sets
+        .iter()
+        .map(|s| s.parse().expect("the bench override is PATH=VALUE"))
+        .collect();
+    scenario::load_file(&path, &overrides).expect("the bench scenario loads")
 }
 
 /// `<group>/one_trial` (trials/s on one core) and `<group>/one_trial_events` (events/s).

@@ -209,6 +209,30 @@ mod tests {
     const GOLDEN_1: u64 = 8_089_139_168_404_781_319;
 
     #[test]
+    fn derived_draws_follow_the_golden_bits() {
+        // unit: the top 53 bits over 2^53; below: the high word of a 128-bit product;
+        // exponential: −ln(1 − unit). Computed here from the golden words, not the methods.
+        let u0 = (GOLDEN_0 >> 11) as f64 / 9_007_199_254_740_992.0;
+        let u1 = (GOLDEN_1 >> 11) as f64 / 9_007_199_254_740_992.0;
+        let mut r = key(0, Purpose::Start).rng();
+        assert_eq!([r.unit(), r.unit()], [u0, u1]);
+        assert_eq!(u0, 0.469_566_943_965_164_96);
+        let mut r = key(0, Purpose::Start).rng();
+        let n = 1_000_003u64;
+        let b = r.below(n);
+        assert_eq!(b, ((GOLDEN_0 as u128 * n as u128) >> 64) as u64);
+        assert_eq!(b, 469_568);
+        let mut r = key(0, Purpose::Start).rng();
+        assert_eq!(r.exponential(), -(1.0 - u0).ln());
+        // Geometric by inversion: floor(ln(1 − u) / ln(1 − p)).
+        let mut r = key(0, Purpose::Start).rng();
+        let p = 0.1;
+        let want = ((1.0 - u0).ln() / (1.0f64 - p).ln()).floor() as u64;
+        assert_eq!(r.failures_before_success(p), want);
+        assert_eq!(want, 6);
+    }
+
+    #[test]
     fn streams_are_independent_of_each_other() {
         let a = key(0, Purpose::Start).rng().next_u64();
         let b = key(1, Purpose::Start).rng().next_u64();

@@ -9,6 +9,7 @@ mod input_errors;
 mod kubernetes;
 mod metrics;
 mod node_loss;
+mod pinned_draws;
 mod run_folder;
 mod scenarios;
 mod swarm_properties;
