@@ -18,7 +18,7 @@ use super::yaml;
 use rand_distr::Distribution;
 use rollout_sim::scenario::{Arrivals, Dist, Scenario};
 use rollout_sim::sim::{Key, KeyedRng, Purpose, SECOND, Time};
-use rollout_sim::traffic::meter::{Meter, Outcome};
+use rollout_sim::traffic::meter::{Cause, Meter, Outcome};
 
 /// One version per distribution kind, its `start` the distribution under test (after the
 /// `current` and `next` every scenario has).
@@ -190,7 +190,7 @@ fn poisson_counts_of_the_traffic_meter_are_pinned() {
     let mut m = Meter::default();
     m.reset(1);
     for (b, &x) in means.iter().enumerate() {
-        m.add(b, Some(0), Outcome::Ok, x);
+        m.add(b, Some(0), Outcome::Ok, Cause::Other, x);
     }
     // Each (bucket, version, outcome) cell has its own stream, keyed by the trial too.
     let ok = |trial| -> Vec<u64> {
