@@ -3,6 +3,8 @@
 mod cli;
 mod control_plane;
 mod kubernetes;
+mod random_scenarios;
+mod scenario_gen;
 mod scenarios;
 mod swarm_properties;
 mod swarm_timelines;
