@@ -267,6 +267,29 @@ fn trace_invariants(s: &Scenario, trace: &[TraceRecord]) -> Result<(), TestCaseE
 }
 
 proptest! {
+    // One fixed case: a short watchdog (it runs in milliseconds) and nothing to persist.
+    #![proptest_config(ProptestConfig {
+        cases: 1,
+        timeout: 10_000,
+        failure_persistence: None,
+        ..config()
+    })]
+
+    /// Found by the random scenarios with `PROPTEST_CASES=250`, reduced by hand: a
+    /// Deployment with `maxSurge: 0`, `minReadySeconds` and a progress deadline, undone
+    /// after the deadline, never returns (on this branch the watchdog fails the case).
+    #[test]
+    fn kubernetes_undo_after_the_deadline_ends(tree in Just(serde_json::json!({
+        "trials": 1,
+        "strategy": {"kubernetes": {"minReadySeconds": 8, "progressDeadlineSeconds": 139,
+                                    "strategy": {"rollingUpdate": {"maxSurge": 0}}}},
+        "actions": [{"at": "177s", "rollout": "undo"}],
+    }))) {
+        check(&tree)?;
+    }
+}
+
+proptest! {
     #![proptest_config(config())]
 
     #[test]
