@@ -28,7 +28,8 @@
 //! Under each row, `±95%` says how far each figure may be from the truth: the distance to
 //! the farther end of its 95% interval (Student t for the mean, order statistics for the
 //! percentiles), or `±?` when the trials are too few to bound a tail. A table of five
-//! trials is then visibly a guess, and one of a million a measurement.
+//! trials is then visibly a guess, and one of a million a measurement. A metric whose
+//! figures are all exact (a count that never varied) has no such line.
 //!
 //! Plain text (ASCII but for `±`), aligned with spaces, no colours and no trailing
 //! spaces, so it survives being pasted into a ticket or a chat. Row labels are the `trials.csv` column names, so a
@@ -72,11 +73,11 @@ const UNBOUNDED: &str = "±?";
 
 /// The note on the interval lines.
 const INTERVAL_NOTE: &str = "±95%: how far each figure may be off: the distance to the farther end of its 95% interval\n\
-(mean: Student t; percentiles: order statistics, distribution-free); min and max have none";
+(mean: Student t; percentiles: order statistics); none for min and max, no line when all are 0";
 
 /// The note when some figure has no interval.
 const UNBOUNDED_NOTE: &str =
-    "±?: too few trials to bound that percentile (p05/p95 need 72 trials, p01/p99 need 368)";
+    "±?: too few trials to bound that percentile (p50 needs 6 trials, p05/p95 72, p01/p99 368)";
 
 /// The note when both capacity counts are shown: what each one counts.
 const CAPACITY_NOTE: &str = "peak_tasks: tasks placed on a node, pulling or held back too (what the scheduler reserved)\n\
@@ -147,12 +148,12 @@ pub fn summary_table(summary: &Summary) -> String {
         .chain(optional)
     {
         metric_rows.push(metric_row(m.name().to_string(), m));
-        metric_rows.push(interval_row(m));
+        metric_rows.extend(interval_row(m));
         if split && m.name() == PER_OUTCOME {
             for group in &summary.by_outcome {
                 if let Some(g) = group.metric(PER_OUTCOME) {
                     metric_rows.push(metric_row(format!("  {}", group.outcome.as_str()), g));
-                    metric_rows.push(interval_row(g));
+                    metric_rows.extend(interval_row(g));
                 }
             }
         }
@@ -223,23 +224,28 @@ fn metric_row(label: String, m: &Metric) -> Vec<String> {
 
 /// The line under a metric's row: how far each figure may be off, as the distance to the
 /// farther end of its 95% interval (`±?` when too few trials bound it). Min and max have
-/// no interval, so their cells stay empty.
-fn interval_row(m: &Metric) -> Vec<String> {
+/// no interval, so their cells stay empty. `None` when every figure is exact (all
+/// intervals a single value, as for a count that never varied): a line of `±0` says
+/// nothing the row does not.
+fn interval_row(m: &Metric) -> Option<Vec<String>> {
     let s = &m.stats;
-    let mut row = vec![String::new(), INTERVAL_LABEL.to_string()];
-    for stat in row_stats(m.column.better) {
-        if matches!(stat, Stat::Min | Stat::Max) {
-            continue;
-        }
-        row.push(match s.interval(stat) {
-            Some((lo, hi)) => {
-                let v = s.get(stat);
-                format!("±{}", spread(m.column.unit, (v - lo).max(hi - v)))
-            }
-            None => UNBOUNDED.to_string(),
-        });
+    let spreads: Vec<Option<f64>> = row_stats(m.column.better)
+        .into_iter()
+        .filter(|st| !matches!(st, Stat::Min | Stat::Max))
+        .map(|st| {
+            let v = s.get(st);
+            s.interval(st).map(|(lo, hi)| (v - lo).max(hi - v))
+        })
+        .collect();
+    if spreads.iter().all(|w| *w == Some(0.0)) {
+        return None;
     }
-    row
+    let mut row = vec![String::new(), INTERVAL_LABEL.to_string()];
+    row.extend(spreads.into_iter().map(|w| match w {
+        Some(w) => format!("±{}", spread(m.column.unit, w)),
+        None => UNBOUNDED.to_string(),
+    }));
+    Some(row)
 }
 
 /// Appends `header` and `rows`: the first column left-aligned to `label_width`, the others
@@ -479,8 +485,8 @@ p99_latency_ms         lower    25.0ms    29.5ms    29.9ms    25.0ms    20.0ms  
 
 worst 5% / worst 1%: p95 / p99, or p05 / p01 where higher is better
 ±95%: how far each figure may be off: the distance to the farther end of its 95% interval
-(mean: Student t; percentiles: order statistics, distribution-free); min and max have none
-±?: too few trials to bound that percentile (p05/p95 need 72 trials, p01/p99 need 368)
+(mean: Student t; percentiles: order statistics); none for min and max, no line when all are 0
+±?: too few trials to bound that percentile (p50 needs 6 trials, p05/p95 72, p01/p99 368)
 peak_tasks: tasks placed on a node, pulling or held back too (what the scheduler reserved)
 peak_running_tasks: tasks with a started container (the room the rollout ran in)
 ";
@@ -514,6 +520,22 @@ peak_running_tasks: tasks with a started container (the room the rollout ran in)
         let spreads: Vec<&str> = lines[at + 1].split_whitespace().collect();
         assert_eq!(spreads, ["±95%", "±21.0s", "±10.1s", "±?", "±11.5s"]);
         assert!(table.contains(UNBOUNDED_NOTE), "{table}");
+        // min_ready is 4 in every trial: exact figures, but 100 trials bound no p01.
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("min_ready"))
+            .unwrap();
+        let spreads: Vec<&str> = lines[at + 1].split_whitespace().collect();
+        assert_eq!(spreads, ["±95%", "±0", "±0", "±?", "±0"]);
+        // With 368 trials the p01 is bounded too: every figure exact, no ± line.
+        let rows: Vec<TrialResult> = (0..368).map(|_| rows[0]).collect();
+        let table = summary_table(&Summary::from_rows("web", 1, &rows));
+        let lines: Vec<&str> = table.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("min_ready"))
+            .unwrap();
+        assert!(lines[at + 1].starts_with("min_available"), "{table}");
         assert!(table.lines().all(|l| l.chars().count() <= 100), "{table}");
     }
 
