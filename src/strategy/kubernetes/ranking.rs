@@ -16,15 +16,20 @@
 //! 8. a random UID (drawn once per pod, from the pod's own stream), then the task index.
 //!
 //! Parts 1–4 (the *group*) change only when the pod or its node's count changes; parts 5
-//! and 7 change with the clock. The index keeps every active pod of a ReplicaSet in a
-//! `BTreeSet` ordered by group, then by *class* — (Ready since, restarts, created), most
-//! recent first — then by UID. Pods of one class share parts 5–7 at any instant, so a
-//! class's first pod is its best; within a group the ready bucket grows along the classes,
-//! so the pods of the smallest bucket are a run of classes at the start of the group, and
-//! the next pod to delete is the best first pod of those classes. In a rolling update the
-//! old pods on one node count share one class (Ready and created at 0), so a pick is
-//! O(log n); pods of one group that became Ready, or were created, at many different
-//! times within one bucket cost one step per class.
+//! and 7 change with the clock. The index keeps a ReplicaSet's active pods in a `BTreeSet`
+//! ordered by group, then by *class* — (Ready since, restarts, created), most recent
+//! first — then by UID. Pods of one class share parts 5–7 at any instant, so a class's
+//! first pod is its best; within a group the ready bucket grows along the classes, so the
+//! pods of the smallest bucket are a run of classes at the start of the group, and the next
+//! pod to delete is the best first pod of those classes. In a rolling update the old pods
+//! share one class (Ready and created at 0), so a pick is O(log n); pods of one group that
+//! became Ready, or were created, at many different times within one bucket cost one step
+//! per class.
+//!
+//! A change of a node's count moves its pods to another group. So that it moves one entry
+//! per class rather than one per pod, the set holds only the best pod of each (node, part
+//! 1–3, class) — the pods of a node, sorted, are listed beside — which is all a pick can
+//! choose among.
 //!
 //! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
 //! reports every task whose state, node or desired state changed
@@ -39,13 +44,17 @@ use std::cmp::Reverse;
 use std::collections::BTreeSet;
 use std::ops::Bound::{Excluded, Unbounded};
 
-/// Parts 1–4 of the rank: assigned, phase, Ready, active pods on the node.
-type Group = (u8, u8, u8, Reverse<u32>);
+/// Parts 1–3 of the rank: assigned, phase, Ready.
+type Level = (u8, u8, u8);
+/// Parts 1–4 of the rank: the level and the active pods on the node.
+type Group = (Level, Reverse<u32>);
 /// What parts 5–7 are computed from: Ready since (0 when not Ready), restarts, created;
 /// most recent first.
 type Class = (Reverse<Time>, Reverse<u32>, Reverse<Time>);
-/// One indexed pod.
+/// One pod in the set's tree.
 type Entry = (Group, Class, u64, TaskId);
+/// One pod in its node's list.
+type Member = (Level, Class, u64, TaskId);
 
 /// The index of one trial's Deployment: its pods by ReplicaSet (one per version).
 #[derive(Debug, Default)]
@@ -67,25 +76,24 @@ pub struct Ranking {
 struct Pod {
     /// Tie-break of the rank (part 8).
     uid: u64,
-    /// The entry in its set's tree, if indexed (active when last re-keyed).
-    entry: Option<Entry>,
-    /// The node it is listed on in [`SetIndex::on_node`], if indexed and placed.
-    node: Option<NodeId>,
-    /// In its set's `stale` list, waiting to be re-keyed.
+    /// Its node and key, if indexed (active when last keyed).
+    keyed: Option<(Option<NodeId>, Member)>,
+    /// In its set's `stale` list, waiting to be keyed afresh.
     stale: bool,
 }
 
 #[derive(Debug, Default)]
 struct SetIndex {
+    /// Unassigned pods, and the best pod of each (node, level, class).
     tree: BTreeSet<Entry>,
-    /// Pods to re-key (each once: see [`Pod::stale`]).
+    /// Pods to key afresh (each once: see [`Pod::stale`]).
     stale: Vec<TaskId>,
-    /// Position in [`Ranking::node_log`] up to which nodes were re-keyed.
+    /// Position in [`Ranking::node_log`] up to which node counts were read.
     cursor: usize,
-    /// By node: the count of active pods the set's indexed pods there were keyed with.
+    /// By node: the count of active pods its entries in the tree are keyed with.
     node_count: Vec<u32>,
-    /// By node: the set's indexed pods there.
-    on_node: Vec<Vec<TaskId>>,
+    /// By node: the set's indexed pods there, sorted.
+    on_node: Vec<Vec<Member>>,
 }
 
 impl SetIndex {
@@ -95,10 +103,75 @@ impl SetIndex {
         self.cursor = 0;
         self.node_count.clear();
         self.node_count.resize(nodes, 0);
-        self.on_node
-            .resize_with(nodes.max(self.on_node.len()), Vec::new);
+        self.on_node.resize_with(nodes.max(self.on_node.len()), Vec::new);
         self.on_node.iter_mut().for_each(Vec::clear);
     }
+
+    /// The tree entry of a pod on node `n` (`None`: unassigned).
+    fn entry(&self, n: Option<NodeId>, m: Member) -> Entry {
+        let count = n.map_or(0, |n| self.node_count[n as usize]);
+        ((m.0, Reverse(count)), m.1, m.2, m.3)
+    }
+
+    fn insert(&mut self, n: Option<NodeId>, m: Member) {
+        let Some(node) = n else {
+            self.tree.insert(self.entry(n, m));
+            return;
+        };
+        let list = &self.on_node[node as usize];
+        let at = list.partition_point(|x| *x < m);
+        let leads = at == 0 || !same_class(&list[at - 1], &m);
+        if !leads {
+            self.on_node[node as usize].insert(at, m);
+            return;
+        }
+        if let Some(&old) = list.get(at).filter(|x| same_class(x, &m)) {
+            self.tree.remove(&self.entry(n, old));
+        }
+        self.tree.insert(self.entry(n, m));
+        self.on_node[node as usize].insert(at, m);
+    }
+
+    fn remove(&mut self, n: Option<NodeId>, m: Member) {
+        let Some(node) = n else {
+            self.tree.remove(&self.entry(n, m));
+            return;
+        };
+        let list = &mut self.on_node[node as usize];
+        let at = list.partition_point(|x| *x < m);
+        debug_assert_eq!(list.get(at), Some(&m));
+        list.remove(at);
+        let list = &self.on_node[node as usize];
+        if at > 0 && same_class(&list[at - 1], &m) {
+            return; // it was not its class's best
+        }
+        self.tree.remove(&self.entry(n, m));
+        if let Some(&next) = list.get(at).filter(|x| same_class(x, &m)) {
+            self.tree.insert(self.entry(n, next));
+        }
+    }
+
+    /// Node `n` now has `count` active pods: move its entries to their new group.
+    fn recount_node(&mut self, n: NodeId, count: u32) {
+        let list = std::mem::take(&mut self.on_node[n as usize]);
+        for (i, &m) in list.iter().enumerate() {
+            if i == 0 || !same_class(&list[i - 1], &m) {
+                self.tree.remove(&self.entry(Some(n), m));
+            }
+        }
+        self.node_count[n as usize] = count;
+        for (i, &m) in list.iter().enumerate() {
+            if i == 0 || !same_class(&list[i - 1], &m) {
+                self.tree.insert(self.entry(Some(n), m));
+            }
+        }
+        self.on_node[n as usize] = list;
+    }
+}
+
+/// Same level and class: the same parts 1–7 on one node.
+fn same_class(a: &Member, b: &Member) -> bool {
+    a.0 == b.0 && a.1 == b.1
 }
 
 /// `logarithmicRankDiff`'s rank: `floor(log2(now − t))` of the age in nanoseconds, −1 for
@@ -119,22 +192,18 @@ pub fn uid(cl: &Cluster, id: TaskId) -> u64 {
         .next_u64()
 }
 
-/// The rank's parts 1–4 and the class of an active pod, with `count` active pods on its
-/// node.
-fn key(cl: &Cluster, id: TaskId, count: u32) -> (Group, Class) {
+/// The rank's parts 1–3 and the class of a pod.
+fn member(cl: &Cluster, id: TaskId, uid: u64) -> Member {
     let t = cl.task(id);
     let ready = t.state == TaskState::Ready;
-    let group = (
+    let level = (
         t.node.is_some() as u8,
         if t.run_at == NEVER { 0 } else { 2 },
         ready as u8,
-        Reverse(count),
     );
     let since = if ready { t.since } else { 0 };
-    (
-        group,
-        (Reverse(since), Reverse(t.restarts), Reverse(t.created)),
-    )
+    let class = (Reverse(since), Reverse(t.restarts), Reverse(t.created));
+    (level, class, uid, id)
 }
 
 impl Ranking {
@@ -163,16 +232,14 @@ impl Ranking {
         if id as usize >= self.pods.len() {
             let none = Pod {
                 uid: 0,
-                entry: None,
-                node: None,
+                keyed: None,
                 stale: false,
             };
             self.pods.resize(id as usize + 1, none);
         }
         self.pods[id as usize] = Pod {
             uid: uid(cl, id),
-            entry: None,
-            node: None,
+            keyed: None,
             stale: true,
         };
         self.sets[v].stale.push(id);
@@ -189,46 +256,46 @@ impl Ranking {
         self.catch_up(cl, v);
         let now = cl.now;
         for _ in 0..diff {
-            let Some(e) = self.best(v, now) else {
+            let Some(id) = self.best(v, now) else {
                 break;
             };
-            self.unindex(v, e.3);
-            self.chosen.push(e.3);
+            self.unindex(v, id);
+            self.chosen.push(id);
         }
     }
 
-    /// The smallest rank of set `v` now.
-    fn best(&self, v: usize, now: Time) -> Option<Entry> {
+    /// The pod of set `v` with the smallest rank now.
+    fn best(&self, v: usize, now: Time) -> Option<TaskId> {
         let tree = &self.sets[v].tree;
         let first = *tree.first()?;
         let group = first.0;
         let ready_bucket = |c: &Class| {
-            if group.2 == 1 {
+            if group.0.2 == 1 {
                 log2_bucket(now, c.0.0)
             } else {
                 0
             }
         };
         let bucket = ready_bucket(&first.1);
-        let mut best: Option<((Reverse<u32>, i64, u64, TaskId), Entry)> = None;
+        let mut best: Option<(Reverse<u32>, i64, u64, TaskId)> = None;
         let mut next = Some(first);
         while let Some(e) = next {
             if e.0 != group || ready_bucket(&e.1) != bucket {
                 break;
             }
             let rank = (e.1.1, log2_bucket(now, e.1.2.0), e.2, e.3);
-            if best.is_none_or(|(b, _)| rank < b) {
-                best = Some((rank, e));
+            if best.is_none_or(|b| rank < b) {
+                best = Some(rank);
             }
             // The first pod of the next class.
             let end = (e.0, e.1, u64::MAX, TaskId::MAX);
             next = tree.range((Excluded(end), Unbounded)).next().copied();
         }
-        best.map(|(_, e)| e)
+        best.map(|b| b.3)
     }
 
-    /// Bring set `v` up to date: read the cluster's edits, re-key its pods on nodes whose
-    /// count changed, then its pods that changed.
+    /// Bring set `v` up to date: read the cluster's edits, move its pods on nodes whose
+    /// count changed, then key afresh its pods that changed.
     fn catch_up(&mut self, cl: &mut Cluster, v: usize) {
         cl.take_edits(&mut self.edits);
         for &id in &self.edits {
@@ -247,22 +314,12 @@ impl Ranking {
         let set = &mut self.sets[v];
         for &n in &self.node_log[set.cursor..] {
             let count = cl.wanted_on_node(n);
-            if set.node_count[n as usize] == count {
-                continue;
-            }
-            set.node_count[n as usize] = count;
-            for &id in &set.on_node[n as usize] {
-                let pod = &mut self.pods[id as usize];
-                let Some(old) = pod.entry else { continue };
-                set.tree.remove(&old);
-                let mut e = old;
-                e.0.3 = Reverse(count);
-                set.tree.insert(e);
-                pod.entry = Some(e);
+            if set.node_count[n as usize] != count {
+                set.recount_node(n, count);
             }
         }
         set.cursor = self.node_log.len();
-        let mut stale = std::mem::take(&mut self.sets[v].stale);
+        let mut stale = std::mem::take(&mut set.stale);
         for &id in &stale {
             if self.pods[id as usize].stale {
                 self.rekey(cl, v, id);
@@ -278,16 +335,8 @@ impl Ranking {
 
     /// Take pod `id` of set `v` out of the index.
     fn unindex(&mut self, v: usize, id: TaskId) {
-        let set = &mut self.sets[v];
-        let pod = &mut self.pods[id as usize];
-        if let Some(e) = pod.entry.take() {
-            set.tree.remove(&e);
-        }
-        if let Some(n) = pod.node.take() {
-            let list = &mut set.on_node[n as usize];
-            if let Some(i) = list.iter().position(|&p| p == id) {
-                list.swap_remove(i);
-            }
+        if let Some((n, m)) = self.pods[id as usize].keyed.take() {
+            self.sets[v].remove(n, m);
         }
     }
 
@@ -300,16 +349,9 @@ impl Ranking {
         if !t.is_wanted() {
             return;
         }
-        let count = t.node.map_or(0, |n| cl.wanted_on_node(n));
-        let (group, class) = key(cl, id, count);
-        let e = (group, class, pod.uid, id);
-        let set = &mut self.sets[v];
-        set.tree.insert(e);
-        pod.entry = Some(e);
-        if let Some(n) = t.node {
-            pod.node = Some(n);
-            set.on_node[n as usize].push(id);
-        }
+        let m = member(cl, id, pod.uid);
+        pod.keyed = Some((t.node, m));
+        self.sets[v].insert(t.node, m);
     }
 }
 
