@@ -44,6 +44,7 @@ pub fn sorted_choice(cl: &Cluster, version: VersionId, diff: usize) -> Vec<TaskI
 
 /// Panic unless `chosen` is the sorted choice and the running counts match a recount.
 pub fn check(cl: &Cluster, version: VersionId, diff: usize, chosen: &[TaskId]) {
+    count(diff);
     assert_eq!(
         chosen,
         sorted_choice(cl, version, diff).as_slice(),
@@ -72,5 +73,82 @@ pub fn check(cl: &Cluster, version: VersionId, diff: usize, chosen: &[TaskId]) {
             .filter(|t| t.is_wanted() && t.node == Some(n))
             .count() as u32;
         assert_eq!(cl.wanted_on_node(n), count, "node {n} at t={}", cl.now);
+    }
+}
+
+thread_local! {
+    /// Scale-downs checked on this thread, and how many of them deleted more than one
+    /// pod.
+    static CHECKED: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+fn count(diff: usize) {
+    CHECKED.with(|c| {
+        let (all, many) = c.get();
+        c.set((all + 1, many + (diff > 1) as u64));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CHECKED;
+    use crate::scenario::{Override, load_file};
+    use crate::trial::Workspace;
+    use std::path::Path;
+
+    /// Whole trials of every example Kubernetes scenario, and of the scaling bench's at
+    /// random sizes and seeds, with the ranking index checked against the full sort (and
+    /// the running counts against a recount) at every scale-down.
+    #[test]
+    fn the_index_deletes_the_pods_the_full_sort_deletes() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with("k8s-") && name.ends_with(".yaml")
+            })
+            .collect();
+        files.sort();
+        assert!(files.len() >= 8, "{files:?}");
+        let mut rng = crate::sim::Key::trial(11, 0, crate::sim::Purpose::Controller).rng();
+        let mut runs: Vec<(std::path::PathBuf, Vec<String>)> =
+            files.into_iter().map(|f| (f, vec![])).collect();
+        // Random sizes, seeds and node counts; half undo the rollout part-way, so the
+        // new ReplicaSet's pods (Ready and created at many different times, crowded on
+        // few nodes) are deleted too.
+        for k in 0..12 {
+            let replicas = 20 + rng.next_u64() % 40;
+            let nodes = if k % 2 == 0 {
+                1 + rng.next_u64() % 2
+            } else {
+                replicas / 10 + 1
+            };
+            let mut sets = vec![
+                format!("service.replicas={replicas}"),
+                format!("cluster.nodes={nodes}"),
+                format!("seed={}", rng.next_u64() % 1000),
+            ];
+            if k % 4 < 2 {
+                let at = 5 + rng.next_u64() % 40;
+                sets.push(format!("actions=[{{at: {at}s, rollout: undo}}]"));
+            }
+            runs.push((root.join("benches/scaling-kubernetes.yaml"), sets));
+        }
+        CHECKED.with(|c| c.set((0, 0)));
+        for (file, sets) in &runs {
+            let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+            let s = load_file(file, &overrides).unwrap();
+            let mut ws = Workspace::new(&s);
+            for trial in 0..25 {
+                ws.run(trial);
+            }
+        }
+        let (all, many) = CHECKED.with(|c| c.get());
+        assert!(
+            all > 5_000 && many > 100,
+            "{all} scale-downs, {many} of several pods"
+        );
     }
 }

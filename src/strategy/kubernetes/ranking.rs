@@ -103,7 +103,8 @@ impl SetIndex {
         self.cursor = 0;
         self.node_count.clear();
         self.node_count.resize(nodes, 0);
-        self.on_node.resize_with(nodes.max(self.on_node.len()), Vec::new);
+        self.on_node
+            .resize_with(nodes.max(self.on_node.len()), Vec::new);
         self.on_node.iter_mut().for_each(Vec::clear);
     }
 
