@@ -85,3 +85,78 @@ impl Gauges {
         }
     }
 }
+
+/// What one task adds to [`WantedCounts`]: whether it is wanted (live, not told to stop),
+/// and if so whether it is Ready, available, and on which node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Share {
+    /// Live and not told to stop ([`super::Task::is_wanted`]).
+    pub wanted: bool,
+    /// Wanted and Ready.
+    pub ready: bool,
+    /// Wanted and available.
+    pub available: bool,
+    /// Wanted and placed on this node.
+    pub node: Option<u32>,
+}
+
+/// Counts of wanted tasks (live, not told to stop) per version and per node, kept as
+/// tasks change so a controller reads them in O(1) instead of recounting its tasks: the
+/// Kubernetes ReplicaSet status (`replicas`, `readyReplicas`, `availableReplicas` count
+/// the active pods, `controller.FilterActivePods`) and the colocation rank of its pod
+/// deletion order (active pods of the Deployment on the same node).
+#[derive(Debug, Clone, Default)]
+pub struct WantedCounts {
+    /// Wanted tasks per version.
+    pub wanted: Vec<u32>,
+    /// Wanted Ready tasks per version.
+    pub ready: Vec<u32>,
+    /// Wanted available tasks per version.
+    pub available: Vec<u32>,
+    /// Wanted tasks per node, every version.
+    pub on_node: Vec<u32>,
+}
+
+impl WantedCounts {
+    /// Zero everything for a new trial.
+    pub fn reset(&mut self, versions: usize, nodes: usize) {
+        for (v, len) in [
+            (&mut self.wanted, versions),
+            (&mut self.ready, versions),
+            (&mut self.available, versions),
+            (&mut self.on_node, nodes),
+        ] {
+            v.clear();
+            v.resize(len, 0);
+        }
+    }
+
+    /// Move a task of `version` from share `old` to share `new`.
+    #[inline]
+    pub fn change(&mut self, version: usize, old: Share, new: Share) {
+        if old == new {
+            return;
+        }
+        if version >= self.wanted.len() {
+            for v in [&mut self.wanted, &mut self.ready, &mut self.available] {
+                v.resize(version + 1, 0);
+            }
+        }
+        let step = |c: &mut u32, was: bool, is: bool| match (was, is) {
+            (false, true) => *c += 1,
+            (true, false) => *c -= 1,
+            _ => {}
+        };
+        step(&mut self.wanted[version], old.wanted, new.wanted);
+        step(&mut self.ready[version], old.ready, new.ready);
+        step(&mut self.available[version], old.available, new.available);
+        if old.node != new.node {
+            if let Some(n) = old.node {
+                self.on_node[n as usize] -= 1;
+            }
+            if let Some(n) = new.node {
+                self.on_node[n as usize] += 1;
+            }
+        }
+    }
+}

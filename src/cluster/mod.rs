@@ -57,7 +57,7 @@ pub mod trace;
 use crate::scenario::{Phase, Resources, Scenario, Version, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time, after};
 use crate::sim::{EventQueue, Key, KeyedRng, Purpose};
-pub use gauges::Gauges;
+pub use gauges::{Gauges, Share, WantedCounts};
 use health::{AppTimes, docker_health};
 pub use node::Node;
 pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
@@ -166,6 +166,11 @@ pub struct Cluster<'s> {
     changed: Option<Vec<TaskId>>,
     /// Counts and extremes.
     pub gauges: Gauges,
+    /// Wanted tasks per version and per node, kept as tasks change.
+    wanted: WantedCounts,
+    /// Tasks whose state, node or desired state changed since the last
+    /// [`Cluster::take_edits`], when tracked (with repeats).
+    edits: Option<Vec<TaskId>>,
     /// The event log, when this trial is traced.
     pub trace: Option<Vec<TraceRecord>>,
     /// Trial index.
@@ -212,6 +217,8 @@ impl<'s> Cluster<'s> {
             notices: Vec::new(),
             changed: None,
             gauges: Gauges::default(),
+            wanted: WantedCounts::default(),
+            edits: None,
             trace: None,
             trial: 0,
             events: 0,
@@ -274,6 +281,10 @@ impl<'s> Cluster<'s> {
             c.clear();
         }
         self.gauges.reset();
+        self.wanted.reset(versions, self.nodes.len());
+        if let Some(e) = self.edits.as_mut() {
+            e.clear();
+        }
         self.trace = traced.then(Vec::new);
         self.trial = trial;
         self.events = 0;
@@ -315,6 +326,45 @@ impl<'s> Cluster<'s> {
         self.slot_tasks
             .get(slot as usize)
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Wanted tasks (live, not told to stop) and how many of them are Ready and
+    /// available, for tasks of `version`.
+    pub fn wanted_of(&self, version: VersionId) -> (u32, u32, u32) {
+        let (w, v) = (&self.wanted, version as usize);
+        let get = |c: &Vec<u32>| c.get(v).copied().unwrap_or(0);
+        (get(&w.wanted), get(&w.ready), get(&w.available))
+    }
+
+    /// Wanted tasks placed on `node`, every version.
+    pub fn wanted_on_node(&self, node: NodeId) -> u32 {
+        self.wanted.on_node[node as usize]
+    }
+
+    /// Record, from now on, which tasks change state, node or desired state (see
+    /// [`Cluster::take_edits`]).
+    pub fn track_edits(&mut self) {
+        self.edits.get_or_insert_with(Vec::new);
+    }
+
+    /// The tasks whose state, node or desired state changed since the last call (with
+    /// repeats), leaving `buf` (cleared) in their place; nothing unless
+    /// [`Cluster::track_edits`] was called.
+    pub fn take_edits(&mut self, buf: &mut Vec<TaskId>) {
+        buf.clear();
+        if let Some(e) = self.edits.as_mut() {
+            std::mem::swap(e, buf);
+        }
+    }
+
+    /// Fold a change of task `id`, whose share was `old`, into the wanted counts and the
+    /// edits.
+    fn recount(&mut self, id: TaskId, old: Share) {
+        let t = &self.tasks[id as usize];
+        self.wanted.change(t.version as usize, old, t.share());
+        if let Some(e) = self.edits.as_mut() {
+            e.push(id);
+        }
     }
 
     /// The version's behaviour.
@@ -512,6 +562,7 @@ impl<'s> Cluster<'s> {
         }
         let id = self.tasks.len() as TaskId;
         self.tasks.push(task);
+        self.recount(id, Share::default());
         self.pods.push(kubelet::PodState::default());
         if slot as usize >= self.slot_tasks.len() {
             self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
@@ -582,9 +633,12 @@ impl<'s> Cluster<'s> {
         if !t.is_live() || t.stop_requested {
             return;
         }
+        let old = t.share();
         t.stop_requested = true;
         t.generation += 1;
-        match t.state {
+        let state = t.state;
+        self.recount(id, old);
+        match state {
             TaskState::Pending => {
                 self.pending.retain(|&p| p != id);
                 self.set_state(id, TaskState::Stopped);
@@ -671,7 +725,9 @@ impl<'s> Cluster<'s> {
 
     fn place_on(&mut self, id: TaskId, node: NodeId) {
         let r = self.scenario.service.resources;
+        let old = self.tasks[id as usize].share();
         self.tasks[id as usize].node = Some(node);
+        self.recount(id, old);
         let n = &mut self.nodes[node as usize];
         n.cpu_used += r.cpu_millis;
         n.memory_used += r.memory_bytes;
@@ -994,7 +1050,9 @@ impl<'s> Cluster<'s> {
         if t.state != TaskState::Ready || t.available {
             return;
         }
+        let old = t.share();
         t.available = true;
+        self.recount(id, old);
         self.gauges.available += 1;
         self.notify(id, TaskState::Ready);
     }
@@ -1049,6 +1107,7 @@ impl<'s> Cluster<'s> {
         if old == new {
             return;
         }
+        let old_share = t.share();
         t.state = new;
         t.since = now;
         let g = &mut self.gauges;
@@ -1083,6 +1142,7 @@ impl<'s> Cluster<'s> {
             g.memory -= r.memory_bytes;
         }
         let (slot, node) = (t.slot, t.node);
+        self.recount(id, old_share);
         if new.is_terminal() {
             self.slot_tasks[slot as usize].retain(|&x| x != id);
         }

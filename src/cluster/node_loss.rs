@@ -170,9 +170,12 @@ impl Cluster<'_> {
                 self.gauges.ready -= 1;
             }
             if !self.kubelet && t.available {
+                let old = t.share();
                 t.available = false;
                 self.gauges.available -= 1;
+                self.recount(id, old);
             }
+            let t = &mut self.tasks[id as usize];
             t.lost = true;
             if self.kubelet && t.stop_requested && t.state != TaskState::Terminating {
                 // Its stop signal was on its way (a control-plane latency): it is deleted

@@ -147,3 +147,17 @@ impl Task {
         self.is_live() && !self.stop_requested
     }
 }
+
+impl Task {
+    /// What it adds to [`super::gauges::WantedCounts`].
+    #[inline]
+    pub fn share(&self) -> super::gauges::Share {
+        let wanted = self.is_wanted();
+        super::gauges::Share {
+            wanted,
+            ready: wanted && self.state == TaskState::Ready,
+            available: wanted && self.available,
+            node: if wanted { self.node } else { None },
+        }
+    }
+}

@@ -44,7 +44,10 @@
 //! scenario.
 
 pub mod fenceposts;
+#[cfg(test)]
+mod oracle;
 pub mod progress;
+pub mod ranking;
 pub mod recreate;
 pub mod replicaset;
 pub mod rolling;
@@ -57,7 +60,8 @@ use crate::scenario::{
 };
 use crate::sim::time::{NEVER, Time};
 use progress::{Progressing, Reason, Status};
-use replicaset::{Ranker, ReplicaSet, RsStatus};
+use ranking::Ranking;
+use replicaset::{ReplicaSet, RsStatus};
 use rolling::RsCounts;
 
 /// The livelock guard: syncs one instant may take, per replica (plus
@@ -97,7 +101,8 @@ pub struct Deployment<'s> {
     scaled: bool,
     counts: Vec<RsCounts>,
     old: Vec<usize>,
-    ranker: Ranker,
+    /// The pod deletion order of every ReplicaSet.
+    ranking: Ranking,
     notices: Vec<Notice>,
     /// Syncs allowed in one instant before it counts as a livelock.
     sync_limit: u32,
@@ -124,7 +129,7 @@ impl<'s> Deployment<'s> {
             scaled: false,
             counts: Vec::new(),
             old: Vec::new(),
-            ranker: Ranker::default(),
+            ranking: Ranking::default(),
             notices: Vec::new(),
             sync_limit: SYNC_LIMIT_BASE,
             livelock_at: None,
@@ -217,7 +222,7 @@ impl<'s> Deployment<'s> {
         }
         // The ReplicaSet controller reacts to the new specs.
         for i in 0..self.sets.len() {
-            replicaset::manage_replicas(cl, &mut self.sets, i, &mut self.ranker);
+            replicaset::manage_replicas(cl, &mut self.sets, i, &mut self.ranking);
         }
         if self.scaled {
             let (new, old) = self.specs();
@@ -383,7 +388,8 @@ impl<'s> Deployment<'s> {
             return;
         };
         if n.state.is_terminal() {
-            self.sets[rs].pods.retain(|&p| p != n.task);
+            // A task reaches Stopped or Failed once.
+            self.sets[rs].live -= 1;
         }
         if matches!(
             n.state,
@@ -417,9 +423,11 @@ impl Controller for Deployment<'_> {
         self.sync_limit =
             SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(self.replicas));
         // The Deployment as it was before the rollout: one complete ReplicaSet.
+        cl.track_edits();
+        self.ranking.reset(cl.nodes.len());
         let mut rs = ReplicaSet::new(CURRENT, self.replicas, 1);
         for _ in 0..self.replicas {
-            rs.create_pod(cl, true);
+            rs.create_pod(cl, true, &mut self.ranking);
         }
         let st = rs.status(cl);
         self.sets.push(rs);

@@ -1,0 +1,154 @@
+//! Test oracle: the pod deletion order computed the direct way — a key for every active
+//! pod of the ReplicaSet, the colocation counts recounted over every task, a full sort —
+//! checked against [`super::ranking`] at every scale-down of every test that runs a
+//! Deployment, together with the cluster's running counts of wanted tasks.
+
+use super::ranking::{log2_bucket, uid};
+use crate::cluster::{Cluster, TaskId, TaskState};
+use crate::scenario::VersionId;
+use crate::sim::time::NEVER;
+use std::cmp::Reverse;
+
+type RankKey = (u8, u8, u8, Reverse<u32>, i64, Reverse<u32>, i64, u64);
+
+/// The first `diff` active pods of `version` in the deletion order, by sorting them all.
+pub fn sorted_choice(cl: &Cluster, version: VersionId, diff: usize) -> Vec<TaskId> {
+    let now = cl.now;
+    let mut per_node = vec![0u32; cl.nodes.len()];
+    for t in &cl.tasks {
+        if let (true, Some(n)) = (t.is_wanted(), t.node) {
+            per_node[n as usize] += 1;
+        }
+    }
+    let mut keys: Vec<(RankKey, TaskId)> = Vec::new();
+    for (id, t) in cl.tasks.iter().enumerate() {
+        if t.version != version || !t.is_wanted() {
+            continue;
+        }
+        let ready = t.state == TaskState::Ready;
+        let key: RankKey = (
+            t.node.is_some() as u8,
+            if t.run_at == NEVER { 0 } else { 2 },
+            ready as u8,
+            Reverse(t.node.map_or(0, |n| per_node[n as usize])),
+            if ready { log2_bucket(now, t.since) } else { 0 },
+            Reverse(t.restarts),
+            log2_bucket(now, t.created),
+            uid(cl, id as TaskId),
+        );
+        keys.push((key, id as TaskId));
+    }
+    keys.sort_unstable();
+    keys.iter().take(diff).map(|&(_, p)| p).collect()
+}
+
+/// Panic unless `chosen` is the sorted choice and the running counts match a recount.
+pub fn check(cl: &Cluster, version: VersionId, diff: usize, chosen: &[TaskId]) {
+    count(diff);
+    assert_eq!(
+        chosen,
+        sorted_choice(cl, version, diff).as_slice(),
+        "deletion order at t={} of version {version}",
+        cl.now
+    );
+    let versions = cl.scenario.service.versions.len() as VersionId;
+    for v in 0..versions {
+        let mut want = (0, 0, 0);
+        for t in cl.tasks.iter().filter(|t| t.version == v && t.is_wanted()) {
+            want.0 += 1;
+            want.1 += (t.state == TaskState::Ready) as u32;
+            want.2 += t.available as u32;
+        }
+        assert_eq!(
+            cl.wanted_of(v),
+            want,
+            "counts of version {v} at t={}",
+            cl.now
+        );
+    }
+    for n in 0..cl.nodes.len() as u32 {
+        let count = cl
+            .tasks
+            .iter()
+            .filter(|t| t.is_wanted() && t.node == Some(n))
+            .count() as u32;
+        assert_eq!(cl.wanted_on_node(n), count, "node {n} at t={}", cl.now);
+    }
+}
+
+thread_local! {
+    /// Scale-downs checked on this thread, and how many of them deleted more than one
+    /// pod.
+    static CHECKED: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+fn count(diff: usize) {
+    CHECKED.with(|c| {
+        let (all, many) = c.get();
+        c.set((all + 1, many + (diff > 1) as u64));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CHECKED;
+    use crate::scenario::{Override, load_file};
+    use crate::trial::Workspace;
+    use std::path::Path;
+
+    /// Whole trials of every example Kubernetes scenario, and of the scaling bench's at
+    /// random sizes and seeds, with the ranking index checked against the full sort (and
+    /// the running counts against a recount) at every scale-down.
+    #[test]
+    fn the_index_deletes_the_pods_the_full_sort_deletes() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with("k8s-") && name.ends_with(".yaml")
+            })
+            .collect();
+        files.sort();
+        assert!(files.len() >= 8, "{files:?}");
+        let mut rng = crate::sim::Key::trial(11, 0, crate::sim::Purpose::Controller).rng();
+        let mut runs: Vec<(std::path::PathBuf, Vec<String>)> =
+            files.into_iter().map(|f| (f, vec![])).collect();
+        // Random sizes, seeds and node counts; half undo the rollout part-way, so the
+        // new ReplicaSet's pods (Ready and created at many different times, crowded on
+        // few nodes) are deleted too.
+        for k in 0..12 {
+            let replicas = 20 + rng.next_u64() % 40;
+            let nodes = if k % 2 == 0 {
+                1 + rng.next_u64() % 2
+            } else {
+                replicas / 10 + 1
+            };
+            let mut sets = vec![
+                format!("service.replicas={replicas}"),
+                format!("cluster.nodes={nodes}"),
+                format!("seed={}", rng.next_u64() % 1000),
+            ];
+            if k % 4 < 2 {
+                let at = 5 + rng.next_u64() % 40;
+                sets.push(format!("actions=[{{at: {at}s, rollout: undo}}]"));
+            }
+            runs.push((root.join("benches/scaling-kubernetes.yaml"), sets));
+        }
+        CHECKED.with(|c| c.set((0, 0)));
+        for (file, sets) in &runs {
+            let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+            let s = load_file(file, &overrides).unwrap();
+            let mut ws = Workspace::new(&s);
+            for trial in 0..25 {
+                ws.run(trial);
+            }
+        }
+        let (all, many) = CHECKED.with(|c| c.get());
+        assert!(
+            all > 5_000 && many > 100,
+            "{all} scale-downs, {many} of several pods"
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! The pod deletion order of the ReplicaSet controller as an index, so that a scale-down
+//! by `diff` pods costs O(diff · log n) instead of a sort of every active pod; after
+//! `kubernetes/kubernetes:pkg/controller/controller_utils.go` (`ActivePodsWithRanks.Less`)
+//! as used by `pkg/controller/replicaset/replica_set.go` (`getPodsToDelete`).
+//!
+//! The rank of an active pod is the lexicographic key (first deleted first):
+//!
+//! 1. unassigned before assigned;
+//! 2. phase Pending (no container ever ran) before Running;
+//! 3. not Ready before Ready;
+//! 4. more active pods of the Deployment on the same node first;
+//! 5. Ready for a shorter time, in log₂ buckets of nanoseconds (`LogarithmicScaleDown`;
+//!    0 for pods not Ready);
+//! 6. more container restarts;
+//! 7. newer, in log₂ buckets of the age;
+//! 8. a random UID (drawn once per pod, from the pod's own stream), then the task index.
+//!
+//! Parts 1–4 (the *group*) change only when the pod or its node's count changes; parts 5
+//! and 7 change with the clock. The index keeps a ReplicaSet's active pods in a `BTreeSet`
+//! ordered by group, then by *class* — (Ready since, restarts, created), most recent
+//! first — then by UID. Pods of one class share parts 5–7 at any instant, so a class's
+//! first pod is its best; within a group the ready bucket grows along the classes, so the
+//! pods of the smallest bucket are a run of classes at the start of the group, and the next
+//! pod to delete is the best first pod of those classes. In a rolling update the old pods
+//! share one class (Ready and created at 0), so a pick is O(log n); pods of one group that
+//! became Ready, or were created, at many different times within one bucket cost one step
+//! per class.
+//!
+//! A change of a node's count moves its pods to another group. So that it moves one entry
+//! per class rather than one per pod, the set holds only the best pod of each (node, part
+//! 1–3, class) — the pods of a node, sorted, are listed beside — which is all a pick can
+//! choose among.
+//!
+//! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
+//! reports every task whose state, node or desired state changed
+//! ([`Cluster::take_edits`]); those pods are re-keyed, and so are the pods on nodes whose
+//! count of active pods changed since.
+
+use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
+use crate::scenario::VersionId;
+use crate::sim::Purpose;
+use crate::sim::time::{NEVER, Time};
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+use std::ops::Bound::{Excluded, Unbounded};
+
+/// Parts 1–3 of the rank: assigned, phase, Ready.
+type Level = (u8, u8, u8);
+/// Parts 1–4 of the rank: the level and the active pods on the node.
+type Group = (Level, Reverse<u32>);
+/// What parts 5–7 are computed from: Ready since (0 when not Ready), restarts, created;
+/// most recent first.
+type Class = (Reverse<Time>, Reverse<u32>, Reverse<Time>);
+/// One pod in the set's tree.
+type Entry = (Group, Class, u64, TaskId);
+/// One pod in its node's list.
+type Member = (Level, Class, u64, TaskId);
+
+/// The index of one trial's Deployment: its pods by ReplicaSet (one per version).
+#[derive(Debug, Default)]
+pub struct Ranking {
+    /// By task index: what the index holds about the pod.
+    pods: Vec<Pod>,
+    /// By version.
+    sets: Vec<SetIndex>,
+    /// Nodes of the tasks reported changed, in order, with repeats: their count of active
+    /// pods may have changed. Each [`SetIndex`] reads on from its own cursor.
+    node_log: Vec<NodeId>,
+    /// Scratch for [`Cluster::take_edits`].
+    edits: Vec<TaskId>,
+    /// The pods chosen by the last [`Ranking::choose`], first deleted first.
+    pub chosen: Vec<TaskId>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Pod {
+    /// Tie-break of the rank (part 8).
+    uid: u64,
+    /// Its node and key, if indexed (active when last keyed).
+    keyed: Option<(Option<NodeId>, Member)>,
+    /// In its set's `stale` list, waiting to be keyed afresh.
+    stale: bool,
+}
+
+#[derive(Debug, Default)]
+struct SetIndex {
+    /// Unassigned pods, and the best pod of each (node, level, class).
+    tree: BTreeSet<Entry>,
+    /// Pods to key afresh (each once: see [`Pod::stale`]).
+    stale: Vec<TaskId>,
+    /// Position in [`Ranking::node_log`] up to which node counts were read.
+    cursor: usize,
+    /// By node: the count of active pods its entries in the tree are keyed with.
+    node_count: Vec<u32>,
+    /// By node: the set's indexed pods there, sorted.
+    on_node: Vec<Vec<Member>>,
+}
+
+impl SetIndex {
+    fn reset(&mut self, nodes: usize) {
+        self.tree.clear();
+        self.stale.clear();
+        self.cursor = 0;
+        self.node_count.clear();
+        self.node_count.resize(nodes, 0);
+        self.on_node
+            .resize_with(nodes.max(self.on_node.len()), Vec::new);
+        self.on_node.iter_mut().for_each(Vec::clear);
+    }
+
+    /// The tree entry of a pod on node `n` (`None`: unassigned).
+    fn entry(&self, n: Option<NodeId>, m: Member) -> Entry {
+        let count = n.map_or(0, |n| self.node_count[n as usize]);
+        ((m.0, Reverse(count)), m.1, m.2, m.3)
+    }
+
+    fn insert(&mut self, n: Option<NodeId>, m: Member) {
+        let Some(node) = n else {
+            self.tree.insert(self.entry(n, m));
+            return;
+        };
+        let list = &self.on_node[node as usize];
+        let at = list.partition_point(|x| *x < m);
+        let leads = at == 0 || !same_class(&list[at - 1], &m);
+        if !leads {
+            self.on_node[node as usize].insert(at, m);
+            return;
+        }
+        if let Some(&old) = list.get(at).filter(|x| same_class(x, &m)) {
+            self.tree.remove(&self.entry(n, old));
+        }
+        self.tree.insert(self.entry(n, m));
+        self.on_node[node as usize].insert(at, m);
+    }
+
+    fn remove(&mut self, n: Option<NodeId>, m: Member) {
+        let Some(node) = n else {
+            self.tree.remove(&self.entry(n, m));
+            return;
+        };
+        let list = &mut self.on_node[node as usize];
+        let at = list.partition_point(|x| *x < m);
+        debug_assert_eq!(list.get(at), Some(&m));
+        list.remove(at);
+        let list = &self.on_node[node as usize];
+        if at > 0 && same_class(&list[at - 1], &m) {
+            return; // it was not its class's best
+        }
+        self.tree.remove(&self.entry(n, m));
+        if let Some(&next) = list.get(at).filter(|x| same_class(x, &m)) {
+            self.tree.insert(self.entry(n, next));
+        }
+    }
+
+    /// Node `n` now has `count` active pods: move its entries to their new group.
+    fn recount_node(&mut self, n: NodeId, count: u32) {
+        let list = std::mem::take(&mut self.on_node[n as usize]);
+        for (i, &m) in list.iter().enumerate() {
+            if i == 0 || !same_class(&list[i - 1], &m) {
+                self.tree.remove(&self.entry(Some(n), m));
+            }
+        }
+        self.node_count[n as usize] = count;
+        for (i, &m) in list.iter().enumerate() {
+            if i == 0 || !same_class(&list[i - 1], &m) {
+                self.tree.insert(self.entry(Some(n), m));
+            }
+        }
+        self.on_node[n as usize] = list;
+    }
+}
+
+/// Same level and class: the same parts 1–7 on one node.
+fn same_class(a: &Member, b: &Member) -> bool {
+    a.0 == b.0 && a.1 == b.1
+}
+
+/// `logarithmicRankDiff`'s rank: `floor(log2(now − t))` of the age in nanoseconds, −1 for
+/// an age of 0.
+pub fn log2_bucket(now: Time, t: Time) -> i64 {
+    let ns = now.saturating_sub(t).saturating_mul(1000);
+    if ns == 0 {
+        -1
+    } else {
+        63 - ns.leading_zeros() as i64
+    }
+}
+
+/// The pod's UID stand-in: a draw of its own stream, the same whatever else happens.
+pub fn uid(cl: &Cluster, id: TaskId) -> u64 {
+    let t = cl.task(id);
+    cl.rng(t.slot, t.version, u32::MAX, Purpose::Controller)
+        .next_u64()
+}
+
+/// The rank's parts 1–3 and the class of a pod.
+fn member(cl: &Cluster, id: TaskId, uid: u64) -> Member {
+    let t = cl.task(id);
+    let ready = t.state == TaskState::Ready;
+    let level = (
+        t.node.is_some() as u8,
+        if t.run_at == NEVER { 0 } else { 2 },
+        ready as u8,
+    );
+    let since = if ready { t.since } else { 0 };
+    let class = (Reverse(since), Reverse(t.restarts), Reverse(t.created));
+    (level, class, uid, id)
+}
+
+impl Ranking {
+    /// Empty, for a new trial on a cluster of `nodes` nodes.
+    pub fn reset(&mut self, nodes: usize) {
+        self.pods.clear();
+        self.sets.iter_mut().for_each(|s| s.reset(nodes));
+        self.node_log.clear();
+        self.chosen.clear();
+    }
+
+    /// Index a pod just created (its UID drawn now).
+    pub fn add(&mut self, cl: &Cluster, id: TaskId) {
+        let v = cl.task(id).version as usize;
+        while self.sets.len() <= v {
+            // A set new in this trial starts from the counts as they are, and reads the
+            // node log from its end.
+            let mut set = SetIndex::default();
+            set.reset(cl.nodes.len());
+            for (n, c) in set.node_count.iter_mut().enumerate() {
+                *c = cl.wanted_on_node(n as NodeId);
+            }
+            set.cursor = self.node_log.len();
+            self.sets.push(set);
+        }
+        if id as usize >= self.pods.len() {
+            let none = Pod {
+                uid: 0,
+                keyed: None,
+                stale: false,
+            };
+            self.pods.resize(id as usize + 1, none);
+        }
+        self.pods[id as usize] = Pod {
+            uid: uid(cl, id),
+            keyed: None,
+            stale: true,
+        };
+        self.sets[v].stale.push(id);
+    }
+
+    /// Choose the `diff` active pods of `version` to delete, first deleted first, into
+    /// [`Ranking::chosen`], every one ranked as things stand now. They leave the index.
+    pub fn choose(&mut self, cl: &mut Cluster, version: VersionId, diff: usize) {
+        self.chosen.clear();
+        let v = version as usize;
+        if v >= self.sets.len() {
+            return;
+        }
+        self.catch_up(cl, v);
+        let now = cl.now;
+        for _ in 0..diff {
+            let Some(id) = self.best(v, now) else {
+                break;
+            };
+            self.unindex(v, id);
+            self.chosen.push(id);
+        }
+    }
+
+    /// The pod of set `v` with the smallest rank now.
+    fn best(&self, v: usize, now: Time) -> Option<TaskId> {
+        let tree = &self.sets[v].tree;
+        let first = *tree.first()?;
+        let group = first.0;
+        let ready_bucket = |c: &Class| {
+            if group.0.2 == 1 {
+                log2_bucket(now, c.0.0)
+            } else {
+                0
+            }
+        };
+        let bucket = ready_bucket(&first.1);
+        let mut best: Option<(Reverse<u32>, i64, u64, TaskId)> = None;
+        let mut next = Some(first);
+        while let Some(e) = next {
+            if e.0 != group || ready_bucket(&e.1) != bucket {
+                break;
+            }
+            let rank = (e.1.1, log2_bucket(now, e.1.2.0), e.2, e.3);
+            if best.is_none_or(|b| rank < b) {
+                best = Some(rank);
+            }
+            // The first pod of the next class.
+            let end = (e.0, e.1, u64::MAX, TaskId::MAX);
+            next = tree.range((Excluded(end), Unbounded)).next().copied();
+        }
+        best.map(|b| b.3)
+    }
+
+    /// Bring set `v` up to date: read the cluster's edits, move its pods on nodes whose
+    /// count changed, then key afresh its pods that changed.
+    fn catch_up(&mut self, cl: &mut Cluster, v: usize) {
+        cl.take_edits(&mut self.edits);
+        for &id in &self.edits {
+            let Some(pod) = self.pods.get_mut(id as usize) else {
+                continue;
+            };
+            let t = cl.task(id);
+            if !pod.stale {
+                pod.stale = true;
+                self.sets[t.version as usize].stale.push(id);
+            }
+            if let Some(n) = t.node {
+                self.node_log.push(n);
+            }
+        }
+        let set = &mut self.sets[v];
+        for &n in &self.node_log[set.cursor..] {
+            let count = cl.wanted_on_node(n);
+            if set.node_count[n as usize] != count {
+                set.recount_node(n, count);
+            }
+        }
+        set.cursor = self.node_log.len();
+        let mut stale = std::mem::take(&mut set.stale);
+        for &id in &stale {
+            if self.pods[id as usize].stale {
+                self.rekey(cl, v, id);
+            }
+        }
+        stale.clear();
+        self.sets[v].stale = stale;
+        if self.sets.iter().all(|s| s.cursor == self.node_log.len()) {
+            self.node_log.clear();
+            self.sets.iter_mut().for_each(|s| s.cursor = 0);
+        }
+    }
+
+    /// Take pod `id` of set `v` out of the index.
+    fn unindex(&mut self, v: usize, id: TaskId) {
+        if let Some((n, m)) = self.pods[id as usize].keyed.take() {
+            self.sets[v].remove(n, m);
+        }
+    }
+
+    /// Key pod `id` of set `v` afresh from the cluster (out of the index if not active).
+    fn rekey(&mut self, cl: &Cluster, v: usize, id: TaskId) {
+        self.unindex(v, id);
+        let pod = &mut self.pods[id as usize];
+        pod.stale = false;
+        let t = cl.task(id);
+        if !t.is_wanted() {
+            return;
+        }
+        let m = member(cl, id, pod.uid);
+        pod.keyed = Some((t.node, m));
+        self.sets[v].insert(t.node, m);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_buckets_group_ages_by_powers_of_two() {
+        assert_eq!(log2_bucket(5, 5), -1);
+        // 1 µs = 1000 ns → floor(log2(1000)) = 9.
+        assert_eq!(log2_bucket(1, 0), 9);
+        // 2^29 ns ≈ 0.54 s, 2^30 ns ≈ 1.07 s: 1 s and 1.05 s share a bucket, 1.1 s does not.
+        assert_eq!(log2_bucket(1_000_000, 0), 29);
+        assert_eq!(log2_bucket(1_050_000, 0), 29);
+        assert_eq!(log2_bucket(1_100_000, 0), 30);
+    }
+}
