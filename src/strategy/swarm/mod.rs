@@ -42,13 +42,13 @@
 //!
 //! Known simplification: after `update completed` the orchestrator's later reconciles are
 //! not modelled (e.g. a slot left with two tasks by a start-first restart is not cleaned up).
-
 //!
 //! Files: [`run`] the run's state and its lifecycle (request, start, cancel); [`workers`]
 //! the worker pool handing out slots and reacting to task notices; [`failures`] the failure
 //! watch, pause, rollback and the final window; [`restart`] the restart supervisor.
 
 mod failures;
+mod pool;
 mod restart;
 mod run;
 mod workers;
@@ -220,9 +220,10 @@ impl Controller for Swarm<'_> {
         match kind {
             TIMER_OLD_TASK => cl.allow_start(index),
             TIMER_WORKER
-                if run == self.run.id && self.run.workers[index as usize] == Worker::Sleeping =>
+                if run == self.run.id
+                    && self.run.workers.get(index as usize) == Worker::Sleeping =>
             {
-                self.run.workers[index as usize] = Worker::Idle;
+                self.run.workers.set(index as usize, Worker::Idle);
                 self.dispatch(cl);
             }
             TIMER_FINAL if run == self.run.id && self.run.phase == Some(Phase::Final) => {

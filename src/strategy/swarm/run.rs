@@ -1,6 +1,7 @@
 //! One updater run (`Updater.Run`): its state, and how runs are requested, started and
 //! cancelled (`Supervisor.Update`, `Cancel()`).
 
+use super::pool::Pool;
 use super::{Swarm, UpdateState};
 use crate::cluster::{Cluster, StartGate, TaskId};
 use crate::scenario::UpdateConfig;
@@ -43,13 +44,21 @@ pub(super) struct Track {
     pub(super) counted: bool,
     /// Stop-first: the new task waiting for this (old) one to exit.
     pub(super) releases: Option<TaskId>,
+    /// The worker that created it and may be waiting for it (`NO_WORKER` if none); only
+    /// an answer if that worker is still `Waiting` for this task (a later run reuses the
+    /// worker numbers).
+    pub(super) worker: u32,
 }
+
+/// [`Track::worker`] of a task no worker created.
+pub(super) const NO_WORKER: u32 = u32::MAX;
 
 pub(super) const NO_TRACK: Track = Track {
     run: 0,
     seen_running: NEVER,
     counted: false,
     releases: None,
+    worker: NO_WORKER,
 };
 
 /// Timer kinds (top byte of the payload).
@@ -74,7 +83,7 @@ pub(super) struct Run {
     pub(super) rollback: bool,
     pub(super) dirty: Vec<u32>,
     pub(super) next: usize,
-    pub(super) workers: Vec<Worker>,
+    pub(super) workers: Pool,
     pub(super) failures: u32,
     pub(super) monitor: Time,
     pub(super) phase: Option<Phase>,
@@ -137,8 +146,7 @@ impl Swarm<'_> {
         } else {
             cfg.parallelism as usize
         };
-        r.workers.clear();
-        r.workers.resize(workers, Worker::Idle);
+        r.workers.reset(workers);
         r.phase = Some(Phase::Dispatching);
         r.cfg = Some(cfg);
         self.dispatch(cl);
@@ -147,7 +155,7 @@ impl Swarm<'_> {
     /// `Cancel()`: stopChan closed, workers abandon their slot and delay.
     pub(super) fn cancel_run(&mut self) {
         self.run.phase = Some(Phase::Done);
-        self.run.workers.iter_mut().for_each(|w| *w = Worker::Idle);
+        self.run.workers.all_to_idle();
     }
 
     /// The orchestrator hands the spec change to a new updater run `update_start` later

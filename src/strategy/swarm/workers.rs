@@ -2,7 +2,7 @@
 //! (`worker()` / `updateTask` / `useExistingTask`), wait for the new task to be seen
 //! RUNNING and sleep `delay`; task notices move the waiting workers on.
 
-use super::run::{Phase, TIMER_OLD_TASK, TIMER_WORKER, Worker, timer};
+use super::run::{NO_WORKER, Phase, TIMER_OLD_TASK, TIMER_WORKER, Worker, timer};
 use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
@@ -17,16 +17,14 @@ impl Swarm<'_> {
                 self.run.phase = Some(Phase::Draining);
                 break;
             }
-            let Some(w) = self.run.workers.iter().position(|&w| w == Worker::Idle) else {
+            let Some(w) = self.run.workers.first_idle() else {
                 return;
             };
             let slot = self.run.dirty[self.run.next];
             self.run.next += 1;
             self.update_slot(cl, w, slot);
         }
-        if self.run.phase == Some(Phase::Draining)
-            && self.run.workers.iter().all(|&w| w == Worker::Idle)
-        {
+        if self.run.phase == Some(Phase::Draining) && self.run.workers.all_idle() {
             self.open_final_window(cl);
         }
     }
@@ -67,13 +65,11 @@ impl Swarm<'_> {
         match order {
             Order::StartFirst => {
                 let task = self.new_task(cl, slot, StartGate::Now);
-                self.track(task).run = run;
-                self.run.workers[w] = Worker::Waiting { slot, task };
+                self.wait_for(w, slot, task, run);
             }
             Order::StopFirst => {
                 let task = self.new_task(cl, slot, StartGate::Held);
-                self.track(task).run = run;
-                self.run.workers[w] = Worker::Waiting { slot, task };
+                self.wait_for(w, slot, task, run);
                 // DelayStart waits on one old task, if it was still ≤ RUNNING.
                 let waited = wanted
                     .iter()
@@ -93,15 +89,36 @@ impl Swarm<'_> {
         }
     }
 
+    /// Worker `w` waits for `task`, the new task of `slot` it created for run `run`.
+    fn wait_for(&mut self, w: usize, slot: u32, task: TaskId, run: u32) {
+        let tr = self.track(task);
+        tr.run = run;
+        tr.worker = w as u32;
+        self.run.workers.set(w, Worker::Waiting { slot, task });
+    }
+
+    /// The worker waiting for `task` and its slot, if any. Each worker waits only for a
+    /// task it created, so at most one does, and it is the one the task's track names.
+    fn waiting_for(&self, task: TaskId) -> Option<(usize, u32)> {
+        let w = self.tracked(task).worker;
+        if w == NO_WORKER || w as usize >= self.run.workers.len() {
+            return None;
+        }
+        match self.run.workers.get(w as usize) {
+            Worker::Waiting { slot, task: t } if t == task => Some((w as usize, slot)),
+            _ => None,
+        }
+    }
+
     /// The worker finished its slot: sleep `delay`, then take the next one (after the
     /// control plane's `next_slot`).
     pub(super) fn after_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
         let handoff = cl.overhead(Cp::NextSlot, slot, self.spec, self.run.id);
         let delay = self.cfg().delay + handoff;
         if delay == 0 {
-            self.run.workers[w] = Worker::Idle;
+            self.run.workers.set(w, Worker::Idle);
         } else {
-            self.run.workers[w] = Worker::Sleeping;
+            self.run.workers.set(w, Worker::Sleeping);
             cl.set_timer(cl.now + delay, timer(TIMER_WORKER, self.run.id, w as u32));
         }
     }
@@ -115,11 +132,8 @@ impl Swarm<'_> {
         );
         // A worker waiting for this task moves on (workers of a paused run still do; a
         // cancelled run has no waiting workers).
-        let waiting = |w: &Worker| matches!(*w, Worker::Waiting { task, .. } if task == n.task);
-        if let (true, Some(w)) = (seen_running, self.run.workers.iter().position(waiting)) {
-            let Worker::Waiting { slot, task } = self.run.workers[w] else {
-                unreachable!()
-            };
+        if let Some((w, slot)) = seen_running.then(|| self.waiting_for(n.task)).flatten() {
+            let task = n.task;
             let tr = self.track(task);
             if tr.seen_running == NEVER {
                 tr.seen_running = now;
