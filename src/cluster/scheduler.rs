@@ -96,6 +96,7 @@ impl NodeIndex {
     }
 
     /// Node `id` is about to change.
+    #[inline]
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.indexed && n.fits(r) {
@@ -104,6 +105,7 @@ impl NodeIndex {
     }
 
     /// Node `id` has changed.
+    #[inline]
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.indexed && n.fits(r) {
@@ -112,6 +114,7 @@ impl NodeIndex {
     }
 
     /// The node [`pick_node`] would choose.
+    #[inline]
     pub fn pick(&self, nodes: &[Node], r: Resources) -> Option<NodeId> {
         if self.indexed {
             self.fitting.first().map(|k| k.3)

@@ -35,16 +35,19 @@ impl Pool {
     }
 
     /// How many workers.
+    #[inline]
     pub(super) fn len(&self) -> usize {
         self.states.len()
     }
 
     /// Worker `w`'s state.
+    #[inline]
     pub(super) fn get(&self, w: usize) -> Worker {
         self.states[w]
     }
 
     /// Set worker `w`'s state. A worker leaving Idle must be [`Pool::first_idle`].
+    #[inline]
     pub(super) fn set(&mut self, w: usize, state: Worker) {
         let old = std::mem::replace(&mut self.states[w], state);
         match (old == Worker::Idle, state == Worker::Idle) {
@@ -62,11 +65,13 @@ impl Pool {
     }
 
     /// The lowest-numbered idle worker.
+    #[inline]
     pub(super) fn first_idle(&self) -> Option<usize> {
         self.idle.peek().map(|&Reverse(w)| w as usize)
     }
 
     /// Whether no worker is busy.
+    #[inline]
     pub(super) fn all_idle(&self) -> bool {
         self.idle.len() == self.states.len()
     }
