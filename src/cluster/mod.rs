@@ -150,11 +150,15 @@ pub struct Cluster<'s> {
     queue: EventQueue<Event>,
     /// Nodes, by index.
     pub nodes: Vec<Node>,
+    /// The nodes a task fits on, in placement order (kept up to date with `nodes`).
+    node_index: scheduler::NodeIndex,
     /// Every task created in this trial, by index.
     pub tasks: Vec<Task>,
     /// Live tasks of each slot.
     slot_tasks: Vec<Vec<TaskId>>,
-    /// Tasks waiting for a node, in arrival order.
+    /// Tasks waiting for a node, in arrival order. A task stopped while Pending stays in
+    /// the queue (removing it from the middle costs O(queue)) and is skipped when it comes
+    /// to the front.
     pending: VecDeque<TaskId>,
     /// Tasks created so far per (slot, version): the next task's `attempt`.
     incarnations: Vec<u32>,
@@ -210,6 +214,7 @@ impl<'s> Cluster<'s> {
             now: 0,
             queue: EventQueue::new(),
             nodes: Vec::new(),
+            node_index: scheduler::NodeIndex::default(),
             tasks: Vec::new(),
             slot_tasks: Vec::new(),
             pending: VecDeque::new(),
@@ -267,6 +272,7 @@ impl<'s> Cluster<'s> {
                     .map(|n| Node::new(n, versions, cached)),
             );
         }
+        self.node_index.rebuild(&self.nodes, s.service.resources);
         self.tasks.clear();
         self.pods.clear();
         let slots = s.service.replicas as usize;
@@ -639,11 +645,7 @@ impl<'s> Cluster<'s> {
         let state = t.state;
         self.recount(id, old);
         match state {
-            TaskState::Pending => {
-                self.pending.retain(|&p| p != id);
-                self.set_state(id, TaskState::Stopped);
-            }
-            TaskState::Pulling | TaskState::Prepared | TaskState::BackOff => {
+            TaskState::Pending | TaskState::Pulling | TaskState::Prepared | TaskState::BackOff => {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
@@ -716,7 +718,7 @@ impl<'s> Cluster<'s> {
     /// Put a task on a node; `false` if none has room.
     fn place(&mut self, id: TaskId) -> bool {
         let r = self.scenario.service.resources;
-        let Some(node) = scheduler::pick_node(&self.nodes, r) else {
+        let Some(node) = self.node_index.pick(&self.nodes, r) else {
             return false;
         };
         self.place_on(id, node);
@@ -728,11 +730,20 @@ impl<'s> Cluster<'s> {
         let old = self.tasks[id as usize].share();
         self.tasks[id as usize].node = Some(node);
         self.recount(id, old);
-        let n = &mut self.nodes[node as usize];
-        n.cpu_used += r.cpu_millis;
-        n.memory_used += r.memory_bytes;
-        n.tasks += 1;
+        self.change_node(node, |n| {
+            n.cpu_used += r.cpu_millis;
+            n.memory_used += r.memory_bytes;
+            n.tasks += 1;
+        });
         self.fetch_image(id);
+    }
+
+    /// Change a node's allocation or `up`, keeping the placement index in order.
+    fn change_node(&mut self, node: NodeId, change: impl FnOnce(&mut Node)) {
+        let r = self.scenario.service.resources;
+        self.node_index.before_change(&self.nodes, node, r);
+        change(&mut self.nodes[node as usize]);
+        self.node_index.after_change(&self.nodes, node, r);
     }
 
     /// Make sure the task's node has its image: start it at once if present, otherwise
@@ -1170,10 +1181,12 @@ impl<'s> Cluster<'s> {
             );
         }
         if released {
-            let n = &mut self.nodes[node.expect("a task holding resources is placed") as usize];
-            n.cpu_used -= r.cpu_millis;
-            n.memory_used -= r.memory_bytes;
-            n.tasks -= 1;
+            let node = node.expect("a task holding resources is placed");
+            self.change_node(node, |n| {
+                n.cpu_used -= r.cpu_millis;
+                n.memory_used -= r.memory_bytes;
+                n.tasks -= 1;
+            });
             self.place_pending();
         }
     }
@@ -1200,7 +1213,11 @@ impl<'s> Cluster<'s> {
         // none does.
         let r = self.scenario.service.resources;
         while let Some(&id) = self.pending.front() {
-            let Some(node) = scheduler::pick_node(&self.nodes, r) else {
+            if self.tasks[id as usize].state != TaskState::Pending {
+                self.pending.pop_front(); // stopped while it waited
+                continue;
+            }
+            let Some(node) = self.node_index.pick(&self.nodes, r) else {
                 break;
             };
             self.pending.pop_front();

@@ -140,8 +140,8 @@ impl Cluster<'_> {
         if !self.nodes[node as usize].up {
             return;
         }
+        self.change_node(node, |n| n.up = false);
         let n = &mut self.nodes[node as usize];
-        n.up = false;
         n.down_epoch += 1;
         let epoch = n.down_epoch;
         self.trace_node(node, "lost");
@@ -247,7 +247,7 @@ impl Cluster<'_> {
         if self.nodes[node as usize].up {
             return;
         }
-        self.nodes[node as usize].up = true;
+        self.change_node(node, |n| n.up = true);
         self.trace_node(node, "ready");
         for id in 0..self.tasks.len() as u32 {
             let t = &self.tasks[id as usize];

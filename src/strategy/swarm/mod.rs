@@ -1,0 +1,286 @@
+//! The Docker Swarm updater and restart supervisor, after `moby/swarmkit`
+//! (`manager/orchestrator/update/updater.go`, `restart/restart.go`); see
+//! `reference/swarm-update.md` for the rules cited by section below.
+//!
+//! One updater *run* handles the dirty slots of one spec change:
+//!
+//! * `parallelism` workers (0 = one per dirty slot) take slots from an unbuffered channel
+//!   in a random order (a Go map iteration, §2); a worker handles its slot, then sleeps
+//!   `delay`, after every slot including the last (§3.1). No batch barrier.
+//! * stop-first: the new task is created held and the old one told to stop; the new one
+//!   starts when the old one has exited, or after the 1-minute `defaultOldTaskTimeout`
+//!   (§3.2). start-first: the new task starts at once and the old one is told to stop only
+//!   if the new one reached RUNNING (§3.3).
+//! * The failure watch counts tasks created by this run that end within `monitor` of being
+//!   seen RUNNING (or before), once each; the action fires when
+//!   `failures / dirty slots > max_failure_ratio` in `f32`, strictly (§4). The watch is read
+//!   while slots are being handed out and during the final window; failures in between
+//!   (workers finishing their last slots) are read when the final window opens, and the
+//!   monitor check is made then, as the Go channel is (§3 pseudo-code).
+//! * After every worker is done: a final window of `monitor`, or `delay + 1s` when
+//!   `delay >= monitor`, then `update completed` (§3, §10.2).
+//! * pause stops dispatching but lets busy workers finish; rollback restores the previous
+//!   spec and starts a rollback run with `rollback_config`; a rollback is never rolled back
+//!   (§5). The restart supervisor replaces failed tasks with the service's current spec
+//!   after the restart delay (§5); during a rollback, a slot left with no task gets a fresh
+//!   one at once, as the scale-up path does (§8).
+//!
+//! Nothing waits for a Pending task with a timeout (§3.1): an update blocked by a full
+//! cluster never finishes, and the trial ends at the horizon.
+//!
+//! Control-plane latencies (`cluster.control_plane`, all zero with `ideal`): a run starts
+//! `update_start` after the command that asked for it (update, `rollout: undo`, or the
+//! automatic rollback); a worker takes its next slot `delay + next_slot` after its task was
+//! RUNNING; a task's own failure reaches the updater, its workers and the restart
+//! supervisor `failure_report` after the exit. The cluster adds the per-task ones
+//! (`create`, `start`, `start_after_stop`, `stop_signal`, `health_report`). Two measured
+//! quirks follow without special cases: with parallelism 1 and delay 0 a task that crashes
+//! right after start was already RUNNING, so the next slot is dispatched before the failure
+//! is seen (two slots touched); and during the automatic rollback that follows, the
+//! in-flight slot's held new task is removed at once while its old container still waits
+//! for its stop signal, so the rollback's task of the old version starts next to it.
+//!
+//! Known simplification: after `update completed` the orchestrator's later reconciles are
+//! not modelled (e.g. a slot left with two tasks by a start-first restart is not cleaned up).
+//!
+//! Files: [`run`] the run's state and its lifecycle (request, start, cancel); [`workers`]
+//! the worker pool handing out slots and reacting to task notices; [`failures`] the failure
+//! watch, pause, rollback and the final window; [`restart`] the restart supervisor.
+
+mod failures;
+mod pool;
+mod restart;
+mod run;
+mod workers;
+
+use super::Controller;
+use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
+use crate::experiment::Outcome;
+use crate::scenario::control_plane::Phase as Cp;
+use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig, VersionId};
+use crate::sim::time::{MINUTE, Time};
+use run::{
+    NO_TRACK, Phase, Run, TIMER_FINAL, TIMER_OLD_TASK, TIMER_RUN, TIMER_SEEN, TIMER_WORKER, Track,
+    Worker, timer,
+};
+
+/// swarmkit `defaultOldTaskTimeout`: stop-first starts the new task after this even if the
+/// old one has not exited.
+pub const OLD_TASK_TIMEOUT: Time = MINUTE;
+
+/// `UpdateStatus.State` (`api/types.proto`), plus "no update yet".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateState {
+    /// No update has run.
+    None,
+    /// `UPDATING`.
+    Updating,
+    /// `PAUSED`.
+    Paused,
+    /// `COMPLETED`.
+    Completed,
+    /// `ROLLBACK_STARTED`.
+    RollbackStarted,
+    /// `ROLLBACK_PAUSED`.
+    RollbackPaused,
+    /// `ROLLBACK_COMPLETED`.
+    RollbackCompleted,
+}
+
+impl UpdateState {
+    /// The trace's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateState::None => "none",
+            UpdateState::Updating => "updating",
+            UpdateState::Paused => "paused",
+            UpdateState::Completed => "completed",
+            UpdateState::RollbackStarted => "rollback_started",
+            UpdateState::RollbackPaused => "rollback_paused",
+            UpdateState::RollbackCompleted => "rollback_completed",
+        }
+    }
+}
+
+/// The Swarm service controller of one trial.
+pub struct Swarm<'s> {
+    cfg: &'s SwarmStrategy,
+    /// `Spec`: the version tasks should run.
+    spec: VersionId,
+    /// `PreviousSpec`.
+    previous: Option<VersionId>,
+    state: UpdateState,
+    state_at: Time,
+    run: Run,
+    runs: u32,
+    /// Runs requested so far; a `TIMER_RUN` of an older request is stale.
+    requests: u32,
+    track: Vec<Track>,
+    slot_restarts: Vec<u32>,
+    failures_total: u32,
+    /// Scratch list of task ids, reused so a slot update allocates nothing.
+    scratch: Vec<TaskId>,
+}
+
+impl<'s> Swarm<'s> {
+    /// A controller for these settings.
+    pub fn new(cfg: &'s SwarmStrategy) -> Swarm<'s> {
+        Swarm {
+            cfg,
+            spec: CURRENT,
+            previous: None,
+            state: UpdateState::None,
+            state_at: 0,
+            run: Run::default(),
+            runs: 0,
+            requests: 0,
+            track: Vec::new(),
+            slot_restarts: Vec::new(),
+            failures_total: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The updater's state.
+    pub fn state(&self) -> UpdateState {
+        self.state
+    }
+
+    fn set_state(
+        &mut self,
+        cl: &mut Cluster,
+        state: UpdateState,
+        message: impl FnOnce() -> Option<String>,
+    ) {
+        self.state = state;
+        self.state_at = cl.now;
+        cl.trace_update(state.as_str(), message);
+    }
+
+    fn track(&mut self, task: TaskId) -> &mut Track {
+        let i = task as usize;
+        if i >= self.track.len() {
+            self.track.resize(i + 1, NO_TRACK);
+        }
+        &mut self.track[i]
+    }
+
+    fn tracked(&self, task: TaskId) -> Track {
+        self.track.get(task as usize).copied().unwrap_or(NO_TRACK)
+    }
+
+    fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
+        let id = cl.create_task(slot, self.spec, gate);
+        *self.track(id) = NO_TRACK;
+        id
+    }
+
+    pub(super) fn cfg(&self) -> &UpdateConfig {
+        self.run.cfg.as_ref().expect("a run has a config")
+    }
+}
+
+impl Controller for Swarm<'_> {
+    fn start(&mut self, cl: &mut Cluster) {
+        self.track.clear();
+        self.slot_restarts.clear();
+        self.failures_total = 0;
+        self.runs = 0;
+        self.run = Run::default();
+        self.spec = CURRENT;
+        self.previous = None;
+        self.state = UpdateState::None;
+        for slot in 0..cl.scenario.service.replicas {
+            let t = cl.create_serving_task(slot, CURRENT);
+            *self.track(t) = NO_TRACK;
+        }
+        // `docker service update --image next`.
+        self.previous = Some(CURRENT);
+        self.spec = NEXT;
+        self.requests = 0;
+        self.request_run(cl, false);
+    }
+
+    fn on_task(&mut self, cl: &mut Cluster, n: Notice) {
+        if n.state == TaskState::Failed {
+            let t = cl.task(n.task);
+            let lag = cl.overhead(Cp::FailureReport, t.slot, t.version, t.attempt);
+            if lag > 0 {
+                cl.set_timer(cl.now + lag, timer(TIMER_SEEN, 0, n.task));
+                return;
+            }
+        }
+        self.observe(cl, n);
+    }
+
+    fn on_timer(&mut self, cl: &mut Cluster, payload: u64) {
+        let kind = payload >> 56;
+        let run = (payload >> 32) as u32 & 0x00ff_ffff;
+        let index = payload as u32;
+        match kind {
+            TIMER_OLD_TASK => cl.allow_start(index),
+            TIMER_WORKER
+                if run == self.run.id
+                    && self.run.workers.get(index as usize) == Worker::Sleeping =>
+            {
+                self.run.workers.set(index as usize, Worker::Idle);
+                self.dispatch(cl);
+            }
+            TIMER_FINAL if run == self.run.id && self.run.phase == Some(Phase::Final) => {
+                self.complete(cl)
+            }
+            TIMER_SEEN => self.observe(
+                cl,
+                Notice {
+                    task: index,
+                    state: TaskState::Failed,
+                },
+            ),
+            TIMER_RUN if run == self.requests & 0x00ff_ffff => self.launch_run(cl, index == 1),
+            _ => {}
+        }
+    }
+
+    fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
+        match *action {
+            ActionKind::Undo => {
+                // `docker service rollback`: swap Spec and PreviousSpec.
+                let Some(prev) = self.previous else {
+                    cl.trace_update("rollback_refused", || {
+                        Some("service does not have a previous spec".into())
+                    });
+                    return;
+                };
+                self.previous = Some(self.spec);
+                self.spec = prev;
+                self.set_state(cl, UpdateState::RollbackStarted, || {
+                    Some("manually requested rollback".into())
+                });
+                self.request_run(cl, true);
+            }
+            ActionKind::Update(v) => {
+                // `docker service update`: clears UpdateStatus (and so a pause), new spec.
+                self.previous = Some(self.spec);
+                self.spec = v;
+                self.request_run(cl, false);
+            }
+        }
+    }
+
+    fn outcome(&self) -> Option<(Outcome, Time)> {
+        let o = match self.state {
+            UpdateState::Completed => Outcome::Completed,
+            UpdateState::RollbackCompleted => Outcome::RolledBack,
+            UpdateState::Paused | UpdateState::RollbackPaused => Outcome::Paused,
+            _ => return None,
+        };
+        Some((o, self.state_at))
+    }
+
+    fn update_failures(&self) -> u32 {
+        self.failures_total
+    }
+}
+
+#[cfg(test)]
+mod tests;

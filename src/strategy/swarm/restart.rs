@@ -1,0 +1,28 @@
+//! The restart supervisor (`manager/orchestrator/restart/restart.go`).
+
+use super::Swarm;
+use crate::cluster::{Cluster, StartGate, TaskId};
+use crate::scenario::RestartCondition;
+
+impl Swarm<'_> {
+    /// `restart.Supervisor.Restart`: replace a failed task with the service's current spec,
+    /// started after the restart delay. Other tasks in the slot are not looked at.
+    pub(super) fn restart(&mut self, cl: &mut Cluster, failed: TaskId) {
+        let slot = cl.task(failed).slot;
+        let policy = &cl.scenario.service.restart;
+        if policy.condition == RestartCondition::None {
+            return;
+        }
+        let s = slot as usize;
+        if s >= self.slot_restarts.len() {
+            self.slot_restarts.resize(s + 1, 0);
+        }
+        if policy.max_attempts > 0 && self.slot_restarts[s] >= policy.max_attempts {
+            return;
+        }
+        self.slot_restarts[s] += 1;
+        cl.gauges.restarts += 1;
+        let gate = StartGate::NotBefore(cl.now + policy.delay);
+        self.new_task(cl, slot, gate);
+    }
+}

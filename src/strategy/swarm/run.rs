@@ -1,0 +1,184 @@
+//! One updater run (`Updater.Run`): its state, and how runs are requested, started and
+//! cancelled (`Supervisor.Update`, `Cancel()`).
+
+use super::pool::Pool;
+use super::{Swarm, UpdateState};
+use crate::cluster::{Cluster, StartGate, TaskId};
+use crate::scenario::UpdateConfig;
+use crate::scenario::control_plane::Phase as Cp;
+use crate::sim::Purpose;
+use crate::sim::time::{NEVER, Time};
+
+/// What a worker is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Worker {
+    /// Waiting for a slot.
+    Idle,
+    /// Waiting for its new task to be seen at state ≥ RUNNING.
+    Waiting { slot: u32, task: TaskId },
+    /// Sleeping `delay` after a slot.
+    Sleeping,
+}
+
+/// Where a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Handing slots to workers; failures are watched.
+    Dispatching,
+    /// All slots handed out; waiting for workers; failures queue up.
+    Draining,
+    /// The final monitoring window.
+    Final,
+    /// Completed, paused or cancelled.
+    Done,
+}
+
+/// The updater's bookkeeping about one task.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Track {
+    /// Run that created it (`updatedTasks`), 0 if none.
+    pub(super) run: u32,
+    /// When the updater saw it at state ≥ RUNNING (`NEVER` = zero time).
+    pub(super) seen_running: Time,
+    /// Already counted as a failure.
+    pub(super) counted: bool,
+    /// Stop-first: the new task waiting for this (old) one to exit.
+    pub(super) releases: Option<TaskId>,
+    /// The worker that created it and may be waiting for it (`NO_WORKER` if none); only
+    /// an answer if that worker is still `Waiting` for this task (a later run reuses the
+    /// worker numbers).
+    pub(super) worker: u32,
+}
+
+/// [`Track::worker`] of a task no worker created.
+pub(super) const NO_WORKER: u32 = u32::MAX;
+
+pub(super) const NO_TRACK: Track = Track {
+    run: 0,
+    seen_running: NEVER,
+    counted: false,
+    releases: None,
+    worker: NO_WORKER,
+};
+
+/// Timer kinds (top byte of the payload).
+pub(super) const TIMER_WORKER: u64 = 1;
+pub(super) const TIMER_FINAL: u64 = 2;
+pub(super) const TIMER_OLD_TASK: u64 = 3;
+/// A task's own failure reaches the controller (`failure_report` after it happened).
+pub(super) const TIMER_SEEN: u64 = 4;
+/// A requested run starts (`update_start` after the command); index 1 = a rollback.
+pub(super) const TIMER_RUN: u64 = 5;
+
+pub(super) fn timer(kind: u64, run: u32, index: u32) -> u64 {
+    kind << 56 | (run as u64) << 32 | index as u64
+}
+
+/// One updater run (`Updater.Run`).
+#[derive(Debug, Default)]
+pub(super) struct Run {
+    /// Generation; 0 means no run.
+    pub(super) id: u32,
+    pub(super) cfg: Option<UpdateConfig>,
+    pub(super) rollback: bool,
+    pub(super) dirty: Vec<u32>,
+    pub(super) next: usize,
+    pub(super) workers: Pool,
+    pub(super) failures: u32,
+    pub(super) monitor: Time,
+    pub(super) phase: Option<Phase>,
+    pub(super) queued: Vec<TaskId>,
+}
+
+impl Swarm<'_> {
+    /// `Supervisor.Update`: cancel the running updater (if any) and start a new run.
+    pub(super) fn start_run(&mut self, cl: &mut Cluster, rollback: bool) {
+        self.runs += 1;
+        let cfg = if rollback {
+            self.cfg.rollback.clone()
+        } else {
+            self.cfg.update.clone()
+        };
+        let r = &mut self.run;
+        r.id = self.runs;
+        r.rollback = rollback;
+        r.dirty.clear();
+        r.next = 0;
+        r.failures = 0;
+        r.monitor = cfg.monitor;
+        r.queued.clear();
+        if rollback {
+            // §8: in ROLLBACK_STARTED a slot whose tasks all stopped is dead; the
+            // orchestrator's scale-up path gives it a fresh task of the restored spec at once.
+            for slot in 0..cl.scenario.service.replicas {
+                if !cl.slot(slot).iter().any(|&t| cl.task(t).is_wanted()) {
+                    cl.gauges.restarts += 1;
+                    self.new_task(cl, slot, StartGate::Now);
+                }
+            }
+        }
+        let r = &mut self.run;
+        for slot in 0..cl.scenario.service.replicas {
+            let mut wanted = cl.slot(slot).iter().filter(|&&t| cl.task(t).is_wanted());
+            let dirty = match (wanted.next(), wanted.next()) {
+                (Some(&t), None) => cl.task(t).version != self.spec,
+                (Some(_), Some(_)) => true,
+                (None, _) => false,
+            };
+            if dirty {
+                r.dirty.push(slot);
+            }
+        }
+        // Go map iteration order: a keyed shuffle (Fisher–Yates).
+        let mut rng = cl.rng(u32::MAX, 0, r.id, Purpose::SlotOrder);
+        for i in (1..r.dirty.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            r.dirty.swap(i, j);
+        }
+        if r.dirty.is_empty() {
+            r.phase = Some(Phase::Done);
+            r.cfg = Some(cfg);
+            self.complete(cl);
+            return;
+        }
+        let workers = if cfg.parallelism == 0 {
+            r.dirty.len()
+        } else {
+            cfg.parallelism as usize
+        };
+        r.workers.reset(workers);
+        r.phase = Some(Phase::Dispatching);
+        r.cfg = Some(cfg);
+        self.dispatch(cl);
+    }
+
+    /// `Cancel()`: stopChan closed, workers abandon their slot and delay.
+    pub(super) fn cancel_run(&mut self) {
+        self.run.phase = Some(Phase::Done);
+        self.run.workers.all_to_idle();
+    }
+
+    /// The orchestrator hands the spec change to a new updater run `update_start` later
+    /// (at once with `ideal`); a later request supersedes one still waiting.
+    pub(super) fn request_run(&mut self, cl: &mut Cluster, rollback: bool) {
+        self.requests += 1;
+        let lag = cl.overhead(Cp::UpdateStart, u32::MAX, self.spec, self.requests);
+        if lag == 0 {
+            self.launch_run(cl, rollback);
+        } else {
+            let t = timer(TIMER_RUN, self.requests & 0x00ff_ffff, rollback as u32);
+            cl.set_timer(cl.now + lag, t);
+        }
+    }
+
+    /// `Supervisor.Update`: cancel the running updater, start the new run (an update run
+    /// records `UPDATING` with its `StartedAt`; a rollback's state was set by whoever
+    /// asked for it).
+    pub(super) fn launch_run(&mut self, cl: &mut Cluster, rollback: bool) {
+        if !rollback {
+            self.set_state(cl, UpdateState::Updating, || None);
+        }
+        self.cancel_run();
+        self.start_run(cl, rollback);
+    }
+}

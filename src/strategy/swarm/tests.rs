@@ -1,0 +1,333 @@
+//! Exact timelines with constant latencies, from the worker-pool rules of
+//! `reference/swarm-update.md`. Completion = ceil(N/p)·(T + d) + final window, where
+//! the final window is `monitor`, or `d + 1s` when `d >= monitor`.
+use super::*;
+use crate::cluster::TraceRecord;
+use crate::experiment::TrialResult;
+use crate::scenario::{Dist, FailureAction, HealthCheck, Order};
+use crate::sim::time::SECOND;
+use crate::testkit;
+use crate::trial::Workspace;
+
+const S: Time = SECOND;
+
+fn cfg(parallelism: u32, delay: Time, order: Order) -> UpdateConfig {
+    UpdateConfig {
+        parallelism,
+        delay,
+        order,
+        ..UpdateConfig::default()
+    }
+}
+
+fn run(s: &crate::scenario::Scenario) -> TrialResult {
+    Workspace::new(s).run(0)
+}
+
+fn closed_form(n: u64, p: u64, t: Time, d: Time, monitor: Time) -> Time {
+    let rounds = n.div_ceil(p);
+    let last = if d >= monitor { d + S } else { monitor };
+    rounds * (t + d) + last
+}
+
+#[test]
+fn worker_pool_timelines_match_the_closed_form() {
+    for order in [Order::StopFirst, Order::StartFirst] {
+        for (n, p, t, d) in [
+            (3, 1, 2, 10),
+            (3, 2, 2, 10),
+            (6, 2, 3, 0),
+            (5, 3, 1, 4),
+            (4, 1, 7, 5),
+            (10, 4, 2, 6),
+        ] {
+            let s = testkit::swarm(n, t * S, cfg(p, d * S, order));
+            let r = run(&s);
+            assert_eq!(r.outcome, Outcome::Completed);
+            let want = closed_form(n as u64, p as u64, t * S, d * S, 5 * S);
+            assert_eq!(r.duration, want, "{order:?} n={n} p={p} t={t} d={d}");
+            match order {
+                Order::StopFirst => {
+                    assert_eq!(r.min_ready, n.saturating_sub(p), "min_ready");
+                    assert_eq!(r.peak_tasks, n, "peak");
+                }
+                Order::StartFirst => {
+                    assert_eq!(r.min_ready, n, "min_ready");
+                    assert_eq!(r.peak_tasks, n + p.min(n), "peak");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn parallelism_zero_updates_every_slot_at_once() {
+    let s = testkit::swarm(5, 2 * S, cfg(0, 0, Order::StopFirst));
+    let r = run(&s);
+    assert_eq!(r.duration, 2 * S + 5 * S);
+    assert_eq!(r.min_ready, 0);
+}
+
+#[test]
+fn stop_first_waits_for_the_old_task_and_pulls_meanwhile() {
+    // Old task takes 4 s to exit, the pull 3 s: the new one starts at 4 s.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[0].shutdown = Dist::Constant(4 * S);
+    s.service.versions[1].pull = Dist::Constant(3 * S);
+    assert_eq!(run(&s).duration, 4 * S + 2 * S + 5 * S);
+    // A pull longer than the stop gates instead.
+    s.service.versions[1].pull = Dist::Constant(9 * S);
+    assert_eq!(run(&s).duration, 9 * S + 2 * S + 5 * S);
+}
+
+#[test]
+fn stop_first_gives_up_waiting_after_one_minute() {
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[0].shutdown = Dist::Constant(100 * S);
+    s.service.stop_grace_period = Some(120 * S);
+    let r = run(&s);
+    assert_eq!(r.duration, 60 * S + 2 * S + 5 * S);
+    assert_eq!(r.peak_tasks, 2, "old and new hold resources together");
+}
+
+#[test]
+fn start_first_does_not_wait_for_the_old_task() {
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.service.versions[0].shutdown = Dist::Constant(30 * S);
+    let r = run(&s);
+    assert_eq!(r.duration, 2 * 2 * S + 5 * S);
+    // Slot 1: old (terminating) + new; slot 2: old + new starting: 4 tasks at t in (2,4).
+    assert_eq!(r.peak_tasks, 4);
+    assert_eq!(r.min_ready, 2);
+}
+
+#[test]
+fn healthcheck_gates_running() {
+    // Start 2 s, ready 0.5 s later, probe interval 1 s (no start period): healthy at +1 s.
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].ready_after = Dist::Constant(S / 2);
+    s.service.healthcheck = Some(HealthCheck {
+        interval: S,
+        ..HealthCheck::default()
+    });
+    assert_eq!(run(&s).duration, 3 * 3 * S + 5 * S);
+    // The default 30 s interval: each slot takes 32 s.
+    s.service.healthcheck = Some(HealthCheck::default());
+    assert_eq!(run(&s).duration, 3 * 32 * S + 5 * S);
+}
+
+#[test]
+fn a_crash_on_start_pauses_at_the_first_failure() {
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 2 * S));
+    assert_eq!(r.update_failures, 1);
+    assert_eq!(r.min_ready, 2);
+}
+
+#[test]
+fn continue_ignores_failures_and_completes() {
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    let r = run(&s);
+    assert_eq!(
+        (r.outcome, r.duration),
+        (Outcome::Completed, 3 * 2 * S + 5 * S)
+    );
+    assert_eq!(r.update_failures, 0);
+    // Each crashed slot got a replacement 5 s later; replacements crash too.
+    assert!(r.restarts >= 3);
+}
+
+use crate::testkit::swarm_cfg;
+
+#[test]
+fn max_failure_ratio_is_strict_over_dirty_slots() {
+    // 4 slots, every new task crashes; ratio 0.5 tolerates 2 failures (2/4 = 0.5 is not
+    // > 0.5), and the third triggers the pause at 3 × 2 s.
+    let mut s = testkit::swarm(4, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.max_failure_ratio = 0.5;
+    let r = run(&s);
+    assert_eq!(
+        (r.outcome, r.duration, r.update_failures),
+        (Outcome::Paused, 6 * S, 3)
+    );
+}
+
+#[test]
+fn failures_after_the_monitor_window_do_not_count() {
+    // Slot A runs at 2 s, slot B at 4 s, final window 4..9 s. The new version dies 6 s
+    // after its process starts: A at 8 s is 6 s after RUNNING > monitor 5 s, not
+    // counted; B would die at 10 s, after `update completed` at 9 s.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.service.versions[1].crash_after = Dist::Constant(6 * S);
+    let r = run(&s);
+    assert_eq!(
+        (r.outcome, r.duration, r.update_failures),
+        (Outcome::Completed, 9 * S, 0)
+    );
+    // With monitor 10 s, A's death counts and pauses the update at 8 s.
+    swarm_cfg(&mut s).update.monitor = 10 * S;
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 8 * S));
+}
+
+#[test]
+fn a_long_delay_stretches_the_final_monitor_to_delay_plus_one_second() {
+    // Delay 10 s >= monitor 5 s: the final window is 11 s and its monitor check too, so
+    // slot B's death 8 s after RUNNING (read when the window opens) still counts.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 10 * S, Order::StartFirst));
+    s.service.versions[1].crash_after = Dist::Constant(8 * S);
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 24 * S));
+}
+
+#[test]
+fn the_final_window_watches_the_last_slot() {
+    // One slot; the new task dies 4 s after RUNNING, within the 5 s final window.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_after = Dist::Constant(4 * S);
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 6 * S));
+}
+
+#[test]
+fn rollback_restores_the_previous_version_with_rollback_config() {
+    // Stop-first, every new task crashes at start (2 s). The failed slot is restarted
+    // with `next` (held 5 s), then the rollback run replaces it with `current`: 2 s to
+    // start, then the rollback's 5 s final window: rolled back at 2 + 2 + 5 = 9 s.
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Rollback;
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 9 * S));
+    let states: Vec<&str> = trace
+        .iter()
+        .filter_map(|e| match e {
+            TraceRecord::Update { state, .. } => Some(*state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        states,
+        ["updating", "rollback_started", "rollback_completed"]
+    );
+}
+
+#[test]
+fn a_rollback_is_never_rolled_back() {
+    // Both versions crash on start; the rollback run's failure pauses it.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    s.service.versions[0].crash_probability = 1.0;
+    let c = swarm_cfg(&mut s);
+    c.update.failure_action = FailureAction::Rollback;
+    c.rollback.failure_action = FailureAction::Rollback;
+    let r = run(&s);
+    assert_eq!(r.outcome, Outcome::Paused);
+}
+
+#[test]
+fn a_task_that_never_fits_blocks_the_update_until_the_horizon() {
+    // Start-first on a node with room for exactly the replicas: the new task stays Pending.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.cluster.nodes[0].cpu_millis = 200;
+    s.horizon = 600 * S;
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 600 * S));
+    // Stop-first frees the room first and completes.
+    swarm_cfg(&mut s).update.order = Order::StopFirst;
+    assert_eq!(run(&s).outcome, Outcome::Completed);
+}
+
+#[test]
+fn manual_rollback_action_swaps_specs() {
+    // `docker service rollback` at 3 s: slot 1 done (2 s), slot 2 in flight.
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.actions = vec![crate::scenario::Action {
+        at: 3 * S,
+        kind: ActionKind::Undo,
+    }];
+    // The rollback run (stop-first, parallelism 1) redoes the two touched slots from
+    // 3 s: 3→5, 5→7, then its 5 s final window.
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 12 * S));
+}
+
+/// A control plane of constant phases.
+fn constant(phases: &[(Cp, Time)]) -> crate::scenario::ControlPlane {
+    let mut cp = crate::scenario::ControlPlane::ideal();
+    for &(p, t) in phases {
+        cp.set(p, Dist::Constant(t));
+    }
+    cp
+}
+
+const MS: Time = crate::sim::time::MILLISECOND;
+
+#[test]
+fn constant_control_plane_timelines_are_exact() {
+    let cp = constant(&[
+        (Cp::UpdateStart, 50 * MS),
+        (Cp::Create, 200 * MS),
+        (Cp::Start, 400 * MS),
+        (Cp::StopSignal, S),
+        (Cp::StartAfterStop, 500 * MS),
+        (Cp::NextSlot, 100 * MS),
+    ]);
+    // Stop-first: the stop signal (1 s) hides the create (0.2 s); then 0.5 s to start,
+    // 0.1 s to the next slot: 1.6 s a slot, after the 50 ms update start.
+    let mut s = testkit::swarm(3, 0, cfg(1, 0, Order::StopFirst));
+    s.cluster.control_plane = cp.clone();
+    let r = run(&s);
+    assert_eq!(r.duration, 50 * MS + 3 * 1600 * MS + 5 * S);
+    assert_eq!((r.min_ready, r.peak_tasks), (2, 4));
+    // Start-first: create + start + hand-off, 0.7 s a slot; the old tasks' stop signals
+    // run in parallel.
+    swarm_cfg(&mut s).update.order = Order::StartFirst;
+    let r = run(&s);
+    assert_eq!(r.duration, 50 * MS + 3 * 700 * MS + 5 * S);
+    assert_eq!(r.min_ready, 3);
+}
+
+#[test]
+fn an_early_crash_is_seen_after_the_next_slot_was_taken() {
+    let phases = |failure_report| {
+        constant(&[
+            (Cp::StopSignal, S),
+            (Cp::StartAfterStop, 500 * MS),
+            (Cp::NextSlot, 100 * MS),
+            (Cp::FailureReport, failure_report),
+        ])
+    };
+    let mut s = testkit::swarm(3, 0, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    let slots = |trace: &[TraceRecord]| {
+        let mut v: Vec<u32> = trace
+            .iter()
+            .filter_map(|e| match *e {
+                TraceRecord::Task {
+                    slot, version: 1, ..
+                } => Some(slot),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    // RUNNING and failed at 1.5 s; the worker takes the next slot at 1.6 s; the failure
+    // is seen at 1.7 s: two slots touched.
+    s.cluster.control_plane = phases(200 * MS);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1700 * MS));
+    assert_eq!(slots(&trace), 2);
+    // Seen at 1.55 s, before the hand-off: one slot.
+    s.cluster.control_plane = phases(50 * MS);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1550 * MS));
+    assert_eq!(slots(&trace), 1);
+}
