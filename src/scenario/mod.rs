@@ -16,6 +16,7 @@ mod error;
 mod faults;
 mod feasibility;
 mod health;
+pub mod import;
 mod json;
 pub mod limits;
 pub mod load;
