@@ -18,7 +18,7 @@ use crate::sim::time::{MINUTE, Time};
 use serde_json::Value;
 
 /// Top-level fields.
-const FIELDS: &[&str] = &[
+pub const FIELDS: &[&str] = &[
     "name",
     "description",
     "seed",

@@ -5,6 +5,7 @@ mod cli;
 mod control_plane;
 mod engine;
 mod gossip;
+mod import;
 mod input_errors;
 mod kubernetes;
 mod metrics;

@@ -135,7 +135,7 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
 
 /// Copies the scalar `fields` of `from` under `to`.
 fn copy(from: &Src, fields: &[&str], to: &str, d: &mut Draft) {
-    d.put(to, json!({}));
+    d.section(to, from);
     for field in fields {
         if let Some(v) = from.get(field) {
             d.map(&format!("{to}.{field}"), &v);

@@ -136,6 +136,23 @@ impl Draft {
         self.put(to, from.value.clone());
     }
 
+    /// Starts the scenario section `to` (an empty map unless already there) for the
+    /// manifest section `from`: problems the converter finds with the section as a whole
+    /// are reported at `from`. `from`'s fields are read one by one.
+    pub fn section(&mut self, to: &str, from: &Src) {
+        if self.get(to).is_none() {
+            self.put(to, Value::Object(Map::new()));
+        }
+        self.origins.push((to.to_string(), from.path.clone()));
+    }
+
+    /// The scenario value at `to`, if set.
+    pub fn get(&self, to: &str) -> Option<&Value> {
+        let mut keys = to.split('.');
+        let first = self.tree.get(keys.next()?)?;
+        keys.try_fold(first, |v, k| v.get(k))
+    }
+
     /// Sets `to` to a value computed from the manifest field `from` (already validated).
     pub fn derived(&mut self, to: &str, value: Value, from: &Src) {
         self.read(from);

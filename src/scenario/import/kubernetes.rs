@@ -87,7 +87,7 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
 
 fn strategy(s: &Src, d: &mut Draft) {
     const TO: &str = "strategy.kubernetes.strategy";
-    d.put(TO, json!({}));
+    d.section(TO, s);
     if let Some(t) = s.get("type") {
         d.map(&format!("{TO}.type"), &t);
     }
@@ -97,7 +97,7 @@ fn strategy(s: &Src, d: &mut Draft) {
         }
         // Written even when empty: with `type: Recreate` the converter then says
         // "may not be specified", as the API server does.
-        d.put(&format!("{TO}.rollingUpdate"), json!({}));
+        d.section(&format!("{TO}.rollingUpdate"), &ru);
         for key in ["maxSurge", "maxUnavailable"] {
             if let Some(v) = ru.get(key) {
                 d.map(&format!("{TO}.rollingUpdate.{key}"), &v);
@@ -216,7 +216,7 @@ fn requests(containers: &[Src], d: &mut Draft) {
 
 fn probe(p: &Src, key: &str, d: &mut Draft) {
     let to = format!("service.{key}");
-    d.put(&to, json!({}));
+    d.section(&to, p);
     for field in PROBE_FIELDS.iter().filter(|f| **f != "flaky") {
         if let Some(v) = p.get(field) {
             d.map(&format!("{to}.{field}"), &v);

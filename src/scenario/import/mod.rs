@@ -25,6 +25,7 @@ use super::load::{self, Format};
 use defaults::Controller;
 use draft::{Draft, Src};
 use serde_json::Value;
+use std::io::Write;
 
 /// One importable thing found in a file: a scenario, or something refused.
 #[derive(Debug, Clone)]
@@ -72,7 +73,12 @@ fn doc_kind(doc: &Value) -> DocKind<'_> {
     };
     match (m.get("kind"), m.get("apiVersion")) {
         (Some(Value::String(kind)), Some(Value::String(api))) => DocKind::Kubernetes { kind, api },
-        _ if m.get("services").is_some_and(Value::is_object) && !m.contains_key("service") => {
+        // A scenario with `services:` misspelt stays a scenario (and gets "did you mean").
+        _ if m.get("services").is_some_and(Value::is_object)
+            && !m
+                .keys()
+                .any(|k| k != "name" && super::convert::FIELDS.contains(&k.as_str())) =>
+        {
             DocKind::Compose
         }
         _ => DocKind::Other,
@@ -104,6 +110,42 @@ fn documents(text: &str, format: Format) -> Result<Vec<Value>, String> {
 pub fn is_manifest(text: &str, format: Format) -> bool {
     documents(text, format)
         .is_ok_and(|docs| docs.iter().any(|d| !matches!(doc_kind(d), DocKind::Other)))
+}
+
+/// The scenario tree of the one Deployment or compose service in `text`, for commands that
+/// take a scenario and were given a manifest; `None` if `text` is no manifest. Fields
+/// that are not simulated are listed on stderr, as `import` lists them.
+pub fn scenario_tree(
+    text: &str,
+    origin: &str,
+    format: Format,
+) -> Option<Result<Value, ScenarioError>> {
+    if !is_manifest(text, format) {
+        return None;
+    }
+    Some(import_str(text, origin, format).and_then(|found| only_one(found, origin)))
+}
+
+fn only_one(found: Found, origin: &str) -> Result<Value, ScenarioError> {
+    let mut candidates = found.candidates;
+    if candidates.len() > 1 {
+        let names: Vec<&str> = candidates.iter().map(|c| c.what.as_str()).collect();
+        return Err(ScenarioError::file(
+            origin,
+            format!(
+                "the manifest holds {} ({}): write one scenario with `rollout-sim import \
+                 {origin} --name NAME --out NAME.yaml` and give that",
+                names.len(),
+                names.join(", ")
+            ),
+        ));
+    }
+    let one = candidates.remove(0).outcome?;
+    let mut err = std::io::stderr().lock();
+    for p in &one.unsupported {
+        let _ = writeln!(err, "not simulated: {}: {p}", one.origin);
+    }
+    Ok(one.tree)
 }
 
 /// Everything importable in `text`; `origin` names the file in messages. `Err` if the text
