@@ -9,6 +9,7 @@ pub mod import;
 pub mod interrupt;
 pub mod options;
 pub mod run;
+pub mod schema;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -35,6 +36,8 @@ enum Command {
     Calibrate(calibrate::CalibrateArgs),
     /// Scenarios from Kubernetes Deployments or compose / stack files.
     Import(import::ImportArgs),
+    /// The JSON Schema of scenario files, for editors.
+    Schema(schema::SchemaArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
         Some(Command::Import(args)) => import::run(&args),
+        Some(Command::Schema(args)) => schema::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

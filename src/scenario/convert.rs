@@ -33,7 +33,8 @@ pub const FIELDS: &[&str] = &[
     "faults",
 ];
 
-const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
+/// Fields of each `actions` item.
+pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
 
 /// `horizon` default.
 const DEFAULT_HORIZON: Time = 120 * MINUTE;

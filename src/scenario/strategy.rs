@@ -27,8 +27,10 @@ use serde_json::Value;
 
 /// Fields of `strategy`.
 pub const FIELDS: &[&str] = &["swarm", "kubernetes"];
-const SWARM_FIELDS: &[&str] = &["update_config", "rollback_config"];
-const UPDATE_FIELDS: &[&str] = &[
+/// Fields of `strategy.swarm`.
+pub const SWARM_FIELDS: &[&str] = &["update_config", "rollback_config"];
+/// Fields of `update_config` and `rollback_config`.
+pub const UPDATE_FIELDS: &[&str] = &[
     "parallelism",
     "delay",
     "failure_action",
@@ -36,14 +38,17 @@ const UPDATE_FIELDS: &[&str] = &[
     "max_failure_ratio",
     "order",
 ];
-const KUBERNETES_FIELDS: &[&str] = &[
+/// Fields of `strategy.kubernetes`.
+pub const KUBERNETES_FIELDS: &[&str] = &[
     "strategy",
     "minReadySeconds",
     "progressDeadlineSeconds",
     "autoRollback",
 ];
-const DEPLOYMENT_STRATEGY_FIELDS: &[&str] = &["type", "rollingUpdate"];
-const ROLLING_UPDATE_FIELDS: &[&str] = &["maxSurge", "maxUnavailable"];
+/// Fields of `strategy.kubernetes.strategy`.
+pub const DEPLOYMENT_STRATEGY_FIELDS: &[&str] = &["type", "rollingUpdate"];
+/// Fields of `rollingUpdate`.
+pub const ROLLING_UPDATE_FIELDS: &[&str] = &["maxSurge", "maxUnavailable"];
 
 /// `progressDeadlineSeconds` default.
 const DEFAULT_PROGRESS_DEADLINE: Time = 600 * SECOND;

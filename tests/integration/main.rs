@@ -13,6 +13,7 @@ mod node_loss;
 mod pinned_draws;
 mod run_folder;
 mod scenarios;
+mod schema;
 mod swarm_properties;
 mod swarm_timelines;
 mod timeline;
