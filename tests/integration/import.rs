@@ -582,3 +582,31 @@ fn run_takes_a_manifest_with_set_applied_to_the_imported_scenario() {
     .unwrap_err();
     assert!(e.to_string().contains("did you mean `service`?"), "{e}");
 }
+
+#[test]
+fn odd_manifests_are_errors_never_panics() {
+    let odd = [
+        "services: {web: }",
+        "services: {web: 3}",
+        "services: {web: {deploy: {replicas: many}}}",
+        "services: {web: {deploy: {resources: {reservations: {cpus: lots, memory: 2x}}}}}",
+        "services: {web: {healthcheck: {interval: []}, networks: 3, ports: 80}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: 3}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: 1",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: 1}}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [1, {}]}}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  strategy: {rollingUpdate: 5}\n  template: {spec: {containers: [{image: a, resources: {requests: {cpu: -1}}}]}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: {a: 1}\n  template: {spec: {containers: [{image: a, lifecycle: {preStop: {sleep: {seconds: x}}}}]}}",
+        "---\n---\n",
+        "kind: Deployment",
+    ];
+    for text in odd {
+        let problems = import_error(text);
+        assert!(!problems.is_empty(), "{text}");
+        // The same through the loader: an error, not a panic.
+        assert!(
+            load_str(text, "m.yaml", Format::Yaml, &[]).is_err(),
+            "{text}"
+        );
+    }
+}

@@ -55,13 +55,22 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
         // Declarations of the networks services attach to: read through `networks`.
         d.read(&n);
     }
-    let services = doc.get("services").expect("a compose file has `services`");
+    let Some(services) = doc.get("services") else {
+        return d.error(doc, "a compose file needs `services`");
+    };
     for (other, s) in services.entries() {
         if other != name {
             d.read(&s);
         }
     }
-    let svc = services.get(name).expect("the service being imported");
+    let Some(svc) = services.get(name).filter(|s| s.value.is_object()) else {
+        let at = super::draft::join(&services.path, name);
+        let value = &services.value[name];
+        return d.error(
+            &Src { value, path: at },
+            "expected a map describing the service (`image:`, `deploy:`, …)",
+        );
+    };
     d.put("name", json!(name));
     d.put(
         "description",
