@@ -286,13 +286,13 @@ fn grace_period_and_pre_stop_hooks() {
 #[test]
 fn other_fields_are_reported_at_their_topmost_path() {
     let (_, found) = import(&deployment(
-        "paused: false",
+        "paused: false\nrevisionHistoryLimit: 2",
         "env:\n- {name: A, value: b}\nports: [{containerPort: 80}]",
     ));
     assert_eq!(
         unsupported(&found),
         [
-            "spec.paused",
+            "spec.revisionHistoryLimit",
             "spec.template.spec.containers.0.env",
             "spec.template.spec.containers.0.ports"
         ]
@@ -456,6 +456,11 @@ fn bad_manifests_exit_2_with_a_clear_message() {
             "(Deployment web): spec.strategy.rollingUpdate.maxSurge: invalid type: string is not a percentage, got \"30\"",
         ),
         ("list.yaml", "- 1\n- 2\n", "neither a Kubernetes object"),
+        (
+            "paused.yaml",
+            &deployment("paused: true", ""),
+            "(Deployment web): spec.paused: a paused Deployment does not roll out",
+        ),
     ];
     for (name, text, expected) in cases {
         let path = dir.path().join(name);

@@ -9,6 +9,7 @@
 //! | `spec.replicas` (default 1) | `service.replicas` |
 //! | `spec.strategy.type`, `.rollingUpdate.{maxSurge,maxUnavailable}` | `strategy.kubernetes.strategy` |
 //! | `spec.minReadySeconds`, `spec.progressDeadlineSeconds` | `strategy.kubernetes.*` |
+//! | `spec.paused: false` (`true` is refused: nothing would roll out) | — |
 //! | `…template.spec.terminationGracePeriodSeconds` | `service.terminationGracePeriodSeconds` |
 //! | every container's `resources.requests` (summed: the pod's request) | `service.resources` |
 //! | the first container's `readinessProbe`, `livenessProbe`, `startupProbe` timings | `service.*Probe` |
@@ -71,6 +72,16 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
             "it decides how many old ReplicaSets are kept for `rollout undo`, \
              which changes no rollout's timing (the scenario format has no such field)",
         );
+    }
+    if let Some(p) = spec.get("paused") {
+        match p.value {
+            Value::Bool(false) => d.read(&p),
+            _ => d.error(
+                &p,
+                "a paused Deployment does not roll out (the controller only scales it): \
+                 resume it (`paused: false`) to simulate its rollout",
+            ),
+        }
     }
     if let Some(s) = spec.get("selector") {
         d.read(&s);
