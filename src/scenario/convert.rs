@@ -36,6 +36,9 @@ pub const FIELDS: &[&str] = &[
 /// Fields of each `actions` item.
 pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
 
+/// `actions[].rollout` values (`true`: update).
+pub const ROLLOUTS: &[(&str, bool)] = &[("undo", false), ("update", true)];
+
 /// `horizon` default.
 const DEFAULT_HORIZON: Time = 120 * MINUTE;
 
@@ -129,9 +132,7 @@ fn actions(n: &Node, versions: &[Version]) -> Option<Vec<Action>> {
 fn action(n: &Node, versions: &[Version]) -> Option<Action> {
     let o: Obj = n.object(ACTION_FIELDS)?;
     let at = o.required("at", Node::duration);
-    let update = o.required("rollout", |r| {
-        r.choice(&[("undo", false), ("update", true)])
-    });
+    let update = o.required("rollout", |r| r.choice(ROLLOUTS));
     let kind = if update? {
         ActionKind::Update(o.required("version", |v| version_ref(v, versions))?)
     } else {

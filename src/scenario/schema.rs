@@ -6,7 +6,8 @@
 //! that [`TYPES`] names exactly the fields of every list, so a field added to the parser
 //! without a type (or a type left for a removed field) fails the build's tests. Every
 //! section has `additionalProperties: false`: a misspelt field is refused by the schema as
-//! by the parser. Values are checked by type and range only; the parser's cross-field
+//! by the parser. Choice fields list the values of the parser's own tables (`ORDERS`, …).
+//! Values are otherwise checked by type and range only; the parser's cross-field
 //! rules (`maxSurge` and `maxUnavailable` not both 0, …) are not expressed.
 
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
@@ -35,6 +36,8 @@ pub enum Ty {
     Bool,
     /// A string.
     Str,
+    /// One of the strings the parser's table gives.
+    Choice(fn() -> Vec<&'static str>),
     /// A list of strings.
     Strings,
     /// A list of durations.
@@ -115,7 +118,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("scenario", "traffic", Section("traffic")),
     ("scenario", "faults", Section("faults")),
     ("action", "at", Duration),
-    ("action", "rollout", Str),
+    ("action", "rollout", Choice(|| names(convert::ROLLOUTS))),
     ("action", "version", Str),
     ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
     ("cluster", "node", Section("resources")),
@@ -130,7 +133,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("node", "memory", Memory),
     ("resources", "cpu", Cpu),
     ("resources", "memory", Memory),
-    ("control_plane", "profile", Str),
+    ("control_plane", "profile", Choice(profiles)),
     ("control_plane", "update_start", Dist),
     ("control_plane", "create", Dist),
     ("control_plane", "start", Dist),
@@ -176,7 +179,11 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("probe", "successThreshold", Count),
     ("probe", "failureThreshold", Count),
     ("probe", "flaky", Probability),
-    ("restart", "condition", Str),
+    (
+        "restart",
+        "condition",
+        Choice(|| names(health::RESTART_CONDITIONS)),
+    ),
     ("restart", "delay", Duration),
     ("restart", "max_attempts", Count),
     ("strategy", "swarm", Section("swarm")),
@@ -185,15 +192,23 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("swarm", "rollback_config", Section("update_config")),
     ("update_config", "parallelism", Count),
     ("update_config", "delay", Duration),
-    ("update_config", "failure_action", Str),
+    (
+        "update_config",
+        "failure_action",
+        Choice(|| names(strategy::FAILURE_ACTIONS)),
+    ),
     ("update_config", "monitor", Duration),
     ("update_config", "max_failure_ratio", Probability),
-    ("update_config", "order", Str),
+    ("update_config", "order", Choice(|| names(strategy::ORDERS))),
     ("kubernetes", "strategy", Section("deployment_strategy")),
     ("kubernetes", "minReadySeconds", Duration),
     ("kubernetes", "progressDeadlineSeconds", Duration),
     ("kubernetes", "autoRollback", Bool),
-    ("deployment_strategy", "type", Str),
+    (
+        "deployment_strategy",
+        "type",
+        Choice(|| names(strategy::DEPLOYMENT_TYPES)),
+    ),
     (
         "deployment_strategy",
         "rollingUpdate",
@@ -203,8 +218,8 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("rolling_update", "maxUnavailable", IntOrPercent),
     ("traffic", "rps", Number),
     ("traffic", "profile", Section("profile")),
-    ("traffic", "arrivals", Str),
-    ("traffic", "balancer", Str),
+    ("traffic", "arrivals", Choice(|| names(traffic::ARRIVALS))),
+    ("traffic", "balancer", Choice(|| names(traffic::BALANCERS))),
     ("traffic", "endpoint_propagation", Dist),
     ("traffic", "tick", Duration),
     ("traffic", "queue_limit", Count),
@@ -261,6 +276,16 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("mixture_item", "dist", Dist),
 ];
 
+/// The names of a parser's choice table.
+fn names<T>(table: &[(&'static str, T)]) -> Vec<&'static str> {
+    table.iter().map(|(n, _)| *n).collect()
+}
+
+/// The control-plane profiles.
+fn profiles() -> Vec<&'static str> {
+    control_plane::PROFILES.to_vec()
+}
+
 /// The schema of `ty`.
 fn schema_of(ty: Ty) -> Value {
     let def = |name: &str| json!({"$ref": format!("#/$defs/{name}")});
@@ -273,6 +298,7 @@ fn schema_of(ty: Ty) -> Value {
         Probability => json!({"type": "number", "minimum": 0, "maximum": 1}),
         Bool => json!({"type": "boolean"}),
         Str => json!({"type": "string"}),
+        Choice(names) => json!({"enum": names()}),
         Strings => json!({"type": "array", "items": {"type": "string"}}),
         Durations => json!({"type": "array", "items": def("duration")}),
         IntOrPercent => json!({"anyOf": [

@@ -50,6 +50,20 @@ pub const DEPLOYMENT_STRATEGY_FIELDS: &[&str] = &["type", "rollingUpdate"];
 /// Fields of `rollingUpdate`.
 pub const ROLLING_UPDATE_FIELDS: &[&str] = &["maxSurge", "maxUnavailable"];
 
+/// `update_config.order` values.
+pub const ORDERS: &[(&str, Order)] = &[
+    ("stop-first", Order::StopFirst),
+    ("start-first", Order::StartFirst),
+];
+/// `failure_action` values.
+pub const FAILURE_ACTIONS: &[(&str, FailureAction)] = &[
+    ("pause", FailureAction::Pause),
+    ("continue", FailureAction::Continue),
+    ("rollback", FailureAction::Rollback),
+];
+/// Deployment `strategy.type` values (`true`: Recreate).
+pub const DEPLOYMENT_TYPES: &[(&str, bool)] = &[("RollingUpdate", false), ("Recreate", true)];
+
 /// `progressDeadlineSeconds` default.
 const DEFAULT_PROGRESS_DEADLINE: Time = 600 * SECOND;
 /// `progressDeadlineSeconds` that the deployment controller reads as "no deadline".
@@ -97,14 +111,7 @@ fn update_config(o: &Obj, is_update: bool) -> UpdateConfig {
         }),
         monitor: o.duration("monitor", d.monitor),
         max_failure_ratio: o.probability("max_failure_ratio", d.max_failure_ratio.into()) as f32,
-        order: o.choice(
-            "order",
-            d.order,
-            &[
-                ("stop-first", Order::StopFirst),
-                ("start-first", Order::StartFirst),
-            ],
-        ),
+        order: o.choice("order", d.order, ORDERS),
     }
 }
 
@@ -114,11 +121,7 @@ fn failure_action(n: &Node, is_update: bool) -> Option<FailureAction> {
             "a rollback cannot itself roll back: use `pause` or `continue` (as the docker CLI)",
         );
     }
-    n.choice(&[
-        ("pause", FailureAction::Pause),
-        ("continue", FailureAction::Continue),
-        ("rollback", FailureAction::Rollback),
-    ])
+    n.choice(FAILURE_ACTIONS)
 }
 
 fn kubernetes(o: &Obj) -> KubernetesStrategy {
@@ -155,11 +158,7 @@ fn progress_deadline(n: &Node, min_ready: Time) -> Option<Option<Time>> {
 }
 
 fn deployment_strategy(o: &Obj) -> DeploymentStrategy {
-    let recreate = o.choice(
-        "type",
-        false,
-        &[("RollingUpdate", false), ("Recreate", true)],
-    );
+    let recreate = o.choice("type", false, DEPLOYMENT_TYPES);
     if recreate {
         // A `rollingUpdate:` with nothing under it is nil to the API server, so allowed.
         if let Some(n) = o.get("rollingUpdate") {

@@ -50,6 +50,18 @@ pub const DIURNAL_FIELDS: &[&str] = &["rps", "amplitude", "period", "peak_at"];
 /// Fields of `slo` written as a map.
 pub const SLO_FIELDS: &[&str] = &["availability", "window"];
 
+/// `arrivals` values.
+pub const ARRIVALS: &[(&str, Arrivals)] = &[
+    ("poisson", Arrivals::Poisson),
+    ("constant", Arrivals::Constant),
+];
+/// `balancer` values.
+pub const BALANCERS: &[(&str, Balancer)] = &[
+    ("round-robin", Balancer::RoundRobin),
+    ("random", Balancer::Random),
+    ("least-request", Balancer::LeastRequest),
+];
+
 /// The traffic section.
 pub fn traffic(o: &Obj) -> Traffic {
     let rate = match (o.get("rps"), o.get("profile")) {
@@ -69,23 +81,8 @@ pub fn traffic(o: &Obj) -> Traffic {
     let slo = o.opt("slo", |n| slo(n, tick));
     Traffic {
         rate,
-        arrivals: o.choice(
-            "arrivals",
-            Arrivals::Poisson,
-            &[
-                ("poisson", Arrivals::Poisson),
-                ("constant", Arrivals::Constant),
-            ],
-        ),
-        balancer: o.choice(
-            "balancer",
-            Balancer::RoundRobin,
-            &[
-                ("round-robin", Balancer::RoundRobin),
-                ("random", Balancer::Random),
-                ("least-request", Balancer::LeastRequest),
-            ],
-        ),
+        arrivals: o.choice("arrivals", Arrivals::Poisson, ARRIVALS),
+        balancer: o.choice("balancer", Balancer::RoundRobin, BALANCERS),
         endpoint_propagation: o.dist("endpoint_propagation", super::Dist::Constant(SECOND)),
         tick,
         queue_limit: o.u32("queue_limit", 100),

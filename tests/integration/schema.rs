@@ -65,6 +65,11 @@ fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<Str
                     }
                 }
             }
+            "enum" => {
+                if !sub.as_array().unwrap().contains(v) {
+                    errors.push(format!("{path}: {v} is none of {sub}"));
+                }
+            }
             "anyOf" => {
                 let ok = sub.as_array().unwrap().iter().any(|alt| {
                     let mut e = Vec::new();
@@ -368,6 +373,9 @@ fn a_misspelt_field_is_refused_by_both() {
         "service: {replicas: -1}",
         "service: {replicas: \"3\"}",
         "strategy: {swarm: {}, kubernetes: {}}",
+        "strategy: {swarm: {update_config: {order: start_first}}}",
+        "service: {restart: {condition: on_failure}}",
+        "cluster: {control_plane: docker-20.1}",
         "service: {versions: {next: {pull: {lognormal: {median: 1s}, uniform: {min: 1, max: 2}}}}}",
     ] {
         assert!(!errors(&tree(bad)).is_empty(), "the schema took {bad}");
