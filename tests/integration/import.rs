@@ -401,6 +401,14 @@ fn compose_healthcheck_disabled_and_networks() {
         ["default"],
         "host-mode ports skip ingress"
     );
+    // The compose specification refuses unknown keys in these sections; so does import.
+    let text = "services:\n  a:\n    deploy: {update_config: {paralelism: 2, x-why: ok}}\n";
+    assert_eq!(
+        import_error(text),
+        [
+            "services.a.deploy.update_config.paralelism: unknown field `paralelism`; did you mean `parallelism`?"
+        ]
+    );
     let text = "services:\n  a:\n    image: a:1\n    deploy: {mode: global}\n";
     assert_eq!(
         import_error(text),

@@ -16,6 +16,7 @@
 //! YAML merge keys (`<<: *defaults`) are resolved by the YAML reader; `x-` extension
 //! fields are skipped, as Docker skips them.
 
+use super::super::suggest;
 use super::draft::{Draft, Src};
 use super::units;
 use serde_json::{Value, json};
@@ -105,13 +106,14 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
         ("rollback_config", "strategy.swarm.rollback_config"),
     ] {
         if let Some(cfg) = at(key) {
-            copy(&cfg, &UPDATE_FIELDS, to, d);
+            copy(&cfg, &UPDATE_FIELDS, &[], to, d);
         }
     }
     if let Some(r) = at("restart_policy") {
         copy(
             &r,
             &["condition", "delay", "max_attempts"],
+            &["window"],
             "service.restart",
             d,
         );
@@ -142,12 +144,24 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
     }
 }
 
-/// Copies the scalar `fields` of `from` under `to`.
-fn copy(from: &Src, fields: &[&str], to: &str, d: &mut Draft) {
+/// Copies the scalar `fields` of `from` under `to`. `also` are the other fields the
+/// compose specification allows there (reported by [`Draft::finish`] if not read); any
+/// other key, `x-` extensions aside, is an error with a "did you mean", as the compose
+/// specification's schema refuses it (`additionalProperties: false`).
+fn copy(from: &Src, fields: &[&str], also: &[&str], to: &str, d: &mut Draft) {
     d.section(to, from);
     for field in fields {
         if let Some(v) = from.get(field) {
             d.map(&format!("{to}.{field}"), &v);
+        }
+    }
+    let known: Vec<&str> = fields.iter().chain(also).copied().collect();
+    for (key, v) in from.entries() {
+        if !known.contains(&key) && !is_extension(key) {
+            d.error(
+                &v,
+                format!("unknown field `{key}`{}", suggest::hint(key, &known)),
+            );
         }
     }
     if from.entries().is_empty() {
@@ -225,7 +239,13 @@ fn healthcheck(h: &Src, d: &mut Draft) {
     if let Some(x) = h.get("disable") {
         d.read(&x);
     }
-    copy(h, &HEALTH_FIELDS, "service.healthcheck", d);
+    copy(
+        h,
+        &HEALTH_FIELDS,
+        &["test", "disable"],
+        "service.healthcheck",
+        d,
+    );
     if let Some(t) = test {
         d.read(&t);
         d.comment(
