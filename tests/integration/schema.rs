@@ -235,7 +235,7 @@ checks: ["duration_s.p95 <= 600"]
 traffic: {rps: 100, arrivals: poisson, balancer: random, endpoint_propagation: 1s, tick: 1s,
           queue_limit: 10, duration: 10m, slo: {availability: 0.99, window: 10s}}
 faults: {node_failures: [{at: 1m, node: n1, recover_after: 1m}], node_mtbf: 24h, node_recovery: 5m,
-         pull_failure_probability: {next: 0.1}, node_not_ready_after: 40s, eviction_after: 5m}
+         pull_failure_probability: {next: 0.1}}
 "#;
     let b = r#"
 service:
@@ -254,6 +254,7 @@ strategy:
     progressDeadlineSeconds: 600
     autoRollback: true
 traffic: {profile: {diurnal: {rps: 100, amplitude: 0.5, period: 1h, peak_at: 10m}}}
+faults: {node_not_ready_after: 40s, eviction_after: 5m}
 "#;
     let c = "service: {}\ntraffic: {profile: {step: [{at: 0, rps: 10}]}}\n";
     let d = "service:\n  versions:\n    current: {}\n    next: {start: {empirical: {file: t.csv, column: s}}}\n\
