@@ -62,8 +62,11 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     };
     let mut timelines = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        // A trace can be large, but never a device or a FIFO: read with the data-file cap.
+        let bytes = scenario::user_file::read(path, scenario::limits::MAX_DATA_BYTES)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))?;
         let tl = Timeline::parse(&text, &path.display().to_string())
             .with_context(|| path.display().to_string())?;
         timelines.push(tl);

@@ -73,17 +73,34 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         cluster,
         service,
     };
-    if matches!(scenario.strategy, Strategy::Kubernetes(_))
-        && let Some(svc) = o.get("service")
-        && let Some(v) = svc.value().get("networks")
-    {
-        svc.child("networks", v).problem(
-            "`networks` is a Swarm field (it decides Docker's gossip delay before a stop); \
-             remove it for a Kubernetes strategy",
-        );
-    }
+    refuse_other_orchestrator_fields(&o, &scenario.strategy);
     scenario
 }
+
+/// Fields that only one orchestrator has: given with the other one's strategy they would
+/// be parsed and have no effect, so they are refused with the reason.
+fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
+    let foreign: &[(&str, &str, &str)] = match strategy {
+        Strategy::Kubernetes(_) => &[("service", "networks", SWARM_NETWORKS)],
+        Strategy::Swarm(_) => &[
+            ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
+            ("faults", "eviction_after", SWARM_NODE_DOWN),
+        ],
+    };
+    for &(section, field, reason) in foreign {
+        if let Some(sec) = o.get(section)
+            && let Some(v) = sec.value().get(field)
+        {
+            sec.child(field, v).problem(reason);
+        }
+    }
+}
+
+const SWARM_NETWORKS: &str = "`networks` is a Swarm field (it decides Docker's gossip delay \
+     before a stop); remove it for a Kubernetes strategy";
+const SWARM_NODE_DOWN: &str = "a Kubernetes node-lifecycle field: Swarm declares a lost node \
+     down after the dispatcher's heartbeat grace (5 s period × 3, swarmkit \
+     manager/dispatcher) and reschedules its tasks then; remove it for a Swarm strategy";
 
 /// A scenario without `service` would roll out a default one-replica service and report
 /// numbers about nothing the user described: most likely the wrong file, or an empty one.

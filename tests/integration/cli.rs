@@ -395,7 +395,7 @@ fn calibrate_reports_bad_timelines_with_file_and_line() {
         .args(["calibrate", "no-such-file.csv"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot read no-such-file.csv"));
+        .stderr(predicate::str::contains("cannot read `no-such-file.csv`"));
 }
 
 #[test]

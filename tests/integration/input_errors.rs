@@ -256,3 +256,40 @@ fn an_empty_set_value_is_refused_not_read_as_the_default() {
         &["`--set service.replicas=` has no value", "give `PATH=null`"],
     );
 }
+
+#[test]
+fn node_lifecycle_fields_of_kubernetes_are_refused_on_swarm() {
+    for field in ["node_not_ready_after", "eviction_after"] {
+        let c = Case::new(
+            "swarm.yaml",
+            &format!("service: {{}}\nstrategy: {{swarm: {{}}}}\nfaults: {{{field}: 10s}}\n"),
+        );
+        assert_has(
+            &c.refused(&[]),
+            &[
+                &format!("swarm.yaml: faults.{field}: a Kubernetes node-lifecycle field"),
+                "remove it for a Swarm strategy",
+            ],
+        );
+    }
+    // Both are accepted where they mean something.
+    let k8s = Case::new(
+        "k8s.yaml",
+        "service: {}\nstrategy: {kubernetes: {}}\nfaults: {eviction_after: 10s}\n",
+    );
+    bin()
+        .arg("run")
+        .arg(&k8s.file)
+        .args(["--trials", "2", "-q", "--out"])
+        .arg(k8s.out())
+        .assert()
+        .success();
+}
+
+#[test]
+fn calibrate_reads_only_regular_files() {
+    let out = bin().args(["calibrate", "/dev/zero"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_has(&stderr, &["`/dev/zero` is a device, not a regular file"]);
+}

@@ -1,0 +1,555 @@
+//! proptest strategies for random *valid* scenarios, built as the scenario file's tree
+//! (a `serde_json::Value`), so every generated scenario goes through the same parsing and
+//! validation as a user's file. The tree is written out as JSON, and the same text is
+//! also read as YAML (JSON is a subset of YAML's flow style).
+//!
+//! Every strategy, distribution, fault, action and control plane of the scenario format
+//! is reachable: Swarm stop-first/start-first with each `failure_action`, Kubernetes
+//! RollingUpdate (integer and percent) and Recreate, the three probes and the
+//! HEALTHCHECK, all distribution kinds (a file-backed `empirical` too), scheduled and
+//! random node loss, pull failures, `rollout: undo` and `rollout: update`, the
+//! `ideal`/`docker-20.10`/`kubernetes` profiles and phase maps, and traffic on or off.
+//!
+//! Sizes stay small (≤ 12 replicas mostly, a few up to 80) so one case runs in
+//! milliseconds in a debug build; the horizon is at most an hour.
+
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+/// The file name `empirical: {file}` distributions read, relative to the scenario; its
+/// one column, `seconds`, holds [`EMPIRICAL_SAMPLES`].
+pub const EMPIRICAL_FILE: &str = "latency.csv";
+/// The samples of [`EMPIRICAL_FILE`], in seconds.
+pub const EMPIRICAL_SAMPLES: &[f64] = &[0.2, 0.5, 0.5, 1.0, 2.5, 7.0];
+
+/// Which controller a generated scenario uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `strategy.swarm`.
+    Swarm,
+    /// `strategy.kubernetes`.
+    Kubernetes,
+}
+
+/// A duration written in one of the accepted spellings: `"1500ms"`, `"2s"`, a bare
+/// number of seconds.
+fn duration(max_ms: u64) -> BoxedStrategy<Value> {
+    prop_oneof![
+        4 => (0..=max_ms).prop_map(|ms| json!(format!("{ms}ms"))),
+        1 => (0..=max_ms / 1000).prop_map(|s| json!(format!("{s}s"))),
+        1 => (0..=max_ms / 1000).prop_map(|s| json!(s)),
+    ]
+    .boxed()
+}
+
+/// A strictly positive duration.
+fn positive_duration(min_ms: u64, max_ms: u64) -> BoxedStrategy<Value> {
+    (min_ms.max(1)..=max_ms)
+        .prop_map(|ms| json!(format!("{ms}ms")))
+        .boxed()
+}
+
+fn ms(v: u64) -> Value {
+    json!(format!("{v}ms"))
+}
+
+/// One distribution of every kind but `mixture` (whose parts are these); `max_ms` scales
+/// its typical values.
+fn simple_dist(max_ms: u64) -> BoxedStrategy<Value> {
+    let m = max_ms.max(2);
+    prop_oneof![
+        duration(m),
+        (1..m).prop_map(|c| json!({"constant": ms(c)})),
+        (0..m, 0..m)
+            .prop_map(|(a, b)| json!({"uniform": {"min": ms(a.min(b)), "max": ms(a.max(b))}})),
+        (0..m, 0..m / 2)
+            .prop_map(|(mean, sd)| json!({"normal": {"mean": ms(mean), "stddev": ms(sd)}})),
+        (1..m, 1u64..6)
+            .prop_map(|(med, f)| json!({"lognormal": {"median": ms(med), "p99": ms(med * f)}})),
+        (-3.0f64..1.5, 0.0f64..1.5)
+            .prop_map(|(mu, sigma)| json!({"lognormal": {"mu": mu, "sigma": sigma}})),
+        (1..m).prop_map(|mean| json!({"exponential": {"mean": ms(mean)}})),
+        (0.3f64..4.0, 1..m).prop_map(|(k, s)| json!({"gamma": {"shape": k, "scale": ms(s)}})),
+        (0.3f64..4.0, 1..m).prop_map(|(k, s)| json!({"weibull": {"shape": k, "scale": ms(s)}})),
+        prop::collection::vec(0..m, 1..5).prop_map(
+            |v| json!({"empirical": {"samples": v.into_iter().map(ms).collect::<Vec<_>>()}})
+        ),
+        Just(json!({"empirical": {"file": EMPIRICAL_FILE, "column": "seconds"}})),
+    ]
+    .boxed()
+}
+
+/// Any distribution, `mixture` included (of simple ones: the tree stays two deep).
+pub fn dist(max_ms: u64) -> BoxedStrategy<Value> {
+    prop_oneof![
+        8 => simple_dist(max_ms),
+        1 => prop::collection::vec((0.1f64..5.0, simple_dist(max_ms)), 1..4).prop_map(|parts| {
+            json!({"mixture": parts
+                .into_iter()
+                .map(|(w, d)| json!({"weight": w, "dist": d}))
+                .collect::<Vec<_>>()})
+        }),
+    ]
+    .boxed()
+}
+
+/// A distribution or, with weight 1 in 4, `never`.
+fn dist_or_never(max_ms: u64) -> BoxedStrategy<Value> {
+    prop_oneof![3 => dist(max_ms), 1 => Just(json!("never"))].boxed()
+}
+
+/// A probability that is often exactly 0, sometimes 1.
+fn probability() -> BoxedStrategy<Value> {
+    prop_oneof![4 => Just(json!(0.0)), 3 => (0.0f64..=0.5).prop_map(|p| json!(p)), 1 => Just(json!(1.0))]
+        .boxed()
+}
+
+/// Insert `key: value` when `value` is not null (a field left out takes its default).
+fn put(m: &mut Map<String, Value>, key: &str, value: Value) {
+    if !value.is_null() {
+        m.insert(key.to_string(), value);
+    }
+}
+
+/// `Some(x)` as `x`, `None` as null (left out).
+fn opt(s: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+    prop::option::of(s)
+        .prop_map(|v| v.unwrap_or(Value::Null))
+        .boxed()
+}
+
+/// One version's fields.
+fn version(image: &'static str) -> BoxedStrategy<Value> {
+    (
+        (
+            opt(dist(20_000)),
+            opt(dist(5_000)),
+            opt(dist_or_never(20_000)),
+        ),
+        (
+            probability(),
+            opt(dist_or_never(120_000)),
+            opt(dist_or_never(300_000)),
+        ),
+        (opt(dist(5_000)), probability(), opt(dist(200))),
+        opt((1u32..200).prop_map(|r| json!(r)).boxed()),
+    )
+        .prop_map(
+            move |((pull, start, ready), (crash, crash_after, hang), (shutdown, err, svc), cap)| {
+                let mut m = Map::new();
+                put(&mut m, "image", json!(format!("app:{image}")));
+                put(&mut m, "pull", pull);
+                put(&mut m, "start", start);
+                put(&mut m, "ready_after", ready);
+                put(&mut m, "crash_probability", crash);
+                put(&mut m, "crash_after", crash_after);
+                put(&mut m, "hang_after", hang);
+                put(&mut m, "shutdown", shutdown);
+                put(&mut m, "error_rate", err);
+                put(&mut m, "service_time", svc);
+                put(&mut m, "capacity_rps", cap);
+                Value::Object(m)
+            },
+        )
+        .boxed()
+}
+
+/// `cluster`: a node count or a named list; which images are cached; the control plane.
+fn cluster() -> BoxedStrategy<Value> {
+    let control_plane = prop_oneof![
+        3 => Just(Value::Null),
+        1 => Just(json!("ideal")),
+        1 => Just(json!("docker-20.10")),
+        1 => Just(json!("kubernetes")),
+        1 => (opt(dist(2_000)), opt(dist(1_000)), opt((0.0f64..1.0).prop_map(|x| json!(x)).boxed()))
+            .prop_map(|(stop, start, slow)| {
+                let mut m = Map::new();
+                put(&mut m, "stop_signal", stop);
+                put(&mut m, "start_after_stop", start);
+                put(&mut m, "parallel_start_slowdown", slow);
+                Value::Object(m)
+            }),
+        1 => dist(2_000).prop_map(|d| json!({"profile": "docker-20.10", "stop_signal": d})),
+    ];
+    let nodes = prop_oneof![
+        (1u32..5).prop_map(|n| json!(n)),
+        prop::collection::vec((1u32..9, 1u32..9), 1..4).prop_map(|v| {
+            json!(v.into_iter().enumerate()
+                .map(|(i, (cpu, gi))| json!({"name": format!("n{i}"), "cpu": cpu, "memory": format!("{gi}Gi")}))
+                .collect::<Vec<_>>())
+        }),
+    ];
+    let cached = prop_oneof![
+        Just(Value::Null),
+        Just(json!([])),
+        Just(json!(["current", "next"])),
+        Just(json!(["next"]))
+    ];
+    (nodes, 1u32..9, 1u32..17, cached, control_plane)
+        .prop_map(|(nodes, cpu, gi, cached, cp)| {
+            let mut m = Map::new();
+            put(&mut m, "nodes", nodes);
+            put(
+                &mut m,
+                "node",
+                json!({"cpu": cpu.to_string(), "memory": format!("{gi}Gi")}),
+            );
+            put(&mut m, "image_cached", cached);
+            put(&mut m, "control_plane", cp);
+            Value::Object(m)
+        })
+        .boxed()
+}
+
+/// Swarm `update_config` (`rollback_config` when `rollback`, which cannot roll back).
+fn update_config(rollback: bool) -> BoxedStrategy<Value> {
+    let actions: &[&str] = if rollback {
+        &["pause", "continue"]
+    } else {
+        &["pause", "continue", "rollback"]
+    };
+    (
+        0u32..4,
+        duration(10_000),
+        prop::sample::select(actions),
+        duration(30_000),
+        prop_oneof![Just(0.0f64), 0.0f64..=1.0],
+        prop::sample::select(&["stop-first", "start-first"][..]),
+    )
+        .prop_map(|(p, delay, fa, monitor, ratio, order)| {
+            json!({"parallelism": p, "delay": delay, "failure_action": fa, "monitor": monitor,
+                   "max_failure_ratio": ratio, "order": order})
+        })
+        .boxed()
+}
+
+/// Swarm strategy and its service fields (HEALTHCHECK, restart policy, grace period).
+fn swarm() -> BoxedStrategy<(Value, Map<String, Value>)> {
+    let healthcheck = (
+        positive_duration(200, 10_000),
+        positive_duration(100, 5_000),
+        1u32..4,
+        duration(60_000),
+        positive_duration(100, 5_000),
+        prop_oneof![Just(0.0f64), 0.0f64..0.2],
+    )
+        .prop_map(|(interval, timeout, retries, sp, si, flaky)| {
+            json!({"interval": interval, "timeout": timeout, "retries": retries,
+                   "start_period": sp, "start_interval": si, "flaky": flaky})
+        });
+    let restart = (
+        prop::sample::select(&["any", "on-failure", "none"][..]),
+        duration(10_000),
+        0u32..4,
+    )
+        .prop_map(|(c, d, n)| json!({"condition": c, "delay": d, "max_attempts": n}));
+    (
+        update_config(false),
+        opt(update_config(true)),
+        opt(healthcheck.boxed()),
+        opt(restart.boxed()),
+        opt(duration(20_000)),
+    )
+        .prop_map(|(update, rollback, hc, restart, grace)| {
+            let mut sw = Map::new();
+            put(&mut sw, "update_config", update);
+            put(&mut sw, "rollback_config", rollback);
+            let mut service = Map::new();
+            put(&mut service, "healthcheck", hc);
+            put(&mut service, "restart", restart);
+            put(&mut service, "stop_grace_period", grace);
+            (json!({"swarm": sw}), service)
+        })
+        .boxed()
+}
+
+/// An integer or a percentage (`maxSurge`, `maxUnavailable`).
+fn int_or_percent() -> BoxedStrategy<Value> {
+    prop_oneof![
+        (0u32..4).prop_map(|n| json!(n)),
+        (0u32..=100).prop_map(|p| json!(format!("{p}%"))),
+    ]
+    .boxed()
+}
+
+/// A Kubernetes probe; `readiness` may have a success threshold above 1.
+fn probe(readiness: bool) -> BoxedStrategy<Value> {
+    let max_success = if readiness { 3 } else { 1 };
+    (
+        0u32..10,
+        1u32..6,
+        1u32..4,
+        1..=max_success,
+        1u32..5,
+        prop_oneof![Just(0.0f64), 0.0f64..0.2],
+    )
+        .prop_map(|(delay, period, timeout, success, failure, flaky)| {
+            json!({"initialDelaySeconds": delay, "periodSeconds": period, "timeoutSeconds": timeout,
+                   "successThreshold": success, "failureThreshold": failure, "flaky": flaky})
+        })
+        .boxed()
+}
+
+/// Kubernetes strategy and its service fields (probes, grace period, preStop).
+fn kubernetes() -> BoxedStrategy<(Value, Map<String, Value>)> {
+    let rolling = (int_or_percent(), int_or_percent()).prop_map(|(surge, unavailable)| {
+        let zero = |v: &Value| v == &json!(0) || v == &json!("0%");
+        // Both zero is refused by the API server: make unavailable 1.
+        let unavailable = if zero(&surge) && zero(&unavailable) {
+            json!(1)
+        } else {
+            unavailable
+        };
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}})
+    });
+    let kind = prop_oneof![
+        3 => rolling,
+        1 => Just(json!({"type": "Recreate"})),
+        1 => Just(Value::Null),
+    ];
+    let deadline = prop_oneof![
+        Just(Value::Null),
+        Just(json!("never")),
+        (61u32..900).prop_map(|s| json!(s))
+    ];
+    (
+        kind,
+        0u32..60,
+        deadline,
+        any::<bool>(),
+        (opt(probe(true)), opt(probe(false)), opt(probe(false))),
+        (opt(duration(40_000)), opt(duration(6_000))),
+    )
+        .prop_map(
+            |(kind, min_ready, deadline, auto, (rp, lp, sp), (grace, pre_stop))| {
+                let mut k = Map::new();
+                put(&mut k, "strategy", kind);
+                put(&mut k, "minReadySeconds", json!(min_ready));
+                put(&mut k, "progressDeadlineSeconds", deadline);
+                put(&mut k, "autoRollback", json!(auto));
+                let mut service = Map::new();
+                put(&mut service, "readinessProbe", rp);
+                put(&mut service, "livenessProbe", lp);
+                put(&mut service, "startupProbe", sp);
+                put(&mut service, "terminationGracePeriodSeconds", grace);
+                put(&mut service, "pre_stop", pre_stop);
+                (json!({"kubernetes": k}), service)
+            },
+        )
+        .boxed()
+}
+
+/// `actions`: none, `rollout: undo`, or a roll-over to `v3` (then a third version exists).
+fn actions() -> BoxedStrategy<Value> {
+    let one = prop_oneof![
+        duration(180_000).prop_map(|at| json!({"at": at, "rollout": "undo"})),
+        duration(180_000).prop_map(|at| json!({"at": at, "rollout": "update", "version": "v3"})),
+    ];
+    prop_oneof![2 => Just(json!([])), 3 => prop::collection::vec(one, 1..3).prop_map(|v| json!(v))]
+        .boxed()
+}
+
+/// `traffic`, or null (no traffic).
+fn traffic() -> BoxedStrategy<Value> {
+    let rate = prop_oneof![
+        (1u32..500).prop_map(|r| ("rps", json!(r))),
+        prop::collection::btree_map(0u64..600, 0u32..500, 1..4).prop_map(|steps| {
+            let rows: Vec<Value> = steps
+                .into_iter()
+                .map(|(at, rps)| json!({"at": format!("{at}s"), "rps": rps}))
+                .collect();
+            ("profile", json!({"step": rows}))
+        }),
+        (1u32..500, 0.0f64..=1.0, 60u32..7200, 0u32..3600).prop_map(|(rps, a, period, peak)| {
+            (
+                "profile",
+                json!({"diurnal": {"rps": rps, "amplitude": a, "period": format!("{period}s"),
+                                           "peak_at": format!("{peak}s")}}),
+            )
+        }),
+    ];
+    let tick_ms = prop::sample::select(&[250u64, 500, 1000, 2000][..]);
+    let on = (
+        rate,
+        prop::sample::select(&["poisson", "constant"][..]),
+        prop::sample::select(&["round-robin", "random", "least-request"][..]),
+        opt(dist(3_000)),
+        tick_ms,
+        opt((1u32..200).prop_map(|q| json!(q)).boxed()),
+        opt(positive_duration(1_000, 900_000)),
+        prop::option::of((0.5f64..=1.0, 1u64..20)),
+    )
+        .prop_map(
+            |((key, rate), arrivals, balancer, prop, tick, queue, duration, slo)| {
+                let mut m = Map::new();
+                put(&mut m, key, rate);
+                put(&mut m, "arrivals", json!(arrivals));
+                put(&mut m, "balancer", json!(balancer));
+                put(&mut m, "endpoint_propagation", prop);
+                put(&mut m, "tick", ms(tick));
+                put(&mut m, "queue_limit", queue);
+                put(&mut m, "duration", duration);
+                if let Some((a, ticks)) = slo {
+                    put(
+                        &mut m,
+                        "slo",
+                        json!({"availability": a, "window": ms(tick * ticks)}),
+                    );
+                }
+                Value::Object(m)
+            },
+        );
+    prop_oneof![1 => Just(Value::Null), 1 => on].boxed()
+}
+
+/// `faults`; nodes are named by index (0..4), which [`scenario`] trims to the cluster.
+fn faults() -> BoxedStrategy<Value> {
+    let failure = (
+        duration(120_000),
+        0u32..4,
+        opt(prop_oneof![Just(json!("never")), duration(120_000)].boxed()),
+    )
+        .prop_map(|(at, node, recover)| {
+            let mut m = Map::new();
+            put(&mut m, "at", at);
+            put(&mut m, "node", json!(node));
+            put(&mut m, "recover_after", recover);
+            Value::Object(m)
+        });
+    (
+        prop::collection::vec(failure, 0..3),
+        opt(positive_duration(10_000, 3_600_000)),
+        opt(dist(60_000)),
+        opt((0.0f64..=1.0).prop_map(|p| json!({"next": p})).boxed()),
+        opt(duration(60_000)),
+        opt(duration(400_000)),
+    )
+        .prop_map(|(failures, mtbf, recovery, pull, not_ready, eviction)| {
+            let mut m = Map::new();
+            if !failures.is_empty() {
+                put(&mut m, "node_failures", json!(failures));
+            }
+            put(&mut m, "node_mtbf", mtbf);
+            put(&mut m, "node_recovery", recovery);
+            put(&mut m, "pull_failure_probability", pull);
+            put(&mut m, "node_not_ready_after", not_ready);
+            put(&mut m, "eviction_after", eviction);
+            Value::Object(m)
+        })
+        .boxed()
+}
+
+/// Replica counts: mostly small, sometimes up to 80 (Kubernetes batches pod creation in
+/// slow-start batches of 1, 2, 4 … 64+).
+fn replicas() -> BoxedStrategy<u32> {
+    prop_oneof![9 => 0u32..13, 1 => 13u32..81].boxed()
+}
+
+/// Keep the control plane valid for the family: a measured profile belongs to its own
+/// orchestrator, and Docker 20.10 has no HEALTHCHECK `start_interval`.
+fn fit_control_plane(family: Family, cluster: &mut Value, service: &mut Map<String, Value>) {
+    let profile = match &cluster["control_plane"] {
+        Value::String(p) => p.clone(),
+        Value::Object(m) => m
+            .get("profile")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        _ => String::new(),
+    };
+    match (family, profile.as_str()) {
+        (Family::Kubernetes, "docker-20.10") => cluster["control_plane"] = json!("kubernetes"),
+        (Family::Swarm, "kubernetes") => cluster["control_plane"] = json!("docker-20.10"),
+        _ => {}
+    }
+    let docker_20_10 = family == Family::Swarm && profile != "ideal" && !profile.is_empty();
+    if docker_20_10
+        && let Some(hc) = service
+            .get_mut("healthcheck")
+            .and_then(Value::as_object_mut)
+    {
+        hc.remove("start_interval");
+    }
+}
+
+/// A whole valid scenario of `family`, as its file's tree.
+pub fn scenario(family: Family) -> BoxedStrategy<Value> {
+    let strategy = match family {
+        Family::Swarm => swarm(),
+        Family::Kubernetes => kubernetes(),
+    };
+    (
+        (
+            any::<u64>(),
+            positive_duration(60_000, 3_600_000),
+            cluster(),
+        ),
+        (replicas(), 1u32..2000, 16u32..1024),
+        (version("1"), version("2"), version("3")),
+        strategy,
+        (actions(), traffic(), faults()),
+    )
+        .prop_map(
+            move |(
+                (seed, horizon, mut cluster),
+                (replicas, cpu, mem),
+                (cur, next, v3),
+                (strategy, extra),
+                (actions, traffic, faults),
+            )| {
+                let mut versions = Map::new();
+                versions.insert("current".into(), cur);
+                versions.insert("next".into(), next);
+                let needs_v3 = actions
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x.get("version").is_some()));
+                if needs_v3 {
+                    versions.insert("v3".into(), v3);
+                }
+                let mut service = extra;
+                put(&mut service, "replicas", json!(replicas));
+                put(
+                    &mut service,
+                    "resources",
+                    json!({"cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}),
+                );
+                put(&mut service, "versions", Value::Object(versions));
+                // Node faults name nodes by index: keep only those the cluster has.
+                let nodes = match &cluster["nodes"] {
+                    Value::Array(a) => a.len() as u64,
+                    n => n.as_u64().unwrap_or(1),
+                };
+                fit_control_plane(family, &mut cluster, &mut service);
+                let mut faults = faults;
+                if family == Family::Swarm
+                    && let Some(m) = faults.as_object_mut()
+                {
+                    // Kubernetes' node lifecycle: refused on a Swarm strategy.
+                    m.remove("node_not_ready_after");
+                    m.remove("eviction_after");
+                }
+                if let Some(list) = faults
+                    .get_mut("node_failures")
+                    .and_then(Value::as_array_mut)
+                {
+                    list.retain(|f| f["node"].as_u64().is_some_and(|i| i < nodes));
+                }
+                if cluster["image_cached"] == json!(["next"]) && needs_v3 {
+                    cluster["image_cached"] = json!(["next", "v3"]);
+                }
+                let mut m = Map::new();
+                put(&mut m, "name", json!("random"));
+                put(&mut m, "seed", json!(seed));
+                put(&mut m, "trials", json!(3));
+                put(&mut m, "horizon", horizon);
+                put(&mut m, "cluster", cluster);
+                put(&mut m, "service", Value::Object(service));
+                put(&mut m, "strategy", strategy);
+                put(&mut m, "actions", actions);
+                put(&mut m, "traffic", traffic);
+                put(&mut m, "faults", faults);
+                Value::Object(m)
+            },
+        )
+        .boxed()
+}
