@@ -601,6 +601,8 @@ fn odd_manifests_are_errors_never_panics() {
     let odd = [
         "services: {web: }",
         "services: {web: 3}",
+        "services: {web: {image: {a: [{b: [1]}]}}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{image: [[[1]]]}]}}}",
         "services: {web: {deploy: {replicas: many}}}",
         "services: {web: {deploy: {resources: {reservations: {cpus: lots, memory: 2x}}}}}",
         "services: {web: {healthcheck: {interval: []}, networks: 3, ports: 80}}",

@@ -201,22 +201,23 @@ fn resources(res: &Src, d: &mut Draft) {
 }
 
 fn image(svc: &Src, name: &str, d: &mut Draft) {
-    let image = svc.get("image");
-    let value = match &image {
-        Some(i) => {
-            d.read(i);
-            i.value.clone()
+    match svc.get("image") {
+        // `map` copies scalars only: the written scenario stays shallow.
+        Some(i) if i.value.is_string() => {
+            for v in ["current", "next"] {
+                d.map(&format!("service.versions.{v}.image"), &i);
+            }
         }
+        Some(i) => d.error(&i, format!("expected an image name, got {}", i.value)),
         None => {
             d.comment(
                 "service.versions",
                 "no `image` in the compose file: named after the service",
             );
-            json!(name)
+            for v in ["current", "next"] {
+                d.put(&format!("service.versions.{v}.image"), json!(name));
+            }
         }
-    };
-    for v in ["current", "next"] {
-        d.put(&format!("service.versions.{v}.image"), value.clone());
     }
 }
 

@@ -144,12 +144,11 @@ fn pod(spec: &Src, d: &mut Draft) {
     requests(&containers, d);
     match first.get("image") {
         Some(image) => {
-            d.derived(
-                "service.versions.current.image",
-                image.value.clone(),
-                &image,
-            );
-            d.derived("service.versions.next.image", image.value.clone(), &image);
+            // `map` copies scalars only: the written scenario stays shallow.
+            d.map("service.versions.current.image", &image);
+            if d.errors.is_empty() {
+                d.map("service.versions.next.image", &image);
+            }
         }
         None => d.error(first, "a container needs an `image`"),
     }
