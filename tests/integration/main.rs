@@ -6,6 +6,7 @@ mod control_plane;
 mod engine;
 mod gossip;
 mod import;
+mod import_compose;
 mod input_errors;
 mod kubernetes;
 mod metrics;
