@@ -175,6 +175,7 @@ pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, Sce
                 } else {
                     import_one(doc, origin, &what, |src, d| {
                         kubernetes::deployment(src, name, d);
+                        d.finish(src, |_| false);
                         defaults::fill(d, Controller::Kubernetes);
                     })
                 };
@@ -236,6 +237,7 @@ pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, Sce
                     let what = format!("compose service {name}");
                     let outcome = import_one(doc, origin, &what, |src, d| {
                         compose::service(src, &name, d);
+                        d.finish(src, compose::is_extension);
                         defaults::fill(d, Controller::Swarm);
                     });
                     found.candidates.push(Candidate {
@@ -276,7 +278,8 @@ fn error(origin: &str, what: &str, path: &str, message: &str) -> ScenarioError {
     }
 }
 
-/// Builds one scenario with `map`, renders it, and loads it back to validate it.
+/// Builds one scenario with `map` (which maps the fields and reports the rest with
+/// [`Draft::finish`]), renders it, and loads it back to validate it.
 fn import_one(
     doc: &Value,
     origin: &str,
@@ -286,7 +289,6 @@ fn import_one(
     let root = Src::root(doc);
     let mut d = Draft::default();
     map(&root, &mut d);
-    d.finish(&root, compose::is_extension);
     let origin = label(origin, what);
     if !d.errors.is_empty() {
         return Err(ScenarioError {
