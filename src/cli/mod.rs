@@ -5,9 +5,11 @@
 //! raw strings. Errors carry their exit code: 2 for bad input or usage, 1 for a failed check.
 
 pub mod calibrate;
+pub mod import;
 pub mod interrupt;
 pub mod options;
 pub mod run;
+pub mod schema;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -32,6 +34,10 @@ enum Command {
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
+    /// Scenarios from Kubernetes Deployments or compose / stack files.
+    Import(import::ImportArgs),
+    /// The JSON Schema of scenario files, for editors.
+    Schema(schema::SchemaArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -59,6 +65,8 @@ pub fn main() -> ExitCode {
         None => run::run(&run::RunArgs::default_scenario()),
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
+        Some(Command::Import(args)) => import::run(&args),
+        Some(Command::Schema(args)) => schema::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,7 +14,8 @@ use serde_json::Value;
 
 /// Fields of `cluster`.
 pub const FIELDS: &[&str] = &["nodes", "node", "image_cached", "control_plane"];
-const NODE_FIELDS: &[&str] = &["name", "cpu", "memory"];
+/// Fields of each `nodes` item.
+pub const NODE_FIELDS: &[&str] = &["name", "cpu", "memory"];
 
 /// The default node: 4 cores, 8 GiB.
 const DEFAULT_NODE: Resources = Resources {

@@ -295,7 +295,8 @@ const EXPECTED: &str = "`ideal`, `docker-20.10`, `kubernetes`, or a map of phase
                         ({stop_signal: 1.17s, …}, optionally with `profile` and `docker_engine`)";
 
 /// Fields of a `control_plane` map.
-fn fields() -> Vec<&'static str> {
+/// Fields of `control_plane` written as a map.
+pub fn fields() -> Vec<&'static str> {
     let mut f = vec!["profile"];
     f.extend(Phase::ALL.iter().map(|p| p.name()));
     f.push(SLOWDOWN_FIELD);

@@ -18,7 +18,7 @@ use crate::sim::time::{MINUTE, Time};
 use serde_json::Value;
 
 /// Top-level fields.
-const FIELDS: &[&str] = &[
+pub const FIELDS: &[&str] = &[
     "name",
     "description",
     "seed",
@@ -33,7 +33,11 @@ const FIELDS: &[&str] = &[
     "faults",
 ];
 
-const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
+/// Fields of each `actions` item.
+pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
+
+/// `actions[].rollout` values (`true`: update).
+pub const ROLLOUTS: &[(&str, bool)] = &[("undo", false), ("update", true)];
 
 /// `horizon` default.
 const DEFAULT_HORIZON: Time = 120 * MINUTE;
@@ -145,9 +149,7 @@ fn actions(n: &Node, versions: &[Version]) -> Option<Vec<Action>> {
 fn action(n: &Node, versions: &[Version]) -> Option<Action> {
     let o: Obj = n.object(ACTION_FIELDS)?;
     let at = o.required("at", Node::duration);
-    let update = o.required("rollout", |r| {
-        r.choice(&[("undo", false), ("update", true)])
-    });
+    let update = o.required("rollout", |r| r.choice(ROLLOUTS));
     let kind = if update? {
         ActionKind::Update(o.required("version", |v| version_ref(v, versions))?)
     } else {

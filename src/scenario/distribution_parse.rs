@@ -29,7 +29,7 @@ use serde_json::Value;
 pub const EXPECTED: &str = r#"a duration ("250ms", "10s", "1m30s", a number of seconds) or a distribution ({lognormal: {median, p99}}, …)"#;
 
 /// The distribution kinds, as keys of a one-key map.
-const KINDS: &[&str] = &[
+pub const KINDS: &[&str] = &[
     "constant",
     "uniform",
     "normal",
@@ -40,6 +40,21 @@ const KINDS: &[&str] = &[
     "empirical",
     "mixture",
 ];
+
+/// Fields of `uniform`.
+pub const UNIFORM_FIELDS: &[&str] = &["min", "max"];
+/// Fields of `normal`.
+pub const NORMAL_FIELDS: &[&str] = &["mean", "stddev"];
+/// Fields of `lognormal`: `{median, p99}` or `{mu, sigma}`.
+pub const LOGNORMAL_FIELDS: &[&str] = &["median", "p99", "mu", "sigma"];
+/// Fields of `exponential`.
+pub const EXPONENTIAL_FIELDS: &[&str] = &["mean"];
+/// Fields of `gamma` and `weibull`.
+pub const SHAPE_SCALE_FIELDS: &[&str] = &["shape", "scale"];
+/// Fields of `empirical`: `{samples}` or `{file, column}`.
+pub const EMPIRICAL_FIELDS: &[&str] = &["samples", "file", "column"];
+/// Fields of each `mixture` item.
+pub const MIXTURE_FIELDS: &[&str] = &["weight", "dist"];
 
 impl Obj<'_> {
     /// A distribution field, or `default` if it is absent.
@@ -90,7 +105,7 @@ impl Node<'_> {
     }
 
     fn uniform(&self) -> Option<Dist> {
-        let o = self.object(&["min", "max"])?;
+        let o = self.object(UNIFORM_FIELDS)?;
         // Both fields are read before `?` so that both are reported when both are wrong.
         let (min, max) = (
             o.required("min", Node::duration),
@@ -105,7 +120,7 @@ impl Node<'_> {
     }
 
     fn normal(&self) -> Option<Dist> {
-        let o = self.object(&["mean", "stddev"])?;
+        let o = self.object(NORMAL_FIELDS)?;
         let (mean, sd) = (
             o.required("mean", Node::duration),
             o.required("stddev", Node::duration),
@@ -117,7 +132,7 @@ impl Node<'_> {
     }
 
     fn lognormal(&self) -> Option<Dist> {
-        let o = self.object(&["median", "p99", "mu", "sigma"])?;
+        let o = self.object(LOGNORMAL_FIELDS)?;
         let quantiles = o.has("median") || o.has("p99");
         let params = o.has("mu") || o.has("sigma");
         if quantiles && params {
@@ -149,7 +164,7 @@ impl Node<'_> {
     }
 
     fn exponential(&self) -> Option<Dist> {
-        let o = self.object(&["mean"])?;
+        let o = self.object(EXPONENTIAL_FIELDS)?;
         let mean = o.required("mean", Node::positive_duration)?;
         rand_distr::Exp::new(1.0 / secs(mean))
             .ok()
@@ -158,7 +173,7 @@ impl Node<'_> {
     }
 
     fn shape_scale(&self, kind: &str) -> Option<Dist> {
-        let o = self.object(&["shape", "scale"])?;
+        let o = self.object(SHAPE_SCALE_FIELDS)?;
         let (shape, scale) = (
             o.required("shape", Node::positive_f64),
             o.required("scale", Node::positive_duration),
@@ -176,7 +191,7 @@ impl Node<'_> {
     }
 
     fn empirical(&self) -> Option<Dist> {
-        let o = self.object(&["samples", "file", "column"])?;
+        let o = self.object(EMPIRICAL_FIELDS)?;
         let samples = match (o.get("samples"), o.get("file")) {
             (Some(_), Some(_)) => {
                 return self.fail("give either `samples` or `file` (with `column`), not both");
@@ -217,7 +232,7 @@ impl Node<'_> {
         let parts: Vec<Option<(f64, Dist)>> = items
             .iter()
             .map(|item| {
-                let o = item.object(&["weight", "dist"])?;
+                let o = item.object(MIXTURE_FIELDS)?;
                 let weight = o.required("weight", Node::positive_f64);
                 let dist = o.required("dist", Node::dist);
                 Some((weight?, dist?))

@@ -26,6 +26,9 @@ pub const FIELDS: &[&str] = &[
     "eviction_after",
 ];
 
+/// Fields of each `node_failures` item.
+pub const NODE_FAILURE_FIELDS: &[&str] = &["at", "node", "recover_after"];
+
 /// The faults section; `nodes` resolves node names, `versions` version names.
 pub fn faults(o: &Obj, nodes: &[NodeSpec], versions: &[Version]) -> Faults {
     let d = Faults::default();
@@ -46,7 +49,7 @@ fn node_failures(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeFailure>> {
         .list()?
         .iter()
         .map(|item| {
-            let o = item.object(&["at", "node", "recover_after"])?;
+            let o = item.object(NODE_FAILURE_FIELDS)?;
             let at = o.required("at", Node::duration);
             let node = o.required("node", |n| node_ref(n, nodes));
             let recover_after = match o.get("recover_after") {

@@ -36,6 +36,13 @@ pub const PROBE_FIELDS: &[&str] = &[
 /// Fields of `restart`.
 pub const RESTART_FIELDS: &[&str] = &["condition", "delay", "max_attempts"];
 
+/// `restart.condition` values.
+pub const RESTART_CONDITIONS: &[(&str, RestartCondition)] = &[
+    ("any", RestartCondition::Any),
+    ("on-failure", RestartCondition::OnFailure),
+    ("none", RestartCondition::None),
+];
+
 /// A Docker HEALTHCHECK.
 pub fn healthcheck(o: &Obj) -> HealthCheck {
     let d = HealthCheck::default();
@@ -108,15 +115,7 @@ pub fn probe(o: &Obj, key: &str) -> Probe {
 pub fn restart(o: &Obj) -> RestartPolicy {
     let d = RestartPolicy::default();
     RestartPolicy {
-        condition: o.choice(
-            "condition",
-            d.condition,
-            &[
-                ("any", RestartCondition::Any),
-                ("on-failure", RestartCondition::OnFailure),
-                ("none", RestartCondition::None),
-            ],
-        ),
+        condition: o.choice("condition", d.condition, RESTART_CONDITIONS),
         delay: o.duration("delay", d.delay),
         max_attempts: o.u32("max_attempts", d.max_attempts),
     }

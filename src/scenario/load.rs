@@ -76,10 +76,15 @@ pub fn load_str(
     format: Format,
     overrides: &[Override],
 ) -> Result<Scenario, ScenarioError> {
-    let mut tree = parse(text, format).map_err(|p| ScenarioError {
-        origin: origin.to_string(),
-        problems: vec![p],
-    })?;
+    // A Kubernetes manifest or compose file is imported on the fly (`--set` then applies
+    // to the imported scenario).
+    let mut tree = match super::import::scenario_tree(text, origin, format) {
+        Some(imported) => imported?,
+        None => parse(text, format).map_err(|p| ScenarioError {
+            origin: origin.to_string(),
+            problems: vec![p],
+        })?,
+    };
     let mut problems: Vec<Problem> = overrides
         .iter()
         .filter_map(|o| o.apply(&mut tree).err())

@@ -57,7 +57,8 @@ pub const FIELDS: &[&str] = &[
 /// Fields of `resources` (and of a node's capacity).
 pub const RESOURCE_FIELDS: &[&str] = &["cpu", "memory"];
 
-const VERSION_FIELDS: &[&str] = &[
+/// Fields of each version.
+pub const VERSION_FIELDS: &[&str] = &[
     "image",
     "pull",
     "start",

@@ -27,8 +27,10 @@ use serde_json::Value;
 
 /// Fields of `strategy`.
 pub const FIELDS: &[&str] = &["swarm", "kubernetes"];
-const SWARM_FIELDS: &[&str] = &["update_config", "rollback_config"];
-const UPDATE_FIELDS: &[&str] = &[
+/// Fields of `strategy.swarm`.
+pub const SWARM_FIELDS: &[&str] = &["update_config", "rollback_config"];
+/// Fields of `update_config` and `rollback_config`.
+pub const UPDATE_FIELDS: &[&str] = &[
     "parallelism",
     "delay",
     "failure_action",
@@ -36,14 +38,31 @@ const UPDATE_FIELDS: &[&str] = &[
     "max_failure_ratio",
     "order",
 ];
-const KUBERNETES_FIELDS: &[&str] = &[
+/// Fields of `strategy.kubernetes`.
+pub const KUBERNETES_FIELDS: &[&str] = &[
     "strategy",
     "minReadySeconds",
     "progressDeadlineSeconds",
     "autoRollback",
 ];
-const DEPLOYMENT_STRATEGY_FIELDS: &[&str] = &["type", "rollingUpdate"];
-const ROLLING_UPDATE_FIELDS: &[&str] = &["maxSurge", "maxUnavailable"];
+/// Fields of `strategy.kubernetes.strategy`.
+pub const DEPLOYMENT_STRATEGY_FIELDS: &[&str] = &["type", "rollingUpdate"];
+/// Fields of `rollingUpdate`.
+pub const ROLLING_UPDATE_FIELDS: &[&str] = &["maxSurge", "maxUnavailable"];
+
+/// `update_config.order` values.
+pub const ORDERS: &[(&str, Order)] = &[
+    ("stop-first", Order::StopFirst),
+    ("start-first", Order::StartFirst),
+];
+/// `failure_action` values.
+pub const FAILURE_ACTIONS: &[(&str, FailureAction)] = &[
+    ("pause", FailureAction::Pause),
+    ("continue", FailureAction::Continue),
+    ("rollback", FailureAction::Rollback),
+];
+/// Deployment `strategy.type` values (`true`: Recreate).
+pub const DEPLOYMENT_TYPES: &[(&str, bool)] = &[("RollingUpdate", false), ("Recreate", true)];
 
 /// `progressDeadlineSeconds` default.
 const DEFAULT_PROGRESS_DEADLINE: Time = 600 * SECOND;
@@ -92,14 +111,7 @@ fn update_config(o: &Obj, is_update: bool) -> UpdateConfig {
         }),
         monitor: o.duration("monitor", d.monitor),
         max_failure_ratio: o.probability("max_failure_ratio", d.max_failure_ratio.into()) as f32,
-        order: o.choice(
-            "order",
-            d.order,
-            &[
-                ("stop-first", Order::StopFirst),
-                ("start-first", Order::StartFirst),
-            ],
-        ),
+        order: o.choice("order", d.order, ORDERS),
     }
 }
 
@@ -109,11 +121,7 @@ fn failure_action(n: &Node, is_update: bool) -> Option<FailureAction> {
             "a rollback cannot itself roll back: use `pause` or `continue` (as the docker CLI)",
         );
     }
-    n.choice(&[
-        ("pause", FailureAction::Pause),
-        ("continue", FailureAction::Continue),
-        ("rollback", FailureAction::Rollback),
-    ])
+    n.choice(FAILURE_ACTIONS)
 }
 
 fn kubernetes(o: &Obj) -> KubernetesStrategy {
@@ -150,11 +158,7 @@ fn progress_deadline(n: &Node, min_ready: Time) -> Option<Option<Time>> {
 }
 
 fn deployment_strategy(o: &Obj) -> DeploymentStrategy {
-    let recreate = o.choice(
-        "type",
-        false,
-        &[("RollingUpdate", false), ("Recreate", true)],
-    );
+    let recreate = o.choice("type", false, DEPLOYMENT_TYPES);
     if recreate {
         // A `rollingUpdate:` with nothing under it is nil to the API server, so allowed.
         if let Some(n) = o.get("rollingUpdate") {

@@ -41,6 +41,27 @@ pub const FIELDS: &[&str] = &[
 /// More than any service sees; keeps a typo from asking for 10¹⁸ requests.
 const MAX_RPS: f64 = 1e9;
 
+/// Fields of `profile` (exactly one is given).
+pub const PROFILE_FIELDS: &[&str] = &["step", "diurnal", "file"];
+/// Fields of each `profile.step` item.
+pub const STEP_FIELDS: &[&str] = &["at", "rps"];
+/// Fields of `profile.diurnal`.
+pub const DIURNAL_FIELDS: &[&str] = &["rps", "amplitude", "period", "peak_at"];
+/// Fields of `slo` written as a map.
+pub const SLO_FIELDS: &[&str] = &["availability", "window"];
+
+/// `arrivals` values.
+pub const ARRIVALS: &[(&str, Arrivals)] = &[
+    ("poisson", Arrivals::Poisson),
+    ("constant", Arrivals::Constant),
+];
+/// `balancer` values.
+pub const BALANCERS: &[(&str, Balancer)] = &[
+    ("round-robin", Balancer::RoundRobin),
+    ("random", Balancer::Random),
+    ("least-request", Balancer::LeastRequest),
+];
+
 /// The traffic section.
 pub fn traffic(o: &Obj) -> Traffic {
     let rate = match (o.get("rps"), o.get("profile")) {
@@ -60,23 +81,8 @@ pub fn traffic(o: &Obj) -> Traffic {
     let slo = o.opt("slo", |n| slo(n, tick));
     Traffic {
         rate,
-        arrivals: o.choice(
-            "arrivals",
-            Arrivals::Poisson,
-            &[
-                ("poisson", Arrivals::Poisson),
-                ("constant", Arrivals::Constant),
-            ],
-        ),
-        balancer: o.choice(
-            "balancer",
-            Balancer::RoundRobin,
-            &[
-                ("round-robin", Balancer::RoundRobin),
-                ("random", Balancer::Random),
-                ("least-request", Balancer::LeastRequest),
-            ],
-        ),
+        arrivals: o.choice("arrivals", Arrivals::Poisson, ARRIVALS),
+        balancer: o.choice("balancer", Balancer::RoundRobin, BALANCERS),
         endpoint_propagation: o.dist("endpoint_propagation", super::Dist::Constant(SECOND)),
         tick,
         queue_limit: o.u32("queue_limit", 100),
@@ -95,7 +101,7 @@ fn rps(n: &Node) -> Option<f64> {
 }
 
 fn profile(n: &Node) -> Option<RateProfile> {
-    let o = n.object(&["step", "diurnal", "file"])?;
+    let o = n.object(PROFILE_FIELDS)?;
     let given: Vec<(&str, Node)> = o.entries().filter(|(_, v)| !v.value().is_null()).collect();
     match given.as_slice() {
         [("step", s)] => steps(s),
@@ -117,7 +123,7 @@ fn steps(n: &Node) -> Option<RateProfile> {
     let parsed: Vec<Option<(Time, f64)>> = items
         .iter()
         .map(|item| {
-            let o = item.object(&["at", "rps"])?;
+            let o = item.object(STEP_FIELDS)?;
             let at = o.required("at", Node::duration);
             let r = o.required("rps", rps);
             Some((at?, r?))
@@ -135,7 +141,7 @@ fn ordered(n: &Node, steps: Vec<(Time, f64)>) -> Option<RateProfile> {
 }
 
 fn diurnal(n: &Node) -> Option<RateProfile> {
-    let o = n.object(&["rps", "amplitude", "period", "peak_at"])?;
+    let o = n.object(DIURNAL_FIELDS)?;
     let mean = o.required("rps", rps);
     let amplitude = o.or("amplitude", 0.5, Node::probability);
     let period = o.positive_duration("period", 24 * 3600 * SECOND);
@@ -183,7 +189,7 @@ fn slo(n: &Node, tick: Time) -> Option<Slo> {
     let (availability, window) = match n.value() {
         Value::Number(_) => (slo_target(n), 10 * SECOND),
         _ => {
-            let o = n.object(&["availability", "window"])?;
+            let o = n.object(SLO_FIELDS)?;
             let a = o.required("availability", slo_target);
             (a, o.positive_duration("window", 10 * SECOND))
         }

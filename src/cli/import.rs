@@ -1,0 +1,138 @@
+//! `rollout-sim import FILE… [--out PATH] [--name NAME]`: scenarios from Kubernetes
+//! manifests and compose files (see [`crate::scenario::import`]).
+//!
+//! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
+//! Deployments or compose services) need `--name` to pick one, or `--out DIR` for one file
+//! each, `DIR/<name>.yaml`. Skipped documents and fields that are not simulated are listed
+//! on stderr; a refused object (an Argo Rollout) or an invalid value exits 2 and writes
+//! nothing.
+
+use super::CliError;
+use super::options::write_file;
+use crate::scenario::import::{self, Candidate, Imported};
+use crate::scenario::limits::MAX_SCENARIO_BYTES;
+use crate::scenario::{Format, ScenarioError, user_file};
+use anyhow::{anyhow, bail};
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Kubernetes manifests (multi-document YAML) or compose / stack files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Where to write: a file for one scenario, a directory for several (default: stdout).
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Import only the Deployment or compose service with this name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// Runs `import`; every error is bad input (exit 2).
+pub fn run(args: &ImportArgs) -> Result<(), CliError> {
+    Ok(import(args)?)
+}
+
+fn import(args: &ImportArgs) -> anyhow::Result<()> {
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for path in &args.files {
+        let found = import_file(path)?;
+        let shown = path.display();
+        notes.extend(
+            found
+                .skipped
+                .iter()
+                .map(|s| format!("skipped: {shown}: {s}")),
+        );
+        candidates.extend(found.candidates);
+    }
+    let chosen: Vec<Candidate> = match &args.name {
+        Some(name) => {
+            let all: Vec<String> = candidates.iter().map(|c| c.what.clone()).collect();
+            let picked: Vec<Candidate> =
+                candidates.into_iter().filter(|c| &c.name == name).collect();
+            if picked.is_empty() {
+                bail!(
+                    "--name {name}: no such Deployment or compose service; found {}",
+                    all.join(", ")
+                );
+            }
+            picked
+        }
+        None => candidates,
+    };
+    let refused: Vec<String> = chosen
+        .iter()
+        .filter_map(|c| c.outcome.as_ref().err().map(ScenarioError::to_string))
+        .collect();
+    if !refused.is_empty() {
+        bail!("{}", refused.join("\n"));
+    }
+    let scenarios: Vec<(&Candidate, &Imported)> = chosen
+        .iter()
+        .filter_map(|c| c.outcome.as_ref().ok().map(|i| (c, i)))
+        .collect();
+    for (_, i) in &scenarios {
+        notes.extend(
+            i.unsupported
+                .iter()
+                .map(|p| format!("not simulated: {}: {p}", i.origin)),
+        );
+    }
+    let names: Vec<&str> = scenarios.iter().map(|(c, _)| c.name.as_str()).collect();
+    let mut dup = names.clone();
+    dup.sort_unstable();
+    if let Some(w) = dup.windows(2).find(|w| w[0] == w[1]) {
+        bail!(
+            "two scenarios are named `{}`: import the files one at a time",
+            w[0]
+        );
+    }
+    match (scenarios.as_slice(), &args.out) {
+        ([(_, one)], None) => {
+            tell(&notes);
+            super::print_stdout(&one.text).map_err(|e| e.error)?;
+        }
+        ([(_, one)], Some(out)) if !out.is_dir() => {
+            write_file(out, one.text.as_bytes())?;
+            tell(&notes);
+        }
+        (many, Some(dir)) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
+            for (c, i) in many {
+                write_file(&dir.join(format!("{}.yaml", c.name)), i.text.as_bytes())?;
+            }
+            tell(&notes);
+        }
+        (_, None) => bail!(
+            "{} scenarios found ({}): pick one with --name NAME, or give --out DIR for one \
+             file each",
+            names.len(),
+            names.join(", ")
+        ),
+    }
+    Ok(())
+}
+
+fn import_file(path: &Path) -> anyhow::Result<import::Found> {
+    let origin = path.display().to_string();
+    let bytes =
+        user_file::read(path, MAX_SCENARIO_BYTES).map_err(|m| ScenarioError::file(&origin, m))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| ScenarioError::file(&origin, format!("not UTF-8 text: {e}")))?;
+    let format = Format::from_path(path).unwrap_or(Format::Yaml);
+    Ok(import::import_str(&text, &origin, format)?)
+}
+
+/// Notes on stderr (a closed stderr loses them, nothing else).
+fn tell(notes: &[String]) {
+    let mut err = std::io::stderr().lock();
+    for n in notes {
+        let _ = writeln!(err, "{n}");
+    }
+}

@@ -1,0 +1,25 @@
+//! `rollout-sim schema [--out FILE]`: the JSON Schema (draft 2020-12) of scenario files,
+//! built from the parser's field lists (see [`crate::scenario::schema`]).
+
+use super::CliError;
+use super::options::write_file;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `schema`.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Prints (or writes) the schema.
+pub fn run(args: &SchemaArgs) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(&crate::scenario::schema::schema())?;
+    text.push('\n');
+    match &args.out {
+        Some(path) => Ok(write_file(path, text.as_bytes())?),
+        None => super::print_stdout(&text),
+    }
+}

@@ -1,0 +1,141 @@
+//! What a manifest cannot say, filled in as marked defaults: the versions' latencies,
+//! the node pool, the control plane, and (commented out) traffic. Each carries a comment
+//! telling the user to measure it or fit it with `rollout-sim calibrate`.
+
+use super::super::limits::MAX_NODES;
+use super::draft::Draft;
+use serde_json::{Value, json};
+
+/// Which controller the manifest is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Controller {
+    /// A Kubernetes Deployment.
+    Kubernetes,
+    /// A Docker Swarm service from a compose file.
+    Swarm,
+}
+
+/// The default node: 4 cores, 8 GiB (the scenario format's own default).
+const NODE_CPU_MILLIS: u64 = 4_000;
+const NODE_MEMORY_BYTES: u64 = 8 << 30;
+
+/// Adds the defaults to `d`.
+pub fn fill(d: &mut Draft, controller: Controller) {
+    latencies(d);
+    cluster(d, controller);
+    d.put("horizon", json!("2h"));
+    d.comment(
+        "horizon",
+        "how long a trial may run before it counts as a timeout",
+    );
+    // The order scenario files are written in.
+    let mut tree = std::mem::take(&mut d.tree);
+    for key in ORDER {
+        if let Some(v) = tree.remove(key) {
+            d.tree.insert(key.to_string(), v);
+        }
+    }
+    d.tree.append(&mut tree);
+}
+
+/// Top-level keys in the order they are written out.
+const ORDER: [&str; 6] = [
+    "name",
+    "description",
+    "horizon",
+    "cluster",
+    "service",
+    "strategy",
+];
+
+/// The footer: a traffic section to fill in, commented out (a request rate the manifest
+/// does not give would invent availability figures).
+pub const TRAFFIC_FOOTER: &str = "\n# Traffic is not in the manifest: without it no availability is measured. Set your\n\
+# request rate and uncomment:\n\
+# traffic:\n\
+#   rps: 200\n\
+#   endpoint_propagation: 1s\n\
+#   slo: {availability: 0.999, window: 10s}\n";
+
+fn latencies(d: &mut Draft) {
+    d.comment(
+        "service.versions",
+        "DEFAULT latencies, not in the manifest: measure your image's pull, start and\n\
+         readiness times (or fit them with `rollout-sim calibrate`) and replace them.\n\
+         `current` runs before the rollout, `next` is what the manifest rolls out.",
+    );
+    for v in ["current", "next"] {
+        let at = |k: &str| format!("service.versions.{v}.{k}");
+        if v == "next" {
+            d.put(
+                &at("pull"),
+                json!({"lognormal": {"median": "2s", "p99": "15s"}}),
+            );
+        }
+        d.put(&at("start"), json!("1s"));
+        d.put(
+            &at("ready_after"),
+            json!({"lognormal": {"median": "4s", "p99": "20s"}}),
+        );
+        d.put(&at("shutdown"), json!("500ms"));
+    }
+}
+
+/// A node pool with room for twice the replicas (every surge fits), nodes no smaller than
+/// one task and no fewer than three.
+fn cluster(d: &mut Draft, controller: Controller) {
+    let service = d.tree.get("service");
+    let replicas = service
+        .and_then(|s| s.get("replicas"))
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
+    let request = |kind: &str, parse: fn(&Value) -> Option<u64>| {
+        service
+            .and_then(|s| s.get("resources"))
+            .and_then(|r| r.get(kind))
+            .and_then(parse)
+            .unwrap_or(0)
+    };
+    let cpu = request("cpu", |v| super::super::quantity::cpu_millis(v).ok());
+    let memory = request("memory", |v| super::super::quantity::memory_bytes(v).ok());
+    let node_cpu = NODE_CPU_MILLIS.max(cpu);
+    let node_memory = NODE_MEMORY_BYTES.max(memory);
+    let per_node = (node_cpu.checked_div(cpu).unwrap_or(u64::MAX))
+        .min(node_memory.checked_div(memory).unwrap_or(u64::MAX));
+    let nodes = (2 * replicas).div_ceil(per_node).clamp(3, MAX_NODES);
+    d.assume(
+        "cluster.nodes",
+        json!(nodes),
+        "DEFAULT node pool, not in the manifest: room for twice the replicas; set your nodes",
+    );
+    d.put(
+        "cluster.node",
+        json!({"cpu": super::units::cpu_text(node_cpu), "memory": super::units::memory_text(node_memory)}),
+    );
+    let (profile, why) = match controller {
+        Controller::Kubernetes => (
+            "kubernetes",
+            "DEFAULT engine overheads: kubelet latencies from upstream; measure yours with \
+             `rollout-sim calibrate`",
+        ),
+        Controller::Swarm if has_start_interval(d) => (
+            "ideal",
+            "DEFAULT: no engine overheads (the measured docker-20.10 profile predates \
+             healthcheck start_interval); fit yours with `rollout-sim calibrate`",
+        ),
+        Controller::Swarm => (
+            "docker-20.10",
+            "DEFAULT engine overheads measured on Docker 20.10; fit yours with \
+             `rollout-sim calibrate`",
+        ),
+    };
+    d.assume("cluster.control_plane", json!(profile), why);
+}
+
+fn has_start_interval(d: &Draft) -> bool {
+    d.tree
+        .get("service")
+        .and_then(|s| s.get("healthcheck"))
+        .and_then(|h| h.get("start_interval"))
+        .is_some()
+}

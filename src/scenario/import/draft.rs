@@ -1,0 +1,330 @@
+//! A scenario being built from a manifest: the scenario tree, the comments that go above
+//! its keys, where each mapped field came from, and what the manifest said that the
+//! scenario cannot.
+//!
+//! Nothing in a manifest is dropped without a word: every field is either mapped (its
+//! manifest path is *read*), or reported by [`Draft::finish`] as not simulated, with its
+//! path. Values are copied as they are written and validated afterwards by the scenario
+//! converter itself, so import and `run` agree on what is valid; [`Draft::origin`] turns
+//! the converter's scenario paths back into the manifest's.
+
+use super::super::error::Problem;
+use serde_json::{Map, Value};
+
+/// A node of a manifest with its dotted path (`spec.template.spec.containers.0`).
+#[derive(Debug, Clone)]
+pub struct Src<'a> {
+    /// The value.
+    pub value: &'a Value,
+    /// Its dotted path from the document root (empty for the root).
+    pub path: String,
+}
+
+impl<'a> Src<'a> {
+    /// The root of a document.
+    pub fn root(value: &'a Value) -> Src<'a> {
+        Src {
+            value,
+            path: String::new(),
+        }
+    }
+
+    /// The child at `key`, unless it is absent or `null`.
+    pub fn get(&self, key: &str) -> Option<Src<'a>> {
+        match self.value.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(Src {
+                value: v,
+                path: join(&self.path, key),
+            }),
+        }
+    }
+
+    /// The items of a list (none if it is not one).
+    pub fn items(&self) -> Vec<Src<'a>> {
+        match self.value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Src {
+                    value: v,
+                    path: join(&self.path, &i.to_string()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The entries of a map in file order (none if it is not one).
+    pub fn entries(&self) -> Vec<(&'a str, Src<'a>)> {
+        match self.value {
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| {
+                    let src = Src {
+                        value: v,
+                        path: join(&self.path, k),
+                    };
+                    (k.as_str(), src)
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The string value, if it is one.
+    pub fn str(&self) -> Option<&'a str> {
+        self.value.as_str()
+    }
+}
+
+/// `a.b` from `a` and `b`; `b` alone at the root.
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A scenario under construction.
+#[derive(Debug, Default)]
+pub struct Draft {
+    /// The scenario tree, keys in the order they are written out.
+    pub tree: Map<String, Value>,
+    /// Comment lines to print above a scenario path, in order.
+    comments: Vec<(String, String)>,
+    /// (scenario path, manifest path) of every mapped field.
+    origins: Vec<(String, String)>,
+    /// Manifest paths read, with everything under them.
+    read: Vec<String>,
+    /// Manifest fields that cannot be simulated, with why.
+    pub unsupported: Vec<Problem>,
+    /// Manifest values that are invalid.
+    pub errors: Vec<Problem>,
+}
+
+impl Draft {
+    /// Sets the scenario field `to` (dotted), creating the maps above it.
+    pub fn put(&mut self, to: &str, value: Value) {
+        let mut map = &mut self.tree;
+        let mut keys = to.split('.').peekable();
+        while let Some(key) = keys.next() {
+            if keys.peek().is_none() {
+                map.insert(key.to_string(), value);
+                return;
+            }
+            let slot = map
+                .entry(key.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            map = slot.as_object_mut().expect("made a map just above");
+        }
+    }
+
+    /// Copies the manifest value `from` to the scenario field `to`. Only scalars are
+    /// copied: a map or list where the scenario wants a single value is an error here.
+    pub fn map(&mut self, to: &str, from: &Src) {
+        self.read(from);
+        if from.value.is_object() || from.value.is_array() {
+            self.error(from, "expected a single value, got a map or a list");
+            return;
+        }
+        self.origins.push((to.to_string(), from.path.clone()));
+        self.put(to, from.value.clone());
+    }
+
+    /// Starts the scenario section `to` (an empty map unless already there) for the
+    /// manifest section `from`: problems the converter finds with the section as a whole
+    /// are reported at `from`. `from`'s fields are read one by one.
+    pub fn section(&mut self, to: &str, from: &Src) {
+        if self.get(to).is_none() {
+            self.put(to, Value::Object(Map::new()));
+        }
+        self.origins.push((to.to_string(), from.path.clone()));
+    }
+
+    /// The scenario value at `to`, if set.
+    pub fn get(&self, to: &str) -> Option<&Value> {
+        let mut keys = to.split('.');
+        let first = self.tree.get(keys.next()?)?;
+        keys.try_fold(first, |v, k| v.get(k))
+    }
+
+    /// Sets `to` to a value computed from the manifest field `from` (already validated).
+    pub fn derived(&mut self, to: &str, value: Value, from: &Src) {
+        self.read(from);
+        self.origins.push((to.to_string(), from.path.clone()));
+        self.put(to, value);
+    }
+
+    /// Sets `to` to a value the manifest cannot give, with a comment saying so.
+    pub fn assume(&mut self, to: &str, value: Value, why: &str) {
+        self.put(to, value);
+        self.comment(to, why);
+    }
+
+    /// A comment line above the scenario field `to`.
+    pub fn comment(&mut self, to: &str, text: &str) {
+        self.comments.push((to.to_string(), text.to_string()));
+    }
+
+    /// The comment lines above `to`.
+    pub fn comments_at<'s>(&'s self, to: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.comments
+            .iter()
+            .filter(move |(p, _)| p == to)
+            .map(|(_, c)| c.as_str())
+    }
+
+    /// Marks `from` (and everything under it) as read: taken into account, mapped or
+    /// shown in a comment.
+    pub fn read(&mut self, from: &Src) {
+        self.read.push(from.path.clone());
+    }
+
+    /// Reports `from` as a field the simulator does not model.
+    pub fn unsupported(&mut self, from: &Src, why: &str) {
+        self.read(from);
+        self.unsupported.push(Problem::new(from.path.clone(), why));
+    }
+
+    /// Reports an invalid manifest value.
+    pub fn error(&mut self, at: &Src, message: impl Into<String>) {
+        self.read(at);
+        let path = if at.path.is_empty() {
+            "(root)".to_string()
+        } else {
+            at.path.clone()
+        };
+        self.errors.push(Problem::new(path, message));
+    }
+
+    /// The manifest path a scenario path came from: the mapped field with the longest
+    /// common prefix, plus the rest of the path. `None` if no mapped field covers it.
+    pub fn origin(&self, scenario_path: &str) -> Option<String> {
+        self.origins
+            .iter()
+            .filter(|(to, _)| {
+                scenario_path == to
+                    || scenario_path
+                        .strip_prefix(to.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .max_by_key(|(to, _)| to.len())
+            .map(|(to, from)| format!("{from}{}", &scenario_path[to.len()..]))
+    }
+
+    /// Reports every field of `doc` that nothing read, at the topmost unread path (a whole
+    /// `env:` list is one line, not one per variable). `skip` names keys that are never
+    /// reported (compose `x-` extensions, which Docker itself ignores).
+    pub fn finish(&mut self, doc: &Src, skip: fn(&str) -> bool) {
+        // An explicit stack: the manifest's depth is the user's to choose.
+        let mut stack: Vec<Src> = vec![doc.clone()];
+        let mut found: Vec<Problem> = Vec::new();
+        while let Some(node) = stack.pop() {
+            if self.covers(&node.path) {
+                continue;
+            }
+            let below = self
+                .read
+                .iter()
+                .any(|r| node.path.is_empty() || r.starts_with(&format!("{}.", node.path)));
+            if !below {
+                found.push(Problem::new(
+                    node.path.clone(),
+                    "no scenario field says this",
+                ));
+                continue;
+            }
+            let children: Vec<Src> = match node.value {
+                Value::Object(_) => node
+                    .entries()
+                    .into_iter()
+                    .filter(|(k, _)| !skip(k))
+                    .map(|(_, s)| s)
+                    .collect(),
+                _ => node.items(),
+            };
+            stack.extend(children.into_iter().rev());
+        }
+        self.unsupported.extend(found);
+    }
+
+    /// Whether `path` or a map above it was read.
+    fn covers(&self, path: &str) -> bool {
+        self.read.iter().any(|r| {
+            path == r
+                || path
+                    .strip_prefix(r.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn put_builds_the_maps_above() {
+        let mut d = Draft::default();
+        d.put("a.b.c", json!(1));
+        d.put("a.d", json!("x"));
+        assert_eq!(
+            Value::Object(d.tree),
+            json!({"a": {"b": {"c": 1}, "d": "x"}})
+        );
+    }
+
+    #[test]
+    fn origins_translate_scenario_paths_back() {
+        let doc = json!({"spec": {"strategy": {"rollingUpdate": {"maxSurge": "30"}}}});
+        let root = Src::root(&doc);
+        let ru = root.get("spec").unwrap().get("strategy").unwrap();
+        let mut d = Draft::default();
+        d.map(
+            "strategy.kubernetes.strategy.rollingUpdate.maxSurge",
+            &ru.get("rollingUpdate").unwrap().get("maxSurge").unwrap(),
+        );
+        assert_eq!(
+            d.origin("strategy.kubernetes.strategy.rollingUpdate.maxSurge")
+                .as_deref(),
+            Some("spec.strategy.rollingUpdate.maxSurge")
+        );
+        assert_eq!(d.origin("strategy.kubernetes"), None);
+        assert_eq!(
+            d.origin("strategy.kubernetes.strategy.rollingUpdate.maxSurgeX"),
+            None
+        );
+    }
+
+    #[test]
+    fn unread_fields_are_reported_at_their_topmost_path() {
+        let doc = json!({"spec": {"replicas": 3, "paused": true,
+                                  "template": {"spec": {"containers": [
+                                      {"image": "a", "env": [{"name": "X", "value": "1"}]}]}}},
+                         "x-note": 1});
+        let root = Src::root(&doc);
+        let spec = root.get("spec").unwrap();
+        let mut d = Draft::default();
+        d.map("service.replicas", &spec.get("replicas").unwrap());
+        let c0 = spec
+            .get("template")
+            .unwrap()
+            .get("spec")
+            .unwrap()
+            .get("containers")
+            .unwrap();
+        d.read(&c0.items()[0].get("image").unwrap());
+        d.finish(&root, |k| k.starts_with("x-"));
+        let paths: Vec<&str> = d.unsupported.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["spec.paused", "spec.template.spec.containers.0.env"]
+        );
+    }
+}

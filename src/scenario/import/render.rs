@@ -1,0 +1,150 @@
+//! A [`Draft`] written out as a commented YAML scenario.
+//!
+//! Maps are written in block style, lists in flow style, strings quoted whenever a plain
+//! scalar could be read as something else (a number, a boolean, a key). The tree is the
+//! importer's own, a handful of levels deep whatever the manifest, so writing it
+//! recursively is safe.
+
+use super::draft::Draft;
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+/// The scenario text: `header` lines as comments, the tree with its comments, then
+/// `footer` (already commented text).
+pub fn render(draft: &Draft, header: &[String], footer: &str) -> String {
+    let mut out = String::new();
+    for line in header {
+        push_comment(&mut out, "", line);
+    }
+    if !header.is_empty() {
+        out.push('\n');
+    }
+    write_map(&mut out, draft, &draft.tree, "", 0);
+    out.push_str(footer);
+    out
+}
+
+fn write_map(out: &mut String, draft: &Draft, map: &Map<String, Value>, path: &str, depth: usize) {
+    let indent = "  ".repeat(depth);
+    for (key, value) in map {
+        let here = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        // A blank line between top-level sections, for the eye.
+        if depth == 0 && value.is_object() && !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        for c in draft.comments_at(&here) {
+            push_comment(out, &indent, c);
+        }
+        match value {
+            Value::Object(inner) if !inner.is_empty() => {
+                let _ = writeln!(out, "{indent}{}:", key_text(key));
+                write_map(out, draft, inner, &here, depth + 1);
+            }
+            other => {
+                let _ = writeln!(out, "{indent}{}: {}", key_text(key), inline(other));
+            }
+        }
+    }
+}
+
+fn push_comment(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "{indent}# {line}");
+    }
+}
+
+/// A value on one line: scalars, and lists and maps in flow style (JSON is valid YAML).
+fn inline(v: &Value) -> String {
+    match v {
+        Value::String(s) => scalar_text(s),
+        Value::Object(m) if m.is_empty() => "{}".to_string(),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(inline).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn key_text(k: &str) -> String {
+    if is_plain(k) {
+        k.to_string()
+    } else {
+        Value::String(k.to_string()).to_string()
+    }
+}
+
+fn scalar_text(s: &str) -> String {
+    if is_plain(s) {
+        s.to_string()
+    } else {
+        // A JSON string is a YAML double-quoted scalar.
+        Value::String(s.to_string()).to_string()
+    }
+}
+
+/// Whether `s` reads back as the same string when written plain: starts with a letter,
+/// has only letters, digits and `_ . / -`, and is none of YAML's words for booleans and
+/// null.
+fn is_plain(s: &str) -> bool {
+    const WORDS: &[&str] = &["true", "false", "yes", "no", "on", "off", "null", "y", "n"];
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
+        && !WORDS.contains(&s.to_ascii_lowercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn writes_block_maps_flow_lists_and_comments() {
+        let mut d = Draft::default();
+        d.put("name", json!("web"));
+        d.put("service.replicas", json!(3));
+        d.put("service.networks", json!(["default", "ingress"]));
+        d.put("service.versions.next.image", json!("nginx:1.25"));
+        d.put(
+            "strategy.kubernetes.strategy.rollingUpdate.maxSurge",
+            json!("30"),
+        );
+        d.put("strategy.kubernetes.autoRollback", json!(false));
+        d.put("cluster", json!({}));
+        d.comment("service.replicas", "from spec.replicas");
+        let text = render(&d, &["top".into()], "# end\n");
+        assert_eq!(
+            text,
+            "# top\n\nname: web\n\nservice:\n  # from spec.replicas\n  replicas: 3\n  \
+             networks: [default, ingress]\n  versions:\n    next:\n      image: \"nginx:1.25\"\n\n\
+             strategy:\n  kubernetes:\n    strategy:\n      rollingUpdate:\n        \
+             maxSurge: \"30\"\n    autoRollback: false\n\ncluster: {}\n# end\n"
+        );
+        let back: Value = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(
+            back["strategy"]["kubernetes"]["strategy"]["rollingUpdate"]["maxSurge"],
+            json!("30")
+        );
+        assert_eq!(
+            back["service"]["versions"]["next"]["image"],
+            json!("nginx:1.25")
+        );
+    }
+
+    #[test]
+    fn strings_that_would_read_as_something_else_are_quoted() {
+        for s in [
+            "30", "25%", "yes", "No", "10s", "a: b", "#x", "", "-1", "on",
+        ] {
+            let text = format!("k: {}", scalar_text(s));
+            let back: Value = serde_saphyr::from_str(&text).unwrap();
+            assert_eq!(back["k"], json!(s), "{text}");
+        }
+        assert_eq!(scalar_text("start-first"), "start-first");
+    }
+}

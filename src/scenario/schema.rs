@@ -1,0 +1,402 @@
+//! The JSON Schema (draft 2020-12) of the scenario format, for editors
+//! (`# yaml-language-server: $schema=…`) and other tools.
+//!
+//! Built from the parser's own field lists: each section's `FIELDS` constant gives the
+//! `properties` of its schema, and [`TYPES`] gives each field's type. A unit test checks
+//! that [`TYPES`] names exactly the fields of every list, so a field added to the parser
+//! without a type (or a type left for a removed field) fails the build's tests. Every
+//! section has `additionalProperties: false`: a misspelt field is refused by the schema as
+//! by the parser. Choice fields list the values of the parser's own tables (`ORDERS`, …).
+//! Values are otherwise checked by type and range only; the parser's cross-field
+//! rules (`maxSurge` and `maxUnavailable` not both 0, …) are not expressed.
+
+use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
+use super::{service, strategy, traffic};
+use serde_json::{Map, Value, json};
+
+/// What a field holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Ty {
+    /// A duration: a number of seconds or a string (`"10s"`, `"1m30s"`, `never` where
+    /// allowed).
+    Duration,
+    /// A latency distribution (a duration, or a one-key map of a distribution kind).
+    Dist,
+    /// A cpu quantity.
+    Cpu,
+    /// A memory quantity.
+    Memory,
+    /// A non-negative integer.
+    Count,
+    /// A number.
+    Number,
+    /// A number from 0 to 1.
+    Probability,
+    /// `true` or `false`.
+    Bool,
+    /// A string.
+    Str,
+    /// One of the strings the parser's table gives.
+    Choice(fn() -> Vec<&'static str>),
+    /// A list of strings.
+    Strings,
+    /// A list of durations.
+    Durations,
+    /// A non-negative integer or a `"N%"` string.
+    IntOrPercent,
+    /// The section defined as `$defs/<name>`.
+    Section(&'static str),
+    /// A list of `$defs/<name>`.
+    ListOf(&'static str),
+    /// A map of any keys to `$defs/<name>`.
+    MapOf(&'static str),
+    /// A map of any keys to probabilities.
+    Probabilities,
+    /// Any of these.
+    AnyOf(&'static [Ty]),
+}
+
+/// The sections: `$defs` name and the parser's field list.
+pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
+    let list = |f: &[&'static str]| f.to_vec();
+    vec![
+        ("scenario", list(convert::FIELDS)),
+        ("action", list(convert::ACTION_FIELDS)),
+        ("cluster", list(cluster::FIELDS)),
+        ("node", list(cluster::NODE_FIELDS)),
+        ("resources", list(service::RESOURCE_FIELDS)),
+        ("control_plane", control_plane::fields()),
+        ("service", list(service::FIELDS)),
+        ("version", list(service::VERSION_FIELDS)),
+        ("healthcheck", list(health::HEALTHCHECK_FIELDS)),
+        ("probe", list(health::PROBE_FIELDS)),
+        ("restart", list(health::RESTART_FIELDS)),
+        ("strategy", list(strategy::FIELDS)),
+        ("swarm", list(strategy::SWARM_FIELDS)),
+        ("update_config", list(strategy::UPDATE_FIELDS)),
+        ("kubernetes", list(strategy::KUBERNETES_FIELDS)),
+        (
+            "deployment_strategy",
+            list(strategy::DEPLOYMENT_STRATEGY_FIELDS),
+        ),
+        ("rolling_update", list(strategy::ROLLING_UPDATE_FIELDS)),
+        ("traffic", list(traffic::FIELDS)),
+        ("profile", list(traffic::PROFILE_FIELDS)),
+        ("step", list(traffic::STEP_FIELDS)),
+        ("diurnal", list(traffic::DIURNAL_FIELDS)),
+        ("slo", list(traffic::SLO_FIELDS)),
+        ("faults", list(faults::FIELDS)),
+        ("node_failure", list(faults::NODE_FAILURE_FIELDS)),
+        ("distribution", list(dist::KINDS)),
+        ("uniform", list(dist::UNIFORM_FIELDS)),
+        ("normal", list(dist::NORMAL_FIELDS)),
+        ("lognormal", list(dist::LOGNORMAL_FIELDS)),
+        ("exponential", list(dist::EXPONENTIAL_FIELDS)),
+        ("shape_scale", list(dist::SHAPE_SCALE_FIELDS)),
+        ("empirical", list(dist::EMPIRICAL_FIELDS)),
+        ("mixture_item", list(dist::MIXTURE_FIELDS)),
+    ]
+}
+
+/// Sections in which exactly one field is given.
+const EXACTLY_ONE: [&str; 3] = ["strategy", "profile", "distribution"];
+
+use Ty::*;
+
+/// The type of every field of every section, as (section, field, type).
+pub const TYPES: &[(&str, &str, Ty)] = &[
+    ("scenario", "name", Str),
+    ("scenario", "description", Str),
+    ("scenario", "seed", Count),
+    ("scenario", "trials", Count),
+    ("scenario", "horizon", Duration),
+    ("scenario", "cluster", Section("cluster")),
+    ("scenario", "service", Section("service")),
+    ("scenario", "strategy", Section("strategy")),
+    ("scenario", "actions", ListOf("action")),
+    ("scenario", "checks", Strings),
+    ("scenario", "traffic", Section("traffic")),
+    ("scenario", "faults", Section("faults")),
+    ("action", "at", Duration),
+    ("action", "rollout", Choice(|| names(convert::ROLLOUTS))),
+    ("action", "version", Str),
+    ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
+    ("cluster", "node", Section("resources")),
+    ("cluster", "image_cached", Strings),
+    (
+        "cluster",
+        "control_plane",
+        AnyOf(&[Str, Section("control_plane")]),
+    ),
+    ("node", "name", Str),
+    ("node", "cpu", Cpu),
+    ("node", "memory", Memory),
+    ("resources", "cpu", Cpu),
+    ("resources", "memory", Memory),
+    ("control_plane", "profile", Choice(profiles)),
+    ("control_plane", "update_start", Dist),
+    ("control_plane", "create", Dist),
+    ("control_plane", "start", Dist),
+    ("control_plane", "start_after_stop", Dist),
+    ("control_plane", "stop_signal", Dist),
+    ("control_plane", "health_report", Dist),
+    ("control_plane", "next_slot", Dist),
+    ("control_plane", "failure_report", Dist),
+    ("control_plane", "parallel_start_slowdown", Number),
+    ("control_plane", "docker_engine", Str),
+    ("service", "replicas", Count),
+    ("service", "resources", Section("resources")),
+    ("service", "stop_grace_period", Duration),
+    ("service", "terminationGracePeriodSeconds", Duration),
+    ("service", "pre_stop", Duration),
+    ("service", "versions", MapOf("version")),
+    ("service", "healthcheck", Section("healthcheck")),
+    ("service", "readinessProbe", Section("probe")),
+    ("service", "livenessProbe", Section("probe")),
+    ("service", "startupProbe", Section("probe")),
+    ("service", "restart", Section("restart")),
+    ("service", "networks", Strings),
+    ("version", "image", Str),
+    ("version", "pull", Dist),
+    ("version", "start", Dist),
+    ("version", "ready_after", Dist),
+    ("version", "crash_probability", Probability),
+    ("version", "crash_after", Dist),
+    ("version", "hang_after", Dist),
+    ("version", "shutdown", Dist),
+    ("version", "error_rate", Probability),
+    ("version", "service_time", Dist),
+    ("version", "capacity_rps", Number),
+    ("healthcheck", "interval", Duration),
+    ("healthcheck", "timeout", Duration),
+    ("healthcheck", "retries", Count),
+    ("healthcheck", "start_period", Duration),
+    ("healthcheck", "start_interval", Duration),
+    ("healthcheck", "flaky", Probability),
+    ("probe", "initialDelaySeconds", Duration),
+    ("probe", "periodSeconds", Duration),
+    ("probe", "timeoutSeconds", Duration),
+    ("probe", "successThreshold", Count),
+    ("probe", "failureThreshold", Count),
+    ("probe", "flaky", Probability),
+    (
+        "restart",
+        "condition",
+        Choice(|| names(health::RESTART_CONDITIONS)),
+    ),
+    ("restart", "delay", Duration),
+    ("restart", "max_attempts", Count),
+    ("strategy", "swarm", Section("swarm")),
+    ("strategy", "kubernetes", Section("kubernetes")),
+    ("swarm", "update_config", Section("update_config")),
+    ("swarm", "rollback_config", Section("update_config")),
+    ("update_config", "parallelism", Count),
+    ("update_config", "delay", Duration),
+    (
+        "update_config",
+        "failure_action",
+        Choice(|| names(strategy::FAILURE_ACTIONS)),
+    ),
+    ("update_config", "monitor", Duration),
+    ("update_config", "max_failure_ratio", Probability),
+    ("update_config", "order", Choice(|| names(strategy::ORDERS))),
+    ("kubernetes", "strategy", Section("deployment_strategy")),
+    ("kubernetes", "minReadySeconds", Duration),
+    ("kubernetes", "progressDeadlineSeconds", Duration),
+    ("kubernetes", "autoRollback", Bool),
+    (
+        "deployment_strategy",
+        "type",
+        Choice(|| names(strategy::DEPLOYMENT_TYPES)),
+    ),
+    (
+        "deployment_strategy",
+        "rollingUpdate",
+        Section("rolling_update"),
+    ),
+    ("rolling_update", "maxSurge", IntOrPercent),
+    ("rolling_update", "maxUnavailable", IntOrPercent),
+    ("traffic", "rps", Number),
+    ("traffic", "profile", Section("profile")),
+    ("traffic", "arrivals", Choice(|| names(traffic::ARRIVALS))),
+    ("traffic", "balancer", Choice(|| names(traffic::BALANCERS))),
+    ("traffic", "endpoint_propagation", Dist),
+    ("traffic", "tick", Duration),
+    ("traffic", "queue_limit", Count),
+    ("traffic", "duration", Duration),
+    ("traffic", "slo", AnyOf(&[Number, Section("slo")])),
+    ("profile", "step", ListOf("step")),
+    ("profile", "diurnal", Section("diurnal")),
+    ("profile", "file", Str),
+    ("step", "at", Duration),
+    ("step", "rps", Number),
+    ("diurnal", "rps", Number),
+    ("diurnal", "amplitude", Probability),
+    ("diurnal", "period", Duration),
+    ("diurnal", "peak_at", Duration),
+    ("slo", "availability", Number),
+    ("slo", "window", Duration),
+    ("faults", "node_failures", ListOf("node_failure")),
+    ("faults", "node_mtbf", Duration),
+    ("faults", "node_recovery", Dist),
+    (
+        "faults",
+        "pull_failure_probability",
+        AnyOf(&[Probability, Probabilities]),
+    ),
+    ("faults", "node_not_ready_after", Duration),
+    ("faults", "eviction_after", Duration),
+    ("node_failure", "at", Duration),
+    ("node_failure", "node", AnyOf(&[Count, Str])),
+    ("node_failure", "recover_after", Duration),
+    ("distribution", "constant", Duration),
+    ("distribution", "uniform", Section("uniform")),
+    ("distribution", "normal", Section("normal")),
+    ("distribution", "lognormal", Section("lognormal")),
+    ("distribution", "exponential", Section("exponential")),
+    ("distribution", "gamma", Section("shape_scale")),
+    ("distribution", "weibull", Section("shape_scale")),
+    ("distribution", "empirical", Section("empirical")),
+    ("distribution", "mixture", ListOf("mixture_item")),
+    ("uniform", "min", Duration),
+    ("uniform", "max", Duration),
+    ("normal", "mean", Duration),
+    ("normal", "stddev", Duration),
+    ("lognormal", "median", Duration),
+    ("lognormal", "p99", Duration),
+    ("lognormal", "mu", Number),
+    ("lognormal", "sigma", Number),
+    ("exponential", "mean", Duration),
+    ("shape_scale", "shape", Number),
+    ("shape_scale", "scale", Duration),
+    ("empirical", "samples", Durations),
+    ("empirical", "file", Str),
+    ("empirical", "column", Str),
+    ("mixture_item", "weight", Number),
+    ("mixture_item", "dist", Dist),
+];
+
+/// The names of a parser's choice table.
+fn names<T>(table: &[(&'static str, T)]) -> Vec<&'static str> {
+    table.iter().map(|(n, _)| *n).collect()
+}
+
+/// The control-plane profiles.
+fn profiles() -> Vec<&'static str> {
+    control_plane::PROFILES.to_vec()
+}
+
+/// The schema of `ty`.
+fn schema_of(ty: Ty) -> Value {
+    let def = |name: &str| json!({"$ref": format!("#/$defs/{name}")});
+    match ty {
+        Duration => def("duration"),
+        Dist => json!({"anyOf": [def("duration"), def("distribution")]}),
+        Cpu | Memory => json!({"type": ["number", "string"], "minimum": 0}),
+        Count => json!({"type": "integer", "minimum": 0}),
+        Number => json!({"type": "number"}),
+        Probability => json!({"type": "number", "minimum": 0, "maximum": 1}),
+        Bool => json!({"type": "boolean"}),
+        Str => json!({"type": "string"}),
+        Choice(names) => json!({"enum": names()}),
+        Strings => json!({"type": "array", "items": {"type": "string"}}),
+        Durations => json!({"type": "array", "items": def("duration")}),
+        IntOrPercent => json!({"anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": "^[0-9]+%$"}
+        ]}),
+        Section(name) => json!({"anyOf": [def(name), {"type": "null"}]}),
+        ListOf(name) => json!({"type": "array", "items": def(name)}),
+        MapOf(name) => json!({"type": "object", "additionalProperties": {
+            "anyOf": [def(name), {"type": "null"}]}}),
+        Probabilities => json!({"type": "object",
+            "additionalProperties": schema_of(Probability)}),
+        AnyOf(tys) => json!({"anyOf": tys.iter().map(|t| schema_of(*t)).collect::<Vec<_>>()}),
+    }
+}
+
+/// The JSON Schema of a scenario file.
+pub fn schema() -> Value {
+    let mut defs = Map::new();
+    defs.insert(
+        "duration".into(),
+        json!({"description": "a number of seconds, or \"250ms\", \"10s\", \"1m30s\", \"2h\"",
+               "type": ["number", "string"], "minimum": 0}),
+    );
+    let mut root = Map::new();
+    for (name, fields) in sections() {
+        let mut properties = Map::new();
+        for field in fields {
+            let ty = TYPES
+                .iter()
+                .find(|(s, f, _)| *s == name && *f == field)
+                .map_or(json!({}), |(_, _, ty)| schema_of(*ty));
+            properties.insert(field.to_string(), ty);
+        }
+        let mut section = json!({"type": "object", "properties": properties,
+                                 "additionalProperties": false});
+        if EXACTLY_ONE.contains(&name) {
+            section["minProperties"] = json!(1);
+            section["maxProperties"] = json!(1);
+        }
+        if name == "scenario" {
+            root = section.as_object().cloned().unwrap_or_default();
+        } else {
+            defs.insert(name.to_string(), section);
+        }
+    }
+    let mut schema = Map::new();
+    schema.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    schema.insert("title".into(), json!("rollout-sim scenario"));
+    schema.append(&mut root);
+    schema.insert("required".into(), json!(["service"]));
+    schema.insert("$defs".into(), Value::Object(defs));
+    Value::Object(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parser_field_has_a_type_and_every_type_a_field() {
+        let sections = sections();
+        for (name, fields) in &sections {
+            for f in fields {
+                assert!(
+                    TYPES.iter().any(|(s, x, _)| s == name && x == f),
+                    "{name}.{f} has no type in TYPES"
+                );
+            }
+        }
+        for (s, f, ty) in TYPES {
+            let fields = sections
+                .iter()
+                .find(|(n, _)| n == s)
+                .map(|(_, f)| f.clone())
+                .unwrap_or_else(|| panic!("no section {s}"));
+            assert!(
+                fields.contains(f),
+                "TYPES names {s}.{f}, which the parser does not read"
+            );
+            if let Section(d) | ListOf(d) | MapOf(d) = ty {
+                assert!(sections.iter().any(|(n, _)| n == d), "no section {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn sections_refuse_unknown_fields() {
+        let s = schema();
+        assert_eq!(s["additionalProperties"], json!(false));
+        assert_eq!(s["$defs"]["version"]["additionalProperties"], json!(false));
+        assert!(s["properties"]["service"].is_object());
+        assert_eq!(
+            s["$schema"],
+            json!("https://json-schema.org/draft/2020-12/schema")
+        );
+    }
+}

@@ -1,0 +1,502 @@
+//! `rollout-sim import` and manifests given where a scenario is expected: every mapped
+//! field lands where the scenario format says (against the Kubernetes API and compose
+//! specification values written in the manifest), unsupported fields are reported with
+//! their paths, bad manifests exit 2, and every test manifest imports and runs.
+
+use assert_cmd::Command;
+use rollout_sim::scenario::import::{Found, import_str};
+use rollout_sim::scenario::{
+    DeploymentStrategy, Format, IntOrPercent, Probe, Scenario, Strategy, load_str,
+};
+use rollout_sim::sim::time::{MILLISECOND, SECOND};
+
+fn bin() -> Command {
+    Command::cargo_bin("rollout-sim").expect("the binary is built")
+}
+
+fn manifest(name: &str) -> String {
+    format!("{}/tests/manifests/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Imports `text` (one scenario expected) and loads the written scenario back.
+pub fn import(text: &str) -> (Scenario, Found) {
+    let found = match import_str(text, "m.yaml", Format::Yaml) {
+        Ok(f) => f,
+        Err(e) => panic!("import failed:\n{e}"),
+    };
+    let imported = match &found.candidates[..] {
+        [one] => one.outcome.clone().unwrap_or_else(|e| panic!("{e}")),
+        many => panic!("{} candidates", many.len()),
+    };
+    let s = load_str(&imported.text, "imported.yaml", Format::Yaml, &[])
+        .unwrap_or_else(|e| panic!("{e}\n{}", imported.text));
+    (s, found)
+}
+
+/// The problems of a failed import, as `path: message` lines.
+pub fn import_error(text: &str) -> Vec<String> {
+    let e = match import_str(text, "m.yaml", Format::Yaml) {
+        Err(e) => e,
+        Ok(found) => match found.candidates.into_iter().find_map(|c| c.outcome.err()) {
+            Some(e) => e,
+            None => panic!("imported without error"),
+        },
+    };
+    e.problems.iter().map(|p| p.to_string()).collect()
+}
+
+/// A Deployment whose `spec` continues with `spec` (indented by 2) and whose only
+/// container continues with `container` (indented by 8).
+fn deployment(spec: &str, container: &str) -> String {
+    let indent = |text: &str, n: usize| {
+        text.lines()
+            .map(|l| format!("{}{l}\n", " ".repeat(n)))
+            .collect::<String>()
+    };
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n{}  template:\n    \
+         spec:\n      containers:\n      - name: app\n        image: web:1\n{}",
+        indent(spec, 2),
+        indent(container, 8)
+    )
+}
+
+fn k8s(s: &Scenario) -> &rollout_sim::scenario::KubernetesStrategy {
+    match &s.strategy {
+        Strategy::Kubernetes(k) => k,
+        other => panic!("not Kubernetes: {other:?}"),
+    }
+}
+
+pub fn unsupported(found: &Found) -> Vec<String> {
+    let imported = found.candidates[0].outcome.as_ref().unwrap();
+    imported
+        .unsupported
+        .iter()
+        .map(|p| p.path.clone())
+        .collect()
+}
+
+#[test]
+fn deployment_replicas_and_its_default() {
+    let (s, _) = import(&deployment("replicas: 7", ""));
+    assert_eq!(s.service.replicas, 7);
+    assert_eq!(s.name, "web");
+    // apps/v1 `SetDefaults_Deployment`: replicas 1.
+    let (s, _) = import(&deployment("", ""));
+    assert_eq!(s.service.replicas, 1);
+}
+
+#[test]
+fn rolling_update_int_and_percent() {
+    let (s, _) = import(&deployment(
+        "strategy:\n  type: RollingUpdate\n  rollingUpdate: {maxSurge: 2, maxUnavailable: 0}",
+        "",
+    ));
+    assert_eq!(
+        k8s(&s).kind,
+        DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Int(2),
+            max_unavailable: IntOrPercent::Int(0)
+        }
+    );
+    let (s, _) = import(&deployment(
+        "strategy:\n  rollingUpdate: {maxSurge: 30%, maxUnavailable: \"10%\"}",
+        "",
+    ));
+    assert_eq!(
+        k8s(&s).kind,
+        DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(30),
+            max_unavailable: IntOrPercent::Percent(10)
+        }
+    );
+    // No strategy: the API's 25% / 25%.
+    let (s, _) = import(&deployment("", ""));
+    assert_eq!(
+        k8s(&s).kind,
+        DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25)
+        }
+    );
+}
+
+#[test]
+fn recreate_and_the_deadlines() {
+    let (s, _) = import(&deployment(
+        "strategy: {type: Recreate}\nminReadySeconds: 10\nprogressDeadlineSeconds: 120",
+        "",
+    ));
+    let k = k8s(&s);
+    assert_eq!(k.kind, DeploymentStrategy::Recreate);
+    assert_eq!(
+        (k.min_ready, k.progress_deadline),
+        (10 * SECOND, Some(120 * SECOND))
+    );
+}
+
+#[test]
+fn invalid_int_or_string_is_refused_at_its_manifest_path() {
+    let text = deployment("strategy:\n  rollingUpdate: {maxSurge: \"30\"}", "");
+    assert_eq!(
+        import_error(&text),
+        [
+            "spec.strategy.rollingUpdate.maxSurge: invalid type: string is not a percentage, got \"30\""
+        ]
+    );
+    let text = deployment(
+        "strategy:\n  rollingUpdate: {maxSurge: 0, maxUnavailable: 0}",
+        "",
+    );
+    assert_eq!(
+        import_error(&text),
+        ["spec.strategy.rollingUpdate.maxUnavailable: may not be 0 when maxSurge is 0"]
+    );
+    let text = deployment(
+        "strategy:\n  type: Recreate\n  rollingUpdate: {maxSurge: 1}",
+        "",
+    );
+    assert_eq!(
+        import_error(&text),
+        ["spec.strategy.rollingUpdate: may not be specified when strategy `type` is 'Recreate'"]
+    );
+}
+
+#[test]
+fn revision_history_limit_is_reported_not_dropped() {
+    let (_, found) = import(&deployment("revisionHistoryLimit: 3", ""));
+    assert_eq!(unsupported(&found), ["spec.revisionHistoryLimit"]);
+}
+
+#[test]
+fn requests_are_the_pods_sum_and_limits_stand_in_for_missing_ones() {
+    let text = format!(
+        "{}      - name: sidecar\n        image: proxy:1\n        resources: {{requests: {{cpu: 100m, memory: 64Mi}}}}\n",
+        deployment("", "resources:\n  requests: {cpu: 250m, memory: 256Mi}")
+    );
+    let (s, found) = import(&text);
+    assert_eq!(
+        (
+            s.service.resources.cpu_millis,
+            s.service.resources.memory_bytes
+        ),
+        (350, 320 << 20)
+    );
+    assert_eq!(
+        unsupported(&found),
+        ["spec.template.spec.containers.1.image"]
+    );
+    // `SetDefaults_Pod`: a request not given is the limit.
+    let (s, found) = import(&deployment(
+        "",
+        "resources:\n  requests: {memory: 1Gi}\n  limits: {cpu: \"2\", memory: 2Gi}",
+    ));
+    assert_eq!(
+        (
+            s.service.resources.cpu_millis,
+            s.service.resources.memory_bytes
+        ),
+        (2000, 1 << 30)
+    );
+    assert_eq!(
+        unsupported(&found),
+        ["spec.template.spec.containers.0.resources.limits"]
+    );
+}
+
+#[test]
+fn the_three_probes() {
+    let (s, _) = import(&deployment(
+        "",
+        "readinessProbe:\n  httpGet: {path: /r, port: 80}\n  initialDelaySeconds: 3\n  periodSeconds: 4\n  \
+         timeoutSeconds: 2\n  successThreshold: 2\n  failureThreshold: 5\n\
+         livenessProbe:\n  tcpSocket: {port: 80}\n  periodSeconds: 20\n\
+         startupProbe:\n  exec: {command: [true]}\n  failureThreshold: 30",
+    ));
+    assert_eq!(
+        s.service.readiness_probe,
+        Some(Probe {
+            initial_delay: 3 * SECOND,
+            period: 4 * SECOND,
+            timeout: 2 * SECOND,
+            success_threshold: 2,
+            failure_threshold: 5,
+            flaky: 0.0
+        })
+    );
+    assert_eq!(
+        s.service.liveness_probe,
+        Some(Probe {
+            period: 20 * SECOND,
+            ..Probe::default()
+        })
+    );
+    assert_eq!(
+        s.service.startup_probe,
+        Some(Probe {
+            failure_threshold: 30,
+            ..Probe::default()
+        })
+    );
+    // The API server's rule: liveness probes have successThreshold 1.
+    let text = deployment("", "livenessProbe: {periodSeconds: 5, successThreshold: 2}");
+    assert_eq!(
+        import_error(&text),
+        [
+            "spec.template.spec.containers.0.livenessProbe.successThreshold: must be 1 for livenessProbe (as the API server requires), got 2"
+        ]
+    );
+}
+
+#[test]
+fn grace_period_and_pre_stop_hooks() {
+    let with_hook = |hook: &str| {
+        deployment("", &format!("lifecycle:\n  preStop:\n    {hook}")).replace(
+            "    spec:\n      containers:",
+            "    spec:\n      terminationGracePeriodSeconds: 40\n      containers:",
+        )
+    };
+    let (s, _) = import(&with_hook("sleep: {seconds: 7}"));
+    assert_eq!(
+        (s.service.stop_grace_period, s.service.pre_stop),
+        (Some(40 * SECOND), 7 * SECOND)
+    );
+    let (s, _) = import(&with_hook("exec: {command: [sleep, \"2.5\"]}"));
+    assert_eq!(s.service.pre_stop, 2500 * MILLISECOND);
+    let (s, _) = import(&with_hook("exec: {command: [/bin/sh, -c, \"sleep 5\"]}"));
+    assert_eq!(s.service.pre_stop, 5 * SECOND);
+    // A hook of unknown duration: reported, and no pre_stop invented.
+    let (s, found) = import(&with_hook("httpGet: {path: /drain, port: 80}"));
+    assert_eq!(s.service.pre_stop, 0);
+    assert_eq!(
+        unsupported(&found),
+        ["spec.template.spec.containers.0.lifecycle.preStop"]
+    );
+}
+
+#[test]
+fn other_fields_are_reported_at_their_topmost_path() {
+    let (_, found) = import(&deployment(
+        "paused: false\nrevisionHistoryLimit: 2",
+        "env:\n- {name: A, value: b}\nports: [{containerPort: 80}]",
+    ));
+    assert_eq!(
+        unsupported(&found),
+        [
+            "spec.revisionHistoryLimit",
+            "spec.template.spec.containers.0.env",
+            "spec.template.spec.containers.0.ports"
+        ]
+    );
+}
+
+#[test]
+fn argo_rollouts_are_refused_not_ignored() {
+    for (file, kind) in [
+        ("rollout-canary.yaml", "canary"),
+        ("rollout-bluegreen.yaml", "blueGreen"),
+    ] {
+        let out = bin().args(["import", &manifest(file)]).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            err.contains("progressive delivery is not supported yet")
+                && err.contains(&format!("Argo Rollouts' {kind} strategy")),
+            "{err}"
+        );
+        assert!(out.get_output().stdout.is_empty());
+        let out = bin()
+            .args(["run", &manifest(file), "--trials", "1", "-q", "--out"])
+            .arg(tempfile::tempdir().unwrap().path())
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            err.contains("progressive delivery is not supported yet"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn bad_manifests_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("notyaml.yaml", "a: [1, 2\n", "(file): invalid YAML"),
+        (
+            "nodeploy.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            "no Deployment (apps/v1) and no compose service to import: found document 1: ConfigMap c",
+        ),
+        (
+            "nocontainers.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec: {containers: []}\n",
+            "(Deployment d): spec.template.spec: the pod template has no containers",
+        ),
+        (
+            "surge.yaml",
+            &deployment("strategy:\n  rollingUpdate: {maxSurge: \"30\"}", ""),
+            "(Deployment web): spec.strategy.rollingUpdate.maxSurge: invalid type: string is not a percentage, got \"30\"",
+        ),
+        ("list.yaml", "- 1\n- 2\n", "neither a Kubernetes object"),
+        (
+            "paused.yaml",
+            &deployment("paused: true", ""),
+            "(Deployment web): spec.paused: a paused Deployment does not roll out",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = bin().arg("import").arg(&path).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn several_scenarios_need_a_name_or_a_directory() {
+    let stack = manifest("compose-stack.yaml");
+    let out = bin().args(["import", &stack]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("3 scenarios found (web, api, cache): pick one with --name NAME"),
+        "{err}"
+    );
+    let out = bin()
+        .args(["import", &stack, "--name", "api"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("name: api\n"), "{text}");
+    let out = bin()
+        .args(["import", &stack, "--name", "nope"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("--name nope: no such Deployment or compose service"),
+        "{err}"
+    );
+}
+
+/// import → the written file loads → `run` accepts it unchanged, for every test manifest
+/// that holds something simulated.
+#[test]
+fn every_test_manifest_imports_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut written = Vec::new();
+    for file in [
+        "deployment-probes.yaml",
+        "deployment-percent-surge.yaml",
+        "deployment-recreate.yaml",
+        "compose-stack.yaml",
+    ] {
+        // An existing directory takes `<name>.yaml` even for one scenario.
+        let out = dir.path().join(file.trim_end_matches(".yaml"));
+        std::fs::create_dir(&out).unwrap();
+        bin()
+            .args(["import", &manifest(file), "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        for entry in std::fs::read_dir(&out).unwrap() {
+            written.push(entry.unwrap().path());
+        }
+    }
+    let mut names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "api.yaml",
+            "api.yaml",
+            "cache.yaml",
+            "web.yaml",
+            "web.yaml",
+            "worker.yaml"
+        ]
+    );
+    assert_eq!(written.len(), 6);
+    for path in &written {
+        rollout_sim::scenario::load_file(path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        bin()
+            .arg("run")
+            .arg(path)
+            .args(["--trials", "5", "-q", "--out"])
+            .arg(dir.path().join("runs").join(path.file_name().unwrap()))
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn run_takes_a_manifest_with_set_applied_to_the_imported_scenario() {
+    let text = std::fs::read_to_string(manifest("deployment-percent-surge.yaml")).unwrap();
+    let set = [
+        "service.replicas=9",
+        "strategy.kubernetes.minReadySeconds=3",
+    ]
+    .map(|s| s.parse().unwrap());
+    let s = load_str(&text, "surge.yaml", Format::Yaml, &set).unwrap();
+    assert_eq!((s.name.as_str(), s.service.replicas), ("api", 9));
+    assert_eq!(k8s(&s).min_ready, 3 * SECOND);
+    assert_eq!(
+        k8s(&s).kind,
+        DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(30),
+            max_unavailable: IntOrPercent::Percent(10)
+        }
+    );
+    // A file with several: refused with the way out.
+    let stack = std::fs::read_to_string(manifest("compose-stack.yaml")).unwrap();
+    let e = load_str(&stack, "stack.yaml", Format::Yaml, &[]).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("holds 3 (compose service web, compose service api, compose service cache)"),
+        "{e}"
+    );
+    // A scenario with `services:` misspelt is still a scenario.
+    let e = load_str(
+        "services: {a: {}}\ntrials: 3\n",
+        "s.yaml",
+        Format::Yaml,
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("did you mean `service`?"), "{e}");
+}
+
+#[test]
+fn odd_manifests_are_errors_never_panics() {
+    let odd = [
+        "services: {web: }",
+        "services: {web: 3}",
+        "services: {web: {image: {a: [{b: [1]}]}}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{image: [[[1]]]}]}}}",
+        "services: {web: {deploy: {replicas: many}}}",
+        "services: {web: {deploy: {resources: {reservations: {cpus: lots, memory: 2x}}}}}",
+        "services: {web: {healthcheck: {interval: []}, networks: 3, ports: 80}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: 3}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: 1",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: 1}}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [1, {}]}}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  strategy: {rollingUpdate: 5}\n  template: {spec: {containers: [{image: a, resources: {requests: {cpu: -1}}}]}}",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: {a: 1}\n  template: {spec: {containers: [{image: a, lifecycle: {preStop: {sleep: {seconds: x}}}}]}}",
+        "---\n---\n",
+        "kind: Deployment",
+    ];
+    for text in odd {
+        let problems = import_error(text);
+        assert!(!problems.is_empty(), "{text}");
+        // The same through the loader: an error, not a panic.
+        assert!(
+            load_str(text, "m.yaml", Format::Yaml, &[]).is_err(),
+            "{text}"
+        );
+    }
+}

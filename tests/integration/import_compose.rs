@@ -1,0 +1,132 @@
+//! `rollout-sim import` of compose / stack files: each mapped field lands where the
+//! scenario format says, against the values the compose specification gives them.
+
+use super::import::{import, import_error, unsupported};
+use rollout_sim::scenario::{
+    FailureAction, HealthCheck, Order, RestartCondition, Scenario, Strategy,
+};
+use rollout_sim::sim::time::SECOND;
+
+fn swarm(s: &Scenario) -> &rollout_sim::scenario::SwarmStrategy {
+    match &s.strategy {
+        Strategy::Swarm(w) => w,
+        other => panic!("not Swarm: {other:?}"),
+    }
+}
+
+const COMPOSE: &str = r#"
+x-defaults: &defaults
+  restart_policy: {condition: on-failure, delay: 3s, max_attempts: 4, window: 1m}
+services:
+  web:
+    image: shop:2
+    x-note: ignored by Docker
+    stop_grace_period: 1m30s
+    ports: ["80:80"]
+    healthcheck:
+      test: [CMD, curl, -f, http://localhost/]
+      interval: 5s
+      timeout: 2s
+      retries: 4
+      start_period: 20s
+      start_interval: 1s
+    deploy:
+      <<: *defaults
+      replicas: 5
+      update_config: {parallelism: 2, delay: 10s, failure_action: rollback, monitor: 15s,
+                      max_failure_ratio: 0.2, order: start-first}
+      rollback_config: {parallelism: 3, failure_action: continue}
+      resources:
+        reservations: {cpus: "0.25", memory: 300m}
+"#;
+
+#[test]
+fn compose_service_fields() {
+    let (s, found) = import(COMPOSE);
+    assert_eq!(s.name, "web");
+    assert_eq!(s.service.replicas, 5);
+    let w = swarm(&s);
+    assert_eq!(
+        (w.update.parallelism, w.update.delay, w.update.monitor),
+        (2, 10 * SECOND, 15 * SECOND)
+    );
+    assert_eq!(
+        (
+            w.update.failure_action,
+            w.update.order,
+            w.update.max_failure_ratio
+        ),
+        (FailureAction::Rollback, Order::StartFirst, 0.2)
+    );
+    assert_eq!(
+        (w.rollback.parallelism, w.rollback.failure_action),
+        (3, FailureAction::Continue)
+    );
+    // Through the merge key.
+    assert_eq!(
+        (
+            s.service.restart.condition,
+            s.service.restart.delay,
+            s.service.restart.max_attempts
+        ),
+        (RestartCondition::OnFailure, 3 * SECOND, 4)
+    );
+    // Docker's units: cpus in cores, `300m` is 300 MiB (not millibytes).
+    assert_eq!(
+        (
+            s.service.resources.cpu_millis,
+            s.service.resources.memory_bytes
+        ),
+        (250, 300 << 20)
+    );
+    assert_eq!(
+        s.service.healthcheck,
+        Some(HealthCheck {
+            interval: 5 * SECOND,
+            timeout: 2 * SECOND,
+            retries: 4,
+            start_period: 20 * SECOND,
+            start_interval: SECOND,
+            flaky: 0.0
+        })
+    );
+    assert_eq!(s.service.stop_grace_period, Some(90 * SECOND));
+    // No `networks:`: the stack's `default`; a port in ingress mode: `ingress`.
+    assert_eq!(s.service.networks, ["default", "ingress"]);
+    assert_eq!(
+        unsupported(&found),
+        ["services.web.deploy.restart_policy.window"]
+    );
+}
+
+#[test]
+fn compose_healthcheck_disabled_and_networks() {
+    let text = "services:\n  db:\n    image: pg:16\n    networks: [back]\n    \
+                healthcheck: {disable: true}\n    deploy: {replicas: 1}\n";
+    let (s, found) = import(text);
+    assert_eq!(s.service.healthcheck, None);
+    assert_eq!(s.service.networks, ["back"]);
+    assert!(unsupported(&found).is_empty());
+    let text = "services:\n  db:\n    image: pg:16\n    healthcheck: {test: [NONE]}\n    \
+                ports: [{target: 5432, published: 5432, mode: host}]\n";
+    let (s, _) = import(text);
+    assert_eq!(s.service.healthcheck, None);
+    assert_eq!(
+        s.service.networks,
+        ["default"],
+        "host-mode ports skip ingress"
+    );
+    // The compose specification refuses unknown keys in these sections; so does import.
+    let text = "services:\n  a:\n    deploy: {update_config: {paralelism: 2, x-why: ok}}\n";
+    assert_eq!(
+        import_error(text),
+        [
+            "services.a.deploy.update_config.paralelism: unknown field `paralelism`; did you mean `parallelism`?"
+        ]
+    );
+    let text = "services:\n  a:\n    image: a:1\n    deploy: {mode: global}\n";
+    assert_eq!(
+        import_error(text),
+        ["services.a.deploy.mode: only `replicated` services are simulated, got \"global\""]
+    );
+}

@@ -1,0 +1,396 @@
+//! `rollout-sim schema` against the parser: every shipped scenario validates, every field
+//! the parser accepts is in the schema, and a misspelt field is refused by both.
+//!
+//! The validator is a small one for the keywords the schema uses; a keyword it does not
+//! know fails the test rather than passing silently.
+
+use rollout_sim::scenario::import::import_str;
+use rollout_sim::scenario::{Format, load_str, schema::schema};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Errors of `v` against `s` (empty: valid), each with its path.
+fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
+    // The scenario's own depth is small; the schema's `$ref`s do not recurse without data.
+    let Value::Object(s) = s else {
+        panic!("schema at {path} is not an object")
+    };
+    for (k, sub) in s {
+        match k.as_str() {
+            "$schema" | "title" | "description" | "$defs" => {}
+            "$ref" => {
+                let name = sub.as_str().unwrap().trim_start_matches("#/$defs/");
+                validate(root, &root["$defs"][name], v, path, errors);
+            }
+            "type" => {
+                let types: Vec<&str> = match sub {
+                    Value::String(t) => vec![t.as_str()],
+                    Value::Array(ts) => ts.iter().map(|t| t.as_str().unwrap()).collect(),
+                    _ => panic!("bad type"),
+                };
+                if !types.iter().any(|t| has_type(v, t)) {
+                    errors.push(format!("{path}: expected {types:?}, got {v}"));
+                }
+            }
+            "minimum" => {
+                if v.as_f64().is_some_and(|x| x < sub.as_f64().unwrap()) {
+                    errors.push(format!("{path}: below minimum"));
+                }
+            }
+            "maximum" => {
+                if v.as_f64().is_some_and(|x| x > sub.as_f64().unwrap()) {
+                    errors.push(format!("{path}: above maximum"));
+                }
+            }
+            "pattern" => {
+                assert_eq!(sub, "^[0-9]+%$", "a pattern this validator does not know");
+                if let Some(t) = v.as_str() {
+                    let ok = t
+                        .strip_suffix('%')
+                        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+                    if !ok {
+                        errors.push(format!("{path}: does not match {sub}"));
+                    }
+                }
+            }
+            "properties"
+            | "additionalProperties"
+            | "required"
+            | "minProperties"
+            | "maxProperties" => object_keyword(root, s, k, v, path, errors),
+            "items" => {
+                if let Value::Array(items) = v {
+                    for (i, item) in items.iter().enumerate() {
+                        validate(root, sub, item, &format!("{path}.{i}"), errors);
+                    }
+                }
+            }
+            "enum" => {
+                if !sub.as_array().unwrap().contains(v) {
+                    errors.push(format!("{path}: {v} is none of {sub}"));
+                }
+            }
+            "anyOf" => {
+                let ok = sub.as_array().unwrap().iter().any(|alt| {
+                    let mut e = Vec::new();
+                    validate(root, alt, v, path, &mut e);
+                    e.is_empty()
+                });
+                if !ok {
+                    errors.push(format!("{path}: matches none of anyOf"));
+                }
+            }
+            other => panic!("keyword `{other}` is not known to this validator"),
+        }
+    }
+}
+
+fn object_keyword(
+    root: &Value,
+    s: &Map<String, Value>,
+    k: &str,
+    v: &Value,
+    path: &str,
+    errors: &mut Vec<String>,
+) {
+    let Value::Object(map) = v else { return };
+    let props = s.get("properties").and_then(Value::as_object);
+    match k {
+        "properties" => {
+            for (name, sub) in props.unwrap() {
+                if let Some(x) = map.get(name) {
+                    validate(root, sub, x, &format!("{path}.{name}"), errors);
+                }
+            }
+        }
+        "additionalProperties" => {
+            for (name, x) in map {
+                if props.is_some_and(|p| p.contains_key(name)) {
+                    continue;
+                }
+                match &s[k] {
+                    Value::Bool(false) => errors.push(format!("{path}.{name}: not allowed")),
+                    sub => validate(root, sub, x, &format!("{path}.{name}"), errors),
+                }
+            }
+        }
+        "required" => {
+            for r in s[k].as_array().unwrap() {
+                if !map.contains_key(r.as_str().unwrap()) {
+                    errors.push(format!("{path}: missing {r}"));
+                }
+            }
+        }
+        "minProperties" if (map.len() as u64) < s[k].as_u64().unwrap() => {
+            errors.push(format!("{path}: too few properties"))
+        }
+        "maxProperties" if (map.len() as u64) > s[k].as_u64().unwrap() => {
+            errors.push(format!("{path}: too many properties"))
+        }
+        _ => {}
+    }
+}
+
+fn has_type(v: &Value, t: &str) -> bool {
+    match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        "number" => v.is_number(),
+        "integer" => v.as_f64().is_some_and(|f| f.fract() == 0.0),
+        other => panic!("type {other}"),
+    }
+}
+
+fn errors(tree: &Value) -> Vec<String> {
+    let s = schema();
+    let mut e = Vec::new();
+    validate(&s, &s, tree, "", &mut e);
+    e
+}
+
+fn tree(text: &str) -> Value {
+    serde_saphyr::from_str(text).unwrap()
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(
+                errors(&tree(&text)),
+                Vec::<String>::new(),
+                "{}",
+                path.display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "{n} scenarios");
+    // And what `import` writes.
+    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/manifests");
+    for file in [
+        "deployment-probes.yaml",
+        "compose-stack.yaml",
+        "deployment-recreate.yaml",
+    ] {
+        let text = std::fs::read_to_string(manifests.join(file)).unwrap();
+        let found = import_str(&text, file, Format::Yaml).unwrap();
+        for c in found.candidates {
+            let imported = c.outcome.unwrap();
+            assert_eq!(
+                errors(&tree(&imported.text)),
+                Vec::<String>::new(),
+                "{}",
+                c.what
+            );
+        }
+    }
+}
+
+/// Scenarios that between them give every field of every section (the parser accepts each).
+fn every_field() -> Vec<String> {
+    let a = r#"
+name: a
+description: d
+seed: 3
+trials: 10
+horizon: 1h
+cluster:
+  nodes: [{name: n1, cpu: "4", memory: 8Gi}, {name: n2}]
+  node: {cpu: 2, memory: 4Gi}
+  image_cached: [current]
+  control_plane: {profile: ideal, update_start: {constant: 1s}, create: {uniform: {min: 1s, max: 2s}},
+                  start: {normal: {mean: 1s, stddev: 100ms}}, start_after_stop: {exponential: {mean: 1s}},
+                  stop_signal: {gamma: {shape: 2, scale: 1s}}, health_report: {weibull: {shape: 2, scale: 1s}},
+                  next_slot: {empirical: {samples: [1, 2]}},
+                  failure_report: {mixture: [{weight: 1, dist: 1s}, {weight: 2, dist: 2s}]},
+                  parallel_start_slowdown: 0.2, docker_engine: "25.0"}
+service:
+  replicas: 4
+  resources: {cpu: 500m, memory: 512Mi}
+  stop_grace_period: 10s
+  pre_stop: 1s
+  networks: [backend]
+  versions:
+    current: {image: a:1}
+    next: {image: a:2, pull: {lognormal: {median: 2s, p99: 10s}}, start: 1s, ready_after: 2s,
+           crash_probability: 0.1, crash_after: never, hang_after: never, shutdown: 1s,
+           error_rate: 0.01, service_time: 10ms, capacity_rps: 100}
+  healthcheck: {interval: 5s, timeout: 2s, retries: 3, start_period: 10s, start_interval: 1s, flaky: 0.01}
+  restart: {condition: on-failure, delay: 5s, max_attempts: 3}
+strategy:
+  swarm:
+    update_config: {parallelism: 2, delay: 1s, failure_action: rollback, monitor: 5s,
+                    max_failure_ratio: 0.1, order: start-first}
+    rollback_config: {parallelism: 1}
+actions: [{at: 1m, rollout: update, version: next}]
+checks: ["duration_s.p95 <= 600"]
+traffic: {rps: 100, arrivals: poisson, balancer: random, endpoint_propagation: 1s, tick: 1s,
+          queue_limit: 10, duration: 10m, slo: {availability: 0.99, window: 10s}}
+faults: {node_failures: [{at: 1m, node: n1, recover_after: 1m}], node_mtbf: 24h, node_recovery: 5m,
+         pull_failure_probability: {next: 0.1}}
+"#;
+    let b = r#"
+service:
+  terminationGracePeriodSeconds: 30
+  versions:
+    current: {}
+    next: {start: {lognormal: {mu: 0.5, sigma: 0.2}}}
+  readinessProbe: {initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 2,
+                   failureThreshold: 3, flaky: 0}
+  livenessProbe: {periodSeconds: 5}
+  startupProbe: {failureThreshold: 30}
+strategy:
+  kubernetes:
+    strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 25%}}
+    minReadySeconds: 5
+    progressDeadlineSeconds: 600
+    autoRollback: true
+traffic: {profile: {diurnal: {rps: 100, amplitude: 0.5, period: 1h, peak_at: 10m}}}
+faults: {node_not_ready_after: 40s, eviction_after: 5m}
+"#;
+    let c = "service: {}\ntraffic: {profile: {step: [{at: 0, rps: 10}]}}\n";
+    let d = "service:\n  versions:\n    current: {}\n    next: {start: {empirical: {file: t.csv, column: s}}}\n\
+             traffic: {profile: {file: rate.csv}}\n";
+    [a, b, c, d].map(str::to_string).to_vec()
+}
+
+/// Loads `text` as a scenario in `dir` (where the CSV files are).
+fn load(dir: &Path, text: &str) -> Result<(), String> {
+    let origin = dir.join("s.yaml");
+    load_str(text, origin.to_str().unwrap(), Format::Yaml, &[])
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn csv_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "s\n1\n2\n").unwrap();
+    std::fs::write(dir.path().join("rate.csv"), "t,rps\n0,10\n").unwrap();
+    dir
+}
+
+/// Every key path of a tree (an explicit stack), as (path, parent path, key).
+fn keys(v: &Value) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(Vec<String>, &Value)> = vec![(Vec::new(), v)];
+    while let Some((path, v)) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let mut p = path.clone();
+                    p.push(k.clone());
+                    out.push((p.clone(), k.clone()));
+                    stack.push((p, x));
+                }
+            }
+            Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    let mut p = path.clone();
+                    p.push(i.to_string());
+                    stack.push((p, x));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_field_the_parser_accepts_is_in_the_schema() {
+    let dir = csv_dir();
+    let mut used: Vec<String> = Vec::new();
+    for text in every_field() {
+        load(dir.path(), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let t = tree(&text);
+        assert_eq!(errors(&t), Vec::<String>::new(), "{text}");
+        used.extend(keys(&t).into_iter().map(|(_, k)| k));
+    }
+    // The scenarios above give every property the schema has: so every field the parser
+    // reads (the schema's properties come from its field lists) was accepted by both.
+    let s = schema();
+    let mut sections: Vec<&Value> = vec![&s];
+    sections.extend(s["$defs"].as_object().unwrap().values());
+    for section in sections {
+        for name in section["properties"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.keys())
+        {
+            assert!(used.contains(name), "no test scenario gives `{name}`");
+        }
+    }
+}
+
+#[test]
+fn a_misspelt_field_is_refused_by_both() {
+    let dir = csv_dir();
+    let mut checked = 0;
+    for text in every_field() {
+        let t = tree(&text);
+        for (path, _) in keys(&t) {
+            // Keys of maps with free keys (version names) are names, not fields.
+            let parent = path[..path.len() - 1].join(".");
+            if parent == "service.versions" || parent == "faults.pull_failure_probability" {
+                continue;
+            }
+            let mut bad = t.clone();
+            let mut at = &mut bad;
+            for k in &path[..path.len() - 1] {
+                at = match at {
+                    Value::Array(items) => &mut items[k.parse::<usize>().unwrap()],
+                    other => &mut other[k.as_str()],
+                };
+            }
+            let map = at.as_object_mut().unwrap();
+            let key = path.last().unwrap();
+            let value = map.remove(key).unwrap();
+            map.insert(format!("{key}x"), value);
+            let text = serde_json::to_string(&bad).unwrap();
+            assert!(
+                load(dir.path(), &text).is_err(),
+                "the parser took {}x",
+                path.join(".")
+            );
+            assert!(
+                !errors(&bad).is_empty(),
+                "the schema took {}x",
+                path.join(".")
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "{checked}");
+    // Types too, not only names.
+    for bad in [
+        "service: {replicas: -1}",
+        "service: {replicas: \"3\"}",
+        "strategy: {swarm: {}, kubernetes: {}}",
+        "strategy: {swarm: {update_config: {order: start_first}}}",
+        "service: {restart: {condition: on_failure}}",
+        "cluster: {control_plane: docker-20.1}",
+        "service: {versions: {next: {pull: {lognormal: {median: 1s}, uniform: {min: 1, max: 2}}}}}",
+    ] {
+        assert!(!errors(&tree(bad)).is_empty(), "the schema took {bad}");
+        assert!(load(dir.path(), bad).is_err(), "the parser took {bad}");
+    }
+}
+
+#[test]
+fn schema_command_prints_the_schema() {
+    let out = assert_cmd::Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .arg("schema")
+        .assert()
+        .success();
+    let printed: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(printed, schema());
+}
