@@ -4,6 +4,7 @@ mod calibrate_scenario;
 mod cli;
 mod control_plane;
 mod engine;
+mod golden;
 mod gossip;
 mod import;
 mod import_compose;
