@@ -45,5 +45,7 @@ pub use columns::{COLUMNS, Cell, Column, Unit};
 pub use error::ReadError;
 pub use summary::{Metric, OutcomeMetrics, OutcomeShare, Summary, summary_json};
 pub use table::summary_table;
-pub use timeline::{timeline_bands_csv, timeline_trial_csv};
+pub use timeline::{
+    TimelineBands, bands_csv, timeline_bands, timeline_bands_csv, timeline_trial_csv,
+};
 pub use trace::trace_jsonl;
