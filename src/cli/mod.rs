@@ -7,6 +7,7 @@
 pub mod calibrate;
 pub mod interrupt;
 pub mod options;
+pub mod report;
 pub mod run;
 
 use anyhow::Context;
@@ -32,6 +33,9 @@ enum Command {
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
+    /// Charts and a summary for a review: PNG and SVG charts, report.md and a
+    /// self-contained report.html, with the run's CSV and JSON files.
+    Report(report::ReportArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
         None => run::run(&run::RunArgs::default_scenario()),
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,8 @@
 //! - [`table`]: the aligned plain-text summary for terminals and tickets;
 //! - [`timeline`]: `timeline.csv`, the fleet (and traffic) over time of one trial or bands
 //!   across trials;
+//! - [`charts`]: a run's results as charts (PNG and SVG, drawn by [`crate::plot`]);
+//! - [`report`]: `report.md` and the self-contained `report.html`;
 //! - [`atomic`]: temporary file, fsync, rename;
 //! - [`folder`]: a run's whole folder written aside and swapped in when complete.
 //!
@@ -30,10 +32,12 @@
 //! ```
 
 pub mod atomic;
+pub mod charts;
 pub mod columns;
 pub mod csv;
 pub mod error;
 pub mod folder;
+pub mod report;
 pub mod summary;
 pub mod table;
 pub mod timeline;
@@ -46,6 +50,6 @@ pub use error::ReadError;
 pub use summary::{Metric, OutcomeMetrics, OutcomeShare, Summary, summary_json};
 pub use table::summary_table;
 pub use timeline::{
-    TimelineBands, bands_csv, timeline_bands, timeline_bands_csv, timeline_trial_csv,
+    TimelineBands, bands_csv, timeline_bands, timeline_bands_csv, timeline_tick, timeline_trial_csv,
 };
 pub use trace::trace_jsonl;

@@ -55,6 +55,15 @@ pub fn default_tick(span: Time) -> Time {
         })
 }
 
+/// The tick of a run's timeline whose longest trial lasts `longest`: `traffic.tick` when
+/// the scenario has traffic (fleet samples then fall at the traffic buckets' ends), else
+/// [`default_tick`].
+pub fn timeline_tick(s: &Scenario, longest: Time) -> Time {
+    s.traffic
+        .as_ref()
+        .map_or_else(|| default_tick(longest), |t| t.tick)
+}
+
 /// Traffic figures of one bucket.
 #[derive(Debug, Clone, Copy)]
 enum Traffic {

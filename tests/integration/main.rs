@@ -10,6 +10,7 @@ mod kubernetes;
 mod metrics;
 mod node_loss;
 mod pinned_draws;
+mod report;
 mod run_folder;
 mod scenarios;
 mod swarm_properties;
