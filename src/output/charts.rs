@@ -127,15 +127,15 @@ pub fn limits(s: &Scenario) -> Vec<RefLine> {
                 p => p.min(n),
             };
             match c.update.order {
-                Order::StartFirst => out.push(line("most tasks (+ parallelism)", n + p)),
-                Order::StopFirst => out.push(line("fewest ready (− parallelism)", n - p)),
+                Order::StartFirst => out.push(line("parallelism ceiling", n + p)),
+                Order::StopFirst => out.push(line("parallelism floor", n - p)),
             }
         }
         Strategy::Kubernetes(k) => {
             if let DeploymentStrategy::RollingUpdate { .. } = k.kind {
-                out.push(line("most pods (+ maxSurge)", n + max_surge(&k.kind, n)));
+                out.push(line("maxSurge ceiling", n + max_surge(&k.kind, n)));
                 out.push(line(
-                    "fewest available (− maxUnavailable)",
+                    "maxUnavailable floor",
                     n - max_unavailable(&k.kind, n),
                 ));
             }

@@ -4,7 +4,7 @@
 //! across trials, as `timeline.csv` has them; a gap in a series (no trial defines the value
 //! there, e.g. latency of a bucket with nothing served) is a gap in the line.
 
-use super::axis::{duration_tick, from_zero};
+use super::axis::{ClockAxis, duration_tick, from_zero};
 use super::layout::{GREY, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, text};
 use super::{Chart, PlotError, RefLine, color};
 use plotters::coord::Shift;
@@ -67,7 +67,8 @@ pub struct TrafficTimeline {
     pub ends: Vec<RefLine>,
 }
 
-type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// Time (seconds, ticks on clock steps) against a value.
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<ClockAxis, RangedCoordf64>>;
 
 fn band_legend(series: &[BandSeries]) -> impl Iterator<Item = (String, Swatch)> + '_ {
     series
@@ -103,9 +104,9 @@ fn plot_on<'a, DB: DrawingBackend>(
         .margin_top(8)
         .x_label_area_size(if x_desc.is_some() { 44 } else { 24 })
         .y_label_area_size(64)
-        .build_cartesian_2d(0.0..x_max, y_lo..y_hi)?;
+        .build_cartesian_2d(ClockAxis::new(0.0, x_max, 9), y_lo..y_hi)?;
     let mut mesh = chart.configure_mesh();
-    mesh.x_labels(8)
+    mesh.x_labels(9)
         .y_labels(6)
         .x_label_formatter(&|x| duration_tick(*x))
         .y_label_formatter(y_fmt)
@@ -190,6 +191,8 @@ impl Chart for RolloutTimeline {
             &|v| format!("{v}"),
             Some("time since the rollout started"),
         )?;
+        draw_bands(&mut chart, &self.series)?;
+        // Limits over the bands: a median running along a limit must not hide it.
         for (i, l) in self.limits.iter().enumerate() {
             chart.draw_series(DashedLineSeries::new(
                 [(0.0, l.value), (x_max, l.value)],
@@ -198,7 +201,6 @@ impl Chart for RolloutTimeline {
                 dark(i).stroke_width(2),
             ))?;
         }
-        draw_bands(&mut chart, &self.series)?;
         draw_vertical(&mut chart, &self.ends, y)?;
         if self.series.iter().all(|s| s.runs().next().is_none()) {
             centred_note(&area, "no sample: no trial ran")?;
