@@ -45,56 +45,74 @@ enum Block {
 const MEANINGS: &[(&str, &str)] = &[
     (
         "duration_s",
-        "time from the rollout's start to its outcome (Swarm: update completed, including the final monitor window; Kubernetes: every replica updated and available)",
+        "time from the rollout's start to its outcome (Swarm: update completed, final monitor window included; Kubernetes: every replica updated and available, no old pod left)",
     ),
     (
         "min_ready",
-        "fewest tasks serving at any instant of the rollout (Swarm: running and healthy; Kubernetes: Ready)",
+        "fewest tasks serving at any instant (Swarm: RUNNING, healthy when there is a HEALTHCHECK; Kubernetes: Ready)",
     ),
     (
         "min_available",
-        "the same for Kubernetes' available (Ready for minReadySeconds); equal to min_ready for Swarm",
+        "fewest tasks available at any instant (Kubernetes: Ready for minReadySeconds); equal to min_ready for Swarm",
     ),
     (
         "peak_tasks",
-        "most tasks holding node resources at once, terminating ones included",
+        "most tasks holding node resources at once, new ones still pulling and old ones terminating included (what the scheduler reserved)",
     ),
     (
         "peak_running_tasks",
-        "most tasks with a started container at once",
+        "most tasks with a started container at once (the room the rollout ran in)",
     ),
-    ("peak_cpu", "cores requested by those tasks at the peak"),
-    ("peak_memory", "memory requested by those tasks at the peak"),
-    ("restarts", "container restarts of any version"),
-    ("requests", "requests sent during the trial"),
+    (
+        "peak_cpu",
+        "most cpu requested at once by the tasks holding node resources, cores",
+    ),
+    (
+        "peak_memory",
+        "most memory requested at once by the tasks holding node resources",
+    ),
+    (
+        "restarts",
+        "containers restarted after dying on their own, any version",
+    ),
+    (
+        "requests",
+        "requests sent during the measured window (the rollout, or traffic.duration)",
+    ),
     (
         "failed_requests",
-        "requests not served successfully (refused, errored, timed out or dropped)",
+        "requests not served successfully: refused + timed out + errored + dropped",
     ),
     ("availability", "1 − failed_requests / requests"),
     (
         "p95_latency_ms",
-        "95th percentile latency of the requests served in the trial",
+        "95th percentile latency of the served requests",
     ),
     (
         "p99_latency_ms",
-        "99th percentile latency of the requests served in the trial",
+        "99th percentile latency of the served requests",
     ),
     (
         "refused_requests",
-        "requests refused (no endpoint, queue full)",
+        "refused or reset: no endpoint in rotation, a task not yet listening, stopping or dead",
     ),
-    ("timed_out_requests", "requests that timed out"),
-    ("errored_requests", "requests answered with an error"),
+    (
+        "timed_out_requests",
+        "sent to a hung process or a lost node, never answered",
+    ),
+    ("errored_requests", "answered with an error (error_rate)"),
     (
         "dropped_requests",
-        "requests lost with a task that stopped while serving them",
+        "dropped by a full endpoint queue (capacity_rps and traffic.queue_limit)",
     ),
     (
         "bad_version_requests",
-        "requests served by a version that answers them with errors",
+        "requests failed because of a version's own misbehaviour (errors, hangs, crashes while in rotation)",
     ),
-    ("slo_violation_s", "time the traffic SLO was violated"),
+    (
+        "slo_violation_s",
+        "seconds in traffic.slo windows whose availability was below target",
+    ),
 ];
 
 /// How to read the columns of the metrics table.

@@ -25,6 +25,7 @@ pub mod axis;
 pub mod distribution;
 mod layout;
 pub mod outcomes;
+pub mod sweep;
 pub mod timeline;
 
 use plotters::coord::Shift;

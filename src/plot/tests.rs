@@ -110,6 +110,14 @@ fn outcomes(counts: &[u64]) -> OutcomeBars {
 /// Renders both ways, checks the formats' signatures, returns the bytes.
 pub(crate) fn renders(c: &impl Chart) -> (Vec<u8>, String) {
     let p = png(c).expect("png");
+    if let Ok(dir) = std::env::var("CHARTS_DUMP") {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let _ = std::fs::write(
+            format!("{dir}/{}.png", N.fetch_add(1, Ordering::SeqCst)),
+            &p,
+        );
+    }
     assert_eq!(&p[..8], b"\x89PNG\r\n\x1a\n");
     let s = svg(c).expect("svg");
     assert!(
