@@ -10,7 +10,8 @@
 //! - [`distribution`]: rollout durations per outcome, histogram and CDF, percentiles marked;
 //! - [`outcomes`]: how often each outcome happened, with its 95% interval;
 //! - [`sweep`] and [`compare`]: heatmaps, interval lines, the Pareto front, overlaid CDFs
-//!   and paired differences, for runs over several settings.
+//!   and paired differences, for runs over several settings (drawn and tested; no command
+//!   fills them yet).
 //!
 //! **Headless and deterministic.** Text is laid out with DejaVu Sans compiled into the
 //! binary (the `dejavu` crate), registered once as the family `sans-serif`: no fontconfig,
@@ -22,6 +23,7 @@
 //! backend API (0.4) stays inside this folder.
 
 pub mod axis;
+pub mod compare;
 pub mod distribution;
 mod layout;
 pub mod outcomes;

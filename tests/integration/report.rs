@@ -184,3 +184,39 @@ fn every_example_scenario_charts_without_panic_even_from_one_trial() {
     }
     assert!(seen >= 10, "only {seen} example scenarios found");
 }
+
+#[test]
+fn run_plot_draws_the_charts_beside_the_run_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    bin()
+        .args(["run", &scenario_path("k8s-surge-one.yaml")])
+        .args(["--trials", "10", "-q", "--plot", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    // No traffic in this scenario: no traffic chart. --plot implies the timeline.
+    assert_eq!(
+        entries(&out),
+        [
+            "duration-distribution.png",
+            "duration-distribution.svg",
+            "outcomes.png",
+            "outcomes.svg",
+            "rollout-timeline.png",
+            "rollout-timeline.svg",
+            "summary.json",
+            "timeline.csv",
+            "trials.csv",
+        ]
+    );
+    // Without --plot, no chart.
+    let plain = tmp.path().join("plain");
+    bin()
+        .args(["run", &scenario_path("k8s-surge-one.yaml")])
+        .args(["--trials", "10", "-q", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    assert_eq!(entries(&plain), ["summary.json", "trials.csv"]);
+}
