@@ -1,5 +1,8 @@
 //! Every chart renders (PNG and SVG), also from degenerate data, and the same data gives
 //! the same bytes.
+//!
+//! To look at what the tests draw: `CHARTS_DUMP=/tmp/dir cargo test --lib plot` writes
+//! every PNG rendered here into that folder, numbered.
 
 use super::distribution::{DurationDistribution, DurationGroup};
 use super::outcomes::{OutcomeBar, OutcomeBars};
