@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cluster;
 pub mod experiment;
 pub mod output;
+pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

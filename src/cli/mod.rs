@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod import;
 pub mod interrupt;
 pub mod options;
+pub mod report;
 pub mod run;
 pub mod schema;
 
@@ -38,6 +39,9 @@ enum Command {
     Import(import::ImportArgs),
     /// The JSON Schema of scenario files, for editors.
     Schema(schema::SchemaArgs),
+    /// Charts and a summary for a review: PNG and SVG charts, report.md and a
+    /// self-contained report.html, with the run's CSV and JSON files.
+    Report(report::ReportArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Some(Command::Calibrate(args)) => calibrate::run(&args),
         Some(Command::Import(args)) => import::run(&args),
         Some(Command::Schema(args)) => schema::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,10 +7,12 @@
 use super::options::{OutputFormat, SimOptions, write_file};
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{TrialResult, run_timelines, run_trials_until, with_threads};
+use crate::output::charts::run_charts;
 use crate::output::folder::{Staging, check_replaceable};
 use crate::output::timeline::default_tick;
 use crate::output::{
-    Summary, summary_table, timeline_bands_csv, timeline_trial_csv, trace_jsonl, trials_csv,
+    Summary, TimelineBands, bands_csv, summary_table, timeline_bands, timeline_trial_csv,
+    trace_jsonl, trials_csv,
 };
 use crate::scenario::Scenario;
 use crate::trial::Workspace;
@@ -41,6 +43,10 @@ pub struct RunArgs {
     /// Write `timeline.csv` of this one trial instead of bands (implies `--timeline`).
     #[arg(long, value_name = "K")]
     pub timeline_trial: Option<u64>,
+    /// Draw the run's charts (PNG and SVG) beside its files; implies `--timeline` unless
+    /// `--timeline-trial` is given.
+    #[arg(long)]
+    pub plot: bool,
 }
 
 /// Trials the timeline bands are computed over, at most.
@@ -87,6 +93,7 @@ fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
             TimelineMode::Trial(k)
         }
         (true, None) => TimelineMode::Bands(trials.min(TIMELINE_TRIALS)),
+        (false, None) if args.plot => TimelineMode::Bands(trials.min(TIMELINE_TRIALS)),
         (false, None) => TimelineMode::Off,
     };
     let out = args.sim.out_dir(scenario);
@@ -163,8 +170,19 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     staged(Path::new("trials.csv"), &trials_csv(&rows))?;
     let json = summary.to_json();
     staged(Path::new("summary.json"), &json)?;
-    if let Some(bytes) = timeline(args, &scenario, &rows, plan.timeline, stop) {
-        staged(Path::new("timeline.csv"), &bytes)?;
+    let bands = match timeline(args, &scenario, &rows, plan.timeline, stop) {
+        Some((bytes, bands)) => {
+            staged(Path::new("timeline.csv"), &bytes)?;
+            Some(bands)
+        }
+        None => None,
+    };
+    if args.plot && !stop.load(Ordering::SeqCst) {
+        let charts = run_charts(&scenario, &summary, &rows, bands.as_ref())?;
+        for c in &charts {
+            staged(Path::new(&format!("{}.png", c.stem)), &c.png)?;
+            staged(Path::new(&format!("{}.svg", c.stem)), c.svg.as_bytes())?;
+        }
     }
     let trace = match &args.trace {
         Some(path) if !stop.load(Ordering::SeqCst) => {
@@ -208,14 +226,15 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The bytes of `timeline.csv`, or `None` when not asked for or interrupted.
+/// The bytes of `timeline.csv` and the bands the charts draw, or `None` when not asked for
+/// or interrupted.
 fn timeline(
     args: &RunArgs,
     scenario: &Scenario,
     rows: &[TrialResult],
     mode: TimelineMode,
     stop: &AtomicBool,
-) -> Option<Vec<u8>> {
+) -> Option<(Vec<u8>, TimelineBands)> {
     let range = match mode {
         TimelineMode::Off => return None,
         TimelineMode::Bands(n) => 0..n,
@@ -238,9 +257,10 @@ fn timeline(
     let series = with_threads(args.sim.threads(), || {
         run_timelines(scenario, range, tick, stop)
     })?;
+    let bands = timeline_bands(scenario, &series);
     Some(match mode {
-        TimelineMode::Trial(_) => timeline_trial_csv(scenario, &series[0]),
-        _ => timeline_bands_csv(scenario, &series),
+        TimelineMode::Trial(_) => (timeline_trial_csv(scenario, &series[0]), bands),
+        _ => (bands_csv(&bands), bands),
     })
 }
 

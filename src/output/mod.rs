@@ -13,6 +13,8 @@
 //! - [`table`]: the aligned plain-text summary for terminals and tickets;
 //! - [`timeline`]: `timeline.csv`, the fleet (and traffic) over time of one trial or bands
 //!   across trials;
+//! - [`charts`]: a run's results as charts (PNG and SVG, drawn by [`crate::plot`]);
+//! - [`report`]: `report.md` and the self-contained `report.html`;
 //! - [`atomic`]: temporary file, fsync, rename;
 //! - [`folder`]: a run's whole folder written aside and swapped in when complete.
 //!
@@ -32,10 +34,12 @@
 //! ```
 
 pub mod atomic;
+pub mod charts;
 pub mod columns;
 pub mod csv;
 pub mod error;
 pub mod folder;
+pub mod report;
 pub mod summary;
 pub mod summary_builder;
 pub mod table;
@@ -49,5 +53,7 @@ pub use error::ReadError;
 pub use summary::{Metric, OutcomeMetrics, OutcomeShare, Summary, summary_json};
 pub use summary_builder::SummaryBuilder;
 pub use table::summary_table;
-pub use timeline::{timeline_bands_csv, timeline_trial_csv};
+pub use timeline::{
+    TimelineBands, bands_csv, timeline_bands, timeline_bands_csv, timeline_tick, timeline_trial_csv,
+};
 pub use trace::trace_jsonl;

@@ -43,7 +43,7 @@ use crate::stats::Stat;
 
 /// The metrics the table shows, in this order; those absent from the summary (request
 /// columns without traffic) are skipped. The rest stay in `summary.json`.
-const TABLE_ROWS: &[&str] = &[
+pub(crate) const TABLE_ROWS: &[&str] = &[
     "duration_s",
     "min_ready",
     "min_available",
@@ -85,7 +85,7 @@ peak_running_tasks: tasks with a started container (the room the rollout ran in)
 
 /// Rows shown only when some trial has a non-zero value: the failure breakdown and the
 /// costs that most scenarios do not incur.
-const TABLE_ROWS_IF_ANY: &[&str] = &[
+pub(crate) const TABLE_ROWS_IF_ANY: &[&str] = &[
     "refused_requests",
     "timed_out_requests",
     "errored_requests",
@@ -294,7 +294,7 @@ fn max_width(cells: &[String]) -> usize {
 }
 
 /// A value of a column in `unit`, for humans.
-fn value(unit: Unit, v: f64) -> String {
+pub(crate) fn value(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Seconds => duration(v),
         Unit::Milliseconds => format!("{v:.1}ms"),
@@ -331,7 +331,7 @@ fn spread(unit: Unit, v: f64) -> String {
 }
 
 /// `0.981` → `98.1%`.
-fn percent(fraction: f64) -> String {
+pub(crate) fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
 

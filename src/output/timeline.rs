@@ -55,6 +55,15 @@ pub fn default_tick(span: Time) -> Time {
         })
 }
 
+/// The tick of a run's timeline whose longest trial lasts `longest`: `traffic.tick` when
+/// the scenario has traffic (fleet samples then fall at the traffic buckets' ends), else
+/// [`default_tick`].
+pub fn timeline_tick(s: &Scenario, longest: Time) -> Time {
+    s.traffic
+        .as_ref()
+        .map_or_else(|| default_tick(longest), |t| t.tick)
+}
+
 /// Traffic figures of one bucket.
 #[derive(Debug, Clone, Copy)]
 enum Traffic {
@@ -181,30 +190,88 @@ const BAND_STATS: [(&str, f64); 5] = [
     ("max", 1.0),
 ];
 
+/// Percentile bands across trials, in memory: what `timeline.csv` prints and what the
+/// charts draw, computed once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineBands {
+    /// Time between rows.
+    pub tick: Time,
+    /// Column names, in file order (`ready`, `ready_<version>`, …, `ok`, `failed`, …).
+    pub names: Vec<String>,
+    /// Per row: how many trials had not ended before the row's time.
+    pub running: Vec<u64>,
+    /// Per row, per column: `[min, p05, p50, p95, max]` over the trials that define the
+    /// value there (`None` where none does).
+    pub rows: Vec<Vec<[Option<f64>; 5]>>,
+}
+
+impl TimelineBands {
+    /// The index of column `name`, if the scenario has it.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// Statistic `stat` (index into `[min, p05, p50, p95, max]`) of column `col`, row by row.
+    pub fn series(&self, col: usize, stat: usize) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.rows.iter().map(move |r| r[col][stat])
+    }
+}
+
 /// Percentile bands (min, 5th, 50th, 95th, max) across trials, row by row. Every trial
 /// must have been sampled with the same tick.
-pub fn timeline_bands_csv(s: &Scenario, trials: &[TrialTimeline]) -> Vec<u8> {
+///
+/// O(rows · columns · trials log trials).
+pub fn timeline_bands(s: &Scenario, trials: &[TrialTimeline]) -> TimelineBands {
     let cols = series(s);
     let tick = trials.first().map_or(SECOND, |t| t.fleet.tick);
     debug_assert!(trials.iter().all(|t| t.fleet.tick == tick));
-    let mut header = vec!["t_s".to_string(), "trials".to_string()];
-    for (n, _) in &cols {
-        header.extend(BAND_STATS.iter().map(|(stat, _)| format!("{n}_{stat}")));
-    }
     let len = trials.iter().map(|t| t.fleet.len()).max().unwrap_or(0);
     let mut values = Vec::with_capacity(trials.len());
-    let rows = (0..len).map(move |i| {
+    let mut running = Vec::with_capacity(len);
+    let mut rows = Vec::with_capacity(len);
+    for i in 0..len {
         let t = i as Time * tick;
-        let running = trials.iter().filter(|tl| tl.fleet.end >= t).count();
-        let mut c = vec![Cell::seconds(t), Cell::Int(running as u64)];
-        for &(_, k) in &cols {
-            values.clear();
-            values.extend(trials.iter().filter_map(|tl| k.value(tl, i)));
-            values.sort_by(f64::total_cmp);
-            c.extend(BAND_STATS.iter().map(|&(_, q)| cell(quantile(&values, q))));
-        }
-        c
-    });
+        running.push(trials.iter().filter(|tl| tl.fleet.end >= t).count() as u64);
+        let row = cols
+            .iter()
+            .map(|&(_, k)| {
+                values.clear();
+                values.extend(trials.iter().filter_map(|tl| k.value(tl, i)));
+                values.sort_by(f64::total_cmp);
+                BAND_STATS.map(|(_, q)| quantile(&values, q))
+            })
+            .collect();
+        rows.push(row);
+    }
+    TimelineBands {
+        tick,
+        names: cols.into_iter().map(|(n, _)| n).collect(),
+        running,
+        rows,
+    }
+}
+
+/// `timeline.csv` of percentile bands across trials (see [`timeline_bands`]).
+pub fn timeline_bands_csv(s: &Scenario, trials: &[TrialTimeline]) -> Vec<u8> {
+    bands_csv(&timeline_bands(s, trials))
+}
+
+/// The bytes of `timeline.csv` for bands already computed.
+pub fn bands_csv(b: &TimelineBands) -> Vec<u8> {
+    let mut header = vec!["t_s".to_string(), "trials".to_string()];
+    for n in &b.names {
+        header.extend(BAND_STATS.iter().map(|(stat, _)| format!("{n}_{stat}")));
+    }
+    let rows = b
+        .rows
+        .iter()
+        .zip(&b.running)
+        .enumerate()
+        .map(|(i, (row, &n))| {
+            let mut c = vec![Cell::seconds(i as Time * b.tick), Cell::Int(n)];
+            c.extend(row.iter().flat_map(|stats| stats.map(cell)));
+            c
+        });
     write(header, rows)
 }
 

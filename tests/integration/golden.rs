@@ -33,10 +33,7 @@ fn trials_csv_of_every_example_matches_the_committed_golden_file() {
     for file in inputs() {
         let s = load_file(&file, std::slice::from_ref(&seed)).unwrap_or_else(|e| panic!("{e}"));
         let bytes = trials_csv(&run_trials(&s, 0..TRIALS));
-        let name = format!(
-            "{}.trials.csv",
-            file.file_stem().unwrap().to_string_lossy()
-        );
+        let name = format!("{}.trials.csv", file.file_stem().unwrap().to_string_lossy());
         let path = golden.join(&name);
         if update {
             std::fs::create_dir_all(&golden).unwrap();

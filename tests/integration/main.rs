@@ -14,6 +14,7 @@ mod metrics;
 mod node_loss;
 mod pinned_draws;
 mod random_scenarios;
+mod report;
 mod run_folder;
 mod scenario_gen;
 mod scenarios;

@@ -1,0 +1,212 @@
+//! Charts of a comparison (several scenarios or settings, the same seeds): their duration
+//! CDFs overlaid, and per metric the paired difference with its interval.
+//!
+//! Plain data in, as for every chart: the comparison command computes the differences
+//! and intervals; this file only draws them.
+
+use super::axis::{ClockAxis, duration_tick, percent_tick, span};
+use super::distribution::DurationGroup;
+use super::layout::{GREY, Heading, LABEL, Swatch, TICK, centred_note, frame, text};
+use super::{Chart, PlotError, color};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Duration CDFs of several runs on one axis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CdfOverlay {
+    /// Title and subtitle.
+    pub heading: Heading,
+    /// One group per compared run (label: the run, values: its durations in seconds).
+    pub groups: Vec<DurationGroup>,
+}
+
+/// One metric's paired difference `B − A` over the same trials, relative to `A`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PairedDifference {
+    /// The metric and statistic (`duration_s mean`).
+    pub metric: String,
+    /// The difference as the reader should see it (`+12.3s`), written beside the row.
+    pub text: String,
+    /// `(B − A) / A`: the estimate, then its 95% interval.
+    pub relative: [f64; 3],
+}
+
+/// Paired differences of several metrics, one row each, zero marked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PairedDifferences {
+    /// Title and subtitle (which run is A, which is B).
+    pub heading: Heading,
+    /// One row per metric.
+    pub rows: Vec<PairedDifference>,
+}
+
+impl Chart for CdfOverlay {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let legend: Vec<_> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let n = g.values.len();
+                (
+                    format!("{} (n = {n})", g.label),
+                    Swatch::Line(color(g.color)),
+                )
+            })
+            .collect();
+        let area = frame(root, &self.heading, &legend)?;
+        let (lo, hi) = span(self.groups.iter().flat_map(|g| g.values.iter().copied()));
+        let lo = if lo >= 0.0 && hi > 0.0 { 0.0 } else { lo };
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(16)
+            .margin_top(8)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(ClockAxis::new(lo, hi, 9), 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|x| duration_tick(*x))
+            .y_label_formatter(&|y| percent_tick(*y))
+            .label_style(text(TICK, BLACK))
+            .axis_desc_style(text(LABEL, BLACK))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(235, 235, 235))
+            .x_desc("rollout duration (start to outcome)")
+            .y_desc("share of trials at or below")
+            .draw()?;
+        for g in &self.groups {
+            let mut v: Vec<f64> = g.values.iter().copied().filter(|x| x.is_finite()).collect();
+            v.sort_by(f64::total_cmp);
+            let n = v.len() as f64;
+            let mut points = vec![(lo, 0.0)];
+            for (i, &x) in v.iter().enumerate() {
+                points.push((x, i as f64 / n));
+                points.push((x, (i + 1) as f64 / n));
+            }
+            if !v.is_empty() {
+                points.push((hi, 1.0));
+            }
+            chart.draw_series(LineSeries::new(points, color(g.color).stroke_width(2)))?;
+        }
+        if self.groups.iter().all(|g| g.values.is_empty()) {
+            centred_note(&area, "no trial")?;
+        }
+        Ok(())
+    }
+}
+
+impl Chart for PairedDifferences {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let area = frame(root, &self.heading, &[])?;
+        let n = self.rows.len().max(1);
+        let (lo, hi) = span(
+            self.rows
+                .iter()
+                .flat_map(|r| r.relative)
+                .chain(std::iter::once(0.0)),
+        );
+        let pad = (hi - lo) * 0.1;
+        let names: Vec<String> = self.rows.iter().map(|r| r.metric.clone()).collect();
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(90)
+            .margin_top(8)
+            .x_label_area_size(44)
+            .y_label_area_size(150)
+            .build_cartesian_2d(lo - pad..hi + pad, (0..n - 1).into_segmented())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|s| match s {
+                // The first row on top.
+                SegmentValue::CenterOf(i) => names.get(n - 1 - *i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .x_label_formatter(&|x| {
+                format!("{}{}", if *x > 0.0 { "+" } else { "" }, percent_tick(*x))
+            })
+            .label_style(text(TICK, BLACK))
+            .axis_desc_style(text(LABEL, BLACK))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(235, 235, 235))
+            .x_desc("paired difference B − A, relative to A (dot: estimate, bar: 95% interval)")
+            .draw()?;
+        chart.draw_series(DashedLineSeries::new(
+            [(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(n))],
+            6,
+            4,
+            GREY.stroke_width(1),
+        ))?;
+        for (i, r) in self.rows.iter().enumerate() {
+            let [est, l, h] = r.relative;
+            let y = SegmentValue::CenterOf(n - 1 - i);
+            // Blue when the interval is clear of zero, grey when it straddles it.
+            let c = if l > 0.0 || h < 0.0 { color(0) } else { GREY };
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(l, y.clone()), (h, y.clone())],
+                c.stroke_width(3),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (est, y.clone()),
+                5,
+                c.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((h, y))
+                    + Text::new(
+                        r.text.clone(),
+                        (8, 0),
+                        text(TICK, BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+                    ),
+            ))?;
+        }
+        if self.rows.is_empty() {
+            centred_note(&area, "no metric to compare")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::tests::{heading, renders};
+
+    fn group(label: &str, c: usize, values: Vec<f64>) -> DurationGroup {
+        DurationGroup {
+            label: label.into(),
+            color: c,
+            values,
+        }
+    }
+
+    #[test]
+    fn comparison_charts_render_from_ordinary_and_degenerate_data() {
+        renders(&CdfOverlay {
+            heading: heading(),
+            groups: vec![
+                group("A", 0, (0..200).map(|i| 40.0 + f64::from(i % 30)).collect()),
+                group("B", 1, (0..200).map(|i| 55.0 + f64::from(i % 20)).collect()),
+            ],
+        });
+        renders(&CdfOverlay::default());
+        renders(&CdfOverlay {
+            heading: heading(),
+            groups: vec![group("A", 0, vec![0.0]), group("B", 1, vec![])],
+        });
+        let row = |m: &str, r: [f64; 3]| PairedDifference {
+            metric: m.into(),
+            text: format!("{:+.1}%", r[0] * 100.0),
+            relative: r,
+        };
+        renders(&PairedDifferences {
+            heading: heading(),
+            rows: vec![
+                row("duration_s mean", [0.12, 0.08, 0.16]),
+                row("availability mean", [-0.001, -0.003, 0.001]),
+                row("peak_tasks p95", [0.0, 0.0, 0.0]),
+            ],
+        });
+        renders(&PairedDifferences::default());
+    }
+}

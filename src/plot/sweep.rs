@@ -1,0 +1,387 @@
+//! Charts of a sweep (one run per grid point): a heatmap over two parameters, lines with
+//! interval bars over one, and the Pareto front of duration against availability.
+//!
+//! They take plain data, one entry per grid point, so the sweep command only has to fill
+//! them; nothing here knows how the grid was run.
+
+use super::axis::{ClockAxis, percent_tick, span};
+use super::layout::{GREY, Heading, LABEL, Swatch, TICK, frame, text};
+use super::timeline::compact;
+use super::{Chart, PlotError, color};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// One metric over a grid of two parameters; each cell annotated with its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Heatmap {
+    /// Title and subtitle.
+    pub heading: Heading,
+    /// The parameter along x (its `--set` path) and its values as typed.
+    pub x: (String, Vec<String>),
+    /// The parameter along y and its values.
+    pub y: (String, Vec<String>),
+    /// Row-major (`cells[iy · nx + ix]`): the value and its text, `None` where the grid
+    /// point has no value (no trial defined it).
+    pub cells: Vec<Option<(f64, String)>>,
+    /// Whether a higher value is the good one (the dark end of the scale is the good end).
+    pub higher_is_better: bool,
+}
+
+/// A metric along one parameter, with its interval at every point.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntervalLines {
+    /// Title and subtitle.
+    pub heading: Heading,
+    /// The parameter (x axis).
+    pub x_label: String,
+    /// The metric and its unit (y axis).
+    pub y_label: String,
+    /// One line per statistic or metric.
+    pub series: Vec<IntervalSeries>,
+}
+
+/// One line of [`IntervalLines`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntervalSeries {
+    /// Legend text.
+    pub label: String,
+    /// Palette index.
+    pub color: usize,
+    /// `[x, estimate, interval low, interval high]` per grid point.
+    pub points: Vec<[f64; 4]>,
+}
+
+/// One setting on the duration/availability plane.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParetoPoint {
+    /// The setting (`parallelism=2, delay=10s`).
+    pub label: String,
+    /// A duration of the rollout (e.g. p95 of `duration_s`), seconds.
+    pub duration_s: f64,
+    /// An availability (e.g. p01), in [0, 1].
+    pub availability: f64,
+    /// Peak capacity (e.g. p95 of `peak_tasks`): the point's size.
+    pub peak: f64,
+}
+
+/// Settings on the duration/availability plane, the front joined by a line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pareto {
+    /// Title and subtitle.
+    pub heading: Heading,
+    /// What `duration_s` and `availability` are (`"duration_s p95"`, `"availability p01"`).
+    pub axes: (String, String),
+    /// Every setting.
+    pub points: Vec<ParetoPoint>,
+}
+
+/// Indices of the points no other point beats: none is at least as fast *and* at least as
+/// available, and better on one of them. Sorted by duration.
+///
+/// O(n²), for grids of at most a few thousand points.
+pub fn pareto_front(points: &[ParetoPoint]) -> Vec<usize> {
+    let dominates = |a: &ParetoPoint, b: &ParetoPoint| {
+        a.duration_s <= b.duration_s
+            && a.availability >= b.availability
+            && (a.duration_s < b.duration_s || a.availability > b.availability)
+    };
+    let mut front: Vec<usize> = (0..points.len())
+        .filter(|&i| !points.iter().any(|p| dominates(p, &points[i])))
+        .collect();
+    front.sort_by(|&a, &b| points[a].duration_s.total_cmp(&points[b].duration_s));
+    front
+}
+
+/// A colour between light (t = 0) and dark blue (t = 1).
+fn ramp(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mix = |lo: f64, hi: f64| (lo + (hi - lo) * t).round() as u8;
+    RGBColor(mix(235.0, 8.0), mix(243.0, 48.0), mix(250.0, 107.0))
+}
+
+impl Chart for Heatmap {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let area = frame(root, &self.heading, &[])?;
+        let (nx, ny) = (self.x.1.len().max(1), self.y.1.len().max(1));
+        let (xs, ys) = (&self.x.1, &self.y.1);
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(16)
+            .margin_top(8)
+            .x_label_area_size(44)
+            .y_label_area_size(80)
+            .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
+        let name = |v: &[String], s: &SegmentValue<usize>| match s {
+            SegmentValue::CenterOf(i) => v.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nx)
+            .y_labels(ny)
+            .x_label_formatter(&|s| name(xs, s))
+            .y_label_formatter(&|s| name(ys, s))
+            .label_style(text(TICK, BLACK))
+            .axis_desc_style(text(LABEL, BLACK))
+            .x_desc(self.x.0.as_str())
+            .y_desc(self.y.0.as_str())
+            .draw()?;
+        let (lo, hi) = span(self.cells.iter().flatten().map(|c| c.0));
+        let plot = chart.plotting_area();
+        for iy in 0..self.y.1.len() {
+            for ix in 0..self.x.1.len() {
+                let at = |x: usize, y: usize| (SegmentValue::Exact(x), SegmentValue::Exact(y));
+                let cell = self.cells.get(iy * self.x.1.len() + ix).cloned().flatten();
+                let (fill, label) = match &cell {
+                    Some((v, t)) => {
+                        let good = (v - lo) / (hi - lo);
+                        let k = if self.higher_is_better {
+                            good
+                        } else {
+                            1.0 - good
+                        };
+                        (ramp(k), t.clone())
+                    }
+                    None => (WHITE, "–".to_string()),
+                };
+                plot.draw(&Rectangle::new(
+                    [at(ix, iy), at(ix + 1, iy + 1)],
+                    fill.filled(),
+                ))?;
+                plot.draw(&Rectangle::new([at(ix, iy), at(ix + 1, iy + 1)], WHITE))?;
+                let (x0, y0) = plot.map_coordinate(&at(ix, iy));
+                let (x1, y1) = plot.map_coordinate(&at(ix + 1, iy + 1));
+                let (r, g, b) = fill.rgb();
+                // Dark text on light cells, white on dark ones.
+                let ink = if u32::from(r) + u32::from(g) + u32::from(b) > 380 {
+                    BLACK
+                } else {
+                    WHITE
+                };
+                let (bx, by) = root.get_base_pixel();
+                root.draw(&Text::new(
+                    label,
+                    ((x0 + x1) / 2 - bx, (y0 + y1) / 2 - by),
+                    text(TICK, ink).pos(Pos::new(HPos::Center, VPos::Center)),
+                ))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Chart for IntervalLines {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let legend: Vec<_> = self
+            .series
+            .iter()
+            .map(|s| (s.label.clone(), Swatch::Line(color(s.color))))
+            .collect();
+        let area = frame(root, &self.heading, &legend)?;
+        let all = || self.series.iter().flat_map(|s| s.points.iter());
+        let (x_lo, x_hi) = span(all().map(|p| p[0]));
+        let pad = (x_hi - x_lo) * 0.05;
+        let (y_lo, y_hi) = span(all().flat_map(|p| [p[1], p[2], p[3]]));
+        let y_pad = (y_hi - y_lo) * 0.08;
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(16)
+            .margin_top(8)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_lo - pad..x_hi + pad, y_lo - y_pad..y_hi + y_pad)?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| compact(*v))
+            .y_label_formatter(&|v| compact(*v))
+            .label_style(text(TICK, BLACK))
+            .axis_desc_style(text(LABEL, BLACK))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(235, 235, 235))
+            .x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str())
+            .draw()?;
+        for s in &self.series {
+            let c = color(s.color);
+            chart.draw_series(LineSeries::new(
+                s.points.iter().map(|p| (p[0], p[1])),
+                c.stroke_width(2),
+            ))?;
+            for &[x, mid, lo, hi] in &s.points {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, lo), (x, hi)],
+                    c.stroke_width(2),
+                )))?;
+                for y in [lo, hi] {
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(-6, 0), (6, 0)], c.stroke_width(2)),
+                    ))?;
+                }
+                chart.draw_series(std::iter::once(Circle::new((x, mid), 4, c.filled())))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Chart for Pareto {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let legend = vec![
+            (
+                "a setting (size: peak capacity)".to_string(),
+                Swatch::Box(color(0)),
+            ),
+            ("Pareto front".to_string(), Swatch::Line(color(4))),
+        ];
+        let area = frame(root, &self.heading, &legend)?;
+        let (x_lo, x_hi) = span(self.points.iter().map(|p| p.duration_s));
+        let (y_lo, y_hi) = span(self.points.iter().map(|p| p.availability));
+        let (px, py) = ((x_hi - x_lo) * 0.08, (y_hi - y_lo) * 0.08);
+        let mut chart = ChartBuilder::on(&area)
+            .margin_right(16)
+            .margin_top(8)
+            .x_label_area_size(44)
+            .y_label_area_size(72)
+            .build_cartesian_2d(
+                ClockAxis::new(x_lo - px, x_hi + px, 9),
+                y_lo - py..y_hi + py,
+            )?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| super::duration_tick(*v))
+            .y_label_formatter(&|v| percent_tick(*v))
+            .label_style(text(TICK, BLACK))
+            .axis_desc_style(text(LABEL, BLACK))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(235, 235, 235))
+            .x_desc(self.axes.0.as_str())
+            .y_desc(self.axes.1.as_str())
+            .draw()?;
+        let front = pareto_front(&self.points);
+        chart.draw_series(LineSeries::new(
+            front
+                .iter()
+                .map(|&i| (self.points[i].duration_s, self.points[i].availability)),
+            color(4).stroke_width(2),
+        ))?;
+        let (p_lo, p_hi) = span(self.points.iter().map(|p| p.peak));
+        for p in &self.points {
+            // Radius 4 to 14 px with the peak: the area grows with the capacity needed.
+            let r = 4.0 + 10.0 * ((p.peak - p_lo) / (p_hi - p_lo)).clamp(0.0, 1.0);
+            chart.draw_series(std::iter::once(Circle::new(
+                (p.duration_s, p.availability),
+                r as i32,
+                color(0).mix(0.55).filled(),
+            )))?;
+            // The label beside the point, clear of the largest circle.
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((p.duration_s, p.availability))
+                    + Text::new(
+                        p.label.clone(),
+                        (r as i32 + 3, -(r as i32) - 2),
+                        text(TICK - 1, GREY).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                    ),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::tests::{heading, renders};
+
+    fn point(label: &str, d: f64, a: f64, peak: f64) -> ParetoPoint {
+        ParetoPoint {
+            label: label.into(),
+            duration_s: d,
+            availability: a,
+            peak,
+        }
+    }
+
+    #[test]
+    fn the_front_keeps_exactly_the_undominated_points() {
+        let pts = [
+            point("fast, lossy", 30.0, 0.99, 8.0),
+            point("slow, clean", 120.0, 1.0, 7.0),
+            point("dominated", 130.0, 0.995, 7.0),
+            point("middle", 60.0, 0.999, 9.0),
+            point("tie of middle", 60.0, 0.999, 9.0),
+        ];
+        // Two equal points do not dominate each other: both stay.
+        assert_eq!(pareto_front(&pts), [0, 3, 4, 1]);
+        assert!(pareto_front(&[]).is_empty());
+    }
+
+    #[test]
+    fn sweep_charts_render_also_from_a_single_point_and_missing_cells() {
+        let x = (
+            "strategy.swarm.update_config.parallelism".to_string(),
+            vec!["1".into(), "2".into(), "4".into()],
+        );
+        let y = ("delay".to_string(), vec!["0s".into(), "10s".into()]);
+        let cells = (0..6)
+            .map(|i| (i != 4).then(|| (f64::from(i) * 10.0, format!("{}s", i * 10))))
+            .collect();
+        renders(&Heatmap {
+            heading: heading(),
+            x,
+            y,
+            cells,
+            higher_is_better: false,
+        });
+        renders(&Heatmap::default());
+        let line = vec![
+            [1.0, 60.0, 50.0, 70.0],
+            [2.0, 40.0, 35.0, 45.0],
+            [4.0, 30.0, 30.0, 30.0],
+        ];
+        renders(&IntervalLines {
+            heading: heading(),
+            x_label: "parallelism".into(),
+            y_label: "duration_s p95 (s)".into(),
+            series: vec![
+                IntervalSeries {
+                    label: "p95".into(),
+                    color: 0,
+                    points: line.clone(),
+                },
+                IntervalSeries {
+                    label: "p50".into(),
+                    color: 1,
+                    points: line
+                        .iter()
+                        .map(|&[x, m, lo, hi]| [x, m / 2.0, lo / 2.0, hi / 2.0])
+                        .collect(),
+                },
+            ],
+        });
+        renders(&IntervalLines::default());
+        renders(&Pareto {
+            heading: heading(),
+            axes: ("duration_s p95".into(), "availability p01".into()),
+            points: vec![
+                point("p=1", 100.0, 0.999, 7.0),
+                point("p=2", 60.0, 0.99, 8.0),
+            ],
+        });
+        renders(&Pareto {
+            points: vec![point("only", 0.0, 1.0, 6.0)],
+            ..Pareto::default()
+        });
+    }
+
+    #[test]
+    fn heatmap_colours_follow_the_good_direction() {
+        assert_eq!(ramp(0.0), RGBColor(235, 243, 250));
+        assert_eq!(ramp(1.0), RGBColor(8, 48, 107));
+        assert_eq!(ramp(f64::NAN), ramp(0.0));
+    }
+}

@@ -1,0 +1,256 @@
+//! Charts over the rollout's time: ready tasks per version, and the traffic.
+//!
+//! Each series is a median line inside the band between its 5th and 95th percentiles
+//! across trials, as `timeline.csv` has them; a gap in a series (no trial defines the value
+//! there, e.g. latency of a bucket with nothing served) is a gap in the line.
+
+use super::axis::{ClockAxis, duration_tick, from_zero};
+use super::layout::{GREY, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, text};
+use super::{Chart, PlotError, RefLine, color};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+/// One quantity over time across trials.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BandSeries {
+    /// Legend text.
+    pub label: String,
+    /// Palette index ([`color`](super::color)).
+    pub color: usize,
+    /// `(t in seconds, Some([p05, p50, p95]))`, or `None` where no trial defines a value.
+    pub points: Vec<(f64, Option<[f64; 3]>)>,
+}
+
+impl BandSeries {
+    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.points.iter().filter_map(|p| p.1).flatten()
+    }
+
+    fn times(&self) -> impl Iterator<Item = f64> + '_ {
+        self.points.iter().map(|p| p.0)
+    }
+
+    /// Runs of consecutive defined points.
+    fn runs(&self) -> impl Iterator<Item = Vec<(f64, [f64; 3])>> + '_ {
+        self.points
+            .split(|p| p.1.is_none())
+            .filter(|run| !run.is_empty())
+            .map(|run| run.iter().filter_map(|&(t, v)| Some((t, v?))).collect())
+    }
+}
+
+/// Ready tasks per version over time, with the strategy's limits and the rollout's end.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RolloutTimeline {
+    /// Title and subtitle.
+    pub heading: Heading,
+    /// Tasks per version (and in total), in tasks.
+    pub series: Vec<BandSeries>,
+    /// Horizontal lines: desired replicas, the most tasks the strategy allows, the fewest
+    /// ready it keeps.
+    pub limits: Vec<RefLine>,
+    /// Vertical lines: when rollouts ended (the median, the 95th percentile), seconds.
+    pub ends: Vec<RefLine>,
+}
+
+/// Requests per second (successful, failed) and latency over time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrafficTimeline {
+    /// Title and subtitle.
+    pub heading: Heading,
+    /// Requests per second: served, failed.
+    pub rates: Vec<BandSeries>,
+    /// Latency percentile(s), milliseconds.
+    pub latency: Vec<BandSeries>,
+    /// Vertical lines: when rollouts ended, seconds.
+    pub ends: Vec<RefLine>,
+}
+
+/// Time (seconds, ticks on clock steps) against a value.
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<ClockAxis, RangedCoordf64>>;
+
+fn band_legend(series: &[BandSeries]) -> impl Iterator<Item = (String, Swatch)> + '_ {
+    series
+        .iter()
+        .map(|s| (s.label.clone(), Swatch::Band(color(s.color))))
+}
+
+fn ends_legend(ends: &[RefLine]) -> impl Iterator<Item = (String, Swatch)> + '_ {
+    ends.iter().map(|e| (e.label.clone(), Swatch::Dashed(GREY)))
+}
+
+/// The time axis: from 0 to the last sample or end mark.
+fn time_range<'a>(series: impl Iterator<Item = &'a BandSeries>, ends: &[RefLine]) -> f64 {
+    series
+        .flat_map(|s| s.times())
+        .chain(ends.iter().map(|e| e.value))
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max)
+        .max(1.0)
+}
+
+/// A cartesian plot on `area` with labelled axes (time on x).
+fn plot_on<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_max: f64,
+    (y_lo, y_hi): (f64, f64),
+    y_desc: &str,
+    y_fmt: &dyn Fn(&f64) -> String,
+    x_desc: Option<&str>,
+) -> Result<Plot<'a, DB>, PlotError> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_right(16)
+        .margin_top(8)
+        .x_label_area_size(if x_desc.is_some() { 44 } else { 24 })
+        .y_label_area_size(64)
+        .build_cartesian_2d(ClockAxis::new(0.0, x_max, 9), y_lo..y_hi)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(9)
+        .y_labels(6)
+        .x_label_formatter(&|x| duration_tick(*x))
+        .y_label_formatter(y_fmt)
+        .label_style(text(TICK, BLACK))
+        .axis_desc_style(text(LABEL, BLACK))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(235, 235, 235))
+        .y_desc(y_desc);
+    if let Some(d) = x_desc {
+        mesh.x_desc(d);
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
+
+/// Shaded 5–95% bands first (so no band hides a line), then the median lines.
+fn draw_bands<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    series: &[BandSeries],
+) -> Result<(), PlotError> {
+    for s in series {
+        let c = color(s.color);
+        for run in s.runs() {
+            let mut outline: Vec<(f64, f64)> = run.iter().map(|&(t, v)| (t, v[2])).collect();
+            outline.extend(run.iter().rev().map(|&(t, v)| (t, v[0])));
+            chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.18).filled())))?;
+        }
+    }
+    for s in series {
+        let c = color(s.color);
+        for run in s.runs() {
+            chart.draw_series(LineSeries::new(
+                run.iter().map(|&(t, v)| (t, v[1])),
+                c.stroke_width(2),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_vertical<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    lines: &[RefLine],
+    (y_lo, y_hi): (f64, f64),
+) -> Result<(), PlotError> {
+    for l in lines {
+        chart.draw_series(DashedLineSeries::new(
+            [(l.value, y_lo), (l.value, y_hi)],
+            6,
+            4,
+            GREY.stroke_width(2),
+        ))?;
+    }
+    Ok(())
+}
+
+impl Chart for RolloutTimeline {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let legend: Vec<_> = band_legend(&self.series)
+            .chain(
+                self.limits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (l.label.clone(), Swatch::Dashed(dark(i)))),
+            )
+            .chain(ends_legend(&self.ends))
+            .collect();
+        let area = frame(root, &self.heading, &legend)?;
+        let x_max = time_range(self.series.iter(), &self.ends);
+        let y = from_zero(
+            self.series
+                .iter()
+                .flat_map(|s| s.values())
+                .chain(self.limits.iter().map(|l| l.value)),
+        );
+        let y = (y.0, y.1.max(1.0));
+        let mut chart = plot_on(
+            &area,
+            x_max,
+            y,
+            "tasks ready",
+            &|v| format!("{v}"),
+            Some("time since the rollout started"),
+        )?;
+        draw_bands(&mut chart, &self.series)?;
+        // Limits over the bands: a median running along a limit must not hide it.
+        for (i, l) in self.limits.iter().enumerate() {
+            chart.draw_series(DashedLineSeries::new(
+                [(0.0, l.value), (x_max, l.value)],
+                8,
+                5,
+                dark(i).stroke_width(2),
+            ))?;
+        }
+        draw_vertical(&mut chart, &self.ends, y)?;
+        if self.series.iter().all(|s| s.runs().next().is_none()) {
+            centred_note(&area, "no sample: no trial ran")?;
+        }
+        Ok(())
+    }
+}
+
+impl Chart for TrafficTimeline {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let legend: Vec<_> = band_legend(&self.rates)
+            .chain(band_legend(&self.latency))
+            .chain(ends_legend(&self.ends))
+            .collect();
+        let area = frame(root, &self.heading, &legend)?;
+        let x_max = time_range(self.rates.iter().chain(&self.latency), &self.ends);
+        let (_, h) = area.dim_in_pixel();
+        let (upper, lower) = area.split_vertically(h * 55 / 100);
+        let y = from_zero(self.rates.iter().flat_map(|s| s.values()));
+        let mut chart = plot_on(&upper, x_max, y, "requests/s", &|v| compact(*v), None)?;
+        draw_bands(&mut chart, &self.rates)?;
+        draw_vertical(&mut chart, &self.ends, y)?;
+        let y = from_zero(self.latency.iter().flat_map(|s| s.values()));
+        let mut chart = plot_on(
+            &lower,
+            x_max,
+            y,
+            "latency (ms)",
+            &|v| compact(*v),
+            Some("time since the rollout started"),
+        )?;
+        draw_bands(&mut chart, &self.latency)?;
+        draw_vertical(&mut chart, &self.ends, y)?;
+        if self.latency.iter().all(|s| s.runs().next().is_none()) {
+            centred_note(&lower, "no request was served")?;
+        }
+        Ok(())
+    }
+}
+
+/// An axis number without needless decimals: `250`, `2.5`, `1.2k`.
+pub(super) fn compact(v: f64) -> String {
+    let a = v.abs();
+    if a >= 10_000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else if a >= 100.0 || v == v.round() {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}

@@ -1,0 +1,222 @@
+//! `report`: the folder it writes, its self-contained HTML, and charts for every example
+//! scenario, drawn with no font installed.
+
+use assert_cmd::Command;
+use rollout_sim::experiment::{run_timelines, run_trials};
+use rollout_sim::output::charts::run_charts;
+use rollout_sim::output::{Summary, timeline_bands, timeline_tick};
+use rollout_sim::scenario::{Override, load_file};
+use std::fs;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("rollout-sim").expect("the binary is built");
+    // No font configuration and no font directory: the charts must use the embedded font.
+    c.env("FONTCONFIG_FILE", "/nonexistent/fonts.conf")
+        .env("FONTCONFIG_PATH", "/nonexistent")
+        .env("XDG_DATA_HOME", "/nonexistent");
+    c
+}
+
+fn scenario_path(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const CHARTS: [&str; 4] = [
+    "duration-distribution",
+    "outcomes",
+    "rollout-timeline",
+    "traffic-timeline",
+];
+
+#[test]
+fn report_writes_charts_markdown_self_contained_html_and_the_run_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rep");
+    let assert = bin()
+        .args(["report", &scenario_path("default.yaml")])
+        .args(["--trials", "30", "--set", "service.replicas=4", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("report.html"), "{stdout}");
+    let mut expected: Vec<String> = CHARTS
+        .iter()
+        .flat_map(|c| [format!("{c}.png"), format!("{c}.svg")])
+        .chain(
+            [
+                "report.html",
+                "report.md",
+                "summary.json",
+                "timeline.csv",
+                "trials.csv",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    expected.sort();
+    assert_eq!(entries(&out), expected);
+    for c in CHARTS {
+        let png = fs::read(out.join(format!("{c}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{c}");
+    }
+
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    // Self-contained: no address of any kind, no script, no file reference.
+    for banned in ["http", "//", "<script", "<link", "src=", "url(", "<img"] {
+        assert!(!html.contains(banned), "report.html holds {banned:?}");
+    }
+    // Every chart inline, with the title it has in its SVG file.
+    assert_eq!(html.matches("<svg").count(), CHARTS.len());
+    for c in CHARTS {
+        let svg = fs::read_to_string(out.join(format!("{c}.svg"))).unwrap();
+        let body_start = svg.find('>').unwrap() + 1;
+        assert!(html.contains(&svg[body_start..]), "{c} is not inline");
+    }
+    assert!(html.contains("service.replicas=4"));
+
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    for c in CHARTS {
+        assert!(md.contains(&format!("({c}.png)")), "{c} not linked");
+    }
+    for text in [
+        "| seed | 42 |",
+        "| trials | 30 |",
+        "## What the numbers mean",
+    ] {
+        assert!(md.contains(text), "{text} missing from report.md");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["trials"], 30);
+    // The outcomes table shows the counts summary.json holds.
+    let completed = summary["outcomes"]["completed"].as_u64().unwrap();
+    assert!(md.contains(&format!("| completed | {completed} |")), "{md}");
+}
+
+#[test]
+fn a_report_is_byte_identical_when_run_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, threads: &str| {
+        let out = tmp.path().join(name);
+        bin()
+            .args(["report", &scenario_path("k8s-surge-one.yaml")])
+            .args(["--trials", "12", "-q", "--threads", threads, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let (a, b) = (run("a", "1"), run("b", "2"));
+    assert_eq!(entries(&a), entries(&b));
+    for f in entries(&a) {
+        assert_eq!(
+            fs::read(a.join(&f)).unwrap(),
+            fs::read(b.join(&f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn compare_and_sweep_are_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rep");
+    for extra in [
+        vec!["--compare", "b.yaml"],
+        vec!["--sweep", "service.replicas=2,4"],
+    ] {
+        let assert = bin()
+            .args(["report", &scenario_path("default.yaml")])
+            .args(&extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("not yet available in this version") && stderr.contains(extra[0]),
+            "{stderr}"
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn every_example_scenario_charts_without_panic_even_from_one_trial() {
+    let stop = AtomicBool::new(false);
+    let mut seen = 0;
+    for entry in fs::read_dir(format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        for trials in [1, 3] {
+            let set = [Override {
+                path: "trials".into(),
+                value: trials.to_string(),
+            }];
+            let s = load_file(&path, &set).unwrap();
+            let rows = run_trials(&s, 0..trials);
+            let longest = rows.iter().map(|r| r.duration).max().unwrap();
+            let tls = run_timelines(&s, 0..trials, timeline_tick(&s, longest), &stop).unwrap();
+            let bands = timeline_bands(&s, &tls);
+            let summary = Summary::from_rows(&s.name, s.seed, &rows);
+            let charts = run_charts(&s, &summary, &rows, Some(&bands))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let with_traffic = usize::from(s.traffic.is_some());
+            assert_eq!(charts.len(), 3 + with_traffic, "{}", path.display());
+            // Without the timeline only the distribution and the outcomes are drawn.
+            assert_eq!(run_charts(&s, &summary, &rows, None).unwrap().len(), 2);
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10, "only {seen} example scenarios found");
+}
+
+#[test]
+fn run_plot_draws_the_charts_beside_the_run_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    bin()
+        .args(["run", &scenario_path("k8s-surge-one.yaml")])
+        .args(["--trials", "10", "-q", "--plot", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    // No traffic in this scenario: no traffic chart. --plot implies the timeline.
+    assert_eq!(
+        entries(&out),
+        [
+            "duration-distribution.png",
+            "duration-distribution.svg",
+            "outcomes.png",
+            "outcomes.svg",
+            "rollout-timeline.png",
+            "rollout-timeline.svg",
+            "summary.json",
+            "timeline.csv",
+            "trials.csv",
+        ]
+    );
+    // Without --plot, no chart.
+    let plain = tmp.path().join("plain");
+    bin()
+        .args(["run", &scenario_path("k8s-surge-one.yaml")])
+        .args(["--trials", "10", "-q", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    assert_eq!(entries(&plain), ["summary.json", "trials.csv"]);
+}
