@@ -7,6 +7,7 @@
 pub mod calibrate;
 pub mod interrupt;
 pub mod options;
+pub mod progress;
 pub mod run;
 
 use anyhow::Context;
