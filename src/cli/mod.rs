@@ -9,6 +9,7 @@ pub mod interrupt;
 pub mod options;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -30,6 +31,10 @@ pub struct Cli {
 enum Command {
     /// Monte Carlo run of one scenario: trials.csv, summary.json and a summary table.
     Run(run::RunArgs),
+    /// Grid over scenario fields (`--set PATH=V1,V2,…`, or the file's `sweep:` block),
+    /// every point on the same trials: sweep.csv, sweep.json, the best point and the
+    /// Pareto front.
+    Sweep(sweep::SweepArgs),
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
@@ -59,6 +64,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => run::run(&run::RunArgs::default_scenario()),
         Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Sweep(args)) => sweep::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
     };
     match result {

@@ -61,3 +61,21 @@ impl Drop for Progress {
         }
     }
 }
+
+/// Run `experiment` into `sink` on `threads` threads (`None`: every core), with the bar
+/// unless `quiet`. Returns the trial indices handed over and the time taken.
+pub fn execute(
+    experiment: &crate::experiment::Experiment<'_>,
+    threads: Option<usize>,
+    quiet: bool,
+    stop: &std::sync::atomic::AtomicBool,
+    sink: &mut dyn crate::experiment::Sink,
+) -> std::io::Result<(u64, Duration)> {
+    let total = experiment.trials.end - experiment.trials.start;
+    let progress = Progress::new(total, quiet);
+    let started = Instant::now();
+    let done = crate::experiment::with_threads(threads, || {
+        experiment.run(stop, &|n| progress.set(n), sink)
+    })?;
+    Ok((done, started.elapsed()))
+}

@@ -5,7 +5,7 @@
 //! swapped in whole at the end (see [`crate::output::folder`]).
 
 use super::options::{OutputFormat, SimOptions, write_file};
-use super::progress::Progress;
+use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{Experiment, Fanout, Recording, Shard, run_timelines, with_threads};
 use crate::output::folder::{Staging, check_replaceable};
@@ -20,7 +20,6 @@ use clap::Args;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
 /// Arguments of `run`.
 #[derive(Debug, Clone, Default, Args)]
@@ -185,15 +184,16 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         },
     };
     let wanted = plan.trials.end - plan.trials.start;
-    let progress = Progress::new(wanted, args.sim.quiet);
-    let started = Instant::now();
-    let done = with_threads(args.sim.threads(), || {
-        let mut sinks = Fanout(vec![&mut csv, &mut summary, &mut timelines, &mut trace]);
-        experiment.run(stop, &|n| progress.set(n), &mut sinks)
-    })
+    let mut sinks = Fanout(vec![&mut csv, &mut summary, &mut timelines, &mut trace]);
+    let (done, elapsed) = execute(
+        &experiment,
+        args.sim.threads(),
+        args.sim.quiet,
+        stop,
+        &mut sinks,
+    )
     .with_context(|| cannot_write(Path::new("trials.csv")))?;
-    drop(progress);
-    let elapsed = started.elapsed();
+    drop(sinks);
     csv.finish()
         .with_context(|| cannot_write(Path::new("trials.csv")))?;
     let mut stats = summary.finish(&scenario.name, scenario.seed);

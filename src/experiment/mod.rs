@@ -2,9 +2,11 @@
 //! optionally one shard's slice) streams its results in trial order into [`Sink`]s.
 
 pub mod fleet;
+pub mod objective;
 pub mod result;
 pub mod run;
 pub mod stream;
+pub mod sweep;
 
 pub use result::{Outcome, TrafficResult, TrialResult};
 pub use run::{run_timelines, run_trials, with_threads};

@@ -37,6 +37,7 @@ pub mod folder;
 pub mod shard;
 pub mod sinks;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 pub mod timeline;
 pub mod trace;

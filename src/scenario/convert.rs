@@ -31,6 +31,7 @@ const FIELDS: &[&str] = &[
     "checks",
     "traffic",
     "faults",
+    "sweep",
 ];
 
 const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
@@ -66,6 +67,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
             &cluster.nodes,
             &service.versions,
         ),
+        sweep: o.or("sweep", Vec::new(), super::sweep::axes),
         cluster,
         service,
     };
