@@ -5,6 +5,7 @@
 //! raw strings. Errors carry their exit code: 2 for bad input or usage, 1 for a failed check.
 
 pub mod calibrate;
+pub mod compare;
 pub mod interrupt;
 pub mod options;
 pub mod progress;
@@ -35,6 +36,9 @@ enum Command {
     /// every point on the same trials: sweep.csv, sweep.json, the best point and the
     /// Pareto front.
     Sweep(sweep::SweepArgs),
+    /// Paired comparison of two or more variants on the same trials: compare.csv,
+    /// compare.json, per-metric differences with intervals and a verdict.
+    Compare(compare::CompareArgs),
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
@@ -65,6 +69,7 @@ pub fn main() -> ExitCode {
         None => run::run(&run::RunArgs::default_scenario()),
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::Compare(args)) => compare::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
     };
     match result {

@@ -1,6 +1,7 @@
 //! Trials, seeds and Monte Carlo runs: an [`Experiment`] (variants × trials × seed,
 //! optionally one shard's slice) streams its results in trial order into [`Sink`]s.
 
+pub mod compare;
 pub mod fleet;
 pub mod objective;
 pub mod result;

@@ -31,6 +31,7 @@
 
 pub mod atomic;
 pub mod columns;
+pub mod compare;
 pub mod csv;
 pub mod error;
 pub mod folder;
