@@ -7,6 +7,7 @@
 pub mod calibrate;
 pub mod compare;
 pub mod interrupt;
+pub mod merge;
 pub mod options;
 pub mod progress;
 pub mod run;
@@ -39,6 +40,8 @@ enum Command {
     /// Paired comparison of two or more variants on the same trials: compare.csv,
     /// compare.json, per-metric differences with intervals and a verdict.
     Compare(compare::CompareArgs),
+    /// Join the folders of `run --shard K/N` into the files a single run writes.
+    Merge(merge::MergeArgs),
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Sweep(args)) => sweep::run(&args),
         Some(Command::Compare(args)) => compare::run(&args),
+        Some(Command::Merge(args)) => merge::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
     };
     match result {

@@ -35,6 +35,7 @@ pub mod compare;
 pub mod csv;
 pub mod error;
 pub mod folder;
+pub mod merge;
 pub mod shard;
 pub mod sinks;
 pub mod summary;
