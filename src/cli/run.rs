@@ -167,7 +167,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let cannot_write = |name: &Path| format!("cannot write {}", plan.out.join(name).display());
     let mut csv = CsvSink::create(&staging.path().join("trials.csv"))
         .with_context(|| cannot_write(Path::new("trials.csv")))?;
-    let mut summary = SummarySink::default();
+    let mut summary = SummarySink::new(&scenario.name, scenario.seed);
     let mut timelines = TimelineSink::new(timeline_range(plan.timeline));
     let mut trace = TraceSink::default();
     let experiment = Experiment {
@@ -196,7 +196,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     drop(sinks);
     csv.finish()
         .with_context(|| cannot_write(Path::new("trials.csv")))?;
-    let mut stats = summary.finish(&scenario.name, scenario.seed);
+    let mut stats = summary.finish();
     stats.partial = done != wanted;
     let staged = |name: &Path, bytes: &[u8]| {
         staging

@@ -58,7 +58,12 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         trials: 0..points[0].trials,
         record: Recording::default(),
     };
-    let mut sinks = PerVariant((0..points.len()).map(|_| SummarySink::default()).collect());
+    let mut sinks = PerVariant(
+        points
+            .iter()
+            .map(|p| SummarySink::new(&p.name, p.seed))
+            .collect(),
+    );
     let (done, _) = execute(
         &experiment,
         args.sim.threads(),
@@ -67,12 +72,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         &mut sinks,
     )
     .context("cannot run the sweep")?;
-    let summaries: Vec<Summary> = sinks
-        .0
-        .iter()
-        .zip(&points)
-        .map(|(s, p)| s.finish(&p.name, p.seed))
-        .collect();
+    let summaries: Vec<Summary> = sinks.0.iter().map(SummarySink::finish).collect();
     let front_axes = front_axes(&summaries);
     let report = SweepReport {
         scenario: &points[0].name,

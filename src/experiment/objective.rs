@@ -5,23 +5,22 @@
 use crate::experiment::Outcome;
 use crate::output::Summary;
 use crate::output::columns::column;
+use crate::stats::Stat;
 use std::fmt;
 use std::str::FromStr;
 
 /// The statistics of a metric, by their `summary.json` names.
-pub const STATS: [&str; 10] = [
-    "mean", "std", "min", "p01", "p05", "p50", "p90", "p95", "p99", "max",
-];
+pub const STATS: [Stat; 11] = Stat::ALL;
 
 /// One number of a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetricStat {
-    /// Statistic `stat` (one of [`STATS`]) of the numeric `trials.csv` column `metric`.
+    /// Statistic `stat` of the numeric `trials.csv` column `metric`.
     Column {
         /// Column name.
         metric: &'static str,
-        /// Statistic name.
-        stat: &'static str,
+        /// Which statistic.
+        stat: Stat,
     },
     /// The share of trials with this outcome (`outcome.NAME.rate`).
     OutcomeRate(Outcome),
@@ -33,21 +32,7 @@ impl MetricStat {
     pub fn of(&self, summary: &Summary) -> Option<f64> {
         match self {
             MetricStat::OutcomeRate(o) => Some(summary.outcome(*o).fraction),
-            MetricStat::Column { metric, stat } => {
-                let s = summary.metric(metric)?.stats;
-                Some(match *stat {
-                    "mean" => s.mean,
-                    "std" => s.std,
-                    "min" => s.min,
-                    "p01" => s.p01,
-                    "p05" => s.p05,
-                    "p50" => s.p50,
-                    "p90" => s.p90,
-                    "p95" => s.p95,
-                    "p99" => s.p99,
-                    _ => s.max,
-                })
-            }
+            MetricStat::Column { metric, stat } => summary.metric(metric)?.stat(stat.as_str()),
         }
     }
 }
@@ -74,10 +59,10 @@ impl FromStr for MetricStat {
         let col = column(metric).filter(|c| c.is_metric()).ok_or_else(|| {
             format!("{s:?}: {metric:?} is not a numeric column of trials.csv (see the README)")
         })?;
-        let stat = STATS
-            .iter()
-            .find(|x| **x == stat)
-            .ok_or_else(|| format!("{s:?}: the statistic must be one of {}", STATS.join(", ")))?;
+        let stat = Stat::parse(stat).ok_or_else(|| {
+            let names: Vec<&str> = STATS.iter().map(|s| s.as_str()).collect();
+            format!("{s:?}: the statistic must be one of {}", names.join(", "))
+        })?;
         Ok(MetricStat::Column {
             metric: col.name,
             stat,
@@ -88,7 +73,7 @@ impl FromStr for MetricStat {
 impl fmt::Display for MetricStat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MetricStat::Column { metric, stat } => write!(f, "{metric}.{stat}"),
+            MetricStat::Column { metric, stat } => write!(f, "{metric}.{}", stat.as_str()),
             MetricStat::OutcomeRate(o) => write!(f, "outcome.{}.rate", o.as_str()),
         }
     }

@@ -6,12 +6,13 @@
 //! each complete (not interrupted), each holding the trials of its slice and no other.
 //! Anything else is refused with a message naming the folder. `trials.csv` is the shards'
 //! rows concatenated in shard order (the slices are contiguous, so that is trial order);
-//! `summary.json` is computed from those rows as a single run computes it.
+//! `summary.json` is computed from those rows as a single run computes it (one
+//! [`SummaryBuilder`] fed every row in trial order).
 
-use crate::experiment::{Shard, TrialResult};
+use crate::experiment::Shard;
+use crate::output::SummaryBuilder;
 use crate::output::csv::read_trials_csv;
 use crate::output::shard::ShardManifest;
-use crate::output::summary::Summary;
 use crate::scenario::user_file;
 use std::path::{Path, PathBuf};
 
@@ -120,7 +121,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, String> {
         }
     }
     let mut csv: Vec<u8> = Vec::new();
-    let mut rows: Vec<TrialResult> = Vec::new();
+    let mut summary = SummaryBuilder::new(&first.scenario, first.seed);
     let mut header: Option<Vec<u8>> = None;
     for (m, dir) in &shards {
         let path = dir.join("trials.csv");
@@ -155,12 +156,11 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, String> {
             Some(_) => {}
         }
         csv.extend_from_slice(body);
-        rows.extend(part);
+        part.iter().for_each(|r| summary.push(r));
     }
-    let summary = Summary::from_rows(&first.scenario, first.seed, &rows);
     Ok(Merged {
         manifest: first,
         trials_csv: csv,
-        summary_json: summary.to_json(),
+        summary_json: summary.finish().to_json(),
     })
 }

@@ -8,6 +8,8 @@
 //!   every writer reads, so the CSV, the JSON and the table cannot disagree;
 //! - [`csv`]: `trials.csv`, and reading it back for shard merges;
 //! - [`summary`]: the [`Summary`] of a run and `summary.json`;
+//! - [`summary_builder`]: the [`SummaryBuilder`] that aggregates trials as they stream in,
+//!   in little memory, and merges across shards;
 //! - [`table`]: the aligned plain-text summary for terminals and tickets;
 //! - [`timeline`]: `timeline.csv`, the fleet (and traffic) over time of one trial or bands
 //!   across trials;
@@ -39,6 +41,7 @@ pub mod merge;
 pub mod shard;
 pub mod sinks;
 pub mod summary;
+pub mod summary_builder;
 pub mod sweep;
 pub mod table;
 pub mod timeline;
@@ -49,6 +52,7 @@ pub use atomic::write_atomic;
 pub use columns::{COLUMNS, Cell, Column, Unit};
 pub use error::ReadError;
 pub use summary::{Metric, OutcomeMetrics, OutcomeShare, Summary, summary_json};
+pub use summary_builder::SummaryBuilder;
 pub use table::summary_table;
 pub use timeline::{timeline_bands_csv, timeline_trial_csv};
 pub use trace::trace_jsonl;

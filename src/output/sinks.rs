@@ -5,7 +5,8 @@
 //! wraps one sink per variant in [`PerVariant`](crate::experiment::PerVariant)).
 
 use crate::cluster::TraceRecord;
-use crate::experiment::{Sink, Trial, TrialResult};
+use crate::experiment::{Sink, Trial};
+use crate::output::SummaryBuilder;
 use crate::output::csv::TrialsCsv;
 use crate::output::summary::Summary;
 use crate::trial::TrialTimeline;
@@ -40,37 +41,38 @@ impl Sink for CsvSink {
     }
 }
 
-/// The run's statistics, built as trials arrive.
-#[derive(Debug, Default)]
+/// The run's statistics, built as trials arrive (a [`SummaryBuilder`]: a compact column
+/// per metric, not the rows).
+#[derive(Debug)]
 pub struct SummarySink {
-    rows: Vec<TrialResult>,
+    builder: SummaryBuilder,
+    events: u64,
 }
 
 impl SummarySink {
-    /// The summary of everything pushed.
-    pub fn finish(&self, scenario: &str, seed: u64) -> Summary {
-        Summary::from_rows(scenario, seed, &self.rows)
+    /// For a run of `scenario` with `seed`.
+    pub fn new(scenario: &str, seed: u64) -> SummarySink {
+        SummarySink {
+            builder: SummaryBuilder::new(scenario, seed),
+            events: 0,
+        }
     }
 
-    /// Trials pushed so far.
-    pub fn len(&self) -> u64 {
-        self.rows.len() as u64
-    }
-
-    /// Whether nothing was pushed.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+    /// The summary of everything pushed (not marked partial).
+    pub fn finish(&self) -> Summary {
+        self.builder.finish()
     }
 
     /// Engine events over every trial pushed (for the performance line).
     pub fn events(&self) -> u64 {
-        self.rows.iter().map(|r| r.events).sum()
+        self.events
     }
 }
 
 impl Sink for SummarySink {
     fn push(&mut self, trials: &[Trial]) -> io::Result<()> {
-        self.rows.push(trials[0].result);
+        self.events += trials[0].result.events;
+        self.builder.push(&trials[0].result);
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! `summary.json` and the [`Summary`] it is serialised from.
 //!
-//! [`Summary::from_rows`] computes every aggregate of a run once; `summary.json`
+//! A [`SummaryBuilder`](crate::output::SummaryBuilder) computes every aggregate of a run
+//! once, from trials streamed to it ([`Summary::from_rows`] feeds it a slice); `summary.json`
 //! ([`Summary::to_json`]) and the terminal table
 //! ([`summary_table`](crate::output::summary_table)) both print that one value, so they
 //! always show the same numbers.
@@ -13,16 +14,25 @@
 //!   "outcomes": {"completed": 981, "rolled_back": 19, "paused": 0, …},
 //!   "outcome_ci95": {"completed": [0.9705, 0.9878], …},
 //!   "metrics": {
-//!     "duration_s": {"mean": …, "std": …, "min": …, "p01": …, …, "max": …, "ci95": [lo, hi]},
+//!     "duration_s": {"mean": …, "std": …, "min": …, "p01": …, "p05": …, "p10": …, "p50": …,
+//!                    "p90": …, "p95": …, "p99": …, "max": …, "ci95": [lo, hi],
+//!                    "intervals": {"mean": [lo, hi], "p01": [lo, hi], …, "p99": [lo, hi]}},
 //!     "availability": {…, "n": 998},
 //!     …
 //!   },
 //!   "by_outcome": {
 //!     "completed": {"trials": 981, "metrics": {"duration_s": {…}, …}},
 //!     "rolled_back": {"trials": 19, "metrics": {…}}
-//!   }
+//!   },
+//!   "partial": false
 //! }
 //! ```
+//!
+//! `ci95` is the 95% interval of the mean; `intervals` holds the 95% interval of every
+//! statistic that has one (see [`crate::stats::summary`]): the mean again (t), each
+//! percentile (order statistics) that the trials are numerous enough to bound. `std`, `min`
+//! and `max` never have one, and a missing percentile means "too few trials to bound it".
+//! `partial` is `true` when the run was stopped before all its trials finished.
 //!
 //! Keys come in a fixed order: outcomes in [`Outcome::ALL`] order, metrics in `trials.csv`
 //! column order. A column that is empty in every row (no `traffic`, say) has no metric; a
@@ -36,8 +46,9 @@
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::experiment::result::{Outcome, TrialResult};
-use crate::output::columns::{COLUMNS, Column};
-use crate::stats::{self, Z_95, wilson};
+use crate::output::columns::Column;
+use crate::output::summary_builder::SummaryBuilder;
+use crate::stats::{self, Stat};
 
 /// How often one outcome happened.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,7 +59,7 @@ pub struct OutcomeShare {
     pub count: u64,
     /// `count / trials` (0 for a run of no trials).
     pub fraction: f64,
-    /// 95% Wilson interval of the fraction (see [`wilson`]).
+    /// 95% Wilson interval of the fraction (see [`wilson`](crate::stats::wilson)).
     pub ci95: [f64; 2],
 }
 
@@ -65,6 +76,19 @@ impl Metric {
     /// The metric's name (its `trials.csv` column).
     pub fn name(&self) -> &'static str {
         self.column.name
+    }
+
+    /// The statistic called `name` (`mean`, `p95`, … as in `summary.json`); `None` for an
+    /// unknown name.
+    pub fn stat(&self, name: &str) -> Option<f64> {
+        Stat::parse(name).map(|s| self.stats.get(s))
+    }
+
+    /// The 95% interval `(lo, hi)` of the statistic called `name`; `None` for an unknown
+    /// name and for a statistic without an interval (`std`, `min`, `max`, a percentile
+    /// with too few values: see [`stats::Summary::interval`]).
+    pub fn interval(&self, name: &str) -> Option<(f64, f64)> {
+        Stat::parse(name).and_then(|s| self.stats.interval(s))
     }
 }
 
@@ -102,65 +126,15 @@ pub struct OutcomeMetrics {
     pub metrics: Vec<Metric>,
 }
 
-/// The statistics of every numeric column over `rows`.
-fn metrics_of<'a>(rows: impl Iterator<Item = &'a TrialResult> + Clone) -> Vec<Metric> {
-    let mut values = Vec::new();
-    COLUMNS
-        .iter()
-        .filter(|c| c.is_metric())
-        .filter_map(|column| {
-            values.clear();
-            values.extend(rows.clone().filter_map(|r| column.cell(r).as_f64()));
-            stats::Summary::of(&values).map(|stats| Metric { column, stats })
-        })
-        .collect()
-}
-
 impl Summary {
-    /// Aggregates `rows` (in any order: the statistics do not depend on it).
+    /// Aggregates `rows` (in any order: the statistics do not depend on it): a
+    /// [`SummaryBuilder`] fed every row.
     ///
     /// O(columns · n log n).
     pub fn from_rows(scenario: &str, seed: u64, rows: &[TrialResult]) -> Summary {
-        let trials = rows.len() as u64;
-        let outcomes = Outcome::ALL
-            .into_iter()
-            .map(|outcome| {
-                let count = rows.iter().filter(|r| r.outcome == outcome).count() as u64;
-                let (lo, hi) = wilson(count, trials, Z_95);
-                OutcomeShare {
-                    outcome,
-                    count,
-                    fraction: if trials == 0 {
-                        0.0
-                    } else {
-                        count as f64 / trials as f64
-                    },
-                    ci95: [lo, hi],
-                }
-            })
-            .collect();
-        let by_outcome = Outcome::ALL
-            .into_iter()
-            .filter_map(|outcome| {
-                let of = rows.iter().filter(move |r| r.outcome == outcome);
-                let trials = of.clone().count() as u64;
-                (trials > 0).then(|| OutcomeMetrics {
-                    outcome,
-                    trials,
-                    metrics: metrics_of(of),
-                })
-            })
-            .collect();
-        Summary {
-            scenario: scenario.to_string(),
-            trials,
-            seed,
-            outcomes,
-            metrics: metrics_of(rows.iter()),
-            by_outcome,
-            partial: false,
-            event_budget_exceeded: rows.iter().filter(|r| r.event_budget_exceeded).count() as u64,
-        }
+        let mut builder = SummaryBuilder::new(scenario, seed);
+        rows.iter().for_each(|r| builder.push(r));
+        builder.finish()
     }
 
     /// The metrics of the trials that ended with `outcome`, if any did.
@@ -216,7 +190,7 @@ pub fn summary_json(scenario_name: &str, seed: u64, rows: &[TrialResult]) -> Vec
 /// metrics, by_outcome, partial.
 impl Serialize for Summary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Summary", 7)?;
+        let mut s = serializer.serialize_struct("Summary", 8)?;
         s.serialize_field("scenario", &self.scenario)?;
         s.serialize_field("trials", &self.trials)?;
         s.serialize_field("seed", &self.seed)?;
@@ -298,12 +272,15 @@ struct MetricJson {
     min: f64,
     p01: f64,
     p05: f64,
+    p10: f64,
     p50: f64,
     p90: f64,
     p95: f64,
     p99: f64,
     max: f64,
     ci95: [f64; 2],
+    /// Every statistic's 95% interval, for those that have one, in statistic order.
+    intervals: OrderedMap<[f64; 2]>,
     /// Only when some rows had no value: a reader must not take the metric as covering
     /// every trial.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -319,12 +296,19 @@ impl MetricJson {
             min: s.min,
             p01: s.p01,
             p05: s.p05,
+            p10: s.p10,
             p50: s.p50,
             p90: s.p90,
             p95: s.p95,
             p99: s.p99,
             max: s.max,
             ci95: s.ci95,
+            intervals: OrderedMap(
+                Stat::ALL
+                    .into_iter()
+                    .filter_map(|st| s.interval(st).map(|(lo, hi)| (st.as_str(), [lo, hi])))
+                    .collect(),
+            ),
             n: (s.n as u64 != trials).then_some(s.n),
         }
     }
@@ -336,6 +320,7 @@ mod tests {
     use crate::experiment::result::TrafficResult;
     use crate::output::columns::tests::sample_row;
     use crate::sim::time::SECOND;
+    use crate::stats::{Z_95, wilson};
     use serde_json::Value;
 
     fn rows() -> Vec<TrialResult> {
@@ -373,6 +358,8 @@ mod tests {
         assert!(at("scenario") < at("trials") && at("trials") < at("seed"));
         assert!(at("seed") < at("outcomes") && at("outcomes") < at("outcome_ci95"));
         assert!(at("outcome_ci95") < at("metrics"));
+        assert!(at("by_outcome") < at("partial"));
+        assert_eq!(json(&rows())["partial"], false);
         assert!(text.ends_with("}\n"));
         let v = json(&rows());
         assert_eq!(v["scenario"], "web");
@@ -444,7 +431,19 @@ mod tests {
         let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
         // serde_json has `preserve_order`: keys parse back in file order.
         let want = [
-            "mean", "std", "min", "p01", "p05", "p50", "p90", "p95", "p99", "max", "ci95",
+            "mean",
+            "std",
+            "min",
+            "p01",
+            "p05",
+            "p10",
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+            "max",
+            "ci95",
+            "intervals",
         ];
         assert_eq!(keys, want);
         assert_eq!(d["mean"], 55.0);
@@ -569,18 +568,78 @@ mod tests {
       "min": 47.0,
       "p01": 47.005,
       "p05": 47.025,
+      "p10": 47.05,
       "p50": 47.25,
       "p90": 47.45,
       "p95": 47.475,
       "p99": 47.495,
       "max": 47.5,
       "ci95": [
-        46.76000900386499,
-        47.73999099613501
-      ]
+        44.073448815956326,
+        50.426551184043674
+      ],
+      "intervals": {
+        "mean": [
+          44.073448815956326,
+          50.426551184043674
+        ]
+      }
     },
     "min_ready": {"#;
         assert!(text.contains(want), "{text}");
+        assert!(text.ends_with("  },\n  \"partial\": false\n}\n"), "{text}");
+    }
+
+    /// Two values: 47.25 ± t₁·0.353553/√2 = 47.25 ± 12.706205·0.25 = 47.25 ± 3.176551.
+    #[test]
+    fn mean_interval_is_students_t() {
+        let s = Summary::from_rows("web", 1, &durations(&[47.0, 47.5]));
+        let [lo, hi] = s.metric("duration_s").unwrap().stats.ci95;
+        assert!((hi - 47.25 - 3.176_551_18).abs() < 1e-8, "{hi}");
+        assert!((47.25 - lo - 3.176_551_18).abs() < 1e-8, "{lo}");
+    }
+
+    /// Trials lasting 1, 2, …, 20 s: the median's interval is [6 s, 15 s] (ranks 6 and
+    /// 15, the classic table for n = 20); 20 trials bound no p10/p90 (that needs 36), and
+    /// min, max and std never have an interval.
+    #[test]
+    fn every_statistic_has_its_interval() {
+        let secs: Vec<f64> = (1..=20).map(f64::from).collect();
+        let s = Summary::from_rows("web", 1, &durations(&secs));
+        let m = s.metric("duration_s").unwrap();
+        assert_eq!(m.stat("p50"), Some(10.5));
+        assert_eq!(m.interval("p50"), Some((6.0, 15.0)));
+        for name in [
+            "p01", "p05", "p10", "p90", "p95", "p99", "min", "max", "std", "nope",
+        ] {
+            assert_eq!(m.interval(name), None, "{name}");
+        }
+        assert_eq!(m.stat("nope"), None);
+        let ci = m.stats.ci95;
+        assert_eq!(m.interval("mean"), Some((ci[0], ci[1])));
+        let v: Value = serde_json::from_slice(&s.to_json()).unwrap();
+        let d = &v["metrics"]["duration_s"];
+        assert_eq!(d["intervals"]["p50"], serde_json::json!([6.0, 15.0]));
+        let keys: Vec<&String> = d["intervals"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["mean", "p50"]);
+        // by_outcome entries carry the same shape.
+        let c = &v["by_outcome"]["completed"]["metrics"]["duration_s"];
+        assert_eq!(c["intervals"], d["intervals"]);
+    }
+
+    /// Completed trials of the given durations in seconds, without traffic.
+    fn durations(secs: &[f64]) -> Vec<TrialResult> {
+        secs.iter()
+            .enumerate()
+            .map(|(i, &d)| TrialResult {
+                trial: i as u64,
+                outcome: Outcome::Completed,
+                duration: (d * 1e6) as u64,
+                traffic: None,
+                deadline_exceeded_at: None,
+                ..sample_row()
+            })
+            .collect()
     }
 
     #[test]

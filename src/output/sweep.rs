@@ -45,7 +45,7 @@ pub fn metric_stats(points: &[Summary]) -> Vec<MetricStat> {
         .iter()
         .filter(|c| c.is_metric() && points.iter().any(|p| p.metric(c.name).is_some()))
         .flat_map(|c| {
-            STATS.iter().map(move |stat| MetricStat::Column {
+            STATS.iter().map(move |&stat| MetricStat::Column {
                 metric: c.name,
                 stat,
             })

@@ -1,18 +1,19 @@
 //! The plain-text summary `run` prints: outcomes, then the main metrics' percentiles.
 //!
 //! ```text
-//! web-rolling-update: 5 trials, seed 42
+//! web-start-first: 500 trials, seed 42
 //!
 //! outcome          count  share         95% CI
-//! completed            4  80.0%  37.6% - 96.4%
-//! rolled_back          1  20.0%   3.6% - 62.4%
+//! completed          460  92.0%  89.3% - 94.1%
+//! rolled_back         40   8.0%   5.9% - 10.7%
 //!
 //! metric             better       p50  worst 5%  worst 1%      mean       min       max
-//! duration_s          lower   1m25.3s   2m01.6s   2m04.8s   1m25.3s     45.0s   2m05.6s
-//!   completed         lower   1m15.2s   1m42.9s   1m44.6s   1m15.2s     45.0s   1m45.4s
-//!   rolled_back       lower   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s
-//! min_ready          higher         4         4         4      4.40         4         5
-//! availability       higher   99.951%   99.911%   99.905%  99.951%   99.903%      100%
+//! duration_s          lower   1m39.5s   1m57.8s   2m12.5s   1m36.2s     12.2s   2m29.1s
+//!                      ±95%     ±1.8s     ±6.0s    ±16.5s     ±1.8s
+//!   completed         lower   1m40.4s   1m59.0s   2m14.8s   1m41.3s   1m23.1s   2m29.1s
+//!                      ±95%     ±1.1s     ±5.8s    ±14.3s     ±0.9s
+//!   rolled_back       lower     37.2s   1m27.1s   1m33.7s     37.3s     12.2s   1m36.2s
+//!                      ±95%    ±17.6s        ±?        ±?     ±7.4s
 //! …
 //!
 //! worst 5% / worst 1%: p95 / p99, or p05 / p01 where higher is better
@@ -24,14 +25,21 @@
 //! `duration_s` is also shown per outcome (indented rows): a run's fastest trial is
 //! often a rollback.
 //!
-//! Plain ASCII, aligned with spaces, no colours and no trailing spaces, so it survives
-//! being pasted into a ticket or a chat. Row labels are the `trials.csv` column names, so a
+//! Under each row, `±95%` says how far each figure may be from the truth: the distance to
+//! the farther end of its 95% interval (Student t for the mean, order statistics for the
+//! percentiles), or `±?` when the trials are too few to bound a tail. A table of five
+//! trials is then visibly a guess, and one of a million a measurement. A metric whose
+//! figures are all exact (a count that never varied) has no such line.
+//!
+//! Plain text (ASCII but for `±`), aligned with spaces, no colours and no trailing
+//! spaces, so it survives being pasted into a ticket or a chat. Row labels are the `trials.csv` column names, so a
 //! reader can write a check (`duration_s.p95 <= 600`) straight from the table. Every number
 //! comes from the [`Summary`] that `summary.json` is written from.
 
 use crate::experiment::result::Outcome;
 use crate::output::columns::{Better, Unit};
 use crate::output::summary::{Metric, Summary};
+use crate::stats::Stat;
 
 /// The metrics the table shows, in this order; those absent from the summary (request
 /// columns without traffic) are skipped. The rest stay in `summary.json`.
@@ -56,6 +64,20 @@ const PER_OUTCOME: &str = "duration_s";
 
 /// The note under the metrics: which percentiles the tail columns are.
 const TAIL_NOTE: &str = "worst 5% / worst 1%: p95 / p99, or p05 / p01 where higher is better";
+
+/// The label of the interval line under each metric.
+const INTERVAL_LABEL: &str = "±95%";
+
+/// An interval cell for a figure the trials are too few to bound.
+const UNBOUNDED: &str = "±?";
+
+/// The note on the interval lines.
+const INTERVAL_NOTE: &str = "±95%: how far each figure may be off: the distance to the farther end of its 95% interval\n\
+(mean: Student t; percentiles: order statistics); none for min and max, no line when all are 0";
+
+/// The note when some figure has no interval.
+const UNBOUNDED_NOTE: &str =
+    "±?: too few trials to bound that percentile (p50 needs 6 trials, p05/p95 72, p01/p99 368)";
 
 /// The note when both capacity counts are shown: what each one counts.
 const CAPACITY_NOTE: &str = "peak_tasks: tasks placed on a node, pulling or held back too (what the scheduler reserved)\n\
@@ -126,10 +148,12 @@ pub fn summary_table(summary: &Summary) -> String {
         .chain(optional)
     {
         metric_rows.push(metric_row(m.name().to_string(), m));
+        metric_rows.extend(interval_row(m));
         if split && m.name() == PER_OUTCOME {
             for group in &summary.by_outcome {
                 if let Some(g) = group.metric(PER_OUTCOME) {
                     metric_rows.push(metric_row(format!("  {}", group.outcome.as_str()), g));
+                    metric_rows.extend(interval_row(g));
                 }
             }
         }
@@ -166,6 +190,12 @@ pub fn summary_table(summary: &Summary) -> String {
         out.push('\n');
         out.push_str(TAIL_NOTE);
         out.push('\n');
+        out.push_str(INTERVAL_NOTE);
+        out.push('\n');
+        if metric_rows.iter().flatten().any(|cell| cell == UNBOUNDED) {
+            out.push_str(UNBOUNDED_NOTE);
+            out.push('\n');
+        }
         if summary.metric("peak_tasks").is_some() && summary.metric("peak_running_tasks").is_some()
         {
             out.push_str(CAPACITY_NOTE);
@@ -183,17 +213,47 @@ pub fn summary_table(summary: &Summary) -> String {
     out
 }
 
-/// One metric's row: its direction, median, bad tail (see [`TAIL_NOTE`]), mean and range.
-fn metric_row(label: String, m: &Metric) -> Vec<String> {
-    let s = &m.stats;
-    let (worst5, worst1) = match m.column.better {
-        Better::Higher => (s.p05, s.p01),
-        Better::Lower | Better::Neither => (s.p95, s.p99),
+/// The statistics of a metric's row: median, bad tail (see [`TAIL_NOTE`]), mean, range.
+fn row_stats(better: Better) -> [Stat; 6] {
+    let (worst5, worst1) = match better {
+        Better::Higher => (Stat::P05, Stat::P01),
+        Better::Lower | Better::Neither => (Stat::P95, Stat::P99),
     };
+    [Stat::P50, worst5, worst1, Stat::Mean, Stat::Min, Stat::Max]
+}
+
+/// One metric's row: its direction, then the figures of [`row_stats`].
+fn metric_row(label: String, m: &Metric) -> Vec<String> {
     let unit = m.column.unit;
     let mut row = vec![label, m.column.better.as_str().to_string()];
-    row.extend([s.p50, worst5, worst1, s.mean, s.min, s.max].map(|v| value(unit, v)));
+    row.extend(row_stats(m.column.better).map(|st| value(unit, m.stats.get(st))));
     row
+}
+
+/// The line under a metric's row: how far each figure may be off, as the distance to the
+/// farther end of its 95% interval (`±?` when too few trials bound it). Min and max have
+/// no interval, so their cells stay empty. `None` when every figure is exact (all
+/// intervals a single value, as for a count that never varied): a line of `±0` says
+/// nothing the row does not.
+fn interval_row(m: &Metric) -> Option<Vec<String>> {
+    let s = &m.stats;
+    let spreads: Vec<Option<f64>> = row_stats(m.column.better)
+        .into_iter()
+        .filter(|st| !matches!(st, Stat::Min | Stat::Max))
+        .map(|st| {
+            let v = s.get(st);
+            s.interval(st).map(|(lo, hi)| (v - lo).max(hi - v))
+        })
+        .collect();
+    if spreads.iter().all(|w| *w == Some(0.0)) {
+        return None;
+    }
+    let mut row = vec![String::new(), INTERVAL_LABEL.to_string()];
+    row.extend(spreads.into_iter().map(|w| match w {
+        Some(w) => format!("±{}", spread(m.column.unit, w)),
+        None => UNBOUNDED.to_string(),
+    }));
+    Some(row)
 }
 
 /// Appends `header` and `rows`: the first column left-aligned to `label_width`, the others
@@ -209,7 +269,7 @@ fn render(
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row).skip(1) {
-            *w = (*w).max(cell.len());
+            *w = (*w).max(cell.chars().count());
         }
     }
     if uniform {
@@ -242,6 +302,31 @@ fn value(unit: Unit, v: f64) -> String {
         Unit::Bytes => bytes(v),
         Unit::Ratio => availability(v),
         Unit::Count | Unit::Id | Unit::Label => count(v),
+    }
+}
+
+/// A half-width in `unit`, to the precision an uncertainty deserves and no wider than the
+/// values: counts of 10 or more as whole numbers (`4313`), memory to three significant
+/// digits (`532Mi`), and ratios to two significant digits (`0.00041%`), where a value's
+/// three decimals would round a real spread to a false `0%`. Others as [`value`].
+fn spread(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Count if v >= 10.0 => format!("{v:.0}"),
+        Unit::Bytes => bytes_with(v, |scaled| {
+            if scaled >= 100.0 {
+                0
+            } else if scaled >= 10.0 {
+                1
+            } else {
+                2
+            }
+        }),
+        Unit::Ratio if v > 0.0 => {
+            let pct = v * 100.0;
+            let decimals = (1 - pct.log10().floor() as i32).clamp(3, 9) as usize;
+            format!("{}%", trim_zeros(format!("{pct:.decimals$}")))
+        }
+        _ => value(unit, v),
     }
 }
 
@@ -281,6 +366,11 @@ pub fn duration(secs: f64) -> String {
 
 /// Binary units with up to two decimals: `512Mi`, `1.5Gi`, `3.25Gi`.
 fn bytes(v: f64) -> String {
+    bytes_with(v, |_| 2)
+}
+
+/// Binary units, with `decimals(scaled value)` decimals at most.
+fn bytes_with(v: f64, decimals: impl Fn(f64) -> usize) -> String {
     const UNITS: [&str; 6] = ["B", "Ki", "Mi", "Gi", "Ti", "Pi"];
     let mut scaled = v;
     let mut unit = 0;
@@ -289,7 +379,8 @@ fn bytes(v: f64) -> String {
         scaled /= 1024.0;
         unit += 1;
     }
-    format!("{}{}", trim_zeros(format!("{scaled:.2}")), UNITS[unit])
+    let d = decimals(scaled);
+    format!("{}{}", trim_zeros(format!("{scaled:.d$}")), UNITS[unit])
 }
 
 /// A fraction as a percentage with up to three decimals (`99.95%`), and more when needed
@@ -366,6 +457,9 @@ mod tests {
         // 0.999032, 0.999268, …; p05 = 0.999032 + 0.2·0.000236 = 0.999079 (99.908%), where
         // p95 would be the lucky 99.995%. min_ready 4, 5, 4, 5, 4: worst 5% is 4, not 5.
         // Durations per outcome: completed 45.0, 65.15, 85.3, 105.45 s; rolled back 125.6 s.
+        // Five trials bound no percentile (the median needs 6); the mean's t interval over
+        // all five durations: std 31.860 s, 85.3 ± t₄·31.860/√5 = ± 2.7764·14.248 = ±39.6 s;
+        // min_ready 4, 5, 4, 5, 4: std 0.5477, ± 2.7764·0.5477/√5 = ±0.68.
         let want = "\
 web-rolling-update: 5 trials, seed 42
 
@@ -375,26 +469,90 @@ rolled_back             1  20.0%   3.6% - 62.4%
 
 metric                better       p50  worst 5%  worst 1%      mean       min       max
 duration_s             lower   1m25.3s   2m01.6s   2m04.8s   1m25.3s     45.0s   2m05.6s
+                        ±95%        ±?        ±?        ±?    ±39.6s
   completed            lower   1m15.2s   1m42.4s   1m44.8s   1m15.2s     45.0s   1m45.5s
+                        ±95%        ±?        ±?        ±?    ±41.4s
   rolled_back          lower   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s   2m05.6s
+                        ±95%        ±?        ±?        ±?        ±?
 min_ready             higher         4         4         4      4.40         4         5
+                        ±95%        ±?        ±?        ±?     ±0.68
 min_available         higher         4         4         4         4         4         4
+                        ±95%        ±?        ±?        ±?        ±0
 peak_tasks             lower         8      8.80      8.96      7.80         7         9
+                        ±95%        ±?        ±?        ±?     ±1.04
 peak_running_tasks     lower         7         7         7         7         7         7
+                        ±95%        ±?        ±?        ±?        ±0
 peak_cpu               lower         4       4.4      4.48       3.9       3.5       4.5
+                        ±95%        ±?        ±?        ±?    ±0.519
 peak_memory            lower       4Gi     4.4Gi    4.48Gi     3.9Gi     3.5Gi     4.5Gi
+                        ±95%        ±?        ±?        ±?    ±532Mi
 restarts               lower         0      2.40      2.88      0.60         0         3
+                        ±95%        ±?        ±?        ±?     ±1.67
 requests                   -     12200     12380     12396     12200     12000     12400
+                        ±95%        ±?        ±?        ±?      ±196
 failed_requests        lower         6     11.40     11.88         6         0        12
+                        ±95%        ±?        ±?        ±?     ±5.89
 availability          higher   99.951%   99.908%   99.904%   99.951%   99.903%      100%
+                        ±95%        ±?        ±?        ±?   ±0.047%
 p95_latency_ms         lower    22.0ms    25.6ms    25.9ms    22.0ms    18.0ms    26.0ms
+                        ±95%        ±?        ±?        ±?    ±3.9ms
 p99_latency_ms         lower    25.0ms    29.5ms    29.9ms    25.0ms    20.0ms    30.0ms
+                        ±95%        ±?        ±?        ±?    ±4.9ms
 
 worst 5% / worst 1%: p95 / p99, or p05 / p01 where higher is better
+±95%: how far each figure may be off: the distance to the farther end of its 95% interval
+(mean: Student t; percentiles: order statistics); none for min and max, no line when all are 0
+±?: too few trials to bound that percentile (p50 needs 6 trials, p05/p95 72, p01/p99 368)
 peak_tasks: tasks placed on a node, pulling or held back too (what the scheduler reserved)
 peak_running_tasks: tasks with a started container (the room the rollout ran in)
 ";
         assert_eq!(summary_table(&s), want, "\n{}", summary_table(&s));
+    }
+
+    /// 100 completed trials of 2, 4, …, 200 s. Median 101 s with order-statistic ranks
+    /// 40 and 61 (n = 100, exact binomial) → [80, 122] s, ±21.0 s; p95 = 190.1 s with ranks
+    /// 90 and 100 → [180, 200] s, farther end 10.1 s away; p99 needs 368 trials: `±?`;
+    /// mean 101 s, std 58.023 s, ± t₉₉·58.023/10 = 1.98422·5.8023 = ±11.5 s.
+    #[test]
+    fn interval_line_under_each_metric() {
+        let rows: Vec<TrialResult> = (1..=100u64)
+            .map(|i| TrialResult {
+                trial: i,
+                outcome: Outcome::Completed,
+                duration: 2 * i * SECOND,
+                traffic: None,
+                deadline_exceeded_at: None,
+                ..sample_row()
+            })
+            .collect();
+        let table = summary_table(&Summary::from_rows("web", 1, &rows));
+        let lines: Vec<&str> = table.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("duration_s"))
+            .unwrap();
+        let figures: Vec<&str> = lines[at].split_whitespace().collect();
+        assert_eq!(figures[2..6], ["1m41.0s", "3m10.1s", "3m18.0s", "1m41.0s"]);
+        let spreads: Vec<&str> = lines[at + 1].split_whitespace().collect();
+        assert_eq!(spreads, ["±95%", "±21.0s", "±10.1s", "±?", "±11.5s"]);
+        assert!(table.contains(UNBOUNDED_NOTE), "{table}");
+        // min_ready is 4 in every trial: exact figures, but 100 trials bound no p01.
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("min_ready"))
+            .unwrap();
+        let spreads: Vec<&str> = lines[at + 1].split_whitespace().collect();
+        assert_eq!(spreads, ["±95%", "±0", "±0", "±?", "±0"]);
+        // With 368 trials the p01 is bounded too: every figure exact, no ± line.
+        let rows: Vec<TrialResult> = (0..368).map(|_| rows[0]).collect();
+        let table = summary_table(&Summary::from_rows("web", 1, &rows));
+        let lines: Vec<&str> = table.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("min_ready"))
+            .unwrap();
+        assert!(lines[at + 1].starts_with("min_available"), "{table}");
+        assert!(table.lines().all(|l| l.chars().count() <= 100), "{table}");
     }
 
     #[test]
@@ -465,6 +623,20 @@ peak_running_tasks: tasks with a started container (the room the rollout ran in)
         assert_eq!(availability(0.999_999_6), "99.99996%");
         assert_eq!(availability(0.5), "50%");
         assert_eq!(availability(0.0), "0%");
+    }
+
+    #[test]
+    fn spreads() {
+        assert_eq!(spread(Unit::Ratio, 0.0), "0%");
+        assert_eq!(spread(Unit::Ratio, 0.000_004_1), "0.00041%");
+        assert_eq!(spread(Unit::Ratio, 0.000_52), "0.052%");
+        assert_eq!(spread(Unit::Ratio, 0.012_34), "1.234%");
+        assert_eq!(spread(Unit::Seconds, 1.84), "1.8s");
+        assert_eq!(spread(Unit::Count, 4313.49), "4313");
+        assert_eq!(spread(Unit::Count, 1.666), "1.67");
+        assert_eq!(spread(Unit::Bytes, 531.89 * 1024.0 * 1024.0), "532Mi");
+        assert_eq!(spread(Unit::Bytes, 11.02 * 1024.0 * 1024.0), "11Mi");
+        assert_eq!(spread(Unit::Bytes, 1.5 * 1024.0 * 1024.0 * 1024.0), "1.5Gi");
     }
 
     #[test]

@@ -1,0 +1,301 @@
+//! Streaming aggregation: a [`Summary`] from trials seen one at a time.
+//!
+//! A [`SummaryBuilder`] takes each [`TrialResult`] as it finishes and keeps, per numeric
+//! column and per outcome, the column's non-empty values in a [`CompactColumn`]: exact
+//! (the same `f64` bits as the cell) and small. [`SummaryBuilder::finish`] then computes
+//! exactly what [`Summary::from_rows`] computes over the same trials, which is defined as
+//! this builder fed every row.
+//!
+//! **Memory.** A value costs the bytes of its narrowest exact encoding: 1 for a small
+//! count, 2 for cores or a request count, 4 for a duration under 71 minutes, 8 for memory
+//! in bytes, a latency or a ratio. The default scenario (traffic on, 24 numeric cells a
+//! trial) keeps 65 bytes per trial at a million trials, so 65 MB, against 192 MB for one
+//! `f64` per cell (measured with [`SummaryBuilder::heap_bytes`]; a test pins the bound).
+//! Nothing else grows with the trials: a trial's outcome decides where its values are
+//! filed rather than being stored. [`SummaryBuilder::finish`] decodes one column at a
+//! time, adding at most 16 bytes per trial while it runs.
+//!
+//! **Merging.** Statistics depend on the multiset of values only (they sort before they
+//! sum), so [`SummaryBuilder::merge`] of builders over any partition of the trials (the
+//! shards of a run, the chunks of worker threads) finishes into a `Summary` identical, bit
+//! for bit, to one builder over all of them.
+
+use crate::experiment::result::{Outcome, TrialResult};
+use crate::output::columns::{COLUMNS, Column};
+use crate::output::summary::{Metric, OutcomeMetrics, OutcomeShare, Summary};
+use crate::stats::summary::sort_finite;
+use crate::stats::{self, CompactColumn, Z_95, wilson};
+
+/// How many outcomes there are.
+const OUTCOMES: usize = Outcome::ALL.len();
+
+/// The running aggregate of a run's trials (see the [module docs](self)).
+#[derive(Debug, Clone)]
+pub struct SummaryBuilder {
+    scenario: String,
+    seed: u64,
+    /// Trials per outcome, indexed by `Outcome as usize` ([`Outcome::ALL`] order).
+    counts: [u64; OUTCOMES],
+    /// The numeric columns of `trials.csv`, in column order.
+    columns: Vec<&'static Column>,
+    /// `values[c][o]`: the non-empty cells of `columns[c]` in trials that ended with
+    /// outcome `o`.
+    values: Vec<[CompactColumn; OUTCOMES]>,
+    /// Trials stopped by their event budget.
+    event_budget_exceeded: u64,
+}
+
+impl SummaryBuilder {
+    /// An empty aggregate for a run of `scenario` with `seed`.
+    pub fn new(scenario: &str, seed: u64) -> SummaryBuilder {
+        let columns: Vec<&'static Column> = COLUMNS.iter().filter(|c| c.is_metric()).collect();
+        SummaryBuilder {
+            scenario: scenario.to_string(),
+            seed,
+            counts: [0; OUTCOMES],
+            values: columns.iter().map(|_| Default::default()).collect(),
+            columns,
+            event_budget_exceeded: 0,
+        }
+    }
+
+    /// Adds one trial.
+    pub fn push(&mut self, row: &TrialResult) {
+        let o = row.outcome as usize;
+        self.counts[o] += 1;
+        self.event_budget_exceeded += u64::from(row.event_budget_exceeded);
+        for (column, values) in self.columns.iter().zip(&mut self.values) {
+            if let Some(x) = column.cell(row).as_f64() {
+                values[o].push(x);
+            }
+        }
+    }
+
+    /// Adds every trial of `other`, a builder of the same scenario and seed over other
+    /// trials; the caller checks that they belong together (shard merging compares the
+    /// scenario, seed and version of each shard before it gets here).
+    pub fn merge(&mut self, mut other: SummaryBuilder) {
+        debug_assert_eq!((&self.scenario, self.seed), (&other.scenario, other.seed));
+        self.event_budget_exceeded += other.event_budget_exceeded;
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.values.iter_mut().zip(&mut other.values) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                m.append(t);
+            }
+        }
+    }
+
+    /// Trials added so far.
+    pub fn trials(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Heap bytes held for the values (the memory that grows with the trials).
+    pub fn heap_bytes(&self) -> usize {
+        self.values
+            .iter()
+            .flatten()
+            .map(CompactColumn::heap_bytes)
+            .sum()
+    }
+
+    /// The summary of the trials so far (not marked partial: the caller knows whether
+    /// the run was cut short). O(columns · n log n); the builder can keep growing.
+    pub fn finish(&self) -> Summary {
+        let trials = self.trials();
+        let outcomes = Outcome::ALL
+            .into_iter()
+            .map(|outcome| {
+                let count = self.counts[outcome as usize];
+                let (lo, hi) = wilson(count, trials, Z_95);
+                OutcomeShare {
+                    outcome,
+                    count,
+                    fraction: if trials == 0 {
+                        0.0
+                    } else {
+                        count as f64 / trials as f64
+                    },
+                    ci95: [lo, hi],
+                }
+            })
+            .collect();
+        // One column at a time, so the decoded values of only one are in memory (16 bytes
+        // per trial at most, with the sort's scratch space).
+        let per_column: Vec<(Option<Metric>, [Option<Metric>; OUTCOMES])> = self
+            .columns
+            .iter()
+            .zip(&self.values)
+            .map(|(&column, values)| column_metrics(column, values))
+            .collect();
+        let by_outcome = Outcome::ALL
+            .into_iter()
+            .filter(|&o| self.counts[o as usize] > 0)
+            .map(|outcome| OutcomeMetrics {
+                outcome,
+                trials: self.counts[outcome as usize],
+                metrics: per_column
+                    .iter()
+                    .filter_map(|(_, of)| of[outcome as usize])
+                    .collect(),
+            })
+            .collect();
+        Summary {
+            scenario: self.scenario.clone(),
+            trials,
+            seed: self.seed,
+            outcomes,
+            metrics: per_column.iter().filter_map(|(all, _)| *all).collect(),
+            by_outcome,
+            partial: false,
+            event_budget_exceeded: self.event_budget_exceeded,
+        }
+    }
+}
+
+/// The statistics of one column over all trials and over each outcome's.
+///
+/// The outcomes' values are decoded one after the other into one vector and each run is
+/// sorted in place; the stable sort of the whole then finds those sorted runs and only
+/// merges them: one O(n log n) sort per column instead of two, and no second copy.
+fn column_metrics(
+    column: &'static Column,
+    values: &[CompactColumn; OUTCOMES],
+) -> (Option<Metric>, [Option<Metric>; OUTCOMES]) {
+    let metric =
+        |sorted: &[f64]| stats::Summary::of_sorted(sorted).map(|stats| Metric { column, stats });
+    let mut all = Vec::with_capacity(values.iter().map(CompactColumn::len).sum());
+    let of_outcome = std::array::from_fn(|o| {
+        let start = all.len();
+        values[o].decode_into(&mut all);
+        let part = sort_finite(&mut all, start);
+        metric(&all[part])
+    });
+    all.sort_by(f64::total_cmp);
+    (metric(&all), of_outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::result::TrafficResult;
+    use crate::output::columns::tests::sample_row;
+    use crate::sim::time::{MILLISECOND, SECOND};
+
+    /// Trials shaped like the default scenario's: durations in microseconds, small task
+    /// counts, tens of thousands of requests, latencies and availability as arbitrary
+    /// floats.
+    fn trial(i: u64) -> TrialResult {
+        let k = i * 7_919 % 1_000;
+        TrialResult {
+            trial: i,
+            outcome: Outcome::ALL[(k % 3) as usize],
+            duration: 60 * SECOND + k * 37 * MILLISECOND + k,
+            min_ready: 4 + (k % 3) as u32,
+            peak_tasks: 7 + (k % 2) as u32,
+            peak_cpu_millis: 3_500 + 250 * (k % 3),
+            peak_memory_bytes: (7 + k % 2) * 512 * 1024 * 1024,
+            traffic: Some(TrafficResult {
+                requests: 15_000 + k,
+                failed_requests: k % 40,
+                p99_latency_ms: 20.0 + k as f64 / 7.0,
+                p95_latency_ms: 18.0 + k as f64 / 9.0,
+                p50_latency_ms: 9.0 + k as f64 / 11.0,
+                bad_version_requests: k % 5,
+                refused_requests: k % 40,
+                next_requests: 7_000 + k,
+                slo_violation: None,
+                ..TrafficResult::default()
+            }),
+            deadline_exceeded_at: None,
+            events: 40_000 + 13 * k,
+            ..sample_row()
+        }
+    }
+
+    fn builder(trials: std::ops::Range<u64>) -> SummaryBuilder {
+        let mut b = SummaryBuilder::new("web", 42);
+        trials.for_each(|i| b.push(&trial(i)));
+        b
+    }
+
+    /// The statistics of `column` over `rows`, from plain `f64` cells.
+    fn plain(rows: &[&TrialResult], column: &Column) -> Option<stats::Summary> {
+        let cells: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| column.cell(r).as_f64())
+            .collect();
+        stats::Summary::of(&cells)
+    }
+
+    /// The builder computes what summarising `f64` columns of the rows computes: checked
+    /// against `stats::Summary::of` over each column's cells, for the run and per outcome.
+    #[test]
+    fn same_statistics_as_the_plain_columns() {
+        let rows: Vec<TrialResult> = (0..500).map(trial).collect();
+        let s = builder(0..500).finish();
+        assert_eq!(s.by_outcome.len(), 3);
+        for column in COLUMNS.iter().filter(|c| c.is_metric()) {
+            let all: Vec<&TrialResult> = rows.iter().collect();
+            let got = s.metric(column.name).map(|m| m.stats);
+            assert_eq!(got, plain(&all, column), "{}", column.name);
+            for o in &s.by_outcome {
+                let of: Vec<&TrialResult> =
+                    rows.iter().filter(|r| r.outcome == o.outcome).collect();
+                let got = o.metric(column.name).map(|m| m.stats);
+                assert_eq!(got, plain(&of, column), "{}", column.name);
+            }
+        }
+    }
+
+    /// Shards 0..300, 300..301, 301..1000 merged give the single run's summary.json, byte
+    /// for byte, in either merge order.
+    #[test]
+    fn merged_shards_equal_one_run() {
+        let whole = builder(0..1_000).finish().to_json();
+        let mut a = builder(0..300);
+        a.merge(builder(300..301));
+        a.merge(builder(301..1_000));
+        assert_eq!(a.trials(), 1_000);
+        assert_eq!(a.finish().to_json(), whole);
+        let mut b = builder(301..1_000);
+        b.merge(builder(0..301));
+        assert_eq!(b.finish().to_json(), whole);
+        // The builder keeps working after a merge.
+        a.push(&trial(1_000));
+        assert_eq!(a.finish().to_json(), builder(0..1_001).finish().to_json());
+    }
+
+    /// The memory figure of the module docs: under 100 bytes per trial for these rows, of
+    /// which one `f64` per cell would need 8 × 24 = 192.
+    #[test]
+    fn bytes_per_trial() {
+        let n = 20_000;
+        let b = builder(0..n);
+        let per_trial = b.heap_bytes() as f64 / n as f64;
+        let cells = COLUMNS
+            .iter()
+            .filter(|c| !c.cell(&trial(0)).is_empty() && c.is_metric())
+            .count();
+        assert_eq!(cells, 24);
+        println!("{per_trial:.1} bytes per trial");
+        assert!(per_trial < 100.0, "{per_trial} bytes per trial");
+    }
+
+    #[test]
+    fn empty_builder() {
+        let s = SummaryBuilder::new("web", 1).finish();
+        assert_eq!(s.trials, 0);
+        assert!(s.metrics.is_empty() && s.by_outcome.is_empty());
+        assert_eq!(SummaryBuilder::new("web", 1).heap_bytes(), 0);
+    }
+
+    #[test]
+    fn outcome_index_is_all_order() {
+        for (i, o) in Outcome::ALL.into_iter().enumerate() {
+            assert_eq!(o as usize, i);
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! A compact, exact column of numbers: what exact percentiles of a million trials cost.
+//!
+//! Exact percentiles need every value, but not as an `f64` each. The columns of a rollout
+//! are mostly small counts (`min_ready` = 4), decimals with few digits (a duration is a
+//! whole number of microseconds, so `47.123456` = 47123456 / 10⁶; cpu is whole millicores)
+//! or large round numbers (memory in bytes). A [`CompactColumn`] stores each value as the
+//! smallest of
+//!
+//! ```text
+//! m / 10^e   with m a 1-, 2-, 4- or 8-byte unsigned integer and e ∈ {0, 3, 6},
+//! raw f64    (8 bytes) for anything else (latencies, ratios, negatives, −0, NaN)
+//! ```
+//!
+//! that gives back **the same `f64` bits**: an encoding is used only when
+//! `(m as f64) / 10^e` reproduces the value exactly, so statistics over the column are
+//! identical to statistics over the original values. A count below 256 costs 1 byte, a
+//! duration below 71 minutes 4 bytes.
+//!
+//! Values live in chunks of [`CHUNK_LEN`], each with its own encoding, so one outlier
+//! widens its own chunk only, growth never copies the whole column, and the memory is the
+//! data plus at most one partly filled chunk. A new chunk starts with the encoding of the
+//! one before it (re-encoding a chunk is rare), and widens when a value does not fit.
+
+/// Values per chunk.
+pub const CHUNK_LEN: usize = 4096;
+
+/// How values are stored: `m / scale` in `width` bytes, or the raw bits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Encoding {
+    /// Bytes per value: 1, 2, 4 or 8.
+    width: usize,
+    /// 10^e, e ∈ {0, 3, 6}; unused when `raw`.
+    scale: f64,
+    /// The stored integer must be below this (2⁵³ for 8 bytes: beyond it an `f64` no
+    /// longer holds every integer).
+    limit: u64,
+    /// Store `f64::to_bits`.
+    raw: bool,
+}
+
+const fn scaled(width: usize, scale: f64) -> Encoding {
+    let bits = if width == 8 { 53 } else { 8 * width as u32 };
+    Encoding {
+        width,
+        scale,
+        limit: 1u64 << bits,
+        raw: false,
+    }
+}
+
+/// Every encoding, in order of preference: narrowest first, then fewest decimals.
+const ENCODINGS: [Encoding; 13] = [
+    scaled(1, 1.0),
+    scaled(1, 1e3),
+    scaled(1, 1e6),
+    scaled(2, 1.0),
+    scaled(2, 1e3),
+    scaled(2, 1e6),
+    scaled(4, 1.0),
+    scaled(4, 1e3),
+    scaled(4, 1e6),
+    scaled(8, 1.0),
+    scaled(8, 1e3),
+    scaled(8, 1e6),
+    Encoding {
+        width: 8,
+        scale: 1.0,
+        limit: 0,
+        raw: true,
+    },
+];
+
+impl Encoding {
+    /// The stored integer for `x`, if this encoding gives back exactly `x`.
+    #[inline]
+    fn encode(self, x: f64) -> Option<u64> {
+        if self.raw {
+            return Some(x.to_bits());
+        }
+        // Round half up by a saturating cast (inline, unlike `f64::round`): negatives and
+        // NaN become 0, and any rounding slip is caught by the check below, which only
+        // costs compactness, never exactness.
+        let m = (x * self.scale + 0.5) as u64;
+        // Below the limit every integer is an exact f64; bit equality also refuses −0,
+        // which would come back as +0.
+        (m < self.limit && self.decode(m).to_bits() == x.to_bits()).then_some(m)
+    }
+
+    /// One correctly rounded division: the same expression encodes and decodes.
+    #[inline]
+    fn decode(self, stored: u64) -> f64 {
+        if self.raw {
+            f64::from_bits(stored)
+        } else {
+            stored as f64 / self.scale
+        }
+    }
+}
+
+/// Appends the `width` low bytes of `m`, little-endian.
+#[inline]
+fn write(bytes: &mut Vec<u8>, width: usize, m: u64) {
+    match width {
+        1 => bytes.push(m as u8),
+        2 => bytes.extend_from_slice(&(m as u16).to_le_bytes()),
+        4 => bytes.extend_from_slice(&(m as u32).to_le_bytes()),
+        _ => bytes.extend_from_slice(&m.to_le_bytes()),
+    }
+}
+
+/// The little-endian `W`-byte integers of `bytes`.
+fn read<const W: usize>(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    bytes.chunks_exact(W).map(|b| {
+        let mut le = [0u8; 8];
+        le[..W].copy_from_slice(b);
+        u64::from_le_bytes(le)
+    })
+}
+
+/// Up to [`CHUNK_LEN`] values in one encoding, little-endian, `width` bytes each.
+#[derive(Debug, Clone)]
+struct Chunk {
+    /// Index into [`ENCODINGS`].
+    encoding: usize,
+    /// Values held.
+    len: usize,
+    bytes: Vec<u8>,
+}
+
+impl Chunk {
+    /// Appends the values to `out`: one tight loop per width.
+    fn decode_into(&self, out: &mut Vec<f64>) {
+        let enc = ENCODINGS[self.encoding];
+        let bytes = &self.bytes;
+        match enc.width {
+            1 => out.extend(read::<1>(bytes).map(|m| enc.decode(m))),
+            2 => out.extend(read::<2>(bytes).map(|m| enc.decode(m))),
+            4 => out.extend(read::<4>(bytes).map(|m| enc.decode(m))),
+            _ => out.extend(read::<8>(bytes).map(|m| enc.decode(m))),
+        }
+    }
+
+    /// Appends `x`, re-encoding the chunk into the first encoding at or after its own that
+    /// holds every value and `x` (Raw holds anything, so there always is one).
+    fn push(&mut self, x: f64) {
+        let enc = ENCODINGS[self.encoding];
+        if let Some(m) = enc.encode(x) {
+            write(&mut self.bytes, enc.width, m);
+            self.len += 1;
+            return;
+        }
+        let mut old = Vec::with_capacity(self.len + 1);
+        self.decode_into(&mut old);
+        old.push(x);
+        let next = (self.encoding + 1..ENCODINGS.len())
+            .find(|&i| old.iter().all(|&v| ENCODINGS[i].encode(v).is_some()))
+            .unwrap_or(ENCODINGS.len() - 1);
+        let enc = ENCODINGS[next];
+        let mut bytes = Vec::with_capacity(CHUNK_LEN * enc.width);
+        for &v in &old {
+            // `next` was chosen so that every value encodes.
+            write(&mut bytes, enc.width, enc.encode(v).unwrap_or(v.to_bits()));
+        }
+        *self = Chunk {
+            encoding: next,
+            len: old.len(),
+            bytes,
+        };
+    }
+}
+
+/// A column of `f64` values stored compactly and exactly (see the [module docs](self)).
+///
+/// The order of values is kept, but statistics need only the multiset: [`append`] joins
+/// two columns (two shards, two thread-local builders) in O(chunks).
+///
+/// [`append`]: CompactColumn::append
+#[derive(Debug, Clone, Default)]
+pub struct CompactColumn {
+    chunks: Vec<Chunk>,
+    len: usize,
+}
+
+impl CompactColumn {
+    /// An empty column; allocates nothing until the first value.
+    pub fn new() -> CompactColumn {
+        CompactColumn::default()
+    }
+
+    /// Appends `x`.
+    pub fn push(&mut self, x: f64) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len < CHUNK_LEN => chunk.push(x),
+            last => {
+                // Start where the previous chunk ended up, or at the narrowest encoding.
+                let encoding = last.map_or(0, |c| c.encoding);
+                let width = ENCODINGS[encoding].width;
+                let mut chunk = Chunk {
+                    encoding,
+                    len: 0,
+                    bytes: Vec::with_capacity(CHUNK_LEN * width),
+                };
+                chunk.push(x);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Moves every value of `other` to the end of this column.
+    pub fn append(&mut self, other: &mut CompactColumn) {
+        self.len += other.len;
+        self.chunks.append(&mut other.chunks);
+        other.len = 0;
+    }
+
+    /// How many values.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is no value.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends the values to `out`, in the order they were pushed, bit-identical to what
+    /// was pushed.
+    pub fn decode_into(&self, out: &mut Vec<f64>) {
+        out.reserve(self.len);
+        self.chunks.iter().for_each(|c| c.decode_into(out));
+    }
+
+    /// The values as a vector ([`CompactColumn::decode_into`] a new one).
+    pub fn to_vec(&self) -> Vec<f64> {
+        let mut out = Vec::new();
+        self.decode_into(&mut out);
+        out
+    }
+
+    /// Heap bytes held (allocated capacity, not just the values).
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.capacity() * size_of::<Chunk>()
+            + self
+                .chunks
+                .iter()
+                .map(|c| c.bytes.capacity())
+                .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(xs: &[f64]) -> CompactColumn {
+        let mut c = CompactColumn::new();
+        xs.iter().for_each(|&x| c.push(x));
+        c
+    }
+
+    fn bits(c: &CompactColumn) -> Vec<u64> {
+        c.to_vec().into_iter().map(f64::to_bits).collect()
+    }
+
+    #[test]
+    fn gives_back_the_same_bits() {
+        let xs = [
+            4.0,
+            0.0,
+            47.123456,
+            130.5,
+            2.0f64.powi(40),
+            0.999_751_2,
+            -3.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            1e300,
+            4.5,
+            1e-7,
+        ];
+        let c = column(&xs);
+        assert_eq!(bits(&c), xs.map(f64::to_bits));
+        assert_eq!(c.len(), xs.len());
+    }
+
+    /// Each kind of column takes the bytes the module docs promise.
+    #[test]
+    fn narrowest_exact_encoding() {
+        let width = |xs: &[f64]| {
+            let c = column(xs);
+            ENCODINGS[c.chunks[0].encoding].width
+        };
+        assert_eq!(width(&[4.0, 5.0, 255.0]), 1);
+        assert_eq!(width(&[4.0, 256.0]), 2);
+        assert_eq!(width(&[0.25, 3.5]), 2, "millis: 250, 3500");
+        // Microsecond durations: 47123456 µs fits 4 bytes, 4295 s no longer does.
+        assert_eq!(width(&[47.123456, 130.0]), 4);
+        assert_eq!(width(&[47.123456, 4295.0]), 8);
+        assert_eq!(width(&[4.0 * 1024.0 * 1024.0 * 1024.0]), 8);
+        assert_eq!(width(&[0.1 + 0.2]), 8, "not a short decimal: raw");
+        assert_eq!(column(&[0.1 + 0.2]).chunks[0].encoding, ENCODINGS.len() - 1);
+    }
+
+    #[test]
+    fn outliers_widen_their_chunk_only() {
+        let mut xs: Vec<f64> = (0..3 * CHUNK_LEN).map(|i| (i % 7) as f64).collect();
+        xs[CHUNK_LEN + 5] = 1e6;
+        let c = column(&xs);
+        let widths: Vec<usize> = c
+            .chunks
+            .iter()
+            .map(|ch| ENCODINGS[ch.encoding].width)
+            .collect();
+        assert_eq!(widths, [1, 4, 4], "a new chunk starts as wide as the last");
+        assert_eq!(bits(&c), xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        // Data plus the per-chunk overhead: about 1 + 4 + 4 bytes per value.
+        assert!(c.heap_bytes() <= 9 * CHUNK_LEN + 3 * size_of::<Chunk>() + 64);
+    }
+
+    #[test]
+    fn append_keeps_every_value_and_pushes_continue() {
+        let mut a = column(&[1.0, 2.0]);
+        let mut b = column(&[3.5, 0.1 + 0.2]);
+        a.append(&mut b);
+        assert!(b.is_empty() && b.to_vec().is_empty());
+        a.push(7.0);
+        assert_eq!(a.len(), 5);
+        let want = [1.0, 2.0, 3.5, 0.1 + 0.2, 7.0];
+        assert_eq!(bits(&a), want.map(f64::to_bits));
+    }
+
+    #[test]
+    fn empty() {
+        let c = CompactColumn::new();
+        assert!(c.is_empty());
+        assert_eq!(c.heap_bytes(), 0);
+        assert!(c.to_vec().is_empty());
+    }
+}
