@@ -7,6 +7,8 @@ use crate::output::folder::{Staging, check_replaceable};
 use crate::output::merge::merge;
 use anyhow::{Context, anyhow};
 use clap::Args;
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `merge`.
@@ -26,17 +28,22 @@ pub struct MergeArgs {
 /// Check, join and write.
 pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     check_replaceable(&args.out).map_err(|e| anyhow!("--out: {e}"))?;
-    let merged = merge(&args.dirs).map_err(anyhow::Error::msg)?;
     let staging = Staging::begin(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
-    for (name, bytes) in [
-        ("trials.csv", &merged.trials_csv),
-        ("summary.json", &merged.summary_json),
-    ] {
-        staging
-            .write(Path::new(name), bytes)
-            .with_context(|| format!("cannot write {}", args.out.join(name).display()))?;
-    }
+    let csv_path = staging.path().join("trials.csv");
+    let mut csv = BufWriter::new(
+        File::create(&csv_path)
+            .with_context(|| format!("cannot write {}", args.out.join("trials.csv").display()))?,
+    );
+    // Dropped on error, the staging folder (and the partial trials.csv in it) goes away.
+    let merged = merge(&args.dirs, &mut csv).map_err(anyhow::Error::msg)?;
+    csv.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("cannot write {}", args.out.join("trials.csv").display()))?;
+    staging
+        .write(Path::new("summary.json"), &merged.summary_json)
+        .with_context(|| format!("cannot write {}", args.out.join("summary.json").display()))?;
     staging
         .commit()
         .with_context(|| format!("cannot move the results into {}", args.out.display()))?;

@@ -14,6 +14,7 @@ use crate::output::SummaryBuilder;
 use crate::output::csv::read_trials_csv;
 use crate::output::shard::ShardManifest;
 use crate::scenario::user_file;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Largest `shard.json` read.
@@ -21,18 +22,18 @@ const MANIFEST_CAP: u64 = 1 << 20;
 /// Largest shard `trials.csv` read (a million-trial slice is about 200 MB).
 const TRIALS_CAP: u64 = 16 << 30;
 
-/// The merged files.
+/// What a merge produced besides `trials.csv`.
 pub struct Merged {
     /// The manifest every shard agreed on (of shard 1).
     pub manifest: ShardManifest,
-    /// `trials.csv`.
-    pub trials_csv: Vec<u8>,
     /// `summary.json`.
     pub summary_json: Vec<u8>,
 }
 
-/// Check and join the shard folders `dirs` (in any order).
-pub fn merge(dirs: &[PathBuf]) -> Result<Merged, String> {
+/// Check the shard folders `dirs` (in any order) and join them: the merged `trials.csv`
+/// is written to `csv` shard by shard (one shard's rows in memory at a time), and
+/// nothing is written before every manifest was checked.
+pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
     let mut shards: Vec<(ShardManifest, &Path)> = Vec::new();
     for dir in dirs {
         let path = dir.join(ShardManifest::FILE);
@@ -120,7 +121,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, String> {
             }
         }
     }
-    let mut csv: Vec<u8> = Vec::new();
+    let cannot_write = |e: std::io::Error| format!("cannot write the merged trials.csv: {e}");
     let mut summary = SummaryBuilder::new(&first.scenario, first.seed);
     let mut header: Option<Vec<u8>> = None;
     for (m, dir) in &shards {
@@ -145,7 +146,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, String> {
         match &header {
             None => {
                 header = Some(head.to_vec());
-                csv.extend_from_slice(head);
+                csv.write_all(head).map_err(cannot_write)?;
             }
             Some(h) if h != head => {
                 return Err(format!(
@@ -155,12 +156,11 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, String> {
             }
             Some(_) => {}
         }
-        csv.extend_from_slice(body);
+        csv.write_all(body).map_err(cannot_write)?;
         part.iter().for_each(|r| summary.push(r));
     }
     Ok(Merged {
         manifest: first,
-        trials_csv: csv,
         summary_json: summary.finish().to_json(),
     })
 }
