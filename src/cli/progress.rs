@@ -27,7 +27,7 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:40} {human_pos}/{human_len} trials  {per_sec}  ETA {eta}",
+                    "{bar:40} {human_pos}/{human_len} trials  {elapsed} elapsed, ETA {eta}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
