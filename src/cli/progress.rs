@@ -1,4 +1,4 @@
-//! The progress bar on stderr (indicatif): trials done, rate and time left.
+//! The progress bar on stderr (indicatif): trials done, time elapsed and left.
 //!
 //! Shown only for runs longer than a moment (it appears once the first chunks took more
 //! than [`SHOW_AFTER`]), never with `--quiet`, and never when stderr is not a terminal
@@ -21,7 +21,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar for `total` units of `what` ("trials", "trials × points"); `quiet` hides it.
+    /// A bar over `total` trial indices (every variant of each); `quiet` hides it.
     pub fn new(total: u64, quiet: bool) -> Progress {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
