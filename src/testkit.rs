@@ -35,6 +35,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
         horizon: 7200 * SECOND,
         traffic: None,
         faults: Faults::default(),
+        sweep: Vec::new(),
         cluster: Cluster {
             nodes: vec![NodeSpec {
                 name: "node-1".into(),

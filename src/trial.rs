@@ -138,6 +138,24 @@ impl<'s> Workspace<'s> {
         (r, t.unwrap_or_default())
     }
 
+    /// Run trial `trial`, recording its event log when `traced` and its timeline when
+    /// `timeline` gives a tick: what [`Workspace::run_traced`] and
+    /// [`Workspace::run_timeline`] each do, both in one pass.
+    pub fn run_recorded(
+        &mut self,
+        trial: u64,
+        traced: bool,
+        timeline: Option<Time>,
+    ) -> (TrialResult, Option<Vec<TraceRecord>>, Option<TrialTimeline>) {
+        let (r, t) = self.run_inner(trial, traced, timeline);
+        let trace = if traced {
+            Some(self.cluster.trace.take().unwrap_or_default())
+        } else {
+            None
+        };
+        (r, trace, t)
+    }
+
     fn run_inner(
         &mut self,
         trial: u64,

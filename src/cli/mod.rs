@@ -5,12 +5,16 @@
 //! raw strings. Errors carry their exit code: 2 for bad input or usage, 1 for a failed check.
 
 pub mod calibrate;
+pub mod compare;
 pub mod import;
 pub mod interrupt;
+pub mod merge;
 pub mod options;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod sweep;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -32,6 +36,15 @@ pub struct Cli {
 enum Command {
     /// Monte Carlo run of one scenario: trials.csv, summary.json and a summary table.
     Run(run::RunArgs),
+    /// Grid over scenario fields (`--set PATH=V1,V2,…`, or the file's `sweep:` block),
+    /// every point on the same trials: sweep.csv, sweep.json, the best point and the
+    /// Pareto front.
+    Sweep(sweep::SweepArgs),
+    /// Paired comparison of two or more variants on the same trials: compare.csv,
+    /// compare.json, per-metric differences with intervals and a verdict.
+    Compare(compare::CompareArgs),
+    /// Join the folders of `run --shard K/N` into the files a single run writes.
+    Merge(merge::MergeArgs),
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
@@ -68,6 +81,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => run::run(&run::RunArgs::default_scenario()),
         Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::Compare(args)) => compare::run(&args),
+        Some(Command::Merge(args)) => merge::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
         Some(Command::Import(args)) => import::run(&args),
         Some(Command::Schema(args)) => schema::run(&args),

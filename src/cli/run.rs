@@ -5,22 +5,25 @@
 //! swapped in whole at the end (see [`crate::output::folder`]).
 
 use super::options::{OutputFormat, SimOptions, write_file};
+use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
-use crate::experiment::{TrialResult, run_timelines, run_trials_until, with_threads};
+use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, run_timelines, with_threads};
 use crate::output::charts::run_charts;
 use crate::output::folder::{Staging, check_replaceable};
+use crate::output::shard::ShardManifest;
+use crate::output::sinks::{CsvSink, SummarySink, TimelineSink, TraceSink};
 use crate::output::timeline::default_tick;
 use crate::output::{
     Summary, TimelineBands, bands_csv, summary_table, timeline_bands, timeline_trial_csv,
-    trace_jsonl, trials_csv,
+    trace_jsonl,
 };
 use crate::scenario::Scenario;
-use crate::trial::Workspace;
+use crate::trial::TrialTimeline;
 use anyhow::{Context, anyhow};
 use clap::Args;
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::atomic::AtomicBool;
 
 /// Arguments of `run`.
 #[derive(Debug, Clone, Default, Args)]
@@ -43,8 +46,13 @@ pub struct RunArgs {
     /// Write `timeline.csv` of this one trial instead of bands (implies `--timeline`).
     #[arg(long, value_name = "K")]
     pub timeline_trial: Option<u64>,
+    /// Run only the K-th of N contiguous slices of the trials (and write `shard.json`
+    /// beside them); `rollout-sim merge` joins the N folders into the single run's files.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
     /// Draw the run's charts (PNG and SVG) beside its files; implies `--timeline` unless
-    /// `--timeline-trial` is given.
+    /// `--timeline-trial` is given. Keeps every trial's row in memory for the duration
+    /// histogram.
     #[arg(long)]
     pub plot: bool,
 }
@@ -72,6 +80,8 @@ enum TimelineMode {
 /// What a run writes, checked against the scenario before any work.
 struct Plan {
     out: PathBuf,
+    /// The trial indices this run runs (a shard's slice, or all).
+    trials: Range<u64>,
     timeline: TimelineMode,
     /// The trace's path inside the output folder, or `None` when it lies outside.
     trace_inside: Option<PathBuf>,
@@ -79,6 +89,14 @@ struct Plan {
 
 fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
     let trials = scenario.trials;
+    if args.shard.is_some()
+        && (args.timeline || args.timeline_trial.is_some() || args.trace.is_some() || args.plot)
+    {
+        anyhow::bail!(
+            "--shard writes trials.csv and summary.json only (what `merge` joins); run \
+             --timeline, --trace or --plot without --shard"
+        );
+    }
     let one_of_the_trials = |flag: &str, k: u64| {
         anyhow::ensure!(
             k < trials,
@@ -117,6 +135,7 @@ fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
     }
     Ok(Plan {
         out,
+        trials: args.shard.map_or(0..trials, |s| s.range(trials)),
         timeline,
         trace_inside,
     })
@@ -155,40 +174,74 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let stop = interrupt::watch()?;
     let staging = Staging::begin(&plan.out)
         .with_context(|| format!("cannot create the output folder {}", plan.out.display()))?;
-    let started = Instant::now();
-    let rows = with_threads(args.sim.threads(), || {
-        run_trials_until(&scenario, 0..scenario.trials, stop)
-    });
-    let elapsed = started.elapsed();
-    let mut summary = Summary::from_rows(&scenario.name, scenario.seed, &rows);
-    summary.partial = rows.len() as u64 != scenario.trials;
+    let cannot_write = |name: &Path| format!("cannot write {}", plan.out.join(name).display());
+    let mut csv = CsvSink::create(&staging.path().join("trials.csv"))
+        .with_context(|| cannot_write(Path::new("trials.csv")))?;
+    let mut summary = SummarySink::new(&scenario.name, scenario.seed);
+    let mut timelines = TimelineSink::new(timeline_range(plan.timeline));
+    let mut trace = TraceSink::default();
+    // Only for `--plot` (the duration histogram needs every trial's row).
+    let mut rows = Rows::default();
+    let experiment = Experiment {
+        variants: vec![&scenario],
+        trials: plan.trials.clone(),
+        record: Recording {
+            trace: args.trace.as_ref().map(|_| args.trace_trial),
+            // Without traffic the sample step depends on the trials' durations, known
+            // only afterwards: those (at most TIMELINE_TRIALS) trials run again then.
+            timeline: scenario
+                .traffic
+                .as_ref()
+                .and_then(|t| timeline_range(plan.timeline).map(|r| (r, t.tick))),
+        },
+    };
+    let wanted = plan.trials.end - plan.trials.start;
+    let mut sinks = Fanout(vec![&mut csv, &mut summary, &mut timelines, &mut trace]);
+    if args.plot {
+        sinks.0.push(&mut rows);
+    }
+    let (done, elapsed) = execute(
+        &experiment,
+        args.sim.threads(),
+        args.sim.quiet,
+        stop,
+        &mut sinks,
+    )
+    .with_context(|| cannot_write(Path::new("trials.csv")))?;
+    drop(sinks);
+    csv.finish()
+        .with_context(|| cannot_write(Path::new("trials.csv")))?;
+    let mut stats = summary.finish();
+    stats.partial = done != wanted;
     let staged = |name: &Path, bytes: &[u8]| {
         staging
             .write(name, bytes)
-            .with_context(|| format!("cannot write {}", plan.out.join(name).display()))
+            .with_context(|| cannot_write(name))
     };
-    staged(Path::new("trials.csv"), &trials_csv(&rows))?;
-    let json = summary.to_json();
+    let json = stats.to_json();
     staged(Path::new("summary.json"), &json)?;
-    let bands = match timeline(args, &scenario, &rows, plan.timeline, stop) {
-        Some((bytes, bands)) => {
-            staged(Path::new("timeline.csv"), &bytes)?;
-            Some(bands)
-        }
-        None => None,
+    if let Some(shard) = args.shard {
+        let manifest = ShardManifest::of(&scenario, shard, plan.trials.clone(), stats.partial);
+        staged(Path::new(ShardManifest::FILE), &manifest.to_json())?;
+    }
+    let complete = !stats.partial && interrupt::stopped_by().is_none();
+    let bands = match complete {
+        true => timeline(args, &scenario, plan.timeline, timelines, stop),
+        false => None,
     };
-    if args.plot && !stop.load(Ordering::SeqCst) {
-        let charts = run_charts(&scenario, &summary, &rows, bands.as_ref())?;
+    if let Some((bytes, _)) = &bands {
+        staged(Path::new("timeline.csv"), bytes)?;
+    }
+    let bands = bands.map(|(_, b)| b);
+    if args.plot && complete {
+        let charts = run_charts(&scenario, &stats, &rows.0, bands.as_ref())?;
         for c in &charts {
             staged(Path::new(&format!("{}.png", c.stem)), &c.png)?;
             staged(Path::new(&format!("{}.svg", c.stem)), c.svg.as_bytes())?;
         }
     }
-    let trace = match &args.trace {
-        Some(path) if !stop.load(Ordering::SeqCst) => {
-            let (_, records) = Workspace::new(&scenario).run_traced(args.trace_trial);
-            Some((path, trace_jsonl(&scenario, &records)))
-        }
+    let trace = match (&args.trace, trace.records) {
+        (Some(path), Some(records)) if complete => Some((path, trace_jsonl(&scenario, &records))),
         _ => None,
     };
     if let (Some(rel), Some((_, bytes))) = (&plan.trace_inside, &trace) {
@@ -207,8 +260,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
                 "interrupted by {}: {} of {} trials finished and were written to {} \
                  (summary.json has \"partial\": true){}",
                 interrupt::signal_name(code),
-                rows.len(),
-                scenario.trials,
+                done,
+                wanted,
                 plan.out.display(),
                 if plan.timeline != TimelineMode::Off || args.trace.is_some() {
                     "; no timeline or trace was written"
@@ -219,11 +272,23 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         });
     }
     if !args.sim.quiet {
-        print_stdout(&report(
-            args, &scenario, &summary, &rows, elapsed, &plan.out, &json,
-        ))?;
+        let perf = Perf {
+            trials: done,
+            events: summary.events(),
+            elapsed: elapsed.as_secs_f64(),
+        };
+        print_stdout(&report(args, &scenario, &stats, &perf, &plan.out, &json))?;
     }
     Ok(())
+}
+
+/// The trials a timeline is drawn from.
+fn timeline_range(mode: TimelineMode) -> Option<Range<u64>> {
+    match mode {
+        TimelineMode::Off => None,
+        TimelineMode::Bands(n) => Some(0..n),
+        TimelineMode::Trial(k) => Some(k..k + 1),
+    }
 }
 
 /// The bytes of `timeline.csv` and the bands the charts draw, or `None` when not asked for
@@ -231,32 +296,19 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
 fn timeline(
     args: &RunArgs,
     scenario: &Scenario,
-    rows: &[TrialResult],
     mode: TimelineMode,
+    recorded: TimelineSink,
     stop: &AtomicBool,
 ) -> Option<(Vec<u8>, TimelineBands)> {
-    let range = match mode {
-        TimelineMode::Off => return None,
-        TimelineMode::Bands(n) => 0..n,
-        TimelineMode::Trial(k) => k..k + 1,
+    let range = timeline_range(mode)?;
+    let series: Vec<TrialTimeline> = if scenario.traffic.is_some() {
+        recorded.series
+    } else {
+        let tick = default_tick(recorded.longest);
+        with_threads(args.sim.threads(), || {
+            run_timelines(scenario, range, tick, stop)
+        })?
     };
-    if stop.load(Ordering::SeqCst) || range.end > rows.len() as u64 {
-        return None;
-    }
-    // The fleet's sample times are the traffic buckets' ends when there is traffic.
-    let tick = match &scenario.traffic {
-        Some(t) => t.tick,
-        None => default_tick(
-            rows[range.start as usize..range.end as usize]
-                .iter()
-                .map(|r| r.duration)
-                .max()
-                .unwrap_or(0),
-        ),
-    };
-    let series = with_threads(args.sim.threads(), || {
-        run_timelines(scenario, range, tick, stop)
-    })?;
     let bands = timeline_bands(scenario, &series);
     Some(match mode {
         TimelineMode::Trial(_) => (timeline_trial_csv(scenario, &series[0]), bands),
@@ -264,28 +316,33 @@ fn timeline(
     })
 }
 
+/// Speed figures of a run, for the last line of the table.
+struct Perf {
+    trials: u64,
+    events: u64,
+    elapsed: f64,
+}
+
 /// What is printed on stdout after a run.
 fn report(
     args: &RunArgs,
     scenario: &Scenario,
     summary: &Summary,
-    rows: &[TrialResult],
-    elapsed: std::time::Duration,
+    perf: &Perf,
     out: &Path,
     json: &[u8],
 ) -> String {
     match args.sim.format {
         OutputFormat::Json => format!("{}\n", String::from_utf8_lossy(json)),
         OutputFormat::Table => {
-            let events: u64 = rows.iter().map(|r| r.events).sum();
             format!(
                 "{}\n{}\n{} trials in {:.2}s ({:.0} trials/s, {:.1}M events/s); results in {}\n",
                 scenario_header(scenario),
                 summary_table(summary),
-                rows.len(),
-                elapsed.as_secs_f64(),
-                rows.len() as f64 / elapsed.as_secs_f64(),
-                events as f64 / elapsed.as_secs_f64() / 1e6,
+                perf.trials,
+                perf.elapsed,
+                perf.trials as f64 / perf.elapsed,
+                perf.events as f64 / perf.elapsed / 1e6,
                 out.display()
             )
         }

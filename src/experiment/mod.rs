@@ -1,8 +1,14 @@
-//! Trials, seeds and Monte Carlo runs.
+//! Trials, seeds and Monte Carlo runs: an [`Experiment`] (variants × trials × seed,
+//! optionally one shard's slice) streams its results in trial order into [`Sink`]s.
 
+pub mod compare;
 pub mod fleet;
+pub mod objective;
 pub mod result;
 pub mod run;
+pub mod stream;
+pub mod sweep;
 
 pub use result::{Outcome, TrafficResult, TrialResult};
-pub use run::{run_timelines, run_trials, run_trials_until, with_threads};
+pub use run::{Rows, run_timelines, run_trials, run_trials_until, with_threads};
+pub use stream::{Experiment, Fanout, PerVariant, Recording, Shard, Sink, Trial};

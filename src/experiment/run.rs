@@ -5,6 +5,7 @@
 //! collected in trial order, so the output is identical whatever the thread count.
 
 use super::TrialResult;
+use super::stream::{Experiment, Recording, Sink, Trial};
 use crate::scenario::Scenario;
 use crate::sim::time::Time;
 use crate::trial::{TrialTimeline, Workspace};
@@ -20,42 +21,33 @@ pub fn run_trials(scenario: &Scenario, range: Range<u64>) -> Vec<TrialResult> {
         .collect()
 }
 
-/// Trials run between two looks at the stop flag, per worker thread.
-const TRIALS_PER_THREAD_AND_LOOK: u64 = 64;
-
-/// Like [`run_trials`], but stops soon after `stop` is set (Ctrl-C) and returns the
-/// trials `range.start..k` for the largest `k` such that all of them finished.
-///
-/// Only a prefix is kept, never "whatever finished": when a run is interrupted, the
-/// trials still running are the long ones, so the finished set outside a prefix is biased
-/// towards short rollouts. The first `k` trials are exactly what `--trials k` gives.
-/// Trials are run in consecutive chunks (a few per thread) so that the prefix is nearly
-/// everything that finished.
+/// The trials in `range` of `scenario` in trial order, or the first of them that all
+/// finished when `stop` was set (a prefix, as an interrupted run keeps).
 pub fn run_trials_until(
     scenario: &Scenario,
     range: Range<u64>,
     stop: &AtomicBool,
 ) -> Vec<TrialResult> {
-    let chunk = rayon::current_num_threads() as u64 * TRIALS_PER_THREAD_AND_LOOK;
-    let mut rows = Vec::new();
-    let mut start = range.start;
-    while start < range.end && !stop.load(Ordering::Relaxed) {
-        let end = range.end.min(start.saturating_add(chunk));
-        let done: Vec<Option<TrialResult>> = (start..end)
-            .into_par_iter()
-            .map_init(
-                || Workspace::new(scenario),
-                |ws, i| (!stop.load(Ordering::Relaxed)).then(|| ws.run(i)),
-            )
-            .collect();
-        let before = rows.len();
-        rows.extend(done.into_iter().map_while(|r| r));
-        if rows.len() - before < (end - start) as usize {
-            break;
-        }
-        start = end;
+    let experiment = Experiment {
+        variants: vec![scenario],
+        trials: range,
+        record: Recording::default(),
+    };
+    let mut rows = Rows::default();
+    // Collecting into memory cannot fail.
+    let _ = experiment.run(stop, &|_| {}, &mut rows);
+    rows.0
+}
+
+/// A sink keeping every trial's row, in trial order (of the first variant).
+#[derive(Debug, Default)]
+pub struct Rows(pub Vec<TrialResult>);
+
+impl Sink for Rows {
+    fn push(&mut self, trials: &[Trial]) -> std::io::Result<()> {
+        self.0.extend(trials.first().map(|t| t.result));
+        Ok(())
     }
-    rows
 }
 
 /// The timelines of the trials in `range`, the fleet sampled every `tick`, in trial order;
@@ -83,35 +75,5 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
             Ok(pool) => pool.install(f),
             Err(_) => f(),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scenario() -> Scenario {
-        crate::scenario::load_str(
-            "service: {replicas: 3}\nstrategy: {swarm: {}}\ntrials: 300\n",
-            "t.yaml",
-            crate::scenario::Format::Yaml,
-            &[],
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn an_unset_flag_runs_everything_as_run_trials_does() {
-        let s = scenario();
-        let stop = AtomicBool::new(false);
-        let all = with_threads(Some(2), || run_trials_until(&s, 0..300, &stop));
-        assert_eq!(all, run_trials(&s, 0..300));
-    }
-
-    #[test]
-    fn a_set_flag_runs_nothing() {
-        let s = scenario();
-        let stop = AtomicBool::new(true);
-        assert!(run_trials_until(&s, 0..300, &stop).is_empty());
     }
 }

@@ -22,26 +22,53 @@ use crate::sim::time::{Time, from_secs_f64};
 /// assert!(csv.starts_with(b"trial,seed,outcome,duration_s,"));
 /// ```
 pub fn trials_csv(rows: &[TrialResult]) -> Vec<u8> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::with_capacity(64 * (rows.len() + 1)));
     // Writing into a Vec cannot fail: the only errors of `csv::Writer` are the
     // underlying writer's I/O errors.
     const INFALLIBLE: &str = "writing CSV into a Vec<u8> cannot fail";
-    out.write_record(COLUMNS.iter().map(|c| c.name))
-        .expect(INFALLIBLE);
-    let mut field = String::new();
+    let mut out = TrialsCsv::new(Vec::with_capacity(64 * (rows.len() + 1))).expect(INFALLIBLE);
     for row in rows {
-        for column in COLUMNS {
-            field.clear();
-            // Writing into a String cannot fail either.
-            std::fmt::Write::write_fmt(&mut field, format_args!("{}", column.cell(row)))
-                .expect(INFALLIBLE);
-            out.write_field(&field).expect(INFALLIBLE);
-        }
-        out.write_record(None::<&[u8]>).expect(INFALLIBLE);
+        out.row(row).expect(INFALLIBLE);
     }
-    out.into_inner().expect(INFALLIBLE)
+    out.finish().expect(INFALLIBLE)
+}
+
+/// `trials.csv` written row by row into any writer: the streaming form of [`trials_csv`]
+/// (same bytes), for runs whose rows are never all in memory.
+pub struct TrialsCsv<W: std::io::Write> {
+    out: csv::Writer<W>,
+    field: String,
+}
+
+impl<W: std::io::Write> TrialsCsv<W> {
+    /// Start the file: writes the header line.
+    pub fn new(writer: W) -> std::io::Result<TrialsCsv<W>> {
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(writer);
+        out.write_record(COLUMNS.iter().map(|c| c.name))?;
+        Ok(TrialsCsv {
+            out,
+            field: String::new(),
+        })
+    }
+
+    /// Append one row.
+    pub fn row(&mut self, row: &TrialResult) -> std::io::Result<()> {
+        for column in COLUMNS {
+            self.field.clear();
+            // Writing into a String cannot fail.
+            std::fmt::Write::write_fmt(&mut self.field, format_args!("{}", column.cell(row)))
+                .expect("writing into a String cannot fail");
+            self.out.write_field(&self.field)?;
+        }
+        self.out.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    /// Flush and hand the writer back.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.out.into_inner().map_err(|e| e.into_error())
+    }
 }
 
 /// Parses a `trials.csv` written by [`trials_csv`] back into the rows it was written from.

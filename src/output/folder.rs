@@ -55,14 +55,35 @@ pub fn check_replaceable(dir: &Path) -> Result<(), String> {
     }
     Err(format!(
         "{shown} exists and is not a rollout-sim output folder (no summary.json written by \
-         rollout-sim in it); a run replaces its whole folder ({name:?}), so choose a new or \
+         rollout-sim in it, nor a sweep.json or compare.json); a run replaces its whole folder ({name:?}), so choose a new or \
          empty --out"
     ))
 }
 
-/// Whether `dir` holds a `summary.json` written by rollout-sim.
+/// Whether `dir` holds a `summary.json`, `sweep.json` or `compare.json` written by
+/// rollout-sim.
 fn is_run_folder(dir: &Path) -> bool {
-    let path = dir.join("summary.json");
+    [
+        (
+            "summary.json",
+            &["scenario", "trials", "seed", "outcomes", "metrics"][..],
+        ),
+        (
+            "sweep.json",
+            &["scenario", "seed", "parameters", "points"][..],
+        ),
+        (
+            "compare.json",
+            &["seed", "trials", "variants", "metrics"][..],
+        ),
+    ]
+    .iter()
+    .any(|(file, keys)| holds_json_with(dir, file, keys))
+}
+
+/// Whether `dir/file` is a JSON object with every key of `keys`.
+fn holds_json_with(dir: &Path, file: &str, keys: &[&str]) -> bool {
+    let path = dir.join(file);
     let Ok(meta) = fs::symlink_metadata(&path) else {
         return false;
     };
@@ -77,9 +98,7 @@ fn is_run_folder(dir: &Path) -> bool {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) else {
         return false;
     };
-    ["scenario", "trials", "seed", "outcomes", "metrics"]
-        .iter()
-        .all(|k| map.contains_key(*k))
+    keys.iter().all(|k| map.contains_key(*k))
 }
 
 /// The parent (`.` for a bare name) and the file name of `dir`.

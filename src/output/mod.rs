@@ -36,17 +36,22 @@
 pub mod atomic;
 pub mod charts;
 pub mod columns;
+pub mod compare;
 pub mod csv;
 pub mod error;
 pub mod folder;
+pub mod merge;
 pub mod report;
+pub mod shard;
+pub mod sinks;
 pub mod summary;
 pub mod summary_builder;
+pub mod sweep;
 pub mod table;
 pub mod timeline;
 pub mod trace;
 
-pub use self::csv::{read_trials_csv, trials_csv};
+pub use self::csv::{TrialsCsv, read_trials_csv, trials_csv};
 pub use atomic::write_atomic;
 pub use columns::{COLUMNS, Cell, Column, Unit};
 pub use error::ReadError;

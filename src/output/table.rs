@@ -396,6 +396,14 @@ fn availability(fraction: f64) -> String {
     format!("{}%", trim_zeros(text))
 }
 
+/// A statistic of any unit for a compact table: at most four decimals (`0.9991`,
+/// `12.5`, `4`), trailing zeros dropped.
+pub fn number(x: f64) -> String {
+    let decimals = if x.abs() >= 1000.0 { 1 } else { 4 };
+    let text = trim_zeros(format!("{x:.decimals$}"));
+    if text == "-0" { "0".to_string() } else { text }
+}
+
 /// `3.500` → `3.5`, `4.000` → `4`; integers untouched.
 fn trim_zeros(s: String) -> String {
     if s.contains('.') {

@@ -31,6 +31,7 @@ pub const FIELDS: &[&str] = &[
     "checks",
     "traffic",
     "faults",
+    "sweep",
 ];
 
 /// Fields of each `actions` item.
@@ -70,6 +71,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
             &cluster.nodes,
             &service.versions,
         ),
+        sweep: o.or("sweep", Vec::new(), super::sweep::axes),
         cluster,
         service,
     };

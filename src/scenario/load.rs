@@ -78,13 +78,31 @@ pub fn load_str(
 ) -> Result<Scenario, ScenarioError> {
     // A Kubernetes manifest or compose file is imported on the fly (`--set` then applies
     // to the imported scenario).
-    let mut tree = match super::import::scenario_tree(text, origin, format) {
+    let tree = match super::import::scenario_tree(text, origin, format) {
         Some(imported) => imported?,
         None => parse(text, format).map_err(|p| ScenarioError {
             origin: origin.to_string(),
             problems: vec![p],
         })?,
     };
+    let (scenario, mut problems) = convert_tree(&tree, origin, overrides);
+    if problems.is_empty() && !scenario.sweep.is_empty() {
+        problems.extend(check_sweep(&tree, origin, overrides, &scenario.sweep));
+    }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(ScenarioError {
+            origin: origin.to_string(),
+            problems,
+        })
+    }
+}
+
+/// `tree` with `overrides` applied, converted and checked: the scenario (with defaults
+/// where the file is wrong) and every problem found.
+fn convert_tree(tree: &Value, origin: &str, overrides: &[Override]) -> (Scenario, Vec<Problem>) {
+    let mut tree = tree.clone();
     let mut problems: Vec<Problem> = overrides
         .iter()
         .filter_map(|o| o.apply(&mut tree).err())
@@ -112,15 +130,39 @@ pub fn load_str(
         found.extend(feasibility::check(&scenario));
     }
     problems.extend(found.into_iter().map(|p| blame_overrides(p, overrides)));
+    (scenario, problems)
+}
 
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(ScenarioError {
-            origin: origin.to_string(),
-            problems,
-        })
+/// Every value of every swept field, checked as `--set PATH=VALUE` on the file without
+/// its `sweep` block: problems are reported under `sweep.PATH`.
+fn check_sweep(
+    tree: &Value,
+    origin: &str,
+    overrides: &[Override],
+    axes: &[super::SweepAxis],
+) -> Vec<Problem> {
+    let mut base = tree.clone();
+    if let Value::Object(map) = &mut base {
+        map.remove("sweep");
     }
+    let mut problems = Vec::new();
+    for axis in axes {
+        for v in &axis.values {
+            let mut with = overrides.to_vec();
+            with.push(Override {
+                path: axis.path.clone(),
+                value: v.text.clone(),
+            });
+            let (_, found) = convert_tree(&base, origin, &with);
+            problems.extend(found.into_iter().map(|p| {
+                Problem::new(
+                    format!("sweep.{}", axis.path),
+                    format!("value {}: {}: {}", v.shown, p.path, p.message),
+                )
+            }));
+        }
+    }
+    problems
 }
 
 /// The generic tree of `text`, or a one-line problem with the line and column.

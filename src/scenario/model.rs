@@ -43,6 +43,8 @@ pub struct Scenario {
     pub traffic: Option<Traffic>,
     /// Node losses and pull failures.
     pub faults: Faults,
+    /// The grid `rollout-sim sweep` runs (empty: none); `run` ignores it.
+    pub sweep: Vec<super::sweep::SweepAxis>,
 }
 
 /// The cluster the service runs on.

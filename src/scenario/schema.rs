@@ -54,6 +54,9 @@ pub enum Ty {
     Probabilities,
     /// Any of these.
     AnyOf(&'static [Ty]),
+    /// A map of field paths to lists of values (`sweep:` axes; each value is checked as a
+    /// `--set` of its path would be).
+    Axes,
 }
 
 /// The sections: `$defs` name and the parser's field list.
@@ -115,6 +118,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("scenario", "strategy", Section("strategy")),
     ("scenario", "actions", ListOf("action")),
     ("scenario", "checks", Strings),
+    ("scenario", "sweep", Axes),
     ("scenario", "traffic", Section("traffic")),
     ("scenario", "faults", Section("faults")),
     ("action", "at", Duration),
@@ -311,6 +315,7 @@ fn schema_of(ty: Ty) -> Value {
             "anyOf": [def(name), {"type": "null"}]}}),
         Probabilities => json!({"type": "object",
             "additionalProperties": schema_of(Probability)}),
+        Axes => json!({"type": "object", "additionalProperties": {"type": "array"}}),
         AnyOf(tys) => json!({"anyOf": tys.iter().map(|t| schema_of(*t)).collect::<Vec<_>>()}),
     }
 }

@@ -4,6 +4,7 @@ mod calibrate_scenario;
 mod cli;
 mod control_plane;
 mod engine;
+mod experiments;
 mod golden;
 mod gossip;
 mod import;

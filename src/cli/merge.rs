@@ -1,0 +1,61 @@
+//! `rollout-sim merge DIR… --out DIR`: join the folders of `run --shard K/N` into the
+//! files a single run writes (see [`crate::output::merge`]). Exit 2, nothing written, when
+//! the folders are not the N complete slices of one run.
+
+use super::{CliError, print_stdout};
+use crate::output::folder::{Staging, check_replaceable};
+use crate::output::merge::merge;
+use anyhow::{Context, anyhow};
+use clap::Args;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The shard folders, in any order.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged `trials.csv` and `summary.json` go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Check, join and write.
+pub fn run(args: &MergeArgs) -> Result<(), CliError> {
+    check_replaceable(&args.out).map_err(|e| anyhow!("--out: {e}"))?;
+    let staging = Staging::begin(&args.out)
+        .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
+    let csv_path = staging.path().join("trials.csv");
+    let mut csv = BufWriter::new(
+        File::create(&csv_path)
+            .with_context(|| format!("cannot write {}", args.out.join("trials.csv").display()))?,
+    );
+    // Dropped on error, the staging folder (and the partial trials.csv in it) goes away.
+    let merged = merge(&args.dirs, &mut csv).map_err(anyhow::Error::msg)?;
+    csv.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("cannot write {}", args.out.join("trials.csv").display()))?;
+    staging
+        .write(Path::new("summary.json"), &merged.summary_json)
+        .with_context(|| format!("cannot write {}", args.out.join("summary.json").display()))?;
+    staging
+        .commit()
+        .with_context(|| format!("cannot move the results into {}", args.out.display()))?;
+    if !args.quiet {
+        print_stdout(&format!(
+            "merged {} shards of {} ({} trials, seed {}) into {}\n",
+            merged.manifest.shard[1],
+            merged.manifest.scenario,
+            merged.manifest.trials,
+            merged.manifest.seed,
+            args.out.display()
+        ))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! `METRIC.STAT` references (`duration_s.p95`, `min_ready.min`,
+//! `outcome.rolled_back.rate`), constraints on them (`"availability.p01 >= 0.999"`) and
+//! the objective of a sweep: how a summary is read by name.
+
+use crate::experiment::Outcome;
+use crate::output::Summary;
+use crate::output::columns::column;
+use crate::stats::Stat;
+use std::fmt;
+use std::str::FromStr;
+
+/// The statistics of a metric, by their `summary.json` names.
+pub const STATS: [Stat; 11] = Stat::ALL;
+
+/// One number of a summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricStat {
+    /// Statistic `stat` of the numeric `trials.csv` column `metric`.
+    Column {
+        /// Column name.
+        metric: &'static str,
+        /// Which statistic.
+        stat: Stat,
+    },
+    /// The share of trials with this outcome (`outcome.NAME.rate`).
+    OutcomeRate(Outcome),
+}
+
+impl MetricStat {
+    /// Its value in `summary`; `None` when the metric has no value there (a request
+    /// metric without traffic).
+    pub fn of(&self, summary: &Summary) -> Option<f64> {
+        match self {
+            MetricStat::OutcomeRate(o) => Some(summary.outcome(*o).fraction),
+            MetricStat::Column { metric, stat } => summary.metric(metric)?.stat(stat.as_str()),
+        }
+    }
+}
+
+impl FromStr for MetricStat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<MetricStat, String> {
+        let s = s.trim();
+        if let Some(rest) = s.strip_prefix("outcome.") {
+            let name = rest.strip_suffix(".rate").unwrap_or("");
+            return Outcome::parse(name)
+                .map(MetricStat::OutcomeRate)
+                .ok_or_else(|| {
+                    format!(
+                        "{s:?}: expected outcome.NAME.rate with NAME one of {}",
+                        Outcome::ALL.map(|o| o.as_str()).join(", ")
+                    )
+                });
+        }
+        let (metric, stat) = s
+            .rsplit_once('.')
+            .ok_or_else(|| format!("{s:?}: expected METRIC.STAT, e.g. duration_s.p95"))?;
+        let col = column(metric).filter(|c| c.is_metric()).ok_or_else(|| {
+            format!("{s:?}: {metric:?} is not a numeric column of trials.csv (see the README)")
+        })?;
+        let stat = Stat::parse(stat).ok_or_else(|| {
+            let names: Vec<&str> = STATS.iter().map(|s| s.as_str()).collect();
+            format!("{s:?}: the statistic must be one of {}", names.join(", "))
+        })?;
+        Ok(MetricStat::Column {
+            metric: col.name,
+            stat,
+        })
+    }
+}
+
+impl fmt::Display for MetricStat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetricStat::Column { metric, stat } => write!(f, "{metric}.{}", stat.as_str()),
+            MetricStat::OutcomeRate(o) => write!(f, "outcome.{}.rate", o.as_str()),
+        }
+    }
+}
+
+/// A comparison operator of a constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `<=`
+    Le,
+    /// `<`
+    Lt,
+    /// `>=`
+    Ge,
+    /// `>`
+    Gt,
+    /// `==`
+    Eq,
+}
+
+const OPS: [(&str, Op); 5] = [
+    ("<=", Op::Le),
+    (">=", Op::Ge),
+    ("==", Op::Eq),
+    ("<", Op::Lt),
+    (">", Op::Gt),
+];
+
+/// `METRIC.STAT OP NUMBER`: a point meets it when the statistic exists and compares so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    /// The left side.
+    pub metric: MetricStat,
+    /// The comparison.
+    pub op: Op,
+    /// The right side.
+    pub value: f64,
+}
+
+impl Constraint {
+    /// Whether `summary` meets it (a missing statistic does not).
+    pub fn holds(&self, summary: &Summary) -> bool {
+        self.metric.of(summary).is_some_and(|x| match self.op {
+            Op::Le => x <= self.value,
+            Op::Lt => x < self.value,
+            Op::Ge => x >= self.value,
+            Op::Gt => x > self.value,
+            Op::Eq => x == self.value,
+        })
+    }
+}
+
+impl FromStr for Constraint {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Constraint, String> {
+        let (at, text, op) = OPS
+            .iter()
+            .filter_map(|(t, op)| s.find(t).map(|i| (i, *t, *op)))
+            .min_by_key(|(i, t, _)| (*i, usize::MAX - t.len()))
+            .ok_or_else(|| {
+                format!("{s:?}: expected \"METRIC.STAT OP NUMBER\" with OP one of <=, <, >=, >, ==")
+            })?;
+        let metric = s[..at].parse()?;
+        let number = s[at + text.len()..].trim();
+        let value: f64 = number
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| format!("{s:?}: {number:?} is not a number"))?;
+        Ok(Constraint { metric, op, value })
+    }
+}
+
+impl fmt::Display for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = OPS
+            .iter()
+            .find(|(_, o)| *o == self.op)
+            .map_or("?", |(t, _)| t);
+        write!(f, "{} {op} {}", self.metric, self.value)
+    }
+}
+
+/// What a sweep optimises: `METRIC.STAT` (minimised) or `max:METRIC.STAT` (maximised).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    /// The statistic.
+    pub metric: MetricStat,
+    /// Higher is better.
+    pub maximize: bool,
+}
+
+impl FromStr for Objective {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Objective, String> {
+        let (maximize, rest) = match s.trim().strip_prefix("max:") {
+            Some(r) => (true, r),
+            None => (false, s.trim().strip_prefix("min:").unwrap_or(s.trim())),
+        };
+        Ok(Objective {
+            metric: rest.parse()?,
+            maximize,
+        })
+    }
+}
+
+impl fmt::Display for Objective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dir = if self.maximize { "max:" } else { "" };
+        write!(f, "{dir}{}", self.metric)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_and_print_back() {
+        for s in [
+            "duration_s.p95",
+            "min_ready.min",
+            "outcome.rolled_back.rate",
+        ] {
+            assert_eq!(s.parse::<MetricStat>().unwrap().to_string(), s);
+        }
+        assert!("duration_s.p42".parse::<MetricStat>().is_err());
+        assert!("nope.p95".parse::<MetricStat>().is_err());
+        assert!("outcome.done.rate".parse::<MetricStat>().is_err());
+        assert!("trial.mean".parse::<MetricStat>().is_err());
+        let c: Constraint = "min_ready.min>=4".parse().unwrap();
+        assert_eq!((c.op, c.value), (Op::Ge, 4.0));
+        let c: Constraint = "duration_s.p95 < 60".parse().unwrap();
+        assert_eq!(c.op, Op::Lt);
+        assert!("duration_s.p95 <= x".parse::<Constraint>().is_err());
+        assert!("duration_s.p95 60".parse::<Constraint>().is_err());
+        let o: Objective = "max:availability.p01".parse().unwrap();
+        assert!(o.maximize);
+        assert!(!"duration_s.p95".parse::<Objective>().unwrap().maximize);
+    }
+}

@@ -1,0 +1,166 @@
+//! `rollout-sim merge`: N shard folders (`run --shard K/N`) joined into exactly the files
+//! a single run writes, byte for byte.
+//!
+//! The shards must be the N slices of one run: the same scenario (its fingerprint in
+//! `shard.json`), seed, trial count and tool version; each K from 1 to N exactly once,
+//! each complete (not interrupted), each holding the trials of its slice and no other.
+//! Anything else is refused with a message naming the folder. `trials.csv` is the shards'
+//! rows concatenated in shard order (the slices are contiguous, so that is trial order);
+//! `summary.json` is computed from those rows as a single run computes it (one
+//! [`SummaryBuilder`] fed every row in trial order).
+
+use crate::experiment::Shard;
+use crate::output::SummaryBuilder;
+use crate::output::csv::read_trials_csv;
+use crate::output::shard::ShardManifest;
+use crate::scenario::user_file;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Largest `shard.json` read.
+const MANIFEST_CAP: u64 = 1 << 20;
+/// Largest shard `trials.csv` read (a million-trial slice is about 200 MB).
+const TRIALS_CAP: u64 = 16 << 30;
+
+/// What a merge produced besides `trials.csv`.
+pub struct Merged {
+    /// The manifest every shard agreed on (of shard 1).
+    pub manifest: ShardManifest,
+    /// `summary.json`.
+    pub summary_json: Vec<u8>,
+}
+
+/// Check the shard folders `dirs` (in any order) and join them: the merged `trials.csv`
+/// is written to `csv` shard by shard (one shard's rows in memory at a time), and
+/// nothing is written before every manifest was checked.
+pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
+    let mut shards: Vec<(ShardManifest, &Path)> = Vec::new();
+    for dir in dirs {
+        let path = dir.join(ShardManifest::FILE);
+        let bytes = user_file::read(&path, MANIFEST_CAP)
+            .map_err(|e| format!("{e} (merge takes folders written by `run --shard K/N`)"))?;
+        let m: ShardManifest = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{}: not a shard manifest: {e}", path.display()))?;
+        shards.push((m, dir));
+    }
+    let Some((first, first_dir)) = shards.first().cloned() else {
+        return Err("give the shard folders to merge".into());
+    };
+    let n = first.shard[1];
+    for (m, dir) in &shards {
+        let differs = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
+            format!(
+                "{} is not a shard of the same run as {}: {what} {a} ≠ {b}",
+                dir.display(),
+                first_dir.display()
+            )
+        };
+        if m.scenario_hash != first.scenario_hash {
+            return Err(differs(
+                "scenario (fingerprint)",
+                &m.scenario_hash,
+                &first.scenario_hash,
+            ));
+        }
+        if m.seed != first.seed {
+            return Err(differs("seed", &m.seed, &first.seed));
+        }
+        if m.trials != first.trials {
+            return Err(differs("trials", &m.trials, &first.trials));
+        }
+        if m.version != first.version {
+            return Err(differs("version", &m.version, &first.version));
+        }
+        if m.shard[1] != n {
+            return Err(differs("shard count", &m.shard[1], &n));
+        }
+        let shard = Shard {
+            k: m.shard[0],
+            n: m.shard[1],
+        };
+        let range = (1..=n)
+            .contains(&shard.k)
+            .then(|| shard.range(m.trials))
+            .filter(|r| (r.start, r.end) == (m.first_trial, m.end_trial))
+            .ok_or_else(|| {
+                format!(
+                    "{}: shard.json is damaged (slice {shard} of {} trials)",
+                    dir.display(),
+                    m.trials
+                )
+            })?;
+        if m.partial {
+            return Err(format!(
+                "{}: shard {shard} was interrupted ({}..{} not all run); run it again",
+                dir.display(),
+                range.start,
+                range.end
+            ));
+        }
+    }
+    shards.sort_by_key(|(m, _)| m.shard[0]);
+    for k in 1..=n {
+        let given: Vec<&Path> = shards
+            .iter()
+            .filter(|(m, _)| m.shard[0] == k)
+            .map(|(_, d)| *d)
+            .collect();
+        match given.as_slice() {
+            [] => {
+                return Err(format!(
+                    "shard {k}/{n} is missing: give all {n} shard folders"
+                ));
+            }
+            [_] => {}
+            [a, b, ..] => {
+                return Err(format!(
+                    "shard {k}/{n} is given twice ({} and {})",
+                    a.display(),
+                    b.display()
+                ));
+            }
+        }
+    }
+    let cannot_write = |e: std::io::Error| format!("cannot write the merged trials.csv: {e}");
+    let mut summary = SummaryBuilder::new(&first.scenario, first.seed);
+    let mut header: Option<Vec<u8>> = None;
+    for (m, dir) in &shards {
+        let path = dir.join("trials.csv");
+        let bytes = user_file::read(&path, TRIALS_CAP)?;
+        let part = read_trials_csv(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let expected: Vec<u64> = (m.first_trial..m.end_trial).collect();
+        if part.iter().map(|r| r.trial).ne(expected.iter().copied()) {
+            return Err(format!(
+                "{}: does not hold exactly trials {}..{} of shard {}/{n}",
+                path.display(),
+                m.first_trial,
+                m.end_trial,
+                m.shard[0]
+            ));
+        }
+        let split = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| i + 1);
+        let (head, body) = bytes.split_at(split);
+        match &header {
+            None => {
+                header = Some(head.to_vec());
+                csv.write_all(head).map_err(cannot_write)?;
+            }
+            Some(h) if h != head => {
+                return Err(format!(
+                    "{}: its columns differ from the other shards'",
+                    path.display()
+                ));
+            }
+            Some(_) => {}
+        }
+        csv.write_all(body).map_err(cannot_write)?;
+        part.iter().for_each(|r| summary.push(r));
+    }
+    Ok(Merged {
+        manifest: first,
+        summary_json: summary.finish().to_json(),
+    })
+}

@@ -1,0 +1,110 @@
+//! `shard.json`: what a `--shard K/N` folder holds, so `merge` can tell whether N folders
+//! are the N slices of one run.
+//!
+//! ```json
+//! {"scenario": "web", "scenario_hash": "9f0c…", "seed": 42, "trials": 1000000,
+//!  "shard": [2, 8], "first_trial": 125000, "end_trial": 250000,
+//!  "version": "0.1.0", "partial": false}
+//! ```
+//!
+//! `scenario_hash` is a fingerprint of the whole validated scenario (after `--set`,
+//! `--trials` and `--seed`): two shards run with different overrides or a different file
+//! differ there even when their names agree. It is FNV-1a (64 bits) of the scenario's
+//! debug form, stable for one `version` of the tool, which `merge` also compares.
+
+use crate::experiment::Shard;
+use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// The content of `shard.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardManifest {
+    /// The scenario's name (the merged `summary.json`'s `scenario`).
+    pub scenario: String,
+    /// Fingerprint of the validated scenario (hex).
+    pub scenario_hash: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// Trials of the whole run (all shards).
+    pub trials: u64,
+    /// `[K, N]`.
+    pub shard: [u64; 2],
+    /// First trial index of this slice.
+    pub first_trial: u64,
+    /// One past its last trial index.
+    pub end_trial: u64,
+    /// rollout-sim's version that ran it.
+    pub version: String,
+    /// The slice was interrupted: it holds fewer trials than its range.
+    pub partial: bool,
+}
+
+impl ShardManifest {
+    /// Its file name inside a shard folder.
+    pub const FILE: &'static str = "shard.json";
+
+    /// The manifest of slice `shard` (trials `range`) of `scenario`.
+    pub fn of(scenario: &Scenario, shard: Shard, range: Range<u64>, partial: bool) -> Self {
+        ShardManifest {
+            scenario: scenario.name.clone(),
+            scenario_hash: fingerprint(scenario),
+            seed: scenario.seed,
+            trials: scenario.trials,
+            shard: [shard.k, shard.n],
+            first_trial: range.start,
+            end_trial: range.end,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            partial,
+        }
+    }
+
+    /// Pretty JSON, newline-terminated.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut b = serde_json::to_vec_pretty(self).expect("a manifest serialises");
+        b.push(b'\n');
+        b
+    }
+}
+
+/// FNV-1a (64 bits) of the scenario's debug form, as 16 hex digits.
+pub fn fingerprint(scenario: &Scenario) -> String {
+    format!("{:016x}", fnv1a(format!("{scenario:?}").as_bytes()))
+}
+
+/// FNV-1a, 64 bits: small, dependency-free and stable across platforms.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(sets: &[&str]) -> Scenario {
+        let sets: Vec<_> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        crate::scenario::load_str(
+            "service: {replicas: 3}\nstrategy: {swarm: {}}\n",
+            "t.yaml",
+            crate::scenario::Format::Yaml,
+            &sets,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_fingerprint_sees_any_change_and_only_changes() {
+        assert_eq!(fingerprint(&load(&[])), fingerprint(&load(&[])));
+        assert_ne!(
+            fingerprint(&load(&[])),
+            fingerprint(&load(&["service.replicas=4"]))
+        );
+        // FNV-1a's published test vectors (Fowler, Noll, Vo).
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}

@@ -1,0 +1,152 @@
+//! `sweep.csv` and `sweep.json`: one row per grid point, the swept parameters under their
+//! paths, then `METRIC.STAT` columns.
+//!
+//! `sweep.csv` columns: every swept path, `trials`, `outcome.NAME.rate` for every outcome,
+//! then `METRIC.STAT` for every numeric `trials.csv` column with a value at some point
+//! (column order) and every statistic of [`STATS`] (an empty cell where a point has no
+//! value). `sweep.json` holds the same numbers per point, plus the objective, the
+//! constraints, the best point and the Pareto front.
+
+use crate::experiment::Outcome;
+use crate::experiment::objective::{Constraint, MetricStat, Objective, STATS};
+use crate::output::Summary;
+use crate::output::columns::{COLUMNS, Cell};
+use crate::scenario::{SweepAxis, SweepValue};
+use serde_json::{Map, Value, json};
+
+/// A finished sweep, ready to be written.
+pub struct SweepReport<'a> {
+    /// The scenario's name.
+    pub scenario: &'a str,
+    /// Seed every point ran on.
+    pub seed: u64,
+    /// The swept fields.
+    pub axes: &'a [SweepAxis],
+    /// Each point's values (in axis order) and summary, in grid order.
+    pub points: Vec<(Vec<&'a SweepValue>, Summary)>,
+    /// The objective, if one was given.
+    pub objective: Option<&'a Objective>,
+    /// The constraints.
+    pub constraints: &'a [Constraint],
+    /// The best point, when an objective was given and a point meets the constraints.
+    pub best: Option<usize>,
+    /// The axes of the Pareto front.
+    pub front_axes: Vec<Objective>,
+    /// The points on it.
+    pub front: Vec<usize>,
+    /// Interrupted: every point holds the same first trials, fewer than asked for.
+    pub partial: bool,
+}
+
+/// Every `METRIC.STAT` reported, in column order.
+pub fn metric_stats(points: &[Summary]) -> Vec<MetricStat> {
+    let outcomes = Outcome::ALL.into_iter().map(MetricStat::OutcomeRate);
+    let columns = COLUMNS
+        .iter()
+        .filter(|c| c.is_metric() && points.iter().any(|p| p.metric(c.name).is_some()))
+        .flat_map(|c| {
+            STATS.iter().map(move |&stat| MetricStat::Column {
+                metric: c.name,
+                stat,
+            })
+        });
+    outcomes.chain(columns).collect()
+}
+
+impl SweepReport<'_> {
+    fn summaries(&self) -> Vec<Summary> {
+        self.points.iter().map(|(_, s)| s.clone()).collect()
+    }
+
+    /// The bytes of `sweep.csv`.
+    pub fn csv(&self) -> Vec<u8> {
+        let stats = metric_stats(&self.summaries());
+        let mut out = String::new();
+        let header: Vec<String> = self
+            .axes
+            .iter()
+            .map(|a| a.path.clone())
+            .chain(std::iter::once("trials".to_string()))
+            .chain(stats.iter().map(|m| m.to_string()))
+            .collect();
+        out.push_str(&csv_line(&header));
+        for (values, summary) in &self.points {
+            let cells: Vec<String> = values
+                .iter()
+                .map(|v| v.shown.clone())
+                .chain(std::iter::once(summary.trials.to_string()))
+                .chain(stats.iter().map(|m| {
+                    m.of(summary)
+                        .map_or(String::new(), |x| Cell::float(x).to_string())
+                }))
+                .collect();
+            out.push_str(&csv_line(&cells));
+        }
+        out.into_bytes()
+    }
+
+    fn point_json(&self, i: usize, stats: &[MetricStat]) -> Value {
+        let (values, summary) = &self.points[i];
+        let parameters: Map<String, Value> = self
+            .axes
+            .iter()
+            .zip(values)
+            .map(|(a, v)| (a.path.clone(), yaml_value(v)))
+            .collect();
+        let metrics: Map<String, Value> = stats
+            .iter()
+            .filter_map(|m| m.of(summary).map(|x| (m.to_string(), json!(x))))
+            .collect();
+        json!({"parameters": parameters, "trials": summary.trials, "metrics": metrics})
+    }
+
+    /// The bytes of `sweep.json`.
+    pub fn json(&self) -> Vec<u8> {
+        let stats = metric_stats(&self.summaries());
+        let points: Vec<Value> = (0..self.points.len())
+            .map(|i| self.point_json(i, &stats))
+            .collect();
+        let doc = json!({
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "trials": self.points.first().map_or(0, |(_, s)| s.trials),
+            "parameters": self.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>(),
+            "points": points,
+            "objective": self.objective.map(|o| o.to_string()),
+            "constraints": self.constraints.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            "best": self.best.map(|i| {
+                let mut p = self.point_json(i, &stats);
+                p["point"] = json!(i);
+                p
+            }),
+            "pareto_front": {
+                "axes": self.front_axes.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                "points": self.front,
+            },
+            "partial": self.partial,
+        });
+        let mut b = serde_json::to_vec_pretty(&doc).expect("JSON values serialise");
+        b.push(b'\n');
+        b
+    }
+}
+
+/// A swept value as JSON: the YAML text read as YAML (`4` → 4, `start-first` → a string).
+fn yaml_value(v: &SweepValue) -> Value {
+    serde_saphyr::from_str::<Value>(&v.text).unwrap_or_else(|_| Value::String(v.shown.clone()))
+}
+
+/// One CSV line; a cell with a comma, a quote or a line break is quoted.
+fn csv_line(cells: &[String]) -> String {
+    let quoted: Vec<String> = cells
+        .iter()
+        .map(|c| {
+            if c.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    quoted.join(",") + "\n"
+}

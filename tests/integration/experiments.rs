@@ -1,0 +1,357 @@
+//! Sweeps, comparisons, shards and merges, end to end through the command line, each
+//! against an expectation from outside the implementation: the Cartesian product, Swarm's
+//! stop-first / start-first closed forms, and a single run's bytes.
+
+use assert_cmd::Command;
+use rollout_sim::experiment::compare::CompareSink;
+use rollout_sim::experiment::{Experiment, Recording};
+use std::fs;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+fn bin() -> Command {
+    Command::cargo_bin("rollout-sim").expect("the binary is built")
+}
+
+fn scenario_path(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+const UC: &str = "strategy.swarm.update_config";
+
+/// `sweep.csv` as rows of cells (no cell of these tests is quoted).
+fn csv_rows(dir: &Path) -> Vec<Vec<String>> {
+    fs::read_to_string(dir.join("sweep.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let i = rows[0]
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no {name}"));
+    rows[1..].iter().map(|r| r[i].clone()).collect()
+}
+
+#[test]
+fn a_sweep_of_two_parameters_has_one_row_per_grid_point_in_grid_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "sweep",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "10",
+            "-q",
+        ])
+        .args(["--set", &format!("{UC}.parallelism=1,3")])
+        .args(["--set", &format!("{UC}.delay=0s,1s,2s,5s")])
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let rows = csv_rows(tmp.path());
+    assert_eq!(rows.len(), 1 + 2 * 4);
+    assert_eq!(
+        rows[0][..3],
+        [
+            format!("{UC}.parallelism"),
+            format!("{UC}.delay"),
+            "trials".into()
+        ]
+    );
+    let mut expected = Vec::new();
+    for p in ["1", "3"] {
+        for d in ["0s", "1s", "2s", "5s"] {
+            expected.push(vec![p.to_string(), d.to_string(), "10".to_string()]);
+        }
+    }
+    let got: Vec<Vec<String>> = rows[1..].iter().map(|r| r[..3].to_vec()).collect();
+    assert_eq!(got, expected);
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["points"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        json["points"][5]["parameters"][format!("{UC}.parallelism")],
+        3
+    );
+    assert_eq!(json["points"][5]["parameters"][format!("{UC}.delay")], "1s");
+}
+
+#[test]
+fn stop_first_keeps_replicas_minus_parallelism_and_the_best_point_meets_its_constraint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "sweep",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "30",
+        ])
+        .args(["--set", &format!("{UC}.parallelism=1,2,3")])
+        .args([
+            "--objective",
+            "duration_s.p95",
+            "--constraint",
+            "min_ready.min >= 4",
+        ])
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // 6 replicas, stop-first: p tasks stop before their replacements start.
+    let rows = csv_rows(tmp.path());
+    assert_eq!(column(&rows, "min_ready.min"), ["5", "4", "3"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("sweep.json")).unwrap()).unwrap();
+    // Larger batches are faster; the fastest with at least 4 serving is parallelism 2.
+    assert_eq!(json["best"]["parameters"][format!("{UC}.parallelism")], 2);
+    assert_eq!(json["best"]["metrics"]["min_ready.min"], 4.0);
+    assert!(stdout.contains(&format!("{UC}.parallelism=2")), "{stdout}");
+
+    let none = bin()
+        .args([
+            "sweep",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "5",
+        ])
+        .args(["--set", &format!("{UC}.parallelism=1,2")])
+        .args([
+            "--objective",
+            "duration_s.p95",
+            "--constraint",
+            "min_ready.min >= 6",
+        ])
+        .arg("--out")
+        .arg(tmp.path().join("none"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&none.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("no point meets the constraints"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("none/sweep.json")).unwrap()).unwrap();
+    assert!(json["best"].is_null());
+}
+
+#[test]
+fn sweeping_order_shows_start_first_faster_with_more_tasks_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "sweep",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "60",
+            "-q",
+        ])
+        .args(["--set", &format!("{UC}.order=stop-first,start-first")])
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let rows = csv_rows(tmp.path());
+    let num = |name: &str| -> Vec<f64> {
+        column(&rows, name)
+            .iter()
+            .map(|c| c.parse().unwrap())
+            .collect()
+    };
+    let mean = num("duration_s.mean");
+    assert!(
+        mean[1] < mean[0],
+        "start-first {} vs stop-first {}",
+        mean[1],
+        mean[0]
+    );
+    // Stop-first never runs more than the 6 replicas; start-first starts a batch of 2
+    // before stopping the old ones: 6 + 2.
+    assert_eq!(num("peak_running_tasks.max"), [6.0, 8.0]);
+    assert_eq!(num("min_ready.min"), [4.0, 6.0]);
+}
+
+#[test]
+fn a_sweep_block_is_validated_by_field_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.yaml");
+    let text = fs::read_to_string(scenario_path("swarm-stop-first.yaml")).unwrap();
+    fs::write(
+        &file,
+        format!("{text}\nsweep:\n  {UC}.paralelism: [1, 2]\n  {UC}.order: [stop-first]\n"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["sweep"])
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(&format!("sweep.{UC}.paralelism")),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("o").exists());
+}
+
+#[test]
+fn paired_differences_vary_far_less_than_unpaired_ones() {
+    let load =
+        |n: &str| rollout_sim::scenario::load_file(Path::new(&scenario_path(n)), &[]).unwrap();
+    for (a, b) in [
+        ("swarm-stop-first.yaml", "swarm-start-first.yaml"),
+        ("k8s-endpoint-lag.yaml", "k8s-prestop-fix.yaml"),
+    ] {
+        let (a, mut b) = (load(a), load(b));
+        b.seed = a.seed;
+        let e = Experiment {
+            variants: vec![&a, &b],
+            trials: 0..200,
+            record: Recording::default(),
+        };
+        let mut sink = CompareSink::new(2);
+        e.run(&AtomicBool::new(false), &|_| {}, &mut sink).unwrap();
+        let (_, p) = sink.pairs[0]
+            .iter()
+            .find(|(c, _)| c.name == "duration_s")
+            .unwrap();
+        let (paired, unpaired) = (p.diff_std().powi(2), p.unpaired_std().powi(2));
+        assert!(
+            unpaired > 0.0 && paired * 4.0 < unpaired,
+            "{}: {paired} vs {unpaired}",
+            a.name
+        );
+    }
+}
+
+#[test]
+fn compare_writes_its_files_and_a_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "compare",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "40",
+        ])
+        .args(["--set", &format!("{UC}.order=stop-first")])
+        .args(["--set", &format!("{UC}.order=start-first")])
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("% of trials"), "{stdout}");
+    assert!(stdout.contains("verdict:"), "{stdout}");
+    let csv = fs::read_to_string(tmp.path().join("compare.csv")).unwrap();
+    let ready = csv.lines().find(|l| l.contains(",min_ready,")).unwrap();
+    // start-first keeps all 6 serving, stop-first 4: a difference of exactly +2.
+    assert!(ready.contains(",4,6,2,2,2,"), "{ready}");
+    assert!(ready.ends_with(",better"), "{ready}");
+    // Named variants with several changes each.
+    bin()
+        .args([
+            "compare",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "5",
+            "-q",
+        ])
+        .args(["--variant", &format!("slow:{UC}.parallelism=1")])
+        .args([
+            "--variant",
+            &format!("fast:{UC}.parallelism=3;{UC}.order=start-first"),
+        ])
+        .arg("--out")
+        .arg(tmp.path().join("named"))
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("named/compare.json")).unwrap()).unwrap();
+    assert_eq!(json["variants"], serde_json::json!(["slow", "fast"]));
+    bin()
+        .args(["compare", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--set", &format!("{UC}.order=start-first")])
+        .arg("--out")
+        .arg(tmp.path().join("one"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn three_shards_merge_into_the_single_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario_path("k8s-endpoint-lag.yaml");
+    let run = |extra: &[&str], out: &str| {
+        bin()
+            .args(["run", &file, "--trials", "50", "-q"])
+            .args(extra)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .assert()
+            .success();
+    };
+    run(&[], "single");
+    for k in 1..=3 {
+        run(&["--shard", &format!("{k}/3")], &format!("s{k}"));
+    }
+    run(&["--shard", "2/3", "--seed", "9"], "foreign");
+    let merge = |dirs: &[&str], out: &str| {
+        let mut cmd = bin();
+        cmd.arg("merge");
+        for d in dirs {
+            cmd.arg(tmp.path().join(d));
+        }
+        cmd.arg("--out").arg(tmp.path().join(out)).assert()
+    };
+    merge(&["s3", "s1", "s2"], "merged").success();
+    for f in ["trials.csv", "summary.json"] {
+        assert_eq!(
+            fs::read(tmp.path().join("single").join(f)).unwrap(),
+            fs::read(tmp.path().join("merged").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let mut files: Vec<String> = fs::read_dir(tmp.path().join("merged"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["summary.json", "trials.csv"]);
+    for (dirs, why) in [
+        (&["s1", "s2"][..], "missing"),
+        (&["s1", "foreign", "s3"][..], "not a shard of the same run"),
+        (&["s1", "s2", "s2", "s3"][..], "given twice"),
+        (&["s1", "single"][..], "shard.json"),
+    ] {
+        let out = merge(dirs, "bad").code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains(why), "{dirs:?}: {stderr}");
+        assert!(!tmp.path().join("bad").exists());
+    }
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "run",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "300",
+        ])
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    assert!(out.get_output().stderr.is_empty());
+}
