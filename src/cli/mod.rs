@@ -5,6 +5,7 @@
 //! raw strings. Errors carry their exit code: 2 for bad input or usage, 1 for a failed check.
 
 pub mod calibrate;
+pub mod check;
 pub mod interrupt;
 pub mod options;
 pub mod run;
@@ -32,6 +33,9 @@ enum Command {
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
+    /// Run scenarios and decide their `checks:` (and `--check`) assertions; exit 1 when
+    /// any fails.
+    Check(check::CheckArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
         None => run::run(&run::RunArgs::default_scenario()),
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -36,6 +36,7 @@ pub mod columns;
 pub mod csv;
 pub mod error;
 pub mod folder;
+pub mod junit;
 pub mod summary;
 pub mod summary_builder;
 pub mod table;

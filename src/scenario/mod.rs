@@ -24,7 +24,7 @@ mod overrides;
 mod quantity;
 mod service;
 mod strategy;
-mod suggest;
+pub(crate) mod suggest;
 mod traffic;
 pub mod user_file;
 mod walk;
