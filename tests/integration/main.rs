@@ -1,6 +1,7 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
 mod calibrate_scenario;
+mod check;
 mod cli;
 mod control_plane;
 mod engine;
