@@ -104,7 +104,7 @@ fn an_interval_straddling_the_threshold_is_inconclusive() {
             "--check",
             "outcome.completed.rate >= 0.8",
         ])
-        .arg(&scenario(dir.path(), "sure", &[]))
+        .arg(scenario(dir.path(), "sure", &[]))
         .assert()
         .code(0);
 }
