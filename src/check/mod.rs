@@ -5,6 +5,7 @@
 
 pub mod assertion;
 pub mod evaluate;
+pub mod lint;
 
 pub use assertion::{Assertion, Op, ParseError, Target, parse};
 pub use evaluate::{Evaluation, Verdict, evaluate};

@@ -7,6 +7,7 @@
 pub mod calibrate;
 pub mod check;
 pub mod interrupt;
+pub mod lint;
 pub mod options;
 pub mod run;
 
@@ -36,6 +37,8 @@ enum Command {
     /// Run scenarios and decide their `checks:` (and `--check`) assertions; exit 1 when
     /// any fails.
     Check(check::CheckArgs),
+    /// Warn about settings that bite (upstream rules); `--deny warnings` exits 1.
+    Lint(lint::LintArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Calibrate(args)) => calibrate::run(&args),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Lint(args)) => lint::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
