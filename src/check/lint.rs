@@ -95,7 +95,7 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
             }
             if u.order == Order::StartFirst {
                 let r = &s.service.resources;
-                let fits = |cap: u64, req: u64| if req == 0 { u64::MAX } else { cap / req };
+                let fits = |cap: u64, req: u64| cap.checked_div(req).unwrap_or(u64::MAX);
                 let capacity: u64 = s
                     .cluster
                     .nodes
