@@ -8,6 +8,7 @@ mod engine;
 mod gossip;
 mod input_errors;
 mod kubernetes;
+mod lint;
 mod metrics;
 mod node_loss;
 mod pinned_draws;
