@@ -111,6 +111,14 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
             "--confidence {c}: only 0.95 is supported (the summary's intervals are 95% intervals)"
         );
     }
+    if let Some(path) = &args.junit {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        anyhow::ensure!(
+            !path.is_dir() && parent.is_none_or(|p| p.is_dir()),
+            "--junit {}: name a file in an existing folder",
+            path.display()
+        );
+    }
     let options = SimOptions {
         trials: args.trials,
         seed: args.seed,

@@ -139,6 +139,17 @@ fn malformed_input_exits_2_before_any_trial() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("only 0.95 is supported"));
+    bin()
+        .arg("check")
+        .arg(&good)
+        .arg("--junit")
+        .arg(dir.path().join("no-such-folder/junit.xml"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "name a file in an existing folder",
+        ));
     // No assertion at all is an error, not a silent pass.
     let none = scenario(dir.path(), "none", &[]);
     std::fs::write(
