@@ -1,6 +1,7 @@
 //! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
 
 pub mod calibrate;
+pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod experiment;

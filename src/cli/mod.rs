@@ -5,9 +5,11 @@
 //! raw strings. Errors carry their exit code: 2 for bad input or usage, 1 for a failed check.
 
 pub mod calibrate;
+pub mod check;
 pub mod compare;
 pub mod import;
 pub mod interrupt;
+pub mod lint;
 pub mod merge;
 pub mod options;
 pub mod progress;
@@ -55,6 +57,11 @@ enum Command {
     /// Charts and a summary for a review: PNG and SVG charts, report.md and a
     /// self-contained report.html, with the run's CSV and JSON files.
     Report(report::ReportArgs),
+    /// Run scenarios and decide their `checks:` (and `--check`) assertions; exit 1 when
+    /// any fails.
+    Check(check::CheckArgs),
+    /// Warn about settings that bite (upstream rules); `--deny warnings` exits 1.
+    Lint(lint::LintArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -88,6 +95,8 @@ pub fn main() -> ExitCode {
         Some(Command::Import(args)) => import::run(&args),
         Some(Command::Schema(args)) => schema::run(&args),
         Some(Command::Report(args)) => report::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Lint(args)) => lint::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

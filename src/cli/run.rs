@@ -165,8 +165,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         // Never let a scenario's checks pass silently: `run` does not evaluate them.
         let n = scenario.checks.len();
         eprintln!(
-            "note: {n} check{} not evaluated by `run`; `rollout-sim check` evaluates checks \
-             (not yet available in this version)",
+            "note: {n} check{} not evaluated by `run`; run `rollout-sim check` to evaluate them",
             if n == 1 { " is" } else { "s are" }
         );
     }

@@ -40,6 +40,7 @@ pub mod compare;
 pub mod csv;
 pub mod error;
 pub mod folder;
+pub mod junit;
 pub mod merge;
 pub mod report;
 pub mod shard;

@@ -26,7 +26,7 @@ mod quantity;
 pub mod schema;
 mod service;
 mod strategy;
-mod suggest;
+pub(crate) mod suggest;
 pub mod sweep;
 mod traffic;
 pub mod user_file;

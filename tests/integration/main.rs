@@ -1,6 +1,7 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
 mod calibrate_scenario;
+mod check;
 mod cli;
 mod control_plane;
 mod engine;
@@ -11,6 +12,7 @@ mod import;
 mod import_compose;
 mod input_errors;
 mod kubernetes;
+mod lint;
 mod metrics;
 mod node_loss;
 mod pinned_draws;

@@ -273,7 +273,7 @@ checks: ['duration_s.p95 <= 0', 'outcome.completed == 0']
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "note: 2 checks are not evaluated by `run`; `rollout-sim check` evaluates checks",
+            "note: 2 checks are not evaluated by `run`; run `rollout-sim check` to evaluate them",
         ));
     // Without checks, no note.
     bin()

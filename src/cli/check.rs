@@ -1,0 +1,299 @@
+//! `rollout-sim check FILE|DIR…`: run scenarios and decide their assertions.
+//!
+//! Every input is loaded and every assertion parsed before the first trial (exit 2 on
+//! any problem). Then each scenario runs and each assertion prints one line; exit 1 when
+//! any fails (or is inconclusive without `--allow-inconclusive`).
+
+use super::options::{SimOptions, write_file};
+use super::{CliError, print_stdout};
+use crate::check::{self, Assertion, Evaluation, Verdict};
+use crate::experiment::{run_trials, with_threads};
+use crate::output::Summary;
+use crate::output::junit::{Suite, junit_xml};
+use crate::scenario::{Override, Scenario};
+use anyhow::{Context, anyhow};
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per assertion.
+    #[default]
+    Text,
+    /// The lines, plus GitHub Actions `::error` annotations at each failing assertion's
+    /// line, plus a Markdown summary appended to `$GITHUB_STEP_SUMMARY` when it is set.
+    Github,
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Scenario files, or folders (every `*.yaml`, `*.yml`, `*.json` directly inside).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// An assertion applied to every scenario besides its `checks:`, e.g.
+    /// `--check "duration_s.p95 <= 10m"`. Repeatable.
+    #[arg(long = "check", value_name = "ASSERTION")]
+    pub checks: Vec<String>,
+    /// Decide on the 95% interval instead of the point estimate: its unfavourable end must
+    /// satisfy the assertion; an interval straddling the threshold is inconclusive. Only
+    /// 0.95 is supported (every interval the summary computes is a 95% interval).
+    #[arg(long, value_name = "LEVEL")]
+    pub confidence: Option<f64>,
+    /// Inconclusive assertions do not fail the run.
+    #[arg(long)]
+    pub allow_inconclusive: bool,
+    /// Write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: CheckFormat,
+    /// Number of trials (overrides each scenario's `trials`).
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
+    /// Seed (overrides each scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override a scenario field by dotted path. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<Override>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Print only failing and inconclusive assertions (and errors).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A loaded scenario with its parsed assertions.
+struct Job {
+    file: PathBuf,
+    scenario: Scenario,
+    assertions: Vec<Assertion>,
+}
+
+/// The files named by `inputs`, folders expanded (sorted, so the order is stable).
+pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("cannot read the folder {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+                })
+                .collect();
+            anyhow::ensure!(
+                !found.is_empty(),
+                "{}: no *.yaml, *.yml or *.json file in this folder",
+                input.display()
+            );
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
+    if let Some(c) = args.confidence {
+        anyhow::ensure!(
+            c == 0.95,
+            "--confidence {c}: only 0.95 is supported (the summary's intervals are 95% intervals)"
+        );
+    }
+    if let Some(path) = &args.junit {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        anyhow::ensure!(
+            !path.is_dir() && parent.is_none_or(|p| p.is_dir()),
+            "--junit {}: name a file in an existing folder",
+            path.display()
+        );
+    }
+    let options = SimOptions {
+        trials: args.trials,
+        seed: args.seed,
+        set: args.set.clone(),
+        ..SimOptions::default()
+    };
+    let extra: Vec<Assertion> = args
+        .checks
+        .iter()
+        .map(|c| check::parse(c).map_err(|e| anyhow!("--check: {e}")))
+        .collect::<anyhow::Result<_>>()?;
+    let mut jobs = Vec::new();
+    let mut problems = Vec::new();
+    for file in expand_inputs(&args.inputs)? {
+        let scenario = match options.load(Some(&file)) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(format!("{e:#}"));
+                continue;
+            }
+        };
+        let mut assertions = Vec::new();
+        for (i, text) in scenario.checks.iter().enumerate() {
+            match check::parse(text) {
+                Ok(a) => assertions.push(a),
+                Err(e) => problems.push(format!("{}: checks.{i}: {e}", file.display())),
+            }
+        }
+        assertions.extend(extra.iter().cloned());
+        if assertions.is_empty() {
+            problems.push(format!(
+                "{}: nothing to check: the scenario has no `checks:` and no --check was given",
+                file.display()
+            ));
+        }
+        jobs.push(Job {
+            file,
+            scenario,
+            assertions,
+        });
+    }
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(jobs)
+}
+
+/// Run `check`.
+pub fn run(args: &CheckArgs) -> Result<(), CliError> {
+    let jobs = load(args)?;
+    let confident = args.confidence.is_some();
+    let failed = |v: Verdict| match v {
+        Verdict::Pass => false,
+        Verdict::Fail => true,
+        Verdict::Inconclusive => !args.allow_inconclusive,
+    };
+    let threads = args.threads.map(|n| n as usize);
+    let mut results: Vec<Vec<Evaluation>> = Vec::new();
+    let mut text = String::new();
+    for job in &jobs {
+        let s = &job.scenario;
+        let rows = with_threads(threads, || run_trials(s, 0..s.trials));
+        let summary = Summary::from_rows(&s.name, s.seed, &rows);
+        let evals: Vec<Evaluation> = job
+            .assertions
+            .iter()
+            .map(|a| check::evaluate(a, &summary, confident))
+            .collect();
+        if !args.quiet {
+            text += &format!(
+                "{} ({}, {} trials, seed {})\n",
+                job.file.display(),
+                s.name,
+                s.trials,
+                s.seed
+            );
+        }
+        for e in &evals {
+            if !args.quiet || e.verdict != Verdict::Pass {
+                text += &format!("  {}\n", e.line());
+            }
+            if args.format == CheckFormat::Github && failed(e.verdict) {
+                text += &annotation(&job.file, e);
+            }
+        }
+        results.push(evals);
+    }
+    let suites: Vec<Suite> = jobs
+        .iter()
+        .zip(&results)
+        .map(|(j, e)| Suite {
+            name: &j.scenario.name,
+            file: j.file.to_str().unwrap_or("<non-UTF-8 path>"),
+            evaluations: e,
+        })
+        .collect();
+    if let Some(path) = &args.junit {
+        write_file(path, junit_xml(&suites, failed).as_bytes())?;
+    }
+    if let (CheckFormat::Github, Some(path)) =
+        (args.format, std::env::var_os("GITHUB_STEP_SUMMARY"))
+    {
+        append(Path::new(&path), &markdown(&suites))?;
+    }
+    print_stdout(&text)?;
+    let n_failed = results
+        .iter()
+        .flatten()
+        .filter(|e| failed(e.verdict))
+        .count();
+    if n_failed > 0 {
+        return Err(CliError {
+            code: 1,
+            error: anyhow!(
+                "{n_failed} check{} failed",
+                if n_failed == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The 1-based line of `needle` in `file`, if the file contains it.
+fn line_of(file: &Path, needle: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let at = text.find(needle)?;
+    Some(text[..at].matches('\n').count() + 1)
+}
+
+/// A GitHub Actions `::error` workflow command at the assertion's line.
+fn annotation(file: &Path, e: &Evaluation) -> String {
+    // Workflow-command values escape `%`, CR and LF; properties also `:` and `,`.
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let line = line_of(file, &e.assertion.text).map_or(String::new(), |l| format!(",line={l}"));
+    format!(
+        "::error file={}{line}::{}\n",
+        prop(&file.display().to_string()),
+        data(&format!(
+            "{} {}",
+            e.verdict.as_str(),
+            e.line().trim_start_matches(e.verdict.as_str()).trim()
+        ))
+    )
+}
+
+/// The Markdown table appended to `$GITHUB_STEP_SUMMARY`.
+fn markdown(suites: &[Suite]) -> String {
+    let mut out = String::from(
+        "## rollout-sim check\n\n| scenario | check | result | measured | threshold |\n|---|---|---|---|---|\n",
+    );
+    for s in suites {
+        for e in s.evaluations {
+            out += &format!(
+                "| {} | `{}` | {} | {} | {} {} |\n",
+                s.name,
+                e.assertion.text.replace('|', "\\|"),
+                e.verdict.as_str(),
+                e.measured(),
+                e.assertion.op.as_str().replace('|', "\\|"),
+                e.threshold()
+            );
+        }
+    }
+    out + "\n"
+}
+
+fn append(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open $GITHUB_STEP_SUMMARY ({})", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write $GITHUB_STEP_SUMMARY ({})", path.display()))
+}

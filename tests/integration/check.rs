@@ -1,0 +1,308 @@
+//! `rollout-sim check`: exit codes, JUnit XML, GitHub annotations.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn bin() -> Command {
+    Command::cargo_bin("rollout-sim").expect("the binary is built")
+}
+
+/// A small Swarm rollout that always completes (no failure injected, ample horizon),
+/// with `checks` appended as a YAML list.
+fn scenario(dir: &Path, name: &str, checks: &[&str]) -> PathBuf {
+    let file = dir.join(format!("{name}.yaml"));
+    let list = checks
+        .iter()
+        .map(|c| format!("  - '{c}'\n"))
+        .collect::<String>();
+    std::fs::write(
+        &file,
+        format!(
+            "name: {name}
+trials: 20
+service: {{replicas: 2, versions: {{current: {{image: a}}, next: {{image: b}}}}}}
+strategy: {{swarm: {{}}}}
+checks:
+{list}"
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn passing_checks_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(
+        dir.path(),
+        "ok",
+        &[
+            "outcome.completed == 20",
+            "outcome.paused.rate == 0",
+            "duration_s.p95 > 0",
+        ],
+    );
+    bin()
+        .arg("check")
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "pass         outcome.completed == 20",
+        ));
+}
+
+#[test]
+fn a_failing_check_exits_1_and_shows_the_measured_value() {
+    let dir = tempfile::tempdir().unwrap();
+    // A rollout takes time: its duration is never zero.
+    let f = scenario(
+        dir.path(),
+        "bad",
+        &["outcome.completed == 20", "duration_s.max <= 0"],
+    );
+    bin()
+        .arg("check")
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "FAIL         duration_s.max <= 0: measured ",
+        ))
+        .stderr(predicate::str::contains("1 check failed"));
+}
+
+/// 20 of 20 trials complete. The Wilson interval of 20/20 is [n/(n+z²), 1] =
+/// [20/23.8415, 1] ≈ [0.83887, 1], which straddles 0.9: inconclusive with `--confidence`,
+/// a pass on the point estimate (1.0).
+#[test]
+fn an_interval_straddling_the_threshold_is_inconclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(dir.path(), "unsure", &["outcome.completed.rate >= 0.9"]);
+    bin().arg("check").arg(&f).assert().code(0);
+    bin()
+        .args(["check", "--confidence", "0.95"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "inconclusive outcome.completed.rate >= 0.9",
+        ))
+        .stdout(predicate::str::contains("[95%: 0.83887, 1]"));
+    bin()
+        .args(["check", "--confidence", "0.95", "--allow-inconclusive"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    // Below the interval's low end, the same data passes with confidence.
+    bin()
+        .args([
+            "check",
+            "--confidence",
+            "0.95",
+            "--check",
+            "outcome.completed.rate >= 0.8",
+        ])
+        .arg(scenario(dir.path(), "sure", &[]))
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn malformed_input_exits_2_before_any_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = scenario(dir.path(), "good", &["duration_s.max <= 0"]);
+    let bad = scenario(dir.path(), "typo", &["duraton_s.p95 <= 10m"]);
+    let junit = dir.path().join("junit.xml");
+    bin()
+        .arg("check")
+        .args([&good, &bad])
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "typo.yaml: checks.0: check `duraton_s.p95 <= 10m`, column 1: unknown metric `duraton_s`; did you mean `duration_s`?",
+        ));
+    assert!(!junit.exists(), "nothing is written on bad input");
+    bin()
+        .args(["check", "--check", "duration_s.p95 =< 10m"])
+        .arg(&good)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("column 16: expected an operator"));
+    bin()
+        .args(["check", "--confidence", "0.9"])
+        .arg(&good)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("only 0.95 is supported"));
+    bin()
+        .arg("check")
+        .arg(&good)
+        .arg("--junit")
+        .arg(dir.path().join("no-such-folder/junit.xml"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "name a file in an existing folder",
+        ));
+    // No assertion at all is an error, not a silent pass.
+    let none = scenario(dir.path(), "none", &[]);
+    std::fs::write(
+        &none,
+        std::fs::read_to_string(&none)
+            .unwrap()
+            .replace("checks:\n", ""),
+    )
+    .unwrap();
+    bin()
+        .arg("check")
+        .arg(&none)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing to check"));
+}
+
+#[test]
+fn a_folder_runs_every_scenario_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    scenario(dir.path(), "a", &["outcome.completed == 20"]);
+    scenario(dir.path(), "b", &["outcome.completed == 20"]);
+    std::fs::write(dir.path().join("notes.txt"), "not a scenario").unwrap();
+    bin()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("a.yaml (a, 20 trials"))
+        .stdout(predicate::str::contains("b.yaml (b, 20 trials"));
+}
+
+/// A minimal XML well-formedness check: balanced, properly nested elements, quoted
+/// attributes, only the five predefined entities. Returns the element names in order.
+fn well_formed(xml: &str) -> Vec<String> {
+    let body = xml
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        .expect("XML declaration");
+    let (mut stack, mut names) = (Vec::<String>::new(), Vec::new());
+    let mut rest = body;
+    while let Some(open) = rest.find('<') {
+        check_text(&rest[..open]);
+        let close = rest[open..].find('>').expect("unterminated tag") + open;
+        let tag = &rest[open + 1..close];
+        rest = &rest[close + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(stack.pop().as_deref(), Some(name), "mismatched </{name}>");
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let tag = tag.trim_end_matches('/');
+        let name_end = tag.find(' ').unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()));
+        let mut attrs = tag[name_end..].trim();
+        while !attrs.is_empty() {
+            let eq = attrs.find("=\"").expect("attribute with a quoted value");
+            let end = attrs[eq + 2..].find('"').expect("closing quote") + eq + 2;
+            check_text(&attrs[eq + 2..end]);
+            attrs = attrs[end + 1..].trim_start();
+        }
+        names.push(name.to_string());
+        if !self_closing {
+            stack.push(name.to_string());
+        }
+    }
+    check_text(rest);
+    assert!(stack.is_empty(), "unclosed {stack:?}");
+    names
+}
+
+fn check_text(t: &str) {
+    assert!(
+        !t.contains('<') && !t.contains('"'),
+        "unescaped markup in {t:?}"
+    );
+    for (i, _) in t.match_indices('&') {
+        let entity = &t[i..];
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+                .iter()
+                .any(|e| entity.starts_with(e)),
+            "bad entity in {t:?}"
+        );
+    }
+}
+
+#[test]
+fn junit_is_well_formed_and_failures_carry_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = scenario(
+        dir.path(),
+        "a",
+        &["outcome.completed == 20", "duration_s.max <= 0"],
+    );
+    let b = scenario(dir.path(), "b", &["outcome.rolled_back < 1"]);
+    let junit = dir.path().join("junit.xml");
+    bin()
+        .arg("check")
+        .args([&a, &b])
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(
+        well_formed(&xml),
+        [
+            "testsuites",
+            "testsuite",
+            "testcase",
+            "testcase",
+            "failure",
+            "testsuite",
+            "testcase"
+        ]
+    );
+    assert!(xml.contains("<testsuites name=\"rollout-sim check\" tests=\"3\" failures=\"1\">"));
+    assert!(
+        xml.contains("name=\"outcome.rolled_back &lt; 1\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure message=\"measured "), "{xml}");
+    assert!(xml.contains("duration_s.max &lt;= 0: measured "), "{xml}");
+}
+
+#[test]
+fn github_format_annotates_the_assertion_line_and_writes_the_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(
+        dir.path(),
+        "gh",
+        &["outcome.completed == 20", "duration_s.max <= 0"],
+    );
+    let summary = dir.path().join("step-summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    // The file's lines: name, trials, service, strategy, checks:, then one per check; the
+    // failing check is the second, on line 7.
+    bin()
+        .args(["check", "--format", "github"])
+        .arg(&f)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "::error file={},line=7::FAIL duration_s.max <= 0: measured ",
+            f.display()
+        )))
+        .stdout(predicate::str::contains("::error").count(1));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.starts_with("earlier step\n## rollout-sim check\n"),
+        "{md}"
+    );
+    assert!(md.contains("| gh | `duration_s.max <= 0` | FAIL |"), "{md}");
+}
