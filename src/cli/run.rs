@@ -322,6 +322,24 @@ struct Perf {
     elapsed: f64,
 }
 
+/// A rate with an SI suffix and three significant digits (`950`, `12.3k`, `4.56M`): a slow
+/// scenario's events/s must not read `0.0M`.
+fn rate(x: f64) -> String {
+    let (v, suffix) = match x {
+        x if x >= 1e6 => (x / 1e6, "M"),
+        x if x >= 1e3 => (x / 1e3, "k"),
+        x => (x, ""),
+    };
+    let decimals = if v >= 100.0 || suffix.is_empty() {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.decimals$}{suffix}")
+}
+
 /// What is printed on stdout after a run.
 fn report(
     args: &RunArgs,
@@ -335,43 +353,52 @@ fn report(
         OutputFormat::Json => format!("{}\n", String::from_utf8_lossy(json)),
         OutputFormat::Table => {
             format!(
-                "{}\n{}\n{} trials in {:.2}s ({:.0} trials/s, {:.1}M events/s); results in {}\n",
+                "{}\n{}\n{} trials in {:.2}s ({:.0} trials/s, {} events/s); results in {}\n",
                 scenario_header(scenario),
                 summary_table(summary),
                 perf.trials,
                 perf.elapsed,
                 perf.trials as f64 / perf.elapsed,
-                perf.events as f64 / perf.elapsed / 1e6,
+                rate(perf.events as f64 / perf.elapsed),
                 out.display()
             )
         }
     }
 }
 
-fn scenario_header(s: &crate::scenario::Scenario) -> String {
-    let strategy = match &s.strategy {
-        crate::scenario::Strategy::Swarm(c) => {
-            let u = &c.update;
-            format!(
-                "swarm update_config: parallelism {}, delay {}, order {}, failure_action {}, monitor {}",
-                u.parallelism,
-                crate::output::table::duration(crate::sim::time::as_secs(u.delay)),
-                match u.order {
-                    crate::scenario::Order::StopFirst => "stop-first",
-                    crate::scenario::Order::StartFirst => "start-first",
-                },
-                match u.failure_action {
-                    crate::scenario::FailureAction::Pause => "pause",
-                    crate::scenario::FailureAction::Continue => "continue",
-                    crate::scenario::FailureAction::Rollback => "rollback",
-                },
-                crate::output::table::duration(crate::sim::time::as_secs(u.monitor)),
-            )
-        }
-        crate::scenario::Strategy::Kubernetes(_) => "kubernetes Deployment".to_string(),
+/// The line above the table: the fleet, the versions and the strategy's settings.
+fn scenario_header(s: &Scenario) -> String {
+    use crate::output::table::duration;
+    use crate::scenario::Strategy;
+    use crate::sim::time::as_secs;
+    let extra = match &s.strategy {
+        Strategy::Swarm(c) => format!(", monitor {}", duration(as_secs(c.update.monitor))),
+        Strategy::Kubernetes(k) => format!(
+            ", minReadySeconds {}, progressDeadlineSeconds {}",
+            as_secs(k.min_ready),
+            k.progress_deadline
+                .map_or("none".to_string(), |d| as_secs(d).to_string())
+        ),
     };
     format!(
-        "{} replicas, {} → {}; {}",
-        s.service.replicas, s.service.versions[0].image, s.service.versions[1].image, strategy,
+        "{} replicas, {} → {}; {}{}",
+        s.service.replicas,
+        s.service.versions[0].image,
+        s.service.versions[1].image,
+        crate::output::charts::strategy_label(s),
+        extra,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn rates_keep_three_significant_digits() {
+        assert_eq!(rate(950.4), "950");
+        assert_eq!(rate(12_345.0), "12.3k");
+        assert_eq!(rate(4_560_000.0), "4.56M");
+        assert_eq!(rate(123_456_789.0), "123M");
+    }
 }
