@@ -1,5 +1,4 @@
-//! Speed of the Swarm model on `benches/bench-swarm.yaml` (a copy of
-//! `shared/bench/bench-swarm.yaml`: 20 replicas, start-first, parallelism 2, a 1 s
+//! Speed of the Swarm model on `benches/bench-swarm.yaml` (20 replicas, start-first, parallelism 2, a 1 s
 //! HEALTHCHECK): one trial, 10,000 trials on every core, and `rollout-sim run` timed as a
 //! whole process.
 //!

@@ -233,7 +233,7 @@ mod tests {
         e.to_string().lines().map(str::to_string).collect()
     }
 
-    /// The example of CONTRACT.md, less what is not modelled yet.
+    /// The full scenario example of the README, less what is not modelled yet.
     const CONTRACT_EXAMPLE: &str = r#"
 name: web-rolling-update
 description: optional free text

@@ -4,7 +4,7 @@
 //! scheduled (FIFO ties) and a trial never depends on heap internals. Cancellation is by
 //! generation: an event carries the generation of the thing it belongs to, and the owner
 //! ignores it on pop if the generation has moved on. That keeps `push`/`pop` at
-//! O(log n) with no search. Measured 40–70 ns an operation at rollout sizes (see STACK.md).
+//! O(log n) with no search. Measured 40–70 ns an operation at rollout sizes (a std BinaryHeap keyed by (time, seq), measured before choosing it).
 //!
 //! ```
 //! use rollout_sim::sim::EventQueue;

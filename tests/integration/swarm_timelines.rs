@@ -1,5 +1,5 @@
 //! Exact Swarm timelines from YAML scenarios with constant latencies, against the
-//! worker-pool rules of `reference/swarm-update.md`.
+//! worker-pool rules of swarmkit's updater (`manager/orchestrator/update/updater.go`).
 
 use crate::{trial, yaml};
 use rollout_sim::experiment::Outcome;

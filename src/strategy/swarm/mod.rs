@@ -1,6 +1,7 @@
 //! The Docker Swarm updater and restart supervisor, after `moby/swarmkit`
 //! (`manager/orchestrator/update/updater.go`, `restart/restart.go`); see
-//! `reference/swarm-update.md` for the rules cited by section below.
+//! the § marks below number the updater's rule groups (worker pool, delay, monitor, failure
+//! action, rollback).
 //!
 //! One updater *run* handles the dirty slots of one spec change:
 //!

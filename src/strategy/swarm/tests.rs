@@ -1,5 +1,5 @@
 //! Exact timelines with constant latencies, from the worker-pool rules of
-//! `reference/swarm-update.md`. Completion = ceil(N/p)·(T + d) + final window, where
+//! swarmkit's updater (`manager/orchestrator/update/updater.go`). Completion = ceil(N/p)·(T + d) + final window, where
 //! the final window is `monitor`, or `d + 1s` when `d >= monitor`.
 use super::*;
 use crate::cluster::TraceRecord;
