@@ -305,7 +305,8 @@ pub fn outcome_bars(s: &Scenario, summary: &Summary) -> OutcomeBars {
     }
 }
 
-fn file(
+/// `c` drawn as PNG and SVG under `stem`.
+pub fn file(
     stem: &'static str,
     title: &str,
     caption: String,

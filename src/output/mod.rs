@@ -47,6 +47,7 @@ pub mod sinks;
 pub mod summary;
 pub mod summary_builder;
 pub mod sweep;
+pub mod sweep_charts;
 pub mod table;
 pub mod timeline;
 pub mod trace;

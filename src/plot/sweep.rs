@@ -4,7 +4,7 @@
 //! They take plain data, one entry per grid point, so the sweep command only has to fill
 //! them; nothing here knows how the grid was run.
 
-use super::axis::{ClockAxis, percent_tick, span};
+use super::axis::{ClockAxis, percent_tick_in, span};
 use super::layout::{GREY, Heading, LABEL, Swatch, TICK, frame, text};
 use super::timeline::compact;
 use super::{Chart, PlotError, color};
@@ -254,7 +254,7 @@ impl Chart for Pareto {
         chart
             .configure_mesh()
             .x_label_formatter(&|v| super::duration_tick(*v))
-            .y_label_formatter(&|v| percent_tick(*v))
+            .y_label_formatter(&|v| percent_tick_in(*v, y_hi - y_lo + 2.0 * py))
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
             .light_line_style(WHITE)
