@@ -37,6 +37,7 @@ pub mod atomic;
 pub mod charts;
 pub mod columns;
 pub mod compare;
+pub mod compare_charts;
 pub mod csv;
 pub mod error;
 pub mod folder;

@@ -337,3 +337,74 @@ fn sweep_plot_draws_interval_lines_over_one_parameter_and_only_the_front_over_th
             .any(|n| n.starts_with("sweep-heatmap") || n.starts_with("sweep-lines"))
     );
 }
+
+fn compare_plot(dir: &Path, threads: &str) {
+    bin()
+        .args(["compare", &scenario_path("swarm-stop-first.yaml")])
+        .arg(scenario_path("swarm-start-first.yaml"))
+        .args([
+            "--trials",
+            "40",
+            "-q",
+            "--plot",
+            "--threads",
+            threads,
+            "--out",
+        ])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+#[test]
+fn compare_plot_draws_the_cdfs_and_the_paired_differences_of_compare_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    compare_plot(&a, "1");
+    assert_eq!(
+        entries(&a),
+        [
+            "compare-differences.png",
+            "compare-differences.svg",
+            "compare-duration-cdf.png",
+            "compare-duration-cdf.svg",
+            "compare.csv",
+            "compare.json",
+        ]
+    );
+    for stem in ["compare-differences", "compare-duration-cdf"] {
+        let png = fs::read(a.join(format!("{stem}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000,
+            "{stem}"
+        );
+    }
+    // The CDF legend counts every trial of each variant.
+    let cdf = fs::read_to_string(a.join("compare-duration-cdf.svg")).unwrap();
+    assert!(
+        cdf.contains("swarm-stop-first (n = 40)") && cdf.contains("swarm-start-first (n = 40)")
+    );
+    // Stop-first keeps replicas − parallelism = 4 ready, start-first all 6: min_ready's
+    // paired difference is +2 on every trial, written beside its row with the verdict.
+    let text = fs::read_to_string(a.join("compare.csv")).unwrap();
+    let head: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.split(',').nth(col("metric")) == Some("min_ready"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(row[col("diff_mean")], "2");
+    let diffs = fs::read_to_string(a.join("compare-differences.svg")).unwrap();
+    assert!(diffs.contains("\n+2 (better)\n"), "min_ready's row");
+    // Deterministic whatever the thread count.
+    compare_plot(&b, "2");
+    for name in entries(&a) {
+        assert_eq!(
+            fs::read(a.join(&name)).unwrap(),
+            fs::read(b.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
