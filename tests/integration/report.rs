@@ -146,7 +146,9 @@ fn compare_and_sweep_are_refused_before_any_work() {
             .code(2);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
         assert!(
-            stderr.contains("not yet available in this version") && stderr.contains(extra[0]),
+            stderr.contains("not yet available in this version")
+                && stderr.contains(extra[0])
+                && stderr.contains("--plot"),
             "{stderr}"
         );
         assert!(!out.exists());
