@@ -135,11 +135,11 @@ pub fn pareto(r: &SweepReport<'_>, replicas: &[u32]) -> Pareto {
                 stat(s, "min_ready.min")? / f64::from(n.max(1))
             };
             Some(ParetoPoint {
-                label: r
-                    .axes
+                // Values only, the parameters named once in the title: labels stay short
+                // enough not to run into each other.
+                label: vals
                     .iter()
-                    .zip(vals)
-                    .map(|(a, v)| format!("{}={}", last_segment(&a.path), v.shown))
+                    .map(|v| v.shown.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
                 duration_s: stat(s, "duration_s.p95")?,
@@ -149,7 +149,17 @@ pub fn pareto(r: &SweepReport<'_>, replicas: &[u32]) -> Pareto {
         })
         .collect();
     Pareto {
-        heading: heading(r, "Rollout time against service kept".to_string()),
+        heading: heading(
+            r,
+            format!(
+                "Rollout time against service kept; points labelled {}",
+                r.axes
+                    .iter()
+                    .map(|a| last_segment(&a.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
         axes: (
             "duration_s.p95".to_string(),
             if traffic {

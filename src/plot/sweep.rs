@@ -248,7 +248,8 @@ impl Chart for Pareto {
             .x_label_area_size(44)
             .y_label_area_size(72)
             .build_cartesian_2d(
-                ClockAxis::new(x_lo - px, x_hi + px, 9),
+                // Room on the right for the rightmost point's label.
+                ClockAxis::new(x_lo - px, x_hi + 3.0 * px, 9),
                 y_lo - py..y_hi + py,
             )?;
         chart
