@@ -11,8 +11,9 @@ use super::options::SimOptions;
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::compare::{CompareSink, verdict};
-use crate::experiment::{Experiment, Recording};
+use crate::experiment::{Experiment, Fanout, Recording};
 use crate::output::compare::CompareReport;
+use crate::output::compare_charts::{DurationsSink, compare_charts};
 use crate::output::folder::{Staging, check_replaceable};
 use crate::output::table::number;
 use crate::scenario::{Override, Scenario};
@@ -34,6 +35,11 @@ pub struct CompareArgs {
     /// Repeatable; the first is the baseline, `--set` applies to every variant.
     #[arg(long, value_name = "NAME:PATH=V;…")]
     pub variant: Vec<String>,
+    /// Draw the comparison's charts (PNG and SVG) beside compare.csv: the variants'
+    /// duration CDFs overlaid and each variant's paired differences with their intervals.
+    /// Keeps every trial's duration in memory.
+    #[arg(long)]
+    pub plot: bool,
 }
 
 /// A variant: its name and how to load it.
@@ -84,12 +90,13 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         record: Recording::default(),
     };
     let mut sink = CompareSink::new(scenarios.len());
+    let mut durations = DurationsSink::new(if args.plot { scenarios.len() } else { 0 });
     let (done, _) = execute(
         &experiment,
         args.sim.threads(),
         args.sim.quiet,
         stop,
-        &mut sink,
+        &mut Fanout(vec![&mut sink, &mut durations]),
     )
     .context("cannot run the comparison")?;
     let names: Vec<String> = variants.into_iter().map(|v| v.name).collect();
@@ -100,12 +107,21 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         pairs: &sink.pairs,
         partial: done != trials,
     };
-    for (name, bytes) in [
-        ("compare.csv", report.csv()),
-        ("compare.json", report.json()),
-    ] {
+    let mut files = vec![
+        ("compare.csv".to_string(), report.csv()),
+        ("compare.json".to_string(), report.json()),
+    ];
+    if args.plot && !report.partial {
+        for c in compare_charts(&names, seed, &durations, &sink.pairs)
+            .context("cannot draw the comparison's charts")?
+        {
+            files.push((format!("{}.png", c.stem), c.png));
+            files.push((format!("{}.svg", c.stem), c.svg.into_bytes()));
+        }
+    }
+    for (name, bytes) in &files {
         staging
-            .write(Path::new(name), &bytes)
+            .write(Path::new(name), bytes)
             .with_context(|| format!("cannot write {}", out.join(name).display()))?;
     }
     staging

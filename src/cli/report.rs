@@ -24,10 +24,11 @@ pub struct ReportArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub sim: SimOptions,
-    /// Compare with these scenarios (not yet available in this version).
+    /// Compare with these scenarios (not yet available in this version: use `compare
+    /// --plot`).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub compare: Vec<PathBuf>,
-    /// Sweep a parameter (not yet available in this version).
+    /// Sweep a parameter (not yet available in this version: use `sweep --plot`).
     #[arg(long, value_name = "PATH=V1,V2,…")]
     pub sweep: Vec<String>,
 }
@@ -60,7 +61,8 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
         };
         return Err(anyhow!(
             "report {flag}: comparisons and sweeps in a report are not yet available in this \
-             version; run `rollout-sim report FILE` on each scenario"
+             version; for their charts run `rollout-sim compare FILE… --plot` or \
+             `rollout-sim sweep FILE --set PATH=V1,V2,… --plot`"
         )
         .into());
     }

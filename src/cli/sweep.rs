@@ -12,6 +12,7 @@ use crate::output::Summary;
 use crate::output::folder::{Staging, check_replaceable};
 use crate::output::sinks::SummarySink;
 use crate::output::sweep::SweepReport;
+use crate::output::sweep_charts::sweep_charts;
 use crate::output::table::number;
 use crate::scenario::{Scenario, SweepAxis, SweepValue, sweep::MAX_SWEEP_POINTS};
 use anyhow::{Context, anyhow};
@@ -34,6 +35,11 @@ pub struct SweepArgs {
     /// `<=`, `<`, `>=`, `>`, `==`. Repeatable.
     #[arg(long, value_name = "\"METRIC.STAT OP NUMBER\"")]
     pub constraint: Vec<Constraint>,
+    /// Draw the sweep's charts (PNG and SVG) beside sweep.csv: a heatmap of the objective
+    /// (else `duration_s.p95`) over two swept parameters, lines with 95% intervals over
+    /// one, and the Pareto front.
+    #[arg(long)]
+    pub plot: bool,
 }
 
 /// Run the grid, write `sweep.csv` / `sweep.json`, print the points and the best one.
@@ -93,9 +99,20 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
             .collect(),
         partial: done != points[0].trials,
     };
-    for (name, bytes) in [("sweep.csv", report.csv()), ("sweep.json", report.json())] {
+    let mut files = vec![
+        ("sweep.csv".to_string(), report.csv()),
+        ("sweep.json".to_string(), report.json()),
+    ];
+    if args.plot && !report.partial {
+        let replicas: Vec<u32> = points.iter().map(|p| p.service.replicas).collect();
+        for c in sweep_charts(&report, &replicas).context("cannot draw the sweep's charts")? {
+            files.push((format!("{}.png", c.stem), c.png));
+            files.push((format!("{}.svg", c.stem), c.svg.into_bytes()));
+        }
+    }
+    for (name, bytes) in &files {
         staging
-            .write(Path::new(name), &bytes)
+            .write(Path::new(name), bytes)
             .with_context(|| format!("cannot write {}", out.join(name).display()))?;
     }
     staging

@@ -22,7 +22,7 @@ use crate::strategy::kubernetes::fenceposts::{max_surge, max_unavailable};
 #[derive(Debug, Clone)]
 pub struct ChartFile {
     /// File stem: the chart is `<stem>.png` and `<stem>.svg`.
-    pub stem: &'static str,
+    pub stem: String,
     /// What is drawn (the chart's title).
     pub title: String,
     /// How to read it, one paragraph.
@@ -305,14 +305,15 @@ pub fn outcome_bars(s: &Scenario, summary: &Summary) -> OutcomeBars {
     }
 }
 
-fn file(
-    stem: &'static str,
+/// `c` drawn as PNG and SVG under `stem`.
+pub fn file(
+    stem: &str,
     title: &str,
     caption: String,
     c: &impl Chart,
 ) -> Result<ChartFile, PlotError> {
     Ok(ChartFile {
-        stem,
+        stem: stem.to_string(),
         title: title.to_string(),
         caption,
         png: png(c)?,

@@ -105,6 +105,19 @@ pub fn percent_tick(x: f64) -> String {
     format!("{}%", trim(format!("{:.1}", x * 100.0)))
 }
 
+/// A tick label for a fraction on an axis spanning `range` (as a fraction): as many
+/// decimals as ten ticks over that range need to differ, at least one, at most six, so a
+/// narrow axis (99.95% to 100%) does not print `100%` at every tick.
+pub fn percent_tick_in(x: f64, range: f64) -> String {
+    let step = range.abs() * 100.0 / 10.0;
+    let decimals = if step > 0.0 && step.is_finite() {
+        (-step.log10()).ceil().clamp(1.0, 6.0) as usize
+    } else {
+        1
+    };
+    format!("{}%", trim(format!("{:.decimals$}", x * 100.0)))
+}
+
 /// `"2.0"` → `"2"`, `"2.50"` → `"2.5"`.
 fn trim(s: String) -> String {
     if s.contains('.') {
@@ -151,6 +164,16 @@ pub fn from_zero(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_ticks_keep_the_decimals_their_range_needs() {
+        // A 0.05-point-wide axis: ticks 0.005 points apart need three decimals.
+        assert_eq!(percent_tick_in(0.99955, 0.0005), "99.955%");
+        assert_eq!(percent_tick_in(0.9995, 0.0005), "99.95%");
+        // A wide axis keeps one.
+        assert_eq!(percent_tick_in(0.25, 0.5), "25%");
+        assert_eq!(percent_tick_in(0.255, 0.5), "25.5%");
+    }
 
     #[test]
     fn durations_read_as_a_clock() {

@@ -4,7 +4,7 @@
 //! They take plain data, one entry per grid point, so the sweep command only has to fill
 //! them; nothing here knows how the grid was run.
 
-use super::axis::{ClockAxis, percent_tick, span};
+use super::axis::{ClockAxis, percent_tick_in, span};
 use super::layout::{GREY, Heading, LABEL, Swatch, TICK, frame, text};
 use super::timeline::compact;
 use super::{Chart, PlotError, color};
@@ -248,13 +248,14 @@ impl Chart for Pareto {
             .x_label_area_size(44)
             .y_label_area_size(72)
             .build_cartesian_2d(
-                ClockAxis::new(x_lo - px, x_hi + px, 9),
+                // Room on the right for the rightmost point's label.
+                ClockAxis::new(x_lo - px, x_hi + 3.0 * px, 9),
                 y_lo - py..y_hi + py,
             )?;
         chart
             .configure_mesh()
             .x_label_formatter(&|v| super::duration_tick(*v))
-            .y_label_formatter(&|v| percent_tick(*v))
+            .y_label_formatter(&|v| percent_tick_in(*v, y_hi - y_lo + 2.0 * py))
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
             .light_line_style(WHITE)

@@ -146,7 +146,9 @@ fn compare_and_sweep_are_refused_before_any_work() {
             .code(2);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
         assert!(
-            stderr.contains("not yet available in this version") && stderr.contains(extra[0]),
+            stderr.contains("not yet available in this version")
+                && stderr.contains(extra[0])
+                && stderr.contains("--plot"),
             "{stderr}"
         );
         assert!(!out.exists());
@@ -219,4 +221,192 @@ fn run_plot_draws_the_charts_beside_the_run_files() {
         .assert()
         .success();
     assert_eq!(entries(&plain), ["summary.json", "trials.csv"]);
+}
+
+/// `sweep.csv` of `dir` as a header and rows of cells (no cell of these sweeps is quoted).
+fn sweep_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    let mut lines = text
+        .lines()
+        .map(|l| l.split(',').map(String::from).collect());
+    (lines.next().unwrap(), lines.collect())
+}
+
+fn sweep_plot(dir: &Path, sets: &[&str], threads: &str) {
+    let mut c = bin();
+    c.args(["sweep", &scenario_path("swarm-stop-first.yaml")]);
+    for s in sets {
+        c.args(["--set", s]);
+    }
+    c.args([
+        "--trials",
+        "30",
+        "-q",
+        "--plot",
+        "--threads",
+        threads,
+        "--out",
+    ])
+    .arg(dir)
+    .assert()
+    .success();
+}
+
+#[test]
+fn sweep_plot_draws_a_heatmap_of_two_parameters_with_the_csv_values_in_its_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let sets = [
+        "strategy.swarm.update_config.parallelism=1,2,4",
+        "strategy.swarm.update_config.delay=0s,10s",
+    ];
+    sweep_plot(&a, &sets, "1");
+    assert_eq!(
+        entries(&a),
+        [
+            "sweep-heatmap.png",
+            "sweep-heatmap.svg",
+            "sweep-pareto.png",
+            "sweep-pareto.svg",
+            "sweep.csv",
+            "sweep.json",
+        ]
+    );
+    for stem in ["sweep-heatmap", "sweep-pareto"] {
+        let png = fs::read(a.join(format!("{stem}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000,
+            "{stem}"
+        );
+        let svg = fs::read_to_string(a.join(format!("{stem}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{stem}"
+        );
+    }
+    // Without an objective the cells show duration_s.p95: each point's value, as sweep.csv
+    // has it, is written in the heatmap.
+    let (head, rows) = sweep_csv(&a);
+    let col = head.iter().position(|h| h == "duration_s.p95").unwrap();
+    let svg = fs::read_to_string(a.join("sweep-heatmap.svg")).unwrap();
+    assert_eq!(rows.len(), 6);
+    for row in &rows {
+        let v: f64 = row[col].parse().unwrap();
+        let shown = rollout_sim::output::table::number(v);
+        assert!(
+            svg.contains(&format!("\n{shown}\n")),
+            "{shown} not in the heatmap"
+        );
+    }
+    // Deterministic whatever the thread count.
+    sweep_plot(&b, &sets, "2");
+    for name in entries(&a) {
+        assert_eq!(
+            fs::read(a.join(&name)).unwrap(),
+            fs::read(b.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn sweep_plot_draws_interval_lines_over_one_parameter_and_only_the_front_over_three() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = tmp.path().join("one");
+    sweep_plot(&one, &["strategy.swarm.update_config.delay=0s,5s,20s"], "1");
+    let names = entries(&one);
+    assert!(names.contains(&"sweep-lines.png".to_string()), "{names:?}");
+    assert!(names.contains(&"sweep-lines.svg".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("sweep-heatmap")));
+    // Durations are placed at their seconds.
+    let svg = fs::read_to_string(one.join("sweep-lines.svg")).unwrap();
+    assert!(svg.contains("strategy.swarm.update_config.delay (seconds)"));
+    let three = tmp.path().join("three");
+    sweep_plot(
+        &three,
+        &[
+            "strategy.swarm.update_config.parallelism=1,2",
+            "strategy.swarm.update_config.delay=0s,10s",
+            "strategy.swarm.update_config.monitor=1s,5s",
+        ],
+        "1",
+    );
+    let names = entries(&three);
+    assert!(names.contains(&"sweep-pareto.png".to_string()));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("sweep-heatmap") || n.starts_with("sweep-lines"))
+    );
+}
+
+fn compare_plot(dir: &Path, threads: &str) {
+    bin()
+        .args(["compare", &scenario_path("swarm-stop-first.yaml")])
+        .arg(scenario_path("swarm-start-first.yaml"))
+        .args([
+            "--trials",
+            "40",
+            "-q",
+            "--plot",
+            "--threads",
+            threads,
+            "--out",
+        ])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+#[test]
+fn compare_plot_draws_the_cdfs_and_the_paired_differences_of_compare_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    compare_plot(&a, "1");
+    assert_eq!(
+        entries(&a),
+        [
+            "compare-differences.png",
+            "compare-differences.svg",
+            "compare-duration-cdf.png",
+            "compare-duration-cdf.svg",
+            "compare.csv",
+            "compare.json",
+        ]
+    );
+    for stem in ["compare-differences", "compare-duration-cdf"] {
+        let png = fs::read(a.join(format!("{stem}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000,
+            "{stem}"
+        );
+    }
+    // The CDF legend counts every trial of each variant.
+    let cdf = fs::read_to_string(a.join("compare-duration-cdf.svg")).unwrap();
+    assert!(
+        cdf.contains("swarm-stop-first (n = 40)") && cdf.contains("swarm-start-first (n = 40)")
+    );
+    // Stop-first keeps replicas − parallelism = 4 ready, start-first all 6: min_ready's
+    // paired difference is +2 on every trial, written beside its row with the verdict.
+    let text = fs::read_to_string(a.join("compare.csv")).unwrap();
+    let head: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.split(',').nth(col("metric")) == Some("min_ready"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(row[col("diff_mean")], "2");
+    let diffs = fs::read_to_string(a.join("compare-differences.svg")).unwrap();
+    assert!(diffs.contains("\n+2 (better)\n"), "min_ready's row");
+    // Deterministic whatever the thread count.
+    compare_plot(&b, "2");
+    for name in entries(&a) {
+        assert_eq!(
+            fs::read(a.join(&name)).unwrap(),
+            fs::read(b.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
 }

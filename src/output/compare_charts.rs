@@ -1,0 +1,173 @@
+//! The charts of a comparison: every variant's duration CDF on one axis, and per variant
+//! after the baseline the paired difference of every metric with its 95% interval.
+//!
+//! The differences are `compare.csv`'s (the same [`Paired`] accumulators); the durations
+//! are collected by [`DurationsSink`], the one thing the comparison does not otherwise keep.
+
+use super::charts::{ChartFile, file};
+use crate::experiment::compare::{Paired, verdict};
+use crate::experiment::{Sink, Trial};
+use crate::output::Column;
+use crate::output::table::number;
+use crate::plot::compare::{CdfOverlay, PairedDifference, PairedDifferences};
+use crate::plot::distribution::DurationGroup;
+use crate::plot::{Heading, PlotError};
+use crate::sim::time::as_secs;
+use std::io;
+
+/// Every variant's `duration_s`, trial by trial: `0[v]` for variant `v`. Kept only for
+/// `--plot` (8 bytes a trial a variant).
+#[derive(Debug, Clone, Default)]
+pub struct DurationsSink(pub Vec<Vec<f64>>);
+
+impl DurationsSink {
+    /// For `variants` variants.
+    pub fn new(variants: usize) -> DurationsSink {
+        DurationsSink(vec![Vec::new(); variants])
+    }
+}
+
+impl Sink for DurationsSink {
+    fn push(&mut self, trials: &[Trial]) -> io::Result<()> {
+        for (d, t) in self.0.iter_mut().zip(trials) {
+            d.push(as_secs(t.result.duration));
+        }
+        Ok(())
+    }
+}
+
+/// The rows of variant B against the baseline A: every metric with pairs and a non-zero
+/// baseline mean (a relative difference needs one), in column order.
+pub fn differences(heading: Heading, pairs: &[(&'static Column, Paired)]) -> PairedDifferences {
+    PairedDifferences {
+        heading,
+        rows: pairs
+            .iter()
+            .filter(|(_, p)| p.n > 0 && p.mean_a() != 0.0 && p.mean_a().is_finite())
+            .map(|(c, p)| {
+                let a = p.mean_a();
+                let [lo, hi] = p.ci95();
+                let d = p.mean_diff();
+                PairedDifference {
+                    metric: c.name.to_string(),
+                    text: format!(
+                        "{}{} ({})",
+                        if d > 0.0 { "+" } else { "" },
+                        number(d),
+                        verdict(c, p)
+                    ),
+                    relative: [d / a, lo / a, hi / a],
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The comparison's charts: `compare-duration-cdf`, then `compare-differences` for a
+/// single B (`compare-differences-NAME` for each B when there are several).
+pub fn compare_charts(
+    names: &[String],
+    seed: u64,
+    durations: &DurationsSink,
+    pairs: &[Vec<(&'static Column, Paired)>],
+) -> Result<Vec<ChartFile>, PlotError> {
+    let trials = durations.0.first().map_or(0, Vec::len);
+    let subtitle =
+        |what: &str| format!("{what} · {trials} trials each · seed {seed} (the same trials)");
+    let mut out = vec![file(
+        "compare-duration-cdf",
+        "Rollout duration of each variant",
+        "Share of trials (y) whose rollout ended within a duration (x), one line per variant, \
+         every variant on the same trials: a line to the left is faster at that share."
+            .to_string(),
+        &CdfOverlay {
+            heading: Heading {
+                title: "Rollout duration, cumulative share of trials".into(),
+                subtitle: subtitle(&names.join(" vs ")),
+            },
+            groups: names
+                .iter()
+                .zip(&durations.0)
+                .enumerate()
+                .map(|(i, (n, d))| DurationGroup {
+                    label: n.clone(),
+                    color: i,
+                    values: d.clone(),
+                })
+                .collect(),
+        },
+    )?];
+    for (b, per) in names.iter().skip(1).zip(pairs) {
+        let stem = if pairs.len() == 1 {
+            "compare-differences".to_string()
+        } else {
+            format!("compare-differences-{}", file_safe(b))
+        };
+        out.push(file(
+            &stem,
+            &format!("{b} against {}", names[0]),
+            format!(
+                "Per metric, the mean over trials of {b} − {a} relative to {a}'s mean (dot), \
+                 with the paired 95% interval (bar) as compare.csv gives it; the text is the \
+                 difference in the metric's unit and the verdict. Metrics whose {a} mean is 0 \
+                 are left out (no relative difference).",
+                a = names[0]
+            ),
+            &differences(
+                Heading {
+                    title: format!("Paired differences of the means: B = {b}, A = {}", names[0]),
+                    subtitle: subtitle(&format!("{b} − {}", names[0])),
+                },
+                per,
+            ),
+        )?);
+    }
+    Ok(out)
+}
+
+/// A variant name as part of a file name: letters, digits, `-`, `_` and `.` kept, anything
+/// else `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::columns::column;
+
+    #[test]
+    fn a_difference_row_is_relative_to_the_baseline_mean() {
+        let col = column("duration_s").unwrap();
+        let mut p = Paired::default();
+        // B is A + 10 s on every trial: mean difference 10, interval exactly [10, 10].
+        for a in [40.0, 50.0, 60.0] {
+            p.push(a, a + 10.0);
+        }
+        let d = differences(Heading::default(), &[(col, p)]);
+        assert_eq!(d.rows.len(), 1);
+        let r = &d.rows[0];
+        assert_eq!(r.metric, "duration_s");
+        assert!(r.text.starts_with("+10 ("), "{}", r.text);
+        for x in r.relative {
+            assert!((x - 0.2).abs() < 1e-12, "{x}");
+        }
+        // A zero baseline mean has no relative difference: left out.
+        let mut z = Paired::default();
+        z.push(0.0, 1.0);
+        assert!(differences(Heading::default(), &[(col, z)]).rows.is_empty());
+    }
+
+    #[test]
+    fn file_names_keep_only_safe_characters() {
+        assert_eq!(file_safe("fast start/first"), "fast_start_first");
+    }
+}

@@ -1,0 +1,251 @@
+//! The charts of a sweep: its points' summaries turned into the [`plot`](crate::plot)
+//! module's sweep charts (heatmap, interval lines, Pareto front), drawn as PNG and SVG.
+//!
+//! Every number drawn is one `sweep.csv` holds for that point, so the charts never disagree
+//! with the table.
+
+use super::charts::{ChartFile, file};
+use crate::experiment::objective::{MetricStat, Objective};
+use crate::output::Summary;
+use crate::output::sweep::SweepReport;
+use crate::output::table::number;
+use crate::plot::sweep::{Heatmap, IntervalLines, IntervalSeries, Pareto, ParetoPoint};
+use crate::plot::{Heading, PlotError};
+use crate::scenario::{SweepAxis, parse_duration};
+use crate::sim::time::as_secs;
+
+/// The statistic the heatmap and the lines show: the objective's, else `duration_s.p95`
+/// (lower is better).
+fn shown(objective: Option<&Objective>) -> Objective {
+    objective
+        .cloned()
+        .unwrap_or_else(|| "duration_s.p95".parse().expect("a known metric"))
+}
+
+/// The 95% interval of `m` at a point: the statistic's interval from the summary's
+/// `intervals`, the Wilson interval for an outcome's rate.
+fn interval(m: &MetricStat, s: &Summary) -> Option<(f64, f64)> {
+    match m {
+        MetricStat::OutcomeRate(o) => {
+            let [lo, hi] = s.outcome(*o).ci95;
+            Some((lo, hi))
+        }
+        MetricStat::Column { metric, stat } => s.metric(metric)?.interval(stat.as_str()),
+    }
+}
+
+/// A swept value as a number for the x axis: a plain number, else a duration in seconds.
+fn numeric(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .or_else(|| parse_duration(text).ok().map(as_secs))
+}
+
+fn heading(r: &SweepReport<'_>, title: String) -> Heading {
+    let trials = r.points.first().map_or(0, |(_, s)| s.trials);
+    Heading {
+        title,
+        subtitle: format!(
+            "{} · {} points × {} trials · seed {} (the same trials at every point)",
+            r.scenario,
+            r.points.len(),
+            trials,
+            r.seed
+        ),
+    }
+}
+
+fn values(a: &SweepAxis) -> Vec<String> {
+    a.values.iter().map(|v| v.shown.clone()).collect()
+}
+
+/// The statistic over two axes: the first along y, the second along x (the grid's last
+/// axis changes fastest, so point `iy · nx + ix` is the cell).
+pub fn heatmap(r: &SweepReport<'_>, o: &Objective) -> Heatmap {
+    Heatmap {
+        heading: heading(r, format!("{} at every point", o.metric)),
+        x: (r.axes[1].path.clone(), values(&r.axes[1])),
+        y: (r.axes[0].path.clone(), values(&r.axes[0])),
+        cells: r
+            .points
+            .iter()
+            .map(|(_, s)| o.metric.of(s).map(|v| (v, number(v))))
+            .collect(),
+        higher_is_better: o.maximize,
+    }
+}
+
+/// The statistic along one axis with its 95% interval; `None` when a value of the axis is
+/// neither a number nor a duration (no x position to put it at).
+pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLines> {
+    let axis = &r.axes[0];
+    let xs: Vec<f64> = axis
+        .values
+        .iter()
+        .map(|v| numeric(&v.shown))
+        .collect::<Option<_>>()?;
+    let points = r
+        .points
+        .iter()
+        .zip(xs)
+        .filter_map(|((_, s), x)| {
+            let v = o.metric.of(s)?;
+            let (lo, hi) = interval(&o.metric, s).unwrap_or((v, v));
+            Some([x, v, lo, hi])
+        })
+        .collect();
+    let seconds = axis
+        .values
+        .iter()
+        .any(|v| v.shown.trim().parse::<f64>().is_err());
+    Some(IntervalLines {
+        heading: heading(r, format!("{} with its 95% interval", o.metric)),
+        x_label: if seconds {
+            format!("{} (seconds)", axis.path)
+        } else {
+            axis.path.clone()
+        },
+        y_label: o.metric.to_string(),
+        series: vec![IntervalSeries {
+            label: o.metric.to_string(),
+            color: 0,
+            points,
+        }],
+    })
+}
+
+/// Every point on the time/service plane: `duration_s.p95` against `availability.p01`
+/// (or, without traffic at some point, `min_ready.min` as a share of the replicas), sized
+/// by `peak_tasks.max`. Points missing one of them are left out.
+pub fn pareto(r: &SweepReport<'_>, replicas: &[u32]) -> Pareto {
+    let traffic = r.front_axes.get(1).is_some_and(
+        |a| matches!(a.metric, MetricStat::Column { metric, .. } if metric == "availability"),
+    );
+    let stat = |s: &Summary, text: &str| text.parse::<MetricStat>().ok()?.of(s);
+    let points = r
+        .points
+        .iter()
+        .zip(replicas)
+        .filter_map(|((vals, s), &n)| {
+            let service = if traffic {
+                stat(s, "availability.p01")?
+            } else {
+                stat(s, "min_ready.min")? / f64::from(n.max(1))
+            };
+            Some(ParetoPoint {
+                // Values only, the parameters named once in the title: labels stay short
+                // enough not to run into each other.
+                label: vals
+                    .iter()
+                    .map(|v| v.shown.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                duration_s: stat(s, "duration_s.p95")?,
+                availability: service,
+                peak: stat(s, "peak_tasks.max")?,
+            })
+        })
+        .collect();
+    Pareto {
+        heading: heading(
+            r,
+            format!(
+                "Rollout time against service kept; points labelled {}",
+                r.axes
+                    .iter()
+                    .map(|a| last_segment(&a.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        axes: (
+            "duration_s.p95".to_string(),
+            if traffic {
+                "availability.p01".to_string()
+            } else {
+                "min_ready.min / replicas".to_string()
+            },
+        ),
+        points,
+    }
+}
+
+/// `parallelism` of `strategy.swarm.update_config.parallelism`: point labels stay short.
+fn last_segment(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// Every chart of a sweep: the heatmap for two axes, the interval lines for one (when its
+/// values are numbers or durations), and always the Pareto front. `replicas[i]` is point
+/// `i`'s desired replica count.
+pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFile>, PlotError> {
+    let o = shown(r.objective);
+    let mut out = Vec::new();
+    match r.axes.len() {
+        2 => out.push(file(
+            "sweep-heatmap",
+            "Sweep heatmap",
+            format!(
+                "{} at every combination of the two swept parameters, written in each cell; \
+                 the darker the cell, the better ({} is better). A dash: no trial defined it.",
+                o.metric,
+                if o.maximize { "higher" } else { "lower" }
+            ),
+            &heatmap(r, &o),
+        )?),
+        1 => {
+            if let Some(lines) = interval_lines(r, &o) {
+                out.push(file(
+                    "sweep-lines",
+                    "Sweep lines",
+                    format!(
+                        "{} at every value of the swept parameter; the bars are its 95% \
+                         interval as summary.json gives it (order statistics for a percentile, \
+                         Student t for the mean, Wilson for a rate); none for std, min and \
+                         max.",
+                        o.metric
+                    ),
+                    &lines,
+                )?);
+            }
+        }
+        _ => {}
+    }
+    out.push(file(
+        "sweep-pareto",
+        "Pareto front",
+        "Every point of the grid placed by its 95th-percentile rollout time (x) and the \
+         service it kept (y: 1st-percentile availability, or without traffic the fewest \
+         ready tasks as a share of the replicas); the circle's size grows with the most \
+         tasks that ran at once. The line joins the points no other point beats on both."
+            .to_string(),
+        &pareto(r, replicas),
+    )?);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swept_values_are_placed_at_their_number_or_their_seconds() {
+        assert_eq!(numeric("2"), Some(2.0));
+        assert_eq!(numeric("1m30s"), Some(90.0));
+        assert_eq!(numeric("250ms"), Some(0.25));
+        // Not a position on an axis: no lines chart.
+        assert_eq!(numeric("start-first"), None);
+        assert_eq!(numeric("inf"), None);
+    }
+
+    #[test]
+    fn point_labels_keep_the_last_path_segment() {
+        assert_eq!(
+            last_segment("strategy.swarm.update_config.parallelism"),
+            "parallelism"
+        );
+        assert_eq!(last_segment("seed"), "seed");
+    }
+}
