@@ -96,6 +96,21 @@ fn update_baseline_round_trip() {
     .code(0)
     .stdout(predicate::str::contains("duration_s.mean").and(predicate::str::contains("paired")))
     .stdout(predicate::str::contains("warning").not());
+    // A baseline from another version: said, and still compared.
+    let text = std::fs::read_to_string(base.join("baseline.json")).unwrap();
+    let old = text.replace(env!("CARGO_PKG_VERSION"), "0.0.0-old");
+    std::fs::write(base.join("baseline.json"), old).unwrap();
+    check(
+        &base,
+        &["--seed", "7", "--set", &format!("{PARALLELISM}=4")],
+    )
+    .code(0)
+    .stdout(predicate::str::contains(
+        "warning: the baseline was written by rollout-sim 0.0.0-old",
+    ))
+    .stdout(predicate::str::contains(
+        "pass         baseline duration_s.mean",
+    ));
     // Given the summary.json alone, the comparison is unpaired.
     check(
         &base.join("summary.json"),
