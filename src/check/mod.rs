@@ -4,6 +4,7 @@
 //! one against a [`Summary`](crate::output::Summary).
 
 pub mod assertion;
+pub mod baseline;
 pub mod evaluate;
 pub mod lint;
 

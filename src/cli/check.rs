@@ -6,10 +6,13 @@
 
 use super::options::{SimOptions, write_file};
 use super::{CliError, print_stdout};
+use crate::check::baseline::{Baseline, BaselineInfo, compare};
 use crate::check::{self, Assertion, Evaluation, Verdict};
+use crate::experiment::result::TrialResult;
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
 use crate::output::junit::{Suite, junit_xml};
+use crate::output::trials_csv;
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
@@ -66,6 +69,17 @@ pub struct CheckArgs {
     /// Print only failing and inconclusive assertions (and errors).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Compare each scenario with a stored run: a baseline folder (`trials.csv`,
+    /// `summary.json`, `baseline.json`) or a `summary.json`. With several scenarios or a
+    /// folder input, it holds one subfolder per scenario name. Exit 1 when a metric regressed.
+    #[arg(long, value_name = "DIR|summary.json")]
+    pub baseline: Option<PathBuf>,
+    /// A regression must exceed this fraction of the baseline mean (default 0.05 = 5%).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.05)]
+    pub tolerance: f64,
+    /// Write this run as the new baseline into the --baseline folder instead of comparing.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }
 
 /// A loaded scenario with its parsed assertions.
@@ -73,6 +87,15 @@ struct Job {
     file: PathBuf,
     scenario: Scenario,
     assertions: Vec<Assertion>,
+    /// The stored run to compare with (read before any trial), or the folder to write.
+    baseline: BaselineJob,
+}
+
+/// What `--baseline` asks of one scenario.
+enum BaselineJob {
+    None,
+    Compare(Box<Baseline>),
+    Update(PathBuf),
 }
 
 /// The files named by `inputs`, folders expanded (sorted, so the order is stable).
@@ -111,6 +134,11 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
             "--confidence {c}: only 0.95 is supported (the summary's intervals are 95% intervals)"
         );
     }
+    anyhow::ensure!(
+        args.tolerance.is_finite() && args.tolerance >= 0.0,
+        "--tolerance {}: expected a fraction >= 0 (0.05 = 5%)",
+        args.tolerance
+    );
     if let Some(path) = &args.junit {
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         anyhow::ensure!(
@@ -148,9 +176,9 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
             }
         }
         assertions.extend(extra.iter().cloned());
-        if assertions.is_empty() {
+        if assertions.is_empty() && args.baseline.is_none() {
             problems.push(format!(
-                "{}: nothing to check: the scenario has no `checks:` and no --check was given",
+                "{}: nothing to check: the scenario has no `checks:`, and neither --check nor --baseline was given",
                 file.display()
             ));
         }
@@ -158,9 +186,38 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
             file,
             scenario,
             assertions,
+            baseline: BaselineJob::None,
         });
     }
     anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    if let Some(root) = &args.baseline {
+        // A folder input may hold one scenario today and more tomorrow: same layout.
+        let per_scenario = jobs.len() > 1 || args.inputs.iter().any(|p| p.is_dir());
+        for job in &mut jobs {
+            let path = if per_scenario {
+                root.join(&job.scenario.name)
+            } else {
+                root.clone()
+            };
+            job.baseline = if args.update_baseline {
+                anyhow::ensure!(
+                    !path.is_file(),
+                    "--update-baseline: {} is a file; name the baseline folder",
+                    path.display()
+                );
+                BaselineJob::Update(path)
+            } else {
+                match Baseline::read(&path) {
+                    Ok(b) => BaselineJob::Compare(Box::new(b)),
+                    Err(e) => {
+                        problems.push(format!("{e:#}"));
+                        BaselineJob::None
+                    }
+                }
+            };
+        }
+        anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    }
     Ok(jobs)
 }
 
@@ -176,6 +233,7 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
     let threads = args.threads.map(|n| n as usize);
     let mut results: Vec<Vec<Evaluation>> = Vec::new();
     let mut text = String::new();
+    let mut regressions = 0usize;
     for job in &jobs {
         let s = &job.scenario;
         let rows = with_threads(threads, || run_trials(s, 0..s.trials));
@@ -203,6 +261,26 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
             }
         }
         results.push(evals);
+        match &job.baseline {
+            BaselineJob::None => {}
+            BaselineJob::Update(dir) => {
+                write_baseline(dir, s, &rows, &summary)?;
+                text += &format!("  baseline written to {}\n", dir.display());
+            }
+            BaselineJob::Compare(base) => {
+                for w in base.warnings(s) {
+                    text += &format!("  {w}\n");
+                }
+                for c in compare(base, s.seed, &rows, &summary, args.tolerance) {
+                    if c.regressed {
+                        regressions += 1;
+                    }
+                    if !args.quiet || c.regressed {
+                        text += &format!("  {}\n", c.line(args.tolerance));
+                    }
+                }
+            }
+        }
     }
     let suites: Vec<Suite> = jobs
         .iter()
@@ -227,16 +305,40 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
         .flatten()
         .filter(|e| failed(e.verdict))
         .count();
-    if n_failed > 0 {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if n_failed > 0 || regressions > 0 {
+        let mut parts = Vec::new();
+        if n_failed > 0 {
+            parts.push(format!("{n_failed} check{} failed", plural(n_failed)));
+        }
+        if regressions > 0 {
+            parts.push(format!(
+                "{regressions} metric{} regressed from the baseline",
+                plural(regressions)
+            ));
+        }
         return Err(CliError {
             code: 1,
-            error: anyhow!(
-                "{n_failed} check{} failed",
-                if n_failed == 1 { "" } else { "s" }
-            ),
+            error: anyhow!("{}", parts.join(", ")),
         });
     }
     Ok(())
+}
+
+/// Writes `trials.csv`, `summary.json` and `baseline.json` into `dir` (created if needed).
+fn write_baseline(
+    dir: &Path,
+    scenario: &Scenario,
+    rows: &[TrialResult],
+    summary: &Summary,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    write_file(&dir.join("trials.csv"), &trials_csv(rows))?;
+    write_file(&dir.join("summary.json"), &summary.to_json())?;
+    let mut info = serde_json::to_vec_pretty(&BaselineInfo::of(scenario))
+        .context("baseline.json serialises")?;
+    info.push(b'\n');
+    write_file(&dir.join(BaselineInfo::FILE), &info)
 }
 
 /// The 1-based line of `needle` in `file`, if the file contains it.

@@ -1,5 +1,6 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
+mod baseline;
 mod calibrate_scenario;
 mod check;
 mod cli;

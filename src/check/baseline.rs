@@ -1,0 +1,314 @@
+//! Baselines: did a change make a rollout worse than a stored run of the same scenario?
+//!
+//! A baseline folder holds `trials.csv`, `summary.json` and `baseline.json` (the tool
+//! version and a fingerprint of the scenario's settings). For every metric with a
+//! direction ([`Better::Lower`] or [`Better::Higher`]) the mean of the new run is compared
+//! with the baseline's:
+//!
+//! - **paired** (common random numbers) when the folder has `trials.csv` written with the
+//!   same seed: trial `i` of both runs saw the same random draws, so the mean of the
+//!   per-trial differences `newᵢ − baseᵢ` has a narrow 95% t interval
+//!   ([`paired`](crate::stats::paired::paired));
+//! - **unpaired** otherwise: the difference of the two means, its 95% half-width
+//!   `√(h_new² + h_base²)` from each mean's own 95% interval half-width `h` (normal
+//!   approximation of two independent means).
+//!
+//! **Regression rule**: a metric regressed when the whole 95% interval of the difference
+//! lies on the worse side of `tolerance × |baseline mean|`: for lower-is-better metrics its
+//! lower end is above `+tolerance·|base|`, for higher-is-better ones its upper end is below
+//! `−tolerance·|base|`. Improvements, changes smaller than the tolerance and changes the
+//! noise cannot tell apart all pass.
+
+use crate::experiment::result::TrialResult;
+use crate::output::columns::{Better, COLUMNS, Column};
+use crate::output::shard::fingerprint;
+use crate::output::{Summary, read_trials_csv};
+use crate::scenario::Scenario;
+use crate::stats::Stat;
+use crate::stats::paired::paired;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The content of `baseline.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineInfo {
+    /// rollout-sim's version that wrote the baseline.
+    pub version: String,
+    /// Fingerprint of the scenario's settings, its seed left out (see [`settings_hash`]).
+    pub scenario_hash: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The run's trials.
+    pub trials: u64,
+}
+
+impl BaselineInfo {
+    /// Its file name inside a baseline folder.
+    pub const FILE: &'static str = "baseline.json";
+
+    /// The record of a run of `scenario`.
+    pub fn of(scenario: &Scenario) -> Self {
+        BaselineInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_hash: settings_hash(scenario),
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            trials: scenario.trials,
+        }
+    }
+}
+
+/// The fingerprint `merge` uses for shards, of the scenario with its seed set to 0: a rerun
+/// with another seed has the same settings, so the same hash.
+pub fn settings_hash(scenario: &Scenario) -> String {
+    let mut s = scenario.clone();
+    s.seed = 0;
+    fingerprint(&s)
+}
+
+/// One metric of the stored run as `summary.json` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+struct StoredMetric {
+    mean: f64,
+    ci95: [f64; 2],
+}
+
+/// The part of `summary.json` a comparison needs.
+#[derive(Debug, Clone, Deserialize)]
+struct StoredSummary {
+    seed: u64,
+    metrics: BTreeMap<String, StoredMetric>,
+}
+
+/// A stored run, read before any trial.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// Where it was read from (for messages).
+    pub origin: PathBuf,
+    summary: StoredSummary,
+    /// The per-trial rows, when the folder has `trials.csv`.
+    rows: Option<Vec<TrialResult>>,
+    /// `baseline.json`, when present.
+    pub info: Option<BaselineInfo>,
+}
+
+impl Baseline {
+    /// Reads a baseline folder or a `summary.json` (then `trials.csv` and `baseline.json`
+    /// are looked for beside it).
+    pub fn read(path: &Path) -> anyhow::Result<Baseline> {
+        let (dir, summary_path) = if path.is_dir() {
+            (path.to_path_buf(), path.join("summary.json"))
+        } else {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            (dir.to_path_buf(), path.to_path_buf())
+        };
+        let text = std::fs::read(&summary_path)
+            .with_context(|| format!("--baseline: cannot read {}", summary_path.display()))?;
+        let summary: StoredSummary = serde_json::from_slice(&text).with_context(|| {
+            format!(
+                "--baseline {}: expected a summary.json written by rollout-sim (with `seed` and `metrics.NAME.mean`/`ci95`)",
+                summary_path.display()
+            )
+        })?;
+        let csv = dir.join("trials.csv");
+        let rows = if path.is_dir() && csv.is_file() {
+            let bytes = std::fs::read(&csv)
+                .with_context(|| format!("--baseline: cannot read {}", csv.display()))?;
+            Some(read_trials_csv(&bytes).with_context(|| format!("--baseline {}", csv.display()))?)
+        } else {
+            None
+        };
+        let info_path = dir.join(BaselineInfo::FILE);
+        let info = if info_path.is_file() {
+            let bytes = std::fs::read(&info_path)
+                .with_context(|| format!("--baseline: cannot read {}", info_path.display()))?;
+            Some(serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "--baseline {}: expected version, scenario_hash, scenario, seed, trials",
+                    info_path.display()
+                )
+            })?)
+        } else {
+            None
+        };
+        Ok(Baseline {
+            origin: path.to_path_buf(),
+            summary,
+            rows,
+            info,
+        })
+    }
+
+    /// Warning lines when the baseline was written by another version or for other
+    /// settings (the comparison still runs).
+    pub fn warnings(&self, scenario: &Scenario) -> Vec<String> {
+        let Some(info) = &self.info else {
+            return vec![format!(
+                "warning: {} has no {}: the tool version and scenario settings of the baseline are unknown",
+                self.origin.display(),
+                BaselineInfo::FILE
+            )];
+        };
+        let now = BaselineInfo::of(scenario);
+        let mut out = Vec::new();
+        if info.version != now.version {
+            out.push(format!(
+                "warning: the baseline was written by rollout-sim {} (this is {}): differences may come from the tool",
+                info.version, now.version
+            ));
+        }
+        if info.scenario_hash != now.scenario_hash {
+            out.push(format!(
+                "warning: the scenario's settings differ from the baseline's (hash {} now, {} in the baseline)",
+                now.scenario_hash, info.scenario_hash
+            ));
+        }
+        out
+    }
+}
+
+/// The comparison of one metric.
+#[derive(Debug, Clone)]
+pub struct MetricComparison {
+    /// Which metric.
+    pub column: &'static Column,
+    /// Baseline mean.
+    pub base_mean: f64,
+    /// Mean of the new run.
+    pub new_mean: f64,
+    /// 95% interval of `new − base` (`None`: too few values to tell).
+    pub diff_ci95: Option<(f64, f64)>,
+    /// Paired by trial index (common random numbers) or from the two summaries.
+    pub paired: bool,
+    /// The regression rule holds.
+    pub regressed: bool,
+}
+
+impl MetricComparison {
+    /// One report line.
+    pub fn line(&self, tolerance: f64) -> String {
+        let rel = if self.base_mean != 0.0 {
+            format!(
+                " ({:+.1}%)",
+                100.0 * (self.new_mean - self.base_mean) / self.base_mean.abs()
+            )
+        } else {
+            String::new()
+        };
+        let ci = self
+            .diff_ci95
+            .map_or("no interval".to_string(), |(lo, hi)| {
+                format!("95% [{lo:.4}, {hi:.4}]")
+            });
+        format!(
+            "{:<12} baseline {}.mean {:.4} -> {:.4}{rel}, difference {ci}, {}, {} is better, tolerance {}%",
+            if self.regressed { "REGRESSED" } else { "pass" },
+            self.column.name,
+            self.base_mean,
+            self.new_mean,
+            if self.paired { "paired" } else { "unpaired" },
+            self.column.better.as_str(),
+            100.0 * tolerance
+        )
+    }
+}
+
+/// Whether the interval of `new − base` lies wholly on the worse side of
+/// `tolerance·|base|`.
+pub fn regressed(
+    better: Better,
+    base_mean: f64,
+    diff_ci95: Option<(f64, f64)>,
+    tolerance: f64,
+) -> bool {
+    let margin = tolerance * base_mean.abs();
+    match (better, diff_ci95) {
+        (_, None) | (Better::Neither, _) => false,
+        (Better::Lower, Some((lo, _))) => lo > margin,
+        (Better::Higher, Some((_, hi))) => hi < -margin,
+    }
+}
+
+/// Compares the new run (`rows`, summarised in `summary`, seed `seed`) with `base`, metric
+/// by metric, for the metrics with a direction measured in both.
+pub fn compare(
+    base: &Baseline,
+    seed: u64,
+    rows: &[TrialResult],
+    summary: &Summary,
+    tolerance: f64,
+) -> Vec<MetricComparison> {
+    let paired_rows = base.rows.as_ref().filter(|_| base.summary.seed == seed);
+    COLUMNS
+        .iter()
+        .filter(|c| c.is_metric() && c.better != Better::Neither)
+        .filter_map(|column| {
+            let stored = base.summary.metrics.get(column.name)?;
+            let now = summary.metric(column.name)?;
+            let new_mean = now.stats.get(Stat::Mean);
+            let (diff_ci95, is_paired) = match paired_rows {
+                Some(base_rows) => (paired_interval(column, rows, base_rows), true),
+                None => {
+                    let half = |(lo, hi): (f64, f64)| (hi - lo) / 2.0;
+                    let h = now.stats.interval(Stat::Mean).map(|ci| {
+                        let hb = half((stored.ci95[0], stored.ci95[1]));
+                        (half(ci).powi(2) + hb * hb).sqrt()
+                    });
+                    let d = new_mean - stored.mean;
+                    (h.map(|h| (d - h, d + h)), false)
+                }
+            };
+            Some(MetricComparison {
+                column,
+                base_mean: stored.mean,
+                new_mean,
+                diff_ci95,
+                paired: is_paired,
+                regressed: regressed(column.better, stored.mean, diff_ci95, tolerance),
+            })
+        })
+        .collect()
+}
+
+/// The paired 95% interval of `new − base` over the trial indices both runs have.
+fn paired_interval(
+    column: &Column,
+    rows: &[TrialResult],
+    base_rows: &[TrialResult],
+) -> Option<(f64, f64)> {
+    let base: BTreeMap<u64, &TrialResult> = base_rows.iter().map(|r| (r.trial, r)).collect();
+    let value = |r: &TrialResult| column.cell(r).as_f64().unwrap_or(f64::NAN);
+    paired(
+        rows.iter()
+            .filter_map(|r| base.get(&r.trial).map(|b| (value(r), value(b)))),
+    )?
+    .mean_diff_ci95
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule by hand: base mean 100, tolerance 5% → margin 5.
+    #[test]
+    fn the_rule_needs_the_whole_interval_beyond_the_tolerance() {
+        let r = |b, ci| regressed(b, 100.0, Some(ci), 0.05);
+        assert!(r(Better::Lower, (5.1, 9.0)));
+        assert!(!r(Better::Lower, (4.9, 9.0)), "straddles the margin");
+        assert!(!r(Better::Lower, (-9.0, -5.1)), "an improvement");
+        assert!(r(Better::Higher, (-9.0, -5.1)));
+        assert!(!r(Better::Higher, (-9.0, -4.9)));
+        assert!(!r(Better::Higher, (5.1, 9.0)), "an improvement");
+        assert!(!regressed(Better::Lower, 100.0, None, 0.05));
+        assert!(!r(Better::Neither, (50.0, 60.0)));
+        // A negative baseline mean uses its magnitude.
+        assert!(regressed(Better::Lower, -100.0, Some((5.1, 6.0)), 0.05));
+    }
+}
