@@ -119,14 +119,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
             files.push((format!("{}.svg", c.stem), c.svg.into_bytes()));
         }
     }
-    for (name, bytes) in &files {
-        staging
-            .write(Path::new(name), bytes)
-            .with_context(|| format!("cannot write {}", out.join(name).display()))?;
-    }
-    staging
-        .commit()
-        .with_context(|| format!("cannot move the results into {}", out.display()))?;
+    staging.publish(&out, &files)?;
     if let Some(code) = interrupt::stopped_by() {
         return Err(CliError {
             code,

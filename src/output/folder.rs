@@ -175,6 +175,26 @@ impl Staging {
         f.sync_all()
     }
 
+    /// Write every `(name, bytes)` of `files`, then [`Staging::commit`]: the outputs appear
+    /// together or not at all. The error names the file (under `out`, the final folder)
+    /// that could not be written.
+    pub fn publish(self, out: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+        for (name, bytes) in files {
+            self.write(Path::new(name), bytes).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot write {}: {e}", out.join(name).display()),
+                )
+            })?;
+        }
+        self.commit().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot move the results into {}: {e}", out.display()),
+            )
+        })
+    }
+
     /// Swap the staging folder in under the final name, replacing any previous folder.
     pub fn commit(mut self) -> io::Result<()> {
         sync_dir(&self.tmp);
