@@ -60,7 +60,7 @@ fn write_and_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Makes the rename durable. Best effort: the file's contents are already on disk, and
 /// some file systems refuse to sync a directory.
 #[cfg(unix)]
-fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
@@ -68,7 +68,7 @@ fn sync_dir(dir: &Path) {
 
 /// Windows cannot open a directory as a file; its renames are durable enough.
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) {}
+pub(crate) fn sync_dir(_dir: &Path) {}
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@
 //! empty one, or one holding a `summary.json` of rollout-sim. Anything else (`--out .`,
 //! a home directory) is refused before any work.
 
+use super::atomic::sync_dir;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -278,16 +279,6 @@ fn process_alive(pid: u32) -> bool {
 fn process_alive(pid: u32) -> bool {
     pid != std::process::id()
 }
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) {}
 
 #[cfg(test)]
 mod tests {
