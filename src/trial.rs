@@ -13,7 +13,7 @@
 
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
-use crate::experiment::{Outcome, TrialResult};
+use crate::result::{Outcome, TrialResult};
 use crate::scenario::{Scenario, Strategy};
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::Controller;

@@ -6,7 +6,6 @@
 //! bands from [`TimelineBands`] (`timeline.csv`). The charts therefore never disagree with
 //! the tables.
 
-use crate::experiment::{Outcome, TrialResult};
 use crate::output::summary::Summary;
 use crate::output::table::duration;
 use crate::output::timeline::TimelineBands;
@@ -14,6 +13,7 @@ use crate::plot::distribution::{DurationDistribution, DurationGroup};
 use crate::plot::outcomes::{OutcomeBar, OutcomeBars};
 use crate::plot::timeline::{BandSeries, RolloutTimeline, TrafficTimeline};
 use crate::plot::{Chart, Heading, PlotError, RefLine, png, svg};
+use crate::result::{Outcome, TrialResult};
 use crate::scenario::{DeploymentStrategy, IntOrPercent, Order, Scenario, Strategy};
 use crate::sim::time::as_secs;
 use crate::strategy::kubernetes::fenceposts::{max_surge, max_unavailable};

@@ -10,7 +10,7 @@ pub mod kubernetes;
 pub mod swarm;
 
 use crate::cluster::{Cluster, Notice};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::ActionKind;
 use crate::sim::time::Time;
 

@@ -38,7 +38,7 @@ pub mod queueing;
 pub mod rate;
 
 use crate::cluster::{Cluster, TaskId};
-use crate::experiment::TrafficResult;
+use crate::result::TrafficResult;
 use crate::scenario::{Balancer, Scenario, Traffic, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time};
 use endpoints::{ANSWERS, Answer, Endpoints};

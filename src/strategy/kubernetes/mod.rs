@@ -55,7 +55,7 @@ pub mod rolling;
 
 use super::Controller;
 use crate::cluster::{Cluster, Notice, TaskState};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::{
     ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT, VersionId,
 };

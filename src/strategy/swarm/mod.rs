@@ -56,7 +56,7 @@ mod workers;
 
 use super::Controller;
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig, VersionId};
 use crate::sim::time::{MINUTE, Time};
