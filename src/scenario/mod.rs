@@ -30,7 +30,7 @@ pub(crate) mod suggest;
 pub mod sweep;
 mod traffic;
 pub mod user_file;
-mod walk;
+pub(crate) mod walk;
 
 pub use control_plane::{ControlPlane, Phase};
 pub use distribution::Dist;
