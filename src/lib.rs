@@ -1,5 +1,6 @@
 //! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
 
+pub mod analysis;
 pub mod calibrate;
 pub mod check;
 pub mod cli;

@@ -36,6 +36,7 @@ pub mod endpoints;
 pub mod meter;
 pub mod queueing;
 pub mod rate;
+pub mod window;
 
 use crate::cluster::{Cluster, TaskId};
 use crate::result::TrafficResult;
