@@ -59,9 +59,10 @@ use crate::scenario::{Phase, Resources, Scenario, Version, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time, after};
 use crate::sim::{EventQueue, Key, KeyedRng, Purpose};
 pub use gauges::{Gauges, Share, WantedCounts};
-use health::{AppTimes, docker_health};
+use health::AppTimes;
 pub use node::Node;
 pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
+use runtime::{ContainerRuntime, RuntimeKind};
 use std::collections::VecDeque;
 pub use task::{NodeId, Task, TaskId, TaskState};
 pub use trace::TraceRecord;
@@ -190,8 +191,8 @@ pub struct Cluster<'s> {
     /// converge delay for a service with a service binding; 0 otherwise).
     pub stop_signal_delay: Time,
     grace: Time,
-    /// Kubelet rules: probes, readiness flaps, in-place restarts (Kubernetes).
-    kubelet: bool,
+    /// The container runtime (Docker engine or kubelet), chosen by the strategy.
+    runtime: RuntimeKind,
     /// `minReadySeconds`: Ready this long makes a task available.
     min_ready: Time,
     /// The kubelet's bookkeeping per task (by task id).
@@ -232,7 +233,7 @@ impl<'s> Cluster<'s> {
             budget: u64::MAX,
             stop_signal_delay: 0,
             grace: scenario.stop_grace_period(),
-            kubelet: scenario.strategy.runtime() == runtime::RuntimeKind::Kubelet,
+            runtime: scenario.strategy.runtime(),
             min_ready: 0,
             pods: Vec::new(),
             starts: control_plane::StartQueue::default(),
@@ -490,10 +491,10 @@ impl<'s> Cluster<'s> {
             Step::ProcessStarted => self.process_started(id),
             Step::Healthy => {
                 self.set_state(id, TaskState::Ready);
-                if self.kubelet {
-                    self.next_readiness_flip(id, false);
-                }
+                let rt = self.runtime;
+                rt.became_ready(self, id);
             }
+            // Only the kubelet's readiness probe schedules it.
             Step::NotReady => {
                 self.set_state(id, TaskState::Running);
                 self.next_readiness_flip(id, true);
@@ -796,15 +797,9 @@ impl<'s> Cluster<'s> {
         if *image <= self.now {
             *image = NEVER; // nothing was stored: the next task pulls afresh
         }
-        let t = &mut self.tasks[id as usize];
-        t.pull_failures += 1;
-        if self.kubelet {
-            let back_off = (10 * SECOND) << (t.pull_failures - 1).min(5);
-            self.schedule_step(id, back_off.min(300 * SECOND), Step::RetryPull);
-        } else {
-            t.generation += 1;
-            self.set_state(id, TaskState::Failed);
-        }
+        self.tasks[id as usize].pull_failures += 1;
+        let rt = self.runtime;
+        rt.pull_failed(self, id);
         true
     }
 
@@ -872,22 +867,6 @@ impl<'s> Cluster<'s> {
         self.schedule_step(id, d, Step::ProcessStarted);
     }
 
-    /// Swarm with failures reported late: a container that started is reported RUNNING
-    /// even if its process exits at once (moby's `controller.Start` returns as soon as the
-    /// container started when there is no HEALTHCHECK), so the updater may see RUNNING
-    /// before the failure. With failures seen at once the distinction cannot show, and
-    /// the textbook rule (a start that fails is never RUNNING) stands.
-    fn reports_running_before_exit(&self) -> bool {
-        !self.kubelet
-            && self.scenario.service.healthcheck.is_none()
-            && !self
-                .scenario
-                .cluster
-                .control_plane
-                .phase(Phase::FailureReport)
-                .is_zero()
-    }
-
     fn process_started(&mut self, id: TaskId) {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
@@ -896,7 +875,7 @@ impl<'s> Cluster<'s> {
             .rng(slot, version, attempt, Purpose::CrashOnStart)
             .chance(v.crash_probability)
         {
-            if self.reports_running_before_exit() {
+            if self.runtime.reports_running_before_exit(self) {
                 self.set_state(id, TaskState::Ready);
             }
             self.fail(id);
@@ -932,115 +911,8 @@ impl<'s> Cluster<'s> {
             ready_at,
             hang_at,
         };
-        if self.kubelet {
-            self.begin_kubelet(id, app, crash_at, healthy_already);
-            return;
-        }
-        let (healthy_at, unhealthy_at) = match &self.scenario.service.healthcheck {
-            None => (now, NEVER),
-            Some(hc) => {
-                let mut rng = self.rng(slot, version, attempt, Purpose::Probe);
-                let engine = self.scenario.cluster.control_plane.docker_engine;
-                let h = docker_health(
-                    hc,
-                    engine,
-                    app,
-                    healthy_already,
-                    &mut rng,
-                    self.scenario.horizon,
-                );
-                let report = if healthy_already {
-                    0
-                } else {
-                    self.overhead(Phase::HealthReport, slot, version, attempt)
-                };
-                (after(h.healthy_at, report), h.unhealthy_at)
-            }
-        };
-        let death = crash_at.min(unhealthy_at);
-        let reported = healthy_at < death
-            || healthy_at == death && death != NEVER && self.reports_running_before_exit();
-        if reported {
-            self.schedule_step_at(id, healthy_at, Step::Healthy);
-        }
-        if self.tasks[id as usize].state.is_terminal() {
-            return;
-        }
-        self.schedule_step_at(id, death, Step::Died);
-    }
-
-    /// The kubelet's plan for a container whose process just started.
-    fn begin_kubelet(&mut self, id: TaskId, app: AppTimes, crash_at: Time, serving: bool) {
-        let t = &self.tasks[id as usize];
-        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
-        let streams = kubelet::Streams {
-            startup: self.rng(slot, version, attempt, Purpose::StartupProbe),
-            readiness: self.rng(slot, version, attempt, Purpose::Probe),
-            liveness: self.rng(slot, version, attempt, Purpose::Liveness),
-        };
-        let p = kubelet::plan(
-            &self.scenario.service,
-            app,
-            crash_at,
-            serving,
-            streams,
-            self.scenario.horizon,
-        );
-        let pod = &mut self.pods[id as usize];
-        pod.readiness = p.readiness;
-        pod.death_at = p.death_at;
-        pod.probe_kill = p.probe_kill;
-        if p.ready_at < p.death_at {
-            if serving && p.ready_at <= self.now {
-                // Ready now, so that it is made available below (a step, not a chain).
-                let generation = self.tasks[id as usize].generation;
-                self.apply_step(id, generation, Step::Healthy);
-            } else {
-                self.schedule_step_at(id, p.ready_at, Step::Healthy);
-            }
-        }
-        if serving {
-            // The fleet before the rollout has been available for long.
-            self.become_available_now(id);
-        }
-        if self.tasks[id as usize].state.is_terminal() {
-            return;
-        }
-        self.schedule_step_at(id, p.death_at, Step::Died);
-    }
-
-    /// Schedule the task's next readiness transition: to NotReady when `to_ready` is
-    /// false, back to Ready when it is true (only if that happens before it dies).
-    fn next_readiness_flip(&mut self, id: TaskId, to_ready: bool) {
-        let Some(rp) = &self.scenario.service.readiness_probe else {
-            return;
-        };
-        let t = &self.tasks[id as usize];
-        let app = AppTimes {
-            run: t.run_at,
-            ready_at: t.ready_at,
-            hang_at: t.hang_at,
-        };
-        let horizon = self.scenario.horizon;
-        let pod = &mut self.pods[id as usize];
-        let death = pod.death_at;
-        let Some(w) = pod.readiness.as_mut() else {
-            return;
-        };
-        let (flip, step) = if to_ready {
-            let f = w.next_flip(rp, app, Some(rp.success_threshold), None, horizon);
-            (f, Step::Healthy)
-        } else {
-            let f = w.next_flip(rp, app, None, Some(rp.failure_threshold), horizon);
-            (f, Step::NotReady)
-        };
-        let at = match flip {
-            probe::Flip::Success(t) | probe::Flip::Failure(t) => t,
-            probe::Flip::Never => return,
-        };
-        if at < death {
-            self.schedule_step_at(id, at, step);
-        }
+        let rt = self.runtime;
+        rt.process_running(self, id, app, crash_at, healthy_already);
     }
 
     /// A `minReadySeconds` timer fired: available if still Ready since long enough.
@@ -1071,37 +943,8 @@ impl<'s> Cluster<'s> {
         let t = &mut self.tasks[id as usize];
         t.generation += 1;
         t.stops_answering_at = t.stops_answering_at.min(self.now);
-        if self.kubelet && !self.tasks[id as usize].stop_requested {
-            self.restart_in_place(id);
-            return;
-        }
-        self.set_state(id, TaskState::Failed);
-    }
-
-    /// Kubelet: the container exited (crash) or is being killed (probe); restart it in the
-    /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`).
-    fn restart_in_place(&mut self, id: TaskId) {
-        let now = self.now;
-        let finished =
-            if self.pods[id as usize].probe_kill && self.tasks[id as usize].run_at != NEVER {
-                // Killed like a stop: preStop and SIGTERM, SIGKILL at the grace period.
-                now + self.time_to_exit(id)
-            } else {
-                now
-            };
-        let pod = &mut self.pods[id as usize];
-        pod.probe_kill = false;
-        pod.readiness = None;
-        pod.death_at = NEVER;
-        let at = pod.crash_loop.restart_at(finished);
-        self.gauges.restarts += 1;
-        let t = &mut self.tasks[id as usize];
-        t.attempt += 1;
-        t.restarts += 1;
-        t.start_not_before = at;
-        t.run_at = t.run_at.min(now); // the pod's phase stays Running
-        self.set_state(id, TaskState::BackOff);
-        self.schedule_step_at(id, at, Step::StartDelayOver);
+        let rt = self.runtime;
+        rt.died(self, id);
     }
 
     /// The one place a task's state changes: counts, resources, trace, notices.

@@ -36,6 +36,7 @@
 //! Random losses: each node fails after an exponential time with mean `node_mtbf`, from
 //! its own keyed stream, and comes back `node_recovery` later (default never).
 
+use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Step, TaskState};
 use crate::cluster::TraceRecord;
 use crate::cluster::task::NodeId;
@@ -119,10 +120,9 @@ impl Cluster<'_> {
 
     /// How long the control plane takes to notice a lost node.
     fn detection_delay(&self) -> Time {
-        if self.kubelet {
-            self.scenario.faults.node_not_ready_after
-        } else {
-            SWARM_NODE_DOWN_AFTER
+        match self.runtime {
+            RuntimeKind::Kubelet => self.scenario.faults.node_not_ready_after,
+            RuntimeKind::Docker => SWARM_NODE_DOWN_AFTER,
         }
     }
 
@@ -169,7 +169,7 @@ impl Cluster<'_> {
             if t.state == TaskState::Ready {
                 self.gauges.ready -= 1;
             }
-            if !self.kubelet && t.available {
+            if self.runtime == RuntimeKind::Docker && t.available {
                 let old = t.share();
                 t.available = false;
                 self.gauges.available -= 1;
@@ -177,7 +177,10 @@ impl Cluster<'_> {
             }
             let t = &mut self.tasks[id as usize];
             t.lost = true;
-            if self.kubelet && t.stop_requested && t.state != TaskState::Terminating {
+            if self.runtime == RuntimeKind::Kubelet
+                && t.stop_requested
+                && t.state != TaskState::Terminating
+            {
                 // Its stop signal was on its way (a control-plane latency): it is deleted
                 // in the API all the same.
                 self.signal_stop(id);
@@ -221,7 +224,7 @@ impl Cluster<'_> {
         if n.up || n.down_epoch != epoch {
             return; // back since (and maybe lost again: that loss has its own detection)
         }
-        let kubelet = self.kubelet;
+        let kubelet = self.runtime == RuntimeKind::Kubelet;
         self.trace_node(node, if kubelet { "not_ready" } else { "down" });
         let evict = self.scenario.faults.eviction_after;
         for id in 0..self.tasks.len() as u32 {
@@ -264,7 +267,9 @@ impl Cluster<'_> {
             if stop_requested {
                 // An evicted pod (a stopped Swarm task): the agent finds it deleted.
                 self.set_state(id, TaskState::Stopped);
-            } else if self.kubelet && self.tasks[id as usize].run_at == NEVER {
+            } else if self.runtime == RuntimeKind::Kubelet
+                && self.tasks[id as usize].run_at == NEVER
+            {
                 // A pod whose container never ran: the kubelet sets it up again, pulling
                 // the image anew if its pull was lost.
                 self.fetch_image(id);
