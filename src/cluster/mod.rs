@@ -56,8 +56,9 @@ pub mod task;
 pub mod trace;
 
 use crate::scenario::{Phase, Resources, Scenario, Version, VersionId};
+use crate::sim::engine::Engine;
 use crate::sim::time::{NEVER, SECOND, Time, after};
-use crate::sim::{EventQueue, Key, KeyedRng, Purpose};
+use crate::sim::{Key, KeyedRng, Purpose};
 pub use gauges::{Gauges, Share, WantedCounts};
 use health::AppTimes;
 pub use node::Node;
@@ -147,9 +148,8 @@ pub struct Notice {
 pub struct Cluster<'s> {
     /// The scenario being simulated.
     pub scenario: &'s Scenario,
-    /// Current simulated time.
-    pub now: Time,
-    queue: EventQueue<Event>,
+    /// The clock, the agenda of events and the work budget.
+    sim: Engine<Event>,
     /// Nodes, by index.
     pub nodes: Vec<Node>,
     /// The nodes a task fits on, in placement order (kept up to date with `nodes`).
@@ -181,12 +181,6 @@ pub struct Cluster<'s> {
     pub trace: Option<Vec<TraceRecord>>,
     /// Trial index.
     pub trial: u64,
-    /// Events handled so far.
-    pub events: u64,
-    /// Work done so far: events plus zero-length steps (see [`Cluster::over_budget`]).
-    work: u64,
-    /// The trial's budget of work (events plus zero-length steps).
-    budget: u64,
     /// Delay between deactivating a task's endpoint and signalling it (Swarm's gossip
     /// converge delay for a service with a service binding; 0 otherwise).
     pub stop_signal_delay: Time,
@@ -213,8 +207,7 @@ impl<'s> Cluster<'s> {
     pub fn new(scenario: &'s Scenario) -> Cluster<'s> {
         Cluster {
             scenario,
-            now: 0,
-            queue: EventQueue::new(),
+            sim: Engine::default(),
             nodes: Vec::new(),
             node_index: scheduler::NodeIndex::default(),
             tasks: Vec::new(),
@@ -228,9 +221,6 @@ impl<'s> Cluster<'s> {
             edits: None,
             trace: None,
             trial: 0,
-            events: 0,
-            work: 0,
-            budget: u64::MAX,
             stop_signal_delay: 0,
             grace: scenario.stop_grace_period(),
             runtime: scenario.strategy.runtime(),
@@ -251,8 +241,7 @@ impl<'s> Cluster<'s> {
     /// Start trial `trial` from an empty cluster.
     pub fn reset(&mut self, trial: u64, traced: bool) {
         let s = self.scenario;
-        self.now = 0;
-        self.queue.clear();
+        self.sim.reset();
         let versions = s.service.versions.len();
         if self.nodes.len() == s.cluster.nodes.len() {
             for (node, spec) in self.nodes.iter_mut().zip(&s.cluster.nodes) {
@@ -289,8 +278,6 @@ impl<'s> Cluster<'s> {
         }
         self.trace = traced.then(Vec::new);
         self.trial = trial;
-        self.events = 0;
-        self.work = 0;
         self.starts.clear();
         self.due.clear();
         self.busy = false;
@@ -308,7 +295,7 @@ impl<'s> Cluster<'s> {
         while !self.over_budget()
             && let Some((id, generation, step)) = self.due.pop_front()
         {
-            self.work += 1;
+            self.sim.count_work();
             self.apply_step(id, generation, step);
         }
         self.busy = false;
@@ -400,30 +387,26 @@ impl<'s> Cluster<'s> {
 
     // ----- the engine's side -------------------------------------------------------------
 
-    /// Time of the next scheduled event.
-    pub fn next_event_time(&self) -> Option<Time> {
-        self.queue.peek_time()
+    /// The current simulated time.
+    #[inline]
+    pub fn now(&self) -> Time {
+        self.sim.now()
     }
 
-    /// Remove and return the next event, advancing the clock to it.
-    pub fn pop_event(&mut self) -> Option<Event> {
-        let (t, e) = self.queue.pop()?;
-        debug_assert!(t >= self.now);
-        self.now = t;
-        self.events += 1;
-        self.work += 1;
-        Some(e)
+    /// The engine: the clock, the agenda and the work budget.
+    pub fn sim(&self) -> &Engine<Event> {
+        &self.sim
     }
 
-    /// Limit the work of each trial (events plus zero-length steps) to `budget`.
-    pub fn set_budget(&mut self, budget: u64) {
-        self.budget = budget;
+    /// The engine, for the trial loop that pops its events.
+    pub(crate) fn sim_mut(&mut self) -> &mut Engine<Event> {
+        &mut self.sim
     }
 
     /// Whether this trial has done more work than its budget: the trial must end (a
     /// chain of instant steps that never settles would otherwise never end).
     pub fn over_budget(&self) -> bool {
-        self.work > self.budget
+        self.sim.over_budget()
     }
 
     /// Take the notices produced since the last call, leaving `buf` (cleared) in their place.
@@ -469,7 +452,7 @@ impl<'s> Cluster<'s> {
 
     /// Schedule a user action.
     pub fn schedule_action(&mut self, at: Time, index: u32) {
-        self.queue.push(at, Event::Action(index));
+        self.sim.schedule(at, Event::Action(index));
     }
 
     /// Apply a task step popped from the queue.
@@ -518,14 +501,14 @@ impl<'s> Cluster<'s> {
 
     /// Schedule a controller timer with an opaque payload.
     pub fn set_timer(&mut self, at: Time, payload: u64) {
-        self.queue.push(at, Event::Timer(payload));
+        self.sim.schedule(at, Event::Timer(payload));
     }
 
     /// Record a rollout state change in the trace.
     pub fn trace_update(&mut self, state: &'static str, message: impl FnOnce() -> Option<String>) {
         if let Some(tr) = self.trace.as_mut() {
             tr.push(TraceRecord::Update {
-                t: self.now,
+                t: self.sim.now(),
                 state,
                 message: message(),
             });
@@ -536,7 +519,7 @@ impl<'s> Cluster<'s> {
     pub fn trace_scale(&mut self, new: u32, old: u32) {
         if let Some(tr) = self.trace.as_mut() {
             tr.push(TraceRecord::Scale {
-                t: self.now,
+                t: self.sim.now(),
                 new,
                 old,
             });
@@ -556,7 +539,7 @@ impl<'s> Cluster<'s> {
         }
         let attempt = self.incarnations[key];
         self.incarnations[key] += 1;
-        let mut task = Task::new(slot, version, attempt, self.now);
+        let mut task = Task::new(slot, version, attempt, self.sim.now());
         match gate {
             StartGate::Now => {}
             StartGate::Held => task.start_allowed = false,
@@ -657,7 +640,7 @@ impl<'s> Cluster<'s> {
     pub(super) fn signal_stop(&mut self, id: TaskId) {
         let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
         let t = &mut self.tasks[id as usize];
-        t.stops_answering_at = t.stops_answering_at.min(self.now + signal);
+        t.stops_answering_at = t.stops_answering_at.min(self.sim.now() + signal);
         self.set_state(id, TaskState::Terminating);
         if self.tasks[id as usize].lost {
             return; // nothing runs on a lost node to exit; see `node_up`
@@ -673,7 +656,7 @@ impl<'s> Cluster<'s> {
     /// own, so it takes the whole grace period.
     fn time_to_exit(&self, id: TaskId) -> Time {
         let t = &self.tasks[id as usize];
-        if t.hang_at <= self.now {
+        if t.hang_at <= self.sim.now() {
             return self.grace;
         }
         let mut rng = self.rng(t.slot, t.version, t.attempt, Purpose::Shutdown);
@@ -691,8 +674,8 @@ impl<'s> Cluster<'s> {
         if delay == 0 {
             self.engine(|cl| cl.due.push_back((id, generation, step)));
         } else if delay != NEVER {
-            self.queue.push(
-                self.now + delay,
+            self.sim.schedule(
+                self.sim.now() + delay,
                 Event::Task {
                     task: id,
                     generation,
@@ -705,7 +688,7 @@ impl<'s> Cluster<'s> {
     fn schedule_step_at(&mut self, id: TaskId, at: Time, step: Step) {
         self.schedule_step(
             id,
-            at.saturating_sub(self.now)
+            at.saturating_sub(self.sim.now())
                 .max(if at == NEVER { NEVER } else { 0 }),
             step,
         );
@@ -751,7 +734,7 @@ impl<'s> Cluster<'s> {
         let create = self.overhead(Phase::Create, slot, version, attempt);
         let n = &mut self.nodes[node as usize];
         let image_at = n.image_at[version as usize];
-        if image_at <= self.now && create == 0 {
+        if image_at <= self.sim.now() && create == 0 {
             self.set_state(id, TaskState::Prepared);
             self.try_start(id, Phase::Start);
             return;
@@ -763,14 +746,14 @@ impl<'s> Cluster<'s> {
         self.set_state(id, TaskState::Pulling);
         let image = if image_at == NEVER {
             let mut rng = self.rng(node, version, pulls, Purpose::Pull);
-            let at = after(self.now, self.version(version).pull.sample(&mut rng));
+            let at = after(self.sim.now(), self.version(version).pull.sample(&mut rng));
             self.nodes[node as usize].image_at[version as usize] = at;
             at
         } else {
-            image_at.max(self.now) // present, or another task is pulling it already
+            image_at.max(self.sim.now()) // present, or another task is pulling it already
         };
         // The container is created once the image is there.
-        self.tasks[id as usize].awaits_pull = image_at > self.now;
+        self.tasks[id as usize].awaits_pull = image_at > self.sim.now();
         self.schedule_step_at(id, after(image, create), Step::ImagePresent);
     }
 
@@ -794,7 +777,7 @@ impl<'s> Cluster<'s> {
         }
         let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
         let image = &mut self.nodes[node as usize].image_at[version as usize];
-        if *image <= self.now {
+        if *image <= self.sim.now() {
             *image = NEVER; // nothing was stored: the next task pulls afresh
         }
         self.tasks[id as usize].pull_failures += 1;
@@ -815,7 +798,7 @@ impl<'s> Cluster<'s> {
         if !startable || !t.start_allowed {
             return;
         }
-        if t.start_not_before > self.now {
+        if t.start_not_before > self.sim.now() {
             let at = t.start_not_before;
             self.schedule_step_at(id, at, Step::StartDelayOver);
             return;
@@ -839,11 +822,11 @@ impl<'s> Cluster<'s> {
     ) -> R {
         let slowdown = self.scenario.cluster.control_plane.parallel_start_slowdown;
         let mut ends = std::mem::take(&mut self.start_ends);
-        let r = op(&mut self.starts, self.now, slowdown, &mut ends);
+        let r = op(&mut self.starts, self.sim.now(), slowdown, &mut ends);
         for &(task, end) in &ends {
             let generation = self.tasks[task as usize].generation;
             let step = Step::EngineStarted;
-            self.queue.push(
+            self.sim.schedule(
                 end,
                 Event::Task {
                     task,
@@ -886,7 +869,7 @@ impl<'s> Cluster<'s> {
 
     /// The process runs: draw its timeline and schedule health and death.
     fn begin_process(&mut self, id: TaskId, healthy_already: bool) {
-        let now = self.now;
+        let now = self.sim.now();
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let v = self.version(version);
@@ -918,7 +901,7 @@ impl<'s> Cluster<'s> {
     /// A `minReadySeconds` timer fired: available if still Ready since long enough.
     fn become_available(&mut self, id: TaskId) {
         let t = &self.tasks[id as usize];
-        if t.state == TaskState::Ready && t.since.saturating_add(self.min_ready) <= self.now {
+        if t.state == TaskState::Ready && t.since.saturating_add(self.min_ready) <= self.sim.now() {
             self.become_available_now(id);
         }
     }
@@ -942,14 +925,14 @@ impl<'s> Cluster<'s> {
         }
         let t = &mut self.tasks[id as usize];
         t.generation += 1;
-        t.stops_answering_at = t.stops_answering_at.min(self.now);
+        t.stops_answering_at = t.stops_answering_at.min(self.sim.now());
         let rt = self.runtime;
         rt.died(self, id);
     }
 
     /// The one place a task's state changes: counts, resources, trace, notices.
     fn set_state(&mut self, id: TaskId, new: TaskState) {
-        let now = self.now;
+        let now = self.sim.now();
         let r: Resources = self.scenario.service.resources;
         let t = &mut self.tasks[id as usize];
         let old = t.state;
@@ -1009,7 +992,7 @@ impl<'s> Cluster<'s> {
         self.notify(id, new);
         if available_later {
             let generation = self.tasks[id as usize].generation;
-            self.queue.push(
+            self.sim.schedule(
                 now + self.min_ready,
                 Event::Task {
                     task: id,
@@ -1034,7 +1017,7 @@ impl<'s> Cluster<'s> {
             let t = &self.tasks[id as usize];
             let (slot, version, node, state) = (t.slot, t.version, t.node, t.state);
             tr.push(TraceRecord::Task {
-                t: self.now,
+                t: self.sim.now(),
                 task: id,
                 slot,
                 version,

@@ -72,7 +72,7 @@ impl Cluster<'_> {
         let faults = &self.scenario.faults;
         for f in &faults.node_failures {
             let node = f.node;
-            self.queue.push(
+            self.sim.schedule(
                 f.at,
                 Event::Node {
                     node,
@@ -81,8 +81,8 @@ impl Cluster<'_> {
             );
             if let Some(back) = f.recover_after {
                 let change = NodeChange::Back;
-                self.queue
-                    .push(f.at.saturating_add(back), Event::Node { node, change });
+                self.sim
+                    .schedule(f.at.saturating_add(back), Event::Node { node, change });
             }
         }
         if faults.node_mtbf.is_some() {
@@ -102,10 +102,10 @@ impl Cluster<'_> {
         n.losses += 1;
         let mut rng = self.rng(node, 0, k, Purpose::Fault);
         let gap = (rng.exponential() * mtbf as f64).min(NEVER as f64 / 2.0) as u64;
-        let at = after(self.now, gap.max(1));
+        let at = after(self.sim.now(), gap.max(1));
         if at <= self.scenario.horizon {
             let change = NodeChange::Lost;
-            self.queue.push(at, Event::Node { node, change });
+            self.sim.schedule(at, Event::Node { node, change });
         }
     }
 
@@ -129,7 +129,7 @@ impl Cluster<'_> {
     fn trace_node(&mut self, node: NodeId, state: &'static str) {
         if let Some(tr) = self.trace.as_mut() {
             tr.push(TraceRecord::Node {
-                t: self.now,
+                t: self.sim.now(),
                 node,
                 state,
             });
@@ -145,7 +145,7 @@ impl Cluster<'_> {
         n.down_epoch += 1;
         let epoch = n.down_epoch;
         self.trace_node(node, "lost");
-        let now = self.now;
+        let now = self.sim.now();
         // Pulls in flight are lost with the machine; finished ones stay on its disk.
         for at in self.nodes[node as usize].image_at.iter_mut() {
             if *at > now {
@@ -191,7 +191,7 @@ impl Cluster<'_> {
             self.touch(id);
         }
         let delay = self.detection_delay();
-        self.queue.push(
+        self.sim.schedule(
             after(now, delay),
             Event::Node {
                 node,
@@ -210,9 +210,9 @@ impl Cluster<'_> {
         let k = self.nodes[node as usize].losses;
         let down = recovery.sample(&mut self.rng(node, 1, k, Purpose::Fault));
         if down != NEVER {
-            let at = after(self.now, down.max(SECOND / 1000));
+            let at = after(self.sim.now(), down.max(SECOND / 1000));
             let change = NodeChange::Back;
-            self.queue.push(at, Event::Node { node, change });
+            self.sim.schedule(at, Event::Node { node, change });
         }
     }
 

@@ -18,7 +18,7 @@ impl Cluster<'_> {
         crash_at: Time,
         healthy_already: bool,
     ) {
-        let now = self.now;
+        let now = self.sim.now();
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let (healthy_at, unhealthy_at) = match &self.scenario.service.healthcheck {

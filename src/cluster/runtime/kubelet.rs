@@ -38,7 +38,7 @@ impl Cluster<'_> {
         pod.death_at = p.death_at;
         pod.probe_kill = p.probe_kill;
         if p.ready_at < p.death_at {
-            if serving && p.ready_at <= self.now {
+            if serving && p.ready_at <= self.sim.now() {
                 // Ready now, so that it is made available below (a step, not a chain).
                 let generation = self.tasks[id as usize].generation;
                 self.apply_step(id, generation, Step::Healthy);
@@ -93,7 +93,7 @@ impl Cluster<'_> {
     /// Kubelet: the container exited (crash) or is being killed (probe); restart it in the
     /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`).
     pub(super) fn restart_in_place(&mut self, id: TaskId) {
-        let now = self.now;
+        let now = self.sim.now();
         let finished =
             if self.pods[id as usize].probe_kill && self.tasks[id as usize].run_at != NEVER {
                 // Killed like a stop: preStop and SIGTERM, SIGKILL at the grace period.

@@ -207,7 +207,7 @@ impl<'s> Deployment<'s> {
             .push(ReplicaSet::new(self.template, spec, max_old + 1));
         self.statuses.push(RsStatus::default());
         self.scaled |= spec > 0;
-        self.set_condition(Reason::NewReplicaSetCreated, cl.now);
+        self.set_condition(Reason::NewReplicaSetCreated, cl.now());
         Some(self.sets.len() - 1)
     }
 
@@ -299,7 +299,7 @@ impl<'s> Deployment<'s> {
 
     /// `syncRolloutStatus` (§9), plus the simulator's bookkeeping of the outcome.
     fn sync_rollout_status(&mut self, cl: &mut Cluster) {
-        let now = cl.now;
+        let now = cl.now();
         let new = self.calculate_status();
         let deadline = self.cfg.progress_deadline;
         let cond =
@@ -454,7 +454,7 @@ impl Controller for Deployment<'_> {
     }
 
     fn on_timer(&mut self, cl: &mut Cluster, _payload: u64) {
-        if cl.now == self.requeue_at {
+        if cl.now() == self.requeue_at {
             self.requeue_at = NEVER;
             self.dirty = true;
         }
@@ -492,7 +492,7 @@ impl Controller for Deployment<'_> {
                 return;
             }
             if syncs >= self.sync_limit {
-                self.livelock_at = Some(cl.now);
+                self.livelock_at = Some(cl.now());
                 let limit = self.sync_limit;
                 cl.trace_update("sync_livelock", || {
                     Some(format!(

@@ -24,7 +24,7 @@ impl Swarm<'_> {
         self.run.queued = queued;
         if self.run.phase == Some(Phase::Final) {
             cl.set_timer(
-                cl.now + self.run.monitor,
+                cl.now() + self.run.monitor,
                 timer(TIMER_FINAL, self.run.id, 0),
             );
         }
@@ -45,7 +45,7 @@ impl Swarm<'_> {
     pub(super) fn watch_failure(&mut self, cl: &mut Cluster, task: TaskId) {
         let run = self.run.id;
         let monitor = self.run.monitor;
-        let now = cl.now;
+        let now = cl.now();
         let tr = self.track(task);
         if tr.run != run || tr.counted {
             return;

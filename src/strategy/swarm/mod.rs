@@ -155,7 +155,7 @@ impl<'s> Swarm<'s> {
         message: impl FnOnce() -> Option<String>,
     ) {
         self.state = state;
-        self.state_at = cl.now;
+        self.state_at = cl.now();
         cl.trace_update(state.as_str(), message);
     }
 
@@ -208,7 +208,7 @@ impl Controller for Swarm<'_> {
             let t = cl.task(n.task);
             let lag = cl.overhead(Cp::FailureReport, t.slot, t.version, t.attempt);
             if lag > 0 {
-                cl.set_timer(cl.now + lag, timer(TIMER_SEEN, 0, n.task));
+                cl.set_timer(cl.now() + lag, timer(TIMER_SEEN, 0, n.task));
                 return;
             }
         }

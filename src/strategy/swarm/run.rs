@@ -167,7 +167,7 @@ impl Swarm<'_> {
             self.launch_run(cl, rollback);
         } else {
             let t = timer(TIMER_RUN, self.requests & 0x00ff_ffff, rollback as u32);
-            cl.set_timer(cl.now + lag, t);
+            cl.set_timer(cl.now() + lag, t);
         }
     }
 
