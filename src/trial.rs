@@ -18,7 +18,7 @@ use crate::scenario::Scenario;
 use crate::sim;
 use crate::sim::engine::{Engine, Instant, Simulation};
 use crate::sim::time::{SECOND, Time};
-use crate::strategy::Controller;
+use crate::strategy::AnyController;
 use crate::traffic::{TimelineRow, TrafficModel};
 
 /// Work (events plus zero-length steps) every trial may do whatever its scenario.
@@ -70,7 +70,7 @@ pub fn event_budget(s: &Scenario) -> u64 {
 pub struct Workspace<'s> {
     cluster: Cluster<'s>,
     inbox: Inbox,
-    controller: Box<dyn Controller + 's>,
+    controller: Box<dyn AnyController + 's>,
     traffic: Option<TrafficModel<'s>>,
     fleet: FleetSampler,
 }
@@ -246,7 +246,7 @@ impl<'s> Workspace<'s> {
 /// controller, and what observes them.
 struct TrialRun<'a, 's> {
     cl: &'a mut Cluster<'s>,
-    ctrl: &'a mut (dyn Controller + 's),
+    ctrl: &'a mut (dyn AnyController + 's),
     traffic: Option<&'a mut TrafficModel<'s>>,
     fleet: &'a mut FleetSampler,
     inbox: &'a mut Inbox,
@@ -322,7 +322,7 @@ impl<'s> Simulation for TrialRun<'_, 's> {
                 generation,
                 step,
             } => cl.handle_step(task, generation, step),
-            Event::Timer(payload) => self.ctrl.on_timer(cl, payload),
+            Event::Timer(payload) => self.ctrl.on_timer_payload(cl, payload),
             Event::Action(i) => {
                 self.actions_left -= 1;
                 let actions = &cl.scenario.actions;
@@ -348,7 +348,7 @@ impl Inbox {
     fn deliver(
         &mut self,
         cl: &mut Cluster,
-        ctrl: &mut dyn Controller,
+        ctrl: &mut dyn AnyController,
         traffic: Option<&mut TrafficModel>,
     ) {
         // Over budget, the trial ends: a controller and the engine answering each other

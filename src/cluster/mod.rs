@@ -91,7 +91,8 @@ pub enum Event {
         /// What happens.
         step: Step,
     },
-    /// A controller timer; the payload means what the controller says it means.
+    /// A controller timer, encoded ([`crate::sim::engine::Payload`]); the controller decodes
+    /// it into its own timer type.
     Timer(u64),
     /// The scenario's user action with this index.
     Action(u32),

@@ -5,6 +5,7 @@ use super::task::Task;
 use super::{Cluster, Event, StartGate, Step, TaskId, TaskState, TraceRecord, kubelet};
 use crate::cluster::gauges::Share;
 use crate::scenario::{Phase, VersionId};
+use crate::sim::engine::Payload;
 use crate::sim::time::Time;
 
 impl Cluster<'_> {
@@ -13,9 +14,9 @@ impl Cluster<'_> {
         self.sim.schedule(at, Event::Action(index));
     }
 
-    /// Schedule a controller timer with an opaque payload.
-    pub fn set_timer(&mut self, at: Time, payload: u64) {
-        self.sim.schedule(at, Event::Timer(payload));
+    /// Schedule one of the controller's timers; it comes back to its `on_timer` at `at`.
+    pub fn set_timer(&mut self, at: Time, timer: impl Payload) {
+        self.sim.schedule(at, Event::Timer(timer.encode()));
     }
 
     /// Record a rollout state change in the trace.

@@ -92,6 +92,15 @@ impl<E> Engine<E> {
     }
 }
 
+/// A value carried through an engine's queue as a `u64` (a controller's timer): each owner
+/// encodes and decodes its own type, so the queue stays one plain type.
+pub trait Payload: Copy {
+    /// The value as the queue carries it.
+    fn encode(self) -> u64;
+    /// The value back (only ever given what [`Payload::encode`] made).
+    fn decode(raw: u64) -> Self;
+}
+
 /// What the loop does at the end of an instant.
 pub enum Instant<R> {
     /// Events were scheduled for the current instant after all: it is not over.

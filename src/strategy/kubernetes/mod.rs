@@ -60,6 +60,7 @@ use crate::result::Outcome;
 use crate::scenario::{
     ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT, VersionId,
 };
+use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use progress::{Progressing, Reason, Status};
 use ranking::Ranking;
@@ -336,7 +337,7 @@ impl<'s> Deployment<'s> {
         let at = progress::requeue_at(self.cond, deadline, self.replicas, &new, now);
         if at != NEVER && at != self.requeue_at {
             self.requeue_at = at;
-            cl.set_timer(at, 0);
+            cl.set_timer(at, Timer::Requeue);
         }
     }
 
@@ -407,7 +408,26 @@ impl<'s> Deployment<'s> {
     }
 }
 
+/// The Deployment controller's one timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The key is requeued for the progress deadline (`requeueStuckDeployment`).
+    Requeue,
+}
+
+impl Payload for Timer {
+    fn encode(self) -> u64 {
+        0
+    }
+
+    fn decode(_: u64) -> Timer {
+        Timer::Requeue
+    }
+}
+
 impl Controller for Deployment<'_> {
+    type Timer = Timer;
+
     fn start(&mut self, cl: &mut Cluster) {
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
@@ -453,7 +473,7 @@ impl Controller for Deployment<'_> {
         self.notice(cl, notice);
     }
 
-    fn on_timer(&mut self, cl: &mut Cluster, _payload: u64) {
+    fn on_timer(&mut self, cl: &mut Cluster, Timer::Requeue: Timer) {
         if cl.now() == self.requeue_at {
             self.requeue_at = NEVER;
             self.dirty = true;

@@ -1,7 +1,7 @@
 //! Failure accounting (`failureTriggersAction` against `max_failure_ratio`), its actions
 //! (pause, rollback), and the final monitoring window that ends a run.
 
-use super::run::{Phase, TIMER_FINAL, timer};
+use super::run::{Phase, Timer};
 use super::{Swarm, UpdateState};
 use crate::cluster::{Cluster, TaskId};
 use crate::scenario::FailureAction;
@@ -25,7 +25,7 @@ impl Swarm<'_> {
         if self.run.phase == Some(Phase::Final) {
             cl.set_timer(
                 cl.now() + self.run.monitor,
-                timer(TIMER_FINAL, self.run.id, 0),
+                Timer::Final { run: self.run.id },
             );
         }
     }
