@@ -14,18 +14,23 @@ pub mod swarm;
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::ActionKind;
+use crate::sim::engine::Payload;
 use crate::sim::time::Time;
 
 /// A rollout controller.
 pub trait Controller {
+    /// Its timers: its own type, carried through the engine's queue encoded
+    /// ([`Payload`]); it gets back what it set.
+    type Timer: Payload;
+
     /// Deploy the current version's fleet at time 0 and begin rolling out `next`.
     fn start(&mut self, cluster: &mut Cluster);
 
     /// A task changed state.
     fn on_task(&mut self, cluster: &mut Cluster, notice: Notice);
 
-    /// One of this controller's timers fired.
-    fn on_timer(&mut self, cluster: &mut Cluster, payload: u64);
+    /// One of this controller's timers (set with [`Cluster::set_timer`]) fired.
+    fn on_timer(&mut self, cluster: &mut Cluster, timer: Self::Timer);
 
     /// A scheduled user action (`undo`, `update`).
     fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind);
@@ -58,4 +63,54 @@ pub struct Metrics {
     pub update_failures: Option<u32>,
     /// When a progress deadline was first exceeded (`deadline_exceeded_s`; Kubernetes).
     pub deadline_exceeded_at: Option<Time>,
+}
+
+/// Any [`Controller`], whatever its timer type: what the trial holds (the registry's
+/// factory makes one). Each method is the controller's own; a timer payload is decoded
+/// into the controller's timer type.
+pub trait AnyController {
+    /// [`Controller::start`].
+    fn start(&mut self, cluster: &mut Cluster);
+    /// [`Controller::on_task`].
+    fn on_task(&mut self, cluster: &mut Cluster, notice: Notice);
+    /// [`Controller::on_timer`], with the timer as the queue carries it.
+    fn on_timer_payload(&mut self, cluster: &mut Cluster, payload: u64);
+    /// [`Controller::on_action`].
+    fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind);
+    /// [`Controller::settle`].
+    fn settle(&mut self, cluster: &mut Cluster);
+    /// [`Controller::outcome`].
+    fn outcome(&self) -> Option<(Outcome, Time)>;
+    /// [`Controller::timeout_outcome`].
+    fn timeout_outcome(&self) -> Outcome;
+    /// [`Controller::metrics`].
+    fn metrics(&self) -> Metrics;
+}
+
+impl<C: Controller> AnyController for C {
+    fn start(&mut self, cluster: &mut Cluster) {
+        Controller::start(self, cluster)
+    }
+    fn on_task(&mut self, cluster: &mut Cluster, notice: Notice) {
+        Controller::on_task(self, cluster, notice)
+    }
+    #[inline]
+    fn on_timer_payload(&mut self, cluster: &mut Cluster, payload: u64) {
+        Controller::on_timer(self, cluster, C::Timer::decode(payload))
+    }
+    fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind) {
+        Controller::on_action(self, cluster, action)
+    }
+    fn settle(&mut self, cluster: &mut Cluster) {
+        Controller::settle(self, cluster)
+    }
+    fn outcome(&self) -> Option<(Outcome, Time)> {
+        Controller::outcome(self)
+    }
+    fn timeout_outcome(&self) -> Outcome {
+        Controller::timeout_outcome(self)
+    }
+    fn metrics(&self) -> Metrics {
+        Controller::metrics(self)
+    }
 }

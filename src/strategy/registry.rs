@@ -7,7 +7,7 @@
 //! the scenario's [`Strategy`] enum and the dispatch everything outside the strategy
 //! folders goes through, so adding a strategy is one folder plus one line here.
 
-use super::Controller;
+use super::AnyController;
 use crate::check::lint::Warning;
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::walk::Obj;
@@ -30,7 +30,7 @@ pub trait StrategyDef {
     /// Read `strategy.<KEY>` (every problem recorded on `o`, defaults filled in).
     fn parse(o: &Obj) -> Self::Config;
     /// A controller for trials of a scenario with these settings.
-    fn controller(cfg: &Self::Config) -> Box<dyn Controller + '_>;
+    fn controller(cfg: &Self::Config) -> Box<dyn AnyController + '_>;
     /// The strategy in a few words, for the run header and chart subtitles.
     fn label(cfg: &Self::Config) -> String;
     /// What the run header adds after the label (`, monitor 30s`).
@@ -91,7 +91,7 @@ macro_rules! strategies {
             }
 
             /// A controller for trials of this strategy.
-            pub fn controller(&self) -> Box<dyn Controller + '_> {
+            pub fn controller(&self) -> Box<dyn AnyController + '_> {
                 match self { $(Strategy::$variant(c) => <$def as StrategyDef>::controller(c),)+ }
             }
 

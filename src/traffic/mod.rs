@@ -141,10 +141,10 @@ impl<'s> TrafficModel<'s> {
         self.snapshots.clear();
     }
 
-    /// A task changed state at `cluster.now` (the model has been advanced to it already:
+    /// A task changed state at `cluster.now()` (the model has been advanced to it already:
     /// the trial loop advances before every event).
     pub fn observe(&mut self, cl: &Cluster, task: TaskId) {
-        debug_assert!(self.cursor == cl.now.min(self.limit));
+        debug_assert!(self.cursor == cl.now().min(self.limit));
         self.endpoints
             .observe(cl, task, &self.cfg.endpoint_propagation);
     }

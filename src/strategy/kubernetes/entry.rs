@@ -11,7 +11,7 @@ use crate::scenario::strategy::{KUBERNETES_FIELDS, kubernetes};
 use crate::scenario::walk::Obj;
 use crate::scenario::{DeploymentStrategy, IntOrPercent, KubernetesStrategy, Scenario};
 use crate::sim::time::{SECOND, Time, as_secs};
-use crate::strategy::Controller;
+use crate::strategy::AnyController;
 use crate::strategy::registry::StrategyDef;
 
 /// The Kubernetes Deployment strategy (`strategy.kubernetes`).
@@ -37,7 +37,7 @@ impl StrategyDef for Def {
         kubernetes(o)
     }
 
-    fn controller(cfg: &KubernetesStrategy) -> Box<dyn Controller + '_> {
+    fn controller(cfg: &KubernetesStrategy) -> Box<dyn AnyController + '_> {
         Box::new(Deployment::new(cfg))
     }
 

@@ -9,7 +9,7 @@ use crate::scenario::strategy::{SWARM_FIELDS, swarm};
 use crate::scenario::walk::Obj;
 use crate::scenario::{FailureAction, Order, Scenario, Service, SwarmStrategy};
 use crate::sim::time::{SECOND, Time, as_secs};
-use crate::strategy::Controller;
+use crate::strategy::AnyController;
 use crate::strategy::registry::StrategyDef;
 use crate::traffic::SWARM_GOSSIP_DELAY;
 
@@ -28,7 +28,7 @@ impl StrategyDef for Def {
         swarm(o)
     }
 
-    fn controller(cfg: &SwarmStrategy) -> Box<dyn Controller + '_> {
+    fn controller(cfg: &SwarmStrategy) -> Box<dyn AnyController + '_> {
         Box::new(Swarm::new(cfg))
     }
 
