@@ -277,6 +277,7 @@ impl<'s> Workspace<'s> {
             update_failures_modelled: matches!(scenario.strategy, Strategy::Swarm(_)),
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
+            pending: g.pending,
         };
         (result, timeline)
     }

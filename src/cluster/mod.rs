@@ -49,6 +49,7 @@ pub mod health;
 pub mod kubelet;
 pub mod node;
 mod node_loss;
+pub mod placement;
 pub mod probe;
 pub mod scheduler;
 pub mod task;
@@ -150,8 +151,9 @@ pub struct Cluster<'s> {
     queue: EventQueue<Event>,
     /// Nodes, by index.
     pub nodes: Vec<Node>,
-    /// The nodes a task fits on, in placement order (kept up to date with `nodes`).
-    node_index: scheduler::NodeIndex,
+    /// Where a task may go: the service's constraints and the ordered index of the nodes
+    /// a task fits on (kept up to date with `nodes`).
+    placer: placement::Placer,
     /// Every task created in this trial, by index.
     pub tasks: Vec<Task>,
     /// Live tasks of each slot.
@@ -214,7 +216,7 @@ impl<'s> Cluster<'s> {
             now: 0,
             queue: EventQueue::new(),
             nodes: Vec::new(),
-            node_index: scheduler::NodeIndex::default(),
+            placer: placement::Placer::new(scenario),
             tasks: Vec::new(),
             slot_tasks: Vec::new(),
             pending: VecDeque::new(),
@@ -272,7 +274,7 @@ impl<'s> Cluster<'s> {
                     .map(|n| Node::new(n, versions, cached)),
             );
         }
-        self.node_index.rebuild(&self.nodes, s.service.resources);
+        self.placer.rebuild(&self.nodes, s.service.resources);
         self.tasks.clear();
         self.pods.clear();
         let slots = s.service.replicas as usize;
@@ -287,6 +289,7 @@ impl<'s> Cluster<'s> {
             c.clear();
         }
         self.gauges.reset();
+        self.gauges.pending = self.placer.no_reasons();
         self.wanted.reset(versions, self.nodes.len());
         if let Some(e) = self.edits.as_mut() {
             e.clear();
@@ -574,9 +577,15 @@ impl<'s> Cluster<'s> {
             self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
         }
         self.slot_tasks[slot as usize].push(id);
-        self.record(id);
-        if !self.place(id) {
-            self.pending.push_back(id);
+        match self.pick_node() {
+            Ok(node) => {
+                self.record(id, None);
+                self.place_on(id, node);
+            }
+            Err(reason) => {
+                self.record(id, Some(reason));
+                self.pending.push_back(id);
+            }
         }
         id
     }
@@ -587,7 +596,7 @@ impl<'s> Cluster<'s> {
         let trace = self.trace.take();
         let id = self.create_serving_task_untraced(slot, version);
         self.trace = trace;
-        self.record(id);
+        self.record(id, None);
         id
     }
 
@@ -644,6 +653,10 @@ impl<'s> Cluster<'s> {
         t.generation += 1;
         let state = t.state;
         self.recount(id, old);
+        if self.placer.depends_on_tasks() && old.node.is_some() {
+            // A task told to stop no longer counts for spread or a per-node limit.
+            self.place_pending();
+        }
         match state {
             TaskState::Pending | TaskState::Pulling | TaskState::Prepared | TaskState::BackOff => {
                 self.set_state(id, TaskState::Stopped)
@@ -715,14 +728,14 @@ impl<'s> Cluster<'s> {
         );
     }
 
-    /// Put a task on a node; `false` if none has room.
-    fn place(&mut self, id: TaskId) -> bool {
+    /// The node for the next task, or why none may take it (noted for the trial).
+    fn pick_node(&mut self) -> Result<NodeId, placement::PendingReason> {
         let r = self.scenario.service.resources;
-        let Some(node) = self.node_index.pick(&self.nodes, r) else {
-            return false;
-        };
-        self.place_on(id, node);
-        true
+        let pick = self.placer.pick(&self.nodes, &self.wanted.on_node, r);
+        if let Err(reason) = pick {
+            self.gauges.pending.insert(reason);
+        }
+        pick
     }
 
     fn place_on(&mut self, id: TaskId, node: NodeId) {
@@ -741,9 +754,9 @@ impl<'s> Cluster<'s> {
     /// Change a node's allocation or `up`, keeping the placement index in order.
     fn change_node(&mut self, node: NodeId, change: impl FnOnce(&mut Node)) {
         let r = self.scenario.service.resources;
-        self.node_index.before_change(&self.nodes, node, r);
+        self.placer.before_change(&self.nodes, node, r);
         change(&mut self.nodes[node as usize]);
-        self.node_index.after_change(&self.nodes, node, r);
+        self.placer.after_change(&self.nodes, node, r);
     }
 
     /// Make sure the task's node has its image: start it at once if present, otherwise
@@ -1166,6 +1179,7 @@ impl<'s> Cluster<'s> {
                 version: t.version,
                 node,
                 state: new,
+                reason: None,
             });
         }
         self.notify(id, new);
@@ -1191,7 +1205,7 @@ impl<'s> Cluster<'s> {
         }
     }
 
-    fn record(&mut self, id: TaskId) {
+    fn record(&mut self, id: TaskId, reason: Option<placement::PendingReason>) {
         if let Some(tr) = self.trace.as_mut() {
             let t = &self.tasks[id as usize];
             let (slot, version, node, state) = (t.slot, t.version, t.node, t.state);
@@ -1202,6 +1216,7 @@ impl<'s> Cluster<'s> {
                 version,
                 node,
                 state,
+                reason,
             });
         }
     }
@@ -1209,15 +1224,14 @@ impl<'s> Cluster<'s> {
     /// Capacity freed: place waiting tasks, oldest first. A task leaves the queue before
     /// it is placed, so nothing its placement causes can see (and place) it again.
     fn place_pending(&mut self) {
-        // Every task of the service requests the same resources: once one does not fit,
-        // none does.
-        let r = self.scenario.service.resources;
+        // Every task of the service requests the same resources under the same
+        // constraints: once one does not fit, none does.
         while let Some(&id) = self.pending.front() {
             if self.tasks[id as usize].state != TaskState::Pending {
                 self.pending.pop_front(); // stopped while it waited
                 continue;
             }
-            let Some(node) = self.node_index.pick(&self.nodes, r) else {
+            let Ok(node) = self.pick_node() else {
                 break;
             };
             self.pending.pop_front();

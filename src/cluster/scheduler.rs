@@ -30,9 +30,14 @@ use std::collections::BTreeSet;
 /// assert_eq!(pick_node(&nodes, r), Some(1));
 /// ```
 pub fn pick_node(nodes: &[Node], r: Resources) -> Option<NodeId> {
+    pick_among(nodes, r, &[])
+}
+
+/// [`pick_node`] over the nodes `eligible` allows (all when it is empty).
+fn pick_among(nodes: &[Node], r: Resources, eligible: &[bool]) -> Option<NodeId> {
     let mut best: Option<(usize, &Node)> = None;
     for (i, n) in nodes.iter().enumerate() {
-        if !n.fits(r) {
+        if !n.fits(r) || !allowed(eligible, i as NodeId) {
             continue;
         }
         let better = match best {
@@ -62,44 +67,73 @@ const SCAN_UP_TO: usize = 32;
 /// A node's place in the spread order: fewest tasks, most free cpu, most free memory,
 /// lowest index. The index last makes the order total and reproduces the scan's strict
 /// `<`, which keeps the first (lowest-index) node among equals.
-type Key = (u32, Reverse<u64>, Reverse<u64>, NodeId);
+pub(crate) type Key = (u32, Reverse<u64>, Reverse<u64>, NodeId);
 
-fn key(n: &Node, id: NodeId) -> Key {
+/// Node `id`'s place in the spread order.
+pub(crate) fn key(n: &Node, id: NodeId) -> Key {
     (n.tasks, Reverse(n.cpu_free()), Reverse(n.memory_free()), id)
+}
+
+/// Whether `eligible` (empty: every node) allows node `id`.
+#[inline]
+fn allowed(eligible: &[bool], id: NodeId) -> bool {
+    eligible.get(id as usize).copied().unwrap_or(true)
 }
 
 /// The nodes a task of the service fits on, in [`pick_node`]'s order, for clusters too
 /// large to scan at every placement. Callers bracket every change of a node's `tasks`,
 /// `cpu_used`, `memory_used` or `up` with [`NodeIndex::before_change`] and
 /// [`NodeIndex::after_change`].
+///
+/// Placement constraints that depend on the node alone (labels, taints, role: see
+/// [`super::placement`]) are a fixed mask, [`NodeIndex::set_eligible`]: the index holds
+/// only the nodes they allow, so a constrained service costs what an unconstrained one
+/// does.
 #[derive(Debug, Default)]
 pub struct NodeIndex {
     /// `false` for small clusters: [`NodeIndex::pick`] scans and the set stays empty.
     indexed: bool,
     fitting: BTreeSet<Key>,
+    /// Per node, whether the service's fixed constraints allow it; empty: every node.
+    eligible: Vec<bool>,
 }
 
 impl NodeIndex {
+    /// Allow only the nodes `eligible` marks (empty: every node); takes effect at the
+    /// next [`NodeIndex::rebuild`].
+    pub fn set_eligible(&mut self, eligible: Vec<bool>) {
+        self.eligible = eligible;
+    }
+
+    /// Whether the fixed constraints allow node `id`.
+    #[inline]
+    pub fn allows(&self, id: NodeId) -> bool {
+        allowed(&self.eligible, id)
+    }
+
+    #[inline]
+    fn holds(&self, n: &Node, id: NodeId, r: Resources) -> bool {
+        self.indexed && n.fits(r) && self.allows(id)
+    }
+
     /// Index `nodes` as they are now (at the start of a trial).
     pub fn rebuild(&mut self, nodes: &[Node], r: Resources) {
         self.fitting.clear();
         self.indexed = nodes.len() > SCAN_UP_TO;
-        if self.indexed {
-            self.fitting.extend(
-                nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n.fits(r))
-                    .map(|(i, n)| key(n, i as NodeId)),
-            );
-        }
+        let keys: Vec<Key> = nodes
+            .iter()
+            .enumerate()
+            .filter(|&(i, n)| self.holds(n, i as NodeId, r))
+            .map(|(i, n)| key(n, i as NodeId))
+            .collect();
+        self.fitting.extend(keys);
     }
 
     /// Node `id` is about to change.
     #[inline]
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
-        if self.indexed && n.fits(r) {
+        if self.holds(n, id, r) {
             self.fitting.remove(&key(n, id));
         }
     }
@@ -108,18 +142,18 @@ impl NodeIndex {
     #[inline]
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
-        if self.indexed && n.fits(r) {
+        if self.holds(n, id, r) {
             self.fitting.insert(key(n, id));
         }
     }
 
-    /// The node [`pick_node`] would choose.
+    /// The node [`pick_node`] would choose among the eligible nodes.
     #[inline]
     pub fn pick(&self, nodes: &[Node], r: Resources) -> Option<NodeId> {
         if self.indexed {
             self.fitting.first().map(|k| k.3)
         } else {
-            pick_node(nodes, r)
+            pick_among(nodes, r, &self.eligible)
         }
     }
 }
