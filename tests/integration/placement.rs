@@ -536,3 +536,45 @@ fn foreign_fields_are_refused() {
         "{e}"
     );
 }
+
+/// `rollout-sim import` carries the pod's placement fields and compose's
+/// `deploy.placement` over under the same names, and the scenario parser checks them.
+#[test]
+fn importers_carry_placement_over() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n\
+         \x20 template:\n    spec:\n      nodeSelector: {disk: ssd}\n\
+         \x20     affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution:\n\
+         \x20       {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a]}]}]}}}\n\
+         \x20     tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]\n\
+         \x20     topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n\
+         \x20     containers:\n      - name: app\n        image: web:1\n";
+    let (s, found) = super::import::import(deployment);
+    let p = &s.service.placement;
+    assert_eq!(p.node_selector["disk"], "ssd");
+    assert_eq!(p.required_terms.as_ref().map(Vec::len), Some(1));
+    assert_eq!((p.tolerations.len(), p.spread.len()), (1, 1));
+    assert!(super::import::unsupported(&found).is_empty());
+    let compose = "services:\n  web:\n    image: shop:2\n    deploy:\n      replicas: 3\n\
+         \x20     placement:\n        constraints: [node.role!=manager, node.labels.zone==a]\n\
+         \x20       max_replicas_per_node: 1\n        preferences: [{spread: node.labels.zone}]\n";
+    let (s, _) = super::import::import(compose);
+    let p = &s.service.placement;
+    assert_eq!(
+        (
+            p.constraints.len(),
+            p.max_replicas_per_node,
+            p.preferences.len()
+        ),
+        (2, 1, 1)
+    );
+    // A bad value is reported by the scenario parser, at the manifest's path.
+    let bad = compose.replace("node.role!=manager", "node.role=manager");
+    let problems = super::import::import_error(&bad);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("placement.constraints.0")
+                && p.contains("expected `KEY==VALUE` or `KEY!=VALUE`")),
+        "{problems:?}"
+    );
+}
