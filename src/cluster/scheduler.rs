@@ -183,12 +183,21 @@ mod tests {
                 })
                 .collect();
             let mut ns: Vec<Node> = specs.iter().map(|s| Node::new(s, 1, &[])).collect();
+            // The last case keeps a third of the nodes out (fixed placement constraints).
+            let mask: Vec<bool> = if case == 2 {
+                (0..nodes).map(|i| i % 3 != 1).collect()
+            } else {
+                Vec::new()
+            };
             let mut index = NodeIndex::default();
+            index.set_eligible(mask.clone());
             index.rebuild(&ns, r);
             assert!(index.indexed);
             let (mut placed, mut misses) = (0, 0);
             for _ in 0..20_000 {
-                assert_eq!(index.pick(&ns, r), pick_node(&ns, r));
+                let picked = index.pick(&ns, r);
+                assert_eq!(picked, pick_among(&ns, r, &mask));
+                assert!(picked.is_none_or(|id| mask.is_empty() || id % 3 != 1));
                 let action = rng.below(10);
                 let id = match action {
                     0..=5 => match index.pick(&ns, r) {
