@@ -596,7 +596,8 @@ impl<'s> Cluster<'s> {
         let trace = self.trace.take();
         let id = self.create_serving_task_untraced(slot, version);
         self.trace = trace;
-        self.record(id, None);
+        let waits = self.tasks[id as usize].state == TaskState::Pending;
+        self.record(id, waits.then(|| self.placer.last_failure()).flatten());
         id
     }
 

@@ -247,6 +247,8 @@ pub struct Placer {
     minima: Vec<u32>,
     /// Scratch: candidate nodes.
     candidates: Vec<NodeId>,
+    /// The reason of the last failed [`Placer::pick`].
+    last_failure: Option<PendingReason>,
 }
 
 impl Placer {
@@ -357,6 +359,24 @@ impl Placer {
     /// The node for a task with requests `r`, given the service's wanted tasks per node
     /// (`on_node`: placed and not told to stop, every version); or why there is none.
     pub fn pick(
+        &mut self,
+        nodes: &[Node],
+        on_node: &[u32],
+        r: Resources,
+    ) -> Result<NodeId, PendingReason> {
+        let pick = self.pick_uncounted(nodes, on_node, r);
+        if let Err(reason) = pick {
+            self.last_failure = Some(reason);
+        }
+        pick
+    }
+
+    /// Why the last task that found no node found none.
+    pub fn last_failure(&self) -> Option<PendingReason> {
+        self.last_failure
+    }
+
+    fn pick_uncounted(
         &mut self,
         nodes: &[Node],
         on_node: &[u32],

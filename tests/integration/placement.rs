@@ -578,3 +578,57 @@ fn importers_carry_placement_over() {
         "{problems:?}"
     );
 }
+
+/// As a user runs it: the spread example prints the share of trials per reason, its
+/// summary.json has the shares as the `pending_*` means (1 for spread, 0 for the other
+/// Kubernetes reasons, none for Swarm's per-node limit), and the trace's pending record
+/// names the reason. The independent expectation: every trial must wait for zone c (see
+/// `max_skew_on_three_zones` for the rule), and the pods never wait for a taint.
+#[test]
+fn the_spread_example_as_a_user_sees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.jsonl");
+    let out = assert_cmd::Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "run",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/k8s-spread-surge.yaml"
+            ),
+            "--trials",
+            "20",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .arg("--trace")
+        .arg(&trace)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    assert!(
+        stdout.contains(
+            "\npending: share of trials in which a task found no node, by the last \
+                         filter to rule one out\n  spread  100.0%\n"
+        ),
+        "{stdout}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    let mean = |c: &str| summary["metrics"][c]["mean"].as_f64();
+    assert_eq!(mean("pending_spread"), Some(1.0));
+    assert_eq!(mean("pending_taint"), Some(0.0));
+    assert_eq!(mean("pending_affinity"), Some(0.0));
+    assert_eq!(mean("pending_max_replicas_per_node"), None);
+    let lines = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.contains(r#""state":"pending","reason":"spread""#)),
+        "{lines}"
+    );
+}
