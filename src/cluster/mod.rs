@@ -370,7 +370,15 @@ impl<'s> Cluster<'s> {
     /// edits.
     fn recount(&mut self, id: TaskId, old: Share) {
         let t = &self.tasks[id as usize];
-        self.wanted.change(t.version as usize, old, t.share());
+        let new = t.share();
+        self.wanted.change(t.version as usize, old, new);
+        if old.node != new.node {
+            let r = self.scenario.service.resources;
+            for n in [old.node, new.node].into_iter().flatten() {
+                let count = self.wanted.on_node[n as usize];
+                self.placer.wanted_changed(&self.nodes, n, count, r);
+            }
+        }
         if let Some(e) = self.edits.as_mut() {
             e.push(id);
         }

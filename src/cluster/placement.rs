@@ -21,10 +21,11 @@
 //! filter listed.
 //!
 //! Filters that depend only on the node (down aside) — taints, affinity, Swarm
-//! constraints — are a fixed mask held by the [`NodeIndex`], so such a service costs what
-//! an unconstrained one does. Filters that depend on where the service's tasks are
-//! (`topologySpreadConstraints`, `max_replicas_per_node`, `preferences`) scan every node
-//! at each placement: O(nodes) per placement, for those services only.
+//! constraints — are a fixed mask held by the [`NodeIndex`], and `max_replicas_per_node`
+//! a mask updated when a node's count of wanted tasks crosses the limit, so such a
+//! service costs what an unconstrained one does. `topologySpreadConstraints` and
+//! `preferences` compare counts across nodes: they scan every node at each placement,
+//! O(nodes) per placement, for those services only.
 
 use super::node::Node;
 use super::scheduler::{self, NodeIndex};
@@ -275,6 +276,7 @@ impl Placer {
         if fixed.iter().any(Option::is_some) {
             index.set_eligible(fixed.iter().map(Option::is_none).collect());
         }
+        index.track_limit(p.max_replicas_per_node > 0);
         let all_keys = |a: &NodeAttrs| {
             p.spread
                 .iter()
@@ -328,15 +330,37 @@ impl Placer {
         }
     }
 
+    /// Whether the filters that depend on the node alone (taints, affinity, Swarm
+    /// constraints) allow node `i`.
+    pub fn allows(&self, i: usize) -> bool {
+        self.index.allows(i as NodeId)
+    }
+
     /// No reason seen yet, for this scenario's orchestrator.
     pub fn no_reasons(&self) -> PendingReasons {
         PendingReasons::new(self.kubernetes)
     }
 
-    /// Whether where the service's tasks are decides eligibility (spread, a per-node
-    /// limit, preferences): then a task leaving a node may let a Pending one in.
+    /// Whether where the service's tasks are decides eligibility beyond what the index
+    /// keeps (spread, preferences): then every placement scans the nodes.
+    fn scans(&self) -> bool {
+        !self.spread.is_empty() || !self.levels.is_empty()
+    }
+
+    /// Whether a task told to stop may let a Pending one in (spread, a per-node limit,
+    /// preferences count only tasks not told to stop).
     pub fn depends_on_tasks(&self) -> bool {
-        !self.spread.is_empty() || self.max_per_node > 0 || !self.levels.is_empty()
+        self.scans() || self.max_per_node > 0
+    }
+
+    /// The service's wanted tasks on `node` are now `count`: the per-node limit
+    /// (`max_replicas_per_node`) opens or closes the node in the index.
+    #[inline]
+    pub fn wanted_changed(&mut self, nodes: &[Node], node: NodeId, count: u32, r: Resources) {
+        if self.max_per_node > 0 {
+            let limited = count >= self.max_per_node;
+            self.index.set_limited(nodes, node, r, limited);
+        }
     }
 
     /// Index `nodes` at the start of a trial.
@@ -382,7 +406,7 @@ impl Placer {
         on_node: &[u32],
         r: Resources,
     ) -> Result<NodeId, PendingReason> {
-        if self.depends_on_tasks() {
+        if self.scans() {
             return self.pick_scanning(nodes, on_node, r);
         }
         if let Some(id) = self.index.pick(nodes, r) {
@@ -390,7 +414,9 @@ impl Placer {
         }
         // Why not: the latest filter in order that is some node's first failure; the
         // scan stops at the first node whose failure is the last filter this service has.
-        let last = if !self.kubernetes && !self.fixed.is_empty() {
+        let last = if self.max_per_node > 0 {
+            PendingReason::MaxReplicasPerNode
+        } else if !self.kubernetes && !self.fixed.is_empty() {
             PendingReason::Affinity
         } else {
             PendingReason::Resources

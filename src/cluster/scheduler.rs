@@ -35,9 +35,14 @@ pub fn pick_node(nodes: &[Node], r: Resources) -> Option<NodeId> {
 
 /// [`pick_node`] over the nodes `eligible` allows (all when it is empty).
 fn pick_among(nodes: &[Node], r: Resources, eligible: &[bool]) -> Option<NodeId> {
+    pick_where(nodes, r, |id| allowed(eligible, id))
+}
+
+/// [`pick_node`] over the nodes `ok` allows.
+fn pick_where(nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<NodeId> {
     let mut best: Option<(usize, &Node)> = None;
     for (i, n) in nodes.iter().enumerate() {
-        if !n.fits(r) || !allowed(eligible, i as NodeId) {
+        if !n.fits(r) || !ok(i as NodeId) {
             continue;
         }
         let better = match best {
@@ -96,6 +101,10 @@ pub struct NodeIndex {
     fitting: BTreeSet<Key>,
     /// Per node, whether the service's fixed constraints allow it; empty: every node.
     eligible: Vec<bool>,
+    /// Per node, whether it is at the service's per-node limit (Swarm
+    /// `max_replicas_per_node`); empty: no limit. Changed through
+    /// [`NodeIndex::set_limited`].
+    limited: Vec<bool>,
 }
 
 impl NodeIndex {
@@ -111,14 +120,43 @@ impl NodeIndex {
         allowed(&self.eligible, id)
     }
 
+    /// Whether node `id` may take a task now, resources aside: allowed and not at the
+    /// per-node limit.
     #[inline]
-    fn holds(&self, n: &Node, id: NodeId, r: Resources) -> bool {
-        self.indexed && n.fits(r) && self.allows(id)
+    fn open(&self, id: NodeId) -> bool {
+        self.allows(id) && !self.limited.get(id as usize).copied().unwrap_or(false)
     }
 
-    /// Index `nodes` as they are now (at the start of a trial).
+    #[inline]
+    fn holds(&self, n: &Node, id: NodeId, r: Resources) -> bool {
+        self.indexed && n.fits(r) && self.open(id)
+    }
+
+    /// Keep track of a per-node limit from the next [`NodeIndex::rebuild`] on (`false`:
+    /// none).
+    pub fn track_limit(&mut self, on: bool) {
+        self.limited = if on { vec![false] } else { Vec::new() };
+    }
+
+    /// Node `id` is (or no longer is) at the per-node limit.
+    pub fn set_limited(&mut self, nodes: &[Node], id: NodeId, r: Resources, limited: bool) {
+        let Some(&was) = self.limited.get(id as usize) else {
+            return;
+        };
+        if was != limited {
+            self.before_change(nodes, id, r);
+            self.limited[id as usize] = limited;
+            self.after_change(nodes, id, r);
+        }
+    }
+
+    /// Index `nodes` as they are now (at the start of a trial, no task placed).
     pub fn rebuild(&mut self, nodes: &[Node], r: Resources) {
         self.fitting.clear();
+        if !self.limited.is_empty() {
+            self.limited.clear();
+            self.limited.resize(nodes.len(), false);
+        }
         self.indexed = nodes.len() > SCAN_UP_TO;
         let keys: Vec<Key> = nodes
             .iter()
@@ -153,7 +191,7 @@ impl NodeIndex {
         if self.indexed {
             self.fitting.first().map(|k| k.3)
         } else {
-            pick_among(nodes, r, &self.eligible)
+            pick_where(nodes, r, |id| self.open(id))
         }
     }
 }

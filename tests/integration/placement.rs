@@ -11,7 +11,7 @@ use rollout_sim::scenario::{Placement, Scenario};
 use rollout_sim::trial::Workspace;
 
 /// The service placement of a scenario whose `service:` adds `fields` (Kubernetes or
-/// Swarm strategy), and the node attributes of `node_yaml` (a `cluster.node` map).
+/// Swarm strategy); no replicas, so that no node needs to match.
 fn placement(kubernetes: bool, fields: &str) -> Placement {
     let strategy = if kubernetes {
         "kubernetes: {}"
@@ -19,7 +19,7 @@ fn placement(kubernetes: bool, fields: &str) -> Placement {
         "swarm: {}"
     };
     let s = yaml(&format!(
-        "service:\n  replicas: 1\n{fields}\nstrategy:\n  {strategy}\n"
+        "service:\n  replicas: 0\n{fields}\nstrategy:\n  {strategy}\n"
     ));
     s.service.placement
 }
@@ -337,6 +337,7 @@ fn place(s: &Scenario, n: usize) -> (Vec<u32>, Option<PendingReason>) {
                 node.tasks += 1;
                 placer.after_change(&nodes, id, r);
                 on_node[id as usize] += 1;
+                placer.wanted_changed(&nodes, id, on_node[id as usize], r);
                 chosen.push(id);
             }
             Err(reason) => return (chosen, Some(reason)),
@@ -541,8 +542,9 @@ fn foreign_fields_are_refused() {
 /// `deploy.placement` over under the same names, and the scenario parser checks them.
 #[test]
 fn importers_carry_placement_over() {
+    // No replicas: no node of the default cluster needs to match.
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n\
-         \x20 template:\n    spec:\n      nodeSelector: {disk: ssd}\n\
+         \x20 replicas: 0\n  template:\n    spec:\n      nodeSelector: {disk: ssd}\n\
          \x20     affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution:\n\
          \x20       {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a]}]}]}}}\n\
          \x20     tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]\n\
@@ -554,7 +556,7 @@ fn importers_carry_placement_over() {
     assert_eq!(p.required_terms.as_ref().map(Vec::len), Some(1));
     assert_eq!((p.tolerations.len(), p.spread.len()), (1, 1));
     assert!(super::import::unsupported(&found).is_empty());
-    let compose = "services:\n  web:\n    image: shop:2\n    deploy:\n      replicas: 3\n\
+    let compose = "services:\n  web:\n    image: shop:2\n    deploy:\n      replicas: 0\n\
          \x20     placement:\n        constraints: [node.role!=manager, node.labels.zone==a]\n\
          \x20       max_replicas_per_node: 1\n        preferences: [{spread: node.labels.zone}]\n";
     let (s, _) = super::import::import(compose);
