@@ -119,6 +119,8 @@ pub struct TrialResult {
     /// The trial did more work than its event budget ([`crate::trial::event_budget`]) and
     /// was stopped there, as `timeout`: a warning, counted in the summary.
     pub event_budget_exceeded: bool,
+    /// Why tasks stayed Pending during the trial, if any did (`pending_*` columns).
+    pub pending: crate::cluster::placer::PendingReasons,
 }
 
 impl TrialResult {

@@ -44,6 +44,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
             }],
             image_cached: vec![0],
             control_plane: crate::scenario::ControlPlane::ideal(),
+            node_attrs: Vec::new(),
         },
         service: Service {
             replicas,
@@ -60,6 +61,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
             startup_probe: None,
             restart: RestartPolicy::default(),
             networks: Vec::new(),
+            placement: Default::default(),
         },
         strategy: Strategy::Swarm(SwarmStrategy {
             update,

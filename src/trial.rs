@@ -237,6 +237,7 @@ impl<'s> Workspace<'s> {
             update_failures_modelled: metrics.update_failures.is_some(),
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
+            pending: g.pending,
         };
         (result, timeline)
     }

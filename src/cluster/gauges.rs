@@ -37,6 +37,8 @@ pub struct Gauges {
     pub running: u32,
     /// Most such tasks at any observed instant.
     pub peak_running: u32,
+    /// Why tasks stayed Pending in this trial (every failed placement attempt).
+    pub pending: super::placer::PendingReasons,
 }
 
 /// Whether a task in `state` has a started container: starting, running, ready,

@@ -337,6 +337,7 @@ impl Cluster<'_> {
                 version: t.version,
                 node,
                 state: new,
+                reason: None,
             });
         }
         self.notify(id, new);

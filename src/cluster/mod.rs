@@ -60,6 +60,7 @@ pub mod node;
 mod node_loss;
 mod notices;
 mod placement;
+pub mod placer;
 pub mod probe;
 pub mod runtime;
 pub mod scheduler;
@@ -164,8 +165,9 @@ pub struct Cluster<'s> {
     sim: Engine<Event>,
     /// Nodes, by index.
     pub nodes: Vec<Node>,
-    /// The nodes a task fits on, in placement order (kept up to date with `nodes`).
-    node_index: scheduler::NodeIndex,
+    /// Where a task may go: the service's constraints and the ordered index of the nodes
+    /// a task fits on (kept up to date with `nodes`).
+    placer: placer::Placer,
     /// Every task created in this trial, by index.
     pub tasks: Vec<Task>,
     /// Live tasks of each slot.
@@ -221,7 +223,7 @@ impl<'s> Cluster<'s> {
             scenario,
             sim: Engine::default(),
             nodes: Vec::new(),
-            node_index: scheduler::NodeIndex::default(),
+            placer: placer::Placer::new(scenario),
             tasks: Vec::new(),
             slot_tasks: Vec::new(),
             pending: VecDeque::new(),
@@ -269,7 +271,7 @@ impl<'s> Cluster<'s> {
                     .map(|n| Node::new(n, versions, cached)),
             );
         }
-        self.node_index.rebuild(&self.nodes, s.service.resources);
+        self.placer.rebuild(&self.nodes, s.service.resources);
         self.tasks.clear();
         self.pods.clear();
         let slots = s.service.replicas as usize;
@@ -284,6 +286,7 @@ impl<'s> Cluster<'s> {
             c.clear();
         }
         self.gauges.reset();
+        self.gauges.pending = self.placer.no_reasons();
         self.wanted.reset(versions, self.nodes.len());
         if let Some(e) = self.edits.as_mut() {
             e.clear();
@@ -362,7 +365,15 @@ impl<'s> Cluster<'s> {
     /// edits.
     fn recount(&mut self, id: TaskId, old: Share) {
         let t = &self.tasks[id as usize];
-        self.wanted.change(t.version as usize, old, t.share());
+        let new = t.share();
+        self.wanted.change(t.version as usize, old, new);
+        if old.node != new.node {
+            let r = self.scenario.service.resources;
+            for n in [old.node, new.node].into_iter().flatten() {
+                let count = self.wanted.on_node[n as usize];
+                self.placer.wanted_changed(&self.nodes, n, count, r);
+            }
+        }
         if let Some(e) = self.edits.as_mut() {
             e.push(id);
         }

@@ -46,7 +46,7 @@ impl Cluster<'_> {
         !self.notices.is_empty()
     }
 
-    pub(super) fn record(&mut self, id: TaskId) {
+    pub(super) fn record(&mut self, id: TaskId, reason: Option<super::placer::PendingReason>) {
         if let Some(tr) = self.trace.as_mut() {
             let t = &self.tasks[id as usize];
             let (slot, version, node, state) = (t.slot, t.version, t.node, t.state);
@@ -57,6 +57,7 @@ impl Cluster<'_> {
                 version,
                 node,
                 state,
+                reason,
             });
         }
     }

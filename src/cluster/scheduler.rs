@@ -30,9 +30,19 @@ use std::collections::BTreeSet;
 /// assert_eq!(pick_node(&nodes, r), Some(1));
 /// ```
 pub fn pick_node(nodes: &[Node], r: Resources) -> Option<NodeId> {
+    pick_among(nodes, r, &[])
+}
+
+/// [`pick_node`] over the nodes `eligible` allows (all when it is empty).
+fn pick_among(nodes: &[Node], r: Resources, eligible: &[bool]) -> Option<NodeId> {
+    pick_where(nodes, r, |id| allowed(eligible, id))
+}
+
+/// [`pick_node`] over the nodes `ok` allows.
+fn pick_where(nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<NodeId> {
     let mut best: Option<(usize, &Node)> = None;
     for (i, n) in nodes.iter().enumerate() {
-        if !n.fits(r) {
+        if !n.fits(r) || !ok(i as NodeId) {
             continue;
         }
         let better = match best {
@@ -62,44 +72,106 @@ const SCAN_UP_TO: usize = 32;
 /// A node's place in the spread order: fewest tasks, most free cpu, most free memory,
 /// lowest index. The index last makes the order total and reproduces the scan's strict
 /// `<`, which keeps the first (lowest-index) node among equals.
-type Key = (u32, Reverse<u64>, Reverse<u64>, NodeId);
+pub(crate) type Key = (u32, Reverse<u64>, Reverse<u64>, NodeId);
 
-fn key(n: &Node, id: NodeId) -> Key {
+/// Node `id`'s place in the spread order.
+pub(crate) fn key(n: &Node, id: NodeId) -> Key {
     (n.tasks, Reverse(n.cpu_free()), Reverse(n.memory_free()), id)
+}
+
+/// Whether `eligible` (empty: every node) allows node `id`.
+#[inline]
+fn allowed(eligible: &[bool], id: NodeId) -> bool {
+    eligible.get(id as usize).copied().unwrap_or(true)
 }
 
 /// The nodes a task of the service fits on, in [`pick_node`]'s order, for clusters too
 /// large to scan at every placement. Callers bracket every change of a node's `tasks`,
 /// `cpu_used`, `memory_used` or `up` with [`NodeIndex::before_change`] and
 /// [`NodeIndex::after_change`].
+///
+/// Placement constraints that depend on the node alone (labels, taints, role: see
+/// [`super::placer`]) are a fixed mask, [`NodeIndex::set_eligible`]: the index holds
+/// only the nodes they allow, so a constrained service costs what an unconstrained one
+/// does.
 #[derive(Debug, Default)]
 pub struct NodeIndex {
     /// `false` for small clusters: [`NodeIndex::pick`] scans and the set stays empty.
     indexed: bool,
     fitting: BTreeSet<Key>,
+    /// Per node, whether the service's fixed constraints allow it; empty: every node.
+    eligible: Vec<bool>,
+    /// Per node, whether it is at the service's per-node limit (Swarm
+    /// `max_replicas_per_node`); empty: no limit. Changed through
+    /// [`NodeIndex::set_limited`].
+    limited: Vec<bool>,
 }
 
 impl NodeIndex {
-    /// Index `nodes` as they are now (at the start of a trial).
+    /// Allow only the nodes `eligible` marks (empty: every node); takes effect at the
+    /// next [`NodeIndex::rebuild`].
+    pub fn set_eligible(&mut self, eligible: Vec<bool>) {
+        self.eligible = eligible;
+    }
+
+    /// Whether the fixed constraints allow node `id`.
+    #[inline]
+    pub fn allows(&self, id: NodeId) -> bool {
+        allowed(&self.eligible, id)
+    }
+
+    /// Whether node `id` may take a task now, resources aside: allowed and not at the
+    /// per-node limit.
+    #[inline]
+    fn open(&self, id: NodeId) -> bool {
+        self.allows(id) && !self.limited.get(id as usize).copied().unwrap_or(false)
+    }
+
+    #[inline]
+    fn holds(&self, n: &Node, id: NodeId, r: Resources) -> bool {
+        self.indexed && n.fits(r) && self.open(id)
+    }
+
+    /// Keep track of a per-node limit from the next [`NodeIndex::rebuild`] on (`false`:
+    /// none).
+    pub fn track_limit(&mut self, on: bool) {
+        self.limited = if on { vec![false] } else { Vec::new() };
+    }
+
+    /// Node `id` is (or no longer is) at the per-node limit.
+    pub fn set_limited(&mut self, nodes: &[Node], id: NodeId, r: Resources, limited: bool) {
+        let Some(&was) = self.limited.get(id as usize) else {
+            return;
+        };
+        if was != limited {
+            self.before_change(nodes, id, r);
+            self.limited[id as usize] = limited;
+            self.after_change(nodes, id, r);
+        }
+    }
+
+    /// Index `nodes` as they are now (at the start of a trial, no task placed).
     pub fn rebuild(&mut self, nodes: &[Node], r: Resources) {
         self.fitting.clear();
-        self.indexed = nodes.len() > SCAN_UP_TO;
-        if self.indexed {
-            self.fitting.extend(
-                nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n.fits(r))
-                    .map(|(i, n)| key(n, i as NodeId)),
-            );
+        if !self.limited.is_empty() {
+            self.limited.clear();
+            self.limited.resize(nodes.len(), false);
         }
+        self.indexed = nodes.len() > SCAN_UP_TO;
+        let keys: Vec<Key> = nodes
+            .iter()
+            .enumerate()
+            .filter(|&(i, n)| self.holds(n, i as NodeId, r))
+            .map(|(i, n)| key(n, i as NodeId))
+            .collect();
+        self.fitting.extend(keys);
     }
 
     /// Node `id` is about to change.
     #[inline]
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
-        if self.indexed && n.fits(r) {
+        if self.holds(n, id, r) {
             self.fitting.remove(&key(n, id));
         }
     }
@@ -108,18 +180,18 @@ impl NodeIndex {
     #[inline]
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
-        if self.indexed && n.fits(r) {
+        if self.holds(n, id, r) {
             self.fitting.insert(key(n, id));
         }
     }
 
-    /// The node [`pick_node`] would choose.
+    /// The node [`pick_node`] would choose among the eligible nodes.
     #[inline]
     pub fn pick(&self, nodes: &[Node], r: Resources) -> Option<NodeId> {
         if self.indexed {
             self.fitting.first().map(|k| k.3)
         } else {
-            pick_node(nodes, r)
+            pick_where(nodes, r, |id| self.open(id))
         }
     }
 }
@@ -149,12 +221,21 @@ mod tests {
                 })
                 .collect();
             let mut ns: Vec<Node> = specs.iter().map(|s| Node::new(s, 1, &[])).collect();
+            // The last case keeps a third of the nodes out (fixed placement constraints).
+            let mask: Vec<bool> = if case == 2 {
+                (0..nodes).map(|i| i % 3 != 1).collect()
+            } else {
+                Vec::new()
+            };
             let mut index = NodeIndex::default();
+            index.set_eligible(mask.clone());
             index.rebuild(&ns, r);
             assert!(index.indexed);
             let (mut placed, mut misses) = (0, 0);
             for _ in 0..20_000 {
-                assert_eq!(index.pick(&ns, r), pick_node(&ns, r));
+                let picked = index.pick(&ns, r);
+                assert_eq!(picked, pick_among(&ns, r, &mask));
+                assert!(picked.is_none_or(|id| mask.is_empty() || id % 3 != 1));
                 let action = rng.below(10);
                 let id = match action {
                     0..=5 => match index.pick(&ns, r) {

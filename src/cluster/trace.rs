@@ -24,6 +24,8 @@ pub enum TraceRecord {
         node: Option<NodeId>,
         /// New state.
         state: TaskState,
+        /// For `pending`: why no node took the task when it was created.
+        reason: Option<super::placer::PendingReason>,
     },
     /// A Kubernetes sync changed ReplicaSet sizes: `new` = new RS, `old` = sum of old RSes.
     Scale {

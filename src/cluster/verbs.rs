@@ -73,9 +73,15 @@ impl Cluster<'_> {
             self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
         }
         self.slot_tasks[slot as usize].push(id);
-        self.record(id);
-        if !self.place(id) {
-            self.pending.push_back(id);
+        match self.pick_node() {
+            Ok(node) => {
+                self.record(id, None);
+                self.place_on(id, node);
+            }
+            Err(reason) => {
+                self.record(id, Some(reason));
+                self.pending.push_back(id);
+            }
         }
         id
     }
@@ -86,7 +92,8 @@ impl Cluster<'_> {
         let trace = self.trace.take();
         let id = self.create_serving_task_untraced(slot, version);
         self.trace = trace;
-        self.record(id);
+        let waits = self.tasks[id as usize].state == TaskState::Pending;
+        self.record(id, waits.then(|| self.placer.last_failure()).flatten());
         id
     }
 
@@ -143,6 +150,10 @@ impl Cluster<'_> {
         t.generation += 1;
         let state = t.state;
         self.recount(id, old);
+        if self.placer.depends_on_tasks() && old.node.is_some() {
+            // A task told to stop no longer counts for spread or a per-node limit.
+            self.place_pending();
+        }
         match state {
             TaskState::Pending | TaskState::Pulling | TaskState::Prepared | TaskState::BackOff => {
                 self.set_state(id, TaskState::Stopped)

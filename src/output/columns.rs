@@ -17,6 +17,7 @@
 
 use std::fmt;
 
+use crate::cluster::placer::PendingReason;
 use crate::result::{TrafficResult, TrialResult};
 use crate::sim::time::{NEVER, Time, as_secs};
 
@@ -376,7 +377,35 @@ pub const COLUMNS: &[Column] = &[
         better: Better::Lower,
         extract: |r| Cell::Int(r.event_budget_exceeded.into()),
     },
+    pending_column("pending_resources", |r| {
+        pending(r, PendingReason::Resources)
+    }),
+    pending_column("pending_affinity", |r| pending(r, PendingReason::Affinity)),
+    pending_column("pending_taint", |r| pending(r, PendingReason::Taint)),
+    pending_column("pending_spread", |r| pending(r, PendingReason::Spread)),
+    pending_column("pending_max_replicas_per_node", |r| {
+        pending(r, PendingReason::MaxReplicasPerNode)
+    }),
+    pending_column("pending_node_down", |r| pending(r, PendingReason::NodeDown)),
 ];
+
+/// A `pending_<reason>` column: 1 when some task of the trial stayed Pending for that
+/// reason, 0 otherwise, empty when the orchestrator has no such filter (so its mean in
+/// `summary.json` is the share of trials).
+const fn pending_column(name: &'static str, extract: fn(&TrialResult) -> Cell) -> Column {
+    Column {
+        name,
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract,
+    }
+}
+
+fn pending(r: &TrialResult, reason: PendingReason) -> Cell {
+    r.pending
+        .get(reason)
+        .map_or(Cell::Empty, |seen| Cell::Int(seen.into()))
+}
 
 /// A request count, empty without traffic.
 fn traffic_count(r: &TrialResult, count: fn(&TrafficResult) -> u64) -> Cell {
@@ -429,6 +458,11 @@ pub(crate) mod tests {
             update_failures_modelled: true,
             peak_running_tasks: 7,
             event_budget_exceeded: false,
+            pending: {
+                let mut p = crate::cluster::placer::PendingReasons::new(false);
+                p.insert(PendingReason::Affinity);
+                p
+            },
         }
     }
 
@@ -476,6 +510,12 @@ pub(crate) mod tests {
                 "p95_latency_ms",
                 "peak_running_tasks",
                 "event_budget_exceeded",
+                "pending_resources",
+                "pending_affinity",
+                "pending_taint",
+                "pending_spread",
+                "pending_max_replicas_per_node",
+                "pending_node_down",
             ]
         );
     }
@@ -521,6 +561,12 @@ pub(crate) mod tests {
                 "20",
                 "21.75",
                 "7",
+                "0",
+                "0",
+                "1",
+                "",
+                "",
+                "0",
                 "0",
             ]
         );

@@ -9,6 +9,7 @@
 
 use std::str::FromStr;
 
+use crate::cluster::placer::{PendingReason, PendingReasons};
 use crate::output::columns::COLUMNS;
 use crate::output::error::ReadError;
 use crate::result::{Outcome, TrafficResult, TrialResult};
@@ -115,6 +116,10 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
         peak_running_tasks: index("peak_running_tasks")?,
         breakdown: TRAFFIC_EXTRAS.map(|name| header.iter().position(|h| h == name)),
         event_budget_exceeded: header.iter().position(|h| h == "event_budget_exceeded"),
+        pending: PendingReason::ALL.map(|r| {
+            let name = format!("pending_{}", r.as_str());
+            header.iter().position(|h| h == name)
+        }),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -153,6 +158,8 @@ struct Indices {
     breakdown: [Option<usize>; 8],
     /// `event_budget_exceeded`, where present (0 in files from before it existed).
     event_budget_exceeded: Option<usize>,
+    /// `pending_<reason>` in [`PendingReason::ALL`] order, where present.
+    pending: [Option<usize>; 6],
 }
 
 /// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
@@ -244,7 +251,25 @@ impl Indices {
                 }
                 None => false,
             },
+            pending: self.pending_reasons(f)?,
         })
+    }
+
+    /// The `pending_*` cells: 0 or 1, or empty where the strategy has no such filter
+    /// (and in files from before the columns existed).
+    fn pending_reasons(&self, f: &Fields<'_>) -> Result<PendingReasons, ReadError> {
+        let mut out = PendingReasons::default();
+        for (r, i) in PendingReason::ALL.into_iter().zip(self.pending) {
+            let Some(i) = i else { continue };
+            let name = r.as_str();
+            let flag: Option<u8> = f.opt(i, name, "0 or 1")?;
+            match flag {
+                None => {}
+                Some(v @ 0..=1) => out.set(r, v == 1),
+                Some(_) => return Err(f.bad(i, name, "0 or 1")),
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -356,7 +381,8 @@ mod tests {
 peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
 bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
 timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
-slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded\n";
+slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded,pending_resources,\
+pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pending_node_down\n";
 
     #[test]
     fn header_only_for_no_rows() {
@@ -382,8 +408,8 @@ slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded\n";
             format!(
                 "{HEADER}\
 3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20,21.75,7,0\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0\n"
+3,0,1,1,12.25,500,0.25,20,21.75,7,0,0,1,,,0,0\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0,0,1,,,0,0\n"
             )
         );
     }
@@ -513,6 +539,16 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                     update_failures_modelled: e.0,
                     peak_running_tasks: e.1,
                     event_budget_exceeded: d.4,
+                    // Some reasons seen (from the low bits of `events`), for either strategy.
+                    pending: {
+                        let mut p = PendingReasons::new(!e.0);
+                        for (i, r) in PendingReason::ALL.into_iter().enumerate() {
+                            if d.3 >> i & 1 == 1 && r.modelled(!e.0) {
+                                p.insert(r);
+                            }
+                        }
+                        p
+                    },
                 })
         }
 

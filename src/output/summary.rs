@@ -423,6 +423,10 @@ mod tests {
                 "p95_latency_ms",
                 "peak_running_tasks",
                 "event_budget_exceeded",
+                "pending_resources",
+                "pending_affinity",
+                "pending_max_replicas_per_node",
+                "pending_node_down",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

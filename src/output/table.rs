@@ -59,6 +59,29 @@ pub(crate) const TABLE_ROWS: &[&str] = &[
     "p99_latency_ms",
 ];
 
+/// The `pending_*` columns: the share of trials in which some task stayed Pending for
+/// each reason (their mean), listed when any trial had one.
+fn pending_block(summary: &Summary) -> String {
+    let rows: Vec<(&str, f64)> = summary
+        .metrics
+        .iter()
+        .filter_map(|m| Some((m.name().strip_prefix("pending_")?, m.stats.mean)))
+        .filter(|&(_, share)| share > 0.0)
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let width = rows.iter().map(|(r, _)| r.len()).max().unwrap_or(0);
+    let mut out = String::from(
+        "\npending: share of trials in which a task found no node, by the last filter to \
+         rule one out\n",
+    );
+    for (reason, share) in rows {
+        out.push_str(&format!("  {reason:<width$}  {}\n", percent(share)));
+    }
+    out
+}
+
 /// The metric shown per outcome when trials ended in more than one way.
 const PER_OUTCOME: &str = "duration_s";
 
@@ -202,6 +225,7 @@ pub fn summary_table(summary: &Summary) -> String {
             out.push('\n');
         }
     }
+    out.push_str(&pending_block(summary));
     if summary.event_budget_exceeded > 0 {
         let n = summary.event_budget_exceeded;
         let plural = if n == 1 { "" } else { "s" };
@@ -416,6 +440,7 @@ fn trim_zeros(s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::placer::{PendingReason, PendingReasons};
     use crate::output::columns::tests::sample_row;
     use crate::result::{TrafficResult, TrialResult};
     use crate::sim::time::{MILLISECOND, SECOND};
@@ -445,9 +470,34 @@ mod tests {
                     ..TrafficResult::default()
                 }),
                 deadline_exceeded_at: None,
+                pending: PendingReasons::new(false),
                 ..sample_row()
             })
             .collect()
+    }
+
+    /// The pending block lists each reason some trial had, with the share of trials (2 of
+    /// 5 with `affinity`, 1 with `resources` too); reasons no trial had are left out.
+    #[test]
+    fn pending_reasons_as_shares_of_trials() {
+        let mut rows = rows(false);
+        for (i, r) in rows.iter_mut().enumerate() {
+            if i < 2 {
+                r.pending.insert(PendingReason::Affinity);
+            }
+            if i == 0 {
+                r.pending.insert(PendingReason::Resources);
+            }
+        }
+        let table = summary_table(&Summary::from_rows("web", 1, &rows));
+        let block = &table[table.find("\npending:").expect("a pending block")..];
+        assert_eq!(
+            block,
+            "\npending: share of trials in which a task found no node, by the last filter to \
+             rule one out\n  resources  20.0%\n  affinity   40.0%\n"
+        );
+        let quiet = summary_table(&Summary::from_rows("web", 1, &super::tests::rows(false)));
+        assert!(!quiet.contains("pending"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! {"t":0,"event":"task","task":0,"slot":0,"version":"current","node":"node-1","state":"ready"}
+//! {"t":3,"event":"task","task":9,"slot":0,"version":"next","node":null,"state":"pending","reason":"affinity"}
 //! {"t":0,"event":"update","state":"updating"}
 //! {"t":0,"event":"scale","new":3,"old":8}
 //! {"t":20,"event":"node","node":"node-2","state":"lost"}
@@ -25,15 +26,23 @@ pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
                 version,
                 node,
                 state,
-            } => json!({
-                "t": as_secs(*t),
-                "event": "task",
-                "task": task,
-                "slot": slot,
-                "version": scenario.service.versions[*version as usize].name,
-                "node": node.map(|n| Value::from(scenario.cluster.nodes[n as usize].name.as_str())),
-                "state": state.as_str(),
-            }),
+                reason,
+            } => {
+                let mut v = json!({
+                    "t": as_secs(*t),
+                    "event": "task",
+                    "task": task,
+                    "slot": slot,
+                    "version": scenario.service.versions[*version as usize].name,
+                    "node": node.map(|n| Value::from(scenario.cluster.nodes[n as usize].name.as_str())),
+                    "state": state.as_str(),
+                });
+                if let Some(r) = reason {
+                    // Why no node took the task (placement filters, see docs/placement.md).
+                    v["reason"] = Value::from(r.as_str());
+                }
+                v
+            }
             TraceRecord::Scale { t, new, old } => {
                 json!({"t": as_secs(*t), "event": "scale", "new": new, "old": old})
             }

@@ -2,20 +2,24 @@
 //!
 //! `nodes` is a count (`3`: identical nodes `node-1` … `node-3` shaped like `node`) or a
 //! list of `{name, cpu, memory}` (a missing name is `node-<position>`, missing capacity
-//! is `node`'s; names must be unique). Defaults: one node, `node: {cpu: "4", memory:
+//! is `node`'s; names must be unique). Each may carry `labels`, `taints` and `role`
+//! ([`super::placement`]); an entry's labels are merged over `node`'s. Defaults: one node, `node: {cpu: "4", memory:
 //! 8Gi}`, `image_cached: [current]`, `control_plane: ideal` (see [`super::control_plane`]).
 
 use super::control_plane::ControlPlane;
 use super::limits::{self, MAX_NODES};
 use super::model::{CURRENT, Cluster, NodeSpec, Resources, Version, VersionId};
-use super::service::{RESOURCE_FIELDS, resources, version_ref};
+use super::placement::{self, NodeAttrs};
+use super::service::{resources, version_ref};
 use super::walk::{Node, Obj};
 use serde_json::Value;
 
 /// Fields of `cluster`.
 pub const FIELDS: &[&str] = &["nodes", "node", "image_cached", "control_plane"];
 /// Fields of each `nodes` item.
-pub const NODE_FIELDS: &[&str] = &["name", "cpu", "memory"];
+pub const NODE_FIELDS: &[&str] = &["name", "cpu", "memory", "labels", "taints", "role"];
+/// Fields of `node`, the template of every node.
+pub const TEMPLATE_FIELDS: &[&str] = &["cpu", "memory", "labels", "taints", "role"];
 
 /// The default node: 4 cores, 8 GiB.
 const DEFAULT_NODE: Resources = Resources {
@@ -25,17 +29,28 @@ const DEFAULT_NODE: Resources = Resources {
 
 /// The cluster section; `versions` resolves `image_cached`.
 pub fn cluster(o: &Obj, versions: &[Version]) -> Cluster {
-    let shape = resources(&o.section("node", RESOURCE_FIELDS), DEFAULT_NODE);
+    let template = o.section("node", TEMPLATE_FIELDS);
+    let shape = resources(&template, DEFAULT_NODE);
+    let attrs = placement::node_attrs(&template, &NodeAttrs::default());
+    let (nodes, node_attrs) = o
+        .opt("nodes", |n| nodes(n, shape, &attrs))
+        .unwrap_or_else(|| (vec![node_spec(0, shape)], Vec::new()));
     Cluster {
-        nodes: o
-            .opt("nodes", |n| nodes(n, shape))
-            .unwrap_or_else(|| vec![node_spec(0, shape)]),
+        node_attrs: if node_attrs.is_empty() && attrs != NodeAttrs::default() {
+            vec![attrs; nodes.len()]
+        } else {
+            node_attrs
+        },
+        nodes,
         image_cached: o.or("image_cached", vec![CURRENT], |n| image_cached(n, versions)),
         control_plane: o.or("control_plane", ControlPlane::ideal(), Node::control_plane),
     }
 }
 
-fn nodes(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
+/// The nodes and, when any differs from the default, every node's attributes.
+type Nodes = (Vec<NodeSpec>, Vec<NodeAttrs>);
+
+fn nodes(n: &Node, shape: Resources, attrs: &NodeAttrs) -> Option<Nodes> {
     match n.value() {
         Value::Number(_) => {
             let count = n.u64()?;
@@ -44,14 +59,15 @@ fn nodes(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
                 (1..=MAX_NODES).contains(&count),
                 &format!("must be between 1 and {MAX_NODES}, got {count}"),
             )?;
-            Some((0..count as usize).map(|i| node_spec(i, shape)).collect())
+            let specs = (0..count as usize).map(|i| node_spec(i, shape)).collect();
+            Some((specs, Vec::new()))
         }
-        Value::Array(_) => node_list(n, shape),
+        Value::Array(_) => node_list(n, shape, attrs),
         _ => n.expected("a number of nodes or a list of {name, cpu, memory}"),
     }
 }
 
-fn node_list(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
+fn node_list(n: &Node, shape: Resources, template: &NodeAttrs) -> Option<Nodes> {
     let items = n.list()?;
     if items.is_empty() {
         return n.fail("a cluster needs at least one node");
@@ -60,9 +76,11 @@ fn node_list(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
         return n.fail(limits::too_many(MAX_NODES as usize, items.len(), "nodes"));
     }
     let mut out: Vec<NodeSpec> = Vec::with_capacity(items.len());
+    let mut attrs: Vec<NodeAttrs> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let o = item.object_or_empty(NODE_FIELDS);
         let r = resources(&o, shape);
+        attrs.push(placement::node_attrs(&o, template));
         let name = o.or("name", node_name(i), Node::string);
         if out.iter().any(|s| s.name == name) {
             o.get("name")
@@ -75,7 +93,10 @@ fn node_list(n: &Node, shape: Resources) -> Option<Vec<NodeSpec>> {
             memory_bytes: r.memory_bytes,
         });
     }
-    Some(out)
+    if attrs.iter().all(|a| *a == NodeAttrs::default()) {
+        attrs.clear();
+    }
+    Some((out, attrs))
 }
 
 fn node_spec(i: usize, shape: Resources) -> NodeSpec {

@@ -77,6 +77,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         service,
     };
     refuse_other_orchestrator_fields(&o, &scenario.strategy);
+    super::placement::refuse_foreign(&o, matches!(scenario.strategy, Strategy::Kubernetes(_)));
     scenario
 }
 

@@ -5,6 +5,9 @@
 //!   before the rollout begins, and every metric would measure a service that never was.
 //!   Only the starting fleet is checked: a surge that does not fit (start-first on a full
 //!   cluster) is a real rollout outcome the simulator reports.
+//! * The same for the nodes the service's placement allows (labels, taints, Swarm
+//!   constraints, at most `max_replicas_per_node` each); spread constraints are not
+//!   counted here (a skewed start is a placement the simulator shows, not a refusal).
 //! * A control-plane profile measured on one orchestrator used with the other: the
 //!   `docker-20.10` latencies (Docker Engine's own) on a Kubernetes Deployment, or the
 //!   `kubernetes` (kubelet) latencies on a Swarm service.
@@ -16,7 +19,10 @@ use crate::cluster::runtime::RuntimeKind;
 /// Every problem of this kind in `s`.
 pub fn check(s: &Scenario) -> Vec<Problem> {
     let mut problems = Vec::new();
-    problems.extend(starting_fleet(s));
+    match starting_fleet(s) {
+        Some(p) => problems.push(p),
+        None => problems.extend(constrained_fleet(s)),
+    }
     problems.extend(control_plane(s));
     problems
 }
@@ -65,6 +71,51 @@ fn starting_fleet(s: &Scenario) -> Option<Problem> {
             if nodes == 1 { "" } else { "s" },
             if nodes == 1 { "s" } else { "" },
             replicas - both,
+        ),
+    ))
+}
+
+/// The starting fleet on the nodes the placement allows, each holding at most
+/// `max_replicas_per_node` (Swarm's `MaxReplicasFilter`).
+fn constrained_fleet(s: &Scenario) -> Option<Problem> {
+    let p = &s.service.placement;
+    if p.is_empty() {
+        return None;
+    }
+    let placer = crate::cluster::placer::Placer::new(s);
+    let replicas = u64::from(s.service.replicas);
+    let (mut allowed, mut hold) = (0usize, 0u64);
+    for (i, node) in s.cluster.nodes.iter().enumerate() {
+        if !placer.allows(i) {
+            continue;
+        }
+        allowed += 1;
+        let (cpu, memory) = tasks_that_fit(node, s.service.resources);
+        let limit = if p.max_replicas_per_node > 0 {
+            u64::from(p.max_replicas_per_node)
+        } else {
+            u64::MAX
+        };
+        hold = hold.saturating_add(cpu.min(memory).min(limit));
+    }
+    if hold >= replicas {
+        return None;
+    }
+    let nodes = s.cluster.nodes.len();
+    Some(Problem::new(
+        "service",
+        format!(
+            "the starting fleet does not fit the nodes its placement allows: {replicas} tasks \
+             of `current`, but {allowed} of the {nodes} nodes pass the service's node \
+             selector, affinity, tolerations or constraints and they hold {hold}{}, so {} \
+             would be Pending before the rollout starts. Label more nodes, loosen the \
+             placement, or lower `service.replicas` (see docs/placement.md)",
+            if p.max_replicas_per_node > 0 {
+                format!(" (at most {} each)", p.max_replicas_per_node)
+            } else {
+                String::new()
+            },
+            replicas - hold,
         ),
     ))
 }
@@ -171,6 +222,37 @@ mod tests {
             p[0].contains("hold 2 (cpu and memory together run out)"),
             "{p:?}"
         );
+    }
+
+    /// Only the nodes the placement allows count, each up to `max_replicas_per_node`: 3
+    /// nodes of 1 cpu hold 2 tasks of 500m each, but `disk: ssd` allows one of them, and
+    /// a limit of 1 a node holds 3 in all.
+    #[test]
+    fn a_fleet_that_does_not_fit_its_placement() {
+        let nodes = "cluster: {node: {cpu: 1}, nodes: [{labels: {disk: ssd}}, {}, {}]}\n";
+        let k8s = format!(
+            "{nodes}service: {{replicas: 3, resources: {{cpu: 500m}}, nodeSelector: {{disk: ssd}}}}\n\
+             strategy: {{kubernetes: {{}}}}"
+        );
+        assert_eq!(
+            problems(&k8s),
+            [
+                "service: the starting fleet does not fit the nodes its placement allows: 3 tasks \
+              of `current`, but 1 of the 3 nodes pass the service's node selector, affinity, \
+              tolerations or constraints and they hold 2, so 1 would be Pending before the \
+              rollout starts. Label more nodes, loosen the placement, or lower \
+              `service.replicas` (see docs/placement.md)"
+            ]
+        );
+        let swarm = |replicas: u32| {
+            format!(
+                "{nodes}service: {{replicas: {replicas}, resources: {{cpu: 500m}}, \
+                 placement: {{max_replicas_per_node: 1}}}}\nstrategy: {{swarm: {{}}}}"
+            )
+        };
+        assert!(problems(&swarm(3)).is_empty());
+        assert_eq!(problems(&swarm(4)).len(), 1);
+        assert!(problems(&swarm(4))[0].contains("they hold 3 (at most 1 each), so 1 would"));
     }
 
     #[test]

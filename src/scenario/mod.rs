@@ -22,6 +22,7 @@ pub mod limits;
 pub mod load;
 pub mod model;
 mod overrides;
+pub mod placement;
 mod quantity;
 pub mod schema;
 mod service;

@@ -6,6 +6,7 @@
 
 use super::control_plane::ControlPlane;
 use super::distribution::Dist;
+pub use super::placement::{NodeAttrs, Placement};
 use crate::sim::time::{SECOND, Time};
 
 /// Index of a version in [`Service::versions`]: 0 is `current`, 1 is `next`, later ones
@@ -56,6 +57,18 @@ pub struct Cluster {
     pub image_cached: Vec<VersionId>,
     /// The engine's and orchestrator's own latencies (`ideal`: none).
     pub control_plane: ControlPlane,
+    /// Each node's labels, taints and role, by node index; empty when every node has the
+    /// defaults (no label, no taint, worker). Read through [`Cluster::attrs`].
+    pub node_attrs: Vec<NodeAttrs>,
+}
+
+impl Cluster {
+    /// Node `i`'s labels, taints and role.
+    pub fn attrs(&self, i: usize) -> &NodeAttrs {
+        static DEFAULT: std::sync::LazyLock<NodeAttrs> =
+            std::sync::LazyLock::new(NodeAttrs::default);
+        self.node_attrs.get(i).unwrap_or(&DEFAULT)
+    }
 }
 
 /// One node's capacity.
@@ -106,6 +119,8 @@ pub struct Service {
     /// `networks:`; a service publishing ports in ingress mode is attached to `ingress`).
     /// See [`Service::has_service_binding`].
     pub networks: Vec<String>,
+    /// Where its tasks may run (Kubernetes or Swarm fields, see [`super::placement`]).
+    pub placement: Placement,
 }
 
 impl Service {

@@ -11,7 +11,7 @@
 //! rules (`maxSurge` and `maxUnavailable` not both 0, …) are not expressed.
 
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
-use super::{service, strategy, traffic};
+use super::{placement, service, strategy, traffic};
 use serde_json::{Map, Value, json};
 
 /// What a field holds.
@@ -52,6 +52,8 @@ pub enum Ty {
     MapOf(&'static str),
     /// A map of any keys to probabilities.
     Probabilities,
+    /// A map of label keys to values (strings; numbers and booleans read as written).
+    Labels,
     /// Any of these.
     AnyOf(&'static [Ty]),
     /// A map of field paths to lists of values (`sweep:` axes; each value is checked as a
@@ -67,6 +69,17 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("action", list(convert::ACTION_FIELDS)),
         ("cluster", list(cluster::FIELDS)),
         ("node", list(cluster::NODE_FIELDS)),
+        ("node_template", list(cluster::TEMPLATE_FIELDS)),
+        ("taint", list(placement::TAINT_FIELDS)),
+        ("toleration", list(placement::TOLERATION_FIELDS)),
+        ("affinity", list(placement::AFFINITY_FIELDS)),
+        ("node_affinity", list(placement::NODE_AFFINITY_FIELDS)),
+        ("node_selector", list(placement::SELECTOR_FIELDS)),
+        ("node_selector_term", list(placement::TERM_FIELDS)),
+        ("match_expression", list(placement::EXPRESSION_FIELDS)),
+        ("spread_constraint", list(placement::SPREAD_FIELDS)),
+        ("placement", list(placement::SWARM_FIELDS)),
+        ("preference", list(placement::PREFERENCE_FIELDS)),
         ("resources", list(service::RESOURCE_FIELDS)),
         ("control_plane", control_plane::fields()),
         ("service", list(service::FIELDS)),
@@ -125,7 +138,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("action", "rollout", Choice(|| names(convert::ROLLOUTS))),
     ("action", "version", Str),
     ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
-    ("cluster", "node", Section("resources")),
+    ("cluster", "node", Section("node_template")),
     ("cluster", "image_cached", Strings),
     (
         "cluster",
@@ -135,6 +148,59 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("node", "name", Str),
     ("node", "cpu", Cpu),
     ("node", "memory", Memory),
+    ("node", "labels", Labels),
+    ("node", "taints", ListOf("taint")),
+    ("node", "role", Choice(|| vec!["worker", "manager"])),
+    ("node_template", "cpu", Cpu),
+    ("node_template", "memory", Memory),
+    ("node_template", "labels", Labels),
+    ("node_template", "taints", ListOf("taint")),
+    (
+        "node_template",
+        "role",
+        Choice(|| vec!["worker", "manager"]),
+    ),
+    ("taint", "key", Str),
+    ("taint", "value", Str),
+    ("taint", "effect", Choice(|| names(placement::EFFECTS))),
+    ("toleration", "key", Str),
+    ("toleration", "operator", Choice(|| vec!["Equal", "Exists"])),
+    ("toleration", "value", Str),
+    ("toleration", "effect", Choice(|| names(placement::EFFECTS))),
+    ("affinity", "nodeAffinity", Section("node_affinity")),
+    (
+        "node_affinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        Section("node_selector"),
+    ),
+    (
+        "node_selector",
+        "nodeSelectorTerms",
+        ListOf("node_selector_term"),
+    ),
+    (
+        "node_selector_term",
+        "matchExpressions",
+        ListOf("match_expression"),
+    ),
+    ("match_expression", "key", Str),
+    (
+        "match_expression",
+        "operator",
+        Choice(|| names(placement::OPERATORS)),
+    ),
+    ("match_expression", "values", Strings),
+    ("spread_constraint", "maxSkew", Count),
+    ("spread_constraint", "topologyKey", Str),
+    (
+        "spread_constraint",
+        "whenUnsatisfiable",
+        Choice(|| vec!["DoNotSchedule"]),
+    ),
+    ("placement", "constraints", Strings),
+    ("placement", "max_replicas_per_node", Count),
+    ("placement", "preferences", ListOf("preference")),
+    ("preference", "spread", Str),
     ("resources", "cpu", Cpu),
     ("resources", "memory", Memory),
     ("control_plane", "profile", Choice(profiles)),
@@ -154,6 +220,15 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("service", "terminationGracePeriodSeconds", Duration),
     ("service", "pre_stop", Duration),
     ("service", "versions", MapOf("version")),
+    ("service", "nodeSelector", Labels),
+    ("service", "affinity", Section("affinity")),
+    ("service", "tolerations", ListOf("toleration")),
+    (
+        "service",
+        "topologySpreadConstraints",
+        ListOf("spread_constraint"),
+    ),
+    ("service", "placement", Section("placement")),
     ("service", "healthcheck", Section("healthcheck")),
     ("service", "readinessProbe", Section("probe")),
     ("service", "livenessProbe", Section("probe")),
@@ -315,6 +390,8 @@ fn schema_of(ty: Ty) -> Value {
             "anyOf": [def(name), {"type": "null"}]}}),
         Probabilities => json!({"type": "object",
             "additionalProperties": schema_of(Probability)}),
+        Labels => json!({"type": "object", "additionalProperties": {
+            "type": ["string", "number", "boolean", "null"]}}),
         Axes => json!({"type": "object", "additionalProperties": {"type": "array"}}),
         AnyOf(tys) => json!({"anyOf": tys.iter().map(|t| schema_of(*t)).collect::<Vec<_>>()}),
     }

@@ -52,6 +52,11 @@ pub const FIELDS: &[&str] = &[
     "startupProbe",
     "restart",
     "networks",
+    "nodeSelector",
+    "affinity",
+    "tolerations",
+    "topologySpreadConstraints",
+    "placement",
 ];
 
 /// Fields of `resources` (and of a node's capacity).
@@ -101,6 +106,7 @@ pub fn service(o: &Obj) -> Service {
         startup_probe: probe(o, "startupProbe"),
         restart: health::restart(&o.section("restart", RESTART_FIELDS)),
         networks: o.or("networks", Vec::new(), networks),
+        placement: super::placement::placement(o),
     }
 }
 

@@ -204,8 +204,8 @@ trials: 10
 horizon: 1h
 sweep: {service.replicas: [2, 4]}
 cluster:
-  nodes: [{name: n1, cpu: "4", memory: 8Gi}, {name: n2}]
-  node: {cpu: 2, memory: 4Gi}
+  nodes: [{name: n1, cpu: "4", memory: 8Gi, labels: {zone: a}, role: manager}, {name: n2}]
+  node: {cpu: 2, memory: 4Gi, labels: {disk: ssd}, role: worker}
   image_cached: [current]
   control_plane: {profile: ideal, update_start: {constant: 1s}, create: {uniform: {min: 1s, max: 2s}},
                   start: {normal: {mean: 1s, stddev: 100ms}}, start_after_stop: {exponential: {mean: 1s}},
@@ -219,6 +219,8 @@ service:
   stop_grace_period: 10s
   pre_stop: 1s
   networks: [backend]
+  placement: {constraints: [node.labels.zone==a], max_replicas_per_node: 4,
+              preferences: [{spread: node.labels.zone}]}
   versions:
     current: {image: a:1}
     next: {image: a:2, pull: {lognormal: {median: 2s, p99: 10s}}, start: 1s, ready_after: 2s,
@@ -239,7 +241,14 @@ faults: {node_failures: [{at: 1m, node: n1, recover_after: 1m}], node_mtbf: 24h,
          pull_failure_probability: {next: 0.1}}
 "#;
     let b = r#"
+cluster:
+  node: {labels: {zone: a, cores: "8"}, taints: [{key: k, value: v, effect: NoSchedule}]}
 service:
+  nodeSelector: {zone: a}
+  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [
+    {matchExpressions: [{key: cores, operator: Gt, values: ["4"]}]}]}}}
+  tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
+  topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]
   terminationGracePeriodSeconds: 30
   versions:
     current: {}
@@ -343,6 +352,8 @@ fn a_misspelt_field_is_refused_by_both() {
             let parent = path[..path.len() - 1].join(".");
             if parent == "service.versions"
                 || parent == "faults.pull_failure_probability"
+                || parent.ends_with("labels")
+                || parent == "service.nodeSelector"
                 || parent == "sweep"
             {
                 continue;

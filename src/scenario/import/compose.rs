@@ -8,6 +8,7 @@
 //! | `deploy.update_config`, `deploy.rollback_config` | `strategy.swarm.update_config`, `.rollback_config` |
 //! | `deploy.restart_policy.{condition,delay,max_attempts}` | `service.restart` |
 //! | `deploy.resources.reservations.{cpus,memory}` | `service.resources` (Docker's units converted) |
+//! | `deploy.placement.{constraints,max_replicas_per_node,preferences}` | `service.placement` (checked there; see docs/placement.md) |
 //! | `healthcheck.{interval,timeout,retries,start_period,start_interval}`, `disable` | `service.healthcheck` |
 //! | `stop_grace_period` | `service.stop_grace_period` |
 //! | `networks` (default: the stack's `default`), `ports` in ingress mode | `service.networks` |
@@ -120,6 +121,9 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
     }
     if let Some(res) = at("resources") {
         resources(&res, d);
+    }
+    if let Some(p) = at("placement") {
+        d.copy_tree("service.placement", &p);
     }
     image(&svc, name, d);
     if let Some(h) = svc.get("healthcheck") {

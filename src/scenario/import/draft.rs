@@ -136,6 +136,16 @@ impl Draft {
         self.put(to, from.value.clone());
     }
 
+    /// Copies the manifest subtree `from` whole to the scenario field `to`, for fields the
+    /// scenario spells exactly as the manifest does (placement: `nodeSelector`,
+    /// `affinity`, `tolerations`, `topologySpreadConstraints`, `deploy.placement`); the
+    /// scenario's parser then checks every value, and its problems point back here.
+    pub fn copy_tree(&mut self, to: &str, from: &Src) {
+        self.read(from);
+        self.origins.push((to.to_string(), from.path.clone()));
+        self.put(to, from.value.clone());
+    }
+
     /// Starts the scenario section `to` (an empty map unless already there) for the
     /// manifest section `from`: problems the converter finds with the section as a whole
     /// are reported at `from`. `from`'s fields are read one by one.

@@ -15,6 +15,7 @@
 //! | the first container's `readinessProbe`, `livenessProbe`, `startupProbe` timings | `service.*Probe` |
 //! | the first container's `lifecycle.preStop` `sleep` (or `exec` `sleep N`) | `service.pre_stop` |
 //! | the first container's `image` | `service.versions.*.image` |
+//! | `…template.spec.{nodeSelector,affinity,tolerations,topologySpreadConstraints}` | the same names under `service` (checked there; see docs/placement.md) |
 //!
 //! A request left out where a limit is given is the limit, as the API server defaults it
 //! (`k8s.io/kubernetes` `pkg/apis/core/v1/defaults.go`, `SetDefaults_Pod`). Identity fields
@@ -133,6 +134,16 @@ fn pod(spec: &Src, d: &mut Draft) {
     };
     if let Some(g) = spec.get("terminationGracePeriodSeconds") {
         d.map("service.terminationGracePeriodSeconds", &g);
+    }
+    for key in [
+        "nodeSelector",
+        "affinity",
+        "tolerations",
+        "topologySpreadConstraints",
+    ] {
+        if let Some(v) = spec.get(key) {
+            d.copy_tree(&format!("service.{key}"), &v);
+        }
     }
     if let Some(init) = spec.get("initContainers") {
         d.unsupported(

@@ -1,0 +1,582 @@
+//! Which nodes a task may run on, and why a task that fits none stays Pending.
+//!
+//! The filters, in the order each orchestrator runs them (a node is rejected by the first
+//! it fails):
+//!
+//! - Kubernetes (kubernetes/kubernetes v1.30, the default scheduler profile's filter
+//!   order, `pkg/scheduler/apis/config/v1/default_plugins.go`): the node is down (the node
+//!   lifecycle controller's `node.kubernetes.io/unreachable` taint), `TaintToleration`
+//!   (`taint`: a `NoSchedule` or `NoExecute` taint no toleration tolerates;
+//!   `PreferNoSchedule` only scores), `NodeAffinity` (`affinity`: `nodeSelector` and the
+//!   required node affinity, as `k8s.io/component-helpers/scheduling/corev1/nodeaffinity`
+//!   matches them), `NodeResourcesFit` (`resources`), `PodTopologySpread` (`spread`).
+//! - Swarm (moby/swarmkit v2.1.2 `manager/scheduler/pipeline.go` `defaultFilters`):
+//!   `ReadyFilter` (down), `ResourceFilter` (`resources`), `ConstraintFilter` (reported as
+//!   `affinity`), `MaxReplicasFilter` (`max_replicas_per_node`).
+//!
+//! A task that passes no node records one reason: the filter that removed the last
+//! candidates when the filters are applied one after the other to the whole node list,
+//! i.e. the latest filter (in the order above) that was the first failure of any node.
+//! Of the scheduler's "0/N nodes are available: …" message it is the entry of the last
+//! filter listed.
+//!
+//! Filters that depend only on the node (down aside) — taints, affinity, Swarm
+//! constraints — are a fixed mask held by the [`NodeIndex`], and `max_replicas_per_node`
+//! a mask updated when a node's count of wanted tasks crosses the limit, so such a
+//! service costs what an unconstrained one does. `topologySpreadConstraints` and
+//! `preferences` compare counts across nodes: they scan every node at each placement,
+//! O(nodes) per placement, for those services only.
+
+use super::node::Node;
+use super::scheduler::{self, NodeIndex};
+use super::task::NodeId;
+use crate::scenario::placement::{
+    NodeAttrs, Placement, Requirement, SelectorOp, SwarmConstraint, SwarmKey, Taint, TaintEffect,
+    Toleration,
+};
+use crate::scenario::{Resources, Scenario, Strategy};
+use std::collections::HashMap;
+
+/// Why a task stayed Pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PendingReason {
+    /// The node is down (lost and not back).
+    NodeDown,
+    /// Kubernetes: an untolerated `NoSchedule` / `NoExecute` taint.
+    Taint,
+    /// Kubernetes `nodeSelector` / required node affinity; Swarm `placement.constraints`.
+    Affinity,
+    /// Not enough free cpu or memory.
+    Resources,
+    /// Kubernetes `topologySpreadConstraints` (`DoNotSchedule`).
+    Spread,
+    /// Swarm `placement.max_replicas_per_node`.
+    MaxReplicasPerNode,
+}
+
+impl PendingReason {
+    /// Every reason, in the order of the `pending_*` columns.
+    pub const ALL: [PendingReason; 6] = [
+        PendingReason::Resources,
+        PendingReason::Affinity,
+        PendingReason::Taint,
+        PendingReason::Spread,
+        PendingReason::MaxReplicasPerNode,
+        PendingReason::NodeDown,
+    ];
+
+    /// The name in the trace (`"reason": "taint"`) and in the column `pending_<name>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PendingReason::NodeDown => "node_down",
+            PendingReason::Taint => "taint",
+            PendingReason::Affinity => "affinity",
+            PendingReason::Resources => "resources",
+            PendingReason::Spread => "spread",
+            PendingReason::MaxReplicasPerNode => "max_replicas_per_node",
+        }
+    }
+
+    /// Whether the orchestrator has this filter at all (`false`: its column is empty).
+    pub fn modelled(self, kubernetes: bool) -> bool {
+        match self {
+            PendingReason::Taint | PendingReason::Spread => kubernetes,
+            PendingReason::MaxReplicasPerNode => !kubernetes,
+            _ => true,
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// The reasons any task of a trial stayed Pending for, and which reasons the
+/// orchestrator can have at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PendingReasons {
+    seen: u8,
+    modelled: u8,
+}
+
+impl PendingReasons {
+    /// None seen yet, for a Kubernetes or a Swarm strategy.
+    pub fn new(kubernetes: bool) -> PendingReasons {
+        let modelled = PendingReason::ALL
+            .iter()
+            .filter(|r| r.modelled(kubernetes))
+            .fold(0, |m, r| m | r.bit());
+        PendingReasons { seen: 0, modelled }
+    }
+
+    /// Add `r`.
+    pub fn insert(&mut self, r: PendingReason) {
+        self.seen |= r.bit();
+    }
+
+    /// Mark `r` as modelled, and seen or not (reading `trials.csv` back).
+    pub fn set(&mut self, r: PendingReason, seen: bool) {
+        self.modelled |= r.bit();
+        if seen {
+            self.seen |= r.bit();
+        }
+    }
+
+    /// Whether `r` was seen: `None` when the orchestrator has no such filter.
+    pub fn get(self, r: PendingReason) -> Option<bool> {
+        (self.modelled & r.bit() != 0).then_some(self.seen & r.bit() != 0)
+    }
+}
+
+/// Kubernetes' filter order (see the module documentation).
+const KUBERNETES_ORDER: &[PendingReason] = &[
+    PendingReason::NodeDown,
+    PendingReason::Taint,
+    PendingReason::Affinity,
+    PendingReason::Resources,
+    PendingReason::Spread,
+];
+/// Swarm's filter order.
+const SWARM_ORDER: &[PendingReason] = &[
+    PendingReason::NodeDown,
+    PendingReason::Resources,
+    PendingReason::Affinity,
+    PendingReason::MaxReplicasPerNode,
+];
+
+/// `ToleratesTaint` (k8s.io/api `core/v1/toleration.go`): the effect matches (or the
+/// toleration names none), the key matches (an empty key with `Exists` matches every
+/// key), and `Exists` or an equal value.
+pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
+    t.effect.is_none_or(|e| e == taint.effect)
+        && (t.key.is_empty() || t.key == taint.key)
+        && (t.exists || t.value == taint.value)
+}
+
+/// The `TaintToleration` filter: no `NoSchedule` / `NoExecute` taint is left untolerated
+/// (`FindMatchingUntoleratedTaint` with those two effects).
+pub fn taints_tolerated(taints: &[Taint], tolerations: &[Toleration]) -> bool {
+    taints
+        .iter()
+        .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
+        .all(|t| tolerations.iter().any(|tol| tolerates(tol, t)))
+}
+
+/// One `matchExpressions` entry against a node's labels (`labels.Requirement.Matches`).
+pub fn requirement_matches(req: &Requirement, attrs: &NodeAttrs) -> bool {
+    let label = attrs.labels.get(&req.key);
+    let number = |v: &str| v.parse::<i64>().ok();
+    match req.op {
+        SelectorOp::In => label.is_some_and(|l| req.values.contains(l)),
+        SelectorOp::NotIn => label.is_none_or(|l| !req.values.contains(l)),
+        SelectorOp::Exists => label.is_some(),
+        SelectorOp::DoesNotExist => label.is_none(),
+        SelectorOp::Gt | SelectorOp::Lt => {
+            let (Some(l), Some(v)) = (label.and_then(|l| number(l)), number(&req.values[0])) else {
+                return false;
+            };
+            if req.op == SelectorOp::Gt {
+                l > v
+            } else {
+                l < v
+            }
+        }
+    }
+}
+
+/// The `NodeAffinity` filter: every `nodeSelector` label equal, and, when the required
+/// node affinity is given, some term whose expressions all match (terms are ORed; a term
+/// without expressions matches no node).
+pub fn affinity_matches(p: &Placement, attrs: &NodeAttrs) -> bool {
+    let selector = p
+        .node_selector
+        .iter()
+        .all(|(k, v)| attrs.labels.get(k) == Some(v));
+    selector
+        && p.required_terms.as_ref().is_none_or(|terms| {
+            terms
+                .iter()
+                .any(|t| !t.is_empty() && t.iter().all(|r| requirement_matches(r, attrs)))
+        })
+}
+
+/// swarmkit `constraint.NodeMatches`: case-insensitive equality with the node's hostname,
+/// role or label (a missing label compares as the empty string).
+pub fn swarm_matches(constraints: &[SwarmConstraint], name: &str, attrs: &NodeAttrs) -> bool {
+    constraints.iter().all(|c| {
+        let what = match &c.key {
+            SwarmKey::Hostname => name,
+            SwarmKey::Role => attrs.role.as_str(),
+            SwarmKey::Label(l) => attrs.labels.get(l).map_or("", String::as_str),
+        };
+        let equal = what.to_lowercase() == c.value.to_lowercase();
+        equal == c.equal
+    })
+}
+
+/// One topology spread constraint, resolved against the nodes.
+#[derive(Debug)]
+struct Spread {
+    max_skew: u32,
+    /// Per node, the domain of its `topologyKey` value ([`NO_DOMAIN`] without the label).
+    domain: Vec<u32>,
+    /// Per node, whether its pods and domain count: it passes the pod's node affinity
+    /// (`nodeAffinityPolicy: Honor`; taints are ignored, `nodeTaintsPolicy: Ignore`) and
+    /// has every constraint's key (`nodeLabelsMatchSpreadConstraints`).
+    counted: Vec<bool>,
+    domains: usize,
+}
+
+const NO_DOMAIN: u32 = u32::MAX;
+
+/// The placement rules of one scenario and the index that answers them.
+#[derive(Debug, Default)]
+pub struct Placer {
+    index: NodeIndex,
+    kubernetes: bool,
+    /// Per node, the first fixed filter it fails (taint or affinity); empty: none fails.
+    fixed: Vec<Option<PendingReason>>,
+    spread: Vec<Spread>,
+    /// Swarm `max_replicas_per_node` (0: no limit).
+    max_per_node: u32,
+    /// Swarm preferences: per level, each node's branch (its label values down to that
+    /// level), and the number of branches.
+    levels: Vec<(Vec<u32>, usize)>,
+    /// Scratch: task counts per domain.
+    counts: Vec<u32>,
+    /// Scratch: minimum count per spread constraint.
+    minima: Vec<u32>,
+    /// Scratch: candidate nodes.
+    candidates: Vec<NodeId>,
+    /// The reason of the last failed [`Placer::pick`].
+    last_failure: Option<PendingReason>,
+}
+
+impl Placer {
+    /// The rules of `s` (its service's placement over its nodes).
+    pub fn new(s: &Scenario) -> Placer {
+        let p = &s.service.placement;
+        let kubernetes = matches!(s.strategy, Strategy::Kubernetes(_));
+        let nodes = s.cluster.nodes.len();
+        let attrs = |i: usize| s.cluster.attrs(i);
+        let fixed_of = |i: usize| {
+            let a = attrs(i);
+            if kubernetes && !taints_tolerated(&a.taints, &p.tolerations) {
+                Some(PendingReason::Taint)
+            } else if (kubernetes && !affinity_matches(p, a))
+                || (!kubernetes && !swarm_matches(&p.constraints, &s.cluster.nodes[i].name, a))
+            {
+                Some(PendingReason::Affinity)
+            } else {
+                None
+            }
+        };
+        let fixed: Vec<Option<PendingReason>> = (0..nodes).map(fixed_of).collect();
+        let mut index = NodeIndex::default();
+        if fixed.iter().any(Option::is_some) {
+            index.set_eligible(fixed.iter().map(Option::is_none).collect());
+        }
+        index.track_limit(p.max_replicas_per_node > 0);
+        let all_keys = |a: &NodeAttrs| {
+            p.spread
+                .iter()
+                .all(|c| a.labels.contains_key(&c.topology_key))
+        };
+        let spread = p
+            .spread
+            .iter()
+            .map(|c| {
+                let (domain, domains) = domains(nodes, |i| {
+                    attrs(i)
+                        .labels
+                        .get(&c.topology_key)
+                        .map(|v| vec![v.as_str()])
+                });
+                Spread {
+                    max_skew: c.max_skew,
+                    domain,
+                    counted: (0..nodes)
+                        .map(|i| affinity_matches(p, attrs(i)) && all_keys(attrs(i)))
+                        .collect(),
+                    domains,
+                }
+            })
+            .collect();
+        let levels = (0..p.preferences.len())
+            .map(|depth| {
+                domains(nodes, |i| {
+                    let labels = &attrs(i).labels;
+                    Some(
+                        p.preferences[..=depth]
+                            .iter()
+                            .map(|l| labels.get(l).map_or("", String::as_str))
+                            .collect(),
+                    )
+                })
+            })
+            .collect();
+        Placer {
+            index,
+            kubernetes,
+            fixed: if fixed.iter().any(Option::is_some) {
+                fixed
+            } else {
+                Vec::new()
+            },
+            spread,
+            max_per_node: p.max_replicas_per_node,
+            levels,
+            ..Placer::default()
+        }
+    }
+
+    /// Whether the filters that depend on the node alone (taints, affinity, Swarm
+    /// constraints) allow node `i`.
+    pub fn allows(&self, i: usize) -> bool {
+        self.index.allows(i as NodeId)
+    }
+
+    /// No reason seen yet, for this scenario's orchestrator.
+    pub fn no_reasons(&self) -> PendingReasons {
+        PendingReasons::new(self.kubernetes)
+    }
+
+    /// Whether where the service's tasks are decides eligibility beyond what the index
+    /// keeps (spread, preferences): then every placement scans the nodes.
+    fn scans(&self) -> bool {
+        !self.spread.is_empty() || !self.levels.is_empty()
+    }
+
+    /// Whether a task told to stop may let a Pending one in (spread, a per-node limit,
+    /// preferences count only tasks not told to stop).
+    pub fn depends_on_tasks(&self) -> bool {
+        self.scans() || self.max_per_node > 0
+    }
+
+    /// The service's wanted tasks on `node` are now `count`: the per-node limit
+    /// (`max_replicas_per_node`) opens or closes the node in the index.
+    #[inline]
+    pub fn wanted_changed(&mut self, nodes: &[Node], node: NodeId, count: u32, r: Resources) {
+        if self.max_per_node > 0 {
+            let limited = count >= self.max_per_node;
+            self.index.set_limited(nodes, node, r, limited);
+        }
+    }
+
+    /// Index `nodes` at the start of a trial.
+    pub fn rebuild(&mut self, nodes: &[Node], r: Resources) {
+        self.index.rebuild(nodes, r);
+    }
+
+    /// Node `id` is about to change (see [`NodeIndex::before_change`]).
+    #[inline]
+    pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        self.index.before_change(nodes, id, r);
+    }
+
+    /// Node `id` has changed.
+    #[inline]
+    pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        self.index.after_change(nodes, id, r);
+    }
+
+    /// The node for a task with requests `r`, given the service's wanted tasks per node
+    /// (`on_node`: placed and not told to stop, every version); or why there is none.
+    pub fn pick(
+        &mut self,
+        nodes: &[Node],
+        on_node: &[u32],
+        r: Resources,
+    ) -> Result<NodeId, PendingReason> {
+        let pick = self.pick_uncounted(nodes, on_node, r);
+        if let Err(reason) = pick {
+            self.last_failure = Some(reason);
+        }
+        pick
+    }
+
+    /// Why the last task that found no node found none.
+    pub fn last_failure(&self) -> Option<PendingReason> {
+        self.last_failure
+    }
+
+    fn pick_uncounted(
+        &mut self,
+        nodes: &[Node],
+        on_node: &[u32],
+        r: Resources,
+    ) -> Result<NodeId, PendingReason> {
+        if self.scans() {
+            return self.pick_scanning(nodes, on_node, r);
+        }
+        if let Some(id) = self.index.pick(nodes, r) {
+            return Ok(id);
+        }
+        // Why not: the latest filter in order that is some node's first failure; the
+        // scan stops at the first node whose failure is the last filter this service has.
+        let last = if self.max_per_node > 0 {
+            PendingReason::MaxReplicasPerNode
+        } else if !self.kubernetes && !self.fixed.is_empty() {
+            PendingReason::Affinity
+        } else {
+            PendingReason::Resources
+        };
+        let mut worst = PendingReason::NodeDown;
+        for i in 0..nodes.len() {
+            let f = self.first_failure(nodes, on_node, i, r).unwrap_or(worst);
+            if self.rank(f) > self.rank(worst) {
+                worst = f;
+            }
+            if worst == last {
+                break;
+            }
+        }
+        Err(worst)
+    }
+
+    fn order(&self) -> &'static [PendingReason] {
+        if self.kubernetes {
+            KUBERNETES_ORDER
+        } else {
+            SWARM_ORDER
+        }
+    }
+
+    fn rank(&self, r: PendingReason) -> usize {
+        self.order().iter().position(|&x| x == r).unwrap_or(0)
+    }
+
+    /// The first filter node `i` fails, in the orchestrator's order (`None`: eligible).
+    /// Spread needs [`Placer::count_domains`] first.
+    fn first_failure(
+        &self,
+        nodes: &[Node],
+        on_node: &[u32],
+        i: usize,
+        r: Resources,
+    ) -> Option<PendingReason> {
+        let n = &nodes[i];
+        let fixed = self.fixed.get(i).copied().flatten();
+        self.order().iter().copied().find(|&f| match f {
+            PendingReason::NodeDown => !n.up,
+            PendingReason::Taint => fixed == Some(PendingReason::Taint),
+            PendingReason::Affinity => fixed == Some(PendingReason::Affinity),
+            PendingReason::Resources => !n.fits(r),
+            PendingReason::Spread => !self.spread_allows(i),
+            PendingReason::MaxReplicasPerNode => {
+                self.max_per_node > 0 && on_node[i] >= self.max_per_node
+            }
+        })
+    }
+
+    /// `PodTopologySpread.Filter`: the node has every topology key, and for each
+    /// constraint `matchNum + 1 − minMatchNum ≤ maxSkew` (the task matches its own
+    /// selector: every pod of the service counts).
+    fn spread_allows(&self, i: usize) -> bool {
+        let mut base = 0;
+        self.spread.iter().zip(&self.minima).all(|(c, &min)| {
+            let d = c.domain[i];
+            let counts = &self.counts[base..base + c.domains];
+            base += c.domains;
+            d != NO_DOMAIN
+                && i64::from(counts[d as usize]) + 1 - i64::from(min) <= i64::from(c.max_skew)
+        })
+    }
+
+    /// Pods per domain for each spread constraint (`calPreFilterState`): wanted tasks
+    /// (terminating pods are skipped, `countPodsMatchSelector`) on counted nodes; the
+    /// minimum over the domains of counted nodes (none: no limit).
+    fn count_domains(&mut self, on_node: &[u32]) {
+        self.counts.clear();
+        self.minima.clear();
+        let mut present: Vec<bool> = Vec::new();
+        for c in &self.spread {
+            let base = self.counts.len();
+            self.counts.resize(base + c.domains, 0);
+            present.clear();
+            present.resize(c.domains, false);
+            for (i, &d) in c.domain.iter().enumerate() {
+                if c.counted[i] && d != NO_DOMAIN {
+                    self.counts[base + d as usize] += on_node[i];
+                    present[d as usize] = true;
+                }
+            }
+            let min = (0..c.domains)
+                .filter(|&d| present[d])
+                .map(|d| self.counts[base + d])
+                .min()
+                .unwrap_or(u32::MAX);
+            self.minima.push(min);
+        }
+    }
+
+    /// Placement with task-dependent filters: every node is checked.
+    fn pick_scanning(
+        &mut self,
+        nodes: &[Node],
+        on_node: &[u32],
+        r: Resources,
+    ) -> Result<NodeId, PendingReason> {
+        self.count_domains(on_node);
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        let mut worst = PendingReason::NodeDown;
+        for i in 0..nodes.len() {
+            match self.first_failure(nodes, on_node, i, r) {
+                None => candidates.push(i as NodeId),
+                Some(f) if self.rank(f) > self.rank(worst) => worst = f,
+                Some(_) => {}
+            }
+        }
+        self.narrow_by_preferences(&mut candidates, on_node);
+        let best = candidates
+            .iter()
+            .map(|&id| scheduler::key(&nodes[id as usize], id))
+            .min()
+            .map(|k| k.3);
+        self.candidates = candidates;
+        best.ok_or(worst)
+    }
+
+    /// Swarm `preferences`: level by level, keep the candidates of the branch with the
+    /// fewest active tasks of the service, counted over every node of the branch
+    /// (swarmkit `nodeSet.tree` and `scheduleNTasksOnSubtree`: a task goes to a branch
+    /// below its even share, and the emptiest branch with room always is one; of several,
+    /// swarmkit's map order picks any, here the branch first met in node order).
+    fn narrow_by_preferences(&mut self, candidates: &mut Vec<NodeId>, on_node: &[u32]) {
+        for (branch, branches) in &self.levels {
+            if candidates.is_empty() {
+                return;
+            }
+            self.counts.clear();
+            self.counts.resize(*branches, 0);
+            for (i, &b) in branch.iter().enumerate() {
+                self.counts[b as usize] += on_node[i];
+            }
+            let Some(chosen) = candidates
+                .iter()
+                .map(|&id| branch[id as usize])
+                .min_by_key(|&b| (self.counts[b as usize], b))
+            else {
+                return;
+            };
+            candidates.retain(|&id| branch[id as usize] == chosen);
+        }
+    }
+}
+
+/// Domain ids per node from each node's value (`None`: no domain), numbered in node order
+/// of first appearance, and their number.
+fn domains<'a>(nodes: usize, value: impl Fn(usize) -> Option<Vec<&'a str>>) -> (Vec<u32>, usize) {
+    let mut ids: HashMap<Vec<&str>, u32> = HashMap::new();
+    let domain = (0..nodes)
+        .map(|i| match value(i) {
+            None => NO_DOMAIN,
+            Some(v) => {
+                let next = ids.len() as u32;
+                *ids.entry(v).or_insert(next)
+            }
+        })
+        .collect();
+    (domain, ids.len())
+}

@@ -1,0 +1,636 @@
+//! Placement constraints against the upstream rules, each table citing its source, and
+//! Pending reasons through whole trials.
+
+use crate::yaml;
+use rollout_sim::cluster::placer::{
+    PendingReason, Placer, affinity_matches, swarm_matches, taints_tolerated,
+};
+use rollout_sim::cluster::{Node, TaskState, TraceRecord};
+use rollout_sim::scenario::placement::{NodeAttrs, Role};
+use rollout_sim::scenario::{Placement, Scenario};
+use rollout_sim::trial::Workspace;
+
+/// The service placement of a scenario whose `service:` adds `fields` (Kubernetes or
+/// Swarm strategy); no replicas, so that no node needs to match.
+fn placement(kubernetes: bool, fields: &str) -> Placement {
+    let strategy = if kubernetes {
+        "kubernetes: {}"
+    } else {
+        "swarm: {}"
+    };
+    let s = yaml(&format!(
+        "service:\n  replicas: 0\n{fields}\nstrategy:\n  {strategy}\n"
+    ));
+    s.service.placement
+}
+
+fn node(attrs: &str) -> NodeAttrs {
+    let s = yaml(&format!(
+        "cluster:\n  node: {attrs}\nservice: {{}}\nstrategy: {{kubernetes: {{}}}}\n"
+    ));
+    s.cluster.attrs(0).clone()
+}
+
+/// Rows of `TestTaintTolerationFilter` (kubernetes/kubernetes v1.30,
+/// `pkg/scheduler/framework/plugins/tainttoleration/taint_toleration_test.go`): the pod's
+/// tolerations, the node's taints, whether the filter lets the pod in.
+#[test]
+fn taint_toleration_filter_rows() {
+    let rows: &[(&str, &str, &str, bool)] = &[
+        (
+            "no tolerations, a NoSchedule taint",
+            "[]",
+            "[{key: dedicated, value: user1, effect: NoSchedule}]",
+            false,
+        ),
+        (
+            "tolerates the dedicated node of user1",
+            "[{key: dedicated, operator: Equal, value: user1, effect: NoSchedule}]",
+            "[{key: dedicated, value: user1, effect: NoSchedule}]",
+            true,
+        ),
+        (
+            "a toleration for user2 on user1's node",
+            "[{key: dedicated, operator: Equal, value: user2, effect: NoSchedule}]",
+            "[{key: dedicated, value: user1, effect: NoSchedule}]",
+            false,
+        ),
+        (
+            "operator Exists tolerates the taint",
+            "[{key: foo, operator: Exists, effect: NoSchedule}]",
+            "[{key: foo, value: bar, effect: NoSchedule}]",
+            true,
+        ),
+        (
+            "several tolerations, every taint tolerated",
+            "[{key: dedicated, operator: Equal, value: user2, effect: NoSchedule}, \
+              {key: foo, operator: Exists, effect: NoSchedule}]",
+            "[{key: dedicated, value: user2, effect: NoSchedule}, \
+              {key: foo, value: bar, effect: NoSchedule}]",
+            true,
+        ),
+        (
+            "key and value match, the (non-empty) effect does not",
+            "[{key: foo, operator: Equal, value: bar, effect: PreferNoSchedule}]",
+            "[{key: foo, value: bar, effect: NoSchedule}]",
+            false,
+        ),
+        (
+            "key and value match, the toleration's effect is empty",
+            "[{key: foo, operator: Equal, value: bar}]",
+            "[{key: foo, value: bar, effect: NoSchedule}]",
+            true,
+        ),
+        (
+            "the taint is PreferNoSchedule: never filtered",
+            "[{key: dedicated, operator: Equal, value: user2, effect: NoSchedule}]",
+            "[{key: dedicated, value: user1, effect: PreferNoSchedule}]",
+            true,
+        ),
+        (
+            "no toleration, the taint is PreferNoSchedule",
+            "[]",
+            "[{key: dedicated, value: user1, effect: PreferNoSchedule}]",
+            true,
+        ),
+        (
+            "NoExecute blocks placement too",
+            "[]",
+            "[{key: dedicated, value: user1, effect: NoExecute}]",
+            false,
+        ),
+        (
+            "an empty key with Exists tolerates every taint (k8s.io/api toleration.go)",
+            "[{operator: Exists}]",
+            "[{key: a, value: b, effect: NoExecute}, {key: c, effect: NoSchedule}]",
+            true,
+        ),
+    ];
+    for &(name, tolerations, taints, want) in rows {
+        let p = placement(true, &format!("  tolerations: {tolerations}"));
+        let n = node(&format!("{{taints: {taints}}}"));
+        assert_eq!(taints_tolerated(&n.taints, &p.tolerations), want, "{name}");
+    }
+}
+
+/// Rows of `TestNodeAffinity` (kubernetes/kubernetes v1.30,
+/// `pkg/scheduler/framework/plugins/nodeaffinity/node_affinity_test.go`; the match rules
+/// of `k8s.io/component-helpers/scheduling/corev1/nodeaffinity`): the pod's
+/// `nodeSelector` / required affinity, the node's labels, whether it matches.
+#[test]
+fn node_affinity_filter_rows() {
+    let expr = |terms: &str| {
+        format!(
+            "  affinity: {{nodeAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: \
+             {{nodeSelectorTerms: {terms}}}}}}}"
+        )
+    };
+    let rows: Vec<(&str, String, &str, bool)> = vec![
+        (
+            "missing labels",
+            "  nodeSelector: {foo: bar}".into(),
+            "{}",
+            false,
+        ),
+        (
+            "same labels",
+            "  nodeSelector: {foo: bar}".into(),
+            "{foo: bar}",
+            true,
+        ),
+        (
+            "node labels are a superset",
+            "  nodeSelector: {foo: bar}".into(),
+            "{foo: bar, baz: blah}",
+            true,
+        ),
+        (
+            "node labels are a subset",
+            "  nodeSelector: {foo: bar, baz: blah}".into(),
+            "{foo: bar}",
+            false,
+        ),
+        (
+            "In matches",
+            expr("[{matchExpressions: [{key: foo, operator: In, values: [bar, value2]}]}]"),
+            "{foo: bar}",
+            true,
+        ),
+        (
+            "Gt matches (integers: 0206 > 0204)",
+            expr(
+                r#"[{matchExpressions: [{key: kernel-version, operator: Gt, values: ["0204"]}]}]"#,
+            ),
+            r#"{kernel-version: "0206"}"#,
+            true,
+        ),
+        (
+            "Lt does not",
+            expr(
+                r#"[{matchExpressions: [{key: kernel-version, operator: Lt, values: ["0204"]}]}]"#,
+            ),
+            r#"{kernel-version: "0206"}"#,
+            false,
+        ),
+        (
+            "NotIn matches",
+            expr("[{matchExpressions: [{key: mem-type, operator: NotIn, values: [DDR, DDR2]}]}]"),
+            "{mem-type: DDR3}",
+            true,
+        ),
+        (
+            "Exists matches",
+            expr("[{matchExpressions: [{key: GPU, operator: Exists}]}]"),
+            "{GPU: NVIDIA-GRID-K1}",
+            true,
+        ),
+        (
+            "DoesNotExist does not",
+            expr("[{matchExpressions: [{key: GPU, operator: DoesNotExist}]}]"),
+            "{GPU: NVIDIA-GRID-K1}",
+            false,
+        ),
+        (
+            "affinity that does not match the node's labels",
+            expr("[{matchExpressions: [{key: foo, operator: In, values: [value1, value2]}]}]"),
+            "{foo: bar}",
+            false,
+        ),
+        (
+            "an empty matchExpressions matches no node",
+            expr("[{matchExpressions: []}]"),
+            "{foo: bar}",
+            false,
+        ),
+        (
+            "several matchExpressions ANDed, all match",
+            expr(
+                "[{matchExpressions: [{key: GPU, operator: Exists}, \
+                  {key: GPU, operator: NotIn, values: [AMD, INTER]}]}]",
+            ),
+            "{GPU: NVIDIA-GRID-K1}",
+            true,
+        ),
+        (
+            "several matchExpressions ANDed, one fails",
+            expr(
+                "[{matchExpressions: [{key: GPU, operator: Exists}, \
+                  {key: GPU, operator: In, values: [AMD, INTER]}]}]",
+            ),
+            "{GPU: NVIDIA-GRID-K1}",
+            false,
+        ),
+        (
+            "several terms ORed, one matches",
+            expr(
+                "[{matchExpressions: [{key: foo, operator: In, values: [bar, value2]}]}, \
+                  {matchExpressions: [{key: diffkey, operator: In, values: [wrong, value2]}]}]",
+            ),
+            "{foo: bar}",
+            true,
+        ),
+        (
+            "affinity and nodeSelector both satisfied",
+            format!(
+                "  nodeSelector: {{foo: bar}}\n{}",
+                expr("[{matchExpressions: [{key: foo, operator: Exists}]}]")
+            ),
+            "{foo: bar}",
+            true,
+        ),
+        (
+            "affinity satisfied, nodeSelector not",
+            format!(
+                "  nodeSelector: {{foo: bar}}\n{}",
+                expr("[{matchExpressions: [{key: foo, operator: Exists}]}]")
+            ),
+            "{foo: barrrrrr}",
+            false,
+        ),
+    ];
+    for (name, fields, labels, want) in rows {
+        let p = placement(true, &fields);
+        let n = node(&format!("{{labels: {labels}}}"));
+        assert_eq!(affinity_matches(&p, &n), want, "{name}");
+    }
+}
+
+/// swarmkit `constraint.NodeMatches` (moby/swarmkit v2.1.2,
+/// `manager/constraint/constraint.go`, and its `constraint_test.go`): values compare
+/// case-insensitively, label names case-sensitively, and a missing label is the empty
+/// string (so `!=` matches it).
+#[test]
+fn swarm_constraint_rows() {
+    let labels = |pairs: &[(&str, &str)]| NodeAttrs {
+        labels: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..NodeAttrs::default()
+    };
+    let manager = NodeAttrs {
+        role: Role::Manager,
+        ..NodeAttrs::default()
+    };
+    let rows: &[(&str, &str, &NodeAttrs, bool)] = &[
+        ("node.labels.zone==a", "n1", &labels(&[("zone", "a")]), true),
+        ("node.labels.zone==A", "n1", &labels(&[("zone", "a")]), true),
+        (
+            "node.labels.zone==b",
+            "n1",
+            &labels(&[("zone", "a")]),
+            false,
+        ),
+        (
+            "node.labels.zone!=a",
+            "n1",
+            &labels(&[("zone", "a")]),
+            false,
+        ),
+        ("node.labels.zone!=a", "n1", &labels(&[]), true),
+        ("node.labels.zone==a", "n1", &labels(&[]), false),
+        (
+            "node.labels.Zone==a",
+            "n1",
+            &labels(&[("zone", "a")]),
+            false,
+        ),
+        ("node.role!=manager", "n1", &manager, false),
+        ("node.role==manager", "n1", &manager, true),
+        ("node.role!=manager", "n1", &labels(&[]), true),
+        ("node.role==worker", "n1", &labels(&[]), true),
+        ("node.hostname==node-1", "node-1", &labels(&[]), true),
+        ("node.hostname==NODE-1", "node-1", &labels(&[]), true),
+        ("node.hostname!=node-1", "node-1", &labels(&[]), false),
+    ];
+    for &(c, name, attrs, want) in rows {
+        let p = placement(false, &format!("  placement: {{constraints: [\"{c}\"]}}"));
+        assert_eq!(
+            swarm_matches(&p.constraints, name, attrs),
+            want,
+            "{c} on {name}"
+        );
+    }
+}
+
+/// A Placer over `scenario`'s nodes; places `n` tasks one by one (each holding its
+/// resources and counting on its node), and gives the nodes chosen, then the failure.
+fn place(s: &Scenario, n: usize) -> (Vec<u32>, Option<PendingReason>) {
+    let mut placer = Placer::new(s);
+    let r = s.service.resources;
+    let mut nodes: Vec<Node> = s
+        .cluster
+        .nodes
+        .iter()
+        .map(|n| Node::new(n, 2, &[]))
+        .collect();
+    placer.rebuild(&nodes, r);
+    let mut on_node = vec![0u32; nodes.len()];
+    let mut chosen = Vec::new();
+    for _ in 0..n {
+        match placer.pick(&nodes, &on_node, r) {
+            Ok(id) => {
+                placer.before_change(&nodes, id, r);
+                let node = &mut nodes[id as usize];
+                node.cpu_used += r.cpu_millis;
+                node.memory_used += r.memory_bytes;
+                node.tasks += 1;
+                placer.after_change(&nodes, id, r);
+                on_node[id as usize] += 1;
+                placer.wanted_changed(&nodes, id, on_node[id as usize], r);
+                chosen.push(id);
+            }
+            Err(reason) => return (chosen, Some(reason)),
+        }
+    }
+    (chosen, None)
+}
+
+/// A 3-zone cluster (one node per zone, `c_cpu` cores in zone c), 1-core pods.
+fn three_zones(c_cpu: &str, service: &str, strategy: &str) -> Scenario {
+    yaml(&format!(
+        "cluster:\n  node: {{cpu: \"8\", memory: 64Gi}}\n  nodes:\n\
+         \x20   - {{name: a, labels: {{zone: a}}}}\n\
+         \x20   - {{name: b, labels: {{zone: b}}}}\n\
+         \x20   - {{name: c, cpu: \"{c_cpu}\", labels: {{zone: c}}}}\n\
+         service:\n  replicas: 1\n  resources: {{cpu: \"1\", memory: 1Gi}}\n{service}\n\
+         strategy:\n  {strategy}\n"
+    ))
+}
+
+const SPREAD: &str = "  topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, \
+                      whenUnsatisfiable: DoNotSchedule}]";
+
+/// `PodTopologySpread.Filter` (kubernetes/kubernetes v1.30,
+/// `podtopologyspread/filtering.go`): a node passes when `matchNum + 1 − minMatchNum ≤
+/// maxSkew`. On three equal zones with maxSkew 1 pods go round the zones; when zone c
+/// holds only one pod, the others may get one more than c and no more: a, b, c, a, b,
+/// then a would make 3 − 1 = 2 > 1, and c has no room: Pending for `spread` (the last
+/// filter, after `NodeResourcesFit`, to rule out a node).
+#[test]
+fn max_skew_on_three_zones() {
+    let k8s = "kubernetes: {}";
+    let (chosen, failure) = place(&three_zones("8", SPREAD, k8s), 9);
+    assert_eq!((chosen, failure), (vec![0, 1, 2, 0, 1, 2, 0, 1, 2], None));
+    let (chosen, failure) = place(&three_zones("1", SPREAD, k8s), 9);
+    assert_eq!(chosen, [0, 1, 2, 0, 1]);
+    assert_eq!(failure, Some(PendingReason::Spread));
+    // maxSkew 2: one more pod per big zone.
+    let wide = SPREAD.replace("maxSkew: 1", "maxSkew: 2");
+    let (chosen, failure) = place(&three_zones("1", &wide, k8s), 9);
+    assert_eq!(chosen, [0, 1, 2, 0, 1, 0, 1]);
+    assert_eq!(failure, Some(PendingReason::Spread));
+    // Without the constraint the same cluster takes every pod the resources allow.
+    let (chosen, failure) = place(&three_zones("1", "", k8s), 20);
+    assert_eq!(
+        (chosen.len(), failure),
+        (17, Some(PendingReason::Resources))
+    );
+}
+
+/// A node without the topology key fails the filter (`ErrReasonNodeLabelNotMatch`), and
+/// a domain whose only node fails the pod's node affinity does not count
+/// (`nodeAffinityPolicy: Honor`): the minimum is over zones a and b only.
+#[test]
+fn spread_counts_only_domains_of_eligible_nodes() {
+    let s = yaml(&format!(
+        "cluster:\n  node: {{cpu: \"8\", memory: 64Gi}}\n  nodes:\n\
+         \x20   - {{name: a, labels: {{zone: a, pool: web}}}}\n\
+         \x20   - {{name: b, labels: {{zone: b, pool: web}}}}\n\
+         \x20   - {{name: c, labels: {{zone: c, pool: db}}}}\n\
+         \x20   - {{name: nozone, labels: {{pool: web}}}}\n\
+         service:\n  replicas: 1\n  resources: {{cpu: \"1\", memory: 1Gi}}\n\
+         \x20 nodeSelector: {{pool: web}}\n{SPREAD}\n\
+         strategy:\n  kubernetes: {{}}\n"
+    ));
+    let (chosen, failure) = place(&s, 6);
+    assert_eq!((chosen, failure), (vec![0, 1, 0, 1, 0, 1], None));
+}
+
+/// swarmkit `MaxReplicasFilter`: fewer active tasks of the service on the node than
+/// `max_replicas_per_node`; with 3 nodes and a limit of 2 the seventh task has nowhere to go.
+#[test]
+fn max_replicas_per_node() {
+    let s = three_zones("8", "  placement: {max_replicas_per_node: 2}", "swarm: {}");
+    let (chosen, failure) = place(&s, 7);
+    assert_eq!(chosen, [0, 1, 2, 0, 1, 2]);
+    assert_eq!(failure, Some(PendingReason::MaxReplicasPerNode));
+    // Resources run out first on a small zone c: still the per-node limit, which is later
+    // in swarmkit's pipeline (ReadyFilter, ResourceFilter, …, MaxReplicasFilter).
+    let s = three_zones("1", "  placement: {max_replicas_per_node: 2}", "swarm: {}");
+    let (chosen, failure) = place(&s, 7);
+    assert_eq!(
+        (chosen.len(), failure),
+        (5, Some(PendingReason::MaxReplicasPerNode))
+    );
+}
+
+/// swarmkit spread preferences: each task goes to the zone with the fewest tasks of the
+/// service, counted over the zone's nodes (`nodeSet.tree`, `scheduleNTasksOnSubtree`),
+/// even when one zone has more nodes (plain spread would put 2 of 3 tasks there).
+#[test]
+fn spread_preference_balances_zones_not_nodes() {
+    let s = yaml(
+        "cluster:\n  node: {cpu: \"8\", memory: 64Gi}\n  nodes:\n\
+         \x20   - {name: a1, labels: {zone: a}}\n\
+         \x20   - {name: a2, labels: {zone: a}}\n\
+         \x20   - {name: b1, labels: {zone: b}}\n\
+         service:\n  replicas: 1\n  resources: {cpu: \"1\", memory: 1Gi}\n\
+         \x20 placement: {preferences: [{spread: node.labels.zone}]}\n\
+         strategy:\n  swarm: {}\n",
+    );
+    let (chosen, failure) = place(&s, 4);
+    assert_eq!((chosen, failure), (vec![0, 2, 1, 2], None));
+}
+
+/// The reason recorded is that of the last filter to rule a node out, in each
+/// orchestrator's order: one full SSD node and two HDD nodes read `resources` for
+/// Kubernetes (NodeAffinity runs before NodeResourcesFit) and `affinity` for Swarm
+/// (ConstraintFilter runs after ResourceFilter). Untolerated taints on every node: `taint`.
+#[test]
+fn pending_reason_follows_the_filter_order() {
+    let cluster = "cluster:\n  node: {cpu: \"1\", memory: 8Gi}\n  nodes:\n\
+                   \x20   - {name: ssd, labels: {disk: ssd}}\n\
+                   \x20   - {name: hdd-1, labels: {disk: hdd}}\n\
+                   \x20   - {name: hdd-2, labels: {disk: hdd}}\n";
+    let service = "service:\n  replicas: 1\n  resources: {cpu: \"1\", memory: 1Gi}\n";
+    let k8s = yaml(&format!(
+        "{cluster}{service}  nodeSelector: {{disk: ssd}}\nstrategy: {{kubernetes: {{}}}}\n"
+    ));
+    assert_eq!(place(&k8s, 2), (vec![0], Some(PendingReason::Resources)));
+    let swarm = yaml(&format!(
+        "{cluster}{service}  placement: {{constraints: [node.labels.disk==ssd]}}\n\
+         strategy: {{swarm: {{}}}}\n"
+    ));
+    assert_eq!(place(&swarm, 2), (vec![0], Some(PendingReason::Affinity)));
+    let tainted = yaml(
+        "cluster:\n  nodes: 3\n  node: {taints: [{key: gpu, effect: NoSchedule}]}\n\
+         service: {replicas: 1}\nstrategy: {kubernetes: {}}\n",
+    );
+    assert_eq!(place(&tainted, 1), (vec![], Some(PendingReason::Taint)));
+}
+
+/// A whole trial: the rollout of k8s-affinity-pending.yaml's shape stalls, the new pod's
+/// `pending` record carries `resources`, and the trial's `pending_resources` is set.
+#[test]
+fn a_stalled_rollout_records_its_reason() {
+    let s = rollout_sim::scenario::load_file(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/k8s-affinity-pending.yaml"
+        )),
+        &[],
+    )
+    .unwrap();
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!(r.outcome.as_str(), "deadline_exceeded");
+    assert_eq!(r.pending.get(PendingReason::Resources), Some(true));
+    assert_eq!(r.pending.get(PendingReason::Affinity), Some(false));
+    assert_eq!(r.pending.get(PendingReason::MaxReplicasPerNode), None);
+    let pending: Vec<_> = trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Task {
+                state: TaskState::Pending,
+                reason,
+                version: 1,
+                ..
+            } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pending, [Some(PendingReason::Resources)]);
+}
+
+/// Each orchestrator's fields with the other's strategy are refused, naming the right one.
+#[test]
+fn foreign_fields_are_refused() {
+    let err = |text: &str| {
+        rollout_sim::scenario::load_str(text, "s.yaml", rollout_sim::scenario::Format::Yaml, &[])
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("service: {nodeSelector: {zone: a}}\nstrategy: {swarm: {}}\n");
+    assert!(
+        e.contains(
+            "service.nodeSelector: `nodeSelector` is a Kubernetes Pod field; for a \
+                    Swarm strategy use `placement: {constraints: [node.labels.KEY==VALUE]}`"
+        ),
+        "{e}"
+    );
+    let e = err("service: {placement: {max_replicas_per_node: 1}}\nstrategy: {kubernetes: {}}\n");
+    assert!(
+        e.contains("service.placement: `placement` is Swarm's"),
+        "{e}"
+    );
+    let e = err(
+        "cluster: {nodes: [{taints: [{key: a, effect: NoSchedule}]}]}\nservice: {}\n\
+         strategy: {swarm: {}}\n",
+    );
+    assert!(
+        e.contains("cluster.nodes.0.taints: taints are Kubernetes'"),
+        "{e}"
+    );
+    let e = err("cluster: {node: {role: manager}}\nservice: {}\nstrategy: {kubernetes: {}}\n");
+    assert!(
+        e.contains("cluster.node.role: `role` is Swarm's node role"),
+        "{e}"
+    );
+}
+
+/// `rollout-sim import` carries the pod's placement fields and compose's
+/// `deploy.placement` over under the same names, and the scenario parser checks them.
+#[test]
+fn importers_carry_placement_over() {
+    // No replicas: no node of the default cluster needs to match.
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n\
+         \x20 replicas: 0\n  template:\n    spec:\n      nodeSelector: {disk: ssd}\n\
+         \x20     affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution:\n\
+         \x20       {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a]}]}]}}}\n\
+         \x20     tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]\n\
+         \x20     topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n\
+         \x20     containers:\n      - name: app\n        image: web:1\n";
+    let (s, found) = super::import::import(deployment);
+    let p = &s.service.placement;
+    assert_eq!(p.node_selector["disk"], "ssd");
+    assert_eq!(p.required_terms.as_ref().map(Vec::len), Some(1));
+    assert_eq!((p.tolerations.len(), p.spread.len()), (1, 1));
+    assert!(super::import::unsupported(&found).is_empty());
+    let compose = "services:\n  web:\n    image: shop:2\n    deploy:\n      replicas: 0\n\
+         \x20     placement:\n        constraints: [node.role!=manager, node.labels.zone==a]\n\
+         \x20       max_replicas_per_node: 1\n        preferences: [{spread: node.labels.zone}]\n";
+    let (s, _) = super::import::import(compose);
+    let p = &s.service.placement;
+    assert_eq!(
+        (
+            p.constraints.len(),
+            p.max_replicas_per_node,
+            p.preferences.len()
+        ),
+        (2, 1, 1)
+    );
+    // A bad value is reported by the scenario parser, at the manifest's path.
+    let bad = compose.replace("node.role!=manager", "node.role=manager");
+    let problems = super::import::import_error(&bad);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("placement.constraints.0")
+                && p.contains("expected `KEY==VALUE` or `KEY!=VALUE`")),
+        "{problems:?}"
+    );
+}
+
+/// As a user runs it: the spread example prints the share of trials per reason, its
+/// summary.json has the shares as the `pending_*` means (1 for spread, 0 for the other
+/// Kubernetes reasons, none for Swarm's per-node limit), and the trace's pending record
+/// names the reason. The independent expectation: every trial must wait for zone c (see
+/// `max_skew_on_three_zones` for the rule), and the pods never wait for a taint.
+#[test]
+fn the_spread_example_as_a_user_sees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.jsonl");
+    let out = assert_cmd::Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args([
+            "run",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/k8s-spread-surge.yaml"
+            ),
+            "--trials",
+            "20",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .arg("--trace")
+        .arg(&trace)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    assert!(
+        stdout.contains(
+            "\npending: share of trials in which a task found no node, by the last \
+                         filter to rule one out\n  spread  100.0%\n"
+        ),
+        "{stdout}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    let mean = |c: &str| summary["metrics"][c]["mean"].as_f64();
+    assert_eq!(mean("pending_spread"), Some(1.0));
+    assert_eq!(mean("pending_taint"), Some(0.0));
+    assert_eq!(mean("pending_affinity"), Some(0.0));
+    assert_eq!(mean("pending_max_replicas_per_node"), None);
+    let lines = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.contains(r#""state":"pending","reason":"spread""#)),
+        "{lines}"
+    );
+}
