@@ -24,7 +24,7 @@ fn shown(objective: Option<&Objective>) -> Objective {
 
 /// The 95% interval of `m` at a point: the statistic's interval from the summary's
 /// `intervals`, the Wilson interval for an outcome's rate.
-fn interval(m: &MetricStat, s: &Summary) -> Option<(f64, f64)> {
+pub fn interval(m: &MetricStat, s: &Summary) -> Option<(f64, f64)> {
     match m {
         MetricStat::OutcomeRate(o) => {
             let [lo, hi] = s.outcome(*o).ci95;
