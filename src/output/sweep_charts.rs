@@ -7,8 +7,10 @@
 use super::charts::{ChartFile, file};
 use crate::experiment::objective::{MetricStat, Objective};
 use crate::output::Summary;
+use crate::output::columns::{Unit, column};
 use crate::output::sweep::SweepReport;
 use crate::output::table::number;
+use crate::plot::axis::Scale;
 use crate::plot::sweep::{Heatmap, IntervalLines, IntervalSeries, Pareto, ParetoPoint};
 use crate::plot::{Heading, PlotError};
 use crate::scenario::{SweepAxis, parse_duration};
@@ -89,25 +91,32 @@ pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLine
     let points = r
         .points
         .iter()
-        .zip(xs)
+        .zip(&xs)
         .filter_map(|((_, s), x)| {
             let v = o.metric.of(s)?;
             let (lo, hi) = interval(&o.metric, s).unwrap_or((v, v));
-            Some([x, v, lo, hi])
+            Some([*x, v, lo, hi])
         })
         .collect();
-    let seconds = axis
-        .values
+    let x_ticks = xs
         .iter()
-        .any(|v| v.shown.trim().parse::<f64>().is_err());
+        .zip(&axis.values)
+        .map(|(&x, v)| (x, v.shown.clone()))
+        .collect();
+    let y_scale = match &o.metric {
+        MetricStat::OutcomeRate(_) => Scale::Fraction,
+        MetricStat::Column { metric, .. } => match column(metric).map(|c| c.unit) {
+            Some(Unit::Seconds) => Scale::Seconds,
+            Some(Unit::Ratio) => Scale::Fraction,
+            _ => Scale::Number,
+        },
+    };
     Some(IntervalLines {
         heading: heading(r, format!("{} with its 95% interval", o.metric)),
-        x_label: if seconds {
-            format!("{} (seconds)", axis.path)
-        } else {
-            axis.path.clone()
-        },
+        x_label: axis.path.clone(),
+        x_ticks,
         y_label: o.metric.to_string(),
+        y_scale,
         series: vec![IntervalSeries {
             label: o.metric.to_string(),
             color: 0,

@@ -526,9 +526,18 @@ fn sweep_plot_draws_interval_lines_over_one_parameter_and_only_the_front_over_th
     assert!(names.contains(&"sweep-lines.png".to_string()), "{names:?}");
     assert!(names.contains(&"sweep-lines.svg".to_string()), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("sweep-heatmap")));
-    // Durations are placed at their seconds.
+    // Durations are placed at their seconds, and the x ticks are the swept values as
+    // typed; duration_s.p95 on y reads as durations (a clock step of at least 1 s: no
+    // bare number of seconds).
     let svg = fs::read_to_string(one.join("sweep-lines.svg")).unwrap();
-    assert!(svg.contains("strategy.swarm.update_config.delay (seconds)"));
+    assert!(svg.contains("strategy.swarm.update_config.delay"));
+    for tick in ["0s", "5s", "20s"] {
+        assert!(svg.contains(&format!("\n{tick}\n")), "tick {tick}");
+    }
+    assert!(
+        !svg.contains("\n2.5s\n") && !svg.contains("\n10s\n"),
+        "only the swept values"
+    );
     let three = tmp.path().join("three");
     sweep_plot(
         &three,

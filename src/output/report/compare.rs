@@ -6,7 +6,7 @@ use super::{Block, Page, ReportInfo, Skeleton, settings};
 use crate::experiment::compare::verdict;
 use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
-use crate::output::table::{percent, value};
+use crate::output::table::{percent, signed, value};
 use crate::scenario::Scenario;
 
 /// How to read the comparison tables.
@@ -32,12 +32,6 @@ const COMPARE_MEANINGS: &[(&str, &str)] = &[
         "better or worse when the paired interval excludes 0 (in the metric's good direction), lower or higher for a metric with no good direction, none when the interval holds 0",
     ),
 ];
-
-/// A difference with its sign: `+12.0s`, `-1`, `0`.
-fn signed(unit: crate::output::Unit, d: f64) -> String {
-    let text = value(unit, d);
-    if d > 0.0 { format!("+{text}") } else { text }
-}
 
 /// The report of a comparison whose variant `v` ran `scenarios[v]`.
 pub fn compare_page(
