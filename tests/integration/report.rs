@@ -227,7 +227,7 @@ fn report_sweep_writes_the_sweep_files_its_table_and_its_charts_inline() {
     // The points table's header (the first row of that name is the parameters table's).
     let header: Vec<&str> = md
         .lines()
-        .find(|l| l.starts_with("| strategy.swarm") && l.contains("(95% interval)"))
+        .find(|l| l.starts_with("| parallelism |"))
         .unwrap()
         .trim_matches('|')
         .split(" | ")
@@ -237,10 +237,10 @@ fn report_sweep_writes_the_sweep_files_its_table_and_its_charts_inline() {
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(a.join("sweep.json")).unwrap()).unwrap();
     assert_eq!(json["best"]["point"], 1);
-    for (p, min_ready, best) in [("1", "5", ""), ("2", "4", "best"), ("4", "2", "")] {
+    for (p, min_ready, best) in [("1", "5", false), ("2", "4", true), ("4", "2", false)] {
         let row = md_row(&md, p);
         assert_eq!(row[col("min\\_ready.min")], min_ready, "p = {p}");
-        assert_eq!(row[col("best")], best, "p = {p}");
+        assert_eq!(row[col("marks")].ends_with("best"), best, "p = {p}");
     }
     assert!(
         md.contains(
@@ -492,15 +492,15 @@ fn sweep_plot_draws_a_heatmap_of_two_parameters_with_the_csv_values_in_its_cells
             "{stem}"
         );
     }
-    // Without an objective the cells show duration_s.p95: each point's value, as sweep.csv
-    // has it, is written in the heatmap.
+    // Without an objective the cells show duration_s.p95: each point's value of sweep.csv
+    // is written in the heatmap, as a duration.
     let (head, rows) = sweep_csv(&a);
     let col = head.iter().position(|h| h == "duration_s.p95").unwrap();
     let svg = fs::read_to_string(a.join("sweep-heatmap.svg")).unwrap();
     assert_eq!(rows.len(), 6);
     for row in &rows {
         let v: f64 = row[col].parse().unwrap();
-        let shown = rollout_sim::output::table::number(v);
+        let shown = rollout_sim::output::table::duration(v);
         assert!(
             svg.contains(&format!("\n{shown}\n")),
             "{shown} not in the heatmap"

@@ -6,10 +6,8 @@ use super::{Block, Page, ReportInfo, Skeleton, settings};
 use crate::experiment::objective::MetricStat;
 use crate::output::Summary;
 use crate::output::charts::ChartFile;
-use crate::output::columns::column;
 use crate::output::sweep::SweepReport;
-use crate::output::sweep_charts::interval;
-use crate::output::table::{percent, value};
+use crate::output::sweep_charts::{interval, shown};
 use crate::scenario::Scenario;
 
 /// How to read the sweep table.
@@ -27,24 +25,10 @@ const SWEEP_MEANINGS: &[(&str, &str)] = &[
         "the 95% interval of the statistic: order statistics for a percentile, Student t for a mean, Wilson for a rate; none for min, max and std (a single extreme has no interval)",
     ),
     (
-        "front",
-        "on the Pareto front: no other point is at least as good on all of its axes and better on one",
-    ),
-    (
-        "best",
-        "the point the objective chose among those meeting every constraint",
+        "marks",
+        "front: on the Pareto front, no other point is at least as good on all of its axes and better on one; best: the point the objective chose among those meeting every constraint",
     ),
 ];
-
-/// `x` in the unit of `m`'s metric, for humans (`1m02.5s`, `99.95%`, `4`).
-fn shown(m: &MetricStat, x: f64) -> String {
-    match m {
-        MetricStat::OutcomeRate(_) => percent(x),
-        MetricStat::Column { metric, .. } => {
-            column(metric).map_or(x.to_string(), |c| value(c.unit, x))
-        }
-    }
-}
 
 /// `m` at a point with its 95% interval when it has one: `1m02.5s (58.0s – 1m04.1s)`.
 fn cell(m: &MetricStat, s: &Summary) -> String {
@@ -87,27 +71,44 @@ pub fn sweep_page(
             r.seed
         )),
         Block::Heading(2, "Points".into()),
+        Block::Para(
+            "Each statistic with its 95% interval in parentheses (none for min, max and std); \
+             front: on the Pareto front; best: the point the objective chose."
+                .into(),
+        ),
     ];
+    // The parameters by their last segment (the table above gives the paths), in full
+    // when two share it: the table stays narrow enough to read without scrolling.
+    let short = |path: &str| path.rsplit('.').next().unwrap_or(path).to_string();
     let header = r
         .axes
         .iter()
-        .map(|a| a.path.clone())
-        .chain(stats.iter().map(|m| format!("{m} (95% interval)")))
-        .chain(["front", "best"].map(String::from))
+        .map(|a| {
+            let twin = r
+                .axes
+                .iter()
+                .filter(|b| short(&b.path) == short(&a.path))
+                .count()
+                > 1;
+            if twin { a.path.clone() } else { short(&a.path) }
+        })
+        .chain(stats.iter().map(ToString::to_string))
+        .chain(std::iter::once("marks".to_string()))
         .collect();
     let rows = r
         .points
         .iter()
         .enumerate()
         .map(|(i, (values, s))| {
+            let marks: Vec<&str> = [(r.front.contains(&i), "front"), (r.best == Some(i), "best")]
+                .iter()
+                .filter_map(|&(on, m)| on.then_some(m))
+                .collect();
             values
                 .iter()
                 .map(|v| v.shown.clone())
                 .chain(stats.iter().map(|m| cell(m, s)))
-                .chain([
-                    if r.front.contains(&i) { "front" } else { "" }.to_string(),
-                    if r.best == Some(i) { "best" } else { "" }.to_string(),
-                ])
+                .chain(std::iter::once(marks.join(", ")))
                 .collect()
         })
         .collect();
