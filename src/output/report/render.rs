@@ -135,7 +135,7 @@ const STYLE: &str = "\
   :root { --fg: #e8e8e8; --bg: #16181c; --muted: #aaa; --rule: #444; --head: #23262b; }
 }
 body { font-family: system-ui, sans-serif; color: var(--fg); background: var(--bg);
-       max-width: 66rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
+       max-width: 74rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid var(--rule); padding: 0.25rem 0.6rem; }

@@ -92,8 +92,8 @@ pub fn sweep_page(
                 > 1;
             if twin { a.path.clone() } else { short(&a.path) }
         })
-        .chain(stats.iter().map(ToString::to_string))
         .chain(std::iter::once("marks".to_string()))
+        .chain(stats.iter().map(ToString::to_string))
         .collect();
     let rows = r
         .points
@@ -107,8 +107,8 @@ pub fn sweep_page(
             values
                 .iter()
                 .map(|v| v.shown.clone())
-                .chain(stats.iter().map(|m| cell(m, s)))
                 .chain(std::iter::once(marks.join(", ")))
+                .chain(stats.iter().map(|m| cell(m, s)))
                 .collect()
         })
         .collect();
