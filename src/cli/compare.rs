@@ -9,17 +9,19 @@
 
 use super::options::SimOptions;
 use super::progress::execute;
+use super::sweep::chart_files;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::compare::{CompareSink, verdict};
 use crate::experiment::{Experiment, Fanout, Recording};
+use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
 use crate::output::compare_charts::{DurationsSink, compare_charts};
-use crate::output::folder::{Staging, check_replaceable};
 use crate::output::table::number;
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::Args;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 /// Arguments of `compare`.
 #[derive(Debug, Clone, Args)]
@@ -43,29 +45,66 @@ pub struct CompareArgs {
 }
 
 /// A variant: its name and how to load it.
-struct Variant {
-    name: String,
+pub struct Variant {
+    /// Its name in the tables (the file's stem, or its `--set` / `--variant` name).
+    pub name: String,
     file: PathBuf,
     sets: Vec<Override>,
 }
 
-/// Run the variants, write `compare.csv` / `compare.json`, print the differences.
-pub fn run(args: &CompareArgs) -> Result<(), CliError> {
-    let variants = variants(args)?;
+/// A comparison that ran: the paired statistics, each trial's duration when charts were
+/// asked for, and the trials every variant ran.
+pub struct Comparison {
+    /// Names, the baseline first.
+    pub names: Vec<String>,
+    /// Seed every variant ran on.
+    pub seed: u64,
+    /// Trials asked for.
+    pub trials: u64,
+    /// The paired statistics per variant after the baseline.
+    pub sink: CompareSink,
+    /// Every trial's `duration_s` per variant (empty unless charts were asked for).
+    pub durations: DurationsSink,
+    /// Trials every variant ran (fewer than asked for when interrupted).
+    pub done: u64,
+}
+
+impl Comparison {
+    /// The finished comparison, ready to be written.
+    pub fn report(&self) -> CompareReport<'_> {
+        CompareReport {
+            names: &self.names,
+            seed: self.seed,
+            trials: self.done,
+            pairs: &self.sink.pairs,
+            partial: self.done != self.trials,
+        }
+    }
+
+    /// The comparison's charts (duration CDFs, paired differences); needs the durations.
+    pub fn charts(&self) -> anyhow::Result<Vec<ChartFile>> {
+        compare_charts(&self.names, self.seed, &self.durations, &self.sink.pairs)
+            .context("cannot draw the comparison's charts")
+    }
+}
+
+/// Every variant's scenario, loaded before any trial runs; every variant takes the
+/// baseline's seed and trial count (common random numbers), with a note when it had others.
+pub fn load_variants(variants: &[Variant], sim: &SimOptions) -> anyhow::Result<Vec<Scenario>> {
     let mut scenarios = variants
         .iter()
         .map(|v| {
-            let sim = SimOptions {
+            let one = SimOptions {
                 set: v.sets.clone(),
-                ..args.sim.clone()
+                ..sim.clone()
             };
-            sim.load(Some(&v.file))
+            one.load(Some(&v.file))
                 .with_context(|| format!("variant {}", v.name))
         })
         .collect::<anyhow::Result<Vec<Scenario>>>()?;
     let (seed, trials) = (scenarios[0].seed, scenarios[0].trials);
-    for (s, v) in scenarios.iter_mut().zip(&variants).skip(1) {
-        if (s.seed, s.trials) != (seed, trials) && !args.sim.quiet {
+    for (s, v) in scenarios.iter_mut().zip(variants).skip(1) {
+        if (s.seed, s.trials) != (seed, trials) && !sim.quiet {
             eprintln!(
                 "note: variant {} runs the baseline's seed {seed} and {trials} trials \
                  (common random numbers)",
@@ -75,96 +114,111 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         s.seed = seed;
         s.trials = trials;
     }
-    let out = args
-        .sim
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("outputs").join(format!("{}-compare", scenarios[0].name)));
-    check_replaceable(&out).map_err(|e| anyhow!("--out: {e}"))?;
-    let stop = interrupt::watch()?;
-    let staging = Staging::begin(&out)
-        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    Ok(scenarios)
+}
+
+/// Run the variants on the same trials; `durations`: keep every trial's duration (for
+/// the charts).
+pub fn compare(
+    variants: Vec<Variant>,
+    scenarios: &[Scenario],
+    sim: &SimOptions,
+    durations: bool,
+    stop: &AtomicBool,
+) -> anyhow::Result<Comparison> {
+    let (seed, trials) = (scenarios[0].seed, scenarios[0].trials);
     let experiment = Experiment {
         variants: scenarios.iter().collect(),
         trials: 0..trials,
         record: Recording::default(),
     };
     let mut sink = CompareSink::new(scenarios.len());
-    let mut durations = DurationsSink::new(if args.plot { scenarios.len() } else { 0 });
+    let mut kept = DurationsSink::new(if durations { scenarios.len() } else { 0 });
     let (done, _) = execute(
         &experiment,
-        args.sim.threads(),
-        args.sim.quiet,
+        sim.threads(),
+        sim.quiet,
         stop,
-        &mut Fanout(vec![&mut sink, &mut durations]),
+        &mut Fanout(vec![&mut sink, &mut kept]),
     )
     .context("cannot run the comparison")?;
-    let names: Vec<String> = variants.into_iter().map(|v| v.name).collect();
-    let report = CompareReport {
-        names: &names,
+    Ok(Comparison {
+        names: variants.into_iter().map(|v| v.name).collect(),
         seed,
-        trials: done,
-        pairs: &sink.pairs,
-        partial: done != trials,
-    };
+        trials,
+        sink,
+        durations: kept,
+        done,
+    })
+}
+
+/// Run the variants, write `compare.csv` / `compare.json`, print the differences.
+pub fn run(args: &CompareArgs) -> Result<(), CliError> {
+    let variants = variants(args)?;
+    let scenarios = load_variants(&variants, &args.sim)?;
+    let (out, stop, staging) = args
+        .sim
+        .begin_folder(&format!("{}-compare", scenarios[0].name))?;
+    let c = compare(variants, &scenarios, &args.sim, args.plot, stop)?;
+    let report = c.report();
     let mut files = vec![
         ("compare.csv".to_string(), report.csv()),
         ("compare.json".to_string(), report.json()),
     ];
     if args.plot && !report.partial {
-        for c in compare_charts(&names, seed, &durations, &sink.pairs)
-            .context("cannot draw the comparison's charts")?
-        {
-            files.push((format!("{}.png", c.stem), c.png));
-            files.push((format!("{}.svg", c.stem), c.svg.into_bytes()));
-        }
+        files.extend(chart_files(c.charts()?));
     }
     staging.publish(&out, &files)?;
     if let Some(code) = interrupt::stopped_by() {
         return Err(CliError {
             code,
             error: anyhow!(
-                "interrupted by {}: the first {done} trials of every variant were compared; \
+                "interrupted by {}: the first {} trials of every variant were compared; \
                  written to {} (compare.json has \"partial\": true)",
                 interrupt::signal_name(code),
+                c.done,
                 out.display()
             ),
         });
     }
     if !args.sim.quiet {
-        print_stdout(&table(&report, &out))?;
+        print_stdout(&format!("{}results in {}\n", table(&report), out.display()))?;
     }
     Ok(())
 }
 
+/// One variant per file, `sets` applied to each; named by the file's stem, or by its path
+/// when two stems are the same.
+pub fn file_variants(files: &[PathBuf], sets: &[Override]) -> Vec<Variant> {
+    let mut v: Vec<Variant> = files
+        .iter()
+        .map(|file| Variant {
+            name: file.file_stem().map_or_else(
+                || file.display().to_string(),
+                |s| s.to_string_lossy().into(),
+            ),
+            file: file.clone(),
+            sets: sets.to_vec(),
+        })
+        .collect();
+    if v.iter()
+        .any(|a| v.iter().filter(|b| b.name == a.name).count() > 1)
+    {
+        for x in &mut v {
+            x.name = x.file.display().to_string();
+        }
+    }
+    v
+}
+
 /// The variants the arguments name, checked before anything is loaded.
 fn variants(args: &CompareArgs) -> anyhow::Result<Vec<Variant>> {
-    let by_file = |file: &PathBuf, sets: Vec<Override>| Variant {
-        name: file.file_stem().map_or_else(
-            || file.display().to_string(),
-            |s| s.to_string_lossy().into(),
-        ),
-        file: file.clone(),
-        sets,
-    };
     if args.files.len() >= 2 {
         anyhow::ensure!(
             args.variant.is_empty(),
             "--variant varies one FILE; with several files, each file is a variant"
         );
-        let mut v: Vec<Variant> = args
-            .files
-            .iter()
-            .map(|f| by_file(f, args.sim.set.clone()))
-            .collect();
-        if v.iter()
-            .any(|a| v.iter().filter(|b| b.name == a.name).count() > 1)
-        {
-            for x in &mut v {
-                x.name = x.file.display().to_string();
-            }
-        }
-        return Ok(v);
+        return Ok(file_variants(&args.files, &args.sim.set));
     }
     let file = &args.files[0];
     let v: Vec<Variant> = if args.variant.is_empty() {
@@ -214,7 +268,7 @@ fn parse_variant(text: &str, file: &Path, common: &[Override]) -> anyhow::Result
 
 /// The printed comparison: per variant, the metrics that differ at all, then the
 /// headline and the verdict.
-fn table(r: &CompareReport<'_>, out: &Path) -> String {
+pub fn table(r: &CompareReport<'_>) -> String {
     let mut text = String::new();
     for v in 0..r.pairs.len() {
         let mut rows = vec![
@@ -281,6 +335,5 @@ fn table(r: &CompareReport<'_>, out: &Path) -> String {
         text.push_str(&r.verdict_line(v));
         text.push_str("\n\n");
     }
-    text.push_str(&format!("results in {}\n", out.display()));
     text
 }

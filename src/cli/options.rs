@@ -1,9 +1,11 @@
 //! Options shared by the subcommands that run trials.
 
+use crate::output::folder::{Staging, check_replaceable};
 use crate::scenario::{self, Format, Override, Scenario};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 /// The scenario compiled into the binary, run by `rollout-sim` with no arguments.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
@@ -83,6 +85,25 @@ impl SimOptions {
         self.out
             .clone()
             .unwrap_or_else(|| Path::new("outputs").join(&scenario.name))
+    }
+
+    /// The output folder (`--out`, else `outputs/<default_name>`) checked replaceable, the
+    /// signal handlers installed and the staging folder created: what a command that writes
+    /// a whole folder does once its inputs are valid and before its first trial. The flag
+    /// is the one the trials watch.
+    pub fn begin_folder(
+        &self,
+        default_name: &str,
+    ) -> anyhow::Result<(PathBuf, &'static AtomicBool, Staging)> {
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| Path::new("outputs").join(default_name));
+        check_replaceable(&out).map_err(|e| anyhow::anyhow!("--out: {e}"))?;
+        let stop = super::interrupt::watch()?;
+        let staging = Staging::begin(&out)
+            .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+        Ok((out, stop, staging))
     }
 
     /// Threads for rayon.

@@ -1,18 +1,27 @@
-//! `rollout-sim report FILE`: run the trials and the timeline, and write a folder a reviewer
-//! can open: the charts (PNG and SVG), `report.md`, a self-contained `report.html`, and
-//! the run's own files (`trials.csv`, `summary.json`, `timeline.csv`).
+//! `rollout-sim report FILE`: run what is needed and write a folder a reviewer can open:
+//! the charts (PNG and SVG), `report.md`, a self-contained `report.html`, and the files the
+//! matching command writes. Three modes, one page skeleton
+//! ([`crate::output::report`]):
+//!
+//! - a run (`trials.csv`, `summary.json`, `timeline.csv`);
+//! - `--sweep PATH=V1,V2,…` (as `sweep --set`, with `--objective` / `--constraint`):
+//!   `sweep.csv`, `sweep.json`;
+//! - `--compare FILE2 [FILE3…]` (as `compare FILE FILE2 …`): `compare.csv`, `compare.json`.
 //!
 //! The folder is staged and swapped in whole, as `run`'s is (see
 //! [`crate::output::folder`]); an interrupted report writes nothing.
 
+use super::compare::{self, compare, file_variants, load_variants};
 use super::options::{OutputFormat, SimOptions};
+use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{run_timelines, run_trials_until, with_threads};
-use crate::output::charts::run_charts;
-use crate::output::folder::{Staging, check_replaceable};
-use crate::output::report::{ReportInfo, report_html, report_md};
+use crate::output::charts::{ChartFile, run_charts};
+use crate::output::folder::Staging;
+use crate::output::report::{Page, ReportInfo, compare_page, run_page, sweep_page};
 use crate::output::{Summary, bands_csv, summary_table, timeline_bands, timeline_tick, trials_csv};
-use anyhow::{Context, anyhow};
+use crate::scenario::Override;
+use anyhow::anyhow;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -20,29 +29,34 @@ use std::time::Instant;
 /// Arguments of `report`.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Scenario file (YAML or JSON, by extension).
+    /// Scenario file (YAML or JSON, by extension); with `--compare`, the baseline.
     pub file: PathBuf,
     #[command(flatten)]
     pub sim: SimOptions,
-    /// Compare with these scenarios (not yet available in this version: use `compare
-    /// --plot`).
-    #[arg(long, value_name = "FILE", num_args = 1..)]
+    /// Compare FILE (the baseline) with these scenarios on the same trials, as `compare
+    /// FILE FILE2 …` does; `--set` applies to every one.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "sweep")]
     pub compare: Vec<PathBuf>,
-    /// Sweep a parameter (not yet available in this version: use `sweep --plot`).
+    /// Sweep a field over these values, as `sweep --set PATH=V1,V2,…` does; repeatable
+    /// (one axis each). `--set` then applies to every point.
     #[arg(long, value_name = "PATH=V1,V2,…")]
-    pub sweep: Vec<String>,
+    pub sweep: Vec<Override>,
+    #[command(flatten)]
+    pub choice: ObjectiveOptions,
 }
 
 /// Trials the timeline bands are computed over, at most (as `run --timeline`).
 const TIMELINE_TRIALS: u64 = 1000;
 
-/// The files of a report folder besides the charts, with what each holds.
-const FILES: &[(&str, &str)] = &[
+/// The report's own files, then each mode's, with what each holds.
+const REPORT_FILES: &[(&str, &str)] = &[
     ("report.html", "this report, one file, charts inline"),
     (
         "report.md",
         "this report in Markdown, charts as the PNG files",
     ),
+];
+const RUN_FILES: &[(&str, &str)] = &[
     ("trials.csv", "one row per trial"),
     ("summary.json", "every statistic of every column"),
     (
@@ -50,32 +64,184 @@ const FILES: &[(&str, &str)] = &[
         "ready tasks per version (and traffic) every tick, min/5/50/95/max across trials",
     ),
 ];
+const SWEEP_FILES: &[(&str, &str)] = &[
+    (
+        "sweep.csv",
+        "one row per point: the swept values, then every METRIC.STAT",
+    ),
+    (
+        "sweep.json",
+        "the same per point, with the objective, the best point and the Pareto front",
+    ),
+];
+const COMPARE_FILES: &[(&str, &str)] = &[
+    (
+        "compare.csv",
+        "one row per variant and metric: means, paired difference and its intervals, verdict",
+    ),
+    ("compare.json", "the same, with the verdict of each variant"),
+];
 
 /// Run and write the report folder.
 pub fn run(args: &ReportArgs) -> Result<(), CliError> {
-    if !args.compare.is_empty() || !args.sweep.is_empty() {
-        let flag = if args.compare.is_empty() {
-            "--sweep"
-        } else {
-            "--compare"
-        };
+    if args.choice.is_given() && args.sweep.is_empty() {
         return Err(anyhow!(
-            "report {flag}: comparisons and sweeps in a report are not yet available in this \
-             version; for their charts run `rollout-sim compare FILE… --plot` or \
-             `rollout-sim sweep FILE --set PATH=V1,V2,… --plot`"
+            "--objective and --constraint choose a sweep's best point: give --sweep \
+             PATH=V1,V2,… too"
         )
         .into());
     }
-    let scenario = args.sim.load(Some(&args.file))?;
-    let out = args
+    args.choice.check()?;
+    if !args.sweep.is_empty() {
+        sweep_report(args)
+    } else if !args.compare.is_empty() {
+        compare_report(args)
+    } else {
+        run_report(args)
+    }
+}
+
+/// What `files` hold, then each chart's two files.
+fn listing(files: &[&[(&str, &str)]], charts: &[ChartFile]) -> Vec<(String, String)> {
+    let own = files
+        .iter()
+        .flat_map(|f| f.iter())
+        .map(|(f, d)| (f.to_string(), d.to_string()));
+    let drawn = charts.iter().map(|c| {
+        (
+            format!("{0}.png, {0}.svg", c.stem),
+            format!("chart: {}", c.title),
+        )
+    });
+    own.chain(drawn).collect()
+}
+
+/// Stage `files`, the report's two pages and the charts, and swap the folder in.
+fn publish(
+    staging: Staging,
+    out: &Path,
+    mut files: Vec<(String, Vec<u8>)>,
+    page: &Page,
+    charts: Vec<ChartFile>,
+) -> anyhow::Result<()> {
+    files.push(("report.md".into(), page.markdown(&charts).into_bytes()));
+    files.push(("report.html".into(), page.html(&charts).into_bytes()));
+    files.extend(chart_files(charts));
+    Ok(staging.publish(out, &files)?)
+}
+
+/// The error of a report stopped by a signal: it writes nothing.
+fn interrupted() -> CliError {
+    // Only a stop leaves trials unfinished.
+    let code = interrupt::stopped_by().unwrap_or(1);
+    CliError {
+        code,
+        error: anyhow!(
+            "interrupted by {}: the report needs every trial; nothing was written",
+            interrupt::signal_name(code)
+        ),
+    }
+}
+
+/// What is printed once the folder is in place: `table`, then where the report is.
+fn done(
+    args: &ReportArgs,
+    table: String,
+    json: &[u8],
+    out: &Path,
+    charts: usize,
+    started: Instant,
+) -> Result<(), CliError> {
+    if args.sim.quiet {
+        return Ok(());
+    }
+    match args.sim.format {
+        OutputFormat::Json => print_stdout(&String::from_utf8_lossy(json)),
+        OutputFormat::Table => print_stdout(&format!(
+            "{table}\nreport in {} ({charts} charts, {:.2}s): open {}\n",
+            out.display(),
+            started.elapsed().as_secs_f64(),
+            out.join("report.html").display()
+        )),
+    }
+}
+
+fn info(args: &ReportArgs, sources: Vec<String>, files: Vec<(String, String)>) -> ReportInfo {
+    ReportInfo {
+        sources,
+        overrides: args.sim.set.iter().map(ToString::to_string).collect(),
+        files,
+    }
+}
+
+/// `report FILE --sweep …`: the sweep's table and charts.
+fn sweep_report(args: &ReportArgs) -> Result<(), CliError> {
+    let plan = SweepPlan::load(&args.file, &args.sim, &args.sweep, "--sweep")?;
+    let (out, stop, staging) = args
         .sim
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("outputs").join(format!("{}-report", scenario.name)));
-    check_replaceable(&out).map_err(|e| anyhow!("--out: {e}"))?;
-    let stop = interrupt::watch()?;
-    let staging = Staging::begin(&out)
-        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+        .begin_folder(&format!("{}-sweep-report", plan.points[0].name))?;
+    let started = Instant::now();
+    let run = plan.run(&args.sim, stop)?;
+    let report = plan.report(&args.choice, run);
+    if report.partial {
+        return Err(interrupted());
+    }
+    let charts = plan.charts(&report)?;
+    let info = info(
+        args,
+        vec![args.file.display().to_string()],
+        listing(&[REPORT_FILES, SWEEP_FILES], &charts),
+    );
+    let page = sweep_page(&report, &plan.points, &info, &charts);
+    let json = report.json();
+    let files = vec![
+        ("sweep.csv".to_string(), report.csv()),
+        ("sweep.json".to_string(), json.clone()),
+    ];
+    let n = charts.len();
+    publish(staging, &out, files, &page, charts)?;
+    done(args, sweep::table(&report), &json, &out, n, started)
+}
+
+/// `report FILE --compare FILE2 …`: the paired differences and their charts.
+fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
+    let paths: Vec<PathBuf> = std::iter::once(args.file.clone())
+        .chain(args.compare.iter().cloned())
+        .collect();
+    let variants = file_variants(&paths, &args.sim.set);
+    let scenarios = load_variants(&variants, &args.sim)?;
+    let (out, stop, staging) = args
+        .sim
+        .begin_folder(&format!("{}-compare-report", scenarios[0].name))?;
+    let started = Instant::now();
+    let c = compare(variants, &scenarios, &args.sim, true, stop)?;
+    let report = c.report();
+    if report.partial {
+        return Err(interrupted());
+    }
+    let charts = c.charts()?;
+    let info = info(
+        args,
+        paths.iter().map(|p| p.display().to_string()).collect(),
+        listing(&[REPORT_FILES, COMPARE_FILES], &charts),
+    );
+    let page = compare_page(&report, &scenarios, &info, &charts);
+    let json = report.json();
+    let files = vec![
+        ("compare.csv".to_string(), report.csv()),
+        ("compare.json".to_string(), json.clone()),
+    ];
+    let n = charts.len();
+    publish(staging, &out, files, &page, charts)?;
+    done(args, compare::table(&report), &json, &out, n, started)
+}
+
+/// `report FILE`: one run, its timeline and its charts.
+fn run_report(args: &ReportArgs) -> Result<(), CliError> {
+    let scenario = args.sim.load(Some(&args.file))?;
+    let (out, stop, staging) = args
+        .sim
+        .begin_folder(&format!("{}-report", scenario.name))?;
     let started = Instant::now();
     let threads = args.sim.threads();
     let rows = with_threads(threads, || {
@@ -94,70 +260,25 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
         None
     };
     let Some(timelines) = timelines else {
-        // Only a stop leaves trials or timelines unfinished.
-        let code = interrupt::stopped_by().unwrap_or(1);
-        return Err(CliError {
-            code,
-            error: anyhow!(
-                "interrupted by {}: the report needs every trial; nothing was written",
-                interrupt::signal_name(code)
-            ),
-        });
+        return Err(interrupted());
     };
     let summary = Summary::from_rows(&scenario.name, scenario.seed, &rows);
     let bands = timeline_bands(&scenario, &timelines);
     let charts =
         run_charts(&scenario, &summary, &rows, Some(&bands)).map_err(anyhow::Error::from)?;
-    let mut files: Vec<(String, String)> = FILES
-        .iter()
-        .map(|(f, d)| (f.to_string(), d.to_string()))
-        .collect();
-    for c in &charts {
-        files.push((
-            format!("{0}.png, {0}.svg", c.stem),
-            format!("chart: {}", c.title),
-        ));
-    }
-    let info = ReportInfo {
-        source: args.file.display().to_string(),
-        overrides: args.sim.set.iter().map(ToString::to_string).collect(),
-        files,
-    };
-    let staged = |name: &str, bytes: &[u8]| {
-        staging
-            .write(Path::new(name), bytes)
-            .with_context(|| format!("cannot write {}", out.join(name).display()))
-    };
-    staged("trials.csv", &trials_csv(&rows))?;
-    staged("summary.json", &summary.to_json())?;
-    staged("timeline.csv", &bands_csv(&bands))?;
-    for c in &charts {
-        staged(&format!("{}.png", c.stem), &c.png)?;
-        staged(&format!("{}.svg", c.stem), c.svg.as_bytes())?;
-    }
-    staged(
-        "report.md",
-        report_md(&scenario, &summary, &info, &charts).as_bytes(),
-    )?;
-    staged(
-        "report.html",
-        report_html(&scenario, &summary, &info, &charts).as_bytes(),
-    )?;
-    staging
-        .commit()
-        .with_context(|| format!("cannot move the report into {}", out.display()))?;
-    if args.sim.quiet {
-        return Ok(());
-    }
-    match args.sim.format {
-        OutputFormat::Json => print_stdout(&String::from_utf8_lossy(&summary.to_json())),
-        OutputFormat::Table => print_stdout(&format!(
-            "{}\nreport in {} ({} charts, {:.2}s): open {}\n",
-            summary_table(&summary),
-            out.display(),
-            charts.len(),
-            started.elapsed().as_secs_f64(),
-            out.join("report.html").display()
-        )),
-    }
+    let info = info(
+        args,
+        vec![args.file.display().to_string()],
+        listing(&[REPORT_FILES, RUN_FILES], &charts),
+    );
+    let page = run_page(&scenario, &summary, &info, &charts);
+    let json = summary.to_json();
+    let files = vec![
+        ("trials.csv".to_string(), trials_csv(&rows)),
+        ("summary.json".to_string(), json.clone()),
+        ("timeline.csv".to_string(), bands_csv(&bands)),
+    ];
+    let n = charts.len();
+    publish(staging, &out, files, &page, charts)?;
+    done(args, summary_table(&summary), &json, &out, n, started)
 }

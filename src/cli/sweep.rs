@@ -9,15 +9,45 @@ use crate::experiment::objective::{Constraint, Objective};
 use crate::experiment::sweep::{Grid, best, front_axes, pareto, split_values};
 use crate::experiment::{Experiment, PerVariant, Recording};
 use crate::output::Summary;
-use crate::output::folder::{Staging, check_replaceable};
+use crate::output::charts::ChartFile;
 use crate::output::sinks::SummarySink;
 use crate::output::sweep::SweepReport;
 use crate::output::sweep_charts::sweep_charts;
 use crate::output::table::number;
-use crate::scenario::{Scenario, SweepAxis, SweepValue, sweep::MAX_SWEEP_POINTS};
+use crate::scenario::{Override, Scenario, SweepAxis, SweepValue, sweep::MAX_SWEEP_POINTS};
 use anyhow::{Context, anyhow};
 use clap::Args;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// How a sweep chooses its best point; `sweep` and `report --sweep` take the same flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ObjectiveOptions {
+    /// The statistic to optimise, `METRIC.STAT` (minimised, e.g. `duration_s.p95`) or
+    /// `max:METRIC.STAT` (maximised, e.g. `max:availability.p01`).
+    #[arg(long, value_name = "METRIC.STAT")]
+    pub objective: Option<Objective>,
+    /// A condition the best point must meet, `"METRIC.STAT OP NUMBER"` with OP one of
+    /// `<=`, `<`, `>=`, `>`, `==`. Repeatable.
+    #[arg(long, value_name = "\"METRIC.STAT OP NUMBER\"")]
+    pub constraint: Vec<Constraint>,
+}
+
+impl ObjectiveOptions {
+    /// A constraint without an objective has no best point to constrain.
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.constraint.is_empty() || self.objective.is_some(),
+            "--constraint needs an --objective to choose the best point by"
+        );
+        Ok(())
+    }
+
+    /// Whether any flag is given.
+    pub fn is_given(&self) -> bool {
+        self.objective.is_some() || !self.constraint.is_empty()
+    }
+}
 
 /// Arguments of `sweep`.
 #[derive(Debug, Clone, Args)]
@@ -27,14 +57,8 @@ pub struct SweepArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub sim: SimOptions,
-    /// The statistic to optimise, `METRIC.STAT` (minimised, e.g. `duration_s.p95`) or
-    /// `max:METRIC.STAT` (maximised, e.g. `max:availability.p01`).
-    #[arg(long, value_name = "METRIC.STAT")]
-    pub objective: Option<Objective>,
-    /// A condition the best point must meet, `"METRIC.STAT OP NUMBER"` with OP one of
-    /// `<=`, `<`, `>=`, `>`, `==`. Repeatable.
-    #[arg(long, value_name = "\"METRIC.STAT OP NUMBER\"")]
-    pub constraint: Vec<Constraint>,
+    #[command(flatten)]
+    pub choice: ObjectiveOptions,
     /// Draw the sweep's charts (PNG and SVG) beside sweep.csv: a heatmap of the objective
     /// (else `duration_s.p95`) over two swept parameters, lines with 95% intervals over
     /// one, and the Pareto front.
@@ -42,73 +66,181 @@ pub struct SweepArgs {
     pub plot: bool,
 }
 
+/// A validated sweep: the grid and one loaded scenario per point.
+pub struct SweepPlan {
+    /// The swept fields.
+    pub grid: Grid,
+    /// Point `i`'s scenario, in grid order.
+    pub points: Vec<Scenario>,
+}
+
+/// A sweep that ran: every point's summary, and the trials each point ran.
+pub struct SweepRun {
+    /// Point `i`'s summary.
+    pub summaries: Vec<Summary>,
+    /// Trials every point ran (fewer than asked for when interrupted).
+    pub done: u64,
+}
+
+impl SweepPlan {
+    /// The grid and every point's scenario, all loaded before any trial runs. `sim.set`
+    /// applies to every point; each of `axes` (`PATH=V1,V2,…`, given as `flag`) is an axis
+    /// and replaces the file's `sweep:` axis of the same path.
+    pub fn load(
+        file: &Path,
+        sim: &SimOptions,
+        axes: &[Override],
+        flag: &str,
+    ) -> anyhow::Result<SweepPlan> {
+        let base = sim.load(Some(file))?;
+        let mut grid_axes: Vec<SweepAxis> = base.sweep.clone();
+        for set in axes {
+            let values: Vec<SweepValue> = split_values(&set.value)
+                .iter()
+                .map(|v| SweepValue::text(v))
+                .collect();
+            if let Some(empty) = values.iter().position(|v| v.text.is_empty()) {
+                anyhow::bail!("{flag} {set}: value {} is empty", empty + 1);
+            }
+            let axis = SweepAxis {
+                path: set.path.clone(),
+                values,
+            };
+            match grid_axes.iter_mut().find(|a| a.path == axis.path) {
+                Some(a) => *a = axis,
+                None => grid_axes.push(axis),
+            }
+        }
+        anyhow::ensure!(
+            !grid_axes.is_empty(),
+            "{}: nothing to sweep: give {flag} PATH=V1,V2,… or a `sweep:` block in the file",
+            file.display()
+        );
+        if let Some(a) = grid_axes
+            .iter()
+            .find(|a| sim.set.iter().any(|s| s.path == a.path))
+        {
+            anyhow::bail!(
+                "--set {}: that field is swept ({flag} or the file's `sweep:` block); set it \
+                 or sweep it, not both",
+                a.path
+            );
+        }
+        let grid = Grid { axes: grid_axes };
+        let n = grid
+            .axes
+            .iter()
+            .try_fold(1usize, |p, a| p.checked_mul(a.values.len()));
+        anyhow::ensure!(
+            n.is_some_and(|n| n <= MAX_SWEEP_POINTS),
+            "the grid has more than {MAX_SWEEP_POINTS} points; sweep fewer values"
+        );
+        let points = (0..grid.len())
+            .map(|i| {
+                let point = SimOptions {
+                    set: sim.set.iter().cloned().chain(grid.overrides(i)).collect(),
+                    ..sim.clone()
+                };
+                let loaded = point.load(Some(file));
+                // The scenario loader blames `--set`; name the flag the values came from.
+                if flag == "--set" {
+                    loaded
+                } else {
+                    loaded.with_context(|| {
+                        let values: Vec<String> =
+                            grid.overrides(i).iter().map(ToString::to_string).collect();
+                        format!("{flag} point {}", values.join(", "))
+                    })
+                }
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(SweepPlan { grid, points })
+    }
+
+    /// Run every point on the same trials, into one summary each.
+    pub fn run(&self, sim: &SimOptions, stop: &AtomicBool) -> anyhow::Result<SweepRun> {
+        let experiment = Experiment {
+            variants: self.points.iter().collect(),
+            trials: 0..self.points[0].trials,
+            record: Recording::default(),
+        };
+        let mut sinks = PerVariant(
+            self.points
+                .iter()
+                .map(|p| SummarySink::new(&p.name, p.seed))
+                .collect(),
+        );
+        let (done, _) = execute(&experiment, sim.threads(), sim.quiet, stop, &mut sinks)
+            .context("cannot run the sweep")?;
+        Ok(SweepRun {
+            summaries: sinks.0.iter().map(SummarySink::finish).collect(),
+            done,
+        })
+    }
+
+    /// The finished sweep: its points, best point and Pareto front.
+    pub fn report<'a>(&'a self, choice: &'a ObjectiveOptions, run: SweepRun) -> SweepReport<'a> {
+        let front_axes = front_axes(&run.summaries);
+        SweepReport {
+            scenario: &self.points[0].name,
+            seed: self.points[0].seed,
+            axes: &self.grid.axes,
+            front: pareto(&run.summaries, &front_axes),
+            front_axes,
+            best: choice
+                .objective
+                .as_ref()
+                .and_then(|o| best(&run.summaries, o, &choice.constraint)),
+            objective: choice.objective.as_ref(),
+            constraints: &choice.constraint,
+            points: run
+                .summaries
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| (self.grid.point(i), s))
+                .collect(),
+            partial: run.done != self.points[0].trials,
+        }
+    }
+
+    /// The sweep's charts (heatmap or lines, Pareto front).
+    pub fn charts(&self, report: &SweepReport<'_>) -> anyhow::Result<Vec<ChartFile>> {
+        let replicas: Vec<u32> = self.points.iter().map(|p| p.service.replicas).collect();
+        sweep_charts(report, &replicas).context("cannot draw the sweep's charts")
+    }
+}
+
+/// Each chart as its `(file name, bytes)` pair, PNG then SVG.
+pub fn chart_files(charts: Vec<ChartFile>) -> impl Iterator<Item = (String, Vec<u8>)> {
+    charts.into_iter().flat_map(|c| {
+        [
+            (format!("{}.png", c.stem), c.png),
+            (format!("{}.svg", c.stem), c.svg.into_bytes()),
+        ]
+    })
+}
+
 /// Run the grid, write `sweep.csv` / `sweep.json`, print the points and the best one.
 pub fn run(args: &SweepArgs) -> Result<(), CliError> {
-    if !args.constraint.is_empty() && args.objective.is_none() {
-        return Err(
-            anyhow!("--constraint needs an --objective to choose the best point by").into(),
-        );
-    }
-    let (grid, points) = load_points(args)?;
-    let out = args
+    args.choice.check()?;
+    // Here every `--set` is an axis (one value: an axis of one point).
+    let plain = SimOptions {
+        set: Vec::new(),
+        ..args.sim.clone()
+    };
+    let plan = SweepPlan::load(&args.file, &plain, &args.sim.set, "--set")?;
+    let (out, stop, staging) = args
         .sim
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("outputs").join(format!("{}-sweep", points[0].name)));
-    check_replaceable(&out).map_err(|e| anyhow!("--out: {e}"))?;
-    let stop = interrupt::watch()?;
-    let staging = Staging::begin(&out)
-        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
-    let experiment = Experiment {
-        variants: points.iter().collect(),
-        trials: 0..points[0].trials,
-        record: Recording::default(),
-    };
-    let mut sinks = PerVariant(
-        points
-            .iter()
-            .map(|p| SummarySink::new(&p.name, p.seed))
-            .collect(),
-    );
-    let (done, _) = execute(
-        &experiment,
-        args.sim.threads(),
-        args.sim.quiet,
-        stop,
-        &mut sinks,
-    )
-    .context("cannot run the sweep")?;
-    let summaries: Vec<Summary> = sinks.0.iter().map(SummarySink::finish).collect();
-    let front_axes = front_axes(&summaries);
-    let report = SweepReport {
-        scenario: &points[0].name,
-        seed: points[0].seed,
-        axes: &grid.axes,
-        front: pareto(&summaries, &front_axes),
-        front_axes,
-        best: args
-            .objective
-            .as_ref()
-            .and_then(|o| best(&summaries, o, &args.constraint)),
-        objective: args.objective.as_ref(),
-        constraints: &args.constraint,
-        points: summaries
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| (grid.point(i), s))
-            .collect(),
-        partial: done != points[0].trials,
-    };
+        .begin_folder(&format!("{}-sweep", plan.points[0].name))?;
+    let run = plan.run(&args.sim, stop)?;
+    let done = run.done;
+    let report = plan.report(&args.choice, run);
     let mut files = vec![
         ("sweep.csv".to_string(), report.csv()),
         ("sweep.json".to_string(), report.json()),
     ];
     if args.plot && !report.partial {
-        let replicas: Vec<u32> = points.iter().map(|p| p.service.replicas).collect();
-        for c in sweep_charts(&report, &replicas).context("cannot draw the sweep's charts")? {
-            files.push((format!("{}.png", c.stem), c.png));
-            files.push((format!("{}.svg", c.stem), c.svg.into_bytes()));
-        }
+        files.extend(chart_files(plan.charts(&report)?));
     }
     staging.publish(&out, &files)?;
     if let Some(code) = interrupt::stopped_by() {
@@ -123,75 +255,17 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         });
     }
     if !args.sim.quiet {
-        print_stdout(&table(&report, &out))?;
+        print_stdout(&format!("{}results in {}\n", table(&report), out.display()))?;
     }
     Ok(())
 }
 
-/// The grid and one validated scenario per point, all loaded before any trial runs.
-fn load_points(args: &SweepArgs) -> anyhow::Result<(Grid, Vec<Scenario>)> {
-    let plain = SimOptions {
-        set: Vec::new(),
-        ..args.sim.clone()
-    };
-    let base = plain.load(Some(&args.file))?;
-    let mut axes: Vec<SweepAxis> = base.sweep.clone();
-    for set in &args.sim.set {
-        let values: Vec<SweepValue> = split_values(&set.value)
-            .iter()
-            .map(|v| SweepValue::text(v))
-            .collect();
-        if let Some(empty) = values.iter().position(|v| v.text.is_empty()) {
-            anyhow::bail!("--set {set}: value {} is empty", empty + 1);
-        }
-        let axis = SweepAxis {
-            path: set.path.clone(),
-            values,
-        };
-        match axes.iter_mut().find(|a| a.path == axis.path) {
-            Some(a) => *a = axis,
-            None => axes.push(axis),
-        }
-    }
-    anyhow::ensure!(
-        !axes.is_empty(),
-        "{}: nothing to sweep: give --set PATH=V1,V2,… or a `sweep:` block in the file",
-        args.file.display()
-    );
-    let grid = Grid { axes };
-    let n = grid
-        .axes
-        .iter()
-        .try_fold(1usize, |p, a| p.checked_mul(a.values.len()));
-    anyhow::ensure!(
-        n.is_some_and(|n| n <= MAX_SWEEP_POINTS),
-        "the grid has more than {MAX_SWEEP_POINTS} points; sweep fewer values"
-    );
-    let points = (0..grid.len())
-        .map(|i| {
-            let sim = SimOptions {
-                set: grid.overrides(i),
-                ..args.sim.clone()
-            };
-            sim.load(Some(&args.file))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok((grid, points))
-}
-
 /// The printed table: one line per point with its key figures, `*` on the best point,
 /// `P` on the Pareto front.
-fn table(r: &SweepReport<'_>, out: &Path) -> String {
+pub fn table(r: &SweepReport<'_>) -> String {
     let summaries: Vec<&Summary> = r.points.iter().map(|(_, s)| s).collect();
-    let mut shown: Vec<String> = r.front_axes.iter().map(|a| a.metric.to_string()).collect();
-    shown.push("outcome.completed.rate".into());
-    if let Some(o) = r.objective
-        && !shown.contains(&o.metric.to_string())
-    {
-        shown.push(o.metric.to_string());
-    }
-    let stats: Vec<crate::experiment::objective::MetricStat> =
-        shown.iter().filter_map(|s| s.parse().ok()).collect();
+    let stats = r.key_stats();
+    let shown: Vec<String> = stats.iter().map(ToString::to_string).collect();
     let mut rows: Vec<Vec<String>> = vec![
         std::iter::once(String::new())
             .chain(r.axes.iter().map(|a| a.path.clone()))
@@ -240,40 +314,9 @@ fn table(r: &SweepReport<'_>, out: &Path) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    match (r.objective, r.best) {
-        (None, _) => {}
-        (Some(o), Some(b)) => {
-            let (values, s) = &r.points[b];
-            let params: Vec<String> = r
-                .axes
-                .iter()
-                .zip(values)
-                .map(|(a, v)| format!("{}={}", a.path, v.shown))
-                .collect();
-            text.push_str(&format!(
-                "best (*) by {o}{}: {} → {} = {}\n",
-                if r.constraints.is_empty() {
-                    String::new()
-                } else {
-                    format!(" meeting {}", constraint_list(r.constraints))
-                },
-                params.join(", "),
-                o.metric,
-                o.metric.of(s).map_or("-".into(), number)
-            ));
-        }
-        (Some(_), None) => text.push_str(&format!(
-            "no point meets the constraints ({}); sweep.json has \"best\": null\n",
-            constraint_list(r.constraints)
-        )),
+    if let Some(line) = r.choice_line(" (*)", |_, x| number(x)) {
+        text.push_str(&line);
+        text.push('\n');
     }
-    text.push_str(&format!("results in {}\n", out.display()));
     text
-}
-
-fn constraint_list(c: &[Constraint]) -> String {
-    c.iter()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -149,7 +149,8 @@ impl CompareReport<'_> {
             self.names[0],
             pct(faster),
             pct(slower),
-            pct(1.0 - faster - slower)
+            // The three shares are counts over n: clamp the rounding of 1 − a − b at 0.
+            pct((1.0 - faster - slower).max(0.0))
         ))
     }
 

@@ -8,7 +8,7 @@ use super::charts::{ChartFile, file};
 use crate::experiment::compare::{Paired, verdict};
 use crate::experiment::{Sink, Trial};
 use crate::output::Column;
-use crate::output::table::number;
+use crate::output::table::signed;
 use crate::plot::compare::{CdfOverlay, PairedDifference, PairedDifferences};
 use crate::plot::distribution::DurationGroup;
 use crate::plot::{Heading, PlotError};
@@ -50,12 +50,8 @@ pub fn differences(heading: Heading, pairs: &[(&'static Column, Paired)]) -> Pai
                 let d = p.mean_diff();
                 PairedDifference {
                     metric: c.name.to_string(),
-                    text: format!(
-                        "{}{} ({})",
-                        if d > 0.0 { "+" } else { "" },
-                        number(d),
-                        verdict(c, p)
-                    ),
+                    // In the metric's unit: seconds as a duration (`-2.6s`), not `-2.6468`.
+                    text: format!("{} ({})", signed(c.unit, d), verdict(c, p)),
                     relative: [d / a, lo / a, hi / a],
                 }
             })
@@ -156,7 +152,7 @@ mod tests {
         assert_eq!(d.rows.len(), 1);
         let r = &d.rows[0];
         assert_eq!(r.metric, "duration_s");
-        assert!(r.text.starts_with("+10 ("), "{}", r.text);
+        assert!(r.text.starts_with("+10.0s ("), "{}", r.text);
         for x in r.relative {
             assert!((x - 0.2).abs() < 1e-12, "{x}");
         }

@@ -54,6 +54,65 @@ pub fn metric_stats(points: &[Summary]) -> Vec<MetricStat> {
 }
 
 impl SweepReport<'_> {
+    /// The statistics a reader looks at first, in the order shown: the Pareto front's axes,
+    /// the share of completed rollouts, and the objective's statistic when it is none of
+    /// them.
+    pub fn key_stats(&self) -> Vec<MetricStat> {
+        let mut out: Vec<MetricStat> = self.front_axes.iter().map(|a| a.metric.clone()).collect();
+        out.push(MetricStat::OutcomeRate(Outcome::Completed));
+        if let Some(o) = self.objective
+            && !out.contains(&o.metric)
+        {
+            out.push(o.metric.clone());
+        }
+        out
+    }
+
+    /// Point `i`'s values as `PATH=VALUE`, in axis order.
+    pub fn point_label(&self, i: usize) -> String {
+        self.axes
+            .iter()
+            .zip(&self.points[i].0)
+            .map(|(a, v)| format!("{}={}", a.path, v.shown))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The best point and how it was chosen (`best{mark} by duration_s.p95 meeting …:
+    /// PATH=V, … → duration_s.p95 = 61.2`, the value as `shown` writes it), or that no point meets the constraints;
+    /// `None` without an objective.
+    pub fn choice_line(
+        &self,
+        mark: &str,
+        shown: impl Fn(&MetricStat, f64) -> String,
+    ) -> Option<String> {
+        let o = self.objective?;
+        let constraints = self
+            .constraints
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(match self.best {
+            Some(b) => format!(
+                "best{mark} by {o}{}: {} → {} = {}",
+                if self.constraints.is_empty() {
+                    String::new()
+                } else {
+                    format!(" meeting {constraints}")
+                },
+                self.point_label(b),
+                o.metric,
+                o.metric
+                    .of(&self.points[b].1)
+                    .map_or("-".into(), |x| shown(&o.metric, x))
+            ),
+            None => format!(
+                "no point meets the constraints ({constraints}); sweep.json has \"best\": null"
+            ),
+        })
+    }
+
     fn summaries(&self) -> Vec<Summary> {
         self.points.iter().map(|(_, s)| s.clone()).collect()
     }

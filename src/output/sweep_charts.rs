@@ -7,8 +7,10 @@
 use super::charts::{ChartFile, file};
 use crate::experiment::objective::{MetricStat, Objective};
 use crate::output::Summary;
+use crate::output::columns::{Unit, column};
 use crate::output::sweep::SweepReport;
-use crate::output::table::number;
+use crate::output::table::{number, percent, value};
+use crate::plot::axis::Scale;
 use crate::plot::sweep::{Heatmap, IntervalLines, IntervalSeries, Pareto, ParetoPoint};
 use crate::plot::{Heading, PlotError};
 use crate::scenario::{SweepAxis, parse_duration};
@@ -16,7 +18,7 @@ use crate::sim::time::as_secs;
 
 /// The statistic the heatmap and the lines show: the objective's, else `duration_s.p95`
 /// (lower is better).
-fn shown(objective: Option<&Objective>) -> Objective {
+fn drawn(objective: Option<&Objective>) -> Objective {
     objective
         .cloned()
         .unwrap_or_else(|| "duration_s.p95".parse().expect("a known metric"))
@@ -24,13 +26,23 @@ fn shown(objective: Option<&Objective>) -> Objective {
 
 /// The 95% interval of `m` at a point: the statistic's interval from the summary's
 /// `intervals`, the Wilson interval for an outcome's rate.
-fn interval(m: &MetricStat, s: &Summary) -> Option<(f64, f64)> {
+pub fn interval(m: &MetricStat, s: &Summary) -> Option<(f64, f64)> {
     match m {
         MetricStat::OutcomeRate(o) => {
             let [lo, hi] = s.outcome(*o).ci95;
             Some((lo, hi))
         }
         MetricStat::Column { metric, stat } => s.metric(metric)?.interval(stat.as_str()),
+    }
+}
+
+/// `x` in the unit of `m`'s metric, for humans: `1m02.5s`, `99.95%`, `4`.
+pub fn shown(m: &MetricStat, x: f64) -> String {
+    match m {
+        MetricStat::OutcomeRate(_) => percent(x),
+        MetricStat::Column { metric, .. } => {
+            column(metric).map_or_else(|| number(x), |c| value(c.unit, x))
+        }
     }
 }
 
@@ -71,7 +83,7 @@ pub fn heatmap(r: &SweepReport<'_>, o: &Objective) -> Heatmap {
         cells: r
             .points
             .iter()
-            .map(|(_, s)| o.metric.of(s).map(|v| (v, number(v))))
+            .map(|(_, s)| o.metric.of(s).map(|v| (v, shown(&o.metric, v))))
             .collect(),
         higher_is_better: o.maximize,
     }
@@ -89,25 +101,32 @@ pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLine
     let points = r
         .points
         .iter()
-        .zip(xs)
+        .zip(&xs)
         .filter_map(|((_, s), x)| {
             let v = o.metric.of(s)?;
             let (lo, hi) = interval(&o.metric, s).unwrap_or((v, v));
-            Some([x, v, lo, hi])
+            Some([*x, v, lo, hi])
         })
         .collect();
-    let seconds = axis
-        .values
+    let x_ticks = xs
         .iter()
-        .any(|v| v.shown.trim().parse::<f64>().is_err());
+        .zip(&axis.values)
+        .map(|(&x, v)| (x, v.shown.clone()))
+        .collect();
+    let y_scale = match &o.metric {
+        MetricStat::OutcomeRate(_) => Scale::Fraction,
+        MetricStat::Column { metric, .. } => match column(metric).map(|c| c.unit) {
+            Some(Unit::Seconds) => Scale::Seconds,
+            Some(Unit::Ratio) => Scale::Fraction,
+            _ => Scale::Number,
+        },
+    };
     Some(IntervalLines {
         heading: heading(r, format!("{} with its 95% interval", o.metric)),
-        x_label: if seconds {
-            format!("{} (seconds)", axis.path)
-        } else {
-            axis.path.clone()
-        },
+        x_label: axis.path.clone(),
+        x_ticks,
         y_label: o.metric.to_string(),
+        y_scale,
         series: vec![IntervalSeries {
             label: o.metric.to_string(),
             color: 0,
@@ -181,15 +200,15 @@ fn last_segment(path: &str) -> &str {
 /// values are numbers or durations), and always the Pareto front. `replicas[i]` is point
 /// `i`'s desired replica count.
 pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFile>, PlotError> {
-    let o = shown(r.objective);
+    let o = drawn(r.objective);
     let mut out = Vec::new();
     match r.axes.len() {
         2 => out.push(file(
             "sweep-heatmap",
             "Sweep heatmap",
             format!(
-                "{} at every combination of the two swept parameters, written in each cell; \
-                 the darker the cell, the better ({} is better). A dash: no trial defined it.",
+                "{} at every combination of the two swept parameters, written in each cell \
+                 (durations for seconds); the darker the cell, the better ({} is better). A dash: no trial defined it.",
                 o.metric,
                 if o.maximize { "higher" } else { "lower" }
             ),

@@ -329,6 +329,12 @@ pub(crate) fn value(unit: Unit, v: f64) -> String {
     }
 }
 
+/// A difference in `unit` with its sign: `+12.0s`, `-1`, `0`.
+pub(crate) fn signed(unit: Unit, d: f64) -> String {
+    let text = value(unit, d);
+    if d > 0.0 { format!("+{text}") } else { text }
+}
+
 /// A half-width in `unit`, to the precision an uncertainty deserves and no wider than the
 /// values: counts of 10 or more as whole numbers (`4313`), memory to three significant
 /// digits (`532Mi`), and ratios to two significant digits (`0.00041%`), where a value's

@@ -20,6 +20,50 @@ impl ClockAxis {
             ticks: duration_ticks(lo, hi, most),
         }
     }
+
+    /// `lo..hi` with ticks exactly at `ticks` (a sweep's values: `1, 2, 4`, never `1.5`).
+    pub fn at(lo: f64, hi: f64, ticks: Vec<f64>) -> ClockAxis {
+        ClockAxis {
+            inner: (lo..hi).into(),
+            ticks,
+        }
+    }
+
+    /// `lo..hi` of `scale`: clock steps for seconds, else plotters' decimal steps; at
+    /// most `most` ticks.
+    pub fn of(scale: Scale, lo: f64, hi: f64, most: usize) -> ClockAxis {
+        if scale == Scale::Seconds {
+            return ClockAxis::new(lo, hi, most);
+        }
+        let inner: RangedCoordf64 = (lo..hi).into();
+        ClockAxis {
+            ticks: inner.key_points(most),
+            inner,
+        }
+    }
+}
+
+/// What the numbers on an axis are, which decides its ticks and their labels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scale {
+    /// Plain numbers (`4`, `2.5k`).
+    #[default]
+    Number,
+    /// Seconds, shown as durations (`1m30s`).
+    Seconds,
+    /// Fractions, shown as percents (`99.5%`).
+    Fraction,
+}
+
+impl Scale {
+    /// The label of tick `v` on an axis of this scale spanning `range`.
+    pub fn tick(self, v: f64, range: f64) -> String {
+        match self {
+            Scale::Number => super::timeline::compact(v),
+            Scale::Seconds => duration_tick(v),
+            Scale::Fraction => percent_tick_in(v, range),
+        }
+    }
 }
 
 impl Ranged for ClockAxis {

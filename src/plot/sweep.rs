@@ -4,7 +4,7 @@
 //! They take plain data, one entry per grid point, so the sweep command only has to fill
 //! them; nothing here knows how the grid was run.
 
-use super::axis::{ClockAxis, percent_tick_in, span};
+use super::axis::{ClockAxis, Scale, percent_tick_in, span};
 use super::layout::{GREY, Heading, LABEL, Swatch, TICK, frame, text};
 use super::timeline::compact;
 use super::{Chart, PlotError, color};
@@ -35,8 +35,13 @@ pub struct IntervalLines {
     pub heading: Heading,
     /// The parameter (x axis).
     pub x_label: String,
+    /// The swept values: their position and their text as typed (`5s`); the x ticks are
+    /// these alone. Empty: plotters' decimal ticks.
+    pub x_ticks: Vec<(f64, String)>,
     /// The metric and its unit (y axis).
     pub y_label: String,
+    /// What the metric's numbers are (seconds are shown as durations).
+    pub y_scale: Scale,
     /// One line per statistic or metric.
     pub series: Vec<IntervalSeries>,
 }
@@ -185,19 +190,32 @@ impl Chart for IntervalLines {
         let area = frame(root, &self.heading, &legend)?;
         let all = || self.series.iter().flat_map(|s| s.points.iter());
         let (x_lo, x_hi) = span(all().map(|p| p[0]));
-        let pad = (x_hi - x_lo) * 0.05;
+        // Room for the interval bars' caps at the first and last value.
+        let pad = (x_hi - x_lo) * 0.08;
         let (y_lo, y_hi) = span(all().flat_map(|p| [p[1], p[2], p[3]]));
         let y_pad = (y_hi - y_lo) * 0.08;
+        let (x0, x1, y0, y1) = (x_lo - pad, x_hi + pad, y_lo - y_pad, y_hi + y_pad);
+        let x_axis = if self.x_ticks.is_empty() {
+            ClockAxis::of(Scale::Number, x0, x1, 10)
+        } else {
+            ClockAxis::at(x0, x1, self.x_ticks.iter().map(|t| t.0).collect())
+        };
+        let x_text = |v: &f64| {
+            self.x_ticks
+                .iter()
+                .find(|t| t.0 == *v)
+                .map_or_else(|| compact(*v), |t| t.1.clone())
+        };
         let mut chart = ChartBuilder::on(&area)
             .margin_right(16)
             .margin_top(8)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(x_lo - pad..x_hi + pad, y_lo - y_pad..y_hi + y_pad)?;
+            .build_cartesian_2d(x_axis, ClockAxis::of(self.y_scale, y0, y1, 8))?;
         chart
             .configure_mesh()
-            .x_label_formatter(&|v| compact(*v))
-            .y_label_formatter(&|v| compact(*v))
+            .x_label_formatter(&x_text)
+            .y_label_formatter(&|v| self.y_scale.tick(*v, y1 - y0))
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
             .light_line_style(WHITE)
@@ -271,7 +289,7 @@ impl Chart for Pareto {
             color(4).stroke_width(2),
         ))?;
         let (p_lo, p_hi) = span(self.points.iter().map(|p| p.peak));
-        for p in &self.points {
+        for (i, p) in self.points.iter().enumerate() {
             // Radius 4 to 14 px with the peak: the area grows with the capacity needed.
             let r = 4.0 + 10.0 * ((p.peak - p_lo) / (p_hi - p_lo)).clamp(0.0, 1.0);
             chart.draw_series(std::iter::once(Circle::new(
@@ -279,6 +297,15 @@ impl Chart for Pareto {
                 r as i32,
                 color(0).mix(0.55).filled(),
             )))?;
+            if front.contains(&i) {
+                // Ringed in the front's colour: visible also when the front is one point
+                // and its line has no length.
+                chart.draw_series(std::iter::once(Circle::new(
+                    (p.duration_s, p.availability),
+                    r as i32 + 2,
+                    color(4).stroke_width(2),
+                )))?;
+            }
             // The label beside the point, clear of the largest circle.
             chart.draw_series(std::iter::once(
                 EmptyElement::at((p.duration_s, p.availability))
@@ -347,7 +374,9 @@ mod tests {
         renders(&IntervalLines {
             heading: heading(),
             x_label: "parallelism".into(),
-            y_label: "duration_s p95 (s)".into(),
+            x_ticks: vec![(1.0, "1".into()), (2.0, "2".into()), (4.0, "4".into())],
+            y_label: "duration_s p95".into(),
+            y_scale: Scale::Seconds,
             series: vec![
                 IntervalSeries {
                     label: "p95".into(),

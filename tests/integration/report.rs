@@ -39,6 +39,38 @@ const CHARTS: [&str; 4] = [
     "traffic-timeline",
 ];
 
+/// `dir/report.html` holds no address, script or file reference, and every chart of
+/// `charts` inline, as its SVG file has it (and no other chart). Returns the HTML.
+fn assert_self_contained(dir: &Path, charts: &[&str]) -> String {
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    for banned in ["http", "//", "<script", "<link", "src=", "url(", "<img"] {
+        assert!(!html.contains(banned), "report.html holds {banned:?}");
+    }
+    assert_eq!(html.matches("<svg").count(), charts.len());
+    for c in charts {
+        let svg = fs::read_to_string(dir.join(format!("{c}.svg"))).unwrap();
+        let body_start = svg.find('>').unwrap() + 1;
+        assert!(html.contains(&svg[body_start..]), "{c} is not inline");
+        let png = fs::read(dir.join(format!("{c}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{c}");
+    }
+    // Light and dark: the page follows the reader's scheme.
+    assert!(html.contains("prefers-color-scheme: dark"));
+    html
+}
+
+/// Every file of `a` is in `b` with the same bytes, and no other.
+fn assert_same_files(a: &Path, b: &Path) {
+    assert_eq!(entries(a), entries(b));
+    for f in entries(a) {
+        assert_eq!(
+            fs::read(a.join(&f)).unwrap(),
+            fs::read(b.join(&f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
 #[test]
 fn report_writes_charts_markdown_self_contained_html_and_the_run_files() {
     let tmp = tempfile::tempdir().unwrap();
@@ -72,18 +104,7 @@ fn report_writes_charts_markdown_self_contained_html_and_the_run_files() {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{c}");
     }
 
-    let html = fs::read_to_string(out.join("report.html")).unwrap();
-    // Self-contained: no address of any kind, no script, no file reference.
-    for banned in ["http", "//", "<script", "<link", "src=", "url(", "<img"] {
-        assert!(!html.contains(banned), "report.html holds {banned:?}");
-    }
-    // Every chart inline, with the title it has in its SVG file.
-    assert_eq!(html.matches("<svg").count(), CHARTS.len());
-    for c in CHARTS {
-        let svg = fs::read_to_string(out.join(format!("{c}.svg"))).unwrap();
-        let body_start = svg.find('>').unwrap() + 1;
-        assert!(html.contains(&svg[body_start..]), "{c} is not inline");
-    }
+    let html = assert_self_contained(&out, &CHARTS);
     assert!(html.contains("service.replicas=4"));
 
     let md = fs::read_to_string(out.join("report.md")).unwrap();
@@ -129,29 +150,216 @@ fn a_report_is_byte_identical_when_run_again() {
     }
 }
 
+const SWEEP: &str = "strategy.swarm.update_config.parallelism=1,2,4";
+
+fn sweep_report(dir: &Path, threads: &str) -> String {
+    let assert = bin()
+        .args(["report", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--sweep", SWEEP, "--objective", "duration_s.p95"])
+        .args(["--constraint", "min_ready.min >= 4"])
+        .args(["--trials", "30", "--threads", threads, "--out"])
+        .arg(dir)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+/// The cells of the Markdown table row of `md` that starts with `first`.
+fn md_row<'a>(md: &'a str, first: &str) -> Vec<&'a str> {
+    let line = md
+        .lines()
+        .find(|l| l.starts_with(&format!("| {first} |")))
+        .unwrap_or_else(|| panic!("no row {first} in {md}"));
+    line.trim_matches('|').split(" | ").map(str::trim).collect()
+}
+
 #[test]
-fn compare_and_sweep_are_refused_before_any_work() {
+fn report_sweep_writes_the_sweep_files_its_table_and_its_charts_inline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let stdout = sweep_report(&a, "1");
+    assert!(
+        stdout.contains("report.html") && stdout.contains("best (*)"),
+        "{stdout}"
+    );
+    let charts = ["sweep-lines", "sweep-pareto"];
+    assert_eq!(
+        entries(&a),
+        [
+            "report.html",
+            "report.md",
+            "sweep-lines.png",
+            "sweep-lines.svg",
+            "sweep-pareto.png",
+            "sweep-pareto.svg",
+            "sweep.csv",
+            "sweep.json",
+        ]
+    );
+    assert_self_contained(&a, &charts);
+    // The same sweep.csv and sweep.json as `rollout-sim sweep` with the same flags.
+    let plain = tmp.path().join("plain");
+    bin()
+        .args(["sweep", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--set", SWEEP, "--objective", "duration_s.p95"])
+        .args(["--constraint", "min_ready.min >= 4"])
+        .args(["--trials", "30", "-q", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    for f in ["sweep.csv", "sweep.json"] {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(plain.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let md = fs::read_to_string(a.join("report.md")).unwrap();
+    for c in charts {
+        assert!(md.contains(&format!("({c}.png)")), "{c} not linked");
+    }
+    for text in ["| seed | 7 |", "| trials | 30 |", "| tool | rollout-sim "] {
+        assert!(md.contains(text), "{text} missing from report.md");
+    }
+    // Stop-first with parallelism p keeps replicas − p = 6 − p tasks ready (swarmkit
+    // updater: p tasks stopped before their replacements start); p = 4 misses the
+    // constraint, and p = 2, the fastest of the others, is the best point.
+    // The points table's header (the first row of that name is the parameters table's).
+    let header: Vec<&str> = md
+        .lines()
+        .find(|l| l.starts_with("| parallelism |"))
+        .unwrap()
+        .trim_matches('|')
+        .split(" | ")
+        .map(str::trim)
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h.starts_with(name)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(a.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["best"]["point"], 1);
+    for (p, min_ready, best) in [("1", "5", false), ("2", "4", true), ("4", "2", false)] {
+        let row = md_row(&md, p);
+        assert_eq!(row[col("min\\_ready.min")], min_ready, "p = {p}");
+        assert_eq!(row[col("marks")].ends_with("best"), best, "p = {p}");
+    }
+    assert!(
+        md.contains(
+            "Best by duration\\_s.p95 meeting min\\_ready.min \\>= 4: \
+             strategy.swarm.update\\_config.parallelism=2 → duration\\_s.p95 = 1m"
+        ),
+        "{md}"
+    );
+    // Byte-identical whatever the thread count.
+    sweep_report(&b, "2");
+    assert_same_files(&a, &b);
+}
+
+fn compare_report(dir: &Path, threads: &str) {
+    bin()
+        .args(["report", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--compare", &scenario_path("swarm-start-first.yaml")])
+        .args(["--trials", "40", "-q", "--threads", threads, "--out"])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+#[test]
+fn report_compare_writes_the_paired_differences_and_their_charts_inline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    compare_report(&a, "1");
+    let charts = ["compare-differences", "compare-duration-cdf"];
+    assert_eq!(
+        entries(&a),
+        [
+            "compare-differences.png",
+            "compare-differences.svg",
+            "compare-duration-cdf.png",
+            "compare-duration-cdf.svg",
+            "compare.csv",
+            "compare.json",
+            "report.html",
+            "report.md",
+        ]
+    );
+    let html = assert_self_contained(&a, &charts);
+    assert!(html.contains("swarm-start-first (B) against swarm-stop-first (A)"));
+    // The same compare.csv as `rollout-sim compare A B`.
+    let plain = tmp.path().join("plain");
+    bin()
+        .args(["compare", &scenario_path("swarm-stop-first.yaml")])
+        .arg(scenario_path("swarm-start-first.yaml"))
+        .args(["--trials", "40", "-q", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    for f in ["compare.csv", "compare.json"] {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(plain.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Stop-first keeps replicas − parallelism = 4 ready, start-first all 6: +2 on every
+    // trial, so the paired interval is [+2, +2], B higher on every trial, and better.
+    let md = fs::read_to_string(a.join("report.md")).unwrap();
+    assert_eq!(
+        md_row(&md, "min\\_ready"),
+        [
+            "min\\_ready",
+            "higher",
+            "4",
+            "6",
+            "+2 \\[+2, +2\\]",
+            "0.0%",
+            "100.0%",
+            "better"
+        ]
+    );
+    // Start-first surges to replicas + parallelism = 8 running tasks.
+    assert_eq!(md_row(&md, "peak\\_running\\_tasks")[3], "8");
+    compare_report(&b, "2");
+    assert_same_files(&a, &b);
+}
+
+#[test]
+fn bad_report_flags_exit_2_naming_the_flag_before_any_work() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("rep");
-    for extra in [
-        vec!["--compare", "b.yaml"],
-        vec!["--sweep", "service.replicas=2,4"],
-    ] {
+    let cases: [(&[&str], &[&str]); 6] = [
+        (
+            &["--sweep", "strategy.swarm.update_config.parallelism=1,abc"],
+            &["--sweep", "abc", "non-negative integer"],
+        ),
+        (
+            &["--sweep", "strategy.swarm.update_config.parallelism=1,,2"],
+            &["--sweep", "value 2 is empty"],
+        ),
+        (&["--sweep", "parallelism"], &["--sweep", "PATH=VALUE"]),
+        (
+            &["--objective", "duration_s.p95"],
+            &["--objective", "--sweep"],
+        ),
+        (&["--compare", "missing.yaml"], &["missing.yaml"]),
+        (
+            &["--compare", "b.yaml", "--sweep", "service.replicas=2,4"],
+            &["--compare", "--sweep"],
+        ),
+    ];
+    for (extra, said) in cases {
         let assert = bin()
             .args(["report", &scenario_path("default.yaml")])
-            .args(&extra)
+            .args(extra)
             .arg("--out")
             .arg(&out)
             .assert()
             .code(2);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-        assert!(
-            stderr.contains("not yet available in this version")
-                && stderr.contains(extra[0])
-                && stderr.contains("--plot"),
-            "{stderr}"
-        );
-        assert!(!out.exists());
+        for s in said {
+            assert!(stderr.contains(s), "{extra:?}: {s:?} not in {stderr}");
+        }
+        assert!(!out.exists(), "{extra:?} wrote {}", out.display());
     }
 }
 
@@ -284,15 +492,15 @@ fn sweep_plot_draws_a_heatmap_of_two_parameters_with_the_csv_values_in_its_cells
             "{stem}"
         );
     }
-    // Without an objective the cells show duration_s.p95: each point's value, as sweep.csv
-    // has it, is written in the heatmap.
+    // Without an objective the cells show duration_s.p95: each point's value of sweep.csv
+    // is written in the heatmap, as a duration.
     let (head, rows) = sweep_csv(&a);
     let col = head.iter().position(|h| h == "duration_s.p95").unwrap();
     let svg = fs::read_to_string(a.join("sweep-heatmap.svg")).unwrap();
     assert_eq!(rows.len(), 6);
     for row in &rows {
         let v: f64 = row[col].parse().unwrap();
-        let shown = rollout_sim::output::table::number(v);
+        let shown = rollout_sim::output::table::duration(v);
         assert!(
             svg.contains(&format!("\n{shown}\n")),
             "{shown} not in the heatmap"
@@ -318,9 +526,18 @@ fn sweep_plot_draws_interval_lines_over_one_parameter_and_only_the_front_over_th
     assert!(names.contains(&"sweep-lines.png".to_string()), "{names:?}");
     assert!(names.contains(&"sweep-lines.svg".to_string()), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("sweep-heatmap")));
-    // Durations are placed at their seconds.
+    // Durations are placed at their seconds, and the x ticks are the swept values as
+    // typed; duration_s.p95 on y reads as durations (a clock step of at least 1 s: no
+    // bare number of seconds).
     let svg = fs::read_to_string(one.join("sweep-lines.svg")).unwrap();
-    assert!(svg.contains("strategy.swarm.update_config.delay (seconds)"));
+    assert!(svg.contains("strategy.swarm.update_config.delay"));
+    for tick in ["0s", "5s", "20s"] {
+        assert!(svg.contains(&format!("\n{tick}\n")), "tick {tick}");
+    }
+    assert!(
+        !svg.contains("\n2.5s\n") && !svg.contains("\n10s\n"),
+        "only the swept values"
+    );
     let three = tmp.path().join("three");
     sweep_plot(
         &three,

@@ -1,0 +1,183 @@
+//! `report.md` and `report.html`: a run's, a sweep's or a comparison's results, settings
+//! and charts, to attach to a pull request.
+//!
+//! Every report is one [`Page`] built from the same skeleton ([`Skeleton::page`]): title,
+//! settings, the mode's own sections ([`run`], [`sweep`], [`compare`]), the charts, what
+//! the numbers mean, the files. The Markdown and the HTML are both written from that one
+//! list of [`Block`]s, so they say the same thing: the Markdown links the PNG files beside
+//! it, the HTML holds every chart inline as SVG and needs no other file, no script and no
+//! network (it opens offline, from an e-mail or an artefact store). The HTML follows the
+//! reader's light or dark scheme; charts keep their white background in both.
+
+mod compare;
+mod meanings;
+mod render;
+mod run;
+mod sweep;
+
+pub use compare::compare_page;
+pub use run::run_page;
+pub use sweep::sweep_page;
+
+use crate::output::charts::{ChartFile, strategy_label};
+use crate::output::table::duration;
+use crate::scenario::Scenario;
+use crate::sim::time::as_secs;
+
+/// What the report says about where its numbers come from, besides the scenarios.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInfo {
+    /// The scenario files as given on the command line (one per compared variant).
+    pub sources: Vec<String>,
+    /// `--set` overrides as typed.
+    pub overrides: Vec<String>,
+    /// Files written beside the report, with what each holds.
+    pub files: Vec<(String, String)>,
+}
+
+/// A piece of a report.
+#[derive(Debug, Clone)]
+enum Block {
+    /// A heading of level 1 to 3.
+    Heading(u8, String),
+    Para(String),
+    /// Header, then rows; the first column is a label, the others are right-aligned
+    /// numbers when `numeric` (else left-aligned text).
+    Table(Vec<String>, Vec<Vec<String>>, bool),
+    /// `term: definition` pairs.
+    List(Vec<(String, String)>),
+    /// The chart at this index of the charts given.
+    Chart(usize),
+}
+
+/// A whole report, ready to be written as Markdown or HTML.
+#[derive(Debug, Clone)]
+pub struct Page {
+    title: String,
+    blocks: Vec<Block>,
+}
+
+/// The parts a report mode supplies; [`Skeleton::page`] puts them in the order every report
+/// shares.
+struct Skeleton<'a> {
+    /// `Rollout report: web`.
+    title: String,
+    /// Paragraphs under the title (the scenario's description, a warning).
+    intro: Vec<String>,
+    /// The settings table ([`settings`]).
+    settings: Block,
+    /// The mode's own sections (tables with intervals).
+    sections: Vec<Block>,
+    /// What each number shown means.
+    terms: Vec<(String, String)>,
+    info: &'a ReportInfo,
+    charts: &'a [ChartFile],
+}
+
+impl Skeleton<'_> {
+    fn page(self) -> Page {
+        let mut b = vec![Block::Heading(1, self.title.clone())];
+        b.extend(self.intro.into_iter().map(Block::Para));
+        b.push(Block::Heading(2, "Settings".into()));
+        b.push(self.settings);
+        b.extend(self.sections);
+        if !self.charts.is_empty() {
+            b.push(Block::Heading(2, "Charts".into()));
+            for (i, c) in self.charts.iter().enumerate() {
+                b.push(Block::Heading(3, c.title.clone()));
+                b.push(Block::Chart(i));
+                b.push(Block::Para(c.caption.clone()));
+            }
+        }
+        b.push(Block::Heading(2, "What the numbers mean".into()));
+        b.push(Block::List(self.terms));
+        if !self.info.files.is_empty() {
+            b.push(Block::Heading(2, "Files".into()));
+            b.push(Block::List(self.info.files.clone()));
+        }
+        Page {
+            title: self.title,
+            blocks: b,
+        }
+    }
+}
+
+/// The settings that matter of one scenario, as `(setting, value)` rows.
+fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
+    let versions: Vec<String> = s
+        .service
+        .versions
+        .iter()
+        .map(|v| format!("{} ({})", v.name, v.image))
+        .collect();
+    vec![
+        ("strategy", strategy_label(s)),
+        ("replicas", s.service.replicas.to_string()),
+        ("versions", versions.join(" → ")),
+        ("nodes", s.cluster.nodes.len().to_string()),
+        (
+            "traffic",
+            s.traffic.as_ref().map_or("not modelled".into(), |t| {
+                format!("modelled, tick {}", duration(as_secs(t.tick)))
+            }),
+        ),
+        ("horizon", duration(as_secs(s.horizon))),
+    ]
+}
+
+/// The settings table: one value column per entry of `columns` (`(header, scenarios)`).
+/// A column of several scenarios (a sweep's points) shows a setting's value when they all
+/// share it, else `varied` (the swept parameters say how). Then the scenario files, the
+/// trials, seed and tool version, and the `--set` overrides.
+fn settings(
+    columns: &[(String, Vec<&Scenario>)],
+    info: &ReportInfo,
+    trials: u64,
+    seed: u64,
+) -> Block {
+    let per_column: Vec<Vec<(&str, String)>> = columns
+        .iter()
+        .map(|(_, group)| {
+            let mut rows = scenario_settings(group[0]);
+            for other in &group[1..] {
+                for (row, (_, v)) in rows.iter_mut().zip(scenario_settings(other)) {
+                    if row.1 != v {
+                        row.1 = "varied (see the swept parameters)".into();
+                    }
+                }
+            }
+            rows
+        })
+        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if !info.sources.is_empty() {
+        let mut r = vec!["scenario file".to_string()];
+        let sources = info.sources.iter().cycle().take(columns.len());
+        r.extend(sources.cloned());
+        rows.push(r);
+    }
+    for (i, (label, _)) in per_column[0].iter().enumerate() {
+        let mut r = vec![label.to_string()];
+        r.extend(per_column.iter().map(|c| c[i].1.clone()));
+        rows.push(r);
+    }
+    // The same in every column: every variant runs the baseline's trials and seed.
+    let same = |label: &str, v: String| {
+        let mut r = vec![label.to_string()];
+        r.resize(columns.len() + 1, v);
+        r
+    };
+    rows.push(same("trials", trials.to_string()));
+    rows.push(same("seed", seed.to_string()));
+    rows.push(same(
+        "tool",
+        format!("rollout-sim {}", env!("CARGO_PKG_VERSION")),
+    ));
+    if !info.overrides.is_empty() {
+        rows.push(same("overrides (--set)", info.overrides.join(", ")));
+    }
+    let header = std::iter::once("setting".to_string())
+        .chain(columns.iter().map(|(h, _)| h.clone()))
+        .collect();
+    Block::Table(header, rows, false)
+}

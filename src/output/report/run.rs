@@ -1,0 +1,140 @@
+//! The report of one run: outcomes and metrics with their intervals.
+
+use super::meanings::{metric_terms, terms};
+use super::{Block, Page, ReportInfo, Skeleton, settings};
+use crate::output::charts::ChartFile;
+use crate::output::columns::Better;
+use crate::output::summary::{Metric, Summary};
+use crate::output::table::{TABLE_ROWS, TABLE_ROWS_IF_ANY, percent, value};
+use crate::result::Outcome;
+use crate::scenario::Scenario;
+
+/// How to read the columns of the metrics table.
+const COLUMN_MEANINGS: &[(&str, &str)] = &[
+    ("p50", "the median trial"),
+    (
+        "worst 5% / worst 1%",
+        "the bad tail: p95 / p99, or p05 / p01 for metrics where higher is better",
+    ),
+    (
+        "mean (95% CI)",
+        "the average over trials and the 95% confidence interval of that average",
+    ),
+    (
+        "95% interval (outcomes)",
+        "Wilson score interval of the share: where the true probability lies with 95% confidence given this many trials",
+    ),
+];
+
+fn metric_row(label: &str, m: &Metric) -> Vec<String> {
+    let s = &m.stats;
+    let u = m.column.unit;
+    let (w5, w1) = match m.column.better {
+        Better::Higher => (s.p05, s.p01),
+        Better::Lower | Better::Neither => (s.p95, s.p99),
+    };
+    vec![
+        label.to_string(),
+        m.column.better.as_str().to_string(),
+        value(u, s.p50),
+        value(u, w5),
+        value(u, w1),
+        format!(
+            "{} ({} – {})",
+            value(u, s.mean),
+            value(u, s.ci95[0]),
+            value(u, s.ci95[1])
+        ),
+        value(u, s.min),
+        value(u, s.max),
+    ]
+}
+
+/// The report of one run of `s`.
+pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[ChartFile]) -> Page {
+    let mut intro: Vec<String> = s.description.iter().cloned().collect();
+    if summary.partial {
+        intro.push("Partial run: interrupted before all trials finished.".into());
+    }
+    let mut sections = vec![Block::Heading(2, "Outcomes".into())];
+    sections.push(Block::Table(
+        ["outcome", "trials", "share", "95% interval"]
+            .map(String::from)
+            .to_vec(),
+        summary
+            .outcomes
+            .iter()
+            .filter(|o| o.outcome == Outcome::Completed || o.count > 0)
+            .map(|o| {
+                vec![
+                    o.outcome.as_str().to_string(),
+                    o.count.to_string(),
+                    percent(o.fraction),
+                    format!("{} – {}", percent(o.ci95[0]), percent(o.ci95[1])),
+                ]
+            })
+            .collect(),
+        true,
+    ));
+
+    let optional = TABLE_ROWS_IF_ANY
+        .iter()
+        .filter_map(|n| summary.metric(n))
+        .filter(|m| m.stats.max > 0.0);
+    let shown: Vec<&Metric> = TABLE_ROWS
+        .iter()
+        .filter_map(|n| summary.metric(n))
+        .chain(optional)
+        .collect();
+    let mut rows = Vec::new();
+    for m in &shown {
+        rows.push(metric_row(m.name(), m));
+        if m.name() == "duration_s" && summary.by_outcome.len() > 1 {
+            for g in &summary.by_outcome {
+                if let Some(gm) = g.metric("duration_s") {
+                    rows.push(metric_row(&format!("… {}", g.outcome.as_str()), gm));
+                }
+            }
+        }
+    }
+    sections.push(Block::Heading(2, "Metrics".into()));
+    sections.push(Block::Table(
+        [
+            "metric",
+            "better",
+            "p50",
+            "worst 5%",
+            "worst 1%",
+            "mean (95% CI)",
+            "min",
+            "max",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        true,
+    ));
+    let mut meanings = metric_terms(shown.iter().map(|m| m.name()));
+    if summary.by_outcome.len() > 1 {
+        meanings.push((
+            "… outcome".into(),
+            "duration_s over the trials that ended that way only".into(),
+        ));
+    }
+    meanings.extend(terms(COLUMN_MEANINGS));
+    Skeleton {
+        title: format!("Rollout report: {}", s.name),
+        intro,
+        settings: settings(
+            &[("value".into(), vec![s])],
+            info,
+            summary.trials,
+            summary.seed,
+        ),
+        sections,
+        terms: meanings,
+        info,
+        charts,
+    }
+    .page()
+}

@@ -1,0 +1,154 @@
+//! The report of a sweep: every grid point's key statistics with their 95% intervals, the
+//! best point under the objective and constraints, and the Pareto front.
+
+use super::meanings::{metric_terms, terms};
+use super::{Block, Page, ReportInfo, Skeleton, settings};
+use crate::experiment::objective::MetricStat;
+use crate::output::Summary;
+use crate::output::charts::ChartFile;
+use crate::output::sweep::SweepReport;
+use crate::output::sweep_charts::{interval, shown};
+use crate::scenario::Scenario;
+
+/// How to read the sweep table.
+const SWEEP_MEANINGS: &[(&str, &str)] = &[
+    (
+        "METRIC.STAT",
+        "statistic STAT of METRIC over a point's trials: p50 the median, p95 / p99 the 95th / 99th percentile, p05 / p01 the 5th / 1st, min / max the extremes, mean the average",
+    ),
+    (
+        "outcome.NAME.rate",
+        "the share of a point's trials that ended with that outcome",
+    ),
+    (
+        "(lo – hi)",
+        "the 95% interval of the statistic: order statistics for a percentile, Student t for a mean, Wilson for a rate; none for min, max and std (a single extreme has no interval)",
+    ),
+    (
+        "marks",
+        "front: on the Pareto front, no other point is at least as good on all of its axes and better on one; best: the point the objective chose among those meeting every constraint",
+    ),
+];
+
+/// `m` at a point with its 95% interval when it has one: `1m02.5s (58.0s – 1m04.1s)`.
+fn cell(m: &MetricStat, s: &Summary) -> String {
+    let Some(x) = m.of(s) else {
+        return "–".to_string();
+    };
+    match interval(m, s) {
+        Some((lo, hi)) => format!("{} ({} – {})", shown(m, x), shown(m, lo), shown(m, hi)),
+        None => shown(m, x),
+    }
+}
+
+/// The report of a sweep whose point `i` ran `points[i]`.
+pub fn sweep_page(
+    r: &SweepReport<'_>,
+    points: &[Scenario],
+    info: &ReportInfo,
+    charts: &[ChartFile],
+) -> Page {
+    let trials = r.points.first().map_or(0, |(_, s)| s.trials);
+    let stats = r.key_stats();
+    let mut sections = vec![
+        Block::Heading(2, "Swept parameters".into()),
+        Block::Table(
+            vec!["parameter".into(), "values".into()],
+            r.axes
+                .iter()
+                .map(|a| {
+                    let values: Vec<&str> = a.values.iter().map(|v| v.shown.as_str()).collect();
+                    vec![a.path.clone(), values.join(", ")]
+                })
+                .collect(),
+            false,
+        ),
+        Block::Para(format!(
+            "{} points × {trials} trials, seed {}: every point runs the same trials (common \
+             random numbers), so the differences between points are the parameters' effect, \
+             not luck.",
+            r.points.len(),
+            r.seed
+        )),
+        Block::Heading(2, "Points".into()),
+        Block::Para(
+            "Each statistic with its 95% interval in parentheses (none for min, max and std); \
+             front: on the Pareto front; best: the point the objective chose."
+                .into(),
+        ),
+    ];
+    // The parameters by their last segment (the table above gives the paths), in full
+    // when two share it: the table stays narrow enough to read without scrolling.
+    let short = |path: &str| path.rsplit('.').next().unwrap_or(path).to_string();
+    let header = r
+        .axes
+        .iter()
+        .map(|a| {
+            let twin = r
+                .axes
+                .iter()
+                .filter(|b| short(&b.path) == short(&a.path))
+                .count()
+                > 1;
+            if twin { a.path.clone() } else { short(&a.path) }
+        })
+        .chain(std::iter::once("marks".to_string()))
+        .chain(stats.iter().map(ToString::to_string))
+        .collect();
+    let rows = r
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, (values, s))| {
+            let marks: Vec<&str> = [(r.front.contains(&i), "front"), (r.best == Some(i), "best")]
+                .iter()
+                .filter_map(|&(on, m)| on.then_some(m))
+                .collect();
+            values
+                .iter()
+                .map(|v| v.shown.clone())
+                .chain(std::iter::once(marks.join(", ")))
+                .chain(stats.iter().map(|m| cell(m, s)))
+                .collect()
+        })
+        .collect();
+    sections.push(Block::Table(header, rows, true));
+    let front_axes: Vec<String> = r.front_axes.iter().map(ToString::to_string).collect();
+    sections.push(Block::Para(format!(
+        "Pareto front ({}): {} of {} points.",
+        front_axes.join(", "),
+        r.front.len(),
+        r.points.len()
+    )));
+    sections.push(Block::Para(r.choice_line("", shown).map_or_else(
+        || "No --objective: no best point chosen.".to_string(),
+        |line| capitalised(&line) + ".",
+    )));
+    let names = stats.iter().filter_map(|m| match m {
+        MetricStat::Column { metric, .. } => Some(*metric),
+        MetricStat::OutcomeRate(_) => None,
+    });
+    let mut meanings = metric_terms(names);
+    meanings.extend(terms(SWEEP_MEANINGS));
+    Skeleton {
+        title: format!("Sweep report: {}", r.scenario),
+        intro: points[0].description.iter().cloned().collect(),
+        settings: settings(
+            &[("value".into(), points.iter().collect())],
+            info,
+            trials,
+            r.seed,
+        ),
+        sections,
+        terms: meanings,
+        info,
+        charts,
+    }
+    .page()
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
