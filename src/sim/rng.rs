@@ -224,19 +224,41 @@ impl KeyedRng {
     /// success (geometric, support 0, 1, …). `p >= 1` gives 0; `p <= 0` gives `u64::MAX`.
     #[inline]
     pub fn failures_before_success(&mut self, p: f64) -> u64 {
-        if p >= 1.0 {
+        Geometric::new(p).sample(self)
+    }
+}
+
+/// The geometric distribution of [`KeyedRng::failures_before_success`] with its
+/// `ln(1 − p)` computed once: a probe walk draws it once per flaky failure, dozens of
+/// times per container, and the logarithm was a sixth of a Kubernetes trial.
+#[derive(Debug, Clone, Copy)]
+pub struct Geometric {
+    p: f64,
+    ln_q: f64,
+}
+
+impl Geometric {
+    /// Success probability `p`.
+    pub fn new(p: f64) -> Geometric {
+        Geometric {
+            p,
+            ln_q: (1.0 - p).ln(),
+        }
+    }
+
+    /// Failures before the first success, by inversion: `⌊ln(1 − u) / ln(1 − p)⌋`.
+    #[inline]
+    pub fn sample(&self, rng: &mut KeyedRng) -> u64 {
+        if self.p >= 1.0 {
             return 0;
         }
-        if p <= 0.0 {
+        if self.p <= 0.0 {
             return u64::MAX;
         }
-        let u = 1.0 - self.unit(); // (0, 1]
-        let n = (u.ln() / (1.0 - p).ln()).floor();
-        if n >= u64::MAX as f64 {
-            u64::MAX
-        } else {
-            n as u64
-        }
+        let u = 1.0 - rng.unit(); // (0, 1]
+        // The quotient is ≥ 0 (or NaN, when 1 − p rounds to 1 and u = 1); `as` truncates,
+        // which is the floor here, sends NaN to 0 and saturates at u64::MAX.
+        (u.ln() / self.ln_q) as u64
     }
 }
 
@@ -370,6 +392,30 @@ mod tests {
         let mean = (0..n).map(|_| r.unit()).sum::<f64>() / n as f64;
         // sd of the mean is 0.289/sqrt(n) = 0.0009; 6 sd.
         assert!((mean - 0.5).abs() < 0.0055, "{mean}");
+    }
+
+    #[test]
+    fn geometric_is_the_floor_of_the_inversion_formula() {
+        // The textbook form, with `floor` and the explicit bounds, on many draws of many
+        // p (a p so small that 1 − p rounds to 1 included).
+        let textbook = |u: f64, p: f64| {
+            let n = ((1.0 - u).ln() / (1.0 - p).ln()).floor();
+            if n >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                n as u64
+            }
+        };
+        for p in [1e-300, 1e-17, 1e-9, 0.02, 0.25, 0.5, 0.999_999] {
+            let g = Geometric::new(p);
+            let (mut a, mut b) = (key(1, Purpose::Probe).rng(), key(1, Purpose::Probe).rng());
+            for _ in 0..20_000 {
+                assert_eq!(g.sample(&mut a), textbook(b.unit(), p), "p {p}");
+            }
+        }
+        let mut r = key(1, Purpose::Probe).rng();
+        assert_eq!(Geometric::new(1.0).sample(&mut r), 0);
+        assert_eq!(Geometric::new(0.0).sample(&mut r), u64::MAX);
     }
 
     #[test]
