@@ -22,6 +22,7 @@
 use crate::scenario::HealthCheck;
 use crate::scenario::control_plane::DockerEngine;
 use crate::sim::KeyedRng;
+use crate::sim::rng::Geometric;
 use crate::sim::time::{NEVER, Time};
 
 /// When the container turns healthy and when (if ever) it turns unhealthy.
@@ -158,6 +159,7 @@ fn until_unhealthy(
         }
         return hung_from(first_tick_at_or_after(t, app.hang_at), 0);
     }
+    let passes_before_flaky = Geometric::new(hc.flaky);
     let mut streak = 0u32;
     loop {
         if t >= app.hang_at {
@@ -168,7 +170,7 @@ fn until_unhealthy(
         }
         if streak == 0 {
             // Passing probes until the next flaky failure.
-            let passes = rng.failures_before_success(hc.flaky);
+            let passes = passes_before_flaky.sample(rng);
             let next = passes
                 .checked_mul(hc.interval)
                 .and_then(|d| t.checked_add(d))

@@ -60,10 +60,10 @@ impl Cluster<'_> {
         if t.hang_at <= self.sim.now() {
             return self.grace;
         }
-        let mut rng = self.rng(t.slot, t.version, t.attempt, Purpose::Shutdown);
+        let rng = || self.rng(t.slot, t.version, t.attempt, Purpose::Shutdown);
         let work = after(
             self.scenario.service.pre_stop,
-            self.version(t.version).shutdown.sample(&mut rng),
+            self.version(t.version).shutdown.draw(rng),
         );
         work.min(self.grace)
     }
@@ -115,8 +115,8 @@ impl Cluster<'_> {
         }
         self.set_state(id, TaskState::Pulling);
         let image = if image_at == NEVER {
-            let mut rng = self.rng(node, version, pulls, Purpose::Pull);
-            let at = after(self.sim.now(), self.version(version).pull.sample(&mut rng));
+            let rng = || self.rng(node, version, pulls, Purpose::Pull);
+            let at = after(self.sim.now(), self.version(version).pull.draw(rng));
             self.nodes[node as usize].image_at[version as usize] = at;
             at
         } else {
@@ -215,8 +215,8 @@ impl Cluster<'_> {
     pub(super) fn container_started(&mut self, id: TaskId) {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
-        let mut rng = self.rng(slot, version, attempt, Purpose::Start);
-        let d = self.version(version).start.sample(&mut rng);
+        let rng = || self.rng(slot, version, attempt, Purpose::Start);
+        let d = self.version(version).start.draw(rng);
         self.schedule_step(id, d, Step::ProcessStarted);
     }
 
@@ -224,9 +224,10 @@ impl Cluster<'_> {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let v = self.version(version);
-        if self
-            .rng(slot, version, attempt, Purpose::CrashOnStart)
-            .chance(v.crash_probability)
+        if v.crash_probability > 0.0
+            && self
+                .rng(slot, version, attempt, Purpose::CrashOnStart)
+                .chance(v.crash_probability)
         {
             if self.runtime.reports_running_before_exit(self) {
                 self.set_state(id, TaskState::Ready);
@@ -243,9 +244,8 @@ impl Cluster<'_> {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let v = self.version(version);
-        let draw = |p: Purpose, d: &crate::scenario::Dist| {
-            d.sample(&mut self.rng(slot, version, attempt, p))
-        };
+        let draw =
+            |p: Purpose, d: &crate::scenario::Dist| d.draw(|| self.rng(slot, version, attempt, p));
         let ready_at = if healthy_already {
             now
         } else {

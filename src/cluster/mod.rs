@@ -405,7 +405,7 @@ impl<'s> Cluster<'s> {
             return 0;
         }
         let attempt = control_plane::stream_attempt(attempt, phase);
-        d.sample(&mut self.rng(slot, version, attempt, Purpose::ControlPlane))
+        d.draw(|| self.rng(slot, version, attempt, Purpose::ControlPlane))
     }
 
     // ----- the engine's side -------------------------------------------------------------

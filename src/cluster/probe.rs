@@ -27,6 +27,7 @@
 use super::health::AppTimes;
 use crate::scenario::Probe;
 use crate::sim::KeyedRng;
+use crate::sim::rng::Geometric;
 use crate::sim::time::{NEVER, Time};
 
 /// What a probe result flipped to, and when it was observed.
@@ -75,6 +76,7 @@ impl ProbeWalk {
         let period = p.period.max(1);
         let succ_thr = success.map(|s| s.max(1));
         let fail_thr = failure.map(|f| f.max(1));
+        let passes_before_flaky = Geometric::new(p.flaky);
         loop {
             let t = self.t;
             if t >= horizon || t == NEVER {
@@ -136,7 +138,7 @@ impl ProbeWalk {
             let forced = succ_thr.is_none() && self.fail == 0;
             if forced {
                 // Skip the passes before the next flaky failure.
-                let passes = self.rng.failures_before_success(p.flaky);
+                let passes = passes_before_flaky.sample(&mut self.rng);
                 let tick = passes
                     .checked_mul(period)
                     .and_then(|d| t.checked_add(d))

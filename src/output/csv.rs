@@ -10,8 +10,9 @@
 use std::str::FromStr;
 
 use crate::cluster::placer::{PendingReason, PendingReasons};
-use crate::output::columns::COLUMNS;
+use crate::output::columns::{COLUMNS, Cell};
 use crate::output::error::ReadError;
+use crate::output::number_text;
 use crate::result::{Outcome, TrafficResult, TrialResult};
 use crate::sim::time::{Time, from_secs_f64};
 
@@ -35,40 +36,61 @@ pub fn trials_csv(rows: &[TrialResult]) -> Vec<u8> {
 
 /// `trials.csv` written row by row into any writer: the streaming form of [`trials_csv`]
 /// (same bytes), for runs whose rows are never all in memory.
+///
+/// A row's text is built in a reused buffer by [`number_text`] and written in one call.
+/// No field needs CSV quoting (numbers, and outcome names without commas, quotes or line
+/// breaks), so the text is the fields joined by commas.
 pub struct TrialsCsv<W: std::io::Write> {
-    out: csv::Writer<W>,
-    field: String,
+    out: W,
+    line: Vec<u8>,
 }
 
 impl<W: std::io::Write> TrialsCsv<W> {
     /// Start the file: writes the header line.
-    pub fn new(writer: W) -> std::io::Result<TrialsCsv<W>> {
-        let mut out = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(writer);
-        out.write_record(COLUMNS.iter().map(|c| c.name))?;
-        Ok(TrialsCsv {
-            out,
-            field: String::new(),
-        })
+    pub fn new(mut writer: W) -> std::io::Result<TrialsCsv<W>> {
+        let mut line = Vec::with_capacity(256);
+        for (i, c) in COLUMNS.iter().enumerate() {
+            if i > 0 {
+                line.push(b',');
+            }
+            line.extend_from_slice(c.name.as_bytes());
+        }
+        line.push(b'\n');
+        writer.write_all(&line)?;
+        Ok(TrialsCsv { out: writer, line })
     }
 
     /// Append one row.
     pub fn row(&mut self, row: &TrialResult) -> std::io::Result<()> {
-        for column in COLUMNS {
-            self.field.clear();
-            // Writing into a String cannot fail.
-            std::fmt::Write::write_fmt(&mut self.field, format_args!("{}", column.cell(row)))
-                .expect("writing into a String cannot fail");
-            self.out.write_field(&self.field)?;
+        let line = &mut self.line;
+        line.clear();
+        for (i, column) in COLUMNS.iter().enumerate() {
+            if i > 0 {
+                line.push(b',');
+            }
+            push_cell(line, column.cell(row));
         }
-        self.out.write_record(None::<&[u8]>)?;
-        Ok(())
+        line.push(b'\n');
+        self.out.write_all(line)
     }
 
     /// Flush and hand the writer back.
-    pub fn finish(self) -> std::io::Result<W> {
-        self.out.into_inner().map_err(|e| e.into_error())
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Append the CSV text of `cell`: its `Display` text.
+fn push_cell(out: &mut Vec<u8>, cell: Cell) {
+    match cell {
+        Cell::Int(v) => number_text::push_u64(out, v),
+        Cell::Float(v) => number_text::push_f64(out, v),
+        Cell::Str(s) => {
+            debug_assert!(!s.contains([',', '"', '\n', '\r']), "{s:?} needs quoting");
+            out.extend_from_slice(s.as_bytes());
+        }
+        Cell::Empty => {}
     }
 }
 

@@ -43,6 +43,7 @@ pub mod error;
 pub mod folder;
 pub mod junit;
 pub mod merge;
+pub mod number_text;
 pub mod report;
 pub mod shard;
 pub mod sinks;

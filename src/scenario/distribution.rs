@@ -88,6 +88,18 @@ impl Dist {
         }
     }
 
+    /// Draw one value from the stream `rng` builds, building it only if the draw is
+    /// random: a constant or `never` latency (the default of most of them) costs no key
+    /// hashing. The value is [`Dist::sample`]'s.
+    #[inline]
+    pub fn draw(&self, rng: impl FnOnce() -> KeyedRng) -> Time {
+        match self {
+            Dist::Constant(t) => *t,
+            Dist::Never => NEVER,
+            _ => self.sample(&mut rng()),
+        }
+    }
+
     /// `true` if every draw is exactly zero (lets the model skip a state without an event).
     pub fn is_zero(&self) -> bool {
         matches!(self, Dist::Constant(0))
@@ -142,6 +154,10 @@ mod tests {
         }
         assert_eq!(Dist::Constant(7).sample(&mut rng(0)), 7);
         assert_eq!(Dist::Never.sample(&mut rng(0)), NEVER);
+        // `draw` gives `sample`'s value and builds no stream when none is needed.
+        assert_eq!(Dist::Constant(7).draw(|| unreachable!()), 7);
+        assert_eq!(Dist::Never.draw(|| unreachable!()), NEVER);
+        assert_eq!(d.draw(|| rng(3)), d.sample(&mut rng(3)));
     }
 
     #[test]

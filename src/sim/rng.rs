@@ -86,9 +86,31 @@ impl Key {
         }
     }
 
-    /// The stream's generator.
+    /// The stream's generator: the key's fields folded in by four chained mixes (seed,
+    /// trial, slot and attempt, version and purpose).
+    ///
+    /// A trial draws a few hundred streams, most of them for the same trial and many for
+    /// the same task (a starting process draws ready, hang, crash and probe streams of
+    /// one slot and attempt), so the first two or three mixes repeat. [`Prefixes`]
+    /// remembers the last ones per thread; the value is the same either way
+    /// (`memo_gives_the_same_streams` checks it), only fewer multiplications are done.
+    #[inline]
     pub fn rng(self) -> KeyedRng {
-        let mut h = mix(self.seed ^ 0x243f_6a88_85a3_08d3);
+        let task = (self.slot as u64) << 32 | self.attempt as u64;
+        let h = PREFIXES.with(|c| {
+            let mut p = c.get();
+            let h = p.task_hash(self.seed, self.trial, task);
+            c.set(p);
+            h
+        });
+        KeyedRng {
+            state: mix(h ^ ((self.version as u64) << 8 | self.purpose as u64)),
+        }
+    }
+
+    /// [`Key::rng`] without the memo: the definition it must agree with.
+    pub fn rng_unmemoized(self) -> KeyedRng {
+        let mut h = mix(self.seed ^ SEED_SALT);
         h = mix(h ^ self.trial);
         h = mix(h ^ ((self.slot as u64) << 32 | self.attempt as u64));
         h = mix(h ^ ((self.version as u64) << 8 | self.purpose as u64));
@@ -96,9 +118,64 @@ impl Key {
     }
 }
 
+const SEED_SALT: u64 = 0x243f_6a88_85a3_08d3;
+
+/// The last (seed, trial) and (…, slot, attempt) prefixes of a key and their hashes: the
+/// first three mixes of [`Key::rng`], kept per thread because consecutive keys share them.
+#[derive(Clone, Copy)]
+struct Prefixes {
+    seed: u64,
+    trial: u64,
+    /// `mix(mix(seed ^ SEED_SALT) ^ trial)`.
+    trial_hash: u64,
+    /// `slot << 32 | attempt`.
+    task: u64,
+    /// `mix(trial_hash ^ task)`.
+    task_hash: u64,
+}
+
+impl Prefixes {
+    /// The hashes of the all-zero key (computed at compile time), so the memo always
+    /// holds a true entry and needs no "empty" flag.
+    const ZERO: Prefixes = {
+        // seed 0, trial 0: `x ^ 0` is `x`.
+        let trial_hash = mix(mix(SEED_SALT));
+        Prefixes {
+            seed: 0,
+            trial: 0,
+            trial_hash,
+            task: 0,
+            task_hash: mix(trial_hash),
+        }
+    };
+
+    /// `mix(mix(mix(seed ^ SEED_SALT) ^ trial) ^ task)`, from the memo when it can be.
+    #[inline]
+    fn task_hash(&mut self, seed: u64, trial: u64, task: u64) -> u64 {
+        if self.seed != seed || self.trial != trial {
+            *self = Prefixes {
+                seed,
+                trial,
+                trial_hash: mix(mix(seed ^ SEED_SALT) ^ trial),
+                task: !task, // forces the task hash below
+                task_hash: 0,
+            };
+        }
+        if self.task != task {
+            self.task = task;
+            self.task_hash = mix(self.trial_hash ^ task);
+        }
+        self.task_hash
+    }
+}
+
+thread_local! {
+    static PREFIXES: std::cell::Cell<Prefixes> = const { std::cell::Cell::new(Prefixes::ZERO) };
+}
+
 /// SplitMix64's output function: a strong 64-bit bijective mixer.
 #[inline]
-fn mix(mut z: u64) -> u64 {
+const fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -147,19 +224,41 @@ impl KeyedRng {
     /// success (geometric, support 0, 1, …). `p >= 1` gives 0; `p <= 0` gives `u64::MAX`.
     #[inline]
     pub fn failures_before_success(&mut self, p: f64) -> u64 {
-        if p >= 1.0 {
+        Geometric::new(p).sample(self)
+    }
+}
+
+/// The geometric distribution of [`KeyedRng::failures_before_success`] with its
+/// `ln(1 − p)` computed once: a probe walk draws it once per flaky failure, dozens of
+/// times per container, and the logarithm was a sixth of a Kubernetes trial.
+#[derive(Debug, Clone, Copy)]
+pub struct Geometric {
+    p: f64,
+    ln_q: f64,
+}
+
+impl Geometric {
+    /// Success probability `p`.
+    pub fn new(p: f64) -> Geometric {
+        Geometric {
+            p,
+            ln_q: (1.0 - p).ln(),
+        }
+    }
+
+    /// Failures before the first success, by inversion: `⌊ln(1 − u) / ln(1 − p)⌋`.
+    #[inline]
+    pub fn sample(&self, rng: &mut KeyedRng) -> u64 {
+        if self.p >= 1.0 {
             return 0;
         }
-        if p <= 0.0 {
+        if self.p <= 0.0 {
             return u64::MAX;
         }
-        let u = 1.0 - self.unit(); // (0, 1]
-        let n = (u.ln() / (1.0 - p).ln()).floor();
-        if n >= u64::MAX as f64 {
-            u64::MAX
-        } else {
-            n as u64
-        }
+        let u = 1.0 - rng.unit(); // (0, 1]
+        // The quotient is ≥ 0 (or NaN, when 1 − p rounds to 1 and u = 1); `as` truncates,
+        // which is the floor here, sends NaN to 0 and saturates at u64::MAX.
+        (u.ln() / self.ln_q) as u64
     }
 }
 
@@ -233,6 +332,50 @@ mod tests {
     }
 
     #[test]
+    fn memo_gives_the_same_streams() {
+        // Interleaved seeds, trials, slots and attempts, repeated and not, in an order
+        // that hits and misses the memo both ways.
+        let mut keys = Vec::new();
+        for seed in [0, 1, u64::MAX] {
+            for trial in [0, 1, 7, 0] {
+                for (slot, attempt) in [(0, 0), (0, 1), (1, 0), (0, 0), (u32::MAX, 0)] {
+                    for purpose in [Purpose::Start, Purpose::Probe, Purpose::Start] {
+                        keys.push(Key {
+                            seed,
+                            trial,
+                            slot,
+                            version: 1,
+                            attempt,
+                            purpose,
+                        });
+                    }
+                }
+            }
+        }
+        for k in keys.iter().chain(keys.iter().rev()) {
+            let (mut a, mut b) = (k.rng(), k.rng_unmemoized());
+            assert_eq!(
+                [a.next_u64(), a.next_u64()],
+                [b.next_u64(), b.next_u64()],
+                "{k:?}"
+            );
+        }
+        // The first key of a thread is the all-zero one the memo starts with.
+        let zero = Key {
+            seed: 0,
+            trial: 0,
+            slot: 0,
+            version: 0,
+            attempt: 0,
+            purpose: Purpose::Pull,
+        };
+        let fresh = std::thread::spawn(move || zero.rng().next_u64())
+            .join()
+            .unwrap();
+        assert_eq!(fresh, zero.rng_unmemoized().next_u64());
+    }
+
+    #[test]
     fn streams_are_independent_of_each_other() {
         let a = key(0, Purpose::Start).rng().next_u64();
         let b = key(1, Purpose::Start).rng().next_u64();
@@ -249,6 +392,30 @@ mod tests {
         let mean = (0..n).map(|_| r.unit()).sum::<f64>() / n as f64;
         // sd of the mean is 0.289/sqrt(n) = 0.0009; 6 sd.
         assert!((mean - 0.5).abs() < 0.0055, "{mean}");
+    }
+
+    #[test]
+    fn geometric_is_the_floor_of_the_inversion_formula() {
+        // The textbook form, with `floor` and the explicit bounds, on many draws of many
+        // p (a p so small that 1 − p rounds to 1 included).
+        let textbook = |u: f64, p: f64| {
+            let n = ((1.0 - u).ln() / (1.0 - p).ln()).floor();
+            if n >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                n as u64
+            }
+        };
+        for p in [1e-300, 1e-17, 1e-9, 0.02, 0.25, 0.5, 0.999_999] {
+            let g = Geometric::new(p);
+            let (mut a, mut b) = (key(1, Purpose::Probe).rng(), key(1, Purpose::Probe).rng());
+            for _ in 0..20_000 {
+                assert_eq!(g.sample(&mut a), textbook(b.unit(), p), "p {p}");
+            }
+        }
+        let mut r = key(1, Purpose::Probe).rng();
+        assert_eq!(Geometric::new(1.0).sample(&mut r), 0);
+        assert_eq!(Geometric::new(0.0).sample(&mut r), u64::MAX);
     }
 
     #[test]
