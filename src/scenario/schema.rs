@@ -12,6 +12,7 @@
 
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
 use super::{placement, service, strategy, traffic};
+use crate::strategy::registry;
 use serde_json::{Map, Value, json};
 
 /// What a field holds.
@@ -64,7 +65,7 @@ pub enum Ty {
 /// The sections: `$defs` name and the parser's field list.
 pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
     let list = |f: &[&'static str]| f.to_vec();
-    vec![
+    let mut out = vec![
         ("scenario", list(convert::FIELDS)),
         ("action", list(convert::ACTION_FIELDS)),
         ("cluster", list(cluster::FIELDS)),
@@ -88,14 +89,14 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("probe", list(health::PROBE_FIELDS)),
         ("restart", list(health::RESTART_FIELDS)),
         ("strategy", list(strategy::FIELDS)),
-        ("swarm", list(strategy::SWARM_FIELDS)),
-        ("update_config", list(strategy::UPDATE_FIELDS)),
-        ("kubernetes", list(strategy::KUBERNETES_FIELDS)),
-        (
-            "deployment_strategy",
-            list(strategy::DEPLOYMENT_STRATEGY_FIELDS),
-        ),
-        ("rolling_update", list(strategy::ROLLING_UPDATE_FIELDS)),
+    ];
+    // Each strategy's sections, from its registry entry, in registration order.
+    out.extend(
+        registry::schema_sections()
+            .into_iter()
+            .map(|(name, fields)| (name, list(fields))),
+    );
+    out.extend([
         ("traffic", list(traffic::FIELDS)),
         ("profile", list(traffic::PROFILE_FIELDS)),
         ("step", list(traffic::STEP_FIELDS)),
@@ -111,7 +112,8 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("shape_scale", list(dist::SHAPE_SCALE_FIELDS)),
         ("empirical", list(dist::EMPIRICAL_FIELDS)),
         ("mixture_item", list(dist::MIXTURE_FIELDS)),
-    ]
+    ]);
+    out
 }
 
 /// Sections in which exactly one field is given.
@@ -119,7 +121,16 @@ const EXACTLY_ONE: [&str; 3] = ["strategy", "profile", "distribution"];
 
 use Ty::*;
 
-/// The type of every field of every section, as (section, field, type).
+/// The type of every field of every section, as (section, field, type): [`TYPES`], then
+/// `strategy.<key>` for every registered strategy and the types its entry gives.
+pub fn types() -> Vec<(&'static str, &'static str, Ty)> {
+    let mut out = TYPES.to_vec();
+    out.extend(registry::KEYS.iter().map(|&k| ("strategy", k, Section(k))));
+    out.extend(registry::schema_types());
+    out
+}
+
+/// The type of every field of the sections outside the strategies' own.
 pub const TYPES: &[(&str, &str, Ty)] = &[
     ("scenario", "name", Str),
     ("scenario", "description", Str),
@@ -265,36 +276,6 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ),
     ("restart", "delay", Duration),
     ("restart", "max_attempts", Count),
-    ("strategy", "swarm", Section("swarm")),
-    ("strategy", "kubernetes", Section("kubernetes")),
-    ("swarm", "update_config", Section("update_config")),
-    ("swarm", "rollback_config", Section("update_config")),
-    ("update_config", "parallelism", Count),
-    ("update_config", "delay", Duration),
-    (
-        "update_config",
-        "failure_action",
-        Choice(|| names(strategy::FAILURE_ACTIONS)),
-    ),
-    ("update_config", "monitor", Duration),
-    ("update_config", "max_failure_ratio", Probability),
-    ("update_config", "order", Choice(|| names(strategy::ORDERS))),
-    ("kubernetes", "strategy", Section("deployment_strategy")),
-    ("kubernetes", "minReadySeconds", Duration),
-    ("kubernetes", "progressDeadlineSeconds", Duration),
-    ("kubernetes", "autoRollback", Bool),
-    (
-        "deployment_strategy",
-        "type",
-        Choice(|| names(strategy::DEPLOYMENT_TYPES)),
-    ),
-    (
-        "deployment_strategy",
-        "rollingUpdate",
-        Section("rolling_update"),
-    ),
-    ("rolling_update", "maxSurge", IntOrPercent),
-    ("rolling_update", "maxUnavailable", IntOrPercent),
     ("traffic", "rps", Number),
     ("traffic", "profile", Section("profile")),
     ("traffic", "arrivals", Choice(|| names(traffic::ARRIVALS))),
@@ -356,7 +337,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
 ];
 
 /// The names of a parser's choice table.
-fn names<T>(table: &[(&'static str, T)]) -> Vec<&'static str> {
+pub(crate) fn names<T>(table: &[(&'static str, T)]) -> Vec<&'static str> {
     table.iter().map(|(n, _)| *n).collect()
 }
 
@@ -406,10 +387,11 @@ pub fn schema() -> Value {
                "type": ["number", "string"], "minimum": 0}),
     );
     let mut root = Map::new();
+    let types = types();
     for (name, fields) in sections() {
         let mut properties = Map::new();
         for field in fields {
-            let ty = TYPES
+            let ty = types
                 .iter()
                 .find(|(s, f, _)| *s == name && *f == field)
                 .map_or(json!({}), |(_, _, ty)| schema_of(*ty));
@@ -449,12 +431,12 @@ mod tests {
         for (name, fields) in &sections {
             for f in fields {
                 assert!(
-                    TYPES.iter().any(|(s, x, _)| s == name && x == f),
+                    types().iter().any(|(s, x, _)| s == name && x == f),
                     "{name}.{f} has no type in TYPES"
                 );
             }
         }
-        for (s, f, ty) in TYPES {
+        for (s, f, ty) in &types() {
             let fields = sections
                 .iter()
                 .find(|(n, _)| n == s)

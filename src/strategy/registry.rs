@@ -10,9 +10,15 @@
 use super::AnyController;
 use crate::check::lint::Warning;
 use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::schema::Ty;
 use crate::scenario::walk::Obj;
 use crate::scenario::{Scenario, Service};
 use crate::sim::time::Time;
+
+/// Schema sections: (`$defs` name, its fields).
+pub type Sections = &'static [(&'static str, &'static [&'static str])];
+/// Schema field types: (section, field, type).
+pub type FieldTypes = &'static [(&'static str, &'static str, Ty)];
 
 /// Everything the rest of the tool needs to know about one strategy.
 pub trait StrategyDef {
@@ -26,6 +32,11 @@ pub trait StrategyDef {
     const STOP_GRACE_PERIOD: Time;
     /// The container runtime the orchestrator drives.
     const RUNTIME: RuntimeKind;
+    /// Its sections for `rollout-sim schema` (`$defs` name, fields), `strategy.<KEY>`
+    /// itself (named `KEY`) first.
+    const SCHEMA_SECTIONS: Sections;
+    /// The type of every field of those sections.
+    const SCHEMA_TYPES: FieldTypes;
 
     /// Read `strategy.<KEY>` (every problem recorded on `o`, defaults filled in).
     fn parse(o: &Obj) -> Self::Config;
@@ -56,6 +67,20 @@ macro_rules! strategies {
 
         /// Every strategy's key under `strategy:`, in registration order.
         pub const KEYS: &[&str] = &[$(<$def as StrategyDef>::KEY),+];
+
+        /// Every strategy's schema sections, in registration order.
+        pub fn schema_sections() -> Vec<(&'static str, &'static [&'static str])> {
+            let mut out = Vec::new();
+            $(out.extend_from_slice(<$def as StrategyDef>::SCHEMA_SECTIONS);)+
+            out
+        }
+
+        /// Every strategy's schema field types.
+        pub fn schema_types() -> Vec<(&'static str, &'static str, Ty)> {
+            let mut out = Vec::new();
+            $(out.extend_from_slice(<$def as StrategyDef>::SCHEMA_TYPES);)+
+            out
+        }
 
         impl Strategy {
             /// Parse the section of the strategy registered under `key` (`None`: no such

@@ -7,12 +7,15 @@ use crate::check::lint::{QUICK_TRIALS, Warning, quick, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
-use crate::scenario::strategy::{KUBERNETES_FIELDS, kubernetes};
+use crate::scenario::schema::{Ty::*, names};
+use crate::scenario::strategy::{
+    self, DEPLOYMENT_STRATEGY_FIELDS, KUBERNETES_FIELDS, ROLLING_UPDATE_FIELDS, kubernetes,
+};
 use crate::scenario::walk::Obj;
 use crate::scenario::{DeploymentStrategy, IntOrPercent, KubernetesStrategy, Scenario};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
-use crate::strategy::registry::StrategyDef;
+use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
 
 /// The Kubernetes Deployment strategy (`strategy.kubernetes`).
 pub struct Def;
@@ -32,6 +35,29 @@ impl StrategyDef for Def {
     /// Pod `terminationGracePeriodSeconds` default.
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const SCHEMA_SECTIONS: Sections = &[
+        ("kubernetes", KUBERNETES_FIELDS),
+        ("deployment_strategy", DEPLOYMENT_STRATEGY_FIELDS),
+        ("rolling_update", ROLLING_UPDATE_FIELDS),
+    ];
+    const SCHEMA_TYPES: FieldTypes = &[
+        ("kubernetes", "strategy", Section("deployment_strategy")),
+        ("kubernetes", "minReadySeconds", Duration),
+        ("kubernetes", "progressDeadlineSeconds", Duration),
+        ("kubernetes", "autoRollback", Bool),
+        (
+            "deployment_strategy",
+            "type",
+            Choice(|| names(strategy::DEPLOYMENT_TYPES)),
+        ),
+        (
+            "deployment_strategy",
+            "rollingUpdate",
+            Section("rolling_update"),
+        ),
+        ("rolling_update", "maxSurge", IntOrPercent),
+        ("rolling_update", "maxUnavailable", IntOrPercent),
+    ];
 
     fn parse(o: &Obj) -> KubernetesStrategy {
         kubernetes(o)

@@ -5,12 +5,13 @@ use super::Swarm;
 use crate::check::lint::{Warning, secs, startup, warn};
 use crate::cluster::runtime::RuntimeKind;
 use crate::output::table::duration;
-use crate::scenario::strategy::{SWARM_FIELDS, swarm};
+use crate::scenario::schema::{Ty::*, names};
+use crate::scenario::strategy::{self, SWARM_FIELDS, UPDATE_FIELDS, swarm};
 use crate::scenario::walk::Obj;
 use crate::scenario::{FailureAction, Order, Scenario, Service, SwarmStrategy};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
-use crate::strategy::registry::StrategyDef;
+use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
 use crate::traffic::SWARM_GOSSIP_DELAY;
 
 /// The Docker Swarm strategy (`strategy.swarm`).
@@ -23,6 +24,21 @@ impl StrategyDef for Def {
     /// docker `service create --stop-grace-period` default.
     const STOP_GRACE_PERIOD: Time = 10 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Docker;
+    const SCHEMA_SECTIONS: Sections = &[("swarm", SWARM_FIELDS), ("update_config", UPDATE_FIELDS)];
+    const SCHEMA_TYPES: FieldTypes = &[
+        ("swarm", "update_config", Section("update_config")),
+        ("swarm", "rollback_config", Section("update_config")),
+        ("update_config", "parallelism", Count),
+        ("update_config", "delay", Duration),
+        (
+            "update_config",
+            "failure_action",
+            Choice(|| names(strategy::FAILURE_ACTIONS)),
+        ),
+        ("update_config", "monitor", Duration),
+        ("update_config", "max_failure_ratio", Probability),
+        ("update_config", "order", Choice(|| names(strategy::ORDERS))),
+    ];
 
     fn parse(o: &Obj) -> SwarmStrategy {
         swarm(o)
