@@ -124,6 +124,8 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("action", "at", Duration),
     ("action", "rollout", Choice(|| names(convert::ROLLOUTS))),
     ("action", "version", Str),
+    ("action", "to_revision", Count),
+    ("action", "scale", Count),
     ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
     ("cluster", "node", Section("resources")),
     ("cluster", "image_cached", Strings),
@@ -208,6 +210,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("kubernetes", "minReadySeconds", Duration),
     ("kubernetes", "progressDeadlineSeconds", Duration),
     ("kubernetes", "autoRollback", Bool),
+    ("kubernetes", "revisionHistoryLimit", Count),
     (
         "deployment_strategy",
         "type",
