@@ -58,7 +58,7 @@ pub mod revisions;
 pub mod rolling;
 
 use super::Controller;
-use crate::cluster::{Cluster, Notice, TaskState};
+use crate::cluster::{Cluster, Notice, TaskId, TaskState};
 use crate::experiment::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
 use crate::sim::time::{NEVER, Time};
@@ -254,10 +254,20 @@ impl<'s> Deployment<'s> {
         let mut rs = ReplicaSet::new(self.template, spec, max_old + 1, self.replica_annotations());
         // A restart's ReplicaSet runs a version another one runs: both count their own
         // pods, and its pods continue the version's ordinals (distinct random streams).
-        for other in self.sets.iter_mut().filter(|o| o.version == rs.version) {
-            other.shared = true;
+        for i in 0..self.sets.len() {
+            if self.sets[i].version != rs.version {
+                continue;
+            }
+            if !self.sets[i].shared {
+                // From now on it counts its own pods: list them once (a restart is rare).
+                self.sets[i].shared = true;
+                self.sets[i].pods = (0..cl.tasks.len() as TaskId)
+                    .filter(|&t| self.ranking.owner(t) == Some(i))
+                    .filter(|&t| !cl.task(t).state.is_terminal())
+                    .collect();
+            }
             rs.shared = true;
-            rs.next_ordinal = rs.next_ordinal.max(other.next_ordinal);
+            rs.next_ordinal = rs.next_ordinal.max(self.sets[i].next_ordinal);
         }
         self.sets.push(rs);
         self.statuses.push(RsStatus::default());
@@ -684,5 +694,7 @@ impl Controller for Deployment<'_> {
     }
 }
 
+#[cfg(test)]
+mod controls_tests;
 #[cfg(test)]
 mod tests;
