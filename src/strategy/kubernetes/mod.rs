@@ -56,6 +56,7 @@ pub mod recreate;
 pub mod replicaset;
 pub mod revisions;
 pub mod rolling;
+mod sync_path;
 
 use super::Controller;
 use crate::cluster::{Cluster, Notice, TaskId, TaskState};
@@ -63,7 +64,6 @@ use crate::experiment::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
 use crate::sim::time::{NEVER, Time};
 use progress::{Progressing, Reason, Status};
-use proportional::{DeploymentScale, RsScale};
 use ranking::Ranking;
 use replicaset::{PodTemplate, ReplicaSet, RsStatus};
 use rolling::RsCounts;
@@ -313,102 +313,6 @@ impl<'s> Deployment<'s> {
             self.sync_rollout_status(cl);
         }
         self.observed = true;
-    }
-
-    /// The listed ReplicaSets as proportional scaling sees them, with their indices.
-    fn scale_view(&self) -> (Vec<usize>, Vec<RsScale>) {
-        let listed: Vec<usize> = (0..self.sets.len())
-            .filter(|&i| !self.sets[i].deleted)
-            .collect();
-        let view = listed
-            .iter()
-            .map(|&i| RsScale {
-                spec: self.sets[i].spec,
-                available: self.statuses[i].available,
-                desired: Some(self.sets[i].desired),
-                max_replicas: Some(self.sets[i].max_replicas),
-            })
-            .collect();
-        (listed, view)
-    }
-
-    /// `isScalingEvent`.
-    fn is_scaling_event(&self) -> bool {
-        proportional::is_scaling_event(&self.scale_view().1, self.replicas)
-    }
-
-    /// `sync` (§7): proportional scaling, and cleanup while paused; no new ReplicaSet is
-    /// created and nothing rolls.
-    fn sync_scale(&mut self, cl: &mut Cluster) {
-        let new = self.find_or_create_new_rs(cl, false);
-        let (listed, view) = self.scale_view();
-        let d = DeploymentScale {
-            replicas: self.replicas,
-            max_surge: fenceposts::max_surge(&self.cfg.kind, self.replicas),
-            status_replicas: self.status.replicas,
-            rolling: matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. }),
-        };
-        let new_at = new.and_then(|n| listed.iter().position(|&i| i == n));
-        for (k, size) in proportional::scale(d, &view, new_at) {
-            let i = listed[k];
-            self.set_spec(i, size);
-            self.annotate(i); // scaleReplicaSet rewrites the annotations even at the same size
-        }
-        if self.paused {
-            self.cleanup(new);
-        }
-    }
-
-    /// `cleanupDeployment` over the old ReplicaSets (all listed but `new`).
-    fn cleanup(&mut self, new: Option<usize>) {
-        let old: Vec<revisions::OldRs> = (0..self.sets.len())
-            .filter(|&i| Some(i) != new && !self.sets[i].deleted)
-            .map(|i| revisions::OldRs {
-                index: i,
-                revision: self.sets[i].revision,
-                spec: self.sets[i].spec,
-                status_replicas: self.statuses[i].replicas,
-            })
-            .collect();
-        for i in revisions::cleanup(&old, self.cfg.revision_history_limit) {
-            self.sets[i].deleted = true;
-        }
-    }
-
-    /// The rolling and recreate paths clean up once the stored status says the rollout
-    /// of the current spec is complete (`DeploymentComplete(d, &d.Status)`).
-    fn cleanup_if_complete(&mut self, new: Option<usize>) {
-        if self.observed && progress::complete(self.replicas, &self.status) {
-            self.cleanup(new);
-        }
-    }
-
-    /// `checkPausedConditions`: Progressing becomes `DeploymentPaused` while paused and
-    /// `DeploymentResumed` on resume (never over `ProgressDeadlineExceeded`).
-    fn check_paused_conditions(&mut self, now: Time) {
-        let Some(c) = self.cond else { return };
-        let paused_cond = match c.reason {
-            Reason::ProgressDeadlineExceeded => return,
-            r => r == Reason::DeploymentPaused,
-        };
-        if self.paused && !paused_cond {
-            self.set_condition(Reason::DeploymentPaused, now);
-        } else if !self.paused && paused_cond {
-            self.set_condition(Reason::DeploymentResumed, now);
-        } else {
-            return;
-        }
-        self.dirty = true; // the status update is an event too
-    }
-
-    /// `syncDeploymentStatus` (the `sync` path): the status, no progress estimate.
-    fn sync_deployment_status(&mut self, cl: &mut Cluster) {
-        let new = self.calculate_status();
-        if new != self.status {
-            self.dirty = true;
-        }
-        self.status = new;
-        self.record_completion(cl, &new);
     }
 
     /// The simulator's outcome bookkeeping: the first instant the current template's

@@ -118,7 +118,7 @@ mod tests {
             files.into_iter().map(|f| (f, vec![])).collect();
         // Random sizes, seeds and node counts; half undo the rollout part-way, so the
         // new ReplicaSet's pods (Ready and created at many different times, crowded on
-        // few nodes) are deleted too.
+        // few nodes) are deleted too; a quarter restart it and then halve the replicas.
         for k in 0..12 {
             let replicas = 20 + rng.next_u64() % 40;
             let nodes = if k % 2 == 0 {
@@ -131,9 +131,17 @@ mod tests {
                 format!("cluster.nodes={nodes}"),
                 format!("seed={}", rng.next_u64() % 1000),
             ];
-            if k % 4 < 2 {
-                let at = 5 + rng.next_u64() % 40;
-                sets.push(format!("actions=[{{at: {at}s, rollout: undo}}]"));
+            let at = 5 + rng.next_u64() % 40;
+            match k % 4 {
+                0 | 1 => sets.push(format!("actions=[{{at: {at}s, rollout: undo}}]")),
+                // A restart: two ReplicaSets of one version, each deleting its own pods;
+                // and a scale mid-rollout (proportional scale-downs).
+                2 => sets.push(format!(
+                    "actions=[{{at: {at}s, rollout: restart}}, {{at: {}s, scale: {}}}]",
+                    at + 3,
+                    replicas / 2
+                )),
+                _ => {}
             }
             runs.push((root.join("benches/scaling-kubernetes.yaml"), sets));
         }
