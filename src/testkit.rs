@@ -89,6 +89,7 @@ pub fn kubernetes(replicas: u32, start: Time, kind: DeploymentStrategy) -> Scena
         min_ready: 0,
         progress_deadline: Some(600 * SECOND),
         auto_rollback: false,
+        revision_history_limit: 10,
     });
     s
 }

@@ -8,7 +8,7 @@
 use super::cluster;
 use super::faults;
 use super::health;
-use super::limits::{self, MAX_ACTIONS, MAX_TRIALS};
+use super::limits::{self, MAX_ACTIONS, MAX_REPLICAS, MAX_TRIALS};
 use super::model::{Action, ActionKind, Scenario, Strategy, Version};
 use super::service::{self, version_ref};
 use super::strategy;
@@ -36,10 +36,31 @@ pub const FIELDS: &[&str] = &[
 ];
 
 /// Fields of each `actions` item.
-pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
+pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version", "to_revision", "scale"];
 
-/// `actions[].rollout` values (`true`: update).
-pub const ROLLOUTS: &[(&str, bool)] = &[("undo", false), ("update", true)];
+/// `actions[].rollout` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rollout {
+    /// `kubectl rollout undo` / `docker service rollback`.
+    Undo,
+    /// A new version (`kubectl set image` / `docker service update --image`).
+    Update,
+    /// `kubectl rollout pause`.
+    Pause,
+    /// `kubectl rollout resume`.
+    Resume,
+    /// `kubectl rollout restart`.
+    Restart,
+}
+
+/// `actions[].rollout` values by name.
+pub const ROLLOUTS: &[(&str, Rollout)] = &[
+    ("undo", Rollout::Undo),
+    ("update", Rollout::Update),
+    ("pause", Rollout::Pause),
+    ("resume", Rollout::Resume),
+    ("restart", Rollout::Restart),
+];
 
 /// `horizon` default.
 const DEFAULT_HORIZON: Time = 120 * MINUTE;
@@ -51,18 +72,26 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     let service = service::service(&o.section("service", service::FIELDS));
     let cluster = cluster::cluster(&o.section("cluster", cluster::FIELDS), &service.versions);
     health::check_engine(&o, &cluster.control_plane);
+    let name = o.or("name", default_name.to_string(), name);
+    let description = o.opt("description", Node::string);
+    let seed = o.or("seed", 1, Node::u64);
+    let trials = o.or("trials", 1000, |n| {
+        let t = n.u64()?;
+        n.check(t, t >= 1, "must be at least 1")?;
+        n.check(t, t <= MAX_TRIALS, &limits::too_large(MAX_TRIALS, t))
+    });
+    let horizon = o.positive_duration("horizon", DEFAULT_HORIZON);
+    let strategy = strategy::strategy(o.raw("strategy"));
     let scenario = Scenario {
-        name: o.or("name", default_name.to_string(), name),
-        description: o.opt("description", Node::string),
-        seed: o.or("seed", 1, Node::u64),
-        trials: o.or("trials", 1000, |n| {
-            let t = n.u64()?;
-            n.check(t, t >= 1, "must be at least 1")?;
-            n.check(t, t <= MAX_TRIALS, &limits::too_large(MAX_TRIALS, t))
+        actions: o.or("actions", Vec::new(), |n| {
+            actions(n, &service.versions, &strategy)
         }),
-        horizon: o.positive_duration("horizon", DEFAULT_HORIZON),
-        strategy: strategy::strategy(o.raw("strategy")),
-        actions: o.or("actions", Vec::new(), |n| actions(n, &service.versions)),
+        name,
+        description,
+        seed,
+        trials,
+        horizon,
+        strategy,
         checks: o.or("checks", Vec::new(), checks),
         traffic: o
             .opt_section("traffic", traffic::FIELDS)
@@ -140,29 +169,108 @@ fn name(n: &Node) -> Option<String> {
     )
 }
 
-fn actions(n: &Node, versions: &[Version]) -> Option<Vec<Action>> {
+fn actions(n: &Node, versions: &[Version], strategy: &Strategy) -> Option<Vec<Action>> {
     let items = n.list()?;
     if items.len() > MAX_ACTIONS {
         return n.fail(limits::too_many(MAX_ACTIONS, items.len(), "actions"));
     }
-    let parsed: Vec<Option<Action>> = items.iter().map(|a| action(a, versions)).collect();
+    let parsed: Vec<Option<Action>> = items
+        .iter()
+        .map(|a| action(a, versions, strategy))
+        .collect();
     // Keep the good ones even if some are wrong: their problems are recorded.
     Some(parsed.into_iter().flatten().collect())
 }
 
-fn action(n: &Node, versions: &[Version]) -> Option<Action> {
+/// One action: `rollout: undo|update|pause|resume|restart` (with `version` for update and
+/// an optional `to_revision` for undo) or `scale: N`.
+fn action(n: &Node, versions: &[Version], strategy: &Strategy) -> Option<Action> {
     let o: Obj = n.object(ACTION_FIELDS)?;
     let at = o.required("at", Node::duration);
-    let update = o.required("rollout", |r| r.choice(ROLLOUTS));
-    let kind = if update? {
-        ActionKind::Update(o.required("version", |v| version_ref(v, versions))?)
-    } else {
-        if let Some(v) = o.get("version") {
-            v.problem("`rollout: undo` returns to the previous version and takes no `version`");
+    let kind = match (o.get("rollout"), o.get("scale")) {
+        (Some(r), None) => rollout(&o, &r, versions, strategy),
+        (None, Some(s)) => s
+            .u32()
+            .and_then(|k| {
+                s.check(
+                    k,
+                    k <= MAX_REPLICAS,
+                    &limits::too_large(MAX_REPLICAS.into(), k.into()),
+                )
+            })
+            .map(ActionKind::Scale),
+        (r, _) => {
+            let got = if r.is_some() { "both" } else { "neither" };
+            n.fail(format!("give exactly one of `rollout`, `scale`; got {got}"))
         }
-        ActionKind::Undo
     };
-    Some(Action { at: at?, kind })
+    for (field, allowed) in [
+        (
+            "version",
+            matches!(kind, Some(ActionKind::Update(_)) | None),
+        ),
+        (
+            "to_revision",
+            matches!(kind, Some(ActionKind::Undo | ActionKind::UndoTo(_)) | None),
+        ),
+    ] {
+        if let (Some(v), false) = (o.get(field), allowed) {
+            v.problem(match field {
+                "version" => "only `rollout: update` takes a `version`",
+                _ => "only `rollout: undo` takes a `to_revision`",
+            });
+        }
+    }
+    Some(Action {
+        at: at?,
+        kind: kind?,
+    })
+}
+
+fn rollout(o: &Obj, r: &Node, versions: &[Version], strategy: &Strategy) -> Option<ActionKind> {
+    let what = r.choice(ROLLOUTS)?;
+    if let (Strategy::Swarm(_), Some(why)) = (strategy, swarm_refusal(what, o.has("to_revision"))) {
+        return r.fail(why);
+    }
+    Some(match what {
+        Rollout::Update => ActionKind::Update(o.required("version", |v| version_ref(v, versions))?),
+        Rollout::Undo => match o.get("to_revision") {
+            None => ActionKind::Undo,
+            Some(t) => {
+                let k = t.u32()?;
+                ActionKind::UndoTo(t.check(
+                    k,
+                    k >= 1,
+                    "revisions count from 1; omit `to_revision` to go back to the previous one",
+                )?)
+            }
+        },
+        Rollout::Pause => ActionKind::Pause,
+        Rollout::Resume => ActionKind::Resume,
+        Rollout::Restart => ActionKind::Restart,
+    })
+}
+
+/// Why a Kubernetes rollout control has no Swarm equivalent, and the Swarm way instead.
+fn swarm_refusal(what: Rollout, to_revision: bool) -> Option<&'static str> {
+    Some(match what {
+        Rollout::Pause | Rollout::Resume => {
+            "`kubectl rollout pause`/`resume` has no Swarm equivalent: an update pauses itself \
+             on failure with `update_config.failure_action: pause` (swarmkit updater), and \
+             a paused update goes on with a new `docker service update` (`rollout: update`) \
+             or back with `docker service rollback` (`rollout: undo`)"
+        }
+        Rollout::Restart => {
+            "`kubectl rollout restart` has no Swarm action here: its Swarm way is \
+             `docker service update --force`, which this simulator does not model; \
+             remove the action"
+        }
+        Rollout::Undo if to_revision => {
+            "Swarm keeps one previous spec, not a revision history: `docker service \
+             rollback` (`rollout: undo` without `to_revision`) swaps back to it"
+        }
+        _ => return None,
+    })
 }
 
 fn checks(n: &Node) -> Option<Vec<String>> {
@@ -238,22 +346,83 @@ mod tests {
 
     #[test]
     fn bad_actions() {
-        let (s, p) = parse(json!({"actions": [
+        let (s, p) = parse(json!({"strategy": {"kubernetes": {}}, "actions": [
             {"at": "1m", "rollout": "undo", "version": "next"},
             {"rollout": "update", "version": "nxt"},
-            {"at": "1s", "rollout": "restart"},
+            {"at": "1s", "rollout": "rewind"},
             {"at": "1s", "rollout": "update"},
+            {"at": "1s", "rollout": "undo", "to_revision": 0},
+            {"at": "1s", "scale": 3, "rollout": "pause"},
+            {"at": "1s"},
+            {"at": "1s", "scale": -1},
+            {"at": "1s", "rollout": "pause", "to_revision": 2},
         ]}));
         assert_eq!(
             p,
             [
-                "actions.0.version: `rollout: undo` returns to the previous version and takes no `version`",
+                "actions.0.version: only `rollout: update` takes a `version`",
                 "actions.1: missing field `at`",
                 "actions.1.version: unknown version `nxt`; did you mean `next`?",
-                "actions.2.rollout: unknown value `restart`; expected one of `undo`, `update`",
+                "actions.2.rollout: unknown value `rewind`; expected one of `undo`, `update`, \
+                 `pause`, `resume`, `restart`",
                 "actions.3: missing field `version`",
+                "actions.4.to_revision: revisions count from 1; omit `to_revision` to go back \
+                 to the previous one",
+                "actions.5: give exactly one of `rollout`, `scale`; got both",
+                "actions.6: give exactly one of `rollout`, `scale`; got neither",
+                "actions.7.scale: expected a non-negative integer, got -1",
+                "actions.8.to_revision: only `rollout: undo` takes a `to_revision`",
             ]
         );
-        assert_eq!(s.actions.len(), 1);
+        assert_eq!(s.actions.len(), 2);
+    }
+
+    #[test]
+    fn rollout_controls_and_scale() {
+        let (s, p) = parse(json!({
+            "strategy": {"kubernetes": {}},
+            "actions": [{"at": "30s", "rollout": "pause"}, {"at": "5m", "rollout": "resume"},
+                        {"at": "6m", "rollout": "restart"}, {"at": "7m", "scale": 20},
+                        {"at": "8m", "rollout": "undo", "to_revision": 2}]}));
+        assert!(p.is_empty(), "{p:?}");
+        let kinds: Vec<ActionKind> = s.actions.into_iter().map(|a| a.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ActionKind::Pause,
+                ActionKind::Resume,
+                ActionKind::Restart,
+                ActionKind::Scale(20),
+                ActionKind::UndoTo(2)
+            ]
+        );
+    }
+
+    #[test]
+    fn swarm_refuses_the_kubernetes_only_controls_naming_its_own_way() {
+        let (s, p) = parse(json!({"actions": [
+            {"at": "1s", "rollout": "pause"},
+            {"at": "1s", "rollout": "resume"},
+            {"at": "1s", "rollout": "restart"},
+            {"at": "1s", "rollout": "undo", "to_revision": 1},
+            {"at": "1s", "rollout": "undo"},
+            {"at": "1s", "scale": 4},
+        ]}));
+        assert_eq!(p.len(), 4, "{p:?}");
+        for (i, way) in [
+            (0, "failure_action: pause"),
+            (1, "failure_action: pause"),
+            (2, "docker service update --force"),
+            (3, "docker service rollback"),
+        ] {
+            assert!(
+                p[i].starts_with(&format!("actions.{i}.rollout: ")),
+                "{}",
+                p[i]
+            );
+            assert!(p[i].contains(way), "{}", p[i]);
+        }
+        let kinds: Vec<ActionKind> = s.actions.into_iter().map(|a| a.kind).collect();
+        assert_eq!(kinds, [ActionKind::Undo, ActionKind::Scale(4)]);
     }
 }

@@ -340,6 +340,8 @@ pub struct KubernetesStrategy {
     pub progress_deadline: Option<Time>,
     /// Extension (not upstream): undo the rollout when the progress deadline is exceeded.
     pub auto_rollback: bool,
+    /// `revisionHistoryLimit` (default 10): old ReplicaSets kept for `rollout undo`.
+    pub revision_history_limit: u32,
 }
 
 /// `spec.strategy`.
@@ -372,6 +374,16 @@ pub enum ActionKind {
     Undo,
     /// Roll over to another version (`kubectl set image` / `docker service update --image`).
     Update(VersionId),
+    /// `kubectl rollout undo --to-revision=N` (Kubernetes only; N ≥ 1).
+    UndoTo(u32),
+    /// `kubectl rollout pause`: `spec.paused = true` (Kubernetes only).
+    Pause,
+    /// `kubectl rollout resume`: `spec.paused = false` (Kubernetes only).
+    Resume,
+    /// `kubectl rollout restart`: a new pod template with the same image (Kubernetes only).
+    Restart,
+    /// Change the replica count: `kubectl scale --replicas=N` / `docker service scale`.
+    Scale(u32),
 }
 
 impl Scenario {

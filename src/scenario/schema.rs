@@ -148,6 +148,8 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("action", "at", Duration),
     ("action", "rollout", Choice(|| names(convert::ROLLOUTS))),
     ("action", "version", Str),
+    ("action", "to_revision", Count),
+    ("action", "scale", Count),
     ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
     ("cluster", "node", Section("node_template")),
     ("cluster", "image_cached", Strings),

@@ -5,8 +5,8 @@
 //!   swarmkit `api/defaults/service.go` ([`UpdateConfig::default`]). As in the docker
 //!   CLI, `rollback_config.failure_action` can only be `pause` or `continue`.
 //! - `kubernetes: {strategy: {type, rollingUpdate: {maxSurge, maxUnavailable}},
-//!   minReadySeconds, progressDeadlineSeconds, autoRollback}` with the Deployment's
-//!   camelCase names; defaults RollingUpdate 25%/25%, 0, 600s, false. Validation as the
+//!   minReadySeconds, progressDeadlineSeconds, autoRollback, revisionHistoryLimit}` with
+//!   the Deployment's camelCase names; defaults RollingUpdate 25%/25%, 0, 600s, false, 10. Validation as the
 //!   API server's `ValidateRollingUpdateDeployment`: values are non-negative ints or
 //!   `"N%"` (a bare string is "invalid type: string is not a percentage", as apimachinery
 //!   says); both raw values 0 is an error at `maxUnavailable`; `maxUnavailable` over
@@ -44,6 +44,7 @@ pub const KUBERNETES_FIELDS: &[&str] = &[
     "minReadySeconds",
     "progressDeadlineSeconds",
     "autoRollback",
+    "revisionHistoryLimit",
 ];
 /// Fields of `strategy.kubernetes.strategy`.
 pub const DEPLOYMENT_STRATEGY_FIELDS: &[&str] = &["type", "rollingUpdate"];
@@ -64,6 +65,8 @@ pub const FAILURE_ACTIONS: &[(&str, FailureAction)] = &[
 /// Deployment `strategy.type` values (`true`: Recreate).
 pub const DEPLOYMENT_TYPES: &[(&str, bool)] = &[("RollingUpdate", false), ("Recreate", true)];
 
+/// `revisionHistoryLimit` default (`pkg/apis/apps/v1/defaults.go SetDefaults_Deployment`).
+const DEFAULT_REVISION_HISTORY_LIMIT: u32 = 10;
 /// `progressDeadlineSeconds` default.
 const DEFAULT_PROGRESS_DEADLINE: Time = 600 * SECOND;
 /// `progressDeadlineSeconds` that the deployment controller reads as "no deadline".
@@ -149,6 +152,7 @@ pub(crate) fn kubernetes(o: &Obj) -> KubernetesStrategy {
             |n| progress_deadline(n, min_ready),
         ),
         auto_rollback: o.bool("autoRollback", false),
+        revision_history_limit: o.u32("revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT),
     }
 }
 
@@ -333,6 +337,7 @@ mod tests {
                 min_ready: 0,
                 progress_deadline: Some(600 * SECOND),
                 auto_rollback: false,
+                revision_history_limit: 10,
             }
         );
         let (s, p) = parse(json!({"kubernetes": null}));

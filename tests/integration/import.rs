@@ -164,9 +164,14 @@ fn invalid_int_or_string_is_refused_at_its_manifest_path() {
 }
 
 #[test]
-fn revision_history_limit_is_reported_not_dropped() {
-    let (_, found) = import(&deployment("revisionHistoryLimit: 3", ""));
-    assert_eq!(unsupported(&found), ["spec.revisionHistoryLimit"]);
+fn revision_history_limit_is_imported() {
+    // It bounds the revisions `rollout: undo, to_revision` can go back to.
+    let (s, found) = import(&deployment("revisionHistoryLimit: 3", ""));
+    assert!(unsupported(&found).is_empty());
+    match s.strategy {
+        rollout_sim::scenario::Strategy::Kubernetes(k) => assert_eq!(k.revision_history_limit, 3),
+        _ => panic!("a Deployment imports as kubernetes"),
+    }
 }
 
 #[test]
@@ -284,7 +289,6 @@ fn other_fields_are_reported_at_their_topmost_path() {
     assert_eq!(
         unsupported(&found),
         [
-            "spec.revisionHistoryLimit",
             "spec.template.spec.containers.0.env",
             "spec.template.spec.containers.0.ports"
         ]

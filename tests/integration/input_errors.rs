@@ -293,3 +293,40 @@ fn calibrate_reads_only_regular_files() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_has(&stderr, &["`/dev/zero` is a device, not a regular file"]);
 }
+
+#[test]
+fn kubernetes_only_rollout_controls_are_refused_for_swarm_naming_the_swarm_way() {
+    // Swarm has no `spec.paused`, no restart action and one previous spec, not a
+    // revision history (swarmkit updater, docker CLI): each is exit 2 at its field.
+    for (action, way) in [
+        ("{at: 30s, rollout: pause}", "failure_action: pause"),
+        ("{at: 5m, rollout: resume}", "failure_action: pause"),
+        (
+            "{at: 1m, rollout: restart}",
+            "docker service update --force",
+        ),
+        (
+            "{at: 1m, rollout: undo, to_revision: 1}",
+            "docker service rollback",
+        ),
+    ] {
+        let text =
+            format!("service: {{replicas: 3}}\nstrategy: {{swarm: {{}}}}\nactions: [{action}]\n");
+        let case = Case::new("swarm.yaml", &text);
+        let stderr = case.refused(&[]);
+        assert_has(&stderr, &["swarm.yaml", "actions.0.rollout", way]);
+    }
+    // `scale` is Swarm's too (`docker service scale`).
+    let case = Case::new(
+        "scale.yaml",
+        "service: {replicas: 3}\nstrategy: {swarm: {}}\nactions: [{at: 1s, scale: 5}]\ntrials: 2\n",
+    );
+    bin()
+        .arg("run")
+        .arg(&case.file)
+        .arg("--out")
+        .arg(case.out())
+        .arg("--quiet")
+        .assert()
+        .success();
+}

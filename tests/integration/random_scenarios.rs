@@ -165,11 +165,20 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
             w.update.failure_action == FailureAction::Rollback,
         ),
     };
-    let undo = s.actions.iter().any(|a| a.kind == ActionKind::Undo);
+    let undo = s
+        .actions
+        .iter()
+        .any(|a| matches!(a.kind, ActionKind::Undo | ActionKind::UndoTo(_)));
+    // A Deployment ends `paused` only if paused by an action, or when an undo asked for a
+    // revision that is not listed.
+    let can_pause = s
+        .actions
+        .iter()
+        .any(|a| matches!(a.kind, ActionKind::Pause | ActionKind::UndoTo(_)));
     match r.outcome {
         Outcome::Timeout => prop_assert_eq!(r.duration, s.horizon),
         Outcome::DeadlineExceeded => prop_assert!(deadline, "deadline_exceeded without one"),
-        Outcome::Paused => prop_assert!(!kubernetes, "a Deployment never pauses"),
+        Outcome::Paused => prop_assert!(!kubernetes || can_pause, "a Deployment paused by nothing"),
         Outcome::RolledBack => prop_assert!(can_roll_back || undo, "rolled back by nothing"),
         Outcome::Completed => {}
     }

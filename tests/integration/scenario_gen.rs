@@ -7,7 +7,7 @@
 //! is reachable: Swarm stop-first/start-first with each `failure_action`, Kubernetes
 //! RollingUpdate (integer and percent) and Recreate, the three probes and the
 //! HEALTHCHECK, all distribution kinds (a file-backed `empirical` too), scheduled and
-//! random node loss, pull failures, `rollout: undo` and `rollout: update`, the
+//! random node loss, pull failures, the rollout controls and `scale`, the
 //! `ideal`/`docker-20.10`/`kubernetes` profiles and phase maps, and traffic on or off.
 //!
 //! Sizes stay small (≤ 12 replicas mostly, a few up to 80) so one case runs in
@@ -339,11 +339,19 @@ fn kubernetes() -> BoxedStrategy<(Value, Map<String, Value>)> {
         .boxed()
 }
 
-/// `actions`: none, `rollout: undo`, or a roll-over to `v3` (then a third version exists).
+/// `actions`: none, `rollout: undo` (Kubernetes: with or without `to_revision`), a
+/// roll-over to `v3` (then a third version exists), `scale`, and the Kubernetes-only
+/// `pause`, `resume` and `restart` (dropped for Swarm, which refuses them).
 fn actions() -> BoxedStrategy<Value> {
     let one = prop_oneof![
         duration(180_000).prop_map(|at| json!({"at": at, "rollout": "undo"})),
         duration(180_000).prop_map(|at| json!({"at": at, "rollout": "update", "version": "v3"})),
+        (duration(180_000), 0u32..12).prop_map(|(at, n)| json!({"at": at, "scale": n})),
+        (duration(180_000), 1u32..5)
+            .prop_map(|(at, n)| json!({"at": at, "rollout": "undo", "to_revision": n})),
+        duration(180_000).prop_map(|at| json!({"at": at, "rollout": "pause"})),
+        duration(180_000).prop_map(|at| json!({"at": at, "rollout": "resume"})),
+        duration(180_000).prop_map(|at| json!({"at": at, "rollout": "restart"})),
     ];
     prop_oneof![2 => Just(json!([])), 3 => prop::collection::vec(one, 1..3).prop_map(|v| json!(v))]
         .boxed()
@@ -497,6 +505,19 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 (strategy, extra),
                 (actions, traffic, faults),
             )| {
+                let mut actions = actions;
+                if family == Family::Swarm
+                    && let Some(list) = actions.as_array_mut()
+                {
+                    // Kubernetes-only controls: refused on a Swarm strategy.
+                    list.retain(|a| {
+                        a.get("to_revision").is_none()
+                            && !matches!(
+                                a.get("rollout").and_then(Value::as_str),
+                                Some("pause" | "resume" | "restart")
+                            )
+                    });
+                }
                 let mut versions = Map::new();
                 versions.insert("current".into(), cur);
                 versions.insert("next".into(), next);

@@ -81,3 +81,52 @@ fn the_bench_scenario_matches_its_description() {
     assert!((p50 - 130.0).abs() < 3.0, "p50 {p50}");
     assert!((p95 - 149.0).abs() < 4.0, "p95 {p95}");
 }
+
+/// The `scale` records of trial `k`'s trace, as (t in µs, new, old).
+fn scale_steps(s: &rollout_sim::scenario::Scenario, k: u64) -> Vec<(u64, u32, u32)> {
+    let (_, trace) = rollout_sim::trial::Workspace::new(s).run_traced(k);
+    trace
+        .iter()
+        .filter_map(|e| match *e {
+            rollout_sim::cluster::TraceRecord::Scale { t, new, old } => Some((t, new, old)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_paused_rollout_waits_for_its_resume() {
+    // No ReplicaSet changes from the pause (30 s) to the resume (5 m); every trial
+    // completes after the resume, and none reports the 2-minute deadline (kubernetes
+    // progress.go: the paused time does not count).
+    let s = load("k8s-pause-manual-check.yaml");
+    let rows = run_trials(&s, 0..100);
+    assert_eq!(share(&rows, Outcome::Completed), 1.0);
+    assert!(rows.iter().all(|r| r.duration > 300_000_000));
+    assert!(rows.iter().all(|r| r.deadline_exceeded_at.is_none()));
+    for k in 0..20 {
+        let steps = scale_steps(&s, k);
+        assert!(
+            steps.iter().all(|x| x.0 < 30_000_000 || x.0 >= 300_000_000),
+            "trial {k}: {steps:?}"
+        );
+    }
+}
+
+#[test]
+fn the_autoscaler_step_scales_both_replica_sets_and_the_rollout_ends_at_20() {
+    // At 20 s every trial is mid-rollout (both ReplicaSets active, Σ = 13): proportional
+    // scaling keeps Σ = 20 + maxSurge 5 = 25, and the rollout ends with 20 new, 0 old.
+    let s = load("k8s-autoscale-mid-rollout.yaml");
+    for k in 0..20 {
+        let steps = scale_steps(&s, k);
+        let at = steps
+            .iter()
+            .find(|x| x.0 == 20_000_000)
+            .expect("a scale at 20 s");
+        assert_eq!(at.1 + at.2, 25, "trial {k}: {steps:?}");
+        assert_eq!(steps.last().map(|x| (x.1, x.2)), Some((20, 0)), "trial {k}");
+    }
+    let rows = run_trials(&s, 0..100);
+    assert_eq!(share(&rows, Outcome::Completed), 1.0);
+}

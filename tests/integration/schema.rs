@@ -263,6 +263,8 @@ strategy:
     minReadySeconds: 5
     progressDeadlineSeconds: 600
     autoRollback: true
+    revisionHistoryLimit: 3
+actions: [{at: 1m, scale: 4}, {at: 2m, rollout: undo, to_revision: 1}]
 traffic: {profile: {diurnal: {rps: 100, amplitude: 0.5, period: 1h, peak_at: 10m}}}
 faults: {node_not_ready_after: 40s, eviction_after: 5m}
 "#;

@@ -62,17 +62,14 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
     if let Some(s) = spec.get("strategy") {
         strategy(&s, d);
     }
-    for key in ["minReadySeconds", "progressDeadlineSeconds"] {
+    for key in [
+        "minReadySeconds",
+        "progressDeadlineSeconds",
+        "revisionHistoryLimit",
+    ] {
         if let Some(v) = spec.get(key) {
             d.map(&format!("strategy.kubernetes.{key}"), &v);
         }
-    }
-    if let Some(r) = spec.get("revisionHistoryLimit") {
-        d.unsupported(
-            &r,
-            "it decides how many old ReplicaSets are kept for `rollout undo`, \
-             which changes no rollout's timing (the scenario format has no such field)",
-        );
     }
     if let Some(p) = spec.get("paused") {
         match p.value {

@@ -45,6 +45,7 @@ impl StrategyDef for Def {
         ("kubernetes", "minReadySeconds", Duration),
         ("kubernetes", "progressDeadlineSeconds", Duration),
         ("kubernetes", "autoRollback", Bool),
+        ("kubernetes", "revisionHistoryLimit", Count),
         (
             "deployment_strategy",
             "type",

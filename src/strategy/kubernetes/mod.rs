@@ -39,32 +39,35 @@
 //! `autoRollback: true` performs `kubectl rollout undo` when the progress deadline is
 //! exceeded. Upstream has no automatic rollback anywhere (§11).
 //!
-//! Not modelled: paused Deployments, scaling events (proportional scaling, §7) — the
-//! replica count never changes during a trial — and `revisionHistoryLimit` cleanup, which
-//! only deletes ReplicaSets scaled to 0 and cannot matter with the few versions of a
-//! scenario.
+//! Rollout controls ([`controls`]): `rollout: pause` / `resume` (`spec.paused`: while
+//! paused a sync only scales proportionally and cleans up, the progress deadline does
+//! not count), `rollout: restart` (a new template, same image), `rollout: undo` with an
+//! optional `to_revision` ([`revisions`]: numbering, `revisionHistoryLimit` cleanup) and
+//! `scale: N` (a scaling event: [`proportional`] scaling of every active ReplicaSet).
 
+pub mod controls;
 pub(crate) mod entry;
 pub mod fenceposts;
 #[cfg(test)]
 mod oracle;
 pub mod progress;
+pub mod proportional;
 pub mod ranking;
 pub mod recreate;
 pub mod replicaset;
+pub mod revisions;
 pub mod rolling;
+mod sync_path;
 
 use super::{Controller, Metrics};
-use crate::cluster::{Cluster, Notice, TaskState};
+use crate::cluster::{Cluster, Notice, TaskId, TaskState};
 use crate::result::Outcome;
-use crate::scenario::{
-    ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT, VersionId,
-};
+use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use progress::{Progressing, Reason, Status};
 use ranking::Ranking;
-use replicaset::{ReplicaSet, RsStatus};
+use replicaset::{PodTemplate, ReplicaSet, RsStatus};
 use rolling::RsCounts;
 
 /// The livelock guard: syncs one instant may take, per replica (plus
@@ -82,8 +85,19 @@ const SYNC_LIMIT_BASE: u32 = 64;
 pub struct Deployment<'s> {
     cfg: &'s KubernetesStrategy,
     replicas: u32,
-    /// The pod template: which version new pods run.
-    template: VersionId,
+    /// The pod template: which version new pods run, and its restart stamp.
+    template: PodTemplate,
+    /// `spec.paused`.
+    paused: bool,
+    /// `kubectl rollout restart`s so far: the stamp of the next one.
+    restarts: u32,
+    /// The stored status has observed the Deployment's spec (`observedGeneration ==
+    /// generation`); every spec change (template, replicas, paused) clears it until the
+    /// next sync stores a status.
+    observed: bool,
+    /// When `rollout undo --to-revision` asked for a revision no longer listed: the trial
+    /// ends there (outcome `paused`), the controller acting no more.
+    undo_failed_at: Option<Time>,
     /// ReplicaSets in creation order (`ReplicaSetsByCreationTimestamp`).
     sets: Vec<ReplicaSet>,
     /// Their status at the start of the current sync.
@@ -119,7 +133,11 @@ impl<'s> Deployment<'s> {
         Deployment {
             cfg,
             replicas: 0,
-            template: CURRENT,
+            template: PodTemplate::of(CURRENT),
+            paused: false,
+            restarts: 0,
+            observed: true,
+            undo_failed_at: None,
             sets: Vec::new(),
             statuses: Vec::new(),
             status: Status::default(),
@@ -143,8 +161,8 @@ impl<'s> Deployment<'s> {
     pub fn specs(&self) -> (u32, u32) {
         let mut new = 0;
         let mut old = 0;
-        for rs in &self.sets {
-            if rs.version == self.template {
+        for rs in self.sets.iter().filter(|rs| !rs.deleted) {
+            if rs.template() == self.template {
                 new += rs.spec;
             } else {
                 old += rs.spec;
@@ -153,20 +171,51 @@ impl<'s> Deployment<'s> {
         (new, old)
     }
 
+    /// The revision of every ReplicaSet still listed (`None`: deleted by cleanup), in
+    /// creation order.
+    pub fn revisions(&self) -> Vec<Option<u32>> {
+        self.sets
+            .iter()
+            .map(|rs| (!rs.deleted).then_some(rs.revision))
+            .collect()
+    }
+
+    /// `spec.replicas`.
+    pub fn replicas(&self) -> u32 {
+        self.replicas
+    }
+
     /// The stored Deployment status.
     pub fn status(&self) -> Status {
         self.status
     }
 
     fn new_rs(&self) -> Option<usize> {
-        self.sets.iter().position(|rs| rs.version == self.template)
+        self.sets
+            .iter()
+            .position(|rs| !rs.deleted && rs.template() == self.template)
     }
 
+    /// `(desired-replicas, max-replicas)` annotations for the current spec
+    /// (`SetReplicasAnnotations`).
+    fn replica_annotations(&self) -> (u32, u32) {
+        let surge = fenceposts::max_surge(&self.cfg.kind, self.replicas);
+        (self.replicas, self.replicas.saturating_add(surge))
+    }
+
+    /// `scaleReplicaSetAndRecordEvent`: a new size (and the replica annotations with it).
     fn set_spec(&mut self, rs: usize, spec: u32) {
         if self.sets[rs].spec != spec {
             self.sets[rs].spec = spec;
+            self.annotate(rs);
             self.scaled = true;
         }
+    }
+
+    fn annotate(&mut self, rs: usize) {
+        let (desired, max) = self.replica_annotations();
+        self.sets[rs].desired = desired;
+        self.sets[rs].max_replicas = max;
     }
 
     fn set_condition(&mut self, reason: Reason, now: Time) {
@@ -189,7 +238,7 @@ impl<'s> Deployment<'s> {
         let max_old = self
             .sets
             .iter()
-            .filter(|rs| rs.version != self.template)
+            .filter(|rs| !rs.deleted && rs.template() != self.template)
             .map(|rs| rs.revision)
             .max()
             .unwrap_or(0);
@@ -204,35 +253,82 @@ impl<'s> Deployment<'s> {
         }
         let current = self.sets.iter().map(|rs| rs.spec).sum();
         let spec = rolling::new_rs_new_replicas(&self.cfg.kind, self.replicas, current, 0);
-        self.sets
-            .push(ReplicaSet::new(self.template, spec, max_old + 1));
+        let mut rs = ReplicaSet::new(self.template, spec, max_old + 1, self.replica_annotations());
+        // A restart's ReplicaSet runs a version another one runs: both count their own
+        // pods, and its pods continue the version's ordinals (distinct random streams).
+        for i in 0..self.sets.len() {
+            if self.sets[i].version != rs.version {
+                continue;
+            }
+            if !self.sets[i].shared {
+                // From now on it counts its own pods: list them once (a restart is rare).
+                self.sets[i].shared = true;
+                self.sets[i].pods = (0..cl.tasks.len() as TaskId)
+                    .filter(|&t| self.ranking.owner(t) == Some(i))
+                    .filter(|&t| !cl.task(t).state.is_terminal())
+                    .collect();
+            }
+            rs.shared = true;
+            rs.next_ordinal = rs.next_ordinal.max(self.sets[i].next_ordinal);
+        }
+        self.sets.push(rs);
         self.statuses.push(RsStatus::default());
         self.scaled |= spec > 0;
         self.set_condition(Reason::NewReplicaSetCreated, cl.now());
         Some(self.sets.len() - 1)
     }
 
-    /// One sync of the Deployment.
+    /// One sync of the Deployment (`syncDeployment`, §4): the paused conditions; then
+    /// while paused or on a scaling event `sync` (proportional scaling only), otherwise
+    /// the strategy's rollout.
     fn sync(&mut self, cl: &mut Cluster) {
         self.scaled = false;
         self.statuses.clear();
-        for rs in &self.sets {
-            self.statuses.push(rs.status(cl));
+        for i in 0..self.sets.len() {
+            let st = self.sets[i].status(cl);
+            self.statuses.push(st);
         }
-        match self.cfg.kind {
-            DeploymentStrategy::RollingUpdate { .. } => self.rollout_rolling(cl),
-            DeploymentStrategy::Recreate => self.rollout_recreate(cl),
+        self.check_paused_conditions(cl.now());
+        let scaling = self.paused || self.is_scaling_event();
+        if scaling {
+            self.sync_scale(cl);
+        } else {
+            match self.cfg.kind {
+                DeploymentStrategy::RollingUpdate { .. } => self.rollout_rolling(cl),
+                DeploymentStrategy::Recreate => self.rollout_recreate(cl),
+            }
         }
         // The ReplicaSet controller reacts to the new specs.
         for i in 0..self.sets.len() {
-            replicaset::manage_replicas(cl, &mut self.sets, i, &mut self.ranking);
+            if !self.sets[i].deleted {
+                replicaset::manage_replicas(cl, &mut self.sets, i, &mut self.ranking);
+            }
         }
         if self.scaled {
             let (new, old) = self.specs();
             cl.trace_scale(new, old);
             self.dirty = true;
         }
-        self.sync_rollout_status(cl);
+        if scaling {
+            self.sync_deployment_status(cl);
+        } else {
+            self.sync_rollout_status(cl);
+        }
+        self.observed = true;
+    }
+
+    /// The simulator's outcome bookkeeping: the first instant the current template's
+    /// rollout is complete.
+    fn record_completion(&mut self, cl: &mut Cluster, new: &Status) {
+        if progress::complete(self.replicas, new) && self.complete_at.is_none() {
+            self.complete_at = Some(cl.now());
+            let state = if self.undoing {
+                "rollback_completed"
+            } else {
+                "completed"
+            };
+            cl.trace_update(state, || None);
+        }
     }
 
     /// `rolloutRolling` (§5): at most one kind of scale per sync.
@@ -258,7 +354,8 @@ impl<'s> Deployment<'s> {
             return;
         }
         self.old.clear();
-        self.old.extend((0..self.sets.len()).filter(|&i| i != new));
+        self.old
+            .extend((0..self.sets.len()).filter(|&i| i != new && !self.sets[i].deleted));
         let mut olds: Vec<RsCounts> = std::mem::take(&mut self.counts);
         olds.clear();
         olds.extend(self.old.iter().map(|&i| RsCounts {
@@ -274,24 +371,26 @@ impl<'s> Deployment<'s> {
         );
         if removed > 0 {
             for (k, o) in olds.iter().enumerate() {
-                let i = self.old[k];
-                if self.sets[i].spec != o.spec {
-                    self.sets[i].spec = o.spec;
-                    self.scaled = true;
-                }
+                self.set_spec(self.old[k], o.spec);
             }
         }
         self.counts = olds;
+        if removed == 0 {
+            self.cleanup_if_complete(Some(new));
+        }
     }
 
     /// `calculateStatus` from the statuses read at the start of the sync.
     fn calculate_status(&self) -> Status {
         let mut s = Status::default();
         for (rs, st) in self.sets.iter().zip(&self.statuses) {
+            if rs.deleted {
+                continue;
+            }
             s.replicas += st.replicas;
             s.ready += st.ready;
             s.available += st.available;
-            if rs.version == self.template {
+            if rs.template() == self.template {
                 s.updated = st.replicas;
             }
         }
@@ -312,22 +411,14 @@ impl<'s> Deployment<'s> {
         let changed = new != self.status || cond != self.cond;
         self.status = new;
         self.cond = cond;
-        if progress::complete(self.replicas, &new) && self.complete_at.is_none() {
-            self.complete_at = Some(now);
-            let state = if self.undoing {
-                "rollback_completed"
-            } else {
-                "completed"
-            };
-            cl.trace_update(state, || None);
-        }
+        self.record_completion(cl, &new);
         if newly_exceeded {
             self.deadline_exceeded_at.get_or_insert(now);
             cl.trace_update("deadline_exceeded", || {
                 Some("ProgressDeadlineExceeded: the rollout goes on".into())
             });
             if self.cfg.auto_rollback && !self.undoing {
-                self.undo(cl, "autoRollback: progress deadline exceeded");
+                self.undo(cl, 0, "autoRollback: progress deadline exceeded");
             }
         }
         if changed {
@@ -341,40 +432,15 @@ impl<'s> Deployment<'s> {
         }
     }
 
-    /// `kubectl rollout undo` (toRevision 0): the template of the ReplicaSet with the
-    /// second-highest revision; skipped when there is none or it is the current template.
-    fn undo(&mut self, cl: &mut Cluster, why: &'static str) {
-        let mut latest: Option<(u32, usize)> = None;
-        let mut previous: Option<(u32, usize)> = None;
-        for (i, rs) in self.sets.iter().enumerate() {
-            if latest.is_none_or(|(r, _)| rs.revision > r) {
-                previous = latest;
-                latest = Some((rs.revision, i));
-            } else if previous.is_none_or(|(r, _)| rs.revision > r) {
-                previous = Some((rs.revision, i));
-            }
-        }
-        let Some((_, target)) = previous else {
-            cl.trace_update("rollback_refused", || {
-                Some("no rollout history found".into())
-            });
-            return;
-        };
-        let version = self.sets[target].version;
-        if version == self.template {
-            cl.trace_update("rollback_refused", || {
-                Some("skipped rollback: the template already matches".into())
-            });
-            return;
-        }
-        self.change_template(version);
-        self.undoing = true;
-        cl.trace_update("rollback_started", || Some(why.into()));
+    fn change_template(&mut self, template: PodTemplate) {
+        self.template = template;
+        self.complete_at = None;
+        self.spec_changed();
     }
 
-    fn change_template(&mut self, version: VersionId) {
-        self.template = version;
-        self.complete_at = None;
+    /// A spec change: the controller syncs, and the stored status is stale.
+    fn spec_changed(&mut self) {
+        self.observed = false;
         self.dirty = true;
     }
 
@@ -385,9 +451,8 @@ impl<'s> Deployment<'s> {
     /// controller, which watches pod updates (`replica_set.go updatePod`: a set
     /// `deletionTimestamp` enqueues the owner), replaces it at once, not at the next
     /// progress-deadline requeue.
-    fn notice(&mut self, cl: &Cluster, n: Notice) {
-        let version = cl.task(n.task).version;
-        let Some(rs) = self.sets.iter().position(|rs| rs.version == version) else {
+    fn notice(&mut self, n: Notice) {
+        let Some(rs) = self.ranking.owner(n.task) else {
             return;
         };
         if n.state.is_terminal() {
@@ -432,7 +497,11 @@ impl Controller for Deployment<'_> {
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
         self.replicas = s.service.replicas;
-        self.template = CURRENT;
+        self.template = PodTemplate::of(CURRENT);
+        self.paused = false;
+        self.restarts = 0;
+        self.observed = true;
+        self.undo_failed_at = None;
         self.sets.clear();
         self.statuses.clear();
         self.requeue_at = NEVER;
@@ -446,9 +515,9 @@ impl Controller for Deployment<'_> {
         // The Deployment as it was before the rollout: one complete ReplicaSet.
         cl.track_edits();
         self.ranking.reset(cl.nodes.len());
-        let mut rs = ReplicaSet::new(CURRENT, self.replicas, 1);
+        let mut rs = ReplicaSet::new(self.template, self.replicas, 1, self.replica_annotations());
         for _ in 0..self.replicas {
-            rs.create_pod(cl, true, &mut self.ranking);
+            rs.create_pod(cl, 0, true, &mut self.ranking);
         }
         let st = rs.status(cl);
         self.sets.push(rs);
@@ -464,13 +533,13 @@ impl Controller for Deployment<'_> {
         });
         // `kubectl set image`: the template changes to `next`.
         if s.service.versions.len() > NEXT as usize {
-            self.change_template(NEXT);
+            self.change_template(PodTemplate::of(NEXT));
             cl.trace_update("updating", || None);
         }
     }
 
-    fn on_task(&mut self, cl: &mut Cluster, notice: Notice) {
-        self.notice(cl, notice);
+    fn on_task(&mut self, _cl: &mut Cluster, notice: Notice) {
+        self.notice(notice);
     }
 
     fn on_timer(&mut self, cl: &mut Cluster, Timer::Requeue: Timer) {
@@ -481,17 +550,7 @@ impl Controller for Deployment<'_> {
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        match *action {
-            ActionKind::Undo => self.undo(cl, "kubectl rollout undo"),
-            ActionKind::Update(v) => {
-                if v == self.template || v as usize >= cl.scenario.service.versions.len() {
-                    return; // no template change, nothing to roll out
-                }
-                self.change_template(v);
-                self.undoing = false;
-                cl.trace_update("updating", || None);
-            }
-        }
+        self.act(cl, action);
     }
 
     /// Sync until the Deployment reaches its fixed point for this instant: upstream's syncs
@@ -504,11 +563,11 @@ impl Controller for Deployment<'_> {
                 let mut buf = std::mem::take(&mut self.notices);
                 cl.take_notices(&mut buf);
                 for &n in &buf {
-                    self.notice(cl, n);
+                    self.notice(n);
                 }
                 self.notices = buf;
             }
-            if !self.dirty || self.livelock_at.is_some() {
+            if !self.dirty || self.livelock_at.is_some() || self.undo_failed_at.is_some() {
                 return;
             }
             if syncs >= self.sync_limit {
@@ -531,6 +590,9 @@ impl Controller for Deployment<'_> {
         if let Some(at) = self.livelock_at {
             return Some((Outcome::Timeout, at));
         }
+        if let Some(at) = self.undo_failed_at {
+            return Some((Outcome::Paused, at));
+        }
         let at = self.complete_at?;
         let o = if self.undoing {
             Outcome::RolledBack
@@ -541,7 +603,10 @@ impl Controller for Deployment<'_> {
     }
 
     fn timeout_outcome(&self) -> Outcome {
-        if self.deadline_exceeded_at.is_some() && self.livelock_at.is_none() {
+        if self.paused && self.livelock_at.is_none() {
+            // `spec.paused` at the horizon: the rollout waits for `rollout resume`.
+            Outcome::Paused
+        } else if self.deadline_exceeded_at.is_some() && self.livelock_at.is_none() {
             Outcome::DeadlineExceeded
         } else {
             Outcome::Timeout
@@ -556,5 +621,7 @@ impl Controller for Deployment<'_> {
     }
 }
 
+#[cfg(test)]
+mod controls_tests;
 #[cfg(test)]
 mod tests;

@@ -3,16 +3,16 @@
 //! checked against [`super::ranking`] at every scale-down of every test that runs a
 //! Deployment, together with the cluster's running counts of wanted tasks.
 
-use super::ranking::{log2_bucket, uid};
+use super::ranking::{Ranking, log2_bucket, uid};
 use crate::cluster::{Cluster, TaskId, TaskState};
-use crate::scenario::VersionId;
 use crate::sim::time::NEVER;
 use std::cmp::Reverse;
 
 type RankKey = (u8, u8, u8, Reverse<u32>, i64, Reverse<u32>, i64, u64);
 
-/// The first `diff` active pods of `version` in the deletion order, by sorting them all.
-pub fn sorted_choice(cl: &Cluster, version: VersionId, diff: usize) -> Vec<TaskId> {
+/// The first `diff` active pods of ReplicaSet `set` in the deletion order, by sorting them
+/// all.
+pub fn sorted_choice(cl: &Cluster, ranking: &Ranking, set: usize, diff: usize) -> Vec<TaskId> {
     let now = cl.now();
     let mut per_node = vec![0u32; cl.nodes.len()];
     for t in &cl.tasks {
@@ -22,7 +22,7 @@ pub fn sorted_choice(cl: &Cluster, version: VersionId, diff: usize) -> Vec<TaskI
     }
     let mut keys: Vec<(RankKey, TaskId)> = Vec::new();
     for (id, t) in cl.tasks.iter().enumerate() {
-        if t.version != version || !t.is_wanted() {
+        if ranking.owner(id as TaskId) != Some(set) || !t.is_wanted() {
             continue;
         }
         let ready = t.state == TaskState::Ready;
@@ -42,16 +42,17 @@ pub fn sorted_choice(cl: &Cluster, version: VersionId, diff: usize) -> Vec<TaskI
     keys.iter().take(diff).map(|&(_, p)| p).collect()
 }
 
-/// Panic unless `chosen` is the sorted choice and the running counts match a recount.
-pub fn check(cl: &Cluster, version: VersionId, diff: usize, chosen: &[TaskId]) {
+/// Panic unless the ranking's choice for ReplicaSet `set` is the sorted choice and the
+/// running counts match a recount.
+pub fn check(cl: &Cluster, ranking: &Ranking, set: usize, diff: usize) {
     count(diff);
     assert_eq!(
-        chosen,
-        sorted_choice(cl, version, diff).as_slice(),
-        "deletion order at t={} of version {version}",
+        ranking.chosen,
+        sorted_choice(cl, ranking, set, diff),
+        "deletion order at t={} of ReplicaSet {set}",
         cl.now()
     );
-    let versions = cl.scenario.service.versions.len() as VersionId;
+    let versions = cl.scenario.service.versions.len() as crate::scenario::VersionId;
     for v in 0..versions {
         let mut want = (0, 0, 0);
         for t in cl.tasks.iter().filter(|t| t.version == v && t.is_wanted()) {
@@ -117,7 +118,7 @@ mod tests {
             files.into_iter().map(|f| (f, vec![])).collect();
         // Random sizes, seeds and node counts; half undo the rollout part-way, so the
         // new ReplicaSet's pods (Ready and created at many different times, crowded on
-        // few nodes) are deleted too.
+        // few nodes) are deleted too; a quarter restart it and then halve the replicas.
         for k in 0..12 {
             let replicas = 20 + rng.next_u64() % 40;
             let nodes = if k % 2 == 0 {
@@ -130,9 +131,17 @@ mod tests {
                 format!("cluster.nodes={nodes}"),
                 format!("seed={}", rng.next_u64() % 1000),
             ];
-            if k % 4 < 2 {
-                let at = 5 + rng.next_u64() % 40;
-                sets.push(format!("actions=[{{at: {at}s, rollout: undo}}]"));
+            let at = 5 + rng.next_u64() % 40;
+            match k % 4 {
+                0 | 1 => sets.push(format!("actions=[{{at: {at}s, rollout: undo}}]")),
+                // A restart: two ReplicaSets of one version, each deleting its own pods;
+                // and a scale mid-rollout (proportional scale-downs).
+                2 => sets.push(format!(
+                    "actions=[{{at: {at}s, rollout: restart}}, {{at: {}s, scale: {}}}]",
+                    at + 3,
+                    replicas / 2
+                )),
+                _ => {}
             }
             runs.push((root.join("benches/scaling-kubernetes.yaml"), sets));
         }

@@ -33,6 +33,11 @@ pub enum Reason {
     NewReplicaSetAvailable,
     /// `ProgressDeadlineExceeded` (False).
     ProgressDeadlineExceeded,
+    /// `DeploymentPaused` (Unknown), set by `checkPausedConditions` while `spec.paused`.
+    DeploymentPaused,
+    /// `DeploymentResumed` (Unknown), set on resume: its `lastUpdateTime` is the resume,
+    /// so the time spent paused does not count against the deadline.
+    DeploymentResumed,
 }
 
 /// The Progressing condition: its reason and `lastUpdateTime`.

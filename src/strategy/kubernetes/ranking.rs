@@ -37,7 +37,6 @@
 //! count of active pods changed since.
 
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
-use crate::scenario::VersionId;
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time};
 use std::cmp::Reverse;
@@ -56,12 +55,13 @@ type Entry = (Group, Class, u64, TaskId);
 /// One pod in its node's list.
 type Member = (Level, Class, u64, TaskId);
 
-/// The index of one trial's Deployment: its pods by ReplicaSet (one per version).
+/// The index of one trial's Deployment: its pods by ReplicaSet (by the ReplicaSet's
+/// index in the Deployment's creation-ordered list).
 #[derive(Debug, Default)]
 pub struct Ranking {
     /// By task index: what the index holds about the pod.
     pods: Vec<Pod>,
-    /// By version.
+    /// By ReplicaSet.
     sets: Vec<SetIndex>,
     /// Nodes of the tasks reported changed, in order, with repeats: their count of active
     /// pods may have changed. Each [`SetIndex`] reads on from its own cursor.
@@ -74,6 +74,8 @@ pub struct Ranking {
 
 #[derive(Debug, Clone, Copy)]
 struct Pod {
+    /// The ReplicaSet that owns it (`u32::MAX`: not a pod of the Deployment).
+    set: u32,
     /// Tie-break of the rank (part 8).
     uid: u64,
     /// Its node and key, if indexed (active when last keyed).
@@ -216,9 +218,15 @@ impl Ranking {
         self.chosen.clear();
     }
 
-    /// Index a pod just created (its UID drawn now).
-    pub fn add(&mut self, cl: &Cluster, id: TaskId) {
-        let v = cl.task(id).version as usize;
+    /// The ReplicaSet that owns pod `id`, if it is one of the Deployment's.
+    pub fn owner(&self, id: TaskId) -> Option<usize> {
+        let set = self.pods.get(id as usize)?.set;
+        (set != u32::MAX).then_some(set as usize)
+    }
+
+    /// Index a pod of ReplicaSet `set` just created (its UID drawn now).
+    pub fn add(&mut self, cl: &Cluster, id: TaskId, set: usize) {
+        let v = set;
         while self.sets.len() <= v {
             // A set new in this trial starts from the counts as they are, and reads the
             // node log from its end.
@@ -232,6 +240,7 @@ impl Ranking {
         }
         if id as usize >= self.pods.len() {
             let none = Pod {
+                set: u32::MAX,
                 uid: 0,
                 keyed: None,
                 stale: false,
@@ -239,6 +248,7 @@ impl Ranking {
             self.pods.resize(id as usize + 1, none);
         }
         self.pods[id as usize] = Pod {
+            set: v as u32,
             uid: uid(cl, id),
             keyed: None,
             stale: true,
@@ -246,11 +256,11 @@ impl Ranking {
         self.sets[v].stale.push(id);
     }
 
-    /// Choose the `diff` active pods of `version` to delete, first deleted first, into
-    /// [`Ranking::chosen`], every one ranked as things stand now. They leave the index.
-    pub fn choose(&mut self, cl: &mut Cluster, version: VersionId, diff: usize) {
+    /// Choose the `diff` active pods of ReplicaSet `set` to delete, first deleted first,
+    /// into [`Ranking::chosen`], every one ranked as things stand now. They leave the index.
+    pub fn choose(&mut self, cl: &mut Cluster, set: usize, diff: usize) {
         self.chosen.clear();
-        let v = version as usize;
+        let v = set;
         if v >= self.sets.len() {
             return;
         }
@@ -304,9 +314,9 @@ impl Ranking {
                 continue;
             };
             let t = cl.task(id);
-            if !pod.stale {
+            if !pod.stale && pod.set != u32::MAX {
                 pod.stale = true;
-                self.sets[t.version as usize].stale.push(id);
+                self.sets[pod.set as usize].stale.push(id);
             }
             if let Some(n) = t.node {
                 self.node_log.push(n);

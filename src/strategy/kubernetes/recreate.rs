@@ -5,7 +5,8 @@
 //! Scale every old ReplicaSet to 0; then wait until no pod of an old ReplicaSet is left —
 //! **terminating pods included**, so Recreate waits out the whole grace period — and only
 //! then create the new ReplicaSet at full size. The new ReplicaSet is not created before
-//! that (`createIfNotExisted = false`).
+//! that (`createIfNotExisted = false`). Once the stored status says complete, old
+//! ReplicaSets beyond `revisionHistoryLimit` are cleaned up (`cleanupDeployment`).
 
 use super::Deployment;
 use crate::cluster::Cluster;
@@ -16,7 +17,7 @@ impl Deployment<'_> {
         let new = self.find_or_create_new_rs(cl, false);
         let mut scaled_old = false;
         for i in 0..self.sets.len() {
-            if Some(i) != new && self.sets[i].spec > 0 {
+            if Some(i) != new && !self.sets[i].deleted && self.sets[i].spec > 0 {
                 self.set_spec(i, 0);
                 scaled_old = true;
             }
@@ -32,6 +33,7 @@ impl Deployment<'_> {
             },
         };
         self.set_spec(new, self.replicas);
+        self.cleanup_if_complete(Some(new));
     }
 
     /// `oldPodsRunning`: an old ReplicaSet still counts pods, or owns a live pod
@@ -41,6 +43,8 @@ impl Deployment<'_> {
             .iter()
             .zip(&self.statuses)
             .enumerate()
-            .any(|(i, (rs, st))| Some(i) != new && (st.replicas > 0 || rs.has_live_pods()))
+            .any(|(i, (rs, st))| {
+                Some(i) != new && !rs.deleted && (st.replicas > 0 || rs.has_live_pods())
+            })
     }
 }

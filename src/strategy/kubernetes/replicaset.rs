@@ -17,18 +17,55 @@
 //! the Deployment controller reads is always current.
 
 use super::ranking::Ranking;
-use crate::cluster::{Cluster, StartGate, TaskId};
+use crate::cluster::{Cluster, StartGate, TaskId, TaskState};
 use crate::scenario::VersionId;
 
-/// One ReplicaSet of the Deployment (one per pod template, i.e. per version).
+/// A pod template: the version it runs and its `kubectl.kubernetes.io/restartedAt`
+/// stamp (0: never restarted; `kubectl rollout restart` sets a new one). Two templates
+/// are equal (`EqualIgnoreHash`) when both match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodTemplate {
+    /// The version (image and behaviour).
+    pub version: VersionId,
+    /// The restart stamp.
+    pub restart: u32,
+}
+
+impl PodTemplate {
+    /// The template of a version never restarted.
+    pub fn of(version: VersionId) -> PodTemplate {
+        PodTemplate {
+            version,
+            restart: 0,
+        }
+    }
+}
+
+/// One ReplicaSet of the Deployment (one per pod template).
 #[derive(Debug, Clone)]
 pub struct ReplicaSet {
     /// The version its pod template runs.
     pub version: VersionId,
+    /// Its template's restart stamp (see [`PodTemplate`]).
+    pub restart: u32,
     /// `spec.replicas`.
     pub spec: u32,
     /// `deployment.kubernetes.io/revision`.
     pub revision: u32,
+    /// `deployment.kubernetes.io/desired-replicas`: `d.spec.replicas` when it was last
+    /// scaled (or created).
+    pub desired: u32,
+    /// `deployment.kubernetes.io/max-replicas`: `d.spec.replicas + MaxSurge` then.
+    pub max_replicas: u32,
+    /// Deleted by `cleanupDeployment` (kept in place so indices stay valid; it is no
+    /// longer listed: not old, not new, not a revision `rollout undo` can find).
+    pub deleted: bool,
+    /// Another ReplicaSet runs the same version (a restart): the cluster's per-version
+    /// counts are then not this set's alone, and [`ReplicaSet::status`] counts its own
+    /// pods ([`ReplicaSet::pods`]).
+    pub shared: bool,
+    /// Its pods not yet seen terminal, when [`ReplicaSet::shared`] (else empty).
+    pub pods: Vec<TaskId>,
     /// Live pods it owns, terminating ones included: created, and not yet reported
     /// Stopped or Failed to the controller.
     pub live: u32,
@@ -48,27 +85,61 @@ pub struct RsStatus {
 }
 
 impl ReplicaSet {
-    /// An empty ReplicaSet.
-    pub fn new(version: VersionId, spec: u32, revision: u32) -> ReplicaSet {
+    /// An empty ReplicaSet of `template`, its replica annotations `desired` and
+    /// `max_replicas`.
+    pub fn new(
+        template: PodTemplate,
+        spec: u32,
+        revision: u32,
+        (desired, max_replicas): (u32, u32),
+    ) -> ReplicaSet {
         ReplicaSet {
-            version,
+            version: template.version,
+            restart: template.restart,
             spec,
             revision,
+            desired,
+            max_replicas,
+            deleted: false,
+            shared: false,
+            pods: Vec::new(),
             live: 0,
             next_ordinal: 0,
         }
     }
 
-    /// Its status now. Its active pods (`FilterActivePods`: not deleted, not Failed or
-    /// Succeeded) are the wanted tasks of its version: every task of a Kubernetes trial is
-    /// a pod of the one Deployment, and its ReplicaSets have one version each.
-    pub fn status(&self, cl: &Cluster) -> RsStatus {
-        let (replicas, ready, available) = cl.wanted_of(self.version);
-        RsStatus {
-            replicas,
-            ready,
-            available,
+    /// Its pod template.
+    pub fn template(&self) -> PodTemplate {
+        PodTemplate {
+            version: self.version,
+            restart: self.restart,
         }
+    }
+
+    /// Its status now: its active pods (`FilterActivePods`: not deleted, not Failed or
+    /// Succeeded). Every task of a Kubernetes trial is a pod of the one Deployment, so
+    /// when no other ReplicaSet runs its version these are the wanted tasks of that
+    /// version, counted by the cluster; otherwise its own pods are counted.
+    pub fn status(&mut self, cl: &Cluster) -> RsStatus {
+        if !self.shared {
+            let (replicas, ready, available) = cl.wanted_of(self.version);
+            return RsStatus {
+                replicas,
+                ready,
+                available,
+            };
+        }
+        let mut st = RsStatus::default();
+        self.pods.retain(|&id| !cl.task(id).state.is_terminal());
+        for &id in &self.pods {
+            let t = cl.task(id);
+            if t.is_wanted() {
+                st.replicas += 1;
+                st.ready += (t.state == TaskState::Ready) as u32;
+                st.available += t.available as u32;
+            }
+        }
+        st
     }
 
     /// Live pods, terminating included (Recreate's `oldPodsRunning`).
@@ -76,8 +147,15 @@ impl ReplicaSet {
         self.live > 0
     }
 
-    /// Create one pod (the fleet at time 0 uses [`Cluster::create_serving_task`]).
-    pub fn create_pod(&mut self, cl: &mut Cluster, serving: bool, ranking: &mut Ranking) -> TaskId {
+    /// Create one pod of ReplicaSet `set` (this one); the fleet at time 0 uses
+    /// [`Cluster::create_serving_task`].
+    pub fn create_pod(
+        &mut self,
+        cl: &mut Cluster,
+        set: usize,
+        serving: bool,
+        ranking: &mut Ranking,
+    ) -> TaskId {
         let slot = self.next_ordinal;
         self.next_ordinal += 1;
         let id = if serving {
@@ -86,7 +164,10 @@ impl ReplicaSet {
             cl.create_task(slot, self.version, StartGate::Now)
         };
         self.live += 1;
-        ranking.add(cl, id);
+        if self.shared {
+            self.pods.push(id);
+        }
+        ranking.add(cl, id, set);
         id
     }
 }
@@ -104,7 +185,7 @@ pub fn manage_replicas(
     let spec = sets[rs].spec;
     if active < spec {
         for _ in active..spec {
-            sets[rs].create_pod(cl, false, ranking);
+            sets[rs].create_pod(cl, rs, false, ranking);
         }
         return;
     }
@@ -112,9 +193,9 @@ pub fn manage_replicas(
         return;
     }
     let diff = (active - spec) as usize;
-    ranking.choose(cl, sets[rs].version, diff);
+    ranking.choose(cl, rs, diff);
     #[cfg(test)]
-    super::oracle::check(cl, sets[rs].version, diff, &ranking.chosen);
+    super::oracle::check(cl, ranking, rs, diff);
     for &p in &ranking.chosen {
         cl.stop_task(p);
     }

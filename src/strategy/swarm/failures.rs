@@ -73,6 +73,8 @@ impl Swarm<'_> {
                 match self.previous.take() {
                     Some(prev) => {
                         self.spec = prev;
+                        let replicas = self.previous_replicas;
+                        self.set_replicas(cl, replicas);
                         self.set_state(cl, UpdateState::RollbackStarted, message);
                         self.cancel_run();
                         self.request_run(cl, true);

@@ -41,6 +41,9 @@
 //! in-flight slot's held new task is removed at once while its old container still waits
 //! for its stop signal, so the rollback's task of the old version starts next to it.
 //!
+//! `scale: N` ([`scale`]): the replicated orchestrator adds or removes slots and the
+//! updater restarts over the new slot set.
+//!
 //! Known simplification: after `update completed` the orchestrator's later reconciles are
 //! not modelled (e.g. a slot left with two tasks by a start-first restart is not cleaned up).
 //!
@@ -53,6 +56,7 @@ mod failures;
 mod pool;
 mod restart;
 mod run;
+mod scale;
 mod workers;
 
 use super::{Controller, Metrics};
@@ -108,6 +112,12 @@ pub struct Swarm<'s> {
     spec: VersionId,
     /// `PreviousSpec`.
     previous: Option<VersionId>,
+    /// `Spec.Mode.Replicated.Replicas`.
+    replicas: u32,
+    /// `PreviousSpec`'s replica count.
+    previous_replicas: u32,
+    /// The service's slots (sorted): `0..replicas` until a scale changes them.
+    slots: Vec<u32>,
     state: UpdateState,
     state_at: Time,
     run: Run,
@@ -128,6 +138,9 @@ impl<'s> Swarm<'s> {
             cfg,
             spec: CURRENT,
             previous: None,
+            replicas: 0,
+            previous_replicas: 0,
+            slots: Vec::new(),
             state: UpdateState::None,
             state_at: 0,
             run: Run::default(),
@@ -191,7 +204,11 @@ impl Controller for Swarm<'_> {
         self.spec = CURRENT;
         self.previous = None;
         self.state = UpdateState::None;
-        for slot in 0..cl.scenario.service.replicas {
+        self.replicas = cl.scenario.service.replicas;
+        self.previous_replicas = self.replicas;
+        self.slots.clear();
+        self.slots.extend(0..self.replicas);
+        for slot in 0..self.replicas {
             let t = cl.create_serving_task(slot, CURRENT);
             *self.track(t) = NO_TRACK;
         }
@@ -253,6 +270,9 @@ impl Controller for Swarm<'_> {
                 };
                 self.previous = Some(self.spec);
                 self.spec = prev;
+                let replicas = self.previous_replicas;
+                self.previous_replicas = self.replicas;
+                self.set_replicas(cl, replicas);
                 self.set_state(cl, UpdateState::RollbackStarted, || {
                     Some("manually requested rollback".into())
                 });
@@ -261,8 +281,17 @@ impl Controller for Swarm<'_> {
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
                 self.previous = Some(self.spec);
+                self.previous_replicas = self.replicas;
                 self.spec = v;
                 self.request_run(cl, false);
+            }
+            ActionKind::Scale(n) => self.scale(cl, n),
+            // Refused when the scenario is loaded (no Swarm equivalent).
+            ActionKind::UndoTo(_)
+            | ActionKind::Pause
+            | ActionKind::Resume
+            | ActionKind::Restart => {
+                unreachable!("refused for Swarm by the scenario loader")
             }
         }
     }

@@ -10,7 +10,9 @@ impl Swarm<'_> {
     pub(super) fn restart(&mut self, cl: &mut Cluster, failed: TaskId) {
         let slot = cl.task(failed).slot;
         let policy = &cl.scenario.service.restart;
-        if policy.condition == RestartCondition::None {
+        // A slot removed by a scale-down is not restarted (its tasks' desired state is
+        // REMOVE).
+        if policy.condition == RestartCondition::None || self.slots.binary_search(&slot).is_err() {
             return;
         }
         let s = slot as usize;

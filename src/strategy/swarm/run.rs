@@ -167,7 +167,8 @@ impl Swarm<'_> {
         if rollback {
             // §8: in ROLLBACK_STARTED a slot whose tasks all stopped is dead; the
             // orchestrator's scale-up path gives it a fresh task of the restored spec at once.
-            for slot in 0..cl.scenario.service.replicas {
+            for i in 0..self.slots.len() {
+                let slot = self.slots[i];
                 if !cl.slot(slot).iter().any(|&t| cl.task(t).is_wanted()) {
                     cl.gauges.restarts += 1;
                     self.new_task(cl, slot, StartGate::Now);
@@ -175,7 +176,7 @@ impl Swarm<'_> {
             }
         }
         let r = &mut self.run;
-        for slot in 0..cl.scenario.service.replicas {
+        for &slot in &self.slots {
             let mut wanted = cl.slot(slot).iter().filter(|&&t| cl.task(t).is_wanted());
             let dirty = match (wanted.next(), wanted.next()) {
                 (Some(&t), None) => cl.task(t).version != self.spec,

@@ -331,3 +331,63 @@ fn an_early_crash_is_seen_after_the_next_slot_was_taken() {
     assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1550 * MS));
     assert_eq!(slots(&trace), 1);
 }
+
+/// Tasks created per version, and how many of them were stopped, from the trace.
+fn created_and_stopped(trace: &[TraceRecord]) -> [(u32, u32); 2] {
+    let mut n = [(0, 0); 2];
+    for e in trace {
+        if let TraceRecord::Task { version, state, .. } = e {
+            match state.as_str() {
+                "pending" => n[*version as usize].0 += 1,
+                "stopped" => n[*version as usize].1 += 1,
+                _ => {}
+            }
+        }
+    }
+    n
+}
+
+fn scaled_at(t: Time, n: u32) -> Vec<crate::scenario::Action> {
+    vec![crate::scenario::Action {
+        at: t,
+        kind: ActionKind::Scale(n),
+    }]
+}
+
+#[test]
+fn scale_up_mid_update_adds_new_spec_slots_and_restarts_the_updater() {
+    // 4 slots, parallelism 1, 2 s per slot: slot 1 done at 2 s, slot 2 in flight at 3 s.
+    // `docker service scale =6` at 3 s (swarmkit replicated orchestrator): two new slots
+    // get tasks of the current spec at once; the updater is cancelled and a new run
+    // takes the slots still dirty (the two not touched): 3→5, 5→7, then the 5 s window.
+    let mut s = testkit::swarm(4, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.actions = scaled_at(3 * S, 6);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 12 * S));
+    // next: 2 slots touched by the first run, 2 new slots, 2 by the second run; every
+    // current task stopped, no next task stopped.
+    assert_eq!(created_and_stopped(&trace), [(0, 4), (6, 0)]);
+}
+
+#[test]
+fn scale_down_mid_update_removes_the_slots_swarmkit_removes() {
+    // At 3 s: slot 0 runs next, slot 1's next task is starting, slots 2 and 3 run
+    // current, all on one node. Kept: running slots first (0, 2, 3), then by copy index
+    // on the node: 0 (1st) and 2 (2nd); slots 3 and 1 are removed. The new run updates
+    // slot 2: 3→5, then the 5 s window.
+    let mut s = testkit::swarm(4, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.actions = scaled_at(3 * S, 2);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 10 * S));
+    // next: slots 0, 1 (then removed) and 2; current: all four stopped.
+    assert_eq!(created_and_stopped(&trace), [(0, 4), (3, 1)]);
+}
+
+#[test]
+fn scale_after_the_update_keeps_its_outcome() {
+    let mut s = testkit::swarm(4, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.actions = scaled_at(100 * S, 6);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 13 * S));
+    assert_eq!(created_and_stopped(&trace), [(0, 4), (6, 0)]);
+}
