@@ -88,7 +88,8 @@ pub enum Role {
     Stable,
 }
 
-const ROLES: [(&str, Role); 2] = [("canary", Role::Canary), ("stable", Role::Stable)];
+/// The names of [`Role`] in scenario files.
+pub const ROLES: [(&str, Role); 2] = [("canary", Role::Canary), ("stable", Role::Stable)];
 
 /// The `rollout-sim` provider: one quantity of one role over a window.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,8 +228,10 @@ pub struct AnalysisSpec {
     pub metrics: Vec<MetricSpec>,
 }
 
-const ANALYSIS_FIELDS: &[&str] = &["metrics"];
-const METRIC_FIELDS: &[&str] = &[
+/// The block's fields (each section's list serves the parser and a JSON Schema).
+pub const ANALYSIS_FIELDS: &[&str] = &["metrics"];
+/// A metric's fields.
+pub const METRIC_FIELDS: &[&str] = &[
     "name",
     "interval",
     "count",
@@ -241,10 +244,14 @@ const METRIC_FIELDS: &[&str] = &[
     "consecutiveSuccessLimit",
     "provider",
 ];
-const PROVIDERS: &[&str] = &["rollout-sim", "judge"];
-const MEASURED_FIELDS: &[&str] = &["metric", "of", "window"];
-const JUDGE_FIELDS: &[&str] = &["algorithm", "window", "step", "threshold", "metrics"];
-const JUDGE_METRIC_FIELDS: &[&str] = &[
+/// The providers a metric may name.
+pub const PROVIDERS: &[&str] = &["rollout-sim", "judge"];
+/// The `rollout-sim` provider's fields.
+pub const MEASURED_FIELDS: &[&str] = &["metric", "of", "window"];
+/// The `judge` provider's fields.
+pub const JUDGE_FIELDS: &[&str] = &["algorithm", "window", "step", "threshold", "metrics"];
+/// A judged metric's fields.
+pub const JUDGE_METRIC_FIELDS: &[&str] = &[
     "metric",
     "direction",
     "nanStrategy",
@@ -252,7 +259,8 @@ const JUDGE_METRIC_FIELDS: &[&str] = &[
     "mustHaveData",
     "effectSize",
 ];
-const EFFECT_FIELDS: &[&str] = &[
+/// `effectSize`'s fields.
+pub const EFFECT_FIELDS: &[&str] = &[
     "measure",
     "allowedIncrease",
     "allowedDecrease",
@@ -288,8 +296,8 @@ pub fn parse(node: &Node) -> Option<AnalysisSpec> {
 }
 
 fn metric(node: &Node) -> Option<MetricSpec> {
-    let o = node.object(METRIC_FIELDS)?;
     let problems_before = problem_count(node);
+    let o = node.object(METRIC_FIELDS)?;
     let name = o.required("name", Node::string);
     let interval = o.opt("interval", Node::positive_duration);
     let count = o.u32("count", 0);
