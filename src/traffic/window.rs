@@ -51,7 +51,7 @@ pub struct WindowStats {
     pub failed: u64,
     /// p50, p95 and p99 latency of the served requests, ms (NaN when none was served).
     pub latency_ms: [f64; 3],
-    /// Pods of the version Ready at the end of the window.
+    /// Pods of the version Ready when the window was read (the measurement's instant).
     pub ready: u32,
     /// Pods of the version its controller wants (0: unknown).
     pub desired: u32,
