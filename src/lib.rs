@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod experiment;
 pub mod output;
 pub mod plot;
+pub mod result;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

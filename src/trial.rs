@@ -13,13 +13,11 @@
 
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
-use crate::experiment::{Outcome, TrialResult};
-use crate::scenario::{Scenario, Strategy};
+use crate::result::{Outcome, TrialResult};
+use crate::scenario::Scenario;
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::Controller;
-use crate::strategy::kubernetes::Deployment;
-use crate::strategy::swarm::Swarm;
-use crate::traffic::{SWARM_GOSSIP_DELAY, TimelineRow, TrafficModel};
+use crate::traffic::{TimelineRow, TrafficModel};
 
 /// Work (events plus zero-length steps) every trial may do whatever its scenario.
 pub const EVENT_BUDGET_FLOOR: u64 = 100_000;
@@ -85,32 +83,23 @@ pub struct TrialTimeline {
 }
 
 impl<'s> Workspace<'s> {
-    /// Whether this build can simulate the scenario's strategy.
-    pub fn supports(scenario: &Scenario) -> Result<(), String> {
-        match scenario.strategy {
-            Strategy::Swarm(_) | Strategy::Kubernetes(_) => Ok(()),
-        }
+    /// Whether this build can simulate the scenario's strategy: every strategy the
+    /// parser accepts is registered with its controller ([`crate::strategy::registry`]),
+    /// so always; kept as the one place a future partial strategy would be refused.
+    pub fn supports(_scenario: &Scenario) -> Result<(), String> {
+        Ok(())
     }
 
     /// Buffers for trials of `scenario`. Check [`Workspace::supports`] first.
     pub fn new(scenario: &'s Scenario) -> Workspace<'s> {
-        let controller: Box<dyn Controller + 's> = match &scenario.strategy {
-            Strategy::Swarm(cfg) => Box::new(Swarm::new(cfg)),
-            Strategy::Kubernetes(cfg) => Box::new(Deployment::new(cfg)),
-        };
+        let controller = scenario.strategy.controller();
         let mut cluster = Cluster::new(scenario);
         cluster.set_budget(event_budget(scenario));
         let traffic = TrafficModel::new(scenario);
         if traffic.is_some() {
             cluster.track_changes();
         }
-        if matches!(scenario.strategy, Strategy::Swarm(_)) && scenario.service.has_service_binding()
-        {
-            // The executor deactivates the task's service binding, then waits for gossip
-            // before stopping the container. What Docker does, measured or not: it never
-            // depends on `traffic`.
-            cluster.stop_signal_delay = SWARM_GOSSIP_DELAY;
-        }
+        cluster.stop_signal_delay = scenario.strategy.stop_signal_delay(&scenario.service);
         Workspace {
             cluster,
             inbox: Inbox::default(),
@@ -259,6 +248,7 @@ impl<'s> Workspace<'s> {
             traffic: rows,
         });
         let g = &cl.gauges;
+        let metrics = ctrl.metrics();
         let result = TrialResult {
             trial,
             seed: scenario.seed,
@@ -271,10 +261,10 @@ impl<'s> Workspace<'s> {
             peak_memory_bytes: g.peak_memory,
             traffic,
             restarts: g.restarts,
-            update_failures: ctrl.update_failures(),
-            deadline_exceeded_at: ctrl.deadline_exceeded_at(),
+            update_failures: metrics.update_failures.unwrap_or(0),
+            deadline_exceeded_at: metrics.deadline_exceeded_at,
             events: cl.events,
-            update_failures_modelled: matches!(scenario.strategy, Strategy::Swarm(_)),
+            update_failures_modelled: metrics.update_failures.is_some(),
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
         };

@@ -18,7 +18,7 @@
 //! Running/Ready ─crash_after / unhealthy─► Failed
 //! ```
 //!
-//! With [`Cluster::set_kubelet`] (Kubernetes) the gate is the kubelet's probes instead of
+//! With the kubelet runtime (chosen by the strategy, [`runtime`]) the gate is the kubelet's probes instead of
 //! the HEALTHCHECK ([`probe`], [`kubelet`]), readiness may flap (Ready ⇄ Running), and a
 //! container that dies is restarted in place rather than failing its task:
 //!
@@ -50,6 +50,7 @@ pub mod kubelet;
 pub mod node;
 mod node_loss;
 pub mod probe;
+pub mod runtime;
 pub mod scheduler;
 pub mod task;
 pub mod trace;
@@ -231,7 +232,7 @@ impl<'s> Cluster<'s> {
             budget: u64::MAX,
             stop_signal_delay: 0,
             grace: scenario.stop_grace_period(),
-            kubelet: false,
+            kubelet: scenario.strategy.runtime() == runtime::RuntimeKind::Kubelet,
             min_ready: 0,
             pods: Vec::new(),
             starts: control_plane::StartQueue::default(),
@@ -239,12 +240,6 @@ impl<'s> Cluster<'s> {
             due: VecDeque::new(),
             busy: false,
         }
-    }
-
-    /// Use the kubelet's rules (probes, readiness flaps, CrashLoopBackOff restarts in
-    /// place) instead of Docker's (HEALTHCHECK, failed tasks are terminal).
-    pub fn set_kubelet(&mut self, on: bool) {
-        self.kubelet = on;
     }
 
     /// `minReadySeconds`: how long a task must be Ready to count as available.

@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use crate::experiment::result::{TrafficResult, TrialResult};
+use crate::result::{TrafficResult, TrialResult};
 use crate::sim::time::{NEVER, Time, as_secs};
 
 /// One value of `trials.csv`.
@@ -393,7 +393,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::experiment::result::Outcome;
+    use crate::result::Outcome;
     use crate::sim::time::SECOND;
 
     /// A trial with traffic and every field distinct, shared by the output tests.

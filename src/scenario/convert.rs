@@ -14,6 +14,7 @@ use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
 use super::walk::{Node, Obj};
+use crate::cluster::runtime::RuntimeKind;
 use crate::sim::time::{MINUTE, Time};
 use serde_json::Value;
 
@@ -82,9 +83,9 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
 /// Fields that only one orchestrator has: given with the other one's strategy they would
 /// be parsed and have no effect, so they are refused with the reason.
 fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
-    let foreign: &[(&str, &str, &str)] = match strategy {
-        Strategy::Kubernetes(_) => &[("service", "networks", SWARM_NETWORKS)],
-        Strategy::Swarm(_) => &[
+    let foreign: &[(&str, &str, &str)] = match strategy.runtime() {
+        RuntimeKind::Kubelet => &[("service", "networks", SWARM_NETWORKS)],
+        RuntimeKind::Docker => &[
             ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
             ("faults", "eviction_after", SWARM_NODE_DOWN),
         ],

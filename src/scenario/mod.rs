@@ -25,7 +25,7 @@ mod overrides;
 mod quantity;
 pub mod schema;
 mod service;
-mod strategy;
+pub(crate) mod strategy;
 pub(crate) mod suggest;
 pub mod sweep;
 mod traffic;

@@ -25,8 +25,8 @@ use super::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
 
-/// Fields of `strategy`.
-pub const FIELDS: &[&str] = &["swarm", "kubernetes"];
+/// Fields of `strategy`: the key of every registered strategy.
+pub const FIELDS: &[&str] = crate::strategy::registry::KEYS;
 /// Fields of `strategy.swarm`.
 pub const SWARM_FIELDS: &[&str] = &["update_config", "rollback_config"];
 /// Fields of `update_config` and `rollback_config`.
@@ -81,20 +81,33 @@ pub fn strategy(node: Option<Node>) -> Strategy {
         return default();
     };
     // A key written with nothing under it (`swarm:`) still chooses that controller.
-    match (o.raw("swarm"), o.raw("kubernetes")) {
-        (Some(s), None) => Strategy::Swarm(swarm(&s.object_or_empty(SWARM_FIELDS))),
-        (None, Some(k)) => Strategy::Kubernetes(kubernetes(&k.object_or_empty(KUBERNETES_FIELDS))),
-        (swarm, _) => {
-            let got = if swarm.is_some() { "both" } else { "neither" };
+    let given: Vec<(&str, Node)> = FIELDS
+        .iter()
+        .filter_map(|&k| o.raw(k).map(|n| (k, n)))
+        .collect();
+    match given.as_slice() {
+        [(key, n)] => {
+            let fields = Strategy::fields(key).expect("a registered key");
+            Strategy::parse(key, &n.object_or_empty(fields)).expect("a registered key")
+        }
+        _ => {
+            let got = match given.len() {
+                0 => "neither".to_string(),
+                2 => "both".to_string(),
+                n => n.to_string(),
+            };
+            let keys: Vec<String> = FIELDS.iter().map(|k| format!("`{k}`")).collect();
             o.node().problem(format!(
-                "give exactly one of `swarm`, `kubernetes`; got {got}"
+                "give exactly one of {}; got {got}",
+                keys.join(", ")
             ));
             default()
         }
     }
 }
 
-fn swarm(o: &Obj) -> SwarmStrategy {
+/// `strategy.swarm`.
+pub(crate) fn swarm(o: &Obj) -> SwarmStrategy {
     SwarmStrategy {
         update: update_config(&o.section("update_config", UPDATE_FIELDS), true),
         rollback: update_config(&o.section("rollback_config", UPDATE_FIELDS), false),
@@ -124,7 +137,8 @@ fn failure_action(n: &Node, is_update: bool) -> Option<FailureAction> {
     n.choice(FAILURE_ACTIONS)
 }
 
-fn kubernetes(o: &Obj) -> KubernetesStrategy {
+/// `strategy.kubernetes`.
+pub(crate) fn kubernetes(o: &Obj) -> KubernetesStrategy {
     let min_ready = o.duration("minReadySeconds", 0);
     KubernetesStrategy {
         kind: deployment_strategy(&o.section("strategy", DEPLOYMENT_STRATEGY_FIELDS)),

@@ -1,4 +1,5 @@
-//! Rollout controllers: one file per controller, all behind [`Controller`].
+//! Rollout controllers: one folder per controller, all behind [`Controller`], each
+//! registered once in [`registry`].
 //!
 //! A controller is a state machine driven by the trial loop ([`crate::trial`]): it deploys
 //! the fleet and starts the rollout in [`Controller::start`], then reacts to task state
@@ -7,10 +8,11 @@
 //! so the same cluster model serves every strategy.
 
 pub mod kubernetes;
+pub mod registry;
 pub mod swarm;
 
 use crate::cluster::{Cluster, Notice};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::ActionKind;
 use crate::sim::time::Time;
 
@@ -41,13 +43,19 @@ pub trait Controller {
         Outcome::Timeout
     }
 
-    /// Task failures counted against `max_failure_ratio` (Swarm), for `trials.csv`.
-    fn update_failures(&self) -> u32 {
-        0
+    /// The controller's own metrics of the trial, for the result columns that only some
+    /// strategies fill.
+    fn metrics(&self) -> Metrics {
+        Metrics::default()
     }
+}
 
-    /// When a progress deadline was first exceeded (Kubernetes).
-    fn deadline_exceeded_at(&self) -> Option<Time> {
-        None
-    }
+/// Metrics only some controllers have; `None` leaves the column empty (or 0 where the
+/// column has no empty value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// Task failures counted against `max_failure_ratio` (`update_failures`; Swarm).
+    pub update_failures: Option<u32>,
+    /// When a progress deadline was first exceeded (`deadline_exceeded_s`; Kubernetes).
+    pub deadline_exceeded_at: Option<Time>,
 }

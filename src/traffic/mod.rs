@@ -39,7 +39,7 @@ pub mod rate;
 pub mod window;
 
 use crate::cluster::{Cluster, TaskId};
-use crate::experiment::TrafficResult;
+use crate::result::TrafficResult;
 use crate::scenario::{Balancer, Scenario, Traffic, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time};
 use endpoints::{ANSWERS, Answer, Endpoints};

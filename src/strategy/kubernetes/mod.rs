@@ -44,6 +44,7 @@
 //! only deletes ReplicaSets scaled to 0 and cannot matter with the few versions of a
 //! scenario.
 
+pub(crate) mod entry;
 pub mod fenceposts;
 #[cfg(test)]
 mod oracle;
@@ -53,9 +54,9 @@ pub mod recreate;
 pub mod replicaset;
 pub mod rolling;
 
-use super::Controller;
+use super::{Controller, Metrics};
 use crate::cluster::{Cluster, Notice, TaskState};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::{
     ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT, VersionId,
 };
@@ -408,7 +409,6 @@ impl<'s> Deployment<'s> {
 
 impl Controller for Deployment<'_> {
     fn start(&mut self, cl: &mut Cluster) {
-        cl.set_kubelet(true);
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
         self.replicas = s.service.replicas;
@@ -528,8 +528,11 @@ impl Controller for Deployment<'_> {
         }
     }
 
-    fn deadline_exceeded_at(&self) -> Option<Time> {
-        self.deadline_exceeded_at
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            update_failures: None,
+            deadline_exceeded_at: self.deadline_exceeded_at,
+        }
     }
 }
 

@@ -48,15 +48,16 @@
 //! the worker pool handing out slots and reacting to task notices; [`failures`] the failure
 //! watch, pause, rollback and the final window; [`restart`] the restart supervisor.
 
+pub(crate) mod entry;
 mod failures;
 mod pool;
 mod restart;
 mod run;
 mod workers;
 
-use super::Controller;
+use super::{Controller, Metrics};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig, VersionId};
 use crate::sim::time::{MINUTE, Time};
@@ -278,8 +279,11 @@ impl Controller for Swarm<'_> {
         Some((o, self.state_at))
     }
 
-    fn update_failures(&self) -> u32 {
-        self.failures_total
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            update_failures: Some(self.failures_total),
+            deadline_exceeded_at: None,
+        }
     }
 }
 
