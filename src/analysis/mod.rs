@@ -13,7 +13,12 @@ pub mod flagger;
 pub mod judge;
 pub mod mannwhitney;
 pub mod run;
+pub mod source;
 pub mod spec;
 
+#[cfg(test)]
+mod detection_tests;
+
 pub use run::{AnalysisRun, Measure, Measurement, MetricStatus, Phase};
+pub use source::TrafficSource;
 pub use spec::{AnalysisSpec, Quantity, Role, parse};

@@ -88,7 +88,8 @@ pub enum Role {
     Stable,
 }
 
-const ROLES: [(&str, Role); 2] = [("canary", Role::Canary), ("stable", Role::Stable)];
+/// The names of [`Role`] in scenario files.
+pub const ROLES: [(&str, Role); 2] = [("canary", Role::Canary), ("stable", Role::Stable)];
 
 /// The `rollout-sim` provider: one quantity of one role over a window.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,8 +228,10 @@ pub struct AnalysisSpec {
     pub metrics: Vec<MetricSpec>,
 }
 
-const ANALYSIS_FIELDS: &[&str] = &["metrics"];
-const METRIC_FIELDS: &[&str] = &[
+/// The block's fields (each section's list serves the parser and a JSON Schema).
+pub const ANALYSIS_FIELDS: &[&str] = &["metrics"];
+/// A metric's fields.
+pub const METRIC_FIELDS: &[&str] = &[
     "name",
     "interval",
     "count",
@@ -241,10 +244,14 @@ const METRIC_FIELDS: &[&str] = &[
     "consecutiveSuccessLimit",
     "provider",
 ];
-const PROVIDERS: &[&str] = &["rollout-sim", "judge"];
-const MEASURED_FIELDS: &[&str] = &["metric", "of", "window"];
-const JUDGE_FIELDS: &[&str] = &["algorithm", "window", "step", "threshold", "metrics"];
-const JUDGE_METRIC_FIELDS: &[&str] = &[
+/// The providers a metric may name.
+pub const PROVIDERS: &[&str] = &["rollout-sim", "judge"];
+/// The `rollout-sim` provider's fields.
+pub const MEASURED_FIELDS: &[&str] = &["metric", "of", "window"];
+/// The `judge` provider's fields.
+pub const JUDGE_FIELDS: &[&str] = &["algorithm", "window", "step", "threshold", "metrics"];
+/// A judged metric's fields.
+pub const JUDGE_METRIC_FIELDS: &[&str] = &[
     "metric",
     "direction",
     "nanStrategy",
@@ -252,7 +259,8 @@ const JUDGE_METRIC_FIELDS: &[&str] = &[
     "mustHaveData",
     "effectSize",
 ];
-const EFFECT_FIELDS: &[&str] = &[
+/// `effectSize`'s fields.
+pub const EFFECT_FIELDS: &[&str] = &[
     "measure",
     "allowedIncrease",
     "allowedDecrease",
@@ -288,8 +296,8 @@ pub fn parse(node: &Node) -> Option<AnalysisSpec> {
 }
 
 fn metric(node: &Node) -> Option<MetricSpec> {
-    let o = node.object(METRIC_FIELDS)?;
     let problems_before = problem_count(node);
+    let o = node.object(METRIC_FIELDS)?;
     let name = o.required("name", Node::string);
     let interval = o.opt("interval", Node::positive_duration);
     let count = o.u32("count", 0);
@@ -493,7 +501,16 @@ fn percent(n: &Node) -> Option<u32> {
 
 fn judge_metric(n: &Node) -> Option<JudgeMetric> {
     let o = n.object(JUDGE_METRIC_FIELDS)?;
-    let quantity = o.required("metric", |n| n.choice(&QUANTITIES));
+    let quantity = o.required("metric", |n| {
+        let q = n.choice(&QUANTITIES)?;
+        // The judge compares series over past steps; pods are only known at `t`.
+        n.check(
+            q,
+            q != Quantity::ReadyRatio,
+            "`ready_ratio` is a pod count at the measurement's instant, not a series of \
+             requests: measure it with a `rollout-sim` metric",
+        )
+    });
     let direction = o.choice(
         "direction",
         Direction::Either,
@@ -543,181 +560,5 @@ fn judge_metric(n: &Node) -> Option<JudgeMetric> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::walk;
-    use serde_json::json;
-
-    fn load(v: serde_json::Value) -> (Option<AnalysisSpec>, Vec<String>) {
-        walk::run(&v, |root| parse(&root.child("analysis", &v)))
-    }
-
-    fn one(metric: serde_json::Value) -> (Option<AnalysisSpec>, Vec<String>) {
-        load(json!({"metrics": [metric]}))
-    }
-
-    #[test]
-    fn defaults_are_argos() {
-        let (spec, problems) = one(json!({
-            "name": "errors",
-            "provider": {"rollout-sim": {"metric": "error_rate"}}
-        }));
-        assert!(problems.is_empty(), "{problems:?}");
-        let m = &spec.unwrap().metrics[0];
-        assert_eq!(m.failure_limit, 0);
-        assert_eq!(m.inconclusive_limit, 0);
-        assert_eq!(m.consecutive_error_limit, 4);
-        assert_eq!(m.consecutive_success_limit, 0);
-        assert_eq!(m.initial_delay, 0);
-        assert_eq!(m.interval, None);
-        // No interval and no count: a single measurement (`EffectiveCount`).
-        assert_eq!(m.effective_count(), Some(1));
-        assert_eq!(
-            m.provider,
-            Provider::Measured(Measured {
-                quantity: Quantity::ErrorRate,
-                of: Role::Canary,
-                window: DEFAULT_WINDOW
-            })
-        );
-    }
-
-    #[test]
-    fn an_interval_without_count_is_unbounded_and_sets_the_window() {
-        let (spec, problems) = one(json!({
-            "name": "p99", "interval": "30s",
-            "successCondition": "result < 250",
-            "provider": {"rollout-sim": {"metric": "latency_p99", "of": "stable"}}
-        }));
-        assert!(problems.is_empty(), "{problems:?}");
-        let m = &spec.unwrap().metrics[0];
-        assert_eq!(m.effective_count(), None);
-        let Provider::Measured(p) = &m.provider else {
-            panic!()
-        };
-        assert_eq!((p.window, p.of), (30 * SECOND, Role::Stable));
-    }
-
-    /// `utils/analysis/factory.go:ValidateMetric` (v1.10.0-rc1-70), rule by rule.
-    #[test]
-    fn validation_follows_validate_metric() {
-        let base = |extra: serde_json::Value| {
-            let mut m = json!({"name": "m", "provider": {"rollout-sim": {"metric": "error_rate"}}});
-            for (k, v) in extra.as_object().unwrap() {
-                m[k] = v.clone();
-            }
-            one(m).1
-        };
-        assert_eq!(
-            base(json!({"count": 3})),
-            ["analysis.metrics.0.count: interval must be specified when count > 1"]
-        );
-        assert_eq!(
-            base(json!({"count": 2, "interval": "1m", "failureLimit": 3})),
-            [
-                "analysis.metrics.0.count: count (2) must be >= failureLimit + consecutiveSuccessLimit (3 + 0)"
-            ]
-        );
-        assert_eq!(
-            base(json!({"count": 2, "interval": "1m", "inconclusiveLimit": 3})),
-            ["analysis.metrics.0.count: count (2) must be >= inconclusiveLimit (3)"]
-        );
-        assert_eq!(
-            base(json!({"failureLimit": -1})),
-            [
-                "analysis.metrics.0.failureLimit: failureLimit and consecutiveSuccessLimit cannot both be disabled"
-            ]
-        );
-        assert_eq!(
-            base(json!({"failureLimit": -2})),
-            ["analysis.metrics.0.failureLimit: must be at least 0, or -1 to disable it, got -2"]
-        );
-        assert!(base(json!({"failureLimit": -1, "consecutiveSuccessLimit": 2})).is_empty());
-        assert_eq!(
-            base(json!({"interval": "0s"})),
-            ["analysis.metrics.0.interval: must be greater than 0"]
-        );
-    }
-
-    #[test]
-    fn bad_values_name_the_path_and_what_was_expected() {
-        let (spec, p) = load(json!({"metrics": [
-            {"name": "a", "provider": {"rollout-sim": {"metric": "error_rat"}}},
-            {"name": "a", "successCondition": "result <", "provider": {"rollout-sim": {"metric": "error_rate"}}},
-            {"name": "b", "provider": {}},
-            {"name": "c", "provider": {"rollout-sim": {"metric": "error_rate"}, "judge": {}}},
-        ]}));
-        assert!(spec.is_none());
-        assert_eq!(
-            p,
-            [
-                "analysis.metrics.0.provider.rollout-sim.metric: unknown value `error_rat`; did you mean `error_rate`?",
-                "analysis.metrics.1.successCondition: expected a number or `result` at the end in `result <`",
-                "analysis.metrics.2.provider: expected exactly one provider (`rollout-sim` or `judge`), got none",
-                "analysis.metrics.3.provider: expected exactly one provider (`rollout-sim` or `judge`), got rollout-sim and judge",
-            ]
-        );
-        let (_, p) = load(json!({"metrics": []}));
-        assert_eq!(p, ["analysis: `metrics` must list at least one metric"]);
-        let (_, p) = load(json!({"metrics": [
-            {"name": "a", "provider": {"rollout-sim": {"metric": "error_rate"}}},
-            {"name": "a", "provider": {"rollout-sim": {"metric": "error_rate"}}},
-        ]}));
-        assert_eq!(p, ["analysis.metrics.1: duplicate metric name `a`"]);
-    }
-
-    #[test]
-    fn the_judge_block() {
-        let (spec, p) = one(json!({
-            "name": "kayenta", "interval": "5m",
-            "provider": {"judge": {
-                "algorithm": "mann-whitney", "step": "30s",
-                "threshold": {"pass": 95, "marginal": 75},
-                "metrics": [
-                    {"metric": "error_rate", "direction": "increase", "critical": true},
-                    {"metric": "latency_p99", "effectSize": {"measure": "cles"}}
-                ]
-            }}
-        }));
-        assert!(p.is_empty(), "{p:?}");
-        let Provider::Judge(j) = &spec.unwrap().metrics[0].provider else {
-            panic!()
-        };
-        assert_eq!(
-            (j.window, j.step, j.pass, j.marginal),
-            (300 * SECOND, 30 * SECOND, 95, 75)
-        );
-        assert_eq!(j.metrics[0].direction, Direction::Increase);
-        assert!(j.metrics[0].critical);
-        assert_eq!(j.metrics[0].allowed_increase, 1.0);
-        assert_eq!(j.metrics[1].effect, EffectMeasure::Cles);
-        assert_eq!(j.metrics[1].allowed_increase, 0.5);
-        assert_eq!(j.metrics[1].direction, Direction::Either);
-
-        let (_, p) = one(json!({
-            "name": "k",
-            "provider": {"judge": {"algorithm": "t-test", "step": "2m", "window": "1m",
-                "threshold": {"pass": 50, "marginal": 75}, "metrics": []}}
-        }));
-        assert_eq!(
-            p,
-            [
-                "analysis.metrics.0.provider.judge.algorithm: unknown value `t-test`; expected one of `mann-whitney`",
-                "analysis.metrics.0.provider.judge.step: step (120s) must not exceed the window (60s): each side needs samples",
-                "analysis.metrics.0.provider.judge.threshold: marginal (75) must not exceed pass (50)",
-                "analysis.metrics.0.provider.judge: `metrics` must list at least one metric to compare",
-            ]
-        );
-        let (_, p) = one(json!({
-            "name": "k", "successCondition": "result > 1",
-            "provider": {"judge": {"algorithm": "mann-whitney",
-                "threshold": {"pass": 90, "marginal": 50}, "metrics": [{"metric": "error_rate"}]}}
-        }));
-        assert_eq!(
-            p,
-            [
-                "analysis.metrics.0.successCondition: a `judge` metric is decided by its score and `threshold` (as Argo's Kayenta provider); remove the condition"
-            ]
-        );
-    }
-}
+#[path = "spec_tests.rs"]
+mod tests;

@@ -130,6 +130,19 @@ impl Meter {
         }
     }
 
+    /// Cells per bucket: (versions + 1) × outcomes.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Expected requests of `cell` in `bucket` so far.
+    pub fn expected(&self, bucket: usize, cell: usize) -> f64 {
+        self.expected
+            .get(bucket * self.width + cell)
+            .copied()
+            .unwrap_or(0.0)
+    }
+
     /// Whole counts for trial `trial` of seed `seed`.
     pub fn draw(&self, arrivals: Arrivals, seed: u64, trial: u64, buckets: usize) -> Counts {
         let w = self.width;
@@ -175,7 +188,7 @@ impl Meter {
 }
 
 /// A Poisson draw from the cell's own stream.
-fn poisson(mean: f64, seed: u64, trial: u64, bucket: usize, cell: usize) -> u64 {
+pub(crate) fn poisson(mean: f64, seed: u64, trial: u64, bucket: usize, cell: usize) -> u64 {
     if mean <= 0.0 {
         return 0;
     }

@@ -87,6 +87,8 @@ pub struct TrafficModel<'s> {
     snapshots: Vec<(Vec<u32>, Vec<u32>)>,
     /// Least-request weight of an answering endpoint, per version.
     speed: Vec<f64>,
+    /// Served requests per bucket for analysis windows ([`window`]).
+    windows: window::Recorder,
 }
 
 impl<'s> TrafficModel<'s> {
@@ -113,6 +115,7 @@ impl<'s> TrafficModel<'s> {
             bucket_latency: None,
             snapshots: Vec::new(),
             speed,
+            windows: window::Recorder::default(),
         })
     }
 
@@ -139,6 +142,7 @@ impl<'s> TrafficModel<'s> {
         self.latency.resize(versions * queueing::LEVELS, 0.0);
         self.bucket_latency = timeline.then(Vec::new);
         self.snapshots.clear();
+        self.windows.reset();
     }
 
     /// A task changed state at `cluster.now()` (the model has been advanced to it already:
@@ -344,6 +348,7 @@ impl<'s> TrafficModel<'s> {
         self.meter.add(bucket, id, Outcome::Ok, Cause::Other, ok);
         let cell = LatencyTables::cell(v as VersionId, lvl);
         self.latency[cell] += ok;
+        self.windows.served(bucket, cell, ok);
         if let Some(per_bucket) = self.bucket_latency.as_mut() {
             if per_bucket.len() <= bucket {
                 per_bucket.resize_with(bucket + 1, Vec::new);

@@ -4,8 +4,36 @@
 //! A measurement is computed from the requests of its own window, not from the trial's
 //! expectation, so low traffic gives noisy measurements, as a Prometheus query over a
 //! quiet service does.
+//!
+//! - **Alignment.** A window counts the whole `traffic.tick` buckets inside `[from, to)`
+//!   that are already integrated: `[⌈from/tick⌉·tick, ⌊to/tick⌋·tick)`. With the default
+//!   1 s tick a `[t − 1m, t)` window at a whole second is exact.
+//! - **Counts.** Poisson arrivals: each (bucket, version, outcome) cell's count is the
+//!   very Poisson draw [`super::meter::Meter::draw`] makes for the trial's totals (same
+//!   keyed stream), so windows add up to the trial's counts and a window never disagrees
+//!   with `trials.csv`. Drawn cells are kept, so overlapping windows cost nothing more.
+//!   Constant arrivals: the window's expected count per outcome, rounded.
+//! - **Latency.** The served requests of the window are `N` independent draws from the
+//!   mixture of the latency tables the version used in the window (weighted by expected
+//!   served requests). The empirical `q` quantile of `N` draws is the mixture's quantile at
+//!   a Beta(k, N − k + 1) point, `k = ⌈qN⌉` (the k-th order statistic of `N` uniforms), so
+//!   it is drawn exactly with one Beta variate, whatever `N`: a p99 over 20 requests is
+//!   as noisy as it really is. The Beta draw has its own keyed stream per (window,
+//!   version, quantile), so two metrics measuring the same window see the same value.
+//! - **Pods.** `ready` is the version's Ready pods at the end of the integration;
+//!   `desired` is the controller's to fill in (0 = unknown).
+//!
+//! Windows need the served requests per bucket, which the model records only after
+//! [`super::TrafficModel::enable_windows`] (a strategy with analysis calls it once).
 
+use super::TrafficModel;
+use super::meter::{self, Meter, OUTCOMES, Outcome};
+use super::queueing::{Histogram, LEVELS, LatencyTables};
+use crate::cluster::Cluster;
+use crate::scenario::{Arrivals, VersionId};
 use crate::sim::time::Time;
+use crate::sim::{Key, Purpose};
+use rand_distr::Distribution;
 
 /// Quantiles a window reports, in [`WindowStats::latency_ms`] order.
 pub const QUANTILES: [f64; 3] = [0.5, 0.95, 0.99];
@@ -23,7 +51,7 @@ pub struct WindowStats {
     pub failed: u64,
     /// p50, p95 and p99 latency of the served requests, ms (NaN when none was served).
     pub latency_ms: [f64; 3],
-    /// Pods of the version Ready at the end of the window.
+    /// Pods of the version Ready when the window was read (the measurement's instant).
     pub ready: u32,
     /// Pods of the version its controller wants (0: unknown).
     pub desired: u32,
@@ -41,5 +69,386 @@ impl WindowStats {
             ready: 0,
             desired: 0,
         }
+    }
+}
+
+/// What the traffic model keeps for windows: served requests per bucket and the counts
+/// drawn so far.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    enabled: bool,
+    /// Per bucket: (latency table cell, expected served requests).
+    served: Vec<Vec<(u32, f64)>>,
+    /// Drawn counts by `bucket * width + cell`; `u64::MAX`: not drawn yet.
+    drawn: Vec<u64>,
+}
+
+impl Recorder {
+    /// Start recording (kept across trials).
+    pub fn enable(&mut self) {
+        self.enabled = true;
+    }
+
+    /// Forget the last trial.
+    pub fn reset(&mut self) {
+        self.served.clear();
+        self.drawn.clear();
+    }
+
+    /// `ok` expected requests served in `bucket` with latency table `cell`.
+    #[inline]
+    pub fn served(&mut self, bucket: usize, cell: usize, ok: f64) {
+        if !self.enabled || ok <= 0.0 {
+            return;
+        }
+        if self.served.len() <= bucket {
+            self.served.resize_with(bucket + 1, Vec::new);
+        }
+        match self.served[bucket]
+            .iter_mut()
+            .find(|(c, _)| *c == cell as u32)
+        {
+            Some((_, w)) => *w += ok,
+            None => self.served[bucket].push((cell as u32, ok)),
+        }
+    }
+}
+
+/// Everything a window is computed from.
+pub struct Sources<'a, 's> {
+    /// Expected counts per bucket and cell.
+    pub meter: &'a Meter,
+    /// Served requests per bucket, drawn counts.
+    pub recorder: &'a mut Recorder,
+    /// Latency tables.
+    pub tables: &'a mut LatencyTables<'s>,
+    /// Poisson or constant.
+    pub arrivals: Arrivals,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Trial index.
+    pub trial: u64,
+    /// Bucket width.
+    pub tick: Time,
+    /// Everything before this instant is integrated.
+    pub integrated: Time,
+}
+
+impl Sources<'_, '_> {
+    /// The requests of `version` over `[from, to)` (aligned to whole integrated buckets).
+    pub fn window(&mut self, version: VersionId, from: Time, to: Time) -> WindowStats {
+        let tick = self.tick;
+        let first = from.div_ceil(tick);
+        let end = (to.min(self.integrated) / tick).max(first);
+        let mut w = WindowStats::empty(first * tick, end * tick);
+        let mut by_outcome = [0u64; OUTCOMES];
+        for b in first..end {
+            for (o, n) in by_outcome.iter_mut().enumerate() {
+                *n += self.count(b as usize, version as usize * OUTCOMES + o);
+            }
+        }
+        if self.arrivals == Arrivals::Constant {
+            by_outcome = self.rounded(version, first, end);
+        }
+        w.requests = by_outcome.iter().sum();
+        w.failed = w.requests - by_outcome[Outcome::Ok as usize];
+        let served = by_outcome[Outcome::Ok as usize];
+        if served > 0 {
+            let hist = self.histogram(version, first, end);
+            for (i, q) in QUANTILES.iter().enumerate() {
+                let u = self.order_statistic(served, *q, version, first, end, i);
+                w.latency_ms[i] = hist.quantile_ms(u);
+            }
+        }
+        w
+    }
+
+    /// The Poisson count of one cell, as [`Meter::draw`] draws it.
+    fn count(&mut self, bucket: usize, cell: usize) -> u64 {
+        if self.arrivals == Arrivals::Constant {
+            return 0;
+        }
+        let width = self.meter.width();
+        let at = bucket * width + cell;
+        if self.recorder.drawn.len() <= at {
+            self.recorder.drawn.resize(at + 1, u64::MAX);
+        }
+        if self.recorder.drawn[at] == u64::MAX {
+            let x = self.meter.expected(bucket, cell);
+            self.recorder.drawn[at] = meter::poisson(x, self.seed, self.trial, bucket, cell);
+        }
+        self.recorder.drawn[at]
+    }
+
+    /// Constant arrivals: the window's expected count per outcome, rounded.
+    fn rounded(&self, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
+        let mut x = [0.0f64; OUTCOMES];
+        for b in first..end {
+            for (o, v) in x.iter_mut().enumerate() {
+                *v += self
+                    .meter
+                    .expected(b as usize, version as usize * OUTCOMES + o);
+            }
+        }
+        x.map(|v| v.round() as u64)
+    }
+
+    /// The latency mixture of the version's served requests in buckets `first..end`.
+    fn histogram(&mut self, version: VersionId, first: u64, end: u64) -> Histogram {
+        let mut cells: Vec<(u32, f64)> = Vec::new();
+        let lo = version as usize * LEVELS;
+        let served = &self.recorder.served;
+        let buckets = served.get(first as usize..(end as usize).min(served.len()));
+        for bucket in buckets.unwrap_or(&[]) {
+            for &(cell, ok) in bucket {
+                if (lo..lo + LEVELS).contains(&(cell as usize)) {
+                    match cells.iter_mut().find(|(c, _)| *c == cell) {
+                        Some((_, w)) => *w += ok,
+                        None => cells.push((cell, ok)),
+                    }
+                }
+            }
+        }
+        let mut hist = Histogram::default();
+        for (cell, ok) in cells {
+            hist.add(self.tables.table(cell as usize), ok);
+        }
+        hist
+    }
+
+    /// Where the `q` quantile of `n` draws falls in the distribution: the k-th smallest
+    /// of `n` uniforms, Beta(k, n − k + 1).
+    fn order_statistic(&self, n: u64, q: f64, v: VersionId, first: u64, end: u64, i: usize) -> f64 {
+        let k = ((q * n as f64).ceil() as u64).clamp(1, n);
+        let mut rng = Key {
+            seed: self.seed,
+            trial: self.trial,
+            slot: end as u32,
+            version: v,
+            attempt: WINDOW_ATTEMPTS
+                .saturating_add(((end - first) as u32).saturating_mul(QUANTILES.len() as u32))
+                .saturating_add(i as u32),
+            purpose: Purpose::Traffic,
+        }
+        .rng();
+        rand_distr::Beta::new(k as f64, (n - k + 1) as f64).map_or(q, |b| b.sample(&mut rng))
+    }
+}
+
+/// First `attempt` of the window quantile streams: far above the meter's cell streams
+/// (attempts below `2 × OUTCOMES`) under the same purpose.
+const WINDOW_ATTEMPTS: u32 = 1_000;
+
+impl TrafficModel<'_> {
+    /// Record served requests per bucket from now on, so [`TrafficModel::window`] can
+    /// report latencies (call before the trial's first event).
+    pub fn enable_windows(&mut self) {
+        self.windows.enable();
+    }
+
+    /// What `version` served over `[from, to)`, integrated up to `cl.now()` at most (see
+    /// the module doc for the alignment and the draws). `desired` is left 0.
+    pub fn window(
+        &mut self,
+        cl: &Cluster,
+        version: VersionId,
+        from: Time,
+        to: Time,
+    ) -> WindowStats {
+        self.advance(cl, to.min(cl.now()));
+        let mut w = Sources {
+            meter: &self.meter,
+            recorder: &mut self.windows,
+            tables: &mut self.tables,
+            arrivals: self.cfg.arrivals,
+            seed: self.scenario.seed,
+            trial: cl.trial,
+            tick: self.cfg.tick,
+            integrated: self.cursor,
+        }
+        .window(version, from, to);
+        w.ready = self.endpoints.ready_by_version()[version as usize];
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Quantity;
+    use crate::scenario::{Dist, Scenario};
+    use crate::sim::time::{MILLISECOND, SECOND};
+    use crate::testkit;
+    use meter::Cause;
+
+    const TICK: Time = 100 * MILLISECOND;
+
+    fn scenario(service: Dist) -> Scenario {
+        let mut s = testkit::swarm(1, 0, Default::default());
+        for v in &mut s.service.versions {
+            v.service_time = service.clone();
+        }
+        s
+    }
+
+    /// `buckets` buckets of version 1 with `ok` and `errors` expected requests each.
+    fn fill(buckets: usize, ok: f64, errors: f64) -> (Meter, Recorder) {
+        let mut m = Meter::default();
+        m.reset(2);
+        let mut r = Recorder::default();
+        r.enable();
+        for b in 0..buckets {
+            m.add(b, Some(1), Outcome::Ok, Cause::Other, ok);
+            m.add(b, Some(1), Outcome::Errored, Cause::Version, errors);
+            m.add(b, Some(0), Outcome::Ok, Cause::Other, 3.0);
+            r.served(b, LatencyTables::cell(1, 0), ok);
+            r.served(b, LatencyTables::cell(0, 0), 3.0);
+        }
+        (m, r)
+    }
+
+    fn sources<'a, 's>(
+        meter: &'a Meter,
+        recorder: &'a mut Recorder,
+        tables: &'a mut LatencyTables<'s>,
+        arrivals: Arrivals,
+        integrated: Time,
+    ) -> Sources<'a, 's> {
+        Sources {
+            meter,
+            recorder,
+            tables,
+            arrivals,
+            seed: 7,
+            trial: 3,
+            tick: TICK,
+            integrated,
+        }
+    }
+
+    /// Disjoint windows add up to the trial's own counts (the same Poisson draws).
+    #[test]
+    fn windows_add_up_to_the_trials_counts() {
+        let s = scenario(Dist::Constant(20_000));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(600, 4.0, 0.5);
+        let counts = m.draw(Arrivals::Poisson, 7, 3, 600);
+        let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 60 * SECOND);
+        let (mut requests, mut failed) = (0, 0);
+        for k in 0..6 {
+            let w = src.window(1, k * 10 * SECOND, (k + 1) * 10 * SECOND);
+            requests += w.requests;
+            failed += w.failed;
+        }
+        assert_eq!(requests, counts.version(1));
+        assert_eq!(
+            failed,
+            counts.by_version[OUTCOMES + Outcome::Errored as usize]
+        );
+        // Asking again (overlapping windows) gives the same counts.
+        let again = src.window(1, 0, 60 * SECOND);
+        assert_eq!((again.requests, again.failed), (requests, failed));
+    }
+
+    /// Whole integrated buckets only: `[150 ms, 1050 ms)` counts `[200 ms, 1000 ms)`, and
+    /// nothing past the integration cursor.
+    #[test]
+    fn windows_align_to_whole_integrated_buckets() {
+        let s = scenario(Dist::Constant(20_000));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(20, 10.0, 0.0);
+        let mut src = sources(&m, &mut r, &mut tables, Arrivals::Constant, 2 * SECOND);
+        let w = src.window(1, 150 * MILLISECOND, 1050 * MILLISECOND);
+        assert_eq!((w.from, w.to, w.requests), (200_000, 1_000_000, 80));
+        src.integrated = 550 * MILLISECOND;
+        let w = src.window(1, 150 * MILLISECOND, 1050 * MILLISECOND);
+        assert_eq!((w.from, w.to, w.requests), (200_000, 500_000, 30));
+        // A window inside one bucket counts nothing.
+        let w = src.window(1, 10 * MILLISECOND, 90 * MILLISECOND);
+        assert_eq!((w.requests, w.from, w.to), (0, 100_000, 100_000));
+    }
+
+    /// No requests: no rate, no latency — an error for the analysis, never a pass.
+    #[test]
+    fn an_empty_window_has_no_value() {
+        let s = scenario(Dist::Constant(20_000));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(10, 0.0, 0.0);
+        let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, SECOND);
+        let w = src.window(1, 0, SECOND);
+        assert_eq!(w.requests, 0);
+        assert!(w.latency_ms.iter().all(|x| x.is_nan()));
+        for q in [
+            Quantity::ErrorRate,
+            Quantity::SuccessRate,
+            Quantity::LatencyP99,
+        ] {
+            assert_eq!(q.of(&w), None);
+        }
+        // The stable version's requests are its own.
+        let (m, mut r) = fill(10, 0.0, 0.0);
+        let w = sources(&m, &mut r, &mut tables, Arrivals::Poisson, SECOND).window(0, 0, SECOND);
+        assert!(w.requests > 0);
+    }
+
+    /// One expected request per window: a window is empty with probability e⁻¹. Over 2000
+    /// windows the share is e⁻¹ ± 5 binomial standard deviations (0.011 each).
+    #[test]
+    fn low_traffic_gives_empty_and_noisy_windows() {
+        let s = scenario(Dist::Constant(20_000));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(2000, 0.9, 0.1);
+        let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 200 * SECOND);
+        let empty = (0..2000)
+            .filter(|&k| src.window(1, k * TICK, (k + 1) * TICK).requests == 0)
+            .count() as f64
+            / 2000.0;
+        let sd = (0.3679f64 * 0.6321 / 2000.0).sqrt();
+        assert!((empty - (-1f64).exp()).abs() < 5.0 * sd, "{empty}");
+    }
+
+    /// A constant service time comes back exactly at every quantile.
+    #[test]
+    fn a_constant_latency_is_exact() {
+        let s = scenario(Dist::Constant(20_000));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(100, 5.0, 0.0);
+        let w = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 10 * SECOND).window(
+            1,
+            0,
+            10 * SECOND,
+        );
+        assert_eq!(w.latency_ms, [20.0; 3]);
+    }
+
+    /// Exponential service, mean 20 ms. The p99 of a window holding one served request
+    /// is that request's latency: over many such windows its median is the service
+    /// time's median, 20 ln 2 = 13.9 ms. A window of ~40 000 requests gives the
+    /// distribution's p99, 20 ln 100 = 92.1 ms. Tolerance as for the latency tables
+    /// (4096 draws on 7.5 %-wide bins): 12 %.
+    #[test]
+    fn window_quantiles_are_those_of_the_windows_requests() {
+        let s = scenario(Dist::Exponential(rand_distr::Exp::new(50.0).unwrap()));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(4000, 1.0, 0.0);
+        let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 400 * SECOND);
+        let mut single: Vec<f64> = (0..4000)
+            .map(|k| src.window(1, k * TICK, (k + 1) * TICK))
+            .filter(|w| w.requests == 1)
+            .map(|w| w.latency_ms[2])
+            .collect();
+        single.sort_by(f64::total_cmp);
+        let median = single[single.len() / 2];
+        let want = 20.0 * 2f64.ln();
+        assert!(single.len() > 1000, "{}", single.len());
+        assert!((median / want - 1.0).abs() < 0.12, "{median} vs {want}");
+        let all = src.window(1, 0, 400 * SECOND);
+        let want = 20.0 * 100f64.ln();
+        assert!(
+            (all.latency_ms[2] / want - 1.0).abs() < 0.12,
+            "{:?}",
+            all.latency_ms
+        );
+        assert!(all.latency_ms[0] < all.latency_ms[1] && all.latency_ms[1] < all.latency_ms[2]);
     }
 }

@@ -1,0 +1,56 @@
+//! The simulated traffic as a [`Measure`]: roles mapped to versions, windows read from
+//! the trial's [`TrafficModel`].
+
+use super::run::Measure;
+use super::spec::Role;
+use crate::cluster::Cluster;
+use crate::scenario::{CURRENT, NEXT, VersionId};
+use crate::sim::time::Time;
+use crate::traffic::TrafficModel;
+use crate::traffic::window::WindowStats;
+
+/// Measurements of one instant of a trial.
+pub struct TrafficSource<'a, 's> {
+    model: &'a mut TrafficModel<'s>,
+    cluster: &'a Cluster<'s>,
+    /// Version of the canary and of the stable role.
+    versions: [VersionId; 2],
+    /// Pods each role's controller wants (for `ready_ratio`).
+    desired: [u32; 2],
+}
+
+impl<'a, 's> TrafficSource<'a, 's> {
+    /// The canary is `next`, the stable version `current`; desired pods unknown (0).
+    pub fn new(model: &'a mut TrafficModel<'s>, cluster: &'a Cluster<'s>) -> Self {
+        TrafficSource {
+            model,
+            cluster,
+            versions: [NEXT, CURRENT],
+            desired: [0, 0],
+        }
+    }
+
+    /// Other versions for the roles (e.g. after a rollback the roles swap).
+    pub fn versions(mut self, canary: VersionId, stable: VersionId) -> Self {
+        self.versions = [canary, stable];
+        self
+    }
+
+    /// The pods the controller wants per role, for `ready_ratio`.
+    pub fn desired(mut self, canary: u32, stable: u32) -> Self {
+        self.desired = [canary, stable];
+        self
+    }
+}
+
+impl Measure for TrafficSource<'_, '_> {
+    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
+        let i = match role {
+            Role::Canary => 0,
+            Role::Stable => 1,
+        };
+        let mut w = self.model.window(self.cluster, self.versions[i], from, to);
+        w.desired = self.desired[i];
+        w
+    }
+}
