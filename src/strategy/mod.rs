@@ -6,6 +6,7 @@
 //! the [`Cluster`] verbs. It never sees the event queue or the random streams of tasks,
 //! so the same cluster model serves every strategy.
 
+pub mod canary;
 pub mod kubernetes;
 pub mod swarm;
 

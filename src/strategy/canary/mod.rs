@@ -1,0 +1,3 @@
+//! Argo Rollouts' `canary` strategy (and the replica arithmetic it shares with `blueGreen`).
+
+pub mod replicas;
