@@ -13,10 +13,12 @@
 
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
+use crate::experiment::result::Verdict;
 use crate::experiment::{Outcome, TrialResult};
 use crate::scenario::{Scenario, Strategy};
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::Controller;
+use crate::strategy::canary::Rollout;
 use crate::strategy::kubernetes::Deployment;
 use crate::strategy::swarm::Swarm;
 use crate::traffic::{SWARM_GOSSIP_DELAY, TimelineRow, TrafficModel};
@@ -88,7 +90,7 @@ impl<'s> Workspace<'s> {
     /// Whether this build can simulate the scenario's strategy.
     pub fn supports(scenario: &Scenario) -> Result<(), String> {
         match scenario.strategy {
-            Strategy::Swarm(_) | Strategy::Kubernetes(_) => Ok(()),
+            Strategy::Swarm(_) | Strategy::Kubernetes(_) | Strategy::Rollout(_) => Ok(()),
         }
     }
 
@@ -97,6 +99,7 @@ impl<'s> Workspace<'s> {
         let controller: Box<dyn Controller + 's> = match &scenario.strategy {
             Strategy::Swarm(cfg) => Box::new(Swarm::new(cfg)),
             Strategy::Kubernetes(cfg) => Box::new(Deployment::new(cfg)),
+            Strategy::Rollout(cfg) => Box::new(Rollout::new(cfg)),
         };
         let mut cluster = Cluster::new(scenario);
         cluster.set_budget(event_budget(scenario));
@@ -277,6 +280,8 @@ impl<'s> Workspace<'s> {
             update_failures_modelled: matches!(scenario.strategy, Strategy::Swarm(_)),
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
+            verdict: matches!(scenario.strategy, Strategy::Rollout(_))
+                .then(|| Verdict::new(scenario, ctrl.aborted_at())),
         };
         (result, timeline)
     }

@@ -128,6 +128,7 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
                 );
             }
         }
+        Strategy::Rollout(_) => {}
         Strategy::Kubernetes(k) => {
             if let DeploymentStrategy::RollingUpdate {
                 max_surge: IntOrPercent::Int(n),

@@ -379,6 +379,7 @@ fn scenario_header(s: &Scenario) -> String {
             k.progress_deadline
                 .map_or("none".to_string(), |d| as_secs(d).to_string())
         ),
+        Strategy::Rollout(_) => String::new(), // the label already says it all
     };
     format!(
         "{} replicas, {} → {}; {}{}",

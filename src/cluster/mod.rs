@@ -188,6 +188,9 @@ pub struct Cluster<'s> {
     /// Delay between deactivating a task's endpoint and signalling it (Swarm's gossip
     /// converge delay for a service with a service binding; 0 otherwise).
     pub stop_signal_delay: Time,
+    /// Share of requests per version set by a traffic router (Argo Rollouts); `None`: the
+    /// balancer spreads over every endpoint in rotation. See `traffic::routing`.
+    pub routing: Option<Vec<f64>>,
     grace: Time,
     /// Kubelet rules: probes, readiness flaps, in-place restarts (Kubernetes).
     kubelet: bool,
@@ -230,6 +233,7 @@ impl<'s> Cluster<'s> {
             work: 0,
             budget: u64::MAX,
             stop_signal_delay: 0,
+            routing: None,
             grace: scenario.stop_grace_period(),
             kubelet: false,
             min_ready: 0,
@@ -257,6 +261,7 @@ impl<'s> Cluster<'s> {
         let s = self.scenario;
         self.now = 0;
         self.queue.clear();
+        self.routing = None;
         let versions = s.service.versions.len();
         if self.nodes.len() == s.cluster.nodes.len() {
             for (node, spec) in self.nodes.iter_mut().zip(&s.cluster.nodes) {

@@ -87,6 +87,7 @@ pub fn strategy_label(s: &Scenario) -> String {
             ),
             DeploymentStrategy::Recreate => "Kubernetes Recreate".to_string(),
         },
+        Strategy::Rollout(r) => r.label(),
     }
 }
 
@@ -140,6 +141,7 @@ pub fn limits(s: &Scenario) -> Vec<RefLine> {
                 ));
             }
         }
+        Strategy::Rollout(_) => {}
     }
     out
 }

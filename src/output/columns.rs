@@ -376,6 +376,36 @@ pub const COLUMNS: &[Column] = &[
         better: Better::Lower,
         extract: |r| Cell::Int(r.event_budget_exceeded.into()),
     },
+    Column {
+        name: "detected",
+        unit: Unit::Count,
+        better: Better::Higher,
+        extract: |r| {
+            r.verdict
+                .filter(|v| v.bad)
+                .map_or(Cell::Empty, |v| Cell::Int(v.aborted.into()))
+        },
+    },
+    Column {
+        name: "time_to_detect_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        extract: |r| {
+            r.verdict
+                .and_then(|v| v.time_to_detect)
+                .map_or(Cell::Empty, Cell::seconds)
+        },
+    },
+    Column {
+        name: "false_rollback",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| {
+            r.verdict
+                .filter(|v| !v.bad)
+                .map_or(Cell::Empty, |v| Cell::Int(v.aborted.into()))
+        },
+    },
 ];
 
 /// A request count, empty without traffic.
@@ -429,6 +459,11 @@ pub(crate) mod tests {
             update_failures_modelled: true,
             peak_running_tasks: 7,
             event_budget_exceeded: false,
+            verdict: Some(crate::experiment::result::Verdict {
+                bad: true,
+                aborted: true,
+                time_to_detect: Some(95_500_000),
+            }),
         }
     }
 
@@ -476,6 +511,9 @@ pub(crate) mod tests {
                 "p95_latency_ms",
                 "peak_running_tasks",
                 "event_budget_exceeded",
+                "detected",
+                "time_to_detect_s",
+                "false_rollback",
             ]
         );
     }
@@ -522,6 +560,9 @@ pub(crate) mod tests {
                 "21.75",
                 "7",
                 "0",
+                "1",
+                "95.5",
+                "",
             ]
         );
     }

@@ -9,7 +9,7 @@
 
 use std::str::FromStr;
 
-use crate::experiment::result::{Outcome, TrafficResult, TrialResult};
+use crate::experiment::result::{Outcome, TrafficResult, TrialResult, Verdict};
 use crate::output::columns::COLUMNS;
 use crate::output::error::ReadError;
 use crate::sim::time::{Time, from_secs_f64};
@@ -115,6 +115,7 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
         peak_running_tasks: index("peak_running_tasks")?,
         breakdown: TRAFFIC_EXTRAS.map(|name| header.iter().position(|h| h == name)),
         event_budget_exceeded: header.iter().position(|h| h == "event_budget_exceeded"),
+        verdict: VERDICT_COLUMNS.map(|name| header.iter().position(|h| h == name)),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -153,7 +154,12 @@ struct Indices {
     breakdown: [Option<usize>; 8],
     /// `event_budget_exceeded`, where present (0 in files from before it existed).
     event_budget_exceeded: Option<usize>,
+    /// [`VERDICT_COLUMNS`], where present.
+    verdict: [Option<usize>; 3],
 }
+
+/// The progressive-delivery verdict columns, in [`Indices::verdict`] order.
+const VERDICT_COLUMNS: [&str; 3] = ["detected", "time_to_detect_s", "false_rollback"];
 
 /// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
 const TRAFFIC_EXTRAS: [&str; 8] = [
@@ -244,7 +250,44 @@ impl Indices {
                 }
                 None => false,
             },
+            verdict: self.verdict(f)?,
         })
+    }
+
+    /// `detected` (a bad version) or `false_rollback` (a good one), 0 or 1, and the
+    /// detection time; all empty: no verdict.
+    fn verdict(&self, f: &Fields<'_>) -> Result<Option<Verdict>, ReadError> {
+        let [detected, time, false_rollback] = self.verdict;
+        let flag = |i: Option<usize>, name| -> Result<Option<bool>, ReadError> {
+            let Some(i) = i else { return Ok(None) };
+            match f.opt::<u8>(i, name, "0 or 1")? {
+                Some(v @ (0 | 1)) => Ok(Some(v == 1)),
+                Some(_) => Err(f.bad(i, name, "0 or 1")),
+                None => Ok(None),
+            }
+        };
+        let time_to_detect = match time {
+            Some(i) => f.seconds(i, "time_to_detect_s")?,
+            None => None,
+        };
+        Ok(
+            match (
+                flag(detected, "detected")?,
+                flag(false_rollback, "false_rollback")?,
+            ) {
+                (Some(aborted), _) => Some(Verdict {
+                    bad: true,
+                    aborted,
+                    time_to_detect,
+                }),
+                (None, Some(aborted)) => Some(Verdict {
+                    bad: false,
+                    aborted,
+                    time_to_detect: None,
+                }),
+                (None, None) => None,
+            },
+        )
     }
 }
 
@@ -356,7 +399,7 @@ mod tests {
 peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
 bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
 timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
-slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded\n";
+slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded,detected,time_to_detect_s,false_rollback\n";
 
     #[test]
     fn header_only_for_no_rows() {
@@ -375,6 +418,7 @@ slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded\n";
             peak_cpu_millis: 3_000,
             update_failures: 0,
             update_failures_modelled: false,
+            verdict: None,
             ..sample_row()
         };
         assert_eq!(
@@ -382,8 +426,8 @@ slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded\n";
             format!(
                 "{HEADER}\
 3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20,21.75,7,0\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0\n"
+3,0,1,1,12.25,500,0.25,20,21.75,7,0,1,95.5,\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0,,,\n"
             )
         );
     }
@@ -513,6 +557,7 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                     update_failures_modelled: e.0,
                     peak_running_tasks: e.1,
                     event_budget_exceeded: d.4,
+                    verdict: None,
                 })
         }
 

@@ -423,6 +423,8 @@ mod tests {
                 "p95_latency_ms",
                 "peak_running_tasks",
                 "event_budget_exceeded",
+                "detected",
+                "time_to_detect_s",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

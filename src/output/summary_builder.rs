@@ -279,7 +279,7 @@ mod tests {
             .iter()
             .filter(|c| !c.cell(&trial(0)).is_empty() && c.is_metric())
             .count();
-        assert_eq!(cells, 24);
+        assert_eq!(cells, 26);
         println!("{per_trial:.1} bytes per trial");
         assert!(per_trial < 100.0, "{per_trial} bytes per trial");
     }

@@ -38,7 +38,22 @@ pub const FIELDS: &[&str] = &[
 pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version"];
 
 /// `actions[].rollout` values (`true`: update).
-pub const ROLLOUTS: &[(&str, bool)] = &[("undo", false), ("update", true)];
+pub const ROLLOUTS: &[(&str, Verb)] = &[
+    ("undo", Verb::Undo),
+    ("update", Verb::Update),
+    ("promote", Verb::Promote),
+];
+
+/// An action's `rollout` verb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// `undo`.
+    Undo,
+    /// `update` to `version`.
+    Update,
+    /// `promote` (Argo Rollouts).
+    Promote,
+}
 
 /// `horizon` default.
 const DEFAULT_HORIZON: Time = 120 * MINUTE;
@@ -76,6 +91,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         service,
     };
     refuse_other_orchestrator_fields(&o, &scenario.strategy);
+    refuse_foreign_actions(&o, &scenario);
     scenario
 }
 
@@ -83,7 +99,9 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
 /// be parsed and have no effect, so they are refused with the reason.
 fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
     let foreign: &[(&str, &str, &str)] = match strategy {
-        Strategy::Kubernetes(_) => &[("service", "networks", SWARM_NETWORKS)],
+        Strategy::Kubernetes(_) | Strategy::Rollout(_) => {
+            &[("service", "networks", SWARM_NETWORKS)]
+        }
         Strategy::Swarm(_) => &[
             ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
             ("faults", "eviction_after", SWARM_NODE_DOWN),
@@ -94,6 +112,26 @@ fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
             && let Some(v) = sec.value().get(field)
         {
             sec.child(field, v).problem(reason);
+        }
+    }
+}
+
+/// `promote` exists only for an Argo Rollout; `undo` and `update` only for the others.
+fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
+    let rollout = matches!(scenario.strategy, Strategy::Rollout(_));
+    let Some(list) = o.get("actions") else {
+        return;
+    };
+    for (i, a) in scenario.actions.iter().enumerate() {
+        let promote = a.kind == ActionKind::Promote;
+        if promote != rollout
+            && let Some(v) = list.value().get(i)
+        {
+            list.child(i, v).problem(if promote {
+                "`rollout: promote` is an Argo Rollouts action: it needs `strategy.canary` or `strategy.blueGreen`"
+            } else {
+                "with `strategy.canary` / `strategy.blueGreen` only `rollout: promote` is simulated"
+            });
         }
     }
 }
@@ -151,14 +189,23 @@ fn actions(n: &Node, versions: &[Version]) -> Option<Vec<Action>> {
 fn action(n: &Node, versions: &[Version]) -> Option<Action> {
     let o: Obj = n.object(ACTION_FIELDS)?;
     let at = o.required("at", Node::duration);
-    let update = o.required("rollout", |r| r.choice(ROLLOUTS));
-    let kind = if update? {
-        ActionKind::Update(o.required("version", |v| version_ref(v, versions))?)
-    } else {
-        if let Some(v) = o.get("version") {
-            v.problem("`rollout: undo` returns to the previous version and takes no `version`");
+    let verb = o.required("rollout", |r| r.choice(ROLLOUTS));
+    let kind = match verb? {
+        Verb::Update => ActionKind::Update(o.required("version", |v| version_ref(v, versions))?),
+        verb => {
+            if let Some(v) = o.get("version") {
+                v.problem(if verb == Verb::Undo {
+                    "`rollout: undo` returns to the previous version and takes no `version`"
+                } else {
+                    "`rollout: promote` advances the rollout in progress and takes no `version`"
+                });
+            }
+            if verb == Verb::Undo {
+                ActionKind::Undo
+            } else {
+                ActionKind::Promote
+            }
         }
-        ActionKind::Undo
     };
     Some(Action { at: at?, kind })
 }
@@ -248,7 +295,7 @@ mod tests {
                 "actions.0.version: `rollout: undo` returns to the previous version and takes no `version`",
                 "actions.1: missing field `at`",
                 "actions.1.version: unknown version `nxt`; did you mean `next`?",
-                "actions.2.rollout: unknown value `restart`; expected one of `undo`, `update`",
+                "actions.2.rollout: unknown value `restart`; expected one of `undo`, `update`, `promote`",
                 "actions.3: missing field `version`",
             ]
         );

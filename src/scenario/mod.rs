@@ -23,6 +23,7 @@ pub mod load;
 pub mod model;
 mod overrides;
 mod quantity;
+pub mod rollout;
 pub mod schema;
 mod service;
 mod strategy;

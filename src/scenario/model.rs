@@ -249,6 +249,8 @@ pub enum Strategy {
     Swarm(SwarmStrategy),
     /// Kubernetes Deployment `strategy`.
     Kubernetes(KubernetesStrategy),
+    /// An Argo Rollouts `Rollout`: `canary` or `blueGreen` (see [`super::rollout`]).
+    Rollout(super::rollout::RolloutStrategy),
 }
 
 /// Docker Swarm update and rollback settings.
@@ -362,6 +364,8 @@ pub enum ActionKind {
     Undo,
     /// Roll over to another version (`kubectl set image` / `docker service update --image`).
     Update(VersionId),
+    /// `kubectl argo rollouts promote` (canary and blue-green only).
+    Promote,
 }
 
 impl Scenario {
@@ -371,7 +375,7 @@ impl Scenario {
             .stop_grace_period
             .unwrap_or(match self.strategy {
                 Strategy::Swarm(_) => 10 * SECOND,
-                Strategy::Kubernetes(_) => 30 * SECOND,
+                Strategy::Kubernetes(_) | Strategy::Rollout(_) => 30 * SECOND,
             })
     }
 }

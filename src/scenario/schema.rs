@@ -11,7 +11,7 @@
 //! rules (`maxSurge` and `maxUnavailable` not both 0, …) are not expressed.
 
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
-use super::{service, strategy, traffic};
+use super::{rollout, service, strategy, traffic};
 use serde_json::{Map, Value, json};
 
 /// What a field holds.
@@ -83,6 +83,13 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
             list(strategy::DEPLOYMENT_STRATEGY_FIELDS),
         ),
         ("rolling_update", list(strategy::ROLLING_UPDATE_FIELDS)),
+        ("canary", list(rollout::CANARY_FIELDS)),
+        ("canary_step", list(rollout::STEP_FIELDS)),
+        ("pause", list(rollout::PAUSE_FIELDS)),
+        ("set_canary_scale", list(rollout::SCALE_FIELDS)),
+        ("traffic_routing", list(rollout::ROUTING_FIELDS)),
+        ("header_route", list(rollout::HEADER_ROUTE_FIELDS)),
+        ("blue_green", list(rollout::BLUE_GREEN_FIELDS)),
         ("traffic", list(traffic::FIELDS)),
         ("profile", list(traffic::PROFILE_FIELDS)),
         ("step", list(traffic::STEP_FIELDS)),
@@ -192,6 +199,35 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("restart", "max_attempts", Count),
     ("strategy", "swarm", Section("swarm")),
     ("strategy", "kubernetes", Section("kubernetes")),
+    ("strategy", "canary", Section("canary")),
+    ("strategy", "blueGreen", Section("blue_green")),
+    ("canary", "steps", ListOf("canary_step")),
+    ("canary", "maxSurge", IntOrPercent),
+    ("canary", "maxUnavailable", IntOrPercent),
+    ("canary", "trafficRouting", Section("traffic_routing")),
+    ("canary", "scaleDownDelaySeconds", Duration),
+    ("canary", "abortScaleDownDelaySeconds", Duration),
+    ("canary", "dynamicStableScale", Bool),
+    ("canary", "minReadySeconds", Duration),
+    ("canary", "progressDeadlineSeconds", Duration),
+    ("canary", "progressDeadlineAbort", Bool),
+    ("canary_step", "setWeight", Count),
+    ("canary_step", "pause", Section("pause")),
+    ("canary_step", "setCanaryScale", Section("set_canary_scale")),
+    ("pause", "duration", Duration),
+    ("set_canary_scale", "replicas", Count),
+    ("set_canary_scale", "weight", Count),
+    ("set_canary_scale", "matchTrafficWeight", Bool),
+    ("traffic_routing", "headerRoute", Section("header_route")),
+    ("header_route", "share", Probability),
+    ("blue_green", "previewReplicaCount", Count),
+    ("blue_green", "autoPromotionEnabled", Bool),
+    ("blue_green", "autoPromotionSeconds", Duration),
+    ("blue_green", "scaleDownDelaySeconds", Duration),
+    ("blue_green", "abortScaleDownDelaySeconds", Duration),
+    ("blue_green", "minReadySeconds", Duration),
+    ("blue_green", "progressDeadlineSeconds", Duration),
+    ("blue_green", "progressDeadlineAbort", Bool),
     ("swarm", "update_config", Section("update_config")),
     ("swarm", "rollback_config", Section("update_config")),
     ("update_config", "parallelism", Count),

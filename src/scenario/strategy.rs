@@ -21,12 +21,13 @@ use super::model::{
     DeploymentStrategy, FailureAction, IntOrPercent, KubernetesStrategy, Order, Strategy,
     SwarmStrategy, UpdateConfig,
 };
+use super::rollout;
 use super::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
 
 /// Fields of `strategy`.
-pub const FIELDS: &[&str] = &["swarm", "kubernetes"];
+pub const FIELDS: &[&str] = &["swarm", "kubernetes", "canary", "blueGreen"];
 /// Fields of `strategy.swarm`.
 pub const SWARM_FIELDS: &[&str] = &["update_config", "rollback_config"];
 /// Fields of `update_config` and `rollback_config`.
@@ -77,17 +78,42 @@ pub fn strategy(node: Option<Node>) -> Strategy {
             rollback: UpdateConfig::default(),
         })
     };
+    if let Some(n) = &node
+        && let Some(f) = n.value().get("flagger")
+    {
+        n.child("flagger", f).problem(
+            "Flagger's canary loop is not simulated; use `canary` (Argo Rollouts field names) instead",
+        );
+        return default();
+    }
     let Some(o) = node.as_ref().and_then(|n| n.object(FIELDS)) else {
         return default();
     };
     // A key written with nothing under it (`swarm:`) still chooses that controller.
-    match (o.raw("swarm"), o.raw("kubernetes")) {
-        (Some(s), None) => Strategy::Swarm(swarm(&s.object_or_empty(SWARM_FIELDS))),
-        (None, Some(k)) => Strategy::Kubernetes(kubernetes(&k.object_or_empty(KUBERNETES_FIELDS))),
-        (swarm, _) => {
-            let got = if swarm.is_some() { "both" } else { "neither" };
+    let given: Vec<&str> = FIELDS
+        .iter()
+        .copied()
+        .filter(|f| o.raw(f).is_some())
+        .collect();
+    match given[..] {
+        ["swarm"] => Strategy::Swarm(swarm(&o.section("swarm", SWARM_FIELDS))),
+        ["kubernetes"] => {
+            Strategy::Kubernetes(kubernetes(&o.section("kubernetes", KUBERNETES_FIELDS)))
+        }
+        ["canary"] => Strategy::Rollout(rollout::canary(
+            &o.section("canary", rollout::CANARY_FIELDS),
+        )),
+        ["blueGreen"] => Strategy::Rollout(rollout::blue_green(
+            &o.section("blueGreen", rollout::BLUE_GREEN_FIELDS),
+        )),
+        _ => {
+            let got = if given.is_empty() {
+                "neither"
+            } else {
+                "several"
+            };
             o.node().problem(format!(
-                "give exactly one of `swarm`, `kubernetes`; got {got}"
+                "give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got {got}"
             ));
             default()
         }
@@ -138,7 +164,7 @@ fn kubernetes(o: &Obj) -> KubernetesStrategy {
     }
 }
 
-fn progress_deadline(n: &Node, min_ready: Time) -> Option<Option<Time>> {
+pub(super) fn progress_deadline(n: &Node, min_ready: Time) -> Option<Option<Time>> {
     if n.value().as_str() == Some("never") {
         return Some(None);
     }
@@ -188,7 +214,7 @@ fn deployment_strategy(o: &Obj) -> DeploymentStrategy {
 }
 
 /// `apimachinery intstr`: a non-negative int, or a string `"N%"`.
-fn int_or_percent(n: &Node) -> Option<IntOrPercent> {
+pub(super) fn int_or_percent(n: &Node) -> Option<IntOrPercent> {
     match n.value() {
         Value::String(s) => match s.strip_suffix('%') {
             Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p
@@ -289,19 +315,22 @@ mod tests {
         let (_, p) = parse(json!({"swarm": {}, "kubernetes": {}}));
         assert_eq!(
             p,
-            ["strategy: give exactly one of `swarm`, `kubernetes`; got both"]
+            [
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got several"
+            ]
         );
         let (_, p) = parse(json!({}));
         assert_eq!(
             p,
-            ["strategy: give exactly one of `swarm`, `kubernetes`; got neither"]
+            [
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got neither"
+            ]
         );
-        let (_, p) = parse(json!({"canary": {}}));
+        let (_, p) = parse(json!({"flagger": {}}));
         assert_eq!(
             p,
             [
-                "strategy.canary: unknown field `canary`; expected one of `swarm`, `kubernetes`",
-                "strategy: give exactly one of `swarm`, `kubernetes`; got neither"
+                "strategy.flagger: Flagger's canary loop is not simulated; use `canary` (Argo Rollouts field names) instead"
             ]
         );
     }

@@ -47,6 +47,12 @@ pub trait Controller {
         0
     }
 
+    /// When the rollout aborted on its own (Argo Rollouts: analysis or progress deadline),
+    /// for `detected` / `time_to_detect_s`.
+    fn aborted_at(&self) -> Option<Time> {
+        None
+    }
+
     /// When a progress deadline was first exceeded (Kubernetes).
     fn deadline_exceeded_at(&self) -> Option<Time> {
         None

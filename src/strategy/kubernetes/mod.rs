@@ -463,6 +463,8 @@ impl Controller for Deployment<'_> {
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
         match *action {
             ActionKind::Undo => self.undo(cl, "kubectl rollout undo"),
+            // Refused at parse time for a Deployment (an Argo Rollouts action).
+            ActionKind::Promote => {}
             ActionKind::Update(v) => {
                 if v == self.template || v as usize >= cl.scenario.service.versions.len() {
                     return; // no template change, nothing to roll out
