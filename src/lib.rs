@@ -1,5 +1,6 @@
 //! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
 
+pub mod analysis;
 pub mod calibrate;
 pub mod check;
 pub mod cli;
@@ -7,6 +8,7 @@ pub mod cluster;
 pub mod experiment;
 pub mod output;
 pub mod plot;
+pub mod result;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -13,15 +13,13 @@
 
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
-use crate::experiment::result::Verdict;
-use crate::experiment::{Outcome, TrialResult};
-use crate::scenario::{Scenario, Strategy};
+use crate::result::{Outcome, TrialResult, Verdict};
+use crate::scenario::Scenario;
+use crate::sim;
+use crate::sim::engine::{Engine, Instant, Simulation};
 use crate::sim::time::{SECOND, Time};
-use crate::strategy::Controller;
-use crate::strategy::canary::Rollout;
-use crate::strategy::kubernetes::Deployment;
-use crate::strategy::swarm::Swarm;
-use crate::traffic::{SWARM_GOSSIP_DELAY, TimelineRow, TrafficModel};
+use crate::strategy::AnyController;
+use crate::traffic::{TimelineRow, TrafficModel};
 
 /// Work (events plus zero-length steps) every trial may do whatever its scenario.
 pub const EVENT_BUDGET_FLOOR: u64 = 100_000;
@@ -72,7 +70,7 @@ pub fn event_budget(s: &Scenario) -> u64 {
 pub struct Workspace<'s> {
     cluster: Cluster<'s>,
     inbox: Inbox,
-    controller: Box<dyn Controller + 's>,
+    controller: Box<dyn AnyController + 's>,
     traffic: Option<TrafficModel<'s>>,
     fleet: FleetSampler,
 }
@@ -87,33 +85,23 @@ pub struct TrialTimeline {
 }
 
 impl<'s> Workspace<'s> {
-    /// Whether this build can simulate the scenario's strategy.
-    pub fn supports(scenario: &Scenario) -> Result<(), String> {
-        match scenario.strategy {
-            Strategy::Swarm(_) | Strategy::Kubernetes(_) | Strategy::Rollout(_) => Ok(()),
-        }
+    /// Whether this build can simulate the scenario's strategy: every strategy the
+    /// parser accepts is registered with its controller ([`crate::strategy::registry`]),
+    /// so always; kept as the one place a future partial strategy would be refused.
+    pub fn supports(_scenario: &Scenario) -> Result<(), String> {
+        Ok(())
     }
 
     /// Buffers for trials of `scenario`. Check [`Workspace::supports`] first.
     pub fn new(scenario: &'s Scenario) -> Workspace<'s> {
-        let controller: Box<dyn Controller + 's> = match &scenario.strategy {
-            Strategy::Swarm(cfg) => Box::new(Swarm::new(cfg)),
-            Strategy::Kubernetes(cfg) => Box::new(Deployment::new(cfg)),
-            Strategy::Rollout(cfg) => Box::new(Rollout::new(cfg)),
-        };
+        let controller = scenario.strategy.controller();
         let mut cluster = Cluster::new(scenario);
-        cluster.set_budget(event_budget(scenario));
+        cluster.sim_mut().set_budget(event_budget(scenario));
         let traffic = TrafficModel::new(scenario);
         if traffic.is_some() {
             cluster.track_changes();
         }
-        if matches!(scenario.strategy, Strategy::Swarm(_)) && scenario.service.has_service_binding()
-        {
-            // The executor deactivates the task's service binding, then waits for gossip
-            // before stopping the container. What Docker does, measured or not: it never
-            // depends on `traffic`.
-            cluster.stop_signal_delay = SWARM_GOSSIP_DELAY;
-        }
+        cluster.stop_signal_delay = scenario.strategy.stop_signal_delay(&scenario.service);
         Workspace {
             cluster,
             inbox: Inbox::default(),
@@ -169,7 +157,6 @@ impl<'s> Workspace<'s> {
         let ctrl = self.controller.as_mut();
         let mut traffic = self.traffic.as_mut();
         let scenario = cl.scenario;
-        let horizon = scenario.horizon;
         cl.reset(trial, traced);
         if let Some(t) = traffic.as_deref_mut() {
             t.reset(timeline.is_some());
@@ -187,65 +174,34 @@ impl<'s> Workspace<'s> {
             .as_deref()
             .and_then(TrafficModel::fixed_window)
             .unwrap_or(0);
-        let mut actions_left = scenario.actions.len();
         ctrl.start(cl);
         self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
-        let mut concluded = None;
-        let end = loop {
-            if cl.over_budget() {
-                break (Outcome::Timeout, cl.now);
-            }
-            let next = cl.next_event_time();
-            if next != Some(cl.now) {
-                // The instant is over.
-                ctrl.settle(cl);
-                self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
-                // Settling may have scheduled events: look again.
-                let next = cl.next_event_time();
-                if next == Some(cl.now) {
-                    continue;
-                }
-                if concluded.is_none() {
-                    cl.gauges.observe();
-                    if let (0, Some(c)) = (actions_left, ctrl.outcome()) {
-                        concluded = Some(c);
-                    }
-                }
-                match (concluded, next) {
-                    (Some(_), Some(t)) if t <= run_until => {}
-                    (Some(c), _) => break c,
-                    (None, Some(t)) if t <= horizon => {}
-                    (None, _) => break (ctrl.timeout_outcome(), horizon),
-                }
-            }
-            if let (Some(t), Some(at)) = (traffic.as_deref_mut(), cl.next_event_time()) {
-                t.advance(cl, at);
-            }
-            if let (Some(_), Some(at)) = (timeline, cl.next_event_time()) {
-                // Every instant before `at` is over: the fleet as it is held until then.
-                fleet.hold_until(cl, at);
-            }
-            match cl.pop_event().expect("an event is due") {
-                Event::Task {
-                    task,
-                    generation,
-                    step,
-                } => cl.handle_step(task, generation, step),
-                Event::Timer(payload) => ctrl.on_timer(cl, payload),
-                Event::Action(i) => {
-                    actions_left -= 1;
-                    ctrl.on_action(cl, &scenario.actions[i as usize].kind);
-                }
-                Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
-            }
-            self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
+        let mut run = TrialRun {
+            cl,
+            ctrl,
+            traffic,
+            fleet,
+            inbox: &mut self.inbox,
+            timeline: timeline.is_some(),
+            actions_left: scenario.actions.len(),
+            run_until,
+            concluded: None,
         };
+        let end = sim::engine::run(&mut run);
+        let TrialRun {
+            cl,
+            ctrl,
+            traffic,
+            fleet,
+            concluded,
+            ..
+        } = run;
         // Stopped by the budget (also from inside an instant): `timeout` when it stopped.
         let (outcome, at) = if cl.over_budget() {
             if concluded.is_none() {
                 cl.gauges.observe(); // the counts where it stopped
             }
-            (Outcome::Timeout, cl.now)
+            (Outcome::Timeout, cl.now())
         } else {
             end
         };
@@ -262,6 +218,7 @@ impl<'s> Workspace<'s> {
             traffic: rows,
         });
         let g = &cl.gauges;
+        let metrics = ctrl.metrics();
         let result = TrialResult {
             trial,
             seed: scenario.seed,
@@ -274,16 +231,108 @@ impl<'s> Workspace<'s> {
             peak_memory_bytes: g.peak_memory,
             traffic,
             restarts: g.restarts,
-            update_failures: ctrl.update_failures(),
-            deadline_exceeded_at: ctrl.deadline_exceeded_at(),
-            events: cl.events,
-            update_failures_modelled: matches!(scenario.strategy, Strategy::Swarm(_)),
+            update_failures: metrics.update_failures.unwrap_or(0),
+            deadline_exceeded_at: metrics.deadline_exceeded_at,
+            events: cl.sim().events(),
+            update_failures_modelled: metrics.update_failures.is_some(),
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
-            verdict: matches!(scenario.strategy, Strategy::Rollout(_))
-                .then(|| Verdict::new(scenario, ctrl.aborted_at())),
+            verdict: metrics.aborted_at.map(|at| Verdict::new(scenario, at)),
         };
         (result, timeline)
+    }
+}
+
+/// One trial as the engine drives it: the cluster (which holds the engine), the
+/// controller, and what observes them.
+struct TrialRun<'a, 's> {
+    cl: &'a mut Cluster<'s>,
+    ctrl: &'a mut (dyn AnyController + 's),
+    traffic: Option<&'a mut TrafficModel<'s>>,
+    fleet: &'a mut FleetSampler,
+    inbox: &'a mut Inbox,
+    /// The fleet is sampled.
+    timeline: bool,
+    /// User actions not yet applied: the rollout is not concluded before they are.
+    actions_left: usize,
+    /// Traffic measured past the rollout's end keeps the cluster running that long.
+    run_until: Time,
+    /// The rollout's conclusion, once reached.
+    concluded: Option<(Outcome, Time)>,
+}
+
+impl<'s> Simulation for TrialRun<'_, 's> {
+    type Event = Event;
+    type End = (Outcome, Time);
+
+    fn engine(&self) -> &Engine<Event> {
+        self.cl.sim()
+    }
+
+    fn engine_mut(&mut self) -> &mut Engine<Event> {
+        self.cl.sim_mut()
+    }
+
+    fn over_budget(&mut self) -> (Outcome, Time) {
+        (Outcome::Timeout, self.cl.now())
+    }
+
+    /// The controller settles (Kubernetes syncs here), the gauges record the instant, and
+    /// the trial stops once the rollout has concluded with no user action still to come
+    /// (or traffic still to measure), or at the horizon.
+    fn instant_over(&mut self) -> Instant<(Outcome, Time)> {
+        let cl = &mut *self.cl;
+        self.ctrl.settle(cl);
+        self.inbox
+            .deliver(cl, self.ctrl, self.traffic.as_deref_mut());
+        // Settling may have scheduled events: look again.
+        let next = cl.sim().next_time();
+        if next == Some(cl.now()) {
+            return Instant::Again;
+        }
+        if self.concluded.is_none() {
+            cl.gauges.observe();
+            if let (0, Some(c)) = (self.actions_left, self.ctrl.outcome()) {
+                self.concluded = Some(c);
+            }
+        }
+        let horizon = cl.scenario.horizon;
+        match (self.concluded, next) {
+            (Some(_), Some(t)) if t <= self.run_until => Instant::Next,
+            (Some(c), _) => Instant::Stop(c),
+            (None, Some(t)) if t <= horizon => Instant::Next,
+            (None, _) => Instant::Stop((self.ctrl.timeout_outcome(), horizon)),
+        }
+    }
+
+    fn before(&mut self, at: Time) {
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.advance(self.cl, at);
+        }
+        if self.timeline {
+            // Every instant before `at` is over: the fleet as it is held until then.
+            self.fleet.hold_until(self.cl, at);
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        let cl = &mut *self.cl;
+        match event {
+            Event::Task {
+                task,
+                generation,
+                step,
+            } => cl.handle_step(task, generation, step),
+            Event::Timer(payload) => self.ctrl.on_timer_payload(cl, payload),
+            Event::Action(i) => {
+                self.actions_left -= 1;
+                let actions = &cl.scenario.actions;
+                self.ctrl.on_action(cl, &actions[i as usize].kind);
+            }
+            Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
+        }
+        self.inbox
+            .deliver(cl, self.ctrl, self.traffic.as_deref_mut());
     }
 }
 
@@ -300,7 +349,7 @@ impl Inbox {
     fn deliver(
         &mut self,
         cl: &mut Cluster,
-        ctrl: &mut dyn Controller,
+        ctrl: &mut dyn AnyController,
         traffic: Option<&mut TrafficModel>,
     ) {
         // Over budget, the trial ends: a controller and the engine answering each other

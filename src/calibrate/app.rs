@@ -18,6 +18,7 @@
 //! decides whether `start_interval` exists), through the simulator's own probe walk.
 
 use crate::cluster::health::{AppTimes, docker_health};
+use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::control_plane::DockerEngine;
 use crate::scenario::{Dist, Scenario, Strategy, Version};
 use crate::sim::time::NEVER;
@@ -136,7 +137,7 @@ impl AppModel {
     /// The parts of every version of `s`; `source` names the scenario file.
     pub fn new(s: &Scenario, source: &str) -> AppModel {
         let docker_health =
-            matches!(s.strategy, Strategy::Swarm(_)) && s.service.healthcheck.is_some();
+            s.strategy.runtime() == RuntimeKind::Docker && s.service.healthcheck.is_some();
         let versions = s
             .service
             .versions

@@ -12,8 +12,8 @@
 //! bare number in its own unit. Errors give the column (1-based, in characters) of the
 //! problem so a long list of checks can be fixed without guessing.
 
-use crate::experiment::Outcome;
 use crate::output::{COLUMNS, Column, Unit};
+use crate::result::Outcome;
 use crate::scenario::{parse_duration, suggest};
 use crate::sim::time::as_secs;
 use crate::stats::Stat;

@@ -19,10 +19,10 @@
 //! `−tolerance·|base|`. Improvements, changes smaller than the tolerance and changes the
 //! noise cannot tell apart all pass.
 
-use crate::experiment::result::TrialResult;
 use crate::output::columns::{Better, COLUMNS, Column};
 use crate::output::shard::fingerprint;
 use crate::output::{Summary, read_trials_csv};
+use crate::result::TrialResult;
 use crate::scenario::Scenario;
 use crate::stats::Stat;
 use crate::stats::paired::paired;

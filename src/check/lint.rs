@@ -4,12 +4,9 @@
 //! Rules that need a number the settings alone do not give (a rollout's p95 duration)
 //! run a quick simulation of [`QUICK_TRIALS`] trials.
 
-use crate::experiment::{run_trials, with_threads};
-use crate::output::Summary;
-use crate::scenario::{
-    DeploymentStrategy, Dist, FailureAction, IntOrPercent, Order, Scenario, Strategy,
-};
-use crate::sim::time::{SECOND, Time, as_secs};
+use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::{Dist, Scenario};
+use crate::sim::time::{Time, as_secs};
 use crate::sim::{Key, Purpose};
 
 /// Trials of the quick simulation behind the rules that need numbers.
@@ -38,140 +35,41 @@ fn median(dist: &Dist) -> Time {
 }
 
 /// Median time from a new task's start until the application is ready.
-fn startup(s: &Scenario) -> Time {
+pub(crate) fn startup(s: &Scenario) -> Time {
     let next = &s.service.versions[s.service.versions.len() - 1];
     median(&next.start).saturating_add(median(&next.ready_after))
 }
 
-fn secs(t: Time) -> String {
+pub(crate) fn secs(t: Time) -> String {
     crate::output::table::duration(as_secs(t))
 }
 
-/// Every warning for `s`; `threads` for the quick simulation.
+/// Record a finding.
+pub(crate) fn warn(
+    out: &mut Vec<Warning>,
+    rule: &'static str,
+    message: String,
+    fix: String,
+    why: &'static str,
+) {
+    out.push(Warning {
+        rule,
+        message,
+        fix,
+        why,
+    });
+}
+
+/// Every warning for `s`; `threads` for the quick simulation. The strategy's own rules
+/// come first (its folder's `entry.rs`), then those every strategy shares.
 pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
     let mut out = Vec::new();
-    let mut warn = |rule, message: String, fix: String, why| {
-        out.push(Warning {
-            rule,
-            message,
-            fix,
-            why,
-        })
-    };
-    let replicas = s.service.replicas;
-    match &s.strategy {
-        Strategy::Swarm(sw) => {
-            let u = &sw.update;
-            let ready = startup(s);
-            if u.monitor < ready {
-                warn(
-                    "swarm-monitor-short",
-                    format!(
-                        "update_config.monitor {} is shorter than the median start-up of the new version ({})",
-                        secs(u.monitor),
-                        secs(ready)
-                    ),
-                    format!(
-                        "set update_config.monitor to at least {}",
-                        secs(ready.next_multiple_of(SECOND))
-                    ),
-                    "swarmkit manager/orchestrator/update/updater.go: a task failure counts against the update only within `monitor` after the updater saw the task RUNNING; a release that fails later goes unnoticed and is rolled out everywhere",
-                );
-            }
-            if u.monitor > 0 && u.delay >= u.monitor {
-                warn(
-                    "swarm-delay-ge-monitor",
-                    format!(
-                        "update_config.delay {} is not shorter than monitor {}: the monitor you set is not the one used",
-                        secs(u.delay),
-                        secs(u.monitor)
-                    ),
-                    format!(
-                        "raise monitor above delay (e.g. monitor: {}) or shorten delay",
-                        secs(u.delay + 10 * SECOND)
-                    ),
-                    "swarmkit manager/orchestrator/update/updater.go (Updater.Run): when delay >= monitor the final monitoring window becomes delay + 1s instead of monitor",
-                );
-            }
-            if u.order == Order::StartFirst {
-                let r = &s.service.resources;
-                let fits = |cap: u64, req: u64| cap.checked_div(req).unwrap_or(u64::MAX);
-                let capacity: u64 = s
-                    .cluster
-                    .nodes
-                    .iter()
-                    .map(|n| {
-                        fits(n.cpu_millis, r.cpu_millis).min(fits(n.memory_bytes, r.memory_bytes))
-                    })
-                    .fold(0u64, |a, b| a.saturating_add(b));
-                let workers = if u.parallelism == 0 {
-                    replicas
-                } else {
-                    u.parallelism.min(replicas)
-                };
-                let needed = u64::from(replicas) + u64::from(workers);
-                if capacity < needed {
-                    warn(
-                        "swarm-start-first-no-room",
-                        format!("order start-first needs room for {needed} tasks ({replicas} replicas + {workers} updating at once) but the nodes fit {capacity}"),
-                        "add capacity for one more task per updater worker, lower parallelism, or use order: stop-first".into(),
-                        "swarmkit scheduler: a task that fits on no node stays Pending with no timeout, and start-first does not stop the old task until the new one runs, so the update hangs",
-                    );
-                }
-            }
-            if u.failure_action == FailureAction::Pause {
-                warn(
-                    "swarm-pause-mixed-fleet",
-                    "update_config.failure_action is pause: a failed update stops with old and new versions both serving".into(),
-                    "set failure_action: rollback (or continue if mixed versions are acceptable)".into(),
-                    "swarmkit updater.go: on failure with action pause the service goes to PAUSED and waits for a human; nothing converges the fleet",
-                );
-            }
-        }
-        Strategy::Rollout(_) => {}
-        Strategy::Kubernetes(k) => {
-            if let DeploymentStrategy::RollingUpdate {
-                max_surge: IntOrPercent::Int(n),
-                ..
-            } = k.kind
-                && n > replicas
-            {
-                warn(
-                    "k8s-max-surge-count",
-                    format!(
-                        "maxSurge: {n} is a count above the {replicas} replicas; \"{n}%\" was likely meant"
-                    ),
-                    format!("write maxSurge: \"{n}%\" (quoted) for a percentage"),
-                    "apimachinery intstr: a bare number is an absolute pod count, only a string ending in % is a percentage of replicas",
-                );
-            }
-            if let Some(deadline) = k.progress_deadline {
-                let rows = with_threads(threads, || run_trials(&quick(s), 0..QUICK_TRIALS));
-                let summary = Summary::from_rows(&s.name, s.seed, &rows);
-                if let Some(p95) = summary.metric("duration_s").map(|m| m.stats.p95)
-                    && p95 >= as_secs(deadline)
-                {
-                    warn(
-                        "k8s-deadline-below-p95",
-                        format!(
-                            "progressDeadlineSeconds {} is below the simulated p95 rollout duration ({}, {QUICK_TRIALS} trials)",
-                            secs(deadline),
-                            crate::output::table::duration(p95)
-                        ),
-                        format!(
-                            "raise progressDeadlineSeconds above {}",
-                            crate::output::table::duration(p95)
-                        ),
-                        "kubernetes pkg/controller/deployment/progress.go: a rollout without progress for the deadline is marked ProgressDeadlineExceeded, failing `kubectl rollout status` on normal slow rollouts",
-                    );
-                }
-            }
-        }
-    }
+    s.strategy.lint(s, threads, &mut out);
     if let Some(p) = &s.service.readiness_probe {
         let ready = startup(s);
         if p.period > ready {
             warn(
+                &mut out,
                 "readiness-period-long",
                 format!("readinessProbe.periodSeconds {} is longer than the median start-up ({})", secs(p.period), secs(ready)),
                 "lower periodSeconds (or add a startupProbe) so readiness is seen soon after start-up".into(),
@@ -179,12 +77,13 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
             );
         }
     }
-    // preStop is a Kubernetes hook; Swarm has none to add.
-    if let (Strategy::Kubernetes(_), Some(t)) = (&s.strategy, &s.traffic)
+    // preStop is a kubelet hook; the Docker engine has none to add.
+    if let (RuntimeKind::Kubelet, Some(t)) = (s.strategy.runtime(), &s.traffic)
         && !t.endpoint_propagation.is_zero()
         && s.service.pre_stop == 0
     {
         warn(
+            &mut out,
             "no-prestop-with-endpoint-lag",
             format!(
                 "no preStop while endpoints take a median {} to drop a stopping pod",
@@ -198,7 +97,7 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
 }
 
 /// `s` with [`QUICK_TRIALS`] trials.
-fn quick(s: &Scenario) -> Scenario {
+pub(crate) fn quick(s: &Scenario) -> Scenario {
     let mut q = s.clone();
     q.trials = QUICK_TRIALS;
     q

@@ -368,19 +368,7 @@ fn report(
 
 /// The line above the table: the fleet, the versions and the strategy's settings.
 fn scenario_header(s: &Scenario) -> String {
-    use crate::output::table::duration;
-    use crate::scenario::Strategy;
-    use crate::sim::time::as_secs;
-    let extra = match &s.strategy {
-        Strategy::Swarm(c) => format!(", monitor {}", duration(as_secs(c.update.monitor))),
-        Strategy::Kubernetes(k) => format!(
-            ", minReadySeconds {}, progressDeadlineSeconds {}",
-            as_secs(k.min_ready),
-            k.progress_deadline
-                .map_or("none".to_string(), |d| as_secs(d).to_string())
-        ),
-        Strategy::Rollout(_) => String::new(), // the label already says it all
-    };
+    let extra = s.strategy.header_extra();
     format!(
         "{} replicas, {} → {}; {}{}",
         s.service.replicas,

@@ -2,9 +2,9 @@
 //! (and NotReady again) and killed; a container that dies is restarted in place after the
 //! CrashLoopBackOff delay. Reference §12.2–§12.3.
 //!
-//! The cluster switches to these rules with [`super::Cluster::set_kubelet`] (the
-//! Kubernetes controller does, in `start`); Swarm keeps the Docker HEALTHCHECK and
-//! terminal failures.
+//! The cluster follows these rules when the scenario's strategy runs on the kubelet
+//! ([`super::runtime`]); on the Docker engine (Swarm) it keeps the HEALTHCHECK and terminal
+//! failures.
 //!
 //! ## One container's plan ([`plan`])
 //!

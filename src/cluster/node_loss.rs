@@ -36,6 +36,7 @@
 //! Random losses: each node fails after an exponential time with mean `node_mtbf`, from
 //! its own keyed stream, and comes back `node_recovery` later (default never).
 
+use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Step, TaskState};
 use crate::cluster::TraceRecord;
 use crate::cluster::task::NodeId;
@@ -71,7 +72,7 @@ impl Cluster<'_> {
         let faults = &self.scenario.faults;
         for f in &faults.node_failures {
             let node = f.node;
-            self.queue.push(
+            self.sim.schedule(
                 f.at,
                 Event::Node {
                     node,
@@ -80,8 +81,8 @@ impl Cluster<'_> {
             );
             if let Some(back) = f.recover_after {
                 let change = NodeChange::Back;
-                self.queue
-                    .push(f.at.saturating_add(back), Event::Node { node, change });
+                self.sim
+                    .schedule(f.at.saturating_add(back), Event::Node { node, change });
             }
         }
         if faults.node_mtbf.is_some() {
@@ -101,10 +102,10 @@ impl Cluster<'_> {
         n.losses += 1;
         let mut rng = self.rng(node, 0, k, Purpose::Fault);
         let gap = (rng.exponential() * mtbf as f64).min(NEVER as f64 / 2.0) as u64;
-        let at = after(self.now, gap.max(1));
+        let at = after(self.sim.now(), gap.max(1));
         if at <= self.scenario.horizon {
             let change = NodeChange::Lost;
-            self.queue.push(at, Event::Node { node, change });
+            self.sim.schedule(at, Event::Node { node, change });
         }
     }
 
@@ -119,17 +120,16 @@ impl Cluster<'_> {
 
     /// How long the control plane takes to notice a lost node.
     fn detection_delay(&self) -> Time {
-        if self.kubelet {
-            self.scenario.faults.node_not_ready_after
-        } else {
-            SWARM_NODE_DOWN_AFTER
+        match self.runtime {
+            RuntimeKind::Kubelet => self.scenario.faults.node_not_ready_after,
+            RuntimeKind::Docker => SWARM_NODE_DOWN_AFTER,
         }
     }
 
     fn trace_node(&mut self, node: NodeId, state: &'static str) {
         if let Some(tr) = self.trace.as_mut() {
             tr.push(TraceRecord::Node {
-                t: self.now,
+                t: self.sim.now(),
                 node,
                 state,
             });
@@ -145,7 +145,7 @@ impl Cluster<'_> {
         n.down_epoch += 1;
         let epoch = n.down_epoch;
         self.trace_node(node, "lost");
-        let now = self.now;
+        let now = self.sim.now();
         // Pulls in flight are lost with the machine; finished ones stay on its disk.
         for at in self.nodes[node as usize].image_at.iter_mut() {
             if *at > now {
@@ -169,7 +169,7 @@ impl Cluster<'_> {
             if t.state == TaskState::Ready {
                 self.gauges.ready -= 1;
             }
-            if !self.kubelet && t.available {
+            if self.runtime == RuntimeKind::Docker && t.available {
                 let old = t.share();
                 t.available = false;
                 self.gauges.available -= 1;
@@ -177,7 +177,10 @@ impl Cluster<'_> {
             }
             let t = &mut self.tasks[id as usize];
             t.lost = true;
-            if self.kubelet && t.stop_requested && t.state != TaskState::Terminating {
+            if self.runtime == RuntimeKind::Kubelet
+                && t.stop_requested
+                && t.state != TaskState::Terminating
+            {
                 // Its stop signal was on its way (a control-plane latency): it is deleted
                 // in the API all the same.
                 self.signal_stop(id);
@@ -188,7 +191,7 @@ impl Cluster<'_> {
             self.touch(id);
         }
         let delay = self.detection_delay();
-        self.queue.push(
+        self.sim.schedule(
             after(now, delay),
             Event::Node {
                 node,
@@ -207,9 +210,9 @@ impl Cluster<'_> {
         let k = self.nodes[node as usize].losses;
         let down = recovery.sample(&mut self.rng(node, 1, k, Purpose::Fault));
         if down != NEVER {
-            let at = after(self.now, down.max(SECOND / 1000));
+            let at = after(self.sim.now(), down.max(SECOND / 1000));
             let change = NodeChange::Back;
-            self.queue.push(at, Event::Node { node, change });
+            self.sim.schedule(at, Event::Node { node, change });
         }
     }
 
@@ -221,7 +224,7 @@ impl Cluster<'_> {
         if n.up || n.down_epoch != epoch {
             return; // back since (and maybe lost again: that loss has its own detection)
         }
-        let kubelet = self.kubelet;
+        let kubelet = self.runtime == RuntimeKind::Kubelet;
         self.trace_node(node, if kubelet { "not_ready" } else { "down" });
         let evict = self.scenario.faults.eviction_after;
         for id in 0..self.tasks.len() as u32 {
@@ -264,7 +267,9 @@ impl Cluster<'_> {
             if stop_requested {
                 // An evicted pod (a stopped Swarm task): the agent finds it deleted.
                 self.set_state(id, TaskState::Stopped);
-            } else if self.kubelet && self.tasks[id as usize].run_at == NEVER {
+            } else if self.runtime == RuntimeKind::Kubelet
+                && self.tasks[id as usize].run_at == NEVER
+            {
                 // A pod whose container never ran: the kubelet sets it up again, pulling
                 // the image anew if its pull was lost.
                 self.fetch_image(id);

@@ -96,8 +96,8 @@ impl FleetSampler {
         self.next = 0;
     }
 
-    /// The fleet of `cl` (instant `cl.now` is over) holds until `until` (exclusive): record
-    /// every sample time in `[cl.now, until)` not recorded yet.
+    /// The fleet of `cl` (instant `cl.now()` is over) holds until `until` (exclusive): record
+    /// every sample time in `[cl.now(), until)` not recorded yet.
     pub fn hold_until(&mut self, cl: &Cluster, until: Time) {
         if self.next >= until {
             return;

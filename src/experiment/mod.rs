@@ -4,11 +4,11 @@
 pub mod compare;
 pub mod fleet;
 pub mod objective;
-pub mod result;
 pub mod run;
 pub mod stream;
 pub mod sweep;
 
-pub use result::{Outcome, TrafficResult, TrialResult};
+/// The library's public path for trial results (they live in the leaf [`crate::result`]).
+pub use crate::result::{Outcome, TrafficResult, TrialResult};
 pub use run::{Rows, run_timelines, run_trials, run_trials_until, with_threads};
 pub use stream::{Experiment, Fanout, PerVariant, Recording, Shard, Sink, Trial};

@@ -2,9 +2,9 @@
 //! `outcome.rolled_back.rate`), constraints on them (`"availability.p01 >= 0.999"`) and
 //! the objective of a sweep: how a summary is read by name.
 
-use crate::experiment::Outcome;
 use crate::output::Summary;
 use crate::output::columns::column;
+use crate::result::Outcome;
 use crate::stats::Stat;
 use std::fmt;
 use std::str::FromStr;

@@ -6,7 +6,6 @@
 //! bands from [`TimelineBands`] (`timeline.csv`). The charts therefore never disagree with
 //! the tables.
 
-use crate::experiment::{Outcome, TrialResult};
 use crate::output::summary::Summary;
 use crate::output::table::duration;
 use crate::output::timeline::TimelineBands;
@@ -14,9 +13,9 @@ use crate::plot::distribution::{DurationDistribution, DurationGroup};
 use crate::plot::outcomes::{OutcomeBar, OutcomeBars};
 use crate::plot::timeline::{BandSeries, RolloutTimeline, TrafficTimeline};
 use crate::plot::{Chart, Heading, PlotError, RefLine, png, svg};
-use crate::scenario::{DeploymentStrategy, IntOrPercent, Order, Scenario, Strategy};
+use crate::result::{Outcome, TrialResult};
+use crate::scenario::Scenario;
 use crate::sim::time::as_secs;
-use crate::strategy::kubernetes::fenceposts::{max_surge, max_unavailable};
 
 /// One chart, drawn both ways.
 #[derive(Debug, Clone)]
@@ -47,48 +46,11 @@ pub fn outcome_color(o: Outcome) -> usize {
 /// Palette index of the "all versions" series (grey; versions take 0, 1, …).
 const ALL_VERSIONS: usize = 6;
 
-/// `25%` or `2`.
-fn int_or_percent(v: IntOrPercent) -> String {
-    match v {
-        IntOrPercent::Int(n) => n.to_string(),
-        IntOrPercent::Percent(p) => format!("{p}%"),
-    }
-}
-
 /// The strategy in a few words: `Swarm start-first, parallelism 2, delay 10s, failure_action
-/// rollback` or `Kubernetes RollingUpdate, maxSurge 25%, maxUnavailable 25%`.
+/// rollback` or `Kubernetes RollingUpdate, maxSurge 25%, maxUnavailable 25%` (each
+/// strategy's registry entry writes its own).
 pub fn strategy_label(s: &Scenario) -> String {
-    match &s.strategy {
-        Strategy::Swarm(c) => {
-            let u = &c.update;
-            format!(
-                "Swarm {}, parallelism {}, delay {}, failure_action {}",
-                match u.order {
-                    Order::StopFirst => "stop-first",
-                    Order::StartFirst => "start-first",
-                },
-                u.parallelism,
-                duration(as_secs(u.delay)),
-                match u.failure_action {
-                    crate::scenario::FailureAction::Pause => "pause",
-                    crate::scenario::FailureAction::Continue => "continue",
-                    crate::scenario::FailureAction::Rollback => "rollback",
-                }
-            )
-        }
-        Strategy::Kubernetes(k) => match k.kind {
-            DeploymentStrategy::RollingUpdate {
-                max_surge,
-                max_unavailable,
-            } => format!(
-                "Kubernetes RollingUpdate, maxSurge {}, maxUnavailable {}",
-                int_or_percent(max_surge),
-                int_or_percent(max_unavailable)
-            ),
-            DeploymentStrategy::Recreate => "Kubernetes Recreate".to_string(),
-        },
-        Strategy::Rollout(r) => r.label(),
-    }
+    s.strategy.label()
 }
 
 fn heading(s: &Scenario, trials: u64, title: &str) -> Heading {
@@ -108,11 +70,8 @@ fn heading(s: &Scenario, trials: u64, title: &str) -> Heading {
 /// The strategy's limits on tasks, as reference lines: desired replicas, the most tasks it
 /// lets run, the fewest it keeps serving.
 ///
-/// Swarm updates `parallelism` tasks at a time (0: all at once): start-first adds them
-/// before stopping old ones, stop-first stops them first (swarmkit
-/// `manager/orchestrator/update/updater.go`). Kubernetes keeps between `replicas −
-/// maxUnavailable` available and `replicas + maxSurge` pods (`deployment_util.go`
-/// `MaxUnavailable`, `MaxSurge`). Faults and failed health checks can still take the fleet
+/// Each strategy's registry entry gives its own (Swarm: the `parallelism` ceiling or
+/// floor; Kubernetes RollingUpdate: `maxSurge` and `maxUnavailable`). Faults and failed health checks can still take the fleet
 /// below the lower limit: the lines are what the strategy aims for.
 pub fn limits(s: &Scenario) -> Vec<RefLine> {
     let n = s.service.replicas;
@@ -121,28 +80,7 @@ pub fn limits(s: &Scenario) -> Vec<RefLine> {
         value: f64::from(value),
     };
     let mut out = vec![line("replicas", n)];
-    match &s.strategy {
-        Strategy::Swarm(c) => {
-            let p = match c.update.parallelism {
-                0 => n,
-                p => p.min(n),
-            };
-            match c.update.order {
-                Order::StartFirst => out.push(line("parallelism ceiling", n + p)),
-                Order::StopFirst => out.push(line("parallelism floor", n - p)),
-            }
-        }
-        Strategy::Kubernetes(k) => {
-            if let DeploymentStrategy::RollingUpdate { .. } = k.kind {
-                out.push(line("maxSurge ceiling", n + max_surge(&k.kind, n)));
-                out.push(line(
-                    "maxUnavailable floor",
-                    n - max_unavailable(&k.kind, n),
-                ));
-            }
-        }
-        Strategy::Rollout(_) => {}
-    }
+    out.extend(s.strategy.limits(n).into_iter().map(|(l, v)| line(l, v)));
     out
 }
 

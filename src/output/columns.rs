@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use crate::experiment::result::{TrafficResult, TrialResult};
+use crate::result::{TrafficResult, TrialResult};
 use crate::sim::time::{NEVER, Time, as_secs};
 
 /// One value of `trials.csv`.
@@ -423,7 +423,7 @@ pub fn column(name: &str) -> Option<&'static Column> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::experiment::result::Outcome;
+    use crate::result::Outcome;
     use crate::sim::time::SECOND;
 
     /// A trial with traffic and every field distinct, shared by the output tests.
@@ -459,7 +459,7 @@ pub(crate) mod tests {
             update_failures_modelled: true,
             peak_running_tasks: 7,
             event_budget_exceeded: false,
-            verdict: Some(crate::experiment::result::Verdict {
+            verdict: Some(crate::result::Verdict {
                 bad: true,
                 aborted: true,
                 time_to_detect: Some(95_500_000),

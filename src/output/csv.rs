@@ -9,9 +9,9 @@
 
 use std::str::FromStr;
 
-use crate::experiment::result::{Outcome, TrafficResult, TrialResult, Verdict};
 use crate::output::columns::COLUMNS;
 use crate::output::error::ReadError;
+use crate::result::{Outcome, TrafficResult, TrialResult, Verdict};
 use crate::sim::time::{Time, from_secs_f64};
 
 /// The bytes of `trials.csv` for `rows`: a header line, then one line per row in the given

@@ -7,11 +7,11 @@
 //! store). The HTML follows the reader's light or dark scheme; charts keep their white
 //! background in both.
 
-use crate::experiment::Outcome;
 use crate::output::charts::{ChartFile, strategy_label};
 use crate::output::columns::Better;
 use crate::output::summary::{Metric, Summary};
 use crate::output::table::{TABLE_ROWS, TABLE_ROWS_IF_ANY, duration, percent, value};
+use crate::result::Outcome;
 use crate::scenario::Scenario;
 use crate::sim::time::as_secs;
 

@@ -45,9 +45,9 @@
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::experiment::result::{Outcome, TrialResult};
 use crate::output::columns::Column;
 use crate::output::summary_builder::SummaryBuilder;
+use crate::result::{Outcome, TrialResult};
 use crate::stats::{self, Stat};
 
 /// How often one outcome happened.
@@ -317,8 +317,8 @@ impl MetricJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::result::TrafficResult;
     use crate::output::columns::tests::sample_row;
+    use crate::result::TrafficResult;
     use crate::sim::time::SECOND;
     use crate::stats::{Z_95, wilson};
     use serde_json::Value;

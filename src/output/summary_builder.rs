@@ -20,9 +20,9 @@
 //! shards of a run, the chunks of worker threads) finishes into a `Summary` identical, bit
 //! for bit, to one builder over all of them.
 
-use crate::experiment::result::{Outcome, TrialResult};
 use crate::output::columns::{COLUMNS, Column};
 use crate::output::summary::{Metric, OutcomeMetrics, OutcomeShare, Summary};
+use crate::result::{Outcome, TrialResult};
 use crate::stats::summary::sort_finite;
 use crate::stats::{self, CompactColumn, Z_95, wilson};
 
@@ -180,8 +180,8 @@ fn column_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::result::TrafficResult;
     use crate::output::columns::tests::sample_row;
+    use crate::result::TrafficResult;
     use crate::sim::time::{MILLISECOND, SECOND};
 
     /// Trials shaped like the default scenario's: durations in microseconds, small task

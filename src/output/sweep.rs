@@ -7,10 +7,10 @@
 //! value). `sweep.json` holds the same numbers per point, plus the objective, the
 //! constraints, the best point and the Pareto front.
 
-use crate::experiment::Outcome;
 use crate::experiment::objective::{Constraint, MetricStat, Objective, STATS};
 use crate::output::Summary;
 use crate::output::columns::{COLUMNS, Cell};
+use crate::result::Outcome;
 use crate::scenario::{SweepAxis, SweepValue};
 use serde_json::{Map, Value, json};
 

@@ -36,9 +36,9 @@
 //! reader can write a check (`duration_s.p95 <= 600`) straight from the table. Every number
 //! comes from the [`Summary`] that `summary.json` is written from.
 
-use crate::experiment::result::Outcome;
 use crate::output::columns::{Better, Unit};
 use crate::output::summary::{Metric, Summary};
+use crate::result::Outcome;
 use crate::stats::Stat;
 
 /// The metrics the table shows, in this order; those absent from the summary (request
@@ -416,8 +416,8 @@ fn trim_zeros(s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::result::{TrafficResult, TrialResult};
     use crate::output::columns::tests::sample_row;
+    use crate::result::{TrafficResult, TrialResult};
     use crate::sim::time::{MILLISECOND, SECOND};
 
     fn rows(traffic: bool) -> Vec<TrialResult> {

@@ -14,6 +14,7 @@ use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
 use super::walk::{Node, Obj};
+use crate::cluster::runtime::RuntimeKind;
 use crate::sim::time::{MINUTE, Time};
 use serde_json::Value;
 
@@ -98,11 +99,9 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
 /// Fields that only one orchestrator has: given with the other one's strategy they would
 /// be parsed and have no effect, so they are refused with the reason.
 fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
-    let foreign: &[(&str, &str, &str)] = match strategy {
-        Strategy::Kubernetes(_) | Strategy::Rollout(_) => {
-            &[("service", "networks", SWARM_NETWORKS)]
-        }
-        Strategy::Swarm(_) => &[
+    let foreign: &[(&str, &str, &str)] = match strategy.runtime() {
+        RuntimeKind::Kubelet => &[("service", "networks", SWARM_NETWORKS)],
+        RuntimeKind::Docker => &[
             ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
             ("faults", "eviction_after", SWARM_NODE_DOWN),
         ],
@@ -118,7 +117,10 @@ fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
 
 /// `promote` exists only for an Argo Rollout; `undo` and `update` only for the others.
 fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
-    let rollout = matches!(scenario.strategy, Strategy::Rollout(_));
+    let rollout = matches!(
+        scenario.strategy,
+        Strategy::Canary(_) | Strategy::BlueGreen(_)
+    );
     let Some(list) = o.get("actions") else {
         return;
     };

@@ -10,7 +10,8 @@
 //!   `kubernetes` (kubelet) latencies on a Swarm service.
 
 use super::error::Problem;
-use super::model::{NodeSpec, Resources, Scenario, Strategy};
+use super::model::{NodeSpec, Resources, Scenario};
+use crate::cluster::runtime::RuntimeKind;
 
 /// Every problem of this kind in `s`.
 pub fn check(s: &Scenario) -> Vec<Problem> {
@@ -70,11 +71,15 @@ fn starting_fleet(s: &Scenario) -> Option<Problem> {
 
 fn control_plane(s: &Scenario) -> Option<Problem> {
     let profile = s.cluster.control_plane.profile;
-    let (orchestrator, fits) = match (&s.strategy, profile) {
-        (Strategy::Kubernetes(_), "docker-20.10") => ("kubernetes", "`kubernetes` (kubelet)"),
-        (Strategy::Swarm(_), "kubernetes") => ("swarm", "`docker-20.10` (Docker Engine)"),
-        _ => return None,
-    };
+    let own = s.strategy.runtime();
+    let measured_on = RuntimeKind::ALL
+        .into_iter()
+        .find(|r| r.profile() == profile)?;
+    if measured_on == own {
+        return None;
+    }
+    let orchestrator = s.strategy.key();
+    let fits = format!("`{}` ({})", own.profile(), own.name());
     Some(Problem::new(
         "cluster.control_plane",
         format!(

@@ -26,12 +26,12 @@ mod quantity;
 pub mod rollout;
 pub mod schema;
 mod service;
-mod strategy;
+pub(crate) mod strategy;
 pub(crate) mod suggest;
 pub mod sweep;
 mod traffic;
 pub mod user_file;
-mod walk;
+pub(crate) mod walk;
 
 pub use control_plane::{ControlPlane, Phase};
 pub use distribution::Dist;

@@ -242,16 +242,9 @@ impl Default for RestartPolicy {
     }
 }
 
-/// How the service is rolled out: exactly one controller.
-#[derive(Debug, Clone)]
-pub enum Strategy {
-    /// Docker Swarm `update_config` / `rollback_config`.
-    Swarm(SwarmStrategy),
-    /// Kubernetes Deployment `strategy`.
-    Kubernetes(KubernetesStrategy),
-    /// An Argo Rollouts `Rollout`: `canary` or `blueGreen` (see [`super::rollout`]).
-    Rollout(super::rollout::RolloutStrategy),
-}
+/// How the service is rolled out: the enum of every registered strategy
+/// ([`crate::strategy::registry`]).
+pub use crate::strategy::registry::Strategy;
 
 /// Docker Swarm update and rollback settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -373,10 +366,7 @@ impl Scenario {
     pub fn stop_grace_period(&self) -> Time {
         self.service
             .stop_grace_period
-            .unwrap_or(match self.strategy {
-                Strategy::Swarm(_) => 10 * SECOND,
-                Strategy::Kubernetes(_) | Strategy::Rollout(_) => 30 * SECOND,
-            })
+            .unwrap_or_else(|| self.strategy.default_stop_grace_period())
     }
 }
 

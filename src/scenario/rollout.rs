@@ -304,7 +304,7 @@ mod tests {
     fn parse(v: Value) -> (Option<RolloutStrategy>, Vec<String>) {
         let (s, p) = walk::run(&v, |root| strategy(Some(root.child("strategy", &v))));
         match s {
-            Strategy::Rollout(r) => (Some(r), p),
+            Strategy::Canary(r) | Strategy::BlueGreen(r) => (Some(r), p),
             _ => (None, p),
         }
     }

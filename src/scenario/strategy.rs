@@ -21,13 +21,12 @@ use super::model::{
     DeploymentStrategy, FailureAction, IntOrPercent, KubernetesStrategy, Order, Strategy,
     SwarmStrategy, UpdateConfig,
 };
-use super::rollout;
 use super::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
 
-/// Fields of `strategy`.
-pub const FIELDS: &[&str] = &["swarm", "kubernetes", "canary", "blueGreen"];
+/// Fields of `strategy`: the key of every registered strategy.
+pub const FIELDS: &[&str] = crate::strategy::registry::KEYS;
 /// Fields of `strategy.swarm`.
 pub const SWARM_FIELDS: &[&str] = &["update_config", "rollback_config"];
 /// Fields of `update_config` and `rollback_config`.
@@ -90,37 +89,33 @@ pub fn strategy(node: Option<Node>) -> Strategy {
         return default();
     };
     // A key written with nothing under it (`swarm:`) still chooses that controller.
-    let given: Vec<&str> = FIELDS
+    let given: Vec<(&str, Node)> = FIELDS
         .iter()
-        .copied()
-        .filter(|f| o.raw(f).is_some())
+        .filter_map(|&k| o.raw(k).map(|n| (k, n)))
         .collect();
-    match given[..] {
-        ["swarm"] => Strategy::Swarm(swarm(&o.section("swarm", SWARM_FIELDS))),
-        ["kubernetes"] => {
-            Strategy::Kubernetes(kubernetes(&o.section("kubernetes", KUBERNETES_FIELDS)))
+    match given.as_slice() {
+        [(key, n)] => {
+            let fields = Strategy::fields(key).expect("a registered key");
+            Strategy::parse(key, &n.object_or_empty(fields)).expect("a registered key")
         }
-        ["canary"] => Strategy::Rollout(rollout::canary(
-            &o.section("canary", rollout::CANARY_FIELDS),
-        )),
-        ["blueGreen"] => Strategy::Rollout(rollout::blue_green(
-            &o.section("blueGreen", rollout::BLUE_GREEN_FIELDS),
-        )),
         _ => {
-            let got = if given.is_empty() {
-                "neither"
-            } else {
-                "several"
+            let got = match given.len() {
+                0 => "neither".to_string(),
+                2 => "both".to_string(),
+                n => n.to_string(),
             };
+            let keys: Vec<String> = FIELDS.iter().map(|k| format!("`{k}`")).collect();
             o.node().problem(format!(
-                "give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got {got}"
+                "give exactly one of {}; got {got}",
+                keys.join(", ")
             ));
             default()
         }
     }
 }
 
-fn swarm(o: &Obj) -> SwarmStrategy {
+/// `strategy.swarm`.
+pub(crate) fn swarm(o: &Obj) -> SwarmStrategy {
     SwarmStrategy {
         update: update_config(&o.section("update_config", UPDATE_FIELDS), true),
         rollback: update_config(&o.section("rollback_config", UPDATE_FIELDS), false),
@@ -150,7 +145,8 @@ fn failure_action(n: &Node, is_update: bool) -> Option<FailureAction> {
     n.choice(FAILURE_ACTIONS)
 }
 
-fn kubernetes(o: &Obj) -> KubernetesStrategy {
+/// `strategy.kubernetes`.
+pub(crate) fn kubernetes(o: &Obj) -> KubernetesStrategy {
     let min_ready = o.duration("minReadySeconds", 0);
     KubernetesStrategy {
         kind: deployment_strategy(&o.section("strategy", DEPLOYMENT_STRATEGY_FIELDS)),
@@ -316,7 +312,7 @@ mod tests {
         assert_eq!(
             p,
             [
-                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got several"
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got both"
             ]
         );
         let (_, p) = parse(json!({}));

@@ -53,6 +53,12 @@ impl Ctx {
         self.problems.borrow_mut().push(problem);
     }
 
+    /// How many problems have been recorded so far (a parser compares it before and
+    /// after a section to know whether the section was sound).
+    pub fn problem_count(&self) -> usize {
+        self.problems.borrow().len()
+    }
+
     /// Every problem recorded, in order.
     pub fn into_problems(self) -> Vec<Problem> {
         self.problems.into_inner()

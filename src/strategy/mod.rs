@@ -1,4 +1,5 @@
-//! Rollout controllers: one file per controller, all behind [`Controller`].
+//! Rollout controllers: one folder per controller, all behind [`Controller`], each
+//! registered once in [`registry`].
 //!
 //! A controller is a state machine driven by the trial loop ([`crate::trial`]): it deploys
 //! the fleet and starts the rollout in [`Controller::start`], then reacts to task state
@@ -8,23 +9,29 @@
 
 pub mod canary;
 pub mod kubernetes;
+pub mod registry;
 pub mod swarm;
 
 use crate::cluster::{Cluster, Notice};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::ActionKind;
+use crate::sim::engine::Payload;
 use crate::sim::time::Time;
 
 /// A rollout controller.
 pub trait Controller {
+    /// Its timers: its own type, carried through the engine's queue encoded
+    /// ([`Payload`]); it gets back what it set.
+    type Timer: Payload;
+
     /// Deploy the current version's fleet at time 0 and begin rolling out `next`.
     fn start(&mut self, cluster: &mut Cluster);
 
     /// A task changed state.
     fn on_task(&mut self, cluster: &mut Cluster, notice: Notice);
 
-    /// One of this controller's timers fired.
-    fn on_timer(&mut self, cluster: &mut Cluster, payload: u64);
+    /// One of this controller's timers (set with [`Cluster::set_timer`]) fired.
+    fn on_timer(&mut self, cluster: &mut Cluster, timer: Self::Timer);
 
     /// A scheduled user action (`undo`, `update`).
     fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind);
@@ -42,19 +49,72 @@ pub trait Controller {
         Outcome::Timeout
     }
 
-    /// Task failures counted against `max_failure_ratio` (Swarm), for `trials.csv`.
-    fn update_failures(&self) -> u32 {
-        0
+    /// The controller's own metrics of the trial, for the result columns that only some
+    /// strategies fill.
+    fn metrics(&self) -> Metrics {
+        Metrics::default()
     }
+}
 
-    /// When the rollout aborted on its own (Argo Rollouts: analysis or progress deadline),
-    /// for `detected` / `time_to_detect_s`.
-    fn aborted_at(&self) -> Option<Time> {
-        None
+/// Metrics only some controllers have; `None` leaves the column empty (or 0 where the
+/// column has no empty value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// Task failures counted against `max_failure_ratio` (`update_failures`; Swarm).
+    pub update_failures: Option<u32>,
+    /// When a progress deadline was first exceeded (`deadline_exceeded_s`; Kubernetes).
+    pub deadline_exceeded_at: Option<Time>,
+    /// Progressive delivery (Argo Rollouts): `Some(when it aborted on its own, if it did)`
+    /// feeds `detected` / `time_to_detect_s` / `false_rollback`; `None`: not modelled.
+    pub aborted_at: Option<Option<Time>>,
+}
+
+/// Any [`Controller`], whatever its timer type: what the trial holds (the registry's
+/// factory makes one). Each method is the controller's own; a timer payload is decoded
+/// into the controller's timer type.
+pub trait AnyController {
+    /// [`Controller::start`].
+    fn start(&mut self, cluster: &mut Cluster);
+    /// [`Controller::on_task`].
+    fn on_task(&mut self, cluster: &mut Cluster, notice: Notice);
+    /// [`Controller::on_timer`], with the timer as the queue carries it.
+    fn on_timer_payload(&mut self, cluster: &mut Cluster, payload: u64);
+    /// [`Controller::on_action`].
+    fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind);
+    /// [`Controller::settle`].
+    fn settle(&mut self, cluster: &mut Cluster);
+    /// [`Controller::outcome`].
+    fn outcome(&self) -> Option<(Outcome, Time)>;
+    /// [`Controller::timeout_outcome`].
+    fn timeout_outcome(&self) -> Outcome;
+    /// [`Controller::metrics`].
+    fn metrics(&self) -> Metrics;
+}
+
+impl<C: Controller> AnyController for C {
+    fn start(&mut self, cluster: &mut Cluster) {
+        Controller::start(self, cluster)
     }
-
-    /// When a progress deadline was first exceeded (Kubernetes).
-    fn deadline_exceeded_at(&self) -> Option<Time> {
-        None
+    fn on_task(&mut self, cluster: &mut Cluster, notice: Notice) {
+        Controller::on_task(self, cluster, notice)
+    }
+    #[inline]
+    fn on_timer_payload(&mut self, cluster: &mut Cluster, payload: u64) {
+        Controller::on_timer(self, cluster, C::Timer::decode(payload))
+    }
+    fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind) {
+        Controller::on_action(self, cluster, action)
+    }
+    fn settle(&mut self, cluster: &mut Cluster) {
+        Controller::settle(self, cluster)
+    }
+    fn outcome(&self) -> Option<(Outcome, Time)> {
+        Controller::outcome(self)
+    }
+    fn timeout_outcome(&self) -> Outcome {
+        Controller::timeout_outcome(self)
+    }
+    fn metrics(&self) -> Metrics {
+        Controller::metrics(self)
     }
 }

@@ -189,7 +189,7 @@ impl Endpoints {
             self.tasks.resize(id as usize + 1, Endpoint::default());
         }
         let t = cl.task(id);
-        let now = cl.now;
+        let now = cl.now();
         let ready = t.state == TaskState::Ready;
         let e = &mut self.tasks[id as usize];
         match t.state {

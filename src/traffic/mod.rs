@@ -37,9 +37,10 @@ pub mod meter;
 pub mod queueing;
 pub mod rate;
 pub mod routing;
+pub mod window;
 
 use crate::cluster::{Cluster, TaskId};
-use crate::experiment::TrafficResult;
+use crate::result::TrafficResult;
 use crate::scenario::{Balancer, Scenario, Traffic, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time};
 use endpoints::{ANSWERS, Answer, Endpoints};
@@ -147,10 +148,10 @@ impl<'s> TrafficModel<'s> {
         self.snapshots.clear();
     }
 
-    /// A task changed state at `cluster.now` (the model has been advanced to it already:
+    /// A task changed state at `cluster.now()` (the model has been advanced to it already:
     /// the trial loop advances before every event).
     pub fn observe(&mut self, cl: &Cluster, task: TaskId) {
-        debug_assert!(self.cursor == cl.now.min(self.limit));
+        debug_assert!(self.cursor == cl.now().min(self.limit));
         self.endpoints
             .observe(cl, task, &self.cfg.endpoint_propagation);
     }

@@ -164,7 +164,7 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
             false,
             w.update.failure_action == FailureAction::Rollback,
         ),
-        Controller::Rollout(r) => (
+        Controller::Canary(r) | Controller::BlueGreen(r) => (
             true,
             r.progress_deadline.is_some(),
             r.progress_deadline_abort,

@@ -9,7 +9,7 @@
 //! old ReplicaSet is scaled to 0 `scaleDownDelaySeconds` later (default 30 s). The preview
 //! Service's own traffic (testers) is not production traffic and is not modelled.
 
-use super::{CANARY, Rollout, STABLE};
+use super::{CANARY, Rollout, STABLE, Timer};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::BlueGreen;
 
@@ -27,8 +27,8 @@ impl Rollout<'_> {
             let changed = match b.abort_scale_down_delay {
                 Some(d) => {
                     if self.scale_down_at == super::NEVER {
-                        self.scale_down_at = cl.now.saturating_add(d);
-                        cl.set_timer(self.scale_down_at, 0);
+                        self.scale_down_at = cl.now().saturating_add(d);
+                        cl.set_timer(self.scale_down_at, Timer::Reconcile);
                     }
                     self.retire(cl, CANARY)
                 }
@@ -49,10 +49,13 @@ impl Rollout<'_> {
         let saturated = |want: u32| canary.spec == want && canary.available == want;
         if saturated(preview) && pause_needed && self.pause_start.is_none() {
             // `reconcileBlueGreenPause`.
-            self.pause_start = Some(cl.now);
+            self.pause_start = Some(cl.now());
             cl.trace_update("paused", || None);
             if b.auto_promotion_enabled {
-                cl.set_timer(cl.now.saturating_add(b.auto_promotion_seconds), 0);
+                cl.set_timer(
+                    cl.now().saturating_add(b.auto_promotion_seconds),
+                    Timer::Reconcile,
+                );
             }
         }
         let pause_done = !pause_needed
@@ -60,7 +63,7 @@ impl Rollout<'_> {
             || (b.auto_promotion_enabled
                 && self
                     .pause_start
-                    .is_some_and(|s| cl.now >= s.saturating_add(b.auto_promotion_seconds)));
+                    .is_some_and(|s| cl.now() >= s.saturating_add(b.auto_promotion_seconds)));
         let past_preview = pause_done && saturated(preview) || canary.spec > preview;
         let want = if past_preview { n } else { preview };
         // The stable stays at N (`reconcileBlueGreenStableReplicaSet`).

@@ -25,15 +25,17 @@
 //! the horizon if it never completes.
 
 pub mod bluegreen;
+pub mod entry;
 pub mod replicas;
 
-use super::Controller;
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, ReplicaSet, RsStatus};
+use super::{Controller, Metrics};
 use crate::cluster::{Cluster, Notice, TaskState};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::rollout::{Canary, CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
+use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 use replicas::{AbortState, ActualWeights, CanaryTarget, RsState};
@@ -140,7 +142,7 @@ impl<'s> Rollout<'s> {
         if self.aborted_at.is_some() || self.promoted_at.is_some() {
             return;
         }
-        self.aborted_at = Some(cl.now);
+        self.aborted_at = Some(cl.now());
         self.step = 0;
         self.pause_start = None;
         self.promoted_by_user = false;
@@ -151,10 +153,10 @@ impl<'s> Rollout<'s> {
     /// Promotion: `status.stableRS` = the new ReplicaSet; the old one is retired after
     /// `delay`.
     fn promote(&mut self, cl: &mut Cluster, delay: Time) {
-        self.promoted_at = Some(cl.now);
-        self.scale_down_at = cl.now.saturating_add(delay);
+        self.promoted_at = Some(cl.now());
+        self.scale_down_at = cl.now().saturating_add(delay);
         if delay > 0 {
-            cl.set_timer(self.scale_down_at, 0);
+            cl.set_timer(self.scale_down_at, Timer::Reconcile);
         }
         cl.trace_update("completed", || None);
     }
@@ -182,7 +184,7 @@ impl<'s> Rollout<'s> {
             self.sets[CANARY].spec,
             self.sets[STABLE].spec,
         );
-        let now = cl.now;
+        let now = cl.now();
         if key != self.progress_key || paused {
             self.progress_key = key;
             self.last_progress = now;
@@ -206,7 +208,7 @@ impl<'s> Rollout<'s> {
             }
         } else if self.progress_timer != at {
             self.progress_timer = at;
-            cl.set_timer(at + 1, 0);
+            cl.set_timer(at + 1, Timer::Reconcile);
         }
     }
 
@@ -220,7 +222,7 @@ impl<'s> Rollout<'s> {
 
     /// Retire the ReplicaSet at its scale-down deadline; `true` when scaled.
     fn retire(&mut self, cl: &mut Cluster, rs: usize) -> bool {
-        cl.now >= self.scale_down_at && self.scale(cl, rs, 0)
+        cl.now() >= self.scale_down_at && self.scale(cl, rs, 0)
     }
 
     /// The abort is over once the canary is gone and the stable serves at full size.
@@ -230,7 +232,7 @@ impl<'s> Rollout<'s> {
             && self.status(cl, CANARY).replicas == 0
             && self.status(cl, STABLE).available >= self.n
         {
-            self.rolled_back_at = Some(cl.now);
+            self.rolled_back_at = Some(cl.now());
             cl.trace_update("rollback_completed", || None);
         }
     }
@@ -331,9 +333,9 @@ impl<'s> Rollout<'s> {
             // Canary kept at its size until `scale-down-deadline` (set once the stable is
             // fully available), then 0.
             if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
-                self.scale_down_at = cl.now.saturating_add(c.abort_scale_down_delay);
+                self.scale_down_at = cl.now().saturating_add(c.abort_scale_down_delay);
                 if c.abort_scale_down_delay > 0 {
-                    cl.set_timer(self.scale_down_at, 0);
+                    cl.set_timer(self.scale_down_at, Timer::Reconcile);
                 }
             }
             changed |= self.scale(cl, STABLE, n) || self.retire(cl, CANARY);
@@ -363,10 +365,10 @@ impl<'s> Rollout<'s> {
             Some(CanaryStep::Pause(d)) => {
                 if self.pause_start.is_none() {
                     // `reconcileCanaryPause`: the clock starts now; requeue at its end.
-                    self.pause_start = Some(cl.now);
+                    self.pause_start = Some(cl.now());
                     cl.trace_update("paused", || None);
                     if let Some(d) = *d {
-                        cl.set_timer(cl.now.saturating_add(d), 0);
+                        cl.set_timer(cl.now().saturating_add(d), Timer::Reconcile);
                     }
                 }
                 Some(*d)
@@ -388,11 +390,11 @@ impl<'s> Rollout<'s> {
                 false
             }
             Some(CanaryStep::Pause(_)) => {
-                let start = self.pause_start.unwrap_or(cl.now);
+                let start = self.pause_start.unwrap_or(cl.now());
                 self.promoted_by_user
                     || paused_step
                         .flatten()
-                        .is_some_and(|d| cl.now >= start.saturating_add(d))
+                        .is_some_and(|d| cl.now() >= start.saturating_add(d))
             }
             Some(_) => at_counts,
         };
@@ -449,9 +451,28 @@ fn canary_scale(steps: &[CanaryStep], step: usize) -> Option<CanaryTarget> {
     })?
 }
 
+/// The Rollout's one timer: reconcile (a pause's end, a scale-down deadline, the
+/// progress deadline's requeue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// Reconcile now.
+    Reconcile,
+}
+
+impl Payload for Timer {
+    fn encode(self) -> u64 {
+        0
+    }
+
+    fn decode(_: u64) -> Timer {
+        Timer::Reconcile
+    }
+}
+
 impl Controller for Rollout<'_> {
+    type Timer = Timer;
+
     fn start(&mut self, cl: &mut Cluster) {
-        cl.set_kubelet(true);
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
         self.n = s.service.replicas;
@@ -505,7 +526,7 @@ impl Controller for Rollout<'_> {
         }
     }
 
-    fn on_timer(&mut self, _cl: &mut Cluster, _payload: u64) {
+    fn on_timer(&mut self, _cl: &mut Cluster, Timer::Reconcile: Timer) {
         self.dirty = true;
     }
 
@@ -542,7 +563,7 @@ impl Controller for Rollout<'_> {
                 return;
             }
             if count >= limit {
-                self.livelock_at = Some(cl.now);
+                self.livelock_at = Some(cl.now());
                 cl.trace_update("sync_livelock", || {
                     Some(
                         "the Rollout did not settle in one instant; the trial ends as timeout"
@@ -578,12 +599,12 @@ impl Controller for Rollout<'_> {
         }
     }
 
-    fn deadline_exceeded_at(&self) -> Option<Time> {
-        self.deadline_exceeded_at
-    }
-
-    fn aborted_at(&self) -> Option<Time> {
-        self.aborted_at
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            update_failures: None,
+            deadline_exceeded_at: self.deadline_exceeded_at,
+            aborted_at: Some(self.aborted_at),
+        }
     }
 }
 

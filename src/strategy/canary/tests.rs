@@ -18,12 +18,18 @@ const S: Time = SECOND;
 fn scenario(replicas: u32, kind: RolloutKind) -> Scenario {
     let mut s = testkit::kubernetes(replicas, S, testkit::rolling(1, 0));
     s.horizon = 3600 * S;
-    s.strategy = Strategy::Rollout(RolloutStrategy {
+    let blue_green = matches!(kind, RolloutKind::BlueGreen(_));
+    let cfg = RolloutStrategy {
         min_ready: 0,
         progress_deadline: Some(600 * S),
         progress_deadline_abort: false,
         kind,
-    });
+    };
+    s.strategy = if blue_green {
+        Strategy::BlueGreen(cfg)
+    } else {
+        Strategy::Canary(cfg)
+    };
     s
 }
 
@@ -122,7 +128,7 @@ fn progress_deadline_abort_rolls_back_a_canary_that_never_becomes_ready() {
         ..Probe::default()
     });
     s.service.versions[1].ready_after = Dist::Never;
-    let Strategy::Rollout(r) = &mut s.strategy else {
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
         unreachable!()
     };
     r.progress_deadline = Some(120 * S);
@@ -130,7 +136,7 @@ fn progress_deadline_abort_rolls_back_a_canary_that_never_becomes_ready() {
     s.horizon = 600 * S;
     let (res, _) = run(&s);
     assert_eq!(res.outcome, Outcome::DeadlineExceeded);
-    let Strategy::Rollout(r) = &mut s.strategy else {
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
         unreachable!()
     };
     r.progress_deadline_abort = true;

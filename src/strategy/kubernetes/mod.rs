@@ -44,6 +44,7 @@
 //! only deletes ReplicaSets scaled to 0 and cannot matter with the few versions of a
 //! scenario.
 
+pub(crate) mod entry;
 pub mod fenceposts;
 #[cfg(test)]
 mod oracle;
@@ -53,12 +54,13 @@ pub mod recreate;
 pub mod replicaset;
 pub mod rolling;
 
-use super::Controller;
+use super::{Controller, Metrics};
 use crate::cluster::{Cluster, Notice, TaskState};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::{
     ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT, VersionId,
 };
+use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use progress::{Progressing, Reason, Status};
 use ranking::Ranking;
@@ -206,7 +208,7 @@ impl<'s> Deployment<'s> {
             .push(ReplicaSet::new(self.template, spec, max_old + 1));
         self.statuses.push(RsStatus::default());
         self.scaled |= spec > 0;
-        self.set_condition(Reason::NewReplicaSetCreated, cl.now);
+        self.set_condition(Reason::NewReplicaSetCreated, cl.now());
         Some(self.sets.len() - 1)
     }
 
@@ -298,7 +300,7 @@ impl<'s> Deployment<'s> {
 
     /// `syncRolloutStatus` (§9), plus the simulator's bookkeeping of the outcome.
     fn sync_rollout_status(&mut self, cl: &mut Cluster) {
-        let now = cl.now;
+        let now = cl.now();
         let new = self.calculate_status();
         let deadline = self.cfg.progress_deadline;
         let cond =
@@ -335,7 +337,7 @@ impl<'s> Deployment<'s> {
         let at = progress::requeue_at(self.cond, deadline, self.replicas, &new, now);
         if at != NEVER && at != self.requeue_at {
             self.requeue_at = at;
-            cl.set_timer(at, 0);
+            cl.set_timer(at, Timer::Requeue);
         }
     }
 
@@ -406,9 +408,27 @@ impl<'s> Deployment<'s> {
     }
 }
 
+/// The Deployment controller's one timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The key is requeued for the progress deadline (`requeueStuckDeployment`).
+    Requeue,
+}
+
+impl Payload for Timer {
+    fn encode(self) -> u64 {
+        0
+    }
+
+    fn decode(_: u64) -> Timer {
+        Timer::Requeue
+    }
+}
+
 impl Controller for Deployment<'_> {
+    type Timer = Timer;
+
     fn start(&mut self, cl: &mut Cluster) {
-        cl.set_kubelet(true);
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
         self.replicas = s.service.replicas;
@@ -453,8 +473,8 @@ impl Controller for Deployment<'_> {
         self.notice(cl, notice);
     }
 
-    fn on_timer(&mut self, cl: &mut Cluster, _payload: u64) {
-        if cl.now == self.requeue_at {
+    fn on_timer(&mut self, cl: &mut Cluster, Timer::Requeue: Timer) {
+        if cl.now() == self.requeue_at {
             self.requeue_at = NEVER;
             self.dirty = true;
         }
@@ -494,7 +514,7 @@ impl Controller for Deployment<'_> {
                 return;
             }
             if syncs >= self.sync_limit {
-                self.livelock_at = Some(cl.now);
+                self.livelock_at = Some(cl.now());
                 let limit = self.sync_limit;
                 cl.trace_update("sync_livelock", || {
                     Some(format!(
@@ -530,8 +550,12 @@ impl Controller for Deployment<'_> {
         }
     }
 
-    fn deadline_exceeded_at(&self) -> Option<Time> {
-        self.deadline_exceeded_at
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            update_failures: None,
+            deadline_exceeded_at: self.deadline_exceeded_at,
+            aborted_at: None,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ type RankKey = (u8, u8, u8, Reverse<u32>, i64, Reverse<u32>, i64, u64);
 
 /// The first `diff` active pods of `version` in the deletion order, by sorting them all.
 pub fn sorted_choice(cl: &Cluster, version: VersionId, diff: usize) -> Vec<TaskId> {
-    let now = cl.now;
+    let now = cl.now();
     let mut per_node = vec![0u32; cl.nodes.len()];
     for t in &cl.tasks {
         if let (true, Some(n)) = (t.is_wanted(), t.node) {
@@ -49,7 +49,7 @@ pub fn check(cl: &Cluster, version: VersionId, diff: usize, chosen: &[TaskId]) {
         chosen,
         sorted_choice(cl, version, diff).as_slice(),
         "deletion order at t={} of version {version}",
-        cl.now
+        cl.now()
     );
     let versions = cl.scenario.service.versions.len() as VersionId;
     for v in 0..versions {
@@ -63,7 +63,7 @@ pub fn check(cl: &Cluster, version: VersionId, diff: usize, chosen: &[TaskId]) {
             cl.wanted_of(v),
             want,
             "counts of version {v} at t={}",
-            cl.now
+            cl.now()
         );
     }
     for n in 0..cl.nodes.len() as u32 {
@@ -72,7 +72,7 @@ pub fn check(cl: &Cluster, version: VersionId, diff: usize, chosen: &[TaskId]) {
             .iter()
             .filter(|t| t.is_wanted() && t.node == Some(n))
             .count() as u32;
-        assert_eq!(cl.wanted_on_node(n), count, "node {n} at t={}", cl.now);
+        assert_eq!(cl.wanted_on_node(n), count, "node {n} at t={}", cl.now());
     }
 }
 

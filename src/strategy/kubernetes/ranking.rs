@@ -255,7 +255,7 @@ impl Ranking {
             return;
         }
         self.catch_up(cl, v);
-        let now = cl.now;
+        let now = cl.now();
         for _ in 0..diff {
             let Some(id) = self.best(v, now) else {
                 break;

@@ -5,7 +5,7 @@
 use super::fenceposts::{max_surge, max_unavailable};
 use super::rolling::{self, RsCounts};
 use crate::cluster::{TaskState, TraceRecord};
-use crate::experiment::{Outcome, TrialResult};
+use crate::result::{Outcome, TrialResult};
 use crate::scenario::{Action, ActionKind, DeploymentStrategy, Dist, Probe, Scenario, VersionId};
 use crate::sim::time::{SECOND, Time};
 use crate::testkit::{self, kubernetes, kubernetes_cfg, rolling, rolling_pct};

@@ -1,7 +1,7 @@
 //! Failure accounting (`failureTriggersAction` against `max_failure_ratio`), its actions
 //! (pause, rollback), and the final monitoring window that ends a run.
 
-use super::run::{Phase, TIMER_FINAL, timer};
+use super::run::{Phase, Timer};
 use super::{Swarm, UpdateState};
 use crate::cluster::{Cluster, TaskId};
 use crate::scenario::FailureAction;
@@ -24,8 +24,8 @@ impl Swarm<'_> {
         self.run.queued = queued;
         if self.run.phase == Some(Phase::Final) {
             cl.set_timer(
-                cl.now + self.run.monitor,
-                timer(TIMER_FINAL, self.run.id, 0),
+                cl.now() + self.run.monitor,
+                Timer::Final { run: self.run.id },
             );
         }
     }
@@ -45,7 +45,7 @@ impl Swarm<'_> {
     pub(super) fn watch_failure(&mut self, cl: &mut Cluster, task: TaskId) {
         let run = self.run.id;
         let monitor = self.run.monitor;
-        let now = cl.now;
+        let now = cl.now();
         let tr = self.track(task);
         if tr.run != run || tr.counted {
             return;

@@ -48,22 +48,20 @@
 //! the worker pool handing out slots and reacting to task notices; [`failures`] the failure
 //! watch, pause, rollback and the final window; [`restart`] the restart supervisor.
 
+pub(crate) mod entry;
 mod failures;
 mod pool;
 mod restart;
 mod run;
 mod workers;
 
-use super::Controller;
+use super::{Controller, Metrics};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
-use crate::experiment::Outcome;
+use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig, VersionId};
 use crate::sim::time::{MINUTE, Time};
-use run::{
-    NO_TRACK, Phase, Run, TIMER_FINAL, TIMER_OLD_TASK, TIMER_RUN, TIMER_SEEN, TIMER_WORKER, Track,
-    Worker, timer,
-};
+use run::{NO_TRACK, Phase, Run, Timer, Track, Worker, same_run};
 
 /// swarmkit `defaultOldTaskTimeout`: stop-first starts the new task after this even if the
 /// old one has not exited.
@@ -114,7 +112,7 @@ pub struct Swarm<'s> {
     state_at: Time,
     run: Run,
     runs: u32,
-    /// Runs requested so far; a `TIMER_RUN` of an older request is stale.
+    /// Runs requested so far; a `Timer::Run` of an older request is stale.
     requests: u32,
     track: Vec<Track>,
     slot_restarts: Vec<u32>,
@@ -154,7 +152,7 @@ impl<'s> Swarm<'s> {
         message: impl FnOnce() -> Option<String>,
     ) {
         self.state = state;
-        self.state_at = cl.now;
+        self.state_at = cl.now();
         cl.trace_update(state.as_str(), message);
     }
 
@@ -182,6 +180,8 @@ impl<'s> Swarm<'s> {
 }
 
 impl Controller for Swarm<'_> {
+    type Timer = Timer;
+
     fn start(&mut self, cl: &mut Cluster) {
         self.track.clear();
         self.slot_restarts.clear();
@@ -207,37 +207,36 @@ impl Controller for Swarm<'_> {
             let t = cl.task(n.task);
             let lag = cl.overhead(Cp::FailureReport, t.slot, t.version, t.attempt);
             if lag > 0 {
-                cl.set_timer(cl.now + lag, timer(TIMER_SEEN, 0, n.task));
+                cl.set_timer(cl.now() + lag, Timer::Seen(n.task));
                 return;
             }
         }
         self.observe(cl, n);
     }
 
-    fn on_timer(&mut self, cl: &mut Cluster, payload: u64) {
-        let kind = payload >> 56;
-        let run = (payload >> 32) as u32 & 0x00ff_ffff;
-        let index = payload as u32;
-        match kind {
-            TIMER_OLD_TASK => cl.allow_start(index),
-            TIMER_WORKER
+    fn on_timer(&mut self, cl: &mut Cluster, timer: Timer) {
+        match timer {
+            Timer::OldTask(task) => cl.allow_start(task),
+            Timer::Worker { run, worker }
                 if run == self.run.id
-                    && self.run.workers.get(index as usize) == Worker::Sleeping =>
+                    && self.run.workers.get(worker as usize) == Worker::Sleeping =>
             {
-                self.run.workers.set(index as usize, Worker::Idle);
+                self.run.workers.set(worker as usize, Worker::Idle);
                 self.dispatch(cl);
             }
-            TIMER_FINAL if run == self.run.id && self.run.phase == Some(Phase::Final) => {
+            Timer::Final { run } if run == self.run.id && self.run.phase == Some(Phase::Final) => {
                 self.complete(cl)
             }
-            TIMER_SEEN => self.observe(
+            Timer::Seen(task) => self.observe(
                 cl,
                 Notice {
-                    task: index,
+                    task,
                     state: TaskState::Failed,
                 },
             ),
-            TIMER_RUN if run == self.requests & 0x00ff_ffff => self.launch_run(cl, index == 1),
+            Timer::Run { request, rollback } if same_run(request, self.requests) => {
+                self.launch_run(cl, rollback)
+            }
             _ => {}
         }
     }
@@ -280,8 +279,12 @@ impl Controller for Swarm<'_> {
         Some((o, self.state_at))
     }
 
-    fn update_failures(&self) -> u32 {
-        self.failures_total
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            update_failures: Some(self.failures_total),
+            deadline_exceeded_at: None,
+            aborted_at: None,
+        }
     }
 }
 

@@ -22,7 +22,7 @@ impl Swarm<'_> {
         }
         self.slot_restarts[s] += 1;
         cl.gauges.restarts += 1;
-        let gate = StartGate::NotBefore(cl.now + policy.delay);
+        let gate = StartGate::NotBefore(cl.now() + policy.delay);
         self.new_task(cl, slot, gate);
     }
 }

@@ -7,6 +7,7 @@ use crate::cluster::{Cluster, StartGate, TaskId};
 use crate::scenario::UpdateConfig;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::sim::Purpose;
+use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 
 /// What a worker is doing.
@@ -61,17 +62,73 @@ pub(super) const NO_TRACK: Track = Track {
     worker: NO_WORKER,
 };
 
-/// Timer kinds (top byte of the payload).
-pub(super) const TIMER_WORKER: u64 = 1;
-pub(super) const TIMER_FINAL: u64 = 2;
-pub(super) const TIMER_OLD_TASK: u64 = 3;
-/// A task's own failure reaches the controller (`failure_report` after it happened).
-pub(super) const TIMER_SEEN: u64 = 4;
-/// A requested run starts (`update_start` after the command); index 1 = a rollback.
-pub(super) const TIMER_RUN: u64 = 5;
+/// The updater's timers. Run generations travel in 24 bits: a timer of a run 2^24
+/// generations old would look current, far beyond any trial's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// A worker's `delay` after its slot is over.
+    Worker {
+        /// The run it belongs to.
+        run: u32,
+        /// Which worker.
+        worker: u32,
+    },
+    /// The run's final monitoring window is over.
+    Final {
+        /// The run it belongs to.
+        run: u32,
+    },
+    /// stop-first: `defaultOldTaskTimeout` for this held new task.
+    OldTask(TaskId),
+    /// A task's own failure reaches the controller (`failure_report` after it happened).
+    Seen(TaskId),
+    /// A requested run starts (`update_start` after the command).
+    Run {
+        /// The request it answers.
+        request: u32,
+        /// It is a rollback.
+        rollback: bool,
+    },
+}
 
-pub(super) fn timer(kind: u64, run: u32, index: u32) -> u64 {
-    kind << 56 | (run as u64) << 32 | index as u64
+/// Run generations as timers carry them.
+const RUN_BITS: u32 = 0x00ff_ffff;
+
+impl Payload for Timer {
+    /// Kind in the top byte, run in the next three, index in the low four.
+    fn encode(self) -> u64 {
+        let pack = |kind: u64, run: u32, index: u32| {
+            kind << 56 | u64::from(run & RUN_BITS) << 32 | u64::from(index)
+        };
+        match self {
+            Timer::Worker { run, worker } => pack(1, run, worker),
+            Timer::Final { run } => pack(2, run, 0),
+            Timer::OldTask(task) => pack(3, 0, task),
+            Timer::Seen(task) => pack(4, 0, task),
+            Timer::Run { request, rollback } => pack(5, request, rollback as u32),
+        }
+    }
+
+    fn decode(raw: u64) -> Timer {
+        let run = (raw >> 32) as u32 & RUN_BITS;
+        let index = raw as u32;
+        match raw >> 56 {
+            1 => Timer::Worker { run, worker: index },
+            2 => Timer::Final { run },
+            3 => Timer::OldTask(index),
+            4 => Timer::Seen(index),
+            5 => Timer::Run {
+                request: run,
+                rollback: index == 1,
+            },
+            k => unreachable!("timer kind {k} is never encoded"),
+        }
+    }
+}
+
+/// Whether run generation `id` is the one a timer carries (24 bits of it).
+pub(super) fn same_run(carried: u32, id: u32) -> bool {
+    carried == id & RUN_BITS
 }
 
 /// One updater run (`Updater.Run`).
@@ -166,8 +223,11 @@ impl Swarm<'_> {
         if lag == 0 {
             self.launch_run(cl, rollback);
         } else {
-            let t = timer(TIMER_RUN, self.requests & 0x00ff_ffff, rollback as u32);
-            cl.set_timer(cl.now + lag, t);
+            let t = Timer::Run {
+                request: self.requests,
+                rollback,
+            };
+            cl.set_timer(cl.now() + lag, t);
         }
     }
 
@@ -180,5 +240,42 @@ impl Swarm<'_> {
         }
         self.cancel_run();
         self.start_run(cl, rollback);
+    }
+}
+
+#[cfg(test)]
+mod timer_tests {
+    use super::*;
+
+    #[test]
+    fn every_timer_comes_back_as_it_was_set() {
+        let timers = [
+            Timer::Worker {
+                run: 7,
+                worker: u32::MAX,
+            },
+            Timer::Final { run: RUN_BITS },
+            Timer::OldTask(0),
+            Timer::Seen(123_456),
+            Timer::Run {
+                request: 3,
+                rollback: true,
+            },
+            Timer::Run {
+                request: 3,
+                rollback: false,
+            },
+        ];
+        for t in timers {
+            assert_eq!(Timer::decode(t.encode()), t);
+        }
+    }
+
+    #[test]
+    fn run_generations_travel_in_24_bits() {
+        let t = Timer::Final { run: RUN_BITS + 2 };
+        assert_eq!(Timer::decode(t.encode()), Timer::Final { run: 1 });
+        assert!(same_run(1, RUN_BITS + 2));
+        assert!(!same_run(1, 2));
     }
 }

@@ -3,7 +3,7 @@
 //! the final window is `monitor`, or `d + 1s` when `d >= monitor`.
 use super::*;
 use crate::cluster::TraceRecord;
-use crate::experiment::TrialResult;
+use crate::result::TrialResult;
 use crate::scenario::{Dist, FailureAction, HealthCheck, Order};
 use crate::sim::time::SECOND;
 use crate::testkit;

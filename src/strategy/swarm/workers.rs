@@ -2,7 +2,7 @@
 //! (`worker()` / `updateTask` / `useExistingTask`), wait for the new task to be seen
 //! RUNNING and sleep `delay`; task notices move the waiting workers on.
 
-use super::run::{NO_WORKER, Phase, TIMER_OLD_TASK, TIMER_WORKER, Worker, timer};
+use super::run::{NO_WORKER, Phase, Timer, Worker};
 use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
@@ -81,7 +81,7 @@ impl Swarm<'_> {
                 match waited {
                     Some(old) if cl.task(old).is_live() => {
                         self.track(old).releases = Some(task);
-                        cl.set_timer(cl.now + OLD_TASK_TIMEOUT, timer(TIMER_OLD_TASK, 0, task));
+                        cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(task));
                     }
                     _ => cl.allow_start(task),
                 }
@@ -119,13 +119,19 @@ impl Swarm<'_> {
             self.run.workers.set(w, Worker::Idle);
         } else {
             self.run.workers.set(w, Worker::Sleeping);
-            cl.set_timer(cl.now + delay, timer(TIMER_WORKER, self.run.id, w as u32));
+            cl.set_timer(
+                cl.now() + delay,
+                Timer::Worker {
+                    run: self.run.id,
+                    worker: w as u32,
+                },
+            );
         }
     }
 
     /// A task notice as the controller sees it (failures possibly late).
     pub(super) fn observe(&mut self, cl: &mut Cluster, n: Notice) {
-        let now = cl.now;
+        let now = cl.now();
         let seen_running = matches!(
             n.state,
             TaskState::Ready | TaskState::Stopped | TaskState::Failed

@@ -1,4 +1,5 @@
-//! What one trial produces: its outcome and the metrics of `trials.csv`.
+//! What one trial produces: its outcome and the metrics of `trials.csv`. A leaf module:
+//! experiment, trial, traffic and output all read it, and it reads nothing of theirs.
 
 use crate::scenario::{CURRENT, Dist, NEXT, Scenario};
 use crate::sim::time::Time;

@@ -1,0 +1,392 @@
+//! One AnalysisRun: when each metric measures, what a measurement's phase is, the
+//! counters, and the metric and run phases.
+//!
+//! A port of `argoproj/argo-rollouts@9f8d111` (v1.10.0-rc1-70):
+//!
+//! - scheduling: `analysis/analysis.go:generateMetricTasks` and
+//!   `calculateNextReconcileTime` — the first measurement at `startedAt + initialDelay`,
+//!   the next `interval` after the last one finished, 10 s after an Error
+//!   (`DefaultErrorRetryInterval`), none once the effective count is reached, the metric
+//!   is complete or the run is terminating;
+//! - one measurement's phase: `utils/evaluate/evaluate.go:EvaluateResult`;
+//! - counters: `analysis/analysis.go:runMeasurements` (an Error does not count toward
+//!   `count`);
+//! - metric phase: `assessMetricStatus` and `assessMetricFailureInconclusiveOrError`;
+//! - run phase: `assessRunStatus` with `utils/analysis/helpers.go:IsTerminating` and
+//!   `analysisStatusOrder`.
+//!
+//! Measurements take no simulated time (a query answers at once), so `finishedAt` is
+//! the instant of the measurement. When a measurement breaches a limit, Argo's next
+//! reconcile (triggered at once by the status update) finds the run terminating and
+//! completes it; here that happens at the same instant.
+
+use super::judge;
+use super::spec::{AnalysisSpec, MetricSpec, Provider, Role};
+use crate::sim::time::{SECOND, Time};
+use crate::traffic::window::WindowStats;
+
+/// `analysis/analysis.go:DefaultErrorRetryInterval`.
+pub const ERROR_RETRY_INTERVAL: Time = 10 * SECOND;
+
+/// Phase of a measurement, a metric or a run (`AnalysisPhase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Not measured yet.
+    Pending,
+    /// Measuring.
+    Running,
+    /// Passed.
+    Successful,
+    /// Neither passed nor failed: the rollout pauses.
+    Inconclusive,
+    /// The measurements could not be taken: the rollout aborts.
+    Error,
+    /// Failed: the rollout aborts.
+    Failed,
+}
+
+impl Phase {
+    /// Whether this phase is final (`AnalysisPhase.Completed`).
+    pub fn completed(self) -> bool {
+        !matches!(self, Phase::Pending | Phase::Running)
+    }
+
+    /// Position in `analysisStatusOrder`, best first.
+    fn rank(self) -> u8 {
+        match self {
+            Phase::Successful => 0,
+            Phase::Running => 1,
+            Phase::Pending => 2,
+            Phase::Inconclusive => 3,
+            Phase::Error => 4,
+            Phase::Failed => 5,
+        }
+    }
+
+    /// A limit was breached: the run terminates (`IsTerminating`).
+    fn breaches(self) -> bool {
+        matches!(self, Phase::Failed | Phase::Error | Phase::Inconclusive)
+    }
+
+    /// The name Argo shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Pending => "Pending",
+            Phase::Running => "Running",
+            Phase::Successful => "Successful",
+            Phase::Inconclusive => "Inconclusive",
+            Phase::Error => "Error",
+            Phase::Failed => "Failed",
+        }
+    }
+}
+
+/// Where measurements come from: the simulated traffic, or a test's table.
+pub trait Measure {
+    /// The requests of `role` in `[from, to)` and its pods at `to`.
+    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats;
+}
+
+/// One completed measurement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measurement {
+    /// When it was taken (`finishedAt`).
+    pub at: Time,
+    /// Its phase.
+    pub phase: Phase,
+    /// The measured value (the judge's score for a `judge` metric); NaN for an Error.
+    pub value: f64,
+}
+
+/// A metric's counters and phase (`MetricResult`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricStatus {
+    /// Current phase.
+    pub phase: Phase,
+    /// Counted measurements (all but errors).
+    pub count: u32,
+    /// Successful measurements.
+    pub successful: u32,
+    /// Failed measurements.
+    pub failed: u32,
+    /// Inconclusive measurements.
+    pub inconclusive: u32,
+    /// Error measurements.
+    pub error: u32,
+    /// Errors in a row.
+    pub consecutive_error: u32,
+    /// Successes in a row.
+    pub consecutive_success: u32,
+    /// The last measurement.
+    pub last: Option<Measurement>,
+}
+
+impl MetricStatus {
+    fn new() -> MetricStatus {
+        MetricStatus {
+            phase: Phase::Pending,
+            count: 0,
+            successful: 0,
+            failed: 0,
+            inconclusive: 0,
+            error: 0,
+            consecutive_error: 0,
+            consecutive_success: 0,
+            last: None,
+        }
+    }
+
+    /// Counts a measurement (`runMeasurements`).
+    fn record(&mut self, m: Measurement) {
+        match m.phase {
+            Phase::Successful => {
+                self.successful += 1;
+                self.count += 1;
+                self.consecutive_error = 0;
+                self.consecutive_success += 1;
+            }
+            Phase::Failed | Phase::Inconclusive => {
+                if m.phase == Phase::Failed {
+                    self.failed += 1;
+                } else {
+                    self.inconclusive += 1;
+                }
+                self.count += 1;
+                self.consecutive_error = 0;
+                self.consecutive_success = 0;
+            }
+            _ => {
+                self.error += 1;
+                self.consecutive_error += 1;
+                self.consecutive_success = 0;
+            }
+        }
+        self.last = Some(m);
+    }
+}
+
+/// One AnalysisRun of an [`AnalysisSpec`].
+#[derive(Debug, Clone)]
+pub struct AnalysisRun<'s> {
+    spec: &'s AnalysisSpec,
+    started_at: Time,
+    metrics: Vec<MetricStatus>,
+    phase: Phase,
+    terminate: bool,
+}
+
+impl<'s> AnalysisRun<'s> {
+    /// A run created (and first reconciled) at `started_at`.
+    pub fn new(spec: &'s AnalysisSpec, started_at: Time) -> AnalysisRun<'s> {
+        AnalysisRun {
+            spec,
+            started_at,
+            metrics: vec![MetricStatus::new(); spec.metrics.len()],
+            phase: Phase::Running,
+            terminate: false,
+        }
+    }
+
+    /// The run's phase.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// When the run was started.
+    pub fn started_at(&self) -> Time {
+        self.started_at
+    }
+
+    /// Each metric's status, in spec order.
+    pub fn metrics(&self) -> &[MetricStatus] {
+        &self.metrics
+    }
+
+    /// The spec this run measures.
+    pub fn spec(&self) -> &'s AnalysisSpec {
+        self.spec
+    }
+
+    /// The earliest instant a measurement is due; `None` once the run is complete or
+    /// nothing more will be measured (`calculateNextReconcileTime`).
+    pub fn next_due(&self) -> Option<Time> {
+        if self.phase.completed() {
+            return None;
+        }
+        (0..self.metrics.len()).filter_map(|i| self.due(i)).min()
+    }
+
+    fn due(&self, i: usize) -> Option<Time> {
+        let (spec, st) = (&self.spec.metrics[i], &self.metrics[i]);
+        if st.phase.completed() || self.terminating() {
+            return None;
+        }
+        let Some(last) = st.last else {
+            return Some(self.started_at.saturating_add(spec.initial_delay));
+        };
+        if spec.effective_count().is_some_and(|n| st.count >= n) {
+            return None;
+        }
+        let wait = if last.phase == Phase::Error {
+            ERROR_RETRY_INTERVAL
+        } else {
+            spec.interval?
+        };
+        Some(last.at.saturating_add(wait))
+    }
+
+    /// Takes every measurement due by `now` (at most one per metric, at `now`), then
+    /// assesses the metrics and the run. Returns the run's phase.
+    pub fn measure(&mut self, now: Time, source: &mut dyn Measure) -> Phase {
+        if self.phase.completed() {
+            return self.phase;
+        }
+        for i in 0..self.metrics.len() {
+            if self.due(i).is_some_and(|t| t <= now) {
+                let m = take(&self.spec.metrics[i], now, source);
+                self.metrics[i].record(m);
+            }
+        }
+        self.assess();
+        self.phase
+    }
+
+    /// The rollout terminates the run (`spec.terminate`: promotion, abort, a newer
+    /// step): Successful unless a limit was already breached.
+    pub fn terminate(&mut self) -> Phase {
+        if !self.phase.completed() {
+            self.terminate = true;
+            self.assess();
+        }
+        self.phase
+    }
+
+    /// `IsTerminating`: told to, or a metric breached a limit.
+    fn terminating(&self) -> bool {
+        self.terminate || self.metrics.iter().any(|m| m.phase.breaches())
+    }
+
+    /// `assessRunStatus`, repeated once at the same instant when a metric has just
+    /// breached (Argo's immediate re-reconcile of a run that became terminating).
+    fn assess(&mut self) {
+        let mut terminating = self.terminating();
+        loop {
+            for (spec, st) in self.spec.metrics.iter().zip(&mut self.metrics) {
+                st.phase = assess_metric(spec, st, terminating);
+            }
+            if !terminating && self.terminating() {
+                terminating = true;
+                continue;
+            }
+            break;
+        }
+        let worst = self
+            .metrics
+            .iter()
+            .map(|m| m.phase)
+            .filter(|p| p.completed())
+            .max_by_key(|p| p.rank());
+        let all_done = self.metrics.iter().all(|m| m.phase.completed());
+        self.phase = match (terminating, worst) {
+            (true, None) => Phase::Successful,
+            (true, Some(w)) => w,
+            (false, Some(w)) if all_done => w,
+            _ => Phase::Running,
+        };
+    }
+}
+
+/// `assessMetricStatus` for a metric whose last measurement has completed.
+fn assess_metric(spec: &MetricSpec, st: &MetricStatus, terminating: bool) -> Phase {
+    if st.phase.completed() {
+        return st.phase;
+    }
+    if st.last.is_none() {
+        return if terminating {
+            Phase::Successful
+        } else {
+            Phase::Pending
+        };
+    }
+    if let Some(p) = breach(spec, st) {
+        return p;
+    }
+    let csl = spec.consecutive_success_limit;
+    if csl > 0 && st.consecutive_success >= csl {
+        return Phase::Successful;
+    }
+    if spec.effective_count().is_some_and(|n| st.count >= n) {
+        let failure_applicable = spec.failure_limit >= 0;
+        return match (failure_applicable, csl > 0) {
+            (true, true) => Phase::Inconclusive,
+            (false, true) => Phase::Failed,
+            _ => Phase::Successful,
+        };
+    }
+    if terminating {
+        Phase::Successful
+    } else {
+        Phase::Running
+    }
+}
+
+/// `assessMetricFailureInconclusiveOrError`: a later check overrides an earlier one.
+fn breach(spec: &MetricSpec, st: &MetricStatus) -> Option<Phase> {
+    let mut phase = None;
+    if spec.failure_limit >= 0 && i64::from(st.failed) > spec.failure_limit {
+        phase = Some(Phase::Failed);
+    }
+    if st.inconclusive > spec.inconclusive_limit {
+        phase = Some(Phase::Inconclusive);
+    }
+    if st.consecutive_error > spec.consecutive_error_limit {
+        phase = Some(Phase::Error);
+    }
+    phase
+}
+
+/// One measurement of `spec` at `now`.
+fn take(spec: &MetricSpec, now: Time, source: &mut dyn Measure) -> Measurement {
+    let (phase, value) = match &spec.provider {
+        Provider::Measured(m) => {
+            let stats = source.window(m.of, now.saturating_sub(m.window), now);
+            match m.quantity.of(&stats) {
+                Some(v) => (evaluate(spec, v), v),
+                // No requests (or no pods wanted): like an empty Prometheus result.
+                None => (Phase::Error, f64::NAN),
+            }
+        }
+        Provider::Judge(j) => {
+            let verdict = judge::judge(j, now, source);
+            (verdict.phase(j), verdict.score)
+        }
+    };
+    Measurement {
+        at: now,
+        phase,
+        value,
+    }
+}
+
+/// `EvaluateResult`: the phase of one measured value.
+pub fn evaluate(spec: &MetricSpec, result: f64) -> Phase {
+    let success = spec.success.as_ref().map(|c| c.eval(result));
+    let failure = spec.failure.as_ref().map(|c| c.eval(result));
+    let (success, failure) = match (success, failure) {
+        (None, None) => return Phase::Successful,
+        (Some(s), None) => (s, !s),
+        (None, Some(f)) => (!f, f),
+        (Some(s), Some(f)) => (s, f),
+    };
+    if failure {
+        Phase::Failed
+    } else if success {
+        Phase::Successful
+    } else {
+        Phase::Inconclusive
+    }
+}
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;

@@ -1,0 +1,388 @@
+//! The phase rules of `argoproj/argo-rollouts@9f8d111` (v1.10.0-rc1-70), each test citing
+//! the upstream test or function it reproduces.
+
+use super::*;
+use crate::analysis::condition::Condition;
+use crate::analysis::spec::{Measured, Quantity};
+use std::collections::VecDeque;
+
+const S: Time = SECOND;
+
+/// A provider answering from a script: `Some(rate)` is a window of 1000 requests with
+/// that error rate, `None` an empty window. Records the windows asked for.
+#[derive(Default)]
+struct Script {
+    rates: VecDeque<Option<f64>>,
+    asked: Vec<(Role, Time, Time)>,
+}
+
+impl Script {
+    fn new(rates: &[Option<f64>]) -> Script {
+        Script {
+            rates: rates.iter().copied().collect(),
+            asked: Vec::new(),
+        }
+    }
+}
+
+impl Measure for Script {
+    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
+        self.asked.push((role, from, to));
+        let mut w = WindowStats::empty(from, to);
+        if let Some(rate) = self.rates.pop_front().expect("script exhausted") {
+            w.requests = 1000;
+            w.failed = (rate * 1000.0).round() as u64;
+        }
+        w
+    }
+}
+
+/// An error-rate metric with `successCondition: result < 0.05` (so a measurement fails
+/// at ≥ 5 %), plus the fields `f` sets.
+fn metric(f: impl FnOnce(&mut MetricSpec)) -> MetricSpec {
+    let mut m = MetricSpec {
+        name: "error-rate".into(),
+        interval: Some(60 * S),
+        count: 0,
+        initial_delay: 0,
+        success: Some(Condition::parse("result < 0.05").unwrap()),
+        failure: None,
+        failure_limit: 0,
+        inconclusive_limit: 0,
+        consecutive_error_limit: 4,
+        consecutive_success_limit: 0,
+        provider: Provider::Measured(Measured {
+            quantity: Quantity::ErrorRate,
+            of: Role::Canary,
+            window: 60 * S,
+        }),
+    };
+    f(&mut m);
+    m
+}
+
+fn spec(metrics: Vec<MetricSpec>) -> AnalysisSpec {
+    AnalysisSpec { metrics }
+}
+
+/// Runs `run` through every due measurement up to `until`; returns the phase and the
+/// measurement instants.
+fn drive(run: &mut AnalysisRun, src: &mut Script, until: Time) -> (Phase, Vec<Time>) {
+    let mut at = Vec::new();
+    while let Some(t) = run.next_due() {
+        if t > until {
+            break;
+        }
+        at.push(t);
+        run.measure(t, src);
+    }
+    (run.phase(), at)
+}
+
+const OK: Option<f64> = Some(0.0);
+const BAD: Option<f64> = Some(0.5);
+const EMPTY: Option<f64> = None;
+
+/// `utils/evaluate/evaluate.go:EvaluateResult` (and `evaluate_test.go`): no condition
+/// ⇒ Successful; success only ⇒ Failed when false; failure only ⇒ Successful when false;
+/// both ⇒ failure wins, neither true ⇒ Inconclusive.
+#[test]
+fn evaluate_result_table() {
+    let cond = |s: &str| Some(Condition::parse(s).unwrap());
+    let none = metric(|m| m.success = None);
+    assert_eq!(evaluate(&none, 123.0), Phase::Successful);
+    let success = metric(|m| m.success = cond("result > 1"));
+    assert_eq!(evaluate(&success, 2.0), Phase::Successful);
+    assert_eq!(evaluate(&success, 0.0), Phase::Failed);
+    let failure = metric(|m| {
+        m.success = None;
+        m.failure = cond("result > 1");
+    });
+    assert_eq!(evaluate(&failure, 2.0), Phase::Failed);
+    assert_eq!(evaluate(&failure, 0.0), Phase::Successful);
+    let both = metric(|m| {
+        m.success = cond("result < 1");
+        m.failure = cond("result > 0.5");
+    });
+    assert_eq!(evaluate(&both, 0.7), Phase::Failed, "failure wins");
+    assert_eq!(evaluate(&both, 0.2), Phase::Successful);
+    let gap = metric(|m| {
+        m.success = cond("result < 1");
+        m.failure = cond("result > 2");
+    });
+    assert_eq!(evaluate(&gap, 1.5), Phase::Inconclusive);
+}
+
+fn status(f: impl FnOnce(&mut MetricStatus)) -> MetricStatus {
+    let mut s = MetricStatus::new();
+    s.phase = Phase::Running;
+    s.last = Some(Measurement {
+        at: 0,
+        phase: Phase::Successful,
+        value: 0.0,
+    });
+    f(&mut s);
+    s
+}
+
+/// `analysis_test.go:TestAssessMetricStatusFailureLimit`: failureLimit 2 with 3 failures
+/// ⇒ Failed; failureLimit 3 ⇒ Running, Successful when terminating.
+#[test]
+fn failure_limit() {
+    let st = status(|s| {
+        s.failed = 3;
+        s.count = 3;
+    });
+    let two = metric(|m| m.failure_limit = 2);
+    assert_eq!(assess_metric(&two, &st, false), Phase::Failed);
+    assert_eq!(assess_metric(&two, &st, true), Phase::Failed);
+    let three = metric(|m| m.failure_limit = 3);
+    assert_eq!(assess_metric(&three, &st, false), Phase::Running);
+    assert_eq!(assess_metric(&three, &st, true), Phase::Successful);
+}
+
+/// `TestAssessMetricStatusInconclusiveLimit`.
+#[test]
+fn inconclusive_limit() {
+    let st = status(|s| {
+        s.inconclusive = 3;
+        s.count = 3;
+    });
+    let two = metric(|m| m.inconclusive_limit = 2);
+    assert_eq!(assess_metric(&two, &st, false), Phase::Inconclusive);
+    assert_eq!(assess_metric(&two, &st, true), Phase::Inconclusive);
+    let three = metric(|m| m.inconclusive_limit = 3);
+    assert_eq!(assess_metric(&three, &st, false), Phase::Running);
+    assert_eq!(assess_metric(&three, &st, true), Phase::Successful);
+}
+
+/// `TestAssessMetricStatusConsecutiveErrors`: 5 consecutive errors ⇒ Error, 4 ⇒
+/// Running (Successful when terminating).
+#[test]
+fn consecutive_errors() {
+    let m = metric(|_| {});
+    let five = status(|s| s.consecutive_error = 5);
+    assert_eq!(assess_metric(&m, &five, false), Phase::Error);
+    assert_eq!(assess_metric(&m, &five, true), Phase::Error);
+    let four = status(|s| s.consecutive_error = 4);
+    assert_eq!(assess_metric(&m, &four, true), Phase::Successful);
+    assert_eq!(assess_metric(&m, &four, false), Phase::Running);
+}
+
+/// `TestAssessMetricStatusCountReached`: count 10 with 10 successes ⇒ Successful; 5
+/// successes and 5 inconclusive (inconclusiveLimit 0) ⇒ Inconclusive.
+#[test]
+fn count_reached() {
+    let m = metric(|m| {
+        m.count = 10;
+        m.interval = None;
+    });
+    let ten = status(|s| {
+        s.successful = 10;
+        s.count = 10;
+    });
+    assert_eq!(assess_metric(&m, &ten, false), Phase::Successful);
+    let mixed = status(|s| {
+        s.successful = 5;
+        s.inconclusive = 5;
+        s.count = 10;
+    });
+    assert_eq!(assess_metric(&m, &mixed, false), Phase::Inconclusive);
+}
+
+/// `TestAssessMetricStatusConsecutiveSuccessLimit` and
+/// `TestAssessMetricStatusFailureLimitAndConsecutiveSuccessLimit`: reaching the limit ⇒
+/// Successful; count reached without it ⇒ Failed when failureLimit is −1, Inconclusive
+/// when failureLimit applies.
+#[test]
+fn consecutive_success_limit() {
+    let only = metric(|m| {
+        m.failure_limit = -1;
+        m.consecutive_success_limit = 3;
+        m.count = 5;
+    });
+    let reached = status(|s| {
+        s.consecutive_success = 3;
+        s.successful = 3;
+        s.count = 4;
+        s.failed = 1;
+    });
+    assert_eq!(assess_metric(&only, &reached, false), Phase::Successful);
+    let short = status(|s| {
+        s.consecutive_success = 2;
+        s.successful = 3;
+        s.failed = 2;
+        s.count = 5;
+    });
+    assert_eq!(assess_metric(&only, &short, false), Phase::Failed);
+    let both = metric(|m| {
+        m.failure_limit = 2;
+        m.consecutive_success_limit = 3;
+        m.count = 5;
+    });
+    assert_eq!(assess_metric(&both, &short, false), Phase::Inconclusive);
+    assert_eq!(assess_metric(&both, &reached, false), Phase::Successful);
+}
+
+/// `TestAssessMetricStatusNoMeasurements`: Pending, Successful when terminating.
+#[test]
+fn no_measurements() {
+    let m = metric(|_| {});
+    let st = MetricStatus::new();
+    assert_eq!(assess_metric(&m, &st, false), Phase::Pending);
+    assert_eq!(assess_metric(&m, &st, true), Phase::Successful);
+}
+
+/// Default failureLimit 0: the first failed measurement fails the metric and the run
+/// (`assessMetricFailureInconclusiveOrError`: `failed > failureLimit`).
+#[test]
+fn the_first_failure_fails_by_default() {
+    let s = spec(vec![metric(|_| {})]);
+    let mut run = AnalysisRun::new(&s, 0);
+    let mut src = Script::new(&[OK, OK, BAD]);
+    let (phase, at) = drive(&mut run, &mut src, 3600 * S);
+    assert_eq!(phase, Phase::Failed);
+    assert_eq!(at, [0, 60 * S, 120 * S]);
+    assert_eq!(run.next_due(), None);
+}
+
+/// The docs example `interval: 5m, failureLimit: 3` fails on the 4th failed
+/// measurement, 15 minutes after the first.
+#[test]
+fn failure_limit_three_fails_on_the_fourth() {
+    let s = spec(vec![metric(|m| {
+        m.interval = Some(300 * S);
+        m.failure_limit = 3;
+    })]);
+    let mut run = AnalysisRun::new(&s, 0);
+    let mut src = Script::new(&[BAD; 4]);
+    let (phase, at) = drive(&mut run, &mut src, 3600 * S);
+    assert_eq!(phase, Phase::Failed);
+    assert_eq!(at.last(), Some(&(900 * S)));
+    assert_eq!(run.metrics()[0].failed, 4);
+}
+
+/// `generateMetricTasks` / `calculateNextReconcileTime`: the first measurement waits
+/// for `initialDelay`; errors retry after 10 s whatever the interval and do not count;
+/// the 5th consecutive error ends the metric in Error (`TestCalculateNextReconcileUponError`,
+/// `TestGenerateMetricTasksError`).
+#[test]
+fn initial_delay_and_error_retries() {
+    let s = spec(vec![metric(|m| {
+        m.initial_delay = 30 * S;
+        m.count = 2;
+    })]);
+    let mut run = AnalysisRun::new(&s, 100 * S);
+    assert_eq!(run.next_due(), Some(130 * S));
+    // Nothing is due before then.
+    let mut src = Script::new(&[EMPTY, EMPTY, OK, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY]);
+    assert_eq!(run.measure(120 * S, &mut src), Phase::Running);
+    assert!(src.asked.is_empty());
+    let (phase, at) = drive(&mut run, &mut src, 3600 * S);
+    // 130 error, 140 error, 150 ok (count 1), 210 error, 220, 230, 240, 250: 5th error.
+    assert_eq!(at, [130, 140, 150, 210, 220, 230, 240, 250].map(|t| t * S));
+    assert_eq!(phase, Phase::Error);
+    let st = run.metrics()[0];
+    assert_eq!((st.count, st.error, st.consecutive_error), (1, 7, 5));
+    // The measurement covers [t − window, t).
+    assert_eq!(src.asked[0], (Role::Canary, 70 * S, 130 * S));
+}
+
+/// A metric without interval or count measures once (`EffectiveCount` = 1,
+/// `TestGenerateMetricTasksNoIntervalOrCount`); an error is retried until it counts.
+#[test]
+fn a_single_measurement_retries_its_errors() {
+    let s = spec(vec![metric(|m| m.interval = None)]);
+    let mut run = AnalysisRun::new(&s, 0);
+    let mut src = Script::new(&[EMPTY, OK]);
+    let (phase, at) = drive(&mut run, &mut src, 3600 * S);
+    assert_eq!((phase, at), (Phase::Successful, vec![0, 10 * S]));
+}
+
+/// `TestReconcileAnalysisRunTerminateSiblingAfterFail`: when one metric breaches, the
+/// run terminates; an indefinite sibling ends Successful and the run takes the breach's
+/// phase — Failed, Inconclusive or Error — at the same instant.
+#[test]
+fn a_breach_terminates_the_siblings() {
+    let cond = |s: &str| Some(Condition::parse(s).unwrap());
+    for (script, want) in [(BAD, Phase::Failed), (Some(0.07), Phase::Inconclusive)] {
+        let s = spec(vec![
+            metric(|m| m.name = "indefinite".into()),
+            metric(|m| {
+                m.name = "strict".into();
+                m.success = cond("result < 0.05");
+                m.failure = cond("result > 0.1");
+            }),
+        ]);
+        let mut run = AnalysisRun::new(&s, 0);
+        let mut src = Script::new(&[OK, script]);
+        assert_eq!(run.measure(0, &mut src), want);
+        assert_eq!(run.metrics()[0].phase, Phase::Successful);
+        assert_eq!(run.metrics()[1].phase, want);
+        assert_eq!(run.next_due(), None);
+    }
+}
+
+/// `analysisStatusOrder`: the run takes the worst completed metric's phase (Failed over
+/// Error over Inconclusive over Successful); Running while any metric is incomplete.
+#[test]
+fn the_run_takes_the_worst_phase() {
+    let s = spec(vec![
+        metric(|m| {
+            m.name = "once".into();
+            m.interval = None;
+        }),
+        metric(|m| {
+            m.name = "thrice".into();
+            m.count = 3;
+        }),
+    ]);
+    let mut run = AnalysisRun::new(&s, 0);
+    let mut src = Script::new(&[OK, OK, OK, OK]);
+    assert_eq!(run.measure(0, &mut src), Phase::Running);
+    assert_eq!(run.metrics()[0].phase, Phase::Successful);
+    let (phase, at) = drive(&mut run, &mut src, 3600 * S);
+    assert_eq!((phase, at), (Phase::Successful, vec![60 * S, 120 * S]));
+    let ranks: Vec<Phase> = [
+        Phase::Successful,
+        Phase::Running,
+        Phase::Pending,
+        Phase::Inconclusive,
+        Phase::Error,
+        Phase::Failed,
+    ]
+    .to_vec();
+    assert!(ranks.windows(2).all(|w| w[0].rank() < w[1].rank()));
+}
+
+/// `spec.terminate` with no breach ⇒ Successful ("Run Terminated"), even before any
+/// measurement; after a breach the breach stands.
+#[test]
+fn terminate() {
+    let s = spec(vec![metric(|_| {})]);
+    let mut run = AnalysisRun::new(&s, 0);
+    assert_eq!(run.terminate(), Phase::Successful);
+    let mut run = AnalysisRun::new(&s, 0);
+    let mut src = Script::new(&[OK, OK]);
+    drive(&mut run, &mut src, 60 * S);
+    assert_eq!(run.phase(), Phase::Running);
+    assert_eq!(run.terminate(), Phase::Successful);
+    assert_eq!(run.next_due(), None);
+    let mut run = AnalysisRun::new(&s, 0);
+    let mut src = Script::new(&[BAD]);
+    run.measure(0, &mut src);
+    assert_eq!(run.terminate(), Phase::Failed);
+}
+
+/// An empty window is an Error measurement, never a pass.
+#[test]
+fn an_empty_window_is_an_error_measurement() {
+    let s = spec(vec![metric(|m| m.interval = None)]);
+    let mut run = AnalysisRun::new(&s, 0);
+    let mut src = Script::new(&[EMPTY]);
+    run.measure(0, &mut src);
+    let st = run.metrics()[0];
+    assert_eq!(st.last.unwrap().phase, Phase::Error);
+    assert!(st.last.unwrap().value.is_nan());
+    assert_eq!((st.successful, st.count), (0, 0));
+}

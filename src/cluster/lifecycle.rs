@@ -1,0 +1,364 @@
+//! A task's lifecycle steps: from placement to the image, the start, the process and its
+//! health, to its death or exit; the one place a task's state changes ([`Cluster::set_state`]).
+//! Zero-length steps join the worklist of the current engine call ([`Cluster::engine`]).
+
+use super::health::AppTimes;
+use super::runtime::ContainerRuntime;
+use super::{Cluster, Event, Step, TaskId, TaskState, TraceRecord, control_plane};
+use crate::scenario::{Phase, Resources};
+use crate::sim::Purpose;
+use crate::sim::time::{NEVER, Time, after};
+
+impl Cluster<'_> {
+    /// Apply a task step popped from the queue.
+    pub fn handle_step(&mut self, id: TaskId, generation: u32, step: Step) {
+        self.engine(|cl| cl.apply_step(id, generation, step));
+    }
+
+    pub(super) fn apply_step(&mut self, id: TaskId, generation: u32, step: Step) {
+        if self.tasks[id as usize].generation != generation {
+            return;
+        }
+        match step {
+            Step::ImagePresent => {
+                if !self.pull_failed(id) {
+                    self.try_start(id, Phase::Start);
+                }
+            }
+            Step::StartDelayOver => self.try_start(id, Phase::Start),
+            Step::ProcessStarted => self.process_started(id),
+            Step::Healthy => {
+                self.set_state(id, TaskState::Ready);
+                let rt = self.runtime;
+                rt.became_ready(self, id);
+            }
+            // Only the kubelet's readiness probe schedules it.
+            Step::NotReady => {
+                self.set_state(id, TaskState::Running);
+                self.next_readiness_flip(id, true);
+            }
+            Step::Available => self.become_available(id),
+            Step::Died => self.fail(id),
+            Step::Exited => self.set_state(id, TaskState::Stopped),
+            Step::RetryPull => self.fetch_image(id),
+            // Deleted by the taint manager: no longer counted, never exits on a lost node.
+            Step::Evicted => self.stop_task_now(id),
+            Step::StopSignal => self.signal_stop(id),
+            Step::EngineStarted => {
+                if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {
+                    self.container_started(id);
+                }
+            }
+        }
+    }
+
+    /// From the stop decision to the container's exit: preStop, then SIGTERM until the
+    /// process exits, cut at the grace period by SIGKILL. A hung process never exits on its
+    /// own, so it takes the whole grace period.
+    pub(super) fn time_to_exit(&self, id: TaskId) -> Time {
+        let t = &self.tasks[id as usize];
+        if t.hang_at <= self.sim.now() {
+            return self.grace;
+        }
+        let mut rng = self.rng(t.slot, t.version, t.attempt, Purpose::Shutdown);
+        let work = after(
+            self.scenario.service.pre_stop,
+            self.version(t.version).shutdown.sample(&mut rng),
+        );
+        work.min(self.grace)
+    }
+
+    /// Schedule a step `delay` from now; a zero-length one waits in the worklist for the
+    /// current engine call to finish (see [`Cluster::engine`]).
+    pub(super) fn schedule_step(&mut self, id: TaskId, delay: Time, step: Step) {
+        let generation = self.tasks[id as usize].generation;
+        if delay == 0 {
+            self.engine(|cl| cl.due.push_back((id, generation, step)));
+        } else if delay != NEVER {
+            self.sim.schedule(
+                self.sim.now() + delay,
+                Event::Task {
+                    task: id,
+                    generation,
+                    step,
+                },
+            );
+        }
+    }
+
+    pub(super) fn schedule_step_at(&mut self, id: TaskId, at: Time, step: Step) {
+        self.schedule_step(
+            id,
+            at.saturating_sub(self.sim.now())
+                .max(if at == NEVER { NEVER } else { 0 }),
+            step,
+        );
+    }
+
+    /// Make sure the task's node has its image: start it at once if present, otherwise
+    /// pull (or wait for the pull already in flight on that node).
+    pub(super) fn fetch_image(&mut self, id: TaskId) {
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let node = t.node.expect("a placed task");
+        let create = self.overhead(Phase::Create, slot, version, attempt);
+        let n = &mut self.nodes[node as usize];
+        let image_at = n.image_at[version as usize];
+        if image_at <= self.sim.now() && create == 0 {
+            self.set_state(id, TaskState::Prepared);
+            self.try_start(id, Phase::Start);
+            return;
+        }
+        let pulls = n.pulls;
+        if image_at == NEVER {
+            n.pulls += 1;
+        }
+        self.set_state(id, TaskState::Pulling);
+        let image = if image_at == NEVER {
+            let mut rng = self.rng(node, version, pulls, Purpose::Pull);
+            let at = after(self.sim.now(), self.version(version).pull.sample(&mut rng));
+            self.nodes[node as usize].image_at[version as usize] = at;
+            at
+        } else {
+            image_at.max(self.sim.now()) // present, or another task is pulling it already
+        };
+        // The container is created once the image is there.
+        self.tasks[id as usize].awaits_pull = image_at > self.sim.now();
+        self.schedule_step_at(id, after(image, create), Step::ImagePresent);
+    }
+
+    /// `faults.pull_failure_probability`: whether the pull this task waited for failed
+    /// (ErrImagePull). Swarm rejects the task; the kubelet retries after a back-off of
+    /// 10 s doubling to 300 s (the same `flowcontrol.Backoff` as CrashLoopBackOff).
+    pub(super) fn pull_failed(&mut self, id: TaskId) -> bool {
+        let t = &mut self.tasks[id as usize];
+        let pulled = std::mem::take(&mut t.awaits_pull);
+        let p = self.scenario.faults.pull_failure(t.version);
+        if p == 0.0 || !pulled || t.state != TaskState::Pulling {
+            return false;
+        }
+        let t = &self.tasks[id as usize];
+        let stream = (t.attempt << 8) | t.pull_failures.min(255);
+        if !self
+            .rng(t.slot, t.version, stream, Purpose::PullFailure)
+            .chance(p)
+        {
+            return false;
+        }
+        let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
+        let image = &mut self.nodes[node as usize].image_at[version as usize];
+        if *image <= self.sim.now() {
+            *image = NEVER; // nothing was stored: the next task pulls afresh
+        }
+        self.tasks[id as usize].pull_failures += 1;
+        let rt = self.runtime;
+        rt.pull_failed(self, id);
+        true
+    }
+
+    /// Start the container if every gate is open; `phase` is the control-plane latency of
+    /// the gate that opened (a held task released, or any other).
+    pub(super) fn try_start(&mut self, id: TaskId, phase: Phase) {
+        let t = &self.tasks[id as usize];
+        if t.state == TaskState::Pulling {
+            self.set_state(id, TaskState::Prepared);
+        }
+        let t = &self.tasks[id as usize];
+        let startable = matches!(t.state, TaskState::Prepared | TaskState::BackOff);
+        if !startable || !t.start_allowed {
+            return;
+        }
+        if t.start_not_before > self.sim.now() {
+            let at = t.start_not_before;
+            self.schedule_step_at(id, at, Step::StartDelayOver);
+            return;
+        }
+        let (slot, version, attempt, node) = (t.slot, t.version, t.attempt, t.node);
+        self.set_state(id, TaskState::Starting);
+        let work = self.overhead(phase, slot, version, attempt);
+        if work == 0 {
+            self.container_started(id);
+            return;
+        }
+        let node = node.expect("a starting task is placed");
+        self.change_starts(|q, now, slow, ends| q.begin(node, id, work, now, slow, ends));
+    }
+
+    /// Apply `op` to the starts in progress (with the time and the slowdown), then
+    /// schedule an end event for every start whose end it moved.
+    pub(super) fn change_starts<R>(
+        &mut self,
+        op: impl FnOnce(&mut control_plane::StartQueue, Time, f64, &mut Vec<(TaskId, Time)>) -> R,
+    ) -> R {
+        let slowdown = self.scenario.cluster.control_plane.parallel_start_slowdown;
+        let mut ends = std::mem::take(&mut self.start_ends);
+        let r = op(&mut self.starts, self.sim.now(), slowdown, &mut ends);
+        for &(task, end) in &ends {
+            let generation = self.tasks[task as usize].generation;
+            let step = Step::EngineStarted;
+            self.sim.schedule(
+                end,
+                Event::Task {
+                    task,
+                    generation,
+                    step,
+                },
+            );
+        }
+        ends.clear();
+        self.start_ends = ends;
+        r
+    }
+
+    /// The engine has started the container: the process starts after the version's
+    /// `start`.
+    pub(super) fn container_started(&mut self, id: TaskId) {
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let mut rng = self.rng(slot, version, attempt, Purpose::Start);
+        let d = self.version(version).start.sample(&mut rng);
+        self.schedule_step(id, d, Step::ProcessStarted);
+    }
+
+    pub(super) fn process_started(&mut self, id: TaskId) {
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let v = self.version(version);
+        if self
+            .rng(slot, version, attempt, Purpose::CrashOnStart)
+            .chance(v.crash_probability)
+        {
+            if self.runtime.reports_running_before_exit(self) {
+                self.set_state(id, TaskState::Ready);
+            }
+            self.fail(id);
+            return;
+        }
+        self.begin_process(id, false);
+    }
+
+    /// The process runs: draw its timeline and schedule health and death.
+    pub(super) fn begin_process(&mut self, id: TaskId, healthy_already: bool) {
+        let now = self.sim.now();
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let v = self.version(version);
+        let draw = |p: Purpose, d: &crate::scenario::Dist| {
+            d.sample(&mut self.rng(slot, version, attempt, p))
+        };
+        let ready_at = if healthy_already {
+            now
+        } else {
+            after(now, draw(Purpose::ReadyAfter, &v.ready_after))
+        };
+        let hang_at = after(now, draw(Purpose::HangAfter, &v.hang_after));
+        let crash_at = after(now, draw(Purpose::CrashAfter, &v.crash_after));
+        let t = &mut self.tasks[id as usize];
+        t.run_at = now;
+        t.ready_at = ready_at;
+        t.hang_at = hang_at;
+        t.stops_answering_at = NEVER;
+        self.set_state(id, TaskState::Running);
+        let app = AppTimes {
+            run: now,
+            ready_at,
+            hang_at,
+        };
+        let rt = self.runtime;
+        rt.process_running(self, id, app, crash_at, healthy_already);
+    }
+
+    /// The container died on its own.
+    pub(super) fn fail(&mut self, id: TaskId) {
+        if !self.tasks[id as usize].is_live() {
+            return;
+        }
+        let t = &mut self.tasks[id as usize];
+        t.generation += 1;
+        t.stops_answering_at = t.stops_answering_at.min(self.sim.now());
+        let rt = self.runtime;
+        rt.died(self, id);
+    }
+
+    /// The one place a task's state changes: counts, resources, trace, notices.
+    pub(super) fn set_state(&mut self, id: TaskId, new: TaskState) {
+        let now = self.sim.now();
+        let r: Resources = self.scenario.service.resources;
+        let t = &mut self.tasks[id as usize];
+        let old = t.state;
+        if old == new {
+            return;
+        }
+        let old_share = t.share();
+        t.state = new;
+        t.since = now;
+        let g = &mut self.gauges;
+        // A task on a lost node left the serving count when the node was lost.
+        let serving = !t.lost;
+        if old == TaskState::Ready && serving {
+            g.ready -= 1;
+        }
+        let mut available_later = false;
+        if new == TaskState::Ready {
+            g.ready += serving as u32;
+            if self.min_ready == 0 {
+                t.available = true;
+                g.available += 1;
+            } else {
+                available_later = true;
+            }
+        } else if t.available {
+            t.available = false;
+            g.available -= 1;
+        }
+        if !old.holds_resources() && new.holds_resources() {
+            g.holding += 1;
+            g.cpu += r.cpu_millis;
+            g.memory += r.memory_bytes;
+        }
+        g.container_change(old, new);
+        let released = old.holds_resources() && !new.holds_resources();
+        if released {
+            g.holding -= 1;
+            g.cpu -= r.cpu_millis;
+            g.memory -= r.memory_bytes;
+        }
+        let (slot, node) = (t.slot, t.node);
+        self.recount(id, old_share);
+        if new.is_terminal() {
+            self.slot_tasks[slot as usize].retain(|&x| x != id);
+        }
+        if let Some(tr) = self.trace.as_mut() {
+            let t = &self.tasks[id as usize];
+            tr.push(TraceRecord::Task {
+                t: now,
+                task: id,
+                slot,
+                version: t.version,
+                node,
+                state: new,
+            });
+        }
+        self.notify(id, new);
+        if available_later {
+            let generation = self.tasks[id as usize].generation;
+            self.sim.schedule(
+                now + self.min_ready,
+                Event::Task {
+                    task: id,
+                    generation,
+                    step: Step::Available,
+                },
+            );
+        }
+        if released {
+            let node = node.expect("a task holding resources is placed");
+            self.change_node(node, |n| {
+                n.cpu_used -= r.cpu_millis;
+                n.memory_used -= r.memory_bytes;
+                n.tasks -= 1;
+            });
+            self.place_pending();
+        }
+    }
+}

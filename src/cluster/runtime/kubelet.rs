@@ -1,0 +1,126 @@
+//! The kubelet: probes decide when a container is started, Ready (and NotReady again) and
+//! killed ([`super::super::kubelet`] draws the plan); a container that dies is restarted in
+//! the same pod after the CrashLoopBackOff delay, and a failed pull is retried after a
+//! back-off.
+
+use super::super::health::AppTimes;
+use super::super::{Cluster, Step, TaskId, TaskState};
+use super::super::{kubelet, probe};
+use crate::sim::Purpose;
+use crate::sim::time::{NEVER, SECOND, Time};
+
+impl Cluster<'_> {
+    /// The kubelet's plan for a container whose process just started.
+    pub(super) fn begin_kubelet(
+        &mut self,
+        id: TaskId,
+        app: AppTimes,
+        crash_at: Time,
+        serving: bool,
+    ) {
+        let t = &self.tasks[id as usize];
+        let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let streams = kubelet::Streams {
+            startup: self.rng(slot, version, attempt, Purpose::StartupProbe),
+            readiness: self.rng(slot, version, attempt, Purpose::Probe),
+            liveness: self.rng(slot, version, attempt, Purpose::Liveness),
+        };
+        let p = kubelet::plan(
+            &self.scenario.service,
+            app,
+            crash_at,
+            serving,
+            streams,
+            self.scenario.horizon,
+        );
+        let pod = &mut self.pods[id as usize];
+        pod.readiness = p.readiness;
+        pod.death_at = p.death_at;
+        pod.probe_kill = p.probe_kill;
+        if p.ready_at < p.death_at {
+            if serving && p.ready_at <= self.sim.now() {
+                // Ready now, so that it is made available below (a step, not a chain).
+                let generation = self.tasks[id as usize].generation;
+                self.apply_step(id, generation, Step::Healthy);
+            } else {
+                self.schedule_step_at(id, p.ready_at, Step::Healthy);
+            }
+        }
+        if serving {
+            // The fleet before the rollout has been available for long.
+            self.become_available_now(id);
+        }
+        if self.tasks[id as usize].state.is_terminal() {
+            return;
+        }
+        self.schedule_step_at(id, p.death_at, Step::Died);
+    }
+
+    /// Schedule the task's next readiness transition: to NotReady when `to_ready` is
+    /// false, back to Ready when it is true (only if that happens before it dies).
+    pub(in crate::cluster) fn next_readiness_flip(&mut self, id: TaskId, to_ready: bool) {
+        let Some(rp) = &self.scenario.service.readiness_probe else {
+            return;
+        };
+        let t = &self.tasks[id as usize];
+        let app = AppTimes {
+            run: t.run_at,
+            ready_at: t.ready_at,
+            hang_at: t.hang_at,
+        };
+        let horizon = self.scenario.horizon;
+        let pod = &mut self.pods[id as usize];
+        let death = pod.death_at;
+        let Some(w) = pod.readiness.as_mut() else {
+            return;
+        };
+        let (flip, step) = if to_ready {
+            let f = w.next_flip(rp, app, Some(rp.success_threshold), None, horizon);
+            (f, Step::Healthy)
+        } else {
+            let f = w.next_flip(rp, app, None, Some(rp.failure_threshold), horizon);
+            (f, Step::NotReady)
+        };
+        let at = match flip {
+            probe::Flip::Success(t) | probe::Flip::Failure(t) => t,
+            probe::Flip::Never => return,
+        };
+        if at < death {
+            self.schedule_step_at(id, at, step);
+        }
+    }
+
+    /// Kubelet: the container exited (crash) or is being killed (probe); restart it in the
+    /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`).
+    pub(super) fn restart_in_place(&mut self, id: TaskId) {
+        let now = self.sim.now();
+        let finished =
+            if self.pods[id as usize].probe_kill && self.tasks[id as usize].run_at != NEVER {
+                // Killed like a stop: preStop and SIGTERM, SIGKILL at the grace period.
+                now + self.time_to_exit(id)
+            } else {
+                now
+            };
+        let pod = &mut self.pods[id as usize];
+        pod.probe_kill = false;
+        pod.readiness = None;
+        pod.death_at = NEVER;
+        let at = pod.crash_loop.restart_at(finished);
+        self.gauges.restarts += 1;
+        let t = &mut self.tasks[id as usize];
+        t.attempt += 1;
+        t.restarts += 1;
+        t.start_not_before = at;
+        t.run_at = t.run_at.min(now); // the pod's phase stays Running
+        self.set_state(id, TaskState::BackOff);
+        self.schedule_step_at(id, at, Step::StartDelayOver);
+    }
+
+    /// ErrImagePull: pull again after a back-off of 10 s doubling to 300 s (the same
+    /// `flowcontrol.Backoff` as CrashLoopBackOff).
+    pub(super) fn retry_pull_later(&mut self, id: TaskId) {
+        let failures = self.tasks[id as usize].pull_failures;
+        let back_off = (10 * SECOND) << (failures - 1).min(5);
+        self.schedule_step(id, back_off.min(300 * SECOND), Step::RetryPull);
+    }
+}

@@ -1,0 +1,171 @@
+//! What controllers do: the verbs they act on the cluster with (create, release, stop a
+//! task, set a timer) and the rollout records they add to the trace.
+
+use super::task::Task;
+use super::{Cluster, Event, StartGate, Step, TaskId, TaskState, TraceRecord, kubelet};
+use crate::cluster::gauges::Share;
+use crate::scenario::{Phase, VersionId};
+use crate::sim::engine::Payload;
+use crate::sim::time::Time;
+
+impl Cluster<'_> {
+    /// Schedule a user action.
+    pub fn schedule_action(&mut self, at: Time, index: u32) {
+        self.sim.schedule(at, Event::Action(index));
+    }
+
+    /// Schedule one of the controller's timers; it comes back to its `on_timer` at `at`.
+    pub fn set_timer(&mut self, at: Time, timer: impl Payload) {
+        self.sim.schedule(at, Event::Timer(timer.encode()));
+    }
+
+    /// Record a rollout state change in the trace.
+    pub fn trace_update(&mut self, state: &'static str, message: impl FnOnce() -> Option<String>) {
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Update {
+                t: self.sim.now(),
+                state,
+                message: message(),
+            });
+        }
+    }
+
+    /// Record a ReplicaSet scale in the trace.
+    pub fn trace_scale(&mut self, new: u32, old: u32) {
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Scale {
+                t: self.sim.now(),
+                new,
+                old,
+            });
+        }
+    }
+
+    /// Create a task of `version` in `slot` and try to place it at once.
+    pub fn create_task(&mut self, slot: u32, version: VersionId, gate: StartGate) -> TaskId {
+        self.engine(|cl| cl.create_task_now(slot, version, gate))
+    }
+
+    pub(super) fn create_task_now(
+        &mut self,
+        slot: u32,
+        version: VersionId,
+        gate: StartGate,
+    ) -> TaskId {
+        let versions = self.scenario.service.versions.len();
+        let key = slot as usize * versions + version as usize;
+        if key >= self.incarnations.len() {
+            self.incarnations.resize(key + 1, 0);
+        }
+        let attempt = self.incarnations[key];
+        self.incarnations[key] += 1;
+        let mut task = Task::new(slot, version, attempt, self.sim.now());
+        match gate {
+            StartGate::Now => {}
+            StartGate::Held => task.start_allowed = false,
+            StartGate::NotBefore(t) => task.start_not_before = t,
+        }
+        let id = self.tasks.len() as TaskId;
+        self.tasks.push(task);
+        self.recount(id, Share::default());
+        self.pods.push(kubelet::PodState::default());
+        if slot as usize >= self.slot_tasks.len() {
+            self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
+        }
+        self.slot_tasks[slot as usize].push(id);
+        self.record(id);
+        if !self.place(id) {
+            self.pending.push_back(id);
+        }
+        id
+    }
+
+    /// Create a task that is already serving at time 0 (the fleet before the rollout).
+    pub fn create_serving_task(&mut self, slot: u32, version: VersionId) -> TaskId {
+        // The trace shows the fleet as it stands at time 0, not how it got there.
+        let trace = self.trace.take();
+        let id = self.create_serving_task_untraced(slot, version);
+        self.trace = trace;
+        self.record(id);
+        id
+    }
+
+    pub(super) fn create_serving_task_untraced(&mut self, slot: u32, version: VersionId) -> TaskId {
+        self.engine(|cl| cl.create_serving_task_now(slot, version))
+    }
+
+    pub(super) fn create_serving_task_now(&mut self, slot: u32, version: VersionId) -> TaskId {
+        let id = self.create_task_now(slot, version, StartGate::Now);
+        let t = &self.tasks[id as usize];
+        if t.state == TaskState::Pending {
+            return id; // the cluster is too small even for the current fleet
+        }
+        if let Some(node) = t.node {
+            self.nodes[node as usize].image_at[version as usize] = 0;
+        }
+        self.tasks[id as usize].generation += 1; // cancel any pull in flight
+        self.begin_process(id, true);
+        id
+    }
+
+    /// Let a held task start once it is prepared.
+    pub fn allow_start(&mut self, id: TaskId) {
+        self.engine(|cl| cl.allow_start_now(id));
+    }
+
+    pub(super) fn allow_start_now(&mut self, id: TaskId) {
+        let t = &mut self.tasks[id as usize];
+        if t.start_allowed || !t.is_live() {
+            return;
+        }
+        t.start_allowed = true;
+        if t.state == TaskState::Prepared {
+            // Held back (Swarm stop-first) until now: the release goes round the manager.
+            self.try_start(id, Phase::StartAfterStop);
+        }
+    }
+
+    /// Tell a task to stop (desired state shutdown). A task without a running container
+    /// stops at once; a running one is acted on after the control plane's `stop_signal`:
+    /// it leaves the serving count (`terminating`), then exits after
+    /// `stop_signal_delay + min(pre_stop + shutdown, grace)`.
+    pub fn stop_task(&mut self, id: TaskId) {
+        self.engine(|cl| cl.stop_task_now(id));
+    }
+
+    pub(super) fn stop_task_now(&mut self, id: TaskId) {
+        let t = &mut self.tasks[id as usize];
+        if !t.is_live() || t.stop_requested {
+            return;
+        }
+        let old = t.share();
+        t.stop_requested = true;
+        t.generation += 1;
+        let state = t.state;
+        self.recount(id, old);
+        match state {
+            TaskState::Pending | TaskState::Pulling | TaskState::Prepared | TaskState::BackOff => {
+                self.set_state(id, TaskState::Stopped)
+            }
+            _ => {
+                self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
+                let t = &self.tasks[id as usize];
+                let signal = self.overhead(Phase::StopSignal, t.slot, t.version, t.attempt);
+                self.schedule_step(id, signal, Step::StopSignal);
+            }
+        }
+    }
+
+    /// The engine acts on a stop: out of rotation now, exit later.
+    pub(super) fn signal_stop(&mut self, id: TaskId) {
+        let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
+        let t = &mut self.tasks[id as usize];
+        t.stops_answering_at = t.stops_answering_at.min(self.sim.now() + signal);
+        self.set_state(id, TaskState::Terminating);
+        if self.tasks[id as usize].lost {
+            return; // nothing runs on a lost node to exit; see `node_up`
+        }
+        let exit = self.stop_signal_delay + self.time_to_exit(id);
+        self.schedule_step(id, exit, Step::Exited);
+    }
+}

@@ -1,0 +1,220 @@
+//! The discrete-event engine: the clock, the agenda of future events and the budget of
+//! work, plus the loop that drives a [`Simulation`]. It knows nothing of what the events
+//! mean: the world that owns it ([`crate::cluster::Cluster`] for a trial) schedules them,
+//! and the simulation (the trial) says what each does and when the run is over.
+
+use super::EventQueue;
+use super::time::Time;
+
+/// Time, the event queue and the work budget of one run.
+pub struct Engine<E> {
+    now: Time,
+    queue: EventQueue<E>,
+    /// Events popped so far.
+    events: u64,
+    /// Work done so far: events plus the steps the world counts with [`Engine::count_work`].
+    work: u64,
+    /// The run's budget of work.
+    budget: u64,
+}
+
+impl<E> Default for Engine<E> {
+    fn default() -> Self {
+        Engine {
+            now: 0,
+            queue: EventQueue::new(),
+            events: 0,
+            work: 0,
+            budget: u64::MAX,
+        }
+    }
+}
+
+impl<E> Engine<E> {
+    /// Back to time 0 with nothing scheduled and no work done (the budget stays).
+    pub fn reset(&mut self) {
+        self.now = 0;
+        self.queue.clear();
+        self.events = 0;
+        self.work = 0;
+    }
+
+    /// The current simulated time.
+    #[inline]
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// Schedule `event` at `at` (not before now); ties pop in the order they were pushed.
+    #[inline]
+    pub fn schedule(&mut self, at: Time, event: E) {
+        self.queue.push(at, event);
+    }
+
+    /// Time of the next scheduled event.
+    #[inline]
+    pub fn next_time(&self) -> Option<Time> {
+        self.queue.peek_time()
+    }
+
+    /// Remove and return the next event, advancing the clock to it.
+    #[inline]
+    pub fn pop(&mut self) -> Option<E> {
+        let (t, e) = self.queue.pop()?;
+        debug_assert!(t >= self.now);
+        self.now = t;
+        self.events += 1;
+        self.work += 1;
+        Some(e)
+    }
+
+    /// Events popped so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Count one unit of work that is not an event (a zero-length step).
+    #[inline]
+    pub fn count_work(&mut self) {
+        self.work += 1;
+    }
+
+    /// Limit the work of each run (events plus counted steps) to `budget`.
+    pub fn set_budget(&mut self, budget: u64) {
+        self.budget = budget;
+    }
+
+    /// Whether this run has done more work than its budget: it must end (a chain of
+    /// steps that never lets time move would otherwise never end).
+    #[inline]
+    pub fn over_budget(&self) -> bool {
+        self.work > self.budget
+    }
+}
+
+/// A value carried through an engine's queue as a `u64` (a controller's timer): each owner
+/// encodes and decodes its own type, so the queue stays one plain type.
+pub trait Payload: Copy {
+    /// The value as the queue carries it.
+    fn encode(self) -> u64;
+    /// The value back (only ever given what [`Payload::encode`] made).
+    fn decode(raw: u64) -> Self;
+}
+
+/// What the loop does at the end of an instant.
+pub enum Instant<R> {
+    /// Events were scheduled for the current instant after all: it is not over.
+    Again,
+    /// Go on to the next event.
+    Next,
+    /// The run is over, with this result.
+    Stop(R),
+}
+
+/// A run the engine drives: the world holding the [`Engine`] and what reacts to its events.
+pub trait Simulation {
+    /// What the queue holds.
+    type Event;
+    /// What a run ends with.
+    type End;
+
+    /// The engine.
+    fn engine(&self) -> &Engine<Self::Event>;
+    /// The engine, to pop from.
+    fn engine_mut(&mut self) -> &mut Engine<Self::Event>;
+    /// The run stopped because it exceeded its work budget.
+    fn over_budget(&mut self) -> Self::End;
+    /// Every event of the current instant has been handled (the next one, if any, lies
+    /// in the future): settle the instant and say whether the run goes on.
+    fn instant_over(&mut self) -> Instant<Self::End>;
+    /// The next event is due at `at`: every instant before it is over.
+    fn before(&mut self, at: Time);
+    /// Handle an event popped from the queue (the clock stands at its time).
+    fn handle(&mut self, event: Self::Event);
+}
+
+/// Run `sim` to its end: pop events in time order, and end each instant with
+/// [`Simulation::instant_over`] before time moves on.
+pub fn run<S: Simulation>(sim: &mut S) -> S::End {
+    loop {
+        if sim.engine().over_budget() {
+            return sim.over_budget();
+        }
+        let e = sim.engine();
+        if e.next_time() != Some(e.now()) {
+            match sim.instant_over() {
+                Instant::Again => continue,
+                Instant::Next => {}
+                Instant::Stop(end) => return end,
+            }
+        }
+        if let Some(at) = sim.engine().next_time() {
+            sim.before(at);
+        }
+        let event = sim.engine_mut().pop().expect("an event is due");
+        sim.handle(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts down from `n`, one event per second, ending when nothing is left.
+    struct Countdown {
+        engine: Engine<u32>,
+        instants: Vec<Time>,
+    }
+
+    impl Simulation for Countdown {
+        type Event = u32;
+        type End = (Time, u64);
+        fn engine(&self) -> &Engine<u32> {
+            &self.engine
+        }
+        fn engine_mut(&mut self) -> &mut Engine<u32> {
+            &mut self.engine
+        }
+        fn over_budget(&mut self) -> (Time, u64) {
+            (self.engine.now(), u64::MAX)
+        }
+        fn instant_over(&mut self) -> Instant<(Time, u64)> {
+            self.instants.push(self.engine.now());
+            match self.engine.next_time() {
+                None => Instant::Stop((self.engine.now(), self.engine.events())),
+                Some(_) => Instant::Next,
+            }
+        }
+        fn before(&mut self, _at: Time) {}
+        fn handle(&mut self, left: u32) {
+            if left > 0 {
+                let at = self.engine.now() + 1;
+                self.engine.schedule(at, left - 1);
+            }
+        }
+    }
+
+    #[test]
+    fn runs_every_event_and_ends_each_instant_once() {
+        let mut c = Countdown {
+            engine: Engine::default(),
+            instants: Vec::new(),
+        };
+        c.engine.schedule(0, 3);
+        // Events at 0, 1, 2, 3: each instant ends once, after its event.
+        assert_eq!(run(&mut c), (3, 4));
+        assert_eq!(c.instants, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn the_budget_stops_a_run_that_never_ends() {
+        let mut c = Countdown {
+            engine: Engine::default(),
+            instants: Vec::new(),
+        };
+        c.engine.set_budget(10);
+        c.engine.schedule(0, u32::MAX);
+        assert_eq!(run(&mut c), (10, u64::MAX));
+        assert_eq!(c.engine.events(), 11);
+    }
+}

@@ -1,0 +1,103 @@
+//! How the rest of the tool sees the Argo Rollouts strategies: their registry entries
+//! (`strategy.canary`, `strategy.blueGreen`), one controller for both.
+
+use super::Rollout;
+use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::rollout::{
+    BLUE_GREEN_FIELDS, CANARY_FIELDS, RolloutKind, RolloutStrategy, blue_green, canary,
+};
+use crate::scenario::walk::Obj;
+use crate::sim::time::{SECOND, Time};
+use crate::strategy::AnyController;
+use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+use crate::strategy::registry::StrategyDef;
+
+/// The pods' `terminationGracePeriodSeconds` default (a Rollout's pods are plain pods).
+const GRACE: Time = 30 * SECOND;
+
+/// Reference lines: with a router (and blue-green) the stable stays at N next to the new
+/// pods, so up to 2 N (N + preview); a basic canary stays within `N + maxSurge` and keeps
+/// `N − maxUnavailable` available (`resolveFenceposts`).
+fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
+    match &cfg.kind {
+        RolloutKind::Canary(c) if c.traffic_routing.is_some() => {
+            vec![("stable + canary ceiling", 2 * n)]
+        }
+        RolloutKind::Canary(c) => {
+            let (surge, unavailable) =
+                resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
+            vec![
+                ("maxSurge ceiling", n + surge),
+                ("maxUnavailable floor", n - unavailable.min(n)),
+            ]
+        }
+        RolloutKind::BlueGreen(b) => {
+            vec![(
+                "active + preview ceiling",
+                n + b.preview_replica_count.unwrap_or(n).min(n),
+            )]
+        }
+    }
+}
+
+/// Argo Rollouts `strategy.canary`.
+pub struct CanaryDef;
+
+impl StrategyDef for CanaryDef {
+    type Config = RolloutStrategy;
+    const KEY: &'static str = "canary";
+    const FIELDS: &'static [&'static str] = CANARY_FIELDS;
+    const STOP_GRACE_PERIOD: Time = GRACE;
+    const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+
+    fn parse(o: &Obj) -> RolloutStrategy {
+        canary(o)
+    }
+
+    fn controller(cfg: &RolloutStrategy) -> Box<dyn AnyController + '_> {
+        Box::new(Rollout::new(cfg))
+    }
+
+    fn label(cfg: &RolloutStrategy) -> String {
+        cfg.label()
+    }
+
+    fn header_extra(_cfg: &RolloutStrategy) -> String {
+        String::new()
+    }
+
+    fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
+        limits(cfg, n)
+    }
+}
+
+/// Argo Rollouts `strategy.blueGreen`.
+pub struct BlueGreenDef;
+
+impl StrategyDef for BlueGreenDef {
+    type Config = RolloutStrategy;
+    const KEY: &'static str = "blueGreen";
+    const FIELDS: &'static [&'static str] = BLUE_GREEN_FIELDS;
+    const STOP_GRACE_PERIOD: Time = GRACE;
+    const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+
+    fn parse(o: &Obj) -> RolloutStrategy {
+        blue_green(o)
+    }
+
+    fn controller(cfg: &RolloutStrategy) -> Box<dyn AnyController + '_> {
+        Box::new(Rollout::new(cfg))
+    }
+
+    fn label(cfg: &RolloutStrategy) -> String {
+        cfg.label()
+    }
+
+    fn header_extra(_cfg: &RolloutStrategy) -> String {
+        String::new()
+    }
+
+    fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
+        limits(cfg, n)
+    }
+}

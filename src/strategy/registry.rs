@@ -1,0 +1,141 @@
+//! The one place strategies are registered.
+//!
+//! Each strategy is one [`StrategyDef`] (its folder's `entry.rs`): the key it has under
+//! `strategy:` in a scenario, its parser, its defaults, the container runtime it needs, its
+//! controller factory, its header line and chart limits, and its lint rules. The
+//! [`strategies!`] list at the bottom of this file turns the registered definitions into
+//! the scenario's [`Strategy`] enum and the dispatch everything outside the strategy
+//! folders goes through, so adding a strategy is one folder plus one line here.
+
+use super::AnyController;
+use crate::check::lint::Warning;
+use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::walk::Obj;
+use crate::scenario::{Scenario, Service};
+use crate::sim::time::Time;
+
+/// Everything the rest of the tool needs to know about one strategy.
+pub trait StrategyDef {
+    /// The parsed `strategy.<KEY>` section.
+    type Config: std::fmt::Debug + Clone;
+    /// Its key under `strategy:` in a scenario (`swarm`, `kubernetes`).
+    const KEY: &'static str;
+    /// The fields of `strategy.<KEY>` (upstream's spelling), for the parser and the schema.
+    const FIELDS: &'static [&'static str];
+    /// `service.stop_grace_period` when the file gives none: the orchestrator's default.
+    const STOP_GRACE_PERIOD: Time;
+    /// The container runtime the orchestrator drives.
+    const RUNTIME: RuntimeKind;
+
+    /// Read `strategy.<KEY>` (every problem recorded on `o`, defaults filled in).
+    fn parse(o: &Obj) -> Self::Config;
+    /// A controller for trials of a scenario with these settings.
+    fn controller(cfg: &Self::Config) -> Box<dyn AnyController + '_>;
+    /// The strategy in a few words, for the run header and chart subtitles.
+    fn label(cfg: &Self::Config) -> String;
+    /// What the run header adds after the label (`, monitor 30s`).
+    fn header_extra(cfg: &Self::Config) -> String;
+    /// The chart's reference lines for `replicas`: (label, task count).
+    fn limits(cfg: &Self::Config, replicas: u32) -> Vec<(&'static str, u32)>;
+    /// Delay between taking a task out of rotation and signalling it to stop.
+    fn stop_signal_delay(_cfg: &Self::Config, _service: &Service) -> Time {
+        0
+    }
+    /// The strategy's own `rollout-sim lint` rules (`threads` for a quick simulation).
+    fn lint(_cfg: &Self::Config, _s: &Scenario, _threads: Option<usize>, _out: &mut Vec<Warning>) {}
+}
+
+/// Turn the registered definitions into the [`Strategy`] enum and its dispatch.
+macro_rules! strategies {
+    ($($(#[$doc:meta])* $variant:ident => $def:ty),+ $(,)?) => {
+        /// How the service is rolled out: exactly one registered strategy and its settings.
+        #[derive(Debug, Clone)]
+        pub enum Strategy {
+            $($(#[$doc])* $variant(<$def as StrategyDef>::Config),)+
+        }
+
+        /// Every strategy's key under `strategy:`, in registration order.
+        pub const KEYS: &[&str] = &[$(<$def as StrategyDef>::KEY),+];
+
+        impl Strategy {
+            /// Parse the section of the strategy registered under `key` (`None`: no such
+            /// strategy).
+            pub fn parse(key: &str, o: &Obj) -> Option<Strategy> {
+                $(if key == <$def as StrategyDef>::KEY {
+                    return Some(Strategy::$variant(<$def as StrategyDef>::parse(o)));
+                })+
+                None
+            }
+
+            /// The fields of the section registered under `key`.
+            pub fn fields(key: &str) -> Option<&'static [&'static str]> {
+                $(if key == <$def as StrategyDef>::KEY {
+                    return Some(<$def as StrategyDef>::FIELDS);
+                })+
+                None
+            }
+
+            /// Its key under `strategy:`.
+            pub fn key(&self) -> &'static str {
+                match self { $(Strategy::$variant(_) => <$def as StrategyDef>::KEY,)+ }
+            }
+
+            /// The orchestrator's default stop grace period.
+            pub fn default_stop_grace_period(&self) -> Time {
+                match self { $(Strategy::$variant(_) => <$def as StrategyDef>::STOP_GRACE_PERIOD,)+ }
+            }
+
+            /// The container runtime the orchestrator drives.
+            pub fn runtime(&self) -> RuntimeKind {
+                match self { $(Strategy::$variant(_) => <$def as StrategyDef>::RUNTIME,)+ }
+            }
+
+            /// A controller for trials of this strategy.
+            pub fn controller(&self) -> Box<dyn AnyController + '_> {
+                match self { $(Strategy::$variant(c) => <$def as StrategyDef>::controller(c),)+ }
+            }
+
+            /// The strategy in a few words.
+            pub fn label(&self) -> String {
+                match self { $(Strategy::$variant(c) => <$def as StrategyDef>::label(c),)+ }
+            }
+
+            /// What the run header adds after the label.
+            pub fn header_extra(&self) -> String {
+                match self { $(Strategy::$variant(c) => <$def as StrategyDef>::header_extra(c),)+ }
+            }
+
+            /// The chart's reference lines beyond `replicas`.
+            pub fn limits(&self, replicas: u32) -> Vec<(&'static str, u32)> {
+                match self { $(Strategy::$variant(c) => <$def as StrategyDef>::limits(c, replicas),)+ }
+            }
+
+            /// Delay between taking a task out of rotation and signalling it to stop.
+            pub fn stop_signal_delay(&self, service: &Service) -> Time {
+                match self {
+                    $(Strategy::$variant(c) => <$def as StrategyDef>::stop_signal_delay(c, service),)+
+                }
+            }
+
+            /// The strategy's own lint rules.
+            pub fn lint(&self, s: &Scenario, threads: Option<usize>, out: &mut Vec<Warning>) {
+                match self {
+                    $(Strategy::$variant(c) => <$def as StrategyDef>::lint(c, s, threads, out),)+
+                }
+            }
+        }
+    };
+}
+
+// The registry: one line per strategy. The first is the default when a scenario has no
+// `strategy:` section (see `Strategy::default`).
+strategies! {
+    /// Docker Swarm `update_config` / `rollback_config`.
+    Swarm => super::swarm::entry::Def,
+    /// Kubernetes Deployment `strategy`.
+    Kubernetes => super::kubernetes::entry::Def,
+    /// Argo Rollouts `canary`.
+    Canary => super::canary::entry::CanaryDef,
+    /// Argo Rollouts `blueGreen`.
+    BlueGreen => super::canary::entry::BlueGreenDef,
+}

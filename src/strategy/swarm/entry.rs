@@ -1,0 +1,154 @@
+//! How the rest of the tool sees the Swarm updater: its registry entry (key, parser,
+//! defaults, runtime, controller, header, chart limits, lint rules).
+
+use super::Swarm;
+use crate::check::lint::{Warning, secs, startup, warn};
+use crate::cluster::runtime::RuntimeKind;
+use crate::output::table::duration;
+use crate::scenario::strategy::{SWARM_FIELDS, swarm};
+use crate::scenario::walk::Obj;
+use crate::scenario::{FailureAction, Order, Scenario, Service, SwarmStrategy};
+use crate::sim::time::{SECOND, Time, as_secs};
+use crate::strategy::AnyController;
+use crate::strategy::registry::StrategyDef;
+use crate::traffic::SWARM_GOSSIP_DELAY;
+
+/// The Docker Swarm strategy (`strategy.swarm`).
+pub struct Def;
+
+impl StrategyDef for Def {
+    type Config = SwarmStrategy;
+    const KEY: &'static str = "swarm";
+    const FIELDS: &'static [&'static str] = SWARM_FIELDS;
+    /// docker `service create --stop-grace-period` default.
+    const STOP_GRACE_PERIOD: Time = 10 * SECOND;
+    const RUNTIME: RuntimeKind = RuntimeKind::Docker;
+
+    fn parse(o: &Obj) -> SwarmStrategy {
+        swarm(o)
+    }
+
+    fn controller(cfg: &SwarmStrategy) -> Box<dyn AnyController + '_> {
+        Box::new(Swarm::new(cfg))
+    }
+
+    /// `Swarm start-first, parallelism 2, delay 10s, failure_action rollback`.
+    fn label(c: &SwarmStrategy) -> String {
+        let u = &c.update;
+        format!(
+            "Swarm {}, parallelism {}, delay {}, failure_action {}",
+            match u.order {
+                Order::StopFirst => "stop-first",
+                Order::StartFirst => "start-first",
+            },
+            u.parallelism,
+            duration(as_secs(u.delay)),
+            match u.failure_action {
+                FailureAction::Pause => "pause",
+                FailureAction::Continue => "continue",
+                FailureAction::Rollback => "rollback",
+            }
+        )
+    }
+
+    fn header_extra(c: &SwarmStrategy) -> String {
+        format!(", monitor {}", duration(as_secs(c.update.monitor)))
+    }
+
+    /// The updater changes `parallelism` tasks at a time (0: all at once): start-first adds
+    /// them before stopping old ones, stop-first stops them first (swarmkit
+    /// `manager/orchestrator/update/updater.go`).
+    fn limits(c: &SwarmStrategy, n: u32) -> Vec<(&'static str, u32)> {
+        let p = match c.update.parallelism {
+            0 => n,
+            p => p.min(n),
+        };
+        match c.update.order {
+            Order::StartFirst => vec![("parallelism ceiling", n + p)],
+            Order::StopFirst => vec![("parallelism floor", n - p)],
+        }
+    }
+
+    /// The executor deactivates the task's service binding, then waits for gossip before
+    /// stopping the container. What Docker does, measured or not: it never depends on
+    /// `traffic`.
+    fn stop_signal_delay(_: &SwarmStrategy, service: &Service) -> Time {
+        if service.has_service_binding() {
+            SWARM_GOSSIP_DELAY
+        } else {
+            0
+        }
+    }
+
+    fn lint(cfg: &SwarmStrategy, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+        let replicas = s.service.replicas;
+        let u = &cfg.update;
+        let ready = startup(s);
+        if u.monitor < ready {
+            warn(
+                out,
+                "swarm-monitor-short",
+                format!(
+                    "update_config.monitor {} is shorter than the median start-up of the new version ({})",
+                    secs(u.monitor),
+                    secs(ready)
+                ),
+                format!(
+                    "set update_config.monitor to at least {}",
+                    secs(ready.next_multiple_of(SECOND))
+                ),
+                "swarmkit manager/orchestrator/update/updater.go: a task failure counts against the update only within `monitor` after the updater saw the task RUNNING; a release that fails later goes unnoticed and is rolled out everywhere",
+            );
+        }
+        if u.monitor > 0 && u.delay >= u.monitor {
+            warn(
+                out,
+                "swarm-delay-ge-monitor",
+                format!(
+                    "update_config.delay {} is not shorter than monitor {}: the monitor you set is not the one used",
+                    secs(u.delay),
+                    secs(u.monitor)
+                ),
+                format!(
+                    "raise monitor above delay (e.g. monitor: {}) or shorten delay",
+                    secs(u.delay + 10 * SECOND)
+                ),
+                "swarmkit manager/orchestrator/update/updater.go (Updater.Run): when delay >= monitor the final monitoring window becomes delay + 1s instead of monitor",
+            );
+        }
+        if u.order == Order::StartFirst {
+            let r = &s.service.resources;
+            let fits = |cap: u64, req: u64| cap.checked_div(req).unwrap_or(u64::MAX);
+            let capacity: u64 = s
+                .cluster
+                .nodes
+                .iter()
+                .map(|n| fits(n.cpu_millis, r.cpu_millis).min(fits(n.memory_bytes, r.memory_bytes)))
+                .fold(0u64, |a, b| a.saturating_add(b));
+            let workers = if u.parallelism == 0 {
+                replicas
+            } else {
+                u.parallelism.min(replicas)
+            };
+            let needed = u64::from(replicas) + u64::from(workers);
+            if capacity < needed {
+                warn(
+        out,
+                "swarm-start-first-no-room",
+                format!("order start-first needs room for {needed} tasks ({replicas} replicas + {workers} updating at once) but the nodes fit {capacity}"),
+                "add capacity for one more task per updater worker, lower parallelism, or use order: stop-first".into(),
+                "swarmkit scheduler: a task that fits on no node stays Pending with no timeout, and start-first does not stop the old task until the new one runs, so the update hangs",
+            );
+            }
+        }
+        if u.failure_action == FailureAction::Pause {
+            warn(
+        out,
+            "swarm-pause-mixed-fleet",
+            "update_config.failure_action is pause: a failed update stops with old and new versions both serving".into(),
+            "set failure_action: rollback (or continue if mixed versions are acceptable)".into(),
+            "swarmkit updater.go: on failure with action pause the service goes to PAUSED and waits for a human; nothing converges the fleet",
+        );
+        }
+    }
+}
