@@ -17,6 +17,7 @@ mod lint;
 mod metrics;
 mod node_loss;
 mod pinned_draws;
+mod progressive;
 mod random_scenarios;
 mod report;
 mod run_folder;
