@@ -43,6 +43,7 @@ pub mod error;
 pub mod folder;
 pub mod junit;
 pub mod merge;
+pub mod release;
 pub mod report;
 pub mod shard;
 pub mod sinks;

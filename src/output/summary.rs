@@ -228,6 +228,9 @@ impl Serialize for Summary {
                     .collect(),
             ),
         )?;
+        if let Some(r) = crate::output::release::Release::of(self) {
+            s.serialize_field("progressive_delivery", &r)?;
+        }
         s.serialize_field(
             "warnings",
             &OrderedMap(vec![("event_budget_exceeded", self.event_budget_exceeded)]),

@@ -210,6 +210,10 @@ pub fn summary_table(summary: &Summary) -> String {
              (see README, \"Event budget\")\n"
         ));
     }
+    if let Some(r) = crate::output::release::Release::of(summary) {
+        out.push('\n');
+        out.push_str(&r.sentence(summary));
+    }
     out
 }
 
@@ -445,6 +449,7 @@ mod tests {
                     ..TrafficResult::default()
                 }),
                 deadline_exceeded_at: None,
+                verdict: None,
                 ..sample_row()
             })
             .collect()
