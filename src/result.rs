@@ -1,6 +1,7 @@
 //! What one trial produces: its outcome and the metrics of `trials.csv`. A leaf module:
 //! experiment, trial, traffic and output all read it, and it reads nothing of theirs.
 
+use crate::scenario::{CURRENT, Dist, NEXT, Scenario};
 use crate::sim::time::Time;
 
 /// How a trial's rollout ended (the `outcome` column).
@@ -121,6 +122,45 @@ pub struct TrialResult {
     pub event_budget_exceeded: bool,
     /// Why tasks stayed Pending during the trial, if any did (`pending_*` columns).
     pub pending: crate::cluster::placer::PendingReasons,
+    /// The progressive-delivery verdict (Argo Rollouts strategies only).
+    pub verdict: Option<Verdict>,
+}
+
+/// Whether a progressive rollout stopped its release, and whether it should have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// The new version is bad: its `error_rate` is above the current version's, or it
+    /// crashes, hangs or never gets ready (`crash_probability` > 0, `crash_after` or
+    /// `hang_after` not `never`, `ready_after: never`).
+    pub bad: bool,
+    /// The rollout aborted on its own (analysis, progress deadline).
+    pub aborted: bool,
+    /// For a bad version that was aborted: from the rollout's start to the abort.
+    pub time_to_detect: Option<Time>,
+}
+
+impl Verdict {
+    /// The verdict of a trial of `s` whose rollout aborted at `aborted_at` (if it did).
+    pub fn new(s: &Scenario, aborted_at: Option<Time>) -> Verdict {
+        let bad = match (
+            s.service.versions.get(CURRENT as usize),
+            s.service.versions.get(NEXT as usize),
+        ) {
+            (Some(cur), Some(next)) => {
+                next.error_rate > cur.error_rate
+                    || next.crash_probability > 0.0
+                    || !matches!(next.crash_after, Dist::Never)
+                    || !matches!(next.hang_after, Dist::Never)
+                    || matches!(next.ready_after, Dist::Never)
+            }
+            _ => false,
+        };
+        Verdict {
+            bad,
+            aborted: aborted_at.is_some(),
+            time_to_detect: aborted_at.filter(|_| bad),
+        }
+    }
 }
 
 impl TrialResult {

@@ -13,7 +13,7 @@
 
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
-use crate::result::{Outcome, TrialResult};
+use crate::result::{Outcome, TrialResult, Verdict};
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::sim::engine::{Engine, Instant, Simulation};
@@ -238,6 +238,7 @@ impl<'s> Workspace<'s> {
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
             pending: g.pending,
+            verdict: metrics.aborted_at.map(|at| Verdict::new(scenario, at)),
         };
         (result, timeline)
     }

@@ -198,6 +198,9 @@ pub struct Cluster<'s> {
     /// Delay between deactivating a task's endpoint and signalling it (Swarm's gossip
     /// converge delay for a service with a service binding; 0 otherwise).
     pub stop_signal_delay: Time,
+    /// Share of requests per version set by a traffic router (Argo Rollouts); `None`: the
+    /// balancer spreads over every endpoint in rotation. See `traffic::routing`.
+    pub routing: Option<Vec<f64>>,
     grace: Time,
     /// The container runtime (Docker engine or kubelet), chosen by the strategy.
     runtime: RuntimeKind,
@@ -236,6 +239,7 @@ impl<'s> Cluster<'s> {
             trace: None,
             trial: 0,
             stop_signal_delay: 0,
+            routing: None,
             grace: scenario.stop_grace_period(),
             runtime: scenario.strategy.runtime(),
             min_ready: 0,
@@ -256,6 +260,7 @@ impl<'s> Cluster<'s> {
     pub fn reset(&mut self, trial: u64, traced: bool) {
         let s = self.scenario;
         self.sim.reset();
+        self.routing = None;
         let versions = s.service.versions.len();
         if self.nodes.len() == s.cluster.nodes.len() {
             for (node, spec) in self.nodes.iter_mut().zip(&s.cluster.nodes) {

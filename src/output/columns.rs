@@ -387,6 +387,36 @@ pub const COLUMNS: &[Column] = &[
         pending(r, PendingReason::MaxReplicasPerNode)
     }),
     pending_column("pending_node_down", |r| pending(r, PendingReason::NodeDown)),
+    Column {
+        name: "detected",
+        unit: Unit::Count,
+        better: Better::Higher,
+        extract: |r| {
+            r.verdict
+                .filter(|v| v.bad)
+                .map_or(Cell::Empty, |v| Cell::Int(v.aborted.into()))
+        },
+    },
+    Column {
+        name: "time_to_detect_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        extract: |r| {
+            r.verdict
+                .and_then(|v| v.time_to_detect)
+                .map_or(Cell::Empty, Cell::seconds)
+        },
+    },
+    Column {
+        name: "false_rollback",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| {
+            r.verdict
+                .filter(|v| !v.bad)
+                .map_or(Cell::Empty, |v| Cell::Int(v.aborted.into()))
+        },
+    },
 ];
 
 /// A `pending_<reason>` column: 1 when some task of the trial stayed Pending for that
@@ -463,6 +493,11 @@ pub(crate) mod tests {
                 p.insert(PendingReason::Affinity);
                 p
             },
+            verdict: Some(crate::result::Verdict {
+                bad: true,
+                aborted: true,
+                time_to_detect: Some(95_500_000),
+            }),
         }
     }
 
@@ -516,6 +551,9 @@ pub(crate) mod tests {
                 "pending_spread",
                 "pending_max_replicas_per_node",
                 "pending_node_down",
+                "detected",
+                "time_to_detect_s",
+                "false_rollback",
             ]
         );
     }
@@ -568,6 +606,9 @@ pub(crate) mod tests {
                 "",
                 "0",
                 "0",
+                "1",
+                "95.5",
+                "",
             ]
         );
     }

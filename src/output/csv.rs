@@ -13,7 +13,7 @@ use crate::cluster::placer::{PendingReason, PendingReasons};
 use crate::output::columns::{COLUMNS, Cell};
 use crate::output::error::ReadError;
 use crate::output::number_text;
-use crate::result::{Outcome, TrafficResult, TrialResult};
+use crate::result::{Outcome, TrafficResult, TrialResult, Verdict};
 use crate::sim::time::{Time, from_secs_f64};
 
 /// The bytes of `trials.csv` for `rows`: a header line, then one line per row in the given
@@ -142,6 +142,7 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
             let name = format!("pending_{}", r.as_str());
             header.iter().position(|h| h == name)
         }),
+        verdict: VERDICT_COLUMNS.map(|name| header.iter().position(|h| h == name)),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -182,7 +183,12 @@ struct Indices {
     event_budget_exceeded: Option<usize>,
     /// `pending_<reason>` in [`PendingReason::ALL`] order, where present.
     pending: [Option<usize>; 6],
+    /// [`VERDICT_COLUMNS`], where present.
+    verdict: [Option<usize>; 3],
 }
+
+/// The progressive-delivery verdict columns, in [`Indices::verdict`] order.
+const VERDICT_COLUMNS: [&str; 3] = ["detected", "time_to_detect_s", "false_rollback"];
 
 /// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
 const TRAFFIC_EXTRAS: [&str; 8] = [
@@ -274,6 +280,7 @@ impl Indices {
                 None => false,
             },
             pending: self.pending_reasons(f)?,
+            verdict: self.verdict(f)?,
         })
     }
 
@@ -292,6 +299,42 @@ impl Indices {
             }
         }
         Ok(out)
+    }
+
+    /// `detected` (a bad version) or `false_rollback` (a good one), 0 or 1, and the
+    /// detection time; all empty: no verdict.
+    fn verdict(&self, f: &Fields<'_>) -> Result<Option<Verdict>, ReadError> {
+        let [detected, time, false_rollback] = self.verdict;
+        let flag = |i: Option<usize>, name| -> Result<Option<bool>, ReadError> {
+            let Some(i) = i else { return Ok(None) };
+            match f.opt::<u8>(i, name, "0 or 1")? {
+                Some(v @ (0 | 1)) => Ok(Some(v == 1)),
+                Some(_) => Err(f.bad(i, name, "0 or 1")),
+                None => Ok(None),
+            }
+        };
+        let time_to_detect = match time {
+            Some(i) => f.seconds(i, "time_to_detect_s")?,
+            None => None,
+        };
+        Ok(
+            match (
+                flag(detected, "detected")?,
+                flag(false_rollback, "false_rollback")?,
+            ) {
+                (Some(aborted), _) => Some(Verdict {
+                    bad: true,
+                    aborted,
+                    time_to_detect,
+                }),
+                (None, Some(aborted)) => Some(Verdict {
+                    bad: false,
+                    aborted,
+                    time_to_detect: None,
+                }),
+                (None, None) => None,
+            },
+        )
     }
 }
 
@@ -404,7 +447,8 @@ peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restar
 bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
 timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
 slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded,pending_resources,\
-pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pending_node_down\n";
+pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pending_node_down,\
+detected,time_to_detect_s,false_rollback\n";
 
     #[test]
     fn header_only_for_no_rows() {
@@ -423,6 +467,7 @@ pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pend
             peak_cpu_millis: 3_000,
             update_failures: 0,
             update_failures_modelled: false,
+            verdict: None,
             ..sample_row()
         };
         assert_eq!(
@@ -430,8 +475,8 @@ pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pend
             format!(
                 "{HEADER}\
 3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20,21.75,7,0,0,1,,,0,0\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0,0,1,,,0,0\n"
+3,0,1,1,12.25,500,0.25,20,21.75,7,0,0,1,,,0,0,1,95.5,\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0,0,1,,,0,0,,,\n"
             )
         );
     }
@@ -571,6 +616,7 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                         }
                         p
                     },
+                    verdict: None,
                 })
         }
 

@@ -44,6 +44,7 @@ pub mod folder;
 pub mod junit;
 pub mod merge;
 pub mod number_text;
+pub mod release;
 pub mod report;
 pub mod shard;
 pub mod sinks;

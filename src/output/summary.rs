@@ -228,6 +228,9 @@ impl Serialize for Summary {
                     .collect(),
             ),
         )?;
+        if let Some(r) = crate::output::release::Release::of(self) {
+            s.serialize_field("progressive_delivery", &r)?;
+        }
         s.serialize_field(
             "warnings",
             &OrderedMap(vec![("event_budget_exceeded", self.event_budget_exceeded)]),
@@ -427,6 +430,8 @@ mod tests {
                 "pending_affinity",
                 "pending_max_replicas_per_node",
                 "pending_node_down",
+                "detected",
+                "time_to_detect_s",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

@@ -234,6 +234,10 @@ pub fn summary_table(summary: &Summary) -> String {
              (see README, \"Event budget\")\n"
         ));
     }
+    if let Some(r) = crate::output::release::Release::of(summary) {
+        out.push('\n');
+        out.push_str(&r.sentence(summary));
+    }
     out
 }
 
@@ -477,6 +481,7 @@ mod tests {
                 }),
                 deadline_exceeded_at: None,
                 pending: PendingReasons::new(false),
+                verdict: None,
                 ..sample_row()
             })
             .collect()

@@ -51,6 +51,8 @@ pub enum Rollout {
     Resume,
     /// `kubectl rollout restart`.
     Restart,
+    /// `kubectl argo rollouts promote` (canary and blue-green).
+    Promote,
 }
 
 /// `actions[].rollout` values by name.
@@ -60,6 +62,7 @@ pub const ROLLOUTS: &[(&str, Rollout)] = &[
     ("pause", Rollout::Pause),
     ("resume", Rollout::Resume),
     ("restart", Rollout::Restart),
+    ("promote", Rollout::Promote),
 ];
 
 /// `horizon` default.
@@ -107,6 +110,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     };
     refuse_other_orchestrator_fields(&o, &scenario.strategy);
     super::placement::refuse_foreign(&o, matches!(scenario.strategy, Strategy::Kubernetes(_)));
+    refuse_foreign_actions(&o, &scenario);
     scenario
 }
 
@@ -125,6 +129,29 @@ fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
             && let Some(v) = sec.value().get(field)
         {
             sec.child(field, v).problem(reason);
+        }
+    }
+}
+
+/// `promote` exists only for an Argo Rollout; `undo` and `update` only for the others.
+fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
+    let rollout = matches!(
+        scenario.strategy,
+        Strategy::Canary(_) | Strategy::BlueGreen(_)
+    );
+    let Some(list) = o.get("actions") else {
+        return;
+    };
+    for (i, a) in scenario.actions.iter().enumerate() {
+        let promote = a.kind == ActionKind::Promote;
+        if promote != rollout
+            && let Some(v) = list.value().get(i)
+        {
+            list.child(i, v).problem(if promote {
+                "`rollout: promote` is an Argo Rollouts action: it needs `strategy.canary` or `strategy.blueGreen`"
+            } else {
+                "with `strategy.canary` / `strategy.blueGreen` only `rollout: promote` is simulated"
+            });
         }
     }
 }
@@ -248,6 +275,7 @@ fn rollout(o: &Obj, r: &Node, versions: &[Version], strategy: &Strategy) -> Opti
         Rollout::Pause => ActionKind::Pause,
         Rollout::Resume => ActionKind::Resume,
         Rollout::Restart => ActionKind::Restart,
+        Rollout::Promote => ActionKind::Promote,
     })
 }
 
@@ -364,7 +392,7 @@ mod tests {
                 "actions.1: missing field `at`",
                 "actions.1.version: unknown version `nxt`; did you mean `next`?",
                 "actions.2.rollout: unknown value `rewind`; expected one of `undo`, `update`, \
-                 `pause`, `resume`, `restart`",
+                 `pause`, `resume`, `restart`, `promote`",
                 "actions.3: missing field `version`",
                 "actions.4.to_revision: revisions count from 1; omit `to_revision` to go back \
                  to the previous one",

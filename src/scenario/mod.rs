@@ -24,6 +24,7 @@ pub mod model;
 mod overrides;
 pub mod placement;
 mod quantity;
+pub mod rollout;
 pub mod schema;
 mod service;
 pub(crate) mod strategy;

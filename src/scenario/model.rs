@@ -384,6 +384,8 @@ pub enum ActionKind {
     Restart,
     /// Change the replica count: `kubectl scale --replicas=N` / `docker service scale`.
     Scale(u32),
+    /// `kubectl argo rollouts promote` (canary and blue-green only).
+    Promote,
 }
 
 impl Scenario {

@@ -80,6 +80,14 @@ pub fn strategy(node: Option<Node>) -> Strategy {
             rollback: UpdateConfig::default(),
         })
     };
+    if let Some(n) = &node
+        && let Some(f) = n.value().get("flagger")
+    {
+        n.child("flagger", f).problem(
+            "Flagger's canary loop is not simulated; use `canary` (Argo Rollouts field names) instead",
+        );
+        return default();
+    }
     let Some(o) = node.as_ref().and_then(|n| n.object(FIELDS)) else {
         return default();
     };
@@ -156,7 +164,7 @@ pub(crate) fn kubernetes(o: &Obj) -> KubernetesStrategy {
     }
 }
 
-fn progress_deadline(n: &Node, min_ready: Time) -> Option<Option<Time>> {
+pub(super) fn progress_deadline(n: &Node, min_ready: Time) -> Option<Option<Time>> {
     if n.value().as_str() == Some("never") {
         return Some(None);
     }
@@ -206,7 +214,7 @@ fn deployment_strategy(o: &Obj) -> DeploymentStrategy {
 }
 
 /// `apimachinery intstr`: a non-negative int, or a string `"N%"`.
-fn int_or_percent(n: &Node) -> Option<IntOrPercent> {
+pub(super) fn int_or_percent(n: &Node) -> Option<IntOrPercent> {
     match n.value() {
         Value::String(s) => match s.strip_suffix('%') {
             Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p
@@ -307,19 +315,22 @@ mod tests {
         let (_, p) = parse(json!({"swarm": {}, "kubernetes": {}}));
         assert_eq!(
             p,
-            ["strategy: give exactly one of `swarm`, `kubernetes`; got both"]
+            [
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got both"
+            ]
         );
         let (_, p) = parse(json!({}));
         assert_eq!(
             p,
-            ["strategy: give exactly one of `swarm`, `kubernetes`; got neither"]
+            [
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got neither"
+            ]
         );
-        let (_, p) = parse(json!({"canary": {}}));
+        let (_, p) = parse(json!({"flagger": {}}));
         assert_eq!(
             p,
             [
-                "strategy.canary: unknown field `canary`; expected one of `swarm`, `kubernetes`",
-                "strategy: give exactly one of `swarm`, `kubernetes`; got neither"
+                "strategy.flagger: Flagger's canary loop is not simulated; use `canary` (Argo Rollouts field names) instead"
             ]
         );
     }

@@ -7,6 +7,7 @@
 //! the [`Cluster`] verbs. It never sees the event queue or the random streams of tasks,
 //! so the same cluster model serves every strategy.
 
+pub mod canary;
 pub mod kubernetes;
 pub mod registry;
 pub mod swarm;
@@ -63,6 +64,9 @@ pub struct Metrics {
     pub update_failures: Option<u32>,
     /// When a progress deadline was first exceeded (`deadline_exceeded_s`; Kubernetes).
     pub deadline_exceeded_at: Option<Time>,
+    /// Progressive delivery (Argo Rollouts): `Some(when it aborted on its own, if it did)`
+    /// feeds `detected` / `time_to_detect_s` / `false_rollback`; `None`: not modelled.
+    pub aborted_at: Option<Option<Time>>,
 }
 
 /// Any [`Controller`], whatever its timer type: what the trial holds (the registry's

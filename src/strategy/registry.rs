@@ -159,4 +159,8 @@ strategies! {
     Swarm => super::swarm::entry::Def,
     /// Kubernetes Deployment `strategy`.
     Kubernetes => super::kubernetes::entry::Def,
+    /// Argo Rollouts `canary`.
+    Canary => super::canary::entry::CanaryDef,
+    /// Argo Rollouts `blueGreen`.
+    BlueGreen => super::canary::entry::BlueGreenDef,
 }

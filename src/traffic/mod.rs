@@ -36,6 +36,7 @@ pub mod endpoints;
 pub mod meter;
 pub mod queueing;
 pub mod rate;
+pub mod routing;
 pub mod window;
 
 use crate::cluster::{Cluster, TaskId};
@@ -89,6 +90,10 @@ pub struct TrafficModel<'s> {
     speed: Vec<f64>,
     /// Served requests per bucket for analysis windows ([`window`]).
     windows: window::Recorder,
+    /// A router splits requests between versions ([`routing`]).
+    routed: bool,
+    /// Its share of requests per version, as the cluster last said.
+    shares: Vec<f64>,
 }
 
 impl<'s> TrafficModel<'s> {
@@ -116,6 +121,8 @@ impl<'s> TrafficModel<'s> {
             snapshots: Vec::new(),
             speed,
             windows: window::Recorder::default(),
+            routed: false,
+            shares: Vec::new(),
         })
     }
 
@@ -155,6 +162,7 @@ impl<'s> TrafficModel<'s> {
 
     /// Integrate up to `to`, applying the endpoint changes due on the way.
     pub fn advance(&mut self, cl: &Cluster, to: Time) {
+        self.take_routing(cl);
         let to = to.min(self.limit);
         while let Some(at) = self.endpoints.next_due() {
             if at > to {
@@ -277,9 +285,13 @@ impl<'s> TrafficModel<'s> {
             return;
         }
         let rate = n / ((b - a) as f64 / SECOND as f64);
-        if self.endpoints.in_rotation() == 0 {
+        if !self.routed && self.endpoints.in_rotation() == 0 {
             self.meter
                 .add(bucket, None, Outcome::Refused, Cause::Other, n);
+            return;
+        }
+        if self.routed {
+            self.piece_routed(n, rate, bucket);
             return;
         }
         let versions = self.scenario.service.versions.len();
@@ -301,25 +313,28 @@ impl<'s> TrafficModel<'s> {
                 }
                 let w = if equal { 1.0 } else { self.weight(v, answer) };
                 let x = n * k as f64 * w / total;
-                let version = Some(v as VersionId);
-                let cause = if answer.is_version_fault() {
-                    Cause::Version
-                } else {
-                    Cause::Other
-                };
-                match answer {
-                    Answer::Refusing | Answer::Crashed => {
-                        self.meter.add(bucket, version, Outcome::Refused, cause, x)
-                    }
-                    Answer::Hung | Answer::Unreachable => {
-                        self.meter.add(bucket, version, Outcome::TimedOut, cause, x)
-                    }
-                    Answer::Answering => {
-                        let per_endpoint = rate * w / total;
-                        self.serve(bucket, v, x, per_endpoint);
-                    }
-                }
+                self.deliver(bucket, v, answer, x, rate * w / total);
             }
+        }
+    }
+
+    /// `x` requests to the endpoints of version `v` answering `answer`, each endpoint
+    /// offered `per_endpoint` requests per second.
+    fn deliver(&mut self, bucket: usize, v: usize, answer: Answer, x: f64, per_endpoint: f64) {
+        let version = Some(v as VersionId);
+        let cause = if answer.is_version_fault() {
+            Cause::Version
+        } else {
+            Cause::Other
+        };
+        match answer {
+            Answer::Refusing | Answer::Crashed => {
+                self.meter.add(bucket, version, Outcome::Refused, cause, x)
+            }
+            Answer::Hung | Answer::Unreachable => {
+                self.meter.add(bucket, version, Outcome::TimedOut, cause, x)
+            }
+            Answer::Answering => self.serve(bucket, v, x, per_endpoint),
         }
     }
 

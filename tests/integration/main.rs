@@ -18,6 +18,7 @@ mod metrics;
 mod node_loss;
 mod pinned_draws;
 mod placement;
+mod progressive;
 mod random_scenarios;
 mod report;
 mod run_folder;

@@ -164,6 +164,11 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
             false,
             w.update.failure_action == FailureAction::Rollback,
         ),
+        Controller::Canary(r) | Controller::BlueGreen(r) => (
+            true,
+            r.progress_deadline.is_some(),
+            r.progress_deadline_abort,
+        ),
     };
     let undo = s
         .actions

@@ -271,7 +271,37 @@ faults: {node_not_ready_after: 40s, eviction_after: 5m}
     let c = "service: {}\ntraffic: {profile: {step: [{at: 0, rps: 10}]}}\n";
     let d = "service:\n  versions:\n    current: {}\n    next: {start: {empirical: {file: t.csv, column: s}}}\n\
              traffic: {profile: {file: rate.csv}}\n";
-    [a, b, c, d].map(str::to_string).to_vec()
+    let e = r#"
+service: {}
+actions: [{at: 10m, rollout: promote}]
+strategy:
+  canary:
+    steps: [{setWeight: 20}, {pause: {duration: 1m}}, {setCanaryScale: {replicas: 2}},
+            {setCanaryScale: {weight: 50}}, {setCanaryScale: {matchTrafficWeight: true}}, {pause: {}}]
+    maxSurge: 1
+    maxUnavailable: 0
+    trafficRouting: {headerRoute: {share: 0.1}}
+    abortScaleDownDelaySeconds: 10
+    dynamicStableScale: true
+    minReadySeconds: 5
+    progressDeadlineSeconds: 300
+    progressDeadlineAbort: true
+"#;
+    let f = r#"
+service: {}
+strategy:
+  canary:
+    trafficRouting: {}
+    scaleDownDelaySeconds: 10
+"#;
+    let g = r#"
+service: {}
+strategy:
+  blueGreen: {previewReplicaCount: 1, autoPromotionEnabled: false, autoPromotionSeconds: 10,
+              scaleDownDelaySeconds: 5, abortScaleDownDelaySeconds: 0, minReadySeconds: 1,
+              progressDeadlineSeconds: 60, progressDeadlineAbort: true}
+"#;
+    [a, b, c, d, e, f, g].map(str::to_string).to_vec()
 }
 
 /// Loads `text` as a scenario in `dir` (where the CSV files are).

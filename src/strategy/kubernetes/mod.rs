@@ -617,6 +617,7 @@ impl Controller for Deployment<'_> {
         Metrics {
             update_failures: None,
             deadline_exceeded_at: self.deadline_exceeded_at,
+            aborted_at: None,
         }
     }
 }

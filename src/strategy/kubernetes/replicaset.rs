@@ -121,6 +121,16 @@ impl ReplicaSet {
     /// when no other ReplicaSet runs its version these are the wanted tasks of that
     /// version, counted by the cluster; otherwise its own pods are counted.
     pub fn status(&mut self, cl: &Cluster) -> RsStatus {
+        if self.shared {
+            // Forget pods that are gone, so the next count is shorter.
+            self.pods.retain(|&id| !cl.task(id).state.is_terminal());
+        }
+        self.counts(cl)
+    }
+
+    /// [`ReplicaSet::status`] without forgetting the pods that are gone (for a reader
+    /// that holds the set by shared reference).
+    pub fn counts(&self, cl: &Cluster) -> RsStatus {
         if !self.shared {
             let (replicas, ready, available) = cl.wanted_of(self.version);
             return RsStatus {
@@ -130,7 +140,6 @@ impl ReplicaSet {
             };
         }
         let mut st = RsStatus::default();
-        self.pods.retain(|&id| !cl.task(id).state.is_terminal());
         for &id in &self.pods {
             let t = cl.task(id);
             if t.is_wanted() {

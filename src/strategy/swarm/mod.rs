@@ -278,6 +278,8 @@ impl Controller for Swarm<'_> {
                 });
                 self.request_run(cl, true);
             }
+            // Refused at parse time for Swarm (an Argo Rollouts action).
+            ActionKind::Promote => {}
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
                 self.previous = Some(self.spec);
@@ -310,6 +312,7 @@ impl Controller for Swarm<'_> {
         Metrics {
             update_failures: Some(self.failures_total),
             deadline_exceeded_at: None,
+            aborted_at: None,
         }
     }
 }

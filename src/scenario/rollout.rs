@@ -1,0 +1,372 @@
+//! `strategy.canary` and `strategy.blueGreen`: an Argo Rollouts `Rollout`, with the field
+//! names, defaults and validation of `argoproj/argo-rollouts` (`pkg/apis/rollouts/v1alpha1/types.go`,
+//! `utils/defaults/defaults.go`, `pkg/apis/rollouts/validation/validation.go`, v1.10).
+//!
+//! The Rollout's own spec fields (`minReadySeconds`, `progressDeadlineSeconds`,
+//! `progressDeadlineAbort`) are written inside the strategy section, next to the
+//! strategy's fields, so one section describes the rollout.
+//!
+//! Simulator field (not upstream): `trafficRouting.headerRoute.share`, the fraction of
+//! requests that carry the header a `setHeaderRoute` step matches; while the route exists
+//! (the update is in progress, the canary has available pods, no abort) they always go to
+//! the canary, as Istio's first matching route sends them.
+
+use super::model::IntOrPercent;
+use super::strategy::{int_or_percent, progress_deadline};
+use super::walk::{Node, Obj};
+use crate::sim::time::{SECOND, Time};
+
+/// Fields of `strategy.canary`.
+pub const CANARY_FIELDS: &[&str] = &[
+    "steps",
+    "maxSurge",
+    "maxUnavailable",
+    "trafficRouting",
+    "scaleDownDelaySeconds",
+    "abortScaleDownDelaySeconds",
+    "dynamicStableScale",
+    "minReadySeconds",
+    "progressDeadlineSeconds",
+    "progressDeadlineAbort",
+];
+/// Fields of one `steps[]` item: exactly one.
+pub const STEP_FIELDS: &[&str] = &["setWeight", "pause", "setCanaryScale"];
+/// Fields of `pause`.
+pub const PAUSE_FIELDS: &[&str] = &["duration"];
+/// Fields of `setCanaryScale`: exactly one.
+pub const SCALE_FIELDS: &[&str] = &["replicas", "weight", "matchTrafficWeight"];
+/// Fields of `trafficRouting`.
+pub const ROUTING_FIELDS: &[&str] = &["headerRoute"];
+/// Fields of `trafficRouting.headerRoute`.
+pub const HEADER_ROUTE_FIELDS: &[&str] = &["share"];
+/// Fields of `strategy.blueGreen`.
+pub const BLUE_GREEN_FIELDS: &[&str] = &[
+    "previewReplicaCount",
+    "autoPromotionEnabled",
+    "autoPromotionSeconds",
+    "scaleDownDelaySeconds",
+    "abortScaleDownDelaySeconds",
+    "minReadySeconds",
+    "progressDeadlineSeconds",
+    "progressDeadlineAbort",
+];
+
+/// `DefaultScaleDownDelaySeconds` / `DefaultAbortScaleDownDelaySeconds`.
+pub const DEFAULT_SCALE_DOWN_DELAY: Time = 30 * SECOND;
+const DEFAULT_PROGRESS_DEADLINE: Time = 600 * SECOND;
+
+/// A Rollout: the spec fields every strategy shares, and the strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutStrategy {
+    /// `spec.minReadySeconds` (default 0).
+    pub min_ready: Time,
+    /// `spec.progressDeadlineSeconds` (default 600 s); `None`: no deadline.
+    pub progress_deadline: Option<Time>,
+    /// `spec.progressDeadlineAbort` (default false): a timed-out update aborts.
+    pub progress_deadline_abort: bool,
+    /// Canary or blue-green.
+    pub kind: RolloutKind,
+}
+
+/// `spec.strategy`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RolloutKind {
+    /// `canary`.
+    Canary(Canary),
+    /// `blueGreen`.
+    BlueGreen(BlueGreen),
+}
+
+/// `spec.strategy.canary`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Canary {
+    /// `steps`.
+    pub steps: Vec<CanaryStep>,
+    /// `maxSurge` (default 25%).
+    pub max_surge: IntOrPercent,
+    /// `maxUnavailable` (default 25%).
+    pub max_unavailable: IntOrPercent,
+    /// `trafficRouting`: a router splits traffic by weight; `None`: the replica ratio.
+    pub traffic_routing: Option<TrafficRouting>,
+    /// `scaleDownDelaySeconds` (router only; default 30 s).
+    pub scale_down_delay: Time,
+    /// `abortScaleDownDelaySeconds` (router only; default 30 s; 0: no delay).
+    pub abort_scale_down_delay: Time,
+    /// `abortScaleDownDelaySeconds` was written with a non-zero value.
+    pub abort_delay_explicit: bool,
+    /// `dynamicStableScale` (router only; default false).
+    pub dynamic_stable_scale: bool,
+}
+
+/// One `steps[]` item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CanaryStep {
+    /// `setWeight: w` (percent).
+    SetWeight(u32),
+    /// `pause: {duration}`; `None`: until promoted.
+    Pause(Option<Time>),
+    /// `setCanaryScale`.
+    SetCanaryScale(CanaryScale),
+}
+
+/// `setCanaryScale`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CanaryScale {
+    /// `replicas: n`.
+    Replicas(u32),
+    /// `weight: w` (percent of `replicas`, may exceed 100).
+    Weight(u32),
+    /// `matchTrafficWeight: true`: back to the traffic weight.
+    MatchTrafficWeight,
+}
+
+/// `trafficRouting`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrafficRouting {
+    /// Fraction of requests carrying the canary header (simulator field, default 0).
+    pub header_share: f64,
+}
+
+/// `spec.strategy.blueGreen`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlueGreen {
+    /// `previewReplicaCount`; `None`: `replicas`.
+    pub preview_replica_count: Option<u32>,
+    /// `autoPromotionEnabled` (default true).
+    pub auto_promotion_enabled: bool,
+    /// `autoPromotionSeconds` (default 0).
+    pub auto_promotion_seconds: Time,
+    /// `scaleDownDelaySeconds` (default 30 s).
+    pub scale_down_delay: Time,
+    /// `abortScaleDownDelaySeconds` (default 30 s; 0 keeps the preview pods).
+    pub abort_scale_down_delay: Option<Time>,
+}
+
+impl RolloutStrategy {
+    /// The strategy in a few words, for headers and chart titles.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            RolloutKind::Canary(c) => format!(
+                "Argo canary, {} steps, {}",
+                c.steps.len(),
+                if c.traffic_routing.is_some() {
+                    "traffic router"
+                } else {
+                    "replica-ratio traffic"
+                }
+            ),
+            RolloutKind::BlueGreen(b) => format!(
+                "Argo blueGreen, autoPromotionEnabled {}",
+                b.auto_promotion_enabled
+            ),
+        }
+    }
+}
+
+/// The Rollout spec fields shared by both strategies.
+fn rollout(o: &Obj, kind: RolloutKind) -> RolloutStrategy {
+    let min_ready = o.duration("minReadySeconds", 0);
+    RolloutStrategy {
+        min_ready,
+        progress_deadline: o.or(
+            "progressDeadlineSeconds",
+            Some(DEFAULT_PROGRESS_DEADLINE),
+            |n| progress_deadline(n, min_ready),
+        ),
+        progress_deadline_abort: o.bool("progressDeadlineAbort", false),
+        kind,
+    }
+}
+
+/// `strategy.canary`.
+pub fn canary(o: &Obj) -> RolloutStrategy {
+    let routing = o.raw("trafficRouting").map(|n| {
+        let r = n.object_or_empty(ROUTING_FIELDS);
+        let h = r.section("headerRoute", HEADER_ROUTE_FIELDS);
+        TrafficRouting {
+            header_share: h.probability("share", 0.0),
+        }
+    });
+    let routed = routing.is_some();
+    let router_only = |field: &str| {
+        if !routed && let Some(n) = o.get(field) {
+            n.problem("requires `trafficRouting` (Argo Rollouts validation)");
+        }
+    };
+    router_only("scaleDownDelaySeconds");
+    router_only("abortScaleDownDelaySeconds");
+    router_only("dynamicStableScale");
+    let steps = o
+        .opt("steps", |n| {
+            Some(n.list()?.iter().filter_map(|s| step(s, routed)).collect())
+        })
+        .unwrap_or_default();
+    let surge = o.opt("maxSurge", int_or_percent);
+    let unavailable = o.opt("maxUnavailable", int_or_percent);
+    let zero = |v| matches!(v, Some(IntOrPercent::Int(0) | IntOrPercent::Percent(0)));
+    if zero(surge)
+        && zero(unavailable)
+        && let Some(n) = o.get("maxUnavailable")
+    {
+        n.problem("may not be 0 when maxSurge is 0");
+    }
+    let dynamic = o.bool("dynamicStableScale", false);
+    if dynamic && let Some(n) = o.get("scaleDownDelaySeconds") {
+        n.problem("cannot be set with `dynamicStableScale` (Argo Rollouts validation)");
+    }
+    let abort_delay = o.duration("abortScaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY);
+    let kind = RolloutKind::Canary(Canary {
+        steps,
+        max_surge: surge.unwrap_or(IntOrPercent::Percent(25)),
+        max_unavailable: unavailable.unwrap_or(IntOrPercent::Percent(25)),
+        traffic_routing: routing,
+        scale_down_delay: o.duration("scaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY),
+        abort_scale_down_delay: abort_delay,
+        abort_delay_explicit: o.get("abortScaleDownDelaySeconds").is_some() && abort_delay > 0,
+        dynamic_stable_scale: dynamic,
+    });
+    rollout(o, kind)
+}
+
+fn step(n: &Node, routed: bool) -> Option<CanaryStep> {
+    let o = n.object(STEP_FIELDS)?;
+    let given: Vec<&str> = STEP_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| o.raw(f).is_some())
+        .collect();
+    if given.len() != 1 {
+        return n.fail(format!(
+            "give exactly one of `setWeight`, `pause`, `setCanaryScale`; got {}",
+            if given.is_empty() {
+                "none".to_string()
+            } else {
+                given.join(", ")
+            }
+        ));
+    }
+    if let Some(w) = o.get("setWeight") {
+        let v = w.u32()?;
+        return w.check(
+            CanaryStep::SetWeight(v),
+            v <= 100,
+            "must be between 0 and 100",
+        );
+    }
+    if let Some(p) = o.raw("pause") {
+        let p = p.object_or_empty(PAUSE_FIELDS);
+        return Some(CanaryStep::Pause(p.opt("duration", Node::duration)));
+    }
+    let node = o.raw("setCanaryScale")?;
+    if !routed {
+        return node.fail("requires `trafficRouting` (Argo Rollouts validation)");
+    }
+    let s = node.object(SCALE_FIELDS)?;
+    let scale = match (
+        s.get("replicas"),
+        s.get("weight"),
+        s.get("matchTrafficWeight"),
+    ) {
+        (Some(r), None, None) => CanaryScale::Replicas(r.u32()?),
+        (None, Some(w), None) => CanaryScale::Weight(w.u32()?),
+        (None, None, Some(m)) => {
+            if !m.bool()? {
+                return m.fail("only `true` has an effect; remove the step otherwise");
+            }
+            CanaryScale::MatchTrafficWeight
+        }
+        _ => return node.fail("give exactly one of `replicas`, `weight`, `matchTrafficWeight`"),
+    };
+    Some(CanaryStep::SetCanaryScale(scale))
+}
+
+/// `strategy.blueGreen`.
+pub fn blue_green(o: &Obj) -> RolloutStrategy {
+    let abort = o.duration("abortScaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY);
+    let kind = RolloutKind::BlueGreen(BlueGreen {
+        preview_replica_count: o.opt("previewReplicaCount", Node::u32),
+        auto_promotion_enabled: o.bool("autoPromotionEnabled", true),
+        auto_promotion_seconds: o.duration("autoPromotionSeconds", 0),
+        scale_down_delay: o.duration("scaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY),
+        abort_scale_down_delay: (abort > 0).then_some(abort),
+    });
+    rollout(o, kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::Strategy;
+    use super::super::strategy::strategy;
+    use super::*;
+    use crate::scenario::walk;
+    use serde_json::{Value, json};
+
+    fn parse(v: Value) -> (Option<RolloutStrategy>, Vec<String>) {
+        let (s, p) = walk::run(&v, |root| strategy(Some(root.child("strategy", &v))));
+        match s {
+            Strategy::Canary(r) | Strategy::BlueGreen(r) => (Some(r), p),
+            _ => (None, p),
+        }
+    }
+
+    #[test]
+    fn canary_defaults_are_argos() {
+        let (r, p) = parse(json!({"canary": {"steps": [{"setWeight": 20}, {"pause": {}}]}}));
+        assert!(p.is_empty(), "{p:?}");
+        let r = r.unwrap();
+        assert_eq!(
+            (r.min_ready, r.progress_deadline, r.progress_deadline_abort),
+            (0, Some(600 * SECOND), false)
+        );
+        let RolloutKind::Canary(c) = r.kind else {
+            panic!()
+        };
+        assert_eq!(
+            c.steps,
+            [CanaryStep::SetWeight(20), CanaryStep::Pause(None)]
+        );
+        assert_eq!(c.max_surge, IntOrPercent::Percent(25));
+        assert_eq!(c.max_unavailable, IntOrPercent::Percent(25));
+        assert_eq!(c.traffic_routing, None);
+        assert_eq!(c.scale_down_delay, 30 * SECOND);
+    }
+
+    #[test]
+    fn canary_validation_names_the_field() {
+        let (_, p) = parse(json!({"canary": {
+            "steps": [{"setWeight": 120}, {"setWeight": 10, "pause": {}},
+                      {"setCanaryScale": {"replicas": 2}}],
+            "scaleDownDelaySeconds": 10}}));
+        assert_eq!(
+            p,
+            [
+                "strategy.canary.scaleDownDelaySeconds: requires `trafficRouting` (Argo Rollouts validation)",
+                "strategy.canary.steps.0.setWeight: must be between 0 and 100",
+                "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`; got setWeight, pause",
+                "strategy.canary.steps.2.setCanaryScale: requires `trafficRouting` (Argo Rollouts validation)",
+            ]
+        );
+        let (_, p) = parse(json!({"canary": {"trafficRouting": {"headerRoute": {"share": 2}}}}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("strategy.canary.trafficRouting.headerRoute.share"));
+    }
+
+    #[test]
+    fn blue_green_defaults_are_argos() {
+        let (r, p) = parse(json!({"blueGreen": {}}));
+        assert!(p.is_empty(), "{p:?}");
+        let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(
+            b,
+            BlueGreen {
+                preview_replica_count: None,
+                auto_promotion_enabled: true,
+                auto_promotion_seconds: 0,
+                scale_down_delay: 30 * SECOND,
+                abort_scale_down_delay: Some(30 * SECOND),
+            }
+        );
+    }
+}

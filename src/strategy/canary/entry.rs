@@ -1,0 +1,145 @@
+//! How the rest of the tool sees the Argo Rollouts strategies: their registry entries
+//! (`strategy.canary`, `strategy.blueGreen`), one controller for both.
+
+use super::Rollout;
+use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::rollout::{
+    BLUE_GREEN_FIELDS, CANARY_FIELDS, HEADER_ROUTE_FIELDS, PAUSE_FIELDS, ROUTING_FIELDS,
+    RolloutKind, RolloutStrategy, SCALE_FIELDS, STEP_FIELDS, blue_green, canary,
+};
+use crate::scenario::schema::Ty::*;
+use crate::scenario::walk::Obj;
+use crate::sim::time::{SECOND, Time};
+use crate::strategy::AnyController;
+use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
+
+/// The pods' `terminationGracePeriodSeconds` default (a Rollout's pods are plain pods).
+const GRACE: Time = 30 * SECOND;
+
+/// Reference lines: with a router (and blue-green) the stable stays at N next to the new
+/// pods, so up to 2 N (N + preview); a basic canary stays within `N + maxSurge` and keeps
+/// `N − maxUnavailable` available (`resolveFenceposts`).
+fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
+    match &cfg.kind {
+        RolloutKind::Canary(c) if c.traffic_routing.is_some() => {
+            vec![("stable + canary ceiling", 2 * n)]
+        }
+        RolloutKind::Canary(c) => {
+            let (surge, unavailable) =
+                resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
+            vec![
+                ("maxSurge ceiling", n + surge),
+                ("maxUnavailable floor", n - unavailable.min(n)),
+            ]
+        }
+        RolloutKind::BlueGreen(b) => {
+            vec![(
+                "active + preview ceiling",
+                n + b.preview_replica_count.unwrap_or(n).min(n),
+            )]
+        }
+    }
+}
+
+/// Argo Rollouts `strategy.canary`.
+pub struct CanaryDef;
+
+impl StrategyDef for CanaryDef {
+    type Config = RolloutStrategy;
+    const KEY: &'static str = "canary";
+    const FIELDS: &'static [&'static str] = CANARY_FIELDS;
+    const STOP_GRACE_PERIOD: Time = GRACE;
+    const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const SCHEMA_SECTIONS: Sections = &[
+        ("canary", CANARY_FIELDS),
+        ("canary_step", STEP_FIELDS),
+        ("pause", PAUSE_FIELDS),
+        ("set_canary_scale", SCALE_FIELDS),
+        ("traffic_routing", ROUTING_FIELDS),
+        ("header_route", HEADER_ROUTE_FIELDS),
+    ];
+    const SCHEMA_TYPES: FieldTypes = &[
+        ("canary", "steps", ListOf("canary_step")),
+        ("canary", "maxSurge", IntOrPercent),
+        ("canary", "maxUnavailable", IntOrPercent),
+        ("canary", "trafficRouting", Section("traffic_routing")),
+        ("canary", "scaleDownDelaySeconds", Duration),
+        ("canary", "abortScaleDownDelaySeconds", Duration),
+        ("canary", "dynamicStableScale", Bool),
+        ("canary", "minReadySeconds", Duration),
+        ("canary", "progressDeadlineSeconds", Duration),
+        ("canary", "progressDeadlineAbort", Bool),
+        ("canary_step", "setWeight", Count),
+        ("canary_step", "pause", Section("pause")),
+        ("canary_step", "setCanaryScale", Section("set_canary_scale")),
+        ("pause", "duration", Duration),
+        ("set_canary_scale", "replicas", Count),
+        ("set_canary_scale", "weight", Count),
+        ("set_canary_scale", "matchTrafficWeight", Bool),
+        ("traffic_routing", "headerRoute", Section("header_route")),
+        ("header_route", "share", Probability),
+    ];
+
+    fn parse(o: &Obj) -> RolloutStrategy {
+        canary(o)
+    }
+
+    fn controller(cfg: &RolloutStrategy) -> Box<dyn AnyController + '_> {
+        Box::new(Rollout::new(cfg))
+    }
+
+    fn label(cfg: &RolloutStrategy) -> String {
+        cfg.label()
+    }
+
+    fn header_extra(_cfg: &RolloutStrategy) -> String {
+        String::new()
+    }
+
+    fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
+        limits(cfg, n)
+    }
+}
+
+/// Argo Rollouts `strategy.blueGreen`.
+pub struct BlueGreenDef;
+
+impl StrategyDef for BlueGreenDef {
+    type Config = RolloutStrategy;
+    const KEY: &'static str = "blueGreen";
+    const FIELDS: &'static [&'static str] = BLUE_GREEN_FIELDS;
+    const STOP_GRACE_PERIOD: Time = GRACE;
+    const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const SCHEMA_SECTIONS: Sections = &[("blueGreen", BLUE_GREEN_FIELDS)];
+    const SCHEMA_TYPES: FieldTypes = &[
+        ("blueGreen", "previewReplicaCount", Count),
+        ("blueGreen", "autoPromotionEnabled", Bool),
+        ("blueGreen", "autoPromotionSeconds", Duration),
+        ("blueGreen", "scaleDownDelaySeconds", Duration),
+        ("blueGreen", "abortScaleDownDelaySeconds", Duration),
+        ("blueGreen", "minReadySeconds", Duration),
+        ("blueGreen", "progressDeadlineSeconds", Duration),
+        ("blueGreen", "progressDeadlineAbort", Bool),
+    ];
+
+    fn parse(o: &Obj) -> RolloutStrategy {
+        blue_green(o)
+    }
+
+    fn controller(cfg: &RolloutStrategy) -> Box<dyn AnyController + '_> {
+        Box::new(Rollout::new(cfg))
+    }
+
+    fn label(cfg: &RolloutStrategy) -> String {
+        cfg.label()
+    }
+
+    fn header_extra(_cfg: &RolloutStrategy) -> String {
+        String::new()
+    }
+
+    fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
+        limits(cfg, n)
+    }
+}

@@ -1,0 +1,614 @@
+//! Argo Rollouts' `canary` and `blueGreen` strategies, after `argoproj/argo-rollouts`
+//! (`rollout/canary.go`, `rollout/trafficrouting.go`, `rollout/bluegreen.go`,
+//! `rollout/service.go`, `rollout/pause.go`, `rollout/sync.go`, v1.10).
+//!
+//! A Rollout drives two plain ReplicaSets — the stable one (version `current`) and the
+//! canary / preview one (`next`) — through the same ReplicaSet controller, pod ranking and
+//! kubelet model as the Deployment controller ([`super::kubernetes`]), so pod readiness,
+//! probes and `minReadySeconds` behave identically.
+//!
+//! Like the Deployment controller, the Rollout reconciles at the end of each simulated
+//! instant until nothing changes. One reconcile (`rolloutCanary`): traffic weight first
+//! (from the counts at the start of the reconcile, so the weight lags the pods by one
+//! reconcile), then at most one ReplicaSet rescaled (stable first), then the pause and the
+//! step completion. The arithmetic is [`replicas`]; blue-green is [`bluegreen`].
+//!
+//! Traffic: with `trafficRouting` (and for blue-green's active Service) the controller
+//! writes the share of requests each version receives ([`crate::traffic::routing`]);
+//! without it the Service spans every ready pod, so the split is the replica ratio.
+//!
+//! Outcomes: `completed` at promotion (`status.stableRS` = the new ReplicaSet, with all
+//! its pods available); `rolled_back` once an abort has finished — traffic back on the
+//! stable version, the stable ReplicaSet fully available, and the canary scaled to 0
+//! (after `abortScaleDownDelaySeconds`). An update past its progress deadline without
+//! `progressDeadlineAbort` is only Degraded: it goes on, and ends `deadline_exceeded` at
+//! the horizon if it never completes.
+
+pub mod bluegreen;
+pub mod entry;
+pub mod replicas;
+
+use super::kubernetes::ranking::Ranking;
+use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
+use super::{Controller, Metrics};
+use crate::cluster::{Cluster, Notice, TaskState};
+use crate::result::Outcome;
+use crate::scenario::rollout::{Canary, CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
+use crate::scenario::{ActionKind, CURRENT, NEXT};
+use crate::sim::engine::Payload;
+use crate::sim::time::{NEVER, Time};
+use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+use replicas::{AbortState, ActualWeights, CanaryTarget, RsState};
+
+/// Index of the stable ReplicaSet in [`Rollout::sets`].
+const STABLE: usize = 0;
+/// Index of the canary (new, preview) ReplicaSet.
+const CANARY: usize = 1;
+
+/// Reconciles one instant may take, per replica (plus a base): beyond, the trial ends as
+/// `timeout` instead of looping (see the Deployment controller's livelock guard).
+const RECONCILES_PER_REPLICA: u32 = 16;
+const RECONCILE_BASE: u32 = 64;
+
+/// An Argo Rollout of one trial.
+pub struct Rollout<'s> {
+    cfg: &'s RolloutStrategy,
+    n: u32,
+    sets: Vec<ReplicaSet>,
+    ranking: Ranking,
+    /// `status.currentStepIndex` (canary).
+    step: usize,
+    /// Start of the current pause condition (`CanaryPauseStep` / `BlueGreenPause`).
+    pause_start: Option<Time>,
+    /// The user promoted while paused (the pause condition was cleared).
+    promoted_by_user: bool,
+    /// When the abort was raised.
+    aborted_at: Option<Time>,
+    /// The canary weight the router holds (`status.canary.weights.canary.weight`).
+    weight: u32,
+    /// Blue-green: the active Service selects the new ReplicaSet.
+    switched: bool,
+    /// `status.stableRS` became the new ReplicaSet.
+    promoted_at: Option<Time>,
+    /// `scale-down-deadline` of the ReplicaSet being retired (old stable after promotion,
+    /// canary after an abort); `NEVER`: none.
+    scale_down_at: Time,
+    /// When the abort finished.
+    rolled_back_at: Option<Time>,
+    /// Last time the rollout progressed (the Progressing condition's `lastUpdateTime`).
+    last_progress: Time,
+    /// Counts at the last progress check: (new available, stable available, step,
+    /// new spec, stable spec).
+    progress_key: (u32, u32, usize, u32, u32),
+    deadline_exceeded_at: Option<Time>,
+    /// The deadline a requeue is set for.
+    progress_timer: Time,
+    dirty: bool,
+    livelock_at: Option<Time>,
+    notices: Vec<Notice>,
+}
+
+impl<'s> Rollout<'s> {
+    /// A controller for these settings.
+    pub fn new(cfg: &'s RolloutStrategy) -> Rollout<'s> {
+        Rollout {
+            cfg,
+            n: 0,
+            sets: Vec::new(),
+            ranking: Ranking::default(),
+            step: 0,
+            pause_start: None,
+            promoted_by_user: false,
+            aborted_at: None,
+            weight: 0,
+            switched: false,
+            promoted_at: None,
+            scale_down_at: NEVER,
+            rolled_back_at: None,
+            last_progress: 0,
+            progress_key: (0, 0, 0, 0, 0),
+            deadline_exceeded_at: None,
+            progress_timer: NEVER,
+            dirty: false,
+            livelock_at: None,
+            notices: Vec::new(),
+        }
+    }
+
+    fn status(&self, cl: &Cluster, rs: usize) -> RsStatus {
+        self.sets[rs].counts(cl)
+    }
+
+    fn state(&self, cl: &Cluster, rs: usize) -> RsState {
+        RsState {
+            spec: self.sets[rs].spec,
+            available: self.status(cl, rs).available,
+        }
+    }
+
+    /// Set a ReplicaSet's spec; the ReplicaSet controller creates or deletes pods.
+    fn scale(&mut self, cl: &mut Cluster, rs: usize, spec: u32) -> bool {
+        if self.sets[rs].spec == spec {
+            return false;
+        }
+        self.sets[rs].spec = spec;
+        replicaset::manage_replicas(cl, &mut self.sets, rs, &mut self.ranking);
+        cl.trace_scale(self.sets[CANARY].spec, self.sets[STABLE].spec);
+        true
+    }
+
+    /// Raise the abort (`pauseContext.AddAbort`): index back to 0, pauses cleared.
+    fn abort(&mut self, cl: &mut Cluster, why: &'static str) {
+        if self.aborted_at.is_some() || self.promoted_at.is_some() {
+            return;
+        }
+        self.aborted_at = Some(cl.now());
+        self.step = 0;
+        self.pause_start = None;
+        self.promoted_by_user = false;
+        self.dirty = true;
+        cl.trace_update("rollback_started", || Some(why.into()));
+    }
+
+    /// Promotion: `status.stableRS` = the new ReplicaSet; the old one is retired after
+    /// `delay`.
+    fn promote(&mut self, cl: &mut Cluster, delay: Time) {
+        self.promoted_at = Some(cl.now());
+        self.scale_down_at = cl.now().saturating_add(delay);
+        if delay > 0 {
+            cl.set_timer(self.scale_down_at, Timer::Reconcile);
+        }
+        cl.trace_update("completed", || None);
+    }
+
+    /// Write the share of requests each version receives: `Some((canary weight,
+    /// header share))` through the router or active Service, `None` for the Service
+    /// spanning every pod.
+    fn route(&self, cl: &mut Cluster, split: Option<(u32, f64)>) {
+        cl.routing = split.map(|(w, h)| {
+            let canary = h + (1.0 - h) * f64::from(w) / 100.0;
+            let mut shares = vec![0.0; cl.scenario.service.versions.len()];
+            shares[CURRENT as usize] = 1.0 - canary;
+            shares[NEXT as usize] = canary;
+            shares
+        });
+    }
+
+    /// The progress deadline (`rollout/sync.go`): any change of the counts or the step is
+    /// progress; the check is skipped during a pause step, after an abort or promotion.
+    fn check_progress(&mut self, cl: &mut Cluster, paused: bool) {
+        let key = (
+            self.status(cl, CANARY).available,
+            self.status(cl, STABLE).available,
+            self.step,
+            self.sets[CANARY].spec,
+            self.sets[STABLE].spec,
+        );
+        let now = cl.now();
+        if key != self.progress_key || paused {
+            self.progress_key = key;
+            self.last_progress = now;
+        }
+        let Some(deadline) = self.cfg.progress_deadline else {
+            return;
+        };
+        if self.aborted_at.is_some() || self.promoted_at.is_some() || paused {
+            return;
+        }
+        let at = self.last_progress.saturating_add(deadline);
+        if now > at {
+            if self.deadline_exceeded_at.is_none() {
+                self.deadline_exceeded_at = Some(now);
+                cl.trace_update("deadline_exceeded", || {
+                    Some("ProgressDeadlineExceeded: the rollout is Degraded".into())
+                });
+            }
+            if self.cfg.progress_deadline_abort {
+                self.abort(cl, "progressDeadlineAbort: progress deadline exceeded");
+            }
+        } else if self.progress_timer != at {
+            self.progress_timer = at;
+            cl.set_timer(at + 1, Timer::Reconcile);
+        }
+    }
+
+    /// One reconcile; `true` when it changed anything.
+    fn reconcile(&mut self, cl: &mut Cluster) -> bool {
+        match &self.cfg.kind {
+            RolloutKind::Canary(c) => self.reconcile_canary(cl, c),
+            RolloutKind::BlueGreen(b) => self.reconcile_blue_green(cl, b),
+        }
+    }
+
+    /// Retire the ReplicaSet at its scale-down deadline; `true` when scaled.
+    fn retire(&mut self, cl: &mut Cluster, rs: usize) -> bool {
+        cl.now() >= self.scale_down_at && self.scale(cl, rs, 0)
+    }
+
+    /// The abort is over once the canary is gone and the stable serves at full size.
+    fn finish_abort(&mut self, cl: &mut Cluster) {
+        if self.rolled_back_at.is_none()
+            && self.sets[CANARY].spec == 0
+            && self.status(cl, CANARY).replicas == 0
+            && self.status(cl, STABLE).available >= self.n
+        {
+            self.rolled_back_at = Some(cl.now());
+            cl.trace_update("rollback_completed", || None);
+        }
+    }
+
+    /// `rolloutCanary`.
+    fn reconcile_canary(&mut self, cl: &mut Cluster, c: &Canary) -> bool {
+        let n = self.n;
+        let routed = c.traffic_routing.is_some();
+        let header = c.traffic_routing.map_or(0.0, |r| r.header_share);
+        if self.promoted_at.is_some() {
+            // Both Services select the new pods; the old stable is retired after the delay.
+            self.route(cl, routed.then_some((100, 0.0)));
+            return self.retire(cl, STABLE);
+        }
+        let (stable, canary) = (self.state(cl, STABLE), self.state(cl, CANARY));
+        let aborted = self.aborted_at.is_some();
+        let set_weights: Vec<u32> = c
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                CanaryStep::SetWeight(w) => Some(*w),
+                _ => None,
+            })
+            .collect();
+        // The weight the steps ask for now (`GetCurrentSetWeight`) and the scale target.
+        let desired_weight = if aborted {
+            if c.dynamic_stable_scale {
+                replicas::desired_weight_on_abort(
+                    n,
+                    &set_weights,
+                    Some(AbortState {
+                        stable_available: stable.available,
+                        canary_available: canary.available,
+                        explicit_abort_delay: c.abort_delay_explicit,
+                        actual_canary_weight: self.weight,
+                    }),
+                )
+            } else {
+                0
+            }
+        } else {
+            current_set_weight(&c.steps, self.step)
+        };
+        let target = if routed && !aborted {
+            canary_scale(&c.steps, self.step).unwrap_or(CanaryTarget::Weight(desired_weight))
+        } else {
+            CanaryTarget::Weight(desired_weight)
+        };
+        let (surge, unavailable) =
+            resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
+        let desired = |w: u32| -> (u32, u32) {
+            if routed {
+                if c.dynamic_stable_scale {
+                    let actual = ActualWeights {
+                        canary: self.weight,
+                        stable: 100 - self.weight,
+                    };
+                    replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted)
+                } else {
+                    replicas::traffic_routed_counts(n, target)
+                }
+            } else {
+                let (cn, sn) = replicas::approximate_weighted_counts(n, w, surge);
+                (cn, sn)
+            }
+        };
+        let (want_canary, want_stable) = desired(desired_weight);
+        let at_counts = canary.spec == want_canary
+            && canary.available == want_canary
+            && stable.spec == want_stable
+            && (routed && c.dynamic_stable_scale
+                || self.status(cl, STABLE).replicas == want_stable);
+        // 1. Traffic weight (`reconcileTrafficRouting`), from the counts read above.
+        let mut changed = false;
+        if routed {
+            let w = if aborted {
+                desired_weight
+            } else if canary.available == 0 {
+                0
+            } else if !at_counts {
+                previous_set_weight(&c.steps, self.step)
+            } else if self.step < c.steps.len() {
+                desired_weight
+            } else {
+                100
+            };
+            // Never move traffic onto a stable that cannot carry it (`checkReplicasAvailable`).
+            let needed = (u64::from(100 - w) * u64::from(n) / 100) as u32;
+            if stable.available >= needed && w != self.weight {
+                self.weight = w;
+                changed = true;
+            }
+            let route_on = !aborted && canary.available > 0;
+            self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
+        }
+        // 2. ReplicaSets: stable first, then canary (one per reconcile).
+        if aborted && routed && !c.dynamic_stable_scale {
+            // Canary kept at its size until `scale-down-deadline` (set once the stable is
+            // fully available), then 0.
+            if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
+                self.scale_down_at = cl.now().saturating_add(c.abort_scale_down_delay);
+                if c.abort_scale_down_delay > 0 {
+                    cl.set_timer(self.scale_down_at, Timer::Reconcile);
+                }
+            }
+            changed |= self.scale(cl, STABLE, n) || self.retire(cl, CANARY);
+        } else if routed {
+            changed |= self.scale(cl, STABLE, want_stable) || self.scale(cl, CANARY, want_canary);
+        } else {
+            let (new_c, new_s) = replicas::basic_canary_counts(
+                n,
+                desired_weight,
+                surge,
+                unavailable,
+                Some(canary),
+                Some(stable),
+                &[],
+            );
+            changed |= self.scale(cl, STABLE, new_s) || self.scale(cl, CANARY, new_c);
+        }
+        if changed {
+            return true;
+        }
+        if aborted {
+            self.finish_abort(cl);
+            return false;
+        }
+        // 3. Pause and step completion.
+        let paused_step = match c.steps.get(self.step) {
+            Some(CanaryStep::Pause(d)) => {
+                if self.pause_start.is_none() {
+                    // `reconcileCanaryPause`: the clock starts now; requeue at its end.
+                    self.pause_start = Some(cl.now());
+                    cl.trace_update("paused", || None);
+                    if let Some(d) = *d {
+                        cl.set_timer(cl.now().saturating_add(d), Timer::Reconcile);
+                    }
+                }
+                Some(*d)
+            }
+            _ => None,
+        };
+        let done = match c.steps.get(self.step) {
+            None => {
+                // All steps done: promote once the canary carries everything.
+                if canary.available >= n && (!routed || self.weight == 100) {
+                    let delay = if routed && !c.dynamic_stable_scale {
+                        c.scale_down_delay
+                    } else {
+                        0
+                    };
+                    self.promote(cl, delay);
+                    return true;
+                }
+                false
+            }
+            Some(CanaryStep::Pause(_)) => {
+                let start = self.pause_start.unwrap_or(cl.now());
+                self.promoted_by_user
+                    || paused_step
+                        .flatten()
+                        .is_some_and(|d| cl.now() >= start.saturating_add(d))
+            }
+            Some(_) => at_counts,
+        };
+        self.check_progress(cl, paused_step.is_some());
+        if done {
+            self.step += 1;
+            self.pause_start = None;
+            self.promoted_by_user = false;
+            return true;
+        }
+        false
+    }
+}
+
+/// `GetCurrentSetWeight`: the nearest `setWeight` at or before `step`; 100 past the last.
+fn current_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
+    if step >= steps.len() {
+        return 100;
+    }
+    steps[..=step]
+        .iter()
+        .rev()
+        .find_map(|s| match s {
+            CanaryStep::SetWeight(w) => Some(*w),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// The weight held while the current step's counts are not reached: the nearest
+/// `setWeight` before `step`.
+fn previous_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
+    if step == 0 {
+        return 0;
+    }
+    current_set_weight(steps, step.min(steps.len()) - 1)
+}
+
+/// `UseSetCanaryScale`: the nearest `setCanaryScale` at or before `step`, unless it is
+/// `matchTrafficWeight` (or the steps are done).
+fn canary_scale(steps: &[CanaryStep], step: usize) -> Option<CanaryTarget> {
+    if step >= steps.len() {
+        return None;
+    }
+    steps[..=step].iter().rev().find_map(|s| match s {
+        CanaryStep::SetCanaryScale(CanaryScale::Replicas(r)) => {
+            Some(Some(CanaryTarget::Replicas(*r)))
+        }
+        CanaryStep::SetCanaryScale(CanaryScale::Weight(w)) => {
+            Some(Some(CanaryTarget::ScaleWeight(*w)))
+        }
+        CanaryStep::SetCanaryScale(CanaryScale::MatchTrafficWeight) => Some(None),
+        _ => None,
+    })?
+}
+
+/// The Rollout's one timer: reconcile (a pause's end, a scale-down deadline, the
+/// progress deadline's requeue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// Reconcile now.
+    Reconcile,
+}
+
+impl Payload for Timer {
+    fn encode(self) -> u64 {
+        0
+    }
+
+    fn decode(_: u64) -> Timer {
+        Timer::Reconcile
+    }
+}
+
+impl Controller for Rollout<'_> {
+    type Timer = Timer;
+
+    fn start(&mut self, cl: &mut Cluster) {
+        cl.set_min_ready(self.cfg.min_ready);
+        let s = cl.scenario;
+        self.n = s.service.replicas;
+        *self = Rollout {
+            n: self.n,
+            sets: std::mem::take(&mut self.sets),
+            ranking: std::mem::take(&mut self.ranking),
+            notices: std::mem::take(&mut self.notices),
+            ..Rollout::new(self.cfg)
+        };
+        self.sets.clear();
+        cl.track_edits();
+        self.ranking.reset(cl.nodes.len());
+        let annotations = (self.n, self.n);
+        let mut stable = ReplicaSet::new(PodTemplate::of(CURRENT), self.n, 1, annotations);
+        for _ in 0..self.n {
+            stable.create_pod(cl, STABLE, true, &mut self.ranking);
+        }
+        self.sets.push(stable);
+        self.sets
+            .push(ReplicaSet::new(PodTemplate::of(NEXT), 0, 2, annotations));
+        self.route(cl, None);
+        if let RolloutKind::BlueGreen(_) = self.cfg.kind {
+            // The active Service selects the stable pods.
+            self.route(cl, Some((0, 0.0)));
+        } else if let RolloutKind::Canary(c) = &self.cfg.kind
+            && c.traffic_routing.is_some()
+        {
+            self.route(cl, Some((0, 0.0)));
+        }
+        cl.trace_update("updating", || None);
+        self.dirty = true;
+    }
+
+    fn on_task(&mut self, cl: &mut Cluster, n: Notice) {
+        let version = cl.task(n.task).version;
+        let Some(rs) = self.sets.iter().position(|rs| rs.version == version) else {
+            return;
+        };
+        if n.state.is_terminal() {
+            self.sets[rs].live -= 1;
+        }
+        if matches!(
+            n.state,
+            TaskState::Ready
+                | TaskState::Running
+                | TaskState::BackOff
+                | TaskState::Terminating
+                | TaskState::Stopped
+                | TaskState::Failed
+        ) {
+            self.dirty = true;
+        }
+    }
+
+    fn on_timer(&mut self, _cl: &mut Cluster, Timer::Reconcile: Timer) {
+        self.dirty = true;
+    }
+
+    fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
+        if *action == ActionKind::Promote && self.aborted_at.is_none() {
+            // `kubectl argo rollouts promote`: clears the pause condition; not paused, it
+            // skips the current step (canary).
+            if self.pause_start.is_some() {
+                self.promoted_by_user = true;
+            } else if let RolloutKind::Canary(c) = &self.cfg.kind
+                && self.step < c.steps.len()
+                && self.promoted_at.is_none()
+            {
+                self.step += 1;
+            }
+            cl.trace_update("promoted", || None);
+            self.dirty = true;
+        }
+    }
+
+    fn settle(&mut self, cl: &mut Cluster) {
+        let limit = RECONCILE_BASE.saturating_add(RECONCILES_PER_REPLICA.saturating_mul(self.n));
+        let mut count = 0;
+        loop {
+            while cl.has_notices() {
+                let mut buf = std::mem::take(&mut self.notices);
+                cl.take_notices(&mut buf);
+                for &n in &buf {
+                    self.on_task(cl, n);
+                }
+                self.notices = buf;
+            }
+            if !self.dirty || self.livelock_at.is_some() {
+                return;
+            }
+            if count >= limit {
+                self.livelock_at = Some(cl.now());
+                cl.trace_update("sync_livelock", || {
+                    Some(
+                        "the Rollout did not settle in one instant; the trial ends as timeout"
+                            .into(),
+                    )
+                });
+                return;
+            }
+            count += 1;
+            // A reconcile may also dirty the rollout itself (an abort it raised).
+            self.dirty = false;
+            if self.reconcile(cl) {
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn outcome(&self) -> Option<(Outcome, Time)> {
+        if let Some(at) = self.livelock_at {
+            return Some((Outcome::Timeout, at));
+        }
+        if let Some(at) = self.rolled_back_at {
+            return Some((Outcome::RolledBack, at));
+        }
+        self.promoted_at.map(|at| (Outcome::Completed, at))
+    }
+
+    fn timeout_outcome(&self) -> Outcome {
+        if self.deadline_exceeded_at.is_some() && self.livelock_at.is_none() {
+            Outcome::DeadlineExceeded
+        } else {
+            Outcome::Timeout
+        }
+    }
+
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            update_failures: None,
+            deadline_exceeded_at: self.deadline_exceeded_at,
+            aborted_at: Some(self.aborted_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,614 @@
+//! The upstream tables, row by row. Sources: `argoproj/argo-rollouts` at `v1.10.0-rc1`,
+//! `utils/replicaset/canary_test.go` (`TestApproximateWeightedNewStableReplicaCounts`,
+//! `TestCalculateReplicaCountsForCanary`, `TestTrafficWeightToReplicas`,
+//! `TestCalculateReplicaCountsForCanaryTrafficRouting`,
+//! `TestCalculateReplicaCountsForCanaryTrafficRoutingDynamicScale`,
+//! `TestGetDesiredCanaryWeightOnAbortWithScaleDownDelay`), and the before/after table of
+//! PR #1759's description.
+
+use super::*;
+use crate::scenario::IntOrPercent::{self, Int, Percent};
+use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+
+/// `resolveFenceposts` as Argo Rollouts applies it: unavailable capped at N.
+fn fenceposts(surge: IntOrPercent, unavailable: IntOrPercent, n: u32) -> (u32, u32) {
+    let (s, u) = resolve_fenceposts(Some(surge), Some(unavailable), n);
+    (s, u.min(n))
+}
+
+#[test]
+fn approximate_weighted_counts_upstream_table() {
+    // canary_test.go TestApproximateWeightedNewStableReplicaCounts: (N, surge, w, canary, stable).
+    let rows: &[(u32, u32, u32, u32, u32)] = &[
+        (0, 0, 0, 0, 0),
+        (0, 0, 50, 0, 0),
+        (0, 1, 100, 0, 0),
+        (1, 0, 0, 0, 1),
+        (1, 0, 1, 0, 1),
+        (1, 0, 49, 0, 1),
+        (1, 0, 50, 1, 0),
+        (1, 0, 99, 1, 0),
+        (1, 0, 100, 1, 0),
+        (1, 1, 0, 0, 1),
+        (1, 1, 1, 1, 1),
+        (1, 1, 49, 1, 1),
+        (1, 1, 50, 1, 1),
+        (1, 1, 99, 1, 1),
+        (1, 1, 100, 1, 0),
+        (2, 0, 0, 0, 2),
+        (2, 0, 1, 1, 1),
+        (2, 0, 50, 1, 1),
+        (2, 0, 99, 1, 1),
+        (2, 0, 100, 2, 0),
+        (2, 1, 0, 0, 2),
+        (2, 1, 1, 1, 2),
+        (2, 1, 50, 1, 1),
+        (2, 1, 99, 2, 1),
+        (2, 1, 100, 2, 0),
+        (3, 0, 10, 1, 2),
+        (3, 0, 25, 1, 2),
+        (3, 0, 33, 1, 2),
+        (3, 0, 34, 1, 2),
+        (3, 0, 49, 1, 2),
+        (3, 0, 50, 2, 1),
+        (3, 1, 10, 1, 3),
+        (3, 1, 25, 1, 3),
+        (3, 1, 33, 1, 2),
+        (3, 1, 34, 1, 2),
+        (3, 1, 49, 2, 2),
+        (3, 1, 50, 2, 2),
+        (10, 0, 1, 1, 9),
+        (10, 0, 14, 1, 9),
+        (10, 0, 15, 2, 8),
+        (10, 0, 16, 2, 8),
+        (10, 0, 99, 9, 1),
+        (10, 1, 0, 0, 10),
+        (10, 1, 1, 1, 10),
+        (10, 1, 18, 2, 9),
+        (10, 1, 19, 2, 9),
+        (10, 1, 20, 2, 8),
+        (10, 1, 23, 2, 8),
+        (10, 1, 24, 3, 8),
+        (10, 1, 25, 3, 8),
+        (10, 1, 99, 10, 1),
+        (10, 1, 100, 10, 0),
+    ];
+    for &(n, surge, w, c, s) in rows {
+        assert_eq!(
+            approximate_weighted_counts(n, w, surge),
+            (c, s),
+            "N={n} surge={surge} w={w}"
+        );
+    }
+    // docs/features/canary/index.md: N=10, w=41 ⇒ 4 canary / 6 stable.
+    assert_eq!(approximate_weighted_counts(10, 41, 0), (4, 6));
+}
+
+#[test]
+fn pr_1759_before_and_after() {
+    // PR #1759 description: v1.1 rounded both sides up and surged by one; v1.2 honours
+    // maxSurge. (N, surge, w, v1.1 canary/stable, v1.2 canary/stable).
+    let rows = [
+        (1, 0, 10, (1, 1), (0, 1)),
+        (1, 0, 50, (1, 1), (1, 0)),
+        (3, 1, 33, (1, 3), (1, 2)),
+        (3, 0, 50, (2, 2), (2, 1)),
+    ];
+    for (n, surge, w, before, after) in rows {
+        // The v1.1 rule, independently: ceil on both sides.
+        let v11 = (weight_to_replicas(n, w), weight_to_replicas(n, 100 - w));
+        assert_eq!(v11, before, "v1.1 N={n} w={w}");
+        assert_eq!(
+            approximate_weighted_counts(n, w, surge),
+            after,
+            "v1.2 N={n} w={w}"
+        );
+        // The v1.2 pair never exceeds N + maxSurge; v1.1's did.
+        assert!(after.0 + after.1 <= n + surge);
+    }
+}
+
+/// One row of `TestCalculateReplicaCountsForCanary` (basic canary).
+struct Row {
+    name: &'static str,
+    n: u32,
+    w: u32,
+    surge: IntOrPercent,
+    unavailable: IntOrPercent,
+    stable: (u32, u32),
+    canary: Option<(u32, u32)>,
+    older: Option<(u32, u32)>,
+    expect_stable: u32,
+    expect_canary: u32,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    name: &'static str,
+    n: u32,
+    w: u32,
+    surge: IntOrPercent,
+    unavailable: IntOrPercent,
+    stable: (u32, u32),
+    canary: Option<(u32, u32)>,
+    older: Option<(u32, u32)>,
+    expect: (u32, u32),
+) -> Row {
+    Row {
+        name,
+        n,
+        w,
+        surge,
+        unavailable,
+        stable,
+        canary,
+        older,
+        expect_stable: expect.0,
+        expect_canary: expect.1,
+    }
+}
+
+#[test]
+fn basic_canary_counts_upstream_table() {
+    let st = |spec, available| RsState { spec, available };
+    let c = |s, a| Some((s, a));
+    let rows = [
+        row(
+            "spec < available not counted",
+            10,
+            100,
+            Int(3),
+            Int(0),
+            (7, 8),
+            c(6, 3),
+            None,
+            (7, 6),
+        ),
+        row(
+            "maxSurge int",
+            10,
+            20,
+            Int(2),
+            Int(0),
+            (10, 10),
+            c(0, 0),
+            None,
+            (10, 2),
+        ),
+        row(
+            "maxSurge %",
+            10,
+            20,
+            Percent(20),
+            Int(0),
+            (10, 10),
+            c(0, 0),
+            None,
+            (10, 2),
+        ),
+        row(
+            "scale down extra stable",
+            10,
+            20,
+            Percent(20),
+            Int(0),
+            (10, 10),
+            c(2, 2),
+            None,
+            (8, 2),
+        ),
+        row(
+            "not past maxSurge",
+            10,
+            30,
+            Int(2),
+            Int(0),
+            (10, 10),
+            c(0, 0),
+            None,
+            (10, 2),
+        ),
+        row(
+            "maxUnavailable int",
+            10,
+            20,
+            Int(0),
+            Int(2),
+            (10, 10),
+            c(0, 0),
+            None,
+            (8, 0),
+        ),
+        row(
+            "maxUnavailable %",
+            10,
+            20,
+            Int(0),
+            Percent(20),
+            (10, 10),
+            c(0, 0),
+            None,
+            (8, 0),
+        ),
+        row(
+            "not past maxUnavailable",
+            10,
+            30,
+            Int(0),
+            Int(2),
+            (10, 10),
+            c(0, 0),
+            None,
+            (8, 0),
+        ),
+        row(
+            "surge + unavailable",
+            10,
+            50,
+            Int(2),
+            Int(1),
+            (10, 10),
+            c(0, 0),
+            None,
+            (9, 2),
+        ),
+        row(
+            "weight 0",
+            10,
+            0,
+            Int(1),
+            Int(1),
+            (10, 10),
+            c(1, 1),
+            None,
+            (10, 0),
+        ),
+        row(
+            "weight 100",
+            10,
+            100,
+            Int(1),
+            Int(1),
+            (1, 1),
+            c(10, 10),
+            None,
+            (0, 10),
+        ),
+        row(
+            "N=1 never 0 canary",
+            1,
+            20,
+            Int(1),
+            Int(0),
+            (1, 1),
+            c(0, 0),
+            None,
+            (1, 1),
+        ),
+        row(
+            "N=1 w 90",
+            1,
+            90,
+            Int(1),
+            Int(0),
+            (1, 1),
+            c(0, 0),
+            None,
+            (1, 1),
+        ),
+        row(
+            "N=1 w<50 no surge",
+            1,
+            49,
+            Int(0),
+            Int(1),
+            (1, 1),
+            c(0, 0),
+            None,
+            (1, 0),
+        ),
+        row(
+            "N=1 w>=50 no surge",
+            1,
+            51,
+            Int(0),
+            Int(1),
+            (1, 1),
+            c(0, 0),
+            None,
+            (0, 0),
+        ),
+        row(
+            "then canary up",
+            1,
+            51,
+            Int(0),
+            Int(1),
+            (0, 0),
+            c(0, 0),
+            None,
+            (0, 1),
+        ),
+        row(
+            "stable up before canary",
+            10,
+            30,
+            Int(1),
+            Int(0),
+            (1, 1),
+            c(0, 0),
+            c(3, 3),
+            (7, 1),
+        ),
+        row(
+            "down canary and stable",
+            10,
+            30,
+            Int(0),
+            Int(3),
+            (8, 5),
+            c(4, 4),
+            None,
+            (7, 3),
+        ),
+        row(
+            "partial availability",
+            10,
+            100,
+            Int(1),
+            Int(0),
+            (10, 2),
+            c(10, 8),
+            None,
+            (2, 9),
+        ),
+        row(
+            "older drained first",
+            10,
+            30,
+            Int(0),
+            Int(1),
+            (8, 6),
+            c(4, 2),
+            c(3, 3),
+            (8, 4),
+        ),
+        row(
+            "uneven, no surge",
+            10,
+            5,
+            Int(0),
+            Int(1),
+            (10, 10),
+            c(0, 0),
+            None,
+            (9, 0),
+        ),
+        row(
+            "next reconcile",
+            10,
+            5,
+            Int(0),
+            Int(1),
+            (9, 9),
+            c(0, 0),
+            None,
+            (9, 1),
+        ),
+        row(
+            "0%/0% => unavailable 1",
+            10,
+            10,
+            Percent(0),
+            Percent(0),
+            (10, 10),
+            c(0, 0),
+            None,
+            (9, 0),
+        ),
+        row(
+            "honor surge, stable unavailable",
+            4,
+            100,
+            Int(1),
+            Int(0),
+            (4, 1),
+            c(0, 0),
+            None,
+            (4, 1),
+        ),
+        row(
+            "down to maxUnavailable",
+            3,
+            99,
+            Int(0),
+            Int(2),
+            (3, 3),
+            c(0, 0),
+            None,
+            (1, 0),
+        ),
+        row("next", 3, 99, Int(0), Int(2), (1, 1), c(0, 0), None, (1, 2)),
+        row(
+            "honor unavailable",
+            4,
+            100,
+            Int(1),
+            Int(0),
+            (4, 1),
+            c(1, 1),
+            None,
+            (3, 1),
+        ),
+        row(
+            "abort part 1",
+            4,
+            0,
+            Int(1),
+            Int(0),
+            (0, 0),
+            c(4, 4),
+            None,
+            (1, 4),
+        ),
+        row(
+            "abort part 2",
+            4,
+            0,
+            Int(1),
+            Int(0),
+            (1, 0),
+            c(4, 4),
+            None,
+            (1, 4),
+        ),
+        row(
+            "abort part 3",
+            4,
+            0,
+            Int(1),
+            Int(0),
+            (1, 1),
+            c(4, 4),
+            None,
+            (1, 3),
+        ),
+        // promoteFull: the weight is 100 whatever the step.
+        row(
+            "promoteFull ignores weight",
+            4,
+            100,
+            Int(4),
+            Int(4),
+            (4, 4),
+            c(0, 0),
+            None,
+            (0, 4),
+        ),
+        row(
+            "promoteFull honors surge",
+            4,
+            100,
+            Int(3),
+            Int(0),
+            (4, 4),
+            c(0, 0),
+            None,
+            (4, 3),
+        ),
+    ];
+    for r in rows {
+        let (surge, unavailable) = fenceposts(r.surge, r.unavailable, r.n);
+        let older: Vec<RsState> = r.older.map(|(s, a)| st(s, a)).into_iter().collect();
+        let got = basic_canary_counts(
+            r.n,
+            r.w,
+            surge,
+            unavailable,
+            r.canary.map(|(s, a)| st(s, a)),
+            Some(st(r.stable.0, r.stable.1)),
+            &older,
+        );
+        assert_eq!(got, (r.expect_canary, r.expect_stable), "{}", r.name);
+    }
+}
+
+#[test]
+fn basic_canary_without_stable_is_a_plain_rollout() {
+    // TestCalculateReplicaCountsForCanaryStableRSdEdgeCases: no stable (or new == stable)
+    // ⇒ canary 10, stable 0.
+    let new = RsState {
+        spec: 0,
+        available: 0,
+    };
+    assert_eq!(
+        basic_canary_counts(10, 10, 10, 0, Some(new), None, &[]),
+        (10, 0)
+    );
+}
+
+#[test]
+fn traffic_routed_upstream_rows() {
+    // TestTrafficWeightToReplicas (N=10).
+    for (w, r) in [(0, 0), (20, 2), (25, 3), (33, 4), (99, 10), (100, 10)] {
+        assert_eq!(weight_to_replicas(10, w), r, "w={w}");
+    }
+    // TestCalculateReplicaCountsForCanaryTrafficRouting.
+    assert_eq!(traffic_routed_counts(10, CanaryTarget::Weight(10)), (1, 10));
+    assert_eq!(traffic_routed_counts(1, CanaryTarget::Replicas(9)), (9, 1));
+    assert_eq!(
+        traffic_routed_counts(4, CanaryTarget::ScaleWeight(200)),
+        (8, 4)
+    );
+}
+
+#[test]
+fn dynamic_stable_scale_upstream_table() {
+    // TestCalculateReplicaCountsForCanaryTrafficRoutingDynamicScale, N = 10:
+    // (abort, setWeight steps, actual canary/stable weight, canary available,
+    //  stable available, expected canary, expected stable). `None`: no ReplicaSets.
+    type R = (
+        bool,
+        &'static [u32],
+        (u32, u32),
+        Option<(u32, u32)>,
+        (u32, u32),
+    );
+    let rows: [R; 8] = [
+        (true, &[20, 60], (60, 40), Some((6, 4)), (6, 8)),
+        (true, &[20, 60], (60, 40), Some((1, 4)), (6, 8)),
+        (true, &[20, 60], (60, 40), Some((2, 4)), (6, 8)),
+        (true, &[20, 60], (60, 40), None, (6, 10)),
+        (false, &[10], (10, 90), None, (1, 9)),
+        (false, &[20], (10, 90), None, (2, 9)),
+        (true, &[20], (20, 80), None, (2, 10)),
+        (true, &[20], (10, 90), None, (1, 10)),
+    ];
+    for (i, (abort, steps, (ac, ast), avail, expect)) in rows.into_iter().enumerate() {
+        let weight = if abort {
+            let state = avail.map(|(c, s)| AbortState {
+                stable_available: s,
+                canary_available: c,
+                explicit_abort_delay: false,
+                actual_canary_weight: ac,
+            });
+            desired_weight_on_abort(10, steps, state)
+        } else {
+            *steps.last().unwrap()
+        };
+        let actual = ActualWeights {
+            canary: ac,
+            stable: ast,
+        };
+        let got = dynamic_stable_scale(
+            10,
+            CanaryTarget::Weight(weight),
+            weight,
+            Some(actual),
+            abort,
+        );
+        assert_eq!(got, expect, "row {i}");
+    }
+}
+
+#[test]
+fn desired_weight_on_abort_with_scale_down_delay() {
+    // TestGetDesiredCanaryWeightOnAbortWithScaleDownDelay: N=10, steps [10, 50], canary 5/5.
+    let at = |stable, explicit| {
+        desired_weight_on_abort(
+            10,
+            &[10, 50],
+            Some(AbortState {
+                stable_available: stable,
+                canary_available: 5,
+                explicit_abort_delay: explicit,
+                actual_canary_weight: 50,
+            }),
+        )
+    };
+    assert_eq!(at(9, false), 10, "no explicit delay");
+    assert_eq!(at(5, true), 10, "explicit 30s, stable 5");
+    assert_eq!(at(9, true), 0, "explicit 30s, stable 9");
+    // `abortScaleDownDelaySeconds: 0` reads as unset (GetAbortScaleDownDelaySecondsOrDefault).
+    assert_eq!(at(9, false), 10, "explicit 0");
+}

@@ -1,0 +1,196 @@
+//! Whole trials of the Rollout controller against the reference's rules: the stable stays
+//! at N behind a router (argo-rollouts `CalculateReplicaCountsForTrafficRoutedCanary`), the
+//! basic canary settles on the approximated counts (`approximateWeightedCanaryStableReplicaCounts`),
+//! blue-green peaks at N + preview, aborts and promotions.
+
+use crate::cluster::TraceRecord;
+use crate::experiment::{Outcome, TrialResult};
+use crate::scenario::rollout::{
+    BlueGreen, Canary, CanaryStep, RolloutKind, RolloutStrategy, TrafficRouting,
+};
+use crate::scenario::{Action, ActionKind, Dist, IntOrPercent, Probe, Scenario, Strategy};
+use crate::sim::time::{SECOND, Time};
+use crate::testkit;
+use crate::trial::Workspace;
+
+const S: Time = SECOND;
+
+fn scenario(replicas: u32, kind: RolloutKind) -> Scenario {
+    let mut s = testkit::kubernetes(replicas, S, testkit::rolling(1, 0));
+    s.horizon = 3600 * S;
+    let blue_green = matches!(kind, RolloutKind::BlueGreen(_));
+    let cfg = RolloutStrategy {
+        min_ready: 0,
+        progress_deadline: Some(600 * S),
+        progress_deadline_abort: false,
+        kind,
+    };
+    s.strategy = if blue_green {
+        Strategy::BlueGreen(cfg)
+    } else {
+        Strategy::Canary(cfg)
+    };
+    s
+}
+
+fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
+    Canary {
+        steps,
+        max_surge: IntOrPercent::Int(1),
+        max_unavailable: IntOrPercent::Int(0),
+        traffic_routing: routed.then_some(TrafficRouting { header_share: 0.0 }),
+        scale_down_delay: 30 * S,
+        abort_scale_down_delay: 30 * S,
+        abort_delay_explicit: false,
+        dynamic_stable_scale: false,
+    }
+}
+
+fn run(s: &Scenario) -> (TrialResult, Vec<TraceRecord>) {
+    Workspace::new(s).run_traced(0)
+}
+
+/// `(canary spec, stable spec)` after every scale.
+fn scales(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
+    trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Scale { new, old, .. } => Some((new, old)),
+            _ => None,
+        })
+        .collect()
+}
+
+use CanaryStep::{Pause, SetWeight};
+
+#[test]
+fn with_a_router_the_stable_stays_at_full_size() {
+    // Reference rule: canary = ceil(w × N / 100), stable = N until promotion.
+    let steps = vec![
+        SetWeight(10),
+        Pause(Some(60 * S)),
+        SetWeight(35),
+        SetWeight(70),
+    ];
+    let s = scenario(10, RolloutKind::Canary(canary(steps, true)));
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Completed);
+    let sc = scales(&trace);
+    // Before promotion every scale keeps the stable at 10.
+    let canaries: Vec<u32> = sc.iter().map(|&(c, _)| c).collect();
+    assert_eq!(canaries, [1, 4, 7, 10], "{sc:?}");
+    assert!(sc.iter().all(|&(_, st)| st == 10), "{sc:?}");
+    // N stable + N canary at the last step.
+    assert_eq!(r.peak_tasks, 20);
+    assert_eq!(r.min_available, 10);
+}
+
+#[test]
+fn basic_canary_settles_on_the_approximated_counts() {
+    // Reference §4.7 (port of argo-rollouts, N=10, maxSurge 1 / maxUnavailable 0,
+    // steps 10, 20, 50, 80): settled 1/9, 2/8, 5/5, 8/2, then 10/0.
+    let steps = vec![SetWeight(10), SetWeight(20), SetWeight(50), SetWeight(80)];
+    let s = scenario(10, RolloutKind::Canary(canary(steps, false)));
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Completed);
+    let sc = scales(&trace);
+    for settled in [(1, 9), (2, 8), (5, 5), (8, 2), (10, 0)] {
+        assert!(sc.contains(&settled), "{settled:?} not in {sc:?}");
+    }
+    // maxSurge 1: never more than 11 pods wanted; maxUnavailable 0: 10 always available.
+    assert!(sc.iter().all(|&(c, st)| c + st <= 11), "{sc:?}");
+    assert_eq!(r.min_available, 10);
+}
+
+#[test]
+fn an_indefinite_pause_waits_for_promote() {
+    let steps = vec![SetWeight(20), Pause(None), SetWeight(60)];
+    let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
+    s.actions = vec![Action {
+        at: 900 * S,
+        kind: ActionKind::Promote,
+    }];
+    let (r, _) = run(&s);
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert!(r.duration > 900 * S, "{}", r.duration);
+    // Without the action the rollout never completes.
+    s.actions.clear();
+    s.horizon = 1200 * S;
+    assert_eq!(run(&s).0.outcome, Outcome::Timeout);
+}
+
+#[test]
+fn progress_deadline_abort_rolls_back_a_canary_that_never_becomes_ready() {
+    let steps = vec![SetWeight(20), Pause(Some(60 * S))];
+    let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
+    s.service.readiness_probe = Some(Probe {
+        period: S,
+        ..Probe::default()
+    });
+    s.service.versions[1].ready_after = Dist::Never;
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline = Some(120 * S);
+    // Without progressDeadlineAbort: Degraded only, the update stays.
+    s.horizon = 600 * S;
+    let (res, _) = run(&s);
+    assert_eq!(res.outcome, Outcome::DeadlineExceeded);
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline_abort = true;
+    let (res, trace) = run(&s);
+    assert_eq!(res.outcome, Outcome::RolledBack);
+    let aborted = res
+        .verdict
+        .unwrap()
+        .time_to_detect
+        .expect("a never-ready canary is bad and detected");
+    // Last progress: the canary pod created at 0; timed out strictly after 120 s.
+    assert!((120 * S..125 * S).contains(&aborted), "{aborted}");
+    // The canary is kept for abortScaleDownDelaySeconds (30 s) once stable is full.
+    assert_eq!(res.duration, aborted + 30 * S);
+    assert_eq!(scales(&trace).last(), Some(&(0, 5)));
+}
+
+fn blue_green(preview: Option<u32>, auto: bool) -> RolloutKind {
+    RolloutKind::BlueGreen(BlueGreen {
+        preview_replica_count: preview,
+        auto_promotion_enabled: auto,
+        auto_promotion_seconds: 0,
+        scale_down_delay: 30 * S,
+        abort_scale_down_delay: Some(30 * S),
+    })
+}
+
+#[test]
+fn blue_green_peaks_at_twice_the_replicas() {
+    let s = scenario(6, blue_green(None, true));
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert_eq!(r.peak_tasks, 12);
+    assert_eq!(r.min_available, 6);
+    assert_eq!(scales(&trace), [(6, 6)]);
+}
+
+#[test]
+fn blue_green_preview_count_holds_until_promoted() {
+    // previewReplicaCount 2, autoPromotionEnabled false: 6 + 2 pods until `promote`, then
+    // the preview grows to 6 and the active Service switches.
+    let mut s = scenario(6, blue_green(Some(2), false));
+    s.horizon = 300 * S;
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Timeout);
+    assert_eq!(r.peak_tasks, 8);
+    assert_eq!(scales(&trace), [(2, 6)]);
+    s.actions = vec![Action {
+        at: 100 * S,
+        kind: ActionKind::Promote,
+    }];
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert!(r.duration >= 100 * S);
+    assert_eq!(scales(&trace), [(2, 6), (6, 6)]);
+    assert_eq!(r.peak_tasks, 12);
+}
