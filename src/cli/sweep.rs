@@ -12,8 +12,7 @@ use crate::output::Summary;
 use crate::output::charts::ChartFile;
 use crate::output::sinks::SummarySink;
 use crate::output::sweep::SweepReport;
-use crate::output::sweep_charts::sweep_charts;
-use crate::output::table::number;
+use crate::output::sweep_charts::{shown, sweep_charts};
 use crate::scenario::{Override, Scenario, SweepAxis, SweepValue, sweep::MAX_SWEEP_POINTS};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -265,11 +264,11 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
 pub fn table(r: &SweepReport<'_>) -> String {
     let summaries: Vec<&Summary> = r.points.iter().map(|(_, s)| s).collect();
     let stats = r.key_stats();
-    let shown: Vec<String> = stats.iter().map(ToString::to_string).collect();
+    let names: Vec<String> = stats.iter().map(ToString::to_string).collect();
     let mut rows: Vec<Vec<String>> = vec![
         std::iter::once(String::new())
             .chain(r.axes.iter().map(|a| a.path.clone()))
-            .chain(shown.iter().cloned())
+            .chain(names.iter().cloned())
             .collect(),
     ];
     for (i, (values, s)) in r.points.iter().enumerate() {
@@ -284,7 +283,7 @@ pub fn table(r: &SweepReport<'_>) -> String {
                 .chain(
                     stats
                         .iter()
-                        .map(|m| m.of(s).map_or("-".to_string(), number)),
+                        .map(|m| m.of(s).map_or("-".to_string(), |x| shown(m, x))),
                 )
                 .collect(),
         );
@@ -314,7 +313,7 @@ pub fn table(r: &SweepReport<'_>) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    if let Some(line) = r.choice_line(" (*)", |_, x| number(x)) {
+    if let Some(line) = r.choice_line(" (*)", shown) {
         text.push_str(&line);
         text.push('\n');
     }
