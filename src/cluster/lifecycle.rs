@@ -105,6 +105,13 @@ impl Cluster<'_> {
         let n = &mut self.nodes[node as usize];
         let image_at = n.image_at[version as usize];
         if image_at <= self.sim.now() && create == 0 {
+            if self.starts_at_once(id) {
+                // Prepared and Starting in one state change: what `try_start` would do.
+                self.pass_through(id, TaskState::Prepared);
+                self.set_state(id, TaskState::Starting);
+                self.container_started(id);
+                return;
+            }
             self.set_state(id, TaskState::Prepared);
             self.try_start(id, Phase::Start);
             return;
@@ -182,6 +189,46 @@ impl Cluster<'_> {
         }
         let node = node.expect("a starting task is placed");
         self.change_starts(|q, now, slow, ends| q.begin(node, id, work, now, slow, ends));
+    }
+
+    /// Whether a pending task whose image is present would, once Prepared, start its
+    /// container in the same step: allowed to start now, with no control-plane start
+    /// latency (so no start queue).
+    fn starts_at_once(&self, id: TaskId) -> bool {
+        let t = &self.tasks[id as usize];
+        t.state == TaskState::Pending
+            && t.start_allowed
+            && t.start_not_before <= self.sim.now()
+            && self
+                .scenario
+                .cluster
+                .control_plane
+                .phase(Phase::Start)
+                .is_zero()
+    }
+
+    /// Everything a change to `state` shows (trace, notice, edit) without the state
+    /// change itself, for a pending task that moves on to the next state at once: from
+    /// pending, through `state`, to a state that is not Ready, the counts `set_state`
+    /// keeps (resources, containers, wanted) come out the same as with one change.
+    fn pass_through(&mut self, id: TaskId, state: TaskState) {
+        let now = self.sim.now();
+        let t = &self.tasks[id as usize];
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Task {
+                t: now,
+                task: id,
+                slot: t.slot,
+                version: t.version,
+                node: t.node,
+                state,
+                reason: None,
+            });
+        }
+        if let Some(e) = self.edits.as_mut() {
+            e.push(id);
+        }
+        self.notify(id, state);
     }
 
     /// Apply `op` to the starts in progress (with the time and the slowdown), then

@@ -75,6 +75,7 @@ use crate::sim::{Key, KeyedRng, Purpose};
 pub use gauges::{Gauges, Share, WantedCounts};
 pub use node::Node;
 pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
+pub use notices::StateSet;
 use runtime::RuntimeKind;
 use std::collections::VecDeque;
 pub use task::{NodeId, Task, TaskId, TaskState};
@@ -180,6 +181,9 @@ pub struct Cluster<'s> {
     incarnations: Vec<u32>,
     /// State changes not yet delivered to the controller.
     notices: Vec<Notice>,
+    /// The states the controller reacts to (see [`Cluster::observe_only`]): a change to
+    /// any other state makes no notice.
+    observed: StateSet,
     /// Tasks changed since the last [`Cluster::take_changed`], when tracked (for the
     /// traffic model, which must see every change even when a controller drains the
     /// notices itself).
@@ -232,6 +236,7 @@ impl<'s> Cluster<'s> {
             pending: VecDeque::new(),
             incarnations: Vec::new(),
             notices: Vec::new(),
+            observed: StateSet::ALL,
             changed: None,
             gauges: Gauges::default(),
             wanted: WantedCounts::default(),
@@ -287,6 +292,7 @@ impl<'s> Cluster<'s> {
         self.incarnations.clear();
         self.incarnations.resize(slots * versions, 0);
         self.notices.clear();
+        self.observed = StateSet::ALL;
         if let Some(c) = self.changed.as_mut() {
             c.clear();
         }

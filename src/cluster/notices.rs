@@ -4,6 +4,32 @@
 
 use super::{Cluster, Notice, TaskId, TaskState, TraceRecord};
 
+/// A set of task states, one bit each: the states a controller reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateSet(u16);
+
+impl StateSet {
+    /// Every state.
+    pub const ALL: StateSet = StateSet(u16::MAX);
+
+    /// Exactly `states`.
+    pub const fn of(states: &[TaskState]) -> StateSet {
+        let mut bits = 0u16;
+        let mut i = 0;
+        while i < states.len() {
+            bits |= 1 << states[i] as u16;
+            i += 1;
+        }
+        StateSet(bits)
+    }
+
+    /// Whether `state` is in the set.
+    #[inline]
+    pub fn contains(self, state: TaskState) -> bool {
+        self.0 & (1 << state as u16) != 0
+    }
+}
+
 impl Cluster<'_> {
     /// Take the notices produced since the last call, leaving `buf` (cleared) in their place.
     pub fn take_notices(&mut self, buf: &mut Vec<Notice>) {
@@ -25,9 +51,22 @@ impl Cluster<'_> {
         }
     }
 
-    /// Queue a notice for the controller (and the change for observers).
+    /// From now until the next [`Cluster::reset`], notices only for changes to `states`:
+    /// a controller declares the states it reacts to, so that the many steps of every
+    /// task in between (pending, pulling, starting, ...) cost it nothing. Only for a
+    /// controller whose reaction to a notice of any other state is provably none; every
+    /// change still reaches observers ([`Cluster::take_changed`]) and the trace.
+    pub fn observe_only(&mut self, states: StateSet) {
+        self.observed = states;
+    }
+
+    /// Queue a notice for the controller, if it reacts to `state` (and the change for
+    /// observers in any case).
+    #[inline]
     pub(super) fn notify(&mut self, task: TaskId, state: TaskState) {
-        self.notices.push(Notice { task, state });
+        if self.observed.contains(state) {
+            self.notices.push(Notice { task, state });
+        }
         if let Some(c) = self.changed.as_mut() {
             c.push(task);
         }
@@ -59,6 +98,36 @@ impl Cluster<'_> {
                 state,
                 reason,
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVERY: [TaskState; 10] = [
+        TaskState::Pending,
+        TaskState::Pulling,
+        TaskState::Prepared,
+        TaskState::BackOff,
+        TaskState::Starting,
+        TaskState::Running,
+        TaskState::Ready,
+        TaskState::Terminating,
+        TaskState::Stopped,
+        TaskState::Failed,
+    ];
+
+    /// A set holds exactly the states it was made of; `ALL` holds every state.
+    #[test]
+    fn a_state_set_holds_exactly_its_states() {
+        let some = [TaskState::Ready, TaskState::Stopped, TaskState::Failed];
+        let set = StateSet::of(&some);
+        for s in EVERY {
+            assert_eq!(set.contains(s), some.contains(&s), "{s:?}");
+            assert!(StateSet::ALL.contains(s), "{s:?}");
+            assert!(!StateSet::of(&[]).contains(s), "{s:?}");
         }
     }
 }

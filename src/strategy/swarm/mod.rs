@@ -60,7 +60,7 @@ mod scale;
 mod workers;
 
 use super::{Controller, Metrics};
-use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
+use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig, VersionId};
@@ -192,10 +192,25 @@ impl<'s> Swarm<'s> {
     }
 }
 
+/// The task states the Swarm controller reacts to; notices of the others are not made
+/// ([`Cluster::observe_only`]). Why a notice of any other state (pending, pulling,
+/// prepared, back-off, starting, running, terminating) does nothing: `on_task` and
+/// `observe` act on such a notice only by calling `dispatch` (a worker waits for
+/// ready, stopped or failed only). `dispatch` reads nothing but the run's phase, its
+/// workers and its next dirty slot, and returns leaving nothing it would do next: no idle
+/// worker while dispatching, or not all idle while draining, or a phase it does nothing
+/// in (final, done). Every change to those three is followed by `dispatch` in the same
+/// handler (`start_run`; the worker timer; `after_slot`, whose callers are inside
+/// `dispatch` or in `observe` before its `dispatch`) or makes it do nothing (`cancel_run`,
+/// `pause`, `open_final_window`, `complete`). So when such a notice arrives `dispatch` has
+/// nothing to do.
+const OBSERVED: StateSet = StateSet::of(&[TaskState::Ready, TaskState::Stopped, TaskState::Failed]);
+
 impl Controller for Swarm<'_> {
     type Timer = Timer;
 
     fn start(&mut self, cl: &mut Cluster) {
+        cl.observe_only(OBSERVED);
         self.track.clear();
         self.slot_restarts.clear();
         self.failures_total = 0;
