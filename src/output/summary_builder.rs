@@ -282,7 +282,10 @@ mod tests {
             .count();
         assert_eq!(cells, 30);
         println!("{per_trial:.1} bytes per trial");
-        assert!(per_trial < 4.0 * cells as f64, "{per_trial} bytes per trial");
+        assert!(
+            per_trial < 4.0 * cells as f64,
+            "{per_trial} bytes per trial"
+        );
     }
 
     #[test]

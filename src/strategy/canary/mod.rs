@@ -24,13 +24,15 @@
 //! `progressDeadlineAbort` is only Degraded: it goes on, and ends `deadline_exceeded` at
 //! the horizon if it never completes.
 
+pub mod analysis;
 pub mod bluegreen;
 pub mod entry;
 pub mod replicas;
 
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
-use super::{Controller, Metrics};
+use super::{Controller, Due, Metrics};
+use crate::analysis::Measure;
 use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
 use crate::scenario::rollout::{Canary, CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
@@ -38,6 +40,7 @@ use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+use analysis::{Runs, Verdict};
 use replicas::{AbortState, ActualWeights, CanaryTarget, RsState};
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
@@ -86,6 +89,8 @@ pub struct Rollout<'s> {
     dirty: bool,
     livelock_at: Option<Time>,
     notices: Vec<Notice>,
+    /// The canary's AnalysisRuns.
+    runs: Runs<'s>,
 }
 
 impl<'s> Rollout<'s> {
@@ -112,6 +117,7 @@ impl<'s> Rollout<'s> {
             dirty: false,
             livelock_at: None,
             notices: Vec::new(),
+            runs: Runs::default(),
         }
     }
 
@@ -143,6 +149,7 @@ impl<'s> Rollout<'s> {
             return;
         }
         self.aborted_at = Some(cl.now());
+        self.runs.terminate();
         self.step = 0;
         self.pause_start = None;
         self.promoted_by_user = false;
@@ -154,6 +161,7 @@ impl<'s> Rollout<'s> {
     /// `delay`.
     fn promote(&mut self, cl: &mut Cluster, delay: Time) {
         self.promoted_at = Some(cl.now());
+        self.runs.terminate();
         self.scale_down_at = cl.now().saturating_add(delay);
         if delay > 0 {
             cl.set_timer(self.scale_down_at, Timer::Reconcile);
@@ -214,7 +222,8 @@ impl<'s> Rollout<'s> {
 
     /// One reconcile; `true` when it changed anything.
     fn reconcile(&mut self, cl: &mut Cluster) -> bool {
-        match &self.cfg.kind {
+        let cfg: &'s RolloutStrategy = self.cfg;
+        match &cfg.kind {
             RolloutKind::Canary(c) => self.reconcile_canary(cl, c),
             RolloutKind::BlueGreen(b) => self.reconcile_blue_green(cl, b),
         }
@@ -238,7 +247,7 @@ impl<'s> Rollout<'s> {
     }
 
     /// `rolloutCanary`.
-    fn reconcile_canary(&mut self, cl: &mut Cluster, c: &Canary) -> bool {
+    fn reconcile_canary(&mut self, cl: &mut Cluster, c: &'s Canary) -> bool {
         let n = self.n;
         let routed = c.traffic_routing.is_some();
         let header = c.traffic_routing.map_or(0.0, |r| r.header_share);
@@ -328,6 +337,27 @@ impl<'s> Rollout<'s> {
             let route_on = !aborted && canary.available > 0;
             self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
         }
+        // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling.
+        if !aborted {
+            let verdict = self.runs.reconcile(c, self.step, cl.now());
+            if let Some(t) = self.runs.wake() {
+                cl.set_timer(t.max(cl.now()), Timer::Reconcile);
+            }
+            match verdict {
+                Verdict::Go => {}
+                Verdict::Abort(why) => {
+                    self.abort(cl, why);
+                    return true;
+                }
+                Verdict::Halt { new } => {
+                    if new {
+                        cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
+                    }
+                    self.check_progress(cl, true);
+                    return changed;
+                }
+            }
+        }
         // 2. ReplicaSets: stable first, then canary (one per reconcile).
         if aborted && routed && !c.dynamic_stable_scale {
             // Canary kept at its size until `scale-down-deadline` (set once the stable is
@@ -396,6 +426,7 @@ impl<'s> Rollout<'s> {
                         .flatten()
                         .is_some_and(|d| cl.now() >= start.saturating_add(d))
             }
+            Some(CanaryStep::Analysis(_)) => self.runs.step_successful(self.step),
             Some(_) => at_counts,
         };
         self.check_progress(cl, paused_step.is_some());
@@ -533,7 +564,17 @@ impl Controller for Rollout<'_> {
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        if *action == ActionKind::Promote && self.aborted_at.is_none() {
+        if *action == ActionKind::Promote
+            && self.aborted_at.is_none()
+            && let Some(skip) = self.runs.resume()
+        {
+            // The `InconclusiveAnalysis` pause is cleared; an Inconclusive step is skipped.
+            if skip {
+                self.step += 1;
+            }
+            cl.trace_update("promoted", || None);
+            self.dirty = true;
+        } else if *action == ActionKind::Promote && self.aborted_at.is_none() {
             // `kubectl argo rollouts promote`: clears the pause condition; not paused, it
             // skips the current step (canary).
             if self.pause_start.is_some() {
@@ -581,6 +622,18 @@ impl Controller for Rollout<'_> {
                 self.dirty = true;
             }
         }
+    }
+
+    fn measurement_due(&self) -> Option<Due> {
+        self.runs.next_due().map(|at| Due {
+            at,
+            desired: [self.sets[CANARY].spec, self.sets[STABLE].spec],
+        })
+    }
+
+    fn measure(&mut self, now: Time, source: &mut dyn Measure) {
+        self.runs.measure(now, source);
+        self.dirty = true;
     }
 
     fn outcome(&self) -> Option<(Outcome, Time)> {
