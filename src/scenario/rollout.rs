@@ -235,7 +235,7 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
             && starting_step >= steps.len()
             && let Some(s) = b.get("startingStep")
         {
-            // `validation.go`: "StartingStep must be within the range of steps".
+            // A run that would start after the last step never runs before promotion.
             s.problem(format!(
                 "must be less than the number of steps ({})",
                 steps.len()
@@ -408,6 +408,35 @@ mod tests {
         let (_, p) = parse(json!({"canary": {"trafficRouting": {"headerRoute": {"share": 2}}}}));
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].starts_with("strategy.canary.trafficRouting.headerRoute.share"));
+    }
+
+    #[test]
+    fn canary_analysis_is_read_in_place() {
+        let m = json!({"metrics": [{"name": "e", "successCondition": "result < 0.01",
+            "provider": {"rollout-sim": {"metric": "error_rate"}}}]});
+        let (r, p) = parse(json!({"canary": {
+            "steps": [{"setWeight": 10}, {"analysis": m}, {"pause": {}}],
+            "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
+        assert!(p.is_empty(), "{p:?}");
+        let RolloutKind::Canary(c) = r.unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(c.steps[1], CanaryStep::Analysis(0));
+        assert_eq!(c.step_analyses.len(), 1);
+        let bg = c.analysis.unwrap();
+        assert_eq!((bg.starting_step, bg.spec.metrics.len()), (1, 1));
+        let (_, p) = parse(json!({"canary": {"steps": [{"setWeight": 10}],
+            "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
+        assert_eq!(
+            p,
+            ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
+        );
+        let (_, p) = parse(json!({"blueGreen": {"prePromotionAnalysis": m}}));
+        assert!(
+            p.iter()
+                .any(|p| p.contains("prePromotionAnalysis: blue-green pre/post-promotion")),
+            "{p:?}"
+        );
     }
 
     #[test]
