@@ -40,7 +40,7 @@ impl Default for Runs<'_> {
 
 /// What the rollout does after its runs are reconciled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Gate {
     /// Carry on.
     Go,
     /// Paused on an Inconclusive run (`haltProgress`); `new`: the pause was just added.
@@ -127,7 +127,7 @@ impl<'s> Runs<'s> {
 
     /// `reconcileAnalysisRuns` at step `step`: create the runs that are due, cancel a step
     /// run of an earlier step, and read their phases.
-    pub fn reconcile(&mut self, c: &'s Canary, step: usize, now: Time) -> Verdict {
+    pub fn reconcile(&mut self, c: &'s Canary, step: usize, now: Time) -> Gate {
         if !self.inconclusive {
             if let Some(bg) = &c.analysis
                 && step >= bg.starting_step
@@ -148,18 +148,18 @@ impl<'s> Runs<'s> {
         let st = self.step.as_ref().map(|(_, r)| r.phase());
         let failed = |p: Option<Phase>| matches!(p, Some(Phase::Failed | Phase::Error));
         if failed(bg) {
-            return Verdict::Abort("Background analysis phase error/failed");
+            return Gate::Abort("Background analysis phase error/failed");
         }
         if failed(st) {
-            return Verdict::Abort("Step-based analysis phase error/failed");
+            return Gate::Abort("Step-based analysis phase error/failed");
         }
         if self.inconclusive {
-            return Verdict::Halt { new: false };
+            return Gate::Halt { new: false };
         }
         if bg == Some(Phase::Inconclusive) || st == Some(Phase::Inconclusive) {
             self.inconclusive = true;
-            return Verdict::Halt { new: true };
+            return Gate::Halt { new: true };
         }
-        Verdict::Go
+        Gate::Go
     }
 }

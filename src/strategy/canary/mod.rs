@@ -40,7 +40,7 @@ use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
-use analysis::{Runs, Verdict};
+use analysis::{Gate, Runs};
 use replicas::{AbortState, ActualWeights, CanaryTarget, RsState};
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
@@ -339,17 +339,17 @@ impl<'s> Rollout<'s> {
         }
         // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling.
         if !aborted {
-            let verdict = self.runs.reconcile(c, self.step, cl.now());
+            let gate = self.runs.reconcile(c, self.step, cl.now());
             if let Some(t) = self.runs.wake() {
                 cl.set_timer(t.max(cl.now()), Timer::Reconcile);
             }
-            match verdict {
-                Verdict::Go => {}
-                Verdict::Abort(why) => {
+            match gate {
+                Gate::Go => {}
+                Gate::Abort(why) => {
                     self.abort(cl, why);
                     return true;
                 }
-                Verdict::Halt { new } => {
+                Gate::Halt { new } => {
                     if new {
                         cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
                     }
