@@ -28,6 +28,7 @@ pub mod analysis;
 pub mod bluegreen;
 pub mod entry;
 pub mod replicas;
+pub mod steps;
 
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
@@ -35,13 +36,14 @@ use super::{Controller, Due, Metrics};
 use crate::analysis::Measure;
 use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
-use crate::scenario::rollout::{Canary, CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
+use crate::scenario::rollout::{Canary, CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 use analysis::{Gate, Runs};
 use replicas::{AbortState, ActualWeights, CanaryTarget, RsState};
+use steps::{canary_scale, current_set_weight, previous_set_weight};
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
 const STABLE: usize = 0;
@@ -438,48 +440,6 @@ impl<'s> Rollout<'s> {
         }
         false
     }
-}
-
-/// `GetCurrentSetWeight`: the nearest `setWeight` at or before `step`; 100 past the last.
-fn current_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
-    if step >= steps.len() {
-        return 100;
-    }
-    steps[..=step]
-        .iter()
-        .rev()
-        .find_map(|s| match s {
-            CanaryStep::SetWeight(w) => Some(*w),
-            _ => None,
-        })
-        .unwrap_or(0)
-}
-
-/// The weight held while the current step's counts are not reached: the nearest
-/// `setWeight` before `step`.
-fn previous_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
-    if step == 0 {
-        return 0;
-    }
-    current_set_weight(steps, step.min(steps.len()) - 1)
-}
-
-/// `UseSetCanaryScale`: the nearest `setCanaryScale` at or before `step`, unless it is
-/// `matchTrafficWeight` (or the steps are done).
-fn canary_scale(steps: &[CanaryStep], step: usize) -> Option<CanaryTarget> {
-    if step >= steps.len() {
-        return None;
-    }
-    steps[..=step].iter().rev().find_map(|s| match s {
-        CanaryStep::SetCanaryScale(CanaryScale::Replicas(r)) => {
-            Some(Some(CanaryTarget::Replicas(*r)))
-        }
-        CanaryStep::SetCanaryScale(CanaryScale::Weight(w)) => {
-            Some(Some(CanaryTarget::ScaleWeight(*w)))
-        }
-        CanaryStep::SetCanaryScale(CanaryScale::MatchTrafficWeight) => Some(None),
-        _ => None,
-    })?
 }
 
 /// The Rollout's one timer: reconcile (a pause's end, a scale-down deadline, the
