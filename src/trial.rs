@@ -11,6 +11,7 @@
 //! instant steps that never lets time move, or a runaway far beyond any rollout) stops at
 //! once with outcome `timeout` and the `event_budget_exceeded` warning, never a hang.
 
+use crate::analysis::TrafficSource;
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
 use crate::experiment::fleet::{FleetSampler, FleetTimeline};
 use crate::result::{Outcome, TrialResult, Verdict};
@@ -85,10 +86,18 @@ pub struct TrialTimeline {
 }
 
 impl<'s> Workspace<'s> {
-    /// Whether this build can simulate the scenario's strategy: every strategy the
-    /// parser accepts is registered with its controller ([`crate::strategy::registry`]),
-    /// so always; kept as the one place a future partial strategy would be refused.
-    pub fn supports(_scenario: &Scenario) -> Result<(), String> {
+    /// Whether this build can simulate the scenario: every strategy the parser accepts is
+    /// registered with its controller ([`crate::strategy::registry`]); a strategy whose
+    /// analysis measures the traffic needs the scenario's `traffic:` section.
+    pub fn supports(scenario: &Scenario) -> Result<(), String> {
+        if scenario.strategy.measures_traffic() && scenario.traffic.is_none() {
+            return Err(format!(
+                "strategy.{}: an analysis measures the simulated requests, but the scenario \
+                 has no `traffic:` section; add one (e.g. `traffic: {{rps: 50}}`) or remove \
+                 the analysis",
+                scenario.strategy.key()
+            ));
+        }
         Ok(())
     }
 
@@ -97,7 +106,12 @@ impl<'s> Workspace<'s> {
         let controller = scenario.strategy.controller();
         let mut cluster = Cluster::new(scenario);
         cluster.sim_mut().set_budget(event_budget(scenario));
-        let traffic = TrafficModel::new(scenario);
+        let mut traffic = TrafficModel::new(scenario);
+        if scenario.strategy.measures_traffic()
+            && let Some(t) = traffic.as_mut()
+        {
+            t.enable_windows();
+        }
         if traffic.is_some() {
             cluster.track_changes();
         }
@@ -283,6 +297,15 @@ impl<'s> Simulation for TrialRun<'_, 's> {
     /// (or traffic still to measure), or at the horizon.
     fn instant_over(&mut self) -> Instant<(Outcome, Time)> {
         let cl = &mut *self.cl;
+        // An analysis measures the traffic of the instant, then the controller reacts.
+        if let Some(t) = self.traffic.as_deref_mut()
+            && let Some(due) = self.ctrl.measurement_due()
+            && due.at <= cl.now()
+        {
+            let now = cl.now();
+            let mut source = TrafficSource::new(t, cl).desired(due.desired[0], due.desired[1]);
+            self.ctrl.measure(now, &mut source);
+        }
         self.ctrl.settle(cl);
         self.inbox
             .deliver(cl, self.ctrl, self.traffic.as_deref_mut());

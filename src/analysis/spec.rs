@@ -250,6 +250,8 @@ pub const PROVIDERS: &[&str] = &["rollout-sim", "judge"];
 pub const MEASURED_FIELDS: &[&str] = &["metric", "of", "window"];
 /// The `judge` provider's fields.
 pub const JUDGE_FIELDS: &[&str] = &["algorithm", "window", "step", "threshold", "metrics"];
+/// The judge's `threshold` fields.
+pub const THRESHOLD_FIELDS: &[&str] = &["pass", "marginal"];
 /// A judged metric's fields.
 pub const JUDGE_METRIC_FIELDS: &[&str] = &[
     "metric",
@@ -271,7 +273,13 @@ pub const EFFECT_FIELDS: &[&str] = &[
 /// Reads an `analysis` block (`{metrics: […]}`), recording every problem at its path.
 /// `None` if anything is wrong.
 pub fn parse(node: &Node) -> Option<AnalysisSpec> {
-    let obj = node.object(ANALYSIS_FIELDS)?;
+    metrics_of(&node.object(ANALYSIS_FIELDS)?)
+}
+
+/// The analysis of a block already read as a map whose fields include
+/// [`ANALYSIS_FIELDS`] (a caller's block may add its own, as the canary's background
+/// analysis adds `startingStep`).
+pub fn metrics_of(obj: &Obj) -> Option<AnalysisSpec> {
     let items = obj.required("metrics", Node::list)?;
     if items.is_empty() {
         // `ValidateMetrics`: "no metrics specified".
@@ -462,7 +470,7 @@ fn judge(j: &Obj, default_window: Time) -> Option<JudgeSpec> {
             ));
     }
     let threshold = j.required("threshold", |n| {
-        let t = n.object(&["pass", "marginal"])?;
+        let t = n.object(THRESHOLD_FIELDS)?;
         let pass = t.required("pass", |n| percent(n));
         let marginal = t.required("marginal", |n| percent(n));
         let (pass, marginal) = (pass?, marginal?);

@@ -14,6 +14,7 @@
 use super::model::IntOrPercent;
 use super::strategy::{int_or_percent, progress_deadline};
 use super::walk::{Node, Obj};
+use crate::analysis::{self, AnalysisSpec};
 use crate::sim::time::{SECOND, Time};
 
 /// Fields of `strategy.canary`.
@@ -28,9 +29,13 @@ pub const CANARY_FIELDS: &[&str] = &[
     "minReadySeconds",
     "progressDeadlineSeconds",
     "progressDeadlineAbort",
+    "analysis",
 ];
 /// Fields of one `steps[]` item: exactly one.
-pub const STEP_FIELDS: &[&str] = &["setWeight", "pause", "setCanaryScale"];
+pub const STEP_FIELDS: &[&str] = &["setWeight", "pause", "setCanaryScale", "analysis"];
+/// Fields of `canary.analysis` (background analysis): the analysis block's own fields
+/// (`metrics`, inline in place of Argo's template references) and `startingStep`.
+pub const BACKGROUND_FIELDS: &[&str] = &["metrics", "startingStep"];
 /// Fields of `pause`.
 pub const PAUSE_FIELDS: &[&str] = &["duration"];
 /// Fields of `setCanaryScale`: exactly one.
@@ -96,6 +101,20 @@ pub struct Canary {
     pub abort_delay_explicit: bool,
     /// `dynamicStableScale` (router only; default false).
     pub dynamic_stable_scale: bool,
+    /// `analysis`: the background analysis.
+    pub analysis: Option<Background>,
+    /// The inline analyses of the `analysis` steps, indexed by [`CanaryStep::Analysis`].
+    pub step_analyses: Vec<AnalysisSpec>,
+}
+
+/// `canary.analysis`: a background AnalysisRun, created once `currentStepIndex >=
+/// startingStep` and terminated at promotion (`rollout/analysis.go`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Background {
+    /// `startingStep` (default 0: as soon as the update begins).
+    pub starting_step: usize,
+    /// Its metrics.
+    pub spec: AnalysisSpec,
 }
 
 /// One `steps[]` item.
@@ -107,6 +126,8 @@ pub enum CanaryStep {
     Pause(Option<Time>),
     /// `setCanaryScale`.
     SetCanaryScale(CanaryScale),
+    /// `analysis: {metrics}`: the index of its spec in [`Canary::step_analyses`].
+    Analysis(usize),
 }
 
 /// `setCanaryScale`.
@@ -196,11 +217,35 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
     router_only("scaleDownDelaySeconds");
     router_only("abortScaleDownDelaySeconds");
     router_only("dynamicStableScale");
-    let steps = o
+    let mut step_analyses = Vec::new();
+    let steps: Vec<CanaryStep> = o
         .opt("steps", |n| {
-            Some(n.list()?.iter().filter_map(|s| step(s, routed)).collect())
+            Some(
+                n.list()?
+                    .iter()
+                    .filter_map(|s| step(s, routed, &mut step_analyses))
+                    .collect(),
+            )
         })
         .unwrap_or_default();
+    let background = o.get("analysis").and_then(|n| {
+        let b = n.object(BACKGROUND_FIELDS)?;
+        let starting_step = b.u32("startingStep", 0) as usize;
+        if starting_step > 0
+            && starting_step >= steps.len()
+            && let Some(s) = b.get("startingStep")
+        {
+            // A run that would start after the last step never runs before promotion.
+            s.problem(format!(
+                "must be less than the number of steps ({})",
+                steps.len()
+            ));
+        }
+        Some(Background {
+            starting_step,
+            spec: analysis::spec::metrics_of(&b)?,
+        })
+    });
     let surge = o.opt("maxSurge", int_or_percent);
     let unavailable = o.opt("maxUnavailable", int_or_percent);
     let zero = |v| matches!(v, Some(IntOrPercent::Int(0) | IntOrPercent::Percent(0)));
@@ -224,11 +269,13 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         abort_scale_down_delay: abort_delay,
         abort_delay_explicit: o.get("abortScaleDownDelaySeconds").is_some() && abort_delay > 0,
         dynamic_stable_scale: dynamic,
+        analysis: background,
+        step_analyses,
     });
     rollout(o, kind)
 }
 
-fn step(n: &Node, routed: bool) -> Option<CanaryStep> {
+fn step(n: &Node, routed: bool, analyses: &mut Vec<AnalysisSpec>) -> Option<CanaryStep> {
     let o = n.object(STEP_FIELDS)?;
     let given: Vec<&str> = STEP_FIELDS
         .iter()
@@ -237,7 +284,7 @@ fn step(n: &Node, routed: bool) -> Option<CanaryStep> {
         .collect();
     if given.len() != 1 {
         return n.fail(format!(
-            "give exactly one of `setWeight`, `pause`, `setCanaryScale`; got {}",
+            "give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got {}",
             if given.is_empty() {
                 "none".to_string()
             } else {
@@ -256,6 +303,10 @@ fn step(n: &Node, routed: bool) -> Option<CanaryStep> {
     if let Some(p) = o.raw("pause") {
         let p = p.object_or_empty(PAUSE_FIELDS);
         return Some(CanaryStep::Pause(p.opt("duration", Node::duration)));
+    }
+    if let Some(a) = o.raw("analysis") {
+        analyses.push(analysis::parse(&a)?);
+        return Some(CanaryStep::Analysis(analyses.len() - 1));
     }
     let node = o.raw("setCanaryScale")?;
     if !routed {
@@ -282,6 +333,14 @@ fn step(n: &Node, routed: bool) -> Option<CanaryStep> {
 
 /// `strategy.blueGreen`.
 pub fn blue_green(o: &Obj) -> RolloutStrategy {
+    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
+        if let Some(n) = o.raw(key) {
+            n.problem(
+                "blue-green pre/post-promotion analysis is not simulated yet \
+                 (canary `analysis` and `steps[].analysis` are)",
+            );
+        }
+    }
     let abort = o.duration("abortScaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY);
     let kind = RolloutKind::BlueGreen(BlueGreen {
         preview_replica_count: o.opt("previewReplicaCount", Node::u32),
@@ -342,13 +401,42 @@ mod tests {
             [
                 "strategy.canary.scaleDownDelaySeconds: requires `trafficRouting` (Argo Rollouts validation)",
                 "strategy.canary.steps.0.setWeight: must be between 0 and 100",
-                "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`; got setWeight, pause",
+                "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got setWeight, pause",
                 "strategy.canary.steps.2.setCanaryScale: requires `trafficRouting` (Argo Rollouts validation)",
             ]
         );
         let (_, p) = parse(json!({"canary": {"trafficRouting": {"headerRoute": {"share": 2}}}}));
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].starts_with("strategy.canary.trafficRouting.headerRoute.share"));
+    }
+
+    #[test]
+    fn canary_analysis_is_read_in_place() {
+        let m = json!({"metrics": [{"name": "e", "successCondition": "result < 0.01",
+            "provider": {"rollout-sim": {"metric": "error_rate"}}}]});
+        let (r, p) = parse(json!({"canary": {
+            "steps": [{"setWeight": 10}, {"analysis": m}, {"pause": {}}],
+            "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
+        assert!(p.is_empty(), "{p:?}");
+        let RolloutKind::Canary(c) = r.unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(c.steps[1], CanaryStep::Analysis(0));
+        assert_eq!(c.step_analyses.len(), 1);
+        let bg = c.analysis.unwrap();
+        assert_eq!((bg.starting_step, bg.spec.metrics.len()), (1, 1));
+        let (_, p) = parse(json!({"canary": {"steps": [{"setWeight": 10}],
+            "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
+        assert_eq!(
+            p,
+            ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
+        );
+        let (_, p) = parse(json!({"blueGreen": {"prePromotionAnalysis": m}}));
+        assert!(
+            p.iter()
+                .any(|p| p.contains("prePromotionAnalysis: blue-green pre/post-promotion")),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod kubernetes;
 pub mod registry;
 pub mod swarm;
 
+use crate::analysis::Measure;
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::ActionKind;
@@ -40,6 +41,18 @@ pub trait Controller {
     /// Controllers that reconcile per instant (the Kubernetes work queue) do it here.
     fn settle(&mut self, _cluster: &mut Cluster) {}
 
+    /// When the controller's analysis next wants a measurement of the traffic, or `None`
+    /// (no analysis, or none running). The controller also sets a timer for that instant,
+    /// so the trial reaches it.
+    fn measurement_due(&self) -> Option<Due> {
+        None
+    }
+
+    /// Take the measurements due by `now` from `source` (the trial's traffic, read with
+    /// the roles and pod counts of [`Controller::measurement_due`]). Called by the trial
+    /// loop before the controller settles the instant; the controller reacts in `settle`.
+    fn measure(&mut self, _now: Time, _source: &mut dyn Measure) {}
+
     /// The rollout's current conclusion and when it was reached, or `None` while it is in
     /// progress.
     fn outcome(&self) -> Option<(Outcome, Time)>;
@@ -54,6 +67,16 @@ pub trait Controller {
     fn metrics(&self) -> Metrics {
         Metrics::default()
     }
+}
+
+/// A measurement an analysis wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// When.
+    pub at: Time,
+    /// The pods the controller wants of the canary and of the stable version (for
+    /// `ready_ratio`).
+    pub desired: [u32; 2],
 }
 
 /// Metrics only some controllers have; `None` leaves the column empty (or 0 where the
@@ -83,6 +106,10 @@ pub trait AnyController {
     fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind);
     /// [`Controller::settle`].
     fn settle(&mut self, cluster: &mut Cluster);
+    /// [`Controller::measurement_due`].
+    fn measurement_due(&self) -> Option<Due>;
+    /// [`Controller::measure`].
+    fn measure(&mut self, now: Time, source: &mut dyn Measure);
     /// [`Controller::outcome`].
     fn outcome(&self) -> Option<(Outcome, Time)>;
     /// [`Controller::timeout_outcome`].
@@ -107,6 +134,12 @@ impl<C: Controller> AnyController for C {
     }
     fn settle(&mut self, cluster: &mut Cluster) {
         Controller::settle(self, cluster)
+    }
+    fn measurement_due(&self) -> Option<Due> {
+        Controller::measurement_due(self)
+    }
+    fn measure(&mut self, now: Time, source: &mut dyn Measure) {
+        Controller::measure(self, now, source)
     }
     fn outcome(&self) -> Option<(Outcome, Time)> {
         Controller::outcome(self)

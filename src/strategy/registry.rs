@@ -52,6 +52,11 @@ pub trait StrategyDef {
     fn stop_signal_delay(_cfg: &Self::Config, _service: &Service) -> Time {
         0
     }
+    /// Whether the strategy measures the simulated traffic (an analysis): the scenario
+    /// then needs `traffic:`, and the trial records the traffic's windows.
+    fn measures_traffic(_cfg: &Self::Config) -> bool {
+        false
+    }
     /// The strategy's own `rollout-sim lint` rules (`threads` for a quick simulation).
     fn lint(_cfg: &Self::Config, _s: &Scenario, _threads: Option<usize>, _out: &mut Vec<Warning>) {}
 }
@@ -140,6 +145,11 @@ macro_rules! strategies {
                 match self {
                     $(Strategy::$variant(c) => <$def as StrategyDef>::stop_signal_delay(c, service),)+
                 }
+            }
+
+            /// Whether the strategy measures the simulated traffic.
+            pub fn measures_traffic(&self) -> bool {
+                match self { $(Strategy::$variant(c) => <$def as StrategyDef>::measures_traffic(c),)+ }
             }
 
             /// The strategy's own lint rules.

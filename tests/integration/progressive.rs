@@ -112,3 +112,128 @@ strategy:
         assert!(!v.bad && !v.aborted);
     }
 }
+
+/// A router canary of 4 replicas at 50 % weight whose `analysis` step measures the
+/// canary's error rate every 30 s over the last 30 s, 3 times (`metric` is the list
+/// item's condition and limit lines; `tail` adds top-level lines). The stable version has
+/// no errors.
+fn analysed(
+    seed: u64,
+    rps: f64,
+    error_rate: f64,
+    metric: &str,
+    tail: &str,
+) -> rollout_sim::scenario::Scenario {
+    yaml(&format!(
+        r#"
+seed: {seed}
+horizon: 1h
+service:
+  replicas: 4
+  versions: {{current: {{error_rate: 0}}, next: {{error_rate: {error_rate}}}}}
+strategy:
+  canary:
+    trafficRouting: {{}}
+    steps:
+      - setWeight: 50
+      - analysis:
+          metrics:
+            - name: errors
+              interval: 30s
+              count: 3
+              initialDelay: 30s
+              {metric}
+              provider: {{rollout-sim: {{metric: error_rate, of: canary, window: 30s}}}}
+traffic: {{rps: {rps}}}
+{tail}
+"#
+    ))
+}
+
+fn rolled_back(s: &rollout_sim::scenario::Scenario, trials: u64) -> usize {
+    run_trials(s, 0..trials)
+        .iter()
+        .filter(|r| r.outcome == Outcome::RolledBack)
+        .count()
+}
+
+#[test]
+fn analysis_rolls_back_a_release_with_half_its_requests_failing() {
+    // 50 % errors against `result < 0.05`: each window holds about 750 canary requests,
+    // so a measurement below 5 % is many standard deviations away; the first failed
+    // measurement fails the run (failureLimit 0) and aborts the rollout.
+    let s = analysed(21, 50.0, 0.5, "successCondition: result < 0.05", "");
+    let results = run_trials(&s, 0..200);
+    let back = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::RolledBack)
+        .count();
+    assert!(back >= 198, "{back} of 200 rolled back");
+    for r in &results {
+        let v = r.verdict.unwrap();
+        if v.aborted {
+            // Detected at a measurement: not before the 30 s initial delay.
+            assert!(v.bad && v.time_to_detect.unwrap() >= 30_000_000);
+        }
+    }
+}
+
+#[test]
+fn analysis_keeps_a_good_release_whose_noise_is_far_below_the_threshold() {
+    // 0.1 % errors against `result < 0.05`: about 0.75 expected errors in a window of
+    // 750 requests, a failure needs 38: a false rollback is (almost) impossible.
+    let s = analysed(22, 50.0, 0.001, "successCondition: result < 0.05", "");
+    let back = rolled_back(&s, 200);
+    assert!(back <= 2, "{back} of 200 rolled back");
+}
+
+#[test]
+fn detection_grows_with_traffic() {
+    // A 2 % release against `result > 0.01`, failing only when all 3 measurements fail
+    // (failureLimit 2). At 5 rps a window holds about 75 canary requests (1.5 expected
+    // errors): a window with no error (probability e^-1.5 ≈ 22 %) passes, so the run
+    // fails in about 0.78³ ≈ 47 % of trials. At 500 rps a window holds 7,500 requests
+    // (150 expected errors, 75 needed): every trial is caught.
+    let metric = "failureCondition: result > 0.01\n              failureLimit: 2";
+    let low = rolled_back(&analysed(23, 5.0, 0.02, metric, ""), 200);
+    let high = rolled_back(&analysed(23, 500.0, 0.02, metric, ""), 200);
+    println!("rolled back at 5 rps: {low} of 200, at 500 rps: {high} of 200");
+    // 200 × 0.47 = 94 expected, standard deviation 7: ±4.5 standard deviations.
+    assert!((62..=126).contains(&low), "5 rps: {low} of 200");
+    assert!(high >= 198, "500 rps: {high} of 200");
+}
+
+#[test]
+fn an_inconclusive_step_analysis_pauses_until_promoted() {
+    // 5 % errors: neither `result < 0.01` nor `result > 0.5` holds, so the measurement is
+    // Inconclusive and the rollout pauses (`InconclusiveAnalysis`); a promote skips the
+    // step (`promote.go:getPatches`), and the rollout completes after it.
+    let cond = "successCondition: result < 0.01\n              failureCondition: result > 0.5";
+    let paused = analysed(24, 50.0, 0.05, cond, "");
+    for r in run_trials(&paused, 0..10) {
+        assert_eq!(r.outcome, Outcome::Timeout, "{r:?}");
+        assert!(!r.verdict.unwrap().aborted);
+    }
+    let promoted = analysed(
+        24,
+        50.0,
+        0.05,
+        cond,
+        "actions: [{at: 20m, rollout: promote}]",
+    );
+    for r in run_trials(&promoted, 0..10) {
+        assert_eq!(r.outcome, Outcome::Completed, "{r:?}");
+        assert!(r.duration >= 20 * 60_000_000);
+    }
+}
+
+#[test]
+fn an_analysis_without_traffic_is_refused() {
+    let mut s = analysed(25, 50.0, 0.05, "successCondition: result < 0.01", "");
+    s.traffic = None;
+    let why = rollout_sim::trial::Workspace::supports(&s).unwrap_err();
+    assert!(
+        why.contains("strategy.canary") && why.contains("`traffic:`"),
+        "{why}"
+    );
+}

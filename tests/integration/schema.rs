@@ -301,7 +301,46 @@ strategy:
               scaleDownDelaySeconds: 5, abortScaleDownDelaySeconds: 0, minReadySeconds: 1,
               progressDeadlineSeconds: 60, progressDeadlineAbort: true}
 "#;
-    [a, b, c, d, e, f, g].map(str::to_string).to_vec()
+    let h = r#"
+service: {}
+traffic: {rps: 10}
+strategy:
+  canary:
+    steps:
+      - setWeight: 20
+      - analysis:
+          metrics:
+            - name: judged
+              interval: 1m
+              count: 2
+              initialDelay: 10s
+              failureLimit: 0
+              inconclusiveLimit: 1
+              consecutiveErrorLimit: 2
+              consecutiveSuccessLimit: 1
+              provider:
+                judge:
+                  algorithm: mann-whitney
+                  window: 2m
+                  step: 1m
+                  threshold: {pass: 90, marginal: 50}
+                  metrics:
+                    - metric: error_rate
+                      direction: increase
+                      nanStrategy: remove
+                      critical: true
+                      mustHaveData: true
+                      effectSize: {measure: meanRatio, allowedIncrease: 1.1, allowedDecrease: 0.9,
+                                   criticalIncrease: 2, criticalDecrease: 0.5}
+    analysis:
+      startingStep: 1
+      metrics:
+        - name: errors
+          successCondition: result < 0.05
+          failureCondition: result >= 0.1
+          provider: {rollout-sim: {metric: error_rate, of: canary, window: 1m}}
+"#;
+    [a, b, c, d, e, f, g, h].map(str::to_string).to_vec()
 }
 
 /// Loads `text` as a scenario in `dir` (where the CSV files are).

@@ -2,10 +2,14 @@
 //! (`strategy.canary`, `strategy.blueGreen`), one controller for both.
 
 use super::Rollout;
+use crate::analysis::spec::{
+    ANALYSIS_FIELDS, EFFECT_FIELDS, JUDGE_FIELDS, JUDGE_METRIC_FIELDS, MEASURED_FIELDS,
+    METRIC_FIELDS, PROVIDERS, QUANTITIES, ROLES, THRESHOLD_FIELDS,
+};
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::rollout::{
-    BLUE_GREEN_FIELDS, CANARY_FIELDS, HEADER_ROUTE_FIELDS, PAUSE_FIELDS, ROUTING_FIELDS,
-    RolloutKind, RolloutStrategy, SCALE_FIELDS, STEP_FIELDS, blue_green, canary,
+    BACKGROUND_FIELDS, BLUE_GREEN_FIELDS, CANARY_FIELDS, HEADER_ROUTE_FIELDS, PAUSE_FIELDS,
+    ROUTING_FIELDS, RolloutKind, RolloutStrategy, SCALE_FIELDS, STEP_FIELDS, blue_green, canary,
 };
 use crate::scenario::schema::Ty::*;
 use crate::scenario::walk::Obj;
@@ -58,6 +62,15 @@ impl StrategyDef for CanaryDef {
         ("set_canary_scale", SCALE_FIELDS),
         ("traffic_routing", ROUTING_FIELDS),
         ("header_route", HEADER_ROUTE_FIELDS),
+        ("background_analysis", BACKGROUND_FIELDS),
+        ("analysis", ANALYSIS_FIELDS),
+        ("analysis_metric", METRIC_FIELDS),
+        ("analysis_provider", PROVIDERS),
+        ("rollout_sim_metric", MEASURED_FIELDS),
+        ("judge", JUDGE_FIELDS),
+        ("judge_threshold", THRESHOLD_FIELDS),
+        ("judge_metric", JUDGE_METRIC_FIELDS),
+        ("effect_size", EFFECT_FIELDS),
     ];
     const SCHEMA_TYPES: FieldTypes = &[
         ("canary", "steps", ListOf("canary_step")),
@@ -79,6 +92,61 @@ impl StrategyDef for CanaryDef {
         ("set_canary_scale", "matchTrafficWeight", Bool),
         ("traffic_routing", "headerRoute", Section("header_route")),
         ("header_route", "share", Probability),
+        ("canary", "analysis", Section("background_analysis")),
+        ("canary_step", "analysis", Section("analysis")),
+        ("background_analysis", "metrics", ListOf("analysis_metric")),
+        ("background_analysis", "startingStep", Count),
+        ("analysis", "metrics", ListOf("analysis_metric")),
+        ("analysis_metric", "name", Str),
+        ("analysis_metric", "interval", Duration),
+        ("analysis_metric", "count", Count),
+        ("analysis_metric", "initialDelay", Duration),
+        ("analysis_metric", "successCondition", Str),
+        ("analysis_metric", "failureCondition", Str),
+        ("analysis_metric", "failureLimit", Number),
+        ("analysis_metric", "inconclusiveLimit", Count),
+        ("analysis_metric", "consecutiveErrorLimit", Count),
+        ("analysis_metric", "consecutiveSuccessLimit", Count),
+        ("analysis_metric", "provider", Section("analysis_provider")),
+        (
+            "analysis_provider",
+            "rollout-sim",
+            Section("rollout_sim_metric"),
+        ),
+        ("analysis_provider", "judge", Section("judge")),
+        (
+            "rollout_sim_metric",
+            "metric",
+            Choice(|| QUANTITIES.iter().map(|q| q.0).collect()),
+        ),
+        (
+            "rollout_sim_metric",
+            "of",
+            Choice(|| ROLES.iter().map(|r| r.0).collect()),
+        ),
+        ("rollout_sim_metric", "window", Duration),
+        ("judge", "algorithm", Choice(|| vec!["mann-whitney"])),
+        ("judge", "window", Duration),
+        ("judge", "step", Duration),
+        ("judge", "threshold", Section("judge_threshold")),
+        ("judge", "metrics", ListOf("judge_metric")),
+        ("judge_threshold", "pass", Number),
+        ("judge_threshold", "marginal", Number),
+        (
+            "judge_metric",
+            "metric",
+            Choice(|| QUANTITIES.iter().map(|q| q.0).collect()),
+        ),
+        ("judge_metric", "direction", Str),
+        ("judge_metric", "nanStrategy", Str),
+        ("judge_metric", "critical", Bool),
+        ("judge_metric", "mustHaveData", Bool),
+        ("judge_metric", "effectSize", Section("effect_size")),
+        ("effect_size", "measure", Str),
+        ("effect_size", "allowedIncrease", Number),
+        ("effect_size", "allowedDecrease", Number),
+        ("effect_size", "criticalIncrease", Number),
+        ("effect_size", "criticalDecrease", Number),
     ];
 
     fn parse(o: &Obj) -> RolloutStrategy {
@@ -99,6 +167,11 @@ impl StrategyDef for CanaryDef {
 
     fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
         limits(cfg, n)
+    }
+
+    fn measures_traffic(cfg: &RolloutStrategy) -> bool {
+        matches!(&cfg.kind, RolloutKind::Canary(c)
+            if c.analysis.is_some() || !c.step_analyses.is_empty())
     }
 }
 

@@ -24,21 +24,26 @@
 //! `progressDeadlineAbort` is only Degraded: it goes on, and ends `deadline_exceeded` at
 //! the horizon if it never completes.
 
+pub mod analysis;
 pub mod bluegreen;
 pub mod entry;
 pub mod replicas;
+pub mod steps;
 
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
-use super::{Controller, Metrics};
+use super::{Controller, Due, Metrics};
+use crate::analysis::Measure;
 use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
-use crate::scenario::rollout::{Canary, CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
+use crate::scenario::rollout::{Canary, CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+use analysis::{Gate, Runs};
 use replicas::{AbortState, ActualWeights, CanaryTarget, RsState};
+use steps::{canary_scale, current_set_weight, previous_set_weight};
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
 const STABLE: usize = 0;
@@ -86,6 +91,8 @@ pub struct Rollout<'s> {
     dirty: bool,
     livelock_at: Option<Time>,
     notices: Vec<Notice>,
+    /// The canary's AnalysisRuns.
+    runs: Runs<'s>,
 }
 
 impl<'s> Rollout<'s> {
@@ -112,6 +119,7 @@ impl<'s> Rollout<'s> {
             dirty: false,
             livelock_at: None,
             notices: Vec::new(),
+            runs: Runs::default(),
         }
     }
 
@@ -143,6 +151,7 @@ impl<'s> Rollout<'s> {
             return;
         }
         self.aborted_at = Some(cl.now());
+        self.runs.terminate();
         self.step = 0;
         self.pause_start = None;
         self.promoted_by_user = false;
@@ -154,6 +163,7 @@ impl<'s> Rollout<'s> {
     /// `delay`.
     fn promote(&mut self, cl: &mut Cluster, delay: Time) {
         self.promoted_at = Some(cl.now());
+        self.runs.terminate();
         self.scale_down_at = cl.now().saturating_add(delay);
         if delay > 0 {
             cl.set_timer(self.scale_down_at, Timer::Reconcile);
@@ -214,7 +224,8 @@ impl<'s> Rollout<'s> {
 
     /// One reconcile; `true` when it changed anything.
     fn reconcile(&mut self, cl: &mut Cluster) -> bool {
-        match &self.cfg.kind {
+        let cfg: &'s RolloutStrategy = self.cfg;
+        match &cfg.kind {
             RolloutKind::Canary(c) => self.reconcile_canary(cl, c),
             RolloutKind::BlueGreen(b) => self.reconcile_blue_green(cl, b),
         }
@@ -238,7 +249,7 @@ impl<'s> Rollout<'s> {
     }
 
     /// `rolloutCanary`.
-    fn reconcile_canary(&mut self, cl: &mut Cluster, c: &Canary) -> bool {
+    fn reconcile_canary(&mut self, cl: &mut Cluster, c: &'s Canary) -> bool {
         let n = self.n;
         let routed = c.traffic_routing.is_some();
         let header = c.traffic_routing.map_or(0.0, |r| r.header_share);
@@ -328,6 +339,27 @@ impl<'s> Rollout<'s> {
             let route_on = !aborted && canary.available > 0;
             self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
         }
+        // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling.
+        if !aborted {
+            let gate = self.runs.reconcile(c, self.step, cl.now());
+            if let Some(t) = self.runs.wake() {
+                cl.set_timer(t.max(cl.now()), Timer::Reconcile);
+            }
+            match gate {
+                Gate::Go => {}
+                Gate::Abort(why) => {
+                    self.abort(cl, why);
+                    return true;
+                }
+                Gate::Halt { new } => {
+                    if new {
+                        cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
+                    }
+                    self.check_progress(cl, true);
+                    return changed;
+                }
+            }
+        }
         // 2. ReplicaSets: stable first, then canary (one per reconcile).
         if aborted && routed && !c.dynamic_stable_scale {
             // Canary kept at its size until `scale-down-deadline` (set once the stable is
@@ -396,6 +428,7 @@ impl<'s> Rollout<'s> {
                         .flatten()
                         .is_some_and(|d| cl.now() >= start.saturating_add(d))
             }
+            Some(CanaryStep::Analysis(_)) => self.runs.step_successful(self.step),
             Some(_) => at_counts,
         };
         self.check_progress(cl, paused_step.is_some());
@@ -407,48 +440,6 @@ impl<'s> Rollout<'s> {
         }
         false
     }
-}
-
-/// `GetCurrentSetWeight`: the nearest `setWeight` at or before `step`; 100 past the last.
-fn current_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
-    if step >= steps.len() {
-        return 100;
-    }
-    steps[..=step]
-        .iter()
-        .rev()
-        .find_map(|s| match s {
-            CanaryStep::SetWeight(w) => Some(*w),
-            _ => None,
-        })
-        .unwrap_or(0)
-}
-
-/// The weight held while the current step's counts are not reached: the nearest
-/// `setWeight` before `step`.
-fn previous_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
-    if step == 0 {
-        return 0;
-    }
-    current_set_weight(steps, step.min(steps.len()) - 1)
-}
-
-/// `UseSetCanaryScale`: the nearest `setCanaryScale` at or before `step`, unless it is
-/// `matchTrafficWeight` (or the steps are done).
-fn canary_scale(steps: &[CanaryStep], step: usize) -> Option<CanaryTarget> {
-    if step >= steps.len() {
-        return None;
-    }
-    steps[..=step].iter().rev().find_map(|s| match s {
-        CanaryStep::SetCanaryScale(CanaryScale::Replicas(r)) => {
-            Some(Some(CanaryTarget::Replicas(*r)))
-        }
-        CanaryStep::SetCanaryScale(CanaryScale::Weight(w)) => {
-            Some(Some(CanaryTarget::ScaleWeight(*w)))
-        }
-        CanaryStep::SetCanaryScale(CanaryScale::MatchTrafficWeight) => Some(None),
-        _ => None,
-    })?
 }
 
 /// The Rollout's one timer: reconcile (a pause's end, a scale-down deadline, the
@@ -533,7 +524,17 @@ impl Controller for Rollout<'_> {
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        if *action == ActionKind::Promote && self.aborted_at.is_none() {
+        if *action == ActionKind::Promote
+            && self.aborted_at.is_none()
+            && let Some(skip) = self.runs.resume()
+        {
+            // The `InconclusiveAnalysis` pause is cleared; an Inconclusive step is skipped.
+            if skip {
+                self.step += 1;
+            }
+            cl.trace_update("promoted", || None);
+            self.dirty = true;
+        } else if *action == ActionKind::Promote && self.aborted_at.is_none() {
             // `kubectl argo rollouts promote`: clears the pause condition; not paused, it
             // skips the current step (canary).
             if self.pause_start.is_some() {
@@ -581,6 +582,18 @@ impl Controller for Rollout<'_> {
                 self.dirty = true;
             }
         }
+    }
+
+    fn measurement_due(&self) -> Option<Due> {
+        self.runs.next_due().map(|at| Due {
+            at,
+            desired: [self.sets[CANARY].spec, self.sets[STABLE].spec],
+        })
+    }
+
+    fn measure(&mut self, now: Time, source: &mut dyn Measure) {
+        self.runs.measure(now, source);
+        self.dirty = true;
     }
 
     fn outcome(&self) -> Option<(Outcome, Time)> {

@@ -43,6 +43,8 @@ fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
         abort_scale_down_delay: 30 * S,
         abort_delay_explicit: false,
         dynamic_stable_scale: false,
+        analysis: None,
+        step_analyses: Vec::new(),
     }
 }
 
