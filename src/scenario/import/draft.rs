@@ -165,9 +165,15 @@ impl Draft {
 
     /// Sets `to` to a value computed from the manifest field `from` (already validated).
     pub fn derived(&mut self, to: &str, value: Value, from: &Src) {
+        self.trace(to, from);
+        self.put(to, value);
+    }
+
+    /// Records that the scenario path `to` comes from the manifest field `from` (read),
+    /// for values built apart and put later (list items: `steps.2`, `metrics.0.count`).
+    pub fn trace(&mut self, to: &str, from: &Src) {
         self.read(from);
         self.origins.push((to.to_string(), from.path.clone()));
-        self.put(to, value);
     }
 
     /// Sets `to` to a value the manifest cannot give, with a comment saying so.

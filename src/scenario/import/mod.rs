@@ -17,6 +17,7 @@ mod compose;
 mod defaults;
 mod draft;
 mod kubernetes;
+mod pod;
 mod render;
 mod units;
 

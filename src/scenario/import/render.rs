@@ -44,11 +44,52 @@ fn write_map(out: &mut String, draft: &Draft, map: &Map<String, Value>, path: &s
                 let _ = writeln!(out, "{indent}{}:", key_text(key));
                 write_map(out, draft, inner, &here, depth + 1);
             }
+            Value::Array(items) if items.iter().any(is_full_map) => {
+                let _ = writeln!(out, "{indent}{}:", key_text(key));
+                write_list(out, draft, items, &here, depth + 1);
+            }
             other => {
                 let _ = writeln!(out, "{indent}{}: {}", key_text(key), inline(other));
             }
         }
     }
+}
+
+/// A list holding maps (canary steps, metrics), in block style: one `- ` item a line
+/// group, each item's comments above it.
+fn write_list(out: &mut String, draft: &Draft, items: &[Value], path: &str, depth: usize) {
+    let indent = "  ".repeat(depth);
+    for (i, item) in items.iter().enumerate() {
+        let here = format!("{path}.{i}");
+        for c in draft.comments_at(&here) {
+            push_comment(out, &indent, c);
+        }
+        let Value::Object(map) = item else {
+            let _ = writeln!(out, "{indent}- {}", inline(item));
+            continue;
+        };
+        if map.is_empty() {
+            let _ = writeln!(out, "{indent}- {{}}");
+            continue;
+        }
+        // The item's keys are written one level deeper; its first key line takes the dash.
+        let mut body = String::new();
+        write_map(&mut body, draft, map, &here, depth + 1);
+        let pad = indent.len() + 2;
+        let mut dashed = false;
+        for line in body.lines() {
+            if !dashed && !line.trim_start().starts_with('#') {
+                let _ = writeln!(out, "{indent}- {}", &line[pad..]);
+                dashed = true;
+            } else {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+}
+
+fn is_full_map(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| !m.is_empty())
 }
 
 fn push_comment(out: &mut String, indent: &str, text: &str) {
@@ -134,6 +175,29 @@ mod tests {
             back["service"]["versions"]["next"]["image"],
             json!("nginx:1.25")
         );
+    }
+
+    #[test]
+    fn lists_of_maps_are_written_in_block_style_with_item_comments() {
+        let mut d = Draft::default();
+        d.put(
+            "strategy.canary.steps",
+            json!([{"setWeight": 20}, {"pause": {}},
+                   {"analysis": {"metrics": [{"name": "e", "provider": {"rollout-sim": {"metric": "error_rate"}}}]}}]),
+        );
+        d.comment(
+            "strategy.canary.steps.2.analysis.metrics.0",
+            "from template t",
+        );
+        let text = render(&d, &[], "");
+        assert_eq!(
+            text,
+            "strategy:\n  canary:\n    steps:\n      - setWeight: 20\n      - pause: {}\n      \
+             - analysis:\n          metrics:\n            # from template t\n            - name: e\n              \
+             provider:\n                rollout-sim:\n                  metric: error_rate\n"
+        );
+        let back: Value = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(back, Value::Object(d.tree));
     }
 
     #[test]
