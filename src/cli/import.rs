@@ -4,8 +4,8 @@
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
 //! Deployments or compose services) need `--name` to pick one, or `--out DIR` for one file
 //! each, `DIR/<name>.yaml`. Skipped documents and fields that are not simulated are listed
-//! on stderr; a refused object (an Argo Rollout) or an invalid value exits 2 and writes
-//! nothing.
+//! on stderr; an invalid value exits 2 and writes nothing. A Rollout's analysis templates
+//! may be in any of the files given.
 
 use super::CliError;
 use super::options::write_file;
@@ -26,9 +26,13 @@ pub struct ImportArgs {
     /// Where to write: a file for one scenario, a directory for several (default: stdout).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Import only the Deployment or compose service with this name.
+    /// Import only the Deployment, Rollout or compose service with this name.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Leave out (and report) an analysis metric whose query is not recognised, rather
+    /// than refuse the Rollout.
+    #[arg(long)]
+    pub drop_unknown_metrics: bool,
 }
 
 /// Runs `import`; every error is bad input (exit 2).
@@ -39,8 +43,24 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
 fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    for path in &args.files {
-        let found = import_file(path)?;
+    let texts = args
+        .files
+        .iter()
+        .map(|p| read_file(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let inputs: Vec<import::Input> = texts
+        .iter()
+        .map(|(origin, text, format)| import::Input {
+            text,
+            origin,
+            format: *format,
+        })
+        .collect();
+    let opts = import::Options {
+        drop_unknown_metrics: args.drop_unknown_metrics,
+    };
+    let all = import::import_files(&inputs, &opts)?;
+    for (path, found) in args.files.iter().zip(all) {
         let shown = path.display();
         notes.extend(
             found
@@ -57,7 +77,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 candidates.into_iter().filter(|c| &c.name == name).collect();
             if picked.is_empty() {
                 bail!(
-                    "--name {name}: no such Deployment or compose service; found {}",
+                    "--name {name}: no such Deployment, Rollout or compose service; found {}",
                     all.join(", ")
                 );
             }
@@ -119,14 +139,15 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn import_file(path: &Path) -> anyhow::Result<import::Found> {
+/// The file's name, text and format.
+fn read_file(path: &Path) -> anyhow::Result<(String, String, Format)> {
     let origin = path.display().to_string();
     let bytes =
         user_file::read(path, MAX_SCENARIO_BYTES).map_err(|m| ScenarioError::file(&origin, m))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| ScenarioError::file(&origin, format!("not UTF-8 text: {e}")))?;
     let format = Format::from_path(path).unwrap_or(Format::Yaml);
-    Ok(import::import_str(&text, &origin, format)?)
+    Ok((origin, text, format))
 }
 
 /// Notes on stderr (a closed stderr loses them, nothing else).

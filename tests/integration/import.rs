@@ -296,33 +296,6 @@ fn other_fields_are_reported_at_their_topmost_path() {
 }
 
 #[test]
-fn argo_rollouts_are_refused_not_ignored() {
-    for (file, kind) in [
-        ("rollout-canary.yaml", "canary"),
-        ("rollout-bluegreen.yaml", "blueGreen"),
-    ] {
-        let out = bin().args(["import", &manifest(file)]).assert().code(2);
-        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        assert!(
-            err.contains("progressive delivery is not supported yet")
-                && err.contains(&format!("Argo Rollouts' {kind} strategy")),
-            "{err}"
-        );
-        assert!(out.get_output().stdout.is_empty());
-        let out = bin()
-            .args(["run", &manifest(file), "--trials", "1", "-q", "--out"])
-            .arg(tempfile::tempdir().unwrap().path())
-            .assert()
-            .code(2);
-        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        assert!(
-            err.contains("progressive delivery is not supported yet"),
-            "{err}"
-        );
-    }
-}
-
-#[test]
 fn bad_manifests_exit_2_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
@@ -330,7 +303,7 @@ fn bad_manifests_exit_2_with_a_clear_message() {
         (
             "nodeploy.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-            "no Deployment (apps/v1) and no compose service to import: found document 1: ConfigMap c",
+            "nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): found document 1: ConfigMap c",
         ),
         (
             "nocontainers.yaml",
@@ -380,7 +353,7 @@ fn several_scenarios_need_a_name_or_a_directory() {
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        err.contains("--name nope: no such Deployment or compose service"),
+        err.contains("--name nope: no such Deployment, Rollout or compose service"),
         "{err}"
     );
 }

@@ -23,6 +23,7 @@ const NODE_MEMORY_BYTES: u64 = 8 << 30;
 pub fn fill(d: &mut Draft, controller: Controller) {
     latencies(d);
     cluster(d, controller);
+    traffic(d);
     d.put("horizon", json!("2h"));
     d.comment(
         "horizon",
@@ -39,18 +40,62 @@ pub fn fill(d: &mut Draft, controller: Controller) {
 }
 
 /// Top-level keys in the order they are written out.
-const ORDER: [&str; 6] = [
+const ORDER: [&str; 7] = [
     "name",
     "description",
     "horizon",
     "cluster",
     "service",
     "strategy",
+    "traffic",
 ];
+
+/// The footer: the traffic section to fill in, commented out when the scenario has none.
+pub fn footer(d: &Draft) -> &'static str {
+    if d.tree.contains_key("traffic") {
+        ""
+    } else {
+        TRAFFIC_FOOTER
+    }
+}
+
+/// The default request rate of a scenario whose analysis measures requests.
+const ANALYSIS_RPS: u64 = 50;
+
+/// An analysis (a Rollout's) measures the simulated requests, so it needs a request rate:
+/// a marked default. Without an analysis none is set (a request rate the manifest does
+/// not give would invent availability figures); the footer shows one commented out.
+fn traffic(d: &mut Draft) {
+    let Some(strategy) = d.tree.get("strategy") else {
+        return;
+    };
+    // An explicit stack: the strategy's depth is the manifest's.
+    let mut stack = vec![strategy];
+    let mut measures = false;
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                measures |= m.contains_key("metrics");
+                stack.extend(m.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    if measures {
+        d.assume(
+            "traffic",
+            json!({"rps": ANALYSIS_RPS}),
+            "DEFAULT request rate, not in the manifest: the analysis measures requests, so\n\
+             the scenario needs a rate; set yours (and `slo`, `endpoint_propagation`, see\n\
+             the README's traffic section).",
+        );
+    }
+}
 
 /// The footer: a traffic section to fill in, commented out (a request rate the manifest
 /// does not give would invent availability figures).
-pub const TRAFFIC_FOOTER: &str = "\n# Traffic is not in the manifest: without it no availability is measured. Set your\n\
+const TRAFFIC_FOOTER: &str = "\n# Traffic is not in the manifest: without it no availability is measured. Set your\n\
 # request rate and uncomment:\n\
 # traffic:\n\
 #   rps: 200\n\

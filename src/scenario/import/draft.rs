@@ -165,14 +165,15 @@ impl Draft {
 
     /// Sets `to` to a value computed from the manifest field `from` (already validated).
     pub fn derived(&mut self, to: &str, value: Value, from: &Src) {
+        self.read(from);
         self.trace(to, from);
         self.put(to, value);
     }
 
-    /// Records that the scenario path `to` comes from the manifest field `from` (read),
-    /// for values built apart and put later (list items: `steps.2`, `metrics.0.count`).
+    /// Records that the scenario path `to` comes from the manifest field `from`, for
+    /// values built apart and put later (list items: `steps.2`, `metrics.0.count`).
+    /// `from`'s fields are read one by one.
     pub fn trace(&mut self, to: &str, from: &Src) {
-        self.read(from);
         self.origins.push((to.to_string(), from.path.clone()));
     }
 
@@ -267,6 +268,9 @@ impl Draft {
             stack.extend(children.into_iter().rev());
         }
         self.unsupported.extend(found);
+        // A template read by two analyses is finished twice: one line each.
+        let mut seen = std::collections::HashSet::new();
+        self.unsupported.retain(|p| seen.insert(p.to_string()));
     }
 
     /// Whether `path` or a map above it was read.

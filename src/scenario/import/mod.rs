@@ -1,11 +1,12 @@
-//! Scenarios from the manifests a team already has: Kubernetes `Deployment`s (apps/v1)
-//! and compose / stack files.
+//! Scenarios from the manifests a team already has: Kubernetes `Deployment`s (apps/v1),
+//! Argo Rollouts `Rollout`s and compose / stack files.
 //!
 //! A file is read as YAML documents (JSON is YAML). A document with `apiVersion` and
-//! `kind` is a Kubernetes object: each `Deployment` becomes a scenario, an Argo Rollouts
-//! `Rollout` is refused (progressive delivery is not simulated yet), every other kind is
-//! listed as skipped. A document with `services:` is a compose file: each service becomes
-//! a scenario. The mapped fields are listed in [`kubernetes`] and [`compose`]; what a
+//! `kind` is a Kubernetes object: each `Deployment` and each `Rollout` becomes a scenario
+//! (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment of the files
+//! given), every other kind is listed as skipped. A document with `services:` is a compose
+//! file: each service becomes a scenario. The mapped fields are listed in [`kubernetes`],
+//! [`argo`] and [`compose`]; what a
 //! manifest cannot say comes from [`defaults`], marked as such; every field neither mapped
 //! nor read is reported with its path ([`Draft::finish`]).
 //!
@@ -13,11 +14,14 @@
 //! loader, so an import that succeeds is a scenario `run` accepts unchanged, and a value the
 //! loader refuses is reported at its manifest path.
 
+mod argo;
+mod argo_analysis;
 mod compose;
 mod defaults;
 mod draft;
 mod kubernetes;
 mod pod;
+mod query;
 mod render;
 mod units;
 
@@ -149,33 +153,157 @@ fn only_one(found: Found, origin: &str) -> Result<Value, ScenarioError> {
     Ok(one.tree)
 }
 
+/// Import options.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// An analysis metric whose query is not recognised is left out and reported, rather
+    /// than refused.
+    pub drop_unknown_metrics: bool,
+}
+
+/// One file to import.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'t> {
+    /// Its text.
+    pub text: &'t str,
+    /// Its name in messages.
+    pub origin: &'t str,
+    /// YAML or JSON.
+    pub format: Format,
+}
+
+/// The named documents of every file given, which a Rollout may refer to: analysis
+/// templates, and the Deployment a `workloadRef` names.
+#[derive(Debug, Default)]
+pub struct Library<'a> {
+    docs: Vec<(&'a str, &'a str, &'a Value)>,
+}
+
+impl<'a> Library<'a> {
+    fn add(&mut self, doc: &'a Value) {
+        let kind = doc.get("kind").and_then(Value::as_str);
+        let name = doc.pointer("/metadata/name").and_then(Value::as_str);
+        if let (Some(kind), Some(name)) = (kind, name) {
+            self.docs.push((kind, name, doc));
+        }
+    }
+
+    /// The first document of `kind` named `name`.
+    pub fn find(&self, kind: &str, name: &str) -> Option<&'a Value> {
+        self.docs
+            .iter()
+            .find(|(k, n, _)| *k == kind && *n == name)
+            .map(|(_, _, d)| *d)
+    }
+}
+
 /// Everything importable in `text`; `origin` names the file in messages. `Err` if the text
 /// is not YAML or holds nothing importable.
 pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, ScenarioError> {
-    let docs = documents(text, format).map_err(|m| ScenarioError::file(origin, m))?;
+    let input = Input {
+        text,
+        origin,
+        format,
+    };
+    let mut found = import_files(&[input], &Options::default())?;
+    Ok(found.remove(0))
+}
+
+/// Everything importable in `inputs`, one [`Found`] a file. A Rollout's analysis
+/// templates and `workloadRef` Deployment may be in any of the files. `Err` if a file is
+/// not YAML, or if no file holds anything importable.
+pub fn import_files(inputs: &[Input], opts: &Options) -> Result<Vec<Found>, ScenarioError> {
+    let mut all_docs = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let docs = documents(input.text, input.format)
+            .map_err(|m| ScenarioError::file(input.origin, m))?;
+        all_docs.push(docs);
+    }
+    let mut lib = Library::default();
+    for doc in all_docs.iter().flatten() {
+        if matches!(doc_kind(doc), DocKind::Kubernetes { .. }) {
+            lib.add(doc);
+        }
+    }
+    let templates_of: Vec<&str> = all_docs
+        .iter()
+        .flatten()
+        .filter(|d| d.get("kind").and_then(Value::as_str) == Some("Rollout"))
+        .filter_map(|d| d.pointer("/spec/workloadRef/name").and_then(Value::as_str))
+        .collect();
+    let ctx = argo_analysis::Ctx { lib: &lib, opts };
+    let mut out = Vec::with_capacity(inputs.len());
+    for (input, docs) in inputs.iter().zip(&all_docs) {
+        out.push(import_docs(docs, input.origin, &ctx, &templates_of));
+    }
+    if out.iter().all(|f| f.candidates.is_empty()) {
+        let origin: Vec<&str> = inputs.iter().map(|i| i.origin).collect();
+        let skipped: Vec<&str> = out
+            .iter()
+            .flat_map(|f| &f.skipped)
+            .map(String::as_str)
+            .collect();
+        let seen = if skipped.is_empty() {
+            "the file holds no documents".to_string()
+        } else {
+            format!("found {}", skipped.join("; "))
+        };
+        return Err(ScenarioError::file(
+            origin.join(", "),
+            format!(
+                "nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose \
+                 service): {seen}"
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// The candidates and skipped documents of one file. `templates_of` names the
+/// Deployments a Rollout's `workloadRef` uses as its pod template.
+fn import_docs(
+    docs: &[Value],
+    origin: &str,
+    ctx: &argo_analysis::Ctx,
+    templates_of: &[&str],
+) -> Found {
     let mut found = Found::default();
     for (i, doc) in docs.iter().enumerate() {
         let at = format!("document {}", i + 1);
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         match doc_kind(doc) {
             DocKind::Kubernetes {
                 kind: "Deployment",
                 api: "apps/v1",
-            } => {
-                let name = doc
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                let what = format!("Deployment {name}");
+            } if templates_of.contains(&name) => found.skipped.push(format!(
+                "{at}: Deployment {name} (the pod template of a Rollout's workloadRef, read there)"
+            )),
+            DocKind::Kubernetes {
+                kind: kind @ ("Deployment" | "Rollout"),
+                api,
+            } if api == "apps/v1" || (kind == "Rollout" && api.starts_with("argoproj.io/")) => {
+                let what = if kind == "Rollout" {
+                    format!("Argo Rollout {name}")
+                } else {
+                    format!("Deployment {name}")
+                };
                 let outcome = if name.is_empty() {
                     Err(error(
                         origin,
                         &what,
                         "metadata.name",
-                        "a Deployment needs a name",
+                        &format!("a {kind} needs a name"),
                     ))
                 } else {
                     import_one(doc, origin, &what, |src, d| {
-                        kubernetes::deployment(src, name, d);
+                        if kind == "Rollout" {
+                            argo::rollout(src, name, ctx, d);
+                        } else {
+                            kubernetes::deployment(src, name, d);
+                        }
                         d.finish(src, |_| false);
                         defaults::fill(d, Controller::Kubernetes);
                     })
@@ -186,41 +314,15 @@ pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, Sce
                     outcome,
                 });
             }
-            DocKind::Kubernetes {
-                kind: "Rollout",
-                api,
-            } if api.starts_with("argoproj.io/") => {
-                let name = doc
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let what = format!("Argo Rollout {name}");
-                let strategy = doc
-                    .pointer("/spec/strategy")
-                    .and_then(Value::as_object)
-                    .and_then(|m| m.keys().next().cloned())
-                    .unwrap_or_else(|| "its".into());
-                let message = format!(
-                    "progressive delivery is not supported yet: this version simulates \
-                     Kubernetes Deployments (RollingUpdate, Recreate) and Swarm updates, not \
-                     Argo Rollouts' {strategy} strategy; nothing was imported from it"
-                );
-                found.candidates.push(Candidate {
-                    outcome: Err(error(origin, &what, "spec.strategy", &message)),
-                    name,
-                    what,
-                });
-            }
             DocKind::Kubernetes { kind, api } => {
-                let name = doc
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(unnamed)");
-                let why = if kind == "Deployment" {
-                    format!(" (apiVersion {api}: only apps/v1 is read)")
-                } else {
-                    String::new()
+                let name = if name.is_empty() { "(unnamed)" } else { name };
+                let why = match kind {
+                    "Deployment" => format!(" (apiVersion {api}: only apps/v1 is read)"),
+                    "Rollout" => format!(" (apiVersion {api}: only argoproj.io is read)"),
+                    "AnalysisTemplate" | "ClusterAnalysisTemplate" => {
+                        " (read where a Rollout names it)".to_string()
+                    }
+                    _ => String::new(),
                 };
                 found.skipped.push(format!("{at}: {kind} {name}{why}"));
             }
@@ -253,18 +355,7 @@ pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, Sce
             )),
         }
     }
-    if found.candidates.is_empty() {
-        let seen = if found.skipped.is_empty() {
-            "the file holds no documents".to_string()
-        } else {
-            format!("found {}", found.skipped.join("; "))
-        };
-        return Err(ScenarioError::file(
-            origin,
-            format!("no Deployment (apps/v1) and no compose service to import: {seen}"),
-        ));
-    }
-    Ok(found)
+    found
 }
 
 /// `origin (what)`: where a candidate's problems are.
@@ -306,7 +397,7 @@ fn import_one(
         header.push("Not simulated (left out of this scenario):".into());
         header.extend(d.unsupported.iter().map(|p| format!("  {p}")));
     }
-    let text = render::render(&d, &header, defaults::TRAFFIC_FOOTER);
+    let text = render::render(&d, &header, defaults::footer(&d));
     // Loaded under a name that cannot be taken for a manifest again.
     match load::load_str(&text, "imported.yaml", Format::Yaml, &[]) {
         Ok(_) => Ok(Imported {

@@ -16,6 +16,7 @@
 use super::super::health::PROBE_FIELDS;
 use super::super::quantity;
 use super::draft::{Draft, Src};
+use super::render;
 use super::units;
 use serde_json::Value;
 
@@ -170,20 +171,11 @@ fn probe(p: &Src, key: &str, d: &mut Draft) {
                 &to,
                 &format!(
                     "{handler} {}: when it starts passing is the versions' `ready_after`",
-                    compact(h.value)
+                    render::compact(h.value)
                 ),
             );
         }
     }
-}
-
-/// A hook's or probe's target on one line, for a comment.
-fn compact(v: &Value) -> String {
-    let mut s = v.to_string();
-    if s.chars().count() > 80 {
-        s = s.chars().take(77).collect::<String>() + "...";
-    }
-    s
 }
 
 /// `preStop: {sleep: {seconds: N}}` or `preStop: {exec: {command: [.., "sleep N"]}}`:

@@ -98,6 +98,20 @@ fn push_comment(out: &mut String, indent: &str, text: &str) {
     }
 }
 
+/// A value on one line for a comment or a message (a string's whitespace collapsed),
+/// shortened to 80 characters.
+pub fn compact(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.split_whitespace().collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 80 {
+        s.chars().take(77).collect::<String>() + "..."
+    } else {
+        s
+    }
+}
+
 /// A value on one line: scalars, and lists and maps in flow style (JSON is valid YAML).
 fn inline(v: &Value) -> String {
     match v {

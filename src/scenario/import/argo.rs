@@ -1,0 +1,372 @@
+//! An Argo Rollouts `Rollout` (argoproj.io/v1alpha1) → a scenario with a
+//! `strategy.canary` or `strategy.blueGreen`, which keep Argo's field names
+//! (`argoproj/argo-rollouts` `pkg/apis/rollouts/v1alpha1/types.go`, v1.8).
+//!
+//! | manifest (under `spec`) | scenario |
+//! |---|---|
+//! | `replicas` (default 1) | `service.replicas` |
+//! | `template`, or the `template` of the Deployment `workloadRef` names | `service` (see [`super::pod`]) |
+//! | `minReadySeconds`, `progressDeadlineSeconds`, `progressDeadlineAbort` | `strategy.<canary\|blueGreen>.*` |
+//! | `strategy.canary.{maxSurge,maxUnavailable,scaleDownDelaySeconds,abortScaleDownDelaySeconds,dynamicStableScale}` | the same under `strategy.canary` |
+//! | `strategy.canary.steps[]`: `setWeight`, `pause`, `setCanaryScale`, `analysis` | `strategy.canary.steps[]` (analysis: inline metrics) |
+//! | `strategy.canary.trafficRouting` (any router) | `strategy.canary.trafficRouting: {}` (the router in a comment) |
+//! | `strategy.canary.analysis` (`templates`, `args`, `startingStep`) | `strategy.canary.analysis` (`metrics`, `startingStep`) |
+//! | `strategy.blueGreen.{previewReplicaCount,autoPromotionEnabled,autoPromotionSeconds,scaleDownDelaySeconds,abortScaleDownDelaySeconds}` | the same under `strategy.blueGreen` |
+//! | `strategy.blueGreen.{prePromotionAnalysis,postPromotionAnalysis}` | the same names, inline metrics |
+//!
+//! Service names (`canaryService`, `stableService`, `activeService`, `previewService`)
+//! are shown in comments: traffic reaches pods, not names, in the simulation. Steps that
+//! change nothing the simulator models (`setHeaderRoute`, `setMirrorRoute`) or that it
+//! cannot run (`experiment`, `plugin`) are left out and reported; a step of no known kind
+//! is an error. Everything else not mapped is reported by [`Draft::finish`].
+
+use super::argo_analysis::{self, Ctx};
+use super::draft::{Draft, Src};
+use super::render::compact;
+use super::{kubernetes, pod};
+use serde_json::{Map, Value, json};
+
+/// The traffic routers of `trafficRouting` (`RolloutTrafficRouting`).
+const ROUTERS: [&str; 9] = [
+    "istio",
+    "nginx",
+    "alb",
+    "smi",
+    "ambassador",
+    "appMesh",
+    "traefik",
+    "apisix",
+    "plugins",
+];
+
+/// Canary fields copied as they are (the scenario validates them as Argo does).
+const CANARY_COPIED: [&str; 5] = [
+    "maxSurge",
+    "maxUnavailable",
+    "scaleDownDelaySeconds",
+    "abortScaleDownDelaySeconds",
+    "dynamicStableScale",
+];
+
+/// Blue-green fields copied as they are.
+const BLUE_GREEN_COPIED: [&str; 5] = [
+    "previewReplicaCount",
+    "autoPromotionEnabled",
+    "autoPromotionSeconds",
+    "scaleDownDelaySeconds",
+    "abortScaleDownDelaySeconds",
+];
+
+/// Every step kind of `CanaryStep`, for the message about an unknown one.
+const STEP_KINDS: &str = "setWeight, pause, setCanaryScale, analysis, experiment, \
+                          setHeaderRoute, setMirrorRoute, plugin";
+
+/// Maps the Rollout `doc` into `d`; `name` is its `metadata.name`.
+pub fn rollout(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
+    for identity in ["apiVersion", "kind", "metadata"] {
+        if let Some(s) = doc.get(identity) {
+            d.read(&s);
+        }
+    }
+    d.put("name", json!(name));
+    d.put(
+        "description",
+        json!(format!("Imported from Argo Rollout {name}")),
+    );
+    let Some(spec) = doc.get("spec") else {
+        return d.error(
+            doc,
+            "a Rollout needs a `spec` with its pod template and strategy",
+        );
+    };
+    match spec.get("replicas") {
+        Some(r) => d.map("service.replicas", &r),
+        None => d.assume(
+            "service.replicas",
+            json!(1),
+            "spec.replicas is not given: Argo Rollouts' default, 1",
+        ),
+    }
+    kubernetes::paused(&spec, "Rollout", d);
+    if let Some(s) = spec.get("selector") {
+        d.read(&s);
+    }
+    if let Some(r) = spec.get("revisionHistoryLimit") {
+        d.unsupported(
+            &r,
+            "old ReplicaSets kept for a rollback; the Argo strategies here simulate no \
+             `rollout undo`",
+        );
+    }
+    pod_template(&spec, ctx, d);
+    let strategy = spec.get("strategy");
+    let canary = strategy.as_ref().and_then(|s| s.get("canary"));
+    let blue_green = strategy.as_ref().and_then(|s| s.get("blueGreen"));
+    let (key, s) = match (canary, blue_green) {
+        (Some(c), None) => ("canary", c),
+        (None, Some(b)) => ("blueGreen", b),
+        (Some(_), Some(_)) => {
+            return d.error(
+                strategy.as_ref().unwrap_or(&spec),
+                "give one of `canary` and `blueGreen`, not both",
+            );
+        }
+        (None, None) => {
+            return d.error(
+                strategy.as_ref().unwrap_or(&spec),
+                "a Rollout needs `strategy.canary` or `strategy.blueGreen`",
+            );
+        }
+    };
+    let to = format!("strategy.{key}");
+    d.section(&to, &s);
+    for field in [
+        "minReadySeconds",
+        "progressDeadlineSeconds",
+        "progressDeadlineAbort",
+    ] {
+        if let Some(v) = spec.get(field) {
+            d.map(&format!("{to}.{field}"), &v);
+        }
+    }
+    if key == "canary" {
+        canary_strategy(&s, &to, ctx, d);
+    } else {
+        blue_green_strategy(&s, &to, ctx, d);
+    }
+}
+
+/// `spec.template`, or the template of the Deployment `spec.workloadRef` names.
+fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
+    let Some(r) = spec.get("workloadRef") else {
+        return pod::template(spec, "Rollout", d);
+    };
+    if let Some(t) = spec.get("template") {
+        return d.error(
+            &t,
+            "give `template` or `workloadRef`, not both (Argo Rollouts validation)",
+        );
+    }
+    for field in ["apiVersion", "kind", "name"] {
+        if let Some(f) = r.get(field) {
+            d.read(&f);
+        }
+    }
+    if let Some(s) = r.get("scaleDown") {
+        d.unsupported(
+            &s,
+            "how the referenced Deployment's own pods are scaled down while migrating; the \
+             scenario rolls out the Rollout alone",
+        );
+    }
+    let kind = r.get("kind").and_then(|k| k.str().map(str::to_string));
+    let name = r.get("name").and_then(|n| n.str().map(str::to_string));
+    let (Some("Deployment"), Some(name)) = (kind.as_deref(), name) else {
+        return d.error(&r, "expected `kind: Deployment` and its `name`");
+    };
+    let Some(deployment) = ctx.lib.find("Deployment", &name) else {
+        return d.error(
+            &r,
+            format!(
+                "workloadRef names Deployment `{name}`, which is not in the files given: put \
+                 it in the same file, or give its file too"
+            ),
+        );
+    };
+    let root = Src {
+        value: deployment,
+        path: format!("Deployment {name}"),
+    };
+    let Some(dspec) = root.get("spec") else {
+        return d.error(&root, "a Deployment needs a `spec` with its pod template");
+    };
+    pod::template(&dspec, "Deployment", d);
+    if let Some(t) = dspec.get("template") {
+        d.finish(&t, |_| false);
+    }
+    d.comment(
+        "service",
+        &format!("The pod template of Deployment {name} (spec.workloadRef)."),
+    );
+}
+
+fn canary_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
+    for key in CANARY_COPIED {
+        if let Some(v) = s.get(key) {
+            d.map(&format!("{to}.{key}"), &v);
+        }
+    }
+    services(s, to, &["canaryService", "stableService"], d);
+    if let Some(tr) = s.get("trafficRouting") {
+        routing(&tr, &format!("{to}.trafficRouting"), d);
+    }
+    let mut kept: Vec<usize> = Vec::new();
+    if let Some(list) = s.get("steps") {
+        if !list.value.is_array() {
+            d.error(&list, "expected a list of steps");
+        }
+        d.read(&list);
+        let mut steps = Vec::new();
+        for (i, item) in list.items().into_iter().enumerate() {
+            let at = format!("{to}.steps.{}", steps.len());
+            if let Some(step) = step(&item, &at, ctx, d) {
+                d.trace(&at, &item);
+                steps.push(step);
+                kept.push(i);
+            }
+        }
+        d.put(&format!("{to}.steps"), Value::Array(steps));
+    }
+    if let Some(a) = s.get("analysis") {
+        let at = format!("{to}.analysis");
+        if let Some(Value::Object(metrics)) = argo_analysis::analysis(&a, &at, ctx, d) {
+            let mut block = Map::new();
+            if let Some(st) = a.get("startingStep") {
+                // Steps left out shift the indices: start at the first kept step at or
+                // after the manifest's starting step.
+                let old = st.value.as_u64().unwrap_or(0) as usize;
+                let new = kept.iter().filter(|&&k| k < old).count();
+                if new != old && st.value.as_u64().is_some() {
+                    d.comment(
+                        &at,
+                        &format!("startingStep {old} in the manifest; steps left out shift it"),
+                    );
+                }
+                let value = if st.value.is_u64() {
+                    json!(new)
+                } else {
+                    st.value.clone()
+                };
+                d.read(&st);
+                d.trace(&format!("{at}.startingStep"), &st);
+                block.insert("startingStep".into(), value);
+            }
+            block.extend(metrics);
+            d.put(&at, Value::Object(block));
+        }
+    }
+}
+
+/// One canary step, or `None` when it is left out (reported) or invalid (an error).
+fn step(item: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
+    let entries = item.entries();
+    if entries.is_empty() {
+        d.error(item, format!("expected a step: one of {STEP_KINDS}"));
+        return None;
+    }
+    let mut out = Map::new();
+    for (kind, v) in entries {
+        match kind {
+            "setWeight" | "pause" | "setCanaryScale" => {
+                d.read(&v);
+                d.trace(&format!("{to}.{kind}"), &v);
+                out.insert(kind.to_string(), v.value.clone());
+            }
+            "analysis" => {
+                let at = format!("{to}.analysis");
+                if let Some(a) = argo_analysis::analysis(&v, &at, ctx, d) {
+                    out.insert(kind.to_string(), a);
+                }
+            }
+            "setHeaderRoute" | "setMirrorRoute" => d.unsupported(
+                &v,
+                "a header or mirror route sends a chosen part of the requests (or copies of \
+                 them) to the canary; the step is left out (a header route can be modelled \
+                 with `trafficRouting.headerRoute.share`, the fraction of requests carrying \
+                 the header, present for the whole update)",
+            ),
+            "experiment" | "plugin" => d.unsupported(
+                &v,
+                "experiments and step plugins are not simulated: the step is left out, so \
+                 the rollout goes on at once where it would wait for them",
+            ),
+            other => d.error(
+                &v,
+                format!("unknown canary step `{other}`: Argo Rollouts steps are {STEP_KINDS}"),
+            ),
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// `trafficRouting`: whatever the router, the scenario's weighted router.
+fn routing(tr: &Src, to: &str, d: &mut Draft) {
+    d.section(to, tr);
+    for (key, v) in tr.entries() {
+        if ROUTERS.contains(&key) {
+            d.read(&v);
+            d.comment(
+                to,
+                &format!(
+                    "{key} {}:\nthe router sets the canary's exact weight; which one changes \
+                     nothing simulated",
+                    compact(v.value)
+                ),
+            );
+        } else if key == "managedRoutes" {
+            d.read(&v);
+            d.comment(
+                to,
+                &format!(
+                    "managedRoutes {} (see the setHeaderRoute steps)",
+                    compact(v.value)
+                ),
+            );
+        } else if key == "maxTrafficWeight" {
+            if v.value.as_u64() == Some(100) {
+                d.read(&v);
+            } else {
+                d.error(
+                    &v,
+                    "the scenario's weights are percentages (maxTrafficWeight 100); rewrite \
+                     the setWeight steps as percentages and remove maxTrafficWeight",
+                );
+            }
+        }
+    }
+}
+
+/// Service names, shown in a comment above `to`.
+fn services(s: &Src, to: &str, keys: &[&str], d: &mut Draft) {
+    let named: Vec<String> = keys
+        .iter()
+        .filter_map(|k| s.get(k).map(|v| (k, v)))
+        .map(|(k, v)| {
+            d.read(&v);
+            format!("{k} {}", compact(v.value))
+        })
+        .collect();
+    if !named.is_empty() {
+        d.comment(
+            to,
+            &format!(
+                "{}:\nService names; the simulated traffic reaches the pods directly.",
+                named.join(", ")
+            ),
+        );
+    }
+}
+
+fn blue_green_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
+    for key in BLUE_GREEN_COPIED {
+        if let Some(v) = s.get(key) {
+            d.map(&format!("{to}.{key}"), &v);
+        }
+    }
+    services(s, to, &["activeService", "previewService"], d);
+    if let Some(m) = s.get("maxUnavailable") {
+        d.unsupported(
+            &m,
+            "a blue-green update scales the preview to its full size at once; maxUnavailable \
+             only paces restarts",
+        );
+    }
+    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
+        if let Some(a) = s.get(key) {
+            let at = format!("{to}.{key}");
+            if let Some(block) = argo_analysis::analysis(&a, &at, ctx, d) {
+                d.put(&at, block);
+            }
+        }
+    }
+}

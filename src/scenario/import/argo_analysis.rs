@@ -1,0 +1,368 @@
+//! A Rollout's analysis references (`templates: [{templateName}]`, `args`) → the inline
+//! `metrics` of the scenario's analysis syntax.
+//!
+//! Each `templateName` is looked up among the `AnalysisTemplate`s (`clusterScope: true`:
+//! `ClusterAnalysisTemplate`s) of the files given; their `spec.metrics` are merged in
+//! order, as the controller merges them into one AnalysisRun (`argoproj/argo-rollouts`
+//! `utils/analysis/factory.go`, `NewAnalysisRunFromTemplates`). Template arguments are
+//! substituted where they are written (`{{args.NAME}}`: the Rollout's `args[].value`,
+//! else the template's default `value`); a `valueFrom` cannot be resolved outside a
+//! cluster and is left as written (a service name in a query changes nothing simulated).
+//!
+//! A metric keeps Argo's field names (`pkg/apis/rollouts/v1alpha1/analysis_types.go`,
+//! `Metric`): `name`, `interval`, `initialDelay`, `count`, `successCondition`,
+//! `failureCondition`, `failureLimit`, `inconclusiveLimit`, `consecutiveErrorLimit`,
+//! `consecutiveSuccessLimit` (the int-or-string limits as integers). Its provider becomes
+//! the simulator's `rollout-sim: {metric, of: canary, window}` when the query has a shape
+//! [`super::query`] recognises, with the query and a "CHECK THIS MAPPING" note as comments;
+//! any other provider or query is an error at its path, or, with
+//! [`super::Options::drop_unknown_metrics`], a metric left out and reported.
+
+use super::draft::{Draft, Src};
+use super::query;
+use super::render::compact;
+use super::{Library, Options};
+use serde_json::{Map, Value, json};
+
+/// The kinds of a metric's provider that take a `query` string in PromQL.
+const PROMQL: [&str; 1] = ["prometheus"];
+
+/// Metric fields copied as they are (durations and conditions are Argo's syntax too).
+const COPIED: [&str; 3] = ["name", "interval", "initialDelay"];
+
+/// Metric fields that are `IntOrString` upstream and integers in the scenario.
+const LIMITS: [&str; 5] = [
+    "count",
+    "failureLimit",
+    "inconclusiveLimit",
+    "consecutiveErrorLimit",
+    "consecutiveSuccessLimit",
+];
+
+/// What the analysis mapping needs besides the draft.
+pub struct Ctx<'l, 'a> {
+    /// Documents of the files given.
+    pub lib: &'l Library<'a>,
+    /// Import options.
+    pub opts: &'l Options,
+}
+
+/// The `{metrics: [...]}` of the analysis reference `block`, whose scenario path is `to`;
+/// `None` when nothing is left (every metric dropped) or the references are invalid.
+pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
+    d.trace(to, block);
+    let args = arguments(block, to, d);
+    let Some(list) = block.get("templates") else {
+        d.error(
+            block,
+            "an analysis needs `templates: [{templateName: NAME}]` (inline metrics are \
+             written in the scenario, not in a Rollout)",
+        );
+        return None;
+    };
+    d.read(&list);
+    if !list.value.is_array() {
+        d.error(&list, "expected a list of `{templateName: NAME}`");
+        return None;
+    }
+    // Resolve every reference first: the substituted copies must outlive their `Src`s.
+    let mut resolved: Vec<(String, Value)> = Vec::new();
+    for r in list.items() {
+        let cluster = r.get("clusterScope").and_then(|c| c.value.as_bool()) == Some(true);
+        let kind = if cluster {
+            "ClusterAnalysisTemplate"
+        } else {
+            "AnalysisTemplate"
+        };
+        let Some(name) = r.get("templateName") else {
+            d.error(&r, "expected `templateName: NAME`");
+            continue;
+        };
+        let Some(doc) = name.str().and_then(|n| ctx.lib.find(kind, n)) else {
+            d.error(
+                &name,
+                format!(
+                    "{kind} `{}` is not in the files given: put it in the same file, or give \
+                     its file too (`rollout-sim import rollout.yaml templates.yaml`)",
+                    name.str().unwrap_or("?")
+                ),
+            );
+            continue;
+        };
+        let mut doc = doc.clone();
+        let defaults = template_defaults(&doc);
+        substitute(&mut doc, &args, &defaults);
+        resolved.push((format!("{kind} {}", name.str().unwrap_or("")), doc));
+    }
+    let mut metrics = Vec::new();
+    for (root, doc) in &resolved {
+        let t = Src {
+            value: doc,
+            path: root.clone(),
+        };
+        for identity in ["apiVersion", "kind", "metadata"] {
+            if let Some(s) = t.get(identity) {
+                d.read(&s);
+            }
+        }
+        let spec = t.get("spec");
+        if let Some(a) = spec.as_ref().and_then(|s| s.get("args")) {
+            d.read(&a);
+        }
+        let items = spec
+            .as_ref()
+            .and_then(|s| s.get("metrics"))
+            .map(|m| m.items())
+            .unwrap_or_default();
+        if items.is_empty() {
+            d.error(
+                &t,
+                "an analysis template needs `spec.metrics` (at least one)",
+            );
+        }
+        for m in items {
+            let at = format!("{to}.metrics.{}", metrics.len());
+            if let Some(v) = metric(&m, &at, root, ctx.opts, d) {
+                metrics.push(v);
+            }
+        }
+        d.finish(&t, |_| false);
+    }
+    if metrics.is_empty() {
+        return None;
+    }
+    Some(json!({ "metrics": metrics }))
+}
+
+/// The Rollout's `args` (`[{name, value}]`), noted above `to`.
+fn arguments(block: &Src, to: &str, d: &mut Draft) -> Vec<(String, String)> {
+    let mut args = Vec::new();
+    let Some(list) = block.get("args") else {
+        return args;
+    };
+    for a in list.items() {
+        let name = a.get("name").and_then(|n| n.str().map(str::to_string));
+        match (name, a.get("value"), a.get("valueFrom")) {
+            (Some(n), Some(v), None) => {
+                let text = match v.value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                d.read(&a);
+                d.comment(to, &format!("argument {n} = {text} (substituted)"));
+                args.push((n, text));
+            }
+            (Some(n), None, Some(from)) => {
+                d.read(&a);
+                d.comment(
+                    to,
+                    &format!(
+                        "argument {n} from {} (not resolved outside a cluster; left as written)",
+                        compact(from.value)
+                    ),
+                );
+            }
+            _ => d.error(&a, "expected `name` and one of `value`, `valueFrom`"),
+        }
+    }
+    args
+}
+
+/// The template's own argument defaults (`spec.args[].value`).
+fn template_defaults(doc: &Value) -> Vec<(String, String)> {
+    let list = doc
+        .pointer("/spec/args")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    list.iter()
+        .filter_map(|a| {
+            let name = a.get("name")?.as_str()?;
+            let value = match a.get("value")? {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Some((name.to_string(), value))
+        })
+        .collect()
+}
+
+/// Replaces `{{args.NAME}}` (spaces allowed inside the braces) in every string of `doc`'s
+/// `spec.metrics`: the Rollout's value first, else the template's default.
+fn substitute(doc: &mut Value, args: &[(String, String)], defaults: &[(String, String)]) {
+    let Some(metrics) = doc.pointer_mut("/spec/metrics") else {
+        return;
+    };
+    let value = |name: &str| {
+        args.iter()
+            .chain(defaults)
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    // An explicit stack: the template's depth is the user's to choose.
+    let mut stack: Vec<&mut Value> = vec![metrics];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => *s = fill(s, &value),
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(m) => stack.extend(m.values_mut()),
+            _ => {}
+        }
+    }
+}
+
+fn fill(s: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("{{") {
+        let Some(j) = rest[i..].find("}}") else {
+            break;
+        };
+        let tag = rest[i + 2..i + j].trim();
+        out.push_str(&rest[..i]);
+        match tag.strip_prefix("args.").and_then(value) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&rest[i..i + j + 2]),
+        }
+        rest = &rest[i + j + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One template metric → one scenario metric at `to`; `None` when it is left out.
+fn metric(m: &Src, to: &str, template: &str, opts: &Options, d: &mut Draft) -> Option<Value> {
+    let name = m
+        .get("name")
+        .and_then(|n| n.str())
+        .unwrap_or("?")
+        .to_string();
+    let Some(provider) = m.get("provider") else {
+        d.error(m, "a metric needs a `provider`");
+        return None;
+    };
+    let (kind, target) = provider.entries().into_iter().next().unzip();
+    let query = target
+        .as_ref()
+        .and_then(|t| t.get("query"))
+        .and_then(|q| q.str().map(str::to_string));
+    let recognised = match (kind, &query) {
+        (Some(k), Some(q)) if PROMQL.contains(&k) => query::recognise(q),
+        _ => None,
+    };
+    d.read(&provider);
+    let kind = kind.unwrap_or("(none)");
+    let Some(r) = recognised else {
+        let shown = query.as_deref().map_or_else(
+            || format!("a `{kind}` provider"),
+            |q| format!("the {kind} query `{}`", compact(&json!(q))),
+        );
+        let what = format!(
+            "{shown} has no shape the simulator can measure (it recognises PromQL success- \
+             and error-rate ratios over 5xx codes and histogram_quantile 0.5/0.95/0.99 \
+             latencies; see docs/import.md)"
+        );
+        if opts.drop_unknown_metrics {
+            d.unsupported(&provider, &format!("{what}: metric `{name}` left out"));
+        } else {
+            d.error(
+                &provider,
+                format!(
+                    "{what}: write the metric with a `rollout-sim` provider in the imported \
+                     scenario, or import with --drop-unknown-metrics to leave it out"
+                ),
+            );
+        }
+        return None;
+    };
+    let mut out = Map::new();
+    for key in COPIED {
+        if let Some(v) = m.get(key) {
+            copy(&mut out, key, to, &v, v.value.clone(), d);
+        }
+    }
+    for key in LIMITS {
+        if let Some(v) = m.get(key) {
+            match integer(v.value) {
+                Some(n) => copy(&mut out, key, to, &v, json!(n), d),
+                None => d.error(
+                    &v,
+                    format!("expected an integer (or a string of one), got {}", v.value),
+                ),
+            }
+        }
+    }
+    for key in ["successCondition", "failureCondition"] {
+        if let Some(v) = m.get(key) {
+            let text = match (v.str(), r.per_ms) {
+                (Some(c), Some(k)) => json!(query::rescale(c, k)),
+                _ => v.value.clone(),
+            };
+            copy(&mut out, key, to, &v, text, d);
+        }
+    }
+    let mut measured = json!({"metric": r.metric, "of": "canary"});
+    if let Some(w) = &r.window {
+        measured["window"] = json!(w);
+    }
+    d.trace(&format!("{to}.provider"), &provider);
+    out.insert("provider".into(), json!({ "rollout-sim": measured }));
+    let window = r.window.as_deref().map_or_else(
+        || "the metric's interval (1m without one)".to_string(),
+        |w| format!("the last {w}"),
+    );
+    d.comment(
+        to,
+        &format!(
+            "From {template}, metric {name} ({kind}).\n\
+             CHECK THIS MAPPING: the query is read as {};\n\
+             it is measured on the simulated canary's requests over {window}.",
+            r.reading
+        ),
+    );
+    if let Some(q) = &query {
+        d.comment(to, &format!("query: {}", q.trim()));
+    }
+    if r.per_ms.is_some() {
+        d.comment(
+            to,
+            "The query is in seconds, the simulator's latencies in milliseconds: the\n\
+             conditions compare `result / 1000`.",
+        );
+    }
+    Some(Value::Object(out))
+}
+
+/// Puts `value` (from `from`) as `key` of the metric at `to`; a template argument left
+/// unresolved in it is an error.
+fn copy(
+    out: &mut Map<String, Value>,
+    key: &str,
+    to: &str,
+    from: &Src,
+    value: Value,
+    d: &mut Draft,
+) {
+    d.read(from);
+    if value.as_str().is_some_and(|s| s.contains("{{")) {
+        d.error(
+            from,
+            format!(
+                "{value} uses a template argument with no value: give it in the Rollout's \
+                 `args` or as the template's default `value`"
+            ),
+        );
+        return;
+    }
+    d.trace(&format!("{to}.{key}"), from);
+    out.insert(key.to_string(), value);
+}
+
+/// An `IntOrString` limit: an integer, or a string holding one.
+fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
