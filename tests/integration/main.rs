@@ -10,6 +10,7 @@ mod experiments;
 mod golden;
 mod gossip;
 mod import;
+mod import_argo;
 mod import_compose;
 mod input_errors;
 mod kubernetes;

@@ -291,6 +291,12 @@ fn step(item: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
 
 /// `trafficRouting`: whatever the router, the scenario's weighted router.
 fn routing(tr: &Src, to: &str, d: &mut Draft) {
+    if !tr.value.is_object() {
+        return d.error(
+            tr,
+            "expected a map naming the router (`istio: {…}`, `nginx: {…}`, …)",
+        );
+    }
     d.section(to, tr);
     for (key, v) in tr.entries() {
         if ROUTERS.contains(&key) {
@@ -368,5 +374,77 @@ fn blue_green_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
                 d.put(&at, block);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Library, Options};
+    use super::*;
+
+    /// The draft of the Rollout in `docs` (the first document), with the others as the
+    /// files' library.
+    fn draft(docs: &[Value]) -> Draft {
+        let mut lib = Library::default();
+        for doc in docs {
+            lib.add(doc);
+        }
+        let opts = Options::default();
+        let ctx = Ctx {
+            lib: &lib,
+            opts: &opts,
+        };
+        let mut d = Draft::default();
+        rollout(&Src::root(&docs[0]), "web", &ctx, &mut d);
+        d
+    }
+
+    #[test]
+    fn blue_green_pre_and_post_promotion_analyses_keep_argos_names() {
+        let template = |name: &str, query: &str| {
+            json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate",
+                   "metadata": {"name": name},
+                   "spec": {"metrics": [{"name": name, "interval": "30s", "count": 3,
+                                         "successCondition": "result[0] < 0.01",
+                                         "provider": {"prometheus": {"query": query}}}]}})
+        };
+        let errors = r#"sum(rate(req{code=~"5.."}[30s])) / sum(rate(req[30s]))"#;
+        let ok = r#"sum(rate(req{code!~"5.."}[1m])) / sum(rate(req[1m]))"#;
+        let rollout = json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+            "spec": {"replicas": 2,
+                     "template": {"spec": {"containers": [{"image": "web:1"}]}},
+                     "strategy": {"blueGreen": {
+                         "activeService": "web", "autoPromotionSeconds": 10,
+                         "prePromotionAnalysis": {"templates": [{"templateName": "pre"}]},
+                         "postPromotionAnalysis": {"templates": [{"templateName": "post"}]}}}}});
+        let d = draft(&[rollout, template("pre", errors), template("post", ok)]);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let bg = d.get("strategy.blueGreen").unwrap();
+        assert_eq!(bg["autoPromotionSeconds"], json!(10));
+        assert_eq!(
+            bg["prePromotionAnalysis"],
+            json!({"metrics": [{"name": "pre", "interval": "30s", "count": 3,
+                                "successCondition": "result[0] < 0.01",
+                                "provider": {"rollout-sim": {"metric": "error_rate",
+                                                             "of": "canary", "window": "30s"}}}]})
+        );
+        assert_eq!(
+            bg["postPromotionAnalysis"]["metrics"][0]["provider"]["rollout-sim"]["metric"],
+            json!("success_rate")
+        );
+        // Its manifest paths, for the converter's messages.
+        assert_eq!(
+            d.origin("strategy.blueGreen.prePromotionAnalysis.metrics.0.count")
+                .as_deref(),
+            Some("AnalysisTemplate pre.spec.metrics.0.count")
+        );
+        // Rendered under the same names, with the mapping to check.
+        let text = super::super::render::render(&d, &[], "");
+        assert!(
+            text.contains("    prePromotionAnalysis:\n      metrics:\n")
+                && text.contains("CHECK THIS MAPPING"),
+            "{text}"
+        );
     }
 }

@@ -1,0 +1,644 @@
+//! `rollout-sim import` of Argo Rollouts: every mapped field lands where the scenario's
+//! `strategy.canary` / `strategy.blueGreen` says (against the values written in the
+//! manifests under `tests/manifests/`), analysis templates become inline metrics whose
+//! conditions mean what they meant on the query's units, unsupported fields and steps are
+//! reported with their paths, bad Rollouts exit 2, and the imported scenarios run.
+
+use super::import::{import, import_error, unsupported};
+use assert_cmd::Command;
+use rollout_sim::analysis::spec::{MetricSpec, Provider, Quantity, Role};
+use rollout_sim::experiment::{Outcome, run_trials};
+use rollout_sim::scenario::rollout::{CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
+use rollout_sim::scenario::{Format, IntOrPercent, Scenario, Strategy, load_str};
+use rollout_sim::sim::time::SECOND;
+
+fn bin() -> Command {
+    Command::cargo_bin("rollout-sim").expect("the binary is built")
+}
+
+fn manifest(name: &str) -> String {
+    format!("{}/tests/manifests/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(manifest(name)).unwrap()
+}
+
+fn rollout(s: &Scenario) -> &RolloutStrategy {
+    match &s.strategy {
+        Strategy::Canary(r) | Strategy::BlueGreen(r) => r,
+        other => panic!("not an Argo strategy: {other:?}"),
+    }
+}
+
+fn measured(m: &MetricSpec) -> (Quantity, Role, u64) {
+    match &m.provider {
+        Provider::Measured(p) => (p.quantity, p.of, p.window),
+        other => panic!("not rollout-sim: {other:?}"),
+    }
+}
+
+/// A Rollout named `web` whose `strategy.canary` continues with `canary` (indented by 6),
+/// followed by the documents `more`.
+fn canary(canary: &str, more: &str) -> String {
+    let body: String = canary.lines().map(|l| format!("      {l}\n")).collect();
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: web}}\nspec:\n  \
+         replicas: 4\n  template:\n    spec:\n      containers: [{{name: app, image: web:1}}]\n  \
+         strategy:\n    canary:\n{body}{more}"
+    )
+}
+
+/// An AnalysisTemplate `name` with one metric whose provider is `provider` (one line).
+fn template(name: &str, provider: &str) -> String {
+    format!(
+        "---\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {{name: {name}}}\n\
+         spec:\n  metrics:\n  - name: m\n    successCondition: result[0] < 0.05\n    \
+         provider: {provider}\n"
+    )
+}
+
+const ERROR_RATE: &str =
+    r#"{prometheus: {query: 'sum(rate(req{code=~"5.."}[1m])) / sum(rate(req[1m]))'}}"#;
+
+#[test]
+fn the_router_canary_lands_field_by_field() {
+    let (s, found) = import(&read("rollout-canary.yaml"));
+    assert_eq!((s.name.as_str(), s.service.replicas), ("shop", 10));
+    // The pod template, mapped as for a Deployment.
+    assert_eq!(s.service.stop_grace_period, Some(45 * SECOND));
+    assert_eq!(s.service.pre_stop, 5 * SECOND);
+    assert_eq!(
+        (
+            s.service.resources.cpu_millis,
+            s.service.resources.memory_bytes
+        ),
+        (250, 256 << 20)
+    );
+    assert_eq!(
+        s.service.readiness_probe.as_ref().unwrap().period,
+        2 * SECOND
+    );
+    assert_eq!(s.service.versions[1].image, "registry.example.com/shop:3.1");
+    // Rollout spec fields, inside the strategy section.
+    let r = rollout(&s);
+    assert_eq!(
+        (r.min_ready, r.progress_deadline, r.progress_deadline_abort),
+        (5 * SECOND, Some(900 * SECOND), true)
+    );
+    let RolloutKind::Canary(c) = &r.kind else {
+        panic!("not a canary")
+    };
+    assert_eq!(c.max_surge, IntOrPercent::Percent(20));
+    assert_eq!(c.max_unavailable, IntOrPercent::Int(0));
+    assert!(c.traffic_routing.is_some());
+    assert_eq!(c.scale_down_delay, 60 * SECOND);
+    assert_eq!(c.abort_scale_down_delay, 10 * SECOND);
+    assert_eq!(
+        c.steps,
+        [
+            CanaryStep::SetCanaryScale(CanaryScale::Replicas(2)),
+            CanaryStep::SetWeight(10),
+            CanaryStep::Pause(Some(120 * SECOND)),
+            CanaryStep::SetCanaryScale(CanaryScale::MatchTrafficWeight),
+            CanaryStep::SetWeight(30),
+            CanaryStep::Analysis(0),
+            CanaryStep::SetWeight(60),
+            // `duration: 90`: an integer is seconds (`RolloutPause.DurationSeconds`).
+            CanaryStep::Pause(Some(90 * SECOND)),
+        ]
+    );
+    // The step analysis: template `latency`, a p99 in seconds.
+    let m = &c.step_analyses[0].metrics[0];
+    assert_eq!(m.name, "p99-latency");
+    assert_eq!(
+        (m.interval, m.initial_delay, m.count),
+        (Some(30 * SECOND), 30 * SECOND, 4)
+    );
+    assert_eq!((m.inconclusive_limit, m.consecutive_error_limit), (1, 2));
+    assert_eq!(
+        measured(m),
+        (Quantity::LatencyP99, Role::Canary, 60 * SECOND)
+    );
+    // `result[0] < 0.5` on seconds: below 500 ms passes, 500 ms does not.
+    let ok = m.success.as_ref().unwrap();
+    assert!(ok.eval(499.0) && !ok.eval(500.0));
+    let bad = m.failure.as_ref().unwrap();
+    assert!(bad.eval(1000.0) && !bad.eval(999.0));
+    // The background analysis: template `success-rate`, threshold from its default arg.
+    let bg = c.analysis.as_ref().unwrap();
+    assert_eq!(bg.starting_step, 2);
+    let m = &bg.spec.metrics[0];
+    assert_eq!((m.count, m.failure_limit), (10, 2));
+    assert_eq!(
+        measured(m),
+        (Quantity::SuccessRate, Role::Canary, 120 * SECOND)
+    );
+    let ok = m.success.as_ref().unwrap();
+    assert!(ok.eval(0.95) && !ok.eval(0.949));
+    // The analysis measures requests: a marked default rate.
+    assert_eq!(
+        s.traffic.as_ref().map(|t| &t.rate),
+        Some(&rollout_sim::scenario::RateProfile::Constant(50.0))
+    );
+    assert_eq!(
+        unsupported(&found),
+        [
+            "spec.revisionHistoryLimit",
+            "spec.template.spec.containers.0.ports"
+        ]
+    );
+    assert_eq!(
+        found.skipped,
+        [
+            "document 1: Service shop-canary",
+            "document 2: AnalysisTemplate success-rate (read where a Rollout names it)",
+            "document 3: AnalysisTemplate latency (read where a Rollout names it)",
+        ]
+    );
+    let text = &found.candidates[0].outcome.as_ref().unwrap().text;
+    for said in [
+        "CHECK THIS MAPPING",
+        "destination_service=~\"shop-canary.default.svc.cluster.local\"",
+        "# istio {\"virtualService\"",
+        "canaryService shop-canary, stableService shop-stable",
+        "DEFAULT request rate",
+    ] {
+        assert!(text.contains(said), "{said}:\n{text}");
+    }
+}
+
+#[test]
+fn the_blue_green_lands_field_by_field() {
+    let (s, found) = import(&read("rollout-bluegreen.yaml"));
+    let r = rollout(&s);
+    let RolloutKind::BlueGreen(b) = &r.kind else {
+        panic!("not blue-green")
+    };
+    assert_eq!(b.preview_replica_count, Some(2));
+    assert!(b.auto_promotion_enabled);
+    assert_eq!(b.auto_promotion_seconds, 30 * SECOND);
+    assert_eq!(b.scale_down_delay, 60 * SECOND);
+    assert_eq!(b.abort_scale_down_delay, Some(20 * SECOND));
+    assert_eq!(
+        s.service.readiness_probe.as_ref().unwrap().initial_delay,
+        3 * SECOND
+    );
+    assert_eq!(
+        unsupported(&found),
+        [
+            "spec.revisionHistoryLimit",
+            "spec.strategy.blueGreen.antiAffinity"
+        ]
+    );
+    // No analysis, no traffic invented.
+    assert!(s.traffic.is_none());
+    let (s, _) = import(
+        &read("rollout-bluegreen.yaml")
+            .replace("autoPromotionSeconds: 30", "autoPromotionEnabled: false"),
+    );
+    let RolloutKind::BlueGreen(b) = &rollout(&s).kind else {
+        panic!()
+    };
+    assert!(!b.auto_promotion_enabled);
+}
+
+#[test]
+fn the_canary_without_router_lands_field_by_field() {
+    let (s, found) = import(&read("rollout-canary-basic.yaml"));
+    let r = rollout(&s);
+    assert_eq!(r.min_ready, 10 * SECOND);
+    let RolloutKind::Canary(c) = &r.kind else {
+        panic!()
+    };
+    assert_eq!(c.traffic_routing, None);
+    assert_eq!(
+        (c.max_surge, c.max_unavailable),
+        (IntOrPercent::Int(1), IntOrPercent::Percent(20))
+    );
+    assert_eq!(
+        c.steps,
+        [
+            CanaryStep::SetWeight(20),
+            CanaryStep::Pause(Some(60 * SECOND)),
+            CanaryStep::SetWeight(60),
+            CanaryStep::Pause(Some(30 * SECOND)),
+        ]
+    );
+    // A limit stands in for the missing request, as the API server defaults it.
+    assert_eq!(s.service.resources.cpu_millis, 1000);
+    assert_eq!(
+        unsupported(&found),
+        ["spec.template.spec.containers.0.resources.limits"]
+    );
+}
+
+/// import → the written file loads → `run` exits 0, and the trials end as the upstream
+/// rules say they must with no fault in the scenario.
+#[test]
+fn every_rollout_manifest_imports_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "rollout-canary.yaml",
+        "rollout-bluegreen.yaml",
+        "rollout-canary-basic.yaml",
+    ] {
+        let out = dir.path().join(file);
+        bin()
+            .args(["import", &manifest(file), "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        bin()
+            .arg("run")
+            .arg(&out)
+            .args(["--trials", "3", "-q", "--out"])
+            .arg(dir.path().join(format!("run-{file}")))
+            .assert()
+            .success();
+        let s = rollout_sim::scenario::load_file(&out, &[]).unwrap();
+        let n = s.service.replicas;
+        for t in run_trials(&s, 0..10) {
+            assert_eq!(t.outcome, Outcome::Completed, "{file}: {t:?}");
+            match file {
+                // A router keeps the stable at N: at most 2 N pods, never fewer than N
+                // available.
+                "rollout-canary.yaml" => {
+                    assert!(t.peak_tasks <= 2 * n && t.min_available >= n, "{t:?}")
+                }
+                // The preview is scaled to N before the switch: N + N at the peak.
+                "rollout-bluegreen.yaml" => assert_eq!(t.peak_tasks, 2 * n),
+                // Without a router: maxUnavailable 20 % of 5 = 1 (rounded down), and
+                // N + maxSurge (1) pods wanted at most, plus pods still terminating.
+                _ => assert!(t.min_available >= n - 1 && t.peak_tasks < 2 * n, "{t:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn steps_and_fields_of_every_kind_land_where_the_scenario_says() {
+    let text = canary(
+        "dynamicStableScale: true\ntrafficRouting: {nginx: {stableIngress: web}, maxTrafficWeight: 100}\n\
+         steps:\n- setCanaryScale: {weight: 50}\n- setWeight: 25\n- pause: {}\n",
+        "",
+    );
+    let (s, found) = import(&text);
+    let RolloutKind::Canary(c) = &rollout(&s).kind else {
+        panic!()
+    };
+    assert!(c.dynamic_stable_scale);
+    assert_eq!(
+        c.steps,
+        [
+            CanaryStep::SetCanaryScale(CanaryScale::Weight(50)),
+            CanaryStep::SetWeight(25),
+            CanaryStep::Pause(None),
+        ]
+    );
+    assert!(unsupported(&found).is_empty(), "{:?}", unsupported(&found));
+    // Defaults are Argo's when the Rollout leaves them out.
+    let (s, _) = import(&canary("steps: [{setWeight: 50}]", ""));
+    let r = rollout(&s);
+    assert_eq!(r.progress_deadline, Some(600 * SECOND));
+    let RolloutKind::Canary(c) = &r.kind else {
+        panic!()
+    };
+    assert_eq!(c.max_surge, IntOrPercent::Percent(25));
+}
+
+#[test]
+fn a_workload_ref_takes_the_deployments_pod_template() {
+    let text = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  \
+                replicas: 3\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web, \
+                scaleDown: progressively}\n  strategy:\n    canary: {steps: [{setWeight: 50}]}\n\
+                ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
+                replicas: 0\n  template:\n    spec:\n      terminationGracePeriodSeconds: 12\n      \
+                containers: [{name: a, image: web:7, env: [{name: X, value: '1'}]}]\n";
+    let (s, found) = import(text);
+    assert_eq!(s.service.replicas, 3);
+    assert_eq!(s.service.stop_grace_period, Some(12 * SECOND));
+    assert_eq!(s.service.versions[1].image, "web:7");
+    assert_eq!(
+        unsupported(&found),
+        [
+            "spec.workloadRef.scaleDown",
+            "Deployment web.spec.template.spec.containers.0.env"
+        ]
+    );
+    assert_eq!(
+        found.skipped,
+        ["document 2: Deployment web (the pod template of a Rollout's workloadRef, read there)"]
+    );
+    let e = import_error(&text.replace("name: web, scaleDown", "name: api, scaleDown"));
+    assert!(
+        e[0].starts_with(
+            "spec.workloadRef: workloadRef names Deployment `api`, which is not in the files given"
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn steps_and_fields_not_simulated_are_reported_with_their_path() {
+    let text = canary(
+        "trafficRouting: {istio: {virtualService: {name: web}}, managedRoutes: [{name: h}]}\n\
+         analysis: {templates: [{templateName: t}], startingStep: 3, dryRun: [{metricName: m}]}\n\
+         minPodsPerReplicaSet: 2\n\
+         steps:\n- setWeight: 10\n- setHeaderRoute: {name: h, match: [{headerName: x}]}\n\
+         - experiment: {duration: 1m, templates: [{name: c, specRef: canary}]}\n\
+         - setWeight: 40\n- pause: {duration: 1m}\n",
+        &template("t", ERROR_RATE).replace(
+            "spec:\n",
+            "spec:\n  measurementRetention: [{metricName: m, limit: 5}]\n",
+        ),
+    );
+    let (s, found) = import(&text);
+    let RolloutKind::Canary(c) = &rollout(&s).kind else {
+        panic!()
+    };
+    // The two steps left out: the background run still starts at the manifest's
+    // step 3 (`setWeight: 40`), now the second step.
+    assert_eq!(
+        c.steps,
+        [
+            CanaryStep::SetWeight(10),
+            CanaryStep::SetWeight(40),
+            CanaryStep::Pause(Some(60 * SECOND)),
+        ]
+    );
+    assert_eq!(c.analysis.as_ref().unwrap().starting_step, 1);
+    assert_eq!(
+        unsupported(&found),
+        [
+            "spec.strategy.canary.steps.1.setHeaderRoute",
+            "spec.strategy.canary.steps.2.experiment",
+            "AnalysisTemplate t.spec.measurementRetention",
+            "spec.strategy.canary.analysis.dryRun",
+            "spec.strategy.canary.minPodsPerReplicaSet",
+        ]
+    );
+}
+
+#[test]
+fn an_unrecognised_query_exits_2_unless_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.yaml");
+    let text = canary(
+        "steps:\n- setWeight: 10\n- analysis: {templates: [{templateName: t}, {templateName: w}]}\n",
+        &format!(
+            "{}{}",
+            template("t", ERROR_RATE),
+            template("w", "{web: {url: 'http://x/health', jsonPath: '{$.ok}'}}")
+                .replace("name: m", "name: web-ok")
+        ),
+    );
+    std::fs::write(&path, &text).unwrap();
+    let out = bin().arg("import").arg(&path).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("(Argo Rollout web)")
+            && err.contains("AnalysisTemplate w.spec.metrics.0.provider: a `web` provider has no shape the simulator can measure")
+            && err.contains("--drop-unknown-metrics"),
+        "{err}"
+    );
+    assert!(out.get_output().stdout.is_empty());
+    let out = bin()
+        .arg("import")
+        .arg(&path)
+        .arg("--drop-unknown-metrics")
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("not simulated: ") && err.contains("metric `web-ok` left out"),
+        "{err}"
+    );
+    let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let s = load_str(&yaml, "i.yaml", Format::Yaml, &[]).unwrap();
+    let RolloutKind::Canary(c) = &rollout(&s).kind else {
+        panic!()
+    };
+    assert_eq!(c.step_analyses[0].metrics.len(), 1);
+    assert_eq!(
+        measured(&c.step_analyses[0].metrics[0]).0,
+        Quantity::ErrorRate
+    );
+}
+
+#[test]
+fn templates_may_be_in_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rollout = dir.path().join("rollout.yaml");
+    let templates = dir.path().join("templates.yaml");
+    std::fs::write(
+        &rollout,
+        canary(
+            "steps:\n- setWeight: 10\n- analysis: {templates: [{templateName: t}]}\n",
+            "",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &templates,
+        template("t", ERROR_RATE).trim_start_matches("---\n"),
+    )
+    .unwrap();
+    let out = bin().arg("import").arg(&rollout).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("spec.strategy.canary.steps.1.analysis.templates.0.templateName: AnalysisTemplate `t` is not in the files given"),
+        "{err}"
+    );
+    let out = bin()
+        .arg("import")
+        .arg(&rollout)
+        .arg(&templates)
+        .assert()
+        .success();
+    let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(yaml.contains("metric: error_rate"), "{yaml}");
+}
+
+#[test]
+fn bad_rollouts_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_template = |steps: &str| canary(steps, &template("t", ERROR_RATE));
+    let cases = [
+        (
+            "missing-template.yaml",
+            canary("analysis: {templates: [{templateName: nope}]}\nsteps: [{setWeight: 5}]", ""),
+            "(Argo Rollout web): spec.strategy.canary.analysis.templates.0.templateName: AnalysisTemplate `nope` is not in the files given".to_string(),
+        ),
+        (
+            "cluster-template.yaml",
+            with_template("analysis: {templates: [{templateName: t, clusterScope: true}]}"),
+            "ClusterAnalysisTemplate `t` is not in the files given".to_string(),
+        ),
+        (
+            "surge.yaml",
+            canary("maxSurge: \"30\"", ""),
+            "spec.strategy.canary.maxSurge: invalid type: string is not a percentage, got \"30\"".to_string(),
+        ),
+        (
+            "no-containers.yaml",
+            canary("steps: []", "").replace("containers: [{name: app, image: web:1}]", "containers: []"),
+            "spec.template.spec: the pod template has no containers".to_string(),
+        ),
+        (
+            "unknown-step.yaml",
+            canary("steps: [{setWieght: 10}]", ""),
+            "spec.strategy.canary.steps.0.setWieght: unknown canary step `setWieght`: Argo Rollouts steps are setWeight, pause".to_string(),
+        ),
+        (
+            "two-kinds.yaml",
+            canary("steps: [{setWeight: 10, pause: {}}]", ""),
+            "spec.strategy.canary.steps.0: give exactly one of".to_string(),
+        ),
+        (
+            "weight.yaml",
+            canary("steps: [{setWeight: 120}]", ""),
+            "spec.strategy.canary.steps.0.setWeight: must be between 0 and 100".to_string(),
+        ),
+        (
+            "no-strategy.yaml",
+            canary("{}", "").replace("    canary:\n      {}\n", "    {}\n"),
+            "a Rollout needs `strategy.canary` or `strategy.blueGreen`".to_string(),
+        ),
+        (
+            "arg.yaml",
+            canary(
+                "steps: [{analysis: {templates: [{templateName: t}]}}]",
+                &template("t", ERROR_RATE).replace("< 0.05", "< {{args.limit}}"),
+            ),
+            "AnalysisTemplate t.spec.metrics.0.successCondition: \"result[0] < {{args.limit}}\" uses a template argument with no value".to_string(),
+        ),
+        (
+            "count.yaml",
+            canary(
+                "steps: [{analysis: {templates: [{templateName: t}]}}]",
+                &template("t", ERROR_RATE).replace("    provider", "    count: many\n    provider"),
+            ),
+            "AnalysisTemplate t.spec.metrics.0.count: expected an integer (or a string of one), got \"many\"".to_string(),
+        ),
+        (
+            "paused.yaml",
+            canary("steps: []", "").replace("  replicas: 4\n", "  replicas: 4\n  paused: true\n"),
+            "spec.paused: a paused Rollout does not roll out".to_string(),
+        ),
+        (
+            "max-weight.yaml",
+            canary("trafficRouting: {nginx: {stableIngress: w}, maxTrafficWeight: 1000}", ""),
+            "spec.strategy.canary.trafficRouting.maxTrafficWeight: the scenario's weights are percentages".to_string(),
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &text).unwrap();
+        let out = bin().arg("import").arg(&path).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(&expected), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        // `run` refuses the manifest the same way, before any trial.
+        let out = bin()
+            .arg("run")
+            .arg(&path)
+            .args(["--trials", "1", "-q", "--out"])
+            .arg(dir.path().join("out"))
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(&expected), "run {name}: {err}");
+    }
+}
+
+#[test]
+fn commands_take_a_rollout_manifest_with_set() {
+    let text = read("rollout-canary-basic.yaml");
+    let set = ["service.replicas=8", "strategy.canary.maxSurge=2"].map(|s| s.parse().unwrap());
+    let s = load_str(&text, "r.yaml", Format::Yaml, &set).unwrap();
+    assert_eq!(s.service.replicas, 8);
+    let RolloutKind::Canary(c) = &rollout(&s).kind else {
+        panic!()
+    };
+    assert_eq!(c.max_surge, IntOrPercent::Int(2));
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest("rollout-canary-basic.yaml");
+    let runs: [&[&str]; 4] = [
+        &[
+            "run",
+            &m,
+            "--set",
+            "service.replicas=6",
+            "--trials",
+            "3",
+            "-q",
+            "--out",
+        ],
+        &[
+            "sweep",
+            &m,
+            "--set",
+            "service.replicas=4,6",
+            "--trials",
+            "3",
+            "-q",
+            "--out",
+        ],
+        &[
+            "compare",
+            &m,
+            "--set",
+            "strategy.canary.maxSurge=1",
+            "--set",
+            "strategy.canary.maxSurge=2",
+            "--trials",
+            "3",
+            "-q",
+            "--out",
+        ],
+        &["report", &m, "--trials", "3", "-q", "--out"],
+    ];
+    for (i, args) in runs.iter().enumerate() {
+        bin()
+            .args(*args)
+            .arg(dir.path().join(i.to_string()))
+            .assert()
+            .success();
+    }
+    bin()
+        .args([
+            "check",
+            &m,
+            "--trials",
+            "3",
+            "--check",
+            "duration_s.p50 < 1h",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn odd_rollouts_are_errors_never_panics() {
+    let head = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\n";
+    let odd = [
+        "spec: 1",
+        "spec: {strategy: {canary: {steps: 5}}, template: {spec: {containers: [{image: a}]}}}",
+        "spec: {strategy: {canary: {steps: [1, [2], {}]}}, template: {spec: {containers: [{image: a}]}}}",
+        "spec: {strategy: {canary: {analysis: {templates: 3}}}, template: {spec: {containers: [{image: a}]}}}",
+        "spec: {strategy: {canary: {analysis: {templates: [{}], args: [1]}}}, template: {spec: {containers: [{image: a}]}}}",
+        "spec: {strategy: {canary: {}, blueGreen: {}}, template: {spec: {containers: [{image: a}]}}}",
+        "spec: {strategy: {blueGreen: {prePromotionAnalysis: {}}}, template: {spec: {containers: [{image: a}]}}}",
+        "spec: {workloadRef: {kind: StatefulSet, name: a}, strategy: {canary: {}}}",
+        "spec: {strategy: {canary: {trafficRouting: 7}}, template: {spec: {containers: [{image: a}]}}}",
+    ];
+    for body in odd {
+        let text = format!("{head}{body}\n");
+        assert!(!import_error(&text).is_empty(), "{text}");
+        assert!(
+            load_str(&text, "m.yaml", Format::Yaml, &[]).is_err(),
+            "{text}"
+        );
+    }
+}
