@@ -1,6 +1,6 @@
 //! An Argo Rollouts `Rollout` (argoproj.io/v1alpha1) → a scenario with a
 //! `strategy.canary` or `strategy.blueGreen`, which keep Argo's field names
-//! (`argoproj/argo-rollouts` `pkg/apis/rollouts/v1alpha1/types.go`, v1.8).
+//! (`argoproj/argo-rollouts` `pkg/apis/rollouts/v1alpha1/types.go`, v1.10.0-rc1).
 //!
 //! | manifest (under `spec`) | scenario |
 //! |---|---|
