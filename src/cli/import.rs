@@ -1,9 +1,10 @@
-//! `rollout-sim import FILE… [--out PATH] [--name NAME]`: scenarios from Kubernetes
-//! manifests and compose files (see [`crate::scenario::import`]).
+//! `rollout-sim import FILE… [--out PATH] [--name NAME] [--drop-unknown-metrics]`:
+//! scenarios from Kubernetes manifests (Deployments, Argo Rollouts) and compose files (see
+//! [`crate::scenario::import`]).
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
-//! Deployments or compose services) need `--name` to pick one, or `--out DIR` for one file
-//! each, `DIR/<name>.yaml`. Skipped documents and fields that are not simulated are listed
+//! Deployments, Rollouts or compose services) need `--name` to pick one, or `--out DIR`
+//! for one file each, `DIR/<name>.yaml`. Skipped documents and fields that are not simulated are listed
 //! on stderr; an invalid value exits 2 and writes nothing. A Rollout's analysis templates
 //! may be in any of the files given.
 

@@ -308,6 +308,44 @@ fn steps_and_fields_of_every_kind_land_where_the_scenario_says() {
 }
 
 #[test]
+fn metric_fields_and_arguments_land_where_the_scenario_says() {
+    let latency = "---\napiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\n\
+                   metadata: {name: lat}\nspec:\n  args: [{name: svc}, {name: hash}]\n  metrics:\n  \
+                   - name: p95\n    interval: 20s\n    failureLimit: -1\n    consecutiveSuccessLimit: \"3\"\n    \
+                   successCondition: result[0] < 250\n    provider:\n      prometheus:\n        \
+                   query: histogram_quantile(0.95, sum(rate(req_duration_ms_bucket{svc=\"{{args.svc}}\",\
+                   hash=\"{{args.hash}}\"}[40s])) by (le))\n";
+    let text = canary(
+        "steps:\n- setWeight: 10\n- analysis:\n    templates: [{templateName: lat, clusterScope: true}]\n    \
+         args:\n    - {name: svc, value: web}\n    \
+         - {name: hash, valueFrom: {podTemplateHashValue: Latest}}\n",
+        latency,
+    );
+    let (s, found) = import(&text);
+    let RolloutKind::Canary(c) = &rollout(&s).kind else {
+        panic!()
+    };
+    let m = &c.step_analyses[0].metrics[0];
+    assert_eq!(m.interval, Some(20 * SECOND));
+    assert_eq!((m.failure_limit, m.consecutive_success_limit), (-1, 3));
+    // Milliseconds already: the condition is kept as written.
+    assert_eq!(
+        measured(m),
+        (Quantity::LatencyP95, Role::Canary, 40 * SECOND)
+    );
+    assert_eq!(m.success.as_ref().unwrap().text(), "result[0] < 250");
+    let text = &found.candidates[0].outcome.as_ref().unwrap().text;
+    for said in [
+        "From ClusterAnalysisTemplate lat, metric p95 (prometheus).",
+        "svc=\"web\",hash=\"{{args.hash}}\"",
+        "argument svc = web (substituted)",
+        "argument hash from {\"podTemplateHashValue\":\"Latest\"} (not resolved outside a cluster",
+    ] {
+        assert!(text.contains(said), "{said}:\n{text}");
+    }
+}
+
+#[test]
 fn a_workload_ref_takes_the_deployments_pod_template() {
     let text = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  \
                 replicas: 3\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web, \

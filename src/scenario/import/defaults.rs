@@ -1,6 +1,7 @@
 //! What a manifest cannot say, filled in as marked defaults: the versions' latencies,
-//! the node pool, the control plane, and (commented out) traffic. Each carries a comment
-//! telling the user to measure it or fit it with `rollout-sim calibrate`.
+//! the node pool, the control plane, and traffic (a request rate when an analysis needs
+//! one, else commented out). Each carries a comment telling the user to measure it or fit
+//! it with `rollout-sim calibrate`.
 
 use super::super::limits::MAX_NODES;
 use super::draft::Draft;

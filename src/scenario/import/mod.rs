@@ -117,9 +117,9 @@ pub fn is_manifest(text: &str, format: Format) -> bool {
         .is_ok_and(|docs| docs.iter().any(|d| !matches!(doc_kind(d), DocKind::Other)))
 }
 
-/// The scenario tree of the one Deployment or compose service in `text`, for commands that
-/// take a scenario and were given a manifest; `None` if `text` is no manifest. Fields
-/// that are not simulated are listed on stderr, as `import` lists them.
+/// The scenario tree of the one Deployment, Rollout or compose service in `text`, for
+/// commands that take a scenario and were given a manifest; `None` if `text` is no
+/// manifest. Fields that are not simulated are listed on stderr, as `import` lists them.
 pub fn scenario_tree(
     text: &str,
     origin: &str,
