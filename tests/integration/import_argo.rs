@@ -448,8 +448,15 @@ fn an_unrecognised_query_exits_2_unless_dropped() {
         .assert()
         .success();
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let dropped: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("not simulated: "))
+        .collect();
+    assert_eq!(dropped.len(), 1, "{err}");
     assert!(
-        err.contains("not simulated: ") && err.contains("metric `web-ok` left out"),
+        dropped[0]
+            .contains("(Argo Rollout web): AnalysisTemplate w.spec.metrics.0: a `web` provider")
+            && dropped[0].ends_with("metric `web-ok` left out"),
         "{err}"
     );
     let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
@@ -678,5 +685,21 @@ fn odd_rollouts_are_errors_never_panics() {
             load_str(&text, "m.yaml", Format::Yaml, &[]).is_err(),
             "{text}"
         );
+    }
+}
+
+#[test]
+fn the_imported_analysis_aborts_a_bad_release() {
+    // 10 % errors against the template's `result[0] >= 0.95`: the canary gets at least
+    // 10 % of 50 rps over a 2-minute window, ≥ 600 requests, so a measured success rate
+    // above 0.95 is more than 4 standard deviations away; the third failed measurement
+    // (failureLimit 2) fails the background run, which aborts the update.
+    let text = read("rollout-canary.yaml");
+    let set = ["service.versions.next.error_rate=0.1"].map(|s| s.parse().unwrap());
+    let s = load_str(&text, "r.yaml", Format::Yaml, &set).unwrap();
+    for t in run_trials(&s, 0..20) {
+        assert_eq!(t.outcome, Outcome::RolledBack, "{t:?}");
+        let v = t.verdict.expect("a canary has a verdict");
+        assert!(v.bad && v.aborted, "{v:?}");
     }
 }

@@ -263,7 +263,8 @@ fn metric(m: &Src, to: &str, template: &str, opts: &Options, d: &mut Draft) -> O
              latencies; see docs/import.md)"
         );
         if opts.drop_unknown_metrics {
-            d.unsupported(&provider, &format!("{what}: metric `{name}` left out"));
+            // The whole metric is left out: one line, not one per field.
+            d.unsupported(m, &format!("{what}: metric `{name}` left out"));
         } else {
             d.error(
                 &provider,
