@@ -78,11 +78,14 @@ fn write_list(out: &mut String, draft: &Draft, items: &[Value], path: &str, dept
         let pad = indent.len() + 2;
         let mut dashed = false;
         for line in body.lines() {
-            if !dashed && !line.trim_start().starts_with('#') {
+            if dashed {
+                let _ = writeln!(out, "{line}");
+            } else if line.trim_start().starts_with('#') {
+                // The first key's comments go above the dash, with the item's own.
+                let _ = writeln!(out, "{indent}{}", line.trim_start());
+            } else {
                 let _ = writeln!(out, "{indent}- {}", &line[pad..]);
                 dashed = true;
-            } else {
-                let _ = writeln!(out, "{line}");
             }
         }
     }
