@@ -1,0 +1,120 @@
+//! How the rest of the tool sees Flagger: its registry entry (`strategy.flagger`).
+
+use super::Flagger;
+use super::config::{
+    ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
+};
+use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::schema::Ty::*;
+use crate::scenario::show_duration as show;
+use crate::scenario::walk::Obj;
+use crate::sim::time::{SECOND, Time};
+use crate::strategy::AnyController;
+use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
+
+/// Flagger `Canary` (`strategy.flagger`).
+pub struct Def;
+
+impl StrategyDef for Def {
+    type Config = FlaggerConfig;
+    const KEY: &'static str = "flagger";
+    const FIELDS: &'static [&'static str] = FIELDS;
+    /// The pods' `terminationGracePeriodSeconds` default.
+    const STOP_GRACE_PERIOD: Time = 30 * SECOND;
+    const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const SCHEMA_SECTIONS: Sections = &[
+        ("flagger", FIELDS),
+        ("flagger_analysis", ANALYSIS_FIELDS),
+        ("flagger_metric", METRIC_FIELDS),
+        ("flagger_threshold_range", RANGE_FIELDS),
+    ];
+    const SCHEMA_TYPES: FieldTypes = &[
+        ("flagger", "analysis", Section("flagger_analysis")),
+        ("flagger", "progressDeadlineSeconds", Duration),
+        ("flagger_analysis", "interval", Str),
+        ("flagger_analysis", "threshold", Count),
+        ("flagger_analysis", "maxWeight", Count),
+        ("flagger_analysis", "stepWeight", Count),
+        ("flagger_analysis", "stepWeights", Counts),
+        ("flagger_analysis", "stepWeightPromotion", Count),
+        ("flagger_analysis", "iterations", Count),
+        ("flagger_analysis", "primaryReadyThreshold", Count),
+        ("flagger_analysis", "canaryReadyThreshold", Count),
+        ("flagger_analysis", "metrics", ListOf("flagger_metric")),
+        (
+            "flagger_metric",
+            "name",
+            Choice(|| vec!["request-success-rate", "request-duration"]),
+        ),
+        ("flagger_metric", "interval", Str),
+        ("flagger_metric", "threshold", Number),
+        (
+            "flagger_metric",
+            "thresholdRange",
+            Section("flagger_threshold_range"),
+        ),
+        ("flagger_threshold_range", "min", Number),
+        ("flagger_threshold_range", "max", Number),
+    ];
+
+    fn parse(o: &Obj) -> FlaggerConfig {
+        parse(o)
+    }
+
+    fn controller(cfg: &FlaggerConfig) -> Box<dyn AnyController + '_> {
+        Box::new(Flagger::new(cfg))
+    }
+
+    fn label(cfg: &FlaggerConfig) -> String {
+        let mode = if cfg.iterations > 0 {
+            format!("blue/green, {} iterations", cfg.iterations)
+        } else if !cfg.step_weights.is_empty() {
+            format!("stepWeights {:?}", cfg.step_weights)
+        } else {
+            format!(
+                "stepWeight {} to maxWeight {}",
+                cfg.step_weight, cfg.max_weight
+            )
+        };
+        format!(
+            "Flagger canary, {mode}, interval {}, threshold {}",
+            show(cfg.interval),
+            cfg.threshold
+        )
+    }
+
+    fn header_extra(cfg: &FlaggerConfig) -> String {
+        let checks: Vec<String> = cfg
+            .metrics
+            .iter()
+            .map(|m| {
+                let unit = match m.builtin {
+                    Builtin::SuccessRate => "%",
+                    Builtin::Duration => " ms",
+                };
+                let mut s = m.builtin.name().to_string();
+                if let Some(lo) = m.range.min {
+                    s += &format!(" >= {lo}{unit}");
+                }
+                if let Some(hi) = m.range.max {
+                    s += &format!(" <= {hi}{unit}");
+                }
+                format!("{s} over {}", show(m.interval))
+            })
+            .collect();
+        if checks.is_empty() {
+            ", no metric checks".into()
+        } else {
+            format!(", checks: {}", checks.join(", "))
+        }
+    }
+
+    /// The primary stays at N while the canary runs N next to it.
+    fn limits(_cfg: &FlaggerConfig, n: u32) -> Vec<(&'static str, u32)> {
+        vec![("primary + canary ceiling", 2 * n)]
+    }
+
+    fn measures_traffic(cfg: &FlaggerConfig) -> bool {
+        !cfg.metrics.is_empty()
+    }
+}
