@@ -1,15 +1,16 @@
 //! How the rest of the tool sees Flagger: its registry entry (`strategy.flagger`).
 
-use super::Flagger;
 use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
+use super::{Flagger, ROLLING};
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::schema::Ty::*;
 use crate::scenario::show_duration as show;
 use crate::scenario::walk::Obj;
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
+use crate::strategy::kubernetes::fenceposts::max_surge;
 use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
 
 /// Flagger `Canary` (`strategy.flagger`).
@@ -109,9 +110,16 @@ impl StrategyDef for Def {
         }
     }
 
-    /// The primary stays at N while the canary runs N next to it.
+    /// The primary stays at N while the canary runs N next to it; at promotion the
+    /// primary's rolling update adds its `maxSurge` (25 %, rounded up) on top.
     fn limits(_cfg: &FlaggerConfig, n: u32) -> Vec<(&'static str, u32)> {
-        vec![("primary + canary ceiling", 2 * n)]
+        vec![
+            ("primary + canary", 2 * n),
+            (
+                "+ primary maxSurge at promotion",
+                2 * n + max_surge(&ROLLING, n),
+            ),
+        ]
     }
 
     fn measures_traffic(cfg: &FlaggerConfig) -> bool {
