@@ -329,6 +329,11 @@ proptest! {
     fn kubernetes_random_scenarios_keep_invariants(tree in scenario(Family::Kubernetes)) {
         check(&tree)?;
     }
+
+    #[test]
+    fn flagger_random_scenarios_keep_invariants(tree in scenario(Family::Flagger)) {
+        check(&tree)?;
+    }
 }
 
 /// Found by the random scenarios (a randomly seeded run), then reduced by

@@ -4,7 +4,9 @@ use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
 use super::{Flagger, ROLLING};
+use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::Scenario;
 use crate::scenario::schema::Ty::*;
 use crate::scenario::show_duration as show;
 use crate::scenario::walk::Obj;
@@ -124,5 +126,66 @@ impl StrategyDef for Def {
 
     fn measures_traffic(cfg: &FlaggerConfig) -> bool {
         !cfg.metrics.is_empty()
+    }
+
+    /// A metric window shorter than the tick leaves requests no check ever sees.
+    fn lint(cfg: &FlaggerConfig, _s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+        for m in cfg.metrics.iter().filter(|m| m.interval < cfg.interval) {
+            warn(
+                out,
+                "flagger-metric-window-gap",
+                format!(
+                    "{} looks at the last {} of requests but runs every {}: the requests in between are never checked",
+                    m.builtin.name(),
+                    secs(m.interval),
+                    secs(cfg.interval)
+                ),
+                format!(
+                    "set the metric's interval to at least the analysis interval ({})",
+                    secs(cfg.interval)
+                ),
+                "flagger scheduler_metrics.go runBuiltinMetricChecks: each check queries rate(...[interval]) over the metric's own interval, once per analysis tick",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::flagger::Range;
+    use crate::strategy::flagger::config::Metric;
+    use crate::testkit;
+
+    /// The rule fires for a window shorter than the tick, not for one as long.
+    #[test]
+    fn a_metric_window_shorter_than_the_interval_is_a_lint_warning() {
+        let s = testkit::kubernetes(2, SECOND, testkit::rolling(1, 0));
+        let metric = |secs: u64| Metric {
+            builtin: Builtin::SuccessRate,
+            interval: secs * SECOND,
+            range: Range::default(),
+        };
+        let mut cfg = FlaggerConfig {
+            interval: 120 * SECOND,
+            threshold: 1,
+            max_weight: 100,
+            step_weight: 10,
+            step_weights: Vec::new(),
+            step_weight_promotion: 0,
+            iterations: 0,
+            primary_ready_threshold: 100,
+            canary_ready_threshold: 100,
+            metrics: vec![metric(30), metric(120)],
+            progress_deadline: 600 * SECOND,
+        };
+        let mut out = Vec::new();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rule, "flagger-metric-window-gap");
+        cfg.metrics = vec![metric(120), metric(300)];
+        out.clear();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert!(out.is_empty());
     }
 }
