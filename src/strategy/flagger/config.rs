@@ -305,6 +305,13 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         n.check(i, i >= 1, "must be at least 1")
     });
     let max_given = an.or("maxWeight", 0, |n| weight(n, 0));
+    if an.has("maxWeight") && (an.has("stepWeights") || an.has("iterations")) {
+        an.child_problem(
+            "maxWeight",
+            "Flagger ignores `maxWeight` with `stepWeights` (the last entry is the maximum) \
+             and with `iterations`; remove it",
+        );
+    }
     // `scheduler.go:maxWeight`.
     let max_weight = match step_weights.last() {
         Some(&last) => last.min(TOTAL_WEIGHT),

@@ -42,12 +42,20 @@ fn defaults_follow_the_getters() {
     // `GetAnalysisInterval`: at least 10 s.
     let c = ok(json!({"analysis": {"interval": "5s", "threshold": 1, "stepWeight": 10}}));
     assert_eq!(c.interval, 10 * SECOND);
-    // `maxWeight` with stepWeights: the last entry.
-    let c = ok(
-        json!({"analysis": {"interval": "30s", "threshold": 2, "maxWeight": 20,
-        "stepWeights": [1, 5, 40]}}),
-    );
+    // `maxWeight` with stepWeights: the last entry (a given maxWeight would be ignored
+    // upstream, so it is refused).
+    let c = ok(json!({"analysis": {"interval": "30s", "threshold": 2,
+        "stepWeights": [1, 5, 40]}}));
     assert_eq!(c.max_weight, 40);
+    assert_eq!(
+        problems(
+            json!({"analysis": {"interval": "30s", "threshold": 2, "maxWeight": 20,
+            "stepWeights": [1, 5, 40]}})
+        ),
+        [
+            "flagger.analysis.maxWeight: Flagger ignores `maxWeight` with `stepWeights` (the last entry is the maximum) and with `iterations`; remove it"
+        ]
+    );
 }
 
 #[test]
