@@ -55,6 +55,17 @@ fn a_good_release_completes_after_five_checks_and_promotion() {
         // maxUnavailable 25 % (1 of 4) next to the ready canary never below N available.
         assert!(r.peak_tasks > 2 * 4, "{}", r.peak_tasks);
         assert!(r.min_available >= 4, "{}", r.min_available);
+        // Requests to `next`: the canary's 10…50 % for a minute each (ticks 1-6: 1.5 min
+        // of full traffic), then during promotion the canary's 50 % plus the primary's
+        // new pods (50-100 % for the minute), then the promoted primary's 100 % for the
+        // last minute: between 3 and 3.5 minutes of full traffic at 200 rps (±3 % for
+        // Poisson noise).
+        let next = r.traffic.unwrap().next_requests as f64;
+        let full = 200.0 * 60.0;
+        assert!(
+            next > 3.0 * full * 0.97 && next < 3.5 * full * 1.03,
+            "{next}"
+        );
     }
 }
 
