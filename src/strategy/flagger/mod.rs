@@ -358,14 +358,15 @@ impl Controller for Flagger<'_> {
         cl.set_timer(0, Timer::Tick);
     }
 
-    fn on_task(&mut self, cl: &mut Cluster, n: Notice) {
+    /// A pod gone for good leaves its ReplicaSet's live count (the counts the loop reads
+    /// come from the cluster).
+    fn on_task(&mut self, _cl: &mut Cluster, n: Notice) {
         if n.state.is_terminal()
             && let Some(rs) = self.ranking.owner(n.task)
             && let Some(set) = self.sets.get_mut(rs)
         {
             set.live = set.live.saturating_sub(1);
         }
-        let _ = cl;
     }
 
     fn on_timer(&mut self, _cl: &mut Cluster, Timer::Tick: Timer) {
