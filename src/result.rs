@@ -122,7 +122,7 @@ pub struct TrialResult {
     pub event_budget_exceeded: bool,
     /// Why tasks stayed Pending during the trial, if any did (`pending_*` columns).
     pub pending: crate::cluster::placer::PendingReasons,
-    /// The progressive-delivery verdict (Argo Rollouts strategies only).
+    /// The progressive-delivery verdict (Argo Rollouts and Flagger strategies only).
     pub verdict: Option<Verdict>,
 }
 

@@ -142,6 +142,10 @@ fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
     let Some(list) = o.get("actions") else {
         return;
     };
+    if let Strategy::Flagger(_) = scenario.strategy {
+        list.problem("no user action is simulated with `strategy.flagger`; remove `actions`");
+        return;
+    }
     for (i, a) in scenario.actions.iter().enumerate() {
         let promote = a.kind == ActionKind::Promote;
         if promote != rollout

@@ -620,7 +620,7 @@ checks:
         assert_eq!(
             lines(e),
             [
-                "scenarios/web.yaml: strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got both (from --set strategy.kubernetes.minReadySeconds=5)"
+                "scenarios/web.yaml: strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got both (from --set strategy.kubernetes.minReadySeconds=5)"
             ]
         );
         // Without a strategy in the file, the same override chooses Kubernetes.

@@ -36,7 +36,7 @@ pub(crate) mod walk;
 
 pub use control_plane::{ControlPlane, Phase};
 pub use distribution::Dist;
-pub use duration::{DurationError, parse as parse_duration};
+pub use duration::{DurationError, parse as parse_duration, show as show_duration};
 pub use error::{Problem, ScenarioError};
 pub use load::{Format, load_file, load_str};
 pub use model::*;

@@ -43,6 +43,8 @@ pub enum Ty {
     Strings,
     /// A list of durations.
     Durations,
+    /// A list of non-negative integers.
+    Counts,
     /// A non-negative integer or a `"N%"` string.
     IntOrPercent,
     /// The section defined as `$defs/<name>`.
@@ -363,6 +365,7 @@ fn schema_of(ty: Ty) -> Value {
         Choice(names) => json!({"enum": names()}),
         Strings => json!({"type": "array", "items": {"type": "string"}}),
         Durations => json!({"type": "array", "items": def("duration")}),
+        Counts => json!({"type": "array", "items": {"type": "integer", "minimum": 0}}),
         IntOrPercent => json!({"anyOf": [
             {"type": "integer", "minimum": 0},
             {"type": "string", "pattern": "^[0-9]+%$"}

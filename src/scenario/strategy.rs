@@ -80,14 +80,6 @@ pub fn strategy(node: Option<Node>) -> Strategy {
             rollback: UpdateConfig::default(),
         })
     };
-    if let Some(n) = &node
-        && let Some(f) = n.value().get("flagger")
-    {
-        n.child("flagger", f).problem(
-            "Flagger's canary loop is not simulated; use `canary` (Argo Rollouts field names) instead",
-        );
-        return default();
-    }
     let Some(o) = node.as_ref().and_then(|n| n.object(FIELDS)) else {
         return default();
     };
@@ -316,21 +308,14 @@ mod tests {
         assert_eq!(
             p,
             [
-                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got both"
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got both"
             ]
         );
         let (_, p) = parse(json!({}));
         assert_eq!(
             p,
             [
-                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`; got neither"
-            ]
-        );
-        let (_, p) = parse(json!({"flagger": {}}));
-        assert_eq!(
-            p,
-            [
-                "strategy.flagger: Flagger's canary loop is not simulated; use `canary` (Argo Rollouts field names) instead"
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got neither"
             ]
         );
     }

@@ -8,6 +8,7 @@
 //! so the same cluster model serves every strategy.
 
 pub mod canary;
+pub mod flagger;
 pub mod kubernetes;
 pub mod registry;
 pub mod swarm;
@@ -87,7 +88,7 @@ pub struct Metrics {
     pub update_failures: Option<u32>,
     /// When a progress deadline was first exceeded (`deadline_exceeded_s`; Kubernetes).
     pub deadline_exceeded_at: Option<Time>,
-    /// Progressive delivery (Argo Rollouts): `Some(when it aborted on its own, if it did)`
+    /// Progressive delivery (Argo Rollouts, Flagger): `Some(when it aborted on its own, if it did)`
     /// feeds `detected` / `time_to_detect_s` / `false_rollback`; `None`: not modelled.
     pub aborted_at: Option<Option<Time>>,
 }

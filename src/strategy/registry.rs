@@ -173,4 +173,6 @@ strategies! {
     Canary => super::canary::entry::CanaryDef,
     /// Argo Rollouts `blueGreen`.
     BlueGreen => super::canary::entry::BlueGreenDef,
+    /// Flagger `Canary` analysis.
+    Flagger => super::flagger::entry::Def,
 }

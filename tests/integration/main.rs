@@ -7,6 +7,7 @@ mod cli;
 mod control_plane;
 mod engine;
 mod experiments;
+mod flagger;
 mod golden;
 mod gossip;
 mod import;

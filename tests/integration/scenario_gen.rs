@@ -29,6 +29,8 @@ pub enum Family {
     Swarm,
     /// `strategy.kubernetes`.
     Kubernetes,
+    /// `strategy.flagger` (Kubernetes pods; no user actions).
+    Flagger,
 }
 
 /// A duration written in one of the accepted spellings: `"1500ms"`, `"2s"`, a bare
@@ -447,6 +449,52 @@ fn faults() -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// Flagger's `analysis` (canary weights, a ladder, or blue/green iterations) and its
+/// service fields (probes). Metrics are dropped by [`scenario`] when there is no traffic.
+fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
+    let mode = prop_oneof![
+        3 => (1u32..=100, 0u32..=100).prop_map(|(s, m)| json!({"stepWeight": s, "maxWeight": m})),
+        1 => prop::collection::btree_set(1u32..=100, 1..5)
+            .prop_map(|ws| json!({"stepWeights": ws.into_iter().collect::<Vec<_>>()})),
+        1 => (1u32..5).prop_map(|i| json!({"iterations": i})),
+    ];
+    let metric = prop_oneof![
+        (80u32..=100)
+            .prop_map(|m| json!({"name": "request-success-rate", "thresholdRange": {"min": m}})),
+        (10u32..2000)
+            .prop_map(|m| json!({"name": "request-duration", "threshold": m, "interval": "30s"})),
+    ];
+    (
+        mode,
+        prop::sample::select(&["5s", "10s", "30s", "1m"][..]),
+        0u32..6,
+        prop::collection::vec(metric, 0..3),
+        (0u32..=100, 0u32..=100),
+        opt((30u32..900).prop_map(|s| json!(s)).boxed()),
+        (opt(probe(true)), opt(probe(false))),
+    )
+        .prop_map(
+            |(mode, interval, threshold, metrics, (promotion, ready), deadline, (rp, lp))| {
+                let mut a = mode.as_object().cloned().unwrap_or_default();
+                put(&mut a, "interval", json!(interval));
+                put(&mut a, "threshold", json!(threshold));
+                put(&mut a, "stepWeightPromotion", json!(promotion));
+                put(&mut a, "canaryReadyThreshold", json!(ready));
+                if !a.contains_key("iterations") {
+                    put(&mut a, "metrics", json!(metrics));
+                }
+                let mut f = Map::new();
+                put(&mut f, "analysis", Value::Object(a));
+                put(&mut f, "progressDeadlineSeconds", deadline);
+                let mut service = Map::new();
+                put(&mut service, "readinessProbe", rp);
+                put(&mut service, "livenessProbe", lp);
+                (json!({"flagger": f}), service)
+            },
+        )
+        .boxed()
+}
+
 /// Replica counts: mostly small, sometimes up to 80 (Kubernetes batches pod creation in
 /// slow-start batches of 1, 2, 4 … 64+).
 fn replicas() -> BoxedStrategy<u32> {
@@ -466,7 +514,9 @@ fn fit_control_plane(family: Family, cluster: &mut Value, service: &mut Map<Stri
         _ => String::new(),
     };
     match (family, profile.as_str()) {
-        (Family::Kubernetes, "docker-20.10") => cluster["control_plane"] = json!("kubernetes"),
+        (Family::Kubernetes | Family::Flagger, "docker-20.10") => {
+            cluster["control_plane"] = json!("kubernetes")
+        }
         (Family::Swarm, "kubernetes") => cluster["control_plane"] = json!("docker-20.10"),
         _ => {}
     }
@@ -485,6 +535,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
     let strategy = match family {
         Family::Swarm => swarm(),
         Family::Kubernetes => kubernetes(),
+        Family::Flagger => flagger(),
     };
     (
         (
@@ -506,6 +557,16 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 (actions, traffic, faults),
             )| {
                 let mut actions = actions;
+                let mut strategy = strategy;
+                if family == Family::Flagger {
+                    // No user action is simulated for Flagger; its checks need traffic.
+                    actions = Value::Null;
+                    if traffic.is_null()
+                        && let Some(a) = strategy["flagger"]["analysis"].as_object_mut()
+                    {
+                        a.remove("metrics");
+                    }
+                }
                 if family == Family::Swarm
                     && let Some(list) = actions.as_array_mut()
                 {

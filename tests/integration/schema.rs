@@ -340,7 +340,42 @@ strategy:
           failureCondition: result >= 0.1
           provider: {rollout-sim: {metric: error_rate, of: canary, window: 1m}}
 "#;
-    [a, b, c, d, e, f, g, h].map(str::to_string).to_vec()
+    let i = r#"
+service: {}
+traffic: {rps: 10}
+strategy:
+  flagger:
+    progressDeadlineSeconds: 300
+    analysis:
+      interval: 30s
+      threshold: 3
+      maxWeight: 40
+      stepWeight: 10
+      stepWeightPromotion: 20
+      primaryReadyThreshold: 100
+      canaryReadyThreshold: 75
+      metrics:
+        - name: request-success-rate
+          interval: 1m
+          thresholdRange: {min: 99, max: 100}
+        - name: request-duration
+          threshold: 500
+"#;
+    let j = r#"
+service: {}
+strategy:
+  flagger:
+    analysis: {interval: 1m, threshold: 1, stepWeights: [5, 20, 50]}
+"#;
+    let k = r#"
+service: {}
+strategy:
+  flagger:
+    analysis: {interval: 1m, threshold: 1, iterations: 3}
+"#;
+    [a, b, c, d, e, f, g, h, i, j, k]
+        .map(str::to_string)
+        .to_vec()
 }
 
 /// Loads `text` as a scenario in `dir` (where the CSV files are).

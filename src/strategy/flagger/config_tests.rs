@@ -1,0 +1,163 @@
+//! `strategy.flagger` parsing: defaults of `pkg/apis/flagger/v1beta1/canary.go`, the
+//! CRD's rules (`artifacts/flagger/crd.yaml`), refused fields.
+
+use super::*;
+use crate::scenario::walk;
+use serde_json::{Value, json};
+
+fn parse_json(v: Value) -> (FlaggerConfig, Vec<String>) {
+    walk::run(&json!({ "flagger": v }), |n| {
+        let o = n.object(&["flagger"]).unwrap();
+        let f = o.section("flagger", FIELDS);
+        parse(&f)
+    })
+}
+
+fn ok(v: Value) -> FlaggerConfig {
+    let (c, p) = parse_json(v);
+    assert_eq!(p, Vec::<String>::new());
+    c
+}
+
+fn problems(v: Value) -> Vec<String> {
+    parse_json(v).1
+}
+
+#[test]
+fn defaults_follow_the_getters() {
+    let c = ok(
+        json!({"analysis": {"interval": "1m", "threshold": 0, "stepWeight": 10,
+        "metrics": [{"name": "request-success-rate", "thresholdRange": {"min": 99}}]}}),
+    );
+    // `GetAnalysisThreshold`: 0 reads as 1; `maxWeight`: 100 when not given.
+    assert_eq!(c.threshold, 1);
+    assert_eq!(c.max_weight, 100);
+    assert_eq!(c.interval, 60 * SECOND);
+    assert_eq!(c.progress_deadline, 600 * SECOND);
+    assert_eq!(c.canary_ready_threshold, 100);
+    assert_eq!(c.primary_ready_threshold, 100);
+    // `GetMetricInterval`: "1m".
+    assert_eq!(c.metrics[0].interval, 60 * SECOND);
+    assert_eq!(c.metrics[0].range.min, Some(99.0));
+    // `GetAnalysisInterval`: at least 10 s.
+    let c = ok(json!({"analysis": {"interval": "5s", "threshold": 1, "stepWeight": 10}}));
+    assert_eq!(c.interval, 10 * SECOND);
+    // `maxWeight` with stepWeights: the last entry (a given maxWeight would be ignored
+    // upstream, so it is refused).
+    let c = ok(json!({"analysis": {"interval": "30s", "threshold": 2,
+        "stepWeights": [1, 5, 40]}}));
+    assert_eq!(c.max_weight, 40);
+    assert_eq!(
+        problems(
+            json!({"analysis": {"interval": "30s", "threshold": 2, "maxWeight": 20,
+            "stepWeights": [1, 5, 40]}})
+        ),
+        [
+            "flagger.analysis.maxWeight: Flagger ignores `maxWeight` with `stepWeights` (the last entry is the maximum) and with `iterations`; remove it"
+        ]
+    );
+}
+
+#[test]
+fn legacy_threshold_is_a_min_for_success_rate_and_a_max_for_duration() {
+    let c = ok(
+        json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5,
+        "metrics": [{"name": "request-success-rate", "threshold": 99},
+                    {"name": "request-duration", "threshold": 500, "interval": "30s"}]}}),
+    );
+    assert_eq!(
+        c.metrics[0].range,
+        Range {
+            min: Some(99.0),
+            max: None
+        }
+    );
+    assert_eq!(
+        c.metrics[1].range,
+        Range {
+            min: None,
+            max: Some(500.0)
+        }
+    );
+    assert_eq!(c.metrics[1].interval, 30 * SECOND);
+}
+
+#[test]
+fn the_crd_rules_name_the_field() {
+    assert_eq!(
+        problems(json!({"analysis": {"threshold": 1, "stepWeight": 5}})),
+        ["flagger.analysis: missing field `interval`"]
+    );
+    assert_eq!(
+        problems(json!({"analysis": {"interval": "1h", "threshold": 1, "stepWeight": 5}})),
+        [
+            "flagger.analysis.interval: must match the CRD's pattern `^[0-9]+(m|s)` (e.g. \"1m\", \"30s\"), got \"1h\""
+        ]
+    );
+    assert_eq!(
+        problems(
+            json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5, "iterations": 3}})
+        ),
+        [
+            "flagger.analysis: give exactly one of `iterations`, `stepWeight`, `stepWeights` (the CRD's oneOf); got iterations, stepWeight"
+        ]
+    );
+    assert_eq!(
+        problems(json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 0}})),
+        ["flagger.analysis.stepWeight: must be from 1 to 100 (percent of the traffic), got 0"]
+    );
+    assert_eq!(
+        problems(json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeights": [10, 5]}})),
+        [
+            "flagger.analysis.stepWeights: must be a non-empty list of increasing weights, e.g. [1, 5, 10, 50]"
+        ]
+    );
+    assert_eq!(
+        problems(
+            json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5,
+            "metrics": [{"name": "error-rate"}]}})
+        ),
+        [
+            "flagger.analysis.metrics.0.name: only Flagger's built-in checks `request-success-rate` and `request-duration` are simulated, got \"error-rate\""
+        ]
+    );
+    assert_eq!(
+        problems(json!({})),
+        [
+            "flagger: missing field `analysis` (without it Flagger skips the analysis and promotes at once, which is not simulated)"
+        ]
+    );
+}
+
+#[test]
+fn unsupported_fields_are_refused_with_the_reason() {
+    let p = problems(
+        json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5,
+        "webhooks": [{"name": "load-test"}], "mirror": true,
+        "metrics": [{"name": "request-success-rate", "templateRef": {"name": "x"}}]}}),
+    );
+    assert_eq!(
+        p,
+        [
+            "flagger.analysis.webhooks: webhooks (load tests, gates, rollback hooks) are not simulated",
+            "flagger.analysis.mirror: traffic mirroring is not simulated",
+            "flagger.analysis.metrics.0.templateRef: MetricTemplates are not simulated; use the built-in `request-success-rate` or `request-duration`",
+        ]
+    );
+    // Blue/green iterations with metrics would fail every check for lack of traffic.
+    let p = problems(
+        json!({"analysis": {"interval": "1m", "threshold": 1, "iterations": 5,
+        "metrics": [{"name": "request-success-rate", "threshold": 99}]}}),
+    );
+    assert_eq!(p.len(), 1);
+    assert!(
+        p[0].starts_with("flagger.analysis.iterations: blue/green"),
+        "{p:?}"
+    );
+    // A misspelt field is unknown, with a suggestion.
+    let p = problems(json!({"analysis": {"interval": "1m", "threshold": 1, "stepWieght": 5}}));
+    assert!(
+        p.iter().any(|m| m.contains("unknown field `stepWieght`")),
+        "{p:?}"
+    );
+}

@@ -1,0 +1,191 @@
+//! How the rest of the tool sees Flagger: its registry entry (`strategy.flagger`).
+
+use super::config::{
+    ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
+};
+use super::{Flagger, ROLLING};
+use crate::check::lint::{Warning, secs, warn};
+use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::Scenario;
+use crate::scenario::schema::Ty::*;
+use crate::scenario::show_duration as show;
+use crate::scenario::walk::Obj;
+use crate::sim::time::{SECOND, Time};
+use crate::strategy::AnyController;
+use crate::strategy::kubernetes::fenceposts::max_surge;
+use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
+
+/// Flagger `Canary` (`strategy.flagger`).
+pub struct Def;
+
+impl StrategyDef for Def {
+    type Config = FlaggerConfig;
+    const KEY: &'static str = "flagger";
+    const FIELDS: &'static [&'static str] = FIELDS;
+    /// The pods' `terminationGracePeriodSeconds` default.
+    const STOP_GRACE_PERIOD: Time = 30 * SECOND;
+    const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const SCHEMA_SECTIONS: Sections = &[
+        ("flagger", FIELDS),
+        ("flagger_analysis", ANALYSIS_FIELDS),
+        ("flagger_metric", METRIC_FIELDS),
+        ("flagger_threshold_range", RANGE_FIELDS),
+    ];
+    const SCHEMA_TYPES: FieldTypes = &[
+        ("flagger", "analysis", Section("flagger_analysis")),
+        ("flagger", "progressDeadlineSeconds", Duration),
+        ("flagger_analysis", "interval", Str),
+        ("flagger_analysis", "threshold", Count),
+        ("flagger_analysis", "maxWeight", Count),
+        ("flagger_analysis", "stepWeight", Count),
+        ("flagger_analysis", "stepWeights", Counts),
+        ("flagger_analysis", "stepWeightPromotion", Count),
+        ("flagger_analysis", "iterations", Count),
+        ("flagger_analysis", "primaryReadyThreshold", Count),
+        ("flagger_analysis", "canaryReadyThreshold", Count),
+        ("flagger_analysis", "metrics", ListOf("flagger_metric")),
+        (
+            "flagger_metric",
+            "name",
+            Choice(|| vec!["request-success-rate", "request-duration"]),
+        ),
+        ("flagger_metric", "interval", Str),
+        ("flagger_metric", "threshold", Number),
+        (
+            "flagger_metric",
+            "thresholdRange",
+            Section("flagger_threshold_range"),
+        ),
+        ("flagger_threshold_range", "min", Number),
+        ("flagger_threshold_range", "max", Number),
+    ];
+
+    fn parse(o: &Obj) -> FlaggerConfig {
+        parse(o)
+    }
+
+    fn controller(cfg: &FlaggerConfig) -> Box<dyn AnyController + '_> {
+        Box::new(Flagger::new(cfg))
+    }
+
+    fn label(cfg: &FlaggerConfig) -> String {
+        let mode = if cfg.iterations > 0 {
+            format!("blue/green, {} iterations", cfg.iterations)
+        } else if !cfg.step_weights.is_empty() {
+            format!("stepWeights {:?}", cfg.step_weights)
+        } else {
+            format!(
+                "stepWeight {} to maxWeight {}",
+                cfg.step_weight, cfg.max_weight
+            )
+        };
+        format!(
+            "Flagger canary, {mode}, interval {}, threshold {}",
+            show(cfg.interval),
+            cfg.threshold
+        )
+    }
+
+    fn header_extra(cfg: &FlaggerConfig) -> String {
+        let checks: Vec<String> = cfg
+            .metrics
+            .iter()
+            .map(|m| {
+                let unit = match m.builtin {
+                    Builtin::SuccessRate => "%",
+                    Builtin::Duration => " ms",
+                };
+                let mut s = m.builtin.name().to_string();
+                if let Some(lo) = m.range.min {
+                    s += &format!(" >= {lo}{unit}");
+                }
+                if let Some(hi) = m.range.max {
+                    s += &format!(" <= {hi}{unit}");
+                }
+                format!("{s} over {}", show(m.interval))
+            })
+            .collect();
+        if checks.is_empty() {
+            ", no metric checks".into()
+        } else {
+            format!(", checks: {}", checks.join(", "))
+        }
+    }
+
+    /// The primary stays at N while the canary runs N next to it; at promotion the
+    /// primary's rolling update adds its `maxSurge` (25 %, rounded up) on top.
+    fn limits(_cfg: &FlaggerConfig, n: u32) -> Vec<(&'static str, u32)> {
+        vec![
+            ("primary + canary", 2 * n),
+            (
+                "+ primary maxSurge at promotion",
+                2 * n + max_surge(&ROLLING, n),
+            ),
+        ]
+    }
+
+    fn measures_traffic(cfg: &FlaggerConfig) -> bool {
+        !cfg.metrics.is_empty()
+    }
+
+    /// A metric window shorter than the tick leaves requests no check ever sees.
+    fn lint(cfg: &FlaggerConfig, _s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+        for m in cfg.metrics.iter().filter(|m| m.interval < cfg.interval) {
+            warn(
+                out,
+                "flagger-metric-window-gap",
+                format!(
+                    "{} looks at the last {} of requests but runs every {}: the requests in between are never checked",
+                    m.builtin.name(),
+                    secs(m.interval),
+                    secs(cfg.interval)
+                ),
+                format!(
+                    "set the metric's interval to at least the analysis interval ({})",
+                    secs(cfg.interval)
+                ),
+                "flagger scheduler_metrics.go runBuiltinMetricChecks: each check queries rate(...[interval]) over the metric's own interval, once per analysis tick",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::flagger::Range;
+    use crate::strategy::flagger::config::Metric;
+    use crate::testkit;
+
+    /// The rule fires for a window shorter than the tick, not for one as long.
+    #[test]
+    fn a_metric_window_shorter_than_the_interval_is_a_lint_warning() {
+        let s = testkit::kubernetes(2, SECOND, testkit::rolling(1, 0));
+        let metric = |secs: u64| Metric {
+            builtin: Builtin::SuccessRate,
+            interval: secs * SECOND,
+            range: Range::default(),
+        };
+        let mut cfg = FlaggerConfig {
+            interval: 120 * SECOND,
+            threshold: 1,
+            max_weight: 100,
+            step_weight: 10,
+            step_weights: Vec::new(),
+            step_weight_promotion: 0,
+            iterations: 0,
+            primary_ready_threshold: 100,
+            canary_ready_threshold: 100,
+            metrics: vec![metric(30), metric(120)],
+            progress_deadline: 600 * SECOND,
+        };
+        let mut out = Vec::new();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rule, "flagger-metric-window-gap");
+        cfg.metrics = vec![metric(120), metric(300)];
+        out.clear();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert!(out.is_empty());
+    }
+}

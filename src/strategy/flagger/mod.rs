@@ -1,0 +1,435 @@
+//! Flagger's canary loop on a Deployment target, after `fluxcd/flagger@15bd6ad` (v1.44.0)
+//! `pkg/controller/scheduler.go` (`advanceCanary`, `runCanary`, `runBlueGreen`,
+//! `runPromotionTrafficShift`, `rollback`), `scheduler_metrics.go`
+//! (`runBuiltinMetricChecks`) and `pkg/canary/deployment_ready.go`.
+//!
+//! Two Deployments serve the app: the primary (`<app>-primary`, the stable version, kept
+//! at `replicas`) and the canary (`<app>`, scaled from zero when a new revision appears).
+//! A mesh router splits the traffic between them by weight. Every `analysis.interval` a
+//! tick ([`tick::Canary::tick`]) reads both Deployments' readiness ([`ready`]) and, when
+//! upstream would, the built-in checks on the canary's requests of each metric's
+//! `interval` ([`crate::analysis::flagger`]); it then moves the weight, counts a failed
+//! check, promotes or rolls back. Promotion copies the canary's spec to the primary: the
+//! primary then rolls with the Deployment controller's RollingUpdate arithmetic
+//! ([`super::kubernetes::rolling`], default `maxSurge` / `maxUnavailable` 25 %) over the
+//! same ReplicaSet and pod model ([`super::kubernetes::replicaset`]).
+//!
+//! Ticks: the trial's new revision is applied at time 0, just before a tick, so tick k is
+//! at `k × interval` (upstream the ticker's phase is arbitrary: detection comes up to one
+//! interval later). Outcomes: `completed` when the canary is scaled to zero after
+//! promotion (phase Succeeded); `rolled_back` at the rollback (phase Failed: traffic on
+//! the primary, canary scaled to zero; the primary never changed); `paused` when the
+//! primary got stuck during promotion and every request was routed to the canary
+//! (`handleFailedPromotion`: Flagger then waits for a human).
+//!
+//! Traffic: the router's weights apply per Deployment; the traffic model routes per
+//! version, so while the promoted primary rolls (its pods of both versions) its share is
+//! split over its versions in proportion to their Ready pods.
+
+pub mod config;
+pub mod entry;
+pub mod ready;
+pub mod tick;
+
+use super::kubernetes::fenceposts::max_unavailable;
+use super::kubernetes::ranking::Ranking;
+use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
+use super::kubernetes::rolling::{RsCounts, reconcile_new_replica_set, reconcile_old_replica_sets};
+use super::{Controller, Due, Metrics};
+use crate::analysis::flagger::{request_duration, request_success_rate};
+use crate::analysis::{Measure, Role};
+use crate::cluster::{Cluster, Notice};
+use crate::result::Outcome;
+use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, IntOrPercent, NEXT};
+use crate::sim::engine::Payload;
+use crate::sim::time::{NEVER, Time};
+use config::{Builtin, FlaggerConfig};
+use ready::{DeploymentStatus, is_deployment_ready};
+use tick::{Action, Canary, Phase};
+
+/// The primary's ReplicaSet of the current version.
+const PRIMARY: usize = 0;
+/// The canary Deployment's ReplicaSet.
+const CANARY: usize = 1;
+/// The primary's ReplicaSet of the new version (created at promotion).
+const PRIMARY_NEW: usize = 2;
+
+/// The Deployments' RollingUpdate strategy: Kubernetes' defaults (the target's strategy,
+/// which Flagger copies to the primary, is not a field here).
+const ROLLING: DeploymentStrategy = DeploymentStrategy::RollingUpdate {
+    max_surge: IntOrPercent::Percent(25),
+    max_unavailable: IntOrPercent::Percent(25),
+};
+
+/// Passes of the settle loop one instant may take, per replica (plus a base): beyond,
+/// the trial ends as `timeout` instead of looping.
+const SETTLES_PER_REPLICA: u32 = 16;
+const SETTLE_BASE: u32 = 64;
+
+/// The Flagger controller of one trial.
+pub struct Flagger<'s> {
+    cfg: &'s FlaggerConfig,
+    n: u32,
+    /// `[primary (current), canary, primary (new, after promotion)]`.
+    sets: Vec<ReplicaSet>,
+    ranking: Ranking,
+    /// The Canary's status.
+    canary: Canary,
+    /// The primary's template is the new version (promotion copied it).
+    promoted: bool,
+    /// When each Deployment's `Available` condition became False: `[primary, canary]`.
+    unavailable_since: [Option<Time>; 2],
+    /// The next tick.
+    next_tick: Time,
+    /// A tick timer fired this instant.
+    tick_due: bool,
+    /// The checks measured at an instant: (when, all passed).
+    checked: Option<(Time, bool)>,
+    /// The shares last written to the router.
+    shares: Vec<f64>,
+    outcome: Option<(Outcome, Time)>,
+    rolled_back_at: Option<Time>,
+    notices: Vec<Notice>,
+}
+
+impl<'s> Flagger<'s> {
+    /// A controller for these settings.
+    pub fn new(cfg: &'s FlaggerConfig) -> Flagger<'s> {
+        Flagger {
+            cfg,
+            n: 0,
+            sets: Vec::new(),
+            ranking: Ranking::default(),
+            canary: Canary::default(),
+            promoted: false,
+            unavailable_since: [None; 2],
+            next_tick: 0,
+            tick_due: false,
+            checked: None,
+            shares: Vec::new(),
+            outcome: None,
+            rolled_back_at: None,
+            notices: Vec::new(),
+        }
+    }
+
+    fn status(&self, cl: &Cluster, rs: usize) -> RsStatus {
+        self.sets
+            .get(rs)
+            .map_or(RsStatus::default(), |s| s.counts(cl))
+    }
+
+    /// Set a ReplicaSet's spec; the ReplicaSet controller creates or deletes pods.
+    fn scale(&mut self, cl: &mut Cluster, rs: usize, spec: u32) -> bool {
+        if self.sets[rs].spec == spec {
+            return false;
+        }
+        self.sets[rs].spec = spec;
+        replicaset::manage_replicas(cl, &mut self.sets, rs, &mut self.ranking);
+        let primary = self.sets[PRIMARY].spec + self.sets.get(PRIMARY_NEW).map_or(0, |s| s.spec);
+        cl.trace_scale(self.sets[CANARY].spec, primary);
+        true
+    }
+
+    /// The primary and canary Deployments' status.
+    fn deployments(&self, cl: &Cluster) -> [DeploymentStatus; 2] {
+        let old = self.status(cl, PRIMARY);
+        let new = self.status(cl, PRIMARY_NEW);
+        let updated = if self.promoted { new } else { old };
+        let canary = self.status(cl, CANARY);
+        [
+            DeploymentStatus {
+                spec: self.n,
+                updated: updated.replicas,
+                replicas: old.replicas + new.replicas,
+                available: old.available + new.available,
+            },
+            DeploymentStatus {
+                spec: self.sets[CANARY].spec,
+                updated: canary.replicas,
+                replicas: canary.replicas,
+                available: canary.available,
+            },
+        ]
+    }
+
+    /// Track each Deployment's `Available` condition (available ≥ replicas −
+    /// maxUnavailable; the deployment controller's `MinimumReplicasAvailable`).
+    fn observe_availability(&mut self, cl: &Cluster) {
+        let now = cl.now();
+        for (i, d) in self.deployments(cl).into_iter().enumerate() {
+            let min = d.spec - max_unavailable(&ROLLING, d.spec).min(d.spec);
+            if d.available >= min {
+                self.unavailable_since[i] = None;
+            } else if self.unavailable_since[i].is_none() {
+                self.unavailable_since[i] = Some(now);
+            }
+        }
+    }
+
+    /// The primary's RollingUpdate after promotion (`rolloutRolling`: scale the new
+    /// ReplicaSet up, else the old one down); `true` when a ReplicaSet was scaled.
+    fn sync_primary(&mut self, cl: &mut Cluster) -> bool {
+        if !self.promoted {
+            return false;
+        }
+        let (old, new) = (self.status(cl, PRIMARY), self.status(cl, PRIMARY_NEW));
+        let new_c = RsCounts {
+            spec: self.sets[PRIMARY_NEW].spec,
+            available: new.available,
+        };
+        let mut old_c = [RsCounts {
+            spec: self.sets[PRIMARY].spec,
+            available: old.available,
+        }];
+        if let Some(t) = reconcile_new_replica_set(&ROLLING, self.n, &[old_c[0], new_c], new_c) {
+            return self.scale(cl, PRIMARY_NEW, t);
+        }
+        let unavailable = max_unavailable(&ROLLING, self.n);
+        if reconcile_old_replica_sets(self.n, unavailable, &mut old_c, new_c) > 0 {
+            return self.scale(cl, PRIMARY, old_c[0].spec);
+        }
+        false
+    }
+
+    /// Write the router's weights as per-version shares (see the module docs).
+    fn route(&mut self, cl: &mut Cluster) {
+        let w = f64::from(self.canary.weight) / 100.0;
+        let (old, new) = (
+            self.status(cl, PRIMARY).ready,
+            self.status(cl, PRIMARY_NEW).ready,
+        );
+        let primary_new = if self.promoted && old + new > 0 {
+            f64::from(new) / f64::from(old + new)
+        } else if self.promoted && self.sets[PRIMARY].spec == 0 {
+            1.0
+        } else {
+            0.0
+        };
+        let mut shares = vec![0.0; cl.scenario.service.versions.len()];
+        shares[CURRENT as usize] = (1.0 - w) * (1.0 - primary_new);
+        shares[NEXT as usize] = w + (1.0 - w) * primary_new;
+        if shares != self.shares {
+            cl.routing = Some(shares.clone());
+            self.shares = shares;
+        }
+    }
+
+    /// One `advanceCanary`.
+    fn tick(&mut self, cl: &mut Cluster) {
+        let now = cl.now();
+        let cfg = self.cfg;
+        let [p, c] = self.deployments(cl);
+        let primary = is_deployment_ready(
+            p,
+            cfg.primary_ready_threshold,
+            self.unavailable_since[0],
+            cfg.progress_deadline,
+            now,
+        );
+        let canary = is_deployment_ready(
+            c,
+            cfg.canary_ready_threshold,
+            self.unavailable_since[1],
+            cfg.progress_deadline,
+            now,
+        );
+        let checked = self.checked;
+        // No measurement at this instant means no values (failed), unless nothing is
+        // checked at all.
+        let checks = || cfg.metrics.is_empty() || checked == Some((now, true));
+        let action = self.canary.tick(cfg, primary, canary, checks);
+        match action {
+            Action::Nothing => {}
+            Action::FailedCheck => {
+                let f = self.canary.failed_checks;
+                cl.trace_update("failed_check", || {
+                    Some(format!("failedChecks {f}/{}", cfg.threshold))
+                });
+            }
+            Action::ScaleUp => {
+                self.scale(cl, CANARY, self.n);
+                cl.trace_update("progressing", || {
+                    Some("New revision detected! Scaling up the canary".into())
+                });
+            }
+            Action::Route(w) => {
+                cl.trace_update("progressing", || Some(format!("canary weight {w}")));
+            }
+            Action::Promote => {
+                self.promoted = true;
+                let annotations = (self.n, self.n);
+                let mut rs = ReplicaSet::new(PodTemplate::of(NEXT), 0, 2, annotations);
+                rs.shared = true;
+                self.sets.push(rs);
+                cl.trace_update("promoting", || {
+                    Some("Copying the canary template spec to the primary".into())
+                });
+            }
+            Action::Succeed => {
+                self.scale(cl, CANARY, 0);
+                self.outcome = Some((Outcome::Completed, now));
+                cl.trace_update("completed", || None);
+            }
+            Action::Rollback => {
+                self.scale(cl, CANARY, 0);
+                self.rolled_back_at = Some(now);
+                self.outcome = Some((Outcome::RolledBack, now));
+                let f = self.canary.failed_checks;
+                cl.trace_update("rollback_started", || {
+                    Some(format!("Canary failed! failedChecks {f}"))
+                });
+                cl.trace_update("rollback_completed", || None);
+            }
+            Action::FailedPromotion => {
+                self.outcome = Some((Outcome::Paused, now));
+                cl.trace_update("paused", || {
+                    Some("Promotion failed, primary not ready: all traffic to the canary".into())
+                });
+            }
+        }
+        if !matches!(self.canary.phase, Phase::Succeeded | Phase::Failed) {
+            self.next_tick = now.saturating_add(cfg.interval);
+            if self.next_tick != NEVER {
+                cl.set_timer(self.next_tick, Timer::Tick);
+            }
+        }
+    }
+
+    /// Whether the built-in checks all pass on the canary's requests of each metric's
+    /// window ending now (`runBuiltinMetricChecks`: the first failure stops).
+    fn run_checks(&self, now: Time, source: &mut dyn Measure) -> bool {
+        self.cfg.metrics.iter().all(|m| {
+            let w = source.window(Role::Canary, now.saturating_sub(m.interval), now);
+            let check = match m.builtin {
+                Builtin::SuccessRate => request_success_rate(&w, m.range),
+                Builtin::Duration => request_duration(&w, m.range),
+            };
+            !check.failed()
+        })
+    }
+}
+
+/// Flagger's one timer: the analysis ticker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// `advanceCanary` now.
+    Tick,
+}
+
+impl Payload for Timer {
+    fn encode(self) -> u64 {
+        0
+    }
+
+    fn decode(_: u64) -> Timer {
+        Timer::Tick
+    }
+}
+
+impl Controller for Flagger<'_> {
+    type Timer = Timer;
+
+    fn start(&mut self, cl: &mut Cluster) {
+        cl.set_min_ready(0);
+        let n = cl.scenario.service.replicas;
+        *self = Flagger {
+            n,
+            sets: std::mem::take(&mut self.sets),
+            ranking: std::mem::take(&mut self.ranking),
+            notices: std::mem::take(&mut self.notices),
+            ..Flagger::new(self.cfg)
+        };
+        self.sets.clear();
+        cl.track_edits();
+        self.ranking.reset(cl.nodes.len());
+        let annotations = (n, n);
+        let mut primary = ReplicaSet::new(PodTemplate::of(CURRENT), n, 1, annotations);
+        for _ in 0..n {
+            primary.create_pod(cl, PRIMARY, true, &mut self.ranking);
+        }
+        self.sets.push(primary);
+        let mut canary = ReplicaSet::new(PodTemplate::of(NEXT), 0, 1, annotations);
+        canary.shared = true;
+        self.sets.push(canary);
+        self.route(cl);
+        cl.trace_update("updating", || None);
+        // Tick 0 at time 0: the new revision is detected.
+        cl.set_timer(0, Timer::Tick);
+    }
+
+    /// A pod gone for good leaves its ReplicaSet's live count (the counts the loop reads
+    /// come from the cluster).
+    fn on_task(&mut self, _cl: &mut Cluster, n: Notice) {
+        if n.state.is_terminal()
+            && let Some(rs) = self.ranking.owner(n.task)
+            && let Some(set) = self.sets.get_mut(rs)
+        {
+            set.live = set.live.saturating_sub(1);
+        }
+    }
+
+    fn on_timer(&mut self, _cl: &mut Cluster, Timer::Tick: Timer) {
+        self.tick_due = true;
+    }
+
+    /// No user action is simulated for Flagger (the scenario parser refuses them).
+    fn on_action(&mut self, _cl: &mut Cluster, _action: &ActionKind) {}
+
+    fn settle(&mut self, cl: &mut Cluster) {
+        let limit = SETTLE_BASE.saturating_add(SETTLES_PER_REPLICA.saturating_mul(self.n));
+        for _ in 0..limit {
+            while cl.has_notices() {
+                let mut buf = std::mem::take(&mut self.notices);
+                cl.take_notices(&mut buf);
+                for &n in &buf {
+                    self.on_task(cl, n);
+                }
+                self.notices = buf;
+            }
+            let mut changed = self.sync_primary(cl);
+            self.observe_availability(cl);
+            if self.tick_due && !changed {
+                self.tick_due = false;
+                self.tick(cl);
+                changed = true;
+            }
+            self.route(cl);
+            if !changed && !cl.has_notices() {
+                return;
+            }
+        }
+        if self.outcome.is_none() {
+            self.outcome = Some((Outcome::Timeout, cl.now()));
+            cl.trace_update("sync_livelock", || {
+                Some("Flagger's controllers did not settle in one instant; the trial ends as timeout".into())
+            });
+        }
+    }
+
+    fn measurement_due(&self) -> Option<Due> {
+        (self.canary.phase == Phase::Progressing && !self.cfg.metrics.is_empty()).then(|| Due {
+            at: self.next_tick,
+            desired: [self.sets[CANARY].spec, self.n],
+        })
+    }
+
+    fn measure(&mut self, now: Time, source: &mut dyn Measure) {
+        self.checked = Some((now, self.run_checks(now, source)));
+    }
+
+    fn outcome(&self) -> Option<(Outcome, Time)> {
+        self.outcome
+    }
+
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            update_failures: None,
+            deadline_exceeded_at: None,
+            aborted_at: Some(self.rolled_back_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
