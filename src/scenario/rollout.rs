@@ -10,11 +10,17 @@
 //! requests that carry the header a `setHeaderRoute` step matches; while the route exists
 //! (the update is in progress, the canary has available pods, no abort) they always go to
 //! the canary, as Istio's first matching route sends them.
+//!
+//! Simulator field (not upstream): `blueGreen.previewTraffic.share`, the fraction of
+//! requests that reach the preview Service (testers, a header route to it, a smoke-test
+//! client) while it selects new pods with at least one available and before the active
+//! switch. Default 0: the preview serves no requests, so a pre-promotion metric that needs
+//! the preview's requests is refused (it could only ever Error).
 
 use super::model::IntOrPercent;
 use super::strategy::{int_or_percent, progress_deadline};
 use super::walk::{Node, Obj};
-use crate::analysis::{self, AnalysisSpec};
+use crate::analysis::{self, AnalysisSpec, Role};
 use crate::sim::time::{SECOND, Time};
 
 /// Fields of `strategy.canary`.
@@ -54,7 +60,12 @@ pub const BLUE_GREEN_FIELDS: &[&str] = &[
     "minReadySeconds",
     "progressDeadlineSeconds",
     "progressDeadlineAbort",
+    "prePromotionAnalysis",
+    "postPromotionAnalysis",
+    "previewTraffic",
 ];
+/// Fields of `blueGreen.previewTraffic`.
+pub const PREVIEW_TRAFFIC_FIELDS: &[&str] = &["share"];
 
 /// `DefaultScaleDownDelaySeconds` / `DefaultAbortScaleDownDelaySeconds`.
 pub const DEFAULT_SCALE_DOWN_DELAY: Time = 30 * SECOND;
@@ -161,6 +172,13 @@ pub struct BlueGreen {
     pub scale_down_delay: Time,
     /// `abortScaleDownDelaySeconds` (default 30 s; 0 keeps the preview pods).
     pub abort_scale_down_delay: Option<Time>,
+    /// `prePromotionAnalysis`: must be Successful before the active switch.
+    pub pre_promotion_analysis: Option<AnalysisSpec>,
+    /// `postPromotionAnalysis`: must be Successful before `status.stableRS` moves.
+    pub post_promotion_analysis: Option<AnalysisSpec>,
+    /// `previewTraffic.share` (simulator field, default 0): the share of requests the
+    /// preview Service receives before the switch.
+    pub preview_share: f64,
 }
 
 impl RolloutStrategy {
@@ -333,14 +351,37 @@ fn step(n: &Node, routed: bool, analyses: &mut Vec<AnalysisSpec>) -> Option<Cana
 
 /// `strategy.blueGreen`.
 pub fn blue_green(o: &Obj) -> RolloutStrategy {
-    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
-        if let Some(n) = o.raw(key) {
-            n.problem(
-                "blue-green pre/post-promotion analysis is not simulated yet \
-                 (canary `analysis` and `steps[].analysis` are)",
-            );
+    let preview_share = o
+        .section("previewTraffic", PREVIEW_TRAFFIC_FIELDS)
+        .probability("share", 0.0);
+    let pre = o.raw("prePromotionAnalysis").and_then(|n| {
+        let spec = analysis::parse(&n)?;
+        // Before the switch the active Service sends every request to the stable pods:
+        // the preview's only requests are `previewTraffic.share`.
+        if preview_share == 0.0
+            && let Some(m) = spec.reads_requests_of(Role::Canary)
+        {
+            n.problem(format!(
+                "metric `{}` needs the preview's requests (a rate, a latency or a judge), but \
+                 the preview Service gets none; set `previewTraffic.share` (the share of requests it receives) or \
+                 measure `ready_ratio`",
+                m.name
+            ));
         }
-    }
+        Some(spec)
+    });
+    let post = o.raw("postPromotionAnalysis").and_then(|n| {
+        let spec = analysis::parse(&n)?;
+        // After the switch the previous pods are idle until promotion or abort.
+        if let Some(m) = spec.reads_requests_of(Role::Stable) {
+            n.problem(format!(
+                "metric `{}` needs the previous version's requests (`of: stable`, or a judge), \
+                 but after the active switch it gets none; measure `of: canary` (the new active pods)",
+                m.name
+            ));
+        }
+        Some(spec)
+    });
     let abort = o.duration("abortScaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY);
     let kind = RolloutKind::BlueGreen(BlueGreen {
         preview_replica_count: o.opt("previewReplicaCount", Node::u32),
@@ -348,6 +389,9 @@ pub fn blue_green(o: &Obj) -> RolloutStrategy {
         auto_promotion_seconds: o.duration("autoPromotionSeconds", 0),
         scale_down_delay: o.duration("scaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY),
         abort_scale_down_delay: (abort > 0).then_some(abort),
+        pre_promotion_analysis: pre,
+        post_promotion_analysis: post,
+        preview_share,
     });
     rollout(o, kind)
 }
@@ -431,10 +475,50 @@ mod tests {
             p,
             ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
         );
-        let (_, p) = parse(json!({"blueGreen": {"prePromotionAnalysis": m}}));
+    }
+
+    #[test]
+    fn blue_green_analysis_needs_requests_to_measure() {
+        let metric = |of: &str, q: &str| {
+            json!({"metrics": [{"name": "m", "successCondition": "result < 0.01",
+                "provider": {"rollout-sim": {"metric": q, "of": of}}}]})
+        };
+        // Before the switch the preview gets requests only through `previewTraffic`.
+        let (_, p) = parse(json!({"blueGreen": {
+            "prePromotionAnalysis": metric("canary", "error_rate")}}));
+        assert_eq!(p.len(), 1, "{p:?}");
         assert!(
-            p.iter()
-                .any(|p| p.contains("prePromotionAnalysis: blue-green pre/post-promotion")),
+            p[0].starts_with(
+                "strategy.blueGreen.prePromotionAnalysis: metric `m` needs the preview's requests"
+            ),
+            "{p:?}"
+        );
+        // Pods need no requests; nor does the stable version's traffic.
+        for (of, q) in [("canary", "ready_ratio"), ("stable", "error_rate")] {
+            let (r, p) = parse(json!({"blueGreen": {"prePromotionAnalysis": metric(of, q)}}));
+            assert!(p.is_empty(), "{p:?}");
+            let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
+                panic!()
+            };
+            assert!(b.pre_promotion_analysis.is_some());
+        }
+        let (r, p) = parse(json!({"blueGreen": {"previewTraffic": {"share": 0.05},
+            "prePromotionAnalysis": metric("canary", "error_rate"),
+            "postPromotionAnalysis": metric("canary", "latency_p99")}}));
+        assert!(p.is_empty(), "{p:?}");
+        let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(b.preview_share, 0.05);
+        assert!(b.post_promotion_analysis.is_some());
+        // After the switch the previous pods serve nothing.
+        let (_, p) = parse(json!({"blueGreen": {
+            "postPromotionAnalysis": metric("stable", "error_rate")}}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with(
+                "strategy.blueGreen.postPromotionAnalysis: metric `m` needs the previous"
+            ),
             "{p:?}"
         );
     }
@@ -454,6 +538,9 @@ mod tests {
                 auto_promotion_seconds: 0,
                 scale_down_delay: 30 * SECOND,
                 abort_scale_down_delay: Some(30 * SECOND),
+                pre_promotion_analysis: None,
+                post_promotion_analysis: None,
+                preview_share: 0.0,
             }
         );
     }

@@ -299,7 +299,13 @@ service: {}
 strategy:
   blueGreen: {previewReplicaCount: 1, autoPromotionEnabled: false, autoPromotionSeconds: 10,
               scaleDownDelaySeconds: 5, abortScaleDownDelaySeconds: 0, minReadySeconds: 1,
-              progressDeadlineSeconds: 60, progressDeadlineAbort: true}
+              progressDeadlineSeconds: 60, progressDeadlineAbort: true,
+              previewTraffic: {share: 0.1},
+              prePromotionAnalysis: {metrics: [{name: p,
+                provider: {rollout-sim: {metric: error_rate}}}]},
+              postPromotionAnalysis: {metrics: [{name: q,
+                provider: {rollout-sim: {metric: ready_ratio}}}]}}
+traffic: {rps: 10}
 "#;
     let h = r#"
 service: {}

@@ -163,6 +163,9 @@ fn blue_green(preview: Option<u32>, auto: bool) -> RolloutKind {
         auto_promotion_seconds: 0,
         scale_down_delay: 30 * S,
         abort_scale_down_delay: Some(30 * S),
+        pre_promotion_analysis: None,
+        post_promotion_analysis: None,
+        preview_share: 0.0,
     })
 }
 
