@@ -32,6 +32,7 @@ pub const CANARY_FIELDS: &[&str] = &[
     "scaleDownDelaySeconds",
     "abortScaleDownDelaySeconds",
     "dynamicStableScale",
+    "minPodsPerReplicaSet",
     "minReadySeconds",
     "progressDeadlineSeconds",
     "progressDeadlineAbort",
@@ -112,6 +113,8 @@ pub struct Canary {
     pub abort_delay_explicit: bool,
     /// `dynamicStableScale` (router only; default false).
     pub dynamic_stable_scale: bool,
+    /// `minPodsPerReplicaSet` (router only; unset: no minimum).
+    pub min_pods_per_replica_set: Option<u32>,
     /// `analysis`: the background analysis.
     pub analysis: Option<Background>,
     /// The inline analyses of the `analysis` steps, indexed by [`CanaryStep::Analysis`].
@@ -235,6 +238,13 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
     router_only("scaleDownDelaySeconds");
     router_only("abortScaleDownDelaySeconds");
     router_only("dynamicStableScale");
+    let min_pods = o.opt("minPodsPerReplicaSet", Node::u32);
+    if let (false, Some(n)) = (routed, o.get("minPodsPerReplicaSet")) {
+        // `CheckMinPodsPerReplicaSet` ignores it without a router: refused, not ignored.
+        n.problem(
+            "has an effect only with `trafficRouting` (argo-rollouts CheckMinPodsPerReplicaSet)",
+        );
+    }
     let mut step_analyses = Vec::new();
     let steps: Vec<CanaryStep> = o
         .opt("steps", |n| {
@@ -287,6 +297,7 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         abort_scale_down_delay: abort_delay,
         abort_delay_explicit: o.get("abortScaleDownDelaySeconds").is_some() && abort_delay > 0,
         dynamic_stable_scale: dynamic,
+        min_pods_per_replica_set: min_pods,
         analysis: background,
         step_analyses,
     });
@@ -474,6 +485,24 @@ mod tests {
         assert_eq!(
             p,
             ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
+        );
+    }
+
+    #[test]
+    fn min_pods_per_replica_set_needs_a_router() {
+        let (r, p) = parse(json!({"canary": {"trafficRouting": {}, "minPodsPerReplicaSet": 2}}));
+        assert!(p.is_empty(), "{p:?}");
+        let RolloutKind::Canary(c) = r.unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(c.min_pods_per_replica_set, Some(2));
+        let (_, p) = parse(json!({"canary": {"minPodsPerReplicaSet": 2}}));
+        assert_eq!(
+            p,
+            [
+                "strategy.canary.minPodsPerReplicaSet: has an effect only with `trafficRouting` \
+              (argo-rollouts CheckMinPodsPerReplicaSet)"
+            ]
         );
     }
 

@@ -293,6 +293,7 @@ strategy:
   canary:
     trafficRouting: {}
     scaleDownDelaySeconds: 10
+    minPodsPerReplicaSet: 2
 "#;
     let g = r#"
 service: {}

@@ -81,6 +81,7 @@ impl StrategyDef for CanaryDef {
         ("canary", "scaleDownDelaySeconds", Duration),
         ("canary", "abortScaleDownDelaySeconds", Duration),
         ("canary", "dynamicStableScale", Bool),
+        ("canary", "minPodsPerReplicaSet", Count),
         ("canary", "minReadySeconds", Duration),
         ("canary", "progressDeadlineSeconds", Duration),
         ("canary", "progressDeadlineAbort", Bool),

@@ -295,15 +295,21 @@ impl<'s> Rollout<'s> {
         let (surge, unavailable) =
             resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
         let desired = |w: u32| -> (u32, u32) {
+            let min = |count| replicas::check_min_pods(n, c.min_pods_per_replica_set, count);
             if routed {
                 if c.dynamic_stable_scale {
                     let actual = ActualWeights {
                         canary: self.weight,
                         stable: 100 - self.weight,
                     };
-                    replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted)
+                    let (cn, sn) =
+                        replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted);
+                    (min(cn), min(sn))
                 } else {
-                    replicas::traffic_routed_counts(n, target)
+                    // A `setCanaryScale` count is taken as written.
+                    let (cn, sn) = replicas::traffic_routed_counts(n, target);
+                    let weighted = matches!(target, CanaryTarget::Weight(_));
+                    (if weighted { min(cn) } else { cn }, sn)
                 }
             } else {
                 let (cn, sn) = replicas::approximate_weighted_counts(n, w, surge);

@@ -238,6 +238,15 @@ pub fn traffic_routed_counts(n: u32, target: CanaryTarget) -> (u32, u32) {
     (canary, n)
 }
 
+/// `CheckMinPodsPerReplicaSet`: with a router, a non-zero count is raised to
+/// `minPodsPerReplicaSet` (capped at N, "to prevent reconciliation loop"); 0 stays 0.
+pub fn check_min_pods(n: u32, min_pods: Option<u32>, count: u32) -> u32 {
+    match min_pods {
+        Some(m) if count > 0 => count.max(m.min(n)),
+        _ => count,
+    }
+}
+
 /// The weights the router holds now (`status.canary.weights`), in percent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActualWeights {

@@ -43,6 +43,7 @@ fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
         abort_scale_down_delay: 30 * S,
         abort_delay_explicit: false,
         dynamic_stable_scale: false,
+        min_pods_per_replica_set: None,
         analysis: None,
         step_analyses: Vec::new(),
     }
@@ -85,6 +86,20 @@ fn with_a_router_the_stable_stays_at_full_size() {
     // N stable + N canary at the last step.
     assert_eq!(r.peak_tasks, 20);
     assert_eq!(r.min_available, 10);
+}
+
+#[test]
+fn min_pods_per_replica_set_raises_the_canary() {
+    // CheckMinPodsPerReplicaSet: 5 % of 10 is 1 pod, raised to 3; the stable stays at N.
+    let mut c = canary(vec![SetWeight(5), Pause(Some(60 * S))], true);
+    c.min_pods_per_replica_set = Some(3);
+    let (r, trace) = run(&scenario(10, RolloutKind::Canary(c)));
+    assert_eq!(r.outcome, Outcome::Completed);
+    let sc = scales(&trace);
+    assert_eq!(sc[0], (3, 10));
+    let before_promotion = sc.iter().take_while(|&&(canary, _)| canary < 10);
+    assert!(before_promotion.clone().all(|&(_, stable)| stable == 10));
+    assert!(before_promotion.skip(1).all(|&(canary, _)| canary >= 3));
 }
 
 #[test]

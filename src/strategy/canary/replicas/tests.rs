@@ -528,6 +528,18 @@ fn basic_canary_without_stable_is_a_plain_rollout() {
 }
 
 #[test]
+fn min_pods_per_replica_set_upstream_rows() {
+    // TestCalculateReplicaCountsForCanaryTrafficRouting (utils/replicaset/canary_test.go):
+    // minPodsPerReplicaSet 2, N=10, w=5 ⇒ canary 2; with N=1 the minimum is capped to 1.
+    assert_eq!(check_min_pods(10, Some(2), weight_to_replicas(10, 5)), 2);
+    assert_eq!(check_min_pods(1, Some(2), weight_to_replicas(1, 5)), 1);
+    // CheckMinPodsPerReplicaSet leaves 0 (no pods wanted) and larger counts alone.
+    assert_eq!(check_min_pods(10, Some(2), 0), 0);
+    assert_eq!(check_min_pods(10, Some(2), 7), 7);
+    assert_eq!(check_min_pods(10, None, 1), 1);
+}
+
+#[test]
 fn traffic_routed_upstream_rows() {
     // TestTrafficWeightToReplicas (N=10).
     for (w, r) in [(0, 0), (20, 2), (25, 3), (33, 4), (99, 10), (100, 10)] {
