@@ -24,6 +24,7 @@
 //! `progressDeadlineAbort` is only Degraded: it goes on, and ends `deadline_exceeded` at
 //! the horizon if it never completes.
 
+mod actions;
 pub mod analysis;
 pub mod bluegreen;
 pub mod entry;
@@ -69,6 +70,8 @@ pub struct Rollout<'s> {
     promoted_by_user: bool,
     /// When the abort was raised.
     aborted_at: Option<Time>,
+    /// The abort was the user's (`kubectl argo rollouts abort`), not the controller's.
+    user_abort: bool,
     /// The canary weight the router holds (`status.canary.weights.canary.weight`).
     weight: u32,
     /// Blue-green: the active Service selects the new ReplicaSet.
@@ -107,6 +110,7 @@ impl<'s> Rollout<'s> {
             pause_start: None,
             promoted_by_user: false,
             aborted_at: None,
+            user_abort: false,
             weight: 0,
             switched: false,
             promoted_at: None,
@@ -530,30 +534,7 @@ impl Controller for Rollout<'_> {
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        if *action == ActionKind::Promote
-            && self.aborted_at.is_none()
-            && let Some(skip) = self.runs.resume()
-        {
-            // The `InconclusiveAnalysis` pause is cleared; an Inconclusive step is skipped.
-            if skip {
-                self.step += 1;
-            }
-            cl.trace_update("promoted", || None);
-            self.dirty = true;
-        } else if *action == ActionKind::Promote && self.aborted_at.is_none() {
-            // `kubectl argo rollouts promote`: clears the pause condition; not paused, it
-            // skips the current step (canary).
-            if self.pause_start.is_some() {
-                self.promoted_by_user = true;
-            } else if let RolloutKind::Canary(c) = &self.cfg.kind
-                && self.step < c.steps.len()
-                && self.promoted_at.is_none()
-            {
-                self.step += 1;
-            }
-            cl.trace_update("promoted", || None);
-            self.dirty = true;
-        }
+        self.act(cl, action);
     }
 
     fn settle(&mut self, cl: &mut Cluster) {
@@ -624,7 +605,8 @@ impl Controller for Rollout<'_> {
         Metrics {
             update_failures: None,
             deadline_exceeded_at: self.deadline_exceeded_at,
-            aborted_at: Some(self.aborted_at),
+            // A user's abort is not a detection.
+            aborted_at: Some(self.aborted_at.filter(|_| !self.user_abort)),
         }
     }
 }
