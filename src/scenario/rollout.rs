@@ -48,7 +48,7 @@ pub const PAUSE_FIELDS: &[&str] = &["duration"];
 /// Fields of `setCanaryScale`: exactly one.
 pub const SCALE_FIELDS: &[&str] = &["replicas", "weight", "matchTrafficWeight"];
 /// Fields of `trafficRouting`.
-pub const ROUTING_FIELDS: &[&str] = &["headerRoute"];
+pub const ROUTING_FIELDS: &[&str] = &["headerRoute", "maxTrafficWeight"];
 /// Fields of `trafficRouting.headerRoute`.
 pub const HEADER_ROUTE_FIELDS: &[&str] = &["share"];
 /// Fields of `strategy.blueGreen`.
@@ -160,6 +160,19 @@ pub enum CanaryScale {
 pub struct TrafficRouting {
     /// Fraction of requests carrying the canary header (simulator field, default 0).
     pub header_share: f64,
+    /// `maxTrafficWeight` (default 100): the total the weights are out of.
+    pub max_weight: u32,
+}
+
+/// `maxTrafficWeight`'s default (`utils/weightutil`).
+pub const MAX_TRAFFIC_WEIGHT: u32 = 100;
+
+impl Canary {
+    /// The router's `maxTrafficWeight` (100 without a router: weights are percentages).
+    pub fn max_weight(&self) -> u32 {
+        self.traffic_routing
+            .map_or(MAX_TRAFFIC_WEIGHT, |r| r.max_weight)
+    }
 }
 
 /// `spec.strategy.blueGreen`.
@@ -227,9 +240,16 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         let h = r.section("headerRoute", HEADER_ROUTE_FIELDS);
         TrafficRouting {
             header_share: h.probability("share", 0.0),
+            max_weight: r
+                .opt("maxTrafficWeight", |n| {
+                    let v = n.u32()?;
+                    n.check(v, v >= 1, "must be at least 1")
+                })
+                .unwrap_or(MAX_TRAFFIC_WEIGHT),
         }
     });
     let routed = routing.is_some();
+    let max_weight = routing.map_or(MAX_TRAFFIC_WEIGHT, |r| r.max_weight);
     let router_only = |field: &str| {
         if !routed && let Some(n) = o.get(field) {
             n.problem("requires `trafficRouting` (Argo Rollouts validation)");
@@ -251,7 +271,7 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
             Some(
                 n.list()?
                     .iter()
-                    .filter_map(|s| step(s, routed, &mut step_analyses))
+                    .filter_map(|s| step(s, routed, max_weight, &mut step_analyses))
                     .collect(),
             )
         })
@@ -304,7 +324,12 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
     rollout(o, kind)
 }
 
-fn step(n: &Node, routed: bool, analyses: &mut Vec<AnalysisSpec>) -> Option<CanaryStep> {
+fn step(
+    n: &Node,
+    routed: bool,
+    max_weight: u32,
+    analyses: &mut Vec<AnalysisSpec>,
+) -> Option<CanaryStep> {
     let o = n.object(STEP_FIELDS)?;
     let given: Vec<&str> = STEP_FIELDS
         .iter()
@@ -325,8 +350,8 @@ fn step(n: &Node, routed: bool, analyses: &mut Vec<AnalysisSpec>) -> Option<Cana
         let v = w.u32()?;
         return w.check(
             CanaryStep::SetWeight(v),
-            v <= 100,
-            "must be between 0 and 100",
+            v <= max_weight,
+            &format!("must be between 0 and {max_weight} (`maxTrafficWeight`)"),
         );
     }
     if let Some(p) = o.raw("pause") {
@@ -455,7 +480,7 @@ mod tests {
             p,
             [
                 "strategy.canary.scaleDownDelaySeconds: requires `trafficRouting` (Argo Rollouts validation)",
-                "strategy.canary.steps.0.setWeight: must be between 0 and 100",
+                "strategy.canary.steps.0.setWeight: must be between 0 and 100 (`maxTrafficWeight`)",
                 "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got setWeight, pause",
                 "strategy.canary.steps.2.setCanaryScale: requires `trafficRouting` (Argo Rollouts validation)",
             ]
@@ -485,6 +510,27 @@ mod tests {
         assert_eq!(
             p,
             ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
+        );
+    }
+
+    #[test]
+    fn set_weight_is_out_of_max_traffic_weight() {
+        let (r, p) = parse(
+            json!({"canary": {"trafficRouting": {"maxTrafficWeight": 1000},
+            "steps": [{"setWeight": 5}, {"setWeight": 900}]}}),
+        );
+        assert!(p.is_empty(), "{p:?}");
+        let RolloutKind::Canary(c) = r.unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(c.max_weight(), 1000);
+        let (_, p) = parse(
+            json!({"canary": {"trafficRouting": {"maxTrafficWeight": 10},
+            "steps": [{"setWeight": 20}]}}),
+        );
+        assert_eq!(
+            p,
+            ["strategy.canary.steps.0.setWeight: must be between 0 and 10 (`maxTrafficWeight`)"]
         );
     }
 

@@ -291,7 +291,7 @@ strategy:
 service: {}
 strategy:
   canary:
-    trafficRouting: {}
+    trafficRouting: {maxTrafficWeight: 1000}
     scaleDownDelaySeconds: 10
     minPodsPerReplicaSet: 2
 "#;

@@ -21,7 +21,7 @@
 //! while its pods have at least one available and until the switch.
 
 use super::analysis::Gate;
-use super::{CANARY, Rollout, STABLE, Timer};
+use super::{CANARY, Rollout, STABLE, Timer, replicas};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::BlueGreen;
 
@@ -109,7 +109,7 @@ impl<'s> Rollout<'s> {
         if !self.switched && !halted && pause_done && pre_done && saturated(n) {
             // `reconcileActiveService`.
             self.switched = true;
-            self.route(cl, Some((100, 0.0)));
+            self.route(cl, Some((replicas::MAX_WEIGHT, 0.0)));
             cl.trace_update("switched", || None);
             // The post-promotion run is created by the next reconcile (its status update).
             if !self.runs.post_promotion_done(b) {

@@ -94,6 +94,7 @@ impl StrategyDef for CanaryDef {
         ("set_canary_scale", "matchTrafficWeight", Bool),
         ("traffic_routing", "headerRoute", Section("header_route")),
         ("header_route", "share", Probability),
+        ("traffic_routing", "maxTrafficWeight", Count),
         ("canary", "analysis", Section("background_analysis")),
         ("canary_step", "analysis", Section("analysis")),
         ("background_analysis", "metrics", ListOf("analysis_metric")),

@@ -175,12 +175,22 @@ impl<'s> Rollout<'s> {
         cl.trace_update("completed", || None);
     }
 
+    /// The router's `maxTrafficWeight` (100 but for a canary that sets it; blue-green's
+    /// Services switch all or nothing).
+    fn max_weight(&self) -> u32 {
+        match &self.cfg.kind {
+            RolloutKind::Canary(c) => c.max_weight(),
+            RolloutKind::BlueGreen(_) => replicas::MAX_WEIGHT,
+        }
+    }
+
     /// Write the share of requests each version receives: `Some((canary weight,
-    /// header share))` through the router or active Service, `None` for the Service
-    /// spanning every pod.
+    /// header share))` through the router or active Service (the weight out of
+    /// [`Rollout::max_weight`]), `None` for the Service spanning every pod.
     fn route(&self, cl: &mut Cluster, split: Option<(u32, f64)>) {
+        let max = f64::from(self.max_weight());
         cl.routing = split.map(|(w, h)| {
-            let canary = h + (1.0 - h) * f64::from(w) / 100.0;
+            let canary = h + (1.0 - h) * f64::from(w) / max;
             let mut shares = vec![0.0; cl.scenario.service.versions.len()];
             shares[CURRENT as usize] = 1.0 - canary;
             shares[NEXT as usize] = canary;
@@ -255,11 +265,12 @@ impl<'s> Rollout<'s> {
     /// `rolloutCanary`.
     fn reconcile_canary(&mut self, cl: &mut Cluster, c: &'s Canary) -> bool {
         let n = self.n;
+        let max = c.max_weight();
         let routed = c.traffic_routing.is_some();
         let header = c.traffic_routing.map_or(0.0, |r| r.header_share);
         if self.promoted_at.is_some() {
             // Both Services select the new pods; the old stable is retired after the delay.
-            self.route(cl, routed.then_some((100, 0.0)));
+            self.route(cl, routed.then_some((c.max_weight(), 0.0)));
             return self.retire(cl, STABLE);
         }
         let (stable, canary) = (self.state(cl, STABLE), self.state(cl, CANARY));
@@ -284,12 +295,13 @@ impl<'s> Rollout<'s> {
                         explicit_abort_delay: c.abort_delay_explicit,
                         actual_canary_weight: self.weight,
                     }),
+                    max,
                 )
             } else {
                 0
             }
         } else {
-            current_set_weight(&c.steps, self.step)
+            current_set_weight(&c.steps, self.step, max)
         };
         let target = if routed && !aborted {
             canary_scale(&c.steps, self.step).unwrap_or(CanaryTarget::Weight(desired_weight))
@@ -304,15 +316,15 @@ impl<'s> Rollout<'s> {
                 if c.dynamic_stable_scale {
                     let actual = ActualWeights {
                         canary: self.weight,
-                        stable: 100 - self.weight,
+                        stable: max - self.weight,
                     };
                     let (cn, sn) =
-                        replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted);
+                        replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted, max);
                     (min(cn), min(sn))
                 } else {
-                    // A `setCanaryScale` count is taken as written.
-                    let (cn, sn) = replicas::traffic_routed_counts(n, target);
-                    let weighted = matches!(target, CanaryTarget::Weight(_));
+                    // A `setCanaryScale: {replicas}` count is taken as written.
+                    let (cn, sn) = replicas::traffic_routed_counts(n, target, max);
+                    let weighted = !matches!(target, CanaryTarget::Replicas(_));
                     (if weighted { min(cn) } else { cn }, sn)
                 }
             } else {
@@ -334,14 +346,14 @@ impl<'s> Rollout<'s> {
             } else if canary.available == 0 {
                 0
             } else if !at_counts {
-                previous_set_weight(&c.steps, self.step)
+                previous_set_weight(&c.steps, self.step, max)
             } else if self.step < c.steps.len() {
                 desired_weight
             } else {
-                100
+                max
             };
             // Never move traffic onto a stable that cannot carry it (`checkReplicasAvailable`).
-            let needed = (u64::from(100 - w) * u64::from(n) / 100) as u32;
+            let needed = (u64::from(max - w) * u64::from(n) / u64::from(max)) as u32;
             if stable.available >= needed && w != self.weight {
                 self.weight = w;
                 changed = true;
@@ -420,7 +432,7 @@ impl<'s> Rollout<'s> {
         let done = match c.steps.get(self.step) {
             None => {
                 // All steps done: promote once the canary carries everything.
-                if canary.available >= n && (!routed || self.weight == 100) {
+                if canary.available >= n && (!routed || self.weight == max) {
                     let delay = if routed && !c.dynamic_stable_scale {
                         c.scale_down_delay
                     } else {

@@ -38,7 +38,10 @@ fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
         steps,
         max_surge: IntOrPercent::Int(1),
         max_unavailable: IntOrPercent::Int(0),
-        traffic_routing: routed.then_some(TrafficRouting { header_share: 0.0 }),
+        traffic_routing: routed.then_some(TrafficRouting {
+            header_share: 0.0,
+            max_weight: 100,
+        }),
         scale_down_delay: 30 * S,
         abort_scale_down_delay: 30 * S,
         abort_delay_explicit: false,
@@ -213,4 +216,23 @@ fn blue_green_preview_count_holds_until_promoted() {
     assert!(r.duration >= 100 * S);
     assert_eq!(scales(&trace), [(2, 6), (6, 6)]);
     assert_eq!(r.peak_tasks, 12);
+}
+
+#[test]
+fn max_traffic_weight_scales_the_weights() {
+    // maxTrafficWeight 1000: setWeight 5 is 0.5 % (one pod of 10, ceil), 500 is half
+    // (5 pods); after the last step the weight is 1000 (`GetCurrentSetWeight`) and the
+    // canary N (utils/replicaset/canary.go:trafficWeightToReplicas with maxWeight).
+    let mut c = canary(
+        vec![SetWeight(5), SetWeight(500), Pause(Some(60 * S))],
+        true,
+    );
+    c.traffic_routing = Some(TrafficRouting {
+        header_share: 0.0,
+        max_weight: 1000,
+    });
+    let (r, trace) = run(&scenario(10, RolloutKind::Canary(c)));
+    assert_eq!(r.outcome, Outcome::Completed);
+    let canary: Vec<u32> = scales(&trace).iter().map(|&(c, _)| c).collect();
+    assert_eq!(&canary[..3], &[1, 5, 10]);
 }
