@@ -211,3 +211,29 @@ fn no_preview_traffic_refuses_a_pre_promotion_error_rate() {
         "{err}"
     );
 }
+
+#[test]
+fn a_user_abort_during_post_promotion_returns_to_the_previous_pods() {
+    // `kubectl argo rollouts abort` while the post-promotion run measures: the active
+    // Service selects `status.stableRS` (still the previous, full-size ReplicaSet) again.
+    let post = format!("postPromotionAnalysis: {}", metric("canary", 10, GOOD));
+    let (r, trace) = traced(&scenario(0.0, &post, "actions: [{at: 1m, rollout: abort}]"));
+    let switched = updates(&trace, "switched", None)[0];
+    assert!(switched < 60 * S);
+    assert_eq!(
+        updates(
+            &trace,
+            "rollback_started",
+            Some("kubectl argo rollouts abort")
+        ),
+        [60 * S]
+    );
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    // A user's abort of a good release is not a false rollback by the analysis.
+    assert!(!r.verdict.unwrap().aborted);
+    for rec in &trace {
+        if let TraceRecord::Scale { old, .. } = rec {
+            assert_eq!(*old, 4, "{rec:?}");
+        }
+    }
+}
