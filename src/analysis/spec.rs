@@ -228,6 +228,18 @@ pub struct AnalysisSpec {
     pub metrics: Vec<MetricSpec>,
 }
 
+impl AnalysisSpec {
+    /// The first metric whose value needs requests of `role` (a rate or latency of that
+    /// role, or a judge, which compares both roles), for a strategy to refuse an analysis
+    /// of a version that gets no requests. `ready_ratio` needs pods, not requests.
+    pub fn reads_requests_of(&self, role: Role) -> Option<&MetricSpec> {
+        self.metrics.iter().find(|m| match &m.provider {
+            Provider::Measured(x) => x.of == role && x.quantity != Quantity::ReadyRatio,
+            Provider::Judge(_) => true,
+        })
+    }
+}
+
 /// The block's fields (each section's list serves the parser and a JSON Schema).
 pub const ANALYSIS_FIELDS: &[&str] = &["metrics"];
 /// A metric's fields.

@@ -53,6 +53,10 @@ pub enum Rollout {
     Restart,
     /// `kubectl argo rollouts promote` (canary and blue-green).
     Promote,
+    /// `kubectl argo rollouts abort` (canary and blue-green).
+    Abort,
+    /// `kubectl argo rollouts retry` (canary and blue-green).
+    Retry,
 }
 
 /// `actions[].rollout` values by name.
@@ -63,6 +67,8 @@ pub const ROLLOUTS: &[(&str, Rollout)] = &[
     ("resume", Rollout::Resume),
     ("restart", Rollout::Restart),
     ("promote", Rollout::Promote),
+    ("abort", Rollout::Abort),
+    ("retry", Rollout::Retry),
 ];
 
 /// `horizon` default.
@@ -133,7 +139,8 @@ fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
     }
 }
 
-/// `promote` exists only for an Argo Rollout; `undo` and `update` only for the others.
+/// `promote`, `abort` and `retry` exist only for an Argo Rollout; `undo` and `update`
+/// only for the others.
 fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
     let rollout = matches!(
         scenario.strategy,
@@ -147,14 +154,14 @@ fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
         return;
     }
     for (i, a) in scenario.actions.iter().enumerate() {
-        let promote = a.kind == ActionKind::Promote;
-        if promote != rollout
+        let argo = a.kind.is_argo_rollouts();
+        if argo != rollout
             && let Some(v) = list.value().get(i)
         {
-            list.child(i, v).problem(if promote {
-                "`rollout: promote` is an Argo Rollouts action: it needs `strategy.canary` or `strategy.blueGreen`"
+            list.child(i, v).problem(if argo {
+                "`rollout: promote`, `abort` and `retry` are Argo Rollouts actions: they need `strategy.canary` or `strategy.blueGreen`"
             } else {
-                "with `strategy.canary` / `strategy.blueGreen` only `rollout: promote` is simulated"
+                "with `strategy.canary` / `strategy.blueGreen` only `rollout: promote`, `abort` and `retry` are simulated"
             });
         }
     }
@@ -280,6 +287,8 @@ fn rollout(o: &Obj, r: &Node, versions: &[Version], strategy: &Strategy) -> Opti
         Rollout::Resume => ActionKind::Resume,
         Rollout::Restart => ActionKind::Restart,
         Rollout::Promote => ActionKind::Promote,
+        Rollout::Abort => ActionKind::Abort,
+        Rollout::Retry => ActionKind::Retry,
     })
 }
 
@@ -396,7 +405,7 @@ mod tests {
                 "actions.1: missing field `at`",
                 "actions.1.version: unknown version `nxt`; did you mean `next`?",
                 "actions.2.rollout: unknown value `rewind`; expected one of `undo`, `update`, \
-                 `pause`, `resume`, `restart`, `promote`",
+                 `pause`, `resume`, `restart`, `promote`, `abort`, `retry`",
                 "actions.3: missing field `version`",
                 "actions.4.to_revision: revisions count from 1; omit `to_revision` to go back \
                  to the previous one",

@@ -386,6 +386,21 @@ pub enum ActionKind {
     Scale(u32),
     /// `kubectl argo rollouts promote` (canary and blue-green only).
     Promote,
+    /// `kubectl argo rollouts abort`: `status.abort = true` (canary and blue-green only).
+    Abort,
+    /// `kubectl argo rollouts retry`: `status.abort = false`, the update starts over
+    /// (canary and blue-green only).
+    Retry,
+}
+
+impl ActionKind {
+    /// A `kubectl argo rollouts` action, for `strategy.canary` / `strategy.blueGreen` only.
+    pub fn is_argo_rollouts(&self) -> bool {
+        matches!(
+            self,
+            ActionKind::Promote | ActionKind::Abort | ActionKind::Retry
+        )
+    }
 }
 
 impl Scenario {

@@ -10,11 +10,17 @@
 //! requests that carry the header a `setHeaderRoute` step matches; while the route exists
 //! (the update is in progress, the canary has available pods, no abort) they always go to
 //! the canary, as Istio's first matching route sends them.
+//!
+//! Simulator field (not upstream): `blueGreen.previewTraffic.share`, the fraction of
+//! requests that reach the preview Service (testers, a header route to it, a smoke-test
+//! client) while it selects new pods with at least one available and before the active
+//! switch. Default 0: the preview serves no requests, so a pre-promotion metric that needs
+//! the preview's requests is refused (it could only ever Error).
 
 use super::model::IntOrPercent;
 use super::strategy::{int_or_percent, progress_deadline};
 use super::walk::{Node, Obj};
-use crate::analysis::{self, AnalysisSpec};
+use crate::analysis::{self, AnalysisSpec, Role};
 use crate::sim::time::{SECOND, Time};
 
 /// Fields of `strategy.canary`.
@@ -26,6 +32,7 @@ pub const CANARY_FIELDS: &[&str] = &[
     "scaleDownDelaySeconds",
     "abortScaleDownDelaySeconds",
     "dynamicStableScale",
+    "minPodsPerReplicaSet",
     "minReadySeconds",
     "progressDeadlineSeconds",
     "progressDeadlineAbort",
@@ -41,7 +48,7 @@ pub const PAUSE_FIELDS: &[&str] = &["duration"];
 /// Fields of `setCanaryScale`: exactly one.
 pub const SCALE_FIELDS: &[&str] = &["replicas", "weight", "matchTrafficWeight"];
 /// Fields of `trafficRouting`.
-pub const ROUTING_FIELDS: &[&str] = &["headerRoute"];
+pub const ROUTING_FIELDS: &[&str] = &["headerRoute", "maxTrafficWeight"];
 /// Fields of `trafficRouting.headerRoute`.
 pub const HEADER_ROUTE_FIELDS: &[&str] = &["share"];
 /// Fields of `strategy.blueGreen`.
@@ -54,7 +61,12 @@ pub const BLUE_GREEN_FIELDS: &[&str] = &[
     "minReadySeconds",
     "progressDeadlineSeconds",
     "progressDeadlineAbort",
+    "prePromotionAnalysis",
+    "postPromotionAnalysis",
+    "previewTraffic",
 ];
+/// Fields of `blueGreen.previewTraffic`.
+pub const PREVIEW_TRAFFIC_FIELDS: &[&str] = &["share"];
 
 /// `DefaultScaleDownDelaySeconds` / `DefaultAbortScaleDownDelaySeconds`.
 pub const DEFAULT_SCALE_DOWN_DELAY: Time = 30 * SECOND;
@@ -101,6 +113,8 @@ pub struct Canary {
     pub abort_delay_explicit: bool,
     /// `dynamicStableScale` (router only; default false).
     pub dynamic_stable_scale: bool,
+    /// `minPodsPerReplicaSet` (router only; unset: no minimum).
+    pub min_pods_per_replica_set: Option<u32>,
     /// `analysis`: the background analysis.
     pub analysis: Option<Background>,
     /// The inline analyses of the `analysis` steps, indexed by [`CanaryStep::Analysis`].
@@ -146,6 +160,19 @@ pub enum CanaryScale {
 pub struct TrafficRouting {
     /// Fraction of requests carrying the canary header (simulator field, default 0).
     pub header_share: f64,
+    /// `maxTrafficWeight` (default 100): the total the weights are out of.
+    pub max_weight: u32,
+}
+
+/// `maxTrafficWeight`'s default (`utils/weightutil`).
+pub const MAX_TRAFFIC_WEIGHT: u32 = 100;
+
+impl Canary {
+    /// The router's `maxTrafficWeight` (100 without a router: weights are percentages).
+    pub fn max_weight(&self) -> u32 {
+        self.traffic_routing
+            .map_or(MAX_TRAFFIC_WEIGHT, |r| r.max_weight)
+    }
 }
 
 /// `spec.strategy.blueGreen`.
@@ -161,6 +188,13 @@ pub struct BlueGreen {
     pub scale_down_delay: Time,
     /// `abortScaleDownDelaySeconds` (default 30 s; 0 keeps the preview pods).
     pub abort_scale_down_delay: Option<Time>,
+    /// `prePromotionAnalysis`: must be Successful before the active switch.
+    pub pre_promotion_analysis: Option<AnalysisSpec>,
+    /// `postPromotionAnalysis`: must be Successful before `status.stableRS` moves.
+    pub post_promotion_analysis: Option<AnalysisSpec>,
+    /// `previewTraffic.share` (simulator field, default 0): the share of requests the
+    /// preview Service receives before the switch.
+    pub preview_share: f64,
 }
 
 impl RolloutStrategy {
@@ -206,9 +240,16 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         let h = r.section("headerRoute", HEADER_ROUTE_FIELDS);
         TrafficRouting {
             header_share: h.probability("share", 0.0),
+            max_weight: r
+                .opt("maxTrafficWeight", |n| {
+                    let v = n.u32()?;
+                    n.check(v, v >= 1, "must be at least 1")
+                })
+                .unwrap_or(MAX_TRAFFIC_WEIGHT),
         }
     });
     let routed = routing.is_some();
+    let max_weight = routing.map_or(MAX_TRAFFIC_WEIGHT, |r| r.max_weight);
     let router_only = |field: &str| {
         if !routed && let Some(n) = o.get(field) {
             n.problem("requires `trafficRouting` (Argo Rollouts validation)");
@@ -217,13 +258,20 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
     router_only("scaleDownDelaySeconds");
     router_only("abortScaleDownDelaySeconds");
     router_only("dynamicStableScale");
+    let min_pods = o.opt("minPodsPerReplicaSet", Node::u32);
+    if let (false, Some(n)) = (routed, o.get("minPodsPerReplicaSet")) {
+        // `CheckMinPodsPerReplicaSet` ignores it without a router: refused, not ignored.
+        n.problem(
+            "has an effect only with `trafficRouting` (argo-rollouts CheckMinPodsPerReplicaSet)",
+        );
+    }
     let mut step_analyses = Vec::new();
     let steps: Vec<CanaryStep> = o
         .opt("steps", |n| {
             Some(
                 n.list()?
                     .iter()
-                    .filter_map(|s| step(s, routed, &mut step_analyses))
+                    .filter_map(|s| step(s, routed, max_weight, &mut step_analyses))
                     .collect(),
             )
         })
@@ -269,13 +317,19 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         abort_scale_down_delay: abort_delay,
         abort_delay_explicit: o.get("abortScaleDownDelaySeconds").is_some() && abort_delay > 0,
         dynamic_stable_scale: dynamic,
+        min_pods_per_replica_set: min_pods,
         analysis: background,
         step_analyses,
     });
     rollout(o, kind)
 }
 
-fn step(n: &Node, routed: bool, analyses: &mut Vec<AnalysisSpec>) -> Option<CanaryStep> {
+fn step(
+    n: &Node,
+    routed: bool,
+    max_weight: u32,
+    analyses: &mut Vec<AnalysisSpec>,
+) -> Option<CanaryStep> {
     let o = n.object(STEP_FIELDS)?;
     let given: Vec<&str> = STEP_FIELDS
         .iter()
@@ -296,8 +350,8 @@ fn step(n: &Node, routed: bool, analyses: &mut Vec<AnalysisSpec>) -> Option<Cana
         let v = w.u32()?;
         return w.check(
             CanaryStep::SetWeight(v),
-            v <= 100,
-            "must be between 0 and 100",
+            v <= max_weight,
+            &format!("must be between 0 and {max_weight} (`maxTrafficWeight`)"),
         );
     }
     if let Some(p) = o.raw("pause") {
@@ -333,14 +387,37 @@ fn step(n: &Node, routed: bool, analyses: &mut Vec<AnalysisSpec>) -> Option<Cana
 
 /// `strategy.blueGreen`.
 pub fn blue_green(o: &Obj) -> RolloutStrategy {
-    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
-        if let Some(n) = o.raw(key) {
-            n.problem(
-                "blue-green pre/post-promotion analysis is not simulated yet \
-                 (canary `analysis` and `steps[].analysis` are)",
-            );
+    let preview_share = o
+        .section("previewTraffic", PREVIEW_TRAFFIC_FIELDS)
+        .probability("share", 0.0);
+    let pre = o.raw("prePromotionAnalysis").and_then(|n| {
+        let spec = analysis::parse(&n)?;
+        // Before the switch the active Service sends every request to the stable pods:
+        // the preview's only requests are `previewTraffic.share`.
+        if preview_share == 0.0
+            && let Some(m) = spec.reads_requests_of(Role::Canary)
+        {
+            n.problem(format!(
+                "metric `{}` needs the preview's requests (a rate, a latency or a judge), but \
+                 the preview Service gets none; set `previewTraffic.share` (the share of requests it receives) or \
+                 measure `ready_ratio`",
+                m.name
+            ));
         }
-    }
+        Some(spec)
+    });
+    let post = o.raw("postPromotionAnalysis").and_then(|n| {
+        let spec = analysis::parse(&n)?;
+        // After the switch the previous pods are idle until promotion or abort.
+        if let Some(m) = spec.reads_requests_of(Role::Stable) {
+            n.problem(format!(
+                "metric `{}` needs the previous version's requests (`of: stable`, or a judge), \
+                 but after the active switch it gets none; measure `of: canary` (the new active pods)",
+                m.name
+            ));
+        }
+        Some(spec)
+    });
     let abort = o.duration("abortScaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY);
     let kind = RolloutKind::BlueGreen(BlueGreen {
         preview_replica_count: o.opt("previewReplicaCount", Node::u32),
@@ -348,113 +425,13 @@ pub fn blue_green(o: &Obj) -> RolloutStrategy {
         auto_promotion_seconds: o.duration("autoPromotionSeconds", 0),
         scale_down_delay: o.duration("scaleDownDelaySeconds", DEFAULT_SCALE_DOWN_DELAY),
         abort_scale_down_delay: (abort > 0).then_some(abort),
+        pre_promotion_analysis: pre,
+        post_promotion_analysis: post,
+        preview_share,
     });
     rollout(o, kind)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::model::Strategy;
-    use super::super::strategy::strategy;
-    use super::*;
-    use crate::scenario::walk;
-    use serde_json::{Value, json};
-
-    fn parse(v: Value) -> (Option<RolloutStrategy>, Vec<String>) {
-        let (s, p) = walk::run(&v, |root| strategy(Some(root.child("strategy", &v))));
-        match s {
-            Strategy::Canary(r) | Strategy::BlueGreen(r) => (Some(r), p),
-            _ => (None, p),
-        }
-    }
-
-    #[test]
-    fn canary_defaults_are_argos() {
-        let (r, p) = parse(json!({"canary": {"steps": [{"setWeight": 20}, {"pause": {}}]}}));
-        assert!(p.is_empty(), "{p:?}");
-        let r = r.unwrap();
-        assert_eq!(
-            (r.min_ready, r.progress_deadline, r.progress_deadline_abort),
-            (0, Some(600 * SECOND), false)
-        );
-        let RolloutKind::Canary(c) = r.kind else {
-            panic!()
-        };
-        assert_eq!(
-            c.steps,
-            [CanaryStep::SetWeight(20), CanaryStep::Pause(None)]
-        );
-        assert_eq!(c.max_surge, IntOrPercent::Percent(25));
-        assert_eq!(c.max_unavailable, IntOrPercent::Percent(25));
-        assert_eq!(c.traffic_routing, None);
-        assert_eq!(c.scale_down_delay, 30 * SECOND);
-    }
-
-    #[test]
-    fn canary_validation_names_the_field() {
-        let (_, p) = parse(json!({"canary": {
-            "steps": [{"setWeight": 120}, {"setWeight": 10, "pause": {}},
-                      {"setCanaryScale": {"replicas": 2}}],
-            "scaleDownDelaySeconds": 10}}));
-        assert_eq!(
-            p,
-            [
-                "strategy.canary.scaleDownDelaySeconds: requires `trafficRouting` (Argo Rollouts validation)",
-                "strategy.canary.steps.0.setWeight: must be between 0 and 100",
-                "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got setWeight, pause",
-                "strategy.canary.steps.2.setCanaryScale: requires `trafficRouting` (Argo Rollouts validation)",
-            ]
-        );
-        let (_, p) = parse(json!({"canary": {"trafficRouting": {"headerRoute": {"share": 2}}}}));
-        assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].starts_with("strategy.canary.trafficRouting.headerRoute.share"));
-    }
-
-    #[test]
-    fn canary_analysis_is_read_in_place() {
-        let m = json!({"metrics": [{"name": "e", "successCondition": "result < 0.01",
-            "provider": {"rollout-sim": {"metric": "error_rate"}}}]});
-        let (r, p) = parse(json!({"canary": {
-            "steps": [{"setWeight": 10}, {"analysis": m}, {"pause": {}}],
-            "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
-        assert!(p.is_empty(), "{p:?}");
-        let RolloutKind::Canary(c) = r.unwrap().kind else {
-            panic!()
-        };
-        assert_eq!(c.steps[1], CanaryStep::Analysis(0));
-        assert_eq!(c.step_analyses.len(), 1);
-        let bg = c.analysis.unwrap();
-        assert_eq!((bg.starting_step, bg.spec.metrics.len()), (1, 1));
-        let (_, p) = parse(json!({"canary": {"steps": [{"setWeight": 10}],
-            "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
-        assert_eq!(
-            p,
-            ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
-        );
-        let (_, p) = parse(json!({"blueGreen": {"prePromotionAnalysis": m}}));
-        assert!(
-            p.iter()
-                .any(|p| p.contains("prePromotionAnalysis: blue-green pre/post-promotion")),
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn blue_green_defaults_are_argos() {
-        let (r, p) = parse(json!({"blueGreen": {}}));
-        assert!(p.is_empty(), "{p:?}");
-        let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
-            panic!()
-        };
-        assert_eq!(
-            b,
-            BlueGreen {
-                preview_replica_count: None,
-                auto_promotion_enabled: true,
-                auto_promotion_seconds: 0,
-                scale_down_delay: 30 * SECOND,
-                abort_scale_down_delay: Some(30 * SECOND),
-            }
-        );
-    }
-}
+#[path = "rollout_tests.rs"]
+mod tests;

@@ -1,10 +1,12 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
 mod baseline;
+mod blue_green_analysis;
 mod calibrate_scenario;
 mod check;
 mod cli;
 mod control_plane;
+mod detection;
 mod engine;
 mod experiments;
 mod flagger;

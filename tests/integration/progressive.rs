@@ -237,3 +237,69 @@ fn an_analysis_without_traffic_is_refused() {
         "{why}"
     );
 }
+
+/// A router canary of 4 replicas waiting at 25 % (an indefinite pause) with a bad
+/// release, and the user's actions.
+fn waiting(actions: &str) -> rollout_sim::scenario::Scenario {
+    yaml(&format!(
+        r#"
+horizon: 1h
+service:
+  replicas: 4
+  versions: {{current: {{error_rate: 0}}, next: {{error_rate: 0.05}}}}
+strategy:
+  canary:
+    trafficRouting: {{}}
+    steps: [{{setWeight: 25}}, {{pause: {{}}}}, {{setWeight: 50}}, {{pause: {{duration: 1m}}}}]
+traffic: {{rps: 20}}
+actions: {actions}
+"#
+    ))
+}
+
+#[test]
+fn a_user_abort_rolls_back_but_is_not_a_detection() {
+    // `kubectl argo rollouts abort` (cmd/abort/abort.go: status.abort = true): the same
+    // abort as the controller's (weight 0, canary kept abortScaleDownDelaySeconds), but
+    // `detected` counts only the rollout's own aborts.
+    let s = waiting("[{at: 2m, rollout: abort}]");
+    for r in run_trials(&s, 0..10) {
+        assert_eq!(r.outcome, Outcome::RolledBack, "{r:?}");
+        let v = r.verdict.unwrap();
+        assert!(v.bad && !v.aborted && v.time_to_detect.is_none());
+        // The canary goes 30 s after the abort at the earliest.
+        assert!(r.duration >= 150_000_000, "{r:?}");
+    }
+}
+
+#[test]
+fn retry_starts_the_update_over_from_the_first_step() {
+    // `retry` (cmd/retry/retry.go: status.abort = false) after the abort: step 0 again,
+    // the canary back up, waiting at the indefinite pause until the promote at 10 m, then
+    // 50 % and a 1 m pause: completed after 11 m.
+    let s = waiting(
+        "[{at: 2m, rollout: abort}, {at: 5m, rollout: retry}, {at: 10m, rollout: promote}]",
+    );
+    for r in run_trials(&s, 0..10) {
+        assert_eq!(r.outcome, Outcome::Completed, "{r:?}");
+        assert!(r.duration >= 660_000_000, "{r:?}");
+        assert!(!r.verdict.unwrap().aborted);
+    }
+    // Without the retry the promote cannot revive an aborted rollout.
+    let s = waiting("[{at: 2m, rollout: abort}, {at: 10m, rollout: promote}]");
+    assert_eq!(super::trial(&s).outcome, Outcome::RolledBack);
+}
+
+#[test]
+fn argo_actions_need_an_argo_strategy() {
+    let text = "service: {replicas: 2, versions: {current: {}, next: {}}}\n\
+                strategy: {kubernetes: {}}\nactions: [{at: 1m, rollout: retry}]\n";
+    let err =
+        rollout_sim::scenario::load_str(text, "t.yaml", rollout_sim::scenario::Format::Yaml, &[])
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("actions.0") && err.contains("Argo Rollouts actions"),
+        "{err}"
+    );
+}

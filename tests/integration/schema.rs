@@ -291,15 +291,22 @@ strategy:
 service: {}
 strategy:
   canary:
-    trafficRouting: {}
+    trafficRouting: {maxTrafficWeight: 1000}
     scaleDownDelaySeconds: 10
+    minPodsPerReplicaSet: 2
 "#;
     let g = r#"
 service: {}
 strategy:
   blueGreen: {previewReplicaCount: 1, autoPromotionEnabled: false, autoPromotionSeconds: 10,
               scaleDownDelaySeconds: 5, abortScaleDownDelaySeconds: 0, minReadySeconds: 1,
-              progressDeadlineSeconds: 60, progressDeadlineAbort: true}
+              progressDeadlineSeconds: 60, progressDeadlineAbort: true,
+              previewTraffic: {share: 0.1},
+              prePromotionAnalysis: {metrics: [{name: p,
+                provider: {rollout-sim: {metric: error_rate}}}]},
+              postPromotionAnalysis: {metrics: [{name: q,
+                provider: {rollout-sim: {metric: ready_ratio}}}]}}
+traffic: {rps: 10}
 "#;
     let h = r#"
 service: {}

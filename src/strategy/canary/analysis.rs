@@ -1,17 +1,25 @@
-//! The canary's AnalysisRuns, after `argoproj/argo-rollouts` `rollout/analysis.go`
+//! The Rollout's AnalysisRuns, after `argoproj/argo-rollouts` `rollout/analysis.go`
 //! (`reconcileAnalysisRuns`, `reconcileBackgroundAnalysisRun`,
-//! `reconcileStepBasedAnalysisRun`, v1.10).
+//! `reconcileStepBasedAnalysisRun`, `reconcilePrePromotionAnalysisRun`,
+//! `reconcilePostPromotionAnalysisRun`, `setPauseOrAbortForBlueGreen`, v1.10).
 //!
-//! A background run (`canary.analysis`) is created once `currentStepIndex >= startingStep`
+//! Canary: a background run (`canary.analysis`) is created once `currentStepIndex >= startingStep`
 //! and runs beside the steps without gating them; a step run (`steps[].analysis`) is
 //! created when its step becomes current, and the step completes only when it is
 //! Successful. Either run Failed or Error aborts the rollout; Inconclusive adds the
 //! `InconclusiveAnalysis` pause, which halts scaling until the user promotes. Every run is
-//! terminated at promotion and at an abort. The runs only hold their state: the trial loop
+//! terminated at promotion and at an abort.
+//!
+//! Blue-green: the pre-promotion run is created once the preview ReplicaSet is saturated
+//! and before the active switch (`skipPrePromotionAnalysisRun`), and the switch waits for it
+//! to be Successful (`completedPrePromotionAnalysis`); the post-promotion run is created
+//! once the active Service selects the new pods (`skipPostPromotionAnalysisRun`), and
+//! `status.stableRS` moves only when it is Successful (`shouldFullPromote`). Failed or Error
+//! aborts, Inconclusive pauses, as for the canary. The runs only hold their state: the trial loop
 //! measures them when [`Runs::next_due`] is reached ([`crate::strategy::Controller::measure`]).
 
 use crate::analysis::{AnalysisRun, Measure, Phase};
-use crate::scenario::rollout::{Canary, CanaryStep};
+use crate::scenario::rollout::{BlueGreen, Canary, CanaryStep};
 use crate::sim::time::{NEVER, Time};
 
 /// The AnalysisRuns of one rollout.
@@ -21,6 +29,10 @@ pub struct Runs<'s> {
     background: Option<AnalysisRun<'s>>,
     /// The step run and the step index it was created for.
     step: Option<(usize, AnalysisRun<'s>)>,
+    /// Blue-green's pre-promotion run.
+    pre: Option<AnalysisRun<'s>>,
+    /// Blue-green's post-promotion run.
+    post: Option<AnalysisRun<'s>>,
     /// An `InconclusiveAnalysis` pause condition is in place.
     inconclusive: bool,
     /// The instant a wake-up is already set for.
@@ -32,6 +44,8 @@ impl Default for Runs<'_> {
         Runs {
             background: None,
             step: None,
+            pre: None,
+            post: None,
             inconclusive: false,
             timer: NEVER,
         }
@@ -57,13 +71,21 @@ impl<'s> Runs<'s> {
         self.background
             .iter_mut()
             .chain(self.step.iter_mut().map(|(_, r)| r))
+            .chain(self.pre.iter_mut())
+            .chain(self.post.iter_mut())
+    }
+
+    fn runs(&self) -> impl Iterator<Item = &AnalysisRun<'s>> {
+        self.background
+            .iter()
+            .chain(self.step.iter().map(|(_, r)| r))
+            .chain(self.pre.iter())
+            .chain(self.post.iter())
     }
 
     /// The earliest instant a measurement is due.
     pub fn next_due(&self) -> Option<Time> {
-        let bg = self.background.as_ref().and_then(AnalysisRun::next_due);
-        let st = self.step.as_ref().and_then(|(_, r)| r.next_due());
-        bg.into_iter().chain(st).min()
+        self.runs().filter_map(AnalysisRun::next_due).min()
     }
 
     /// Take every measurement due by `now`.
@@ -101,19 +123,20 @@ impl<'s> Runs<'s> {
 
     /// The user promoted: the Inconclusive pause is cleared. Returns `true` when a step
     /// run was Inconclusive, whose step a promote skips
-    /// (`cmd/promote/promote.go:getPatches`); an Inconclusive background run is replaced
-    /// by a new one (`needsNewAnalysisRun`).
+    /// (`cmd/promote/promote.go:getPatches`); an Inconclusive background, pre- or
+    /// post-promotion run is replaced by a new one (`needsNewAnalysisRun`).
     pub fn resume(&mut self) -> Option<bool> {
         if !self.inconclusive {
             return None;
         }
         self.inconclusive = false;
-        if self
-            .background
-            .as_ref()
-            .is_some_and(|r| r.phase() == Phase::Inconclusive)
-        {
-            self.background = None;
+        for run in [&mut self.background, &mut self.pre, &mut self.post] {
+            if run
+                .as_ref()
+                .is_some_and(|r| r.phase() == Phase::Inconclusive)
+            {
+                *run = None;
+            }
         }
         let skip = self
             .step
@@ -146,17 +169,88 @@ impl<'s> Runs<'s> {
         }
         let bg = self.background.as_ref().map(AnalysisRun::phase);
         let st = self.step.as_ref().map(|(_, r)| r.phase());
-        let failed = |p: Option<Phase>| matches!(p, Some(Phase::Failed | Phase::Error));
-        if failed(bg) {
-            return Gate::Abort("Background analysis phase error/failed");
+        self.gate(&[
+            (bg, "Background analysis phase error/failed"),
+            (st, "Step-based analysis phase error/failed"),
+        ])
+    }
+
+    /// Blue-green's runs (`reconcileAnalysisRuns` with `setPauseOrAbortForBlueGreen`):
+    /// the pre-promotion run is created when `preview_ready` (the preview ReplicaSet is
+    /// saturated) and the active Service does not select the new pods yet, and terminated
+    /// once it does (`skipPrePromotionAnalysisRun`); the post-promotion run is created when
+    /// `switched` and the new ReplicaSet is saturated (`new_ready`).
+    pub fn reconcile_blue_green(
+        &mut self,
+        b: &'s BlueGreen,
+        preview_ready: bool,
+        new_ready: bool,
+        switched: bool,
+        now: Time,
+    ) -> Gate {
+        if switched && let Some(r) = &mut self.pre {
+            r.terminate();
         }
-        if failed(st) {
-            return Gate::Abort("Step-based analysis phase error/failed");
+        if !self.inconclusive {
+            if let Some(spec) = &b.pre_promotion_analysis
+                && self.pre.is_none()
+                && preview_ready
+                && !switched
+            {
+                self.pre = Some(AnalysisRun::new(spec, now));
+            }
+            if let Some(spec) = &b.post_promotion_analysis
+                && self.post.is_none()
+                && switched
+                && new_ready
+            {
+                self.post = Some(AnalysisRun::new(spec, now));
+            }
+        }
+        let pre = self.pre.as_ref().map(AnalysisRun::phase);
+        let post = self.post.as_ref().map(AnalysisRun::phase);
+        self.gate(&[
+            (pre, "Blue/green pre-promotion analysis phase error/failed"),
+            (
+                post,
+                "Blue/green post-promotion analysis phase error/failed",
+            ),
+        ])
+    }
+
+    /// `completedPrePromotionAnalysis` (`rollout/pause.go`): no pre-promotion analysis, or
+    /// its run is Successful.
+    pub fn pre_promotion_done(&self, b: &BlueGreen) -> bool {
+        b.pre_promotion_analysis.is_none()
+            || self
+                .pre
+                .as_ref()
+                .is_some_and(|r| r.phase() == Phase::Successful)
+    }
+
+    /// `shouldFullPromote` (`rollout/sync.go`) for blue-green after the switch: no
+    /// post-promotion analysis, or its run is Successful.
+    pub fn post_promotion_done(&self, b: &BlueGreen) -> bool {
+        b.post_promotion_analysis.is_none()
+            || self
+                .post
+                .as_ref()
+                .is_some_and(|r| r.phase() == Phase::Successful)
+    }
+
+    /// What the phases of these runs (each with its abort message) ask of the rollout:
+    /// Failed or Error aborts; Inconclusive adds the `InconclusiveAnalysis` pause.
+    fn gate(&mut self, phases: &[(Option<Phase>, &'static str)]) -> Gate {
+        if let Some((_, why)) = phases
+            .iter()
+            .find(|(p, _)| matches!(p, Some(Phase::Failed | Phase::Error)))
+        {
+            return Gate::Abort(why);
         }
         if self.inconclusive {
             return Gate::Halt { new: false };
         }
-        if bg == Some(Phase::Inconclusive) || st == Some(Phase::Inconclusive) {
+        if phases.iter().any(|(p, _)| *p == Some(Phase::Inconclusive)) {
             self.inconclusive = true;
             return Gate::Halt { new: true };
         }

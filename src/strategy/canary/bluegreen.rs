@@ -1,54 +1,85 @@
 //! Blue-green (`rollout/bluegreen.go`, `rollout/service.go`, `rollout/pause.go`,
+//! `rollout/analysis.go`, `rollout/sync.go:shouldFullPromote`,
 //! `utils/replicaset/replicaset.go:NewRSNewReplicas`, argo-rollouts v1.10).
 //!
 //! The preview ReplicaSet is scaled straight to `previewReplicaCount` (or N) while the
 //! stable one stays at N, so the fleet peaks at N + preview pods. Once the preview is
-//! saturated the rollout pauses (`autoPromotionEnabled: false` until `promote`, or
-//! `autoPromotionSeconds`), scales the preview to N if it was smaller, and switches the
-//! active Service when the new ReplicaSet is fully available; that is the promotion. The
-//! old ReplicaSet is scaled to 0 `scaleDownDelaySeconds` later (default 30 s). The preview
-//! Service's own traffic (testers) is not production traffic and is not modelled.
+//! saturated the pre-promotion AnalysisRun (if any) measures it; only when that run is
+//! Successful does the rollout pause (`autoPromotionEnabled: false` until `promote`, or
+//! `autoPromotionSeconds`, whose clock therefore starts after the analysis), scale the
+//! preview to N if it was smaller, and switch the active Service once the new ReplicaSet
+//! is fully available (`reconcileActiveService` waits for `completedPrePromotionAnalysis`
+//! even with auto-promotion). Then the post-promotion run (if any) measures the new active
+//! pods while the previous ReplicaSet, still `status.stableRS`, stays at N; when it is
+//! Successful `stableRS` moves (the promotion) and the old ReplicaSet is scaled to 0
+//! `scaleDownDelaySeconds` later (default 30 s). A Failed or Error run aborts: the active
+//! Service selects the previous pods again and the new ReplicaSet is scaled to 0 after
+//! `abortScaleDownDelaySeconds`; Inconclusive pauses until `promote`, which starts a new run.
+//!
+//! Preview traffic: production requests go to the active Service only. The preview
+//! Service receives `previewTraffic.share` of the requests (simulator field, default 0)
+//! while its pods have at least one available and until the switch.
 
-use super::{CANARY, Rollout, STABLE, Timer};
+use super::analysis::Gate;
+use super::{CANARY, Rollout, STABLE, Timer, replicas};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::BlueGreen;
 
-impl Rollout<'_> {
+impl<'s> Rollout<'s> {
     /// `rolloutBlueGreen`; `true` when it changed anything.
-    pub(super) fn reconcile_blue_green(&mut self, cl: &mut Cluster, b: &BlueGreen) -> bool {
+    pub(super) fn reconcile_blue_green(&mut self, cl: &mut Cluster, b: &'s BlueGreen) -> bool {
         let n = self.n;
         if self.promoted_at.is_some() {
             return self.retire(cl, STABLE);
         }
         if self.aborted_at.is_some() {
-            // Active back on (still) the stable pods; preview scaled to 0 after the delay,
-            // or kept (`abortScaleDownDelaySeconds: 0`).
-            self.route(cl, Some((0, 0.0)));
-            let changed = match b.abort_scale_down_delay {
-                Some(d) => {
-                    if self.scale_down_at == super::NEVER {
-                        self.scale_down_at = cl.now().saturating_add(d);
-                        cl.set_timer(self.scale_down_at, Timer::Reconcile);
-                    }
-                    self.retire(cl, CANARY)
-                }
-                None => false,
-            };
-            if !changed {
-                if b.abort_scale_down_delay.is_none() && self.rolled_back_at.is_none() {
-                    self.rolled_back_at = self.aborted_at;
-                } else {
-                    self.finish_abort(cl);
-                }
-            }
-            return changed;
+            return self.abort_blue_green(cl, b);
         }
         let preview = b.preview_replica_count.unwrap_or(n).min(n);
         let canary = self.state(cl, CANARY);
-        let pause_needed = !b.auto_promotion_enabled || b.auto_promotion_seconds > 0;
         let saturated = |want: u32| canary.spec == want && canary.available == want;
-        if saturated(preview) && pause_needed && self.pause_start.is_none() {
-            // `reconcileBlueGreenPause`.
+        if !self.switched {
+            let share = if canary.available > 0 {
+                b.preview_share
+            } else {
+                0.0
+            };
+            self.route(cl, Some((0, share)));
+        }
+        // `reconcileAnalysisRuns`: its phases gate the pause, the switch and the promotion.
+        let gate = self.runs.reconcile_blue_green(
+            b,
+            saturated(preview),
+            saturated(n),
+            self.switched,
+            cl.now(),
+        );
+        if let Some(t) = self.runs.wake() {
+            cl.set_timer(t.max(cl.now()), Timer::Reconcile);
+        }
+        let halted = match gate {
+            Gate::Go => false,
+            Gate::Abort(why) => {
+                self.abort(cl, why);
+                return true;
+            }
+            Gate::Halt { new } => {
+                if new {
+                    cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
+                }
+                true
+            }
+        };
+        let pre_done = self.runs.pre_promotion_done(b);
+        let pause_needed = !b.auto_promotion_enabled || b.auto_promotion_seconds > 0;
+        if saturated(preview)
+            && pause_needed
+            && pre_done
+            && !halted
+            && !self.switched
+            && self.pause_start.is_none()
+        {
+            // `reconcileBlueGreenPause`, only once the pre-promotion run is Successful.
             self.pause_start = Some(cl.now());
             cl.trace_update("paused", || None);
             if b.auto_promotion_enabled {
@@ -58,27 +89,64 @@ impl Rollout<'_> {
                 );
             }
         }
+        // `CompletedBlueGreenPause`.
         let pause_done = !pause_needed
             || self.promoted_by_user
             || (b.auto_promotion_enabled
                 && self
                     .pause_start
                     .is_some_and(|s| cl.now() >= s.saturating_add(b.auto_promotion_seconds)));
-        let past_preview = pause_done && saturated(preview) || canary.spec > preview;
+        // `scaleUpPreviewCheckPoint`.
+        let past_preview = pause_done && pre_done && saturated(preview) || canary.spec > preview;
         let want = if past_preview { n } else { preview };
         // The stable stays at N (`reconcileBlueGreenStableReplicaSet`).
         if self.scale(cl, STABLE, n) || self.scale(cl, CANARY, want) {
             return true;
         }
-        self.check_progress(cl, self.pause_start.is_some() && !pause_done);
-        if pause_done && saturated(n) {
-            // `reconcileActiveService`: the switch, then (no post-promotion analysis)
-            // `stableRS` = new.
+        // After the switch the rollout is Healthy: no progress deadline.
+        let waiting = halted || self.switched || self.pause_start.is_some() && !pause_done;
+        self.check_progress(cl, waiting);
+        if !self.switched && !halted && pause_done && pre_done && saturated(n) {
+            // `reconcileActiveService`.
             self.switched = true;
-            self.route(cl, Some((100, 0.0)));
+            self.route(cl, Some((replicas::MAX_WEIGHT, 0.0)));
+            cl.trace_update("switched", || None);
+            // The post-promotion run is created by the next reconcile (its status update).
+            if !self.runs.post_promotion_done(b) {
+                return true;
+            }
+        }
+        if self.switched && self.runs.post_promotion_done(b) {
+            // `shouldFullPromote`: `stableRS` = new.
             self.promote(cl, b.scale_down_delay);
             return true;
         }
         false
+    }
+
+    /// After an abort: the active Service back on the stable pods (`reconcileActiveService`
+    /// selects `status.stableRS`), the new ReplicaSet scaled to 0 after
+    /// `abortScaleDownDelaySeconds`, or kept (`0`).
+    fn abort_blue_green(&mut self, cl: &mut Cluster, b: &BlueGreen) -> bool {
+        self.switched = false;
+        self.route(cl, Some((0, 0.0)));
+        let changed = match b.abort_scale_down_delay {
+            Some(d) => {
+                if self.scale_down_at == super::NEVER {
+                    self.scale_down_at = cl.now().saturating_add(d);
+                    cl.set_timer(self.scale_down_at, Timer::Reconcile);
+                }
+                self.retire(cl, CANARY)
+            }
+            None => false,
+        };
+        if !changed {
+            if b.abort_scale_down_delay.is_none() && self.rolled_back_at.is_none() {
+                self.rolled_back_at = self.aborted_at;
+            } else {
+                self.finish_abort(cl);
+            }
+        }
+        changed
     }
 }

@@ -9,7 +9,8 @@ use crate::analysis::spec::{
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::rollout::{
     BACKGROUND_FIELDS, BLUE_GREEN_FIELDS, CANARY_FIELDS, HEADER_ROUTE_FIELDS, PAUSE_FIELDS,
-    ROUTING_FIELDS, RolloutKind, RolloutStrategy, SCALE_FIELDS, STEP_FIELDS, blue_green, canary,
+    PREVIEW_TRAFFIC_FIELDS, ROUTING_FIELDS, RolloutKind, RolloutStrategy, SCALE_FIELDS,
+    STEP_FIELDS, blue_green, canary,
 };
 use crate::scenario::schema::Ty::*;
 use crate::scenario::walk::Obj;
@@ -80,6 +81,7 @@ impl StrategyDef for CanaryDef {
         ("canary", "scaleDownDelaySeconds", Duration),
         ("canary", "abortScaleDownDelaySeconds", Duration),
         ("canary", "dynamicStableScale", Bool),
+        ("canary", "minPodsPerReplicaSet", Count),
         ("canary", "minReadySeconds", Duration),
         ("canary", "progressDeadlineSeconds", Duration),
         ("canary", "progressDeadlineAbort", Bool),
@@ -92,6 +94,7 @@ impl StrategyDef for CanaryDef {
         ("set_canary_scale", "matchTrafficWeight", Bool),
         ("traffic_routing", "headerRoute", Section("header_route")),
         ("header_route", "share", Probability),
+        ("traffic_routing", "maxTrafficWeight", Count),
         ("canary", "analysis", Section("background_analysis")),
         ("canary_step", "analysis", Section("analysis")),
         ("background_analysis", "metrics", ListOf("analysis_metric")),
@@ -184,7 +187,11 @@ impl StrategyDef for BlueGreenDef {
     const FIELDS: &'static [&'static str] = BLUE_GREEN_FIELDS;
     const STOP_GRACE_PERIOD: Time = GRACE;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
-    const SCHEMA_SECTIONS: Sections = &[("blueGreen", BLUE_GREEN_FIELDS)];
+    /// The analysis sections are the canary's (registered just before).
+    const SCHEMA_SECTIONS: Sections = &[
+        ("blueGreen", BLUE_GREEN_FIELDS),
+        ("preview_traffic", PREVIEW_TRAFFIC_FIELDS),
+    ];
     const SCHEMA_TYPES: FieldTypes = &[
         ("blueGreen", "previewReplicaCount", Count),
         ("blueGreen", "autoPromotionEnabled", Bool),
@@ -194,6 +201,10 @@ impl StrategyDef for BlueGreenDef {
         ("blueGreen", "minReadySeconds", Duration),
         ("blueGreen", "progressDeadlineSeconds", Duration),
         ("blueGreen", "progressDeadlineAbort", Bool),
+        ("blueGreen", "prePromotionAnalysis", Section("analysis")),
+        ("blueGreen", "postPromotionAnalysis", Section("analysis")),
+        ("blueGreen", "previewTraffic", Section("preview_traffic")),
+        ("preview_traffic", "share", Probability),
     ];
 
     fn parse(o: &Obj) -> RolloutStrategy {
@@ -214,5 +225,10 @@ impl StrategyDef for BlueGreenDef {
 
     fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
         limits(cfg, n)
+    }
+
+    fn measures_traffic(cfg: &RolloutStrategy) -> bool {
+        matches!(&cfg.kind, RolloutKind::BlueGreen(b)
+            if b.pre_promotion_analysis.is_some() || b.post_promotion_analysis.is_some())
     }
 }

@@ -24,6 +24,7 @@
 //! `progressDeadlineAbort` is only Degraded: it goes on, and ends `deadline_exceeded` at
 //! the horizon if it never completes.
 
+mod actions;
 pub mod analysis;
 pub mod bluegreen;
 pub mod entry;
@@ -69,6 +70,8 @@ pub struct Rollout<'s> {
     promoted_by_user: bool,
     /// When the abort was raised.
     aborted_at: Option<Time>,
+    /// The abort was the user's (`kubectl argo rollouts abort`), not the controller's.
+    user_abort: bool,
     /// The canary weight the router holds (`status.canary.weights.canary.weight`).
     weight: u32,
     /// Blue-green: the active Service selects the new ReplicaSet.
@@ -107,6 +110,7 @@ impl<'s> Rollout<'s> {
             pause_start: None,
             promoted_by_user: false,
             aborted_at: None,
+            user_abort: false,
             weight: 0,
             switched: false,
             promoted_at: None,
@@ -171,12 +175,22 @@ impl<'s> Rollout<'s> {
         cl.trace_update("completed", || None);
     }
 
+    /// The router's `maxTrafficWeight` (100 but for a canary that sets it; blue-green's
+    /// Services switch all or nothing).
+    fn max_weight(&self) -> u32 {
+        match &self.cfg.kind {
+            RolloutKind::Canary(c) => c.max_weight(),
+            RolloutKind::BlueGreen(_) => replicas::MAX_WEIGHT,
+        }
+    }
+
     /// Write the share of requests each version receives: `Some((canary weight,
-    /// header share))` through the router or active Service, `None` for the Service
-    /// spanning every pod.
+    /// header share))` through the router or active Service (the weight out of
+    /// [`Rollout::max_weight`]), `None` for the Service spanning every pod.
     fn route(&self, cl: &mut Cluster, split: Option<(u32, f64)>) {
+        let max = f64::from(self.max_weight());
         cl.routing = split.map(|(w, h)| {
-            let canary = h + (1.0 - h) * f64::from(w) / 100.0;
+            let canary = h + (1.0 - h) * f64::from(w) / max;
             let mut shares = vec![0.0; cl.scenario.service.versions.len()];
             shares[CURRENT as usize] = 1.0 - canary;
             shares[NEXT as usize] = canary;
@@ -251,11 +265,12 @@ impl<'s> Rollout<'s> {
     /// `rolloutCanary`.
     fn reconcile_canary(&mut self, cl: &mut Cluster, c: &'s Canary) -> bool {
         let n = self.n;
+        let max = c.max_weight();
         let routed = c.traffic_routing.is_some();
         let header = c.traffic_routing.map_or(0.0, |r| r.header_share);
         if self.promoted_at.is_some() {
             // Both Services select the new pods; the old stable is retired after the delay.
-            self.route(cl, routed.then_some((100, 0.0)));
+            self.route(cl, routed.then_some((c.max_weight(), 0.0)));
             return self.retire(cl, STABLE);
         }
         let (stable, canary) = (self.state(cl, STABLE), self.state(cl, CANARY));
@@ -280,12 +295,13 @@ impl<'s> Rollout<'s> {
                         explicit_abort_delay: c.abort_delay_explicit,
                         actual_canary_weight: self.weight,
                     }),
+                    max,
                 )
             } else {
                 0
             }
         } else {
-            current_set_weight(&c.steps, self.step)
+            current_set_weight(&c.steps, self.step, max)
         };
         let target = if routed && !aborted {
             canary_scale(&c.steps, self.step).unwrap_or(CanaryTarget::Weight(desired_weight))
@@ -295,15 +311,21 @@ impl<'s> Rollout<'s> {
         let (surge, unavailable) =
             resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
         let desired = |w: u32| -> (u32, u32) {
+            let min = |count| replicas::check_min_pods(n, c.min_pods_per_replica_set, count);
             if routed {
                 if c.dynamic_stable_scale {
                     let actual = ActualWeights {
                         canary: self.weight,
-                        stable: 100 - self.weight,
+                        stable: max - self.weight,
                     };
-                    replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted)
+                    let (cn, sn) =
+                        replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted, max);
+                    (min(cn), min(sn))
                 } else {
-                    replicas::traffic_routed_counts(n, target)
+                    // A `setCanaryScale: {replicas}` count is taken as written.
+                    let (cn, sn) = replicas::traffic_routed_counts(n, target, max);
+                    let weighted = !matches!(target, CanaryTarget::Replicas(_));
+                    (if weighted { min(cn) } else { cn }, sn)
                 }
             } else {
                 let (cn, sn) = replicas::approximate_weighted_counts(n, w, surge);
@@ -324,14 +346,14 @@ impl<'s> Rollout<'s> {
             } else if canary.available == 0 {
                 0
             } else if !at_counts {
-                previous_set_weight(&c.steps, self.step)
+                previous_set_weight(&c.steps, self.step, max)
             } else if self.step < c.steps.len() {
                 desired_weight
             } else {
-                100
+                max
             };
             // Never move traffic onto a stable that cannot carry it (`checkReplicasAvailable`).
-            let needed = (u64::from(100 - w) * u64::from(n) / 100) as u32;
+            let needed = (u64::from(max - w) * u64::from(n) / u64::from(max)) as u32;
             if stable.available >= needed && w != self.weight {
                 self.weight = w;
                 changed = true;
@@ -410,7 +432,7 @@ impl<'s> Rollout<'s> {
         let done = match c.steps.get(self.step) {
             None => {
                 // All steps done: promote once the canary carries everything.
-                if canary.available >= n && (!routed || self.weight == 100) {
+                if canary.available >= n && (!routed || self.weight == max) {
                     let delay = if routed && !c.dynamic_stable_scale {
                         c.scale_down_delay
                     } else {
@@ -524,30 +546,7 @@ impl Controller for Rollout<'_> {
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        if *action == ActionKind::Promote
-            && self.aborted_at.is_none()
-            && let Some(skip) = self.runs.resume()
-        {
-            // The `InconclusiveAnalysis` pause is cleared; an Inconclusive step is skipped.
-            if skip {
-                self.step += 1;
-            }
-            cl.trace_update("promoted", || None);
-            self.dirty = true;
-        } else if *action == ActionKind::Promote && self.aborted_at.is_none() {
-            // `kubectl argo rollouts promote`: clears the pause condition; not paused, it
-            // skips the current step (canary).
-            if self.pause_start.is_some() {
-                self.promoted_by_user = true;
-            } else if let RolloutKind::Canary(c) = &self.cfg.kind
-                && self.step < c.steps.len()
-                && self.promoted_at.is_none()
-            {
-                self.step += 1;
-            }
-            cl.trace_update("promoted", || None);
-            self.dirty = true;
-        }
+        self.act(cl, action);
     }
 
     fn settle(&mut self, cl: &mut Cluster) {
@@ -618,7 +617,8 @@ impl Controller for Rollout<'_> {
         Metrics {
             update_failures: None,
             deadline_exceeded_at: self.deadline_exceeded_at,
-            aborted_at: Some(self.aborted_at),
+            // A user's abort is not a detection.
+            aborted_at: Some(self.aborted_at.filter(|_| !self.user_abort)),
         }
     }
 }

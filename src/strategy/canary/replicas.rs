@@ -19,8 +19,9 @@
 //!   `calculateDesiredWeightOnAbortOrStableRollback`: the weight an aborted
 //!   `dynamicStableScale` canary steps back through.
 //!
-//! Weights are percentages (`maxTrafficWeight` is 100; other values are not supported by
-//! the scenario format). Arithmetic is in `i64`/`f64` where Go uses `int32`/`float64`, so
+//! Weights are out of `maxTrafficWeight` (100 unless a router sets another total, as
+//! NGINX's `canary-weight-total` does); the router-less approximation always uses 100,
+//! since `maxTrafficWeight` lives in `trafficRouting`. Arithmetic is in `i64`/`f64` where Go uses `int32`/`float64`, so
 //! the floating-point ties (`frac == 0.5`) fall exactly where upstream's do.
 
 /// `spec.replicas` and `status.availableReplicas` of one ReplicaSet.
@@ -37,7 +38,12 @@ pub const MAX_WEIGHT: u32 = 100;
 
 /// `trafficWeightToReplicas`: `ceil(weight × n / 100)`.
 pub fn weight_to_replicas(n: u32, weight: u32) -> u32 {
-    (u64::from(n) * u64::from(weight)).div_ceil(u64::from(MAX_WEIGHT)) as u32
+    weight_to_replicas_of(n, weight, MAX_WEIGHT)
+}
+
+/// `trafficWeightToReplicas` with the router's `maxTrafficWeight`: `ceil(weight × n / max)`.
+pub fn weight_to_replicas_of(n: u32, weight: u32, max: u32) -> u32 {
+    (u64::from(n) * u64::from(weight)).div_ceil(u64::from(max.max(1))) as u32
 }
 
 /// `floorCeilingTied`: the fractional part of `total × w / 100` is exactly one half.
@@ -230,12 +236,21 @@ pub enum CanaryTarget {
 
 /// `CalculateReplicaCountsForTrafficRoutedCanary` without `dynamicStableScale`:
 /// `(canary, stable)`, the stable kept at N.
-pub fn traffic_routed_counts(n: u32, target: CanaryTarget) -> (u32, u32) {
+pub fn traffic_routed_counts(n: u32, target: CanaryTarget, max: u32) -> (u32, u32) {
     let canary = match target {
-        CanaryTarget::Weight(w) | CanaryTarget::ScaleWeight(w) => weight_to_replicas(n, w),
+        CanaryTarget::Weight(w) | CanaryTarget::ScaleWeight(w) => weight_to_replicas_of(n, w, max),
         CanaryTarget::Replicas(r) => r,
     };
     (canary, n)
+}
+
+/// `CheckMinPodsPerReplicaSet`: with a router, a non-zero count is raised to
+/// `minPodsPerReplicaSet` (capped at N, "to prevent reconciliation loop"); 0 stays 0.
+pub fn check_min_pods(n: u32, min_pods: Option<u32>, count: u32) -> u32 {
+    match min_pods {
+        Some(m) if count > 0 => count.max(m.min(n)),
+        _ => count,
+    }
 }
 
 /// The weights the router holds now (`status.canary.weights`), in percent.
@@ -259,13 +274,14 @@ pub fn dynamic_stable_scale(
     desired_weight: u32,
     actual: Option<ActualWeights>,
     aborted: bool,
+    max: u32,
 ) -> (u32, u32) {
-    let (mut canary, _) = traffic_routed_counts(n, target);
-    let mut stable = weight_to_replicas(n, MAX_WEIGHT - desired_weight.min(MAX_WEIGHT));
+    let (mut canary, _) = traffic_routed_counts(n, target, max);
+    let mut stable = weight_to_replicas_of(n, max - desired_weight.min(max), max);
     if let Some(a) = actual {
-        stable = stable.max(weight_to_replicas(n, a.stable));
+        stable = stable.max(weight_to_replicas_of(n, a.stable, max));
         if aborted {
-            canary = canary.max(weight_to_replicas(n, a.canary));
+            canary = canary.max(weight_to_replicas_of(n, a.canary, max));
         }
     }
     (canary, stable)
@@ -289,7 +305,12 @@ pub struct AbortState {
 /// available`, or the larger of that and the canary's available pods unless an abort
 /// delay is set explicitly), else 0; never above the weight the router holds now.
 /// `None` (no ReplicaSets known) gives 0.
-pub fn desired_weight_on_abort(n: u32, set_weights: &[u32], state: Option<AbortState>) -> u32 {
+pub fn desired_weight_on_abort(
+    n: u32,
+    set_weights: &[u32],
+    state: Option<AbortState>,
+    max: u32,
+) -> u32 {
     let Some(s) = state else {
         return 0;
     };
@@ -303,7 +324,7 @@ pub fn desired_weight_on_abort(n: u32, set_weights: &[u32], state: Option<AbortS
         .iter()
         .rev()
         .copied()
-        .find(|&w| weight_to_replicas(n, w) < limit)
+        .find(|&w| weight_to_replicas_of(n, w, max) < limit)
         .unwrap_or(0);
     w.min(s.actual_canary_weight)
 }

@@ -4,10 +4,11 @@
 use super::replicas::CanaryTarget;
 use crate::scenario::rollout::{CanaryScale, CanaryStep};
 
-/// `GetCurrentSetWeight`: the nearest `setWeight` at or before `step`; 100 past the last.
-pub fn current_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
+/// `GetCurrentSetWeight`: the nearest `setWeight` at or before `step`; `max` (the
+/// router's `maxTrafficWeight`) past the last.
+pub fn current_set_weight(steps: &[CanaryStep], step: usize, max: u32) -> u32 {
     if step >= steps.len() {
-        return 100;
+        return max;
     }
     steps[..=step]
         .iter()
@@ -21,11 +22,11 @@ pub fn current_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
 
 /// The weight held while the current step's counts are not reached: the nearest
 /// `setWeight` before `step`.
-pub fn previous_set_weight(steps: &[CanaryStep], step: usize) -> u32 {
+pub fn previous_set_weight(steps: &[CanaryStep], step: usize, max: u32) -> u32 {
     if step == 0 {
         return 0;
     }
-    current_set_weight(steps, step.min(steps.len()) - 1)
+    current_set_weight(steps, step.min(steps.len()) - 1, max)
 }
 
 /// `UseSetCanaryScale`: the nearest `setCanaryScale` at or before `step`, unless it is

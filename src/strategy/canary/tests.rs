@@ -38,11 +38,15 @@ fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
         steps,
         max_surge: IntOrPercent::Int(1),
         max_unavailable: IntOrPercent::Int(0),
-        traffic_routing: routed.then_some(TrafficRouting { header_share: 0.0 }),
+        traffic_routing: routed.then_some(TrafficRouting {
+            header_share: 0.0,
+            max_weight: 100,
+        }),
         scale_down_delay: 30 * S,
         abort_scale_down_delay: 30 * S,
         abort_delay_explicit: false,
         dynamic_stable_scale: false,
+        min_pods_per_replica_set: None,
         analysis: None,
         step_analyses: Vec::new(),
     }
@@ -85,6 +89,20 @@ fn with_a_router_the_stable_stays_at_full_size() {
     // N stable + N canary at the last step.
     assert_eq!(r.peak_tasks, 20);
     assert_eq!(r.min_available, 10);
+}
+
+#[test]
+fn min_pods_per_replica_set_raises_the_canary() {
+    // CheckMinPodsPerReplicaSet: 5 % of 10 is 1 pod, raised to 3; the stable stays at N.
+    let mut c = canary(vec![SetWeight(5), Pause(Some(60 * S))], true);
+    c.min_pods_per_replica_set = Some(3);
+    let (r, trace) = run(&scenario(10, RolloutKind::Canary(c)));
+    assert_eq!(r.outcome, Outcome::Completed);
+    let sc = scales(&trace);
+    assert_eq!(sc[0], (3, 10));
+    let before_promotion = sc.iter().take_while(|&&(canary, _)| canary < 10);
+    assert!(before_promotion.clone().all(|&(_, stable)| stable == 10));
+    assert!(before_promotion.skip(1).all(|&(canary, _)| canary >= 3));
 }
 
 #[test]
@@ -163,6 +181,9 @@ fn blue_green(preview: Option<u32>, auto: bool) -> RolloutKind {
         auto_promotion_seconds: 0,
         scale_down_delay: 30 * S,
         abort_scale_down_delay: Some(30 * S),
+        pre_promotion_analysis: None,
+        post_promotion_analysis: None,
+        preview_share: 0.0,
     })
 }
 
@@ -195,4 +216,23 @@ fn blue_green_preview_count_holds_until_promoted() {
     assert!(r.duration >= 100 * S);
     assert_eq!(scales(&trace), [(2, 6), (6, 6)]);
     assert_eq!(r.peak_tasks, 12);
+}
+
+#[test]
+fn max_traffic_weight_scales_the_weights() {
+    // maxTrafficWeight 1000: setWeight 5 is 0.5 % (one pod of 10, ceil), 500 is half
+    // (5 pods); after the last step the weight is 1000 (`GetCurrentSetWeight`) and the
+    // canary N (utils/replicaset/canary.go:trafficWeightToReplicas with maxWeight).
+    let mut c = canary(
+        vec![SetWeight(5), SetWeight(500), Pause(Some(60 * S))],
+        true,
+    );
+    c.traffic_routing = Some(TrafficRouting {
+        header_share: 0.0,
+        max_weight: 1000,
+    });
+    let (r, trace) = run(&scenario(10, RolloutKind::Canary(c)));
+    assert_eq!(r.outcome, Outcome::Completed);
+    let canary: Vec<u32> = scales(&trace).iter().map(|&(c, _)| c).collect();
+    assert_eq!(&canary[..3], &[1, 5, 10]);
 }

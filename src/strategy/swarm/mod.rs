@@ -294,7 +294,7 @@ impl Controller for Swarm<'_> {
                 self.request_run(cl, true);
             }
             // Refused at parse time for Swarm (an Argo Rollouts action).
-            ActionKind::Promote => {}
+            ActionKind::Promote | ActionKind::Abort | ActionKind::Retry => {}
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
                 self.previous = Some(self.spec);

@@ -528,16 +528,39 @@ fn basic_canary_without_stable_is_a_plain_rollout() {
 }
 
 #[test]
+fn min_pods_per_replica_set_upstream_rows() {
+    // TestCalculateReplicaCountsForCanaryTrafficRouting (utils/replicaset/canary_test.go):
+    // minPodsPerReplicaSet 2, N=10, w=5 ⇒ canary 2; with N=1 the minimum is capped to 1.
+    assert_eq!(check_min_pods(10, Some(2), weight_to_replicas(10, 5)), 2);
+    assert_eq!(check_min_pods(1, Some(2), weight_to_replicas(1, 5)), 1);
+    // CheckMinPodsPerReplicaSet leaves 0 (no pods wanted) and larger counts alone.
+    assert_eq!(check_min_pods(10, Some(2), 0), 0);
+    assert_eq!(check_min_pods(10, Some(2), 7), 7);
+    assert_eq!(check_min_pods(10, None, 1), 1);
+}
+
+#[test]
 fn traffic_routed_upstream_rows() {
     // TestTrafficWeightToReplicas (N=10).
     for (w, r) in [(0, 0), (20, 2), (25, 3), (33, 4), (99, 10), (100, 10)] {
         assert_eq!(weight_to_replicas(10, w), r, "w={w}");
     }
+    // TestTrafficWeightToReplicas: N=23, weight = maxWeight = 1e8 ⇒ 23.
+    assert_eq!(weight_to_replicas_of(23, 100_000_000, 100_000_000), 23);
+    // With maxTrafficWeight 1000 a weight of 5 is 0.5 %: one pod of 10 (ceil).
+    assert_eq!(weight_to_replicas_of(10, 5, 1000), 1);
+    assert_eq!(weight_to_replicas_of(10, 900, 1000), 9);
     // TestCalculateReplicaCountsForCanaryTrafficRouting.
-    assert_eq!(traffic_routed_counts(10, CanaryTarget::Weight(10)), (1, 10));
-    assert_eq!(traffic_routed_counts(1, CanaryTarget::Replicas(9)), (9, 1));
     assert_eq!(
-        traffic_routed_counts(4, CanaryTarget::ScaleWeight(200)),
+        traffic_routed_counts(10, CanaryTarget::Weight(10), MAX_WEIGHT),
+        (1, 10)
+    );
+    assert_eq!(
+        traffic_routed_counts(1, CanaryTarget::Replicas(9), MAX_WEIGHT),
+        (9, 1)
+    );
+    assert_eq!(
+        traffic_routed_counts(4, CanaryTarget::ScaleWeight(200), MAX_WEIGHT),
         (8, 4)
     );
 }
@@ -572,7 +595,7 @@ fn dynamic_stable_scale_upstream_table() {
                 explicit_abort_delay: false,
                 actual_canary_weight: ac,
             });
-            desired_weight_on_abort(10, steps, state)
+            desired_weight_on_abort(10, steps, state, MAX_WEIGHT)
         } else {
             *steps.last().unwrap()
         };
@@ -586,6 +609,7 @@ fn dynamic_stable_scale_upstream_table() {
             weight,
             Some(actual),
             abort,
+            MAX_WEIGHT,
         );
         assert_eq!(got, expect, "row {i}");
     }
@@ -604,6 +628,7 @@ fn desired_weight_on_abort_with_scale_down_delay() {
                 explicit_abort_delay: explicit,
                 actual_canary_weight: 50,
             }),
+            MAX_WEIGHT,
         )
     };
     assert_eq!(at(9, false), 10, "no explicit delay");

@@ -1,0 +1,184 @@
+//! Tests of the `strategy.canary` / `strategy.blueGreen` parser.
+use super::super::model::Strategy;
+use super::super::strategy::strategy;
+use super::*;
+use crate::scenario::walk;
+use serde_json::{Value, json};
+
+fn parse(v: Value) -> (Option<RolloutStrategy>, Vec<String>) {
+    let (s, p) = walk::run(&v, |root| strategy(Some(root.child("strategy", &v))));
+    match s {
+        Strategy::Canary(r) | Strategy::BlueGreen(r) => (Some(r), p),
+        _ => (None, p),
+    }
+}
+
+#[test]
+fn canary_defaults_are_argos() {
+    let (r, p) = parse(json!({"canary": {"steps": [{"setWeight": 20}, {"pause": {}}]}}));
+    assert!(p.is_empty(), "{p:?}");
+    let r = r.unwrap();
+    assert_eq!(
+        (r.min_ready, r.progress_deadline, r.progress_deadline_abort),
+        (0, Some(600 * SECOND), false)
+    );
+    let RolloutKind::Canary(c) = r.kind else {
+        panic!()
+    };
+    assert_eq!(
+        c.steps,
+        [CanaryStep::SetWeight(20), CanaryStep::Pause(None)]
+    );
+    assert_eq!(c.max_surge, IntOrPercent::Percent(25));
+    assert_eq!(c.max_unavailable, IntOrPercent::Percent(25));
+    assert_eq!(c.traffic_routing, None);
+    assert_eq!(c.scale_down_delay, 30 * SECOND);
+}
+
+#[test]
+fn canary_validation_names_the_field() {
+    let (_, p) = parse(json!({"canary": {
+        "steps": [{"setWeight": 120}, {"setWeight": 10, "pause": {}},
+                  {"setCanaryScale": {"replicas": 2}}],
+        "scaleDownDelaySeconds": 10}}));
+    assert_eq!(
+        p,
+        [
+            "strategy.canary.scaleDownDelaySeconds: requires `trafficRouting` (Argo Rollouts validation)",
+            "strategy.canary.steps.0.setWeight: must be between 0 and 100 (`maxTrafficWeight`)",
+            "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got setWeight, pause",
+            "strategy.canary.steps.2.setCanaryScale: requires `trafficRouting` (Argo Rollouts validation)",
+        ]
+    );
+    let (_, p) = parse(json!({"canary": {"trafficRouting": {"headerRoute": {"share": 2}}}}));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("strategy.canary.trafficRouting.headerRoute.share"));
+}
+
+#[test]
+fn canary_analysis_is_read_in_place() {
+    let m = json!({"metrics": [{"name": "e", "successCondition": "result < 0.01",
+        "provider": {"rollout-sim": {"metric": "error_rate"}}}]});
+    let (r, p) = parse(json!({"canary": {
+        "steps": [{"setWeight": 10}, {"analysis": m}, {"pause": {}}],
+        "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::Canary(c) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(c.steps[1], CanaryStep::Analysis(0));
+    assert_eq!(c.step_analyses.len(), 1);
+    let bg = c.analysis.unwrap();
+    assert_eq!((bg.starting_step, bg.spec.metrics.len()), (1, 1));
+    let (_, p) = parse(json!({"canary": {"steps": [{"setWeight": 10}],
+        "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
+    assert_eq!(
+        p,
+        ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
+    );
+}
+
+#[test]
+fn set_weight_is_out_of_max_traffic_weight() {
+    let (r, p) = parse(
+        json!({"canary": {"trafficRouting": {"maxTrafficWeight": 1000},
+        "steps": [{"setWeight": 5}, {"setWeight": 900}]}}),
+    );
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::Canary(c) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(c.max_weight(), 1000);
+    let (_, p) = parse(
+        json!({"canary": {"trafficRouting": {"maxTrafficWeight": 10},
+        "steps": [{"setWeight": 20}]}}),
+    );
+    assert_eq!(
+        p,
+        ["strategy.canary.steps.0.setWeight: must be between 0 and 10 (`maxTrafficWeight`)"]
+    );
+}
+
+#[test]
+fn min_pods_per_replica_set_needs_a_router() {
+    let (r, p) = parse(json!({"canary": {"trafficRouting": {}, "minPodsPerReplicaSet": 2}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::Canary(c) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(c.min_pods_per_replica_set, Some(2));
+    let (_, p) = parse(json!({"canary": {"minPodsPerReplicaSet": 2}}));
+    assert_eq!(
+        p,
+        [
+            "strategy.canary.minPodsPerReplicaSet: has an effect only with `trafficRouting` \
+          (argo-rollouts CheckMinPodsPerReplicaSet)"
+        ]
+    );
+}
+
+#[test]
+fn blue_green_analysis_needs_requests_to_measure() {
+    let metric = |of: &str, q: &str| {
+        json!({"metrics": [{"name": "m", "successCondition": "result < 0.01",
+            "provider": {"rollout-sim": {"metric": q, "of": of}}}]})
+    };
+    // Before the switch the preview gets requests only through `previewTraffic`.
+    let (_, p) = parse(json!({"blueGreen": {
+        "prePromotionAnalysis": metric("canary", "error_rate")}}));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with(
+            "strategy.blueGreen.prePromotionAnalysis: metric `m` needs the preview's requests"
+        ),
+        "{p:?}"
+    );
+    // Pods need no requests; nor does the stable version's traffic.
+    for (of, q) in [("canary", "ready_ratio"), ("stable", "error_rate")] {
+        let (r, p) = parse(json!({"blueGreen": {"prePromotionAnalysis": metric(of, q)}}));
+        assert!(p.is_empty(), "{p:?}");
+        let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
+            panic!()
+        };
+        assert!(b.pre_promotion_analysis.is_some());
+    }
+    let (r, p) = parse(json!({"blueGreen": {"previewTraffic": {"share": 0.05},
+        "prePromotionAnalysis": metric("canary", "error_rate"),
+        "postPromotionAnalysis": metric("canary", "latency_p99")}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(b.preview_share, 0.05);
+    assert!(b.post_promotion_analysis.is_some());
+    // After the switch the previous pods serve nothing.
+    let (_, p) = parse(json!({"blueGreen": {
+        "postPromotionAnalysis": metric("stable", "error_rate")}}));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("strategy.blueGreen.postPromotionAnalysis: metric `m` needs the previous"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn blue_green_defaults_are_argos() {
+    let (r, p) = parse(json!({"blueGreen": {}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(
+        b,
+        BlueGreen {
+            preview_replica_count: None,
+            auto_promotion_enabled: true,
+            auto_promotion_seconds: 0,
+            scale_down_delay: 30 * SECOND,
+            abort_scale_down_delay: Some(30 * SECOND),
+            pre_promotion_analysis: None,
+            post_promotion_analysis: None,
+            preview_share: 0.0,
+        }
+    );
+}

@@ -1,0 +1,79 @@
+//! The user's `kubectl argo rollouts` actions (`pkg/kubectl-argo-rollouts/cmd/promote`,
+//! `cmd/abort`, `cmd/retry`, argo-rollouts v1.10) and what the controller does with the
+//! status they patch (`rollout/pause.go:CalculateAbortStatus`).
+
+use super::Rollout;
+use super::analysis::Runs;
+use crate::cluster::Cluster;
+use crate::scenario::ActionKind;
+use crate::scenario::rollout::RolloutKind;
+use crate::sim::time::NEVER;
+
+impl Rollout<'_> {
+    /// Apply one scheduled action.
+    pub(super) fn act(&mut self, cl: &mut Cluster, action: &ActionKind) {
+        match action {
+            ActionKind::Promote => self.user_promote(cl),
+            ActionKind::Abort => self.user_abort(cl),
+            ActionKind::Retry => self.retry(cl),
+            // Refused at load time for a Rollout.
+            _ => {}
+        }
+    }
+
+    /// `promote` (`getPatches`): clears an `InconclusiveAnalysis` pause (an Inconclusive
+    /// step is skipped, an Inconclusive background or blue-green run replaced), else the
+    /// pause condition; not paused, a canary skips its current step.
+    fn user_promote(&mut self, cl: &mut Cluster) {
+        if self.aborted_at.is_some() {
+            return;
+        }
+        if let Some(skip) = self.runs.resume() {
+            if skip {
+                self.step += 1;
+            }
+        } else if self.pause_start.is_some() {
+            self.promoted_by_user = true;
+        } else if let RolloutKind::Canary(c) = &self.cfg.kind
+            && self.step < c.steps.len()
+            && self.promoted_at.is_none()
+        {
+            self.step += 1;
+        }
+        cl.trace_update("promoted", || None);
+        self.dirty = true;
+    }
+
+    /// `abort` (`cmd/abort/abort.go` patches `status.abort = true`): the controller's own
+    /// abort follows (`CalculateAbortStatus`: step index 0, pauses cleared, runs
+    /// terminated), with the same traffic and scale-down. A promoted rollout has nothing
+    /// to abort. It is not a detection: `detected` counts the controller's aborts only.
+    fn user_abort(&mut self, cl: &mut Cluster) {
+        if self.aborted_at.is_none() && self.promoted_at.is_none() {
+            self.abort(cl, "kubectl argo rollouts abort");
+            self.user_abort = true;
+        }
+    }
+
+    /// `retry` (`cmd/retry/retry.go` patches `status.abort = false`): the update starts
+    /// over from step 0 (the abort reset the index) with new AnalysisRuns
+    /// (`needsNewAnalysisRun` after an abort); a canary or preview already scaled down is
+    /// scaled up again by the steps.
+    fn retry(&mut self, cl: &mut Cluster) {
+        if self.aborted_at.is_none() || self.promoted_at.is_some() {
+            return;
+        }
+        self.aborted_at = None;
+        self.user_abort = false;
+        self.rolled_back_at = None;
+        self.scale_down_at = NEVER;
+        self.step = 0;
+        self.pause_start = None;
+        self.promoted_by_user = false;
+        self.switched = false;
+        self.runs = Runs::default();
+        self.last_progress = cl.now();
+        cl.trace_update("updating", || Some("kubectl argo rollouts retry".into()));
+        self.dirty = true;
+    }
+}
