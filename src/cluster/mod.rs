@@ -388,19 +388,27 @@ impl<'s> Cluster<'s> {
 
     /// Fold a change of task `id`, whose share was `old`, into the wanted counts and the
     /// edits.
+    #[inline]
     fn recount(&mut self, id: TaskId, old: Share) {
         let t = &self.tasks[id as usize];
         let new = t.share();
-        self.wanted.change(t.version as usize, old, new);
-        if old.node != new.node {
-            let r = self.scenario.service.resources;
-            for n in [old.node, new.node].into_iter().flatten() {
-                let count = self.wanted.on_node[n as usize];
-                self.placer.wanted_changed(&self.nodes, n, count, r);
+        if new != old {
+            self.wanted.change(t.version as usize, old, new);
+            if old.node != new.node {
+                self.node_count_changed(old.node, new.node);
             }
         }
         if let Some(e) = self.edits.as_mut() {
             e.push(id);
+        }
+    }
+
+    /// The wanted tasks on these nodes changed: the per-node limit may open or close them.
+    fn node_count_changed(&mut self, old: Option<NodeId>, new: Option<NodeId>) {
+        let r = self.scenario.service.resources;
+        for n in [old, new].into_iter().flatten() {
+            let count = self.wanted.on_node[n as usize];
+            self.placer.wanted_changed(&self.nodes, n, count, r);
         }
     }
 
