@@ -125,6 +125,12 @@ impl<'s> Workspace<'s> {
         }
     }
 
+    /// Whether the cluster keeps the serving fleet for the next trials.
+    #[cfg(test)]
+    pub(crate) fn fleet_kept(&self) -> bool {
+        self.cluster.fleet_kept()
+    }
+
     /// Run trial `trial`.
     pub fn run(&mut self, trial: u64) -> TrialResult {
         self.run_inner(trial, false, None).0

@@ -75,7 +75,7 @@ impl Cluster<'_> {
         if delay == 0 {
             self.engine(|cl| cl.due.push_back((id, generation, step)));
         } else if delay != NEVER {
-            self.sim.schedule(
+            self.schedule_event(
                 self.sim.now() + delay,
                 Event::Task {
                     task: id,
@@ -84,6 +84,16 @@ impl Cluster<'_> {
                 },
             );
         }
+    }
+
+    /// Put `event` on the engine's agenda (and in the fleet's log while the fleet is
+    /// being created, see [`super::fleet`]).
+    #[inline]
+    pub(super) fn schedule_event(&mut self, at: Time, event: Event) {
+        if let Some(log) = self.fleet_log.as_mut() {
+            log.push((at, event));
+        }
+        self.sim.schedule(at, event);
     }
 
     pub(super) fn schedule_step_at(&mut self, id: TaskId, at: Time, step: Step) {
@@ -243,7 +253,7 @@ impl Cluster<'_> {
         for &(task, end) in &ends {
             let generation = self.tasks[task as usize].generation;
             let step = Step::EngineStarted;
-            self.sim.schedule(
+            self.schedule_event(
                 end,
                 Event::Task {
                     task,
@@ -390,7 +400,7 @@ impl Cluster<'_> {
         self.notify(id, new);
         if available_later {
             let generation = self.tasks[id as usize].generation;
-            self.sim.schedule(
+            self.schedule_event(
                 now + self.min_ready,
                 Event::Task {
                     task: id,

@@ -52,6 +52,7 @@
 
 mod availability;
 pub mod control_plane;
+mod fleet;
 pub mod gauges;
 pub mod health;
 pub mod kubelet;
@@ -221,6 +222,13 @@ pub struct Cluster<'s> {
     due: VecDeque<(TaskId, u32, Step)>,
     /// An engine call is in progress: new zero-length steps wait in `due`.
     busy: bool,
+    /// Zero-length steps applied this trial (the work they count, see [`fleet`]).
+    steps: u64,
+    /// The serving fleet as the first trial of this worker created it, when every trial
+    /// creates the same one ([`fleet`]).
+    fleet: Option<Box<fleet::Snapshot>>,
+    /// Events scheduled while that fleet is being created, when it is.
+    fleet_log: Option<Vec<(Time, Event)>>,
 }
 
 impl<'s> Cluster<'s> {
@@ -253,6 +261,9 @@ impl<'s> Cluster<'s> {
             start_ends: Vec::new(),
             due: VecDeque::new(),
             busy: false,
+            steps: 0,
+            fleet: None,
+            fleet_log: None,
         }
     }
 
@@ -307,6 +318,8 @@ impl<'s> Cluster<'s> {
         self.starts.clear();
         self.due.clear();
         self.busy = false;
+        self.steps = 0;
+        self.fleet_log = None;
     }
 
     /// Run `f` as one engine call: zero-length steps it causes are applied after it, in
@@ -322,6 +335,7 @@ impl<'s> Cluster<'s> {
             && let Some((id, generation, step)) = self.due.pop_front()
         {
             self.sim.count_work();
+            self.steps += 1;
             self.apply_step(id, generation, step);
         }
         self.busy = false;
@@ -374,19 +388,27 @@ impl<'s> Cluster<'s> {
 
     /// Fold a change of task `id`, whose share was `old`, into the wanted counts and the
     /// edits.
+    #[inline]
     fn recount(&mut self, id: TaskId, old: Share) {
         let t = &self.tasks[id as usize];
         let new = t.share();
-        self.wanted.change(t.version as usize, old, new);
-        if old.node != new.node {
-            let r = self.scenario.service.resources;
-            for n in [old.node, new.node].into_iter().flatten() {
-                let count = self.wanted.on_node[n as usize];
-                self.placer.wanted_changed(&self.nodes, n, count, r);
+        if new != old {
+            self.wanted.change(t.version as usize, old, new);
+            if old.node != new.node {
+                self.node_count_changed(old.node, new.node);
             }
         }
         if let Some(e) = self.edits.as_mut() {
             e.push(id);
+        }
+    }
+
+    /// The wanted tasks on these nodes changed: the per-node limit may open or close them.
+    fn node_count_changed(&mut self, old: Option<NodeId>, new: Option<NodeId>) {
+        let r = self.scenario.service.resources;
+        for n in [old, new].into_iter().flatten() {
+            let count = self.wanted.on_node[n as usize];
+            self.placer.wanted_changed(&self.nodes, n, count, r);
         }
     }
 
@@ -450,3 +472,6 @@ impl<'s> Cluster<'s> {
 
 /// One second, for controllers' `+1s` rules.
 pub const ONE_SECOND: Time = SECOND;
+
+#[cfg(test)]
+mod fleet_tests;

@@ -1,6 +1,7 @@
 //! What controllers do: the verbs they act on the cluster with (create, release, stop a
 //! task, set a timer) and the rollout records they add to the trace.
 
+use super::runtime::RuntimeKind;
 use super::task::Task;
 use super::{Cluster, Event, StartGate, Step, TaskId, TaskState, TraceRecord, kubelet};
 use crate::cluster::gauges::Share;
@@ -68,7 +69,9 @@ impl Cluster<'_> {
         let id = self.tasks.len() as TaskId;
         self.tasks.push(task);
         self.recount(id, Share::default());
-        self.pods.push(kubelet::PodState::default());
+        if self.runtime == RuntimeKind::Kubelet {
+            self.pods.push(kubelet::PodState::default()); // only the kubelet reads them
+        }
         if slot as usize >= self.slot_tasks.len() {
             self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
         }

@@ -223,8 +223,7 @@ impl Controller for Swarm<'_> {
         self.previous_replicas = self.replicas;
         self.slots.clear();
         self.slots.extend(0..self.replicas);
-        for slot in 0..self.replicas {
-            let t = cl.create_serving_task(slot, CURRENT);
+        for t in cl.create_serving_fleet(self.replicas, CURRENT) {
             *self.track(t) = NO_TRACK;
         }
         // `docker service update --image next`.

@@ -1,0 +1,207 @@
+//! The fleet before the rollout: one serving task per slot, created at time 0.
+//!
+//! Each serving task goes through the ordinary path ([`Cluster::create_serving_task`]:
+//! placement, image, start, process, HEALTHCHECK), so the fleet is whatever that path
+//! leaves, down to the start steps it schedules and then cancels (they still pop, and count
+//! in the `events` column). That path is about a fifth of a trial of a 20-replica service,
+//! and it is usually the same in every trial: when nothing on it draws a random number,
+//! what it leaves depends on the scenario alone (the trial index only keys random streams).
+//!
+//! [`Cluster::create_serving_fleet`] therefore runs the path once per worker and keeps a
+//! [`Snapshot`] of everything it changed; later trials copy the snapshot back instead. The
+//! copy covers every field the path touches: tasks and their kubelet records, slots,
+//! incarnations, nodes (allocations, images, pull counts), counts and gauges, the notices
+//! and changes not yet delivered, the events it scheduled (pushed again in the same order,
+//! so the queue's tie order is the same) and the zero-length steps it counted as work.
+//!
+//! The path draws nothing (and so is the same in every trial) when: the version's `pull`,
+//! `start`, `hang_after` and `crash_after` are constants or `never` ([`Dist::draw`] builds
+//! no stream for those; `ready_after` is not read for a task that is already healthy); the
+//! control plane's `create` is a constant and its `start` is zero (a start latency goes
+//! through the shared start queue); the runtime is the Docker engine with no HEALTHCHECK
+//! or one that is never flaky (a healthy container's next verdict is then arithmetic);
+//! placement depends on the nodes alone (no spread or per-node limit); and the trial is not
+//! traced (the trace shows the fleet task by task). Anything else takes the ordinary path in
+//! every trial. A test compares both ways on scenarios that exercise each condition.
+
+use super::kubelet::PodState;
+use super::runtime::RuntimeKind;
+use super::{Cluster, Event, Gauges, Node, Notice, Task, TaskId, WantedCounts};
+use crate::scenario::{Dist, Phase, VersionId};
+use crate::sim::time::Time;
+use std::ops::Range;
+
+/// What creating the fleet left in the cluster, for the trials after the first.
+#[derive(Debug, Default)]
+pub(super) struct Snapshot {
+    /// Slots and version it was made for, and the states then observed (notices depend on
+    /// them) and `minReadySeconds` (availability events do).
+    made_for: Option<(u32, VersionId, super::StateSet, Time)>,
+    tasks: Vec<Task>,
+    pods: Vec<PodState>,
+    slot_tasks: Vec<Vec<TaskId>>,
+    incarnations: Vec<u32>,
+    nodes: Vec<Node>,
+    gauges: Gauges,
+    wanted: WantedCounts,
+    notices: Vec<Notice>,
+    changed: Option<Vec<TaskId>>,
+    edits: Option<Vec<TaskId>>,
+    /// Events scheduled, in order.
+    events: Vec<(Time, Event)>,
+    /// Zero-length steps applied (work for the budget).
+    steps: u64,
+}
+
+/// A latency whose draw uses no random stream.
+fn fixed(d: &Dist) -> bool {
+    matches!(d, Dist::Constant(_) | Dist::Never)
+}
+
+impl Cluster<'_> {
+    /// Create the serving fleet of `slots` slots (slots `0..slots`) of `version` at time 0,
+    /// as [`Cluster::create_serving_task`] for each slot in order would; returns the ids of
+    /// the tasks created.
+    pub fn create_serving_fleet(&mut self, slots: u32, version: VersionId) -> Range<TaskId> {
+        let first = self.tasks.len() as TaskId;
+        if !self.fleet_is_fixed(version) {
+            for slot in 0..slots {
+                self.create_serving_task(slot, version);
+            }
+            return first..self.tasks.len() as TaskId;
+        }
+        let made_for = Some((slots, version, self.observed, self.min_ready));
+        let mut snap = self.fleet.take().unwrap_or_default();
+        if snap.made_for == made_for {
+            self.restore_fleet(&snap);
+        } else {
+            self.fleet_log = Some(std::mem::take(&mut snap.events));
+            let steps = self.steps;
+            for slot in 0..slots {
+                self.create_serving_task(slot, version);
+            }
+            snap.events = self.fleet_log.take().unwrap_or_default();
+            snap.made_for = None;
+            if !self.pending.is_empty() {
+                return first..self.tasks.len() as TaskId; // not kept: see `fleet_is_fixed`
+            }
+            snap.made_for = made_for;
+            snap.steps = self.steps - steps;
+            self.save_fleet(&mut snap);
+        }
+        self.fleet = Some(snap);
+        first..self.tasks.len() as TaskId
+    }
+
+    /// Whether a fleet is kept for the next trials.
+    #[cfg(test)]
+    pub(crate) fn fleet_kept(&self) -> bool {
+        self.fleet.is_some()
+    }
+
+    /// Whether creating the fleet of `version` now gives the same cluster in every trial
+    /// (see the module's comment).
+    fn fleet_is_fixed(&self, version: VersionId) -> bool {
+        let s = self.scenario;
+        let v = self.version(version);
+        let cp = &s.cluster.control_plane;
+        let fresh = self.tasks.is_empty()
+            && self.sim.now() == 0
+            && self.notices.is_empty()
+            && self.pending.is_empty()
+            && self.due.is_empty()
+            && !self.busy;
+        fresh
+            && self.trace.is_none()
+            && self.runtime == RuntimeKind::Docker
+            && [&v.pull, &v.start, &v.hang_after, &v.crash_after]
+                .into_iter()
+                .all(fixed)
+            && fixed(cp.phase(Phase::Create))
+            && cp.phase(Phase::Start).is_zero()
+            && s.service
+                .healthcheck
+                .as_ref()
+                .is_none_or(|h| h.flaky <= 0.0)
+            && !self.placer.depends_on_tasks()
+    }
+
+    /// Record what the fleet left (reusing the snapshot's buffers).
+    fn save_fleet(&self, snap: &mut Snapshot) {
+        snap.tasks.clone_from(&self.tasks);
+        snap.pods.clone_from(&self.pods);
+        snap.slot_tasks.clone_from(&self.slot_tasks);
+        snap.incarnations.clone_from(&self.incarnations);
+        snap.nodes.clone_from(&self.nodes);
+        snap.gauges = self.gauges.clone();
+        copy_wanted(&mut snap.wanted, &self.wanted);
+        snap.notices.clone_from(&self.notices);
+        snap.changed.clone_from(&self.changed);
+        snap.edits.clone_from(&self.edits);
+    }
+
+    /// Put the cluster where creating the fleet would (it is fresh from `reset`).
+    fn restore_fleet(&mut self, snap: &Snapshot) {
+        self.tasks.clone_from(&snap.tasks);
+        self.pods.clone_from(&snap.pods);
+        self.slot_tasks.clone_from(&snap.slot_tasks);
+        self.incarnations.clone_from(&snap.incarnations);
+        for (n, s) in self.nodes.iter_mut().zip(&snap.nodes) {
+            copy_node(n, s);
+        }
+        self.placer
+            .rebuild(&self.nodes, self.scenario.service.resources);
+        self.gauges = snap.gauges.clone();
+        copy_wanted(&mut self.wanted, &snap.wanted);
+        self.notices.clone_from(&snap.notices);
+        self.changed.clone_from(&snap.changed);
+        self.edits.clone_from(&snap.edits);
+        for &(at, event) in &snap.events {
+            self.sim.schedule(at, event);
+        }
+        for _ in 0..snap.steps {
+            self.sim.count_work();
+        }
+        self.steps += snap.steps;
+    }
+}
+
+/// `to = from`, keeping `to`'s buffers (the derived `clone_from` would allocate).
+fn copy_wanted(to: &mut WantedCounts, from: &WantedCounts) {
+    let WantedCounts {
+        wanted,
+        ready,
+        available,
+        on_node,
+    } = from;
+    to.wanted.clone_from(wanted);
+    to.ready.clone_from(ready);
+    to.available.clone_from(available);
+    to.on_node.clone_from(on_node);
+}
+
+/// `to = from`, keeping `to`'s image list (the derived `clone_from` would allocate).
+fn copy_node(to: &mut Node, from: &Node) {
+    let Node {
+        cpu_capacity,
+        memory_capacity,
+        cpu_used,
+        memory_used,
+        tasks,
+        image_at,
+        pulls,
+        up,
+        losses,
+        down_epoch,
+    } = from;
+    to.cpu_capacity = *cpu_capacity;
+    to.memory_capacity = *memory_capacity;
+    to.cpu_used = *cpu_used;
+    to.memory_used = *memory_used;
+    to.tasks = *tasks;
+    to.image_at.clone_from(image_at);
+    to.pulls = *pulls;
+    to.up = *up;
+    to.losses = *losses;
+    to.down_epoch = *down_epoch;
+}

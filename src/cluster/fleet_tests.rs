@@ -1,0 +1,76 @@
+//! The fleet copied from a worker's first trial gives every later trial exactly what
+//! creating it again would: the same rows (including `events`, which counts the cancelled
+//! start steps the path schedules) as a fresh worker, whose first trial always takes the
+//! ordinary path.
+
+use crate::result::TrialResult;
+use crate::scenario::{Format, Scenario, load_str};
+use crate::trial::Workspace;
+
+fn scenario(body: &str) -> Scenario {
+    let text = format!("seed: 3\ntrials: 40\n{body}");
+    load_str(&text, "fleet.yaml", Format::Yaml, &[]).unwrap()
+}
+
+/// Trials `0..n` on one warm workspace, and whether it kept a fleet.
+fn warm(s: &Scenario, n: u64) -> (Vec<TrialResult>, bool) {
+    let mut ws = Workspace::new(s);
+    let rows = (0..n).map(|i| ws.run(i)).collect();
+    (rows, ws.fleet_kept())
+}
+
+/// Trials `0..n`, each on a fresh workspace (the ordinary path every time).
+fn cold(s: &Scenario, n: u64) -> Vec<TrialResult> {
+    (0..n).map(|i| Workspace::new(s).run(i)).collect()
+}
+
+const SWARM: &str =
+    "strategy: {swarm: {update_config: {parallelism: 2, delay: 1s, order: start-first}}}\n";
+
+/// Scenarios whose fleet is the same in every trial: kept, and copying it changes nothing.
+#[test]
+fn a_kept_fleet_gives_the_rows_of_the_ordinary_path() {
+    let cases = [
+        // HEALTHCHECK, cached images (the benchmark's shape).
+        "cluster: {nodes: 4, image_cached: [current]}\nservice: {replicas: 8, \
+         versions: {current: {image: a:1}, next: {image: a:2, start: {uniform: {min: 1s, max: 4s}}}}, \
+         healthcheck: {interval: 1s, retries: 3}}\n",
+        // A constant start and a pull: cancelled steps at 2 s and 5 s still pop (events).
+        "cluster: {nodes: 3}\nservice: {replicas: 6, versions: {current: {image: a:1, start: 2s, \
+         pull: 5s}, next: {image: a:2, start: 1s, pull: 3s}}}\n",
+        // A node lost at 0 s and a user action at 0 s: ties with the fleet's events.
+        "cluster: {nodes: 3, image_cached: [current]}\nservice: {replicas: 6, versions: \
+         {current: {image: a:1, start: 1s}, next: {image: a:2, start: 2s}}}\n\
+         faults: {node_failures: [{at: 0s, node: node-1, recover_after: 30s}]}\n",
+    ];
+    for body in cases {
+        let s = scenario(&format!("{body}{SWARM}"));
+        let (rows, kept) = warm(&s, 40);
+        assert!(kept, "{body}");
+        assert_eq!(rows, cold(&s, 40), "{body}");
+    }
+}
+
+/// Scenarios whose fleet draws random numbers or is placed by task counts: never kept, and
+/// the rows are the ordinary path's anyway.
+#[test]
+fn a_fleet_that_varies_is_created_every_trial() {
+    let cases = [
+        // A flaky HEALTHCHECK draws the healthy container's next failures.
+        "service: {replicas: 4, healthcheck: {interval: 1s, retries: 2, flaky: 0.3}}\n",
+        // The current version's hang is random.
+        "service: {replicas: 4, versions: {current: {image: a:1, hang_after: \
+         {exponential: {mean: 60s}}}, next: {image: a:2}}}\n",
+        // The current version's start is random (its cancelled step pops at a random time).
+        "service: {replicas: 4, versions: {current: {image: a:1, start: \
+         {uniform: {min: 1s, max: 9s}}}, next: {image: a:2}}}\n",
+        // A per-node limit: placement depends on the tasks placed.
+        "cluster: {nodes: 3}\nservice: {replicas: 4, placement: {max_replicas_per_node: 2}}\n",
+    ];
+    for body in cases {
+        let s = scenario(&format!("{body}{SWARM}"));
+        let (rows, kept) = warm(&s, 40);
+        assert!(!kept, "{body}");
+        assert_eq!(rows, cold(&s, 40), "{body}");
+    }
+}
