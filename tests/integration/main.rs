@@ -5,6 +5,7 @@ mod calibrate_scenario;
 mod check;
 mod cli;
 mod control_plane;
+mod deferred_walks;
 mod engine;
 mod experiments;
 mod golden;
