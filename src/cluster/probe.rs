@@ -85,8 +85,9 @@ impl ProbeWalk {
 
     /// [`ProbeWalk::next_flip`] in steps: probe every tick up to `until` (inclusive) and
     /// return the flip, or `None` when none came by then (the walk pauses at the next
-    /// tick, after `until`). Walking in steps finds what one walk finds: the walk stops
-    /// only between ticks, where its state is all it carries.
+    /// tick, after `until`, or a little later, once a streak it looks for is over). Walking
+    /// in steps finds what one walk finds: the walk stops only between ticks, where its
+    /// state is all it carries.
     pub fn resume(&mut self, seek: &Seek, app: AppTimes, until: Time) -> Option<Flip> {
         let p = &seek.probe;
         let (succ_thr, fail_thr, horizon) = (seek.success, seek.failure, seek.horizon);
@@ -97,7 +98,10 @@ impl ProbeWalk {
             if t >= horizon || t == NEVER {
                 return Some(Flip::Never);
             }
-            if t > until {
+            // Pause only between streaks: finishing one takes at most a threshold of ticks.
+            let in_streak =
+                fail_thr.is_some() && self.fail > 0 || succ_thr.is_some() && self.succ > 0;
+            if t > until && !in_streak {
                 return None;
             }
             if t >= app.hang_at {

@@ -224,7 +224,7 @@ mod tests {
                         at: (!never).then_some(at),
                         label,
                     };
-                    e.defer(cursor);
+                    e.defer(cursor, e.now() + 1);
                 } else {
                     e.schedule(at, Ev(label));
                 }

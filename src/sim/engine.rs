@@ -59,11 +59,13 @@ impl<E: Schedulable> Engine<E> {
         self.queue.push(at, event);
     }
 
-    /// Schedule the event `cursor` computes, which it finds after `now` (it has examined
-    /// every instant up to now): the event pops where it would if it were pushed now.
-    pub fn defer(&mut self, cursor: E::Cursor) -> DeferredId {
+    /// Schedule the event `cursor` computes, which it finds at or after `from` (> now: it
+    /// has examined every instant before): the event pops where it would if it were
+    /// pushed now.
+    pub fn defer(&mut self, cursor: E::Cursor, from: Time) -> DeferredId {
+        debug_assert!(from > self.now);
         let seq = self.queue.reserve();
-        let id = self.deferred.add(cursor, seq, self.now + 1);
+        let id = self.deferred.add(cursor, seq, from);
         if !self.lazy {
             let queue = &mut self.queue;
             self.deferred

@@ -70,9 +70,13 @@ impl Cluster<'_> {
             let seek = Seek::new(rp, None, Some(rp.failure_threshold), end);
             (seek, Step::NotReady)
         };
-        match walk.resume(&seek, app, self.sim.now()) {
-            // Nothing by now: the engine walks on as far as the trial gets.
+        // Up to the next tick at least (the walk's first): most walks then jump over
+        // every pass to their next flaky failure, and are put aside for good.
+        let ahead = self.sim.now().saturating_add(rp.period);
+        match walk.resume(&seek, app, ahead) {
+            // Nothing by then: the engine walks on as far as the trial gets.
             None => {
+                let from = walk.next_tick();
                 let cursor = FlipCursor {
                     walk,
                     seek,
@@ -84,7 +88,7 @@ impl Cluster<'_> {
                         step,
                     },
                 };
-                let d = self.sim.defer(cursor);
+                let d = self.sim.defer(cursor, from);
                 self.pods[id as usize].readiness = Readiness::Deferred(d);
             }
             Some(flip) => {
