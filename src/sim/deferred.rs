@@ -97,6 +97,13 @@ impl<C> Agenda<C> {
         DeferredId(i)
     }
 
+    /// A lower bound of the first instant some cursor has not examined (`Time::MAX`:
+    /// none is waiting); reclaimed cursors may still count.
+    #[inline]
+    pub(super) fn earliest(&self) -> Time {
+        self.waiting.peek().map_or(Time::MAX, |r| r.0.0)
+    }
+
     /// The first instant some cursor has not examined (`None`: none is waiting).
     pub(super) fn pending_from(&mut self) -> Option<Time> {
         while let Some(&std::cmp::Reverse((from, i))) = self.waiting.peek() {

@@ -98,17 +98,22 @@ impl<E: Schedulable> Engine<E> {
 
     /// Time of the next event, exact whenever it is at or before `bound` (deferred events
     /// up to `bound` walked); a time after `bound`, or `None`, means none is due by then.
+    #[inline]
     pub fn next_time_by(&mut self, bound: Time) -> Option<Time> {
-        let until = self.queue.peek_time().map_or(bound, |t| t.min(bound));
-        if self
-            .deferred
-            .pending_from()
-            .is_some_and(|from| from <= until)
-        {
-            let queue = &mut self.queue;
-            self.deferred
-                .walk_until(until, |at, seq, e| queue.push_reserved(at, seq, e));
+        let next = self.queue.peek_time();
+        let until = next.map_or(bound, |t| t.min(bound));
+        if self.deferred.earliest() > until {
+            return next;
         }
+        self.walk_deferred(until)
+    }
+
+    /// [`Engine::next_time_by`] when some deferred event may be due by `until`.
+    #[inline(never)]
+    fn walk_deferred(&mut self, until: Time) -> Option<Time> {
+        let queue = &mut self.queue;
+        self.deferred
+            .walk_until(until, |at, seq, e| queue.push_reserved(at, seq, e));
         self.queue.peek_time()
     }
 
