@@ -10,8 +10,9 @@ use rollout_sim::trial::Workspace;
 use std::path::Path;
 
 /// Every example that runs on the kubelet, plus the Kubernetes benchmark.
-const FILES: [&str; 14] = [
+const FILES: [&str; 19] = [
     "scenarios/k8s-affinity-pending.yaml",
+    "scenarios/k8s-affinity-pending-fix.yaml",
     "scenarios/k8s-autoscale-mid-rollout.yaml",
     "scenarios/k8s-crashloop-deadline.yaml",
     "scenarios/k8s-endpoint-lag.yaml",
@@ -24,6 +25,10 @@ const FILES: [&str; 14] = [
     "scenarios/k8s-spread-surge.yaml",
     "scenarios/k8s-surge-one.yaml",
     "scenarios/canary-analysis.yaml",
+    "scenarios/canary-bad-release.yaml",
+    "scenarios/canary-replica-ratio.yaml",
+    "scenarios/canary-router.yaml",
+    "scenarios/blue-green.yaml",
     "benches/bench-kubernetes.yaml",
 ];
 
