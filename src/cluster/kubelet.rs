@@ -34,6 +34,7 @@ use super::health::AppTimes;
 use super::probe::{Flip, ProbeWalk, first_tick};
 use crate::scenario::Service;
 use crate::sim::KeyedRng;
+use crate::sim::deferred::DeferredId;
 use crate::sim::time::{NEVER, SECOND, Time};
 
 /// The kubelet's initial container restart backoff (`backOffPeriod`).
@@ -81,13 +82,26 @@ impl CrashLoop {
     }
 }
 
+/// Where the readiness worker of a pod's current container is.
+#[derive(Debug, Clone, Default)]
+pub enum Readiness {
+    /// No readiness probe, or no container that runs one.
+    #[default]
+    Off,
+    /// Here, positioned after its last flip.
+    Walk(ProbeWalk),
+    /// Lent to the engine, looking for the next flip as far as the trial gets
+    /// ([`super::runtime`]); reclaimed before it is walked on.
+    Deferred(DeferredId),
+}
+
 /// The kubelet's per-pod bookkeeping, indexed by task id.
 #[derive(Debug, Clone, Default)]
 pub struct PodState {
     /// Restart backoff of the pod's container.
     pub crash_loop: CrashLoop,
-    /// The readiness worker of the current container, positioned after its last flip.
-    pub readiness: Option<ProbeWalk>,
+    /// The readiness worker of the current container.
+    pub readiness: Readiness,
     /// When the current container dies (crash or probe kill).
     pub death_at: Time,
     /// The death is a probe kill (the container is stopped gracefully), not a crash.

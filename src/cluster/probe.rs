@@ -73,26 +73,48 @@ impl ProbeWalk {
         failure: Option<u32>,
         horizon: Time,
     ) -> Flip {
+        let seek = Seek::new(p, success, failure, horizon);
+        self.resume(&seek, app, NEVER)
+            .expect("a walk without a pause ends")
+    }
+
+    /// The first tick not yet probed: every flip still to come is at or after it.
+    pub fn next_tick(&self) -> Time {
+        self.t
+    }
+
+    /// [`ProbeWalk::next_flip`] in steps: probe every tick up to `until` (inclusive) and
+    /// return the flip, or `None` when none came by then (the walk pauses at the next
+    /// tick, after `until`, or a little later, once a streak it looks for is over). Walking
+    /// in steps finds what one walk finds: the walk stops only between ticks, where its
+    /// state is all it carries.
+    pub fn resume(&mut self, seek: &Seek, app: AppTimes, until: Time) -> Option<Flip> {
+        let p = &seek.probe;
+        let (succ_thr, fail_thr, horizon) = (seek.success, seek.failure, seek.horizon);
         let period = p.period.max(1);
-        let succ_thr = success.map(|s| s.max(1));
-        let fail_thr = failure.map(|f| f.max(1));
-        let passes_before_flaky = Geometric::new(p.flaky);
+        let passes_before_flaky = &seek.passes_before_flaky;
         loop {
             let t = self.t;
             if t >= horizon || t == NEVER {
-                return Flip::Never;
+                return Some(Flip::Never);
+            }
+            // Pause only between streaks: finishing one takes at most a threshold of ticks.
+            let in_streak =
+                fail_thr.is_some() && self.fail > 0 || succ_thr.is_some() && self.succ > 0;
+            if t > until && !in_streak {
+                return None;
             }
             if t >= app.hang_at {
                 // Every probe from here on times out.
                 let Some(thr) = fail_thr else {
-                    return Flip::Never;
+                    return Some(Flip::Never);
                 };
                 let need = thr.saturating_sub(self.fail).max(1) as Time;
                 let tick = t + (need - 1) * period;
                 self.t = tick + period;
                 self.fail = 0;
                 self.succ = 0;
-                return Flip::Failure(tick + p.timeout);
+                return Some(Flip::Failure(tick + p.timeout));
             }
             let answers_from = app.ready_at.min(app.hang_at);
             if t < answers_from {
@@ -105,7 +127,7 @@ impl ProbeWalk {
                         self.t = tick + period;
                         self.fail = 0;
                         self.succ = 0;
-                        return Flip::Failure(tick);
+                        return Some(Flip::Failure(tick));
                     }
                 }
                 self.fail = self.fail.saturating_add(k.min(u32::MAX as Time) as u32);
@@ -127,7 +149,7 @@ impl ProbeWalk {
                         self.t = tick + period;
                         self.succ = 0;
                         self.fail = 0;
-                        return Flip::Success(tick);
+                        return Some(Flip::Success(tick));
                     }
                 }
                 self.fail = 0;
@@ -156,16 +178,43 @@ impl ProbeWalk {
                 self.succ = 0;
                 if fail_thr.is_some_and(|thr| self.fail >= thr) {
                     self.fail = 0;
-                    return Flip::Failure(tick);
+                    return Some(Flip::Failure(tick));
                 }
             } else {
                 self.succ += 1;
                 self.fail = 0;
                 if succ_thr.is_some_and(|thr| self.succ >= thr) {
                     self.succ = 0;
-                    return Flip::Success(tick);
+                    return Some(Flip::Success(tick));
                 }
             }
+        }
+    }
+}
+
+/// What a walk looks for: the probe, the flips sought and where the walk gives up.
+#[derive(Debug, Clone)]
+pub struct Seek {
+    probe: Probe,
+    /// Consecutive successes that flip the result (`None`: not looked for).
+    success: Option<u32>,
+    /// Consecutive failures that flip the result (`None`: not looked for).
+    failure: Option<u32>,
+    /// No tick at or after it is probed.
+    horizon: Time,
+    /// Passes before a flaky failure (`ln(1 − p)` kept, not recomputed each step).
+    passes_before_flaky: Geometric,
+}
+
+impl Seek {
+    /// Look for `success` successes or `failure` failures of `p` before `horizon`.
+    pub fn new(p: &Probe, success: Option<u32>, failure: Option<u32>, horizon: Time) -> Seek {
+        Seek {
+            probe: p.clone(),
+            success: success.map(|s| s.max(1)),
+            failure: failure.map(|f| f.max(1)),
+            horizon,
+            passes_before_flaky: Geometric::new(p.flaky),
         }
     }
 }
@@ -296,6 +345,42 @@ mod tests {
             .count();
         // Binomial(8000, 1/8): mean 1000, sd 29.6.
         assert!((850..1150).contains(&early), "{early}");
+    }
+
+    #[test]
+    fn a_walk_in_steps_finds_the_flips_of_one_walk() {
+        // Alternate failure and success walks, with flakiness, a late start and a hang:
+        // pausing at arbitrary instants changes nothing, and a pause is never past a flip.
+        let mut p = probe(2, 2, 3);
+        let horizon = 3600 * S;
+        for i in 0..300 {
+            p.flaky = [0.02, 0.2, 0.6][i as usize % 3];
+            let a = app(7 * S, if i % 4 == 0 { 900 * S } else { NEVER });
+            let mut whole = ProbeWalk::new(S, rng(i));
+            let mut steps = ProbeWalk::new(S, rng(i));
+            let mut pauses = Key::trial(9, i, Purpose::Controller).rng();
+            let mut until = 0;
+            for k in 0..40 {
+                let (succ, fail) = if k % 2 == 0 {
+                    (None, Some(3))
+                } else {
+                    (Some(2), None)
+                };
+                let want = whole.next_flip(&p, a, succ, fail, horizon);
+                let seek = Seek::new(&p, succ, fail, horizon);
+                let got = loop {
+                    if let Some(f) = steps.resume(&seek, a, until) {
+                        break f;
+                    }
+                    assert!(steps.next_tick() > until);
+                    until += pauses.below(20 * S);
+                };
+                assert_eq!(got, want, "walk {i}, flip {k}");
+                if got == Flip::Never {
+                    break;
+                }
+            }
+        }
     }
 
     #[test]

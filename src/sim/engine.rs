@@ -4,12 +4,17 @@
 //! and the simulation (the trial) says what each does and when the run is over.
 
 use super::EventQueue;
+use super::deferred::{Agenda, DeferredId, Schedulable};
 use super::time::Time;
 
 /// Time, the event queue and the work budget of one run.
-pub struct Engine<E> {
+pub struct Engine<E: Schedulable> {
     now: Time,
     queue: EventQueue<E>,
+    /// Events whose time is walked only as far as the run gets ([`super::deferred`]).
+    deferred: Agenda<E::Cursor>,
+    /// Walk deferred events as far as the run gets (`false`: at once, to compare).
+    lazy: bool,
     /// Events popped so far.
     events: u64,
     /// Work done so far: events plus the steps the world counts with [`Engine::count_work`].
@@ -18,11 +23,13 @@ pub struct Engine<E> {
     budget: u64,
 }
 
-impl<E> Default for Engine<E> {
+impl<E: Schedulable> Default for Engine<E> {
     fn default() -> Self {
         Engine {
             now: 0,
             queue: EventQueue::new(),
+            deferred: Agenda::default(),
+            lazy: true,
             events: 0,
             work: 0,
             budget: u64::MAX,
@@ -30,11 +37,12 @@ impl<E> Default for Engine<E> {
     }
 }
 
-impl<E> Engine<E> {
+impl<E: Schedulable> Engine<E> {
     /// Back to time 0 with nothing scheduled and no work done (the budget stays).
     pub fn reset(&mut self) {
         self.now = 0;
         self.queue.clear();
+        self.deferred.clear();
         self.events = 0;
         self.work = 0;
     }
@@ -51,15 +59,69 @@ impl<E> Engine<E> {
         self.queue.push(at, event);
     }
 
-    /// Time of the next scheduled event.
+    /// Schedule the event `cursor` computes, which it finds at or after `from` (> now: it
+    /// has examined every instant before): the event pops where it would if it were
+    /// pushed now.
+    pub fn defer(&mut self, cursor: E::Cursor, from: Time) -> DeferredId {
+        debug_assert!(from > self.now);
+        let seq = self.queue.reserve();
+        let id = self.deferred.add(cursor, seq, from);
+        if !self.lazy {
+            let queue = &mut self.queue;
+            self.deferred
+                .finish(id, |at, seq, e| queue.push_reserved(at, seq, e));
+        }
+        id
+    }
+
+    /// Whether deferred events are walked only as far as the run gets (the default) or at
+    /// once: the two give the same run, which tests check.
+    pub fn set_lazy(&mut self, lazy: bool) {
+        self.lazy = lazy;
+    }
+
+    /// Take a deferred event's cursor back, walked to its end (its event, if any, is
+    /// scheduled first).
+    pub fn reclaim(&mut self, id: DeferredId) -> E::Cursor {
+        let queue = &mut self.queue;
+        self.deferred
+            .reclaim(id, |at, seq, e| queue.push_reserved(at, seq, e))
+    }
+
+    /// Time of the next scheduled event, exact only as far as deferred events go: exact
+    /// when it is now (deferred events all lie later), otherwise an upper bound. Use
+    /// [`Engine::next_time_by`] to decide anything later.
     #[inline]
     pub fn next_time(&self) -> Option<Time> {
         self.queue.peek_time()
     }
 
-    /// Remove and return the next event, advancing the clock to it.
+    /// Time of the next event, exact whenever it is at or before `bound` (deferred events
+    /// up to `bound` walked); a time after `bound`, or `None`, means none is due by then.
+    #[inline]
+    pub fn next_time_by(&mut self, bound: Time) -> Option<Time> {
+        let next = self.queue.peek_time();
+        let until = next.map_or(bound, |t| t.min(bound));
+        if self.deferred.earliest() > until {
+            return next;
+        }
+        self.walk_deferred(until)
+    }
+
+    /// [`Engine::next_time_by`] when some deferred event may be due by `until`.
+    #[inline(never)]
+    fn walk_deferred(&mut self, until: Time) -> Option<Time> {
+        let queue = &mut self.queue;
+        self.deferred
+            .walk_until(until, |at, seq, e| queue.push_reserved(at, seq, e));
+        self.queue.peek_time()
+    }
+
+    /// Remove and return the next event, advancing the clock to it (deferred events due
+    /// by then walked and scheduled first).
     #[inline]
     pub fn pop(&mut self) -> Option<E> {
+        self.next_time_by(Time::MAX);
         let (t, e) = self.queue.pop()?;
         debug_assert!(t >= self.now);
         self.now = t;
@@ -114,7 +176,7 @@ pub enum Instant<R> {
 /// A run the engine drives: the world holding the [`Engine`] and what reacts to its events.
 pub trait Simulation {
     /// What the queue holds.
-    type Event;
+    type Event: Schedulable;
     /// What a run ends with.
     type End;
 
@@ -148,7 +210,7 @@ pub fn run<S: Simulation>(sim: &mut S) -> S::End {
                 Instant::Stop(end) => return end,
             }
         }
-        if let Some(at) = sim.engine().next_time() {
+        if let Some(at) = sim.engine_mut().next_time_by(Time::MAX) {
             sim.before(at);
         }
         let event = sim.engine_mut().pop().expect("an event is due");
@@ -159,6 +221,11 @@ pub fn run<S: Simulation>(sim: &mut S) -> S::End {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::deferred::NoCursor;
+
+    impl Schedulable for u32 {
+        type Cursor = NoCursor;
+    }
 
     /// Counts down from `n`, one event per second, ending when nothing is left.
     struct Countdown {

@@ -1,6 +1,7 @@
 //! The generic discrete-event engine: simulated time, the event queue, the work budget and
 //! the loop ([`engine`]), and keyed random streams. Nothing here knows about tasks, nodes or strategies.
 
+pub mod deferred;
 pub mod engine;
 pub mod queue;
 pub mod rng;

@@ -63,8 +63,24 @@ impl<E> EventQueue<E> {
     /// Schedule `event` at `time`.
     #[inline]
     pub fn push(&mut self, time: Time, event: E) {
+        let seq = self.reserve();
+        self.push_reserved(time, seq, event);
+    }
+
+    /// The position of an event pushed now, kept for an event pushed later with
+    /// [`EventQueue::push_reserved`]: it pops, among events at its time, where it would
+    /// have if pushed now.
+    #[inline]
+    pub fn reserve(&mut self) -> u64 {
         self.seq += 1;
-        let key = (time as u128) << 64 | self.seq as u128;
+        self.seq
+    }
+
+    /// Schedule `event` at `time` in the position `seq` from [`EventQueue::reserve`]
+    /// (each used once).
+    #[inline]
+    pub fn push_reserved(&mut self, time: Time, seq: u64, event: E) {
+        let key = (time as u128) << 64 | seq as u128;
         let heap = &mut self.heap;
         heap.push(Entry { key, event });
         let mut i = heap.len() - 1;

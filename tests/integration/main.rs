@@ -6,6 +6,7 @@ mod calibrate_scenario;
 mod check;
 mod cli;
 mod control_plane;
+mod deferred_walks;
 mod detection;
 mod engine;
 mod experiments;

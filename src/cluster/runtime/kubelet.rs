@@ -4,8 +4,9 @@
 //! back-off.
 
 use super::super::health::AppTimes;
+use super::super::kubelet;
+use super::super::kubelet::Readiness;
 use super::super::{Cluster, Step, TaskId, TaskState};
-use super::super::{kubelet, probe};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, SECOND, Time};
 
@@ -34,7 +35,7 @@ impl Cluster<'_> {
             self.scenario.horizon,
         );
         let pod = &mut self.pods[id as usize];
-        pod.readiness = p.readiness;
+        pod.readiness = p.readiness.map_or(Readiness::Off, Readiness::Walk);
         pod.death_at = p.death_at;
         pod.probe_kill = p.probe_kill;
         if p.ready_at < p.death_at {
@@ -56,40 +57,6 @@ impl Cluster<'_> {
         self.schedule_step_at(id, p.death_at, Step::Died);
     }
 
-    /// Schedule the task's next readiness transition: to NotReady when `to_ready` is
-    /// false, back to Ready when it is true (only if that happens before it dies).
-    pub(in crate::cluster) fn next_readiness_flip(&mut self, id: TaskId, to_ready: bool) {
-        let Some(rp) = &self.scenario.service.readiness_probe else {
-            return;
-        };
-        let t = &self.tasks[id as usize];
-        let app = AppTimes {
-            run: t.run_at,
-            ready_at: t.ready_at,
-            hang_at: t.hang_at,
-        };
-        let horizon = self.scenario.horizon;
-        let pod = &mut self.pods[id as usize];
-        let death = pod.death_at;
-        let Some(w) = pod.readiness.as_mut() else {
-            return;
-        };
-        let (flip, step) = if to_ready {
-            let f = w.next_flip(rp, app, Some(rp.success_threshold), None, horizon);
-            (f, Step::Healthy)
-        } else {
-            let f = w.next_flip(rp, app, None, Some(rp.failure_threshold), horizon);
-            (f, Step::NotReady)
-        };
-        let at = match flip {
-            probe::Flip::Success(t) | probe::Flip::Failure(t) => t,
-            probe::Flip::Never => return,
-        };
-        if at < death {
-            self.schedule_step_at(id, at, step);
-        }
-    }
-
     /// Kubelet: the container exited (crash) or is being killed (probe); restart it in the
     /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`).
     pub(super) fn restart_in_place(&mut self, id: TaskId) {
@@ -103,7 +70,7 @@ impl Cluster<'_> {
             };
         let pod = &mut self.pods[id as usize];
         pod.probe_kill = false;
-        pod.readiness = None;
+        pod.readiness = Readiness::Off;
         pod.death_at = NEVER;
         let at = pod.crash_loop.restart_at(finished);
         self.gauges.restarts += 1;

@@ -9,6 +9,7 @@
 
 mod docker;
 mod kubelet;
+mod readiness;
 
 use super::health::AppTimes;
 use super::{Cluster, TaskId, TaskState};

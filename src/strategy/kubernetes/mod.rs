@@ -60,7 +60,7 @@ pub mod rolling;
 mod sync_path;
 
 use super::{Controller, Metrics};
-use crate::cluster::{Cluster, Notice, TaskId, TaskState};
+use crate::cluster::{Cluster, Notice, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
 use crate::sim::engine::Payload;
@@ -459,19 +459,23 @@ impl<'s> Deployment<'s> {
             // A task reaches Stopped or Failed once.
             self.sets[rs].live -= 1;
         }
-        if matches!(
-            n.state,
-            TaskState::Ready
-                | TaskState::Running
-                | TaskState::BackOff
-                | TaskState::Terminating
-                | TaskState::Stopped
-                | TaskState::Failed
-        ) {
+        if OBSERVED.contains(n.state) {
             self.dirty = true;
         }
     }
 }
+
+/// The pod states the Deployment reacts to ([`Deployment::notice`]: each dirties it, the
+/// terminal ones also leave the live count); the cluster makes no notice of the others
+/// (pending, pulling, prepared, starting), whose only effect would be the owner lookup.
+const OBSERVED: StateSet = StateSet::of(&[
+    TaskState::Ready,
+    TaskState::Running,
+    TaskState::BackOff,
+    TaskState::Terminating,
+    TaskState::Stopped,
+    TaskState::Failed,
+]);
 
 /// The Deployment controller's one timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -494,6 +498,7 @@ impl Controller for Deployment<'_> {
     type Timer = Timer;
 
     fn start(&mut self, cl: &mut Cluster) {
+        cl.observe_only(OBSERVED);
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
         self.replicas = s.service.replicas;

@@ -52,8 +52,8 @@ pub struct DeploymentScale {
 
 /// `isScalingEvent`: an active ReplicaSet whose `desired-replicas` annotation differs from
 /// `replicas` (ReplicaSets without the annotation are skipped).
-pub fn is_scaling_event(sets: &[RsScale], replicas: u32) -> bool {
-    sets.iter()
+pub fn is_scaling_event(sets: impl IntoIterator<Item = RsScale>, replicas: u32) -> bool {
+    sets.into_iter()
         .any(|rs| rs.spec > 0 && rs.desired.is_some_and(|d| d != replicas))
 }
 
@@ -426,9 +426,9 @@ mod tests {
     #[test]
     fn scaling_events_read_the_desired_annotation_of_active_sets_only() {
         let sets = [rs(0, Some((10, 12))), rs(5, Some((12, 15)))];
-        assert!(!is_scaling_event(&sets, 12));
-        assert!(is_scaling_event(&sets, 10));
-        assert!(!is_scaling_event(&[rs(5, None)], 10));
+        assert!(!is_scaling_event(sets.iter().copied(), 12));
+        assert!(is_scaling_event(sets.iter().copied(), 10));
+        assert!(!is_scaling_event([rs(5, None)], 10));
     }
 
     #[test]

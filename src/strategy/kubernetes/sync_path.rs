@@ -13,25 +13,29 @@ use crate::sim::time::Time;
 
 impl Deployment<'_> {
     /// The listed ReplicaSets as proportional scaling sees them, with their indices.
-    pub(super) fn scale_view(&self) -> (Vec<usize>, Vec<RsScale>) {
-        let listed: Vec<usize> = (0..self.sets.len())
+    fn listed(&self) -> impl Iterator<Item = (usize, RsScale)> + '_ {
+        (0..self.sets.len())
             .filter(|&i| !self.sets[i].deleted)
-            .collect();
-        let view = listed
-            .iter()
-            .map(|&i| RsScale {
-                spec: self.sets[i].spec,
-                available: self.statuses[i].available,
-                desired: Some(self.sets[i].desired),
-                max_replicas: Some(self.sets[i].max_replicas),
+            .map(|i| {
+                let rs = &self.sets[i];
+                let view = RsScale {
+                    spec: rs.spec,
+                    available: self.statuses[i].available,
+                    desired: Some(rs.desired),
+                    max_replicas: Some(rs.max_replicas),
+                };
+                (i, view)
             })
-            .collect();
-        (listed, view)
     }
 
-    /// `isScalingEvent`.
+    /// [`Deployment::listed`], collected.
+    pub(super) fn scale_view(&self) -> (Vec<usize>, Vec<RsScale>) {
+        self.listed().unzip()
+    }
+
+    /// `isScalingEvent` (every sync asks: nothing is collected).
     pub(super) fn is_scaling_event(&self) -> bool {
-        proportional::is_scaling_event(&self.scale_view().1, self.replicas)
+        proportional::is_scaling_event(self.listed().map(|(_, v)| v), self.replicas)
     }
 
     /// `sync` (§7): proportional scaling, and cleanup while paused; no new ReplicaSet is

@@ -1,0 +1,104 @@
+//! The kubelet's readiness worker after the first Ready: a flaky probe flips the pod
+//! NotReady after `failureThreshold` failures in a row and Ready again after
+//! `successThreshold` passes. For most pods the next flip lies long after the trial has
+//! ended (at 2 % flakiness and a threshold of 3, about one streak in 125,000 probes), so
+//! the walk to it is deferred ([`crate::sim::deferred`]): the engine walks the probe
+//! only as far as the trial gets, and the flip, if it comes, pops exactly where it would
+//! have had it been computed and scheduled at once.
+
+use super::super::health::AppTimes;
+use super::super::kubelet::Readiness;
+use super::super::probe::{Flip, ProbeWalk, Seek};
+use super::super::{Cluster, Event, Step, TaskId};
+use crate::sim::deferred::{Deferred, Resume, Schedulable};
+use crate::sim::time::Time;
+
+/// A pod's readiness worker looking for its next flip, and the step that flip schedules.
+#[derive(Debug, Clone)]
+pub struct FlipCursor {
+    walk: ProbeWalk,
+    seek: Seek,
+    app: AppTimes,
+    /// The container dies here: a flip at or after it is never scheduled.
+    death: Time,
+    /// The step the flip schedules (the task's generation when it was looked for).
+    event: Event,
+}
+
+impl Deferred<Event> for FlipCursor {
+    fn resume(&mut self, until: Time) -> Resume<Event> {
+        match self.walk.resume(&self.seek, self.app, until) {
+            None => Resume::Pending(self.walk.next_tick()),
+            Some(Flip::Success(at) | Flip::Failure(at)) if at < self.death => {
+                Resume::Due(at, self.event)
+            }
+            Some(_) => Resume::Never,
+        }
+    }
+}
+
+impl Schedulable for Event {
+    type Cursor = FlipCursor;
+}
+
+impl Cluster<'_> {
+    /// Schedule the task's next readiness transition: to NotReady when `to_ready` is
+    /// false, back to Ready when it is true (only if that happens before it dies).
+    pub(in crate::cluster) fn next_readiness_flip(&mut self, id: TaskId, to_ready: bool) {
+        let Some(rp) = &self.scenario.service.readiness_probe else {
+            return;
+        };
+        let mut walk = match std::mem::take(&mut self.pods[id as usize].readiness) {
+            Readiness::Off => return,
+            Readiness::Walk(w) => w,
+            Readiness::Deferred(d) => self.sim.reclaim(d).walk,
+        };
+        let t = &self.tasks[id as usize];
+        let app = AppTimes {
+            run: t.run_at,
+            ready_at: t.ready_at,
+            hang_at: t.hang_at,
+        };
+        let generation = t.generation;
+        let death = self.pods[id as usize].death_at;
+        // No tick at or after the death can flip anything that is scheduled.
+        let end = self.scenario.horizon.min(death);
+        let (seek, step) = if to_ready {
+            let seek = Seek::new(rp, Some(rp.success_threshold), None, end);
+            (seek, Step::Healthy)
+        } else {
+            let seek = Seek::new(rp, None, Some(rp.failure_threshold), end);
+            (seek, Step::NotReady)
+        };
+        // Up to the next tick at least (the walk's first): most walks then jump over
+        // every pass to their next flaky failure, and are put aside for good.
+        let ahead = self.sim.now().saturating_add(rp.period);
+        match walk.resume(&seek, app, ahead) {
+            // Nothing by then: the engine walks on as far as the trial gets.
+            None => {
+                let from = walk.next_tick();
+                let cursor = FlipCursor {
+                    walk,
+                    seek,
+                    app,
+                    death,
+                    event: Event::Task {
+                        task: id,
+                        generation,
+                        step,
+                    },
+                };
+                let d = self.sim.defer(cursor, from);
+                self.pods[id as usize].readiness = Readiness::Deferred(d);
+            }
+            Some(flip) => {
+                self.pods[id as usize].readiness = Readiness::Walk(walk);
+                if let Flip::Success(at) | Flip::Failure(at) = flip
+                    && at < death
+                {
+                    self.schedule_step_at(id, at, step);
+                }
+            }
+        }
+    }
+}
