@@ -703,3 +703,36 @@ fn the_imported_analysis_aborts_a_bad_release() {
         assert!(v.bad && v.aborted, "{v:?}");
     }
 }
+
+#[test]
+fn a_blue_green_with_pre_promotion_analysis_gets_a_marked_preview_share_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bg.yaml");
+    bin()
+        .args([
+            "import",
+            &manifest("rollout-bluegreen-analysis.yaml"),
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("# DEFAULT preview traffic"), "{text}");
+    let s = rollout_sim::scenario::load_file(&out, &[]).unwrap();
+    let RolloutKind::BlueGreen(bg) = &rollout(&s).kind else {
+        panic!("not a blue-green")
+    };
+    assert_eq!(bg.preview_share, 0.05);
+    // A good release passes both analyses; one failing 20 % of its requests is caught by
+    // the pre-promotion run (3 windows of ~90 preview requests each, `failureLimit: 1`).
+    for t in run_trials(&s, 0..10) {
+        assert_eq!(t.outcome, Outcome::Completed, "{t:?}");
+    }
+    let bad: Vec<rollout_sim::scenario::Override> =
+        vec!["service.versions.next.error_rate=0.2".parse().unwrap()];
+    let s = rollout_sim::scenario::load_file(&out, &bad).unwrap();
+    for t in run_trials(&s, 0..10) {
+        assert_eq!(t.outcome, Outcome::RolledBack, "{t:?}");
+    }
+}

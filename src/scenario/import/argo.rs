@@ -371,10 +371,34 @@ fn blue_green_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
         if let Some(a) = s.get(key) {
             let at = format!("{to}.{key}");
             if let Some(block) = argo_analysis::analysis(&a, &at, ctx, d) {
+                if key == "prePromotionAnalysis" && reads_requests(&block) {
+                    d.assume(
+                        &format!("{to}.previewTraffic"),
+                        json!({"share": PREVIEW_SHARE}),
+                        "DEFAULT preview traffic, not in the manifest: the pre-promotion analysis\n\
+                         measures the preview's requests, which come from testers or a header route\n\
+                         to the preview Service; set the share of requests it really receives.",
+                    );
+                }
                 d.put(&at, block);
             }
         }
     }
+}
+
+/// The share of the requests the preview Service is assumed to receive when a
+/// pre-promotion analysis measures them (a manifest does not say: testers or a header
+/// route send them).
+const PREVIEW_SHARE: f64 = 0.05;
+
+/// Whether an imported analysis block measures requests (anything but `ready_ratio`), so
+/// that the preview must receive some for its measurements to have a value.
+fn reads_requests(block: &Value) -> bool {
+    block["metrics"].as_array().is_some_and(|metrics| {
+        metrics
+            .iter()
+            .any(|m| m["provider"]["rollout-sim"]["metric"] != json!("ready_ratio"))
+    })
 }
 
 #[cfg(test)]
@@ -432,6 +456,13 @@ mod tests {
         assert_eq!(
             bg["postPromotionAnalysis"]["metrics"][0]["provider"]["rollout-sim"]["metric"],
             json!("success_rate")
+        );
+        // The preview must receive requests for the pre-promotion error rate to have a
+        // value: a marked default share.
+        assert_eq!(bg["previewTraffic"], json!({"share": 0.05}));
+        assert!(
+            d.comments_at("strategy.blueGreen.previewTraffic")
+                .any(|c| c.starts_with("DEFAULT preview traffic"))
         );
         // Its manifest paths, for the converter's messages.
         assert_eq!(
