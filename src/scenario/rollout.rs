@@ -216,6 +216,17 @@ impl RolloutStrategy {
             ),
         }
     }
+
+    /// Whether any analysis is attached (background, step, pre- or post-promotion): the
+    /// scenario then needs `traffic:` and the trial records the traffic's windows.
+    pub fn has_analysis(&self) -> bool {
+        match &self.kind {
+            RolloutKind::Canary(c) => c.analysis.is_some() || !c.step_analyses.is_empty(),
+            RolloutKind::BlueGreen(b) => {
+                b.pre_promotion_analysis.is_some() || b.post_promotion_analysis.is_some()
+            }
+        }
+    }
 }
 
 /// The Rollout spec fields shared by both strategies.

@@ -44,8 +44,10 @@ pub trait StrategyDef {
     fn controller(cfg: &Self::Config) -> Box<dyn AnyController + '_>;
     /// The strategy in a few words, for the run header and chart subtitles.
     fn label(cfg: &Self::Config) -> String;
-    /// What the run header adds after the label (`, monitor 30s`).
-    fn header_extra(cfg: &Self::Config) -> String;
+    /// What the run header adds after the label (`, monitor 30s`); nothing by default.
+    fn header_extra(_cfg: &Self::Config) -> String {
+        String::new()
+    }
     /// The chart's reference lines for `replicas`: (label, task count).
     fn limits(cfg: &Self::Config, replicas: u32) -> Vec<(&'static str, u32)>;
     /// Delay between taking a task out of rotation and signalling it to stop.

@@ -164,17 +164,12 @@ impl StrategyDef for CanaryDef {
         cfg.label()
     }
 
-    fn header_extra(_cfg: &RolloutStrategy) -> String {
-        String::new()
-    }
-
     fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
         limits(cfg, n)
     }
 
     fn measures_traffic(cfg: &RolloutStrategy) -> bool {
-        matches!(&cfg.kind, RolloutKind::Canary(c)
-            if c.analysis.is_some() || !c.step_analyses.is_empty())
+        cfg.has_analysis()
     }
 }
 
@@ -219,16 +214,11 @@ impl StrategyDef for BlueGreenDef {
         cfg.label()
     }
 
-    fn header_extra(_cfg: &RolloutStrategy) -> String {
-        String::new()
-    }
-
     fn limits(cfg: &RolloutStrategy, n: u32) -> Vec<(&'static str, u32)> {
         limits(cfg, n)
     }
 
     fn measures_traffic(cfg: &RolloutStrategy) -> bool {
-        matches!(&cfg.kind, RolloutKind::BlueGreen(b)
-            if b.pre_promotion_analysis.is_some() || b.post_promotion_analysis.is_some())
+        cfg.has_analysis()
     }
 }
