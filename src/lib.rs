@@ -1,4 +1,8 @@
 //! rollout-sim: a discrete-event Monte Carlo simulator of container rollouts.
+//!
+//! The module docs are the developers' map of the crate and link to the private modules
+//! and items they describe; read them with `cargo doc --document-private-items`.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod analysis;
 pub mod calibrate;

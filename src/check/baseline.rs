@@ -8,7 +8,7 @@
 //! - **paired** (common random numbers) when the folder has `trials.csv` written with the
 //!   same seed: trial `i` of both runs saw the same random draws, so the mean of the
 //!   per-trial differences `newᵢ − baseᵢ` has a narrow 95% t interval
-//!   ([`paired`](crate::stats::paired::paired));
+//!   ([`crate::stats::paired::paired`]);
 //! - **unpaired** otherwise: the difference of the two means, its 95% half-width
 //!   `√(h_new² + h_base²)` from each mean's own 95% interval half-width `h` (normal
 //!   approximation of two independent means).

@@ -1,6 +1,6 @@
 //! `checks:`: assertions on a run's statistics, for gating changes in CI.
 //!
-//! [`assertion`] parses the small grammar (`duration_s.p95 <= 10m`), [`evaluate`] decides
+//! [`assertion`] parses the small grammar (`duration_s.p95 <= 10m`), [`evaluate`](mod@evaluate) decides
 //! one against a [`Summary`](crate::output::Summary).
 
 pub mod assertion;

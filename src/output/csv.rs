@@ -4,7 +4,7 @@
 //! Both directions are pure functions over bytes, so they are tested without I/O and the
 //! caller decides where the bytes go (see [`write_atomic`](crate::output::write_atomic)).
 //! The text is deterministic: integers, shortest round-trip floats (see
-//! [`Cell`](crate::output::columns::Cell)), `\n` line ends, fields never quoted (no column
+//! [`crate::output::columns::Cell`]), `\n` line ends, fields never quoted (no column
 //! can hold a comma or a quote).
 
 use std::str::FromStr;
@@ -190,7 +190,7 @@ struct Indices {
 /// The progressive-delivery verdict columns, in [`Indices::verdict`] order.
 const VERDICT_COLUMNS: [&str; 3] = ["detected", "time_to_detect_s", "false_rollback"];
 
-/// The traffic extras [`read`] takes back, in [`Indices::breakdown`] order.
+/// The traffic extras [`read_trials_csv`] takes back, in [`Indices::breakdown`] order.
 const TRAFFIC_EXTRAS: [&str; 8] = [
     "refused_requests",
     "timed_out_requests",

@@ -1,6 +1,6 @@
 //! `summary.json` and the [`Summary`] it is serialised from.
 //!
-//! A [`SummaryBuilder`](crate::output::SummaryBuilder) computes every aggregate of a run
+//! A [`crate::output::SummaryBuilder`] computes every aggregate of a run
 //! once, from trials streamed to it ([`Summary::from_rows`] feeds it a slice); `summary.json`
 //! ([`Summary::to_json`]) and the terminal table
 //! ([`summary_table`](crate::output::summary_table)) both print that one value, so they

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 pub struct BandSeries {
     /// Legend text.
     pub label: String,
-    /// Palette index ([`color`](super::color)).
+    /// Palette index ([`super::color`]).
     pub color: usize,
     /// `(t in seconds, Some([p05, p50, p95]))`, or `None` where no trial defines a value.
     pub points: Vec<(f64, Option<[f64; 3]>)>,

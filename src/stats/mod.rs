@@ -11,8 +11,8 @@
 //! - [`student`]: the t interval of a mean;
 //! - [`interval`]: the Wilson score interval for rates such as "981 of 1000 trials
 //!   completed";
-//! - [`paired`]: the difference of two variants run on the same random numbers;
-//! - [`column`]: the compact exact storage that lets a million trials be summarised in
+//! - [`paired`](mod@paired): the difference of two variants run on the same random numbers;
+//! - [`column`](mod@column): the compact exact storage that lets a million trials be summarised in
 //!   a few tens of megabytes.
 //!
 //! Everything here is a pure function of its input *values*, not of their order: a summary

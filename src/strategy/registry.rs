@@ -3,7 +3,7 @@
 //! Each strategy is one [`StrategyDef`] (its folder's `entry.rs`): the key it has under
 //! `strategy:` in a scenario, its parser, its defaults, the container runtime it needs, its
 //! controller factory, its header line and chart limits, and its lint rules. The
-//! [`strategies!`] list at the bottom of this file turns the registered definitions into
+//! `strategies!` list at the bottom of this file turns the registered definitions into
 //! the scenario's [`Strategy`] enum and the dispatch everything outside the strategy
 //! folders goes through, so adding a strategy is one folder plus one line here.
 
