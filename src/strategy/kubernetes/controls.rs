@@ -24,7 +24,7 @@ use super::Deployment;
 use super::replicaset::PodTemplate;
 use super::revisions::{self, UndoTarget};
 use super::state::{Origin, RolloutState};
-use super::{SYNC_LIMIT_BASE, SYNCS_PER_REPLICA_LIMIT};
+use super::sync_limit;
 use crate::cluster::Cluster;
 use crate::scenario::ActionKind;
 
@@ -83,9 +83,7 @@ impl Deployment<'_> {
             }
             ActionKind::Scale(n) => {
                 self.replicas = n;
-                let limit =
-                    SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(n));
-                self.sync_limit = self.sync_limit.max(limit);
+                self.sync_limit = self.sync_limit.max(sync_limit(n));
                 self.spec_changed();
             }
         }

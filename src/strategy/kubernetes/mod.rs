@@ -29,11 +29,12 @@
 //! `status.availableReplicas` for availability (§1); terminating pods count in neither, so
 //! the real number of pods (and resources held) can exceed `replicas + maxSurge`.
 //!
-//! Outcome: `completed` at the first instant `DeploymentComplete` holds (updated ==
-//! replicas, status.replicas == replicas, available == replicas; terminating pods
-//! excluded), `rolled_back` if that completion is of an `undo` (or `autoRollback`). The
-//! progress deadline is only a condition: a trial that never completes but exceeded it
-//! ends at the horizon with `deadline_exceeded`, otherwise `timeout`.
+//! Outcome ([`state::RolloutState`]): `completed` at the first instant
+//! `DeploymentComplete` holds (updated == replicas, status.replicas == replicas,
+//! available == replicas; terminating pods excluded), `rolled_back` if that completion is
+//! of an `undo` (or `autoRollback`), `paused` when an undo names a revision no longer
+//! listed. The progress deadline is only a condition: a trial that never completes but
+//! exceeded it ends at the horizon with `deadline_exceeded`, otherwise `timeout`.
 //!
 //! Extension (not upstream, like Argo Rollouts' abort or Helm's `--atomic`):
 //! `autoRollback: true` performs `kubectl rollout undo` when the progress deadline is
@@ -82,6 +83,11 @@ use state::{Origin, RolloutState, WorkQueue};
 const SYNCS_PER_REPLICA_LIMIT: u32 = 16;
 /// See [`SYNCS_PER_REPLICA_LIMIT`].
 const SYNC_LIMIT_BASE: u32 = 64;
+
+/// The livelock guard for `replicas` ([`SYNCS_PER_REPLICA_LIMIT`]).
+fn sync_limit(replicas: u32) -> u32 {
+    SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(replicas))
+}
 
 /// The Deployment controller of one trial.
 pub struct Deployment<'s> {
@@ -149,7 +155,7 @@ impl<'s> Deployment<'s> {
             old: Vec::new(),
             ranking: Ranking::default(),
             notices: Vec::new(),
-            sync_limit: SYNC_LIMIT_BASE,
+            sync_limit: sync_limit(0),
             livelock_at: None,
         }
     }
@@ -514,8 +520,7 @@ impl Controller for Deployment<'_> {
         self.statuses.clear();
         self.queue = WorkQueue::default();
         self.livelock_at = None;
-        self.sync_limit =
-            SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(self.replicas));
+        self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
         cl.track_edits();
         self.ranking.reset(cl.nodes.len());
