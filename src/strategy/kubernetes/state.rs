@@ -22,10 +22,11 @@ use crate::sim::time::{NEVER, Time};
 /// rollout in [`RolloutState::Progressing`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RolloutState {
-    /// Not seen complete yet: upstream's Progressing condition is `NewReplicaSetCreated`,
+    /// Not seen complete since the template changed: upstream's Deployment is rolling
+    /// (`progress.go syncRolloutStatus`: the Progressing condition `NewReplicaSetCreated`,
     /// `FoundNewReplicaSet`, `ReplicaSetUpdated`, paused / resumed, or
-    /// `ProgressDeadlineExceeded` (`progress.go syncRolloutStatus`), and the controller
-    /// goes on rolling.
+    /// `ProgressDeadlineExceeded`, after which the controller goes on rolling; without a
+    /// progress deadline there is no condition, and the state is the same).
     Progressing(Origin),
     /// `DeploymentComplete` held at `at`, the first sync that saw it for this template
     /// (`progress.go`: the condition becomes `NewReplicaSetAvailable`; `sync.go` then
