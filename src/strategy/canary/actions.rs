@@ -3,6 +3,7 @@
 //! status they patch (`rollout/pause.go:CalculateAbortStatus`).
 
 use super::Rollout;
+use super::abort::Aborter;
 use super::analysis::Runs;
 use crate::cluster::Cluster;
 use crate::scenario::ActionKind;
@@ -25,7 +26,7 @@ impl Rollout<'_> {
     /// step is skipped, an Inconclusive background or blue-green run replaced), else the
     /// pause condition; not paused, a canary skips its current step.
     fn user_promote(&mut self, cl: &mut Cluster) {
-        if self.aborted_at.is_some() {
+        if self.abort.is_some() {
             return;
         }
         if let Some(skip) = self.runs.resume() {
@@ -49,10 +50,7 @@ impl Rollout<'_> {
     /// terminated), with the same traffic and scale-down. A promoted rollout has nothing
     /// to abort. It is not a detection: `detected` counts the controller's aborts only.
     fn user_abort(&mut self, cl: &mut Cluster) {
-        if self.aborted_at.is_none() && self.promoted_at.is_none() {
-            self.abort(cl, "kubectl argo rollouts abort");
-            self.user_abort = true;
-        }
+        self.abort(cl, Aborter::User, "kubectl argo rollouts abort");
     }
 
     /// `retry` (`cmd/retry/retry.go` patches `status.abort = false`): the update starts
@@ -60,12 +58,10 @@ impl Rollout<'_> {
     /// (`needsNewAnalysisRun` after an abort); a canary or preview already scaled down is
     /// scaled up again by the steps.
     fn retry(&mut self, cl: &mut Cluster) {
-        if self.aborted_at.is_none() || self.promoted_at.is_some() {
+        if self.abort.is_none() || self.promoted_at.is_some() {
             return;
         }
-        self.aborted_at = None;
-        self.user_abort = false;
-        self.rolled_back_at = None;
+        self.abort = None;
         self.scale_down_at = NEVER;
         self.step = 0;
         self.pause_start = None;

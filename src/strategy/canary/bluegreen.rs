@@ -20,6 +20,7 @@
 //! Service receives `previewTraffic.share` of the requests (simulator field, default 0)
 //! while its pods have at least one available and until the switch.
 
+use super::abort::Aborter;
 use super::analysis::Gate;
 use super::{CANARY, Rollout, STABLE, Timer, replicas};
 use crate::cluster::Cluster;
@@ -32,7 +33,7 @@ impl<'s> Rollout<'s> {
         if self.promoted_at.is_some() {
             return self.retire(cl, STABLE);
         }
-        if self.aborted_at.is_some() {
+        if self.abort.is_some() {
             return self.abort_blue_green(cl, b);
         }
         let preview = b.preview_replica_count.unwrap_or(n).min(n);
@@ -60,7 +61,7 @@ impl<'s> Rollout<'s> {
         let halted = match gate {
             Gate::Go => false,
             Gate::Abort(why) => {
-                self.abort(cl, why);
+                self.abort(cl, Aborter::Controller, why);
                 return true;
             }
             Gate::Halt { new } => {
@@ -141,8 +142,12 @@ impl<'s> Rollout<'s> {
             None => false,
         };
         if !changed {
-            if b.abort_scale_down_delay.is_none() && self.rolled_back_at.is_none() {
-                self.rolled_back_at = self.aborted_at;
+            if b.abort_scale_down_delay.is_none()
+                && let Some(abort) = &mut self.abort
+                && abort.rolled_back_at.is_none()
+            {
+                // The new ReplicaSet is kept: the rollback counts from the abort itself.
+                abort.rolled_back_at = Some(abort.at);
             } else {
                 self.finish_abort(cl);
             }

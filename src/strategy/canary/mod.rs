@@ -24,6 +24,7 @@
 //! `progressDeadlineAbort` is only Degraded: it goes on, and ends `deadline_exceeded` at
 //! the horizon if it never completes.
 
+mod abort;
 mod actions;
 pub mod analysis;
 pub mod bluegreen;
@@ -42,6 +43,7 @@ use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
 use replicas::{AbortState, ActualWeights, CanaryTarget, RsState};
 use steps::{canary_scale, current_set_weight, previous_set_weight};
@@ -68,10 +70,8 @@ pub struct Rollout<'s> {
     pause_start: Option<Time>,
     /// The user promoted while paused (the pause condition was cleared).
     promoted_by_user: bool,
-    /// When the abort was raised.
-    aborted_at: Option<Time>,
-    /// The abort was the user's (`kubectl argo rollouts abort`), not the controller's.
-    user_abort: bool,
+    /// The abort raised and not retried, with who raised it and when it finished.
+    abort: Option<Abort>,
     /// The canary weight the router holds (`status.canary.weights.canary.weight`).
     weight: u32,
     /// Blue-green: the active Service selects the new ReplicaSet.
@@ -81,8 +81,6 @@ pub struct Rollout<'s> {
     /// `scale-down-deadline` of the ReplicaSet being retired (old stable after promotion,
     /// canary after an abort); `NEVER`: none.
     scale_down_at: Time,
-    /// When the abort finished.
-    rolled_back_at: Option<Time>,
     /// Last time the rollout progressed (the Progressing condition's `lastUpdateTime`).
     last_progress: Time,
     /// Counts at the last progress check: (new available, stable available, step,
@@ -109,13 +107,11 @@ impl<'s> Rollout<'s> {
             step: 0,
             pause_start: None,
             promoted_by_user: false,
-            aborted_at: None,
-            user_abort: false,
+            abort: None,
             weight: 0,
             switched: false,
             promoted_at: None,
             scale_down_at: NEVER,
-            rolled_back_at: None,
             last_progress: 0,
             progress_key: (0, 0, 0, 0, 0),
             deadline_exceeded_at: None,
@@ -150,11 +146,11 @@ impl<'s> Rollout<'s> {
     }
 
     /// Raise the abort (`pauseContext.AddAbort`): index back to 0, pauses cleared.
-    fn abort(&mut self, cl: &mut Cluster, why: &'static str) {
-        if self.aborted_at.is_some() || self.promoted_at.is_some() {
+    fn abort(&mut self, cl: &mut Cluster, by: Aborter, why: &'static str) {
+        if self.abort.is_some() || self.promoted_at.is_some() {
             return;
         }
-        self.aborted_at = Some(cl.now());
+        self.abort = Some(Abort::raised(cl.now(), by));
         self.runs.terminate();
         self.step = 0;
         self.pause_start = None;
@@ -216,7 +212,7 @@ impl<'s> Rollout<'s> {
         let Some(deadline) = self.cfg.progress_deadline else {
             return;
         };
-        if self.aborted_at.is_some() || self.promoted_at.is_some() || paused {
+        if self.abort.is_some() || self.promoted_at.is_some() || paused {
             return;
         }
         let at = self.last_progress.saturating_add(deadline);
@@ -228,7 +224,11 @@ impl<'s> Rollout<'s> {
                 });
             }
             if self.cfg.progress_deadline_abort {
-                self.abort(cl, "progressDeadlineAbort: progress deadline exceeded");
+                self.abort(
+                    cl,
+                    Aborter::Controller,
+                    "progressDeadlineAbort: progress deadline exceeded",
+                );
             }
         } else if self.progress_timer != at {
             self.progress_timer = at;
@@ -252,12 +252,17 @@ impl<'s> Rollout<'s> {
 
     /// The abort is over once the canary is gone and the stable serves at full size.
     fn finish_abort(&mut self, cl: &mut Cluster) {
-        if self.rolled_back_at.is_none()
-            && self.sets[CANARY].spec == 0
+        let Some(abort) = self.abort.filter(|a| a.rolled_back_at.is_none()) else {
+            return;
+        };
+        if self.sets[CANARY].spec == 0
             && self.status(cl, CANARY).replicas == 0
             && self.status(cl, STABLE).available >= self.n
         {
-            self.rolled_back_at = Some(cl.now());
+            self.abort = Some(Abort {
+                rolled_back_at: Some(cl.now()),
+                ..abort
+            });
             cl.trace_update("rollback_completed", || None);
         }
     }
@@ -274,7 +279,7 @@ impl<'s> Rollout<'s> {
             return self.retire(cl, STABLE);
         }
         let (stable, canary) = (self.state(cl, STABLE), self.state(cl, CANARY));
-        let aborted = self.aborted_at.is_some();
+        let aborted = self.abort.is_some();
         let set_weights: Vec<u32> = c
             .steps
             .iter()
@@ -370,7 +375,7 @@ impl<'s> Rollout<'s> {
             match gate {
                 Gate::Go => {}
                 Gate::Abort(why) => {
-                    self.abort(cl, why);
+                    self.abort(cl, Aborter::Controller, why);
                     return true;
                 }
                 Gate::Halt { new } => {
@@ -599,7 +604,7 @@ impl Controller for Rollout<'_> {
         if let Some(at) = self.livelock_at {
             return Some((Outcome::Timeout, at));
         }
-        if let Some(at) = self.rolled_back_at {
+        if let Some(at) = self.abort.and_then(|a| a.rolled_back_at) {
             return Some((Outcome::RolledBack, at));
         }
         self.promoted_at.map(|at| (Outcome::Completed, at))
@@ -618,7 +623,7 @@ impl Controller for Rollout<'_> {
             update_failures: None,
             deadline_exceeded_at: self.deadline_exceeded_at,
             // A user's abort is not a detection.
-            aborted_at: Some(self.aborted_at.filter(|_| !self.user_abort)),
+            aborted_at: Some(self.abort.and_then(Abort::detected_at)),
         }
     }
 }

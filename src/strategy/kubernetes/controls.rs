@@ -23,14 +23,15 @@
 use super::Deployment;
 use super::replicaset::PodTemplate;
 use super::revisions::{self, UndoTarget};
-use super::{SYNC_LIMIT_BASE, SYNCS_PER_REPLICA_LIMIT};
+use super::state::{Origin, RolloutState};
+use super::sync_limit;
 use crate::cluster::Cluster;
 use crate::scenario::ActionKind;
 
 impl Deployment<'_> {
     /// Apply one scheduled action.
     pub(super) fn act(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        if self.undo_failed_at.is_some() {
+        if self.state.undo_failed_at().is_some() {
             return; // the trial has ended
         }
         match *action {
@@ -46,8 +47,7 @@ impl Deployment<'_> {
                 if t == self.template || v as usize >= cl.scenario.service.versions.len() {
                     return; // no template change, nothing to roll out
                 }
-                self.change_template(t);
-                self.undoing = false;
+                self.change_template(t, Origin::Update);
                 cl.trace_update("updating", || None);
             }
             ActionKind::Pause => {
@@ -78,15 +78,12 @@ impl Deployment<'_> {
                     version: self.template.version,
                     restart: self.restarts,
                 };
-                self.change_template(t);
-                self.undoing = false;
+                self.change_template(t, Origin::Update);
                 cl.trace_update("updating", || Some("kubectl rollout restart".into()));
             }
             ActionKind::Scale(n) => {
                 self.replicas = n;
-                let limit =
-                    SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(n));
-                self.sync_limit = self.sync_limit.max(limit);
+                self.sync_limit = self.sync_limit.max(sync_limit(n));
                 self.spec_changed();
             }
         }
@@ -105,7 +102,7 @@ impl Deployment<'_> {
             UndoTarget::Found(i) => i,
             UndoTarget::NoHistory => return refuse(cl, "no rollout history found"),
             UndoTarget::RevisionNotFound(n) => {
-                self.undo_failed_at = Some(cl.now());
+                self.state = RolloutState::UndoFailed { at: cl.now() };
                 let limit = self.cfg.revision_history_limit;
                 cl.trace_update("rollback_failed", || {
                     Some(format!(
@@ -120,8 +117,7 @@ impl Deployment<'_> {
         if template == self.template {
             return refuse(cl, "skipped rollback: the template already matches");
         }
-        self.change_template(template);
-        self.undoing = true;
+        self.change_template(template, Origin::Undo);
         cl.trace_update("rollback_started", || Some(why.into()));
     }
 }

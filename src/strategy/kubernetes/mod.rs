@@ -29,11 +29,12 @@
 //! `status.availableReplicas` for availability (§1); terminating pods count in neither, so
 //! the real number of pods (and resources held) can exceed `replicas + maxSurge`.
 //!
-//! Outcome: `completed` at the first instant `DeploymentComplete` holds (updated ==
-//! replicas, status.replicas == replicas, available == replicas; terminating pods
-//! excluded), `rolled_back` if that completion is of an `undo` (or `autoRollback`). The
-//! progress deadline is only a condition: a trial that never completes but exceeded it
-//! ends at the horizon with `deadline_exceeded`, otherwise `timeout`.
+//! Outcome ([`state::RolloutState`]): `completed` at the first instant
+//! `DeploymentComplete` holds (updated == replicas, status.replicas == replicas,
+//! available == replicas; terminating pods excluded), `rolled_back` if that completion is
+//! of an `undo` (or `autoRollback`), `paused` when an undo names a revision no longer
+//! listed. The progress deadline is only a condition: a trial that never completes but
+//! exceeded it ends at the horizon with `deadline_exceeded`, otherwise `timeout`.
 //!
 //! Extension (not upstream, like Argo Rollouts' abort or Helm's `--atomic`):
 //! `autoRollback: true` performs `kubectl rollout undo` when the progress deadline is
@@ -57,6 +58,7 @@ pub mod recreate;
 pub mod replicaset;
 pub mod revisions;
 pub mod rolling;
+pub mod state;
 mod sync_path;
 
 use super::{Controller, Metrics};
@@ -64,11 +66,12 @@ use crate::cluster::{Cluster, Notice, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
 use crate::sim::engine::Payload;
-use crate::sim::time::{NEVER, Time};
+use crate::sim::time::Time;
 use progress::{Progressing, Reason, Status};
 use ranking::Ranking;
 use replicaset::{PodTemplate, ReplicaSet, RsStatus};
 use rolling::RsCounts;
+use state::{Origin, RolloutState, WorkQueue};
 
 /// The livelock guard: syncs one instant may take, per replica (plus
 /// [`SYNC_LIMIT_BASE`]). The controller syncs until nothing changes (its fixed point); a
@@ -80,6 +83,11 @@ use rolling::RsCounts;
 const SYNCS_PER_REPLICA_LIMIT: u32 = 16;
 /// See [`SYNCS_PER_REPLICA_LIMIT`].
 const SYNC_LIMIT_BASE: u32 = 64;
+
+/// The livelock guard for `replicas` ([`SYNCS_PER_REPLICA_LIMIT`]).
+fn sync_limit(replicas: u32) -> u32 {
+    SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(replicas))
+}
 
 /// The Deployment controller of one trial.
 pub struct Deployment<'s> {
@@ -95,9 +103,13 @@ pub struct Deployment<'s> {
     /// generation`); every spec change (template, replicas, paused) clears it until the
     /// next sync stores a status.
     observed: bool,
-    /// When `rollout undo --to-revision` asked for a revision no longer listed: the trial
-    /// ends there (outcome `paused`), the controller acting no more.
-    undo_failed_at: Option<Time>,
+    /// Where the rollout of the template in force stands.
+    state: RolloutState,
+    /// The first instant of the trial the progress deadline was exceeded, whatever
+    /// template was in force: a record beside [`Deployment::state`], not a state (the
+    /// rollout goes on past it; see [`state`]). The `deadline_exceeded_s` column, and the
+    /// `deadline_exceeded` outcome of a trial that reaches the horizon.
+    deadline_exceeded_at: Option<Time>,
     /// ReplicaSets in creation order (`ReplicaSetsByCreationTimestamp`).
     sets: Vec<ReplicaSet>,
     /// Their status at the start of the current sync.
@@ -106,14 +118,8 @@ pub struct Deployment<'s> {
     status: Status,
     /// The Progressing condition.
     cond: Option<Progressing>,
-    dirty: bool,
-    /// The pending requeue (`NEVER`: none).
-    requeue_at: Time,
-    /// First instant the current template's rollout was complete.
-    complete_at: Option<Time>,
-    /// The template in force came from `undo`.
-    undoing: bool,
-    deadline_exceeded_at: Option<Time>,
+    /// The Deployment's key in the work queue: a sync due, a requeue pending.
+    queue: WorkQueue,
     /// A ReplicaSet spec changed in the current sync.
     scaled: bool,
     counts: Vec<RsCounts>,
@@ -137,22 +143,19 @@ impl<'s> Deployment<'s> {
             paused: false,
             restarts: 0,
             observed: true,
-            undo_failed_at: None,
+            state: RolloutState::Progressing(Origin::Update),
+            deadline_exceeded_at: None,
             sets: Vec::new(),
             statuses: Vec::new(),
             status: Status::default(),
             cond: None,
-            dirty: false,
-            requeue_at: NEVER,
-            complete_at: None,
-            undoing: false,
-            deadline_exceeded_at: None,
+            queue: WorkQueue::default(),
             scaled: false,
             counts: Vec::new(),
             old: Vec::new(),
             ranking: Ranking::default(),
             notices: Vec::new(),
-            sync_limit: SYNC_LIMIT_BASE,
+            sync_limit: sync_limit(0),
             livelock_at: None,
         }
     }
@@ -307,7 +310,7 @@ impl<'s> Deployment<'s> {
         if self.scaled {
             let (new, old) = self.specs();
             cl.trace_scale(new, old);
-            self.dirty = true;
+            self.queue.add();
         }
         if scaling {
             self.sync_deployment_status(cl);
@@ -320,12 +323,17 @@ impl<'s> Deployment<'s> {
     /// The simulator's outcome bookkeeping: the first instant the current template's
     /// rollout is complete.
     fn record_completion(&mut self, cl: &mut Cluster, new: &Status) {
-        if progress::complete(self.replicas, new) && self.complete_at.is_none() {
-            self.complete_at = Some(cl.now());
-            let state = if self.undoing {
-                "rollback_completed"
-            } else {
-                "completed"
+        let RolloutState::Progressing(origin) = self.state else {
+            return;
+        };
+        if progress::complete(self.replicas, new) {
+            self.state = RolloutState::Complete {
+                at: cl.now(),
+                origin,
+            };
+            let state = match origin {
+                Origin::Undo => "rollback_completed",
+                Origin::Update => "completed",
             };
             cl.trace_update(state, || None);
         }
@@ -417,31 +425,31 @@ impl<'s> Deployment<'s> {
             cl.trace_update("deadline_exceeded", || {
                 Some("ProgressDeadlineExceeded: the rollout goes on".into())
             });
-            if self.cfg.auto_rollback && !self.undoing {
+            if self.cfg.auto_rollback && !self.state.is_rollback() {
                 self.undo(cl, 0, "autoRollback: progress deadline exceeded");
             }
         }
         if changed {
-            self.dirty = true; // the status update is an event too
+            self.queue.add(); // the status update is an event too
             return;
         }
         let at = progress::requeue_at(self.cond, deadline, self.replicas, &new, now);
-        if at != NEVER && at != self.requeue_at {
-            self.requeue_at = at;
+        if self.queue.requeue(at) {
             cl.set_timer(at, Timer::Requeue);
         }
     }
 
-    fn change_template(&mut self, template: PodTemplate) {
+    /// A new template: a new rollout begins, of this origin.
+    fn change_template(&mut self, template: PodTemplate, origin: Origin) {
         self.template = template;
-        self.complete_at = None;
+        self.state = RolloutState::Progressing(origin);
         self.spec_changed();
     }
 
     /// A spec change: the controller syncs, and the stored status is stale.
     fn spec_changed(&mut self) {
         self.observed = false;
-        self.dirty = true;
+        self.queue.add();
     }
 
     /// A pod notice: bookkeeping, and whether the Deployment must sync.
@@ -460,7 +468,7 @@ impl<'s> Deployment<'s> {
             self.sets[rs].live -= 1;
         }
         if OBSERVED.contains(n.state) {
-            self.dirty = true;
+            self.queue.add();
         }
     }
 }
@@ -506,17 +514,13 @@ impl Controller for Deployment<'_> {
         self.paused = false;
         self.restarts = 0;
         self.observed = true;
-        self.undo_failed_at = None;
+        self.state = RolloutState::Progressing(Origin::Update);
+        self.deadline_exceeded_at = None;
         self.sets.clear();
         self.statuses.clear();
-        self.requeue_at = NEVER;
-        self.complete_at = None;
-        self.undoing = false;
-        self.deadline_exceeded_at = None;
-        self.dirty = false;
+        self.queue = WorkQueue::default();
         self.livelock_at = None;
-        self.sync_limit =
-            SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(self.replicas));
+        self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
         cl.track_edits();
         self.ranking.reset(cl.nodes.len());
@@ -538,7 +542,7 @@ impl Controller for Deployment<'_> {
         });
         // `kubectl set image`: the template changes to `next`.
         if s.service.versions.len() > NEXT as usize {
-            self.change_template(PodTemplate::of(NEXT));
+            self.change_template(PodTemplate::of(NEXT), Origin::Update);
             cl.trace_update("updating", || None);
         }
     }
@@ -548,10 +552,7 @@ impl Controller for Deployment<'_> {
     }
 
     fn on_timer(&mut self, cl: &mut Cluster, Timer::Requeue: Timer) {
-        if cl.now() == self.requeue_at {
-            self.requeue_at = NEVER;
-            self.dirty = true;
-        }
+        self.queue.requeue_fired(cl.now());
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
@@ -572,7 +573,8 @@ impl Controller for Deployment<'_> {
                 }
                 self.notices = buf;
             }
-            if !self.dirty || self.livelock_at.is_some() || self.undo_failed_at.is_some() {
+            let ended = self.livelock_at.is_some() || self.state.undo_failed_at().is_some();
+            if !self.queue.is_queued() || ended {
                 return;
             }
             if syncs >= self.sync_limit {
@@ -585,7 +587,7 @@ impl Controller for Deployment<'_> {
                 });
                 return;
             }
-            self.dirty = false;
+            self.queue.take();
             syncs += 1;
             self.sync(cl);
         }
@@ -595,16 +597,18 @@ impl Controller for Deployment<'_> {
         if let Some(at) = self.livelock_at {
             return Some((Outcome::Timeout, at));
         }
-        if let Some(at) = self.undo_failed_at {
-            return Some((Outcome::Paused, at));
+        match self.state {
+            RolloutState::Progressing(_) => None,
+            RolloutState::Complete {
+                at,
+                origin: Origin::Update,
+            } => Some((Outcome::Completed, at)),
+            RolloutState::Complete {
+                at,
+                origin: Origin::Undo,
+            } => Some((Outcome::RolledBack, at)),
+            RolloutState::UndoFailed { at } => Some((Outcome::Paused, at)),
         }
-        let at = self.complete_at?;
-        let o = if self.undoing {
-            Outcome::RolledBack
-        } else {
-            Outcome::Completed
-        };
-        Some((o, at))
     }
 
     fn timeout_outcome(&self) -> Outcome {

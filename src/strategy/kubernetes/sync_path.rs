@@ -99,14 +99,14 @@ impl Deployment<'_> {
         } else {
             return;
         }
-        self.dirty = true; // the status update is an event too
+        self.queue.add(); // the status update is an event too
     }
 
     /// `syncDeploymentStatus` (the `sync` path): the status, no progress estimate.
     pub(super) fn sync_deployment_status(&mut self, cl: &mut Cluster) {
         let new = self.calculate_status();
         if new != self.status {
-            self.dirty = true;
+            self.queue.add();
         }
         self.status = new;
         self.record_completion(cl, &new);
