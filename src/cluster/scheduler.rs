@@ -10,7 +10,10 @@
 //! trial quadratic; [`NodeIndex`] keeps the nodes ordered by the same key and answers with
 //! its first entry. Every task of the service requests the same resources, so whether a
 //! task fits is a property of the node alone and the index can hold only the nodes a task
-//! fits on.
+//! fits on. For the same reason a node's allocation is its task count times the request,
+//! so among nodes with equal task counts the free-cpu and free-memory parts of the key
+//! order them as their capacities do: the index orders by (tasks, capacity rank), packed in
+//! one `u64`, which is the same order for a fraction of the comparison work.
 
 use super::node::Node;
 use super::task::NodeId;
@@ -98,7 +101,13 @@ fn allowed(eligible: &[bool], id: NodeId) -> bool {
 pub struct NodeIndex {
     /// `false` for small clusters: [`NodeIndex::pick`] scans and the set stays empty.
     indexed: bool,
-    fitting: BTreeSet<Key>,
+    /// The nodes a task fits on, by [`NodeIndex::packed`] key.
+    fitting: BTreeSet<u64>,
+    /// Per node, its place in the order (most cpu, then most memory, then lowest index)
+    /// of the capacities: the tie-break among nodes with equal task counts.
+    rank: Vec<u32>,
+    /// Node by rank (the inverse of `rank`).
+    by_rank: Vec<NodeId>,
     /// Per node, whether the service's fixed constraints allow it; empty: every node.
     eligible: Vec<bool>,
     /// Per node, whether it is at the service's per-node limit (Swarm
@@ -158,13 +167,41 @@ impl NodeIndex {
             self.limited.resize(nodes.len(), false);
         }
         self.indexed = nodes.len() > SCAN_UP_TO;
-        let keys: Vec<Key> = nodes
+        if !self.indexed {
+            return;
+        }
+        self.by_rank.clear();
+        self.by_rank.extend(0..nodes.len() as NodeId);
+        self.by_rank.sort_unstable_by_key(|&id| {
+            let n = &nodes[id as usize];
+            (Reverse(n.cpu_capacity), Reverse(n.memory_capacity), id)
+        });
+        self.rank.resize(nodes.len(), 0);
+        for (rank, &id) in self.by_rank.iter().enumerate() {
+            self.rank[id as usize] = rank as u32;
+        }
+        let keys: Vec<u64> = nodes
             .iter()
             .enumerate()
             .filter(|&(i, n)| self.holds(n, i as NodeId, r))
-            .map(|(i, n)| key(n, i as NodeId))
+            .map(|(i, n)| self.packed(n, i as NodeId, r))
             .collect();
         self.fitting.extend(keys);
+    }
+
+    /// Node `id`'s place in the order of [`key`], as `tasks << 32 | rank`: its allocation
+    /// is `tasks` requests, so at equal task counts more capacity means more room.
+    #[inline]
+    fn packed(&self, n: &Node, id: NodeId, r: Resources) -> u64 {
+        debug_assert_eq!(
+            (n.cpu_used, n.memory_used),
+            (
+                u64::from(n.tasks) * r.cpu_millis,
+                u64::from(n.tasks) * r.memory_bytes
+            ),
+            "a node's allocation is its tasks' requests"
+        );
+        u64::from(n.tasks) << 32 | u64::from(self.rank[id as usize])
     }
 
     /// Node `id` is about to change.
@@ -172,7 +209,8 @@ impl NodeIndex {
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
-            self.fitting.remove(&key(n, id));
+            let k = self.packed(n, id, r);
+            self.fitting.remove(&k);
         }
     }
 
@@ -181,7 +219,8 @@ impl NodeIndex {
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
-            self.fitting.insert(key(n, id));
+            let k = self.packed(n, id, r);
+            self.fitting.insert(k);
         }
     }
 
@@ -189,7 +228,9 @@ impl NodeIndex {
     #[inline]
     pub fn pick(&self, nodes: &[Node], r: Resources) -> Option<NodeId> {
         if self.indexed {
-            self.fitting.first().map(|k| k.3)
+            self.fitting
+                .first()
+                .map(|&k| self.by_rank[(k & u64::from(u32::MAX)) as usize])
         } else {
             pick_where(nodes, r, |id| self.open(id))
         }
