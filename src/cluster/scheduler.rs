@@ -12,14 +12,14 @@
 //! task fits is a property of the node alone and the index can hold only the nodes a task
 //! fits on. For the same reason a node's allocation is its task count times the request,
 //! so among nodes with equal task counts the free-cpu and free-memory parts of the key
-//! order them as their capacities do: the index orders by (tasks, capacity rank), packed in
-//! one `u64`, which is the same order for a fraction of the comparison work.
+//! order them as their capacities do: the index orders by (tasks, capacity rank), kept in a
+//! [`LevelSets`] that answers the first node in O(1).
 
+use super::level_sets::LevelSets;
 use super::node::Node;
 use super::task::NodeId;
 use crate::scenario::Resources;
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
 
 /// The node to place a task with requests `r` on, or `None` if none fits.
 ///
@@ -101,8 +101,8 @@ fn allowed(eligible: &[bool], id: NodeId) -> bool {
 pub struct NodeIndex {
     /// `false` for small clusters: [`NodeIndex::pick`] scans and the set stays empty.
     indexed: bool,
-    /// The nodes a task fits on, by [`NodeIndex::packed`] key.
-    fitting: BTreeSet<u64>,
+    /// The nodes a task fits on, as (tasks, capacity rank).
+    fitting: LevelSets,
     /// Per node, its place in the order (most cpu, then most memory, then lowest index)
     /// of the capacities: the tie-break among nodes with equal task counts.
     rank: Vec<u32>,
@@ -161,7 +161,7 @@ impl NodeIndex {
 
     /// Index `nodes` as they are now (at the start of a trial, no task placed).
     pub fn rebuild(&mut self, nodes: &[Node], r: Resources) {
-        self.fitting.clear();
+        self.fitting.reset(nodes.len());
         if !self.limited.is_empty() {
             self.limited.clear();
             self.limited.resize(nodes.len(), false);
@@ -180,19 +180,15 @@ impl NodeIndex {
         for (rank, &id) in self.by_rank.iter().enumerate() {
             self.rank[id as usize] = rank as u32;
         }
-        let keys: Vec<u64> = nodes
-            .iter()
-            .enumerate()
-            .filter(|&(i, n)| self.holds(n, i as NodeId, r))
-            .map(|(i, n)| self.packed(n, i as NodeId, r))
-            .collect();
-        self.fitting.extend(keys);
+        for id in 0..nodes.len() as NodeId {
+            self.after_change(nodes, id, r);
+        }
     }
 
-    /// Node `id`'s place in the order of [`key`], as `tasks << 32 | rank`: its allocation
-    /// is `tasks` requests, so at equal task counts more capacity means more room.
+    /// Node `id`'s place in the order of [`key`], as (tasks, rank): its allocation is
+    /// `tasks` requests, so at equal task counts more capacity means more room.
     #[inline]
-    fn packed(&self, n: &Node, id: NodeId, r: Resources) -> u64 {
+    fn place(&self, n: &Node, id: NodeId, r: Resources) -> (u32, u32) {
         debug_assert_eq!(
             (n.cpu_used, n.memory_used),
             (
@@ -201,7 +197,7 @@ impl NodeIndex {
             ),
             "a node's allocation is its tasks' requests"
         );
-        u64::from(n.tasks) << 32 | u64::from(self.rank[id as usize])
+        (n.tasks, self.rank[id as usize])
     }
 
     /// Node `id` is about to change.
@@ -209,8 +205,8 @@ impl NodeIndex {
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
-            let k = self.packed(n, id, r);
-            self.fitting.remove(&k);
+            let (tasks, rank) = self.place(n, id, r);
+            self.fitting.remove(tasks, rank);
         }
     }
 
@@ -219,8 +215,8 @@ impl NodeIndex {
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
-            let k = self.packed(n, id, r);
-            self.fitting.insert(k);
+            let (tasks, rank) = self.place(n, id, r);
+            self.fitting.insert(tasks, rank);
         }
     }
 
@@ -230,7 +226,7 @@ impl NodeIndex {
         if self.indexed {
             self.fitting
                 .first()
-                .map(|&k| self.by_rank[(k & u64::from(u32::MAX)) as usize])
+                .map(|(_, rank)| self.by_rank[rank as usize])
         } else {
             pick_where(nodes, r, |id| self.open(id))
         }
@@ -326,7 +322,7 @@ mod tests {
             memory_bytes: 1,
         };
         index.rebuild(&ns, r);
-        assert!(!index.indexed && index.fitting.is_empty());
+        assert!(!index.indexed && index.fitting.first().is_none());
         assert_eq!(index.pick(&ns, r), Some(0));
     }
 }
