@@ -56,6 +56,7 @@ mod fleet;
 pub mod gauges;
 pub mod health;
 pub mod kubelet;
+mod level_sets;
 mod lifecycle;
 pub mod node;
 mod node_loss;

@@ -10,13 +10,16 @@
 //! trial quadratic; [`NodeIndex`] keeps the nodes ordered by the same key and answers with
 //! its first entry. Every task of the service requests the same resources, so whether a
 //! task fits is a property of the node alone and the index can hold only the nodes a task
-//! fits on.
+//! fits on. For the same reason a node's allocation is its task count times the request,
+//! so among nodes with equal task counts the free-cpu and free-memory parts of the key
+//! order them as their capacities do: the index orders by (tasks, capacity rank), kept in a
+//! [`LevelSets`] that answers the first node in O(1).
 
+use super::level_sets::LevelSets;
 use super::node::Node;
 use super::task::NodeId;
 use crate::scenario::Resources;
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
 
 /// The node to place a task with requests `r` on, or `None` if none fits.
 ///
@@ -98,7 +101,13 @@ fn allowed(eligible: &[bool], id: NodeId) -> bool {
 pub struct NodeIndex {
     /// `false` for small clusters: [`NodeIndex::pick`] scans and the set stays empty.
     indexed: bool,
-    fitting: BTreeSet<Key>,
+    /// The nodes a task fits on, as (tasks, capacity rank).
+    fitting: LevelSets,
+    /// Per node, its place in the order (most cpu, then most memory, then lowest index)
+    /// of the capacities: the tie-break among nodes with equal task counts.
+    rank: Vec<u32>,
+    /// Node by rank (the inverse of `rank`).
+    by_rank: Vec<NodeId>,
     /// Per node, whether the service's fixed constraints allow it; empty: every node.
     eligible: Vec<bool>,
     /// Per node, whether it is at the service's per-node limit (Swarm
@@ -152,19 +161,43 @@ impl NodeIndex {
 
     /// Index `nodes` as they are now (at the start of a trial, no task placed).
     pub fn rebuild(&mut self, nodes: &[Node], r: Resources) {
-        self.fitting.clear();
+        self.fitting.reset(nodes.len());
         if !self.limited.is_empty() {
             self.limited.clear();
             self.limited.resize(nodes.len(), false);
         }
         self.indexed = nodes.len() > SCAN_UP_TO;
-        let keys: Vec<Key> = nodes
-            .iter()
-            .enumerate()
-            .filter(|&(i, n)| self.holds(n, i as NodeId, r))
-            .map(|(i, n)| key(n, i as NodeId))
-            .collect();
-        self.fitting.extend(keys);
+        if !self.indexed {
+            return;
+        }
+        self.by_rank.clear();
+        self.by_rank.extend(0..nodes.len() as NodeId);
+        self.by_rank.sort_unstable_by_key(|&id| {
+            let n = &nodes[id as usize];
+            (Reverse(n.cpu_capacity), Reverse(n.memory_capacity), id)
+        });
+        self.rank.resize(nodes.len(), 0);
+        for (rank, &id) in self.by_rank.iter().enumerate() {
+            self.rank[id as usize] = rank as u32;
+        }
+        for id in 0..nodes.len() as NodeId {
+            self.after_change(nodes, id, r);
+        }
+    }
+
+    /// Node `id`'s place in the order of [`key`], as (tasks, rank): its allocation is
+    /// `tasks` requests, so at equal task counts more capacity means more room.
+    #[inline]
+    fn place(&self, n: &Node, id: NodeId, r: Resources) -> (u32, u32) {
+        debug_assert_eq!(
+            (n.cpu_used, n.memory_used),
+            (
+                u64::from(n.tasks) * r.cpu_millis,
+                u64::from(n.tasks) * r.memory_bytes
+            ),
+            "a node's allocation is its tasks' requests"
+        );
+        (n.tasks, self.rank[id as usize])
     }
 
     /// Node `id` is about to change.
@@ -172,7 +205,8 @@ impl NodeIndex {
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
-            self.fitting.remove(&key(n, id));
+            let (tasks, rank) = self.place(n, id, r);
+            self.fitting.remove(tasks, rank);
         }
     }
 
@@ -181,7 +215,8 @@ impl NodeIndex {
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
-            self.fitting.insert(key(n, id));
+            let (tasks, rank) = self.place(n, id, r);
+            self.fitting.insert(tasks, rank);
         }
     }
 
@@ -189,7 +224,9 @@ impl NodeIndex {
     #[inline]
     pub fn pick(&self, nodes: &[Node], r: Resources) -> Option<NodeId> {
         if self.indexed {
-            self.fitting.first().map(|k| k.3)
+            self.fitting
+                .first()
+                .map(|(_, rank)| self.by_rank[rank as usize])
         } else {
             pick_where(nodes, r, |id| self.open(id))
         }
@@ -285,7 +322,7 @@ mod tests {
             memory_bytes: 1,
         };
         index.rebuild(&ns, r);
-        assert!(!index.indexed && index.fitting.is_empty());
+        assert!(!index.indexed && index.fitting.first().is_none());
         assert_eq!(index.pick(&ns, r), Some(0));
     }
 }

@@ -206,11 +206,16 @@ impl<'s> Swarm<'s> {
 /// nothing to do.
 const OBSERVED: StateSet = StateSet::of(&[TaskState::Ready, TaskState::Stopped, TaskState::Failed]);
 
+/// [`OBSERVED`] while the serving fleet is created: no worker waits for a task of the
+/// fleet, so a Ready notice of one only calls `dispatch`, which has nothing to do (see
+/// [`OBSERVED`]); a fleet of N tasks made N such notices a trial.
+const OBSERVED_BY_FLEET: StateSet = StateSet::of(&[TaskState::Stopped, TaskState::Failed]);
+
 impl Controller for Swarm<'_> {
     type Timer = Timer;
 
     fn start(&mut self, cl: &mut Cluster) {
-        cl.observe_only(OBSERVED);
+        cl.observe_only(OBSERVED_BY_FLEET);
         self.track.clear();
         self.slot_restarts.clear();
         self.failures_total = 0;
@@ -226,6 +231,7 @@ impl Controller for Swarm<'_> {
         for t in cl.create_serving_fleet(self.replicas, CURRENT) {
             *self.track(t) = NO_TRACK;
         }
+        cl.observe_only(OBSERVED);
         // `docker service update --image next`.
         self.previous = Some(CURRENT);
         self.spec = NEXT;
