@@ -163,6 +163,36 @@ pub trait Payload: Copy {
     fn decode(raw: u64) -> Self;
 }
 
+/// A payload with a single value (a controller with one kind of timer): nothing to carry,
+/// so it encodes as 0 and decodes to [`SingleValue::VALUE`].
+///
+/// ```
+/// use rollout_sim::sim::engine::{Payload, SingleValue};
+///
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// enum Timer {
+///     Tick,
+/// }
+/// impl SingleValue for Timer {
+///     const VALUE: Timer = Timer::Tick;
+/// }
+/// assert_eq!(Timer::decode(Timer::Tick.encode()), Timer::Tick);
+/// ```
+pub trait SingleValue: Copy {
+    /// The one value.
+    const VALUE: Self;
+}
+
+impl<T: SingleValue> Payload for T {
+    fn encode(self) -> u64 {
+        0
+    }
+
+    fn decode(_: u64) -> T {
+        T::VALUE
+    }
+}
+
 /// What the loop does at the end of an instant.
 pub enum Instant<R> {
     /// Events were scheduled for the current instant after all: it is not over.

@@ -40,7 +40,7 @@ use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
 use crate::scenario::rollout::{Canary, CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
-use crate::sim::engine::Payload;
+use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, Time};
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 use abort::{Abort, Aborter};
@@ -477,14 +477,8 @@ pub enum Timer {
     Reconcile,
 }
 
-impl Payload for Timer {
-    fn encode(self) -> u64 {
-        0
-    }
-
-    fn decode(_: u64) -> Timer {
-        Timer::Reconcile
-    }
+impl SingleValue for Timer {
+    const VALUE: Timer = Timer::Reconcile;
 }
 
 impl Controller for Rollout<'_> {

@@ -41,7 +41,7 @@ use crate::analysis::{Measure, Role};
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, IntOrPercent, NEXT};
-use crate::sim::engine::Payload;
+use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, Time};
 use config::{Builtin, FlaggerConfig};
 use ready::{DeploymentStatus, is_deployment_ready};
@@ -317,14 +317,8 @@ pub enum Timer {
     Tick,
 }
 
-impl Payload for Timer {
-    fn encode(self) -> u64 {
-        0
-    }
-
-    fn decode(_: u64) -> Timer {
-        Timer::Tick
-    }
+impl SingleValue for Timer {
+    const VALUE: Timer = Timer::Tick;
 }
 
 impl Controller for Flagger<'_> {

@@ -65,7 +65,7 @@ use super::{Controller, Metrics};
 use crate::cluster::{Cluster, Notice, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
-use crate::sim::engine::Payload;
+use crate::sim::engine::SingleValue;
 use crate::sim::time::Time;
 use progress::{Progressing, Reason, Status};
 use ranking::Ranking;
@@ -492,14 +492,8 @@ pub enum Timer {
     Requeue,
 }
 
-impl Payload for Timer {
-    fn encode(self) -> u64 {
-        0
-    }
-
-    fn decode(_: u64) -> Timer {
-        Timer::Requeue
-    }
+impl SingleValue for Timer {
+    const VALUE: Timer = Timer::Requeue;
 }
 
 impl Controller for Deployment<'_> {
