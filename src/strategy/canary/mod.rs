@@ -499,10 +499,14 @@ impl Controller for Rollout<'_> {
         cl.track_edits();
         self.ranking.reset(cl.nodes.len());
         let annotations = (self.n, self.n);
-        let mut stable = ReplicaSet::new(PodTemplate::of(CURRENT), self.n, 1, annotations);
-        for _ in 0..self.n {
-            stable.create_pod(cl, STABLE, true, &mut self.ranking);
-        }
+        let stable = ReplicaSet::serving(
+            cl,
+            PodTemplate::of(CURRENT),
+            self.n,
+            annotations,
+            STABLE,
+            &mut self.ranking,
+        );
         self.sets.push(stable);
         self.sets
             .push(ReplicaSet::new(PodTemplate::of(NEXT), 0, 2, annotations));

@@ -338,10 +338,14 @@ impl Controller for Flagger<'_> {
         cl.track_edits();
         self.ranking.reset(cl.nodes.len());
         let annotations = (n, n);
-        let mut primary = ReplicaSet::new(PodTemplate::of(CURRENT), n, 1, annotations);
-        for _ in 0..n {
-            primary.create_pod(cl, PRIMARY, true, &mut self.ranking);
-        }
+        let primary = ReplicaSet::serving(
+            cl,
+            PodTemplate::of(CURRENT),
+            n,
+            annotations,
+            PRIMARY,
+            &mut self.ranking,
+        );
         self.sets.push(primary);
         let mut canary = ReplicaSet::new(PodTemplate::of(NEXT), 0, 1, annotations);
         canary.shared = true;

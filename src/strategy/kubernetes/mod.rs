@@ -518,10 +518,14 @@ impl Controller for Deployment<'_> {
         // The Deployment as it was before the rollout: one complete ReplicaSet.
         cl.track_edits();
         self.ranking.reset(cl.nodes.len());
-        let mut rs = ReplicaSet::new(self.template, self.replicas, 1, self.replica_annotations());
-        for _ in 0..self.replicas {
-            rs.create_pod(cl, 0, true, &mut self.ranking);
-        }
+        let mut rs = ReplicaSet::serving(
+            cl,
+            self.template,
+            self.replicas,
+            self.replica_annotations(),
+            0,
+            &mut self.ranking,
+        );
         let st = rs.status(cl);
         self.sets.push(rs);
         self.status = Status {

@@ -108,6 +108,23 @@ impl ReplicaSet {
         }
     }
 
+    /// The ReplicaSet serving before the rollout, index `set` among its controller's: `spec`
+    /// pods of `template` created already serving (the trial starts from a steady fleet).
+    pub fn serving(
+        cl: &mut Cluster,
+        template: PodTemplate,
+        spec: u32,
+        annotations: (u32, u32),
+        set: usize,
+        ranking: &mut Ranking,
+    ) -> ReplicaSet {
+        let mut rs = ReplicaSet::new(template, spec, 1, annotations);
+        for _ in 0..spec {
+            rs.create_pod(cl, set, true, ranking);
+        }
+        rs
+    }
+
     /// Its pod template.
     pub fn template(&self) -> PodTemplate {
         PodTemplate {
