@@ -58,11 +58,38 @@ pub fn quantile_ranks(n: usize, p: f64) -> Option<(usize, usize)> {
         return None;
     }
     let (l, u) = if n <= EXACT_MAX_N {
-        exact_ranks(n, p)
+        remembered_exact_ranks(n, p)
     } else {
         normal_ranks(n, p)
     };
     Some((l?, u?))
+}
+
+/// How many `(n, p)` ranks [`remembered_exact_ranks`] keeps per thread.
+const REMEMBERED: usize = 64;
+
+/// [`exact_ranks`], remembered per thread: the ranks depend on `(n, p)` only, and a
+/// summary asks for the same few pairs over and over (seven percentiles of every column,
+/// nearly all of which have one value per trial), each an O(n) binomial walk. Summarising
+/// 5,000 trials spent 49M instructions on them, about 8% of the whole run.
+fn remembered_exact_ranks(n: usize, p: f64) -> (Option<usize>, Option<usize>) {
+    type Ranks = (Option<usize>, Option<usize>);
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<((usize, u64), Ranks)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = (n, p.to_bits());
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(&(_, ranks)) = seen.iter().find(|(k, _)| *k == key) {
+            return ranks;
+        }
+        let ranks = exact_ranks(n, p);
+        if seen.len() == REMEMBERED {
+            seen.remove(0);
+        }
+        seen.push((key, ranks));
+        ranks
+    })
 }
 
 /// The interval `[x₍ₗ₎, x₍ᵤ₎]` of the `p`-quantile of `sorted` (ascending): the values at
@@ -242,6 +269,23 @@ mod tests {
                 let ranks = quantile_ranks(n, p).unwrap();
                 let c = rank_coverage(n, p, ranks);
                 assert!((0.945..0.96).contains(&c), "n={n} p={p}: coverage {c}");
+            }
+        }
+    }
+
+    /// The remembered ranks are the computed ones, asked again, and after the oldest
+    /// were forgotten (more pairs than are kept).
+    #[test]
+    fn remembered_ranks_are_the_exact_ranks() {
+        for _ in 0..2 {
+            for n in (1..400).step_by(7) {
+                for p in [0.01, 0.05, 0.1, 0.5, 0.9, 0.95, 0.99] {
+                    assert_eq!(
+                        remembered_exact_ranks(n, p),
+                        exact_ranks(n, p),
+                        "n={n} p={p}"
+                    );
+                }
             }
         }
     }
