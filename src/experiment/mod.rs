@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod fleet;
+mod handover;
 pub mod objective;
 pub mod run;
 pub mod stream;

@@ -1,10 +1,10 @@
 //! An experiment: variants × trials × seed, run once, results streamed in trial order into
 //! sinks.
 //!
-//! Trials run on all cores in consecutive chunks of trial indices; while one chunk runs,
-//! the previous one is handed to the sinks (a `trials.csv` writer, a summary, a timeline,
-//! a trace, a comparison), in trial order, so nothing needs memory for every trial and the
-//! output is identical whatever the thread count. This is the only pass over the trials:
+//! Trials run on all cores, each thread taking the next trial index, and are handed to the
+//! sinks (a `trials.csv` writer, a summary, a timeline, a trace, a comparison) in trial
+//! order as they finish (see `experiment::handover`), so nothing needs memory for every trial and
+//! the output is identical whatever the thread count. This is the only pass over the trials:
 //! the trace of `--trace-trial` and the timelines of `--timeline` are recorded while the
 //! trials run, not by running them again.
 //!
@@ -18,14 +18,14 @@
 //! the long ones, so any other subset would be biased towards short rollouts).
 
 use super::TrialResult;
+use super::handover::Handover;
 use crate::cluster::TraceRecord;
 use crate::scenario::Scenario;
 use crate::sim::time::Time;
 use crate::trial::{TrialTimeline, Workspace};
-use rayon::prelude::*;
 use std::io;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// One trial of one variant, and what was recorded beside its result.
 #[derive(Debug, Clone)]
@@ -68,10 +68,10 @@ pub struct Experiment<'s> {
     pub record: Recording,
 }
 
-/// Trials per worker thread in one chunk: large enough that the wait for a chunk's
-/// slowest trial costs little, small enough that Ctrl-C stops within a fraction of a
-/// second and the progress bar moves.
-const TRIALS_PER_THREAD: u64 = 256;
+/// How many trials each worker thread may run past the oldest trial not yet handed to the
+/// sinks: room enough that a trial a thousand times slower than the others stops nobody,
+/// and a bound on the results held in memory meanwhile.
+const AHEAD_PER_THREAD: u64 = 1024;
 
 impl<'s> Experiment<'s> {
     /// All trials of one scenario.
@@ -84,64 +84,28 @@ impl<'s> Experiment<'s> {
     }
 
     /// Run on the current rayon pool, handing every trial index to `sink` in order.
-    /// `progress(done)` is called after each chunk. Returns how many trial indices were
-    /// handed over (fewer than asked for when `stop` was set).
+    /// `progress(done)` is called every few hundred trials and at the end. Returns how
+    /// many trial indices were handed over (fewer than asked for when `stop` was set).
+    ///
+    /// Every thread of the pool runs trials one after the other, each taking the next
+    /// index, and the sinks get them in order as they finish (`experiment::handover`).
     pub fn run(
         &self,
         stop: &AtomicBool,
         progress: &(dyn Fn(u64) + Sync),
         sink: &mut dyn Sink,
     ) -> io::Result<u64> {
-        let chunk = rayon::current_num_threads() as u64 * TRIALS_PER_THREAD;
-        let mut start = self.trials.start;
-        let mut pending: Vec<Vec<Trial>> = Vec::new();
-        let mut done = 0;
-        loop {
-            let end = self.trials.end.min(start.saturating_add(chunk));
-            let running = start < end && !stop.load(Ordering::Relaxed);
-            let (next, wrote) = rayon::join(
-                || running.then(|| self.chunk(start..end, stop)),
-                || hand_over(&pending, sink),
-            );
-            wrote?;
-            done += pending.len() as u64;
-            if done > 0 {
-                progress(done);
+        let ahead = rayon::current_num_threads() as u64 * AHEAD_PER_THREAD;
+        let handover = Handover::new(self.trials.clone(), ahead, sink, progress);
+        rayon::broadcast(|_| {
+            let mut workspaces: Vec<Workspace<'_>> =
+                self.variants.iter().map(|s| Workspace::new(s)).collect();
+            while let Some(i) = handover.claim(stop) {
+                let trials = workspaces.iter_mut().map(|ws| self.one(ws, i)).collect();
+                handover.deposit(i, trials);
             }
-            let Some(next) = next else { break };
-            let complete = next.len() as u64 == end - start;
-            pending = next;
-            if !complete {
-                hand_over(&pending, sink)?;
-                done += pending.len() as u64;
-                progress(done);
-                break;
-            }
-            start = end;
-        }
-        Ok(done)
-    }
-
-    /// The trials `range` of every variant, in trial order; a prefix if `stop` was set.
-    fn chunk(&self, range: Range<u64>, stop: &AtomicBool) -> Vec<Vec<Trial>> {
-        let results: Vec<Option<Vec<Trial>>> = range
-            .into_par_iter()
-            .map_init(
-                || {
-                    self.variants
-                        .iter()
-                        .map(|s| Workspace::new(s))
-                        .collect::<Vec<_>>()
-                },
-                |workspaces, i| {
-                    if stop.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    Some(workspaces.iter_mut().map(|ws| self.one(ws, i)).collect())
-                },
-            )
-            .collect();
-        results.into_iter().map_while(|r| r).collect()
+        });
+        handover.finish()
     }
 
     fn one(&self, ws: &mut Workspace<'_>, i: u64) -> Trial {
@@ -164,13 +128,6 @@ impl<'s> Experiment<'s> {
             timeline,
         }
     }
-}
-
-fn hand_over(pending: &[Vec<Trial>], sink: &mut dyn Sink) -> io::Result<()> {
-    for trials in pending.iter() {
-        sink.push(trials)?;
-    }
-    Ok(())
 }
 
 /// Several sinks fed the same trials, in the order given.

@@ -1,0 +1,318 @@
+//! Trials finished in any order, handed to a sink in trial order, with no barrier between
+//! the worker threads.
+//!
+//! Each worker [claims](Handover::claim) the next trial index, runs it and
+//! [deposits](Handover::deposit) its result in a reorder buffer. Whoever deposits the
+//! oldest missing trial then writes every consecutive finished trial into the sink, while
+//! the other threads go on simulating: the sink's work is serialised (it must be, to keep
+//! the order) but nobody waits for it, and no thread waits for a slow trial of the others
+//! (an earlier version ran chunks of trials and joined all threads at the end of each,
+//! which cost two threads about a tenth of their speed).
+//!
+//! Writing is behind a second lock, taken with `try_lock`: a thread that finds another
+//! one writing leaves its trial in the buffer and returns to simulating, and the writer
+//! looks at the buffer again after it lets go of the lock, so no finished trial is left
+//! behind. A worker may run at most [`Handover::new`]'s `ahead` trials past the oldest one
+//! not yet written, which bounds the memory held while one trial takes very long.
+//!
+//! A trial index that is claimed but never deposited (its worker saw the stop flag) ends
+//! what reaches the sink: only the prefix of consecutive finished trials is written.
+
+use super::stream::{Sink, Trial};
+use std::collections::VecDeque;
+use std::io;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// How many trials pass between two calls of the progress callback.
+const PROGRESS_EVERY: u64 = 256;
+
+/// The shared state of one experiment's workers (see the [module docs](self)).
+pub(super) struct Handover<'a> {
+    /// The next trial index to claim.
+    next: AtomicU64,
+    /// One past the last trial index.
+    end: u64,
+    /// How far past the oldest unwritten trial a worker may claim.
+    ahead: u64,
+    /// Set when no more trial should start: the stop flag was seen or the sink failed.
+    halted: AtomicBool,
+    inbox: Mutex<Inbox>,
+    /// Signalled when the oldest unwritten trial moves on, or on a halt.
+    moved: Condvar,
+    writer: Mutex<Writer<'a>>,
+}
+
+/// Finished trials waiting for the ones before them.
+struct Inbox {
+    /// The oldest trial index not yet taken for writing.
+    base: u64,
+    /// `waiting[k]`: trial `base + k`, once finished.
+    waiting: VecDeque<Option<Vec<Trial>>>,
+}
+
+/// The sink and what has been written to it.
+struct Writer<'a> {
+    sink: &'a mut dyn Sink,
+    progress: &'a (dyn Fn(u64) + Sync),
+    /// Trial indices written.
+    done: u64,
+    /// `done` when `progress` was last called.
+    reported: u64,
+    /// The sink's first error; nothing is written after it.
+    error: Option<io::Error>,
+    /// Reused between batches.
+    batch: Vec<Vec<Trial>>,
+}
+
+impl<'a> Handover<'a> {
+    /// For the trial indices `trials`, written to `sink`, workers at most `ahead` trials
+    /// (at least 1) past the oldest unwritten one; `progress(done)` is called now and then
+    /// with the number of trial indices written.
+    pub(super) fn new(
+        trials: Range<u64>,
+        ahead: u64,
+        sink: &'a mut dyn Sink,
+        progress: &'a (dyn Fn(u64) + Sync),
+    ) -> Handover<'a> {
+        Handover {
+            next: AtomicU64::new(trials.start),
+            end: trials.end,
+            ahead: ahead.max(1),
+            halted: AtomicBool::new(false),
+            inbox: Mutex::new(Inbox {
+                base: trials.start,
+                waiting: VecDeque::new(),
+            }),
+            moved: Condvar::new(),
+            writer: Mutex::new(Writer {
+                sink,
+                progress,
+                done: 0,
+                reported: 0,
+                error: None,
+                batch: Vec::new(),
+            }),
+        }
+    }
+
+    /// The next trial index to run, or `None` when there is none left or no more trial
+    /// should start (`stop` set, or the sink failed). Waits while the index is too far
+    /// ahead of the oldest unwritten trial.
+    pub(super) fn claim(&self, stop: &AtomicBool) -> Option<u64> {
+        if self.halted.load(Ordering::Relaxed) {
+            return None;
+        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if i >= self.end {
+            return None;
+        }
+        {
+            let mut inbox = lock(&self.inbox);
+            while i >= inbox.base + self.ahead && !self.halted.load(Ordering::Relaxed) {
+                inbox = self.moved.wait(inbox).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            // Trial `i` never runs, so nothing after it is written: let the waiting go.
+            self.halt();
+        }
+        (!self.halted.load(Ordering::Relaxed)).then_some(i)
+    }
+
+    /// Hand over trial `i` (claimed by [`Handover::claim`]), and write whatever can be
+    /// written now unless another thread is writing.
+    pub(super) fn deposit(&self, i: u64, trials: Vec<Trial>) {
+        let oldest = {
+            let mut inbox = lock(&self.inbox);
+            let k = (i - inbox.base) as usize;
+            if inbox.waiting.len() <= k {
+                inbox.waiting.resize_with(k + 1, || None);
+            }
+            inbox.waiting[k] = Some(trials);
+            k == 0
+        };
+        // Only the oldest unwritten trial lets anything be written.
+        if oldest {
+            self.write_ready();
+        }
+    }
+
+    /// Write every finished trial the sink can take in order, unless another thread is
+    /// writing (it will see them: it looks again after letting go of the lock).
+    fn write_ready(&self) {
+        loop {
+            let Ok(mut writer) = self.writer.try_lock() else {
+                return;
+            };
+            while writer.error.is_none() {
+                let mut batch = std::mem::take(&mut writer.batch);
+                self.take_ready(&mut batch);
+                if batch.is_empty() {
+                    writer.batch = batch;
+                    break;
+                }
+                writer.write(&batch);
+                batch.clear();
+                writer.batch = batch;
+                if writer.error.is_some() {
+                    self.halt();
+                }
+            }
+            drop(writer);
+            // A trial deposited after our last look found the lock taken and left it to us.
+            if !matches!(lock(&self.inbox).waiting.front(), Some(Some(_))) {
+                return;
+            }
+        }
+    }
+
+    /// Move the consecutive finished trials at the front of the inbox into `batch`.
+    fn take_ready(&self, batch: &mut Vec<Vec<Trial>>) {
+        let mut inbox = lock(&self.inbox);
+        while let Some(Some(_)) = inbox.waiting.front() {
+            if let Some(Some(trials)) = inbox.waiting.pop_front() {
+                batch.push(trials);
+            }
+        }
+        if !batch.is_empty() {
+            inbox.base += batch.len() as u64;
+            self.moved.notify_all();
+        }
+    }
+
+    fn halt(&self) {
+        self.halted.store(true, Ordering::Relaxed);
+        // Under the lock, so a worker between its check and its wait cannot miss it.
+        let _inbox = lock(&self.inbox);
+        self.moved.notify_all();
+    }
+
+    /// Once every worker has returned: write what is left in order, report the progress,
+    /// and return how many trial indices were written, or the sink's error.
+    pub(super) fn finish(self) -> io::Result<u64> {
+        self.write_ready();
+        let mut writer = self.writer.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = writer.error.take() {
+            return Err(e);
+        }
+        if writer.done > writer.reported {
+            (writer.progress)(writer.done);
+        }
+        Ok(writer.done)
+    }
+}
+
+impl Writer<'_> {
+    fn write(&mut self, batch: &[Vec<Trial>]) {
+        for trials in batch {
+            if let Err(e) = self.sink.push(trials) {
+                self.error = Some(e);
+                return;
+            }
+            self.done += 1;
+        }
+        if self.done - self.reported >= PROGRESS_EVERY {
+            self.reported = self.done;
+            (self.progress)(self.done);
+        }
+    }
+}
+
+/// A poisoned lock (a worker panicked) is used as it is: the panic reaches the caller
+/// anyway when the workers are joined.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::columns::tests::sample_row;
+
+    fn trial(i: u64) -> Vec<Trial> {
+        vec![Trial {
+            result: crate::result::TrialResult {
+                trial: i,
+                ..sample_row()
+            },
+            trace: None,
+            timeline: None,
+        }]
+    }
+
+    /// The trial numbers it was given, in order; fails at trial `fail_at`.
+    struct Seen(Vec<u64>, Option<u64>);
+    impl Sink for Seen {
+        fn push(&mut self, trials: &[Trial]) -> io::Result<()> {
+            if Some(trials[0].result.trial) == self.1 {
+                return Err(io::Error::other("disk full"));
+            }
+            self.0.push(trials[0].result.trial);
+            Ok(())
+        }
+    }
+
+    /// Four threads, finishing in scrambled order and at most 3 trials ahead: every trial
+    /// once, in order, and the progress ends at the total.
+    #[test]
+    fn scrambled_finishes_are_written_in_order() {
+        let mut seen = Seen(Vec::new(), None);
+        let last = AtomicU64::new(0);
+        let progress = |n| last.store(n, Ordering::Relaxed);
+        let h = Handover::new(10..2_010, 3, &mut seen, &progress);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let (h, stop) = (&h, &stop);
+                s.spawn(move || {
+                    while let Some(i) = h.claim(stop) {
+                        // Uneven work, different on each thread.
+                        for _ in 0..(i * 7 + t * 13) % 50 {
+                            std::thread::yield_now();
+                        }
+                        h.deposit(i, trial(i));
+                    }
+                });
+            }
+        });
+        assert_eq!(h.finish().unwrap(), 2_000);
+        assert_eq!(seen.0, (10..2_010).collect::<Vec<_>>());
+        assert_eq!(last.load(Ordering::Relaxed), 2_000);
+    }
+
+    /// A trial claimed after the stop flag is set never runs: only the trials before it
+    /// are written, even those after it that finished.
+    #[test]
+    fn a_stop_keeps_the_finished_prefix() {
+        let mut seen = Seen(Vec::new(), None);
+        let h = Handover::new(0..100, 10, &mut seen, &|_| {});
+        let stop = AtomicBool::new(false);
+        let (a, b, c) = (h.claim(&stop), h.claim(&stop), h.claim(&stop));
+        assert_eq!((a, b, c), (Some(0), Some(1), Some(2)));
+        h.deposit(0, trial(0));
+        h.deposit(2, trial(2));
+        stop.store(true, Ordering::Relaxed);
+        assert_eq!(h.claim(&stop), None);
+        h.deposit(1, trial(1));
+        assert_eq!(h.claim(&stop), None);
+        assert_eq!(h.finish().unwrap(), 3);
+        assert_eq!(seen.0, [0, 1, 2]);
+    }
+
+    /// The sink's error comes back, nothing is written after it, and no trial starts.
+    #[test]
+    fn a_sink_error_stops_the_run() {
+        let mut seen = Seen(Vec::new(), Some(2));
+        let h = Handover::new(0..100, 10, &mut seen, &|_| {});
+        let stop = AtomicBool::new(false);
+        for _ in 0..3 {
+            let i = h.claim(&stop).unwrap();
+            h.deposit(i, trial(i));
+        }
+        assert_eq!(h.claim(&stop), None);
+        assert_eq!(h.finish().unwrap_err().to_string(), "disk full");
+        assert_eq!(seen.0, [0, 1]);
+    }
+}
