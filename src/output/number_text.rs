@@ -19,18 +19,47 @@
 //! zeros is the unique shortest round-trip text, which is what `Display` prints. The
 //! tests compare both on many values.
 
+/// `"00"`, `"01"`, … `"99"`: two digits per division, half the divisions of one digit at
+/// a time.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The two digits of `v < 100`.
+#[inline]
+fn pair(v: u64) -> [u8; 2] {
+    let i = v as usize * 2;
+    [PAIRS[i], PAIRS[i + 1]]
+}
+
 /// Append the decimal digits of `v`.
 #[inline]
 pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    // Most cells are small counts (0, 1, a replica count).
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while v >= 100 {
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&pair(v % 100));
+        v /= 100;
+    }
+    if v >= 10 {
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&pair(v));
+    } else {
         i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        buf[i] = b'0' + v as u8;
     }
     out.extend_from_slice(&buf[i..]);
 }
@@ -56,22 +85,20 @@ pub fn push_f64(out: &mut Vec<u8>, v: f64) {
 /// Append `k / 10⁶` as a decimal without trailing zeros (no point when it is whole).
 fn push_micros(out: &mut Vec<u8>, k: u64) {
     push_u64(out, k / 1_000_000);
-    let mut frac = k % 1_000_000;
+    let frac = k % 1_000_000;
     if frac == 0 {
         return;
     }
-    let mut digits = 6;
-    while frac.is_multiple_of(10) {
-        frac /= 10;
-        digits -= 1;
+    let mut buf = [b'.'; 7];
+    buf[1..3].copy_from_slice(&pair(frac / 10_000));
+    buf[3..5].copy_from_slice(&pair(frac / 100 % 100));
+    buf[5..7].copy_from_slice(&pair(frac % 100));
+    // `frac > 0`, so a digit other than 0 stops this before the point.
+    let mut end = buf.len();
+    while buf[end - 1] == b'0' {
+        end -= 1;
     }
-    out.push(b'.');
-    let mut buf = [b'0'; 6];
-    for d in buf[..digits].iter_mut().rev() {
-        *d = b'0' + (frac % 10) as u8;
-        frac /= 10;
-    }
-    out.extend_from_slice(&buf[..digits]);
+    out.extend_from_slice(&buf[..end]);
 }
 
 #[cfg(test)]
@@ -105,6 +132,17 @@ mod tests {
             u64::MAX - 1,
             u64::MAX,
         ] {
+            assert_eq!(text_u64(v), v.to_string());
+        }
+        // Every digit count, around each power of ten.
+        let mut p = 1u64;
+        for _ in 0..19 {
+            for v in [p - 1, p, p + 1, p * 5, p * 9 + p - 1] {
+                assert_eq!(text_u64(v), v.to_string());
+            }
+            p *= 10;
+        }
+        for v in 0..10_000 {
             assert_eq!(text_u64(v), v.to_string());
         }
     }

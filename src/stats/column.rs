@@ -142,13 +142,21 @@ impl Chunk {
 
     /// Appends `x`, re-encoding the chunk into the first encoding at or after its own that
     /// holds every value and `x` (Raw holds anything, so there always is one).
+    #[inline]
     fn push(&mut self, x: f64) {
         let enc = ENCODINGS[self.encoding];
         if let Some(m) = enc.encode(x) {
             write(&mut self.bytes, enc.width, m);
             self.len += 1;
-            return;
+        } else {
+            self.widen(x);
         }
+    }
+
+    /// [`Chunk::push`] of a value its encoding cannot hold (rare: out of line).
+    #[cold]
+    #[inline(never)]
+    fn widen(&mut self, x: f64) {
         let mut old = Vec::with_capacity(self.len + 1);
         self.decode_into(&mut old);
         old.push(x);
@@ -188,23 +196,29 @@ impl CompactColumn {
     }
 
     /// Appends `x`.
+    #[inline]
     pub fn push(&mut self, x: f64) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len < CHUNK_LEN => chunk.push(x),
             last => {
-                // Start where the previous chunk ended up, or at the narrowest encoding.
                 let encoding = last.map_or(0, |c| c.encoding);
-                let width = ENCODINGS[encoding].width;
-                let mut chunk = Chunk {
-                    encoding,
-                    len: 0,
-                    bytes: Vec::with_capacity(CHUNK_LEN * width),
-                };
-                chunk.push(x);
-                self.chunks.push(chunk);
+                self.start_chunk(encoding, x);
             }
         }
         self.len += 1;
+    }
+
+    /// A new chunk holding `x`, starting in `encoding` (where the previous chunk ended up,
+    /// or the narrowest); once every [`CHUNK_LEN`] values, so out of line.
+    #[inline(never)]
+    fn start_chunk(&mut self, encoding: usize, x: f64) {
+        let mut chunk = Chunk {
+            encoding,
+            len: 0,
+            bytes: Vec::with_capacity(CHUNK_LEN * ENCODINGS[encoding].width),
+        };
+        chunk.push(x);
+        self.chunks.push(chunk);
     }
 
     /// Moves every value of `other` to the end of this column.
