@@ -38,6 +38,9 @@ pub(super) struct Handover<'a> {
     ahead: u64,
     /// Set when no more trial should start: the stop flag was seen or the sink failed.
     halted: AtomicBool,
+    /// `inbox.base`, readable without the lock (it only grows, so an old value only
+    /// sends a claim the slow way, through the lock).
+    base: AtomicU64,
     inbox: Mutex<Inbox>,
     /// Signalled when the oldest unwritten trial moves on, or on a halt.
     moved: Condvar,
@@ -81,6 +84,7 @@ impl<'a> Handover<'a> {
             end: trials.end,
             ahead: ahead.max(1),
             halted: AtomicBool::new(false),
+            base: AtomicU64::new(trials.start),
             inbox: Mutex::new(Inbox {
                 base: trials.start,
                 waiting: VecDeque::new(),
@@ -108,7 +112,7 @@ impl<'a> Handover<'a> {
         if i >= self.end {
             return None;
         }
-        {
+        if i >= self.base.load(Ordering::Relaxed) + self.ahead {
             let mut inbox = lock(&self.inbox);
             while i >= inbox.base + self.ahead && !self.halted.load(Ordering::Relaxed) {
                 inbox = self.moved.wait(inbox).unwrap_or_else(|e| e.into_inner());
@@ -178,6 +182,7 @@ impl<'a> Handover<'a> {
         }
         if !batch.is_empty() {
             inbox.base += batch.len() as u64;
+            self.base.store(inbox.base, Ordering::Relaxed);
             self.moved.notify_all();
         }
     }
