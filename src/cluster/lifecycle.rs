@@ -340,7 +340,6 @@ impl Cluster<'_> {
     /// The one place a task's state changes: counts, resources, trace, notices.
     pub(super) fn set_state(&mut self, id: TaskId, new: TaskState) {
         let now = self.sim.now();
-        let r: Resources = self.scenario.service.resources;
         let t = &mut self.tasks[id as usize];
         let old = t.state;
         if old == new {
@@ -368,18 +367,21 @@ impl Cluster<'_> {
             t.available = false;
             g.available -= 1;
         }
-        if !old.holds_resources() && new.holds_resources() {
-            g.holding += 1;
-            g.cpu += r.cpu_millis;
-            g.memory += r.memory_bytes;
+        let (held, holds) = (old.holds_resources(), new.holds_resources());
+        let released = held && !holds;
+        if held != holds {
+            let r: Resources = self.scenario.service.resources;
+            if holds {
+                g.holding += 1;
+                g.cpu += r.cpu_millis;
+                g.memory += r.memory_bytes;
+            } else {
+                g.holding -= 1;
+                g.cpu -= r.cpu_millis;
+                g.memory -= r.memory_bytes;
+            }
         }
         g.container_change(old, new);
-        let released = old.holds_resources() && !new.holds_resources();
-        if released {
-            g.holding -= 1;
-            g.cpu -= r.cpu_millis;
-            g.memory -= r.memory_bytes;
-        }
         let (slot, node) = (t.slot, t.node);
         self.recount(id, old_share);
         if new.is_terminal() {
@@ -410,6 +412,7 @@ impl Cluster<'_> {
             );
         }
         if released {
+            let r: Resources = self.scenario.service.resources;
             let node = node.expect("a task holding resources is placed");
             self.change_node(node, |n| {
                 n.cpu_used -= r.cpu_millis;

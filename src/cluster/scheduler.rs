@@ -201,8 +201,16 @@ impl NodeIndex {
     }
 
     /// Node `id` is about to change.
-    #[inline]
+    #[inline(always)]
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        // Small clusters are scanned: nothing to keep (checked here, inlined, because
+        // every task that starts or exits changes its node).
+        if self.indexed {
+            self.remove(nodes, id, r);
+        }
+    }
+
+    fn remove(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
             let (tasks, rank) = self.place(n, id, r);
@@ -211,8 +219,14 @@ impl NodeIndex {
     }
 
     /// Node `id` has changed.
-    #[inline]
+    #[inline(always)]
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        if self.indexed {
+            self.insert(nodes, id, r);
+        }
+    }
+
+    fn insert(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
             let (tasks, rank) = self.place(n, id, r);
