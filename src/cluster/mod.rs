@@ -233,6 +233,9 @@ pub struct Cluster<'s> {
     fleet_log: Option<Vec<(Time, Event)>>,
     /// The last key prefixes of [`Cluster::rng`] (consecutive streams share them).
     streams: StreamMemo,
+    /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
+    /// answers those without looking at the scenario.
+    zero_phases: u8,
 }
 
 impl<'s> Cluster<'s> {
@@ -269,6 +272,10 @@ impl<'s> Cluster<'s> {
             fleet: None,
             fleet_log: None,
             streams: StreamMemo::default(),
+            zero_phases: Phase::ALL
+                .iter()
+                .filter(|&&p| scenario.cluster.control_plane.phase(p).is_zero())
+                .fold(0, |bits, &p| bits | 1 << p as u8),
         }
     }
 
@@ -445,11 +452,17 @@ impl<'s> Cluster<'s> {
 
     /// A control-plane latency for the task (slot, version, attempt), from the phase's own
     /// stream; 0 without drawing when the phase is zero.
+    #[inline]
     pub fn overhead(&self, phase: Phase, slot: u32, version: VersionId, attempt: u32) -> Time {
-        let d = self.scenario.cluster.control_plane.phase(phase);
-        if d.is_zero() {
+        if self.zero_phases & 1 << phase as u8 != 0 {
             return 0;
         }
+        self.overhead_drawn(phase, slot, version, attempt)
+    }
+
+    #[inline(never)]
+    fn overhead_drawn(&self, phase: Phase, slot: u32, version: VersionId, attempt: u32) -> Time {
+        let d = self.scenario.cluster.control_plane.phase(phase);
         let attempt = control_plane::stream_attempt(attempt, phase);
         d.draw(|| self.rng(slot, version, attempt, Purpose::ControlPlane))
     }

@@ -43,27 +43,15 @@ fn pick_among(nodes: &[Node], r: Resources, eligible: &[bool]) -> Option<NodeId>
 
 /// [`pick_node`] over the nodes `ok` allows.
 fn pick_where(nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<NodeId> {
-    let mut best: Option<(usize, &Node)> = None;
+    // The best node so far with its key's parts, so each node costs one comparison.
+    let mut best: Option<(usize, (u32, Reverse<u64>, Reverse<u64>))> = None;
     for (i, n) in nodes.iter().enumerate() {
         if !n.fits(r) || !ok(i as NodeId) {
             continue;
         }
-        let better = match best {
-            None => true,
-            Some((_, b)) => {
-                (
-                    n.tasks,
-                    std::cmp::Reverse(n.cpu_free()),
-                    std::cmp::Reverse(n.memory_free()),
-                ) < (
-                    b.tasks,
-                    std::cmp::Reverse(b.cpu_free()),
-                    std::cmp::Reverse(b.memory_free()),
-                )
-            }
-        };
-        if better {
-            best = Some((i, n));
+        let k = (n.tasks, Reverse(n.cpu_free()), Reverse(n.memory_free()));
+        if best.is_none_or(|(_, b)| k < b) {
+            best = Some((i, k));
         }
     }
     best.map(|(i, _)| i as NodeId)
@@ -241,6 +229,8 @@ impl NodeIndex {
             self.fitting
                 .first()
                 .map(|(_, rank)| self.by_rank[rank as usize])
+        } else if self.eligible.is_empty() && self.limited.is_empty() {
+            pick_where(nodes, r, |_| true) // every node open: no look-ups per node
         } else {
             pick_where(nodes, r, |id| self.open(id))
         }
