@@ -4,7 +4,7 @@
 
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
-use super::{Cluster, Event, Step, TaskId, TaskState, TraceRecord, control_plane};
+use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
 use crate::scenario::{Phase, Resources};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time, after};
@@ -345,7 +345,15 @@ impl Cluster<'_> {
         if old == new {
             return;
         }
-        let old_share = t.share();
+        // Only these changes can move the task's share of the wanted counts (its node and
+        // desired state stay as they are): Ready entered or left, availability that may
+        // drop, the task ending. The others skip computing it.
+        let shares = old == TaskState::Ready
+            || new == TaskState::Ready
+            || t.available
+            || old.is_terminal()
+            || new.is_terminal();
+        let old_share = if shares { t.share() } else { Share::default() };
         t.state = new;
         t.since = now;
         let g = &mut self.gauges;
@@ -383,7 +391,11 @@ impl Cluster<'_> {
         }
         g.container_change(old, new);
         let (slot, node) = (t.slot, t.node);
-        self.recount(id, old_share);
+        if shares {
+            self.recount(id, old_share);
+        } else if let Some(e) = self.edits.as_mut() {
+            e.push(id);
+        }
         if new.is_terminal() {
             self.slot_tasks[slot as usize].retain(|&x| x != id);
         }
