@@ -113,9 +113,9 @@ impl Share {
         let node = node.map_or(0, |n| u64::from(n) + 1);
         Share(
             Share::WANTED
-                | u64::from(ready) * Share::READY
-                | u64::from(available) * Share::AVAILABLE
-                | node << Share::NODE_SHIFT,
+                | (u64::from(ready) * Share::READY)
+                | (u64::from(available) * Share::AVAILABLE)
+                | (node << Share::NODE_SHIFT),
         )
     }
 

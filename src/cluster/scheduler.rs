@@ -44,7 +44,7 @@ fn pick_among(nodes: &[Node], r: Resources, eligible: &[bool]) -> Option<NodeId>
 /// [`pick_node`] over the nodes `ok` allows.
 fn pick_where(nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<NodeId> {
     // The best node so far with its key's parts, so each node costs one comparison.
-    let mut best: Option<(usize, (u32, Reverse<u64>, Reverse<u64>))> = None;
+    let mut best: Option<(usize, ScanKey)> = None;
     for (i, n) in nodes.iter().enumerate() {
         if !n.fits(r) || !ok(i as NodeId) {
             continue;
@@ -56,6 +56,9 @@ fn pick_where(nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Opti
     }
     best.map(|(i, _)| i as NodeId)
 }
+
+/// [`Key`] without the node index, which the scan's strict `<` stands in for.
+type ScanKey = (u32, Reverse<u64>, Reverse<u64>);
 
 /// Up to this many nodes a scan is cheaper than keeping the ordered index up to date.
 const SCAN_UP_TO: usize = 32;
