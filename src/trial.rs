@@ -389,7 +389,21 @@ struct Inbox {
 impl Inbox {
     /// Hand every pending notice to the controller, including those its reactions
     /// cause; then show the traffic model every task that changed.
+    #[inline]
     fn deliver(
+        &mut self,
+        cl: &mut Cluster,
+        ctrl: &mut dyn AnyController,
+        traffic: Option<&mut TrafficModel>,
+    ) {
+        // Most events and instants leave nothing to hand over: checked inline.
+        if cl.has_notices() || traffic.is_some() {
+            self.deliver_some(cl, ctrl, traffic);
+        }
+    }
+
+    #[inline(never)]
+    fn deliver_some(
         &mut self,
         cl: &mut Cluster,
         ctrl: &mut dyn AnyController,

@@ -90,16 +90,61 @@ impl Gauges {
 
 /// What one task adds to [`WantedCounts`]: whether it is wanted (live, not told to stop),
 /// and if so whether it is Ready, available, and on which node.
+///
+/// Packed in one word (three flag bits, the node plus one above them) because every state
+/// change compares the task's share before and after: one integer comparison then tells
+/// that nothing the counts keep moved, the common case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Share {
+pub struct Share(u64);
+
+impl Share {
+    const WANTED: u64 = 1;
+    const READY: u64 = 2;
+    const AVAILABLE: u64 = 4;
+    const NODE_SHIFT: u32 = 32;
+
+    /// The share of a task: nothing unless `wanted`; then Ready, available and the node
+    /// as given.
+    #[inline]
+    pub fn new(wanted: bool, ready: bool, available: bool, node: Option<u32>) -> Share {
+        if !wanted {
+            return Share(0);
+        }
+        let node = node.map_or(0, |n| u64::from(n) + 1);
+        Share(
+            Share::WANTED
+                | (u64::from(ready) * Share::READY)
+                | (u64::from(available) * Share::AVAILABLE)
+                | (node << Share::NODE_SHIFT),
+        )
+    }
+
     /// Live and not told to stop ([`super::Task::is_wanted`]).
-    pub wanted: bool,
+    #[inline]
+    pub fn wanted(self) -> bool {
+        self.0 & Share::WANTED != 0
+    }
+
     /// Wanted and Ready.
-    pub ready: bool,
+    #[inline]
+    pub fn ready(self) -> bool {
+        self.0 & Share::READY != 0
+    }
+
     /// Wanted and available.
-    pub available: bool,
+    #[inline]
+    pub fn available(self) -> bool {
+        self.0 & Share::AVAILABLE != 0
+    }
+
     /// Wanted and placed on this node.
-    pub node: Option<u32>,
+    #[inline]
+    pub fn node(self) -> Option<u32> {
+        match self.0 >> Share::NODE_SHIFT {
+            0 => None,
+            n => Some(n as u32 - 1),
+        }
+    }
 }
 
 /// Counts of wanted tasks (live, not told to stop) per version and per node, kept as
@@ -149,14 +194,19 @@ impl WantedCounts {
             (true, false) => *c -= 1,
             _ => {}
         };
-        step(&mut self.wanted[version], old.wanted, new.wanted);
-        step(&mut self.ready[version], old.ready, new.ready);
-        step(&mut self.available[version], old.available, new.available);
-        if old.node != new.node {
-            if let Some(n) = old.node {
+        step(&mut self.wanted[version], old.wanted(), new.wanted());
+        step(&mut self.ready[version], old.ready(), new.ready());
+        step(
+            &mut self.available[version],
+            old.available(),
+            new.available(),
+        );
+        let (was, is) = (old.node(), new.node());
+        if was != is {
+            if let Some(n) = was {
                 self.on_node[n as usize] -= 1;
             }
-            if let Some(n) = new.node {
+            if let Some(n) = is {
                 self.on_node[n as usize] += 1;
             }
         }

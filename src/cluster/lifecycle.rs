@@ -4,7 +4,7 @@
 
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
-use super::{Cluster, Event, Step, TaskId, TaskState, TraceRecord, control_plane};
+use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
 use crate::scenario::{Phase, Resources};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time, after};
@@ -340,13 +340,20 @@ impl Cluster<'_> {
     /// The one place a task's state changes: counts, resources, trace, notices.
     pub(super) fn set_state(&mut self, id: TaskId, new: TaskState) {
         let now = self.sim.now();
-        let r: Resources = self.scenario.service.resources;
         let t = &mut self.tasks[id as usize];
         let old = t.state;
         if old == new {
             return;
         }
-        let old_share = t.share();
+        // Only these changes can move the task's share of the wanted counts (its node and
+        // desired state stay as they are): Ready entered or left, availability that may
+        // drop, the task ending. The others skip computing it.
+        let shares = old == TaskState::Ready
+            || new == TaskState::Ready
+            || t.available
+            || old.is_terminal()
+            || new.is_terminal();
+        let old_share = if shares { t.share() } else { Share::default() };
         t.state = new;
         t.since = now;
         let g = &mut self.gauges;
@@ -368,20 +375,27 @@ impl Cluster<'_> {
             t.available = false;
             g.available -= 1;
         }
-        if !old.holds_resources() && new.holds_resources() {
-            g.holding += 1;
-            g.cpu += r.cpu_millis;
-            g.memory += r.memory_bytes;
+        let (held, holds) = (old.holds_resources(), new.holds_resources());
+        let released = held && !holds;
+        if held != holds {
+            let r: Resources = self.scenario.service.resources;
+            if holds {
+                g.holding += 1;
+                g.cpu += r.cpu_millis;
+                g.memory += r.memory_bytes;
+            } else {
+                g.holding -= 1;
+                g.cpu -= r.cpu_millis;
+                g.memory -= r.memory_bytes;
+            }
         }
         g.container_change(old, new);
-        let released = old.holds_resources() && !new.holds_resources();
-        if released {
-            g.holding -= 1;
-            g.cpu -= r.cpu_millis;
-            g.memory -= r.memory_bytes;
-        }
         let (slot, node) = (t.slot, t.node);
-        self.recount(id, old_share);
+        if shares {
+            self.recount(id, old_share);
+        } else if let Some(e) = self.edits.as_mut() {
+            e.push(id);
+        }
         if new.is_terminal() {
             self.slot_tasks[slot as usize].retain(|&x| x != id);
         }
@@ -410,6 +424,7 @@ impl Cluster<'_> {
             );
         }
         if released {
+            let r: Resources = self.scenario.service.resources;
             let node = node.expect("a task holding resources is placed");
             self.change_node(node, |n| {
                 n.cpu_used -= r.cpu_millis;

@@ -72,6 +72,7 @@ mod verbs;
 
 use crate::scenario::{Phase, Scenario, Version, VersionId};
 use crate::sim::engine::Engine;
+use crate::sim::rng::StreamMemo;
 use crate::sim::time::{SECOND, Time};
 use crate::sim::{Key, KeyedRng, Purpose};
 pub use gauges::{Gauges, Share, WantedCounts};
@@ -230,6 +231,11 @@ pub struct Cluster<'s> {
     fleet: Option<Box<fleet::Snapshot>>,
     /// Events scheduled while that fleet is being created, when it is.
     fleet_log: Option<Vec<(Time, Event)>>,
+    /// The last key prefixes of [`Cluster::rng`] (consecutive streams share them).
+    streams: StreamMemo,
+    /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
+    /// answers those without looking at the scenario.
+    zero_phases: u8,
 }
 
 impl<'s> Cluster<'s> {
@@ -265,6 +271,11 @@ impl<'s> Cluster<'s> {
             steps: 0,
             fleet: None,
             fleet_log: None,
+            streams: StreamMemo::default(),
+            zero_phases: Phase::ALL
+                .iter()
+                .filter(|&&p| scenario.cluster.control_plane.phase(p).is_zero())
+                .fold(0, |bits, &p| bits | 1 << p as u8),
         }
     }
 
@@ -394,13 +405,20 @@ impl<'s> Cluster<'s> {
         let t = &self.tasks[id as usize];
         let new = t.share();
         if new != old {
-            self.wanted.change(t.version as usize, old, new);
-            if old.node != new.node {
-                self.node_count_changed(old.node, new.node);
-            }
+            self.share_changed(t.version as usize, old, new);
         }
         if let Some(e) = self.edits.as_mut() {
             e.push(id);
+        }
+    }
+
+    /// A task of `version` moved from share `old` to share `new` (they differ).
+    #[inline(never)]
+    fn share_changed(&mut self, version: usize, old: Share, new: Share) {
+        self.wanted.change(version, old, new);
+        let (was, is) = (old.node(), new.node());
+        if was != is && self.placer.limits_per_node() {
+            self.node_count_changed(was, is);
         }
     }
 
@@ -419,6 +437,7 @@ impl<'s> Cluster<'s> {
     }
 
     /// A random stream of this trial.
+    #[inline]
     pub fn rng(&self, slot: u32, version: VersionId, attempt: u32, purpose: Purpose) -> KeyedRng {
         Key {
             seed: self.scenario.seed,
@@ -428,16 +447,22 @@ impl<'s> Cluster<'s> {
             attempt,
             purpose,
         }
-        .rng()
+        .rng_in(&self.streams)
     }
 
     /// A control-plane latency for the task (slot, version, attempt), from the phase's own
     /// stream; 0 without drawing when the phase is zero.
+    #[inline]
     pub fn overhead(&self, phase: Phase, slot: u32, version: VersionId, attempt: u32) -> Time {
-        let d = self.scenario.cluster.control_plane.phase(phase);
-        if d.is_zero() {
+        if self.zero_phases & 1 << phase as u8 != 0 {
             return 0;
         }
+        self.overhead_drawn(phase, slot, version, attempt)
+    }
+
+    #[inline(never)]
+    fn overhead_drawn(&self, phase: Phase, slot: u32, version: VersionId, attempt: u32) -> Time {
+        let d = self.scenario.cluster.control_plane.phase(phase);
         let attempt = control_plane::stream_attempt(attempt, phase);
         d.draw(|| self.rng(slot, version, attempt, Purpose::ControlPlane))
     }

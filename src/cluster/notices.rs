@@ -81,6 +81,7 @@ impl Cluster<'_> {
     }
 
     /// Whether any notice is waiting.
+    #[inline]
     pub fn has_notices(&self) -> bool {
         !self.notices.is_empty()
     }

@@ -353,6 +353,13 @@ impl Placer {
         self.scans() || self.max_per_node > 0
     }
 
+    /// Whether the service has a per-node limit (`max_replicas_per_node`): only then does
+    /// [`Placer::wanted_changed`] do anything.
+    #[inline]
+    pub fn limits_per_node(&self) -> bool {
+        self.max_per_node > 0
+    }
+
     /// The service's wanted tasks on `node` are now `count`: the per-node limit
     /// (`max_replicas_per_node`) opens or closes the node in the index.
     #[inline]

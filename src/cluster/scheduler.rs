@@ -43,31 +43,22 @@ fn pick_among(nodes: &[Node], r: Resources, eligible: &[bool]) -> Option<NodeId>
 
 /// [`pick_node`] over the nodes `ok` allows.
 fn pick_where(nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<NodeId> {
-    let mut best: Option<(usize, &Node)> = None;
+    // The best node so far with its key's parts, so each node costs one comparison.
+    let mut best: Option<(usize, ScanKey)> = None;
     for (i, n) in nodes.iter().enumerate() {
         if !n.fits(r) || !ok(i as NodeId) {
             continue;
         }
-        let better = match best {
-            None => true,
-            Some((_, b)) => {
-                (
-                    n.tasks,
-                    std::cmp::Reverse(n.cpu_free()),
-                    std::cmp::Reverse(n.memory_free()),
-                ) < (
-                    b.tasks,
-                    std::cmp::Reverse(b.cpu_free()),
-                    std::cmp::Reverse(b.memory_free()),
-                )
-            }
-        };
-        if better {
-            best = Some((i, n));
+        let k = (n.tasks, Reverse(n.cpu_free()), Reverse(n.memory_free()));
+        if best.is_none_or(|(_, b)| k < b) {
+            best = Some((i, k));
         }
     }
     best.map(|(i, _)| i as NodeId)
 }
+
+/// [`Key`] without the node index, which the scan's strict `<` stands in for.
+type ScanKey = (u32, Reverse<u64>, Reverse<u64>);
 
 /// Up to this many nodes a scan is cheaper than keeping the ordered index up to date.
 const SCAN_UP_TO: usize = 32;
@@ -201,8 +192,16 @@ impl NodeIndex {
     }
 
     /// Node `id` is about to change.
-    #[inline]
+    #[inline(always)]
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        // Small clusters are scanned: nothing to keep (checked here, inlined, because
+        // every task that starts or exits changes its node).
+        if self.indexed {
+            self.remove(nodes, id, r);
+        }
+    }
+
+    fn remove(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
             let (tasks, rank) = self.place(n, id, r);
@@ -211,8 +210,14 @@ impl NodeIndex {
     }
 
     /// Node `id` has changed.
-    #[inline]
+    #[inline(always)]
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        if self.indexed {
+            self.insert(nodes, id, r);
+        }
+    }
+
+    fn insert(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
         if self.holds(n, id, r) {
             let (tasks, rank) = self.place(n, id, r);
@@ -227,6 +232,8 @@ impl NodeIndex {
             self.fitting
                 .first()
                 .map(|(_, rank)| self.by_rank[rank as usize])
+        } else if self.eligible.is_empty() && self.limited.is_empty() {
+            pick_where(nodes, r, |_| true) // every node open: no look-ups per node
         } else {
             pick_where(nodes, r, |id| self.open(id))
         }

@@ -152,12 +152,11 @@ impl Task {
     /// What it adds to [`super::gauges::WantedCounts`].
     #[inline]
     pub fn share(&self) -> super::gauges::Share {
-        let wanted = self.is_wanted();
-        super::gauges::Share {
-            wanted,
-            ready: wanted && self.state == TaskState::Ready,
-            available: wanted && self.available,
-            node: if wanted { self.node } else { None },
-        }
+        super::gauges::Share::new(
+            self.is_wanted(),
+            self.state == TaskState::Ready,
+            self.available,
+            self.node,
+        )
     }
 }

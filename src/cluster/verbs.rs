@@ -153,7 +153,7 @@ impl Cluster<'_> {
         t.generation += 1;
         let state = t.state;
         self.recount(id, old);
-        if self.placer.depends_on_tasks() && old.node.is_some() {
+        if self.placer.depends_on_tasks() && old.node().is_some() {
             // A task told to stop no longer counts for spread or a per-node limit.
             self.place_pending();
         }
