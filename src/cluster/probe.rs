@@ -160,7 +160,10 @@ impl ProbeWalk {
             let forced = succ_thr.is_none() && self.fail == 0;
             if forced {
                 // Skip the passes before the next flaky failure.
-                let passes = passes_before_flaky.sample(&mut self.rng);
+                let passes = passes_before_flaky
+                    .as_ref()
+                    .expect("a flaky probe keeps its skip distribution")
+                    .sample(&mut self.rng);
                 let tick = passes
                     .checked_mul(period)
                     .and_then(|d| t.checked_add(d))
@@ -202,8 +205,9 @@ pub struct Seek {
     failure: Option<u32>,
     /// No tick at or after it is probed.
     horizon: Time,
-    /// Passes before a flaky failure (`ln(1 − p)` kept, not recomputed each step).
-    passes_before_flaky: Geometric,
+    /// Passes before a flaky failure (`ln(1 − p)` kept, not recomputed each step); `None`
+    /// for a probe that is never flaky (most walks: the logarithm is not worth computing).
+    passes_before_flaky: Option<Geometric>,
 }
 
 impl Seek {
@@ -214,7 +218,12 @@ impl Seek {
             success: success.map(|s| s.max(1)),
             failure: failure.map(|f| f.max(1)),
             horizon,
-            passes_before_flaky: Geometric::new(p.flaky),
+            // `resume` samples it only past its `p.flaky <= 0.0` branch.
+            passes_before_flaky: if p.flaky <= 0.0 {
+                None
+            } else {
+                Some(Geometric::new(p.flaky))
+            },
         }
     }
 }

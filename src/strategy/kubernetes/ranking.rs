@@ -39,21 +39,65 @@
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time};
-use std::cmp::Reverse;
 use std::collections::BTreeSet;
 use std::ops::Bound::{Excluded, Unbounded};
 
-/// Parts 1–3 of the rank: assigned, phase, Ready.
-type Level = (u8, u8, u8);
-/// Parts 1–4 of the rank: the level and the active pods on the node.
-type Group = (Level, Reverse<u32>);
-/// What parts 5–7 are computed from: Ready since (0 when not Ready), restarts, created;
-/// most recent first.
-type Class = (Reverse<Time>, Reverse<u32>, Reverse<Time>);
-/// One pod in the set's tree.
-type Entry = (Group, Class, u64, TaskId);
-/// One pod in its node's list.
-type Member = (Level, Class, u64, TaskId);
+/// A rank, packed into three integers compared in order, so that the tree compares three
+/// pairs of words instead of walking a nested tuple (most of the index's cost is
+/// comparisons). Each part is stored so that ascending order is "deleted first": a part
+/// ranked by "more first" or "most recent first" is stored complemented.
+///
+/// * `hi`: parts 1–3 (the *level*, bits 96–98), part 4 (the node's active pods,
+///   complemented, bits 64–95; 0 in a [`Member`]), Ready since (complemented, bits 0–63);
+/// * `mid`: restarts (complemented, bits 64–95), created (complemented, bits 0–63);
+/// * `lo`: the UID (bits 32–95), the task index (bits 0–31).
+///
+/// The *group* (parts 1–4) is `hi >> 64`; the *class* is the Ready since of `hi` and `mid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    hi: u128,
+    mid: u128,
+    lo: u128,
+}
+
+impl Key {
+    /// The group: parts 1–4.
+    fn group(&self) -> u64 {
+        (self.hi >> 64) as u64
+    }
+
+    /// Part 3: Ready.
+    fn ready(&self) -> bool {
+        (self.hi >> 96) & 1 == 1
+    }
+
+    /// Ready since (0 when not Ready).
+    fn since(&self) -> Time {
+        !(self.hi as u64)
+    }
+
+    /// Restarts, complemented (ascending: more restarts first).
+    fn restarts_rank(&self) -> u64 {
+        (self.mid >> 64) as u64
+    }
+
+    fn created(&self) -> Time {
+        !(self.mid as u64)
+    }
+
+    /// The last key of this key's class (`lo` above any real one).
+    fn class_end(&self) -> Key {
+        Key {
+            lo: u128::MAX,
+            ..*self
+        }
+    }
+}
+
+/// One pod in the set's tree: its whole rank.
+type Entry = Key;
+/// One pod in its node's list: its rank without part 4.
+type Member = Key;
 
 /// The index of one trial's Deployment: its pods by ReplicaSet (by the ReplicaSet's
 /// index in the Deployment's creation-ordered list).
@@ -113,7 +157,10 @@ impl SetIndex {
     /// The tree entry of a pod on node `n` (`None`: unassigned).
     fn entry(&self, n: Option<NodeId>, m: Member) -> Entry {
         let count = n.map_or(0, |n| self.node_count[n as usize]);
-        ((m.0, Reverse(count)), m.1, m.2, m.3)
+        Key {
+            hi: m.hi | ((!count as u128) << 64),
+            ..m
+        }
     }
 
     fn insert(&mut self, n: Option<NodeId>, m: Member) {
@@ -174,7 +221,7 @@ impl SetIndex {
 
 /// Same level and class: the same parts 1–7 on one node.
 fn same_class(a: &Member, b: &Member) -> bool {
-    a.0 == b.0 && a.1 == b.1
+    a.hi == b.hi && a.mid == b.mid
 }
 
 /// `logarithmicRankDiff`'s rank: `floor(log2(now − t))` of the age in nanoseconds, −1 for
@@ -199,14 +246,14 @@ pub fn uid(cl: &Cluster, id: TaskId) -> u64 {
 fn member(cl: &Cluster, id: TaskId, uid: u64) -> Member {
     let t = cl.task(id);
     let ready = t.state == TaskState::Ready;
-    let level = (
-        t.node.is_some() as u8,
-        if t.run_at == NEVER { 0 } else { 2 },
-        ready as u8,
-    );
+    let level =
+        (t.node.is_some() as u128) << 2 | ((t.run_at != NEVER) as u128) << 1 | ready as u128;
     let since = if ready { t.since } else { 0 };
-    let class = (Reverse(since), Reverse(t.restarts), Reverse(t.created));
-    (level, class, uid, id)
+    Key {
+        hi: level << 96 | !since as u128,
+        mid: (!t.restarts as u128) << 64 | !t.created as u128,
+        lo: (uid as u128) << 32 | id as u128,
+    }
 }
 
 impl Ranking {
@@ -279,30 +326,32 @@ impl Ranking {
     fn best(&self, v: usize, now: Time) -> Option<TaskId> {
         let tree = &self.sets[v].tree;
         let first = *tree.first()?;
-        let group = first.0;
-        let ready_bucket = |c: &Class| {
-            if group.0.2 == 1 {
-                log2_bucket(now, c.0.0)
+        let group = first.group();
+        let ready_bucket = |e: &Entry| {
+            if first.ready() {
+                log2_bucket(now, e.since())
             } else {
                 0
             }
         };
-        let bucket = ready_bucket(&first.1);
-        let mut best: Option<(Reverse<u32>, i64, u64, TaskId)> = None;
+        let bucket = ready_bucket(&first);
+        let mut best: Option<(u64, i64, u128)> = None;
         let mut next = Some(first);
         while let Some(e) = next {
-            if e.0 != group || ready_bucket(&e.1) != bucket {
+            if e.group() != group || ready_bucket(&e) != bucket {
                 break;
             }
-            let rank = (e.1.1, log2_bucket(now, e.1.2.0), e.2, e.3);
+            let rank = (e.restarts_rank(), log2_bucket(now, e.created()), e.lo);
             if best.is_none_or(|b| rank < b) {
                 best = Some(rank);
             }
             // The first pod of the next class.
-            let end = (e.0, e.1, u64::MAX, TaskId::MAX);
-            next = tree.range((Excluded(end), Unbounded)).next().copied();
+            next = tree
+                .range((Excluded(e.class_end()), Unbounded))
+                .next()
+                .copied();
         }
-        best.map(|b| b.3)
+        best.map(|b| b.2 as TaskId)
     }
 
     /// Bring set `v` up to date: read the cluster's edits, move its pods on nodes whose
