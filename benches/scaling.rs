@@ -21,8 +21,8 @@
 )]
 mod common;
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use criterion::criterion_group;
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use rollout_sim::trial::Workspace;
 use std::time::{Duration, Instant};
 
