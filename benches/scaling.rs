@@ -8,6 +8,12 @@
 //! model takes 10× the 100-replica time at 1,000 replicas and 100× at 10,000, so the
 //! ratio `time(N) / (N/100 × time(100))` is 1.0 for linear cost and N/100 for quadratic.
 //! Each measured call runs the next trial index, so the figures average over trials.
+//!
+//! `SCALING_PROFILE=<swarm|kubernetes>:<replicas>:<trials>` runs that many trials of one
+//! case in one workspace instead (no criterion), to profile exactly what is timed, e.g.
+//! `SCALING_PROFILE=swarm:10000:3 valgrind --tool=callgrind target/release/deps/scaling-*`
+//! (the `rollout-sim run` command splits trials across workspaces, so each split creates
+//! its own fleet and the per-trial cost is not what the bench times).
 
 #[allow(
     dead_code,
@@ -15,8 +21,8 @@
 )]
 mod common;
 
+use criterion::criterion_group;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use criterion::{criterion_group, criterion_main};
 use rollout_sim::trial::Workspace;
 use std::time::{Duration, Instant};
 
@@ -143,5 +149,37 @@ fn print_table(rows: &[(&str, u64, Tally)]) {
     }
 }
 
+/// Run `SCALING_PROFILE`'s trials (see the module comment): trials `0..trials` of one case
+/// at one size, in one workspace, printing the events per trial.
+fn profile(spec: &str) {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [controller, replicas, trials] = parts[..] else {
+        panic!("SCALING_PROFILE is <swarm|kubernetes>:<replicas>:<trials>, not {spec:?}");
+    };
+    let case = CASES
+        .iter()
+        .find(|c| c.group.ends_with(controller))
+        .expect("SCALING_PROFILE names swarm or kubernetes");
+    let replicas: u64 = replicas.parse().expect("SCALING_PROFILE's replicas");
+    let trials: u64 = trials.parse().expect("SCALING_PROFILE's trials");
+    let s = common::scenario_with(case.file, &case.overrides(replicas));
+    let mut ws = Workspace::new(&s);
+    let events: u64 = (0..trials).map(|i| ws.run(i).events).sum();
+    println!(
+        "{} at {replicas} replicas: {trials} trials, {} events/trial",
+        case.group,
+        events / trials.max(1)
+    );
+}
+
 criterion_group!(benches, scaling);
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("SCALING_PROFILE") {
+        Ok(spec) => profile(&spec),
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

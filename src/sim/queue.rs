@@ -182,4 +182,123 @@ mod tests {
         assert!(q.is_empty());
         assert_eq!(q.pop(), None);
     }
+
+    /// One step of a property test.
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Push at the last popped time plus this (the engine's way).
+        Push(Time),
+        /// Push at this time, whatever was popped (before it too).
+        PushAnywhere(Time),
+        /// Reserve a position.
+        Reserve,
+        /// Push at the last popped time plus this, in the oldest unused reserved position.
+        PushReserved(Time),
+        Pop,
+        Clear,
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        // Offsets: mostly the same instant or close, sometimes far (a whole second, the
+        // end of time), so that entries spread over low and high buckets.
+        let offset = prop_oneof![
+            4 => Just(0u64),
+            4 => 0u64..16,
+            2 => 0u64..2_000_000,
+            1 => Just(u64::MAX / 2),
+            1 => Just(u64::MAX),
+        ];
+        prop_oneof![
+            8 => offset.clone().prop_map(Op::Push),
+            1 => any::<u64>().prop_map(Op::PushAnywhere),
+            2 => Just(Op::Reserve),
+            2 => offset.prop_map(Op::PushReserved),
+            8 => Just(Op::Pop),
+            1 => Just(Op::Clear),
+        ]
+    }
+
+    /// Run `ops` on the queue and on a sorted model (a `BTreeMap` by `(time, seq)`), and
+    /// check every pop, `peek_time` and `len` agree.
+    fn agrees_with_model(ops: &[Op]) {
+        use std::collections::{BTreeMap, VecDeque};
+        let mut q = EventQueue::new();
+        let mut model: BTreeMap<(Time, u64), usize> = BTreeMap::new();
+        let (mut seq, mut now) = (0u64, 0 as Time);
+        let mut reserved: VecDeque<u64> = VecDeque::new();
+        for (i, op) in ops.iter().enumerate() {
+            match *op {
+                Op::Push(dt) | Op::PushAnywhere(dt) => {
+                    let t = match op {
+                        Op::Push(_) => now.saturating_add(dt),
+                        _ => dt,
+                    };
+                    q.push(t, i);
+                    seq += 1;
+                    model.insert((t, seq), i);
+                }
+                Op::Reserve => {
+                    reserved.push_back(q.reserve());
+                    seq += 1;
+                }
+                Op::PushReserved(dt) => {
+                    if let Some(s) = reserved.pop_front() {
+                        let t = now.saturating_add(dt);
+                        q.push_reserved(t, s, i);
+                        model.insert((t, s), i);
+                    }
+                }
+                Op::Pop => {
+                    let want = model.pop_first().map(|((t, _), e)| (t, e));
+                    if let Some((t, _)) = want {
+                        now = t;
+                    }
+                    assert_eq!(q.pop(), want);
+                }
+                Op::Clear => {
+                    q.clear();
+                    model.clear();
+                    reserved.clear();
+                    (seq, now) = (0, 0);
+                }
+            }
+            assert_eq!(q.len(), model.len());
+            assert_eq!(q.is_empty(), model.is_empty());
+            assert_eq!(q.peek_time(), model.keys().next().map(|k| k.0));
+        }
+        while let Some(((t, _), e)) = model.pop_first() {
+            assert_eq!(q.pop(), Some((t, e)));
+        }
+        assert_eq!(q.pop(), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any mix of pushes (at, after or before the last pop), reserved pushes, pops and
+        /// clears pops in `(time, seq)` order.
+        #[test]
+        fn pops_in_key_order(ops in proptest::collection::vec(op(), 0..400)) {
+            agrees_with_model(&ops);
+        }
+    }
+
+    #[test]
+    fn a_large_queue_of_spread_times_pops_in_order() {
+        // Tens of thousands pending, as a 10,000-replica fleet's health checks keep it.
+        let mut rng = Key::trial(5, 0, Purpose::Controller).rng();
+        let mut ops = Vec::new();
+        for _ in 0..30_000 {
+            ops.push(Op::Push(rng.below(1_000_000)));
+        }
+        for _ in 0..100_000 {
+            ops.push(if rng.below(2) == 0 {
+                Op::Pop
+            } else {
+                Op::Push(rng.below(1_000_000))
+            });
+        }
+        agrees_with_model(&ops);
+    }
 }
