@@ -4,24 +4,29 @@ use crate::scenario::{NodeSpec, Resources};
 use crate::sim::time::{NEVER, Time};
 
 /// One node of the cluster.
+///
+/// Laid out in declaration order (`repr(C)`), what a placement check reads first (up,
+/// used and capacity), so a check of a node far away in a large cluster touches one
+/// cache line.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Node {
-    /// Allocatable cpu in millicores.
-    pub cpu_capacity: u64,
-    /// Allocatable memory in bytes.
-    pub memory_capacity: u64,
-    /// Cpu requested by tasks on it.
-    pub cpu_used: u64,
-    /// Memory requested by tasks on it.
-    pub memory_used: u64,
+    /// `false` while the node is down.
+    pub up: bool,
     /// Tasks of the service holding resources on it (the spread criterion).
     pub tasks: u32,
+    /// Cpu requested by tasks on it.
+    pub cpu_used: u64,
+    /// Allocatable cpu in millicores.
+    pub cpu_capacity: u64,
+    /// Memory requested by tasks on it.
+    pub memory_used: u64,
+    /// Allocatable memory in bytes.
+    pub memory_capacity: u64,
     /// Per version: when its image is (or will be) present; `NEVER` until a pull starts.
     pub image_at: Vec<Time>,
     /// How many pulls this node started (keys the pull-time stream).
     pub pulls: u32,
-    /// `false` while the node is down.
-    pub up: bool,
     /// Random losses drawn so far (keys the node-failure stream).
     pub losses: u32,
     /// Losses so far: tells a detection event of an earlier loss from the current one.

