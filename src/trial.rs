@@ -337,7 +337,10 @@ impl<'s> Simulation for TrialRun<'_, 's> {
         }
         if self.concluded.is_none() {
             cl.gauges.observe();
-            if let (0, Some(c)) = (self.actions_left, self.ctrl.outcome()) {
+            // The controller is asked only once no user action is left to come.
+            if self.actions_left == 0
+                && let Some(c) = self.ctrl.outcome()
+            {
                 self.concluded = Some(c);
             }
         }
