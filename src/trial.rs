@@ -203,6 +203,7 @@ impl<'s> Workspace<'s> {
             .unwrap_or(0);
         ctrl.start(cl);
         self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
+        let settles = ctrl.settles() || traffic.is_some();
         let mut run = TrialRun {
             cl,
             ctrl,
@@ -210,6 +211,7 @@ impl<'s> Workspace<'s> {
             fleet,
             inbox: &mut self.inbox,
             timeline: timeline.is_some(),
+            settles,
             actions_left: scenario.actions.len(),
             run_until,
             concluded: None,
@@ -281,6 +283,9 @@ struct TrialRun<'a, 's> {
     inbox: &'a mut Inbox,
     /// The fleet is sampled.
     timeline: bool,
+    /// The instant's end may change something before the gauges look: the controller
+    /// settles, or traffic is measured (and observed).
+    settles: bool,
     /// User actions not yet applied: the rollout is not concluded before they are.
     actions_left: usize,
     /// Traffic measured past the rollout's end keeps the cluster running that long.
@@ -319,16 +324,23 @@ impl<'s> Simulation for TrialRun<'_, 's> {
             let mut source = TrafficSource::new(t, cl).desired(due.desired[0], due.desired[1]);
             self.ctrl.measure(now, &mut source);
         }
-        self.ctrl.settle(cl);
-        self.inbox
-            .deliver(cl, self.ctrl, self.traffic.as_deref_mut());
-        // Settling may have scheduled events: look again.
-        if cl.sim().next_time() == Some(cl.now()) {
-            return Instant::Again;
+        // Otherwise nothing happened since the last event's notices were delivered, and
+        // the loop found no event due now.
+        if self.settles {
+            self.ctrl.settle(cl);
+            self.inbox
+                .deliver(cl, self.ctrl, self.traffic.as_deref_mut());
+            // Settling may have scheduled events: look again.
+            if cl.sim().next_time() == Some(cl.now()) {
+                return Instant::Again;
+            }
         }
         if self.concluded.is_none() {
             cl.gauges.observe();
-            if let (0, Some(c)) = (self.actions_left, self.ctrl.outcome()) {
+            // The controller is asked only once no user action is left to come.
+            if self.actions_left == 0
+                && let Some(c) = self.ctrl.outcome()
+            {
                 self.concluded = Some(c);
             }
         }

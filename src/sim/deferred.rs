@@ -67,6 +67,9 @@ pub(super) struct Agenda<C> {
     /// Cursors not done, by the first time they have not examined (min-heap, stale
     /// entries of reclaimed cursors skipped).
     waiting: std::collections::BinaryHeap<std::cmp::Reverse<(Time, u32)>>,
+    /// The top of `waiting` (`Time::MAX` when empty), kept beside it so the engine's check
+    /// before each event ("is any deferred event due?") is one compare with a field.
+    earliest: Time,
 }
 
 impl<C> Default for Agenda<C> {
@@ -74,6 +77,7 @@ impl<C> Default for Agenda<C> {
         Agenda {
             entries: Vec::new(),
             waiting: std::collections::BinaryHeap::new(),
+            earliest: Time::MAX,
         }
     }
 }
@@ -82,6 +86,13 @@ impl<C> Agenda<C> {
     pub(super) fn clear(&mut self) {
         self.entries.clear();
         self.waiting.clear();
+        self.earliest = Time::MAX;
+    }
+
+    /// Refresh the `earliest` field after `waiting` changed.
+    #[inline]
+    fn update_earliest(&mut self) {
+        self.earliest = self.waiting.peek().map_or(Time::MAX, |r| r.0.0);
     }
 
     /// Keep `cursor`, which has examined every instant before `from`, with its event's
@@ -94,6 +105,7 @@ impl<C> Agenda<C> {
             done: false,
         });
         self.waiting.push(std::cmp::Reverse((from, i)));
+        self.earliest = self.earliest.min(from);
         DeferredId(i)
     }
 
@@ -101,7 +113,7 @@ impl<C> Agenda<C> {
     /// none is waiting); reclaimed cursors may still count.
     #[inline]
     pub(super) fn earliest(&self) -> Time {
-        self.waiting.peek().map_or(Time::MAX, |r| r.0.0)
+        self.earliest
     }
 
     /// The first instant some cursor has not examined (`None`: none is waiting).
@@ -110,6 +122,7 @@ impl<C> Agenda<C> {
             let e = &self.entries[i as usize];
             if e.done || e.cursor.is_none() {
                 self.waiting.pop();
+                self.update_earliest();
                 continue;
             }
             return Some(from);
@@ -128,6 +141,7 @@ impl<C> Agenda<C> {
                 return;
             }
             let std::cmp::Reverse((_, i)) = self.waiting.pop().expect("peeked");
+            self.update_earliest();
             let e = &mut self.entries[i as usize];
             let cursor = e.cursor.as_mut().expect("a waiting cursor is held");
             match cursor.resume(until) {
@@ -139,6 +153,7 @@ impl<C> Agenda<C> {
                 Resume::Pending(next) => {
                     debug_assert!(next > until);
                     self.waiting.push(std::cmp::Reverse((next, i)));
+                    self.earliest = self.earliest.min(next);
                 }
             }
         }

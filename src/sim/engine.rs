@@ -122,6 +122,13 @@ impl<E: Schedulable> Engine<E> {
     #[inline]
     pub fn pop(&mut self) -> Option<E> {
         self.next_time_by(Time::MAX);
+        self.pop_walked()
+    }
+
+    /// [`Engine::pop`] right after [`Engine::next_time_by`]`(Time::MAX)`: every deferred
+    /// event due by the next one is already scheduled, so nothing is walked again.
+    #[inline]
+    fn pop_walked(&mut self) -> Option<E> {
         let (t, e) = self.queue.pop()?;
         debug_assert!(t >= self.now);
         self.now = t;
@@ -219,7 +226,8 @@ pub trait Simulation {
     /// Every event of the current instant has been handled (the next one, if any, lies
     /// in the future): settle the instant and say whether the run goes on.
     fn instant_over(&mut self) -> Instant<Self::End>;
-    /// The next event is due at `at`: every instant before it is over.
+    /// The next event is due at `at`: every instant before it is over. It only observes:
+    /// it schedules and defers nothing (the loop pops the event it was told of).
     fn before(&mut self, at: Time);
     /// Handle an event popped from the queue (the clock stands at its time).
     fn handle(&mut self, event: Self::Event);
@@ -240,10 +248,11 @@ pub fn run<S: Simulation>(sim: &mut S) -> S::End {
                 Instant::Stop(end) => return end,
             }
         }
-        if let Some(at) = sim.engine_mut().next_time_by(Time::MAX) {
-            sim.before(at);
-        }
-        let event = sim.engine_mut().pop().expect("an event is due");
+        // Deferred events walked once, here: `before` schedules nothing, so the pop needs
+        // no second walk.
+        let at = sim.engine_mut().next_time_by(Time::MAX);
+        sim.before(at.expect("an event is due"));
+        let event = sim.engine_mut().pop_walked().expect("an event is due");
         sim.handle(event);
     }
 }

@@ -42,6 +42,12 @@ pub trait Controller {
     /// Controllers that reconcile per instant (the Kubernetes work queue) do it here.
     fn settle(&mut self, _cluster: &mut Cluster) {}
 
+    /// Whether [`Controller::settle`] ever does anything: `false` lets the trial loop skip
+    /// it, and the delivery after it, at every instant.
+    fn settles(&self) -> bool {
+        true
+    }
+
     /// When the controller's analysis next wants a measurement of the traffic, or `None`
     /// (no analysis, or none running). The controller also sets a timer for that instant,
     /// so the trial reaches it.
@@ -107,6 +113,8 @@ pub trait AnyController {
     fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind);
     /// [`Controller::settle`].
     fn settle(&mut self, cluster: &mut Cluster);
+    /// [`Controller::settles`].
+    fn settles(&self) -> bool;
     /// [`Controller::measurement_due`].
     fn measurement_due(&self) -> Option<Due>;
     /// [`Controller::measure`].
@@ -135,6 +143,9 @@ impl<C: Controller> AnyController for C {
     }
     fn settle(&mut self, cluster: &mut Cluster) {
         Controller::settle(self, cluster)
+    }
+    fn settles(&self) -> bool {
+        Controller::settles(self)
     }
     fn measurement_due(&self) -> Option<Due> {
         Controller::measurement_due(self)

@@ -183,7 +183,12 @@ impl<'s> Swarm<'s> {
 
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
         let id = cl.create_task(slot, self.spec, gate);
-        *self.track(id) = NO_TRACK;
+        // Ids come in order: the new task is nearly always the next entry.
+        if id as usize == self.track.len() {
+            self.track.push(NO_TRACK);
+        } else {
+            *self.track(id) = NO_TRACK;
+        }
         id
     }
 
@@ -220,7 +225,7 @@ impl Controller for Swarm<'_> {
         self.slot_restarts.clear();
         self.failures_total = 0;
         self.runs = 0;
-        self.run = Run::default();
+        self.run.clear();
         self.spec = CURRENT;
         self.previous = None;
         self.state = UpdateState::None;
@@ -228,9 +233,9 @@ impl Controller for Swarm<'_> {
         self.previous_replicas = self.replicas;
         self.slots.clear();
         self.slots.extend(0..self.replicas);
-        for t in cl.create_serving_fleet(self.replicas, CURRENT) {
-            *self.track(t) = NO_TRACK;
-        }
+        // Every id starts untracked (`track` is empty): one resize covers the fleet.
+        let fleet = cl.create_serving_fleet(self.replicas, CURRENT);
+        self.track.resize(fleet.end as usize, NO_TRACK);
         cl.observe_only(OBSERVED);
         // `docker service update --image next`.
         self.previous = Some(CURRENT);
@@ -316,6 +321,11 @@ impl Controller for Swarm<'_> {
                 unreachable!("refused for Swarm by the scenario loader")
             }
         }
+    }
+
+    /// The updater reacts to each event as it comes; nothing waits for the instant's end.
+    fn settles(&self) -> bool {
+        false
     }
 
     fn outcome(&self) -> Option<(Outcome, Time)> {

@@ -147,6 +147,34 @@ pub(super) struct Run {
     pub(super) queued: Vec<TaskId>,
 }
 
+impl Run {
+    /// Back to [`Run::default`] (no run), keeping the buffers for the next trial.
+    pub(super) fn clear(&mut self) {
+        let Run {
+            id,
+            cfg,
+            rollback,
+            dirty,
+            next,
+            workers,
+            failures,
+            monitor,
+            phase,
+            queued,
+        } = self;
+        *id = 0;
+        *cfg = None;
+        *rollback = false;
+        dirty.clear();
+        *next = 0;
+        workers.reset(0);
+        *failures = 0;
+        *monitor = 0;
+        *phase = None;
+        queued.clear();
+    }
+}
+
 impl Swarm<'_> {
     /// `Supervisor.Update`: cancel the running updater (if any) and start a new run.
     pub(super) fn start_run(&mut self, cl: &mut Cluster, rollback: bool) {
