@@ -70,7 +70,7 @@ impl TaskState {
 /// order (widest first) the state, generation and node sat behind seven timestamps, in
 /// another cache line than a look-up's first one (callgrind's cache model: 5.5 % fewer
 /// level-1 data misses in a 10,000-replica Swarm trial).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub struct Task {
     /// Current state.
