@@ -183,12 +183,7 @@ impl<'s> Swarm<'s> {
 
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
         let id = cl.create_task(slot, self.spec, gate);
-        // Ids come in order: the new task is nearly always the next entry.
-        if id as usize == self.track.len() {
-            self.track.push(NO_TRACK);
-        } else {
-            *self.track(id) = NO_TRACK;
-        }
+        *self.track(id) = NO_TRACK;
         id
     }
 
