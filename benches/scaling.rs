@@ -11,7 +11,7 @@
 //!
 //! `SCALING_PROFILE=<swarm|kubernetes>:<replicas>:<trials>` runs that many trials of one
 //! case in one workspace instead (no criterion), to profile exactly what is timed, e.g.
-//! `SCALING_PROFILE=swarm:10000:3 valgrind --tool=callgrind target/release/deps/scaling-*`
+//! `SCALING_PROFILE=swarm:10000:3 valgrind --tool=callgrind target/release/deps/scaling-*[0-9a-f]` (the bench binary, not its `.d` file)
 //! (the `rollout-sim run` command splits trials across workspaces, so each split creates
 //! its own fleet and the per-trial cost is not what the bench times).
 
