@@ -140,17 +140,14 @@ impl SweepPlan {
                     set: sim.set.iter().cloned().chain(grid.overrides(i)).collect(),
                     ..sim.clone()
                 };
-                let loaded = point.load(Some(file));
-                // The scenario loader blames `--set`; name the flag the values came from.
-                if flag == "--set" {
-                    loaded
-                } else {
-                    loaded.with_context(|| {
-                        let values: Vec<String> =
-                            grid.overrides(i).iter().map(ToString::to_string).collect();
-                        format!("{flag} point {}", values.join(", "))
-                    })
-                }
+                // The loader names only the user's own `--set`s: say which point it was
+                // (`sweep --set` sweeps; `report --set` does not, `report --sweep` does).
+                let by = if flag == "--set" { "sweep" } else { flag };
+                point.load(Some(file)).with_context(|| {
+                    let values: Vec<String> =
+                        grid.overrides(i).iter().map(ToString::to_string).collect();
+                    format!("{by} point {}", values.join(", "))
+                })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(SweepPlan { grid, points })

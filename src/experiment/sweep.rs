@@ -7,7 +7,7 @@
 
 use super::objective::{Constraint, Objective};
 use crate::output::Summary;
-use crate::scenario::{Override, SweepAxis, SweepValue};
+use crate::scenario::{Override, SetBy, SweepAxis, SweepValue};
 
 /// The grid: every combination of one value per axis, the last axis changing fastest.
 #[derive(Debug, Clone)]
@@ -45,6 +45,7 @@ impl Grid {
             .map(|(a, v)| Override {
                 path: a.path.clone(),
                 value: v.text.clone(),
+                set_by: SetBy::Sweep,
             })
             .collect()
     }

@@ -24,7 +24,7 @@ use super::feasibility;
 use super::json::{self, JsonError};
 use super::limits::{self, MAX_SCENARIO_BYTES};
 use super::model::Scenario;
-use super::overrides::Override;
+use super::overrides::{Override, SetBy};
 use super::user_file;
 use super::walk::{Ctx, Node};
 use serde_json::Value;
@@ -152,6 +152,7 @@ fn check_sweep(
             with.push(Override {
                 path: axis.path.clone(),
                 value: v.text.clone(),
+                set_by: SetBy::Sweep,
             });
             let (_, found) = convert_tree(&base, origin, &with);
             problems.extend(found.into_iter().map(|p| {
@@ -201,10 +202,11 @@ fn parse(text: &str, format: Format) -> Result<Value, Problem> {
 }
 
 /// Says which `--set` a problem comes from, when the user might not see it in the file.
+/// A swept value is not named: the sweep reports which of its values a problem is from.
 fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
     let blamed: Vec<String> = overrides
         .iter()
-        .filter(|o| o.touches(&p.path))
+        .filter(|o| o.set_by == SetBy::Set && o.touches(&p.path))
         .map(|o| format!("--set {o}"))
         .collect();
     if !blamed.is_empty() {
@@ -661,7 +663,7 @@ checks:
 
     mod no_panic {
         use super::CONTRACT_EXAMPLE;
-        use crate::scenario::{Format, Override, load_str};
+        use crate::scenario::{Format, Override, SetBy, load_str};
         use proptest::prelude::*;
         use serde_json::Value;
 
@@ -801,7 +803,11 @@ checks:
             ) {
                 let sets: Vec<Override> = sets
                     .into_iter()
-                    .map(|(path, v)| Override { path, value: serde_json::to_string(&v).unwrap() })
+                    .map(|(path, v)| Override {
+                        path,
+                        value: serde_json::to_string(&v).unwrap(),
+                        set_by: SetBy::Set,
+                    })
                     .collect();
                 let _ = load_str(CONTRACT_EXAMPLE, "x.yaml", Format::Yaml, &sets);
             }

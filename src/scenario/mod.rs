@@ -40,5 +40,5 @@ pub use duration::{DurationError, parse as parse_duration, show as show_duration
 pub use error::{Problem, ScenarioError};
 pub use load::{Format, load_file, load_str};
 pub use model::*;
-pub use overrides::{Override, OverrideSyntaxError};
+pub use overrides::{Override, OverrideSyntaxError, SetBy};
 pub use sweep::{SweepAxis, SweepValue};

@@ -24,6 +24,20 @@ pub struct Override {
     pub path: String,
     /// The value, as YAML text.
     pub value: String,
+    /// Where the value comes from: the loader names a `--set` in its problems, not a
+    /// sweep's value (whose problem is already reported under the sweep).
+    pub set_by: SetBy,
+}
+
+/// Where an [`Override`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SetBy {
+    /// A `--set PATH=VALUE` the user gave.
+    #[default]
+    Set,
+    /// One value of a swept field (`sweep --set PATH=V1,V2`, `report --sweep`, or the
+    /// file's `sweep:` block).
+    Sweep,
 }
 
 /// A `--set` argument that is not `PATH=VALUE`.
@@ -61,6 +75,7 @@ impl FromStr for Override {
         Ok(Override {
             path: path.to_string(),
             value: value.to_string(),
+            set_by: SetBy::Set,
         })
     }
 }
@@ -174,6 +189,7 @@ mod tests {
         let built = Override {
             path: "seed".into(),
             value: String::new(),
+            set_by: SetBy::Set,
         };
         let e = built.apply(&mut json!({})).unwrap_err();
         assert!(

@@ -202,6 +202,54 @@ fn a_sweep_block_is_validated_by_field_path() {
     assert!(!tmp.path().join("o").exists());
 }
 
+/// A bad swept value is blamed on the sweep that gave it, never on a `--set` the user
+/// did not write; a `--set` the user did write is still named.
+#[test]
+fn a_bad_swept_value_names_the_sweep_not_a_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.yaml");
+    let original = scenario_path("swarm-stop-first.yaml");
+    let text = fs::read_to_string(&original).unwrap();
+    fs::write(
+        &file,
+        format!("{text}\nsweep:\n  {UC}.parallelism: [-1, 2]\n"),
+    )
+    .unwrap();
+    let stderr = |args: &[&str], file: &Path| {
+        let out = bin()
+            .args(args)
+            .arg(file)
+            .arg("--out")
+            .arg(tmp.path().join("o"))
+            .assert()
+            .code(2);
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let block = stderr(&["sweep"], &file);
+    assert!(
+        block.contains(&format!(
+            "sweep.{UC}.parallelism: value -1: {UC}.parallelism: expected a non-negative integer"
+        )),
+        "{block}"
+    );
+    let flag = format!("{UC}.parallelism=-1,2");
+    let swept = stderr(&["report", "--sweep", &flag], Path::new(&original));
+    assert!(
+        swept.contains(&format!("--sweep point {UC}.parallelism=-1: ")),
+        "{swept}"
+    );
+    let set = format!("{UC}.delay=-1s");
+    let both = stderr(
+        &["report", "--sweep", &flag, "--set", &set],
+        Path::new(&original),
+    );
+    for e in [&block, &swept, &both] {
+        assert!(!e.contains(&format!("from --set {UC}.parallelism")), "{e}");
+    }
+    assert!(both.contains(&format!("(from --set {set})")), "{both}");
+    assert!(!tmp.path().join("o").exists());
+}
+
 #[test]
 fn paired_differences_vary_far_less_than_unpaired_ones() {
     let load =

@@ -5,7 +5,7 @@ use assert_cmd::Command;
 use rollout_sim::experiment::{run_timelines, run_trials};
 use rollout_sim::output::charts::run_charts;
 use rollout_sim::output::{Summary, timeline_bands, timeline_tick};
-use rollout_sim::scenario::{Override, load_file};
+use rollout_sim::scenario::{Override, SetBy, load_file};
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -376,6 +376,7 @@ fn every_example_scenario_charts_without_panic_even_from_one_trial() {
             let set = [Override {
                 path: "trials".into(),
                 value: trials.to_string(),
+                set_by: SetBy::Set,
             }];
             let s = load_file(&path, &set).unwrap();
             let rows = run_trials(&s, 0..trials);
