@@ -37,7 +37,7 @@ struct Case {
     parallelism_is_a_count: bool,
 }
 
-const CASES: [Case; 2] = [
+static CASES: [Case; 2] = [
     Case {
         group: "scaling-kubernetes",
         file: "scaling-kubernetes.yaml",
@@ -149,19 +149,26 @@ fn print_table(rows: &[(&str, u64, Tally)]) {
     }
 }
 
+/// `SCALING_PROFILE`'s case, replicas and trials, or `None` if it is malformed.
+fn parse_profile(spec: &str) -> Option<(&'static Case, u64, u64)> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [controller, replicas, trials] = parts[..] else {
+        return None;
+    };
+    let case = CASES.iter().find(|c| c.group.ends_with(controller))?;
+    Some((case, replicas.parse().ok()?, trials.parse().ok()?))
+}
+
 /// Run `SCALING_PROFILE`'s trials (see the module comment): trials `0..trials` of one case
 /// at one size, in one workspace, printing the events per trial.
 fn profile(spec: &str) {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let [controller, replicas, trials] = parts[..] else {
-        panic!("SCALING_PROFILE is <swarm|kubernetes>:<replicas>:<trials>, not {spec:?}");
+    let Some((case, replicas, trials)) = parse_profile(spec) else {
+        eprintln!(
+            "SCALING_PROFILE is <swarm|kubernetes>:<replicas>:<trials> (e.g. swarm:10000:3), \
+             not {spec:?}"
+        );
+        std::process::exit(2);
     };
-    let case = CASES
-        .iter()
-        .find(|c| c.group.ends_with(controller))
-        .expect("SCALING_PROFILE names swarm or kubernetes");
-    let replicas: u64 = replicas.parse().expect("SCALING_PROFILE's replicas");
-    let trials: u64 = trials.parse().expect("SCALING_PROFILE's trials");
     let s = common::scenario_with(case.file, &case.overrides(replicas));
     let mut ws = Workspace::new(&s);
     let events: u64 = (0..trials).map(|i| ws.run(i).events).sum();
