@@ -17,7 +17,8 @@
 //! Two shapes: **one trial** ([`timeline_trial_csv`]) prints the values; **bands across
 //! trials** ([`timeline_bands_csv`]) print `trials` (how many trials had not ended before
 //! `t`), then `<column>_min, _p05, _p50, _p95, _max` over the trials for every column
-//! above (traffic columns over the trials whose window covers the bucket).
+//! above (traffic columns over the trials whose window covers the whole bucket: a trial's
+//! last, shorter bucket is left out).
 //!
 //! Empty cells mean "not defined" (availability of a bucket with no request, latency of a
 //! bucket with nothing served).
@@ -123,6 +124,19 @@ impl Series {
             Series::Traffic(Traffic::P99) => r.p99_latency_ms,
         };
         x.is_finite().then_some(x)
+    }
+}
+
+impl Series {
+    /// Whether `tl` counts in the band of row `i`: always for the fleet (held after the
+    /// trial's end); for traffic, only if the trial's window covers the whole bucket. The
+    /// last bucket of a window that ends between two ticks is shorter than a tick, so its
+    /// counts would read as a drop in requests per tick that no trial had.
+    fn covered(self, tl: &TrialTimeline, i: usize, tick: Time) -> bool {
+        matches!(self, Series::Fleet(..))
+            || i.checked_sub(1)
+                .and_then(|b| tl.traffic.get(b))
+                .is_some_and(|r| r.t == i as Time * tick)
     }
 }
 
@@ -236,7 +250,12 @@ pub fn timeline_bands(s: &Scenario, trials: &[TrialTimeline]) -> TimelineBands {
             .iter()
             .map(|&(_, k)| {
                 values.clear();
-                values.extend(trials.iter().filter_map(|tl| k.value(tl, i)));
+                values.extend(
+                    trials
+                        .iter()
+                        .filter(|tl| k.covered(tl, i, tick))
+                        .filter_map(|tl| k.value(tl, i)),
+                );
                 values.sort_by(f64::total_cmp);
                 BAND_STATS.map(|(_, q)| quantile(&values, q))
             })
