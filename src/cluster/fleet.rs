@@ -19,17 +19,37 @@
 //! no stream for those; `ready_after` is not read for a task that is already healthy); the
 //! control plane's `create` is a constant and its `start` is zero (a start latency goes
 //! through the shared start queue); the runtime is the Docker engine with no HEALTHCHECK
-//! or one that is never flaky (a healthy container's next verdict is then arithmetic);
-//! placement depends on the nodes alone (no spread or per-node limit); and the trial is not
-//! traced (the trace shows the fleet task by task). Anything else takes the ordinary path in
-//! every trial. A test compares both ways on scenarios that exercise each condition.
+//! or one that is never flaky (a healthy container's next verdict is then arithmetic), or
+//! the kubelet with no liveness probe or one that is never flaky (a serving pod skips its
+//! startup probe); placement depends on the nodes alone (no spread or per-node limit); and
+//! the trial is not traced (the trace shows the fleet task by task). Anything else takes
+//! the ordinary path in every trial. A test compares both ways on scenarios that exercise
+//! each condition.
+//!
+//! One random part is allowed: under the kubelet, each serving pod's readiness worker
+//! starts walking its probe (flaky or not) when the pod is made Ready. The walk is the
+//! same function of the pod's own stream in every trial, and it schedules (or defers) at
+//! most its pod's next flip, so the log keeps where each walk began among the events
+//! ([`WalkMark`]) instead of what it scheduled, and a copy walks them afresh there, from
+//! the trial's streams.
 
-use super::kubelet::PodState;
+use super::kubelet::{PodState, Readiness};
+use super::probe::ProbeWalk;
 use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Gauges, Node, Notice, Task, TaskId, WantedCounts};
 use crate::scenario::{Dist, Phase, VersionId};
 use crate::sim::time::Time;
 use std::ops::Range;
+
+/// Where a serving pod's readiness walk began while the fleet was being created: after
+/// the first `events` of the log, from a fresh walk whose first probe is at `first`
+/// (`None`: a walk of another kind, which makes the fleet not kept).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WalkMark {
+    events: usize,
+    task: TaskId,
+    first: Option<Time>,
+}
 
 /// What creating the fleet left in the cluster, for the trials after the first.
 #[derive(Debug, Default)]
@@ -49,6 +69,8 @@ pub(super) struct Snapshot {
     edits: Option<Vec<TaskId>>,
     /// Events scheduled, in order.
     events: Vec<(Time, Event)>,
+    /// Readiness walks begun, in order.
+    walks: Vec<WalkMark>,
     /// Zero-length steps applied (work for the budget).
     steps: u64,
 }
@@ -76,13 +98,16 @@ impl Cluster<'_> {
             self.restore_fleet(&snap);
         } else {
             self.fleet_log = Some(std::mem::take(&mut snap.events));
+            self.fleet_walks = std::mem::take(&mut snap.walks);
+            self.fleet_walks.clear();
             let steps = self.steps;
             for slot in 0..slots {
                 self.create_serving_task(slot, version);
             }
             snap.events = self.fleet_log.take().unwrap_or_default();
+            snap.walks = std::mem::take(&mut self.fleet_walks);
             snap.made_for = None;
-            if !self.pending.is_empty() {
+            if !self.pending.is_empty() || snap.walks.iter().any(|w| w.first.is_none()) {
                 return first..self.tasks.len() as TaskId; // not kept: see `fleet_is_fixed`
             }
             snap.made_for = made_for;
@@ -113,17 +138,46 @@ impl Cluster<'_> {
             && !self.busy;
         fresh
             && self.trace.is_none()
-            && self.runtime == RuntimeKind::Docker
             && [&v.pull, &v.start, &v.hang_after, &v.crash_after]
                 .into_iter()
                 .all(fixed)
             && fixed(cp.phase(Phase::Create))
             && cp.phase(Phase::Start).is_zero()
-            && s.service
-                .healthcheck
-                .as_ref()
-                .is_none_or(|h| h.flaky <= 0.0)
+            && match self.runtime {
+                RuntimeKind::Docker => s
+                    .service
+                    .healthcheck
+                    .as_ref()
+                    .is_none_or(|h| h.flaky <= 0.0),
+                RuntimeKind::Kubelet => s
+                    .service
+                    .liveness_probe
+                    .as_ref()
+                    .is_none_or(|p| p.flaky <= 0.0),
+            }
             && !self.placer.depends_on_tasks()
+    }
+
+    /// The readiness walk of task `id` begins now, looking for a NotReady flip (`to_ready`
+    /// false) from `walk`, while the fleet is being created.
+    pub(super) fn mark_fleet_walk(&mut self, id: TaskId, to_ready: bool, walk: &ProbeWalk) {
+        let events = self.fleet_log.as_ref().map_or(0, Vec::len);
+        // A serving pod's walk is fresh: its first probe is all there is to copy.
+        let fresh = !to_ready && walk.is_fresh();
+        self.fleet_walks.push(WalkMark {
+            events,
+            task: id,
+            first: fresh.then(|| walk.next_tick()),
+        });
+    }
+
+    /// Walk the readiness of the fleet's pod as [`Cluster::mark_fleet_walk`] saw it begin,
+    /// from this trial's stream.
+    fn rewalk(&mut self, w: &WalkMark) {
+        let first = w.first.expect("a kept fleet's walks are fresh");
+        let walk = ProbeWalk::new(first, self.readiness_stream(w.task));
+        self.pods[w.task as usize].readiness = Readiness::Walk(walk);
+        self.engine(|cl| cl.next_readiness_flip(w.task, false));
     }
 
     /// Record what the fleet left (reusing the snapshot's buffers).
@@ -156,8 +210,15 @@ impl Cluster<'_> {
         self.notices.clone_from(&snap.notices);
         self.changed.clone_from(&snap.changed);
         self.edits.clone_from(&snap.edits);
-        for &(at, event) in &snap.events {
+        let mut walks = snap.walks.iter().peekable();
+        for (k, &(at, event)) in snap.events.iter().enumerate() {
+            while let Some(w) = walks.next_if(|w| w.events == k) {
+                self.rewalk(w);
+            }
             self.sim.schedule(at, event);
+        }
+        for w in walks {
+            self.rewalk(w);
         }
         for _ in 0..snap.steps {
             self.sim.count_work();

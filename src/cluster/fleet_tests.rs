@@ -74,3 +74,36 @@ fn a_fleet_that_varies_is_created_every_trial() {
         assert_eq!(rows, cold(&s, 40), "{body}");
     }
 }
+
+const KUBERNETES: &str = "strategy: {kubernetes: {strategy: {type: RollingUpdate, \
+     rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}}}}\n";
+
+/// Under the kubelet the fleet is kept even when its readiness probes are flaky: each
+/// pod's readiness walk is walked afresh, from the trial's streams, where it began.
+#[test]
+fn a_kept_kubelet_fleet_walks_readiness_afresh() {
+    let cases = [
+        // The benchmark's shape: flaky readiness, a liveness and a startup probe.
+        "cluster: {nodes: 3}\nservice: {replicas: 12, versions: {current: {image: a:1}, \
+         next: {image: a:2, start: {uniform: {min: 1s, max: 4s}}}}, \
+         readinessProbe: {periodSeconds: 1, failureThreshold: 1, flaky: 0.3}, \
+         livenessProbe: {periodSeconds: 10, failureThreshold: 3}, \
+         startupProbe: {periodSeconds: 1, failureThreshold: 60}}\n",
+        // No probes at all: nothing is walked.
+        "cluster: {nodes: 2}\nservice: {replicas: 6, versions: {current: {image: a:1}, \
+         next: {image: a:2, start: 2s}}}\n",
+    ];
+    for body in cases {
+        let s = scenario(&format!("{body}{KUBERNETES}"));
+        let (rows, kept) = warm(&s, 40);
+        assert!(kept, "{body}");
+        assert_eq!(rows, cold(&s, 40), "{body}");
+    }
+    // A flaky liveness probe draws the serving pod's death: created every trial.
+    let s = scenario(&format!(
+        "service: {{replicas: 4, livenessProbe: {{periodSeconds: 1, flaky: 0.3}}}}\n{KUBERNETES}"
+    ));
+    let (rows, kept) = warm(&s, 40);
+    assert!(!kept);
+    assert_eq!(rows, cold(&s, 40));
+}

@@ -231,6 +231,8 @@ pub struct Cluster<'s> {
     fleet: Option<Box<fleet::Snapshot>>,
     /// Events scheduled while that fleet is being created, when it is.
     fleet_log: Option<Vec<(Time, Event)>>,
+    /// Readiness walks begun meanwhile, between those events ([`fleet::WalkMark`]).
+    fleet_walks: Vec<fleet::WalkMark>,
     /// The last key prefixes of [`Cluster::rng`] (consecutive streams share them).
     streams: StreamMemo,
     /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
@@ -271,6 +273,7 @@ impl<'s> Cluster<'s> {
             steps: 0,
             fleet: None,
             fleet_log: None,
+            fleet_walks: Vec::new(),
             streams: StreamMemo::default(),
             zero_phases: Phase::ALL
                 .iter()

@@ -78,6 +78,12 @@ impl ProbeWalk {
             .expect("a walk without a pause ends")
     }
 
+    /// No probe counted yet: a walk as [`ProbeWalk::new`] made it, if its stream was not
+    /// drawn from either (the caller knows).
+    pub fn is_fresh(&self) -> bool {
+        self.succ == 0 && self.fail == 0
+    }
+
     /// The first tick not yet probed: every flip still to come is at or after it.
     pub fn next_tick(&self) -> Time {
         self.t

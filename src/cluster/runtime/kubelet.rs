@@ -7,8 +7,8 @@ use super::super::health::AppTimes;
 use super::super::kubelet;
 use super::super::kubelet::Readiness;
 use super::super::{Cluster, Step, TaskId, TaskState};
-use crate::sim::Purpose;
 use crate::sim::time::{NEVER, SECOND, Time};
+use crate::sim::{KeyedRng, Purpose};
 
 impl Cluster<'_> {
     /// The kubelet's plan for a container whose process just started.
@@ -23,7 +23,7 @@ impl Cluster<'_> {
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let streams = kubelet::Streams {
             startup: self.rng(slot, version, attempt, Purpose::StartupProbe),
-            readiness: self.rng(slot, version, attempt, Purpose::Probe),
+            readiness: self.readiness_stream(id),
             liveness: self.rng(slot, version, attempt, Purpose::Liveness),
         };
         let p = kubelet::plan(
@@ -55,6 +55,12 @@ impl Cluster<'_> {
             return;
         }
         self.schedule_step_at(id, p.death_at, Step::Died);
+    }
+
+    /// The random stream of the readiness probe of the task's current container.
+    pub(in crate::cluster) fn readiness_stream(&self, id: TaskId) -> KeyedRng {
+        let t = &self.tasks[id as usize];
+        self.rng(t.slot, t.version, t.attempt, Purpose::Probe)
     }
 
     /// Kubelet: the container exited (crash) or is being killed (probe); restart it in the

@@ -53,6 +53,16 @@ impl Cluster<'_> {
             Readiness::Walk(w) => w,
             Readiness::Deferred(d) => self.sim.reclaim(d).walk,
         };
+        if self.fleet_log.is_some() {
+            // The walk draws the trial's random numbers: a copied fleet walks it afresh
+            // here, so what it schedules is not the fleet's (see `super::super::fleet`).
+            self.mark_fleet_walk(id, to_ready, &walk);
+            let log = self.fleet_log.take();
+            self.pods[id as usize].readiness = Readiness::Walk(walk);
+            self.next_readiness_flip(id, to_ready);
+            self.fleet_log = log;
+            return;
+        }
         let t = &self.tasks[id as usize];
         let app = AppTimes {
             run: t.run_at,

@@ -34,7 +34,10 @@
 //! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
 //! reports every task whose state, node or desired state changed
 //! ([`Cluster::take_edits`]); those pods are re-keyed, and so are the pods on nodes whose
-//! count of active pods changed since.
+//! count of active pods changed since. The node of the last pod a scale-down picks is
+//! *detached* meanwhile: its count is about to change (the pod stops), so rather than move
+//! its class's next pod into the tree at the pick and move it again at the catch-up, its
+//! entries stay out of the tree until the catch-up puts them back, keyed with its count.
 
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
 use crate::sim::Purpose;
@@ -140,6 +143,10 @@ struct SetIndex {
     node_count: Vec<u32>,
     /// By node: the set's indexed pods there, sorted.
     on_node: Vec<Vec<Member>>,
+    /// By node: its pods have no entry in the tree ([`SetIndex::detach`]).
+    detached: Vec<bool>,
+    /// The detached nodes, to attach again at the next catch-up.
+    to_attach: Vec<NodeId>,
 }
 
 impl SetIndex {
@@ -152,6 +159,9 @@ impl SetIndex {
         self.on_node
             .resize_with(nodes.max(self.on_node.len()), Vec::new);
         self.on_node.iter_mut().for_each(Vec::clear);
+        self.detached.clear();
+        self.detached.resize(nodes, false);
+        self.to_attach.clear();
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
@@ -170,6 +180,10 @@ impl SetIndex {
         };
         let list = &self.on_node[node as usize];
         let at = list.partition_point(|x| *x < m);
+        if self.detached[node as usize] {
+            self.on_node[node as usize].insert(at, m);
+            return;
+        }
         let leads = at == 0 || !same_class(&list[at - 1], &m);
         if !leads {
             self.on_node[node as usize].insert(at, m);
@@ -191,6 +205,9 @@ impl SetIndex {
         let at = list.partition_point(|x| *x < m);
         debug_assert_eq!(list.get(at), Some(&m));
         list.remove(at);
+        if self.detached[node as usize] {
+            return;
+        }
         let list = &self.on_node[node as usize];
         if at > 0 && same_class(&list[at - 1], &m) {
             return; // it was not its class's best
@@ -203,6 +220,10 @@ impl SetIndex {
 
     /// Node `n` now has `count` active pods: move its entries to their new group.
     fn recount_node(&mut self, n: NodeId, count: u32) {
+        if self.detached[n as usize] {
+            self.node_count[n as usize] = count;
+            return;
+        }
         let list = std::mem::take(&mut self.on_node[n as usize]);
         for (i, &m) in list.iter().enumerate() {
             if i == 0 || !same_class(&list[i - 1], &m) {
@@ -216,6 +237,37 @@ impl SetIndex {
             }
         }
         self.on_node[n as usize] = list;
+    }
+}
+
+impl SetIndex {
+    /// Take node `n`'s entries out of the tree until [`SetIndex::attach`]: its pods then
+    /// come and go in its list alone, and a change of its count costs nothing.
+    fn detach(&mut self, n: NodeId) {
+        if self.detached[n as usize] {
+            return;
+        }
+        let list = &self.on_node[n as usize];
+        for (i, &m) in list.iter().enumerate() {
+            if i == 0 || !same_class(&list[i - 1], &m) {
+                self.tree.remove(&self.entry(Some(n), m));
+            }
+        }
+        self.detached[n as usize] = true;
+        self.to_attach.push(n);
+    }
+
+    /// Put the entries of every detached node back, keyed with its count.
+    fn attach(&mut self) {
+        while let Some(n) = self.to_attach.pop() {
+            self.detached[n as usize] = false;
+            let list = &self.on_node[n as usize];
+            for (i, &m) in list.iter().enumerate() {
+                if i == 0 || !same_class(&list[i - 1], &m) {
+                    self.tree.insert(self.entry(Some(n), m));
+                }
+            }
+        }
     }
 }
 
@@ -313,10 +365,18 @@ impl Ranking {
         }
         self.catch_up(cl, v);
         let now = cl.now();
-        for _ in 0..diff {
+        for i in 0..diff {
             let Some(id) = self.best(v, now) else {
                 break;
             };
+            if i + 1 == diff
+                && let Some((Some(n), _)) = self.pods[id as usize].keyed
+            {
+                // The last pick: its node's count is about to change (the pod stops), so
+                // its entries would be moved at the next catch-up anyway; leave them out
+                // of the tree until then rather than move its class's next pod in now.
+                self.sets[v].detach(n);
+            }
             self.unindex(v, id);
             self.chosen.push(id);
         }
@@ -387,6 +447,7 @@ impl Ranking {
         }
         stale.clear();
         self.sets[v].stale = stale;
+        self.sets[v].attach();
         if self.sets.iter().all(|s| s.cursor == self.node_log.len()) {
             self.node_log.clear();
             self.sets.iter_mut().for_each(|s| s.cursor = 0);

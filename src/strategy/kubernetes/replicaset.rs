@@ -119,8 +119,11 @@ impl ReplicaSet {
         ranking: &mut Ranking,
     ) -> ReplicaSet {
         let mut rs = ReplicaSet::new(template, spec, 1, annotations);
-        for _ in 0..spec {
-            rs.create_pod(cl, set, true, ranking);
+        // Pod k is slot k; the cluster copies the fleet of an earlier trial when it can.
+        for id in cl.create_serving_fleet(spec, rs.version) {
+            rs.next_ordinal += 1;
+            rs.live += 1;
+            ranking.add(cl, id, set);
         }
         rs
     }
@@ -173,22 +176,11 @@ impl ReplicaSet {
         self.live > 0
     }
 
-    /// Create one pod of ReplicaSet `set` (this one); the fleet at time 0 uses
-    /// [`Cluster::create_serving_task`].
-    pub fn create_pod(
-        &mut self,
-        cl: &mut Cluster,
-        set: usize,
-        serving: bool,
-        ranking: &mut Ranking,
-    ) -> TaskId {
+    /// Create one pod of ReplicaSet `set` (this one).
+    pub fn create_pod(&mut self, cl: &mut Cluster, set: usize, ranking: &mut Ranking) -> TaskId {
         let slot = self.next_ordinal;
         self.next_ordinal += 1;
-        let id = if serving {
-            cl.create_serving_task(slot, self.version)
-        } else {
-            cl.create_task(slot, self.version, StartGate::Now)
-        };
+        let id = cl.create_task(slot, self.version, StartGate::Now);
         self.live += 1;
         if self.shared {
             self.pods.push(id);
@@ -211,7 +203,7 @@ pub fn manage_replicas(
     let spec = sets[rs].spec;
     if active < spec {
         for _ in active..spec {
-            sets[rs].create_pod(cl, rs, false, ranking);
+            sets[rs].create_pod(cl, rs, ranking);
         }
         return;
     }
