@@ -42,7 +42,7 @@ impl Cluster<'_> {
             Step::Exited => self.set_state(id, TaskState::Stopped),
             Step::RetryPull => self.fetch_image(id),
             // Deleted by the taint manager: no longer counted, never exits on a lost node.
-            Step::Evicted => self.stop_task_now(id),
+            Step::Evicted => self.stop_task_now(id, true),
             Step::StopSignal => self.signal_stop(id),
             Step::EngineStarted => {
                 if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {
@@ -84,6 +84,24 @@ impl Cluster<'_> {
                 },
             );
         }
+    }
+
+    /// A zero-length step scheduled as the very last act of an engine call or of a step
+    /// (nothing of it follows): with the worklist empty, the step is what the worklist
+    /// would apply next anyway, so it is applied at once, counted as the worklist counts
+    /// it, without the round trip through the worklist. The depth this adds to the call
+    /// stack is one step per caller, not a chain: the step's own zero-length steps go
+    /// through the worklist unless it is one such last act too (a stop's signal, then its
+    /// exit).
+    pub(super) fn then_step(&mut self, id: TaskId, step: Step) {
+        if !self.busy || !self.due.is_empty() || self.over_budget() {
+            self.schedule_step(id, 0, step);
+            return;
+        }
+        self.sim.count_work();
+        self.steps += 1;
+        let generation = self.tasks[id as usize].generation;
+        self.apply_step(id, generation, step);
     }
 
     /// Put `event` on the engine's agenda (and in the fleet's log while the fleet is
