@@ -4,6 +4,7 @@
 
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
+use super::gauges::Moves;
 use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
 use crate::scenario::{Phase, Resources};
 use crate::sim::Purpose;
@@ -363,14 +364,12 @@ impl Cluster<'_> {
         if old == new {
             return;
         }
+        let moves = Moves::of(old, new);
         // Only these changes can move the task's share of the wanted counts (its node and
         // desired state stay as they are): Ready entered or left, availability that may
-        // drop, the task ending. The others skip computing it.
-        let shares = old == TaskState::Ready
-            || new == TaskState::Ready
-            || t.available
-            || old.is_terminal()
-            || new.is_terminal();
+        // drop, the task ending. The others skip computing it, and so does a task told to
+        // stop, whose share is nothing before and after.
+        let shares = (moves.any(Moves::SHARE) || t.available) && !t.stop_requested;
         let old_share = if shares { t.share() } else { Share::default() };
         t.state = new;
         t.since = now;
@@ -393,29 +392,35 @@ impl Cluster<'_> {
             t.available = false;
             g.available -= 1;
         }
-        let (held, holds) = (old.holds_resources(), new.holds_resources());
-        let released = held && !holds;
-        if held != holds {
+        if moves.any(Moves::HOLDS | Moves::RELEASES | Moves::CONTAINER | Moves::NO_CONTAINER) {
             let r: Resources = self.scenario.service.resources;
-            if holds {
+            if moves.any(Moves::HOLDS) {
                 g.holding += 1;
                 g.cpu += r.cpu_millis;
                 g.memory += r.memory_bytes;
-            } else {
+            } else if moves.any(Moves::RELEASES) {
                 g.holding -= 1;
                 g.cpu -= r.cpu_millis;
                 g.memory -= r.memory_bytes;
             }
+            if moves.any(Moves::CONTAINER) {
+                g.running += 1;
+            } else if moves.any(Moves::NO_CONTAINER) {
+                g.running -= 1;
+            }
         }
-        g.container_change(old, new);
         let (slot, node) = (t.slot, t.node);
         if shares {
             self.recount(id, old_share);
         } else if let Some(e) = self.edits.as_mut() {
             e.push(id);
         }
-        if new.is_terminal() {
-            self.slot_tasks[slot as usize].retain(|&x| x != id);
+        if moves.any(Moves::ENDS) {
+            // A task is in its slot's list once.
+            let live = &mut self.slot_tasks[slot as usize];
+            if let Some(i) = live.iter().position(|&x| x == id) {
+                live.remove(i);
+            }
         }
         if let Some(tr) = self.trace.as_mut() {
             let t = &self.tasks[id as usize];
@@ -441,7 +446,7 @@ impl Cluster<'_> {
                 },
             );
         }
-        if released {
+        if moves.any(Moves::RELEASES) {
             let r: Resources = self.scenario.service.resources;
             let node = node.expect("a task holding resources is placed");
             self.change_node(node, |n| {
