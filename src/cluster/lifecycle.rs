@@ -71,11 +71,18 @@ impl Cluster<'_> {
 
     /// Schedule a step `delay` from now; a zero-length one waits in the worklist for the
     /// current engine call to finish (see [`Cluster::engine`]).
+    ///
+    /// Inlined: a step that never comes (`NEVER`, a task's death without a crash or a
+    /// failing health check) then costs one comparison.
+    #[inline]
     pub(super) fn schedule_step(&mut self, id: TaskId, delay: Time, step: Step) {
+        if delay == NEVER {
+            return;
+        }
         let generation = self.tasks[id as usize].generation;
         if delay == 0 {
-            self.engine(|cl| cl.due.push_back((id, generation, step)));
-        } else if delay != NEVER {
+            self.schedule_due(id, generation, step);
+        } else {
             self.schedule_event(
                 self.sim.now() + delay,
                 Event::Task {
@@ -85,6 +92,12 @@ impl Cluster<'_> {
                 },
             );
         }
+    }
+
+    /// Put a zero-length step in the worklist (applied at once, outside an engine call).
+    #[inline(never)]
+    fn schedule_due(&mut self, id: TaskId, generation: u32, step: Step) {
+        self.engine(|cl| cl.due.push_back((id, generation, step)));
     }
 
     /// A zero-length step scheduled as the very last act of an engine call or of a step
@@ -115,13 +128,12 @@ impl Cluster<'_> {
         self.sim.schedule(at, event);
     }
 
+    /// Schedule a step at `at` (now if it is past; never if `NEVER`).
+    #[inline]
     pub(super) fn schedule_step_at(&mut self, id: TaskId, at: Time, step: Step) {
-        self.schedule_step(
-            id,
-            at.saturating_sub(self.sim.now())
-                .max(if at == NEVER { NEVER } else { 0 }),
-            step,
-        );
+        if at != NEVER {
+            self.schedule_step(id, at.saturating_sub(self.sim.now()), step);
+        }
     }
 
     /// Make sure the task's node has its image: start it at once if present, otherwise
