@@ -166,7 +166,9 @@ impl Cluster<'_> {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
-                self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
+                if !self.starts.is_empty() {
+                    self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
+                }
                 let t = &self.tasks[id as usize];
                 let signal = self.overhead(Phase::StopSignal, t.slot, t.version, t.attempt);
                 if signal == 0 && last {
