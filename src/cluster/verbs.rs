@@ -68,7 +68,12 @@ impl Cluster<'_> {
         }
         let id = self.tasks.len() as TaskId;
         self.tasks.push(task);
-        self.recount(id, Share::default());
+        // The new task is wanted; a placed one is counted with its node in the same change
+        // (`place_on`, one count change instead of two), a waiting one below. The edit is
+        // recorded now, where the count change would have recorded it.
+        if let Some(e) = self.edits.as_mut() {
+            e.push(id);
+        }
         if self.runtime == RuntimeKind::Kubelet {
             self.pods.push(kubelet::PodState::default()); // only the kubelet reads them
         }
@@ -79,9 +84,11 @@ impl Cluster<'_> {
         match self.pick_node() {
             Ok(node) => {
                 self.record(id, None);
-                self.place_on(id, node);
+                self.place_on(id, node, Share::default());
             }
             Err(reason) => {
+                let t = &self.tasks[id as usize];
+                self.share_changed(t.version as usize, Share::default(), t.share());
                 self.record(id, Some(reason));
                 self.pending.push_back(id);
             }
