@@ -2,9 +2,9 @@
 //! health, to its death or exit; the one place a task's state changes ([`Cluster::set_state`]).
 //! Zero-length steps join the worklist of the current engine call ([`Cluster::engine`]).
 
+use super::gauges::Moves;
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
-use super::gauges::Moves;
 use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
 use crate::scenario::{Phase, Resources};
 use crate::sim::Purpose;
