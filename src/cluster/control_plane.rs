@@ -53,6 +53,12 @@ impl StartQueue {
         self.jobs.clear();
     }
 
+    /// Whether no start is in progress (then nothing can be cancelled or rescheduled).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
     /// A start of `work` (its solo duration) begins on `node` at `now`. The new end of every
     /// start on the node, this one included, is pushed to `ends`.
     pub fn begin(

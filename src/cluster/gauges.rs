@@ -45,7 +45,7 @@ pub struct Gauges {
 /// terminating, or a Kubernetes pod in back-off (its container restarts in place). A task
 /// placed but still pulling or held back (`prepared`) holds node resources without one:
 /// the scheduler reserved room the rollout does not use yet.
-pub fn has_container(state: TaskState) -> bool {
+pub const fn has_container(state: TaskState) -> bool {
     matches!(
         state,
         TaskState::BackOff
@@ -55,6 +55,100 @@ pub fn has_container(state: TaskState) -> bool {
             | TaskState::Terminating
     )
 }
+
+/// What a state change from one state to another does to the counts a task's state
+/// feeds, looked up once per change ([`Moves::of`]) instead of testing each state's
+/// properties in turn on the hot path of every step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moves(u8);
+
+impl Moves {
+    /// Ready entered or left, or the task ends: its share of the wanted counts may move.
+    pub const SHARE: u8 = 1;
+    /// It starts holding node resources.
+    pub const HOLDS: u8 = 2;
+    /// It stops holding node resources.
+    pub const RELEASES: u8 = 4;
+    /// It gets a started container ([`has_container`]).
+    pub const CONTAINER: u8 = 8;
+    /// It loses its started container.
+    pub const NO_CONTAINER: u8 = 16;
+    /// It ends (Stopped or Failed).
+    pub const ENDS: u8 = 32;
+
+    const STATES: usize = TaskState::Failed as usize + 1;
+
+    /// Every change, by `[old][new]`.
+    const TABLE: [[Moves; Moves::STATES]; Moves::STATES] = {
+        let mut table = [[Moves(0); Moves::STATES]; Moves::STATES];
+        let mut o = 0;
+        while o < Moves::STATES {
+            let mut n = 0;
+            while n < Moves::STATES {
+                table[o][n] = Moves::compute(STATE_ORDER[o], STATE_ORDER[n]);
+                n += 1;
+            }
+            o += 1;
+        }
+        table
+    };
+
+    const fn compute(old: TaskState, new: TaskState) -> Moves {
+        const fn terminal(s: TaskState) -> bool {
+            matches!(s, TaskState::Stopped | TaskState::Failed)
+        }
+        const fn holds(s: TaskState) -> bool {
+            !matches!(s, TaskState::Pending) && !terminal(s)
+        }
+        const fn ready(s: TaskState) -> bool {
+            matches!(s, TaskState::Ready)
+        }
+        let mut m = 0;
+        if ready(old) || ready(new) || terminal(old) || terminal(new) {
+            m |= Moves::SHARE;
+        }
+        match (holds(old), holds(new)) {
+            (false, true) => m |= Moves::HOLDS,
+            (true, false) => m |= Moves::RELEASES,
+            _ => {}
+        }
+        match (has_container(old), has_container(new)) {
+            (false, true) => m |= Moves::CONTAINER,
+            (true, false) => m |= Moves::NO_CONTAINER,
+            _ => {}
+        }
+        if terminal(new) {
+            m |= Moves::ENDS;
+        }
+        Moves(m)
+    }
+
+    /// What the change from `old` to `new` moves.
+    #[inline]
+    pub fn of(old: TaskState, new: TaskState) -> Moves {
+        Moves::TABLE[old as usize][new as usize]
+    }
+
+    /// Whether it moves any of `flags`.
+    #[inline]
+    pub fn any(self, flags: u8) -> bool {
+        self.0 & flags != 0
+    }
+}
+
+/// Every state, in declaration order (the index of each is its discriminant).
+const STATE_ORDER: [TaskState; Moves::STATES] = [
+    TaskState::Pending,
+    TaskState::Pulling,
+    TaskState::Prepared,
+    TaskState::BackOff,
+    TaskState::Starting,
+    TaskState::Running,
+    TaskState::Ready,
+    TaskState::Terminating,
+    TaskState::Stopped,
+    TaskState::Failed,
+];
 
 impl Gauges {
     /// Zero everything for a new trial.
@@ -75,16 +169,6 @@ impl Gauges {
         self.peak_cpu = self.peak_cpu.max(self.cpu);
         self.peak_memory = self.peak_memory.max(self.memory);
         self.peak_running = self.peak_running.max(self.running);
-    }
-
-    /// Count a task's move from `old` to `new` in [`Gauges::running`].
-    #[inline]
-    pub fn container_change(&mut self, old: TaskState, new: TaskState) {
-        match (has_container(old), has_container(new)) {
-            (false, true) => self.running += 1,
-            (true, false) => self.running -= 1,
-            _ => {}
-        }
     }
 }
 
@@ -208,6 +292,32 @@ impl WantedCounts {
             }
             if let Some(n) = is {
                 self.on_node[n as usize] += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table says what testing the states' properties says, for every change.
+    #[test]
+    fn moves_agree_with_the_states() {
+        for (i, &old) in STATE_ORDER.iter().enumerate() {
+            assert_eq!(old as usize, i);
+            for &new in &STATE_ORDER {
+                let m = Moves::of(old, new);
+                let ready = |s| s == TaskState::Ready;
+                let share = ready(old) || ready(new) || old.is_terminal() || new.is_terminal();
+                assert_eq!(m.any(Moves::SHARE), share, "{old:?} {new:?}");
+                let (held, holds) = (old.holds_resources(), new.holds_resources());
+                assert_eq!(m.any(Moves::HOLDS), !held && holds);
+                assert_eq!(m.any(Moves::RELEASES), held && !holds);
+                let (had, has) = (has_container(old), has_container(new));
+                assert_eq!(m.any(Moves::CONTAINER), !had && has);
+                assert_eq!(m.any(Moves::NO_CONTAINER), had && !has);
+                assert_eq!(m.any(Moves::ENDS), new.is_terminal());
             }
         }
     }

@@ -2,6 +2,7 @@
 //! health, to its death or exit; the one place a task's state changes ([`Cluster::set_state`]).
 //! Zero-length steps join the worklist of the current engine call ([`Cluster::engine`]).
 
+use super::gauges::Moves;
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
 use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
@@ -42,7 +43,7 @@ impl Cluster<'_> {
             Step::Exited => self.set_state(id, TaskState::Stopped),
             Step::RetryPull => self.fetch_image(id),
             // Deleted by the taint manager: no longer counted, never exits on a lost node.
-            Step::Evicted => self.stop_task_now(id),
+            Step::Evicted => self.stop_task_now(id, true),
             Step::StopSignal => self.signal_stop(id),
             Step::EngineStarted => {
                 if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {
@@ -70,11 +71,18 @@ impl Cluster<'_> {
 
     /// Schedule a step `delay` from now; a zero-length one waits in the worklist for the
     /// current engine call to finish (see [`Cluster::engine`]).
+    ///
+    /// Inlined: a step that never comes (`NEVER`, a task's death without a crash or a
+    /// failing health check) then costs one comparison.
+    #[inline]
     pub(super) fn schedule_step(&mut self, id: TaskId, delay: Time, step: Step) {
+        if delay == NEVER {
+            return;
+        }
         let generation = self.tasks[id as usize].generation;
         if delay == 0 {
-            self.engine(|cl| cl.due.push_back((id, generation, step)));
-        } else if delay != NEVER {
+            self.schedule_due(id, generation, step);
+        } else {
             self.schedule_event(
                 self.sim.now() + delay,
                 Event::Task {
@@ -84,6 +92,30 @@ impl Cluster<'_> {
                 },
             );
         }
+    }
+
+    /// Put a zero-length step in the worklist (applied at once, outside an engine call).
+    #[inline(never)]
+    fn schedule_due(&mut self, id: TaskId, generation: u32, step: Step) {
+        self.engine(|cl| cl.due.push_back((id, generation, step)));
+    }
+
+    /// A zero-length step scheduled as the very last act of an engine call or of a step
+    /// (nothing of it follows): with the worklist empty, the step is what the worklist
+    /// would apply next anyway, so it is applied at once, counted as the worklist counts
+    /// it, without the round trip through the worklist. The depth this adds to the call
+    /// stack is one step per caller, not a chain: the step's own zero-length steps go
+    /// through the worklist unless it is one such last act too (a stop's signal, then its
+    /// exit).
+    pub(super) fn then_step(&mut self, id: TaskId, step: Step) {
+        if !self.busy || !self.due.is_empty() || self.over_budget() {
+            self.schedule_step(id, 0, step);
+            return;
+        }
+        self.sim.count_work();
+        self.steps += 1;
+        let generation = self.tasks[id as usize].generation;
+        self.apply_step(id, generation, step);
     }
 
     /// Put `event` on the engine's agenda (and in the fleet's log while the fleet is
@@ -96,13 +128,12 @@ impl Cluster<'_> {
         self.sim.schedule(at, event);
     }
 
+    /// Schedule a step at `at` (now if it is past; never if `NEVER`).
+    #[inline]
     pub(super) fn schedule_step_at(&mut self, id: TaskId, at: Time, step: Step) {
-        self.schedule_step(
-            id,
-            at.saturating_sub(self.sim.now())
-                .max(if at == NEVER { NEVER } else { 0 }),
-            step,
-        );
+        if at != NEVER {
+            self.schedule_step(id, at.saturating_sub(self.sim.now()), step);
+        }
     }
 
     /// Make sure the task's node has its image: start it at once if present, otherwise
@@ -345,14 +376,12 @@ impl Cluster<'_> {
         if old == new {
             return;
         }
+        let moves = Moves::of(old, new);
         // Only these changes can move the task's share of the wanted counts (its node and
         // desired state stay as they are): Ready entered or left, availability that may
-        // drop, the task ending. The others skip computing it.
-        let shares = old == TaskState::Ready
-            || new == TaskState::Ready
-            || t.available
-            || old.is_terminal()
-            || new.is_terminal();
+        // drop, the task ending. The others skip computing it, and so does a task told to
+        // stop, whose share is nothing before and after.
+        let shares = (moves.any(Moves::SHARE) || t.available) && !t.stop_requested;
         let old_share = if shares { t.share() } else { Share::default() };
         t.state = new;
         t.since = now;
@@ -375,29 +404,35 @@ impl Cluster<'_> {
             t.available = false;
             g.available -= 1;
         }
-        let (held, holds) = (old.holds_resources(), new.holds_resources());
-        let released = held && !holds;
-        if held != holds {
+        if moves.any(Moves::HOLDS | Moves::RELEASES | Moves::CONTAINER | Moves::NO_CONTAINER) {
             let r: Resources = self.scenario.service.resources;
-            if holds {
+            if moves.any(Moves::HOLDS) {
                 g.holding += 1;
                 g.cpu += r.cpu_millis;
                 g.memory += r.memory_bytes;
-            } else {
+            } else if moves.any(Moves::RELEASES) {
                 g.holding -= 1;
                 g.cpu -= r.cpu_millis;
                 g.memory -= r.memory_bytes;
             }
+            if moves.any(Moves::CONTAINER) {
+                g.running += 1;
+            } else if moves.any(Moves::NO_CONTAINER) {
+                g.running -= 1;
+            }
         }
-        g.container_change(old, new);
         let (slot, node) = (t.slot, t.node);
         if shares {
             self.recount(id, old_share);
         } else if let Some(e) = self.edits.as_mut() {
             e.push(id);
         }
-        if new.is_terminal() {
-            self.slot_tasks[slot as usize].retain(|&x| x != id);
+        if moves.any(Moves::ENDS) {
+            // A task is in its slot's list once.
+            let live = &mut self.slot_tasks[slot as usize];
+            if let Some(i) = live.iter().position(|&x| x == id) {
+                live.remove(i);
+            }
         }
         if let Some(tr) = self.trace.as_mut() {
             let t = &self.tasks[id as usize];
@@ -423,7 +458,7 @@ impl Cluster<'_> {
                 },
             );
         }
-        if released {
+        if moves.any(Moves::RELEASES) {
             let r: Resources = self.scenario.service.resources;
             let node = node.expect("a task holding resources is placed");
             self.change_node(node, |n| {

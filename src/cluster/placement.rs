@@ -1,7 +1,7 @@
 //! Placement: a task goes to the first node of the placement index with room, or waits
 //! in the pending queue, oldest first, until capacity is freed.
 
-use super::{Cluster, Node, NodeId, TaskId, TaskState, placer};
+use super::{Cluster, Node, NodeId, Share, TaskId, TaskState, placer};
 
 impl Cluster<'_> {
     /// The node for the next task, or why none may take it (noted for the trial).
@@ -14,9 +14,10 @@ impl Cluster<'_> {
         pick
     }
 
-    pub(super) fn place_on(&mut self, id: TaskId, node: NodeId) {
+    /// Put task `id` on `node`; `old` is the share the wanted counts hold for it (nothing
+    /// for a task created in this step, see `create_task_now`).
+    pub(super) fn place_on(&mut self, id: TaskId, node: NodeId, old: Share) {
         let r = self.scenario.service.resources;
-        let old = self.tasks[id as usize].share();
         self.tasks[id as usize].node = Some(node);
         self.recount(id, old);
         self.change_node(node, |n| {
@@ -49,7 +50,8 @@ impl Cluster<'_> {
                 break;
             };
             self.pending.pop_front();
-            self.place_on(id, node);
+            let old = self.tasks[id as usize].share();
+            self.place_on(id, node, old);
         }
     }
 }

@@ -68,7 +68,12 @@ impl Cluster<'_> {
         }
         let id = self.tasks.len() as TaskId;
         self.tasks.push(task);
-        self.recount(id, Share::default());
+        // The new task is wanted; a placed one is counted with its node in the same change
+        // (`place_on`, one count change instead of two), a waiting one below. The edit is
+        // recorded now, where the count change would have recorded it.
+        if let Some(e) = self.edits.as_mut() {
+            e.push(id);
+        }
         if self.runtime == RuntimeKind::Kubelet {
             self.pods.push(kubelet::PodState::default()); // only the kubelet reads them
         }
@@ -79,9 +84,11 @@ impl Cluster<'_> {
         match self.pick_node() {
             Ok(node) => {
                 self.record(id, None);
-                self.place_on(id, node);
+                self.place_on(id, node, Share::default());
             }
             Err(reason) => {
+                let t = &self.tasks[id as usize];
+                self.share_changed(t.version as usize, Share::default(), t.share());
                 self.record(id, Some(reason));
                 self.pending.push_back(id);
             }
@@ -140,10 +147,14 @@ impl Cluster<'_> {
     /// it leaves the serving count (`terminating`), then exits after
     /// `stop_signal_delay + min(pre_stop + shutdown, grace)`.
     pub fn stop_task(&mut self, id: TaskId) {
-        self.engine(|cl| cl.stop_task_now(id));
+        // Outermost, the stop is the whole engine call: nothing follows its last step.
+        let last = !self.busy;
+        self.engine(|cl| cl.stop_task_now(id, last));
     }
 
-    pub(super) fn stop_task_now(&mut self, id: TaskId) {
+    /// `last`: nothing of the current engine call follows this stop (see
+    /// [`Cluster::then_step`]).
+    pub(super) fn stop_task_now(&mut self, id: TaskId, last: bool) {
         let t = &mut self.tasks[id as usize];
         if !t.is_live() || t.stop_requested {
             return;
@@ -162,15 +173,22 @@ impl Cluster<'_> {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
-                self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
+                if !self.starts.is_empty() {
+                    self.change_starts(|q, now, slow, ends| q.cancel(id, now, slow, ends));
+                }
                 let t = &self.tasks[id as usize];
                 let signal = self.overhead(Phase::StopSignal, t.slot, t.version, t.attempt);
-                self.schedule_step(id, signal, Step::StopSignal);
+                if signal == 0 && last {
+                    self.then_step(id, Step::StopSignal);
+                } else {
+                    self.schedule_step(id, signal, Step::StopSignal);
+                }
             }
         }
     }
 
-    /// The engine acts on a stop: out of rotation now, exit later.
+    /// The engine acts on a stop: out of rotation now, exit later. Applied as a step (its
+    /// exit is then the step's last act), or for a task on a lost node (which has none).
     pub(super) fn signal_stop(&mut self, id: TaskId) {
         let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
         let t = &mut self.tasks[id as usize];
@@ -180,6 +198,10 @@ impl Cluster<'_> {
             return; // nothing runs on a lost node to exit; see `node_up`
         }
         let exit = self.stop_signal_delay + self.time_to_exit(id);
-        self.schedule_step(id, exit, Step::Exited);
+        if exit == 0 {
+            self.then_step(id, Step::Exited);
+        } else {
+            self.schedule_step(id, exit, Step::Exited);
+        }
     }
 }
