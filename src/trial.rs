@@ -356,6 +356,7 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
     /// The controller settles (Kubernetes syncs here), the gauges record the instant, and
     /// the trial stops once the rollout has concluded with no user action still to come
     /// (or traffic still to measure), or at the horizon.
+    #[inline]
     fn instant_over(&mut self) -> Instant<(Outcome, Time)> {
         let cl = &mut *self.cl;
         // An analysis measures the traffic of the instant, then the controller reacts.
@@ -413,6 +414,7 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
         }
     }
 
+    #[inline]
     fn handle(&mut self, event: Event) {
         let cl = &mut *self.cl;
         match event {
