@@ -17,9 +17,9 @@ use crate::experiment::fleet::{FleetSampler, FleetTimeline};
 use crate::result::{Outcome, TrialResult, Verdict};
 use crate::scenario::Scenario;
 use crate::sim;
-use crate::sim::engine::{Engine, Instant, Simulation};
+use crate::sim::engine::{Engine, Instant, Payload, Simulation};
 use crate::sim::time::{SECOND, Time};
-use crate::strategy::AnyController;
+use crate::strategy::{AnyController, Controller};
 use crate::traffic::{TimelineRow, TrafficModel};
 
 /// Work (events plus zero-length steps) every trial may do whatever its scenario.
@@ -181,11 +181,9 @@ impl<'s> Workspace<'s> {
         timeline: Option<Time>,
     ) -> (TrialResult, Option<TrialTimeline>) {
         let cl = &mut self.cluster;
-        let ctrl = self.controller.as_mut();
-        let mut traffic = self.traffic.as_mut();
         let scenario = cl.scenario;
         cl.reset(trial, traced);
-        if let Some(t) = traffic.as_deref_mut() {
+        if let Some(t) = self.traffic.as_mut() {
             t.reset(timeline.is_some());
         }
         let fleet = &mut self.fleet;
@@ -197,34 +195,25 @@ impl<'s> Workspace<'s> {
         }
         cl.schedule_node_faults();
         // Traffic measured past the rollout's end keeps the cluster running that long.
-        let run_until = traffic
-            .as_deref()
+        let run_until = self
+            .traffic
+            .as_ref()
             .and_then(TrafficModel::fixed_window)
             .unwrap_or(0);
-        ctrl.start(cl);
-        self.inbox.deliver(cl, ctrl, traffic.as_deref_mut());
-        let settles = ctrl.settles() || traffic.is_some();
-        let mut run = TrialRun {
+        let Driven { end, concluded } = self.controller.drive(TrialLoop {
             cl,
-            ctrl,
-            traffic,
+            traffic: self.traffic.as_mut(),
             fleet,
             inbox: &mut self.inbox,
             timeline: timeline.is_some(),
-            settles,
-            actions_left: scenario.actions.len(),
             run_until,
-            concluded: None,
-        };
-        let end = sim::engine::run(&mut run);
-        let TrialRun {
-            cl,
-            ctrl,
-            traffic,
-            fleet,
-            concluded,
-            ..
-        } = run;
+        });
+        let (cl, ctrl, traffic, fleet) = (
+            &mut self.cluster,
+            &*self.controller,
+            self.traffic.as_mut(),
+            &mut self.fleet,
+        );
         // Stopped by the budget (also from inside an instant): `timeout` when it stopped.
         let (outcome, at) = if cl.over_budget() {
             if concluded.is_none() {
@@ -273,11 +262,65 @@ impl<'s> Workspace<'s> {
     }
 }
 
+/// One trial's loop, all but the controller: what [`AnyController::drive`] runs.
+pub struct TrialLoop<'a, 's> {
+    cl: &'a mut Cluster<'s>,
+    traffic: Option<&'a mut TrafficModel<'s>>,
+    fleet: &'a mut FleetSampler,
+    inbox: &'a mut Inbox,
+    /// The fleet is sampled.
+    timeline: bool,
+    /// Traffic measured past the rollout's end keeps the cluster running that long.
+    run_until: Time,
+}
+
+/// How a trial's loop ended ([`AnyController::drive`]).
+pub struct Driven {
+    /// Why and when the loop stopped.
+    end: (Outcome, Time),
+    /// The rollout's conclusion, if it was reached.
+    concluded: Option<(Outcome, Time)>,
+}
+
+/// Start the rollout with `ctrl` and run the trial's event loop to its end: the loop made
+/// for the controller's own type (see [`AnyController`]).
+pub fn drive<C: Controller>(ctrl: &mut C, trial: TrialLoop<'_, '_>) -> Driven {
+    let TrialLoop {
+        cl,
+        mut traffic,
+        fleet,
+        inbox,
+        timeline,
+        run_until,
+    } = trial;
+    ctrl.start(cl);
+    inbox.deliver(cl, ctrl, traffic.as_deref_mut());
+    let settles = ctrl.settles() || traffic.is_some();
+    let actions_left = cl.scenario.actions.len();
+    let mut run = TrialRun {
+        cl,
+        ctrl,
+        traffic,
+        fleet,
+        inbox,
+        timeline,
+        settles,
+        actions_left,
+        run_until,
+        concluded: None,
+    };
+    let end = sim::engine::run(&mut run);
+    Driven {
+        end,
+        concluded: run.concluded,
+    }
+}
+
 /// One trial as the engine drives it: the cluster (which holds the engine), the
 /// controller, and what observes them.
-struct TrialRun<'a, 's> {
+struct TrialRun<'a, 's, C> {
     cl: &'a mut Cluster<'s>,
-    ctrl: &'a mut (dyn AnyController + 's),
+    ctrl: &'a mut C,
     traffic: Option<&'a mut TrafficModel<'s>>,
     fleet: &'a mut FleetSampler,
     inbox: &'a mut Inbox,
@@ -294,7 +337,7 @@ struct TrialRun<'a, 's> {
     concluded: Option<(Outcome, Time)>,
 }
 
-impl<'s> Simulation for TrialRun<'_, 's> {
+impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
     type Event = Event;
     type End = (Outcome, Time);
 
@@ -313,6 +356,7 @@ impl<'s> Simulation for TrialRun<'_, 's> {
     /// The controller settles (Kubernetes syncs here), the gauges record the instant, and
     /// the trial stops once the rollout has concluded with no user action still to come
     /// (or traffic still to measure), or at the horizon.
+    #[inline]
     fn instant_over(&mut self) -> Instant<(Outcome, Time)> {
         let cl = &mut *self.cl;
         // An analysis measures the traffic of the instant, then the controller reacts.
@@ -370,6 +414,7 @@ impl<'s> Simulation for TrialRun<'_, 's> {
         }
     }
 
+    #[inline]
     fn handle(&mut self, event: Event) {
         let cl = &mut *self.cl;
         match event {
@@ -378,7 +423,7 @@ impl<'s> Simulation for TrialRun<'_, 's> {
                 generation,
                 step,
             } => cl.handle_step(task, generation, step),
-            Event::Timer(payload) => self.ctrl.on_timer_payload(cl, payload),
+            Event::Timer(payload) => self.ctrl.on_timer(cl, C::Timer::decode(payload)),
             Event::Action(i) => {
                 self.actions_left -= 1;
                 let actions = &cl.scenario.actions;
@@ -402,10 +447,10 @@ impl Inbox {
     /// Hand every pending notice to the controller, including those its reactions
     /// cause; then show the traffic model every task that changed.
     #[inline]
-    fn deliver(
+    fn deliver<C: Controller>(
         &mut self,
         cl: &mut Cluster,
-        ctrl: &mut dyn AnyController,
+        ctrl: &mut C,
         traffic: Option<&mut TrafficModel>,
     ) {
         // Most events and instants leave nothing to hand over: checked inline.
@@ -415,10 +460,10 @@ impl Inbox {
     }
 
     #[inline(never)]
-    fn deliver_some(
+    fn deliver_some<C: Controller>(
         &mut self,
         cl: &mut Cluster,
-        ctrl: &mut dyn AnyController,
+        ctrl: &mut C,
         traffic: Option<&mut TrafficModel>,
     ) {
         // Over budget, the trial ends: a controller and the engine answering each other

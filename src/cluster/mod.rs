@@ -187,6 +187,8 @@ pub struct Cluster<'s> {
     /// The states the controller reacts to (see [`Cluster::observe_only`]): a change to
     /// any other state makes no notice.
     observed: StateSet,
+    /// Tasks below this id make no notice of `Stopped` (see [`Cluster::quiet_stops_below`]).
+    quiet_stops_below: TaskId,
     /// Tasks changed since the last [`Cluster::take_changed`], when tracked (for the
     /// traffic model, which must see every change even when a controller drains the
     /// notices itself).
@@ -254,6 +256,7 @@ impl<'s> Cluster<'s> {
             incarnations: Vec::new(),
             notices: Vec::new(),
             observed: StateSet::ALL,
+            quiet_stops_below: 0,
             changed: None,
             gauges: Gauges::default(),
             wanted: WantedCounts::default(),
@@ -319,6 +322,7 @@ impl<'s> Cluster<'s> {
         self.incarnations.resize(slots * versions, 0);
         self.notices.clear();
         self.observed = StateSet::ALL;
+        self.quiet_stops_below = 0;
         if let Some(c) = self.changed.as_mut() {
             c.clear();
         }

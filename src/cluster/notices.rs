@@ -60,11 +60,29 @@ impl Cluster<'_> {
         self.observed = states;
     }
 
-    /// Queue a notice for the controller, if it reacts to `state` (and the change for
-    /// observers in any case).
+    /// From now until the next [`Cluster::reset`], no notice when a task below `end` stops
+    /// (`Stopped`; `Failed` still makes one), except those later named by
+    /// [`Cluster::hear_stops_of`]: for a controller to which those tasks' exits mean nothing
+    /// (the serving fleet, which the Swarm updater only replaces). Like
+    /// [`Cluster::observe_only`], observers and the trace still see every change.
+    pub fn quiet_stops_below(&mut self, end: TaskId) {
+        self.quiet_stops_below = end;
+    }
+
+    /// Make a notice again when `task` stops, and when any task after it below the bound of
+    /// [`Cluster::quiet_stops_below`] does: one bound keeps the check to one comparison,
+    /// and a notice too many is always allowed.
+    pub fn hear_stops_of(&mut self, task: TaskId) {
+        self.quiet_stops_below = self.quiet_stops_below.min(task);
+    }
+
+    /// Queue a notice for the controller, if it reacts to `state` of `task` (and the change
+    /// for observers in any case).
     #[inline]
     pub(super) fn notify(&mut self, task: TaskId, state: TaskState) {
-        if self.observed.contains(state) {
+        if self.observed.contains(state)
+            && !(state == TaskState::Stopped && task < self.quiet_stops_below)
+        {
             self.notices.push(Notice { task, state });
         }
         if let Some(c) = self.changed.as_mut() {

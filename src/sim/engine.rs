@@ -62,6 +62,8 @@ impl<E: Schedulable> Engine<E> {
     /// Schedule the event `cursor` computes, which it finds at or after `from` (> now: it
     /// has examined every instant before): the event pops where it would if it were
     /// pushed now.
+    // Inline: the cursor is moved in by value, which out of line is a copy of it.
+    #[inline]
     pub fn defer(&mut self, cursor: E::Cursor, from: Time) -> DeferredId {
         debug_assert!(from > self.now);
         let seq = self.queue.reserve();

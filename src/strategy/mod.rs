@@ -19,6 +19,7 @@ use crate::result::Outcome;
 use crate::scenario::ActionKind;
 use crate::sim::engine::Payload;
 use crate::sim::time::Time;
+use crate::trial::{Driven, TrialLoop};
 
 /// A rollout controller.
 pub trait Controller {
@@ -100,64 +101,21 @@ pub struct Metrics {
 }
 
 /// Any [`Controller`], whatever its timer type: what the trial holds (the registry's
-/// factory makes one). Each method is the controller's own; a timer payload is decoded
-/// into the controller's timer type.
+/// factory makes one). The trial's event loop runs inside [`AnyController::drive`], made
+/// for each controller type, so that every call from the loop to the controller (per
+/// notice, timer and instant) is direct and may be inlined; only once a trial does the
+/// loop reach the controller through this trait.
 pub trait AnyController {
-    /// [`Controller::start`].
-    fn start(&mut self, cluster: &mut Cluster);
-    /// [`Controller::on_task`].
-    fn on_task(&mut self, cluster: &mut Cluster, notice: Notice);
-    /// [`Controller::on_timer`], with the timer as the queue carries it.
-    fn on_timer_payload(&mut self, cluster: &mut Cluster, payload: u64);
-    /// [`Controller::on_action`].
-    fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind);
-    /// [`Controller::settle`].
-    fn settle(&mut self, cluster: &mut Cluster);
-    /// [`Controller::settles`].
-    fn settles(&self) -> bool;
-    /// [`Controller::measurement_due`].
-    fn measurement_due(&self) -> Option<Due>;
-    /// [`Controller::measure`].
-    fn measure(&mut self, now: Time, source: &mut dyn Measure);
-    /// [`Controller::outcome`].
-    fn outcome(&self) -> Option<(Outcome, Time)>;
-    /// [`Controller::timeout_outcome`].
-    fn timeout_outcome(&self) -> Outcome;
+    /// Run one trial with this controller ([`Controller::start`], then the event loop):
+    /// [`crate::trial::drive`].
+    fn drive(&mut self, trial: TrialLoop<'_, '_>) -> Driven;
     /// [`Controller::metrics`].
     fn metrics(&self) -> Metrics;
 }
 
 impl<C: Controller> AnyController for C {
-    fn start(&mut self, cluster: &mut Cluster) {
-        Controller::start(self, cluster)
-    }
-    fn on_task(&mut self, cluster: &mut Cluster, notice: Notice) {
-        Controller::on_task(self, cluster, notice)
-    }
-    #[inline]
-    fn on_timer_payload(&mut self, cluster: &mut Cluster, payload: u64) {
-        Controller::on_timer(self, cluster, C::Timer::decode(payload))
-    }
-    fn on_action(&mut self, cluster: &mut Cluster, action: &ActionKind) {
-        Controller::on_action(self, cluster, action)
-    }
-    fn settle(&mut self, cluster: &mut Cluster) {
-        Controller::settle(self, cluster)
-    }
-    fn settles(&self) -> bool {
-        Controller::settles(self)
-    }
-    fn measurement_due(&self) -> Option<Due> {
-        Controller::measurement_due(self)
-    }
-    fn measure(&mut self, now: Time, source: &mut dyn Measure) {
-        Controller::measure(self, now, source)
-    }
-    fn outcome(&self) -> Option<(Outcome, Time)> {
-        Controller::outcome(self)
-    }
-    fn timeout_outcome(&self) -> Outcome {
-        Controller::timeout_outcome(self)
+    fn drive(&mut self, trial: TrialLoop<'_, '_>) -> Driven {
+        crate::trial::drive(self, trial)
     }
     fn metrics(&self) -> Metrics {
         Controller::metrics(self)

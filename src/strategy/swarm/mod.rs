@@ -232,6 +232,12 @@ impl Controller for Swarm<'_> {
         let fleet = cl.create_serving_fleet(self.replicas, CURRENT);
         self.track.resize(fleet.end as usize, NO_TRACK);
         cl.observe_only(OBSERVED);
+        // A fleet task is never tracked (created by no run, so the failure watch skips it,
+        // and no worker waits for it), so its `Stopped` notice only calls `dispatch`, which
+        // has nothing to do (see [`OBSERVED`]); unless stop-first makes it release a new
+        // task, which hears it again ([`Cluster::hear_stops_of`]). The fleet's old tasks
+        // made half the notices of a rollout.
+        cl.quiet_stops_below(fleet.end);
         // `docker service update --image next`.
         self.previous = Some(CURRENT);
         self.spec = NEXT;

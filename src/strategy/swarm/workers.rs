@@ -81,6 +81,7 @@ impl Swarm<'_> {
                 match waited {
                     Some(old) if cl.task(old).is_live() => {
                         self.track(old).releases = Some(task);
+                        cl.hear_stops_of(old);
                         cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(task));
                     }
                     _ => cl.allow_start(task),
