@@ -41,14 +41,22 @@ fn pair(v: u64) -> [u8; 2] {
 
 /// Append the decimal digits of `v`.
 #[inline]
-pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    // Most cells are small counts (0, 1, a replica count).
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
+    // Most cells are small counts (0, 1, a replica count, a trial's events).
     if v < 10 {
         out.push(b'0' + v as u8);
-        return;
+    } else if v < 100 {
+        out.extend_from_slice(&pair(v));
+    } else {
+        push_long(out, v);
     }
+}
+
+/// [`push_u64`] of `v ≥ 100`.
+fn push_long(out: &mut Vec<u8>, mut v: u64) {
+    let digits = v.ilog10() as usize + 1;
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
+    let mut i = digits;
     while v >= 100 {
         i -= 2;
         buf[i..i + 2].copy_from_slice(&pair(v % 100));
@@ -61,7 +69,16 @@ pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
         i -= 1;
         buf[i] = b'0' + v as u8;
     }
-    out.extend_from_slice(&buf[i..]);
+    extend_prefix(out, &buf, digits);
+}
+
+/// Append `buf[..n]`: the whole fixed-size array is copied and the excess cut off, which
+/// compiles to a few moves where a copy of a variable length calls `memcpy`.
+#[inline]
+fn extend_prefix<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], n: usize) {
+    let len = out.len();
+    out.extend_from_slice(buf);
+    out.truncate(len + n);
 }
 
 /// Below this a float's ulp is under 10⁻⁶ (see the module documentation).
@@ -89,16 +106,16 @@ fn push_micros(out: &mut Vec<u8>, k: u64) {
     if frac == 0 {
         return;
     }
-    let mut buf = [b'.'; 7];
+    let mut buf = [b'.'; 8];
     buf[1..3].copy_from_slice(&pair(frac / 10_000));
     buf[3..5].copy_from_slice(&pair(frac / 100 % 100));
     buf[5..7].copy_from_slice(&pair(frac % 100));
     // `frac > 0`, so a digit other than 0 stops this before the point.
-    let mut end = buf.len();
+    let mut end = 7;
     while buf[end - 1] == b'0' {
         end -= 1;
     }
-    out.extend_from_slice(&buf[..end]);
+    extend_prefix(out, &buf, end);
 }
 
 #[cfg(test)]
