@@ -21,7 +21,8 @@
 //! shards of a run, the chunks of worker threads) finishes into a `Summary` identical, bit
 //! for bit, to one builder over all of them.
 
-use crate::output::columns::{COLUMNS, Column};
+use crate::output::cells::{At, CellVisitor, visit_cells};
+use crate::output::columns::{COLUMNS, Cell, Column};
 use crate::output::summary::{Metric, OutcomeMetrics, OutcomeShare, Summary};
 use crate::result::{Outcome, TrialResult};
 use crate::stats::summary::sort_finite;
@@ -65,11 +66,13 @@ impl SummaryBuilder {
         let o = row.outcome as usize;
         self.counts[o] += 1;
         self.event_budget_exceeded += u64::from(row.event_budget_exceeded);
-        for (column, values) in self.columns.iter().zip(&mut self.values) {
-            if let Some(x) = column.cell(row).as_f64() {
-                values[o].push(x);
-            }
-        }
+        visit_cells(
+            row,
+            &mut Filing {
+                values: &mut self.values,
+                outcome: o,
+            },
+        );
     }
 
     /// Adds every trial of `other`, a builder of the same scenario and seed over other
@@ -152,6 +155,27 @@ impl SummaryBuilder {
             by_outcome,
             partial: false,
             event_budget_exceeded: self.event_budget_exceeded,
+        }
+    }
+}
+
+/// One trial's cells being filed under its outcome: what [`Cell::as_f64`] gives, pushed
+/// onto its metric's column, with the column known at compile time (see
+/// [`crate::output::cells`]); a count goes in as an integer, skipping the float round trip.
+struct Filing<'a> {
+    values: &'a mut [[CompactColumn; OUTCOMES]],
+    outcome: usize,
+}
+
+impl CellVisitor for Filing<'_> {
+    #[inline(always)]
+    fn visit<const I: usize>(&mut self, cell: Cell) {
+        let Some(m) = At::<I>::METRIC else { return };
+        let column = &mut self.values[m][self.outcome];
+        match cell {
+            Cell::Int(v) => column.push_int(v),
+            Cell::Float(x) => column.push(x),
+            Cell::Str(_) | Cell::Empty => {}
         }
     }
 }
