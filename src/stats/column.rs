@@ -122,6 +122,8 @@ fn read<const W: usize>(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
 struct Chunk {
     /// Index into [`ENCODINGS`].
     encoding: usize,
+    /// `ENCODINGS[encoding]`, kept at hand: every push reads it.
+    enc: Encoding,
     /// Values held.
     len: usize,
     bytes: Vec<u8>,
@@ -130,7 +132,7 @@ struct Chunk {
 impl Chunk {
     /// Appends the values to `out`: one tight loop per width.
     fn decode_into(&self, out: &mut Vec<f64>) {
-        let enc = ENCODINGS[self.encoding];
+        let enc = self.enc;
         let bytes = &self.bytes;
         match enc.width {
             1 => out.extend(read::<1>(bytes).map(|m| enc.decode(m))),
@@ -144,7 +146,7 @@ impl Chunk {
     /// holds every value and `x` (Raw holds anything, so there always is one).
     #[inline]
     fn push(&mut self, x: f64) {
-        let enc = ENCODINGS[self.encoding];
+        let enc = self.enc;
         if let Some(m) = enc.encode(x) {
             write(&mut self.bytes, enc.width, m);
             self.len += 1;
@@ -156,9 +158,9 @@ impl Chunk {
     /// [`Chunk::push`] of `v as f64`, without converting when the encoding stores whole
     /// numbers and `v` fits: then `v` itself is the stored integer (below the limit every
     /// integer is an exact `f64`, so it decodes to `v as f64`).
-    #[inline]
+    #[inline(always)]
     fn push_int(&mut self, v: u64) {
-        let enc = ENCODINGS[self.encoding];
+        let enc = self.enc;
         if !enc.raw && enc.scale == 1.0 && v < enc.limit {
             write(&mut self.bytes, enc.width, v);
             self.len += 1;
@@ -185,6 +187,7 @@ impl Chunk {
         }
         *self = Chunk {
             encoding: next,
+            enc,
             len: old.len(),
             bytes,
         };
@@ -223,7 +226,7 @@ impl CompactColumn {
     }
 
     /// Appends `v as f64` (the same value, bit for bit), faster for a count.
-    #[inline]
+    #[inline(always)]
     pub fn push_int(&mut self, v: u64) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len < CHUNK_LEN => chunk.push_int(v),
@@ -241,6 +244,7 @@ impl CompactColumn {
     fn start_chunk(&mut self, encoding: usize, x: f64) {
         let mut chunk = Chunk {
             encoding,
+            enc: ENCODINGS[encoding],
             len: 0,
             bytes: Vec::with_capacity(CHUNK_LEN * ENCODINGS[encoding].width),
         };
