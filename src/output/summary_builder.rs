@@ -198,6 +198,11 @@ fn column_metrics(
         let part = sort_finite(&mut all, start);
         metric(&all[part])
     });
+    if values.iter().filter(|v| !v.is_empty()).count() <= 1 {
+        // One outcome's values (a run where every trial ends alike) or none: `all` is
+        // those values, already sorted and summarised.
+        return (of_outcome.iter().find_map(|m| *m), of_outcome);
+    }
     all.sort_by(f64::total_cmp);
     (metric(&all), of_outcome)
 }
