@@ -52,9 +52,30 @@ pub fn push_u64(out: &mut Vec<u8>, v: u64) {
     }
 }
 
+/// `10ⁱ` for every `i` a `u64` holds.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// How many decimal digits `v > 0` has: `⌊log₁₀ 2^bits⌋` from the bit length
+/// (`1233 / 4096` is just above `log₁₀ 2`), less one when `v` is below that power of ten
+/// (Sean Anderson, *Bit Twiddling Hacks*, "Find integer log base 10 of an integer").
+/// Cheaper than `u64::ilog10`.
+#[inline]
+fn digits(v: u64) -> usize {
+    let t = ((64 - v.leading_zeros()) * 1233 >> 12) as usize;
+    t + 1 - usize::from(v < POW10[t])
+}
+
 /// [`push_u64`] of `v ≥ 100`.
 fn push_long(out: &mut Vec<u8>, mut v: u64) {
-    let digits = v.ilog10() as usize + 1;
+    let digits = digits(v);
     let mut buf = [0u8; 20];
     let mut i = digits;
     while v >= 100 {
@@ -162,6 +183,20 @@ mod tests {
         for v in 0..10_000 {
             assert_eq!(text_u64(v), v.to_string());
         }
+    }
+
+    #[test]
+    fn digit_counts() {
+        let mut p = 1u64;
+        for d in 1..=20 {
+            assert_eq!(digits(p), d, "{p}");
+            if d > 1 {
+                assert_eq!(digits(p - 1), d - 1, "{}", p - 1);
+            }
+            assert_eq!(digits(p.saturating_mul(9)), if d < 20 { d } else { 20 });
+            p = p.saturating_mul(10);
+        }
+        assert_eq!(digits(u64::MAX), 20);
     }
 
     #[test]
