@@ -27,8 +27,9 @@ pub const CHUNK_LEN: usize = 4096;
 /// How values are stored: `m / scale` in `width` bytes, or the raw bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Encoding {
-    /// Bytes per value: 1, 2, 4 or 8.
-    width: usize,
+    /// Bytes per value: 1, 2, 4 or 8 (a byte, so a chunk that keeps its encoding at hand
+    /// stays small).
+    width: u8,
     /// 10^e, e ∈ {0, 3, 6}; unused when `raw`.
     scale: f64,
     /// The stored integer must be below this (2⁵³ for 8 bytes: beyond it an `f64` no
@@ -38,7 +39,7 @@ struct Encoding {
     raw: bool,
 }
 
-const fn scaled(width: usize, scale: f64) -> Encoding {
+const fn scaled(width: u8, scale: f64) -> Encoding {
     let bits = if width == 8 { 53 } else { 8 * width as u32 };
     Encoding {
         width,
@@ -99,7 +100,7 @@ impl Encoding {
 
 /// Appends the `width` low bytes of `m`, little-endian.
 #[inline]
-fn write(bytes: &mut Vec<u8>, width: usize, m: u64) {
+fn write(bytes: &mut Vec<u8>, width: u8, m: u64) {
     match width {
         1 => bytes.push(m as u8),
         2 => bytes.extend_from_slice(&(m as u16).to_le_bytes()),
@@ -180,7 +181,7 @@ impl Chunk {
             .find(|&i| old.iter().all(|&v| ENCODINGS[i].encode(v).is_some()))
             .unwrap_or(ENCODINGS.len() - 1);
         let enc = ENCODINGS[next];
-        let mut bytes = Vec::with_capacity(CHUNK_LEN * enc.width);
+        let mut bytes = Vec::with_capacity(CHUNK_LEN * usize::from(enc.width));
         for &v in &old {
             // `next` was chosen so that every value encodes.
             write(&mut bytes, enc.width, enc.encode(v).unwrap_or(v.to_bits()));
@@ -246,7 +247,7 @@ impl CompactColumn {
             encoding,
             enc: ENCODINGS[encoding],
             len: 0,
-            bytes: Vec::with_capacity(CHUNK_LEN * ENCODINGS[encoding].width),
+            bytes: Vec::with_capacity(CHUNK_LEN * usize::from(ENCODINGS[encoding].width)),
         };
         chunk.push(x);
         self.chunks.push(chunk);
@@ -353,7 +354,7 @@ mod tests {
         let mut xs: Vec<f64> = (0..3 * CHUNK_LEN).map(|i| (i % 7) as f64).collect();
         xs[CHUNK_LEN + 5] = 1e6;
         let c = column(&xs);
-        let widths: Vec<usize> = c
+        let widths: Vec<u8> = c
             .chunks
             .iter()
             .map(|ch| ENCODINGS[ch.encoding].width)
@@ -388,7 +389,10 @@ mod tests {
                 c.push_int(v);
                 want.push(v as f64);
             }
-            assert_eq!(bits(&c), want.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+            assert_eq!(
+                bits(&c),
+                want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
         }
     }
 
