@@ -14,7 +14,8 @@
 //! `f64` per cell (measured with [`SummaryBuilder::heap_bytes`]; a test pins the bound).
 //! Nothing else grows with the trials: a trial's outcome decides where its values are
 //! filed rather than being stored. [`SummaryBuilder::finish`] decodes one column at a
-//! time, adding at most 16 bytes per trial while it runs.
+//! time, adding at most 24 bytes per trial while it runs (the values, and the keys of
+//! [`crate::stats::sort`] twice).
 //!
 //! **Merging.** Statistics depend on the multiset of values only (they sort before they
 //! sum), so [`SummaryBuilder::merge`] of builders over any partition of the trials (the
@@ -126,8 +127,8 @@ impl SummaryBuilder {
                 }
             })
             .collect();
-        // One column at a time, so the decoded values of only one are in memory (16 bytes
-        // per trial at most, with the sort's scratch space).
+        // One column at a time, so the decoded values of only one are in memory (24 bytes
+        // per trial at most, with the sort's keys).
         let per_column: Vec<(Option<Metric>, [Option<Metric>; OUTCOMES])> = self
             .columns
             .iter()

@@ -13,6 +13,7 @@
 
 use crate::stats::order::quantile_interval;
 use crate::stats::quantile::quantile;
+use crate::stats::sort::sort_total;
 use crate::stats::student::mean_interval;
 
 /// Drops the non-finite values of `values[start..]` and sorts the rest ascending, as
@@ -28,26 +29,6 @@ pub fn sort_finite(values: &mut Vec<f64>, start: usize) -> std::ops::Range<usize
     values.truncate(kept);
     sort_total(&mut values[start..]);
     start..kept
-}
-
-/// Sorts `values` in [`f64::total_cmp`] order, comparing integers: each value becomes a
-/// key whose unsigned order is that order (the bits with the sign bit set for a positive
-/// value, all bits flipped for a negative one), the keys are sorted, and mapped back. A
-/// comparison of two keys is one instruction where `total_cmp` takes about ten. Equal
-/// keys have equal bits, so the result is the one any sort by `total_cmp` gives.
-pub fn sort_total(values: &mut [f64]) {
-    const SIGN: u64 = 1 << 63;
-    let mut keys: Vec<u64> = values
-        .iter()
-        .map(|v| {
-            let b = v.to_bits();
-            if b & SIGN == 0 { b | SIGN } else { !b }
-        })
-        .collect();
-    keys.sort_unstable();
-    for (v, k) in values.iter_mut().zip(keys) {
-        *v = f64::from_bits(if k & SIGN != 0 { k & !SIGN } else { !k });
-    }
 }
 
 /// One statistic of a [`Summary`].
@@ -278,33 +259,6 @@ mod tests {
     use super::*;
     use crate::stats::student::t95;
     use crate::stats::testing::{close, one_to_ten};
-
-    /// The integer-key sort leaves the bits a sort by `total_cmp` leaves.
-    #[test]
-    fn sort_total_is_the_total_cmp_order() {
-        let mut values = vec![
-            3.5,
-            -0.0,
-            0.0,
-            -1e300,
-            f64::MIN_POSITIVE,
-            -f64::MIN_POSITIVE,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            1e-320,
-            -1e-320,
-            7.0,
-            -7.0,
-            2.0,
-            2.0,
-        ];
-        values.extend((0..500).map(|i| ((i * 7_919) % 1_000) as f64 / 8.0 - 60.0));
-        let mut want = values.clone();
-        want.sort_by(f64::total_cmp);
-        sort_total(&mut values);
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&values), bits(&want));
-    }
 
     #[test]
     fn stat_names_round_trip() {
