@@ -92,7 +92,10 @@ mod tests {
         for (k, (i, metric, cell)) in got.0.into_iter().enumerate() {
             assert_eq!(i, k);
             assert_eq!(cell, COLUMNS[k].cell(&row), "{}", COLUMNS[k].name);
-            assert_eq!(metric.map(|m| metrics[m]), COLUMNS[k].is_metric().then_some(COLUMNS[k].name));
+            assert_eq!(
+                metric.map(|m| metrics[m]),
+                COLUMNS[k].is_metric().then_some(COLUMNS[k].name)
+            );
         }
     }
 }
