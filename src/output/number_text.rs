@@ -69,7 +69,7 @@ const POW10: [u64; 20] = {
 /// Cheaper than `u64::ilog10`.
 #[inline]
 fn digits(v: u64) -> usize {
-    let t = ((64 - v.leading_zeros()) * 1233 >> 12) as usize;
+    let t = (((64 - v.leading_zeros()) * 1233) >> 12) as usize;
     t + 1 - usize::from(v < POW10[t])
 }
 
