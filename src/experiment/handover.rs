@@ -15,6 +15,9 @@
 //! behind. A worker may run at most [`Handover::new`]'s `ahead` trials past the oldest one
 //! not yet written, which bounds the memory held while one trial takes very long.
 //!
+//! The vectors trials are handed over in go back to the workers once written, so handing
+//! over a trial allocates nothing.
+//!
 //! A trial index that is claimed but never deposited (its worker saw the stop flag) ends
 //! what reaches the sink: only the prefix of consecutive finished trials is written.
 
@@ -53,6 +56,11 @@ struct Inbox {
     base: u64,
     /// `waiting[k]`: trial `base + k`, once finished.
     waiting: VecDeque<Option<Vec<Trial>>>,
+    /// Written and emptied vectors, for the workers to hand over their next trials in.
+    spare: Vec<Vec<Trial>>,
+    /// The writer's list of trials taken for writing (empty between batches), kept for
+    /// its capacity.
+    batch: Vec<Vec<Trial>>,
 }
 
 /// The sink and what has been written to it.
@@ -65,8 +73,6 @@ struct Writer<'a> {
     reported: u64,
     /// The sink's first error; nothing is written after it.
     error: Option<io::Error>,
-    /// Reused between batches.
-    batch: Vec<Vec<Trial>>,
 }
 
 impl<'a> Handover<'a> {
@@ -88,6 +94,8 @@ impl<'a> Handover<'a> {
             inbox: Mutex::new(Inbox {
                 base: trials.start,
                 waiting: VecDeque::new(),
+                spare: Vec::new(),
+                batch: Vec::new(),
             }),
             moved: Condvar::new(),
             writer: Mutex::new(Writer {
@@ -96,7 +104,6 @@ impl<'a> Handover<'a> {
                 done: 0,
                 reported: 0,
                 error: None,
-                batch: Vec::new(),
             }),
         }
     }
@@ -125,16 +132,18 @@ impl<'a> Handover<'a> {
         (!self.halted.load(Ordering::Relaxed)).then_some(i)
     }
 
-    /// Hand over trial `i` (claimed by [`Handover::claim`]), and write whatever can be
-    /// written now unless another thread is writing.
-    pub(super) fn deposit(&self, i: u64, trials: Vec<Trial>) {
+    /// Hand over trial `i` (claimed by [`Handover::claim`]), leaving an empty vector in
+    /// `trials` (one already written, if there is one: no allocation per trial), and write
+    /// whatever can be written now unless another thread is writing.
+    pub(super) fn deposit(&self, i: u64, trials: &mut Vec<Trial>) {
         let oldest = {
             let mut inbox = lock(&self.inbox);
             let k = (i - inbox.base) as usize;
             if inbox.waiting.len() <= k {
                 inbox.waiting.resize_with(k + 1, || None);
             }
-            inbox.waiting[k] = Some(trials);
+            let spare = inbox.spare.pop().unwrap_or_default();
+            inbox.waiting[k] = Some(std::mem::replace(trials, spare));
             k == 0
         };
         // Only the oldest unwritten trial lets anything be written.
@@ -150,31 +159,31 @@ impl<'a> Handover<'a> {
             let Ok(mut writer) = self.writer.try_lock() else {
                 return;
             };
-            while writer.error.is_none() {
-                let mut batch = std::mem::take(&mut writer.batch);
-                self.take_ready(&mut batch);
-                if batch.is_empty() {
-                    writer.batch = batch;
-                    break;
-                }
+            let mut batch = self.take_ready();
+            // After an error the trials are dropped unwritten (nothing is written after it).
+            if writer.error.is_none() && !batch.is_empty() {
                 writer.write(&batch);
-                batch.clear();
-                writer.batch = batch;
                 if writer.error.is_some() {
                     self.halt();
                 }
             }
             drop(writer);
-            // A trial deposited after our last look found the lock taken and left it to us.
-            if !matches!(lock(&self.inbox).waiting.front(), Some(Some(_))) {
+            batch.iter_mut().for_each(Vec::clear);
+            // Under one lock: give the vectors back, and look again, since a trial
+            // deposited after `take_ready` found the writer busy and left it to us.
+            let mut inbox = lock(&self.inbox);
+            inbox.spare.append(&mut batch);
+            inbox.batch = batch;
+            if !matches!(inbox.waiting.front(), Some(Some(_))) {
                 return;
             }
         }
     }
 
-    /// Move the consecutive finished trials at the front of the inbox into `batch`.
-    fn take_ready(&self, batch: &mut Vec<Vec<Trial>>) {
+    /// The consecutive finished trials at the front of the inbox, taken out of it.
+    fn take_ready(&self) -> Vec<Vec<Trial>> {
         let mut inbox = lock(&self.inbox);
+        let mut batch = std::mem::take(&mut inbox.batch);
         while let Some(Some(_)) = inbox.waiting.front() {
             if let Some(Some(trials)) = inbox.waiting.pop_front() {
                 batch.push(trials);
@@ -185,6 +194,7 @@ impl<'a> Handover<'a> {
             self.base.store(inbox.base, Ordering::Relaxed);
             self.moved.notify_all();
         }
+        batch
     }
 
     fn halt(&self) {
@@ -277,7 +287,7 @@ mod tests {
                         for _ in 0..(i * 7 + t * 13) % 50 {
                             std::thread::yield_now();
                         }
-                        h.deposit(i, trial(i));
+                        h.deposit(i, &mut trial(i));
                     }
                 });
             }
@@ -296,11 +306,11 @@ mod tests {
         let stop = AtomicBool::new(false);
         let (a, b, c) = (h.claim(&stop), h.claim(&stop), h.claim(&stop));
         assert_eq!((a, b, c), (Some(0), Some(1), Some(2)));
-        h.deposit(0, trial(0));
-        h.deposit(2, trial(2));
+        h.deposit(0, &mut trial(0));
+        h.deposit(2, &mut trial(2));
         stop.store(true, Ordering::Relaxed);
         assert_eq!(h.claim(&stop), None);
-        h.deposit(1, trial(1));
+        h.deposit(1, &mut trial(1));
         assert_eq!(h.claim(&stop), None);
         assert_eq!(h.finish().unwrap(), 3);
         assert_eq!(seen.0, [0, 1, 2]);
@@ -314,7 +324,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         for _ in 0..3 {
             let i = h.claim(&stop).unwrap();
-            h.deposit(i, trial(i));
+            h.deposit(i, &mut trial(i));
         }
         assert_eq!(h.claim(&stop), None);
         assert_eq!(h.finish().unwrap_err().to_string(), "disk full");

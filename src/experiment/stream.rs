@@ -100,9 +100,11 @@ impl<'s> Experiment<'s> {
         rayon::broadcast(|_| {
             let mut workspaces: Vec<Workspace<'_>> =
                 self.variants.iter().map(|s| Workspace::new(s)).collect();
+            // Handed over and replaced by an empty one each time (see `Handover::deposit`).
+            let mut trials = Vec::with_capacity(workspaces.len());
             while let Some(i) = handover.claim(stop) {
-                let trials = workspaces.iter_mut().map(|ws| self.one(ws, i)).collect();
-                handover.deposit(i, trials);
+                trials.extend(workspaces.iter_mut().map(|ws| self.one(ws, i)));
+                handover.deposit(i, &mut trials);
             }
         });
         handover.finish()

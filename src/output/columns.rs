@@ -159,7 +159,7 @@ impl Column {
 
     /// Whether `summary.json` aggregates this column (every column but `trial`, `seed` and
     /// `outcome`).
-    pub fn is_metric(&self) -> bool {
+    pub const fn is_metric(&self) -> bool {
         !matches!(self.unit, Unit::Id | Unit::Label)
     }
 }

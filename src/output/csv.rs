@@ -10,6 +10,7 @@
 use std::str::FromStr;
 
 use crate::cluster::placer::{PendingReason, PendingReasons};
+use crate::output::cells::{CellVisitor, visit_cells};
 use crate::output::columns::{COLUMNS, Cell};
 use crate::output::error::ReadError;
 use crate::output::number_text;
@@ -62,16 +63,10 @@ impl<W: std::io::Write> TrialsCsv<W> {
 
     /// Append one row.
     pub fn row(&mut self, row: &TrialResult) -> std::io::Result<()> {
-        let line = &mut self.line;
-        line.clear();
-        for (i, column) in COLUMNS.iter().enumerate() {
-            if i > 0 {
-                line.push(b',');
-            }
-            push_cell(line, column.cell(row));
-        }
-        line.push(b'\n');
-        self.out.write_all(line)
+        self.line.clear();
+        visit_cells(row, &mut Line(&mut self.line));
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     /// Flush and hand the writer back.
@@ -81,7 +76,21 @@ impl<W: std::io::Write> TrialsCsv<W> {
     }
 }
 
+/// A row's text being built: each cell after a comma but the first.
+struct Line<'a>(&'a mut Vec<u8>);
+
+impl CellVisitor for Line<'_> {
+    #[inline(always)]
+    fn visit<const I: usize>(&mut self, cell: Cell) {
+        if I > 0 {
+            self.0.push(b',');
+        }
+        push_cell(self.0, cell);
+    }
+}
+
 /// Append the CSV text of `cell`: its `Display` text.
+#[inline(always)]
 fn push_cell(out: &mut Vec<u8>, cell: Cell) {
     match cell {
         Cell::Int(v) => number_text::push_u64(out, v),

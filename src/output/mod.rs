@@ -34,6 +34,7 @@
 //! ```
 
 pub mod atomic;
+pub mod cells;
 pub mod charts;
 pub mod columns;
 pub mod compare;

@@ -41,14 +41,43 @@ fn pair(v: u64) -> [u8; 2] {
 
 /// Append the decimal digits of `v`.
 #[inline]
-pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    // Most cells are small counts (0, 1, a replica count).
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
+    // Most cells are small counts (0, 1, a replica count, a trial's events).
     if v < 10 {
         out.push(b'0' + v as u8);
-        return;
+    } else if v < 100 {
+        out.extend_from_slice(&pair(v));
+    } else {
+        push_long(out, v);
     }
+}
+
+/// `10ⁱ` for every `i` a `u64` holds.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// How many decimal digits `v > 0` has: `⌊log₁₀ 2^bits⌋` from the bit length
+/// (`1233 / 4096` is just above `log₁₀ 2`), less one when `v` is below that power of ten
+/// (Sean Anderson, *Bit Twiddling Hacks*, "Find integer log base 10 of an integer").
+/// Cheaper than `u64::ilog10`.
+#[inline]
+fn digits(v: u64) -> usize {
+    let t = (((64 - v.leading_zeros()) * 1233) >> 12) as usize;
+    t + 1 - usize::from(v < POW10[t])
+}
+
+/// [`push_u64`] of `v ≥ 100`.
+fn push_long(out: &mut Vec<u8>, mut v: u64) {
+    let digits = digits(v);
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
+    let mut i = digits;
     while v >= 100 {
         i -= 2;
         buf[i..i + 2].copy_from_slice(&pair(v % 100));
@@ -61,7 +90,16 @@ pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
         i -= 1;
         buf[i] = b'0' + v as u8;
     }
-    out.extend_from_slice(&buf[i..]);
+    extend_prefix(out, &buf, digits);
+}
+
+/// Append `buf[..n]`: the whole fixed-size array is copied and the excess cut off, which
+/// compiles to a few moves where a copy of a variable length calls `memcpy`.
+#[inline]
+fn extend_prefix<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], n: usize) {
+    let len = out.len();
+    out.extend_from_slice(buf);
+    out.truncate(len + n);
 }
 
 /// Below this a float's ulp is under 10⁻⁶ (see the module documentation).
@@ -89,16 +127,16 @@ fn push_micros(out: &mut Vec<u8>, k: u64) {
     if frac == 0 {
         return;
     }
-    let mut buf = [b'.'; 7];
+    let mut buf = [b'.'; 8];
     buf[1..3].copy_from_slice(&pair(frac / 10_000));
     buf[3..5].copy_from_slice(&pair(frac / 100 % 100));
     buf[5..7].copy_from_slice(&pair(frac % 100));
     // `frac > 0`, so a digit other than 0 stops this before the point.
-    let mut end = buf.len();
+    let mut end = 7;
     while buf[end - 1] == b'0' {
         end -= 1;
     }
-    out.extend_from_slice(&buf[..end]);
+    extend_prefix(out, &buf, end);
 }
 
 #[cfg(test)]
@@ -145,6 +183,20 @@ mod tests {
         for v in 0..10_000 {
             assert_eq!(text_u64(v), v.to_string());
         }
+    }
+
+    #[test]
+    fn digit_counts() {
+        let mut p = 1u64;
+        for d in 1..=20 {
+            assert_eq!(digits(p), d, "{p}");
+            if d > 1 {
+                assert_eq!(digits(p - 1), d - 1, "{}", p - 1);
+            }
+            assert_eq!(digits(p.saturating_mul(9)), if d < 20 { d } else { 20 });
+            p = p.saturating_mul(10);
+        }
+        assert_eq!(digits(u64::MAX), 20);
     }
 
     #[test]

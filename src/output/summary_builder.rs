@@ -14,14 +14,16 @@
 //! `f64` per cell (measured with [`SummaryBuilder::heap_bytes`]; a test pins the bound).
 //! Nothing else grows with the trials: a trial's outcome decides where its values are
 //! filed rather than being stored. [`SummaryBuilder::finish`] decodes one column at a
-//! time, adding at most 16 bytes per trial while it runs.
+//! time, adding at most 24 bytes per trial while it runs (the values, and the keys of
+//! [`crate::stats::sort`] twice).
 //!
 //! **Merging.** Statistics depend on the multiset of values only (they sort before they
 //! sum), so [`SummaryBuilder::merge`] of builders over any partition of the trials (the
 //! shards of a run, the chunks of worker threads) finishes into a `Summary` identical, bit
 //! for bit, to one builder over all of them.
 
-use crate::output::columns::{COLUMNS, Column};
+use crate::output::cells::{At, CellVisitor, visit_cells};
+use crate::output::columns::{COLUMNS, Cell, Column};
 use crate::output::summary::{Metric, OutcomeMetrics, OutcomeShare, Summary};
 use crate::result::{Outcome, TrialResult};
 use crate::stats::summary::sort_finite;
@@ -65,11 +67,13 @@ impl SummaryBuilder {
         let o = row.outcome as usize;
         self.counts[o] += 1;
         self.event_budget_exceeded += u64::from(row.event_budget_exceeded);
-        for (column, values) in self.columns.iter().zip(&mut self.values) {
-            if let Some(x) = column.cell(row).as_f64() {
-                values[o].push(x);
-            }
-        }
+        visit_cells(
+            row,
+            &mut Filing {
+                values: &mut self.values,
+                outcome: o,
+            },
+        );
     }
 
     /// Adds every trial of `other`, a builder of the same scenario and seed over other
@@ -123,8 +127,8 @@ impl SummaryBuilder {
                 }
             })
             .collect();
-        // One column at a time, so the decoded values of only one are in memory (16 bytes
-        // per trial at most, with the sort's scratch space).
+        // One column at a time, so the decoded values of only one are in memory (24 bytes
+        // per trial at most, with the sort's keys).
         let per_column: Vec<(Option<Metric>, [Option<Metric>; OUTCOMES])> = self
             .columns
             .iter()
@@ -156,6 +160,27 @@ impl SummaryBuilder {
     }
 }
 
+/// One trial's cells being filed under its outcome: what [`Cell::as_f64`] gives, pushed
+/// onto its metric's column, with the column known at compile time (see
+/// [`crate::output::cells`]); a count goes in as an integer, skipping the float round trip.
+struct Filing<'a> {
+    values: &'a mut [[CompactColumn; OUTCOMES]],
+    outcome: usize,
+}
+
+impl CellVisitor for Filing<'_> {
+    #[inline(always)]
+    fn visit<const I: usize>(&mut self, cell: Cell) {
+        let Some(m) = At::<I>::METRIC else { return };
+        let column = &mut self.values[m][self.outcome];
+        match cell {
+            Cell::Int(v) => column.push_int(v),
+            Cell::Float(x) => column.push(x),
+            Cell::Str(_) | Cell::Empty => {}
+        }
+    }
+}
+
 /// The statistics of one column over all trials and over each outcome's.
 ///
 /// The outcomes' values are decoded one after the other into one vector and each run is
@@ -174,6 +199,11 @@ fn column_metrics(
         let part = sort_finite(&mut all, start);
         metric(&all[part])
     });
+    if values.iter().filter(|v| !v.is_empty()).count() <= 1 {
+        // One outcome's values (a run where every trial ends alike) or none: `all` is
+        // those values, already sorted and summarised.
+        return (of_outcome.iter().find_map(|m| *m), of_outcome);
+    }
     all.sort_by(f64::total_cmp);
     (metric(&all), of_outcome)
 }

@@ -27,8 +27,9 @@ pub const CHUNK_LEN: usize = 4096;
 /// How values are stored: `m / scale` in `width` bytes, or the raw bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Encoding {
-    /// Bytes per value: 1, 2, 4 or 8.
-    width: usize,
+    /// Bytes per value: 1, 2, 4 or 8 (a byte, so a chunk that keeps its encoding at hand
+    /// stays small).
+    width: u8,
     /// 10^e, e ∈ {0, 3, 6}; unused when `raw`.
     scale: f64,
     /// The stored integer must be below this (2⁵³ for 8 bytes: beyond it an `f64` no
@@ -38,7 +39,7 @@ struct Encoding {
     raw: bool,
 }
 
-const fn scaled(width: usize, scale: f64) -> Encoding {
+const fn scaled(width: u8, scale: f64) -> Encoding {
     let bits = if width == 8 { 53 } else { 8 * width as u32 };
     Encoding {
         width,
@@ -99,7 +100,7 @@ impl Encoding {
 
 /// Appends the `width` low bytes of `m`, little-endian.
 #[inline]
-fn write(bytes: &mut Vec<u8>, width: usize, m: u64) {
+fn write(bytes: &mut Vec<u8>, width: u8, m: u64) {
     match width {
         1 => bytes.push(m as u8),
         2 => bytes.extend_from_slice(&(m as u16).to_le_bytes()),
@@ -122,6 +123,8 @@ fn read<const W: usize>(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
 struct Chunk {
     /// Index into [`ENCODINGS`].
     encoding: usize,
+    /// `ENCODINGS[encoding]`, kept at hand: every push reads it.
+    enc: Encoding,
     /// Values held.
     len: usize,
     bytes: Vec<u8>,
@@ -130,7 +133,7 @@ struct Chunk {
 impl Chunk {
     /// Appends the values to `out`: one tight loop per width.
     fn decode_into(&self, out: &mut Vec<f64>) {
-        let enc = ENCODINGS[self.encoding];
+        let enc = self.enc;
         let bytes = &self.bytes;
         match enc.width {
             1 => out.extend(read::<1>(bytes).map(|m| enc.decode(m))),
@@ -144,12 +147,26 @@ impl Chunk {
     /// holds every value and `x` (Raw holds anything, so there always is one).
     #[inline]
     fn push(&mut self, x: f64) {
-        let enc = ENCODINGS[self.encoding];
+        let enc = self.enc;
         if let Some(m) = enc.encode(x) {
             write(&mut self.bytes, enc.width, m);
             self.len += 1;
         } else {
             self.widen(x);
+        }
+    }
+
+    /// [`Chunk::push`] of `v as f64`, without converting when the encoding stores whole
+    /// numbers and `v` fits: then `v` itself is the stored integer (below the limit every
+    /// integer is an exact `f64`, so it decodes to `v as f64`).
+    #[inline(always)]
+    fn push_int(&mut self, v: u64) {
+        let enc = self.enc;
+        if !enc.raw && enc.scale == 1.0 && v < enc.limit {
+            write(&mut self.bytes, enc.width, v);
+            self.len += 1;
+        } else {
+            self.push(v as f64);
         }
     }
 
@@ -164,13 +181,14 @@ impl Chunk {
             .find(|&i| old.iter().all(|&v| ENCODINGS[i].encode(v).is_some()))
             .unwrap_or(ENCODINGS.len() - 1);
         let enc = ENCODINGS[next];
-        let mut bytes = Vec::with_capacity(CHUNK_LEN * enc.width);
+        let mut bytes = Vec::with_capacity(CHUNK_LEN * usize::from(enc.width));
         for &v in &old {
             // `next` was chosen so that every value encodes.
             write(&mut bytes, enc.width, enc.encode(v).unwrap_or(v.to_bits()));
         }
         *self = Chunk {
             encoding: next,
+            enc,
             len: old.len(),
             bytes,
         };
@@ -208,14 +226,28 @@ impl CompactColumn {
         self.len += 1;
     }
 
+    /// Appends `v as f64` (the same value, bit for bit), faster for a count.
+    #[inline(always)]
+    pub fn push_int(&mut self, v: u64) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len < CHUNK_LEN => chunk.push_int(v),
+            last => {
+                let encoding = last.map_or(0, |c| c.encoding);
+                self.start_chunk(encoding, v as f64);
+            }
+        }
+        self.len += 1;
+    }
+
     /// A new chunk holding `x`, starting in `encoding` (where the previous chunk ended up,
     /// or the narrowest); once every [`CHUNK_LEN`] values, so out of line.
     #[inline(never)]
     fn start_chunk(&mut self, encoding: usize, x: f64) {
         let mut chunk = Chunk {
             encoding,
+            enc: ENCODINGS[encoding],
             len: 0,
-            bytes: Vec::with_capacity(CHUNK_LEN * ENCODINGS[encoding].width),
+            bytes: Vec::with_capacity(CHUNK_LEN * usize::from(ENCODINGS[encoding].width)),
         };
         chunk.push(x);
         self.chunks.push(chunk);
@@ -322,7 +354,7 @@ mod tests {
         let mut xs: Vec<f64> = (0..3 * CHUNK_LEN).map(|i| (i % 7) as f64).collect();
         xs[CHUNK_LEN + 5] = 1e6;
         let c = column(&xs);
-        let widths: Vec<usize> = c
+        let widths: Vec<u8> = c
             .chunks
             .iter()
             .map(|ch| ENCODINGS[ch.encoding].width)
@@ -343,6 +375,25 @@ mod tests {
         assert_eq!(a.len(), 5);
         let want = [1.0, 2.0, 3.5, 0.1 + 0.2, 7.0];
         assert_eq!(bits(&a), want.map(f64::to_bits));
+    }
+
+    /// Counts pushed as integers come back as the `f64` of each, whatever the chunk's
+    /// encoding (whole numbers, decimals, raw) and however large.
+    #[test]
+    fn integers_give_back_their_f64() {
+        let ints = [0, 7, 255, 256, 70_000, 1 << 40, (1 << 53) + 1, u64::MAX];
+        for start in [&[][..], &[0.5][..], &[0.1 + 0.2][..]] {
+            let mut c = column(start);
+            let mut want: Vec<f64> = start.to_vec();
+            for v in ints {
+                c.push_int(v);
+                want.push(v as f64);
+            }
+            assert_eq!(
+                bits(&c),
+                want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`student`]: the t interval of a mean;
 //! - [`interval`]: the Wilson score interval for rates such as "981 of 1000 trials
 //!   completed";
+//! - [`sort`]: values in `total_cmp` order, the order every statistic reads them in;
 //! - [`paired`](mod@paired): the difference of two variants run on the same random numbers;
 //! - [`column`](mod@column): the compact exact storage that lets a million trials be summarised in
 //!   a few tens of megabytes.
@@ -36,6 +37,7 @@ pub mod interval;
 pub mod order;
 pub mod paired;
 pub mod quantile;
+pub mod sort;
 pub mod student;
 pub mod summary;
 

@@ -13,6 +13,7 @@
 
 use crate::stats::order::quantile_interval;
 use crate::stats::quantile::quantile;
+use crate::stats::sort::sort_total;
 use crate::stats::student::mean_interval;
 
 /// Drops the non-finite values of `values[start..]` and sorts the rest ascending, as
@@ -26,9 +27,7 @@ pub fn sort_finite(values: &mut Vec<f64>, start: usize) -> std::ops::Range<usize
         }
     }
     values.truncate(kept);
-    // Equal values under `total_cmp` have equal bits, so an unstable sort gives the same
-    // slice as a stable one.
-    values[start..].sort_unstable_by(f64::total_cmp);
+    sort_total(&mut values[start..]);
     start..kept
 }
 
