@@ -76,7 +76,7 @@ impl Moves {
     /// It ends (Stopped or Failed).
     pub const ENDS: u8 = 32;
 
-    const STATES: usize = TaskState::Failed as usize + 1;
+    const STATES: usize = TaskState::ALL.len();
 
     /// Every change, by `[old][new]`.
     const TABLE: [[Moves; Moves::STATES]; Moves::STATES] = {
@@ -85,7 +85,7 @@ impl Moves {
         while o < Moves::STATES {
             let mut n = 0;
             while n < Moves::STATES {
-                table[o][n] = Moves::compute(STATE_ORDER[o], STATE_ORDER[n]);
+                table[o][n] = Moves::compute(TaskState::ALL[o], TaskState::ALL[n]);
                 n += 1;
             }
             o += 1;
@@ -135,20 +135,6 @@ impl Moves {
         self.0 & flags != 0
     }
 }
-
-/// Every state, in declaration order (the index of each is its discriminant).
-const STATE_ORDER: [TaskState; Moves::STATES] = [
-    TaskState::Pending,
-    TaskState::Pulling,
-    TaskState::Prepared,
-    TaskState::BackOff,
-    TaskState::Starting,
-    TaskState::Running,
-    TaskState::Ready,
-    TaskState::Terminating,
-    TaskState::Stopped,
-    TaskState::Failed,
-];
 
 impl Gauges {
     /// Zero everything for a new trial.
@@ -304,9 +290,9 @@ mod tests {
     /// The table says what testing the states' properties says, for every change.
     #[test]
     fn moves_agree_with_the_states() {
-        for (i, &old) in STATE_ORDER.iter().enumerate() {
+        for (i, &old) in TaskState::ALL.iter().enumerate() {
             assert_eq!(old as usize, i);
-            for &new in &STATE_ORDER {
+            for &new in &TaskState::ALL {
                 let m = Moves::of(old, new);
                 let ready = |s| s == TaskState::Ready;
                 let share = ready(old) || ready(new) || old.is_terminal() || new.is_terminal();

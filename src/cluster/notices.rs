@@ -125,25 +125,12 @@ impl Cluster<'_> {
 mod tests {
     use super::*;
 
-    const EVERY: [TaskState; 10] = [
-        TaskState::Pending,
-        TaskState::Pulling,
-        TaskState::Prepared,
-        TaskState::BackOff,
-        TaskState::Starting,
-        TaskState::Running,
-        TaskState::Ready,
-        TaskState::Terminating,
-        TaskState::Stopped,
-        TaskState::Failed,
-    ];
-
     /// A set holds exactly the states it was made of; `ALL` holds every state.
     #[test]
     fn a_state_set_holds_exactly_its_states() {
         let some = [TaskState::Ready, TaskState::Stopped, TaskState::Failed];
         let set = StateSet::of(&some);
-        for s in EVERY {
+        for s in TaskState::ALL {
             assert_eq!(set.contains(s), some.contains(&s), "{s:?}");
             assert!(StateSet::ALL.contains(s), "{s:?}");
             assert!(!StateSet::of(&[]).contains(s), "{s:?}");

@@ -36,6 +36,20 @@ pub enum TaskState {
 }
 
 impl TaskState {
+    /// Every state, in declaration order: the index of each is its discriminant.
+    pub const ALL: [TaskState; 10] = [
+        TaskState::Pending,
+        TaskState::Pulling,
+        TaskState::Prepared,
+        TaskState::BackOff,
+        TaskState::Starting,
+        TaskState::Running,
+        TaskState::Ready,
+        TaskState::Terminating,
+        TaskState::Stopped,
+        TaskState::Failed,
+    ];
+
     /// The trace's name for the state.
     pub fn as_str(self) -> &'static str {
         match self {
