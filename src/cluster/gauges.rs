@@ -94,20 +94,14 @@ impl Moves {
     };
 
     const fn compute(old: TaskState, new: TaskState) -> Moves {
-        const fn terminal(s: TaskState) -> bool {
-            matches!(s, TaskState::Stopped | TaskState::Failed)
-        }
-        const fn holds(s: TaskState) -> bool {
-            !matches!(s, TaskState::Pending) && !terminal(s)
-        }
         const fn ready(s: TaskState) -> bool {
             matches!(s, TaskState::Ready)
         }
         let mut m = 0;
-        if ready(old) || ready(new) || terminal(old) || terminal(new) {
+        if ready(old) || ready(new) || old.is_terminal() || new.is_terminal() {
             m |= Moves::SHARE;
         }
-        match (holds(old), holds(new)) {
+        match (old.holds_resources(), new.holds_resources()) {
             (false, true) => m |= Moves::HOLDS,
             (true, false) => m |= Moves::RELEASES,
             _ => {}
@@ -117,7 +111,7 @@ impl Moves {
             (true, false) => m |= Moves::NO_CONTAINER,
             _ => {}
         }
-        if terminal(new) {
+        if new.is_terminal() {
             m |= Moves::ENDS;
         }
         Moves(m)

@@ -67,12 +67,12 @@ impl TaskState {
     }
 
     /// Stopped or failed: the container is gone.
-    pub fn is_terminal(self) -> bool {
+    pub const fn is_terminal(self) -> bool {
         matches!(self, TaskState::Stopped | TaskState::Failed)
     }
 
     /// Holds node resources: placed on a node and not yet exited.
-    pub fn holds_resources(self) -> bool {
+    pub const fn holds_resources(self) -> bool {
         !matches!(self, TaskState::Pending) && !self.is_terminal()
     }
 }
