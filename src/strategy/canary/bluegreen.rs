@@ -104,18 +104,21 @@ impl<'s> Rollout<'s> {
         if self.scale(cl, STABLE, n) || self.scale(cl, CANARY, want) {
             return true;
         }
-        // After the switch the rollout is Healthy: no progress deadline.
-        let waiting = halted || self.switched || self.pause_start.is_some() && !pause_done;
-        self.check_progress(cl, waiting);
-        if !self.switched && !halted && pause_done && pre_done && saturated(n) {
+        let switch = !self.switched && !halted && pause_done && pre_done && saturated(n);
+        if switch {
             // `reconcileActiveService`.
             self.switched = true;
             self.route(cl, Some((replicas::MAX_WEIGHT, 0.0)));
             cl.trace_update("switched", || None);
-            // The post-promotion run is created by the next reconcile (its status update).
-            if !self.runs.post_promotion_done(b) {
-                return true;
-            }
+        }
+        // The status, and with it the progress deadline, is computed after the Services
+        // (`syncRolloutStatusBlueGreen` ends the reconcile): the switch is progress, and
+        // after it the rollout is Healthy, with no deadline.
+        let waiting = halted || self.switched || self.pause_start.is_some() && !pause_done;
+        self.check_progress(cl, waiting);
+        // The post-promotion run is created by the next reconcile (its status update).
+        if switch && !self.runs.post_promotion_done(b) {
+            return true;
         }
         if self.switched && self.runs.post_promotion_done(b) {
             // `shouldFullPromote`: `stableRS` = new.

@@ -86,6 +86,9 @@ pub struct Rollout<'s> {
     /// Counts at the last progress check: (new available, stable available, step,
     /// new spec, stable spec).
     progress_key: (u32, u32, usize, u32, u32),
+    /// Whether the last progress check was made in a pause (so the next unpaused one is
+    /// the resume).
+    progress_paused: bool,
     deadline_exceeded_at: Option<Time>,
     /// The deadline a requeue is set for.
     progress_timer: Time,
@@ -114,6 +117,7 @@ impl<'s> Rollout<'s> {
             scale_down_at: NEVER,
             last_progress: 0,
             progress_key: (0, 0, 0, 0, 0),
+            progress_paused: false,
             deadline_exceeded_at: None,
             progress_timer: NEVER,
             dirty: false,
@@ -205,7 +209,10 @@ impl<'s> Rollout<'s> {
             self.sets[STABLE].spec,
         );
         let now = cl.now();
-        if key != self.progress_key || paused {
+        // A pause, and its end (`RolloutResumed`), set the `Progressing` condition afresh:
+        // the deadline counts from the reconcile that resumed, not from the last one before.
+        let resumed = std::mem::replace(&mut self.progress_paused, paused);
+        if key != self.progress_key || paused || resumed {
             self.progress_key = key;
             self.last_progress = now;
         }

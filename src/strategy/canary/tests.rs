@@ -218,6 +218,49 @@ fn blue_green_preview_count_holds_until_promoted() {
     assert_eq!(r.peak_tasks, 12);
 }
 
+/// argo-rollouts `rollout/sync.go` `calculateRolloutConditions`: a paused rollout that
+/// resumes sets `Progressing` (`RolloutResumed`) afresh, and the active Service's switch is
+/// itself progress. A pause longer than the deadline, with no event in it, must neither time
+/// out at its end nor abort the switch made in that same reconcile.
+#[test]
+fn a_long_blue_green_pause_does_not_use_up_the_progress_deadline() {
+    let mut kind = blue_green(None, true);
+    if let RolloutKind::BlueGreen(b) = &mut kind {
+        b.auto_promotion_seconds = 300 * S;
+    }
+    let mut s = scenario(6, kind);
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline = Some(120 * S);
+    r.progress_deadline_abort = true;
+    let (res, trace) = run(&s);
+    assert_eq!(res.outcome, Outcome::Completed, "{trace:?}");
+    assert!(res.duration >= 300 * S, "{}", res.duration);
+    let updates: Vec<&str> = trace
+        .iter()
+        .filter_map(|e| match e {
+            TraceRecord::Update { state, .. } => Some(*state),
+            _ => None,
+        })
+        .collect();
+    assert!(!updates.contains(&"deadline_exceeded"), "{updates:?}");
+    assert!(!updates.contains(&"rollback_started"), "{updates:?}");
+    // The same with the user's promote after 200 s of an indefinite pause.
+    let mut s = scenario(6, blue_green(None, false));
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline = Some(120 * S);
+    r.progress_deadline_abort = true;
+    s.actions = vec![Action {
+        at: 200 * S,
+        kind: ActionKind::Promote,
+    }];
+    let (res, trace) = run(&s);
+    assert_eq!(res.outcome, Outcome::Completed, "{trace:?}");
+}
+
 #[test]
 fn max_traffic_weight_scales_the_weights() {
     // maxTrafficWeight 1000: setWeight 5 is 0.5 % (one pod of 10, ceil), 500 is half
