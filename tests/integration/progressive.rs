@@ -303,3 +303,40 @@ fn argo_actions_need_an_argo_strategy() {
         "{err}"
     );
 }
+
+#[test]
+fn an_analysis_step_longer_than_the_progress_deadline_does_not_abort() {
+    // argo-rollouts `isIndefiniteStep`: no progress deadline during a pause, analysis or
+    // experiment step. Five measurements a minute apart outlast the 120 s deadline with no
+    // pod changing; a good release still completes, with no abort and no Degraded mark.
+    let s = yaml(
+        r#"
+seed: 26
+horizon: 1h
+service:
+  replicas: 4
+  versions: {current: {error_rate: 0}, next: {error_rate: 0}}
+strategy:
+  canary:
+    trafficRouting: {}
+    progressDeadlineSeconds: 120
+    progressDeadlineAbort: true
+    steps:
+      - setWeight: 50
+      - analysis:
+          metrics:
+            - name: errors
+              interval: 1m
+              count: 5
+              successCondition: result < 0.05
+              provider: {rollout-sim: {metric: error_rate, of: canary, window: 1m}}
+traffic: {rps: 50}
+"#,
+    );
+    for r in run_trials(&s, 0..10) {
+        assert_eq!(r.outcome, Outcome::Completed, "{r:?}");
+        assert!(r.duration >= 4 * 60_000_000, "{r:?}");
+        assert_eq!(r.deadline_exceeded_at, None, "{r:?}");
+        assert!(!r.verdict.unwrap().aborted);
+    }
+}

@@ -465,14 +465,18 @@ impl<'s> Rollout<'s> {
             Some(CanaryStep::Analysis(_)) => self.runs.step_successful(self.step),
             Some(_) => at_counts,
         };
-        self.check_progress(cl, paused_step.is_some());
+        // `isIndefiniteStep`: no deadline during a pause or an analysis step.
+        let indefinite = paused_step.is_some()
+            || matches!(c.steps.get(self.step), Some(CanaryStep::Analysis(_)));
         if done {
             self.step += 1;
             self.pause_start = None;
             self.promoted_by_user = false;
-            return true;
         }
-        false
+        // The status, and with it the deadline, is computed at the end of the reconcile
+        // (`syncRolloutStatusCanary`): a step just completed is progress.
+        self.check_progress(cl, indefinite);
+        done
     }
 }
 
