@@ -54,6 +54,8 @@ pub enum Purpose {
     EndpointPropagation = 17,
     /// The latency tables of the request model (independent of the trial).
     Latency = 18,
+    /// The proxies' lag behind a write of the router's configuration.
+    RouterPropagation = 19,
 }
 
 /// The name of one random stream.

@@ -90,10 +90,12 @@ pub struct TrafficModel<'s> {
     speed: Vec<f64>,
     /// Served requests per bucket for analysis windows ([`window`]).
     windows: window::Recorder,
-    /// A router splits requests between versions ([`routing`]).
+    /// A router splits requests between versions ([`routing`]), in the proxies.
     routed: bool,
-    /// Its share of requests per version, as the cluster last said.
+    /// Its share of requests per version, as in force in the proxies.
     shares: Vec<f64>,
+    /// The router's configuration written and not yet in force.
+    routes: routing::Propagation,
 }
 
 impl<'s> TrafficModel<'s> {
@@ -123,6 +125,7 @@ impl<'s> TrafficModel<'s> {
             windows: window::Recorder::default(),
             routed: false,
             shares: Vec::new(),
+            routes: routing::Propagation::default(),
         })
     }
 
@@ -150,6 +153,8 @@ impl<'s> TrafficModel<'s> {
         self.bucket_latency = timeline.then(Vec::new);
         self.snapshots.clear();
         self.windows.reset();
+        self.routed = false;
+        self.routes.reset();
     }
 
     /// A task changed state at `cluster.now()` (the model has been advanced to it already:
@@ -160,16 +165,30 @@ impl<'s> TrafficModel<'s> {
             .observe(cl, task, &self.cfg.endpoint_propagation);
     }
 
-    /// Integrate up to `to`, applying the endpoint changes due on the way.
+    /// Integrate up to `to`, applying the endpoint changes and the router's configuration
+    /// due on the way (at one instant, endpoint changes first: a pod joins the rotation
+    /// no later than a weight written once it was available).
     pub fn advance(&mut self, cl: &Cluster, to: Time) {
-        self.take_routing(cl);
+        self.routes.see(cl, &self.cfg.endpoint_propagation);
         let to = to.min(self.limit);
-        while let Some(at) = self.endpoints.next_due() {
-            if at > to {
-                break;
+        loop {
+            let endpoint = self.endpoints.next_due().filter(|&at| at <= to);
+            let route = self.routes.next_due().filter(|&at| at <= to);
+            match (endpoint, route) {
+                (Some(at), Some(r)) if r < at => {
+                    self.integrate(r);
+                    self.apply_next_route();
+                }
+                (Some(at), _) => {
+                    self.integrate(at);
+                    self.endpoints.apply_next(cl, at);
+                }
+                (None, Some(at)) => {
+                    self.integrate(at);
+                    self.apply_next_route();
+                }
+                (None, None) => break,
             }
-            self.integrate(at);
-            self.endpoints.apply_next(cl, at);
         }
         self.integrate(to);
     }

@@ -10,10 +10,14 @@
 //! the controller folds that share into the canary's. Requests routed to a version with no
 //! endpoint in rotation are refused (the proxy's 503 "no healthy upstream").
 //!
-//! The router's configuration takes effect at once (the controller writes it and the
-//! proxies apply it in the same instant); endpoint changes keep their
-//! `endpoint_propagation` lag, so a weight moved onto just-available pods can meet an
-//! empty rotation for that lag.
+//! What the controller writes reaches the proxies through the same path as an endpoint
+//! change (istiod's xDS push, the ingress controller's reload, kube-proxy for a Service
+//! selector), so each write of the router's configuration takes effect
+//! `endpoint_propagation` after it was written, drawn from its own stream, and writes take
+//! effect in order. A weight moved onto pods that just became available therefore meets
+//! them in rotation (they became Ready, and joined the rotation's way, no later than the
+//! write), and an abort's weight of 0 reaches the proxies that long after the abort.
+//! The configuration in force at time 0 applies from 0, as the serving fleet's endpoints do.
 //!
 //! Without a router (`cluster.routing` is `None`) nothing here runs and the balancer
 //! spreads over every endpoint of every version: the split is the replica ratio.
@@ -22,16 +26,78 @@ use super::TrafficModel;
 use super::endpoints::ANSWERS;
 use super::meter::{Cause, Outcome};
 use crate::cluster::Cluster;
+use crate::scenario::Dist;
+use crate::sim::time::{NEVER, Time};
+use crate::sim::{Key, Purpose};
+use std::collections::VecDeque;
+
+/// The router's configuration on its way from the controller to the proxies.
+#[derive(Debug, Default)]
+pub(super) struct Propagation {
+    /// The configuration last written (`None`: no router, the Service spans every pod).
+    written: Option<Vec<f64>>,
+    /// Writes not in force yet, in order, each with the time it takes effect.
+    pending: VecDeque<(Time, Option<Vec<f64>>)>,
+    /// Writes so far in the trial (the stream each lag is drawn from).
+    writes: u32,
+}
+
+impl Propagation {
+    /// Forget the last trial.
+    pub(super) fn reset(&mut self) {
+        self.written = None;
+        self.pending.clear();
+        self.writes = 0;
+    }
+
+    /// Note a write of the cluster's routing since the last look: it is seen at the
+    /// instant it was made (the trial loop looks before time moves on) and takes effect
+    /// `lag` later, never before an earlier write.
+    pub(super) fn see(&mut self, cl: &Cluster, lag: &Dist) {
+        if cl.routing == self.written {
+            return;
+        }
+        self.written.clone_from(&cl.routing);
+        let now = cl.now();
+        let delay = if now == 0 {
+            0
+        } else {
+            let mut rng = Key {
+                seed: cl.scenario.seed,
+                trial: cl.trial,
+                slot: 0,
+                version: 0,
+                attempt: self.writes,
+                purpose: Purpose::RouterPropagation,
+            }
+            .rng();
+            lag.sample(&mut rng)
+        };
+        self.writes += 1;
+        if delay == NEVER {
+            return;
+        }
+        let last = self.pending.back().map_or(0, |&(t, _)| t);
+        let at = now.saturating_add(delay).max(last);
+        self.pending.push_back((at, cl.routing.clone()));
+    }
+
+    /// When the next write takes effect.
+    pub(super) fn next_due(&self) -> Option<Time> {
+        self.pending.front().map(|&(t, _)| t)
+    }
+}
 
 impl TrafficModel<'_> {
-    /// Read the router's shares from the cluster (at the start of each integration: they
-    /// only change at event instants, which end integration intervals).
-    pub(super) fn take_routing(&mut self, cl: &Cluster) {
-        match &cl.routing {
+    /// Put the next pending write of the router's configuration in force.
+    pub(super) fn apply_next_route(&mut self) {
+        let Some((_, routing)) = self.routes.pending.pop_front() else {
+            return;
+        };
+        match routing {
             Some(shares) => {
                 self.routed = true;
-                self.shares.clear();
-                self.shares.extend_from_slice(shares);
+                self.shares = shares;
             }
             None => self.routed = false,
         }
