@@ -397,9 +397,9 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
         };
         let next = cl.sim_mut().next_time_by(by);
         match (self.concluded, next) {
-            (Some(_), Some(t)) if t <= self.run_until => Instant::Next,
+            (Some(_), Some(t)) if t <= self.run_until => Instant::Next(t),
             (Some(c), _) => Instant::Stop(c),
-            (None, Some(t)) if t <= horizon => Instant::Next,
+            (None, Some(t)) if t <= horizon => Instant::Next(t),
             (None, _) => Instant::Stop((self.ctrl.timeout_outcome(), horizon)),
         }
     }

@@ -206,8 +206,9 @@ impl<T: SingleValue> Payload for T {
 pub enum Instant<R> {
     /// Events were scheduled for the current instant after all: it is not over.
     Again,
-    /// Go on to the next event.
-    Next,
+    /// Go on to the next event, due at this time: what [`Engine::next_time_by`] gave,
+    /// exact (every deferred event due by then is scheduled).
+    Next(Time),
     /// The run is over, with this result.
     Stop(R),
 }
@@ -226,7 +227,9 @@ pub trait Simulation {
     /// The run stopped because it exceeded its work budget.
     fn over_budget(&mut self) -> Self::End;
     /// Every event of the current instant has been handled (the next one, if any, lies
-    /// in the future): settle the instant and say whether the run goes on.
+    /// in the future): settle the instant and say whether the run goes on, and if so,
+    /// when the next event is due (from [`Engine::next_time_by`] with a bound at or after
+    /// it, so exact).
     fn instant_over(&mut self) -> Instant<Self::End>;
     /// The next event is due at `at`: every instant before it is over. It only observes:
     /// it schedules and defers nothing (the loop pops the event it was told of).
@@ -243,17 +246,22 @@ pub fn run<S: Simulation>(sim: &mut S) -> S::End {
             return sim.over_budget();
         }
         let e = sim.engine();
-        if e.next_time() != Some(e.now()) {
-            match sim.instant_over() {
+        let now = e.now();
+        let at = match e.next_time() {
+            // Another event of this instant: no deferred event is due now that is not
+            // scheduled already (they were walked up to now before the instant's first
+            // pop, and every one deferred since lies later), so it is the next one.
+            Some(t) if t == now => t,
+            // The instant is over; `instant_over` found the next event with every
+            // deferred event due by then scheduled.
+            _ => match sim.instant_over() {
                 Instant::Again => continue,
-                Instant::Next => {}
+                Instant::Next(at) => at,
                 Instant::Stop(end) => return end,
-            }
-        }
-        // Deferred events walked once, here: `before` schedules nothing, so the pop needs
-        // no second walk.
-        let at = sim.engine_mut().next_time_by(Time::MAX);
-        sim.before(at.expect("an event is due"));
+            },
+        };
+        // `before` schedules nothing, so the pop needs no walk.
+        sim.before(at);
         let event = sim.engine_mut().pop_walked().expect("an event is due");
         sim.handle(event);
     }
@@ -290,7 +298,7 @@ mod tests {
             self.instants.push(self.engine.now());
             match self.engine.next_time() {
                 None => Instant::Stop((self.engine.now(), self.engine.events())),
-                Some(_) => Instant::Next,
+                Some(t) => Instant::Next(t),
             }
         }
         fn before(&mut self, _at: Time) {}

@@ -81,8 +81,10 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn push_reserved(&mut self, time: Time, seq: u64, event: E) {
         let key = (time as u128) << 64 | seq as u128;
-        let heap = &mut self.heap;
-        heap.push(Entry { key, event });
+        self.heap.push(Entry { key, event });
+        // A slice, not the vector: its length is then a local the index checks can be
+        // proved against, not a field reloaded after every swap.
+        let heap = self.heap.as_mut_slice();
         let mut i = heap.len() - 1;
         while i > 0 {
             let parent = (i - 1) / 2;
@@ -97,32 +99,32 @@ impl<E> EventQueue<E> {
     /// The earliest event, or `None` when the queue is empty.
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        let heap = &mut self.heap;
-        let last = heap.pop()?;
-        let top = if heap.is_empty() {
-            last
-        } else {
-            let top = std::mem::replace(&mut heap[0], last);
-            let (n, mut i) = (heap.len(), 0);
-            loop {
-                let left = 2 * i + 1;
-                if left >= n {
-                    break;
-                }
-                let right = left + 1;
-                let child = if right < n && heap[right].key < heap[left].key {
-                    right
-                } else {
-                    left
-                };
-                if heap[i].key <= heap[child].key {
-                    break;
-                }
-                heap.swap(i, child);
-                i = child;
+        let last = self.heap.pop()?;
+        if self.heap.is_empty() {
+            return Some((last.time(), last.event));
+        }
+        // A slice, as in `push_reserved`; the sinking entry's key is kept at hand.
+        let heap = self.heap.as_mut_slice();
+        let key = last.key;
+        let top = std::mem::replace(&mut heap[0], last);
+        let (n, mut i) = (heap.len(), 0);
+        loop {
+            let left = 2 * i + 1;
+            if left >= n {
+                break;
             }
-            top
-        };
+            let right = left + 1;
+            let child = if right < n && heap[right].key < heap[left].key {
+                right
+            } else {
+                left
+            };
+            if key <= heap[child].key {
+                break;
+            }
+            heap.swap(i, child);
+            i = child;
+        }
         Some((top.time(), top.event))
     }
 

@@ -127,8 +127,6 @@ pub struct Swarm<'s> {
     track: Vec<Track>,
     slot_restarts: Vec<u32>,
     failures_total: u32,
-    /// Scratch list of task ids, reused so a slot update allocates nothing.
-    scratch: Vec<TaskId>,
 }
 
 impl<'s> Swarm<'s> {
@@ -149,7 +147,6 @@ impl<'s> Swarm<'s> {
             track: Vec::new(),
             slot_restarts: Vec::new(),
             failures_total: 0,
-            scratch: Vec::new(),
         }
     }
 
@@ -181,9 +178,22 @@ impl<'s> Swarm<'s> {
         self.track.get(task as usize).copied().unwrap_or(NO_TRACK)
     }
 
+    /// Set the bookkeeping of `task`, which may be past the end of the list (ids grow
+    /// by one with every task created, so it is usually just past it).
+    fn set_track(&mut self, task: TaskId, tr: Track) {
+        let i = task as usize;
+        if i < self.track.len() {
+            self.track[i] = tr;
+        } else {
+            self.track.resize(i, NO_TRACK);
+            self.track.push(tr);
+        }
+    }
+
+    /// A new task of the spec for `slot`, created by no worker.
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
         let id = cl.create_task(slot, self.spec, gate);
-        *self.track(id) = NO_TRACK;
+        self.set_track(id, NO_TRACK);
         id
     }
 

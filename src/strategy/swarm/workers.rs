@@ -2,7 +2,7 @@
 //! (`worker()` / `updateTask` / `useExistingTask`), wait for the new task to be seen
 //! RUNNING and sleep `delay`; task notices move the waiting workers on.
 
-use super::run::{NO_WORKER, Phase, Timer, Worker};
+use super::run::{NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
 use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
@@ -31,53 +31,30 @@ impl Swarm<'_> {
 
     /// `worker()` for one slot.
     pub(super) fn update_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
-        let mut wanted = std::mem::take(&mut self.scratch);
-        wanted.clear();
-        wanted.extend(
-            cl.slot(slot)
-                .iter()
-                .copied()
-                .filter(|&t| cl.task(t).is_wanted()),
-        );
-        self.update_slot_with(cl, w, slot, &wanted);
-        self.scratch = wanted;
-    }
-
-    pub(super) fn update_slot_with(
-        &mut self,
-        cl: &mut Cluster,
-        w: usize,
-        slot: u32,
-        wanted: &[TaskId],
-    ) {
         let spec = self.spec;
-        if let Some(&clean) = wanted.iter().find(|&&t| cl.task(t).version == spec) {
-            // useExistingTask: keep the clean task, shut down the others.
-            for &t in wanted.iter().filter(|&&t| t != clean) {
-                cl.stop_task(t);
+        let clean = cl.slot(slot).iter().copied().find(|&t| {
+            let t = cl.task(t);
+            t.is_wanted() && t.version == spec
+        });
+        match (clean, self.cfg().order) {
+            (Some(clean), _) => {
+                // useExistingTask: keep the clean task, shut down the others.
+                stop_wanted_in(cl, slot, clean);
+                cl.allow_start(clean);
+                self.after_slot(cl, w, slot);
             }
-            cl.allow_start(clean);
-            self.after_slot(cl, w, slot);
-            return;
-        }
-        let order = self.cfg().order;
-        let run = self.run.id;
-        match order {
-            Order::StartFirst => {
-                let task = self.new_task(cl, slot, StartGate::Now);
-                self.wait_for(w, slot, task, run);
+            // The old tasks are told to stop once the new one is seen ready (`observe`).
+            (None, Order::StartFirst) => {
+                self.new_task_for(cl, w, slot, StartGate::Now);
             }
-            Order::StopFirst => {
-                let task = self.new_task(cl, slot, StartGate::Held);
-                self.wait_for(w, slot, task, run);
+            (None, Order::StopFirst) => {
+                let task = self.new_task_for(cl, w, slot, StartGate::Held);
                 // DelayStart waits on one old task, if it was still ≤ RUNNING.
-                let waited = wanted
-                    .iter()
-                    .copied()
-                    .find(|&t| cl.task(t).state <= TaskState::Ready);
-                for &t in wanted {
-                    cl.stop_task(t);
-                }
+                let waited = cl.slot(slot).iter().copied().find(|&t| {
+                    let old = cl.task(t);
+                    t != task && old.is_wanted() && old.state <= TaskState::Ready
+                });
+                stop_wanted_in(cl, slot, task);
                 match waited {
                     Some(old) if cl.task(old).is_live() => {
                         self.track(old).releases = Some(task);
@@ -90,12 +67,18 @@ impl Swarm<'_> {
         }
     }
 
-    /// Worker `w` waits for `task`, the new task of `slot` it created for run `run`.
-    fn wait_for(&mut self, w: usize, slot: u32, task: TaskId, run: u32) {
-        let tr = self.track(task);
-        tr.run = run;
-        tr.worker = w as u32;
+    /// A new task of the spec for `slot`, created for the current run by worker `w`, which
+    /// waits for it.
+    fn new_task_for(&mut self, cl: &mut Cluster, w: usize, slot: u32, gate: StartGate) -> TaskId {
+        let task = cl.create_task(slot, self.spec, gate);
+        let tr = Track {
+            run: self.run.id,
+            worker: w as u32,
+            ..NO_TRACK
+        };
+        self.set_track(task, tr);
         self.run.workers.set(w, Worker::Waiting { slot, task });
+        task
     }
 
     /// The worker waiting for `task` and its slot, if any. Each worker waits only for a
@@ -146,18 +129,7 @@ impl Swarm<'_> {
                 tr.seen_running = now;
             }
             if self.cfg().order == Order::StartFirst && n.state == TaskState::Ready {
-                let mut old = std::mem::take(&mut self.scratch);
-                old.clear();
-                old.extend(
-                    cl.slot(slot)
-                        .iter()
-                        .copied()
-                        .filter(|&t| t != task && cl.task(t).is_wanted()),
-                );
-                for &t in &old {
-                    cl.stop_task(t);
-                }
-                self.scratch = old;
+                stop_wanted_in(cl, slot, task);
             }
             self.after_slot(cl, w, slot);
         }
@@ -192,5 +164,26 @@ impl Swarm<'_> {
         ) {
             self.dispatch(cl);
         }
+    }
+}
+
+/// Tell every wanted task of `slot` but `except` to stop, in the slot's order.
+///
+/// Stopping a task may end it at once and take it out of the slot's list (or, through the
+/// steps the stop causes, end another), so the list is read afresh after each stop, from
+/// the task after the one just stopped: the list is in creation order, that is by id, and
+/// no task joins it meanwhile (the cluster creates none on its own). A task ended or told
+/// to stop meanwhile is passed over, which is all that telling it to stop would do. So
+/// this stops what a copy of the list taken first and stopped task by task would.
+fn stop_wanted_in(cl: &mut Cluster, slot: u32, except: TaskId) {
+    let mut from = 0;
+    while let Some(t) = cl
+        .slot(slot)
+        .iter()
+        .copied()
+        .find(|&t| t >= from && t != except && cl.task(t).is_wanted())
+    {
+        cl.stop_task(t);
+        from = t + 1;
     }
 }
