@@ -56,6 +56,7 @@ impl Cluster<'_> {
     /// From the stop decision to the container's exit: preStop, then SIGTERM until the
     /// process exits, cut at the grace period by SIGKILL. A hung process never exits on its
     /// own, so it takes the whole grace period.
+    #[inline]
     pub(super) fn time_to_exit(&self, id: TaskId) -> Time {
         let t = &self.tasks[id as usize];
         if t.hang_at <= self.sim.now() {
@@ -108,14 +109,27 @@ impl Cluster<'_> {
     /// through the worklist unless it is one such last act too (a stop's signal, then its
     /// exit).
     pub(super) fn then_step(&mut self, id: TaskId, step: Step) {
-        if !self.busy || !self.due.is_empty() || self.over_budget() {
+        if !self.applies_at_once() {
             self.schedule_step(id, 0, step);
             return;
         }
-        self.sim.count_work();
-        self.steps += 1;
+        self.count_step();
         let generation = self.tasks[id as usize].generation;
         self.apply_step(id, generation, step);
+    }
+
+    /// Whether [`Cluster::then_step`] would apply a step at once rather than through the
+    /// worklist.
+    #[inline]
+    pub(super) fn applies_at_once(&self) -> bool {
+        self.busy && self.due.is_empty() && !self.over_budget()
+    }
+
+    /// Count a step applied at once as the worklist counts the steps it applies.
+    #[inline]
+    pub(super) fn count_step(&mut self) {
+        self.sim.count_work();
+        self.steps += 1;
     }
 
     /// Put `event` on the engine's agenda (and in the fleet's log while the fleet is
@@ -249,10 +263,11 @@ impl Cluster<'_> {
     }
 
     /// Everything a change to `state` shows (trace, notice, edit) without the state
-    /// change itself, for a pending task that moves on to the next state at once: from
-    /// pending, through `state`, to a state that is not Ready, the counts `set_state`
-    /// keeps (resources, containers, wanted) come out the same as with one change.
-    fn pass_through(&mut self, id: TaskId, state: TaskState) {
+    /// change itself, for a task that moves on to the next state at once, where the counts
+    /// `set_state` keeps (resources, containers, wanted) come out the same as with two
+    /// changes: from pending, through `state`, to a state that is not Ready; from a
+    /// started container told to stop, through Terminating, to Stopped.
+    pub(super) fn pass_through(&mut self, id: TaskId, state: TaskState) {
         let now = self.sim.now();
         let t = &self.tasks[id as usize];
         if let Some(tr) = self.trace.as_mut() {
@@ -428,10 +443,14 @@ impl Cluster<'_> {
             e.push(id);
         }
         if moves.any(Moves::ENDS) {
-            // A task is in its slot's list once.
+            // A task is in its slot's list once. A slot holds a task or two, so the later
+            // ones are moved up by hand rather than by a call to `memmove` (`Vec::remove`).
             let live = &mut self.slot_tasks[slot as usize];
             if let Some(i) = live.iter().position(|&x| x == id) {
-                live.remove(i);
+                for j in i + 1..live.len() {
+                    live[j - 1] = live[j];
+                }
+                live.pop();
             }
         }
         if let Some(tr) = self.trace.as_mut() {

@@ -193,11 +193,23 @@ impl Cluster<'_> {
         let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
         let t = &mut self.tasks[id as usize];
         t.stops_answering_at = t.stops_answering_at.min(self.sim.now() + signal);
-        self.set_state(id, TaskState::Terminating);
-        if self.tasks[id as usize].lost {
-            return; // nothing runs on a lost node to exit; see `node_up`
+        if t.lost {
+            // Nothing runs on a lost node to exit; see `node_up`.
+            self.set_state(id, TaskState::Terminating);
+            return;
         }
         let exit = self.stop_signal_delay + self.time_to_exit(id);
+        if exit == 0 && self.applies_at_once() {
+            // The exit step would follow at once: Terminating and Stopped in one state
+            // change, the step counted as `then_step` counts it. A task told to stop has
+            // no share of the wanted counts, and Terminating holds its resources and
+            // container, so the counts move as with the two changes.
+            self.pass_through(id, TaskState::Terminating);
+            self.count_step();
+            self.set_state(id, TaskState::Stopped);
+            return;
+        }
+        self.set_state(id, TaskState::Terminating);
         if exit == 0 {
             self.then_step(id, Step::Exited);
         } else {
