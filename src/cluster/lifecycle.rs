@@ -56,7 +56,7 @@ impl Cluster<'_> {
     /// From the stop decision to the container's exit: preStop, then SIGTERM until the
     /// process exits, cut at the grace period by SIGKILL. A hung process never exits on its
     /// own, so it takes the whole grace period.
-    #[inline]
+    #[inline(always)]
     pub(super) fn time_to_exit(&self, id: TaskId) -> Time {
         let t = &self.tasks[id as usize];
         if t.hang_at <= self.sim.now() {
@@ -256,7 +256,9 @@ impl Cluster<'_> {
     /// change itself, for a task that moves on to the next state at once, where the counts
     /// `set_state` keeps (resources, containers, wanted) come out the same as with two
     /// changes: from pending, through `state`, to a state that is not Ready; from a
-    /// started container told to stop, through Terminating, to Stopped.
+    /// started container told to stop, through Terminating, to Stopped. Inlined into its
+    /// two callers, which name the state.
+    #[inline(always)]
     pub(super) fn pass_through(&mut self, id: TaskId, state: TaskState) {
         let now = self.sim.now();
         let t = &self.tasks[id as usize];
@@ -305,6 +307,7 @@ impl Cluster<'_> {
 
     /// The engine has started the container: the process starts after the version's
     /// `start`.
+    #[inline]
     pub(super) fn container_started(&mut self, id: TaskId) {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
@@ -332,6 +335,7 @@ impl Cluster<'_> {
     }
 
     /// The process runs: draw its timeline and schedule health and death.
+    #[inline]
     pub(super) fn begin_process(&mut self, id: TaskId, healthy_already: bool) {
         let now = self.sim.now();
         let t = &self.tasks[id as usize];

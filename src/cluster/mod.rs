@@ -406,8 +406,9 @@ impl<'s> Cluster<'s> {
     }
 
     /// Fold a change of task `id`, whose share was `old`, into the wanted counts and the
-    /// edits.
-    #[inline]
+    /// edits. Inlined (into `set_state` and so into its callers): a small check that
+    /// mostly finds nothing moved.
+    #[inline(always)]
     fn recount(&mut self, id: TaskId, old: Share) {
         let t = &self.tasks[id as usize];
         let new = t.share();
