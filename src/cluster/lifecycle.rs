@@ -6,7 +6,7 @@ use super::gauges::Moves;
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
 use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
-use crate::scenario::{Phase, Resources};
+use crate::scenario::{Dist, Phase, Resources, VersionId};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time, after};
 
@@ -334,6 +334,14 @@ impl Cluster<'_> {
         self.begin_process(id, false);
     }
 
+    /// A latency of the task `(slot, version, attempt)` from its `purpose` stream, built
+    /// only when the draw is random. Inlined: most latencies are constant or `never`, and
+    /// those are answered without a call.
+    #[inline(always)]
+    fn draw(&self, d: &Dist, (slot, version, attempt): (u32, VersionId, u32), p: Purpose) -> Time {
+        d.draw(|| self.rng(slot, version, attempt, p))
+    }
+
     /// The process runs: draw its timeline and schedule health and death.
     #[inline]
     pub(super) fn begin_process(&mut self, id: TaskId, healthy_already: bool) {
@@ -341,15 +349,14 @@ impl Cluster<'_> {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let v = self.version(version);
-        let draw =
-            |p: Purpose, d: &crate::scenario::Dist| d.draw(|| self.rng(slot, version, attempt, p));
+        let task = (slot, version, attempt);
         let ready_at = if healthy_already {
             now
         } else {
-            after(now, draw(Purpose::ReadyAfter, &v.ready_after))
+            after(now, self.draw(&v.ready_after, task, Purpose::ReadyAfter))
         };
-        let hang_at = after(now, draw(Purpose::HangAfter, &v.hang_after));
-        let crash_at = after(now, draw(Purpose::CrashAfter, &v.crash_after));
+        let hang_at = after(now, self.draw(&v.hang_after, task, Purpose::HangAfter));
+        let crash_at = after(now, self.draw(&v.crash_after, task, Purpose::CrashAfter));
         let t = &mut self.tasks[id as usize];
         t.run_at = now;
         t.ready_at = ready_at;
