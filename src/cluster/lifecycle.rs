@@ -244,12 +244,7 @@ impl Cluster<'_> {
         t.state == TaskState::Pending
             && t.start_allowed
             && t.start_not_before <= self.sim.now()
-            && self
-                .scenario
-                .cluster
-                .control_plane
-                .phase(Phase::Start)
-                .is_zero()
+            && self.zero_phase(Phase::Start)
     }
 
     /// Everything a change to `state` shows (trace, notice, edit) without the state
