@@ -100,6 +100,15 @@ pub struct NodeIndex {
     rank: Vec<u32>,
     /// Node by rank (the inverse of `rank`).
     by_rank: Vec<NodeId>,
+    /// The nodes' (cpu, memory) capacities and the request that `rank`, `by_rank` and
+    /// `room` were computed for: every trial of a scenario has the same, so they are
+    /// computed again only when these change.
+    computed_for: (Vec<(u64, u64)>, Resources),
+    /// Small clusters: per node, how many tasks of the service its capacity holds. A
+    /// node's allocation is its tasks' requests, so a task fits on an up node exactly
+    /// when its task count is below this (`(tasks + 1) · request ≤ capacity`): the scan
+    /// compares one count instead of adding and comparing cpu and memory.
+    room: Vec<u32>,
     /// Per node, whether the service's fixed constraints allow it; empty: every node.
     eligible: Vec<bool>,
     /// Per node, whether it is at the service's per-node limit (Swarm
@@ -160,27 +169,49 @@ impl NodeIndex {
             self.limited.resize(nodes.len(), false);
         }
         self.indexed = nodes.len() > SCAN_UP_TO;
-        // The ranks serve the scan of a small cluster too. Every trial of a scenario has
-        // the same capacities: the ranks of the last are kept while they still sort the
-        // nodes (`by_rank` is a permutation of the nodes whenever it has their number).
-        let order = |&id: &NodeId| {
-            let n = &nodes[id as usize];
-            (Reverse(n.cpu_capacity), Reverse(n.memory_capacity), id)
-        };
-        if self.by_rank.len() != nodes.len() || !self.by_rank.is_sorted_by_key(order) {
-            self.by_rank.clear();
-            self.by_rank.extend(0..nodes.len() as NodeId);
-            self.by_rank.sort_unstable_by_key(order);
-            self.rank.resize(nodes.len(), 0);
-            for (rank, &id) in self.by_rank.iter().enumerate() {
-                self.rank[id as usize] = rank as u32;
-            }
+        let capacity = |n: &Node| (n.cpu_capacity, n.memory_capacity);
+        let (capacities, request) = &self.computed_for;
+        let same = *request == r
+            && capacities.len() == nodes.len()
+            && nodes.iter().zip(capacities).all(|(n, &c)| capacity(n) == c);
+        if !same {
+            self.computed_for.0.clear();
+            self.computed_for.0.extend(nodes.iter().map(capacity));
+            self.computed_for.1 = r;
+            self.rank_capacities(nodes, r);
         }
         if !self.indexed {
             return;
         }
         for id in 0..nodes.len() as NodeId {
             self.after_change(nodes, id, r);
+        }
+    }
+
+    /// The capacity ranks of `nodes` (they serve the scan of a small cluster too) and, in
+    /// a small cluster, their room for tasks requesting `r`.
+    fn rank_capacities(&mut self, nodes: &[Node], r: Resources) {
+        self.by_rank.clear();
+        self.by_rank.extend(0..nodes.len() as NodeId);
+        self.by_rank.sort_unstable_by_key(|&id| {
+            let n = &nodes[id as usize];
+            (Reverse(n.cpu_capacity), Reverse(n.memory_capacity), id)
+        });
+        self.rank.resize(nodes.len(), 0);
+        for (rank, &id) in self.by_rank.iter().enumerate() {
+            self.rank[id as usize] = rank as u32;
+        }
+        self.room.clear();
+        if !self.indexed {
+            // Tasks requesting `request` that `capacity` holds (no limit for a request of 0).
+            let holds = |capacity: u64, request: u64| {
+                capacity
+                    .checked_div(request)
+                    .map_or(u32::MAX, |n| n.min(u64::from(u32::MAX)) as u32)
+            };
+            self.room.extend(nodes.iter().map(|n| {
+                holds(n.cpu_capacity, r.cpu_millis).min(holds(n.memory_capacity, r.memory_bytes))
+            }));
         }
     }
 
@@ -253,9 +284,10 @@ impl NodeIndex {
     #[inline]
     fn scan(&self, nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<u32> {
         let mut best = u64::MAX;
-        for (id, n) in nodes.iter().enumerate() {
+        for (id, (n, &room)) in nodes.iter().zip(&self.room).enumerate() {
             let id = id as NodeId;
-            if n.fits(r) && ok(id) {
+            debug_assert_eq!(n.up && n.tasks < room, n.fits(r), "room of node {id}");
+            if n.up && n.tasks < room && ok(id) {
                 let (tasks, rank) = self.place(n, id, r);
                 best = best.min(u64::from(tasks) << 32 | u64::from(rank));
             }
