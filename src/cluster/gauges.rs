@@ -249,14 +249,11 @@ impl WantedCounts {
             return;
         }
         if version >= self.wanted.len() {
-            for v in [&mut self.wanted, &mut self.ready, &mut self.available] {
-                v.resize(version + 1, 0);
-            }
+            self.grow(version);
         }
-        let step = |c: &mut u32, was: bool, is: bool| match (was, is) {
-            (false, true) => *c += 1,
-            (true, false) => *c -= 1,
-            _ => {}
+        // A count moves by the difference of its flag in the two shares (no branch).
+        let step = |c: &mut u32, was: bool, is: bool| {
+            *c = c.wrapping_add(u32::from(is)).wrapping_sub(u32::from(was));
         };
         step(&mut self.wanted[version], old.wanted(), new.wanted());
         step(&mut self.ready[version], old.ready(), new.ready());
@@ -273,6 +270,16 @@ impl WantedCounts {
             if let Some(n) = is {
                 self.on_node[n as usize] += 1;
             }
+        }
+    }
+
+    /// Room for counts of `version` (out of line: the counts are sized for the
+    /// scenario's versions at each reset, so this is rare and keeps `change` small).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, version: usize) {
+        for v in [&mut self.wanted, &mut self.ready, &mut self.available] {
+            v.resize(version + 1, 0);
         }
     }
 }

@@ -56,6 +56,40 @@ pub fn docker_health(
     rng: &mut KeyedRng,
     horizon: Time,
 ) -> HealthTimes {
+    walk(hc, engine, app, healthy_already, Some(rng), horizon)
+}
+
+/// [`docker_health`] with the flaky probes' stream built by `rng` only if it can be drawn
+/// from: a check that is never flaky (`flaky` 0) draws nothing, and building a stream is a
+/// keyed hash per container.
+pub fn docker_health_lazy(
+    hc: &HealthCheck,
+    engine: Option<DockerEngine>,
+    app: AppTimes,
+    healthy_already: bool,
+    rng: impl FnOnce() -> KeyedRng,
+    horizon: Time,
+) -> HealthTimes {
+    let mut stream;
+    let rng = if hc.flaky <= 0.0 {
+        None
+    } else {
+        stream = rng();
+        Some(&mut stream)
+    };
+    walk(hc, engine, app, healthy_already, rng, horizon)
+}
+
+/// [`docker_health`]; `rng` is `None` only when `flaky` is at most 0, when no probe
+/// draws from it.
+fn walk(
+    hc: &HealthCheck,
+    engine: Option<DockerEngine>,
+    app: AppTimes,
+    healthy_already: bool,
+    mut rng: Option<&mut KeyedRng>,
+    horizon: Time,
+) -> HealthTimes {
     let retries = hc.retries.max(1);
     let healthy_at = if healthy_already {
         app.run
@@ -65,7 +99,7 @@ pub fn docker_health(
         } else {
             hc.interval
         };
-        match until_healthy(hc, start_gap, app, retries, rng, horizon) {
+        match until_healthy(hc, start_gap, app, retries, rng.as_deref_mut(), horizon) {
             Ok(t) => t,
             Err(unhealthy_at) => {
                 return HealthTimes {
@@ -89,7 +123,7 @@ fn until_healthy(
     start_gap: Time,
     app: AppTimes,
     retries: u32,
-    rng: &mut KeyedRng,
+    mut rng: Option<&mut KeyedRng>,
     horizon: Time,
 ) -> Result<Time, Time> {
     let start_period_end = app.run.saturating_add(hc.start_period);
@@ -117,7 +151,8 @@ fn until_healthy(
         }
         let hung = t >= app.hang_at;
         let answers = t >= app.ready_at && !hung;
-        if answers && !rng.chance(hc.flaky) {
+        // `chance` draws nothing at a `flaky` of 0 or less, when there is no stream.
+        if answers && !rng.as_deref_mut().is_some_and(|r| r.chance(hc.flaky)) {
             return Ok(t);
         }
         let done = if hung { t + hc.timeout } else { t };
@@ -137,7 +172,7 @@ fn until_unhealthy(
     app: AppTimes,
     healthy_at: Time,
     retries: u32,
-    rng: &mut KeyedRng,
+    rng: Option<&mut KeyedRng>,
     horizon: Time,
 ) -> Time {
     let hung_from = |t: Time, streak: u32| {
@@ -159,6 +194,7 @@ fn until_unhealthy(
         }
         return hung_from(first_tick_at_or_after(t, app.hang_at), 0);
     }
+    let rng = rng.expect("a flaky check has a stream");
     let passes_before_flaky = Geometric::new(hc.flaky);
     let mut streak = 0u32;
     loop {

@@ -6,7 +6,7 @@ use super::gauges::Moves;
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
 use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
-use crate::scenario::{Phase, Resources};
+use crate::scenario::{Dist, Phase, Resources, VersionId};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time, after};
 
@@ -56,6 +56,7 @@ impl Cluster<'_> {
     /// From the stop decision to the container's exit: preStop, then SIGTERM until the
     /// process exits, cut at the grace period by SIGKILL. A hung process never exits on its
     /// own, so it takes the whole grace period.
+    #[inline(always)]
     pub(super) fn time_to_exit(&self, id: TaskId) -> Time {
         let t = &self.tasks[id as usize];
         if t.hang_at <= self.sim.now() {
@@ -100,22 +101,25 @@ impl Cluster<'_> {
         self.engine(|cl| cl.due.push_back((id, generation, step)));
     }
 
-    /// A zero-length step scheduled as the very last act of an engine call or of a step
-    /// (nothing of it follows): with the worklist empty, the step is what the worklist
-    /// would apply next anyway, so it is applied at once, counted as the worklist counts
-    /// it, without the round trip through the worklist. The depth this adds to the call
-    /// stack is one step per caller, not a chain: the step's own zero-length steps go
-    /// through the worklist unless it is one such last act too (a stop's signal, then its
-    /// exit).
-    pub(super) fn then_step(&mut self, id: TaskId, step: Step) {
-        if !self.busy || !self.due.is_empty() || self.over_budget() {
-            self.schedule_step(id, 0, step);
-            return;
-        }
+    /// Whether a zero-length step that is the very last act of an engine call or of a
+    /// step (nothing of it follows) may be applied at once by its caller: with the
+    /// worklist empty, the step is what the worklist would apply next anyway, so the
+    /// caller applies it itself after [`Cluster::count_step`], without the round trip
+    /// through the worklist. The depth this adds to the call stack is one step per caller,
+    /// not a chain: the step's own zero-length steps go through the worklist unless it is
+    /// one such last act too (a stop's signal, then its exit; see
+    /// [`Cluster::stop_task_now`]).
+    #[inline]
+    pub(super) fn applies_at_once(&self) -> bool {
+        self.busy && self.due.is_empty() && !self.over_budget()
+    }
+
+    /// Count a step applied at once ([`Cluster::applies_at_once`]) as the worklist
+    /// counts the steps it applies.
+    #[inline]
+    pub(super) fn count_step(&mut self) {
         self.sim.count_work();
         self.steps += 1;
-        let generation = self.tasks[id as usize].generation;
-        self.apply_step(id, generation, step);
     }
 
     /// Put `event` on the engine's agenda (and in the fleet's log while the fleet is
@@ -240,19 +244,17 @@ impl Cluster<'_> {
         t.state == TaskState::Pending
             && t.start_allowed
             && t.start_not_before <= self.sim.now()
-            && self
-                .scenario
-                .cluster
-                .control_plane
-                .phase(Phase::Start)
-                .is_zero()
+            && self.zero_phase(Phase::Start)
     }
 
     /// Everything a change to `state` shows (trace, notice, edit) without the state
-    /// change itself, for a pending task that moves on to the next state at once: from
-    /// pending, through `state`, to a state that is not Ready, the counts `set_state`
-    /// keeps (resources, containers, wanted) come out the same as with one change.
-    fn pass_through(&mut self, id: TaskId, state: TaskState) {
+    /// change itself, for a task that moves on to the next state at once, where the counts
+    /// `set_state` keeps (resources, containers, wanted) come out the same as with two
+    /// changes: from pending, through `state`, to a state that is not Ready; from a
+    /// started container told to stop, through Terminating, to Stopped. Inlined into its
+    /// two callers, which name the state.
+    #[inline(always)]
+    pub(super) fn pass_through(&mut self, id: TaskId, state: TaskState) {
         let now = self.sim.now();
         let t = &self.tasks[id as usize];
         if let Some(tr) = self.trace.as_mut() {
@@ -300,6 +302,7 @@ impl Cluster<'_> {
 
     /// The engine has started the container: the process starts after the version's
     /// `start`.
+    #[inline]
     pub(super) fn container_started(&mut self, id: TaskId) {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
@@ -326,21 +329,29 @@ impl Cluster<'_> {
         self.begin_process(id, false);
     }
 
+    /// A latency of the task `(slot, version, attempt)` from its `purpose` stream, built
+    /// only when the draw is random. Inlined: most latencies are constant or `never`, and
+    /// those are answered without a call.
+    #[inline(always)]
+    fn draw(&self, d: &Dist, (slot, version, attempt): (u32, VersionId, u32), p: Purpose) -> Time {
+        d.draw(|| self.rng(slot, version, attempt, p))
+    }
+
     /// The process runs: draw its timeline and schedule health and death.
+    #[inline]
     pub(super) fn begin_process(&mut self, id: TaskId, healthy_already: bool) {
         let now = self.sim.now();
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let v = self.version(version);
-        let draw =
-            |p: Purpose, d: &crate::scenario::Dist| d.draw(|| self.rng(slot, version, attempt, p));
+        let task = (slot, version, attempt);
         let ready_at = if healthy_already {
             now
         } else {
-            after(now, draw(Purpose::ReadyAfter, &v.ready_after))
+            after(now, self.draw(&v.ready_after, task, Purpose::ReadyAfter))
         };
-        let hang_at = after(now, draw(Purpose::HangAfter, &v.hang_after));
-        let crash_at = after(now, draw(Purpose::CrashAfter, &v.crash_after));
+        let hang_at = after(now, self.draw(&v.hang_after, task, Purpose::HangAfter));
+        let crash_at = after(now, self.draw(&v.crash_after, task, Purpose::CrashAfter));
         let t = &mut self.tasks[id as usize];
         t.run_at = now;
         t.ready_at = ready_at;
@@ -369,6 +380,11 @@ impl Cluster<'_> {
     }
 
     /// The one place a task's state changes: counts, resources, trace, notices.
+    ///
+    /// Inlined into each caller (about fifteen): every caller names the new state, so
+    /// the tests of it (Ready, Stopped, what a change to it can move) fold away, and no
+    /// frame of a large function is set up per change (−6 % of a Swarm trial).
+    #[inline(always)]
     pub(super) fn set_state(&mut self, id: TaskId, new: TaskState) {
         let now = self.sim.now();
         let t = &mut self.tasks[id as usize];
@@ -428,10 +444,14 @@ impl Cluster<'_> {
             e.push(id);
         }
         if moves.any(Moves::ENDS) {
-            // A task is in its slot's list once.
+            // A task is in its slot's list once. A slot holds a task or two, so the later
+            // ones are moved up by hand rather than by a call to `memmove` (`Vec::remove`).
             let live = &mut self.slot_tasks[slot as usize];
             if let Some(i) = live.iter().position(|&x| x == id) {
-                live.remove(i);
+                for j in i + 1..live.len() {
+                    live[j - 1] = live[j];
+                }
+                live.pop();
             }
         }
         if let Some(tr) = self.trace.as_mut() {

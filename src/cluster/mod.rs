@@ -406,8 +406,9 @@ impl<'s> Cluster<'s> {
     }
 
     /// Fold a change of task `id`, whose share was `old`, into the wanted counts and the
-    /// edits.
-    #[inline]
+    /// edits. Inlined (into `set_state` and so into its callers): a small check that
+    /// mostly finds nothing moved.
+    #[inline(always)]
     fn recount(&mut self, id: TaskId, old: Share) {
         let t = &self.tasks[id as usize];
         let new = t.share();
@@ -461,10 +462,16 @@ impl<'s> Cluster<'s> {
     /// stream; 0 without drawing when the phase is zero.
     #[inline]
     pub fn overhead(&self, phase: Phase, slot: u32, version: VersionId, attempt: u32) -> Time {
-        if self.zero_phases & 1 << phase as u8 != 0 {
+        if self.zero_phase(phase) {
             return 0;
         }
         self.overhead_drawn(phase, slot, version, attempt)
+    }
+
+    /// Whether the control plane's latency of `phase` is always zero.
+    #[inline]
+    fn zero_phase(&self, phase: Phase) -> bool {
+        self.zero_phases & 1 << phase as u8 != 0
     }
 
     #[inline(never)]

@@ -90,7 +90,8 @@ fn allowed(eligible: &[bool], id: NodeId) -> bool {
 /// does.
 #[derive(Debug, Default)]
 pub struct NodeIndex {
-    /// `false` for small clusters: [`NodeIndex::pick`] scans and the set stays empty.
+    /// `false` for small clusters: [`NodeIndex::pick`] scans the nodes (see
+    /// [`NodeIndex::scan`]) and the set stays empty.
     indexed: bool,
     /// The nodes a task fits on, as (tasks, capacity rank).
     fitting: LevelSets,
@@ -99,6 +100,15 @@ pub struct NodeIndex {
     rank: Vec<u32>,
     /// Node by rank (the inverse of `rank`).
     by_rank: Vec<NodeId>,
+    /// The nodes' (cpu, memory) capacities and the request that `rank`, `by_rank` and
+    /// `room` were computed for: every trial of a scenario has the same, so they are
+    /// computed again only when these change.
+    computed_for: (Vec<(u64, u64)>, Resources),
+    /// Small clusters: per node, how many tasks of the service its capacity holds. A
+    /// node's allocation is its tasks' requests, so a task fits on an up node exactly
+    /// when its task count is below this (`(tasks + 1) · request ≤ capacity`): the scan
+    /// compares one count instead of adding and comparing cpu and memory.
+    room: Vec<u32>,
     /// Per node, whether the service's fixed constraints allow it; empty: every node.
     eligible: Vec<bool>,
     /// Per node, whether it is at the service's per-node limit (Swarm
@@ -127,9 +137,10 @@ impl NodeIndex {
         self.allows(id) && !self.limited.get(id as usize).copied().unwrap_or(false)
     }
 
+    /// Whether a task may go to node `id` now.
     #[inline]
-    fn holds(&self, n: &Node, id: NodeId, r: Resources) -> bool {
-        self.indexed && n.fits(r) && self.open(id)
+    fn takes(&self, n: &Node, id: NodeId, r: Resources) -> bool {
+        n.fits(r) && self.open(id)
     }
 
     /// Keep track of a per-node limit from the next [`NodeIndex::rebuild`] on (`false`:
@@ -158,9 +169,28 @@ impl NodeIndex {
             self.limited.resize(nodes.len(), false);
         }
         self.indexed = nodes.len() > SCAN_UP_TO;
+        let capacity = |n: &Node| (n.cpu_capacity, n.memory_capacity);
+        let (capacities, request) = &self.computed_for;
+        let same = *request == r
+            && capacities.len() == nodes.len()
+            && nodes.iter().zip(capacities).all(|(n, &c)| capacity(n) == c);
+        if !same {
+            self.computed_for.0.clear();
+            self.computed_for.0.extend(nodes.iter().map(capacity));
+            self.computed_for.1 = r;
+            self.rank_capacities(nodes, r);
+        }
         if !self.indexed {
             return;
         }
+        for id in 0..nodes.len() as NodeId {
+            self.after_change(nodes, id, r);
+        }
+    }
+
+    /// The capacity ranks of `nodes` (they serve the scan of a small cluster too) and, in
+    /// a small cluster, their room for tasks requesting `r`.
+    fn rank_capacities(&mut self, nodes: &[Node], r: Resources) {
         self.by_rank.clear();
         self.by_rank.extend(0..nodes.len() as NodeId);
         self.by_rank.sort_unstable_by_key(|&id| {
@@ -171,8 +201,17 @@ impl NodeIndex {
         for (rank, &id) in self.by_rank.iter().enumerate() {
             self.rank[id as usize] = rank as u32;
         }
-        for id in 0..nodes.len() as NodeId {
-            self.after_change(nodes, id, r);
+        self.room.clear();
+        if !self.indexed {
+            // Tasks requesting `request` that `capacity` holds (no limit for a request of 0).
+            let holds = |capacity: u64, request: u64| {
+                capacity
+                    .checked_div(request)
+                    .map_or(u32::MAX, |n| n.min(u64::from(u32::MAX)) as u32)
+            };
+            self.room.extend(nodes.iter().map(|n| {
+                holds(n.cpu_capacity, r.cpu_millis).min(holds(n.memory_capacity, r.memory_bytes))
+            }));
         }
     }
 
@@ -203,7 +242,7 @@ impl NodeIndex {
 
     fn remove(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
-        if self.holds(n, id, r) {
+        if self.takes(n, id, r) {
             let (tasks, rank) = self.place(n, id, r);
             self.fitting.remove(tasks, rank);
         }
@@ -219,7 +258,7 @@ impl NodeIndex {
 
     fn insert(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
         let n = &nodes[id as usize];
-        if self.holds(n, id, r) {
+        if self.takes(n, id, r) {
             let (tasks, rank) = self.place(n, id, r);
             self.fitting.insert(tasks, rank);
         }
@@ -228,15 +267,32 @@ impl NodeIndex {
     /// The node [`pick_node`] would choose among the eligible nodes.
     #[inline]
     pub fn pick(&self, nodes: &[Node], r: Resources) -> Option<NodeId> {
-        if self.indexed {
-            self.fitting
-                .first()
-                .map(|(_, rank)| self.by_rank[rank as usize])
+        let rank = if self.indexed {
+            self.fitting.first()?.1
         } else if self.eligible.is_empty() && self.limited.is_empty() {
-            pick_where(nodes, r, |_| true) // every node open: no look-ups per node
+            self.scan(nodes, r, |_| true)? // every node open: no look-ups per node
         } else {
-            pick_where(nodes, r, |id| self.open(id))
+            self.scan(nodes, r, |id| self.open(id))?
+        };
+        Some(self.by_rank[rank as usize])
+    }
+
+    /// The capacity rank of the node [`pick_where`] would choose among those `ok` allows,
+    /// in a small cluster: each node's (tasks, capacity rank) of [`NodeIndex::place`],
+    /// which orders the nodes a task fits on as [`key`] does, packed in one word, so a
+    /// node costs one comparison instead of a tuple's three.
+    #[inline]
+    fn scan(&self, nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<u32> {
+        let mut best = u64::MAX;
+        for (id, (n, &room)) in nodes.iter().zip(&self.room).enumerate() {
+            let id = id as NodeId;
+            debug_assert_eq!(n.up && n.tasks < room, n.fits(r), "room of node {id}");
+            if n.up && n.tasks < room && ok(id) {
+                let (tasks, rank) = self.place(n, id, r);
+                best = best.min(u64::from(tasks) << 32 | u64::from(rank));
+            }
         }
+        (best != u64::MAX).then_some(best as u32) // the low half: the rank
     }
 }
 
@@ -246,16 +302,20 @@ mod tests {
     use crate::scenario::NodeSpec;
     use crate::sim::{Key as StreamKey, Purpose};
 
-    /// The index agrees with the scan over random cluster histories: nodes of a few
-    /// shapes (so that ties on every part of the key happen), tasks placed where the index
-    /// says, released from random nodes, nodes lost and back.
+    /// The index (and, on a small cluster, its packed scan) agrees with the scan over
+    /// random cluster histories: nodes of a few shapes (so that ties on every part of the
+    /// key happen), tasks placed where the index says, released from random nodes, nodes
+    /// lost and back.
     #[test]
     fn the_index_picks_what_the_scan_picks() {
         let r = Resources {
             cpu_millis: 250,
             memory_bytes: 256 << 20,
         };
-        for (case, nodes) in [40usize, 100, 333].into_iter().enumerate() {
+        for (case, nodes) in [40usize, 100, 333, 4, 7, SCAN_UP_TO]
+            .into_iter()
+            .enumerate()
+        {
             let mut rng = StreamKey::trial(7, case as u64, Purpose::Controller).rng();
             let specs: Vec<NodeSpec> = (0..nodes)
                 .map(|_| NodeSpec {
@@ -265,8 +325,9 @@ mod tests {
                 })
                 .collect();
             let mut ns: Vec<Node> = specs.iter().map(|s| Node::new(s, 1, &[])).collect();
-            // The last case keeps a third of the nodes out (fixed placement constraints).
-            let mask: Vec<bool> = if case == 2 {
+            // Two cases, one indexed and one scanned, keep a third of the nodes out (fixed
+            // placement constraints).
+            let mask: Vec<bool> = if case == 2 || case == 4 {
                 (0..nodes).map(|i| i % 3 != 1).collect()
             } else {
                 Vec::new()
@@ -274,7 +335,7 @@ mod tests {
             let mut index = NodeIndex::default();
             index.set_eligible(mask.clone());
             index.rebuild(&ns, r);
-            assert!(index.indexed);
+            assert_eq!(index.indexed, nodes > SCAN_UP_TO);
             let (mut placed, mut misses) = (0, 0);
             for _ in 0..20_000 {
                 let picked = index.pick(&ns, r);
@@ -330,6 +391,14 @@ mod tests {
         };
         index.rebuild(&ns, r);
         assert!(!index.indexed && index.fitting.first().is_none());
+        assert_eq!(index.pick(&ns, r), Some(0));
+        // The capacity ranks follow a change of capacities at the next rebuild.
+        let mut ns = ns;
+        ns[3].cpu_capacity += 1;
+        index.rebuild(&ns, r);
+        assert_eq!(index.pick(&ns, r), Some(3));
+        ns[3].cpu_capacity -= 1;
+        index.rebuild(&ns, r);
         assert_eq!(index.pick(&ns, r), Some(0));
     }
 }

@@ -153,7 +153,7 @@ impl Cluster<'_> {
     }
 
     /// `last`: nothing of the current engine call follows this stop (see
-    /// [`Cluster::then_step`]).
+    /// [`Cluster::applies_at_once`]).
     pub(super) fn stop_task_now(&mut self, id: TaskId, last: bool) {
         let t = &mut self.tasks[id as usize];
         if !t.is_live() || t.stop_requested {
@@ -178,8 +178,10 @@ impl Cluster<'_> {
                 }
                 let t = &self.tasks[id as usize];
                 let signal = self.overhead(Phase::StopSignal, t.slot, t.version, t.attempt);
-                if signal == 0 && last {
-                    self.then_step(id, Step::StopSignal);
+                if signal == 0 && last && self.applies_at_once() {
+                    // The signal step is the stop's last act: applied at once.
+                    self.count_step();
+                    self.signal_stop(id);
                 } else {
                     self.schedule_step(id, signal, Step::StopSignal);
                 }
@@ -187,21 +189,30 @@ impl Cluster<'_> {
         }
     }
 
-    /// The engine acts on a stop: out of rotation now, exit later. Applied as a step (its
-    /// exit is then the step's last act), or for a task on a lost node (which has none).
+    /// The engine acts on a stop: out of rotation now, exit later. Applied as a step or
+    /// as a stop's last act (its exit is then the last act of either), or for a task on a
+    /// lost node (which has none).
     pub(super) fn signal_stop(&mut self, id: TaskId) {
         let signal = self.stop_signal_delay + self.scenario.service.pre_stop.min(self.grace);
         let t = &mut self.tasks[id as usize];
         t.stops_answering_at = t.stops_answering_at.min(self.sim.now() + signal);
-        self.set_state(id, TaskState::Terminating);
-        if self.tasks[id as usize].lost {
-            return; // nothing runs on a lost node to exit; see `node_up`
+        if t.lost {
+            // Nothing runs on a lost node to exit; see `node_up`.
+            self.set_state(id, TaskState::Terminating);
+            return;
         }
         let exit = self.stop_signal_delay + self.time_to_exit(id);
-        if exit == 0 {
-            self.then_step(id, Step::Exited);
-        } else {
-            self.schedule_step(id, exit, Step::Exited);
+        if exit == 0 && self.applies_at_once() {
+            // The exit step is the signal's last act, applied at once: Terminating and
+            // Stopped in one state change. A task told to stop has no share of the wanted
+            // counts, and Terminating holds its resources and container, so the counts
+            // move as with the two changes.
+            self.pass_through(id, TaskState::Terminating);
+            self.count_step();
+            self.set_state(id, TaskState::Stopped);
+            return;
         }
+        self.set_state(id, TaskState::Terminating);
+        self.schedule_step(id, exit, Step::Exited);
     }
 }

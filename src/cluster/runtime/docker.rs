@@ -1,7 +1,7 @@
 //! The Docker engine: a container is healthy when its HEALTHCHECK passes (at once without
 //! one), and a container that dies fails its task for good; the orchestrator replaces it.
 
-use super::super::health::{AppTimes, docker_health};
+use super::super::health::{AppTimes, docker_health_lazy};
 use super::super::{Cluster, Step, TaskId};
 use crate::scenario::Phase;
 use crate::sim::Purpose;
@@ -24,14 +24,14 @@ impl Cluster<'_> {
         let (healthy_at, unhealthy_at) = match &self.scenario.service.healthcheck {
             None => (now, NEVER),
             Some(hc) => {
-                let mut rng = self.rng(slot, version, attempt, Purpose::Probe);
+                let rng = || self.rng(slot, version, attempt, Purpose::Probe);
                 let engine = self.scenario.cluster.control_plane.docker_engine;
-                let h = docker_health(
+                let h = docker_health_lazy(
                     hc,
                     engine,
                     app,
                     healthy_already,
-                    &mut rng,
+                    rng,
                     self.scenario.horizon,
                 );
                 let report = if healthy_already {
