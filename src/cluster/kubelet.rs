@@ -32,7 +32,7 @@
 
 use super::health::AppTimes;
 use super::probe::{Flip, ProbeWalk, first_tick};
-use crate::scenario::Service;
+use crate::scenario::{Probe, Service};
 use crate::sim::KeyedRng;
 use crate::sim::deferred::DeferredId;
 use crate::sim::time::{NEVER, SECOND, Time};
@@ -108,7 +108,9 @@ pub struct PodState {
     pub probe_kill: bool,
 }
 
-/// The random streams a plan draws from.
+/// The random streams a plan draws from. A walk draws only when its probe is flaky, so
+/// the startup and liveness streams need to be the probe's own only then (see
+/// [`Streams::own`]).
 pub struct Streams {
     /// Startup probe outcomes.
     pub startup: KeyedRng,
@@ -116,6 +118,14 @@ pub struct Streams {
     pub readiness: KeyedRng,
     /// Liveness probe outcomes.
     pub liveness: KeyedRng,
+}
+
+impl Streams {
+    /// Whether probe `p` (if any) needs a stream of its own: only a flaky probe draws.
+    /// Another is given any stream (the caller's at hand) rather than have one built.
+    pub fn own(p: &Option<Probe>) -> bool {
+        p.as_ref().is_some_and(|p| p.flaky > 0.0)
+    }
 }
 
 /// One container's timeline under the kubelet.
@@ -145,7 +155,7 @@ pub fn plan(
     let mut kill = NEVER;
     let started = match (&svc.startup_probe, serving) {
         (Some(sp), false) => {
-            let mut w = ProbeWalk::new(first_tick(sp, run, run), streams.startup);
+            let mut w = ProbeWalk::new(first_tick(sp, run, run), streams.startup, sp);
             match w.next_flip(sp, app, Some(1), Some(sp.failure_threshold), horizon) {
                 Flip::Success(t) => t,
                 Flip::Failure(t) => {
@@ -158,7 +168,7 @@ pub fn plan(
         _ => run,
     };
     if let (Some(lp), true) = (&svc.liveness_probe, started != NEVER) {
-        let mut w = ProbeWalk::new(first_tick(lp, run, started), streams.liveness);
+        let mut w = ProbeWalk::new(first_tick(lp, run, started), streams.liveness, lp);
         if let Flip::Failure(t) = w.next_flip(lp, app, None, Some(lp.failure_threshold), horizon) {
             kill = kill.min(t);
         }
@@ -172,10 +182,11 @@ pub fn plan(
             Some(ProbeWalk::new(
                 run.saturating_add(rp.period.max(1)),
                 streams.readiness,
+                rp,
             )),
         ),
         (Some(rp), s) => {
-            let mut w = ProbeWalk::new(first_tick(rp, run, s), streams.readiness);
+            let mut w = ProbeWalk::new(first_tick(rp, run, s), streams.readiness, rp);
             match w.next_flip(rp, app, Some(rp.success_threshold), None, horizon) {
                 Flip::Success(t) => (t, Some(w)),
                 _ => (NEVER, None),

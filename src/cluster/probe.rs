@@ -49,17 +49,39 @@ pub struct ProbeWalk {
     succ: u32,
     fail: u32,
     rng: KeyedRng,
+    /// Passes before a flaky failure (`ln(1 − p)` kept, not recomputed each step); `None`
+    /// for a probe that is never flaky (most walks: the logarithm is not worth computing).
+    /// Kept by the walk rather than by each [`Seek`], so that a container's walk takes the
+    /// logarithm once, not at every flip it looks for.
+    skip: Option<Geometric>,
 }
 
 impl ProbeWalk {
-    /// A worker whose first probe is at `first`.
-    pub fn new(first: Time, rng: KeyedRng) -> ProbeWalk {
+    /// A worker of probe `p` whose first probe is at `first`.
+    pub fn new(first: Time, rng: KeyedRng, p: &Probe) -> ProbeWalk {
+        let skip = if p.flaky <= 0.0 {
+            None
+        } else {
+            Some(Geometric::new(p.flaky))
+        };
+        ProbeWalk::with_skip(first, rng, skip)
+    }
+
+    /// [`ProbeWalk::new`] with the skip distribution of an earlier walk of the same probe
+    /// ([`ProbeWalk::skip`]), so that it is not computed again.
+    pub fn with_skip(first: Time, rng: KeyedRng, skip: Option<Geometric>) -> ProbeWalk {
         ProbeWalk {
             t: first,
             succ: 0,
             fail: 0,
             rng,
+            skip,
         }
+    }
+
+    /// Its probe's skip distribution, for [`ProbeWalk::with_skip`].
+    pub fn skip(&self) -> Option<Geometric> {
+        self.skip
     }
 
     /// Probe until `success` consecutive successes or `failure` consecutive failures
@@ -98,7 +120,6 @@ impl ProbeWalk {
         let p = &seek.probe;
         let (succ_thr, fail_thr, horizon) = (seek.success, seek.failure, seek.horizon);
         let period = p.period.max(1);
-        let passes_before_flaky = &seek.passes_before_flaky;
         loop {
             let t = self.t;
             if t >= horizon || t == NEVER {
@@ -166,9 +187,10 @@ impl ProbeWalk {
             let forced = succ_thr.is_none() && self.fail == 0;
             if forced {
                 // Skip the passes before the next flaky failure.
-                let passes = passes_before_flaky
+                let passes = self
+                    .skip
                     .as_ref()
-                    .expect("a flaky probe keeps its skip distribution")
+                    .expect("a walk of a flaky probe keeps its skip distribution")
                     .sample(&mut self.rng);
                 let tick = passes
                     .checked_mul(period)
@@ -211,9 +233,6 @@ pub struct Seek {
     failure: Option<u32>,
     /// No tick at or after it is probed.
     horizon: Time,
-    /// Passes before a flaky failure (`ln(1 − p)` kept, not recomputed each step); `None`
-    /// for a probe that is never flaky (most walks: the logarithm is not worth computing).
-    passes_before_flaky: Option<Geometric>,
 }
 
 impl Seek {
@@ -224,12 +243,6 @@ impl Seek {
             success: success.map(|s| s.max(1)),
             failure: failure.map(|f| f.max(1)),
             horizon,
-            // `resume` samples it only past its `p.flaky <= 0.0` branch.
-            passes_before_flaky: if p.flaky <= 0.0 {
-                None
-            } else {
-                Some(Geometric::new(p.flaky))
-            },
         }
     }
 }
@@ -272,19 +285,19 @@ mod tests {
     fn readiness_passes_at_the_first_tick_after_ready() {
         // Ticks at 0, 10, 20 …; ready at 14 s: the tick at 20 s passes.
         let p = probe(10, 1, 3);
-        let mut w = ProbeWalk::new(0, rng(0));
+        let mut w = ProbeWalk::new(0, rng(0), &p);
         assert_eq!(
             w.next_flip(&p, app(14 * S, NEVER), Some(1), None, NEVER),
             Flip::Success(20 * S)
         );
         // successThreshold 2: the ticks at 20 and 30 s.
-        let mut w = ProbeWalk::new(0, rng(0));
+        let mut w = ProbeWalk::new(0, rng(0), &p);
         assert_eq!(
             w.next_flip(&p, app(14 * S, NEVER), Some(2), None, NEVER),
             Flip::Success(30 * S)
         );
         // Ready from the start: the immediate first probe passes.
-        let mut w = ProbeWalk::new(0, rng(0));
+        let mut w = ProbeWalk::new(0, rng(0), &p);
         assert_eq!(
             w.next_flip(&p, app(0, NEVER), Some(1), None, NEVER),
             Flip::Success(0)
@@ -296,13 +309,13 @@ mod tests {
         // An application that needs 60 s, liveness every 10 s, failureThreshold 3: probes
         // at 0, 10, 20 fail: the container is killed at 20 s (the classic restart loop).
         let p = probe(10, 1, 3);
-        let mut w = ProbeWalk::new(0, rng(0));
+        let mut w = ProbeWalk::new(0, rng(0), &p);
         assert_eq!(
             w.next_flip(&p, app(60 * S, NEVER), None, Some(3), NEVER),
             Flip::Failure(20 * S)
         );
         // Ready at 15 s: only two failures before; it never fails afterwards.
-        let mut w = ProbeWalk::new(0, rng(0));
+        let mut w = ProbeWalk::new(0, rng(0), &p);
         assert_eq!(
             w.next_flip(&p, app(15 * S, NEVER), None, Some(3), NEVER),
             Flip::Never
@@ -313,7 +326,7 @@ mod tests {
     fn a_hang_fails_after_threshold_timed_out_probes() {
         // Hang at 35 s: ticks 40, 50, 60 time out (1 s each): failure observed at 61 s.
         let p = probe(10, 1, 3);
-        let mut w = ProbeWalk::new(0, rng(0));
+        let mut w = ProbeWalk::new(0, rng(0), &p);
         assert_eq!(
             w.next_flip(&p, app(0, 35 * S), None, Some(3), NEVER),
             Flip::Failure(61 * S)
@@ -332,7 +345,7 @@ mod tests {
         p.flaky = 0.5;
         let mut flips = 0;
         for i in 0..500 {
-            let mut w = ProbeWalk::new(0, rng(i));
+            let mut w = ProbeWalk::new(0, rng(i), &p);
             let a = app(0, NEVER);
             let Flip::Failure(t1) = w.next_flip(&p, a, None, Some(3), 3600 * S) else {
                 panic!("no failure within the hour")
@@ -354,7 +367,7 @@ mod tests {
         let n = 8000;
         let early = (0..n)
             .filter(|&i| {
-                let mut w = ProbeWalk::new(0, rng(i));
+                let mut w = ProbeWalk::new(0, rng(i), &p);
                 w.next_flip(&p, app(0, NEVER), None, Some(3), NEVER) == Flip::Failure(2 * S)
             })
             .count();
@@ -371,8 +384,8 @@ mod tests {
         for i in 0..300 {
             p.flaky = [0.02, 0.2, 0.6][i as usize % 3];
             let a = app(7 * S, if i % 4 == 0 { 900 * S } else { NEVER });
-            let mut whole = ProbeWalk::new(S, rng(i));
-            let mut steps = ProbeWalk::new(S, rng(i));
+            let mut whole = ProbeWalk::new(S, rng(i), &p);
+            let mut steps = ProbeWalk::new(S, rng(i), &p);
             let mut pauses = Key::trial(9, i, Purpose::Controller).rng();
             let mut until = 0;
             for k in 0..40 {

@@ -21,10 +21,21 @@ impl Cluster<'_> {
     ) {
         let t = &self.tasks[id as usize];
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
+        let svc = &self.scenario.service;
+        let readiness = self.readiness_stream(id);
+        // A probe that is never flaky draws nothing: it walks with a copy of the readiness
+        // stream instead of building its own (building one is a few multiplies).
+        let stream = |p, purpose| {
+            if kubelet::Streams::own(p) {
+                self.rng(slot, version, attempt, purpose)
+            } else {
+                readiness.clone()
+            }
+        };
         let streams = kubelet::Streams {
-            startup: self.rng(slot, version, attempt, Purpose::StartupProbe),
-            readiness: self.readiness_stream(id),
-            liveness: self.rng(slot, version, attempt, Purpose::Liveness),
+            startup: stream(&svc.startup_probe, Purpose::StartupProbe),
+            liveness: stream(&svc.liveness_probe, Purpose::Liveness),
+            readiness,
         };
         let p = kubelet::plan(
             &self.scenario.service,

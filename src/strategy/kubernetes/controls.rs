@@ -82,7 +82,7 @@ impl Deployment<'_> {
                 cl.trace_update("updating", || Some("kubectl rollout restart".into()));
             }
             ActionKind::Scale(n) => {
-                self.replicas = n;
+                self.set_replicas(n);
                 self.sync_limit = self.sync_limit.max(sync_limit(n));
                 self.spec_changed();
             }

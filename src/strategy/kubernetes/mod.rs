@@ -92,7 +92,11 @@ fn sync_limit(replicas: u32) -> u32 {
 /// The Deployment controller of one trial.
 pub struct Deployment<'s> {
     cfg: &'s KubernetesStrategy,
+    /// `spec.replicas` (set through [`Deployment::set_replicas`]).
     replicas: u32,
+    /// `(MaxSurge, MaxUnavailable)` of [`Deployment::replicas`], kept with it: every sync
+    /// reads them, and they change only with the spec.
+    fenceposts: (u32, u32),
     /// The pod template: which version new pods run, and its restart stamp.
     template: PodTemplate,
     /// `spec.paused`.
@@ -139,6 +143,7 @@ impl<'s> Deployment<'s> {
         Deployment {
             cfg,
             replicas: 0,
+            fenceposts: (0, 0),
             template: PodTemplate::of(CURRENT),
             paused: false,
             restarts: 0,
@@ -188,22 +193,27 @@ impl<'s> Deployment<'s> {
         self.replicas
     }
 
+    /// A new `spec.replicas`, and the fenceposts that follow from it.
+    fn set_replicas(&mut self, replicas: u32) {
+        self.replicas = replicas;
+        self.fenceposts = (
+            fenceposts::max_surge(&self.cfg.kind, replicas),
+            fenceposts::max_unavailable(&self.cfg.kind, replicas),
+        );
+    }
+
     /// The stored Deployment status.
     pub fn status(&self) -> Status {
         self.status
     }
 
-    fn new_rs(&self) -> Option<usize> {
-        self.sets
-            .iter()
-            .position(|rs| !rs.deleted && rs.template() == self.template)
-    }
-
     /// `(desired-replicas, max-replicas)` annotations for the current spec
     /// (`SetReplicasAnnotations`).
     fn replica_annotations(&self) -> (u32, u32) {
-        let surge = fenceposts::max_surge(&self.cfg.kind, self.replicas);
-        (self.replicas, self.replicas.saturating_add(surge))
+        (
+            self.replicas,
+            self.replicas.saturating_add(self.fenceposts.0),
+        )
     }
 
     /// `scaleReplicaSetAndRecordEvent`: a new size (and the replica annotations with it).
@@ -238,14 +248,20 @@ impl<'s> Deployment<'s> {
     /// `getNewReplicaSet` (§5.1): the ReplicaSet of the template, its revision brought to
     /// `max(old revisions) + 1`; created when missing and `create`.
     fn find_or_create_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
-        let max_old = self
-            .sets
-            .iter()
-            .filter(|rs| !rs.deleted && rs.template() != self.template)
-            .map(|rs| rs.revision)
-            .max()
-            .unwrap_or(0);
-        if let Some(i) = self.new_rs() {
+        // One pass: the first listed set of the template, and the others' last revision.
+        let mut max_old = 0;
+        let mut new = None;
+        for (i, rs) in self.sets.iter().enumerate() {
+            if rs.deleted {
+                continue;
+            }
+            if rs.template() != self.template {
+                max_old = max_old.max(rs.revision);
+            } else if new.is_none() {
+                new = Some(i);
+            }
+        }
+        if let Some(i) = new {
             if self.sets[i].revision <= max_old {
                 self.sets[i].revision = max_old + 1;
             }
@@ -370,7 +386,7 @@ impl<'s> Deployment<'s> {
             spec: self.sets[i].spec,
             available: self.statuses[i].available,
         }));
-        let max_unavailable = fenceposts::max_unavailable(&self.cfg.kind, self.replicas);
+        let max_unavailable = self.fenceposts.1;
         let removed = rolling::reconcile_old_replica_sets(
             self.replicas,
             max_unavailable,
@@ -503,7 +519,7 @@ impl Controller for Deployment<'_> {
         cl.observe_only(OBSERVED);
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
-        self.replicas = s.service.replicas;
+        self.set_replicas(s.service.replicas);
         self.template = PodTemplate::of(CURRENT);
         self.paused = false;
         self.restarts = 0;

@@ -6,7 +6,7 @@
 
 use super::progress::{self, Reason};
 use super::proportional::{self, DeploymentScale, RsScale};
-use super::{Deployment, fenceposts, revisions};
+use super::{Deployment, revisions};
 use crate::cluster::Cluster;
 use crate::scenario::DeploymentStrategy;
 use crate::sim::time::Time;
@@ -45,7 +45,7 @@ impl Deployment<'_> {
         let (listed, view) = self.scale_view();
         let d = DeploymentScale {
             replicas: self.replicas,
-            max_surge: fenceposts::max_surge(&self.cfg.kind, self.replicas),
+            max_surge: self.fenceposts.0,
             status_replicas: self.status.replicas,
             rolling: matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. }),
         };
