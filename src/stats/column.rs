@@ -98,8 +98,9 @@ impl Encoding {
     }
 }
 
-/// Appends the `width` low bytes of `m`, little-endian.
-#[inline]
+/// Appends the `width` low bytes of `m`, little-endian. Always inline: a call costs more
+/// than the write, and every trial writes a value to each column.
+#[inline(always)]
 fn write(bytes: &mut Vec<u8>, width: u8, m: u64) {
     match width {
         1 => bytes.push(m as u8),
