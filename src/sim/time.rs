@@ -93,7 +93,7 @@ mod tests {
             0.5e-6,
             1.5e-6,
             2.5e-6,
-            0.49999999999999994e-6,
+            0.5f64.next_down() / SECOND as f64,
             (NEVER / SECOND) as f64,
             f64::MAX,
         ];
