@@ -31,8 +31,9 @@ pub trait Deferred<E> {
     fn resume(&mut self, until: Time) -> Resume<E>;
 }
 
-/// An event type, with the cursor its world defers events through.
-pub trait Schedulable: Sized {
+/// An event type, with the cursor its world defers events through. Events are plain values
+/// (`Copy`): the event queue moves them into place without swaps.
+pub trait Schedulable: Copy {
     /// The cursor (the uninhabited [`NoCursor`] when the world defers nothing).
     type Cursor: Deferred<Self>;
 }
