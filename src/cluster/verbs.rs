@@ -88,7 +88,9 @@ impl Cluster<'_> {
             }
             Err(reason) => {
                 let t = &self.tasks[id as usize];
-                self.share_changed(t.version as usize, Share::default(), t.share());
+                if self.counts_wanted {
+                    self.share_changed(t.version as usize, Share::default(), t.share());
+                }
                 self.record(id, Some(reason));
                 self.pending.push_back(id);
             }
@@ -155,11 +157,12 @@ impl Cluster<'_> {
     /// `last`: nothing of the current engine call follows this stop (see
     /// [`Cluster::applies_at_once`]).
     pub(super) fn stop_task_now(&mut self, id: TaskId, last: bool) {
-        let t = &mut self.tasks[id as usize];
+        let t = &self.tasks[id as usize];
         if !t.is_live() || t.stop_requested {
             return;
         }
-        let old = t.share();
+        let old = self.share(id);
+        let t = &mut self.tasks[id as usize];
         t.stop_requested = true;
         t.generation += 1;
         let state = t.state;
