@@ -72,9 +72,9 @@ mod verbs;
 
 use crate::scenario::{Phase, Scenario, Version, VersionId};
 use crate::sim::engine::Engine;
-use crate::sim::rng::StreamMemo;
+use crate::sim::rng::TrialStreams;
 use crate::sim::time::{SECOND, Time};
-use crate::sim::{Key, KeyedRng, Purpose};
+use crate::sim::{KeyedRng, Purpose};
 pub use gauges::{Gauges, Share, WantedCounts};
 pub use node::Node;
 pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
@@ -242,8 +242,8 @@ pub struct Cluster<'s> {
     fleet_log: Option<Vec<(Time, Event)>>,
     /// Readiness walks begun meanwhile, between those events ([`fleet::WalkMark`]).
     fleet_walks: Vec<fleet::WalkMark>,
-    /// The last key prefixes of [`Cluster::rng`] (consecutive streams share them).
-    streams: StreamMemo,
+    /// The random streams of the trial ([`Cluster::rng`]).
+    streams: TrialStreams,
     /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
     /// answers those without looking at the scenario.
     zero_phases: u8,
@@ -287,7 +287,7 @@ impl<'s> Cluster<'s> {
             fleet: None,
             fleet_log: None,
             fleet_walks: Vec::new(),
-            streams: StreamMemo::default(),
+            streams: TrialStreams::new(scenario.seed, 0),
             zero_phases: Phase::ALL
                 .iter()
                 .filter(|&&p| scenario.cluster.control_plane.phase(p).is_zero())
@@ -344,6 +344,7 @@ impl<'s> Cluster<'s> {
         }
         self.trace = traced.then(Vec::new);
         self.trial = trial;
+        self.streams = TrialStreams::new(s.seed, trial);
         self.starts.clear();
         self.due.clear();
         self.busy = false;
@@ -470,15 +471,8 @@ impl<'s> Cluster<'s> {
     /// A random stream of this trial.
     #[inline]
     pub fn rng(&self, slot: u32, version: VersionId, attempt: u32, purpose: Purpose) -> KeyedRng {
-        Key {
-            seed: self.scenario.seed,
-            trial: self.trial,
-            slot,
-            version,
-            attempt,
-            purpose,
-        }
-        .rng_in(&self.streams)
+        debug_assert_eq!(self.streams.trial(), self.trial, "streams of another trial");
+        self.streams.rng(slot, version, attempt, purpose)
     }
 
     /// A control-plane latency for the task (slot, version, attempt), from the phase's own

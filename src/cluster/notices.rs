@@ -78,7 +78,7 @@ impl Cluster<'_> {
 
     /// Queue a notice for the controller, if it reacts to `state` of `task` (and the change
     /// for observers in any case).
-    #[inline]
+    #[inline(always)]
     pub(super) fn notify(&mut self, task: TaskId, state: TaskState) {
         if self.observed.contains(state)
             && !(state == TaskState::Stopped && task < self.quiet_stops_below)
