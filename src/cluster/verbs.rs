@@ -16,6 +16,8 @@ impl Cluster<'_> {
     }
 
     /// Schedule one of the controller's timers; it comes back to its `on_timer` at `at`.
+    /// Inlined: the timer is mostly a constant kind, whose encoding then folds away.
+    #[inline]
     pub fn set_timer(&mut self, at: Time, timer: impl Payload) {
         self.sim.schedule(at, Event::Timer(timer.encode()));
     }
