@@ -338,7 +338,9 @@ impl<'s> Cluster<'s> {
         }
         self.gauges.reset();
         self.gauges.pending = self.placer.no_reasons();
-        self.wanted.reset(versions, self.nodes.len());
+        if self.counts_wanted {
+            self.wanted.reset(versions, self.nodes.len());
+        }
         if let Some(e) = self.edits.as_mut() {
             e.clear();
         }

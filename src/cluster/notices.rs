@@ -37,6 +37,17 @@ impl Cluster<'_> {
         std::mem::swap(&mut self.notices, buf);
     }
 
+    /// The one notice produced since the last take, if exactly one was: what
+    /// [`Cluster::take_notices`] would hand over, without swapping buffers.
+    #[inline]
+    pub fn take_only_notice(&mut self) -> Option<Notice> {
+        if self.notices.len() == 1 {
+            self.notices.pop()
+        } else {
+            None
+        }
+    }
+
     /// Track which tasks change (see [`Cluster::take_changed`]).
     pub fn track_changes(&mut self) {
         self.changed.get_or_insert_with(Vec::new);
