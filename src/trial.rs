@@ -469,6 +469,11 @@ impl Inbox {
         // Over budget, the trial ends: a controller and the engine answering each other
         // within one instant would otherwise never stop.
         while cl.has_notices() && !cl.over_budget() {
+            // Mostly a single notice waits: handed over without swapping the buffers.
+            if let Some(n) = cl.take_only_notice() {
+                ctrl.on_task(cl, n);
+                continue;
+            }
             cl.take_notices(&mut self.notices);
             for &n in self.notices.iter() {
                 ctrl.on_task(cl, n);

@@ -81,7 +81,8 @@ pub fn docker_health_lazy(
 }
 
 /// [`docker_health`]; `rng` is `None` only when `flaky` is at most 0, when no probe
-/// draws from it.
+/// draws from it. Inlined into the start of every container's process.
+#[inline]
 fn walk(
     hc: &HealthCheck,
     engine: Option<DockerEngine>,

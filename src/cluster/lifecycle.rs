@@ -396,8 +396,10 @@ impl Cluster<'_> {
         // Only these changes can move the task's share of the wanted counts (its node and
         // desired state stay as they are): Ready entered or left, availability that may
         // drop, the task ending. The others skip computing it, and so does a task told to
-        // stop, whose share is nothing before and after.
-        let shares = (moves.any(Moves::SHARE) || t.available) && !t.stop_requested;
+        // stop, whose share is nothing before and after, and every change when the counts
+        // are not kept.
+        let shares =
+            self.counts_wanted && (moves.any(Moves::SHARE) || t.available) && !t.stop_requested;
         let old_share = if shares { t.share() } else { Share::default() };
         t.state = new;
         t.since = now;

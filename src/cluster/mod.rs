@@ -72,9 +72,9 @@ mod verbs;
 
 use crate::scenario::{Phase, Scenario, Version, VersionId};
 use crate::sim::engine::Engine;
-use crate::sim::rng::StreamMemo;
+use crate::sim::rng::TrialStreams;
 use crate::sim::time::{SECOND, Time};
-use crate::sim::{Key, KeyedRng, Purpose};
+use crate::sim::{KeyedRng, Purpose};
 pub use gauges::{Gauges, Share, WantedCounts};
 pub use node::Node;
 pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
@@ -195,8 +195,15 @@ pub struct Cluster<'s> {
     changed: Option<Vec<TaskId>>,
     /// Counts and extremes.
     pub gauges: Gauges,
-    /// Wanted tasks per version and per node, kept as tasks change.
+    /// Wanted tasks per version and per node, kept as tasks change when
+    /// [`Cluster::counts_wanted`].
     wanted: WantedCounts,
+    /// Whether anything reads [`Cluster::wanted`]: the controllers on the kubelet (the
+    /// ReplicaSet's status and pod ranking), and placement when where the service's other
+    /// tasks are decides (spread, preferences, a per-node limit). Swarm's updater reads no
+    /// count, so under the Docker engine with plain placement the counts stay zero and a
+    /// state change does not work out the task's share of them.
+    counts_wanted: bool,
     /// Tasks whose state, node or desired state changed since the last
     /// [`Cluster::take_edits`], when tracked (with repeats).
     edits: Option<Vec<TaskId>>,
@@ -235,8 +242,8 @@ pub struct Cluster<'s> {
     fleet_log: Option<Vec<(Time, Event)>>,
     /// Readiness walks begun meanwhile, between those events ([`fleet::WalkMark`]).
     fleet_walks: Vec<fleet::WalkMark>,
-    /// The last key prefixes of [`Cluster::rng`] (consecutive streams share them).
-    streams: StreamMemo,
+    /// The random streams of the trial ([`Cluster::rng`]).
+    streams: TrialStreams,
     /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
     /// answers those without looking at the scenario.
     zero_phases: u8,
@@ -245,11 +252,14 @@ pub struct Cluster<'s> {
 impl<'s> Cluster<'s> {
     /// An empty cluster for `scenario`; call [`Cluster::reset`] before each trial.
     pub fn new(scenario: &'s Scenario) -> Cluster<'s> {
+        let placer = placer::Placer::new(scenario);
+        let runtime = scenario.strategy.runtime();
         Cluster {
             scenario,
             sim: Engine::default(),
             nodes: Vec::new(),
-            placer: placer::Placer::new(scenario),
+            counts_wanted: runtime == RuntimeKind::Kubelet || placer.depends_on_tasks(),
+            placer,
             tasks: Vec::new(),
             slot_tasks: Vec::new(),
             pending: VecDeque::new(),
@@ -266,7 +276,7 @@ impl<'s> Cluster<'s> {
             stop_signal_delay: 0,
             routing: None,
             grace: scenario.stop_grace_period(),
-            runtime: scenario.strategy.runtime(),
+            runtime,
             min_ready: 0,
             pods: Vec::new(),
             starts: control_plane::StartQueue::default(),
@@ -277,7 +287,7 @@ impl<'s> Cluster<'s> {
             fleet: None,
             fleet_log: None,
             fleet_walks: Vec::new(),
-            streams: StreamMemo::default(),
+            streams: TrialStreams::new(scenario.seed, 0),
             zero_phases: Phase::ALL
                 .iter()
                 .filter(|&&p| scenario.cluster.control_plane.phase(p).is_zero())
@@ -328,12 +338,15 @@ impl<'s> Cluster<'s> {
         }
         self.gauges.reset();
         self.gauges.pending = self.placer.no_reasons();
-        self.wanted.reset(versions, self.nodes.len());
+        if self.counts_wanted {
+            self.wanted.reset(versions, self.nodes.len());
+        }
         if let Some(e) = self.edits.as_mut() {
             e.clear();
         }
         self.trace = traced.then(Vec::new);
         self.trial = trial;
+        self.streams = TrialStreams::new(s.seed, trial);
         self.starts.clear();
         self.due.clear();
         self.busy = false;
@@ -405,15 +418,28 @@ impl<'s> Cluster<'s> {
         }
     }
 
-    /// Fold a change of task `id`, whose share was `old`, into the wanted counts and the
-    /// edits. Inlined (into `set_state` and so into its callers): a small check that
-    /// mostly finds nothing moved.
+    /// Task `id`'s share of the wanted counts as they are kept: nothing when they are not
+    /// ([`Cluster::counts_wanted`]).
+    #[inline(always)]
+    fn share(&self, id: TaskId) -> Share {
+        if self.counts_wanted {
+            self.tasks[id as usize].share()
+        } else {
+            Share::default()
+        }
+    }
+
+    /// Fold a change of task `id`, whose share was `old`, into the wanted counts (when
+    /// kept) and the edits. Inlined (into `set_state` and so into its callers): a small
+    /// check that mostly finds nothing moved.
     #[inline(always)]
     fn recount(&mut self, id: TaskId, old: Share) {
-        let t = &self.tasks[id as usize];
-        let new = t.share();
-        if new != old {
-            self.share_changed(t.version as usize, old, new);
+        if self.counts_wanted {
+            let t = &self.tasks[id as usize];
+            let new = t.share();
+            if new != old {
+                self.share_changed(t.version as usize, old, new);
+            }
         }
         if let Some(e) = self.edits.as_mut() {
             e.push(id);
@@ -447,15 +473,8 @@ impl<'s> Cluster<'s> {
     /// A random stream of this trial.
     #[inline]
     pub fn rng(&self, slot: u32, version: VersionId, attempt: u32, purpose: Purpose) -> KeyedRng {
-        Key {
-            seed: self.scenario.seed,
-            trial: self.trial,
-            slot,
-            version,
-            attempt,
-            purpose,
-        }
-        .rng_in(&self.streams)
+        debug_assert_eq!(self.streams.trial(), self.trial, "streams of another trial");
+        self.streams.rng(slot, version, attempt, purpose)
     }
 
     /// A control-plane latency for the task (slot, version, attempt), from the phase's own

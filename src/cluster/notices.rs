@@ -37,6 +37,17 @@ impl Cluster<'_> {
         std::mem::swap(&mut self.notices, buf);
     }
 
+    /// The one notice produced since the last take, if exactly one was: what
+    /// [`Cluster::take_notices`] would hand over, without swapping buffers.
+    #[inline]
+    pub fn take_only_notice(&mut self) -> Option<Notice> {
+        if self.notices.len() == 1 {
+            self.notices.pop()
+        } else {
+            None
+        }
+    }
+
     /// Track which tasks change (see [`Cluster::take_changed`]).
     pub fn track_changes(&mut self) {
         self.changed.get_or_insert_with(Vec::new);
@@ -78,7 +89,7 @@ impl Cluster<'_> {
 
     /// Queue a notice for the controller, if it reacts to `state` of `task` (and the change
     /// for observers in any case).
-    #[inline]
+    #[inline(always)]
     pub(super) fn notify(&mut self, task: TaskId, state: TaskState) {
         if self.observed.contains(state)
             && !(state == TaskState::Stopped && task < self.quiet_stops_below)

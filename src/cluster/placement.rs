@@ -59,7 +59,7 @@ impl Cluster<'_> {
                 break;
             };
             self.pending.pop_front();
-            let old = self.tasks[id as usize].share();
+            let old = self.share(id);
             self.place_on(id, node, old);
         }
     }

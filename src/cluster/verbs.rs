@@ -16,6 +16,8 @@ impl Cluster<'_> {
     }
 
     /// Schedule one of the controller's timers; it comes back to its `on_timer` at `at`.
+    /// Inlined: the timer is mostly a constant kind, whose encoding then folds away.
+    #[inline]
     pub fn set_timer(&mut self, at: Time, timer: impl Payload) {
         self.sim.schedule(at, Event::Timer(timer.encode()));
     }
@@ -88,7 +90,9 @@ impl Cluster<'_> {
             }
             Err(reason) => {
                 let t = &self.tasks[id as usize];
-                self.share_changed(t.version as usize, Share::default(), t.share());
+                if self.counts_wanted {
+                    self.share_changed(t.version as usize, Share::default(), t.share());
+                }
                 self.record(id, Some(reason));
                 self.pending.push_back(id);
             }
@@ -155,11 +159,12 @@ impl Cluster<'_> {
     /// `last`: nothing of the current engine call follows this stop (see
     /// [`Cluster::applies_at_once`]).
     pub(super) fn stop_task_now(&mut self, id: TaskId, last: bool) {
-        let t = &mut self.tasks[id as usize];
+        let t = &self.tasks[id as usize];
         if !t.is_live() || t.stop_requested {
             return;
         }
-        let old = t.share();
+        let old = self.share(id);
+        let t = &mut self.tasks[id as usize];
         t.stop_requested = true;
         t.generation += 1;
         let state = t.state;

@@ -101,14 +101,6 @@ impl Key {
         PREFIXES.with(|memo| self.rng_memo(memo))
     }
 
-    /// [`Key::rng`] with the prefixes remembered in `memo` instead of the thread's: for a
-    /// caller that draws many streams and keeps its own memo (the cluster of a trial), which
-    /// spares the thread-local look-up on every stream.
-    #[inline]
-    pub fn rng_in(self, memo: &StreamMemo) -> KeyedRng {
-        self.rng_memo(&memo.0)
-    }
-
     #[inline]
     fn rng_memo(self, memo: &std::cell::Cell<Prefixes>) -> KeyedRng {
         let task = (self.slot as u64) << 32 | self.attempt as u64;
@@ -181,20 +173,63 @@ impl Prefixes {
     }
 }
 
-/// A memo of the last key prefixes ([`Key::rng_in`]); the values drawn are the same with
-/// any memo or none.
+/// The streams of one trial (one seed and trial index), for a caller that draws many of
+/// them (the cluster of a trial): the (seed, trial) prefix hashed once when the trial
+/// begins, and the last (slot, attempt) prefix with its hash, since consecutive streams
+/// often share it. A stream is then one or two mixes, with no thread-local look-up and no
+/// test of the seed and trial. The values are [`Key::rng`]'s.
 #[derive(Clone)]
-pub struct StreamMemo(std::cell::Cell<Prefixes>);
+pub struct TrialStreams {
+    seed: u64,
+    trial: u64,
+    /// `mix(mix(seed ^ SEED_SALT) ^ trial)`.
+    trial_hash: u64,
+    /// The last `slot << 32 | attempt` and `mix(trial_hash ^ it)` (always a true pair).
+    task: std::cell::Cell<(u64, u64)>,
+}
 
-impl Default for StreamMemo {
-    fn default() -> Self {
-        StreamMemo(std::cell::Cell::new(Prefixes::ZERO))
+impl TrialStreams {
+    /// The streams of trial `trial` under `seed`.
+    pub fn new(seed: u64, trial: u64) -> TrialStreams {
+        let trial_hash = mix(mix(seed ^ SEED_SALT) ^ trial);
+        TrialStreams {
+            seed,
+            trial,
+            trial_hash,
+            task: std::cell::Cell::new((0, mix(trial_hash))),
+        }
+    }
+
+    /// The trial these are the streams of.
+    pub fn trial(&self) -> u64 {
+        self.trial
+    }
+
+    /// The stream of the key (this seed and trial, `slot`, `version`, `attempt`,
+    /// `purpose`): [`Key::rng`] of it.
+    #[inline]
+    pub fn rng(&self, slot: u32, version: u8, attempt: u32, purpose: Purpose) -> KeyedRng {
+        let task = (slot as u64) << 32 | attempt as u64;
+        let (last, last_hash) = self.task.get();
+        let h = if last == task {
+            last_hash
+        } else {
+            let h = mix(self.trial_hash ^ task);
+            self.task.set((task, h));
+            h
+        };
+        KeyedRng {
+            state: mix(h ^ ((version as u64) << 8 | purpose as u64)),
+        }
     }
 }
 
-impl std::fmt::Debug for StreamMemo {
+impl std::fmt::Debug for TrialStreams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StreamMemo")
+        f.debug_struct("TrialStreams")
+            .field("seed", &self.seed)
+            .field("trial", &self.trial)
+            .finish_non_exhaustive()
     }
 }
 
@@ -381,10 +416,13 @@ mod tests {
                 }
             }
         }
-        let memo = StreamMemo::default();
+        let mut streams = TrialStreams::new(0, 0);
         for k in keys.iter().chain(keys.iter().rev()) {
             let (mut a, mut b) = (k.rng(), k.rng_unmemoized());
-            let mut c = k.rng_in(&memo);
+            if (streams.seed, streams.trial) != (k.seed, k.trial) {
+                streams = TrialStreams::new(k.seed, k.trial);
+            }
+            let mut c = streams.rng(k.slot, k.version, k.attempt, k.purpose);
             assert_eq!(
                 [a.next_u64(), a.next_u64()],
                 [b.next_u64(), b.next_u64()],

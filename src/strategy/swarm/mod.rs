@@ -274,8 +274,7 @@ impl Controller for Swarm<'_> {
                 if run == self.run.id
                     && self.run.workers.get(worker as usize) == Worker::Sleeping =>
             {
-                self.run.workers.set(worker as usize, Worker::Idle);
-                self.dispatch(cl);
+                self.wake(cl, worker as usize)
             }
             Timer::Final { run } if run == self.run.id && self.run.phase == Some(Phase::Final) => {
                 self.complete(cl)

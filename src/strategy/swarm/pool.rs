@@ -47,20 +47,31 @@ impl Pool {
     }
 
     /// Set worker `w`'s state. A worker leaving Idle must be [`Pool::first_idle`].
+    ///
+    /// Inlined: most changes are between busy states (waiting, sleeping), which the idle
+    /// set does not see, and the caller names the new state, so they are one store.
     #[inline]
     pub(super) fn set(&mut self, w: usize, state: Worker) {
-        let old = std::mem::replace(&mut self.states[w], state);
-        match (old == Worker::Idle, state == Worker::Idle) {
-            (false, true) => self.idle.push(Reverse(w as u32)),
-            (true, false) => {
-                let top = self.idle.pop();
-                assert_eq!(
-                    top,
-                    Some(Reverse(w as u32)),
-                    "the lowest idle worker leaves"
-                );
-            }
-            _ => {}
+        let was_idle = self.states[w] == Worker::Idle;
+        self.states[w] = state;
+        let idle = state == Worker::Idle;
+        if was_idle != idle {
+            self.idle_changed(w, idle);
+        }
+    }
+
+    /// Worker `w` became idle (`idle`) or left the idle set.
+    #[inline(never)]
+    fn idle_changed(&mut self, w: usize, idle: bool) {
+        if idle {
+            self.idle.push(Reverse(w as u32));
+        } else {
+            let top = self.idle.pop();
+            assert_eq!(
+                top,
+                Some(Reverse(w as u32)),
+                "the lowest idle worker leaves"
+            );
         }
     }
 

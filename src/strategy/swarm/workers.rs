@@ -29,6 +29,24 @@ impl Swarm<'_> {
         }
     }
 
+    /// Worker `w`'s `delay` is over: it goes idle, and `dispatch` hands out the next slot.
+    ///
+    /// While slots are still being handed out no worker is idle between handlers (every
+    /// change that idles one is followed by `dispatch`, see [`super::OBSERVED`]), so `w`
+    /// would be the lowest idle worker and take the next slot at once: it takes it here,
+    /// without entering and leaving the pool's idle set, and `dispatch` goes on from there.
+    pub(super) fn wake(&mut self, cl: &mut Cluster, w: usize) {
+        if self.run.phase == Some(Phase::Dispatching) && self.run.next < self.run.dirty.len() {
+            debug_assert_eq!(self.run.workers.first_idle(), None, "an idle worker left");
+            let slot = self.run.dirty[self.run.next];
+            self.run.next += 1;
+            self.update_slot(cl, w, slot);
+        } else {
+            self.run.workers.set(w, Worker::Idle);
+        }
+        self.dispatch(cl);
+    }
+
     /// `worker()` for one slot.
     pub(super) fn update_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
         let spec = self.spec;
