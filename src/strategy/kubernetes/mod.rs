@@ -71,7 +71,7 @@ use progress::{Progressing, Reason, Status};
 use ranking::Ranking;
 use replicaset::{PodTemplate, ReplicaSet, RsStatus};
 use rolling::RsCounts;
-use state::{Origin, RolloutState, WorkQueue};
+use state::{Origin, RequeueTimers, RolloutState, WorkQueue};
 
 /// The livelock guard: syncs one instant may take, per replica (plus
 /// [`SYNC_LIMIT_BASE`]). The controller syncs until nothing changes (its fixed point); a
@@ -116,6 +116,11 @@ pub struct Deployment<'s> {
     deadline_exceeded_at: Option<Time>,
     /// ReplicaSets in creation order (`ReplicaSetsByCreationTimestamp`).
     sets: Vec<ReplicaSet>,
+    /// The new ReplicaSet as [`Deployment::find_or_create_new_rs`] last found it, brought
+    /// to its revision (`None`: look for it). Every sync asks, and what the answer reads —
+    /// the template, which sets are listed, their revisions — changes only where this is
+    /// cleared (a new template, a cleanup) or set (a new set).
+    new_rs: Option<usize>,
     /// Their status at the start of the current sync.
     statuses: Vec<RsStatus>,
     /// `d.status` as last stored.
@@ -124,6 +129,8 @@ pub struct Deployment<'s> {
     cond: Option<Progressing>,
     /// The Deployment's key in the work queue: a sync due, a requeue pending.
     queue: WorkQueue,
+    /// Its requeue timers (only the earliest in the event queue).
+    timers: RequeueTimers,
     /// A ReplicaSet spec changed in the current sync.
     scaled: bool,
     counts: Vec<RsCounts>,
@@ -151,10 +158,12 @@ impl<'s> Deployment<'s> {
             state: RolloutState::Progressing(Origin::Update),
             deadline_exceeded_at: None,
             sets: Vec::new(),
+            new_rs: None,
             statuses: Vec::new(),
             status: Status::default(),
             cond: None,
             queue: WorkQueue::default(),
+            timers: RequeueTimers::default(),
             scaled: false,
             counts: Vec::new(),
             old: Vec::new(),
@@ -248,24 +257,18 @@ impl<'s> Deployment<'s> {
     /// `getNewReplicaSet` (§5.1): the ReplicaSet of the template, its revision brought to
     /// `max(old revisions) + 1`; created when missing and `create`.
     fn find_or_create_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
-        // One pass: the first listed set of the template, and the others' last revision.
-        let mut max_old = 0;
-        let mut new = None;
-        for (i, rs) in self.sets.iter().enumerate() {
-            if rs.deleted {
-                continue;
-            }
-            if rs.template() != self.template {
-                max_old = max_old.max(rs.revision);
-            } else if new.is_none() {
-                new = Some(i);
-            }
+        if let Some(i) = self.new_rs {
+            debug_assert_eq!(self.find_new_rs().0, Some(i));
+            debug_assert!(self.sets[i].revision > self.find_new_rs().1);
+            return Some(i);
         }
+        let (new, max_old) = self.find_new_rs();
         if let Some(i) = new {
             if self.sets[i].revision <= max_old {
                 self.sets[i].revision = max_old + 1;
             }
-            return Some(i);
+            self.new_rs = new;
+            return new;
         }
         if !create {
             return None;
@@ -294,7 +297,25 @@ impl<'s> Deployment<'s> {
         self.statuses.push(RsStatus::default());
         self.scaled |= spec > 0;
         self.set_condition(Reason::NewReplicaSetCreated, cl.now());
-        Some(self.sets.len() - 1)
+        self.new_rs = Some(self.sets.len() - 1);
+        self.new_rs
+    }
+
+    /// In one pass: the first listed set of the template, and the others' last revision.
+    fn find_new_rs(&self) -> (Option<usize>, u32) {
+        let mut max_old = 0;
+        let mut new = None;
+        for (i, rs) in self.sets.iter().enumerate() {
+            if rs.deleted {
+                continue;
+            }
+            if rs.template() != self.template {
+                max_old = max_old.max(rs.revision);
+            } else if new.is_none() {
+                new = Some(i);
+            }
+        }
+        (new, max_old)
     }
 
     /// One sync of the Deployment (`syncDeployment`, §4): the paused conditions; then
@@ -450,7 +471,7 @@ impl<'s> Deployment<'s> {
             return;
         }
         let at = progress::requeue_at(self.cond, deadline, self.replicas, &new, now);
-        if self.queue.requeue(at) {
+        if self.queue.requeue(at) && self.timers.arm(at) {
             cl.set_timer(at, Timer::Requeue);
         }
     }
@@ -458,6 +479,7 @@ impl<'s> Deployment<'s> {
     /// A new template: a new rollout begins, of this origin.
     fn change_template(&mut self, template: PodTemplate, origin: Origin) {
         self.template = template;
+        self.new_rs = None;
         self.state = RolloutState::Progressing(origin);
         self.spec_changed();
     }
@@ -527,8 +549,10 @@ impl Controller for Deployment<'_> {
         self.state = RolloutState::Progressing(Origin::Update);
         self.deadline_exceeded_at = None;
         self.sets.clear();
+        self.new_rs = None;
         self.statuses.clear();
         self.queue = WorkQueue::default();
+        self.timers.clear();
         self.livelock_at = None;
         self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
@@ -567,6 +591,9 @@ impl Controller for Deployment<'_> {
 
     fn on_timer(&mut self, cl: &mut Cluster, Timer::Requeue: Timer) {
         self.queue.requeue_fired(cl.now());
+        if let Some(at) = self.timers.fired() {
+            cl.set_timer(at, Timer::Requeue);
+        }
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
