@@ -256,12 +256,20 @@ impl<'s> Deployment<'s> {
 
     /// `getNewReplicaSet` (§5.1): the ReplicaSet of the template, its revision brought to
     /// `max(old revisions) + 1`; created when missing and `create`.
+    #[inline]
     fn find_or_create_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
         if let Some(i) = self.new_rs {
             debug_assert_eq!(self.find_new_rs().0, Some(i));
             debug_assert!(self.sets[i].revision > self.find_new_rs().1);
             return Some(i);
         }
+        self.look_up_new_rs(cl, create)
+    }
+
+    /// [`Deployment::find_or_create_new_rs`] when the answer is not at hand (a new template,
+    /// a cleanup): out of line, so that every sync's call is only the test above.
+    #[inline(never)]
+    fn look_up_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
         let (new, max_old) = self.find_new_rs();
         if let Some(i) = new {
             if self.sets[i].revision <= max_old {

@@ -34,7 +34,9 @@
 //! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
 //! reports every task whose state, node or desired state changed
 //! ([`Cluster::take_edits`]); those pods are re-keyed, and so are the pods on nodes whose
-//! count of active pods changed since. The node of the last pod a scale-down picks is
+//! count of active pods changed since. The edits name a pod at every step of its life,
+//! most of which move no count: the nodes are logged only when their count is found
+//! changed since the edits were last read, so each set reads on over real changes. The node of the last pod a scale-down picks is
 //! *detached* meanwhile: its count is about to change (the pod stops), so rather than move
 //! its class's next pod into the tree at the pick and move it again at the catch-up, its
 //! entries stay out of the tree until the catch-up puts them back, keyed with its count.
@@ -146,9 +148,13 @@ pub struct Ranking {
     pods: Vec<Pod>,
     /// By ReplicaSet.
     sets: Vec<SetIndex>,
-    /// Nodes of the tasks reported changed, in order, with repeats: their count of active
-    /// pods may have changed. Each [`SetIndex`] reads on from its own cursor.
+    /// Nodes whose count of active pods had changed when the edits were read, in order (a
+    /// node again for each later change). Each [`SetIndex`] reads on from its own cursor.
     node_log: Vec<NodeId>,
+    /// By node: its count of active pods when the edits were last read (or 0, at the start
+    /// of the trial, before any pod existed); a set made since starts from these, so that
+    /// the log names every node whose count differs from the set's.
+    logged_count: Vec<u32>,
     /// Scratch for [`Cluster::take_edits`].
     edits: Vec<TaskId>,
     /// The pods chosen by the last [`Ranking::choose`], first deleted first.
@@ -159,8 +165,9 @@ pub struct Ranking {
 struct Pod {
     /// The ReplicaSet that owns it (`u32::MAX`: not a pod of the Deployment).
     set: u32,
-    /// Tie-break of the rank (part 8).
-    uid: u64,
+    /// Tie-break of the rank (part 8), drawn when the pod is first keyed (most pods of a
+    /// rollout's new ReplicaSet never are).
+    uid: Option<u64>,
     /// Its node and key, if indexed (active when last keyed).
     keyed: Option<(Option<NodeId>, Member)>,
     /// In its set's `stale` list, waiting to be keyed afresh.
@@ -355,6 +362,8 @@ impl Ranking {
         self.pods.clear();
         self.sets.iter_mut().for_each(|s| s.reset(nodes));
         self.node_log.clear();
+        self.logged_count.clear();
+        self.logged_count.resize(nodes, 0);
         self.chosen.clear();
     }
 
@@ -368,20 +377,18 @@ impl Ranking {
     pub fn add(&mut self, cl: &Cluster, id: TaskId, set: usize) {
         let v = set;
         while self.sets.len() <= v {
-            // A set new in this trial starts from the counts as they are, and reads the
+            // A set new in this trial starts from the counts as last read, and reads the
             // node log from its end.
             let mut set = SetIndex::default();
             set.reset(cl.nodes.len());
-            for (n, c) in set.node_count.iter_mut().enumerate() {
-                *c = cl.wanted_on_node(n as NodeId);
-            }
+            set.node_count.copy_from_slice(&self.logged_count);
             set.cursor = self.node_log.len();
             self.sets.push(set);
         }
         if id as usize >= self.pods.len() {
             let none = Pod {
                 set: u32::MAX,
-                uid: 0,
+                uid: None,
                 keyed: None,
                 stale: false,
             };
@@ -389,7 +396,7 @@ impl Ranking {
         }
         self.pods[id as usize] = Pod {
             set: v as u32,
-            uid: uid(cl, id),
+            uid: None,
             keyed: None,
             stale: true,
         };
@@ -469,9 +476,19 @@ impl Ranking {
                 self.sets[pod.set as usize].stale.push(id);
             }
             if let Some(n) = t.node {
-                self.node_log.push(n);
+                let count = cl.wanted_on_node(n);
+                let logged = &mut self.logged_count[n as usize];
+                if *logged != count {
+                    *logged = count;
+                    self.node_log.push(n);
+                }
             }
         }
+        debug_assert!(
+            (0..self.logged_count.len())
+                .all(|n| self.logged_count[n] == cl.wanted_on_node(n as NodeId)),
+            "every count change is an edit of a pod on that node"
+        );
         let set = &mut self.sets[v];
         for &n in &self.node_log[set.cursor..] {
             let count = cl.wanted_on_node(n);
@@ -511,7 +528,8 @@ impl Ranking {
         if !t.is_wanted() {
             return;
         }
-        let m = member(cl, id, pod.uid);
+        let uid = *pod.uid.get_or_insert_with(|| uid(cl, id));
+        let m = member(cl, id, uid);
         pod.keyed = Some((t.node, m));
         self.sets[v].insert(t.node, m);
     }
