@@ -133,6 +133,14 @@ pub struct Deployment<'s> {
     timers: RequeueTimers,
     /// A ReplicaSet spec changed in the current sync.
     scaled: bool,
+    /// The current sync changed something that queues no sync of its own: pods created or
+    /// deleted, a ReplicaSet created, renumbered, deleted or annotated anew.
+    touched: bool,
+    /// The Deployment is at rest: the last sync changed nothing, and nothing it reads has
+    /// changed since but the pods' counts and the time ([`Deployment::at_rest`]).
+    rest: bool,
+    /// The statuses the last sync read, while [`Deployment::rest`].
+    rest_statuses: Vec<RsStatus>,
     counts: Vec<RsCounts>,
     old: Vec<usize>,
     /// The pod deletion order of every ReplicaSet.
@@ -165,6 +173,9 @@ impl<'s> Deployment<'s> {
             queue: WorkQueue::default(),
             timers: RequeueTimers::default(),
             scaled: false,
+            touched: false,
+            rest: false,
+            rest_statuses: Vec::new(),
             counts: Vec::new(),
             old: Vec::new(),
             ranking: Ranking::default(),
@@ -236,8 +247,10 @@ impl<'s> Deployment<'s> {
 
     fn annotate(&mut self, rs: usize) {
         let (desired, max) = self.replica_annotations();
-        self.sets[rs].desired = desired;
-        self.sets[rs].max_replicas = max;
+        let set = &mut self.sets[rs];
+        self.touched |= (set.desired, set.max_replicas) != (desired, max);
+        set.desired = desired;
+        set.max_replicas = max;
     }
 
     fn set_condition(&mut self, reason: Reason, now: Time) {
@@ -274,6 +287,7 @@ impl<'s> Deployment<'s> {
         if let Some(i) = new {
             if self.sets[i].revision <= max_old {
                 self.sets[i].revision = max_old + 1;
+                self.touched = true;
             }
             self.new_rs = new;
             return new;
@@ -281,6 +295,7 @@ impl<'s> Deployment<'s> {
         if !create {
             return None;
         }
+        self.touched = true;
         let current = self.sets.iter().map(|rs| rs.spec).sum();
         let spec = rolling::new_rs_new_replicas(&self.cfg.kind, self.replicas, current, 0);
         let mut rs = ReplicaSet::new(self.template, spec, max_old + 1, self.replica_annotations());
@@ -331,11 +346,18 @@ impl<'s> Deployment<'s> {
     /// the strategy's rollout.
     fn sync(&mut self, cl: &mut Cluster) {
         self.scaled = false;
+        self.touched = false;
         self.statuses.clear();
         for i in 0..self.sets.len() {
             let st = self.sets[i].status(cl);
             self.statuses.push(st);
         }
+        let resting = self.rest && self.statuses == self.rest_statuses && self.at_rest(cl.now());
+        // Debug builds sync anyway, and check below that the sync changed nothing.
+        if resting && !cfg!(debug_assertions) {
+            return;
+        }
+        let before = (self.status, self.cond, self.state, self.queue);
         self.check_paused_conditions(cl.now());
         let scaling = self.paused || self.is_scaling_event();
         if scaling {
@@ -346,10 +368,18 @@ impl<'s> Deployment<'s> {
                 DeploymentStrategy::Recreate => self.rollout_recreate(cl),
             }
         }
-        // The ReplicaSet controller reacts to the new specs.
+        // The ReplicaSet controller reacts to the new specs (each set's pods as counted
+        // at the start of the sync).
         for i in 0..self.sets.len() {
             if !self.sets[i].deleted {
-                replicaset::manage_replicas(cl, &mut self.sets, i, &mut self.ranking);
+                let active = self.statuses[i].replicas;
+                self.touched |= replicaset::manage_counted_replicas(
+                    cl,
+                    &mut self.sets,
+                    i,
+                    active,
+                    &mut self.ranking,
+                );
             }
         }
         if self.scaled {
@@ -363,6 +393,38 @@ impl<'s> Deployment<'s> {
             self.sync_rollout_status(cl);
         }
         self.observed = true;
+        debug_assert!(
+            !resting
+                || !self.touched
+                    && !self.scaled
+                    && before == (self.status, self.cond, self.state, self.queue),
+            "a sync at rest changed nothing"
+        );
+        self.rest = !self.touched && !self.queue.is_queued();
+        if self.rest {
+            // No ReplicaSet was created: these are the statuses the sync read.
+            self.rest_statuses.clone_from(&self.statuses);
+        }
+    }
+
+    /// Whether a sync now, reading the counts the last one read, would change nothing,
+    /// as the last one did (see [`Deployment::rest`]): everything it computes is then the
+    /// same but what depends on the time, which is the Progressing condition (the
+    /// deadline may have passed since) and the requeue (late in the deadline it is
+    /// placed from the time). Checked as the rolling sync computes them; the other paths
+    /// read neither, so the check only costs them a sync they could have skipped.
+    fn at_rest(&self, now: Time) -> bool {
+        let deadline = self.cfg.progress_deadline;
+        let st = &self.status;
+        let cond = progress::next_condition(self.cond, deadline, self.replicas, st, st, now);
+        cond == self.cond
+            && !self.queue.is_new_requeue(progress::requeue_at(
+                cond,
+                deadline,
+                self.replicas,
+                st,
+                now,
+            ))
     }
 
     /// The simulator's outcome bookkeeping: the first instant the current template's
@@ -512,6 +574,7 @@ impl<'s> Deployment<'s> {
         if n.state.is_terminal() {
             // A task reaches Stopped or Failed once.
             self.sets[rs].live -= 1;
+            self.rest = false; // Recreate reads the live pods
         }
         if OBSERVED.contains(n.state) {
             self.queue.add();
@@ -561,6 +624,7 @@ impl Controller for Deployment<'_> {
         self.statuses.clear();
         self.queue = WorkQueue::default();
         self.timers.clear();
+        self.rest = false;
         self.livelock_at = None;
         self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
@@ -605,6 +669,7 @@ impl Controller for Deployment<'_> {
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
+        self.rest = false;
         self.act(cl, action);
     }
 

@@ -134,11 +134,16 @@ impl WorkQueue {
     /// `queue.AddAfter` for the instant `at`: whether it is a new requeue (the caller
     /// sets its timer), not one already pending or none at all.
     pub fn requeue(&mut self, at: Time) -> bool {
-        if at == NEVER || at == self.requeue_at {
+        if !self.is_new_requeue(at) {
             return false;
         }
         self.requeue_at = at;
         true
+    }
+
+    /// Whether [`WorkQueue::requeue`] for `at` would arm a timer.
+    pub fn is_new_requeue(self, at: Time) -> bool {
+        at != NEVER && at != self.requeue_at
     }
 
     /// A requeue timer fired at `now`: the key is queued if it is the pending one (an
