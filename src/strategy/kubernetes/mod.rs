@@ -133,14 +133,21 @@ pub struct Deployment<'s> {
     timers: RequeueTimers,
     /// A ReplicaSet spec changed in the current sync.
     scaled: bool,
-    /// The current sync changed something that queues no sync of its own: pods created or
-    /// deleted, a ReplicaSet created, renumbered, deleted or annotated anew.
+    /// The current sync changed something that queues no sync of its own (pods created or
+    /// deleted, a ReplicaSet created, renumbered, deleted or annotated anew), or the spec
+    /// changed.
     touched: bool,
     /// The Deployment is at rest: the last sync changed nothing, and nothing it reads has
     /// changed since but the pods' counts and the time ([`Deployment::at_rest`]).
     rest: bool,
-    /// The statuses the last sync read, while [`Deployment::rest`].
-    rest_statuses: Vec<RsStatus>,
+    /// The Deployment is quiet: the last sync rolled (RollingUpdate, not paused, no
+    /// scaling event) and changed neither a spec nor a pod nor a ReplicaSet, and nothing
+    /// it reads has changed since but the pods' counts, the time and what it wrote itself
+    /// (the status, the condition, the outcome, the requeue). See [`Deployment::sync`].
+    quiet: bool,
+    /// The statuses the last sync read, while [`Deployment::rest`] or
+    /// [`Deployment::quiet`].
+    read_statuses: Vec<RsStatus>,
     counts: Vec<RsCounts>,
     old: Vec<usize>,
     /// The pod deletion order of every ReplicaSet.
@@ -175,7 +182,8 @@ impl<'s> Deployment<'s> {
             scaled: false,
             touched: false,
             rest: false,
-            rest_statuses: Vec::new(),
+            quiet: false,
+            read_statuses: Vec::new(),
             counts: Vec::new(),
             old: Vec::new(),
             ranking: Ranking::default(),
@@ -344,6 +352,13 @@ impl<'s> Deployment<'s> {
     /// One sync of the Deployment (`syncDeployment`, §4): the paused conditions; then
     /// while paused or on a scaling event `sync` (proportional scaling only), otherwise
     /// the strategy's rollout.
+    ///
+    /// When the pods' counts are those the last sync read, two shortcuts give what the
+    /// whole sync would: at rest ([`Deployment::rest`]) it changes nothing; quiet
+    /// ([`Deployment::quiet`]) it rolls as the last one did — no scale, no pod created or
+    /// deleted, its `cleanupDeployment` reached — so only that cleanup and the rollout
+    /// status are left to compute (most instants end with such a sync, after one that
+    /// changed only the status). Debug builds run the whole sync instead, and check it.
     fn sync(&mut self, cl: &mut Cluster) {
         self.scaled = false;
         self.touched = false;
@@ -352,10 +367,22 @@ impl<'s> Deployment<'s> {
             let st = self.sets[i].status(cl);
             self.statuses.push(st);
         }
-        let resting = self.rest && self.statuses == self.rest_statuses && self.at_rest(cl.now());
-        // Debug builds sync anyway, and check below that the sync changed nothing.
-        if resting && !cfg!(debug_assertions) {
-            return;
+        let same = (self.rest || self.quiet) && self.statuses == self.read_statuses;
+        let resting = same && self.rest && self.at_rest(cl.now());
+        let tail = same && self.quiet && !resting;
+        if !cfg!(debug_assertions) {
+            if resting {
+                return;
+            }
+            if tail {
+                self.check_paused_conditions(cl.now());
+                let new = self.find_or_create_new_rs(cl, true);
+                self.cleanup_if_complete(new);
+                self.sync_rollout_status(cl);
+                self.observed = true;
+                self.after_sync(false);
+                return;
+            }
         }
         let before = (self.status, self.cond, self.state, self.queue);
         self.check_paused_conditions(cl.now());
@@ -370,10 +397,11 @@ impl<'s> Deployment<'s> {
         }
         // The ReplicaSet controller reacts to the new specs (each set's pods as counted
         // at the start of the sync).
+        let mut acted = false;
         for i in 0..self.sets.len() {
             if !self.sets[i].deleted {
                 let active = self.statuses[i].replicas;
-                self.touched |= replicaset::manage_counted_replicas(
+                acted |= replicaset::manage_counted_replicas(
                     cl,
                     &mut self.sets,
                     i,
@@ -382,6 +410,11 @@ impl<'s> Deployment<'s> {
                 );
             }
         }
+        self.touched |= acted;
+        debug_assert!(
+            !tail || !scaling && !self.scaled && !acted,
+            "a quiet sync rolls as the last one did"
+        );
         if self.scaled {
             let (new, old) = self.specs();
             cl.trace_scale(new, old);
@@ -400,10 +433,17 @@ impl<'s> Deployment<'s> {
                     && before == (self.status, self.cond, self.state, self.queue),
             "a sync at rest changed nothing"
         );
+        self.after_sync(scaling);
+    }
+
+    /// Whether the sync just done leaves the Deployment at rest or quiet.
+    fn after_sync(&mut self, scaling: bool) {
+        let rolling = matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. });
+        self.quiet = rolling && !scaling && !self.scaled && !self.touched;
         self.rest = !self.touched && !self.queue.is_queued();
-        if self.rest {
+        if self.rest || self.quiet {
             // No ReplicaSet was created: these are the statuses the sync read.
-            self.rest_statuses.clone_from(&self.statuses);
+            self.read_statuses.clone_from(&self.statuses);
         }
     }
 
@@ -557,6 +597,9 @@ impl<'s> Deployment<'s> {
     /// A spec change: the controller syncs, and the stored status is stale.
     fn spec_changed(&mut self) {
         self.observed = false;
+        self.touched = true;
+        self.rest = false;
+        self.quiet = false;
         self.queue.add();
     }
 
@@ -574,7 +617,9 @@ impl<'s> Deployment<'s> {
         if n.state.is_terminal() {
             // A task reaches Stopped or Failed once.
             self.sets[rs].live -= 1;
-            self.rest = false; // Recreate reads the live pods
+            if matches!(self.cfg.kind, DeploymentStrategy::Recreate) {
+                self.rest = false; // Recreate reads the live pods
+            }
         }
         if OBSERVED.contains(n.state) {
             self.queue.add();
@@ -625,6 +670,7 @@ impl Controller for Deployment<'_> {
         self.queue = WorkQueue::default();
         self.timers.clear();
         self.rest = false;
+        self.quiet = false;
         self.livelock_at = None;
         self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
@@ -670,6 +716,7 @@ impl Controller for Deployment<'_> {
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
         self.rest = false;
+        self.quiet = false;
         self.act(cl, action);
     }
 
