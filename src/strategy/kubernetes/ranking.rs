@@ -273,16 +273,12 @@ impl SetIndex {
             return;
         }
         let list = std::mem::take(&mut self.on_node[n as usize]);
-        for (i, &m) in list.iter().enumerate() {
-            if i == 0 || !same_class(&list[i - 1], &m) {
-                self.tree.remove(&self.entry(Some(n), m));
-            }
+        for m in leaders(&list) {
+            self.tree.remove(&self.entry(Some(n), m));
         }
         self.node_count[n as usize] = count;
-        for (i, &m) in list.iter().enumerate() {
-            if i == 0 || !same_class(&list[i - 1], &m) {
-                self.tree.insert(self.entry(Some(n), m));
-            }
+        for m in leaders(&list) {
+            self.tree.insert(self.entry(Some(n), m));
         }
         self.on_node[n as usize] = list;
     }
@@ -295,11 +291,8 @@ impl SetIndex {
         if self.detached[n as usize] {
             return;
         }
-        let list = &self.on_node[n as usize];
-        for (i, &m) in list.iter().enumerate() {
-            if i == 0 || !same_class(&list[i - 1], &m) {
-                self.tree.remove(&self.entry(Some(n), m));
-            }
+        for m in leaders(&self.on_node[n as usize]) {
+            self.tree.remove(&self.entry(Some(n), m));
         }
         self.detached[n as usize] = true;
         self.to_attach.push(n);
@@ -309,11 +302,8 @@ impl SetIndex {
     fn attach(&mut self) {
         while let Some(n) = self.to_attach.pop() {
             self.detached[n as usize] = false;
-            let list = &self.on_node[n as usize];
-            for (i, &m) in list.iter().enumerate() {
-                if i == 0 || !same_class(&list[i - 1], &m) {
-                    self.tree.insert(self.entry(Some(n), m));
-                }
+            for m in leaders(&self.on_node[n as usize]) {
+                self.tree.insert(self.entry(Some(n), m));
             }
         }
     }
@@ -322,6 +312,18 @@ impl SetIndex {
 /// Same level and class: the same parts 1–7 on one node.
 fn same_class(a: &Member, b: &Member) -> bool {
     a.hi == b.hi && a.mid == b.mid
+}
+
+/// The first member of each class in a node's sorted list: the members the tree holds.
+/// A class is a run of the list; its end is found by bisection (the pods of a node
+/// mostly share one class: a rollout's old pods do).
+fn leaders(list: &[Member]) -> impl Iterator<Item = Member> + '_ {
+    let mut rest = list;
+    std::iter::from_fn(move || {
+        let &m = rest.first()?;
+        rest = &rest[rest.partition_point(|x| same_class(x, &m))..];
+        Some(m)
+    })
 }
 
 /// `logarithmicRankDiff`'s rank: `floor(log2(now − t))` of the age in nanoseconds, −1 for
@@ -466,7 +468,13 @@ impl Ranking {
     /// count changed, then key afresh its pods that changed.
     fn catch_up(&mut self, cl: &mut Cluster, v: usize) {
         cl.take_edits(&mut self.edits);
+        // Reading an edit reads the pod as it is now, so a repeat reads nothing new: the
+        // steps of one pod in a row (prepared, starting, running …) are read once.
+        let mut last = None;
         for &id in &self.edits {
+            if last.replace(id) == Some(id) {
+                continue;
+            }
             let Some(pod) = self.pods.get_mut(id as usize) else {
                 continue;
             };
@@ -560,6 +568,26 @@ mod tests {
             assert_eq!(a.cmp(&b), want);
             assert_eq!(a.partial_cmp(&b), Some(want));
             assert_eq!(a < b, want.is_lt());
+        }
+    }
+
+    #[test]
+    fn leaders_are_the_first_member_of_each_class() {
+        let mut rng = crate::sim::Key::trial(8, 0, Purpose::Controller).rng();
+        for _ in 0..500 {
+            let mut list: Vec<Member> = (0..rng.below(12))
+                .map(|_| Key {
+                    hi: rng.below(3) as u128,
+                    mid: rng.below(2) as u128,
+                    lo: rng.below(100) as u128,
+                })
+                .collect();
+            list.sort();
+            let want: Vec<Member> = (0..list.len())
+                .filter(|&i| i == 0 || !same_class(&list[i - 1], &list[i]))
+                .map(|i| list[i])
+                .collect();
+            assert_eq!(leaders(&list).collect::<Vec<_>>(), want);
         }
     }
 
