@@ -168,9 +168,17 @@ pub fn plan(
         _ => run,
     };
     if let (Some(lp), true) = (&svc.liveness_probe, started != NEVER) {
-        let mut w = ProbeWalk::new(first_tick(lp, run, started), streams.liveness, lp);
-        if let Flip::Failure(t) = w.next_flip(lp, app, None, Some(lp.failure_threshold), horizon) {
-            kill = kill.min(t);
+        let first = first_tick(lp, run, started);
+        // A probe that is never flaky, of an application that answers from its first
+        // tick on and never hangs, passes every time: nothing to walk (the usual case,
+        // a liveness probe that starts once the startup probe passed).
+        let always_passes = lp.flaky <= 0.0 && app.hang_at == NEVER && first >= app.ready_at;
+        if !always_passes {
+            let mut w = ProbeWalk::new(first, streams.liveness, lp);
+            let fail = Some(lp.failure_threshold);
+            if let Flip::Failure(t) = w.next_flip(lp, app, None, fail, horizon) {
+                kill = kill.min(t);
+            }
         }
     }
     let death_at = crash_at.min(kill);
@@ -275,6 +283,25 @@ mod tests {
         // A crash first wins.
         let p = plan(&svc, app(0, 125 * S), 110 * S, false, streams(), NEVER);
         assert_eq!((p.death_at, p.probe_kill), (110 * S, false));
+    }
+
+    #[test]
+    fn a_liveness_probe_that_always_passes_kills_nothing() {
+        // Whatever the start and readiness, a walk of a never-flaky liveness probe of an
+        // application that never hangs finds no failure once its first tick is at or
+        // after the application answers (what `plan` skips walking).
+        let p = Probe::default();
+        for ready in [0, 3 * S, 10 * S, 31 * S] {
+            for started in [0, 5 * S, 10 * S, 40 * S] {
+                let a = app(ready, NEVER);
+                let first = first_tick(&p, a.run, a.run + started);
+                let mut w = ProbeWalk::new(first, streams().liveness, &p);
+                let flip = w.next_flip(&p, a, None, Some(p.failure_threshold), NEVER);
+                if first >= a.ready_at {
+                    assert_eq!(flip, Flip::Never, "ready {ready} started {started}");
+                }
+            }
+        }
     }
 
     #[test]

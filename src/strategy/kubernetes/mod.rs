@@ -71,7 +71,7 @@ use progress::{Progressing, Reason, Status};
 use ranking::Ranking;
 use replicaset::{PodTemplate, ReplicaSet, RsStatus};
 use rolling::RsCounts;
-use state::{Origin, RolloutState, WorkQueue};
+use state::{Origin, RequeueTimers, RolloutState, WorkQueue};
 
 /// The livelock guard: syncs one instant may take, per replica (plus
 /// [`SYNC_LIMIT_BASE`]). The controller syncs until nothing changes (its fixed point); a
@@ -116,6 +116,11 @@ pub struct Deployment<'s> {
     deadline_exceeded_at: Option<Time>,
     /// ReplicaSets in creation order (`ReplicaSetsByCreationTimestamp`).
     sets: Vec<ReplicaSet>,
+    /// The new ReplicaSet as [`Deployment::find_or_create_new_rs`] last found it, brought
+    /// to its revision (`None`: look for it). Every sync asks, and what the answer reads —
+    /// the template, which sets are listed, their revisions — changes only where this is
+    /// cleared (a new template, a cleanup) or set (a new set).
+    new_rs: Option<usize>,
     /// Their status at the start of the current sync.
     statuses: Vec<RsStatus>,
     /// `d.status` as last stored.
@@ -124,8 +129,25 @@ pub struct Deployment<'s> {
     cond: Option<Progressing>,
     /// The Deployment's key in the work queue: a sync due, a requeue pending.
     queue: WorkQueue,
+    /// Its requeue timers (only the earliest in the event queue).
+    timers: RequeueTimers,
     /// A ReplicaSet spec changed in the current sync.
     scaled: bool,
+    /// The current sync changed something that queues no sync of its own (pods created or
+    /// deleted, a ReplicaSet created, renumbered, deleted or annotated anew), or the spec
+    /// changed.
+    touched: bool,
+    /// The Deployment is at rest: the last sync changed nothing, and nothing it reads has
+    /// changed since but the pods' counts and the time ([`Deployment::at_rest`]).
+    rest: bool,
+    /// The Deployment is quiet: the last sync rolled (RollingUpdate, not paused, no
+    /// scaling event) and changed neither a spec nor a pod nor a ReplicaSet, and nothing
+    /// it reads has changed since but the pods' counts, the time and what it wrote itself
+    /// (the status, the condition, the outcome, the requeue). See [`Deployment::sync`].
+    quiet: bool,
+    /// The statuses the last sync read, while [`Deployment::rest`] or
+    /// [`Deployment::quiet`].
+    read_statuses: Vec<RsStatus>,
     counts: Vec<RsCounts>,
     old: Vec<usize>,
     /// The pod deletion order of every ReplicaSet.
@@ -151,11 +173,17 @@ impl<'s> Deployment<'s> {
             state: RolloutState::Progressing(Origin::Update),
             deadline_exceeded_at: None,
             sets: Vec::new(),
+            new_rs: None,
             statuses: Vec::new(),
             status: Status::default(),
             cond: None,
             queue: WorkQueue::default(),
+            timers: RequeueTimers::default(),
             scaled: false,
+            touched: false,
+            rest: false,
+            quiet: false,
+            read_statuses: Vec::new(),
             counts: Vec::new(),
             old: Vec::new(),
             ranking: Ranking::default(),
@@ -227,8 +255,10 @@ impl<'s> Deployment<'s> {
 
     fn annotate(&mut self, rs: usize) {
         let (desired, max) = self.replica_annotations();
-        self.sets[rs].desired = desired;
-        self.sets[rs].max_replicas = max;
+        let set = &mut self.sets[rs];
+        self.touched |= (set.desired, set.max_replicas) != (desired, max);
+        set.desired = desired;
+        set.max_replicas = max;
     }
 
     fn set_condition(&mut self, reason: Reason, now: Time) {
@@ -247,29 +277,33 @@ impl<'s> Deployment<'s> {
 
     /// `getNewReplicaSet` (§5.1): the ReplicaSet of the template, its revision brought to
     /// `max(old revisions) + 1`; created when missing and `create`.
+    #[inline]
     fn find_or_create_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
-        // One pass: the first listed set of the template, and the others' last revision.
-        let mut max_old = 0;
-        let mut new = None;
-        for (i, rs) in self.sets.iter().enumerate() {
-            if rs.deleted {
-                continue;
-            }
-            if rs.template() != self.template {
-                max_old = max_old.max(rs.revision);
-            } else if new.is_none() {
-                new = Some(i);
-            }
+        if let Some(i) = self.new_rs {
+            debug_assert_eq!(self.find_new_rs().0, Some(i));
+            debug_assert!(self.sets[i].revision > self.find_new_rs().1);
+            return Some(i);
         }
+        self.look_up_new_rs(cl, create)
+    }
+
+    /// [`Deployment::find_or_create_new_rs`] when the answer is not at hand (a new template,
+    /// a cleanup): out of line, so that every sync's call is only the test above.
+    #[inline(never)]
+    fn look_up_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
+        let (new, max_old) = self.find_new_rs();
         if let Some(i) = new {
             if self.sets[i].revision <= max_old {
                 self.sets[i].revision = max_old + 1;
+                self.touched = true;
             }
-            return Some(i);
+            self.new_rs = new;
+            return new;
         }
         if !create {
             return None;
         }
+        self.touched = true;
         let current = self.sets.iter().map(|rs| rs.spec).sum();
         let spec = rolling::new_rs_new_replicas(&self.cfg.kind, self.replicas, current, 0);
         let mut rs = ReplicaSet::new(self.template, spec, max_old + 1, self.replica_annotations());
@@ -294,19 +328,63 @@ impl<'s> Deployment<'s> {
         self.statuses.push(RsStatus::default());
         self.scaled |= spec > 0;
         self.set_condition(Reason::NewReplicaSetCreated, cl.now());
-        Some(self.sets.len() - 1)
+        self.new_rs = Some(self.sets.len() - 1);
+        self.new_rs
+    }
+
+    /// In one pass: the first listed set of the template, and the others' last revision.
+    fn find_new_rs(&self) -> (Option<usize>, u32) {
+        let mut max_old = 0;
+        let mut new = None;
+        for (i, rs) in self.sets.iter().enumerate() {
+            if rs.deleted {
+                continue;
+            }
+            if rs.template() != self.template {
+                max_old = max_old.max(rs.revision);
+            } else if new.is_none() {
+                new = Some(i);
+            }
+        }
+        (new, max_old)
     }
 
     /// One sync of the Deployment (`syncDeployment`, §4): the paused conditions; then
     /// while paused or on a scaling event `sync` (proportional scaling only), otherwise
     /// the strategy's rollout.
+    ///
+    /// When the pods' counts are those the last sync read, two shortcuts give what the
+    /// whole sync would: at rest ([`Deployment::rest`]) it changes nothing; quiet
+    /// ([`Deployment::quiet`]) it rolls as the last one did — no scale, no pod created or
+    /// deleted, its `cleanupDeployment` reached — so only that cleanup and the rollout
+    /// status are left to compute (most instants end with such a sync, after one that
+    /// changed only the status). Debug builds run the whole sync instead, and check it.
     fn sync(&mut self, cl: &mut Cluster) {
         self.scaled = false;
+        self.touched = false;
         self.statuses.clear();
         for i in 0..self.sets.len() {
             let st = self.sets[i].status(cl);
             self.statuses.push(st);
         }
+        let same = (self.rest || self.quiet) && self.statuses == self.read_statuses;
+        let resting = same && self.rest && self.at_rest(cl.now());
+        let tail = same && self.quiet && !resting;
+        if !cfg!(debug_assertions) {
+            if resting {
+                return;
+            }
+            if tail {
+                self.check_paused_conditions(cl.now());
+                let new = self.find_or_create_new_rs(cl, true);
+                self.cleanup_if_complete(new);
+                self.sync_rollout_status(cl);
+                self.observed = true;
+                self.after_sync(false);
+                return;
+            }
+        }
+        let before = (self.status, self.cond, self.state, self.queue);
         self.check_paused_conditions(cl.now());
         let scaling = self.paused || self.is_scaling_event();
         if scaling {
@@ -317,12 +395,26 @@ impl<'s> Deployment<'s> {
                 DeploymentStrategy::Recreate => self.rollout_recreate(cl),
             }
         }
-        // The ReplicaSet controller reacts to the new specs.
+        // The ReplicaSet controller reacts to the new specs (each set's pods as counted
+        // at the start of the sync).
+        let mut acted = false;
         for i in 0..self.sets.len() {
             if !self.sets[i].deleted {
-                replicaset::manage_replicas(cl, &mut self.sets, i, &mut self.ranking);
+                let active = self.statuses[i].replicas;
+                acted |= replicaset::manage_counted_replicas(
+                    cl,
+                    &mut self.sets,
+                    i,
+                    active,
+                    &mut self.ranking,
+                );
             }
         }
+        self.touched |= acted;
+        debug_assert!(
+            !tail || !scaling && !self.scaled && !acted,
+            "a quiet sync rolls as the last one did"
+        );
         if self.scaled {
             let (new, old) = self.specs();
             cl.trace_scale(new, old);
@@ -334,6 +426,45 @@ impl<'s> Deployment<'s> {
             self.sync_rollout_status(cl);
         }
         self.observed = true;
+        debug_assert!(
+            !resting
+                || !self.touched
+                    && !self.scaled
+                    && before == (self.status, self.cond, self.state, self.queue),
+            "a sync at rest changed nothing"
+        );
+        self.after_sync(scaling);
+    }
+
+    /// Whether the sync just done leaves the Deployment at rest or quiet.
+    fn after_sync(&mut self, scaling: bool) {
+        let rolling = matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. });
+        self.quiet = rolling && !scaling && !self.scaled && !self.touched;
+        self.rest = !self.touched && !self.queue.is_queued();
+        if self.rest || self.quiet {
+            // No ReplicaSet was created: these are the statuses the sync read.
+            self.read_statuses.clone_from(&self.statuses);
+        }
+    }
+
+    /// Whether a sync now, reading the counts the last one read, would change nothing,
+    /// as the last one did (see [`Deployment::rest`]): everything it computes is then the
+    /// same but what depends on the time, which is the Progressing condition (the
+    /// deadline may have passed since) and the requeue (late in the deadline it is
+    /// placed from the time). Checked as the rolling sync computes them; the other paths
+    /// read neither, so the check only costs them a sync they could have skipped.
+    fn at_rest(&self, now: Time) -> bool {
+        let deadline = self.cfg.progress_deadline;
+        let st = &self.status;
+        let cond = progress::next_condition(self.cond, deadline, self.replicas, st, st, now);
+        cond == self.cond
+            && !self.queue.is_new_requeue(progress::requeue_at(
+                cond,
+                deadline,
+                self.replicas,
+                st,
+                now,
+            ))
     }
 
     /// The simulator's outcome bookkeeping: the first instant the current template's
@@ -450,7 +581,7 @@ impl<'s> Deployment<'s> {
             return;
         }
         let at = progress::requeue_at(self.cond, deadline, self.replicas, &new, now);
-        if self.queue.requeue(at) {
+        if self.queue.requeue(at) && self.timers.arm(at) {
             cl.set_timer(at, Timer::Requeue);
         }
     }
@@ -458,6 +589,7 @@ impl<'s> Deployment<'s> {
     /// A new template: a new rollout begins, of this origin.
     fn change_template(&mut self, template: PodTemplate, origin: Origin) {
         self.template = template;
+        self.new_rs = None;
         self.state = RolloutState::Progressing(origin);
         self.spec_changed();
     }
@@ -465,6 +597,9 @@ impl<'s> Deployment<'s> {
     /// A spec change: the controller syncs, and the stored status is stale.
     fn spec_changed(&mut self) {
         self.observed = false;
+        self.touched = true;
+        self.rest = false;
+        self.quiet = false;
         self.queue.add();
     }
 
@@ -482,6 +617,9 @@ impl<'s> Deployment<'s> {
         if n.state.is_terminal() {
             // A task reaches Stopped or Failed once.
             self.sets[rs].live -= 1;
+            if matches!(self.cfg.kind, DeploymentStrategy::Recreate) {
+                self.rest = false; // Recreate reads the live pods
+            }
         }
         if OBSERVED.contains(n.state) {
             self.queue.add();
@@ -527,8 +665,12 @@ impl Controller for Deployment<'_> {
         self.state = RolloutState::Progressing(Origin::Update);
         self.deadline_exceeded_at = None;
         self.sets.clear();
+        self.new_rs = None;
         self.statuses.clear();
         self.queue = WorkQueue::default();
+        self.timers.clear();
+        self.rest = false;
+        self.quiet = false;
         self.livelock_at = None;
         self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
@@ -567,9 +709,14 @@ impl Controller for Deployment<'_> {
 
     fn on_timer(&mut self, cl: &mut Cluster, Timer::Requeue: Timer) {
         self.queue.requeue_fired(cl.now());
+        if let Some(at) = self.timers.fired() {
+            cl.set_timer(at, Timer::Requeue);
+        }
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
+        self.rest = false;
+        self.quiet = false;
         self.act(cl, action);
     }
 

@@ -34,7 +34,9 @@
 //! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
 //! reports every task whose state, node or desired state changed
 //! ([`Cluster::take_edits`]); those pods are re-keyed, and so are the pods on nodes whose
-//! count of active pods changed since. The node of the last pod a scale-down picks is
+//! count of active pods changed since. The edits name a pod at every step of its life,
+//! most of which move no count: the nodes are logged only when their count is found
+//! changed since the edits were last read, so each set reads on over real changes. The node of the last pod a scale-down picks is
 //! *detached* meanwhile: its count is about to change (the pod stops), so rather than move
 //! its class's next pod into the tree at the pick and move it again at the catch-up, its
 //! entries stay out of the tree until the catch-up puts them back, keyed with its count.
@@ -146,9 +148,13 @@ pub struct Ranking {
     pods: Vec<Pod>,
     /// By ReplicaSet.
     sets: Vec<SetIndex>,
-    /// Nodes of the tasks reported changed, in order, with repeats: their count of active
-    /// pods may have changed. Each [`SetIndex`] reads on from its own cursor.
+    /// Nodes whose count of active pods had changed when the edits were read, in order (a
+    /// node again for each later change). Each [`SetIndex`] reads on from its own cursor.
     node_log: Vec<NodeId>,
+    /// By node: its count of active pods when the edits were last read (or 0, at the start
+    /// of the trial, before any pod existed); a set made since starts from these, so that
+    /// the log names every node whose count differs from the set's.
+    logged_count: Vec<u32>,
     /// Scratch for [`Cluster::take_edits`].
     edits: Vec<TaskId>,
     /// The pods chosen by the last [`Ranking::choose`], first deleted first.
@@ -159,8 +165,9 @@ pub struct Ranking {
 struct Pod {
     /// The ReplicaSet that owns it (`u32::MAX`: not a pod of the Deployment).
     set: u32,
-    /// Tie-break of the rank (part 8).
-    uid: u64,
+    /// Tie-break of the rank (part 8), drawn when the pod is first keyed (most pods of a
+    /// rollout's new ReplicaSet never are).
+    uid: Option<u64>,
     /// Its node and key, if indexed (active when last keyed).
     keyed: Option<(Option<NodeId>, Member)>,
     /// In its set's `stale` list, waiting to be keyed afresh.
@@ -266,16 +273,12 @@ impl SetIndex {
             return;
         }
         let list = std::mem::take(&mut self.on_node[n as usize]);
-        for (i, &m) in list.iter().enumerate() {
-            if i == 0 || !same_class(&list[i - 1], &m) {
-                self.tree.remove(&self.entry(Some(n), m));
-            }
+        for m in leaders(&list) {
+            self.tree.remove(&self.entry(Some(n), m));
         }
         self.node_count[n as usize] = count;
-        for (i, &m) in list.iter().enumerate() {
-            if i == 0 || !same_class(&list[i - 1], &m) {
-                self.tree.insert(self.entry(Some(n), m));
-            }
+        for m in leaders(&list) {
+            self.tree.insert(self.entry(Some(n), m));
         }
         self.on_node[n as usize] = list;
     }
@@ -288,11 +291,8 @@ impl SetIndex {
         if self.detached[n as usize] {
             return;
         }
-        let list = &self.on_node[n as usize];
-        for (i, &m) in list.iter().enumerate() {
-            if i == 0 || !same_class(&list[i - 1], &m) {
-                self.tree.remove(&self.entry(Some(n), m));
-            }
+        for m in leaders(&self.on_node[n as usize]) {
+            self.tree.remove(&self.entry(Some(n), m));
         }
         self.detached[n as usize] = true;
         self.to_attach.push(n);
@@ -302,11 +302,8 @@ impl SetIndex {
     fn attach(&mut self) {
         while let Some(n) = self.to_attach.pop() {
             self.detached[n as usize] = false;
-            let list = &self.on_node[n as usize];
-            for (i, &m) in list.iter().enumerate() {
-                if i == 0 || !same_class(&list[i - 1], &m) {
-                    self.tree.insert(self.entry(Some(n), m));
-                }
+            for m in leaders(&self.on_node[n as usize]) {
+                self.tree.insert(self.entry(Some(n), m));
             }
         }
     }
@@ -315,6 +312,18 @@ impl SetIndex {
 /// Same level and class: the same parts 1–7 on one node.
 fn same_class(a: &Member, b: &Member) -> bool {
     a.hi == b.hi && a.mid == b.mid
+}
+
+/// The first member of each class in a node's sorted list: the members the tree holds.
+/// A class is a run of the list; its end is found by bisection (the pods of a node
+/// mostly share one class: a rollout's old pods do).
+fn leaders(list: &[Member]) -> impl Iterator<Item = Member> + '_ {
+    let mut rest = list;
+    std::iter::from_fn(move || {
+        let &m = rest.first()?;
+        rest = &rest[rest.partition_point(|x| same_class(x, &m))..];
+        Some(m)
+    })
 }
 
 /// `logarithmicRankDiff`'s rank: `floor(log2(now − t))` of the age in nanoseconds, −1 for
@@ -355,6 +364,8 @@ impl Ranking {
         self.pods.clear();
         self.sets.iter_mut().for_each(|s| s.reset(nodes));
         self.node_log.clear();
+        self.logged_count.clear();
+        self.logged_count.resize(nodes, 0);
         self.chosen.clear();
     }
 
@@ -368,20 +379,18 @@ impl Ranking {
     pub fn add(&mut self, cl: &Cluster, id: TaskId, set: usize) {
         let v = set;
         while self.sets.len() <= v {
-            // A set new in this trial starts from the counts as they are, and reads the
+            // A set new in this trial starts from the counts as last read, and reads the
             // node log from its end.
             let mut set = SetIndex::default();
             set.reset(cl.nodes.len());
-            for (n, c) in set.node_count.iter_mut().enumerate() {
-                *c = cl.wanted_on_node(n as NodeId);
-            }
+            set.node_count.copy_from_slice(&self.logged_count);
             set.cursor = self.node_log.len();
             self.sets.push(set);
         }
         if id as usize >= self.pods.len() {
             let none = Pod {
                 set: u32::MAX,
-                uid: 0,
+                uid: None,
                 keyed: None,
                 stale: false,
             };
@@ -389,7 +398,7 @@ impl Ranking {
         }
         self.pods[id as usize] = Pod {
             set: v as u32,
-            uid: uid(cl, id),
+            uid: None,
             keyed: None,
             stale: true,
         };
@@ -459,7 +468,13 @@ impl Ranking {
     /// count changed, then key afresh its pods that changed.
     fn catch_up(&mut self, cl: &mut Cluster, v: usize) {
         cl.take_edits(&mut self.edits);
+        // Reading an edit reads the pod as it is now, so a repeat reads nothing new: the
+        // steps of one pod in a row (prepared, starting, running …) are read once.
+        let mut last = None;
         for &id in &self.edits {
+            if last.replace(id) == Some(id) {
+                continue;
+            }
             let Some(pod) = self.pods.get_mut(id as usize) else {
                 continue;
             };
@@ -469,9 +484,19 @@ impl Ranking {
                 self.sets[pod.set as usize].stale.push(id);
             }
             if let Some(n) = t.node {
-                self.node_log.push(n);
+                let count = cl.wanted_on_node(n);
+                let logged = &mut self.logged_count[n as usize];
+                if *logged != count {
+                    *logged = count;
+                    self.node_log.push(n);
+                }
             }
         }
+        debug_assert!(
+            (0..self.logged_count.len())
+                .all(|n| self.logged_count[n] == cl.wanted_on_node(n as NodeId)),
+            "every count change is an edit of a pod on that node"
+        );
         let set = &mut self.sets[v];
         for &n in &self.node_log[set.cursor..] {
             let count = cl.wanted_on_node(n);
@@ -511,7 +536,8 @@ impl Ranking {
         if !t.is_wanted() {
             return;
         }
-        let m = member(cl, id, pod.uid);
+        let uid = *pod.uid.get_or_insert_with(|| uid(cl, id));
+        let m = member(cl, id, uid);
         pod.keyed = Some((t.node, m));
         self.sets[v].insert(t.node, m);
     }
@@ -542,6 +568,26 @@ mod tests {
             assert_eq!(a.cmp(&b), want);
             assert_eq!(a.partial_cmp(&b), Some(want));
             assert_eq!(a < b, want.is_lt());
+        }
+    }
+
+    #[test]
+    fn leaders_are_the_first_member_of_each_class() {
+        let mut rng = crate::sim::Key::trial(8, 0, Purpose::Controller).rng();
+        for _ in 0..500 {
+            let mut list: Vec<Member> = (0..rng.below(12))
+                .map(|_| Key {
+                    hi: rng.below(3) as u128,
+                    mid: rng.below(2) as u128,
+                    lo: rng.below(100) as u128,
+                })
+                .collect();
+            list.sort();
+            let want: Vec<Member> = (0..list.len())
+                .filter(|&i| i == 0 || !same_class(&list[i - 1], &list[i]))
+                .map(|i| list[i])
+                .collect();
+            assert_eq!(leaders(&list).collect::<Vec<_>>(), want);
         }
     }
 

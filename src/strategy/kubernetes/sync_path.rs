@@ -73,6 +73,8 @@ impl Deployment<'_> {
             .collect();
         for i in revisions::cleanup(&old, self.cfg.revision_history_limit) {
             self.sets[i].deleted = true;
+            self.new_rs = None; // the last old revision may be gone
+            self.touched = true;
         }
     }
 
