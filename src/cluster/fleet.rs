@@ -192,7 +192,10 @@ impl Cluster<'_> {
         snap.incarnations.clone_from(&self.incarnations);
         snap.nodes.clone_from(&self.nodes);
         snap.gauges = self.gauges.clone();
-        copy_wanted(&mut snap.wanted, &self.wanted);
+        // Counts not kept stay as `reset` left them (see `restore_fleet`).
+        if self.counts_wanted {
+            copy_wanted(&mut snap.wanted, &self.wanted);
+        }
         snap.notices.clone_from(&self.notices);
         snap.changed.clone_from(&self.changed);
         snap.edits.clone_from(&self.edits);
@@ -210,7 +213,11 @@ impl Cluster<'_> {
         self.placer
             .rebuild(&self.nodes, self.scenario.service.resources);
         self.gauges = snap.gauges.clone();
-        copy_wanted(&mut self.wanted, &snap.wanted);
+        // Counts not kept ([`Cluster::counts_wanted`]) never change, so creating the fleet
+        // left them as they are.
+        if self.counts_wanted {
+            copy_wanted(&mut self.wanted, &snap.wanted);
+        }
         self.notices.clone_from(&snap.notices);
         self.changed.clone_from(&snap.changed);
         self.edits.clone_from(&snap.edits);

@@ -205,13 +205,17 @@ impl Swarm<'_> {
         }
         let r = &mut self.run;
         for &slot in &self.slots {
-            let mut wanted = cl.slot(slot).iter().filter(|&&t| cl.task(t).is_wanted());
-            let dirty = match (wanted.next(), wanted.next()) {
-                (Some(&t), None) => cl.task(t).version != self.spec,
-                (Some(_), Some(_)) => true,
-                (None, _) => false,
-            };
-            if dirty {
+            // Dirty: two wanted tasks or more, or one of another spec. One plain pass over
+            // the slot (nearly always one task) costs less than an iterator stopped early.
+            let (mut wanted, mut stale) = (0u32, false);
+            for &t in cl.slot(slot) {
+                let task = cl.task(t);
+                if task.is_wanted() {
+                    wanted += 1;
+                    stale = task.version != self.spec;
+                }
+            }
+            if wanted > 1 || stale {
                 r.dirty.push(slot);
             }
         }
