@@ -31,10 +31,11 @@
 //! kill decision; upstream it may stay Ready while its grace period runs.
 
 use super::health::AppTimes;
-use super::probe::{Flip, ProbeWalk, first_tick};
+use super::probe::{Flip, ProbeWalk, first_tick, skip_of};
 use crate::scenario::{Probe, Service};
 use crate::sim::KeyedRng;
 use crate::sim::deferred::DeferredId;
+use crate::sim::rng::Geometric;
 use crate::sim::time::{NEVER, SECOND, Time};
 
 /// The kubelet's initial container restart backoff (`backOffPeriod`).
@@ -128,6 +129,30 @@ impl Streams {
     }
 }
 
+/// The skip distributions of the service's probes ([`skip_of`]), computed once per
+/// scenario rather than by every container's walks (each is a logarithm).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Skips {
+    /// Of the startup probe.
+    pub startup: Option<Geometric>,
+    /// Of the readiness probe.
+    pub readiness: Option<Geometric>,
+    /// Of the liveness probe.
+    pub liveness: Option<Geometric>,
+}
+
+impl Skips {
+    /// The skip distributions of `svc`'s probes.
+    pub fn new(svc: &Service) -> Skips {
+        let of = |p: &Option<Probe>| p.as_ref().and_then(skip_of);
+        Skips {
+            startup: of(&svc.startup_probe),
+            readiness: of(&svc.readiness_probe),
+            liveness: of(&svc.liveness_probe),
+        }
+    }
+}
+
 /// One container's timeline under the kubelet.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -143,8 +168,10 @@ pub struct Plan {
 
 /// Plan a container whose process runs from `app.run` and crashes at `crash_at`.
 /// `serving` is a container that was already started and Ready before the trial.
+/// `skips` are [`Skips::new`] of `svc`.
 pub fn plan(
     svc: &Service,
+    skips: &Skips,
     app: AppTimes,
     crash_at: Time,
     serving: bool,
@@ -155,7 +182,8 @@ pub fn plan(
     let mut kill = NEVER;
     let started = match (&svc.startup_probe, serving) {
         (Some(sp), false) => {
-            let mut w = ProbeWalk::new(first_tick(sp, run, run), streams.startup, sp);
+            let first = first_tick(sp, run, run);
+            let mut w = ProbeWalk::with_skip(first, streams.startup, skips.startup);
             match w.next_flip(sp, app, Some(1), Some(sp.failure_threshold), horizon) {
                 Flip::Success(t) => t,
                 Flip::Failure(t) => {
@@ -174,7 +202,7 @@ pub fn plan(
         // a liveness probe that starts once the startup probe passed).
         let always_passes = lp.flaky <= 0.0 && app.hang_at == NEVER && first >= app.ready_at;
         if !always_passes {
-            let mut w = ProbeWalk::new(first, streams.liveness, lp);
+            let mut w = ProbeWalk::with_skip(first, streams.liveness, skips.liveness);
             let fail = Some(lp.failure_threshold);
             if let Flip::Failure(t) = w.next_flip(lp, app, None, fail, horizon) {
                 kill = kill.min(t);
@@ -187,14 +215,15 @@ pub fn plan(
         (None, s) => (s, None),
         (Some(rp), _) if serving => (
             run,
-            Some(ProbeWalk::new(
+            Some(ProbeWalk::with_skip(
                 run.saturating_add(rp.period.max(1)),
                 streams.readiness,
-                rp,
+                skips.readiness,
             )),
         ),
         (Some(rp), s) => {
-            let mut w = ProbeWalk::new(first_tick(rp, run, s), streams.readiness, rp);
+            let first = first_tick(rp, run, s);
+            let mut w = ProbeWalk::with_skip(first, streams.readiness, skips.readiness);
             match w.next_flip(rp, app, Some(rp.success_threshold), None, horizon) {
                 Flip::Success(t) => (t, Some(w)),
                 _ => (NEVER, None),
@@ -237,7 +266,15 @@ mod tests {
     #[test]
     fn without_probes_ready_when_the_process_runs() {
         let svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
-        let p = plan(&svc, app(30 * S, NEVER), NEVER, false, streams(), NEVER);
+        let p = plan(
+            &svc,
+            &Skips::new(&svc),
+            app(30 * S, NEVER),
+            NEVER,
+            false,
+            streams(),
+            NEVER,
+        );
         assert_eq!((p.ready_at, p.death_at), (100 * S, NEVER));
     }
 
@@ -249,7 +286,15 @@ mod tests {
             ..Probe::default()
         });
         // Probes at 105, 115, 125, 135 s; ready at 130 s: Ready at 135 s.
-        let p = plan(&svc, app(30 * S, NEVER), NEVER, false, streams(), NEVER);
+        let p = plan(
+            &svc,
+            &Skips::new(&svc),
+            app(30 * S, NEVER),
+            NEVER,
+            false,
+            streams(),
+            NEVER,
+        );
         assert_eq!(p.ready_at, 135 * S);
     }
 
@@ -258,7 +303,15 @@ mod tests {
         let mut svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
         svc.liveness_probe = Some(Probe::default());
         // Needs 60 s; liveness at 100, 110, 120 fails: killed at 120 s.
-        let p = plan(&svc, app(60 * S, NEVER), NEVER, false, streams(), NEVER);
+        let p = plan(
+            &svc,
+            &Skips::new(&svc),
+            app(60 * S, NEVER),
+            NEVER,
+            false,
+            streams(),
+            NEVER,
+        );
         assert_eq!((p.death_at, p.probe_kill), (120 * S, true));
         // A startup probe with room (30 × 10 s) protects it: started at 160 s, liveness
         // from then on passes.
@@ -266,7 +319,15 @@ mod tests {
             failure_threshold: 30,
             ..Probe::default()
         });
-        let p = plan(&svc, app(60 * S, NEVER), NEVER, false, streams(), NEVER);
+        let p = plan(
+            &svc,
+            &Skips::new(&svc),
+            app(60 * S, NEVER),
+            NEVER,
+            false,
+            streams(),
+            NEVER,
+        );
         assert_eq!((p.ready_at, p.death_at), (160 * S, NEVER));
     }
 
@@ -275,13 +336,29 @@ mod tests {
         let mut svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
         svc.liveness_probe = Some(Probe::default());
         // Hang at 125 s: probes at 130, 140, 150 time out after 1 s: killed at 151 s.
-        let p = plan(&svc, app(0, 125 * S), NEVER, false, streams(), NEVER);
+        let p = plan(
+            &svc,
+            &Skips::new(&svc),
+            app(0, 125 * S),
+            NEVER,
+            false,
+            streams(),
+            NEVER,
+        );
         assert_eq!(
             (p.ready_at, p.death_at, p.probe_kill),
             (100 * S, 151 * S, true)
         );
         // A crash first wins.
-        let p = plan(&svc, app(0, 125 * S), 110 * S, false, streams(), NEVER);
+        let p = plan(
+            &svc,
+            &Skips::new(&svc),
+            app(0, 125 * S),
+            110 * S,
+            false,
+            streams(),
+            NEVER,
+        );
         assert_eq!((p.death_at, p.probe_kill), (110 * S, false));
     }
 

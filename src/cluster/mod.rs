@@ -224,6 +224,10 @@ pub struct Cluster<'s> {
     min_ready: Time,
     /// The kubelet's bookkeeping per task (by task id).
     pods: Vec<kubelet::PodState>,
+    /// The skip distributions of the service's probes, for the kubelet's walks. Boxed:
+    /// in place, its `Option`s' niche made the compiler lay it out first, and the engine
+    /// moved off the cluster's start cost the Docker engine's hot steps an instruction each.
+    skips: Box<kubelet::Skips>,
     /// Container starts in progress, sharing their node's engine.
     starts: control_plane::StartQueue,
     /// Scratch: start ends rescheduled by the last change of [`Cluster::starts`].
@@ -279,6 +283,7 @@ impl<'s> Cluster<'s> {
             runtime,
             min_ready: 0,
             pods: Vec::new(),
+            skips: Box::new(kubelet::Skips::new(&scenario.service)),
             starts: control_plane::StartQueue::default(),
             start_ends: Vec::new(),
             due: VecDeque::new(),

@@ -59,16 +59,12 @@ pub struct ProbeWalk {
 impl ProbeWalk {
     /// A worker of probe `p` whose first probe is at `first`.
     pub fn new(first: Time, rng: KeyedRng, p: &Probe) -> ProbeWalk {
-        let skip = if p.flaky <= 0.0 {
-            None
-        } else {
-            Some(Geometric::new(p.flaky))
-        };
-        ProbeWalk::with_skip(first, rng, skip)
+        ProbeWalk::with_skip(first, rng, skip_of(p))
     }
 
-    /// [`ProbeWalk::new`] with the skip distribution of an earlier walk of the same probe
-    /// ([`ProbeWalk::skip`]), so that it is not computed again.
+    /// [`ProbeWalk::new`] with the skip distribution of probe `p` already computed
+    /// ([`skip_of`], or an earlier walk's [`ProbeWalk::skip`]), so that it is not
+    /// computed again.
     pub fn with_skip(first: Time, rng: KeyedRng, skip: Option<Geometric>) -> ProbeWalk {
         ProbeWalk {
             t: first,
@@ -245,6 +241,12 @@ impl Seek {
             horizon,
         }
     }
+}
+
+/// The distribution of the passes before a flaky failure of probe `p`, as a walk of it
+/// keeps it ([`ProbeWalk::with_skip`]): `None` for a probe that is never flaky.
+pub fn skip_of(p: &Probe) -> Option<Geometric> {
+    (p.flaky > 0.0).then(|| Geometric::new(p.flaky))
 }
 
 /// The first tick of a probe: `max(run + initialDelaySeconds, started)`.

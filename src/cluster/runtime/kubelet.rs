@@ -42,6 +42,7 @@ impl Cluster<'_> {
         };
         let p = kubelet::plan(
             &self.scenario.service,
+            &self.skips,
             app,
             crash_at,
             serving,

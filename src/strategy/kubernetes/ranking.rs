@@ -135,6 +135,9 @@ impl Key {
     }
 }
 
+/// Entries up to which [`Ranking::best`] steps from class to class rather than search.
+const SMALL_TREE: usize = 32;
+
 /// One pod in the set's tree: its whole rank.
 type Entry = Key;
 /// One pod in its node's list: its rank without part 4.
@@ -435,7 +438,14 @@ impl Ranking {
     /// The pod of set `v` with the smallest rank now.
     fn best(&self, v: usize, now: Time) -> Option<TaskId> {
         let tree = &self.sets[v].tree;
-        let first = *tree.first()?;
+        // The first pod of the next class: in a small tree (a few nodes) stepping over
+        // the class's other entries costs less than a search; in a large one a class may
+        // hold an entry per node, and the search skips them at once.
+        let mut steps = (tree.len() <= SMALL_TREE).then(|| tree.range(..));
+        let first = match steps.as_mut() {
+            Some(all) => *all.next()?,
+            None => *tree.first()?,
+        };
         let group = first.group();
         let ready_bucket = |e: &Entry| {
             if first.ready() {
@@ -455,11 +465,13 @@ impl Ranking {
             if best.is_none_or(|b| rank < b) {
                 best = Some(rank);
             }
-            // The first pod of the next class.
-            next = tree
-                .range((Excluded(e.class_end()), Unbounded))
-                .next()
-                .copied();
+            next = match steps.as_mut() {
+                Some(rest) => rest.find(|x| !same_class(x, &e)).copied(),
+                None => tree
+                    .range((Excluded(e.class_end()), Unbounded))
+                    .next()
+                    .copied(),
+            };
         }
         best.map(|b| b.2 as TaskId)
     }
