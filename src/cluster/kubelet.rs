@@ -255,6 +255,19 @@ mod tests {
         }
     }
 
+    /// The plan of a new (not serving) pod of `svc` crashing at `crash_at`, with no horizon.
+    fn plan_of(svc: &Service, app: AppTimes, crash_at: Time) -> Plan {
+        plan(
+            svc,
+            &Skips::new(svc),
+            app,
+            crash_at,
+            false,
+            streams(),
+            NEVER,
+        )
+    }
+
     fn app(ready: Time, hang: Time) -> AppTimes {
         AppTimes {
             run: 100 * S,
@@ -266,15 +279,7 @@ mod tests {
     #[test]
     fn without_probes_ready_when_the_process_runs() {
         let svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
-        let p = plan(
-            &svc,
-            &Skips::new(&svc),
-            app(30 * S, NEVER),
-            NEVER,
-            false,
-            streams(),
-            NEVER,
-        );
+        let p = plan_of(&svc, app(30 * S, NEVER), NEVER);
         assert_eq!((p.ready_at, p.death_at), (100 * S, NEVER));
     }
 
@@ -286,15 +291,7 @@ mod tests {
             ..Probe::default()
         });
         // Probes at 105, 115, 125, 135 s; ready at 130 s: Ready at 135 s.
-        let p = plan(
-            &svc,
-            &Skips::new(&svc),
-            app(30 * S, NEVER),
-            NEVER,
-            false,
-            streams(),
-            NEVER,
-        );
+        let p = plan_of(&svc, app(30 * S, NEVER), NEVER);
         assert_eq!(p.ready_at, 135 * S);
     }
 
@@ -303,15 +300,7 @@ mod tests {
         let mut svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
         svc.liveness_probe = Some(Probe::default());
         // Needs 60 s; liveness at 100, 110, 120 fails: killed at 120 s.
-        let p = plan(
-            &svc,
-            &Skips::new(&svc),
-            app(60 * S, NEVER),
-            NEVER,
-            false,
-            streams(),
-            NEVER,
-        );
+        let p = plan_of(&svc, app(60 * S, NEVER), NEVER);
         assert_eq!((p.death_at, p.probe_kill), (120 * S, true));
         // A startup probe with room (30 × 10 s) protects it: started at 160 s, liveness
         // from then on passes.
@@ -319,15 +308,7 @@ mod tests {
             failure_threshold: 30,
             ..Probe::default()
         });
-        let p = plan(
-            &svc,
-            &Skips::new(&svc),
-            app(60 * S, NEVER),
-            NEVER,
-            false,
-            streams(),
-            NEVER,
-        );
+        let p = plan_of(&svc, app(60 * S, NEVER), NEVER);
         assert_eq!((p.ready_at, p.death_at), (160 * S, NEVER));
     }
 
@@ -336,29 +317,13 @@ mod tests {
         let mut svc = testkit::kubernetes(1, S, testkit::rolling(1, 0)).service;
         svc.liveness_probe = Some(Probe::default());
         // Hang at 125 s: probes at 130, 140, 150 time out after 1 s: killed at 151 s.
-        let p = plan(
-            &svc,
-            &Skips::new(&svc),
-            app(0, 125 * S),
-            NEVER,
-            false,
-            streams(),
-            NEVER,
-        );
+        let p = plan_of(&svc, app(0, 125 * S), NEVER);
         assert_eq!(
             (p.ready_at, p.death_at, p.probe_kill),
             (100 * S, 151 * S, true)
         );
         // A crash first wins.
-        let p = plan(
-            &svc,
-            &Skips::new(&svc),
-            app(0, 125 * S),
-            110 * S,
-            false,
-            streams(),
-            NEVER,
-        );
+        let p = plan_of(&svc, app(0, 125 * S), 110 * S);
         assert_eq!((p.death_at, p.probe_kill), (110 * S, false));
     }
 
