@@ -1,6 +1,7 @@
 //! Programmatic scenarios for unit tests: deterministic, instant-by-default services so
 //! closed-form timelines can be asserted exactly.
 
+use crate::cluster::TraceRecord;
 use crate::scenario::{
     Cluster, DeploymentStrategy, Dist, Faults, IntOrPercent, KubernetesStrategy, NodeSpec,
     Resources, RestartPolicy, Scenario, Service, Strategy, SwarmStrategy, UpdateConfig, Version,
@@ -116,4 +117,15 @@ pub fn kubernetes_cfg(s: &mut Scenario) -> &mut KubernetesStrategy {
         Strategy::Kubernetes(c) => c,
         _ => unreachable!("built by testkit::kubernetes"),
     }
+}
+
+/// The update states a trace went through, in order (`updating`, `paused`, …).
+pub fn updates(trace: &[TraceRecord]) -> Vec<&'static str> {
+    trace
+        .iter()
+        .filter_map(|e| match e {
+            TraceRecord::Update { state, .. } => Some(*state),
+            _ => None,
+        })
+        .collect()
 }

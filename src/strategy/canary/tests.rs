@@ -237,13 +237,7 @@ fn a_long_blue_green_pause_does_not_use_up_the_progress_deadline() {
     let (res, trace) = run(&s);
     assert_eq!(res.outcome, Outcome::Completed, "{trace:?}");
     assert!(res.duration >= 300 * S, "{}", res.duration);
-    let updates: Vec<&str> = trace
-        .iter()
-        .filter_map(|e| match e {
-            TraceRecord::Update { state, .. } => Some(*state),
-            _ => None,
-        })
-        .collect();
+    let updates = testkit::updates(&trace);
     assert!(!updates.contains(&"deadline_exceeded"), "{updates:?}");
     assert!(!updates.contains(&"rollback_started"), "{updates:?}");
     // The same with the user's promote after 200 s of an indefinite pause.

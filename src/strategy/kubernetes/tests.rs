@@ -8,7 +8,7 @@ use crate::cluster::{TaskState, TraceRecord};
 use crate::result::{Outcome, TrialResult};
 use crate::scenario::{Action, ActionKind, DeploymentStrategy, Dist, Probe, Scenario, VersionId};
 use crate::sim::time::{SECOND, Time};
-use crate::testkit::{self, kubernetes, kubernetes_cfg, rolling, rolling_pct};
+use crate::testkit::{self, kubernetes, kubernetes_cfg, rolling, rolling_pct, updates};
 use crate::trial::Workspace;
 use proptest::prelude::*;
 
@@ -25,16 +25,6 @@ fn timed_scales(trace: &[TraceRecord]) -> Vec<(Time, u32, u32)> {
         .iter()
         .filter_map(|e| match *e {
             TraceRecord::Scale { t, new, old } => Some((t, new, old)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn updates(trace: &[TraceRecord]) -> Vec<&'static str> {
-    trace
-        .iter()
-        .filter_map(|e| match e {
-            TraceRecord::Update { state, .. } => Some(*state),
             _ => None,
         })
         .collect()

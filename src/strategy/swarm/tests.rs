@@ -204,13 +204,7 @@ fn rollback_restores_the_previous_version_with_rollback_config() {
     swarm_cfg(&mut s).update.failure_action = FailureAction::Rollback;
     let (r, trace) = Workspace::new(&s).run_traced(0);
     assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 9 * S));
-    let states: Vec<&str> = trace
-        .iter()
-        .filter_map(|e| match e {
-            TraceRecord::Update { state, .. } => Some(*state),
-            _ => None,
-        })
-        .collect();
+    let states = testkit::updates(&trace);
     assert_eq!(
         states,
         ["updating", "rollback_started", "rollback_completed"]
