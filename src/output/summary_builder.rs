@@ -26,7 +26,8 @@ use crate::output::cells::{At, CellVisitor, visit_cells};
 use crate::output::columns::{COLUMNS, Cell, Column};
 use crate::output::summary::{Metric, OutcomeMetrics, OutcomeShare, Summary};
 use crate::result::{Outcome, TrialResult};
-use crate::stats::summary::sort_finite;
+use crate::stats::sort::SortBuffers;
+use crate::stats::summary::sort_finite_in;
 use crate::stats::{self, CompactColumn, Z_95, wilson};
 
 /// How many outcomes there are.
@@ -128,12 +129,13 @@ impl SummaryBuilder {
             })
             .collect();
         // One column at a time, so the decoded values of only one are in memory (24 bytes
-        // per trial at most, with the sort's keys).
+        // per trial at most, with the sort's keys), in buffers kept from column to column.
+        let mut buffers = (Vec::new(), SortBuffers::default());
         let per_column: Vec<(Option<Metric>, [Option<Metric>; OUTCOMES])> = self
             .columns
             .iter()
             .zip(&self.values)
-            .map(|(&column, values)| column_metrics(column, values))
+            .map(|(&column, values)| column_metrics(column, values, &mut buffers))
             .collect();
         let by_outcome = Outcome::ALL
             .into_iter()
@@ -189,14 +191,16 @@ impl CellVisitor for Filing<'_> {
 fn column_metrics(
     column: &'static Column,
     values: &[CompactColumn; OUTCOMES],
+    (all, sort): &mut (Vec<f64>, SortBuffers),
 ) -> (Option<Metric>, [Option<Metric>; OUTCOMES]) {
     let metric =
         |sorted: &[f64]| stats::Summary::of_sorted(sorted).map(|stats| Metric { column, stats });
-    let mut all = Vec::with_capacity(values.iter().map(CompactColumn::len).sum());
+    all.clear();
+    all.reserve(values.iter().map(CompactColumn::len).sum());
     let of_outcome = std::array::from_fn(|o| {
         let start = all.len();
-        values[o].decode_into(&mut all);
-        let part = sort_finite(&mut all, start);
+        values[o].decode_into(all);
+        let part = sort_finite_in(all, start, sort);
         metric(&all[part])
     });
     if values.iter().filter(|v| !v.is_empty()).count() <= 1 {
@@ -205,7 +209,7 @@ fn column_metrics(
         return (of_outcome.iter().find_map(|m| *m), of_outcome);
     }
     all.sort_by(f64::total_cmp);
-    (metric(&all), of_outcome)
+    (metric(all), of_outcome)
 }
 
 #[cfg(test)]

@@ -14,27 +14,47 @@
 const RADIX_FROM: usize = 256;
 
 /// Sorts `values` in [`f64::total_cmp`] order (see the [module docs](self)).
+///
+/// ```
+/// let mut v = [2.0, -0.0, f64::INFINITY, 0.0, -3.5];
+/// rollout_sim::stats::sort::sort_total(&mut v);
+/// assert_eq!(v.map(f64::to_bits), [-3.5, -0.0, 0.0, 2.0, f64::INFINITY].map(f64::to_bits));
+/// ```
 pub fn sort_total(values: &mut [f64]) {
+    sort_total_in(values, &mut SortBuffers::default());
+}
+
+/// The key buffers of [`sort_total_in`], kept by a caller that sorts column after column:
+/// a summary of 200,000 trials sorts vectors of 1.6 MB, and buffers allocated afresh for
+/// each column were fresh pages for the kernel to fault in and zero, about ten thousand
+/// faults a summary.
+#[derive(Debug, Default)]
+pub struct SortBuffers {
+    keys: Vec<u64>,
+    out: Vec<u64>,
+}
+
+/// [`sort_total`] with the key buffers of `buffers`.
+pub fn sort_total_in(values: &mut [f64], buffers: &mut SortBuffers) {
     const SIGN: u64 = 1 << 63;
-    let mut keys: Vec<u64> = values
-        .iter()
-        .map(|v| {
-            let b = v.to_bits();
-            if b & SIGN == 0 { b | SIGN } else { !b }
-        })
-        .collect();
+    let keys = &mut buffers.keys;
+    keys.clear();
+    keys.extend(values.iter().map(|v| {
+        let b = v.to_bits();
+        if b & SIGN == 0 { b | SIGN } else { !b }
+    }));
     // Most columns are sorted (a constant column is): nothing to sort or to write back.
     if keys.is_sorted() {
         return;
     }
-    sort_keys(&mut keys);
-    for (v, k) in values.iter_mut().zip(keys) {
+    sort_keys(keys, &mut buffers.out);
+    for (v, &k) in values.iter_mut().zip(keys.iter()) {
         *v = f64::from_bits(if k & SIGN != 0 { k & !SIGN } else { !k });
     }
 }
 
-/// Sorts `keys` ascending.
-fn sort_keys(keys: &mut Vec<u64>) {
+/// Sorts `keys` ascending, with `out` as the radix sort's second buffer.
+fn sort_keys(keys: &mut Vec<u64>, out: &mut Vec<u64>) {
     if keys.len() < RADIX_FROM {
         keys.sort_unstable();
         return;
@@ -46,7 +66,8 @@ fn sort_keys(keys: &mut Vec<u64>) {
             count[usize::from((k >> (8 * byte)) as u8)] += 1;
         }
     }
-    let mut out = vec![0u64; keys.len()];
+    out.clear();
+    out.resize(keys.len(), 0);
     for (byte, count) in counts.iter().enumerate() {
         // A byte every key shares leaves the order as it is.
         if count.contains(&keys.len()) {
@@ -64,7 +85,7 @@ fn sort_keys(keys: &mut Vec<u64>) {
             out[next[d]] = k;
             next[d] += 1;
         }
-        std::mem::swap(keys, &mut out);
+        std::mem::swap(keys, out);
     }
 }
 

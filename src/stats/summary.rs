@@ -13,12 +13,21 @@
 
 use crate::stats::order::quantile_interval;
 use crate::stats::quantile::quantile;
-use crate::stats::sort::sort_total;
+use crate::stats::sort::{SortBuffers, sort_total_in};
 use crate::stats::student::mean_interval;
 
 /// Drops the non-finite values of `values[start..]` and sorts the rest ascending, as
 /// [`Summary::of_sorted`] needs them; returns the range they now occupy.
 pub fn sort_finite(values: &mut Vec<f64>, start: usize) -> std::ops::Range<usize> {
+    sort_finite_in(values, start, &mut SortBuffers::default())
+}
+
+/// [`sort_finite`] with the sort's key buffers `buffers` (kept from column to column).
+pub fn sort_finite_in(
+    values: &mut Vec<f64>,
+    start: usize,
+    buffers: &mut SortBuffers,
+) -> std::ops::Range<usize> {
     let mut kept = start;
     for i in start..values.len() {
         if values[i].is_finite() {
@@ -27,7 +36,7 @@ pub fn sort_finite(values: &mut Vec<f64>, start: usize) -> std::ops::Range<usize
         }
     }
     values.truncate(kept);
-    sort_total(&mut values[start..]);
+    sort_total_in(&mut values[start..], buffers);
     start..kept
 }
 
