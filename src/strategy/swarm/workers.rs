@@ -193,6 +193,7 @@ impl Swarm<'_> {
 /// no task joins it meanwhile (the cluster creates none on its own). A task ended or told
 /// to stop meanwhile is passed over, which is all that telling it to stop would do. So
 /// this stops what a copy of the list taken first and stopped task by task would.
+#[inline(always)]
 fn stop_wanted_in(cl: &mut Cluster, slot: u32, except: TaskId) {
     let mut from = 0;
     while let Some(t) = cl
