@@ -2,7 +2,7 @@
 //! (`worker()` / `updateTask` / `useExistingTask`), wait for the new task to be seen
 //! RUNNING and sleep `delay`; task notices move the waiting workers on.
 
-use super::run::{NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
+use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
 use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
@@ -75,7 +75,7 @@ impl Swarm<'_> {
                 stop_wanted_in(cl, slot, task);
                 match waited {
                     Some(old) if cl.task(old).is_live() => {
-                        self.track(old).releases = Some(task);
+                        self.track(old).releases = task;
                         cl.hear_stops_of(old);
                         cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(task));
                     }
@@ -157,8 +157,9 @@ impl Swarm<'_> {
             }
             return;
         }
-        if let Some(new) = self.tracked(n.task).releases {
-            cl.allow_start(new);
+        let releases = self.tracked(n.task).releases;
+        if releases != NO_TASK {
+            cl.allow_start(releases);
         }
         // The orchestrator restarts it with the spec in force; then the failure watch, which
         // sees every task of the service that ends (state > RUNNING), may change the spec.
