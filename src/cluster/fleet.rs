@@ -62,7 +62,7 @@ pub(super) struct Snapshot {
     made_for: Option<(u32, VersionId, super::StateSet, Time)>,
     tasks: Vec<Task>,
     pods: Vec<PodState>,
-    slot_tasks: Vec<Vec<TaskId>>,
+    slot_tasks: super::slots::SlotLists,
     incarnations: Vec<u32>,
     nodes: Vec<Node>,
     gauges: Gauges,
@@ -205,7 +205,7 @@ impl Cluster<'_> {
     fn restore_fleet(&mut self, snap: &Snapshot) {
         self.tasks.clone_from(&snap.tasks);
         self.pods.clone_from(&snap.pods);
-        copy_slot_lists(&mut self.slot_tasks, &snap.slot_tasks);
+        self.slot_tasks.clone_from(&snap.slot_tasks);
         self.incarnations.clone_from(&snap.incarnations);
         for (n, s) in self.nodes.iter_mut().zip(&snap.nodes) {
             copy_node(n, s);
@@ -236,28 +236,6 @@ impl Cluster<'_> {
         }
         self.steps += snap.steps;
     }
-}
-
-/// `to = from` for a slot's task list, keeping `to`'s buffer. A slot nearly always holds
-/// one task, and `clone_from` calls `memcpy` for it, which costs more than the copy; one
-/// push does not.
-fn copy_slot(to: &mut Vec<TaskId>, from: &[TaskId]) {
-    to.clear();
-    if let [id] = *from {
-        to.push(id);
-    } else {
-        to.extend_from_slice(from);
-    }
-}
-
-/// `to = from` for the slots' task lists, keeping `to`'s buffers.
-fn copy_slot_lists(to: &mut Vec<Vec<TaskId>>, from: &[Vec<TaskId>]) {
-    to.truncate(from.len());
-    let kept = to.len();
-    for (t, f) in to.iter_mut().zip(from) {
-        copy_slot(t, f);
-    }
-    to.extend(from[kept..].iter().cloned());
 }
 
 /// `to = from`, keeping `to`'s buffers (the derived `clone_from` would allocate).

@@ -446,15 +446,7 @@ impl Cluster<'_> {
             e.push(id);
         }
         if moves.any(Moves::ENDS) {
-            // A task is in its slot's list once. A slot holds a task or two, so the later
-            // ones are moved up by hand rather than by a call to `memmove` (`Vec::remove`).
-            let live = &mut self.slot_tasks[slot as usize];
-            if let Some(i) = live.iter().position(|&x| x == id) {
-                for j in i + 1..live.len() {
-                    live[j - 1] = live[j];
-                }
-                live.pop();
-            }
+            self.slot_tasks.remove(slot, id);
         }
         if let Some(tr) = self.trace.as_mut() {
             let t = &self.tasks[id as usize];

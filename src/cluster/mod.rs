@@ -39,10 +39,10 @@
 //! the slot again, …), whatever the scenario.
 //!
 //! Files: this one holds the types, the state and what controllers read; [`verbs`] what
-//! controllers do; [`lifecycle`] the task's steps and its one state change; [`placement`]
-//! nodes and the pending queue; [`availability`] `minReadySeconds`; [`notices`] the
-//! notices, changes and trace records; [`runtime`] the Docker engine and the kubelet;
-//! [`node_loss`] the node lifecycle.
+//! controllers do; [`lifecycle`] the task's steps and its one state change; [`slots`] the
+//! tasks of each slot; [`placement`] nodes and the pending queue; [`availability`]
+//! `minReadySeconds`; [`notices`] the notices, changes and trace records; [`runtime`] the
+//! Docker engine and the kubelet; [`node_loss`] the node lifecycle.
 //!
 //! The control plane ([`control_plane`], `cluster.control_plane`) adds the engine's own
 //! latencies where they happen: `create` while the task is `pulling` (Swarm's PREPARING),
@@ -66,6 +66,7 @@ pub mod placer;
 pub mod probe;
 pub mod runtime;
 pub mod scheduler;
+mod slots;
 pub mod task;
 pub mod trace;
 mod verbs;
@@ -175,7 +176,7 @@ pub struct Cluster<'s> {
     /// Every task created in this trial, by index.
     pub tasks: Vec<Task>,
     /// Live tasks of each slot.
-    slot_tasks: Vec<Vec<TaskId>>,
+    slot_tasks: slots::SlotLists,
     /// Tasks waiting for a node, in arrival order. A task stopped while Pending stays in
     /// the queue (removing it from the middle costs O(queue)) and is skipped when it comes
     /// to the front.
@@ -265,7 +266,7 @@ impl<'s> Cluster<'s> {
             counts_wanted: runtime == RuntimeKind::Kubelet || placer.depends_on_tasks(),
             placer,
             tasks: Vec::new(),
-            slot_tasks: Vec::new(),
+            slot_tasks: slots::SlotLists::default(),
             pending: VecDeque::new(),
             incarnations: Vec::new(),
             notices: Vec::new(),
@@ -329,9 +330,7 @@ impl<'s> Cluster<'s> {
         self.tasks.clear();
         self.pods.clear();
         let slots = s.service.replicas as usize;
-        self.slot_tasks
-            .resize_with(slots.max(self.slot_tasks.len()), Vec::new);
-        self.slot_tasks.iter_mut().for_each(Vec::clear);
+        self.slot_tasks.reset();
         self.pending.clear();
         self.incarnations.clear();
         self.incarnations.resize(slots * versions, 0);
@@ -389,9 +388,7 @@ impl<'s> Cluster<'s> {
 
     /// Live tasks of a slot (in creation order).
     pub fn slot(&self, slot: u32) -> &[TaskId] {
-        self.slot_tasks
-            .get(slot as usize)
-            .map_or(&[], Vec::as_slice)
+        self.slot_tasks.get(slot)
     }
 
     /// Wanted tasks (live, not told to stop) and how many of them are Ready and

@@ -79,10 +79,7 @@ impl Cluster<'_> {
         if self.runtime == RuntimeKind::Kubelet {
             self.pods.push(kubelet::PodState::default()); // only the kubelet reads them
         }
-        if slot as usize >= self.slot_tasks.len() {
-            self.slot_tasks.resize_with(slot as usize + 1, Vec::new);
-        }
-        self.slot_tasks[slot as usize].push(id);
+        self.slot_tasks.push(slot, id);
         match self.pick_node() {
             Ok(node) => {
                 self.record(id, None);

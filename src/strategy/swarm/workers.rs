@@ -2,7 +2,7 @@
 //! (`worker()` / `updateTask` / `useExistingTask`), wait for the new task to be seen
 //! RUNNING and sleep `delay`; task notices move the waiting workers on.
 
-use super::run::{NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
+use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
 use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
@@ -75,7 +75,7 @@ impl Swarm<'_> {
                 stop_wanted_in(cl, slot, task);
                 match waited {
                     Some(old) if cl.task(old).is_live() => {
-                        self.track(old).releases = Some(task);
+                        self.track(old).releases = task;
                         cl.hear_stops_of(old);
                         cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(task));
                     }
@@ -157,8 +157,9 @@ impl Swarm<'_> {
             }
             return;
         }
-        if let Some(new) = self.tracked(n.task).releases {
-            cl.allow_start(new);
+        let releases = self.tracked(n.task).releases;
+        if releases != NO_TASK {
+            cl.allow_start(releases);
         }
         // The orchestrator restarts it with the spec in force; then the failure watch, which
         // sees every task of the service that ends (state > RUNNING), may change the spec.
@@ -193,6 +194,7 @@ impl Swarm<'_> {
 /// no task joins it meanwhile (the cluster creates none on its own). A task ended or told
 /// to stop meanwhile is passed over, which is all that telling it to stop would do. So
 /// this stops what a copy of the list taken first and stopped task by task would.
+#[inline(always)]
 fn stop_wanted_in(cl: &mut Cluster, slot: u32, except: TaskId) {
     let mut from = 0;
     while let Some(t) = cl
