@@ -318,13 +318,17 @@ fn same_class(a: &Member, b: &Member) -> bool {
 }
 
 /// The first member of each class in a node's sorted list: the members the tree holds.
-/// A class is a run of the list; its end is found by bisection (the pods of a node
-/// mostly share one class: a rollout's old pods do).
+/// A class is a run of the list; its end is found by bisection. The pods of a node mostly
+/// share one class (a rollout's old pods do), so a run that reaches the end of the list is
+/// seen from its last member, without the bisection.
 fn leaders(list: &[Member]) -> impl Iterator<Item = Member> + '_ {
     let mut rest = list;
     std::iter::from_fn(move || {
         let &m = rest.first()?;
-        rest = &rest[rest.partition_point(|x| same_class(x, &m))..];
+        rest = match rest.last() {
+            Some(last) if same_class(last, &m) => &[],
+            _ => &rest[rest.partition_point(|x| same_class(x, &m))..],
+        };
         Some(m)
     })
 }
