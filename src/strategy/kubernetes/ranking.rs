@@ -28,8 +28,8 @@
 //!
 //! A change of a node's count moves its pods to another group. So that it moves one entry
 //! per class rather than one per pod, the set holds only the best pod of each (node, part
-//! 1–3, class) — the pods of a node, sorted, are listed beside — which is all a pick can
-//! choose among.
+//! 1–3, class) — the pods of a node, sorted (first deleted last), are listed beside —
+//! which is all a pick can choose among.
 //!
 //! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
 //! reports every task whose state, node or desired state changed
@@ -235,7 +235,8 @@ struct SetIndex {
     cursor: usize,
     /// By node: the count of active pods its entries in the tree are keyed with.
     node_count: Vec<u32>,
-    /// By node: the set's indexed pods there, sorted.
+    /// By node: the set's indexed pods there, in descending order (the first deleted
+    /// last, so that a pick pops it).
     on_node: Vec<Vec<Member>>,
     /// By node: its pods have no entry in the tree ([`SetIndex::detach`]).
     detached: Vec<bool>,
@@ -270,18 +271,19 @@ impl SetIndex {
             return;
         };
         let list = &self.on_node[node as usize];
-        let at = list.partition_point(|x| *x < m);
+        // The list is in descending order: the members ranked after `m` come first.
+        let at = list.partition_point(|x| m < *x);
         if self.detached[node as usize] {
             self.on_node[node as usize].insert(at, m);
             return;
         }
-        let leads = at == 0 || !same_class(&list[at - 1], &m);
+        let leads = list.get(at).is_none_or(|x| !same_class(x, &m));
         if !leads {
             self.on_node[node as usize].insert(at, m);
             return;
         }
-        if let Some(&old) = list.get(at).filter(|x| same_class(x, &m)) {
-            self.tree.remove(&self.entry(n, old));
+        if at > 0 && same_class(&list[at - 1], &m) {
+            self.tree.remove(&self.entry(n, list[at - 1]));
         }
         self.tree.insert(self.entry(n, m));
         self.on_node[node as usize].insert(at, m);
@@ -293,24 +295,27 @@ impl SetIndex {
             return;
         };
         let list = &mut self.on_node[node as usize];
-        // A pick takes the best pod of its class, most often its node's first: no search.
-        let at = if list.first() == Some(&m) {
-            0
+        // A pick takes the best pod of its class, most often its node's last: a pop, no
+        // search and no shift.
+        let at = if list.last() == Some(&m) {
+            list.pop();
+            list.len()
         } else {
-            list.partition_point(|x| *x < m)
+            let at = list.partition_point(|x| m < *x);
+            debug_assert_eq!(list.get(at), Some(&m));
+            list.remove(at);
+            at
         };
-        debug_assert_eq!(list.get(at), Some(&m));
-        list.remove(at);
         if self.detached[node as usize] {
             return;
         }
         let list = &self.on_node[node as usize];
-        if at > 0 && same_class(&list[at - 1], &m) {
+        if list.get(at).is_some_and(|x| same_class(x, &m)) {
             return; // it was not its class's best
         }
         self.tree.remove(&self.entry(n, m));
-        if let Some(&next) = list.get(at).filter(|x| same_class(x, &m)) {
-            self.tree.insert(self.entry(n, next));
+        if at > 0 && same_class(&list[at - 1], &m) {
+            self.tree.insert(self.entry(n, list[at - 1]));
         }
     }
 
@@ -365,17 +370,18 @@ fn same_class(a: &Member, b: &Member) -> bool {
         && a.tail[1] >> 32 == b.tail[1] >> 32
 }
 
-/// The first member of each class in a node's sorted list: the members the tree holds.
-/// A class is a run of the list; its end is found by bisection. The pods of a node mostly
-/// share one class (a rollout's old pods do), so a run that reaches the end of the list is
-/// seen from its last member, without the bisection.
+/// The best member of each class in a node's list (in descending order: the last of each
+/// class's run), from the end: the members the tree holds. A class is a run of the list;
+/// its start is found by bisection. The pods of a node mostly share one class (a rollout's
+/// old pods do), so a run that reaches the start of the list is seen from its first
+/// member, without the bisection.
 fn leaders(list: &[Member]) -> impl Iterator<Item = Member> + '_ {
     let mut rest = list;
     std::iter::from_fn(move || {
-        let &m = rest.first()?;
-        rest = match rest.last() {
-            Some(last) if same_class(last, &m) => &[],
-            _ => &rest[rest.partition_point(|x| same_class(x, &m))..],
+        let &m = rest.last()?;
+        rest = match rest.first() {
+            Some(first) if same_class(first, &m) => &[],
+            _ => &rest[..rest.partition_point(|x| !same_class(x, &m))],
         };
         Some(m)
     })
@@ -682,7 +688,7 @@ mod tests {
     }
 
     #[test]
-    fn leaders_are_the_first_member_of_each_class() {
+    fn leaders_are_the_best_member_of_each_class() {
         let mut rng = crate::sim::Key::trial(8, 0, Purpose::Controller).rng();
         for _ in 0..500 {
             let mut list: Vec<Member> = (0..rng.below(12))
@@ -692,11 +698,14 @@ mod tests {
                     Key::member(4, since, restarts, 0, rng.below(100), 0)
                 })
                 .collect();
+            // Ascending, the first member of each class is its best.
             list.sort();
             let want: Vec<Member> = (0..list.len())
                 .filter(|&i| i == 0 || !same_class(&list[i - 1], &list[i]))
                 .map(|i| list[i])
                 .collect();
+            // The node lists are in descending order; leaders come from the end.
+            list.reverse();
             assert_eq!(leaders(&list).collect::<Vec<_>>(), want);
         }
     }
