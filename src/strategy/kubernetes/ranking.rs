@@ -443,21 +443,25 @@ impl Ranking {
             set.cursor = self.node_log.len();
             self.sets.push(set);
         }
+        let pod = Pod {
+            set: v as u32,
+            uid: None,
+            keyed: None,
+            stale: true,
+        };
         if id as usize >= self.pods.len() {
+            // Tasks are numbered in creation order: the new pod is most often the next.
             let none = Pod {
                 set: u32::MAX,
                 uid: None,
                 keyed: None,
                 stale: false,
             };
-            self.pods.resize(id as usize + 1, none);
+            self.pods.resize(id as usize, none);
+            self.pods.push(pod);
+        } else {
+            self.pods[id as usize] = pod;
         }
-        self.pods[id as usize] = Pod {
-            set: v as u32,
-            uid: None,
-            keyed: None,
-            stale: true,
-        };
         self.sets[v].stale.push(id);
     }
 
