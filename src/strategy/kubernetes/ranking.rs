@@ -115,8 +115,9 @@ impl PartialOrd for Key {
 }
 
 impl Key {
-    /// A pod's [`Member`]: its parts 1–3 as the level (unassigned, Pending, not Ready
-    /// from the top: bits 2, 1, 0), then parts 5–8 as they are (not yet bucketed).
+    /// A pod's [`Member`]: `level` holds parts 1–3 (assigned, Running, Ready as bits 2,
+    /// 1, 0, so that unassigned, Pending and not Ready rank first), then parts 5–8 as
+    /// they are (not yet bucketed).
     fn member(
         level: u64,
         since: Time,
