@@ -113,9 +113,8 @@ impl ProbeWalk {
     /// in steps finds what one walk finds: the walk stops only between ticks, where its
     /// state is all it carries.
     pub fn resume(&mut self, seek: &Seek, app: AppTimes, until: Time) -> Option<Flip> {
-        let p = &seek.probe;
         let (succ_thr, fail_thr, horizon) = (seek.success, seek.failure, seek.horizon);
-        let period = p.period.max(1);
+        let (period, timeout, flaky) = (seek.period, seek.timeout, seek.flaky);
         loop {
             let t = self.t;
             if t >= horizon || t == NEVER {
@@ -137,7 +136,7 @@ impl ProbeWalk {
                 self.t = tick + period;
                 self.fail = 0;
                 self.succ = 0;
-                return Some(Flip::Failure(tick + p.timeout));
+                return Some(Flip::Failure(tick + timeout));
             }
             let answers_from = app.ready_at.min(app.hang_at);
             if t < answers_from {
@@ -164,7 +163,7 @@ impl ProbeWalk {
             } else {
                 t + (app.hang_at - t).div_ceil(period) * period
             };
-            if p.flaky <= 0.0 {
+            if flaky <= 0.0 {
                 if let Some(thr) = succ_thr {
                     let need = thr.saturating_sub(self.succ).max(1) as Time;
                     let tick = t.saturating_add((need - 1).saturating_mul(period));
@@ -200,7 +199,7 @@ impl ProbeWalk {
             }
             let tick = self.t;
             self.t = tick + period;
-            if forced || self.rng.chance(p.flaky) {
+            if forced || self.rng.chance(flaky) {
                 self.fail += 1;
                 self.succ = 0;
                 if fail_thr.is_some_and(|thr| self.fail >= thr) {
@@ -219,10 +218,16 @@ impl ProbeWalk {
     }
 }
 
-/// What a walk looks for: the probe, the flips sought and where the walk gives up.
+/// What a walk looks for: the probe (the parts a walk reads), the flips sought and where
+/// the walk gives up.
 #[derive(Debug, Clone)]
 pub struct Seek {
-    probe: Probe,
+    /// `periodSeconds` (at least 1 µs).
+    period: Time,
+    /// `timeoutSeconds`.
+    timeout: Time,
+    /// Probability that a probe of a healthy process fails anyway.
+    flaky: f64,
     /// Consecutive successes that flip the result (`None`: not looked for).
     success: Option<u32>,
     /// Consecutive failures that flip the result (`None`: not looked for).
@@ -235,7 +240,9 @@ impl Seek {
     /// Look for `success` successes or `failure` failures of `p` before `horizon`.
     pub fn new(p: &Probe, success: Option<u32>, failure: Option<u32>, horizon: Time) -> Seek {
         Seek {
-            probe: p.clone(),
+            period: p.period.max(1),
+            timeout: p.timeout,
+            flaky: p.flaky,
             success: success.map(|s| s.max(1)),
             failure: failure.map(|f| f.max(1)),
             horizon,
