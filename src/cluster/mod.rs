@@ -208,6 +208,12 @@ pub struct Cluster<'s> {
     /// Tasks whose state, node or desired state changed since the last
     /// [`Cluster::take_edits`], when tracked (with repeats).
     edits: Option<Vec<TaskId>>,
+    /// Nodes whose count of wanted tasks changed since the last
+    /// [`Cluster::take_recounted`], tracked with the edits (with repeats).
+    recounted: Option<Vec<NodeId>>,
+    /// No [`Cluster::take_recounted`] yet this trial: the log may lack changes made before
+    /// (a copied fleet is not logged), so the next take names every node.
+    recount_all: bool,
     /// The event log, when this trial is traced.
     pub trace: Option<Vec<TraceRecord>>,
     /// Trial index.
@@ -276,6 +282,8 @@ impl<'s> Cluster<'s> {
             gauges: Gauges::default(),
             wanted: WantedCounts::default(),
             edits: None,
+            recounted: None,
+            recount_all: true,
             trace: None,
             trial: 0,
             stop_signal_delay: 0,
@@ -348,6 +356,10 @@ impl<'s> Cluster<'s> {
         if let Some(e) = self.edits.as_mut() {
             e.clear();
         }
+        if let Some(r) = self.recounted.as_mut() {
+            r.clear();
+        }
+        self.recount_all = true;
         self.trace = traced.then(Vec::new);
         self.trial = trial;
         self.streams = TrialStreams::new(s.seed, trial);
@@ -405,9 +417,11 @@ impl<'s> Cluster<'s> {
     }
 
     /// Record, from now on, which tasks change state, node or desired state (see
-    /// [`Cluster::take_edits`]).
+    /// [`Cluster::take_edits`]), and which nodes' wanted counts change (see
+    /// [`Cluster::take_recounted`]).
     pub fn track_edits(&mut self) {
         self.edits.get_or_insert_with(Vec::new);
+        self.recounted.get_or_insert_with(Vec::new);
     }
 
     /// The tasks whose state, node or desired state changed since the last call (with
@@ -417,6 +431,21 @@ impl<'s> Cluster<'s> {
         buf.clear();
         if let Some(e) = self.edits.as_mut() {
             std::mem::swap(e, buf);
+        }
+    }
+
+    /// The nodes whose count of wanted tasks ([`Cluster::wanted_on_node`]) may have changed
+    /// since the last call (with repeats): those it changed on, or every node at the first
+    /// call of a trial; leaves `buf` (cleared) in their place; nothing unless
+    /// [`Cluster::track_edits`] was called.
+    pub fn take_recounted(&mut self, buf: &mut Vec<NodeId>) {
+        buf.clear();
+        if let Some(r) = self.recounted.as_mut() {
+            std::mem::swap(r, buf);
+            if std::mem::take(&mut self.recount_all) {
+                buf.clear();
+                buf.extend(0..self.nodes.len() as NodeId);
+            }
         }
     }
 
@@ -453,8 +482,14 @@ impl<'s> Cluster<'s> {
     fn share_changed(&mut self, version: usize, old: Share, new: Share) {
         self.wanted.change(version, old, new);
         let (was, is) = (old.node(), new.node());
-        if was != is && self.placer.limits_per_node() {
-            self.node_count_changed(was, is);
+        if was != is {
+            if let Some(r) = self.recounted.as_mut() {
+                r.extend(was);
+                r.extend(is);
+            }
+            if self.placer.limits_per_node() {
+                self.node_count_changed(was, is);
+            }
         }
     }
 
