@@ -199,6 +199,8 @@ pub struct Cluster<'s> {
     /// Wanted tasks per version and per node, kept as tasks change when
     /// [`Cluster::counts_wanted`].
     wanted: WantedCounts,
+    /// Changes of [`Cluster::wanted`] so far (never reset): see [`Cluster::wanted_changes`].
+    wanted_changes: u64,
     /// Whether anything reads [`Cluster::wanted`]: the controllers on the kubelet (the
     /// ReplicaSet's status and pod ranking), and placement when where the service's other
     /// tasks are decides (spread, preferences, a per-node limit). Swarm's updater reads no
@@ -281,6 +283,7 @@ impl<'s> Cluster<'s> {
             changed: None,
             gauges: Gauges::default(),
             wanted: WantedCounts::default(),
+            wanted_changes: 0,
             edits: None,
             recounted: None,
             recount_all: true,
@@ -411,6 +414,14 @@ impl<'s> Cluster<'s> {
         (get(&w.wanted), get(&w.ready), get(&w.available))
     }
 
+    /// How many times the wanted counts ([`Cluster::wanted_of`], [`Cluster::wanted_on_node`])
+    /// have changed on this cluster (never reset; a fleet copied in at the start of a trial
+    /// sets them uncounted): a reader that finds the same number again, in the same trial
+    /// and after its fleet, reads the same counts.
+    pub fn wanted_changes(&self) -> u64 {
+        self.wanted_changes
+    }
+
     /// Wanted tasks placed on `node`, every version.
     pub fn wanted_on_node(&self, node: NodeId) -> u32 {
         self.wanted.on_node[node as usize]
@@ -481,6 +492,7 @@ impl<'s> Cluster<'s> {
     #[inline(never)]
     fn share_changed(&mut self, version: usize, old: Share, new: Share) {
         self.wanted.change(version, old, new);
+        self.wanted_changes += 1;
         let (was, is) = (old.node(), new.node());
         if was != is {
             if let Some(r) = self.recounted.as_mut() {

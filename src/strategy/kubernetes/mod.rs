@@ -123,6 +123,11 @@ pub struct Deployment<'s> {
     new_rs: Option<usize>,
     /// Their status at the start of the current sync.
     statuses: Vec<RsStatus>,
+    /// When [`Deployment::statuses`] were read: the cluster's count of changes to the
+    /// wanted counts ([`Cluster::wanted_changes`]) and how many ReplicaSets there were.
+    /// While both stay, a read finds the same statuses (each counts wanted, Ready and
+    /// available pods, which move only with the wanted counts), so it is skipped.
+    statuses_read: Option<(u64, usize)>,
     /// `d.status` as last stored.
     status: Status,
     /// The Progressing condition.
@@ -175,6 +180,7 @@ impl<'s> Deployment<'s> {
             sets: Vec::new(),
             new_rs: None,
             statuses: Vec::new(),
+            statuses_read: None,
             status: Status::default(),
             cond: None,
             queue: WorkQueue::default(),
@@ -362,11 +368,22 @@ impl<'s> Deployment<'s> {
     fn sync(&mut self, cl: &mut Cluster) {
         self.scaled = false;
         self.touched = false;
-        self.statuses.clear();
-        for i in 0..self.sets.len() {
-            let st = self.sets[i].status(cl);
-            self.statuses.push(st);
+        let read = (cl.wanted_changes(), self.sets.len());
+        if self.statuses_read != Some(read) {
+            self.statuses.clear();
+            for i in 0..self.sets.len() {
+                let st = self.sets[i].status(cl);
+                self.statuses.push(st);
+            }
+            self.statuses_read = Some(read);
         }
+        debug_assert!(
+            self.sets
+                .iter()
+                .map(|rs| rs.counts(cl))
+                .eq(self.statuses.iter().copied()),
+            "statuses read again are those kept"
+        );
         let same = (self.rest || self.quiet) && self.statuses == self.read_statuses;
         let resting = same && self.rest && self.at_rest(cl.now());
         let tail = same && self.quiet && !resting;
@@ -667,6 +684,7 @@ impl Controller for Deployment<'_> {
         self.sets.clear();
         self.new_rs = None;
         self.statuses.clear();
+        self.statuses_read = None;
         self.queue = WorkQueue::default();
         self.timers.clear();
         self.rest = false;
