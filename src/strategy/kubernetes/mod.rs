@@ -369,7 +369,8 @@ impl<'s> Deployment<'s> {
         self.scaled = false;
         self.touched = false;
         let read = (cl.wanted_changes(), self.sets.len());
-        if self.statuses_read != Some(read) {
+        let kept = self.statuses_read == Some(read);
+        if !kept {
             self.statuses.clear();
             for i in 0..self.sets.len() {
                 let st = self.sets[i].status(cl);
@@ -384,7 +385,10 @@ impl<'s> Deployment<'s> {
                 .eq(self.statuses.iter().copied()),
             "statuses read again are those kept"
         );
-        let same = (self.rest || self.quiet) && self.statuses == self.read_statuses;
+        // At rest or quiet, the last sync that ended read these statuses (if it returned
+        // at rest, it found them equal): kept since, they are still the ones it read.
+        let same = (self.rest || self.quiet) && (kept || self.statuses == self.read_statuses);
+        debug_assert!(!same || self.statuses == self.read_statuses);
         let resting = same && self.rest && self.at_rest(cl.now());
         let tail = same && self.quiet && !resting;
         if !cfg!(debug_assertions) {
