@@ -401,7 +401,7 @@ impl<'s> Deployment<'s> {
                 self.cleanup_if_complete(new);
                 self.sync_rollout_status(cl);
                 self.observed = true;
-                self.after_sync(false);
+                self.after_sync(false, true);
                 return;
             }
         }
@@ -454,18 +454,20 @@ impl<'s> Deployment<'s> {
                     && before == (self.status, self.cond, self.state, self.queue),
             "a sync at rest changed nothing"
         );
-        self.after_sync(scaling);
+        self.after_sync(scaling, same);
     }
 
-    /// Whether the sync just done leaves the Deployment at rest or quiet.
-    fn after_sync(&mut self, scaling: bool) {
+    /// Whether the sync just done leaves the Deployment at rest or quiet; `same`: the
+    /// statuses it read were [`Deployment::read_statuses`] already.
+    fn after_sync(&mut self, scaling: bool, same: bool) {
         let rolling = matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. });
         self.quiet = rolling && !scaling && !self.scaled && !self.touched;
         self.rest = !self.touched && !self.queue.is_queued();
-        if self.rest || self.quiet {
+        if (self.rest || self.quiet) && !same {
             // No ReplicaSet was created: these are the statuses the sync read.
             self.read_statuses.clone_from(&self.statuses);
         }
+        debug_assert!(!(self.rest || self.quiet) || self.read_statuses == self.statuses);
     }
 
     /// Whether a sync now, reading the counts the last one read, would change nothing,
