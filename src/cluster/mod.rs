@@ -199,6 +199,8 @@ pub struct Cluster<'s> {
     /// Wanted tasks per version and per node, kept as tasks change when
     /// [`Cluster::counts_wanted`].
     wanted: WantedCounts,
+    /// Changes of [`Cluster::wanted`] so far (never reset): see [`Cluster::wanted_changes`].
+    wanted_changes: u64,
     /// Whether anything reads [`Cluster::wanted`]: the controllers on the kubelet (the
     /// ReplicaSet's status and pod ranking), and placement when where the service's other
     /// tasks are decides (spread, preferences, a per-node limit). Swarm's updater reads no
@@ -208,6 +210,12 @@ pub struct Cluster<'s> {
     /// Tasks whose state, node or desired state changed since the last
     /// [`Cluster::take_edits`], when tracked (with repeats).
     edits: Option<Vec<TaskId>>,
+    /// Nodes whose count of wanted tasks changed since the last
+    /// [`Cluster::take_recounted`], tracked with the edits (with repeats).
+    recounted: Option<Vec<NodeId>>,
+    /// No [`Cluster::take_recounted`] yet this trial: the log may lack changes made before
+    /// (a copied fleet is not logged), so the next take names every node.
+    recount_all: bool,
     /// The event log, when this trial is traced.
     pub trace: Option<Vec<TraceRecord>>,
     /// Trial index.
@@ -275,7 +283,10 @@ impl<'s> Cluster<'s> {
             changed: None,
             gauges: Gauges::default(),
             wanted: WantedCounts::default(),
+            wanted_changes: 0,
             edits: None,
+            recounted: None,
+            recount_all: true,
             trace: None,
             trial: 0,
             stop_signal_delay: 0,
@@ -348,6 +359,10 @@ impl<'s> Cluster<'s> {
         if let Some(e) = self.edits.as_mut() {
             e.clear();
         }
+        if let Some(r) = self.recounted.as_mut() {
+            r.clear();
+        }
+        self.recount_all = true;
         self.trace = traced.then(Vec::new);
         self.trial = trial;
         self.streams = TrialStreams::new(s.seed, trial);
@@ -399,15 +414,25 @@ impl<'s> Cluster<'s> {
         (get(&w.wanted), get(&w.ready), get(&w.available))
     }
 
+    /// How many times the wanted counts ([`Cluster::wanted_of`], [`Cluster::wanted_on_node`])
+    /// have changed on this cluster (never reset; a fleet copied in at the start of a trial
+    /// sets them uncounted): a reader that finds the same number again, in the same trial
+    /// and after its fleet, reads the same counts.
+    pub fn wanted_changes(&self) -> u64 {
+        self.wanted_changes
+    }
+
     /// Wanted tasks placed on `node`, every version.
     pub fn wanted_on_node(&self, node: NodeId) -> u32 {
         self.wanted.on_node[node as usize]
     }
 
     /// Record, from now on, which tasks change state, node or desired state (see
-    /// [`Cluster::take_edits`]).
+    /// [`Cluster::take_edits`]), and which nodes' wanted counts change (see
+    /// [`Cluster::take_recounted`]).
     pub fn track_edits(&mut self) {
         self.edits.get_or_insert_with(Vec::new);
+        self.recounted.get_or_insert_with(Vec::new);
     }
 
     /// The tasks whose state, node or desired state changed since the last call (with
@@ -417,6 +442,21 @@ impl<'s> Cluster<'s> {
         buf.clear();
         if let Some(e) = self.edits.as_mut() {
             std::mem::swap(e, buf);
+        }
+    }
+
+    /// The nodes whose count of wanted tasks ([`Cluster::wanted_on_node`]) may have changed
+    /// since the last call (with repeats): those it changed on, or every node at the first
+    /// call of a trial; leaves `buf` (cleared) in their place; nothing unless
+    /// [`Cluster::track_edits`] was called.
+    pub fn take_recounted(&mut self, buf: &mut Vec<NodeId>) {
+        buf.clear();
+        if let Some(r) = self.recounted.as_mut() {
+            std::mem::swap(r, buf);
+            if std::mem::take(&mut self.recount_all) {
+                buf.clear();
+                buf.extend(0..self.nodes.len() as NodeId);
+            }
         }
     }
 
@@ -452,9 +492,16 @@ impl<'s> Cluster<'s> {
     #[inline(never)]
     fn share_changed(&mut self, version: usize, old: Share, new: Share) {
         self.wanted.change(version, old, new);
+        self.wanted_changes += 1;
         let (was, is) = (old.node(), new.node());
-        if was != is && self.placer.limits_per_node() {
-            self.node_count_changed(was, is);
+        if was != is {
+            if let Some(r) = self.recounted.as_mut() {
+                r.extend(was);
+                r.extend(is);
+            }
+            if self.placer.limits_per_node() {
+                self.node_count_changed(was, is);
+            }
         }
     }
 

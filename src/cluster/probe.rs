@@ -121,17 +121,16 @@ impl ProbeWalk {
                 return Some(Flip::Never);
             }
             // Pause only between streaks: finishing one takes at most a threshold of ticks.
-            let in_streak =
-                fail_thr.is_some() && self.fail > 0 || succ_thr.is_some() && self.succ > 0;
+            let in_streak = fail_thr != 0 && self.fail > 0 || succ_thr != 0 && self.succ > 0;
             if t > until && !in_streak {
                 return None;
             }
             if t >= app.hang_at {
                 // Every probe from here on times out.
-                let Some(thr) = fail_thr else {
+                if fail_thr == 0 {
                     return Some(Flip::Never);
-                };
-                let need = thr.saturating_sub(self.fail).max(1) as Time;
+                }
+                let need = fail_thr.saturating_sub(self.fail).max(1) as Time;
                 let tick = t + (need - 1) * period;
                 self.t = tick + period;
                 self.fail = 0;
@@ -142,8 +141,8 @@ impl ProbeWalk {
             if t < answers_from {
                 // Refused until the application listens (or hangs first).
                 let k = (answers_from - t).div_ceil(period);
-                if let Some(thr) = fail_thr {
-                    let need = thr.saturating_sub(self.fail).max(1) as Time;
+                if fail_thr != 0 {
+                    let need = fail_thr.saturating_sub(self.fail).max(1) as Time;
                     if need <= k {
                         let tick = t + (need - 1) * period;
                         self.t = tick + period;
@@ -164,8 +163,8 @@ impl ProbeWalk {
                 t + (app.hang_at - t).div_ceil(period) * period
             };
             if flaky <= 0.0 {
-                if let Some(thr) = succ_thr {
-                    let need = thr.saturating_sub(self.succ).max(1) as Time;
+                if succ_thr != 0 {
+                    let need = succ_thr.saturating_sub(self.succ).max(1) as Time;
                     let tick = t.saturating_add((need - 1).saturating_mul(period));
                     if tick < app.hang_at {
                         self.t = tick + period;
@@ -179,7 +178,7 @@ impl ProbeWalk {
                 self.t = first_hung_tick;
                 continue;
             }
-            let forced = succ_thr.is_none() && self.fail == 0;
+            let forced = succ_thr == 0 && self.fail == 0;
             if forced {
                 // Skip the passes before the next flaky failure.
                 let passes = self
@@ -202,14 +201,14 @@ impl ProbeWalk {
             if forced || self.rng.chance(flaky) {
                 self.fail += 1;
                 self.succ = 0;
-                if fail_thr.is_some_and(|thr| self.fail >= thr) {
+                if fail_thr != 0 && self.fail >= fail_thr {
                     self.fail = 0;
                     return Some(Flip::Failure(tick));
                 }
             } else {
                 self.succ += 1;
                 self.fail = 0;
-                if succ_thr.is_some_and(|thr| self.succ >= thr) {
+                if succ_thr != 0 && self.succ >= succ_thr {
                     self.succ = 0;
                     return Some(Flip::Success(tick));
                 }
@@ -228,10 +227,11 @@ pub struct Seek {
     timeout: Time,
     /// Probability that a probe of a healthy process fails anyway.
     flaky: f64,
-    /// Consecutive successes that flip the result (`None`: not looked for).
-    success: Option<u32>,
-    /// Consecutive failures that flip the result (`None`: not looked for).
-    failure: Option<u32>,
+    /// Consecutive successes that flip the result (0: not looked for; a threshold is at
+    /// least 1). A plain number rather than an `Option`: every step of a walk tests it.
+    success: u32,
+    /// Consecutive failures that flip the result (0: not looked for).
+    failure: u32,
     /// No tick at or after it is probed.
     horizon: Time,
 }
@@ -243,8 +243,8 @@ impl Seek {
             period: p.period.max(1),
             timeout: p.timeout,
             flaky: p.flaky,
-            success: success.map(|s| s.max(1)),
-            failure: failure.map(|f| f.max(1)),
+            success: success.map_or(0, |s| s.max(1)),
+            failure: failure.map_or(0, |f| f.max(1)),
             horizon,
         }
     }

@@ -123,6 +123,11 @@ pub struct Deployment<'s> {
     new_rs: Option<usize>,
     /// Their status at the start of the current sync.
     statuses: Vec<RsStatus>,
+    /// When [`Deployment::statuses`] were read: the cluster's count of changes to the
+    /// wanted counts ([`Cluster::wanted_changes`]) and how many ReplicaSets there were.
+    /// While both stay, a read finds the same statuses (each counts wanted, Ready and
+    /// available pods, which move only with the wanted counts), so it is skipped.
+    statuses_read: Option<(u64, usize)>,
     /// `d.status` as last stored.
     status: Status,
     /// The Progressing condition.
@@ -175,6 +180,7 @@ impl<'s> Deployment<'s> {
             sets: Vec::new(),
             new_rs: None,
             statuses: Vec::new(),
+            statuses_read: None,
             status: Status::default(),
             cond: None,
             queue: WorkQueue::default(),
@@ -362,12 +368,27 @@ impl<'s> Deployment<'s> {
     fn sync(&mut self, cl: &mut Cluster) {
         self.scaled = false;
         self.touched = false;
-        self.statuses.clear();
-        for i in 0..self.sets.len() {
-            let st = self.sets[i].status(cl);
-            self.statuses.push(st);
+        let read = (cl.wanted_changes(), self.sets.len());
+        let kept = self.statuses_read == Some(read);
+        if !kept {
+            self.statuses.clear();
+            for i in 0..self.sets.len() {
+                let st = self.sets[i].status(cl);
+                self.statuses.push(st);
+            }
+            self.statuses_read = Some(read);
         }
-        let same = (self.rest || self.quiet) && self.statuses == self.read_statuses;
+        debug_assert!(
+            self.sets
+                .iter()
+                .map(|rs| rs.counts(cl))
+                .eq(self.statuses.iter().copied()),
+            "statuses read again are those kept"
+        );
+        // At rest or quiet, the last sync that ended read these statuses (if it returned
+        // at rest, it found them equal): kept since, they are still the ones it read.
+        let same = (self.rest || self.quiet) && (kept || self.statuses == self.read_statuses);
+        debug_assert!(!same || self.statuses == self.read_statuses);
         let resting = same && self.rest && self.at_rest(cl.now());
         let tail = same && self.quiet && !resting;
         if !cfg!(debug_assertions) {
@@ -380,7 +401,7 @@ impl<'s> Deployment<'s> {
                 self.cleanup_if_complete(new);
                 self.sync_rollout_status(cl);
                 self.observed = true;
-                self.after_sync(false);
+                self.after_sync(false, true);
                 return;
             }
         }
@@ -433,18 +454,20 @@ impl<'s> Deployment<'s> {
                     && before == (self.status, self.cond, self.state, self.queue),
             "a sync at rest changed nothing"
         );
-        self.after_sync(scaling);
+        self.after_sync(scaling, same);
     }
 
-    /// Whether the sync just done leaves the Deployment at rest or quiet.
-    fn after_sync(&mut self, scaling: bool) {
+    /// Whether the sync just done leaves the Deployment at rest or quiet; `same`: the
+    /// statuses it read were [`Deployment::read_statuses`] already.
+    fn after_sync(&mut self, scaling: bool, same: bool) {
         let rolling = matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. });
         self.quiet = rolling && !scaling && !self.scaled && !self.touched;
         self.rest = !self.touched && !self.queue.is_queued();
-        if self.rest || self.quiet {
+        if (self.rest || self.quiet) && !same {
             // No ReplicaSet was created: these are the statuses the sync read.
             self.read_statuses.clone_from(&self.statuses);
         }
+        debug_assert!(!(self.rest || self.quiet) || self.read_statuses == self.statuses);
     }
 
     /// Whether a sync now, reading the counts the last one read, would change nothing,
@@ -667,6 +690,7 @@ impl Controller for Deployment<'_> {
         self.sets.clear();
         self.new_rs = None;
         self.statuses.clear();
+        self.statuses_read = None;
         self.queue = WorkQueue::default();
         self.timers.clear();
         self.rest = false;

@@ -34,9 +34,11 @@
 //! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
 //! reports every task whose state, node or desired state changed
 //! ([`Cluster::take_edits`]); those pods are re-keyed, and so are the pods on nodes whose
-//! count of active pods changed since. The edits name a pod at every step of its life,
-//! most of which move no count: the nodes are logged only when their count is found
-//! changed since the edits were last read, so each set reads on over real changes. The node of the last pod a scale-down picks is
+//! count of active pods changed since. The cluster names the nodes whose count changed
+//! ([`Cluster::take_recounted`]; the edits name a pod at every step of its life, most of
+//! which move no count, so they are not searched for them); such a node is logged only
+//! when its count is found changed since the last read, so each set reads on over real
+//! changes. The node of the last pod a scale-down picks is
 //! *detached* meanwhile: its count is about to change (the pod stops), so rather than move
 //! its class's next pod into the tree at the pick and move it again at the catch-up, its
 //! entries stay out of the tree until the catch-up puts them back, keyed with its count.
@@ -200,15 +202,18 @@ pub struct Ranking {
     pods: Vec<Pod>,
     /// By ReplicaSet.
     sets: Vec<SetIndex>,
-    /// Nodes whose count of active pods had changed when the edits were read, in order (a
-    /// node again for each later change). Each [`SetIndex`] reads on from its own cursor.
+    /// Nodes whose count of active pods had changed when the cluster's changes were read,
+    /// in order (a node again for each later change). Each [`SetIndex`] reads on from its
+    /// own cursor.
     node_log: Vec<NodeId>,
-    /// By node: its count of active pods when the edits were last read (or 0, at the start
-    /// of the trial, before any pod existed); a set made since starts from these, so that
-    /// the log names every node whose count differs from the set's.
+    /// By node: its count of active pods when the changes were last read (or 0, at the
+    /// start of the trial, before any pod existed); a set made since starts from these, so
+    /// that the log names every node whose count differs from the set's.
     logged_count: Vec<u32>,
     /// Scratch for [`Cluster::take_edits`].
     edits: Vec<TaskId>,
+    /// Scratch for [`Cluster::take_recounted`].
+    recounted: Vec<NodeId>,
     /// The pods chosen by the last [`Ranking::choose`], first deleted first.
     pub chosen: Vec<TaskId>,
 }
@@ -534,8 +539,8 @@ impl Ranking {
         best.map(|b| b.2 as TaskId)
     }
 
-    /// Bring set `v` up to date: read the cluster's edits, move its pods on nodes whose
-    /// count changed, then key afresh its pods that changed.
+    /// Bring set `v` up to date: read the cluster's edits and recounted nodes, move its pods
+    /// on nodes whose count changed, then key afresh its pods that changed.
     fn catch_up(&mut self, cl: &mut Cluster, v: usize) {
         cl.take_edits(&mut self.edits);
         // Reading an edit reads the pod as it is now, so a repeat reads nothing new: the
@@ -548,24 +553,24 @@ impl Ranking {
             let Some(pod) = self.pods.get_mut(id as usize) else {
                 continue;
             };
-            let t = cl.task(id);
             if !pod.stale && pod.set != u32::MAX {
                 pod.stale = true;
                 self.sets[pod.set as usize].stale.push(id);
             }
-            if let Some(n) = t.node {
-                let count = cl.wanted_on_node(n);
-                let logged = &mut self.logged_count[n as usize];
-                if *logged != count {
-                    *logged = count;
-                    self.node_log.push(n);
-                }
+        }
+        cl.take_recounted(&mut self.recounted);
+        for &n in &self.recounted {
+            let count = cl.wanted_on_node(n);
+            let logged = &mut self.logged_count[n as usize];
+            if *logged != count {
+                *logged = count;
+                self.node_log.push(n);
             }
         }
         debug_assert!(
             (0..self.logged_count.len())
                 .all(|n| self.logged_count[n] == cl.wanted_on_node(n as NodeId)),
-            "every count change is an edit of a pod on that node"
+            "every count change is logged by the cluster"
         );
         let set = &mut self.sets[v];
         for &n in &self.node_log[set.cursor..] {
