@@ -73,6 +73,11 @@ pub struct Experiment<'s> {
 /// and a bound on the results held in memory meanwhile.
 const AHEAD_PER_THREAD: u64 = 1024;
 
+/// How many consecutive finished trials are handed to the sinks at once: enough that the
+/// sinks' state stays in one core's cache for a while (see [`Handover`]), few enough that
+/// the files and the progress bar follow a slow run closely.
+const WRITE_BATCH: usize = 32;
+
 impl<'s> Experiment<'s> {
     /// All trials of one scenario.
     pub fn single(scenario: &'s Scenario) -> Experiment<'s> {
@@ -96,7 +101,7 @@ impl<'s> Experiment<'s> {
         sink: &mut dyn Sink,
     ) -> io::Result<u64> {
         let ahead = rayon::current_num_threads() as u64 * AHEAD_PER_THREAD;
-        let handover = Handover::new(self.trials.clone(), ahead, sink, progress);
+        let handover = Handover::new(self.trials.clone(), ahead, WRITE_BATCH, sink, progress);
         rayon::broadcast(|_| {
             let mut workspaces: Vec<Workspace<'_>> =
                 self.variants.iter().map(|s| Workspace::new(s)).collect();
