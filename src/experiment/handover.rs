@@ -335,33 +335,35 @@ mod tests {
         }
     }
 
-    /// Four threads, finishing in scrambled order and at most 3 trials ahead, in batches of
-    /// 4 (so every batch is written early, for a waiting worker): every trial once, in
-    /// order, and the progress ends at the total.
+    /// Four threads, finishing in scrambled order: every trial once, in order, and the
+    /// progress ends at the total, whether batches are smaller than how far a worker may
+    /// run ahead or larger (then every batch is written early, for a waiting worker).
     #[test]
     fn scrambled_finishes_are_written_in_order() {
-        let mut seen = Seen(Vec::new(), None);
-        let last = AtomicU64::new(0);
-        let progress = |n| last.store(n, Ordering::Relaxed);
-        let h = Handover::new(10..2_010, 3, 4, &mut seen, &progress);
-        let stop = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            for t in 0..4u64 {
-                let (h, stop) = (&h, &stop);
-                s.spawn(move || {
-                    while let Some(i) = h.claim(stop) {
-                        // Uneven work, different on each thread.
-                        for _ in 0..(i * 7 + t * 13) % 50 {
-                            std::thread::yield_now();
+        for (ahead, batch) in [(3, 4), (1, 1), (1, 32), (64, 8), (8, 64)] {
+            let mut seen = Seen(Vec::new(), None);
+            let last = AtomicU64::new(0);
+            let progress = |n| last.store(n, Ordering::Relaxed);
+            let h = Handover::new(10..2_010, ahead, batch, &mut seen, &progress);
+            let stop = AtomicBool::new(false);
+            std::thread::scope(|s| {
+                for t in 0..4u64 {
+                    let (h, stop) = (&h, &stop);
+                    s.spawn(move || {
+                        while let Some(i) = h.claim(stop) {
+                            // Uneven work, different on each thread.
+                            for _ in 0..(i * 7 + t * 13) % 50 {
+                                std::thread::yield_now();
+                            }
+                            h.deposit(i, &mut trial(i));
                         }
-                        h.deposit(i, &mut trial(i));
-                    }
-                });
-            }
-        });
-        assert_eq!(h.finish().unwrap(), 2_000);
-        assert_eq!(seen.0, (10..2_010).collect::<Vec<_>>());
-        assert_eq!(last.load(Ordering::Relaxed), 2_000);
+                    });
+                }
+            });
+            assert_eq!(h.finish().unwrap(), 2_000, "ahead {ahead}, batch {batch}");
+            assert_eq!(seen.0, (10..2_010).collect::<Vec<_>>());
+            assert_eq!(last.load(Ordering::Relaxed), 2_000);
+        }
     }
 
     /// A worker too far ahead waits, and is woken when the oldest trial is written: the
