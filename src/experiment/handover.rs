@@ -18,6 +18,13 @@
 //! trials of `benches/bench-swarm.yaml`). A batch is written earlier when a worker waits
 //! for it (see below) and when it ends the run.
 //!
+//! The batch adapts to the trials' pace ([`next_batch`]): it starts at one trial and
+//! doubles, up to [`Handover::new`]'s maximum, while batches fill quicker than
+//! [`QUICK`], and halves when one takes longer than [`SLOW`]. Short trials are written 32
+//! at a time; long ones (a 10,000-replica rollout) one or two at a time, so `trials.csv`
+//! and the progress bar keep up with a slow run. The progress is reported every
+//! [`PROGRESS_EVERY`] trials or [`SLOW`], whichever comes first.
+//!
 //! One thread at a time is the writer; the role is taken and given up under the buffer's
 //! lock, and the writer looks at the buffer once more before giving it up, so a batch
 //! completed while it wrote is not left behind. A worker may run at most
@@ -36,11 +43,35 @@ use super::stream::{Sink, Trial};
 use std::collections::VecDeque;
 use std::io;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-/// How many trials pass between two calls of the progress callback.
+/// How many trials pass at most between two calls of the progress callback.
 const PROGRESS_EVERY: u64 = 256;
+
+/// A batch that filled quicker than this is doubled.
+const QUICK: Duration = Duration::from_millis(20);
+
+/// A batch that took longer than this to fill is halved; and the progress is reported at
+/// least this often while trials are written.
+const SLOW: Duration = Duration::from_millis(100);
+
+/// The batch after one of `batch` trials filled in `took`: doubled if quick, halved if
+/// slow, between 1 and `max`.
+///
+/// ```text
+/// next_batch(8, 32, 5 ms) = 16    next_batch(8, 32, 50 ms) = 8    next_batch(8, 32, 0.5 s) = 4
+/// ```
+fn next_batch(batch: usize, max: usize, took: Duration) -> usize {
+    if took < QUICK {
+        (batch * 2).min(max)
+    } else if took > SLOW {
+        (batch / 2).max(1)
+    } else {
+        batch
+    }
+}
 
 /// The shared state of one experiment's workers (see the [module docs](self)).
 pub(super) struct Handover<'a> {
@@ -50,8 +81,9 @@ pub(super) struct Handover<'a> {
     end: u64,
     /// How far past the oldest unwritten trial a worker may claim.
     ahead: u64,
-    /// How many finished trials at the front of the buffer make a deposit write them.
-    batch: usize,
+    /// How many finished trials at the front of the buffer make a deposit write them
+    /// (changed by the writer, see [`next_batch`]).
+    batch: AtomicUsize,
     /// Set when no more trial should start: the stop flag was seen or the sink failed.
     halted: AtomicBool,
     /// `inbox.base`, readable without the lock (it only grows, so an old value only
@@ -103,15 +135,20 @@ struct Writer<'a> {
     done: u64,
     /// `done` when `progress` was last called.
     reported: u64,
+    /// The largest batch.
+    max_batch: usize,
+    /// When the last batch was written, and the progress last reported.
+    wrote_at: Instant,
+    reported_at: Instant,
     /// The sink's first error; nothing is written after it.
     error: Option<io::Error>,
 }
 
 impl<'a> Handover<'a> {
-    /// For the trial indices `trials`, written to `sink` in batches of `batch` (at least 1)
-    /// consecutive trials, workers at most `ahead` trials (at least 1) past the oldest
-    /// unwritten one; `progress(done)` is called now and then with the number of trial
-    /// indices written.
+    /// For the trial indices `trials`, written to `sink` in batches of at most `batch` (at
+    /// least 1) consecutive trials, workers at most `ahead` trials (at least 1) past the
+    /// oldest unwritten one; `progress(done)` is called now and then with the number of
+    /// trial indices written.
     pub(super) fn new(
         trials: Range<u64>,
         ahead: u64,
@@ -123,7 +160,7 @@ impl<'a> Handover<'a> {
             next: AtomicU64::new(trials.start),
             end: trials.end,
             ahead: ahead.max(1),
-            batch: batch.max(1),
+            batch: AtomicUsize::new(1),
             halted: AtomicBool::new(false),
             base: AtomicU64::new(trials.start),
             inbox: Mutex::new(Inbox {
@@ -141,6 +178,9 @@ impl<'a> Handover<'a> {
                 progress,
                 done: 0,
                 reported: 0,
+                max_batch: batch.max(1),
+                wrote_at: Instant::now(),
+                reported_at: Instant::now(),
                 error: None,
             }),
         }
@@ -202,7 +242,7 @@ impl<'a> Handover<'a> {
                     .count();
                 inbox.ready += ready;
             }
-            let write = !inbox.writing && inbox.due(self.batch, self.end);
+            let write = !inbox.writing && inbox.due(self.batch.load(Ordering::Relaxed), self.end);
             inbox.writing |= write;
             write
         };
@@ -219,7 +259,8 @@ impl<'a> Handover<'a> {
             let mut writer = lock(&self.writer);
             // After an error the trials are dropped unwritten (nothing is written after it).
             if writer.error.is_none() && !batch.is_empty() {
-                writer.write(&batch);
+                let next = writer.write(&batch, self.batch.load(Ordering::Relaxed));
+                self.batch.store(next, Ordering::Relaxed);
                 if writer.error.is_some() {
                     self.halt();
                 }
@@ -234,7 +275,7 @@ impl<'a> Handover<'a> {
             let again = if flush {
                 inbox.ready > 0
             } else {
-                inbox.due(self.batch, self.end)
+                inbox.due(self.batch.load(Ordering::Relaxed), self.end)
             };
             if !again {
                 inbox.writing = false;
@@ -286,18 +327,25 @@ impl<'a> Handover<'a> {
 }
 
 impl Writer<'_> {
-    fn write(&mut self, batch: &[Vec<Trial>]) {
-        for trials in batch {
-            if let Err(e) = self.sink.push(trials) {
+    /// Write `trials`, taken when the batch was `batch` trials; returns the next batch.
+    fn write(&mut self, trials: &[Vec<Trial>], batch: usize) -> usize {
+        for t in trials {
+            if let Err(e) = self.sink.push(t) {
                 self.error = Some(e);
-                return;
+                return batch;
             }
             self.done += 1;
         }
-        if self.done - self.reported >= PROGRESS_EVERY {
+        let now = Instant::now();
+        let took = now.duration_since(std::mem::replace(&mut self.wrote_at, now));
+        if self.done - self.reported >= PROGRESS_EVERY
+            || now.duration_since(self.reported_at) >= SLOW
+        {
             self.reported = self.done;
+            self.reported_at = now;
             (self.progress)(self.done);
         }
+        next_batch(batch, self.max_batch, took)
     }
 }
 
@@ -394,6 +442,7 @@ mod tests {
     fn trials_are_written_in_batches() {
         let mut seen = Seen(Vec::new(), None);
         let h = Handover::new(0..6, 100, 4, &mut seen, &|_| {});
+        h.batch.store(4, Ordering::Relaxed); // as if grown already
         let stop = AtomicBool::new(false);
         let claimed: Vec<u64> = (0..6).map(|_| h.claim(&stop).unwrap()).collect();
         assert_eq!(claimed, [0, 1, 2, 3, 4, 5]);
@@ -410,6 +459,35 @@ mod tests {
         assert_eq!(written(&h), 6, "the last trial ends the run");
         assert_eq!(h.finish().unwrap(), 6);
         assert_eq!(seen.0, [0, 1, 2, 3, 4, 5]);
+    }
+
+    /// The batch doubles while batches fill quickly and halves when they fill slowly.
+    #[test]
+    fn the_batch_follows_the_pace() {
+        let ms = Duration::from_millis;
+        assert_eq!(next_batch(1, 32, ms(0)), 2);
+        assert_eq!(next_batch(8, 32, ms(5)), 16);
+        assert_eq!(next_batch(32, 32, ms(1)), 32);
+        assert_eq!(next_batch(8, 32, ms(50)), 8);
+        assert_eq!(next_batch(8, 32, ms(500)), 4);
+        assert_eq!(next_batch(1, 32, ms(500)), 1);
+    }
+
+    /// Trials that each take longer than a quick batch are written at most two at a time:
+    /// a slow run's files and progress keep up with it.
+    #[test]
+    fn slow_trials_are_written_as_they_come() {
+        let mut seen = Seen(Vec::new(), None);
+        let h = Handover::new(0..6, 100, 32, &mut seen, &|_| {});
+        let stop = AtomicBool::new(false);
+        for i in 0..6 {
+            assert_eq!(h.claim(&stop), Some(i));
+            std::thread::sleep(QUICK + Duration::from_millis(5));
+            h.deposit(i, &mut trial(i));
+            let written = lock(&h.writer).done;
+            assert!(written + 1 >= i, "trial {i} deposited, {written} written");
+        }
+        assert_eq!(h.finish().unwrap(), 6);
     }
 
     /// A trial claimed after the stop flag is set never runs: only the trials before it
