@@ -113,16 +113,8 @@ impl<E: Copy> EventQueue<E> {
         // A slice, not the vector: its length is then a local the index checks can be
         // proved against, not a field reloaded after every move.
         let heap = self.heap.as_mut_slice();
-        let mut i = heap.len() - 1;
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if heap[parent].key <= new.key {
-                break;
-            }
-            heap[i] = heap[parent];
-            i = parent;
-        }
-        heap[i] = new;
+        let last = heap.len() - 1;
+        rise_from(heap, last, new);
     }
 
     /// The earliest event, or `None` when the queue is empty.
@@ -169,15 +161,7 @@ impl<E: Copy> EventQueue<E> {
             heap[i] = heap[child];
             i = child;
         }
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if heap[parent].key <= last.key {
-                break;
-            }
-            heap[i] = heap[parent];
-            i = parent;
-        }
-        heap[i] = last;
+        rise_from(heap, i, last);
     }
 
     /// The time of the earliest event.
@@ -201,6 +185,20 @@ impl<E: Copy> EventQueue<E> {
         self.heap.clear();
         self.seq = 0;
     }
+}
+
+/// Put `entry` in the hole at `i`, or above it: the hole rises while its parent is later.
+#[inline(always)]
+fn rise_from<E: Copy>(heap: &mut [Entry<E>], mut i: usize, entry: Entry<E>) {
+    while i > 0 {
+        let parent = (i - 1) / ARITY;
+        if heap[parent].key <= entry.key {
+            break;
+        }
+        heap[i] = heap[parent];
+        i = parent;
+    }
+    heap[i] = entry;
 }
 
 #[cfg(test)]
