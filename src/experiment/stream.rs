@@ -73,9 +73,9 @@ pub struct Experiment<'s> {
 /// and a bound on the results held in memory meanwhile.
 const AHEAD_PER_THREAD: u64 = 1024;
 
-/// How many consecutive finished trials are handed to the sinks at once: enough that the
-/// sinks' state stays in one core's cache for a while (see [`Handover`]), few enough that
-/// the files and the progress bar follow a slow run closely.
+/// The most consecutive finished trials handed to the sinks at once (the batch grows to it
+/// while trials are quick, see [`Handover`]): enough that the sinks' state stays in one
+/// core's cache for a while; more did not help.
 const WRITE_BATCH: usize = 32;
 
 impl<'s> Experiment<'s> {
