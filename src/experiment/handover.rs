@@ -13,16 +13,16 @@
 //! **Why batches.** The sinks' state (the summary's columns, the CSV buffer) lives in the
 //! cache of the core that last wrote. When every deposit of the oldest trial wrote it, two
 //! threads took turns at almost every trial and each turn moved that state from one core
-//! to the other: 10.6 % of a two-thread run's CPU time went to `SummaryBuilder::push`
-//! waiting on those cache lines, against 1.4 % with batches of 32 (`perf record`, 200,000
-//! trials of `benches/bench-swarm.yaml`). A batch is written earlier when a worker waits
+//! to the other: 7.5–10.6 % of a two-thread run's CPU time went to `SummaryBuilder::push`
+//! waiting on those cache lines, against 1.4–1.6 % with batches of 32 (`perf record`,
+//! 200,000 trials of `benches/bench-swarm.yaml`). A batch is written earlier when a worker waits
 //! for it (see below) and when it ends the run.
 //!
 //! The batch adapts to the trials' pace ([`next_batch`]): it starts at one trial and
 //! doubles, up to [`Handover::new`]'s maximum, while batches fill quicker than
 //! [`QUICK`], and halves when one takes longer than [`SLOW`]. Short trials are written 32
-//! at a time; long ones (a 10,000-replica rollout) one or two at a time, so `trials.csv`
-//! and the progress bar keep up with a slow run. The progress is reported every
+//! at a time; long ones (a 10,000-replica rollout) one or two at a time, so the sinks and
+//! the progress bar keep up with a slow run. The progress is reported every
 //! [`PROGRESS_EVERY`] trials or [`SLOW`], whichever comes first.
 //!
 //! One thread at a time is the writer; the role is taken and given up under the buffer's
