@@ -43,7 +43,7 @@ use super::stream::{Sink, Trial};
 use std::collections::VecDeque;
 use std::io;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -81,9 +81,6 @@ pub(super) struct Handover<'a> {
     end: u64,
     /// How far past the oldest unwritten trial a worker may claim.
     ahead: u64,
-    /// How many finished trials at the front of the buffer make a deposit write them
-    /// (changed by the writer, see [`next_batch`]).
-    batch: AtomicUsize,
     /// Set when no more trial should start: the stop flag was seen or the sink failed.
     halted: AtomicBool,
     /// `inbox.base`, readable without the lock (it only grows, so an old value only
@@ -116,14 +113,19 @@ struct Inbox {
     ready: usize,
     /// Whether a thread is the writer (see the [module docs](self)).
     writing: bool,
+    /// How many finished trials at the front make a deposit write them: the batch, set by
+    /// the writer ([`next_batch`]).
+    due_at: usize,
 }
 
 impl Inbox {
     /// Whether the finished trials at the front are to be written now: a whole batch, a
     /// worker waiting for them, or the last trials of the run.
-    fn due(&self, batch: usize, end: u64) -> bool {
+    fn due(&self, end: u64) -> bool {
         self.ready > 0
-            && (self.ready >= batch || self.waiters > 0 || self.base + self.ready as u64 == end)
+            && (self.ready >= self.due_at
+                || self.waiters > 0
+                || self.base + self.ready as u64 == end)
     }
 }
 
@@ -160,7 +162,6 @@ impl<'a> Handover<'a> {
             next: AtomicU64::new(trials.start),
             end: trials.end,
             ahead: ahead.max(1),
-            batch: AtomicUsize::new(1),
             halted: AtomicBool::new(false),
             base: AtomicU64::new(trials.start),
             inbox: Mutex::new(Inbox {
@@ -171,6 +172,7 @@ impl<'a> Handover<'a> {
                 batch: Vec::new(),
                 ready: 0,
                 writing: false,
+                due_at: 1,
             }),
             moved: Condvar::new(),
             writer: Mutex::new(Writer {
@@ -242,7 +244,7 @@ impl<'a> Handover<'a> {
                     .count();
                 inbox.ready += ready;
             }
-            let write = !inbox.writing && inbox.due(self.batch.load(Ordering::Relaxed), self.end);
+            let write = !inbox.writing && inbox.due(self.end);
             inbox.writing |= write;
             write
         };
@@ -255,12 +257,12 @@ impl<'a> Handover<'a> {
     /// and again while more are due (all of them if `flush`), then give up the role.
     fn write(&self, flush: bool) {
         loop {
-            let mut batch = self.take_ready();
+            let (mut batch, due_at) = self.take_ready();
+            let mut next = due_at;
             let mut writer = lock(&self.writer);
             // After an error the trials are dropped unwritten (nothing is written after it).
             if writer.error.is_none() && !batch.is_empty() {
-                let next = writer.write(&batch, self.batch.load(Ordering::Relaxed));
-                self.batch.store(next, Ordering::Relaxed);
+                next = writer.write(&batch, due_at);
                 if writer.error.is_some() {
                     self.halt();
                 }
@@ -272,10 +274,11 @@ impl<'a> Handover<'a> {
             let mut inbox = lock(&self.inbox);
             inbox.spare.append(&mut batch);
             inbox.batch = batch;
+            inbox.due_at = next;
             let again = if flush {
                 inbox.ready > 0
             } else {
-                inbox.due(self.batch.load(Ordering::Relaxed), self.end)
+                inbox.due(self.end)
             };
             if !again {
                 inbox.writing = false;
@@ -284,8 +287,9 @@ impl<'a> Handover<'a> {
         }
     }
 
-    /// The consecutive finished trials at the front of the inbox, taken out of it.
-    fn take_ready(&self) -> Vec<Vec<Trial>> {
+    /// The consecutive finished trials at the front of the inbox, taken out of it, and the
+    /// batch they were due at.
+    fn take_ready(&self) -> (Vec<Vec<Trial>>, usize) {
         let mut inbox = lock(&self.inbox);
         let mut batch = std::mem::take(&mut inbox.batch);
         for _ in 0..std::mem::take(&mut inbox.ready) {
@@ -300,7 +304,7 @@ impl<'a> Handover<'a> {
                 self.moved.notify_all();
             }
         }
-        batch
+        (batch, inbox.due_at)
     }
 
     fn halt(&self) {
@@ -442,7 +446,7 @@ mod tests {
     fn trials_are_written_in_batches() {
         let mut seen = Seen(Vec::new(), None);
         let h = Handover::new(0..6, 100, 4, &mut seen, &|_| {});
-        h.batch.store(4, Ordering::Relaxed); // as if grown already
+        lock(&h.inbox).due_at = 4; // as if grown already
         let stop = AtomicBool::new(false);
         let claimed: Vec<u64> = (0..6).map(|_| h.claim(&stop).unwrap()).collect();
         assert_eq!(claimed, [0, 1, 2, 3, 4, 5]);
