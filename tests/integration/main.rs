@@ -21,6 +21,7 @@ mod kubernetes;
 mod lint;
 mod metrics;
 mod node_loss;
+mod pgo_wrapper;
 mod pinned_draws;
 mod placement;
 mod progressive;
