@@ -1,7 +1,7 @@
 //! `rollout-sim calibrate FILE…`: fit a `control_plane` to recorded rollout timelines.
 
 use super::CliError;
-use super::options::write_file;
+use super::options::{check_file_path, write_file};
 use crate::calibrate::app::AppModel;
 use crate::calibrate::{Timeline, calibrate, calibrate_against};
 use crate::scenario::{self, Format};
@@ -37,8 +37,8 @@ pub struct CalibrateArgs {
     /// default: the scenario's `update_config.delay` with `--scenario`, else 0s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub delay: Option<crate::sim::time::Time>,
-    /// Write the result to this file instead of stdout (format from the extension,
-    /// `.json` or YAML, unless `--format` says).
+    /// Write the result to this file (in an existing folder) instead of stdout (format
+    /// from the extension, `.json` or YAML, unless `--format` says).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Output format (default: from `--out`'s extension, else YAML).
@@ -53,6 +53,9 @@ fn parse_duration(s: &str) -> Result<crate::sim::time::Time, String> {
 /// Read the scenario and the timelines, fit, write; warnings go to stderr (and into the
 /// YAML as comments).
 pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
+    if let Some(path) = &args.out {
+        check_file_path("--out", path)?;
+    }
     let app = match &args.scenario {
         Some(path) => Some(AppModel::new(
             &scenario::load_file(path, &[])?,

@@ -4,7 +4,7 @@
 //! any problem). Then each scenario runs and each assertion prints one line; exit 1 when
 //! any fails (or is inconclusive without `--allow-inconclusive`).
 
-use super::options::{SimOptions, write_file};
+use super::options::{SimOptions, check_file_path, write_file};
 use super::{CliError, print_stdout};
 use crate::check::baseline::{Baseline, BaselineInfo, compare};
 use crate::check::{self, Assertion, Evaluation, Verdict};
@@ -140,12 +140,7 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
         args.tolerance
     );
     if let Some(path) = &args.junit {
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        anyhow::ensure!(
-            !path.is_dir() && parent.is_none_or(|p| p.is_dir()),
-            "--junit {}: name a file in an existing folder",
-            path.display()
-        );
+        check_file_path("--junit", path)?;
     }
     let options = SimOptions {
         trials: args.trials,

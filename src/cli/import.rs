@@ -9,7 +9,7 @@
 //! may be in any of the files given.
 
 use super::CliError;
-use super::options::write_file;
+use super::options::{check_file_path, write_file};
 use crate::scenario::import::{self, Candidate, Imported};
 use crate::scenario::limits::MAX_SCENARIO_BYTES;
 use crate::scenario::{Format, ScenarioError, user_file};
@@ -119,6 +119,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
             super::print_stdout(&one.text).map_err(|e| e.error)?;
         }
         ([(_, one)], Some(out)) if !out.is_dir() => {
+            check_file_path("--out", out)?;
             write_file(out, one.text.as_bytes())?;
             tell(&notes);
         }

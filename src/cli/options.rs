@@ -112,6 +112,19 @@ impl SimOptions {
     }
 }
 
+/// Refuses `path`, given as `flag`, unless it names a file in a folder that exists: checked
+/// with the other arguments, before any work, so a mistyped folder is neither created
+/// silently nor found only once the results are computed.
+pub fn check_file_path(flag: &str, path: &Path) -> anyhow::Result<()> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    anyhow::ensure!(
+        !path.is_dir() && parent.is_none_or(Path::is_dir),
+        "{flag} {}: name a file in an existing folder",
+        path.display()
+    );
+    Ok(())
+}
+
 /// Write `bytes` to `path` atomically, naming the file in any error.
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     crate::output::write_atomic(path, bytes)

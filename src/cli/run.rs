@@ -4,7 +4,7 @@
 //! (exit 2, nothing written). The run's files are written into a staging folder that is
 //! swapped in whole at the end (see [`crate::output::folder`]).
 
-use super::options::{OutputFormat, SimOptions, write_file};
+use super::options::{OutputFormat, SimOptions, check_file_path, write_file};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, run_timelines, with_threads};
@@ -32,8 +32,9 @@ pub struct RunArgs {
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub sim: SimOptions,
-    /// Write the event log of one trial as JSON Lines to this file (inside the output
-    /// folder, it is part of the run's folder).
+    /// Write the event log of one trial as JSON Lines to this file: inside the output
+    /// folder, it is part of the run's folder (its subfolders are created); elsewhere, it
+    /// must be in an existing folder.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Which trial `--trace` records (one of the run's trials).
@@ -129,8 +130,10 @@ fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
                 own.join(", ")
             );
             trace_inside = Some(rel.to_path_buf());
-        } else if path.is_dir() {
-            anyhow::bail!("--trace {}: is a folder; name a file", path.display());
+        } else {
+            // Written after the run's folder is in place: a trace that cannot be written
+            // must be refused now, not after the results are committed.
+            check_file_path("--trace", path)?;
         }
     }
     Ok(Plan {

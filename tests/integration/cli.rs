@@ -243,6 +243,47 @@ fn a_missing_file_and_a_bad_flag_exit_2() {
 }
 
 #[test]
+fn a_file_output_in_a_missing_folder_is_refused_as_check_junit_refuses_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("missing");
+    let csv = scenario_path("timelines/swarm-stop-first-docker-20.10.csv");
+    let manifest = format!(
+        "{}/tests/manifests/deployment-recreate.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for (args, flag, file) in [
+        (vec!["schema"], "--out", "s.json"),
+        (vec!["calibrate", &csv], "--out", "cp.yaml"),
+        (vec!["import", &manifest], "--out", "web.yaml"),
+        (
+            vec![
+                "check",
+                &scenario_path("swarm-stop-first.yaml"),
+                "--check",
+                "duration_s.p95 < 1h",
+                "--trials",
+                "2",
+            ],
+            "--junit",
+            "j.xml",
+        ),
+    ] {
+        let path = missing.join(file);
+        bin()
+            .args(&args)
+            .arg(flag)
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{flag} {}: name a file in an existing folder",
+                path.display()
+            )));
+        assert!(!missing.exists(), "{args:?} created the folder");
+    }
+}
+
+#[test]
 fn timeline_writes_bands_or_one_trial() {
     let dir = tempfile::tempdir().unwrap();
     let run = |scenario: &str, extra: &[&str]| {

@@ -169,6 +169,34 @@ fn a_trace_outside_the_folder_is_written_whole() {
 }
 
 #[test]
+fn a_trace_that_cannot_be_written_is_refused_before_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    let afile = tmp.path().join("afile");
+    fs::write(&afile, b"").unwrap();
+    // Under a file, or in a folder that does not exist (never created silently); a
+    // missing subfolder of the run's own folder is fine (see the first test).
+    for trace in [afile.join("t.jsonl"), tmp.path().join("missing/t.jsonl")] {
+        let o = bin()
+            .args(["run", &scenario_path("swarm-stop-first.yaml")])
+            .args(["--trials", "2", "-q", "--out"])
+            .arg(&out)
+            .arg("--trace")
+            .arg(&trace)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", trace.display());
+        let err = String::from_utf8_lossy(&o.stderr);
+        let want = format!(
+            "--trace {}: name a file in an existing folder",
+            trace.display()
+        );
+        assert!(err.contains(&want), "{err}");
+        assert_eq!(entries(tmp.path()), ["afile"], "nothing is written");
+    }
+}
+
+#[test]
 fn a_closed_stdout_is_not_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("web");
