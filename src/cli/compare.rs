@@ -91,6 +91,19 @@ impl Comparison {
 /// Every variant's scenario, loaded before any trial runs; every variant takes the
 /// baseline's seed and trial count (common random numbers), with a note when it had others.
 pub fn load_variants(variants: &[Variant], sim: &SimOptions) -> anyhow::Result<Vec<Scenario>> {
+    // The charts' files and compare.json's verdicts are keyed by name: a second variant
+    // of the same name would silently replace the first.
+    for (i, v) in variants.iter().enumerate() {
+        if let Some(j) = variants[..i].iter().position(|w| w.name == v.name) {
+            anyhow::bail!(
+                "variants {} and {} are both named `{}` (a --variant NAME, a --set \
+                 PATH=VALUE or a file names each): give each variant once, under its own name",
+                j + 1,
+                i + 1,
+                v.name
+            );
+        }
+    }
     let mut scenarios = variants
         .iter()
         .map(|v| {

@@ -335,6 +335,41 @@ fn compare_writes_its_files_and_a_verdict() {
 }
 
 #[test]
+fn compare_refuses_two_variants_of_one_name_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario_path("swarm-stop-first.yaml");
+    let p = |v: u32| format!("{UC}.parallelism={v}");
+    for variants in [
+        vec![
+            "--variant".to_string(),
+            format!("a:{}", p(1)),
+            "--variant".into(),
+            format!("b:{}", p(2)),
+            "--variant".into(),
+            format!("b:{}", p(3)),
+        ],
+        vec!["--set".to_string(), p(1), "--set".into(), p(1)],
+    ] {
+        let out = bin()
+            .args(["compare", &file, "--trials", "3", "-q"])
+            .args(&variants)
+            .arg("--out")
+            .arg(tmp.path().join("cmp"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains("are both named `"), "{stderr}");
+        assert!(!tmp.path().join("cmp").exists());
+    }
+    // The same file twice is one variant twice.
+    bin()
+        .args(["compare", &file, &file, "--trials", "3", "-q", "--out"])
+        .arg(tmp.path().join("cmp"))
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn three_shards_merge_into_the_single_run_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
     let file = scenario_path("k8s-endpoint-lag.yaml");
