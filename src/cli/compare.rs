@@ -174,9 +174,10 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         .begin_folder(&format!("{}-compare", scenarios[0].name))?;
     let c = compare(variants, &scenarios, &args.sim, args.plot, stop)?;
     let report = c.report();
+    let json = report.json();
     let mut files = vec![
         ("compare.csv".to_string(), report.csv()),
-        ("compare.json".to_string(), report.json()),
+        ("compare.json".to_string(), json.clone()),
     ];
     if args.plot && !report.partial {
         files.extend(chart_files(c.charts()?));
@@ -195,7 +196,9 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         });
     }
     if !args.sim.quiet {
-        print_stdout(&format!("{}results in {}\n", table(&report), out.display()))?;
+        print_stdout(&args.sim.format.printed(&json, || {
+            format!("{}results in {}\n", table(&report), out.display())
+        }))?;
     }
     Ok(())
 }

@@ -16,8 +16,20 @@ pub enum OutputFormat {
     /// An aligned summary table.
     #[default]
     Table,
-    /// `summary.json`'s content.
+    /// The content of the JSON file the command writes (`summary.json`, `sweep.json` or
+    /// `compare.json`).
     Json,
+}
+
+impl OutputFormat {
+    /// What a command that wrote `json` prints: those bytes, or the table `table` draws
+    /// (only drawn when asked for).
+    pub fn printed(self, json: &[u8], table: impl FnOnce() -> String) -> String {
+        match self {
+            OutputFormat::Json => String::from_utf8_lossy(json).into_owned(),
+            OutputFormat::Table => table(),
+        }
+    }
 }
 
 /// Options common to every command that simulates.

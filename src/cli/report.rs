@@ -12,7 +12,7 @@
 //! [`crate::output::folder`]); an interrupted report writes nothing.
 
 use super::compare::{self, compare, file_variants, load_variants};
-use super::options::{OutputFormat, SimOptions};
+use super::options::SimOptions;
 use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{run_timelines, run_trials_until, with_threads};
@@ -155,15 +155,14 @@ fn done(
     if args.sim.quiet {
         return Ok(());
     }
-    match args.sim.format {
-        OutputFormat::Json => print_stdout(&String::from_utf8_lossy(json)),
-        OutputFormat::Table => print_stdout(&format!(
+    print_stdout(&args.sim.format.printed(json, || {
+        format!(
             "{table}\nreport in {} ({charts} charts, {:.2}s): open {}\n",
             out.display(),
             started.elapsed().as_secs_f64(),
             out.join("report.html").display()
-        )),
-    }
+        )
+    }))
 }
 
 fn info(args: &ReportArgs, sources: Vec<String>, files: Vec<(String, String)>) -> ReportInfo {

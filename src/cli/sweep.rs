@@ -231,9 +231,10 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let run = plan.run(&args.sim, stop)?;
     let done = run.done;
     let report = plan.report(&args.choice, run);
+    let json = report.json();
     let mut files = vec![
         ("sweep.csv".to_string(), report.csv()),
-        ("sweep.json".to_string(), report.json()),
+        ("sweep.json".to_string(), json.clone()),
     ];
     if args.plot && !report.partial {
         files.extend(chart_files(plan.charts(&report)?));
@@ -251,7 +252,9 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         });
     }
     if !args.sim.quiet {
-        print_stdout(&format!("{}results in {}\n", table(&report), out.display()))?;
+        print_stdout(&args.sim.format.printed(&json, || {
+            format!("{}results in {}\n", table(&report), out.display())
+        }))?;
     }
     Ok(())
 }

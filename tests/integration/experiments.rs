@@ -370,6 +370,35 @@ fn compare_refuses_two_variants_of_one_name_before_any_work() {
 }
 
 #[test]
+fn sweep_and_compare_format_json_print_the_json_they_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario_path("swarm-stop-first.yaml");
+    let p = |v: &str| format!("{UC}.parallelism={v}");
+    for (command, set, written) in [
+        ("sweep", vec!["--set".to_string(), p("1,2")], "sweep.json"),
+        (
+            "compare",
+            vec!["--set".to_string(), p("1"), "--set".into(), p("2")],
+            "compare.json",
+        ),
+    ] {
+        let out = tmp.path().join(command);
+        let o = bin()
+            .args([command, &file, "--trials", "3", "--format", "json"])
+            .args(&set)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        assert_eq!(
+            o.get_output().stdout,
+            fs::read(out.join(written)).unwrap(),
+            "{command}"
+        );
+    }
+}
+
+#[test]
 fn three_shards_merge_into_the_single_run_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
     let file = scenario_path("k8s-endpoint-lag.yaml");
