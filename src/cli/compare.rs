@@ -23,8 +23,18 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-/// Arguments of `compare`.
+/// Arguments of `compare`. `--out` and `--set` are [`SimOptions`]' with the help of what
+/// they do here.
 #[derive(Debug, Clone, Args)]
+#[command(
+    mut_arg("out", |a| a.help("Output folder (default `outputs/<scenario name>-compare/`, \
+        the baseline's name)")),
+    mut_arg("set", |a| a.help(
+        "Override a scenario field by its dotted path. With one FILE and no `--variant`, \
+         each `--set PATH=VALUE` is a variant (the first is the baseline); otherwise it \
+         applies to every variant. Repeatable"
+    )),
+)]
 pub struct CompareArgs {
     /// Scenario files: each is a variant (the first is the baseline); with one file, the
     /// variants are its `--set`s or `--variant`s.

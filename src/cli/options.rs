@@ -44,6 +44,8 @@ pub struct SimOptions {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
+    // `sweep`, `compare` and `report` write other folders by default: their own help says
+    // which (`mut_arg` on their arguments).
     /// Output folder (default `outputs/<scenario name>/`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -26,8 +26,12 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Arguments of `report`.
+/// Arguments of `report`. `--out` is [`SimOptions`]' with the help of what it does here.
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("out", |a| a.help(
+    "Output folder (default `outputs/<scenario name>-report/`; with `--sweep` \
+     `…-sweep-report/`, with `--compare` `…-compare-report/`)"
+)))]
 pub struct ReportArgs {
     /// Scenario file (YAML or JSON, by extension); with `--compare`, the baseline.
     pub file: PathBuf,

@@ -48,8 +48,17 @@ impl ObjectiveOptions {
     }
 }
 
-/// Arguments of `sweep`.
+/// Arguments of `sweep`. `--out` and `--set` are [`SimOptions`]' with the help of what
+/// they do here.
 #[derive(Debug, Clone, Args)]
+#[command(
+    mut_arg("out", |a| a.help("Output folder (default `outputs/<scenario name>-sweep/`)")),
+    mut_arg("set", |a| a.value_name("PATH=V1,V2,…").help(
+        "Sweep a scenario field, by its dotted path, over these values: each `--set \
+         PATH=V1,V2,…` is one axis of the grid (and replaces the file's `sweep:` axis of \
+         that path; one value is an axis of one point). Repeatable, once per field"
+    )),
+)]
 pub struct SweepArgs {
     /// Scenario file (YAML or JSON); its `sweep:` block, if any, gives the grid, and each
     /// `--set PATH=V1,V2,…` adds an axis (or replaces the file's axis of that path).

@@ -284,6 +284,43 @@ fn a_file_output_in_a_missing_folder_is_refused_as_check_junit_refuses_it() {
 }
 
 #[test]
+fn each_command_s_help_says_where_it_writes_and_what_set_does_there() {
+    let help = |command: &str| {
+        let o = bin().args([command, "--help"]).assert().success();
+        String::from_utf8_lossy(&o.get_output().stdout).into_owned()
+    };
+    for (command, folder, set) in [
+        (
+            "run",
+            "outputs/<scenario name>/`",
+            "Override a scenario field",
+        ),
+        (
+            "sweep",
+            "outputs/<scenario name>-sweep/`",
+            "is one axis of the grid",
+        ),
+        (
+            "compare",
+            "outputs/<scenario name>-compare/`",
+            "is a variant",
+        ),
+        (
+            "report",
+            "outputs/<scenario name>-report/`",
+            "Override a scenario field",
+        ),
+    ] {
+        let text = help(command);
+        assert!(
+            text.contains(&format!("(default `{folder}")),
+            "{command}: {text}"
+        );
+        assert!(text.contains(set), "{command}: {text}");
+    }
+}
+
+#[test]
 fn timeline_writes_bands_or_one_trial() {
     let dir = tempfile::tempdir().unwrap();
     let run = |scenario: &str, extra: &[&str]| {
