@@ -78,14 +78,17 @@ pub fn load_str(
 ) -> Result<Scenario, ScenarioError> {
     // A Kubernetes manifest or compose file is imported on the fly (`--set` then applies
     // to the imported scenario).
-    let tree = match super::import::scenario_tree(text, origin, format) {
-        Some(imported) => imported?,
-        None => parse(text, format).map_err(|p| ScenarioError {
-            origin: origin.to_string(),
-            problems: vec![p],
-        })?,
+    let (tree, imported) = match super::import::scenario_tree(text, origin, format) {
+        Some(tree) => (tree?, true),
+        None => (
+            parse(text, format).map_err(|p| ScenarioError {
+                origin: origin.to_string(),
+                problems: vec![p],
+            })?,
+            false,
+        ),
     };
-    let (scenario, mut problems) = convert_tree(&tree, origin, overrides);
+    let (scenario, mut problems) = convert_tree(&tree, origin, overrides, imported);
     if problems.is_empty() && !scenario.sweep.is_empty() {
         problems.extend(check_sweep(&tree, origin, overrides, &scenario.sweep));
     }
@@ -100,13 +103,22 @@ pub fn load_str(
 }
 
 /// `tree` with `overrides` applied, converted and checked: the scenario (with defaults
-/// where the file is wrong) and every problem found.
-fn convert_tree(tree: &Value, origin: &str, overrides: &[Override]) -> (Scenario, Vec<Problem>) {
+/// where the file is wrong) and every problem found. An `imported` tree's default node
+/// pool is sized for the service the overrides leave.
+fn convert_tree(
+    tree: &Value,
+    origin: &str,
+    overrides: &[Override],
+    imported: bool,
+) -> (Scenario, Vec<Problem>) {
     let mut tree = tree.clone();
     let mut problems: Vec<Problem> = overrides
         .iter()
         .filter_map(|o| o.apply(&mut tree).err())
         .collect();
+    if imported && !overrides.is_empty() {
+        super::import::resize_pool(&mut tree, overrides.iter().map(|o| o.path.as_str()));
+    }
 
     let origin_path = Path::new(origin);
     let base_dir = origin_path
@@ -154,7 +166,8 @@ fn check_sweep(
                 value: v.text.clone(),
                 set_by: SetBy::Sweep,
             });
-            let (_, found) = convert_tree(&base, origin, &with);
+            // An imported tree has no `sweep` block: only a scenario file gets here.
+            let (_, found) = convert_tree(&base, origin, &with, false);
             problems.extend(found.into_iter().map(|p| {
                 Problem::new(
                     format!("sweep.{}", axis.path),

@@ -449,6 +449,47 @@ fn run_takes_a_manifest_with_set_applied_to_the_imported_scenario() {
 }
 
 #[test]
+fn a_set_on_a_manifest_sizes_its_default_node_pool_after_the_set() {
+    let text = std::fs::read_to_string(manifest("deployment-recreate.yaml")).unwrap();
+    // Tasks of 2 cpu and 2Gi: two per default node (4 cpu, 8Gi); room for twice the replicas.
+    let pool = |sets: &[&str]| {
+        let sets: Vec<_> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        let c = load_str(&text, "m.yaml", Format::Yaml, &sets)
+            .unwrap_or_else(|e| panic!("{sets:?}: {e}"))
+            .cluster;
+        (c.nodes.len(), c.nodes[0].cpu_millis)
+    };
+    assert_eq!(pool(&[]), (3, 4_000));
+    assert_eq!(pool(&["service.replicas=20"]), (20, 4_000));
+    // A task larger than the default node grows the node, as the import does.
+    assert_eq!(pool(&["service.resources.cpu=8"]), (3, 8_000));
+    // What the user sets of the pool is theirs; the rest follows it (16 cpu and the
+    // default 8Gi hold four tasks).
+    assert_eq!(
+        pool(&["service.replicas=20", "cluster.node.cpu=16"]),
+        (10, 16_000)
+    );
+    assert_eq!(pool(&["service.replicas=4", "cluster.nodes=4"]), (4, 4_000));
+    let refused = ["service.replicas=20", "cluster.nodes=3"].map(|s| s.parse().unwrap());
+    assert!(load_str(&text, "m.yaml", Format::Yaml, &refused).is_err());
+    // As a user runs it.
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args(["run", &manifest("deployment-recreate.yaml")])
+        .args([
+            "--set",
+            "service.replicas=20",
+            "--trials",
+            "3",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+}
+
+#[test]
 fn odd_manifests_are_errors_never_panics() {
     let odd = [
         "services: {web: }",

@@ -4,6 +4,7 @@
 //! it with `rollout-sim calibrate`.
 
 use super::super::limits::MAX_NODES;
+use super::super::quantity;
 use super::draft::Draft;
 use serde_json::{Value, json};
 
@@ -127,37 +128,117 @@ fn latencies(d: &mut Draft) {
     }
 }
 
-/// A node pool with room for twice the replicas (every surge fits), nodes no smaller than
-/// one task and no fewer than three.
-fn cluster(d: &mut Draft, controller: Controller) {
-    let service = d.tree.get("service");
+/// A task's request of `kind` in the scenario tree's `service` (0 when not given).
+fn request(service: Option<&Value>, kind: &str, parse: fn(&Value) -> Option<u64>) -> u64 {
+    service
+        .and_then(|s| s.get("resources"))
+        .and_then(|r| r.get(kind))
+        .and_then(parse)
+        .unwrap_or(0)
+}
+
+fn cpu(v: &Value) -> Option<u64> {
+    quantity::cpu_millis(v).ok()
+}
+
+fn memory(v: &Value) -> Option<u64> {
+    quantity::memory_bytes(v).ok()
+}
+
+/// The default node, `(cpu millis, memory bytes)`: the format's default, grown to hold
+/// one task of `service`.
+fn default_node(service: Option<&Value>) -> (u64, u64) {
+    (
+        NODE_CPU_MILLIS.max(request(service, "cpu", cpu)),
+        NODE_MEMORY_BYTES.max(request(service, "memory", memory)),
+    )
+}
+
+/// Nodes of size `node` with room for twice the replicas of `service` (every surge fits),
+/// no fewer than three.
+fn default_nodes(service: Option<&Value>, (node_cpu, node_memory): (u64, u64)) -> u64 {
     let replicas = service
         .and_then(|s| s.get("replicas"))
         .and_then(Value::as_u64)
         .unwrap_or(1);
-    let request = |kind: &str, parse: fn(&Value) -> Option<u64>| {
-        service
-            .and_then(|s| s.get("resources"))
-            .and_then(|r| r.get(kind))
-            .and_then(parse)
-            .unwrap_or(0)
-    };
-    let cpu = request("cpu", |v| super::super::quantity::cpu_millis(v).ok());
-    let memory = request("memory", |v| super::super::quantity::memory_bytes(v).ok());
-    let node_cpu = NODE_CPU_MILLIS.max(cpu);
-    let node_memory = NODE_MEMORY_BYTES.max(memory);
+    let (cpu, memory) = (
+        request(service, "cpu", cpu),
+        request(service, "memory", memory),
+    );
     let per_node = (node_cpu.checked_div(cpu).unwrap_or(u64::MAX))
-        .min(node_memory.checked_div(memory).unwrap_or(u64::MAX));
-    let nodes = (2 * replicas).div_ceil(per_node).clamp(3, MAX_NODES);
+        .min(node_memory.checked_div(memory).unwrap_or(u64::MAX))
+        .max(1);
+    replicas
+        .saturating_mul(2)
+        .div_ceil(per_node)
+        .clamp(3, MAX_NODES)
+}
+
+fn node_json((cpu, memory): (u64, u64)) -> Value {
+    json!({"cpu": super::units::cpu_text(cpu), "memory": super::units::memory_text(memory)})
+}
+
+/// The default node pool of an imported scenario sized again after `--set` changed the
+/// tree (`set` paths): it is sized from the service, so `--set service.replicas=20` on a
+/// manifest of 3 replicas must get room for 40, not fail for want of nodes. The part of
+/// the pool a `--set` gives (`cluster.nodes`, `cluster.node…`) is the user's and kept.
+pub fn resize_pool<'p>(tree: &mut Value, set: impl Iterator<Item = &'p str> + Clone) {
+    let touches = |field: &str| {
+        set.clone().any(|p| {
+            p == field
+                || p.strip_prefix(field).is_some_and(|r| r.starts_with('.'))
+                || field.strip_prefix(p).is_some_and(|r| r.starts_with('.'))
+        })
+    };
+    let (own_node, own_nodes) = (touches("cluster.node"), touches("cluster.nodes"));
+    if own_node && own_nodes {
+        return;
+    }
+    let service = tree.get("service");
+    let node = if own_node {
+        // The user's node, as the scenario format reads it (its default where not given);
+        // a value it cannot read is reported by the loader, with the pool left as it is.
+        let given = tree.pointer("/cluster/node");
+        let part = |kind: &str, parse: fn(&Value) -> Option<u64>, default: u64| match given
+            .and_then(|n| n.get(kind))
+        {
+            None => Some(default),
+            Some(v) => parse(v),
+        };
+        match (
+            part("cpu", cpu, NODE_CPU_MILLIS),
+            part("memory", memory, NODE_MEMORY_BYTES),
+        ) {
+            (Some(c), Some(m)) => (c, m),
+            _ => return,
+        }
+    } else {
+        default_node(service)
+    };
+    let nodes = default_nodes(service, node);
+    let Some(cluster) = tree.get_mut("cluster").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if !own_node {
+        cluster.insert("node".into(), node_json(node));
+    }
+    if !own_nodes {
+        cluster.insert("nodes".into(), json!(nodes));
+    }
+}
+
+/// A node pool with room for twice the replicas (every surge fits), nodes no smaller than
+/// one task and no fewer than three.
+fn cluster(d: &mut Draft, controller: Controller) {
+    let service = d.tree.get("service");
+    let node = default_node(service);
+    let nodes = default_nodes(service, node);
     d.assume(
         "cluster.nodes",
         json!(nodes),
         "DEFAULT node pool, not in the manifest: room for twice the replicas; set your nodes",
     );
-    d.put(
-        "cluster.node",
-        json!({"cpu": super::units::cpu_text(node_cpu), "memory": super::units::memory_text(node_memory)}),
-    );
+    d.put("cluster.node", node_json(node));
     let (profile, why) = match controller {
         Controller::Kubernetes => (
             "kubernetes",

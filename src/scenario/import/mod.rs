@@ -18,6 +18,8 @@ mod argo;
 mod argo_analysis;
 mod compose;
 mod defaults;
+
+pub use defaults::resize_pool;
 mod draft;
 mod kubernetes;
 mod pod;
