@@ -124,6 +124,16 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
             tell(&notes);
         }
         (many, Some(dir)) => {
+            // `--out web.yaml` means a file: a folder of that name is never what was meant.
+            if !dir.is_dir() && Format::from_path(dir).is_some() {
+                bail!(
+                    "--out {}: {} scenarios found ({}), one file each: name a folder (not a \
+                     .yaml, .yml or .json file), or pick one with --name NAME",
+                    dir.display(),
+                    names.len(),
+                    names.join(", ")
+                );
+            }
             std::fs::create_dir_all(dir)
                 .map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
             for (c, i) in many {

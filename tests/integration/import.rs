@@ -490,6 +490,23 @@ fn a_set_on_a_manifest_sizes_its_default_node_pool_after_the_set() {
 }
 
 #[test]
+fn several_scenarios_into_an_out_file_name_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["x.yaml", "x.yml", "x.json"] {
+        let out = dir.path().join(name);
+        bin()
+            .args(["import", &manifest("compose-stack.yaml"), "--out"])
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "3 scenarios found (web, api, cache)",
+            ));
+        assert!(!out.exists(), "{name}");
+    }
+}
+
+#[test]
 fn odd_manifests_are_errors_never_panics() {
     let odd = [
         "services: {web: }",
