@@ -238,21 +238,15 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
             .iter()
             .map(|a| check::evaluate(a, &summary, confident))
             .collect();
-        if !args.quiet {
-            text += &format!(
-                "{} ({}, {} trials, seed {})\n",
-                job.file.display(),
-                s.name,
-                s.trials,
-                s.seed
-            );
-        }
+        // The scenario's lines, under a header naming its file: with --quiet, only for a
+        // scenario with something to say (else a FAIL line would not say whose it is).
+        let mut lines = String::new();
         for e in &evals {
             if !args.quiet || e.verdict != Verdict::Pass {
-                text += &format!("  {}\n", e.line());
+                lines += &format!("  {}\n", e.line());
             }
             if args.format == CheckFormat::Github && failed(e.verdict) {
-                text += &annotation(&job.file, e);
+                lines += &annotation(&job.file, e);
             }
         }
         results.push(evals);
@@ -260,21 +254,30 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
             BaselineJob::None => {}
             BaselineJob::Update(dir) => {
                 write_baseline(dir, s, &rows, &summary)?;
-                text += &format!("  baseline written to {}\n", dir.display());
+                lines += &format!("  baseline written to {}\n", dir.display());
             }
             BaselineJob::Compare(base) => {
                 for w in base.warnings(s) {
-                    text += &format!("  {w}\n");
+                    lines += &format!("  {w}\n");
                 }
                 for c in compare(base, s.seed, &rows, &summary, args.tolerance) {
                     if c.regressed {
                         regressions += 1;
                     }
                     if !args.quiet || c.regressed {
-                        text += &format!("  {}\n", c.line(args.tolerance));
+                        lines += &format!("  {}\n", c.line(args.tolerance));
                     }
                 }
             }
+        }
+        if !args.quiet || !lines.is_empty() {
+            text += &format!(
+                "{} ({}, {} trials, seed {})\n{lines}",
+                job.file.display(),
+                s.name,
+                s.trials,
+                s.seed
+            );
         }
     }
     let suites: Vec<Suite> = jobs

@@ -54,6 +54,27 @@ fn passing_checks_exit_0() {
 }
 
 #[test]
+fn quiet_names_the_file_of_each_failing_check_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = scenario(dir.path(), "ok", &["duration_s.p95 > 0"]);
+    let slow = scenario(dir.path(), "slow", &["duration_s.p95 < 1ms"]);
+    let out = bin()
+        .args(["check", "--quiet"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with(&format!("{} (slow, 20 trials", slow.display())),
+        "{stdout}"
+    );
+    assert!(lines[1].contains("FAIL") && lines[1].contains("duration_s.p95 < 1ms"));
+    assert!(!stdout.contains(&ok.display().to_string()), "{stdout}");
+}
+
+#[test]
 fn a_failing_check_exits_1_and_shows_the_measured_value() {
     let dir = tempfile::tempdir().unwrap();
     // A rollout takes time: its duration is never zero.
