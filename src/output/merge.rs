@@ -55,12 +55,10 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
                 first_dir.display()
             )
         };
-        if m.scenario_hash != first.scenario_hash {
-            return Err(differs(
-                "scenario (fingerprint)",
-                &m.scenario_hash,
-                &first.scenario_hash,
-            ));
+        // The fingerprint covers the seed and the trial count and is stable for one version
+        // only: those are told by name first, the fingerprint only for what is left.
+        if m.version != first.version {
+            return Err(differs("version", &m.version, &first.version));
         }
         if m.seed != first.seed {
             return Err(differs("seed", &m.seed, &first.seed));
@@ -68,8 +66,12 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
         if m.trials != first.trials {
             return Err(differs("trials", &m.trials, &first.trials));
         }
-        if m.version != first.version {
-            return Err(differs("version", &m.version, &first.version));
+        if m.scenario_hash != first.scenario_hash {
+            return Err(differs(
+                "scenario (fingerprint)",
+                &m.scenario_hash,
+                &first.scenario_hash,
+            ));
         }
         if m.shard[1] != n {
             return Err(differs("shard count", &m.shard[1], &n));

@@ -441,6 +441,8 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
     for (dirs, why) in [
         (&["s1", "s2"][..], "missing"),
         (&["s1", "foreign", "s3"][..], "not a shard of the same run"),
+        // The seed is named, not hidden behind the fingerprint it changes.
+        (&["s1", "foreign", "s3"][..], ": seed 9 ≠ 11"),
         (&["s1", "s2", "s2", "s3"][..], "given twice"),
         (&["s1", "single"][..], "shard.json"),
     ] {
