@@ -102,7 +102,16 @@ impl SweepPlan {
     ) -> anyhow::Result<SweepPlan> {
         let base = sim.load(Some(file))?;
         let mut grid_axes: Vec<SweepAxis> = base.sweep.clone();
-        for set in axes {
+        for (i, set) in axes.iter().enumerate() {
+            // A second axis of one path would replace the first one silently.
+            if axes[..i].iter().any(|a| a.path == set.path) {
+                anyhow::bail!(
+                    "{flag} {}: that field is swept by an earlier {flag} already; set it once, \
+                     with every value ({flag} {}=V1,V2,…)",
+                    set.path,
+                    set.path
+                );
+            }
             let values: Vec<SweepValue> = split_values(&set.value)
                 .iter()
                 .map(|v| SweepValue::text(v))

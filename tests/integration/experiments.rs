@@ -205,6 +205,29 @@ fn a_sweep_block_is_validated_by_field_path() {
 /// A bad swept value is blamed on the sweep that gave it, never on a `--set` the user
 /// did not write; a `--set` the user did write is still named.
 #[test]
+fn a_field_swept_twice_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario_path("swarm-stop-first.yaml");
+    for (command, flag) in [("sweep", "--set"), ("report", "--sweep")] {
+        let out = bin()
+            .args([command, &file, "--trials", "3", "-q"])
+            .args([flag, &format!("{UC}.parallelism=1,2")])
+            .args([flag, &format!("{UC}.parallelism=3")])
+            .arg("--out")
+            .arg(tmp.path().join(command))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("{flag} {UC}.parallelism: that field is swept")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("set it once"), "{stderr}");
+        assert!(!tmp.path().join(command).exists());
+    }
+}
+
+#[test]
 fn a_bad_swept_value_names_the_sweep_not_a_set() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("s.yaml");
