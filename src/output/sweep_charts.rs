@@ -238,7 +238,7 @@ pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFi
         "Every point of the grid placed by its 95th-percentile rollout time (x) and the \
          service it kept (y: 1st-percentile availability, or without traffic the fewest \
          ready tasks as a share of the replicas); the circle's size grows with the most \
-         tasks that ran at once. The line joins the points no other point beats on both."
+         tasks placed on nodes at once (peak_tasks.max, the capacity reserved). The line joins the points no other point beats on both."
             .to_string(),
         &pareto(r, replicas),
     )?);

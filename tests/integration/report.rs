@@ -249,6 +249,11 @@ fn report_sweep_writes_the_sweep_files_its_table_and_its_charts_inline() {
         ),
         "{md}"
     );
+    // The Pareto chart's circles are sized by peak_tasks.max (reserved), and say so.
+    assert!(
+        md.contains("tasks placed on nodes at once (peak\\_tasks.max, the capacity reserved)"),
+        "{md}"
+    );
     // Byte-identical whatever the thread count.
     sweep_report(&b, "2");
     assert_same_files(&a, &b);
