@@ -32,8 +32,26 @@ pub fn interval(m: &MetricStat, s: &Summary) -> Option<(f64, f64)> {
             let [lo, hi] = s.outcome(*o).ci95;
             Some((lo, hi))
         }
-        MetricStat::Column { metric, stat } => s.metric(metric)?.interval(stat.as_str()),
+        MetricStat::Column { metric, stat } => {
+            let m = s.metric(metric)?;
+            Some(possible(m.column.unit, m.interval(stat.as_str())?))
+        }
     }
+}
+
+/// An interval `(lo, hi)` of a metric in `unit` cut to the values the metric can take, for
+/// display: no count, duration or size is below 0, no ratio above 1. The Student t
+/// interval of a mean crosses 0 for a rare count (`0.07 (-0.01 – 0.15)`); `summary.json`
+/// keeps it as computed, a report shows `0.07 (0 – 0.15)`.
+pub fn possible(unit: Unit, (lo, hi): (f64, f64)) -> (f64, f64) {
+    let top = if unit == Unit::Ratio {
+        1.0
+    } else {
+        f64::INFINITY
+    };
+    // Not `clamp`: it keeps -0.0, which prints as `-0.0s`.
+    let cut = |x: f64| if x <= 0.0 { 0.0 } else { x.min(top) };
+    (cut(lo), cut(hi))
 }
 
 /// `x` in the unit of `m`'s metric, for humans: `1m02.5s`, `99.95%`, `4`.
@@ -248,6 +266,15 @@ pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn displayed_intervals_hold_only_possible_values() {
+        assert_eq!(possible(Unit::Count, (-0.01, 0.15)), (0.0, 0.15));
+        let (lo, _) = possible(Unit::Seconds, (-0.0, 0.2));
+        assert!(lo.is_sign_positive(), "-0.0 would print as -0.0s");
+        assert_eq!(possible(Unit::Ratio, (0.98, 1.004)), (0.98, 1.0));
+        assert_eq!(possible(Unit::Seconds, (3.0, 5.0)), (3.0, 5.0));
+    }
 
     #[test]
     fn swept_values_are_placed_at_their_number_or_their_seconds() {

@@ -127,6 +127,37 @@ fn report_writes_charts_markdown_self_contained_html_and_the_run_files() {
 }
 
 #[test]
+fn a_report_shows_no_negative_bound_for_a_metric_that_cannot_be_negative() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 40 trials of the default scenario: one restart, whose mean's Student t interval
+    // crosses 0 ([-0.03, 0.08] in summary.json, kept as computed).
+    bin()
+        .args([
+            "report",
+            &scenario_path("default.yaml"),
+            "--trials",
+            "40",
+            "-q",
+        ])
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("summary.json")).unwrap()).unwrap();
+    let ci = &summary["metrics"]["restarts"]["ci95"];
+    assert!(ci[0].as_f64().unwrap() < 0.0, "{ci}");
+    let md = fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    let row = md_row(&md, "restarts");
+    assert!(row[5].ends_with("(0 – 0.08)"), "{row:?}");
+    for page in ["report.md", "report.html"] {
+        let text = fs::read_to_string(tmp.path().join(page)).unwrap();
+        // `(-` alone is in the page's CSS (`var(--fg)`).
+        assert!(!text.contains(" (-") && !text.contains("– -"), "{page}");
+    }
+}
+
+#[test]
 fn a_report_is_byte_identical_when_run_again() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |name: &str, threads: &str| {

@@ -5,6 +5,7 @@ use super::{Block, Page, ReportInfo, Skeleton, settings};
 use crate::output::charts::ChartFile;
 use crate::output::columns::Better;
 use crate::output::summary::{Metric, Summary};
+use crate::output::sweep_charts::possible;
 use crate::output::table::{TABLE_ROWS, TABLE_ROWS_IF_ANY, percent, value};
 use crate::result::Outcome;
 use crate::scenario::Scenario;
@@ -18,7 +19,7 @@ const COLUMN_MEANINGS: &[(&str, &str)] = &[
     ),
     (
         "mean (95% CI)",
-        "the average over trials and the 95% confidence interval of that average",
+        "the average over trials and the 95% confidence interval of that average, cut to the values the metric can take (none is below 0, no ratio above 100%; summary.json keeps the interval as computed)",
     ),
     (
         "95% interval (outcomes)",
@@ -33,18 +34,14 @@ fn metric_row(label: &str, m: &Metric) -> Vec<String> {
         Better::Higher => (s.p05, s.p01),
         Better::Lower | Better::Neither => (s.p95, s.p99),
     };
+    let (lo, hi) = possible(u, (s.ci95[0], s.ci95[1]));
     vec![
         label.to_string(),
         m.column.better.as_str().to_string(),
         value(u, s.p50),
         value(u, w5),
         value(u, w1),
-        format!(
-            "{} ({} – {})",
-            value(u, s.mean),
-            value(u, s.ci95[0]),
-            value(u, s.ci95[1])
-        ),
+        format!("{} ({} – {})", value(u, s.mean), value(u, lo), value(u, hi)),
         value(u, s.min),
         value(u, s.max),
     ]
