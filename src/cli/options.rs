@@ -126,9 +126,11 @@ impl SimOptions {
     }
 }
 
-/// Refuses `path`, given as `flag`, unless it names a file in a folder that exists: checked
-/// with the other arguments, before any work, so a mistyped folder is neither created
-/// silently nor found only once the results are computed.
+/// Refuses `path`, given as `flag`, unless it names a file in a folder that exists and can
+/// be written in: checked with the other arguments, before any work, so a mistyped folder
+/// is neither created silently nor found only once the results are computed. Writing is
+/// tried, with an empty file of a name of our own, created and removed at once: the
+/// permission bits alone do not say (a read-only mount, another user's folder, root).
 pub fn check_file_path(flag: &str, path: &Path) -> anyhow::Result<()> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     anyhow::ensure!(
@@ -136,6 +138,20 @@ pub fn check_file_path(flag: &str, path: &Path) -> anyhow::Result<()> {
         "{flag} {}: name a file in an existing folder",
         path.display()
     );
+    let folder = parent.unwrap_or(Path::new("."));
+    let probe = folder.join(format!(".rollout-sim-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{flag} {}: cannot write in {}: {e}",
+                path.display(),
+                folder.display()
+            )
+        })?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 

@@ -194,6 +194,23 @@ fn a_trace_that_cannot_be_written_is_refused_before_the_run() {
         assert!(err.contains(&want), "{err}");
         assert_eq!(entries(tmp.path()), ["afile"], "nothing is written");
     }
+    // A folder that exists but takes no new file (even for root: /proc).
+    if cfg!(target_os = "linux") {
+        let o = bin()
+            .args(["run", &scenario_path("swarm-stop-first.yaml")])
+            .args(["--trials", "2", "-q", "--out"])
+            .arg(&out)
+            .args(["--trace", "/proc/t.jsonl"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--trace /proc/t.jsonl: cannot write in /proc: "),
+            "{err}"
+        );
+        assert_eq!(entries(tmp.path()), ["afile"], "nothing is written");
+    }
 }
 
 #[test]
