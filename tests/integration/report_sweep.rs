@@ -1,0 +1,232 @@
+//! `report --sweep` and `sweep --plot`: the sweep files, the points table and its best
+//! point, and the sweep charts (interval lines, heatmap, Pareto front), inline in the HTML.
+
+use crate::report::{
+    assert_same_files, assert_self_contained, bin, entries, md_row, scenario_path,
+};
+use std::fs;
+use std::path::Path;
+
+const SWEEP: &str = "strategy.swarm.update_config.parallelism=1,2,4";
+
+fn sweep_report(dir: &Path, threads: &str) -> String {
+    let assert = bin()
+        .args(["report", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--sweep", SWEEP, "--objective", "duration_s.p95"])
+        .args(["--constraint", "min_ready.min >= 4"])
+        .args(["--trials", "30", "--threads", threads, "--out"])
+        .arg(dir)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+#[test]
+fn report_sweep_writes_the_sweep_files_its_table_and_its_charts_inline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let stdout = sweep_report(&a, "1");
+    assert!(
+        stdout.contains("report.html") && stdout.contains("best (*)"),
+        "{stdout}"
+    );
+    let charts = ["sweep-lines", "sweep-pareto"];
+    assert_eq!(
+        entries(&a),
+        [
+            "report.html",
+            "report.md",
+            "sweep-lines.png",
+            "sweep-lines.svg",
+            "sweep-pareto.png",
+            "sweep-pareto.svg",
+            "sweep.csv",
+            "sweep.json",
+        ]
+    );
+    assert_self_contained(&a, &charts);
+    // The same sweep.csv and sweep.json as `rollout-sim sweep` with the same flags.
+    let plain = tmp.path().join("plain");
+    bin()
+        .args(["sweep", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--set", SWEEP, "--objective", "duration_s.p95"])
+        .args(["--constraint", "min_ready.min >= 4"])
+        .args(["--trials", "30", "-q", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    for f in ["sweep.csv", "sweep.json"] {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(plain.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let md = fs::read_to_string(a.join("report.md")).unwrap();
+    for c in charts {
+        assert!(md.contains(&format!("({c}.png)")), "{c} not linked");
+    }
+    for text in ["| seed | 7 |", "| trials | 30 |", "| tool | rollout-sim "] {
+        assert!(md.contains(text), "{text} missing from report.md");
+    }
+    // Stop-first with parallelism p keeps replicas − p = 6 − p tasks ready (swarmkit
+    // updater: p tasks stopped before their replacements start); p = 4 misses the
+    // constraint, and p = 2, the fastest of the others, is the best point.
+    // The points table's header (the first row of that name is the parameters table's).
+    let header: Vec<&str> = md
+        .lines()
+        .find(|l| l.starts_with("| parallelism |"))
+        .unwrap()
+        .trim_matches('|')
+        .split(" | ")
+        .map(str::trim)
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h.starts_with(name)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(a.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["best"]["point"], 1);
+    for (p, min_ready, best) in [("1", "5", false), ("2", "4", true), ("4", "2", false)] {
+        let row = md_row(&md, p);
+        assert_eq!(row[col("min\\_ready.min")], min_ready, "p = {p}");
+        assert_eq!(row[col("marks")].ends_with("best"), best, "p = {p}");
+    }
+    assert!(
+        md.contains(
+            "Best by duration\\_s.p95 meeting min\\_ready.min \\>= 4: \
+             strategy.swarm.update\\_config.parallelism=2 → duration\\_s.p95 = 1m"
+        ),
+        "{md}"
+    );
+    // The Pareto chart's circles are sized by peak_tasks.max (reserved), and say so.
+    assert!(
+        md.contains("tasks placed on nodes at once (peak\\_tasks.max, the capacity reserved)"),
+        "{md}"
+    );
+    // Byte-identical whatever the thread count.
+    sweep_report(&b, "2");
+    assert_same_files(&a, &b);
+}
+/// `sweep.csv` of `dir` as a header and rows of cells (no cell of these sweeps is quoted).
+fn sweep_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    let mut lines = text
+        .lines()
+        .map(|l| l.split(',').map(String::from).collect());
+    (lines.next().unwrap(), lines.collect())
+}
+
+fn sweep_plot(dir: &Path, sets: &[&str], threads: &str) {
+    let mut c = bin();
+    c.args(["sweep", &scenario_path("swarm-stop-first.yaml")]);
+    for s in sets {
+        c.args(["--set", s]);
+    }
+    c.args([
+        "--trials",
+        "30",
+        "-q",
+        "--plot",
+        "--threads",
+        threads,
+        "--out",
+    ])
+    .arg(dir)
+    .assert()
+    .success();
+}
+
+#[test]
+fn sweep_plot_draws_a_heatmap_of_two_parameters_with_the_csv_values_in_its_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let sets = [
+        "strategy.swarm.update_config.parallelism=1,2,4",
+        "strategy.swarm.update_config.delay=0s,10s",
+    ];
+    sweep_plot(&a, &sets, "1");
+    assert_eq!(
+        entries(&a),
+        [
+            "sweep-heatmap.png",
+            "sweep-heatmap.svg",
+            "sweep-pareto.png",
+            "sweep-pareto.svg",
+            "sweep.csv",
+            "sweep.json",
+        ]
+    );
+    for stem in ["sweep-heatmap", "sweep-pareto"] {
+        let png = fs::read(a.join(format!("{stem}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000,
+            "{stem}"
+        );
+        let svg = fs::read_to_string(a.join(format!("{stem}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{stem}"
+        );
+    }
+    // Without an objective the cells show duration_s.p95: each point's value of sweep.csv
+    // is written in the heatmap, as a duration.
+    let (head, rows) = sweep_csv(&a);
+    let col = head.iter().position(|h| h == "duration_s.p95").unwrap();
+    let svg = fs::read_to_string(a.join("sweep-heatmap.svg")).unwrap();
+    assert_eq!(rows.len(), 6);
+    for row in &rows {
+        let v: f64 = row[col].parse().unwrap();
+        let shown = rollout_sim::output::table::duration(v);
+        assert!(
+            svg.contains(&format!("\n{shown}\n")),
+            "{shown} not in the heatmap"
+        );
+    }
+    // Deterministic whatever the thread count.
+    sweep_plot(&b, &sets, "2");
+    for name in entries(&a) {
+        assert_eq!(
+            fs::read(a.join(&name)).unwrap(),
+            fs::read(b.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn sweep_plot_draws_interval_lines_over_one_parameter_and_only_the_front_over_three() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = tmp.path().join("one");
+    sweep_plot(&one, &["strategy.swarm.update_config.delay=0s,5s,20s"], "1");
+    let names = entries(&one);
+    assert!(names.contains(&"sweep-lines.png".to_string()), "{names:?}");
+    assert!(names.contains(&"sweep-lines.svg".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("sweep-heatmap")));
+    // Durations are placed at their seconds, and the x ticks are the swept values as
+    // typed; duration_s.p95 on y reads as durations (a clock step of at least 1 s: no
+    // bare number of seconds).
+    let svg = fs::read_to_string(one.join("sweep-lines.svg")).unwrap();
+    assert!(svg.contains("strategy.swarm.update_config.delay"));
+    for tick in ["0s", "5s", "20s"] {
+        assert!(svg.contains(&format!("\n{tick}\n")), "tick {tick}");
+    }
+    assert!(
+        !svg.contains("\n2.5s\n") && !svg.contains("\n10s\n"),
+        "only the swept values"
+    );
+    let three = tmp.path().join("three");
+    sweep_plot(
+        &three,
+        &[
+            "strategy.swarm.update_config.parallelism=1,2",
+            "strategy.swarm.update_config.delay=0s,10s",
+            "strategy.swarm.update_config.monitor=1s,5s",
+        ],
+        "1",
+    );
+    let names = entries(&three);
+    assert!(names.contains(&"sweep-pareto.png".to_string()));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("sweep-heatmap") || n.starts_with("sweep-lines"))
+    );
+}
