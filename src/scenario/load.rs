@@ -10,6 +10,10 @@
 //! The file itself is read only if it is a regular file of at most
 //! [`MAX_SCENARIO_BYTES`].
 //!
+//! The stages live beside this file: `format.rs` reads the text into the tree
+//! ([`Format`]), `load_tree.rs` applies the overrides, converts and checks the tree (and
+//! every value of a sweep), and [`super::import`] reads manifests on the fly.
+//!
 //! ```
 //! use rollout_sim::scenario::{Format, Override, load_str};
 //!
@@ -18,38 +22,16 @@
 //! assert_eq!((s.name.as_str(), s.service.replicas, s.trials), ("web", 6, 1000));
 //! ```
 
-use super::convert;
-use super::error::{FILE, Problem, ScenarioError};
-use super::feasibility;
-use super::json::{self, JsonError};
-use super::limits::{self, MAX_SCENARIO_BYTES};
+use super::error::ScenarioError;
+use super::format::parse;
+use super::limits::MAX_SCENARIO_BYTES;
+use super::load_tree::{check_sweep, convert_tree};
 use super::model::Scenario;
-use super::overrides::{Override, SetBy};
+use super::overrides::Override;
 use super::user_file;
-use super::walk::{Ctx, Node};
-use serde_json::Value;
 use std::path::Path;
 
-/// The syntax of a scenario file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// YAML (`.yaml`, `.yml`).
-    Yaml,
-    /// JSON (`.json`).
-    Json,
-}
-
-impl Format {
-    /// The format a file's extension names, if any.
-    pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "yaml" | "yml" => Some(Format::Yaml),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-}
+pub use super::format::Format;
 
 /// Reads, overrides and validates the scenario file at `path`.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
@@ -102,154 +84,32 @@ pub fn load_str(
     }
 }
 
-/// `tree` with `overrides` applied, converted and checked: the scenario (with defaults
-/// where the file is wrong) and every problem found. An `imported` tree's default node
-/// pool is sized for the service the overrides leave.
-fn convert_tree(
-    tree: &Value,
-    origin: &str,
-    overrides: &[Override],
-    imported: bool,
-) -> (Scenario, Vec<Problem>) {
-    let mut tree = tree.clone();
-    let mut problems: Vec<Problem> = overrides
-        .iter()
-        .filter_map(|o| o.apply(&mut tree).err())
-        .collect();
-    if imported && !overrides.is_empty() {
-        super::import::resize_pool(&mut tree, overrides.iter().map(|o| o.path.as_str()));
-    }
-
-    let origin_path = Path::new(origin);
-    let base_dir = origin_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let default_name = origin_path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .filter(|s| !s.is_empty())
-        .unwrap_or("scenario");
-    let ctx = Ctx::new(base_dir);
-    let root = Node::root(&tree, &ctx);
-    let scenario = convert::scenario(&root, default_name);
-    convert::require_service(&root);
-    let mut found = ctx.into_problems();
-    // Checks across fields only make sense once every field is valid: a wrong field's
-    // default would stand in for it and draw complaints about a value nobody wrote.
-    if problems.is_empty() && found.is_empty() {
-        found.extend(limits::check(&scenario));
-        found.extend(feasibility::check(&scenario));
-    }
-    problems.extend(found.into_iter().map(|p| blame_overrides(p, overrides)));
-    (scenario, problems)
-}
-
-/// Every value of every swept field, checked as `--set PATH=VALUE` on the file without
-/// its `sweep` block: problems are reported under `sweep.PATH`.
-fn check_sweep(
-    tree: &Value,
-    origin: &str,
-    overrides: &[Override],
-    axes: &[super::SweepAxis],
-) -> Vec<Problem> {
-    let mut base = tree.clone();
-    if let Value::Object(map) = &mut base {
-        map.remove("sweep");
-    }
-    let mut problems = Vec::new();
-    for axis in axes {
-        for v in &axis.values {
-            let mut with = overrides.to_vec();
-            with.push(Override {
-                path: axis.path.clone(),
-                value: v.text.clone(),
-                set_by: SetBy::Sweep,
-            });
-            // An imported tree has no `sweep` block: only a scenario file gets here.
-            let (_, found) = convert_tree(&base, origin, &with, false);
-            problems.extend(found.into_iter().map(|p| {
-                Problem::new(
-                    format!("sweep.{}", axis.path),
-                    format!("value {}: {}: {}", v.shown, p.path, p.message),
-                )
-            }));
-        }
-    }
-    problems
-}
-
-/// The generic tree of `text`, or a one-line problem with the line and column.
-fn parse(text: &str, format: Format) -> Result<Value, Problem> {
-    let syntax = match format {
-        Format::Yaml => serde_saphyr::from_str_with_options(
-            text,
-            serde_saphyr::options! { with_snippet: false },
-        )
-        .map_err(|e| {
-            // saphyr's advice is addressed to programmers, not to scenario authors.
-            let m = e
-                .to_string()
-                .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
-                .replace(
-                    "; use from_str_multiple or from_str_multiple_with_options",
-                    " (a scenario is one document)",
-                );
-            format!("invalid YAML: {m}")
-        }),
-        Format::Json => match json::parse(text) {
-            Ok(tree) => Ok(tree),
-            Err(JsonError::Syntax(m)) => Err(format!("invalid JSON: {m}")),
-            Err(JsonError::Duplicate { path, line, column }) => {
-                return Err(Problem::new(
-                    path,
-                    format!(
-                        "given twice (again at line {line} column {column}); each field \
-                         may be given once"
-                    ),
-                ));
-            }
-        },
-    };
-    syntax.map_err(|m| Problem::new(FILE, m))
-}
-
-/// Says which `--set` a problem comes from, when the user might not see it in the file.
-/// A swept value is not named: the sweep reports which of its values a problem is from.
-fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
-    let blamed: Vec<String> = overrides
-        .iter()
-        .filter(|o| o.set_by == SetBy::Set && o.touches(&p.path))
-        .map(|o| format!("--set {o}"))
-        .collect();
-    if !blamed.is_empty() {
-        p.message = format!("{} (from {})", p.message, blamed.join(", "));
-    }
-    p
-}
+#[cfg(test)]
+#[path = "load_no_panic.rs"]
+mod no_panic;
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::scenario::Dist;
     use crate::scenario::model::*;
     use crate::sim::time::{MILLISECOND, SECOND};
 
-    fn yaml(text: &str) -> Result<Scenario, ScenarioError> {
+    pub(in crate::scenario) fn yaml(text: &str) -> Result<Scenario, ScenarioError> {
         load_str(text, "scenarios/web.yaml", Format::Yaml, &[])
     }
 
-    fn with(text: &str, sets: &[&str]) -> Result<Scenario, ScenarioError> {
+    pub(in crate::scenario) fn with(text: &str, sets: &[&str]) -> Result<Scenario, ScenarioError> {
         let sets: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
         load_str(text, "scenarios/web.yaml", Format::Yaml, &sets)
     }
 
-    fn lines(e: ScenarioError) -> Vec<String> {
+    pub(in crate::scenario) fn lines(e: ScenarioError) -> Vec<String> {
         e.to_string().lines().map(str::to_string).collect()
     }
 
     /// The full scenario example of the README, less what is not modelled yet.
-    const CONTRACT_EXAMPLE: &str = r#"
+    pub(in crate::scenario) const CONTRACT_EXAMPLE: &str = r#"
 name: web-rolling-update
 description: optional free text
 seed: 42
@@ -479,47 +339,6 @@ checks:
     }
 
     #[test]
-    fn syntax_errors_give_line_and_column() {
-        let e = yaml("service:\n  replicas: [1,\n").unwrap_err();
-        assert_eq!(e.problems.len(), 1);
-        assert_eq!(e.problems[0].path, "(file)");
-        assert!(e.problems[0].message.starts_with("invalid YAML: "), "{e}");
-        assert!(e.problems[0].message.contains("line "), "{e}");
-        let e = yaml("a: 1\na: 2\n").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "scenarios/web.yaml: (file): invalid YAML: duplicate mapping key: a at line 2, column 1"
-        );
-        let e = load_str("{\"seed\": }", "x.json", Format::Json, &[]).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "x.json: (file): invalid JSON: expected value at line 1 column 10"
-        );
-        let e = yaml("[1, 2]").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("scenarios/web.yaml: (root): expected a map with fields `name`"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn json_works_the_same() {
-        let s = load_str(
-            r#"{"name": "j", "service": {"replicas": 2, "versions": {"current": {}, "next": {"start": 1.5}}}}"#,
-            "j.json",
-            Format::Json,
-            &[],
-        )
-        .unwrap();
-        assert_eq!((s.name.as_str(), s.service.replicas), ("j", 2));
-        assert!(matches!(
-            s.service.versions[1].start,
-            Dist::Constant(1_500_000)
-        ));
-    }
-
-    #[test]
     fn load_file_reads_and_picks_the_format() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("canary.YML");
@@ -540,109 +359,6 @@ checks:
         assert_eq!(e.problems[0].path, "(file)");
         assert!(e.problems[0].message.starts_with("cannot read `"), "{e}");
     }
-
-    #[test]
-    fn empirical_files_are_relative_to_the_scenario() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("data")).unwrap();
-        std::fs::write(dir.path().join("data/pull.csv"), "seconds\n1\n3\n").unwrap();
-        let p = dir.path().join("s.yaml");
-        std::fs::write(
-            &p,
-            "service: {versions: {current: {}, next: {pull: {empirical: {file: data/pull.csv, column: seconds}}}}}",
-        )
-        .unwrap();
-        let s = load_file(&p, &[]).unwrap();
-        assert!(
-            matches!(&s.service.versions[1].pull, Dist::Empirical(v) if v == &[SECOND, 3 * SECOND])
-        );
-    }
-
-    #[test]
-    fn overrides_set_values_of_every_kind() {
-        let s = with(
-            CONTRACT_EXAMPLE,
-            &[
-                "strategy.swarm.update_config.parallelism=4",
-                "service.versions.next.pull={uniform: {min: 1s, max: 2s}}",
-                "service.resources.cpu=0.25",
-                "cluster.image_cached=[current, next]",
-                "seed=9",
-            ],
-        )
-        .unwrap();
-        let Strategy::Swarm(w) = &s.strategy else {
-            panic!()
-        };
-        assert_eq!(w.update.parallelism, 4);
-        assert!(matches!(
-            s.service.versions[1].pull,
-            Dist::Uniform {
-                min: SECOND,
-                max: 2_000_000
-            }
-        ));
-        assert_eq!(s.service.resources.cpu_millis, 250);
-        assert_eq!(s.cluster.image_cached, [CURRENT, NEXT]);
-        assert_eq!(s.seed, 9);
-    }
-
-    #[test]
-    fn overrides_reach_into_lists() {
-        let text = "service: {}\ncluster: {nodes: [{name: a}, {name: b, cpu: 1}]}";
-        let s = with(
-            text,
-            &["cluster.nodes.1.cpu=2", "cluster.nodes.0.memory=1Gi"],
-        )
-        .unwrap();
-        assert_eq!(s.cluster.nodes[1].cpu_millis, 2000);
-        assert_eq!(s.cluster.nodes[0].memory_bytes, 1 << 30);
-        let e = with(text, &["cluster.nodes.5.cpu=2"]).unwrap_err();
-        assert_eq!(
-            lines(e),
-            [
-                "scenarios/web.yaml: cluster.nodes.5.cpu: --set: `cluster.nodes` has 2 items, numbered from 0: there is no item 5"
-            ]
-        );
-    }
-
-    #[test]
-    fn an_override_outside_the_schema_is_an_unknown_field() {
-        let e = with(
-            "service: {}",
-            &["strategy.swarm.update_config.paralelism=4"],
-        )
-        .unwrap_err();
-        assert_eq!(
-            lines(e),
-            [
-                "scenarios/web.yaml: strategy.swarm.update_config.paralelism: unknown field `paralelism`; did you mean `parallelism`? (from --set strategy.swarm.update_config.paralelism=4)"
-            ]
-        );
-        let e = with("service: {}", &["service.foo.bar=1"]).unwrap_err();
-        assert_eq!(e.problems.len(), 1);
-        assert!(
-            e.problems[0]
-                .message
-                .ends_with("(from --set service.foo.bar=1)"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn a_kubernetes_override_on_a_swarm_scenario_names_the_conflict() {
-        let e = with(CONTRACT_EXAMPLE, &["strategy.kubernetes.minReadySeconds=5"]).unwrap_err();
-        assert_eq!(
-            lines(e),
-            [
-                "scenarios/web.yaml: strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got both (from --set strategy.kubernetes.minReadySeconds=5)"
-            ]
-        );
-        // Without a strategy in the file, the same override chooses Kubernetes.
-        let s = with("service: {}", &["strategy.kubernetes.minReadySeconds=5"]).unwrap();
-        assert!(matches!(&s.strategy, Strategy::Kubernetes(k) if k.min_ready == 5 * SECOND));
-    }
-
     #[test]
     fn control_plane_profiles_and_errors() {
         assert!(yaml("service: {}\ncluster: {control_plane: ideal}").is_ok());
@@ -657,180 +373,5 @@ checks:
                 "scenarios/web.yaml: cluster.control_plane.strat: unknown field `strat`; did you mean `start`?"
             ]
         );
-    }
-
-    #[test]
-    fn default_name_comes_from_the_origin() {
-        let s = load_str("service: {}", "a/b/c.d.yaml", Format::Yaml, &[]).unwrap();
-        assert_eq!(s.name, "c.d");
-        let s = load_str("service: {}", "", Format::Yaml, &[]).unwrap();
-        assert_eq!(s.name, "scenario");
-        let e = yaml("name: a/b\nservice: {}").unwrap_err();
-        assert_eq!(
-            lines(e),
-            [
-                "scenarios/web.yaml: name: must be usable as a folder name (not empty, no `/` or `\\`)"
-            ]
-        );
-    }
-
-    mod no_panic {
-        use super::CONTRACT_EXAMPLE;
-        use crate::scenario::{Format, Override, SetBy, load_str};
-        use proptest::prelude::*;
-        use serde_json::Value;
-
-        fn json_value() -> impl Strategy<Value = Value> {
-            let leaf = prop_oneof![
-                Just(Value::Null),
-                any::<bool>().prop_map(Value::from),
-                any::<i64>().prop_map(Value::from),
-                any::<u64>().prop_map(Value::from),
-                any::<f64>().prop_map(Value::from),
-                "[a-z0-9.%]{0,8}".prop_map(Value::from),
-                prop_oneof![
-                    Just("never"),
-                    Just("1s"),
-                    Just("25%"),
-                    Just("-1"),
-                    Just("1.5s"),
-                    Just("500m"),
-                    Just("8Gi"),
-                    Just("current"),
-                    Just("next"),
-                    Just("ideal"),
-                ]
-                .prop_map(Value::from),
-            ];
-            leaf.prop_recursive(4, 32, 6, |inner| {
-                prop_oneof![
-                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
-                    prop::collection::vec((key(), inner), 0..4)
-                        .prop_map(|kv| Value::Object(kv.into_iter().collect())),
-                ]
-            })
-        }
-
-        /// Keys that exist somewhere in the schema, so random trees get past the first level.
-        fn key() -> impl Strategy<Value = String> {
-            prop::sample::select(vec![
-                "name",
-                "seed",
-                "trials",
-                "horizon",
-                "cluster",
-                "nodes",
-                "node",
-                "cpu",
-                "memory",
-                "image_cached",
-                "service",
-                "replicas",
-                "versions",
-                "current",
-                "next",
-                "pull",
-                "uniform",
-                "min",
-                "max",
-                "mixture",
-                "weight",
-                "dist",
-                "lognormal",
-                "median",
-                "p99",
-                "strategy",
-                "swarm",
-                "kubernetes",
-                "rollingUpdate",
-                "maxSurge",
-                "maxUnavailable",
-                "actions",
-                "at",
-                "rollout",
-                "version",
-                "healthcheck",
-                "readinessProbe",
-                "successThreshold",
-                "empirical",
-                "samples",
-                "zzz",
-            ])
-            .prop_map(str::to_string)
-        }
-
-        /// Paths whose values are fuzzed through `--set`.
-        fn path() -> impl Strategy<Value = String> {
-            prop::sample::select(vec![
-                "seed",
-                "trials",
-                "horizon",
-                "cluster.nodes",
-                "cluster.node.cpu",
-                "cluster.node.memory",
-                "cluster.image_cached",
-                "cluster.control_plane",
-                "service.replicas",
-                "service.resources.cpu",
-                "service.resources.memory",
-                "service.stop_grace_period",
-                "service.terminationGracePeriodSeconds",
-                "service.versions.next.pull",
-                "service.versions.next.crash_probability",
-                "service.versions.next.capacity_rps",
-                "service.versions.other",
-                "service.healthcheck",
-                "service.livenessProbe.successThreshold",
-                "service.restart.condition",
-                "strategy",
-                "strategy.swarm.update_config",
-                "strategy.kubernetes.strategy",
-                "strategy.kubernetes.progressDeadlineSeconds",
-                "strategy.kubernetes.strategy.rollingUpdate.maxSurge",
-                "actions",
-                "checks",
-                "cluster.nodes.0",
-                "actions.0.version",
-            ])
-            .prop_map(str::to_string)
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(500))]
-
-            #[test]
-            fn arbitrary_text_never_panics(text in any::<String>()) {
-                let _ = load_str(&text, "x.yaml", Format::Yaml, &[]);
-                let _ = load_str(&text, "x.json", Format::Json, &[]);
-            }
-
-            #[test]
-            fn arbitrary_trees_never_panic(tree in json_value()) {
-                let text = serde_json::to_string(&tree).unwrap();
-                let _ = load_str(&text, "x.json", Format::Json, &[]);
-            }
-
-            #[test]
-            fn arbitrary_overrides_never_panic(
-                sets in prop::collection::vec((path(), json_value()), 1..4)
-            ) {
-                let sets: Vec<Override> = sets
-                    .into_iter()
-                    .map(|(path, v)| Override {
-                        path,
-                        value: serde_json::to_string(&v).unwrap(),
-                        set_by: SetBy::Set,
-                    })
-                    .collect();
-                let _ = load_str(CONTRACT_EXAMPLE, "x.yaml", Format::Yaml, &sets);
-            }
-
-            #[test]
-            fn arbitrary_override_text_never_panics(arg in "[a-z.0-9]{0,20}=.{0,20}") {
-                if let Ok(o) = arg.parse::<Override>() {
-                    let _ = load_str("", "x.yaml", Format::Yaml, &[o]);
-                }
-            }
-        }
     }
 }

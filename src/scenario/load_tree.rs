@@ -1,0 +1,230 @@
+//! From the generic tree to a checked [`Scenario`]: `--set` overrides applied (an
+//! imported tree's node pool resized for them), the tree converted with the defaults its
+//! origin gives (name, directory of relative files), the checks across fields, each
+//! problem blamed on the `--set` it comes from, and every value of a sweep checked.
+
+use super::convert;
+use super::error::Problem;
+use super::feasibility;
+use super::limits;
+use super::model::Scenario;
+use super::overrides::{Override, SetBy};
+use super::walk::{Ctx, Node};
+use serde_json::Value;
+use std::path::Path;
+
+/// `tree` with `overrides` applied, converted and checked: the scenario (with defaults
+/// where the file is wrong) and every problem found. An `imported` tree's default node
+/// pool is sized for the service the overrides leave.
+pub(super) fn convert_tree(
+    tree: &Value,
+    origin: &str,
+    overrides: &[Override],
+    imported: bool,
+) -> (Scenario, Vec<Problem>) {
+    let mut tree = tree.clone();
+    let mut problems: Vec<Problem> = overrides
+        .iter()
+        .filter_map(|o| o.apply(&mut tree).err())
+        .collect();
+    if imported && !overrides.is_empty() {
+        super::import::resize_pool(&mut tree, overrides.iter().map(|o| o.path.as_str()));
+    }
+
+    let origin_path = Path::new(origin);
+    let base_dir = origin_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let default_name = origin_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("scenario");
+    let ctx = Ctx::new(base_dir);
+    let root = Node::root(&tree, &ctx);
+    let scenario = convert::scenario(&root, default_name);
+    convert::require_service(&root);
+    let mut found = ctx.into_problems();
+    // Checks across fields only make sense once every field is valid: a wrong field's
+    // default would stand in for it and draw complaints about a value nobody wrote.
+    if problems.is_empty() && found.is_empty() {
+        found.extend(limits::check(&scenario));
+        found.extend(feasibility::check(&scenario));
+    }
+    problems.extend(found.into_iter().map(|p| blame_overrides(p, overrides)));
+    (scenario, problems)
+}
+
+/// Every value of every swept field, checked as `--set PATH=VALUE` on the file without
+/// its `sweep` block: problems are reported under `sweep.PATH`.
+pub(super) fn check_sweep(
+    tree: &Value,
+    origin: &str,
+    overrides: &[Override],
+    axes: &[super::SweepAxis],
+) -> Vec<Problem> {
+    let mut base = tree.clone();
+    if let Value::Object(map) = &mut base {
+        map.remove("sweep");
+    }
+    let mut problems = Vec::new();
+    for axis in axes {
+        for v in &axis.values {
+            let mut with = overrides.to_vec();
+            with.push(Override {
+                path: axis.path.clone(),
+                value: v.text.clone(),
+                set_by: SetBy::Sweep,
+            });
+            // An imported tree has no `sweep` block: only a scenario file gets here.
+            let (_, found) = convert_tree(&base, origin, &with, false);
+            problems.extend(found.into_iter().map(|p| {
+                Problem::new(
+                    format!("sweep.{}", axis.path),
+                    format!("value {}: {}: {}", v.shown, p.path, p.message),
+                )
+            }));
+        }
+    }
+    problems
+}
+
+/// Says which `--set` a problem comes from, when the user might not see it in the file.
+/// A swept value is not named: the sweep reports which of its values a problem is from.
+fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
+    let blamed: Vec<String> = overrides
+        .iter()
+        .filter(|o| o.set_by == SetBy::Set && o.touches(&p.path))
+        .map(|o| format!("--set {o}"))
+        .collect();
+    if !blamed.is_empty() {
+        p.message = format!("{} (from {})", p.message, blamed.join(", "));
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::Dist;
+    use crate::scenario::load::tests::{CONTRACT_EXAMPLE, lines, with, yaml};
+    use crate::scenario::load::{Format, load_file, load_str};
+    use crate::scenario::model::*;
+    use crate::sim::time::SECOND;
+
+    #[test]
+    fn empirical_files_are_relative_to_the_scenario() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        std::fs::write(dir.path().join("data/pull.csv"), "seconds\n1\n3\n").unwrap();
+        let p = dir.path().join("s.yaml");
+        std::fs::write(
+            &p,
+            "service: {versions: {current: {}, next: {pull: {empirical: {file: data/pull.csv, column: seconds}}}}}",
+        )
+        .unwrap();
+        let s = load_file(&p, &[]).unwrap();
+        assert!(
+            matches!(&s.service.versions[1].pull, Dist::Empirical(v) if v == &[SECOND, 3 * SECOND])
+        );
+    }
+
+    #[test]
+    fn overrides_set_values_of_every_kind() {
+        let s = with(
+            CONTRACT_EXAMPLE,
+            &[
+                "strategy.swarm.update_config.parallelism=4",
+                "service.versions.next.pull={uniform: {min: 1s, max: 2s}}",
+                "service.resources.cpu=0.25",
+                "cluster.image_cached=[current, next]",
+                "seed=9",
+            ],
+        )
+        .unwrap();
+        let Strategy::Swarm(w) = &s.strategy else {
+            panic!()
+        };
+        assert_eq!(w.update.parallelism, 4);
+        assert!(matches!(
+            s.service.versions[1].pull,
+            Dist::Uniform {
+                min: SECOND,
+                max: 2_000_000
+            }
+        ));
+        assert_eq!(s.service.resources.cpu_millis, 250);
+        assert_eq!(s.cluster.image_cached, [CURRENT, NEXT]);
+        assert_eq!(s.seed, 9);
+    }
+
+    #[test]
+    fn overrides_reach_into_lists() {
+        let text = "service: {}\ncluster: {nodes: [{name: a}, {name: b, cpu: 1}]}";
+        let s = with(
+            text,
+            &["cluster.nodes.1.cpu=2", "cluster.nodes.0.memory=1Gi"],
+        )
+        .unwrap();
+        assert_eq!(s.cluster.nodes[1].cpu_millis, 2000);
+        assert_eq!(s.cluster.nodes[0].memory_bytes, 1 << 30);
+        let e = with(text, &["cluster.nodes.5.cpu=2"]).unwrap_err();
+        assert_eq!(
+            lines(e),
+            [
+                "scenarios/web.yaml: cluster.nodes.5.cpu: --set: `cluster.nodes` has 2 items, numbered from 0: there is no item 5"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_override_outside_the_schema_is_an_unknown_field() {
+        let e = with(
+            "service: {}",
+            &["strategy.swarm.update_config.paralelism=4"],
+        )
+        .unwrap_err();
+        assert_eq!(
+            lines(e),
+            [
+                "scenarios/web.yaml: strategy.swarm.update_config.paralelism: unknown field `paralelism`; did you mean `parallelism`? (from --set strategy.swarm.update_config.paralelism=4)"
+            ]
+        );
+        let e = with("service: {}", &["service.foo.bar=1"]).unwrap_err();
+        assert_eq!(e.problems.len(), 1);
+        assert!(
+            e.problems[0]
+                .message
+                .ends_with("(from --set service.foo.bar=1)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_kubernetes_override_on_a_swarm_scenario_names_the_conflict() {
+        let e = with(CONTRACT_EXAMPLE, &["strategy.kubernetes.minReadySeconds=5"]).unwrap_err();
+        assert_eq!(
+            lines(e),
+            [
+                "scenarios/web.yaml: strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got both (from --set strategy.kubernetes.minReadySeconds=5)"
+            ]
+        );
+        // Without a strategy in the file, the same override chooses Kubernetes.
+        let s = with("service: {}", &["strategy.kubernetes.minReadySeconds=5"]).unwrap();
+        assert!(matches!(&s.strategy, Strategy::Kubernetes(k) if k.min_ready == 5 * SECOND));
+    }
+    #[test]
+    fn default_name_comes_from_the_origin() {
+        let s = load_str("service: {}", "a/b/c.d.yaml", Format::Yaml, &[]).unwrap();
+        assert_eq!(s.name, "c.d");
+        let s = load_str("service: {}", "", Format::Yaml, &[]).unwrap();
+        assert_eq!(s.name, "scenario");
+        let e = yaml("name: a/b\nservice: {}").unwrap_err();
+        assert_eq!(
+            lines(e),
+            [
+                "scenarios/web.yaml: name: must be usable as a folder name (not empty, no `/` or `\\`)"
+            ]
+        );
+    }
+}
