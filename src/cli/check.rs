@@ -188,6 +188,23 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
     if let Some(root) = &args.baseline {
         // A folder input may hold one scenario today and more tomorrow: same layout.
         let per_scenario = jobs.len() > 1 || args.inputs.iter().any(|p| p.is_dir());
+        // Two scenarios of one `name` would share `DIR/NAME/`: the second update would
+        // overwrite the first's baseline, and each would then be compared with the other's.
+        let mut owners: Vec<(&str, &Path)> = Vec::new();
+        for job in &jobs {
+            let name = job.scenario.name.as_str();
+            match owners.iter().find(|(n, _)| *n == name) {
+                Some((_, first)) => problems.push(format!(
+                    "{}: name: `{name}` is also the name of {}, and --baseline keeps one \
+                     folder per scenario name ({}); give each scenario its own `name`",
+                    job.file.display(),
+                    first.display(),
+                    root.join(name).display()
+                )),
+                None => owners.push((name, &job.file)),
+            }
+        }
+        anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
         for job in &mut jobs {
             let path = if per_scenario {
                 root.join(&job.scenario.name)

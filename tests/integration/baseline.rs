@@ -195,3 +195,38 @@ fn a_folder_of_scenarios_has_one_baseline_subfolder_each() {
     }
     run(&[]).code(0).stdout(predicate::str::contains("paired"));
 }
+
+/// Two scenarios of one `name` would share `DIR/NAME/`: the second update overwrote the
+/// first's baseline and the next check flagged false regressions. Refused before a trial.
+#[test]
+fn two_scenarios_of_one_name_are_refused_before_any_baseline_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("scenarios");
+    std::fs::create_dir(&inputs).unwrap();
+    let text = std::fs::read_to_string(SCENARIO).unwrap();
+    std::fs::write(inputs.join("a.yaml"), &text).unwrap();
+    std::fs::write(
+        inputs.join("b.yaml"),
+        text.replace("parallelism: 2", "parallelism: 1"),
+    )
+    .unwrap();
+    let base = dir.path().join("baselines");
+    for extra in [&["--update-baseline"][..], &[]] {
+        Command::cargo_bin("rollout-sim")
+            .expect("the binary is built")
+            .args(["check", "--trials", "20", "--baseline"])
+            .arg(&base)
+            .arg(&inputs)
+            .args(extra)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(
+                "b.yaml: name: `swarm-stop-first` is also the name of",
+            ))
+            .stderr(predicate::str::contains(
+                "give each scenario its own `name`",
+            ));
+        assert!(!base.exists(), "nothing is written");
+    }
+}
