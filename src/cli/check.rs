@@ -33,7 +33,8 @@ pub enum CheckFormat {
 /// Arguments of `check`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Scenario files, or folders (every `*.yaml`, `*.yml`, `*.json` directly inside).
+    /// Scenario files, or folders (every `*.yaml`, `*.yml`, `*.json` directly inside but
+    /// `*.schema.json`).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// An assertion applied to every scenario besides its `checks:`, e.g.
@@ -106,16 +107,11 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(input)
                 .with_context(|| format!("cannot read the folder {}", input.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension()
-                            .and_then(|e| e.to_str())
-                            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-                })
+                .filter(|p| p.is_file() && is_scenario_name(p))
                 .collect();
             anyhow::ensure!(
                 !found.is_empty(),
-                "{}: no *.yaml, *.yml or *.json file in this folder",
+                "{}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in this folder",
                 input.display()
             );
             found.sort();
@@ -125,6 +121,15 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
+}
+
+/// Whether a file found in a folder input is taken as a scenario: `*.yaml`, `*.yml` or
+/// `*.json`, but not `*.schema.json`, the JSON Schema `rollout-sim schema --out` writes
+/// beside the scenarios for their `$schema=./…` modeline (it is no scenario).
+fn is_scenario_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str());
+    ext.is_some_and(|e| matches!(e, "yaml" | "yml" | "json")) && !name.ends_with(".schema.json")
 }
 
 fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {

@@ -154,3 +154,44 @@ fn deny_warnings_exits_1() {
         .assert()
         .code(2);
 }
+
+/// The README puts the editors' schema beside the scenarios (`$schema=./…`): a folder
+/// input skips `*.schema.json` instead of refusing it as a scenario with no `service`.
+#[test]
+fn a_folder_input_skips_the_json_schema_beside_the_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), SWARM).unwrap();
+    let bin = || Command::cargo_bin("rollout-sim").unwrap();
+    bin()
+        .args(["schema", "--out"])
+        .arg(dir.path().join("rollout-sim.schema.json"))
+        .assert()
+        .code(0);
+    bin()
+        .args(["lint", "--deny", "warnings"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
+    bin()
+        .args([
+            "check",
+            "--trials",
+            "5",
+            "--check",
+            "outcome.completed.rate >= 0",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("good.yaml"))
+        .stdout(predicate::str::contains("schema").not());
+    // A folder holding only the schema has no scenario to take.
+    std::fs::remove_file(dir.path().join("good.yaml")).unwrap();
+    bin()
+        .arg("lint")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("*.schema.json skipped"));
+}
