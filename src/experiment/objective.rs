@@ -3,8 +3,9 @@
 //! the objective of a sweep: how a summary is read by name.
 
 use crate::output::Summary;
-use crate::output::columns::column;
+use crate::output::columns::{COLUMNS, column};
 use crate::result::Outcome;
+use crate::scenario::suggest;
 use crate::stats::Stat;
 use std::fmt;
 use std::str::FromStr;
@@ -44,24 +45,42 @@ impl FromStr for MetricStat {
         let s = s.trim();
         if let Some(rest) = s.strip_prefix("outcome.") {
             let name = rest.strip_suffix(".rate").unwrap_or("");
+            let names = Outcome::ALL.map(|o| o.as_str());
             return Outcome::parse(name)
                 .map(MetricStat::OutcomeRate)
                 .ok_or_else(|| {
+                    let hint = suggest::closest(name, &names)
+                        .map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"));
                     format!(
-                        "{s:?}: expected outcome.NAME.rate with NAME one of {}",
-                        Outcome::ALL.map(|o| o.as_str()).join(", ")
+                        "{s:?}: expected outcome.NAME.rate with NAME one of {}{hint}",
+                        names.join(", ")
                     )
                 });
         }
         let (metric, stat) = s
             .rsplit_once('.')
             .ok_or_else(|| format!("{s:?}: expected METRIC.STAT, e.g. duration_s.p95"))?;
+        // A misspelt name gets the nearest one, as `check` assertions do: the message
+        // then says what was meant, not just that the name is unknown.
         let col = column(metric).filter(|c| c.is_metric()).ok_or_else(|| {
-            format!("{s:?}: {metric:?} is not a numeric column of trials.csv (see the README)")
+            let metrics: Vec<&str> = COLUMNS
+                .iter()
+                .filter(|c| c.is_metric())
+                .map(|c| c.name)
+                .collect();
+            format!(
+                "{s:?}: {metric:?} is not a numeric column of trials.csv{}",
+                suggest::hint(metric, &metrics)
+            )
         })?;
         let stat = Stat::parse(stat).ok_or_else(|| {
             let names: Vec<&str> = STATS.iter().map(|s| s.as_str()).collect();
-            format!("{s:?}: the statistic must be one of {}", names.join(", "))
+            let hint = suggest::closest(stat, &names)
+                .map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"));
+            format!(
+                "{s:?}: the statistic must be one of {}{hint}",
+                names.join(", ")
+            )
         })?;
         Ok(MetricStat::Column {
             metric: col.name,
@@ -206,6 +225,15 @@ mod tests {
         assert!("nope.p95".parse::<MetricStat>().is_err());
         assert!("outcome.done.rate".parse::<MetricStat>().is_err());
         assert!("trial.mean".parse::<MetricStat>().is_err());
+        // Misspelt names get the nearest one, as `check` assertions do.
+        let e = |s: &str| s.parse::<MetricStat>().unwrap_err();
+        assert!(
+            e("durtion_s.p95").ends_with("; did you mean `duration_s`?"),
+            "{}",
+            e("durtion_s.p95")
+        );
+        assert!(e("duration_s.mea").ends_with("(did you mean `mean`?)"));
+        assert!(e("outcome.completd.rate").ends_with("(did you mean `completed`?)"));
         let c: Constraint = "min_ready.min>=4".parse().unwrap();
         assert_eq!((c.op, c.value), (Op::Ge, 4.0));
         let c: Constraint = "duration_s.p95 < 60".parse().unwrap();
