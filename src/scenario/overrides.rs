@@ -1,7 +1,8 @@
 //! `--set PATH=VALUE`: changing a scenario's tree before it is converted.
 //!
 //! PATH is dotted (`strategy.swarm.update_config.parallelism`); a segment under a list is
-//! an item number (`cluster.nodes.1.cpu`). VALUE is read as YAML, so `4` is an integer,
+//! an item number (`cluster.nodes.1.cpu`); a key holding dots is double-quoted
+//! (`labels."topology.kubernetes.io/zone"`). VALUE is read as YAML, so `4` is an integer,
 //! `25%` a string, `true` a boolean and `{uniform: {min: 1s, max: 2s}}` a map. Missing
 //! maps along the path are created.
 //!
@@ -91,7 +92,9 @@ impl Override {
     /// or lies inside it (`strategy` and `strategy.kubernetes.minReadySeconds`).
     pub fn touches(&self, path: &str) -> bool {
         let inside = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|r| r.starts_with('.'));
-        self.path == path || inside(path, &self.path) || inside(&self.path, path)
+        // Problems name a key without the quotes `--set` needs for its dots.
+        let own = self.path.replace('"', "");
+        own == path || inside(path, &own) || inside(&own, path)
     }
 
     /// Sets the value in `tree`, creating maps along the way.
@@ -105,7 +108,7 @@ impl Override {
             serde_saphyr::options! { with_snippet: false },
         )
         .map_err(|e| problem(format!("cannot read {:?} as YAML: {e}", self.value)))?;
-        let segments: Vec<&str> = self.path.split('.').collect();
+        let segments = segments(&self.path).map_err(problem)?;
         if segments.iter().any(|s| s.is_empty()) {
             return Err(problem("empty segment in the path".into()));
         }
@@ -114,13 +117,13 @@ impl Override {
             let above = if i == 0 {
                 ROOT.to_string()
             } else {
-                format!("`{}`", segments[..i].join("."))
+                format!("`{}`", join(&segments[..i]))
             };
             if here.is_null() {
                 *here = Value::Object(Map::new());
             }
             here = match here {
-                Value::Object(map) => map.entry(seg.to_string()).or_insert(Value::Null),
+                Value::Object(map) => map.entry(seg.clone()).or_insert(Value::Null),
                 Value::Array(items) => {
                     let len = items.len();
                     let index: usize = seg.parse().map_err(|_| {
@@ -146,6 +149,39 @@ impl Override {
         *here = value;
         Ok(())
     }
+}
+
+/// The keys of a dotted path. A key that holds dots itself (a label such as
+/// `topology.kubernetes.io/zone`) is written in double quotes, else it could not be
+/// reached: `cluster.nodes.0.labels."topology.kubernetes.io/zone"`.
+fn segments(path: &str) -> Result<Vec<String>, String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(String::new()),
+            c => out.last_mut().expect("never empty").push(c),
+        }
+    }
+    if quoted {
+        return Err("unclosed `\"` in the path (a key holding dots is written \
+                    `labels.\"topology.kubernetes.io/zone\"`)"
+            .to_string());
+    }
+    Ok(out)
+}
+
+/// The dotted path of `segments`, quoting a key that holds dots, as it is given.
+fn join(segments: &[String]) -> String {
+    let quote = |s: &String| {
+        if s.contains('.') {
+            format!("\"{s}\"")
+        } else {
+            s.clone()
+        }
+    };
+    segments.iter().map(quote).collect::<Vec<_>>().join(".")
 }
 
 #[cfg(test)]
@@ -274,6 +310,27 @@ mod tests {
         assert_eq!(
             set(json!({}), "a..b=1").unwrap_err(),
             "a..b: --set: empty segment in the path"
+        );
+    }
+
+    #[test]
+    fn a_quoted_key_may_hold_dots() {
+        let zone = "cluster.nodes.0.labels.\"topology.kubernetes.io/zone\"=b";
+        let t = set(json!({"cluster": {"nodes": [{"labels": {}}]}}), zone).unwrap();
+        assert_eq!(
+            t,
+            json!({"cluster": {"nodes": [{"labels": {"topology.kubernetes.io/zone": "b"}}]}})
+        );
+        let o: Override = zone.parse().unwrap();
+        assert!(o.touches("cluster.nodes.0.labels.topology.kubernetes.io/zone"));
+        assert_eq!(
+            set(json!({"a": {"b.c": 1}}), "a.\"b.c\".d=1").unwrap_err(),
+            "a.\"b.c\".d: --set: `a.\"b.c\"` is 1, not a map or a list"
+        );
+        assert!(
+            set(json!({}), "a.\"b.c=1")
+                .unwrap_err()
+                .starts_with("a.\"b.c: --set: unclosed `\"` in the path")
         );
     }
 
