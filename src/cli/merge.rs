@@ -27,6 +27,7 @@ pub struct MergeArgs {
 
 /// Check, join and write.
 pub fn run(args: &MergeArgs) -> Result<(), CliError> {
+    refuse_out_over_a_shard(args)?;
     check_replaceable(&args.out).map_err(|e| anyhow!("--out: {e}"))?;
     let staging = Staging::begin(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
@@ -56,6 +57,31 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
             merged.manifest.seed,
             args.out.display()
         ))?;
+    }
+    Ok(())
+}
+
+/// The merge replaces `--out` as a whole: were it a shard folder (or one holding shards),
+/// a shard would be gone once merged, and a merge could not be redone from the shards.
+fn refuse_out_over_a_shard(args: &MergeArgs) -> anyhow::Result<()> {
+    // A folder that does not exist yet holds no shard.
+    let Ok(out) = args.out.canonicalize() else {
+        return Ok(());
+    };
+    for dir in &args.dirs {
+        if dir.canonicalize().is_ok_and(|d| d.starts_with(&out)) {
+            anyhow::bail!(
+                "--out {}: the shard folder {} is {}, and the merge replaces --out as a \
+                 whole; choose a new folder",
+                args.out.display(),
+                dir.display(),
+                if dir.canonicalize().is_ok_and(|d| d == out) {
+                    "that folder"
+                } else {
+                    "inside it"
+                }
+            );
+        }
     }
     Ok(())
 }

@@ -474,6 +474,11 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
         assert!(stderr.contains(why), "{dirs:?}: {stderr}");
         assert!(!tmp.path().join("bad").exists());
     }
+    // Merging into a shard's own folder replaced that shard: refused, the shard kept.
+    let out = merge(&["s1", "s2", "s3"], "s1").code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("is that folder"), "{stderr}");
+    assert!(tmp.path().join("s1").join("shard.json").is_file());
 }
 
 #[test]
