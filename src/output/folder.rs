@@ -63,7 +63,7 @@ pub fn check_replaceable(dir: &Path) -> Result<(), String> {
 
 /// Whether `dir` holds a `summary.json`, `sweep.json` or `compare.json` written by
 /// rollout-sim.
-fn is_run_folder(dir: &Path) -> bool {
+pub fn is_run_folder(dir: &Path) -> bool {
     [
         (
             "summary.json",

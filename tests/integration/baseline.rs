@@ -230,3 +230,31 @@ fn two_scenarios_of_one_name_are_refused_before_any_baseline_is_written() {
         assert!(!base.exists(), "nothing is written");
     }
 }
+
+/// `--update-baseline` into the scenarios' own folder wrote `summary.json` and
+/// `baseline.json` among them, which the next `check DIR` refused as scenarios. A folder
+/// holding other files is refused, as a run's `--out` is; an earlier baseline is replaced.
+#[test]
+fn update_baseline_refuses_a_folder_holding_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("web.yaml");
+    std::fs::copy(SCENARIO, &scenario).unwrap();
+    let update = |base: &Path| {
+        Command::cargo_bin("rollout-sim")
+            .expect("the binary is built")
+            .args(["check", "--trials", "20", "--update-baseline", "--baseline"])
+            .arg(base)
+            .arg(&scenario)
+            .assert()
+    };
+    update(dir.path()).code(2).stderr(predicate::str::contains(
+        "holds other files and no baseline",
+    ));
+    assert!(
+        !dir.path().join("summary.json").exists(),
+        "nothing is written"
+    );
+    let base = dir.path().join("base");
+    update(&base).code(0);
+    update(&base).code(0);
+}
