@@ -111,7 +111,20 @@ const UPDATE_STATES: &[&str] = &[
 ];
 
 const EXPECTED_STATE: &str = "a task state (pending, pulling, prepared, starting, running, ready, terminating, stopped, failed)";
-const EXPECTED_TIME: &str = "a number of seconds since the update command, at least 0";
+const EXPECTED_TIME: &str = "a number of seconds since the update command, at least 0 and \
+     below 100000000 (a Unix timestamp, as `docker events` prints, is not: subtract the update \
+     command's time)";
+
+/// The largest `t` taken, about 3 years. A recording spans minutes to hours; a `t` this
+/// large is a Unix timestamp, which made the first `updating` row an `update_start` of
+/// decades (every later phase is a difference and came out right, so nothing else showed
+/// it), or so large it saturated to the simulator's `never`.
+const MAX_T_SECONDS: f64 = 1e8;
+
+/// A `t` read as a number: finite, at least 0, below [`MAX_T_SECONDS`].
+fn valid_t(f: f64) -> Option<Time> {
+    (f.is_finite() && (0.0..MAX_T_SECONDS).contains(&f)).then(|| from_secs_f64(f))
+}
 
 /// Builds a timeline row by row.
 #[derive(Default)]
@@ -151,10 +164,7 @@ fn state(name: &str) -> Option<TaskState> {
 }
 
 fn seconds(s: &str) -> Option<Time> {
-    s.parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite() && *f >= 0.0)
-        .map(from_secs_f64)
+    s.parse::<f64>().ok().and_then(valid_t)
 }
 
 impl Timeline {
@@ -247,8 +257,7 @@ impl Timeline {
             let t = v
                 .get("t")
                 .and_then(Value::as_f64)
-                .filter(|f| f.is_finite() && *f >= 0.0)
-                .map(from_secs_f64)
+                .and_then(valid_t)
                 .ok_or_else(|| bad("t", EXPECTED_TIME, v.get("t").unwrap_or(&Value::Null)))?;
             let text_of = |key: &str| match v.get(key) {
                 Some(Value::String(s)) => Some(s.clone()),
@@ -320,6 +329,18 @@ mod tests {
             e.to_string().starts_with("line 2, `t`: expected a number"),
             "{e}"
         );
+        // A Unix timestamp is not seconds since the update command (it made an
+        // `update_start` of decades), nor is a number that saturates to `never`.
+        for t in ["1764614400.025", "1e300"] {
+            let text = format!("t,task,slot,version,state\n0,a,0,v,ready\n{t},,,,updating\n");
+            let e = Timeline::parse(&text, "x").unwrap_err().to_string();
+            assert!(e.starts_with("line 3, `t`: expected a number"), "{e}");
+            assert!(e.contains("a Unix timestamp"), "{e}");
+        }
+        let json = r#"{"t":0,"event":"task","task":0,"slot":0,"version":"v","state":"ready"}
+{"t":1764614400.0,"event":"update","state":"updating"}"#;
+        let e = Timeline::parse(json, "x").unwrap_err().to_string();
+        assert!(e.contains("a Unix timestamp"), "{e}");
         let e = Timeline::parse("t,task,slot,version,state\n", "x").unwrap_err();
         assert_eq!(e.to_string(), "no task events");
     }
