@@ -252,9 +252,22 @@ pub fn compare(
         .filter_map(|column| {
             let stored = base.summary.metrics.get(column.name)?;
             let now = summary.metric(column.name)?;
-            let new_mean = now.stats.get(Stat::Mean);
+            let mut new_mean = now.stats.get(Stat::Mean);
+            let mut base_mean = stored.mean;
             let (diff_ci95, is_paired) = match paired_rows {
-                Some(base_rows) => (paired_interval(column, rows, base_rows), true),
+                Some(base_rows) => {
+                    let pairs = common_trials(column, rows, base_rows);
+                    // Runs of different lengths pair only the trials both have: their
+                    // means are shown (and set the tolerance), else "+2.8%" stood beside
+                    // a difference of exactly 0.
+                    if rows.len() != base_rows.len() && !pairs.is_empty() {
+                        let mean = |f: fn(&(f64, f64)) -> f64| {
+                            pairs.iter().map(f).sum::<f64>() / pairs.len() as f64
+                        };
+                        (new_mean, base_mean) = (mean(|p| p.0), mean(|p| p.1));
+                    }
+                    (paired(pairs).and_then(|p| p.mean_diff_ci95), true)
+                }
                 None => {
                     let half = |(lo, hi): (f64, f64)| (hi - lo) / 2.0;
                     let h = now.stats.interval(Stat::Mean).map(|ci| {
@@ -267,29 +280,29 @@ pub fn compare(
             };
             Some(MetricComparison {
                 column,
-                base_mean: stored.mean,
+                base_mean,
                 new_mean,
                 diff_ci95,
                 paired: is_paired,
-                regressed: regressed(column.better, stored.mean, diff_ci95, tolerance),
+                regressed: regressed(column.better, base_mean, diff_ci95, tolerance),
             })
         })
         .collect()
 }
 
-/// The paired 95% interval of `new − base` over the trial indices both runs have.
-fn paired_interval(
+/// `(new, base)` values of `column` for the trial indices both runs have, both finite
+/// (the pairs [`paired`] keeps).
+fn common_trials(
     column: &Column,
     rows: &[TrialResult],
     base_rows: &[TrialResult],
-) -> Option<(f64, f64)> {
+) -> Vec<(f64, f64)> {
     let base: BTreeMap<u64, &TrialResult> = base_rows.iter().map(|r| (r.trial, r)).collect();
     let value = |r: &TrialResult| column.cell(r).as_f64().unwrap_or(f64::NAN);
-    paired(
-        rows.iter()
-            .filter_map(|r| base.get(&r.trial).map(|b| (value(r), value(b)))),
-    )?
-    .mean_diff_ci95
+    rows.iter()
+        .filter_map(|r| base.get(&r.trial).map(|b| (value(r), value(b))))
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .collect()
 }
 
 #[cfg(test)]

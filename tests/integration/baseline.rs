@@ -258,3 +258,32 @@ fn update_baseline_refuses_a_folder_holding_other_files() {
     update(&base).code(0);
     update(&base).code(0);
 }
+
+/// A baseline of 60 trials and a run of 20 on the same seed and settings pair their 20
+/// common trials: the means shown are theirs, so the change reads +0.0% beside a difference
+/// of exactly 0 (it read the 60-trial mean against the 20-trial one, a change of a few %).
+#[test]
+fn runs_of_different_lengths_show_the_means_of_the_trials_they_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("b");
+    let run = |trials: &str, extra: &[&str]| {
+        Command::cargo_bin("rollout-sim")
+            .expect("the binary is built")
+            .args(["check", SCENARIO, "--trials", trials, "--baseline"])
+            .arg(&base)
+            .args(extra)
+            .assert()
+            .code(0)
+    };
+    run("60", &["--update-baseline"]);
+    let out = run("20", &[]);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("baseline duration_s.mean"))
+        .expect("a duration line");
+    assert!(
+        line.contains("(+0.0%), difference 95% [0.0000, 0.0000], paired"),
+        "{line}"
+    );
+}
