@@ -74,11 +74,15 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let chosen: Vec<Candidate> = match &args.name {
         Some(name) => {
             let all: Vec<String> = candidates.iter().map(|c| c.what.clone()).collect();
+            let all_names: Vec<String> = candidates.iter().map(|c| c.name.clone()).collect();
             let picked: Vec<Candidate> =
                 candidates.into_iter().filter(|c| &c.name == name).collect();
             if picked.is_empty() {
+                let names: Vec<&str> = all_names.iter().map(String::as_str).collect();
+                let hint = crate::scenario::suggest::closest(name, &names)
+                    .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
                 bail!(
-                    "--name {name}: no such Deployment, Rollout or compose service; found {}",
+                    "--name {name}: no such Deployment, Rollout or compose service{hint} (found {})",
                     all.join(", ")
                 );
             }

@@ -353,7 +353,17 @@ fn several_scenarios_need_a_name_or_a_directory() {
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        err.contains("--name nope: no such Deployment, Rollout or compose service"),
+        err.contains("--name nope: no such Deployment, Rollout or compose service (found "),
+        "{err}"
+    );
+    // A misspelt name is answered with the nearest one.
+    let out = bin()
+        .args(["import", &stack, "--name", "wbe"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("--name wbe: no such Deployment, Rollout or compose service; did you mean `web`? (found "),
         "{err}"
     );
 }
