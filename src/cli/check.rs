@@ -10,7 +10,7 @@ use crate::check::baseline::{Baseline, BaselineInfo, compare};
 use crate::check::{self, Assertion, Evaluation, Verdict};
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
-use crate::output::folder::is_run_folder;
+use crate::output::folder::holds_only_ours;
 use crate::output::junit::{Suite, junit_xml};
 use crate::output::trials_csv;
 use crate::result::TrialResult;
@@ -226,9 +226,7 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
                 // The baseline's files are written into the folder beside whatever it
                 // holds: into a scenario folder they would be read as scenarios by the
                 // next `check DIR`. As for a run's --out: new, empty, or rollout-sim's.
-                let foreign = path.is_dir()
-                    && std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_some())
-                    && !is_run_folder(&path);
+                let foreign = path.is_dir() && !holds_only_ours(&path).unwrap_or(true);
                 anyhow::ensure!(
                     !foreign,
                     "--update-baseline: {} holds other files and no baseline (no summary.json \

@@ -69,13 +69,16 @@ fn refuse_out_over_a_shard(args: &MergeArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     for dir in &args.dirs {
-        if dir.canonicalize().is_ok_and(|d| d.starts_with(&out)) {
+        let Ok(shard) = dir.canonicalize() else {
+            continue;
+        };
+        if shard.starts_with(&out) {
             anyhow::bail!(
                 "--out {}: the shard folder {} is {}, and the merge replaces --out as a \
                  whole; choose a new folder",
                 args.out.display(),
                 dir.display(),
-                if dir.canonicalize().is_ok_and(|d| d == out) {
+                if shard == out {
                     "that folder"
                 } else {
                     "inside it"

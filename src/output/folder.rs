@@ -47,11 +47,7 @@ pub fn check_replaceable(dir: &Path) -> Result<(), String> {
             "{shown} exists and is not a folder: choose another --out"
         ));
     }
-    let empty = fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?
-        .next()
-        .is_none();
-    if empty || is_run_folder(dir) {
+    if holds_only_ours(dir).map_err(|e| format!("cannot read {shown}: {e}"))? {
         return Ok(());
     }
     Err(format!(
@@ -61,9 +57,15 @@ pub fn check_replaceable(dir: &Path) -> Result<(), String> {
     ))
 }
 
+/// Whether the folder `dir` may take rollout-sim's files without mixing them with anyone
+/// else's: it is empty or one of ours ([`is_run_folder`]).
+pub fn holds_only_ours(dir: &Path) -> io::Result<bool> {
+    Ok(fs::read_dir(dir)?.next().is_none() || is_run_folder(dir))
+}
+
 /// Whether `dir` holds a `summary.json`, `sweep.json` or `compare.json` written by
 /// rollout-sim.
-pub fn is_run_folder(dir: &Path) -> bool {
+fn is_run_folder(dir: &Path) -> bool {
     [
         (
             "summary.json",
