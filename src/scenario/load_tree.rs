@@ -28,7 +28,7 @@ pub(super) fn convert_tree(
         .filter_map(|o| o.apply(&mut tree).err())
         .collect();
     if imported && !overrides.is_empty() {
-        super::import::resize_pool(&mut tree, overrides.iter().map(|o| o.path.as_str()));
+        super::import::resize_pool(&mut tree, overrides);
     }
 
     let origin_path = Path::new(origin);

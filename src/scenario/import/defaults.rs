@@ -4,6 +4,7 @@
 //! it with `rollout-sim calibrate`.
 
 use super::super::limits::MAX_NODES;
+use super::super::overrides::Override;
 use super::super::quantity;
 use super::draft::Draft;
 use serde_json::{Value, json};
@@ -178,18 +179,12 @@ fn node_json((cpu, memory): (u64, u64)) -> Value {
     json!({"cpu": super::units::cpu_text(cpu), "memory": super::units::memory_text(memory)})
 }
 
-/// The default node pool of an imported scenario sized again after `--set` changed the
-/// tree (`set` paths): it is sized from the service, so `--set service.replicas=20` on a
+/// The default node pool of an imported scenario sized again after the overrides `set`
+/// changed the tree: it is sized from the service, so `--set service.replicas=20` on a
 /// manifest of 3 replicas must get room for 40, not fail for want of nodes. The part of
 /// the pool a `--set` gives (`cluster.nodes`, `cluster.node…`) is the user's and kept.
-pub fn resize_pool<'p>(tree: &mut Value, set: impl Iterator<Item = &'p str> + Clone) {
-    let touches = |field: &str| {
-        set.clone().any(|p| {
-            p == field
-                || p.strip_prefix(field).is_some_and(|r| r.starts_with('.'))
-                || field.strip_prefix(p).is_some_and(|r| r.starts_with('.'))
-        })
-    };
+pub fn resize_pool(tree: &mut Value, set: &[Override]) {
+    let touches = |field: &str| set.iter().any(|o| o.touches(field));
     let (own_node, own_nodes) = (touches("cluster.node"), touches("cluster.nodes"));
     if own_node && own_nodes {
         return;

@@ -18,14 +18,14 @@ mod argo;
 mod argo_analysis;
 mod compose;
 mod defaults;
-
-pub use defaults::resize_pool;
 mod draft;
 mod kubernetes;
 mod pod;
 mod query;
 mod render;
 mod units;
+
+pub use defaults::resize_pool;
 
 use super::error::{FILE, Problem, ScenarioError};
 use super::load::{self, Format};
