@@ -53,6 +53,7 @@ pub mod fenceposts;
 mod oracle;
 pub mod progress;
 pub mod proportional;
+pub mod rank_key;
 pub mod ranking;
 pub mod recreate;
 pub mod replicaset;

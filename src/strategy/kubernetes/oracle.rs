@@ -3,7 +3,8 @@
 //! checked against [`super::ranking`] at every scale-down of every test that runs a
 //! Deployment, together with the cluster's running counts of wanted tasks.
 
-use super::ranking::{Ranking, log2_bucket, uid};
+use super::rank_key::log2_bucket;
+use super::ranking::{Ranking, uid};
 use crate::cluster::{Cluster, TaskId, TaskState};
 use crate::sim::time::NEVER;
 use std::cmp::Reverse;
