@@ -13,8 +13,8 @@
 //!
 //! One sync (`syncDeployment` → `rolloutRolling` / `rolloutRecreate`, §4–§6):
 //!
-//! * RollingUpdate ([`rolling`]): find or create the new ReplicaSet (created with
-//!   `NewRSNewReplicas`), then **at most one** of: scale the new ReplicaSet up
+//! * RollingUpdate ([`rolling`]): find or create the new ReplicaSet (`new_rs.rs`, created
+//!   with `NewRSNewReplicas`), then **at most one** of: scale the new ReplicaSet up
 //!   (`reconcileNewReplicaSet`), or scale old ones down (`reconcileOldReplicaSets`:
 //!   unhealthy old pods cleaned up first, then by availability). The first sync of a
 //!   rollout creates the new ReplicaSet *and* scales old ones down, because the scale-up
@@ -22,8 +22,8 @@
 //! * Recreate ([`recreate`]): old ReplicaSets to 0; wait until no old pod is left,
 //!   terminating ones included; then the new ReplicaSet at full size.
 //! * the ReplicaSet controller ([`replicaset`]) creates or deletes pods to match;
-//! * `syncRolloutStatus` ([`progress`]): status, the Progressing condition, the deadline
-//!   and its requeue.
+//! * `syncRolloutStatus` (`rollout_status.rs`, by the rules of [`progress`]): status, the
+//!   Progressing condition, the deadline and its requeue.
 //!
 //! The arithmetic reads `spec.replicas` for "how many pods exist" and
 //! `status.availableReplicas` for availability (§1); terminating pods count in neither, so
@@ -49,6 +49,7 @@
 pub mod controls;
 pub(crate) mod entry;
 pub mod fenceposts;
+mod new_rs;
 #[cfg(test)]
 mod oracle;
 pub mod progress;
@@ -59,11 +60,12 @@ pub mod recreate;
 pub mod replicaset;
 pub mod revisions;
 pub mod rolling;
+mod rollout_status;
 pub mod state;
 mod sync_path;
 
 use super::{Controller, Metrics};
-use crate::cluster::{Cluster, Notice, StateSet, TaskId, TaskState};
+use crate::cluster::{Cluster, Notice, StateSet, TaskState};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
 use crate::sim::engine::SingleValue;
@@ -268,94 +270,6 @@ impl<'s> Deployment<'s> {
         set.max_replicas = max;
     }
 
-    fn set_condition(&mut self, reason: Reason, now: Time) {
-        if self.cfg.progress_deadline.is_none() {
-            return;
-        }
-        // SetDeploymentCondition: same status and reason → unchanged.
-        if self.cond.is_some_and(|c| c.reason == reason) {
-            return;
-        }
-        self.cond = Some(Progressing {
-            reason,
-            last_update: now,
-        });
-    }
-
-    /// `getNewReplicaSet` (§5.1): the ReplicaSet of the template, its revision brought to
-    /// `max(old revisions) + 1`; created when missing and `create`.
-    #[inline]
-    fn find_or_create_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
-        if let Some(i) = self.new_rs {
-            debug_assert_eq!(self.find_new_rs().0, Some(i));
-            debug_assert!(self.sets[i].revision > self.find_new_rs().1);
-            return Some(i);
-        }
-        self.look_up_new_rs(cl, create)
-    }
-
-    /// [`Deployment::find_or_create_new_rs`] when the answer is not at hand (a new template,
-    /// a cleanup): out of line, so that every sync's call is only the test above.
-    #[inline(never)]
-    fn look_up_new_rs(&mut self, cl: &mut Cluster, create: bool) -> Option<usize> {
-        let (new, max_old) = self.find_new_rs();
-        if let Some(i) = new {
-            if self.sets[i].revision <= max_old {
-                self.sets[i].revision = max_old + 1;
-                self.touched = true;
-            }
-            self.new_rs = new;
-            return new;
-        }
-        if !create {
-            return None;
-        }
-        self.touched = true;
-        let current = self.sets.iter().map(|rs| rs.spec).sum();
-        let spec = rolling::new_rs_new_replicas(&self.cfg.kind, self.replicas, current, 0);
-        let mut rs = ReplicaSet::new(self.template, spec, max_old + 1, self.replica_annotations());
-        // A restart's ReplicaSet runs a version another one runs: both count their own
-        // pods, and its pods continue the version's ordinals (distinct random streams).
-        for i in 0..self.sets.len() {
-            if self.sets[i].version != rs.version {
-                continue;
-            }
-            if !self.sets[i].shared {
-                // From now on it counts its own pods: list them once (a restart is rare).
-                self.sets[i].shared = true;
-                self.sets[i].pods = (0..cl.tasks.len() as TaskId)
-                    .filter(|&t| self.ranking.owner(t) == Some(i))
-                    .filter(|&t| !cl.task(t).state.is_terminal())
-                    .collect();
-            }
-            rs.shared = true;
-            rs.next_ordinal = rs.next_ordinal.max(self.sets[i].next_ordinal);
-        }
-        self.sets.push(rs);
-        self.statuses.push(RsStatus::default());
-        self.scaled |= spec > 0;
-        self.set_condition(Reason::NewReplicaSetCreated, cl.now());
-        self.new_rs = Some(self.sets.len() - 1);
-        self.new_rs
-    }
-
-    /// In one pass: the first listed set of the template, and the others' last revision.
-    fn find_new_rs(&self) -> (Option<usize>, u32) {
-        let mut max_old = 0;
-        let mut new = None;
-        for (i, rs) in self.sets.iter().enumerate() {
-            if rs.deleted {
-                continue;
-            }
-            if rs.template() != self.template {
-                max_old = max_old.max(rs.revision);
-            } else if new.is_none() {
-                new = Some(i);
-            }
-        }
-        (new, max_old)
-    }
-
     /// One sync of the Deployment (`syncDeployment`, §4): the paused conditions; then
     /// while paused or on a scaling event `sync` (proportional scaling only), otherwise
     /// the strategy's rollout.
@@ -489,125 +403,6 @@ impl<'s> Deployment<'s> {
                 st,
                 now,
             ))
-    }
-
-    /// The simulator's outcome bookkeeping: the first instant the current template's
-    /// rollout is complete.
-    fn record_completion(&mut self, cl: &mut Cluster, new: &Status) {
-        let RolloutState::Progressing(origin) = self.state else {
-            return;
-        };
-        if progress::complete(self.replicas, new) {
-            self.state = RolloutState::Complete {
-                at: cl.now(),
-                origin,
-            };
-            let state = match origin {
-                Origin::Undo => "rollback_completed",
-                Origin::Update => "completed",
-            };
-            cl.trace_update(state, || None);
-        }
-    }
-
-    /// `rolloutRolling` (§5): at most one kind of scale per sync.
-    fn rollout_rolling(&mut self, cl: &mut Cluster) {
-        let Some(new) = self.find_or_create_new_rs(cl, true) else {
-            return;
-        };
-        self.counts.clear();
-        for (rs, st) in self.sets.iter().zip(&self.statuses) {
-            self.counts.push(RsCounts {
-                spec: rs.spec,
-                available: st.available,
-            });
-        }
-        let new_counts = self.counts[new];
-        if let Some(n) = rolling::reconcile_new_replica_set(
-            &self.cfg.kind,
-            self.replicas,
-            &self.counts,
-            new_counts,
-        ) {
-            self.set_spec(new, n);
-            return;
-        }
-        self.old.clear();
-        self.old
-            .extend((0..self.sets.len()).filter(|&i| i != new && !self.sets[i].deleted));
-        let mut olds: Vec<RsCounts> = std::mem::take(&mut self.counts);
-        olds.clear();
-        olds.extend(self.old.iter().map(|&i| RsCounts {
-            spec: self.sets[i].spec,
-            available: self.statuses[i].available,
-        }));
-        let max_unavailable = self.fenceposts.1;
-        let removed = rolling::reconcile_old_replica_sets(
-            self.replicas,
-            max_unavailable,
-            &mut olds,
-            new_counts,
-        );
-        if removed > 0 {
-            for (k, o) in olds.iter().enumerate() {
-                self.set_spec(self.old[k], o.spec);
-            }
-        }
-        self.counts = olds;
-        if removed == 0 {
-            self.cleanup_if_complete(Some(new));
-        }
-    }
-
-    /// `calculateStatus` from the statuses read at the start of the sync.
-    fn calculate_status(&self) -> Status {
-        let mut s = Status::default();
-        for (rs, st) in self.sets.iter().zip(&self.statuses) {
-            if rs.deleted {
-                continue;
-            }
-            s.replicas += st.replicas;
-            s.ready += st.ready;
-            s.available += st.available;
-            if rs.template() == self.template {
-                s.updated = st.replicas;
-            }
-        }
-        s
-    }
-
-    /// `syncRolloutStatus` (§9), plus the simulator's bookkeeping of the outcome.
-    fn sync_rollout_status(&mut self, cl: &mut Cluster) {
-        let now = cl.now();
-        let new = self.calculate_status();
-        let deadline = self.cfg.progress_deadline;
-        let cond =
-            progress::next_condition(self.cond, deadline, self.replicas, &self.status, &new, now);
-        let exceeded = |c: Option<Progressing>| {
-            c.is_some_and(|c| c.reason == Reason::ProgressDeadlineExceeded)
-        };
-        let newly_exceeded = exceeded(cond) && !exceeded(self.cond);
-        let changed = new != self.status || cond != self.cond;
-        self.status = new;
-        self.cond = cond;
-        self.record_completion(cl, &new);
-        if newly_exceeded {
-            self.deadline_exceeded_at.get_or_insert(now);
-            cl.trace_update("deadline_exceeded", || {
-                Some("ProgressDeadlineExceeded: the rollout goes on".into())
-            });
-            if self.cfg.auto_rollback && !self.state.is_rollback() {
-                self.undo(cl, 0, "autoRollback: progress deadline exceeded");
-            }
-        }
-        if changed {
-            self.queue.add(); // the status update is an event too
-            return;
-        }
-        let at = progress::requeue_at(self.cond, deadline, self.replicas, &new, now);
-        if self.queue.requeue(at) && self.timers.arm(at) {
-            cl.set_timer(at, Timer::Requeue);
-        }
     }
 
     /// A new template: a new rollout begins, of this origin.

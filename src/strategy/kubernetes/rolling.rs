@@ -4,9 +4,10 @@
 //! `scaleDownOldReplicaSetsForRollingUpdate`) and `util/deployment_util.go`
 //! (`NewRSNewReplicas`); reference §5.
 //!
-//! The controller ([`super::Deployment`]) builds a [`RsCounts`] per ReplicaSet from its
-//! `spec.replicas` and `status.availableReplicas` at the start of a sync, calls these, and
-//! writes the changed specs back. Old ReplicaSets are always given oldest first
+//! The controller's `rolloutRolling` (`Deployment::rollout_rolling`, at the end of this
+//! file) builds a [`RsCounts`] per ReplicaSet from its `spec.replicas` and
+//! `status.availableReplicas` at the start of a sync, calls these, and writes the changed
+//! specs back. Old ReplicaSets are always given oldest first
 //! (`ReplicaSetsByCreationTimestamp`).
 //!
 //! Arithmetic is done in `i64`, as Go does it in `int32`, so the transient cases where a
@@ -15,7 +16,9 @@
 //! would *increase* a ReplicaSet (here [`CleanupError`]; the sync then changes nothing, as
 //! a failed sync upstream is retried later).
 
+use super::Deployment;
 use super::fenceposts::scaled_value;
+use crate::cluster::Cluster;
 use crate::scenario::DeploymentStrategy;
 
 /// One ReplicaSet as the rolling algorithm sees it.
@@ -163,6 +166,50 @@ pub fn scale_down_old_replica_sets_for_rolling_update(
         total += n;
     }
     total as u32
+}
+
+impl Deployment<'_> {
+    /// `rolloutRolling` (§5): at most one kind of scale per sync.
+    pub(super) fn rollout_rolling(&mut self, cl: &mut Cluster) {
+        let Some(new) = self.find_or_create_new_rs(cl, true) else {
+            return;
+        };
+        self.counts.clear();
+        for (rs, st) in self.sets.iter().zip(&self.statuses) {
+            self.counts.push(RsCounts {
+                spec: rs.spec,
+                available: st.available,
+            });
+        }
+        let new_counts = self.counts[new];
+        if let Some(n) =
+            reconcile_new_replica_set(&self.cfg.kind, self.replicas, &self.counts, new_counts)
+        {
+            self.set_spec(new, n);
+            return;
+        }
+        self.old.clear();
+        self.old
+            .extend((0..self.sets.len()).filter(|&i| i != new && !self.sets[i].deleted));
+        let mut olds: Vec<RsCounts> = std::mem::take(&mut self.counts);
+        olds.clear();
+        olds.extend(self.old.iter().map(|&i| RsCounts {
+            spec: self.sets[i].spec,
+            available: self.statuses[i].available,
+        }));
+        let max_unavailable = self.fenceposts.1;
+        let removed =
+            reconcile_old_replica_sets(self.replicas, max_unavailable, &mut olds, new_counts);
+        if removed > 0 {
+            for (k, o) in olds.iter().enumerate() {
+                self.set_spec(self.old[k], o.spec);
+            }
+        }
+        self.counts = olds;
+        if removed == 0 {
+            self.cleanup_if_complete(Some(new));
+        }
+    }
 }
 
 #[cfg(test)]
