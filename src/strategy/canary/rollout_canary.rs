@@ -1,0 +1,223 @@
+//! The canary strategy's reconcile, `rolloutCanary`, after `argoproj/argo-rollouts`
+//! (`rollout/canary.go`, `rollout/trafficrouting.go`, `rollout/pause.go`, v1.10): traffic
+//! weight first (from the counts at the start of the reconcile), then at most one
+//! ReplicaSet rescaled (stable first), then the pause and the step completion. The
+//! arithmetic it applies is [`super::replicas`] and [`super::steps`]; blue-green is
+//! [`super::bluegreen`].
+
+use super::abort::Aborter;
+use super::analysis::Gate;
+use super::replicas::{self, AbortState, ActualWeights, CanaryTarget};
+use super::steps::{canary_scale, current_set_weight, previous_set_weight};
+use super::{CANARY, Rollout, STABLE, Timer};
+use crate::cluster::Cluster;
+use crate::scenario::rollout::{Canary, CanaryStep};
+use crate::sim::time::NEVER;
+use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
+
+impl<'s> Rollout<'s> {
+    /// `rolloutCanary`.
+    pub(super) fn reconcile_canary(&mut self, cl: &mut Cluster, c: &'s Canary) -> bool {
+        let n = self.n;
+        let max = c.max_weight();
+        let routed = c.traffic_routing.is_some();
+        let header = c.traffic_routing.map_or(0.0, |r| r.header_share);
+        if self.promoted_at.is_some() {
+            // Both Services select the new pods; the old stable is retired after the delay.
+            self.route(cl, routed.then_some((c.max_weight(), 0.0)));
+            return self.retire(cl, STABLE);
+        }
+        let (stable, canary) = (self.state(cl, STABLE), self.state(cl, CANARY));
+        let aborted = self.abort.is_some();
+        let set_weights: Vec<u32> = c
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                CanaryStep::SetWeight(w) => Some(*w),
+                _ => None,
+            })
+            .collect();
+        // The weight the steps ask for now (`GetCurrentSetWeight`) and the scale target.
+        let desired_weight = if aborted {
+            if c.dynamic_stable_scale {
+                replicas::desired_weight_on_abort(
+                    n,
+                    &set_weights,
+                    Some(AbortState {
+                        stable_available: stable.available,
+                        canary_available: canary.available,
+                        explicit_abort_delay: c.abort_delay_explicit,
+                        actual_canary_weight: self.weight,
+                    }),
+                    max,
+                )
+            } else {
+                0
+            }
+        } else {
+            current_set_weight(&c.steps, self.step, max)
+        };
+        let target = if routed && !aborted {
+            canary_scale(&c.steps, self.step).unwrap_or(CanaryTarget::Weight(desired_weight))
+        } else {
+            CanaryTarget::Weight(desired_weight)
+        };
+        let (surge, unavailable) =
+            resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
+        let desired = |w: u32| -> (u32, u32) {
+            let min = |count| replicas::check_min_pods(n, c.min_pods_per_replica_set, count);
+            if routed {
+                if c.dynamic_stable_scale {
+                    let actual = ActualWeights {
+                        canary: self.weight,
+                        stable: max - self.weight,
+                    };
+                    let (cn, sn) =
+                        replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted, max);
+                    (min(cn), min(sn))
+                } else {
+                    // A `setCanaryScale: {replicas}` count is taken as written.
+                    let (cn, sn) = replicas::traffic_routed_counts(n, target, max);
+                    let weighted = !matches!(target, CanaryTarget::Replicas(_));
+                    (if weighted { min(cn) } else { cn }, sn)
+                }
+            } else {
+                let (cn, sn) = replicas::approximate_weighted_counts(n, w, surge);
+                (cn, sn)
+            }
+        };
+        let (want_canary, want_stable) = desired(desired_weight);
+        let at_counts = canary.spec == want_canary
+            && canary.available == want_canary
+            && stable.spec == want_stable
+            && (routed && c.dynamic_stable_scale
+                || self.status(cl, STABLE).replicas == want_stable);
+        // 1. Traffic weight (`reconcileTrafficRouting`), from the counts read above.
+        let mut changed = false;
+        if routed {
+            let w = if aborted {
+                desired_weight
+            } else if canary.available == 0 {
+                0
+            } else if !at_counts {
+                previous_set_weight(&c.steps, self.step, max)
+            } else if self.step < c.steps.len() {
+                desired_weight
+            } else {
+                max
+            };
+            // Never move traffic onto a stable that cannot carry it (`checkReplicasAvailable`).
+            let needed = (u64::from(max - w) * u64::from(n) / u64::from(max)) as u32;
+            if stable.available >= needed && w != self.weight {
+                self.weight = w;
+                changed = true;
+            }
+            let route_on = !aborted && canary.available > 0;
+            self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
+        }
+        // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling.
+        if !aborted {
+            let gate = self.runs.reconcile(c, self.step, cl.now());
+            if let Some(t) = self.runs.wake() {
+                cl.set_timer(t.max(cl.now()), Timer::Reconcile);
+            }
+            match gate {
+                Gate::Go => {}
+                Gate::Abort(why) => {
+                    self.abort(cl, Aborter::Controller, why);
+                    return true;
+                }
+                Gate::Halt { new } => {
+                    if new {
+                        cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
+                    }
+                    self.check_progress(cl, true);
+                    return changed;
+                }
+            }
+        }
+        // 2. ReplicaSets: stable first, then canary (one per reconcile).
+        if aborted && routed && !c.dynamic_stable_scale {
+            // Canary kept at its size until `scale-down-deadline` (set once the stable is
+            // fully available), then 0.
+            if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
+                self.scale_down_at = cl.now().saturating_add(c.abort_scale_down_delay);
+                if c.abort_scale_down_delay > 0 {
+                    cl.set_timer(self.scale_down_at, Timer::Reconcile);
+                }
+            }
+            changed |= self.scale(cl, STABLE, n) || self.retire(cl, CANARY);
+        } else if routed {
+            changed |= self.scale(cl, STABLE, want_stable) || self.scale(cl, CANARY, want_canary);
+        } else {
+            let (new_c, new_s) = replicas::basic_canary_counts(
+                n,
+                desired_weight,
+                surge,
+                unavailable,
+                Some(canary),
+                Some(stable),
+                &[],
+            );
+            changed |= self.scale(cl, STABLE, new_s) || self.scale(cl, CANARY, new_c);
+        }
+        if changed {
+            return true;
+        }
+        if aborted {
+            self.finish_abort(cl);
+            return false;
+        }
+        // 3. Pause and step completion.
+        let paused_step = match c.steps.get(self.step) {
+            Some(CanaryStep::Pause(d)) => {
+                if self.pause_start.is_none() {
+                    // `reconcileCanaryPause`: the clock starts now; requeue at its end.
+                    self.pause_start = Some(cl.now());
+                    cl.trace_update("paused", || None);
+                    if let Some(d) = *d {
+                        cl.set_timer(cl.now().saturating_add(d), Timer::Reconcile);
+                    }
+                }
+                Some(*d)
+            }
+            _ => None,
+        };
+        let done = match c.steps.get(self.step) {
+            None => {
+                // All steps done: promote once the canary carries everything.
+                if canary.available >= n && (!routed || self.weight == max) {
+                    let delay = if routed && !c.dynamic_stable_scale {
+                        c.scale_down_delay
+                    } else {
+                        0
+                    };
+                    self.promote(cl, delay);
+                    return true;
+                }
+                false
+            }
+            Some(CanaryStep::Pause(_)) => {
+                let start = self.pause_start.unwrap_or(cl.now());
+                self.promoted_by_user
+                    || paused_step
+                        .flatten()
+                        .is_some_and(|d| cl.now() >= start.saturating_add(d))
+            }
+            Some(CanaryStep::Analysis(_)) => self.runs.step_successful(self.step),
+            Some(_) => at_counts,
+        };
+        // `isIndefiniteStep`: no deadline during a pause or an analysis step.
+        let indefinite = paused_step.is_some()
+            || matches!(c.steps.get(self.step), Some(CanaryStep::Analysis(_)));
+        if done {
+            self.step += 1;
+            self.pause_start = None;
+            self.promoted_by_user = false;
+        }
+        // The status, and with it the deadline, is computed at the end of the reconcile
+        // (`syncRolloutStatusCanary`): a step just completed is progress.
+        self.check_progress(cl, indefinite);
+        done
+    }
+}
