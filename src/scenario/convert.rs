@@ -90,10 +90,14 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         n.check(t, t <= MAX_TRIALS, &limits::too_large(MAX_TRIALS, t))
     });
     let horizon = o.positive_duration("horizon", DEFAULT_HORIZON);
-    let strategy = strategy::strategy(o.raw("strategy"));
+    // `None`: the section names no single controller (reported). Swarm's defaults stand
+    // in, but nothing is checked against them: they would draw complaints (a Kubernetes
+    // field "on a Swarm strategy") about a strategy nobody wrote.
+    let chosen = strategy::strategy(o.raw("strategy"));
+    let strategy = chosen.clone().unwrap_or_else(strategy::default);
     let scenario = Scenario {
         actions: o.or("actions", Vec::new(), |n| {
-            actions(n, &service.versions, &strategy)
+            actions(n, &service.versions, chosen.as_ref())
         }),
         name,
         description,
@@ -114,9 +118,11 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         cluster,
         service,
     };
-    refuse_other_orchestrator_fields(&o, &scenario.strategy);
-    super::placement::refuse_foreign(&o, matches!(scenario.strategy, Strategy::Kubernetes(_)));
-    refuse_foreign_actions(&o, &scenario);
+    if chosen.is_some() {
+        refuse_other_orchestrator_fields(&o, &scenario.strategy);
+        super::placement::refuse_foreign(&o, matches!(scenario.strategy, Strategy::Kubernetes(_)));
+        refuse_foreign_actions(&o, &scenario);
+    }
     scenario
 }
 
@@ -207,7 +213,9 @@ fn name(n: &Node) -> Option<String> {
     )
 }
 
-fn actions(n: &Node, versions: &[Version], strategy: &Strategy) -> Option<Vec<Action>> {
+/// `strategy`: the one the file chooses, `None` if it chooses none (no action is then
+/// refused for the strategy's sake).
+fn actions(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Option<Vec<Action>> {
     let items = n.list()?;
     if items.len() > MAX_ACTIONS {
         return n.fail(limits::too_many(MAX_ACTIONS, items.len(), "actions"));
@@ -222,7 +230,7 @@ fn actions(n: &Node, versions: &[Version], strategy: &Strategy) -> Option<Vec<Ac
 
 /// One action: `rollout: undo|update|pause|resume|restart` (with `version` for update and
 /// an optional `to_revision` for undo) or `scale: N`.
-fn action(n: &Node, versions: &[Version], strategy: &Strategy) -> Option<Action> {
+fn action(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Option<Action> {
     let o: Obj = n.object(ACTION_FIELDS)?;
     let at = o.required("at", Node::duration);
     let kind = match (o.get("rollout"), o.get("scale")) {
@@ -265,9 +273,16 @@ fn action(n: &Node, versions: &[Version], strategy: &Strategy) -> Option<Action>
     })
 }
 
-fn rollout(o: &Obj, r: &Node, versions: &[Version], strategy: &Strategy) -> Option<ActionKind> {
+fn rollout(
+    o: &Obj,
+    r: &Node,
+    versions: &[Version],
+    strategy: Option<&Strategy>,
+) -> Option<ActionKind> {
     let what = r.choice(ROLLOUTS)?;
-    if let (Strategy::Swarm(_), Some(why)) = (strategy, swarm_refusal(what, o.has("to_revision"))) {
+    if let (Some(Strategy::Swarm(_)), Some(why)) =
+        (strategy, swarm_refusal(what, o.has("to_revision")))
+    {
         return r.fail(why);
     }
     Some(match what {

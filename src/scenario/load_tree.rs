@@ -214,6 +214,47 @@ mod tests {
         assert!(matches!(&s.strategy, Strategy::Kubernetes(k) if k.min_ready == 5 * SECOND));
     }
     #[test]
+    fn a_strategy_choosing_no_controller_is_one_problem() {
+        // Fields, an action and a fault only a Kubernetes strategy takes: with no
+        // controller chosen, Swarm's defaults stood in and refused each of them too.
+        let k8s = "service: {tolerations: [], readinessProbe: {}}\n\
+                   strategy: {kubernetes: {}}\n\
+                   actions: [{at: 1m, rollout: pause}]\n\
+                   faults: {eviction_after: 10s}\n";
+        assert!(with(k8s, &[]).is_ok());
+        let controllers = "`swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`";
+        for (set, got) in [
+            ("strategy=null", "none"),
+            ("strategy={}", "none"),
+            ("strategy.swarm=null", "both"),
+        ] {
+            assert_eq!(
+                lines(with(k8s, &[set]).unwrap_err()),
+                [format!(
+                    "scenarios/web.yaml: strategy: give exactly one of {controllers}; got {got} (from --set {set})"
+                )]
+            );
+        }
+        assert_eq!(
+            lines(with(k8s, &["strategy=3"]).unwrap_err()),
+            [format!(
+                "scenarios/web.yaml: strategy: expected a map with fields {controllers}, got 3 (from --set strategy=3)"
+            )]
+        );
+        // A whole section set to null is that section with every default, as `service:`
+        // with nothing under it is.
+        let s = with(
+            k8s,
+            &["service=null", "cluster=null", "strategy.kubernetes=null"],
+        )
+        .unwrap();
+        assert_eq!(s.service.replicas, 1);
+        assert!(matches!(s.strategy, Strategy::Kubernetes(_)));
+        let s = with("service: {replicas: 3}", &["strategy.swarm=null"]).unwrap();
+        assert!(matches!(s.strategy, Strategy::Swarm(_)));
+    }
+
+    #[test]
     fn default_name_comes_from_the_origin() {
         let s = load_str("service: {}", "a/b/c.d.yaml", Format::Yaml, &[]).unwrap();
         assert_eq!(s.name, "c.d");

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 fn parse(v: Value) -> (Option<RolloutStrategy>, Vec<String>) {
     let (s, p) = walk::run(&v, |root| strategy(Some(root.child("strategy", &v))));
     match s {
-        Strategy::Canary(r) | Strategy::BlueGreen(r) => (Some(r), p),
+        Some(Strategy::Canary(r) | Strategy::BlueGreen(r)) => (Some(r), p),
         _ => (None, p),
     }
 }

@@ -72,41 +72,46 @@ const DEFAULT_PROGRESS_DEADLINE: Time = 600 * SECOND;
 /// `progressDeadlineSeconds` that the deployment controller reads as "no deadline".
 const NO_DEADLINE: Time = i32::MAX as Time * SECOND;
 
-/// The strategy section (`None`: not written).
-pub fn strategy(node: Option<Node>) -> Strategy {
-    let default = || {
-        Strategy::Swarm(SwarmStrategy {
-            update: UpdateConfig::default(),
-            rollback: UpdateConfig::default(),
-        })
+/// Swarm with every default: what no `strategy` at all means.
+pub fn default() -> Strategy {
+    Strategy::Swarm(SwarmStrategy {
+        update: UpdateConfig::default(),
+        rollback: UpdateConfig::default(),
+    })
+}
+
+/// The strategy section (`None`: not written, Swarm with every default). `None` (with one
+/// problem recorded) if it does not choose exactly one controller: the caller then cannot
+/// tell which controller's rules the rest of the file answers to.
+pub fn strategy(node: Option<Node>) -> Option<Strategy> {
+    let Some(node) = node else {
+        return Some(default());
     };
-    let Some(o) = node.as_ref().and_then(|n| n.object(FIELDS)) else {
-        return default();
-    };
+    let o = node.object(FIELDS)?;
     // A key written with nothing under it (`swarm:`) still chooses that controller.
     let given: Vec<(&str, Node)> = FIELDS
         .iter()
         .filter_map(|&k| o.raw(k).map(|n| (k, n)))
         .collect();
-    match given.as_slice() {
+    let got = match given.as_slice() {
         [(key, n)] => {
             let fields = Strategy::fields(key).expect("a registered key");
-            Strategy::parse(key, &n.object_or_empty(fields)).expect("a registered key")
+            return Some(
+                Strategy::parse(key, &n.object_or_empty(fields)).expect("a registered key"),
+            );
         }
-        _ => {
-            let got = match given.len() {
-                0 => "neither".to_string(),
-                2 => "both".to_string(),
-                n => n.to_string(),
-            };
-            let keys: Vec<String> = FIELDS.iter().map(|k| format!("`{k}`")).collect();
-            o.node().problem(format!(
-                "give exactly one of {}; got {got}",
-                keys.join(", ")
-            ));
-            default()
-        }
-    }
+        // Only unknown keys (each reported with its "did you mean"): a second problem
+        // saying none is given would repeat the first.
+        [] if o.entries().next().is_some() => return None,
+        [] => "none".to_string(),
+        [_, _] => "both".to_string(),
+        more => more.len().to_string(),
+    };
+    let keys: Vec<String> = FIELDS.iter().map(|k| format!("`{k}`")).collect();
+    o.node().fail(format!(
+        "give exactly one of {}; got {got}",
+        keys.join(", ")
+    ))
 }
 
 /// `strategy.swarm`.
@@ -230,8 +235,11 @@ mod tests {
     use crate::scenario::walk;
     use serde_json::json;
 
+    /// The section's strategy (Swarm's defaults where it chooses none) and its problems.
     fn parse(v: Value) -> (Strategy, Vec<String>) {
-        walk::run(&v, |root| strategy(Some(root.child("strategy", &v))))
+        walk::run(&v, |root| {
+            strategy(Some(root.child("strategy", &v))).unwrap_or_else(default)
+        })
     }
 
     fn k8s(v: Value) -> Result<KubernetesStrategy, Vec<String>> {
@@ -249,7 +257,7 @@ mod tests {
 
     #[test]
     fn swarm_defaults() {
-        let Strategy::Swarm(s) = strategy(None) else {
+        let Some(Strategy::Swarm(s)) = strategy(None) else {
             panic!()
         };
         assert_eq!(s.update, UpdateConfig::default());
@@ -311,12 +319,20 @@ mod tests {
                 "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got both"
             ]
         );
-        let (_, p) = parse(json!({}));
+        for none in [json!({}), json!(null)] {
+            let (_, p) = parse(none);
+            assert_eq!(
+                p,
+                [
+                    "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got none"
+                ]
+            );
+        }
+        // A misspelt controller is one problem, its own: not also "got none".
+        let (_, p) = parse(json!({"kubernets": {}}));
         assert_eq!(
             p,
-            [
-                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`; got neither"
-            ]
+            ["strategy.kubernets: unknown field `kubernets`; did you mean `kubernetes`?"]
         );
     }
 

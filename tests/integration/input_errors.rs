@@ -258,6 +258,25 @@ fn an_empty_set_value_is_refused_not_read_as_the_default() {
 }
 
 #[test]
+fn a_strategy_set_to_null_is_one_error_at_its_path() {
+    // Swarm's defaults stand in for a strategy naming no controller; its rules refused
+    // this Kubernetes scenario's `tolerations` as a second error nobody caused.
+    let c = Case::new(
+        "k8s.yaml",
+        "service: {tolerations: []}\nstrategy: {kubernetes: {}}\n",
+    );
+    let stderr = c.refused(&["--set", "strategy=null"]);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_has(
+        &stderr,
+        &[
+            "k8s.yaml: strategy: give exactly one of `swarm`, `kubernetes`,",
+            "got none (from --set strategy=null)",
+        ],
+    );
+}
+
+#[test]
 fn node_lifecycle_fields_of_kubernetes_are_refused_on_swarm() {
     for field in ["node_not_ready_after", "eviction_after"] {
         let c = Case::new(
