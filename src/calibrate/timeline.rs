@@ -8,6 +8,10 @@
 //! the rollout's own state change. Lines starting with `#` are comments. JSON Lines: the
 //! `--trace` format, `task` and `update`
 //! events (others are skipped). Rows need not be sorted.
+//!
+//! Refused with the line: a header naming a column twice, a row with more cells than the
+//! header names columns, a row ending before a required column (later cells, `node` and
+//! ignored extras, may be left off).
 
 use crate::cluster::TaskState;
 use crate::sim::time::{Time, from_secs_f64};
@@ -72,6 +76,54 @@ pub enum TimelineError {
         expected: &'static str,
         /// What was written.
         found: String,
+    },
+    /// A header naming one column twice: which of the two a row means is unknown.
+    #[error(
+        "line {line}, `{column}`: expected each column named once in the header, found \
+         `{column}` as columns {first} and {second}"
+    )]
+    DuplicateColumn {
+        /// 1-based line number of the header.
+        line: u64,
+        /// The name given twice.
+        column: String,
+        /// 1-based position of its first column.
+        first: usize,
+        /// 1-based position of the second.
+        second: usize,
+    },
+    /// A row with more cells than the header names columns (a cell holding an unquoted
+    /// comma, or a shifted row): which column a cell belongs to is unknown.
+    #[error(
+        "line {line}: expected at most {columns} cells, one per column of the header (line \
+         {header}), found {found}; quote a value that holds a comma"
+    )]
+    TooManyCells {
+        /// 1-based line number.
+        line: u64,
+        /// Columns of the header.
+        columns: usize,
+        /// 1-based line number of the header.
+        header: u64,
+        /// Cells of the row.
+        found: usize,
+    },
+    /// A row that ends before a required column.
+    #[error(
+        "line {line}: expected at least {needed} cells, one per column of the header (line \
+         {header}) up to `{column}`, found {found}"
+    )]
+    TooFewCells {
+        /// 1-based line number.
+        line: u64,
+        /// Cells up to the last required column.
+        needed: usize,
+        /// The last required column.
+        column: &'static str,
+        /// 1-based line number of the header.
+        header: u64,
+        /// Cells of the row.
+        found: usize,
     },
     /// A JSON Lines line that is not a JSON object.
     #[error("line {line}: not a JSON object: {message}")]
@@ -167,6 +219,20 @@ fn seconds(s: &str) -> Option<Time> {
     s.parse::<f64>().ok().and_then(valid_t)
 }
 
+/// The line a CSV record starts on. The reader's position is where it began reading,
+/// before the comment and empty lines it skipped to reach the record: counted here.
+fn line_of(text: &str, p: &csv::Position) -> u64 {
+    let rest = usize::try_from(p.byte())
+        .ok()
+        .and_then(|b| text.get(b..))
+        .unwrap_or("");
+    let skipped = rest
+        .split_inclusive('\n')
+        .take_while(|l| l.starts_with('#') || l.trim_end_matches(['\r', '\n']).is_empty())
+        .count();
+    p.line() + skipped as u64
+}
+
 impl Timeline {
     /// Read a timeline; JSON Lines if the text starts with `{`, CSV otherwise.
     pub fn parse(text: &str, source: &str) -> Result<Timeline, TimelineError> {
@@ -185,24 +251,57 @@ impl Timeline {
             .flexible(true)
             .from_reader(text.as_bytes());
         let headers = reader.headers()?.clone();
+        let header = headers.position().map_or(1, |p| line_of(text, p));
+        // An empty name (a trailing comma) names no column, so it cannot name one twice.
+        for (i, name) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+            if let Some(first) = headers.iter().take(i).position(|h| h == name) {
+                return Err(TimelineError::DuplicateColumn {
+                    line: header,
+                    column: name.to_string(),
+                    first: first + 1,
+                    second: i + 1,
+                });
+            }
+        }
         let column = |name: &'static str| {
             headers
                 .iter()
                 .position(|h| h == name)
+                .map(|i| (i, name))
                 .ok_or(TimelineError::MissingColumn(name))
         };
-        let (t, task, slot, version, st) = (
+        let required = [
             column("t")?,
             column("task")?,
             column("slot")?,
             column("version")?,
             column("state")?,
-        );
+        ];
+        let [t, task, slot, version, st] = required.map(|(i, _)| i);
+        // Cells after the last required one (`node`, ignored extras) may be left off.
+        let (last, last_name) = required.into_iter().max().expect("five columns");
         let node = headers.iter().position(|h| h == "node");
         let mut b = Builder::default();
         for record in reader.records() {
             let record = record?;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| line_of(text, p));
+            if record.len() > headers.len() {
+                return Err(TimelineError::TooManyCells {
+                    line,
+                    columns: headers.len(),
+                    header,
+                    found: record.len(),
+                });
+            }
+            if record.len() <= last {
+                return Err(TimelineError::TooFewCells {
+                    line,
+                    needed: last + 1,
+                    column: last_name,
+                    header,
+                    found: record.len(),
+                });
+            }
             let get = |i: usize| record.get(i).unwrap_or("");
             let bad = |field, expected, found: &str| TimelineError::BadValue {
                 line,
@@ -343,6 +442,40 @@ mod tests {
         assert!(e.contains("a Unix timestamp"), "{e}");
         let e = Timeline::parse("t,task,slot,version,state\n", "x").unwrap_err();
         assert_eq!(e.to_string(), "no task events");
+    }
+
+    #[test]
+    fn csv_rows_fit_the_header_each_column_named_once() {
+        let err = |text: &str| Timeline::parse(text, "x").unwrap_err().to_string();
+        // Refused: which of two `state` columns, or which column a 7th cell, is meant
+        // cannot be told (the second `state` was ignored, the 7th cell dropped).
+        assert_eq!(
+            err("# recorded\nt,task,slot,version,state,node,state\n0,a,1,v,ready,n,stopped\n"),
+            "line 2, `state`: expected each column named once in the header, found `state` \
+             as columns 5 and 7"
+        );
+        assert_eq!(
+            err("t,task,slot,version,state,node\n0,a,1,v,ready,n\n# c\n\n1,a,1,v,stopped,n,x\n"),
+            "line 5: expected at most 6 cells, one per column of the header (line 1), found 7; \
+             quote a value that holds a comma"
+        );
+        // A row ending before a required column; `slot` and `version` were read as empty.
+        assert_eq!(
+            err("t,task,state,slot,version\n0,a,ready\n"),
+            "line 2: expected at least 5 cells, one per column of the header (line 1) up to \
+             `version`, found 3"
+        );
+        // Cells after the last required column may be left off, a quoted comma is one
+        // cell, and an unnamed column (a trailing comma) is no name given twice.
+        let tl = Timeline::parse(
+            "t,task,slot,version,state,node,,\n0,a,1,\"v,2\",ready\n0.1,,,,updating\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            (tl.tasks[0].version.as_str(), tl.tasks[0].node.as_deref()),
+            ("v,2", None)
+        );
     }
 
     #[test]

@@ -474,6 +474,39 @@ fn calibrate_reports_bad_timelines_with_file_and_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot read `no-such-file.csv`"));
+    // A header naming a column twice, or a row with more cells than the header, was read
+    // as if fine (the second column ignored, the extra cell dropped): refused before any
+    // work, nothing written.
+    let out = dir.path().join("cp.yaml");
+    for (text, says) in [
+        (
+            "t,task,slot,version,state,state\n0,a,1,v1,ready,ready\n",
+            "line 1, `state`: expected each column named once in the header, found `state` as \
+             columns 5 and 6",
+        ),
+        (
+            "# from docker events\nt,task,slot,version,state\n0,a,1,v1,ready\n1.5,a,1,v1,stopped,n\n",
+            "line 4: expected at most 5 cells, one per column of the header (line 2), found 6; \
+             quote a value that holds a comma",
+        ),
+        (
+            "t,task,state,slot,version\n0,a,ready\n",
+            "line 2: expected at least 5 cells, one per column of the header (line 1) up to \
+             `version`, found 3",
+        ),
+    ] {
+        fs::write(&bad, text).unwrap();
+        bin()
+            .arg("calibrate")
+            .arg(&bad)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!("error: {}: {says}\n", bad.display()));
+        assert!(!out.exists(), "nothing is written for a bad timeline");
+    }
 }
 
 #[test]
