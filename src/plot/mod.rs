@@ -15,14 +15,16 @@
 //!
 //! **Headless and deterministic.** Text is laid out with DejaVu Sans compiled into the
 //! binary (the `dejavu` crate), registered once as the family `sans-serif`: no fontconfig,
-//! no system font. The same struct gives the same bytes, PNG and SVG alike (no clock, no
-//! hash order, no randomness in the drawing). SVG text names the family `sans-serif`, so
-//! a browser draws it with its own sans-serif font.
+//! no system font. PNG text is laid out and rasterised by [`bitmap_text`] from the same
+//! font, since plotters' bitmap text path misplaces glyphs. The same struct gives the same
+//! bytes, PNG and SVG alike (no clock, no hash order, no randomness in the drawing). SVG
+//! text names the family `sans-serif`, so a browser draws it with its own sans-serif font.
 //!
 //! plotters is used through `DrawingArea<DB, Shift>` only, so a change of its font or
 //! backend API (0.4) stays inside this folder.
 
 pub mod axis;
+mod bitmap_text;
 pub mod compare;
 pub mod distribution;
 mod layout;
@@ -89,7 +91,11 @@ pub fn png(chart: &impl Chart) -> Result<Vec<u8>, PlotError> {
     let (w, h) = SIZE;
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        // plotters' own bitmap text misplaces glyphs; `BitmapText` draws the text instead.
+        let bitmap = BitMapBackend::with_buffer(&mut rgb, SIZE);
+        let root = bitmap_text::BitmapText::new(bitmap)
+            .map_err(|e| PlotError(e.to_string()))?
+            .into_drawing_area();
         root.fill(&WHITE)?;
         chart.draw(&root)?;
         root.present()?;
