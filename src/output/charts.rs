@@ -6,8 +6,8 @@
 //! bands from [`TimelineBands`] (`timeline.csv`). The charts therefore never disagree with
 //! the tables.
 
+use crate::output::human_text::duration;
 use crate::output::summary::Summary;
-use crate::output::table::duration;
 use crate::output::timeline::TimelineBands;
 use crate::plot::distribution::{DurationDistribution, DurationGroup};
 use crate::plot::outcomes::{OutcomeBar, OutcomeBars};

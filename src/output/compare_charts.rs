@@ -8,7 +8,7 @@ use super::charts::{ChartFile, file};
 use crate::experiment::compare::{Paired, verdict};
 use crate::experiment::{Sink, Trial};
 use crate::output::Column;
-use crate::output::table::signed;
+use crate::output::human_text::signed;
 use crate::plot::compare::{CdfOverlay, PairedDifference, PairedDifferences};
 use crate::plot::distribution::DurationGroup;
 use crate::plot::{Heading, PlotError};

@@ -11,6 +11,8 @@
 //! - [`summary_builder`]: the [`SummaryBuilder`] that aggregates trials as they stream in,
 //!   in little memory, and merges across shards;
 //! - [`table`]: the aligned plain-text summary for terminals and tickets;
+//! - [`human_text`]: numbers as people read them (`2m10.5s`, `1.5Gi`, `99.95%`), for the
+//!   table, the reports and the charts alike;
 //! - [`timeline`]: `timeline.csv`, the fleet (and traffic) over time of one trial or bands
 //!   across trials;
 //! - [`charts`]: a run's results as charts (PNG and SVG, drawn by [`crate::plot`]);
@@ -42,6 +44,7 @@ pub mod compare_charts;
 pub mod csv;
 pub mod error;
 pub mod folder;
+pub mod human_text;
 pub mod junit;
 pub mod merge;
 pub mod number_text;

@@ -3,7 +3,7 @@
 //! good one was rolled back, each share with its 95% Wilson score interval.
 
 use crate::output::Summary;
-use crate::output::table::duration;
+use crate::output::human_text::duration;
 use crate::stats::{Z_95, wilson};
 use serde::Serialize;
 

@@ -6,7 +6,7 @@ use super::{Block, Page, ReportInfo, Skeleton, settings};
 use crate::experiment::compare::verdict;
 use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
-use crate::output::table::{percent, signed, value};
+use crate::output::human_text::{percent, signed, value};
 use crate::scenario::Scenario;
 
 /// How to read the comparison tables.

@@ -20,7 +20,7 @@ pub use run::run_page;
 pub use sweep::sweep_page;
 
 use crate::output::charts::{ChartFile, strategy_label};
-use crate::output::table::duration;
+use crate::output::human_text::duration;
 use crate::scenario::Scenario;
 use crate::sim::time::as_secs;
 

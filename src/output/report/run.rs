@@ -4,9 +4,10 @@ use super::meanings::{metric_terms, terms};
 use super::{Block, Page, ReportInfo, Skeleton, settings};
 use crate::output::charts::ChartFile;
 use crate::output::columns::Better;
+use crate::output::human_text::{percent, value};
 use crate::output::summary::{Metric, Summary};
 use crate::output::sweep_charts::possible;
-use crate::output::table::{TABLE_ROWS, TABLE_ROWS_IF_ANY, percent, value};
+use crate::output::table::{TABLE_ROWS, TABLE_ROWS_IF_ANY};
 use crate::result::Outcome;
 use crate::scenario::Scenario;
 
