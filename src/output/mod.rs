@@ -7,7 +7,8 @@
 //! - [`columns`]: the single table of `trials.csv` columns (name, unit, extractor) that
 //!   every writer reads, so the CSV, the JSON and the table cannot disagree;
 //! - [`csv`]: `trials.csv`, and reading it back for shard merges;
-//! - [`summary`]: the [`Summary`] of a run and `summary.json`;
+//! - [`summary`]: the [`Summary`] of a run;
+//! - [`summary_json`](mod@summary_json): `summary.json`, a [`Summary`]'s bytes;
 //! - [`summary_builder`]: the [`SummaryBuilder`] that aggregates trials as they stream in,
 //!   in little memory, and merges across shards;
 //! - [`table`]: the aligned plain-text summary for terminals and tickets;
@@ -54,6 +55,7 @@ pub mod shard;
 pub mod sinks;
 pub mod summary;
 pub mod summary_builder;
+pub mod summary_json;
 pub mod sweep;
 pub mod sweep_charts;
 pub mod table;
@@ -64,8 +66,9 @@ pub use self::csv::{TrialsCsv, read_trials_csv, trials_csv};
 pub use atomic::write_atomic;
 pub use columns::{COLUMNS, Cell, Column, Unit};
 pub use error::ReadError;
-pub use summary::{Metric, OutcomeMetrics, OutcomeShare, Summary, summary_json};
+pub use summary::{Metric, OutcomeMetrics, OutcomeShare, Summary};
 pub use summary_builder::SummaryBuilder;
+pub use summary_json::summary_json;
 pub use table::summary_table;
 pub use timeline::{
     TimelineBands, bands_csv, timeline_bands, timeline_bands_csv, timeline_tick, timeline_trial_csv,
