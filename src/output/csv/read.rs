@@ -1,109 +1,16 @@
-//! `trials.csv`: one row per trial, written from the [`COLUMNS`] table, and read back for
-//! merging shard outputs.
-//!
-//! Both directions are pure functions over bytes, so they are tested without I/O and the
-//! caller decides where the bytes go (see [`write_atomic`](crate::output::write_atomic)).
-//! The text is deterministic: integers, shortest round-trip floats (see
-//! [`crate::output::columns::Cell`]), `\n` line ends, fields never quoted (no column
-//! can hold a comma or a quote).
+//! Reading `trials.csv` back into the [`TrialResult`]s it was written from, for merging
+//! shard outputs and reading a baseline: columns found by header name, every cell checked,
+//! and an error that names the line and the column.
 
 use std::str::FromStr;
 
 use crate::cluster::placer::{PendingReason, PendingReasons};
-use crate::output::cells::{CellVisitor, visit_cells};
-use crate::output::columns::{COLUMNS, Cell};
 use crate::output::error::ReadError;
-use crate::output::number_text;
 use crate::result::{Outcome, TrafficResult, TrialResult, Verdict};
 use crate::sim::time::{Time, from_secs_f64};
 
-/// The bytes of `trials.csv` for `rows`: a header line, then one line per row in the given
-/// order (the experiment hands them over sorted by trial index).
-///
-/// ```
-/// let csv = rollout_sim::output::trials_csv(&[]);
-/// assert!(csv.starts_with(b"trial,seed,outcome,duration_s,"));
-/// ```
-pub fn trials_csv(rows: &[TrialResult]) -> Vec<u8> {
-    // Writing into a Vec cannot fail: the only errors of `csv::Writer` are the
-    // underlying writer's I/O errors.
-    const INFALLIBLE: &str = "writing CSV into a Vec<u8> cannot fail";
-    let mut out = TrialsCsv::new(Vec::with_capacity(64 * (rows.len() + 1))).expect(INFALLIBLE);
-    for row in rows {
-        out.row(row).expect(INFALLIBLE);
-    }
-    out.finish().expect(INFALLIBLE)
-}
-
-/// `trials.csv` written row by row into any writer: the streaming form of [`trials_csv`]
-/// (same bytes), for runs whose rows are never all in memory.
-///
-/// A row's text is built in a reused buffer by [`number_text`] and written in one call.
-/// No field needs CSV quoting (numbers, and outcome names without commas, quotes or line
-/// breaks), so the text is the fields joined by commas.
-pub struct TrialsCsv<W: std::io::Write> {
-    out: W,
-    line: Vec<u8>,
-}
-
-impl<W: std::io::Write> TrialsCsv<W> {
-    /// Start the file: writes the header line.
-    pub fn new(mut writer: W) -> std::io::Result<TrialsCsv<W>> {
-        let mut line = Vec::with_capacity(256);
-        for (i, c) in COLUMNS.iter().enumerate() {
-            if i > 0 {
-                line.push(b',');
-            }
-            line.extend_from_slice(c.name.as_bytes());
-        }
-        line.push(b'\n');
-        writer.write_all(&line)?;
-        Ok(TrialsCsv { out: writer, line })
-    }
-
-    /// Append one row.
-    pub fn row(&mut self, row: &TrialResult) -> std::io::Result<()> {
-        self.line.clear();
-        visit_cells(row, &mut Line(&mut self.line));
-        self.line.push(b'\n');
-        self.out.write_all(&self.line)
-    }
-
-    /// Flush and hand the writer back.
-    pub fn finish(mut self) -> std::io::Result<W> {
-        self.out.flush()?;
-        Ok(self.out)
-    }
-}
-
-/// A row's text being built: each cell after a comma but the first.
-struct Line<'a>(&'a mut Vec<u8>);
-
-impl CellVisitor for Line<'_> {
-    #[inline(always)]
-    fn visit<const I: usize>(&mut self, cell: Cell) {
-        if I > 0 {
-            self.0.push(b',');
-        }
-        push_cell(self.0, cell);
-    }
-}
-
-/// Append the CSV text of `cell`: its `Display` text.
-#[inline(always)]
-fn push_cell(out: &mut Vec<u8>, cell: Cell) {
-    match cell {
-        Cell::Int(v) => number_text::push_u64(out, v),
-        Cell::Float(v) => number_text::push_f64(out, v),
-        Cell::Str(s) => {
-            debug_assert!(!s.contains([',', '"', '\n', '\r']), "{s:?} needs quoting");
-            out.extend_from_slice(s.as_bytes());
-        }
-        Cell::Empty => {}
-    }
-}
-
-/// Parses a `trials.csv` written by [`trials_csv`] back into the rows it was written from.
+/// Parses a `trials.csv` written by [`trials_csv`](super::trials_csv) back into the rows it
+/// was written from.
 ///
 /// Columns are found by header name, so extra columns (added by a later version, or by a
 /// user's script) are ignored; `availability` is derived from the request counts and is not
@@ -446,49 +353,8 @@ impl Fields<'_> {
 mod tests {
     use super::*;
     use crate::output::columns::tests::sample_row;
-
-    fn text(rows: &[TrialResult]) -> String {
-        String::from_utf8(trials_csv(rows)).unwrap()
-    }
-
-    const HEADER: &str = "trial,seed,outcome,duration_s,min_ready,min_available,peak_tasks,\
-peak_cpu,peak_memory,requests,failed_requests,availability,p99_latency_ms,restarts,\
-bad_version_requests,update_failures,deadline_exceeded_s,events,refused_requests,\
-timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_requests,next_share,\
-slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded,pending_resources,\
-pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pending_node_down,\
-detected,time_to_detect_s,false_rollback\n";
-
-    #[test]
-    fn header_only_for_no_rows() {
-        assert_eq!(text(&[]), HEADER);
-    }
-
-    #[test]
-    fn exact_bytes_with_and_without_traffic() {
-        let full = sample_row();
-        let bare = TrialResult {
-            trial: 4,
-            outcome: Outcome::Completed,
-            duration: 47_000_000,
-            traffic: None,
-            deadline_exceeded_at: None,
-            peak_cpu_millis: 3_000,
-            update_failures: 0,
-            update_failures_modelled: false,
-            verdict: None,
-            ..sample_row()
-        };
-        assert_eq!(
-            text(&[full, bare]),
-            format!(
-                "{HEADER}\
-3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20,21.75,7,0,0,1,,,0,0,1,95.5,\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0,0,1,,,0,0,,,\n"
-            )
-        );
-    }
+    use crate::output::csv::trials_csv;
+    use crate::output::csv::write::tests::text;
 
     #[test]
     fn round_trip_of_the_sample_rows() {
