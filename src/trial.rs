@@ -131,6 +131,12 @@ impl<'s> Workspace<'s> {
         self.cluster.fleet_kept()
     }
 
+    /// Limit each trial's work to `budget` instead of [`event_budget`].
+    #[cfg(test)]
+    pub(crate) fn set_budget(&mut self, budget: u64) {
+        self.cluster.sim_mut().set_budget(budget);
+    }
+
     /// Walk deferred events (a flaky readiness probe's next flip) at once instead of as far
     /// as each trial gets: the same trials, slower; for the tests that check so.
     #[doc(hidden)]
@@ -417,6 +423,7 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
     #[inline]
     fn handle(&mut self, event: Event) {
         let cl = &mut *self.cl;
+        cl.prefetch_next_event();
         match event {
             Event::Task {
                 task,
@@ -430,6 +437,7 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
                 self.ctrl.on_action(cl, &actions[i as usize].kind);
             }
             Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
+            Event::Cancelled(n) => cl.sim_mut().count_popped(u64::from(n) - 1),
         }
         self.inbox
             .deliver(cl, self.ctrl, self.traffic.as_deref_mut());

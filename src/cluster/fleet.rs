@@ -2,8 +2,8 @@
 //!
 //! Each serving task goes through the ordinary path ([`Cluster::create_serving_task`]:
 //! placement, image, start, process, HEALTHCHECK), so the fleet is whatever that path
-//! leaves, down to the start steps it schedules and then cancels (they still pop, and count
-//! in the `events` column). That path is about a fifth of a trial of a 20-replica service,
+//! leaves, down to the start steps it schedules and then cancels (they count in the
+//! `events` column). That path is about a fifth of a trial of a 20-replica service,
 //! and it is usually the same in every trial: when nothing on it draws a random number,
 //! what it leaves depends on the scenario alone (the trial index only keys random streams).
 //!
@@ -13,6 +13,15 @@
 //! incarnations, nodes (allocations, images, pull counts), counts and gauges, the notices
 //! and changes not yet delivered, the events it scheduled (pushed again in the same order,
 //! so the queue's tie order is the same) and the zero-length steps it counted as work.
+//!
+//! The start steps it cancelled are not pushed again one by one: a fleet of 10,000 left as
+//! many in the queue, each costing a push and a pop from a queue that deep, and a read of
+//! a task record, to do nothing. Each run of them (cancelled steps of one time that pop
+//! one after another) is pushed as one [`Event::Cancelled`] in the run's place, which pops
+//! at their time and counts as the events and work they were, stopping where the budget
+//! would have stopped them ([`crate::sim::engine::Engine::count_popped`]). A cancelled
+//! step does nothing when it pops (its task ignores it), and the instant it falls in still
+//! comes, so the trial is the same.
 //!
 //! The path draws nothing (and so is the same in every trial) when: the version's `pull`,
 //! `start`, `hang_after` and `crash_after` are constants or `never` ([`Dist::draw`] builds
@@ -186,6 +195,7 @@ impl Cluster<'_> {
 
     /// Record what the fleet left (reusing the snapshot's buffers).
     fn save_fleet(&self, snap: &mut Snapshot) {
+        fold_cancelled(&mut snap.events, &mut snap.walks, &self.tasks);
         snap.tasks.clone_from(&self.tasks);
         snap.pods.clone_from(&self.pods);
         snap.slot_tasks.clone_from(&self.slot_tasks);
@@ -238,6 +248,53 @@ impl Cluster<'_> {
     }
 }
 
+/// Replace each run of `events` that are steps cancelled by the time the fleet was done
+/// (their task's generation moved on) with one [`Event::Cancelled`] at their time. A run
+/// is of one time, and ends at a kept event of that time or where a readiness walk began
+/// (a walk may queue an event in its place), so that the steps of a run pop one after
+/// another and everything kept pops in the same order; events of other times in between
+/// pop before or after all of them whatever their place. `walks` move with the events.
+fn fold_cancelled(events: &mut Vec<(Time, Event)>, walks: &mut [WalkMark], tasks: &[Task]) {
+    let cancelled = |e: &Event| {
+        matches!(*e, Event::Task { task, generation, .. }
+            if tasks[task as usize].generation != generation)
+    };
+    if !events.iter().any(|(_, e)| cancelled(e)) {
+        return;
+    }
+    let log = std::mem::take(events);
+    let mut walks = walks.iter_mut().peekable();
+    // The runs not yet ended, by time (the fleet's steps fall at a few times at most).
+    let mut runs: Vec<(Time, u32)> = Vec::new();
+    let end = |events: &mut Vec<(Time, Event)>, (at, n): (Time, u32)| {
+        events.push((at, Event::Cancelled(n)));
+    };
+    for (k, (at, e)) in log.into_iter().enumerate() {
+        if walks.peek().is_some_and(|w| w.events == k) {
+            runs.drain(..).for_each(|r| end(events, r));
+            while let Some(w) = walks.next_if(|w| w.events == k) {
+                w.events = events.len();
+            }
+        }
+        let run = runs.iter().position(|r| r.0 == at);
+        if cancelled(&e) {
+            match run {
+                Some(r) => runs[r].1 += 1,
+                None => runs.push((at, 1)),
+            }
+            continue;
+        }
+        if let Some(r) = run {
+            end(events, runs.swap_remove(r));
+        }
+        events.push((at, e));
+    }
+    runs.drain(..).for_each(|r| end(events, r));
+    for w in walks {
+        w.events = events.len();
+    }
+}
+
 /// `to = from`, keeping `to`'s buffers (the derived `clone_from` would allocate).
 fn copy_wanted(to: &mut WantedCounts, from: &WantedCounts) {
     let WantedCounts {
@@ -276,4 +333,69 @@ fn copy_node(to: &mut Node, from: &Node) {
     to.up = *up;
     to.losses = *losses;
     to.down_epoch = *down_epoch;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::Step;
+
+    fn step(task: TaskId, at: Time) -> (Time, Event) {
+        let event = Event::Task {
+            task,
+            generation: 0,
+            step: Step::ProcessStarted,
+        };
+        (at, event)
+    }
+
+    fn walk(events: usize) -> WalkMark {
+        WalkMark {
+            events,
+            task: 0,
+            first: None,
+            skip: None,
+        }
+    }
+
+    #[test]
+    fn runs_of_cancelled_steps_fold_by_time_and_end_at_a_kept_event_or_a_walk() {
+        // Tasks 0, 1, 3 and 4 moved on (their steps of generation 0 are cancelled); 2 did not.
+        let tasks: Vec<Task> = (0..5)
+            .map(|i| Task {
+                generation: u32::from(i != 2),
+                ..Task::new(i, 0, 0, 0)
+            })
+            .collect();
+        let mut events = vec![
+            step(0, 0),
+            step(2, 5),
+            step(1, 0),
+            (0, Event::Timer(7)), // kept at 0: ends the run of 0 and 1
+            step(3, 0),
+            step(4, 3),
+            step(4, 0), // a walk began before it: ends the runs of 3 and 4
+            step(2, 3),
+        ];
+        let mut walks = [walk(6), walk(8)];
+        fold_cancelled(&mut events, &mut walks, &tasks);
+        assert_eq!(
+            events,
+            [
+                step(2, 5),
+                (0, Event::Cancelled(2)),
+                (0, Event::Timer(7)),
+                (0, Event::Cancelled(1)),
+                (3, Event::Cancelled(1)),
+                step(2, 3),
+                (0, Event::Cancelled(1)),
+            ]
+        );
+        assert_eq!(walks.map(|w| w.events), [5, 7]);
+        // Nothing cancelled: nothing moves.
+        let kept = vec![step(2, 0), step(2, 1)];
+        let mut same = kept.clone();
+        fold_cancelled(&mut same, &mut [walk(1)], &tasks);
+        assert_eq!(same, kept);
+    }
 }

@@ -51,6 +51,40 @@ fn a_kept_fleet_gives_the_rows_of_the_ordinary_path() {
     }
 }
 
+/// A copied fleet queues each run of cancelled start steps as one event; a budget that
+/// runs out anywhere — inside such a run, at its first or last step, or just after —
+/// stops the trial where popping them one by one would have: the same rows.
+#[test]
+fn a_kept_fleet_stops_where_the_budget_stops_the_ordinary_path() {
+    // 8 serving tasks on 4 nodes with cached images: 8 cancelled starts at time 0.
+    let s = scenario(&format!(
+        "cluster: {{nodes: 4, image_cached: [current]}}\nservice: {{replicas: 8, \
+         versions: {{current: {{image: a:1, start: 1s}}, next: {{image: a:2, start: 2s}}}}}}\n{SWARM}"
+    ));
+    let run = |budget: u64, fresh_each: bool| -> Vec<TrialResult> {
+        let mut ws = Workspace::new(&s);
+        ws.set_budget(budget);
+        (0..3)
+            .map(|i| {
+                if fresh_each {
+                    ws = Workspace::new(&s);
+                    ws.set_budget(budget);
+                }
+                ws.run(i)
+            })
+            .collect()
+    };
+    let full = run(u64::MAX, true);
+    assert!(full.iter().all(|r| !r.event_budget_exceeded));
+    let mut stopped = 0;
+    for budget in 0..full[0].events + 40 {
+        let (warm, cold) = (run(budget, false), run(budget, true));
+        assert_eq!(warm, cold, "budget {budget}");
+        stopped += usize::from(warm[2].event_budget_exceeded);
+    }
+    assert!(stopped > 20, "the budget stopped {stopped} runs");
+}
+
 /// Scenarios whose fleet draws random numbers or is placed by task counts: never kept, and
 /// the rows are the ordinary path's anyway.
 #[test]

@@ -73,6 +73,7 @@ mod verbs;
 
 use crate::scenario::{Phase, Scenario, Version, VersionId};
 use crate::sim::engine::Engine;
+use crate::sim::prefetch;
 use crate::sim::rng::TrialStreams;
 use crate::sim::time::{SECOND, Time};
 use crate::sim::{KeyedRng, Purpose};
@@ -109,6 +110,10 @@ pub enum Event {
         /// What happens to it.
         change: NodeChange,
     },
+    /// This many steps that creating the fleet scheduled at time 0 and cancelled, one
+    /// after another, queued as one by a copied fleet ([`fleet`]): it does nothing, and
+    /// counts as the events (and work) they were.
+    Cancelled(u32),
 }
 
 /// A task lifecycle step.
@@ -246,6 +251,8 @@ pub struct Cluster<'s> {
     due: VecDeque<(TaskId, u32, Step)>,
     /// An engine call is in progress: new zero-length steps wait in `due`.
     busy: bool,
+    /// The fleet is large enough for prefetching to pay ([`Cluster::prefetch_next_event`]).
+    prefetches: bool,
     /// Zero-length steps applied this trial (the work they count, see [`fleet`]).
     steps: u64,
     /// The serving fleet as the first trial of this worker created it, when every trial
@@ -272,6 +279,7 @@ impl<'s> Cluster<'s> {
             sim: Engine::default(),
             nodes: Vec::new(),
             counts_wanted: runtime == RuntimeKind::Kubelet || placer.depends_on_tasks(),
+            prefetches: prefetch::pays(scenario.service.replicas, std::mem::size_of::<Task>()),
             placer,
             tasks: Vec::new(),
             slot_tasks: slots::SlotLists::default(),
@@ -404,6 +412,41 @@ impl<'s> Cluster<'s> {
     /// Live tasks of a slot (in creation order).
     pub fn slot(&self, slot: u32) -> &[TaskId] {
         self.slot_tasks.get(slot)
+    }
+
+    /// Whether the fleet is large enough for prefetching to pay ([`crate::sim::prefetch`]).
+    #[inline]
+    pub fn prefetches(&self) -> bool {
+        self.prefetches
+    }
+
+    /// Ask for the record of the next event's task while this one is handled
+    /// ([`crate::sim::prefetch`]), in a fleet large enough for that to pay.
+    #[inline]
+    pub fn prefetch_next_event(&self) {
+        if self.prefetches
+            && let Some(&Event::Task { task, .. }) = self.sim.peek()
+            && let Some(t) = self.tasks.get(task as usize)
+        {
+            prefetch::prefetch(t);
+        }
+    }
+
+    /// Ask for `slot`'s list of tasks ahead of the update that will read it.
+    #[inline]
+    pub fn prefetch_slot(&self, slot: u32) {
+        self.slot_tasks.prefetch(slot);
+    }
+
+    /// Ask for the records of `slot`'s tasks ahead of the update that will read them (its
+    /// list is read now: ask for it first, with [`Cluster::prefetch_slot`]).
+    #[inline]
+    pub fn prefetch_slot_tasks(&self, slot: u32) {
+        for &t in self.slot(slot) {
+            if let Some(t) = self.tasks.get(t as usize) {
+                prefetch::prefetch(t);
+            }
+        }
     }
 
     /// Wanted tasks (live, not told to stop) and how many of them are Ready and

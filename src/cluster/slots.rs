@@ -9,6 +9,7 @@
 //! [`INLINE`]; then it moves to a spill list of its own for the rest of the trial.
 
 use super::TaskId;
+use crate::sim::prefetch::prefetch;
 
 /// How many tasks a slot holds inline.
 const INLINE: usize = 3;
@@ -70,6 +71,14 @@ impl SlotLists {
             Some(l) if l.len as usize <= INLINE => &l.ids[..l.len as usize],
             Some(l) => &self.spill[l.ids[0] as usize],
             None => &[],
+        }
+    }
+
+    /// Ask for `slot`'s list ahead of a read ([`crate::sim::prefetch`]).
+    #[inline]
+    pub(super) fn prefetch(&self, slot: u32) {
+        if let Some(l) = self.lists.get(slot as usize) {
+            prefetch(l);
         }
     }
 

@@ -98,6 +98,13 @@ impl<E: Schedulable> Engine<E> {
         self.queue.peek_time()
     }
 
+    /// The next scheduled event, left in the queue (deferred events not walked): a hint of
+    /// what comes next, not a decision.
+    #[inline]
+    pub fn peek(&self) -> Option<&E> {
+        self.queue.peek()
+    }
+
     /// Time of the next event, exact whenever it is at or before `bound` (deferred events
     /// up to `bound` walked); a time after `bound`, or `None`, means none is due by then.
     #[inline]
@@ -137,6 +144,16 @@ impl<E: Schedulable> Engine<E> {
         self.events += 1;
         self.work += 1;
         Some(e)
+    }
+
+    /// Count `more` events as popped right after the one just popped, as one by one they
+    /// would have been: each is work, and the count stops where the budget would have
+    /// stopped the run (the loop checks it before each pop).
+    pub fn count_popped(&mut self, more: u64) {
+        let room = self.budget.saturating_add(1).saturating_sub(self.work);
+        let n = more.min(room);
+        self.events += n;
+        self.work += n;
     }
 
     /// Events popped so far.
@@ -320,6 +337,28 @@ mod tests {
         // Events at 0, 1, 2, 3: each instant ends once, after its event.
         assert_eq!(run(&mut c), (3, 4));
         assert_eq!(c.instants, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn events_counted_at_once_stop_where_the_budget_stops_pops() {
+        let mut e: Engine<u32> = Engine::default();
+        e.set_budget(5);
+        for i in 0..3 {
+            e.schedule(0, i);
+        }
+        for _ in 0..3 {
+            e.pop();
+        }
+        // 3 popped: 3 more would be counted one by one while work ≤ 5, so work ends at 6.
+        e.count_popped(10);
+        assert_eq!((e.events(), e.work), (6, 6));
+        assert!(e.over_budget());
+        e.count_popped(10);
+        assert_eq!(e.events(), 6);
+        // With room, every one counts.
+        let mut e: Engine<u32> = Engine::default();
+        e.count_popped(7);
+        assert_eq!(e.events(), 7);
     }
 
     #[test]

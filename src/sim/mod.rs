@@ -3,6 +3,7 @@
 
 pub mod deferred;
 pub mod engine;
+pub mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod time;

@@ -164,6 +164,12 @@ impl<E: Copy> EventQueue<E> {
         rise_from(heap, i, last);
     }
 
+    /// The earliest event, left in the queue.
+    #[inline]
+    pub fn peek(&self) -> Option<&E> {
+        self.heap.first().map(|e| &e.event)
+    }
+
     /// The time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<Time> {

@@ -9,6 +9,11 @@ use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{FailureAction, Order};
 use crate::sim::time::NEVER;
 
+/// How many slots ahead of the one taken the slot's list is asked for, and (once that
+/// has arrived) its tasks.
+const PREFETCH_LIST: usize = 4;
+const PREFETCH_TASKS: usize = 2;
+
 impl Swarm<'_> {
     /// Hand slots to idle workers; open the final window once every worker is done.
     pub(super) fn dispatch(&mut self, cl: &mut Cluster) {
@@ -20,8 +25,7 @@ impl Swarm<'_> {
             let Some(w) = self.run.workers.first_idle() else {
                 return;
             };
-            let slot = self.run.dirty[self.run.next];
-            self.run.next += 1;
+            let slot = self.take_slot(cl);
             self.update_slot(cl, w, slot);
         }
         if self.run.phase == Some(Phase::Draining) && self.run.workers.all_idle() {
@@ -38,13 +42,37 @@ impl Swarm<'_> {
     pub(super) fn wake(&mut self, cl: &mut Cluster, w: usize) {
         if self.run.phase == Some(Phase::Dispatching) && self.run.next < self.run.dirty.len() {
             debug_assert_eq!(self.run.workers.first_idle(), None, "an idle worker left");
-            let slot = self.run.dirty[self.run.next];
-            self.run.next += 1;
+            let slot = self.take_slot(cl);
             self.update_slot(cl, w, slot);
         } else {
             self.run.workers.set(w, Worker::Idle);
         }
         self.dispatch(cl);
+    }
+
+    /// The next dirty slot (one is left).
+    #[inline]
+    fn take_slot(&mut self, cl: &Cluster) -> u32 {
+        let next = self.run.next;
+        self.run.next += 1;
+        if cl.prefetches() {
+            self.prefetch_slots_after(cl, next);
+        }
+        self.run.dirty[next]
+    }
+
+    /// Ask for what the updates of the slots after the `next`th dirty one will read
+    /// ([`crate::sim::prefetch`]): in a large fleet they lie anywhere in memory, in the
+    /// shuffled order of the run, and an update reads the slot's list and its old tasks.
+    #[inline(never)]
+    fn prefetch_slots_after(&self, cl: &Cluster, next: usize) {
+        let dirty = &self.run.dirty;
+        if let Some(&far) = dirty.get(next + PREFETCH_LIST) {
+            cl.prefetch_slot(far);
+        }
+        if let Some(&near) = dirty.get(next + PREFETCH_TASKS) {
+            cl.prefetch_slot_tasks(near);
+        }
     }
 
     /// `worker()` for one slot.
