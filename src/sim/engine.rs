@@ -149,6 +149,10 @@ impl<E: Schedulable> Engine<E> {
     /// Count `more` events as popped right after the one just popped, as one by one they
     /// would have been: each is work, and the count stops where the budget would have
     /// stopped the run (the loop checks it before each pop).
+    // Out of line: rare (a copied fleet's cancelled steps), and the trial's event handler,
+    // which calls it, stays small enough to take its steps inline.
+    #[cold]
+    #[inline(never)]
     pub fn count_popped(&mut self, more: u64) {
         let room = self.budget.saturating_add(1).saturating_sub(self.work);
         let n = more.min(room);
