@@ -20,8 +20,6 @@
 //! Service receives `previewTraffic.share` of the requests (simulator field, default 0)
 //! while its pods have at least one available and until the switch.
 
-use super::abort::Aborter;
-use super::analysis::Gate;
 use super::{CANARY, Rollout, STABLE, Timer, replicas};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::BlueGreen;
@@ -55,21 +53,8 @@ impl<'s> Rollout<'s> {
             self.switched,
             cl.now(),
         );
-        if let Some(t) = self.runs.wake() {
-            cl.set_timer(t.max(cl.now()), Timer::Reconcile);
-        }
-        let halted = match gate {
-            Gate::Go => false,
-            Gate::Abort(why) => {
-                self.abort(cl, Aborter::Controller, why);
-                return true;
-            }
-            Gate::Halt { new } => {
-                if new {
-                    cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
-                }
-                true
-            }
+        let Some(halted) = self.follow_gate(cl, gate) else {
+            return true;
         };
         let pre_done = self.runs.pre_promotion_done(b);
         let pause_needed = !b.auto_promotion_enabled || b.auto_promotion_seconds > 0;

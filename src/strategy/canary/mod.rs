@@ -45,7 +45,7 @@ use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, Time};
 use abort::{Abort, Aborter};
-use analysis::Runs;
+use analysis::{Gate, Runs};
 use replicas::RsState;
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
@@ -161,6 +161,29 @@ impl<'s> Rollout<'s> {
         self.promoted_by_user = false;
         self.dirty = true;
         cl.trace_update("rollback_started", || Some(why.into()));
+    }
+
+    /// Follow what the analysis runs ask of this reconcile (`reconcileAnalysisRuns`),
+    /// with their next wake-up set: `None` after aborting on a Failed or Error run (the
+    /// reconcile ends there, having changed something), otherwise whether an Inconclusive
+    /// run halts progress (the pause traced when it is new).
+    fn follow_gate(&mut self, cl: &mut Cluster, gate: Gate) -> Option<bool> {
+        if let Some(t) = self.runs.wake() {
+            cl.set_timer(t.max(cl.now()), Timer::Reconcile);
+        }
+        match gate {
+            Gate::Go => Some(false),
+            Gate::Abort(why) => {
+                self.abort(cl, Aborter::Controller, why);
+                None
+            }
+            Gate::Halt { new } => {
+                if new {
+                    cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
+                }
+                Some(true)
+            }
+        }
     }
 
     /// Promotion: `status.stableRS` = the new ReplicaSet; the old one is retired after

@@ -5,8 +5,6 @@
 //! arithmetic it applies is [`super::replicas`] and [`super::steps`]; blue-green is
 //! [`super::bluegreen`].
 
-use super::abort::Aborter;
-use super::analysis::Gate;
 use super::replicas::{self, AbortState, ActualWeights, CanaryTarget};
 use super::steps::{canary_scale, current_set_weight, previous_set_weight};
 use super::{CANARY, Rollout, STABLE, Timer};
@@ -118,22 +116,13 @@ impl<'s> Rollout<'s> {
         // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling.
         if !aborted {
             let gate = self.runs.reconcile(c, self.step, cl.now());
-            if let Some(t) = self.runs.wake() {
-                cl.set_timer(t.max(cl.now()), Timer::Reconcile);
-            }
-            match gate {
-                Gate::Go => {}
-                Gate::Abort(why) => {
-                    self.abort(cl, Aborter::Controller, why);
-                    return true;
-                }
-                Gate::Halt { new } => {
-                    if new {
-                        cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
-                    }
+            match self.follow_gate(cl, gate) {
+                None => return true,
+                Some(true) => {
                     self.check_progress(cl, true);
                     return changed;
                 }
+                Some(false) => {}
             }
         }
         // 2. ReplicaSets: stable first, then canary (one per reconcile).
