@@ -12,26 +12,26 @@ use rollout_sim::scenario::rollout::{CanaryScale, CanaryStep, RolloutKind, Rollo
 use rollout_sim::scenario::{Format, IntOrPercent, Scenario, Strategy, load_str};
 use rollout_sim::sim::time::SECOND;
 
-fn bin() -> Command {
+pub(super) fn bin() -> Command {
     Command::cargo_bin("rollout-sim").expect("the binary is built")
 }
 
-fn manifest(name: &str) -> String {
+pub(super) fn manifest(name: &str) -> String {
     format!("{}/tests/manifests/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn read(name: &str) -> String {
+pub(super) fn read(name: &str) -> String {
     std::fs::read_to_string(manifest(name)).unwrap()
 }
 
-fn rollout(s: &Scenario) -> &RolloutStrategy {
+pub(super) fn rollout(s: &Scenario) -> &RolloutStrategy {
     match &s.strategy {
         Strategy::Canary(r) | Strategy::BlueGreen(r) => r,
         other => panic!("not an Argo strategy: {other:?}"),
     }
 }
 
-fn measured(m: &MetricSpec) -> (Quantity, Role, u64) {
+pub(super) fn measured(m: &MetricSpec) -> (Quantity, Role, u64) {
     match &m.provider {
         Provider::Measured(p) => (p.quantity, p.of, p.window),
         other => panic!("not rollout-sim: {other:?}"),
@@ -40,7 +40,7 @@ fn measured(m: &MetricSpec) -> (Quantity, Role, u64) {
 
 /// A Rollout named `web` whose `strategy.canary` continues with `canary` (indented by 6),
 /// followed by the documents `more`.
-fn canary(canary: &str, more: &str) -> String {
+pub(super) fn canary(canary: &str, more: &str) -> String {
     let body: String = canary.lines().map(|l| format!("      {l}\n")).collect();
     format!(
         "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: web}}\nspec:\n  \
@@ -50,7 +50,7 @@ fn canary(canary: &str, more: &str) -> String {
 }
 
 /// An AnalysisTemplate `name` with one metric whose provider is `provider` (one line).
-fn template(name: &str, provider: &str) -> String {
+pub(super) fn template(name: &str, provider: &str) -> String {
     format!(
         "---\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {{name: {name}}}\n\
          spec:\n  metrics:\n  - name: m\n    successCondition: result[0] < 0.05\n    \
@@ -58,7 +58,7 @@ fn template(name: &str, provider: &str) -> String {
     )
 }
 
-const ERROR_RATE: &str =
+pub(super) const ERROR_RATE: &str =
     r#"{prometheus: {query: 'sum(rate(req{code=~"5.."}[1m])) / sum(rate(req[1m]))'}}"#;
 
 #[test]
@@ -375,317 +375,6 @@ fn a_workload_ref_takes_the_deployments_pod_template() {
         ),
         "{e:?}"
     );
-}
-
-#[test]
-fn steps_and_fields_not_simulated_are_reported_with_their_path() {
-    let text = canary(
-        "trafficRouting: {istio: {virtualService: {name: web}}, managedRoutes: [{name: h}]}\n\
-         analysis: {templates: [{templateName: t}], startingStep: 3, dryRun: [{metricName: m}]}\n\
-         minPodsPerReplicaSet: 2\n\
-         steps:\n- setWeight: 10\n- setHeaderRoute: {name: h, match: [{headerName: x}]}\n\
-         - experiment: {duration: 1m, templates: [{name: c, specRef: canary}]}\n\
-         - setWeight: 40\n- pause: {duration: 1m}\n",
-        &template("t", ERROR_RATE).replace(
-            "spec:\n",
-            "spec:\n  measurementRetention: [{metricName: m, limit: 5}]\n",
-        ),
-    );
-    let (s, found) = import(&text);
-    let RolloutKind::Canary(c) = &rollout(&s).kind else {
-        panic!()
-    };
-    // The two steps left out: the background run still starts at the manifest's
-    // step 3 (`setWeight: 40`), now the second step.
-    assert_eq!(
-        c.steps,
-        [
-            CanaryStep::SetWeight(10),
-            CanaryStep::SetWeight(40),
-            CanaryStep::Pause(Some(60 * SECOND)),
-        ]
-    );
-    assert_eq!(c.analysis.as_ref().unwrap().starting_step, 1);
-    assert_eq!(
-        unsupported(&found),
-        [
-            "spec.strategy.canary.steps.1.setHeaderRoute",
-            "spec.strategy.canary.steps.2.experiment",
-            "AnalysisTemplate t.spec.measurementRetention",
-            "spec.strategy.canary.analysis.dryRun",
-            "spec.strategy.canary.minPodsPerReplicaSet",
-        ]
-    );
-}
-
-#[test]
-fn an_unrecognised_query_exits_2_unless_dropped() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.yaml");
-    let text = canary(
-        "steps:\n- setWeight: 10\n- analysis: {templates: [{templateName: t}, {templateName: w}]}\n",
-        &format!(
-            "{}{}",
-            template("t", ERROR_RATE),
-            template("w", "{web: {url: 'http://x/health', jsonPath: '{$.ok}'}}")
-                .replace("name: m", "name: web-ok")
-        ),
-    );
-    std::fs::write(&path, &text).unwrap();
-    let out = bin().arg("import").arg(&path).assert().code(2);
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(
-        err.contains("(Argo Rollout web)")
-            && err.contains("AnalysisTemplate w.spec.metrics.0.provider: a `web` provider has no shape the simulator can measure")
-            && err.contains("--drop-unknown-metrics"),
-        "{err}"
-    );
-    assert!(out.get_output().stdout.is_empty());
-    let out = bin()
-        .arg("import")
-        .arg(&path)
-        .arg("--drop-unknown-metrics")
-        .assert()
-        .success();
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    let dropped: Vec<&str> = err
-        .lines()
-        .filter(|l| l.starts_with("not simulated: "))
-        .collect();
-    assert_eq!(dropped.len(), 1, "{err}");
-    assert!(
-        dropped[0]
-            .contains("(Argo Rollout web): AnalysisTemplate w.spec.metrics.0: a `web` provider")
-            && dropped[0].ends_with("metric `web-ok` left out"),
-        "{err}"
-    );
-    let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    let s = load_str(&yaml, "i.yaml", Format::Yaml, &[]).unwrap();
-    let RolloutKind::Canary(c) = &rollout(&s).kind else {
-        panic!()
-    };
-    assert_eq!(c.step_analyses[0].metrics.len(), 1);
-    assert_eq!(
-        measured(&c.step_analyses[0].metrics[0]).0,
-        Quantity::ErrorRate
-    );
-}
-
-#[test]
-fn templates_may_be_in_another_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let rollout = dir.path().join("rollout.yaml");
-    let templates = dir.path().join("templates.yaml");
-    std::fs::write(
-        &rollout,
-        canary(
-            "steps:\n- setWeight: 10\n- analysis: {templates: [{templateName: t}]}\n",
-            "",
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        &templates,
-        template("t", ERROR_RATE).trim_start_matches("---\n"),
-    )
-    .unwrap();
-    let out = bin().arg("import").arg(&rollout).assert().code(2);
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(
-        err.contains("spec.strategy.canary.steps.1.analysis.templates.0.templateName: AnalysisTemplate `t` is not in the files given"),
-        "{err}"
-    );
-    let out = bin()
-        .arg("import")
-        .arg(&rollout)
-        .arg(&templates)
-        .assert()
-        .success();
-    let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(yaml.contains("metric: error_rate"), "{yaml}");
-}
-
-#[test]
-fn bad_rollouts_exit_2_with_a_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let with_template = |steps: &str| canary(steps, &template("t", ERROR_RATE));
-    let cases = [
-        (
-            "missing-template.yaml",
-            canary("analysis: {templates: [{templateName: nope}]}\nsteps: [{setWeight: 5}]", ""),
-            "(Argo Rollout web): spec.strategy.canary.analysis.templates.0.templateName: AnalysisTemplate `nope` is not in the files given".to_string(),
-        ),
-        (
-            "cluster-template.yaml",
-            with_template("analysis: {templates: [{templateName: t, clusterScope: true}]}"),
-            "ClusterAnalysisTemplate `t` is not in the files given".to_string(),
-        ),
-        (
-            "surge.yaml",
-            canary("maxSurge: \"30\"", ""),
-            "spec.strategy.canary.maxSurge: invalid type: string is not a percentage, got \"30\"".to_string(),
-        ),
-        (
-            "no-containers.yaml",
-            canary("steps: []", "").replace("containers: [{name: app, image: web:1}]", "containers: []"),
-            "spec.template.spec: the pod template has no containers".to_string(),
-        ),
-        (
-            "unknown-step.yaml",
-            canary("steps: [{setWieght: 10}]", ""),
-            "spec.strategy.canary.steps.0.setWieght: unknown canary step `setWieght`: Argo Rollouts steps are setWeight, pause".to_string(),
-        ),
-        (
-            "two-kinds.yaml",
-            canary("steps: [{setWeight: 10, pause: {}}]", ""),
-            "spec.strategy.canary.steps.0: give exactly one of".to_string(),
-        ),
-        (
-            "weight.yaml",
-            canary("steps: [{setWeight: 120}]", ""),
-            "spec.strategy.canary.steps.0.setWeight: must be between 0 and 100".to_string(),
-        ),
-        (
-            "no-strategy.yaml",
-            canary("{}", "").replace("    canary:\n      {}\n", "    {}\n"),
-            "a Rollout needs `strategy.canary` or `strategy.blueGreen`".to_string(),
-        ),
-        (
-            "arg.yaml",
-            canary(
-                "steps: [{analysis: {templates: [{templateName: t}]}}]",
-                &template("t", ERROR_RATE).replace("< 0.05", "< {{args.limit}}"),
-            ),
-            "AnalysisTemplate t.spec.metrics.0.successCondition: \"result[0] < {{args.limit}}\" uses a template argument with no value".to_string(),
-        ),
-        (
-            "count.yaml",
-            canary(
-                "steps: [{analysis: {templates: [{templateName: t}]}}]",
-                &template("t", ERROR_RATE).replace("    provider", "    count: many\n    provider"),
-            ),
-            "AnalysisTemplate t.spec.metrics.0.count: expected an integer (or a string of one), got \"many\"".to_string(),
-        ),
-        (
-            "paused.yaml",
-            canary("steps: []", "").replace("  replicas: 4\n", "  replicas: 4\n  paused: true\n"),
-            "spec.paused: a paused Rollout does not roll out".to_string(),
-        ),
-        (
-            "max-weight.yaml",
-            canary("trafficRouting: {nginx: {stableIngress: w}, maxTrafficWeight: 1000}", ""),
-            "spec.strategy.canary.trafficRouting.maxTrafficWeight: the scenario's weights are percentages".to_string(),
-        ),
-    ];
-    for (name, text, expected) in cases {
-        let path = dir.path().join(name);
-        std::fs::write(&path, &text).unwrap();
-        let out = bin().arg("import").arg(&path).assert().code(2);
-        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        assert!(err.contains(&expected), "{name}: {err}");
-        assert!(!err.contains("panicked"), "{err}");
-        // `run` refuses the manifest the same way, before any trial.
-        let out = bin()
-            .arg("run")
-            .arg(&path)
-            .args(["--trials", "1", "-q", "--out"])
-            .arg(dir.path().join("out"))
-            .assert()
-            .code(2);
-        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        assert!(err.contains(&expected), "run {name}: {err}");
-    }
-}
-
-#[test]
-fn commands_take_a_rollout_manifest_with_set() {
-    let text = read("rollout-canary-basic.yaml");
-    let set = ["service.replicas=8", "strategy.canary.maxSurge=2"].map(|s| s.parse().unwrap());
-    let s = load_str(&text, "r.yaml", Format::Yaml, &set).unwrap();
-    assert_eq!(s.service.replicas, 8);
-    let RolloutKind::Canary(c) = &rollout(&s).kind else {
-        panic!()
-    };
-    assert_eq!(c.max_surge, IntOrPercent::Int(2));
-    let dir = tempfile::tempdir().unwrap();
-    let m = manifest("rollout-canary-basic.yaml");
-    let runs: [&[&str]; 4] = [
-        &[
-            "run",
-            &m,
-            "--set",
-            "service.replicas=6",
-            "--trials",
-            "3",
-            "-q",
-            "--out",
-        ],
-        &[
-            "sweep",
-            &m,
-            "--set",
-            "service.replicas=4,6",
-            "--trials",
-            "3",
-            "-q",
-            "--out",
-        ],
-        &[
-            "compare",
-            &m,
-            "--set",
-            "strategy.canary.maxSurge=1",
-            "--set",
-            "strategy.canary.maxSurge=2",
-            "--trials",
-            "3",
-            "-q",
-            "--out",
-        ],
-        &["report", &m, "--trials", "3", "-q", "--out"],
-    ];
-    for (i, args) in runs.iter().enumerate() {
-        bin()
-            .args(*args)
-            .arg(dir.path().join(i.to_string()))
-            .assert()
-            .success();
-    }
-    bin()
-        .args([
-            "check",
-            &m,
-            "--trials",
-            "3",
-            "--check",
-            "duration_s.p50 < 1h",
-        ])
-        .assert()
-        .success();
-}
-
-#[test]
-fn odd_rollouts_are_errors_never_panics() {
-    let head = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\n";
-    let odd = [
-        "spec: 1",
-        "spec: {strategy: {canary: {steps: 5}}, template: {spec: {containers: [{image: a}]}}}",
-        "spec: {strategy: {canary: {steps: [1, [2], {}]}}, template: {spec: {containers: [{image: a}]}}}",
-        "spec: {strategy: {canary: {analysis: {templates: 3}}}, template: {spec: {containers: [{image: a}]}}}",
-        "spec: {strategy: {canary: {analysis: {templates: [{}], args: [1]}}}, template: {spec: {containers: [{image: a}]}}}",
-        "spec: {strategy: {canary: {}, blueGreen: {}}, template: {spec: {containers: [{image: a}]}}}",
-        "spec: {strategy: {blueGreen: {prePromotionAnalysis: {}}}, template: {spec: {containers: [{image: a}]}}}",
-        "spec: {workloadRef: {kind: StatefulSet, name: a}, strategy: {canary: {}}}",
-        "spec: {strategy: {canary: {trafficRouting: 7}}, template: {spec: {containers: [{image: a}]}}}",
-    ];
-    for body in odd {
-        let text = format!("{head}{body}\n");
-        assert!(!import_error(&text).is_empty(), "{text}");
-        assert!(
-            load_str(&text, "m.yaml", Format::Yaml, &[]).is_err(),
-            "{text}"
-        );
-    }
 }
 
 #[test]
