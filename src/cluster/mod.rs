@@ -110,9 +110,9 @@ pub enum Event {
         /// What happens to it.
         change: NodeChange,
     },
-    /// This many steps that creating the fleet scheduled at time 0 and cancelled, one
-    /// after another, queued as one by a copied fleet ([`fleet`]): it does nothing, and
-    /// counts as the events (and work) they were.
+    /// This many steps that creating the fleet scheduled and cancelled, due at one time
+    /// and popping one after another, queued as one by a copied fleet ([`fleet`]): it
+    /// does nothing, and counts as the events (and work) they were.
     Cancelled(u32),
 }
 

@@ -10,8 +10,8 @@
 //! it (the golden tests), only the time differs.
 //!
 //! Below a few hundred replicas a trial's records fit the level-1 cache and a hint only
-//! costs its instructions (+4 % of a 100-replica Swarm trial, measured), so the cluster
-//! asks only when [`pays`].
+//! costs its instructions (+4 % instructions a 100-replica Swarm trial, measured without
+//! the build's profile), so the cluster asks only when [`pays`].
 
 /// Ask the processor to bring the cache line holding `value` into its level-1 cache.
 ///
