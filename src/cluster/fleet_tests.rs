@@ -35,9 +35,13 @@ fn a_kept_fleet_gives_the_rows_of_the_ordinary_path() {
         "cluster: {nodes: 4, image_cached: [current]}\nservice: {replicas: 8, \
          versions: {current: {image: a:1}, next: {image: a:2, start: {uniform: {min: 1s, max: 4s}}}}, \
          healthcheck: {interval: 1s, retries: 3}}\n",
-        // A constant start and a pull: cancelled steps at 2 s and 5 s still pop (events).
+        // A constant start and a pull: cancelled steps at 2 s and 5 s count as events,
+        // queued as one a run by the copy.
         "cluster: {nodes: 3}\nservice: {replicas: 6, versions: {current: {image: a:1, start: 2s, \
          pull: 5s}, next: {image: a:2, start: 1s, pull: 3s}}}\n",
+        // The same under traffic: the instants of the cancelled steps still come.
+        "cluster: {nodes: 3}\nservice: {replicas: 6, versions: {current: {image: a:1, start: 2s, \
+         pull: 5s}, next: {image: a:2, start: 1s, pull: 3s}}}\ntraffic: {rps: 40}\n",
         // A node lost at 0 s and a user action at 0 s: ties with the fleet's events.
         "cluster: {nodes: 3, image_cached: [current]}\nservice: {replicas: 6, versions: \
          {current: {image: a:1, start: 1s}, next: {image: a:2, start: 2s}}}\n\
@@ -126,6 +130,11 @@ fn a_kept_kubelet_fleet_walks_readiness_afresh() {
         // No probes at all: nothing is walked.
         "cluster: {nodes: 2}\nservice: {replicas: 6, versions: {current: {image: a:1}, \
          next: {image: a:2, start: 2s}}}\n",
+        // A constant start and pull: cancelled steps between the walks (each walk ends a
+        // run of them in the copy).
+        "cluster: {nodes: 3}\nservice: {replicas: 9, versions: {current: {image: a:1, \
+         start: 2s, pull: 5s}, next: {image: a:2, start: 1s}}, \
+         readinessProbe: {periodSeconds: 1, failureThreshold: 1, flaky: 0.3}}\n",
     ];
     for body in cases {
         let s = scenario(&format!("{body}{KUBERNETES}"));
