@@ -25,6 +25,7 @@ mod node_loss;
 mod pgo_wrapper;
 mod pinned_draws;
 mod placement;
+mod placement_filters;
 mod progressive;
 mod random_scenarios;
 mod report;
