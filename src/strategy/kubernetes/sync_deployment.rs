@@ -1,0 +1,148 @@
+//! One sync of the Deployment: `syncDeployment` (§4), after
+//! `kubernetes/kubernetes:pkg/controller/deployment/deployment_controller.go` and
+//! `sync.go` at v1.32, with the ReplicaSet controller's reaction to the new specs, and the
+//! simulator's two shortcuts for a sync that would read the counts the last one read (at
+//! rest, quiet). The strategies' rollouts are in [`super::rolling`] and
+//! [`super::recreate`]; the paused and scaling path in `sync_path.rs`.
+
+use super::{Deployment, progress, replicaset};
+use crate::cluster::Cluster;
+use crate::scenario::DeploymentStrategy;
+use crate::sim::time::Time;
+
+impl Deployment<'_> {
+    /// One sync of the Deployment (`syncDeployment`, §4): the paused conditions; then
+    /// while paused or on a scaling event `sync` (proportional scaling only), otherwise
+    /// the strategy's rollout.
+    ///
+    /// When the pods' counts are those the last sync read, two shortcuts give what the
+    /// whole sync would: at rest ([`Deployment::rest`]) it changes nothing; quiet
+    /// ([`Deployment::quiet`]) it rolls as the last one did — no scale, no pod created or
+    /// deleted, its `cleanupDeployment` reached — so only that cleanup and the rollout
+    /// status are left to compute (most instants end with such a sync, after one that
+    /// changed only the status). Debug builds run the whole sync instead, and check it.
+    pub(super) fn sync(&mut self, cl: &mut Cluster) {
+        self.scaled = false;
+        self.touched = false;
+        let read = (cl.wanted_changes(), self.sets.len());
+        let kept = self.statuses_read == Some(read);
+        if !kept {
+            self.statuses.clear();
+            for i in 0..self.sets.len() {
+                let st = self.sets[i].status(cl);
+                self.statuses.push(st);
+            }
+            self.statuses_read = Some(read);
+        }
+        debug_assert!(
+            self.sets
+                .iter()
+                .map(|rs| rs.counts(cl))
+                .eq(self.statuses.iter().copied()),
+            "statuses read again are those kept"
+        );
+        // At rest or quiet, the last sync that ended read these statuses (if it returned
+        // at rest, it found them equal): kept since, they are still the ones it read.
+        let same = (self.rest || self.quiet) && (kept || self.statuses == self.read_statuses);
+        debug_assert!(!same || self.statuses == self.read_statuses);
+        let resting = same && self.rest && self.at_rest(cl.now());
+        let tail = same && self.quiet && !resting;
+        if !cfg!(debug_assertions) {
+            if resting {
+                return;
+            }
+            if tail {
+                self.check_paused_conditions(cl.now());
+                let new = self.find_or_create_new_rs(cl, true);
+                self.cleanup_if_complete(new);
+                self.sync_rollout_status(cl);
+                self.observed = true;
+                self.after_sync(false, true);
+                return;
+            }
+        }
+        let before = (self.status, self.cond, self.state, self.queue);
+        self.check_paused_conditions(cl.now());
+        let scaling = self.paused || self.is_scaling_event();
+        if scaling {
+            self.sync_scale(cl);
+        } else {
+            match self.cfg.kind {
+                DeploymentStrategy::RollingUpdate { .. } => self.rollout_rolling(cl),
+                DeploymentStrategy::Recreate => self.rollout_recreate(cl),
+            }
+        }
+        // The ReplicaSet controller reacts to the new specs (each set's pods as counted
+        // at the start of the sync).
+        let mut acted = false;
+        for i in 0..self.sets.len() {
+            if !self.sets[i].deleted {
+                let active = self.statuses[i].replicas;
+                acted |= replicaset::manage_counted_replicas(
+                    cl,
+                    &mut self.sets,
+                    i,
+                    active,
+                    &mut self.ranking,
+                );
+            }
+        }
+        self.touched |= acted;
+        debug_assert!(
+            !tail || !scaling && !self.scaled && !acted,
+            "a quiet sync rolls as the last one did"
+        );
+        if self.scaled {
+            let (new, old) = self.specs();
+            cl.trace_scale(new, old);
+            self.queue.add();
+        }
+        if scaling {
+            self.sync_deployment_status(cl);
+        } else {
+            self.sync_rollout_status(cl);
+        }
+        self.observed = true;
+        debug_assert!(
+            !resting
+                || !self.touched
+                    && !self.scaled
+                    && before == (self.status, self.cond, self.state, self.queue),
+            "a sync at rest changed nothing"
+        );
+        self.after_sync(scaling, same);
+    }
+
+    /// Whether the sync just done leaves the Deployment at rest or quiet; `same`: the
+    /// statuses it read were [`Deployment::read_statuses`] already.
+    fn after_sync(&mut self, scaling: bool, same: bool) {
+        let rolling = matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. });
+        self.quiet = rolling && !scaling && !self.scaled && !self.touched;
+        self.rest = !self.touched && !self.queue.is_queued();
+        if (self.rest || self.quiet) && !same {
+            // No ReplicaSet was created: these are the statuses the sync read.
+            self.read_statuses.clone_from(&self.statuses);
+        }
+        debug_assert!(!(self.rest || self.quiet) || self.read_statuses == self.statuses);
+    }
+
+    /// Whether a sync now, reading the counts the last one read, would change nothing,
+    /// as the last one did (see [`Deployment::rest`]): everything it computes is then the
+    /// same but what depends on the time, which is the Progressing condition (the
+    /// deadline may have passed since) and the requeue (late in the deadline it is
+    /// placed from the time). Checked as the rolling sync computes them; the other paths
+    /// read neither, so the check only costs them a sync they could have skipped.
+    fn at_rest(&self, now: Time) -> bool {
+        let deadline = self.cfg.progress_deadline;
+        let st = &self.status;
+        let cond = progress::next_condition(self.cond, deadline, self.replicas, st, st, now);
+        cond == self.cond
+            && !self.queue.is_new_requeue(progress::requeue_at(
+                cond,
+                deadline,
+                self.replicas,
+                st,
+                now,
+            ))
+    }
+}
