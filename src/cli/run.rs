@@ -211,9 +211,16 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     )
     .with_context(|| cannot_write(Path::new("trials.csv")))?;
     drop(sinks);
-    csv.finish()
-        .with_context(|| cannot_write(Path::new("trials.csv")))?;
-    let mut stats = summary.finish();
+    // Syncing `trials.csv` waits on the disk, the summary on the cores: both at once.
+    let (synced, mut stats) = std::thread::scope(|s| {
+        let sync = s.spawn(|| csv.finish());
+        let stats = with_threads(args.sim.threads(), || summary.finish());
+        let synced = sync
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (synced, stats)
+    });
+    synced.with_context(|| cannot_write(Path::new("trials.csv")))?;
     stats.partial = done != wanted;
     let staged = |name: &Path, bytes: &[u8]| {
         staging
