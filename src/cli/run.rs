@@ -211,13 +211,22 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     )
     .with_context(|| cannot_write(Path::new("trials.csv")))?;
     drop(sinks);
-    // Syncing `trials.csv` waits on the disk, the summary on the cores: both at once.
+    // Syncing `trials.csv` waits on the disk, the summary on the cores: both at once (one
+    // after the other if no thread can be started).
+    let csv = std::sync::Mutex::new(Some(csv));
+    let sync = || {
+        let taken = csv.lock().map(|mut c| c.take()).unwrap_or(None);
+        taken.map_or(Ok(()), CsvSink::finish)
+    };
     let (synced, mut stats) = std::thread::scope(|s| {
-        let sync = s.spawn(|| csv.finish());
+        let syncing = std::thread::Builder::new().spawn_scoped(s, sync);
         let stats = with_threads(args.sim.threads(), || summary.finish());
-        let synced = sync
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let synced = match syncing {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => sync(),
+        };
         (synced, stats)
     });
     synced.with_context(|| cannot_write(Path::new("trials.csv")))?;
