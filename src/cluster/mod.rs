@@ -40,9 +40,10 @@
 //!
 //! Files: this one holds the types, the state and what controllers read; [`verbs`] what
 //! controllers do; [`lifecycle`] the task's steps and its one state change; [`slots`] the
-//! tasks of each slot; [`placement`] nodes and the pending queue; [`availability`]
-//! `minReadySeconds`; [`notices`] the notices, changes and trace records; [`runtime`] the
-//! Docker engine and the kubelet; [`node_loss`] the node lifecycle.
+//! tasks of each slot; [`counting`] the wanted counts and the record of edits;
+//! [`placement`] nodes and the pending queue; [`availability`] `minReadySeconds`;
+//! [`notices`] the notices, changes and trace records; [`runtime`] the Docker engine and
+//! the kubelet; [`node_loss`] the node lifecycle.
 //!
 //! The control plane ([`control_plane`], `cluster.control_plane`) adds the engine's own
 //! latencies where they happen: `create` while the task is `pulling` (Swarm's PREPARING),
@@ -52,6 +53,7 @@
 
 mod availability;
 pub mod control_plane;
+mod counting;
 mod fleet;
 pub mod gauges;
 pub mod health;
@@ -453,114 +455,6 @@ impl<'s> Cluster<'s> {
             if let Some(t) = self.tasks.get(t as usize) {
                 prefetch::prefetch(t);
             }
-        }
-    }
-
-    /// Wanted tasks (live, not told to stop) and how many of them are Ready and
-    /// available, for tasks of `version`.
-    pub fn wanted_of(&self, version: VersionId) -> (u32, u32, u32) {
-        let (w, v) = (&self.wanted, version as usize);
-        let get = |c: &Vec<u32>| c.get(v).copied().unwrap_or(0);
-        (get(&w.wanted), get(&w.ready), get(&w.available))
-    }
-
-    /// How many times the wanted counts ([`Cluster::wanted_of`], [`Cluster::wanted_on_node`])
-    /// have changed on this cluster (never reset; a fleet copied in at the start of a trial
-    /// sets them uncounted): a reader that finds the same number again, in the same trial
-    /// and after its fleet, reads the same counts.
-    pub fn wanted_changes(&self) -> u64 {
-        self.wanted_changes
-    }
-
-    /// Wanted tasks placed on `node`, every version.
-    pub fn wanted_on_node(&self, node: NodeId) -> u32 {
-        self.wanted.on_node[node as usize]
-    }
-
-    /// Record, from now on, which tasks change state, node or desired state (see
-    /// [`Cluster::take_edits`]), and which nodes' wanted counts change (see
-    /// [`Cluster::take_recounted`]).
-    pub fn track_edits(&mut self) {
-        self.edits.get_or_insert_with(Vec::new);
-        self.recounted.get_or_insert_with(Vec::new);
-    }
-
-    /// The tasks whose state, node or desired state changed since the last call (with
-    /// repeats), leaving `buf` (cleared) in their place; nothing unless
-    /// [`Cluster::track_edits`] was called.
-    pub fn take_edits(&mut self, buf: &mut Vec<TaskId>) {
-        buf.clear();
-        if let Some(e) = self.edits.as_mut() {
-            std::mem::swap(e, buf);
-        }
-    }
-
-    /// The nodes whose count of wanted tasks ([`Cluster::wanted_on_node`]) may have changed
-    /// since the last call (with repeats): those it changed on, or every node at the first
-    /// call of a trial; leaves `buf` (cleared) in their place; nothing unless
-    /// [`Cluster::track_edits`] was called.
-    pub fn take_recounted(&mut self, buf: &mut Vec<NodeId>) {
-        buf.clear();
-        if let Some(r) = self.recounted.as_mut() {
-            std::mem::swap(r, buf);
-            if std::mem::take(&mut self.recount_all) {
-                buf.clear();
-                buf.extend(0..self.nodes.len() as NodeId);
-            }
-        }
-    }
-
-    /// Task `id`'s share of the wanted counts as they are kept: nothing when they are not
-    /// ([`Cluster::counts_wanted`]).
-    #[inline(always)]
-    fn share(&self, id: TaskId) -> Share {
-        if self.counts_wanted {
-            self.tasks[id as usize].share()
-        } else {
-            Share::default()
-        }
-    }
-
-    /// Fold a change of task `id`, whose share was `old`, into the wanted counts (when
-    /// kept) and the edits. Inlined (into `set_state` and so into its callers): a small
-    /// check that mostly finds nothing moved.
-    #[inline(always)]
-    fn recount(&mut self, id: TaskId, old: Share) {
-        if self.counts_wanted {
-            let t = &self.tasks[id as usize];
-            let new = t.share();
-            if new != old {
-                self.share_changed(t.version as usize, old, new);
-            }
-        }
-        if let Some(e) = self.edits.as_mut() {
-            e.push(id);
-        }
-    }
-
-    /// A task of `version` moved from share `old` to share `new` (they differ).
-    #[inline(never)]
-    fn share_changed(&mut self, version: usize, old: Share, new: Share) {
-        self.wanted.change(version, old, new);
-        self.wanted_changes += 1;
-        let (was, is) = (old.node(), new.node());
-        if was != is {
-            if let Some(r) = self.recounted.as_mut() {
-                r.extend(was);
-                r.extend(is);
-            }
-            if self.placer.limits_per_node() {
-                self.node_count_changed(was, is);
-            }
-        }
-    }
-
-    /// The wanted tasks on these nodes changed: the per-node limit may open or close them.
-    fn node_count_changed(&mut self, old: Option<NodeId>, new: Option<NodeId>) {
-        let r = self.scenario.service.resources;
-        for n in [old, new].into_iter().flatten() {
-            let count = self.wanted.on_node[n as usize];
-            self.placer.wanted_changed(&self.nodes, n, count, r);
         }
     }
 
