@@ -10,7 +10,7 @@
 //!   [`fleet`](crate::experiment::fleet)); the column without a version sums them all.
 //!   After a trial's end its fleet is held as the trial left it.
 //! - **traffic** (with `traffic`): `in_rotation_<version>`… (the balancer's view at the end
-//!   of the bucket), then `requests, ok, failed, refused, timed_out, errored, dropped,
+//!   of instant `t`, after every change of it, as the fleet is read), then `requests, ok, failed, refused, timed_out, errored, dropped,
 //!   availability, p99_latency_ms` of the bucket `(t − tick, t]`; empty on the row `t = 0`
 //!   and once the trial's traffic window is over.
 //!

@@ -58,9 +58,11 @@ pub const SWARM_GOSSIP_DELAY: Time = 2 * SECOND;
 pub struct TimelineRow {
     /// End of the bucket.
     pub t: Time,
-    /// Tasks Ready per version at the end of the bucket.
+    /// Tasks Ready per version at the end of the bucket (after every change of its last
+    /// instant).
     pub ready: Vec<u32>,
-    /// Endpoints in the balancer's rotation per version at the end of the bucket.
+    /// Endpoints in the balancer's rotation per version at the end of the bucket (after
+    /// every change of its last instant).
     pub in_rotation: Vec<u32>,
     /// Requests of the bucket by outcome (see [`meter::Outcome`]).
     pub requests: [u64; meter::OUTCOMES],
@@ -84,8 +86,12 @@ pub struct TrafficModel<'s> {
     latency: Vec<f64>,
     /// Per bucket, when recording a timeline: served requests per latency table.
     bucket_latency: Option<Vec<Vec<(u32, f64)>>>,
-    /// Per bucket, when recording a timeline: (ready, in rotation) at its end.
+    /// Per bucket, when recording a timeline: (ready, in rotation) at its end, after
+    /// every change of that instant (the fleet columns are read there too).
     snapshots: Vec<(Vec<u32>, Vec<u32>)>,
+    /// The bucket whose end the integration has reached and whose snapshot waits for the
+    /// rest of that instant's changes: it is taken once the integration moves past it.
+    snapshot_due: Option<usize>,
     /// Least-request weight of an answering endpoint, per version.
     speed: Vec<f64>,
     /// Served requests per bucket for analysis windows ([`window`]).
@@ -121,6 +127,7 @@ impl<'s> TrafficModel<'s> {
             latency: Vec::new(),
             bucket_latency: None,
             snapshots: Vec::new(),
+            snapshot_due: None,
             speed,
             windows: window::Recorder::default(),
             routed: false,
@@ -152,6 +159,7 @@ impl<'s> TrafficModel<'s> {
         self.latency.resize(versions * queueing::LEVELS, 0.0);
         self.bucket_latency = timeline.then(Vec::new);
         self.snapshots.clear();
+        self.snapshot_due = None;
         self.windows.reset();
         self.routed = false;
         self.routes.reset();
@@ -196,6 +204,7 @@ impl<'s> TrafficModel<'s> {
     /// Close the window at `end` and count.
     pub fn finish(&mut self, cl: &Cluster, end: Time) -> (TrafficResult, Vec<TimelineRow>) {
         self.advance(cl, end);
+        self.take_due_snapshot();
         let tick = self.cfg.tick;
         let buckets = end.div_ceil(tick) as usize;
         let counts = self
@@ -279,22 +288,31 @@ impl<'s> TrafficModel<'s> {
     fn integrate(&mut self, to: Time) {
         let tick = self.cfg.tick;
         while self.cursor < to {
+            // Moving past an instant: every change of it has been applied.
+            self.take_due_snapshot();
             let a = self.cursor;
             let bucket_end = (a / tick + 1) * tick;
             let b = to.min(bucket_end).min(self.rate.next_change(a));
             self.piece(a, b, (a / tick) as usize);
             self.cursor = b;
             if b == bucket_end && self.bucket_latency.is_some() {
-                let bucket = (a / tick) as usize;
-                if self.snapshots.len() <= bucket {
-                    self.snapshots.resize(bucket + 1, (Vec::new(), Vec::new()));
-                }
-                self.snapshots[bucket] = (
-                    self.endpoints.ready_by_version().to_vec(),
-                    self.endpoints.rotation_by_version().to_vec(),
-                );
+                self.snapshot_due = Some((a / tick) as usize);
             }
         }
+    }
+
+    /// Record the endpoints of the bucket whose end the integration reached, if any.
+    fn take_due_snapshot(&mut self) {
+        let Some(bucket) = self.snapshot_due.take() else {
+            return;
+        };
+        if self.snapshots.len() <= bucket {
+            self.snapshots.resize(bucket + 1, (Vec::new(), Vec::new()));
+        }
+        self.snapshots[bucket] = (
+            self.endpoints.ready_by_version().to_vec(),
+            self.endpoints.rotation_by_version().to_vec(),
+        );
     }
 
     /// The requests of `[a, b)`, all in `bucket`, at a constant endpoint set.

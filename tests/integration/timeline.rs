@@ -221,3 +221,45 @@ fn the_bands_of_a_stop_first_run_as_written_by_the_binary() {
     assert_eq!(rows[1][0], 0.2);
     assert_eq!(rows.last().unwrap()[0], (longest / 0.2).ceil() * 0.2);
 }
+
+#[test]
+fn the_rotation_of_a_row_is_read_after_its_instant_as_the_fleet_is() {
+    // One replica, surge 1: the new pod's process runs at 1 s and answers from 5 s; its
+    // readiness probes at 1, 4 and 7 s make it Ready at 7 s, when the old pod is deleted.
+    // With a 2 s endpoint lag both rotation changes land at 9 s, so the row t = 9 s, read
+    // at the end of that instant like the fleet columns, shows only the new pod.
+    let s = yaml(
+        "horizon: 1h
+cluster: {nodes: 2, node: {cpu: '16', memory: 32Gi}, image_cached: [current, next]}
+service:
+  replicas: 1
+  resources: {cpu: 100m, memory: 64Mi}
+  versions:
+    current: {image: w:1, shutdown: 1s}
+    next: {image: w:2, start: 1s, ready_after: 4s, shutdown: 1s}
+  readinessProbe: {periodSeconds: 3}
+strategy:
+  kubernetes:
+    strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+traffic: {rps: 100, arrivals: constant, endpoint_propagation: 2s, duration: 60s, tick: 1s}
+",
+    );
+    let mut ws = Workspace::new(&s);
+    let (r, tl) = ws.run_timeline(0, SECOND);
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert_eq!(r.duration, 7 * SECOND);
+    // Fleet row t = 7 s: the new pod is Ready at the end of that instant.
+    assert_eq!(tl.fleet.get(7, READY, NEXT), 1);
+    assert_eq!(tl.fleet.get(6, READY, NEXT), 0);
+    // Traffic row t (seconds) is bucket t − 1.
+    let rotation = |t: usize| tl.traffic[t - 1].in_rotation.clone();
+    assert_eq!(rotation(8), vec![1, 0]);
+    assert_eq!(
+        rotation(9),
+        vec![0, 1],
+        "changes at 9 s are in the row t = 9 s"
+    );
+    assert_eq!(rotation(10), vec![0, 1]);
+    // The requests of the bucket (8 s, 9 s] met the rotation before the change.
+    assert_eq!(tl.traffic[8].requests.iter().sum::<u64>(), 100);
+}
