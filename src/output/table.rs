@@ -29,7 +29,9 @@
 //! the farther end of its 95% interval (Student t for the mean, order statistics for the
 //! percentiles), or `±?` when the trials are too few to bound a tail. A table of five
 //! trials is then visibly a guess, and one of a million a measurement. A metric whose
-//! figures are all exact (a count that never varied) has no such line.
+//! intervals are all a single value (a count that never varied, over trials enough to
+//! bound its tails) has no such line; a tail the trials cannot bound keeps its `±?` even
+//! when every trial agreed, since they cannot rule out a rarer value.
 //!
 //! Plain text (ASCII but for `±`), aligned with spaces, no colours and no trailing
 //! spaces, so it survives being pasted into a ticket or a chat. Row labels are the `trials.csv` column names, so a
