@@ -12,8 +12,8 @@ use crate::output::columns::Unit;
 pub(crate) fn value(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Seconds => duration(v),
-        Unit::Milliseconds => format!("{v:.1}ms"),
-        Unit::Cores => trim_zeros(format!("{v:.3}")),
+        Unit::Milliseconds => format!("{}ms", fixed_or_significant(v, 1)),
+        Unit::Cores => trim_zeros(fixed_or_significant(v, 3)),
         Unit::Bytes => bytes(v),
         Unit::Ratio => availability(v),
         Unit::Count | Unit::Id | Unit::Label => count(v),
@@ -56,18 +56,50 @@ pub(crate) fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
 
-/// Whole numbers as integers, interpolated percentiles and means with two decimals.
+/// Whole numbers as integers, interpolated percentiles and means with two decimals (more
+/// for a value below 0.01, see [`fixed_or_significant`]).
 fn count(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{v:.0}")
+    } else if v.abs() < 0.01 {
+        trim_zeros(significant(v, 2))
     } else {
         format!("{v:.2}")
     }
 }
 
+/// `v` with `decimals` decimals, or, when that would print a non-zero value as zero
+/// (`0.004` at two decimals, a mean of 4 restarts in 1000 trials), with two significant
+/// digits instead: a reader must never see `0` or `-0.0` for something that is not.
+fn fixed_or_significant(v: f64, decimals: usize) -> String {
+    let unit = 0.1f64.powi(decimals as i32);
+    if v == 0.0 || v.abs() >= unit / 2.0 {
+        format!("{v:.decimals$}")
+    } else {
+        significant(v, decimals)
+    }
+}
+
+/// `v` (not zero) to two significant digits, with at least `decimals` decimals:
+/// 0.004 → `0.0040`, 0.00041 → `0.00041` (at most 12 decimals).
+fn significant(v: f64, decimals: usize) -> String {
+    let d = (1 - v.abs().log10().floor() as i32).clamp(decimals as i32, 12) as usize;
+    format!("{v:.d$}")
+}
+
 /// Seconds to tenths: `47.0s`, `2m10.5s`, `1h02m03.0s`. Rounding happens once, on the
-/// total, so 119.96 s is `2m00.0s`, never `1m60.0s`.
+/// total, so 119.96 s is `2m00.0s`, never `1m60.0s`. A non-zero duration that would print
+/// as `0.0s` is written in milliseconds instead (`40ms`, `0.31ms`).
 pub fn duration(secs: f64) -> String {
+    if secs != 0.0 && secs.abs() < 0.05 {
+        let ms = secs * 1000.0;
+        let text = if ms.abs() >= 1.0 {
+            format!("{ms:.0}")
+        } else {
+            trim_zeros(fixed_or_significant(ms, 1))
+        };
+        return format!("{text}ms");
+    }
     let sign = if secs < 0.0 { "-" } else { "" };
     let tenths = (secs.abs() * 10.0).round() as u64;
     let (t, s, m, h) = (
@@ -147,6 +179,24 @@ mod tests {
         assert_eq!(duration(119.96), "2m00.0s");
         assert_eq!(duration(3723.0), "1h02m03.0s");
         assert_eq!(duration(-1.5), "-1.5s");
+        // Never a zero for what is not.
+        assert_eq!(duration(0.04), "40ms");
+        assert_eq!(duration(-0.000_31), "-0.3ms");
+        assert_eq!(duration(0.000_031), "0.031ms");
+        assert_eq!(duration(0.05), "0.1s");
+    }
+
+    #[test]
+    fn small_values_keep_two_significant_digits() {
+        assert_eq!(count(0.004), "0.004");
+        assert_eq!(count(0.012), "0.01");
+        assert_eq!(value(Unit::Count, 0.000_41), "0.00041");
+        assert_eq!(value(Unit::Milliseconds, -0.000_4), "-0.00040ms");
+        assert_eq!(value(Unit::Milliseconds, 0.04), "0.040ms");
+        assert_eq!(value(Unit::Milliseconds, 0.06), "0.1ms");
+        assert_eq!(value(Unit::Cores, 0.000_2), "0.0002");
+        assert_eq!(signed(Unit::Milliseconds, -0.000_35), "-0.00035ms");
+        assert_eq!(spread(Unit::Count, 0.0076), "0.0076");
     }
 
     #[test]
