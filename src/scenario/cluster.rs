@@ -30,7 +30,7 @@ const DEFAULT_NODE: Resources = Resources {
 /// The cluster section; `versions` resolves `image_cached`.
 pub fn cluster(o: &Obj, versions: &[Version]) -> Cluster {
     let template = o.section("node", TEMPLATE_FIELDS);
-    let shape = resources(&template, DEFAULT_NODE);
+    let shape = capacity(&template, DEFAULT_NODE);
     let attrs = placement::node_attrs(&template, &NodeAttrs::default());
     let (nodes, node_attrs) = o
         .opt("nodes", |n| nodes(n, shape, &attrs))
@@ -79,9 +79,18 @@ fn node_list(n: &Node, shape: Resources, template: &NodeAttrs) -> Option<Nodes> 
     let mut attrs: Vec<NodeAttrs> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let o = item.object_or_empty(NODE_FIELDS);
-        let r = resources(&o, shape);
+        let r = capacity(&o, shape);
         attrs.push(placement::node_attrs(&o, template));
-        let name = o.or("name", node_name(i), Node::string);
+        let name = o.or("name", node_name(i), |n| {
+            let name = n.string()?;
+            let ok = !name.trim().is_empty() && !name.contains(char::is_control);
+            n.check(
+                name,
+                ok,
+                "expected a node name such as `node-1` (not empty, no control characters); \
+                 leave `name` out for `node-N`",
+            )
+        });
         if out.iter().any(|s| s.name == name) {
             o.get("name")
                 .unwrap_or_else(|| item.clone())
@@ -97,6 +106,94 @@ fn node_list(n: &Node, shape: Resources, template: &NodeAttrs) -> Option<Nodes> 
         attrs.clear();
     }
     Some((out, attrs))
+}
+
+/// A node's `cpu` and `memory`: what it offers, so more than 0 (a node with nothing would
+/// only show up later as a fleet that does not fit, blamed on the service).
+fn capacity(o: &Obj, default: Resources) -> Resources {
+    let r = resources(o, default);
+    for (field, given) in [("cpu", r.cpu_millis), ("memory", r.memory_bytes)] {
+        if given == 0
+            && let Some(n) = o.get(field)
+        {
+            n.problem(format!(
+                "a node's {field} must be greater than 0: it is what the node offers the \
+                 tasks (`service.resources` is what each task reserves)"
+            ));
+        }
+    }
+    r
+}
+
+/// Not one node can hold a single task of the service: the nodes are too small whatever
+/// their number, said at the node field that falls short (`cluster.node.cpu`, or
+/// `cluster.nodes` for a list) rather than as a starting fleet that does not fit.
+/// `root` is the scenario's top-level map.
+pub fn room_for_one_task(root: &Obj, c: &Cluster, r: Resources, replicas: u32) {
+    use super::error::Problem;
+    use super::feasibility::{cpu, memory};
+    let cpu_short = c.nodes.iter().all(|n| n.cpu_millis < r.cpu_millis);
+    let memory_short = c.nodes.iter().all(|n| n.memory_bytes < r.memory_bytes);
+    let fits = |n: &NodeSpec| n.cpu_millis >= r.cpu_millis && n.memory_bytes >= r.memory_bytes;
+    if replicas == 0 || c.nodes.iter().any(fits) {
+        return;
+    }
+    let listed = root
+        .get("cluster")
+        .and_then(|c| c.value().get("nodes").map(Value::is_array))
+        .unwrap_or(false);
+    let most = |f: fn(&NodeSpec) -> u64| c.nodes.iter().map(f).max().unwrap_or(0);
+    let shortfalls = [
+        (
+            "cpu",
+            cpu_short,
+            cpu(most(|n| n.cpu_millis)),
+            cpu(r.cpu_millis),
+        ),
+        (
+            "memory",
+            memory_short,
+            memory(most(|n| n.memory_bytes)),
+            memory(r.memory_bytes),
+        ),
+    ];
+    let mut said = false;
+    for (field, short, offered, reserved) in shortfalls {
+        if !short {
+            continue;
+        }
+        said = true;
+        let (path, which) = if listed {
+            ("cluster.nodes".to_string(), "the largest node offers")
+        } else {
+            (format!("cluster.node.{field}"), "each node offers")
+        };
+        root.node().ctx().push(Problem::new(
+            path,
+            format!(
+                "too small: {which} {offered} {field}, less than one task reserves \
+                 (`service.resources.{field}`: {reserved}), so the starting fleet does not fit: \
+                 not one task anywhere. Give the nodes more {field} or reserve less"
+            ),
+        ));
+    }
+    if !said {
+        // Each resource fits on some node, never both on the same one.
+        root.node().ctx().push(Problem::new(
+            if listed {
+                "cluster.nodes"
+            } else {
+                "cluster.node"
+            },
+            format!(
+                "too small: no node offers both the cpu ({}) and the memory ({}) one task \
+                 reserves (`service.resources`), so the starting fleet does not fit: not one \
+                 task anywhere",
+                cpu(r.cpu_millis),
+                memory(r.memory_bytes)
+            ),
+        ));
+    }
 }
 
 fn node_spec(i: usize, shape: Resources) -> NodeSpec {
@@ -214,5 +311,64 @@ mod tests {
             p,
             ["image_cached.0: unknown version `canery`; did you mean `canary`?"]
         );
+    }
+
+    fn load_problems(text: &str, sets: &[&str]) -> Vec<String> {
+        crate::scenario::load::tests::with(text, sets)
+            .err()
+            .map(|e| e.problems.iter().map(|p| p.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_node_needs_a_name_and_room() {
+        let (_, p) = parse(json!({"nodes": [{"name": "", "cpu": "4"}, {"name": "a\nb"}]}));
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p[0].starts_with("nodes.0.name: expected a node name such as `node-1`"),
+            "{p:?}"
+        );
+        assert!(p[1].starts_with("nodes.1.name: "), "{p:?}");
+        let (_, p) = parse(json!({"node": {"cpu": 0}, "nodes": [{"memory": 0}]}));
+        assert_eq!(
+            p,
+            [
+                "node.cpu: a node's cpu must be greater than 0: it is what the node offers the \
+                 tasks (`service.resources` is what each task reserves)",
+                "nodes.0.memory: a node's memory must be greater than 0: it is what the node \
+                 offers the tasks (`service.resources` is what each task reserves)",
+            ]
+        );
+    }
+
+    #[test]
+    fn nodes_too_small_for_one_task_are_named_not_the_replicas() {
+        let text = "service: {replicas: 2, resources: {cpu: 500m}}";
+        let p = load_problems(text, &["cluster.node.cpu=100m"]);
+        assert_eq!(
+            p,
+            [
+                "cluster.node.cpu: too small: each node offers 100m cpu, less than one task \
+                 reserves (`service.resources.cpu`: 500m), so the starting fleet does not fit: \
+                 not one task anywhere. Give the nodes more cpu or reserve less (from --set \
+                 cluster.node.cpu=100m)"
+            ]
+        );
+        let p = load_problems(text, &["cluster.node.cpu=0"]);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("cluster.node.cpu: a node's cpu must be greater than 0"));
+        let p = load_problems(
+            "service: {resources: {memory: 2Gi}}\ncluster: {nodes: [{memory: 1Gi}, {memory: 512Mi}]}",
+            &[],
+        );
+        assert!(
+            p[0].starts_with("cluster.nodes: too small: the largest node offers 1Gi memory"),
+            "{p:?}"
+        );
+        // Room for one task but not for all: the fleet's own message.
+        let p = load_problems(text, &["cluster.node.cpu=500m"]);
+        assert!(p[0].starts_with("service.replicas: the starting fleet does not fit"));
+        // No replicas, nothing to fit.
+        assert!(load_problems("service: {replicas: 0, resources: {cpu: 8}}", &[]).is_empty());
     }
 }

@@ -8,12 +8,12 @@
 use super::cluster;
 use super::faults;
 use super::health;
-use super::limits::{self, MAX_ACTIONS, MAX_REPLICAS, MAX_TRIALS};
+use super::limits::{self, MAX_ACTIONS, MAX_NAME_BYTES, MAX_REPLICAS, MAX_TRIALS};
 use super::model::{Action, ActionKind, Scenario, Strategy, Version};
 use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
-use super::walk::{Node, Obj};
+use super::walk::{Node, Obj, describe};
 use crate::cluster::runtime::RuntimeKind;
 use crate::sim::time::{MINUTE, Time};
 use serde_json::Value;
@@ -80,8 +80,12 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     let o = root.object_or_empty(FIELDS);
     let service = service::service(&o.section("service", service::FIELDS));
     let cluster = cluster::cluster(&o.section("cluster", cluster::FIELDS), &service.versions);
+    if root.ctx().problem_count() == 0 {
+        cluster::room_for_one_task(&o, &cluster, service.resources, service.replicas);
+    }
     health::check_engine(&o, &cluster.control_plane);
     let name = o.or("name", default_name.to_string(), name);
+    default_name_fits(&o, default_name);
     let description = o.opt("description", Node::string);
     let seed = o.or("seed", 1, Node::u64);
     let trials = o.or("trials", 1000, |n| {
@@ -106,8 +110,12 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         horizon,
         strategy,
         checks: o.or("checks", Vec::new(), checks),
+        // `traffic: null` (or `traffic:` with nothing under it, `--set traffic=null`) takes
+        // the default, no traffic: unlike a section of optional fields, `traffic` has a
+        // required one, so there are no defaults to be present with.
         traffic: o
-            .opt_section("traffic", traffic::FIELDS)
+            .get("traffic")
+            .and_then(|t| t.object(traffic::FIELDS))
             .map(|t| traffic::traffic(&t)),
         faults: faults::faults(
             &o.section("faults", faults::FIELDS),
@@ -127,11 +135,21 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
 }
 
 /// Fields that only one orchestrator has: given with the other one's strategy they would
-/// be parsed and have no effect, so they are refused with the reason.
-fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
+/// be parsed and have no effect, so they are refused with the reason and what to use
+/// instead. "The other one" is the runtime: canary, blue-green and Flagger run their pods
+/// on the kubelet like a Deployment. A field written with nothing under it counts (a
+/// section with nothing under it is present with every default).
+fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
     let foreign: &[(&str, &str, &str)] = match strategy.runtime() {
-        RuntimeKind::Kubelet => &[("service", "networks", SWARM_NETWORKS)],
+        RuntimeKind::Kubelet => &[
+            ("service", "networks", SWARM_NETWORKS),
+            ("service", "healthcheck", DOCKER_HEALTHCHECK),
+            ("service", "restart", SWARM_RESTART),
+        ],
         RuntimeKind::Docker => &[
+            ("service", "readinessProbe", KUBELET_PROBE),
+            ("service", "livenessProbe", KUBELET_PROBE),
+            ("service", "startupProbe", KUBELET_PROBE),
             ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
             ("faults", "eviction_after", SWARM_NODE_DOWN),
         ],
@@ -140,7 +158,54 @@ fn refuse_other_orchestrator_fields(o: &super::walk::Obj, strategy: &Strategy) {
         if let Some(sec) = o.get(section)
             && let Some(v) = sec.value().get(field)
         {
-            sec.child(field, v).problem(reason);
+            let message = if reason == KUBELET_PROBE {
+                format!("`{field}` {reason}")
+            } else {
+                reason.to_string()
+            };
+            sec.child(field, v).problem(message);
+        }
+    }
+    if strategy.runtime() == RuntimeKind::Kubelet {
+        refuse_docker_control_plane_fields(o);
+    }
+}
+
+/// The phases of `cluster.control_plane` only Docker and the Swarm updater go through,
+/// and the Docker Engine release: a kubelet never reaches them.
+fn refuse_docker_control_plane_fields(o: &Obj) {
+    use super::control_plane::{ENGINE_FIELD, Phase};
+    let Some(cluster) = o.get("cluster") else {
+        return;
+    };
+    let Some(cp) = cluster
+        .value()
+        .get("control_plane")
+        .filter(|v| v.is_object())
+    else {
+        return;
+    };
+    let cp = cluster.child("control_plane", cp);
+    let docker_only = [
+        Phase::UpdateStart,
+        Phase::StartAfterStop,
+        Phase::HealthReport,
+        Phase::NextSlot,
+        Phase::FailureReport,
+    ];
+    let names = docker_only.iter().map(|p| p.name()).chain([ENGINE_FIELD]);
+    for name in names {
+        if let Some(v) = cp.value().get(name).filter(|v| !v.is_null()) {
+            cp.child(name, v).problem(format!(
+                "`{name}` is a Docker / Swarm control-plane {}: a Kubernetes strategy's \
+                 pods never go through it; remove it (the phases a kubelet goes through are \
+                 `create`, `start` and `stop_signal`, with `parallel_start_slowdown`)",
+                if name == ENGINE_FIELD {
+                    "field (the engine release decides Docker's HEALTHCHECK fields)"
+                } else {
+                    "phase"
+                },
+            ));
         }
     }
 }
@@ -175,6 +240,16 @@ fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
 
 const SWARM_NETWORKS: &str = "`networks` is a Swarm field (it decides Docker's gossip delay \
      before a stop); remove it for a Kubernetes strategy";
+const DOCKER_HEALTHCHECK: &str = "`healthcheck` is a Docker field (the image's HEALTHCHECK, \
+     which Docker runs and the kubelet ignores); with a Kubernetes strategy use \
+     `readinessProbe` / `livenessProbe` / `startupProbe`";
+const SWARM_RESTART: &str = "`restart` is Swarm's restart policy (`deploy.restart_policy`); a \
+     Kubernetes pod restarts its containers in place with the kubelet's CrashLoopBackOff \
+     (10 s doubling to 5 min, restartPolicy: Always), which has no setting here: remove it \
+     for a Kubernetes strategy";
+const KUBELET_PROBE: &str = "is a Kubernetes probe, run by the kubelet: Docker has none; with a \
+     Swarm strategy use `healthcheck` (Docker's HEALTHCHECK: `interval`, `timeout`, \
+     `retries`, `start_period`)";
 const SWARM_NODE_DOWN: &str = "a Kubernetes node-lifecycle field: Swarm declares a lost node \
      down after the dispatcher's heartbeat grace (5 s period × 3, swarmkit \
      manager/dispatcher) and reschedules its tasks then; remove it for a Swarm strategy";
@@ -202,15 +277,42 @@ pub fn require_service(root: &Node) {
     ));
 }
 
-/// The scenario name is also the default output folder: it must be one.
+/// The scenario name is also the default output folder: it must be one, and so must the
+/// hidden staging sibling a run writes before swapping it in,
+/// `.<name>.rollout-sim-tmp-<pid>` (see `output::folder`), within a file system's 255
+/// bytes a name ([`MAX_NAME_BYTES`]). A control character (a newline, NUL) would make a
+/// folder name no shell or CSV shows as written, or that the OS refuses.
 fn name(n: &Node) -> Option<String> {
     let s = n.string()?;
-    let ok = !s.trim().is_empty() && s != "." && s != ".." && !s.contains(['/', '\\']);
-    n.check(
-        s,
-        ok,
-        "must be usable as a folder name (not empty, no `/` or `\\`)",
+    n.check(s.clone(), folder_name_ok(&s), &name_rule())
+}
+
+fn folder_name_ok(s: &str) -> bool {
+    !s.trim().is_empty()
+        && s != "."
+        && s != ".."
+        && !s.contains(['/', '\\'])
+        && !s.contains(char::is_control)
+        && s.len() <= MAX_NAME_BYTES
+}
+
+fn name_rule() -> String {
+    format!(
+        "must be usable as a folder name (not empty, at most {MAX_NAME_BYTES} bytes, no `/` \
+         or `\\`, no NUL or control characters such as a newline)"
     )
+}
+
+/// The file's stem, the default `name`, is checked as a written name would be.
+fn default_name_fits(o: &Obj, default_name: &str) {
+    if o.has("name") || folder_name_ok(default_name) {
+        return;
+    }
+    o.node().child("name", &Value::Null).problem(format!(
+        "not given, so the file's name gives it, {}: a name {}; give `name`",
+        describe(&Value::String(default_name.to_string())),
+        name_rule()
+    ));
 }
 
 /// `strategy`: the one the file chooses, `None` if it chooses none (no action is then
@@ -480,5 +582,127 @@ mod tests {
         }
         let kinds: Vec<ActionKind> = s.actions.into_iter().map(|a| a.kind).collect();
         assert_eq!(kinds, [ActionKind::Undo, ActionKind::Scale(4)]);
+    }
+
+    fn problems_of(text: &str, sets: &[&str]) -> Vec<String> {
+        crate::scenario::load::tests::with(text, sets)
+            .err()
+            .map(|e| e.problems.iter().map(|p| p.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn fields_of_the_other_orchestrator_are_refused_with_what_to_use() {
+        for strategy in [
+            "kubernetes: {}",
+            "canary: {steps: [{setWeight: 50}]}",
+            "blueGreen: {}",
+        ] {
+            let text = format!(
+                "service: {{healthcheck: {{interval: 5s}}, restart: {{delay: 1s}}}}\n\
+                 strategy: {{{strategy}}}"
+            );
+            let p = problems_of(&text, &[]);
+            assert_eq!(p.len(), 2, "{strategy}: {p:?}");
+            assert!(
+                p[0].starts_with("service.healthcheck: `healthcheck` is a Docker field")
+                    && p[0].contains("use `readinessProbe` / `livenessProbe`"),
+                "{p:?}"
+            );
+            assert!(
+                p[1].starts_with("service.restart: `restart` is Swarm's restart policy"),
+                "{p:?}"
+            );
+        }
+        // Written with nothing under it, a section is present with every default: refused.
+        let p = problems_of("service: {healthcheck: }\nstrategy: {kubernetes: {}}", &[]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        // Kubernetes probes with Swarm, chosen or by default.
+        for strategy in ["strategy: {swarm: {}}\n", ""] {
+            let text = format!(
+                "{strategy}service: {{readinessProbe: {{periodSeconds: 2}}, livenessProbe: {{}}, \
+                 startupProbe: {{}}}}"
+            );
+            let p = problems_of(&text, &[]);
+            assert_eq!(p.len(), 3, "{p:?}");
+            assert!(
+                p[0].starts_with("service.readinessProbe: `readinessProbe` is a Kubernetes probe")
+                    && p[0].contains("use `healthcheck`"),
+                "{p:?}"
+            );
+            assert!(p[2].starts_with("service.startupProbe: `startupProbe` is"));
+        }
+        // The Docker and Swarm phases of a control plane with a kubelet.
+        let p = problems_of(
+            "service: {}\nstrategy: {kubernetes: {}}\ncluster: {control_plane: {profile: \
+             kubernetes, next_slot: 1s, health_report: 1s, start: 1s, docker_engine: \"25.0\"}}",
+            &[],
+        );
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[0].starts_with(
+            "cluster.control_plane.health_report: `health_report` is a Docker / Swarm \
+             control-plane phase"
+        ));
+        assert!(p[1].starts_with("cluster.control_plane.next_slot: "));
+        assert!(p[2].starts_with("cluster.control_plane.docker_engine: "));
+        // Each on its own orchestrator is fine.
+        assert!(problems_of("service: {healthcheck: {}, restart: {}}", &[]).is_empty());
+        assert!(
+            problems_of(
+                "service: {readinessProbe: {}}\nstrategy: {flagger: {}}\ntraffic: {rps: 10}",
+                &[]
+            )
+            .iter()
+            .all(|p| !p.contains("readinessProbe")),
+        );
+    }
+
+    #[test]
+    fn traffic_null_is_no_traffic() {
+        let s = crate::scenario::load::tests::yaml("service: {}\ntraffic: null").unwrap();
+        assert!(s.traffic.is_none());
+        let s = crate::scenario::load::tests::yaml("service: {}\ntraffic:").unwrap();
+        assert!(s.traffic.is_none());
+        let s =
+            crate::scenario::load::tests::with("service: {}\ntraffic: {rps: 5}", &["traffic=null"])
+                .unwrap();
+        assert!(s.traffic.is_none());
+        // A map still needs its rate.
+        assert_eq!(
+            problems_of("service: {}\ntraffic: {tick: 1s}", &[]),
+            ["traffic: missing field `rps` (or `profile`): how many requests per second"]
+        );
+    }
+
+    #[test]
+    fn the_name_must_make_a_folder_and_its_staging_sibling() {
+        let rule = "must be usable as a folder name (not empty, at most 227 bytes, no `/` or \
+                    `\\`, no NUL or control characters such as a newline)";
+        for bad in [
+            "a".repeat(256),
+            "a".repeat(228),
+            "a\u{0}b".to_string(),
+            "a\nb".to_string(),
+            "tab\there".to_string(),
+        ] {
+            let (_, p) = parse(json!({"name": bad}));
+            assert_eq!(p, [format!("name: {rule}")], "{bad:?}");
+        }
+        // At the limit: `.<name>.rollout-sim-tmp-<10 digits>` is 255 bytes.
+        let (s, p) = parse(json!({"name": "a".repeat(227)}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            format!(".{}.rollout-sim-tmp-{}", s.name, u32::MAX).len(),
+            255
+        );
+        let (_, p) = parse(json!({"name": "é".repeat(114)}));
+        assert_eq!(p.len(), 1, "bytes, not characters: {p:?}");
+        // The file's stem stands in for a missing name, and is checked as one.
+        let (_, p) = walk::run(&json!({}), |n| scenario(n, &"s".repeat(240)));
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].starts_with("name: not given, so the file's name gives it, \"sss"),
+            "{p:?}"
+        );
     }
 }

@@ -142,7 +142,7 @@ fn control_plane(s: &Scenario) -> Option<Problem> {
 }
 
 /// Millicores as a Kubernetes quantity.
-fn cpu(millis: u64) -> String {
+pub(super) fn cpu(millis: u64) -> String {
     if millis.is_multiple_of(1000) {
         (millis / 1000).to_string()
     } else {
@@ -151,7 +151,7 @@ fn cpu(millis: u64) -> String {
 }
 
 /// Bytes as a Kubernetes quantity, in the largest binary unit that divides them.
-fn memory(bytes: u64) -> String {
+pub(super) fn memory(bytes: u64) -> String {
     let units = [(40, "Ti"), (30, "Gi"), (20, "Mi"), (10, "Ki")];
     units
         .iter()

@@ -36,17 +36,7 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
             text,
             serde_saphyr::options! { with_snippet: false },
         )
-        .map_err(|e| {
-            // saphyr's advice is addressed to programmers, not to scenario authors.
-            let m = e
-                .to_string()
-                .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
-                .replace(
-                    "; use from_str_multiple or from_str_multiple_with_options",
-                    " (a scenario is one document)",
-                );
-            format!("invalid YAML: {m}")
-        }),
+        .map_err(|e| format!("invalid YAML: {}", yaml_error(&e))),
         Format::Json => match json::parse(text) {
             Ok(tree) => Ok(tree),
             Err(JsonError::Syntax(m)) => Err(format!("invalid JSON: {m}")),
@@ -63,6 +53,52 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
     };
     syntax.map_err(|m| Problem::new(FILE, m))
 }
+
+/// A YAML error in words for scenario authors: saphyr's own messages are addressed to
+/// programmers (serde types, option names, budget structs). Shared by `--set` values.
+pub(super) fn yaml_error(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::Error;
+    use serde_saphyr::budget::BudgetBreach;
+    let at = |l: &serde_saphyr::Location| {
+        if l.line() == 0 {
+            String::new()
+        } else {
+            format!(" at line {}, column {}", l.line(), l.column())
+        }
+    };
+    match e {
+        // The only strings of the tree that cannot be null are keys.
+        Error::NullIntoString { location } => format!(
+            "unknown field `null`{}: a key written `null`, `~` or with nothing before the \
+             `:` is YAML's null, and no field is called that (quote it, `\"null\":`, to mean \
+             the word)",
+            at(location)
+        ),
+        Error::Budget {
+            breach: BudgetBreach::Depth { .. },
+            location,
+        } => format!(
+            "maps and lists nested deeper than {MAX_DEPTH} levels{}; a scenario nests a few \
+             (the limit keeps the reader's stack bounded)",
+            at(location)
+        ),
+        Error::NonFiniteFloat { value, location } => format!(
+            "`{value}` is not a finite number{}, and no field takes one (not a number, or an \
+             infinity): give a finite value of the field's type",
+            at(location)
+        ),
+        _ => e
+            .to_string()
+            .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+            .replace(
+                "; use from_str_multiple or from_str_multiple_with_options",
+                " (a scenario is one document)",
+            ),
+    }
+}
+
+/// serde-saphyr's default `Budget::max_depth`: maps and lists nested deeper are refused.
+pub(super) const MAX_DEPTH: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -110,5 +146,29 @@ mod tests {
             s.service.versions[1].start,
             Dist::Constant(1_500_000)
         ));
+    }
+
+    #[test]
+    fn yaml_errors_are_said_in_the_authors_words() {
+        let e = yaml("service: {}\nnull: 3\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "scenarios/web.yaml: (file): invalid YAML: unknown field `null` at line 2, column \
+             1: a key written `null`, `~` or with nothing before the `:` is YAML's null, and no \
+             field is called that (quote it, `\"null\":`, to mean the word)"
+        );
+        let deep = format!("service: {{}}\nx: {}{}\n", "[".repeat(70), "]".repeat(70));
+        let e = yaml(&deep).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("invalid YAML: maps and lists nested deeper than 64 levels at line 2"),
+            "{e}"
+        );
+        let e = yaml("service: {}\nhorizon: .nan\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("invalid YAML: `.nan` is not a finite number at line 2"),
+            "{e}"
+        );
     }
 }

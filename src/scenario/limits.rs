@@ -8,8 +8,9 @@
 
 use super::duration::show;
 use super::error::Problem;
-use super::model::{Probe, Scenario};
+use super::model::{Probe, RateProfile, Scenario};
 use crate::sim::time::Time;
+use crate::traffic::rate::{DIURNAL_PIECES, diurnal_piece};
 
 /// `service.replicas`. Kubernetes' documented scalability envelope is 150,000 pods per
 /// cluster (kubernetes.io, "Considerations for large clusters"); one service of 100,000
@@ -33,10 +34,23 @@ pub const MAX_TRIALS: u64 = 10_000_000;
 /// buckets for a `current` → `next` rollout (a 100 ms tick for 27 hours).
 pub const MAX_BUCKET_COLUMNS: u64 = 3_000_000;
 
+/// Load steps per trial: the traffic model takes the load (and with it queueing and
+/// drops) as constant between steps, and a diurnal profile changes it every
+/// `period / 96` ([`crate::traffic::rate`]), so `traffic.duration` (or `horizon`) over
+/// that piece is the work of one trial's traffic. A step profile has at most
+/// [`MAX_SAMPLES`] steps, the same bound; a million is a 24 h day in 86 ms pieces.
+pub const MAX_LOAD_STEPS: u64 = 1_000_000;
+
 /// Probe periods per container over `horizon` (HEALTHCHECK `interval`, `start_interval`
 /// within `start_period`, each Kubernetes probe's `periodSeconds`): flaky probes are
 /// drawn one at a time.
 pub const MAX_PROBES: u64 = 10_000_000;
+
+/// `name`, in bytes: it names the output folder, and a run writes that folder first as
+/// the hidden sibling `.<name>.rollout-sim-tmp-<pid>` (18 bytes around the name, and a
+/// process id of up to 10 digits), which must stay within the 255 bytes a file name may
+/// have on Linux, macOS and Windows file systems.
+pub const MAX_NAME_BYTES: usize = 255 - 18 - 10;
 
 /// `actions`: each is an event of every trial; no rollout is driven by more hands.
 pub const MAX_ACTIONS: usize = 10_000;
@@ -73,6 +87,23 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
         };
         let columns = s.service.versions.len() as u64 + 1;
         let max = MAX_BUCKET_COLUMNS / columns;
+        if let RateProfile::Diurnal { period, .. } = t.rate
+            && let Some(n) = periods_over(window, diurnal_piece(period), MAX_LOAD_STEPS)
+        {
+            problems.push(Problem::new(
+                "traffic.profile.diurnal.period",
+                format!(
+                    "{}: the load is re-evaluated every period / {DIURNAL_PIECES} ({}), \
+                     {n} times over `{named}` ({}); at most {MAX_LOAD_STEPS} load steps are \
+                     simulated per trial (see \"Limits\" in the README): use a period of at \
+                     least {} or a shorter window",
+                    show(period),
+                    show(diurnal_piece(period)),
+                    show(window),
+                    show(window.div_ceil(MAX_LOAD_STEPS) * DIURNAL_PIECES),
+                ),
+            ));
+        }
         if let Some(n) = periods_over(window, t.tick, max) {
             problems.push(Problem::new(
                 "traffic.tick",
@@ -224,6 +255,36 @@ mod tests {
     }
 
     #[test]
+    fn diurnal_load_steps_count_over_the_window() {
+        let diurnal = |period: &str, duration: &str| {
+            problems(&format!(
+                "horizon: 10m\nservice: {{}}\ntraffic: {{profile: {{diurnal: {{rps: 10, \
+                 period: {period}}}}}{duration}}}"
+            ))
+        };
+        // 10 minutes of 1 µs pieces (a 1 µs period is re-evaluated every microsecond).
+        assert_eq!(
+            diurnal("1us", ""),
+            [
+                "traffic.profile.diurnal.period: 1us: the load is re-evaluated every period / \
+                 96 (1us), 600000000 times over `horizon` (10m); at most 1000000 load steps \
+                 are simulated per trial (see \"Limits\" in the README): use a period of at \
+                 least 57ms 600us or a shorter window"
+            ]
+        );
+        // At the limit: 600 µs pieces, a million of them; one microsecond less is over.
+        assert!(diurnal("57600us", "").is_empty());
+        assert!(diurnal("57599us", "")[0].contains("1001670 times over `horizon`"));
+        // A shorter `traffic.duration` is the window.
+        assert!(diurnal("1ms", ", duration: 10s").is_empty());
+        assert!(diurnal("1ms", ", duration: 2m")[0].contains("over `traffic.duration` (2m)"));
+        // A step profile's load steps are its steps, bounded by their number.
+        let steps = "horizon: 10m\nservice: {}\ntraffic: {profile: {step: [{at: 0, rps: 1}, \
+                     {at: 1us, rps: 2}, {at: 2us, rps: 3}]}}";
+        assert!(problems(steps).is_empty());
+    }
+
+    #[test]
     fn probe_periods_count_over_the_horizon() {
         let p = problems("horizon: 3h\nservice: {healthcheck: {interval: 1ms}}");
         assert_eq!(
@@ -240,7 +301,10 @@ mod tests {
         );
         assert!(p.is_empty(), "{p:?}");
         // Kubernetes probes are at least a second apart: 120 days of them are too many.
-        let p = problems("horizon: 120d\nservice: {readinessProbe: {periodSeconds: 1}}");
+        let p = problems(
+            "horizon: 120d\nservice: {readinessProbe: {periodSeconds: 1}}\n\
+             strategy: {kubernetes: {}}",
+        );
         assert_eq!(p.len(), 1);
         assert!(
             p[0].starts_with("service.readinessProbe.periodSeconds: 1s over ")

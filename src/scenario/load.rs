@@ -141,8 +141,6 @@ service:
       capacity_rps: 100
   healthcheck: {interval: 30s, timeout: 30s, retries: 3, start_period: 0s, start_interval: 5s,
                 flaky: 0.0}
-  readinessProbe: {initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1,
-                   successThreshold: 1, failureThreshold: 3, flaky: 0.0}
   restart: {delay: 5s}
 strategy:
   swarm:
@@ -194,8 +192,7 @@ checks:
         assert!(matches!(next.service_time, Dist::Exponential(_)));
         assert_eq!(next.capacity_rps, Some(100.0));
         assert_eq!(s.service.healthcheck, Some(HealthCheck::default()));
-        assert_eq!(s.service.readiness_probe, Some(Probe::default()));
-        assert_eq!(s.service.liveness_probe, None);
+        assert_eq!(s.service.readiness_probe, None, "a Kubernetes field");
         assert!(matches!(&s.strategy, Strategy::Swarm(w) if w.update == UpdateConfig::default()));
         assert_eq!(
             s.actions,
@@ -301,9 +298,9 @@ checks:
 
     #[test]
     fn sections_with_nothing_under_them_take_every_default() {
-        let s =
-            yaml("service:\n  healthcheck:\n  livenessProbe:\nstrategy:\n  kubernetes:\n").unwrap();
+        let s = yaml("service:\n  healthcheck:\nstrategy:\n  swarm:\n").unwrap();
         assert_eq!(s.service.healthcheck, Some(HealthCheck::default()));
+        let s = yaml("service:\n  livenessProbe:\nstrategy:\n  kubernetes:\n").unwrap();
         assert_eq!(s.service.liveness_probe, Some(Probe::default()));
         let Strategy::Kubernetes(k) = &s.strategy else {
             panic!()

@@ -264,7 +264,8 @@ mod tests {
         assert_eq!(
             lines(e),
             [
-                "scenarios/web.yaml: name: must be usable as a folder name (not empty, no `/` or `\\`)"
+                "scenarios/web.yaml: name: must be usable as a folder name (not empty, at most \
+                 227 bytes, no `/` or `\\`, no NUL or control characters such as a newline)"
             ]
         );
     }

@@ -13,6 +13,8 @@
 //! override that caused them.
 
 use super::error::{Problem, ROOT};
+use super::format::yaml_error;
+use super::schema;
 use super::walk::describe;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -103,12 +105,26 @@ impl Override {
         if self.value.trim().is_empty() {
             return Err(problem(format!("no value: {EMPTY_VALUE}")));
         }
+        let segments = segments(&self.path).map_err(problem)?;
         let value: Value = serde_saphyr::from_str_with_options(
             &self.value,
             serde_saphyr::options! { with_snippet: false },
         )
-        .map_err(|e| problem(format!("cannot read {:?} as YAML: {e}", self.value)))?;
-        let segments = segments(&self.path).map_err(problem)?;
+        .map_err(|e| match e {
+            // `.nan`, `.inf`, `1e999`: say what the field takes instead.
+            serde_saphyr::Error::NonFiniteFloat { .. } => problem(format!(
+                "{:?} is not a finite number: expected {}",
+                self.value.trim(),
+                schema::type_at(&segments)
+                    .and_then(schema::expected)
+                    .unwrap_or("a finite value of the field's type")
+            )),
+            e => problem(format!(
+                "cannot read {:?} as YAML: {}",
+                self.value,
+                yaml_error(&e)
+            )),
+        })?;
         if segments.iter().any(|s| s.is_empty()) {
             return Err(problem("empty segment in the path".into()));
         }
@@ -120,6 +136,24 @@ impl Override {
                 format!("`{}`", join(&segments[..i]))
             };
             if here.is_null() {
+                // An item number under a list the scenario does not have: a map keyed "0"
+                // would only be refused later as "expected a list, got a map".
+                if i > 0
+                    && seg.parse::<usize>().is_ok()
+                    && schema::type_at(&segments[..i]).is_some_and(schema::is_list)
+                {
+                    let list = join(&segments[..i]);
+                    let example = if i + 1 == segments.len() {
+                        format!("[{}]", self.value.trim())
+                    } else {
+                        "[…]".to_string()
+                    };
+                    return Err(problem(format!(
+                        "`{list}` is not in the scenario (or is null), so it has no item \
+                         {seg}: to add the first item, give the whole list, e.g. `--set \
+                         '{list}={example}'`"
+                    )));
+                }
                 *here = Value::Object(Map::new());
             }
             here = match here {
@@ -344,5 +378,39 @@ mod tests {
         let o: Override = "service.versions.next={bad: 1}".parse().unwrap();
         assert!(o.touches("service.versions.next.bad"));
         assert!(!o.touches("service.versions.nextgen"));
+    }
+
+    #[test]
+    fn an_item_of_a_list_the_scenario_lacks_says_how_to_add_the_first() {
+        let e = set(json!({"service": {}}), "actions.0={at: 1s, scale: 3}").unwrap_err();
+        assert_eq!(
+            e,
+            "actions.0: --set: `actions` is not in the scenario (or is null), so it has no \
+             item 0: to add the first item, give the whole list, e.g. `--set \
+             'actions=[{at: 1s, scale: 3}]'`"
+        );
+        let e = set(json!({}), "cluster.nodes.0.cpu=2").unwrap_err();
+        assert!(
+            e.contains("give the whole list, e.g. `--set 'cluster.nodes=[…]'`"),
+            "{e}"
+        );
+        // A map keyed by names is still created on the way.
+        assert_eq!(
+            set(json!({}), "cluster.node.labels.0=a").unwrap(),
+            json!({"cluster": {"node": {"labels": {"0": "a"}}}})
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_finite_number_says_what_the_field_takes() {
+        let e = set(json!({}), "horizon=.nan").unwrap_err();
+        assert_eq!(
+            e,
+            r#"horizon: --set: ".nan" is not a finite number: expected a duration ("250ms", "10s", "1m30s", a number of seconds)"#
+        );
+        let e = set(json!({}), "service.replicas=.inf").unwrap_err();
+        assert!(e.ends_with("expected a non-negative integer"), "{e}");
+        let e = set(json!({}), "service.versions.next.pull=-.inf").unwrap_err();
+        assert!(e.contains("or a distribution"), "{e}");
     }
 }

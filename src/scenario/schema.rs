@@ -118,6 +118,64 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
     out
 }
 
+/// The type of the field at `path` (the keys of a `--set` path, item numbers included),
+/// as far as the schema tells: `None` for a path it does not know or that goes inside a
+/// value it does not describe field by field (a distribution, labels).
+pub fn type_at(path: &[String]) -> Option<Ty> {
+    let types = types();
+    let mut ty = Section("scenario");
+    let mut rest = path;
+    while let Some((key, tail)) = rest.split_first() {
+        let numbered = key.parse::<usize>().is_ok();
+        ty = match ty {
+            Section(section) => types.iter().find(|(s, f, _)| *s == section && f == key)?.2,
+            ListOf(item) if numbered => Section(item),
+            Strings if numbered => Str,
+            Durations if numbered => Duration,
+            Counts if numbered => Count,
+            MapOf(item) => Section(item),
+            AnyOf(alternatives) => {
+                // The alternative a further key can enter: an item number a list, a
+                // name a section.
+                let fits = |t: &Ty| match t {
+                    ListOf(_) | Strings | Durations | Counts => numbered,
+                    Section(_) | MapOf(_) => !numbered,
+                    _ => false,
+                };
+                ty = *alternatives.iter().find(|t| fits(t))?;
+                continue;
+            }
+            _ => return None,
+        };
+        rest = tail;
+    }
+    Some(ty)
+}
+
+/// Whether a field of type `ty` holds a list (or may: one alternative is a list).
+pub fn is_list(ty: Ty) -> bool {
+    match ty {
+        ListOf(_) | Strings | Durations | Counts => true,
+        AnyOf(alternatives) => alternatives.iter().any(|t| is_list(*t)),
+        _ => false,
+    }
+}
+
+/// What a scalar field of type `ty` takes, for "expected …" (`None` for the types a
+/// message names better where they are parsed).
+pub fn expected(ty: Ty) -> Option<&'static str> {
+    Some(match ty {
+        Duration => super::duration::EXPECTED,
+        Dist => dist::EXPECTED,
+        Cpu => super::quantity::CPU_EXPECTED,
+        Memory => super::quantity::MEMORY_EXPECTED,
+        Count => "a non-negative integer",
+        Number => "a number",
+        Probability => "a number from 0 to 1",
+        _ => return None,
+    })
+}
+
 /// Sections in which exactly one field is given.
 const EXACTLY_ONE: [&str; 3] = ["strategy", "profile", "distribution"];
 

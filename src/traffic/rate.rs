@@ -12,7 +12,14 @@ use crate::sim::time::{NEVER, SECOND, Time};
 use std::f64::consts::TAU;
 
 /// Pieces a diurnal period is split into for load purposes.
-const DIURNAL_PIECES: u64 = 96;
+pub const DIURNAL_PIECES: u64 = 96;
+
+/// How often the load of a diurnal profile of `period` is re-evaluated: every
+/// `period / 96`, at least every microsecond (the simulator's resolution). The number of
+/// such steps over a trial is bounded at load time (`scenario::limits`).
+pub fn diurnal_piece(period: Time) -> Time {
+    (period / DIURNAL_PIECES).max(1)
+}
 
 /// A rate profile ready for integration.
 #[derive(Debug, Clone)]
@@ -88,7 +95,7 @@ impl<'s> Rate<'s> {
             RateProfile::Constant(_) => NEVER,
             RateProfile::Steps(steps) => next_step(steps, t),
             RateProfile::Diurnal { period, .. } => {
-                let piece = (period / DIURNAL_PIECES).max(1);
+                let piece = diurnal_piece(*period);
                 (t / piece + 1) * piece
             }
         }

@@ -349,3 +349,218 @@ fn kubernetes_only_rollout_controls_are_refused_for_swarm_naming_the_swarm_way()
         .assert()
         .success();
 }
+
+/// A sweep runs every trial at every point and a comparison at every variant: the trials
+/// in all are held to the single run's limit, refused up front naming --trials and the
+/// grid (10,000 points × 10,000,000 trials used to start, memory growing without end).
+#[test]
+fn sweeps_and_comparisons_over_the_trials_budget_are_refused_up_front() {
+    let hundred = |path: &str| {
+        let values: Vec<String> = (1..=100).map(|v| v.to_string()).collect();
+        format!("{path}={}", values.join(","))
+    };
+    let file = scenario_path("swarm-start-first.yaml");
+    let other = scenario_path("swarm-stop-first.yaml");
+    let grid = [
+        "--set",
+        &hundred("strategy.swarm.update_config.parallelism"),
+        "--set",
+        &hundred("seed"),
+    ]
+    .map(String::from);
+    let sweep_args: Vec<&str> = grid.iter().map(String::as_str).collect();
+    let report_args: Vec<String> = grid
+        .iter()
+        .map(|a| {
+            if a == "--set" {
+                "--sweep".into()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let report_args: Vec<&str> = report_args.iter().map(String::as_str).collect();
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            "sweep",
+            &sweep_args,
+            "--trials 10000000 × 10000 grid points = 100000000000 trials: at most 10000000",
+        ),
+        (
+            "report",
+            &report_args,
+            "--trials 10000000 × 10000 grid points = 100000000000 trials",
+        ),
+        (
+            "compare",
+            &[&other],
+            "--trials 10000000 × 2 variants = 20000000 trials",
+        ),
+        (
+            "report",
+            &["--compare", &other],
+            "--trials 10000000 × 2 variants",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for (command, args, want) in cases {
+        let o = bin()
+            .timeout(Duration::from_secs(60))
+            .args([command, &file])
+            .args(args)
+            .args(["--trials", "10000000", "-q", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command} {args:?}: {err}");
+        assert_has(&err, &[want, "see \"Limits\" in the README"]);
+        assert!(!out.exists(), "nothing is written");
+    }
+    // The scenario's own `trials` count too, named with its file.
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\ntrials: 1000\n"));
+    let case = Case::new(
+        "big.yaml",
+        &text.replace("\ntrials: 1000\n", "\ntrials: 1001\n"),
+    );
+    let o = bin()
+        .arg("sweep")
+        .arg(&case.file)
+        .args(&sweep_args)
+        .args(["-q", "--out"])
+        .arg(case.out())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let want = format!(
+        "trials: 1001 (of {}) × 10000 grid points",
+        case.file.display()
+    );
+    assert_has(&err, &[&want]);
+    assert!(!case.out().exists());
+}
+
+#[test]
+fn a_tiny_diurnal_period_is_refused_before_any_work() {
+    // Once: the load re-evaluated every microsecond for 5 minutes, a trial of minutes.
+    let c = Case::new(
+        "diurnal.yaml",
+        "horizon: 10m\nservice: {}\n\
+         traffic: {duration: 5m, profile: {diurnal: {rps: 10, period: 1us}}}\n",
+    );
+    assert_has(
+        &c.refused(&["--trials", "1"]),
+        &[
+            "diurnal.yaml: traffic.profile.diurnal.period: 1us: the load is re-evaluated \
+             every period / 96 (1us), 300000000 times over `traffic.duration` (5m)",
+            "at most 1000000 load steps are simulated per trial (see \"Limits\" in the \
+             README): use a period of at least 28ms 800us",
+        ],
+    );
+}
+
+#[test]
+fn a_field_of_the_other_orchestrator_is_refused() {
+    let c = Case::new(
+        "k8s.yaml",
+        "service: {healthcheck: {interval: 5s}}\nstrategy: {kubernetes: {}}\n",
+    );
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "k8s.yaml: service.healthcheck: `healthcheck` is a Docker field",
+            "with a Kubernetes strategy use `readinessProbe` / `livenessProbe`",
+        ],
+    );
+    let c = Case::new("swarm.yaml", "service: {livenessProbe: {}}\n");
+    assert_has(
+        &c.refused(&[]),
+        &["swarm.yaml: service.livenessProbe: `livenessProbe` is a Kubernetes probe"],
+    );
+    let c = Case::new("web.yaml", "service: {restart: {delay: 1s}}\n");
+    assert_has(
+        &c.refused(&["--set", "strategy.blueGreen={}"]),
+        &["web.yaml: service.restart: `restart` is Swarm's restart policy"],
+    );
+}
+
+#[test]
+fn traffic_null_takes_the_default_no_traffic() {
+    let c = Case::new("web.yaml", "service: {}\ntraffic: null\n");
+    bin()
+        .arg("run")
+        .arg(&c.file)
+        .args(["--trials", "2", "-q", "--out"])
+        .arg(c.out())
+        .assert()
+        .success();
+    let c = Case::new("web.yaml", "service: {}\ntraffic: {rps: 10}\n");
+    bin()
+        .arg("run")
+        .arg(&c.file)
+        .args(["--trials", "2", "-q", "--set", "traffic=null", "--out"])
+        .arg(c.out())
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_name_that_cannot_be_a_folder_is_refused_at_load() {
+    let rule = "name: must be usable as a folder name (not empty, at most 227 bytes";
+    for name in [
+        "a".repeat(256),
+        "a".repeat(228),
+        "\"a\\nb\"".into(),
+        "\"a\\0b\"".into(),
+    ] {
+        let c = Case::new("web.yaml", &format!("name: {name}\nservice: {{}}\n"));
+        let stderr = c.refused(&[]);
+        assert_has(&stderr, &[&format!("web.yaml: {rule}")]);
+        assert!(!stderr.contains("--out"), "{stderr}");
+    }
+}
+
+#[test]
+fn messages_name_the_field_and_what_it_takes() {
+    let c = Case::new("web.yaml", "service: {resources: {cpu: 500m}}\n");
+    assert_has(
+        &c.refused(&[
+            "--set",
+            "cluster.nodes=[{name: \"\", cpu: \"4\", memory: 8Gi}]",
+        ]),
+        &["web.yaml: cluster.nodes.0.name: expected a node name such as `node-1`"],
+    );
+    assert_has(
+        &c.refused(&["--set", "actions.0={at: 1s, scale: 3}"]),
+        &[
+            "web.yaml: actions.0: --set: `actions` is not in the scenario (or is null), so it \
+           has no item 0: to add the first item, give the whole list, e.g. `--set \
+           'actions=[{at: 1s, scale: 3}]'`",
+        ],
+    );
+    assert_has(
+        &c.refused(&["--set", "cluster.node.cpu=0"]),
+        &["web.yaml: cluster.node.cpu: a node's cpu must be greater than 0"],
+    );
+    assert_has(
+        &c.refused(&["--set", "cluster.node.cpu=100m"]),
+        &["web.yaml: cluster.node.cpu: too small: each node offers 100m cpu"],
+    );
+    assert_has(
+        &c.refused(&["--set", "horizon=.nan"]),
+        &["web.yaml: horizon: --set: \".nan\" is not a finite number: expected a duration"],
+    );
+    let c = Case::new("null.yaml", "service: {}\nnull: 3\n");
+    assert_has(
+        &c.refused(&[]),
+        &["null.yaml: (file): invalid YAML: unknown field `null` at line 2, column 1"],
+    );
+    let deep = format!("service: {{}}\nx: {}{}\n", "[".repeat(70), "]".repeat(70));
+    let c = Case::new("deep.yaml", &deep);
+    let stderr = c.refused(&[]);
+    assert_has(&stderr, &["maps and lists nested deeper than 64 levels"]);
+    assert!(!stderr.contains("Depth {"), "{stderr}");
+}

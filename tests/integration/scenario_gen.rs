@@ -520,6 +520,12 @@ fn fit_control_plane(family: Family, cluster: &mut Value, service: &mut Map<Stri
         (Family::Swarm, "kubernetes") => cluster["control_plane"] = json!("docker-20.10"),
         _ => {}
     }
+    // A kubelet never goes through the Docker / Swarm phases: the loader refuses them.
+    if family != Family::Swarm
+        && let Some(m) = cluster["control_plane"].as_object_mut()
+    {
+        m.remove("start_after_stop");
+    }
     let docker_20_10 = family == Family::Swarm && profile != "ideal" && !profile.is_empty();
     if docker_20_10
         && let Some(hc) = service
