@@ -545,3 +545,48 @@ fn odd_manifests_are_errors_never_panics() {
         );
     }
 }
+
+#[test]
+fn integer_fields_are_integers_as_the_api_server_requires() {
+    for (spec, container, path, got) in [
+        (
+            "minReadySeconds: \"2s\"",
+            "",
+            "spec.minReadySeconds",
+            "\"2s\"",
+        ),
+        ("minReadySeconds: 2.5", "", "spec.minReadySeconds", "2.5"),
+        (
+            "progressDeadlineSeconds: \"600\"",
+            "",
+            "spec.progressDeadlineSeconds",
+            "\"600\"",
+        ),
+        (
+            "",
+            "readinessProbe: {periodSeconds: 2.5}",
+            "spec.template.spec.containers.0.readinessProbe.periodSeconds",
+            "2.5",
+        ),
+        (
+            "",
+            "livenessProbe: {timeoutSeconds: \"5\"}",
+            "spec.template.spec.containers.0.livenessProbe.timeoutSeconds",
+            "\"5\"",
+        ),
+    ] {
+        let e = import_error(&deployment(spec, container));
+        assert_eq!(
+            e,
+            [format!(
+                "{path}: expected an integer, as the API server requires (an int32 field; \
+                 seconds are whole), got {got}"
+            )]
+        );
+    }
+    let (s, _) = import(&deployment(
+        "minReadySeconds: 2",
+        "readinessProbe: {periodSeconds: 3}",
+    ));
+    assert_eq!(k8s(&s).min_ready, 2 * SECOND);
+}

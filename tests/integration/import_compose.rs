@@ -130,3 +130,65 @@ fn compose_healthcheck_disabled_and_networks() {
         ["services.a.deploy.mode: only `replicated` services are simulated, got \"global\""]
     );
 }
+
+#[test]
+fn a_deploy_key_out_of_the_specification_gets_a_did_you_mean() {
+    let text = "services:\n  a:\n    image: a:1\n    deploy: {update_confg: {parallelism: 2}, \
+                x-team: ok}\n";
+    assert_eq!(
+        import_error(text),
+        [
+            "services.a.deploy.update_confg: unknown field `update_confg`; did you mean \
+             `update_config`?"
+        ]
+    );
+}
+
+#[test]
+fn compose_durations_are_gos() {
+    // Docker reads them with Go's time.ParseDuration: no d, w or y, no bare numbers.
+    for (field, value) in [
+        ("deploy: {update_config: {delay: 1d}}", "\"1d\""),
+        ("deploy: {update_config: {monitor: 1w}}", "\"1w\""),
+        ("deploy: {restart_policy: {delay: 1y}}", "\"1y\""),
+        ("healthcheck: {interval: 2 m}", "\"2 m\""),
+        ("stop_grace_period: 30", "30"),
+    ] {
+        let text = format!("services:\n  a:\n    image: a:1\n    {field}\n");
+        let e = import_error(&text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains(&format!(": invalid duration {value}: Docker reads")),
+            "{e:?}"
+        );
+    }
+    let e = import_error("services:\n  a:\n    deploy: {update_config: {delay: 1d}}\n");
+    assert!(e[0].contains("write `24h` for a day"), "{e:?}");
+    let (s, _) = import(
+        "services:\n  a:\n    image: a:1\n    stop_grace_period: 1.5m\n    \
+         deploy: {update_config: {delay: 1h2m3s, monitor: 500ms}}\n",
+    );
+    assert_eq!(swarm(&s).update.delay, 3723 * SECOND);
+    assert_eq!(s.service.stop_grace_period, Some(90 * SECOND));
+}
+
+#[test]
+fn an_empty_key_is_named_and_reported() {
+    let text = "services:\n  web:\n    image: a\n    \"\": 3\n\"\": 1\n";
+    let (_, found) = import(text);
+    assert_eq!(unsupported(&found), ["services.web.\"\"", "\"\""]);
+}
+
+#[test]
+fn two_services_of_one_name_in_one_file_name_the_file_and_documents() {
+    let text = "services:\n  web: {image: a:1}\n---\nservices:\n  web: {image: a:2}\n";
+    assert_eq!(
+        import_error(text),
+        [
+            "services.web: `web` names two scenarios of m.yaml: document 1 (compose service \
+             web) and document 2 (compose service web), counted from 1 as `---` separates \
+             them. A scenario is picked (`--name`) and written (`--out DIR`) by its name: \
+             rename one, or put them in separate files"
+        ]
+    );
+}

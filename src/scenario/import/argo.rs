@@ -126,7 +126,7 @@ pub fn rollout(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
         "progressDeadlineAbort",
     ] {
         if let Some(v) = spec.get(field) {
-            d.map(&format!("{to}.{field}"), &v);
+            copy_field(&format!("{to}.{field}"), field, &v, d);
         }
     }
     if key == "canary" {
@@ -190,10 +190,21 @@ fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
     );
 }
 
+/// A field copied as it is written; Argo's `…Seconds` fields and `previewReplicaCount`
+/// are `int32` in its types (`pkg/apis/rollouts/v1alpha1/types.go`), so a string or a
+/// fraction is refused at its manifest path, as the API server refuses it.
+fn copy_field(to: &str, key: &str, v: &Src, d: &mut Draft) {
+    if key.ends_with("Seconds") || key == "previewReplicaCount" {
+        d.map_integer(to, v);
+    } else {
+        d.map(to, v);
+    }
+}
+
 fn canary_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
     for key in CANARY_COPIED {
         if let Some(v) = s.get(key) {
-            d.map(&format!("{to}.{key}"), &v);
+            copy_field(&format!("{to}.{key}"), key, &v, d);
         }
     }
     services(s, to, &["canaryService", "stableService"], d);
@@ -356,7 +367,7 @@ fn services(s: &Src, to: &str, keys: &[&str], d: &mut Draft) {
 fn blue_green_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
     for key in BLUE_GREEN_COPIED {
         if let Some(v) = s.get(key) {
-            d.map(&format!("{to}.{key}"), &v);
+            copy_field(&format!("{to}.{key}"), key, &v, d);
         }
     }
     services(s, to, &["activeService", "previewService"], d);

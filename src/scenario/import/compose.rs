@@ -41,6 +41,30 @@ const HEALTH_FIELDS: [&str; 5] = [
     "start_interval",
 ];
 
+/// The fields of `deploy` (compose specification, `schema/compose-spec.json`,
+/// `definitions.deployment`, which allows no other key but `x-` extensions).
+const DEPLOY_FIELDS: [&str; 9] = [
+    "mode",
+    "endpoint_mode",
+    "replicas",
+    "labels",
+    "rollback_config",
+    "update_config",
+    "resources",
+    "restart_policy",
+    "placement",
+];
+
+/// The fields copied by [`copy`] that are durations.
+const DURATIONS: [&str; 6] = [
+    "delay",
+    "monitor",
+    "interval",
+    "timeout",
+    "start_period",
+    "start_interval",
+];
+
 /// Whether a key is a compose extension, which Docker ignores.
 pub fn is_extension(key: &str) -> bool {
     key.starts_with("x-")
@@ -79,6 +103,9 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
         json!(format!("Imported from compose service {name}")),
     );
     let deploy = svc.get("deploy");
+    if let Some(dp) = &deploy {
+        refuse_unknown(dp, &DEPLOY_FIELDS, d);
+    }
     let at = |key: &str| deploy.as_ref().and_then(|dp| dp.get(key));
     match at("replicas") {
         Some(r) => d.map("service.replicas", &r),
@@ -135,7 +162,9 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
              add it as service.healthcheck",
         );
     }
-    if let Some(g) = svc.get("stop_grace_period") {
+    if let Some(g) = svc.get("stop_grace_period")
+        && go_duration(&g, d)
+    {
         d.map("service.stop_grace_period", &g);
     }
     networks(&svc, d);
@@ -155,22 +184,56 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
 fn copy(from: &Src, fields: &[&str], also: &[&str], to: &str, d: &mut Draft) {
     d.section(to, from);
     for field in fields {
-        if let Some(v) = from.get(field) {
+        if let Some(v) = from.get(field)
+            && (!DURATIONS.contains(field) || go_duration(&v, d))
+        {
             d.map(&format!("{to}.{field}"), &v);
         }
     }
     let known: Vec<&str> = fields.iter().chain(also).copied().collect();
+    refuse_unknown(from, &known, d);
+    if from.entries().is_empty() {
+        d.read(from);
+    }
+}
+
+/// Every key of `from` but `known` and `x-` extensions is an error with a "did you
+/// mean", as the compose specification's schema refuses it (`additionalProperties:
+/// false`).
+fn refuse_unknown(from: &Src, known: &[&str], d: &mut Draft) {
     for (key, v) in from.entries() {
         if !known.contains(&key) && !is_extension(key) {
             d.error(
                 &v,
-                format!("unknown field `{key}`{}", suggest::hint(key, &known)),
+                format!("unknown field `{key}`{}", suggest::hint(key, known)),
             );
         }
     }
-    if from.entries().is_empty() {
-        d.read(from);
-    }
+}
+
+/// Whether a compose duration is one Docker reads: a string Go's `time.ParseDuration`
+/// takes (`10s`, `1m30s`, `1.5h`). `1d`, `1w`, `1y` or a bare number, which the scenario
+/// format would read, are refused as `docker stack deploy` refuses them.
+fn go_duration(v: &Src, d: &mut Draft) -> bool {
+    let why = match v.value {
+        Value::String(s) if units::go_duration(s) => return true,
+        Value::String(_) => {
+            "Docker reads it with Go's time.ParseDuration, whose units are \
+                             ns, us, ms, s, m and h (no d, w or y): write `24h` for a day"
+        }
+        _ => {
+            "Docker reads a duration only as a string with a unit, e.g. \"10s\" or \
+              \"1m30s\" (a bare number is refused)"
+        }
+    };
+    d.error(
+        v,
+        format!(
+            "invalid duration {}: {why}",
+            super::super::walk::describe(v.value)
+        ),
+    );
+    false
 }
 
 fn resources(res: &Src, d: &mut Draft) {

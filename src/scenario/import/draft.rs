@@ -78,8 +78,11 @@ impl<'a> Src<'a> {
     }
 }
 
-/// `a.b` from `a` and `b`; `b` alone at the root.
+/// `a.b` from `a` and `b`; `b` alone at the root. An empty key is shown `""`: else it
+/// would vanish from the path (`services.web.`), or at the root be taken for the root
+/// itself and never reported.
 pub fn join(path: &str, key: &str) -> String {
+    let key = if key.is_empty() { "\"\"" } else { key };
     if path.is_empty() {
         key.to_string()
     } else {
@@ -161,6 +164,26 @@ impl Draft {
         let mut keys = to.split('.');
         let first = self.tree.get(keys.next()?)?;
         keys.try_fold(first, |v, k| v.get(k))
+    }
+
+    /// [`Draft::map`] for a field the API server declares an integer (`int32`,
+    /// `int64`: `minReadySeconds`, a probe's `periodSeconds`, …): a string (`"2s"`, `"5"`)
+    /// or a number with a fraction or a decimal point (`2.5`, `2.0`) is refused at its
+    /// manifest path, as the API server refuses it (Go's `encoding/json` decodes an
+    /// integer field with `strconv.ParseInt`), though the scenario would read it as a
+    /// duration.
+    pub fn map_integer(&mut self, to: &str, from: &Src) {
+        if from.value.is_i64() || from.value.is_u64() {
+            return self.map(to, from);
+        }
+        self.error(
+            from,
+            format!(
+                "expected an integer, as the API server requires (an int32 field; seconds \
+                 are whole), got {}",
+                super::super::walk::describe(from.value)
+            ),
+        );
     }
 
     /// Sets `to` to a value computed from the manifest field `from` (already validated).

@@ -53,7 +53,7 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
         "revisionHistoryLimit",
     ] {
         if let Some(v) = spec.get(key) {
-            d.map(&format!("strategy.kubernetes.{key}"), &v);
+            d.map_integer(&format!("strategy.kubernetes.{key}"), &v);
         }
     }
     paused(&spec, "Deployment", d);

@@ -270,6 +270,8 @@ fn import_docs(
     templates_of: &[&str],
 ) -> Found {
     let mut found = Found::default();
+    // The document of each candidate, counted from 0.
+    let mut doc_of: Vec<usize> = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         let at = format!("document {}", i + 1);
         let name = doc
@@ -356,8 +358,39 @@ fn import_docs(
                 "{at}: neither a Kubernetes object (apiVersion, kind) nor a compose file (services)"
             )),
         }
+        doc_of.resize(found.candidates.len(), i);
     }
+    refuse_same_names(&mut found, &doc_of, origin);
     found
+}
+
+/// Two scenarios of one file with one name: a scenario is picked (`--name`) and written
+/// (`--out DIR`, `NAME.yaml`) by its name, so the second is refused, naming the file and
+/// both documents (counted from 1, as `---` separates them). Across files the `import`
+/// command says so itself.
+fn refuse_same_names(found: &mut Found, doc_of: &[usize], origin: &str) {
+    for k in 1..found.candidates.len() {
+        let name = found.candidates[k].name.clone();
+        let Some(j) = (0..k).find(|&j| found.candidates[j].name == name) else {
+            continue;
+        };
+        let (first, what) = (&found.candidates[j].what, &found.candidates[k].what);
+        let path = if what.starts_with("compose service") {
+            format!("services.{name}")
+        } else {
+            "metadata.name".to_string()
+        };
+        let message = format!(
+            "`{name}` names two scenarios of {origin}: document {} ({first}) and document {} \
+             ({what}), counted from 1 as `---` separates them. A scenario is picked \
+             (`--name`) and written (`--out DIR`) by its name: rename one, or put them in \
+             separate files",
+            doc_of[j] + 1,
+            doc_of[k] + 1,
+        );
+        let refused = error(origin, what, &path, &message);
+        found.candidates[k].outcome = Err(refused);
+    }
 }
 
 /// `origin (what)`: where a candidate's problems are.

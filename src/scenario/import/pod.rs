@@ -54,7 +54,7 @@ fn pod(spec: &Src, d: &mut Draft) {
         );
     };
     if let Some(g) = spec.get("terminationGracePeriodSeconds") {
-        d.map("service.terminationGracePeriodSeconds", &g);
+        d.map_integer("service.terminationGracePeriodSeconds", &g);
     }
     for key in [
         "nodeSelector",
@@ -161,7 +161,7 @@ fn probe(p: &Src, key: &str, d: &mut Draft) {
     d.section(&to, p);
     for field in PROBE_FIELDS.iter().filter(|f| **f != "flaky") {
         if let Some(v) = p.get(field) {
-            d.map(&format!("{to}.{field}"), &v);
+            d.map_integer(&format!("{to}.{field}"), &v);
         }
     }
     for handler in HANDLERS {

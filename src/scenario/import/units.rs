@@ -90,6 +90,39 @@ pub fn sleep_command(words: &[&str]) -> Option<f64> {
     }
 }
 
+/// Whether `s` is a duration Go's `time.ParseDuration` reads, as Docker reads a compose
+/// file's durations (docker/cli `cli/compose/loader`, `transformStringToDuration`): signed
+/// decimal numbers each with a unit among `ns`, `us` (`µs`), `ms`, `s`, `m`, `h`
+/// (golang/go `src/time/format.go`, `unitMap`), or `0`. No `d`, `w` or `y`, no spaces.
+pub fn go_duration(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if s == "0" {
+        return true;
+    }
+    let mut rest = s;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..digits];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        if !["ns", "us", "\u{b5}s", "\u{3bc}s", "ms", "s", "m", "h"].contains(&&rest[..unit]) {
+            return false;
+        }
+        rest = &rest[unit..];
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +152,27 @@ mod tests {
         assert_eq!(memory_text(512 << 20), json!("512Mi"));
         assert_eq!(memory_text(3 << 29), json!("1536Mi"));
         assert_eq!(memory_text(1000), json!(1000));
+    }
+
+    #[test]
+    fn go_durations_are_goes() {
+        for ok in [
+            "10s",
+            "1m30s",
+            "1.5h",
+            "300ms",
+            "2us",
+            "0",
+            "1h2m3s4ms5us6ns",
+            ".5s",
+        ] {
+            assert!(go_duration(ok), "{ok}");
+        }
+        for bad in [
+            "1d", "1w", "1y", "10", "1 m", "1sec", "", "s", "1..5s", "1mo", "5.s5",
+        ] {
+            assert!(!go_duration(bad), "{bad}");
+        }
     }
 
     #[test]
