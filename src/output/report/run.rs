@@ -75,6 +75,19 @@ pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[Ch
         true,
     ));
 
+    if let Some(release) = crate::output::release::Release::of(summary) {
+        // The verdict a canary or blue-green review is about: is a bad release caught,
+        // how soon, and is a good one left alone.
+        sections.push(Block::Heading(2, "Bad-release detection".into()));
+        for line in release.sentence(summary).lines() {
+            let mut text = line.to_string();
+            if let Some(first) = text.get(..1) {
+                text.replace_range(..1, &first.to_uppercase());
+            }
+            sections.push(Block::Para(format!("{text}.")));
+        }
+    }
+
     let optional = TABLE_ROWS_IF_ANY
         .iter()
         .filter_map(|n| summary.metric(n))
@@ -135,4 +148,51 @@ pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[Ch
         charts,
     }
     .page()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::{TrialResult, Verdict};
+
+    #[test]
+    fn a_run_with_a_verdict_reports_its_detection() {
+        // 3 of 4 bad-release trials caught: the page says so, as the table does.
+        let base = crate::output::columns::tests::sample_row();
+        let rows: Vec<TrialResult> = (0..4)
+            .map(|i| TrialResult {
+                trial: i,
+                outcome: Outcome::Completed,
+                verdict: Some(Verdict {
+                    bad: true,
+                    aborted: i < 3,
+                    time_to_detect: (i < 3).then_some(60_000_000),
+                }),
+                ..base
+            })
+            .collect();
+        let summary = Summary::from_rows("t", 1, &rows);
+        let info = ReportInfo {
+            sources: vec!["t.yaml".into()],
+            overrides: Vec::new(),
+            files: Vec::new(),
+        };
+        let s = crate::testkit::swarm(2, 1, Default::default());
+        let md = run_page(&s, &summary, &info, &[]).markdown(&[]);
+        assert!(md.contains("## Bad-release detection"), "{md}");
+        assert!(md.contains("A bad release is caught in 75.0% "), "{md}");
+        assert!(md.contains("after 1m00.0s median"), "{md}");
+
+        // Without a verdict, no such section.
+        let plain: Vec<TrialResult> = (0..4)
+            .map(|i| TrialResult {
+                trial: i,
+                verdict: None,
+                ..base
+            })
+            .collect();
+        let summary = Summary::from_rows("t", 1, &plain);
+        let md = run_page(&s, &summary, &info, &[]).markdown(&[]);
+        assert!(!md.contains("Bad-release detection"));
+    }
 }
