@@ -347,7 +347,10 @@ mod tests {
         let cell = LatencyTables::cell(1, level(0.5));
         let (mut ta, mut tb) = (LatencyTables::new(&a, 1000), LatencyTables::new(&b, 1000));
         let (ta, tb) = (ta.table(cell).clone(), tb.table(cell).clone());
-        assert_eq!((ta.mass, ta.lo, ta.hi, ta.mean), (tb.mass, tb.lo, tb.hi, tb.mean));
+        assert_eq!(
+            (ta.mass, ta.lo, ta.hi, ta.mean),
+            (tb.mass, tb.lo, tb.hi, tb.mean)
+        );
     }
 
     #[test]
