@@ -4,7 +4,9 @@
 use super::yaml;
 use assert_cmd::Command;
 use predicates::prelude::*;
-use rollout_sim::check::lint::lint;
+use rollout_sim::check::lint::{Warning, lint};
+use rollout_sim::scenario::load_file;
+use std::path::{Path, PathBuf};
 
 /// Start-up is a constant 1 s + 2 s, so its median is exactly 3 s. Two nodes of one
 /// core fit four 500m tasks: room for 2 replicas + 1 start-first worker.
@@ -103,7 +105,8 @@ fn kubernetes_rules_fire() {
         rules(&with(K8S, "maxSurge: 25%", "maxSurge: 4")),
         Vec::<&str>::new()
     );
-    // Every new pod needs at least 3 s to become ready: a 2 s deadline is below p95.
+    // Every new pod needs 3 s to become ready, with no progress in between: a 2 s
+    // deadline is exceeded by rollouts that then finish.
     assert_eq!(
         rules(&with(
             K8S,
@@ -194,4 +197,185 @@ fn a_folder_input_skips_the_json_schema_beside_the_scenarios() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("*.schema.json skipped"));
+}
+
+/// A shipped scenario's path.
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+/// The warnings of rule `rule` for a shipped scenario.
+fn shipped_warnings(name: &str, rule: &str) -> Vec<Warning> {
+    let s = load_file(&shipped(name), &[]).unwrap_or_else(|e| panic!("{e}"));
+    lint(&s, Some(1))
+        .into_iter()
+        .filter(|w| w.rule == rule)
+        .collect()
+}
+
+/// `progressDeadlineSeconds` limits a stretch without progress, not the rollout: a
+/// rollout paused for longer than the deadline (the pause does not count) and 7 minutes
+/// long in all, with a 2-minute deadline that no trial exceeds, is not warned about.
+#[test]
+fn the_deadline_rule_is_quiet_on_a_paused_rollout_that_never_exceeds_it() {
+    assert!(shipped_warnings("k8s-pause-manual-check.yaml", "k8s-deadline-below-p95").is_empty());
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .arg("lint")
+        .arg(shipped("k8s-pause-manual-check.yaml"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("k8s-deadline-below-p95").not());
+}
+
+/// Stuck rollouts exceed the deadline and never finish: the warning says so and points at
+/// why the pods never become available, and does not advise a longer deadline (which
+/// would only hide the stall for longer).
+#[test]
+fn the_deadline_rule_tells_a_stuck_rollout_from_a_short_deadline() {
+    for (name, clue) in [
+        ("k8s-crashloop-deadline.yaml", "restarts > 0"),
+        ("k8s-affinity-pending.yaml", "pending_resources"),
+    ] {
+        let w = shipped_warnings(name, "k8s-deadline-below-p95");
+        assert_eq!(w.len(), 1, "{name}: {w:?}");
+        let w = &w[0];
+        assert!(
+            w.message
+                .contains("exceeded in 200 of 200 simulated trials")
+                && w.message.contains("200 have not finished at the horizon")
+                && !w.message.contains("then finish"),
+            "{name}: {}",
+            w.message
+        );
+        assert!(
+            w.fix.starts_with("keep the deadline") && !w.fix.contains("raise"),
+            "{name}: {}",
+            w.fix
+        );
+        assert!(w.fix.contains(clue), "{name}: {}", w.fix);
+    }
+    // The same through the command line, with the file named.
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .arg("lint")
+        .arg(shipped("k8s-crashloop-deadline.yaml"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "k8s-crashloop-deadline.yaml: warning[k8s-deadline-below-p95]: strategy.kubernetes.progressDeadlineSeconds 5m00.0s is exceeded",
+        ));
+}
+
+/// A deadline shorter than a rollout's normal stretches without progress: every trial
+/// exceeds it and then finishes, and the fix names the shortest deadline none exceeds
+/// (each new pod is 3 s from creation to Ready, with no progress in between).
+#[test]
+fn the_deadline_rule_measures_the_deadline_slow_rollouts_need() {
+    let s = yaml(&with(
+        K8S,
+        "progressDeadlineSeconds: 600",
+        "progressDeadlineSeconds: 2",
+    ));
+    let w = lint(&s, Some(1));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].message.contains("200 then finish") && !w[0].message.contains("horizon"),
+        "{}",
+        w[0].message
+    );
+    assert!(
+        w[0].fix
+            .starts_with("raise progressDeadlineSeconds to at least 3.0s"),
+        "{}",
+        w[0].fix
+    );
+    // At the deadline the fix names, no trial exceeds it.
+    assert_eq!(
+        rules(&with(
+            K8S,
+            "progressDeadlineSeconds: 600",
+            "progressDeadlineSeconds: 3"
+        )),
+        Vec::<&str>::new()
+    );
+}
+
+/// Three workers (the manager excluded by `node.role!=manager`) at most 2 tasks each hold
+/// 6 tasks; start-first needs 7. Raw cpu and memory (4 nodes of 16 tasks) would fit 64.
+#[test]
+fn start_first_room_counts_constraints_and_max_replicas_per_node() {
+    let w = shipped_warnings(
+        "swarm-max-replicas-start-first.yaml",
+        "swarm-start-first-no-room",
+    );
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].message.contains(
+            "needs room for 7 tasks (6 replicas + 1 updating at once) but the nodes take 6"
+        ) && w[0].message.contains("service.placement.constraints")
+            && w[0]
+                .message
+                .contains("service.placement.max_replicas_per_node 2"),
+        "{}",
+        w[0].message
+    );
+    assert!(
+        w[0].fix
+            .contains("service.placement.max_replicas_per_node above 2"),
+        "{}",
+        w[0].fix
+    );
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .args(["lint", "--deny", "warnings"])
+        .arg(shipped("swarm-max-replicas-start-first.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "swarm-max-replicas-start-first.yaml: warning[swarm-start-first-no-room]",
+        ));
+
+    // A small cluster with the same kinds of limits and room to spare: quiet. A manager
+    // and two workers of one core (two 500m tasks each); 2 replicas + 1 worker = 3 fit on
+    // the workers at max 2 per node.
+    let room = "name: s
+service:
+  replicas: 2
+  resources: {cpu: 500m, memory: 64Mi}
+  placement: {constraints: [node.role!=manager], max_replicas_per_node: 2}
+  versions:
+    current: {image: a}
+    next: {image: b, start: 1s, ready_after: 2s}
+cluster:
+  node: {cpu: '1', memory: 1Gi}
+  nodes: [{name: m, role: manager}, {name: w1}, {name: w2}]
+strategy: {swarm: {update_config: {parallelism: 1, delay: 0s, monitor: 30s, failure_action: rollback, order: start-first}}}
+";
+    assert_eq!(rules(room), Vec::<&str>::new());
+    // One worker left: the manager's core is not room (only 2 tasks fit on the worker).
+    assert_eq!(
+        rules(&with(room, ", {name: w2}", "")),
+        ["swarm-start-first-no-room"]
+    );
+    // A limit of 1 per node: 2 workers take 2 tasks, 3 needed.
+    assert_eq!(
+        rules(&with(
+            room,
+            "max_replicas_per_node: 2",
+            "max_replicas_per_node: 1"
+        )),
+        ["swarm-start-first-no-room"]
+    );
+    // Without the constraint the manager's room counts: 3 nodes at 1 each take 3.
+    assert_eq!(
+        rules(&with(
+            &with(room, "max_replicas_per_node: 2", "max_replicas_per_node: 1"),
+            "constraints: [node.role!=manager], ",
+            ""
+        )),
+        Vec::<&str>::new()
+    );
 }

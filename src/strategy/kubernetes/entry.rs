@@ -4,15 +4,16 @@
 use super::Deployment;
 use super::fenceposts::{max_surge, max_unavailable};
 use crate::check::lint::{QUICK_TRIALS, Warning, quick, secs, warn};
+use crate::cluster::placer::PendingReason;
 use crate::cluster::runtime::RuntimeKind;
 use crate::experiment::{run_trials, with_threads};
-use crate::output::Summary;
+use crate::result::{Outcome, TrialResult};
 use crate::scenario::schema::{Ty::*, names};
 use crate::scenario::strategy::{
     self, DEPLOYMENT_STRATEGY_FIELDS, KUBERNETES_FIELDS, ROLLING_UPDATE_FIELDS, kubernetes,
 };
 use crate::scenario::walk::Obj;
-use crate::scenario::{DeploymentStrategy, IntOrPercent, KubernetesStrategy, Scenario};
+use crate::scenario::{DeploymentStrategy, IntOrPercent, KubernetesStrategy, Scenario, Strategy};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
 use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
@@ -128,26 +129,174 @@ impl StrategyDef for Def {
             );
         }
         if let Some(deadline) = cfg.progress_deadline {
-            let rows = with_threads(threads, || run_trials(&quick(s), 0..QUICK_TRIALS));
-            let summary = Summary::from_rows(&s.name, s.seed, &rows);
-            if let Some(p95) = summary.metric("duration_s").map(|m| m.stats.p95)
-                && p95 >= as_secs(deadline)
-            {
-                warn(
-                    out,
-                    "k8s-deadline-below-p95",
-                    format!(
-                        "progressDeadlineSeconds {} is below the simulated p95 rollout duration ({}, {QUICK_TRIALS} trials)",
-                        secs(deadline),
-                        crate::output::table::duration(p95)
-                    ),
-                    format!(
-                        "raise progressDeadlineSeconds above {}",
-                        crate::output::table::duration(p95)
-                    ),
-                    "kubernetes pkg/controller/deployment/progress.go: a rollout without progress for the deadline is marked ProgressDeadlineExceeded, failing `kubectl rollout status` on normal slow rollouts",
-                );
+            with_threads(threads, || deadline_exceeded(cfg, deadline, s, out));
+        }
+    }
+}
+
+/// `s` for [`QUICK_TRIALS`] trials with `progressDeadlineSeconds` `deadline` and autoRollback
+/// off. With autoRollback off the deadline is only a reported condition (see
+/// [`super::progress`]): a trial's first ProgressDeadlineExceeded is where an autoRollback
+/// would start its undo, and the trial goes on to show whether the rollout would finish.
+fn reporting_only(s: &Scenario, cfg: &KubernetesStrategy, deadline: Time) -> Scenario {
+    let mut q = quick(s);
+    q.strategy = Strategy::Kubernetes(KubernetesStrategy {
+        progress_deadline: Some(deadline),
+        auto_rollback: false,
+        ..cfg.clone()
+    });
+    q
+}
+
+/// Rule `k8s-deadline-below-p95`: simulated trials that exceed `progressDeadlineSeconds`.
+/// (The id is older than this meaning — it once compared the deadline with the p95 of the
+/// whole rollout's duration — and is kept for the scripts that match it.)
+///
+/// The deadline bounds a stretch without progress, not the rollout: kubernetes/kubernetes
+/// `pkg/controller/deployment/progress.go` (`syncRolloutStatus`, `requeueStuckDeployment`)
+/// and `util/deployment_util.go` (`DeploymentTimedOut`: the Progressing condition's
+/// `lastUpdateTime` + deadline < now) restart the clock at every bit of progress, and a
+/// paused Deployment does not count (`deployment_controller.go` `syncDeployment` runs
+/// `sync`, without the progress check, while `spec.paused`; `sync.go`
+/// `checkPausedConditions` restarts the clock at the resume with `DeploymentResumed`).
+/// A long rollout with steady progress, or one paused for longer than the deadline,
+/// never exceeds it. So the rule asks the simulated
+/// controller, which keeps that condition, and tells apart the trials that exceed it and
+/// then finish (the deadline is shorter than normal slow progress) from those that never
+/// finish by the horizon (the rollout is stuck: the deadline reports what it should).
+fn deadline_exceeded(
+    cfg: &KubernetesStrategy,
+    deadline: Time,
+    s: &Scenario,
+    out: &mut Vec<Warning>,
+) {
+    let q = reporting_only(s, cfg, deadline);
+    let rows = run_trials(&q, 0..QUICK_TRIALS);
+    // Finished: completed, or rolled back by a scripted `rollout undo` (autoRollback is
+    // off here); anything else is still going at the horizon.
+    let (slow, stuck): (Vec<&TrialResult>, Vec<&TrialResult>) = rows
+        .iter()
+        .filter(|r| r.deadline_exceeded_at.is_some())
+        .partition(|r| matches!(r.outcome, Outcome::Completed | Outcome::RolledBack));
+    if slow.is_empty() && stuck.is_empty() {
+        return;
+    }
+    let mut what = Vec::new();
+    let mut fix = Vec::new();
+    if !slow.is_empty() {
+        what.push(format!(
+            "{} then finish (slow progress, not stuck: `kubectl rollout status` fails a rollout that completes)",
+            slow.len()
+        ));
+        fix.push(match deadline_needed(&q, cfg, deadline, &slow) {
+            Some(need) => format!(
+                "raise progressDeadlineSeconds to at least {}, plus headroom: the longest stretch without progress in the trials that finish (the shortest deadline none of them exceeds, found by re-simulating them)",
+                secs(need)
+            ),
+            None => format!(
+                "raise progressDeadlineSeconds above {}, the longest of the rollouts that finish",
+                secs(slow.iter().map(|r| r.duration).max().unwrap_or(0))
+            ),
+        });
+    }
+    if !stuck.is_empty() {
+        what.push(format!(
+            "{} have not finished at the horizon ({}): stuck, which is what the deadline is there to report",
+            stuck.len(),
+            secs(s.horizon)
+        ));
+        let keep = if slow.is_empty() {
+            "keep the deadline".to_string()
+        } else {
+            format!("for the {} stuck trials", stuck.len())
+        };
+        fix.push(format!(
+            "{keep}: a longer one only reports the stall later; find why new pods never become available: {}",
+            stuck_clues(&stuck)
+        ));
+    }
+    warn(
+        out,
+        "k8s-deadline-below-p95",
+        format!(
+            "strategy.kubernetes.progressDeadlineSeconds {} is exceeded in {} of {QUICK_TRIALS} simulated trials: {}",
+            secs(deadline),
+            slow.len() + stuck.len(),
+            what.join("; ")
+        ),
+        fix.join("; "),
+        "kubernetes/kubernetes pkg/controller/deployment/progress.go (syncRolloutStatus) and util/deployment_util.go (DeploymentTimedOut): when no progress (more updated, ready or available pods, fewer old ones) has been seen for progressDeadlineSeconds, paused time aside, the Progressing condition becomes ProgressDeadlineExceeded and `kubectl rollout status` exits non-zero; the rollout itself goes on",
+    );
+}
+
+/// The shortest whole-second `progressDeadlineSeconds` that none of `slow` (trials of `q`
+/// that exceeded `deadline` and then finished) exceeds: their longest stretch without
+/// progress, to the second and to the controller's requeue.
+///
+/// With autoRollback off the deadline changes nothing in the rollout, so each trial's
+/// stretches are the same whatever the deadline and exceeding it is monotone in it:
+/// each trial is re-run alone and bisected between the deadline it exceeded and its
+/// duration, which no stretch is longer than. Trials are taken longest first and one that
+/// does not exceed the longest need so far costs a single run. `None` when a trial exceeds
+/// even a deadline as long as its whole rollout, which the bisection's premise rules out.
+fn deadline_needed(
+    q: &Scenario,
+    cfg: &KubernetesStrategy,
+    deadline: Time,
+    slow: &[&TrialResult],
+) -> Option<Time> {
+    let exceeds = |trial: u64, whole: u64| {
+        let v = reporting_only(q, cfg, whole.saturating_mul(SECOND));
+        run_trials(&v, trial..trial + 1)
+            .iter()
+            .any(|r| r.deadline_exceeded_at.is_some())
+    };
+    let mut by_duration = slow.to_vec();
+    by_duration.sort_by_key(|r| std::cmp::Reverse(r.duration));
+    // Whole seconds known to be exceeded (at most the deadline, which was).
+    let exceeded = deadline / SECOND;
+    let mut need = exceeded;
+    for r in by_duration {
+        if need > exceeded && !exceeds(r.trial, need) {
+            continue;
+        }
+        let mut lo = need;
+        let mut hi = r.duration.div_ceil(SECOND).max(lo + 1);
+        if exceeds(r.trial, hi) {
+            return None;
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if exceeds(r.trial, mid) {
+                lo = mid;
+            } else {
+                hi = mid;
             }
         }
+        need = hi;
+    }
+    Some(need.saturating_mul(SECOND))
+}
+
+/// What the stuck trials' `trials.csv` columns say about why the new pods never became
+/// available: the `pending_*` reasons and `restarts` seen, with how many trials saw each.
+fn stuck_clues(stuck: &[&TrialResult]) -> String {
+    let count = |f: &dyn Fn(&TrialResult) -> bool| stuck.iter().filter(|r| f(r)).count();
+    let mut clues: Vec<String> = PendingReason::ALL
+        .iter()
+        .map(|&p| (p, count(&|r| r.pending.get(p) == Some(true))))
+        .filter(|&(_, n)| n > 0)
+        .map(|(p, n)| format!("pods Pending (pending_{}) in {n} of them", p.as_str()))
+        .collect();
+    let restarting = count(&|r| r.restarts > 0);
+    if restarting > 0 {
+        clues.push(format!(
+            "containers restarting (restarts > 0, e.g. CrashLoopBackOff) in {restarting} of them"
+        ));
+    }
+    if clues.is_empty() {
+        "no pod was Pending or restarting: look at readiness and the new version's start-up (`rollout-sim run --trace`)".into()
+    } else {
+        clues.join(", ")
     }
 }

@@ -3,12 +3,13 @@
 
 use super::Swarm;
 use crate::check::lint::{Warning, secs, startup, warn};
+use crate::cluster::placer::room_for_tasks;
 use crate::cluster::runtime::RuntimeKind;
 use crate::output::table::duration;
 use crate::scenario::schema::{Ty::*, names};
 use crate::scenario::strategy::{self, SWARM_FIELDS, UPDATE_FIELDS, swarm};
 use crate::scenario::walk::Obj;
-use crate::scenario::{FailureAction, Order, Scenario, Service, SwarmStrategy};
+use crate::scenario::{FailureAction, Order, Scenario, Service, SwarmStrategy, UpdateConfig};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
 use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
@@ -16,6 +17,65 @@ use crate::traffic::SWARM_GOSSIP_DELAY;
 
 /// The Docker Swarm strategy (`strategy.swarm`).
 pub struct Def;
+
+/// Rule `swarm-start-first-no-room`: start-first needs room for `replicas` + one task per
+/// updater worker, counted as the scheduler places them ([`room_for_tasks`]: resources,
+/// `placement.constraints`, `max_replicas_per_node`), not as the cluster's raw capacity.
+/// The message names the settings that bound the room, by their field paths, and the fix
+/// offers only the changes that help.
+fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
+    let replicas = s.service.replicas;
+    let workers = if u.parallelism == 0 {
+        replicas
+    } else {
+        u.parallelism.min(replicas)
+    };
+    let needed = u64::from(replicas) + u64::from(workers);
+    let room = room_for_tasks(s, needed);
+    if room >= needed {
+        return;
+    }
+    let p = &s.service.placement;
+    let mut by = vec!["service.resources on each node's cpu and memory".to_string()];
+    // Larger nodes do not help where the per-node limit binds.
+    let mut room_by = vec![if p.max_replicas_per_node > 0 {
+        "more nodes".to_string()
+    } else {
+        "more or larger nodes".to_string()
+    }];
+    if !p.constraints.is_empty() {
+        by.push("service.placement.constraints".into());
+        room_by.push("nodes that service.placement.constraints allow".into());
+    }
+    if p.max_replicas_per_node > 0 {
+        let limit = p.max_replicas_per_node;
+        by.push(format!("service.placement.max_replicas_per_node {limit}"));
+        room_by.push(format!(
+            "service.placement.max_replicas_per_node above {limit}"
+        ));
+    }
+    let short = needed - room;
+    let mut fixes = vec![format!(
+        "add room for {short} more task{} ({})",
+        if short == 1 { "" } else { "s" },
+        room_by.join(", ")
+    )];
+    // A lower parallelism helps only if the current replicas leave room for one more.
+    if room > u64::from(replicas) {
+        fixes.push("lower strategy.swarm.update_config.parallelism".into());
+    }
+    fixes.push("use strategy.swarm.update_config.order: stop-first".into());
+    warn(
+        out,
+        "swarm-start-first-no-room",
+        format!(
+            "strategy.swarm.update_config.order start-first needs room for {needed} tasks ({replicas} replicas + {workers} updating at once) but the nodes take {room} (as the scheduler places them: {})",
+            by.join(", ")
+        ),
+        fixes.join(", or "),
+        "swarmkit manager/scheduler/pipeline.go (defaultFilters): a task no node passes (ResourceFilter, ConstraintFilter, MaxReplicasFilter) stays Pending with no timeout, and start-first (manager/orchestrator/update/updater.go) does not stop the old task until the new one runs, so the update hangs",
+    );
+}
 
 impl StrategyDef for Def {
     type Config = SwarmStrategy;
@@ -97,7 +157,6 @@ impl StrategyDef for Def {
     }
 
     fn lint(cfg: &SwarmStrategy, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
-        let replicas = s.service.replicas;
         let u = &cfg.update;
         let ready = startup(s);
         if u.monitor < ready {
@@ -133,29 +192,7 @@ impl StrategyDef for Def {
             );
         }
         if u.order == Order::StartFirst {
-            let r = &s.service.resources;
-            let fits = |cap: u64, req: u64| cap.checked_div(req).unwrap_or(u64::MAX);
-            let capacity: u64 = s
-                .cluster
-                .nodes
-                .iter()
-                .map(|n| fits(n.cpu_millis, r.cpu_millis).min(fits(n.memory_bytes, r.memory_bytes)))
-                .fold(0u64, |a, b| a.saturating_add(b));
-            let workers = if u.parallelism == 0 {
-                replicas
-            } else {
-                u.parallelism.min(replicas)
-            };
-            let needed = u64::from(replicas) + u64::from(workers);
-            if capacity < needed {
-                warn(
-        out,
-                "swarm-start-first-no-room",
-                format!("order start-first needs room for {needed} tasks ({replicas} replicas + {workers} updating at once) but the nodes fit {capacity}"),
-                "add capacity for one more task per updater worker, lower parallelism, or use order: stop-first".into(),
-                "swarmkit scheduler: a task that fits on no node stays Pending with no timeout, and start-first does not stop the old task until the new one runs, so the update hangs",
-            );
-            }
+            start_first_room(u, s, out);
         }
         if u.failure_action == FailureAction::Pause {
             warn(
