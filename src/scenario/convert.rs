@@ -7,6 +7,7 @@
 
 use super::cluster;
 use super::faults;
+use super::foreign_fields;
 use super::health;
 use super::limits::{self, MAX_ACTIONS, MAX_NAME_BYTES, MAX_REPLICAS, MAX_TRIALS};
 use super::model::{Action, ActionKind, Scenario, Strategy, Version};
@@ -14,7 +15,6 @@ use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
 use super::walk::{Node, Obj, describe};
-use crate::cluster::runtime::RuntimeKind;
 use crate::sim::time::{MINUTE, Time};
 use serde_json::Value;
 
@@ -127,132 +127,12 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         service,
     };
     if chosen.is_some() {
-        refuse_other_orchestrator_fields(&o, &scenario.strategy);
+        foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);
         super::placement::refuse_foreign(&o, matches!(scenario.strategy, Strategy::Kubernetes(_)));
-        refuse_foreign_actions(&o, &scenario);
+        foreign_fields::refuse_foreign_actions(&o, &scenario);
     }
     scenario
 }
-
-/// Fields that only one orchestrator has: given with the other one's strategy they would
-/// be parsed and have no effect, so they are refused with the reason and what to use
-/// instead. "The other one" is the runtime: canary, blue-green and Flagger run their pods
-/// on the kubelet like a Deployment. A field written with nothing under it counts (a
-/// section with nothing under it is present with every default).
-fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
-    let foreign: &[(&str, &str, &str)] = match strategy.runtime() {
-        RuntimeKind::Kubelet => &[
-            ("service", "networks", SWARM_NETWORKS),
-            ("service", "healthcheck", DOCKER_HEALTHCHECK),
-            ("service", "restart", SWARM_RESTART),
-        ],
-        RuntimeKind::Docker => &[
-            ("service", "readinessProbe", KUBELET_PROBE),
-            ("service", "livenessProbe", KUBELET_PROBE),
-            ("service", "startupProbe", KUBELET_PROBE),
-            ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
-            ("faults", "eviction_after", SWARM_NODE_DOWN),
-        ],
-    };
-    for &(section, field, reason) in foreign {
-        if let Some(sec) = o.get(section)
-            && let Some(v) = sec.value().get(field)
-        {
-            let message = if reason == KUBELET_PROBE {
-                format!("`{field}` {reason}")
-            } else {
-                reason.to_string()
-            };
-            sec.child(field, v).problem(message);
-        }
-    }
-    if strategy.runtime() == RuntimeKind::Kubelet {
-        refuse_docker_control_plane_fields(o);
-    }
-}
-
-/// The phases of `cluster.control_plane` only Docker and the Swarm updater go through,
-/// and the Docker Engine release: a kubelet never reaches them.
-fn refuse_docker_control_plane_fields(o: &Obj) {
-    use super::control_plane::{ENGINE_FIELD, Phase};
-    let Some(cluster) = o.get("cluster") else {
-        return;
-    };
-    let Some(cp) = cluster
-        .value()
-        .get("control_plane")
-        .filter(|v| v.is_object())
-    else {
-        return;
-    };
-    let cp = cluster.child("control_plane", cp);
-    let docker_only = [
-        Phase::UpdateStart,
-        Phase::StartAfterStop,
-        Phase::HealthReport,
-        Phase::NextSlot,
-        Phase::FailureReport,
-    ];
-    let names = docker_only.iter().map(|p| p.name()).chain([ENGINE_FIELD]);
-    for name in names {
-        if let Some(v) = cp.value().get(name).filter(|v| !v.is_null()) {
-            cp.child(name, v).problem(format!(
-                "`{name}` is a Docker / Swarm control-plane {}: a Kubernetes strategy's \
-                 pods never go through it; remove it (the phases a kubelet goes through are \
-                 `create`, `start` and `stop_signal`, with `parallel_start_slowdown`)",
-                if name == ENGINE_FIELD {
-                    "field (the engine release decides Docker's HEALTHCHECK fields)"
-                } else {
-                    "phase"
-                },
-            ));
-        }
-    }
-}
-
-/// `promote`, `abort` and `retry` exist only for an Argo Rollout; `undo` and `update`
-/// only for the others.
-fn refuse_foreign_actions(o: &super::walk::Obj, scenario: &Scenario) {
-    let rollout = matches!(
-        scenario.strategy,
-        Strategy::Canary(_) | Strategy::BlueGreen(_)
-    );
-    let Some(list) = o.get("actions") else {
-        return;
-    };
-    if let Strategy::Flagger(_) = scenario.strategy {
-        list.problem("no user action is simulated with `strategy.flagger`; remove `actions`");
-        return;
-    }
-    for (i, a) in scenario.actions.iter().enumerate() {
-        let argo = a.kind.is_argo_rollouts();
-        if argo != rollout
-            && let Some(v) = list.value().get(i)
-        {
-            list.child(i, v).problem(if argo {
-                "`rollout: promote`, `abort` and `retry` are Argo Rollouts actions: they need `strategy.canary` or `strategy.blueGreen`"
-            } else {
-                "with `strategy.canary` / `strategy.blueGreen` only `rollout: promote`, `abort` and `retry` are simulated"
-            });
-        }
-    }
-}
-
-const SWARM_NETWORKS: &str = "`networks` is a Swarm field (it decides Docker's gossip delay \
-     before a stop); remove it for a Kubernetes strategy";
-const DOCKER_HEALTHCHECK: &str = "`healthcheck` is a Docker field (the image's HEALTHCHECK, \
-     which Docker runs and the kubelet ignores); with a Kubernetes strategy use \
-     `readinessProbe` / `livenessProbe` / `startupProbe`";
-const SWARM_RESTART: &str = "`restart` is Swarm's restart policy (`deploy.restart_policy`); a \
-     Kubernetes pod restarts its containers in place with the kubelet's CrashLoopBackOff \
-     (10 s doubling to 5 min, restartPolicy: Always), which has no setting here: remove it \
-     for a Kubernetes strategy";
-const KUBELET_PROBE: &str = "is a Kubernetes probe, run by the kubelet: Docker has none; with a \
-     Swarm strategy use `healthcheck` (Docker's HEALTHCHECK: `interval`, `timeout`, \
-     `retries`, `start_period`)";
-const SWARM_NODE_DOWN: &str = "a Kubernetes node-lifecycle field: Swarm declares a lost node \
-     down after the dispatcher's heartbeat grace (5 s period × 3, swarmkit \
-     manager/dispatcher) and reschedules its tasks then; remove it for a Swarm strategy";
 
 /// A scenario without `service` would roll out a default one-replica service and report
 /// numbers about nothing the user described: most likely the wrong file, or an empty one.

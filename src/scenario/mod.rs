@@ -15,6 +15,7 @@ mod duration;
 mod error;
 mod faults;
 mod feasibility;
+mod foreign_fields;
 mod format;
 mod health;
 pub mod import;
