@@ -1,6 +1,7 @@
 //! `rollout-sim calibrate FILE…`: fit a `control_plane` to recorded rollout timelines.
 
 use super::CliError;
+use super::inputs::Inputs;
 use super::options::{check_file_path, write_file};
 use crate::calibrate::app::AppModel;
 use crate::calibrate::{Timeline, calibrate, calibrate_against};
@@ -55,6 +56,14 @@ fn parse_duration(s: &str) -> Result<crate::sim::time::Time, String> {
 pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     if let Some(path) = &args.out {
         check_file_path("--out", path)?;
+        let mut inputs = Inputs::new();
+        for f in &args.files {
+            inputs.add(f, "a timeline");
+        }
+        if let Some(s) = &args.scenario {
+            inputs.scenario(s, &[]);
+        }
+        inputs.check_file("--out", path)?;
     }
     let app = match &args.scenario {
         Some(path) => Some(AppModel::new(

@@ -4,13 +4,14 @@
 //! any problem). Then each scenario runs and each assertion prints one line; exit 1 when
 //! any fails (or is inconclusive without `--allow-inconclusive`).
 
+use super::inputs::Inputs;
 use super::options::{SimOptions, check_file_path, write_file};
 use super::{CliError, print_stdout};
 use crate::check::baseline::{Baseline, BaselineInfo, compare};
 use crate::check::{self, Assertion, Evaluation, Verdict};
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
-use crate::output::folder::holds_only_ours;
+use crate::output::folder::{holds_only_ours, is_run_folder};
 use crate::output::junit::{Suite, junit_xml};
 use crate::output::trials_csv;
 use crate::result::TrialResult;
@@ -148,6 +149,9 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
     if let Some(path) = &args.junit {
         check_file_path("--junit", path)?;
     }
+    if let Some(path) = step_summary(args) {
+        check_step_summary(&path)?;
+    }
     let options = SimOptions {
         trials: args.trials,
         seed: args.seed,
@@ -191,6 +195,33 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
         });
     }
     anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    // No output may land on a file this command reads: the scenarios, their data files,
+    // a baseline to compare with.
+    let mut inputs = Inputs::new();
+    for job in &jobs {
+        inputs.scenario(&job.file, &args.set);
+    }
+    if let (Some(root), false) = (&args.baseline, args.update_baseline) {
+        let dirs = if root.is_dir() {
+            let mut d = vec![root.clone()];
+            d.extend(jobs.iter().map(|j| root.join(&j.scenario.name)));
+            d
+        } else {
+            inputs.add(root, "the --baseline summary");
+            root.parent().map(Path::to_path_buf).into_iter().collect()
+        };
+        for dir in dirs {
+            for f in ["summary.json", "trials.csv", BaselineInfo::FILE] {
+                inputs.add(&dir.join(f), "a --baseline file");
+            }
+        }
+    }
+    if let Some(path) = &args.junit {
+        inputs.check_file("--junit", path)?;
+    }
+    if let Some(path) = step_summary(args) {
+        inputs.check_file("$GITHUB_STEP_SUMMARY", &path)?;
+    }
     if let Some(root) = &args.baseline {
         // A folder input may hold one scenario today and more tomorrow: same layout.
         let per_scenario = jobs.len() > 1 || args.inputs.iter().any(|p| p.is_dir());
@@ -225,14 +256,24 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
                 );
                 // The baseline's files are written into the folder beside whatever it
                 // holds: into a scenario folder they would be read as scenarios by the
-                // next `check DIR`. As for a run's --out: new, empty, or rollout-sim's.
-                let foreign = path.is_dir() && !holds_only_ours(&path).unwrap_or(true);
+                // next `check DIR`, and over an input of the same name they would replace
+                // it. New, empty, or an earlier baseline, with no input of this command.
+                let foreign = path.is_dir()
+                    && !(is_run_folder(&path) || holds_only_ours(&path).unwrap_or(true));
                 anyhow::ensure!(
                     !foreign,
                     "--update-baseline: {} holds other files and no baseline (no summary.json \
                      written by rollout-sim); name a new or empty folder, or an earlier baseline",
                     path.display()
                 );
+                if let Some(input) = inputs.inside(&path) {
+                    anyhow::bail!(
+                        "--update-baseline: {} holds an input of this command ({input}); a \
+                         baseline folder holds the baseline's files only: name a new or empty \
+                         folder",
+                        path.display()
+                    );
+                }
                 BaselineJob::Update(path)
             } else {
                 match Baseline::read(&path) {
@@ -325,12 +366,11 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
     if let Some(path) = &args.junit {
         write_file(path, junit_xml(&suites, failed).as_bytes())?;
     }
-    if let (CheckFormat::Github, Some(path)) =
-        (args.format, std::env::var_os("GITHUB_STEP_SUMMARY"))
-    {
-        append(Path::new(&path), &markdown(&suites))?;
-    }
+    // Checked before any trial; should it fail now all the same, the verdict is printed
+    // first.
+    let appended = step_summary(args).map_or(Ok(()), |path| append(&path, &markdown(&suites)));
     print_stdout(&text)?;
+    appended?;
     let n_failed = results
         .iter()
         .flatten()
@@ -419,6 +459,35 @@ fn markdown(suites: &[Suite]) -> String {
         }
     }
     out + "\n"
+}
+
+/// Where `--format github` appends its Markdown table: `$GITHUB_STEP_SUMMARY`, when set
+/// and not empty.
+fn step_summary(args: &CheckArgs) -> Option<PathBuf> {
+    match args.format {
+        CheckFormat::Github => std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from),
+        CheckFormat::Text => None,
+    }
+}
+
+/// Refuses a `$GITHUB_STEP_SUMMARY` the table could not be appended to, before any trial
+/// (as `--junit` is checked): a file that exists is opened for appending (which changes
+/// nothing), one that does not must be in a folder that takes a new file.
+fn check_step_summary(path: &Path) -> anyhow::Result<()> {
+    let what = format!("$GITHUB_STEP_SUMMARY ({})", path.display());
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            anyhow::bail!("{what}: that is a folder; the Markdown summary is appended to a file")
+        }
+        Ok(_) => std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+            .with_context(|| format!("{what}: cannot open it to append the summary")),
+        Err(_) => check_file_path("$GITHUB_STEP_SUMMARY", path),
+    }
 }
 
 fn append(path: &Path, text: &str) -> anyhow::Result<()> {

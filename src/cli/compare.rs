@@ -7,6 +7,7 @@
 //! (`--variant 'NAME:PATH=V;PATH=V'`, `--set` then applies to all). The first variant is
 //! the baseline. Every variant runs the first one's seed and trial count.
 
+use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::progress::execute;
 use super::sweep::chart_files;
@@ -126,6 +127,14 @@ pub fn load_variants(variants: &[Variant], sim: &SimOptions) -> anyhow::Result<V
         })
         .collect::<anyhow::Result<Vec<Scenario>>>()?;
     let (seed, trials) = (scenarios[0].seed, scenarios[0].trials);
+    // Every variant runs the baseline's trials.
+    sim.check_budget(
+        trials,
+        scenarios.len(),
+        "variants",
+        &variants[0].file,
+        "compare fewer variants",
+    )?;
     for (s, v) in scenarios.iter_mut().zip(variants).skip(1) {
         if (s.seed, s.trials) != (seed, trials) && !sim.quiet {
             eprintln!(
@@ -179,9 +188,11 @@ pub fn compare(
 pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let variants = variants(args)?;
     let scenarios = load_variants(&variants, &args.sim)?;
-    let (out, stop, staging) = args
-        .sim
-        .begin_folder(&format!("{}-compare", scenarios[0].name))?;
+    let (out, stop, staging) = args.sim.begin_folder(
+        &format!("{}-compare", scenarios[0].name),
+        &variants[0].file,
+        &variant_inputs(&variants),
+    )?;
     let c = compare(variants, &scenarios, &args.sim, args.plot, stop)?;
     let report = c.report();
     let json = report.json();
@@ -189,20 +200,31 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         ("compare.csv".to_string(), report.csv()),
         ("compare.json".to_string(), json.clone()),
     ];
-    if args.plot && !report.partial {
+    let partial = report.partial;
+    if args.plot && !partial {
         files.extend(chart_files(c.charts()?));
     }
     staging.publish(&out, &files)?;
     if let Some(code) = interrupt::stopped_by() {
+        let signal = interrupt::signal_name(code);
         return Err(CliError {
             code,
-            error: anyhow!(
-                "interrupted by {}: the first {} trials of every variant were compared; \
-                 written to {} (compare.json has \"partial\": true)",
-                interrupt::signal_name(code),
-                c.done,
-                out.display()
-            ),
+            error: match partial {
+                true => anyhow!(
+                    "interrupted by {signal}: the first {} trials of every variant were \
+                     compared; written to {} (compare.json has \"partial\": true)",
+                    c.done,
+                    out.display()
+                ),
+                // The signal came once every trial had run: nothing is missing.
+                false => anyhow!(
+                    "interrupted by {signal} as the comparison ended: all {} trials of every \
+                     variant were compared; written to {}, complete (compare.json has \
+                     \"partial\": false)",
+                    c.done,
+                    out.display()
+                ),
+            },
         });
     }
     if !args.sim.quiet {
@@ -211,6 +233,16 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         }))?;
     }
     Ok(())
+}
+
+/// The files the variants read: their scenarios, and the data files those or their
+/// overrides name.
+pub fn variant_inputs(variants: &[Variant]) -> Inputs {
+    let mut inputs = Inputs::new();
+    for v in variants {
+        inputs.scenario(&v.file, &v.sets);
+    }
+    inputs
 }
 
 /// One variant per file, `sets` applied to each; named by the file's stem, or by its path

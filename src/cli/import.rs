@@ -9,6 +9,7 @@
 //! may be in any of the files given.
 
 use super::CliError;
+use super::inputs::Inputs;
 use super::options::{check_file_path, write_file};
 use crate::scenario::import::{self, Candidate, Imported};
 use crate::scenario::limits::MAX_SCENARIO_BYTES;
@@ -117,6 +118,10 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
             w[0]
         );
     }
+    let mut inputs = Inputs::new();
+    for f in &args.files {
+        inputs.add(f, "a file to import");
+    }
     match (scenarios.as_slice(), &args.out) {
         ([(_, one)], None) => {
             tell(&notes);
@@ -124,6 +129,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         }
         ([(_, one)], Some(out)) if !out.is_dir() => {
             check_file_path("--out", out)?;
+            inputs.check_file("--out", out)?;
             write_file(out, one.text.as_bytes())?;
             tell(&notes);
         }
@@ -137,6 +143,21 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
                     names.len(),
                     names.join(", ")
                 );
+            }
+            // Every file is checked before the first is written: none may replace an
+            // input (`import web.yaml --out .` would write ./web.yaml over it).
+            for (c, _) in many {
+                let file = dir.join(format!("{}.yaml", c.name));
+                if let Some(input) = inputs.same_as(&file) {
+                    bail!(
+                        "--out {}: the scenario `{}` would be written to {}, which is an input \
+                         of this command ({input}), and would replace it: choose another \
+                         --out folder",
+                        dir.display(),
+                        c.name,
+                        file.display()
+                    );
+                }
             }
             std::fs::create_dir_all(dir)
                 .map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;

@@ -2,6 +2,7 @@
 //! files a single run writes (see [`crate::output::merge`]). Exit 2, nothing written, when
 //! the folders are not the N complete slices of one run.
 
+use super::inputs::Inputs;
 use super::{CliError, print_stdout};
 use crate::output::folder::{Staging, check_replaceable};
 use crate::output::merge::merge;
@@ -28,6 +29,13 @@ pub struct MergeArgs {
 /// Check, join and write.
 pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     refuse_out_over_a_shard(args)?;
+    let mut inputs = Inputs::new();
+    for dir in &args.dirs {
+        for f in ["trials.csv", "summary.json", "shard.json"] {
+            inputs.add(&dir.join(f), "a file of a shard folder");
+        }
+    }
+    inputs.check_folder("--out", &args.out)?;
     check_replaceable(&args.out).map_err(|e| anyhow!("--out: {e}"))?;
     let staging = Staging::begin(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;

@@ -1,11 +1,17 @@
 //! Options shared by the subcommands that run trials.
 
+use super::inputs::Inputs;
 use crate::output::folder::{Staging, check_replaceable};
 use crate::scenario::{self, Format, Override, Scenario};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+
+/// Trials one command may run in all, over every sweep point or compared variant: the
+/// single run's limit ([`scenario::limits::MAX_TRIALS`]), since every trial of every point
+/// costs the same memory and time as a trial of one run.
+pub const MAX_TOTAL_TRIALS: u64 = scenario::limits::MAX_TRIALS;
 
 /// The scenario compiled into the binary, run by `rollout-sim` with no arguments.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.yaml");
@@ -101,23 +107,87 @@ impl SimOptions {
             .unwrap_or_else(|| Path::new("outputs").join(&scenario.name))
     }
 
-    /// The output folder (`--out`, else `outputs/<default_name>`) checked replaceable, the
-    /// signal handlers installed and the staging folder created: what a command that writes
-    /// a whole folder does once its inputs are valid and before its first trial. The flag
-    /// is the one the trials watch.
+    /// Where the output folder `folder` comes from, for messages: `--out`, or the `name` of
+    /// the scenario in `named_by` (`None`: the embedded default) when no `--out` was given.
+    pub fn out_label(&self, folder: &Path, named_by: Option<&Path>) -> String {
+        match &self.out {
+            Some(_) => "--out".to_string(),
+            None => format!(
+                "the output folder {} (named after the scenario's `name` in {}; give --out \
+                 to choose another folder)",
+                folder.display(),
+                named_by.map_or("<embedded default scenario>".into(), |f| f
+                    .display()
+                    .to_string())
+            ),
+        }
+    }
+
+    /// The output folder `out`, labelled by [`SimOptions::out_label`], checked: it holds
+    /// none of `inputs` and may be replaced as a whole.
+    pub fn check_folder(
+        &self,
+        out: &Path,
+        named_by: Option<&Path>,
+        inputs: &Inputs,
+    ) -> anyhow::Result<()> {
+        let label = self.out_label(out, named_by);
+        inputs.check_folder(&label, out)?;
+        check_replaceable(out).map_err(|e| anyhow::anyhow!("{label}: {e}"))
+    }
+
+    /// The output folder (`--out`, else `outputs/<default_name>`) checked replaceable and
+    /// free of `inputs`, the signal handlers installed and the staging folder created: what
+    /// a command that writes a whole folder does once its inputs are valid and before its
+    /// first trial. `named_by` is the scenario file whose `name` gives the default folder.
+    /// The flag is the one the trials watch.
     pub fn begin_folder(
         &self,
         default_name: &str,
+        named_by: &Path,
+        inputs: &Inputs,
     ) -> anyhow::Result<(PathBuf, &'static AtomicBool, Staging)> {
         let out = self
             .out
             .clone()
             .unwrap_or_else(|| Path::new("outputs").join(default_name));
-        check_replaceable(&out).map_err(|e| anyhow::anyhow!("--out: {e}"))?;
+        self.check_folder(&out, Some(named_by), inputs)?;
         let stop = super::interrupt::watch()?;
-        let staging = Staging::begin(&out)
-            .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+        let staging = Staging::begin(&out).with_context(|| {
+            format!(
+                "{}: cannot create the output folder {}",
+                self.out_label(&out, Some(named_by)),
+                out.display()
+            )
+        })?;
         Ok((out, stop, staging))
+    }
+
+    /// Refuses an experiment of `variants` × `trials` trials over [`MAX_TOTAL_TRIALS`]:
+    /// `variants` is described as `what` ("grid points", "variants"), `trials` came from
+    /// `--trials` or from the scenario `file`, and `fewer` says how to shrink the other
+    /// factor ("sweep fewer values").
+    pub fn check_budget(
+        &self,
+        trials: u64,
+        variants: usize,
+        what: &str,
+        file: &Path,
+        fewer: &str,
+    ) -> anyhow::Result<()> {
+        let total = trials.saturating_mul(variants as u64);
+        if total <= MAX_TOTAL_TRIALS {
+            return Ok(());
+        }
+        let given = match self.trials {
+            Some(n) => format!("--trials {n}"),
+            None => format!("trials: {trials} (of {})", file.display()),
+        };
+        anyhow::bail!(
+            "{given} × {variants} {what} = {total} trials: at most {MAX_TOTAL_TRIALS} trials \
+             are run in all (trials × {what}; see \"Limits\" in the README); give fewer \
+             --trials or {fewer}"
+        )
     }
 
     /// Threads for rayon.

@@ -11,7 +11,8 @@
 //! The folder is staged and swapped in whole, as `run`'s is (see
 //! [`crate::output::folder`]); an interrupted report writes nothing.
 
-use super::compare::{self, compare, file_variants, load_variants};
+use super::compare::{self, compare, file_variants, load_variants, variant_inputs};
+use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
 use super::{CliError, interrupt, print_stdout};
@@ -180,9 +181,12 @@ fn info(args: &ReportArgs, sources: Vec<String>, files: Vec<(String, String)>) -
 /// `report FILE --sweep …`: the sweep's table and charts.
 fn sweep_report(args: &ReportArgs) -> Result<(), CliError> {
     let plan = SweepPlan::load(&args.file, &args.sim, &args.sweep, "--sweep")?;
-    let (out, stop, staging) = args
-        .sim
-        .begin_folder(&format!("{}-sweep-report", plan.points[0].name))?;
+    let inputs = SweepPlan::inputs(&args.file, &args.sim, &args.sweep);
+    let (out, stop, staging) = args.sim.begin_folder(
+        &format!("{}-sweep-report", plan.points[0].name),
+        &args.file,
+        &inputs,
+    )?;
     let started = Instant::now();
     let run = plan.run(&args.sim, stop)?;
     let report = plan.report(&args.choice, run);
@@ -213,9 +217,11 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
         .collect();
     let variants = file_variants(&paths, &args.sim.set);
     let scenarios = load_variants(&variants, &args.sim)?;
-    let (out, stop, staging) = args
-        .sim
-        .begin_folder(&format!("{}-compare-report", scenarios[0].name))?;
+    let (out, stop, staging) = args.sim.begin_folder(
+        &format!("{}-compare-report", scenarios[0].name),
+        &args.file,
+        &variant_inputs(&variants),
+    )?;
     let started = Instant::now();
     let c = compare(variants, &scenarios, &args.sim, true, stop)?;
     let report = c.report();
@@ -242,9 +248,11 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
 /// `report FILE`: one run, its timeline and its charts.
 fn run_report(args: &ReportArgs) -> Result<(), CliError> {
     let scenario = args.sim.load(Some(&args.file))?;
-    let (out, stop, staging) = args
-        .sim
-        .begin_folder(&format!("{}-report", scenario.name))?;
+    let mut inputs = Inputs::new();
+    inputs.scenario(&args.file, &args.sim.set);
+    let (out, stop, staging) =
+        args.sim
+            .begin_folder(&format!("{}-report", scenario.name), &args.file, &inputs)?;
     let started = Instant::now();
     let threads = args.sim.threads();
     let rows = with_threads(threads, || {

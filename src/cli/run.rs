@@ -4,12 +4,13 @@
 //! (exit 2, nothing written). The run's files are written into a staging folder that is
 //! swapped in whole at the end (see [`crate::output::folder`]).
 
+use super::inputs::Inputs;
 use super::options::{OutputFormat, SimOptions, check_file_path, write_file};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, run_timelines, with_threads};
 use crate::output::charts::run_charts;
-use crate::output::folder::{Staging, check_replaceable};
+use crate::output::folder::Staging;
 use crate::output::shard::ShardManifest;
 use crate::output::sinks::{CsvSink, SummarySink, TimelineSink, TraceSink};
 use crate::output::timeline::default_tick;
@@ -116,7 +117,11 @@ fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
         (false, None) => TimelineMode::Off,
     };
     let out = args.sim.out_dir(scenario);
-    check_replaceable(&out).map_err(|e| anyhow!("--out: {e}"))?;
+    let mut inputs = Inputs::new();
+    if let Some(file) = &args.file {
+        inputs.scenario(file, &args.sim.set);
+    }
+    args.sim.check_folder(&out, args.file.as_deref(), &inputs)?;
     let mut trace_inside = None;
     if let Some(path) = &args.trace {
         one_of_the_trials("--trace-trial", args.trace_trial)?;
@@ -134,6 +139,7 @@ fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
             // Written after the run's folder is in place: a trace that cannot be written
             // must be refused now, not after the results are committed.
             check_file_path("--trace", path)?;
+            inputs.check_file("--trace", path)?;
         }
     }
     Ok(Plan {
@@ -174,8 +180,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     let plan = plan(args, &scenario)?;
     let stop = interrupt::watch()?;
-    let staging = Staging::begin(&plan.out)
-        .with_context(|| format!("cannot create the output folder {}", plan.out.display()))?;
+    let staging = Staging::begin(&plan.out).with_context(|| {
+        format!(
+            "{}: cannot create the output folder {}",
+            args.sim.out_label(&plan.out, args.file.as_deref()),
+            plan.out.display()
+        )
+    })?;
     let cannot_write = |name: &Path| format!("cannot write {}", plan.out.join(name).display());
     let mut csv = CsvSink::create(&staging.path().join("trials.csv"))
         .with_context(|| cannot_write(Path::new("trials.csv")))?;
@@ -242,12 +253,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         let manifest = ShardManifest::of(&scenario, shard, plan.trials.clone(), stats.partial);
         staged(Path::new(ShardManifest::FILE), &manifest.to_json())?;
     }
-    let complete = !stats.partial && interrupt::stopped_by().is_none();
+    // The timeline, the trace and the charts describe every trial: after a signal no
+    // further work starts (a timeline may have to run its trials again), so they are
+    // written only by a run no signal stopped, all of them or none.
+    let mut complete = !stats.partial && interrupt::stopped_by().is_none();
     let bands = match complete {
         true => timeline(args, &scenario, plan.timeline, timelines, stop),
         false => None,
     };
-    if let Some((bytes, _)) = &bands {
+    // A signal during the timeline's own trials leaves it unfinished.
+    complete &= plan.timeline == TimelineMode::Off || bands.is_some();
+    if let (true, Some((bytes, _))) = (complete, &bands) {
         staged(Path::new("timeline.csv"), bytes)?;
     }
     let bands = bands.map(|(_, b)| b);
@@ -275,17 +291,15 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         return Err(CliError {
             code,
             error: anyhow!(
-                "interrupted by {}: {} of {} trials finished and were written to {} \
-                 (summary.json has \"partial\": true){}",
-                interrupt::signal_name(code),
-                done,
-                wanted,
-                plan.out.display(),
-                if plan.timeline != TimelineMode::Off || args.trace.is_some() {
-                    "; no timeline or trace was written"
-                } else {
-                    ""
-                }
+                "{}",
+                interrupted_message(
+                    interrupt::signal_name(code),
+                    done,
+                    wanted,
+                    &plan.out,
+                    complete,
+                    &extras(args)
+                )
             ),
         });
     }
@@ -298,6 +312,71 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         print_stdout(&report(args, &scenario, &stats, &perf, &plan.out, &json))?;
     }
     Ok(())
+}
+
+/// The files asked for beyond `trials.csv` and `summary.json`, as their flags.
+fn extras(args: &RunArgs) -> Vec<&'static str> {
+    let mut flags = Vec::new();
+    if args.timeline {
+        flags.push("--timeline");
+    }
+    if args.timeline_trial.is_some() {
+        flags.push("--timeline-trial");
+    }
+    if args.trace.is_some() {
+        flags.push("--trace");
+    }
+    if args.plot {
+        flags.push("--plot");
+    }
+    flags
+}
+
+/// What a run stopped by `signal` says: how many of the `wanted` trials finished, whether
+/// `summary.json` is partial, and what became of the files asked for by the flags `extras`
+/// (`written`: they are in the folder too).
+fn interrupted_message(
+    signal: &str,
+    done: u64,
+    wanted: u64,
+    out: &Path,
+    written: bool,
+    extras: &[&str],
+) -> String {
+    let flags = match extras {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    let (need, files) = match extras.len() {
+        1 => ("needs", "its file was"),
+        _ => ("need", "their files were"),
+    };
+    let was = if extras.len() == 1 { "was" } else { "were" };
+    if done < wanted {
+        let mut m = format!(
+            "interrupted by {signal}: {done} of {wanted} trials finished and were written to {} \
+             (summary.json has \"partial\": true)",
+            out.display()
+        );
+        if !extras.is_empty() {
+            m += &format!("; {flags} {need} every trial: {files} not written");
+        }
+        m
+    } else if written || extras.is_empty() {
+        format!(
+            "interrupted by {signal} as the run ended: all {wanted} trials finished and every \
+             file asked for was written to {} (summary.json has \"partial\": false)",
+            out.display()
+        )
+    } else {
+        format!(
+            "interrupted by {signal} after all {wanted} trials finished: trials.csv and \
+             summary.json were written to {}, complete (\"partial\": false); {flags} \
+             {was} skipped because of the signal ({files} not written): run again to get them",
+            out.display()
+        )
+    }
 }
 
 /// The trials a timeline is drawn from.
@@ -400,7 +479,30 @@ fn scenario_header(s: &Scenario) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rate;
+    use super::{interrupted_message, rate};
+    use std::path::Path;
+
+    #[test]
+    fn an_interrupted_run_says_what_it_wrote() {
+        let out = Path::new("o");
+        let m = interrupted_message("SIGTERM", 7, 10, out, false, &["--timeline", "--trace"]);
+        assert!(m.contains("7 of 10 trials"), "{m}");
+        assert!(m.contains("\"partial\": true"), "{m}");
+        assert!(m.contains("--timeline and --trace need every trial"), "{m}");
+        let m = interrupted_message("SIGTERM", 10, 10, out, false, &["--trace"]);
+        assert!(m.contains("after all 10 trials finished"), "{m}");
+        assert!(m.contains("\"partial\": false"), "{m}");
+        assert!(!m.contains("\"partial\": true"), "{m}");
+        assert!(
+            m.contains("--trace was skipped because of the signal"),
+            "{m}"
+        );
+        for (written, extras) in [(true, &["--plot"][..]), (false, &[][..])] {
+            let m = interrupted_message("SIGINT", 10, 10, out, written, extras);
+            assert!(m.contains("every file asked for was written"), "{m}");
+            assert!(m.contains("\"partial\": false"), "{m}");
+        }
+    }
 
     #[test]
     fn rates_keep_three_significant_digits() {

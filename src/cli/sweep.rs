@@ -2,6 +2,7 @@
 //! every point on the same seed (common random numbers), written as `sweep.csv` and
 //! `sweep.json`, with the best point under `--constraint`s and the Pareto front.
 
+use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
@@ -152,6 +153,9 @@ impl SweepPlan {
             n.is_some_and(|n| n <= MAX_SWEEP_POINTS),
             "the grid has more than {MAX_SWEEP_POINTS} points; sweep fewer values"
         );
+        // Every point runs every trial: refused before 10,000 points are loaded.
+        let fewer = format!("sweep fewer values ({flag})");
+        sim.check_budget(base.trials, grid.len(), "grid points", file, &fewer)?;
         let points = (0..grid.len())
             .map(|i| {
                 let point = SimOptions {
@@ -168,7 +172,25 @@ impl SweepPlan {
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        // Every point runs the first point's trials (an axis may be `trials` itself).
+        sim.check_budget(points[0].trials, points.len(), "grid points", file, &fewer)?;
         Ok(SweepPlan { grid, points })
+    }
+
+    /// The files the sweep reads: the scenario, and the data files it or an override names.
+    pub fn inputs(file: &Path, sim: &SimOptions, axes: &[Override]) -> Inputs {
+        let mut sets = sim.set.clone();
+        for a in axes {
+            for v in split_values(&a.value) {
+                sets.push(Override {
+                    value: v,
+                    ..a.clone()
+                });
+            }
+        }
+        let mut inputs = Inputs::new();
+        inputs.scenario(file, &sets);
+        inputs
     }
 
     /// Run every point on the same trials, into one summary each.
@@ -243,9 +265,12 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         ..args.sim.clone()
     };
     let plan = SweepPlan::load(&args.file, &plain, &args.sim.set, "--set")?;
-    let (out, stop, staging) = args
-        .sim
-        .begin_folder(&format!("{}-sweep", plan.points[0].name))?;
+    let inputs = SweepPlan::inputs(&args.file, &plain, &args.sim.set);
+    let (out, stop, staging) = args.sim.begin_folder(
+        &format!("{}-sweep", plan.points[0].name),
+        &args.file,
+        &inputs,
+    )?;
     let run = plan.run(&args.sim, stop)?;
     let done = run.done;
     let report = plan.report(&args.choice, run);
@@ -254,19 +279,28 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         ("sweep.csv".to_string(), report.csv()),
         ("sweep.json".to_string(), json.clone()),
     ];
-    if args.plot && !report.partial {
+    let partial = report.partial;
+    if args.plot && !partial {
         files.extend(chart_files(plan.charts(&report)?));
     }
     staging.publish(&out, &files)?;
     if let Some(code) = interrupt::stopped_by() {
+        let signal = interrupt::signal_name(code);
         return Err(CliError {
             code,
-            error: anyhow!(
-                "interrupted by {}: every point ran the first {done} trials; written to {} \
-                 (sweep.json has \"partial\": true)",
-                interrupt::signal_name(code),
-                out.display()
-            ),
+            error: match partial {
+                true => anyhow!(
+                    "interrupted by {signal}: every point ran the first {done} trials; written \
+                     to {} (sweep.json has \"partial\": true)",
+                    out.display()
+                ),
+                // The signal came once every trial had run: nothing is missing.
+                false => anyhow!(
+                    "interrupted by {signal} as the sweep ended: every point ran all {done} \
+                     trials; written to {}, complete (sweep.json has \"partial\": false)",
+                    out.display()
+                ),
+            },
         });
     }
     if !args.sim.quiet {

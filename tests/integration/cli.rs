@@ -3,7 +3,7 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn bin() -> Command {
     Command::cargo_bin("rollout-sim").expect("the binary is built")
@@ -519,4 +519,161 @@ fn a_bad_control_plane_names_file_field_and_expectation() {
         .stderr(predicate::str::contains(
             "swarm-docker-20.10.yaml: cluster.control_plane.stop_signl: unknown field `stop_signl`; did you mean `stop_signal`?",
         ));
+}
+
+/// A file option never writes over one of the command's own inputs (by any path to it):
+/// exit 2 before any work, naming the flag, and the input is left as it was. They used to
+/// exit 0 with the input replaced by a JUnit report, a trace or a fitted control plane.
+#[test]
+fn no_file_output_replaces_an_input_of_its_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let copy = |from: &str, to: &str| {
+        let path = dir.join(to);
+        fs::copy(from, &path).unwrap();
+        path
+    };
+    let c = copy(&scenario_path("swarm-stop-first.yaml"), "c.yaml");
+    let tl = copy(
+        &scenario_path("timelines/swarm-stop-first-docker-20.10.csv"),
+        "tl.csv",
+    );
+    let manifest = format!(
+        "{}/tests/manifests/deployment-recreate.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // Named as the scenario `import` makes of it: `--out DIR` writes DIR/worker.yaml.
+    let worker = copy(&manifest, "worker.yaml");
+    let pulls = dir.join("pulls.csv");
+    fs::write(&pulls, "pull_s\n1.5\n2.5\n").unwrap();
+    let before: Vec<(PathBuf, Vec<u8>)> = [&c, &tl, &worker, &pulls]
+        .iter()
+        .map(|p| (p.to_path_buf(), fs::read(p).unwrap()))
+        .collect();
+    let (c, tl, worker) = (
+        c.to_str().unwrap(),
+        tl.to_str().unwrap(),
+        worker.to_str().unwrap(),
+    );
+    let another_path_to_c = format!("{}/./c.yaml", dir.display());
+    let pull = "service.versions.next.pull={empirical: {file: pulls.csv, column: pull_s}}";
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["check", c, "--check", "duration_s.p95 < 1h", "--junit", c],
+            format!("--junit {c}: that is an input of this command (the scenario: {c})"),
+        ),
+        (
+            vec![
+                "check",
+                c,
+                "--check",
+                "duration_s.p95 < 1h",
+                "--junit",
+                &another_path_to_c,
+            ],
+            "that is an input of this command (the scenario: ".into(),
+        ),
+        (
+            vec!["run", c, "--out", "o", "--trace", c],
+            format!("--trace {c}: that is an input of this command"),
+        ),
+        (
+            vec![
+                "run",
+                c,
+                "--out",
+                "o",
+                "--set",
+                pull,
+                "--trace",
+                "pulls.csv",
+            ],
+            "--trace pulls.csv: that is an input of this command (a data file named by".into(),
+        ),
+        (
+            vec!["import", worker, "--out", "."],
+            "the scenario `worker` would be written to ./worker.yaml, which is an input of \
+             this command"
+                .into(),
+        ),
+        (
+            vec!["import", worker, "--out", worker],
+            format!("--out {worker}: that is an input of this command"),
+        ),
+        (
+            vec!["calibrate", tl, "--out", tl],
+            format!("--out {tl}: that is an input of this command (a timeline: {tl})"),
+        ),
+        (
+            vec!["calibrate", tl, "--scenario", c, "--out", c],
+            format!("--out {c}: that is an input of this command (the scenario: {c})"),
+        ),
+    ];
+    for (args, want) in cases {
+        let o = bin()
+            .current_dir(dir)
+            .args(&args)
+            .args(
+                ["--trials", "2"]
+                    .iter()
+                    .filter(|_| matches!(args[0], "check" | "run")),
+            )
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&want), "{args:?}: expected {want:?} in {err}");
+        for (path, bytes) in &before {
+            assert!(
+                &fs::read(path).unwrap() == bytes,
+                "{args:?} changed {}",
+                path.display()
+            );
+        }
+        assert!(!dir.join("o").exists(), "{args:?} wrote its folder");
+    }
+}
+
+/// `check --format github` appends to `$GITHUB_STEP_SUMMARY`: one that cannot take it is
+/// refused up front, as `--junit` is (it failed after every trial and after the JUnit file
+/// was written, and the verdict was never printed).
+#[test]
+fn a_step_summary_that_cannot_be_appended_to_is_refused_before_any_trial() {
+    let tmp = tempfile::tempdir().unwrap();
+    let junit = tmp.path().join("j.xml");
+    let check = |summary: &Path| {
+        bin()
+            .env("GITHUB_STEP_SUMMARY", summary)
+            .args(["check", &scenario_path("swarm-stop-first.yaml")])
+            .args(["--check", "duration_s.p95 < 1h", "--trials", "20"])
+            .args(["--format", "github", "--junit"])
+            .arg(&junit)
+            .assert()
+    };
+    let missing = Path::new("/nonexistent-rollout-sim-dir/sum.md");
+    check(missing)
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "$GITHUB_STEP_SUMMARY {}: name a file in an existing folder",
+            missing.display()
+        )));
+    check(tmp.path())
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "$GITHUB_STEP_SUMMARY ({}): that is a folder",
+            tmp.path().display()
+        )));
+    assert!(!junit.exists(), "nothing is written");
+    // A summary file that exists is appended to, and the verdict is printed.
+    let summary = tmp.path().join("sum.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    check(&summary)
+        .code(0)
+        .stdout(predicate::str::contains("pass"));
+    let text = fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("earlier step\n## rollout-sim check"),
+        "{text}"
+    );
+    assert!(junit.exists());
 }

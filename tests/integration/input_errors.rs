@@ -350,6 +350,99 @@ fn kubernetes_only_rollout_controls_are_refused_for_swarm_naming_the_swarm_way()
         .success();
 }
 
+/// A sweep runs every trial at every point and a comparison at every variant: the trials
+/// in all are held to the single run's limit, refused up front naming --trials and the
+/// grid (10,000 points × 10,000,000 trials used to start, memory growing without end).
+#[test]
+fn sweeps_and_comparisons_over_the_trials_budget_are_refused_up_front() {
+    let hundred = |path: &str| {
+        let values: Vec<String> = (1..=100).map(|v| v.to_string()).collect();
+        format!("{path}={}", values.join(","))
+    };
+    let file = scenario_path("swarm-start-first.yaml");
+    let other = scenario_path("swarm-stop-first.yaml");
+    let grid = [
+        "--set",
+        &hundred("strategy.swarm.update_config.parallelism"),
+        "--set",
+        &hundred("seed"),
+    ]
+    .map(String::from);
+    let sweep_args: Vec<&str> = grid.iter().map(String::as_str).collect();
+    let report_args: Vec<String> = grid
+        .iter()
+        .map(|a| {
+            if a == "--set" {
+                "--sweep".into()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let report_args: Vec<&str> = report_args.iter().map(String::as_str).collect();
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            "sweep",
+            &sweep_args,
+            "--trials 10000000 × 10000 grid points = 100000000000 trials: at most 10000000",
+        ),
+        (
+            "report",
+            &report_args,
+            "--trials 10000000 × 10000 grid points = 100000000000 trials",
+        ),
+        (
+            "compare",
+            &[&other],
+            "--trials 10000000 × 2 variants = 20000000 trials",
+        ),
+        (
+            "report",
+            &["--compare", &other],
+            "--trials 10000000 × 2 variants",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for (command, args, want) in cases {
+        let o = bin()
+            .timeout(Duration::from_secs(60))
+            .args([command, &file])
+            .args(args)
+            .args(["--trials", "10000000", "-q", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command} {args:?}: {err}");
+        assert_has(&err, &[want, "see \"Limits\" in the README"]);
+        assert!(!out.exists(), "nothing is written");
+    }
+    // The scenario's own `trials` count too, named with its file.
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\ntrials: 1000\n"));
+    let case = Case::new(
+        "big.yaml",
+        &text.replace("\ntrials: 1000\n", "\ntrials: 1001\n"),
+    );
+    let o = bin()
+        .arg("sweep")
+        .arg(&case.file)
+        .args(&sweep_args)
+        .args(["-q", "--out"])
+        .arg(case.out())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let want = format!(
+        "trials: 1001 (of {}) × 10000 grid points",
+        case.file.display()
+    );
+    assert_has(&err, &[&want]);
+    assert!(!case.out().exists());
+}
+
 #[test]
 fn a_tiny_diurnal_period_is_refused_before_any_work() {
     // Once: the load re-evaluated every microsecond for 5 minutes, a trial of minutes.

@@ -312,3 +312,271 @@ fn sigint_writes_the_finished_trials_marked_partial() {
 fn sigterm_writes_the_finished_trials_marked_partial() {
     interrupt("-TERM", 143);
 }
+
+/// A run replaces its folder as a whole: a folder holding a previous run's files and
+/// anything else (the scenario, the user's notes, a data file the scenario reads) is
+/// refused before any work, naming what would be lost; re-running into a folder of
+/// rollout-sim's files alone still works.
+#[test]
+fn a_run_folder_holding_anything_but_rollout_sim_files_is_never_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let res = tmp.path().join("res");
+    let scenario = res.join("scenario.yaml");
+    let run = |file: &Path, extra: &[&str]| {
+        bin()
+            .arg("run")
+            .arg(file)
+            .args(["--trials", "3", "-q", "--out"])
+            .arg(&res)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let outside = tmp.path().join("s.yaml");
+    fs::copy(scenario_path("swarm-start-first.yaml"), &outside).unwrap();
+    assert_eq!(run(&outside, &[]).status.code(), Some(0));
+    fs::copy(&outside, &scenario).unwrap();
+    fs::write(res.join("notes.md"), b"mine").unwrap();
+    let kept = |names: &[&str]| {
+        let mut want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(entries(&res), want);
+        assert_eq!(fs::read(res.join("notes.md")).unwrap(), b"mine");
+    };
+    let o = run(&scenario, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("input of this command (the scenario: "),
+        "{err}"
+    );
+    assert!(err.contains("scenario.yaml"), "{err}");
+    kept(&["notes.md", "scenario.yaml", "summary.json", "trials.csv"]);
+    fs::remove_file(&scenario).unwrap();
+    let o = run(&outside, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let notes = res.join("notes.md");
+    assert!(
+        err.contains(&format!(
+            "holds {}, which rollout-sim does not write",
+            notes.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("choose another --out"), "{err}");
+    kept(&["notes.md", "summary.json", "trials.csv"]);
+    fs::remove_file(&notes).unwrap();
+    // A data file read from the folder is an input, whatever its name: here the previous
+    // run's own trials.csv, read as the new version's pull times.
+    let o = run(
+        &outside,
+        &[
+            "--set",
+            "service.versions.next.pull={empirical: {file: res/trials.csv, column: duration_s}}",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("a data file named by"), "{err}");
+    assert!(err.contains("`file: res/trials.csv`"), "{err}");
+    assert_eq!(entries(&res), ["summary.json", "trials.csv"]);
+    // Rollout-sim's own files, charts and traces alone: the normal re-run.
+    let trace = res.join("traces/t.jsonl");
+    let o = run(&outside, &["--plot", "--trace", trace.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(entries(&res).contains(&"rollout-timeline.svg".to_string()));
+    let o = run(&outside, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(entries(&res), ["summary.json", "trials.csv"]);
+    assert_eq!(entries(tmp.path()), ["res", "s.yaml"]);
+}
+
+/// `sweep`, `compare`, `report` and `merge` replace their folder as `run` does: an input
+/// inside it, or a file of someone else's, is refused before any trial.
+#[test]
+fn every_folder_command_refuses_a_folder_holding_its_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let a = out.join("a.yaml");
+    let b = tmp.path().join("b.yaml");
+    fs::create_dir(&out).unwrap();
+    fs::copy(scenario_path("swarm-start-first.yaml"), &a).unwrap();
+    fs::copy(scenario_path("swarm-stop-first.yaml"), &b).unwrap();
+    // The folder also holds an earlier comparison: without the input, it could go.
+    fs::write(
+        out.join("compare.json"),
+        br#"{"seed": 1, "trials": 2, "variants": [], "metrics": {}}"#,
+    )
+    .unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let set = "strategy.swarm.update_config.parallelism=1,2";
+    let commands: [&[&str]; 5] = [
+        &["sweep", a, "--set", set],
+        &["compare", b, a],
+        &["report", a],
+        &["report", a, "--sweep", set],
+        &["report", b, "--compare", a],
+    ];
+    for args in commands {
+        let o = bin()
+            .args(args)
+            .args(["--trials", "2", "-q", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("--out: ")
+                && err.contains("input of this command")
+                && err.contains("a.yaml"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(entries(&out), ["a.yaml", "compare.json"], "{args:?}");
+    }
+    // merge: a shard's files are inputs too, and a foreign file is named.
+    let shard = tmp.path().join("s1");
+    bin()
+        .args(["run", b, "--trials", "4", "--shard", "1/1", "-q", "--out"])
+        .arg(&shard)
+        .assert()
+        .success();
+    let o = bin()
+        .arg("merge")
+        .arg(&shard)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("a.yaml, which rollout-sim does not write"),
+        "{err}"
+    );
+    assert_eq!(entries(&out), ["a.yaml", "compare.json"]);
+}
+
+/// A signal that comes once every trial has finished (here while the timeline's trials run
+/// again) leaves a complete `summary.json`: the message says so, and says what became of
+/// the files asked for (it claimed `"partial": true` and said nothing of skipping them).
+#[cfg(unix)]
+#[test]
+fn a_signal_after_every_trial_finished_is_reported_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    let trace = tmp.path().join("trace.jsonl");
+    let trials = 1000u64;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
+        .args(["run", &scenario_path("swarm-start-first.yaml"), "-q"])
+        .args(["--trials", &trials.to_string(), "--timeline", "--out"])
+        .arg(&out)
+        .arg("--trace")
+        .arg(&trace)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Every trial is in the staging trials.csv (synced before the timeline's trials run
+    // again, which takes several times as long as the trials themselves here).
+    let csv = tmp
+        .path()
+        .join(format!(".web.rollout-sim-tmp-{}/trials.csv", child.id()));
+    loop {
+        let text = fs::read_to_string(&csv).unwrap_or_default();
+        if text.ends_with('\n') && text.lines().count() as u64 == trials + 1 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before its trials were seen finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    let s = summary(&out);
+    assert_eq!(s["partial"], false, "{err}");
+    assert_eq!(s["trials"], trials);
+    assert!(!err.contains("\"partial\": true"), "{err}");
+    assert!(err.contains("\"partial\": false"), "{err}");
+    assert!(
+        err.contains(&format!("all {trials} trials finished")),
+        "{err}"
+    );
+    // The timeline and the trace are written together or not at all, as the message says.
+    if out.join("timeline.csv").exists() {
+        assert!(trace.exists());
+        assert!(err.contains("every file asked for was written"), "{err}");
+    } else {
+        assert!(!trace.exists());
+        assert_eq!(entries(&out), ["summary.json", "trials.csv"]);
+        assert!(
+            err.contains("--timeline and --trace were skipped because of the signal"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        entries(tmp.path())
+            .iter()
+            .filter(|e| e.starts_with('.'))
+            .count(),
+        0
+    );
+}
+
+/// Without --out, the folder is named after the scenario's `name`: an error about it says
+/// so, with the scenario file, and does not blame an --out that was never given.
+#[test]
+fn errors_about_the_default_folder_name_the_scenario_not_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    // `outputs` is a file: no folder can be made under it.
+    fs::write(tmp.path().join("outputs"), b"").unwrap();
+    let file = scenario_path("swarm-start-first.yaml");
+    let other = scenario_path("swarm-stop-first.yaml");
+    let set = "strategy.swarm.update_config.parallelism=1,2";
+    let commands: [(&[&str], &str); 4] = [
+        (&["run", &file], "outputs/swarm-start-first "),
+        (
+            &["sweep", &file, "--set", set],
+            "outputs/swarm-start-first-sweep ",
+        ),
+        (
+            &["compare", &file, &other],
+            "outputs/swarm-start-first-compare ",
+        ),
+        (&["report", &file], "outputs/swarm-start-first-report "),
+    ];
+    for (args, folder) in commands {
+        let o = bin()
+            .current_dir(tmp.path())
+            .args(args)
+            .args(["--trials", "2", "-q"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("--out:"), "{args:?}: {err}");
+        let want =
+            format!("the output folder {folder}(named after the scenario's `name` in {file}");
+        assert!(err.contains(&want), "{args:?}: {err}");
+        assert_eq!(entries(tmp.path()), ["outputs"]);
+    }
+}
