@@ -66,6 +66,7 @@ mod notices;
 mod placement;
 pub mod placer;
 pub mod probe;
+pub mod room;
 pub mod runtime;
 pub mod scheduler;
 mod slots;

@@ -3,7 +3,7 @@
 
 use super::Swarm;
 use crate::check::lint::{Warning, secs, startup, warn};
-use crate::cluster::placer::room_for_tasks;
+use crate::cluster::room::room_for_tasks;
 use crate::cluster::runtime::RuntimeKind;
 use crate::output::table::duration;
 use crate::scenario::schema::{Ty::*, names};
