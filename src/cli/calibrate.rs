@@ -5,7 +5,9 @@ use super::inputs::Inputs;
 use super::options::{check_file_path, write_file};
 use crate::calibrate::app::AppModel;
 use crate::calibrate::{Timeline, calibrate, calibrate_against};
-use crate::scenario::{self, Format};
+use crate::output::table::duration;
+use crate::scenario::{self, Format, Phase};
+use crate::sim::time::SECOND;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -91,6 +93,18 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     };
     for w in &c.warnings {
         eprintln!("warning: {w}");
+    }
+    if args.delay.is_none() && scenario_delay.is_none() {
+        // `next_slot` is the hand-off beyond `update_config.delay`: a recording made with a
+        // delay, fitted as if it had none, counts the delay twice once the profile runs.
+        if let Some(f) = c.phases.iter().find(|f| f.phase == Phase::NextSlot) {
+            eprintln!(
+                "note: next_slot (median {}) is measured net of update_config.delay, taken \
+                 as 0 here; if the recorded update had a delay, pass --delay D (or \
+                 --scenario FILE) so it is not counted twice",
+                duration(f.median as f64 / SECOND as f64)
+            );
+        }
     }
     let json = match args.format {
         Some(f) => f == CalibrateFormat::Json,

@@ -236,3 +236,28 @@ fn the_command_line_subtracts_and_refuses_what_does_not_match() {
         .code(2)
         .stdout("");
 }
+
+#[test]
+fn without_a_delay_the_command_line_warns_that_next_slot_is_net_of_it() {
+    use assert_cmd::Command;
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/timelines/swarm-stop-first-docker-20.10.csv"
+    );
+    let run = |extra: &[&str]| {
+        let out = Command::cargo_bin("rollout-sim")
+            .expect("the binary is built")
+            .arg("calibrate")
+            .arg(csv)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let bare = run(&[]);
+    assert!(bare.contains("next_slot (median "), "{bare}");
+    assert!(bare.contains("pass --delay D"), "{bare}");
+    // Told the delay (even 0s), it has nothing to warn about.
+    assert!(!run(&["--delay", "0s"]).contains("--delay D"));
+}
