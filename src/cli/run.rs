@@ -9,7 +9,7 @@ use super::options::{OutputFormat, SimOptions, check_file_path, write_file};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, run_timelines, with_threads};
-use crate::output::charts::run_charts;
+use crate::output::charts::run_charts_of;
 use crate::output::folder::Staging;
 use crate::output::shard::ShardManifest;
 use crate::output::sinks::{CsvSink, SummarySink, TimelineSink, TraceSink};
@@ -268,7 +268,12 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     let bands = bands.map(|(_, b)| b);
     if args.plot && complete {
-        let charts = run_charts(&scenario, &stats, &rows.0, bands.as_ref())?;
+        // `--timeline-trial K`: the timeline charts name trial K and mark its own end.
+        let trial = match plan.timeline {
+            TimelineMode::Trial(k) => Some(k),
+            _ => None,
+        };
+        let charts = run_charts_of(&scenario, &stats, &rows.0, bands.as_ref(), trial)?;
         for c in &charts {
             staged(Path::new(&format!("{}.png", c.stem)), &c.png)?;
             staged(Path::new(&format!("{}.svg", c.stem)), c.svg.as_bytes())?;

@@ -14,7 +14,7 @@ use crate::plot::outcomes::{OutcomeBar, OutcomeBars};
 use crate::plot::timeline::{BandSeries, RolloutTimeline, TrafficTimeline};
 use crate::plot::{Chart, Heading, PlotError, RefLine, png, svg};
 use crate::result::{Outcome, TrialResult};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, show_duration};
 use crate::sim::time::as_secs;
 
 /// One chart, drawn both ways.
@@ -53,17 +53,101 @@ pub fn strategy_label(s: &Scenario) -> String {
     s.strategy.label()
 }
 
-fn heading(s: &Scenario, trials: u64, title: &str) -> Heading {
+/// `1 trial`, `1000 trials`.
+fn trials_text(n: u64) -> String {
+    format!("{n} trial{}", if n == 1 { "" } else { "s" })
+}
+
+/// `title` over `scenario · strategy · replicas · drawn from` (`1000 trials`, `trial 396 of
+/// 1000`).
+fn heading_from(s: &Scenario, title: &str, from: &str) -> Heading {
     Heading {
         title: title.to_string(),
         subtitle: format!(
-            "{} · {} · {} replicas · {} trial{}",
+            "{} · {} · {} replicas · {from}",
             s.name,
             strategy_label(s),
             s.service.replicas,
-            trials,
-            if trials == 1 { "" } else { "s" }
         ),
+    }
+}
+
+fn heading(s: &Scenario, trials: u64, title: &str) -> Heading {
+    heading_from(s, title, &trials_text(trials))
+}
+
+/// What the timeline charts show: percentile bands across trials, or one trial alone
+/// (`run --timeline-trial K`, whose bands are that trial's own values). A single trial's
+/// chart must say so and mark that trial's end: the run's percentiles would describe
+/// trials that are not drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Drawn<'a> {
+    /// Bands across the first trials of the run.
+    Bands,
+    /// Trial `k` alone, with its row of `trials.csv` (`None` if the rows given lack it:
+    /// then no end is marked rather than a wrong one).
+    Trial(u64, Option<&'a TrialResult>),
+}
+
+impl<'a> Drawn<'a> {
+    /// Trial `trial` of `rows` when given, else bands.
+    pub fn of(trial: Option<u64>, rows: &'a [TrialResult]) -> Drawn<'a> {
+        trial.map_or(Drawn::Bands, |k| {
+            Drawn::Trial(k, rows.iter().find(|r| r.trial == k))
+        })
+    }
+
+    /// The chart's name in a report: `what`, of one trial `what, trial 396`.
+    fn name(self, what: &str) -> String {
+        match self {
+            Drawn::Bands => what.to_string(),
+            Drawn::Trial(k, _) => format!("{what}, trial {k}"),
+        }
+    }
+
+    /// The chart's title: its name, and for bands how they read.
+    fn title(self, what: &str) -> String {
+        match self {
+            Drawn::Bands => format!("{what} (median, 5–95% band)"),
+            Drawn::Trial(..) => self.name(what),
+        }
+    }
+
+    fn heading(self, s: &Scenario, summary: &Summary, what: &str) -> Heading {
+        let from = match self {
+            Drawn::Bands => trials_text(summary.trials),
+            Drawn::Trial(k, _) => format!("trial {k} of {}", summary.trials),
+        };
+        heading_from(s, &self.title(what), &from)
+    }
+
+    /// Vertical lines where rollouts ended: over bands, the median and the 95th percentile
+    /// of `duration_s` over every trial; for one trial, its own end and outcome.
+    fn ends(self, summary: &Summary) -> Vec<RefLine> {
+        match self {
+            Drawn::Bands => summary.metric("duration_s").map_or_else(Vec::new, |m| {
+                vec![
+                    RefLine {
+                        label: format!("median end {}", duration(m.stats.p50)),
+                        value: m.stats.p50,
+                    },
+                    RefLine {
+                        label: format!("p95 end {}", duration(m.stats.p95)),
+                        value: m.stats.p95,
+                    },
+                ]
+            }),
+            Drawn::Trial(k, row) => row
+                .map(|r| {
+                    let end = as_secs(r.duration);
+                    RefLine {
+                        label: format!("trial {k} {} at {}", r.outcome.as_str(), duration(end)),
+                        value: end,
+                    }
+                })
+                .into_iter()
+                .collect(),
+        }
     }
 }
 
@@ -106,25 +190,13 @@ fn band(b: &TimelineBands, name: &str, label: String, color: usize, scale: f64) 
     }
 }
 
-/// Vertical lines where rollouts ended: the median and the 95th percentile of `duration_s`
-/// over every trial.
-fn ends(summary: &Summary) -> Vec<RefLine> {
-    summary.metric("duration_s").map_or_else(Vec::new, |m| {
-        vec![
-            RefLine {
-                label: format!("median end {}", duration(m.stats.p50)),
-                value: m.stats.p50,
-            },
-            RefLine {
-                label: format!("p95 end {}", duration(m.stats.p95)),
-                value: m.stats.p95,
-            },
-        ]
-    })
-}
-
 /// Ready tasks per version over time.
-pub fn rollout_timeline(s: &Scenario, summary: &Summary, b: &TimelineBands) -> RolloutTimeline {
+pub fn rollout_timeline(
+    s: &Scenario,
+    summary: &Summary,
+    b: &TimelineBands,
+    drawn: Drawn<'_>,
+) -> RolloutTimeline {
     let mut series = vec![band(
         b,
         "ready",
@@ -142,14 +214,10 @@ pub fn rollout_timeline(s: &Scenario, summary: &Summary, b: &TimelineBands) -> R
         )
     }));
     RolloutTimeline {
-        heading: heading(
-            s,
-            summary.trials,
-            "Tasks ready per version (median, 5–95% band)",
-        ),
+        heading: drawn.heading(s, summary, "Tasks ready per version"),
         series,
         limits: limits(s),
-        ends: ends(summary),
+        ends: drawn.ends(summary),
     }
 }
 
@@ -158,11 +226,12 @@ pub fn traffic_timeline(
     s: &Scenario,
     summary: &Summary,
     b: &TimelineBands,
+    drawn: Drawn<'_>,
 ) -> Option<TrafficTimeline> {
     s.traffic.as_ref()?;
     let per_s = 1.0 / as_secs(b.tick);
     Some(TrafficTimeline {
-        heading: heading(s, summary.trials, "Traffic (median, 5–95% band)"),
+        heading: drawn.heading(s, summary, "Traffic"),
         rates: vec![
             band(b, "ok", "served req/s".into(), 2, per_s),
             band(b, "failed", "failed req/s".into(), 4, per_s),
@@ -174,7 +243,7 @@ pub fn traffic_timeline(
             0,
             1.0,
         )],
-        ends: ends(summary),
+        ends: drawn.ends(summary),
     })
 }
 
@@ -245,6 +314,12 @@ pub fn outcome_bars(s: &Scenario, summary: &Summary) -> OutcomeBars {
     }
 }
 
+/// The timeline's tick as settings write it (`200ms`, `1s`, `1m`): exact, as a tick is a
+/// round step; tenths of a second (`duration`) would print a 10ms tick as `0.0s`.
+fn tick_text(b: &TimelineBands) -> String {
+    show_duration(b.tick)
+}
+
 /// `c` drawn as PNG and SVG under `stem`.
 pub fn file(
     stem: &str,
@@ -261,39 +336,75 @@ pub fn file(
     })
 }
 
-/// Every chart of a run: the timeline ones when `bands` are given, traffic when the
-/// scenario has it.
+/// Every chart of a run: the timeline ones when `bands` (across trials) are given, traffic
+/// when the scenario has it.
 pub fn run_charts(
     s: &Scenario,
     summary: &Summary,
     rows: &[TrialResult],
     bands: Option<&TimelineBands>,
 ) -> Result<Vec<ChartFile>, PlotError> {
+    run_charts_of(s, summary, rows, bands, None)
+}
+
+/// [`run_charts`], where `trial` names the one trial `bands` hold (`run --timeline-trial
+/// K`), `None` for bands across trials.
+pub fn run_charts_of(
+    s: &Scenario,
+    summary: &Summary,
+    rows: &[TrialResult],
+    bands: Option<&TimelineBands>,
+    trial: Option<u64>,
+) -> Result<Vec<ChartFile>, PlotError> {
     let mut out = Vec::new();
     if let Some(b) = bands {
-        let n = b.running.first().copied().unwrap_or(0);
+        let drawn = Drawn::of(trial, rows);
+        let tick = tick_text(b);
+        let (whose, ends) = match drawn {
+            Drawn::Bands => (
+                format!(
+                    "across the first {} trials: the line is the median trial at that instant, \
+                     the shaded band holds 90% of trials (5th to 95th percentile)",
+                    b.running.first().copied().unwrap_or(0)
+                ),
+                "dotted vertical lines mark when the median and the 95th-percentile rollout \
+                 ended. After a trial ends"
+                    .to_string(),
+            ),
+            Drawn::Trial(k, row) => (
+                format!("in trial {k} alone"),
+                format!(
+                    "the dotted vertical line marks when the trial ended{}. After it ends",
+                    row.map_or_else(String::new, |r| format!(
+                        " ({} at {})",
+                        r.outcome.as_str(),
+                        duration(as_secs(r.duration))
+                    ))
+                ),
+            ),
+        };
         out.push(file(
             "rollout-timeline",
-            "Tasks ready per version",
+            &drawn.name("Tasks ready per version"),
             format!(
-                "Tasks serving (ready) of each version and in total, second by second from the \
-                 rollout's start, across the first {n} trials: the line is the median trial at \
-                 that instant, the shaded band holds 90% of trials (5th to 95th percentile). \
-                 Dashed horizontal lines are the strategy's limits; dashed vertical lines mark \
-                 when the median and the 95th-percentile rollout ended. After a trial ends, its \
-                 fleet is held as it left it."
+                "Tasks serving (ready) of each version and in total, every {tick} from the \
+                 rollout's start, {whose}. Dashed horizontal lines are the strategy's limits; \
+                 {ends}, its fleet is held as it left it."
             ),
-            &rollout_timeline(s, summary, b),
+            &rollout_timeline(s, summary, b, drawn),
         )?);
-        if let Some(t) = traffic_timeline(s, summary, b) {
+        if let Some(t) = traffic_timeline(s, summary, b, drawn) {
+            let over = match drawn {
+                Drawn::Bands => "; median and 5–95% band across the same trials".to_string(),
+                Drawn::Trial(k, _) => format!(", in trial {k} alone"),
+            };
             out.push(file(
                 "traffic-timeline",
-                "Traffic",
+                &drawn.name("Traffic"),
                 format!(
                     "Requests per second served and failed (refused, errored, timed out or \
-                     dropped) in each {} tick, and the 99th-percentile latency of the \
-                     requests served in it; median and 5–95% band across the same trials.",
-                    duration(as_secs(b.tick))
+                     dropped) in each {tick} tick, and the 99th-percentile latency of the \
+                     requests served in it{over}."
                 ),
                 &t,
             )?);
@@ -319,4 +430,103 @@ pub fn run_charts(
         &outcome_bars(s, summary),
     )?);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::{run_timelines, run_trials_until};
+    use crate::output::timeline::{timeline_bands, timeline_tick};
+    use crate::scenario::{Override, load_file};
+    use std::sync::atomic::AtomicBool;
+
+    /// `trials` trials of the Swarm stop-first example (it pauses now and then), their
+    /// summary and their timelines.
+    fn run(
+        trials: u64,
+    ) -> (
+        Scenario,
+        Vec<TrialResult>,
+        Summary,
+        Vec<crate::trial::TrialTimeline>,
+    ) {
+        let path = format!(
+            "{}/scenarios/swarm-stop-first.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let set = [Override {
+            path: "trials".into(),
+            value: trials.to_string(),
+            set_by: Default::default(),
+        }];
+        let s = load_file(std::path::Path::new(&path), &set).unwrap();
+        let stop = AtomicBool::new(false);
+        let rows = run_trials_until(&s, 0..trials, &stop);
+        let longest = rows.iter().map(|r| r.duration).max().unwrap();
+        let tls = run_timelines(&s, 0..trials, timeline_tick(&s, longest), &stop).unwrap();
+        let summary = Summary::from_rows(&s.name, s.seed, &rows);
+        (s, rows, summary, tls)
+    }
+
+    #[test]
+    fn a_single_trials_timeline_names_the_trial_and_marks_its_own_end() {
+        let (s, rows, summary, tls) = run(8);
+        let k = 5;
+        let one = timeline_bands(&s, &tls[k..=k]);
+        let row = rows[k];
+        let drawn = Drawn::of(Some(k as u64), &rows);
+        assert_eq!(drawn, Drawn::Trial(5, Some(&row)));
+        let chart = rollout_timeline(&s, &summary, &one, drawn);
+        assert_eq!(chart.heading.title, "Tasks ready per version, trial 5");
+        assert!(
+            chart.heading.subtitle.ends_with(" · trial 5 of 8"),
+            "{}",
+            chart.heading.subtitle
+        );
+        // Its own end and outcome, not the run's percentiles.
+        let end = as_secs(row.duration);
+        assert_eq!(
+            chart.ends,
+            [RefLine {
+                label: format!("trial 5 {} at {}", row.outcome.as_str(), duration(end)),
+                value: end,
+            }]
+        );
+        let charts = run_charts_of(&s, &summary, &rows, Some(&one), Some(5)).unwrap();
+        assert_eq!(charts[0].title, "Tasks ready per version, trial 5");
+        assert!(charts[0].caption.contains("in trial 5 alone"));
+        assert!(
+            !charts[0].caption.contains("median"),
+            "{}",
+            charts[0].caption
+        );
+
+        // Bands across trials keep the run's median and 95th percentile.
+        let bands = timeline_bands(&s, &tls);
+        let chart = rollout_timeline(&s, &summary, &bands, Drawn::Bands);
+        assert_eq!(
+            chart.heading.title,
+            "Tasks ready per version (median, 5–95% band)"
+        );
+        assert!(chart.heading.subtitle.ends_with(" · 8 trials"));
+        let labels: Vec<&str> = chart.ends.iter().map(|e| e.label.as_str()).collect();
+        assert!(labels[0].starts_with("median end ") && labels[1].starts_with("p95 end "));
+        // A trial the rows lack is still named, with no end rather than a wrong one.
+        let chart = rollout_timeline(&s, &summary, &one, Drawn::of(Some(99), &rows));
+        assert_eq!(chart.heading.title, "Tasks ready per version, trial 99");
+        assert!(chart.ends.is_empty());
+    }
+
+    #[test]
+    fn the_timeline_caption_states_the_real_tick() {
+        let (s, rows, summary, tls) = run(4);
+        let bands = timeline_bands(&s, &tls);
+        let tick = show_duration(bands.tick);
+        let charts = run_charts(&s, &summary, &rows, Some(&bands)).unwrap();
+        let caption = &charts[0].caption;
+        assert!(caption.contains(&format!("every {tick} from")), "{caption}");
+        assert!(!caption.contains("second by second"), "{caption}");
+        // A sub-second tick is written in milliseconds, never rounded to `0.0s`.
+        assert_eq!(show_duration(crate::sim::time::SECOND / 100), "10ms");
+    }
 }

@@ -165,7 +165,8 @@ pub fn pareto(r: &SweepReport<'_>, replicas: &[u32]) -> Pareto {
         .points
         .iter()
         .zip(replicas)
-        .filter_map(|((vals, s), &n)| {
+        .enumerate()
+        .filter_map(|(i, ((vals, s), &n))| {
             let service = if traffic {
                 stat(s, "availability.p01")?
             } else {
@@ -182,6 +183,7 @@ pub fn pareto(r: &SweepReport<'_>, replicas: &[u32]) -> Pareto {
                 duration_s: stat(s, "duration_s.p95")?,
                 availability: service,
                 peak: stat(s, "peak_tasks.max")?,
+                on_front: r.front.contains(&i),
             })
         })
         .collect();
@@ -253,11 +255,21 @@ pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFi
     out.push(file(
         "sweep-pareto",
         "Pareto front",
-        "Every point of the grid placed by its 95th-percentile rollout time (x) and the \
-         service it kept (y: 1st-percentile availability, or without traffic the fewest \
-         ready tasks as a share of the replicas); the circle's size grows with the most \
-         tasks placed on nodes at once (peak_tasks.max, the capacity reserved). The line joins the points no other point beats on both."
-            .to_string(),
+        format!(
+            "Every point of the grid placed by its 95th-percentile rollout time (x) and the \
+             service it kept (y: 1st-percentile availability, or without traffic the fewest \
+             ready tasks as a share of the replicas); the circle's size grows with the most \
+             tasks placed on nodes at once (peak_tasks.max, the capacity reserved). Ringed: \
+             the sweep's Pareto front, the points marked front in the table (sweep.json's \
+             pareto_front), which no other point matches or beats on all of {} while beating \
+             it on one. The dashed grey line, when two or more points are on it, joins the \
+             points no other point beats on the two drawn axes alone, capacity left aside.",
+            r.front_axes
+                .iter()
+                .map(|a| a.metric.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         &pareto(r, replicas),
     )?);
     Ok(out)
@@ -266,6 +278,82 @@ pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::run_trials_until;
+    use crate::experiment::sweep::{front_axes, pareto as sweep_front};
+    use crate::plot::sweep::two_axis_front;
+    use crate::scenario::{Override, SweepValue, load_file};
+    use std::sync::atomic::AtomicBool;
+
+    #[test]
+    fn the_chart_rings_exactly_the_sweeps_pareto_front() {
+        // The README's sweep: order × parallelism of the Swarm stop-first example, where
+        // start-first points are on the front for their service although slower, and only
+        // one point is best on the chart's two axes.
+        let path = format!(
+            "{}/scenarios/swarm-stop-first.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let axes = [
+            SweepAxis {
+                path: "strategy.swarm.update_config.parallelism".into(),
+                values: ["1", "2", "3"].map(SweepValue::text).to_vec(),
+            },
+            SweepAxis {
+                path: "strategy.swarm.update_config.order".into(),
+                values: ["stop-first", "start-first"].map(SweepValue::text).to_vec(),
+            },
+        ];
+        let stop = AtomicBool::new(false);
+        let mut points = Vec::new();
+        let mut replicas = Vec::new();
+        for p in &axes[0].values {
+            for o in &axes[1].values {
+                let set = |path: &str, value: &str| Override {
+                    path: path.into(),
+                    value: value.into(),
+                    set_by: Default::default(),
+                };
+                let s = load_file(
+                    std::path::Path::new(&path),
+                    &[
+                        set(&axes[0].path, &p.text),
+                        set(&axes[1].path, &o.text),
+                        set("trials", "40"),
+                    ],
+                )
+                .unwrap();
+                let rows = run_trials_until(&s, 0..s.trials, &stop);
+                replicas.push(s.service.replicas);
+                points.push((vec![p, o], Summary::from_rows(&s.name, s.seed, &rows)));
+            }
+        }
+        let summaries: Vec<Summary> = points.iter().map(|(_, s)| s.clone()).collect();
+        let front_axes = front_axes(&summaries);
+        let front = sweep_front(&summaries, &front_axes);
+        let report = SweepReport {
+            scenario: "swarm-stop-first",
+            seed: 7,
+            axes: &axes,
+            points,
+            objective: None,
+            constraints: &[],
+            best: None,
+            front_axes,
+            front: front.clone(),
+            partial: false,
+        };
+        let chart = pareto(&report, &replicas);
+        assert_eq!(chart.points.len(), 6, "no point lacks a value");
+        assert_eq!(chart.ringed(), front);
+        // The case the chart got wrong: the front of its two axes alone is another set.
+        assert_ne!(two_axis_front(&chart.points), front);
+        let files = sweep_charts(&report, &replicas).unwrap();
+        let caption = &files.last().unwrap().caption;
+        assert!(
+            caption.contains("duration_s.p95, min_ready.min, peak_tasks.max"),
+            "{caption}"
+        );
+    }
 
     #[test]
     fn displayed_intervals_hold_only_possible_values() {

@@ -43,6 +43,10 @@ pub(super) fn dark(i: usize) -> RGBColor {
     DARK[i % DARK.len()]
 }
 
+/// Dash and gap, pixels, of a dotted line: instants (when rollouts ended), told apart from
+/// the long dashes of limits, which share their colours.
+pub(super) const DOTS: (u32, u32) = (2, 3);
+
 /// How a legend entry is drawn.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Swatch {
@@ -50,10 +54,14 @@ pub(super) enum Swatch {
     Line(RGBColor),
     /// A dashed line (limits and marks).
     Dashed(RGBColor),
+    /// A dotted line ([`DOTS`]: instants).
+    Dotted(RGBColor),
     /// A median line inside a shaded band.
     Band(RGBColor),
     /// A filled box (bars).
     Box(RGBColor),
+    /// A ring (points marked on a scatter).
+    Ring(RGBColor),
 }
 
 pub(super) fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
@@ -128,6 +136,15 @@ fn draw_swatch<DB: DrawingBackend>(
                 ))?;
             }
         }
+        Swatch::Dotted(c) => {
+            let (dash, gap) = (DOTS.0 as i32, DOTS.1 as i32);
+            for x0 in (x..x + 20).step_by((dash + gap) as usize) {
+                area.draw(&PathElement::new(
+                    vec![(x0, y), (x0 + dash, y)],
+                    c.stroke_width(2),
+                ))?;
+            }
+        }
         Swatch::Band(c) => {
             area.draw(&Rectangle::new(
                 [(x, y - 6), (x + 20, y + 6)],
@@ -142,6 +159,7 @@ fn draw_swatch<DB: DrawingBackend>(
             [(x + 2, y - 6), (x + 18, y + 6)],
             c.mix(0.75).filled(),
         ))?,
+        Swatch::Ring(c) => area.draw(&Circle::new((x + 10, y), 6, c.stroke_width(2)))?,
     }
     Ok(())
 }

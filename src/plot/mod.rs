@@ -27,6 +27,7 @@ pub mod axis;
 mod bitmap_text;
 pub mod compare;
 pub mod distribution;
+mod labels;
 mod layout;
 pub mod outcomes;
 pub mod sweep;

@@ -1,10 +1,12 @@
 //! Charts of a sweep (one run per grid point): a heatmap over two parameters, lines with
-//! interval bars over one, and the Pareto front of duration against availability.
+//! interval bars over one, and every point's duration against availability, the sweep's
+//! Pareto front ringed.
 //!
 //! They take plain data, one entry per grid point, so the sweep command only has to fill
 //! them; nothing here knows how the grid was run.
 
 use super::axis::{ClockAxis, Scale, percent_tick_in, span};
+use super::labels::{Mark, PixelBox, leader, place};
 use super::layout::{GREY, Heading, LABEL, Swatch, TICK, frame, text};
 use super::timeline::compact;
 use super::{Chart, PlotError, color};
@@ -68,9 +70,14 @@ pub struct ParetoPoint {
     pub availability: f64,
     /// Peak capacity (e.g. p95 of `peak_tasks`): the point's size.
     pub peak: f64,
+    /// On the sweep's own Pareto front (`sweep.json`'s `pareto_front.points`, over all of
+    /// its axes): ringed. Given, not recomputed from the two axes drawn, so the chart rings
+    /// the points the table and the JSON call the front.
+    pub on_front: bool,
 }
 
-/// Settings on the duration/availability plane, the front joined by a line.
+/// Settings on the duration/availability plane: the sweep's Pareto front ringed, the points
+/// best on the two drawn axes alone joined by a dashed line.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pareto {
     /// Title and subtitle.
@@ -81,11 +88,13 @@ pub struct Pareto {
     pub points: Vec<ParetoPoint>,
 }
 
-/// Indices of the points no other point beats: none is at least as fast *and* at least as
-/// available, and better on one of them. Sorted by duration.
+/// Indices of the points no other point beats on the two drawn axes alone: none is at
+/// least as fast *and* at least as available, and better on one of them. Sorted by
+/// duration. Not the sweep's Pareto front, which weighs more axes (peak capacity too) and
+/// may hold more points: the chart draws this set as a trade-off line only.
 ///
 /// O(n²), for grids of at most a few thousand points.
-pub fn pareto_front(points: &[ParetoPoint]) -> Vec<usize> {
+pub fn two_axis_front(points: &[ParetoPoint]) -> Vec<usize> {
     let dominates = |a: &ParetoPoint, b: &ParetoPoint| {
         a.duration_s <= b.duration_s
             && a.availability >= b.availability
@@ -247,16 +256,38 @@ impl Chart for IntervalLines {
     }
 }
 
-impl Chart for Pareto {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let legend = vec![
+/// Text size of the point labels.
+const POINT_LABEL: u32 = TICK - 1;
+
+impl Pareto {
+    /// Indices of the points drawn ringed: exactly those the sweep put on its front.
+    pub fn ringed(&self) -> Vec<usize> {
+        (0..self.points.len())
+            .filter(|&i| self.points[i].on_front)
+            .collect()
+    }
+
+    /// The legend: what a circle, a ring and (when it has a length) the dashed line are.
+    fn legend(&self, line: bool) -> Vec<(String, Swatch)> {
+        let mut out = vec![
             (
                 "a setting (size: peak capacity)".to_string(),
                 Swatch::Box(color(0)),
             ),
-            ("Pareto front".to_string(), Swatch::Line(color(4))),
+            ("ringed: Pareto front".to_string(), Swatch::Ring(color(4))),
         ];
-        let area = frame(root, &self.heading, &legend)?;
+        if line {
+            out.push(("best on x and y alone".to_string(), Swatch::Dashed(GREY)));
+        }
+        out
+    }
+}
+
+impl Chart for Pareto {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let line = two_axis_front(&self.points);
+        // A front of one point is no line: no legend entry for what is not drawn.
+        let area = frame(root, &self.heading, &self.legend(line.len() > 1))?;
         let (x_lo, x_hi) = span(self.points.iter().map(|p| p.duration_s));
         let (y_lo, y_hi) = span(self.points.iter().map(|p| p.availability));
         let (px, py) = ((x_hi - x_lo) * 0.08, (y_hi - y_lo) * 0.08);
@@ -281,39 +312,79 @@ impl Chart for Pareto {
             .x_desc(self.axes.0.as_str())
             .y_desc(self.axes.1.as_str())
             .draw()?;
-        let front = pareto_front(&self.points);
-        chart.draw_series(LineSeries::new(
-            front
-                .iter()
+        // Dashed and grey: a guide under the points, not the front the rings mark.
+        chart.draw_series(DashedLineSeries::new(
+            line.iter()
                 .map(|&i| (self.points[i].duration_s, self.points[i].availability)),
-            color(4).stroke_width(2),
+            6,
+            4,
+            GREY.stroke_width(1),
         ))?;
         let (p_lo, p_hi) = span(self.points.iter().map(|p| p.peak));
-        for (i, p) in self.points.iter().enumerate() {
-            // Radius 4 to 14 px with the peak: the area grows with the capacity needed.
-            let r = 4.0 + 10.0 * ((p.peak - p_lo) / (p_hi - p_lo)).clamp(0.0, 1.0);
+        // Radius 4 to 14 px with the peak: the area grows with the capacity needed.
+        let radius = |p: &ParetoPoint| {
+            (4.0 + 10.0 * ((p.peak - p_lo) / (p_hi - p_lo)).clamp(0.0, 1.0)) as i32
+        };
+        for p in &self.points {
+            let at = (p.duration_s, p.availability);
+            let r = radius(p);
             chart.draw_series(std::iter::once(Circle::new(
-                (p.duration_s, p.availability),
-                r as i32,
+                at,
+                r,
                 color(0).mix(0.55).filled(),
             )))?;
-            if front.contains(&i) {
-                // Ringed in the front's colour: visible also when the front is one point
-                // and its line has no length.
+            if p.on_front {
+                // A ring, not a line: the front need not be a curve in these two axes
+                // (a point may be on it for its small peak alone).
                 chart.draw_series(std::iter::once(Circle::new(
-                    (p.duration_s, p.availability),
-                    r as i32 + 2,
+                    at,
+                    r + 2,
                     color(4).stroke_width(2),
                 )))?;
             }
-            // The label beside the point, clear of the largest circle.
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((p.duration_s, p.availability))
-                    + Text::new(
-                        p.label.clone(),
-                        (r as i32 + 3, -(r as i32) - 2),
-                        text(TICK - 1, GREY).pos(Pos::new(HPos::Left, VPos::Bottom)),
+        }
+        // Labels last, over every circle, each where it meets no other label.
+        let plot = chart.plotting_area();
+        let style = text(POINT_LABEL, GREY).pos(Pos::new(HPos::Left, VPos::Top));
+        let marks: Vec<Mark> = self
+            .points
+            .iter()
+            .map(|p| {
+                let (w, h) = root.estimate_text_size(&p.label, &style).unwrap_or((
+                    // No font metrics: about 0.6 em a character.
+                    POINT_LABEL * 6 / 10 * p.label.chars().count() as u32,
+                    POINT_LABEL,
+                ));
+                Mark {
+                    at: plot.map_coordinate(&(p.duration_s, p.availability)),
+                    // Past the ring of a front point.
+                    radius: radius(p) + 2,
+                    size: (
+                        i32::try_from(w).unwrap_or(i32::MAX),
+                        i32::try_from(h).unwrap_or(i32::MAX),
                     ),
+                }
+            })
+            .collect();
+        let (xs, ys) = plot.get_pixel_range();
+        let bounds = PixelBox {
+            left: xs.start,
+            top: ys.start,
+            right: xs.end,
+            bottom: ys.end,
+        };
+        let (bx, by) = root.get_base_pixel();
+        for ((p, m), b) in self.points.iter().zip(&marks).zip(place(&marks, bounds)) {
+            if let Some((from, to)) = leader(m, &b) {
+                root.draw(&PathElement::new(
+                    vec![(from.0 - bx, from.1 - by), (to.0 - bx, to.1 - by)],
+                    GREY.mix(0.6).stroke_width(1),
+                ))?;
+            }
+            root.draw(&Text::new(
+                p.label.clone(),
+                (b.left - bx, b.top - by),
+                style.clone(),
             ))?;
         }
         Ok(())
@@ -331,6 +402,7 @@ mod tests {
             duration_s: d,
             availability: a,
             peak,
+            on_front: false,
         }
     }
 
@@ -344,8 +416,8 @@ mod tests {
             point("tie of middle", 60.0, 0.999, 9.0),
         ];
         // Two equal points do not dominate each other: both stay.
-        assert_eq!(pareto_front(&pts), [0, 3, 4, 1]);
-        assert!(pareto_front(&[]).is_empty());
+        assert_eq!(two_axis_front(&pts), [0, 3, 4, 1]);
+        assert!(two_axis_front(&[]).is_empty());
     }
 
     #[test]
@@ -404,6 +476,39 @@ mod tests {
         });
         renders(&Pareto {
             points: vec![point("only", 0.0, 1.0, 6.0)],
+            ..Pareto::default()
+        });
+    }
+
+    #[test]
+    fn the_rings_are_the_points_given_on_the_front_not_the_two_axis_best() {
+        // The canary sweep's case: settings on (almost) one spot, and a front point that is
+        // slower and less available than another but needs less capacity.
+        let on = |mut p: ParetoPoint| {
+            p.on_front = true;
+            p
+        };
+        let chart = Pareto {
+            heading: heading(),
+            axes: ("duration_s.p95".into(), "availability.p01".into()),
+            points: vec![
+                on(point("0.02, 5000", 170.2, 0.99877, 11.0)),
+                point("0.05, 5000", 170.2, 0.99854, 11.0),
+                point("0.2, 5000", 170.2, 0.99735, 11.0),
+                on(point("0.02, 50", 354.4, 0.99410, 8.0)),
+                point("0.05, 50", 342.8, 0.98832, 20.0),
+            ],
+        };
+        assert_eq!(chart.ringed(), [0, 3]);
+        assert_eq!(two_axis_front(&chart.points), [0]);
+        let (png, svg) = renders(&chart);
+        // The same data, the same bytes.
+        assert_eq!(renders(&chart), (png, svg));
+        renders(&Pareto {
+            points: vec![
+                point("nan", f64::NAN, f64::INFINITY, f64::NAN),
+                on(point("big", 1e300, -1e300, 1e300)),
+            ],
             ..Pareto::default()
         });
     }

@@ -5,7 +5,7 @@
 //! there, e.g. latency of a bucket with nothing served) is a gap in the line.
 
 use super::axis::{ClockAxis, duration_tick, from_zero};
-use super::layout::{GREY, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, text};
+use super::layout::{DOTS, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, text};
 use super::{Chart, PlotError, RefLine, color};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
@@ -50,7 +50,8 @@ pub struct RolloutTimeline {
     /// Horizontal lines: desired replicas, the most tasks the strategy allows, the fewest
     /// ready it keeps.
     pub limits: Vec<RefLine>,
-    /// Vertical lines: when rollouts ended (the median, the 95th percentile), seconds.
+    /// Vertical lines: when rollouts ended (the median, the 95th percentile; or one trial's
+    /// end), seconds.
     pub ends: Vec<RefLine>,
 }
 
@@ -76,18 +77,24 @@ fn band_legend(series: &[BandSeries]) -> impl Iterator<Item = (String, Swatch)> 
         .map(|s| (s.label.clone(), Swatch::Band(color(s.color))))
 }
 
+/// Ends are dotted, in the dark colours the duration chart gives the same percentiles
+/// (median black, p95 red): one grey for every end could not tell them apart, and dashes
+/// would read as the limits, which share these colours.
 fn ends_legend(ends: &[RefLine]) -> impl Iterator<Item = (String, Swatch)> + '_ {
-    ends.iter().map(|e| (e.label.clone(), Swatch::Dashed(GREY)))
+    ends.iter()
+        .enumerate()
+        .map(|(i, e)| (e.label.clone(), Swatch::Dotted(dark(i))))
 }
 
-/// The time axis: from 0 to the last sample or end mark.
+/// The time axis: from 0 to the last sample, or 3% past the last end mark: one trial's
+/// samples stop at the first tick after its end, and its mark on the plot's edge would be
+/// lost in the frame.
 fn time_range<'a>(series: impl Iterator<Item = &'a BandSeries>, ends: &[RefLine]) -> f64 {
-    series
-        .flat_map(|s| s.times())
-        .chain(ends.iter().map(|e| e.value))
-        .filter(|t| t.is_finite())
-        .fold(0.0, f64::max)
-        .max(1.0)
+    let finite_max =
+        |t: &mut dyn Iterator<Item = f64>| t.filter(|t| t.is_finite()).fold(0.0, f64::max);
+    let samples = finite_max(&mut series.flat_map(|s| s.times()));
+    let ends = finite_max(&mut ends.iter().map(|e| e.value));
+    samples.max(ends * 1.03).max(1.0)
 }
 
 /// A cartesian plot on `area` with labelled axes (time on x).
@@ -147,17 +154,18 @@ fn draw_bands<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The ends, dotted and coloured as [`ends_legend`] shows them.
 fn draw_vertical<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     lines: &[RefLine],
     (y_lo, y_hi): (f64, f64),
 ) -> Result<(), PlotError> {
-    for l in lines {
+    for (i, l) in lines.iter().enumerate() {
         chart.draw_series(DashedLineSeries::new(
             [(l.value, y_lo), (l.value, y_hi)],
-            6,
-            4,
-            GREY.stroke_width(2),
+            DOTS.0,
+            DOTS.1,
+            dark(i).stroke_width(2),
         ))?;
     }
     Ok(())

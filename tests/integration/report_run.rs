@@ -4,7 +4,7 @@
 
 use crate::report::{assert_self_contained, bin, entries, md_row, scenario_path};
 use rollout_sim::experiment::{run_timelines, run_trials};
-use rollout_sim::output::charts::run_charts;
+use rollout_sim::output::charts::{run_charts, run_charts_of};
 use rollout_sim::output::{Summary, timeline_bands, timeline_tick};
 use rollout_sim::scenario::{Override, SetBy, load_file};
 use std::fs;
@@ -192,6 +192,12 @@ fn every_example_scenario_charts_without_panic_even_from_one_trial() {
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let with_traffic = usize::from(s.traffic.is_some());
             assert_eq!(charts.len(), 3 + with_traffic, "{}", path.display());
+            // `--timeline-trial K`: the last trial's own timeline.
+            let k = trials - 1;
+            let one = timeline_bands(&s, &tls[k as usize..]);
+            let charts = run_charts_of(&s, &summary, &rows, Some(&one), Some(k))
+                .unwrap_or_else(|e| panic!("{} trial {k}: {e}", path.display()));
+            assert_eq!(charts.len(), 3 + with_traffic, "{}", path.display());
             // Without the timeline only the distribution and the outcomes are drawn.
             assert_eq!(run_charts(&s, &summary, &rows, None).unwrap().len(), 2);
         }
@@ -235,6 +241,36 @@ fn run_plot_draws_the_charts_beside_the_run_files() {
         .success();
     assert_eq!(entries(&plain), ["summary.json", "trials.csv"]);
 }
+#[test]
+fn run_plot_of_one_trial_names_it_and_marks_its_own_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("one");
+    bin()
+        .args(["run", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--trials", "10", "-q", "--plot"])
+        .args(["--timeline-trial", "7", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let svg = fs::read_to_string(out.join("rollout-timeline.svg")).unwrap();
+    let trials = fs::read_to_string(out.join("trials.csv")).unwrap();
+    let row: Vec<&str> = trials
+        .lines()
+        .find(|l| l.starts_with("7,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    for said in [
+        "Tasks ready per version, trial 7",
+        "trial 7 of 10",
+        &format!("trial 7 {} at ", row[2]),
+    ] {
+        assert!(svg.contains(said), "{said:?} not in the chart");
+    }
+    // Not the run's percentiles: they describe trials the chart does not draw.
+    assert!(!svg.contains("median end") && !svg.contains("5–95% band"));
+}
+
 /// A trial whose traffic window ends between two ticks has a last bucket shorter than a
 /// tick; the bands leave it out, so at 200 requests/s and a 1 s tick no band value falls
 /// anywhere near a tail of Poisson(200) (P(X < 120) < 1e-9): with the short buckets in,
