@@ -93,7 +93,6 @@ impl Release {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::{Outcome, TrialResult, Verdict};
 
     #[test]
     fn detection_rate_and_its_wilson_interval() {
@@ -103,19 +102,7 @@ mod tests {
         let (n, k) = (4.0, 3.0);
         let centre = (k + z * z / 2.0) / (n + z * z);
         let half = z * (k * (n - k) / n + z * z / 4.0).sqrt() / (n + z * z);
-        let base = crate::output::columns::tests::sample_row();
-        let rows: Vec<TrialResult> = (0..4)
-            .map(|i| TrialResult {
-                trial: i,
-                outcome: Outcome::Completed,
-                verdict: Some(Verdict {
-                    bad: true,
-                    aborted: i < 3,
-                    time_to_detect: (i < 3).then_some(60_000_000),
-                }),
-                ..base
-            })
-            .collect();
+        let rows = crate::output::columns::tests::bad_release_rows(4, 3);
         let s = Summary::from_rows("t", 1, &rows);
         let r = Release::of(&s).unwrap();
         let d = r.detection.unwrap();

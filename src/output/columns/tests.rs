@@ -51,6 +51,23 @@ pub(crate) fn sample_row() -> TrialResult {
     }
 }
 
+/// `n` trials of a bad release ([`sample_row`] otherwise, completed), the first `caught`
+/// of them aborted by the analysis a minute in: the rows a detection verdict is read from.
+pub(crate) fn bad_release_rows(n: u64, caught: u64) -> Vec<TrialResult> {
+    (0..n)
+        .map(|i| TrialResult {
+            trial: i,
+            outcome: Outcome::Completed,
+            verdict: Some(crate::result::Verdict {
+                bad: true,
+                aborted: i < caught,
+                time_to_detect: (i < caught).then_some(60 * SECOND),
+            }),
+            ..sample_row()
+        })
+        .collect()
+}
+
 fn cells(row: &TrialResult) -> Vec<String> {
     COLUMNS.iter().map(|c| c.cell(row).to_string()).collect()
 }

@@ -153,24 +153,13 @@ pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[Ch
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::{TrialResult, Verdict};
+    use crate::result::TrialResult;
 
     #[test]
     fn a_run_with_a_verdict_reports_its_detection() {
         // 3 of 4 bad-release trials caught: the page says so, as the table does.
         let base = crate::output::columns::tests::sample_row();
-        let rows: Vec<TrialResult> = (0..4)
-            .map(|i| TrialResult {
-                trial: i,
-                outcome: Outcome::Completed,
-                verdict: Some(Verdict {
-                    bad: true,
-                    aborted: i < 3,
-                    time_to_detect: (i < 3).then_some(60_000_000),
-                }),
-                ..base
-            })
-            .collect();
+        let rows = crate::output::columns::tests::bad_release_rows(4, 3);
         let summary = Summary::from_rows("t", 1, &rows);
         let info = ReportInfo {
             sources: vec!["t.yaml".into()],
