@@ -32,11 +32,23 @@ impl Format {
 /// The generic tree of `text`, or a one-line problem with the line and column.
 pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
     let syntax = match format {
-        Format::Yaml => serde_saphyr::from_str_with_options(
-            text,
-            serde_saphyr::options! { with_snippet: false },
-        )
-        .map_err(|e| format!("invalid YAML: {}", yaml_error(&e))),
+        Format::Yaml => match read_yaml(text) {
+            Ok(tree) => Ok(tree),
+            Err(serde_saphyr::Error::NonFiniteFloat { value, location })
+                if let Some(path) = non_finite_path(text, &value, place(&location)) =>
+            {
+                return Err(Problem::new(
+                    path,
+                    format!(
+                        "`{value}` (line {}, column {}) is not a finite number (not a number, \
+                         or an infinity): give a finite value of the field's type",
+                        location.line(),
+                        location.column()
+                    ),
+                ));
+            }
+            Err(e) => Err(format!("invalid YAML: {}", yaml_error(&e))),
+        },
         Format::Json => match json::parse(text) {
             Ok(tree) => Ok(tree),
             Err(JsonError::Syntax(m)) => Err(format!("invalid JSON: {m}")),
@@ -52,6 +64,90 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
         },
     };
     syntax.map_err(|m| Problem::new(FILE, m))
+}
+
+/// The generic tree of YAML `text`.
+fn read_yaml(text: &str) -> Result<Value, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
+}
+
+/// The field path of the non-finite number `raw` found at `at` in YAML `text`, which the
+/// tree cannot hold (so the reader stops at it, knowing only where it is): the number is
+/// replaced by a mark, the text read again, and the mark looked for in the tree. Any later
+/// non-finite number is replaced by 0 for that reading. `None` when the place does not
+/// hold `raw` or the text still cannot be read.
+fn non_finite_path(text: &str, raw: &str, at: (usize, usize)) -> Option<String> {
+    const MARK: &str = "rollout-sim: the non-finite number";
+    let mut marked = replace_scalar(text, raw, at, &format!("'{MARK}'"))?;
+    // Each round replaces one more number; a scenario holds far fewer than this.
+    for _ in 0..64 {
+        match read_yaml(&marked) {
+            Ok(tree) => return path_of(&tree, MARK),
+            Err(serde_saphyr::Error::NonFiniteFloat { value, location }) => {
+                marked = replace_scalar(&marked, &value, place(&location), "0")?;
+            }
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// The 1-based (line, column) of a reader's location.
+fn place(at: &serde_saphyr::Location) -> (usize, usize) {
+    (at.line() as usize, at.column() as usize)
+}
+
+/// `text` with the plain scalar `raw` at `(line, column)` (1-based) replaced by `with`, or
+/// `None` when `raw` is not there.
+fn replace_scalar(
+    text: &str,
+    raw: &str,
+    (line, column): (usize, usize),
+    with: &str,
+) -> Option<String> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let start = line_start
+        + text[line_start..]
+            .char_indices()
+            .nth(column.checked_sub(1)?)?
+            .0;
+    text[start..]
+        .starts_with(raw)
+        .then(|| format!("{}{with}{}", &text[..start], &text[start + raw.len()..]))
+}
+
+/// The dotted path (list items by index) of the first string equal to `mark` in `tree`,
+/// in document order; walked with a stack, not recursion.
+fn path_of(tree: &Value, mark: &str) -> Option<String> {
+    let mut stack: Vec<(&Value, String)> = vec![(tree, String::new())];
+    let join = |path: &str, key: &dyn std::fmt::Display| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    while let Some((value, path)) = stack.pop() {
+        match value {
+            Value::String(s) if s == mark => return Some(path),
+            Value::Object(map) => {
+                for (key, child) in map.iter().rev() {
+                    stack.push((child, join(&path, key)));
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate().rev() {
+                    stack.push((child, join(&path, &i)));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A YAML error in words for scenario authors: saphyr's own messages are addressed to
@@ -165,10 +261,33 @@ mod tests {
             "{e}"
         );
         let e = yaml("service: {}\nhorizon: .nan\n").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("invalid YAML: `.nan` is not a finite number at line 2"),
-            "{e}"
+        assert_eq!(
+            e.to_string(),
+            "scenarios/web.yaml: horizon: `.nan` (line 2, column 10) is not a finite number \
+             (not a number, or an infinity): give a finite value of the field's type"
         );
+    }
+
+    #[test]
+    fn a_non_finite_number_is_named_by_its_field() {
+        let path = |text: &str| yaml(text).unwrap_err().problems[0].path.clone();
+        // In a flow map, a list, after another one, and where a string looks the same.
+        assert_eq!(
+            path("name: x\nservice:\n  versions:\n    next: {image: 'a', start: -.inf}\n"),
+            "service.versions.next.start"
+        );
+        assert_eq!(path("name: x\nsamples: [1, 2, .NaN]\n"), "samples.2");
+        assert_eq!(
+            path("name: '.nan'\nservice:\n  replicas: .inf\nhorizon: .nan\n"),
+            "service.replicas"
+        );
+        assert_eq!(path("seed: .nan"), "seed");
+        // A place that does not hold the number is not guessed at.
+        assert_eq!(super::non_finite_path("a: .nan\n", ".nan", (1, 1)), None);
+        assert_eq!(
+            super::non_finite_path("a: .nan\n", ".nan", (1, 4)),
+            Some("a".into())
+        );
+        assert_eq!(super::non_finite_path("a: .nan\n", ".nan", (9, 1)), None);
     }
 }
