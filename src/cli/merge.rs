@@ -4,8 +4,9 @@
 
 use super::inputs::Inputs;
 use super::{CliError, print_stdout};
-use crate::output::folder::{Staging, check_replaceable};
+use crate::output::folder::Staging;
 use crate::output::merge::merge;
+use crate::output::replaceable::check_replaceable;
 use anyhow::{Context, anyhow};
 use clap::Args;
 use std::fs::File;

@@ -1,7 +1,8 @@
 //! Options shared by the subcommands that run trials.
 
 use super::inputs::Inputs;
-use crate::output::folder::{Staging, check_replaceable};
+use crate::output::folder::Staging;
+use crate::output::replaceable::check_replaceable;
 use crate::scenario::{self, Format, Override, Scenario};
 use anyhow::Context;
 use clap::{Args, ValueEnum};

@@ -10,288 +10,20 @@
 //! never a lying one. Leftovers of killed runs carry the process id in their name, and the
 //! next run into the same folder deletes those whose process is gone.
 //!
-//! Replacing a folder deletes it, so only a folder this tool wrote may be replaced: an
-//! empty one, or one holding a `summary.json`, `sweep.json` or `compare.json` of
-//! rollout-sim and nothing but files rollout-sim writes ([`foreign_entries`]: the files of
-//! `run`, `sweep`, `compare`, `report`, `merge` and a baseline, their charts, and `--trace`
-//! files). Anything else (`--out .`, a home directory, a run folder where a scenario or
-//! notes were put) is refused before any work, naming the file that would be lost.
+//! Which folders a run may replace is [`super::replaceable`]'s to say.
 
 use super::atomic::sync_dir;
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 /// The part of a staging or retired folder's name after `.<name>`.
 const TMP: &str = ".rollout-sim-tmp-";
 const OLD: &str = ".rollout-sim-old-";
 
-/// Largest `summary.json` read to recognise a folder of ours.
-const SUMMARY_CAP: u64 = 64 << 20;
-
-/// Why an output folder cannot be used; found before any trial runs.
-pub fn check_replaceable(dir: &Path) -> Result<(), String> {
-    let (_, name) = split(dir).map_err(|e| e.to_string())?;
-    let meta = match fs::symlink_metadata(dir) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("cannot inspect {}: {e}", dir.display())),
-    };
-    let shown = dir.display();
-    if meta.file_type().is_symlink() {
-        return Err(format!(
-            "{shown} is a symbolic link: a run replaces its output folder as a whole; \
-             pass the folder it points to as --out"
-        ));
-    }
-    if !meta.is_dir() {
-        return Err(format!(
-            "{shown} exists and is not a folder: choose another --out"
-        ));
-    }
-    let cannot = |e: io::Error| format!("cannot read {shown}: {e}");
-    if !is_run_folder(dir) {
-        // Not ours at all: its first entries say what it is, without a walk through it
-        // (`--out ~`).
-        let mut names: Vec<PathBuf> = fs::read_dir(dir)
-            .map_err(cannot)?
-            .map(|e| e.map(|e| PathBuf::from(e.file_name())))
-            .collect::<io::Result<_>>()
-            .map_err(cannot)?;
-        if names.is_empty() {
-            return Ok(());
-        }
-        names.sort();
-        return Err(format!(
-            "{shown} exists and is not a rollout-sim output folder (no summary.json written by \
-             rollout-sim in it, nor a sweep.json or compare.json; it holds {}); a run replaces \
-             its whole folder ({name:?}), so choose a new or empty --out",
-            listed(dir, &names)
-        ));
-    }
-    let foreign = foreign_entries(dir).map_err(cannot)?;
-    if foreign.is_empty() {
-        return Ok(());
-    }
-    let them = if foreign.len() == 1 { "it" } else { "them" };
-    Err(format!(
-        "{shown} holds {}, which rollout-sim does not write: a run replaces its whole folder \
-         ({name:?}) and would delete {them}; move {them} out of it, or choose another --out (a \
-         new or empty folder)",
-        listed(dir, &foreign),
-    ))
-}
-
-/// Whether the folder `dir` may take rollout-sim's files without mixing them with anyone
-/// else's: it is empty, or one of ours ([`is_run_folder`]) holding nothing but files
-/// rollout-sim writes ([`foreign_entries`]).
-pub fn holds_only_ours(dir: &Path) -> io::Result<bool> {
-    if is_run_folder(dir) {
-        return Ok(foreign_entries(dir)?.is_empty());
-    }
-    Ok(fs::read_dir(dir)?.next().is_none())
-}
-
-/// At most three of `entries` (paths relative to `dir`), shown under `dir`.
-fn listed(dir: &Path, entries: &[PathBuf]) -> String {
-    let mut shown: Vec<String> = entries
-        .iter()
-        .take(3)
-        .map(|e| dir.join(e).display().to_string())
-        .collect();
-    match entries.len() {
-        n if n >= MAX_FOREIGN => shown.push("more".into()),
-        n if n > 3 => shown.push(format!("{} more", n - 3)),
-        _ => {}
-    }
-    match shown.as_slice() {
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        [] => "nothing".into(),
-    }
-}
-
-/// The files every command that writes a folder may write there: `run` (and `merge`,
-/// `run --shard`), `sweep`, `compare`, `report` and `check --update-baseline`.
-const OUR_FILES: &[&str] = &[
-    "trials.csv",
-    "summary.json",
-    "timeline.csv",
-    "shard.json",
-    "baseline.json",
-    "sweep.csv",
-    "sweep.json",
-    "compare.csv",
-    "compare.json",
-    "report.md",
-    "report.html",
-];
-
-/// The charts' file stems (each is written as `<stem>.png` and `<stem>.svg`); a
-/// comparison of several variants names one chart per variant,
-/// `compare-differences-<variant>`.
-const OUR_CHARTS: &[&str] = &[
-    "rollout-timeline",
-    "traffic-timeline",
-    "duration-distribution",
-    "outcomes",
-    "compare-duration-cdf",
-    "compare-differences",
-    "sweep-heatmap",
-    "sweep-lines",
-    "sweep-pareto",
-];
-
-/// How deep `--trace` files inside a run folder are looked for.
-const MAX_DEPTH: usize = 16;
-
-/// Entries looked at, at most, to decide that a folder holds only rollout-sim's files: a
-/// run folder has a few dozen, and a folder with more is none of ours (the walk stops
-/// there, and the entry it stopped at counts as foreign).
-const MAX_ENTRIES: usize = 10_000;
-
-/// Foreign entries collected, at most: enough to name some and count a few more.
-const MAX_FOREIGN: usize = 100;
-
-/// The entries of `dir` (relative paths, sorted) that rollout-sim does not write: anything
-/// but its files and charts (regular files of the names it uses), a `--trace` file (a JSON
-/// Lines file whose first line is a trace record), and subfolders holding only traces.
-/// Symbolic links are never ours. At most [`MAX_FOREIGN`] are listed.
-pub fn foreign_entries(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut walk = Walk {
-        root: dir,
-        seen: 0,
-        foreign: Vec::new(),
-    };
-    walk.folder(Path::new(""), 0)?;
-    walk.foreign.sort();
-    Ok(walk.foreign)
-}
-
-/// A walk through a run folder for [`foreign_entries`].
-struct Walk<'a> {
-    root: &'a Path,
-    seen: usize,
-    foreign: Vec<PathBuf>,
-}
-
-impl Walk<'_> {
-    /// Whether the walk has seen enough.
-    fn done(&self) -> bool {
-        self.foreign.len() >= MAX_FOREIGN || self.seen > MAX_ENTRIES
-    }
-
-    fn folder(&mut self, rel: &Path, depth: usize) -> io::Result<()> {
-        for entry in fs::read_dir(self.root.join(rel))? {
-            if self.done() {
-                return Ok(());
-            }
-            let entry = entry?;
-            self.seen += 1;
-            let name = entry.file_name();
-            let path = rel.join(&name);
-            let kind = entry.file_type()?;
-            if kind.is_dir() && depth < MAX_DEPTH && self.seen <= MAX_ENTRIES {
-                self.folder(&path, depth + 1)?;
-                continue;
-            }
-            // `file_type` does not follow links: a FIFO or a link is never opened.
-            let ours = kind.is_file()
-                && self.seen <= MAX_ENTRIES
-                && ((depth == 0 && name.to_str().is_some_and(is_our_name))
-                    || is_trace(&self.root.join(&path)));
-            if !ours {
-                self.foreign.push(path);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Whether `name` is one of the files rollout-sim writes at the top of a folder.
-fn is_our_name(name: &str) -> bool {
-    if OUR_FILES.contains(&name) {
-        return true;
-    }
-    let Some(stem) = name
-        .strip_suffix(".png")
-        .or_else(|| name.strip_suffix(".svg"))
-    else {
-        return false;
-    };
-    OUR_CHARTS.contains(&stem)
-        || stem
-            .strip_prefix("compare-differences-")
-            .is_some_and(|v| !v.is_empty())
-}
-
-/// Whether `path` is a `--trace` file: its first line is a JSON object with a number `t`
-/// and a string `event`, as every trace record is.
-fn is_trace(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    let mut first = Vec::new();
-    // A record is a few hundred bytes; a longer first line is no trace of ours.
-    if io::BufReader::new(file.take(64 << 10))
-        .read_until(b'\n', &mut first)
-        .is_err()
-    {
-        return false;
-    }
-    match serde_json::from_slice::<serde_json::Value>(&first) {
-        Ok(serde_json::Value::Object(m)) => {
-            m.get("t").is_some_and(serde_json::Value::is_number)
-                && m.get("event").is_some_and(serde_json::Value::is_string)
-        }
-        _ => false,
-    }
-}
-
-/// Whether `dir` holds a `summary.json`, `sweep.json` or `compare.json` written by
-/// rollout-sim.
-pub fn is_run_folder(dir: &Path) -> bool {
-    [
-        (
-            "summary.json",
-            &["scenario", "trials", "seed", "outcomes", "metrics"][..],
-        ),
-        (
-            "sweep.json",
-            &["scenario", "seed", "parameters", "points"][..],
-        ),
-        (
-            "compare.json",
-            &["seed", "trials", "variants", "metrics"][..],
-        ),
-    ]
-    .iter()
-    .any(|(file, keys)| holds_json_with(dir, file, keys))
-}
-
-/// Whether `dir/file` is a JSON object with every key of `keys`.
-fn holds_json_with(dir: &Path, file: &str, keys: &[&str]) -> bool {
-    let path = dir.join(file);
-    let Ok(meta) = fs::symlink_metadata(&path) else {
-        return false;
-    };
-    if !meta.is_file() || meta.len() > SUMMARY_CAP {
-        return false;
-    }
-    let mut bytes = Vec::new();
-    let read = File::open(&path).and_then(|f| f.take(SUMMARY_CAP).read_to_end(&mut bytes));
-    if read.is_err() {
-        return false;
-    }
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) else {
-        return false;
-    };
-    keys.iter().all(|k| map.contains_key(*k))
-}
-
 /// The parent (`.` for a bare name) and the file name of `dir`.
-fn split(dir: &Path) -> io::Result<(PathBuf, OsString)> {
+pub(super) fn split(dir: &Path) -> io::Result<(PathBuf, OsString)> {
     let name = match dir.components().next_back() {
         Some(Component::Normal(n)) => n.to_os_string(),
         _ => {
@@ -332,7 +64,7 @@ pub struct Staging {
 
 impl Staging {
     /// Delete leftovers of killed runs into `dir`, then create a fresh staging folder.
-    /// Call [`check_replaceable`] first.
+    /// Call [`check_replaceable`](super::replaceable::check_replaceable) first.
     pub fn begin(dir: &Path) -> io::Result<Staging> {
         let (parent, name) = split(dir)?;
         fs::create_dir_all(&parent)?;
@@ -471,6 +203,7 @@ fn process_alive(pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::replaceable::check_replaceable;
 
     fn entries(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
@@ -532,99 +265,5 @@ mod tests {
         expected.sort();
         assert_eq!(entries(tmp.path()), expected);
         drop(s);
-    }
-
-    #[test]
-    fn every_file_a_command_writes_is_ours_and_nothing_else() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
-        fs::write(dir.join("summary.json"), SUMMARY).unwrap();
-        for f in [
-            "trials.csv",
-            "timeline.csv",
-            "shard.json",
-            "baseline.json",
-            "sweep.csv",
-            "sweep.json",
-            "compare.csv",
-            "compare.json",
-            "report.md",
-            "report.html",
-            "rollout-timeline.png",
-            "sweep-pareto.svg",
-            "compare-differences-fast.png",
-        ] {
-            fs::write(dir.join(f), b"x").unwrap();
-        }
-        fs::create_dir_all(dir.join("traces/deep")).unwrap();
-        let record = b"{\"t\":0.0,\"event\":\"update\",\"state\":\"updating\"}\n";
-        fs::write(dir.join("traces/deep/t.jsonl"), record).unwrap();
-        fs::write(dir.join("trace.jsonl"), record).unwrap();
-        assert!(foreign_entries(dir).unwrap().is_empty());
-        assert!(holds_only_ours(dir).unwrap());
-        for f in [
-            "scenario.yaml",
-            "notes.md",
-            "compare-differences-.png",
-            "traces/mine.jsonl",
-            "traces/deep/trials.csv",
-        ] {
-            fs::write(dir.join(f), b"{\"t\": \"no\"}\n").unwrap();
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(dir.join("trials.csv"), dir.join("link.csv")).unwrap();
-        let mut expected = vec![
-            "compare-differences-.png",
-            "notes.md",
-            "scenario.yaml",
-            "traces/deep/trials.csv",
-            "traces/mine.jsonl",
-        ];
-        if cfg!(unix) {
-            expected.insert(1, "link.csv");
-        }
-        let found = foreign_entries(dir).unwrap();
-        assert_eq!(
-            found,
-            expected.iter().map(PathBuf::from).collect::<Vec<_>>()
-        );
-        assert!(!holds_only_ours(dir).unwrap());
-        let err = check_replaceable(dir).unwrap_err();
-        assert!(
-            err.contains("and 3 more, which rollout-sim does not write"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn only_empty_folders_and_our_own_may_be_replaced() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("out");
-        check_replaceable(&dir).unwrap();
-        fs::create_dir(&dir).unwrap();
-        check_replaceable(&dir).unwrap();
-        fs::write(dir.join("notes.txt"), b"mine").unwrap();
-        let err = check_replaceable(&dir).unwrap_err();
-        assert!(err.contains("not a rollout-sim output folder"), "{err}");
-        fs::write(dir.join("summary.json"), b"{\"scenario\": 1}").unwrap();
-        assert!(check_replaceable(&dir).is_err());
-        fs::write(dir.join("summary.json"), SUMMARY).unwrap();
-        // A run folder holding a file of someone else's is not replaced either: it would go.
-        let err = check_replaceable(&dir).unwrap_err();
-        assert!(
-            err.contains("notes.txt, which rollout-sim does not write"),
-            "{err}"
-        );
-        fs::remove_file(dir.join("notes.txt")).unwrap();
-        check_replaceable(&dir).unwrap();
-        let file = tmp.path().join("file");
-        fs::write(&file, b"x").unwrap();
-        assert!(
-            check_replaceable(&file)
-                .unwrap_err()
-                .contains("not a folder")
-        );
-        assert!(check_replaceable(Path::new("/")).is_err());
-        assert!(check_replaceable(&dir.join("..")).is_err());
     }
 }

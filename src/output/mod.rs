@@ -50,6 +50,7 @@ pub mod junit;
 pub mod merge;
 pub mod number_text;
 pub mod release;
+pub mod replaceable;
 pub mod report;
 pub mod shard;
 pub mod sinks;
