@@ -35,17 +35,10 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
         Format::Yaml => match read_yaml(text) {
             Ok(tree) => Ok(tree),
             Err(serde_saphyr::Error::NonFiniteFloat { value, location })
-                if let Some(path) = non_finite_path(text, &value, place(&location)) =>
+                if let Some(tree) = read_marked(text, &value, place(&location), read_yaml) =>
             {
-                return Err(Problem::new(
-                    path,
-                    format!(
-                        "`{value}` (line {}, column {}) is not a finite number (not a number, \
-                         or an infinity): give a finite value of the field's type",
-                        location.line(),
-                        location.column()
-                    ),
-                ));
+                let path = path_of(&tree, NON_FINITE).unwrap_or_else(|| FILE.to_string());
+                return Err(Problem::new(path, non_finite(&value, &location)));
             }
             Err(e) => Err(format!("invalid YAML: {}", yaml_error(&e))),
         },
@@ -71,18 +64,35 @@ fn read_yaml(text: &str) -> Result<Value, serde_saphyr::Error> {
     serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
 }
 
-/// The field path of the non-finite number `raw` found at `at` in YAML `text`, which the
-/// tree cannot hold (so the reader stops at it, knowing only where it is): the number is
-/// replaced by a mark, the text read again, and the mark looked for in the tree. Any later
-/// non-finite number is replaced by 0 for that reading. `None` when the place does not
-/// hold `raw` or the text still cannot be read.
-fn non_finite_path(text: &str, raw: &str, at: (usize, usize)) -> Option<String> {
-    const MARK: &str = "rollout-sim: the non-finite number";
-    let mut marked = replace_scalar(text, raw, at, &format!("'{MARK}'"))?;
-    // Each round replaces one more number; a scenario holds far fewer than this.
+/// What the mark [`read_marked`] puts in place of a non-finite number says.
+pub(super) const NON_FINITE: &str = "rollout-sim: the non-finite number";
+
+/// The problem with the non-finite number `raw` at `at`.
+pub(super) fn non_finite(raw: &str, at: &serde_saphyr::Location) -> String {
+    format!(
+        "`{raw}` (line {}, column {}) is not a finite number (not a number, or an infinity): \
+         give a finite value of the field's type",
+        at.line(),
+        at.column()
+    )
+}
+
+/// `text` read by `read` with the non-finite number `raw` found at `at` replaced by the
+/// string [`NON_FINITE`]. The reader stops at such a number knowing only where it is (the
+/// tree cannot hold it); in the tree of the marked text, [`path_of`] finds its field. Any
+/// later non-finite number is replaced by 0 for that reading. `None` when the place does
+/// not hold `raw` or the text still cannot be read.
+pub(super) fn read_marked<T>(
+    text: &str,
+    raw: &str,
+    at: (usize, usize),
+    read: impl Fn(&str) -> Result<T, serde_saphyr::Error>,
+) -> Option<T> {
+    let mut marked = replace_scalar(text, raw, at, &format!("'{NON_FINITE}'"))?;
+    // Each round replaces one more number; a file holds far fewer than this.
     for _ in 0..64 {
-        match read_yaml(&marked) {
-            Ok(tree) => return path_of(&tree, MARK),
+        match read(&marked) {
+            Ok(tree) => return Some(tree),
             Err(serde_saphyr::Error::NonFiniteFloat { value, location }) => {
                 marked = replace_scalar(&marked, &value, place(&location), "0")?;
             }
@@ -93,7 +103,7 @@ fn non_finite_path(text: &str, raw: &str, at: (usize, usize)) -> Option<String> 
 }
 
 /// The 1-based (line, column) of a reader's location.
-fn place(at: &serde_saphyr::Location) -> (usize, usize) {
+pub(super) fn place(at: &serde_saphyr::Location) -> (usize, usize) {
     (at.line() as usize, at.column() as usize)
 }
 
@@ -122,7 +132,7 @@ fn replace_scalar(
 
 /// The dotted path (list items by index) of the first string equal to `mark` in `tree`,
 /// in document order; walked with a stack, not recursion.
-fn path_of(tree: &Value, mark: &str) -> Option<String> {
+pub(super) fn path_of(tree: &Value, mark: &str) -> Option<String> {
     let mut stack: Vec<(&Value, String)> = vec![(tree, String::new())];
     let join = |path: &str, key: &dyn std::fmt::Display| {
         if path.is_empty() {
@@ -283,11 +293,12 @@ mod tests {
         );
         assert_eq!(path("seed: .nan"), "seed");
         // A place that does not hold the number is not guessed at.
-        assert_eq!(super::non_finite_path("a: .nan\n", ".nan", (1, 1)), None);
-        assert_eq!(
-            super::non_finite_path("a: .nan\n", ".nan", (1, 4)),
-            Some("a".into())
-        );
-        assert_eq!(super::non_finite_path("a: .nan\n", ".nan", (9, 1)), None);
+        let at = |line, column| {
+            super::read_marked("a: .nan\n", ".nan", (line, column), super::read_yaml)
+                .and_then(|tree| super::path_of(&tree, super::NON_FINITE))
+        };
+        assert_eq!(at(1, 1), None);
+        assert_eq!(at(1, 4), Some("a".into()));
+        assert_eq!(at(9, 1), None);
     }
 }

@@ -321,6 +321,21 @@ fn bad_manifests_exit_2_with_a_clear_message() {
             &deployment("paused: true", ""),
             "(Deployment web): spec.paused: a paused Deployment does not roll out",
         ),
+        // A number the reader cannot hold is named like any other bad value, in the
+        // document it is in (here the second).
+        (
+            "nan.yaml",
+            &format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n---\n{}",
+                deployment("minReadySeconds: .nan", "")
+            ),
+            "(Deployment web): spec.minReadySeconds: `.nan` (line ",
+        ),
+        (
+            "inf.yaml",
+            "services:\n  web:\n    image: web:2\n    deploy: {replicas: -.inf}\n",
+            "inf.yaml: services.web.deploy.replicas: `-.inf` (line 4, column 24) is not a finite number",
+        ),
     ];
     for (name, text, expected) in cases {
         let path = dir.path().join(name);

@@ -28,6 +28,7 @@ mod units;
 pub use defaults::resize_pool;
 
 use super::error::{FILE, Problem, ScenarioError};
+use super::format;
 use super::load::{self, Format};
 use defaults::Controller;
 use draft::{Draft, Src};
@@ -92,22 +93,67 @@ fn doc_kind(doc: &Value) -> DocKind<'_> {
     }
 }
 
-/// The documents of `text`, or why it is not YAML (JSON).
-fn documents(text: &str, format: Format) -> Result<Vec<Value>, String> {
+/// Why a file's documents cannot be read: the problem, and the object it lies in
+/// (`Deployment web`), when known.
+struct Unreadable {
+    within: Option<String>,
+    problem: Problem,
+}
+
+impl Unreadable {
+    fn into_error(self, origin: &str) -> ScenarioError {
+        ScenarioError {
+            origin: match self.within {
+                Some(object) => format!("{origin} ({object})"),
+                None => origin.to_string(),
+            },
+            problems: vec![self.problem],
+        }
+    }
+}
+
+/// The documents of YAML `text`.
+fn read_documents(text: &str) -> Result<Vec<Value>, serde_saphyr::Error> {
+    serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(
+        text,
+        serde_saphyr::options! { with_snippet: false },
+    )
+}
+
+/// The documents of `text`, or why it is not YAML (JSON). A non-finite number is named by
+/// its object and field, as the importer names other bad values.
+fn documents(text: &str, format: Format) -> Result<Vec<Value>, Unreadable> {
+    let file = |message: String| Unreadable {
+        within: None,
+        problem: Problem::new(FILE, message),
+    };
     match format {
-        Format::Yaml => serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(
-            text,
-            serde_saphyr::options! { with_snippet: false },
-        )
-        .map_err(|e| {
-            let m = e
-                .to_string()
-                .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
-            format!("invalid YAML: {m}")
+        Format::Yaml => read_documents(text).map_err(|e| {
+            if let serde_saphyr::Error::NonFiniteFloat { value, location } = &e {
+                let message = format::non_finite(value, location);
+                let marked =
+                    format::read_marked(text, value, format::place(location), read_documents);
+                for doc in marked.iter().flatten() {
+                    if let Some(path) = format::path_of(doc, format::NON_FINITE) {
+                        let within = match (doc.get("kind"), doc.pointer("/metadata/name")) {
+                            (Some(Value::String(kind)), Some(Value::String(name))) => {
+                                Some(format!("{kind} {name}"))
+                            }
+                            _ => None,
+                        };
+                        return Unreadable {
+                            within,
+                            problem: Problem::new(path, message),
+                        };
+                    }
+                }
+                return file(message);
+            }
+            file(format!("invalid YAML: {}", format::yaml_error(&e)))
         }),
         Format::Json => super::json::parse(text)
             .map(|v| vec![v])
-            .map_err(|_| "invalid JSON".to_string()),
+            .map_err(|_| file("invalid JSON".to_string())),
     }
 }
 
@@ -217,8 +263,7 @@ pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, Sce
 pub fn import_files(inputs: &[Input], opts: &Options) -> Result<Vec<Found>, ScenarioError> {
     let mut all_docs = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let docs = documents(input.text, input.format)
-            .map_err(|m| ScenarioError::file(input.origin, m))?;
+        let docs = documents(input.text, input.format).map_err(|u| u.into_error(input.origin))?;
         all_docs.push(docs);
     }
     let mut lib = Library::default();
