@@ -32,12 +32,12 @@ impl Format {
 /// The generic tree of `text`, or a one-line problem with the line and column.
 pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
     let syntax = match format {
-        Format::Yaml => match read_yaml(text) {
+        Format::Yaml => match read_yaml(text, yaml_options(false)) {
             Ok(tree) => Ok(tree),
-            Err(serde_saphyr::Error::NonFiniteFloat { value, location })
-                if let Some(tree) = read_marked(text, &value, place(&location), read_yaml) =>
-            {
-                let path = path_of(&tree, NON_FINITE).unwrap_or_else(|| FILE.to_string());
+            Err(serde_saphyr::Error::NonFiniteFloat { value, location }) => {
+                let path = read_marked(text, &value, place(&location), read_yaml)
+                    .and_then(|tree| path_of(&tree, NON_FINITE))
+                    .unwrap_or_else(|| FILE.to_string());
                 return Err(Problem::new(path, non_finite(&value, &location)));
             }
             Err(e) => Err(format!("invalid YAML: {}", yaml_error(&e))),
@@ -59,9 +59,20 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
     syntax.map_err(|m| Problem::new(FILE, m))
 }
 
+/// The options of every YAML reading: messages without a snippet of the source, and
+/// non-finite numbers refused (no field takes one, and the tree cannot hold one) or, for
+/// [`read_marked`], read as null.
+pub(super) fn yaml_options(non_finite_as_null: bool) -> serde_saphyr::Options {
+    let mut options = serde_saphyr::options! { with_snippet: false };
+    if non_finite_as_null {
+        options.non_finite_float_policy = serde_saphyr::options::NonFiniteFloatPolicy::PassThrough;
+    }
+    options
+}
+
 /// The generic tree of YAML `text`.
-fn read_yaml(text: &str) -> Result<Value, serde_saphyr::Error> {
-    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { with_snippet: false })
+fn read_yaml(text: &str, options: serde_saphyr::Options) -> Result<Value, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, options)
 }
 
 /// What the mark [`read_marked`] puts in place of a non-finite number says.
@@ -78,28 +89,18 @@ pub(super) fn non_finite(raw: &str, at: &serde_saphyr::Location) -> String {
 }
 
 /// `text` read by `read` with the non-finite number `raw` found at `at` replaced by the
-/// string [`NON_FINITE`]. The reader stops at such a number knowing only where it is (the
-/// tree cannot hold it); in the tree of the marked text, [`path_of`] finds its field. Any
-/// later non-finite number is replaced by 0 for that reading. `None` when the place does
-/// not hold `raw` or the text still cannot be read.
+/// string [`NON_FINITE`], and any other read as null. The reader stops at such a number
+/// knowing only where it is (the tree cannot hold it); in the tree of the marked text,
+/// [`path_of`] finds its field. `None` when the place does not hold `raw` or the text
+/// still cannot be read.
 pub(super) fn read_marked<T>(
     text: &str,
     raw: &str,
     at: (usize, usize),
-    read: impl Fn(&str) -> Result<T, serde_saphyr::Error>,
+    read: impl Fn(&str, serde_saphyr::Options) -> Result<T, serde_saphyr::Error>,
 ) -> Option<T> {
-    let mut marked = replace_scalar(text, raw, at, &format!("'{NON_FINITE}'"))?;
-    // Each round replaces one more number; a file holds far fewer than this.
-    for _ in 0..64 {
-        match read(&marked) {
-            Ok(tree) => return Some(tree),
-            Err(serde_saphyr::Error::NonFiniteFloat { value, location }) => {
-                marked = replace_scalar(&marked, &value, place(&location), "0")?;
-            }
-            Err(_) => return None,
-        }
-    }
-    None
+    let marked = replace_scalar(text, raw, at, &format!("'{NON_FINITE}'"))?;
+    read(&marked, yaml_options(true)).ok()
 }
 
 /// The 1-based (line, column) of a reader's location.
@@ -186,11 +187,6 @@ pub(super) fn yaml_error(e: &serde_saphyr::Error) -> String {
         } => format!(
             "maps and lists nested deeper than {MAX_DEPTH} levels{}; a scenario nests a few \
              (the limit keeps the reader's stack bounded)",
-            at(location)
-        ),
-        Error::NonFiniteFloat { value, location } => format!(
-            "`{value}` is not a finite number{}, and no field takes one (not a number, or an \
-             infinity): give a finite value of the field's type",
             at(location)
         ),
         _ => e

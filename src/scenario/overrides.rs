@@ -13,7 +13,7 @@
 //! override that caused them.
 
 use super::error::{Problem, ROOT};
-use super::format::yaml_error;
+use super::format::{yaml_error, yaml_options};
 use super::schema;
 use super::walk::describe;
 use serde_json::{Map, Value};
@@ -106,25 +106,22 @@ impl Override {
             return Err(problem(format!("no value: {EMPTY_VALUE}")));
         }
         let segments = segments(&self.path).map_err(problem)?;
-        let value: Value = serde_saphyr::from_str_with_options(
-            &self.value,
-            serde_saphyr::options! { with_snippet: false },
-        )
-        .map_err(|e| match e {
-            // `.nan`, `.inf`, `1e999`: say what the field takes instead.
-            serde_saphyr::Error::NonFiniteFloat { .. } => problem(format!(
-                "{:?} is not a finite number: expected {}",
-                self.value.trim(),
-                schema::type_at(&segments)
-                    .and_then(schema::expected)
-                    .unwrap_or("a finite value of the field's type")
-            )),
-            e => problem(format!(
-                "cannot read {:?} as YAML: {}",
-                self.value,
-                yaml_error(&e)
-            )),
-        })?;
+        let value: Value = serde_saphyr::from_str_with_options(&self.value, yaml_options(false))
+            .map_err(|e| match e {
+                // `.nan`, `.inf`, `1e999`: say what the field takes instead.
+                serde_saphyr::Error::NonFiniteFloat { .. } => problem(format!(
+                    "{:?} is not a finite number: expected {}",
+                    self.value.trim(),
+                    schema::type_at(&segments)
+                        .and_then(schema::expected)
+                        .unwrap_or("a finite value of the field's type")
+                )),
+                e => problem(format!(
+                    "cannot read {:?} as YAML: {}",
+                    self.value,
+                    yaml_error(&e)
+                )),
+            })?;
         if segments.iter().any(|s| s.is_empty()) {
             return Err(problem("empty segment in the path".into()));
         }

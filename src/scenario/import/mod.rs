@@ -93,67 +93,66 @@ fn doc_kind(doc: &Value) -> DocKind<'_> {
     }
 }
 
-/// Why a file's documents cannot be read: the problem, and the object it lies in
-/// (`Deployment web`), when known.
-struct Unreadable {
-    within: Option<String>,
-    problem: Problem,
+/// Why a file holds no documents.
+enum Unreadable {
+    Yaml(serde_saphyr::Error),
+    Json,
 }
 
-impl Unreadable {
-    fn into_error(self, origin: &str) -> ScenarioError {
-        ScenarioError {
-            origin: match self.within {
-                Some(object) => format!("{origin} ({object})"),
-                None => origin.to_string(),
-            },
-            problems: vec![self.problem],
+/// The documents of YAML `text`.
+fn read_documents(
+    text: &str,
+    options: serde_saphyr::Options,
+) -> Result<Vec<Value>, serde_saphyr::Error> {
+    serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(text, options)
+}
+
+/// The documents of `text`, or why it is not YAML (JSON).
+fn documents(text: &str, format: Format) -> Result<Vec<Value>, Unreadable> {
+    match format {
+        Format::Yaml => read_documents(text, format::yaml_options(false)).map_err(Unreadable::Yaml),
+        Format::Json => super::json::parse(text)
+            .map(|v| vec![v])
+            .map_err(|_| Unreadable::Json),
+    }
+}
+
+/// The error of the file `text` from `origin`, unreadable for `why`. A non-finite number is
+/// named by its object and field, as the importer names other bad values.
+fn unreadable(text: &str, origin: &str, why: Unreadable) -> ScenarioError {
+    use serde_saphyr::Error::NonFiniteFloat;
+    match why {
+        Unreadable::Json => ScenarioError::file(origin, "invalid JSON"),
+        Unreadable::Yaml(NonFiniteFloat { value, location }) => {
+            let message = format::non_finite(&value, &location);
+            let marked =
+                format::read_marked(text, &value, format::place(&location), read_documents);
+            for doc in marked.iter().flatten() {
+                let Some(path) = format::path_of(doc, format::NON_FINITE) else {
+                    continue;
+                };
+                let kind = doc.get("kind").and_then(Value::as_str);
+                return match (kind, doc.pointer("/metadata/name").and_then(Value::as_str)) {
+                    (Some(kind), Some(name)) => error(origin, &object(kind, name), &path, &message),
+                    _ => ScenarioError {
+                        origin: origin.to_string(),
+                        problems: vec![Problem::new(path, message)],
+                    },
+                };
+            }
+            ScenarioError::file(origin, message)
+        }
+        Unreadable::Yaml(e) => {
+            ScenarioError::file(origin, format!("invalid YAML: {}", format::yaml_error(&e)))
         }
     }
 }
 
-/// The documents of YAML `text`.
-fn read_documents(text: &str) -> Result<Vec<Value>, serde_saphyr::Error> {
-    serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(
-        text,
-        serde_saphyr::options! { with_snippet: false },
-    )
-}
-
-/// The documents of `text`, or why it is not YAML (JSON). A non-finite number is named by
-/// its object and field, as the importer names other bad values.
-fn documents(text: &str, format: Format) -> Result<Vec<Value>, Unreadable> {
-    let file = |message: String| Unreadable {
-        within: None,
-        problem: Problem::new(FILE, message),
-    };
-    match format {
-        Format::Yaml => read_documents(text).map_err(|e| {
-            if let serde_saphyr::Error::NonFiniteFloat { value, location } = &e {
-                let message = format::non_finite(value, location);
-                let marked =
-                    format::read_marked(text, value, format::place(location), read_documents);
-                for doc in marked.iter().flatten() {
-                    if let Some(path) = format::path_of(doc, format::NON_FINITE) {
-                        let within = match (doc.get("kind"), doc.pointer("/metadata/name")) {
-                            (Some(Value::String(kind)), Some(Value::String(name))) => {
-                                Some(format!("{kind} {name}"))
-                            }
-                            _ => None,
-                        };
-                        return Unreadable {
-                            within,
-                            problem: Problem::new(path, message),
-                        };
-                    }
-                }
-                return file(message);
-            }
-            file(format!("invalid YAML: {}", format::yaml_error(&e)))
-        }),
-        Format::Json => super::json::parse(text)
-            .map(|v| vec![v])
-            .map_err(|_| file("invalid JSON".to_string())),
+/// How a Kubernetes object is named in messages: `Deployment web`, `Argo Rollout web`.
+fn object(kind: &str, name: &str) -> String {
+    match kind {
+        "Rollout" => format!("Argo Rollout {name}"),
+        _ => format!("{kind} {name}"),
     }
 }
 
@@ -263,7 +262,8 @@ pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, Sce
 pub fn import_files(inputs: &[Input], opts: &Options) -> Result<Vec<Found>, ScenarioError> {
     let mut all_docs = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let docs = documents(input.text, input.format).map_err(|u| u.into_error(input.origin))?;
+        let docs = documents(input.text, input.format)
+            .map_err(|why| unreadable(input.text, input.origin, why))?;
         all_docs.push(docs);
     }
     let mut lib = Library::default();
@@ -334,11 +334,7 @@ fn import_docs(
                 kind: kind @ ("Deployment" | "Rollout"),
                 api,
             } if api == "apps/v1" || (kind == "Rollout" && api.starts_with("argoproj.io/")) => {
-                let what = if kind == "Rollout" {
-                    format!("Argo Rollout {name}")
-                } else {
-                    format!("Deployment {name}")
-                };
+                let what = object(kind, name);
                 let outcome = if name.is_empty() {
                     Err(error(
                         origin,
