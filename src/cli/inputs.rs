@@ -8,6 +8,7 @@
 //! too; an output that does not exist yet is no input. An output folder is refused when an
 //! input lies inside it, since a run replaces its folder as a whole.
 
+use crate::output::folder::split;
 use crate::scenario::limits::MAX_SCENARIO_BYTES;
 use crate::scenario::{Format, Override, user_file};
 use std::path::{Path, PathBuf};
@@ -114,17 +115,9 @@ impl Inputs {
         self.0.iter().find_map(|input| {
             // The file itself, and the link to it where the input is a symbolic link.
             let canonical = input.path.canonicalize().ok();
-            let lexical = match (input.path.parent(), input.path.file_name()) {
-                (Some(p), Some(n)) => {
-                    let p = if p.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        p
-                    };
-                    p.canonicalize().ok().map(|p| p.join(n))
-                }
-                _ => None,
-            };
+            let lexical = split(&input.path)
+                .ok()
+                .and_then(|(p, n)| p.canonicalize().ok().map(|p| p.join(n)));
             [canonical, lexical]
                 .iter()
                 .flatten()

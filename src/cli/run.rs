@@ -263,7 +263,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     };
     // A signal during the timeline's own trials leaves it unfinished.
     complete &= plan.timeline == TimelineMode::Off || bands.is_some();
-    if let (true, Some((bytes, _))) = (complete, &bands) {
+    if let Some((bytes, _)) = &bands {
         staged(Path::new("timeline.csv"), bytes)?;
     }
     let bands = bands.map(|(_, b)| b);

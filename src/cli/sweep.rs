@@ -153,27 +153,28 @@ impl SweepPlan {
             n.is_some_and(|n| n <= MAX_SWEEP_POINTS),
             "the grid has more than {MAX_SWEEP_POINTS} points; sweep fewer values"
         );
-        // Every point runs every trial: refused before 10,000 points are loaded.
         let fewer = format!("sweep fewer values ({flag})");
-        sim.check_budget(base.trials, grid.len(), "grid points", file, &fewer)?;
-        let points = (0..grid.len())
-            .map(|i| {
-                let point = SimOptions {
-                    set: sim.set.iter().cloned().chain(grid.overrides(i)).collect(),
-                    ..sim.clone()
-                };
-                // The loader names only the user's own `--set`s: say which point it was
-                // (`sweep --set` sweeps; `report --set` does not, `report --sweep` does).
-                let by = if flag == "--set" { "sweep" } else { flag };
-                point.load(Some(file)).with_context(|| {
-                    let values: Vec<String> =
-                        grid.overrides(i).iter().map(ToString::to_string).collect();
-                    format!("{by} point {}", values.join(", "))
-                })
+        let load_point = |i: usize| {
+            let point = SimOptions {
+                set: sim.set.iter().cloned().chain(grid.overrides(i)).collect(),
+                ..sim.clone()
+            };
+            // The loader names only the user's own `--set`s: say which point it was
+            // (`sweep --set` sweeps; `report --set` does not, `report --sweep` does).
+            let by = if flag == "--set" { "sweep" } else { flag };
+            point.load(Some(file)).with_context(|| {
+                let values: Vec<String> =
+                    grid.overrides(i).iter().map(ToString::to_string).collect();
+                format!("{by} point {}", values.join(", "))
             })
+        };
+        // Every point runs the first point's trials (an axis may be `trials` itself):
+        // refused before the other points (up to 10,000) are loaded.
+        let first = load_point(0)?;
+        sim.check_budget(first.trials, grid.len(), "grid points", file, &fewer)?;
+        let points = std::iter::once(Ok(first))
+            .chain((1..grid.len()).map(load_point))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        // Every point runs the first point's trials (an axis may be `trials` itself).
-        sim.check_budget(points[0].trials, points.len(), "grid points", file, &fewer)?;
         Ok(SweepPlan { grid, points })
     }
 

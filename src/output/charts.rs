@@ -138,12 +138,9 @@ impl<'a> Drawn<'a> {
                 ]
             }),
             Drawn::Trial(k, row) => row
-                .map(|r| {
-                    let end = as_secs(r.duration);
-                    RefLine {
-                        label: format!("trial {k} {} at {}", r.outcome.as_str(), duration(end)),
-                        value: end,
-                    }
+                .map(|r| RefLine {
+                    label: format!("trial {k} {}", end_text(r)),
+                    value: as_secs(r.duration),
                 })
                 .into_iter()
                 .collect(),
@@ -314,10 +311,13 @@ pub fn outcome_bars(s: &Scenario, summary: &Summary) -> OutcomeBars {
     }
 }
 
-/// The timeline's tick as settings write it (`200ms`, `1s`, `1m`): exact, as a tick is a
-/// round step; tenths of a second (`duration`) would print a 10ms tick as `0.0s`.
-fn tick_text(b: &TimelineBands) -> String {
-    show_duration(b.tick)
+/// How and when a trial ended (`completed at 2m05s`), for a chart of it alone.
+fn end_text(r: &TrialResult) -> String {
+    format!(
+        "{} at {}",
+        r.outcome.as_str(),
+        duration(as_secs(r.duration))
+    )
 }
 
 /// `c` drawn as PNG and SVG under `stem`.
@@ -359,7 +359,9 @@ pub fn run_charts_of(
     let mut out = Vec::new();
     if let Some(b) = bands {
         let drawn = Drawn::of(trial, rows);
-        let tick = tick_text(b);
+        // The tick as settings write it (`200ms`, `1s`, `1m`): exact, as a tick is a round
+        // step; tenths of a second (`duration`) would print a 10ms tick as `0.0s`.
+        let tick = show_duration(b.tick);
         let (whose, ends) = match drawn {
             Drawn::Bands => (
                 format!(
@@ -375,11 +377,7 @@ pub fn run_charts_of(
                 format!("in trial {k} alone"),
                 format!(
                     "the dotted vertical line marks when the trial ended{}. After it ends",
-                    row.map_or_else(String::new, |r| format!(
-                        " ({} at {})",
-                        r.outcome.as_str(),
-                        duration(as_secs(r.duration))
-                    ))
+                    row.map_or_else(String::new, |r| format!(" ({})", end_text(r)))
                 ),
             ),
         };

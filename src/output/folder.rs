@@ -22,8 +22,8 @@ use std::path::{Component, Path, PathBuf};
 const TMP: &str = ".rollout-sim-tmp-";
 const OLD: &str = ".rollout-sim-old-";
 
-/// The parent (`.` for a bare name) and the file name of `dir`.
-pub(super) fn split(dir: &Path) -> io::Result<(PathBuf, OsString)> {
+/// The parent (`.` for a bare name) and the file name of `dir` (or of a file).
+pub(crate) fn split(dir: &Path) -> io::Result<(PathBuf, OsString)> {
     let name = match dir.components().next_back() {
         Some(Component::Normal(n)) => n.to_os_string(),
         _ => {

@@ -102,7 +102,7 @@ const OUR_FILES: &[&str] = &[
     "trials.csv",
     "summary.json",
     "timeline.csv",
-    "shard.json",
+    super::shard::ShardManifest::FILE,
     "baseline.json",
     "sweep.csv",
     "sweep.json",

@@ -127,24 +127,8 @@ fn draw_swatch<DB: DrawingBackend>(
             vec![(x, y), (x + 20, y)],
             c.stroke_width(2),
         ))?,
-        Swatch::Dashed(c) => {
-            for k in 0..3 {
-                let x0 = x + k * 8;
-                area.draw(&PathElement::new(
-                    vec![(x0, y), (x0 + 5, y)],
-                    c.stroke_width(2),
-                ))?;
-            }
-        }
-        Swatch::Dotted(c) => {
-            let (dash, gap) = (DOTS.0 as i32, DOTS.1 as i32);
-            for x0 in (x..x + 20).step_by((dash + gap) as usize) {
-                area.draw(&PathElement::new(
-                    vec![(x0, y), (x0 + dash, y)],
-                    c.stroke_width(2),
-                ))?;
-            }
-        }
+        Swatch::Dashed(c) => dashes(area, c, (5, 3), (x, y))?,
+        Swatch::Dotted(c) => dashes(area, c, (DOTS.0 as i32, DOTS.1 as i32), (x, y))?,
         Swatch::Band(c) => {
             area.draw(&Rectangle::new(
                 [(x, y - 6), (x + 20, y + 6)],
@@ -160,6 +144,22 @@ fn draw_swatch<DB: DrawingBackend>(
             c.mix(0.75).filled(),
         ))?,
         Swatch::Ring(c) => area.draw(&Circle::new((x + 10, y), 6, c.stroke_width(2)))?,
+    }
+    Ok(())
+}
+
+/// A 20-pixel legend sample of `dash`-pixel strokes `gap` pixels apart.
+fn dashes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: RGBColor,
+    (dash, gap): (i32, i32),
+    (x, y): (i32, i32),
+) -> Result<(), PlotError> {
+    for x0 in (x..x + 20).step_by((dash + gap) as usize) {
+        area.draw(&PathElement::new(
+            vec![(x0, y), (x0 + dash, y)],
+            c.stroke_width(2),
+        ))?;
     }
     Ok(())
 }

@@ -181,3 +181,10 @@ fn settings(
         .collect();
     Block::Table(header, rows, false)
 }
+
+/// `s` with its first letter upper-case.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}

@@ -1,7 +1,7 @@
 //! The report of one run: outcomes and metrics with their intervals.
 
 use super::meanings::{metric_terms, terms};
-use super::{Block, Page, ReportInfo, Skeleton, settings};
+use super::{Block, Page, ReportInfo, Skeleton, capitalised, settings};
 use crate::output::charts::ChartFile;
 use crate::output::columns::Better;
 use crate::output::human_text::{percent, value};
@@ -80,11 +80,7 @@ pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[Ch
         // how soon, and is a good one left alone.
         sections.push(Block::Heading(2, "Bad-release detection".into()));
         for line in release.sentence(summary).lines() {
-            let mut text = line.to_string();
-            if let Some(first) = text.get(..1) {
-                text.replace_range(..1, &first.to_uppercase());
-            }
-            sections.push(Block::Para(format!("{text}.")));
+            sections.push(Block::Para(capitalised(line) + "."));
         }
     }
 

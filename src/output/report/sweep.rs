@@ -2,7 +2,7 @@
 //! best point under the objective and constraints, and the Pareto front.
 
 use super::meanings::{metric_terms, terms};
-use super::{Block, Page, ReportInfo, Skeleton, settings};
+use super::{Block, Page, ReportInfo, Skeleton, capitalised, settings};
 use crate::experiment::objective::MetricStat;
 use crate::output::Summary;
 use crate::output::charts::ChartFile;
@@ -145,10 +145,4 @@ pub fn sweep_page(
         charts,
     }
     .page()
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }

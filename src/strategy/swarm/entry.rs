@@ -18,6 +18,14 @@ use crate::traffic::SWARM_GOSSIP_DELAY;
 /// The Docker Swarm strategy (`strategy.swarm`).
 pub struct Def;
 
+/// Tasks of `replicas` the updater changes at once: `parallelism`, 0 meaning all.
+fn at_once(u: &UpdateConfig, replicas: u32) -> u32 {
+    match u.parallelism {
+        0 => replicas,
+        p => p.min(replicas),
+    }
+}
+
 /// Rule `swarm-start-first-no-room`: start-first needs room for `replicas` + one task per
 /// updater worker, counted as the scheduler places them ([`room_for_tasks`]: resources,
 /// `placement.constraints`, `max_replicas_per_node`), not as the cluster's raw capacity.
@@ -25,11 +33,7 @@ pub struct Def;
 /// offers only the changes that help.
 fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
     let replicas = s.service.replicas;
-    let workers = if u.parallelism == 0 {
-        replicas
-    } else {
-        u.parallelism.min(replicas)
-    };
+    let workers = at_once(u, replicas);
     let needed = u64::from(replicas) + u64::from(workers);
     let room = room_for_tasks(s, needed);
     if room >= needed {
@@ -135,10 +139,7 @@ impl StrategyDef for Def {
     /// them before stopping old ones, stop-first stops them first (swarmkit
     /// `manager/orchestrator/update/updater.go`).
     fn limits(c: &SwarmStrategy, n: u32) -> Vec<(&'static str, u32)> {
-        let p = match c.update.parallelism {
-            0 => n,
-            p => p.min(n),
-        };
+        let p = at_once(&c.update, n);
         match c.update.order {
             Order::StartFirst => vec![("parallelism ceiling", n + p)],
             Order::StopFirst => vec![("parallelism floor", n - p)],
