@@ -17,7 +17,7 @@ use crate::experiment::{Experiment, Fanout, Recording};
 use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
 use crate::output::compare_charts::{DurationsSink, compare_charts};
-use crate::output::table::number;
+use crate::output::human_text::{signed_at, signed_interval, value};
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -349,12 +349,18 @@ pub fn table(r: &CompareReport<'_>) -> String {
             }
             let [lo, hi] = p.ci95();
             let [ulo, uhi] = p.unpaired_ci95();
+            // In the metric's unit, as the report writes them (compare.csv keeps the
+            // exact numbers).
+            let u = col.unit;
             rows.push(vec![
                 col.name.to_string(),
-                number(p.mean_a()),
-                number(p.mean_b()),
-                format!("{} [{}, {}]", number(p.mean_diff()), number(lo), number(hi)),
-                format!("[{}, {}]", number(ulo), number(uhi)),
+                value(u, p.mean_a()),
+                value(u, p.mean_b()),
+                signed_interval(u, p.mean_diff(), lo, hi),
+                {
+                    let [ulo, uhi] = signed_at(u, uhi - ulo, [ulo, uhi]);
+                    format!("[{ulo}, {uhi}]")
+                },
                 format!("{:.0}%", 100.0 * p.lower_share().0),
                 format!("{:.0}%", 100.0 * p.higher_share().0),
                 verdict(col, p).to_string(),

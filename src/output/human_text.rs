@@ -20,10 +20,71 @@ pub(crate) fn value(unit: Unit, v: f64) -> String {
     }
 }
 
-/// A difference in `unit` with its sign: `+12.0s`, `-1`, `0`.
+/// A difference in `unit` with its sign: `+12.0s`, `-1`, `0`. A difference of two ratios
+/// is in percentage points, to two significant digits (`-0.00074pp`, `+10pp`): written
+/// as a percentage it would read as relative to the baseline, and at a ratio's three
+/// decimals a real difference of availabilities rounds to `0%`.
 pub(crate) fn signed(unit: Unit, d: f64) -> String {
-    let text = value(unit, d);
+    let text = match unit {
+        Unit::Ratio => points(d),
+        _ => value(unit, d),
+    };
     if d > 0.0 { format!("+{text}") } else { text }
+}
+
+/// A difference of two fractions in percentage points, to two significant digits and at
+/// least one decimal (`-5.2pp`, `0.00074pp`, `10.3pp`).
+fn points(d: f64) -> String {
+    if d == 0.0 {
+        return "0pp".to_string();
+    }
+    let pp = d * 100.0;
+    format!("{pp:.*}pp", decimals_for(pp, 1))
+}
+
+/// Decimals that show two significant digits of `x` (not zero), at least `least`.
+fn decimals_for(x: f64, least: i32) -> usize {
+    (1 - x.abs().log10().floor() as i32).clamp(least, 12) as usize
+}
+
+/// A signed difference and its 95% interval, `+6.1ms [+3.5ms, +8.6ms]`: every figure at
+/// one precision, the one that shows two significant digits of the interval's width, so
+/// the ends of an interval read on one scale (never `[-0.1s, +18ms]`, nor `[0, 0]` for a
+/// real difference). Durations below a second are in milliseconds; memory and a width of
+/// 0 keep [`signed`]'s precision.
+pub(crate) fn signed_interval(unit: Unit, d: f64, lo: f64, hi: f64) -> String {
+    let [d, lo, hi] = signed_at(unit, hi - lo, [d, lo, hi]);
+    format!("{d} [{lo}, {hi}]")
+}
+
+/// Signed figures `xs` in `unit` at the precision that shows two significant digits of
+/// `width` ([`signed_interval`]'s rule; each as [`signed`] when `width` is 0).
+pub(crate) fn signed_at<const N: usize>(unit: Unit, width: f64, xs: [f64; N]) -> [String; N] {
+    let at = |scale: f64, least: i32, suffix: &str| {
+        let decimals = decimals_for(width * scale, least);
+        // Trailing zeros kept: the figures line up at one precision.
+        xs.map(|x| {
+            let text = format!("{:.*}", decimals, x * scale);
+            let zero = text
+                .trim_start_matches('-')
+                .chars()
+                .all(|c| c == '0' || c == '.');
+            match text.strip_prefix('-') {
+                Some(abs) if zero => format!("{abs}{suffix}"),
+                _ if x > 0.0 && !zero => format!("+{text}{suffix}"),
+                _ => format!("{text}{suffix}"),
+            }
+        })
+    };
+    let largest = xs.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    match unit {
+        _ if !(width.is_finite() && width > 0.0) => xs.map(|x| signed(unit, x)),
+        Unit::Ratio => at(100.0, 1, "pp"),
+        Unit::Milliseconds => at(1.0, 1, "ms"),
+        Unit::Seconds if largest < 1.0 => at(1000.0, 0, "ms"),
+        Unit::Count | Unit::Cores | Unit::Id | Unit::Label => at(1.0, 0, ""),
+        Unit::Seconds | Unit::Bytes => xs.map(|x| signed(unit, x)),
+    }
 }
 
 /// A half-width in `unit`, to the precision an uncertainty deserves and no wider than the
@@ -232,6 +293,54 @@ mod tests {
         assert_eq!(spread(Unit::Bytes, 531.89 * 1024.0 * 1024.0), "532Mi");
         assert_eq!(spread(Unit::Bytes, 11.02 * 1024.0 * 1024.0), "11Mi");
         assert_eq!(spread(Unit::Bytes, 1.5 * 1024.0 * 1024.0 * 1024.0), "1.5Gi");
+    }
+
+    #[test]
+    fn differences_of_ratios_are_percentage_points() {
+        assert_eq!(signed(Unit::Ratio, 0.0), "0pp");
+        assert_eq!(signed(Unit::Ratio, -0.051_87), "-5.2pp");
+        assert_eq!(signed(Unit::Ratio, 0.1032), "+10.3pp");
+        assert_eq!(signed(Unit::Ratio, -0.000_003_1), "-0.00031pp");
+        assert_eq!(signed(Unit::Ratio, 0.001), "+0.10pp");
+        assert_eq!(signed(Unit::Ratio, 0.000_014), "+0.0014pp");
+        assert_eq!(signed(Unit::Seconds, -2.65), "-2.7s");
+        assert_eq!(signed(Unit::Count, 0.0465), "+0.05");
+    }
+
+    #[test]
+    fn an_interval_reads_on_one_scale() {
+        let iv = signed_interval;
+        assert_eq!(
+            iv(Unit::Seconds, -0.030, -0.078, 0.018),
+            "-30ms [-78ms, +18ms]"
+        );
+        assert_eq!(
+            iv(Unit::Seconds, -77.46, -78.29, -76.62),
+            "-1m17.5s [-1m18.3s, -1m16.6s]"
+        );
+        assert_eq!(
+            iv(Unit::Ratio, -0.000_003, -0.000_007_4, 0.000_001_4),
+            "-0.00030pp [-0.00074pp, +0.00014pp]"
+        );
+        assert_eq!(
+            iv(Unit::Ratio, 0.1032, 0.1004, 0.106),
+            "+10.32pp [+10.04pp, +10.60pp]"
+        );
+        assert_eq!(
+            iv(Unit::Milliseconds, 0.0306, 0.0087, 0.0524),
+            "+0.031ms [+0.009ms, +0.052ms]"
+        );
+        assert_eq!(
+            iv(Unit::Count, -19358.6, -19567.0, -19150.2),
+            "-19359 [-19567, -19150]"
+        );
+        assert_eq!(
+            iv(Unit::Count, 0.0466, 0.0326, 0.0606),
+            "+0.047 [+0.033, +0.061]"
+        );
+        assert_eq!(iv(Unit::Count, 0.0, 0.0, 0.0), "0 [0, 0]");
+        assert_eq!(iv(Unit::Count, -0.000_1, -0.3, 0.3), "0.00 [-0.30, +0.30]");
+        assert_eq!(iv(Unit::Count, 1.0, 1.0, 1.0), "+1 [+1, +1]");
     }
 
     #[test]

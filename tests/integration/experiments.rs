@@ -327,6 +327,21 @@ fn compare_writes_its_files_and_a_verdict() {
     // start-first keeps all 6 serving, stop-first 4: a difference of exactly +2.
     assert!(ready.contains(",4,6,2,2,2,"), "{ready}");
     assert!(ready.ends_with(",better"), "{ready}");
+    // The printed table in the metrics' units: the same exact +2 (a width of 0 keeps the
+    // figures as they are), and the duration difference as a duration.
+    let printed = |metric: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(metric))
+            .unwrap_or_else(|| panic!("no {metric} row in {stdout}"))
+            .to_string()
+    };
+    assert!(printed("min_ready ").contains(" +2 [+2, +2] "), "{stdout}");
+    let duration = printed("duration_s ");
+    assert!(
+        duration.contains("s [") && duration.matches('s').count() >= 5,
+        "{duration}"
+    );
     // Named variants with several changes each.
     bin()
         .args([

@@ -6,7 +6,7 @@ use super::{Block, Page, ReportInfo, Skeleton, settings};
 use crate::experiment::compare::verdict;
 use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
-use crate::output::human_text::{percent, signed, value};
+use crate::output::human_text::{percent, signed_interval, value};
 use crate::scenario::Scenario;
 
 /// How to read the comparison tables.
@@ -21,7 +21,7 @@ const COMPARE_MEANINGS: &[(&str, &str)] = &[
     ),
     (
         "B − A [paired 95% CI]",
-        "the mean of the per-trial differences B − A, and its 95% confidence interval (Student t over the paired differences)",
+        "the mean of the per-trial differences B − A, and its 95% confidence interval (Student t over the paired differences), at one precision; a difference of two shares is in percentage points (pp), not relative to A",
     ),
     (
         "B lower / B higher",
@@ -63,12 +63,7 @@ pub fn compare_page(
                 col.better.as_str().to_string(),
                 value(u, p.mean_a()),
                 value(u, p.mean_b()),
-                format!(
-                    "{} [{}, {}]",
-                    signed(u, p.mean_diff()),
-                    signed(u, lo),
-                    signed(u, hi)
-                ),
+                signed_interval(u, p.mean_diff(), lo, hi),
                 percent(p.lower_share().0),
                 percent(p.higher_share().0),
                 verdict(col, p).to_string(),
