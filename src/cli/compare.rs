@@ -194,6 +194,13 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         &variant_inputs(&variants),
     )?;
     let c = compare(variants, &scenarios, &args.sim, args.plot, stop)?;
+    // Nothing finished: nothing to write (the staging folder goes with `staging`).
+    if c.done == 0
+        && c.trials > 0
+        && let Some(e) = interrupt::before_any_trial(&out)
+    {
+        return Err(e);
+    }
     let report = c.report();
     let json = report.json();
     let mut files = vec![

@@ -56,3 +56,18 @@ pub fn signal_name(code: u8) -> &'static str {
         _ => "a signal",
     }
 }
+
+/// The error of a run a signal stopped before its first trial finished: nothing to write,
+/// so the folder `out` is left as it was (an earlier complete run there is kept, not
+/// replaced by an empty one).
+pub fn before_any_trial(out: &std::path::Path) -> Option<super::CliError> {
+    let code = stopped_by()?;
+    Some(super::CliError {
+        code,
+        error: anyhow::anyhow!(
+            "interrupted by {} before any trial finished: nothing was written, {} is as it was",
+            signal_name(code),
+            out.display()
+        ),
+    })
+}

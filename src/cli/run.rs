@@ -222,6 +222,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     )
     .with_context(|| cannot_write(Path::new("trials.csv")))?;
     drop(sinks);
+    // Nothing finished: nothing to write (the staging folder goes with `staging`).
+    if done == 0
+        && wanted > 0
+        && let Some(e) = interrupt::before_any_trial(&plan.out)
+    {
+        return Err(e);
+    }
     // Syncing `trials.csv` waits on the disk, the summary on the cores: both at once (one
     // after the other if no thread can be started).
     let csv = std::sync::Mutex::new(Some(csv));

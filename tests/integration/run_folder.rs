@@ -273,8 +273,15 @@ fn interrupt(signal: &str, code: i32) {
     let staging = tmp
         .path()
         .join(format!(".web.rollout-sim-tmp-{}", child.id()));
-    // The staging folder exists once the handlers are installed and trials start.
+    // The staging folder exists once the handlers are installed and trials start; its
+    // `trials.csv` has bytes once some trials finished (a signal before the first one
+    // writes nothing, see below).
     wait_for(&staging, &mut child);
+    let csv = staging.join("trials.csv");
+    while fs::metadata(&csv).map_or(0, |m| m.len()) == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let sent = std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -311,6 +318,63 @@ fn sigint_writes_the_finished_trials_marked_partial() {
 #[test]
 fn sigterm_writes_the_finished_trials_marked_partial() {
     interrupt("-TERM", 143);
+}
+
+/// A signal before the first trial finished writes nothing: an earlier complete run in the
+/// folder is kept, not replaced by an empty "partial" one. The trial (30,000 pods, over a
+/// second in a debug build) is long next to the moment the signal comes, so the
+/// signal almost always comes first; if it does not, the run must still be a clean
+/// partial one.
+#[cfg(unix)]
+#[test]
+fn a_signal_before_the_first_trial_keeps_the_earlier_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("web");
+    bin()
+        .args(["run", &scenario_path("swarm-start-first.yaml"), "-q"])
+        .args(["--trials", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let before = fs::read(out.join("trials.csv")).unwrap();
+    let scaling = format!(
+        "{}/benches/scaling-kubernetes.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
+        .args(["run", &scaling, "-q", "--trials", "100", "--threads", "1"])
+        .args([
+            "--set",
+            "service.replicas=30000",
+            "--set",
+            "cluster.nodes=3000",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = tmp
+        .path()
+        .join(format!(".web.rollout-sim-tmp-{}", child.id()));
+    wait_for(&staging, &mut child);
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    if err.contains("before any trial finished") {
+        assert!(err.contains("nothing was written"), "{err}");
+        assert_eq!(fs::read(out.join("trials.csv")).unwrap(), before);
+        assert_eq!(summary(&out)["trials"], 3);
+    } else {
+        assert_eq!(summary(&out)["partial"], true, "{err}");
+    }
+    assert_eq!(entries(tmp.path()), ["web"], "nothing hidden left");
 }
 
 /// A run replaces its folder as a whole: a folder holding a previous run's files and
