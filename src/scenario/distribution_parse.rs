@@ -16,13 +16,13 @@
 //! | `{empirical: {file: PATH, column: NAME}}` | [`Dist::Empirical`] from a CSV with a header row, values in seconds, PATH relative to the scenario's directory |
 //! | `{mixture: [{weight: W, dist: DIST}, …]}` (W > 0) | [`Dist::Mixture`] with normalised cumulative weights |
 
-use super::distribution::Dist;
+use super::distribution::{Dist, Z99};
 use super::duration::{self, show};
 use super::limits::{self, MAX_SAMPLES};
 use super::suggest;
 use super::user_file::Csv;
 use super::walk::{Node, Obj};
-use crate::sim::time::{SECOND, Time};
+use crate::sim::time::{NEVER, SECOND, Time};
 use serde_json::Value;
 
 /// What a latency looks like, for "expected …, got …" messages.
@@ -45,6 +45,19 @@ pub const KINDS: &[&str] = &[
 pub const UNIFORM_FIELDS: &[&str] = &["min", "max"];
 /// Fields of `normal`.
 pub const NORMAL_FIELDS: &[&str] = &["mean", "stddev"];
+/// The longest duration in seconds: a draw at or beyond it is `never`.
+const LONGEST_SECS: f64 = (NEVER / SECOND) as f64;
+
+/// A parameter or a number of seconds that may be astronomically large or small:
+/// `1.01e304`, `1e-300`, `86400`, `0.5`.
+fn num(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e12).contains(&x.abs()) {
+        format!("{x:.2e}").replace(".00e", "e")
+    } else {
+        format!("{}", (x * 1e6).round() / 1e6)
+    }
+}
+
 /// Fields of `lognormal`: `{median, p99}` or `{mu, sigma}`.
 pub const LOGNORMAL_FIELDS: &[&str] = &["median", "p99", "mu", "sigma"];
 /// Fields of `exponential`.
@@ -144,7 +157,22 @@ impl Node<'_> {
                 let s = n.f64()?;
                 n.check(s, s >= 0.0, &format!("must not be negative, got {s}"))
             });
-            return rand_distr::LogNormal::new(mu?, sigma?)
+            let (mu, sigma) = (mu?, sigma?);
+            // Log-seconds: a `mu` of 700 is a median of 10^304 s. Its quantiles must be
+            // durations as `{median, p99}` would have to be, or every draw is `never`.
+            let (median, p99) = (mu.exp(), (mu + Z99 * sigma).exp());
+            if !(p99 < LONGEST_SECS) {
+                return self.fail(format!(
+                    "mu and sigma are in log-seconds (mu = ln of the median in seconds): \
+                     mu {} and sigma {} put the median at {} s and the p99 at {} s, \
+                     beyond the longest duration (about 584,000 years)",
+                    num(mu),
+                    num(sigma),
+                    num(median),
+                    num(p99)
+                ));
+            }
+            return rand_distr::LogNormal::new(mu, sigma)
                 .ok()
                 .map(Dist::LogNormal)
                 .or_else(|| self.fail("invalid lognormal parameters"));
@@ -179,6 +207,26 @@ impl Node<'_> {
             o.required("scale", Node::positive_duration),
         );
         let (shape, scale) = (shape?, secs(scale?));
+        // As a duration field must be below the longest duration, so must the bulk of the
+        // draws, or they are `never`: the mean of a gamma (shape × scale), the p99 of a
+        // Weibull (scale · ln(100)^(1/shape), endless for a shape near 0).
+        let (what, bulk) = if kind == "gamma" {
+            ("mean (shape × scale)", shape * scale)
+        } else {
+            (
+                "p99 (scale · ln(100)^(1/shape))",
+                scale * 100f64.ln().powf(1.0 / shape),
+            )
+        };
+        if !(bulk < LONGEST_SECS) {
+            return self.fail(format!(
+                "shape {} and scale {} s put the {what} at {} s, beyond the longest duration \
+                 (about 584,000 years)",
+                num(shape),
+                num(scale),
+                num(bulk)
+            ));
+        }
         let dist = if kind == "gamma" {
             rand_distr::Gamma::new(shape, scale).ok().map(Dist::Gamma)
         } else {
@@ -410,6 +458,31 @@ mod tests {
             "d.lognormal.medain: unknown field `medain`; did you mean `median`?\n\
              d.lognormal: missing field `median`"
         );
+    }
+
+    #[test]
+    fn parameters_whose_draws_are_never_are_refused() {
+        // ln(584,000 years in s) is about 30.5: a median of e^700 s is no duration.
+        let e = err(json!({"lognormal": {"mu": 700, "sigma": 0}}));
+        assert!(
+            e.starts_with("d.lognormal: mu and sigma are in log-seconds"),
+            "{e}"
+        );
+        assert!(
+            e.contains("mu 700 and sigma 0 put the median at 1.01e304 s"),
+            "{e}"
+        );
+        let e = err(json!({"lognormal": {"mu": 1, "sigma": 1e10}}));
+        assert!(e.contains("p99 at inf s"), "{e}");
+        assert!(parse(json!({"lognormal": {"mu": 25, "sigma": 2}})).is_ok());
+        let e = err(json!({"weibull": {"shape": 1e-300, "scale": "1s"}}));
+        assert!(
+            e.starts_with("d.weibull: shape 1e-300 and scale 1 s put the p99"),
+            "{e}"
+        );
+        assert!(parse(json!({"weibull": {"shape": 0.1, "scale": "1s"}})).is_ok());
+        let e = err(json!({"gamma": {"shape": 1e300, "scale": "1s"}}));
+        assert!(e.contains("mean (shape × scale) at 1e300 s"), "{e}");
     }
 
     #[test]
