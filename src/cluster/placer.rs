@@ -20,6 +20,11 @@
 //! Of the scheduler's "0/N nodes are available: …" message it is the entry of the last
 //! filter listed.
 //!
+//! Which of the two applies is [`Scheduler`], which the strategy's registry entry decides
+//! ([`crate::scenario::Strategy::scheduler`], from the container runtime it drives): every
+//! strategy whose pods run on the kubelet — a Deployment, an Argo Rollout (`canary`,
+//! `blueGreen`), Flagger's primary and canary Deployments — is placed by kube-scheduler.
+//!
 //! Filters that depend only on the node (down aside) — taints, affinity, Swarm
 //! constraints — are a fixed mask held by the [`NodeIndex`], and `max_replicas_per_node`
 //! a mask updated when a node's count of wanted tasks crosses the limit, so such a
@@ -34,8 +39,22 @@ use crate::scenario::placement::{
     NodeAttrs, Placement, Requirement, SelectorOp, SwarmConstraint, SwarmKey, Taint, TaintEffect,
     Toleration,
 };
-use crate::scenario::{Resources, Scenario, Strategy};
+use crate::scenario::{Resources, Scenario};
 use std::collections::HashMap;
+
+/// Whose scheduler places the service's tasks: which placement fields a scenario may give
+/// (the other's are refused), which filters run and in which order, and which `pending_*`
+/// columns are filled (the other's are empty). A strategy's comes from its registry entry
+/// ([`crate::scenario::Strategy::scheduler`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduler {
+    /// kube-scheduler: `nodeSelector`, `affinity.nodeAffinity`, `tolerations` against node
+    /// `taints`, `topologySpreadConstraints`.
+    Kubernetes,
+    /// swarmkit's scheduler: `placement` (`constraints`, `max_replicas_per_node`,
+    /// `preferences`), node `role`.
+    Swarm,
+}
 
 /// Why a task stayed Pending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,11 +96,11 @@ impl PendingReason {
         }
     }
 
-    /// Whether the orchestrator has this filter at all (`false`: its column is empty).
-    pub fn modelled(self, kubernetes: bool) -> bool {
+    /// Whether the scheduler has this filter at all (`false`: its column is empty).
+    pub fn modelled(self, scheduler: Scheduler) -> bool {
         match self {
-            PendingReason::Taint | PendingReason::Spread => kubernetes,
-            PendingReason::MaxReplicasPerNode => !kubernetes,
+            PendingReason::Taint | PendingReason::Spread => scheduler == Scheduler::Kubernetes,
+            PendingReason::MaxReplicasPerNode => scheduler == Scheduler::Swarm,
             _ => true,
         }
     }
@@ -100,11 +119,11 @@ pub struct PendingReasons {
 }
 
 impl PendingReasons {
-    /// None seen yet, for a Kubernetes or a Swarm strategy.
-    pub fn new(kubernetes: bool) -> PendingReasons {
+    /// None seen yet, under `scheduler`'s filters.
+    pub fn new(scheduler: Scheduler) -> PendingReasons {
         let modelled = PendingReason::ALL
             .iter()
-            .filter(|r| r.modelled(kubernetes))
+            .filter(|r| r.modelled(scheduler))
             .fold(0, |m, r| m | r.bit());
         PendingReasons { seen: 0, modelled }
     }
@@ -230,10 +249,11 @@ struct Spread {
 const NO_DOMAIN: u32 = u32::MAX;
 
 /// The placement rules of one scenario and the index that answers them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Placer {
     index: NodeIndex,
-    kubernetes: bool,
+    /// Whose filters apply, in whose order.
+    scheduler: Scheduler,
     /// Per node, the first fixed filter it fails (taint or affinity); empty: none fails.
     fixed: Vec<Option<PendingReason>>,
     spread: Vec<Spread>,
@@ -256,7 +276,8 @@ impl Placer {
     /// The rules of `s` (its service's placement over its nodes).
     pub fn new(s: &Scenario) -> Placer {
         let p = &s.service.placement;
-        let kubernetes = matches!(s.strategy, Strategy::Kubernetes(_));
+        let scheduler = s.strategy.scheduler();
+        let kubernetes = scheduler == Scheduler::Kubernetes;
         let nodes = s.cluster.nodes.len();
         let attrs = |i: usize| s.cluster.attrs(i);
         let fixed_of = |i: usize| {
@@ -317,7 +338,7 @@ impl Placer {
             .collect();
         Placer {
             index,
-            kubernetes,
+            scheduler,
             fixed: if fixed.iter().any(Option::is_some) {
                 fixed
             } else {
@@ -326,7 +347,10 @@ impl Placer {
             spread,
             max_per_node: p.max_replicas_per_node,
             levels,
-            ..Placer::default()
+            counts: Vec::new(),
+            minima: Vec::new(),
+            candidates: Vec::new(),
+            last_failure: None,
         }
     }
 
@@ -338,7 +362,7 @@ impl Placer {
 
     /// No reason seen yet, for this scenario's orchestrator.
     pub fn no_reasons(&self) -> PendingReasons {
-        PendingReasons::new(self.kubernetes)
+        PendingReasons::new(self.scheduler)
     }
 
     /// Whether where the service's tasks are decides eligibility beyond what the index
@@ -423,7 +447,7 @@ impl Placer {
         // scan stops at the first node whose failure is the last filter this service has.
         let last = if self.max_per_node > 0 {
             PendingReason::MaxReplicasPerNode
-        } else if !self.kubernetes && !self.fixed.is_empty() {
+        } else if self.scheduler == Scheduler::Swarm && !self.fixed.is_empty() {
             PendingReason::Affinity
         } else {
             PendingReason::Resources
@@ -442,10 +466,9 @@ impl Placer {
     }
 
     fn order(&self) -> &'static [PendingReason] {
-        if self.kubernetes {
-            KUBERNETES_ORDER
-        } else {
-            SWARM_ORDER
+        match self.scheduler {
+            Scheduler::Kubernetes => KUBERNETES_ORDER,
+            Scheduler::Swarm => SWARM_ORDER,
         }
     }
 

@@ -2,7 +2,7 @@
 //! only when they say something, the pending block.
 
 use super::*;
-use crate::cluster::placer::{PendingReason, PendingReasons};
+use crate::cluster::placer::{PendingReason, PendingReasons, Scheduler};
 use crate::output::columns::tests::sample_row;
 use crate::result::{TrafficResult, TrialResult};
 use crate::sim::time::{MILLISECOND, SECOND};
@@ -32,7 +32,7 @@ fn rows(traffic: bool) -> Vec<TrialResult> {
                 ..TrafficResult::default()
             }),
             deadline_exceeded_at: None,
-            pending: PendingReasons::new(false),
+            pending: PendingReasons::new(Scheduler::Swarm),
             verdict: None,
             ..sample_row()
         })

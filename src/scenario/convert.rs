@@ -128,7 +128,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     };
     if chosen.is_some() {
         foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);
-        super::placement::refuse_foreign(&o, matches!(scenario.strategy, Strategy::Kubernetes(_)));
+        super::placement::refuse_foreign(&o, scenario.strategy.scheduler());
         foreign_fields::refuse_foreign_actions(&o, &scenario);
     }
     scenario

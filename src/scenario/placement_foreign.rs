@@ -1,7 +1,11 @@
 //! Refusing the other orchestrator's placement fields: given with the wrong strategy they
 //! would be read and have no effect, so each is a problem naming this strategy's field.
+//! Which are the other's follows from the strategy's scheduler
+//! ([`crate::scenario::Strategy::scheduler`]): Kubernetes' for every strategy on the
+//! kubelet (`kubernetes`, `canary`, `blueGreen`, `flagger`), Swarm's for `swarm`.
 
 use super::walk::{Node, Obj};
+use crate::cluster::placer::Scheduler;
 use serde_json::Value;
 
 /// Kubernetes fields of `service` and the Swarm field that replaces each.
@@ -27,14 +31,15 @@ pub const KUBERNETES_SERVICE_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// Fields of the other orchestrator are refused, naming this one's field: given with the
-/// wrong strategy they would be parsed and have no effect. `root` is the scenario map.
-pub fn refuse_foreign(root: &Obj, kubernetes: bool) {
+/// wrong strategy they would be parsed and have no effect. `root` is the scenario map,
+/// `scheduler` the one that places the strategy's tasks.
+pub fn refuse_foreign(root: &Obj, scheduler: Scheduler) {
     let field = |section: &str, key: &str| {
         let sec = root.get(section)?;
         let v = sec.value().get(key).filter(|v| !v.is_null())?;
         Some(sec.child(key, v))
     };
-    if kubernetes {
+    if scheduler == Scheduler::Kubernetes {
         if let Some(n) = field("service", "placement") {
             n.problem(
                 "`placement` is Swarm's (compose `deploy.placement`); for a Kubernetes \

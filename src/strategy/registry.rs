@@ -1,14 +1,16 @@
 //! The one place strategies are registered.
 //!
 //! Each strategy is one [`StrategyDef`] (its folder's `entry.rs`): the key it has under
-//! `strategy:` in a scenario, its parser, its defaults, the container runtime it needs, its
-//! controller factory, its header line and chart limits, and its lint rules. The
+//! `strategy:` in a scenario, its parser, its defaults, the container runtime it needs (and
+//! with it the scheduler that places its tasks, [`Strategy::scheduler`]), its controller
+//! factory, its header line and chart limits, and its lint rules. The
 //! `strategies!` list at the bottom of this file turns the registered definitions into
 //! the scenario's [`Strategy`] enum and the dispatch everything outside the strategy
 //! folders goes through, so adding a strategy is one folder plus one line here.
 
 use super::AnyController;
 use crate::check::lint::Warning;
+use crate::cluster::placer::Scheduler;
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::schema::Ty;
 use crate::scenario::walk::Obj;
@@ -30,7 +32,8 @@ pub trait StrategyDef {
     const FIELDS: &'static [&'static str];
     /// `service.stop_grace_period` when the file gives none: the orchestrator's default.
     const STOP_GRACE_PERIOD: Time;
-    /// The container runtime the orchestrator drives.
+    /// The container runtime the orchestrator drives; it also decides the scheduler that
+    /// places the tasks ([`Strategy::scheduler`]).
     const RUNTIME: RuntimeKind;
     /// Its sections for `rollout-sim schema` (`$defs` name, fields), `strategy.<KEY>`
     /// itself (named `KEY`) first.
@@ -162,6 +165,21 @@ macro_rules! strategies {
             }
         }
     };
+}
+
+impl Strategy {
+    /// Whose scheduler places its tasks, decided here once from the runtime its entry
+    /// gives ([`StrategyDef::RUNTIME`]): the kubelet's pods are bound by kube-scheduler,
+    /// whichever controller owns them (a Deployment, an Argo Rollout, Flagger's
+    /// Deployments), the Docker engine's Swarm tasks by swarmkit's scheduler. It decides
+    /// which placement fields the scenario may give, the filters and their order, and
+    /// which `pending_*` columns are filled.
+    pub fn scheduler(&self) -> Scheduler {
+        match self.runtime() {
+            RuntimeKind::Kubelet => Scheduler::Kubernetes,
+            RuntimeKind::Docker => Scheduler::Swarm,
+        }
+    }
 }
 
 // The registry: one line per strategy. The first is the default when a scenario has no

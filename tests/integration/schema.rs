@@ -194,6 +194,47 @@ fn every_shipped_scenario_validates() {
     }
 }
 
+/// An Argo Rollout (canary and blue-green) and a Deployment whose pod templates carry the
+/// Kubernetes placement fields import into scenarios the schema and the parser both
+/// accept: the strategies that run on the kubelet take the same `service` fields.
+#[test]
+fn imported_placement_fields_validate_for_every_kubelet_strategy() {
+    let pod = "  template:\n    spec:\n      nodeSelector: {disk: ssd}\n\
+               \x20     affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution:\n\
+               \x20       {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a]}]}]}}}\n\
+               \x20     tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]\n\
+               \x20     topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n\
+               \x20     containers:\n      - name: app\n        image: web:1\n";
+    let manifests = [
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 0\n{pod}"
+        ),
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: web}}\nspec:\n\
+             \x20 replicas: 0\n  strategy: {{canary: {{steps: [{{setWeight: 50}}]}}}}\n{pod}"
+        ),
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: web}}\nspec:\n\
+             \x20 replicas: 0\n  strategy: {{blueGreen: {{activeService: web}}}}\n{pod}"
+        ),
+    ];
+    for text in manifests {
+        let found = import_str(&text, "m.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+        let imported = found.candidates[0]
+            .outcome
+            .clone()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = tree(&imported.text);
+        assert!(
+            t["service"]["nodeSelector"].is_object(),
+            "{}",
+            imported.text
+        );
+        assert_eq!(errors(&t), Vec::<String>::new(), "{}", imported.text);
+        load_str(&imported.text, "i.yaml", Format::Yaml, &[]).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 /// Scenarios that between them give every field of every section (the parser accepts each).
 fn every_field() -> Vec<String> {
     let a = r#"

@@ -2,6 +2,7 @@
 //! direction; and [`sample_row`], the trial every output test starts from.
 
 use super::*;
+use crate::cluster::placer::{PendingReasons, Scheduler};
 use crate::result::Outcome;
 use crate::sim::time::SECOND;
 
@@ -39,7 +40,7 @@ pub(crate) fn sample_row() -> TrialResult {
         peak_running_tasks: 7,
         event_budget_exceeded: false,
         pending: {
-            let mut p = crate::cluster::placer::PendingReasons::new(false);
+            let mut p = PendingReasons::new(Scheduler::Swarm);
             p.insert(PendingReason::Affinity);
             p
         },

@@ -352,6 +352,7 @@ impl Fields<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::placer::Scheduler;
     use crate::output::columns::tests::sample_row;
     use crate::output::csv::trials_csv;
     use crate::output::csv::write::tests::text;
@@ -483,9 +484,14 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                     event_budget_exceeded: d.4,
                     // Some reasons seen (from the low bits of `events`), for either strategy.
                     pending: {
-                        let mut p = PendingReasons::new(!e.0);
+                        let scheduler = if e.0 {
+                            Scheduler::Swarm
+                        } else {
+                            Scheduler::Kubernetes
+                        };
+                        let mut p = PendingReasons::new(scheduler);
                         for (i, r) in PendingReason::ALL.into_iter().enumerate() {
-                            if d.3 >> i & 1 == 1 && r.modelled(!e.0) {
+                            if d.3 >> i & 1 == 1 && r.modelled(scheduler) {
                                 p.insert(r);
                             }
                         }
