@@ -161,7 +161,7 @@ impl Node<'_> {
             // Log-seconds: a `mu` of 700 is a median of 10^304 s. Its quantiles must be
             // durations as `{median, p99}` would have to be, or every draw is `never`.
             let (median, p99) = (mu.exp(), (mu + Z99 * sigma).exp());
-            if !(p99 < LONGEST_SECS) {
+            if !(..LONGEST_SECS).contains(&p99) {
                 return self.fail(format!(
                     "mu and sigma are in log-seconds (mu = ln of the median in seconds): \
                      mu {} and sigma {} put the median at {} s and the p99 at {} s, \
@@ -218,7 +218,7 @@ impl Node<'_> {
                 scale * 100f64.ln().powf(1.0 / shape),
             )
         };
-        if !(bulk < LONGEST_SECS) {
+        if !(..LONGEST_SECS).contains(&bulk) {
             return self.fail(format!(
                 "shape {} and scale {} s put the {what} at {} s, beyond the longest duration \
                  (about 584,000 years)",
