@@ -40,7 +40,7 @@ fn detection_collapses_at_low_traffic_as_the_closed_form_says() {
         (want - 0.07..=want + 0.05).contains(&low2),
         "2 %: {low2} vs {want}"
     );
-    // 5 %: p = 1 − e^−1.5, 87.2 %.
+    // 5 %: p = 1 − e^−1.5, 87.3 %.
     let low5 = detection(&["service.versions.next.error_rate=0.05"], trials);
     let want = two_of_three(1.0 - (-1.5f64).exp());
     assert!(
