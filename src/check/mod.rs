@@ -10,3 +10,26 @@ pub mod lint;
 
 pub use assertion::{Assertion, Op, ParseError, Target, parse};
 pub use evaluate::{Evaluation, Verdict, evaluate};
+
+/// The `checks:` of the scenario read from `file`, parsed, and a problem for each that does
+/// not parse, naming the file and the check's place (`checks.1`). `run` and `lint` refuse a
+/// scenario whose checks do not parse, as `check` does, rather than let a typo wait for
+/// the next CI run.
+///
+/// ```
+/// use rollout_sim::check::scenario_checks;
+/// let (ok, problems) = scenario_checks("web.yaml".as_ref(), &["duration_s.p95 <= 2m".into(), "duraton_s.p95 <= 2m".into()]);
+/// assert_eq!(ok.len(), 1);
+/// assert!(problems[0].starts_with("web.yaml: checks.1: check `duraton_s.p95 <= 2m`"));
+/// ```
+pub fn scenario_checks(file: &std::path::Path, checks: &[String]) -> (Vec<Assertion>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut problems = Vec::new();
+    for (i, text) in checks.iter().enumerate() {
+        match parse(text) {
+            Ok(a) => ok.push(a),
+            Err(e) => problems.push(format!("{}: checks.{i}: {e}", file.display())),
+        }
+    }
+    (ok, problems)
+}

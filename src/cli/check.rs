@@ -173,15 +173,10 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
                 continue;
             }
         };
-        let mut assertions = Vec::new();
-        for (i, text) in scenario.checks.iter().enumerate() {
-            match check::parse(text) {
-                Ok(a) => assertions.push(a),
-                Err(e) => problems.push(format!("{}: checks.{i}: {e}", file.display())),
-            }
-        }
+        let (mut assertions, bad) = check::scenario_checks(&file, &scenario.checks);
+        problems.extend(bad);
         assertions.extend(extra.iter().cloned());
-        if assertions.is_empty() && args.baseline.is_none() {
+        if scenario.checks.is_empty() && extra.is_empty() && args.baseline.is_none() {
             problems.push(format!(
                 "{}: nothing to check: the scenario has no `checks:`, and neither --check nor --baseline was given",
                 file.display()

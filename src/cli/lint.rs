@@ -48,7 +48,10 @@ pub fn run(args: &LintArgs) -> Result<(), CliError> {
     let mut problems = Vec::new();
     for f in files {
         match options.load(Some(&f)) {
-            Ok(s) => scenarios.push((f, s)),
+            Ok(s) => {
+                problems.extend(crate::check::scenario_checks(&f, &s.checks).1);
+                scenarios.push((f, s));
+            }
             Err(e) => problems.push(format!("{e:#}")),
         }
     }

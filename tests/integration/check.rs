@@ -148,6 +148,28 @@ fn malformed_input_exits_2_before_any_trial() {
             "typo.yaml: checks.0: check `duraton_s.p95 <= 10m`, column 1: unknown metric `duraton_s`; did you mean `duration_s`?",
         ));
     assert!(!junit.exists(), "nothing is written on bad input");
+    // A malformed check is not "nothing to check", and `run` and `lint` refuse it too
+    // rather than let it wait for the next `check`.
+    let typo = "typo.yaml: checks.0: check `duraton_s.p95 <= 10m`, column 1";
+    bin()
+        .arg("check")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(typo).and(predicate::str::contains("nothing").not()));
+    for command in ["run", "lint"] {
+        let out = dir.path().join(format!("{command}-out"));
+        let mut cmd = bin();
+        cmd.arg(command).arg(&bad);
+        if command == "run" {
+            cmd.arg("--out").arg(&out);
+        }
+        cmd.assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(typo));
+        assert!(!out.exists(), "{command} wrote nothing");
+    }
     bin()
         .args(["check", "--check", "duration_s.p95 =< 10m"])
         .arg(&good)
