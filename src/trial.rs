@@ -188,6 +188,7 @@ impl<'s> Workspace<'s> {
     ) -> (TrialResult, Option<TrialTimeline>) {
         let cl = &mut self.cluster;
         let scenario = cl.scenario;
+        cl.count_fleet(timeline.is_some());
         cl.reset(trial, traced);
         if let Some(t) = self.traffic.as_mut() {
             t.reset(timeline.is_some());

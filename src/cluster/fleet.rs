@@ -10,7 +10,8 @@
 //! [`Cluster::create_serving_fleet`] therefore runs the path once per worker and keeps a
 //! [`Snapshot`] of everything it changed; later trials copy the snapshot back instead. The
 //! copy covers every field the path touches: tasks and their kubelet records, slots,
-//! incarnations, nodes (allocations, images, pull counts), counts and gauges, the notices
+//! incarnations, nodes (allocations, images, pull counts), counts and gauges (the fleet
+//! timeline's counts are counted afresh from the copied tasks), the notices
 //! and changes not yet delivered, the events it scheduled (pushed again in the same order,
 //! so the queue's tie order is the same) and the zero-length steps it counted as work.
 //!
@@ -223,6 +224,9 @@ impl Cluster<'_> {
         self.placer
             .rebuild(&self.nodes, self.scenario.service.resources);
         self.gauges = snap.gauges.clone();
+        // The fleet timeline's counts are kept in some trials only: counted from the
+        // copied tasks (once a trial, and only when the fleet is sampled).
+        self.fleet_counts.recount(&self.tasks);
         // Counts not kept ([`Cluster::counts_wanted`]) never change, so creating the fleet
         // left them as they are.
         if self.counts_wanted {

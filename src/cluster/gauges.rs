@@ -56,6 +56,118 @@ pub const fn has_container(state: TaskState) -> bool {
     )
 }
 
+/// What the fleet timeline counts per version, in the order of its columns: `ready`,
+/// `available`, `running` (see [`fleet_marks`]).
+pub const FLEET_KINDS: usize = 3;
+
+/// Which of the fleet timeline's counts a task in `state` counts under, one bit per kind
+/// in [`FLEET_KINDS`] order (bit 0 `ready`, bit 1 `available`, bit 2 `running`), given its
+/// `available` flag, whether its node is `lost`, and whether availability is the API's
+/// (`api_available`: Kubernetes) rather than the serving state (Swarm):
+///
+/// - `ready`: serving (Swarm RUNNING, healthy if there is a HEALTHCHECK; Kubernetes Ready)
+///   on a node that is up: the tasks the `min_ready` gauge counts ([`Gauges::ready`]). A
+///   task on a lost node stops serving at the loss, before the control plane notices;
+/// - `available`: Kubernetes: the task's `available` flag, what the `min_available` gauge
+///   counts (Ready in the API for `minReadySeconds`, a lost node's pods included until the
+///   node is marked NotReady); Swarm: equal to `ready` (so never a task on a lost node);
+/// - `running`: the process runs and the task was not told to stop yet: Ready, or started
+///   and not (yet) Ready, on a node that is up (a lost node's processes went with it).
+#[inline(always)]
+pub const fn fleet_marks(state: TaskState, available: bool, lost: bool, api_available: bool) -> u8 {
+    let up = !lost;
+    let ready = matches!(state, TaskState::Ready) && up;
+    let available = available && (up || api_available);
+    let running = matches!(state, TaskState::Running | TaskState::Ready) && up;
+    (ready as u8) | ((available as u8) << 1) | ((running as u8) << 2)
+}
+
+/// The fleet timeline's counts per version ([`fleet_marks`]), kept as tasks change while
+/// the fleet is sampled, so that a sample copies them instead of scanning the tasks.
+/// Laid out kind-major: `counts[kind · versions + version]`.
+#[derive(Debug, Clone, Default)]
+pub struct FleetCounts {
+    /// The counts are kept (the trial's fleet is sampled).
+    pub on: bool,
+    /// Availability is the API's (Kubernetes), not the serving state (Swarm).
+    api_available: bool,
+    versions: usize,
+    counts: Vec<u32>,
+}
+
+impl FleetCounts {
+    /// No counts yet, for a runtime whose availability is the API's (`api_available`,
+    /// the kubelet) or the serving state (the Docker engine).
+    pub fn new(api_available: bool) -> FleetCounts {
+        FleetCounts {
+            api_available,
+            ..FleetCounts::default()
+        }
+    }
+
+    /// Zero the counts for a trial of a scenario with `versions` versions.
+    pub fn reset(&mut self, versions: usize) {
+        self.versions = versions;
+        self.counts.clear();
+        if self.on {
+            self.counts.resize(FLEET_KINDS * versions, 0);
+        }
+    }
+
+    /// The counts, kind-major (empty unless kept).
+    pub fn as_slice(&self) -> &[u32] {
+        &self.counts
+    }
+
+    /// [`fleet_marks`] of a task in `state` with its `available` flag, on a `lost` node
+    /// or not.
+    #[inline(always)]
+    pub fn marks(&self, state: TaskState, available: bool, lost: bool) -> u8 {
+        fleet_marks(state, available, lost, self.api_available)
+    }
+
+    /// A task of `version` went from marks `old` to marks `new` ([`FleetCounts::marks`]).
+    /// Out of line: only a sampled trial calls it, and its callers are inlined widely.
+    #[inline(never)]
+    pub fn moved(&mut self, version: usize, old: u8, new: u8) {
+        if old == new {
+            return;
+        }
+        debug_assert!(version < self.versions, "a task of an unknown version");
+        for k in 0..FLEET_KINDS {
+            let (was, is) = (old >> k & 1 != 0, new >> k & 1 != 0);
+            let c = &mut self.counts[k * self.versions + version];
+            match (was, is) {
+                (false, true) => *c += 1,
+                (true, false) => *c -= 1,
+                _ => {}
+            }
+        }
+    }
+
+    /// The counts of `tasks`, counted afresh, kind-major.
+    pub fn counted(&self, tasks: &[super::Task]) -> Vec<u32> {
+        let mut fresh = FleetCounts {
+            on: true,
+            ..self.clone()
+        };
+        fresh.reset(self.versions);
+        for t in tasks {
+            let marks = fresh.marks(t.state, t.available, t.lost);
+            fresh.moved(t.version as usize, 0, marks);
+        }
+        fresh.counts
+    }
+
+    /// Count `tasks` afresh when the counts are kept (a fleet copied in whole, see
+    /// `fleet.rs`).
+    pub fn recount(&mut self, tasks: &[super::Task]) {
+        if self.on {
+            self.counts = self.counted(tasks);
+        }
+    }
+}
+
 /// What a state change from one state to another does to the counts a task's state
 /// feeds, looked up once per change ([`Moves::of`]) instead of testing each state's
 /// properties in turn on the hot path of every step.

@@ -401,6 +401,7 @@ impl Cluster<'_> {
         let shares =
             self.counts_wanted && (moves.any(Moves::SHARE) || t.available) && !t.stop_requested;
         let old_share = if shares { t.share() } else { Share::default() };
+        let was_available = t.available;
         t.state = new;
         t.since = now;
         let g = &mut self.gauges;
@@ -438,6 +439,12 @@ impl Cluster<'_> {
             } else if moves.any(Moves::NO_CONTAINER) {
                 g.running -= 1;
             }
+        }
+        if self.fleet_counts.on {
+            let c = &mut self.fleet_counts;
+            let before = c.marks(old, was_available, t.lost);
+            let after = c.marks(new, t.available, t.lost);
+            c.moved(t.version as usize, before, after);
         }
         let (slot, node) = (t.slot, t.node);
         if shares {

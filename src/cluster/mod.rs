@@ -80,7 +80,7 @@ use crate::sim::prefetch;
 use crate::sim::rng::TrialStreams;
 use crate::sim::time::{SECOND, Time};
 use crate::sim::{KeyedRng, Purpose};
-pub use gauges::{Gauges, Share, WantedCounts};
+pub use gauges::{FleetCounts, Gauges, Share, WantedCounts};
 pub use node::Node;
 pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
 pub use notices::StateSet;
@@ -204,6 +204,9 @@ pub struct Cluster<'s> {
     changed: Option<Vec<TaskId>>,
     /// Counts and extremes.
     pub gauges: Gauges,
+    /// Tasks ready, available and running per version, kept while the fleet is sampled
+    /// ([`Cluster::count_fleet`]).
+    fleet_counts: FleetCounts,
     /// Wanted tasks per version and per node, kept as tasks change when
     /// [`Cluster::counts_wanted`].
     wanted: WantedCounts,
@@ -293,6 +296,7 @@ impl<'s> Cluster<'s> {
             quiet_stops_below: 0,
             changed: None,
             gauges: Gauges::default(),
+            fleet_counts: FleetCounts::new(runtime == RuntimeKind::Kubelet),
             wanted: WantedCounts::default(),
             wanted_changes: 0,
             edits: None,
@@ -326,6 +330,46 @@ impl<'s> Cluster<'s> {
     /// `minReadySeconds`: how long a task must be Ready to count as available.
     pub fn set_min_ready(&mut self, min_ready: Time) {
         self.min_ready = min_ready;
+    }
+
+    /// Whether the trials from the next [`Cluster::reset`] on keep the fleet timeline's
+    /// counts per version ([`Cluster::fleet_counts`]): only a sampled trial pays for them.
+    pub fn count_fleet(&mut self, on: bool) {
+        self.fleet_counts.on = on;
+    }
+
+    /// Tasks ready, available and running now, per version, kind-major
+    /// (`[kind · versions + version]`, kinds as [`gauges::fleet_marks`] defines them);
+    /// empty unless [`Cluster::count_fleet`] asked for them.
+    pub fn fleet_counts(&self) -> &[u32] {
+        self.fleet_counts.as_slice()
+    }
+
+    /// Debug builds: the fleet timeline's counts are what counting the tasks gives; their
+    /// `ready` sums to the serving gauge `min_ready` is read from, and their `available` to
+    /// the one `min_available` is read from (Kubernetes) or equals their `ready` (Swarm).
+    #[cfg(debug_assertions)]
+    pub fn check_fleet_counts(&self) {
+        let kept = self.fleet_counts.as_slice();
+        if kept.is_empty() {
+            return;
+        }
+        let counted = self.fleet_counts.counted(&self.tasks);
+        let now = self.now();
+        assert_eq!(kept, &counted[..], "fleet counts kept ≠ counted at {now}");
+        let versions = kept.len() / gauges::FLEET_KINDS;
+        let (ready, available) = (&kept[..versions], &kept[versions..2 * versions]);
+        assert_eq!(
+            ready.iter().sum::<u32>(),
+            self.gauges.ready,
+            "ready at {now}"
+        );
+        if self.runtime == RuntimeKind::Kubelet {
+            let sum = available.iter().sum::<u32>();
+            assert_eq!(sum, self.gauges.available, "available at {now}");
+        } else {
+            assert_eq!(available, ready, "Swarm: available ≠ ready at {now}");
+        }
     }
 
     /// Start trial `trial` from an empty cluster.
@@ -364,6 +408,7 @@ impl<'s> Cluster<'s> {
         }
         self.gauges.reset();
         self.gauges.pending = self.placer.no_reasons();
+        self.fleet_counts.reset(versions);
         if self.counts_wanted {
             self.wanted.reset(versions, self.nodes.len());
         }

@@ -5,9 +5,10 @@
 //! record:
 //!
 //! 1. **`lost`** (the fault): the machine is gone. Its containers stop answering at once
-//!    (requests to them time out) and leave the serving count (`min_ready`), but the
-//!    control plane still believes in them. The node takes no new task (departure: upstream
-//!    the scheduler may still pick it until the next step).
+//!    (requests to them time out) and leave the serving count (`min_ready`, and the fleet
+//!    timeline's `ready` and `running`), but the control plane still believes in them.
+//!    The node takes no new task (departure: upstream the scheduler may still pick it
+//!    until the next step).
 //! 2. **Detection**, after the control plane's grace:
 //!    - **Kubernetes, `not_ready`** after `faults.node_not_ready_after`: the node lifecycle
 //!      controller (`kubernetes/kubernetes:pkg/controller/nodelifecycle`,
@@ -163,9 +164,11 @@ impl Cluster<'_> {
             let t = &mut self.tasks[id as usize];
             t.stops_answering_at = t.stops_answering_at.min(now);
             t.generation += 1; // nothing on the node progresses any more
+            let marks = self.fleet_counts.marks(t.state, t.available, t.lost);
             // It no longer serves, whatever the control plane believes: out of the serving
-            // count now (`set_state` leaves lost tasks out of it). Swarm's available is
-            // its ready; Kubernetes' available is the API's and drops at NotReady.
+            // count now (`set_state` leaves lost tasks out of it), and out of the fleet
+            // timeline's ready and running. Swarm's available is its ready; Kubernetes'
+            // available is the API's and drops at NotReady.
             if t.state == TaskState::Ready {
                 self.gauges.ready -= 1;
             }
@@ -177,6 +180,11 @@ impl Cluster<'_> {
             }
             let t = &mut self.tasks[id as usize];
             t.lost = true;
+            if self.fleet_counts.on {
+                let c = &mut self.fleet_counts;
+                let gone = c.marks(t.state, t.available, true);
+                c.moved(t.version as usize, marks, gone);
+            }
             if self.runtime == RuntimeKind::Kubelet
                 && t.stop_requested
                 && t.state != TaskState::Terminating
@@ -262,6 +270,14 @@ impl Cluster<'_> {
             let stop_requested = t.stop_requested;
             if t.state == TaskState::Ready {
                 self.gauges.ready += 1;
+            }
+            if self.fleet_counts.on {
+                let c = &mut self.fleet_counts;
+                let (lost, back) = (
+                    c.marks(t.state, t.available, true),
+                    c.marks(t.state, t.available, false),
+                );
+                c.moved(t.version as usize, lost, back);
             }
             self.tasks[id as usize].lost = false;
             if stop_requested {

@@ -10,30 +10,24 @@
 //! `0, tick, 2·tick, …` up to the first multiple of `tick` at or after the trial's end; after
 //! its end the fleet is held as the trial left it (nothing is simulated past the end).
 //!
-//! Counting scans the trial's tasks once per stretch of time that holds at least one sample
-//! time, so the cost is O(tasks · samples) at worst and nothing when no sample falls between
-//! two events.
+//! The cluster keeps the counts per version as tasks change, while a trial is sampled
+//! ([`Cluster::count_fleet`], [`Cluster::fleet_counts`]): a sample copies them, so the cost
+//! is O(versions) per sample time, whatever the fleet, and nothing scans the tasks.
 
-use crate::cluster::{Cluster, TaskState};
+use crate::cluster::Cluster;
+use crate::cluster::gauges::FLEET_KINDS;
 use crate::sim::time::Time;
 
-/// What is counted per version, in the order of [`FleetTimeline`]'s columns.
-pub const FLEET_COUNTS: [&str; 3] = ["ready", "available", "running"];
-
-/// Whether task state `s` (with its `available` flag) counts under `FLEET_COUNTS[k]`.
+/// What is counted per version, in the order of [`FleetTimeline`]'s columns; which tasks
+/// count under each is [`fleet_marks`](crate::cluster::gauges::fleet_marks):
 ///
-/// - `ready`: serving (Swarm RUNNING, healthy if there is a HEALTHCHECK; Kubernetes Ready);
-/// - `available`: Kubernetes available (Ready for `minReadySeconds`); equal to `ready`
-///   for Swarm;
+/// - `ready`: serving (Swarm RUNNING, healthy if there is a HEALTHCHECK; Kubernetes
+///   Ready), the tasks `min_ready` counts: a task on a lost node stops serving at the loss;
+/// - `available`: Kubernetes available (Ready for `minReadySeconds`, as the API counts
+///   it: a lost node's pods until it is marked NotReady); equal to `ready` for Swarm;
 /// - `running`: the process runs and the task was not told to stop yet: ready, or
-///   started and not (yet) ready.
-fn counts(k: usize, s: TaskState, available: bool) -> bool {
-    match k {
-        0 => s == TaskState::Ready,
-        1 => available,
-        _ => matches!(s, TaskState::Running | TaskState::Ready),
-    }
-}
+///   started and not (yet) ready, on a node that is up.
+pub const FLEET_COUNTS: [&str; FLEET_KINDS] = ["ready", "available", "running"];
 
 /// The samples of one trial: `counts[(sample · 3 + kind) · versions + version]`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,8 +75,6 @@ pub struct FleetSampler {
     timeline: FleetTimeline,
     /// The next sample time not yet recorded.
     next: Time,
-    /// Scratch: one sample's counts.
-    row: Vec<u32>,
 }
 
 impl FleetSampler {
@@ -102,10 +94,13 @@ impl FleetSampler {
         if self.next >= until {
             return;
         }
-        self.count(cl);
+        let row = cl.fleet_counts();
+        debug_assert_eq!(row.len(), FLEET_COUNTS.len() * self.timeline.versions);
+        #[cfg(debug_assertions)]
+        cl.check_fleet_counts();
         let tick = self.timeline.tick;
         while self.next < until {
-            self.timeline.counts.extend_from_slice(&self.row);
+            self.timeline.counts.extend_from_slice(row);
             self.next = self.next.saturating_add(tick);
         }
     }
@@ -118,20 +113,6 @@ impl FleetSampler {
         self.hold_until(cl, last.saturating_add(1));
         self.timeline.end = end;
         std::mem::take(&mut self.timeline)
-    }
-
-    fn count(&mut self, cl: &Cluster) {
-        let versions = self.timeline.versions;
-        self.row.clear();
-        self.row.resize(FLEET_COUNTS.len() * versions, 0);
-        for t in &cl.tasks {
-            let v = t.version as usize;
-            for k in 0..FLEET_COUNTS.len() {
-                if counts(k, t.state, t.available) {
-                    self.row[k * versions + v] += 1;
-                }
-            }
-        }
     }
 }
 
@@ -156,12 +137,25 @@ mod tests {
     }
 
     #[test]
-    fn running_excludes_tasks_told_to_stop_and_not_yet_started() {
-        assert!(counts(2, TaskState::Running, false));
-        assert!(counts(2, TaskState::Ready, true));
-        assert!(!counts(2, TaskState::Terminating, false));
-        assert!(!counts(2, TaskState::Starting, false));
-        assert!(!counts(0, TaskState::Running, false));
-        assert!(counts(1, TaskState::Ready, true) && !counts(1, TaskState::Ready, false));
+    fn running_excludes_tasks_told_to_stop_not_yet_started_or_on_a_lost_node() {
+        use crate::cluster::TaskState;
+        use crate::cluster::gauges::fleet_marks;
+        let counts =
+            |k: usize, s, available, lost| fleet_marks(s, available, lost, true) >> k & 1 != 0;
+        assert!(counts(2, TaskState::Running, false, false));
+        assert!(counts(2, TaskState::Ready, true, false));
+        assert!(!counts(2, TaskState::Terminating, false, false));
+        assert!(!counts(2, TaskState::Starting, false, false));
+        assert!(!counts(0, TaskState::Running, false, false));
+        assert!(counts(1, TaskState::Ready, true, false));
+        assert!(!counts(1, TaskState::Ready, false, false));
+        // A lost node's task neither serves nor runs; its availability is the API's flag
+        // under Kubernetes, and its serving state (none) under Swarm.
+        for s in [TaskState::Running, TaskState::Ready] {
+            assert!(!counts(0, s, true, true) && !counts(2, s, true, true));
+        }
+        assert!(counts(1, TaskState::Ready, true, true));
+        assert_eq!(fleet_marks(TaskState::Ready, true, true, false), 0);
+        assert_eq!(fleet_marks(TaskState::Ready, true, false, false), 0b111);
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! - **fleet** (always): `ready`, `ready_<version>`…, `available`, `available_<version>`…,
 //!   `running`, `running_<version>`… — tasks serving, available, and with a running
-//!   process not told to stop, at the end of instant `t` (see
+//!   process not told to stop (a lost node's tasks neither serve nor run from the loss),
+//!   at the end of instant `t` (see
 //!   [`fleet`](crate::experiment::fleet)); the column without a version sums them all.
 //!   After a trial's end its fleet is held as the trial left it.
 //! - **traffic** (with `traffic`): `in_rotation_<version>`… (the balancer's view at the end

@@ -1,11 +1,14 @@
-//! The fleet timeline against closed forms: where a rollout starts and ends, and the
-//! floor a stop-first rollout never goes below.
+//! The fleet timeline against closed forms: where a rollout starts and ends, the floor a
+//! stop-first rollout never goes below, and a lost node's tasks against the trial's
+//! `min_ready` and its trace.
 
 use super::yaml;
+use rollout_sim::cluster::{TaskState, TraceRecord};
 use rollout_sim::experiment::fleet::FleetTimeline;
 use rollout_sim::experiment::{Outcome, run_timelines};
 use rollout_sim::sim::time::SECOND;
 use rollout_sim::trial::Workspace;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
 const READY: usize = 0;
@@ -262,4 +265,180 @@ traffic: {rps: 100, arrivals: constant, endpoint_propagation: 2s, duration: 60s,
     assert_eq!(rotation(10), vec![0, 1]);
     // The requests of the bucket (8 s, 9 s] met the rotation before the change.
     assert_eq!(tl.traffic[8].requests.iter().sum::<u64>(), 100);
+}
+
+fn example(name: &str) -> rollout_sim::scenario::Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
+    rollout_sim::scenario::load_file(&path, &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Per sample time `i · tick` (`0 ..= end`), per version: tasks Ready on a node that is up,
+/// tasks Running or Ready on a node that is up, and tasks Ready whatever their node (what
+/// the Kubernetes API counts), replayed from the trial's trace alone.
+fn replay(trace: &[TraceRecord], versions: usize, tick: u64, end: u64) -> Vec<[Vec<u32>; 3]> {
+    let mut tasks: HashMap<u32, (usize, Option<u32>, TaskState)> = HashMap::new();
+    let mut down: HashSet<u32> = HashSet::new();
+    let mut records = trace.iter().peekable();
+    let mut rows = Vec::new();
+    for i in 0..=end.div_ceil(tick) {
+        let at = i * tick;
+        // The end of instant `at`: every record of it applied.
+        while let Some(r) = records.next_if(|r| record_time(r) <= at) {
+            match *r {
+                TraceRecord::Task {
+                    task,
+                    version,
+                    node,
+                    state,
+                    ..
+                } => {
+                    tasks.insert(task, (version as usize, node, state));
+                }
+                TraceRecord::Node { node, state, .. } => {
+                    match state {
+                        "lost" => down.insert(node),
+                        "ready" => down.remove(&node),
+                        _ => false, // noticed: the machine is still gone
+                    };
+                }
+                _ => {}
+            }
+        }
+        let mut row = [vec![0; versions], vec![0; versions], vec![0; versions]];
+        for &(v, node, state) in tasks.values() {
+            let up = node.is_none_or(|n| !down.contains(&n));
+            row[0][v] += u32::from(state == TaskState::Ready && up);
+            row[1][v] += u32::from(matches!(state, TaskState::Running | TaskState::Ready) && up);
+            row[2][v] += u32::from(state == TaskState::Ready);
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+fn record_time(r: &TraceRecord) -> u64 {
+    match *r {
+        TraceRecord::Task { t, .. }
+        | TraceRecord::Scale { t, .. }
+        | TraceRecord::Node { t, .. }
+        | TraceRecord::Update { t, .. } => t,
+    }
+}
+
+/// Issue: the timeline counted a lost node's tasks as ready and running until the control
+/// plane noticed (Kubernetes: ready until NotReady 50 s later, running for good; Swarm: ready
+/// 15 s past the loss while `available` had dropped), so it disagreed with `min_ready`. Now
+/// they leave `ready`, `ready_<version>` and `running` at the loss: the timeline's lowest
+/// `ready` is `min_ready` of the same trial run without a timeline, and every row is what the
+/// trace of the trial gives, task by task.
+#[test]
+fn a_lost_nodes_tasks_leave_ready_and_running_at_the_loss() {
+    for (name, lost_at, kubernetes) in [
+        ("k8s-node-loss.yaml", 20 * SECOND, true),
+        ("swarm-node-loss.yaml", 15 * SECOND, false),
+    ] {
+        let s = example(name);
+        let tick = s.traffic.as_ref().unwrap().tick;
+        let plain = rollout_sim::experiment::run_trials(&s, 0..12);
+        let mut ws = Workspace::new(&s);
+        for r in &plain {
+            let trial = r.trial;
+            let (t, tl) = ws.run_timeline(trial, tick);
+            assert_eq!((t.outcome, t.duration), (r.outcome, r.duration));
+            let f = &tl.fleet;
+            let before_end = (0..f.len()).filter(|&i| i as u64 * tick <= r.duration);
+            let low = before_end.map(|i| f.total(i, READY)).min().unwrap();
+            assert_eq!(
+                low, r.min_ready,
+                "{name} trial {trial}: timeline vs min_ready"
+            );
+            let (_, trace) = ws.run_traced(trial);
+            let expected = replay(&trace, 2, tick, tl.fleet.end);
+            assert_eq!(expected.len(), f.len(), "{name} trial {trial}");
+            for (i, [ready, running, api_ready]) in expected.iter().enumerate() {
+                let at = format!("{name} trial {trial} t = {}s", i as u64 * tick / SECOND);
+                for v in [CURRENT, NEXT] {
+                    assert_eq!(f.get(i, READY, v), ready[v], "ready, {at}");
+                    assert_eq!(f.get(i, RUNNING, v), running[v], "running, {at}");
+                    // Kubernetes' available is the API's (minReadySeconds 0: Ready, the
+                    // lost node's pods until NotReady); Swarm's is its ready.
+                    let available = if kubernetes { api_ready } else { ready };
+                    assert_eq!(f.get(i, AVAILABLE, v), available[v], "available, {at}");
+                }
+            }
+            // The node held serving tasks: the row of the loss already shows it.
+            let i = (lost_at / tick) as usize;
+            assert!(
+                f.total(i, READY) < f.total(i - 1, READY),
+                "{name} trial {trial}"
+            );
+            assert!(
+                f.total(i, RUNNING) < f.total(i - 1, RUNNING),
+                "{name} trial {trial}"
+            );
+        }
+    }
+}
+
+/// The same through the binary: `timeline.csv` of `--timeline-trial K` against row K of the
+/// run's `trials.csv`, the row of the loss against the one before, and for Swarm
+/// `available` = `ready` in every row.
+#[test]
+fn timeline_trial_of_a_node_loss_reaches_the_min_ready_of_trials_csv() {
+    for (name, swarm, lost_at) in [("k8s-node-loss", false, 20), ("swarm-node-loss", true, 15)] {
+        let scenario = format!("{}/scenarios/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+        for k in 0..3 {
+            let dir = tempfile::tempdir().unwrap();
+            assert_cmd::Command::cargo_bin("rollout-sim")
+                .unwrap()
+                .args(["run", &scenario, "--trials", "3", "-q", "--timeline-trial"])
+                .arg(k.to_string())
+                .arg("--out")
+                .arg(dir.path())
+                .assert()
+                .success();
+            let read = |file: &str| {
+                let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+                let mut lines = text.lines().map(|l| l.split(',').map(str::to_owned));
+                let header: Vec<String> = lines.next().unwrap().collect();
+                let rows: Vec<Vec<String>> = lines.map(Iterator::collect).collect();
+                (header, rows)
+            };
+            let (th, trials) = read("trials.csv");
+            let min_ready: u32 = trials[k][th.iter().position(|h| h == "min_ready").unwrap()]
+                .parse()
+                .unwrap();
+            let (h, rows) = read("timeline.csv");
+            let col = |row: &[String], name: &str| -> u32 {
+                row[h.iter().position(|c| c == name).unwrap()]
+                    .parse()
+                    .unwrap()
+            };
+            let low = rows.iter().map(|r| col(r, "ready")).min().unwrap();
+            assert_eq!(low, min_ready, "{name} trial {k}");
+            // The rows tick every second (traffic.tick): the row of the loss already has
+            // fewer tasks ready and running than the one before, long before the control
+            // plane notices (Kubernetes: 50 s; Swarm: 15 s).
+            let (before, at) = (&rows[lost_at - 1], &rows[lost_at]);
+            assert_eq!(at[0], lost_at.to_string());
+            for kind in ["ready", "running"] {
+                assert!(
+                    col(at, kind) < col(before, kind),
+                    "{name} trial {k}: {kind}"
+                );
+            }
+            for r in &rows {
+                assert_eq!(
+                    col(r, "ready"),
+                    col(r, "ready_current") + col(r, "ready_next")
+                );
+                assert!(col(r, "ready") <= col(r, "running"), "{name} trial {k}");
+                if swarm {
+                    assert_eq!(col(r, "available"), col(r, "ready"), "{name} trial {k}");
+                }
+            }
+        }
+    }
 }
