@@ -115,6 +115,23 @@ pub fn load_variants(variants: &[Variant], sim: &SimOptions) -> anyhow::Result<V
             );
         }
     }
+    // The same file by two paths (`s.yaml ./s.yaml`) with the same settings would compare
+    // a scenario with itself under two names.
+    for (i, v) in variants.iter().enumerate() {
+        if let Some(j) = variants[..i]
+            .iter()
+            .position(|w| w.sets == v.sets && super::inputs::same_file(&w.file, &v.file))
+        {
+            anyhow::bail!(
+                "variants {} and {} are the same scenario: {} and {} are the same file, with \
+                 the same settings; give each variant once",
+                j + 1,
+                i + 1,
+                variants[j].file.display(),
+                v.file.display()
+            );
+        }
+    }
     let mut scenarios = variants
         .iter()
         .map(|v| {
@@ -316,14 +333,23 @@ fn parse_variant(text: &str, file: &Path, common: &[Override]) -> anyhow::Result
         .split_once(':')
         .filter(|(n, _)| !n.trim().is_empty() && !n.contains('='))
         .ok_or_else(|| anyhow!("--variant {text:?}: expected NAME:PATH=VALUE[;PATH=VALUE…]"))?;
-    let mut all = common.to_vec();
-    for s in sets.split(';').filter(|s| !s.trim().is_empty()) {
-        all.push(
+    let own: Vec<Override> = sets
+        .split(';')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
             s.trim()
                 .parse()
-                .map_err(|e| anyhow!("--variant {text:?}: {e}"))?,
-        );
-    }
+                .map_err(|e| anyhow!("--variant {text:?}: {e}"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    // A variant's own value of a field replaces a common `--set` of it (the loader refuses
+    // a field set twice in one list, as it would be by mistake).
+    let mut all: Vec<Override> = common
+        .iter()
+        .filter(|c| own.iter().all(|o| o.path != c.path))
+        .cloned()
+        .collect();
+    all.extend(own);
     Ok(Variant {
         name: name.trim().to_string(),
         file: file.to_path_buf(),

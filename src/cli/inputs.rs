@@ -158,6 +158,12 @@ fn files_in(tree: &serde_json::Value, depth: usize, found: &mut Vec<String>) {
     }
 }
 
+/// Whether `a` and `b` name the same existing file, by any path (`s.yaml`, `./s.yaml`, a
+/// link).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    identity(a).is_some_and(|id| identity(b) == Some(id))
+}
+
 /// What makes two paths the same file: the device and inode (through symbolic links).
 #[cfg(unix)]
 fn identity(path: &Path) -> Option<(u64, u64)> {

@@ -13,6 +13,32 @@ use super::walk::{Ctx, Node};
 use serde_json::Value;
 use std::path::Path;
 
+/// A `--set` of a field an earlier `--set` already set: the last value would silently win
+/// (`compare a.yaml b.yaml --set order=start-first --set order=stop-first` compared two
+/// stop-first rollouts).
+fn repeated_sets(overrides: &[Override]) -> Vec<Problem> {
+    let user = |o: &&Override| o.set_by == SetBy::Set;
+    overrides
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| user(o))
+        .filter_map(|(i, o)| {
+            let first = overrides[..i]
+                .iter()
+                .filter(user)
+                .find(|e| e.path == o.path)?;
+            Some(Problem::new(
+                o.path.clone(),
+                format!(
+                    "--set twice: `{}`, then `{}`; the last would silently win. Give each \
+                     field once",
+                    first.value, o.value
+                ),
+            ))
+        })
+        .collect()
+}
+
 /// `tree` with `overrides` applied, converted and checked: the scenario (with defaults
 /// where the file is wrong) and every problem found. An `imported` tree's default node
 /// pool is sized for the service the overrides leave.
@@ -27,6 +53,7 @@ pub(super) fn convert_tree(
         .iter()
         .filter_map(|o| o.apply(&mut tree).err())
         .collect();
+    problems.extend(repeated_sets(overrides));
     if imported && !overrides.is_empty() {
         super::import::resize_pool(&mut tree, overrides);
     }

@@ -399,12 +399,46 @@ fn compare_refuses_two_variants_of_one_name_before_any_work() {
         assert!(stderr.contains("are both named `"), "{stderr}");
         assert!(!tmp.path().join("cmp").exists());
     }
-    // The same file twice is one variant twice.
-    bin()
-        .args(["compare", &file, &file, "--trials", "3", "-q", "--out"])
+    // The same file twice is one variant twice, also by another path.
+    let other_path = format!(
+        "{}/scenarios/../scenarios/swarm-stop-first.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for second in [&file, &other_path] {
+        let out = bin()
+            .args(["compare", &file, second, "--trials", "3", "-q", "--out"])
+            .arg(tmp.path().join("cmp"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains("variants 1 and 2 are "), "{stderr}");
+    }
+    // A field set twice by the common --set: the last value would silently win.
+    let start = format!("{UC}.order=start-first");
+    let stop = format!("{UC}.order=stop-first");
+    let out = bin()
+        .args(["compare", &file, &scenario_path("swarm-start-first.yaml")])
+        .args([
+            "--set", &start, "--set", &stop, "--trials", "3", "-q", "--out",
+        ])
         .arg(tmp.path().join("cmp"))
         .assert()
         .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("order: --set twice: `start-first`, then `stop-first`"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("cmp").exists());
+    // A variant's own value replaces the common one.
+    bin()
+        .args(["compare", &file, "--set", &p(1), "--trials", "3", "-q"])
+        .args(["--variant", &format!("two:{}", p(2))])
+        .args(["--variant", &format!("late:{start}")])
+        .arg("--out")
+        .arg(tmp.path().join("cmp"))
+        .assert()
+        .success();
 }
 
 #[test]
