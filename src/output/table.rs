@@ -100,8 +100,9 @@ const TAIL_NOTE: &str = "worst 5% / worst 1%: p95 / p99, or p05 / p01 where high
 /// The label of the interval line under each metric.
 const INTERVAL_LABEL: &str = "±95%";
 
-/// An interval cell for a figure the trials are too few to bound.
-const UNBOUNDED: &str = "±?";
+/// An interval cell for a figure the trials are too few to bound (the reports mark such a
+/// figure the same way).
+pub const UNBOUNDED: &str = "±?";
 
 /// The note on the interval lines.
 const INTERVAL_NOTE: &str = "±95%: how far each figure may be off: the distance to the farther end of its 95% interval\n\

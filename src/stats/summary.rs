@@ -118,6 +118,12 @@ impl Stat {
             Stat::Mean | Stat::Std | Stat::Min | Stat::Max => None,
         }
     }
+
+    /// Whether the statistic has a 95% interval when the trials are enough (the mean and
+    /// the percentiles; a single extreme or the spread has none).
+    pub fn has_interval(self) -> bool {
+        self == Stat::Mean || self.percentile().is_some()
+    }
 }
 
 /// Descriptive statistics of one metric over the trials of a run.

@@ -104,6 +104,36 @@ fn a_report_shows_no_negative_bound_for_a_metric_that_cannot_be_negative() {
     }
 }
 
+/// A figure the trials are too few to bound is marked `±?`, as in the terminal table,
+/// never shown with an interval of one point: one trial bounds nothing, and 40 trials bound
+/// the median and p95 only by order statistics (p99 needs 368).
+#[test]
+fn a_report_marks_the_figures_its_trials_cannot_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    for trials in ["1", "80"] {
+        let out = tmp.path().join(trials);
+        bin()
+            .args(["report", &scenario_path("default.yaml"), "--trials", trials])
+            .arg("-q")
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let md = fs::read_to_string(out.join("report.md")).unwrap();
+        let row = md_row(&md, "duration\\_s");
+        // metric, better, p50, worst 5%, worst 1%, mean (95% CI), min, max
+        let marked: Vec<bool> = row[2..6].iter().map(|c| c.ends_with(" ±?")).collect();
+        if trials == "1" {
+            assert_eq!(marked, [true; 4], "{row:?}");
+            assert!(!row[5].contains('–'), "{row:?}");
+        } else {
+            assert_eq!(marked, [false, false, true, false], "{row:?}");
+            assert!(row[5].contains(" – "), "{row:?}");
+        }
+        assert!(md.contains("**±?**: too few trials"), "{md}");
+    }
+}
+
 #[test]
 fn a_report_is_byte_identical_when_run_again() {
     let tmp = tempfile::tempdir().unwrap();

@@ -7,9 +7,10 @@ use crate::output::columns::Better;
 use crate::output::human_text::{percent, value};
 use crate::output::summary::{Metric, Summary};
 use crate::output::sweep_charts::possible;
-use crate::output::table::{TABLE_ROWS, TABLE_ROWS_IF_ANY};
+use crate::output::table::{TABLE_ROWS, TABLE_ROWS_IF_ANY, UNBOUNDED};
 use crate::result::Outcome;
 use crate::scenario::Scenario;
+use crate::stats::Stat;
 
 /// How to read the columns of the metrics table.
 const COLUMN_MEANINGS: &[(&str, &str)] = &[
@@ -23,6 +24,10 @@ const COLUMN_MEANINGS: &[(&str, &str)] = &[
         "the average over trials and the 95% confidence interval of that average, cut to the values the metric can take (none is below 0, no ratio above 100%; summary.json keeps the interval as computed)",
     ),
     (
+        UNBOUNDED,
+        "too few trials to bound that figure (a mean needs 2 trials, p50 6, p05 / p95 72, p01 / p99 368)",
+    ),
+    (
         "95% interval (outcomes)",
         "Wilson score interval of the share: where the true probability lies with 95% confidence given this many trials",
     ),
@@ -32,17 +37,28 @@ fn metric_row(label: &str, m: &Metric) -> Vec<String> {
     let s = &m.stats;
     let u = m.column.unit;
     let (w5, w1) = match m.column.better {
-        Better::Higher => (s.p05, s.p01),
-        Better::Lower | Better::Neither => (s.p95, s.p99),
+        Better::Higher => (Stat::P05, Stat::P01),
+        Better::Lower | Better::Neither => (Stat::P95, Stat::P99),
     };
-    let (lo, hi) = possible(u, (s.ci95[0], s.ci95[1]));
+    // A figure the trials are too few to bound is marked as the terminal table marks it.
+    let figure = |st: Stat| match s.interval(st) {
+        Some(_) => value(u, s.get(st)),
+        None => format!("{} {UNBOUNDED}", value(u, s.get(st))),
+    };
+    let mean = match s.interval(Stat::Mean) {
+        Some(ci) => {
+            let (lo, hi) = possible(u, ci);
+            format!("{} ({} – {})", value(u, s.mean), value(u, lo), value(u, hi))
+        }
+        None => figure(Stat::Mean),
+    };
     vec![
         label.to_string(),
         m.column.better.as_str().to_string(),
-        value(u, s.p50),
-        value(u, w5),
-        value(u, w1),
-        format!("{} ({} – {})", value(u, s.mean), value(u, lo), value(u, hi)),
+        figure(Stat::P50),
+        figure(w5),
+        figure(w1),
+        mean,
         value(u, s.min),
         value(u, s.max),
     ]

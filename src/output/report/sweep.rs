@@ -8,6 +8,7 @@ use crate::output::Summary;
 use crate::output::charts::ChartFile;
 use crate::output::sweep::SweepReport;
 use crate::output::sweep_charts::{interval, shown};
+use crate::output::table::UNBOUNDED;
 use crate::scenario::Scenario;
 
 /// How to read the sweep table.
@@ -25,6 +26,10 @@ const SWEEP_MEANINGS: &[(&str, &str)] = &[
         "the 95% interval of the statistic: order statistics for a percentile, Student t for a mean, Wilson for a rate; none for min, max and std (a single extreme has no interval)",
     ),
     (
+        UNBOUNDED,
+        "too few trials to bound that statistic (a mean needs 2 trials, p50 6, p10 / p90 36, p05 / p95 72, p01 / p99 368)",
+    ),
+    (
         "marks",
         "front: on the Pareto front, no other point is at least as good on all of its axes and better on one; best: the point the objective chose among those meeting every constraint",
     ),
@@ -35,9 +40,13 @@ fn cell(m: &MetricStat, s: &Summary) -> String {
     let Some(x) = m.of(s) else {
         return "–".to_string();
     };
-    match interval(m, s) {
-        Some((lo, hi)) => format!("{} ({} – {})", shown(m, x), shown(m, lo), shown(m, hi)),
-        None => shown(m, x),
+    match (interval(m, s), m) {
+        (Some((lo, hi)), _) => format!("{} ({} – {})", shown(m, x), shown(m, lo), shown(m, hi)),
+        // Too few trials to bound it, marked as the terminal table marks it.
+        (None, MetricStat::Column { stat, .. }) if stat.has_interval() => {
+            format!("{} ({UNBOUNDED})", shown(m, x))
+        }
+        (None, _) => shown(m, x),
     }
 }
 
