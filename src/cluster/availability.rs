@@ -20,12 +20,7 @@ impl Cluster<'_> {
         let old = t.share();
         t.available = true;
         if self.fleet_counts.on {
-            let c = &mut self.fleet_counts;
-            let (before, after) = (
-                c.marks(t.state, false, t.lost),
-                c.marks(t.state, true, t.lost),
-            );
-            c.moved(t.version as usize, before, after);
+            self.fleet_state_changed(id, TaskState::Ready, false);
         }
         self.recount(id, old);
         self.gauges.available += 1;

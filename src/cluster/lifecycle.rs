@@ -379,6 +379,20 @@ impl Cluster<'_> {
         rt.died(self, id);
     }
 
+    /// The fleet timeline's counts after task `id` left state `old` (with its `available`
+    /// flag then `was_available`) for its state now. Out of line and cold: only a trial
+    /// whose fleet is sampled calls it, and [`Cluster::set_state`] is inlined into every
+    /// caller, so each copy carries one flag test for it.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn fleet_state_changed(&mut self, id: TaskId, old: TaskState, was_available: bool) {
+        let t = &self.tasks[id as usize];
+        let c = &mut self.fleet_counts;
+        let before = c.marks(old, was_available, t.lost);
+        let after = c.marks(t.state, t.available, t.lost);
+        c.moved(t.version as usize, before, after);
+    }
+
     /// The one place a task's state changes: counts, resources, trace, notices.
     ///
     /// Inlined into each caller (about fifteen): every caller names the new state, so
@@ -440,13 +454,10 @@ impl Cluster<'_> {
                 g.running -= 1;
             }
         }
-        if self.fleet_counts.on {
-            let c = &mut self.fleet_counts;
-            let before = c.marks(old, was_available, t.lost);
-            let after = c.marks(new, t.available, t.lost);
-            c.moved(t.version as usize, before, after);
-        }
         let (slot, node) = (t.slot, t.node);
+        if self.fleet_counts.on {
+            self.fleet_state_changed(id, old, was_available);
+        }
         if shares {
             self.recount(id, old_share);
         } else if let Some(e) = self.edits.as_mut() {
