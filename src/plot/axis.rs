@@ -4,49 +4,53 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use std::ops::Range;
 
-/// A time axis in seconds whose ticks fall on clock steps ([`duration_ticks`]); plotters'
-/// own f64 axis picks decimal steps (200 s, 400 s), which read badly as durations.
+/// An axis whose ticks and tick labels are computed here, not by plotters: clock steps for
+/// seconds (`30s, 1m, 1m30s`, where plotters' decimal steps give `200 s, 400 s`), decimal
+/// steps of 1, 2 or 5 for numbers and fractions, and every label written exactly at the
+/// distance between ticks, so no two ticks read alike ([`TickText`]).
 #[derive(Clone)]
-pub struct ClockAxis {
+pub struct TickAxis {
     inner: RangedCoordf64,
     ticks: Vec<f64>,
+    text: TickText,
 }
 
-impl ClockAxis {
-    /// `lo..hi` seconds with at most `most` ticks.
-    pub fn new(lo: f64, hi: f64, most: usize) -> ClockAxis {
-        ClockAxis {
-            inner: (lo..hi).into(),
-            ticks: duration_ticks(lo, hi, most),
-        }
-    }
-
-    /// `lo..hi` with ticks exactly at `ticks` (a sweep's values: `1, 2, 4`, never `1.5`).
-    pub fn at(lo: f64, hi: f64, ticks: Vec<f64>) -> ClockAxis {
-        ClockAxis {
+impl TickAxis {
+    /// `lo..hi` of `scale` with at most `most` ticks ([`ticks`]).
+    pub fn new(scale: Scale, lo: f64, hi: f64, most: usize) -> TickAxis {
+        let (ticks, step) = ticks(scale, lo, hi, most);
+        TickAxis {
             inner: (lo..hi).into(),
             ticks,
+            text: TickText { scale, step },
         }
     }
 
-    /// `lo..hi` of `scale`: clock steps for seconds, else plotters' decimal steps; at
-    /// most `most` ticks.
-    pub fn of(scale: Scale, lo: f64, hi: f64, most: usize) -> ClockAxis {
-        if scale == Scale::Seconds {
-            return ClockAxis::new(lo, hi, most);
+    /// `lo..hi` with ticks exactly at `ticks` (a sweep's values: `1, 2, 4`, never `1.5`),
+    /// labelled by the caller.
+    pub fn at(lo: f64, hi: f64, ticks: Vec<f64>) -> TickAxis {
+        TickAxis {
+            inner: (lo..hi).into(),
+            ticks,
+            text: TickText::default(),
         }
-        let inner: RangedCoordf64 = (lo..hi).into();
-        ClockAxis {
-            ticks: inner.key_points(most),
-            inner,
-        }
+    }
+
+    /// How this axis writes its ticks.
+    pub fn text(&self) -> TickText {
+        self.text
+    }
+
+    /// Every tick's label, in order (to size the room the labels need).
+    pub fn labels(&self) -> Vec<String> {
+        self.ticks.iter().map(|&v| self.text.label(v)).collect()
     }
 }
 
 /// What the numbers on an axis are, which decides its ticks and their labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Scale {
-    /// Plain numbers (`4`, `2.5k`).
+    /// Plain numbers (`4`, `2.5`, `12.5k`).
     #[default]
     Number,
     /// Seconds, shown as durations (`1m30s`).
@@ -55,18 +59,7 @@ pub enum Scale {
     Fraction,
 }
 
-impl Scale {
-    /// The label of tick `v` on an axis of this scale spanning `range`.
-    pub fn tick(self, v: f64, range: f64) -> String {
-        match self {
-            Scale::Number => super::timeline::compact(v),
-            Scale::Seconds => duration_tick(v),
-            Scale::Fraction => percent_tick_in(v, range),
-        }
-    }
-}
-
-impl Ranged for ClockAxis {
+impl Ranged for TickAxis {
     type FormatOption = DefaultFormatting;
     type ValueType = f64;
 
@@ -88,78 +81,248 @@ impl Ranged for ClockAxis {
     }
 }
 
-/// A tick label for `secs` seconds: `0`, `250ms`, `45s`, `2.5s`, `1m30s`, `2m`, `1h05m`.
-///
-/// Ticks fall on round values, so the label drops what is zero (`2m`, not `2m00s`) and
-/// keeps what is not (`1m30s`); below a minute up to one decimal is shown.
-pub fn duration_tick(secs: f64) -> String {
-    if !secs.is_finite() {
-        return String::new();
-    }
-    let sign = if secs < 0.0 { "-" } else { "" };
-    let a = secs.abs();
-    if a == 0.0 {
-        return "0".to_string();
-    }
-    if a < 1.0 {
-        return format!("{sign}{}ms", trim(format!("{:.1}", a * 1000.0)));
-    }
-    if a < 60.0 {
-        return format!("{sign}{}s", trim(format!("{a:.1}")));
-    }
-    let whole = a.round() as u64;
-    let (h, m, s) = (whole / 3600, whole / 60 % 60, whole % 60);
-    match (h, s) {
-        (0, 0) => format!("{sign}{m}m"),
-        (0, s) => format!("{sign}{m}m{s:02}s"),
-        (h, _) if m == 0 => format!("{sign}{h}h"),
-        (h, _) => format!("{sign}{h}h{m:02}m"),
+/// A distance between ticks, `units × 10^exp` in the axis' unit: decimal, so a tick is
+/// `k` steps and its label is written from the integer `k · units`, never from a rounded
+/// binary fraction. `units` has no trailing zero when `exp < 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    units: u64,
+    exp: i32,
+}
+
+impl Default for Step {
+    fn default() -> Step {
+        Step { units: 1, exp: 0 }
     }
 }
 
-/// Steps a time axis may take, seconds: clock steps, so ticks read `30s, 1m, 1m30s`, never
-/// `3m20s, 6m40s`.
-const CLOCK_STEPS: [f64; 20] = [
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0,
-    120.0, 300.0, 600.0, 900.0,
-];
-
-/// Tick positions on a time axis from `lo` to `hi` seconds: multiples of the smallest clock
-/// step (then of whole half hours) that gives at most `most` ticks.
-pub fn duration_ticks(lo: f64, hi: f64, most: usize) -> Vec<f64> {
-    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
-        return vec![];
+impl Step {
+    /// `units × 10^exp`, trailing zeros of `units` moved into `exp`.
+    fn new(mut units: u64, mut exp: i32) -> Step {
+        while units != 0 && units.is_multiple_of(10) {
+            units /= 10;
+            exp += 1;
+        }
+        Step { units, exp }
     }
+
+    /// `k` steps: the `f64` nearest the decimal `k · units × 10^exp` (both factors are
+    /// exact integers, and one rounding divides or multiplies them).
+    fn times(self, k: i64) -> f64 {
+        let n = k as f64 * self.units as f64;
+        if self.exp >= 0 {
+            n * 10f64.powi(self.exp)
+        } else {
+            n / 10f64.powi(-self.exp)
+        }
+    }
+
+    /// The step's value.
+    fn value(self) -> f64 {
+        self.times(1)
+    }
+
+    /// The whole number of steps nearest `v`.
+    fn count(self, v: f64) -> Option<i64> {
+        let k = (v / self.value()).round();
+        (k.is_finite() && k.abs() < 2f64.powi(53) / self.units as f64).then_some(k as i64)
+    }
+}
+
+/// Steps a time axis may take from a second up, seconds: clock steps, so ticks read
+/// `30s, 1m, 1m30s`, never `3m20s, 6m40s`. Below a second, decimal steps (`0.5s`, `0.2s`);
+/// beyond half an hour, whole half hours.
+const CLOCK_STEPS: [u64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800];
+
+/// The smallest step of `scale` that puts fewer than `most` steps in `span`, `None` when
+/// `span` is not a positive finite number.
+fn step_for(scale: Scale, span: f64, most: f64) -> Option<Step> {
+    if !(span.is_finite() && span > 0.0) {
+        return None;
+    }
+    // Within a billionth of `most` counts as `most`: 0.0004 / 0.00005 is 7.999…, not 8.
+    let fits = |s: Step| span / s.value() < most * (1.0 - 1e-9);
+    let raw = span / most;
+    if scale == Scale::Seconds && raw >= 0.5 {
+        if let Some(s) = CLOCK_STEPS
+            .into_iter()
+            .map(|u| Step::new(u, 0))
+            .find(|&s| fits(s))
+        {
+            return Some(s);
+        }
+        let halves = (raw / 1800.0).floor() + 1.0;
+        if halves < 1e12 {
+            return Some(Step::new(halves as u64 * 1800, 0));
+        }
+    }
+    // Decimal 1, 2, 5 × 10^e around `raw`; seconds no finer than a microsecond, the
+    // simulator's resolution.
+    let floor = if scale == Scale::Seconds { -6 } else { -300 };
+    let e = (raw.log10().floor() as i32).clamp(floor, 300);
+    (e..=e + 1)
+        .flat_map(|e| [1, 2, 5].map(|u| Step::new(u, e)))
+        .find(|&s| fits(s))
+        .or_else(|| (scale == Scale::Seconds).then_some(Step::new(1, -6)))
+}
+
+/// Tick positions on an axis of `scale` from `lo` to `hi`: the multiples of the smallest
+/// step ([`CLOCK_STEPS`] for seconds, 1, 2 or 5 × 10^e otherwise) that gives at most
+/// `most` ticks, and that step. No tick for an empty or non-finite range.
+pub fn ticks(scale: Scale, lo: f64, hi: f64, most: usize) -> (Vec<f64>, Step) {
     let most = most.max(2) as f64;
-    let span = hi - lo;
-    let step = CLOCK_STEPS
-        .into_iter()
-        .find(|&s| span / s < most)
-        .unwrap_or_else(|| (span / most / 1800.0).ceil() * 1800.0);
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    // Rounded to the microsecond: `3 × 0.2` is 0.6, not 0.6000000000000001.
-    (first..=last)
-        .map(|k| (k as f64 * step * 1e6).round() / 1e6)
-        .collect()
+    let Some(step) = (lo.is_finite() && hi.is_finite())
+        .then(|| step_for(scale, hi - lo, most))
+        .flatten()
+    else {
+        return (Vec::new(), Step::default());
+    };
+    let (Some(first), Some(last)) = (step.count(lo), step.count(hi)) else {
+        return (Vec::new(), step);
+    };
+    // `count` rounds: keep only the multiples inside the range.
+    let ticks = (first..=last)
+        .map(|k| step.times(k))
+        .filter(|t| (lo..=hi).contains(t))
+        .collect();
+    (ticks, step)
 }
 
-/// A tick label for a fraction: `0.97` → `97%`, `0.995` → `99.5%`.
+/// Tick positions on a time axis from `lo` to `hi` seconds ([`ticks`] of [`Scale::Seconds`]).
+pub fn duration_ticks(lo: f64, hi: f64, most: usize) -> Vec<f64> {
+    ticks(Scale::Seconds, lo, hi, most).0
+}
+
+/// How the ticks of an axis read: its scale and the distance between its ticks.
+///
+/// A label is the tick's number of steps written in decimal with as many digits as the step
+/// has, so labels are exact (62.5 s reads `1m02.5s`, not `1m03s`) and distinct (two ticks a
+/// step apart never read alike). Zeros after the last significant digit are dropped (`2m`,
+/// `1m30s`, `99.9%`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickText {
+    scale: Scale,
+    step: Step,
+}
+
+impl TickText {
+    /// The label of tick `v` (a value off the ticks is written at the nearest tick).
+    pub fn label(&self, v: f64) -> String {
+        let exact = (-30..=30).contains(&self.step.exp);
+        let Some(k) = self.step.count(v).filter(|_| exact) else {
+            // Too far out for whole steps (no chart shows such a range): a float.
+            return if v.is_finite() {
+                format!("{v:e}")
+            } else {
+                String::new()
+            };
+        };
+        let n = i128::from(k) * i128::from(self.step.units);
+        let exp = self.step.exp;
+        match self.scale {
+            Scale::Number => number_text(n, exp),
+            Scale::Seconds => duration_text(n, exp),
+            Scale::Fraction => format!("{}%", Decimal::of(n, exp + 2).text()),
+        }
+    }
+}
+
+/// `n × 10^exp` as integer digits and decimal digits, exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    whole: u128,
+    /// The digits after the point, trailing zeros dropped.
+    fraction: String,
+}
+
+impl Decimal {
+    fn of(n: i128, exp: i32) -> Decimal {
+        let negative = n < 0;
+        let a = n.unsigned_abs();
+        let (whole, fraction) = if exp >= 0 {
+            let scale = 10u128.checked_pow(exp as u32).unwrap_or(u128::MAX);
+            (a.saturating_mul(scale), String::new())
+        } else {
+            let digits = (-exp) as usize;
+            match 10u128.checked_pow(digits as u32) {
+                Some(p) => {
+                    let f = format!("{:0digits$}", a % p);
+                    (a / p, f.trim_end_matches('0').to_string())
+                }
+                // Below 10^-38 of the unit: nothing whole, the digits padded.
+                None => {
+                    let f = format!("{a:0digits$}");
+                    (0, f.trim_end_matches('0').to_string())
+                }
+            }
+        };
+        Decimal {
+            negative: negative && (whole != 0 || !fraction.is_empty()),
+            whole,
+            fraction,
+        }
+    }
+
+    fn sign(&self) -> &'static str {
+        if self.negative { "-" } else { "" }
+    }
+
+    /// `-12.5`, `0`, `3`.
+    fn text(&self) -> String {
+        format!("{}{}{}", self.sign(), self.whole, self.point())
+    }
+
+    /// `.5`, or nothing for a whole number.
+    fn point(&self) -> String {
+        if self.fraction.is_empty() {
+            String::new()
+        } else {
+            format!(".{}", self.fraction)
+        }
+    }
+}
+
+/// A number `n × 10^exp`: `4`, `2.5`, `12.5k` from ten thousand up when the step is at
+/// least a hundred (no digit of the step is lost to the `k`).
+fn number_text(n: i128, exp: i32) -> String {
+    let d = Decimal::of(n, exp);
+    if exp >= 2 && d.whole >= 10_000 {
+        format!("{}k", Decimal::of(n, exp - 3).text())
+    } else {
+        d.text()
+    }
+}
+
+/// A duration of `n × 10^exp` seconds: `0`, `250ms`, `2.5s`, `45s`, `1m02.5s`, `2m`,
+/// `1h05m`, `1h00m30s`: what is zero at the end is dropped, what is not is kept.
+fn duration_text(n: i128, exp: i32) -> String {
+    let d = Decimal::of(n, exp);
+    let sign = d.sign();
+    if d.whole == 0 {
+        if d.fraction.is_empty() {
+            return "0".to_string();
+        }
+        // Below a second: milliseconds, with what is below a millisecond as decimals.
+        let ms = Decimal::of(n, exp + 3);
+        return format!("{}ms", ms.text());
+    }
+    let (h, m, s) = (d.whole / 3600, d.whole / 60 % 60, d.whole % 60);
+    let secs = format!("{s:02}{}s", d.point());
+    let exact_minute = s == 0 && d.fraction.is_empty();
+    match (h, m) {
+        (0, 0) => format!("{sign}{s}{}s", d.point()),
+        (0, m) if exact_minute => format!("{sign}{m}m"),
+        (0, m) => format!("{sign}{m}m{secs}"),
+        (h, 0) if exact_minute => format!("{sign}{h}h"),
+        (h, m) if exact_minute => format!("{sign}{h}h{m:02}m"),
+        (h, m) => format!("{sign}{h}h{m:02}m{secs}"),
+    }
+}
+
+/// A value label for a fraction: `0.97` → `97%`, `0.995` → `99.5%` (one decimal).
 pub fn percent_tick(x: f64) -> String {
     format!("{}%", trim(format!("{:.1}", x * 100.0)))
-}
-
-/// A tick label for a fraction on an axis spanning `range` (as a fraction): as many
-/// decimals as ten ticks over that range need to differ, at least one, at most six, so a
-/// narrow axis (99.95% to 100%) does not print `100%` at every tick.
-pub fn percent_tick_in(x: f64, range: f64) -> String {
-    let step = range.abs() * 100.0 / 10.0;
-    let decimals = if step > 0.0 && step.is_finite() {
-        (-step.log10()).ceil().clamp(1.0, 6.0) as usize
-    } else {
-        1
-    };
-    format!("{}%", trim(format!("{:.decimals$}", x * 100.0)))
 }
 
 /// `"2.0"` → `"2"`, `"2.50"` → `"2.5"`.
@@ -191,6 +354,34 @@ pub fn span(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     (lo, hi)
 }
 
+/// The range an axis of `scale` shows for the finite `values`: their [`span`] widened on
+/// each side by `pad` times its width, then kept to the values the scale can take.
+///
+/// A fraction axis stays inside [0, 1] and an axis of values that are all ≥ 0 (durations,
+/// counts) never goes below 0: padding that would cross a bound is moved to the other
+/// side (as far as the other bound allows), so a single value keeps a range of its own
+/// size (100% alone shows about 77%–100%, not 90%–110%).
+pub fn padded(scale: Scale, values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f64) {
+    let finite: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    let (floor, top) = match scale {
+        Scale::Fraction => (0.0, 1.0),
+        _ if finite.iter().all(|&v| v >= 0.0) => (0.0, f64::INFINITY),
+        _ => (f64::NEG_INFINITY, f64::INFINITY),
+    };
+    let (lo, hi) = span(finite.iter().map(|v| v.clamp(floor, top)));
+    let w = (hi - lo) * pad.max(0.0);
+    let (mut lo, mut hi) = (lo - w, hi + w);
+    if lo < floor {
+        hi += floor - lo;
+        lo = floor;
+    }
+    if hi > top {
+        lo -= hi - top;
+        hi = top;
+    }
+    (lo.max(floor), hi.min(top))
+}
+
 /// `[0, hi + 8%]` for quantities that start at zero (tasks, requests, seconds), `[0, 1]`
 /// when every value is 0 or there is none.
 pub fn from_zero(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
@@ -208,28 +399,109 @@ pub fn from_zero(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::parse_duration;
+
+    /// The labels of the ticks of a `scale` axis over `lo..hi` with at most `most` ticks.
+    fn labelled(scale: Scale, lo: f64, hi: f64, most: usize) -> Vec<(f64, String)> {
+        let axis = TickAxis::new(scale, lo, hi, most);
+        axis.ticks.iter().copied().zip(axis.labels()).collect()
+    }
+
+    fn labels(scale: Scale, lo: f64, hi: f64, most: usize) -> Vec<String> {
+        labelled(scale, lo, hi, most)
+            .into_iter()
+            .map(|t| t.1)
+            .collect()
+    }
+
+    /// A duration label read back by the scenario parser, microseconds.
+    fn read_back(label: &str) -> u64 {
+        parse_duration(label).unwrap_or_else(|e| panic!("{label:?}: {e}"))
+    }
 
     #[test]
-    fn percent_ticks_keep_the_decimals_their_range_needs() {
-        // A 0.05-point-wide axis: ticks 0.005 points apart need three decimals.
-        assert_eq!(percent_tick_in(0.99955, 0.0005), "99.955%");
-        assert_eq!(percent_tick_in(0.9995, 0.0005), "99.95%");
-        // A wide axis keeps one.
-        assert_eq!(percent_tick_in(0.25, 0.5), "25%");
-        assert_eq!(percent_tick_in(0.255, 0.5), "25.5%");
+    fn a_few_seconds_of_range_get_half_second_ticks_written_exactly() {
+        // The audit's sweep: p50 between 1m02s and 1m04s. 62.5 s is `1m02.5s`, not `1m03s`.
+        assert_eq!(
+            labels(Scale::Seconds, 61.8, 64.3, 8),
+            ["1m02s", "1m02.5s", "1m03s", "1m03.5s", "1m04s"]
+        );
+        // A one-value sweep around 1m59s.
+        assert_eq!(
+            labels(Scale::Seconds, 117.6, 121.3, 8),
+            [
+                "1m58s", "1m58.5s", "1m59s", "1m59.5s", "2m", "2m00.5s", "2m01s"
+            ]
+        );
+        // Under a second of range: steps of 0.1 s, then of a millisecond.
+        assert_eq!(
+            labels(Scale::Seconds, 59.95, 60.32, 5),
+            ["1m", "1m00.1s", "1m00.2s", "1m00.3s"]
+        );
+        assert_eq!(
+            labels(Scale::Seconds, 0.0121, 0.0152, 4),
+            ["13ms", "14ms", "15ms"]
+        );
+        assert_eq!(
+            labels(Scale::Seconds, 2.0, 2.0025, 6),
+            ["2s", "2.0005s", "2.001s", "2.0015s", "2.002s", "2.0025s"]
+        );
     }
 
     #[test]
     fn durations_read_as_a_clock() {
-        assert_eq!(duration_tick(0.0), "0");
-        assert_eq!(duration_tick(0.25), "250ms");
-        assert_eq!(duration_tick(2.5), "2.5s");
-        assert_eq!(duration_tick(45.0), "45s");
-        assert_eq!(duration_tick(90.0), "1m30s");
-        assert_eq!(duration_tick(120.0), "2m");
-        assert_eq!(duration_tick(3600.0), "1h");
-        assert_eq!(duration_tick(3900.0), "1h05m");
-        assert_eq!(duration_tick(-30.0), "-30s");
+        let at = |v: f64, units: u64, exp: i32| {
+            TickText {
+                scale: Scale::Seconds,
+                step: Step::new(units, exp),
+            }
+            .label(v)
+        };
+        assert_eq!(at(0.0, 1, 0), "0");
+        assert_eq!(at(0.25, 5, -2), "250ms");
+        assert_eq!(at(0.0125, 5, -4), "12.5ms");
+        assert_eq!(at(2.5, 5, -1), "2.5s");
+        assert_eq!(at(45.0, 15, 0), "45s");
+        assert_eq!(at(90.0, 30, 0), "1m30s");
+        assert_eq!(at(120.0, 30, 0), "2m");
+        assert_eq!(at(3600.0, 1800, 0), "1h");
+        assert_eq!(at(3900.0, 300, 0), "1h05m");
+        assert_eq!(at(3630.0, 30, 0), "1h00m30s");
+        assert_eq!(at(-30.0, 15, 0), "-30s");
+        assert_eq!(at(-0.5, 5, -1), "-500ms");
+        // Off the ticks: written at the nearest tick, so never more digits than the step.
+        assert_eq!(at(62.4999, 5, -1), "1m02.5s");
+    }
+
+    #[test]
+    fn duration_labels_are_distinct_and_exact_at_their_step() {
+        // Ranges from milliseconds to days, starting anywhere: every label reads back (by
+        // the scenario's own duration parser) as exactly its tick, to the microsecond,
+        // and no two ticks of an axis read alike.
+        let mut axes = 0;
+        for lo in [0.0, 0.0137, 1.0, 59.7, 61.8, 117.6, 599.9, 3598.2, 86_000.0] {
+            for span in [
+                0.0004, 0.003, 0.07, 0.9, 2.5, 4.0, 13.0, 95.0, 700.0, 5000.0, 90_000.0,
+            ] {
+                for most in [2, 5, 8, 9, 12] {
+                    let ticks = labelled(Scale::Seconds, lo, lo + span, most);
+                    assert!(ticks.len() <= most, "{lo} +{span}: {ticks:?}");
+                    // Room for at least two (with two at most, the step may pass the span).
+                    assert!(ticks.len() >= 2 || most < 5, "{lo} +{span} {most}");
+                    let mut seen = std::collections::HashSet::new();
+                    for (t, label) in &ticks {
+                        assert_eq!(
+                            read_back(label),
+                            (t * 1e6).round() as u64,
+                            "{lo} +{span}: {label} for {t}"
+                        );
+                        assert!(seen.insert(label.clone()), "{lo} +{span}: {ticks:?}");
+                    }
+                    axes += 1;
+                }
+            }
+        }
+        assert_eq!(axes, 9 * 11 * 5);
     }
 
     #[test]
@@ -244,9 +516,67 @@ mod tests {
         );
         assert_eq!(duration_ticks(0.0, 1.0, 8), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
         // Past the clock steps: whole half hours (10 h in 1.5 h steps).
-        assert_eq!(duration_ticks(0.0, 36_000.0, 8).len(), 7);
+        assert_eq!(
+            duration_ticks(0.0, 36_000.0, 8),
+            [
+                0.0, 5400.0, 10_800.0, 16_200.0, 21_600.0, 27_000.0, 32_400.0
+            ]
+        );
         assert!(duration_ticks(5.0, 5.0, 8).is_empty());
         assert!(duration_ticks(0.0, f64::NAN, 8).is_empty());
+        assert!(duration_ticks(0.0, f64::INFINITY, 8).is_empty());
+        // Far beyond any rollout: no endless list of ticks.
+        assert!(duration_ticks(0.0, 1e300, 8).len() <= 8);
+    }
+
+    #[test]
+    fn percent_labels_keep_the_digits_their_step_needs() {
+        // 0.05-point steps need two decimals; 20-point steps none.
+        assert_eq!(
+            labels(Scale::Fraction, 0.9989, 1.0, 8),
+            ["99.9%", "99.92%", "99.94%", "99.96%", "99.98%", "100%"]
+        );
+        assert_eq!(
+            labels(Scale::Fraction, 0.0, 1.0, 6),
+            ["0%", "20%", "40%", "60%", "80%", "100%"]
+        );
+        assert_eq!(
+            labels(Scale::Fraction, -0.0004, 0.0004, 5),
+            ["-0.04%", "-0.02%", "0%", "0.02%", "0.04%"]
+        );
+        // Every label reads back as its tick and no two are alike, down to tiny ranges.
+        for lo in [0.0, 0.25, 0.9, 0.9995, 0.999_999] {
+            for span in [1e-7, 1e-5, 3e-4, 0.01, 0.07, 0.5] {
+                let ticks = labelled(Scale::Fraction, lo, lo + span, 8);
+                assert!(ticks.len() >= 2, "{lo} +{span}: {ticks:?}");
+                for (i, (t, label)) in ticks.iter().enumerate() {
+                    let read: f64 = label.trim_end_matches('%').parse().unwrap();
+                    assert!((read / 100.0 - t).abs() < 1e-12, "{label} for {t}");
+                    assert!(ticks[..i].iter().all(|o| o.1 != *label), "{ticks:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn number_labels_are_exact_and_distinct() {
+        assert_eq!(
+            labels(Scale::Number, 0.0, 8.6, 6),
+            ["0", "2", "4", "6", "8"]
+        );
+        assert_eq!(
+            labels(Scale::Number, 7.0, 8.0, 6),
+            ["7", "7.2", "7.4", "7.6", "7.8", "8"]
+        );
+        // Thousands as `k` only when no digit of the step is lost.
+        assert_eq!(
+            labels(Scale::Number, 10_000.0, 12_000.0, 6),
+            ["10k", "10.5k", "11k", "11.5k", "12k"]
+        );
+        assert_eq!(
+            labels(Scale::Number, 10_000.0, 10_040.0, 6),
+            ["10000", "10010", "10020", "10030", "10040"]
+        );
     }
 
     #[test]
@@ -254,6 +584,45 @@ mod tests {
         assert_eq!(percent_tick(0.97), "97%");
         assert_eq!(percent_tick(0.995), "99.5%");
         assert_eq!(percent_tick(1.0), "100%");
+    }
+
+    #[test]
+    fn ratio_axes_stay_inside_zero_and_one() {
+        let inside = |(lo, hi): (f64, f64)| (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi);
+        // The audit's one-point sweep: 100% alone is not 90%–110%.
+        let (lo, hi) = padded(Scale::Fraction, [1.0], 0.08);
+        assert_eq!(hi, 1.0);
+        assert!(lo < 0.9 && lo > 0.5, "{lo}");
+        let (lo, hi) = padded(Scale::Fraction, [0.0], 0.08);
+        assert_eq!(lo, 0.0);
+        assert!(hi > 0.0 && hi <= 1.0, "{hi}");
+        // A value in the middle keeps its centred range.
+        let (lo, hi) = padded(Scale::Fraction, [0.5], 0.0);
+        assert!(
+            (lo - 0.45).abs() < 1e-12 && (hi - 0.55).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+        // Padding that would pass 100% goes below instead; the data's own range is kept.
+        let (lo, hi) = padded(Scale::Fraction, [0.999, 1.0], 0.08);
+        assert_eq!(hi, 1.0);
+        assert!(lo < 0.999 && lo > 0.998, "{lo}");
+        for values in [
+            vec![],
+            vec![0.3, 0.9],
+            vec![0.0, 1.0],
+            vec![1.0000001, 0.99],
+            vec![-0.2],
+            vec![f64::NAN, 0.7],
+            vec![0.666_667; 3],
+        ] {
+            for pad in [0.0, 0.08, 0.5, 3.0] {
+                let r = padded(Scale::Fraction, values.iter().copied(), pad);
+                assert!(inside(r) && r.0 < r.1, "{values:?} {pad}: {r:?}");
+            }
+        }
+        // Durations and counts never go below 0; other numbers may.
+        assert_eq!(padded(Scale::Seconds, [0.0, 10.0], 0.1).0, 0.0);
+        assert_eq!(padded(Scale::Number, [-1.0, 1.0], 0.5), (-2.0, 2.0));
     }
 
     #[test]

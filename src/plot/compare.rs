@@ -4,7 +4,7 @@
 //! Plain data in, as for every chart: the comparison command computes the differences
 //! and intervals; this file only draws them.
 
-use super::axis::{ClockAxis, duration_tick, percent_tick, span};
+use super::axis::{Scale, TickAxis, percent_tick, span};
 use super::distribution::DurationGroup;
 use super::layout::{GREY, Heading, LABEL, Swatch, TICK, centred_note, frame, text};
 use super::{Chart, PlotError, color};
@@ -57,15 +57,17 @@ impl Chart for CdfOverlay {
         let area = frame(root, &self.heading, &legend)?;
         let (lo, hi) = span(self.groups.iter().flat_map(|g| g.values.iter().copied()));
         let lo = if lo >= 0.0 && hi > 0.0 { 0.0 } else { lo };
+        let x_axis = TickAxis::new(Scale::Seconds, lo, hi, 9);
+        let x_text = x_axis.text();
         let mut chart = ChartBuilder::on(&area)
             .margin_right(16)
             .margin_top(8)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(ClockAxis::new(lo, hi, 9), 0.0..1.0)?;
+            .build_cartesian_2d(x_axis, 0.0..1.0)?;
         chart
             .configure_mesh()
-            .x_label_formatter(&|x| duration_tick(*x))
+            .x_label_formatter(&|x| x_text.label(*x))
             .y_label_formatter(&|y| percent_tick(*y))
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
@@ -107,12 +109,14 @@ impl Chart for PairedDifferences {
         );
         let pad = (hi - lo) * 0.1;
         let names: Vec<String> = self.rows.iter().map(|r| r.metric.clone()).collect();
+        let x_axis = TickAxis::new(Scale::Fraction, lo - pad, hi + pad, 10);
+        let x_text = x_axis.text();
         let mut chart = ChartBuilder::on(&area)
             .margin_right(90)
             .margin_top(8)
             .x_label_area_size(44)
             .y_label_area_size(150)
-            .build_cartesian_2d(lo - pad..hi + pad, (0..n - 1).into_segmented())?;
+            .build_cartesian_2d(x_axis, (0..n - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -123,7 +127,13 @@ impl Chart for PairedDifferences {
                 _ => String::new(),
             })
             .x_label_formatter(&|x| {
-                format!("{}{}", if *x > 0.0 { "+" } else { "" }, percent_tick(*x))
+                let label = x_text.label(*x);
+                let plus = if label.starts_with('-') || label == "0%" {
+                    ""
+                } else {
+                    "+"
+                };
+                format!("{plus}{label}")
             })
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
@@ -208,5 +218,37 @@ mod tests {
             ],
         });
         renders(&PairedDifferences::default());
+    }
+
+    #[test]
+    fn long_variant_names_are_shown_whole_below_the_plot() {
+        // `--set` variants: names too long for the legend column.
+        let names = [
+            "strategy.swarm.update_config.order=stop-first",
+            "strategy.swarm.update_config.order=start-first",
+        ];
+        let chart = CdfOverlay {
+            heading: heading(),
+            groups: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| group(n, i, (0..20).map(|k| 60.0 + f64::from(k)).collect()))
+                .collect(),
+        };
+        let (png, svg) = renders(&chart);
+        for n in names {
+            let entry = format!("{n} (n = 20)");
+            let at = svg.find(&format!("\n{entry}\n")).expect(&entry);
+            // Drawn at full size, left-aligned near the chart's left edge, under the plot.
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let attr = |name: &str| -> f64 {
+                let from = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+                tag[from..from + tag[from..].find('"').unwrap()]
+                    .parse()
+                    .unwrap()
+            };
+            assert!(attr("x") < 450.0 && attr("y") > 440.0, "{tag}");
+        }
+        assert_eq!(renders(&chart), (png, svg), "the same bytes");
     }
 }

@@ -4,7 +4,7 @@
 //! Outcomes are kept apart because a duration mixing them answers no question: a rollout
 //! rolled back after its first failed task is often the fastest trial of a run.
 
-use super::axis::{ClockAxis, duration_tick, percent_tick, span};
+use super::axis::{Scale, TickAxis, percent_tick, span};
 use super::layout::{Heading, LABEL, Swatch, TICK, centred_note, dark, frame, text};
 use super::{Chart, PlotError, RefLine, color};
 use plotters::coord::Shift;
@@ -91,19 +91,21 @@ impl Chart for DurationDistribution {
             .max()
             .unwrap_or(0)
             .max(1);
+        let x_axis = TickAxis::new(Scale::Seconds, lo, hi, 9);
+        let x_text = x_axis.text();
         let mut chart = ChartBuilder::on(&area)
             .margin_right(8)
             .margin_top(8)
             .x_label_area_size(44)
             .y_label_area_size(64)
             .right_y_label_area_size(64)
-            .build_cartesian_2d(ClockAxis::new(lo, hi, 9), 0.0..f64::from(tallest) * 1.08)?
+            .build_cartesian_2d(x_axis, 0.0..f64::from(tallest) * 1.08)?
             .set_secondary_coord(lo..hi, 0.0..1.0);
         chart
             .configure_mesh()
             .x_labels(9)
             .y_labels(6)
-            .x_label_formatter(&|x| duration_tick(*x))
+            .x_label_formatter(&|x| x_text.label(*x))
             .y_label_formatter(&|y| {
                 if *y == y.round() {
                     format!("{y:.0}")

@@ -6,6 +6,11 @@
 //! keeps the first whose box meets no label already placed. It is greedy and deterministic
 //! (points in the order given, positions in a fixed order): the same points always get the
 //! same labels, so the chart's bytes stay reproducible.
+//!
+//! Labels end to end and lines drawn on the plot (a trade-off line, the leader lines of
+//! labels already placed) are avoided too, but only between the positions of one ring: a
+//! label sits next to its point on a line (which its backdrop then hides) rather than
+//! farther away without one.
 
 /// A rectangle in pixels; `right` and `bottom` are exclusive, so boxes that only touch do
 /// not overlap.
@@ -25,9 +30,53 @@ impl PixelBox {
         w.max(0) * h.max(0)
     }
 
+    /// The box with [`APART`] pixels more on its left and right, one above and below: the
+    /// room a label keeps from another so that two do not read as one.
+    fn around(&self) -> PixelBox {
+        PixelBox {
+            left: self.left.saturating_sub(APART),
+            top: self.top.saturating_sub(1),
+            right: self.right.saturating_add(APART),
+            bottom: self.bottom.saturating_add(1),
+        }
+    }
+
     /// Whether `self` lies wholly inside `o`.
     fn inside(&self, o: &PixelBox) -> bool {
         self.left >= o.left && self.top >= o.top && self.right <= o.right && self.bottom <= o.bottom
+    }
+
+    /// Whether the segment from `a` to `b` passes through the box (Liang–Barsky clipping).
+    fn crossed_by(&self, (a, b): Segment) -> bool {
+        let (x0, y0) = (f64::from(a.0), f64::from(a.1));
+        let (dx, dy) = (f64::from(b.0) - x0, f64::from(b.1) - y0);
+        let (left, top) = (f64::from(self.left), f64::from(self.top));
+        let (right, bottom) = (f64::from(self.right - 1), f64::from(self.bottom - 1));
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        for (p, q) in [
+            (-dx, x0 - left),
+            (dx, right - x0),
+            (-dy, y0 - top),
+            (dy, bottom - y0),
+        ] {
+            if p == 0.0 {
+                // Parallel to this edge: inside its half-plane or never.
+                if q < 0.0 {
+                    return false;
+                }
+            } else {
+                let r = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(r);
+                } else {
+                    t1 = t1.min(r);
+                }
+                if t0 > t1 {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// The point of the box nearest to `(x, y)`: where a leader line from the point meets it.
@@ -38,6 +87,9 @@ impl PixelBox {
         )
     }
 }
+
+/// A straight line on the plot, from one pixel to another.
+pub(super) type Segment = ((i32, i32), (i32, i32));
 
 /// A point to label: its centre, the radius of its marker and its label's size, pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +138,9 @@ impl Mark {
 /// Pixels between a marker's edge and its label.
 const GAP: i32 = 3;
 
+/// Pixels a label keeps, where it can, from the ends of another on its line.
+const APART: i32 = 6;
+
 /// Rings of positions tried around a point, each a label's height plus [`GAP`] further out.
 const RINGS: i32 = 5;
 
@@ -128,13 +183,23 @@ fn candidate(m: &Mark, ring: i32, (dx, dy): (i32, i32)) -> PixelBox {
 /// The line tying label box `b` to mark `m`'s marker, when `b` sits beyond the first ring
 /// (pushed out by other labels, it may stand nearer another point than its own); `None`
 /// when it is right beside the marker.
-pub(super) fn leader(m: &Mark, b: &PixelBox) -> Option<((i32, i32), (i32, i32))> {
+pub(super) fn leader(m: &Mark, b: &PixelBox) -> Option<Segment> {
     let m = m.sane();
     let edge = b.nearest(m.at);
     let far = (edge.0 - m.at.0).abs().max((edge.1 - m.at.1).abs());
     // The first ring's boxes are `radius + GAP` away (one pixel more to a box's exclusive
     // edge), the second's a label's height further: half a height tells them apart.
     (far > m.radius + GAP + m.size.1 / 2).then_some((m.at, edge))
+}
+
+/// Where a label goes, and the line that ties it to its point when it needs one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Label {
+    /// The text's box.
+    pub text: PixelBox,
+    /// From the point to the box: the label was pushed out ([`leader`]), or it stands
+    /// nearer another point's marker than its own and would name the wrong one.
+    pub leader: Option<Segment>,
 }
 
 /// A box for each mark's label, in the marks' order, inside `bounds` when it can be.
@@ -144,26 +209,48 @@ pub(super) fn leader(m: &Mark, b: &PixelBox) -> Option<((i32, i32), (i32, i32))>
 /// marker than any other (a label beside two points would name the wrong one as well) and
 /// covers no other marker, in that order of importance: a label may leave the plot or sit
 /// ambiguously before it hides another label. Only when every position meets a label does
-/// it take the one that overlaps least. O(n² · positions).
-pub(super) fn place(marks: &[Mark], bounds: PixelBox) -> Vec<PixelBox> {
+/// it take the one that overlaps least. Then it keeps [`APART`] pixels from the ends of the
+/// labels beside it where it can (two labels end to end read as one), takes the nearest
+/// ring left, and in it a position crossed by the fewest of `lines` and of the leader
+/// lines of the labels placed before it. O(n² · positions).
+pub(super) fn place(marks: &[Mark], bounds: PixelBox, lines: &[Segment]) -> Vec<Label> {
     let marks: Vec<Mark> = marks.iter().map(Mark::sane).collect();
-    let mut placed: Vec<PixelBox> = Vec::with_capacity(marks.len());
+    let mut placed: Vec<Label> = Vec::with_capacity(marks.len());
+    let mut lines: Vec<Segment> = lines.to_vec();
     for (i, m) in marks.iter().enumerate() {
-        let cost = |b: &PixelBox| {
-            let on_labels: i64 = placed.iter().map(|p| p.overlap(b)).sum();
-            let others = || marks.iter().enumerate().filter(|&(j, _)| j != i);
+        let others = || marks.iter().enumerate().filter(|&(j, _)| j != i);
+        let nearer_another = |b: &PixelBox| {
             let own = m.gap_to(b);
-            let nearer_another = others().any(|(_, o)| o.gap_to(b) < own);
+            others().any(|(_, o)| o.gap_to(b) < own)
+        };
+        let cost = |(ring, b): &(i32, PixelBox)| {
+            let on_labels: i64 = placed.iter().map(|p| p.text.overlap(b)).sum();
+            let close: i64 = placed.iter().map(|p| p.text.overlap(&b.around())).sum();
             let on_markers = others().any(|(_, o)| o.marker().overlap(b) > 0);
-            (on_labels, !b.inside(&bounds), nearer_another, on_markers)
+            let on_lines = lines.iter().filter(|&&l| b.crossed_by(l)).count();
+            (
+                on_labels,
+                !b.inside(&bounds),
+                nearer_another(b),
+                on_markers,
+                close,
+                *ring,
+                on_lines,
+            )
         };
         let best = (0..RINGS)
             .flat_map(|ring| DIRECTIONS.iter().map(move |&d| (ring, d)))
-            .map(|(ring, d)| candidate(m, ring, d))
+            .map(|(ring, d)| (ring, candidate(m, ring, d)))
             // The first of the cheapest: `min_by_key` keeps the earliest of equal costs.
-            .min_by_key(|b| cost(b))
-            .unwrap_or_else(|| candidate(m, 0, DIRECTIONS[0]));
-        placed.push(best);
+            .min_by_key(cost)
+            .map_or_else(|| candidate(m, 0, DIRECTIONS[0]), |(_, b)| b);
+        let tie =
+            leader(m, &best).or_else(|| nearer_another(&best).then(|| (m.at, best.nearest(m.at))));
+        lines.extend(tie);
+        placed.push(Label {
+            text: best,
+            leader: tie,
+        });
     }
     placed
 }
@@ -187,6 +274,11 @@ mod tests {
         }
     }
 
+    /// The labels' boxes alone.
+    fn texts(marks: &[Mark], bounds: PixelBox, lines: &[Segment]) -> Vec<PixelBox> {
+        place(marks, bounds, lines).iter().map(|l| l.text).collect()
+    }
+
     fn assert_apart(boxes: &[PixelBox]) {
         for (i, a) in boxes.iter().enumerate() {
             for b in &boxes[i + 1..] {
@@ -197,7 +289,7 @@ mod tests {
 
     #[test]
     fn a_lone_label_sits_above_right_of_its_point() {
-        let b = place(&[mark(100, 100, 5, 60)], BOUNDS);
+        let b = texts(&[mark(100, 100, 5, 60)], BOUNDS, &[]);
         assert_eq!(
             b,
             [PixelBox {
@@ -213,15 +305,16 @@ mod tests {
     fn labels_of_close_points_never_overlap() {
         // The sweep's case: two settings a pixel apart, then tight clusters up to eight
         // points on one pixel, with markers of several sizes.
-        assert_apart(&place(
+        assert_apart(&texts(
             &[mark(300, 200, 4, 70), mark(301, 201, 4, 70)],
             BOUNDS,
+            &[],
         ));
         for n in 2..=8 {
             let marks: Vec<Mark> = (0..n)
                 .map(|k| mark(300 + k % 3, 200 - k % 2, 4 + 2 * (k % 4), 60 + 7 * k))
                 .collect();
-            let boxes = place(&marks, BOUNDS);
+            let boxes = texts(&marks, BOUNDS, &[]);
             assert_eq!(boxes.len(), marks.len());
             assert_apart(&boxes);
             assert!(boxes.iter().all(|b| b.inside(&BOUNDS)), "{boxes:?}");
@@ -233,7 +326,7 @@ mod tests {
         // Two points side by side: the second's usual corner is taken by the first's label,
         // and its mirror corner would sit over the first point.
         let marks = [mark(100, 380, 16, 40), mark(124, 380, 16, 40)];
-        let boxes = place(&marks, BOUNDS);
+        let boxes = texts(&marks, BOUNDS, &[]);
         assert_apart(&boxes);
         for (i, b) in boxes.iter().enumerate() {
             let other = &marks[1 - i];
@@ -244,13 +337,13 @@ mod tests {
     #[test]
     fn labels_stay_inside_the_plot_when_they_can() {
         // A point at the right edge: its label goes to the left.
-        let b = place(&[mark(595, 200, 4, 80)], BOUNDS)[0];
+        let b = texts(&[mark(595, 200, 4, 80)], BOUNDS, &[])[0];
         assert!(b.inside(&BOUNDS) && b.right <= 595, "{b:?}");
     }
 
     #[test]
     fn degenerate_input_gives_a_box_per_mark_and_no_panic() {
-        assert!(place(&[], BOUNDS).is_empty());
+        assert!(texts(&[], BOUNDS, &[]).is_empty());
         let empty = PixelBox {
             left: 0,
             top: 0,
@@ -262,20 +355,95 @@ mod tests {
             radius: 0,
             size: (-5, 0),
         };
-        assert_eq!(place(&[m, m], empty).len(), 2);
+        assert_eq!(texts(&[m, m], empty, &[]).len(), 2);
     }
 
     #[test]
-    fn only_a_label_pushed_out_gets_a_leader_line() {
+    fn only_a_label_pushed_out_or_nearer_another_point_gets_a_leader_line() {
         let marks = [mark(300, 200, 4, 70), mark(300, 200, 4, 70)];
-        let boxes = place(&marks, BOUNDS);
-        assert_eq!(leader(&marks[0], &boxes[0]), None);
+        let labels = place(&marks, BOUNDS, &[]);
+        assert_eq!(
+            labels.iter().map(|l| l.leader).collect::<Vec<_>>(),
+            [None, None]
+        );
+        // Room only right of the second point: the first's label stands nearer the second
+        // point, and a line says whose it is.
+        let marks = [mark(100, 100, 4, 40), mark(112, 100, 4, 40)];
+        let room = PixelBox {
+            left: 118,
+            ..BOUNDS
+        };
+        let labels = place(&marks, room, &[]);
+        assert!(labels[0].text.inside(&room), "{labels:?}");
+        let tie = labels[0].leader.expect("tied to its point");
+        assert_eq!(tie, ((100, 100), labels[0].text.nearest((100, 100))));
+        assert_eq!(labels[1].leader, None);
         for ring in 0..RINGS {
             for d in DIRECTIONS {
                 let b = candidate(&marks[0], ring, d);
                 assert_eq!(leader(&marks[0], &b).is_some(), ring > 0, "{ring} {d:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_label_turns_off_a_line_but_is_not_pushed_away_by_one() {
+        // A dashed line rising through the point's usual corner (above right): the label
+        // takes another corner of the same ring.
+        let m = mark(100, 100, 5, 60);
+        let line = ((100, 100), (200, 40));
+        let b = texts(&[m], BOUNDS, &[line])[0];
+        assert!(!b.crossed_by(line), "{b:?}");
+        assert_eq!(leader(&m, &b), None, "still beside its point: {b:?}");
+        // Lines through every corner and side: it stays in the first ring, crossed.
+        let star: Vec<Segment> = DIRECTIONS
+            .iter()
+            .map(|&(dx, dy)| ((100, 100), (100 + 200 * dx, 100 + 200 * dy)))
+            .collect();
+        let b = texts(&[m], BOUNDS, &star)[0];
+        assert_eq!(b, candidate(&m, 0, DIRECTIONS[0]));
+    }
+
+    #[test]
+    fn a_leader_line_is_avoided_by_the_labels_after_it() {
+        // Nine points on one pixel: the last labels are pushed out, tied by leader lines.
+        // A point below them would put its label above right, where one of those lines
+        // runs: it takes another position of the same ring.
+        let mut marks: Vec<Mark> = (0..9).map(|_| mark(300, 200, 4, 70)).collect();
+        let c = mark(287, 241, 3, 30);
+        marks.push(c);
+        let labels = place(&marks, BOUNDS, &[]);
+        let boxes: Vec<PixelBox> = labels.iter().map(|l| l.text).collect();
+        let leaders: Vec<Segment> = labels[..9].iter().filter_map(|l| l.leader).collect();
+        let usual = candidate(&c, 0, DIRECTIONS[0]);
+        assert!(leaders.iter().any(|&l| usual.crossed_by(l)));
+        assert!(
+            boxes[..9].iter().all(|b| b.overlap(&usual) == 0),
+            "free but for the line"
+        );
+        assert!(
+            leaders.iter().all(|&l| !boxes[9].crossed_by(l)),
+            "{:?}",
+            boxes[9]
+        );
+        assert_eq!(labels[9].leader, None, "still beside its point");
+    }
+
+    #[test]
+    fn a_segment_crosses_a_box_only_through_it() {
+        let b = PixelBox {
+            left: 10,
+            top: 10,
+            right: 20,
+            bottom: 20,
+        };
+        assert!(b.crossed_by(((0, 15), (30, 15))));
+        assert!(b.crossed_by(((15, 15), (15, 16))), "wholly inside");
+        assert!(b.crossed_by(((0, 0), (30, 30))), "diagonal");
+        assert!(!b.crossed_by(((0, 0), (30, 5))), "above");
+        assert!(!b.crossed_by(((0, 15), (9, 15))), "stops short");
+        assert!(!b.crossed_by(((0, 15), (15, 0))), "passes the corner");
+        assert!(!b.crossed_by(((5, 5), (5, 5))), "a point outside");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The frame every chart shares: a heading on top (what is shown, then the scenario and
-//! strategy), the legend in a column on the right, the plot in what is left.
+//! strategy), the legend in a column on the right (or, when an entry would not fit there in
+//! readable type, in rows below the plot), the plot in what is left.
 //!
 //! The legend lives outside the plot so it can never hide a line, and every text size is
 //! fixed here, so all charts read alike at [`SIZE`](super::SIZE).
@@ -27,8 +28,19 @@ pub(super) const NOTE: u32 = 13;
 
 /// Width of the legend column, pixels.
 const LEGEND_W: u32 = 200;
-/// Height of one legend entry, pixels.
+/// Room for a legend entry's text in the column: the swatch and its gap take the rest.
+const LEGEND_TEXT_W: u32 = LEGEND_W - 36;
+/// Smallest text size an entry of the legend column may shrink to; a legend with a longer
+/// entry goes below the plot instead, at [`NOTE`] size.
+const LEGEND_MIN: u32 = 11;
+/// Height of one legend entry (one line of it below the plot), pixels.
 const LEGEND_ROW: i32 = 20;
+/// Pixels from an entry's left edge to its text: the swatch, then a gap.
+const SWATCH_W: i32 = 26;
+/// Pixels between two columns of the legend below the plot.
+const COLUMN_GAP: i32 = 24;
+/// Left edge of the legend below the plot, as of the heading.
+const LEFT: i32 = 10;
 
 pub(super) const GREY: RGBColor = RGBColor(90, 90, 90);
 
@@ -70,12 +82,18 @@ pub(super) fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
 
 /// Draw the heading and the legend (when it has two entries or more), and return the area
 /// left for the plot.
+///
+/// The legend is a column on the right when every entry fits there at [`LEGEND_MIN`]
+/// pixels or more; otherwise (long names: `strategy.swarm.update_config.order=stop-first`)
+/// it goes below the plot at [`NOTE`] size, in as many columns as the widest entry allows,
+/// an entry wider than the chart wrapped onto several lines ([`below`]): every entry is
+/// shown whole, in readable type.
 pub(super) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     heading: &Heading,
     legend: &[(String, Swatch)],
 ) -> Result<DrawingArea<DB, Shift>, PlotError> {
-    let (w, _) = root.dim_in_pixel();
+    let (w, h) = root.dim_in_pixel();
     let (top, rest) = root.split_vertically(56);
     let title = fit(root, &heading.title, TITLE, w - 20);
     top.draw(&Text::new(
@@ -92,18 +110,163 @@ pub(super) fn frame<DB: DrawingBackend>(
     if legend.len() < 2 {
         return Ok(rest);
     }
-    let (plot, side) = rest.split_horizontally(w - LEGEND_W);
-    for (i, (label, swatch)) in legend.iter().enumerate() {
-        let y = 24 + i as i32 * LEGEND_ROW;
-        draw_swatch(&side, *swatch, (4, y))?;
-        let size = fit(root, label, NOTE, LEGEND_W - 36);
-        side.draw(&Text::new(
-            label.clone(),
-            (30, y),
-            text(size, BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
-        ))?;
+    let width = |s: &str, px: u32| {
+        root.estimate_text_size(s, &text(px, BLACK))
+            .map_or(i32::MAX, |(tw, _)| i32::try_from(tw).unwrap_or(i32::MAX))
+    };
+    let column = legend
+        .iter()
+        .all(|(label, _)| width(label, LEGEND_MIN) <= LEGEND_TEXT_W as i32);
+    if column {
+        let (plot, side) = rest.split_horizontally(w - LEGEND_W);
+        for (i, (label, swatch)) in legend.iter().enumerate() {
+            let y = 24 + i as i32 * LEGEND_ROW;
+            draw_swatch(&side, *swatch, (4, y))?;
+            let size = fit(root, label, NOTE, LEGEND_TEXT_W);
+            side.draw(&Text::new(
+                label.clone(),
+                (30, y),
+                text(size, BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        return Ok(plot);
+    }
+    let room = i32::try_from(w).unwrap_or(i32::MAX) - 2 * LEFT;
+    let (cells, height) = below(legend, room, &|s| width(s, NOTE));
+    let rest_h = h.saturating_sub(56);
+    let (plot, bottom) = rest.split_vertically(rest_h.saturating_sub(height.max(0) as u32));
+    for (cell, (_, swatch)) in cells.iter().zip(legend) {
+        let (x, y) = (LEFT + cell.at.0, cell.at.1 + LEGEND_ROW / 2);
+        draw_swatch(&bottom, *swatch, (x, y))?;
+        for (k, line) in cell.lines.iter().enumerate() {
+            bottom.draw(&Text::new(
+                line.clone(),
+                (x + SWATCH_W, y + k as i32 * LEGEND_ROW),
+                text(NOTE, BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
     }
     Ok(plot)
+}
+
+/// One entry of a legend below the plot: its text's lines and where the entry starts,
+/// pixels from the legend's top left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Cell {
+    pub lines: Vec<String>,
+    pub at: (i32, i32),
+}
+
+/// Lay out a legend below the plot, `room` pixels wide, texts measured by `measure`: a grid
+/// of equal columns as wide as the widest entry, as many as fit (one at least), entries row
+/// by row; in a single column an entry wider than `room` is wrapped ([`wrap`]). Returns
+/// each entry's cell and the legend's height, pixels (a few pixels of padding above).
+pub(super) fn below(
+    legend: &[(String, Swatch)],
+    room: i32,
+    measure: &dyn Fn(&str) -> i32,
+) -> (Vec<Cell>, i32) {
+    const PAD: i32 = 6;
+    let widest = legend
+        .iter()
+        .map(|(label, _)| SWATCH_W.saturating_add(measure(label)))
+        .max()
+        .unwrap_or(0);
+    let column = widest.saturating_add(COLUMN_GAP);
+    let columns = usize::try_from((room.saturating_add(COLUMN_GAP) / column.max(1)).max(1))
+        .unwrap_or(1)
+        .min(legend.len().max(1));
+    let mut cells = Vec::with_capacity(legend.len());
+    let mut y = PAD;
+    for row in legend.chunks(columns) {
+        let mut tallest = 1;
+        for (c, (label, _)) in row.iter().enumerate() {
+            let lines = if columns == 1 {
+                wrap(label, room - SWATCH_W, measure)
+            } else {
+                vec![label.clone()]
+            };
+            tallest = tallest.max(lines.len() as i32);
+            cells.push(Cell {
+                lines,
+                at: (c as i32 * column, y),
+            });
+        }
+        y += tallest * LEGEND_ROW;
+    }
+    (cells, y + PAD)
+}
+
+/// `s` in lines no wider than `room` pixels (as `measure` says), broken after a space, a
+/// dot, a comma, `=` or `/` (a path and its value break at their separators), or inside a
+/// piece only when the piece alone is too wide. Joined, the lines give `s` back.
+pub(super) fn wrap(s: &str, room: i32, measure: &dyn Fn(&str) -> i32) -> Vec<String> {
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if " .,=/".contains(c) {
+            let end = i + c.len_utf8();
+            pieces.push(&s[start..end]);
+            start = end;
+        }
+    }
+    if start < s.len() {
+        pieces.push(&s[start..]);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in pieces {
+        if line.is_empty() || measure(&format!("{line}{piece}")) <= room {
+            line.push_str(piece);
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(piece);
+        }
+        // A piece wider than a line on its own: cut it where it overflows.
+        while measure(&line) > room && line.chars().count() > 1 {
+            let mut cut = line.len();
+            while cut > 0 && (!line.is_char_boundary(cut) || measure(&line[..cut]) > room) {
+                cut -= 1;
+            }
+            let cut = if cut == 0 {
+                line.chars().next().map_or(line.len(), char::len_utf8)
+            } else {
+                cut
+            };
+            let rest = line.split_off(cut);
+            lines.push(std::mem::replace(&mut line, rest));
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Width of a y label area holding `labels` (tick labels at [`TICK`] size) and, with `desc`,
+/// the rotated axis title along its outer edge, so the two never overlap; at least `least`
+/// pixels. plotters right-aligns the labels 10 pixels (twice its tick) from the axis and
+/// puts the title's top at the area's outer edge.
+pub(super) fn y_label_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &[String],
+    desc: bool,
+    least: u32,
+) -> u32 {
+    let widest = labels
+        .iter()
+        .filter_map(|l| root.estimate_text_size(l, &text(TICK, BLACK)).ok())
+        .map(|(w, _)| w)
+        .max()
+        .unwrap_or(0);
+    let title = if desc {
+        root.estimate_text_size("Ag", &text(LABEL, BLACK))
+            .map_or(LABEL + 4, |(_, h)| h)
+            + 6
+    } else {
+        0
+    };
+    (widest + 10 + 4 + title).max(least)
 }
 
 /// The largest size up to `size` (down to 9) at which `s` fits in `width` pixels.
@@ -176,4 +339,72 @@ pub(super) fn centred_note<DB: DrawingBackend>(
         text(LABEL, GREY).pos(Pos::new(HPos::Center, VPos::Center)),
     ))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seven pixels a character: a stand-in for the font's metrics.
+    fn chars(s: &str) -> i32 {
+        7 * s.chars().count() as i32
+    }
+
+    fn entry(label: &str) -> (String, Swatch) {
+        (label.to_string(), Swatch::Line(BLACK))
+    }
+
+    #[test]
+    fn a_long_name_wraps_at_its_separators_and_loses_nothing() {
+        let name = "strategy.swarm.update_config.order=stop-first (n = 2000)";
+        let lines = wrap(name, 7 * 30, &chars);
+        assert_eq!(
+            lines,
+            [
+                "strategy.swarm.update_config.",
+                "order=stop-first (n = 2000)"
+            ]
+        );
+        assert_eq!(lines.concat(), name);
+        // A piece wider than a line is cut inside; still nothing lost, no line too wide.
+        let long = "a".repeat(25) + ".b";
+        let lines = wrap(&long, 70, &chars);
+        assert!(lines.iter().all(|l| chars(l) <= 70), "{lines:?}");
+        assert_eq!(lines.concat(), long);
+        assert_eq!(wrap("short", 70, &chars), ["short"]);
+        assert_eq!(wrap("", 70, &chars), [""]);
+        // Room for not even one character: one character a line, no endless loop.
+        assert_eq!(wrap("äbc", 3, &chars), ["ä", "b", "c"]);
+    }
+
+    #[test]
+    fn the_legend_below_shows_whole_names_in_columns_that_fit() {
+        // Two long variant names: one column, each entry on one line of its own.
+        let legend = [
+            entry("strategy.swarm.update_config.order=stop-first (n = 2000)"),
+            entry("strategy.swarm.update_config.order=start-first (n = 2000)"),
+        ];
+        let (cells, height) = below(&legend, 780, &chars);
+        assert_eq!(cells.len(), 2);
+        assert_eq!(cells[0].lines, [legend[0].0.clone()]);
+        assert_eq!(cells[1].lines, [legend[1].0.clone()]);
+        assert_eq!((cells[0].at.0, cells[1].at.0), (0, 0));
+        assert_eq!(cells[1].at.1 - cells[0].at.1, LEGEND_ROW);
+        assert_eq!(height, 2 * LEGEND_ROW + 12);
+        // Short names side by side, as many as fit, row by row.
+        let short: Vec<_> = (0..5).map(|i| entry(&format!("variant {i}"))).collect();
+        let (cells, _) = below(&short, 300, &chars);
+        let column = SWATCH_W + chars("variant 0") + COLUMN_GAP;
+        assert_eq!(cells[1].at, (column, cells[0].at.1));
+        assert_eq!(cells[2].at.0, 0);
+        assert_eq!(cells[2].at.1, cells[0].at.1 + LEGEND_ROW);
+        // Wider than the chart: wrapped, the next entry below all of its lines.
+        let (cells, _) = below(&legend, 7 * 34, &chars);
+        assert!(cells[0].lines.len() > 1);
+        assert!(cells[0].lines.iter().all(|l| chars(l) <= 7 * 34 - SWATCH_W));
+        assert_eq!(
+            cells[1].at.1,
+            cells[0].at.1 + cells[0].lines.len() as i32 * LEGEND_ROW
+        );
+    }
 }

@@ -37,7 +37,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::sync::Once;
 
-pub use axis::{duration_tick, percent_tick};
+pub use axis::percent_tick;
 pub use layout::Heading;
 
 /// Width and height of every chart, pixels: what a review tool shows without scaling.

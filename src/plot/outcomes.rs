@@ -1,7 +1,7 @@
 //! How often each outcome happened: one bar per outcome, its 95% interval as an error bar,
 //! the count and share written above it.
 
-use super::axis::percent_tick;
+use super::axis::{Scale, TickAxis, percent_tick};
 use super::layout::{Heading, LABEL, TICK, frame, text};
 use super::{Chart, PlotError, color};
 use plotters::coord::Shift;
@@ -38,27 +38,23 @@ impl Chart for OutcomeBars {
         let area = frame(root, &self.heading, &[])?;
         let n = self.bars.len().max(1);
         let labels: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
+        // A share axis ends at 100%; the text over a full bar sits in the margin above.
+        let y_axis = TickAxis::new(Scale::Fraction, 0.0, 1.0, 6);
+        let y_text = y_axis.text();
         let mut chart = ChartBuilder::on(&area)
             .margin_right(16)
-            .margin_top(8)
+            .margin_top(34)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..1.12)?;
+            .build_cartesian_2d((0..n - 1).into_segmented(), y_axis)?;
         chart
             .configure_mesh()
             .x_labels(n)
-            .y_labels(8)
             .x_label_formatter(&|x| match x {
                 SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
-            .y_label_formatter(&|y| {
-                if *y <= 1.0 {
-                    percent_tick(*y)
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| y_text.label(*y))
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
             .light_line_style(WHITE)

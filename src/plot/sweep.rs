@@ -5,10 +5,9 @@
 //! They take plain data, one entry per grid point, so the sweep command only has to fill
 //! them; nothing here knows how the grid was run.
 
-use super::axis::{ClockAxis, Scale, percent_tick_in, span};
-use super::labels::{Mark, PixelBox, leader, place};
-use super::layout::{GREY, Heading, LABEL, Swatch, TICK, frame, text};
-use super::timeline::compact;
+use super::axis::{Scale, TickAxis, padded, span};
+use super::labels::{Mark, PixelBox, Segment, place};
+use super::layout::{GREY, Heading, LABEL, Swatch, TICK, frame, text, y_label_width};
 use super::{Chart, PlotError, color};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -201,30 +200,34 @@ impl Chart for IntervalLines {
         let (x_lo, x_hi) = span(all().map(|p| p[0]));
         // Room for the interval bars' caps at the first and last value.
         let pad = (x_hi - x_lo) * 0.08;
-        let (y_lo, y_hi) = span(all().flat_map(|p| [p[1], p[2], p[3]]));
-        let y_pad = (y_hi - y_lo) * 0.08;
-        let (x0, x1, y0, y1) = (x_lo - pad, x_hi + pad, y_lo - y_pad, y_hi + y_pad);
+        let (x0, x1) = (x_lo - pad, x_hi + pad);
+        // Inside what the statistic can be: no share above 100%, no duration below 0.
+        let (y0, y1) = padded(self.y_scale, all().flat_map(|p| [p[1], p[2], p[3]]), 0.08);
         let x_axis = if self.x_ticks.is_empty() {
-            ClockAxis::of(Scale::Number, x0, x1, 10)
+            TickAxis::new(Scale::Number, x0, x1, 10)
         } else {
-            ClockAxis::at(x0, x1, self.x_ticks.iter().map(|t| t.0).collect())
+            TickAxis::at(x0, x1, self.x_ticks.iter().map(|t| t.0).collect())
         };
+        let numbers = x_axis.text();
         let x_text = |v: &f64| {
             self.x_ticks
                 .iter()
                 .find(|t| t.0 == *v)
-                .map_or_else(|| compact(*v), |t| t.1.clone())
+                .map_or_else(|| numbers.label(*v), |t| t.1.clone())
         };
+        let y_axis = TickAxis::new(self.y_scale, y0, y1, 8);
+        let y_text = y_axis.text();
+        let y_room = y_label_width(root, &y_axis.labels(), true, 64);
         let mut chart = ChartBuilder::on(&area)
             .margin_right(16)
             .margin_top(8)
             .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_axis, ClockAxis::of(self.y_scale, y0, y1, 8))?;
+            .y_label_area_size(y_room)
+            .build_cartesian_2d(x_axis, y_axis)?;
         chart
             .configure_mesh()
             .x_label_formatter(&x_text)
-            .y_label_formatter(&|v| self.y_scale.tick(*v, y1 - y0))
+            .y_label_formatter(&|v| y_text.label(*v))
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
             .light_line_style(WHITE)
@@ -232,13 +235,16 @@ impl Chart for IntervalLines {
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
             .draw()?;
+        // A value past the axis (a share above 100%) is drawn at its end.
+        let fit = |v: f64| v.clamp(y0, y1);
         for s in &self.series {
             let c = color(s.color);
             chart.draw_series(LineSeries::new(
-                s.points.iter().map(|p| (p[0], p[1])),
+                s.points.iter().map(|p| (p[0], fit(p[1]))),
                 c.stroke_width(2),
             ))?;
             for &[x, mid, lo, hi] in &s.points {
+                let (mid, lo, hi) = (fit(mid), fit(lo), fit(hi));
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(x, lo), (x, hi)],
                     c.stroke_width(2),
@@ -258,6 +264,9 @@ impl Chart for IntervalLines {
 
 /// Text size of the point labels.
 const POINT_LABEL: u32 = TICK - 1;
+
+/// Pixels above the Pareto plot: room for the labels of points at 100%, on its top edge.
+const HEADROOM: u32 = 36;
 
 impl Pareto {
     /// Indices of the points drawn ringed: exactly those the sweep put on its front.
@@ -288,23 +297,33 @@ impl Chart for Pareto {
         let line = two_axis_front(&self.points);
         // A front of one point is no line: no legend entry for what is not drawn.
         let area = frame(root, &self.heading, &self.legend(line.len() > 1))?;
-        let (x_lo, x_hi) = span(self.points.iter().map(|p| p.duration_s));
-        let (y_lo, y_hi) = span(self.points.iter().map(|p| p.availability));
-        let (px, py) = ((x_hi - x_lo) * 0.08, (y_hi - y_lo) * 0.08);
+        let (x0, x1) = padded(
+            Scale::Seconds,
+            self.points.iter().map(|p| p.duration_s),
+            0.08,
+        );
+        // Room on the right for the rightmost point's label.
+        let x1 = x1 + (x1 - x0) * 0.16;
+        // A share: inside [0, 100%] however the points lie.
+        let (y0, y1) = padded(
+            Scale::Fraction,
+            self.points.iter().map(|p| p.availability),
+            0.08,
+        );
+        let x_axis = TickAxis::new(Scale::Seconds, x0, x1, 9);
+        let y_axis = TickAxis::new(Scale::Fraction, y0, y1, 9);
+        let (x_text, y_text) = (x_axis.text(), y_axis.text());
+        let y_room = y_label_width(root, &y_axis.labels(), true, 72);
         let mut chart = ChartBuilder::on(&area)
             .margin_right(16)
-            .margin_top(8)
+            .margin_top(HEADROOM)
             .x_label_area_size(44)
-            .y_label_area_size(72)
-            .build_cartesian_2d(
-                // Room on the right for the rightmost point's label.
-                ClockAxis::new(x_lo - px, x_hi + 3.0 * px, 9),
-                y_lo - py..y_hi + py,
-            )?;
+            .y_label_area_size(y_room)
+            .build_cartesian_2d(x_axis, y_axis)?;
         chart
             .configure_mesh()
-            .x_label_formatter(&|v| super::duration_tick(*v))
-            .y_label_formatter(&|v| percent_tick_in(*v, y_hi - y_lo + 2.0 * py))
+            .x_label_formatter(&|v| x_text.label(*v))
+            .y_label_formatter(&|v| y_text.label(*v))
             .label_style(text(TICK, BLACK))
             .axis_desc_style(text(LABEL, BLACK))
             .light_line_style(WHITE)
@@ -312,10 +331,11 @@ impl Chart for Pareto {
             .x_desc(self.axes.0.as_str())
             .y_desc(self.axes.1.as_str())
             .draw()?;
+        // Where a point is drawn: a value past the axis (an availability below 0) at its end.
+        let at = |p: &ParetoPoint| (p.duration_s.clamp(x0, x1), p.availability.clamp(y0, y1));
         // Dashed and grey: a guide under the points, not the front the rings mark.
         chart.draw_series(DashedLineSeries::new(
-            line.iter()
-                .map(|&i| (self.points[i].duration_s, self.points[i].availability)),
+            line.iter().map(|&i| at(&self.points[i])),
             6,
             4,
             GREY.stroke_width(1),
@@ -326,7 +346,7 @@ impl Chart for Pareto {
             (4.0 + 10.0 * ((p.peak - p_lo) / (p_hi - p_lo)).clamp(0.0, 1.0)) as i32
         };
         for p in &self.points {
-            let at = (p.duration_s, p.availability);
+            let at = at(p);
             let r = radius(p);
             chart.draw_series(std::iter::once(Circle::new(
                 at,
@@ -356,7 +376,7 @@ impl Chart for Pareto {
                     POINT_LABEL,
                 ));
                 Mark {
-                    at: plot.map_coordinate(&(p.duration_s, p.availability)),
+                    at: plot.map_coordinate(&at(p)),
                     // Past the ring of a front point.
                     radius: radius(p) + 2,
                     size: (
@@ -367,23 +387,42 @@ impl Chart for Pareto {
             })
             .collect();
         let (xs, ys) = plot.get_pixel_range();
+        // The plot, and the margin above it: points at 100% sit on its top edge.
         let bounds = PixelBox {
             left: xs.start,
-            top: ys.start,
+            top: ys.start - (HEADROOM as i32 - 4),
             right: xs.end,
             bottom: ys.end,
         };
+        // The dashed line, to keep labels off it.
+        let dashes: Vec<Segment> = line
+            .windows(2)
+            .map(|w| {
+                let end = |i: usize| plot.map_coordinate(&at(&self.points[i]));
+                (end(w[0]), end(w[1]))
+            })
+            .collect();
+        let labels = place(&marks, bounds, &dashes);
         let (bx, by) = root.get_base_pixel();
-        for ((p, m), b) in self.points.iter().zip(&marks).zip(place(&marks, bounds)) {
-            if let Some((from, to)) = leader(m, &b) {
-                root.draw(&PathElement::new(
-                    vec![(from.0 - bx, from.1 - by), (to.0 - bx, to.1 - by)],
-                    GREY.mix(0.6).stroke_width(1),
-                ))?;
-            }
+        let local = |(x, y): (i32, i32)| (x - bx, y - by);
+        // Leader lines first, so that none crosses a label's text.
+        for (from, to) in labels.iter().filter_map(|l| l.leader) {
+            root.draw(&PathElement::new(
+                vec![local(from), local(to)],
+                GREY.mix(0.6).stroke_width(1),
+            ))?;
+        }
+        for (p, l) in self.points.iter().zip(&labels) {
+            let b = l.text;
+            // A light backdrop: a grid or dashed line left under the label does not strike
+            // it through.
+            root.draw(&Rectangle::new(
+                [local((b.left - 1, b.top)), local((b.right + 1, b.bottom))],
+                WHITE.mix(0.85).filled(),
+            ))?;
             root.draw(&Text::new(
                 p.label.clone(),
-                (b.left - bx, b.top - by),
+                local((b.left, b.top)),
                 style.clone(),
             ))?;
         }
@@ -511,6 +550,62 @@ mod tests {
             ],
             ..Pareto::default()
         });
+    }
+
+    /// Every text of an SVG that is one line of its own (tick labels, point labels).
+    fn texts(svg: &str) -> Vec<&str> {
+        svg.split("\n").filter(|l| !l.starts_with('<')).collect()
+    }
+
+    #[test]
+    fn the_audits_axes_read_distinct_exact_ticks_inside_their_bounds() {
+        // sweep-lines over three monitor values, p50 between 1m02s and 1m04s: half-second
+        // ticks, each written as what it is.
+        let (_, svg) = renders(&IntervalLines {
+            heading: heading(),
+            x_label: "monitor".into(),
+            x_ticks: vec![
+                (10.0, "10s".into()),
+                (10.5, "10.5s".into()),
+                (11.0, "11s".into()),
+            ],
+            y_label: "duration_s.p50".into(),
+            y_scale: Scale::Seconds,
+            series: vec![IntervalSeries {
+                label: "duration_s.p50".into(),
+                color: 0,
+                points: vec![
+                    [10.0, 62.4, 61.9, 62.9],
+                    [10.5, 62.9, 62.4, 63.5],
+                    [11.0, 63.4, 62.9, 64.0],
+                ],
+            }],
+        });
+        let ticks: Vec<&str> = texts(&svg)
+            .into_iter()
+            .filter(|t| t.starts_with("1m0"))
+            .collect();
+        assert_eq!(
+            ticks,
+            ["1m02s", "1m02.5s", "1m03s", "1m03.5s", "1m04s"],
+            "{svg:.300}"
+        );
+        // One sweep point at 100% availability: a share axis below 100%, not 90%–110%.
+        let (_, svg) = renders(&Pareto {
+            heading: heading(),
+            axes: ("duration_s.p95".into(), "availability.p01".into()),
+            points: vec![point("2", 119.0, 1.0, 8.0)],
+        });
+        let shares: Vec<f64> = texts(&svg)
+            .into_iter()
+            .filter_map(|t| t.strip_suffix('%')?.parse().ok())
+            .collect();
+        assert!(shares.len() >= 3, "{shares:?}");
+        assert!(
+            shares.iter().all(|&p| (0.0..=100.0).contains(&p)),
+            "{shares:?}"
+        );
+        assert_eq!(shares.iter().copied().fold(0.0, f64::max), 100.0);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! across trials, as `timeline.csv` has them; a gap in a series (no trial defines the value
 //! there, e.g. latency of a bucket with nothing served) is a gap in the line.
 
-use super::axis::{ClockAxis, duration_tick, from_zero};
+use super::axis::{Scale, TickAxis, from_zero};
 use super::layout::{DOTS, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, text};
 use super::{Chart, PlotError, RefLine, color};
 use plotters::coord::Shift;
@@ -69,7 +69,7 @@ pub struct TrafficTimeline {
 }
 
 /// Time (seconds, ticks on clock steps) against a value.
-type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<ClockAxis, RangedCoordf64>>;
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, RangedCoordf64>>;
 
 fn band_legend(series: &[BandSeries]) -> impl Iterator<Item = (String, Swatch)> + '_ {
     series
@@ -106,16 +106,19 @@ fn plot_on<'a, DB: DrawingBackend>(
     y_fmt: &dyn Fn(&f64) -> String,
     x_desc: Option<&str>,
 ) -> Result<Plot<'a, DB>, PlotError> {
+    let x_axis = TickAxis::new(Scale::Seconds, 0.0, x_max, 9);
+    let x_text = x_axis.text();
+    let x_fmt = |x: &f64| x_text.label(*x);
     let mut chart = ChartBuilder::on(area)
         .margin_right(16)
         .margin_top(8)
         .x_label_area_size(if x_desc.is_some() { 44 } else { 24 })
         .y_label_area_size(64)
-        .build_cartesian_2d(ClockAxis::new(0.0, x_max, 9), y_lo..y_hi)?;
+        .build_cartesian_2d(x_axis, y_lo..y_hi)?;
     let mut mesh = chart.configure_mesh();
     mesh.x_labels(9)
         .y_labels(6)
-        .x_label_formatter(&|x| duration_tick(*x))
+        .x_label_formatter(&x_fmt)
         .y_label_formatter(y_fmt)
         .label_style(text(TICK, BLACK))
         .axis_desc_style(text(LABEL, BLACK))
