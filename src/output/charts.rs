@@ -113,8 +113,13 @@ impl<'a> Drawn<'a> {
         }
     }
 
-    fn heading(self, s: &Scenario, summary: &Summary, what: &str) -> Heading {
+    /// The chart's heading; `banded`: how many trials the bands are drawn from (the first
+    /// ones of the run, at most the timeline's limit).
+    fn heading(self, s: &Scenario, summary: &Summary, banded: u64, what: &str) -> Heading {
         let from = match self {
+            Drawn::Bands if banded < summary.trials => {
+                format!("bands of the first {banded} of {} trials", summary.trials)
+            }
             Drawn::Bands => trials_text(summary.trials),
             Drawn::Trial(k, _) => format!("trial {k} of {}", summary.trials),
         };
@@ -128,11 +133,11 @@ impl<'a> Drawn<'a> {
             Drawn::Bands => summary.metric("duration_s").map_or_else(Vec::new, |m| {
                 vec![
                     RefLine {
-                        label: format!("median end {}", duration(m.stats.p50)),
+                        label: format!("median end, all outcomes {}", duration(m.stats.p50)),
                         value: m.stats.p50,
                     },
                     RefLine {
-                        label: format!("p95 end {}", duration(m.stats.p95)),
+                        label: format!("p95 end, all outcomes {}", duration(m.stats.p95)),
                         value: m.stats.p95,
                     },
                 ]
@@ -163,6 +168,11 @@ pub fn limits(s: &Scenario) -> Vec<RefLine> {
     let mut out = vec![line("replicas", n)];
     out.extend(s.strategy.limits(n).into_iter().map(|(l, v)| line(l, v)));
     out
+}
+
+/// How many trials `b` is drawn from: those not ended before its first row.
+fn banded(b: &TimelineBands) -> u64 {
+    b.running.first().copied().unwrap_or(0)
 }
 
 /// A band series from column `name` of the bands, values multiplied by `scale`.
@@ -211,7 +221,7 @@ pub fn rollout_timeline(
         )
     }));
     RolloutTimeline {
-        heading: drawn.heading(s, summary, "Tasks ready per version"),
+        heading: drawn.heading(s, summary, banded(b), "Tasks ready per version"),
         series,
         limits: limits(s),
         ends: drawn.ends(summary),
@@ -228,7 +238,7 @@ pub fn traffic_timeline(
     s.traffic.as_ref()?;
     let per_s = 1.0 / as_secs(b.tick);
     Some(TrafficTimeline {
-        heading: drawn.heading(s, summary, "Traffic"),
+        heading: drawn.heading(s, summary, banded(b), "Traffic"),
         rates: vec![
             band(b, "ok", "served req/s".into(), 2, per_s),
             band(b, "failed", "failed req/s".into(), 4, per_s),
@@ -508,7 +518,25 @@ mod tests {
         );
         assert!(chart.heading.subtitle.ends_with(" · 8 trials"));
         let labels: Vec<&str> = chart.ends.iter().map(|e| e.label.as_str()).collect();
-        assert!(labels[0].starts_with("median end ") && labels[1].starts_with("p95 end "));
+        assert!(
+            labels[0].starts_with("median end, all outcomes "),
+            "{labels:?}"
+        );
+        assert!(
+            labels[1].starts_with("p95 end, all outcomes "),
+            "{labels:?}"
+        );
+        // Bands of fewer trials than the run say so.
+        let few = timeline_bands(&s, &tls[..3]);
+        let chart = rollout_timeline(&s, &summary, &few, Drawn::Bands);
+        assert!(
+            chart
+                .heading
+                .subtitle
+                .ends_with(" · bands of the first 3 of 8 trials"),
+            "{}",
+            chart.heading.subtitle
+        );
         // A trial the rows lack is still named, with no end rather than a wrong one.
         let chart = rollout_timeline(&s, &summary, &one, Drawn::of(Some(99), &rows));
         assert_eq!(chart.heading.title, "Tasks ready per version, trial 99");
