@@ -144,6 +144,10 @@ impl Cluster<'_> {
     /// pull (or wait for the pull already in flight on that node).
     pub(super) fn fetch_image(&mut self, id: TaskId) {
         let t = &self.tasks[id as usize];
+        debug_assert!(
+            !t.lost,
+            "task {id}: nothing is pulled or started on a lost node"
+        );
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let node = t.node.expect("a placed task");
         let create = self.overhead(Phase::Create, slot, version, attempt);
@@ -210,8 +214,23 @@ impl Cluster<'_> {
 
     /// Start the container if every gate is open; `phase` is the control-plane latency of
     /// the gate that opened (a held task released, or any other).
+    ///
+    /// The one gate every start goes through (a pull done, a restart delay or back-off
+    /// over, a held task released; `fetch_image`'s shortcut is for a task just placed, on
+    /// a node that is up), and so the one place of the rule that **nothing starts on a
+    /// lost node**: its agent (kubelet) went with the machine, and the control plane does
+    /// not know yet. A task there stays as it is until the control plane acts (Swarm: the
+    /// node declared down, the task failed and replaced; Kubernetes: NotReady, then
+    /// eviction) or the node returns ([`super::node_loss`]). The steps it had scheduled
+    /// were cancelled at the loss; what still reaches here is a release that does not come
+    /// from the node: Swarm stop-first's `allow_start` once the old task ends (on another
+    /// node) or after swarmkit's 1-minute wait. One flag test: `lost` shares the task's
+    /// first 32 bytes with the state read next.
     pub(super) fn try_start(&mut self, id: TaskId, phase: Phase) {
         let t = &self.tasks[id as usize];
+        if t.lost {
+            return;
+        }
         if t.state == TaskState::Pulling {
             self.set_state(id, TaskState::Prepared);
         }

@@ -8,7 +8,15 @@
 //!    (requests to them time out) and leave the serving count (`min_ready`, and the fleet
 //!    timeline's `ready` and `running`), but the control plane still believes in them.
 //!    The node takes no new task (departure: upstream the scheduler may still pick it
-//!    until the next step).
+//!    until the next step). Nothing of the node's tasks moves on its own any more: the
+//!    agent (kubelet) that would pull, start, probe or restart them went with the machine.
+//!    A task not yet started stays as it is (pulling, prepared, starting, in back-off),
+//!    even when the control plane lets it start: a Swarm stop-first task held until its
+//!    old task (on another node) exits is released by the manager, and no agent acts on
+//!    it. The rule is [`Cluster::try_start`]'s one test of [`super::Task::lost`]; the
+//!    steps the tasks had scheduled are cancelled here. Only the control plane changes
+//!    them from now on: the marks below, and stops (Terminating for a task with a
+//!    container, which then never exits; Stopped at once for one without).
 //! 2. **Detection**, after the control plane's grace:
 //!    - **Kubernetes, `not_ready`** after `faults.node_not_ready_after`: the node lifecycle
 //!      controller (`kubernetes/kubernetes:pkg/controller/nodelifecycle`,

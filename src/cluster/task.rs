@@ -104,7 +104,10 @@ pub struct Task {
     pub stop_requested: bool,
     /// Available (Kubernetes: ready for `minReadySeconds`; Swarm: = ready).
     pub available: bool,
-    /// Its node was lost while it ran there (Kubernetes keeps such pods until eviction).
+    /// Its node was lost (and is not back) while the task was placed there: nothing of it
+    /// moves on its own any more, it never starts (`Cluster::try_start`); only the
+    /// control plane marks it (Swarm fails it when the node is declared down; Kubernetes
+    /// keeps such pods until eviction).
     pub lost: bool,
     /// Whether it may start once prepared (Swarm stop-first holds the new task back).
     pub start_allowed: bool,

@@ -138,7 +138,9 @@ impl Cluster<'_> {
         }
         t.start_allowed = true;
         if t.state == TaskState::Prepared {
-            // Held back (Swarm stop-first) until now: the release goes round the manager.
+            // Held back (Swarm stop-first) until now: the release goes round the manager
+            // (which sets the desired state; on a lost node no agent acts on it, see
+            // `try_start`).
             self.try_start(id, Phase::StartAfterStop);
         }
     }

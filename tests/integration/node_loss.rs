@@ -202,3 +202,245 @@ fn node_loss_duration_does_not_depend_on_the_progress_deadline() {
         assert!(x.min_ready <= 6, "trial {}: {}", x.trial, x.min_ready);
     }
 }
+
+/// Checks from a trace that nothing on a lost node moves on its own: the agent (kubelet)
+/// on that machine is gone, so between the loss and the node's return a task placed there
+/// changes state only by the control plane's hand — Swarm fails it when the dispatcher
+/// declares the node down, Kubernetes turns a Ready pod NotReady when the node controller
+/// marks the node, and a task told to stop (by the controller or, on Kubernetes, the taint
+/// manager's eviction) is marked Terminating or Stopped. Never pulling, prepared,
+/// starting, running or ready again, never a restart. Returns how many task records fell
+/// on a lost node.
+fn assert_nothing_moves_on_lost_nodes(trace: &[TraceRecord], context: &str) -> usize {
+    use std::collections::HashMap;
+    // Node → when the control plane noticed the loss (`None`: not yet).
+    let mut lost: HashMap<u32, Option<u64>> = HashMap::new();
+    let mut states: HashMap<u32, TaskState> = HashMap::new();
+    let mut seen = 0;
+    for r in trace {
+        match *r {
+            TraceRecord::Node { t, node, state } => match state {
+                "lost" => {
+                    lost.insert(node, None);
+                }
+                "not_ready" | "down" => {
+                    lost.insert(node, Some(t));
+                }
+                "ready" => {
+                    lost.remove(&node);
+                }
+                other => panic!("{context}: node state {other}"),
+            },
+            TraceRecord::Task {
+                t,
+                task,
+                node: Some(node),
+                state,
+                ..
+            } => {
+                let before = states.insert(task, state);
+                let Some(&noticed) = lost.get(&node) else {
+                    continue;
+                };
+                seen += 1;
+                let marked = noticed == Some(t);
+                let by_control_plane = match state {
+                    TaskState::Terminating | TaskState::Stopped => true,
+                    TaskState::Failed => marked,
+                    TaskState::Running => marked && before == Some(TaskState::Ready),
+                    _ => false,
+                };
+                assert!(
+                    by_control_plane,
+                    "{context}: task {task} on lost node {node} went {before:?} → {state:?} \
+                     at {t} µs (noticed: {noticed:?})"
+                );
+            }
+            _ => {}
+        }
+    }
+    seen
+}
+
+/// A new Swarm stop-first task waits, prepared (swarmkit's READY), on node 1 for its old
+/// task on node 0 to exit (10 s of shutdown); node 1 is lost at 5 s. When the old task
+/// exits at 10 s the updater lets the new one start, but no agent is left on node 1 to
+/// start it: it stays prepared until the dispatcher declares the node down (20 s) and
+/// fails it, and the restart supervisor replaces it on node 0 after the 5 s delay.
+#[test]
+fn a_held_stop_first_task_on_a_lost_node_is_never_started() {
+    let s = yaml(
+        "horizon: 10m\ncluster: {nodes: 2, image_cached: [current, next]}\n\
+         service:\n  replicas: 1\n  resources: {cpu: 500m}\n  restart: {delay: 5s}\n\
+         \x20 versions:\n    current: {shutdown: 10s}\n    next: {}\n\
+         strategy: {swarm: {update_config: {order: stop-first, failure_action: continue}}}\n\
+         faults: {node_failures: [{at: 5s, node: 1}]}\n",
+    );
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    let (lost, down) = (5 * S, 20 * S);
+    assert_eq!(node_records(&trace), [(lost, 1, "lost"), (down, 1, "down")]);
+    let placed = |id: u32| {
+        trace.iter().find_map(|r| match *r {
+            TraceRecord::Task {
+                task,
+                node: Some(n),
+                ..
+            } if task == id => Some(n),
+            _ => None,
+        })
+    };
+    let tasks = task_records(&trace);
+    let held = tasks
+        .iter()
+        .find(|x| x.2 == 1)
+        .map(|x| x.1)
+        .expect("a new task");
+    assert_eq!(placed(held), Some(1), "the new task goes to the empty node");
+    let of = |id: u32| -> Vec<(u64, TaskState)> {
+        tasks
+            .iter()
+            .filter(|x| x.1 == id)
+            .map(|x| (x.0, x.3))
+            .collect()
+    };
+    // The old task exits at 10 s on its own node.
+    assert!(of(0).contains(&(10 * S, TaskState::Stopped)), "{:?}", of(0));
+    assert_eq!(
+        of(held),
+        [
+            (0, TaskState::Pending),
+            (0, TaskState::Prepared),
+            (down, TaskState::Failed)
+        ]
+    );
+    assert!(assert_nothing_moves_on_lost_nodes(&trace, "held") > 0);
+    // Its replacement runs on node 0; nothing was ever available that did not serve.
+    let replacement = tasks
+        .iter()
+        .find(|x| x.2 == 1 && x.1 != held)
+        .map(|x| x.1)
+        .expect("a replacement");
+    assert_eq!(placed(replacement), Some(0));
+    assert!(of(replacement).iter().any(|x| x.1 == TaskState::Ready));
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert_eq!((r.min_ready, r.min_available), (0, 0));
+}
+
+/// A pull in flight on a node that is lost never completes: the new task (Kubernetes: a
+/// surge pod; Swarm start-first) placed on the empty node 1 pulls for 10 s, and node 1 is
+/// lost 5 s in. It stays pulling until the control plane acts: Swarm fails it when the
+/// node is declared down (20 s), Kubernetes deletes it when its toleration runs out
+/// (not_ready at 55 s, + 300 s; a pod without a container stops at once).
+#[test]
+fn a_pull_cut_by_the_loss_never_completes() {
+    for (strategy, acted) in [
+        (
+            "kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}}",
+            (355 * S, TaskState::Stopped), // no container to terminate
+        ),
+        (
+            "swarm: {update_config: {order: start-first, failure_action: continue}}",
+            (20 * S, TaskState::Failed),
+        ),
+    ] {
+        let s = yaml(&format!(
+            "horizon: 10m\ncluster: {{nodes: 2, image_cached: [current]}}\n\
+             service:\n  replicas: 1\n  resources: {{cpu: 500m}}\n\
+             \x20 versions:\n    current: {{}}\n    next: {{pull: 10s}}\n\
+             strategy: {{{strategy}}}\n\
+             faults: {{node_failures: [{{at: 5s, node: 1}}]}}\n"
+        ));
+        let (_, trace) = Workspace::new(&s).run_traced(0);
+        assert!(
+            assert_nothing_moves_on_lost_nodes(&trace, strategy) > 0,
+            "{strategy}"
+        );
+        let first_new = trace.iter().find_map(|r| match *r {
+            TraceRecord::Task {
+                task,
+                version: 1,
+                node: Some(n),
+                ..
+            } => Some((task, n)),
+            _ => None,
+        });
+        let (id, node) = first_new.expect("a new task placed");
+        assert_eq!(node, 1, "{strategy}: the new task goes to the empty node");
+        let states: Vec<_> = task_records(&trace)
+            .into_iter()
+            .filter(|x| x.1 == id)
+            .map(|x| (x.0, x.3))
+            .collect();
+        assert_eq!(
+            states,
+            [(0, TaskState::Pending), (0, TaskState::Pulling), acted],
+            "{strategy}"
+        );
+    }
+}
+
+/// Random node loss (and return) during rollouts whose tasks pull, wait to start, crash
+/// and restart: `strategy`, with `service` fields and `faults` fields added.
+fn random_loss(strategy: &str, service: &str, faults: &str) -> String {
+    format!(
+        "horizon: 30m\ncluster: {{nodes: 4, image_cached: [current]}}\n\
+         service:\n  replicas: 8\n  resources: {{cpu: 500m}}\n\
+         \x20 versions:\n    current: {{shutdown: 10s}}\n\
+         \x20   next: {{pull: {{uniform: {{min: 1s, max: 20s}}}}, start: 2s, \
+         ready_after: {{uniform: {{min: 1s, max: 10s}}}}, crash_probability: 0.2, shutdown: 5s}}\n\
+         {service}\
+         strategy: {{{strategy}}}\n\
+         faults: {{node_mtbf: 3m, node_recovery: {{uniform: {{min: 10s, max: 2m}}}}{faults}}}\n"
+    )
+}
+
+/// The Swarm cases: stop-first (held starts) and start-first, with the restart
+/// supervisor's delay.
+const RANDOM_LOSS_SWARM: [(&str, &str); 2] = [
+    (
+        "swarm: {update_config: {parallelism: 2, order: stop-first, failure_action: continue}}",
+        "  restart: {delay: 5s}\n",
+    ),
+    (
+        "swarm: {update_config: {parallelism: 2, order: start-first, failure_action: continue}}",
+        "  restart: {delay: 5s}\n",
+    ),
+];
+
+/// No task on a lost node ever moves on its own, whichever way it was started: Swarm
+/// stop-first held starts, start-first, the restart supervisor; the kubelet's pulls and
+/// CrashLoopBackOff restarts (evicted within the node's absence, often, so that
+/// replacements come while pods wait on it).
+#[test]
+fn nothing_on_a_lost_node_moves_on_its_own() {
+    let kubernetes = "kubernetes: {strategy: {type: RollingUpdate, \
+                      rollingUpdate: {maxSurge: 2, maxUnavailable: 1}}}";
+    let runs = [(kubernetes, "", ", eviction_after: 60s")];
+    let swarm = RANDOM_LOSS_SWARM.map(|(strategy, service)| (strategy, service, ""));
+    for (strategy, service, faults) in runs.into_iter().chain(swarm) {
+        let s = yaml(&random_loss(strategy, service, faults));
+        let mut w = Workspace::new(&s);
+        let mut seen = 0;
+        for trial in 0..300 {
+            let (_, trace) = w.run_traced(trial);
+            seen += assert_nothing_moves_on_lost_nodes(&trace, &format!("{strategy} #{trial}"));
+        }
+        assert!(seen > 100, "{strategy}: only {seen} records on lost nodes");
+    }
+}
+
+/// Swarm's available is its ready (README, "What comes out"): with nothing serving from a
+/// lost node, the two minima agree in every trial.
+#[test]
+fn swarm_min_available_is_min_ready_under_random_node_loss() {
+    for (strategy, service) in RANDOM_LOSS_SWARM {
+        let s = yaml(&random_loss(strategy, service, ""));
+        for r in run_trials(&s, 0..1000) {
+            assert_eq!(
+                r.min_available, r.min_ready,
+                "{strategy}: trial {}",
+                r.trial
+            );
+        }
+    }
+}
