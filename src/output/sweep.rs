@@ -55,8 +55,8 @@ pub fn metric_stats(points: &[Summary]) -> Vec<MetricStat> {
 
 impl SweepReport<'_> {
     /// The statistics a reader looks at first, in the order shown: the Pareto front's axes,
-    /// the share of completed rollouts, and the objective's statistic when it is none of
-    /// them.
+    /// the share of completed rollouts, then the objective's and the constraints'
+    /// statistics that are none of them.
     pub fn key_stats(&self) -> Vec<MetricStat> {
         let mut out: Vec<MetricStat> = self.front_axes.iter().map(|a| a.metric.clone()).collect();
         out.push(MetricStat::OutcomeRate(Outcome::Completed));
@@ -64,6 +64,13 @@ impl SweepReport<'_> {
             && !out.contains(&o.metric)
         {
             out.push(o.metric.clone());
+        }
+        // A constraint's statistic too: "no point meets the constraints" must be readable
+        // from the table, not only from sweep.json.
+        for c in self.constraints {
+            if !out.contains(&c.metric) {
+                out.push(c.metric.clone());
+            }
         }
         out
     }

@@ -139,6 +139,23 @@ fn stop_first_keeps_replicas_minus_parallelism_and_the_best_point_meets_its_cons
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(tmp.path().join("none/sweep.json")).unwrap()).unwrap();
     assert!(json["best"].is_null());
+
+    // A constraint's statistic that is not a Pareto axis is shown too, point by point.
+    let shown = bin()
+        .args(["sweep", &scenario_path("default.yaml"), "--trials", "5"])
+        .args(["--set", &format!("{UC}.parallelism=1,2")])
+        .args(["--objective", "duration_s.p95"])
+        .args(["--constraint", "peak_running_tasks.max <= 7"])
+        .arg("--out")
+        .arg(tmp.path().join("shown"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    let header = stdout.lines().next().unwrap();
+    assert!(
+        header.trim_end().ends_with("peak_running_tasks.max"),
+        "{stdout}"
+    );
 }
 
 #[test]
