@@ -35,6 +35,10 @@ pub struct ImportArgs {
     /// than refuse the Rollout.
     #[arg(long)]
     pub drop_unknown_metrics: bool,
+    /// Replace files under `--out` that hold something else (without it an import never
+    /// replaces a file whose text differs from the scenario it would write).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `import`; every error is bad input (exit 2).
@@ -122,20 +126,23 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     for f in &args.files {
         inputs.add(f, "a file to import");
     }
+    // `--out imported/` names a folder even before it exists.
+    let folder = |out: &Path| out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/');
     match (scenarios.as_slice(), &args.out) {
         ([(_, one)], None) => {
             tell(&notes);
             super::print_stdout(&one.text).map_err(|e| e.error)?;
         }
-        ([(_, one)], Some(out)) if !out.is_dir() => {
+        ([(_, one)], Some(out)) if !folder(out) => {
             check_file_path("--out", out)?;
             inputs.check_file("--out", out)?;
+            refuse_replacing(&[(out.clone(), &one.text)], args.force)?;
             write_file(out, one.text.as_bytes())?;
             tell(&notes);
         }
         (many, Some(dir)) => {
             // `--out web.yaml` means a file: a folder of that name is never what was meant.
-            if !dir.is_dir() && Format::from_path(dir).is_some() {
+            if !folder(dir) && Format::from_path(dir).is_some() {
                 bail!(
                     "--out {}: {} scenarios found ({}), one file each: name a folder (not a \
                      .yaml, .yml or .json file), or pick one with --name NAME",
@@ -159,8 +166,13 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
                     );
                 }
             }
+            let files: Vec<(PathBuf, &String)> = many
+                .iter()
+                .map(|(c, i)| (dir.join(format!("{}.yaml", c.name)), &i.text))
+                .collect();
+            refuse_replacing(&files, args.force)?;
             std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
+                .map_err(|e| anyhow!("--out {}: cannot create the folder: {e}", dir.display()))?;
             for (c, i) in many {
                 write_file(&dir.join(format!("{}.yaml", c.name)), i.text.as_bytes())?;
             }
@@ -174,6 +186,31 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         ),
     }
     Ok(())
+}
+
+/// Refuses, before anything is written, to replace a file of `files` (path, the text it
+/// would get) that exists with other text, unless `force`: a hand-edited scenario of the
+/// same name is not silently lost to a re-import.
+fn refuse_replacing(files: &[(PathBuf, &String)], force: bool) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    let differing: Vec<String> = files
+        .iter()
+        .filter(|(path, text)| std::fs::read(path).is_ok_and(|old| old != text.as_bytes()))
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    if differing.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "--out: {} already exist{} with other content and would be replaced: move {} away, \
+         choose another --out, or pass --force to replace {}",
+        differing.join(", "),
+        if differing.len() == 1 { "s" } else { "" },
+        if differing.len() == 1 { "it" } else { "them" },
+        if differing.len() == 1 { "it" } else { "them" },
+    )
 }
 
 /// The file's name, text and format.

@@ -605,3 +605,52 @@ fn integer_fields_are_integers_as_the_api_server_requires() {
     ));
     assert_eq!(k8s(&s).min_ready, 2 * SECOND);
 }
+
+/// An import never replaces a file holding other text (a hand-edited scenario of the same
+/// name) unless `--force`; writing the same text again is allowed, and `--out DIR/` names
+/// a folder before it exists.
+#[test]
+fn an_import_never_replaces_a_file_it_did_not_write_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = format!("{}/new/", tmp.path().display());
+    let import = |extra: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(["import", &manifest("compose-stack.yaml"), "--out", &folder])
+            .args(extra);
+        cmd.assert()
+    };
+    import(&[]).success();
+    let web = tmp.path().join("new/web.yaml");
+    let imported = std::fs::read_to_string(&web).unwrap();
+    import(&[]).success(); // the same text again
+    std::fs::write(&web, format!("{imported}# tuned by hand\n")).unwrap();
+    let api_before = std::fs::read(tmp.path().join("new/api.yaml")).unwrap();
+    std::fs::remove_file(tmp.path().join("new/api.yaml")).unwrap();
+    let out = import(&[]).code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("web.yaml already exists with other content"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    // Nothing was written: the hand edit stays, the removed file is not back.
+    assert!(
+        std::fs::read_to_string(&web)
+            .unwrap()
+            .ends_with("# tuned by hand\n")
+    );
+    assert!(!tmp.path().join("new/api.yaml").exists());
+    import(&["--force"]).success();
+    assert_eq!(std::fs::read_to_string(&web).unwrap(), imported);
+    assert_eq!(
+        std::fs::read(tmp.path().join("new/api.yaml")).unwrap(),
+        api_before
+    );
+    // One scenario into a folder named with a trailing slash.
+    let one = format!("{}/one/", tmp.path().display());
+    bin()
+        .args(["import", &manifest("deployment-probes.yaml"), "--out", &one])
+        .assert()
+        .success();
+    assert!(tmp.path().join("one/web.yaml").is_file());
+}
