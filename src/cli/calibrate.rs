@@ -91,6 +91,17 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
         Some(app) => calibrate_against(&timelines, delay, app)?,
         None => calibrate(&timelines, delay),
     };
+    // A profile of zeros is the `ideal` control plane, not a measurement: refuse it.
+    if c.phases.is_empty() && c.slowdown.is_none() {
+        let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+        return Err(anyhow::anyhow!(
+            "{}: no latency could be measured: no task goes from one recorded state to the \
+             next (a recording needs each task's successive states, e.g. pending, pulling, \
+             starting, running, ready; see docs/control-plane.md)",
+            files.join(", ")
+        )
+        .into());
+    }
     for w in &c.warnings {
         eprintln!("warning: {w}");
     }

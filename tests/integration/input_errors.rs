@@ -313,6 +313,31 @@ fn calibrate_reads_only_regular_files() {
     assert_has(&stderr, &["`/dev/zero` is a device, not a regular file"]);
 }
 
+/// Rows from which no latency can be measured (one state per task) give no profile of
+/// zeros, which would read as the `ideal` control plane: exit 2, nothing written.
+#[test]
+fn calibrate_refuses_a_recording_that_measures_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = tmp.path().join("rows.csv");
+    std::fs::write(
+        &rows,
+        "t,task,slot,version,state,node\n0,a,1,current,ready,n1\n0,b,2,current,ready,n2\n",
+    )
+    .unwrap();
+    let profile = tmp.path().join("profile.yaml");
+    let out = bin()
+        .arg("calibrate")
+        .arg(&rows)
+        .arg("--out")
+        .arg(&profile)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_has(&stderr, &["rows.csv: no latency could be measured"]);
+    assert!(!profile.exists());
+}
+
 #[test]
 fn kubernetes_only_rollout_controls_are_refused_for_swarm_naming_the_swarm_way() {
     // Swarm has no `spec.paused`, no restart action and one previous spec, not a
