@@ -120,6 +120,18 @@ impl SweepPlan {
             if let Some(empty) = values.iter().position(|v| v.text.is_empty()) {
                 anyhow::bail!("{flag} {set}: value {} is empty", empty + 1);
             }
+            // The same value twice would run the same point twice under two rows.
+            if let Some((j, v)) = values
+                .iter()
+                .enumerate()
+                .find(|(j, v)| values[..*j].iter().any(|w| w.text == v.text))
+            {
+                anyhow::bail!(
+                    "{flag} {set}: value {} ({}) is given twice; give each value once",
+                    j + 1,
+                    v.text
+                );
+            }
             let axis = SweepAxis {
                 path: set.path.clone(),
                 values,

@@ -3,7 +3,7 @@
 //! the objective of a sweep: how a summary is read by name.
 
 use crate::output::Summary;
-use crate::output::columns::{COLUMNS, column};
+use crate::output::columns::{COLUMNS, Unit, column};
 use crate::result::Outcome;
 use crate::scenario::suggest;
 use crate::stats::Stat;
@@ -156,13 +156,32 @@ impl FromStr for Constraint {
             .ok_or_else(|| {
                 format!("{s:?}: expected \"METRIC.STAT OP NUMBER\" with OP one of <=, <, >=, >, ==")
             })?;
-        let metric = s[..at].parse()?;
+        let metric: MetricStat = s[..at].parse()?;
         let number = s[at + text.len()..].trim();
+        // A duration for a time metric (`duration_s.p95 <= 10m`), as `check` reads one.
+        let unit = match &metric {
+            MetricStat::Column { metric, .. } => column(metric).map(|c| c.unit),
+            MetricStat::OutcomeRate(_) => None,
+        };
+        let duration = || {
+            let secs = crate::sim::time::as_secs(crate::scenario::parse_duration(number).ok()?);
+            match unit? {
+                Unit::Seconds => Some(secs),
+                Unit::Milliseconds => Some(secs * 1e3),
+                _ => None,
+            }
+        };
         let value: f64 = number
             .parse()
             .ok()
             .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| format!("{s:?}: {number:?} is not a number"))?;
+            .or_else(duration)
+            .ok_or_else(|| match unit {
+                Some(Unit::Seconds | Unit::Milliseconds) => {
+                    format!("{s:?}: {number:?} is not a number or a duration (`10m`, `250ms`)")
+                }
+                _ => format!("{s:?}: {number:?} is not a number"),
+            })?;
         Ok(Constraint { metric, op, value })
     }
 }
@@ -239,6 +258,13 @@ mod tests {
         let c: Constraint = "duration_s.p95 < 60".parse().unwrap();
         assert_eq!(c.op, Op::Lt);
         assert!("duration_s.p95 <= x".parse::<Constraint>().is_err());
+        // A time metric takes a duration, in its own unit, as `check` does.
+        let c: Constraint = "duration_s.p95 <= 10m".parse().unwrap();
+        assert_eq!(c.value, 600.0);
+        let c: Constraint = "p99_latency_ms.p50 < 0.25s".parse().unwrap();
+        assert_eq!(c.value, 250.0);
+        let e = "peak_tasks.max <= 10m".parse::<Constraint>().unwrap_err();
+        assert!(e.ends_with("\"10m\" is not a number"), "{e}");
         assert!("duration_s.p95 60".parse::<Constraint>().is_err());
         let o: Objective = "max:availability.p01".parse().unwrap();
         assert!(o.maximize);

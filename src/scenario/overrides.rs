@@ -53,7 +53,7 @@ pub enum OverrideSyntaxError {
     #[error("expected PATH=VALUE with a field path before `=`, got {0:?}")]
     EmptyPath(String),
     /// Nothing after the `=`: once read as null, which silently reset the field.
-    #[error("`--set {0}=` has no value: {EMPTY_VALUE}")]
+    #[error("`{0}=` has no value: {EMPTY_VALUE}")]
     EmptyValue(String),
 }
 
@@ -248,7 +248,7 @@ mod tests {
             let e = arg.parse::<Override>().unwrap_err();
             assert_eq!(
                 e.to_string(),
-                "`--set service.replicas=` has no value: give one after `=` (e.g. \
+                "`service.replicas=` has no value: give one after `=` (e.g. \
                  `service.replicas=6`); to write YAML's null, which leaves a field at its \
                  default, give `PATH=null`"
             );

@@ -253,7 +253,10 @@ fn an_empty_set_value_is_refused_not_read_as_the_default() {
     let c = Case::new("s.yaml", "service: {replicas: 3}\n");
     assert_has(
         &c.refused(&["--set", "service.replicas="]),
-        &["`--set service.replicas=` has no value", "give `PATH=null`"],
+        &[
+            "'--set <PATH=VALUE>': `service.replicas=` has no value",
+            "give `PATH=null`",
+        ],
     );
 }
 

@@ -161,7 +161,7 @@ fn a_report_is_byte_identical_when_run_again() {
 fn bad_report_flags_exit_2_naming_the_flag_before_any_work() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("rep");
-    let cases: [(&[&str], &[&str]); 6] = [
+    let cases: [(&[&str], &[&str]); 8] = [
         (
             &["--sweep", "strategy.swarm.update_config.parallelism=1,abc"],
             &["--sweep", "abc", "non-negative integer"],
@@ -169,6 +169,17 @@ fn bad_report_flags_exit_2_naming_the_flag_before_any_work() {
         (
             &["--sweep", "strategy.swarm.update_config.parallelism=1,,2"],
             &["--sweep", "value 2 is empty"],
+        ),
+        (
+            &["--sweep", "strategy.swarm.update_config.parallelism=1,2,1"],
+            &["--sweep", "value 3 (1) is given twice"],
+        ),
+        (
+            &["--sweep", "strategy.swarm.update_config.parallelism="],
+            &[
+                "'--sweep <PATH=V1,V2,…>'",
+                "`strategy.swarm.update_config.parallelism=` has no value",
+            ],
         ),
         (&["--sweep", "parallelism"], &["--sweep", "PATH=VALUE"]),
         (
