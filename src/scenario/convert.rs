@@ -178,8 +178,9 @@ fn folder_name_ok(s: &str) -> bool {
 
 fn name_rule() -> String {
     format!(
-        "must be usable as a folder name (not empty, at most {MAX_NAME_BYTES} bytes, no `/` \
-         or `\\`, no NUL or control characters such as a newline)"
+        "must be usable as a folder name (not empty, not `.` or `..`, at most \
+         {MAX_NAME_BYTES} bytes, no `/` or `\\`, no NUL or control characters such as a \
+         newline)"
     )
 }
 
@@ -556,8 +557,8 @@ mod tests {
 
     #[test]
     fn the_name_must_make_a_folder_and_its_staging_sibling() {
-        let rule = "must be usable as a folder name (not empty, at most 227 bytes, no `/` or \
-                    `\\`, no NUL or control characters such as a newline)";
+        let rule = "must be usable as a folder name (not empty, not `.` or `..`, at most 227 \
+                    bytes, no `/` or `\\`, no NUL or control characters such as a newline)";
         for bad in [
             "a".repeat(256),
             "a".repeat(228),

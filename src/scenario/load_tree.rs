@@ -291,8 +291,9 @@ mod tests {
         assert_eq!(
             lines(e),
             [
-                "scenarios/web.yaml: name: must be usable as a folder name (not empty, at most \
-                 227 bytes, no `/` or `\\`, no NUL or control characters such as a newline)"
+                "scenarios/web.yaml: name: must be usable as a folder name (not empty, not `.` \
+                 or `..`, at most 227 bytes, no `/` or `\\`, no NUL or control characters such \
+                 as a newline)"
             ]
         );
     }

@@ -537,7 +537,8 @@ fn traffic_null_takes_the_default_no_traffic() {
 
 #[test]
 fn a_name_that_cannot_be_a_folder_is_refused_at_load() {
-    let rule = "name: must be usable as a folder name (not empty, at most 227 bytes";
+    let rule =
+        "name: must be usable as a folder name (not empty, not `.` or `..`, at most 227 bytes";
     for name in [
         "a".repeat(256),
         "a".repeat(228),
