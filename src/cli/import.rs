@@ -114,13 +114,15 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         );
     }
     let names: Vec<&str> = scenarios.iter().map(|(c, _)| c.name.as_str()).collect();
-    let mut dup = names.clone();
-    dup.sort_unstable();
-    if let Some(w) = dup.windows(2).find(|w| w[0] == w[1]) {
-        bail!(
-            "two scenarios are named `{}`: import the files one at a time",
-            w[0]
-        );
+    for (i, (c, one)) in scenarios.iter().enumerate() {
+        if let Some((_, other)) = scenarios[..i].iter().find(|(d, _)| d.name == c.name) {
+            bail!(
+                "two scenarios are named `{}` ({} and {}): import the files one at a time",
+                c.name,
+                other.origin,
+                one.origin
+            );
+        }
     }
     let mut inputs = Inputs::new();
     for f in &args.files {
