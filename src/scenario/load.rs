@@ -46,7 +46,9 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Scenar
         user_file::read(path, MAX_SCENARIO_BYTES).map_err(|m| ScenarioError::file(&origin, m))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| ScenarioError::file(&origin, format!("not UTF-8 text: {e}")))?;
-    load_str(&text, &origin, format, overrides)
+    // A byte-order mark is no part of the text: YAML readers skip it, JSON's would not.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    load_str(text, &origin, format, overrides)
 }
 
 /// Overrides and validates scenario `text`. `origin` names it in messages, gives the

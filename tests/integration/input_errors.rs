@@ -593,3 +593,17 @@ fn messages_name_the_field_and_what_it_takes() {
     assert_has(&stderr, &["maps and lists nested deeper than 64 levels"]);
     assert!(!stderr.contains("Depth {"), "{stderr}");
 }
+
+/// A byte-order mark (as some Windows editors write) is read past in JSON as in YAML.
+#[test]
+fn a_byte_order_mark_is_no_part_of_a_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("bom.json", "\u{feff}{\"service\": {\"replicas\": 2}}"),
+        ("bom.yaml", "\u{feff}service: {replicas: 2}\n"),
+    ] {
+        let file = tmp.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        bin().arg("lint").arg(&file).assert().success();
+    }
+}
