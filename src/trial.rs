@@ -7,9 +7,10 @@
 //! record the instant's counts, and the loop stops if the rollout has concluded and no
 //! user action is still to come.
 //!
-//! Every trial has a budget of work ([`event_budget`]): a trial that exceeds it (a chain of
-//! instant steps that never lets time move, or a runaway far beyond any rollout) stops at
-//! once with outcome `timeout` and the `event_budget_exceeded` warning, never a hang.
+//! Every trial has a budget of work ([`event_budget`]) and of tasks created
+//! ([`TASK_BUDGET`]): a trial that exceeds either (a chain of instant steps that never lets
+//! time move, or a runaway far beyond any rollout) stops at once with outcome `timeout` and
+//! the `event_budget_exceeded` warning, never a hang, and its memory stays bounded.
 
 use crate::analysis::TrafficSource;
 use crate::cluster::{Cluster, Event, Notice, TaskId, TraceRecord};
@@ -28,6 +29,14 @@ pub const EVENT_BUDGET_FLOOR: u64 = 100_000;
 pub const EVENT_BUDGET_PER_TICK: u64 = 10;
 /// No trial does more work than this (about five seconds of one core).
 pub const EVENT_BUDGET_CAP: u64 = 50_000_000;
+/// Tasks (Swarm tasks, pods) a trial may create, whatever its scenario: a trial that
+/// creates one more stops as over its event budget. Every task's record is kept for the
+/// whole trial (about 120 bytes with its controller's bookkeeping), and a task can be
+/// created with hardly any work (a restart loop that never lets time move costs one
+/// zero-length step a task; a task that waits for room costs none), so the work budget
+/// alone let a trial keep up to 50 million of them, gigabytes in every worker. Ten times
+/// the largest `service.replicas` accepted: a rollout creates about two a replica.
+pub const TASK_BUDGET: u32 = 1_000_000;
 
 /// The trial's budget of work: events plus zero-length steps.
 ///
@@ -106,6 +115,7 @@ impl<'s> Workspace<'s> {
         let controller = scenario.strategy.controller();
         let mut cluster = Cluster::new(scenario);
         cluster.sim_mut().set_budget(event_budget(scenario));
+        cluster.set_task_budget(TASK_BUDGET);
         let mut traffic = TrafficModel::new(scenario);
         if scenario.strategy.measures_traffic()
             && let Some(t) = traffic.as_mut()
@@ -135,6 +145,14 @@ impl<'s> Workspace<'s> {
     #[cfg(test)]
     pub(crate) fn set_budget(&mut self, budget: u64) {
         self.cluster.sim_mut().set_budget(budget);
+    }
+
+    /// How many tasks the last trial created, and how many the cluster's buffer of task
+    /// records holds room for (what it keeps allocated for the next trials); for the tests
+    /// that check both stay bounded.
+    #[doc(hidden)]
+    pub fn task_records(&self) -> (usize, usize) {
+        (self.cluster.tasks.len(), self.cluster.tasks.capacity())
     }
 
     /// Walk deferred events (a flaky readiness probe's next flip) at once instead of as far
@@ -258,7 +276,13 @@ impl<'s> Workspace<'s> {
             restarts: g.restarts,
             update_failures: metrics.update_failures.unwrap_or(0),
             deadline_exceeded_at: metrics.deadline_exceeded_at,
-            events: cl.sim().events(),
+            // A trial stopped by its budget shows the work it did: a loop that never lets
+            // time move runs in zero-length steps, and may pop no event at all.
+            events: if cl.over_budget() {
+                cl.sim().work()
+            } else {
+                cl.sim().events()
+            },
             update_failures_modelled: metrics.update_failures.is_some(),
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),

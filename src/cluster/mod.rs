@@ -181,8 +181,12 @@ pub struct Cluster<'s> {
     /// Where a task may go: the service's constraints and the ordered index of the nodes
     /// a task fits on (kept up to date with `nodes`).
     placer: placer::Placer,
-    /// Every task created in this trial, by index.
+    /// Every task created in this trial, by index (kept for the whole trial: a stale event
+    /// checks its task's generation, and controllers look tasks up by id after they ended).
     pub tasks: Vec<Task>,
+    /// Tasks a trial may create: creating one more ends the trial's budget
+    /// ([`Engine::exhaust`]), which bounds the records above.
+    task_budget: TaskId,
     /// Live tasks of each slot.
     slot_tasks: slots::SlotLists,
     /// Tasks waiting for a node, in arrival order. A task stopped while Pending stays in
@@ -288,6 +292,7 @@ impl<'s> Cluster<'s> {
             prefetches: prefetch::pays(scenario.service.replicas, std::mem::size_of::<Task>()),
             placer,
             tasks: Vec::new(),
+            task_budget: TaskId::MAX,
             slot_tasks: slots::SlotLists::default(),
             pending: VecDeque::new(),
             incarnations: Vec::new(),
@@ -325,6 +330,12 @@ impl<'s> Cluster<'s> {
                 .filter(|&&p| scenario.cluster.control_plane.phase(p).is_zero())
                 .fold(0, |bits, &p| bits | 1 << p as u8),
         }
+    }
+
+    /// Let each trial create at most `budget` tasks: the one after them ends the trial's
+    /// budget of work ([`Engine::exhaust`]), so the trial stops as over budget.
+    pub fn set_task_budget(&mut self, budget: TaskId) {
+        self.task_budget = budget;
     }
 
     /// `minReadySeconds`: how long a task must be Ready to count as available.

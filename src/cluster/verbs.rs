@@ -70,6 +70,10 @@ impl Cluster<'_> {
         }
         let id = self.tasks.len() as TaskId;
         self.tasks.push(task);
+        if id >= self.task_budget {
+            // One task more than the trial may create: it ends here, as over its budget.
+            self.sim.exhaust();
+        }
         // The new task is wanted; a placed one is counted with its node in the same change
         // (`place_on`, one count change instead of two), a waiting one below. The edit is
         // recorded now, where the count change would have recorded it.

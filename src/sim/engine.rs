@@ -19,8 +19,11 @@ pub struct Engine<E: Schedulable> {
     events: u64,
     /// Work done so far: events plus the steps the world counts with [`Engine::count_work`].
     work: u64,
-    /// The run's budget of work.
+    /// The budget of work of each run.
     budget: u64,
+    /// The run is over budget once `work` reaches this: `budget + 1` (saturating), or 0
+    /// once the world ended the run's budget itself ([`Engine::exhaust`]).
+    limit: u64,
 }
 
 impl<E: Schedulable> Default for Engine<E> {
@@ -33,6 +36,7 @@ impl<E: Schedulable> Default for Engine<E> {
             events: 0,
             work: 0,
             budget: u64::MAX,
+            limit: u64::MAX,
         }
     }
 }
@@ -45,6 +49,7 @@ impl<E: Schedulable> Engine<E> {
         self.deferred.clear();
         self.events = 0;
         self.work = 0;
+        self.limit = self.budget.saturating_add(1);
     }
 
     /// The current simulated time.
@@ -154,7 +159,7 @@ impl<E: Schedulable> Engine<E> {
     #[cold]
     #[inline(never)]
     pub fn count_popped(&mut self, more: u64) {
-        let room = self.budget.saturating_add(1).saturating_sub(self.work);
+        let room = self.limit.saturating_sub(self.work);
         let n = more.min(room);
         self.events += n;
         self.work += n;
@@ -163,6 +168,11 @@ impl<E: Schedulable> Engine<E> {
     /// Events popped so far.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Work done so far: events plus counted steps.
+    pub fn work(&self) -> u64 {
+        self.work
     }
 
     /// Count one unit of work that is not an event (a zero-length step).
@@ -174,13 +184,23 @@ impl<E: Schedulable> Engine<E> {
     /// Limit the work of each run (events plus counted steps) to `budget`.
     pub fn set_budget(&mut self, budget: u64) {
         self.budget = budget;
+        self.limit = budget.saturating_add(1);
     }
 
-    /// Whether this run has done more work than its budget: it must end (a chain of
-    /// steps that never lets time move would otherwise never end).
+    /// End this run's budget now, whatever work it did: the world found the run over a
+    /// budget of its own (a trial that created too many tasks). [`Engine::over_budget`]
+    /// then holds until the next [`Engine::reset`].
+    #[cold]
+    pub fn exhaust(&mut self) {
+        self.limit = 0;
+    }
+
+    /// Whether this run has done more work than its budget, or had its budget ended
+    /// ([`Engine::exhaust`]): it must end (a chain of steps that never lets time move would
+    /// otherwise never end).
     #[inline]
     pub fn over_budget(&self) -> bool {
-        self.work > self.budget
+        self.work >= self.limit
     }
 }
 
@@ -363,6 +383,34 @@ mod tests {
         let mut e: Engine<u32> = Engine::default();
         e.count_popped(7);
         assert_eq!(e.events(), 7);
+    }
+
+    #[test]
+    fn an_exhausted_budget_stops_the_run_until_the_next_reset() {
+        let mut c = Countdown {
+            engine: Engine::default(),
+            instants: Vec::new(),
+        };
+        c.engine.schedule(0, 5);
+        c.engine.pop();
+        assert!(!c.engine.over_budget());
+        c.engine.exhaust();
+        assert!(c.engine.over_budget());
+        // Nothing more is counted as popped, and the loop stops before the next pop.
+        c.engine.count_popped(3);
+        assert_eq!((c.engine.events(), c.engine.work()), (1, 1));
+        assert_eq!(run(&mut c), (0, u64::MAX));
+        // The next run has its whole budget (here none was set: no limit).
+        c.engine.reset();
+        c.engine.schedule(0, 2);
+        assert_eq!(run(&mut c), (2, 3));
+        // With a budget set, the same: exhausted at work 0 too.
+        c.engine.set_budget(10);
+        c.engine.reset();
+        c.engine.exhaust();
+        assert!(c.engine.over_budget());
+        c.engine.reset();
+        assert!(!c.engine.over_budget());
     }
 
     #[test]

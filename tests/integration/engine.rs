@@ -126,6 +126,45 @@ fn a_loop_that_never_lets_time_move_stops_at_the_event_budget() {
         // Each restart is one new task and one instant step: the budget bounds both.
         assert!(u64::from(r.restarts) <= budget, "trial {k}");
         assert!(u64::from(r.restarts) > budget / 2, "trial {k}");
+        // It popped no event: `events` shows the work that stopped it, one unit over.
+        assert_eq!(r.events, budget + 1, "trial {k}");
+    }
+}
+
+/// The audit's restart loop: a next version that crashes on start, restarted with no
+/// delay, over a 1000-hour horizon, whose work budget is the cap of 50 million. Each
+/// restart costs one zero-length step and leaves one more task record, kept for the whole
+/// trial: before the task budget a trial kept 50 million of them (7.1 GB at peak, 10 s).
+const LONG_RESTART_LOOP: &str = "
+name: long-restart-loop
+horizon: 1000h
+service: {versions: {current: {}, next: {crash_probability: 1}}, restart: {delay: 0s}}
+strategy: {swarm: {update_config: {failure_action: continue}}}
+";
+
+#[test]
+fn a_restart_loop_stops_at_the_task_budget_with_its_records_bounded() {
+    use rollout_sim::trial::{EVENT_BUDGET_CAP, TASK_BUDGET, event_budget};
+    let s = yaml(LONG_RESTART_LOOP);
+    assert_eq!(event_budget(&s), EVENT_BUDGET_CAP);
+    let budget = TASK_BUDGET as usize;
+    let mut ws = Workspace::new(&s);
+    for k in 0..2 {
+        let r = ws.run(k);
+        assert!(r.event_budget_exceeded, "trial {k}");
+        assert_eq!(r.outcome, Outcome::Timeout, "trial {k}");
+        assert_eq!(r.duration, 0, "trial {k}: stopped where it looped");
+        // The serving task, the update's task and the restarts: the one over the budget
+        // stopped the trial at once.
+        let (created, room) = ws.task_records();
+        assert_eq!(created, budget + 1, "trial {k}");
+        assert_eq!(r.restarts as usize, created - 2, "trial {k}");
+        // The records' buffer, kept for the worker's next trials, stays in proportion.
+        assert!(room < 2 * budget, "trial {k}: room for {room} tasks");
+        // The work it did (a step a restart), where it popped no event: far below the
+        // work budget, and not 0.
+        assert!(r.events > u64::from(r.restarts), "trial {k}: {}", r.events);
+        assert!(r.events < 2 * budget as u64, "trial {k}: {}", r.events);
     }
 }
 
@@ -151,7 +190,7 @@ fn the_warning_is_counted_in_summary_json_and_the_table() {
 
 #[test]
 fn a_rollout_that_lets_time_move_never_meets_its_budget() {
-    // Every example scenario, 50 trials each: no trial comes near its budget.
+    // Every example scenario, 50 trials each: no trial comes near its budgets.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -166,6 +205,9 @@ fn a_rollout_that_lets_time_move_never_meets_its_budget() {
             let r = ws.run(k);
             assert!(!r.event_budget_exceeded, "{}", path.display());
             assert!(r.events * 100 < budget, "{}: {}", path.display(), r.events);
+            let tasks = ws.task_records().0;
+            let task_budget = rollout_sim::trial::TASK_BUDGET as usize;
+            assert!(tasks * 1000 < task_budget, "{}: {tasks}", path.display());
         }
         seen += 1;
     }
