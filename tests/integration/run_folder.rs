@@ -257,22 +257,50 @@ fn wait_for(path: &Path, child: &mut std::process::Child) {
     }
 }
 
+/// `rollout-sim ARGS`, stdout dropped, stderr kept, running in the background.
+#[cfg(unix)]
+fn spawn(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The hidden staging folder `child` writes `web`'s results into, under `dir`.
+#[cfg(unix)]
+fn staging_of(dir: &Path, child: &std::process::Child) -> std::path::PathBuf {
+    dir.join(format!(".web.rollout-sim-tmp-{}", child.id()))
+}
+
+/// Send `signal` (`-INT`, `-TERM`) to `child`.
+#[cfg(unix)]
+fn send(signal: &str, child: &std::process::Child) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
 #[cfg(unix)]
 fn interrupt(signal: &str, code: i32) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("web");
     let asked = 10_000_000u64; // the most `--trials` takes
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
-        .args(["run", &scenario_path("swarm-start-first.yaml"), "-q"])
-        .args(["--trials", &asked.to_string(), "--timeline", "--out"])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let staging = tmp
-        .path()
-        .join(format!(".web.rollout-sim-tmp-{}", child.id()));
+    let (scenario, n) = (scenario_path("swarm-start-first.yaml"), asked.to_string());
+    let mut child = spawn(&[
+        "run",
+        &scenario,
+        "-q",
+        "--trials",
+        &n,
+        "--timeline",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let staging = staging_of(tmp.path(), &child);
     // The staging folder exists once the handlers are installed and trials start; its
     // `trials.csv` has bytes once some trials finished (a signal before the first one
     // writes nothing, see below).
@@ -282,11 +310,7 @@ fn interrupt(signal: &str, code: i32) {
         assert!(child.try_wait().unwrap().is_none(), "the run ended early");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let sent = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send(signal, &child);
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(code), "{err}");
@@ -341,29 +365,24 @@ fn a_signal_before_the_first_trial_keeps_the_earlier_run() {
         "{}/benches/scaling-kubernetes.yaml",
         env!("CARGO_MANIFEST_DIR")
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
-        .args(["run", &scaling, "-q", "--trials", "100", "--threads", "1"])
-        .args([
-            "--set",
-            "service.replicas=30000",
-            "--set",
-            "cluster.nodes=3000",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let staging = tmp
-        .path()
-        .join(format!(".web.rollout-sim-tmp-{}", child.id()));
+    let mut child = spawn(&[
+        "run",
+        &scaling,
+        "-q",
+        "--trials",
+        "100",
+        "--threads",
+        "1",
+        "--set",
+        "service.replicas=30000",
+        "--set",
+        "cluster.nodes=3000",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let staging = staging_of(tmp.path(), &child);
     wait_for(&staging, &mut child);
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send("-INT", &child);
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
@@ -542,21 +561,22 @@ fn a_signal_after_every_trial_finished_is_reported_as_it_is() {
     let out = tmp.path().join("web");
     let trace = tmp.path().join("trace.jsonl");
     let trials = 1000u64;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
-        .args(["run", &scenario_path("swarm-start-first.yaml"), "-q"])
-        .args(["--trials", &trials.to_string(), "--timeline", "--out"])
-        .arg(&out)
-        .arg("--trace")
-        .arg(&trace)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (scenario, n) = (scenario_path("swarm-start-first.yaml"), trials.to_string());
+    let mut child = spawn(&[
+        "run",
+        &scenario,
+        "-q",
+        "--trials",
+        &n,
+        "--timeline",
+        "--out",
+        &out.display().to_string(),
+        "--trace",
+        &trace.display().to_string(),
+    ]);
     // Every trial is in the staging trials.csv (synced before the timeline's trials run
     // again, which takes several times as long as the trials themselves here).
-    let csv = tmp
-        .path()
-        .join(format!(".web.rollout-sim-tmp-{}/trials.csv", child.id()));
+    let csv = staging_of(tmp.path(), &child).join("trials.csv");
     loop {
         let text = fs::read_to_string(&csv).unwrap_or_default();
         if text.ends_with('\n') && text.lines().count() as u64 == trials + 1 {
@@ -568,11 +588,7 @@ fn a_signal_after_every_trial_finished_is_reported_as_it_is() {
         );
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send("-TERM", &child);
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(143), "{err}");
