@@ -20,7 +20,8 @@ impl Cluster<'_> {
         let old = t.share();
         t.available = true;
         if self.fleet_counts.on {
-            self.fleet_state_changed(id, TaskState::Ready, false);
+            let lost = self.tasks[id as usize].lost;
+            self.fleet_changed(id, TaskState::Ready, false, lost);
         }
         self.recount(id, old);
         self.gauges.available += 1;

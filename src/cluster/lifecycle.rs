@@ -398,16 +398,22 @@ impl Cluster<'_> {
         rt.died(self, id);
     }
 
-    /// The fleet timeline's counts after task `id` left state `old` (with its `available`
-    /// flag then `was_available`) for its state now. Out of line and cold: only a trial
-    /// whose fleet is sampled calls it, and [`Cluster::set_state`] is inlined into every
-    /// caller, so each copy carries one flag test for it.
+    /// The fleet timeline's counts after task `id` changed from `state`, `available` and
+    /// `lost` (each as it was before) to what it is now. Out of line and cold: only a
+    /// trial whose fleet is sampled calls it, and [`Cluster::set_state`] is inlined into
+    /// every caller, so each copy carries one flag test for it.
     #[cold]
     #[inline(never)]
-    pub(super) fn fleet_state_changed(&mut self, id: TaskId, old: TaskState, was_available: bool) {
+    pub(super) fn fleet_changed(
+        &mut self,
+        id: TaskId,
+        state: TaskState,
+        available: bool,
+        lost: bool,
+    ) {
         let t = &self.tasks[id as usize];
         let c = &mut self.fleet_counts;
-        let before = c.marks(old, was_available, t.lost);
+        let before = c.marks(state, available, lost);
         let after = c.marks(t.state, t.available, t.lost);
         c.moved(t.version as usize, before, after);
     }
@@ -475,7 +481,8 @@ impl Cluster<'_> {
         }
         let (slot, node) = (t.slot, t.node);
         if self.fleet_counts.on {
-            self.fleet_state_changed(id, old, was_available);
+            let lost = self.tasks[id as usize].lost;
+            self.fleet_changed(id, old, was_available, lost);
         }
         if shares {
             self.recount(id, old_share);

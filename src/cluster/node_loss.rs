@@ -172,7 +172,7 @@ impl Cluster<'_> {
             let t = &mut self.tasks[id as usize];
             t.stops_answering_at = t.stops_answering_at.min(now);
             t.generation += 1; // nothing on the node progresses any more
-            let marks = self.fleet_counts.marks(t.state, t.available, t.lost);
+            let (state, was_available) = (t.state, t.available);
             // It no longer serves, whatever the control plane believes: out of the serving
             // count now (`set_state` leaves lost tasks out of it), and out of the fleet
             // timeline's ready and running. Swarm's available is its ready; Kubernetes'
@@ -186,13 +186,11 @@ impl Cluster<'_> {
                 self.gauges.available -= 1;
                 self.recount(id, old);
             }
-            let t = &mut self.tasks[id as usize];
-            t.lost = true;
+            self.tasks[id as usize].lost = true;
             if self.fleet_counts.on {
-                let c = &mut self.fleet_counts;
-                let gone = c.marks(t.state, t.available, true);
-                c.moved(t.version as usize, marks, gone);
+                self.fleet_changed(id, state, was_available, false);
             }
+            let t = &self.tasks[id as usize];
             if self.runtime == RuntimeKind::Kubelet
                 && t.stop_requested
                 && t.state != TaskState::Terminating
@@ -279,15 +277,11 @@ impl Cluster<'_> {
             if t.state == TaskState::Ready {
                 self.gauges.ready += 1;
             }
-            if self.fleet_counts.on {
-                let c = &mut self.fleet_counts;
-                let (lost, back) = (
-                    c.marks(t.state, t.available, true),
-                    c.marks(t.state, t.available, false),
-                );
-                c.moved(t.version as usize, lost, back);
-            }
+            let (state, available) = (t.state, t.available);
             self.tasks[id as usize].lost = false;
+            if self.fleet_counts.on {
+                self.fleet_changed(id, state, available, true);
+            }
             if stop_requested {
                 // An evicted pod (a stopped Swarm task): the agent finds it deleted.
                 self.set_state(id, TaskState::Stopped);
