@@ -188,11 +188,6 @@ pub fn ticks(scale: Scale, lo: f64, hi: f64, most: usize) -> (Vec<f64>, Step) {
     (ticks, step)
 }
 
-/// Tick positions on a time axis from `lo` to `hi` seconds ([`ticks`] of [`Scale::Seconds`]).
-pub fn duration_ticks(lo: f64, hi: f64, most: usize) -> Vec<f64> {
-    ticks(Scale::Seconds, lo, hi, most).0
-}
-
 /// How the ticks of an axis read: its scale and the distance between its ticks.
 ///
 /// A label is the tick's number of steps written in decimal with as many digits as the step
@@ -400,6 +395,11 @@ pub fn from_zero(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
 mod tests {
     use super::*;
     use crate::scenario::parse_duration;
+
+    /// Tick positions on a time axis from `lo` to `hi` seconds.
+    fn duration_ticks(lo: f64, hi: f64, most: usize) -> Vec<f64> {
+        ticks(Scale::Seconds, lo, hi, most).0
+    }
 
     /// The labels of the ticks of a `scale` axis over `lo..hi` with at most `most` ticks.
     fn labelled(scale: Scale, lo: f64, hi: f64, most: usize) -> Vec<(f64, String)> {
