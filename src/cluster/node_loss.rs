@@ -14,9 +14,11 @@
 //!    even when the control plane lets it start: a Swarm stop-first task held until its
 //!    old task (on another node) exits is released by the manager, and no agent acts on
 //!    it. The rule is [`Cluster::try_start`]'s one test of [`super::Task::lost`]; the
-//!    steps the tasks had scheduled are cancelled here. Only the control plane changes
-//!    them from now on: the marks below, and stops (Terminating for a task with a
-//!    container, which then never exits; Stopped at once for one without).
+//!    steps the tasks had scheduled are cancelled here, except a Kubernetes pod's
+//!    `minReadySeconds` clock: availability is read from the API, where the pod stays
+//!    Ready until NotReady. Only the control plane changes them from now on: the marks
+//!    below, and stops (Terminating for a task with a container, which then never exits;
+//!    Stopped at once for one without).
 //! 2. **Detection**, after the control plane's grace:
 //!    - **Kubernetes, `not_ready`** after `faults.node_not_ready_after`: the node lifecycle
 //!      controller (`kubernetes/kubernetes:pkg/controller/nodelifecycle`,
@@ -189,6 +191,13 @@ impl Cluster<'_> {
             self.tasks[id as usize].lost = true;
             if self.fleet_counts.on {
                 self.fleet_changed(id, state, was_available, false);
+            }
+            if self.runtime == RuntimeKind::Kubelet && state == TaskState::Ready && !was_available {
+                // Availability is the Deployment controller's reading of the API (Ready
+                // since `minReadySeconds`), which keeps the pod Ready until NotReady:
+                // the `minReadySeconds` clock the generation bump cancelled runs on.
+                let since = self.tasks[id as usize].since;
+                self.schedule_step_at(id, since.saturating_add(self.min_ready), Step::Available);
             }
             let t = &self.tasks[id as usize];
             if self.runtime == RuntimeKind::Kubelet

@@ -141,6 +141,44 @@ fn swarm_declares_the_node_down_after_the_heartbeat_grace() {
     assert!(r.min_ready <= 4);
 }
 
+/// A new pod Ready at 2 s on node 0 (`minReadySeconds: 30`), its node lost at 12 s: the
+/// Deployment controller reads availability from the API, where the pod stays Ready until
+/// NotReady at 62 s, so it is available at 32 s and the rollout moves on then (upstream
+/// `IsPodAvailable` on the pod's Ready condition), not after the eviction at 362 s.
+#[test]
+fn a_pod_ready_on_a_lost_node_becomes_available_until_not_ready() {
+    let s = yaml(
+        "horizon: 10m\ncluster: {nodes: 2, image_cached: [current, next]}\n\
+         service:\n  replicas: 2\n  resources: {cpu: 500m}\n\
+         \x20 versions:\n    current: {}\n    next: {start: 2s}\n\
+         strategy: {kubernetes: {minReadySeconds: 30, strategy: {type: RollingUpdate, \
+         rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}}}\n\
+         faults: {node_failures: [{at: 12s, node: 0}]}\n",
+    );
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!(
+        node_records(&trace),
+        [(12 * S, 0, "lost"), (62 * S, 0, "not_ready")]
+    );
+    let tasks = task_records(&trace);
+    let new_pod = tasks
+        .iter()
+        .find(|x| x.2 == 1)
+        .map(|x| x.1)
+        .expect("a new pod");
+    assert!(tasks.contains(&(2 * S, new_pod, 1, TaskState::Ready)));
+    // Available at 2 s + 30 s: the controller scales the old ReplicaSet down at once.
+    let first_old_deleted = tasks
+        .iter()
+        .find(|x| x.2 == 0 && x.3 == TaskState::Terminating)
+        .map(|x| x.0);
+    assert_eq!(first_old_deleted, Some(32 * S));
+    // NotReady at 62 s takes it out; evicted at 362 s and replaced, the second new pod
+    // available 2 s + 30 s later ends the rollout.
+    assert!(tasks.contains(&(62 * S, new_pod, 1, TaskState::Running)));
+    assert_eq!(r.duration, 394 * S);
+}
+
 #[test]
 fn a_node_back_before_detection_is_never_declared_lost() {
     for (strategy, gone) in [
