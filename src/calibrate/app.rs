@@ -20,7 +20,7 @@
 use crate::cluster::health::{AppTimes, docker_health};
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::control_plane::DockerEngine;
-use crate::scenario::{Dist, Scenario, Strategy, Version};
+use crate::scenario::{Dist, Scenario, Version};
 use crate::sim::time::NEVER;
 use crate::sim::{Key, KeyedRng, Purpose};
 
@@ -152,10 +152,7 @@ impl AppModel {
                 health: docker_health.then(|| health_wait(s, v)).flatten(),
             })
             .collect();
-        let delay = match &s.strategy {
-            Strategy::Swarm(sw) => Some(sw.update.delay),
-            _ => None,
-        };
+        let delay = s.strategy.hand_off_delay();
         AppModel {
             source: source.to_string(),
             versions,

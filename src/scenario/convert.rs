@@ -16,6 +16,7 @@ use super::strategy;
 use super::traffic;
 use super::walk::{Node, Obj, describe};
 use crate::sim::time::{MINUTE, Time};
+use crate::strategy::registry::Controls;
 use serde_json::Value;
 
 /// Top-level fields.
@@ -263,8 +264,9 @@ fn rollout(
     strategy: Option<&Strategy>,
 ) -> Option<ActionKind> {
     let what = r.choice(ROLLOUTS)?;
-    if let (Some(Strategy::Swarm(_)), Some(why)) =
-        (strategy, swarm_refusal(what, o.has("to_revision")))
+    let controls = strategy.map(Strategy::controls);
+    if let (Some(Controls::DockerService), Some(why)) =
+        (controls, docker_service_refusal(what, o.has("to_revision")))
     {
         return r.fail(why);
     }
@@ -291,7 +293,7 @@ fn rollout(
 }
 
 /// Why a Kubernetes rollout control has no Swarm equivalent, and the Swarm way instead.
-fn swarm_refusal(what: Rollout, to_revision: bool) -> Option<&'static str> {
+fn docker_service_refusal(what: Rollout, to_revision: bool) -> Option<&'static str> {
     Some(match what {
         Rollout::Pause | Rollout::Resume => {
             "`kubectl rollout pause`/`resume` has no Swarm equivalent: an update pauses itself \
@@ -536,6 +538,56 @@ mod tests {
             .iter()
             .all(|p| !p.contains("readinessProbe")),
         );
+    }
+
+    /// Each strategy's orchestrator has its own user controls (`StrategyDef::CONTROLS`):
+    /// which of the actions a scenario may give, strategy by strategy.
+    #[test]
+    fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
+        let strategies = [
+            ("swarm: {}", Controls::DockerService),
+            ("kubernetes: {}", Controls::Kubectl),
+            ("canary: {steps: [{setWeight: 50}]}", Controls::ArgoRollouts),
+            ("blueGreen: {}", Controls::ArgoRollouts),
+            ("flagger: {}", Controls::Nothing),
+        ];
+        let actions = [
+            "{at: 1s, rollout: undo}",
+            "{at: 1s, rollout: undo, to_revision: 1}",
+            "{at: 1s, rollout: pause}",
+            "{at: 1s, rollout: restart}",
+            "{at: 1s, scale: 3}",
+            "{at: 1s, rollout: promote}",
+            "{at: 1s, rollout: abort}",
+        ];
+        for (strategy, controls) in strategies {
+            let probe = if strategy.starts_with("swarm") {
+                ""
+            } else {
+                ", readinessProbe: {}"
+            };
+            for action in actions {
+                let text = format!(
+                    "service: {{replicas: 2{probe}}}\nstrategy: {{{strategy}}}\n\
+                     traffic: {{rps: 10}}\nactions: [{action}]"
+                );
+                let refused = !problems_of(&text, &[])
+                    .iter()
+                    .all(|p| !p.starts_with("actions"));
+                let argo = action.contains("promote") || action.contains("abort");
+                let expected = match controls {
+                    Controls::Kubectl => argo,
+                    Controls::DockerService => {
+                        argo || ["to_revision", "pause", "restart"]
+                            .iter()
+                            .any(|w| action.contains(w))
+                    }
+                    Controls::ArgoRollouts => !argo,
+                    Controls::Nothing => true,
+                };
+                assert_eq!(refused, expected, "{strategy} {action}");
+            }
+        }
     }
 
     #[test]

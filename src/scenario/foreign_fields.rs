@@ -6,6 +6,7 @@
 use super::model::{Scenario, Strategy};
 use super::walk::Obj;
 use crate::cluster::runtime::RuntimeKind;
+use crate::strategy::registry::Controls;
 
 /// Fields that only one orchestrator has: given with the other one's strategy they would
 /// be parsed and have no effect, so they are refused with the reason and what to use
@@ -86,15 +87,16 @@ fn refuse_docker_control_plane_fields(o: &Obj) {
 /// `promote`, `abort` and `retry` exist only for an Argo Rollout; `undo` and `update`
 /// only for the others.
 pub(super) fn refuse_foreign_actions(o: &Obj, scenario: &Scenario) {
-    let rollout = matches!(
-        scenario.strategy,
-        Strategy::Canary(_) | Strategy::BlueGreen(_)
-    );
+    let controls = scenario.strategy.controls();
+    let rollout = controls == Controls::ArgoRollouts;
     let Some(list) = o.get("actions") else {
         return;
     };
-    if let Strategy::Flagger(_) = scenario.strategy {
-        list.problem("no user action is simulated with `strategy.flagger`; remove `actions`");
+    if controls == Controls::Nothing {
+        list.problem(format!(
+            "no user action is simulated with `strategy.{}`; remove `actions`",
+            scenario.strategy.key()
+        ));
         return;
     }
     for (i, a) in scenario.actions.iter().enumerate() {

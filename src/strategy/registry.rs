@@ -2,8 +2,9 @@
 //!
 //! Each strategy is one [`StrategyDef`] (its folder's `entry.rs`): the key it has under
 //! `strategy:` in a scenario, its parser, its defaults, the container runtime it needs (and
-//! with it the scheduler that places its tasks, [`Strategy::scheduler`]), its controller
-//! factory, its header line and chart limits, and its lint rules. The
+//! with it the scheduler that places its tasks, [`Strategy::scheduler`]), the user controls
+//! its orchestrator has, its controller factory, its header line and chart limits, and its
+//! lint rules. The
 //! `strategies!` list at the bottom of this file turns the registered definitions into
 //! the scenario's [`Strategy`] enum and the dispatch everything outside the strategy
 //! folders goes through, so adding a strategy is one folder plus one line here.
@@ -40,6 +41,8 @@ pub trait StrategyDef {
     const SCHEMA_SECTIONS: Sections;
     /// The type of every field of those sections.
     const SCHEMA_TYPES: FieldTypes;
+    /// The user rollout controls its orchestrator has (which `actions:` a scenario may give).
+    const CONTROLS: Controls;
 
     /// Read `strategy.<KEY>` (every problem recorded on `o`, defaults filled in).
     fn parse(o: &Obj) -> Self::Config;
@@ -64,6 +67,27 @@ pub trait StrategyDef {
     }
     /// The strategy's own `rollout-sim lint` rules (`threads` for a quick simulation).
     fn lint(_cfg: &Self::Config, _s: &Scenario, _threads: Option<usize>, _out: &mut Vec<Warning>) {}
+    /// The wait between one of the controller's tasks turning healthy and the next task it
+    /// starts in the same line of work (Swarm's `update_config.delay`): `rollout-sim
+    /// calibrate` measures the control plane's hand-off net of it. `None`: no such wait.
+    fn hand_off_delay(_cfg: &Self::Config) -> Option<Time> {
+        None
+    }
+}
+
+/// The user rollout controls (`actions:` with `rollout:` or `scale:`) an orchestrator has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Controls {
+    /// `kubectl rollout pause|resume|restart|undo [--to-revision]`, a new template
+    /// (`rollout: update`) and `kubectl scale`.
+    Kubectl,
+    /// `docker service update` (`rollout: update`, `scale`) and `docker service rollback`
+    /// (`rollout: undo`, to the one previous spec swarmkit keeps).
+    DockerService,
+    /// `kubectl argo rollouts promote|abort|retry`.
+    ArgoRollouts,
+    /// None: the controller runs on its own.
+    Nothing,
 }
 
 /// Turn the registered definitions into the [`Strategy`] enum and its dispatch.
@@ -155,6 +179,17 @@ macro_rules! strategies {
             /// Whether the strategy measures the simulated traffic.
             pub fn measures_traffic(&self) -> bool {
                 match self { $(Strategy::$variant(c) => <$def as StrategyDef>::measures_traffic(c),)+ }
+            }
+
+            /// The user rollout controls its orchestrator has.
+            pub fn controls(&self) -> Controls {
+                match self { $(Strategy::$variant(_) => <$def as StrategyDef>::CONTROLS,)+ }
+            }
+
+            /// The wait between a task turning healthy and the next one the controller
+            /// starts in that line of work, if it has one.
+            pub fn hand_off_delay(&self) -> Option<Time> {
+                match self { $(Strategy::$variant(c) => <$def as StrategyDef>::hand_off_delay(c),)+ }
             }
 
             /// The strategy's own lint rules.

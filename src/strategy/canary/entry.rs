@@ -17,7 +17,7 @@ use crate::scenario::walk::Obj;
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
-use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
 
 /// The pods' `terminationGracePeriodSeconds` default (a Rollout's pods are plain pods).
 const GRACE: Time = 30 * SECOND;
@@ -56,6 +56,7 @@ impl StrategyDef for CanaryDef {
     const FIELDS: &'static [&'static str] = CANARY_FIELDS;
     const STOP_GRACE_PERIOD: Time = GRACE;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const CONTROLS: Controls = Controls::ArgoRollouts;
     const SCHEMA_SECTIONS: Sections = &[
         ("canary", CANARY_FIELDS),
         ("canary_step", STEP_FIELDS),
@@ -182,6 +183,7 @@ impl StrategyDef for BlueGreenDef {
     const FIELDS: &'static [&'static str] = BLUE_GREEN_FIELDS;
     const STOP_GRACE_PERIOD: Time = GRACE;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const CONTROLS: Controls = Controls::ArgoRollouts;
     /// The analysis sections are the canary's (registered just before).
     const SCHEMA_SECTIONS: Sections = &[
         ("blueGreen", BLUE_GREEN_FIELDS),

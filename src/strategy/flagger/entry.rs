@@ -13,7 +13,7 @@ use crate::scenario::walk::Obj;
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
 use crate::strategy::kubernetes::fenceposts::max_surge;
-use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
 
 /// Flagger `Canary` (`strategy.flagger`).
 pub struct Def;
@@ -25,6 +25,7 @@ impl StrategyDef for Def {
     /// The pods' `terminationGracePeriodSeconds` default.
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
+    const CONTROLS: Controls = Controls::Nothing;
     const SCHEMA_SECTIONS: Sections = &[
         ("flagger", FIELDS),
         ("flagger_analysis", ANALYSIS_FIELDS),

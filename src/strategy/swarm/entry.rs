@@ -12,7 +12,7 @@ use crate::scenario::walk::Obj;
 use crate::scenario::{FailureAction, Order, Scenario, Service, SwarmStrategy, UpdateConfig};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
-use crate::strategy::registry::{FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
 use crate::traffic::SWARM_GOSSIP_DELAY;
 
 /// The Docker Swarm strategy (`strategy.swarm`).
@@ -88,6 +88,7 @@ impl StrategyDef for Def {
     /// docker `service create --stop-grace-period` default.
     const STOP_GRACE_PERIOD: Time = 10 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Docker;
+    const CONTROLS: Controls = Controls::DockerService;
     const SCHEMA_SECTIONS: Sections = &[("swarm", SWARM_FIELDS), ("update_config", UPDATE_FIELDS)];
     const SCHEMA_TYPES: FieldTypes = &[
         ("swarm", "update_config", Section("update_config")),
@@ -155,6 +156,12 @@ impl StrategyDef for Def {
         } else {
             0
         }
+    }
+
+    /// A worker waits `update_config.delay` after its task is healthy before it takes the
+    /// next slot (swarmkit `Updater.worker`).
+    fn hand_off_delay(cfg: &SwarmStrategy) -> Option<Time> {
+        Some(cfg.update.delay)
     }
 
     fn lint(cfg: &SwarmStrategy, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
