@@ -287,7 +287,13 @@ impl Cluster<'_> {
                 self.gauges.ready += 1;
             }
             let (state, available) = (t.state, t.available);
-            self.tasks[id as usize].lost = false;
+            let t = &mut self.tasks[id as usize];
+            t.lost = false;
+            // The control plane's steps still on their way to the node are overtaken by
+            // its return: a stop signal to a task now found stopped, and a Kubernetes
+            // eviction (the node is Ready again, so its NoExecute taint, and with it the
+            // eviction, is gone).
+            t.generation += 1;
             if self.fleet_counts.on {
                 self.fleet_changed(id, state, available, true);
             }

@@ -209,6 +209,54 @@ fn a_node_back_before_detection_is_never_declared_lost() {
     }
 }
 
+/// The control plane's steps on their way to a lost node are overtaken by its return.
+/// Swarm: the updater stops an old task on the lost node at 5 s (its stop signal takes the
+/// control plane's 2 s); the node is back at 6 s, where the agent finds the task stopped,
+/// so the signal at 7 s finds nothing to stop. Kubernetes: a pod still pulling on the lost
+/// node is NotReady at 70 s, its eviction due at 370 s; the node is Ready again at 120 s,
+/// which lifts the NoExecute taint and with it the eviction.
+#[test]
+fn a_nodes_return_cancels_what_the_control_plane_had_on_its_way() {
+    let swarm = yaml(
+        "horizon: 10m\ncluster: {nodes: 3, image_cached: [current, next], \
+         control_plane: {stop_signal: 2s}}\n\
+         service:\n  replicas: 2\n  resources: {cpu: 500m}\n\
+         \x20 versions:\n    current: {}\n    next: {start: 5s}\n\
+         strategy: {swarm: {update_config: {parallelism: 1, order: start-first}}}\n\
+         faults: {node_failures: [{at: 2s, node: 1, recover_after: 4s}]}\n",
+    );
+    let (_, trace) = Workspace::new(&swarm).run_traced(0);
+    let on_lost = fleet_on(&trace, 1);
+    assert_eq!(on_lost.len(), 1);
+    let of_old: Vec<_> = task_records(&trace)
+        .into_iter()
+        .filter(|x| x.1 == on_lost[0] && x.0 > 0)
+        .map(|x| (x.0, x.3))
+        .collect();
+    assert_eq!(of_old, [(6 * S, TaskState::Stopped)]);
+
+    let kubernetes = yaml(
+        &stuck_rollout(
+            "kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}}",
+        )
+        .replace("node: 1}", "node: 0, recover_after: 100s}"),
+    );
+    let (_, trace) = Workspace::new(&kubernetes).run_traced(0);
+    assert_eq!(
+        node_records(&trace),
+        [
+            (20 * S, 0, "lost"),
+            (70 * S, 0, "not_ready"),
+            (120 * S, 0, "ready")
+        ]
+    );
+    let late: Vec<_> = task_records(&trace)
+        .into_iter()
+        .filter(|x| x.0 > 120 * S)
+        .collect();
+    assert_eq!(late, [], "nothing is evicted after the node is back");
+}
+
 fn example(name: &str) -> rollout_sim::scenario::Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")

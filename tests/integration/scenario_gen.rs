@@ -417,7 +417,8 @@ fn faults() -> BoxedStrategy<Value> {
     let failure = (
         duration(120_000),
         0u32..4,
-        opt(prop_oneof![Just(json!("never")), duration(120_000)].boxed()),
+        // Back at the instant of the loss is refused (`must be greater than 0`).
+        opt(prop_oneof![Just(json!("never")), positive_duration(1, 120_000)].boxed()),
     )
         .prop_map(|(at, node, recover)| {
             let mut m = Map::new();
