@@ -15,6 +15,7 @@ use crate::output::junit::{Suite, junit_xml};
 use crate::output::replaceable::{holds_only_ours, is_run_folder};
 use crate::output::trials_csv;
 use crate::result::TrialResult;
+use crate::scenario::walk::number;
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
@@ -138,13 +139,14 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
     if let Some(c) = args.confidence {
         anyhow::ensure!(
             c == 0.95,
-            "--confidence {c}: only 0.95 is supported (the summary's intervals are 95% intervals)"
+            "--confidence {}: only 0.95 is supported (the summary's intervals are 95% intervals)",
+            number(c)
         );
     }
     anyhow::ensure!(
         args.tolerance.is_finite() && args.tolerance >= 0.0,
         "--tolerance {}: expected a fraction >= 0 (0.05 = 5%)",
-        args.tolerance
+        number(args.tolerance)
     );
     if let Some(path) = &args.junit {
         check_file_path("--junit", path)?;

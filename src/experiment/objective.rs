@@ -6,6 +6,7 @@ use crate::output::Summary;
 use crate::output::columns::{COLUMNS, Unit, column};
 use crate::result::Outcome;
 use crate::scenario::suggest;
+use crate::scenario::walk::number;
 use crate::stats::Stat;
 use std::fmt;
 use std::str::FromStr;
@@ -192,7 +193,7 @@ impl fmt::Display for Constraint {
             .iter()
             .find(|(_, o)| *o == self.op)
             .map_or("?", |(t, _)| t);
-        write!(f, "{} {op} {}", self.metric, self.value)
+        write!(f, "{} {op} {}", self.metric, number(self.value))
     }
 }
 
@@ -261,6 +262,10 @@ mod tests {
         // A time metric takes a duration, in its own unit, as `check` does.
         let c: Constraint = "duration_s.p95 <= 10m".parse().unwrap();
         assert_eq!(c.value, 600.0);
+        assert_eq!(c.to_string(), "duration_s.p95 <= 600");
+        // An astronomical threshold prints as written, not as 301 digits.
+        let c: Constraint = "duration_s.p95 <= 1e300".parse().unwrap();
+        assert_eq!(c.to_string(), "duration_s.p95 <= 1e300");
         let c: Constraint = "p99_latency_ms.p50 < 0.25s".parse().unwrap();
         assert_eq!(c.value, 250.0);
         let e = "peak_tasks.max <= 10m".parse::<Constraint>().unwrap_err();

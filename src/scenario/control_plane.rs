@@ -30,7 +30,7 @@
 
 use super::distribution::Dist;
 use super::suggest;
-use super::walk::{Node, describe};
+use super::walk::{Node, describe, number};
 use crate::sim::time::{MILLISECOND, Time};
 use serde_json::Value;
 
@@ -356,7 +356,7 @@ impl Node<'_> {
             match n.f64() {
                 Some(f) if f >= 0.0 => cp.parallel_start_slowdown = f,
                 Some(f) => {
-                    n.problem(format!("must not be negative, got {f}"));
+                    n.problem(format!("must not be negative, got {}", number(f)));
                     ok = false;
                 }
                 None => ok = false,

@@ -21,7 +21,7 @@ use super::duration::{self, show};
 use super::limits::{self, MAX_SAMPLES};
 use super::suggest;
 use super::user_file::Csv;
-use super::walk::{Node, Obj};
+use super::walk::{Node, Obj, astronomical, number};
 use crate::sim::time::{NEVER, SECOND, Time};
 use serde_json::Value;
 
@@ -48,14 +48,16 @@ pub const NORMAL_FIELDS: &[&str] = &["mean", "stddev"];
 /// The longest duration in seconds: a draw at or beyond it is `never`.
 const LONGEST_SECS: f64 = (NEVER / SECOND) as f64;
 
-/// A parameter or a number of seconds that may be astronomically large or small:
-/// `1.01e304`, `1e-300`, `86400`, `0.5`.
+/// A parameter or a number of seconds worked out from the parameters, written as
+/// [`number`] writes it: to three significant digits when it is astronomically large or
+/// small (`1.01e304`, `1e-300`), else to the microsecond (`86400`, `0.5`).
 fn num(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && !(1e-4..1e12).contains(&x.abs()) {
-        format!("{x:.2e}").replace(".00e", "e")
+    let rounded = if astronomical(x) {
+        format!("{x:.2e}").parse().unwrap_or(x)
     } else {
-        format!("{}", (x * 1e6).round() / 1e6)
-    }
+        (x * 1e6).round() / 1e6
+    };
+    number(rounded)
 }
 
 /// Fields of `lognormal`: `{median, p99}` or `{mu, sigma}`.
@@ -155,7 +157,11 @@ impl Node<'_> {
             let mu = o.required("mu", Node::f64);
             let sigma = o.required("sigma", |n| {
                 let s = n.f64()?;
-                n.check(s, s >= 0.0, &format!("must not be negative, got {s}"))
+                n.check(
+                    s,
+                    s >= 0.0,
+                    &format!("must not be negative, got {}", number(s)),
+                )
             });
             let (mu, sigma) = (mu?, sigma?);
             // Log-seconds: a `mu` of 700 is a median of 10^304 s. Its quantiles must be

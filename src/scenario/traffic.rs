@@ -21,7 +21,7 @@ use super::duration;
 use super::limits::{self, MAX_SAMPLES};
 use super::model::{Arrivals, Balancer, RateProfile, Slo, Traffic};
 use super::user_file::Csv;
-use super::walk::{Node, Obj};
+use super::walk::{Node, Obj, number};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
 
@@ -96,7 +96,10 @@ fn rps(n: &Node) -> Option<f64> {
     n.check(
         r,
         (0.0..=MAX_RPS).contains(&r),
-        &format!("must be between 0 and {MAX_RPS:e} requests per second, got {r}"),
+        &format!(
+            "must be between 0 and {MAX_RPS:e} requests per second, got {}",
+            number(r)
+        ),
     )
 }
 
@@ -212,7 +215,10 @@ fn slo_target(n: &Node) -> Option<f64> {
     n.check(
         a,
         a > 0.0 && a <= 1.0,
-        &format!("must be a fraction of requests served, above 0 and at most 1, got {a}"),
+        &format!(
+            "must be a fraction of requests served, above 0 and at most 1, got {}",
+            number(a)
+        ),
     )
 }
 
@@ -294,6 +300,16 @@ mod tests {
         assert_eq!(
             p,
             ["(root): missing field `rps` (or `profile`): how many requests per second"]
+        );
+        // An astronomical value is echoed as written, not as 301 digits.
+        let (_, p) = parse(json!({"rps": 1e300, "slo": {"availability": -1e-300}}));
+        assert_eq!(
+            p,
+            [
+                "rps: must be between 0 and 1e9 requests per second, got 1e300",
+                "slo.availability: must be a fraction of requests served, above 0 and at most \
+                 1, got -1e-300"
+            ]
         );
         let (_, p) =
             parse(json!({"profile": {"step": [{"at": 5, "rps": 1}, {"at": 5, "rps": 2}]}}));

@@ -242,7 +242,11 @@ impl<'a> Node<'a> {
     /// A number greater than 0.
     pub fn positive_f64(&self) -> Option<f64> {
         let f = self.f64()?;
-        self.check(f, f > 0.0, &format!("must be greater than 0, got {f}"))
+        self.check(
+            f,
+            f > 0.0,
+            &format!("must be greater than 0, got {}", number(f)),
+        )
     }
 
     /// A probability, 0 ≤ p ≤ 1.
@@ -251,7 +255,7 @@ impl<'a> Node<'a> {
         self.check(
             p,
             (0.0..=1.0).contains(&p),
-            &format!("must be between 0 and 1, got {p}"),
+            &format!("must be between 0 and 1, got {}", number(p)),
         )
     }
 
@@ -421,17 +425,39 @@ impl<'a> Obj<'a> {
 }
 
 /// A value as shown after "got": strings quoted (and cut if long), numbers and booleans
-/// as written, collections by kind.
+/// as written (an astronomically large or small one compactly, see [`number`]),
+/// collections by kind.
 pub fn describe(v: &Value) -> String {
     match v {
         Value::String(s) if s.chars().count() > 40 => {
             let quoted = Value::String(s.chars().take(37).collect()).to_string();
             format!("{}…\"", quoted.strip_suffix('"').unwrap_or(&quoted))
         }
+        Value::Number(n) => match n.as_f64().filter(|&x| n.is_f64() && astronomical(x)) {
+            Some(x) => number(x),
+            None => n.to_string(),
+        },
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "a map".into(),
         other => other.to_string(),
     }
+}
+
+/// A number in a message: as Rust writes it (`0.5`, `86400`), but in scientific notation
+/// (`1e300`, `-2.5e-7`) when it is astronomically large or small, so a typo such as
+/// `rps: 1e300` is not echoed as 301 digits.
+pub fn number(x: f64) -> String {
+    if astronomical(x) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Whether [`number`] writes `x` in scientific notation: not 0, and 10¹² or more, or below
+/// 10⁻⁴, in magnitude.
+pub fn astronomical(x: f64) -> bool {
+    x != 0.0 && x.is_finite() && !(1e-4..1e12).contains(&x.abs())
 }
 
 /// Runs a converter on `v` as the document root: its result and the problems it
@@ -527,6 +553,35 @@ mod tests {
             p,
             [r#"x: expected a cpu quantity ("500m", "2", 0.5), got "lots""#]
         );
+    }
+
+    #[test]
+    fn astronomical_numbers_are_written_compactly() {
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-2.5e-7), "-2.5e-7");
+        assert_eq!(number(1e12), "1e12");
+        // Numbers of everyday size as Rust writes them.
+        for (x, text) in [
+            (0.0, "0"),
+            (0.5, "0.5"),
+            (86400.0, "86400"),
+            (1e-4, "0.0001"),
+        ] {
+            assert_eq!(number(x), text);
+        }
+        assert_eq!(number(f64::INFINITY), "inf");
+        // After "got": a float as written unless it is astronomical.
+        assert_eq!(describe(&json!(1e300)), "1e300");
+        assert_eq!(describe(&json!(-1e-300)), "-1e-300");
+        assert_eq!(describe(&json!(3.0)), "3.0");
+        assert_eq!(
+            describe(&json!(123456789012345678u64)),
+            "123456789012345678"
+        );
+        let p = problems(&json!(1e300), |n| assert_eq!(n.probability(), None));
+        assert_eq!(p, ["x: must be between 0 and 1, got 1e300"]);
+        let p = problems(&json!(-1e300), |n| assert_eq!(n.positive_f64(), None));
+        assert_eq!(p, ["x: must be greater than 0, got -1e300"]);
     }
 
     #[test]
