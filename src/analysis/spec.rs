@@ -511,12 +511,9 @@ fn judge(j: &Obj, default_window: Time) -> Option<JudgeSpec> {
 }
 
 fn percent(n: &Node) -> Option<u32> {
-    let v = n.u32()?;
-    n.check(
-        v,
-        v <= 100,
-        &format!("must be a score from 0 to 100, got {v}"),
-    )
+    n.u32_in(0..=100, |got| {
+        format!("must be a score from 0 to 100, got {got}")
+    })
 }
 
 fn judge_metric(n: &Node) -> Option<JudgeMetric> {

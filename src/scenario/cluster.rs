@@ -53,12 +53,9 @@ type Nodes = (Vec<NodeSpec>, Vec<NodeAttrs>);
 fn nodes(n: &Node, shape: Resources, attrs: &NodeAttrs) -> Option<Nodes> {
     match n.value() {
         Value::Number(_) => {
-            let count = n.u64()?;
-            let count = n.check(
-                count,
-                (1..=MAX_NODES).contains(&count),
-                &format!("must be between 1 and {MAX_NODES}, got {count}"),
-            )?;
+            let count = n.u64_in(1..=MAX_NODES, |got| {
+                format!("must be between 1 and {MAX_NODES}, got {got}")
+            })?;
             let specs = (0..count as usize).map(|i| node_spec(i, shape)).collect();
             Some((specs, Vec::new()))
         }

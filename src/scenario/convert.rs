@@ -9,7 +9,7 @@ use super::cluster;
 use super::faults;
 use super::foreign_fields;
 use super::health;
-use super::limits::{self, MAX_ACTIONS, MAX_NAME_BYTES, MAX_REPLICAS, MAX_TRIALS};
+use super::limits::{self, MAX_ACTIONS, MAX_NAME_BYTES, MAX_TRIALS};
 use super::model::{Action, ActionKind, Scenario, Strategy, Version};
 use super::service::{self, version_ref};
 use super::strategy;
@@ -90,9 +90,8 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     let description = o.opt("description", Node::string);
     let seed = o.or("seed", 1, Node::u64);
     let trials = o.or("trials", 1000, |n| {
-        let t = n.u64()?;
-        n.check(t, t >= 1, "must be at least 1")?;
-        n.check(t, t <= MAX_TRIALS, &limits::too_large(MAX_TRIALS, t))
+        let t = n.u64_in(0..=MAX_TRIALS, |got| limits::too_large(MAX_TRIALS, got))?;
+        n.check(t, t >= 1, "must be at least 1")
     });
     let horizon = o.positive_duration("horizon", DEFAULT_HORIZON);
     // `None`: the section names no single controller (reported). Swarm's defaults stand
@@ -219,16 +218,7 @@ fn action(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Option
     let at = o.required("at", Node::duration);
     let kind = match (o.get("rollout"), o.get("scale")) {
         (Some(r), None) => rollout(&o, &r, versions, strategy),
-        (None, Some(s)) => s
-            .u32()
-            .and_then(|k| {
-                s.check(
-                    k,
-                    k <= MAX_REPLICAS,
-                    &limits::too_large(MAX_REPLICAS.into(), k.into()),
-                )
-            })
-            .map(ActionKind::Scale),
+        (None, Some(s)) => service::replica_count(&s).map(ActionKind::Scale),
         (r, _) => {
             let got = if r.is_some() { "both" } else { "neither" };
             n.fail(format!("give exactly one of `rollout`, `scale`; got {got}"))

@@ -71,16 +71,13 @@ fn node_failures(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeFailure>> {
 fn node_ref(n: &Node, nodes: &[NodeSpec]) -> Option<u32> {
     match n.value() {
         Value::Number(_) => {
-            let i = n.u32()?;
-            n.check(
-                i,
-                (i as usize) < nodes.len(),
-                &format!(
-                    "no node with index {i}: the cluster has {} (0 to {})",
-                    nodes.len(),
-                    nodes.len() - 1
-                ),
-            )
+            let last = nodes.len().saturating_sub(1) as u32;
+            n.u32_in(0..=last, |got| {
+                format!(
+                    "no node with index {got}: the cluster has {} (0 to {last})",
+                    nodes.len()
+                )
+            })
         }
         Value::String(name) => match nodes.iter().position(|s| &s.name == name) {
             Some(i) => Some(i as u32),

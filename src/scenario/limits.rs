@@ -67,8 +67,8 @@ pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 /// parsing; 64 MiB holds millions of rows, more than [`MAX_SAMPLES`] are used.
 pub const MAX_DATA_BYTES: u64 = 64 << 20;
 
-/// The message for a number over its limit.
-pub fn too_large(max: u64, got: u64) -> String {
+/// The message for a number over its limit; `got` as written.
+pub fn too_large(max: u64, got: impl std::fmt::Display) -> String {
     format!("must be at most {max} (see \"Limits\" in the README), got {got}")
 }
 
@@ -226,6 +226,34 @@ mod tests {
             json(&samples(MAX_SAMPLES + 1)).unwrap_err().to_string(),
             "x.json: service.versions.next.pull.empirical.samples: at most 1000000 samples are \
              supported (see \"Limits\" in the README), got 1000001"
+        );
+    }
+
+    #[test]
+    fn a_value_past_its_type_names_the_fields_limit() {
+        // `1e12` is past 32 bits and `1e30` past 64: the message names the real limit.
+        assert_eq!(
+            problems("service: {replicas: 1e12}"),
+            ["service.replicas: must be at most 100000 (see \"Limits\" in the README), got 1e12"]
+        );
+        assert_eq!(
+            problems("service: {}\nactions: [{at: 1s, scale: 5000000000}]"),
+            [
+                "actions.0.scale: must be at most 100000 (see \"Limits\" in the README), got \
+                 5000000000"
+            ]
+        );
+        assert_eq!(
+            problems("trials: 1e30\nservice: {}"),
+            ["trials: must be at most 10000000 (see \"Limits\" in the README), got 1e30"]
+        );
+        assert_eq!(
+            problems("service: {}\ncluster: {nodes: 1e30}"),
+            ["cluster.nodes: must be between 1 and 10000, got 1e30"]
+        );
+        assert_eq!(
+            problems("service: {}\nfaults: {node_failures: [{at: 1s, node: 1e12}]}"),
+            ["faults.node_failures.0.node: no node with index 1e12: the cluster has 1 (0 to 0)"]
         );
     }
 

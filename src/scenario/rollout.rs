@@ -289,17 +289,16 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         .unwrap_or_default();
     let background = o.get("analysis").and_then(|n| {
         let b = n.object(BACKGROUND_FIELDS)?;
-        let starting_step = b.u32("startingStep", 0) as usize;
-        if starting_step > 0
-            && starting_step >= steps.len()
-            && let Some(s) = b.get("startingStep")
-        {
-            // A run that would start after the last step never runs before promotion.
-            s.problem(format!(
-                "must be less than the number of steps ({})",
-                steps.len()
-            ));
-        }
+        // A run that would start after the last step never runs before promotion.
+        let last = steps.len().saturating_sub(1) as u32;
+        let starting_step = b.or("startingStep", 0, |n| {
+            n.u32_in(0..=last, |got| {
+                format!(
+                    "must be less than the number of steps ({}), got {got}",
+                    steps.len()
+                )
+            })
+        }) as usize;
         Some(Background {
             starting_step,
             spec: analysis::spec::metrics_of(&b)?,
@@ -358,12 +357,11 @@ fn step(
         ));
     }
     if let Some(w) = o.get("setWeight") {
-        let v = w.u32()?;
-        return w.check(
-            CanaryStep::SetWeight(v),
-            v <= max_weight,
-            &format!("must be between 0 and {max_weight} (`maxTrafficWeight`)"),
-        );
+        return w
+            .u32_in(0..=max_weight, |got| {
+                format!("must be between 0 and {max_weight} (`maxTrafficWeight`), got {got}")
+            })
+            .map(CanaryStep::SetWeight);
     }
     if let Some(p) = o.raw("pause") {
         let p = p.object_or_empty(PAUSE_FIELDS);

@@ -45,7 +45,7 @@ fn canary_validation_names_the_field() {
         p,
         [
             "strategy.canary.scaleDownDelaySeconds: requires `trafficRouting` (Argo Rollouts validation)",
-            "strategy.canary.steps.0.setWeight: must be between 0 and 100 (`maxTrafficWeight`)",
+            "strategy.canary.steps.0.setWeight: must be between 0 and 100 (`maxTrafficWeight`), got 120",
             "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got setWeight, pause",
             "strategy.canary.steps.2.setCanaryScale: requires `trafficRouting` (Argo Rollouts validation)",
         ]
@@ -70,12 +70,17 @@ fn canary_analysis_is_read_in_place() {
     assert_eq!(c.step_analyses.len(), 1);
     let bg = c.analysis.unwrap();
     assert_eq!((bg.starting_step, bg.spec.metrics.len()), (1, 1));
-    let (_, p) = parse(json!({"canary": {"steps": [{"setWeight": 10}],
-        "analysis": {"startingStep": 1, "metrics": m["metrics"]}}}));
-    assert_eq!(
-        p,
-        ["strategy.canary.analysis.startingStep: must be less than the number of steps (1)"]
-    );
+    for (at, got) in [(json!(1), "1"), (json!(1e12), "1e12")] {
+        let (_, p) = parse(json!({"canary": {"steps": [{"setWeight": 10}],
+            "analysis": {"startingStep": at, "metrics": m["metrics"]}}}));
+        assert_eq!(
+            p,
+            [format!(
+                "strategy.canary.analysis.startingStep: must be less than the number of steps \
+                 (1), got {got}"
+            )]
+        );
+    }
 }
 
 #[test]
@@ -91,11 +96,15 @@ fn set_weight_is_out_of_max_traffic_weight() {
     assert_eq!(c.max_weight(), 1000);
     let (_, p) = parse(
         json!({"canary": {"trafficRouting": {"maxTrafficWeight": 10},
-        "steps": [{"setWeight": 20}]}}),
+        "steps": [{"setWeight": 20}, {"setWeight": 1e12}]}}),
     );
+    // However large, a weight is held to `maxTrafficWeight`, not to 32 bits.
     assert_eq!(
         p,
-        ["strategy.canary.steps.0.setWeight: must be between 0 and 10 (`maxTrafficWeight`)"]
+        [
+            "strategy.canary.steps.0.setWeight: must be between 0 and 10 (`maxTrafficWeight`), got 20",
+            "strategy.canary.steps.1.setWeight: must be between 0 and 10 (`maxTrafficWeight`), got 1e12"
+        ]
     );
 }
 

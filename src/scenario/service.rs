@@ -83,14 +83,18 @@ const REQUIRED: [(&str, &str); 2] = [
     ("next", "what the rollout installs"),
 ];
 
+/// A number of replicas (`service.replicas`, an action's `scale`), at most
+/// [`MAX_REPLICAS`].
+pub(super) fn replica_count(n: &Node) -> Option<u32> {
+    n.u32_in(0..=MAX_REPLICAS, |got| {
+        limits::too_large(MAX_REPLICAS.into(), got)
+    })
+}
+
 /// The service section.
 pub fn service(o: &Obj) -> Service {
     Service {
-        replicas: o.or("replicas", 1, |n| {
-            let r = n.u32()?;
-            let why = limits::too_large(MAX_REPLICAS.into(), r.into());
-            n.check(r, r <= MAX_REPLICAS, &why)
-        }),
+        replicas: o.or("replicas", 1, replica_count),
         resources: resources(
             &o.section("resources", RESOURCE_FIELDS),
             Resources::default(),

@@ -11,7 +11,9 @@
 //! written with nothing under it is present with every default; integers
 //! may be written as integral floats (`3.0`, and YAML's `010`, which saphyr reads as 10.0);
 //! strings are never silently read as numbers (`replicas: "3"` is an error), except where
-//! the notation itself is a string (durations, quantities, `25%`).
+//! the notation itself is a string (durations, quantities, `25%`). A whole number out of a
+//! field's range is refused naming that range, however large (`1e30` is past every
+//! integer type, and still "must be at most 100000" for `replicas`): [`Node::u64_in`].
 
 use super::duration::{self, DurationError};
 use super::error::{Problem, ROOT};
@@ -20,6 +22,7 @@ use super::suggest;
 use crate::sim::time::Time;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -207,27 +210,51 @@ impl<'a> Node<'a> {
 
     /// A non-negative integer.
     pub fn u64(&self) -> Option<u64> {
-        let n = match self.value {
-            Value::Number(n) => n,
-            _ => return self.expected("a non-negative integer"),
-        };
-        if let Some(u) = n.as_u64() {
-            return Some(u);
-        }
-        match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) => {
-                Some(f as u64)
-            }
-            _ => self.expected("a non-negative integer"),
-        }
+        self.u64_in(0..=u64::MAX, |got| {
+            format!("must be at most {}, got {got}", u64::MAX)
+        })
     }
 
     /// A non-negative integer that fits in 32 bits.
     pub fn u32(&self) -> Option<u32> {
-        let u = self.u64()?;
-        u32::try_from(u)
-            .ok()
-            .or_else(|| self.fail(format!("must be at most {}, got {u}", u32::MAX)))
+        self.u32_in(0..=u32::MAX, |got| {
+            format!("must be at most {}, got {got}", u32::MAX)
+        })
+    }
+
+    /// A non-negative integer in `range`. One outside it, however large (`1e30` too, past
+    /// any integer type), is refused with `message(got)`, `got` the value as written: a
+    /// field with a limit of its own names that limit, never the bound of its type.
+    pub fn u64_in(
+        &self,
+        range: RangeInclusive<u64>,
+        message: impl FnOnce(&str) -> String,
+    ) -> Option<u64> {
+        let Value::Number(n) = self.value else {
+            return self.expected("a non-negative integer");
+        };
+        let whole = match (n.as_u64(), n.as_f64()) {
+            (Some(u), _) => Some(u),
+            (None, Some(f)) if f.fract() == 0.0 && f >= 0.0 => {
+                // Past u64::MAX (2⁶⁴, exactly a float) it is in no range.
+                (f < 18_446_744_073_709_551_616.0).then_some(f as u64)
+            }
+            _ => return self.expected("a non-negative integer"),
+        };
+        match whole {
+            Some(u) if range.contains(&u) => Some(u),
+            _ => self.fail(message(&describe(self.value))),
+        }
+    }
+
+    /// [`Node::u64_in`] for a field held in 32 bits.
+    pub fn u32_in(
+        &self,
+        range: RangeInclusive<u32>,
+        message: impl FnOnce(&str) -> String,
+    ) -> Option<u32> {
+        let wide = u64::from(*range.start())..=u64::from(*range.end());
+        self.u64_in(wide, message).map(|u| u as u32)
     }
 
     /// A finite number.
@@ -516,6 +543,41 @@ mod tests {
         assert!(p.is_empty());
         let p = problems(&json!(5_000_000_000u64), |n| assert_eq!(n.u32(), None));
         assert_eq!(p, ["x: must be at most 4294967295, got 5000000000"]);
+        // Past every integer type, a whole number is still one: too large, not "no integer".
+        let p = problems(&json!(1e30), |n| assert_eq!(n.u32(), None));
+        assert_eq!(p, ["x: must be at most 4294967295, got 1e30"]);
+        let p = problems(&json!(1e30), |n| assert_eq!(n.u64(), None));
+        assert_eq!(p, ["x: must be at most 18446744073709551615, got 1e30"]);
+        let p = problems(&json!(-1e30), |n| assert_eq!(n.u64(), None));
+        assert_eq!(p, ["x: expected a non-negative integer, got -1e30"]);
+    }
+
+    #[test]
+    fn a_limited_integer_names_its_limit_however_large_the_value() {
+        let limit = |got: &str| format!("must be at most 100000, got {got}");
+        for (v, got) in [
+            (json!(100_001), "100001"),
+            (json!(5_000_000_000u64), "5000000000"),
+            (json!(1e12), "1e12"),
+            (json!(1e30), "1e30"),
+        ] {
+            let p = problems(&v, |n| assert_eq!(n.u32_in(0..=100_000, limit), None));
+            assert_eq!(p, [format!("x: {}", limit(got))]);
+        }
+        let p = problems(&json!(100_000), |n| {
+            assert_eq!(n.u32_in(0..=100_000, limit), Some(100_000))
+        });
+        assert!(p.is_empty());
+        // Below the range too, and what is no integer at all says so.
+        let p = problems(&json!(0), |n| {
+            assert_eq!(
+                n.u64_in(1..=9, |got| format!("from 1 to 9, got {got}")),
+                None
+            )
+        });
+        assert_eq!(p, ["x: from 1 to 9, got 0"]);
+        let p = problems(&json!(2.5), |n| assert_eq!(n.u32_in(0..=9, limit), None));
+        assert_eq!(p, ["x: expected a non-negative integer, got 2.5"]);
     }
 
     #[test]

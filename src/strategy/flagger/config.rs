@@ -145,12 +145,9 @@ pub struct FlaggerConfig {
 
 /// A weight field: an integer from `lo` to 100.
 fn weight(n: &Node, lo: u32) -> Option<u32> {
-    let w = n.u32()?;
-    n.check(
-        w,
-        (lo..=TOTAL_WEIGHT).contains(&w),
-        &format!("must be from {lo} to 100 (percent of the traffic), got {w}"),
-    )
+    n.u32_in(lo..=TOTAL_WEIGHT, |got| {
+        format!("must be from {lo} to 100 (percent of the traffic), got {got}")
+    })
 }
 
 /// A Flagger interval string: the CRD's pattern `^[0-9]+(m|s)`, then a Go duration.
