@@ -14,6 +14,7 @@
 //! ignored extras, may be left off).
 
 use crate::cluster::TaskState;
+use crate::scenario::json;
 use crate::sim::time::{Time, from_secs_f64};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -343,7 +344,7 @@ impl Timeline {
             if raw.trim().is_empty() {
                 continue;
             }
-            let v: Value = serde_json::from_str(raw).map_err(|e| TimelineError::Json {
+            let v: Value = json::parse_last_key_wins(raw).map_err(|e| TimelineError::Json {
                 line,
                 message: e.to_string(),
             })?;
@@ -497,6 +498,16 @@ mod tests {
         assert!(
             e.to_string().starts_with("line 1: not a JSON object"),
             "{e}"
+        );
+        // Nesting is bounded as in a scenario, and said in its words.
+        let deep = format!("{}\n{}\n", &text.lines().next().unwrap(), "[".repeat(200));
+        let e = Timeline::parse(&deep, "t").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "line 2: not a JSON object: {}",
+                crate::scenario::limits::too_deep(" at line 1, column 65")
+            )
         );
     }
 }

@@ -9,7 +9,7 @@
 //! input lies inside it, since a run replaces its folder as a whole.
 
 use crate::output::folder::split;
-use crate::scenario::limits::MAX_SCENARIO_BYTES;
+use crate::scenario::limits::{MAX_DEPTH, MAX_SCENARIO_BYTES};
 use crate::scenario::{Format, Override, user_file};
 use std::path::{Path, PathBuf};
 
@@ -24,9 +24,6 @@ struct Input {
 /// The files a command reads.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs(Vec<Input>);
-
-/// How deep the scenario tree is searched for data files (the loader refuses deeper).
-const MAX_DEPTH: usize = 128;
 
 impl Inputs {
     /// No input yet.
@@ -135,7 +132,7 @@ fn parse(text: &str, format: Format) -> Option<serde_json::Value> {
     }
 }
 
-/// Every string under a key `file` in `tree`.
+/// Every string under a key `file` in `tree`, searched as deep as the loader reads.
 fn files_in(tree: &serde_json::Value, depth: usize, found: &mut Vec<String>) {
     if depth > MAX_DEPTH {
         return;

@@ -5,6 +5,7 @@
 
 use super::error::{FILE, Problem};
 use super::json::{self, JsonError};
+use super::limits::{MAX_DEPTH, too_deep};
 use serde_json::Value;
 use std::path::Path;
 
@@ -44,7 +45,6 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
         },
         Format::Json => match json::parse(text) {
             Ok(tree) => Ok(tree),
-            Err(JsonError::Syntax(m)) => Err(format!("invalid JSON: {m}")),
             Err(JsonError::Duplicate { path, line, column }) => {
                 return Err(Problem::new(
                     path,
@@ -54,16 +54,20 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
                     ),
                 ));
             }
+            Err(e) => Err(format!("invalid JSON: {e}")),
         },
     };
     syntax.map_err(|m| Problem::new(FILE, m))
 }
 
-/// The options of every YAML reading: messages without a snippet of the source, and
-/// non-finite numbers refused (no field takes one, and the tree cannot hold one) or, for
-/// [`read_marked`], read as null.
+/// The options of every YAML reading: messages without a snippet of the source, nesting
+/// bounded by [`MAX_DEPTH`], and non-finite numbers refused (no field takes one, and the
+/// tree cannot hold one) or, for [`read_marked`], read as null.
 pub(super) fn yaml_options(non_finite_as_null: bool) -> serde_saphyr::Options {
-    let mut options = serde_saphyr::options! { with_snippet: false };
+    let mut options = serde_saphyr::options! {
+        with_snippet: false,
+        budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
+    };
     if non_finite_as_null {
         options.non_finite_float_policy = serde_saphyr::options::NonFiniteFloatPolicy::PassThrough;
     }
@@ -184,11 +188,7 @@ pub(super) fn yaml_error(e: &serde_saphyr::Error) -> String {
         Error::Budget {
             breach: BudgetBreach::Depth { .. },
             location,
-        } => format!(
-            "maps and lists nested deeper than {MAX_DEPTH} levels{}; a scenario nests a few \
-             (the limit keeps the reader's stack bounded)",
-            at(location)
-        ),
+        } => too_deep(&at(location)),
         _ => e
             .to_string()
             .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
@@ -198,9 +198,6 @@ pub(super) fn yaml_error(e: &serde_saphyr::Error) -> String {
             ),
     }
 }
-
-/// serde-saphyr's default `Budget::max_depth`: maps and lists nested deeper are refused.
-pub(super) const MAX_DEPTH: usize = 64;
 
 #[cfg(test)]
 mod tests {

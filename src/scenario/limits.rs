@@ -67,6 +67,21 @@ pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 /// parsing; 64 MiB holds millions of rows, more than [`MAX_SAMPLES`] are used.
 pub const MAX_DATA_BYTES: u64 = 64 << 20;
 
+/// Maps and lists nested in one another, in any file read into a tree (a scenario, YAML or
+/// JSON; a `--set` value; a manifest; a record of a `--trace` file): the readers recurse
+/// once a level, and a scenario nests a few. serde-saphyr's default depth budget, set from
+/// here, as the JSON reader's (`serde_json`'s own limit, 128, is never reached).
+pub const MAX_DEPTH: usize = 64;
+
+/// The message for maps and lists nested deeper than [`MAX_DEPTH`]; `at` says where
+/// (` at line 2, column 67`, or empty), in every reader's words alike.
+pub fn too_deep(at: &str) -> String {
+    format!(
+        "maps and lists nested deeper than {MAX_DEPTH} levels{at} (see \"Limits\" in the \
+         README; a scenario nests a few)"
+    )
+}
+
 /// The message for a number over its limit; `got` as written.
 pub fn too_large(max: u64, got: impl std::fmt::Display) -> String {
     format!("must be at most {max} (see \"Limits\" in the README), got {got}")

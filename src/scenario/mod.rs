@@ -19,7 +19,7 @@ mod foreign_fields;
 mod format;
 mod health;
 pub mod import;
-mod json;
+pub(crate) mod json;
 pub mod limits;
 pub mod load;
 mod load_tree;

@@ -594,6 +594,69 @@ fn messages_name_the_field_and_what_it_takes() {
     assert!(!stderr.contains("Depth {"), "{stderr}");
 }
 
+/// Maps and lists nested too deep are refused at the same depth, in the same words, by
+/// every reader: a YAML or JSON scenario, a `--set` value, a manifest to import (YAML or
+/// JSON) and a `--trace` record to calibrate from.
+#[test]
+fn nesting_is_refused_in_one_wording_by_every_reader() {
+    let lists = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    // 64 levels are read; the 65th opens at the column given.
+    let limit = |line: usize, column: usize| {
+        format!(
+            "maps and lists nested deeper than 64 levels at line {line}, column {column} \
+             (see \"Limits\" in the README; a scenario nests a few)"
+        )
+    };
+    let ok = Case::new(
+        "ok.json",
+        &format!("{{\"service\": {{}}, \"x\": {}}}", lists(63)),
+    );
+    assert_has(&ok.refused(&[]), &["ok.json: x: unknown field `x`"]);
+    let json = Case::new(
+        "deep.json",
+        &format!("{{\"service\": {{}}, \"x\": {}}}", lists(64)),
+    );
+    assert_has(
+        &json.refused(&[]),
+        &[&format!(
+            "deep.json: (file): invalid JSON: {}",
+            limit(1, 85)
+        )],
+    );
+    let yaml = Case::new("deep.yaml", &format!("service: {{}}\nx: {}\n", lists(64)));
+    assert_has(
+        &yaml.refused(&[]),
+        &[&format!(
+            "deep.yaml: (file): invalid YAML: {}",
+            limit(2, 67)
+        )],
+    );
+    let set = format!("service.versions={}", lists(70));
+    assert_has(&ok.refused(&["--set", &set]), &[&limit(1, 65)]);
+    let manifest = format!(
+        "{{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {{\"name\": \
+         \"web\"}}, \"spec\": {}}}",
+        lists(64)
+    );
+    let m = Case::new("deploy.json", &manifest);
+    let out = bin().arg("import").arg(&m.file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_has(
+        &String::from_utf8_lossy(&out.stderr),
+        &[&format!(
+            "deploy.json: (file): invalid JSON: {}",
+            limit(1, 149)
+        )],
+    );
+    let trace = Case::new("trace.jsonl", &format!("{{\"x\": {}}}\n", lists(70)));
+    let out = bin().arg("calibrate").arg(&trace.file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_has(
+        &String::from_utf8_lossy(&out.stderr),
+        &[&format!("line 1: not a JSON object: {}", limit(1, 70))],
+    );
+}
+
 /// A byte-order mark (as some Windows editors write) is read past in JSON as in YAML.
 #[test]
 fn a_byte_order_mark_is_no_part_of_a_scenario() {

@@ -96,7 +96,8 @@ fn doc_kind(doc: &Value) -> DocKind<'_> {
 /// Why a file holds no documents.
 enum Unreadable {
     Yaml(serde_saphyr::Error),
-    Json,
+    /// As the scenario loader words it (a key given twice at its path).
+    Json(Problem),
 }
 
 /// The documents of YAML `text`.
@@ -111,9 +112,9 @@ fn read_documents(
 fn documents(text: &str, format: Format) -> Result<Vec<Value>, Unreadable> {
     match format {
         Format::Yaml => read_documents(text, format::yaml_options(false)).map_err(Unreadable::Yaml),
-        Format::Json => super::json::parse(text)
+        Format::Json => format::parse(text, Format::Json)
             .map(|v| vec![v])
-            .map_err(|_| Unreadable::Json),
+            .map_err(Unreadable::Json),
     }
 }
 
@@ -122,7 +123,10 @@ fn documents(text: &str, format: Format) -> Result<Vec<Value>, Unreadable> {
 fn unreadable(text: &str, origin: &str, why: Unreadable) -> ScenarioError {
     use serde_saphyr::Error::NonFiniteFloat;
     match why {
-        Unreadable::Json => ScenarioError::file(origin, "invalid JSON"),
+        Unreadable::Json(problem) => ScenarioError {
+            origin: origin.to_string(),
+            problems: vec![problem],
+        },
         Unreadable::Yaml(NonFiniteFloat { value, location }) => {
             let message = format::non_finite(&value, &location);
             let marked =
