@@ -11,9 +11,16 @@
 //! measured in seconds (or milliseconds) takes a duration (`10m`, `250ms`) as well as a
 //! bare number in its own unit. Errors give the column (1-based, in characters) of the
 //! problem so a long list of checks can be fixed without guessing.
+//!
+//! A threshold must be one the statistic can both meet and miss: every metric is a count,
+//! a duration, cores, bytes or a fraction, never negative, and a fraction is at most 1
+//! ([`Range`]); `duration_s.p95 <= -1` (never holds) or `availability.p01 <= 1` (always
+//! holds) decides nothing and is refused, saying the metric's range. `sweep
+//! --constraint`s are held to the same ranges.
 
 use crate::output::{COLUMNS, Column, Unit};
 use crate::result::Outcome;
+use crate::scenario::walk::number;
 use crate::scenario::{parse_duration, suggest};
 use crate::sim::time::as_secs;
 use crate::stats::Stat;
@@ -130,12 +137,130 @@ pub fn parse(input: &str) -> Result<Assertion, ParseError> {
         ));
     }
     let threshold = threshold(&target, num_text).map_err(|m| err(num_start, m))?;
+    let name = &text[..lhs_end];
+    let comparison = format!("{op_text} {num_text}");
+    if let Some(m) = target
+        .range()
+        .pointless(name, &comparison, threshold, |x| op.holds(x, threshold))
+    {
+        return Err(err(num_start, m));
+    }
     Ok(Assertion {
         text: text.to_string(),
         target,
         op,
         threshold,
     })
+}
+
+impl Target {
+    /// The values it can take.
+    pub fn range(&self) -> Range {
+        match self {
+            Target::Metric { column, stat } => Range::of_metric(column.unit, *stat),
+            Target::OutcomeCount(_) => Range::TRIALS,
+            Target::OutcomeRate(_) => Range::RATE,
+        }
+    }
+}
+
+/// The values a statistic can take, for refusing a threshold it would meet (or miss)
+/// whatever the trials give.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    /// The smallest.
+    pub lo: f64,
+    /// The largest (infinite: no bound).
+    pub hi: f64,
+    /// What the values are, for messages: "a duration in seconds".
+    pub what: &'static str,
+}
+
+impl Range {
+    /// How many trials ended with an outcome.
+    pub const TRIALS: Range = Range::from_zero("a number of trials");
+    /// The share of trials that ended with an outcome.
+    pub const RATE: Range = Range {
+        lo: 0.0,
+        hi: 1.0,
+        what: "a fraction of the trials",
+    };
+
+    const fn from_zero(what: &'static str) -> Range {
+        Range {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            what,
+        }
+    }
+
+    /// The range of statistic `stat` of a metric in `unit`: every metric is never negative,
+    /// and a fraction (`availability`, `next_share`) at most 1; so are their means and
+    /// percentiles, and their standard deviations (a standard deviation of fractions is
+    /// below 1).
+    pub fn of_metric(unit: Unit, stat: Stat) -> Range {
+        let (what, hi) = match unit {
+            Unit::Seconds => ("a duration in seconds", f64::INFINITY),
+            Unit::Milliseconds => ("a duration in milliseconds", f64::INFINITY),
+            Unit::Cores => ("a number of cpu cores", f64::INFINITY),
+            Unit::Bytes => ("a number of bytes", f64::INFINITY),
+            Unit::Ratio => ("a fraction", 1.0),
+            Unit::Count | Unit::Id | Unit::Label => ("a count", f64::INFINITY),
+        };
+        match stat {
+            Stat::Std if hi.is_finite() => Range {
+                lo: 0.0,
+                hi,
+                what: "a standard deviation of fractions",
+            },
+            Stat::Std => Range::from_zero("a standard deviation"),
+            _ => Range { lo: 0.0, hi, what },
+        }
+    }
+
+    /// Why `NAME OP THRESHOLD` (`comparison` is `OP THRESHOLD` as written) decides nothing:
+    /// `holds` is the comparison, false for every value of the range or true for every
+    /// one. `None` when some value meets it and some does not.
+    pub fn pointless(
+        &self,
+        name: &str,
+        comparison: &str,
+        threshold: f64,
+        holds: impl Fn(f64) -> bool,
+    ) -> Option<String> {
+        // A comparison with `threshold` changes only there: the ends and the threshold
+        // itself stand for every value (the infinite end for values past any threshold).
+        let at = [self.lo, threshold, self.hi];
+        let values = at.iter().filter(|x| (self.lo..=self.hi).contains(*x));
+        let (meets, misses) =
+            values.fold((false, false), |(m, f), &x| (m || holds(x), f || !holds(x)));
+        let outcome = match (meets, misses) {
+            (true, true) => return None,
+            (false, _) => "can never hold",
+            (true, false) => "always holds",
+        };
+        let range = if self.hi.is_finite() {
+            format!("from {} to {}", number(self.lo), number(self.hi))
+        } else {
+            format!("{} or more", number(self.lo))
+        };
+        // `availability.p01 >= 99.9`: a percentage where the fraction 0.999 was meant.
+        let hint = if self.hi == 1.0 && threshold > 1.0 && threshold <= 100.0 {
+            // To 12 significant digits: 99.9 / 100 is 0.9990000000000001.
+            let fraction = format!("{:.11e}", threshold / 100.0).parse().unwrap_or(0.0);
+            format!(
+                " (a percentage is written as a fraction: {}% is {})",
+                number(threshold),
+                number(fraction)
+            )
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "`{name}` is {}, {range}, so `{comparison}` {outcome} whatever the trials give{hint}",
+            self.what
+        ))
+    }
 }
 
 /// The left-hand side; errors carry the byte offset of the bad part.
@@ -223,10 +348,7 @@ fn threshold(target: &Target, s: &str) -> Result<f64, String> {
         (None, _) => return Err(format!("`{s}` is not a number")),
     };
     match target {
-        Target::OutcomeRate(_) if !(0.0..=1.0).contains(&value) => {
-            Err(format!("a rate is a fraction between 0 and 1, got {s}"))
-        }
-        Target::OutcomeCount(_) if value < 0.0 || value.fract() != 0.0 => {
+        Target::OutcomeCount(_) if value.fract() != 0.0 => {
             Err(format!("a count is a whole number of trials, got {s}"))
         }
         _ => Ok(value),
@@ -284,5 +406,71 @@ mod tests {
                 .message
                 .contains("not a number")
         );
+    }
+
+    #[test]
+    fn a_threshold_outside_the_metrics_range_is_refused() {
+        let refused = |text: &str| parse(text).unwrap_err();
+        let e = refused("duration_s.p95 <= -1");
+        assert_eq!(
+            (e.column, e.message.as_str()),
+            (
+                19,
+                "`duration_s.p95` is a duration in seconds, 0 or more, so `<= -1` can never \
+                 hold whatever the trials give"
+            )
+        );
+        let e = refused("availability.p01 <= 1");
+        assert_eq!(
+            e.message,
+            "`availability.p01` is a fraction, from 0 to 1, so `<= 1` always holds whatever \
+             the trials give"
+        );
+        let e = refused("availability.p01 >= 99.9");
+        assert!(
+            e.message.ends_with(
+                "can never hold whatever the trials give (a percentage is written as a \
+                 fraction: 99.9% is 0.999)"
+            ),
+            "{e}"
+        );
+        let e = refused("outcome.paused >= 0");
+        assert!(
+            e.message
+                .starts_with("`outcome.paused` is a number of trials, 0 or more, so `>= 0` always"),
+            "{e}"
+        );
+        let e = refused("outcome.completed.rate > 1");
+        assert!(
+            e.message.contains("a fraction of the trials, from 0 to 1"),
+            "{e}"
+        );
+        for never_or_always in [
+            "duration_s.p95 >= 0",
+            "duration_s.p95 > -5",
+            "p99_latency_ms.mean == -1ms",
+            "restarts.mean != -1",
+            "peak_memory.max < 0",
+            "availability.std <= 1",
+            "next_share.p50 >= -0.5",
+            "outcome.paused == -1",
+            "outcome.paused.rate <= 2",
+        ] {
+            assert!(parse(never_or_always).is_err(), "{never_or_always}");
+        }
+        // Thresholds the statistic can meet and miss, the edges included.
+        for decides in [
+            "duration_s.max <= 0",
+            "duration_s.p95 > 0",
+            "duration_s.p95 <= 1e300",
+            "availability.p01 >= 1",
+            "availability.p01 < 1",
+            "availability.min > 0",
+            "outcome.paused == 0",
+            "outcome.paused.rate != 1",
+            "outcome.completed.rate == 0",
+        ] {
+            assert!(parse(decides).is_ok(), "{decides}");
+        }
     }
 }

@@ -8,7 +8,7 @@ pub mod baseline;
 pub mod evaluate;
 pub mod lint;
 
-pub use assertion::{Assertion, Op, ParseError, Target, parse};
+pub use assertion::{Assertion, Op, ParseError, Range, Target, parse};
 pub use evaluate::{Evaluation, Verdict, evaluate};
 
 /// The `checks:` of the scenario read from `file`, parsed, and a problem for each that does

@@ -2,6 +2,7 @@
 //! `outcome.rolled_back.rate`), constraints on them (`"availability.p01 >= 0.999"`) and
 //! the objective of a sweep: how a summary is read by name.
 
+use crate::check::Range;
 use crate::output::Summary;
 use crate::output::columns::{COLUMNS, Unit, column};
 use crate::result::Outcome;
@@ -29,6 +30,17 @@ pub enum MetricStat {
 }
 
 impl MetricStat {
+    /// The values it can take.
+    pub fn range(&self) -> Range {
+        match self {
+            MetricStat::OutcomeRate(_) => Range::RATE,
+            MetricStat::Column { metric, stat } => {
+                let unit = column(metric).map_or(Unit::Count, |c| c.unit);
+                Range::of_metric(unit, *stat)
+            }
+        }
+    }
+
     /// Its value in `summary`; `None` when the metric has no value there (a request
     /// metric without traffic).
     pub fn of(&self, summary: &Summary) -> Option<f64> {
@@ -136,13 +148,18 @@ pub struct Constraint {
 impl Constraint {
     /// Whether `summary` meets it (a missing statistic does not).
     pub fn holds(&self, summary: &Summary) -> bool {
-        self.metric.of(summary).is_some_and(|x| match self.op {
+        self.metric.of(summary).is_some_and(|x| self.holds_for(x))
+    }
+
+    /// Whether the statistic `x` meets it.
+    fn holds_for(&self, x: f64) -> bool {
+        match self.op {
             Op::Le => x <= self.value,
             Op::Lt => x < self.value,
             Op::Ge => x >= self.value,
             Op::Gt => x > self.value,
             Op::Eq => x == self.value,
-        })
+        }
     }
 }
 
@@ -183,7 +200,18 @@ impl FromStr for Constraint {
                 }
                 _ => format!("{s:?}: {number:?} is not a number"),
             })?;
-        Ok(Constraint { metric, op, value })
+        let c = Constraint { metric, op, value };
+        // A constraint every point meets, or none can, chooses nothing (as a `check`).
+        let comparison = format!("{text} {number}");
+        match c
+            .metric
+            .range()
+            .pointless(&c.metric.to_string(), &comparison, value, |x| {
+                c.holds_for(x)
+            }) {
+            Some(m) => Err(format!("{s:?}: {m}")),
+            None => Ok(c),
+        }
     }
 }
 
@@ -266,6 +294,26 @@ mod tests {
         // An astronomical threshold prints as written, not as 301 digits.
         let c: Constraint = "duration_s.p95 <= 1e300".parse().unwrap();
         assert_eq!(c.to_string(), "duration_s.p95 <= 1e300");
+        // Held to the metric's range, as a `check` is: a constraint no point can meet, or
+        // every point meets, chooses nothing.
+        let e = " duration_s.p95 <= -1".parse::<Constraint>().unwrap_err();
+        assert_eq!(
+            e,
+            "\" duration_s.p95 <= -1\": `duration_s.p95` is a duration in seconds, 0 or more, \
+             so `<= -1` can never hold whatever the trials give"
+        );
+        let e = "outcome.completed.rate>=0"
+            .parse::<Constraint>()
+            .unwrap_err();
+        assert!(e.ends_with("a fraction of the trials, from 0 to 1, so `>= 0` always holds whatever the trials give"), "{e}");
+        let e = "availability.p01 >= 99.9"
+            .parse::<Constraint>()
+            .unwrap_err();
+        assert!(
+            e.ends_with("(a percentage is written as a fraction: 99.9% is 0.999)"),
+            "{e}"
+        );
+        assert!("availability.p01 >= 0.999".parse::<Constraint>().is_ok());
         let c: Constraint = "p99_latency_ms.p50 < 0.25s".parse().unwrap();
         assert_eq!(c.value, 250.0);
         let e = "peak_tasks.max <= 10m".parse::<Constraint>().unwrap_err();

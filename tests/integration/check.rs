@@ -130,6 +130,60 @@ fn an_interval_straddling_the_threshold_is_inconclusive() {
         .code(0);
 }
 
+/// A threshold the statistic meets (or misses) whatever the trials give decides nothing:
+/// refused before any trial, in `--check`, in `checks:` and in `sweep --constraint`,
+/// naming the metric's range.
+#[test]
+fn a_threshold_outside_the_metrics_range_exits_2_before_any_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = scenario(dir.path(), "good", &["duration_s.max <= 0"]);
+    let never = "`duration_s.p95` is a duration in seconds, 0 or more, so `<= -1` can never \
+                 hold whatever the trials give";
+    let junit = dir.path().join("junit.xml");
+    bin()
+        .args(["check", "--check", "duration_s.p95 <= -1"])
+        .arg(&good)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "--check: check `duration_s.p95 <= -1`, column 19: {never}"
+        )));
+    assert!(!junit.exists(), "nothing is written on bad input");
+    let always = scenario(dir.path(), "always", &["availability.p01 <= 1"]);
+    bin()
+        .arg("check")
+        .arg(&always)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "always.yaml: checks.0: check `availability.p01 <= 1`, column 21: \
+             `availability.p01` is a fraction, from 0 to 1, so `<= 1` always holds whatever \
+             the trials give",
+        ));
+    let out = dir.path().join("sweep");
+    bin()
+        .arg("sweep")
+        .arg(&good)
+        .args([
+            "--set",
+            "service.replicas=1,2",
+            "--objective",
+            "duration_s.p95",
+        ])
+        .args(["--constraint", "duration_s.p95 <= -1", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "\"duration_s.p95 <= -1\": {never}"
+        )));
+    assert!(!out.exists(), "nothing is written on bad input");
+}
+
 #[test]
 fn malformed_input_exits_2_before_any_trial() {
     let dir = tempfile::tempdir().unwrap();
