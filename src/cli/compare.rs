@@ -342,6 +342,16 @@ fn parse_variant(text: &str, file: &Path, common: &[Override]) -> anyhow::Result
                 .map_err(|e| anyhow!("--variant {text:?}: {e}"))
         })
         .collect::<anyhow::Result<_>>()?;
+    // `fast:` with its settings forgotten (or lost to the shell) would be the scenario
+    // itself, compared with the baseline for nothing.
+    anyhow::ensure!(
+        !own.is_empty(),
+        "--variant {text:?}: `{}` sets no field, so it is the scenario itself: a variant \
+         identical to the base compares nothing and is usually a typo. Give \
+         NAME:PATH=VALUE[;PATH=VALUE…] (to compare with the file as it is, set a field to \
+         the value it has)",
+        name.trim()
+    );
     // A variant's own value of a field replaces a common `--set` of it (the loader refuses
     // a field set twice in one list, as it would be by mistake).
     let mut all: Vec<Override> = common

@@ -416,6 +416,25 @@ fn compare_refuses_two_variants_of_one_name_before_any_work() {
         assert!(stderr.contains("are both named `"), "{stderr}");
         assert!(!tmp.path().join("cmp").exists());
     }
+    // A variant that sets no field is the scenario itself: usually a typo.
+    for empty in ["a:", "a: ; "] {
+        let out = bin()
+            .args(["compare", &file, "--trials", "3", "-q"])
+            .args(["--variant", &format!("b:{}", p(1)), "--variant", empty])
+            .arg("--out")
+            .arg(tmp.path().join("cmp"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!(
+                "--variant {empty:?}: `a` sets no field, so it is the scenario itself: a \
+                 variant identical to the base compares nothing"
+            )),
+            "{stderr}"
+        );
+        assert!(!tmp.path().join("cmp").exists());
+    }
     // The same file twice is one variant twice, also by another path.
     let other_path = format!(
         "{}/scenarios/../scenarios/swarm-stop-first.yaml",
