@@ -305,6 +305,23 @@ fn bad_manifests_exit_2_with_a_clear_message() {
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
             "nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): found document 1: ConfigMap c",
         ),
+        // A compose file whose services are none (or only `x-` extensions) holds a
+        // document: it is the services that are missing.
+        (
+            "noservices.yaml",
+            "services: {}\n",
+            "noservices.yaml: (file): nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): found document 1: a compose file with no service under `services:`",
+        ),
+        (
+            "extensions.yaml",
+            "services:\n  x-common: {image: a}\n",
+            "found document 1: a compose file with no service under `services:`",
+        ),
+        (
+            "comments.yaml",
+            "# nothing here yet\n",
+            "nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): the file holds no documents",
+        ),
         (
             "nocontainers.yaml",
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec: {containers: []}\n",

@@ -295,7 +295,12 @@ pub fn import_files(inputs: &[Input], opts: &Options) -> Result<Vec<Found>, Scen
             .map(String::as_str)
             .collect();
         let seen = if skipped.is_empty() {
-            "the file holds no documents".to_string()
+            let files = if inputs.len() == 1 {
+                "the file holds"
+            } else {
+                "the files hold"
+            };
+            format!("{files} no documents")
         } else {
             format!("found {}", skipped.join("; "))
         };
@@ -385,6 +390,11 @@ fn import_docs(
                             .collect()
                     })
                     .unwrap_or_default();
+                if services.is_empty() {
+                    found.skipped.push(format!(
+                        "{at}: a compose file with no service under `services:`"
+                    ));
+                }
                 for name in services {
                     let what = format!("compose service {name}");
                     let outcome = import_one(doc, origin, &what, |src, d| {
