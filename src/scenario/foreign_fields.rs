@@ -14,21 +14,7 @@ use crate::strategy::registry::Controls;
 /// on the kubelet like a Deployment. A field written with nothing under it counts (a
 /// section with nothing under it is present with every default).
 pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
-    let foreign: &[(&str, &str, &str)] = match strategy.runtime() {
-        RuntimeKind::Kubelet => &[
-            ("service", "networks", SWARM_NETWORKS),
-            ("service", "healthcheck", DOCKER_HEALTHCHECK),
-            ("service", "restart", SWARM_RESTART),
-        ],
-        RuntimeKind::Docker => &[
-            ("service", "readinessProbe", KUBELET_PROBE),
-            ("service", "livenessProbe", KUBELET_PROBE),
-            ("service", "startupProbe", KUBELET_PROBE),
-            ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
-            ("faults", "eviction_after", SWARM_NODE_DOWN),
-        ],
-    };
-    for &(section, field, reason) in foreign {
+    for &(section, field, reason) in foreign(strategy.runtime()) {
         if let Some(sec) = o.get(section)
             && let Some(v) = sec.value().get(field)
         {
@@ -45,10 +31,51 @@ pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
     }
 }
 
+/// The fields of a top-level section a strategy on `runtime` may not give, even written
+/// with nothing under them, as (section, field, why): the other orchestrator's. The schema
+/// states the same rule.
+pub(super) fn foreign(
+    runtime: RuntimeKind,
+) -> &'static [(&'static str, &'static str, &'static str)] {
+    match runtime {
+        RuntimeKind::Kubelet => &[
+            ("service", "networks", SWARM_NETWORKS),
+            ("service", "healthcheck", DOCKER_HEALTHCHECK),
+            ("service", "restart", SWARM_RESTART),
+        ],
+        RuntimeKind::Docker => &[
+            ("service", "readinessProbe", KUBELET_PROBE),
+            ("service", "livenessProbe", KUBELET_PROBE),
+            ("service", "startupProbe", KUBELET_PROBE),
+            ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
+            ("faults", "eviction_after", SWARM_NODE_DOWN),
+        ],
+    }
+}
+
+/// The fields of `cluster.control_plane` a strategy on the kubelet may not give (`null`
+/// is none): the phases only Docker and the Swarm updater go through, and the Docker
+/// Engine release.
+pub(super) fn docker_control_plane_fields() -> Vec<&'static str> {
+    use super::control_plane::{ENGINE_FIELD, Phase};
+    let docker_only = [
+        Phase::UpdateStart,
+        Phase::StartAfterStop,
+        Phase::HealthReport,
+        Phase::NextSlot,
+        Phase::FailureReport,
+    ];
+    docker_only
+        .iter()
+        .map(|p| p.name())
+        .chain([ENGINE_FIELD])
+        .collect()
+}
+
 /// The phases of `cluster.control_plane` only Docker and the Swarm updater go through,
 /// and the Docker Engine release: a kubelet never reaches them.
 fn refuse_docker_control_plane_fields(o: &Obj) {
-    use super::control_plane::{ENGINE_FIELD, Phase};
+    use super::control_plane::ENGINE_FIELD;
     let Some(cluster) = o.get("cluster") else {
         return;
     };
@@ -60,15 +87,7 @@ fn refuse_docker_control_plane_fields(o: &Obj) {
         return;
     };
     let cp = cluster.child("control_plane", cp);
-    let docker_only = [
-        Phase::UpdateStart,
-        Phase::StartAfterStop,
-        Phase::HealthReport,
-        Phase::NextSlot,
-        Phase::FailureReport,
-    ];
-    let names = docker_only.iter().map(|p| p.name()).chain([ENGINE_FIELD]);
-    for name in names {
+    for name in docker_control_plane_fields() {
         if let Some(v) = cp.value().get(name).filter(|v| !v.is_null()) {
             cp.child(name, v).problem(format!(
                 "`{name}` is a Docker / Swarm control-plane {}: a Kubernetes strategy's \

@@ -30,6 +30,26 @@ pub const KUBERNETES_SERVICE_FIELDS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Swarm's placement field of `service` (compose `deploy.placement`).
+const SWARM_SERVICE_FIELD: &str = "placement";
+/// Swarm's field of a node.
+const SWARM_NODE_FIELD: &str = "role";
+/// Kubernetes' field of a node.
+const KUBERNETES_NODE_FIELD: &str = "taints";
+
+/// The placement fields a strategy whose tasks `scheduler` places may not give, as
+/// (fields of `service`, fields of a node: `cluster.node`, `cluster.nodes[]`): the other
+/// scheduler's. Written with `null` they are no fields. The schema states the same rule.
+pub fn foreign(scheduler: Scheduler) -> (Vec<&'static str>, Vec<&'static str>) {
+    match scheduler {
+        Scheduler::Kubernetes => (vec![SWARM_SERVICE_FIELD], vec![SWARM_NODE_FIELD]),
+        Scheduler::Swarm => (
+            KUBERNETES_SERVICE_FIELDS.iter().map(|(f, _)| *f).collect(),
+            vec![KUBERNETES_NODE_FIELD],
+        ),
+    }
+}
+
 /// Fields of the other orchestrator are refused, naming this one's field: given with the
 /// wrong strategy they would be parsed and have no effect. `root` is the scenario map,
 /// `scheduler` the one that places the strategy's tasks.
@@ -40,7 +60,7 @@ pub fn refuse_foreign(root: &Obj, scheduler: Scheduler) {
         Some(sec.child(key, v))
     };
     if scheduler == Scheduler::Kubernetes {
-        if let Some(n) = field("service", "placement") {
+        if let Some(n) = field("service", SWARM_SERVICE_FIELD) {
             n.problem(
                 "`placement` is Swarm's (compose `deploy.placement`); for a Kubernetes \
                  strategy use `nodeSelector`, `affinity.nodeAffinity`, `tolerations` or \
@@ -48,8 +68,8 @@ pub fn refuse_foreign(root: &Obj, scheduler: Scheduler) {
             );
         }
         for n in node_entries(root) {
-            if let Some(v) = n.value().get("role").filter(|v| !v.is_null()) {
-                n.child("role", v).problem(
+            if let Some(v) = n.value().get(SWARM_NODE_FIELD).filter(|v| !v.is_null()) {
+                n.child(SWARM_NODE_FIELD, v).problem(
                     "`role` is Swarm's node role (`node.role`); for a Kubernetes strategy \
                      give the node a label (e.g. `labels: {node-role.kubernetes.io/control-plane: \
                      \"\"}`) or a taint",
@@ -66,8 +86,12 @@ pub fn refuse_foreign(root: &Obj, scheduler: Scheduler) {
         }
     }
     for n in node_entries(root) {
-        if let Some(v) = n.value().get("taints").filter(|v| !v.is_null()) {
-            n.child("taints", v).problem(
+        if let Some(v) = n
+            .value()
+            .get(KUBERNETES_NODE_FIELD)
+            .filter(|v| !v.is_null())
+        {
+            n.child(KUBERNETES_NODE_FIELD, v).problem(
                 "taints are Kubernetes'; Swarm nodes have none: label the node and keep tasks \
                  off it with `placement: {constraints: [node.labels.KEY!=VALUE]}`",
             );

@@ -7,11 +7,15 @@
 //! without a type (or a type left for a removed field) fails the build's tests. Every
 //! section has `additionalProperties: false`: a misspelt field is refused by the schema as
 //! by the parser. Choice fields list the values of the parser's own tables (`ORDERS`, …).
-//! Values are otherwise checked by type and range only; the parser's cross-field
-//! rules (`maxSurge` and `maxUnavailable` not both 0, …) are not expressed.
+//! Values are otherwise checked by type and range only; of the parser's cross-field rules,
+//! only which orchestrator's fields go with the strategy is expressed ([`orchestrators`]:
+//! an `if` on the strategy's key, from the registry, and the fields the parser refuses
+//! with it, from its own lists); the others (`maxSurge` and `maxUnavailable` not both 0,
+//! …) are not.
 
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
-use super::{placement, service, strategy, traffic};
+use super::{foreign_fields, placement, placement_foreign, service, strategy, traffic};
+use crate::cluster::runtime::RuntimeKind;
 use crate::strategy::registry;
 use serde_json::{Map, Value, json};
 
@@ -441,6 +445,87 @@ fn schema_of(ty: Ty) -> Value {
     }
 }
 
+/// Which orchestrator's fields go with the strategy, as the parser decides it: for each
+/// container runtime, `if` the scenario's strategy is one on it (the default strategy's
+/// when there is no `strategy`), `then` the other orchestrator's fields are refused — the
+/// placement fields of the other scheduler ([`registry::scheduler_of`], so Argo Rollouts
+/// and Flagger go with Kubernetes), its health, restart and node-lifecycle fields and, on
+/// the kubelet, Docker's control-plane phases. A field the parser takes as absent when
+/// `null` may be `null`.
+pub fn orchestrators() -> Value {
+    let runtimes = [RuntimeKind::Docker, RuntimeKind::Kubelet];
+    let default = registry::RUNTIMES[0].1;
+    let rules: Vec<Value> = runtimes
+        .iter()
+        .map(|&runtime| {
+            let keys: Vec<&str> = registry::RUNTIMES
+                .iter()
+                .filter(|(_, r)| *r == runtime)
+                .map(|(k, _)| *k)
+                .collect();
+            let one_of = keys.iter().map(|k| json!({"required": [k]})).collect();
+            let mut on = json!({"required": ["strategy"], "properties": {"strategy":
+                {"type": "object", "anyOf": Value::Array(one_of)}}});
+            if runtime == default {
+                on = json!({"anyOf": [on, {"properties": {"strategy": {"type": "null"}}}]});
+            }
+            let mut refused = json!({});
+            let absent = json!(false);
+            let null = json!({"type": "null"});
+            for &(section, field, _) in foreign_fields::foreign(runtime) {
+                refuse(&mut refused, &[section, field], &absent);
+            }
+            let (service, node) = placement_foreign::foreign(registry::scheduler_of(runtime));
+            for field in service {
+                refuse(&mut refused, &["service", field], &null);
+            }
+            for field in node {
+                refuse(&mut refused, &["cluster", "node", field], &null);
+                refuse(&mut refused, &["cluster", "nodes", "*", field], &null);
+            }
+            if runtime == RuntimeKind::Kubelet {
+                for field in foreign_fields::docker_control_plane_fields() {
+                    refuse(&mut refused, &["cluster", "control_plane", field], &null);
+                }
+            }
+            let (who, other) = match runtime {
+                RuntimeKind::Docker => ("swarmkit places the tasks", "Kubernetes'"),
+                RuntimeKind::Kubelet => ("kube-scheduler places the pods", "Docker Swarm's"),
+            };
+            let or_none = if runtime == default { " (or none)" } else { "" };
+            json!({
+                "description": format!(
+                    "With strategy {}{or_none}, {who}: {other} fields are refused",
+                    keys.join(", ")
+                ),
+                "if": on,
+                "then": refused,
+            })
+        })
+        .collect();
+    Value::Array(rules)
+}
+
+/// Sets the schema of the field at `path` under `rule` (`*`: every item of a list) to
+/// `leaf`, creating the `properties` / `items` above it.
+fn refuse(rule: &mut Value, path: &[&str], leaf: &Value) {
+    let Some((last, above)) = path.split_last() else {
+        return;
+    };
+    let mut at = rule;
+    for key in above {
+        at = if *key == "*" {
+            &mut at["items"]
+        } else {
+            &mut at["properties"][*key]
+        };
+        if at.is_null() {
+            *at = json!({});
+        }
+    }
+    at["properties"][*last] = leaf.clone();
+}
+
 /// The JSON Schema of a scenario file.
 pub fn schema() -> Value {
     let mut defs = Map::new();
@@ -480,6 +565,7 @@ pub fn schema() -> Value {
     schema.insert("title".into(), json!("rollout-sim scenario"));
     schema.append(&mut root);
     schema.insert("required".into(), json!(["service"]));
+    schema.insert("allOf".into(), orchestrators());
     schema.insert("$defs".into(), Value::Object(defs));
     Value::Object(schema)
 }

@@ -102,6 +102,11 @@ macro_rules! strategies {
         /// Every strategy's key under `strategy:`, in registration order.
         pub const KEYS: &[&str] = &[$(<$def as StrategyDef>::KEY),+];
 
+        /// Every strategy's key and the container runtime it needs, in registration order
+        /// (for the schema, which has no parsed [`Strategy`] to ask).
+        pub const RUNTIMES: &[(&str, RuntimeKind)] =
+            &[$((<$def as StrategyDef>::KEY, <$def as StrategyDef>::RUNTIME)),+];
+
         /// Every strategy's schema sections, in registration order.
         pub fn schema_sections() -> Vec<(&'static str, &'static [&'static str])> {
             let mut out = Vec::new();
@@ -210,10 +215,15 @@ impl Strategy {
     /// which placement fields the scenario may give, the filters and their order, and
     /// which `pending_*` columns are filled.
     pub fn scheduler(&self) -> Scheduler {
-        match self.runtime() {
-            RuntimeKind::Kubelet => Scheduler::Kubernetes,
-            RuntimeKind::Docker => Scheduler::Swarm,
-        }
+        scheduler_of(self.runtime())
+    }
+}
+
+/// Whose scheduler places the tasks of a strategy on `runtime` (see [`Strategy::scheduler`]).
+pub fn scheduler_of(runtime: RuntimeKind) -> Scheduler {
+    match runtime {
+        RuntimeKind::Kubelet => Scheduler::Kubernetes,
+        RuntimeKind::Docker => Scheduler::Swarm,
     }
 }
 

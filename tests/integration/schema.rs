@@ -12,12 +12,32 @@ use std::path::Path;
 /// Errors of `v` against `s` (empty: valid), each with its path.
 fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
     // The scenario's own depth is small; the schema's `$ref`s do not recurse without data.
-    let Value::Object(s) = s else {
-        panic!("schema at {path} is not an object")
+    let s = match s {
+        Value::Object(s) => s,
+        // `false`: nothing is valid here (a field that may not be given).
+        Value::Bool(true) => return,
+        Value::Bool(false) => return errors.push(format!("{path}: not allowed here")),
+        _ => panic!("schema at {path} is not an object"),
+    };
+    let valid = |sub: &Value| {
+        let mut e = Vec::new();
+        validate(root, sub, v, path, &mut e);
+        e.is_empty()
     };
     for (k, sub) in s {
         match k.as_str() {
-            "$schema" | "title" | "description" | "$defs" => {}
+            "$schema" | "title" | "description" | "$defs" | "then" | "else" => {}
+            "if" => {
+                let branch = if valid(sub) { "then" } else { "else" };
+                if let Some(b) = s.get(branch) {
+                    validate(root, b, v, path, errors);
+                }
+            }
+            "allOf" => {
+                for sub in sub.as_array().unwrap() {
+                    validate(root, sub, v, path, errors);
+                }
+            }
             "$ref" => {
                 let name = sub.as_str().unwrap().trim_start_matches("#/$defs/");
                 validate(root, &root["$defs"][name], v, path, errors);
@@ -71,11 +91,7 @@ fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<Str
                 }
             }
             "anyOf" => {
-                let ok = sub.as_array().unwrap().iter().any(|alt| {
-                    let mut e = Vec::new();
-                    validate(root, alt, v, path, &mut e);
-                    e.is_empty()
-                });
+                let ok = sub.as_array().unwrap().iter().any(valid);
                 if !ok {
                     errors.push(format!("{path}: matches none of anyOf"));
                 }
@@ -551,6 +567,79 @@ fn a_misspelt_field_is_refused_by_both() {
     ] {
         assert!(!errors(&tree(bad)).is_empty(), "the schema took {bad}");
         assert!(load(dir.path(), bad).is_err(), "the parser took {bad}");
+    }
+}
+
+/// Which orchestrator's fields go with the strategy: the schema refuses the other one's, as
+/// the parser does, for every strategy (Argo Rollouts and Flagger are placed by
+/// kube-scheduler, as a Deployment is) and for none (Swarm, the default).
+#[test]
+fn the_other_orchestrators_fields_are_refused_by_both() {
+    let dir = csv_dir();
+    let swarm = ["", "strategy: {swarm: {}}\n"];
+    let kubelet = [
+        "strategy: {kubernetes: {}}\n",
+        "strategy: {canary: {steps: [{setWeight: 50}]}}\n",
+        "strategy: {blueGreen: {}}\n",
+        "strategy: {flagger: {analysis: {interval: 1m, threshold: 1, stepWeights: [50]}}}\n",
+    ];
+    let kubernetes_fields = [
+        "service: {nodeSelector: {disk: ssd}}",
+        "service: {affinity: {}}",
+        "service: {tolerations: []}",
+        "service: {topologySpreadConstraints: []}",
+        "service: {readinessProbe: {}}",
+        "service: {livenessProbe: null}",
+        "service: {startupProbe: {}}",
+        "service: {}\ncluster: {node: {taints: []}}",
+        "service: {}\ncluster: {nodes: [{name: a}, {name: b, taints: []}]}",
+        "service: {}\nfaults: {node_not_ready_after: 40s}",
+        "service: {}\nfaults: {eviction_after: 5m}",
+    ];
+    let swarm_fields = [
+        "service: {placement: {}}",
+        "service: {networks: [ingress]}",
+        "service: {healthcheck: null}",
+        "service: {restart: {}}",
+        "service: {}\ncluster: {node: {role: worker}}",
+        "service: {}\ncluster: {nodes: [{name: a, role: manager}]}",
+        "service: {}\ncluster: {control_plane: {update_start: 1s}}",
+        "service: {}\ncluster: {control_plane: {docker_engine: \"25.0\"}}",
+    ];
+    let mut checked = 0;
+    for (strategies, refused) in [
+        (&swarm[..], &kubernetes_fields[..]),
+        (&kubelet[..], &swarm_fields[..]),
+    ] {
+        for strategy in strategies {
+            for field in refused.iter() {
+                let text = format!("{strategy}{field}\n");
+                assert!(load(dir.path(), &text).is_err(), "the parser took {text}");
+                assert!(!errors(&tree(&text)).is_empty(), "the schema took {text}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 11 + 4 * 8);
+    // With their own strategy the schema takes them, and a placement section written
+    // `null` with any strategy (the parser takes it as absent).
+    for (strategies, fields) in [
+        (&kubelet[..], &kubernetes_fields[..]),
+        (&swarm[..], &swarm_fields[..]),
+    ] {
+        for strategy in strategies {
+            for field in fields.iter() {
+                let text = format!("{strategy}{field}\n");
+                assert_eq!(errors(&tree(&text)), Vec::<String>::new(), "{text}");
+            }
+        }
+    }
+    for text in [
+        "service: {affinity: null}\n",
+        "strategy: {canary: {}}\nservice: {placement: null}\n",
+    ] {
+        load(dir.path(), text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(errors(&tree(text)), Vec::<String>::new(), "{text}");
     }
 }
 
