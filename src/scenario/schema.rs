@@ -492,11 +492,15 @@ pub fn orchestrators() -> Value {
                 RuntimeKind::Docker => ("swarmkit places the tasks", "Kubernetes'"),
                 RuntimeKind::Kubelet => ("kube-scheduler places the pods", "Docker Swarm's"),
             };
-            let or_none = if runtime == default { " (or none)" } else { "" };
+            let named = match keys.split_last() {
+                Some((last, [])) => last.to_string(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            let or_none = if runtime == default { " or none" } else { "" };
             json!({
                 "description": format!(
-                    "With strategy {}{or_none}, {who}: {other} fields are refused",
-                    keys.join(", ")
+                    "With strategy {named}{or_none} ({who}), {other} fields are refused"
                 ),
                 "if": on,
                 "then": refused,
