@@ -23,6 +23,7 @@ pub mod samples;
 pub mod separate;
 pub mod timeline;
 
+use crate::output::human_text::counted;
 use crate::scenario::Phase;
 use crate::scenario::control_plane::{DockerEngine, ENGINE_FIELD, SLOWDOWN_FIELD};
 use crate::sim::time::Time;
@@ -158,9 +159,9 @@ pub fn calibrate_against(
                 "the scenario gives it no finite latency (`never`)"
             };
             warnings.push(format!(
-                "{}: {left_out} sample{} left out: the application's part is unknown ({why})",
+                "{}: {} left out: the application's part is unknown ({why})",
                 phase.name(),
-                if left_out == 1 { "" } else { "s" }
+                counted(left_out, "sample")
             ));
         }
         let sep = separate::separate(&kept);
@@ -325,10 +326,9 @@ impl Calibration {
         for p in &self.phases {
             let line = format!("{}: {}", p.phase.name(), flow(&p.fitted.to_value()));
             out += &format!(
-                "{line:<57} # {}: {} sample{}, {} [{}, {}]\n",
+                "{line:<57} # {}: {}, {} [{}, {}]\n",
                 p.phase.meaning(),
-                p.samples,
-                if p.samples == 1 { "" } else { "s" },
+                counted(p.samples, "sample"),
                 duration(p.median),
                 duration(p.min),
                 duration(p.max)
@@ -340,10 +340,10 @@ impl Calibration {
         match self.slowdown {
             Some(s) => {
                 out += &format!(
-                    "{:<57} # {} starts alone, {} sharing a node\n",
+                    "{:<57} # {} alone, {} sharing a node\n",
                     format!("{SLOWDOWN_FIELD}: {}", round2(s.value)),
-                    s.alone,
-                    s.shared
+                    counted(s.alone, "start"),
+                    counted(s.shared, "start")
                 )
             }
             None => {

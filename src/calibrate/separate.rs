@@ -24,6 +24,7 @@
 
 use super::app::Moments;
 use super::fit::{self, Fitted};
+use crate::output::human_text::counted;
 use crate::scenario::distribution::Z99;
 use crate::sim::time::{SECOND, Time, from_secs_f64};
 
@@ -57,7 +58,10 @@ pub fn separate(samples: &[(Time, Moments)]) -> Separated {
         } else if random == 0 {
             "application's constant part subtracted".to_string()
         } else {
-            format!("exact residuals; {random} samples with a random application part left out")
+            format!(
+                "exact residuals; {} with a random application part left out",
+                counted(random, "sample")
+            )
         };
         return Separated {
             fitted: fit::fit(&exact),
@@ -78,10 +82,10 @@ fn by_moments(samples: &[(Time, Moments)]) -> Separated {
     let se = (var / n).sqrt();
     let secs = |us: f64| us / SECOND as f64;
     let estimate = format!(
-        "engine mean {:.3} s ± {:.3} s (95%), from {} samples minus the application's mean",
+        "engine mean {:.3} s ± {:.3} s (95%), from {} minus the application's mean",
         secs(mean),
         secs(1.96 * se),
-        samples.len()
+        counted(samples.len(), "sample")
     );
     if samples.len() < 2 || mean < SEPARABLE * se {
         return Separated {

@@ -11,6 +11,7 @@ use crate::check::baseline::{Baseline, BaselineInfo, compare};
 use crate::check::{self, Assertion, Evaluation, Verdict};
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
+use crate::output::human_text::counted;
 use crate::output::junit::{Suite, junit_xml};
 use crate::output::replaceable::{holds_only_ours, is_run_folder};
 use crate::output::trials_csv;
@@ -343,10 +344,10 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
         }
         if !args.quiet || !lines.is_empty() {
             text += &format!(
-                "{} ({}, {} trials, seed {})\n{lines}",
+                "{} ({}, {}, seed {})\n{lines}",
                 job.file.display(),
                 s.name,
-                s.trials,
+                counted(s.trials, "trial"),
                 s.seed
             );
         }
@@ -373,16 +374,15 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
         .flatten()
         .filter(|e| failed(e.verdict))
         .count();
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
     if n_failed > 0 || regressions > 0 {
         let mut parts = Vec::new();
         if n_failed > 0 {
-            parts.push(format!("{n_failed} check{} failed", plural(n_failed)));
+            parts.push(format!("{} failed", counted(n_failed, "check")));
         }
         if regressions > 0 {
             parts.push(format!(
-                "{regressions} metric{} regressed from the baseline",
-                plural(regressions)
+                "{} regressed from the baseline",
+                counted(regressions, "metric")
             ));
         }
         return Err(CliError {

@@ -17,7 +17,7 @@ use crate::experiment::{Experiment, Fanout, Recording};
 use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
 use crate::output::compare_charts::{DurationsSink, compare_charts};
-use crate::output::human_text::{signed_at, signed_interval, value};
+use crate::output::human_text::{counted, signed_at, signed_interval, value};
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -155,9 +155,10 @@ pub fn load_variants(variants: &[Variant], sim: &SimOptions) -> anyhow::Result<V
     for (s, v) in scenarios.iter_mut().zip(variants).skip(1) {
         if (s.seed, s.trials) != (seed, trials) && !sim.quiet {
             eprintln!(
-                "note: variant {} runs the baseline's seed {seed} and {trials} trials \
-                 (common random numbers)",
-                v.name
+                "note: variant {} runs the baseline's seed {seed} and {} (common random \
+                 numbers)",
+                v.name,
+                counted(trials, "trial")
             );
         }
         s.seed = seed;
@@ -235,17 +236,17 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
             code,
             error: match partial {
                 true => anyhow!(
-                    "interrupted by {signal}: the first {} trials of every variant were \
-                     compared; written to {} (compare.json has \"partial\": true)",
-                    c.done,
+                    "interrupted by {signal}: the first {} of every variant were compared; \
+                     written to {} (compare.json has \"partial\": true)",
+                    counted(c.done, "trial"),
                     out.display()
                 ),
                 // The signal came once every trial had run: nothing is missing.
                 false => anyhow!(
-                    "interrupted by {signal} as the comparison ended: all {} trials of every \
-                     variant were compared; written to {}, complete (compare.json has \
-                     \"partial\": false)",
-                    c.done,
+                    "interrupted by {signal} as the comparison ended: all {} of every variant \
+                     were compared; written to {}, complete (compare.json has \"partial\": \
+                     false)",
+                    counted(c.done, "trial"),
                     out.display()
                 ),
             },
@@ -410,10 +411,10 @@ pub fn table(r: &CompareReport<'_>) -> String {
             ]);
         }
         text.push_str(&format!(
-            "{} (B) vs {} (A, baseline), {} trials, seed {}:\n",
+            "{} (B) vs {} (A, baseline), {}, seed {}:\n",
             r.names[v + 1],
             r.names[0],
-            r.trials,
+            counted(r.trials, "trial"),
             r.seed
         ));
         let widths: Vec<usize> = (0..rows[0].len())

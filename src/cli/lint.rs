@@ -4,6 +4,7 @@ use super::check::expand_inputs;
 use super::options::SimOptions;
 use super::{CliError, print_stdout};
 use crate::check::lint::lint;
+use crate::output::human_text::counted;
 use crate::scenario::Override;
 use anyhow::anyhow;
 use clap::{Args, ValueEnum};
@@ -74,19 +75,15 @@ pub fn run(args: &LintArgs) -> Result<(), CliError> {
         }
     }
     text += &format!(
-        "{count} warning{} in {} scenario{}\n",
-        if count == 1 { "" } else { "s" },
-        scenarios.len(),
-        if scenarios.len() == 1 { "" } else { "s" }
+        "{} in {}\n",
+        counted(count, "warning"),
+        counted(scenarios.len(), "scenario")
     );
     print_stdout(&text)?;
     if count > 0 && args.deny == Some(Deny::Warnings) {
         return Err(CliError {
             code: 1,
-            error: anyhow!(
-                "{count} warning{} denied by --deny warnings",
-                if count == 1 { "" } else { "s" }
-            ),
+            error: anyhow!("{} denied by --deny warnings", counted(count, "warning")),
         });
     }
     Ok(())

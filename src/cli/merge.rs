@@ -5,6 +5,7 @@
 use super::inputs::Inputs;
 use super::{CliError, print_stdout};
 use crate::output::folder::Staging;
+use crate::output::human_text::counted;
 use crate::output::merge::merge;
 use crate::output::replaceable::check_replaceable;
 use anyhow::{Context, anyhow};
@@ -59,10 +60,10 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         .with_context(|| format!("cannot move the results into {}", args.out.display()))?;
     if !args.quiet {
         print_stdout(&format!(
-            "merged {} shards of {} ({} trials, seed {}) into {}\n",
-            merged.manifest.shard[1],
+            "merged {} of {} ({}, seed {}) into {}\n",
+            counted(merged.manifest.shard[1], "shard"),
             merged.manifest.scenario,
-            merged.manifest.trials,
+            counted(merged.manifest.trials, "trial"),
             merged.manifest.seed,
             args.out.display()
         ))?;

@@ -19,6 +19,7 @@ use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{run_timelines, run_trials_until, with_threads};
 use crate::output::charts::{ChartFile, run_charts};
 use crate::output::folder::Staging;
+use crate::output::human_text::counted;
 use crate::output::report::{Page, ReportInfo, compare_page, run_page, sweep_page};
 use crate::output::{Summary, bands_csv, summary_table, timeline_bands, timeline_tick, trials_csv};
 use crate::scenario::Override;
@@ -162,8 +163,9 @@ fn done(
     }
     print_stdout(&args.sim.format.printed(json, || {
         format!(
-            "{table}\nreport in {} ({charts} charts, {:.2}s): open {}\n",
+            "{table}\nreport in {} ({}, {:.2}s): open {}\n",
             out.display(),
+            counted(charts, "chart"),
             started.elapsed().as_secs_f64(),
             out.join("report.html").display()
         )

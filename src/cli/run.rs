@@ -11,6 +11,7 @@ use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, run_timelines, with_threads};
 use crate::output::charts::run_charts_of;
 use crate::output::folder::Staging;
+use crate::output::human_text::counted;
 use crate::output::shard::ShardManifest;
 use crate::output::sinks::{CsvSink, SummarySink, TimelineSink, TraceSink};
 use crate::output::timeline::default_tick;
@@ -182,8 +183,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         // Never let a scenario's checks pass silently: `run` does not evaluate them.
         let n = scenario.checks.len();
         eprintln!(
-            "note: {n} check{} not evaluated by `run`; run `rollout-sim check` to evaluate them",
-            if n == 1 { " is" } else { "s are" }
+            "note: {} {} not evaluated by `run`; run `rollout-sim check` to evaluate them",
+            counted(n, "check"),
+            if n == 1 { "is" } else { "are" }
         );
     }
     let plan = plan(args, &scenario)?;
@@ -375,8 +377,9 @@ fn interrupted_message(
     let was = if extras.len() == 1 { "was" } else { "were" };
     if done < wanted {
         let mut m = format!(
-            "interrupted by {signal}: {done} of {wanted} trials finished and were written to {} \
+            "interrupted by {signal}: {done} of {} finished and were written to {} \
              (summary.json has \"partial\": true)",
+            counted(wanted, "trial"),
             out.display()
         );
         if !extras.is_empty() {
@@ -385,15 +388,17 @@ fn interrupted_message(
         m
     } else if written || extras.is_empty() {
         format!(
-            "interrupted by {signal} as the run ended: all {wanted} trials finished and every \
-             file asked for was written to {} (summary.json has \"partial\": false)",
+            "interrupted by {signal} as the run ended: all {} finished and every file asked \
+             for was written to {} (summary.json has \"partial\": false)",
+            counted(wanted, "trial"),
             out.display()
         )
     } else {
         format!(
-            "interrupted by {signal} after all {wanted} trials finished: trials.csv and \
-             summary.json were written to {}, complete (\"partial\": false); {flags} \
-             {was} skipped because of the signal ({files} not written): run again to get them",
+            "interrupted by {signal} after all {} finished: trials.csv and summary.json were \
+             written to {}, complete (\"partial\": false); {flags} {was} skipped because of \
+             the signal ({files} not written): run again to get them",
+            counted(wanted, "trial"),
             out.display()
         )
     }
@@ -471,10 +476,10 @@ fn report(
         OutputFormat::Json => format!("{}\n", String::from_utf8_lossy(json)),
         OutputFormat::Table => {
             format!(
-                "{}\n{}\n{} trials in {:.2}s ({:.0} trials/s, {} events/s); results in {}\n",
+                "{}\n{}\n{} in {:.2}s ({:.0} trials/s, {} events/s); results in {}\n",
                 scenario_header(scenario),
                 summary_table(summary),
-                perf.trials,
+                counted(perf.trials, "trial"),
                 perf.elapsed,
                 perf.trials as f64 / perf.elapsed,
                 rate(perf.events as f64 / perf.elapsed),
@@ -488,8 +493,8 @@ fn report(
 fn scenario_header(s: &Scenario) -> String {
     let extra = s.strategy.header_extra();
     format!(
-        "{} replicas, {} → {}; {}{}",
-        s.service.replicas,
+        "{}, {} → {}; {}{}",
+        counted(s.service.replicas, "replica"),
         s.service.versions[0].image,
         s.service.versions[1].image,
         crate::output::charts::strategy_label(s),

@@ -11,6 +11,7 @@ use crate::experiment::sweep::{Grid, best, front_axes, pareto, split_values};
 use crate::experiment::{Experiment, PerVariant, Recording};
 use crate::output::Summary;
 use crate::output::charts::ChartFile;
+use crate::output::human_text::counted;
 use crate::output::sinks::SummarySink;
 use crate::output::sweep::SweepReport;
 use crate::output::sweep_charts::{shown, sweep_charts};
@@ -303,14 +304,16 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
             code,
             error: match partial {
                 true => anyhow!(
-                    "interrupted by {signal}: every point ran the first {done} trials; written \
-                     to {} (sweep.json has \"partial\": true)",
+                    "interrupted by {signal}: every point ran the first {}; written to {} \
+                     (sweep.json has \"partial\": true)",
+                    counted(done, "trial"),
                     out.display()
                 ),
                 // The signal came once every trial had run: nothing is missing.
                 false => anyhow!(
-                    "interrupted by {signal} as the sweep ended: every point ran all {done} \
-                     trials; written to {}, complete (sweep.json has \"partial\": false)",
+                    "interrupted by {signal} as the sweep ended: every point ran all {}; \
+                     written to {}, complete (sweep.json has \"partial\": false)",
+                    counted(done, "trial"),
                     out.display()
                 ),
             },
@@ -367,10 +370,9 @@ pub fn table(r: &SweepReport<'_>) -> String {
         text.push('\n');
     }
     text.push_str(&format!(
-        "{} points × {} trials, seed {} (the same trials at every point); P: on the Pareto \
-         front of {}\n",
-        r.points.len(),
-        summaries.first().map_or(0, |s| s.trials),
+        "{} × {}, seed {} (the same trials at every point); P: on the Pareto front of {}\n",
+        counted(r.points.len(), "point"),
+        counted(summaries.first().map_or(0, |s| s.trials), "trial"),
         r.seed,
         r.front_axes
             .iter()

@@ -6,7 +6,7 @@
 //! bands from [`TimelineBands`] (`timeline.csv`). The charts therefore never disagree with
 //! the tables.
 
-use crate::output::human_text::duration;
+use crate::output::human_text::{counted, duration};
 use crate::output::summary::Summary;
 use crate::output::timeline::TimelineBands;
 use crate::plot::distribution::{DurationDistribution, DurationGroup};
@@ -53,27 +53,22 @@ pub fn strategy_label(s: &Scenario) -> String {
     s.strategy.label()
 }
 
-/// `1 trial`, `1000 trials`.
-fn trials_text(n: u64) -> String {
-    format!("{n} trial{}", if n == 1 { "" } else { "s" })
-}
-
 /// `title` over `scenario · strategy · replicas · drawn from` (`1000 trials`, `trial 396 of
 /// 1000`).
 fn heading_from(s: &Scenario, title: &str, from: &str) -> Heading {
     Heading {
         title: title.to_string(),
         subtitle: format!(
-            "{} · {} · {} replicas · {from}",
+            "{} · {} · {} · {from}",
             s.name,
             strategy_label(s),
-            s.service.replicas,
+            counted(s.service.replicas, "replica"),
         ),
     }
 }
 
 fn heading(s: &Scenario, trials: u64, title: &str) -> Heading {
-    heading_from(s, title, &trials_text(trials))
+    heading_from(s, title, &counted(trials, "trial"))
 }
 
 /// What the timeline charts show: percentile bands across trials, or one trial alone
@@ -120,7 +115,7 @@ impl<'a> Drawn<'a> {
             Drawn::Bands if banded < summary.trials => {
                 format!("bands of the first {banded} of {} trials", summary.trials)
             }
-            Drawn::Bands => trials_text(summary.trials),
+            Drawn::Bands => counted(summary.trials, "trial"),
             Drawn::Trial(k, _) => format!("trial {k} of {}", summary.trials),
         };
         heading_from(s, &self.title(what), &from)
@@ -375,9 +370,9 @@ pub fn run_charts_of(
         let (whose, ends) = match drawn {
             Drawn::Bands => (
                 format!(
-                    "across the first {} trials: the line is the median trial at that instant, \
+                    "across the first {}: the line is the median trial at that instant, \
                      the shaded band holds 90% of trials (5th to 95th percentile)",
-                    b.running.first().copied().unwrap_or(0)
+                    counted(b.running.first().copied().unwrap_or(0), "trial")
                 ),
                 "dotted vertical lines mark when the median and the 95th-percentile rollout \
                  ended. After a trial ends"

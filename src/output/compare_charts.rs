@@ -8,7 +8,7 @@ use super::charts::{ChartFile, file};
 use crate::experiment::compare::{Paired, verdict};
 use crate::experiment::{Sink, Trial};
 use crate::output::Column;
-use crate::output::human_text::signed;
+use crate::output::human_text::{counted, signed};
 use crate::plot::compare::{CdfOverlay, PairedDifference, PairedDifferences};
 use crate::plot::distribution::DurationGroup;
 use crate::plot::{Heading, PlotError};
@@ -68,8 +68,12 @@ pub fn compare_charts(
     pairs: &[Vec<(&'static Column, Paired)>],
 ) -> Result<Vec<ChartFile>, PlotError> {
     let trials = durations.0.first().map_or(0, Vec::len);
-    let subtitle =
-        |what: &str| format!("{what} · {trials} trials each · seed {seed} (the same trials)");
+    let subtitle = |what: &str| {
+        format!(
+            "{what} · {} each · seed {seed} (the same trials)",
+            counted(trials, "trial")
+        )
+    };
     let mut out = vec![file(
         "compare-duration-cdf",
         "Rollout duration of each variant",

@@ -218,6 +218,18 @@ pub fn number(x: f64) -> String {
     if text == "-0" { "0".to_string() } else { text }
 }
 
+/// A count and its noun, plural unless the count is one: `1 point`, `0 points`,
+/// `1000 trials`. Every message and report that counts something says it through this,
+/// so none reads `1 points`. `noun` is the singular of a noun whose plural adds an `s`
+/// (`trial`, `point`, `shard`, `check`, `replica`, `sample`, …).
+pub fn counted<N>(n: N, noun: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    let s = if n == N::from(1) { "" } else { "s" };
+    format!("{n} {noun}{s}")
+}
+
 /// `3.500` → `3.5`, `4.000` → `4`; integers untouched.
 fn trim_zeros(s: String) -> String {
     if s.contains('.') {
@@ -230,6 +242,14 @@ fn trim_zeros(s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(counted(1u64, "point"), "1 point");
+        assert_eq!(counted(0usize, "point"), "0 points");
+        assert_eq!(counted(2u32, "trial"), "2 trials");
+        assert_eq!(counted(1000u64, "trial"), "1000 trials");
+    }
 
     #[test]
     fn durations() {

@@ -12,6 +12,7 @@
 use crate::experiment::Shard;
 use crate::output::SummaryBuilder;
 use crate::output::csv::read_trials_csv;
+use crate::output::human_text::counted;
 use crate::output::shard::ShardManifest;
 use crate::scenario::user_file;
 use std::io::Write;
@@ -86,9 +87,9 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
             .filter(|r| (r.start, r.end) == (m.first_trial, m.end_trial))
             .ok_or_else(|| {
                 format!(
-                    "{}: shard.json is damaged (slice {shard} of {} trials)",
+                    "{}: shard.json is damaged (slice {shard} of {})",
                     dir.display(),
-                    m.trials
+                    counted(m.trials, "trial")
                 )
             })?;
         if m.partial {

@@ -3,7 +3,7 @@
 //! good one was rolled back, each share with its 95% Wilson score interval.
 
 use crate::output::Summary;
-use crate::output::human_text::duration;
+use crate::output::human_text::{counted, duration};
 use crate::stats::{Z_95, wilson};
 use serde::Serialize;
 
@@ -62,11 +62,11 @@ impl Release {
     pub fn sentence(&self, summary: &Summary) -> String {
         let pct = |r: &Rate| {
             format!(
-                "{:.1}% [{:.1}, {:.1}] of {} trials",
+                "{:.1}% [{:.1}, {:.1}] of {}",
                 100.0 * r.p,
                 100.0 * r.wilson95[0],
                 100.0 * r.wilson95[1],
-                r.trials
+                counted(r.trials, "trial")
             )
         };
         let mut out = String::new();

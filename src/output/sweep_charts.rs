@@ -8,7 +8,7 @@ use super::charts::{ChartFile, file};
 use crate::experiment::objective::{MetricStat, Objective};
 use crate::output::Summary;
 use crate::output::columns::{Unit, column};
-use crate::output::human_text::{number, percent, value};
+use crate::output::human_text::{counted, number, percent, value};
 use crate::output::sweep::SweepReport;
 use crate::plot::axis::Scale;
 use crate::plot::sweep::{Heatmap, IntervalLines, IntervalSeries, Pareto, ParetoPoint};
@@ -78,10 +78,10 @@ fn heading(r: &SweepReport<'_>, title: String) -> Heading {
     Heading {
         title,
         subtitle: format!(
-            "{} · {} points × {} trials · seed {} (the same trials at every point)",
+            "{} · {} × {} · seed {} (the same trials at every point)",
             r.scenario,
-            r.points.len(),
-            trials,
+            counted(r.points.len(), "point"),
+            counted(trials, "trial"),
             r.seed
         ),
     }

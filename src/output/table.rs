@@ -43,7 +43,7 @@
 //! callers outside `output` (strategies, checks, the CLI, tests) use.
 
 use crate::output::columns::Better;
-use crate::output::human_text::{percent, spread, value};
+use crate::output::human_text::{counted, percent, spread, value};
 use crate::output::summary::{Metric, Summary};
 use crate::result::Outcome;
 use crate::stats::Stat;
@@ -137,10 +137,11 @@ const GAP: &str = "  ";
 /// p50, p95, p99, mean, min and max, each in its unit: durations as `47.0s` / `2m10.5s`,
 /// memory in binary units (`1.5Gi`), cpu in cores, availability in percent.
 pub fn summary_table(summary: &Summary) -> String {
-    let plural = if summary.trials == 1 { "" } else { "s" };
     let mut out = format!(
-        "{}: {} trial{plural}, seed {}\n",
-        summary.scenario, summary.trials, summary.seed
+        "{}: {}, seed {}\n",
+        summary.scenario,
+        counted(summary.trials, "trial"),
+        summary.seed
     );
 
     let shown: Vec<_> = summary
@@ -237,11 +238,10 @@ pub fn summary_table(summary: &Summary) -> String {
     }
     out.push_str(&pending_block(summary));
     if summary.event_budget_exceeded > 0 {
-        let n = summary.event_budget_exceeded;
-        let plural = if n == 1 { "" } else { "s" };
         out.push_str(&format!(
-            "\nwarning: {n} trial{plural} exceeded the event budget and stopped as `timeout` \
-             (see README, \"Event budget\")\n"
+            "\nwarning: {} exceeded the event budget and stopped as `timeout` (see README, \
+             \"Event budget\")\n",
+            counted(summary.event_budget_exceeded, "trial")
         ));
     }
     if let Some(r) = crate::output::release::Release::of(summary) {

@@ -566,6 +566,59 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
     assert!(tmp.path().join("s1").join("shard.json").is_file());
 }
 
+/// Every summary counts with its noun in agreement: one point, one trial, one shard.
+#[test]
+fn a_count_of_one_is_singular_in_every_printed_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario_path("swarm-stop-first.yaml");
+    let stdout = |args: &[&str], out: &str| {
+        let assert = bin()
+            .args(args)
+            .args(["--trials", "1", "--out"])
+            .arg(tmp.path().join(out))
+            .assert()
+            .success();
+        String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+    };
+    let sweep = stdout(
+        &["sweep", &file, "--set", &format!("{UC}.parallelism=2")],
+        "sweep",
+    );
+    assert!(sweep.contains("\n1 point × 1 trial, seed 7 "), "{sweep}");
+    let run = stdout(&["run", &file], "run");
+    assert!(
+        run.contains("\nswarm-stop-first: 1 trial, seed 7\n"),
+        "{run}"
+    );
+    assert!(run.contains("\n1 trial in "), "{run}");
+    let compare = stdout(
+        &["compare", &file, &scenario_path("swarm-start-first.yaml")],
+        "c",
+    );
+    assert!(
+        compare.contains("(A, baseline), 1 trial, seed 7:"),
+        "{compare}"
+    );
+    stdout(&["run", &file, "--shard", "1/1", "-q"], "shard");
+    let merged = bin()
+        .arg("merge")
+        .arg(tmp.path().join("shard"))
+        .arg("--out")
+        .arg(tmp.path().join("merged"))
+        .assert()
+        .success();
+    let merged = String::from_utf8_lossy(&merged.get_output().stdout).into_owned();
+    assert!(
+        merged.starts_with("merged 1 shard of swarm-stop-first (1 trial, seed 7) into "),
+        "{merged}"
+    );
+    for text in [&sweep, &run, &compare, &merged] {
+        for wrong in ["1 points", "1 trials", "1 shards"] {
+            assert!(!text.contains(&format!(" {wrong}")), "{wrong}: {text}");
+        }
+    }
+}
+
 #[test]
 fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let tmp = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@ use super::{Block, Page, ReportInfo, Skeleton, capitalised, settings};
 use crate::experiment::objective::MetricStat;
 use crate::output::Summary;
 use crate::output::charts::ChartFile;
+use crate::output::human_text::counted;
 use crate::output::sweep::SweepReport;
 use crate::output::sweep_charts::{interval, shown};
 use crate::output::table::UNBOUNDED;
@@ -73,10 +74,10 @@ pub fn sweep_page(
             false,
         ),
         Block::Para(format!(
-            "{} points × {trials} trials, seed {}: every point runs the same trials (common \
-             random numbers), so the differences between points are the parameters' effect, \
-             not luck.",
-            r.points.len(),
+            "{} × {}, seed {}: every point runs the same trials (common random numbers), so \
+             the differences between points are the parameters' effect, not luck.",
+            counted(r.points.len(), "point"),
+            counted(trials, "trial"),
             r.seed
         )),
         Block::Heading(2, "Points".into()),
@@ -124,10 +125,10 @@ pub fn sweep_page(
     sections.push(Block::Table(header, rows, true));
     let front_axes: Vec<String> = r.front_axes.iter().map(ToString::to_string).collect();
     sections.push(Block::Para(format!(
-        "Pareto front ({}): {} of {} points.",
+        "Pareto front ({}): {} of {}.",
         front_axes.join(", "),
         r.front.len(),
-        r.points.len()
+        counted(r.points.len(), "point")
     )));
     sections.push(Block::Para(r.choice_line("", shown).map_or_else(
         || "No --objective: no best point chosen.".to_string(),

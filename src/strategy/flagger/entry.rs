@@ -6,6 +6,7 @@ use super::config::{
 use super::{Flagger, ROLLING};
 use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
+use crate::output::human_text::counted;
 use crate::scenario::Scenario;
 use crate::scenario::schema::Ty::*;
 use crate::scenario::show_duration as show;
@@ -71,7 +72,7 @@ impl StrategyDef for Def {
 
     fn label(cfg: &FlaggerConfig) -> String {
         let mode = if cfg.iterations > 0 {
-            format!("blue/green, {} iterations", cfg.iterations)
+            format!("blue/green, {}", counted(cfg.iterations, "iteration"))
         } else if !cfg.step_weights.is_empty() {
             format!("stepWeights {:?}", cfg.step_weights)
         } else {

@@ -5,6 +5,7 @@ use super::Swarm;
 use crate::check::lint::{Warning, secs, startup, warn};
 use crate::cluster::room::room_for_tasks;
 use crate::cluster::runtime::RuntimeKind;
+use crate::output::human_text::counted;
 use crate::output::table::duration;
 use crate::scenario::schema::{Ty::*, names};
 use crate::scenario::strategy::{self, SWARM_FIELDS, UPDATE_FIELDS, swarm};
@@ -60,8 +61,8 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
     }
     let short = needed - room;
     let mut fixes = vec![format!(
-        "add room for {short} more task{} ({})",
-        if short == 1 { "" } else { "s" },
+        "add room for {} more ({})",
+        counted(short, "task"),
         room_by.join(", ")
     )];
     // A lower parallelism helps only if the current replicas leave room for one more.
