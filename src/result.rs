@@ -164,10 +164,14 @@ impl Verdict {
 }
 
 impl TrialResult {
-    /// `1 − failed/requests`, when traffic is modelled and any request was sent.
+    /// `1 − failed/requests`, when traffic is modelled and any request was sent: computed
+    /// as `(requests − failed) / requests`, one rounding (counts below 2⁵³ and their
+    /// difference are exact in an f64), so 7 failed of 100 is `0.93` (`1 − 0.07` is
+    /// `0.9299999999999999`).
     pub fn availability(&self) -> Option<f64> {
-        self.traffic
-            .filter(|t| t.requests > 0)
-            .map(|t| 1.0 - t.failed_requests as f64 / t.requests as f64)
+        self.traffic.filter(|t| t.requests > 0).map(|t| {
+            let (requests, failed) = (t.requests as f64, t.failed_requests as f64);
+            (requests - failed) / requests
+        })
     }
 }

@@ -9,19 +9,24 @@
 //! scale, is what two independent runs of the same size would give.
 //!
 //! Everything is accumulated in trial order as results stream by (Welford's updates), so
-//! a comparison needs memory per metric, not per trial.
+//! a comparison needs memory per metric, not per trial. Means and per-trial differences of
+//! short decimals (counts, microseconds) are exact and rounded once
+//! ([`crate::stats::decimal`]): `compare.csv` writes a mean of 4 in 1000 as `0.004`.
 
 use crate::experiment::{Sink, Trial};
 use crate::output::columns::{Better, COLUMNS, Column};
+use crate::stats::decimal::{ExactSum, difference};
 use crate::stats::student::t95;
 use crate::stats::{Z_95, wilson};
 use std::io;
 
-/// Running mean and sum of squared deviations (Welford).
+/// Running mean and sum of squared deviations (Welford), and the exact sum that gives the
+/// mean of short decimals without the running mean's rounding.
 #[derive(Debug, Clone, Copy, Default)]
 struct Moments {
     mean: f64,
     m2: f64,
+    exact: ExactSum,
 }
 
 impl Moments {
@@ -29,6 +34,13 @@ impl Moments {
         let delta = x - self.mean;
         self.mean += delta / n as f64;
         self.m2 += delta * (x - self.mean);
+        self.exact.push(x);
+    }
+
+    /// The mean: exact and rounded once for short decimals (counts, microseconds), else
+    /// the running mean.
+    fn mean(&self, n: u64) -> f64 {
+        self.exact.mean(n).unwrap_or(self.mean)
     }
 
     fn var(&self, n: u64) -> f64 {
@@ -56,24 +68,24 @@ impl Paired {
         self.n += 1;
         self.a.push(self.n, a);
         self.b.push(self.n, b);
-        self.d.push(self.n, b - a);
+        self.d.push(self.n, difference(b, a));
         self.lower += u64::from(b < a);
         self.higher += u64::from(b > a);
     }
 
     /// Mean of the baseline.
     pub fn mean_a(&self) -> f64 {
-        self.a.mean
+        self.a.mean(self.n)
     }
 
     /// Mean of the variant.
     pub fn mean_b(&self) -> f64 {
-        self.b.mean
+        self.b.mean(self.n)
     }
 
     /// Mean of `B − A`.
     pub fn mean_diff(&self) -> f64 {
-        self.d.mean
+        self.d.mean(self.n)
     }
 
     /// Standard deviation of the per-trial differences `B − A`.
@@ -103,7 +115,8 @@ impl Paired {
         } else {
             t95(self.n - 1) * sd / (self.n as f64).sqrt()
         };
-        [self.d.mean - half, self.d.mean + half]
+        let mean = self.mean_diff();
+        [mean - half, mean + half]
     }
 
     /// Share of trials where B < A, with its 95% Wilson interval.

@@ -5,6 +5,9 @@
 //!
 //! - [`quantile`](mod@quantile): percentiles by linear interpolation between order
 //!   statistics;
+//! - [`decimal`]: means, differences and interpolations of short decimals (counts,
+//!   millicores, microseconds) computed exactly and rounded once, so a mean of 4 in 1000
+//!   is written `0.004`, not `0.004000000000000004`;
 //! - [`summary`]: the [`Summary`] of one metric (mean, standard deviation, range,
 //!   percentiles) with a 95% interval for each statistic that has one, named by [`Stat`];
 //! - [`order`]: distribution-free intervals of percentiles from order statistics;
@@ -33,6 +36,7 @@
 //! ```
 
 pub mod column;
+pub mod decimal;
 pub mod interval;
 pub mod order;
 pub mod paired;

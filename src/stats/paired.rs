@@ -11,8 +11,10 @@
 //!   trials"), with its 95% Wilson interval ([`wilson`]); ties are counted apart.
 //!
 //! Like every statistic of this crate, the result depends only on the multiset of pairs,
-//! not their order.
+//! not their order. Differences and their mean are exact for short decimals
+//! ([`crate::stats::decimal`]).
 
+use crate::stats::decimal::{ExactSum, difference};
 use crate::stats::student::mean_interval;
 use crate::stats::{Z_95, wilson};
 
@@ -68,7 +70,7 @@ pub fn paired(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<Paired> {
                 std::cmp::Ordering::Greater => a_greater += 1,
                 std::cmp::Ordering::Equal => ties += 1,
             }
-            a - b
+            difference(a, b)
         })
         .collect();
     if diffs.is_empty() {
@@ -78,7 +80,11 @@ pub fn paired(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<Paired> {
     diffs.sort_unstable_by(f64::total_cmp);
     let n = diffs.len();
     let nf = n as f64;
-    let mean_diff = diffs.iter().sum::<f64>() / nf;
+    let mut exact = ExactSum::default();
+    diffs.iter().for_each(|&d| exact.push(d));
+    let mean_diff = exact
+        .mean(n as u64)
+        .unwrap_or_else(|| diffs.iter().sum::<f64>() / nf);
     let std_diff = if n < 2 || diffs[0] == diffs[n - 1] {
         0.0
     } else {

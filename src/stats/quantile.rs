@@ -16,10 +16,14 @@
 //! so `quantile(0) = min`, `quantile(1) = max`, and the median of an even count is the
 //! mean of the two middle values. For `1, 2, …, 10`: p50 = 5.5, p90 = 9.1, p01 = 1.09.
 
+use crate::stats::decimal::{Decimal, lerp};
+
 /// The type-7 quantile (see the [module docs](self)) of `sorted`, which must be sorted
 /// ascending; `p` is a fraction (0.99 for p99) and is clamped to `[0, 1]`.
 ///
-/// Returns `None` for an empty slice. O(1).
+/// Returns `None` for an empty slice. O(1). When `p` and the two values interpolated are
+/// short decimals ([`crate::stats::decimal`]), the result is the exact interpolation rounded
+/// once.
 ///
 /// ```
 /// use rollout_sim::stats::quantile;
@@ -33,9 +37,28 @@ pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
         "quantile() needs sorted values"
     );
     let last = sorted.len().checked_sub(1)?;
-    let h = last as f64 * p.clamp(0.0, 1.0);
-    let i = (h.floor() as usize).min(last);
-    let frac = h - i as f64;
+    let p = p.clamp(0.0, 1.0);
+    // A fraction with few decimals (every percentile of this crate) splits `h` exactly, and
+    // short-decimal values interpolate exactly: p95 of whole counts is `11565.2`, not the
+    // `11565.199999999997` of the f64 lerp.
+    let (i, frac) = match Decimal::of(p) {
+        Some(exact) => {
+            let (i, r) = exact.times(last);
+            let i = i as usize;
+            if r != 0
+                && i < last
+                && let Some(v) = lerp(sorted[i], sorted[i + 1], r, exact.e)
+            {
+                return Some(v);
+            }
+            (i, Decimal { m: r, e: exact.e }.to_f64())
+        }
+        None => {
+            let h = last as f64 * p;
+            let i = (h.floor() as usize).min(last);
+            (i, h - i as f64)
+        }
+    };
     let lo = sorted[i];
     if frac == 0.0 || i == last {
         // Exact order statistic: return it untouched, with no rounding from the lerp.
@@ -96,5 +119,22 @@ mod tests {
         assert_eq!(quantile(&[1.0, 2.0], 2.0), Some(2.0));
         // Ties return the tied value exactly.
         assert_eq!(quantile(&[0.1, 0.1, 0.1], 0.37), Some(0.1));
+    }
+
+    /// Whole counts and microseconds interpolate to the decimal numpy would print with
+    /// exact arithmetic, not to the f64 lerp's neighbour of it.
+    #[test]
+    fn short_decimals_interpolate_exactly() {
+        // 1000 values: p95 sits 5 hundredths of the way from the 950th to the 951st.
+        let mut xs = vec![0.0; 1000];
+        xs[949] = 11565.0;
+        xs[950..].fill(11569.0);
+        assert_eq!(quantile(&xs, 0.95), Some(11565.2));
+        xs[949] = 78.774211;
+        xs[950..].fill(78.774213);
+        assert_eq!(quantile(&xs, 0.95), Some(78.7742111));
+        // Not short decimals: the f64 lerp, within its bounds.
+        let third = [1.0 / 3.0, 2.0 / 3.0];
+        assert!(close(quantile(&third, 0.5).unwrap(), 0.5));
     }
 }

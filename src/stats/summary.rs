@@ -11,6 +11,7 @@
 //! Statistics are named by [`Stat`], whose spellings (`p95`, `mean`) are those of
 //! `summary.json` and of checks such as `duration_s.p95`.
 
+use crate::stats::decimal::ExactSum;
 use crate::stats::order::quantile_interval;
 use crate::stats::quantile::quantile;
 use crate::stats::sort::{SortBuffers, sort_total_in};
@@ -205,10 +206,17 @@ impl Summary {
         let n = sorted.len();
         let (&min, &max) = (sorted.first()?, sorted.last()?);
         let nf = n as f64;
-        // Rounding can put the mean of equal values a hair off them (7 × 0.1 sums to
+        // Short decimals (counts, microseconds) are summed exactly: the mean of 4 in 1000 is
+        // 0.004, not 0.004000000000000004. Other values are summed in f64, where rounding
+        // can put the mean of equal values a hair off them (7 × 0.1 sums to
         // 0.7000000000000001) and then give them a spurious spread: clamp, and treat
         // constant input as exactly constant.
-        let mean = (sorted.iter().sum::<f64>() / nf).clamp(min, max);
+        let mut exact = ExactSum::default();
+        sorted.iter().for_each(|&v| exact.push(v));
+        let mean = exact
+            .mean(n as u64)
+            .unwrap_or_else(|| sorted.iter().sum::<f64>() / nf)
+            .clamp(min, max);
         let std = if n < 2 || min == max {
             0.0
         } else {

@@ -216,6 +216,27 @@ fn unmodelled_values_are_empty_never_zero() {
     assert_eq!(column("p99_latency_ms").unwrap().cell(&idle), Cell::Empty);
 }
 
+/// Availability is the share served, rounded once: 7 failed of 100 is `0.93`, where
+/// `1 − 7/100` writes `0.9299999999999999`.
+#[test]
+fn availability_is_written_without_float_noise() {
+    let text = |requests: u64, failed_requests: u64| {
+        let row = TrialResult {
+            traffic: Some(TrafficResult {
+                requests,
+                failed_requests,
+                ..TrafficResult::default()
+            }),
+            ..sample_row()
+        };
+        column("availability").unwrap().cell(&row).to_string()
+    };
+    assert_eq!(text(100, 7), "0.93");
+    assert_eq!(text(100, 90), "0.1");
+    assert_eq!(text(2_000, 5), "0.9975");
+    assert_eq!(text(3, 0), "1");
+}
+
 /// The direction of each metric is what a planner means by "worse": fewer serving
 /// tasks or requests served is worse, longer, costlier or more failures is worse.
 #[test]
