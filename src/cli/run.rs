@@ -14,6 +14,7 @@ use crate::output::folder::Staging;
 use crate::output::human_text::counted;
 use crate::output::shard::ShardManifest;
 use crate::output::sinks::{CsvSink, SummarySink, TimelineSink, TraceSink};
+use crate::output::table::shard_summary_table;
 use crate::output::timeline::default_tick;
 use crate::output::{
     Summary, TimelineBands, bands_csv, summary_table, timeline_bands, timeline_trial_csv,
@@ -266,8 +267,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     };
     let json = stats.to_json();
     staged(Path::new("summary.json"), &json)?;
-    if let Some(shard) = args.shard {
-        let manifest = ShardManifest::of(&scenario, shard, plan.trials.clone(), stats.partial);
+    let manifest = args
+        .shard
+        .map(|shard| ShardManifest::of(&scenario, shard, plan.trials.clone(), stats.partial));
+    if let Some(manifest) = &manifest {
         staged(Path::new(ShardManifest::FILE), &manifest.to_json())?;
     }
     // The timeline, the trace and the charts describe every trial: after a signal no
@@ -331,7 +334,16 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             events: summary.events(),
             elapsed: elapsed.as_secs_f64(),
         };
-        print_stdout(&report(args, &scenario, &stats, &perf, &plan.out, &json))?;
+        let printed = report(
+            args,
+            &scenario,
+            &stats,
+            manifest.as_ref(),
+            &perf,
+            &plan.out,
+            &json,
+        );
+        print_stdout(&printed)?;
     }
     Ok(())
 }
@@ -463,11 +475,13 @@ fn rate(x: f64) -> String {
     format!("{v:.decimals$}{suffix}")
 }
 
-/// What is printed on stdout after a run.
+/// What is printed on stdout after a run; a shard's (`shard`: its manifest) says which
+/// slice of the run's trials it ran, in its heading and its last line.
 fn report(
     args: &RunArgs,
     scenario: &Scenario,
     summary: &Summary,
+    shard: Option<&ShardManifest>,
     perf: &Perf,
     out: &Path,
     json: &[u8],
@@ -475,10 +489,17 @@ fn report(
     match args.sim.format {
         OutputFormat::Json => format!("{}\n", String::from_utf8_lossy(json)),
         OutputFormat::Table => {
+            let (table, of_shard) = match shard {
+                Some(m) => (
+                    shard_summary_table(summary, m),
+                    format!(" of shard {}/{}", m.shard[0], m.shard[1]),
+                ),
+                None => (summary_table(summary), String::new()),
+            };
             format!(
-                "{}\n{}\n{} in {:.2}s ({:.0} trials/s, {} events/s); results in {}\n",
+                "{}\n{table}\n{}{of_shard} in {:.2}s ({:.0} trials/s, {} events/s); results \
+                 in {}\n",
                 scenario_header(scenario),
-                summary_table(summary),
                 counted(perf.trials, "trial"),
                 perf.elapsed,
                 perf.trials as f64 / perf.elapsed,

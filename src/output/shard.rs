@@ -13,6 +13,7 @@
 //! debug form, stable for one `version` of the tool, which `merge` also compares.
 
 use crate::experiment::Shard;
+use crate::output::human_text::counted;
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -60,6 +61,23 @@ impl ShardManifest {
         }
     }
 
+    /// The trials the slice covers, for people: `shard 2/3, trials 333 to 665 (333 of 1000
+    /// trials)`; `shard 3/3, no trials (0 of 2 trials)` for an empty slice.
+    pub fn describe(&self) -> String {
+        let [k, n] = self.shard;
+        let (first, end) = (self.first_trial, self.end_trial);
+        let range = match end.saturating_sub(first) {
+            0 => "no trials".to_string(),
+            1 => format!("trial {first}"),
+            _ => format!("trials {first} to {}", end - 1),
+        };
+        format!(
+            "shard {k}/{n}, {range} ({} of {})",
+            end.saturating_sub(first),
+            counted(self.trials, "trial")
+        )
+    }
+
     /// Pretty JSON, newline-terminated.
     pub fn to_json(&self) -> Vec<u8> {
         let mut b = serde_json::to_vec_pretty(self).expect("a manifest serialises");
@@ -93,6 +111,27 @@ mod tests {
             &sets,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_shard_describes_the_trials_it_covers() {
+        let s = load(&["trials=1000"]);
+        let of = |k, n| {
+            let shard = Shard { k, n };
+            ShardManifest::of(&s, shard, shard.range(s.trials), false).describe()
+        };
+        assert_eq!(
+            of(2, 3),
+            "shard 2/3, trials 333 to 665 (333 of 1000 trials)"
+        );
+        assert_eq!(of(1, 1), "shard 1/1, trials 0 to 999 (1000 of 1000 trials)");
+        let one = load(&["trials=1"]);
+        let describe = |k| {
+            let shard = Shard { k, n: 2 };
+            ShardManifest::of(&one, shard, shard.range(1), false).describe()
+        };
+        assert_eq!(describe(1), "shard 1/2, no trials (0 of 1 trial)");
+        assert_eq!(describe(2), "shard 2/2, trial 0 (1 of 1 trial)");
     }
 
     #[test]

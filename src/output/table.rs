@@ -44,6 +44,7 @@
 
 use crate::output::columns::Better;
 use crate::output::human_text::{counted, percent, spread, value};
+use crate::output::shard::ShardManifest;
 use crate::output::summary::{Metric, Summary};
 use crate::result::Outcome;
 use crate::stats::Stat;
@@ -137,12 +138,19 @@ const GAP: &str = "  ";
 /// p50, p95, p99, mean, min and max, each in its unit: durations as `47.0s` / `2m10.5s`,
 /// memory in binary units (`1.5Gi`), cpu in cores, availability in percent.
 pub fn summary_table(summary: &Summary) -> String {
-    let mut out = format!(
-        "{}: {}, seed {}\n",
-        summary.scenario,
-        counted(summary.trials, "trial"),
-        summary.seed
-    );
+    table_headed(summary, &counted(summary.trials, "trial"))
+}
+
+/// [`summary_table`] of one shard of a run (`run --shard K/N`): its heading says which
+/// slice of the run's trials it summarises (`web: shard 2/3, trials 333 to 665 (333 of
+/// 1000 trials), seed 7`), not the whole run.
+pub fn shard_summary_table(summary: &Summary, shard: &ShardManifest) -> String {
+    table_headed(summary, &shard.describe())
+}
+
+/// The table under the heading `scenario: trials, seed S`.
+fn table_headed(summary: &Summary, trials: &str) -> String {
+    let mut out = format!("{}: {trials}, seed {}\n", summary.scenario, summary.seed);
 
     let shown: Vec<_> = summary
         .outcomes

@@ -617,6 +617,32 @@ fn sweep_and_compare_format_json_print_the_json_they_write() {
     }
 }
 
+/// A shard's printed summary says it is one: which slice, which trials, of how many.
+#[test]
+fn a_shard_run_says_which_trials_it_ran() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "run",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "50",
+        ])
+        .args(["--shard", "2/3", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    // ⌊50·1/3⌋ = 16 to ⌊50·2/3⌋ = 33, exclusive.
+    assert_eq!(
+        lines[1],
+        "swarm-stop-first: shard 2/3, trials 16 to 32 (17 of 50 trials), seed 7"
+    );
+    let last = lines.last().unwrap();
+    assert!(last.starts_with("17 trials of shard 2/3 in "), "{last}");
+}
+
 #[test]
 fn three_shards_merge_into_the_single_run_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
