@@ -3,15 +3,16 @@
 //!
 //! The shards must be the N slices of one run: the same scenario (its fingerprint in
 //! `shard.json`), seed, trial count and tool version; each K from 1 to N exactly once,
-//! each complete (not interrupted), each holding the trials of its slice and no other.
-//! Anything else is refused with a message naming the folder. `trials.csv` is the shards'
+//! each complete (not interrupted), each holding the trials of its slice and no other,
+//! every row with the seed its `shard.json` gives. Anything else is refused with a message
+//! naming the folder (and, for a row, the file and its line). `trials.csv` is the shards'
 //! rows concatenated in shard order (the slices are contiguous, so that is trial order);
 //! `summary.json` is computed from those rows as a single run computes it (one
 //! [`SummaryBuilder`] fed every row in trial order).
 
 use crate::experiment::Shard;
 use crate::output::SummaryBuilder;
-use crate::output::csv::read_trials_csv;
+use crate::output::csv::read_trials_csv_lines;
 use crate::output::human_text::counted;
 use crate::output::shard::ShardManifest;
 use crate::scenario::user_file;
@@ -130,9 +131,13 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
     for (m, dir) in &shards {
         let path = dir.join("trials.csv");
         let bytes = user_file::read(&path, TRIALS_CAP)?;
-        let part = read_trials_csv(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let part = read_trials_csv_lines(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let expected: Vec<u64> = (m.first_trial..m.end_trial).collect();
-        if part.iter().map(|r| r.trial).ne(expected.iter().copied()) {
+        if part
+            .iter()
+            .map(|(_, r)| r.trial)
+            .ne(expected.iter().copied())
+        {
             return Err(format!(
                 "{}: does not hold exactly trials {}..{} of shard {}/{n}",
                 path.display(),
@@ -159,8 +164,22 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
             }
             Some(_) => {}
         }
+        // Every row carries the seed its trial ran with: a row of another run (or an
+        // edited one) would be merged into numbers no run of this seed gives.
+        if let Some((line, row)) = part.iter().find(|(_, r)| r.seed != m.seed) {
+            return Err(format!(
+                "{}, line {line}: trial {} has seed {}, expected {}, the seed of {} \
+                 (shard {}/{n}): the file holds rows of another run; run the shard again",
+                path.display(),
+                row.trial,
+                row.seed,
+                m.seed,
+                dir.join(ShardManifest::FILE).display(),
+                m.shard[0]
+            ));
+        }
         csv.write_all(body).map_err(cannot_write)?;
-        part.iter().for_each(|r| summary.push(r));
+        part.iter().for_each(|(_, r)| summary.push(r));
     }
     Ok(Merged {
         manifest: first,

@@ -696,6 +696,42 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
         assert!(stderr.contains(why), "{dirs:?}: {stderr}");
         assert!(!tmp.path().join("bad").exists());
     }
+    // A row whose seed cell is not its shard's seed: an edited file, or a shard of another
+    // seed given the manifest of this one. Refused at the row, with the seed expected.
+    let copy = |from: &str, to: &str| {
+        fs::create_dir_all(tmp.path().join(to)).unwrap();
+        for f in ["trials.csv", "summary.json", "shard.json"] {
+            fs::copy(tmp.path().join(from).join(f), tmp.path().join(to).join(f)).unwrap();
+        }
+    };
+    copy("s2", "edited");
+    let csv_path = tmp.path().join("edited/trials.csv");
+    let csv = fs::read_to_string(&csv_path).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    assert!(lines[4].starts_with("19,11,"), "{}", lines[4]);
+    lines[4] = lines[4].replacen("19,11,", "19,12,", 1);
+    fs::write(&csv_path, lines.join("\n") + "\n").unwrap();
+    copy("foreign", "relabelled");
+    fs::copy(
+        tmp.path().join("s2/shard.json"),
+        tmp.path().join("relabelled/shard.json"),
+    )
+    .unwrap();
+    for (dirs, why) in [
+        (
+            &["s1", "edited", "s3"][..],
+            "edited/trials.csv, line 5: trial 19 has seed 12, expected 11, the seed of ",
+        ),
+        (
+            &["s1", "relabelled", "s3"][..],
+            "relabelled/trials.csv, line 2: trial 16 has seed 9, expected 11",
+        ),
+    ] {
+        let out = merge(dirs, "bad").code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains(why), "{dirs:?}: {stderr}");
+        assert!(!tmp.path().join("bad").exists());
+    }
     // Merging into a shard's own folder replaced that shard: refused, the shard kept.
     let out = merge(&["s1", "s2", "s3"], "s1").code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();

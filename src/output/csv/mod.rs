@@ -14,5 +14,5 @@
 mod read;
 mod write;
 
-pub use read::read_trials_csv;
+pub use read::{read_trials_csv, read_trials_csv_lines};
 pub use write::{TrialsCsv, trials_csv};

@@ -23,6 +23,15 @@ use crate::sim::time::{Time, from_secs_f64};
 /// Write-then-read gives the same rows (a property test checks it), so merging shards
 /// gives the same summary a single run gives.
 pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
+    Ok(read_trials_csv_lines(bytes)?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// [`read_trials_csv`], each row with the line of the file it is on (the header is line
+/// 1), for a message that points at a row.
+pub fn read_trials_csv_lines(bytes: &[u8]) -> Result<Vec<(u64, TrialResult)>, ReadError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
@@ -64,10 +73,11 @@ pub fn read_trials_csv(bytes: &[u8]) -> Result<Vec<TrialResult>, ReadError> {
     for record in reader.records() {
         let record = record?;
         let line = record.position().map_or(0, |p| p.line());
-        rows.push(ix.parse(&Fields {
+        let row = ix.parse(&Fields {
             record: &record,
             line,
-        })?);
+        })?;
+        rows.push((line, row));
     }
     Ok(rows)
 }
