@@ -18,9 +18,12 @@
 //! lower end is above `+tolerance·|base|`, for higher-is-better ones its upper end is below
 //! `−tolerance·|base|`. Improvements, changes smaller than the tolerance and changes the
 //! noise cannot tell apart all pass.
+//!
+//! A shard folder (`run --shard K/N`) is no baseline unless it holds exactly the trials
+//! the check runs ([`Baseline::check_trials`]): its merged folder is.
 
 use crate::output::columns::{Better, COLUMNS, Column};
-use crate::output::shard::fingerprint;
+use crate::output::shard::{ShardManifest, fingerprint, trial_range};
 use crate::output::{Summary, read_trials_csv};
 use crate::result::TrialResult;
 use crate::scenario::Scenario;
@@ -94,6 +97,8 @@ pub struct Baseline {
     rows: Option<Vec<TrialResult>>,
     /// `baseline.json`, when present.
     pub info: Option<BaselineInfo>,
+    /// `shard.json`, when the folder is one shard of a run (`run --shard K/N`).
+    pub shard: Option<ShardManifest>,
 }
 
 impl Baseline {
@@ -138,12 +143,50 @@ impl Baseline {
         } else {
             None
         };
+        let shard_path = dir.join(ShardManifest::FILE);
+        let shard = if shard_path.is_file() {
+            let bytes = std::fs::read(&shard_path)
+                .with_context(|| format!("--baseline: cannot read {}", shard_path.display()))?;
+            Some(serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "--baseline {}: not a shard manifest written by `run --shard K/N`",
+                    shard_path.display()
+                )
+            })?)
+        } else {
+            None
+        };
         Ok(Baseline {
             origin: path.to_path_buf(),
             summary,
             rows,
             info,
+            shard,
         })
+    }
+
+    /// Refuses a baseline that is one shard of a run, unless it holds exactly the trials
+    /// a run of `trials` trials runs (`0..trials`: shard 1/1, say). Any other slice holds
+    /// other trials than the run compared with it, or only some of them: paired, the
+    /// comparison would cover the trials both have (none, for a slice past the run's
+    /// last trial, and then nothing is compared at all); unpaired, a third of the trials
+    /// against all of them. Its merged folder is the baseline that was meant.
+    pub fn check_trials(&self, trials: u64) -> anyhow::Result<()> {
+        let Some(shard) = &self.shard else {
+            return Ok(());
+        };
+        anyhow::ensure!(
+            shard.range() == (0..trials),
+            "--baseline {}: this is one shard of a run, not the run: {}, seed {}; the check \
+             runs {}, so they would compare other trials, or only some. Merge the shards \
+             first (`rollout-sim merge DIR… --out DIR`) and give the merged folder as \
+             --baseline",
+            self.origin.display(),
+            shard.describe(),
+            shard.seed,
+            trial_range(0..trials)
+        );
+        Ok(())
     }
 
     /// Warning lines when the baseline was written by another version or for other

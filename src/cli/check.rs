@@ -14,6 +14,7 @@ use crate::output::Summary;
 use crate::output::human_text::counted;
 use crate::output::junit::{Suite, junit_xml};
 use crate::output::replaceable::{holds_only_ours, is_run_folder};
+use crate::output::shard::ShardManifest;
 use crate::output::trials_csv;
 use crate::result::TrialResult;
 use crate::scenario::walk::number;
@@ -209,7 +210,12 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
             root.parent().map(Path::to_path_buf).into_iter().collect()
         };
         for dir in dirs {
-            for f in ["summary.json", "trials.csv", BaselineInfo::FILE] {
+            for f in [
+                "summary.json",
+                "trials.csv",
+                BaselineInfo::FILE,
+                ShardManifest::FILE,
+            ] {
                 inputs.add(&dir.join(f), "a --baseline file");
             }
         }
@@ -274,7 +280,10 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
                 }
                 BaselineJob::Update(path)
             } else {
-                match Baseline::read(&path) {
+                match Baseline::read(&path).and_then(|b| {
+                    b.check_trials(job.scenario.trials)?;
+                    Ok(b)
+                }) {
                     Ok(b) => BaselineJob::Compare(Box::new(b)),
                     Err(e) => {
                         problems.push(format!("{e:#}"));
@@ -406,7 +415,16 @@ fn write_baseline(
     let mut info = serde_json::to_vec_pretty(&BaselineInfo::of(scenario))
         .context("baseline.json serialises")?;
     info.push(b'\n');
-    write_file(&dir.join(BaselineInfo::FILE), &info)
+    write_file(&dir.join(BaselineInfo::FILE), &info)?;
+    // Written over a shard folder, the folder now holds the whole run: its `shard.json`
+    // would make the next `check --baseline` take it for the shard.
+    let manifest = dir.join(ShardManifest::FILE);
+    match std::fs::remove_file(&manifest) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", manifest.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The 1-based line of `needle` in `file`, if the file contains it.

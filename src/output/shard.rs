@@ -65,17 +65,18 @@ impl ShardManifest {
     /// trials)`; `shard 3/3, no trials (0 of 2 trials)` for an empty slice.
     pub fn describe(&self) -> String {
         let [k, n] = self.shard;
-        let (first, end) = (self.first_trial, self.end_trial);
-        let range = match end.saturating_sub(first) {
-            0 => "no trials".to_string(),
-            1 => format!("trial {first}"),
-            _ => format!("trials {first} to {}", end - 1),
-        };
+        let range = self.first_trial..self.end_trial;
         format!(
-            "shard {k}/{n}, {range} ({} of {})",
-            end.saturating_sub(first),
+            "shard {k}/{n}, {} ({} of {})",
+            trial_range(range.clone()),
+            range.end.saturating_sub(range.start),
             counted(self.trials, "trial")
         )
+    }
+
+    /// The trial indices the slice holds.
+    pub fn range(&self) -> Range<u64> {
+        self.first_trial..self.end_trial
     }
 
     /// Pretty JSON, newline-terminated.
@@ -83,6 +84,15 @@ impl ShardManifest {
         let mut b = serde_json::to_vec_pretty(self).expect("a manifest serialises");
         b.push(b'\n');
         b
+    }
+}
+
+/// Trial indices `range` for people: `trials 333 to 665`, `trial 0`, `no trials`.
+pub fn trial_range(range: Range<u64>) -> String {
+    match range.end.saturating_sub(range.start) {
+        0 => "no trials".to_string(),
+        1 => format!("trial {}", range.start),
+        _ => format!("trials {} to {}", range.start, range.end - 1),
     }
 }
 

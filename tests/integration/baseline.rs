@@ -287,3 +287,52 @@ fn runs_of_different_lengths_show_the_means_of_the_trials_they_pair() {
         "{line}"
     );
 }
+
+/// A shard folder (`run --shard K/N`) holds a slice of a run's trials: as a baseline it
+/// would compare other trials, or only some (none at all for a slice past the checked
+/// trials), so it is refused before any trial unless it holds exactly the trials the check
+/// runs. The shards' merged folder is the baseline that was meant.
+#[test]
+fn a_shard_is_refused_as_a_baseline_unless_it_holds_the_checked_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard = |k: &str| {
+        let out = dir.path().join(format!("s{k}"));
+        Command::cargo_bin("rollout-sim")
+            .unwrap()
+            .args(["run", SCENARIO, "--trials", "600", "-q", "--shard"])
+            .arg(format!("{k}/3"))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let (s1, s2, s3) = (shard("1"), shard("2"), shard("3"));
+    let refused = "this is one shard of a run, not the run: shard 2/3, trials 200 to 399 \
+                   (200 of 600 trials), seed 7; the check runs trials 0 to 199";
+    for base in [s2.clone(), s2.join("summary.json")] {
+        check(&base, &[])
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(refused))
+            .stderr(predicate::str::contains("rollout-sim merge"));
+    }
+    // Shard 1/3 of 600 trials is trials 0 to 199, the very trials the check runs.
+    check(&s1, &[])
+        .code(0)
+        .stdout(predicate::str::contains("paired"));
+    let merged = dir.path().join("merged");
+    Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .arg("merge")
+        .args([&s1, &s2, &s3])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    check(&merged, &[]).code(0);
+    // A baseline written over a shard folder is a baseline of the whole run, no shard.
+    check(&s2, &["--update-baseline"]).code(0);
+    assert!(!s2.join("shard.json").exists());
+    check(&s2, &[]).code(0);
+}
