@@ -52,8 +52,7 @@ impl Decimal {
     /// `x` as `m / 10^e` with exactly `e` decimals, if that gives back `x`.
     fn with(x: f64, e: u32) -> Option<Decimal> {
         let scaled = x * POW10[e as usize] as f64;
-        // Also refuses NaN and infinities.
-        if !(scaled.abs() < EXACT as f64) {
+        if !scaled.is_finite() || scaled.abs() >= EXACT as f64 {
             return None;
         }
         let d = Decimal {
@@ -88,10 +87,14 @@ impl Decimal {
 /// for that (below 2⁵³ after dividing out their common factor); else `None`.
 fn ratio(num: i128, den: i128) -> Option<f64> {
     debug_assert!(den > 0);
-    let g = gcd(num.unsigned_abs(), den as u128) as i128;
-    let (num, den) = (num / g.max(1), den / g.max(1));
     // Both exact as f64: IEEE division rounds the exact quotient once.
-    (num.abs() <= EXACT && den <= EXACT).then(|| num as f64 / den as f64)
+    let exact = |num: i128, den: i128| {
+        (num.abs() <= EXACT && den <= EXACT).then(|| num as f64 / den as f64)
+    };
+    exact(num, den).or_else(|| {
+        let g = gcd(num.unsigned_abs(), den as u128) as i128;
+        exact(num / g, den / g)
+    })
 }
 
 /// `b − a` computed exactly and rounded once when both are short decimals (`0.3 − 0.1` is
