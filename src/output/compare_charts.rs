@@ -83,7 +83,13 @@ pub fn compare_charts(
         &CdfOverlay {
             heading: Heading {
                 title: "Rollout duration, cumulative share of trials".into(),
-                subtitle: subtitle(&names.join(" vs ")),
+                subtitle: subtitle(
+                    &names
+                        .iter()
+                        .map(|n| shortened(n))
+                        .collect::<Vec<_>>()
+                        .join(" vs "),
+                ),
             },
             groups: names
                 .iter()
@@ -115,14 +121,41 @@ pub fn compare_charts(
             ),
             &differences(
                 Heading {
-                    title: format!("Paired differences of the means: B = {b}, A = {}", names[0]),
-                    subtitle: subtitle(&format!("{b} − {}", names[0])),
+                    // No-break spaces: a wrapped title breaks before `A = `, not after `A`.
+                    title: format!(
+                        "Paired differences of the means: B\u{a0}=\u{a0}{}, A\u{a0}=\u{a0}{}",
+                        shortened(b),
+                        shortened(&names[0])
+                    ),
+                    // The title names B and A.
+                    subtitle: subtitle("B − A"),
                 },
                 per,
             ),
         )?);
     }
     Ok(out)
+}
+
+/// Most characters of a variant name in a chart's heading: two such names and the
+/// differences' title (`Paired differences of the means: B = …, A = …`) fit on the two
+/// lines a title may take at its full size.
+const NAME_IN_HEADING: usize = 48;
+
+/// `name` for a chart's heading: whole when it has at most [`NAME_IN_HEADING`] characters,
+/// else its start and its end around `…` (`aggressive-rollout-wi…high-parallelism`),
+/// where `--set` names keep their distinct value. The legend and the report give it whole.
+fn shortened(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= NAME_IN_HEADING {
+        return name.to_string();
+    }
+    let keep = NAME_IN_HEADING - 1;
+    let tail = keep / 2;
+    let head = keep - tail;
+    let start: String = chars[..head].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{start}…{end}")
 }
 
 /// A variant name as part of a file name: letters, digits, `-`, `_` and `.` kept, anything
@@ -164,6 +197,36 @@ mod tests {
         let mut z = Paired::default();
         z.push(0.0, 1.0);
         assert!(differences(Heading::default(), &[(col, z)]).rows.is_empty());
+    }
+
+    #[test]
+    fn long_variant_names_are_shortened_in_the_headings_only() {
+        // A `--set` variant's name is short enough to stay whole.
+        let set = "strategy.swarm.update_config.order=start-first";
+        assert_eq!(shortened(set), set);
+        let a = "conservative-rollout-with-long-delay-and-parallelism-one";
+        let b = "aggressive-rollout-with-short-delay-and-high-parallelism";
+        let s = shortened(b);
+        assert_eq!(s.chars().count(), NAME_IN_HEADING);
+        assert!(s.starts_with("aggressive-rollout") && s.ends_with("high-parallelism"));
+        let names = [a.to_string(), b.to_string()];
+        let durations = DurationsSink(vec![vec![60.0, 61.0], vec![50.0, 52.0]]);
+        let col = column("duration_s").unwrap();
+        let mut p = Paired::default();
+        p.push(60.0, 50.0);
+        p.push(61.0, 52.0);
+        let charts = compare_charts(&names, 7, &durations, &[vec![(col, p)]]).unwrap();
+        let diff = charts
+            .iter()
+            .find(|c| c.stem == "compare-differences")
+            .unwrap();
+        // The chart's heading shortens both names; the report's title gives both whole.
+        assert!(!diff.svg.contains(a) && !diff.svg.contains(b));
+        assert!(diff.svg.contains('…'));
+        assert_eq!(diff.title, format!("{b} against {a}"));
+        // The CDF's legend still names each variant whole.
+        let cdf = &charts[0];
+        assert!(cdf.svg.contains(a) && cdf.svg.contains(b));
     }
 
     #[test]

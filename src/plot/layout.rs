@@ -80,40 +80,96 @@ pub(super) fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(&color)
 }
 
+/// Pixels from the top of one title line to the next.
+const TITLE_STEP: i32 = 25;
+/// Pixels from the top of one subtitle line to the next.
+const NOTE_STEP: i32 = 17;
+/// Most lines a title, or a subtitle, may take; a longer one is cut, ending in `…`.
+const HEADING_LINES: usize = 2;
+
+/// The heading laid out `room` pixels wide: the title's lines at [`TITLE`] size, the
+/// subtitle's at [`NOTE`] size (widths measured by `title_w` and `note_w`), and the
+/// heading's height, pixels. Neither text ever shrinks: one too wide for a line is wrapped
+/// ([`wrap`]) onto [`HEADING_LINES`] lines at most ([`at_most`]). A one-line title and
+/// subtitle take 56 pixels, as every chart's heading did before titles wrapped.
+pub(super) fn heading_lines(
+    heading: &Heading,
+    room: i32,
+    title_w: &dyn Fn(&str) -> i32,
+    note_w: &dyn Fn(&str) -> i32,
+) -> (Vec<String>, Vec<String>, i32) {
+    let title = at_most(&heading.title, room, HEADING_LINES, title_w);
+    let sub = at_most(&heading.subtitle, room, HEADING_LINES, note_w);
+    let height = 8 + TITLE_STEP * title.len() as i32 + NOTE_STEP * sub.len() as i32 + 6;
+    (title, sub, height)
+}
+
+/// `s` wrapped into lines `room` pixels wide ([`wrap`]), `most` of them at most: the last
+/// one kept is cut where `…` still fits after it.
+pub(super) fn at_most(
+    s: &str,
+    room: i32,
+    most: usize,
+    measure: &dyn Fn(&str) -> i32,
+) -> Vec<String> {
+    let mut lines = wrap(s, room, measure);
+    if lines.len() > most.max(1) {
+        lines.truncate(most.max(1));
+        if let Some(last) = lines.last_mut() {
+            while !last.is_empty() && measure(&format!("{}…", last.trim_end())) > room {
+                last.pop();
+            }
+            *last = format!("{}…", last.trim_end());
+        }
+    }
+    lines
+}
+
 /// Draw the heading and the legend (when it has two entries or more), and return the area
 /// left for the plot.
 ///
-/// The legend is a column on the right when every entry fits there at [`LEGEND_MIN`]
-/// pixels or more; otherwise (long names: `strategy.swarm.update_config.order=stop-first`)
-/// it goes below the plot at [`NOTE`] size, in as many columns as the widest entry allows,
-/// an entry wider than the chart wrapped onto several lines ([`below`]): every entry is
-/// shown whole, in readable type.
+/// The heading's title and subtitle keep their sizes and wrap when too wide
+/// ([`heading_lines`]). The legend is a column on the right when every entry fits there at
+/// [`LEGEND_MIN`] pixels or more; otherwise (long names:
+/// `strategy.swarm.update_config.order=stop-first`) it goes below the plot at [`NOTE`]
+/// size, in as many columns as the widest entry allows, an entry wider than the chart
+/// wrapped onto several lines ([`below`]): every entry is shown whole, in readable type.
 pub(super) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     heading: &Heading,
     legend: &[(String, Swatch)],
 ) -> Result<DrawingArea<DB, Shift>, PlotError> {
     let (w, h) = root.dim_in_pixel();
-    let (top, rest) = root.split_vertically(56);
-    let title = fit(root, &heading.title, TITLE, w - 20);
-    top.draw(&Text::new(
-        heading.title.clone(),
-        (10, 8),
-        text(title, BLACK),
-    ))?;
-    let sub = fit(root, &heading.subtitle, NOTE, w - 20);
-    top.draw(&Text::new(
-        heading.subtitle.clone(),
-        (10, 33),
-        text(sub, GREY),
-    ))?;
-    if legend.len() < 2 {
-        return Ok(rest);
-    }
     let width = |s: &str, px: u32| {
         root.estimate_text_size(s, &text(px, BLACK))
             .map_or(i32::MAX, |(tw, _)| i32::try_from(tw).unwrap_or(i32::MAX))
     };
+    let (title, sub, heading_h) = heading_lines(
+        heading,
+        i32::try_from(w).unwrap_or(i32::MAX) - 20,
+        &|s| width(s, TITLE),
+        &|s| width(s, NOTE),
+    );
+    let heading_h = u32::try_from(heading_h).unwrap_or(0);
+    let (top, rest) = root.split_vertically(heading_h);
+    for (i, line) in title.iter().enumerate() {
+        top.draw(&Text::new(
+            line.trim_end().to_string(),
+            (10, 8 + TITLE_STEP * i as i32),
+            text(TITLE, BLACK),
+        ))?;
+    }
+    let sub_top = 8 + TITLE_STEP * title.len() as i32;
+    for (i, line) in sub.iter().enumerate() {
+        top.draw(&Text::new(
+            line.trim_end().to_string(),
+            (10, sub_top + NOTE_STEP * i as i32),
+            text(NOTE, GREY),
+        ))?;
+    }
+    if legend.len() < 2 {
+        return Ok(rest);
+    }
     let column = legend
         .iter()
         .all(|(label, _)| width(label, LEGEND_MIN) <= LEGEND_TEXT_W as i32);
@@ -133,7 +189,7 @@ pub(super) fn frame<DB: DrawingBackend>(
     }
     let room = i32::try_from(w).unwrap_or(i32::MAX) - 2 * LEFT;
     let (cells, height) = below(legend, room, &|s| width(s, NOTE));
-    let rest_h = h.saturating_sub(56);
+    let rest_h = h.saturating_sub(heading_h);
     let (plot, bottom) = rest.split_vertically(rest_h.saturating_sub(height.max(0) as u32));
     for (cell, (_, swatch)) in cells.iter().zip(legend) {
         let (x, y) = (LEFT + cell.at.0, cell.at.1 + LEGEND_ROW / 2);
@@ -198,14 +254,16 @@ pub(super) fn below(
 }
 
 /// `s` in lines no wider than `room` pixels (as `measure` says), broken after a space, a
-/// dot, a comma, `=` or `/` (a path and its value break at their separators), or inside a
-/// piece only when the piece alone is too wide. Joined, the lines give `s` back.
+/// dot, a comma, `=`, `/` or `-` (a path and its value, a hyphenated name, break at their
+/// separators), but never before a no-break space (`B\u{a0}=\u{a0}NAME` stays on one line
+/// with the start of `NAME`); inside a piece only when the piece alone is too wide.
+/// Joined, the lines give `s` back.
 pub(super) fn wrap(s: &str, room: i32, measure: &dyn Fn(&str) -> i32) -> Vec<String> {
     let mut pieces: Vec<&str> = Vec::new();
     let mut start = 0;
     for (i, c) in s.char_indices() {
-        if " .,=/".contains(c) {
-            let end = i + c.len_utf8();
+        let end = i + c.len_utf8();
+        if " .,=/-".contains(c) && !s[end..].starts_with('\u{a0}') {
             pieces.push(&s[start..end]);
             start = end;
         }
@@ -375,6 +433,39 @@ mod tests {
         assert_eq!(wrap("", 70, &chars), [""]);
         // Room for not even one character: one character a line, no endless loop.
         assert_eq!(wrap("äbc", 3, &chars), ["ä", "b", "c"]);
+        // A no-break space holds its neighbours together.
+        assert_eq!(
+            wrap("means: B\u{a0}=\u{a0}fast-start", 7 * 12, &chars),
+            ["means: ", "B\u{a0}=\u{a0}fast-", "start"]
+        );
+    }
+
+    #[test]
+    fn a_heading_wraps_and_never_shrinks() {
+        let heading = |title: &str, subtitle: &str| Heading {
+            title: title.into(),
+            subtitle: subtitle.into(),
+        };
+        // One line each: the 56 pixels every heading had.
+        let (t, s, h) = heading_lines(
+            &heading("Outcomes", "web · 100 trials"),
+            780,
+            &chars,
+            &chars,
+        );
+        assert_eq!((t.len(), s.len(), h), (1, 1, 56));
+        // Too wide for a line: two, each within the room, nothing lost.
+        let title = "Paired differences of the means: B = aggressive-rollout-with-short-delay, \
+                     A = conservative-rollout";
+        let (t, _, h) = heading_lines(&heading(title, "x"), 7 * 70, &chars, &chars);
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert!(t.iter().all(|l| chars(l.trim_end()) <= 7 * 70), "{t:?}");
+        assert_eq!(t.concat(), title);
+        assert_eq!(h, 56 + TITLE_STEP);
+        // Too long for two lines: cut at the end of the second, marked.
+        let t = at_most(&"word ".repeat(60), 7 * 40, 2, &chars);
+        assert_eq!(t.len(), 2);
+        assert!(t[1].ends_with('…') && chars(&t[1]) <= 7 * 40, "{t:?}");
     }
 
     #[test]

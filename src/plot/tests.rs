@@ -183,3 +183,88 @@ fn svg_text_names_the_embedded_family_and_carries_the_labels() {
         assert!(s.contains(label), "{label} missing");
     }
 }
+
+/// One `<text>` element of an SVG: where, how big, what colour, what it says.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SvgText {
+    pub x: f64,
+    pub y: f64,
+    /// `font-size` as written (plotters writes the pixel size ÷ 1.24).
+    pub size: f64,
+    pub fill: String,
+    pub text: String,
+}
+
+/// Every `<text>` element of an SVG written by plotters, in document order.
+pub(crate) fn svg_texts(svg: &str) -> Vec<SvgText> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let from = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[from..from + tag[from..].find('"')?].to_string())
+    };
+    let num = |tag: &str, name: &str| attr(tag, name).and_then(|v| v.parse().ok());
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|part| {
+            let (tag, rest) = part.split_once('>')?;
+            let (body, _) = rest.split_once("</text>")?;
+            Some(SvgText {
+                x: num(tag, "x")?,
+                y: num(tag, "y")?,
+                size: num(tag, "font-size")?,
+                fill: attr(tag, "fill")?,
+                text: body.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_title_keeps_its_size_and_wraps_whole() {
+    use super::compare::{PairedDifference, PairedDifferences};
+    let short = PairedDifferences {
+        heading: heading(),
+        rows: vec![PairedDifference {
+            metric: "duration_s".into(),
+            text: "-2.7s (better)".into(),
+            relative: [-0.05, -0.06, -0.04],
+        }],
+    };
+    let title = "Paired differences of the means: \
+                 B = aggressive-rollout-with-short-delay-and-high-paral…, \
+                 A = conservative-rollout-with-long-delay-and-para…";
+    let long = PairedDifferences {
+        heading: Heading {
+            title: title.into(),
+            subtitle: "B − A · 200 trials each · seed 7 (the same trials)".into(),
+        },
+        ..short.clone()
+    };
+    let size_of = |c: &PairedDifferences| {
+        let (_, s) = renders(c);
+        svg_texts(&s)
+            .into_iter()
+            .find(|t| (t.x, t.y) == (10.0, 8.0))
+            .map(|t| t.size)
+            .expect("the title's first line")
+    };
+    let (_, s) = renders(&long);
+    let lines: Vec<SvgText> = svg_texts(&s)
+        .into_iter()
+        .filter(|t| t.fill == "#000000" && t.x == 10.0 && t.y < 60.0)
+        .collect();
+    // The title's size, as a short title's; on lines one below the other, nothing lost.
+    assert!(lines.len() >= 2, "{lines:?}");
+    for l in &lines {
+        assert_eq!(l.size, size_of(&short), "{l:?}");
+    }
+    assert!(lines.windows(2).all(|w| w[1].y > w[0].y), "{lines:?}");
+    let joined: String = lines.iter().map(|l| l.text.replace(' ', "")).collect();
+    assert_eq!(joined, title.replace(' ', ""));
+    // The subtitle under the title's last line, at its own size.
+    let sub = svg_texts(&s)
+        .into_iter()
+        .find(|t| t.text.starts_with("B − A"))
+        .expect("subtitle");
+    assert!(sub.y > lines.last().unwrap().y, "{sub:?}");
+    assert!(sub.size < lines[0].size && sub.size > 10.0, "{sub:?}");
+}
