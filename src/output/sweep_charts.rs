@@ -64,6 +64,20 @@ pub fn shown(m: &MetricStat, x: f64) -> String {
     }
 }
 
+/// How a chart's axis (or colour bar) ticks the values of `m`: durations for seconds,
+/// percents for rates and ratios, binary units for memory, plain numbers otherwise.
+fn scale(m: &MetricStat) -> Scale {
+    match m {
+        MetricStat::OutcomeRate(_) => Scale::Fraction,
+        MetricStat::Column { metric, .. } => match column(metric).map(|c| c.unit) {
+            Some(Unit::Seconds) => Scale::Seconds,
+            Some(Unit::Ratio) => Scale::Fraction,
+            Some(Unit::Bytes) => Scale::Bytes,
+            _ => Scale::Number,
+        },
+    }
+}
+
 /// A swept value as a number for the x axis: a plain number, else a duration in seconds.
 fn numeric(text: &str) -> Option<f64> {
     text.trim()
@@ -131,14 +145,7 @@ pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLine
         .zip(&axis.values)
         .map(|(&x, v)| (x, v.shown.clone()))
         .collect();
-    let y_scale = match &o.metric {
-        MetricStat::OutcomeRate(_) => Scale::Fraction,
-        MetricStat::Column { metric, .. } => match column(metric).map(|c| c.unit) {
-            Some(Unit::Seconds) => Scale::Seconds,
-            Some(Unit::Ratio) => Scale::Fraction,
-            _ => Scale::Number,
-        },
-    };
+    let y_scale = scale(&o.metric);
     Some(IntervalLines {
         heading: heading(r, format!("{} with its 95% interval", o.metric)),
         x_label: axis.path.clone(),

@@ -19,10 +19,19 @@ impl TickAxis {
     /// `lo..hi` of `scale` with at most `most` ticks ([`ticks`]).
     pub fn new(scale: Scale, lo: f64, hi: f64, most: usize) -> TickAxis {
         let (ticks, step) = ticks(scale, lo, hi, most);
+        let binary = if scale == Scale::Bytes {
+            binary_unit(lo, hi)
+        } else {
+            0
+        };
         TickAxis {
             inner: (lo..hi).into(),
             ticks,
-            text: TickText { scale, step },
+            text: TickText {
+                scale,
+                step,
+                binary,
+            },
         }
     }
 
@@ -45,6 +54,11 @@ impl TickAxis {
     pub fn labels(&self) -> Vec<String> {
         self.ticks.iter().map(|&v| self.text.label(v)).collect()
     }
+
+    /// Every tick and its label, in order (ticks drawn by hand: a colour bar's).
+    pub fn labelled(&self) -> Vec<(f64, String)> {
+        self.ticks.iter().copied().zip(self.labels()).collect()
+    }
 }
 
 /// What the numbers on an axis are, which decides its ticks and their labels.
@@ -57,6 +71,22 @@ pub enum Scale {
     Seconds,
     /// Fractions, shown as percents (`99.5%`).
     Fraction,
+    /// Bytes, shown in binary units as memory is everywhere (`512Mi`, `1.5Gi`): decimal
+    /// steps of the unit the larger end of the axis reaches.
+    Bytes,
+}
+
+/// Binary units of bytes, as `human_text` writes memory: `Ki` is 1024 bytes.
+const BINARY: [&str; 6] = ["B", "Ki", "Mi", "Gi", "Ti", "Pi"];
+
+/// The binary unit (an index of [`BINARY`]) an axis of bytes from `lo` to `hi` is written
+/// in: the largest its larger end reaches (`1.5Gi`, not `1536Mi`).
+fn binary_unit(lo: f64, hi: f64) -> u32 {
+    let m = lo.abs().max(hi.abs());
+    (1..BINARY.len() as u32)
+        .take_while(|&k| m >= 1024f64.powi(k as i32))
+        .last()
+        .unwrap_or(0)
 }
 
 impl Ranged for TickAxis {
@@ -170,6 +200,13 @@ fn step_for(scale: Scale, span: f64, most: f64) -> Option<Step> {
 /// step ([`CLOCK_STEPS`] for seconds, 1, 2 or 5 × 10^e otherwise) that gives at most
 /// `most` ticks, and that step. No tick for an empty or non-finite range.
 pub fn ticks(scale: Scale, lo: f64, hi: f64, most: usize) -> (Vec<f64>, Step) {
+    if scale == Scale::Bytes {
+        // Decimal steps of the binary unit: `1Gi, 1.5Gi, 2Gi`. Scaling by a power of two
+        // is exact, so the ticks are the unit's multiples and stay inside the range.
+        let unit = 1024f64.powi(binary_unit(lo, hi) as i32);
+        let (ticks, step) = ticks(Scale::Number, lo / unit, hi / unit, most);
+        return (ticks.into_iter().map(|t| t * unit).collect(), step);
+    }
     let most = most.max(2) as f64;
     let Some(step) = (lo.is_finite() && hi.is_finite())
         .then(|| step_for(scale, hi - lo, most))
@@ -198,11 +235,18 @@ pub fn ticks(scale: Scale, lo: f64, hi: f64, most: usize) -> (Vec<f64>, Step) {
 pub struct TickText {
     scale: Scale,
     step: Step,
+    /// Bytes: the binary unit the steps count (an index of [`BINARY`]).
+    binary: u32,
 }
 
 impl TickText {
     /// The label of tick `v` (a value off the ticks is written at the nearest tick).
     pub fn label(&self, v: f64) -> String {
+        let v = if self.scale == Scale::Bytes {
+            v / 1024f64.powi(self.binary as i32)
+        } else {
+            v
+        };
         let exact = (-30..=30).contains(&self.step.exp);
         let Some(k) = self.step.count(v).filter(|_| exact) else {
             // Too far out for whole steps (no chart shows such a range): a float.
@@ -218,6 +262,11 @@ impl TickText {
             Scale::Number => number_text(n, exp),
             Scale::Seconds => duration_text(n, exp),
             Scale::Fraction => format!("{}%", Decimal::of(n, exp + 2).text()),
+            Scale::Bytes => format!(
+                "{}{}",
+                Decimal::of(n, exp).text(),
+                BINARY[self.binary as usize % BINARY.len()]
+            ),
         }
     }
 }
@@ -403,8 +452,7 @@ mod tests {
 
     /// The labels of the ticks of a `scale` axis over `lo..hi` with at most `most` ticks.
     fn labelled(scale: Scale, lo: f64, hi: f64, most: usize) -> Vec<(f64, String)> {
-        let axis = TickAxis::new(scale, lo, hi, most);
-        axis.ticks.iter().copied().zip(axis.labels()).collect()
+        TickAxis::new(scale, lo, hi, most).labelled()
     }
 
     fn labels(scale: Scale, lo: f64, hi: f64, most: usize) -> Vec<String> {
@@ -449,11 +497,40 @@ mod tests {
     }
 
     #[test]
+    fn bytes_tick_at_decimal_steps_of_their_binary_unit() {
+        const GI: f64 = 1024.0 * 1024.0 * 1024.0;
+        assert_eq!(
+            labelled(Scale::Bytes, 4.0 * GI, 6.0 * GI, 6),
+            [
+                (4.0 * GI, "4Gi".to_string()),
+                (4.5 * GI, "4.5Gi".to_string()),
+                (5.0 * GI, "5Gi".to_string()),
+                (5.5 * GI, "5.5Gi".to_string()),
+                (6.0 * GI, "6Gi".to_string()),
+            ]
+        );
+        assert_eq!(
+            labels(
+                Scale::Bytes,
+                300.0 * 1024.0 * 1024.0,
+                900.0 * 1024.0 * 1024.0,
+                6
+            ),
+            ["400Mi", "600Mi", "800Mi"]
+        );
+        assert_eq!(
+            labels(Scale::Bytes, 0.0, 1000.0, 3),
+            ["0B", "500B", "1000B"]
+        );
+    }
+
+    #[test]
     fn durations_read_as_a_clock() {
         let at = |v: f64, units: u64, exp: i32| {
             TickText {
                 scale: Scale::Seconds,
                 step: Step::new(units, exp),
+                binary: 0,
             }
             .label(v)
         };
