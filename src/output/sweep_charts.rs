@@ -118,6 +118,8 @@ pub fn heatmap(r: &SweepReport<'_>, o: &Objective) -> Heatmap {
             .map(|(_, s)| o.metric.of(s).map(|v| (v, shown(&o.metric, v))))
             .collect(),
         higher_is_better: o.maximize,
+        scale: scale(&o.metric),
+        value_label: o.metric.to_string(),
     }
 }
 

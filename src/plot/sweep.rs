@@ -27,6 +27,11 @@ pub struct Heatmap {
     pub cells: Vec<Option<(f64, String)>>,
     /// Whether a higher value is the good one (the dark end of the scale is the good end).
     pub higher_is_better: bool,
+    /// What the values are: the colour bar's ticks are steps of this scale, written in its
+    /// unit (`1m30s`, `99.9%`, `1.5Gi`), as the axes of the other charts are.
+    pub scale: Scale,
+    /// What the colours stand for, written along the colour bar (`duration_s.p95`).
+    pub value_label: String,
 }
 
 /// A metric along one parameter, with its interval at every point.
@@ -117,9 +122,117 @@ fn ramp(t: f64) -> RGBColor {
     RGBColor(mix(235.0, 8.0), mix(243.0, 48.0), mix(250.0, 107.0))
 }
 
+/// Width of the colour bar's strip, pixels.
+const BAR_W: i32 = 16;
+/// Pixels from the plot's right edge to the colour bar, and from the bar to its tick marks'
+/// labels.
+const BAR_GAP: i32 = 14;
+
+impl Heatmap {
+    /// The range the colours span: the values' [`span`], kept to what the scale can take
+    /// ([`padded`]: a single 100% spans 80%–100%, not 90%–110%).
+    fn range(&self) -> (f64, f64) {
+        padded(self.scale, self.cells.iter().flatten().map(|c| c.0), 0.0)
+    }
+
+    /// The colour of value `v`: [`ramp`] from light to dark, the dark end the good one.
+    fn fill(&self, v: f64) -> RGBColor {
+        let (lo, hi) = self.range();
+        let good = (v - lo) / (hi - lo);
+        ramp(if self.higher_is_better {
+            good
+        } else {
+            1.0 - good
+        })
+    }
+
+    /// The colour bar's ticks, the values' range on [`Heatmap::scale`]'s steps.
+    fn bar_axis(&self) -> TickAxis {
+        let (lo, hi) = self.range();
+        TickAxis::new(self.scale, lo, hi, 6)
+    }
+
+    /// The colour bar's title: what the colours are, and which end is good.
+    fn bar_title(&self) -> String {
+        let better = if self.higher_is_better {
+            "higher"
+        } else {
+            "lower"
+        };
+        format!("{} (darker: {better}, better)", self.value_label)
+    }
+
+    /// The colour bar beside the plot, whose pixels are `ys` (top to bottom) from `x` on:
+    /// the colours from the lowest value (bottom) to the highest (top), ticked in the
+    /// values' unit, the title along its right.
+    fn draw_bar<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        x: i32,
+        ys: std::ops::Range<i32>,
+    ) -> Result<(), PlotError> {
+        let (lo, hi) = self.range();
+        let (top, bottom) = (ys.start, ys.end);
+        let height = f64::from((bottom - top).max(1));
+        let y_of = |v: f64| bottom - ((v - lo) / (hi - lo) * height).round() as i32;
+        // Two-pixel rows, each the colour of the value at its middle.
+        for y in (top..bottom).step_by(2) {
+            let v = hi - (f64::from(y - top) + 1.0) / height * (hi - lo);
+            root.draw(&Rectangle::new(
+                [(x, y), (x + BAR_W, (y + 2).min(bottom))],
+                self.fill(v).filled(),
+            ))?;
+        }
+        root.draw(&Rectangle::new([(x, top), (x + BAR_W, bottom)], GREY))?;
+        let mut widest = 0;
+        for (v, label) in self.bar_axis().labelled() {
+            let y = y_of(v);
+            root.draw(&PathElement::new(
+                vec![(x + BAR_W, y), (x + BAR_W + 5, y)],
+                BLACK.stroke_width(1),
+            ))?;
+            let style = text(TICK, BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+            widest = widest.max(root.estimate_text_size(&label, &style).map_or(0, |s| s.0));
+            root.draw(&Text::new(label, (x + BAR_W + 8, y), style))?;
+        }
+        let title_x = x + BAR_W + 8 + i32::try_from(widest).unwrap_or(0) + 8;
+        root.draw(&Text::new(
+            self.bar_title(),
+            (title_x, (top + bottom) / 2),
+            text(LABEL, BLACK)
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        Ok(())
+    }
+
+    /// Pixels the colour bar takes right of the plot: the strip, its tick labels and its
+    /// title (none when no cell has a value).
+    fn bar_room<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> u32 {
+        if self.cells.iter().flatten().next().is_none() {
+            return 0;
+        }
+        let widest = self
+            .bar_axis()
+            .labels()
+            .iter()
+            .filter_map(|l| root.estimate_text_size(l, &text(TICK, BLACK)).ok())
+            .map(|(w, _)| w)
+            .max()
+            .unwrap_or(0);
+        let title = root
+            .estimate_text_size("Ag", &text(LABEL, BLACK))
+            .map_or(LABEL + 4, |(_, h)| h);
+        (BAR_GAP + BAR_W + 8) as u32 + widest + 8 + title + 8
+    }
+}
+
 impl Chart for Heatmap {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let area = frame(root, &self.heading, &[])?;
+        let (w, _) = area.dim_in_pixel();
+        let room = self.bar_room(root);
+        let (area, _) = area.split_horizontally(w.saturating_sub(room));
         let (nx, ny) = (self.x.1.len().max(1), self.y.1.len().max(1));
         let (xs, ys) = (&self.x.1, &self.y.1);
         let mut chart = ChartBuilder::on(&area)
@@ -144,22 +257,13 @@ impl Chart for Heatmap {
             .x_desc(self.x.0.as_str())
             .y_desc(self.y.0.as_str())
             .draw()?;
-        let (lo, hi) = span(self.cells.iter().flatten().map(|c| c.0));
         let plot = chart.plotting_area();
         for iy in 0..self.y.1.len() {
             for ix in 0..self.x.1.len() {
                 let at = |x: usize, y: usize| (SegmentValue::Exact(x), SegmentValue::Exact(y));
                 let cell = self.cells.get(iy * self.x.1.len() + ix).cloned().flatten();
                 let (fill, label) = match &cell {
-                    Some((v, t)) => {
-                        let good = (v - lo) / (hi - lo);
-                        let k = if self.higher_is_better {
-                            good
-                        } else {
-                            1.0 - good
-                        };
-                        (ramp(k), t.clone())
-                    }
+                    Some((v, t)) => (self.fill(*v), t.clone()),
                     None => (WHITE, "–".to_string()),
                 };
                 plot.draw(&Rectangle::new(
@@ -183,6 +287,11 @@ impl Chart for Heatmap {
                     text(TICK, ink).pos(Pos::new(HPos::Center, VPos::Center)),
                 ))?;
             }
+        }
+        if room > 0 {
+            let (xs, ys) = plot.get_pixel_range();
+            let (bx, by) = root.get_base_pixel();
+            self.draw_bar(root, xs.end - bx + BAR_GAP, ys.start - by..ys.end - by)?;
         }
         Ok(())
     }
@@ -433,7 +542,7 @@ impl Chart for Pareto {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::tests::{heading, renders};
+    use crate::plot::tests::{heading, renders, svg_texts};
 
     fn point(label: &str, d: f64, a: f64, peak: f64) -> ParetoPoint {
         ParetoPoint {
@@ -475,6 +584,8 @@ mod tests {
             y,
             cells,
             higher_is_better: false,
+            scale: Scale::Seconds,
+            value_label: "duration_s.p95".into(),
         });
         renders(&Heatmap::default());
         let line = vec![
@@ -606,6 +717,117 @@ mod tests {
             "{shares:?}"
         );
         assert_eq!(shares.iter().copied().fold(0.0, f64::max), 100.0);
+    }
+
+    /// Every `<rect>` of an SVG: `(x, y, width, height, fill)`.
+    fn rects(svg: &str) -> Vec<(i32, i32, i32, i32, String)> {
+        svg.split("<rect")
+            .skip(1)
+            .filter_map(|r| {
+                let tag = &r[..r.find('>')?];
+                let attr = |n: &str| {
+                    let from = tag.find(&format!(" {n}=\""))? + n.len() + 3;
+                    Some(tag[from..from + tag[from..].find('"')?].to_string())
+                };
+                let num = |n: &str| attr(n)?.parse().ok();
+                Some((
+                    num("x")?,
+                    num("y")?,
+                    num("width")?,
+                    num("height")?,
+                    attr("fill")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The audit's sweep: duration_s.p95 over parallelism (y) and delay (x).
+    fn audit_heatmap(higher_is_better: bool) -> Heatmap {
+        let values = [104.1, 134.1, 165.1, 62.3, 76.9, 97.9, 48.8, 58.7, 71.3];
+        Heatmap {
+            heading: heading(),
+            x: (
+                "strategy.swarm.update_config.delay".into(),
+                vec!["0s".into(), "5s".into(), "10s".into()],
+            ),
+            y: (
+                "strategy.swarm.update_config.parallelism".into(),
+                vec!["1".into(), "2".into(), "3".into()],
+            ),
+            cells: values.iter().map(|&v| Some((v, format!("{v}s")))).collect(),
+            higher_is_better,
+            scale: Scale::Seconds,
+            value_label: "duration_s.p95".into(),
+        }
+    }
+
+    #[test]
+    fn a_heatmap_has_a_colour_bar_ticked_in_the_values_unit() {
+        for higher_is_better in [false, true] {
+            let chart = audit_heatmap(higher_is_better);
+            let (_, svg) = renders(&chart);
+            let texts = svg_texts(&svg);
+            let cells_right = texts
+                .iter()
+                .filter(|t| t.text.ends_with("1s") && t.text.contains('.'))
+                .map(|t| t.x)
+                .fold(0.0, f64::max);
+            // Clock steps over 48.8 s – 2m45.1s, as a time axis has them, right of the cells,
+            // the higher value higher up.
+            let ticks: Vec<_> = ["1m", "1m30s", "2m", "2m30s"]
+                .iter()
+                .map(|l| {
+                    texts
+                        .iter()
+                        .find(|t| t.text == *l)
+                        .unwrap_or_else(|| panic!("tick {l} missing"))
+                })
+                .collect();
+            assert!(ticks.iter().all(|t| t.x > cells_right + 50.0), "{ticks:?}");
+            assert!(ticks.windows(2).all(|w| w[1].y < w[0].y), "{ticks:?}");
+            let title = texts
+                .iter()
+                .find(|t| t.text.starts_with("duration_s.p95"))
+                .expect("the bar's title");
+            assert!(
+                title
+                    .text
+                    .contains(if higher_is_better { "higher" } else { "lower" })
+            );
+            // At each tick, the bar has the colour a cell of that value has.
+            let bar_x = ticks[0].x as i32 - 8 - BAR_W;
+            for (t, v) in ticks.iter().zip([60.0, 90.0, 120.0, 150.0]) {
+                let (r, g, b) = chart.fill(v).rgb();
+                let want = format!("#{r:02X}{g:02X}{b:02X}");
+                let y = t.y as i32;
+                let row = rects(&svg)
+                    .into_iter()
+                    .find(|&(x, y0, w, h, _)| x == bar_x && w == BAR_W && (y0..y0 + h).contains(&y))
+                    .unwrap_or_else(|| panic!("no bar row at {y}"));
+                // One row of two pixels: at most a step of the ramp apart.
+                let got = u32::from_str_radix(&row.4[1..], 16).unwrap();
+                let want_n = u32::from_str_radix(&want[1..], 16).unwrap();
+                let diff = |k: u32| ((got >> k) & 255).abs_diff((want_n >> k) & 255);
+                assert!(
+                    diff(0).max(diff(8)).max(diff(16)) <= 2,
+                    "{want} at {y}: {row:?}"
+                );
+            }
+        }
+        // One share everywhere: the bar stays inside 0–100%, the cells its dark end.
+        let mut one = audit_heatmap(true);
+        one.scale = Scale::Fraction;
+        one.cells = vec![Some((1.0, "100.0%".into())); 9];
+        let (_, svg) = renders(&one);
+        let shares: Vec<f64> = svg_texts(&svg)
+            .iter()
+            .filter_map(|t| t.text.strip_suffix('%')?.parse().ok())
+            .collect();
+        assert!(shares.iter().all(|&p| p <= 100.0), "{shares:?}");
+        assert_eq!(one.fill(1.0), ramp(1.0));
+        // No value, no bar.
+        let (_, svg) = renders(&Heatmap::default());
+        assert!(!svg.contains("darker"));
     }
 
     #[test]
