@@ -55,6 +55,27 @@ pub(super) fn dark(i: usize) -> RGBColor {
     DARK[i % DARK.len()]
 }
 
+/// The opaque light shade of `c` a band is filled with: `c` at 18% on white. Opaque, so
+/// where bands overlap the one drawn last shows, in a colour of the legend, never a blend
+/// of two that no swatch has.
+pub(super) fn tint(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| (255.0 + (f64::from(v) - 255.0) * 0.18).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// The opaque colour of the overlap of a band of `under` and one of `over`: `over` at 18%
+/// on the tint of `under`, the shade two translucent bands would blend to, but drawn as
+/// one colour the legend names ([`Swatch::Patch`]).
+pub(super) fn overlap_tint(under: RGBColor, over: RGBColor) -> RGBColor {
+    let base = tint(under);
+    let mix = |b: u8, c: u8| (f64::from(b) + (f64::from(c) - f64::from(b)) * 0.18).round() as u8;
+    RGBColor(
+        mix(base.0, over.0),
+        mix(base.1, over.1),
+        mix(base.2, over.2),
+    )
+}
+
 /// Dash and gap, pixels, of a dotted line: instants (when rollouts ended), told apart from
 /// the long dashes of limits, which share their colours.
 pub(super) const DOTS: (u32, u32) = (2, 3);
@@ -68,8 +89,10 @@ pub(super) enum Swatch {
     Dashed(RGBColor),
     /// A dotted line ([`DOTS`]: instants).
     Dotted(RGBColor),
-    /// A median line inside a shaded band.
+    /// A median line inside a shaded band, its edges outlined.
     Band(RGBColor),
+    /// An opaque patch of colour (where two bands overlap).
+    Patch(RGBColor),
     /// A filled box (bars).
     Box(RGBColor),
     /// A ring (points marked on a scatter).
@@ -353,12 +376,21 @@ fn draw_swatch<DB: DrawingBackend>(
         Swatch::Band(c) => {
             area.draw(&Rectangle::new(
                 [(x, y - 6), (x + 20, y + 6)],
-                c.mix(0.2).filled(),
+                tint(c).filled(),
             ))?;
+            for edge in [y - 6, y + 6] {
+                area.draw(&PathElement::new(
+                    vec![(x, edge), (x + 20, edge)],
+                    c.stroke_width(1),
+                ))?;
+            }
             area.draw(&PathElement::new(
                 vec![(x, y), (x + 20, y)],
                 c.stroke_width(2),
             ))?;
+        }
+        Swatch::Patch(c) => {
+            area.draw(&Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.filled()))?
         }
         Swatch::Box(c) => area.draw(&Rectangle::new(
             [(x + 2, y - 6), (x + 18, y + 6)],

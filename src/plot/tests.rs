@@ -268,3 +268,50 @@ fn a_long_title_keeps_its_size_and_wraps_whole() {
     assert!(sub.y > lines.last().unwrap().y, "{sub:?}");
     assert!(sub.size < lines[0].size && sub.size > 10.0, "{sub:?}");
 }
+
+#[test]
+fn overlapping_bands_show_only_colours_the_legend_names() {
+    // v1's band [6 − t/10, 6] and v2's [t/12, t/8] overlap from t ≈ 27 s on.
+    let (_, svg) = renders(&rollout(60));
+    let attr = |tag: &str, name: &str| -> String {
+        let from = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        tag[from..from + tag[from..].find('"').unwrap()].to_string()
+    };
+    let tags = |element: &str| -> Vec<String> {
+        svg.split(&format!("<{element} "))
+            .skip(1)
+            .map(|t| format!(" {}", &t[..t.find('>').unwrap()]))
+            .collect()
+    };
+    // The legend's patches: a band's shade, or an overlap's.
+    let swatches: Vec<String> = tags("rect")
+        .iter()
+        .filter(|t| attr(t, "width") == "20" && attr(t, "height") == "12")
+        .map(|t| attr(t, "fill"))
+        .collect();
+    let fills: Vec<(String, String)> = tags("polygon")
+        .iter()
+        .map(|t| (attr(t, "opacity"), attr(t, "fill")))
+        .collect();
+    assert!(fills.len() >= 3, "two bands and their overlap: {fills:?}");
+    for (opacity, fill) in &fills {
+        // Opaque: no blend of two fills, a colour no swatch has.
+        assert_eq!(opacity, "1", "{fill}");
+        assert!(
+            swatches.contains(fill),
+            "{fill} is in no legend entry: {swatches:?}"
+        );
+    }
+    // The overlap is drawn, and named for both bands.
+    let overlap = layout::overlap_tint(color(0), color(1));
+    let (r, g, b) = overlap.rgb();
+    assert!(
+        fills
+            .iter()
+            .any(|f| f.1 == format!("#{r:02X}{g:02X}{b:02X}"))
+    );
+    assert!(svg.contains("\nv1 and v2 bands overlap\n"), "{swatches:?}");
+    // Bands that never meet add no entry.
+    let (_, apart) = renders(&rollout(20));
+    assert!(!apart.contains("bands overlap"));
+}

@@ -5,7 +5,9 @@
 //! there, e.g. latency of a bucket with nothing served) is a gap in the line.
 
 use super::axis::{Scale, TickAxis, from_zero};
-use super::layout::{DOTS, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, text};
+use super::layout::{
+    DOTS, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, overlap_tint, text, tint,
+};
 use super::{Chart, PlotError, RefLine, color};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
@@ -71,10 +73,72 @@ pub struct TrafficTimeline {
 /// Time (seconds, ticks on clock steps) against a value.
 type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, RangedCoordf64>>;
 
+/// Every band, then every overlap of two bands that [`draw_bands`] draws, named for both.
 fn band_legend(series: &[BandSeries]) -> impl Iterator<Item = (String, Swatch)> + '_ {
-    series
+    let bands = series
         .iter()
-        .map(|s| (s.label.clone(), Swatch::Band(color(s.color))))
+        .map(|s| (s.label.clone(), Swatch::Band(color(s.color))));
+    let overlaps = overlapping(series).into_iter().map(|(a, b)| {
+        let (a, b) = (&series[a], &series[b]);
+        (
+            overlap_label(&a.label, &b.label),
+            Swatch::Patch(overlap_tint(color(a.color), color(b.color))),
+        )
+    });
+    bands.chain(overlaps)
+}
+
+/// `current and next bands overlap` for `ready: current (web:1.4.2)` and `ready: next
+/// (web:1.5.0)`: each label without what both start with up to a `: `, and without a
+/// closing `(…)`, short enough for the legend's columns (the bands' own entries say the
+/// rest).
+fn overlap_label(a: &str, b: &str) -> String {
+    let shared = a
+        .char_indices()
+        .filter(|&(i, _)| a[i..].starts_with(": "))
+        .map(|(i, _)| i + 2)
+        .rev()
+        .find(|&i| b.starts_with(&a[..i]))
+        .unwrap_or(0);
+    let short = |s: &str| {
+        let s = &s[shared..];
+        match s.find(" (") {
+            Some(i) if s.ends_with(')') && i > 0 => s[..i].to_string(),
+            _ => s.to_string(),
+        }
+    };
+    format!("{} and {} bands overlap", short(a), short(b))
+}
+
+/// Where the 5–95% bands of `a` and `b` overlap: runs of `(t, low, high)` at the samples
+/// both define with `low ≤ high` (the samples of one timeline, so at the same times), each
+/// run with some height somewhere.
+fn overlap_runs(a: &BandSeries, b: &BandSeries) -> Vec<Vec<(f64, f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64, f64)>> = Vec::new();
+    let mut run = Vec::new();
+    for (&(t, va), &(tb, vb)) in a.points.iter().zip(&b.points) {
+        let both = match (va, vb) {
+            (Some(va), Some(vb)) if t == tb => {
+                Some((t, va[0].max(vb[0]), va[2].min(vb[2]))).filter(|o| o.1 <= o.2)
+            }
+            _ => None,
+        };
+        match both {
+            Some(o) => run.push(o),
+            None => runs.push(std::mem::take(&mut run)),
+        }
+    }
+    runs.push(run);
+    runs.retain(|r| r.iter().any(|o| o.2 > o.1));
+    runs
+}
+
+/// The pairs `(a, b)`, `a` before `b`, of series whose bands overlap somewhere.
+fn overlapping(series: &[BandSeries]) -> Vec<(usize, usize)> {
+    (0..series.len())
+        .flat_map(|a| (a + 1..series.len()).map(move |b| (a, b)))
+        .filter(|&(a, b)| !overlap_runs(&series[a], &series[b]).is_empty())
+        .collect()
 }
 
 /// Ends are dotted, in the dark colours the duration chart gives the same percentiles
@@ -132,17 +196,44 @@ fn plot_on<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-/// Shaded 5–95% bands first (so no band hides a line), then the median lines.
+/// The 5–95% bands, then where they overlap, then their edges, then the median lines (so
+/// no band hides a line).
+///
+/// Every fill is opaque: each band in its [`tint`], in the order given, then the overlap of
+/// every two bands in a colour of its own ([`overlap_tint`]), which the legend names
+/// ([`band_legend`]). Translucent bands would blend into colours no legend entry has. The
+/// edges of every band, a thin line of its colour, are drawn over all the fills, so each
+/// band still shows where it runs.
 fn draw_bands<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     series: &[BandSeries],
 ) -> Result<(), PlotError> {
     for s in series {
-        let c = color(s.color);
+        let fill = tint(color(s.color)).filled();
         for run in s.runs() {
             let mut outline: Vec<(f64, f64)> = run.iter().map(|&(t, v)| (t, v[2])).collect();
             outline.extend(run.iter().rev().map(|&(t, v)| (t, v[0])));
-            chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.18).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(outline, fill)))?;
+        }
+    }
+    for (a, b) in overlapping(series) {
+        let (a, b) = (&series[a], &series[b]);
+        let fill = overlap_tint(color(a.color), color(b.color)).filled();
+        for run in overlap_runs(a, b) {
+            let mut outline: Vec<(f64, f64)> = run.iter().map(|&(t, _, hi)| (t, hi)).collect();
+            outline.extend(run.iter().rev().map(|&(t, lo, _)| (t, lo)));
+            chart.draw_series(std::iter::once(Polygon::new(outline, fill)))?;
+        }
+    }
+    for s in series {
+        let c = color(s.color);
+        for run in s.runs() {
+            for k in [0, 2] {
+                chart.draw_series(LineSeries::new(
+                    run.iter().map(|&(t, v)| (t, v[k])),
+                    c.stroke_width(1),
+                ))?;
+            }
         }
     }
     for s in series {
@@ -263,5 +354,26 @@ pub(super) fn compact(v: f64) -> String {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overlap_is_named_for_both_bands_in_few_words() {
+        assert_eq!(
+            overlap_label("ready: current (web:1.4.2)", "ready: next (web:1.5.0)"),
+            "current and next bands overlap"
+        );
+        assert_eq!(
+            overlap_label("ready: all versions", "ready: current (api:5.1)"),
+            "all versions and current bands overlap"
+        );
+        assert_eq!(
+            overlap_label("served req/s", "failed req/s"),
+            "served req/s and failed req/s bands overlap"
+        );
     }
 }
