@@ -237,7 +237,9 @@ pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFi
             "Sweep heatmap",
             format!(
                 "{} at every combination of the two swept parameters, written in each cell \
-                 (durations for seconds); the darker the cell, the better ({} is better). A dash: no trial defined it.",
+                 (durations for seconds); the darker the cell, the better ({} is better), the \
+                 colour bar on the right giving the value of each shade. A dash: no trial \
+                 defined it.",
                 o.metric,
                 if o.maximize { "higher" } else { "lower" }
             ),
