@@ -140,11 +140,12 @@ pub fn compare_charts(
 /// Most characters of a variant name in a chart's heading: two such names and the
 /// differences' title (`Paired differences of the means: B = …, A = …`) fit on the two
 /// lines a title may take at its full size.
-const NAME_IN_HEADING: usize = 48;
+const NAME_IN_HEADING: usize = 60;
 
 /// `name` for a chart's heading: whole when it has at most [`NAME_IN_HEADING`] characters,
-/// else its start and its end around `…` (`aggressive-rollout-wi…high-parallelism`),
-/// where `--set` names keep their distinct value. The legend and the report give it whole.
+/// else its start and its end around `…` (`checkout-service-start-first-r…e-parallelism-and-
+/// short-delay`), where names that differ in a word near either end keep it. The legend and
+/// the report give it whole.
 fn shortened(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     if chars.len() <= NAME_IN_HEADING {
@@ -204,11 +205,15 @@ mod tests {
         // A `--set` variant's name is short enough to stay whole.
         let set = "strategy.swarm.update_config.order=start-first";
         assert_eq!(shortened(set), set);
-        let a = "conservative-rollout-with-long-delay-and-parallelism-one";
-        let b = "aggressive-rollout-with-short-delay-and-high-parallelism";
+        // `--variant` names of some length stay whole too.
+        let named = "aggressive-rollout-with-short-delay-and-high-parallelism";
+        assert_eq!(shortened(named), named);
+        // Files named at length: their start and end kept, what tells them apart with it.
+        let a = "checkout-service-stop-first-rollout-with-conservative-parallelism-and-monitoring";
+        let b = "checkout-service-start-first-rollout-with-aggressive-parallelism-and-short-delay";
         let s = shortened(b);
         assert_eq!(s.chars().count(), NAME_IN_HEADING);
-        assert!(s.starts_with("aggressive-rollout") && s.ends_with("high-parallelism"));
+        assert!(s.starts_with("checkout-service-start-first") && s.ends_with("and-short-delay"));
         let names = [a.to_string(), b.to_string()];
         let durations = DurationsSink(vec![vec![60.0, 61.0], vec![50.0, 52.0]]);
         let col = column("duration_s").unwrap();
