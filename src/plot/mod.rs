@@ -6,12 +6,17 @@
 //! computes a statistic, so a chart shows exactly the numbers it was given.
 //!
 //! - [`timeline`]: ready tasks per version over time, and the traffic over time, as
-//!   median lines inside 5–95% bands;
-//! - [`distribution`]: rollout durations per outcome, histogram and CDF, percentiles marked;
+//!   median lines inside 5–95% bands (opaque, edges outlined; where two overlap, a shade of
+//!   its own that the legend names);
+//! - [`distribution`]: rollout durations per outcome, histogram and CDF, percentiles marked
+//!   (bins laid over the durations, so one or two trials are narrow bars at their values);
 //! - [`outcomes`]: how often each outcome happened, with its 95% interval;
-//! - [`sweep`] and [`compare`]: heatmaps, interval lines, the Pareto front, overlaid CDFs
-//!   and paired differences, for runs over several settings (drawn and tested; no command
-//!   fills them yet).
+//! - [`sweep`] and [`compare`]: heatmaps (with a colour bar in the statistic's unit),
+//!   interval lines, the Pareto front, overlaid CDFs and paired differences, for runs over
+//!   several settings (filled by `sweep --plot`, `compare --plot` and `report`).
+//!
+//! Every heading keeps its text sizes: a title or subtitle too wide for the chart wraps
+//! onto a second line (`layout.rs`), it never shrinks.
 //!
 //! **Headless and deterministic.** Text is laid out with DejaVu Sans compiled into the
 //! binary (the `dejavu` crate), registered once as the family `sans-serif`: no fontconfig,
