@@ -61,8 +61,7 @@ impl Decimal {
     fn with(x: f64, e: u32) -> Option<Decimal> {
         let unit = POW10_F64[e as usize];
         let scaled = x * unit;
-        // Also false for NaN and the infinities.
-        if !(scaled.abs() < EXACT as f64) {
+        if !scaled.is_finite() || scaled.abs() >= EXACT as f64 {
             return None;
         }
         // Rounded half away from zero, as `f64::round`; below 2⁵³ the truncation and the
