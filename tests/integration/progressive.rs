@@ -50,6 +50,26 @@ fn a_router_canary_keeps_the_stable_at_full_size() {
     }
 }
 
+/// `dynamicStableScale` behind a router: upstream `AtDesiredReplicaCountsForCanary` does not
+/// look at the stable then (it follows the traffic). One replica at `setWeight: 87`: once
+/// the canary pod is available (5 s) the weight goes to 87, the last step is done, the
+/// weight goes to 100, the stable to 0, promoted, all in that instant. Reading the stable's
+/// count too made the weight flap between 87 and 100 and the stable between 1 and 0 until
+/// the livelock guard ended the trial as `timeout` at 5 s.
+#[test]
+fn a_dynamic_stable_scale_canary_of_one_replica_promotes() {
+    let s = yaml(
+        "cluster: {nodes: 1}\nservice:\n  replicas: 1\n  resources: {cpu: 1m}\n\
+         \x20 versions: {current: {}, next: {start: 5s}}\n\
+         strategy:\n  canary:\n    trafficRouting: {}\n    dynamicStableScale: true\n\
+         \x20   steps: [{setWeight: 87}]\ntraffic: {rps: 10}\n",
+    );
+    for r in run_trials(&s, 0..5) {
+        assert_eq!((r.outcome, r.duration), (Outcome::Completed, 5_000_000));
+        // One task of each version at the switch, no stable pods created and killed.
+        assert_eq!(r.peak_tasks, 2, "{r:?}");
+    }
+}
 #[test]
 fn a_bad_release_without_analysis_is_never_detected() {
     // No analysis and no progress problem: nothing aborts, every trial promotes the bad
