@@ -34,6 +34,7 @@ mod report_run;
 mod report_sweep;
 mod run_folder;
 mod scenario_gen;
+mod scenario_gen_argo;
 mod scenarios;
 mod schema;
 mod swarm_properties;

@@ -8,7 +8,8 @@
 //! RollingUpdate (integer and percent) and Recreate, the three probes and the
 //! HEALTHCHECK, all distribution kinds (a file-backed `empirical` too), scheduled and
 //! random node loss, pull failures, the rollout controls and `scale`, the
-//! `ideal`/`docker-20.10`/`kubernetes` profiles and phase maps, and traffic on or off.
+//! `ideal`/`docker-20.10`/`kubernetes` profiles and phase maps, and traffic on or off;
+//! Argo Rollouts canary and blue-green sections come from [`crate::scenario_gen_argo`].
 //!
 //! Sizes stay small (≤ 12 replicas mostly, a few up to 80) so one case runs in
 //! milliseconds in a debug build; the horizon is at most an hour.
@@ -31,11 +32,27 @@ pub enum Family {
     Kubernetes,
     /// `strategy.flagger` (Kubernetes pods; no user actions).
     Flagger,
+    /// `strategy.canary` (Argo Rollouts; promote, abort and retry its only actions).
+    Canary,
+    /// `strategy.blueGreen` (Argo Rollouts).
+    BlueGreen,
+}
+
+impl Family {
+    /// Pods on a kubelet (Kubernetes' probes and node lifecycle), not Swarm tasks.
+    fn kubelet(self) -> bool {
+        self != Family::Swarm
+    }
+
+    /// An Argo Rollout.
+    fn argo(self) -> bool {
+        matches!(self, Family::Canary | Family::BlueGreen)
+    }
 }
 
 /// A duration written in one of the accepted spellings: `"1500ms"`, `"2s"`, a bare
 /// number of seconds.
-fn duration(max_ms: u64) -> BoxedStrategy<Value> {
+pub(crate) fn duration(max_ms: u64) -> BoxedStrategy<Value> {
     prop_oneof![
         4 => (0..=max_ms).prop_map(|ms| json!(format!("{ms}ms"))),
         1 => (0..=max_ms / 1000).prop_map(|s| json!(format!("{s}s"))),
@@ -45,7 +62,7 @@ fn duration(max_ms: u64) -> BoxedStrategy<Value> {
 }
 
 /// A strictly positive duration.
-fn positive_duration(min_ms: u64, max_ms: u64) -> BoxedStrategy<Value> {
+pub(crate) fn positive_duration(min_ms: u64, max_ms: u64) -> BoxedStrategy<Value> {
     (min_ms.max(1)..=max_ms)
         .prop_map(|ms| json!(format!("{ms}ms")))
         .boxed()
@@ -107,14 +124,14 @@ fn probability() -> BoxedStrategy<Value> {
 }
 
 /// Insert `key: value` when `value` is not null (a field left out takes its default).
-fn put(m: &mut Map<String, Value>, key: &str, value: Value) {
+pub(crate) fn put(m: &mut Map<String, Value>, key: &str, value: Value) {
     if !value.is_null() {
         m.insert(key.to_string(), value);
     }
 }
 
 /// `Some(x)` as `x`, `None` as null (left out).
-fn opt(s: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+pub(crate) fn opt(s: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
     prop::option::of(s)
         .prop_map(|v| v.unwrap_or(Value::Null))
         .boxed()
@@ -266,7 +283,7 @@ fn swarm() -> BoxedStrategy<(Value, Map<String, Value>)> {
 }
 
 /// An integer or a percentage (`maxSurge`, `maxUnavailable`).
-fn int_or_percent() -> BoxedStrategy<Value> {
+pub(crate) fn int_or_percent() -> BoxedStrategy<Value> {
     prop_oneof![
         (0u32..4).prop_map(|n| json!(n)),
         (0u32..=100).prop_map(|p| json!(format!("{p}%"))),
@@ -275,7 +292,7 @@ fn int_or_percent() -> BoxedStrategy<Value> {
 }
 
 /// A Kubernetes probe; `readiness` may have a success threshold above 1.
-fn probe(readiness: bool) -> BoxedStrategy<Value> {
+pub(crate) fn probe(readiness: bool) -> BoxedStrategy<Value> {
     let max_success = if readiness { 3 } else { 1 };
     (
         0u32..10,
@@ -515,9 +532,7 @@ fn fit_control_plane(family: Family, cluster: &mut Value, service: &mut Map<Stri
         _ => String::new(),
     };
     match (family, profile.as_str()) {
-        (Family::Kubernetes | Family::Flagger, "docker-20.10") => {
-            cluster["control_plane"] = json!("kubernetes")
-        }
+        (f, "docker-20.10") if f.kubelet() => cluster["control_plane"] = json!("kubernetes"),
         (Family::Swarm, "kubernetes") => cluster["control_plane"] = json!("docker-20.10"),
         _ => {}
     }
@@ -543,6 +558,13 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
         Family::Swarm => swarm(),
         Family::Kubernetes => kubernetes(),
         Family::Flagger => flagger(),
+        Family::Canary => crate::scenario_gen_argo::canary(),
+        Family::BlueGreen => crate::scenario_gen_argo::blue_green(),
+    };
+    let actions = if family.argo() {
+        crate::scenario_gen_argo::actions()
+    } else {
+        actions()
     };
     (
         (
@@ -553,7 +575,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
         (replicas(), 1u32..2000, 16u32..1024),
         (version("1"), version("2"), version("3")),
         strategy,
-        (actions(), traffic(), faults()),
+        (actions, traffic(), faults()),
     )
         .prop_map(
             move |(
@@ -573,6 +595,14 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     {
                         a.remove("metrics");
                     }
+                }
+                if family.argo() && traffic.is_null() {
+                    let key = if family == Family::Canary {
+                        "canary"
+                    } else {
+                        "blueGreen"
+                    };
+                    crate::scenario_gen_argo::strip_analysis(&mut strategy[key]);
                 }
                 if family == Family::Swarm
                     && let Some(list) = actions.as_array_mut()

@@ -1,0 +1,262 @@
+//! proptest strategies for random valid Argo Rollouts sections (`strategy.canary`,
+//! `strategy.blueGreen`) and their service fields, for [`crate::scenario_gen::scenario`].
+//!
+//! Every field of both sections is reachable: canary steps of every kind (`setWeight`,
+//! `pause` with and without `duration`, `setCanaryScale` of each form behind a router, an
+//! `analysis` step), basic and router canaries with their scale-down delays, dynamic
+//! stable scale and minimum pods, background analysis from a starting step; blue-green
+//! with preview counts, auto-promotion on, off or delayed, preview traffic and pre- and
+//! post-promotion analysis; deadlines that abort or not. Analyses are dropped again by
+//! [`strip_analysis`] when the scenario has no traffic to measure.
+
+use crate::scenario_gen::{int_or_percent, opt, probe, put};
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+/// One inline analysis metric of the simulator's own provider, measuring one of `whose`.
+fn metric(whose: &'static [&'static str]) -> BoxedStrategy<Value> {
+    let measured = prop_oneof![
+        Just(("error_rate", "result < 0.05")),
+        Just(("success_rate", "result > 0.9")),
+        Just(("latency_p95", "result < 400")),
+        Just(("ready_ratio", "result >= 0.9")),
+    ];
+    (
+        measured,
+        prop::sample::select(whose),
+        prop::sample::select(&["10s", "30s", "1m"][..]),
+        prop::option::of(0u32..3),
+        0u32..3,
+    )
+        .prop_map(|((quantity, condition), of, interval, more, limit)| {
+            // Argo's validation: `count` at least `failureLimit` (and at least 1).
+            let count = more.map_or(Value::Null, |k| json!((limit + k).max(1)));
+            let mut m = Map::new();
+            put(&mut m, "name", json!(format!("{quantity}-{of}")));
+            put(&mut m, "interval", json!(interval));
+            put(&mut m, "count", count);
+            put(&mut m, "failureLimit", json!(limit));
+            put(&mut m, "successCondition", json!(condition));
+            put(
+                &mut m,
+                "provider",
+                json!({"rollout-sim": {"metric": quantity, "of": of, "window": interval}}),
+            );
+            Value::Object(m)
+        })
+        .boxed()
+}
+
+/// Canary and stable pods both serve while a canary runs, and before a blue-green switch.
+const BOTH: &[&str] = &["canary", "stable"];
+
+fn metrics(whose: &'static [&'static str]) -> BoxedStrategy<Value> {
+    prop::collection::vec(metric(whose), 1..3)
+        .prop_map(|mut v| {
+            // Names are unique within an analysis.
+            for (i, m) in v.iter_mut().enumerate() {
+                let name = format!("{}-{i}", m["name"].as_str().unwrap_or("m"));
+                m["name"] = json!(name);
+            }
+            json!(v)
+        })
+        .boxed()
+}
+
+/// The Rollout's spec fields both strategies take.
+fn spec() -> BoxedStrategy<Map<String, Value>> {
+    (
+        0u32..30,
+        opt(prop_oneof![Just(json!("never")), (61u32..900).prop_map(|s| json!(s))].boxed()),
+        any::<bool>(),
+    )
+        .prop_map(|(min_ready, deadline, abort)| {
+            let mut m = Map::new();
+            put(&mut m, "minReadySeconds", json!(min_ready));
+            put(&mut m, "progressDeadlineSeconds", deadline);
+            put(&mut m, "progressDeadlineAbort", json!(abort));
+            m
+        })
+        .boxed()
+}
+
+/// The pods' probes and grace period.
+fn service() -> BoxedStrategy<Map<String, Value>> {
+    (
+        opt(probe(true)),
+        opt(probe(false)),
+        opt((0u32..40).prop_map(|s| json!(s)).boxed()),
+    )
+        .prop_map(|(readiness, liveness, grace)| {
+            let mut s = Map::new();
+            put(&mut s, "readinessProbe", readiness);
+            put(&mut s, "livenessProbe", liveness);
+            put(&mut s, "terminationGracePeriodSeconds", grace);
+            s
+        })
+        .boxed()
+}
+
+/// One canary step; `router`: the steps only a traffic router takes may appear.
+fn step(router: bool) -> BoxedStrategy<Value> {
+    let scale = prop_oneof![
+        (0u32..12).prop_map(|n| json!({"replicas": n})),
+        (0u32..=100).prop_map(|w| json!({"weight": w})),
+        Just(json!({"matchTrafficWeight": true})),
+    ];
+    let common = prop_oneof![
+        4 => (0u32..=100).prop_map(|w| json!({"setWeight": w})),
+        2 => (1u32..300).prop_map(|s| json!({"pause": {"duration": format!("{s}s")}})),
+        1 => Just(json!({"pause": {}})),
+        1 => metrics(BOTH).prop_map(|m| json!({"analysis": {"metrics": m}})),
+    ];
+    if router {
+        prop_oneof![4 => common, 1 => scale.prop_map(|s| json!({"setCanaryScale": s}))].boxed()
+    } else {
+        common.boxed()
+    }
+}
+
+/// `strategy.canary` and its service fields.
+pub fn canary() -> BoxedStrategy<(Value, Map<String, Value>)> {
+    let router = prop_oneof![
+        Just(json!({})),
+        (1u32..=100).prop_map(|s| json!({"headerRoute": {"share": f64::from(s) / 100.0}})),
+        (100u32..1000).prop_map(|t| json!({"maxTrafficWeight": t})),
+    ];
+    let routed = (
+        router,
+        prop::collection::vec(step(true), 0..5),
+        (0u32..60, 0u32..60, any::<bool>(), 0u32..4),
+    )
+        .prop_map(
+            |(routing, steps, (delay, abort_delay, dynamic, min_pods))| {
+                let mut c = Map::new();
+                put(&mut c, "trafficRouting", routing);
+                put(&mut c, "steps", json!(steps));
+                if !dynamic {
+                    // Argo's validation refuses it with `dynamicStableScale`.
+                    put(&mut c, "scaleDownDelaySeconds", json!(delay));
+                }
+                put(&mut c, "abortScaleDownDelaySeconds", json!(abort_delay));
+                put(&mut c, "dynamicStableScale", json!(dynamic));
+                put(&mut c, "minPodsPerReplicaSet", json!(min_pods));
+                c
+            },
+        );
+    let basic = prop::collection::vec(step(false), 0..5).prop_map(|steps| {
+        let mut c = Map::new();
+        put(&mut c, "steps", json!(steps));
+        c
+    });
+    (
+        prop_oneof![basic, routed],
+        (int_or_percent(), int_or_percent()),
+        opt((0u32..5, metrics(BOTH))
+            .prop_map(|(from, m)| json!({"startingStep": from, "metrics": m}))
+            .boxed()),
+        spec(),
+        service(),
+    )
+        .prop_map(|(mut c, (surge, unavailable), background, spec, service)| {
+            // Both zero is refused, as for a Deployment: make unavailable 1.
+            let zero = |v: &Value| v == &json!(0) || v == &json!("0%");
+            let unavailable = if zero(&surge) && zero(&unavailable) {
+                json!(1)
+            } else {
+                unavailable
+            };
+            put(&mut c, "maxSurge", surge);
+            put(&mut c, "maxUnavailable", unavailable);
+            if let Some(mut b) = background.as_object().cloned() {
+                // Start within the steps.
+                let steps = c["steps"].as_array().map_or(0, Vec::len) as u64;
+                let from = b["startingStep"].as_u64().unwrap_or(0);
+                if steps == 0 {
+                    b.remove("startingStep");
+                } else {
+                    b.insert("startingStep".into(), json!(from.min(steps - 1)));
+                }
+                put(&mut c, "analysis", Value::Object(b));
+            }
+            c.extend(spec);
+            (json!({"canary": c}), service)
+        })
+        .boxed()
+}
+
+/// `strategy.blueGreen` and its service fields.
+pub fn blue_green() -> BoxedStrategy<(Value, Map<String, Value>)> {
+    (
+        (
+            opt((0u32..6).prop_map(|n| json!(n)).boxed()),
+            any::<bool>(),
+            0u32..60,
+            (0u32..60, 0u32..60),
+        ),
+        (
+            opt((1u32..=20)
+                .prop_map(|s| json!({"share": f64::from(s) / 100.0}))
+                .boxed()),
+            opt(metrics(BOTH).prop_map(|m| json!({"metrics": m})).boxed()),
+            // After the switch the previous version gets no requests.
+            opt(metrics(&["canary"])
+                .prop_map(|m| json!({"metrics": m}))
+                .boxed()),
+        ),
+        spec(),
+        service(),
+    )
+        .prop_map(
+            |(
+                (preview, auto, auto_after, (delay, abort_delay)),
+                (traffic, pre, post),
+                spec,
+                service,
+            )| {
+                let mut b = Map::new();
+                put(&mut b, "previewReplicaCount", preview);
+                put(&mut b, "autoPromotionEnabled", json!(auto));
+                put(&mut b, "autoPromotionSeconds", json!(auto_after));
+                put(&mut b, "scaleDownDelaySeconds", json!(delay));
+                put(&mut b, "abortScaleDownDelaySeconds", json!(abort_delay));
+                // A pre-promotion metric of the preview's requests needs some.
+                let traffic = if traffic.is_null() && !pre.is_null() {
+                    json!({"share": 0.05})
+                } else {
+                    traffic
+                };
+                put(&mut b, "previewTraffic", traffic);
+                put(&mut b, "prePromotionAnalysis", pre);
+                put(&mut b, "postPromotionAnalysis", post);
+                b.extend(spec);
+                (json!({"blueGreen": b}), service)
+            },
+        )
+        .boxed()
+}
+
+/// The Argo Rollouts actions: promote, abort, retry.
+pub fn actions() -> BoxedStrategy<Value> {
+    let one = (
+        crate::scenario_gen::duration(600_000),
+        prop::sample::select(&["promote", "abort", "retry"][..]),
+    )
+        .prop_map(|(at, what)| json!({"at": at, "rollout": what}));
+    prop_oneof![2 => Just(json!([])), 3 => prop::collection::vec(one, 1..4).prop_map(|v| json!(v))]
+        .boxed()
+}
+
+/// Without traffic there is nothing to measure: drop every analysis of the strategy
+/// section `section` (its steps, its background run, the blue-green runs).
+pub fn strip_analysis(section: &mut Value) {
+    let Some(s) = section.as_object_mut() else {
+        return;
+    };
+    for key in ["analysis", "prePromotionAnalysis", "postPromotionAnalysis"] {
+        s.remove(key);
+    }
+    if let Some(steps) = s.get_mut("steps").and_then(Value::as_array_mut) {
+        steps.retain(|st| st.get("analysis").is_none());
+    }
+}
