@@ -202,8 +202,8 @@ impl RolloutStrategy {
     pub fn label(&self) -> String {
         match &self.kind {
             RolloutKind::Canary(c) => format!(
-                "Argo canary, {} steps, {}",
-                c.steps.len(),
+                "Argo canary, {}, {}",
+                crate::output::human_text::counted(c.steps.len(), "step"),
                 if c.traffic_routing.is_some() {
                     "traffic router"
                 } else {

@@ -191,3 +191,18 @@ fn blue_green_defaults_are_argos() {
         }
     );
 }
+
+#[test]
+fn the_label_counts_the_steps_in_words() {
+    let label = |v: Value| parse(v).0.unwrap().label();
+    assert_eq!(
+        label(json!({"canary": {"steps": [{"setWeight": 20}]}})),
+        "Argo canary, 1 step, replica-ratio traffic"
+    );
+    assert_eq!(
+        label(
+            json!({"canary": {"trafficRouting": {}, "steps": [{"setWeight": 20}, {"pause": {}}]}})
+        ),
+        "Argo canary, 2 steps, traffic router"
+    );
+}

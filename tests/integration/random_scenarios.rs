@@ -23,7 +23,6 @@ use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestCaseError};
 use rollout_sim::cluster::{TaskState, TraceRecord};
 use rollout_sim::experiment::{Outcome, TrialResult, run_trials, with_threads};
-use rollout_sim::scenario::rollout::RolloutKind;
 use rollout_sim::scenario::{
     ActionKind, FailureAction, Format, Scenario, Strategy as Controller, load_str,
 };
@@ -155,16 +154,6 @@ fn show_all(rs: &[TrialResult]) -> Vec<String> {
     rs.iter().map(show).collect()
 }
 
-/// Whether an Argo Rollout runs any analysis.
-fn analyses(kind: &RolloutKind) -> bool {
-    match kind {
-        RolloutKind::Canary(c) => c.analysis.is_some() || !c.step_analyses.is_empty(),
-        RolloutKind::BlueGreen(b) => {
-            b.pre_promotion_analysis.is_some() || b.post_promotion_analysis.is_some()
-        }
-    }
-}
-
 /// The outcome is a contract name, and one the scenario can produce.
 fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
     prop_assert_eq!(Outcome::parse(r.outcome.as_str()), Some(r.outcome));
@@ -186,7 +175,7 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
             true,
             r.progress_deadline.is_some(),
             r.progress_deadline_abort
-                || analyses(&r.kind)
+                || r.has_analysis()
                 || s.actions.iter().any(|a| a.kind == ActionKind::Abort),
         ),
         // Flagger rolls back on its own (failed checks, stuck canary) and ends `paused`
