@@ -101,6 +101,22 @@ pub struct Baseline {
     pub shard: Option<ShardManifest>,
 }
 
+/// A JSON file of a baseline folder that may be absent (`baseline.json`, `shard.json`):
+/// `None` without it; an error naming it, and `expected`, when it is there but unreadable.
+fn read_beside<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    expected: &str,
+) -> anyhow::Result<Option<T>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("--baseline: cannot read {}", path.display()))?;
+    let value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("--baseline {}: {expected}", path.display()))?;
+    Ok(Some(value))
+}
+
 impl Baseline {
     /// Reads a baseline folder or a `summary.json` (then `trials.csv` and `baseline.json`
     /// are looked for beside it).
@@ -130,32 +146,14 @@ impl Baseline {
         } else {
             None
         };
-        let info_path = dir.join(BaselineInfo::FILE);
-        let info = if info_path.is_file() {
-            let bytes = std::fs::read(&info_path)
-                .with_context(|| format!("--baseline: cannot read {}", info_path.display()))?;
-            Some(serde_json::from_slice(&bytes).with_context(|| {
-                format!(
-                    "--baseline {}: expected version, scenario_hash, scenario, seed, trials",
-                    info_path.display()
-                )
-            })?)
-        } else {
-            None
-        };
-        let shard_path = dir.join(ShardManifest::FILE);
-        let shard = if shard_path.is_file() {
-            let bytes = std::fs::read(&shard_path)
-                .with_context(|| format!("--baseline: cannot read {}", shard_path.display()))?;
-            Some(serde_json::from_slice(&bytes).with_context(|| {
-                format!(
-                    "--baseline {}: not a shard manifest written by `run --shard K/N`",
-                    shard_path.display()
-                )
-            })?)
-        } else {
-            None
-        };
+        let info = read_beside(
+            &dir.join(BaselineInfo::FILE),
+            "expected version, scenario_hash, scenario, seed, trials",
+        )?;
+        let shard = read_beside(
+            &dir.join(ShardManifest::FILE),
+            "not a shard manifest written by `run --shard K/N`",
+        )?;
         Ok(Baseline {
             origin: path.to_path_buf(),
             summary,
