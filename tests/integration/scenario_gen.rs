@@ -283,7 +283,7 @@ fn swarm() -> BoxedStrategy<(Value, Map<String, Value>)> {
 }
 
 /// An integer or a percentage (`maxSurge`, `maxUnavailable`).
-pub(crate) fn int_or_percent() -> BoxedStrategy<Value> {
+fn int_or_percent() -> BoxedStrategy<Value> {
     prop_oneof![
         (0u32..4).prop_map(|n| json!(n)),
         (0u32..=100).prop_map(|p| json!(format!("{p}%"))),
@@ -309,16 +309,24 @@ pub(crate) fn probe(readiness: bool) -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// `(maxSurge, maxUnavailable)` of a Deployment or an Argo canary: both zero is refused
+/// (by the API server, by Argo's validation), so then unavailable is 1.
+pub(crate) fn fenceposts() -> BoxedStrategy<(Value, Value)> {
+    (int_or_percent(), int_or_percent())
+        .prop_map(|(surge, unavailable)| {
+            let zero = |v: &Value| v == &json!(0) || v == &json!("0%");
+            if zero(&surge) && zero(&unavailable) {
+                (surge, json!(1))
+            } else {
+                (surge, unavailable)
+            }
+        })
+        .boxed()
+}
+
 /// Kubernetes strategy and its service fields (probes, grace period, preStop).
 fn kubernetes() -> BoxedStrategy<(Value, Map<String, Value>)> {
-    let rolling = (int_or_percent(), int_or_percent()).prop_map(|(surge, unavailable)| {
-        let zero = |v: &Value| v == &json!(0) || v == &json!("0%");
-        // Both zero is refused by the API server: make unavailable 1.
-        let unavailable = if zero(&surge) && zero(&unavailable) {
-            json!(1)
-        } else {
-            unavailable
-        };
+    let rolling = fenceposts().prop_map(|(surge, unavailable)| {
         json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}})
     });
     let kind = prop_oneof![

@@ -9,7 +9,7 @@
 //! post-promotion analysis; deadlines that abort or not. Analyses are dropped again by
 //! [`strip_analysis`] when the scenario has no traffic to measure.
 
-use crate::scenario_gen::{int_or_percent, opt, probe, put};
+use crate::scenario_gen::{fenceposts, opt, probe, put};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -151,7 +151,7 @@ pub fn canary() -> BoxedStrategy<(Value, Map<String, Value>)> {
     });
     (
         prop_oneof![basic, routed],
-        (int_or_percent(), int_or_percent()),
+        fenceposts(),
         opt((0u32..5, metrics(BOTH))
             .prop_map(|(from, m)| json!({"startingStep": from, "metrics": m}))
             .boxed()),
@@ -159,13 +159,6 @@ pub fn canary() -> BoxedStrategy<(Value, Map<String, Value>)> {
         service(),
     )
         .prop_map(|(mut c, (surge, unavailable), background, spec, service)| {
-            // Both zero is refused, as for a Deployment: make unavailable 1.
-            let zero = |v: &Value| v == &json!(0) || v == &json!("0%");
-            let unavailable = if zero(&surge) && zero(&unavailable) {
-                json!(1)
-            } else {
-                unavailable
-            };
             put(&mut c, "maxSurge", surge);
             put(&mut c, "maxUnavailable", unavailable);
             if let Some(mut b) = background.as_object().cloned() {
