@@ -560,6 +560,48 @@ fn fit_control_plane(family: Family, cluster: &mut Value, service: &mut Map<Stri
     }
 }
 
+/// `cpu` millicores and `mem` MiB a task, halved until `replicas` tasks fit the cluster's
+/// nodes (the loader refuses a starting fleet that does not: some `current` tasks would be
+/// Pending before the rollout).
+fn fit_fleet(cluster: &Value, replicas: u32, mut cpu: u32, mut mem: u32) -> (u32, u32) {
+    // Node shapes as the generator writes them: `cpu` whole cores (a number or its text),
+    // `memory` "NGi".
+    let shape = |n: &Value| {
+        let cores = match &n["cpu"] {
+            Value::String(s) => s.parse::<u32>().ok(),
+            v => v.as_u64().map(|c| c as u32),
+        };
+        let gib = n["memory"]
+            .as_str()
+            .and_then(|m| m.strip_suffix("Gi"))
+            .and_then(|g| g.parse::<u32>().ok());
+        (
+            cores.expect("generated cpu") * 1000,
+            gib.expect("generated memory") * 1024,
+        )
+    };
+    let nodes: Vec<(u32, u32)> = match &cluster["nodes"] {
+        Value::Array(list) => list.iter().map(shape).collect(),
+        n => vec![shape(&cluster["node"]); n.as_u64().expect("a node count") as usize],
+    };
+    loop {
+        // Identical tasks: any placement that puts one wherever one fits holds this many.
+        let (by_cpu, by_mem, both) = nodes.iter().fold((0, 0, 0), |(c, m, b), (nc, nm)| {
+            (c + nc / cpu, m + nm / mem, b + (nc / cpu).min(nm / mem))
+        });
+        if both >= replicas || (cpu == 1 && mem == 1) {
+            return (cpu, mem);
+        }
+        let (cpu_short, mem_short) = (by_cpu < replicas, by_mem < replicas);
+        if cpu_short || !mem_short {
+            cpu = (cpu / 2).max(1);
+        }
+        if mem_short || !cpu_short {
+            mem = (mem / 2).max(1);
+        }
+    }
+}
+
 /// A whole valid scenario of `family`, as its file's tree.
 pub fn scenario(family: Family) -> BoxedStrategy<Value> {
     let strategy = match family {
@@ -633,6 +675,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 if needs_v3 {
                     versions.insert("v3".into(), v3);
                 }
+                // A starting fleet that does not fit is refused by the loader (tested
+                // elsewhere): no case is spent on it.
+                let (cpu, mem) = fit_fleet(&cluster, replicas, cpu, mem);
                 let mut service = extra;
                 put(&mut service, "replicas", json!(replicas));
                 put(
