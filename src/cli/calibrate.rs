@@ -2,6 +2,7 @@
 
 use super::CliError;
 use super::inputs::Inputs;
+use super::numeric_flags;
 use super::options::{check_file_path, write_file};
 use crate::calibrate::app::AppModel;
 use crate::calibrate::{Timeline, calibrate, calibrate_against};
@@ -38,7 +39,8 @@ pub struct CalibrateArgs {
     pub scenario: Option<PathBuf>,
     /// The update config's `delay` during the recording (subtracted from the hand-off);
     /// default: the scenario's `update_config.delay` with `--scenario`, else 0s.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true,
+          value_parser = numeric_flags::duration)]
     pub delay: Option<crate::sim::time::Time>,
     /// Write the result to this file (in an existing folder) instead of stdout (format
     /// from the extension, `.json` or YAML, unless `--format` says).
@@ -47,10 +49,6 @@ pub struct CalibrateArgs {
     /// Output format (default: from `--out`'s extension, else YAML).
     #[arg(long, value_enum)]
     pub format: Option<CalibrateFormat>,
-}
-
-fn parse_duration(s: &str) -> Result<crate::sim::time::Time, String> {
-    crate::scenario::parse_duration(s).map_err(|e| format!("{e}: {s:?}"))
 }
 
 /// Read the scenario and the timelines, fit, write; warnings go to stderr (and into the

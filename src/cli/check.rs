@@ -5,6 +5,7 @@
 //! any fails (or is inconclusive without `--allow-inconclusive`).
 
 use super::inputs::Inputs;
+use super::numeric_flags;
 use super::options::{SimOptions, check_file_path, write_file};
 use super::{CliError, print_stdout};
 use crate::check::baseline::{Baseline, BaselineInfo, compare};
@@ -17,7 +18,6 @@ use crate::output::replaceable::{holds_only_ours, is_run_folder};
 use crate::output::shard::ShardManifest;
 use crate::output::trials_csv;
 use crate::result::TrialResult;
-use crate::scenario::walk::number;
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
@@ -49,7 +49,7 @@ pub struct CheckArgs {
     /// Decide on the 95% interval instead of the point estimate: its unfavourable end must
     /// satisfy the assertion; an interval straddling the threshold is inconclusive. Only
     /// 0.95 is supported (every interval the summary computes is a 95% interval).
-    #[arg(long, value_name = "LEVEL")]
+    #[arg(long, value_name = "LEVEL", allow_hyphen_values = true, value_parser = numeric_flags::confidence)]
     pub confidence: Option<f64>,
     /// Inconclusive assertions do not fail the run.
     #[arg(long)]
@@ -61,16 +61,16 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: CheckFormat,
     /// Number of trials (overrides each scenario's `trials`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = numeric_flags::trials)]
     pub trials: Option<u64>,
     /// Seed (overrides each scenario's `seed`).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = numeric_flags::seed)]
     pub seed: Option<u64>,
     /// Override a scenario field by dotted path. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = numeric_flags::threads)]
     pub threads: Option<u64>,
     /// Print only failing and inconclusive assertions (and errors).
     #[arg(long, short)]
@@ -81,7 +81,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR|summary.json")]
     pub baseline: Option<PathBuf>,
     /// A regression must exceed this fraction of the baseline mean (default 0.05 = 5%).
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.05)]
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.05, allow_hyphen_values = true,
+          value_parser = numeric_flags::tolerance)]
     pub tolerance: f64,
     /// Write this run as the new baseline into the --baseline folder instead of comparing.
     #[arg(long, requires = "baseline")]
@@ -138,18 +139,6 @@ fn is_scenario_name(path: &Path) -> bool {
 }
 
 fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
-    if let Some(c) = args.confidence {
-        anyhow::ensure!(
-            c == 0.95,
-            "--confidence {}: only 0.95 is supported (the summary's intervals are 95% intervals)",
-            number(c)
-        );
-    }
-    anyhow::ensure!(
-        args.tolerance.is_finite() && args.tolerance >= 0.0,
-        "--tolerance {}: expected a fraction >= 0 (0.05 = 5%)",
-        number(args.tolerance)
-    );
     if let Some(path) = &args.junit {
         check_file_path("--junit", path)?;
     }

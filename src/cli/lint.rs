@@ -1,6 +1,7 @@
 //! `rollout-sim lint FILE|DIR…`: warn about settings that bite (see [`crate::check::lint`]).
 
 use super::check::expand_inputs;
+use super::numeric_flags;
 use super::options::SimOptions;
 use super::{CliError, print_stdout};
 use crate::check::lint::lint;
@@ -30,10 +31,10 @@ pub struct LintArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
     /// Seed of the quick simulation (overrides each scenario's `seed`).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = numeric_flags::seed)]
     pub seed: Option<u64>,
     /// Worker threads of the quick simulation. Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = numeric_flags::threads)]
     pub threads: Option<u64>,
 }
 

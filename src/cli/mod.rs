@@ -12,6 +12,7 @@ pub mod inputs;
 pub mod interrupt;
 pub mod lint;
 pub mod merge;
+pub mod numeric_flags;
 pub mod options;
 pub mod progress;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Options shared by the subcommands that run trials.
 
 use super::inputs::Inputs;
+use super::numeric_flags;
 use crate::output::folder::Staging;
 use crate::output::replaceable::check_replaceable;
 use crate::scenario::{self, Format, Override, Scenario};
@@ -43,13 +44,13 @@ impl OutputFormat {
 #[derive(Debug, Clone, Default, Args)]
 pub struct SimOptions {
     /// Number of trials (overrides the scenario's `trials`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = numeric_flags::trials)]
     pub trials: Option<u64>,
     /// Seed of every random stream (overrides the scenario's `seed`).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = numeric_flags::seed)]
     pub seed: Option<u64>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = numeric_flags::threads)]
     pub threads: Option<u64>,
     // `sweep`, `compare` and `report` write other folders by default: their own help says
     // which (`mut_arg` on their arguments).
@@ -81,12 +82,8 @@ impl SimOptions {
                 &self.set,
             )?,
         };
+        // `--trials` is in range: its parser (`numeric_flags::trials`) made sure.
         if let Some(n) = self.trials {
-            let max = scenario::limits::MAX_TRIALS;
-            anyhow::ensure!(
-                (1..=max).contains(&n),
-                "--trials must be between 1 and {max} (see \"Limits\" in the README), got {n}"
-            );
             s.trials = n;
         }
         if let Some(seed) = self.seed {

@@ -5,6 +5,7 @@
 //! swapped in whole at the end (see [`crate::output::folder`]).
 
 use super::inputs::Inputs;
+use super::numeric_flags;
 use super::options::{OutputFormat, SimOptions, check_file_path, write_file};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
@@ -41,18 +42,19 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Which trial `--trace` records (one of the run's trials).
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(long, value_name = "K", default_value_t = 0, allow_hyphen_values = true,
+          value_parser = numeric_flags::trial)]
     pub trace_trial: u64,
     /// Write `timeline.csv`: tasks ready / available / running per version (and the
     /// traffic, if any) every tick, as min/5/50/95/max bands across the first 1000 trials.
     #[arg(long)]
     pub timeline: bool,
     /// Write `timeline.csv` of this one trial instead of bands (implies `--timeline`).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = numeric_flags::trial)]
     pub timeline_trial: Option<u64>,
     /// Run only the K-th of N contiguous slices of the trials (and write `shard.json`
     /// beside them); `rollout-sim merge` joins the N folders into the single run's files.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<Shard>,
     /// Draw the run's charts (PNG and SVG) beside its files; implies `--timeline` unless
     /// `--timeline-trial` is given. Keeps every trial's row in memory for the duration

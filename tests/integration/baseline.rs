@@ -128,7 +128,9 @@ fn a_missing_baseline_is_bad_input() {
         .stderr(predicate::str::contains("--baseline: cannot read"));
     check(dir.path(), &["--tolerance=-1"])
         .code(2)
-        .stderr(predicate::str::contains("--tolerance -1"));
+        .stderr(predicate::str::contains(
+            "invalid value '-1' for '--tolerance <FRACTION>': expected a fraction >= 0",
+        ));
 }
 
 /// Reruns of the same settings with 40 other seeds: each is an independent sample of the

@@ -242,6 +242,40 @@ fn a_missing_file_and_a_bad_flag_exit_2() {
     assert!(!Path::new("no/such").exists());
 }
 
+/// A negative number given to a numeric flag is that flag's value, refused by what the
+/// flag takes (exit 2, nothing written), not taken for a flag of its own ("unexpected
+/// argument '-1'").
+#[test]
+fn a_negative_number_is_refused_by_its_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_text = out.display().to_string();
+    let default = scenario_path("default.yaml");
+    for (args, expected) in [
+        (
+            vec!["check", &default, "--tolerance", "-1e300"],
+            "invalid value '-1e300' for '--tolerance <FRACTION>': expected a fraction >= 0",
+        ),
+        (
+            vec!["run", &default, "--trials", "-5", "--out", &out_text],
+            "invalid value '-5' for '--trials <N>': expected a whole number from 1 to",
+        ),
+        (
+            vec!["run", &default, "--shard", "-1/2", "--out", &out_text],
+            "invalid value '-1/2' for '--shard <K/N>': expected K/N with 1 ≤ K ≤ N",
+        ),
+    ] {
+        let assert = bin().args(&args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("unexpected argument"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!out.exists(), "{args:?}");
+    }
+}
+
 #[test]
 fn a_file_output_in_a_missing_folder_is_refused_as_check_junit_refuses_it() {
     let tmp = tempfile::tempdir().unwrap();

@@ -217,8 +217,8 @@ fn sizes_over_their_limits_are_refused_up_front() {
     assert_has(
         &c.refused(&["--trials", "1000000000000"]),
         &[
-            "--trials must be between 1 and 10000000",
-            "got 1000000000000",
+            "invalid value '1000000000000' for '--trials <N>'",
+            "expected a whole number from 1 to 10000000 (see \"Limits\" in the README)",
         ],
     );
     let c = Case::new("s.yaml", "service: {replicas: 1000000000}\n");
