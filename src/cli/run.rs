@@ -267,11 +267,15 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             .write(name, bytes)
             .with_context(|| cannot_write(name))
     };
-    let json = stats.to_json();
-    staged(Path::new("summary.json"), &json)?;
     let manifest = args
         .shard
         .map(|shard| ShardManifest::of(&scenario, shard, plan.trials.clone(), stats.partial));
+    // A shard's summary says which slice it holds (and `--format json` prints it so).
+    let json = match &manifest {
+        Some(manifest) => stats.shard_json(manifest),
+        None => stats.to_json(),
+    };
+    staged(Path::new("summary.json"), &json)?;
     if let Some(manifest) = &manifest {
         staged(Path::new(ShardManifest::FILE), &manifest.to_json())?;
     }

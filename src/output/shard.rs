@@ -1,5 +1,7 @@
 //! `shard.json`: what a `--shard K/N` folder holds, so `merge` can tell whether N folders
-//! are the N slices of one run.
+//! are the N slices of one run. The shard's `summary.json` carries the same object under
+//! `"shard"` ([`Summary::shard_json`](crate::output::Summary::shard_json)), so a summary read
+//! alone says which slice it covers.
 //!
 //! ```json
 //! {"scenario": "web", "scenario_hash": "9f0c…", "seed": 42, "trials": 1000000,

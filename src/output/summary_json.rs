@@ -28,6 +28,13 @@
 //! and `max` never have one, and a missing percentile means "too few trials to bound it".
 //! `partial` is `true` when the run was stopped before all its trials finished.
 //!
+//! The summary of one shard of a run (`run --shard K/N`, [`Summary::shard_json`]) says so:
+//! right after `seed` it has `"shard"`, the folder's `shard.json` ([`ShardManifest`]:
+//! `[K, N]`, the slice `first_trial ≤ trial < end_trial`, the whole run's `trials`, …), so
+//! a script given a summary alone can tell a slice's numbers from a whole run's. A whole
+//! run's summary, and the one `merge` writes, have no `shard`: their bytes are what they
+//! were before shards said so.
+//!
 //! Keys come in a fixed order: outcomes in [`Outcome::ALL`](crate::result::Outcome::ALL)
 //! order, metrics in `trials.csv` column order. A column that is empty in every row (no
 //! `traffic`, say) has no metric; a metric computed from fewer rows than there are trials
@@ -39,6 +46,7 @@
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use crate::output::shard::ShardManifest;
 use crate::output::summary::{Metric, Summary};
 use crate::result::TrialResult;
 use crate::stats::Stat;
@@ -49,6 +57,34 @@ impl Summary {
     /// Floats are printed by `serde_json` (shortest round-trip form, `47.0` for whole
     /// numbers); every value is finite, so there is no `null`.
     pub fn to_json(&self) -> Vec<u8> {
+        SummaryJson {
+            summary: self,
+            shard: None,
+        }
+        .bytes()
+    }
+
+    /// The bytes of `summary.json` of one shard of a run: [`Summary::to_json`]'s, with
+    /// `"shard"`, the shard's manifest, after `"seed"`.
+    pub fn shard_json(&self, shard: &ShardManifest) -> Vec<u8> {
+        SummaryJson {
+            summary: self,
+            shard: Some(shard),
+        }
+        .bytes()
+    }
+}
+
+/// What `summary.json` holds: the summary, and the slice of the run it covers when it is
+/// a shard's.
+struct SummaryJson<'a> {
+    summary: &'a Summary,
+    shard: Option<&'a ShardManifest>,
+}
+
+impl SummaryJson<'_> {
+    /// Pretty-printed, newline-terminated.
+    fn bytes(&self) -> Vec<u8> {
         // Serialising plain structs, strings and finite floats into a Vec cannot fail.
         let mut bytes =
             serde_json::to_vec_pretty(self).expect("a Summary always serialises to JSON");
@@ -63,18 +99,35 @@ pub fn summary_json(scenario_name: &str, seed: u64, rows: &[TrialResult]) -> Vec
     Summary::from_rows(scenario_name, seed, rows).to_json()
 }
 
-/// Field order is the contract's: scenario, trials, seed, outcomes, (our `outcome_ci95`),
-/// metrics, by_outcome, partial.
+/// A whole run's `summary.json` ([`Summary::to_json`]).
 impl Serialize for Summary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SummaryJson {
+            summary: self,
+            shard: None,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Field order is the contract's: scenario, trials, seed, outcomes, (our `outcome_ci95`),
+/// metrics, by_outcome, partial; a shard's `shard` after `seed`, beside the counts it
+/// qualifies.
+impl Serialize for SummaryJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let summary = self.summary;
         let mut s = serializer.serialize_struct("Summary", 8)?;
-        s.serialize_field("scenario", &self.scenario)?;
-        s.serialize_field("trials", &self.trials)?;
-        s.serialize_field("seed", &self.seed)?;
+        s.serialize_field("scenario", &summary.scenario)?;
+        s.serialize_field("trials", &summary.trials)?;
+        s.serialize_field("seed", &summary.seed)?;
+        if let Some(shard) = self.shard {
+            s.serialize_field("shard", shard)?;
+        }
         s.serialize_field(
             "outcomes",
             &OrderedMap(
-                self.outcomes
+                summary
+                    .outcomes
                     .iter()
                     .map(|o| (o.outcome.as_str(), o.count))
                     .collect(),
@@ -83,17 +136,19 @@ impl Serialize for Summary {
         s.serialize_field(
             "outcome_ci95",
             &OrderedMap(
-                self.outcomes
+                summary
+                    .outcomes
                     .iter()
                     .map(|o| (o.outcome.as_str(), o.ci95))
                     .collect(),
             ),
         )?;
-        s.serialize_field("metrics", &metrics_json(&self.metrics, self.trials))?;
+        s.serialize_field("metrics", &metrics_json(&summary.metrics, summary.trials))?;
         s.serialize_field(
             "by_outcome",
             &OrderedMap(
-                self.by_outcome
+                summary
+                    .by_outcome
                     .iter()
                     .map(|o| {
                         let group = OutcomeJson {
@@ -105,14 +160,17 @@ impl Serialize for Summary {
                     .collect(),
             ),
         )?;
-        if let Some(r) = crate::output::release::Release::of(self) {
+        if let Some(r) = crate::output::release::Release::of(summary) {
             s.serialize_field("progressive_delivery", &r)?;
         }
         s.serialize_field(
             "warnings",
-            &OrderedMap(vec![("event_budget_exceeded", self.event_budget_exceeded)]),
+            &OrderedMap(vec![(
+                "event_budget_exceeded",
+                summary.event_budget_exceeded,
+            )]),
         )?;
-        s.serialize_field("partial", &self.partial)?;
+        s.serialize_field("partial", &summary.partial)?;
         s.end()
     }
 }
@@ -474,6 +532,39 @@ mod tests {
     "min_ready": {"#;
         assert!(text.contains(want), "{text}");
         assert!(text.ends_with("  },\n  \"partial\": false\n}\n"), "{text}");
+    }
+
+    /// A shard's summary is the whole run's bytes with one key more, `shard` (its
+    /// manifest) after `seed`; taken out again, the bytes are the whole run's.
+    #[test]
+    fn a_shard_summary_names_its_slice_after_the_seed() {
+        let s = Summary::from_rows("web", 42, &rows());
+        let scenario = crate::scenario::load_str(
+            "name: web\nservice: {replicas: 3}\n",
+            "t.yaml",
+            crate::scenario::Format::Yaml,
+            &[],
+        )
+        .unwrap();
+        let shard = crate::experiment::Shard { k: 2, n: 3 };
+        let manifest = ShardManifest::of(&scenario, shard, 4..8, false);
+        let text = String::from_utf8(s.shard_json(&manifest)).unwrap();
+        let whole = String::from_utf8(s.to_json()).unwrap();
+        let at = |key: &str| text.find(&format!("\n  \"{key}\"")).unwrap();
+        assert!(
+            at("seed") < at("shard") && at("shard") < at("outcomes"),
+            "{text}"
+        );
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["shard"], serde_json::to_value(&manifest).unwrap());
+        assert_eq!(v["shard"]["shard"], serde_json::json!([2, 3]));
+        assert_eq!(
+            (&v["shard"]["first_trial"], &v["shard"]["end_trial"]),
+            (&4.into(), &8.into())
+        );
+        let without = format!("{}{}", &text[..at("shard")], &text[at("outcomes")..]);
+        assert_eq!(without, whole);
+        assert!(!whole.contains("\"shard\""));
     }
 
     #[test]

@@ -643,6 +643,43 @@ fn a_shard_run_says_which_trials_it_ran() {
     assert!(last.starts_with("17 trials of shard 2/3 in "), "{last}");
 }
 
+/// A shard's summary.json (and so its `--format json`) says it is one: its `shard` is the
+/// folder's shard.json, so a script can tell a slice's summary from a whole run's, which
+/// has no `shard`.
+#[test]
+fn a_shard_summary_json_says_which_trials_it_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], out: &str| {
+        let o = bin()
+            .args(["run", &scenario_path("swarm-stop-first.yaml")])
+            .args(["--trials", "50", "--format", "json"])
+            .args(extra)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .assert()
+            .success();
+        let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+        let written = fs::read(tmp.path().join(out).join("summary.json")).unwrap();
+        let printed = json(&o.get_output().stdout);
+        assert_eq!(printed, json(&written));
+        printed
+    };
+    let shard = run(&["--shard", "2/3"], "s2");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("s2/shard.json")).unwrap()).unwrap();
+    assert_eq!(shard["shard"], manifest);
+    // ⌊50·1/3⌋ = 16 to ⌊50·2/3⌋ = 33, exclusive: 17 of the run's 50 trials.
+    assert_eq!(shard["trials"], 17);
+    assert_eq!(shard["shard"]["shard"], serde_json::json!([2, 3]));
+    assert_eq!(
+        (&shard["shard"]["first_trial"], &shard["shard"]["end_trial"]),
+        (&16.into(), &33.into())
+    );
+    assert_eq!(shard["shard"]["trials"], 50);
+    let whole = run(&[], "whole");
+    assert!(whole.get("shard").is_none(), "{whole}");
+}
+
 #[test]
 fn three_shards_merge_into_the_single_run_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
