@@ -6,7 +6,7 @@
 
 use super::inputs::Inputs;
 use super::numeric_flags;
-use super::options::{OutputFormat, SimOptions, check_file_path, write_file};
+use super::options::{SimOptions, check_file_path, write_file};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, run_timelines, with_threads};
@@ -481,8 +481,9 @@ fn rate(x: f64) -> String {
     format!("{v:.decimals$}{suffix}")
 }
 
-/// What is printed on stdout after a run; a shard's (`shard`: its manifest) says which
-/// slice of the run's trials it ran, in its heading and its last line.
+/// What is printed on stdout after a run: `json`, the bytes of summary.json, as they are
+/// (`--format json`), or the table; a shard's (`shard`: its manifest) says which slice of
+/// the run's trials it ran, in its heading and its last line.
 fn report(
     args: &RunArgs,
     scenario: &Scenario,
@@ -492,28 +493,25 @@ fn report(
     out: &Path,
     json: &[u8],
 ) -> String {
-    match args.sim.format {
-        OutputFormat::Json => format!("{}\n", String::from_utf8_lossy(json)),
-        OutputFormat::Table => {
-            let (table, of_shard) = match shard {
-                Some(m) => (
-                    shard_summary_table(summary, m),
-                    format!(" of shard {}/{}", m.shard[0], m.shard[1]),
-                ),
-                None => (summary_table(summary), String::new()),
-            };
-            format!(
-                "{}\n{table}\n{}{of_shard} in {:.2}s ({:.0} trials/s, {} events/s); results \
-                 in {}\n",
-                scenario_header(scenario),
-                counted(perf.trials, "trial"),
-                perf.elapsed,
-                perf.trials as f64 / perf.elapsed,
-                rate(perf.events as f64 / perf.elapsed),
-                out.display()
-            )
-        }
-    }
+    args.sim.format.printed(json, || {
+        let (table, of_shard) = match shard {
+            Some(m) => (
+                shard_summary_table(summary, m),
+                format!(" of shard {}/{}", m.shard[0], m.shard[1]),
+            ),
+            None => (summary_table(summary), String::new()),
+        };
+        format!(
+            "{}\n{table}\n{}{of_shard} in {:.2}s ({:.0} trials/s, {} events/s); results in \
+             {}\n",
+            scenario_header(scenario),
+            counted(perf.trials, "trial"),
+            perf.elapsed,
+            perf.trials as f64 / perf.elapsed,
+            rate(perf.events as f64 / perf.elapsed),
+            out.display()
+        )
+    })
 }
 
 /// The line above the table: the fleet, the versions and the strategy's settings.

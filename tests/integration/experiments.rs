@@ -643,9 +643,9 @@ fn a_shard_run_says_which_trials_it_ran() {
     assert!(last.starts_with("17 trials of shard 2/3 in "), "{last}");
 }
 
-/// A shard's summary.json (and so its `--format json`) says it is one: its `shard` is the
-/// folder's shard.json, so a script can tell a slice's summary from a whole run's, which
-/// has no `shard`.
+/// A shard's summary.json (and so its `--format json`, which prints the file's bytes, as
+/// `sweep` and `compare` do theirs) says it is one: its `shard` is the folder's shard.json,
+/// so a script can tell a slice's summary from a whole run's, which has no `shard`.
 #[test]
 fn a_shard_summary_json_says_which_trials_it_holds() {
     let tmp = tempfile::tempdir().unwrap();
@@ -658,11 +658,10 @@ fn a_shard_summary_json_says_which_trials_it_holds() {
             .arg(tmp.path().join(out))
             .assert()
             .success();
-        let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+        let printed = o.get_output().stdout.clone();
         let written = fs::read(tmp.path().join(out).join("summary.json")).unwrap();
-        let printed = json(&o.get_output().stdout);
-        assert_eq!(printed, json(&written));
-        printed
+        assert!(printed == written, "{}", String::from_utf8_lossy(&printed));
+        serde_json::from_slice::<serde_json::Value>(&printed).unwrap()
     };
     let shard = run(&["--shard", "2/3"], "s2");
     let manifest: serde_json::Value =
