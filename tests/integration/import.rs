@@ -578,6 +578,64 @@ fn odd_manifests_are_errors_never_panics() {
     }
 }
 
+/// Values the import cannot map and values the scenario loader refuses are reported in
+/// one run, each at its manifest path: one round of fixes, not two. What the loader finds
+/// at fields the import filled in itself is not shown beside mapping problems (it may only
+/// follow from the values left out), and a last line says so.
+#[test]
+fn mapping_and_load_back_problems_are_reported_together() {
+    let int = "expected an integer, as the API server requires (an int32 field; seconds are \
+               whole), got";
+    let text = deployment(
+        "replicas: -3\nminReadySeconds: \"2s\"\nstrategy:\n  rollingUpdate: {maxSurge: \"30\"}",
+        "readinessProbe: {periodSeconds: 2.5}",
+    );
+    let all = [
+        format!("spec.minReadySeconds: {int} \"2s\""),
+        format!("spec.template.spec.containers.0.readinessProbe.periodSeconds: {int} 2.5"),
+        "spec.replicas: expected a non-negative integer, got -3".to_string(),
+        "spec.strategy.rollingUpdate.maxSurge: invalid type: string is not a percentage, got \
+         \"30\""
+            .to_string(),
+    ];
+    assert_eq!(import_error(&text), all);
+    // The command prints them all, and `run` given the manifest too.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("web.yaml");
+    std::fs::write(&file, &text).unwrap();
+    for command in ["import", "run"] {
+        let out = bin().arg(command).arg(&file).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        for line in &all {
+            assert!(stderr.contains(line), "{command}: {line}\n{stderr}");
+        }
+    }
+    // A pod template without containers leaves the service out: the replicas the manifest
+    // gives are still checked, what the import filled in is not.
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
+                replicas: -3\n  template:\n    spec: {containers: []}\n";
+    assert_eq!(
+        import_error(text),
+        [
+            "spec.template.spec: the pod template has no containers (`containers:` needs at \
+             least one)",
+            "spec.replicas: expected a non-negative integer, got -3",
+        ]
+    );
+    // No `spec` at all: nothing the manifest says is left to check, and the scenario the
+    // import filled in has a problem of its own, counted, not shown.
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n";
+    assert_eq!(
+        import_error(text),
+        [
+            "(root): a Deployment needs a `spec` with its pod template",
+            "(file): loaded back, the imported scenario has 1 more problem, at a field the \
+             import filled in or left out because of the problems above: not shown, as it may \
+             only follow from them (fix those and import again)",
+        ]
+    );
+}
+
 #[test]
 fn integer_fields_are_integers_as_the_api_server_requires() {
     for (spec, container, path, got) in [

@@ -12,7 +12,8 @@
 //!
 //! Each imported scenario is rendered as commented YAML and loaded back with the scenario
 //! loader, so an import that succeeds is a scenario `run` accepts unchanged, and a value the
-//! loader refuses is reported at its manifest path.
+//! loader refuses is reported at its manifest path. It is loaded back even when mapping
+//! found problems, so both stages report in one run ([`load_back`]).
 
 mod argo;
 mod argo_analysis;
@@ -20,6 +21,7 @@ mod compose;
 mod defaults;
 mod draft;
 mod kubernetes;
+mod load_back;
 mod pod;
 mod query;
 mod render;
@@ -27,7 +29,7 @@ mod units;
 
 pub use defaults::resize_pool;
 
-use super::error::{FILE, Problem, ScenarioError};
+use super::error::{Problem, ScenarioError};
 use super::format;
 use super::load::{self, Format};
 use defaults::Controller;
@@ -472,12 +474,6 @@ fn import_one(
     let mut d = Draft::default();
     map(&root, &mut d);
     let origin = label(origin, what);
-    if !d.errors.is_empty() {
-        return Err(ScenarioError {
-            origin,
-            problems: d.errors,
-        });
-    }
     let mut header = vec![
         format!("Imported by `rollout-sim import` from {origin}."),
         "Fields marked DEFAULT are not in the manifest: measure them, or fit them with".into(),
@@ -488,28 +484,28 @@ fn import_one(
         header.extend(d.unsupported.iter().map(|p| format!("  {p}")));
     }
     let text = render::render(&d, &header, defaults::footer(&d));
-    // Loaded under a name that cannot be taken for a manifest again.
-    match load::load_str(&text, "imported.yaml", Format::Yaml, &[]) {
-        Ok(_) => Ok(Imported {
+    // Loaded under a name that cannot be taken for a manifest again; loaded even when
+    // mapping found problems, so the loader's are reported in the same run (`load_back`).
+    let back = match load::load_str(&text, "imported.yaml", Format::Yaml, &[]) {
+        Ok(_) => Vec::new(),
+        Err(e) => load_back::at_manifest_paths(&d, e.problems),
+    };
+    if !d.errors.is_empty() {
+        return Err(ScenarioError {
             origin,
-            text,
-            tree: Value::Object(d.tree.clone()),
-            unsupported: d.unsupported,
-        }),
-        Err(e) => Err(ScenarioError {
-            origin,
-            problems: e
-                .problems
-                .into_iter()
-                .map(|p| match d.origin(&p.path) {
-                    Some(path) => Problem::new(path, p.message),
-                    None if p.path == FILE => p,
-                    None => Problem::new(
-                        p.path.clone(),
-                        format!("{} (in the imported scenario)", p.message),
-                    ),
-                })
-                .collect(),
-        }),
+            problems: load_back::with_mapping_errors(d.errors, back),
+        });
     }
+    if !back.is_empty() {
+        return Err(ScenarioError {
+            origin,
+            problems: back.into_iter().map(|b| b.problem).collect(),
+        });
+    }
+    Ok(Imported {
+        origin,
+        text,
+        tree: Value::Object(d.tree),
+        unsupported: d.unsupported,
+    })
 }
