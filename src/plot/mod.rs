@@ -7,7 +7,7 @@
 //!
 //! - [`timeline`]: ready tasks per version over time, and the traffic over time, as
 //!   median lines inside 5–95% bands (opaque, edges outlined; where two overlap, a shade of
-//!   its own that the legend names);
+//!   its own that the legend names, over the bands' exact intersection, [`band_overlap`]);
 //! - [`distribution`]: rollout durations per outcome, histogram and CDF, percentiles marked
 //!   (bins laid over the durations, so one or two trials are narrow bars at their values);
 //! - [`outcomes`]: how often each outcome happened, with its 95% interval;
@@ -29,6 +29,7 @@
 //! backend API (0.4) stays inside this folder.
 
 pub mod axis;
+mod band_overlap;
 mod bitmap_text;
 pub mod compare;
 pub mod distribution;

@@ -315,3 +315,111 @@ fn overlapping_bands_show_only_colours_the_legend_names() {
     let (_, apart) = renders(&rollout(20));
     assert!(!apart.contains("bands overlap"));
 }
+
+/// Every `<polygon>` of an SVG written by plotters, in document order (the last one drawn
+/// over a point is the colour seen there): its fill and its corners, pixels.
+fn svg_polygons(svg: &str) -> Vec<(String, Vec<(f64, f64)>)> {
+    svg.split("<polygon ")
+        .skip(1)
+        .filter_map(|part| {
+            let tag = &part[..part.find('>')?];
+            let attr = |name: &str| {
+                let from = tag.find(&format!("{name}=\""))? + name.len() + 2;
+                Some(&tag[from..from + tag[from..].find('"')?])
+            };
+            let corners = attr("points")?
+                .split_whitespace()
+                .filter_map(|p| {
+                    let (x, y) = p.split_once(',')?;
+                    Some((x.parse().ok()?, y.parse().ok()?))
+                })
+                .collect();
+            Some((attr("fill")?.to_string(), corners))
+        })
+        .collect()
+}
+
+/// The area of a polygon, square pixels (shoelace; 0 for a line).
+fn polygon_area(corners: &[(f64, f64)]) -> f64 {
+    let n = corners.len();
+    let twice: f64 = (0..n)
+        .map(|i| {
+            let ((x0, y0), (x1, y1)) = (corners[i], corners[(i + 1) % n]);
+            x0 * y1 - x1 * y0
+        })
+        .sum();
+    twice.abs() / 2.0
+}
+
+/// `#RRGGBB` as plotters writes a fill.
+fn hex(c: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// A chart of bands with the given `(low, high)` at t = 0, 1, 2, …
+fn banded(bands: &[(&str, &[(f64, f64)])]) -> RolloutTimeline {
+    RolloutTimeline {
+        heading: heading(),
+        series: bands
+            .iter()
+            .enumerate()
+            .map(|(i, (label, cuts))| BandSeries {
+                label: label.to_string(),
+                color: i,
+                points: cuts
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &(lo, hi))| (t as f64, Some([lo, (lo + hi) / 2.0, hi])))
+                    .collect(),
+            })
+            .collect(),
+        ..RolloutTimeline::default()
+    }
+}
+
+#[test]
+fn the_overlap_shade_covers_where_bands_cross_between_samples() {
+    // (chart, the overlap's area as a share of v1's band's)
+    let cases = [
+        // v1 and v2 swap places every second: apart at every sample, overlapping in a
+        // diamond between two (a quarter of v1's band).
+        (
+            banded(&[
+                (
+                    "v1",
+                    &[(0.0, 1.0), (2.0, 3.0), (0.0, 1.0), (2.0, 3.0), (0.0, 1.0)],
+                ),
+                (
+                    "v2",
+                    &[(2.0, 3.0), (0.0, 1.0), (2.0, 3.0), (0.0, 1.0), (2.0, 3.0)],
+                ),
+            ]),
+            0.25,
+        ),
+        // v2 dips into v1 at one sample only: a triangle from t = 0.5 to 1.5, height 1
+        // (0.5 of v1's 4), not a spike at t = 1.
+        (
+            banded(&[
+                ("v1", &[(0.0, 2.0), (0.0, 2.0), (0.0, 2.0)]),
+                ("v2", &[(3.0, 4.0), (1.0, 2.0), (3.0, 4.0)]),
+            ]),
+            0.125,
+        ),
+    ];
+    for (chart, share) in cases {
+        let (_, svg) = renders(&chart);
+        let polygons = svg_polygons(&svg);
+        let v1 = hex(layout::tint(color(0)));
+        let bands = [v1.clone(), hex(layout::tint(color(1)))];
+        let area = |keep: &dyn Fn(&str) -> bool| -> f64 {
+            polygons
+                .iter()
+                .filter(|(f, _)| keep(f))
+                .map(|(_, c)| polygon_area(c))
+                .sum()
+        };
+        let overlap = area(&|f| !bands.iter().any(|b| b == f));
+        let ratio = overlap / area(&|f| f == v1);
+        assert!((ratio - share).abs() < share * 0.05, "{ratio} ≠ {share}");
+    }
+}

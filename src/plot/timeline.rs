@@ -5,6 +5,7 @@
 //! there, e.g. latency of a bucket with nothing served) is a gap in the line.
 
 use super::axis::{Scale, TickAxis, from_zero};
+use super::band_overlap::{Cut, intersection};
 use super::layout::{
     DOTS, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, overlap_tint, text, tint,
 };
@@ -110,27 +111,32 @@ fn overlap_label(a: &str, b: &str) -> String {
     format!("{} and {} bands overlap", short(a), short(b))
 }
 
-/// Where the 5–95% bands of `a` and `b` overlap: runs of `(t, low, high)` at the samples
-/// both define with `low ≤ high` (the samples of one timeline, so at the same times), each
-/// run with some height somewhere.
-fn overlap_runs(a: &BandSeries, b: &BandSeries) -> Vec<Vec<(f64, f64, f64)>> {
-    let mut runs: Vec<Vec<(f64, f64, f64)>> = Vec::new();
-    let mut run = Vec::new();
-    for (&(t, va), &(tb, vb)) in a.points.iter().zip(&b.points) {
-        let both = match (va, vb) {
-            (Some(va), Some(vb)) if t == tb => {
-                Some((t, va[0].max(vb[0]), va[2].min(vb[2]))).filter(|o| o.1 <= o.2)
-            }
-            _ => None,
-        };
-        match both {
-            Some(o) => run.push(o),
-            None => runs.push(std::mem::take(&mut run)),
+/// Where the 5–95% bands of `a` and `b` overlap: the intersection of their polygons
+/// ([`intersection`]), runs of `(t, low, high)` with straight edges between them.
+fn overlap_runs(a: &BandSeries, b: &BandSeries) -> Vec<Vec<Cut>> {
+    let (a, b) = (band_runs(a), band_runs(b));
+    let mut out = Vec::new();
+    for ra in &a {
+        for rb in &b {
+            out.extend(intersection(ra, rb));
         }
     }
-    runs.push(run);
-    runs.retain(|r| r.iter().any(|o| o.2 > o.1));
-    runs
+    out
+}
+
+/// A series' runs as its band's cuts, `(t, p05, p95)`.
+fn band_runs(s: &BandSeries) -> Vec<Vec<Cut>> {
+    s.runs()
+        .map(|run| run.iter().map(|&(t, v)| (t, v[0], v[2])).collect())
+        .collect()
+}
+
+/// The polygon of a band's run: its high edge forward, then its low edge back.
+fn outline(run: &[Cut]) -> Vec<(f64, f64)> {
+    let highs = run.iter().map(|&(t, _, hi)| (t, hi));
+    highs
+        .chain(run.iter().rev().map(|&(t, lo, _)| (t, lo)))
+        .collect()
 }
 
 /// The pairs `(a, b)`, `a` before `b`, of series whose bands overlap somewhere.
@@ -210,19 +216,15 @@ fn draw_bands<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     for s in series {
         let fill = tint(color(s.color)).filled();
-        for run in s.runs() {
-            let mut outline: Vec<(f64, f64)> = run.iter().map(|&(t, v)| (t, v[2])).collect();
-            outline.extend(run.iter().rev().map(|&(t, v)| (t, v[0])));
-            chart.draw_series(std::iter::once(Polygon::new(outline, fill)))?;
+        for run in band_runs(s) {
+            chart.draw_series(std::iter::once(Polygon::new(outline(&run), fill)))?;
         }
     }
     for (a, b) in overlapping(series) {
         let (a, b) = (&series[a], &series[b]);
         let fill = overlap_tint(color(a.color), color(b.color)).filled();
         for run in overlap_runs(a, b) {
-            let mut outline: Vec<(f64, f64)> = run.iter().map(|&(t, _, hi)| (t, hi)).collect();
-            outline.extend(run.iter().rev().map(|&(t, lo, _)| (t, lo)));
-            chart.draw_series(std::iter::once(Polygon::new(outline, fill)))?;
+            chart.draw_series(std::iter::once(Polygon::new(outline(&run), fill)))?;
         }
     }
     for s in series {
