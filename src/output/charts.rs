@@ -371,8 +371,9 @@ pub fn run_charts_of(
             Drawn::Bands => (
                 format!(
                     "across the first {}: the line is the median trial at that instant, \
-                     the shaded band holds 90% of trials (5th to 95th percentile), and where \
-                     two bands overlap the overlap has a shade of its own, named in the legend",
+                     the shaded band holds 90% of trials (5th to 95th percentile), and \
+                     wherever two bands or more overlap the overlap has one shade of its own, \
+                     named in the legend",
                     counted(b.running.first().copied().unwrap_or(0), "trial")
                 ),
                 "dotted vertical lines mark when the median and the 95th-percentile rollout \

@@ -56,25 +56,18 @@ pub(super) fn dark(i: usize) -> RGBColor {
 }
 
 /// The opaque light shade of `c` a band is filled with: `c` at 18% on white. Opaque, so
-/// where bands overlap the one drawn last shows, in a colour of the legend, never a blend
-/// of two that no swatch has.
+/// no two bands blend into a colour no swatch has (where they overlap, [`OVERLAP`] is
+/// drawn over both).
 pub(super) fn tint(c: RGBColor) -> RGBColor {
     let mix = |v: u8| (255.0 + (f64::from(v) - 255.0) * 0.18).round() as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
-/// The opaque colour of the overlap of a band of `under` and one of `over`: `over` at 18%
-/// on the tint of `under`, the shade two translucent bands would blend to, but drawn as
-/// one colour the legend names ([`Swatch::Patch`]).
-pub(super) fn overlap_tint(under: RGBColor, over: RGBColor) -> RGBColor {
-    let base = tint(under);
-    let mix = |b: u8, c: u8| (f64::from(b) + (f64::from(c) - f64::from(b)) * 0.18).round() as u8;
-    RGBColor(
-        mix(base.0, over.0),
-        mix(base.1, over.1),
-        mix(base.2, over.2),
-    )
-}
+/// The opaque shade of wherever two bands or more overlap, whichever they are: one colour
+/// the legend names ([`Swatch::Patch`]), darker than every band's [`tint`] and of none of
+/// their hues, so it reads as neither band; the edges of the bands, drawn over it, show
+/// which ones meet there.
+pub(super) const OVERLAP: RGBColor = RGBColor(214, 212, 228);
 
 /// Dash and gap, pixels, of a dotted line: instants (when rollouts ended), told apart from
 /// the long dashes of limits, which share their colours.
@@ -91,7 +84,7 @@ pub(super) enum Swatch {
     Dotted(RGBColor),
     /// A median line inside a shaded band, its edges outlined.
     Band(RGBColor),
-    /// An opaque patch of colour (where two bands overlap).
+    /// An opaque patch of colour (where bands overlap).
     Patch(RGBColor),
     /// A filled box (bars).
     Box(RGBColor),

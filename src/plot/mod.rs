@@ -6,8 +6,9 @@
 //! computes a statistic, so a chart shows exactly the numbers it was given.
 //!
 //! - [`timeline`]: ready tasks per version over time, and the traffic over time, as
-//!   median lines inside 5–95% bands (opaque, edges outlined; where two overlap, a shade of
-//!   its own that the legend names, over the bands' exact intersection, [`band_overlap`]);
+//!   median lines inside 5–95% bands (opaque, edges outlined; wherever two or more overlap,
+//!   one shade of its own that the legend names, over the bands' exact intersection,
+//!   [`band_overlap`]);
 //! - [`distribution`]: rollout durations per outcome, histogram and CDF, percentiles marked
 //!   (bins laid over the durations, so one or two trials are narrow bars at their values);
 //! - [`outcomes`]: how often each outcome happened, with its 95% interval;

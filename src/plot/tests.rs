@@ -302,15 +302,9 @@ fn overlapping_bands_show_only_colours_the_legend_names() {
             "{fill} is in no legend entry: {swatches:?}"
         );
     }
-    // The overlap is drawn, and named for both bands.
-    let overlap = layout::overlap_tint(color(0), color(1));
-    let (r, g, b) = overlap.rgb();
-    assert!(
-        fills
-            .iter()
-            .any(|f| f.1 == format!("#{r:02X}{g:02X}{b:02X}"))
-    );
-    assert!(svg.contains("\nv1 and v2 bands overlap\n"), "{swatches:?}");
+    // The overlap is drawn, and named.
+    assert!(fills.iter().any(|f| f.1 == hex(layout::OVERLAP)));
+    assert!(svg.contains("\nbands overlap\n"), "{swatches:?}");
     // Bands that never meet add no entry.
     let (_, apart) = renders(&rollout(20));
     assert!(!apart.contains("bands overlap"));
@@ -349,6 +343,26 @@ fn polygon_area(corners: &[(f64, f64)]) -> f64 {
         })
         .sum();
     twice.abs() / 2.0
+}
+
+/// The fill seen at pixel `p`: that of the last polygon drawn over it.
+fn fill_at(polygons: &[(String, Vec<(f64, f64)>)], (x, y): (f64, f64)) -> Option<String> {
+    let inside = |c: &[(f64, f64)]| {
+        let n = c.len();
+        (0..n)
+            .filter(|&i| {
+                let ((x0, y0), (x1, y1)) = (c[i], c[(i + n - 1) % n]);
+                (y0 > y) != (y1 > y) && x < x0 + (x1 - x0) * (y - y0) / (y1 - y0)
+            })
+            .count()
+            % 2
+            == 1
+    };
+    polygons
+        .iter()
+        .rev()
+        .find(|(_, c)| inside(c))
+        .map(|(f, _)| f.clone())
 }
 
 /// `#RRGGBB` as plotters writes a fill.
@@ -421,5 +435,60 @@ fn the_overlap_shade_covers_where_bands_cross_between_samples() {
         let overlap = area(&|f| !bands.iter().any(|b| b == f));
         let ratio = overlap / area(&|f| f == v1);
         assert!((ratio - share).abs() < share * 0.05, "{ratio} ≠ {share}");
+    }
+}
+
+#[test]
+fn where_three_bands_overlap_the_shade_says_so() {
+    // a [0, 4], b [2, 6], c [3, 8]: a and b overlap on [2, 3], all three on [3, 4], b and
+    // c on [4, 6]; a and c nowhere but where b is too.
+    let flat = |lo, hi| [(lo, hi); 11];
+    let chart = banded(&[
+        ("a", &flat(0.0, 4.0)),
+        ("b", &flat(2.0, 6.0)),
+        ("c", &flat(3.0, 8.0)),
+    ]);
+    let (_, svg) = renders(&chart);
+    let polygons = svg_polygons(&svg);
+    // Pixels of (t, value) from a's band, a rectangle from (0, 0) to (10, 4).
+    let a_band = &polygons
+        .iter()
+        .find(|(f, _)| *f == hex(layout::tint(color(0))))
+        .expect("a's band")
+        .1;
+    let (xs, ys): (Vec<f64>, Vec<f64>) = a_band.iter().copied().unzip();
+    let (x0, x1) = (
+        xs.iter().copied().fold(f64::MAX, f64::min),
+        xs.iter().copied().fold(f64::MIN, f64::max),
+    );
+    let (top, bottom) = (
+        ys.iter().copied().fold(f64::MAX, f64::min),
+        ys.iter().copied().fold(f64::MIN, f64::max),
+    );
+    let seen = |t: f64, v: f64| {
+        fill_at(
+            &polygons,
+            (x0 + (x1 - x0) * t / 10.0, bottom + (top - bottom) * v / 4.0),
+        )
+    };
+    let overlap = hex(layout::OVERLAP);
+    for v in [2.5, 3.5, 5.0] {
+        assert_eq!(seen(5.0, v), Some(overlap.clone()), "at {v}");
+    }
+    assert_eq!(seen(5.0, 1.0), Some(hex(layout::tint(color(0)))));
+    assert_eq!(seen(5.0, 7.0), Some(hex(layout::tint(color(2)))));
+    // One legend entry, true wherever the shade is.
+    let texts: Vec<String> = svg_texts(&svg).into_iter().map(|t| t.text).collect();
+    let entries: Vec<&String> = texts.iter().filter(|t| t.contains("overlap")).collect();
+    assert_eq!(entries, ["bands overlap"], "{texts:?}");
+}
+
+#[test]
+fn the_overlap_shade_is_darker_than_every_band() {
+    // Lighter or as light as a band's tint, an overlap would read as that band.
+    let luma =
+        |c: RGBColor| 0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2);
+    for c in PALETTE {
+        assert!(luma(layout::OVERLAP) + 8.0 < luma(layout::tint(c)), "{c:?}");
     }
 }

@@ -7,7 +7,7 @@
 use super::axis::{Scale, TickAxis, from_zero};
 use super::band_overlap::{Cut, intersection};
 use super::layout::{
-    DOTS, Heading, LABEL, Swatch, TICK, centred_note, dark, frame, overlap_tint, text, tint,
+    DOTS, Heading, LABEL, OVERLAP, Swatch, TICK, centred_note, dark, frame, text, tint,
 };
 use super::{Chart, PlotError, RefLine, color};
 use plotters::coord::Shift;
@@ -74,61 +74,45 @@ pub struct TrafficTimeline {
 /// Time (seconds, ticks on clock steps) against a value.
 type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, RangedCoordf64>>;
 
-/// Every band, then every overlap of two bands that [`draw_bands`] draws, named for both.
+/// Every band's entry, in the order given.
 fn band_legend(series: &[BandSeries]) -> impl Iterator<Item = (String, Swatch)> + '_ {
-    let bands = series
+    series
         .iter()
-        .map(|s| (s.label.clone(), Swatch::Band(color(s.color))));
-    let overlaps = overlapping(series).into_iter().map(|(a, b)| {
-        let (a, b) = (&series[a], &series[b]);
-        (
-            overlap_label(&a.label, &b.label),
-            Swatch::Patch(overlap_tint(color(a.color), color(b.color))),
-        )
-    });
-    bands.chain(overlaps)
+        .map(|s| (s.label.clone(), Swatch::Band(color(s.color))))
 }
 
-/// `current and next bands overlap` for `ready: current (web:1.4.2)` and `ready: next
-/// (web:1.5.0)`: each label without what both start with up to a `: `, and without a
-/// closing `(…)`, short enough for the legend's columns (the bands' own entries say the
-/// rest).
-fn overlap_label(a: &str, b: &str) -> String {
-    let shared = a
-        .char_indices()
-        .filter(|&(i, _)| a[i..].starts_with(": "))
-        .map(|(i, _)| i + 2)
-        .rev()
-        .find(|&i| b.starts_with(&a[..i]))
-        .unwrap_or(0);
-    let short = |s: &str| {
-        let s = &s[shared..];
-        match s.find(" (") {
-            Some(i) if s.ends_with(')') && i > 0 => s[..i].to_string(),
-            _ => s.to_string(),
-        }
-    };
-    format!("{} and {} bands overlap", short(a), short(b))
+/// The entry of the one shade of every overlap ([`OVERLAP`]), when bands overlap somewhere:
+/// it is true of two bands or more, whichever they are (their edges say which).
+fn overlap_legend(shown: bool) -> Option<(String, Swatch)> {
+    shown.then(|| ("bands overlap".to_string(), Swatch::Patch(OVERLAP)))
 }
 
-/// Where the 5–95% bands of `a` and `b` overlap: the intersection of their polygons
-/// ([`intersection`]), runs of `(t, low, high)` with straight edges between them.
-fn overlap_runs(a: &BandSeries, b: &BandSeries) -> Vec<Vec<Cut>> {
-    let (a, b) = (band_runs(a), band_runs(b));
+/// Where two or more of the 5–95% bands overlap: the intersection of every two bands'
+/// polygons ([`intersection`]), their union the region to shade (a point where three bands
+/// overlap lies in three of them, all of one shade).
+fn overlaps(series: &[BandSeries]) -> Vec<Vec<Cut>> {
+    // A band of no height anywhere (a version no trial ran) overlaps nothing.
+    let bands: Vec<Vec<Vec<Cut>>> = series
+        .iter()
+        .map(|s| s.runs().map(|run| cuts(&run)).collect::<Vec<_>>())
+        .filter(|runs| runs.iter().flatten().any(|c| c.2 > c.1))
+        .collect();
     let mut out = Vec::new();
-    for ra in &a {
-        for rb in &b {
-            out.extend(intersection(ra, rb));
+    for (i, a) in bands.iter().enumerate() {
+        for b in &bands[i + 1..] {
+            for ra in a {
+                for rb in b {
+                    out.extend(intersection(ra, rb));
+                }
+            }
         }
     }
     out
 }
 
-/// A series' runs as its band's cuts, `(t, p05, p95)`.
-fn band_runs(s: &BandSeries) -> Vec<Vec<Cut>> {
-    s.runs()
-        .map(|run| run.iter().map(|&(t, v)| (t, v[0], v[2])).collect())
-        .collect()
+/// A run of a series' points as its band's cuts, `(t, p05, p95)`.
+fn cuts(run: &[(f64, [f64; 3])]) -> Vec<Cut> {
+    run.iter().map(|&(t, v)| (t, v[0], v[2])).collect()
 }
 
 /// The polygon of a band's run: its high edge forward, then its low edge back.
@@ -136,14 +120,6 @@ fn outline(run: &[Cut]) -> Vec<(f64, f64)> {
     let highs = run.iter().map(|&(t, _, hi)| (t, hi));
     highs
         .chain(run.iter().rev().map(|&(t, lo, _)| (t, lo)))
-        .collect()
-}
-
-/// The pairs `(a, b)`, `a` before `b`, of series whose bands overlap somewhere.
-fn overlapping(series: &[BandSeries]) -> Vec<(usize, usize)> {
-    (0..series.len())
-        .flat_map(|a| (a + 1..series.len()).map(move |b| (a, b)))
-        .filter(|&(a, b)| !overlap_runs(&series[a], &series[b]).is_empty())
         .collect()
 }
 
@@ -205,27 +181,25 @@ fn plot_on<'a, DB: DrawingBackend>(
 /// The 5–95% bands, then where they overlap, then their edges, then the median lines (so
 /// no band hides a line).
 ///
-/// Every fill is opaque: each band in its [`tint`], in the order given, then the overlap of
-/// every two bands in a colour of its own ([`overlap_tint`]), which the legend names
-/// ([`band_legend`]). Translucent bands would blend into colours no legend entry has. The
-/// edges of every band, a thin line of its colour, are drawn over all the fills, so each
-/// band still shows where it runs.
+/// Every fill is opaque: each band in its [`tint`], in the order given, then `overlaps` (the
+/// [`overlaps`] of these bands) in one shade of their own, [`OVERLAP`], which the legend
+/// names ([`overlap_legend`]). Translucent bands would blend into colours no legend entry
+/// has. The edges of every band, a thin line of its colour, are drawn over all the fills,
+/// so each band still shows where it runs, through an overlap too.
 fn draw_bands<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     series: &[BandSeries],
+    overlaps: &[Vec<Cut>],
 ) -> Result<(), PlotError> {
     for s in series {
         let fill = tint(color(s.color)).filled();
-        for run in band_runs(s) {
-            chart.draw_series(std::iter::once(Polygon::new(outline(&run), fill)))?;
+        for run in s.runs() {
+            chart.draw_series(std::iter::once(Polygon::new(outline(&cuts(&run)), fill)))?;
         }
     }
-    for (a, b) in overlapping(series) {
-        let (a, b) = (&series[a], &series[b]);
-        let fill = overlap_tint(color(a.color), color(b.color)).filled();
-        for run in overlap_runs(a, b) {
-            chart.draw_series(std::iter::once(Polygon::new(outline(&run), fill)))?;
-        }
+    let fill = OVERLAP.filled();
+    for run in overlaps {
+        chart.draw_series(std::iter::once(Polygon::new(outline(run), fill)))?;
     }
     for s in series {
         let c = color(s.color);
@@ -269,7 +243,9 @@ fn draw_vertical<DB: DrawingBackend>(
 
 impl Chart for RolloutTimeline {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let overlaps = overlaps(&self.series);
         let legend: Vec<_> = band_legend(&self.series)
+            .chain(overlap_legend(!overlaps.is_empty()))
             .chain(
                 self.limits
                     .iter()
@@ -295,7 +271,7 @@ impl Chart for RolloutTimeline {
             &|v| format!("{v}"),
             Some("time since the rollout started"),
         )?;
-        draw_bands(&mut chart, &self.series)?;
+        draw_bands(&mut chart, &self.series, &overlaps)?;
         // Limits over the bands: a median running along a limit must not hide it.
         for (i, l) in self.limits.iter().enumerate() {
             chart.draw_series(DashedLineSeries::new(
@@ -315,8 +291,10 @@ impl Chart for RolloutTimeline {
 
 impl Chart for TrafficTimeline {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let (rates, latency) = (overlaps(&self.rates), overlaps(&self.latency));
         let legend: Vec<_> = band_legend(&self.rates)
             .chain(band_legend(&self.latency))
+            .chain(overlap_legend(!rates.is_empty() || !latency.is_empty()))
             .chain(ends_legend(&self.ends))
             .collect();
         let area = frame(root, &self.heading, &legend)?;
@@ -325,7 +303,7 @@ impl Chart for TrafficTimeline {
         let (upper, lower) = area.split_vertically(h * 55 / 100);
         let y = from_zero(self.rates.iter().flat_map(|s| s.values()));
         let mut chart = plot_on(&upper, x_max, y, "requests/s", &|v| compact(*v), None)?;
-        draw_bands(&mut chart, &self.rates)?;
+        draw_bands(&mut chart, &self.rates, &rates)?;
         draw_vertical(&mut chart, &self.ends, y)?;
         let y = from_zero(self.latency.iter().flat_map(|s| s.values()));
         let mut chart = plot_on(
@@ -336,7 +314,7 @@ impl Chart for TrafficTimeline {
             &|v| compact(*v),
             Some("time since the rollout started"),
         )?;
-        draw_bands(&mut chart, &self.latency)?;
+        draw_bands(&mut chart, &self.latency, &latency)?;
         draw_vertical(&mut chart, &self.ends, y)?;
         if self.latency.iter().all(|s| s.runs().next().is_none()) {
             centred_note(&lower, "no request was served")?;
@@ -356,26 +334,5 @@ pub(super) fn compact(v: f64) -> String {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_overlap_is_named_for_both_bands_in_few_words() {
-        assert_eq!(
-            overlap_label("ready: current (web:1.4.2)", "ready: next (web:1.5.0)"),
-            "current and next bands overlap"
-        );
-        assert_eq!(
-            overlap_label("ready: all versions", "ready: current (api:5.1)"),
-            "all versions and current bands overlap"
-        );
-        assert_eq!(
-            overlap_label("served req/s", "failed req/s"),
-            "served req/s and failed req/s bands overlap"
-        );
     }
 }
