@@ -35,6 +35,7 @@ mod report_sweep;
 mod run_folder;
 mod scenario_gen;
 mod scenario_gen_argo;
+mod scenario_gen_placement;
 mod scenarios;
 mod schema;
 mod swarm_properties;

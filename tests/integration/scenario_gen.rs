@@ -9,7 +9,9 @@
 //! HEALTHCHECK, all distribution kinds (a file-backed `empirical` too), scheduled and
 //! random node loss, pull failures, the rollout controls and `scale`, the
 //! `ideal`/`docker-20.10`/`kubernetes` profiles and phase maps, and traffic on or off;
-//! Argo Rollouts canary and blue-green sections come from [`crate::scenario_gen_argo`].
+//! Argo Rollouts canary and blue-green sections come from [`crate::scenario_gen_argo`],
+//! placement (labels, taints, roles, each orchestrator's service fields) from
+//! [`crate::scenario_gen_placement`].
 //!
 //! Sizes stay small (≤ 12 replicas mostly, a few up to 80) so one case runs in
 //! milliseconds in a debug build; the horizon is at most an hour.
@@ -560,18 +562,17 @@ fn fit_control_plane(family: Family, cluster: &mut Value, service: &mut Map<Stri
     }
 }
 
-/// `cpu` millicores and `mem` MiB a task, halved until `replicas` tasks fit the cluster's
-/// nodes (the loader refuses a starting fleet that does not: some `current` tasks would be
-/// Pending before the rollout).
-fn fit_fleet(cluster: &Value, replicas: u32, mut cpu: u32, mut mem: u32) -> (u32, u32) {
-    // Node shapes as the generator writes them: `cpu` whole cores (a number or its text),
-    // `memory` "NGi".
+/// Each node's (cpu millicores, memory MiB), as the generator writes them: `cpu` whole
+/// cores (a number or its text), `memory` "NGi"; a list entry without them takes the
+/// template's.
+fn node_shapes(cluster: &Value) -> Vec<(u32, u32)> {
     let shape = |n: &Value| {
-        let cores = match &n["cpu"] {
+        let field = |k: &str| n.get(k).unwrap_or(&cluster["node"][k]);
+        let cores = match field("cpu") {
             Value::String(s) => s.parse::<u32>().ok(),
             v => v.as_u64().map(|c| c as u32),
         };
-        let gib = n["memory"]
+        let gib = field("memory")
             .as_str()
             .and_then(|m| m.strip_suffix("Gi"))
             .and_then(|g| g.parse::<u32>().ok());
@@ -580,14 +581,32 @@ fn fit_fleet(cluster: &Value, replicas: u32, mut cpu: u32, mut mem: u32) -> (u32
             gib.expect("generated memory") * 1024,
         )
     };
-    let nodes: Vec<(u32, u32)> = match &cluster["nodes"] {
+    match &cluster["nodes"] {
         Value::Array(list) => list.iter().map(shape).collect(),
         n => vec![shape(&cluster["node"]); n.as_u64().expect("a node count") as usize],
-    };
+    }
+}
+
+/// `cpu` millicores and `mem` MiB a task, halved until `replicas` tasks fit `nodes` (at
+/// most `limit` a node, 0 for none): the loader refuses a starting fleet that does not fit
+/// the nodes its placement allows (some `current` tasks would be Pending before the
+/// rollout).
+fn fit_fleet(
+    nodes: &[(u32, u32)],
+    limit: u32,
+    replicas: u32,
+    mut cpu: u32,
+    mut mem: u32,
+) -> (u32, u32) {
+    let limit = if limit == 0 { u32::MAX } else { limit };
     loop {
         // Identical tasks: any placement that puts one wherever one fits holds this many.
         let (by_cpu, by_mem, both) = nodes.iter().fold((0, 0, 0), |(c, m, b), (nc, nm)| {
-            (c + nc / cpu, m + nm / mem, b + (nc / cpu).min(nm / mem))
+            (
+                c + nc / cpu,
+                m + nm / mem,
+                b + (nc / cpu).min(nm / mem).min(limit),
+            )
         });
         if both >= replicas || (cpu == 1 && mem == 1) {
             return (cpu, mem);
@@ -625,7 +644,12 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
         (replicas(), 1u32..2000, 16u32..1024),
         (version("1"), version("2"), version("3")),
         strategy,
-        (actions, traffic(), faults()),
+        (
+            actions,
+            traffic(),
+            faults(),
+            crate::scenario_gen_placement::placement(),
+        ),
     )
         .prop_map(
             move |(
@@ -633,7 +657,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 (replicas, cpu, mem),
                 (cur, next, v3),
                 (strategy, extra),
-                (actions, traffic, faults),
+                (actions, traffic, faults, placement),
             )| {
                 let mut actions = actions;
                 let mut strategy = strategy;
@@ -675,9 +699,17 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 if needs_v3 {
                     versions.insert("v3".into(), v3);
                 }
-                // A starting fleet that does not fit is refused by the loader (tested
-                // elsewhere): no case is spent on it.
-                let (cpu, mem) = fit_fleet(&cluster, replicas, cpu, mem);
+                // A starting fleet that does not fit (the nodes its placement allows) is
+                // refused by the loader (tested elsewhere): no case is spent on it.
+                let mut placement = placement;
+                let mut shapes = node_shapes(&cluster);
+                let mut limit = 0;
+                if let Some(p) = placement.as_mut() {
+                    let (allowed, most) = p.make_possible(family.kubelet(), shapes.len(), replicas);
+                    shapes = allowed.into_iter().map(|i| shapes[i]).collect();
+                    limit = most;
+                }
+                let (cpu, mem) = fit_fleet(&shapes, limit, replicas, cpu, mem);
                 let mut service = extra;
                 put(&mut service, "replicas", json!(replicas));
                 put(
@@ -686,6 +718,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     json!({"cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}),
                 );
                 put(&mut service, "versions", Value::Object(versions));
+                if let Some(p) = &placement {
+                    p.apply(family.kubelet(), &mut cluster, &mut service);
+                }
                 // Node faults name nodes by index: keep only those the cluster has.
                 let nodes = match &cluster["nodes"] {
                     Value::Array(a) => a.len() as u64,

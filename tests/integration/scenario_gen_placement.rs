@@ -1,0 +1,445 @@
+//! proptest strategies for random valid placement, for [`crate::scenario_gen::scenario`]:
+//! node labels, Kubernetes taints and Swarm roles, and the service's own fields of each
+//! orchestrator (`nodeSelector`, required node affinity with every operator, tolerations,
+//! `topologySpreadConstraints`; Swarm `placement.constraints`, `max_replicas_per_node`
+//! and spread `preferences`).
+//!
+//! The loader refuses a starting fleet that does not fit the nodes its placement allows,
+//! so the generator works out which nodes those are, with the upstream rules as
+//! `docs/placement.md` states them ([`Placement::allows`]): it keeps at least one node
+//! allowed (or drops the restriction), raises `max_replicas_per_node` to what the allowed
+//! nodes need, and the requests are then fitted to the allowed nodes alone. Where its
+//! rules and the simulator's disagree, the loader refuses the scenario and the case fails:
+//! the generator is a second reading of those rules.
+
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+/// Label keys and their values; `tier` holds integers, for `Gt` and `Lt`.
+const LABELS: [(&str, &[&str]); 3] = [
+    ("zone", &["a", "b", "c"]),
+    ("disk", &["ssd", "hdd"]),
+    ("tier", &["1", "2", "3"]),
+];
+
+/// What one node carries: a value (or none) per [`LABELS`] key, a taint, a Swarm role.
+#[derive(Debug, Clone)]
+pub struct NodeMarks {
+    labels: [Option<&'static str>; 3],
+    /// `dedicated=VALUE:EFFECT`.
+    taint: Option<(&'static str, &'static str)>,
+    manager: bool,
+}
+
+fn node_marks() -> impl Strategy<Value = NodeMarks> {
+    let label = |values: &'static [&'static str]| prop_oneof![1 => Just(None), 3 => prop::sample::select(values).prop_map(Some)];
+    (
+        (label(LABELS[0].1), label(LABELS[1].1), label(LABELS[2].1)),
+        prop_oneof![
+            3 => Just(None),
+            1 => (
+                prop::sample::select(&["db", "web"][..]),
+                prop::sample::select(&["NoSchedule", "NoExecute", "PreferNoSchedule"][..])
+            )
+                .prop_map(Some),
+        ],
+        prop::bool::weighted(0.25),
+    )
+        .prop_map(|((zone, disk, tier), taint, manager)| NodeMarks {
+            labels: [zone, disk, tier],
+            taint,
+            manager,
+        })
+}
+
+/// One required-affinity expression: key index, operator, values.
+#[derive(Debug, Clone)]
+struct Expression {
+    key: usize,
+    op: &'static str,
+    values: Vec<&'static str>,
+}
+
+fn expression() -> impl Strategy<Value = Expression> {
+    (0usize..3, 0usize..6, prop::collection::vec(0usize..3, 1..3)).prop_map(|(key, op, picks)| {
+        let all = LABELS[key].1;
+        let op = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"][op];
+        // Gt / Lt take one integer, and compare the integer values of `tier`.
+        let key = if matches!(op, "Gt" | "Lt") { 2 } else { key };
+        let values = match op {
+            "Exists" | "DoesNotExist" => Vec::new(),
+            "Gt" | "Lt" => vec![["0", "1", "2", "3"][picks[0] % 4]],
+            _ => picks.iter().map(|&i| all[i % all.len()]).collect(),
+        };
+        Expression { key, op, values }
+    })
+}
+
+/// A toleration of the `dedicated` taint: `Some(value)` with `Equal`, `None` with `Exists`;
+/// and an effect, or none (any effect).
+#[derive(Debug, Clone)]
+struct Toleration {
+    value: Option<&'static str>,
+    effect: Option<&'static str>,
+}
+
+fn toleration() -> impl Strategy<Value = Toleration> {
+    (
+        prop::option::of(prop::sample::select(&["db", "web"][..])),
+        prop::option::of(prop::sample::select(&["NoSchedule", "NoExecute"][..])),
+    )
+        .prop_map(|(value, effect)| Toleration { value, effect })
+}
+
+/// The placement of one generated scenario: what the nodes carry and what the service asks.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// By node index (cycled when the cluster has more nodes).
+    marks: Vec<NodeMarks>,
+    node_selector: Option<(usize, &'static str)>,
+    /// Terms ORed, each a list of expressions ANDed.
+    affinity: Vec<Vec<Expression>>,
+    tolerations: Vec<Toleration>,
+    spread: Option<u32>,
+    /// Swarm: constraints as (key index or `None` for the role, `==`, value).
+    constraints: Vec<(Option<usize>, bool, &'static str)>,
+    max_replicas_per_node: u32,
+    preference: bool,
+}
+
+/// Placement, or (a third of the time) none.
+pub fn placement() -> BoxedStrategy<Option<Placement>> {
+    let constraint =
+        (prop::option::of(0usize..3), any::<bool>(), 0usize..3).prop_map(|(key, equal, v)| {
+            let value = match key {
+                Some(k) => LABELS[k].1[v % LABELS[k].1.len()],
+                None => ["manager", "worker"][v % 2],
+            };
+            (key, equal, value)
+        });
+    let some = (
+        prop::collection::vec(node_marks(), 1..5),
+        (
+            prop::option::of((0usize..3, 0usize..3)),
+            prop_oneof![
+                Just(Vec::new()),
+                prop::collection::vec(prop::collection::vec(expression(), 1..3), 1..3)
+            ],
+            prop::collection::vec(toleration(), 0..3),
+            prop::option::of(1u32..4),
+        ),
+        (
+            prop::collection::vec(constraint, 0..3),
+            prop_oneof![2 => Just(0u32), 1 => 1u32..4],
+            any::<bool>(),
+        ),
+    )
+        .prop_map(
+            |(marks, (selector, affinity, tolerations, spread), (constraints, max, preference))| {
+                Placement {
+                    marks,
+                    node_selector: selector.map(|(k, v)| (k, LABELS[k].1[v % LABELS[k].1.len()])),
+                    affinity,
+                    tolerations,
+                    spread,
+                    constraints,
+                    max_replicas_per_node: max,
+                    preference,
+                }
+            },
+        );
+    prop_oneof![1 => Just(None), 2 => some.prop_map(Some)].boxed()
+}
+
+impl Placement {
+    fn marks_of(&self, node: usize) -> &NodeMarks {
+        &self.marks[node % self.marks.len()]
+    }
+
+    /// Whether the service may run on `node` (named `name`), by the upstream filters that
+    /// depend on the node alone (`docs/placement.md`).
+    fn allows(&self, kubelet: bool, node: usize) -> bool {
+        let m = self.marks_of(node);
+        if kubelet {
+            let selector = self
+                .node_selector
+                .is_none_or(|(k, v)| m.labels[k] == Some(v));
+            let affinity = self.affinity.is_empty()
+                || self.affinity.iter().any(|term| {
+                    term.iter().all(|e| {
+                        let label = m.labels[e.key];
+                        let int = |s: &str| s.parse::<i64>().ok();
+                        match e.op {
+                            "In" => label.is_some_and(|l| e.values.contains(&l)),
+                            "NotIn" => label.is_none_or(|l| !e.values.contains(&l)),
+                            "Exists" => label.is_some(),
+                            "DoesNotExist" => label.is_none(),
+                            op => match (label.and_then(int), int(e.values[0])) {
+                                (Some(l), Some(v)) => {
+                                    (op == "Gt" && l > v) || (op == "Lt" && l < v)
+                                }
+                                _ => false,
+                            },
+                        }
+                    })
+                });
+            let tolerated = match m.taint {
+                None | Some((_, "PreferNoSchedule")) => true,
+                Some((value, effect)) => self.tolerations.iter().any(|t| {
+                    t.effect.is_none_or(|e| e == effect) && t.value.is_none_or(|v| v == value)
+                }),
+            };
+            selector && affinity && tolerated
+        } else {
+            self.constraints.iter().all(|&(key, equal, value)| {
+                let have = match key {
+                    Some(k) => m.labels[k].unwrap_or(""),
+                    None if m.manager => "manager",
+                    None => "worker",
+                };
+                // Values compare case-insensitively (swarmkit `constraint.Match`).
+                have.eq_ignore_ascii_case(value) == equal
+            })
+        }
+    }
+
+    /// Make the placement (of a kubelet family or Swarm) possible on `nodes` nodes: at
+    /// least one node allowed, and room for `replicas` under `max_replicas_per_node`.
+    /// Returns the allowed nodes' indices and the per-node limit (0: none).
+    pub fn make_possible(
+        &mut self,
+        kubelet: bool,
+        nodes: usize,
+        replicas: u32,
+    ) -> (Vec<usize>, u32) {
+        let allowed = |p: &Placement| -> Vec<usize> {
+            (0..nodes).filter(|&i| p.allows(kubelet, i)).collect()
+        };
+        // Nothing allowed: drop the service's restrictions one at a time, the ones that
+        // rule out most first, until some node is allowed (the node marks stay).
+        let relax: [fn(&mut Placement); 4] = [
+            |p| p.affinity.clear(),
+            |p| p.node_selector = None,
+            |p| {
+                p.tolerations.push(Toleration {
+                    value: None,
+                    effect: None,
+                })
+            },
+            |p| p.constraints.clear(),
+        ];
+        let mut ok = allowed(self);
+        for step in relax {
+            if !ok.is_empty() {
+                break;
+            }
+            step(self);
+            ok = allowed(self);
+        }
+        if !kubelet && self.max_replicas_per_node > 0 {
+            let need = replicas.div_ceil(ok.len() as u32).max(1);
+            self.max_replicas_per_node = self.max_replicas_per_node.max(need);
+        }
+        let limit = if kubelet {
+            0
+        } else {
+            self.max_replicas_per_node
+        };
+        (ok, limit)
+    }
+
+    /// Write the node marks into `cluster` (its `nodes` made a list when a count) and the
+    /// service's fields into `service`.
+    pub fn apply(&self, kubelet: bool, cluster: &mut Value, service: &mut Map<String, Value>) {
+        let count = match &cluster["nodes"] {
+            Value::Array(a) => a.len(),
+            n => n.as_u64().unwrap_or(1) as usize,
+        };
+        let mut list = match cluster["nodes"].take() {
+            Value::Array(a) => a,
+            _ => (0..count)
+                .map(|i| json!({"name": format!("n{i}")}))
+                .collect(),
+        };
+        for (i, node) in list.iter_mut().enumerate() {
+            let m = self.marks_of(i);
+            let mut labels = Map::new();
+            for (k, v) in LABELS.iter().zip(m.labels) {
+                if let Some(v) = v {
+                    labels.insert(k.0.to_string(), json!(v));
+                }
+            }
+            node["labels"] = Value::Object(labels);
+            if kubelet {
+                if let Some((value, effect)) = m.taint {
+                    node["taints"] =
+                        json!([{"key": "dedicated", "value": value, "effect": effect}]);
+                }
+            } else if m.manager {
+                node["role"] = json!("manager");
+            }
+        }
+        cluster["nodes"] = Value::Array(list);
+        if kubelet {
+            if let Some((k, v)) = self.node_selector {
+                service.insert("nodeSelector".into(), json!({LABELS[k].0: v}));
+            }
+            if !self.affinity.is_empty() {
+                let terms: Vec<Value> = self
+                    .affinity
+                    .iter()
+                    .map(|term| {
+                        let exprs: Vec<Value> = term
+                            .iter()
+                            .map(|e| {
+                                let mut x = json!({"key": LABELS[e.key].0, "operator": e.op});
+                                if !e.values.is_empty() {
+                                    x["values"] = json!(e.values);
+                                }
+                                x
+                            })
+                            .collect();
+                        json!({"matchExpressions": exprs})
+                    })
+                    .collect();
+                service.insert(
+                    "affinity".into(),
+                    json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}),
+                );
+            }
+            if !self.tolerations.is_empty() {
+                let list: Vec<Value> = self
+                    .tolerations
+                    .iter()
+                    .map(|t| {
+                        let mut x = match t.value {
+                            Some(v) => json!({"key": "dedicated", "operator": "Equal", "value": v}),
+                            None => json!({"operator": "Exists"}),
+                        };
+                        if let Some(e) = t.effect {
+                            x["effect"] = json!(e);
+                        }
+                        x
+                    })
+                    .collect();
+                service.insert("tolerations".into(), Value::Array(list));
+            }
+            if let Some(skew) = self.spread {
+                service.insert(
+                    "topologySpreadConstraints".into(),
+                    json!([{"maxSkew": skew, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}]),
+                );
+            }
+        } else {
+            let mut p = Map::new();
+            if !self.constraints.is_empty() {
+                let list: Vec<String> = self
+                    .constraints
+                    .iter()
+                    .map(|&(key, equal, value)| {
+                        let lhs = key.map_or("node.role".to_string(), |k| {
+                            format!("node.labels.{}", LABELS[k].0)
+                        });
+                        format!("{lhs}{}{value}", if equal { "==" } else { "!=" })
+                    })
+                    .collect();
+                p.insert("constraints".into(), json!(list));
+            }
+            if self.max_replicas_per_node > 0 {
+                p.insert(
+                    "max_replicas_per_node".into(),
+                    json!(self.max_replicas_per_node),
+                );
+            }
+            if self.preference {
+                p.insert(
+                    "preferences".into(),
+                    json!([{"spread": "node.labels.zone"}]),
+                );
+            }
+            if !p.is_empty() {
+                service.insert("placement".into(), Value::Object(p));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario_gen::{Family, scenario};
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngSeed, TestRunner};
+    use rollout_sim::cluster::placer::PendingReason;
+    use rollout_sim::scenario::{Format, load_str};
+    use rollout_sim::trial::Workspace;
+
+    /// Every placement field is generated, every generated scenario loads (its starting
+    /// fleet fits the nodes its placement allows), and in their first trials tasks wait
+    /// for a node for the reasons placement gives.
+    #[test]
+    fn the_generator_reaches_every_placement_field() {
+        let fields = [
+            (Family::Kubernetes, "\"nodeSelector\""),
+            (Family::Kubernetes, "\"affinity\""),
+            (Family::Kubernetes, "\"NotIn\""),
+            (Family::Kubernetes, "\"Gt\""),
+            (Family::Kubernetes, "\"DoesNotExist\""),
+            (Family::Kubernetes, "\"tolerations\""),
+            (Family::Kubernetes, "\"taints\""),
+            (Family::Kubernetes, "\"topologySpreadConstraints\""),
+            (Family::Swarm, "\"constraints\""),
+            (Family::Swarm, "node.role"),
+            (Family::Swarm, "\"max_replicas_per_node\""),
+            (Family::Swarm, "\"preferences\""),
+            (Family::Swarm, "\"role\": \"manager\""),
+        ];
+        let config = Config {
+            rng_seed: RngSeed::Fixed(20261202),
+            ..Config::default()
+        };
+        for family in [Family::Kubernetes, Family::Swarm] {
+            let mut runner = TestRunner::new(config.clone());
+            let strategy = scenario(family);
+            let texts: Vec<String> = (0..300)
+                .map(|_| {
+                    let tree = strategy
+                        .new_tree(&mut runner)
+                        .expect("a scenario")
+                        .current();
+                    serde_json::to_string_pretty(&tree).expect("a tree serializes")
+                })
+                .collect();
+            let mut waited = std::collections::BTreeSet::new();
+            for text in &texts {
+                match load_str(text, "random.json", Format::Json, &[]) {
+                    Ok(s) => {
+                        let pending = Workspace::new(&s).run(0).pending;
+                        for r in PendingReason::ALL {
+                            if pending.get(r) == Some(true) {
+                                waited.insert(r.as_str());
+                            }
+                        }
+                    }
+                    // The empirical file is not there: only that refusal is expected.
+                    Err(e) => assert!(e.to_string().contains("latency.csv"), "{e}\n{text}"),
+                }
+            }
+            // Not `taint`: a task waits for it only when every node up fails that filter
+            // or an earlier one, and the generator keeps a node the taints allow.
+            let filters: &[&str] = match family {
+                Family::Swarm => &["affinity", "max_replicas_per_node"],
+                _ => &["affinity", "spread"],
+            };
+            for f in filters {
+                assert!(
+                    waited.contains(f),
+                    "{family:?}: no task waited for `{f}`: {waited:?}"
+                );
+            }
+            for (f, field) in fields.iter().filter(|(f, _)| *f == family) {
+                let n = texts.iter().filter(|t| t.contains(field)).count();
+                assert!(n >= 5, "{f:?}: {field} in {n} of 300 scenarios");
+            }
+        }
+    }
+}
