@@ -1,4 +1,5 @@
-//! The assertion grammar of `checks:` and `--check`:
+//! The one grammar of "a statistic of a run compared with a number", read alike by
+//! `checks:`, `--check` and `sweep --constraint`:
 //!
 //! ```text
 //! METRIC.STAT OP NUMBER        duration_s.p95 <= 10m, availability.p01 >= 0.999
@@ -9,30 +10,41 @@
 //! `OP` is one of `<`, `<=`, `>`, `>=`, `==`, `!=`. `METRIC` is a numeric column of
 //! `trials.csv`, `STAT` a statistic of `summary.json` (`mean`, `p95`, `max`, …). A metric
 //! measured in seconds (or milliseconds) takes a duration (`10m`, `250ms`) as well as a
-//! bare number in its own unit. Errors give the column (1-based, in characters) of the
-//! problem so a long list of checks can be fixed without guessing.
+//! bare number in its own unit. The left side alone ([`MetricStat`]) is what `sweep
+//! --objective` optimises, read by [`parse_metric_stat`]. Errors name what was read
+//! (`check`, `constraint`, `objective`) and give the column (1-based, in characters) of
+//! the problem so a long list of checks can be fixed without guessing.
 //!
 //! A threshold must be one the statistic can both meet and miss: every metric is a count,
 //! a duration, cores, bytes or a fraction, never negative, and a fraction is at most 1
-//! ([`Range`]); `duration_s.p95 <= -1` (never holds) or `availability.p01 <= 1` (always
-//! holds) decides nothing and is refused, saying the metric's range. `sweep
-//! --constraint`s are held to the same ranges.
+//! ([`Range`](super::metric_stat::Range)); `duration_s.p95 <= -1` (never holds) or
+//! `availability.p01 <= 1` (always holds) decides nothing and is refused, saying the
+//! metric's range.
 
-use crate::output::{COLUMNS, Column, Unit};
+use super::metric_stat::MetricStat;
+use crate::output::{COLUMNS, Summary, Unit};
 use crate::result::Outcome;
 use crate::scenario::walk::number;
 use crate::scenario::{parse_duration, suggest};
 use crate::sim::time::as_secs;
 use crate::stats::Stat;
+use std::fmt;
+use std::str::FromStr;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
 }
 
@@ -68,61 +80,101 @@ impl Op {
     }
 }
 
-/// What an assertion measures.
-#[derive(Debug, Clone, Copy)]
-pub enum Target {
-    /// A statistic of a `trials.csv` column.
-    Metric { column: &'static Column, stat: Stat },
-    /// How many trials ended with an outcome.
-    OutcomeCount(Outcome),
-    /// The fraction of trials that ended with an outcome.
-    OutcomeRate(Outcome),
-}
-
-/// One parsed assertion.
+/// One parsed assertion: a check, or a sweep's constraint.
 #[derive(Debug, Clone)]
 pub struct Assertion {
     /// The text as written (trimmed), used to name it in reports and find its line.
     pub text: String,
-    pub target: Target,
+    /// The statistic compared.
+    pub target: MetricStat,
+    /// The comparison.
     pub op: Op,
     /// In the metric's own unit (seconds for `*_s` columns, milliseconds for `*_ms`).
     pub threshold: f64,
 }
 
-/// Why an assertion does not parse.
+impl Assertion {
+    /// Whether `summary`'s point estimate meets it; a statistic without a value there (a
+    /// request metric without traffic) does not.
+    pub fn holds(&self, summary: &Summary) -> bool {
+        self.target
+            .of(summary)
+            .is_some_and(|x| self.op.holds(x, self.threshold))
+    }
+}
+
+/// `METRIC.STAT OP NUMBER` with the threshold in the metric's unit (`duration_s.p95 <=
+/// 600` for `duration_s.p95 <= 10m`), as `sweep.json` lists its constraints.
+impl fmt::Display for Assertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (target, op) = (self.target, self.op.as_str());
+        write!(f, "{target} {op} {}", number(self.threshold))
+    }
+}
+
+/// Why a text of the grammar does not parse.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("check `{text}`, column {column}: {message}")]
+#[error("{what} `{text}`, column {column}: {message}")]
 pub struct ParseError {
-    /// The assertion as written.
+    /// What the text was read as: `check`, `constraint`, `objective`, `statistic`.
+    pub what: &'static str,
+    /// The text as written (trimmed).
     pub text: String,
     /// 1-based character column of the problem within `text`.
     pub column: usize,
+    /// What is wrong there.
     pub message: String,
 }
 
-/// Parse one assertion.
-pub fn parse(input: &str) -> Result<Assertion, ParseError> {
-    let text = input.trim();
-    let err = |byte: usize, message: String| ParseError {
-        text: text.to_string(),
-        column: text[..byte.min(text.len())].chars().count() + 1,
-        message,
-    };
-    let lhs_end = text
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .unwrap_or(text.len());
-    if lhs_end == 0 {
-        return Err(err(
-            0,
-            "expected `METRIC.STAT` or `outcome.NAME` first".into(),
-        ));
+/// A trimmed text being read as `what`, for errors that point into it.
+struct Reading<'a> {
+    text: &'a str,
+    what: &'static str,
+}
+
+impl Reading<'_> {
+    /// The error `message` at byte `byte` of the text.
+    fn error(&self, byte: usize, message: String) -> ParseError {
+        ParseError {
+            what: self.what,
+            text: self.text.to_string(),
+            column: self.text[..byte.min(self.text.len())].chars().count() + 1,
+            message,
+        }
     }
-    let target = target(&text[..lhs_end]).map_err(|(at, m)| err(at, m))?;
+
+    /// The statistic from byte `start` (after any spaces), and the byte where it ends.
+    fn metric_stat(&self, start: usize) -> Result<(MetricStat, usize), ParseError> {
+        let after = self.text.get(start..).unwrap_or_default();
+        let start = self.text.len() - after.trim_start().len();
+        let end = self.text[start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map_or(self.text.len(), |n| start + n);
+        if end == start {
+            return Err(self.error(
+                start,
+                "expected `METRIC.STAT` or `outcome.NAME` first".into(),
+            ));
+        }
+        let lhs = target(&self.text[start..end]);
+        Ok((lhs.map_err(|(at, m)| self.error(start + at, m))?, end))
+    }
+}
+
+/// Parse one check (`checks:`, `--check`).
+pub fn parse(input: &str) -> Result<Assertion, ParseError> {
+    parse_as(input, "check")
+}
+
+/// Parse one assertion read as `what` (`check`, `constraint`), the name its errors give it.
+pub fn parse_as(input: &str, what: &'static str) -> Result<Assertion, ParseError> {
+    let text = input.trim();
+    let r = Reading { text, what };
+    let (target, lhs_end) = r.metric_stat(0)?;
     let rest_start = lhs_end + (text[lhs_end..].len() - text[lhs_end..].trim_start().len());
     let rest = &text[rest_start..];
     let Some(&(op_text, op)) = Op::ALL.iter().find(|(s, _)| rest.starts_with(s)) else {
-        return Err(err(
+        return Err(r.error(
             rest_start,
             "expected an operator: one of `<`, `<=`, `>`, `>=`, `==`, `!=`".into(),
         ));
@@ -131,19 +183,16 @@ pub fn parse(input: &str) -> Result<Assertion, ParseError> {
     let num_text = text[num_start..].trim_start();
     let num_start = text.len() - num_text.len();
     if num_text.is_empty() {
-        return Err(err(
-            num_start,
-            "expected a number after the operator".into(),
-        ));
+        return Err(r.error(num_start, "expected a number after the operator".into()));
     }
-    let threshold = threshold(&target, num_text).map_err(|m| err(num_start, m))?;
+    let threshold = threshold(&target, num_text).map_err(|m| r.error(num_start, m))?;
     let name = &text[..lhs_end];
     let comparison = format!("{op_text} {num_text}");
     if let Some(m) = target
         .range()
         .pointless(name, &comparison, threshold, |x| op.holds(x, threshold))
     {
-        return Err(err(num_start, m));
+        return Err(r.error(num_start, m));
     }
     Ok(Assertion {
         text: text.to_string(),
@@ -153,118 +202,36 @@ pub fn parse(input: &str) -> Result<Assertion, ParseError> {
     })
 }
 
-impl Target {
-    /// The values it can take.
-    pub fn range(&self) -> Range {
-        match self {
-            Target::Metric { column, stat } => Range::of_metric(column.unit, *stat),
-            Target::OutcomeCount(_) => Range::TRIALS,
-            Target::OutcomeRate(_) => Range::RATE,
-        }
+/// The statistic alone, from byte `start` of `text` (trimmed) to its end, read as `what`:
+/// `sweep --objective` reads its statistic after its `max:` with it.
+pub fn parse_metric_stat(
+    text: &str,
+    start: usize,
+    what: &'static str,
+) -> Result<MetricStat, ParseError> {
+    let r = Reading { text, what };
+    let (target, end) = r.metric_stat(start)?;
+    let rest = text[end..].trim_start();
+    if !rest.is_empty() {
+        return Err(r.error(
+            text.len() - rest.len(),
+            format!("expected nothing after `{target}`, got `{rest}`"),
+        ));
     }
+    Ok(target)
 }
 
-/// The values a statistic can take, for refusing a threshold it would meet (or miss)
-/// whatever the trials give.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Range {
-    /// The smallest.
-    pub lo: f64,
-    /// The largest (infinite: no bound).
-    pub hi: f64,
-    /// What the values are, for messages: "a duration in seconds".
-    pub what: &'static str,
-}
+/// `duration_s.p95`, `outcome.paused`, `outcome.completed.rate`, trimmed.
+impl FromStr for MetricStat {
+    type Err = ParseError;
 
-impl Range {
-    /// How many trials ended with an outcome.
-    pub const TRIALS: Range = Range::from_zero("a number of trials");
-    /// The share of trials that ended with an outcome.
-    pub const RATE: Range = Range {
-        lo: 0.0,
-        hi: 1.0,
-        what: "a fraction of the trials",
-    };
-
-    const fn from_zero(what: &'static str) -> Range {
-        Range {
-            lo: 0.0,
-            hi: f64::INFINITY,
-            what,
-        }
-    }
-
-    /// The range of statistic `stat` of a metric in `unit`: every metric is never negative,
-    /// and a fraction (`availability`, `next_share`) at most 1; so are their means and
-    /// percentiles, and their standard deviations (a standard deviation of fractions is
-    /// below 1).
-    pub fn of_metric(unit: Unit, stat: Stat) -> Range {
-        let (what, hi) = match unit {
-            Unit::Seconds => ("a duration in seconds", f64::INFINITY),
-            Unit::Milliseconds => ("a duration in milliseconds", f64::INFINITY),
-            Unit::Cores => ("a number of cpu cores", f64::INFINITY),
-            Unit::Bytes => ("a number of bytes", f64::INFINITY),
-            Unit::Ratio => ("a fraction", 1.0),
-            Unit::Count | Unit::Id | Unit::Label => ("a count", f64::INFINITY),
-        };
-        match stat {
-            Stat::Std if hi.is_finite() => Range {
-                lo: 0.0,
-                hi,
-                what: "a standard deviation of fractions",
-            },
-            Stat::Std => Range::from_zero("a standard deviation"),
-            _ => Range { lo: 0.0, hi, what },
-        }
-    }
-
-    /// Why `NAME OP THRESHOLD` (`comparison` is `OP THRESHOLD` as written) decides nothing:
-    /// `holds` is the comparison, false for every value of the range or true for every
-    /// one. `None` when some value meets it and some does not.
-    pub fn pointless(
-        &self,
-        name: &str,
-        comparison: &str,
-        threshold: f64,
-        holds: impl Fn(f64) -> bool,
-    ) -> Option<String> {
-        // A comparison with `threshold` changes only there: the ends and the threshold
-        // itself stand for every value (the infinite end for values past any threshold).
-        let at = [self.lo, threshold, self.hi];
-        let values = at.iter().filter(|x| (self.lo..=self.hi).contains(*x));
-        let (meets, misses) =
-            values.fold((false, false), |(m, f), &x| (m || holds(x), f || !holds(x)));
-        let outcome = match (meets, misses) {
-            (true, true) => return None,
-            (false, _) => "can never hold",
-            (true, false) => "always holds",
-        };
-        let range = if self.hi.is_finite() {
-            format!("from {} to {}", number(self.lo), number(self.hi))
-        } else {
-            format!("{} or more", number(self.lo))
-        };
-        // `availability.p01 >= 99.9`: a percentage where the fraction 0.999 was meant.
-        let hint = if self.hi == 1.0 && threshold > 1.0 && threshold <= 100.0 {
-            // To 12 significant digits: 99.9 / 100 is 0.9990000000000001.
-            let fraction = format!("{:.11e}", threshold / 100.0).parse().unwrap_or(0.0);
-            format!(
-                " (a percentage is written as a fraction: {}% is {})",
-                number(threshold),
-                number(fraction)
-            )
-        } else {
-            String::new()
-        };
-        Some(format!(
-            "`{name}` is {}, {range}, so `{comparison}` {outcome} whatever the trials give{hint}",
-            self.what
-        ))
+    fn from_str(s: &str) -> Result<MetricStat, ParseError> {
+        parse_metric_stat(s.trim(), 0, "statistic")
     }
 }
 
 /// The left-hand side; errors carry the byte offset of the bad part.
-fn target(lhs: &str) -> Result<Target, (usize, String)> {
+fn target(lhs: &str) -> Result<MetricStat, (usize, String)> {
     let parts: Vec<&str> = lhs.split('.').collect();
     let offset = |i: usize| parts[..i].iter().map(|p| p.len() + 1).sum::<usize>();
     if parts[0] == "outcome" {
@@ -279,8 +246,8 @@ fn target(lhs: &str) -> Result<Target, (usize, String)> {
             )
         })?;
         return match &parts[2..] {
-            [] => Ok(Target::OutcomeCount(outcome)),
-            ["rate"] => Ok(Target::OutcomeRate(outcome)),
+            [] => Ok(MetricStat::OutcomeCount(outcome)),
+            ["rate"] => Ok(MetricStat::OutcomeRate(outcome)),
             [other, ..] => Err((
                 offset(2),
                 format!("expected `rate` or nothing after `outcome.{name}`, got `{other}`"),
@@ -312,7 +279,7 @@ fn target(lhs: &str) -> Result<Target, (usize, String)> {
                     format!("unknown statistic `{stat}`{}", suggest::hint(stat, &stats)),
                 )
             })?;
-            Ok(Target::Metric { column, stat: s })
+            Ok(MetricStat::Column { column, stat: s })
         }
         [] => Err((
             lhs.len(),
@@ -327,11 +294,8 @@ fn target(lhs: &str) -> Result<Target, (usize, String)> {
 }
 
 /// The right-hand side in the target's unit.
-fn threshold(target: &Target, s: &str) -> Result<f64, String> {
-    let unit = match target {
-        Target::Metric { column, .. } => Some(column.unit),
-        _ => None,
-    };
+fn threshold(target: &MetricStat, s: &str) -> Result<f64, String> {
+    let unit = target.unit();
     let number = s.parse::<f64>().ok().filter(|x| x.is_finite());
     let value = match (number, unit) {
         (Some(x), _) => x,
@@ -348,7 +312,7 @@ fn threshold(target: &Target, s: &str) -> Result<f64, String> {
         (None, _) => return Err(format!("`{s}` is not a number")),
     };
     match target {
-        Target::OutcomeCount(_) if value.fract() != 0.0 => {
+        MetricStat::OutcomeCount(_) if value.fract() != 0.0 => {
             Err(format!("a count is a whole number of trials, got {s}"))
         }
         _ => Ok(value),
@@ -364,7 +328,7 @@ mod tests {
         let a = parse(" duration_s.p95 <= 10m ").unwrap();
         assert!(matches!(
             a.target,
-            Target::Metric {
+            MetricStat::Column {
                 stat: Stat::P95,
                 ..
             }
@@ -376,9 +340,15 @@ mod tests {
         let a = parse("availability.p01>=0.999").unwrap();
         assert_eq!((a.op, a.threshold), (Op::Ge, 0.999));
         let a = parse("outcome.paused == 0").unwrap();
-        assert!(matches!(a.target, Target::OutcomeCount(Outcome::Paused)));
+        assert!(matches!(
+            a.target,
+            MetricStat::OutcomeCount(Outcome::Paused)
+        ));
         let a = parse("outcome.completed.rate != 1").unwrap();
-        assert!(matches!(a.target, Target::OutcomeRate(Outcome::Completed)));
+        assert!(matches!(
+            a.target,
+            MetricStat::OutcomeRate(Outcome::Completed)
+        ));
         assert_eq!(a.op, Op::Ne);
         assert_eq!(parse("duration_s.max < 90").unwrap().threshold, 90.0);
     }

@@ -5,7 +5,8 @@
 //! interval wholly on the wrong side fails, and one that straddles the threshold is
 //! inconclusive: more trials would be needed to tell.
 
-use super::assertion::{Assertion, Op, Target};
+use super::assertion::{Assertion, Op};
+use super::metric_stat::MetricStat;
 use crate::output::{Summary, Unit};
 
 /// What a check concluded.
@@ -69,14 +70,10 @@ impl Evaluation {
     }
 }
 
-fn format_value(target: &Target, v: f64) -> String {
-    match target {
-        Target::Metric { column, .. } if column.unit == Unit::Seconds => {
-            crate::output::table::duration(v)
-        }
-        Target::Metric { column, .. } if column.unit == Unit::Milliseconds => {
-            format!("{}ms", significant(v))
-        }
+fn format_value(target: &MetricStat, v: f64) -> String {
+    match target.unit() {
+        Some(Unit::Seconds) => crate::output::table::duration(v),
+        Some(Unit::Milliseconds) => format!("{}ms", significant(v)),
         _ => significant(v),
     }
 }
@@ -97,27 +94,14 @@ fn significant(v: f64) -> String {
 
 /// Evaluate `assertion` on `summary`; `confident` asks for the interval rule.
 pub fn evaluate(assertion: &Assertion, summary: &Summary, confident: bool) -> Evaluation {
-    let n = summary.trials as f64;
-    let (value, interval) = match assertion.target {
-        Target::Metric { column, stat } => match summary.metric(column.name) {
-            Some(m) => (Some(m.stats.get(stat)), m.stats.interval(stat)),
-            None => (None, None),
-        },
-        Target::OutcomeCount(o) => {
-            let s = summary.outcome(o);
-            (Some(s.count as f64), Some((s.ci95[0] * n, s.ci95[1] * n)))
-        }
-        Target::OutcomeRate(o) => {
-            let s = summary.outcome(o);
-            (Some(s.fraction), Some((s.ci95[0], s.ci95[1])))
-        }
-    };
+    let value = assertion.target.of(summary);
+    let interval = assertion.target.interval(summary);
     let (op, t) = (assertion.op, assertion.threshold);
     let verdict = match (value, interval) {
-        (None, _) => Verdict::Fail,
         (Some(_), Some((lo, hi))) if confident => decide_interval(op, lo, hi, t),
-        (Some(v), _) if op.holds(v, t) => Verdict::Pass,
-        (Some(_), _) => Verdict::Fail,
+        // The point rule, as a sweep decides its constraints.
+        _ if assertion.holds(summary) => Verdict::Pass,
+        _ => Verdict::Fail,
     };
     Evaluation {
         assertion: assertion.clone(),

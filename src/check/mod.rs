@@ -1,15 +1,19 @@
 //! `checks:`: assertions on a run's statistics, for gating changes in CI.
 //!
-//! [`assertion`] parses the small grammar (`duration_s.p95 <= 10m`), [`evaluate`](mod@evaluate) decides
+//! [`assertion`] parses the small grammar (`duration_s.p95 <= 10m`), which `sweep
+//! --constraint` reads too, [`metric_stat`] is its left side (a statistic of a run, also
+//! `sweep --objective`'s) and the values it can take, [`evaluate`](mod@evaluate) decides
 //! one against a [`Summary`](crate::output::Summary).
 
 pub mod assertion;
 pub mod baseline;
 pub mod evaluate;
 pub mod lint;
+pub mod metric_stat;
 
-pub use assertion::{Assertion, Op, ParseError, Range, Target, parse};
+pub use assertion::{Assertion, Op, ParseError, parse, parse_as, parse_metric_stat};
 pub use evaluate::{Evaluation, Verdict, evaluate};
+pub use metric_stat::{MetricStat, Range};
 
 /// The `checks:` of the scenario read from `file`, parsed, and a problem for each that does
 /// not parse, naming the file and the check's place (`checks.1`). `run` and `lint` refuse a

@@ -6,7 +6,8 @@ use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
-use crate::experiment::objective::{Constraint, Objective};
+use crate::check::Assertion;
+use crate::experiment::objective::{Objective, constraint};
 use crate::experiment::sweep::{Grid, best, front_axes, pareto, split_values};
 use crate::experiment::{Experiment, PerVariant, Recording};
 use crate::output::Summary;
@@ -25,13 +26,15 @@ use std::sync::atomic::AtomicBool;
 #[derive(Debug, Clone, Default, Args)]
 pub struct ObjectiveOptions {
     /// The statistic to optimise, `METRIC.STAT` (minimised, e.g. `duration_s.p95`) or
-    /// `max:METRIC.STAT` (maximised, e.g. `max:availability.p01`).
+    /// `max:METRIC.STAT` (maximised, e.g. `max:availability.p01`); any left side of a
+    /// check (`outcome.NAME`, `outcome.NAME.rate`).
     #[arg(long, value_name = "METRIC.STAT")]
     pub objective: Option<Objective>,
-    /// A condition the best point must meet, `"METRIC.STAT OP NUMBER"` with OP one of
-    /// `<=`, `<`, `>=`, `>`, `==`. Repeatable.
-    #[arg(long, value_name = "\"METRIC.STAT OP NUMBER\"")]
-    pub constraint: Vec<Constraint>,
+    /// A condition the best point must meet, in the grammar of `check`: `"METRIC.STAT OP
+    /// NUMBER"`, `"outcome.NAME OP COUNT"` or `"outcome.NAME.rate OP FRACTION"` with OP one
+    /// of `<`, `<=`, `>`, `>=`, `==`, `!=`. Repeatable.
+    #[arg(long, value_name = "\"METRIC.STAT OP NUMBER\"", value_parser = constraint)]
+    pub constraint: Vec<Assertion>,
 }
 
 impl ObjectiveOptions {

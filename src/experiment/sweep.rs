@@ -5,7 +5,8 @@
 //! [`Experiment`](crate::experiment::Experiment)), so the differences between points are
 //! the parameters' effect, not luck.
 
-use super::objective::{Constraint, Objective};
+use super::objective::Objective;
+use crate::check::Assertion;
 use crate::output::Summary;
 use crate::scenario::{Override, SetBy, SweepAxis, SweepValue};
 
@@ -76,11 +77,7 @@ pub fn split_values(text: &str) -> Vec<String> {
 
 /// The point that meets every constraint with the best objective (the first in grid
 /// order on a tie), or `None` when no point meets them.
-pub fn best(
-    points: &[Summary],
-    objective: &Objective,
-    constraints: &[Constraint],
-) -> Option<usize> {
+pub fn best(points: &[Summary], objective: &Objective, constraints: &[Assertion]) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (i, s) in points.iter().enumerate() {
         if !constraints.iter().all(|c| c.holds(s)) {

@@ -4,10 +4,12 @@
 //! `sweep.csv` columns: every swept path, `trials`, `outcome.NAME.rate` for every outcome,
 //! then `METRIC.STAT` for every numeric `trials.csv` column with a value at some point
 //! (column order) and every statistic of [`STATS`] (an empty cell where a point has no
-//! value). `sweep.json` holds the same numbers per point, plus the objective, the
-//! constraints, the best point and the Pareto front.
+//! value). `sweep.json` holds the same numbers per point (and `outcome.NAME`, the count,
+//! for an objective or constraint on one), plus the objective, the constraints, the best
+//! point and the Pareto front.
 
-use crate::experiment::objective::{Constraint, MetricStat, Objective, STATS};
+use crate::check::{Assertion, MetricStat};
+use crate::experiment::objective::{Objective, STATS};
 use crate::output::Summary;
 use crate::output::columns::{COLUMNS, Cell};
 use crate::result::Outcome;
@@ -27,7 +29,7 @@ pub struct SweepReport<'a> {
     /// The objective, if one was given.
     pub objective: Option<&'a Objective>,
     /// The constraints.
-    pub constraints: &'a [Constraint],
+    pub constraints: &'a [Assertion],
     /// The best point, when an objective was given and a point meets the constraints.
     pub best: Option<usize>,
     /// The axes of the Pareto front.
@@ -45,10 +47,9 @@ pub fn metric_stats(points: &[Summary]) -> Vec<MetricStat> {
         .iter()
         .filter(|c| c.is_metric() && points.iter().any(|p| p.metric(c.name).is_some()))
         .flat_map(|c| {
-            STATS.iter().map(move |&stat| MetricStat::Column {
-                metric: c.name,
-                stat,
-            })
+            STATS
+                .iter()
+                .map(move |&stat| MetricStat::Column { column: c, stat })
         });
     outcomes.chain(columns).collect()
 }
@@ -58,18 +59,18 @@ impl SweepReport<'_> {
     /// the share of completed rollouts, then the objective's and the constraints'
     /// statistics that are none of them.
     pub fn key_stats(&self) -> Vec<MetricStat> {
-        let mut out: Vec<MetricStat> = self.front_axes.iter().map(|a| a.metric.clone()).collect();
+        let mut out: Vec<MetricStat> = self.front_axes.iter().map(|a| a.metric).collect();
         out.push(MetricStat::OutcomeRate(Outcome::Completed));
         if let Some(o) = self.objective
             && !out.contains(&o.metric)
         {
-            out.push(o.metric.clone());
+            out.push(o.metric);
         }
         // A constraint's statistic too: "no point meets the constraints" must be readable
         // from the table, not only from sweep.json.
         for c in self.constraints {
-            if !out.contains(&c.metric) {
-                out.push(c.metric.clone());
+            if !out.contains(&c.target) {
+                out.push(c.target);
             }
         }
         out
@@ -168,7 +169,15 @@ impl SweepReport<'_> {
 
     /// The bytes of `sweep.json`.
     pub fn json(&self) -> Vec<u8> {
-        let stats = metric_stats(&self.summaries());
+        let mut stats = metric_stats(&self.summaries());
+        // An objective or constraint that counts an outcome (`outcome.paused`) is read at
+        // every point too, beside the rates: `best` then always holds the objective's value.
+        let counts: Vec<MetricStat> = self
+            .key_stats()
+            .into_iter()
+            .filter(|m| !stats.contains(m))
+            .collect();
+        stats.extend(counts);
         let points: Vec<Value> = (0..self.points.len())
             .map(|i| self.point_json(i, &stats))
             .collect();

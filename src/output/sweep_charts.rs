@@ -5,9 +5,10 @@
 //! with the table.
 
 use super::charts::{ChartFile, file};
-use crate::experiment::objective::{MetricStat, Objective};
+use crate::check::MetricStat;
+use crate::experiment::objective::Objective;
 use crate::output::Summary;
-use crate::output::columns::{Unit, column};
+use crate::output::columns::Unit;
 use crate::output::human_text::{counted, number, percent, value};
 use crate::output::sweep::SweepReport;
 use crate::plot::axis::Scale;
@@ -25,18 +26,11 @@ fn drawn(objective: Option<&Objective>) -> Objective {
 }
 
 /// The 95% interval of `m` at a point: the statistic's interval from the summary's
-/// `intervals`, the Wilson interval for an outcome's rate.
+/// `intervals` (cut to the values the metric can take), the Wilson interval for an
+/// outcome's rate (times the trials for its count).
 pub fn interval(m: &MetricStat, s: &Summary) -> Option<(f64, f64)> {
-    match m {
-        MetricStat::OutcomeRate(o) => {
-            let [lo, hi] = s.outcome(*o).ci95;
-            Some((lo, hi))
-        }
-        MetricStat::Column { metric, stat } => {
-            let m = s.metric(metric)?;
-            Some(possible(m.column.unit, m.interval(stat.as_str())?))
-        }
-    }
+    let i = m.interval(s)?;
+    Some(m.unit().map_or(i, |unit| possible(unit, i)))
 }
 
 /// An interval `(lo, hi)` of a metric in `unit` cut to the values the metric can take, for
@@ -58,9 +52,8 @@ pub fn possible(unit: Unit, (lo, hi): (f64, f64)) -> (f64, f64) {
 pub fn shown(m: &MetricStat, x: f64) -> String {
     match m {
         MetricStat::OutcomeRate(_) => percent(x),
-        MetricStat::Column { metric, .. } => {
-            column(metric).map_or_else(|| number(x), |c| value(c.unit, x))
-        }
+        MetricStat::OutcomeCount(_) => number(x),
+        MetricStat::Column { column, .. } => value(column.unit, x),
     }
 }
 
@@ -69,10 +62,11 @@ pub fn shown(m: &MetricStat, x: f64) -> String {
 fn scale(m: &MetricStat) -> Scale {
     match m {
         MetricStat::OutcomeRate(_) => Scale::Fraction,
-        MetricStat::Column { metric, .. } => match column(metric).map(|c| c.unit) {
-            Some(Unit::Seconds) => Scale::Seconds,
-            Some(Unit::Ratio) => Scale::Fraction,
-            Some(Unit::Bytes) => Scale::Bytes,
+        MetricStat::OutcomeCount(_) => Scale::Number,
+        MetricStat::Column { column, .. } => match column.unit {
+            Unit::Seconds => Scale::Seconds,
+            Unit::Ratio => Scale::Fraction,
+            Unit::Bytes => Scale::Bytes,
             _ => Scale::Number,
         },
     }
@@ -167,7 +161,7 @@ pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLine
 /// by `peak_tasks.max`. Points missing one of them are left out.
 pub fn pareto(r: &SweepReport<'_>, replicas: &[u32]) -> Pareto {
     let traffic = r.front_axes.get(1).is_some_and(
-        |a| matches!(a.metric, MetricStat::Column { metric, .. } if metric == "availability"),
+        |a| matches!(a.metric, MetricStat::Column { column, .. } if column.name == "availability"),
     );
     let stat = |s: &Summary, text: &str| text.parse::<MetricStat>().ok()?.of(s);
     let points = r

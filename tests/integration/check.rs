@@ -179,7 +179,7 @@ fn a_threshold_outside_the_metrics_range_exits_2_before_any_trial() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "\"duration_s.p95 <= -1\": {never}"
+            "constraint `duration_s.p95 <= -1`, column 19: {never}"
         )));
     assert!(!out.exists(), "nothing is written on bad input");
 }

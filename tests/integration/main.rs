@@ -22,6 +22,7 @@ mod kubernetes;
 mod lint;
 mod metrics;
 mod node_loss;
+mod one_grammar;
 mod pgo_wrapper;
 mod pinned_draws;
 mod placement;

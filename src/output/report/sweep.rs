@@ -3,7 +3,7 @@
 
 use super::meanings::{metric_terms, terms};
 use super::{Block, Page, ReportInfo, Skeleton, capitalised, settings};
-use crate::experiment::objective::MetricStat;
+use crate::check::MetricStat;
 use crate::output::Summary;
 use crate::output::charts::ChartFile;
 use crate::output::human_text::counted;
@@ -135,8 +135,8 @@ pub fn sweep_page(
         |line| capitalised(&line) + ".",
     )));
     let names = stats.iter().filter_map(|m| match m {
-        MetricStat::Column { metric, .. } => Some(*metric),
-        MetricStat::OutcomeRate(_) => None,
+        MetricStat::Column { column, .. } => Some(column.name),
+        MetricStat::OutcomeCount(_) | MetricStat::OutcomeRate(_) => None,
     });
     let mut meanings = metric_terms(names);
     meanings.extend(terms(SWEEP_MEANINGS));
