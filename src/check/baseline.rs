@@ -19,8 +19,9 @@
 //! `−tolerance·|base|`. Improvements, changes smaller than the tolerance and changes the
 //! noise cannot tell apart all pass.
 //!
-//! A shard folder (`run --shard K/N`) is no baseline unless it holds exactly the trials
-//! the check runs ([`Baseline::check_trials`]): its merged folder is.
+//! A shard folder (`run --shard K/N`), or a shard's `summary.json` given alone, is no
+//! baseline unless it holds exactly the trials the check runs ([`Baseline::check_trials`]):
+//! its merged folder is.
 
 use crate::output::columns::{Better, COLUMNS, Column};
 use crate::output::shard::{ShardManifest, fingerprint, trial_range};
@@ -85,6 +86,10 @@ struct StoredMetric {
 struct StoredSummary {
     seed: u64,
     metrics: BTreeMap<String, StoredMetric>,
+    /// A shard's summary says which slice it holds, so that a `summary.json` copied away
+    /// from its `shard.json` is still known for one.
+    #[serde(default)]
+    shard: Option<ShardManifest>,
 }
 
 /// A stored run, read before any trial.
@@ -97,7 +102,8 @@ pub struct Baseline {
     rows: Option<Vec<TrialResult>>,
     /// `baseline.json`, when present.
     pub info: Option<BaselineInfo>,
-    /// `shard.json`, when the folder is one shard of a run (`run --shard K/N`).
+    /// `shard.json` (or the summary's own `shard`), when the folder is one shard of a run
+    /// (`run --shard K/N`).
     pub shard: Option<ShardManifest>,
 }
 
@@ -153,7 +159,8 @@ impl Baseline {
         let shard = read_beside(
             &dir.join(ShardManifest::FILE),
             "not a shard manifest written by `run --shard K/N`",
-        )?;
+        )?
+        .or_else(|| summary.shard.clone());
         Ok(Baseline {
             origin: path.to_path_buf(),
             summary,

@@ -293,7 +293,8 @@ fn runs_of_different_lengths_show_the_means_of_the_trials_they_pair() {
 /// A shard folder (`run --shard K/N`) holds a slice of a run's trials: as a baseline it
 /// would compare other trials, or only some (none at all for a slice past the checked
 /// trials), so it is refused before any trial unless it holds exactly the trials the check
-/// runs. The shards' merged folder is the baseline that was meant.
+/// runs, whether it is given as its folder, its summary.json or that file copied alone. The
+/// shards' merged folder is the baseline that was meant.
 #[test]
 fn a_shard_is_refused_as_a_baseline_unless_it_holds_the_checked_trials() {
     let dir = tempfile::tempdir().unwrap();
@@ -319,6 +320,15 @@ fn a_shard_is_refused_as_a_baseline_unless_it_holds_the_checked_trials() {
             .stderr(predicate::str::contains(refused))
             .stderr(predicate::str::contains("rollout-sim merge"));
     }
+    // A shard's summary.json says it is one: copied away from its shard.json, alone, it is
+    // still refused.
+    let alone = dir.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::copy(s2.join("summary.json"), alone.join("summary.json")).unwrap();
+    check(&alone.join("summary.json"), &[])
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(refused));
     // Shard 1/3 of 600 trials is trials 0 to 199, the very trials the check runs.
     check(&s1, &[])
         .code(0)
