@@ -5,6 +5,7 @@
 //! same text alike.
 
 use crate::check::{self, Assertion, MetricStat, ParseError};
+use crate::scenario::suggest;
 use crate::stats::Stat;
 use std::fmt;
 use std::str::FromStr;
@@ -39,6 +40,21 @@ impl FromStr for Objective {
             Some("min:") => (false, 4),
             _ => (false, 0),
         };
+        // A direction misspelt (`maxx:`, `Max:`) would otherwise read as a metric's name.
+        if start == 0
+            && let Some((prefix, _)) = text.split_once(':')
+        {
+            let hint = suggest::closest(&prefix.to_ascii_lowercase(), &["max", "min"])
+                .map_or_else(String::new, |c| format!("; did you mean `{c}:`?"));
+            return Err(ParseError {
+                what: "objective",
+                text: text.to_string(),
+                column: 1,
+                message: format!(
+                    "expected `max:`, `min:` or nothing before the statistic, got `{prefix}:`{hint}"
+                ),
+            });
+        }
         Ok(Objective {
             metric: check::parse_metric_stat(text, start, "objective")?,
             maximize,
@@ -57,6 +73,28 @@ impl fmt::Display for Objective {
 mod tests {
     use super::*;
     use crate::check::Op;
+
+    #[test]
+    fn a_misspelt_direction_is_named_not_read_as_a_metric() {
+        let e = "maxx:duration_s.p95".parse::<Objective>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "objective `maxx:duration_s.p95`, column 1: expected `max:`, `min:` or nothing \
+             before the statistic, got `maxx:`; did you mean `max:`?"
+        );
+        let e = "Min: duration_s.p95".parse::<Objective>().unwrap_err();
+        assert!(
+            e.to_string().ends_with("got `Min:`; did you mean `min:`?"),
+            "{e}"
+        );
+        let e = "best:duration_s.p95".parse::<Objective>().unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("nothing before the statistic, got `best:`"),
+            "{e}"
+        );
+        assert!("max:duration_s.p95".parse::<Objective>().unwrap().maximize);
+    }
 
     #[test]
     fn names_parse_and_print_back() {
