@@ -7,11 +7,16 @@
 //! for one file each, `DIR/<name>.yaml`. Skipped documents and fields that are not simulated are listed
 //! on stderr; an invalid value exits 2 and writes nothing. A Rollout's analysis templates
 //! may be in any of the files given.
+//!
+//! Every problem is told in one run, whatever the others: each file's (unreadable, not
+//! YAML, its scenarios' mapping and load-back problems) in the order the files were
+//! given, then the command's own (two scenarios of one name, `--name`, `--out`), so a
+//! folder of manifests is fixed in one round rather than one file a run.
 
 use super::CliError;
 use super::inputs::Inputs;
 use super::options::{check_file_path, write_file};
-use crate::scenario::import::{self, Candidate, Imported};
+use crate::scenario::import::{self, Candidate, Found, Imported};
 use crate::scenario::limits::MAX_SCENARIO_BYTES;
 use crate::scenario::{Format, ScenarioError, user_file};
 use anyhow::{anyhow, bail};
@@ -47,26 +52,131 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
 }
 
 fn import(args: &ImportArgs) -> anyhow::Result<()> {
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    let texts = args
+    let texts: Vec<(String, Result<String, ScenarioError>)> = args
         .files
         .iter()
-        .map(|p| read_file(p))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let inputs: Vec<import::Input> = texts
+        .map(|p| (p.display().to_string(), read_file(p)))
+        .collect();
+    let inputs: Vec<import::Input> = args
+        .files
         .iter()
-        .map(|(origin, text, format)| import::Input {
-            text,
+        .zip(&texts)
+        .map(|(path, (origin, text))| import::Input {
+            text: text.as_ref().map(String::as_str),
             origin,
-            format: *format,
+            format: Format::from_path(path).unwrap_or(Format::Yaml),
         })
         .collect();
     let opts = import::Options {
         drop_unknown_metrics: args.drop_unknown_metrics,
     };
-    let all = import::import_files(&inputs, &opts)?;
-    for (path, found) in args.files.iter().zip(all) {
+    let mut files_read = Inputs::new();
+    for f in &args.files {
+        files_read.add(f, "a file to import");
+    }
+    // Every problem is gathered, each file's in file order, then the command's own, and
+    // all are told in one run: a folder of manifests is fixed in one round.
+    let mut problems: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let chosen = match import::import_files(&inputs, &opts) {
+        Ok(files) => choose(args, files, &mut problems, &mut notes),
+        Err(nothing) => {
+            problems.push(nothing.to_string());
+            None
+        }
+    };
+    let plan = match chosen {
+        Some(chosen) if !chosen.is_empty() => {
+            let clashes = same_names(&chosen);
+            let clash = !clashes.is_empty();
+            problems.extend(clashes);
+            let names: Vec<&str> = chosen.iter().map(|c| c.candidate.name.as_str()).collect();
+            match destination(args.out.as_deref(), &names) {
+                Ok(to) => {
+                    problems.extend(refusals(&to, &chosen, &files_read, args.force));
+                    Some((chosen, to))
+                }
+                // Beside two scenarios of one name, how many there are is no advice:
+                // `--name` would pick both.
+                Err(refused) => {
+                    if !clash {
+                        problems.push(refused);
+                    }
+                    None
+                }
+            }
+        }
+        // How many scenarios there are is not known (a file unread), or there are none:
+        // only what is wrong with `--out` whatever their number can be told.
+        _ => {
+            problems.extend(out_is_input(args.out.as_deref(), &files_read));
+            None
+        }
+    };
+    match plan {
+        Some((chosen, to)) if problems.is_empty() => write(&chosen, &to, notes),
+        _ => bail!("{}", problems.join("\n")),
+    }
+}
+
+/// A scenario `--name` picks (every one without it), with the file it is in.
+struct Chosen<'p> {
+    /// The file's place among the files given.
+    file: usize,
+    path: &'p Path,
+    candidate: Candidate,
+}
+
+impl Chosen<'_> {
+    /// `file (what)`, as its problems and its imported scenario are labelled.
+    fn label(&self) -> String {
+        format!("{} ({})", self.path.display(), self.candidate.what)
+    }
+}
+
+/// Where the chosen scenarios go.
+enum Destination<'p> {
+    Stdout,
+    /// `--out FILE`, for one scenario.
+    File(&'p Path),
+    /// `--out DIR`: one file each, `DIR/<name>.yaml`.
+    Folder(&'p Path),
+}
+
+impl Destination<'_> {
+    /// The file the scenario `name` is written to (none on stdout).
+    fn file(&self, name: &str) -> Option<PathBuf> {
+        match self {
+            Destination::Stdout => None,
+            Destination::File(out) => Some(out.to_path_buf()),
+            Destination::Folder(dir) => Some(dir.join(format!("{name}.yaml"))),
+        }
+    }
+}
+
+/// The scenarios `--name` picks from every file's `files` (each [`Found`] or why the file
+/// cannot be read), with the files' problems and those of the scenarios picked added to
+/// `problems` in file order, and their skipped documents to `notes`. `None` when a file
+/// could not be read: what it holds, so how many scenarios there are, is not known (and
+/// a `--name` found nowhere may be in it).
+fn choose<'p>(
+    args: &'p ImportArgs,
+    files: Vec<Result<Found, ScenarioError>>,
+    problems: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) -> Option<Vec<Chosen<'p>>> {
+    let mut unread = false;
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut chosen = Vec::new();
+    for (file, (path, found)) in args.files.iter().zip(files).enumerate() {
+        let found = match found {
+            Ok(found) => found,
+            Err(e) => {
+                problems.push(e.to_string());
+                unread = true;
+                continue;
+            }
+        };
         let shown = path.display();
         notes.extend(
             found
@@ -74,37 +184,160 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|s| format!("skipped: {shown}: {s}")),
         );
-        candidates.extend(found.candidates);
-    }
-    let chosen: Vec<Candidate> = match &args.name {
-        Some(name) => {
-            let all: Vec<String> = candidates.iter().map(|c| c.what.clone()).collect();
-            let all_names: Vec<String> = candidates.iter().map(|c| c.name.clone()).collect();
-            let picked: Vec<Candidate> =
-                candidates.into_iter().filter(|c| &c.name == name).collect();
-            if picked.is_empty() {
-                let names: Vec<&str> = all_names.iter().map(String::as_str).collect();
-                let hint = crate::scenario::suggest::closest(name, &names)
-                    .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
-                bail!(
-                    "--name {name}: no such Deployment, Rollout or compose service{hint} (found {})",
-                    all.join(", ")
-                );
+        for candidate in found.candidates {
+            seen.push((candidate.name.clone(), candidate.what.clone()));
+            if args.name.as_ref().is_some_and(|n| *n != candidate.name) {
+                continue;
             }
-            picked
+            if let Err(e) = &candidate.outcome {
+                problems.push(e.to_string());
+            }
+            chosen.push(Chosen {
+                file,
+                path,
+                candidate,
+            });
         }
-        None => candidates,
-    };
-    let refused: Vec<String> = chosen
-        .iter()
-        .filter_map(|c| c.outcome.as_ref().err().map(ScenarioError::to_string))
-        .collect();
-    if !refused.is_empty() {
-        bail!("{}", refused.join("\n"));
     }
-    let scenarios: Vec<(&Candidate, &Imported)> = chosen
+    if unread {
+        return None;
+    }
+    if let Some(name) = &args.name
+        && chosen.is_empty()
+    {
+        let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+        let whats: Vec<&str> = seen.iter().map(|(_, w)| w.as_str()).collect();
+        let hint = crate::scenario::suggest::closest(name, &names)
+            .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+        problems.push(format!(
+            "--name {name}: no such Deployment, Rollout or compose service{hint} (found {})",
+            whats.join(", ")
+        ));
+    }
+    Some(chosen)
+}
+
+/// Two scenarios of one name in different files (in one file the import refuses the
+/// second itself): a scenario is picked and written by its name.
+fn same_names(chosen: &[Chosen]) -> Vec<String> {
+    chosen
         .iter()
-        .filter_map(|c| c.outcome.as_ref().ok().map(|i| (c, i)))
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let name = &c.candidate.name;
+            let first = chosen[..i]
+                .iter()
+                .find(|d| d.file != c.file && d.candidate.name == *name && !name.is_empty())?;
+            Some(format!(
+                "two scenarios are named `{name}` ({} and {}): import the files one at a time",
+                first.label(),
+                c.label()
+            ))
+        })
+        .collect()
+}
+
+/// Whether `--out` names a folder: an existing one, or a path ending in `/` (`--out
+/// imported/` is a folder even before it exists).
+fn names_folder(out: &Path) -> bool {
+    out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/')
+}
+
+/// Where `--out` sends the scenarios named `names` (at least one), or why it cannot.
+fn destination<'p>(out: Option<&'p Path>, names: &[&str]) -> Result<Destination<'p>, String> {
+    match (names, out) {
+        ([_], None) => Ok(Destination::Stdout),
+        ([_], Some(out)) if !names_folder(out) => Ok(Destination::File(out)),
+        // `--out web.yaml` means a file: a folder of that name is never what was meant.
+        (_, Some(dir)) if !names_folder(dir) && Format::from_path(dir).is_some() => Err(format!(
+            "--out {}: {} scenarios found ({}), one file each: name a folder (not a .yaml, \
+             .yml or .json file), or pick one with --name NAME",
+            dir.display(),
+            names.len(),
+            names.join(", ")
+        )),
+        (_, Some(dir)) => Ok(Destination::Folder(dir)),
+        (_, None) => Err(format!(
+            "{} scenarios found ({}): pick one with --name NAME, or give --out DIR for one \
+             file each",
+            names.len(),
+            names.join(", ")
+        )),
+    }
+}
+
+/// Why the `chosen` scenarios cannot be written to `to`, found before anything is written:
+/// a file that is not writable or is an input, and (unless `force`) a file holding other
+/// text than the scenario's. A scenario refused has no text yet: whether its file may be
+/// replaced is told once it imports.
+fn refusals(to: &Destination, chosen: &[Chosen], inputs: &Inputs, force: bool) -> Vec<String> {
+    let mut refused: Vec<anyhow::Error> = Vec::new();
+    match to {
+        Destination::Stdout => return Vec::new(),
+        Destination::File(out) => {
+            refused.extend(check_file_path("--out", out).err());
+            refused.extend(inputs.check_file("--out", out).err());
+        }
+        Destination::Folder(dir) => {
+            if dir.exists() && !dir.is_dir() {
+                refused.push(anyhow!(
+                    "--out {}: a file, not a folder: the scenarios are written one file each \
+                     into a folder; name a folder, or pick one with --name NAME",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    let mut files: Vec<(PathBuf, &Candidate)> = Vec::new();
+    for c in chosen {
+        let Some(file) = to.file(&c.candidate.name) else {
+            continue;
+        };
+        if !files.iter().any(|(f, _)| *f == file) {
+            files.push((file, &c.candidate));
+        }
+    }
+    // None may replace an input (`import web.yaml --out .` would write ./web.yaml over it).
+    if let Destination::Folder(dir) = to {
+        for (file, c) in &files {
+            if let Some(input) = inputs.same_as(file) {
+                refused.push(anyhow!(
+                    "--out {}: the scenario `{}` would be written to {}, which is an input of \
+                     this command ({input}), and would replace it: choose another --out folder",
+                    dir.display(),
+                    c.name,
+                    file.display()
+                ));
+            }
+        }
+    }
+    let texts: Vec<(PathBuf, &String)> = files
+        .iter()
+        .filter_map(|(file, c)| c.outcome.as_ref().ok().map(|i| (file.clone(), &i.text)))
+        .collect();
+    refused.extend(refuse_replacing(&texts, force).err());
+    refused.iter().map(|e| format!("{e:#}")).collect()
+}
+
+/// What is wrong with `--out` whatever the number of scenarios: an input named as the
+/// output would be replaced, or taken for a folder.
+fn out_is_input(out: Option<&Path>, inputs: &Inputs) -> Option<String> {
+    let out = out.filter(|out| !names_folder(out))?;
+    inputs
+        .check_file("--out", out)
+        .err()
+        .map(|e| format!("{e:#}"))
+}
+
+/// Writes the `chosen` scenarios, every one imported and checked by [`refusals`], to
+/// `to`, then tells `notes` and the fields not simulated.
+fn write(chosen: &[Chosen], to: &Destination, mut notes: Vec<String>) -> anyhow::Result<()> {
+    let scenarios: Vec<(&str, &Imported)> = chosen
+        .iter()
+        .filter_map(|c| {
+            let imported = c.candidate.outcome.as_ref().ok()?;
+            Some((c.candidate.name.as_str(), imported))
+        })
         .collect();
     for (_, i) in &scenarios {
         notes.extend(
@@ -113,79 +346,27 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 .map(|p| format!("not simulated: {}: {p}", i.origin)),
         );
     }
-    let names: Vec<&str> = scenarios.iter().map(|(c, _)| c.name.as_str()).collect();
-    for (i, (c, one)) in scenarios.iter().enumerate() {
-        if let Some((_, other)) = scenarios[..i].iter().find(|(d, _)| d.name == c.name) {
-            bail!(
-                "two scenarios are named `{}` ({} and {}): import the files one at a time",
-                c.name,
-                other.origin,
-                one.origin
-            );
-        }
-    }
-    let mut inputs = Inputs::new();
-    for f in &args.files {
-        inputs.add(f, "a file to import");
-    }
-    // `--out imported/` names a folder even before it exists.
-    let folder = |out: &Path| out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/');
-    match (scenarios.as_slice(), &args.out) {
-        ([(_, one)], None) => {
+    match to {
+        // One scenario: `destination` sends no more to stdout.
+        Destination::Stdout => {
             tell(&notes);
-            super::print_stdout(&one.text).map_err(|e| e.error)?;
-        }
-        ([(_, one)], Some(out)) if !folder(out) => {
-            check_file_path("--out", out)?;
-            inputs.check_file("--out", out)?;
-            refuse_replacing(&[(out.clone(), &one.text)], args.force)?;
-            write_file(out, one.text.as_bytes())?;
-            tell(&notes);
-        }
-        (many, Some(dir)) => {
-            // `--out web.yaml` means a file: a folder of that name is never what was meant.
-            if !folder(dir) && Format::from_path(dir).is_some() {
-                bail!(
-                    "--out {}: {} scenarios found ({}), one file each: name a folder (not a \
-                     .yaml, .yml or .json file), or pick one with --name NAME",
-                    dir.display(),
-                    names.len(),
-                    names.join(", ")
-                );
+            for (_, i) in &scenarios {
+                super::print_stdout(&i.text).map_err(|e| e.error)?;
             }
-            // Every file is checked before the first is written: none may replace an
-            // input (`import web.yaml --out .` would write ./web.yaml over it).
-            for (c, _) in many {
-                let file = dir.join(format!("{}.yaml", c.name));
-                if let Some(input) = inputs.same_as(&file) {
-                    bail!(
-                        "--out {}: the scenario `{}` would be written to {}, which is an input \
-                         of this command ({input}), and would replace it: choose another \
-                         --out folder",
-                        dir.display(),
-                        c.name,
-                        file.display()
-                    );
+        }
+        Destination::File(_) | Destination::Folder(_) => {
+            if let Destination::Folder(dir) = to {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow!("--out {}: cannot create the folder: {e}", dir.display())
+                })?;
+            }
+            for (name, i) in &scenarios {
+                if let Some(file) = to.file(name) {
+                    write_file(&file, i.text.as_bytes())?;
                 }
             }
-            let files: Vec<(PathBuf, &String)> = many
-                .iter()
-                .map(|(c, i)| (dir.join(format!("{}.yaml", c.name)), &i.text))
-                .collect();
-            refuse_replacing(&files, args.force)?;
-            std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow!("--out {}: cannot create the folder: {e}", dir.display()))?;
-            for (c, i) in many {
-                write_file(&dir.join(format!("{}.yaml", c.name)), i.text.as_bytes())?;
-            }
             tell(&notes);
         }
-        (_, None) => bail!(
-            "{} scenarios found ({}): pick one with --name NAME, or give --out DIR for one \
-             file each",
-            names.len(),
-            names.join(", ")
-        ),
     }
     Ok(())
 }
@@ -215,15 +396,13 @@ fn refuse_replacing(files: &[(PathBuf, &String)], force: bool) -> anyhow::Result
     )
 }
 
-/// The file's name, text and format.
-fn read_file(path: &Path) -> anyhow::Result<(String, String, Format)> {
+/// The file's text, or why it cannot be read.
+fn read_file(path: &Path) -> Result<String, ScenarioError> {
     let origin = path.display().to_string();
     let bytes =
         user_file::read(path, MAX_SCENARIO_BYTES).map_err(|m| ScenarioError::file(&origin, m))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| ScenarioError::file(&origin, format!("not UTF-8 text: {e}")))?;
-    let format = Format::from_path(path).unwrap_or(Format::Yaml);
-    Ok((origin, text, format))
+    String::from_utf8(bytes)
+        .map_err(|e| ScenarioError::file(&origin, format!("not UTF-8 text: {e}")))
 }
 
 /// Notes on stderr (a closed stderr loses them, nothing else).

@@ -17,6 +17,7 @@ mod import;
 mod import_argo;
 mod import_argo_refusals;
 mod import_compose;
+mod import_files;
 mod input_errors;
 mod kubernetes;
 mod lint;

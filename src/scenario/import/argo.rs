@@ -168,8 +168,9 @@ fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
         return d.error(
             &r,
             format!(
-                "workloadRef names Deployment `{name}`, which is not in the files given: put \
-                 it in the same file, or give its file too"
+                "workloadRef names Deployment `{name}`, which is not in the files given{}: \
+                 put it in the same file, or give its file too",
+                ctx.lib.unread_note()
             ),
         );
     };

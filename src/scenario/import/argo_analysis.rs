@@ -82,9 +82,10 @@ pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value
             d.error(
                 &name,
                 format!(
-                    "{kind} `{}` is not in the files given: put it in the same file, or give \
+                    "{kind} `{}` is not in the files given{}: put it in the same file, or give \
                      its file too (`rollout-sim import rollout.yaml templates.yaml`)",
-                    name.str().unwrap_or("?")
+                    name.str().unwrap_or("?"),
+                    ctx.lib.unread_note()
                 ),
             );
             continue;

@@ -13,7 +13,9 @@
 //! Each imported scenario is rendered as commented YAML and loaded back with the scenario
 //! loader, so an import that succeeds is a scenario `run` accepts unchanged, and a value the
 //! loader refuses is reported at its manifest path. It is loaded back even when mapping
-//! found problems, so both stages report in one run ([`load_back`]).
+//! found problems, so both stages report in one run ([`load_back`]). Every file given is
+//! imported whatever the others' problems, one result a file ([`import_files`]), so a
+//! folder of manifests is told all its problems in one run too.
 
 mod argo;
 mod argo_analysis;
@@ -217,8 +219,9 @@ pub struct Options {
 /// One file to import.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'t> {
-    /// Its text.
-    pub text: &'t str,
+    /// Its text, or why it could not be read: it is then told in its place among the
+    /// files' problems, and what it may hold is not claimed missing.
+    pub text: Result<&'t str, &'t ScenarioError>,
     /// Its name in messages.
     pub origin: &'t str,
     /// YAML or JSON.
@@ -230,6 +233,9 @@ pub struct Input<'t> {
 #[derive(Debug, Default)]
 pub struct Library<'a> {
     docs: Vec<(&'a str, &'a str, &'a Value)>,
+    /// The files that could not be read (or are not YAML): any of them may hold what is
+    /// looked for.
+    unread: Vec<&'a str>,
 }
 
 impl<'a> Library<'a> {
@@ -248,50 +254,81 @@ impl<'a> Library<'a> {
             .find(|(k, n, _)| *k == kind && *n == name)
             .map(|(_, _, d)| *d)
     }
+
+    /// What a message about a document found in none of the files adds: the files that
+    /// could not be read, which may hold it (` (b.yaml could not be read, and may hold
+    /// it)`), or nothing.
+    pub fn unread_note(&self) -> String {
+        if self.unread.is_empty() {
+            return String::new();
+        }
+        format!(
+            " ({} could not be read, and may hold it)",
+            self.unread.join(", ")
+        )
+    }
 }
 
 /// Everything importable in `text`; `origin` names the file in messages. `Err` if the text
 /// is not YAML or holds nothing importable.
 pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, ScenarioError> {
     let input = Input {
-        text,
+        text: Ok(text),
         origin,
         format,
     };
-    let mut found = import_files(&[input], &Options::default())?;
-    Ok(found.remove(0))
+    import_files(&[input], &Options::default())?.remove(0)
 }
 
-/// Everything importable in `inputs`, one [`Found`] a file. A Rollout's analysis
-/// templates and `workloadRef` Deployment may be in any of the files. `Err` if a file is
-/// not YAML, or if no file holds anything importable.
-pub fn import_files(inputs: &[Input], opts: &Options) -> Result<Vec<Found>, ScenarioError> {
-    let mut all_docs = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let docs = documents(input.text, input.format)
-            .map_err(|why| unreadable(input.text, input.origin, why))?;
-        all_docs.push(docs);
-    }
+/// Everything importable in `inputs`, one entry a file in their order: its [`Found`], or
+/// why it cannot be read (the input's own error, or why it is not YAML). Every file is
+/// imported, whatever the others' problems, so a caller can tell them all in one run. A
+/// Rollout's analysis templates and `workloadRef` Deployment may be in any of the files.
+/// `Err` if every file was read and none holds anything importable (with a file unread,
+/// that may only follow from it).
+pub fn import_files(
+    inputs: &[Input],
+    opts: &Options,
+) -> Result<Vec<Result<Found, ScenarioError>>, ScenarioError> {
+    let all_docs: Vec<Result<Vec<Value>, ScenarioError>> = inputs
+        .iter()
+        .map(|input| {
+            let text = input.text.map_err(Clone::clone)?;
+            documents(text, input.format).map_err(|why| unreadable(text, input.origin, why))
+        })
+        .collect();
     let mut lib = Library::default();
-    for doc in all_docs.iter().flatten() {
-        if matches!(doc_kind(doc), DocKind::Kubernetes { .. }) {
-            lib.add(doc);
+    for (input, docs) in inputs.iter().zip(&all_docs) {
+        let Ok(docs) = docs else {
+            lib.unread.push(input.origin);
+            continue;
+        };
+        for doc in docs {
+            if matches!(doc_kind(doc), DocKind::Kubernetes { .. }) {
+                lib.add(doc);
+            }
         }
     }
     let templates_of: Vec<&str> = all_docs
         .iter()
         .flatten()
+        .flatten()
         .filter(|d| d.get("kind").and_then(Value::as_str) == Some("Rollout"))
         .filter_map(|d| d.pointer("/spec/workloadRef/name").and_then(Value::as_str))
         .collect();
     let ctx = argo_analysis::Ctx { lib: &lib, opts };
-    let mut out = Vec::with_capacity(inputs.len());
-    for (input, docs) in inputs.iter().zip(&all_docs) {
-        out.push(import_docs(docs, input.origin, &ctx, &templates_of));
-    }
-    if out.iter().all(|f| f.candidates.is_empty()) {
+    let out: Vec<Result<Found, ScenarioError>> = inputs
+        .iter()
+        .zip(&all_docs)
+        .map(|(input, docs)| match docs {
+            Ok(docs) => Ok(import_docs(docs, input.origin, &ctx, &templates_of)),
+            Err(e) => Err(e.clone()),
+        })
+        .collect();
+    let read: Vec<&Found> = out.iter().flatten().collect();
+    if read.len() == inputs.len() && read.iter().all(|f| f.candidates.is_empty()) {
         let origin: Vec<&str> = inputs.iter().map(|i| i.origin).collect();
-        let skipped: Vec<&str> = out
+        let skipped: Vec<&str> = read
             .iter()
             .flat_map(|f| &f.skipped)
             .map(String::as_str)
