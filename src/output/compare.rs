@@ -141,16 +141,15 @@ impl CompareReport<'_> {
     /// the baseline on duration.
     pub fn headline(&self, v: usize) -> Option<String> {
         let p = self.get(v, "duration_s")?;
-        let (faster, _) = p.lower_share();
-        let (slower, _) = p.higher_share();
+        let shares =
+            super::human_text::whole_percents(&[p.lower, p.higher, p.n - p.lower - p.higher]);
         Some(format!(
             "{} is faster than {} in {} of trials, slower in {}, as fast in {}",
             self.names[v + 1],
             self.names[0],
-            pct(faster),
-            pct(slower),
-            // The three shares are counts over n: clamp the rounding of 1 − a − b at 0.
-            pct((1.0 - faster - slower).max(0.0))
+            shares[0],
+            shares[1],
+            shares[2]
         ))
     }
 
@@ -182,8 +181,4 @@ impl CompareReport<'_> {
             list(&worse)
         )
     }
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.0}%", 100.0 * x)
 }

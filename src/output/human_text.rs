@@ -239,8 +239,53 @@ fn trim_zeros(s: String) -> String {
     }
 }
 
+/// `counts` of one whole (`n` in all) as whole percentages that add up to 100 (largest
+/// remainders), so "faster in 89%, slower in 11%, as fast in 1%" cannot read 101%; a
+/// count above 0 never reads `0%` (`<1%`), nor one below `n` `100%` (`>99%`).
+///
+/// ```ignore
+/// assert_eq!(whole_percents(&[443, 54, 3]), ["89%", "11%", "<1%"]);
+/// ```
+pub(crate) fn whole_percents(counts: &[u64]) -> Vec<String> {
+    let n: u64 = counts.iter().sum();
+    if n == 0 {
+        return counts.iter().map(|_| "-".to_string()).collect();
+    }
+    // Each share in hundredths of n: its whole part now, the largest remainders get the
+    // points left over.
+    let mut parts: Vec<(u64, u64, usize)> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (c * 100 / n, c * 100 % n, i))
+        .collect();
+    let left = 100 - parts.iter().map(|p| p.0).sum::<u64>();
+    let mut by_remainder: Vec<usize> = (0..parts.len()).collect();
+    by_remainder.sort_by_key(|&i| (std::cmp::Reverse(parts[i].1), i));
+    for &i in by_remainder.iter().take(left as usize) {
+        parts[i].0 += 1;
+    }
+    parts
+        .iter()
+        .map(|&(whole, _, i)| match (whole, counts[i]) {
+            (0, c) if c > 0 => "<1%".to_string(),
+            (100, c) if c < n => ">99%".to_string(),
+            (w, _) => format!("{w}%"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_percents_add_up_to_100_and_never_hide_a_count() {
+        // 88.6 / 10.8 / 0.6: rounded one by one they read 89 + 11 + 1 = 101.
+        assert_eq!(super::whole_percents(&[443, 54, 3]), ["89%", "11%", "<1%"]);
+        assert_eq!(super::whole_percents(&[1, 1, 1]), ["34%", "33%", "33%"]);
+        assert_eq!(super::whole_percents(&[999, 1, 0]), [">99%", "<1%", "0%"]);
+        assert_eq!(super::whole_percents(&[10, 0, 0]), ["100%", "0%", "0%"]);
+        assert_eq!(super::whole_percents(&[0, 0]), ["-", "-"]);
+    }
+
     use super::*;
 
     #[test]
