@@ -42,7 +42,9 @@ impl ObjectiveOptions {
     pub fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.constraint.is_empty() || self.objective.is_some(),
-            "--constraint needs an --objective to choose the best point by"
+            "--constraint needs an --objective to choose the best point by: the statistic \
+             to minimise (`--objective duration_s.p95`) or to maximise (`--objective \
+             max:availability.p01`)"
         );
         Ok(())
     }

@@ -844,3 +844,32 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
         .success();
     assert!(out.get_output().stderr.is_empty());
 }
+
+/// A constraint alone chooses nothing: the refusal says how to name what to choose by, and
+/// nothing is written.
+#[test]
+fn a_constraint_without_an_objective_says_how_to_give_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let assert = bin()
+        .args(["sweep", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--set", &format!("{UC}.parallelism=1,2")])
+        .args([
+            "--constraint",
+            "min_ready.min >= 4",
+            "--trials",
+            "10",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        err.contains("--constraint needs an --objective")
+            && err.contains("`--objective duration_s.p95`")
+            && err.contains("`--objective max:availability.p01`"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
