@@ -17,8 +17,10 @@
 //!    steps the tasks had scheduled are cancelled here, except a Kubernetes pod's
 //!    `minReadySeconds` clock: availability is read from the API, where the pod stays
 //!    Ready until NotReady. Only the control plane changes them from now on: the marks
-//!    below, and stops (Terminating for a task with a container, which then never exits;
-//!    Stopped at once for one without).
+//!    below, and stops: Terminating, which then never ends while the node is away, for a
+//!    task with a container and for any Kubernetes pod (a pod whose container never
+//!    started is [`TaskState::Deleting`]: deleted in the API, holding its resources, no
+//!    container); Stopped at once for a Swarm task without a container.
 //! 2. **Detection**, after the control plane's grace:
 //!    - **Kubernetes, `not_ready`** after `faults.node_not_ready_after`: the node lifecycle
 //!      controller (`kubernetes/kubernetes:pkg/controller/nodelifecycle`,
@@ -200,9 +202,7 @@ impl Cluster<'_> {
                 self.schedule_step_at(id, since.saturating_add(self.min_ready), Step::Available);
             }
             let t = &self.tasks[id as usize];
-            if self.runtime == RuntimeKind::Kubelet
-                && t.stop_requested
-                && t.state != TaskState::Terminating
+            if self.runtime == RuntimeKind::Kubelet && t.stop_requested && !t.state.is_terminating()
             {
                 // Its stop signal was on its way (a control-plane latency): it is deleted
                 // in the API all the same.
@@ -263,7 +263,7 @@ impl Cluster<'_> {
             if t.state == TaskState::Ready {
                 self.set_state(id, TaskState::Running);
             }
-            if self.tasks[id as usize].state != TaskState::Terminating {
+            if !self.tasks[id as usize].state.is_terminating() {
                 self.schedule_step(id, evict, Step::Evicted);
             }
         }

@@ -29,6 +29,11 @@ pub enum TaskState {
     Ready,
     /// Told to stop: draining, preStop, SIGTERM, grace period.
     Terminating,
+    /// Kubernetes: deleted in the API while no container of it had started, on a node
+    /// that is lost (evicted while still pulling, say). No kubelet confirms the deletion,
+    /// so the pod stays Terminating (`kubectl` and the trace say `terminating`) and keeps
+    /// its resources on the node, without a container, until the node returns.
+    Deleting,
     /// Exited after being told to stop.
     Stopped,
     /// Died on its own: crash, failed health check, pull error.
@@ -37,7 +42,7 @@ pub enum TaskState {
 
 impl TaskState {
     /// Every state, in declaration order: the index of each is its discriminant.
-    pub const ALL: [TaskState; 10] = [
+    pub const ALL: [TaskState; 11] = [
         TaskState::Pending,
         TaskState::Pulling,
         TaskState::Prepared,
@@ -46,6 +51,7 @@ impl TaskState {
         TaskState::Running,
         TaskState::Ready,
         TaskState::Terminating,
+        TaskState::Deleting,
         TaskState::Stopped,
         TaskState::Failed,
     ];
@@ -60,10 +66,15 @@ impl TaskState {
             TaskState::Starting => "starting",
             TaskState::Running => "running",
             TaskState::Ready => "ready",
-            TaskState::Terminating => "terminating",
+            TaskState::Terminating | TaskState::Deleting => "terminating",
             TaskState::Stopped => "stopped",
             TaskState::Failed => "failed",
         }
+    }
+
+    /// Terminating, with a container or without one ([`TaskState::Deleting`]).
+    pub const fn is_terminating(self) -> bool {
+        matches!(self, TaskState::Terminating | TaskState::Deleting)
     }
 
     /// Stopped or failed: the container is gone.

@@ -4,7 +4,7 @@
 use super::runtime::RuntimeKind;
 use super::task::Task;
 use super::{Cluster, Event, StartGate, Step, TaskId, TaskState, TraceRecord, kubelet};
-use crate::cluster::gauges::Share;
+use crate::cluster::gauges::{Share, has_container};
 use crate::scenario::{Phase, VersionId};
 use crate::sim::engine::Payload;
 use crate::sim::time::Time;
@@ -176,8 +176,14 @@ impl Cluster<'_> {
             // A task told to stop no longer counts for spread or a per-node limit.
             self.place_pending();
         }
+        // A pod on a lost node is deleted in the API but stays there, Terminating, until a
+        // kubelet confirms: its stop goes the way of one with a container
+        // (`signal_stop`), whatever its state.
+        let lost_pod = self.runtime == RuntimeKind::Kubelet && self.tasks[id as usize].lost;
         match state {
-            TaskState::Pending | TaskState::Pulling | TaskState::Prepared | TaskState::BackOff => {
+            TaskState::Pending | TaskState::Pulling | TaskState::Prepared | TaskState::BackOff
+                if !lost_pod || state == TaskState::Pending =>
+            {
                 self.set_state(id, TaskState::Stopped)
             }
             _ => {
@@ -205,8 +211,14 @@ impl Cluster<'_> {
         let t = &mut self.tasks[id as usize];
         t.stops_answering_at = t.stops_answering_at.min(self.sim.now() + signal);
         if t.lost {
-            // Nothing runs on a lost node to exit; see `node_up`.
-            self.set_state(id, TaskState::Terminating);
+            // Nothing runs on a lost node to exit; see `node_back`. A pod whose container
+            // never started is Terminating all the same, without a container.
+            let state = if has_container(t.state) {
+                TaskState::Terminating
+            } else {
+                TaskState::Deleting
+            };
+            self.set_state(id, state);
             return;
         }
         let exit = self.stop_signal_delay + self.time_to_exit(id);

@@ -243,8 +243,8 @@ fn trim_zeros(s: String) -> String {
 /// remainders), so "faster in 89%, slower in 11%, as fast in 1%" cannot read 101%; a
 /// count above 0 never reads `0%` (`<1%`), nor one below `n` `100%` (`>99%`).
 ///
-/// ```ignore
-/// assert_eq!(whole_percents(&[443, 54, 3]), ["89%", "11%", "<1%"]);
+/// ```text
+/// counts 443, 54, 3 → "89%", "11%", "<1%"
 /// ```
 pub(crate) fn whole_percents(counts: &[u64]) -> Vec<String> {
     let n: u64 = counts.iter().sum();

@@ -294,7 +294,8 @@ fn node_loss_duration_does_not_depend_on_the_progress_deadline() {
 /// changes state only by the control plane's hand — Swarm fails it when the dispatcher
 /// declares the node down, Kubernetes turns a Ready pod NotReady when the node controller
 /// marks the node, and a task told to stop (by the controller or, on Kubernetes, the taint
-/// manager's eviction) is marked Terminating or Stopped. Never pulling, prepared,
+/// manager's eviction) is marked Terminating (with or without a container) or Stopped.
+/// Never pulling, prepared,
 /// starting, running or ready again, never a restart. Returns how many task records fell
 /// on a lost node.
 fn assert_nothing_moves_on_lost_nodes(trace: &[TraceRecord], context: &str) -> usize {
@@ -331,7 +332,7 @@ fn assert_nothing_moves_on_lost_nodes(trace: &[TraceRecord], context: &str) -> u
                 seen += 1;
                 let marked = noticed == Some(t);
                 let by_control_plane = match state {
-                    TaskState::Terminating | TaskState::Stopped => true,
+                    TaskState::Terminating | TaskState::Deleting | TaskState::Stopped => true,
                     TaskState::Failed => marked,
                     TaskState::Running => marked && before == Some(TaskState::Ready),
                     _ => false,
@@ -416,13 +417,14 @@ fn a_held_stop_first_task_on_a_lost_node_is_never_started() {
 /// surge pod; Swarm start-first) placed on the empty node 1 pulls for 10 s, and node 1 is
 /// lost 5 s in. It stays pulling until the control plane acts: Swarm fails it when the
 /// node is declared down (20 s), Kubernetes deletes it when its toleration runs out
-/// (not_ready at 55 s, + 300 s; a pod without a container stops at once).
+/// (not_ready at 55 s, + 300 s): Terminating, without a container, as no kubelet is left to
+/// confirm the deletion.
 #[test]
 fn a_pull_cut_by_the_loss_never_completes() {
     for (strategy, acted) in [
         (
             "kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}}",
-            (355 * S, TaskState::Stopped), // no container to terminate
+            (355 * S, TaskState::Deleting),
         ),
         (
             "swarm: {update_config: {order: start-first, failure_action: continue}}",
@@ -463,6 +465,42 @@ fn a_pull_cut_by_the_loss_never_completes() {
             "{strategy}"
         );
     }
+}
+
+/// A pod evicted from a lost node before its container started stays Terminating, as
+/// upstream no kubelet confirms the deletion: it keeps its resources on the node
+/// (`peak_tasks`: the old pod, it and its replacement) without a container
+/// (`peak_running_tasks`: the old pod alone, as the replacement starts in the instant the
+/// old pod stops; with a container it would read 2), and the trace names it
+/// `terminating`. When the node returns (360 s, before the replacement is Ready) the
+/// kubelet finds it deleted and it is gone. Before, it was Stopped at the eviction and `peak_tasks` read 2.
+#[test]
+fn a_pod_evicted_before_its_container_started_is_terminating_until_its_node_returns() {
+    let s = yaml(
+        "horizon: 20m\ncluster: {nodes: 2, image_cached: [current]}\n\
+         service:\n  replicas: 1\n  resources: {cpu: 500m}\n\
+         \x20 versions:\n    current: {}\n    next: {pull: 10s}\n\
+         strategy: {kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}}}\n\
+         faults: {node_failures: [{at: 5s, node: 1, recover_after: 355s}]}\n",
+    );
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!(r.outcome, Outcome::Completed);
+    let surge: Vec<_> = task_records(&trace)
+        .into_iter()
+        .filter(|x| x.1 == 1)
+        .map(|x| (x.0, x.3))
+        .collect();
+    assert_eq!(
+        surge,
+        [
+            (0, TaskState::Pending),
+            (0, TaskState::Pulling),
+            (355 * S, TaskState::Deleting),
+            (360 * S, TaskState::Stopped),
+        ]
+    );
+    assert_eq!(TaskState::Deleting.as_str(), "terminating");
+    assert_eq!((r.peak_tasks, r.peak_running_tasks), (3, 1));
 }
 
 /// Random node loss (and return) during rollouts whose tasks pull, wait to start, crash

@@ -366,6 +366,7 @@ impl Controller for Rollout<'_> {
                 | TaskState::Running
                 | TaskState::BackOff
                 | TaskState::Terminating
+                | TaskState::Deleting
                 | TaskState::Stopped
                 | TaskState::Failed
         ) {

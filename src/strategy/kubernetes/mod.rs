@@ -321,6 +321,7 @@ const OBSERVED: StateSet = StateSet::of(&[
     TaskState::Running,
     TaskState::BackOff,
     TaskState::Terminating,
+    TaskState::Deleting,
     TaskState::Stopped,
     TaskState::Failed,
 ]);
