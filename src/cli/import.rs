@@ -1,6 +1,6 @@
-//! `rollout-sim import FILE… [--out PATH] [--name NAME] [--drop-unknown-metrics]`:
+//! `rollout-sim import PATH… [--out PATH] [--name NAME] [--drop-unknown-metrics]`:
 //! scenarios from Kubernetes manifests (Deployments, Argo Rollouts) and compose files (see
-//! [`crate::scenario::import`]).
+//! [`crate::scenario::import`]); a folder given stands for its manifests ([`files`]).
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
 //! Deployments, Rollouts or compose services) need `--name` to pick one, or `--out DIR`
@@ -13,6 +13,8 @@
 //! given, then the command's own (two scenarios of one name, `--name`, `--out`), so a
 //! folder of manifests is fixed in one round rather than one file a run.
 
+mod files;
+
 use super::CliError;
 use super::inputs::Inputs;
 use super::options::{check_file_path, write_file};
@@ -21,13 +23,15 @@ use crate::scenario::limits::MAX_SCENARIO_BYTES;
 use crate::scenario::{Format, ScenarioError, user_file};
 use anyhow::{anyhow, bail};
 use clap::Args;
+use files::Entry;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `import`.
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
-    /// Kubernetes manifests (multi-document YAML) or compose / stack files.
+    /// Kubernetes manifests (multi-document YAML) or compose / stack files, or folders of
+    /// them (their .json, .yaml and .yml files, sorted by name, as `kubectl apply -f DIR`).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Where to write: a file for one scenario, a directory for several (default: stdout).
@@ -52,16 +56,21 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
 }
 
 fn import(args: &ImportArgs) -> anyhow::Result<()> {
-    let texts: Vec<(String, Result<String, ScenarioError>)> = args
-        .files
+    let entries = files::expand(&args.files);
+    let read: Vec<(&Path, String, Result<String, ScenarioError>)> = entries
         .iter()
-        .map(|p| (p.display().to_string(), read_file(p)))
+        .filter_map(|entry| {
+            let path = entry.input()?;
+            let text = match entry {
+                Entry::Unlisted { error, .. } => Err(error.clone()),
+                _ => read_file(path),
+            };
+            Some((path, path.display().to_string(), text))
+        })
         .collect();
-    let inputs: Vec<import::Input> = args
-        .files
+    let inputs: Vec<import::Input> = read
         .iter()
-        .zip(&texts)
-        .map(|(path, (origin, text))| import::Input {
+        .map(|(path, origin, text)| import::Input {
             text: text.as_ref().map(String::as_str),
             origin,
             format: Format::from_path(path).unwrap_or(Format::Yaml),
@@ -71,17 +80,26 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         drop_unknown_metrics: args.drop_unknown_metrics,
     };
     let mut files_read = Inputs::new();
-    for f in &args.files {
-        files_read.add(f, "a file to import");
+    for entry in &entries {
+        if let Entry::File { path, .. } = entry {
+            files_read.add(path, "a file to import");
+        }
     }
     // Every problem is gathered, each file's in file order, then the command's own, and
     // all are told in one run: a folder of manifests is fixed in one round.
     let mut problems: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    let chosen = match import::import_files(&inputs, &opts) {
-        Ok(files) => choose(args, files, &mut problems, &mut notes),
+    let imported = if inputs.is_empty() {
+        // Only folders holding no manifest, or files given twice: nothing is read.
+        Err(None)
+    } else {
+        import::import_files(&inputs, &opts).map_err(Some)
+    };
+    let chosen = match imported {
+        Ok(files) => choose(args, &entries, files, &mut problems, &mut notes),
         Err(nothing) => {
-            problems.push(nothing.to_string());
+            problems.extend(entries.iter().filter_map(Entry::problem).map(String::from));
+            problems.extend(nothing.map(|n| n.to_string()));
             None
         }
     };
@@ -155,12 +173,13 @@ impl Destination<'_> {
 }
 
 /// The scenarios `--name` picks from every file's `files` (each [`Found`] or why the file
-/// cannot be read), with the files' problems and those of the scenarios picked added to
-/// `problems` in file order, and their skipped documents to `notes`. `None` when a file
+/// cannot be read, one an input of `entries`), with the files' problems, the entries'
+/// own and those of the scenarios picked added to `problems` in file order, and their skipped documents to `notes`. `None` when a file
 /// could not be read: what it holds, so how many scenarios there are, is not known (and
 /// a `--name` found nowhere may be in it).
 fn choose<'p>(
-    args: &'p ImportArgs,
+    args: &ImportArgs,
+    entries: &'p [Entry],
     files: Vec<Result<Found, ScenarioError>>,
     problems: &mut Vec<String>,
     notes: &mut Vec<String>,
@@ -168,7 +187,16 @@ fn choose<'p>(
     let mut unread = false;
     let mut seen: Vec<(String, String)> = Vec::new();
     let mut chosen = Vec::new();
-    for (file, (path, found)) in args.files.iter().zip(files).enumerate() {
+    let mut files = files.into_iter().enumerate();
+    for entry in entries {
+        // A problem with a path given is told in its place among the files' own.
+        let Some(path) = entry.input() else {
+            problems.extend(entry.problem().map(String::from));
+            continue;
+        };
+        let Some((file, found)) = files.next() else {
+            break;
+        };
         let found = match found {
             Ok(found) => found,
             Err(e) => {

@@ -7,12 +7,12 @@ use rollout_sim::scenario::import::{Input, Options, import_files};
 use rollout_sim::scenario::{Format, ScenarioError};
 use std::path::Path;
 
-fn bin() -> Command {
+pub fn bin() -> Command {
     Command::cargo_bin("rollout-sim").expect("the binary is built")
 }
 
 /// Runs `import` with `args` in `dir`, expecting exit 2; its stderr.
-fn refused(dir: &Path, args: &[&str]) -> String {
+pub fn refused(dir: &Path, args: &[&str]) -> String {
     let out = bin()
         .current_dir(dir)
         .arg("import")
@@ -24,7 +24,7 @@ fn refused(dir: &Path, args: &[&str]) -> String {
 }
 
 /// Asserts that `text` holds every one of `lines`, in that order, each once.
-fn in_order(text: &str, lines: &[&str]) {
+pub fn in_order(text: &str, lines: &[&str]) {
     let mut from = 0;
     for line in lines {
         assert_eq!(text.matches(line).count(), 1, "`{line}` once in:\n{text}");
@@ -35,7 +35,7 @@ fn in_order(text: &str, lines: &[&str]) {
     }
 }
 
-const BROKEN: &str = "services:\n  web: [1, 2\n";
+pub const BROKEN: &str = "services:\n  web: [1, 2\n";
 
 /// A compose service with two values the mapping refuses.
 const COMPOSE_BAD: &str = "services:\n  web:\n    image: web:2\n    deploy:\n      replicas: \
@@ -43,15 +43,15 @@ const COMPOSE_BAD: &str = "services:\n  web:\n    image: web:2\n    deploy:\n   
 
 /// A Deployment with a value the mapping refuses (`minReadySeconds: "2s"`) and one the
 /// scenario loader refuses once loaded back (`replicas: -3`).
-const DEPLOYMENT_BAD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n\
+pub const DEPLOYMENT_BAD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n\
                               spec:\n  replicas: -3\n  minReadySeconds: \"2s\"\n  template:\n    spec:\n      \
                               containers: [{name: app, image: api:1}]\n";
 
-const DEPLOYMENT_GOOD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\n\
+pub const DEPLOYMENT_GOOD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\n\
                                spec:\n  replicas: 2\n  template:\n    spec:\n      \
                                containers: [{name: app, image: shop:1}]\n";
 
-const BROKEN_LINE: &str = "(file): invalid YAML: unclosed bracket '[' at line 2, column 8";
+pub const BROKEN_LINE: &str = "(file): invalid YAML: unclosed bracket '[' at line 2, column 8";
 const COMPOSE_LINES: [&str; 2] = [
     "compose.yaml (compose service web): services.web.deploy.replicas: expected a \
      non-negative integer, got -3",
@@ -59,13 +59,13 @@ const COMPOSE_LINES: [&str; 2] = [
      expected a non-negative integer, got \"x\"",
 ];
 /// The mapping's problem, then the loader's.
-const DEPLOYMENT_LINES: [&str; 2] = [
+pub const DEPLOYMENT_LINES: [&str; 2] = [
     "api.yaml (Deployment api): spec.minReadySeconds: expected an integer, as the API server \
      requires (an int32 field; seconds are whole), got \"2s\"",
     "api.yaml (Deployment api): spec.replicas: expected a non-negative integer, got -3",
 ];
 
-fn write(dir: &Path, files: &[(&str, &[u8])]) {
+pub fn write(dir: &Path, files: &[(&str, &[u8])]) {
     for (name, bytes) in files {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
@@ -135,7 +135,7 @@ fn every_problem_of_every_file_is_told_in_one_run_in_file_order() {
             COMPOSE_LINES[1],
             "latin1.yaml: (file): not UTF-8 text",
             &broken,
-            "folder: (file): `folder` is a directory, not a regular file",
+            "folder: no .json, .yaml or .yml file in this folder",
             DEPLOYMENT_LINES[0],
             DEPLOYMENT_LINES[1],
         ],

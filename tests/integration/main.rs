@@ -18,6 +18,7 @@ mod import_argo;
 mod import_argo_refusals;
 mod import_compose;
 mod import_files;
+mod import_folders;
 mod input_errors;
 mod kubernetes;
 mod lint;
