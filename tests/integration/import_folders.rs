@@ -6,6 +6,7 @@ use super::import_files::{
     BROKEN, BROKEN_LINE, DEPLOYMENT_BAD, DEPLOYMENT_GOOD, DEPLOYMENT_LINES, bin, in_order, refused,
     write,
 };
+use crate::entries;
 use std::fs;
 use std::path::Path;
 
@@ -23,16 +24,6 @@ fn imported(dir: &Path, args: &[&str]) -> String {
         .assert()
         .success();
     String::from_utf8_lossy(&out.get_output().stderr).into_owned()
-}
-
-/// The names in `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// A folder of manifests: `zeta.yaml`, `api.yml`, `web.json`, a README and a subfolder
@@ -60,7 +51,7 @@ fn a_folder_imports_its_manifests_in_name_order() {
     k8s(dir);
     imported(dir, &["k8s/", "--out", "out/"]);
     assert_eq!(
-        listing(&dir.join("out")),
+        entries(&dir.join("out")),
         ["api.yaml", "web.yaml", "zeta.yaml"]
     );
     let api = fs::read_to_string(dir.join("out/api.yaml")).unwrap();
@@ -85,7 +76,7 @@ fn a_folder_mixes_with_files_as_if_its_files_were_listed() {
     write(dir, &[("shop.yaml", DEPLOYMENT_GOOD.as_bytes())]);
     imported(dir, &["shop.yaml", "k8s", "--out", "out"]);
     assert_eq!(
-        listing(&dir.join("out")),
+        entries(&dir.join("out")),
         ["api.yaml", "shop.yaml", "web.yaml", "zeta.yaml"]
     );
     // One name in the folder and in a file: the file inside the folder is named.

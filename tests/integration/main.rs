@@ -51,6 +51,16 @@ use rollout_sim::scenario::{Format, Scenario, load_str};
 use rollout_sim::trial::Workspace;
 
 /// Load a YAML scenario given inline.
+/// The names in `dir`, sorted.
+pub fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 pub fn yaml(text: &str) -> Scenario {
     match load_str(text, "test.yaml", Format::Yaml, &[]) {
         Ok(s) => s,

@@ -1,6 +1,7 @@
 //! Helpers shared by the `report_*` modules: the binary run with no font installed, the
 //! example scenarios' paths, and checks of the folders `report` and `--plot` write.
 
+use crate::entries;
 use assert_cmd::Command;
 use std::fs;
 use std::path::Path;
@@ -16,15 +17,6 @@ pub fn bin() -> Command {
 
 pub fn scenario_path(name: &str) -> String {
     format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-pub fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// `dir/report.html` holds no address, script or file reference, and every chart of

@@ -1,9 +1,8 @@
 //! `report --compare` and `compare --plot`: the paired differences of two scenarios, the
 //! compare files, and their charts (duration CDFs, differences), inline in the HTML.
 
-use crate::report::{
-    assert_same_files, assert_self_contained, bin, entries, md_row, scenario_path,
-};
+use crate::entries;
+use crate::report::{assert_same_files, assert_self_contained, bin, md_row, scenario_path};
 use std::fs;
 use std::path::Path;
 

@@ -2,7 +2,8 @@
 //! HTML, the flags `report` refuses before any work, and the run charts (with their
 //! timeline bands) for every example scenario, drawn with no font installed.
 
-use crate::report::{assert_self_contained, bin, entries, md_row, scenario_path};
+use crate::entries;
+use crate::report::{assert_self_contained, bin, md_row, scenario_path};
 use rollout_sim::experiment::{run_timelines, run_trials};
 use rollout_sim::output::charts::{run_charts, run_charts_of};
 use rollout_sim::output::{Summary, timeline_bands, timeline_tick};

@@ -1,9 +1,8 @@
 //! `report --sweep` and `sweep --plot`: the sweep files, the points table and its best
 //! point, and the sweep charts (interval lines, heatmap, Pareto front), inline in the HTML.
 
-use crate::report::{
-    assert_same_files, assert_self_contained, bin, entries, md_row, scenario_path,
-};
+use crate::entries;
+use crate::report::{assert_same_files, assert_self_contained, bin, md_row, scenario_path};
 use std::fs;
 use std::path::Path;
 

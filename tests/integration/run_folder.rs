@@ -1,6 +1,7 @@
 //! A run owns its output folder: it appears whole or not at all, whatever happens to the
 //! process (a later run, a kill, Ctrl-C, a closed stdout, bad input).
 
+use crate::entries;
 use assert_cmd::Command;
 use std::fs;
 use std::path::Path;
@@ -12,15 +13,6 @@ fn bin() -> Command {
 
 fn scenario_path(name: &str) -> String {
     format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn summary(dir: &Path) -> serde_json::Value {
