@@ -4,6 +4,7 @@
 //! any problem). Then each scenario runs and each assertion prints one line; exit 1 when
 //! any fails (or is inconclusive without `--allow-inconclusive`).
 
+use super::input_folders::{self, Filter, Given, Kind};
 use super::inputs::Inputs;
 use super::numeric_flags;
 use super::options::{SimOptions, check_file_path, write_file};
@@ -21,6 +22,7 @@ use crate::result::TrialResult;
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -105,37 +107,55 @@ enum BaselineJob {
     Update(PathBuf),
 }
 
-/// The files named by `inputs`, folders expanded (sorted, so the order is stable).
-pub fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// The scenario files named by `inputs`, folders expanded (sorted, so the order is
+/// stable), each in its place, or in its place what is wrong with a folder given: every
+/// such problem is told in one run, with the scenarios' own, as `import` tells them.
+pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
     let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("cannot read the folder {}", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_scenario_name(p))
-                .collect();
-            anyhow::ensure!(
-                !found.is_empty(),
-                "{}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in this folder",
-                input.display()
-            );
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(input.clone());
+    for given in input_folders::expand(inputs, SCENARIOS) {
+        match given {
+            Given::File(path) => files.push(Ok(path)),
+            Given::Folder {
+                path,
+                files: Err(e),
+            } => files.push(Err(format!(
+                "cannot read the folder {}: {e}",
+                path.display()
+            ))),
+            Given::Folder {
+                path,
+                files: Ok(found),
+            } if found.is_empty() => {
+                files.push(Err(format!(
+                    "{}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in \
+                     this folder",
+                    path.display()
+                )));
+            }
+            Given::Folder {
+                files: Ok(found), ..
+            } => files.extend(found.into_iter().map(Ok)),
         }
     }
-    Ok(files)
+    files
 }
 
-/// Whether a file found in a folder input is taken as a scenario: `*.yaml`, `*.yml` or
-/// `*.json`, but not `*.schema.json`, the JSON Schema `rollout-sim schema --out` writes
-/// beside the scenarios for their `$schema=./…` modeline (it is no scenario).
-fn is_scenario_name(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+/// The files of a folder input taken as scenarios: regular files (through links) named
+/// `*.yaml`, `*.yml` or `*.json`, but not `*.schema.json`, the JSON Schema `rollout-sim
+/// schema --out` writes beside the scenarios for their `$schema=./…` modeline (it is no
+/// scenario).
+const SCENARIOS: Filter = Filter {
+    name: is_scenario_name,
+    kind: Kind::RegularFile,
+};
+
+/// Whether a file of this name in a folder input is taken as a scenario (see
+/// [`SCENARIOS`]).
+fn is_scenario_name(name: &OsStr) -> bool {
+    let path = Path::new(name);
     let ext = path.extension().and_then(|e| e.to_str());
-    ext.is_some_and(|e| matches!(e, "yaml" | "yml" | "json")) && !name.ends_with(".schema.json")
+    ext.is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        && !name.to_str().unwrap_or("").ends_with(".schema.json")
 }
 
 fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
@@ -158,7 +178,14 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
         .collect::<anyhow::Result<_>>()?;
     let mut jobs = Vec::new();
     let mut problems = Vec::new();
-    for file in expand_inputs(&args.inputs)? {
+    for file in expand_inputs(&args.inputs) {
+        let file = match file {
+            Ok(file) => file,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
         let scenario = match options.load(Some(&file)) {
             Ok(s) => s,
             Err(e) => {

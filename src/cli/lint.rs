@@ -45,10 +45,16 @@ pub fn run(args: &LintArgs) -> Result<(), CliError> {
         set: args.set.clone(),
         ..SimOptions::default()
     };
-    let files = expand_inputs(&args.inputs)?;
     let mut scenarios = Vec::new();
     let mut problems = Vec::new();
-    for f in files {
+    for f in expand_inputs(&args.inputs) {
+        let f = match f {
+            Ok(f) => f,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
         match options.load(Some(&f)) {
             Ok(s) => {
                 problems.extend(crate::check::scenario_checks(&f, &s.checks).1);

@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod import;
+pub mod input_folders;
 pub mod inputs;
 pub mod interrupt;
 pub mod lint;

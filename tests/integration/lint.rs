@@ -199,6 +199,45 @@ fn a_folder_input_skips_the_json_schema_beside_the_scenarios() {
         .stderr(predicate::str::contains("*.schema.json skipped"));
 }
 
+/// Every path's problem is told in one run, each in its place, whether it is a folder
+/// with no scenario or a file (before, the first such folder stopped the command and hid
+/// the rest); nothing is run.
+#[test]
+fn every_folder_and_file_problem_is_told_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    std::fs::write(dir.join("empty/notes.txt"), "no scenario\n").unwrap();
+    std::fs::create_dir(dir.join("also-empty")).unwrap();
+    std::fs::write(dir.join("good.yaml"), SWARM).unwrap();
+    let empty = |d: &str| {
+        format!(
+            "{d}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in this folder"
+        )
+    };
+    let expected = format!(
+        "error: {}\nmissing.yaml: (file): cannot read `missing.yaml`: No such file or directory \
+         (os error 2)\n{}\n",
+        empty("empty"),
+        empty("also-empty/")
+    );
+    let paths = ["empty", "good.yaml", "missing.yaml", "also-empty/"];
+    for command in [
+        &["lint"][..],
+        &["check", "--check", "outcome.completed.rate > 0"],
+    ] {
+        Command::cargo_bin("rollout-sim")
+            .unwrap()
+            .current_dir(dir)
+            .args(command)
+            .args(paths)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(expected.clone());
+    }
+}
+
 /// A shipped scenario's path.
 fn shipped(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -12,9 +12,10 @@
 //! refused as `compare` refuses one scenario given twice: both spellings are named, and
 //! the file is read once, so nothing else is reported twice.
 
+use crate::cli::input_folders::{self, Filter, Given, Kind};
 use crate::cli::inputs::same_file;
 use crate::scenario::ScenarioError;
-use std::fs;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The extensions of the files read in a folder, as kubectl's `FileExtensions`.
@@ -65,13 +66,16 @@ impl Entry {
 /// and what is wrong with a path in its place.
 pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
     let mut entries = Vec::new();
-    let mut folders: Vec<&Path> = Vec::new();
-    for path in given {
-        if !path.is_dir() {
-            push_file(&mut entries, path.clone(), None);
-            continue;
-        }
-        if let Some(first) = folders.iter().find(|f| same_file(f, path)) {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for given in input_folders::expand(given, KUBECTL) {
+        let (path, files) = match given {
+            Given::File(path) => {
+                push_file(&mut entries, path, None);
+                continue;
+            }
+            Given::Folder { path, files } => (path, files),
+        };
+        if let Some(first) = folders.iter().find(|f| same_file(f, &path)) {
             entries.push(Entry::Problem(format!(
                 "{} and {} are the same folder: give each folder once",
                 first.display(),
@@ -79,8 +83,7 @@ pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
             )));
             continue;
         }
-        folders.push(path);
-        match manifests_in(path) {
+        match files {
             Err(e) => entries.push(Entry::Unlisted {
                 path: path.clone(),
                 error: ScenarioError::file(
@@ -100,6 +103,7 @@ pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
                 }
             }
         }
+        folders.push(path);
     }
     entries
 }
@@ -134,31 +138,26 @@ fn shown(path: &Path, folder: Option<&Path>) -> String {
     }
 }
 
-/// The files of `dir` that kubectl reads, as `dir/NAME`, sorted by name: every entry but
-/// a folder (a link is the file it points to, whatever that is, as for kubectl) whose name
-/// ends in one of [`EXTENSIONS`] after its last dot.
-fn manifests_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut names = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        // Go's `filepath.Ext`: what follows the last dot, even in a name that starts with
-        // it (`.yaml` is read).
-        let ext = name
-            .to_string_lossy()
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_string());
-        if !entry.file_type()?.is_dir() && ext.is_some_and(|e| EXTENSIONS.contains(&e.as_str())) {
-            names.push(name);
-        }
-    }
-    names.sort();
-    Ok(names.into_iter().map(|n| dir.join(n)).collect())
+/// The entries of a folder that kubectl reads: every entry but a folder (a link is the
+/// file it points to, whatever that is, as for kubectl) whose name ends in one of
+/// [`EXTENSIONS`] after its last dot.
+const KUBECTL: Filter = Filter {
+    name: is_manifest_name,
+    kind: Kind::NotFolder,
+};
+
+/// Whether kubectl reads a file of this name: Go's `filepath.Ext`, what follows the last
+/// dot, even in a name that starts with it (`.yaml` is read), is one of [`EXTENSIONS`].
+fn is_manifest_name(name: &OsStr) -> bool {
+    name.to_string_lossy()
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn files(entries: &[Entry]) -> Vec<String> {
         entries
