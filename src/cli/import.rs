@@ -295,8 +295,8 @@ fn destination<'p>(out: Option<&'p Path>, names: &[&str]) -> Result<Destination<
 }
 
 /// Why the `chosen` scenarios cannot be written to `to`, found before anything is written:
-/// a file that is not writable or is an input, and (unless `force`) a file holding other
-/// text than the scenario's. A scenario refused has no text yet: whether its file may be
+/// a file that is not writable or is an input, and (unless `force`) a file, no input,
+/// holding other text than the scenario's. A scenario refused has no text yet: whether its file may be
 /// replaced is told once it imports.
 fn refusals(to: &Destination, chosen: &[Chosen], inputs: &Inputs, force: bool) -> Vec<String> {
     let mut refused: Vec<anyhow::Error> = Vec::new();
@@ -339,8 +339,11 @@ fn refusals(to: &Destination, chosen: &[Chosen], inputs: &Inputs, force: bool) -
             }
         }
     }
+    // A file refused above as an input is not offered to `--force` too: the refusal
+    // stands with it, so the hint would mislead.
     let texts: Vec<(PathBuf, &String)> = files
         .iter()
+        .filter(|(file, _)| inputs.same_as(file).is_none())
         .filter_map(|(file, c)| c.outcome.as_ref().ok().map(|i| (file.clone(), &i.text)))
         .collect();
     refused.extend(refuse_replacing(&texts, force).err());

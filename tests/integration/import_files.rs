@@ -256,6 +256,46 @@ fn out_refusals_are_told_with_the_manifests_problems() {
     );
 }
 
+/// A file refused as an input of the import is not also said to be replaceable with
+/// `--force`: the input refusal stands with `--force`, so that hint would mislead. A
+/// file that is no input, beside it, keeps its hint.
+#[test]
+fn an_input_refused_as_out_gets_no_force_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, &[("shop.yaml", DEPLOYMENT_GOOD.as_bytes())]);
+    let input = "error: --out shop.yaml: that is an input of this command (a file to import: \
+                 shop.yaml); writing there would replace it: name another file\n";
+    assert_eq!(refused(dir, &["shop.yaml", "--out", "shop.yaml"]), input);
+    assert_eq!(
+        refused(dir, &["shop.yaml", "--out", "shop.yaml", "--force"]),
+        input
+    );
+    // Into a folder: the Deployment `shop` would go to ./shop.yaml, its own input; the
+    // hand-edited api.yaml is no input, and --force would replace it.
+    write(
+        dir,
+        &[
+            ("api.yaml", b"# tuned by hand\n"),
+            (
+                "k8s-api.yaml",
+                DEPLOYMENT_GOOD.replace("shop", "api").as_bytes(),
+            ),
+        ],
+    );
+    assert_eq!(
+        refused(dir, &["shop.yaml", "k8s-api.yaml", "--out", "./"]),
+        "error: --out ./: the scenario `shop` would be written to ./shop.yaml, which is an \
+         input of this command (a file to import: shop.yaml), and would replace it: choose \
+         another --out folder\n--out: ./api.yaml already exists with other content and would \
+         be replaced: move it away, choose another --out, or pass --force to replace it\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("shop.yaml")).unwrap(),
+        DEPLOYMENT_GOOD
+    );
+}
+
 /// What a file that could not be read may hold is not claimed missing: a Rollout's
 /// template is said to be perhaps there, and neither "nothing to import" nor a `--name`
 /// found nowhere is told beside it.
