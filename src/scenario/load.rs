@@ -36,12 +36,16 @@ pub use super::format::Format;
 /// Reads, overrides and validates the scenario file at `path`.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let origin = path.display().to_string();
-    let format = Format::from_path(path).ok_or_else(|| {
-        ScenarioError::file(
-            &origin,
-            "unknown file type: a scenario file ends in .yaml, .yml or .json",
-        )
-    })?;
+    let Some(format) = Format::from_path(path) else {
+        // A path with no extension that leads nowhere is told missing (`check typo/`
+        // names a missing folder, `run scenarios/web` a missing file), not a file of the
+        // wrong type.
+        let message = match std::fs::metadata(path) {
+            Err(e) if path.extension().is_none() => format!("cannot read `{origin}`: {e}"),
+            _ => "unknown file type: a scenario file ends in .yaml, .yml or .json".into(),
+        };
+        return Err(ScenarioError::file(&origin, message));
+    };
     let bytes =
         user_file::read(path, MAX_SCENARIO_BYTES).map_err(|m| ScenarioError::file(&origin, m))?;
     let text = String::from_utf8(bytes)
@@ -357,6 +361,28 @@ checks:
         let e = load_file(&dir.path().join("missing.yaml"), &[]).unwrap_err();
         assert_eq!(e.problems[0].path, "(file)");
         assert!(e.problems[0].message.starts_with("cannot read `"), "{e}");
+    }
+
+    /// A path with no extension that leads nowhere is missing: `check typo/` or `run
+    /// scenarios/web` names no file of the wrong type, and saying "unknown file type" would
+    /// send the user after the extension rather than the path.
+    #[test]
+    fn a_missing_path_without_an_extension_is_told_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["typo", "typo/"] {
+            let e = load_file(&dir.path().join(name), &[]).unwrap_err();
+            assert_eq!(e.problems[0].path, "(file)");
+            let m = &e.problems[0].message;
+            assert!(m.starts_with("cannot read `"), "{name}: {m}");
+        }
+        // A file that is there keeps the message about its extension.
+        let p = dir.path().join("notes.txt");
+        std::fs::write(&p, "").unwrap();
+        let e = load_file(&p, &[]).unwrap_err();
+        assert!(
+            e.problems[0].message.starts_with("unknown file type"),
+            "{e}"
+        );
     }
     #[test]
     fn control_plane_profiles_and_errors() {
