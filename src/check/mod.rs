@@ -16,9 +16,10 @@ pub use evaluate::{Evaluation, Verdict, evaluate};
 pub use metric_stat::{MetricStat, Range};
 
 /// The `checks:` of the scenario read from `file`, parsed, and a problem for each that does
-/// not parse, naming the file and the check's place (`checks.1`). `run` and `lint` refuse a
-/// scenario whose checks do not parse, as `check` does, rather than let a typo wait for
-/// the next CI run.
+/// not parse, naming the file and the check's place (`checks.1`). A scenario file whose
+/// checks do not parse is already refused by the loader, with its other problems; the
+/// problems here are for a scenario built otherwise (in code), which `run`, `check` and
+/// `lint` refuse all the same rather than let a typo wait for the next CI run.
 ///
 /// ```
 /// use rollout_sim::check::scenario_checks;

@@ -304,8 +304,18 @@ fn docker_service_refusal(what: Rollout, to_revision: bool) -> Option<&'static s
     })
 }
 
+/// The `checks:` as written; each must parse (`crate::check::parse`), so that a misspelt
+/// check is told with the scenario's other problems, not on the run after they are fixed.
 fn checks(n: &Node) -> Option<Vec<String>> {
-    Some(n.list()?.iter().filter_map(Node::string).collect())
+    let list = n.list()?;
+    let texts = list.iter().filter_map(|c| {
+        let text = c.string()?;
+        match crate::check::parse(&text) {
+            Ok(_) => Some(text),
+            Err(e) => c.fail(e.to_string()),
+        }
+    });
+    Some(texts.collect())
 }
 
 #[cfg(test)]
@@ -323,7 +333,7 @@ mod tests {
     fn top_level_fields() {
         let (s, p) = parse(
             json!({"name": "w", "description": "d", "seed": 7, "trials": 10,
-                                  "horizon": "30m", "checks": ["a > 1"]}),
+                                  "horizon": "30m", "checks": ["duration_s.p95 < 60"]}),
         );
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(
@@ -331,7 +341,7 @@ mod tests {
             ("w", Some("d"))
         );
         assert_eq!((s.seed, s.trials, s.horizon), (7, 10, 1800 * SECOND));
-        assert_eq!(s.checks, ["a > 1"]);
+        assert_eq!(s.checks, ["duration_s.p95 < 60"]);
         let (s, _) = parse(json!(null));
         assert_eq!(s.name, "dflt");
     }
@@ -345,6 +355,9 @@ mod tests {
                 "nmae: unknown field `nmae`; did you mean `name`?",
                 "trials: must be at least 1",
                 "horizon: must be greater than 0",
+                // A check that does not parse is told with the other fields' problems.
+                "checks.0: check `ok`, column 1: unknown metric `ok` (metrics are the numeric \
+                 columns of trials.csv; outcomes are `outcome.NAME`)",
                 "checks.1: expected a string, got 3",
             ]
         );

@@ -670,3 +670,36 @@ fn a_byte_order_mark_is_no_part_of_a_scenario() {
         bin().arg("lint").arg(&file).assert().success();
     }
 }
+
+/// A misspelt check is told with the file's other problems, by `run`, `check` and `lint`
+/// alike, in one run: before, the field error came first and the check's on the next run.
+#[test]
+fn a_bad_check_is_told_with_the_fields_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    fs::write(
+        &file,
+        "service: {replicas: x}\nchecks: [duraton_s.p95 < 1]\n",
+    )
+    .unwrap();
+    for command in ["run", "check", "lint"] {
+        let out = bin()
+            .current_dir(dir.path())
+            .args([command, "bad.yaml"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert_has(
+            &stderr,
+            &[
+                "bad.yaml: service.replicas: expected a non-negative integer, got \"x\"",
+                "bad.yaml: checks.0: check `duraton_s.p95 < 1`, column 1: unknown metric \
+                 `duraton_s`; did you mean `duration_s`?",
+            ],
+        );
+        assert!(
+            !dir.path().join("outputs").exists(),
+            "{command} wrote outputs"
+        );
+    }
+}
