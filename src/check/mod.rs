@@ -17,9 +17,8 @@ pub use metric_stat::{MetricStat, Range};
 
 /// The `checks:` of the scenario read from `file`, parsed, and a problem for each that does
 /// not parse, naming the file and the check's place (`checks.1`). A scenario file whose
-/// checks do not parse is already refused by the loader, with its other problems; the
-/// problems here are for a scenario built otherwise (in code), which `run`, `check` and
-/// `lint` refuse all the same rather than let a typo wait for the next CI run.
+/// checks do not parse is already refused by the loader, with its other problems, so for
+/// a loaded scenario the list is empty; it is there for a scenario built in code.
 ///
 /// ```
 /// use rollout_sim::check::scenario_checks;

@@ -174,14 +174,6 @@ fn lexical_absolute(path: &Path) -> PathBuf {
 /// Run the trials, write the outputs, print the summary.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let scenario = args.sim.load(args.file.as_deref())?;
-    let file = args
-        .file
-        .as_deref()
-        .unwrap_or(Path::new("(the default scenario)"));
-    let bad = crate::check::scenario_checks(file, &scenario.checks).1;
-    if !bad.is_empty() {
-        return Err(anyhow!("{}", bad.join("\n")).into());
-    }
     if !scenario.checks.is_empty() {
         // Never let a scenario's checks pass silently: `run` does not evaluate them.
         let n = scenario.checks.len();
