@@ -8,8 +8,9 @@
 //! takes. With it, every value reaches the parser, and a value that is not one (negative,
 //! a fraction where a whole number is wanted, out of range, not a number at all) is
 //! refused as `invalid value '-5' for '--trials <N>': expected …`, exit 2, before any
-//! work. The cost: a flag given no value takes the next word (`--trials --quiet`), and the
-//! parser then refuses that word as the flag's value, which still names the flag.
+//! work. The cost: a flag given no value takes the next word (`--trials --quiet`). The
+//! parser then refuses that word as the flag's value, and when the word is itself a flag
+//! ([`missing_value`]) the message says the value is missing, as clap would have.
 //!
 //! `--shard K/N` takes hyphen values too; its parser is [`Shard`](crate::experiment::Shard)'s.
 
@@ -22,6 +23,27 @@ pub const MAX_THREADS: u64 = 1024;
 /// `--trials N`: a whole number from 1 to [`MAX_TRIALS`].
 pub fn trials(text: &str) -> Result<u64, String> {
     whole(text, 1, MAX_TRIALS, " (see \"Limits\" in the README)")
+}
+
+/// `message` for a refused `text`, told that the value is missing when `text` is another
+/// flag (`--quiet`, `-q`) rather than a value: with hyphen values allowed, a flag given
+/// no value takes the next word, and "expected a whole number" alone would hide that.
+/// Words that read as numbers (`-1`, `-inf`) are values, however wrong.
+///
+/// ```
+/// use rollout_sim::cli::numeric_flags::missing_value;
+/// assert_eq!(missing_value("-5", "expected N".into()), "expected N");
+/// assert!(missing_value("--quiet", "expected N".into()).ends_with("the value is missing"));
+/// ```
+pub fn missing_value(text: &str, message: String) -> String {
+    let name = text.strip_prefix("--").or_else(|| text.strip_prefix('-'));
+    let is_flag = name.is_some_and(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()))
+        && text.parse::<f64>().is_err();
+    if is_flag {
+        format!("{message}; '{text}' is a flag, so the value is missing")
+    } else {
+        message
+    }
 }
 
 /// `--seed S`: any whole number a `u64` holds.
@@ -38,7 +60,10 @@ pub fn threads(text: &str) -> Result<u64, String> {
 /// that trial is decided with the run's trial count (`run`'s plan).
 pub fn trial(text: &str) -> Result<u64, String> {
     text.parse().map_err(|_| {
-        "expected a trial of the run: a whole number from 0 (the first trial)".to_string()
+        missing_value(
+            text,
+            "expected a trial of the run: a whole number from 0 (the first trial)".to_string(),
+        )
     })
 }
 
@@ -47,7 +72,7 @@ pub fn tolerance(text: &str) -> Result<f64, String> {
     text.parse::<f64>()
         .ok()
         .filter(|x| x.is_finite() && *x >= 0.0)
-        .ok_or_else(|| "expected a fraction >= 0 (0.05 = 5%)".to_string())
+        .ok_or_else(|| missing_value(text, "expected a fraction >= 0 (0.05 = 5%)".to_string()))
 }
 
 /// `check --confidence LEVEL`: 0.95, the level of every interval the summary computes.
@@ -56,14 +81,16 @@ pub fn confidence(text: &str) -> Result<f64, String> {
         .ok()
         .filter(|&x| x == 0.95)
         .ok_or_else(|| {
-            "only 0.95 is supported (the summary's intervals are 95% intervals)".to_string()
+            let only = "only 0.95 is supported (the summary's intervals are 95% intervals)";
+            missing_value(text, only.to_string())
         })
 }
 
 /// `calibrate --delay DURATION`: a duration of 0 or more, as a scenario writes one.
 pub fn duration(text: &str) -> Result<Time, String> {
     crate::scenario::parse_duration(text).map_err(|e| {
-        format!("{e}: expected a duration of 0 or more (`10s`, `1m30s`, `250ms`, or seconds)")
+        let expected = "expected a duration of 0 or more (`10s`, `1m30s`, `250ms`, or seconds)";
+        missing_value(text, format!("{e}: {expected}"))
     })
 }
 
@@ -72,7 +99,12 @@ fn whole(text: &str, lo: u64, hi: u64, note: &str) -> Result<u64, String> {
     text.parse()
         .ok()
         .filter(|n| (lo..=hi).contains(n))
-        .ok_or_else(|| format!("expected a whole number from {lo} to {hi}{note}"))
+        .ok_or_else(|| {
+            missing_value(
+                text,
+                format!("expected a whole number from {lo} to {hi}{note}"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -181,6 +213,30 @@ mod tests {
                 );
                 assert!(!m.contains("unexpected argument"), "{args:?}:\n{m}");
             }
+        }
+    }
+
+    /// A numeric flag followed by another flag is told its value is missing, on each parser;
+    /// a negative number is a wrong value, not a missing one.
+    #[test]
+    fn a_flag_in_place_of_a_number_is_a_missing_value() {
+        let missing = |args: &[&str], word: &str| {
+            let m = refused(args);
+            let told = format!("'{word}' is a flag, so the value is missing");
+            assert!(m.contains(&told), "{args:?}:\n{m}");
+        };
+        missing(&["run", "s.yaml", "--trials", "--quiet"], "--quiet");
+        missing(&["run", "s.yaml", "--seed", "-q"], "-q");
+        missing(
+            &["run", "s.yaml", "--trace-trial", "--timeline"],
+            "--timeline",
+        );
+        missing(&["check", "s.yaml", "--tolerance", "--json"], "--json");
+        missing(&["check", "s.yaml", "--confidence", "--trials"], "--trials");
+        missing(&["calibrate", "t.csv", "--delay", "--out"], "--out");
+        for value in ["-5", "-inf", "-1e3"] {
+            let m = refused(&["check", "s.yaml", "--tolerance", value]);
+            assert!(!m.contains("is a flag"), "{value}:\n{m}");
         }
     }
 
