@@ -4,7 +4,7 @@
 //! any problem). Then each scenario runs and each assertion prints one line; exit 1 when
 //! any fails (or is inconclusive without `--allow-inconclusive`).
 
-use super::input_folders::{self, Filter, Given, Kind};
+use super::input_folders::{self, Entry, Filter, Kind};
 use super::inputs::Inputs;
 use super::numeric_flags;
 use super::options::{SimOptions, check_file_path, write_file};
@@ -111,33 +111,22 @@ enum BaselineJob {
 /// stable), each in its place, or in its place what is wrong with a folder given: every
 /// such problem is told in one run, with the scenarios' own, as `import` tells them.
 pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
-    let mut files = Vec::new();
-    for given in input_folders::expand(inputs, SCENARIOS) {
-        match given {
-            Given::File(path) => files.push(Ok(path)),
-            Given::Folder {
-                path,
-                files: Err(e),
-            } => files.push(Err(format!(
-                "cannot read the folder {}: {e}",
+    input_folders::entries(inputs, SCENARIOS)
+        .into_iter()
+        .map(|entry| match entry {
+            Entry::File { path, .. } => Ok(path),
+            Entry::Unlisted { path, error } => Err(format!(
+                "cannot read the folder {}: {error}",
                 path.display()
-            ))),
-            Given::Folder {
-                path,
-                files: Ok(found),
-            } if found.is_empty() => {
-                files.push(Err(format!(
-                    "{}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in \
-                     this folder",
-                    path.display()
-                )));
-            }
-            Given::Folder {
-                files: Ok(found), ..
-            } => files.extend(found.into_iter().map(Ok)),
-        }
-    }
-    files
+            )),
+            Entry::Empty(path) => Err(format!(
+                "{}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in this \
+                 folder",
+                path.display()
+            )),
+            Entry::Again(problem) => Err(problem),
+        })
+        .collect()
 }
 
 /// The files of a folder input taken as scenarios: regular files (through links) named

@@ -6,10 +6,13 @@
 //! flag), sorted by name (byte order), so the files, their problems and every message come
 //! in the same order on every machine; each file is named `DIR/NAME`, so a problem names
 //! the file inside the folder. A folder that cannot be listed in full is told as such
-//! rather than read in part. What differs is the [`Filter`]: which names are read, and
+//! rather than read in part. A file or folder given twice, by any path (as `compare`
+//! refuses one scenario given twice), is read once and told with both spellings: `check
+//! s.yaml ./s.yaml` would otherwise run and report the same scenario twice. What differs is the [`Filter`]: which names are read, and
 //! what counts as a file. Each command words its own problems (an empty folder, an
 //! unlisted one), since each says what it looked for.
 
+use crate::cli::inputs::same_file;
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
@@ -36,37 +39,89 @@ pub enum Kind {
     RegularFile,
 }
 
-/// One path given, with what it stands for.
+/// One file to read, or what is wrong with a path given, in the order given.
 #[derive(Debug)]
-pub enum Given {
-    /// A path that is not a folder: a file to read, as given (reading it tells whether it
-    /// exists).
-    File(PathBuf),
-    /// A folder, with the files [`Filter`] takes in it, `DIR/NAME`, sorted by name, or
-    /// why it cannot be listed.
-    Folder {
+pub enum Entry {
+    /// A file to read (reading it tells whether it exists): a path given that is no
+    /// folder, or `DIR/NAME` for a file the filter takes in the folder `DIR` given.
+    File {
+        /// The path as given, or `DIR/NAME`.
+        path: PathBuf,
+        /// The folder given that the file was found in.
+        folder: Option<PathBuf>,
+    },
+    /// A folder given that cannot be listed in full.
+    Unlisted {
         /// The folder as given.
         path: PathBuf,
-        /// Its files, or why they cannot be listed.
-        files: io::Result<Vec<PathBuf>>,
+        /// Why it cannot be listed.
+        error: io::Error,
     },
+    /// A folder given in which the filter takes no file.
+    Empty(PathBuf),
+    /// A file or folder given again (`a.yaml ./a.yaml`, a link, a file also in a folder
+    /// given): the message names both spellings. It is read once, so nothing it holds is
+    /// reported, or run, twice.
+    Again(String),
 }
 
-/// Every path of `given`, in order, each folder listed with `filter`.
-pub fn expand(given: &[PathBuf], filter: Filter) -> Vec<Given> {
-    given
-        .iter()
-        .map(|path| {
-            if path.is_dir() {
-                Given::Folder {
-                    path: path.clone(),
-                    files: list(path, filter),
+/// Every path of `given`, in order, each folder standing for the files `filter` takes in
+/// it, and each file or folder met a second time (by any path) told as [`Entry::Again`].
+pub fn entries(given: &[PathBuf], filter: Filter) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for path in given {
+        if !path.is_dir() {
+            push_file(&mut entries, path.clone(), None);
+            continue;
+        }
+        if let Some(first) = folders.iter().find(|f| same_file(f, path)) {
+            entries.push(Entry::Again(format!(
+                "{} and {} are the same folder: give each folder once",
+                first.display(),
+                path.display()
+            )));
+            continue;
+        }
+        match list(path, filter) {
+            Err(error) => entries.push(Entry::Unlisted {
+                path: path.clone(),
+                error,
+            }),
+            Ok(files) if files.is_empty() => entries.push(Entry::Empty(path.clone())),
+            Ok(files) => {
+                for file in files {
+                    push_file(&mut entries, file, Some(path.clone()));
                 }
-            } else {
-                Given::File(path.clone())
             }
-        })
-        .collect()
+        }
+        folders.push(path.clone());
+    }
+    entries
+}
+
+/// Adds the file `path` (found in `folder`), or, when an earlier entry is the same file
+/// by any path, the problem naming both.
+fn push_file(entries: &mut Vec<Entry>, path: PathBuf, folder: Option<PathBuf>) {
+    let earlier = entries.iter().find_map(|e| match e {
+        Entry::File { path: p, folder: f } if same_file(p, &path) => Some(shown(p, f.as_deref())),
+        _ => None,
+    });
+    match earlier {
+        Some(first) => entries.push(Entry::Again(format!(
+            "{first} and {} are the same file: give each file once",
+            shown(&path, folder.as_deref())
+        ))),
+        None => entries.push(Entry::File { path, folder }),
+    }
+}
+
+/// The file `path` for messages, with the folder given it was found in.
+fn shown(path: &Path, folder: Option<&Path>) -> String {
+    match folder {
+        Some(folder) => format!("{} (in the folder {})", path.display(), folder.display()),
+        None => path.display().to_string(),
+    }
 }
 
 /// The entries of `dir` that `filter` takes, as `dir/NAME`, sorted by name.
@@ -134,25 +189,71 @@ mod tests {
         assert_eq!(listed(dir, Kind::RegularFile), ["a", "b"]);
     }
 
+    const YAML: Filter = Filter {
+        name: |n| n.to_string_lossy().ends_with(".yaml"),
+        kind: Kind::RegularFile,
+    };
+
     #[test]
     fn a_folder_stands_for_its_files_in_its_place() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("k8s");
+        let empty = tmp.path().join("empty");
         fs::create_dir(&dir).unwrap();
+        fs::create_dir(&empty).unwrap();
         fs::write(dir.join("a.yaml"), "").unwrap();
         fs::write(dir.join("notes.md"), "").unwrap();
-        let yaml = Filter {
-            name: |n| n.to_string_lossy().ends_with(".yaml"),
-            kind: Kind::RegularFile,
-        };
-        let given = expand(&[PathBuf::from("x.yaml"), dir.clone()], yaml);
-        assert!(matches!(&given[0], Given::File(p) if p == Path::new("x.yaml")));
-        match &given[1] {
-            Given::Folder { path, files } => {
-                assert_eq!(path, &dir);
-                assert_eq!(files.as_ref().unwrap(), &[dir.join("a.yaml")]);
-            }
+        let given = entries(&[PathBuf::from("x.yaml"), dir.clone(), empty.clone()], YAML);
+        assert!(
+            matches!(&given[0], Entry::File { path, folder: None } if path == Path::new("x.yaml"))
+        );
+        assert!(matches!(&given[1], Entry::File { path, folder: Some(f) }
+            if path == &dir.join("a.yaml") && f == &dir));
+        assert!(matches!(&given[2], Entry::Empty(p) if p == &empty));
+        assert_eq!(given.len(), 3);
+    }
+
+    /// A file given again (by another spelling, or inside a folder given) and a folder
+    /// given again are each told once with both spellings, and read once; a missing file
+    /// is no file yet, so it is left for reading to tell.
+    #[test]
+    fn a_file_or_folder_given_twice_is_told_with_both_spellings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("k8s");
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("a.yaml"), "").unwrap();
+        let d = dir.display();
+        let told: Vec<String> = entries(
+            &[
+                dir.join("a.yaml"),
+                dir.join("../k8s/a.yaml"),
+                dir.clone(),
+                tmp.path().join("k8s/"),
+                dir.join("missing.yaml"),
+                dir.join("missing.yaml"),
+            ],
+            YAML,
+        )
+        .into_iter()
+        .map(|e| match e {
+            Entry::File { path, .. } => path.display().to_string(),
+            Entry::Again(m) => m,
             other => panic!("{other:?}"),
-        }
+        })
+        .collect();
+        assert_eq!(
+            told,
+            [
+                format!("{d}/a.yaml"),
+                format!("{d}/a.yaml and {d}/../k8s/a.yaml are the same file: give each file once"),
+                format!(
+                    "{d}/a.yaml and {d}/a.yaml (in the folder {d}) are the same file: give each \
+                     file once"
+                ),
+                format!("{d} and {d}/ are the same folder: give each folder once"),
+                format!("{d}/missing.yaml"),
+                format!("{d}/missing.yaml"),
+            ]
+        );
     }
 }

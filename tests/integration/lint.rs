@@ -238,6 +238,36 @@ fn every_folder_and_file_problem_is_told_at_once() {
     }
 }
 
+/// A scenario given twice, by another spelling or inside a folder also given, is refused
+/// with both spellings, as `compare` and `import` refuse it, rather than run and reported
+/// twice; nothing is run.
+#[test]
+fn a_scenario_given_twice_is_refused_with_both_spellings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("s")).unwrap();
+    std::fs::write(dir.join("s/good.yaml"), SWARM).unwrap();
+    let expected = "error: s/good.yaml and ./s/good.yaml are the same file: give each file \
+                    once
+s/good.yaml and s/good.yaml (in the folder s) are the same file: give \
+                    each file once
+s and s/ are the same folder: give each folder once\n";
+    for command in [
+        &["lint"][..],
+        &["check", "--check", "outcome.completed.rate > 0"],
+    ] {
+        Command::cargo_bin("rollout-sim")
+            .unwrap()
+            .current_dir(dir)
+            .args(command)
+            .args(["s/good.yaml", "./s/good.yaml", "s", "s/"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(expected);
+    }
+}
+
 /// A shipped scenario's path.
 fn shipped(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -12,8 +12,7 @@
 //! refused as `compare` refuses one scenario given twice: both spellings are named, and
 //! the file is read once, so nothing else is reported twice.
 
-use crate::cli::input_folders::{self, Filter, Given, Kind};
-use crate::cli::inputs::same_file;
+use crate::cli::input_folders::{self, Entry as Listed, Filter, Kind};
 use crate::scenario::ScenarioError;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -28,8 +27,6 @@ pub enum Entry {
     File {
         /// The path as given, or `DIR/NAME` for a file in the folder `DIR`.
         path: PathBuf,
-        /// The folder given that the file was found in.
-        folder: Option<PathBuf>,
     },
     /// A folder that cannot be listed: it may hold manifests, so it stands for a file that
     /// could not be read (what it may hold is not claimed missing).
@@ -65,77 +62,32 @@ impl Entry {
 /// The entries of `given`, in order: each file, each folder's manifests sorted by name,
 /// and what is wrong with a path in its place.
 pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
-    let mut entries = Vec::new();
-    let mut folders: Vec<PathBuf> = Vec::new();
-    for given in input_folders::expand(given, KUBECTL) {
-        let (path, files) = match given {
-            Given::File(path) => {
-                push_file(&mut entries, path, None);
-                continue;
-            }
-            Given::Folder { path, files } => (path, files),
-        };
-        if let Some(first) = folders.iter().find(|f| same_file(f, &path)) {
-            entries.push(Entry::Problem(format!(
-                "{} and {} are the same folder: give each folder once",
-                first.display(),
-                path.display()
-            )));
-            continue;
-        }
-        match files {
-            Err(e) => entries.push(Entry::Unlisted {
-                path: path.clone(),
+    input_folders::entries(given, KUBECTL)
+        .into_iter()
+        .map(|entry| match entry {
+            Listed::File { path, .. } => Entry::File { path },
+            Listed::Unlisted { path, error } => Entry::Unlisted {
                 error: ScenarioError::file(
                     path.display().to_string(),
-                    format!("cannot list the folder: {e}"),
+                    format!("cannot list the folder: {error}"),
                 ),
-            }),
-            Ok(files) if files.is_empty() => entries.push(Entry::Problem(format!(
+                path,
+            },
+            Listed::Empty(path) => Entry::Problem(format!(
                 "{}: no {} file in this folder (its subfolders are not read, as `kubectl \
                  apply -f` without -R reads none)",
                 path.display(),
                 extensions()
-            ))),
-            Ok(files) => {
-                for file in files {
-                    push_file(&mut entries, file, Some(path.clone()));
-                }
-            }
-        }
-        folders.push(path);
-    }
-    entries
+            )),
+            Listed::Again(problem) => Entry::Problem(problem),
+        })
+        .collect()
 }
 
 /// `.json, .yaml or .yml`, for messages.
 fn extensions() -> String {
     let [a, b, c] = EXTENSIONS;
     format!(".{a}, .{b} or .{c}")
-}
-
-/// Adds the file `path` (found in `folder`), or, when an earlier entry is the same file
-/// by any path, the problem naming both.
-fn push_file(entries: &mut Vec<Entry>, path: PathBuf, folder: Option<PathBuf>) {
-    let earlier = entries.iter().find_map(|e| match e {
-        Entry::File { path: p, folder: f } if same_file(p, &path) => Some(shown(p, f.as_deref())),
-        _ => None,
-    });
-    match earlier {
-        Some(first) => entries.push(Entry::Problem(format!(
-            "{first} and {} are the same file: give each file once",
-            shown(&path, folder.as_deref())
-        ))),
-        None => entries.push(Entry::File { path, folder }),
-    }
-}
-
-/// The file `path` for messages, with the folder given it was found in.
-fn shown(path: &Path, folder: Option<&Path>) -> String {
-    match folder {
-        Some(folder) => format!("{} (in the folder {})", path.display(), folder.display()),
-        None => path.display().to_string(),
-    }
 }
 
 /// The entries of a folder that kubectl reads: every entry but a folder (a link is the
@@ -194,33 +146,6 @@ mod tests {
         assert_eq!(
             files(&expand(std::slice::from_ref(&dir))),
             [".hidden.yaml", ".yaml", "a.yaml", "b.yml", "c.json"].map(|n| format!("{d}/{n}"))
-        );
-    }
-
-    #[test]
-    fn a_file_or_folder_given_twice_is_told_with_both_spellings() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("k8s");
-        fs::create_dir(&dir).unwrap();
-        fs::write(dir.join("a.yaml"), "").unwrap();
-        let d = dir.display();
-        let entries = expand(&[
-            dir.join("a.yaml"),
-            dir.join("../k8s/a.yaml"),
-            dir.clone(),
-            tmp.path().join("k8s/"),
-        ]);
-        assert_eq!(
-            files(&entries),
-            [
-                format!("{d}/a.yaml"),
-                format!("{d}/a.yaml and {d}/../k8s/a.yaml are the same file: give each file once"),
-                format!(
-                    "{d}/a.yaml and {d}/a.yaml (in the folder {d}) are the same file: give each \
-                     file once"
-                ),
-                format!("{d} and {d}/ are the same folder: give each folder once"),
-            ]
         );
     }
 
