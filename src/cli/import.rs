@@ -16,7 +16,7 @@
 mod files;
 
 use super::CliError;
-use super::inputs::Inputs;
+use super::inputs::{Inputs, same_file};
 use super::options::{check_file_path, write_file};
 use crate::scenario::import::{self, Candidate, Found, Imported};
 use crate::scenario::limits::MAX_SCENARIO_BYTES;
@@ -111,7 +111,13 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
             let names: Vec<&str> = chosen.iter().map(|c| c.candidate.name.as_str()).collect();
             match destination(args.out.as_deref(), &names) {
                 Ok(to) => {
-                    problems.extend(refusals(&to, &chosen, &files_read, args.force));
+                    let folders: Vec<&Path> = args
+                        .files
+                        .iter()
+                        .filter(|f| f.is_dir())
+                        .map(|f| f.as_path())
+                        .collect();
+                    problems.extend(refusals(&to, &chosen, &files_read, &folders, args.force));
                     Some((chosen, to))
                 }
                 // Beside two scenarios of one name, how many there are is no advice:
@@ -162,6 +168,14 @@ enum Destination<'p> {
 }
 
 impl Destination<'_> {
+    /// `--out` as given, for messages (empty on stdout).
+    fn shown(&self) -> String {
+        match self {
+            Destination::Stdout => String::new(),
+            Destination::File(p) | Destination::Folder(p) => p.display().to_string(),
+        }
+    }
+
     /// The file the scenario `name` is written to (none on stdout).
     fn file(&self, name: &str) -> Option<PathBuf> {
         match self {
@@ -298,7 +312,13 @@ fn destination<'p>(out: Option<&'p Path>, names: &[&str]) -> Result<Destination<
 /// a file that is not writable or is an input, and (unless `force`) a file, no input,
 /// holding other text than the scenario's. A scenario refused has no text yet: whether its file may be
 /// replaced is told once it imports.
-fn refusals(to: &Destination, chosen: &[Chosen], inputs: &Inputs, force: bool) -> Vec<String> {
+fn refusals(
+    to: &Destination,
+    chosen: &[Chosen],
+    inputs: &Inputs,
+    folders: &[&Path],
+    force: bool,
+) -> Vec<String> {
     let mut refused: Vec<anyhow::Error> = Vec::new();
     match to {
         Destination::Stdout => return Vec::new(),
@@ -339,15 +359,44 @@ fn refusals(to: &Destination, chosen: &[Chosen], inputs: &Inputs, force: bool) -
             }
         }
     }
+    // Nor may one land in a folder of manifests given: `kubectl apply -f DIR` would read the
+    // scenario as a manifest and fail (it has no `apiVersion` or `kind`), and the next
+    // `import DIR` would list it as a skipped document. `--force` does not change that.
+    // (An input itself is told as such above.)
+    for (file, c) in files
+        .iter()
+        .filter(|(file, _)| inputs.same_as(file).is_none())
+    {
+        if let Some(folder) = manifest_folder(file, folders) {
+            refused.push(anyhow!(
+                "--out {}: the scenario `{}` would be written to {}, in {}, a folder of \
+                 manifests given to this import: `kubectl apply -f {}` would then read it as \
+                 a manifest and fail: choose another --out",
+                to.shown(),
+                c.name,
+                file.display(),
+                folder.display(),
+                folder.display()
+            ));
+        }
+    }
     // A file refused above as an input is not offered to `--force` too: the refusal
     // stands with it, so the hint would mislead.
     let texts: Vec<(PathBuf, &String)> = files
         .iter()
         .filter(|(file, _)| inputs.same_as(file).is_none())
+        .filter(|(file, _)| manifest_folder(file, folders).is_none())
         .filter_map(|(file, c)| c.outcome.as_ref().ok().map(|i| (file.clone(), &i.text)))
         .collect();
     refused.extend(refuse_replacing(&texts, force).err());
     refused.iter().map(|e| format!("{e:#}")).collect()
+}
+
+/// The folder of `folders` (those given to the import) that `file` would be written in.
+fn manifest_folder<'f>(file: &Path, folders: &[&'f Path]) -> Option<&'f Path> {
+    let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+    let parent = parent.unwrap_or(Path::new("."));
+    folders.iter().copied().find(|f| same_file(f, parent))
 }
 
 /// What is wrong with `--out` whatever the number of scenarios: an input named as the
@@ -391,11 +440,15 @@ fn write(chosen: &[Chosen], to: &Destination, mut notes: Vec<String>) -> anyhow:
                     anyhow!("--out {}: cannot create the folder: {e}", dir.display())
                 })?;
             }
+            let mut wrote = Vec::new();
             for (name, i) in &scenarios {
                 if let Some(file) = to.file(name) {
                     write_file(&file, i.text.as_bytes())?;
+                    wrote.push(format!("wrote {} from {}", file.display(), i.origin));
                 }
             }
+            // What was written comes last, as `run` ends with its results' folder.
+            notes.extend(wrote);
             tell(&notes);
         }
     }

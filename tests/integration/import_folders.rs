@@ -202,3 +202,53 @@ fn one_file_given_twice_is_refused_naming_both_paths() {
     }
     assert!(!dir.join("out").exists());
 }
+
+/// A scenario written into a folder of manifests given would break `kubectl apply -f` on
+/// that folder (a scenario has no `apiVersion` or `kind`): refused before anything is
+/// written, `--force` or not, whether `--out` names the folder or a file in it; an input
+/// that `--out` would replace is told as an input alone.
+#[test]
+fn a_scenario_is_never_written_into_a_folder_of_manifests_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    k8s(dir);
+    let told = |out: &str, name: &str| {
+        format!(
+            "--out {out}: the scenario `{name}` would be written to k8s/{name}.yaml, in k8s, a \
+             folder of manifests given to this import: `kubectl apply -f k8s` would then read \
+             it as a manifest and fail: choose another --out"
+        )
+    };
+    // `zeta` would replace its own manifest, k8s/zeta.yaml: told as an input.
+    let err = refused(dir, &["k8s", "--out", "k8s", "--force"]);
+    let zeta = "--out k8s: the scenario `zeta` would be written to k8s/zeta.yaml, which is an \
+                input of this command (a file to import: k8s/zeta.yaml), and would replace it: \
+                choose another --out folder";
+    let expected = [zeta.to_string(), told("k8s", "api"), told("k8s", "web")];
+    assert_eq!(err, format!("error: {}\n", expected.join("\n")));
+    let err = refused(dir, &["k8s", "--name", "web", "--out", "k8s/web.yaml"]);
+    assert_eq!(err, format!("error: {}\n", told("k8s/web.yaml", "web")));
+    assert_eq!(
+        entries(&dir.join("k8s")),
+        ["README.md", "api.yml", "sub", "web.json", "zeta.yaml"]
+    );
+}
+
+/// A successful import into files ends by naming each file written and where its scenario
+/// came from, as `run` ends with its results' folder.
+#[test]
+fn an_import_names_the_files_it_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    k8s(dir);
+    let err = imported(dir, &["k8s", "--out", "out/"]);
+    in_order(
+        &err,
+        &[
+            "wrote out/api.yaml from k8s/api.yml (Deployment api)",
+            "wrote out/web.yaml from k8s/web.json (Deployment web)",
+            "wrote out/zeta.yaml from k8s/zeta.yaml (Deployment zeta)",
+        ],
+    );
+    assert!(err.ends_with("(Deployment zeta)\n"), "{err}");
+}
