@@ -197,6 +197,43 @@ fn a_stalled_rollout_records_its_reason() {
     assert_eq!(pending, [Some(PendingReason::Resources)]);
 }
 
+/// docs/placement.md's per-node limit example switched to stop-first: every worker holds
+/// its two tasks, but the updater tells a slot's old task to stop in the same store batch
+/// that creates its replacement (swarmkit `updateTask`), and a task told to stop no longer
+/// counts against `max_replicas_per_node`. So no new task waits, and the trial must not
+/// say one did (it said `max_replicas_per_node` in every trial).
+#[test]
+fn stop_first_under_a_per_node_limit_never_waits() {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/swarm-max-replicas-start-first.yaml"
+    ));
+    let sets = ["strategy.swarm.update_config.order=stop-first"
+        .parse()
+        .unwrap()];
+    let s = rollout_sim::scenario::load_file(path, &sets).unwrap();
+    let mut ws = Workspace::new(&s);
+    for k in 0..20 {
+        let (r, trace) = ws.run_traced(k);
+        assert_eq!(r.outcome.as_str(), "completed", "trial {k}");
+        assert_eq!(
+            r.pending.get(PendingReason::MaxReplicasPerNode),
+            Some(false),
+            "trial {k}"
+        );
+        let waited = trace.iter().any(|e| {
+            matches!(
+                e,
+                TraceRecord::Task {
+                    reason: Some(_),
+                    ..
+                }
+            )
+        });
+        assert!(!waited, "trial {k}");
+    }
+}
+
 /// Each orchestrator's fields with the other's strategy are refused, naming the right one.
 #[test]
 fn foreign_fields_are_refused() {

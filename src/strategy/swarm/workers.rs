@@ -94,13 +94,17 @@ impl Swarm<'_> {
                 self.new_task_for(cl, w, slot, StartGate::Now);
             }
             (None, Order::StopFirst) => {
-                let task = self.new_task_for(cl, w, slot, StartGate::Held);
                 // DelayStart waits on one old task, if it was still ≤ RUNNING.
                 let waited = cl.slot(slot).iter().copied().find(|&t| {
                     let old = cl.task(t);
-                    t != task && old.is_wanted() && old.state <= TaskState::Ready
+                    old.is_wanted() && old.state <= TaskState::Ready
                 });
-                stop_wanted_in(cl, slot, task);
+                // One store batch creates the new task and shuts the old ones down, and the
+                // scheduler sees both: an old task told to stop no longer counts against
+                // `max_replicas_per_node` when the new one is placed. Stopping first keeps a
+                // new task from being recorded Pending for an instant it never waited.
+                stop_wanted_in(cl, slot, NO_TASK);
+                let task = self.new_task_for(cl, w, slot, StartGate::Held);
                 match waited {
                     Some(old) if cl.task(old).is_live() => {
                         self.track(old).releases = task;
