@@ -360,6 +360,13 @@ impl Placer {
         self.index.allows(i as NodeId)
     }
 
+    /// Whether node `i` carries the `topologyKey` of every spread constraint: a node
+    /// without one fails `PodTopologySpread` whatever the counts (`Filter`'s
+    /// `ErrReasonNodeLabelNotMatch`), so it can never hold a task.
+    pub fn has_every_topology_key(&self, i: usize) -> bool {
+        self.spread.iter().all(|s| s.domain[i] != NO_DOMAIN)
+    }
+
     /// No reason seen yet, for this scenario's orchestrator.
     pub fn no_reasons(&self) -> PendingReasons {
         PendingReasons::new(self.scheduler)

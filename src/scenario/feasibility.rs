@@ -6,8 +6,9 @@
 //!   Only the starting fleet is checked: a surge that does not fit (start-first on a full
 //!   cluster) is a real rollout outcome the simulator reports.
 //! * The same for the nodes the service's placement allows (labels, taints, Swarm
-//!   constraints, at most `max_replicas_per_node` each); spread constraints are not
-//!   counted here (a skewed start is a placement the simulator shows, not a refusal).
+//!   constraints, at most `max_replicas_per_node` each, and the labels every spread
+//!   constraint's `topologyKey` needs); the spread's skew is not counted here (a skewed
+//!   start is a placement the simulator shows, not a refusal).
 //! * A control-plane profile measured on one orchestrator used with the other: the
 //!   `docker-20.10` latencies (Docker Engine's own) on a Kubernetes Deployment, or the
 //!   `kubernetes` (kubelet) latencies on a Swarm service.
@@ -86,7 +87,7 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
     let replicas = u64::from(s.service.replicas);
     let (mut allowed, mut hold) = (0usize, 0u64);
     for (i, node) in s.cluster.nodes.iter().enumerate() {
-        if !placer.allows(i) {
+        if !placer.allows(i) || !placer.has_every_topology_key(i) {
             continue;
         }
         allowed += 1;
@@ -107,9 +108,14 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
         format!(
             "the starting fleet does not fit the nodes its placement allows: {replicas} tasks \
              of `current`, but {allowed} of the {nodes} nodes pass the service's node \
-             selector, affinity, tolerations or constraints and they hold {hold}{}, so {} \
+             selector, affinity, tolerations or constraints{} and they hold {hold}{}, so {} \
              would be Pending before the rollout starts. Label more nodes, loosen the \
              placement, or lower `service.replicas` (see docs/placement.md)",
+            if p.spread.is_empty() {
+                ""
+            } else {
+                " (and carry every spread constraint's topologyKey)"
+            },
             if p.max_replicas_per_node > 0 {
                 format!(" (at most {} each)", p.max_replicas_per_node)
             } else {
@@ -253,6 +259,34 @@ mod tests {
         assert!(problems(&swarm(3)).is_empty());
         assert_eq!(problems(&swarm(4)).len(), 1);
         assert!(problems(&swarm(4))[0].contains("they hold 3 (at most 1 each), so 1 would"));
+    }
+
+    /// A node without a spread constraint's `topologyKey` never holds a task (upstream's
+    /// filter fails it whatever the counts): a fleet only such nodes could hold is refused,
+    /// as for a node selector; the skew itself is not counted.
+    #[test]
+    fn a_node_without_the_topology_key_holds_no_task() {
+        let spread = |labels: &str| {
+            format!(
+                "cluster: {{node: {{cpu: 1}}, nodes: [{labels}]}}\nservice: {{replicas: 4, \
+                 resources: {{cpu: 500m}}, topologySpreadConstraints: [{{maxSkew: 1, \
+                 topologyKey: zone, whenUnsatisfiable: DoNotSchedule}}]}}\n\
+                 strategy: {{kubernetes: {{}}}}"
+            )
+        };
+        assert_eq!(
+            problems(&spread("{labels: {zone: a}}, {}, {}")),
+            [
+                "service: the starting fleet does not fit the nodes its placement allows: 4 tasks \
+                 of `current`, but 1 of the 3 nodes pass the service's node selector, affinity, \
+                 tolerations or constraints (and carry every spread constraint's topologyKey) \
+                 and they hold 2, so 2 would be Pending before the rollout starts. Label more \
+                 nodes, loosen the placement, or lower `service.replicas` (see \
+                 docs/placement.md)"
+            ]
+        );
+        // Both zones keyed: 4 fit, though zone a holds 2 and zone b 2 only when spread.
+        assert!(problems(&spread("{labels: {zone: a}}, {labels: {zone: b}}, {}")).is_empty());
     }
 
     #[test]

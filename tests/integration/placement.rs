@@ -270,6 +270,93 @@ fn foreign_fields_are_refused() {
     );
 }
 
+/// A Deployment's spread constraints are decided by their `labelSelector` against the pod
+/// template's labels (upstream, a constraint counts only the pods its selector matches):
+/// one that matches the template's labels is the scenario's constraint; one that matches
+/// none of them, or has no selector (which matches no pod), counts only pods that are not
+/// simulated and is left out and reported; per-revision `matchLabelKeys`, `minDomains` and
+/// a non-default policy are reported; a selector the API server refuses is an error.
+#[test]
+fn import_keeps_the_spread_constraints_that_count_the_workloads_pods() {
+    let manifest = |constraints: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 0\n  \
+             template:\n    metadata: {{labels: {{app: web, tier: front}}}}\n    spec:\n      \
+             topologySpreadConstraints:\n{constraints}      containers:\n      - name: app\n        \
+             image: web:1\n"
+        )
+    };
+    let item = |key: &str, rest: &str| {
+        format!(
+            "      - {{maxSkew: 1, topologyKey: {key}, whenUnsatisfiable: DoNotSchedule{rest}}}\n"
+        )
+    };
+    let text = manifest(
+        &[
+            item("zone", ", labelSelector: {matchLabels: {app: web}}, matchLabelKeys: [pod-template-hash]"),
+            item("host", ", labelSelector: {matchLabels: {app: other}}"),
+            item("rack", ""),
+            item(
+                "region",
+                ", labelSelector: {matchExpressions: [{key: tier, operator: In, values: [front]}]}, \
+                 minDomains: 3, nodeTaintsPolicy: Honor, nodeAffinityPolicy: Honor",
+            ),
+            item("row", ", labelSelector: {}"),
+        ]
+        .concat(),
+    );
+    let (s, found) = super::import::import(&text);
+    let keys: Vec<&str> = s
+        .service
+        .placement
+        .spread
+        .iter()
+        .map(|c| c.topology_key.as_str())
+        .collect();
+    assert_eq!(keys, ["zone", "region", "row"]);
+    let at = "spec.template.spec.topologySpreadConstraints";
+    assert_eq!(
+        super::import::unsupported(&found),
+        [
+            format!("{at}.0.matchLabelKeys"),
+            format!("{at}.1"),
+            format!("{at}.2"),
+            format!("{at}.3.minDomains"),
+            format!("{at}.3.nodeTaintsPolicy"),
+        ]
+    );
+    // An error of the scenario's own parser still names the manifest's item, though the
+    // items before it were left out.
+    let bad = manifest(
+        &[
+            item("host", ""),
+            item("zone", ", labelSelector: {}, maxSkew: 0"),
+        ]
+        .concat(),
+    );
+    let problems = super::import::import_error(
+        &bad.replace("maxSkew: 1, topologyKey: zone", "topologyKey: zone"),
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with(&format!("{at}.1.maxSkew"))),
+        "{problems:?}"
+    );
+    let bad = manifest(&item(
+        "zone",
+        ", labelSelector: {matchExpressions: [{key: app, operator: Gt, values: [\"1\"]}]}",
+    ));
+    let problems = super::import::import_error(&bad);
+    assert!(
+        problems.iter().any(
+            |p| p.starts_with(&format!("{at}.0.labelSelector.matchExpressions.0"))
+                && p.contains("expected In, NotIn, Exists or DoesNotExist")
+        ),
+        "{problems:?}"
+    );
+}
+
 const ROLLOUT_KIND: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout";
 
 /// `rollout-sim import` carries the pod's placement fields (of a Deployment or an Argo
@@ -279,11 +366,12 @@ const ROLLOUT_KIND: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout";
 fn importers_carry_placement_over() {
     // No replicas: no node of the default cluster needs to match.
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n\
-         \x20 replicas: 0\n  template:\n    spec:\n      nodeSelector: {disk: ssd}\n\
+         \x20 replicas: 0\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      nodeSelector: {disk: ssd}\n\
          \x20     affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution:\n\
          \x20       {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a]}]}]}}}\n\
          \x20     tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]\n\
-         \x20     topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n\
+         \x20     topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule,\n\
+         \x20       labelSelector: {matchLabels: {app: web}}}]\n\
          \x20     containers:\n      - name: app\n        image: web:1\n";
     let (s, found) = super::import::import(deployment);
     let p = &s.service.placement;

@@ -189,7 +189,10 @@ impl Placement {
                     t.effect.is_none_or(|e| e == effect) && t.value.is_none_or(|v| v == value)
                 }),
             };
-            selector && affinity && tolerated
+            // `PodTopologySpread` fails a node without the constraint's key, whatever the
+            // counts (`topologyKey: zone`, `LABELS[0]`).
+            let keyed = self.spread.is_none() || m.labels[0].is_some();
+            selector && affinity && tolerated && keyed
         } else {
             self.constraints.iter().all(|&(key, equal, value)| {
                 let have = match key {
@@ -217,8 +220,9 @@ impl Placement {
         };
         // Nothing allowed: drop the service's restrictions one at a time, the ones that
         // rule out most first, until some node is allowed (the node marks stay).
-        let relax: [fn(&mut Placement); 4] = [
+        let relax: [fn(&mut Placement); 5] = [
             |p| p.affinity.clear(),
+            |p| p.spread = None,
             |p| p.node_selector = None,
             |p| {
                 p.tolerations.push(Toleration {

@@ -27,6 +27,7 @@ mod load_back;
 mod pod;
 mod query;
 mod render;
+mod spread;
 mod units;
 
 pub use defaults::resize_pool;

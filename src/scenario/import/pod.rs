@@ -8,7 +8,8 @@
 //! | the first container's `readinessProbe`, `livenessProbe`, `startupProbe` timings | `service.*Probe` |
 //! | the first container's `lifecycle.preStop` `sleep` (or `exec` `sleep N`) | `service.pre_stop` |
 //! | the first container's `image` | `service.versions.*.image` |
-//! | `nodeSelector`, `affinity`, `tolerations`, `topologySpreadConstraints` | the same names under `service` (checked there; see docs/placement.md) |
+//! | `nodeSelector`, `affinity`, `tolerations` | the same names under `service` (checked there; see docs/placement.md) |
+//! | `topologySpreadConstraints` | `service.topologySpreadConstraints`, those whose `labelSelector` matches the template's own labels (see [`spread`](super::spread)) |
 //!
 //! A request left out where a limit is given is the limit, as the API server defaults it
 //! (`k8s.io/kubernetes` `pkg/apis/core/v1/defaults.go`, `SetDefaults_Pod`).
@@ -17,6 +18,7 @@ use super::super::health::PROBE_FIELDS;
 use super::super::quantity;
 use super::draft::{Draft, Src};
 use super::render;
+use super::spread;
 use super::units;
 use serde_json::Value;
 
@@ -30,11 +32,13 @@ const HANDLERS: [&str; 4] = ["httpGet", "tcpSocket", "exec", "grpc"];
 /// `kind` names the owner in the message when there is no pod template.
 pub fn template(owner: &Src, kind: &str, d: &mut Draft) {
     let template = owner.get("template");
-    if let Some(m) = template.as_ref().and_then(|t| t.get("metadata")) {
-        d.read(&m);
+    let metadata = template.as_ref().and_then(|t| t.get("metadata"));
+    if let Some(m) = &metadata {
+        d.read(m);
     }
+    let labels = metadata.as_ref().and_then(|m| m.get("labels"));
     match template.as_ref().and_then(|t| t.get("spec")) {
-        Some(pod_spec) => pod(&pod_spec, d),
+        Some(pod_spec) => pod(&pod_spec, labels.as_ref(), d),
         None => d.error(
             owner,
             format!("a {kind} needs `template.spec`, the pod it runs"),
@@ -42,7 +46,7 @@ pub fn template(owner: &Src, kind: &str, d: &mut Draft) {
     }
 }
 
-fn pod(spec: &Src, d: &mut Draft) {
+fn pod(spec: &Src, labels: Option<&Src>, d: &mut Draft) {
     let containers = spec
         .get("containers")
         .map(|c| c.items())
@@ -56,15 +60,13 @@ fn pod(spec: &Src, d: &mut Draft) {
     if let Some(g) = spec.get("terminationGracePeriodSeconds") {
         d.map_integer("service.terminationGracePeriodSeconds", &g);
     }
-    for key in [
-        "nodeSelector",
-        "affinity",
-        "tolerations",
-        "topologySpreadConstraints",
-    ] {
+    for key in ["nodeSelector", "affinity", "tolerations"] {
         if let Some(v) = spec.get(key) {
             d.copy_tree(&format!("service.{key}"), &v);
         }
+    }
+    if let Some(list) = spec.get("topologySpreadConstraints") {
+        spread::constraints(&list, labels, d);
     }
     if let Some(init) = spec.get("initContainers") {
         d.unsupported(
