@@ -245,6 +245,12 @@ impl Cluster<'_> {
             return;
         }
         let (slot, version, attempt, node) = (t.slot, t.version, t.attempt, t.node);
+        if t.state == TaskState::BackOff {
+            // The kubelet starts the container again: its `restartCount` goes up now (the
+            // new container's), not when the old one exited.
+            self.gauges.restarts += 1;
+            self.tasks[id as usize].restarts += 1;
+        }
         self.set_state(id, TaskState::Starting);
         let work = self.overhead(phase, slot, version, attempt);
         if work == 0 {

@@ -135,7 +135,8 @@ pub struct Task {
     /// The how-many-th container of this (slot, version): keys the random streams.
     /// A Kubernetes container restarted in place gets the next attempt.
     pub attempt: u32,
-    /// Container restarts in place (Kubernetes; 0 for Swarm, whose restarts are new tasks).
+    /// Container restarts in place (Kubernetes' `restartCount`, counted when the container
+    /// starts again; 0 for Swarm, whose restarts are new tasks).
     pub restarts: u32,
     /// Failed image pulls of this task so far (keys the pull-failure stream).
     pub pull_failures: u32,

@@ -1,6 +1,7 @@
 //! Kubernetes Deployments end to end: YAML scenarios through the parser and the trial loop.
 
 use crate::yaml;
+use rollout_sim::cluster::{TaskState, TraceRecord};
 use rollout_sim::experiment::{Outcome, run_trials};
 use rollout_sim::scenario::load_file;
 use rollout_sim::trial::Workspace;
@@ -89,6 +90,39 @@ fn the_example_scenarios_behave_as_their_comments_say() {
     );
     assert!(rows.iter().all(|r| r.restarts > 0 && r.min_available == 8));
     all("k8s-rollback-midway.yaml", Outcome::RolledBack, 100);
+}
+
+/// `restarts` is the pods' `restartCount`: restarts made, counted when the container starts
+/// again. A container waiting out its CrashLoopBackOff when the trial ends has exited, not
+/// restarted (it counted before, so k8s-crashloop-deadline.yaml said 45 for 5 pods that
+/// had restarted 8 times each by its 20-minute horizon).
+#[test]
+fn a_restart_still_in_back_off_at_the_horizon_is_not_counted() {
+    let text = deployment(
+        1,
+        "{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}",
+        "",
+    )
+    .replace("horizon: 1h", "horizon: 1m")
+    .replace(
+        "next: {image: a:2, start: 2s}",
+        "next: {image: a:2, start: 2s, crash_probability: 1}",
+    );
+    let (r, trace) = Workspace::new(&yaml(&text)).run_traced(0);
+    // Exits at 2, 4, 16 and 38 s; restarts at 2, 14 and 36 s (back-off 0, 10, 20 s); the
+    // fourth is due at 78 s, after the horizon.
+    let states = |state: TaskState| {
+        let of_next = |e: &&TraceRecord| matches!(e, TraceRecord::Task { version: 1, state: s, .. } if *s == state);
+        trace.iter().filter(of_next).count()
+    };
+    assert_eq!(
+        (states(TaskState::BackOff), states(TaskState::Starting)),
+        (4, 4)
+    );
+    assert_eq!(
+        r.restarts, 3,
+        "the first start is no restart, the fourth exit's is due later"
+    );
 }
 
 /// `replicas` pods, maxSurge 1 / maxUnavailable 0, every latency zero unless `extra` says.

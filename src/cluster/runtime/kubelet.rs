@@ -79,7 +79,10 @@ impl Cluster<'_> {
     }
 
     /// Kubelet: the container exited (crash) or is being killed (probe); restart it in the
-    /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`).
+    /// same pod after the CrashLoopBackOff delay, with fresh draws (`attempt + 1`). The
+    /// restart is counted when the container starts again (`try_start`), as the
+    /// pod's `restartCount`: a pod deleted, or a trial ended, during its back-off has not
+    /// restarted.
     pub(super) fn restart_in_place(&mut self, id: TaskId) {
         let now = self.sim.now();
         let finished =
@@ -94,10 +97,8 @@ impl Cluster<'_> {
         pod.readiness = Readiness::Off;
         pod.death_at = NEVER;
         let at = pod.crash_loop.restart_at(finished);
-        self.gauges.restarts += 1;
         let t = &mut self.tasks[id as usize];
         t.attempt += 1;
-        t.restarts += 1;
         t.start_not_before = at;
         t.run_at = t.run_at.min(now); // the pod's phase stays Running
         self.set_state(id, TaskState::BackOff);
