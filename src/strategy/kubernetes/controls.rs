@@ -12,7 +12,8 @@
 //!   paused ("can't restart paused deployment (run rollout resume first)").
 //! * undo copies an old ReplicaSet's template (its restart stamp included) into the
 //!   Deployment ([`super::revisions`]); refused while paused, skipped when the template
-//!   already matches. `--to-revision` naming a revision no longer listed is kubectl's
+//!   already matches. `--to-revision` naming a revision no longer listed (looked up
+//!   first, paused or not) is kubectl's
 //!   error "unable to find specified revision N in history": the operator's plan failed,
 //!   so the trial ends there with outcome `paused` (it waits for a human) and the trace
 //!   records `rollback_failed`; the controller does nothing more.
@@ -89,15 +90,10 @@ impl Deployment<'_> {
         }
     }
 
-    /// `kubectl rollout undo --to-revision=to` (0: the previous revision).
+    /// `kubectl rollout undo --to-revision=to` (0: the previous revision). kubectl looks
+    /// the revision up before it looks at `spec.paused` (`DeploymentRollbacker.Rollback`),
+    /// so a revision not listed fails a paused Deployment's undo as any other's.
     pub(super) fn undo(&mut self, cl: &mut Cluster, to: u32, why: &'static str) {
-        if self.paused {
-            return refuse(
-                cl,
-                "you cannot rollback a paused deployment; resume it first with \
-                 'kubectl rollout resume' and try again",
-            );
-        }
         let target = match revisions::undo_target(&self.revisions(), to) {
             UndoTarget::Found(i) => i,
             UndoTarget::NoHistory => return refuse(cl, "no rollout history found"),
@@ -113,6 +109,13 @@ impl Deployment<'_> {
                 return;
             }
         };
+        if self.paused {
+            return refuse(
+                cl,
+                "you cannot rollback a paused deployment; resume it first with \
+                 'kubectl rollout resume' and try again",
+            );
+        }
         let template = self.sets[target].template();
         if template == self.template {
             return refuse(cl, "skipped rollback: the template already matches");

@@ -136,6 +136,28 @@ fn kubectl_refuses_undo_and_restart_while_paused() {
     assert_eq!(r.outcome, Outcome::Completed);
 }
 
+#[test]
+fn an_undo_to_a_missing_revision_fails_even_while_paused() {
+    // kubectl's `DeploymentRollbacker.Rollback` finds the revision (`deploymentRevision`)
+    // before it checks `spec.paused`: revision 7 was never listed, so the error is
+    // "unable to find specified revision 7 in history", not the paused refusal, and the
+    // scripted plan has failed there (the resume after it never runs).
+    let mut s = kubernetes(4, 2 * S, rolling(1, 1));
+    s.actions = vec![
+        at(S, ActionKind::Pause),
+        at(2 * S, ActionKind::UndoTo(7)),
+        at(3 * S, ActionKind::Resume),
+    ];
+    let (r, trace) = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 2 * S));
+    assert_eq!(
+        states(&trace),
+        ["updating", "paused", "rollback_failed"],
+        "{:?}",
+        updates(&trace)
+    );
+}
+
 /// 10 replicas at 25%/25% whose new pods never become Ready: stuck at (new 5, old 8)
 /// (reference case "newRS is scaled up to 5"), then `scale: n` at 30 s.
 fn stuck_then_scaled(n: u32) -> Vec<(Time, u32, u32)> {
