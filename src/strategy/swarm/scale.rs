@@ -8,11 +8,12 @@
 //!
 //! * scale-up: gives the missing slots fresh tasks of the current spec at once — the
 //!   lowest slot numbers not in use (`addTasks`), no rolling update;
-//! * scale-down: keeps slots running first, then by their task's copy index on its node
-//!   (the first copy on each node before the second, …) so the nodes with the most copies
-//!   lose tasks first; the other slots' tasks are told to stop (desired REMOVE). Upstream
-//!   lists the slots from a Go map and sorts with the unstable `sort.Sort`, so ties fall
-//!   in no set order; here they fall by slot number;
+//! * scale-down: keeps slots by their task's copy index on its node (the first copy on
+//!   each node before the second, …, running tasks counted first) so the nodes with the
+//!   most copies lose tasks first; a slot with two tasks (mid-update) or a task on no node
+//!   (Pending) has no index and goes first; the other slots' tasks are told to stop
+//!   (desired REMOVE). Upstream lists the slots from a Go map and sorts with the unstable
+//!   `sort.Sort`, so ties fall in no set order; here they fall by slot number;
 //! * the updater (`Supervisor.Update`): the spec differs, so the running updater is
 //!   cancelled and a new run starts over the kept slots: the slots still dirty (not on
 //!   the spec's image) are updated, with `update_config`, as a fresh `UPDATING` run — a
@@ -58,12 +59,16 @@ impl Swarm<'_> {
             }
         } else if n < have {
             let order = self.keep_order(cl);
-            for &slot in &order[n as usize..] {
-                for &t in cl.slot(slot).to_vec().iter() {
-                    if cl.task(t).is_wanted() {
-                        cl.stop_task(t);
-                    }
-                }
+            let mut removed: Vec<_> = order[n as usize..]
+                .iter()
+                .flat_map(|&slot| cl.slot(slot).to_vec())
+                .filter(|&t| cl.task(t).is_wanted())
+                .collect();
+            // Upstream marks them all REMOVE in one batch, so the scheduler never places
+            // one: stop those on no node before the room the others free could take them.
+            removed.sort_by_key(|&t| cl.task(t).node.is_some());
+            for t in removed {
+                cl.stop_task(t);
             }
             let mut kept = order[..n as usize].to_vec();
             kept.sort_unstable();
@@ -72,9 +77,10 @@ impl Swarm<'_> {
         self.replicas = n;
     }
 
-    /// The slots in the order scale-down keeps them: running ones first (then by slot
-    /// number), then by the copy index of their task on its node (a slot with several
-    /// tasks, mid-update, never sorts after another).
+    /// The slots in the order scale-down keeps them: by the copy index of their task on
+    /// its node, counted over running slots first (then by slot number); a slot with
+    /// several tasks (mid-update) or with a task on no node has no index (upstream -1)
+    /// and sorts after every other (`slotsByIndex.Less`), so it is removed first.
     fn keep_order(&self, cl: &Cluster) -> Vec<u32> {
         let wanted = |slot: u32| -> Vec<u32> {
             cl.slot(slot)
@@ -103,7 +109,7 @@ impl Swarm<'_> {
                         per_node[node as usize] += 1;
                         per_node[node as usize]
                     }
-                    _ => 0,
+                    _ => u32::MAX,
                 };
                 (index, s)
             })

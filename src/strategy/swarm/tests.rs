@@ -378,6 +378,24 @@ fn scale_down_mid_update_removes_the_slots_swarmkit_removes() {
 }
 
 #[test]
+fn scale_down_removes_a_slot_with_two_tasks_or_an_unplaced_one_first() {
+    // Start-first on a node with room for exactly the 4 current tasks: the first slot
+    // updated holds its running old task and a new one Pending (no node). swarmkit's
+    // `reconcile` gives such a slot copy index -1, which `slotsByIndex` sorts after every
+    // indexed slot, so `docker service scale =3` at 3 s removes it (both tasks), not the
+    // last running copy on the node. The room its old task frees lets the new run update
+    // the 3 kept slots one at a time, start-first: 3→5, 5→7, 7→9, then the 5 s window.
+    let mut s = testkit::swarm(4, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.cluster.nodes[0].cpu_millis = 400;
+    s.actions = scaled_at(3 * S, 3);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 14 * S));
+    // next: the removed slot's (stopped at the scale, never placed), then one a kept
+    // slot; current: all four stopped (the removed slot's at the scale).
+    assert_eq!(created_and_stopped(&trace), [(0, 4), (4, 1)]);
+}
+
+#[test]
 fn scale_after_the_update_keeps_its_outcome() {
     let mut s = testkit::swarm(4, 2 * S, cfg(1, 0, Order::StopFirst));
     s.actions = scaled_at(100 * S, 6);
