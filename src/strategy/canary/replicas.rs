@@ -5,9 +5,10 @@
 //! maxSurge", merge commit `0f93f9b8`, checked against the tree at `v1.10.0-rc1`):
 //!
 //! * [`approximate_weighted_counts`] — `approximateWeightedCanaryStableReplicaCounts`: the
-//!   (canary, stable) pair whose canary share is closest to the weight, over a total of N or
-//!   (with surge) N + 1; neither side 0 for a weight strictly between 0 and 100 unless
-//!   N = 1 without surge; ties round the canary up.
+//!   (canary, stable) pair whose canary share is closest to the weight, the canary
+//!   `ceil` or `floor` of `w × N / 100` pods out of a total of N or (with surge) N + 1;
+//!   neither side 0 for a weight strictly between 0 and 100 unless N = 1 without surge;
+//!   ties round the canary up; no option at all leaves the stable at N.
 //! * [`basic_canary_counts`] — `CalculateReplicaCountsForBasicCanary`: one reconcile's
 //!   (new, stable) specs without a traffic router, scaling up stable first within
 //!   `N + maxSurge`, draining older ReplicaSets first, and scaling down only as far as
@@ -46,9 +47,11 @@ pub fn weight_to_replicas_of(n: u32, weight: u32, max: u32) -> u32 {
     (u64::from(n) * u64::from(weight)).div_ceil(u64::from(max.max(1))) as u32
 }
 
-/// `floorCeilingTied`: the fractional part of `total × w / 100` is exactly one half.
+/// `floorCeilingTied`: the fractional part of `total × (w / 100)` is exactly one half
+/// (in upstream's order of operations, so a product like 25 × 0.14 = 3.5000000000000004
+/// is not a tie there either).
 fn tied(weight: u32, total: u32) -> bool {
-    let x = f64::from(total) * f64::from(weight) / f64::from(MAX_WEIGHT);
+    let x = f64::from(total) * (f64::from(weight) / f64::from(MAX_WEIGHT));
     x - x.trunc() == 0.5
 }
 
@@ -63,8 +66,11 @@ pub fn approximate_weighted_counts(n: u32, weight: u32, surge: u32) -> (u32, u32
     if n == 0 {
         return (0, 0);
     }
-    let ceil = |t: u32| (u64::from(t) * u64::from(weight)).div_ceil(100) as u32;
-    let floor = |t: u32| (u64::from(t) * u64::from(weight) / 100) as u32;
+    // Both counts are rounded over N, also for the options over N + 1 pods (upstream
+    // computes them once, from `specReplicas`): one pod of surge makes room for the
+    // stable, the canary count stays that of N.
+    let ceil = (u64::from(n) * u64::from(weight)).div_ceil(100) as u32;
+    let floor = (u64::from(n) * u64::from(weight) / 100) as u32;
     let zero_allowed = weight == MAX_WEIGHT || weight == 0 || (n == 1 && surge == 0);
     let mut options: [(u32, u32); 4] = [(0, 0); 4];
     let mut k = 0;
@@ -72,23 +78,22 @@ pub fn approximate_weighted_counts(n: u32, weight: u32, surge: u32) -> (u32, u32
         options[k] = (c, t);
         k += 1;
     };
-    if ceil(n) < n || zero_allowed {
-        push(ceil(n), n);
+    if ceil < n || zero_allowed {
+        push(ceil, n);
     }
-    if !tied(weight, n) && (floor(n) != 0 || zero_allowed) {
-        push(floor(n), n);
+    if !tied(weight, n) && (floor != 0 || zero_allowed) {
+        push(floor, n);
     }
     if surge > 0 {
-        // The same rule one pod up: the canary may not take the whole N + 1.
-        if ceil(n + 1) < n + 1 || zero_allowed {
-            push(ceil(n + 1), n + 1);
-        }
-        if !tied(weight, n + 1) && (floor(n + 1) != 0 || zero_allowed) {
-            push(floor(n + 1), n + 1);
+        push(ceil, n + 1);
+        if !tied(weight, n + 1) && (floor != 0 || zero_allowed) {
+            push(floor, n + 1);
         }
     }
     let Some(&first) = options[..k].first() else {
-        return (0, 0);
+        // No option (ceil = N, floor tied or 0, no surge): upstream's "should not get
+        // here" keeps the stable at N and the canary at 0.
+        return (0, n);
     };
     // On equal deltas the earlier option wins (strict `<`).
     let mut best = first;

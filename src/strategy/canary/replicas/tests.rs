@@ -84,6 +84,37 @@ fn approximate_weighted_counts_upstream_table() {
     assert_eq!(approximate_weighted_counts(10, 41, 0), (4, 6));
 }
 
+/// Upstream's options over N + 1 pods keep the canary counts rounded over N
+/// (`ceilWeightedCanaryCount`, `floorWeightedCanaryCount` are computed once, from
+/// `specReplicas`), and a weight with no option at all leaves the stable at N ("should not
+/// get here": `return 0, specReplicas`). Rounding over N + 1 instead dropped the closer
+/// 4/5 for N = 4 at 90 %, and left some weights without an option, whose (0, 0) scaled the
+/// stable down and stuck the step until the progress deadline.
+#[test]
+fn surge_options_round_over_n_and_no_option_keeps_the_stable() {
+    // (N, surge, w, canary, stable), each worked by hand through upstream's function.
+    let rows: &[(u32, u32, u32, u32, u32)] = &[
+        // ceil(3.6) = 4 over 5 pods (80 %) beats floor 3 over 4 (75 %).
+        (4, 1, 90, 4, 1),
+        (9, 1, 95, 9, 1),
+        (24, 1, 98, 24, 1),
+        (49, 1, 99, 49, 1),
+        // N = 1 with surge: ceil(0.75) = 1 over 2 pods is the only option.
+        (1, 1, 75, 1, 1),
+        // No option at all (ceil = N, floor tied or 0, no surge): canary 0, stable N.
+        (2, 0, 75, 0, 2),
+        (5, 0, 90, 0, 5),
+        (10, 0, 95, 0, 10),
+    ];
+    for &(n, surge, w, c, s) in rows {
+        assert_eq!(
+            approximate_weighted_counts(n, w, surge),
+            (c, s),
+            "N={n} surge={surge} w={w}"
+        );
+    }
+}
+
 #[test]
 fn pr_1759_before_and_after() {
     // PR #1759 description: v1.1 rounded both sides up and surged by one; v1.2 honours
