@@ -159,7 +159,8 @@ fn an_undo_to_a_missing_revision_fails_even_while_paused() {
 }
 
 /// 10 replicas at 25%/25% whose new pods never become Ready: stuck at (new 5, old 8)
-/// (reference case "newRS is scaled up to 5"), then `scale: n` at 30 s.
+/// (case 1 of the comment in rolling.go `reconcileOldReplicaSets`: "newRS is scaled up to
+/// 5"), then `scale: n` at 30 s.
 fn stuck_then_scaled(n: u32) -> Vec<(Time, u32, u32)> {
     let mut s = kubernetes(10, 2 * S, rolling_pct(25, 25));
     s.service.readiness_probe = Some(Probe {

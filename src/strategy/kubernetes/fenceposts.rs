@@ -1,7 +1,7 @@
 //! maxSurge / maxUnavailable arithmetic ("fenceposts"), after
 //! `kubernetes/apimachinery:pkg/util/intstr/intstr.go` (`GetScaledValueFromIntOrPercent`)
 //! and `kubernetes/kubernetes:pkg/controller/deployment/util/deployment_util.go`
-//! (`ResolveFenceposts`, `MaxUnavailable`, `MaxSurge`); reference §3.
+//! (`ResolveFenceposts`, `MaxUnavailable`, `MaxSurge`).
 //!
 //! * a percent is scaled against the desired replicas: **surge rounds up, unavailable rounds
 //!   down**; an int is used as is (a maxSurge above `replicas` is not clamped);
@@ -152,7 +152,8 @@ mod tests {
 
     #[test]
     fn reference_examples() {
-        // Reference §3: replicas 1, maxSurge 0, maxUnavailable 25% → (0, 1).
+        // `ResolveFenceposts`: replicas 1, maxSurge 0, maxUnavailable 25% both resolve to
+        // 0, so unavailable becomes 1 → (0, 1).
         assert_eq!(
             resolve_fenceposts(Some(Int(0)), Some(Percent(25)), 1),
             (0, 1)

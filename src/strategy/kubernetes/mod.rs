@@ -1,6 +1,5 @@
 //! The Kubernetes Deployment controller, after `kubernetes/kubernetes:pkg/controller/deployment`
-//! (`sync.go`, `rolling.go`, `recreate.go`, `progress.go`, `rollback.go` at v1.32; the
-//! § marks below number the rule groups those files implement).
+//! (`sync.go`, `rolling.go`, `recreate.go`, `progress.go`, `rollback.go` at v1.32).
 //!
 //! The controller is a reconcile function, not a precomputed sequence. Every relevant event
 //! — a pod of the Deployment becoming Ready, NotReady, available, restarting or gone, a
@@ -11,7 +10,7 @@
 //! ReplicaSet and Deployment update events upstream), so it syncs again in the same instant
 //! until nothing changes.
 //!
-//! One sync (`syncDeployment` → `rolloutRolling` / `rolloutRecreate`, §4–§6, in
+//! One sync (`syncDeployment` → `rolloutRolling` / `rolloutRecreate`, in
 //! `sync_deployment.rs`):
 //!
 //! * RollingUpdate ([`rolling`]): find or create the new ReplicaSet (`new_rs.rs`, created
@@ -27,8 +26,10 @@
 //!   Progressing condition, the deadline and its requeue.
 //!
 //! The arithmetic reads `spec.replicas` for "how many pods exist" and
-//! `status.availableReplicas` for availability (§1); terminating pods count in neither, so
-//! the real number of pods (and resources held) can exceed `replicas + maxSurge`.
+//! `status.availableReplicas` for availability (`util/deployment_util.go`
+//! `GetReplicaCountForReplicaSets`, `GetAvailableReplicaCountForReplicaSets`); terminating
+//! pods count in neither, so the real number of pods (and resources held) can exceed
+//! `replicas + maxSurge`.
 //!
 //! Outcome ([`state::RolloutState`]): `completed` at the first instant
 //! `DeploymentComplete` holds (updated == replicas, status.replicas == replicas,
@@ -39,7 +40,9 @@
 //!
 //! Extension (not upstream, like Argo Rollouts' abort or Helm's `--atomic`):
 //! `autoRollback: true` performs `kubectl rollout undo` when the progress deadline is
-//! exceeded. Upstream has no automatic rollback anywhere (§11).
+//! exceeded. Upstream has no automatic rollback anywhere: `rollback.go` only serves the
+//! deprecated rollback annotation, and `kubectl rollout undo` is a client-side template
+//! patch (`kubernetes/kubectl:pkg/polymorphichelpers/rollback.go`).
 //!
 //! Rollout controls ([`controls`]): `rollout: pause` / `resume` (`spec.paused`: while
 //! paused a sync only scales proportionally and cleans up, the progress deadline does
@@ -82,9 +85,10 @@ use state::{Origin, RequeueTimers, RolloutState, WorkQueue};
 /// [`SYNC_LIMIT_BASE`]). The controller syncs until nothing changes (its fixed point); a
 /// sync that changes something moves a ReplicaSet spec one way (new up, old down) or a
 /// pod count, so an instant needs about two syncs per replica at most — 200 for 100
-/// replicas at maxSurge 1 with instant readiness (reference §5.4). Reaching 16 per replica
-/// means the syncs oscillate: the trial ends `timeout` at that instant, with a
-/// `sync_livelock` update in the trace, instead of stopping short silently.
+/// replicas at maxSurge 1 with instant readiness (`rolloutRolling` makes one scale a
+/// sync, so each pod takes one step up and one down). Reaching 16 per replica means the
+/// syncs oscillate: the trial ends `timeout` at that instant, with a `sync_livelock`
+/// update in the trace, instead of stopping short silently.
 const SYNCS_PER_REPLICA_LIMIT: u32 = 16;
 /// See [`SYNCS_PER_REPLICA_LIMIT`].
 const SYNC_LIMIT_BASE: u32 = 64;

@@ -1,4 +1,4 @@
-//! `getNewReplicaSet` (§5.1), after `kubernetes/kubernetes:pkg/controller/deployment/sync.go`
+//! `getNewReplicaSet`, after `kubernetes/kubernetes:pkg/controller/deployment/sync.go`
 //! at v1.32: the ReplicaSet whose template is the Deployment's, its revision brought to one
 //! above every old ReplicaSet's; created (with `NewRSNewReplicas` pods) when missing.
 //!
@@ -12,7 +12,7 @@ use super::rolling;
 use crate::cluster::{Cluster, TaskId};
 
 impl Deployment<'_> {
-    /// `getNewReplicaSet` (§5.1): the ReplicaSet of the template, its revision brought to
+    /// `getNewReplicaSet`: the ReplicaSet of the template, its revision brought to
     /// `max(old revisions) + 1`; created when missing and `create`.
     #[inline]
     pub(super) fn find_or_create_new_rs(

@@ -1,7 +1,7 @@
 //! Deployment status, the Progressing condition and `progressDeadlineSeconds`, after
 //! `kubernetes/kubernetes:pkg/controller/deployment/progress.go` (`syncRolloutStatus`,
 //! `requeueStuckDeployment`), `sync.go` (`calculateStatus`) and `util/deployment_util.go`
-//! (`DeploymentComplete`, `DeploymentProgressing`, `DeploymentTimedOut`); reference §9.
+//! (`DeploymentComplete`, `DeploymentProgressing`, `DeploymentTimedOut`).
 //!
 //! The deadline is only a reported condition: exceeding it changes nothing in the rollout,
 //! and progress made later turns the condition back to `ReplicaSetUpdated`. The only

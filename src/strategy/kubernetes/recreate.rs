@@ -1,6 +1,6 @@
 //! The Recreate strategy, after
 //! `kubernetes/kubernetes:pkg/controller/deployment/recreate.go` (`rolloutRecreate`,
-//! `oldPodsRunning`); reference §6.
+//! `oldPodsRunning`).
 //!
 //! Scale every old ReplicaSet to 0; then wait until no pod of an old ReplicaSet is left —
 //! **terminating pods included**, so Recreate waits out the whole grace period — and only

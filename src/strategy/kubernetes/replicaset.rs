@@ -2,7 +2,7 @@
 //! pods it creates or deletes to match `spec.replicas`; after
 //! `kubernetes/kubernetes:pkg/controller/replicaset/replica_set.go` (`manageReplicas`,
 //! `getPodsToDelete`) and `pkg/controller/controller_utils.go`
-//! (`ActivePodsWithRanks.Less`); reference §8.
+//! (`ActivePodsWithRanks.Less`).
 //!
 //! A pod's `slot` is its ordinal within its version (the k-th pod ever created of that
 //! ReplicaSet), so its random draws are paired with Swarm's slot k of the same version.

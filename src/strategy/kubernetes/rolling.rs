@@ -2,7 +2,7 @@
 //! `kubernetes/kubernetes:pkg/controller/deployment/rolling.go` (`reconcileNewReplicaSet`,
 //! `reconcileOldReplicaSets`, `cleanupUnhealthyReplicas`,
 //! `scaleDownOldReplicaSetsForRollingUpdate`) and `util/deployment_util.go`
-//! (`NewRSNewReplicas`); reference §5.
+//! (`NewRSNewReplicas`).
 //!
 //! The controller's `rolloutRolling` (`Deployment::rollout_rolling`, at the end of this
 //! file) builds a [`RsCounts`] per ReplicaSet from its `spec.replicas` and
@@ -169,7 +169,7 @@ pub fn scale_down_old_replica_sets_for_rolling_update(
 }
 
 impl Deployment<'_> {
-    /// `rolloutRolling` (§5): at most one kind of scale per sync.
+    /// `rolloutRolling`: at most one kind of scale per sync.
     pub(super) fn rollout_rolling(&mut self, cl: &mut Cluster) {
         let Some(new) = self.find_or_create_new_rs(cl, true) else {
             return;
@@ -334,7 +334,7 @@ mod tests {
 
     #[test]
     fn code_comment_case_1_rollback_during_a_crashloop() {
-        // rolling.go reconcileOldReplicaSets comment, reference §5.5 case 1: 10 replicas,
+        // Case 1 of the comment in rolling.go `reconcileOldReplicaSets`: 10 replicas,
         // unavailable 2, surge 3; v1 = 8 (7 available after one pod went bad), v2 = 5 (none
         // available); the user rolls back, so v1 is the new RS and v2 the old one.
         let new = rs(8, 7);
@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn code_comment_case_2_roll_over_to_v3() {
-        // Reference §5.5 case 2: stuck at v1 = 8 (all available), v2 = 5 (none); v3 is
+        // Case 2 of the same comment: stuck at v1 = 8 (all available), v2 = 5 (none); v3 is
         // created with 0 replicas because 13 ≥ 13.
         let s = rolling(3, 2);
         assert_eq!(new_rs_new_replicas(&s, 10, 13, 0), 0);

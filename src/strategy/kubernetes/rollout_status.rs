@@ -1,4 +1,4 @@
-//! `syncRolloutStatus` and `calculateStatus` (§9), after
+//! `syncRolloutStatus` and `calculateStatus`, after
 //! `kubernetes/kubernetes:pkg/controller/deployment/progress.go` and `sync.go` at v1.32: the
 //! Deployment's status from its ReplicaSets' statuses, the Progressing condition, the
 //! progress deadline and its requeue; plus the simulator's bookkeeping of the outcome (the
@@ -42,7 +42,7 @@ impl Deployment<'_> {
         s
     }
 
-    /// `syncRolloutStatus` (§9), plus the simulator's bookkeeping of the outcome.
+    /// `syncRolloutStatus`, plus the simulator's bookkeeping of the outcome.
     pub(super) fn sync_rollout_status(&mut self, cl: &mut Cluster) {
         let now = cl.now();
         let new = self.calculate_status();

@@ -1,4 +1,4 @@
-//! One sync of the Deployment: `syncDeployment` (§4), after
+//! One sync of the Deployment: `syncDeployment`, after
 //! `kubernetes/kubernetes:pkg/controller/deployment/deployment_controller.go` and
 //! `sync.go` at v1.32, with the ReplicaSet controller's reaction to the new specs, and the
 //! simulator's two shortcuts for a sync that would read the counts the last one read (at
@@ -11,7 +11,7 @@ use crate::scenario::DeploymentStrategy;
 use crate::sim::time::Time;
 
 impl Deployment<'_> {
-    /// One sync of the Deployment (`syncDeployment`, §4): the paused conditions; then
+    /// One sync of the Deployment (`syncDeployment`): the paused conditions; then
     /// while paused or on a scaling event `sync` (proportional scaling only), otherwise
     /// the strategy's rollout.
     ///

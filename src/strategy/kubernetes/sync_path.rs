@@ -38,8 +38,8 @@ impl Deployment<'_> {
         proportional::is_scaling_event(self.listed().map(|(_, v)| v), self.replicas)
     }
 
-    /// `sync` (§7): proportional scaling, and cleanup while paused; no new ReplicaSet is
-    /// created and nothing rolls.
+    /// `sync` and `scale` (`sync.go`): proportional scaling, and cleanup while paused; no
+    /// new ReplicaSet is created and nothing rolls.
     pub(super) fn sync_scale(&mut self, cl: &mut Cluster) {
         let new = self.find_or_create_new_rs(cl, false);
         let (listed, view) = self.scale_view();

@@ -1,6 +1,8 @@
 //! Controller-level tests: whole trials with `testkit` scenarios, asserting the scale
-//! steps from the trace against the reference's worked sequences (§5.4, §5.5) and the
-//! upstream functions run in lock-step, plus invariants under random timing.
+//! steps from the trace against the event list of kubernetes/website
+//! `content/en/docs/concepts/workloads/controllers/deployment.md`, the two cases of the
+//! comment in rolling.go `reconcileOldReplicaSets` and the upstream functions run in
+//! lock-step, plus invariants under random timing.
 
 use super::fenceposts::{max_surge, max_unavailable};
 use super::rolling::{self, RsCounts};
@@ -93,7 +95,8 @@ fn lockstep(kind: &DeploymentStrategy, replicas: u32) -> Vec<(u32, u32)> {
 
 #[test]
 fn three_replicas_at_25_percent_match_the_docs() {
-    // Reference §5.4 and kubernetes/website deployment.md: surge 1, unavailable 0.
+    // The events of "Updating a Deployment" in kubernetes/website
+    // `content/en/docs/concepts/workloads/controllers/deployment.md`: surge 1, unavailable 0.
     let s = kubernetes(3, 2 * S, rolling_pct(25, 25));
     let (r, trace) = run(&s);
     assert_eq!(
@@ -167,7 +170,7 @@ fn scale_steps_equal_the_upstream_functions_in_lockstep() {
 
 #[test]
 fn hundred_replicas_surge_1_unavailable_0_take_200_steps() {
-    // Reference §5.4.
+    // `rolloutRolling` makes one scale a sync: each pod one step up and one down.
     let (r, trace) = run(&kubernetes(100, S, rolling(1, 0)));
     assert_eq!(scales(&trace).len(), 200);
     assert_eq!((r.outcome, r.duration), (Outcome::Completed, 100 * S));
@@ -257,7 +260,8 @@ fn with_v3(s: &mut Scenario) -> VersionId {
 
 #[test]
 fn case_2_roll_over_to_v3_while_stuck() {
-    // Reference §5.5 case 2: stuck at (v2 5, v1 8); at 120 s the user sets v3.
+    // Case 2 of the comment in rolling.go `reconcileOldReplicaSets`: stuck at (v2 5, v1 8);
+    // at 120 s the user sets v3.
     let mut s = kubernetes(10, 2 * S, rolling(3, 2));
     never_ready(&mut s);
     let v3 = with_v3(&mut s);
@@ -285,7 +289,8 @@ fn case_2_roll_over_to_v3_while_stuck() {
 
 #[test]
 fn case_1_rollback_during_a_crashloop_with_one_old_pod_unavailable() {
-    // Reference §5.5 case 1: stuck at (v2 5, v1 8), one v1 pod unavailable, undo.
+    // Case 1 of the comment in rolling.go `reconcileOldReplicaSets`: stuck at (v2 5, v1 8),
+    // one v1 pod unavailable, undo.
     // v1 pods hang at 30 s with probability 1/4 (and stay NotReady: no liveness probe);
     // trials where exactly one of the eight remaining v1 pods hung show the case.
     let mut s = kubernetes(10, 2 * S, rolling(3, 2));
