@@ -1,33 +1,36 @@
-//! The Docker Swarm updater and restart supervisor, after `moby/swarmkit`
-//! (`manager/orchestrator/update/updater.go`, `restart/restart.go`); see
-//! the § marks below number the updater's rule groups (worker pool, delay, monitor, failure
-//! action, rollback).
+//! The Docker Swarm updater and restart supervisor, after `moby/swarmkit` v2.1.2
+//! (`manager/orchestrator/update/updater.go`, `restart/restart.go`).
 //!
-//! One updater *run* handles the dirty slots of one spec change:
+//! One updater *run* (`Updater.Run`) handles the dirty slots of one spec change:
 //!
 //! * `parallelism` workers (0 = one per dirty slot) take slots from an unbuffered channel
-//!   in a random order (a Go map iteration, §2); a worker handles its slot, then sleeps
-//!   `delay`, after every slot including the last (§3.1). No batch barrier.
+//!   in a random order (`replicated/services.go` `reconcile` collects them from a Go map);
+//!   a worker handles its slot, then sleeps `delay`, after every slot including the last
+//!   (`Updater.worker`). No batch barrier.
 //! * stop-first: the new task is created held and the old one told to stop; the new one
 //!   starts when the old one has exited, or after the 1-minute `defaultOldTaskTimeout`
-//!   (§3.2). start-first: the new task starts at once and the old one is told to stop only
-//!   if the new one reached RUNNING (§3.3).
+//!   (`updateTask`, `restart.Supervisor.DelayStart`). start-first: the new task starts at
+//!   once and the old one is told to stop only if the new one reached RUNNING
+//!   (`updateTask`).
 //! * The failure watch counts tasks created by this run that end within `monitor` of being
 //!   seen RUNNING (or before), once each; the action fires when
-//!   `failures / dirty slots > max_failure_ratio` in `f32`, strictly (§4). The watch is read
-//!   while slots are being handed out and during the final window; failures in between
-//!   (workers finishing their last slots) are read when the final window opens, and the
-//!   monitor check is made then, as the Go channel is (§3 pseudo-code).
+//!   `failures / dirty slots > max_failure_ratio` in `f32`, strictly
+//!   (`failureTriggersAction` in `Updater.Run`). The watch is read while slots are being
+//!   handed out and during the final window; failures in between (workers finishing their
+//!   last slots) are read when the final window opens, and the monitor check is made then,
+//!   as `Updater.Run` reads its watch channel only in those two `select` loops.
 //! * After every worker is done: a final window of `monitor`, or `delay + 1s` when
-//!   `delay >= monitor`, then `update completed` (§3, §10.2).
+//!   `delay >= monitor`, then `update completed` (`Updater.Run`, `completeUpdate`).
 //! * pause stops dispatching but lets busy workers finish; rollback restores the previous
 //!   spec and starts a rollback run with `rollback_config`; a rollback is never rolled back
-//!   (§5). The restart supervisor replaces failed tasks with the service's current spec
-//!   after the restart delay (§5); during a rollback, a slot left with no task gets a fresh
-//!   one at once, as the scale-up path does (§8).
+//!   (`pauseUpdate`, `rollbackUpdate`). The restart supervisor replaces failed tasks with
+//!   the service's current spec after the restart delay (`restart.Supervisor.Restart`);
+//!   during a rollback, a slot left with no task gets a fresh one at once, as the
+//!   scale-up path does (`UpdatableTasksInSlot` counts it dead, `reconcile` → `addTasks`).
 //!
-//! Nothing waits for a Pending task with a timeout (§3.1): an update blocked by a full
-//! cluster never finishes, and the trial ends at the horizon.
+//! Nothing waits for a Pending task with a timeout (the wait in `updateTask` has none, a
+//! TODO upstream): an update blocked by a full cluster never finishes, and the trial ends
+//! at the horizon.
 //!
 //! Control-plane latencies (`cluster.control_plane`, all zero with `ideal`): a run starts
 //! `update_start` after the command that asked for it (update, `rollout: undo`, or the

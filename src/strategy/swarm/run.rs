@@ -198,8 +198,9 @@ impl Swarm<'_> {
         r.monitor = cfg.monitor;
         r.queued.clear();
         if rollback {
-            // §8: in ROLLBACK_STARTED a slot whose tasks all stopped is dead; the
-            // orchestrator's scale-up path gives it a fresh task of the restored spec at once.
+            // `restart.Supervisor.UpdatableTasksInSlot`: in ROLLBACK_STARTED a slot whose
+            // tasks all stopped is dead; the orchestrator's scale-up path (`addTasks`) gives
+            // it a fresh task of the restored spec at once.
             for i in 0..self.slots.len() {
                 let slot = self.slots[i];
                 if !cl.slot(slot).iter().any(|&t| cl.task(t).is_wanted()) {
