@@ -261,7 +261,10 @@ mod tests {
 
     #[test]
     fn default_interval_means_thirty_seconds_starting() {
-        // Reference §6: with the default 30 s interval a task spends ≥ 30 s in STARTING.
+        // The first probe comes one `defaultProbeInterval` (30 s) after start
+        // (moby/moby `daemon/health.go`), and the executor's `controller.Start`
+        // (`daemon/cluster/executor/container/controller.go`) holds the task in STARTING
+        // until healthy: ≥ 30 s in STARTING.
         let h = docker_health(
             &HealthCheck::default(),
             None,

@@ -1,6 +1,7 @@
 //! What the kubelet does to a pod's container: probes decide when it is started, Ready
 //! (and NotReady again) and killed; a container that dies is restarted in place after the
-//! CrashLoopBackOff delay. Reference §12.2–§12.3.
+//! CrashLoopBackOff delay; after `kubernetes/kubernetes:pkg/kubelet/prober/worker.go`
+//! (`doProbe`) and `pkg/kubelet/kuberuntime/kuberuntime_manager.go` (`doBackOff`).
 //!
 //! The cluster follows these rules when the scenario's strategy runs on the kubelet
 //! ([`super::runtime`]); on the Docker engine (Swarm) it keeps the HEALTHCHECK and terminal

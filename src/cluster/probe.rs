@@ -1,5 +1,5 @@
 //! Kubelet probe timing (startup, readiness, liveness), computed rather than ticked;
-//! reference §12.2, after `kubernetes/kubernetes:pkg/kubelet/prober/worker.go`.
+//! after `kubernetes/kubernetes:pkg/kubelet/prober/worker.go` (`run`, `doProbe`).
 //!
 //! A probe worker probes on a fixed period. A result changes only after
 //! `failureThreshold` consecutive failures or `successThreshold` consecutive successes
