@@ -1,4 +1,4 @@
-//! Whole trials of the Rollout controller against the reference's rules: the stable stays
+//! Whole trials of the Rollout controller against argo-rollouts' rules: the stable stays
 //! at N behind a router (argo-rollouts `CalculateReplicaCountsForTrafficRoutedCanary`), the
 //! basic canary settles on the approximated counts (`approximateWeightedCanaryStableReplicaCounts`),
 //! blue-green peaks at N + preview, aborts and promotions.
@@ -71,7 +71,8 @@ use CanaryStep::{Pause, SetWeight};
 
 #[test]
 fn with_a_router_the_stable_stays_at_full_size() {
-    // Reference rule: canary = ceil(w × N / 100), stable = N until promotion.
+    // `CalculateReplicaCountsForTrafficRoutedCanary` (`trafficWeightToReplicas`): canary =
+    // ceil(w × N / 100), stable = N until promotion.
     let steps = vec![
         SetWeight(10),
         Pause(Some(60 * S)),
@@ -107,8 +108,10 @@ fn min_pods_per_replica_set_raises_the_canary() {
 
 #[test]
 fn basic_canary_settles_on_the_approximated_counts() {
-    // Reference §4.7 (port of argo-rollouts, N=10, maxSurge 1 / maxUnavailable 0,
-    // steps 10, 20, 50, 80): settled 1/9, 2/8, 5/5, 8/2, then 10/0.
+    // `approximateWeightedCanaryStableReplicaCounts` and
+    // `CalculateReplicaCountsForBasicCanary` (argo-rollouts `utils/replicaset/canary.go`,
+    // v1.10) at N=10, maxSurge 1 / maxUnavailable 0, steps 10, 20, 50, 80: settled 1/9,
+    // 2/8, 5/5, 8/2, then 10/0.
     let steps = vec![SetWeight(10), SetWeight(20), SetWeight(50), SetWeight(80)];
     let s = scenario(10, RolloutKind::Canary(canary(steps, false)));
     let (r, trace) = run(&s);
