@@ -137,8 +137,8 @@ fn surge_one(replicas: u32, next: &str) -> String {
 
 /// Issue: a guard of 64 syncs an instant stopped 100- and 1000-replica instant rollouts
 /// after 64 scale steps (`timeout`; with a 1 ms pull, `completed` at 601 s). The closed
-/// form (reference §5.4): one pod at a time, 2 × replicas scale steps, all in the instant
-/// the image is present.
+/// form (`rolloutRolling` makes one scale a sync): one pod at a time, 2 × replicas scale
+/// steps, all in the instant the image is present.
 #[test]
 fn instant_rollouts_of_any_size_complete_in_one_instant() {
     for replicas in [32, 100, 1000] {

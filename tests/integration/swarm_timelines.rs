@@ -24,7 +24,9 @@ strategy:
 
 #[test]
 fn the_reference_example_completes_at_47_seconds() {
-    // §3.1: 3 slots, parallelism 1, delay 10 s, monitor 5 s, 2 s to RUNNING.
+    // `Updater.worker` sleeps `delay` after every slot, the last too, and `Updater.Run`
+    // then watches `delay + 1s` (delay >= monitor): 3 slots, parallelism 1, delay 10 s,
+    // monitor 5 s, 2 s to RUNNING → slots start at 0, 12, 24 s, workers end at 36 s.
     let s = yaml(&scenario(
         3,
         "2s",
