@@ -72,7 +72,8 @@ impl TraceRecord {
 }
 
 /// The `(new, old)` ReplicaSet sizes after every sync that changed them, in order: the
-/// sequence the reference's worked examples list.
+/// sequence upstream's worked examples list (the "Updating a Deployment" events of
+/// kubernetes/website `content/en/docs/concepts/workloads/controllers/deployment.md`).
 ///
 /// ```
 /// use rollout_sim::cluster::{TraceRecord, trace::scale_steps};

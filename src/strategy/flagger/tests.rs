@@ -1,4 +1,4 @@
-//! Whole trials of the Flagger controller against the reference's closed forms
+//! Whole trials of the Flagger controller against closed forms derived from its loop
 //! (`fluxcd/flagger@15bd6ad`, v1.44.0, `pkg/controller/scheduler.go:advanceCanary`) and
 //! statistical rules with fixed seeds.
 
@@ -39,7 +39,7 @@ fn trials(s: &Scenario, n: u64) -> Vec<TrialResult> {
 }
 
 /// A good release with stepWeight 10, maxWeight 50, interval 1m: 5 passing checks at
-/// ticks 2…6 (the reference's M/s), promotion at tick 6, traffic to the primary at tick 7
+/// ticks 2…6 (maxWeight / stepWeight of them), promotion at tick 6, traffic to the primary at tick 7
 /// (its rolling update done within the minute), canary scaled down at tick 8.
 #[test]
 fn a_good_release_completes_after_five_checks_and_promotion() {

@@ -49,7 +49,7 @@ fn run(c: &FlaggerConfig, limit: usize, pass: impl Fn(usize) -> bool) -> (Vec<Ac
     (actions, checked)
 }
 
-/// Reference timing (stepWeight s, maxWeight M): tick 0 scales up, tick 1 sets s with no
+/// The timing `advanceCanary` gives (stepWeight s, maxWeight M): tick 0 scales up, tick 1 sets s with no
 /// check (`canaryWeight == 0 && Iterations == 0` runs only pre-rollout hooks), ticks
 /// 2…M/s check and advance, tick M/s+1 checks at M and promotes (`runCanary`), then one
 /// tick routes to the primary (`runPromotionTrafficShift`) and one finalises.
