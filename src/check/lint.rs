@@ -6,7 +6,7 @@
 
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::{Dist, Scenario};
-use crate::sim::time::{Time, as_secs};
+use crate::sim::time::{NEVER, SECOND, Time, as_secs};
 use crate::sim::{Key, Purpose};
 
 /// Trials of the quick simulation behind the rules that need numbers.
@@ -93,7 +93,66 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
             "kubernetes: SIGTERM and endpoint removal run concurrently (pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer); without a preStop delay the process exits while load balancers still send it requests",
         );
     }
+    prestop_uses_up_grace(s, &mut out);
     out
+}
+
+/// `prestop-ge-grace-period`: on the kubelet, a preStop sleep at least as long as the
+/// grace period leaves the application no time between SIGTERM and the kill.
+fn prestop_uses_up_grace(s: &Scenario, out: &mut Vec<Warning>) {
+    let pre_stop = s.service.pre_stop;
+    let grace = s.stop_grace_period();
+    if s.strategy.runtime() != RuntimeKind::Kubelet || pre_stop == 0 || pre_stop < grace {
+        return;
+    }
+    let default = if s.service.stop_grace_period.is_none() {
+        ", the Kubernetes default"
+    } else {
+        ""
+    };
+    // The longest median shutdown of any version: the one the grace period must hold.
+    let (version, shutdown) = s
+        .service
+        .versions
+        .iter()
+        .map(|v| (v.name.as_str(), median(&v.shutdown)))
+        .max_by_key(|&(_, t)| t)
+        .unwrap_or(("next", 0));
+    let cut = if shutdown == 0 {
+        String::new()
+    } else {
+        format!(
+            " (the {} median shutdown of versions.{version} is cut short)",
+            secs(shutdown)
+        )
+    };
+    let fix = match pre_stop.checked_add(shutdown).filter(|&t| t != NEVER) {
+        Some(need) => {
+            // Whole seconds, as the API takes them, strictly above pre_stop.
+            let whole = need.div_ceil(SECOND).max(pre_stop / SECOND + 1);
+            let shutdown = if shutdown == 0 {
+                "the time the app takes to exit after SIGTERM (versions.*.shutdown, 0s here)".to_string()
+            } else {
+                format!("the {} median shutdown of versions.{version}", secs(shutdown))
+            };
+            format!(
+                "make service.terminationGracePeriodSeconds exceed pre_stop by the app's shutdown time: at least {whole} (pre_stop {} + {shutdown}), or shorten pre_stop",
+                secs(pre_stop)
+            )
+        }
+        None => "make service.terminationGracePeriodSeconds exceed pre_stop by the app's shutdown time, or shorten pre_stop".into(),
+    };
+    warn(
+        out,
+        "prestop-ge-grace-period",
+        format!(
+            "service.pre_stop {} is at least the grace period (service.terminationGracePeriodSeconds / stop_grace_period {}{default}): the preStop sleep uses it all up and the app never drains its in-flight requests; this simulation sends SIGTERM and kills the container together, at the end of the grace period{cut}, where upstream the kubelet sends SIGTERM when the hook or the grace period ends, whichever is first, and SIGKILL 2s later",
+            secs(pre_stop),
+            secs(grace),
+        ),
+        fix,
+        "kubernetes/kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer: the preStop hook runs inside the grace period (executePreStopHook waits for it at most gracePeriod seconds), its time is taken off the grace period, and SIGTERM gets what is left but at least minimumGracePeriodInSeconds (2s) before SIGKILL",
+    );
 }
 
 /// `s` with [`QUICK_TRIALS`] trials.

@@ -448,3 +448,109 @@ strategy: {swarm: {update_config: {parallelism: 1, delay: 0s, monitor: 30s, fail
         Vec::<&str>::new()
     );
 }
+
+/// The warnings of rule `rule` for `text`.
+fn of_rule(text: &str, rule: &str) -> Vec<Warning> {
+    lint(&yaml(text), Some(1))
+        .into_iter()
+        .filter(|w| w.rule == rule)
+        .collect()
+}
+
+/// A preStop sleep at least as long as the grace period, on any strategy whose pods run
+/// on the kubelet: the hook uses the grace period up, the app never drains. Just below it,
+/// and on Swarm (whose engine has no preStop hook), quiet.
+#[test]
+fn a_prestop_that_uses_up_the_grace_period_warns_on_the_kubelet() {
+    const RULE: &str = "prestop-ge-grace-period";
+    // The default grace period, 30 s.
+    assert_eq!(rules(&with(K8S, "pre_stop: 5s", "pre_stop: 30s")), [RULE]);
+    assert_eq!(
+        rules(&with(K8S, "pre_stop: 5s", "pre_stop: 29s")),
+        Vec::<&str>::new()
+    );
+    let w = of_rule(&with(K8S, "pre_stop: 5s", "pre_stop: 40s"), RULE);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].message.starts_with(
+            "service.pre_stop 40.0s is at least the grace period \
+             (service.terminationGracePeriodSeconds / stop_grace_period 30.0s, the Kubernetes default)"
+        ) && w[0].message.contains("kills the container together")
+            && w[0].message.contains("and SIGKILL 2s later"),
+        "{}",
+        w[0].message
+    );
+    assert_eq!(
+        w[0].fix,
+        "make service.terminationGracePeriodSeconds exceed pre_stop by the app's shutdown time: \
+         at least 41 (pre_stop 40.0s + the time the app takes to exit after SIGTERM \
+         (versions.*.shutdown, 0s here)), or shorten pre_stop"
+    );
+    assert!(
+        w[0].why.starts_with(
+            "kubernetes/kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer"
+        ) && w[0].why.contains("minimumGracePeriodInSeconds"),
+        "{}",
+        w[0].why
+    );
+    // A written grace period, and the app's shutdown in the fix.
+    let long = with(
+        &with(
+            K8S,
+            "pre_stop: 5s",
+            "pre_stop: 20s\n  terminationGracePeriodSeconds: 20",
+        ),
+        "ready_after: 2s}",
+        "ready_after: 2s, shutdown: 8s}",
+    );
+    let w = of_rule(&long, RULE);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].message.contains("stop_grace_period 20.0s):")
+            && w[0]
+                .message
+                .contains("(the 8.0s median shutdown of versions.next is cut short)"),
+        "{}",
+        w[0].message
+    );
+    assert!(
+        w[0].fix
+            .contains("at least 28 (pre_stop 20.0s + the 8.0s median shutdown of versions.next)"),
+        "{}",
+        w[0].fix
+    );
+    // At that grace period, quiet.
+    assert!(
+        of_rule(
+            &with(
+                &long,
+                "terminationGracePeriodSeconds: 20",
+                "terminationGracePeriodSeconds: 28"
+            ),
+            RULE
+        )
+        .is_empty()
+    );
+    // Every strategy on the kubelet.
+    for strategy in [
+        "strategy: {canary: {steps: [{setWeight: 50}]}}\n",
+        "strategy: {blueGreen: {autoPromotionSeconds: 60}}\n",
+        "strategy: {flagger: {analysis: {interval: 1m, threshold: 5, maxWeight: 50, stepWeight: 10}}}\n",
+    ] {
+        let k8s = K8S.split("strategy:").next().unwrap();
+        let text = format!(
+            "{}{strategy}traffic: {{rps: 50, endpoint_propagation: 2s}}\n",
+            with(k8s, "pre_stop: 5s", "pre_stop: 30s")
+        );
+        assert_eq!(of_rule(&text, RULE).len(), 1, "{strategy}");
+    }
+    // Swarm: Docker runs no preStop hook; not this rule's business.
+    assert_eq!(
+        rules(&with(
+            SWARM,
+            "replicas: 2",
+            "replicas: 2\n  pre_stop: 20s\n  stop_grace_period: 10s"
+        )),
+        Vec::<&str>::new()
+    );
+}
