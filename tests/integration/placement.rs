@@ -420,6 +420,18 @@ fn importers_carry_placement_over() {
                 && p.contains("expected `KEY==VALUE` or `KEY!=VALUE`")),
         "{problems:?}"
     );
+    // A value swarmkit's `valuePattern` refuses (`docker stack deploy` would fail), at
+    // the manifest's path too.
+    let bad = compose.replace("node.labels.zone==a", "node.labels.zone==a>b");
+    let problems = super::import::import_error(&bad);
+    assert!(
+        problems.iter().any(|p| p.contains(
+            "services.web.deploy.placement.constraints.1: `node.labels.zone==a>b`: swarmkit \
+             refuses the value `a>b` (`value 'a>b' is invalid`)"
+        ) && p
+            .contains("; not `>` (moby/swarmkit manager/constraint/constraint.go `Parse`")),
+        "{problems:?}"
+    );
 }
 
 /// As a user runs it: the spread example prints the share of trials per reason, its
