@@ -197,6 +197,85 @@ fn a_stalled_rollout_records_its_reason() {
     assert_eq!(pending, [Some(PendingReason::Resources)]);
 }
 
+/// The fix, k8s-affinity-pending-fix.yaml, completes in every trial, yet every trial has
+/// `pending_resources`: the one allowed node stays full, so each new pod is Pending from
+/// the instant the old pod it replaces starts Terminating until that pod exits (its 1 s
+/// `shutdown`), and placed then. Its comment and the README's examples row say so.
+#[test]
+fn the_affinity_fix_waits_for_each_old_pod_and_says_so() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/k8s-affinity-pending-fix.yaml"
+    );
+    let s = rollout_sim::scenario::load_file(std::path::Path::new(path), &[]).unwrap();
+    let mut ws = Workspace::new(&s);
+    for k in 0..50 {
+        let (r, trace) = ws.run_traced(k);
+        assert_eq!(r.outcome.as_str(), "completed", "trial {k}");
+        assert_eq!(
+            r.pending.get(PendingReason::Resources),
+            Some(true),
+            "trial {k}"
+        );
+        // (time, old pod terminating) and (time, new pod pending / placed), in order.
+        let mut terminating = Vec::new();
+        let mut stopped = Vec::new();
+        let mut pending = Vec::new();
+        let mut placed = Vec::new();
+        let mut on_node = Vec::new();
+        for e in &trace {
+            if let TraceRecord::Task {
+                t,
+                task,
+                version,
+                state,
+                node,
+                reason,
+                ..
+            } = *e
+            {
+                match (version, state) {
+                    (0, TaskState::Terminating) => terminating.push(t),
+                    (0, TaskState::Stopped) => stopped.push(t),
+                    (1, TaskState::Pending) => {
+                        assert_eq!(reason, Some(PendingReason::Resources), "trial {k}");
+                        pending.push(t);
+                    }
+                    // Its first record on a node: pulling, or prepared once the node has
+                    // the image.
+                    (1, _) if node.is_some() && !on_node.contains(&task) => {
+                        on_node.push(task);
+                        placed.push(t);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(pending.len(), 4, "trial {k}");
+        assert_eq!(pending, terminating, "trial {k}");
+        assert_eq!(placed, stopped, "trial {k}");
+        assert!(
+            placed
+                .iter()
+                .zip(&pending)
+                .all(|(p, q)| p - q == rollout_sim::sim::time::SECOND),
+            "trial {k}: {pending:?} {placed:?}"
+        );
+    }
+    let comment = std::fs::read_to_string(path).unwrap();
+    assert!(
+        comment.contains("`pending_resources` in 100% of trials"),
+        "{comment}"
+    );
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `scenarios/k8s-affinity-pending-fix.yaml` |"))
+        .unwrap();
+    assert!(row.contains("`pending_resources` 100%"), "{row}");
+}
+
 /// docs/placement.md's per-node limit example switched to stop-first: every worker holds
 /// its two tasks, but the updater tells a slot's old task to stop in the same store batch
 /// that creates its replacement (swarmkit `updateTask`), and a task told to stop no longer
