@@ -1,12 +1,14 @@
 //! What leaves the process: `trials.csv`, `summary.json` and the terminal summary.
 //!
 //! Each format is a pure function from results to bytes (or a `String`), so it is
-//! unit-tested without touching the disk; [`write_atomic`] is the one place that does I/O,
-//! and it never leaves a half-written file behind.
+//! unit-tested without touching the disk. The I/O is in four places, none of which leaves
+//! a half-written file behind: [`write_atomic`] (one file), [`folder`] (a run's folder
+//! staged and swapped in whole), [`sinks`] (`trials.csv` streamed into that staged folder)
+//! and [`replaceable`] (which folders a run may replace: it reads them).
 //!
 //! - [`columns`]: the single table of `trials.csv` columns (name, unit, extractor) that
 //!   every writer reads, so the CSV, the JSON and the table cannot disagree;
-//! - [`csv`]: `trials.csv`, and reading it back for shard merges;
+//! - [`csv`]: `trials.csv`, and reading it back for shard merges and baselines;
 //! - [`summary`]: the [`Summary`] of a run;
 //! - [`summary_json`](mod@summary_json): `summary.json`, a [`Summary`]'s bytes;
 //! - [`summary_builder`]: the [`SummaryBuilder`] that aggregates trials as they stream in,
