@@ -9,7 +9,7 @@
 //! | the first container's `lifecycle.preStop` `sleep` (or `exec` `sleep N`) | `service.pre_stop` |
 //! | the first container's `image` | `service.versions.*.image` |
 //! | `nodeSelector`, `affinity`, `tolerations` | the same names under `service` (checked there; see docs/placement.md) |
-//! | `topologySpreadConstraints` | `service.topologySpreadConstraints`, those whose `labelSelector` matches the template's own labels (see [`spread`](super::spread)) |
+//! | `topologySpreadConstraints` | `service.topologySpreadConstraints`, those whose `labelSelector` matches the template's own labels (see [`spread`]) |
 //!
 //! A request left out where a limit is given is the limit, as the API server defaults it
 //! (`k8s.io/kubernetes` `pkg/apis/core/v1/defaults.go`, `SetDefaults_Pod`).
