@@ -99,10 +99,17 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     // field "on a Swarm strategy") about a strategy nobody wrote.
     let chosen = strategy::strategy(o.raw("strategy"));
     let strategy = chosen.clone().unwrap_or_else(strategy::default);
+    let before_actions = root.ctx().problem_count();
+    let actions = o.or("actions", Vec::new(), |n| {
+        actions(n, &service.versions, chosen.as_ref())
+    });
+    // Actions that failed to read name no version: telling every other one unused then
+    // would only repeat their problem.
+    if root.ctx().problem_count() == before_actions {
+        unused_versions(&o, &service.versions, &actions);
+    }
     let scenario = Scenario {
-        actions: o.or("actions", Vec::new(), |n| {
-            actions(n, &service.versions, chosen.as_ref())
-        }),
+        actions,
         name,
         description,
         seed,
@@ -132,6 +139,45 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         foreign_fields::refuse_foreign_actions(&o, &scenario);
     }
     scenario
+}
+
+/// Refuses a version beside `current` and `next` that no `rollout: update` action
+/// installs: it would never run, so its fields would be read and ignored, and the likeliest
+/// cause is a misspelt name (`--set service.versions.nxt.ready_after=20s` adds a version
+/// `nxt` and leaves `next` as it was).
+fn unused_versions(o: &Obj, versions: &[Version], actions: &[Action]) {
+    // Only maps are walked (`map` would report anything else, already reported).
+    let Some(map) = o
+        .raw("service")
+        .filter(|s| s.value().is_object())
+        .and_then(|s| s.map())
+        .and_then(|s| s.raw("versions"))
+        .filter(|v| v.value().is_object())
+        .and_then(|v| v.map())
+    else {
+        return;
+    };
+    let installed = |id: usize| {
+        actions
+            .iter()
+            .any(|a| matches!(a.kind, ActionKind::Update(v) if usize::from(v) == id))
+    };
+    for (id, version) in versions.iter().enumerate().skip(2) {
+        if installed(id) {
+            continue;
+        }
+        if let Some(node) = map.raw(&version.name) {
+            let name = &version.name;
+            node.problem(format!(
+                "no action installs version `{name}`, so it would never run: only `current`, \
+                 `next` and the versions of `rollout: update` actions do (`actions: [{{at: \
+                 5m, rollout: update, version: {name}}}]`){}",
+                super::suggest::closest(name, &["current", "next"])
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
 }
 
 /// A scenario without `service` would roll out a default one-replica service and report
@@ -385,6 +431,34 @@ mod tests {
                     kind: ActionKind::Undo
                 },
             ]
+        );
+    }
+
+    /// A version beside `current` and `next` runs only when an action installs it; one no
+    /// action names is refused (a misspelt `next` gets the suggestion), and nothing is said
+    /// when the actions themselves could not be read.
+    #[test]
+    fn a_version_no_action_installs_is_refused() {
+        let versions =
+            json!({"current": {}, "next": {}, "nxt": {"start": "20s"}, "v3": {}, "v4": {}});
+        let (_, p) = parse(json!({
+            "service": {"versions": versions},
+            "actions": [{"at": "1m", "rollout": "update", "version": "v3"}]}));
+        let never = |name: &str| {
+            format!(
+                "service.versions.{name}: no action installs version `{name}`, so it would never \
+                 run: only `current`, `next` and the versions of `rollout: update` actions do \
+                 (`actions: [{{at: 5m, rollout: update, version: {name}}}]`)"
+            )
+        };
+        assert_eq!(p, [never("nxt") + "; did you mean `next`?", never("v4")]);
+        let (_, p) = parse(json!({
+            "service": {"versions": versions},
+            "actions": [{"at": "1m", "rollout": "update", "version": "v5"}]}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("actions.0.version: unknown version `v5`"),
+            "{p:?}"
         );
     }
 

@@ -290,6 +290,7 @@ mod tests {
         assert!(problems(over)[0].contains("over `traffic.duration` (1s 1us)"));
         // A third version leaves room for 750,000 buckets.
         let three = "horizon: 10m\nservice: {versions: {current: {}, next: {}, v3: {}}}\n\
+                     actions: [{at: 1s, rollout: update, version: v3}]\n\
                      traffic: {rps: 10, tick: 1us, duration: 1s}";
         assert!(problems(three)[0].contains("with 3 versions at most 750000 are kept"));
         // A traffic window longer than the horizon is cut at it.

@@ -43,6 +43,19 @@ service:
     empirical: {image: app:empirical, start: {empirical: {samples: [1s, 2s, 5s, 8s, 13s]}}}
     mixture: {image: app:mixture, start: {mixture: [{weight: 3, dist: 1s}, {weight: 1, dist: {lognormal: {median: 10s, p99: 30s}}}]}}
 strategy: {swarm: {update_config: {parallelism: 1}}}
+# A version runs only when an action installs it (none of these trials is run).
+actions:
+  - {at: 1m, rollout: update, version: constant}
+  - {at: 2m, rollout: update, version: uniform}
+  - {at: 3m, rollout: update, version: normal}
+  - {at: 4m, rollout: update, version: lognormal_quantiles}
+  - {at: 5m, rollout: update, version: lognormal_params}
+  - {at: 6m, rollout: update, version: exponential}
+  - {at: 7m, rollout: update, version: gamma}
+  - {at: 8m, rollout: update, version: gamma_small_shape}
+  - {at: 9m, rollout: update, version: weibull}
+  - {at: 10m, rollout: update, version: empirical}
+  - {at: 11m, rollout: update, version: mixture}
 "#;
 
 /// Draws per kind: slots 0.. of version `v`, as the simulator keys a task's start time.
