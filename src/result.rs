@@ -76,6 +76,11 @@ pub struct TrafficResult {
     pub slo_violation: Option<Time>,
     /// 95th percentile latency of served requests, in milliseconds.
     pub p95_latency_ms: f64,
+    /// The part of `bad_version_requests` that is the release's (`next`'s) own: the
+    /// requests its tasks received and failed by its misbehaviour, by the same rules.
+    /// Always set by the simulator; `None` only when read back from a `trials.csv`
+    /// written before the column existed (not known, so never made up as 0).
+    pub bad_release_requests: Option<u64>,
 }
 
 /// One row of `trials.csv`.

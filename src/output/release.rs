@@ -57,8 +57,10 @@ impl Release {
         (r.detection.is_some() || r.false_rollback.is_some()).then_some(r)
     }
 
-    /// The verdict in words, e.g. "a bad release is caught in 97% [95.6, 98.1] of trials
-    /// after 4m12s median, having served 2,340 bad requests (p95 5,100)".
+    /// The verdict in words, e.g. "a bad release is caught in 97.0% [95.6, 98.1] of 1000
+    /// trials after 4m12.0s median, having served 2340 bad requests of its own (p95
+    /// 5100)": the median and p95 over all trials of `bad_release_requests`, the requests
+    /// the release's (`next`'s) tasks failed by its own misbehaviour.
     pub fn sentence(&self, summary: &Summary) -> String {
         let pct = |r: &Rate| {
             format!(
@@ -75,9 +77,11 @@ impl Release {
             if let Some(t) = summary.metric("time_to_detect_s") {
                 out.push_str(&format!(" after {} median", duration(t.stats.p50)));
             }
-            if let Some(b) = summary.metric("bad_version_requests") {
+            // The release's own failures, not the stable version's: "bad requests" read as
+            // the bad release's blast radius (`bad_version_requests` counts any version's).
+            if let Some(b) = summary.metric("bad_release_requests") {
                 out.push_str(&format!(
-                    ", having served {:.0} bad requests (p95 {:.0})",
+                    ", having served {:.0} bad requests of its own (p95 {:.0})",
                     b.stats.p50, b.stats.p95
                 ));
             }
@@ -110,9 +114,13 @@ mod tests {
         assert!((d.wilson95[0] - (centre - half)).abs() < 1e-9);
         assert!((d.wilson95[1] - (centre + half)).abs() < 1e-9);
         assert!(r.false_rollback.is_none());
+        let sentence = r.sentence(&s);
+        assert!(sentence.starts_with("a bad release is caught in 75.0% ["));
+        // The release's own (`bad_release_requests`, 110 in every row), not every
+        // version's (`bad_version_requests`, 120).
         assert!(
-            r.sentence(&s)
-                .starts_with("a bad release is caught in 75.0% [")
+            sentence.ends_with("having served 110 bad requests of its own (p95 110)\n"),
+            "{sentence}"
         );
     }
 }

@@ -277,6 +277,7 @@ mod tests {
                     failed_requests: i,
                     p99_latency_ms: 20.0,
                     bad_version_requests: 0,
+                    bad_release_requests: Some(0),
                     ..TrafficResult::default()
                 }),
                 deadline_exceeded_at: None,
@@ -367,6 +368,7 @@ mod tests {
                 "pending_node_down",
                 "detected",
                 "time_to_detect_s",
+                "bad_release_requests",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );
@@ -456,6 +458,7 @@ mod tests {
             "availability",
             "p99_latency_ms",
             "bad_version_requests",
+            "bad_release_requests",
         ] {
             assert!(v["metrics"].get(name).is_none(), "{name}");
         }

@@ -125,6 +125,7 @@ pub(crate) const TABLE_ROWS_IF_ANY: &[&str] = &[
     "errored_requests",
     "dropped_requests",
     "bad_version_requests",
+    "bad_release_requests",
     "slo_violation_s",
 ];
 

@@ -75,6 +75,14 @@ impl Counts {
             .sum()
     }
 
+    /// Requests routed to `version` and failed by its own misbehaviour
+    /// ([`Cause::Version`]), any outcome: its part of the `fault_by_version` sum.
+    pub fn fault(&self, v: usize) -> u64 {
+        self.fault_by_version[v * OUTCOMES..(v + 1) * OUTCOMES]
+            .iter()
+            .sum()
+    }
+
     /// Requests routed to `version`, any outcome.
     pub fn version(&self, v: usize) -> u64 {
         self.by_version[v * OUTCOMES..(v + 1) * OUTCOMES]
@@ -296,6 +304,13 @@ mod tests {
             if arrivals == Arrivals::Constant {
                 assert_eq!((n, k), (10_000.0, 2_500.0));
             }
+            // Per version: each version's own cells, and together every fault.
+            assert_eq!(c.fault(1), c.fault_by_version[errored]);
+            assert_eq!(c.fault(0), c.fault_by_version[refused]);
+            assert_eq!(
+                c.fault(0) + c.fault(1) + c.fault(2),
+                c.fault_by_version.iter().sum::<u64>()
+            );
         }
     }
 }

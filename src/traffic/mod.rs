@@ -22,7 +22,9 @@
 //!    answered with an error, timed out on a hung process, or refused by a container that
 //!    died on its own while still in rotation ([`endpoints::Answer::is_version_fault`]).
 //!    Refusals while an endpoint is not yet listening or is being stopped, drops at
-//!    capacity and timeouts on a lost node are not.
+//!    capacity and timeouts on a lost node are not. The counts keep the blame per version
+//!    ([`meter::Counts::fault_by_version`]), so the release's own part
+//!    (`bad_release_requests`, the requests `next`'s tasks failed) is a sum over its cells.
 //!
 //! The cost grows with the number of endpoint changes and buckets, not with the number
 //! of requests: a million requests cost the same as ten.
@@ -232,6 +234,7 @@ impl<'s> TrafficModel<'s> {
             p50_latency_ms: hist.quantile_ms(0.5),
             next_requests: counts.version(crate::scenario::NEXT as usize),
             p95_latency_ms: hist.quantile_ms(0.95),
+            bad_release_requests: Some(counts.fault(crate::scenario::NEXT as usize)),
             slo_violation: self.cfg.slo.map(|slo| {
                 let per = (slo.window / tick).max(1) as usize;
                 let mut below = 0;

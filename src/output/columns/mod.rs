@@ -11,7 +11,8 @@
 //! An **empty** cell means "not modelled in this scenario" (request columns without
 //! `traffic`, `update_failures` for Kubernetes, which has no such count,
 //! `deadline_exceeded_s` when the deadline was never exceeded, `availability` when no
-//! request was sent). It is never written as 0, and statistics leave it out.
+//! request was sent, `bad_release_requests` of a row read back from a file written before
+//! the column existed). It is never written as 0, and statistics leave it out.
 //!
 //! Every column also says which way is [`Better`], so reports show each metric's bad tail.
 //!
@@ -278,6 +279,16 @@ pub const COLUMNS: &[Column] = &[
             r.verdict
                 .filter(|v| !v.bad)
                 .map_or(Cell::Empty, |v| Cell::Int(v.aborted.into()))
+        },
+    },
+    Column {
+        name: "bad_release_requests",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| {
+            r.traffic
+                .and_then(|t| t.bad_release_requests)
+                .map_or(Cell::Empty, Cell::Int)
         },
     },
 ];

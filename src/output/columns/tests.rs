@@ -31,6 +31,7 @@ pub(crate) fn sample_row() -> TrialResult {
             next_requests: 500,
             slo_violation: Some(20 * SECOND),
             p95_latency_ms: 21.75,
+            bad_release_requests: Some(110),
         }),
         restarts: 2,
         update_failures: 1,
@@ -122,6 +123,7 @@ fn contract_columns_come_first_in_contract_order() {
             "detected",
             "time_to_detect_s",
             "false_rollback",
+            "bad_release_requests",
         ]
     );
 }
@@ -177,6 +179,7 @@ fn cells_of_a_full_row() {
             "1",
             "95.5",
             "",
+            "110",
         ]
     );
 }
@@ -199,6 +202,7 @@ fn unmodelled_values_are_empty_never_zero() {
         "update_failures",
         "deadline_exceeded_s",
         "p95_latency_ms",
+        "bad_release_requests",
     ] {
         let i = COLUMNS.iter().position(|c| c.name == name).unwrap();
         assert_eq!(c[i], "", "{name}");
@@ -257,6 +261,7 @@ fn every_metric_has_the_direction_a_planner_means() {
         "p99_latency_ms",
         "restarts",
         "bad_version_requests",
+        "bad_release_requests",
         "update_failures",
         "refused_requests",
         "timed_out_requests",

@@ -68,6 +68,7 @@ pub fn read_trials_csv_lines(bytes: &[u8]) -> Result<Vec<(u64, TrialResult)>, Re
             header.iter().position(|h| h == name)
         }),
         verdict: VERDICT_COLUMNS.map(|name| header.iter().position(|h| h == name)),
+        bad_release_requests: header.iter().position(|h| h == "bad_release_requests"),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -111,6 +112,9 @@ struct Indices {
     pending: [Option<usize>; 6],
     /// [`VERDICT_COLUMNS`], where present.
     verdict: [Option<usize>; 3],
+    /// `bad_release_requests`, where present (files from before it existed lack it, and
+    /// their rows read back with the count unknown, not 0).
+    bad_release_requests: Option<usize>,
 }
 
 /// The progressive-delivery verdict columns, in [`Indices::verdict`] order.
@@ -134,6 +138,10 @@ impl Indices {
         let failed: Option<u64> = f.opt(self.failed_requests, "failed_requests", WHOLE)?;
         let p99: Option<f64> = f.opt(self.p99_latency_ms, "p99_latency_ms", NUMBER)?;
         let bad: Option<u64> = f.opt(self.bad_version_requests, "bad_version_requests", WHOLE)?;
+        let bad_release: Option<u64> = match self.bad_release_requests {
+            Some(i) => f.opt(i, "bad_release_requests", WHOLE)?,
+            None => None,
+        };
         let traffic = match requests {
             Some(requests) => Some(TrafficResult {
                 requests,
@@ -144,11 +152,12 @@ impl Indices {
                     "bad_version_requests",
                     WHOLE,
                 )?,
+                bad_release_requests: bad_release,
                 ..self.breakdown(f)?
             }),
             None => {
                 // Half a set of request columns is a damaged file, not "no traffic".
-                if failed.is_some() || p99.is_some() || bad.is_some() {
+                if failed.is_some() || p99.is_some() || bad.is_some() || bad_release.is_some() {
                     return Err(f.bad(
                         self.requests,
                         "requests",
@@ -405,6 +414,34 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
         assert_eq!(rows[0].traffic, None);
     }
 
+    /// A file from before `bad_release_requests` existed reads back with the count
+    /// unknown (an empty cell when written again), never as 0; with the column, a value
+    /// in a row without traffic is a damaged file.
+    #[test]
+    fn bad_release_requests_is_unknown_in_older_files() {
+        let good = text(&[sample_row()]);
+        let (header, row) = good.split_once('\n').unwrap();
+        let old = format!(
+            "{}\n{}\n",
+            header.strip_suffix(",bad_release_requests").unwrap(),
+            row.strip_suffix(",110\n").unwrap()
+        );
+        let back = read_trials_csv(old.as_bytes()).unwrap();
+        let t = back[0].traffic.unwrap();
+        assert_eq!(
+            (t.bad_version_requests, t.bad_release_requests),
+            (120, None)
+        );
+        assert!(text(&back).ends_with(",95.5,,\n"));
+        let bare = TrialResult {
+            traffic: None,
+            ..sample_row()
+        };
+        let damaged = text(&[bare]).replace(",,\n", ",,7\n");
+        let err = read_trials_csv(damaged.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("column `requests`"), "{err}");
+    }
+
     #[test]
     fn errors_name_the_line_and_the_column() {
         let good = text(&[sample_row()]);
@@ -449,6 +486,7 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                             failed_requests,
                             p99_latency_ms,
                             bad_version_requests,
+                            bad_release_requests: Some(bad_version_requests / 2),
                             p50_latency_ms: p99_latency_ms / 2.0,
                             p95_latency_ms: p99_latency_ms * 0.75,
                             ..TrafficResult::default()

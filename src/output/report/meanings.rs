@@ -69,6 +69,10 @@ pub(super) const METRICS: &[(&str, &str)] = &[
         "requests failed because of a version's own misbehaviour (errors, hangs, crashes while in rotation)",
     ),
     (
+        "bad_release_requests",
+        "the part of bad_version_requests that is the release's (next's) own: requests its tasks failed",
+    ),
+    (
         "slo_violation_s",
         "seconds in traffic.slo windows whose availability was below target",
     ),
