@@ -222,6 +222,12 @@ fn every_folder_and_file_problem_is_told_at_once() {
         empty("also-empty/")
     );
     let paths = ["empty", "good.yaml", "missing.yaml", "also-empty/"];
+    refused_by_lint_and_check(dir, &paths, &expected);
+}
+
+/// `lint` and `check` given `paths` in `dir` both exit 2 before any work, printing
+/// nothing but `expected` on stderr.
+fn refused_by_lint_and_check(dir: &Path, paths: &[&str], expected: &str) {
     for command in [
         &["lint"][..],
         &["check", "--check", "outcome.completed.rate > 0"],
@@ -234,7 +240,7 @@ fn every_folder_and_file_problem_is_told_at_once() {
             .assert()
             .code(2)
             .stdout("")
-            .stderr(expected.clone());
+            .stderr(expected.to_string());
     }
 }
 
@@ -248,24 +254,9 @@ fn a_scenario_given_twice_is_refused_with_both_spellings() {
     std::fs::create_dir(dir.join("s")).unwrap();
     std::fs::write(dir.join("s/good.yaml"), SWARM).unwrap();
     let expected = "error: s/good.yaml and ./s/good.yaml are the same file: give each file \
-                    once
-s/good.yaml and s/good.yaml (in the folder s) are the same file: give \
-                    each file once
-s and s/ are the same folder: give each folder once\n";
-    for command in [
-        &["lint"][..],
-        &["check", "--check", "outcome.completed.rate > 0"],
-    ] {
-        Command::cargo_bin("rollout-sim")
-            .unwrap()
-            .current_dir(dir)
-            .args(command)
-            .args(["s/good.yaml", "./s/good.yaml", "s", "s/"])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(expected);
-    }
+                    once\ns/good.yaml and s/good.yaml (in the folder s) are the same file: \
+                    give each file once\ns and s/ are the same folder: give each folder once\n";
+    refused_by_lint_and_check(dir, &["s/good.yaml", "./s/good.yaml", "s", "s/"], expected);
 }
 
 /// A shipped scenario's path.

@@ -50,7 +50,6 @@ use rollout_sim::experiment::TrialResult;
 use rollout_sim::scenario::{Format, Scenario, load_str};
 use rollout_sim::trial::Workspace;
 
-/// Load a YAML scenario given inline.
 /// The names in `dir`, sorted.
 pub fn entries(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -61,6 +60,21 @@ pub fn entries(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// Every shipped scenario: the examples (`scenarios/`) and the benchmarks (`benches/`),
+/// sorted by path.
+pub fn examples_and_benches() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<std::path::PathBuf> = ["scenarios", "benches"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Load a YAML scenario given inline.
 pub fn yaml(text: &str) -> Scenario {
     match load_str(text, "test.yaml", Format::Yaml, &[]) {
         Ok(s) => s,

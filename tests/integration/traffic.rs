@@ -375,16 +375,8 @@ horizon: 30m
 /// ≤ failed_requests in every trial (with the rest of the conservation rules).
 #[test]
 fn the_release_is_a_part_of_the_blast_radius_in_every_example() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = ["scenarios", "benches"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
     let mut with_traffic = 0;
-    for file in files {
+    for file in crate::examples_and_benches() {
         let s = load_file(&file, &[]).unwrap_or_else(|e| panic!("{e}"));
         if s.traffic.is_none() {
             continue;
