@@ -142,26 +142,11 @@ fn prestop_uses_up_grace(s: &Scenario, out: &mut Vec<Warning>) {
         }
         None => "make service.terminationGracePeriodSeconds exceed pre_stop by the app's shutdown time, or shorten pre_stop".into(),
     };
-    // A grace period of 0 does not run the hook at all upstream (`killContainer` runs it
-    // only when the grace period is above 0): "uses it all up" would be untrue.
-    let (uses, upstream) = if grace == 0 {
-        (
-            "the app has no time to drain its in-flight requests",
-            "upstream the kubelet skips the preStop hook when the grace period is 0 and sends \
-             SIGTERM at once, then SIGKILL 2s later",
-        )
-    } else {
-        (
-            "the preStop sleep uses it all up and the app never drains its in-flight requests",
-            "upstream the kubelet sends SIGTERM when the hook or the grace period ends, \
-             whichever is first, and SIGKILL 2s later",
-        )
-    };
     warn(
         out,
         "prestop-ge-grace-period",
         format!(
-            "service.pre_stop {} is at least the grace period (service.terminationGracePeriodSeconds / stop_grace_period {}{default}): {uses}; this simulation sends SIGTERM and kills the container together, at the end of the grace period{cut}, where {upstream}",
+            "service.pre_stop {} is at least the grace period (service.terminationGracePeriodSeconds / stop_grace_period {}{default}): the preStop sleep uses it all up and the app never drains its in-flight requests; this simulation sends SIGTERM and kills the container together, at the end of the grace period{cut}, where upstream the kubelet sends SIGTERM when the hook or the grace period ends, whichever is first, and SIGKILL 2s later",
             secs(pre_stop),
             secs(grace),
         ),

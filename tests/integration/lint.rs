@@ -484,23 +484,6 @@ fn a_prestop_that_uses_up_the_grace_period_warns_on_the_kubelet() {
         "{}",
         w[0].why
     );
-    // A grace period of 0: upstream runs no hook at all.
-    let zero = of_rule(
-        &with(
-            K8S,
-            "pre_stop: 5s",
-            "pre_stop: 5s\n  terminationGracePeriodSeconds: 0",
-        ),
-        RULE,
-    );
-    assert_eq!(zero.len(), 1, "{zero:?}");
-    assert!(
-        zero[0]
-            .message
-            .ends_with("where upstream the kubelet skips the preStop hook when the grace period is 0 and sends SIGTERM at once, then SIGKILL 2s later"),
-        "{}",
-        zero[0].message
-    );
     // A written grace period, and the app's shutdown in the fix.
     let long = with(
         &with(
