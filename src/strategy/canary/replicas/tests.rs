@@ -73,6 +73,13 @@ fn approximate_weighted_counts_upstream_table() {
         (10, 1, 99, 10, 1),
         (10, 1, 100, 10, 0),
     ];
+    assert_counts(rows);
+    // docs/features/canary/index.md: N=10, w=41 ⇒ 4 canary / 6 stable.
+    assert_eq!(approximate_weighted_counts(10, 41, 0), (4, 6));
+}
+
+/// Each `(N, surge, weight, canary, stable)` row against `approximate_weighted_counts`.
+fn assert_counts(rows: &[(u32, u32, u32, u32, u32)]) {
     for &(n, surge, w, c, s) in rows {
         assert_eq!(
             approximate_weighted_counts(n, w, surge),
@@ -80,8 +87,6 @@ fn approximate_weighted_counts_upstream_table() {
             "N={n} surge={surge} w={w}"
         );
     }
-    // docs/features/canary/index.md: N=10, w=41 ⇒ 4 canary / 6 stable.
-    assert_eq!(approximate_weighted_counts(10, 41, 0), (4, 6));
 }
 
 /// Upstream's options over N + 1 pods keep the canary counts rounded over N
@@ -106,13 +111,7 @@ fn surge_options_round_over_n_and_no_option_keeps_the_stable() {
         (5, 0, 90, 0, 5),
         (10, 0, 95, 0, 10),
     ];
-    for &(n, surge, w, c, s) in rows {
-        assert_eq!(
-            approximate_weighted_counts(n, w, surge),
-            (c, s),
-            "N={n} surge={surge} w={w}"
-        );
-    }
+    assert_counts(rows);
 }
 
 #[test]
