@@ -78,6 +78,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         .collect();
     let opts = import::Options {
         drop_unknown_metrics: args.drop_unknown_metrics,
+        ..import::Options::default()
     };
     let mut files_read = Inputs::new();
     for entry in &entries {

@@ -5,7 +5,7 @@
 use crate::yaml;
 use rollout_sim::cluster::placer::{PendingReason, Placer};
 use rollout_sim::cluster::{Node, TaskState, TraceRecord};
-use rollout_sim::scenario::Scenario;
+use rollout_sim::scenario::{Format, Override, Scenario, load_str};
 use rollout_sim::trial::Workspace;
 
 /// A Placer over `scenario`'s nodes; places `n` tasks one by one (each holding its
@@ -317,7 +317,7 @@ fn stop_first_under_a_per_node_limit_never_waits() {
 #[test]
 fn foreign_fields_are_refused() {
     let err = |text: &str| {
-        rollout_sim::scenario::load_str(text, "s.yaml", rollout_sim::scenario::Format::Yaml, &[])
+        load_str(text, "s.yaml", Format::Yaml, &[])
             .unwrap_err()
             .to_string()
     };
@@ -434,6 +434,32 @@ fn import_keeps_the_spread_constraints_that_count_the_workloads_pods() {
         ),
         "{problems:?}"
     );
+}
+
+/// A manifest run directly (`run deploy.yaml --set …`) is checked with the user's
+/// overrides: a `nodeSelector` the default node pool cannot satisfy is refused as for any
+/// scenario, and a `--set cluster.nodes=[…]` giving the labels makes it run. (Before, the
+/// import refused it before the overrides applied, so nothing could make it run.)
+#[test]
+fn a_manifest_run_directly_takes_the_nodes_its_placement_needs_from_set() {
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
+                    replicas: 3\n  template:\n    spec:\n      nodeSelector: {disk: ssd}\n      \
+                    containers:\n      - name: app\n        image: web:1\n";
+    let load = |sets: &[&str]| {
+        let sets: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        load_str(manifest, "deploy.yaml", Format::Yaml, &sets)
+    };
+    let refused = load(&[]).expect_err("no default node has the label");
+    assert!(
+        refused.to_string().contains(
+            "deploy.yaml: service: the starting fleet does not fit the nodes its placement allows"
+        ),
+        "{refused}"
+    );
+    let s = load(&["cluster.nodes=[{labels: {disk: ssd}}, {labels: {disk: ssd}}]"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.cluster.nodes.len(), 2);
+    assert_eq!(s.service.placement.node_selector["disk"], "ssd");
 }
 
 const ROLLOUT_KIND: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout";
@@ -590,7 +616,6 @@ fn minimal_strategy(key: &str) -> &'static str {
 fn every_strategy_takes_its_schedulers_placement_fields() {
     use rollout_sim::cluster::placer::Scheduler;
     use rollout_sim::cluster::runtime::RuntimeKind;
-    use rollout_sim::scenario::{Format, load_str};
     use rollout_sim::strategy::registry::KEYS;
     let expected = |key: &str| match key {
         "swarm" => Scheduler::Swarm,

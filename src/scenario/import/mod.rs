@@ -184,7 +184,17 @@ pub fn scenario_tree(
     if !is_manifest(text, format) {
         return None;
     }
-    Some(import_str(text, origin, format).and_then(|found| only_one(found, origin)))
+    let input = Input {
+        text: Ok(text),
+        origin,
+        format,
+    };
+    let opts = Options {
+        run_with_overrides: true,
+        ..Options::default()
+    };
+    let found = import_files(&[input], &opts).and_then(|mut files| files.remove(0));
+    Some(found.and_then(|found| only_one(found, origin)))
 }
 
 fn only_one(found: Found, origin: &str) -> Result<Value, ScenarioError> {
@@ -215,6 +225,13 @@ pub struct Options {
     /// An analysis metric whose query is not recognised is left out and reported, rather
     /// than refused.
     pub drop_unknown_metrics: bool,
+    /// The scenario is run at once with the user's `--set` overrides (`run deploy.yaml
+    /// --set …`), not written: the loader checks it again with them, so a problem at a
+    /// field the import filled in (the default node pool, a whole-scenario check) is left
+    /// to that check, where an override may have fixed it (`--set 'cluster.nodes=[…]'`
+    /// giving the labels a `nodeSelector` needs). Problems at the manifest's own values
+    /// are still told at their manifest paths.
+    pub run_with_overrides: bool,
 }
 
 /// One file to import.
@@ -392,7 +409,7 @@ fn import_docs(
                         &format!("a {kind} needs a name"),
                     ))
                 } else {
-                    import_one(doc, origin, &what, |src, d| {
+                    import_one(doc, origin, &what, ctx.opts, |src, d| {
                         if kind == "Rollout" {
                             argo::rollout(src, name, ctx, d);
                         } else {
@@ -437,7 +454,7 @@ fn import_docs(
                 }
                 for name in services {
                     let what = format!("compose service {name}");
-                    let outcome = import_one(doc, origin, &what, |src, d| {
+                    let outcome = import_one(doc, origin, &what, ctx.opts, |src, d| {
                         compose::service(src, &name, d);
                         d.finish(src, compose::is_extension);
                         defaults::fill(d, Controller::Swarm);
@@ -506,6 +523,7 @@ fn import_one(
     doc: &Value,
     origin: &str,
     what: &str,
+    opts: &Options,
     map: impl FnOnce(&Src, &mut Draft),
 ) -> Result<Imported, ScenarioError> {
     let root = Src::root(doc);
@@ -524,10 +542,13 @@ fn import_one(
     let text = render::render(&d, &header, defaults::footer(&d));
     // Loaded under a name that cannot be taken for a manifest again; loaded even when
     // mapping found problems, so the loader's are reported in the same run (`load_back`).
-    let back = match load::load_str(&text, "imported.yaml", Format::Yaml, &[]) {
+    let mut back = match load::load_str(&text, "imported.yaml", Format::Yaml, &[]) {
         Ok(_) => Vec::new(),
         Err(e) => load_back::at_manifest_paths(&d, e.problems),
     };
+    if opts.run_with_overrides {
+        back.retain(|b| b.in_manifest);
+    }
     if !d.errors.is_empty() {
         return Err(ScenarioError {
             origin,
