@@ -36,8 +36,7 @@ use super::node::Node;
 use super::scheduler::{self, NodeIndex};
 use super::task::NodeId;
 use crate::scenario::placement::{
-    NodeAttrs, Placement, Requirement, SelectorOp, SwarmConstraint, SwarmKey, Taint, TaintEffect,
-    Toleration,
+    NodeAttrs, Placement, Requirement, SwarmConstraint, SwarmKey, Taint, TaintEffect, Toleration,
 };
 use crate::scenario::{Resources, Scenario};
 use std::collections::HashMap;
@@ -183,24 +182,8 @@ pub fn taints_tolerated(taints: &[Taint], tolerations: &[Toleration]) -> bool {
 
 /// One `matchExpressions` entry against a node's labels (`labels.Requirement.Matches`).
 pub fn requirement_matches(req: &Requirement, attrs: &NodeAttrs) -> bool {
-    let label = attrs.labels.get(&req.key);
-    let number = |v: &str| v.parse::<i64>().ok();
-    match req.op {
-        SelectorOp::In => label.is_some_and(|l| req.values.contains(l)),
-        SelectorOp::NotIn => label.is_none_or(|l| !req.values.contains(l)),
-        SelectorOp::Exists => label.is_some(),
-        SelectorOp::DoesNotExist => label.is_none(),
-        SelectorOp::Gt | SelectorOp::Lt => {
-            let (Some(l), Some(v)) = (label.and_then(|l| number(l)), number(&req.values[0])) else {
-                return false;
-            };
-            if req.op == SelectorOp::Gt {
-                l > v
-            } else {
-                l < v
-            }
-        }
-    }
+    let label = attrs.labels.get(&req.key).map(String::as_str);
+    req.op.matches(label, &req.values)
 }
 
 /// The `NodeAffinity` filter: every `nodeSelector` label equal, and, when the required

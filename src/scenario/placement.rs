@@ -140,6 +140,38 @@ pub enum SelectorOp {
     Lt,
 }
 
+impl SelectorOp {
+    /// Whether a `label` (its value, `None` when absent) passes this operator with
+    /// `values` (`labels.Requirement.Matches`): the one rule for node affinity and for the
+    /// pod label selectors the importer reads.
+    ///
+    /// ```
+    /// use rollout_sim::scenario::placement::SelectorOp;
+    /// let v = ["a".to_string()];
+    /// assert!(SelectorOp::NotIn.matches(None, &v));
+    /// assert!(!SelectorOp::In.matches(Some("b"), &v));
+    /// ```
+    pub fn matches(self, label: Option<&str>, values: &[String]) -> bool {
+        let listed = |l: &str| values.iter().any(|v| v == l);
+        let number = |v: &str| v.parse::<i64>().ok();
+        match self {
+            SelectorOp::In => label.is_some_and(listed),
+            SelectorOp::NotIn => label.is_none_or(|l| !listed(l)),
+            SelectorOp::Exists => label.is_some(),
+            SelectorOp::DoesNotExist => label.is_none(),
+            SelectorOp::Gt | SelectorOp::Lt => {
+                let (Some(l), Some(v)) = (
+                    label.and_then(number),
+                    values.first().and_then(|v| number(v)),
+                ) else {
+                    return false;
+                };
+                if self == SelectorOp::Gt { l > v } else { l < v }
+            }
+        }
+    }
+}
+
 pub const OPERATORS: &[(&str, SelectorOp)] = &[
     ("In", SelectorOp::In),
     ("NotIn", SelectorOp::NotIn),

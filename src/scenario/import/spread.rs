@@ -23,6 +23,7 @@
 //! A selector that the API server would refuse (an unknown operator, `In` without values)
 //! is an error at its path (`pkg/apis/meta/v1/validation`, `ValidateLabelSelector`).
 
+use super::super::placement::SelectorOp;
 use super::draft::{Draft, Src};
 use serde_json::Value;
 
@@ -170,24 +171,12 @@ fn selects_own_pods<'a>(
         let (Some(key), Some(op)) = (key, op) else {
             return Err((expression, "needs `key` and `operator`".into()));
         };
-        let present = label(key);
-        all &= match (op, values.is_empty()) {
-            ("In", false) => present.is_some_and(|v| values.contains(&v)),
-            ("NotIn", false) => present.is_none_or(|v| !values.contains(&v)),
-            ("Exists", true) => present.is_some(),
-            ("DoesNotExist", true) => present.is_none(),
-            ("In" | "NotIn", true) => {
-                return Err((
-                    expression,
-                    "`In` and `NotIn` need at least one value".into(),
-                ));
-            }
-            ("Exists" | "DoesNotExist", false) => {
-                return Err((
-                    expression,
-                    "`Exists` and `DoesNotExist` take no values".into(),
-                ));
-            }
+        // A pod label selector has the node selector's operators but `Gt` and `Lt`.
+        let op = match op {
+            "In" => SelectorOp::In,
+            "NotIn" => SelectorOp::NotIn,
+            "Exists" => SelectorOp::Exists,
+            "DoesNotExist" => SelectorOp::DoesNotExist,
             _ => {
                 return Err((
                     expression,
@@ -195,6 +184,23 @@ fn selects_own_pods<'a>(
                 ));
             }
         };
+        match (op, values.is_empty()) {
+            (SelectorOp::In | SelectorOp::NotIn, true) => {
+                return Err((
+                    expression,
+                    "`In` and `NotIn` need at least one value".into(),
+                ));
+            }
+            (SelectorOp::Exists | SelectorOp::DoesNotExist, false) => {
+                return Err((
+                    expression,
+                    "`Exists` and `DoesNotExist` take no values".into(),
+                ));
+            }
+            _ => {}
+        }
+        let values: Vec<String> = values.into_iter().map(String::from).collect();
+        all &= op.matches(label(key), &values);
     }
     Ok(all)
 }
