@@ -21,8 +21,11 @@
 //! `prober_manager.UpdatePodStatus` triggers a readiness probe as soon as a started
 //! container has no result; `int(secondsSince(startedAt)) < initialDelaySeconds` lets the
 //! probe at exactly `start + initialDelay` through — then every `periodSeconds`. A probe
-//! that times out is observed `timeoutSeconds` after its tick; the next tick stays on the
-//! period grid.
+//! that times out is observed `timeoutSeconds` after its tick. The next probe is at the
+//! next tick when the timeout is shorter than the period; otherwise it starts as soon as
+//! the hung one returns: `run` probes synchronously (`doProbe` waits out the timeout) and
+//! then reads a `time.Ticker`, whose channel keeps one tick and drops the others, so
+//! consecutive hung probes are `timeoutSeconds` apart, not `periodSeconds`.
 
 use super::health::AppTimes;
 use crate::scenario::Probe;
@@ -126,13 +129,17 @@ impl ProbeWalk {
                 return None;
             }
             if t >= app.hang_at {
-                // Every probe from here on times out.
+                // Every probe from here on times out. The worker probes synchronously, so
+                // a probe that waits out a timeout longer than the period holds the next
+                // one back until it returns (the ticker keeps one tick, which fires at
+                // once): hung probes are `max(period, timeout)` apart.
                 if fail_thr == 0 {
                     return Some(Flip::Never);
                 }
+                let spacing = period.max(timeout);
                 let need = fail_thr.saturating_sub(self.fail).max(1) as Time;
-                let tick = t + (need - 1) * period;
-                self.t = tick + period;
+                let tick = t + (need - 1) * spacing;
+                self.t = tick + spacing;
                 self.fail = 0;
                 self.succ = 0;
                 return Some(Flip::Failure(tick + timeout));
@@ -344,6 +351,34 @@ mod tests {
         assert_eq!(
             w.next_flip(&p, app(0, 35 * S), Some(1), None, NEVER),
             Flip::Never
+        );
+    }
+
+    #[test]
+    fn hung_probes_are_a_timeout_apart_when_it_exceeds_the_period() {
+        // kubernetes/kubernetes pkg/kubelet/prober/worker.go `run`: `doProbe` blocks until
+        // the probe returns, then the loop reads the ticker, which holds one tick. With
+        // periodSeconds 2 and timeoutSeconds 5, a container that hangs at 35 s is probed at
+        // 36 s (grid tick), 41 s and 46 s (each as soon as the previous one timed out): the
+        // third failure is seen at 51 s, not at 36 + 2 × 2 + 5 = 45 s.
+        let p = Probe {
+            timeout: 5 * S,
+            ..probe(2, 1, 3)
+        };
+        let mut w = ProbeWalk::new(0, rng(0), &p);
+        assert_eq!(
+            w.next_flip(&p, app(0, 35 * S), None, Some(3), NEVER),
+            Flip::Failure(51 * S)
+        );
+        // A timeout equal to the period changes nothing: ticks 36, 41, 46 at period 5 too.
+        let p = Probe {
+            timeout: 5 * S,
+            ..probe(5, 1, 3)
+        };
+        let mut w = ProbeWalk::new(S, rng(0), &p);
+        assert_eq!(
+            w.next_flip(&p, app(0, 35 * S), None, Some(3), NEVER),
+            Flip::Failure(51 * S)
         );
     }
 
