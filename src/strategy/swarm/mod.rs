@@ -27,6 +27,9 @@
 //!   the service's current spec after the restart delay (`restart.Supervisor.Restart`);
 //!   during a rollback, a slot left with no task gets a fresh one at once, as the
 //!   scale-up path does (`UpdatableTasksInSlot` counts it dead, `reconcile` → `addTasks`).
+//!   Outside a rollback, a slot whose newest task ended and was not restarted (restart
+//!   policy) is handed to the updater with that task (`UpdatableTasksInSlot`), so it is
+//!   dirty if that task is of another spec, and the updater gives it a new task.
 //!
 //! Nothing waits for a Pending task with a timeout (the wait in `updateTask` has none, a
 //! TODO upstream): an update blocked by a full cluster never finishes, and the trial ends
@@ -129,6 +132,10 @@ pub struct Swarm<'s> {
     requests: u32,
     track: Vec<Track>,
     slot_restarts: Vec<u32>,
+    /// Per slot: the version of its newest task, if that task ended and the restart
+    /// supervisor declined to replace it (`shouldRestart` false), so the slot has no task
+    /// until the next run gives it one; `None` once a task is created for the slot.
+    dead: Vec<Option<VersionId>>,
     failures_total: u32,
 }
 
@@ -149,6 +156,7 @@ impl<'s> Swarm<'s> {
             requests: 0,
             track: Vec::new(),
             slot_restarts: Vec::new(),
+            dead: Vec::new(),
             failures_total: 0,
         }
     }
@@ -197,12 +205,41 @@ impl<'s> Swarm<'s> {
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
         let id = cl.create_task(slot, self.spec, gate);
         self.set_track(id, NO_TRACK);
+        self.revive(slot);
         id
+    }
+
+    /// `slot` has a task again.
+    fn revive(&mut self, slot: u32) {
+        if let Some(d) = self.dead.get_mut(slot as usize) {
+            *d = None;
+        }
+    }
+
+    /// The restart supervisor declined to replace `slot`'s newest task, of `version`.
+    fn mark_dead(&mut self, slot: u32, version: VersionId) {
+        let s = slot as usize;
+        if s >= self.dead.len() {
+            self.dead.resize(s + 1, None);
+        }
+        self.dead[s] = Some(version);
+    }
+
+    /// Whether `slot` is left with no task, its newest one of a version other than the
+    /// spec and not to be restarted: `UpdatableTasksInSlot` hands such a slot to the
+    /// updater with that task, which is dirty, so the updater gives the slot a new task.
+    fn dead_and_stale(&self, slot: u32) -> bool {
+        dead_and_stale(&self.dead, self.spec, slot)
     }
 
     pub(super) fn cfg(&self) -> &UpdateConfig {
         self.run.cfg.as_ref().expect("a run has a config")
     }
+}
+
+/// [`Swarm::dead_and_stale`] over the fields it reads, for a caller holding the run.
+fn dead_and_stale(dead: &[Option<VersionId>], spec: VersionId, slot: u32) -> bool {
+    matches!(dead.get(slot as usize), Some(&Some(v)) if v != spec)
 }
 
 /// The task states the Swarm controller reacts to; notices of the others are not made
@@ -231,6 +268,7 @@ impl Controller for Swarm<'_> {
         cl.observe_only(OBSERVED_BY_FLEET);
         self.track.clear();
         self.slot_restarts.clear();
+        self.dead.clear();
         self.failures_total = 0;
         self.runs = 0;
         self.run.clear();

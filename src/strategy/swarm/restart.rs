@@ -8,11 +8,15 @@ impl Swarm<'_> {
     /// `restart.Supervisor.Restart`: replace a failed task with the service's current spec,
     /// started after the restart delay. Other tasks in the slot are not looked at.
     pub(super) fn restart(&mut self, cl: &mut Cluster, failed: TaskId) {
-        let slot = cl.task(failed).slot;
+        let (slot, version) = (cl.task(failed).slot, cl.task(failed).version);
         let policy = &cl.scenario.service.restart;
         // A slot removed by a scale-down is not restarted (its tasks' desired state is
         // REMOVE).
-        if policy.condition == RestartCondition::None || self.slots.binary_search(&slot).is_err() {
+        if self.slots.binary_search(&slot).is_err() {
+            return;
+        }
+        if policy.condition == RestartCondition::None {
+            self.mark_dead(slot, version);
             return;
         }
         let s = slot as usize;
@@ -20,6 +24,7 @@ impl Swarm<'_> {
             self.slot_restarts.resize(s + 1, 0);
         }
         if policy.max_attempts > 0 && self.slot_restarts[s] >= policy.max_attempts {
+            self.mark_dead(slot, version);
             return;
         }
         self.slot_restarts[s] += 1;

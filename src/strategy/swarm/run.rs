@@ -2,7 +2,7 @@
 //! cancelled (`Supervisor.Update`, `Cancel()`).
 
 use super::pool::Pool;
-use super::{Swarm, UpdateState};
+use super::{Swarm, UpdateState, dead_and_stale};
 use crate::cluster::{Cluster, StartGate, TaskId};
 use crate::scenario::UpdateConfig;
 use crate::scenario::control_plane::Phase as Cp;
@@ -221,7 +221,9 @@ impl Swarm<'_> {
                     stale = task.version != self.spec;
                 }
             }
-            if wanted > 1 || stale {
+            // A slot left with no task after a declined restart is dirty if that task was
+            // of another spec (`UpdatableTasksInSlot` passes its newest task).
+            if wanted > 1 || stale || wanted == 0 && dead_and_stale(&self.dead, self.spec, slot) {
                 r.dirty.push(slot);
             }
         }

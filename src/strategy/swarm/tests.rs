@@ -403,3 +403,26 @@ fn scale_after_the_update_keeps_its_outcome() {
     assert_eq!((r.outcome, r.duration), (Outcome::Completed, 13 * S));
     assert_eq!(created_and_stopped(&trace), [(0, 4), (6, 0)]);
 }
+
+#[test]
+fn an_update_replaces_tasks_of_dead_slots_that_will_not_restart() {
+    // restart_policy none: both `next` tasks crash on start and stay down (swarmkit
+    // `Supervisor.Restart` declines). `docker service update --image current` at 20 s:
+    // `UpdatableTasksInSlot` (manager/orchestrator/restart/restart.go) passes the updater
+    // a slot whose newest task has stopped and should not be restarted, and that task is
+    // dirty against the new spec, so the updater gives the slot a new task (`worker`,
+    // `updateTask`; no old task to wait for): 20→22, 22→24, then the 5 s window.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    s.service.restart.condition = crate::scenario::RestartCondition::None;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = vec![crate::scenario::Action {
+        at: 20 * S,
+        kind: ActionKind::Update(CURRENT),
+    }];
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 29 * S));
+    // current: the fleet's 2 (stopped by the first update) and the 2 new ones.
+    assert_eq!(created_and_stopped(&trace), [(2, 2), (2, 0)]);
+    assert_eq!(r.restarts, 0);
+}
