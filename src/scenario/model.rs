@@ -243,7 +243,8 @@ pub struct RestartPolicy {
     pub condition: RestartCondition,
     /// Delay before the replacement starts (default 5s).
     pub delay: Time,
-    /// Restarts per slot before giving up; 0 is unlimited (default).
+    /// Restarts per slot and spec version before giving up (swarmkit counts them anew when
+    /// the replacement's `SpecVersion` changes); 0 is unlimited (default).
     pub max_attempts: u32,
 }
 

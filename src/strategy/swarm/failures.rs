@@ -73,6 +73,7 @@ impl Swarm<'_> {
                 match self.previous.take() {
                     Some(prev) => {
                         self.spec = prev;
+                        self.spec_gen = self.previous_gen;
                         let replicas = self.previous_replicas;
                         self.set_replicas(cl, replicas);
                         self.set_state(cl, UpdateState::RollbackStarted, message);

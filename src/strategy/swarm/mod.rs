@@ -71,6 +71,7 @@ use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig, VersionId};
 use crate::sim::time::{MINUTE, Time};
+use restart::RestartHistory;
 use run::{NO_TRACK, Phase, Run, Timer, Track, Worker, same_run};
 
 /// swarmkit `defaultOldTaskTimeout`: stop-first starts the new task after this even if the
@@ -122,6 +123,15 @@ pub struct Swarm<'s> {
     replicas: u32,
     /// `PreviousSpec`'s replica count.
     previous_replicas: u32,
+    /// `SpecVersion`: which write of the spec tasks are created from. Every service update
+    /// (image or scale) is a new one; a rollback restores the previous one.
+    spec_gen: u32,
+    /// `PreviousSpecVersion`.
+    previous_gen: u32,
+    /// Spec versions written so far (the fleet's is 0).
+    gens: u32,
+    /// Each task's `SpecVersion`, by id (0 past the end: the fleet).
+    task_gen: Vec<u32>,
     /// The service's slots (sorted): `0..replicas` until a scale changes them.
     slots: Vec<u32>,
     state: UpdateState,
@@ -131,7 +141,7 @@ pub struct Swarm<'s> {
     /// Runs requested so far; a `Timer::Run` of an older request is stale.
     requests: u32,
     track: Vec<Track>,
-    slot_restarts: Vec<u32>,
+    slot_restarts: Vec<RestartHistory>,
     /// Per slot: the version of its newest task, if that task ended and the restart
     /// supervisor declined to replace it (`shouldRestart` false), so the slot has no task
     /// until the next run gives it one; `None` once a task is created for the slot.
@@ -148,6 +158,10 @@ impl<'s> Swarm<'s> {
             previous: None,
             replicas: 0,
             previous_replicas: 0,
+            spec_gen: 0,
+            previous_gen: 0,
+            gens: 0,
+            task_gen: Vec::new(),
             slots: Vec::new(),
             state: UpdateState::None,
             state_at: 0,
@@ -201,12 +215,40 @@ impl<'s> Swarm<'s> {
         }
     }
 
+    /// `UpdateService` with a new spec of `version` (the replica count is set by the
+    /// caller): the spec in force becomes `PreviousSpec`, and the new one gets a new
+    /// `SpecVersion` (manager/controlapi/service.go).
+    fn write_spec(&mut self, version: VersionId) {
+        self.previous = Some(self.spec);
+        self.previous_replicas = self.replicas;
+        self.previous_gen = self.spec_gen;
+        self.spec = version;
+        self.gens += 1;
+        self.spec_gen = self.gens;
+    }
+
     /// A new task of the spec for `slot`, created by no worker.
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
         let id = cl.create_task(slot, self.spec, gate);
         self.set_track(id, NO_TRACK);
-        self.revive(slot);
+        self.created(id, slot);
         id
+    }
+
+    /// Bookkeeping of a task just created for `slot`: it has the spec's `SpecVersion`, and
+    /// the slot a task.
+    fn created(&mut self, id: TaskId, slot: u32) {
+        let i = id as usize;
+        if i >= self.task_gen.len() {
+            self.task_gen.resize(i + 1, 0);
+        }
+        self.task_gen[i] = self.spec_gen;
+        self.revive(slot);
+    }
+
+    /// `task`'s `SpecVersion`.
+    fn gen_of(&self, task: TaskId) -> u32 {
+        self.task_gen.get(task as usize).copied().unwrap_or(0)
     }
 
     /// `slot` has a task again.
@@ -274,6 +316,8 @@ impl Controller for Swarm<'_> {
         self.run.clear();
         self.spec = CURRENT;
         self.previous = None;
+        (self.spec_gen, self.previous_gen, self.gens) = (0, 0, 0);
+        self.task_gen.clear();
         self.state = UpdateState::None;
         self.replicas = cl.scenario.service.replicas;
         self.previous_replicas = self.replicas;
@@ -290,8 +334,7 @@ impl Controller for Swarm<'_> {
         // made half the notices of a rollout.
         cl.quiet_stops_below(fleet.end);
         // `docker service update --image next`.
-        self.previous = Some(CURRENT);
-        self.spec = NEXT;
+        self.write_spec(NEXT);
         self.requests = 0;
         self.request_run(cl, false);
     }
@@ -346,6 +389,7 @@ impl Controller for Swarm<'_> {
                 };
                 self.previous = Some(self.spec);
                 self.spec = prev;
+                std::mem::swap(&mut self.spec_gen, &mut self.previous_gen);
                 let replicas = self.previous_replicas;
                 self.previous_replicas = self.replicas;
                 self.set_replicas(cl, replicas);
@@ -358,9 +402,7 @@ impl Controller for Swarm<'_> {
             ActionKind::Promote | ActionKind::Abort | ActionKind::Retry => {}
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
-                self.previous = Some(self.spec);
-                self.previous_replicas = self.replicas;
-                self.spec = v;
+                self.write_spec(v);
                 self.request_run(cl, false);
             }
             ActionKind::Scale(n) => self.scale(cl, n),

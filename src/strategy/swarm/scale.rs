@@ -30,8 +30,7 @@ use crate::cluster::{Cluster, StartGate, TaskState};
 impl Swarm<'_> {
     /// `docker service scale SERVICE=n`.
     pub(super) fn scale(&mut self, cl: &mut Cluster, n: u32) {
-        self.previous = Some(self.spec);
-        self.previous_replicas = self.replicas;
+        self.write_spec(self.spec);
         self.set_replicas(cl, n);
         let finished = matches!(
             self.state,

@@ -426,3 +426,28 @@ fn an_update_replaces_tasks_of_dead_slots_that_will_not_restart() {
     assert_eq!(created_and_stopped(&trace), [(2, 2), (2, 0)]);
     assert_eq!(r.restarts, 0);
 }
+
+#[test]
+fn max_attempts_counts_the_restarts_of_one_spec_version() {
+    // One slot, `max_attempts: 1`; `next` and `third` crash on start (2 s). The update to
+    // `next` restarts its task once (crash at 2 s, replacement held 5 s, crash at 9 s),
+    // then gives up. `docker service update --image third` at 30 s: a new spec version,
+    // and swarmkit's restart history of a slot is cleared when the replacement's
+    // `SpecVersion` differs from the one it counted (`RecordRestartHistory`), and
+    // `shouldRestart` allows a restart of a task of another spec version than the counted
+    // one (manager/orchestrator/restart/restart.go). So `third` gets its own restart.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions.push(testkit::version("third", 2 * S));
+    s.service.versions[1].crash_probability = 1.0;
+    s.service.versions[2].crash_probability = 1.0;
+    s.service.restart.max_attempts = 1;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = vec![crate::scenario::Action {
+        at: 30 * S,
+        kind: ActionKind::Update(2),
+    }];
+    let r = run(&s);
+    // The second run: 30 s, the crash at 32 s, then the 5 s window.
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 37 * S));
+    assert_eq!(r.restarts, 2, "one restart of next, one of third");
+}

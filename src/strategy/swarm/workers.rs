@@ -121,7 +121,7 @@ impl Swarm<'_> {
     /// waits for it.
     fn new_task_for(&mut self, cl: &mut Cluster, w: usize, slot: u32, gate: StartGate) -> TaskId {
         let task = cl.create_task(slot, self.spec, gate);
-        self.revive(slot);
+        self.created(task, slot);
         let tr = Track {
             run: self.run.id,
             worker: w as u32,
