@@ -27,6 +27,10 @@
 //!   the service's current spec after the restart delay (`restart.Supervisor.Restart`);
 //!   during a rollback, a slot left with no task gets a fresh one at once, as the
 //!   scale-up path does (`UpdatableTasksInSlot` counts it dead, `reconcile` → `addTasks`).
+//!   A task that ends before its delayed start is over (a pull failure during the
+//!   restart delay, or a stop-first task rejected while held for the old one) is
+//!   restarted only once that delay is (`Restart` → `waitRestart`), and its worker reads
+//!   its end only then (`updateTask` waits for `DelayStart` first).
 //!   Outside a rollback, a slot whose newest task ended and was not restarted (restart
 //!   policy) is handed to the updater with that task (`UpdatableTasksInSlot`), so it is
 //!   dirty if that task is of another spec, and the updater gives it a new task.
@@ -146,6 +150,10 @@ pub struct Swarm<'s> {
     /// supervisor declined to replace it (`shouldRestart` false), so the slot has no task
     /// until the next run gives it one; `None` once a task is created for the slot.
     dead: Vec<Option<VersionId>>,
+    /// Per slot: a task that failed before its delayed start and waits to be restarted
+    /// ([`Track::restart_waits`]), [`run::NO_TASK`] if none. Its desired state is still
+    /// RUNNING upstream, so the updater counts it as the slot's task.
+    waiting_restart: Vec<TaskId>,
     failures_total: u32,
 }
 
@@ -171,6 +179,7 @@ impl<'s> Swarm<'s> {
             track: Vec::new(),
             slot_restarts: Vec::new(),
             dead: Vec::new(),
+            waiting_restart: Vec::new(),
             failures_total: 0,
         }
     }
@@ -271,17 +280,12 @@ impl<'s> Swarm<'s> {
     /// spec and not to be restarted: `UpdatableTasksInSlot` hands such a slot to the
     /// updater with that task, which is dirty, so the updater gives the slot a new task.
     fn dead_and_stale(&self, slot: u32) -> bool {
-        dead_and_stale(&self.dead, self.spec, slot)
+        matches!(self.dead.get(slot as usize), Some(&Some(v)) if v != self.spec)
     }
 
     pub(super) fn cfg(&self) -> &UpdateConfig {
         self.run.cfg.as_ref().expect("a run has a config")
     }
-}
-
-/// [`Swarm::dead_and_stale`] over the fields it reads, for a caller holding the run.
-fn dead_and_stale(dead: &[Option<VersionId>], spec: VersionId, slot: u32) -> bool {
-    matches!(dead.get(slot as usize), Some(&Some(v)) if v != spec)
 }
 
 /// The task states the Swarm controller reacts to; notices of the others are not made
@@ -311,6 +315,7 @@ impl Controller for Swarm<'_> {
         self.track.clear();
         self.slot_restarts.clear();
         self.dead.clear();
+        self.waiting_restart.clear();
         self.failures_total = 0;
         self.runs = 0;
         self.run.clear();
@@ -353,7 +358,11 @@ impl Controller for Swarm<'_> {
 
     fn on_timer(&mut self, cl: &mut Cluster, timer: Timer) {
         match timer {
-            Timer::OldTask(task) => cl.allow_start(task),
+            Timer::OldTask(task) => {
+                self.release(cl, task);
+                self.dispatch_if_running(cl);
+            }
+            Timer::DelayOver(task) => self.restart_after_delay(cl, task),
             Timer::Worker { run, worker }
                 if run == self.run.id
                     && self.run.workers.get(worker as usize) == Worker::Sleeping =>

@@ -1,6 +1,7 @@
 //! The restart supervisor (`manager/orchestrator/restart/restart.go`).
 
 use super::Swarm;
+use super::run::{NO_TASK, Timer};
 use crate::cluster::{Cluster, StartGate, TaskId};
 use crate::scenario::RestartCondition;
 
@@ -15,6 +16,61 @@ pub(super) struct RestartHistory {
 }
 
 impl Swarm<'_> {
+    /// `Supervisor.Restart` for a task that failed: at once, unless its delayed start
+    /// (`DelayStart`: a restart delay, or stop-first's wait for the old task) is not over,
+    /// when the restart waits for that (`waitRestart`).
+    pub(super) fn restart_when_due(&mut self, cl: &mut Cluster, failed: TaskId) {
+        let now = cl.now();
+        let not_before = cl.task(failed).start_not_before;
+        let held = !cl.task(failed).start_allowed && !self.tracked(failed).released;
+        if !held && not_before <= now {
+            self.restart(cl, failed);
+            return;
+        }
+        self.track(failed).restart_waits = true;
+        let slot = cl.task(failed).slot as usize;
+        if slot >= self.waiting_restart.len() {
+            self.waiting_restart.resize(slot + 1, NO_TASK);
+        }
+        self.waiting_restart[slot] = failed;
+        if !held {
+            cl.set_timer(not_before, Timer::DelayOver(failed));
+        }
+    }
+
+    /// The delayed start of `failed`, whose restart waited for it, is over: restart it
+    /// (`waitRestart`), unless the updater shut it down meanwhile (desired state past
+    /// RUNNING), which [`Swarm::take_waiting_restart`] records.
+    pub(super) fn restart_after_delay(&mut self, cl: &mut Cluster, failed: TaskId) {
+        let tr = self.track(failed);
+        if !tr.restart_waits {
+            return;
+        }
+        tr.restart_waits = false;
+        let slot = cl.task(failed).slot as usize;
+        if self.waiting_restart.get(slot) != Some(&failed) {
+            return;
+        }
+        self.waiting_restart[slot] = NO_TASK;
+        self.restart(cl, failed);
+    }
+
+    /// The task of `slot` waiting to be restarted, if any, taken: the updater shuts it
+    /// down (`removeOldTasks`), so it is not restarted.
+    pub(super) fn take_waiting_restart(&mut self, slot: u32) -> Option<TaskId> {
+        let w = self.waiting_restart.get_mut(slot as usize)?;
+        let t = std::mem::replace(w, NO_TASK);
+        (t != NO_TASK).then_some(t)
+    }
+
+    /// The task of `slot` waiting to be restarted, if any.
+    pub(super) fn waiting_restart(&self, slot: u32) -> Option<TaskId> {
+        self.waiting_restart
+            .get(slot as usize)
+            .copied()
+            .filter(|&t| t != NO_TASK)
+    }
+
     /// `restart.Supervisor.Restart`: replace a failed task with the service's current spec,
     /// started after the restart delay. Other tasks in the slot are not looked at.
     pub(super) fn restart(&mut self, cl: &mut Cluster, failed: TaskId) {

@@ -2,7 +2,7 @@
 //! cancelled (`Supervisor.Update`, `Cancel()`).
 
 use super::pool::Pool;
-use super::{Swarm, UpdateState, dead_and_stale};
+use super::{Swarm, UpdateState};
 use crate::cluster::{Cluster, StartGate, TaskId};
 use crate::scenario::UpdateConfig;
 use crate::scenario::control_plane::Phase as Cp;
@@ -43,6 +43,11 @@ pub(super) struct Track {
     pub(super) seen_running: Time,
     /// Already counted as a failure.
     pub(super) counted: bool,
+    /// It failed while its start was still delayed (`DelayStart`), and its restart waits
+    /// for that delay's end (`Supervisor.Restart` → `waitRestart`).
+    pub(super) restart_waits: bool,
+    /// Stop-first: the wait for the old task is over (it ended, or the 1-minute timeout).
+    pub(super) released: bool,
     /// Stop-first: the new task waiting for this (old) one to exit, [`NO_TASK`] if none.
     /// (Not an `Option`: without its 4-byte flag a track takes 24 bytes, not 32, and a
     /// 10,000-replica run's tracks, looked up at every notice, take less of the cache.)
@@ -63,6 +68,8 @@ pub(super) const NO_TRACK: Track = Track {
     run: 0,
     seen_running: NEVER,
     counted: false,
+    restart_waits: false,
+    released: false,
     releases: NO_TASK,
     worker: NO_WORKER,
 };
@@ -87,6 +94,8 @@ pub enum Timer {
     OldTask(TaskId),
     /// A task's own failure reaches the controller (`failure_report` after it happened).
     Seen(TaskId),
+    /// The restart delay of this task, which failed before it was over, is over.
+    DelayOver(TaskId),
     /// A requested run starts (`update_start` after the command).
     Run {
         /// The request it answers.
@@ -111,6 +120,7 @@ impl Payload for Timer {
             Timer::OldTask(task) => pack(3, 0, task),
             Timer::Seen(task) => pack(4, 0, task),
             Timer::Run { request, rollback } => pack(5, request, rollback as u32),
+            Timer::DelayOver(task) => pack(6, 0, task),
         }
     }
 
@@ -126,6 +136,7 @@ impl Payload for Timer {
                 request: run,
                 rollback: index == 1,
             },
+            6 => Timer::DelayOver(index),
             k => unreachable!("timer kind {k} is never encoded"),
         }
     }
@@ -181,6 +192,27 @@ impl Run {
 }
 
 impl Swarm<'_> {
+    /// `isSlotDirty` over the tasks `UpdatableTasksInSlot` passes: two or more, or one of
+    /// another spec. They are the slot's wanted tasks and a task waiting to be restarted
+    /// (its desired state is still RUNNING upstream); with none, the newest task if its
+    /// restart was declined. One plain pass over the slot (nearly always one task) costs
+    /// less than an iterator stopped early.
+    pub(super) fn slot_dirty(&self, cl: &Cluster, slot: u32) -> bool {
+        let (mut wanted, mut stale) = (0u32, false);
+        for &t in cl.slot(slot) {
+            let task = cl.task(t);
+            if task.is_wanted() {
+                wanted += 1;
+                stale = task.version != self.spec;
+            }
+        }
+        if let Some(t) = self.waiting_restart(slot) {
+            wanted += 1;
+            stale = cl.task(t).version != self.spec;
+        }
+        wanted > 1 || stale || wanted == 0 && self.dead_and_stale(slot)
+    }
+
     /// `Supervisor.Update`: cancel the running updater (if any) and start a new run.
     pub(super) fn start_run(&mut self, cl: &mut Cluster, rollback: bool) {
         self.runs += 1;
@@ -203,30 +235,18 @@ impl Swarm<'_> {
             // it a fresh task of the restored spec at once.
             for i in 0..self.slots.len() {
                 let slot = self.slots[i];
-                if !cl.slot(slot).iter().any(|&t| cl.task(t).is_wanted()) {
+                if !cl.slot(slot).iter().any(|&t| cl.task(t).is_wanted())
+                    && self.waiting_restart(slot).is_none()
+                {
                     cl.gauges.restarts += 1;
                     self.new_task(cl, slot, StartGate::Now);
                 }
             }
         }
+        let mut dirty = std::mem::take(&mut self.run.dirty);
+        dirty.extend(self.slots.iter().filter(|&&s| self.slot_dirty(cl, s)));
         let r = &mut self.run;
-        for &slot in &self.slots {
-            // Dirty: two wanted tasks or more, or one of another spec. One plain pass over
-            // the slot (nearly always one task) costs less than an iterator stopped early.
-            let (mut wanted, mut stale) = (0u32, false);
-            for &t in cl.slot(slot) {
-                let task = cl.task(t);
-                if task.is_wanted() {
-                    wanted += 1;
-                    stale = task.version != self.spec;
-                }
-            }
-            // A slot left with no task after a declined restart is dirty if that task was
-            // of another spec (`UpdatableTasksInSlot` passes its newest task).
-            if wanted > 1 || stale || wanted == 0 && dead_and_stale(&self.dead, self.spec, slot) {
-                r.dirty.push(slot);
-            }
-        }
+        r.dirty = dirty;
         // Go map iteration order: a keyed shuffle (Fisher–Yates).
         let mut rng = cl.rng(u32::MAX, 0, r.id, Purpose::SlotOrder);
         for i in (1..r.dirty.len()).rev() {
@@ -298,6 +318,7 @@ mod timer_tests {
             Timer::Final { run: RUN_BITS },
             Timer::OldTask(0),
             Timer::Seen(123_456),
+            Timer::DelayOver(42),
             Timer::Run {
                 request: 3,
                 rollback: true,

@@ -118,16 +118,8 @@ impl Swarm<'_> {
         indexed.into_iter().map(|(_, s)| s).collect()
     }
 
-    /// A kept slot whose wanted tasks are not exactly one task of the spec, or that has
-    /// none and is dead with another spec.
+    /// A kept slot the updater would update ([`Swarm::slot_dirty`]).
     fn has_dirty_slot(&self, cl: &Cluster) -> bool {
-        self.slots.iter().any(|&slot| {
-            let mut wanted = cl.slot(slot).iter().filter(|&&t| cl.task(t).is_wanted());
-            match (wanted.next(), wanted.next()) {
-                (Some(&t), None) => cl.task(t).version != self.spec,
-                (Some(_), Some(_)) => true,
-                (None, _) => self.dead_and_stale(slot),
-            }
-        })
+        self.slots.iter().any(|&slot| self.slot_dirty(cl, slot))
     }
 }

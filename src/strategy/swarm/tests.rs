@@ -451,3 +451,54 @@ fn max_attempts_counts_the_restarts_of_one_spec_version() {
     assert_eq!((r.outcome, r.duration), (Outcome::Completed, 37 * S));
     assert_eq!(r.restarts, 2, "one restart of next, one of third");
 }
+
+/// Creation instants of the tasks of `version`, from the trace.
+fn created_at(trace: &[TraceRecord], version: u8) -> Vec<Time> {
+    trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Task {
+                t,
+                version: v,
+                state: TaskState::Pending,
+                ..
+            } if v == version => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_task_rejected_before_its_delayed_start_is_restarted_when_the_delay_ends() {
+    // Every pull of `next` fails after 2 s (the task is rejected before it starts). The
+    // old task takes 10 s to stop. swarmkit `Supervisor.Restart`
+    // (manager/orchestrator/restart/restart.go): a task whose delayed start (`DelayStart`)
+    // is still pending is restarted only once that delay is over (`waitRestart`). So the
+    // update's task, held for the old one to stop, is replaced at 10 s; each replacement,
+    // rejected 2 s into its own 5 s restart delay, is replaced when that delay ends. (A
+    // 60 s `delay` keeps the update going past the horizon.)
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 60 * S, Order::StopFirst));
+    s.service.versions[0].shutdown = Dist::Constant(10 * S);
+    s.service.versions[1].pull = Dist::Constant(2 * S);
+    s.faults.pull_failure_probability = vec![0.0, 1.0];
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.horizon = 32 * S;
+    let (_, trace) = Workspace::new(&s).run_traced(0);
+    let secs: Vec<Time> = created_at(&trace, 1).iter().map(|t| t / S).collect();
+    assert_eq!(secs, [0, 10, 15, 20, 25, 30]);
+}
+
+#[test]
+fn a_worker_whose_held_task_is_rejected_waits_for_the_old_task() {
+    // The update's task is rejected (pull failure) at 2 s while held for the old task,
+    // which stops at 10 s. swarmkit `updateTask` waits for the delayed start to finish
+    // before it reads the task's state, so the worker is done with the slot at 10 s:
+    // `update completed` after the 5 s window, at 15 s.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[0].shutdown = Dist::Constant(10 * S);
+    s.service.versions[1].pull = Dist::Constant(2 * S);
+    s.faults.pull_failure_probability = vec![0.0, 1.0];
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 15 * S));
+}

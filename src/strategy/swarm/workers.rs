@@ -77,6 +77,9 @@ impl Swarm<'_> {
 
     /// `worker()` for one slot.
     pub(super) fn update_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
+        // A task of the slot waiting to be restarted is shut down with the others (it
+        // ended, so nothing waits for it to stop).
+        self.take_waiting_restart(slot);
         let spec = self.spec;
         let clean = cl.slot(slot).iter().copied().find(|&t| {
             let t = cl.task(t);
@@ -167,10 +170,13 @@ impl Swarm<'_> {
     /// A task notice as the controller sees it (failures possibly late).
     pub(super) fn observe(&mut self, cl: &mut Cluster, n: Notice) {
         let now = cl.now();
-        let seen_running = matches!(
-            n.state,
-            TaskState::Ready | TaskState::Stopped | TaskState::Failed
-        );
+        // A stop-first task that ends while held for the old task is read only once that
+        // wait is over (`updateTask` waits for `DelayStart` first): see `release`.
+        let seen_running = match n.state {
+            TaskState::Ready | TaskState::Stopped => true,
+            TaskState::Failed => !self.held(cl, n.task),
+            _ => false,
+        };
         // A worker waiting for this task moves on (workers of a paused run still do; a
         // cancelled run has no waiting workers).
         if let Some((w, slot)) = seen_running.then(|| self.waiting_for(n.task)).flatten() {
@@ -192,12 +198,13 @@ impl Swarm<'_> {
         }
         let releases = self.tracked(n.task).releases;
         if releases != NO_TASK {
-            cl.allow_start(releases);
+            self.release(cl, releases);
         }
-        // The orchestrator restarts it with the spec in force; then the failure watch, which
-        // sees every task of the service that ends (state > RUNNING), may change the spec.
+        // The orchestrator restarts it with the spec in force (once its delayed start is
+        // over); then the failure watch, which sees every task of the service that ends
+        // (state > RUNNING), may change the spec.
         if n.state == TaskState::Failed && !cl.task(n.task).stop_requested {
-            self.restart(cl, n.task);
+            self.restart_when_due(cl, n.task);
         }
         match self.run.phase {
             Some(Phase::Dispatching) | Some(Phase::Final)
@@ -210,6 +217,50 @@ impl Swarm<'_> {
             }
             _ => {}
         }
+        if matches!(
+            self.run.phase,
+            Some(Phase::Dispatching) | Some(Phase::Draining)
+        ) {
+            self.dispatch(cl);
+        }
+    }
+}
+
+impl Swarm<'_> {
+    /// Whether `task` is a stop-first task still held for its old task.
+    fn held(&self, cl: &Cluster, task: TaskId) -> bool {
+        !cl.task(task).start_allowed && !self.tracked(task).released
+    }
+
+    /// Stop-first: the wait of `task` for its old task is over (`DelayStart` done). A live
+    /// task may start; one that ended meanwhile is now read by the worker waiting for it,
+    /// and restarted if its restart waited for this.
+    pub(super) fn release(&mut self, cl: &mut Cluster, task: TaskId) {
+        let tr = self.track(task);
+        if tr.released {
+            return;
+        }
+        tr.released = true;
+        if cl.task(task).is_live() {
+            cl.allow_start(task);
+            return;
+        }
+        if !self.tracked(task).restart_waits {
+            return; // its end is not known yet: read when it is (`observe`)
+        }
+        if let Some((w, slot)) = self.waiting_for(task) {
+            let now = cl.now();
+            let tr = self.track(task);
+            if tr.seen_running == NEVER {
+                tr.seen_running = now;
+            }
+            self.after_slot(cl, w, slot);
+        }
+        self.restart_after_delay(cl, task);
+    }
+
+    /// Dispatch, if a run is handing out slots or waiting for its workers.
+    pub(super) fn dispatch_if_running(&mut self, cl: &mut Cluster) {
         if matches!(
             self.run.phase,
             Some(Phase::Dispatching) | Some(Phase::Draining)
