@@ -130,6 +130,27 @@ impl Cluster<'_> {
         id
     }
 
+    /// Replace the start gate of a task not started yet (Swarm: a `DelayStart` that cancels
+    /// the one pending, e.g. a restart delay): `Held` until [`Cluster::allow_start`], or
+    /// `Now`, released at once. A task already starting or ended is left as it is.
+    pub fn regate(&mut self, id: TaskId, gate: StartGate) {
+        let t = &mut self.tasks[id as usize];
+        if !t.is_live()
+            || !matches!(
+                t.state,
+                TaskState::Pending | TaskState::Pulling | TaskState::Prepared
+            )
+        {
+            return;
+        }
+        t.start_not_before = 0;
+        t.start_allowed = false;
+        if gate == StartGate::Held {
+            return;
+        }
+        self.allow_start(id);
+    }
+
     /// Let a held task start once it is prepared.
     pub fn allow_start(&mut self, id: TaskId) {
         self.engine(|cl| cl.allow_start_now(id));

@@ -11,7 +11,10 @@
 //!   starts when the old one has exited, or after the 1-minute `defaultOldTaskTimeout`
 //!   (`updateTask`, `restart.Supervisor.DelayStart`). start-first: the new task starts at
 //!   once and the old one is told to stop only if the new one reached RUNNING
-//!   (`updateTask`).
+//!   (`updateTask`). A slot that already has a task of the spec keeps it and shuts down
+//!   the others (`useExistingTask`); if that task has not started (held, or in its
+//!   restart delay) it starts once the last task shut down has stopped (or after the
+//!   1-minute timeout), its pending delay cancelled, and the worker waits for that start.
 //! * The failure watch counts tasks created by this run that end within `monitor` of being
 //!   seen RUNNING (or before), once each; the action fires when
 //!   `failures / dirty slots > max_failure_ratio` in `f32`, strictly

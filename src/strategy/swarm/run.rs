@@ -17,6 +17,9 @@ pub(super) enum Worker {
     Idle,
     /// Waiting for its new task to be seen at state ≥ RUNNING.
     Waiting { slot: u32, task: TaskId },
+    /// `useExistingTask`: waiting for the delayed start of the slot's clean task (its
+    /// old task to stop).
+    Starting { slot: u32, task: TaskId },
     /// Sleeping `delay` after a slot.
     Sleeping,
 }
@@ -161,6 +164,9 @@ pub(super) struct Run {
     pub(super) monitor: Time,
     pub(super) phase: Option<Phase>,
     pub(super) queued: Vec<TaskId>,
+    /// Tasks with a lower id existed when the run began: the slots it was handed hold
+    /// those (`Updater.Run` works on the slots read then).
+    pub(super) known_below: TaskId,
 }
 
 impl Run {
@@ -177,6 +183,7 @@ impl Run {
             monitor,
             phase,
             queued,
+            known_below,
         } = self;
         *id = 0;
         *cfg = None;
@@ -188,6 +195,7 @@ impl Run {
         *monitor = 0;
         *phase = None;
         queued.clear();
+        *known_below = 0;
     }
 }
 
@@ -243,6 +251,8 @@ impl Swarm<'_> {
                 }
             }
         }
+        // Every task is created here, with ids in order, and tracked.
+        self.run.known_below = self.track.len() as TaskId;
         let mut dirty = std::mem::take(&mut self.run.dirty);
         dirty.extend(self.slots.iter().filter(|&&s| self.slot_dirty(cl, s)));
         let r = &mut self.run;

@@ -502,3 +502,43 @@ fn a_worker_whose_held_task_is_rejected_waits_for_the_old_task() {
     let r = run(&s);
     assert_eq!((r.outcome, r.duration), (Outcome::Completed, 15 * S));
 }
+
+#[test]
+fn a_new_run_starts_a_delayed_clean_task_when_the_old_one_has_stopped() {
+    // Start-first, one slot; the first `next` task crashes on start at 2 s (seed chosen for
+    // it; its replacement does not), so the old task keeps running and the replacement
+    // waits out its 5 s restart delay (until 7 s). `docker service scale =2` at 3 s starts a
+    // new run over slot 0 (two tasks: dirty). Its worker finds the replacement clean but
+    // not started (desired READY) and calls `useExistingTask` (swarmkit
+    // manager/orchestrator/update/updater.go): the old task is shut down (it takes 10 s)
+    // and a new `DelayStart` waits for it, cancelling the restart delay; the worker waits
+    // for that start, not for RUNNING. So the replacement starts at 13 s, the worker is
+    // done then, and the update completes after the 5 s window, at 18 s.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.seed = SEED_FIRST_CRASHES_ONLY;
+    s.service.versions[0].shutdown = Dist::Constant(10 * S);
+    s.service.versions[1].crash_probability = 0.5;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = scaled_at(3 * S, 2);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    // Slot 0's `next` tasks: the crashed one at 0 s, the replacement at 2 s.
+    let started: Vec<Time> = trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Task {
+                t,
+                slot: 0,
+                version: 1,
+                state: TaskState::Starting,
+                ..
+            } => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, [0, 13 * S]);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 18 * S));
+}
+
+/// A seed whose slot 0 first `next` task crashes on start at probability 0.5 and whose
+/// second does not (the draws are keyed by seed, slot, version and attempt).
+const SEED_FIRST_CRASHES_ONLY: u64 = 1;

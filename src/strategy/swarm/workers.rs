@@ -86,12 +86,7 @@ impl Swarm<'_> {
             t.is_wanted() && t.version == spec
         });
         match (clean, self.cfg().order) {
-            (Some(clean), _) => {
-                // useExistingTask: keep the clean task, shut down the others.
-                stop_wanted_in(cl, slot, clean);
-                cl.allow_start(clean);
-                self.after_slot(cl, w, slot);
-            }
+            (Some(clean), _) => self.use_existing_task(cl, w, slot, clean),
             // The old tasks are told to stop once the new one is seen ready (`observe`).
             (None, Order::StartFirst) => {
                 self.new_task_for(cl, w, slot, StartGate::Now);
@@ -117,6 +112,48 @@ impl Swarm<'_> {
                     _ => cl.allow_start(task),
                 }
             }
+        }
+    }
+
+    /// `useExistingTask`: keep the slot's clean task, shut down the others. A clean task
+    /// not started yet (desired READY: held, or in its restart delay) gets a new
+    /// `DelayStart`, which cancels the pending one and waits for the last task shut down
+    /// if that one was still ≤ RUNNING (or the 1-minute timeout); the worker waits for
+    /// that start, not for RUNNING.
+    fn use_existing_task(&mut self, cl: &mut Cluster, w: usize, slot: u32, clean: TaskId) {
+        let t = cl.task(clean);
+        let delayed =
+            !t.start_allowed && !self.tracked(clean).released || t.start_not_before > cl.now();
+        // Only a task in the slot as the run read it (not a restart made since, which
+        // upstream's worker does not see) gets a new `DelayStart`.
+        let delayed = delayed && clean < self.run.known_below;
+        // `removeOldTasks` returns the last task it shut down (slot order), and
+        // `DelayStart` waits for it only if it had not ended.
+        let last = cl
+            .slot(slot)
+            .iter()
+            .copied()
+            .filter(|&t| t != clean && cl.task(t).is_wanted())
+            .last();
+        stop_wanted_in(cl, slot, clean);
+        if !delayed {
+            self.after_slot(cl, w, slot);
+            return;
+        }
+        let tr = self.track(clean);
+        tr.released = false;
+        tr.worker = w as u32;
+        self.run
+            .workers
+            .set(w, Worker::Starting { slot, task: clean });
+        cl.regate(clean, StartGate::Held);
+        match last {
+            Some(old) if cl.task(old).is_live() => {
+                self.track(old).releases = clean;
+                cl.hear_stops_of(old);
+                cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(clean));
+            }
+            _ => self.release(cl, clean),
         }
     }
 
@@ -241,6 +278,11 @@ impl Swarm<'_> {
             return;
         }
         tr.released = true;
+        if let Some(w) = self.starting(task) {
+            // `useExistingTask` waits for the start only.
+            let slot = cl.task(task).slot;
+            self.after_slot(cl, w, slot);
+        }
         if cl.task(task).is_live() {
             cl.allow_start(task);
             return;
@@ -257,6 +299,18 @@ impl Swarm<'_> {
             self.after_slot(cl, w, slot);
         }
         self.restart_after_delay(cl, task);
+    }
+
+    /// The worker waiting for `task`'s delayed start (`useExistingTask`), if any.
+    fn starting(&self, task: TaskId) -> Option<usize> {
+        let w = self.tracked(task).worker as usize;
+        if w >= self.run.workers.len() {
+            return None;
+        }
+        match self.run.workers.get(w) {
+            Worker::Starting { task: t, .. } if t == task => Some(w),
+            _ => None,
+        }
     }
 
     /// Dispatch, if a run is handing out slots or waiting for its workers.
