@@ -120,9 +120,12 @@ mod tests {
         // Random sizes, seeds and node counts; half undo the rollout part-way, so the
         // new ReplicaSet's pods (Ready and created at many different times, crowded on
         // few nodes) are deleted too; a quarter restart it and then halve the replicas.
-        for k in 0..12 {
+        // The last four have more nodes than the ranking scans, so they use its tree.
+        for k in 0..16 {
             let replicas = 20 + rng.next_u64() % 40;
-            let nodes = if k % 2 == 0 {
+            let nodes = if k >= 12 {
+                33 + rng.next_u64() % 30
+            } else if k % 2 == 0 {
                 1 + rng.next_u64() % 2
             } else {
                 replicas / 10 + 1

@@ -53,6 +53,10 @@ use std::ops::Bound::{Excluded, Unbounded};
 /// Entries up to which [`Ranking::best`] steps from class to class rather than search.
 const SMALL_TREE: usize = 32;
 
+/// Nodes up to which a set keeps no tree entries for its assigned pods and a pick scans
+/// every node's list instead ([`SetIndex::scan`]).
+const SCAN_NODES: usize = 32;
+
 /// The index of one trial's Deployment: its pods by ReplicaSet (by the ReplicaSet's
 /// index in the Deployment's creation-ordered list).
 #[derive(Debug, Default)]
@@ -107,6 +111,9 @@ struct SetIndex {
     detached: Vec<bool>,
     /// The detached nodes, to attach again at the next catch-up.
     to_attach: Vec<NodeId>,
+    /// A small cluster: every node stays detached, the tree holds the unassigned pods
+    /// alone, and a pick scans the nodes' lists ([`SetIndex::scan_best`]).
+    scan: bool,
 }
 
 impl SetIndex {
@@ -119,9 +126,37 @@ impl SetIndex {
         self.on_node
             .resize_with(nodes.max(self.on_node.len()), Vec::new);
         self.on_node.iter_mut().for_each(Vec::clear);
+        self.scan = nodes <= SCAN_NODES;
         self.detached.clear();
-        self.detached.resize(nodes, false);
+        self.detached.resize(nodes, self.scan);
         self.to_attach.clear();
+    }
+
+    /// The pod with the smallest rank now among the assigned ones, found by walking each
+    /// node's classes from its best ([`Ranking::best`] finds the same in the tree: the
+    /// least (group, ready bucket), then the least rest of the rank within it).
+    fn scan_best(&self, now: Time) -> Option<TaskId> {
+        let mut best: Option<(u64, i64, (u64, i64, u128))> = None;
+        for (list, &count) in self.on_node.iter().zip(&self.node_count) {
+            for m in leaders(list) {
+                let e = m.with_count(count);
+                let bucket = if e.ready() {
+                    log2_bucket(now, e.since())
+                } else {
+                    0
+                };
+                // A node's classes come in rank order, and (group, bucket) never falls
+                // along them: past the best's, nothing on this node can win.
+                if best.is_some_and(|b| (e.group(), bucket) > (b.0, b.1)) {
+                    break;
+                }
+                let rank = (e.restarts_rank(), log2_bucket(now, e.created()), e.lo());
+                if best.is_none_or(|b| (e.group(), bucket, rank) < b) {
+                    best = Some((e.group(), bucket, rank));
+                }
+            }
+        }
+        best.map(|b| b.2.2 as TaskId)
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
@@ -323,7 +358,12 @@ impl Ranking {
 
     /// The pod of set `v` with the smallest rank now.
     fn best(&self, v: usize, now: Time) -> Option<TaskId> {
-        let tree = &self.sets[v].tree;
+        let set = &self.sets[v];
+        let tree = &set.tree;
+        if set.scan && tree.is_empty() {
+            // Only unassigned pods are in the tree, and they rank before every other.
+            return set.scan_best(now);
+        }
         // The first pod of the next class: in a small tree (a few nodes) stepping over
         // the class's other entries costs less than a search; in a large one a class may
         // hold an entry per node, and the search skips them at once.
