@@ -42,6 +42,13 @@
 //! *detached* meanwhile: its count is about to change (the pod stops), so rather than move
 //! its class's next pod into the tree at the pick and move it again at the catch-up, its
 //! entries stay out of the tree until the catch-up puts them back, keyed with its count.
+//!
+//! In a cluster of up to `SCAN_NODES` (32) nodes the tree holds the unassigned pods alone:
+//! every node stays detached, and a pick scans the nodes' lists instead (each node's best
+//! member, then its next classes while they can still win). At these sizes the scan, a
+//! few dozen instructions a node, costs less than keeping the tree: a pick there removes
+//! and inserts an entry, and every count change moves a node's entries (a B-tree insert
+//! or remove is some 200 instructions on 40-byte keys).
 
 use super::rank_key::{Entry, Key, Member, leaders, log2_bucket, same_class};
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
@@ -134,29 +141,49 @@ impl SetIndex {
 
     /// The pod with the smallest rank now among the assigned ones, found by walking each
     /// node's classes from its best ([`Ranking::best`] finds the same in the tree: the
-    /// least (group, ready bucket), then the least rest of the rank within it).
+    /// least group, then the least ready bucket in it, then the least rest of the rank).
     fn scan_best(&self, now: Time) -> Option<TaskId> {
-        let mut best: Option<(u64, i64, (u64, i64, u128))> = None;
+        // The least group so far (above any real one: none yet), and the best rank in it:
+        // parts 5–7 packed into one word (ready and created buckets, each + 1 in 0..=64,
+        // around the 32 bits of restarts), then part 8.
+        let mut least = u64::MAX;
+        let mut best = (u64::MAX, u128::MAX);
         for (list, &count) in self.on_node.iter().zip(&self.node_count) {
+            // A node's least group is its best member's, the last of its list: one
+            // compare passes over a node that holds nothing in the least group.
+            let Some(last) = list.last() else {
+                continue;
+            };
+            let group = last.with_count(count).group();
+            if group > least {
+                continue;
+            }
+            if group < least {
+                least = group;
+                best = (u64::MAX, u128::MAX);
+            }
+            let ready = group >> 32 & 1 == 1;
             for m in leaders(list) {
-                let e = m.with_count(count);
-                let bucket = if e.ready() {
-                    log2_bucket(now, e.since())
+                // A node's classes come in rank order, and (group, bucket) never falls
+                // along them: past the best's, nothing on this node can win.
+                if m.with_count(count).group() != group {
+                    break;
+                }
+                let bucket = if ready {
+                    log2_bucket(now, m.since())
                 } else {
                     0
                 };
-                // A node's classes come in rank order, and (group, bucket) never falls
-                // along them: past the best's, nothing on this node can win.
-                if best.is_some_and(|b| (e.group(), bucket) > (b.0, b.1)) {
+                if (bucket + 1) as u64 > best.0 >> 48 {
                     break;
                 }
-                let rank = (e.restarts_rank(), log2_bucket(now, e.created()), e.lo());
-                if best.is_none_or(|b| (e.group(), bucket, rank) < b) {
-                    best = Some((e.group(), bucket, rank));
-                }
+                let created = log2_bucket(now, m.created());
+                let head =
+                    ((bucket + 1) as u64) << 48 | m.restarts_rank() << 8 | (created + 1) as u64;
+                best = best.min((head, m.lo()));
             }
         }
-        best.map(|b| b.2.2 as TaskId)
+        (least != u64::MAX).then_some(best.1 as TaskId)
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
