@@ -45,8 +45,8 @@
 //!
 //! In a cluster of up to `SCAN_NODES` (32) nodes the tree holds the unassigned pods alone:
 //! every node stays detached, and a pick scans the nodes' lists instead (each node's best
-//! member, then its next classes while they can still win). At these sizes the scan, a
-//! few dozen instructions a node, costs less than keeping the tree: a pick there removes
+//! member, then its next classes while they can still win). At these sizes the scan
+//! (under 100 instructions a node) costs less than keeping the tree: a pick there removes
 //! and inserts an entry, and every count change moves a node's entries (a B-tree insert
 //! or remove is some 200 instructions on 40-byte keys).
 
