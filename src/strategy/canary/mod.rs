@@ -30,6 +30,7 @@ mod actions;
 pub mod analysis;
 pub mod bluegreen;
 pub mod entry;
+mod progress;
 pub mod replicas;
 mod rollout_canary;
 pub mod steps;
@@ -46,6 +47,7 @@ use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, Time};
 use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
+use progress::ProgressStatus;
 use replicas::RsState;
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
@@ -83,9 +85,9 @@ pub struct Rollout<'s> {
     scale_down_at: Time,
     /// Last time the rollout progressed (the Progressing condition's `lastUpdateTime`).
     last_progress: Time,
-    /// Counts at the last progress check: (new available, stable available, step,
-    /// new spec, stable spec).
-    progress_key: (u32, u32, usize, u32, u32),
+    /// The status at the last progress check (`RolloutProgressing` compares the next
+    /// one with it).
+    progress_status: ProgressStatus,
     /// Whether the last progress check was made in a pause (so the next unpaused one is
     /// the resume).
     progress_paused: bool,
@@ -116,7 +118,7 @@ impl<'s> Rollout<'s> {
             promoted_at: None,
             scale_down_at: NEVER,
             last_progress: 0,
-            progress_key: (0, 0, 0, 0, 0),
+            progress_status: ProgressStatus::default(),
             progress_paused: false,
             deadline_exceeded_at: None,
             progress_timer: NEVER,
@@ -221,22 +223,22 @@ impl<'s> Rollout<'s> {
         });
     }
 
-    /// The progress deadline (`rollout/sync.go`): any change of the counts or the step is
-    /// progress; the check is skipped during a pause step, after an abort or promotion.
+    /// The progress deadline (`rollout/sync.go:calculateRolloutConditions`): progress as
+    /// `RolloutProgressing` sees it ([`progress`]); the check is skipped during a pause
+    /// step, after an abort or promotion.
     fn check_progress(&mut self, cl: &mut Cluster, paused: bool) {
-        let key = (
-            self.status(cl, CANARY).available,
-            self.status(cl, STABLE).available,
-            self.step,
-            self.sets[CANARY].spec,
-            self.sets[STABLE].spec,
-        );
+        let (stable, new) = (self.status(cl, STABLE), self.status(cl, CANARY));
+        let status = match self.cfg.kind {
+            RolloutKind::Canary(_) => ProgressStatus::canary(stable, new, self.step),
+            RolloutKind::BlueGreen(_) => ProgressStatus::blue_green(stable, new, self.switched),
+        };
         let now = cl.now();
         // A pause, and its end (`RolloutResumed`), set the `Progressing` condition afresh:
         // the deadline counts from the reconcile that resumed, not from the last one before.
         let resumed = std::mem::replace(&mut self.progress_paused, paused);
-        if key != self.progress_key || paused || resumed {
-            self.progress_key = key;
+        let progressed = status.progressed_from(self.progress_status);
+        self.progress_status = status;
+        if progressed || paused || resumed {
             self.last_progress = now;
         }
         let Some(deadline) = self.cfg.progress_deadline else {

@@ -276,3 +276,62 @@ fn max_traffic_weight_scales_the_weights() {
     let canary: Vec<u32> = scales(&trace).iter().map(|&(c, _)| c).collect();
     assert_eq!(&canary[..3], &[1, 5, 10]);
 }
+
+/// argo-rollouts `rollout/bluegreen.go:syncRolloutStatusBlueGreen` reports the ready and
+/// available pods of the ReplicaSet the active Service selects, and
+/// `utils/conditions/conditions.go:RolloutProgressing` only counts their growth: preview
+/// pods becoming available one by one before the switch do not hold the progress deadline
+/// off (their creation at the start does). Four preview pods ready between 60 s and 300 s,
+/// a 120 s deadline with `progressDeadlineAbort`: aborted just after 120 s.
+#[test]
+fn preview_pods_becoming_available_are_not_progress() {
+    let mut s = scenario(4, blue_green(None, true));
+    s.service.readiness_probe = Some(Probe {
+        period: S,
+        ..Probe::default()
+    });
+    s.service.versions[1].ready_after = Dist::Uniform {
+        min: 60 * S,
+        max: 300 * S,
+    };
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline = Some(120 * S);
+    r.progress_deadline_abort = true;
+    let (res, trace) = run(&s);
+    // The preview pods do come up before 300 s, one after another, each within 120 s of
+    // the one before (so counting them as progress would let the switch happen).
+    let ready: Vec<Time> = trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Task {
+                t,
+                version: 1,
+                state: crate::cluster::TaskState::Ready,
+                ..
+            } => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(ready.iter().any(|&t| t < 120 * S), "{ready:?}");
+    assert!(ready.windows(2).all(|w| w[1] - w[0] < 120 * S), "{ready:?}");
+    assert_eq!(
+        res.outcome,
+        Outcome::RolledBack,
+        "{:?}",
+        testkit::updates(&trace)
+    );
+    let aborted = trace
+        .iter()
+        .find_map(|e| match *e {
+            TraceRecord::Update {
+                t,
+                state: "rollback_started",
+                ..
+            } => Some(t),
+            _ => None,
+        })
+        .expect("aborted");
+    assert!((120 * S..125 * S).contains(&aborted), "{aborted}");
+}
