@@ -375,3 +375,40 @@ fn a_router_canary_of_a_good_release_refuses_nothing() {
         assert!(t.next_requests > 0);
     }
 }
+
+/// A `promote` while a background run's `InconclusiveAnalysis` pause and a `pause` step's
+/// `CanaryPauseStep` pause both hold clears both conditions
+/// (argo-rollouts `pkg/kubectl-argo-rollouts/cmd/promote/promote.go:getPatches`: no step run
+/// is Inconclusive, so it patches `pauseConditions: null` and leaves `controllerPause`), and
+/// `rollout/pause.go:CompletedCanaryPauseStep` then finds the rollout unpaused by the user:
+/// the pause step ends with that one promote. The background metric here is always
+/// Inconclusive (a ready ratio is neither below 0 nor above 2); the replacement run
+/// (`needsNewAnalysisRun`) measures 1 m after the promote, by which time the rollout has
+/// promoted.
+#[test]
+fn one_promote_ends_an_inconclusive_pause_and_the_pause_step_under_it() {
+    let s = yaml(
+        r#"
+horizon: 30m
+service:
+  replicas: 4
+strategy:
+  canary:
+    trafficRouting: {}
+    analysis:
+      metrics:
+        - name: never-decides
+          initialDelay: 1m
+          successCondition: result < 0
+          failureCondition: result > 2
+          provider: {rollout-sim: {metric: ready_ratio, of: canary, window: 30s}}
+    steps: [{setWeight: 25}, {pause: {}}, {setWeight: 50}]
+traffic: {rps: 20}
+actions: [{at: 2m, rollout: promote}]
+"#,
+    );
+    for r in run_trials(&s, 0..5) {
+        assert_eq!(r.outcome, Outcome::Completed, "{r:?}");
+        assert!((120_000_000..180_000_000).contains(&r.duration), "{r:?}");
+    }
+}

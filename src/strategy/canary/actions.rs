@@ -7,7 +7,7 @@ use super::abort::Aborter;
 use super::analysis::Runs;
 use crate::cluster::Cluster;
 use crate::scenario::ActionKind;
-use crate::scenario::rollout::RolloutKind;
+use crate::scenario::rollout::{CanaryStep, RolloutKind};
 use crate::sim::time::NEVER;
 
 impl Rollout<'_> {
@@ -25,6 +25,12 @@ impl Rollout<'_> {
     /// `promote` (`getPatches`): clears an `InconclusiveAnalysis` pause (an Inconclusive
     /// step is skipped, an Inconclusive background or blue-green run replaced), else the
     /// pause condition; not paused, a canary skips its current step.
+    ///
+    /// Without an Inconclusive step run the patch clears *every* pause condition and
+    /// leaves `controllerPause` set, so a canary's current `pause` step, whether its
+    /// condition was added before the Inconclusive pause or not yet, ends with the same
+    /// promote (`rollout/pause.go:CompletedCanaryPauseStep`; `reconcileCanaryPause` adds no
+    /// new condition while `controllerPause` holds).
     fn user_promote(&mut self, cl: &mut Cluster) {
         if self.abort.is_some() {
             return;
@@ -32,6 +38,10 @@ impl Rollout<'_> {
         if let Some(skip) = self.runs.resume() {
             if skip {
                 self.step += 1;
+            } else if let RolloutKind::Canary(c) = &self.cfg.kind
+                && matches!(c.steps.get(self.step), Some(CanaryStep::Pause(_)))
+            {
+                self.promoted_by_user = true;
             }
         } else if self.pause_start.is_some() {
             self.promoted_by_user = true;

@@ -163,8 +163,10 @@ impl<'s> Rollout<'s> {
         // 3. Pause and step completion.
         let paused_step = match c.steps.get(self.step) {
             Some(CanaryStep::Pause(d)) => {
-                if self.pause_start.is_none() {
-                    // `reconcileCanaryPause`: the clock starts now; requeue at its end.
+                if self.pause_start.is_none() && !self.promoted_by_user {
+                    // `reconcileCanaryPause`: the clock starts now; requeue at its end (not
+                    // once the user's promote has cleared the conditions: `controllerPause`
+                    // is still set, so no new one is added and the step completes).
                     self.pause_start = Some(cl.now());
                     cl.trace_update("paused", || None);
                     if let Some(d) = *d {
