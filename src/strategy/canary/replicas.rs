@@ -271,17 +271,25 @@ pub struct ActualWeights {
 /// `(canary, stable)` where the stable follows the higher of the desired and the actual
 /// stable weight (it shrinks only after traffic left it) and, on abort, the canary the
 /// higher of the desired and the actual canary weight (it shrinks only after traffic
-/// returned to stable). `desired_weight` is the current weight, or on abort
-/// [`desired_weight_on_abort`].
+/// returned to stable).
+///
+/// The desired weight is the one `GetCanaryReplicasOrWeight` returns with the target: the
+/// current weight (on abort [`desired_weight_on_abort`]) for [`CanaryTarget::Weight`], the
+/// `setCanaryScale` weight for [`CanaryTarget::ScaleWeight`], and 0 for
+/// [`CanaryTarget::Replicas`], so an explicit canary count asks for a full stable, whatever
+/// the traffic weight.
 pub fn dynamic_stable_scale(
     n: u32,
     target: CanaryTarget,
-    desired_weight: u32,
     actual: Option<ActualWeights>,
     aborted: bool,
     max: u32,
 ) -> (u32, u32) {
     let (mut canary, _) = traffic_routed_counts(n, target, max);
+    let desired_weight = match target {
+        CanaryTarget::Weight(w) | CanaryTarget::ScaleWeight(w) => w,
+        CanaryTarget::Replicas(_) => 0,
+    };
     let mut stable = weight_to_replicas_of(n, max - desired_weight.min(max), max);
     if let Some(a) = actual {
         stable = stable.max(weight_to_replicas_of(n, a.stable, max));

@@ -71,7 +71,7 @@ impl<'s> Rollout<'s> {
                         stable: max - self.weight,
                     };
                     let (cn, sn) =
-                        replicas::dynamic_stable_scale(n, target, w, Some(actual), aborted, max);
+                        replicas::dynamic_stable_scale(n, target, Some(actual), aborted, max);
                     (min(cn), min(sn))
                 } else {
                     // A `setCanaryScale: {replicas}` count is taken as written.

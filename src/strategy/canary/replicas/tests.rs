@@ -636,13 +636,33 @@ fn dynamic_stable_scale_upstream_table() {
         let got = dynamic_stable_scale(
             10,
             CanaryTarget::Weight(weight),
-            weight,
             Some(actual),
             abort,
             MAX_WEIGHT,
         );
         assert_eq!(got, expect, "row {i}");
     }
+}
+
+#[test]
+fn dynamic_stable_scale_with_set_canary_scale_sizes_the_stable_from_its_weight() {
+    // `GetCanaryReplicasOrWeight` (utils/replicaset/canary.go) returns, with an active
+    // `setCanaryScale`, its replica count and weight 0, or its weight; the dynamic stable
+    // count is `trafficWeightToReplicas(N, maxWeight - that weight)`, raised to the actual
+    // stable weight's count. N = 10, traffic at 50/50 (setWeight 50 before the step).
+    let actual = Some(ActualWeights {
+        canary: 50,
+        stable: 50,
+    });
+    let at = |target| dynamic_stable_scale(10, target, actual, false, MAX_WEIGHT);
+    // `setCanaryScale: {replicas: 2}`: weight 0 asks for all 10 stable pods.
+    assert_eq!(at(CanaryTarget::Replicas(2)), (2, 10));
+    // `setCanaryScale: {weight: 30}`: 70 % of 10 = 7 (more than the 5 of the traffic).
+    assert_eq!(at(CanaryTarget::ScaleWeight(30)), (3, 7));
+    // `{weight: 80}`: 20 % asks for 2, the 50 % of traffic on stable keeps 5.
+    assert_eq!(at(CanaryTarget::ScaleWeight(80)), (8, 5));
+    // The plain weight: 50 % ⇒ 5 and 5.
+    assert_eq!(at(CanaryTarget::Weight(50)), (5, 5));
 }
 
 #[test]
