@@ -32,6 +32,7 @@ pub mod ready;
 pub mod tick;
 
 use super::kubernetes::fenceposts::max_unavailable;
+use super::kubernetes::progress::{self, Progressing, Reason};
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::kubernetes::rolling::{RsCounts, reconcile_new_replica_set, reconcile_old_replica_sets};
@@ -42,7 +43,7 @@ use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, IntOrPercent, NEXT};
 use crate::sim::engine::SingleValue;
-use crate::sim::time::{NEVER, Time};
+use crate::sim::time::{NEVER, SECOND, Time};
 use config::{Builtin, FlaggerConfig};
 use ready::{DeploymentStatus, is_deployment_ready};
 use tick::{Action, Canary, Phase};
@@ -60,6 +61,10 @@ const ROLLING: DeploymentStrategy = DeploymentStrategy::RollingUpdate {
     max_surge: IntOrPercent::Percent(25),
     max_unavailable: IntOrPercent::Percent(25),
 };
+
+/// The Deployments' `spec.progressDeadlineSeconds`: Kubernetes' default (the target's
+/// value, which Flagger's `Promote` copies to the primary, is not a field here).
+const DEPLOYMENT_PROGRESS_DEADLINE: Time = 600 * SECOND;
 
 /// Passes of the settle loop one instant may take, per replica (plus a base): beyond,
 /// the trial ends as `timeout` instead of looping.
@@ -79,6 +84,9 @@ pub struct Flagger<'s> {
     promoted: bool,
     /// When each Deployment's `Available` condition became False: `[primary, canary]`.
     unavailable_since: [Option<Time>; 2],
+    /// The primary Deployment's `Progressing` condition during its promotion rollout,
+    /// and the status it was last computed from.
+    primary_progress: Option<(Progressing, progress::Status)>,
     /// The next tick.
     next_tick: Time,
     /// A tick timer fired this instant.
@@ -103,6 +111,7 @@ impl<'s> Flagger<'s> {
             canary: Canary::default(),
             promoted: false,
             unavailable_since: [None; 2],
+            primary_progress: None,
             next_tick: 0,
             tick_due: false,
             checked: None,
@@ -167,6 +176,44 @@ impl<'s> Flagger<'s> {
         }
     }
 
+    /// The primary Deployment's status as the Deployment controller counts it.
+    fn primary_status(&self, cl: &Cluster) -> progress::Status {
+        let (old, new) = (self.status(cl, PRIMARY), self.status(cl, PRIMARY_NEW));
+        progress::Status {
+            replicas: old.replicas + new.replicas,
+            updated: new.replicas,
+            ready: old.ready + new.ready,
+            available: old.available + new.available,
+        }
+    }
+
+    /// The Deployment controller's syncs of the promoted primary
+    /// (`kubernetes/kubernetes:pkg/controller/deployment/progress.go:syncRolloutStatus`):
+    /// progress refreshes the `Progressing` condition, completion ends the estimate, and a
+    /// sync past the deadline marks it `ProgressDeadlineExceeded`.
+    fn observe_primary_progress(&mut self, cl: &Cluster) {
+        let Some((cond, old)) = self.primary_progress else {
+            return;
+        };
+        let new = self.primary_status(cl);
+        let deadline = Some(DEPLOYMENT_PROGRESS_DEADLINE);
+        let next = progress::next_condition(Some(cond), deadline, self.n, &old, &new, cl.now());
+        self.primary_progress = next.map(|c| (c, new));
+    }
+
+    /// Whether the primary's `Progressing` condition says `ProgressDeadlineExceeded` at
+    /// `now`: set by a sync past the deadline, or by the Deployment controller's own
+    /// requeue at `lastUpdateTime + progressDeadlineSeconds + 1 s`
+    /// (`requeueStuckDeployment`), which comes with no pod event.
+    fn primary_deadline_exceeded(&self, now: Time) -> bool {
+        let Some((c, st)) = self.primary_progress else {
+            return false;
+        };
+        let deadline = Some(DEPLOYMENT_PROGRESS_DEADLINE);
+        c.reason == Reason::ProgressDeadlineExceeded
+            || now >= progress::requeue_at(Some(c), deadline, self.n, &st, c.last_update)
+    }
+
     /// The primary's RollingUpdate after promotion (`rolloutRolling`: scale the new
     /// ReplicaSet up, else the old one down); `true` when a ReplicaSet was scaled.
     fn sync_primary(&mut self, cl: &mut Cluster) -> bool {
@@ -225,6 +272,7 @@ impl<'s> Flagger<'s> {
             cfg.primary_ready_threshold,
             self.unavailable_since[0],
             cfg.progress_deadline,
+            self.primary_deadline_exceeded(now),
             now,
         );
         let canary = is_deployment_ready(
@@ -232,6 +280,7 @@ impl<'s> Flagger<'s> {
             cfg.canary_ready_threshold,
             self.unavailable_since[1],
             cfg.progress_deadline,
+            false,
             now,
         );
         let checked = self.checked;
@@ -262,6 +311,13 @@ impl<'s> Flagger<'s> {
                 let mut rs = ReplicaSet::new(PodTemplate::of(NEXT), 0, 2, annotations);
                 rs.shared = true;
                 self.sets.push(rs);
+                // The template change creates the primary's new ReplicaSet
+                // (`NewReplicaSetCreated`, the deadline's base).
+                let created = Progressing {
+                    reason: Reason::NewReplicaSetCreated,
+                    last_update: now,
+                };
+                self.primary_progress = Some((created, self.primary_status(cl)));
                 cl.trace_update("promoting", || {
                     Some("Copying the canary template spec to the primary".into())
                 });
@@ -387,6 +443,7 @@ impl Controller for Flagger<'_> {
             }
             let mut changed = self.sync_primary(cl);
             self.observe_availability(cl);
+            self.observe_primary_progress(cl);
             if self.tick_due && !changed {
                 self.tick_due = false;
                 self.tick(cl);

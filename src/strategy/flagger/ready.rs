@@ -6,7 +6,12 @@
 //! available (the percentage taken in `float32` and truncated, as Go does). Not retriable
 //! ("stuck") once the Deployment's `Available` condition has been `False` with reason
 //! `MinimumReplicasUnavailable` (fewer than `replicas − maxUnavailable` available) for
-//! longer than Flagger's `progressDeadlineSeconds`.
+//! longer than Flagger's `progressDeadlineSeconds`, or at once once the Deployment's own
+//! `Progressing` condition says `ProgressDeadlineExceeded` (its `spec.progressDeadlineSeconds`
+//! without progress, the Deployment controller's rule). Only the primary's promotion is a
+//! rollout whose progress the Deployment controller estimates: the canary Deployment is
+//! scaled from zero with every pod already of its template, which that controller never
+//! times out (`syncRolloutStatus`'s `isCompleteDeployment`).
 
 use super::tick::Ready;
 use crate::sim::time::Time;
@@ -31,14 +36,19 @@ pub fn threshold_replicas(updated: u32, threshold: u32) -> u32 {
 }
 
 /// `isDeploymentReady`; `unavailable_since` is when the `Available` condition last became
-/// `False` (`None`: it is `True`).
+/// `False` (`None`: it is `True`); `deadline_exceeded`: the Deployment's `Progressing`
+/// condition has reason `ProgressDeadlineExceeded` (checked first: not retriable).
 pub fn is_deployment_ready(
     st: DeploymentStatus,
     threshold: u32,
     unavailable_since: Option<Time>,
     deadline: Time,
+    deadline_exceeded: bool,
     now: Time,
 ) -> Ready {
+    if deadline_exceeded {
+        return Ready::Stuck;
+    }
     let stuck = unavailable_since.is_some_and(|from| from.saturating_add(deadline) < now);
     let waiting = st.updated < st.spec
         || st.replicas > st.updated
@@ -81,34 +91,43 @@ mod tests {
         let now = 1_000;
         // All updated, all available: ready.
         assert_eq!(
-            is_deployment_ready(st(4, 4, 4, 4), 100, None, 600, now),
+            is_deployment_ready(st(4, 4, 4, 4), 100, None, 600, false, now),
             Ready::Yes
         );
         // Updated < spec, old pods counted, too few available: wait.
         assert_eq!(
-            is_deployment_ready(st(4, 3, 4, 3), 100, None, 600, now),
+            is_deployment_ready(st(4, 3, 4, 3), 100, None, 600, false, now),
             Ready::Wait
         );
         assert_eq!(
-            is_deployment_ready(st(4, 4, 5, 4), 100, None, 600, now),
+            is_deployment_ready(st(4, 4, 5, 4), 100, None, 600, false, now),
             Ready::Wait
         );
         assert_eq!(
-            is_deployment_ready(st(4, 4, 4, 3), 100, None, 600, now),
+            is_deployment_ready(st(4, 4, 4, 3), 100, None, 600, false, now),
             Ready::Wait
         );
         // Threshold 50 %: 2 of 4 available is enough.
         assert_eq!(
-            is_deployment_ready(st(4, 4, 4, 2), 50, None, 600, now),
+            is_deployment_ready(st(4, 4, 4, 2), 50, None, 600, false, now),
             Ready::Yes
         );
         // `!from.Add(delta).Before(now)`: retriable up to and including the deadline.
         assert_eq!(
-            is_deployment_ready(st(4, 4, 4, 0), 100, Some(400), 600, now),
+            is_deployment_ready(st(4, 4, 4, 0), 100, Some(400), 600, false, now),
             Ready::Wait
         );
         assert_eq!(
-            is_deployment_ready(st(4, 4, 4, 0), 100, Some(399), 600, now),
+            is_deployment_ready(st(4, 4, 4, 0), 100, Some(399), 600, false, now),
+            Ready::Stuck
+        );
+        // `ProgressDeadlineExceeded` on the Deployment: not retriable, whatever the counts.
+        assert_eq!(
+            is_deployment_ready(st(4, 3, 4, 3), 100, None, 600, true, now),
+            Ready::Stuck
+        );
+        assert_eq!(
+            is_deployment_ready(st(4, 4, 4, 4), 100, None, 600, true, now),
             Ready::Stuck
         );
     }

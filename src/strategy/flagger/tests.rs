@@ -150,3 +150,39 @@ fn empty_windows_fail_the_check() {
     // windows in a row must have one to promote.
     assert!(rolled >= 19, "{rolled}/20");
 }
+
+/// A primary whose promotion rollout stalls (one of its new pods never gets ready) keeps
+/// 3 of 4 pods available, so its `Available` condition stays True; the Deployment
+/// controller marks its `Progressing` condition `ProgressDeadlineExceeded` 600 s (its
+/// default `progressDeadlineSeconds`) after the last progress, and Flagger's next tick
+/// finds the primary not retriable during Promoting: `handleFailedPromotion`, every request
+/// to the canary, phase Failed (`paused` here) — not a wait to the horizon.
+/// 15 % of the new pods never get ready: with stepWeight 50 / maxWeight 50 and no metric,
+/// a canary whose 4 pods all got ready promotes at tick 2 (2 min); its primary's new pods
+/// are up by ~3 min, so the deadline passes before 13 min, the tick that fails it.
+#[test]
+fn a_stalled_primary_promotion_fails_at_its_deployment_deadline() {
+    let mut s = scenario(4, 0.001, 20.0, &analysis(50, 50, 1, "metrics: []"));
+    s.service.versions[1].ready_after = crate::scenario::Dist::Mixture(vec![
+        (0.85, crate::scenario::Dist::Constant(2_000_000)),
+        (1.0, crate::scenario::Dist::Never),
+    ]);
+    let rs = trials(&s, 40);
+    let failed: Vec<_> = rs.iter().filter(|r| r.outcome == Outcome::Paused).collect();
+    assert!(failed.len() >= 5, "{rs:?}");
+    assert!(
+        failed.iter().all(|r| r.duration == 13 * MINUTE),
+        "{failed:?}"
+    );
+    // Every other trial either completed, rolled back a canary stuck unavailable, or
+    // waits on a canary with one pod never ready (Available True, retriable forever).
+    for r in &rs {
+        assert!(
+            matches!(
+                r.outcome,
+                Outcome::Completed | Outcome::Paused | Outcome::RolledBack | Outcome::Timeout
+            ),
+            "{r:?}"
+        );
+    }
+}
