@@ -1,6 +1,8 @@
-//! `rollout-sim import PATH… [--out PATH] [--name NAME] [--drop-unknown-metrics]`:
-//! scenarios from Kubernetes manifests (Deployments, Argo Rollouts) and compose files (see
-//! [`crate::scenario::import`]); a folder given stands for its manifests ([`files`]).
+//! `rollout-sim import PATH… [--out PATH] [--name NAME] [--set PATH=VALUE]…
+//! [--drop-unknown-metrics]`: scenarios from Kubernetes manifests (Deployments, Argo
+//! Rollouts) and compose files (see [`crate::scenario::import`]); a folder given stands for
+//! its manifests ([`files`]). `--set` changes each scenario before it is checked and
+//! written, as `run --set` changes a scenario it loads.
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
 //! Deployments, Rollouts or compose services) need `--name` to pick one, or `--out DIR`
@@ -20,7 +22,7 @@ use super::inputs::{Inputs, same_file};
 use super::options::{check_file_path, write_file};
 use crate::scenario::import::{self, Candidate, Found, Imported};
 use crate::scenario::limits::MAX_SCENARIO_BYTES;
-use crate::scenario::{Format, ScenarioError, user_file};
+use crate::scenario::{Format, Override, ScenarioError, user_file};
 use anyhow::{anyhow, bail};
 use clap::Args;
 use files::Entry;
@@ -40,6 +42,11 @@ pub struct ImportArgs {
     /// Import only the Deployment, Rollout or compose service with this name.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Override a field of each imported scenario by its dotted path, as `run --set`
+    /// does; the written scenario holds the value. E.g. the nodes a `nodeSelector` needs:
+    /// `--set 'cluster.nodes=[{labels: {disk: ssd}}, {labels: {disk: ssd}}]'`. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<Override>,
     /// Leave out (and report) an analysis metric whose query is not recognised, rather
     /// than refuse the Rollout.
     #[arg(long)]
@@ -78,6 +85,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         .collect();
     let opts = import::Options {
         drop_unknown_metrics: args.drop_unknown_metrics,
+        overrides: args.set.clone(),
         ..import::Options::default()
     };
     let mut files_read = Inputs::new();

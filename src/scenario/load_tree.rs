@@ -49,14 +49,7 @@ pub(super) fn convert_tree(
     imported: bool,
 ) -> (Scenario, Vec<Problem>) {
     let mut tree = tree.clone();
-    let mut problems: Vec<Problem> = overrides
-        .iter()
-        .filter_map(|o| o.apply(&mut tree).err())
-        .collect();
-    problems.extend(repeated_sets(overrides));
-    if imported && !overrides.is_empty() {
-        super::import::resize_pool(&mut tree, overrides);
-    }
+    let mut problems = apply_overrides(&mut tree, overrides, imported);
 
     let origin_path = Path::new(origin);
     let base_dir = origin_path
@@ -81,6 +74,26 @@ pub(super) fn convert_tree(
     }
     problems.extend(found.into_iter().map(|p| blame_overrides(p, overrides)));
     (scenario, problems)
+}
+
+/// Applies `overrides` to `tree`: the problems of those that cannot be applied and of a
+/// field set twice. An `imported` tree's default node pool is sized again for the service
+/// they leave (see [`super::import::resize_pool`]). `run` applies them on load, `import
+/// --set` before it writes the scenario.
+pub(super) fn apply_overrides(
+    tree: &mut Value,
+    overrides: &[Override],
+    imported: bool,
+) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = overrides
+        .iter()
+        .filter_map(|o| o.apply(tree).err())
+        .collect();
+    problems.extend(repeated_sets(overrides));
+    if imported && !overrides.is_empty() {
+        super::import::resize_pool(tree, overrides);
+    }
+    problems
 }
 
 /// Every value of every swept field, checked as `--set PATH=VALUE` on the file without
@@ -119,7 +132,7 @@ pub(super) fn check_sweep(
 
 /// Says which `--set` a problem comes from, when the user might not see it in the file.
 /// A swept value is not named: the sweep reports which of its values a problem is from.
-fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
+pub(super) fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
     let blamed: Vec<String> = overrides
         .iter()
         .filter(|o| o.set_by == SetBy::Set && o.touches(&p.path))

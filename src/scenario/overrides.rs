@@ -93,10 +93,18 @@ impl Override {
     /// `true` if a problem at `path` may come from this override: one path is the other
     /// or lies inside it (`strategy` and `strategy.kubernetes.minReadySeconds`).
     pub fn touches(&self, path: &str) -> bool {
-        let inside = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|r| r.starts_with('.'));
+        self.covers(path) || {
+            let own = self.path.replace('"', "");
+            inside(&own, path)
+        }
+    }
+
+    /// `true` if this override sets the value at `path`: `path` is its own or lies inside
+    /// it (`cluster.nodes` covers `cluster.nodes.0.labels`, not `cluster`).
+    pub fn covers(&self, path: &str) -> bool {
         // Problems name a key without the quotes `--set` needs for its dots.
         let own = self.path.replace('"', "");
-        own == path || inside(path, &own) || inside(&own, path)
+        own == path || inside(path, &own)
     }
 
     /// Sets the value in `tree`, creating maps along the way.
@@ -180,6 +188,11 @@ impl Override {
         *here = value;
         Ok(())
     }
+}
+
+/// Whether the dotted path `a` lies inside `b` (whole segments: `ab.c` is not inside `a`).
+fn inside(a: &str, b: &str) -> bool {
+    a.strip_prefix(b).is_some_and(|r| r.starts_with('.'))
 }
 
 /// The keys of a dotted path. A key that holds dots itself (a label such as

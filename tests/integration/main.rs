@@ -19,6 +19,7 @@ mod import_argo_refusals;
 mod import_compose;
 mod import_files;
 mod import_folders;
+mod import_set;
 mod input_errors;
 mod kubernetes;
 mod lint;

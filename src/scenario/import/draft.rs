@@ -9,6 +9,8 @@
 //! the converter's scenario paths back into the manifest's.
 
 use super::super::error::Problem;
+use super::super::load_tree::apply_overrides;
+use super::super::overrides::Override;
 use serde_json::{Map, Value};
 
 /// A node of a manifest with its dotted path (`spec.template.spec.containers.0`).
@@ -209,6 +211,23 @@ impl Draft {
     /// A comment line above the scenario field `to`.
     pub fn comment(&mut self, to: &str, text: &str) {
         self.comments.push((to.to_string(), text.to_string()));
+    }
+
+    /// Applies the user's overrides (`import --set`) to the finished scenario: what the
+    /// manifest or a default says at their paths gives way, and so do the comments there
+    /// (a DEFAULT note above a node pool the user gave would mislead). The default node
+    /// pool is sized again for the service they leave, as `run` sizes it. Returns the
+    /// problems of overrides that cannot be applied, and of a field set twice.
+    pub fn set(&mut self, overrides: &[Override]) -> Vec<Problem> {
+        let mut tree = Value::Object(std::mem::take(&mut self.tree));
+        let problems = apply_overrides(&mut tree, overrides, true);
+        // The root stays a map: an override sets a value one level down at least.
+        if let Value::Object(map) = tree {
+            self.tree = map;
+        }
+        self.comments
+            .retain(|(at, _)| !overrides.iter().any(|o| o.covers(at)));
+        problems
     }
 
     /// The comment lines above `to`.

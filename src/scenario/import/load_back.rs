@@ -5,58 +5,94 @@
 //! left out, their defaults in their place), so one run reports the values the loader
 //! refuses too: a user fixes a manifest in one round, not one stage at a time. Beside
 //! mapping problems, a loader problem is shown only when it is about a value the manifest
-//! gives that no mapping problem is about: the loader checks it as `run` would, whatever
-//! was left out elsewhere. A problem at a field the import filled in itself (a default,
+//! gives that no mapping problem is about, or about a value an `import --set` gives (told
+//! with that `--set`): the loader checks it as `run` would, whatever was left out
+//! elsewhere. A problem at a field the import filled in itself (a default,
 //! the node pool, a whole-scenario check) or at a field a mapping problem is about (or
 //! above or below one) may only follow from what was left out: such problems are counted
 //! in one last line, not shown.
 
 use super::super::error::{FILE, Problem, ROOT};
+use super::super::load_tree::blame_overrides;
+use super::super::overrides::Override;
 use super::draft::Draft;
 
 /// A problem of the scenario loaded back, told where the user can fix it.
 #[derive(Debug)]
 pub struct LoadedBack {
-    /// At the manifest path it comes from, or at the scenario path (marked `(in the
-    /// imported scenario)`) when the import filled that field in.
+    /// At the manifest path it comes from, at the scenario path with the `--set` it may
+    /// come from, or at the scenario path (marked `(in the imported scenario)`) when the
+    /// import filled that field in.
     pub problem: Problem,
-    /// Whether `problem` is at a manifest path: a value the manifest gives.
-    pub in_manifest: bool,
+    /// Where it is fixed.
+    pub place: Place,
 }
 
-/// The loader's `problems` with the imported scenario of `d`, at the manifest paths they
-/// come from ([`Draft::origin`]); whole-scenario problems (`(file)`) stay as they are.
-pub fn at_manifest_paths(d: &Draft, problems: Vec<Problem>) -> Vec<LoadedBack> {
+/// Where a problem of the scenario loaded back is fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A value the manifest gives.
+    Manifest,
+    /// A value an `import --set` gives (or could not give: its own problem).
+    Set,
+    /// A field the import filled in itself, or a whole-scenario check.
+    Import,
+}
+
+/// What a problem at a field the import filled in (or of the scenario as a whole) adds:
+/// the manifest cannot fix it, a `--set` can (a `nodeSelector` needs labelled nodes, and
+/// the DEFAULT pool has none).
+const IN_IMPORTED: &str = "(in the imported scenario, whose node pool, latencies and control \
+                           plane are DEFAULTs: give yours with `import --set PATH=VALUE`, \
+                           e.g. `--set 'cluster.nodes=[…]'`)";
+
+/// The loader's `problems` with the imported scenario of `d`: blamed on the `overrides`
+/// (`import --set`) that touch their paths, else at the manifest paths they come from
+/// ([`Draft::origin`]); whole-scenario problems (`(file)`) stay as they are.
+pub fn at_manifest_paths(
+    d: &Draft,
+    problems: Vec<Problem>,
+    overrides: &[Override],
+) -> Vec<LoadedBack> {
     problems
         .into_iter()
-        .map(|p| match d.origin(&p.path) {
-            Some(path) => LoadedBack {
-                problem: Problem::new(path, p.message),
-                in_manifest: true,
-            },
-            None if p.path == FILE => LoadedBack {
-                problem: p,
-                in_manifest: false,
-            },
-            None => LoadedBack {
-                problem: Problem::new(
-                    p.path.clone(),
-                    format!("{} (in the imported scenario)", p.message),
-                ),
-                in_manifest: false,
-            },
+        .map(|p| {
+            if overrides.iter().any(|o| o.touches(&p.path)) {
+                return LoadedBack {
+                    problem: blame_overrides(p, overrides),
+                    place: Place::Set,
+                };
+            }
+            match d.origin(&p.path) {
+                Some(path) => LoadedBack {
+                    problem: Problem::new(path, p.message),
+                    place: Place::Manifest,
+                },
+                None if p.path == FILE => LoadedBack {
+                    problem: p,
+                    place: Place::Import,
+                },
+                None => LoadedBack {
+                    problem: Problem::new(p.path.clone(), format!("{} {IN_IMPORTED}", p.message)),
+                    place: Place::Import,
+                },
+            }
         })
         .collect()
 }
 
 /// Every problem of an import whose mapping found `errors` (not empty) and whose scenario,
 /// loaded back, has `back`: the errors, then the problems of `back` at manifest values no
-/// error is about, then a line counting the rest (see the module's doc for why they are
-/// not shown).
+/// error is about and those of `--set`s (the user's own values, whatever the manifest's
+/// problems), then a line counting the rest (see the module's doc for why they are not
+/// shown).
 pub fn with_mapping_errors(errors: Vec<Problem>, back: Vec<LoadedBack>) -> Vec<Problem> {
-    let (shown, held): (Vec<LoadedBack>, Vec<LoadedBack>) = back
-        .into_iter()
-        .partition(|b| b.in_manifest && !errors.iter().any(|e| overlap(&e.path, &b.problem.path)));
+    let (shown, held): (Vec<LoadedBack>, Vec<LoadedBack>) =
+        back.into_iter().partition(|b| match b.place {
+            Place::Manifest => !errors.iter().any(|e| overlap(&e.path, &b.problem.path)),
+            Place::Set => true,
+            Place::Import => false,
+        });
     let mut problems = errors;
     problems.extend(shown.into_iter().map(|b| b.problem));
     if !held.is_empty() {
@@ -94,7 +130,11 @@ mod tests {
     fn back(path: &str, in_manifest: bool) -> LoadedBack {
         LoadedBack {
             problem: Problem::new(path, "bad"),
-            in_manifest,
+            place: if in_manifest {
+                Place::Manifest
+            } else {
+                Place::Import
+            },
         }
     }
 

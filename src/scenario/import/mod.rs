@@ -35,6 +35,7 @@ pub use defaults::resize_pool;
 use super::error::{Problem, ScenarioError};
 use super::format;
 use super::load::{self, Format};
+use super::overrides::Override;
 use defaults::Controller;
 use draft::{Draft, Src};
 use serde_json::Value;
@@ -232,6 +233,10 @@ pub struct Options {
     /// giving the labels a `nodeSelector` needs). Problems at the manifest's own values
     /// are still told at their manifest paths.
     pub run_with_overrides: bool,
+    /// `import --set PATH=VALUE`: applied to each scenario before it is checked and
+    /// written, so the written scenario holds them. A problem at a value one sets is told
+    /// with the `--set`, one at the manifest's own values at its manifest path.
+    pub overrides: Vec<Override>,
 }
 
 /// One file to import.
@@ -529,12 +534,25 @@ fn import_one(
     let root = Src::root(doc);
     let mut d = Draft::default();
     map(&root, &mut d);
+    let set = &opts.overrides;
+    let unset = d.set(set);
     let origin = label(origin, what);
     let mut header = vec![
         format!("Imported by `rollout-sim import` from {origin}."),
         "Fields marked DEFAULT are not in the manifest: measure them, or fit them with".into(),
         "`rollout-sim calibrate`, before trusting the numbers.".into(),
     ];
+    if !set.is_empty() {
+        header.push("Set on the command line, over the manifest and the defaults:".into());
+        // One comment line each, whatever line breaks the value holds.
+        header.extend(set.iter().map(|o| {
+            let shown = o.to_string();
+            format!(
+                "  --set {}",
+                shown.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        }));
+    }
     if !d.unsupported.is_empty() {
         header.push("Not simulated (left out of this scenario):".into());
         header.extend(d.unsupported.iter().map(|p| format!("  {p}")));
@@ -544,15 +562,20 @@ fn import_one(
     // mapping found problems, so the loader's are reported in the same run (`load_back`).
     let mut back = match load::load_str(&text, "imported.yaml", Format::Yaml, &[]) {
         Ok(_) => Vec::new(),
-        Err(e) => load_back::at_manifest_paths(&d, e.problems),
+        Err(e) => load_back::at_manifest_paths(&d, e.problems, set),
     };
     if opts.run_with_overrides {
-        back.retain(|b| b.in_manifest);
+        back.retain(|b| b.place == load_back::Place::Manifest);
     }
-    if !d.errors.is_empty() {
+    // A `--set` that could not be applied left the value it was for as the manifest or a
+    // default has it: what the loader says there may only follow, as after a mapping
+    // problem.
+    let mut errors = std::mem::take(&mut d.errors);
+    errors.extend(unset);
+    if !errors.is_empty() {
         return Err(ScenarioError {
             origin,
-            problems: load_back::with_mapping_errors(d.errors, back),
+            problems: load_back::with_mapping_errors(errors, back),
         });
     }
     if !back.is_empty() {
