@@ -25,7 +25,7 @@
 use super::error::ScenarioError;
 use super::format::parse;
 use super::limits::MAX_SCENARIO_BYTES;
-use super::load_tree::{check_sweep, convert_tree};
+use super::load_tree::{Read, check_sweep, convert_tree};
 use super::model::Scenario;
 use super::overrides::Override;
 use super::user_file;
@@ -66,19 +66,22 @@ pub fn load_str(
 ) -> Result<Scenario, ScenarioError> {
     // A Kubernetes manifest or compose file is imported on the fly (`--set` then applies
     // to the imported scenario).
-    let (tree, imported) = match super::import::scenario_tree(text, origin, format) {
-        Some(tree) => (tree?, true),
+    let (tree, read) = match super::import::scenario_tree(text, origin, format) {
+        Some(tree) => (tree?, Read::Manifest),
         None => (
             parse(text, format).map_err(|p| ScenarioError {
                 origin: origin.to_string(),
                 problems: vec![p],
             })?,
-            false,
+            match format {
+                Format::Yaml => Read::Yaml(text),
+                Format::Json => Read::Unquoted,
+            },
         ),
     };
-    let (scenario, mut problems) = convert_tree(&tree, origin, overrides, imported);
+    let (scenario, mut problems) = convert_tree(&tree, origin, overrides, read);
     if problems.is_empty() && !scenario.sweep.is_empty() {
-        problems.extend(check_sweep(&tree, origin, overrides, &scenario.sweep));
+        problems.extend(check_sweep(&tree, origin, overrides, read, &scenario.sweep));
     }
     if problems.is_empty() {
         Ok(scenario)
@@ -87,6 +90,16 @@ pub fn load_str(
             origin: origin.to_string(),
             problems,
         })
+    }
+}
+
+/// The problems of the scenario `text` (YAML) an import rendered, as [`load_str`] finds
+/// them in a file (named `origin`), but quoting no value as the text writes it: the text
+/// writes the manifest's values as the tree holds them (`1.0` for a manifest's `01`).
+pub(super) fn rendered_problems(text: &str, origin: &str) -> Vec<super::error::Problem> {
+    match parse(text, Format::Yaml) {
+        Ok(tree) => convert_tree(&tree, origin, &[], Read::Unquoted).1,
+        Err(problem) => vec![problem],
     }
 }
 

@@ -39,17 +39,30 @@ fn repeated_sets(overrides: &[Override]) -> Vec<Problem> {
         .collect()
 }
 
-/// `tree` with `overrides` applied, converted and checked: the scenario (with defaults
-/// where the file is wrong) and every problem found. An `imported` tree's default node
-/// pool is sized for the service the overrides leave.
+/// What a tree was read from.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Read<'t> {
+    /// This YAML text: a message may quote a value as it is written there.
+    Yaml(&'t str),
+    /// JSON text, or a scenario the import rendered (its values are the manifest's as the
+    /// tree holds them, not as the manifest writes them): nothing is quoted.
+    Unquoted,
+    /// A manifest imported on the fly: its default node pool is sized after `--set`, and
+    /// its fields are not the text's.
+    Manifest,
+}
+
+/// `tree` (`read` from its file) with `overrides` applied, converted and checked: the
+/// scenario (with defaults where the file is wrong) and every problem found. An imported
+/// tree's default node pool is sized for the service the overrides leave.
 pub(super) fn convert_tree(
     tree: &Value,
     origin: &str,
     overrides: &[Override],
-    imported: bool,
+    read: Read,
 ) -> (Scenario, Vec<Problem>) {
     let mut tree = tree.clone();
-    let mut problems = apply_overrides(&mut tree, overrides, imported);
+    let mut problems = apply_overrides(&mut tree, overrides, matches!(read, Read::Manifest));
 
     let origin_path = Path::new(origin);
     let base_dir = origin_path
@@ -61,7 +74,10 @@ pub(super) fn convert_tree(
         .and_then(|s| s.to_str())
         .filter(|s| !s.is_empty())
         .unwrap_or("scenario");
-    let ctx = Ctx::new(base_dir);
+    let ctx = match read {
+        Read::Yaml(text) => Ctx::new(base_dir).with_yaml(text, overrides),
+        Read::Unquoted | Read::Manifest => Ctx::new(base_dir),
+    };
     let root = Node::root(&tree, &ctx);
     let scenario = convert::scenario(&root, default_name);
     convert::require_service(&root);
@@ -96,12 +112,13 @@ pub(super) fn apply_overrides(
     problems
 }
 
-/// Every value of every swept field, checked as `--set PATH=VALUE` on the file without
-/// its `sweep` block: problems are reported under `sweep.PATH`.
+/// Every value of every swept field, checked as `--set PATH=VALUE` on the file (`read`
+/// as it was) without its `sweep` block: problems are reported under `sweep.PATH`.
 pub(super) fn check_sweep(
     tree: &Value,
     origin: &str,
     overrides: &[Override],
+    read: Read,
     axes: &[super::SweepAxis],
 ) -> Vec<Problem> {
     let mut base = tree.clone();
@@ -118,7 +135,7 @@ pub(super) fn check_sweep(
                 set_by: SetBy::Sweep,
             });
             // An imported tree has no `sweep` block: only a scenario file gets here.
-            let (_, found) = convert_tree(&base, origin, &with, false);
+            let (_, found) = convert_tree(&base, origin, &with, read);
             problems.extend(found.into_iter().map(|p| {
                 Problem::new(
                     format!("sweep.{}", axis.path),

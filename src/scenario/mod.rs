@@ -40,6 +40,7 @@ pub mod sweep;
 mod traffic;
 pub mod user_file;
 pub(crate) mod walk;
+mod written;
 
 pub use control_plane::{ControlPlane, Phase};
 pub use distribution::Dist;

@@ -34,12 +34,17 @@ fn requirement(n: &Node) -> Option<Requirement> {
     let o = n.object(EXPRESSION_FIELDS)?;
     let key = o.required("key", non_empty);
     let op = o.required("operator", |v| v.choice(OPERATORS));
+    let ctx = o.node().ctx();
+    let before = ctx.problem_count();
     let values: Vec<String> = o.or("values", Vec::new(), |v| {
         Some(v.list()?.iter().filter_map(label_value).collect())
     });
     let op = op?;
     let at = || o.get("values").unwrap_or_else(|| o.node().clone());
+    // A value refused above is left out of `values`: their count would mislead.
+    let values_read = ctx.problem_count() == before;
     match op {
+        _ if !values_read => {}
         SelectorOp::In | SelectorOp::NotIn if values.is_empty() => {
             at().problem("`In` and `NotIn` need at least one value")
         }

@@ -59,7 +59,8 @@ pub enum Ty {
     MapOf(&'static str),
     /// A map of any keys to probabilities.
     Probabilities,
-    /// A map of label keys to values (strings; numbers and booleans read as written).
+    /// A map of label keys to values (strings, or null for the empty value; a number or a
+    /// boolean is refused, as Kubernetes refuses it).
     Labels,
     /// Any of these.
     AnyOf(&'static [Ty]),
@@ -439,7 +440,7 @@ fn schema_of(ty: Ty) -> Value {
         Probabilities => json!({"type": "object",
             "additionalProperties": schema_of(Probability)}),
         Labels => json!({"type": "object", "additionalProperties": {
-            "type": ["string", "number", "boolean", "null"]}}),
+            "type": ["string", "null"]}}),
         Axes => json!({"type": "object", "additionalProperties": {"type": "array"}}),
         AnyOf(tys) => json!({"anyOf": tys.iter().map(|t| schema_of(*t)).collect::<Vec<_>>()}),
     }

@@ -17,6 +17,7 @@
 
 use super::duration::{self, DurationError};
 use super::error::{Problem, ROOT};
+use super::overrides::Override;
 use super::quantity::{self, QuantityError};
 use super::suggest;
 use crate::sim::time::Time;
@@ -35,6 +36,9 @@ static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
 pub struct Ctx {
     problems: RefCell<Vec<Problem>>,
     base_dir: PathBuf,
+    /// The YAML text the tree was read from, and the fields `--set` replaced since: what
+    /// [`Node::written`] quotes.
+    yaml: Option<(String, Vec<Override>)>,
 }
 
 impl Ctx {
@@ -43,7 +47,15 @@ impl Ctx {
         Ctx {
             problems: RefCell::new(Vec::new()),
             base_dir: base_dir.to_path_buf(),
+            yaml: None,
         }
+    }
+
+    /// The context of a tree read from the YAML `text`, but at the fields `set` (and
+    /// below them), which `--set` replaced.
+    pub fn with_yaml(mut self, text: &str, set: &[Override]) -> Ctx {
+        self.yaml = Some((text.to_string(), set.to_vec()));
+        self
     }
 
     /// The directory relative file names are resolved against.
@@ -94,6 +106,16 @@ impl<'a> Node<'a> {
     /// The shared context.
     pub fn ctx(&self) -> &'a Ctx {
         self.ctx
+    }
+
+    /// The value's text as the user wrote it in the YAML file (`01` where the tree holds
+    /// the number 1), when the tree is the file's own there.
+    pub fn written(&self) -> Option<String> {
+        let (text, set) = self.ctx.yaml.as_ref()?;
+        if set.iter().any(|o| o.covers(&self.path)) {
+            return None;
+        }
+        super::written::at(text, &self.path)
     }
 
     /// Records a problem at this node.

@@ -560,10 +560,8 @@ fn import_one(
     let text = render::render(&d, &header, defaults::footer(&d));
     // Loaded under a name that cannot be taken for a manifest again; loaded even when
     // mapping found problems, so the loader's are reported in the same run (`load_back`).
-    let mut back = match load::load_str(&text, "imported.yaml", Format::Yaml, &[]) {
-        Ok(_) => Vec::new(),
-        Err(e) => load_back::at_manifest_paths(&d, e.problems, set),
-    };
+    let problems = load::rendered_problems(&text, "imported.yaml");
+    let mut back = load_back::at_manifest_paths(&d, problems, set);
     if opts.run_with_overrides {
         back.retain(|b| b.place == load_back::Place::Manifest);
     }
