@@ -113,18 +113,20 @@ enum BaselineJob {
 pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
     input_folders::entries(inputs, SCENARIOS)
         .into_iter()
-        .map(|entry| match entry {
-            Entry::File { path, .. } => Ok(path),
-            Entry::Unlisted { path, error } => Err(format!(
+        .filter_map(|entry| match entry {
+            Entry::File { path, .. } => Some(Ok(path)),
+            Entry::Unlisted { path, error } => Some(Err(format!(
                 "cannot read the folder {}: {error}",
                 path.display()
-            )),
-            Entry::Empty(path) => Err(format!(
+            ))),
+            Entry::Empty(path) => Some(Err(format!(
                 "{}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in this \
                  folder",
                 path.display()
-            )),
-            Entry::Again(problem) => Err(problem),
+            ))),
+            Entry::Again(problem) => Some(Err(problem)),
+            // A folder's other files are passed over unsaid too (`notes.md`).
+            Entry::Skipped(_) => None,
         })
         .collect()
 }

@@ -97,7 +97,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     // Every problem is gathered, each file's in file order, then the command's own, and
     // all are told in one run: a folder of manifests is fixed in one round.
     let mut problems: Vec<String> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = entries.iter().filter_map(Entry::note).collect();
     let imported = if inputs.is_empty() {
         // Only folders holding no manifest, or files given twice: nothing is read.
         Err(None)

@@ -8,9 +8,13 @@
 //! the file inside the folder. A folder that cannot be listed in full is told as such
 //! rather than read in part. A file or folder given twice, by any path (as `compare`
 //! refuses one scenario given twice), is read once and told with both spellings: `check
-//! s.yaml ./s.yaml` would otherwise run and report the same scenario twice. What differs is the [`Filter`]: which names are read, and
-//! what counts as a file. Each command words its own problems (an empty folder, an
-//! unlisted one), since each says what it looked for.
+//! s.yaml ./s.yaml` would otherwise run and report the same scenario twice. A file in a
+//! folder whose name is only an extension (`.yaml`, `.yml`, `.json`: a hidden file with no
+//! name, a tool's leftover rather than a scenario or manifest someone wrote) is passed over
+//! by every command, and listed as [`Entry::Skipped`] for a command to tell; given by name
+//! it is read as any file. What differs is the [`Filter`]: which names are read, and what
+//! counts as a file. Each command words its own problems (an empty folder, an unlisted
+//! one), since each says what it looked for.
 
 use crate::cli::inputs::same_file;
 use std::ffi::OsStr;
@@ -63,6 +67,9 @@ pub enum Entry {
     /// given): the message names both spellings. It is read once, so nothing it holds is
     /// reported, or run, twice.
     Again(String),
+    /// `DIR/NAME`, a file the filter takes in a folder given, passed over because its
+    /// name is only an extension (`.yaml`): it comes after the folder's files.
+    Skipped(PathBuf),
 }
 
 /// Every path of `given`, in order, each folder standing for the files `filter` takes in
@@ -88,11 +95,14 @@ pub fn entries(given: &[PathBuf], filter: Filter) -> Vec<Entry> {
                 path: path.clone(),
                 error,
             }),
-            Ok(files) if files.is_empty() => entries.push(Entry::Empty(path.clone())),
-            Ok(files) => {
+            Ok((files, skipped)) => {
+                if files.is_empty() {
+                    entries.push(Entry::Empty(path.clone()));
+                }
                 for file in files {
                     push_file(&mut entries, file, Some(path.clone()));
                 }
+                entries.extend(skipped.into_iter().map(Entry::Skipped));
             }
         }
         folders.push(path.clone());
@@ -124,8 +134,16 @@ fn shown(path: &Path, folder: Option<&Path>) -> String {
     }
 }
 
-/// The entries of `dir` that `filter` takes, as `dir/NAME`, sorted by name.
-fn list(dir: &Path, filter: Filter) -> io::Result<Vec<PathBuf>> {
+/// Whether a name is only an extension (`.yaml`): nothing before its one dot.
+fn only_extension(name: &OsStr) -> bool {
+    name.to_string_lossy()
+        .rsplit_once('.')
+        .is_some_and(|(stem, _)| stem.is_empty())
+}
+
+/// The entries of `dir` that `filter` takes, as `dir/NAME`, sorted by name: those read,
+/// and those passed over as [`only_extension`].
+fn list(dir: &Path, filter: Filter) -> io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut names = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
@@ -143,7 +161,9 @@ fn list(dir: &Path, filter: Filter) -> io::Result<Vec<PathBuf>> {
         }
     }
     names.sort();
-    Ok(names.into_iter().map(|n| dir.join(n)).collect())
+    let (skipped, read): (Vec<_>, Vec<_>) = names.into_iter().partition(|n| only_extension(n));
+    let paths = |names: Vec<std::ffi::OsString>| names.into_iter().map(|n| dir.join(n)).collect();
+    Ok((paths(read), paths(skipped)))
 }
 
 #[cfg(test)]
@@ -156,7 +176,7 @@ mod tests {
     }
 
     fn listed(dir: &Path, kind: Kind) -> Vec<String> {
-        let files = list(dir, Filter { name: any, kind }).unwrap();
+        let (files, _) = list(dir, Filter { name: any, kind }).unwrap();
         files
             .iter()
             .map(|p| p.strip_prefix(dir).unwrap().display().to_string())

@@ -19,9 +19,12 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file's extension names, if any.
+    /// The format a file's extension names, if any: what follows the last dot of its name,
+    /// even when nothing comes before it (a file named `.yaml`, given by name, is read as
+    /// YAML, as `import` reads it; [`Path::extension`] sees no extension there).
     pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        let (_, ext) = path.file_name()?.to_str()?.rsplit_once('.')?;
+        let ext = ext.to_ascii_lowercase();
         match ext.as_str() {
             "yaml" | "yml" => Some(Format::Yaml),
             "json" => Some(Format::Json),

@@ -252,3 +252,68 @@ fn an_import_names_the_files_it_wrote() {
     );
     assert!(err.ends_with("(Deployment zeta)\n"), "{err}");
 }
+
+/// A file named only an extension (`.yaml`) in a folder is read by no command (`import`,
+/// `check`, `lint`): a hidden file with no name is a tool's leftover more likely than a
+/// manifest or a scenario. `import` says so, since `kubectl apply -f DIR` would read it.
+/// Named on the command line, it is read by every command, `run` too (it was "unknown file
+/// type" to all but `import`).
+#[test]
+fn a_file_named_only_an_extension_is_read_when_named_not_in_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::create_dir(dir.join("k8s")).unwrap();
+    fs::create_dir(dir.join("s")).unwrap();
+    write(
+        dir,
+        &[
+            ("k8s/.yaml", deployment("hidden").as_bytes()),
+            ("k8s/api.yml", deployment("api").as_bytes()),
+        ],
+    );
+    let told = imported(dir, &["k8s", "--out", "out/"]);
+    assert_eq!(
+        told,
+        "skipped: k8s/.yaml: in a folder, a file named only an extension is not read \
+         (`kubectl apply -f k8s` reads it): give it by name to import it\nwrote out/api.yaml \
+         from k8s/api.yml (Deployment api)\n"
+    );
+    assert_eq!(entries(&dir.join("out")), ["api.yaml"]);
+    imported(dir, &["k8s/.yaml", "--out", "out/"]);
+    assert_eq!(entries(&dir.join("out")), ["api.yaml", "hidden.yaml"]);
+
+    // A folder of scenarios: `.yaml` would fail its check, were it read.
+    let scenario = "service: {replicas: 2}\ntrials: 5\nchecks: [\"outcome.completed.rate >= 1\"]\n";
+    write(
+        dir,
+        &[
+            ("s/.yaml", b"checks: [\"outcome.completed.rate >= 2\"]\n"),
+            ("s/web.yaml", scenario.as_bytes()),
+        ],
+    );
+    for command in ["check", "lint"] {
+        let out = bin()
+            .current_dir(dir)
+            .args([command, "s"])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout);
+        assert!(stdout.contains("s/web.yaml"), "{command}: {stdout}");
+        assert!(!stdout.contains("s/.yaml"), "{command}: {stdout}");
+    }
+    fs::write(dir.join("s/.yaml"), scenario).unwrap();
+    for command in ["check", "lint"] {
+        bin()
+            .current_dir(dir)
+            .args([command, "s/.yaml"])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("s/.yaml"));
+    }
+    bin()
+        .current_dir(dir)
+        .args(["run", "s/.yaml", "--out", "run", "--quiet"])
+        .assert()
+        .success();
+    assert!(dir.join("run/summary.json").exists());
+}

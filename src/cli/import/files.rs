@@ -6,7 +6,10 @@
 //! (case-sensitive, hidden files included: kubectl skips neither), not its subfolders, in
 //! the order of their names (`filepath.Walk` sorts them). Each is then imported exactly as
 //! if it had been given by itself, under the path `DIR/NAME`, so every problem names the
-//! file inside the folder.
+//! file inside the folder. One departure, shared with `check` and `lint`: a file named
+//! only an extension (`.yaml`, which kubectl reads, Go's `filepath.Ext` taking the whole
+//! name) is a tool's leftover more likely than a manifest, so it is not read, and said so
+//! on stderr; given by name, it is imported.
 //!
 //! One file given twice (`a.yaml ./a.yaml`, a link, or a file also in a folder given) is
 //! refused as `compare` refuses one scenario given twice: both spellings are named, and
@@ -39,6 +42,9 @@ pub enum Entry {
     /// What is wrong with a path given, told in its place: a folder holding no manifest,
     /// or a file (folder) given twice.
     Problem(String),
+    /// A file of a folder given that is not read, its name being only an extension
+    /// (`k8s/.yaml`), though `kubectl apply -f k8s/` reads it: told on stderr.
+    Skipped(PathBuf),
 }
 
 impl Entry {
@@ -46,7 +52,7 @@ impl Entry {
     pub fn input(&self) -> Option<&Path> {
         match self {
             Entry::File { path, .. } | Entry::Unlisted { path, .. } => Some(path),
-            Entry::Problem(_) => None,
+            Entry::Problem(_) | Entry::Skipped(_) => None,
         }
     }
 
@@ -56,6 +62,21 @@ impl Entry {
             Entry::Problem(p) => Some(p),
             _ => None,
         }
+    }
+
+    /// The note on stderr this entry is, if it is a file skipped.
+    pub fn note(&self) -> Option<String> {
+        let Entry::Skipped(path) = self else {
+            return None;
+        };
+        let shown = path.display();
+        let folder = path
+            .parent()
+            .map_or(String::new(), |p| p.display().to_string());
+        Some(format!(
+            "skipped: {shown}: in a folder, a file named only an extension is not read \
+             (`kubectl apply -f {folder}` reads it): give it by name to import it"
+        ))
     }
 }
 
@@ -80,6 +101,7 @@ pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
                 extensions()
             )),
             Listed::Again(problem) => Entry::Problem(problem),
+            Listed::Skipped(path) => Entry::Skipped(path),
         })
         .collect()
 }
@@ -99,7 +121,8 @@ const KUBECTL: Filter = Filter {
 };
 
 /// Whether kubectl reads a file of this name: Go's `filepath.Ext`, what follows the last
-/// dot, even in a name that starts with it (`.yaml` is read), is one of [`EXTENSIONS`].
+/// dot, even in a name that starts with it (`.yaml`, which the lister then passes over),
+/// is one of [`EXTENSIONS`].
 fn is_manifest_name(name: &OsStr) -> bool {
     name.to_string_lossy()
         .rsplit_once('.')
@@ -118,12 +141,14 @@ mod tests {
                 Entry::File { path, .. } => path.display().to_string(),
                 Entry::Unlisted { error, .. } => error.to_string(),
                 Entry::Problem(p) => p.clone(),
+                Entry::Skipped(_) => e.note().unwrap(),
             })
             .collect()
     }
 
-    /// kubectl's rule: the three extensions, case-sensitive, hidden files too (even one
-    /// named `.yaml`), no subfolder (even one named like a manifest), sorted by name.
+    /// kubectl's rule: the three extensions, case-sensitive, hidden files too, no
+    /// subfolder (even one named like a manifest), sorted by name; but a file named only
+    /// an extension (`.yaml`) is passed over, and told.
     #[test]
     fn a_folder_is_read_as_kubectl_reads_it() {
         let tmp = tempfile::tempdir().unwrap();
@@ -143,10 +168,14 @@ mod tests {
         }
         fs::write(dir.join("sub.yaml/inner.yaml"), "").unwrap();
         let d = dir.display();
-        assert_eq!(
-            files(&expand(std::slice::from_ref(&dir))),
-            [".hidden.yaml", ".yaml", "a.yaml", "b.yml", "c.json"].map(|n| format!("{d}/{n}"))
-        );
+        let mut expected = [".hidden.yaml", "a.yaml", "b.yml", "c.json"]
+            .map(|n| format!("{d}/{n}"))
+            .to_vec();
+        expected.push(format!(
+            "skipped: {d}/.yaml: in a folder, a file named only an extension is not read \
+             (`kubectl apply -f {d}` reads it): give it by name to import it"
+        ));
+        assert_eq!(files(&expand(std::slice::from_ref(&dir))), expected);
     }
 
     #[test]
