@@ -162,13 +162,17 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
         set: args.set.clone(),
         ..SimOptions::default()
     };
-    let extra: Vec<Assertion> = args
-        .checks
-        .iter()
-        .map(|c| check::parse(c).map_err(|e| anyhow!("--check: {e}")))
-        .collect::<anyhow::Result<_>>()?;
-    let mut jobs = Vec::new();
+    // Every `--check` that does not parse is told, with the scenarios' problems, in one
+    // run (`--check A --check B` with both misspelt took two rounds).
     let mut problems = Vec::new();
+    let mut extra: Vec<Assertion> = Vec::new();
+    for c in &args.checks {
+        match check::parse(c) {
+            Ok(a) => extra.push(a),
+            Err(e) => problems.push(format!("--check: {e}")),
+        }
+    }
+    let mut jobs = Vec::new();
     for file in expand_inputs(&args.inputs) {
         let file = match file {
             Ok(file) => file,
@@ -187,7 +191,7 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
         let (mut assertions, bad) = check::scenario_checks(&file, &scenario.checks);
         problems.extend(bad);
         assertions.extend(extra.iter().cloned());
-        if scenario.checks.is_empty() && extra.is_empty() && args.baseline.is_none() {
+        if scenario.checks.is_empty() && args.checks.is_empty() && args.baseline.is_none() {
             problems.push(format!(
                 "{}: nothing to check: the scenario has no `checks:`, and neither --check nor --baseline was given",
                 file.display()

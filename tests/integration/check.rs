@@ -264,6 +264,41 @@ fn malformed_input_exits_2_before_any_trial() {
         .stderr(predicate::str::contains("nothing to check"));
 }
 
+/// Every `--check` that does not parse is told in one run, with the scenarios' own
+/// problems (the first one alone was told, so two typos took two rounds); a scenario
+/// with no `checks:` is not also told "nothing to check" for the `--check` refused.
+#[test]
+fn every_bad_check_flag_is_told_with_the_scenarios_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = scenario(dir.path(), "typo", &["duraton_s.p95 <= 10m"]);
+    let none = dir.path().join("none.yaml");
+    std::fs::write(&none, "service: {}\n").unwrap();
+    let out = bin()
+        .arg("check")
+        .args([&typo, &none])
+        .args([
+            "--check",
+            "duration_s.p95 <= -1",
+            "--check",
+            "outcome.pausd == 0",
+        ])
+        .assert()
+        .code(2)
+        .stdout("");
+    let d = dir.path().display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stderr),
+        format!(
+            "error: --check: check `duration_s.p95 <= -1`, column 19: `duration_s.p95` is a \
+             duration in seconds, 0 or more, so `<= -1` can never hold whatever the trials \
+             give\n--check: check `outcome.pausd == 0`, column 9: unknown outcome `pausd`; did \
+             you mean `paused`?\n{d}/typo.yaml: checks.0: check `duraton_s.p95 <= 10m`, column \
+             1: unknown metric `duraton_s`; did you mean `duration_s`? (metrics are the numeric \
+             columns of trials.csv; outcomes are `outcome.NAME`)\n"
+        )
+    );
+}
+
 #[test]
 fn a_folder_runs_every_scenario_in_it() {
     let dir = tempfile::tempdir().unwrap();
