@@ -139,30 +139,46 @@ fn replace_scalar(
 }
 
 /// The dotted path (list items by index) of the first string equal to `mark` in `tree`,
-/// in document order; walked with a stack, not recursion.
+/// in document order.
 pub(super) fn path_of(tree: &Value, mark: &str) -> Option<String> {
-    let mut stack: Vec<(&Value, String)> = vec![(tree, String::new())];
-    let join = |path: &str, key: &dyn std::fmt::Display| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
+    let (path, _) = find(tree, value_children, |v, _| v.as_str() == Some(mark))?;
+    Some(path)
+}
+
+/// A map's entries or a list's items, with their keys (item numbers).
+fn value_children(v: &Value) -> Vec<(String, &Value)> {
+    match v {
+        Value::Object(map) => map.iter().map(|(k, c)| (k.clone(), c)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i.to_string(), c))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first node of the tree under `root`, in document order, that `found` takes (given
+/// the node and its dotted path, list items by index), with its path; `children` lists a
+/// node's children with their keys. Walked with a stack, not recursion: the depth is the
+/// file's.
+pub(super) fn find<'t, N>(
+    root: &'t N,
+    children: impl Fn(&'t N) -> Vec<(String, &'t N)>,
+    found: impl Fn(&N, &str) -> bool,
+) -> Option<(String, &'t N)> {
+    let mut stack: Vec<(&N, String)> = vec![(root, String::new())];
+    while let Some((node, path)) = stack.pop() {
+        if found(node, &path) {
+            return Some((path, node));
         }
-    };
-    while let Some((value, path)) = stack.pop() {
-        match value {
-            Value::String(s) if s == mark => return Some(path),
-            Value::Object(map) => {
-                for (key, child) in map.iter().rev() {
-                    stack.push((child, join(&path, key)));
-                }
-            }
-            Value::Array(items) => {
-                for (i, child) in items.iter().enumerate().rev() {
-                    stack.push((child, join(&path, &i)));
-                }
-            }
-            _ => {}
+        for (key, child) in children(node).into_iter().rev() {
+            let below = if path.is_empty() {
+                key
+            } else {
+                format!("{path}.{key}")
+            };
+            stack.push((child, below));
         }
     }
     None

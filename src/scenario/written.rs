@@ -6,7 +6,7 @@
 //! written (`serde_saphyr::Spanned`: its byte offset and length in the text), and the value
 //! at a field path is cut out of the text.
 
-use super::format::yaml_options;
+use super::format::{find, yaml_options};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
@@ -91,6 +91,19 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     }
 }
 
+/// A node's children with their keys (item numbers).
+fn children(node: &Spanned<Shape>) -> Vec<(String, &Spanned<Shape>)> {
+    match &node.value {
+        Shape::Map(entries) => entries.iter().map(|(k, c)| (k.clone(), c)).collect(),
+        Shape::List(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i.to_string(), c))
+            .collect(),
+        Shape::Scalar => Vec::new(),
+    }
+}
+
 /// The text of the value at the dotted field `path` (list items by number, as problems
 /// name them) in the YAML `text`: `01` for `tier: 01`. `None` when the text cannot be
 /// read or has no such field. The first such field in document order is taken (a key
@@ -98,41 +111,12 @@ impl<'de> Visitor<'de> for ShapeVisitor {
 pub fn at(text: &str, path: &str) -> Option<String> {
     let root: Spanned<Shape> =
         serde_saphyr::from_str_with_options(text, yaml_options(false)).ok()?;
-    // An explicit stack: the file's depth is the user's (bounded by the reader's budget).
-    let mut stack: Vec<(&Spanned<Shape>, String)> = vec![(&root, String::new())];
-    let join = |above: &str, key: &dyn fmt::Display| {
-        if above.is_empty() {
-            key.to_string()
-        } else {
-            format!("{above}.{key}")
-        }
-    };
-    while let Some((node, here)) = stack.pop() {
-        if here == path {
-            // Where the value is defined: an alias's anchored value, not the `*name`.
-            let span = node.defined.span();
-            let start = usize::try_from(span.byte_offset()?).ok()?;
-            let len = usize::try_from(span.byte_len()?).ok()?;
-            return text.get(start..start.checked_add(len)?).map(str::to_string);
-        }
-        if !path.starts_with(here.as_str()) {
-            continue;
-        }
-        match &node.value {
-            Shape::Map(entries) => {
-                for (key, child) in entries.iter().rev() {
-                    stack.push((child, join(&here, key)));
-                }
-            }
-            Shape::List(items) => {
-                for (i, child) in items.iter().enumerate().rev() {
-                    stack.push((child, join(&here, &i)));
-                }
-            }
-            Shape::Scalar => {}
-        }
-    }
-    None
+    let (_, node) = find(&root, children, |_, here| here == path)?;
+    // Where the value is defined: an alias's anchored value, not the `*name`.
+    let span = node.defined.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    text.get(start..start.checked_add(len)?).map(str::to_string)
 }
 
 #[cfg(test)]
