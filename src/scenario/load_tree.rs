@@ -69,9 +69,12 @@ pub(super) fn convert_tree(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // The name before its extension, as `Format::from_path` reads it: a file named only
+    // `.yaml` has none (the default then, rather than a hidden `outputs/.yaml`).
     let default_name = origin_path
-        .file_stem()
+        .file_name()
         .and_then(|s| s.to_str())
+        .map(|n| n.rsplit_once('.').map_or(n, |(stem, _)| stem))
         .filter(|s| !s.is_empty())
         .unwrap_or("scenario");
     let ctx = match read {
@@ -316,6 +319,10 @@ mod tests {
         let s = load_str("service: {}", "a/b/c.d.yaml", Format::Yaml, &[]).unwrap();
         assert_eq!(s.name, "c.d");
         let s = load_str("service: {}", "", Format::Yaml, &[]).unwrap();
+        assert_eq!(s.name, "scenario");
+        // A file named only an extension (read when named) has no name of its own: its
+        // runs went to the hidden folder `outputs/.yaml`.
+        let s = load_str("service: {}", "s/.yaml", Format::Yaml, &[]).unwrap();
         assert_eq!(s.name, "scenario");
         let e = yaml("name: a/b\nservice: {}").unwrap_err();
         assert_eq!(
