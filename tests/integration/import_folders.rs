@@ -281,6 +281,14 @@ fn a_file_named_only_an_extension_is_read_when_named_not_in_a_folder() {
     assert_eq!(entries(&dir.join("out")), ["api.yaml"]);
     imported(dir, &["k8s/.yaml", "--out", "out/"]);
     assert_eq!(entries(&dir.join("out")), ["api.yaml", "hidden.yaml"]);
+    // A folder holding nothing else says why it has no manifest.
+    fs::remove_file(dir.join("k8s/api.yml")).unwrap();
+    assert_eq!(
+        refused(dir, &["k8s"]),
+        "error: k8s: no .json, .yaml or .yml file in this folder (its subfolders are not \
+         read, as `kubectl apply -f` without -R reads none); k8s/.yaml is passed over, its \
+         name being only an extension: give it by name to import it\n"
+    );
 
     // A folder of scenarios: `.yaml` would fail its check, were it read.
     let scenario = "service: {replicas: 2}\ntrials: 5\nchecks: [\"outcome.completed.rate >= 1\"]\n";

@@ -83,7 +83,32 @@ impl Entry {
 /// The entries of `given`, in order: each file, each folder's manifests sorted by name,
 /// and what is wrong with a path in its place.
 pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
-    input_folders::entries(given, KUBECTL)
+    let listed = input_folders::entries(given, KUBECTL);
+    let skipped: Vec<PathBuf> = listed
+        .iter()
+        .filter_map(|e| match e {
+            Listed::Skipped(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    // A folder holding only a file named `.yaml` says so with its problem: the note on a
+    // file passed over is printed by an import that succeeds only.
+    let passed_over = |folder: &Path| {
+        let names: Vec<String> = skipped
+            .iter()
+            .filter(|p| p.parent() == Some(folder))
+            .map(|p| p.display().to_string())
+            .collect();
+        if names.is_empty() {
+            return String::new();
+        }
+        format!(
+            "; {} is passed over, its name being only an extension: give it by name to \
+             import it",
+            names.join(", ")
+        )
+    };
+    listed
         .into_iter()
         .map(|entry| match entry {
             Listed::File { path, .. } => Entry::File { path },
@@ -96,9 +121,10 @@ pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
             },
             Listed::Empty(path) => Entry::Problem(format!(
                 "{}: no {} file in this folder (its subfolders are not read, as `kubectl \
-                 apply -f` without -R reads none)",
+                 apply -f` without -R reads none){}",
                 path.display(),
-                extensions()
+                extensions(),
+                passed_over(&path)
             )),
             Listed::Again(problem) => Entry::Problem(problem),
             Listed::Skipped(path) => Entry::Skipped(path),
