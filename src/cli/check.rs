@@ -346,7 +346,10 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
             BaselineJob::None => {}
             BaselineJob::Update(dir) => {
                 write_baseline(dir, s, &rows, &summary)?;
-                lines += &format!("  baseline written to {}\n", dir.display());
+                // A write that succeeded is not something that did not pass.
+                if !args.quiet {
+                    lines += &format!("  baseline written to {}\n", dir.display());
+                }
             }
             BaselineJob::Compare(base) => {
                 for w in base.warnings(s) {

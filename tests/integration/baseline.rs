@@ -33,6 +33,18 @@ fn write_baseline(dir: &Path, seed: &str) {
     .stdout(predicate::str::contains("baseline written to"));
 }
 
+/// `--quiet` prints only what did not pass: a baseline written is not news, so a quiet
+/// update prints nothing, and the baseline is there.
+#[test]
+fn a_quiet_update_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("b");
+    check(&base, &["--update-baseline", "--quiet"])
+        .code(0)
+        .stdout(predicate::str::is_empty());
+    assert!(base.join("baseline.json").is_file());
+}
+
 /// Six replicas replaced one at a time instead of four at a time: six update rounds
 /// instead of two, each with its 5 s delay and start-up, so the mean duration grows far
 /// beyond 5%.
