@@ -434,6 +434,32 @@ fn import_keeps_the_spread_constraints_that_count_the_workloads_pods() {
         ),
         "{problems:?}"
     );
+    // A selector's value and a template label the selector reads are strings: YAML's `01`
+    // is a number, which the API server refuses, not a label that happens not to match.
+    let bad = manifest(&item(
+        "zone",
+        ", labelSelector: {matchExpressions: [{key: tier, operator: In, values: [01]}]}",
+    ));
+    let problems = super::import::import_error(&bad);
+    assert!(
+        problems.iter().any(|p| p
+            .starts_with(&format!("{at}.0.labelSelector.matchExpressions.0.values.0"))
+            && p.contains("expected a string")),
+        "{problems:?}"
+    );
+    let bad = manifest(&item(
+        "zone",
+        ", labelSelector: {matchLabels: {tier: \"01\"}}",
+    ))
+    .replace("app: web, tier: front", "app: web, tier: 01");
+    let problems = super::import::import_error(&bad);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("spec.template.metadata.labels.tier")
+                && p.contains("expected a string")),
+        "{problems:?}"
+    );
 }
 
 /// A manifest run directly (`run deploy.yaml --set …`) is checked with the user's

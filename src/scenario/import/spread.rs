@@ -27,6 +27,10 @@ use super::super::placement::SelectorOp;
 use super::draft::{Draft, Src};
 use serde_json::Value;
 
+/// What is wrong with a label value, or a selector's value, that YAML reads as a number
+/// or a boolean.
+const NOT_A_STRING: &str = "expected a string: a label value is a string (quote it)";
+
 /// The scenario field the constraints go to.
 const TO: &str = "service.topologySpreadConstraints";
 
@@ -125,12 +129,16 @@ fn not_counted(item: &Src, key: Option<&str>) -> String {
 /// every pod.
 fn selects_own_pods<'a>(
     selector: &Src<'a>,
-    labels: Option<&Src>,
+    labels: Option<&Src<'a>>,
 ) -> Result<bool, (Src<'a>, String)> {
-    let label = |key: &str| {
-        labels
-            .and_then(|l| l.value.get(key))
-            .and_then(Value::as_str)
+    // A label is a `map[string]string` (`ObjectMeta.Labels`): the API server refuses a
+    // number or a boolean there, so the template's label is not silently taken as absent.
+    let label = |key: &str| match labels.and_then(|l| l.get(key)) {
+        None => Ok(None),
+        Some(value) => match value.str() {
+            Some(text) => Ok(Some(text)),
+            None => Err((value, NOT_A_STRING.to_string())),
+        },
     };
     let Value::Object(fields) = selector.value else {
         return Err((
@@ -152,9 +160,9 @@ fn selects_own_pods<'a>(
     if let Some(match_labels) = selector.get("matchLabels") {
         for (key, value) in match_labels.entries() {
             let Some(wanted) = value.str() else {
-                return Err((value, "expected a string".into()));
+                return Err((value, NOT_A_STRING.into()));
             };
-            all &= label(key) == Some(wanted);
+            all &= label(key)? == Some(wanted);
         }
     }
     for expression in selector
@@ -164,10 +172,17 @@ fn selects_own_pods<'a>(
     {
         let key = expression.get("key").and_then(|k| k.str());
         let op = expression.get("operator").and_then(|o| o.str());
-        let values: Vec<&str> = expression
+        let mut values: Vec<&str> = Vec::new();
+        for value in expression
             .get("values")
-            .map(|v| v.items().iter().filter_map(|s| s.str()).collect())
-            .unwrap_or_default();
+            .map(|v| v.items())
+            .unwrap_or_default()
+        {
+            match value.str() {
+                Some(text) => values.push(text),
+                None => return Err((value, NOT_A_STRING.into())),
+            }
+        }
         let (Some(key), Some(op)) = (key, op) else {
             return Err((expression, "needs `key` and `operator`".into()));
         };
@@ -200,7 +215,7 @@ fn selects_own_pods<'a>(
             _ => {}
         }
         let values: Vec<String> = values.into_iter().map(String::from).collect();
-        all &= op.matches(label(key), &values);
+        all &= op.matches(label(key)?, &values);
     }
     Ok(all)
 }
