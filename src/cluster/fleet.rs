@@ -321,6 +321,7 @@ fn copy_node(to: &mut Node, from: &Node) {
         cpu_used,
         memory_used,
         tasks,
+        active,
         image_at,
         pulls,
         up,
@@ -332,6 +333,7 @@ fn copy_node(to: &mut Node, from: &Node) {
     to.cpu_used = *cpu_used;
     to.memory_used = *memory_used;
     to.tasks = *tasks;
+    to.active = *active;
     to.image_at.clone_from(image_at);
     to.pulls = *pulls;
     to.up = *up;

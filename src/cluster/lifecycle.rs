@@ -525,10 +525,13 @@ impl Cluster<'_> {
         if moves.any(Moves::RELEASES) {
             let r: Resources = self.scenario.service.resources;
             let node = node.expect("a task holding resources is placed");
+            // A task told to stop left the active count then (`stop_task_now`).
+            let active = u32::from(!self.tasks[id as usize].stop_requested);
             self.change_node(node, |n| {
                 n.cpu_used -= r.cpu_millis;
                 n.memory_used -= r.memory_bytes;
                 n.tasks -= 1;
+                n.active -= active;
             });
             self.place_pending();
         }

@@ -13,8 +13,13 @@ use crate::sim::time::{NEVER, Time};
 pub struct Node {
     /// `false` while the node is down.
     pub up: bool,
-    /// Tasks of the service holding resources on it (the spread criterion).
+    /// Tasks of the service holding resources on it, those told to stop included (what
+    /// its allocation is made of; Kubernetes' spread criterion in the model).
     pub tasks: u32,
+    /// Tasks of the service on it that hold resources and are not told to stop (Swarm's
+    /// spread criterion: swarmkit counts a task as active while its desired state is at
+    /// most COMPLETED). At most `tasks`.
+    pub active: u32,
     /// Cpu requested by tasks on it.
     pub cpu_used: u64,
     /// Allocatable cpu in millicores.
@@ -46,6 +51,7 @@ impl Node {
             cpu_used: 0,
             memory_used: 0,
             tasks: 0,
+            active: 0,
             image_at,
             pulls: 0,
             up: true,
@@ -61,6 +67,7 @@ impl Node {
         self.cpu_used = 0;
         self.memory_used = 0;
         self.tasks = 0;
+        self.active = 0;
         self.image_at.fill(NEVER);
         for &v in cached {
             self.image_at[v as usize] = 0;

@@ -19,11 +19,14 @@ impl Cluster<'_> {
     pub(super) fn place_on(&mut self, id: TaskId, node: NodeId, old: Share) {
         let r = self.scenario.service.resources;
         self.tasks[id as usize].node = Some(node);
+        // Only a Pending task is placed, and a Pending task told to stop ends at once.
+        debug_assert!(!self.tasks[id as usize].stop_requested, "task {id}");
         self.recount(id, old);
         self.change_node(node, |n| {
             n.cpu_used += r.cpu_millis;
             n.memory_used += r.memory_bytes;
             n.tasks += 1;
+            n.active += 1;
         });
         self.fetch_image(id);
     }

@@ -277,6 +277,7 @@ impl Placer {
         };
         let fixed: Vec<Option<PendingReason>> = (0..nodes).map(fixed_of).collect();
         let mut index = NodeIndex::default();
+        index.order_for(scheduler);
         if fixed.iter().any(Option::is_some) {
             index.set_eligible(fixed.iter().map(Option::is_none).collect());
         }
@@ -551,7 +552,7 @@ impl Placer {
         self.narrow_by_preferences(&mut candidates, on_node);
         let best = candidates
             .iter()
-            .map(|&id| scheduler::key(&nodes[id as usize], id))
+            .map(|&id| scheduler::key(&nodes[id as usize], id, self.scheduler))
             .min()
             .map(|k| k.3);
         self.candidates = candidates;

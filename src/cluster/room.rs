@@ -42,6 +42,7 @@ pub fn room_for_tasks(s: &Scenario, up_to: u64) -> u64 {
         nodes[i].cpu_used += r.cpu_millis;
         nodes[i].memory_used += r.memory_bytes;
         nodes[i].tasks += 1;
+        nodes[i].active += 1;
         placer.after_change(&nodes, id, r);
         on_node[i] += 1;
         placer.wanted_changed(&nodes, id, on_node[i], r);

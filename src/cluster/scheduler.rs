@@ -1,9 +1,24 @@
 //! Placement: which node a task goes to.
 //!
-//! Spread, as Swarm's scheduler and Kubernetes' default scoring both lean to: the node with
-//! the fewest tasks of the service first, then the most free cpu, then the most free
-//! memory, then the lowest index (so placement is deterministic). A task that fits nowhere
-//! stays Pending until capacity frees.
+//! Spread, with each scheduler's own count of the service's tasks on a node:
+//!
+//! - Swarm (moby/swarmkit v2.1.2 `manager/scheduler/scheduler.go` `scheduleTaskGroup`'s
+//!   `nodeLess`): the fewest active tasks of the service, `NodeInfo`'s
+//!   `ActiveTasksCountByService` (`nodeinfo.go` `addTask`, `removeTask`): a task counts
+//!   while its desired state is at most COMPLETED, so one the updater or the orchestrator
+//!   has told to shut down stops counting at once ([`Node::active`]), while its resources
+//!   stay reserved until it is seen past RUNNING (`Scheduler.updateTask` →
+//!   `deleteTask`), which is when it exits here. Ties go to the fewest active tasks of all
+//!   services, the same count here (one service). Swarm has no further tie-break: equal
+//!   nodes come in the order its node set (a Go map) and its heap give them, which is not
+//!   fixed. The model breaks ties by a fixed order instead: the most cpu capacity, then
+//!   the most memory capacity, then the lowest index.
+//! - Kubernetes (the model's rule for kube-scheduler's scoring): the fewest tasks holding
+//!   resources on the node, terminating ones included ([`Node::tasks`]), then the most
+//!   free cpu, then the most free memory, then the lowest index.
+//!
+//! A task fits a node by the resources held on it, terminating tasks included, under both.
+//! A task that fits nowhere stays Pending until capacity frees.
 //!
 //! [`pick_node`] is the rule as a scan over every node. A rollout places about two tasks per
 //! replica and the node count grows with the fleet, so on large clusters the scan made a
@@ -11,66 +26,79 @@
 //! its first entry. Every task of the service requests the same resources, so whether a
 //! task fits is a property of the node alone and the index can hold only the nodes a task
 //! fits on. For the same reason a node's allocation is its task count times the request,
-//! so among nodes with equal task counts the free-cpu and free-memory parts of the key
-//! order them as their capacities do: the index orders by (tasks, capacity rank), kept in a
-//! [`LevelSets`] that answers the first node in O(1).
+//! so among nodes with equal task counts the free-cpu and free-memory parts of the
+//! Kubernetes key order them as their capacities do: the index orders by (count, capacity
+//! rank), the count being the scheduler's ([`Node::active`] or [`Node::tasks`]), kept in
+//! a [`LevelSets`] that answers the first node in O(1).
 
 use super::level_sets::LevelSets;
 use super::node::Node;
+use super::placer::Scheduler;
 use super::task::NodeId;
 use crate::scenario::Resources;
 use std::cmp::Reverse;
 
-/// The node to place a task with requests `r` on, or `None` if none fits.
+/// The node `scheduler` places a task with requests `r` on, or `None` if none fits.
 ///
 /// ```
-/// use rollout_sim::cluster::{node::Node, scheduler::pick_node};
+/// use rollout_sim::cluster::{node::Node, placer::Scheduler, scheduler::pick_node};
 /// use rollout_sim::scenario::{NodeSpec, Resources};
 /// let spec = NodeSpec { name: "n".into(), cpu_millis: 1000, memory_bytes: 1 << 30 };
 /// let mut nodes = vec![Node::new(&spec, 2, &[0]), Node::new(&spec, 2, &[0])];
-/// nodes[0].tasks = 1;
 /// let r = Resources { cpu_millis: 500, memory_bytes: 0 };
-/// assert_eq!(pick_node(&nodes, r), Some(1));
+/// // Node 0 holds a task told to stop: Kubernetes counts it, Swarm does not.
+/// (nodes[0].tasks, nodes[0].cpu_used) = (1, 500);
+/// assert_eq!(pick_node(&nodes, r, Scheduler::Kubernetes), Some(1));
+/// assert_eq!(pick_node(&nodes, r, Scheduler::Swarm), Some(0));
 /// ```
-pub fn pick_node(nodes: &[Node], r: Resources) -> Option<NodeId> {
-    pick_among(nodes, r, &[])
+pub fn pick_node(nodes: &[Node], r: Resources, scheduler: Scheduler) -> Option<NodeId> {
+    pick_among(nodes, r, &[], scheduler)
 }
 
 /// [`pick_node`] over the nodes `eligible` allows (all when it is empty).
-fn pick_among(nodes: &[Node], r: Resources, eligible: &[bool]) -> Option<NodeId> {
-    pick_where(nodes, r, |id| allowed(eligible, id))
+fn pick_among(
+    nodes: &[Node],
+    r: Resources,
+    eligible: &[bool],
+    scheduler: Scheduler,
+) -> Option<NodeId> {
+    pick_where(nodes, r, scheduler, |id| allowed(eligible, id))
 }
 
 /// [`pick_node`] over the nodes `ok` allows.
-fn pick_where(nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<NodeId> {
-    // The best node so far with its key's parts, so each node costs one comparison.
-    let mut best: Option<(usize, ScanKey)> = None;
-    for (i, n) in nodes.iter().enumerate() {
-        if !n.fits(r) || !ok(i as NodeId) {
-            continue;
-        }
-        let k = (n.tasks, Reverse(n.cpu_free()), Reverse(n.memory_free()));
-        if best.is_none_or(|(_, b)| k < b) {
-            best = Some((i, k));
-        }
-    }
-    best.map(|(i, _)| i as NodeId)
+fn pick_where(
+    nodes: &[Node],
+    r: Resources,
+    scheduler: Scheduler,
+    ok: impl Fn(NodeId) -> bool,
+) -> Option<NodeId> {
+    (0..nodes.len() as NodeId)
+        .filter(|&id| nodes[id as usize].fits(r) && ok(id))
+        .map(|id| key(&nodes[id as usize], id, scheduler))
+        .min()
+        .map(|k| k.3)
 }
-
-/// [`Key`] without the node index, which the scan's strict `<` stands in for.
-type ScanKey = (u32, Reverse<u64>, Reverse<u64>);
 
 /// Up to this many nodes a scan is cheaper than keeping the ordered index up to date.
 const SCAN_UP_TO: usize = 32;
 
-/// A node's place in the spread order: fewest tasks, most free cpu, most free memory,
-/// lowest index. The index last makes the order total and reproduces the scan's strict
-/// `<`, which keeps the first (lowest-index) node among equals.
+/// A node's place in `scheduler`'s spread order (see the module's comment): Swarm the
+/// fewest active tasks, most cpu capacity, most memory capacity, lowest index; Kubernetes
+/// the fewest tasks holding resources, most free cpu, most free memory, lowest index. The
+/// index last makes the order total.
 pub(crate) type Key = (u32, Reverse<u64>, Reverse<u64>, NodeId);
 
-/// Node `id`'s place in the spread order.
-pub(crate) fn key(n: &Node, id: NodeId) -> Key {
-    (n.tasks, Reverse(n.cpu_free()), Reverse(n.memory_free()), id)
+/// Node `id`'s place in `scheduler`'s spread order.
+pub(crate) fn key(n: &Node, id: NodeId, scheduler: Scheduler) -> Key {
+    match scheduler {
+        Scheduler::Swarm => (
+            n.active,
+            Reverse(n.cpu_capacity),
+            Reverse(n.memory_capacity),
+            id,
+        ),
+        Scheduler::Kubernetes => (n.tasks, Reverse(n.cpu_free()), Reverse(n.memory_free()), id),
+    }
 }
 
 /// Whether `eligible` (empty: every node) allows node `id`.
@@ -79,10 +107,10 @@ fn allowed(eligible: &[bool], id: NodeId) -> bool {
     eligible.get(id as usize).copied().unwrap_or(true)
 }
 
-/// The nodes a task of the service fits on, in [`pick_node`]'s order, for clusters too
-/// large to scan at every placement. Callers bracket every change of a node's `tasks`,
-/// `cpu_used`, `memory_used` or `up` with [`NodeIndex::before_change`] and
-/// [`NodeIndex::after_change`].
+/// The nodes a task of the service fits on, in [`pick_node`]'s order for the scheduler
+/// of [`NodeIndex::order_for`], for clusters too large to scan at every placement.
+/// Callers bracket every change of a node's `tasks`, `active`, `cpu_used`, `memory_used`
+/// or `up` with [`NodeIndex::before_change`] and [`NodeIndex::after_change`].
 ///
 /// Placement constraints that depend on the node alone (labels, taints, role: see
 /// [`super::placer`]) are a fixed mask, [`NodeIndex::set_eligible`]: the index holds
@@ -93,10 +121,13 @@ pub struct NodeIndex {
     /// `false` for small clusters: [`NodeIndex::pick`] scans the nodes (see
     /// [`NodeIndex::scan`]) and the set stays empty.
     indexed: bool,
-    /// The nodes a task fits on, as (tasks, capacity rank).
+    /// Whether the order counts a node's active tasks ([`Node::active`], Swarm) rather
+    /// than the tasks holding resources on it ([`Node::tasks`], Kubernetes).
+    by_active: bool,
+    /// The nodes a task fits on, as (count, capacity rank).
     fitting: LevelSets,
     /// Per node, its place in the order (most cpu, then most memory, then lowest index)
-    /// of the capacities: the tie-break among nodes with equal task counts.
+    /// of the capacities: the tie-break among nodes with equal counts.
     rank: Vec<u32>,
     /// Node by rank (the inverse of `rank`).
     by_rank: Vec<NodeId>,
@@ -118,6 +149,12 @@ pub struct NodeIndex {
 }
 
 impl NodeIndex {
+    /// Order the nodes as `scheduler` does (the default is Kubernetes' order); takes
+    /// effect at the next [`NodeIndex::rebuild`].
+    pub fn order_for(&mut self, scheduler: Scheduler) {
+        self.by_active = scheduler == Scheduler::Swarm;
+    }
+
     /// Allow only the nodes `eligible` marks (empty: every node); takes effect at the
     /// next [`NodeIndex::rebuild`].
     pub fn set_eligible(&mut self, eligible: Vec<bool>) {
@@ -215,8 +252,9 @@ impl NodeIndex {
         }
     }
 
-    /// Node `id`'s place in the order of [`key`], as (tasks, rank): its allocation is
-    /// `tasks` requests, so at equal task counts more capacity means more room.
+    /// Node `id`'s place in the order of [`key`], as (count, rank). Swarm's key is
+    /// (active, capacities); under Kubernetes' the allocation is `tasks` requests, so at
+    /// equal task counts more capacity means more free room.
     #[inline]
     fn place(&self, n: &Node, id: NodeId, r: Resources) -> (u32, u32) {
         debug_assert_eq!(
@@ -227,7 +265,12 @@ impl NodeIndex {
             ),
             "a node's allocation is its tasks' requests"
         );
-        (n.tasks, self.rank[id as usize])
+        debug_assert!(
+            n.active <= n.tasks,
+            "node {id}: active tasks hold resources"
+        );
+        let count = if self.by_active { n.active } else { n.tasks };
+        (count, self.rank[id as usize])
     }
 
     /// Node `id` is about to change.
@@ -278,7 +321,7 @@ impl NodeIndex {
     }
 
     /// The capacity rank of the node [`pick_where`] would choose among those `ok` allows,
-    /// in a small cluster: each node's (tasks, capacity rank) of [`NodeIndex::place`],
+    /// in a small cluster: each node's (count, capacity rank) of [`NodeIndex::place`],
     /// which orders the nodes a task fits on as [`key`] does, packed in one word, so a
     /// node costs one comparison instead of a tuple's three.
     #[inline]
@@ -288,8 +331,8 @@ impl NodeIndex {
             let id = id as NodeId;
             debug_assert_eq!(n.up && n.tasks < room, n.fits(r), "room of node {id}");
             if n.up && n.tasks < room && ok(id) {
-                let (tasks, rank) = self.place(n, id, r);
-                best = best.min(u64::from(tasks) << 32 | u64::from(rank));
+                let (count, rank) = self.place(n, id, r);
+                best = best.min(u64::from(count) << 32 | u64::from(rank));
             }
         }
         (best != u64::MAX).then_some(best as u32) // the low half: the rank
@@ -303,20 +346,22 @@ mod tests {
     use crate::sim::{Key as StreamKey, Purpose};
 
     /// The index (and, on a small cluster, its packed scan) agrees with the scan over
-    /// random cluster histories: nodes of a few shapes (so that ties on every part of the
-    /// key happen), tasks placed where the index says, released from random nodes, nodes
-    /// lost and back.
+    /// random cluster histories, in each scheduler's order: nodes of a few shapes (so that
+    /// ties on every part of the key happen), tasks placed where the index says, told to
+    /// stop and released on random nodes, nodes lost and back.
     #[test]
     fn the_index_picks_what_the_scan_picks() {
         let r = Resources {
             cpu_millis: 250,
             memory_bytes: 256 << 20,
         };
-        for (case, nodes) in [40usize, 100, 333, 4, 7, SCAN_UP_TO]
+        let cases = [40usize, 100, 333, 4, 7, SCAN_UP_TO]
             .into_iter()
-            .enumerate()
-        {
-            let mut rng = StreamKey::trial(7, case as u64, Purpose::Controller).rng();
+            .enumerate();
+        let schedulers = [Scheduler::Kubernetes, Scheduler::Swarm];
+        for ((case, nodes), scheduler) in cases.flat_map(|c| schedulers.map(|s| (c, s))) {
+            let seed = case as u64 * 2 + u64::from(scheduler == Scheduler::Swarm);
+            let mut rng = StreamKey::trial(7, seed, Purpose::Controller).rng();
             let specs: Vec<NodeSpec> = (0..nodes)
                 .map(|_| NodeSpec {
                     name: "n".into(),
@@ -333,13 +378,14 @@ mod tests {
                 Vec::new()
             };
             let mut index = NodeIndex::default();
+            index.order_for(scheduler);
             index.set_eligible(mask.clone());
             index.rebuild(&ns, r);
             assert_eq!(index.indexed, nodes > SCAN_UP_TO);
-            let (mut placed, mut misses) = (0, 0);
+            let (mut placed, mut misses, mut stopped) = (0, 0, 0);
             for _ in 0..20_000 {
                 let picked = index.pick(&ns, r);
-                assert_eq!(picked, pick_among(&ns, r, &mask));
+                assert_eq!(picked, pick_among(&ns, r, &mask, scheduler));
                 assert!(picked.is_none_or(|id| mask.is_empty() || id % 3 != 1));
                 let action = rng.below(10);
                 let id = match action {
@@ -359,20 +405,31 @@ mod tests {
                         n.cpu_used += r.cpu_millis;
                         n.memory_used += r.memory_bytes;
                         n.tasks += 1;
+                        n.active += 1;
                         placed += 1;
                     }
-                    6..=8 if n.tasks > 0 => {
+                    // A task exits: one told to stop if there is one, else an active one.
+                    6..=7 if n.tasks > 0 => {
+                        n.active -= u32::from(n.active == n.tasks);
                         n.cpu_used -= r.cpu_millis;
                         n.memory_used -= r.memory_bytes;
                         n.tasks -= 1;
+                    }
+                    8 if n.active > 0 => {
+                        n.active -= 1;
+                        stopped += 1;
                     }
                     9 => n.up = !n.up,
                     _ => {}
                 }
                 index.after_change(&ns, id, r);
             }
-            // The histories went through both a full cluster and free room.
-            assert!(placed > 1000 && misses > 100, "{placed} {misses}");
+            // The histories went through both a full cluster and free room, with tasks
+            // told to stop.
+            assert!(
+                placed > 1000 && misses > 100 && stopped > 500,
+                "{placed} {misses} {stopped}"
+            );
         }
     }
 

@@ -191,8 +191,13 @@ impl Cluster<'_> {
         let t = &mut self.tasks[id as usize];
         t.stop_requested = true;
         t.generation += 1;
-        let state = t.state;
+        let (state, node) = (t.state, t.node);
         self.recount(id, old);
+        if let Some(node) = node {
+            // Placed and live, so holding resources: it keeps them until it exits, but
+            // Swarm's scheduler no longer counts it (its desired state is past COMPLETED).
+            self.change_node(node, |n| n.active -= 1);
+        }
         if self.placer.depends_on_tasks() && old.node().is_some() {
             // A task told to stop no longer counts for spread or a per-node limit.
             self.place_pending();

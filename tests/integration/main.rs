@@ -43,6 +43,7 @@ mod scenario_gen_placement;
 mod scenarios;
 mod schema;
 mod swarm_properties;
+mod swarm_spread;
 mod swarm_timelines;
 mod timeline;
 mod traffic;

@@ -350,15 +350,17 @@ fn assert_nothing_moves_on_lost_nodes(trace: &[TraceRecord], context: &str) -> u
 }
 
 /// A new Swarm stop-first task waits, prepared (swarmkit's READY), on node 1 for its old
-/// task on node 0 to exit (10 s of shutdown); node 1 is lost at 5 s. When the old task
+/// task on node 0 to exit (10 s of shutdown); node 1 is lost at 5 s. (Swarm's spread no
+/// longer counts the old task, but its reservation leaves node 0 no room for a second
+/// task of 600m, so the new one goes to node 1.) When the old task
 /// exits at 10 s the updater lets the new one start, but no agent is left on node 1 to
 /// start it: it stays prepared until the dispatcher declares the node down (20 s) and
 /// fails it, and the restart supervisor replaces it on node 0 after the 5 s delay.
 #[test]
 fn a_held_stop_first_task_on_a_lost_node_is_never_started() {
     let s = yaml(
-        "horizon: 10m\ncluster: {nodes: 2, image_cached: [current, next]}\n\
-         service:\n  replicas: 1\n  resources: {cpu: 500m}\n  restart: {delay: 5s}\n\
+        "horizon: 10m\ncluster: {nodes: 2, node: {cpu: '1'}, image_cached: [current, next]}\n\
+         service:\n  replicas: 1\n  resources: {cpu: 600m}\n  restart: {delay: 5s}\n\
          \x20 versions:\n    current: {shutdown: 10s}\n    next: {}\n\
          strategy: {swarm: {update_config: {order: stop-first, failure_action: continue}}}\n\
          faults: {node_failures: [{at: 5s, node: 1}]}\n",
@@ -382,7 +384,11 @@ fn a_held_stop_first_task_on_a_lost_node_is_never_started() {
         .find(|x| x.2 == 1)
         .map(|x| x.1)
         .expect("a new task");
-    assert_eq!(placed(held), Some(1), "the new task goes to the empty node");
+    assert_eq!(
+        placed(held),
+        Some(1),
+        "the new task goes to the node with room"
+    );
     let of = |id: u32| -> Vec<(u64, TaskState)> {
         tasks
             .iter()

@@ -30,6 +30,7 @@ fn place(s: &Scenario, n: usize) -> (Vec<u32>, Option<PendingReason>) {
                 node.cpu_used += r.cpu_millis;
                 node.memory_used += r.memory_bytes;
                 node.tasks += 1;
+                node.active += 1;
                 placer.after_change(&nodes, id, r);
                 on_node[id as usize] += 1;
                 placer.wanted_changed(&nodes, id, on_node[id as usize], r);
