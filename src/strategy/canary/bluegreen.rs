@@ -114,14 +114,16 @@ impl<'s> Rollout<'s> {
     }
 
     /// After an abort: the active Service back on the stable pods (`reconcileActiveService`
-    /// selects `status.stableRS`), the new ReplicaSet scaled to 0 after
-    /// `abortScaleDownDelaySeconds`, or kept (`0`).
+    /// selects `status.stableRS`), the new ReplicaSet scaled to 0
+    /// `abortScaleDownDelaySeconds` after the stable ReplicaSet is first seen fully
+    /// available (`reconcileNewReplicaSet` annotates the deadline only then), or kept (`0`).
     fn abort_blue_green(&mut self, cl: &mut Cluster, b: &BlueGreen) -> bool {
         self.switched = false;
         self.route(cl, Some((0, 0.0)));
         let changed = match b.abort_scale_down_delay {
             Some(d) => {
-                if self.scale_down_at == super::NEVER {
+                if self.scale_down_at == super::NEVER && self.state(cl, STABLE).available >= self.n
+                {
                     self.scale_down_at = cl.now().saturating_add(d);
                     cl.set_timer(self.scale_down_at, Timer::Reconcile);
                 }

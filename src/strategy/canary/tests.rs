@@ -362,3 +362,40 @@ fn dynamic_stable_scale_grows_the_stable_back_for_an_explicit_canary_count() {
         .expect("stable back to 10");
     assert!(sc[at_scale..].contains(&(2, 10)), "{sc:?}");
 }
+
+/// argo-rollouts `rollout/replicaset.go:reconcileNewReplicaSet` (at 9f8d111d): on an abort,
+/// the new ReplicaSet's `scale-down-deadline` is annotated only once the stable ReplicaSet is
+/// fully available ("the deadline scales the canary to zero unconditionally"), for
+/// blue-green as for a routed canary; until then the new pods stay. Here every stable pod
+/// crash-loops from 100 s, and the user aborts at 101 s: the preview pods must stay, where
+/// a delay counted from the abort scaled them to 0 at 131 s and left nothing to serve.
+#[test]
+fn a_blue_green_abort_keeps_the_preview_while_the_stable_is_not_fully_available() {
+    let mut s = scenario(4, blue_green(None, false));
+    s.horizon = 600 * S;
+    s.service.readiness_probe = Some(Probe {
+        period: S,
+        ..Probe::default()
+    });
+    s.service.versions[0].crash_probability = 1.0;
+    s.service.versions[0].crash_after = Dist::Constant(100 * S);
+    s.actions = vec![Action {
+        at: 101 * S,
+        kind: ActionKind::Abort,
+    }];
+    let (res, trace) = run(&s);
+    assert_eq!(res.outcome, Outcome::Timeout);
+    assert!(testkit::updates(&trace).contains(&"rollback_started"));
+    assert_eq!(scales(&trace), [(4, 4)], "{trace:?}");
+    let preview_stopped = trace.iter().any(|e| {
+        matches!(
+            e,
+            TraceRecord::Task {
+                version: 1,
+                state: crate::cluster::TaskState::Terminating,
+                ..
+            }
+        )
+    });
+    assert!(!preview_stopped);
+}
