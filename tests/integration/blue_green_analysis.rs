@@ -9,7 +9,8 @@
 //!   pauses; `needsNewAnalysisRun`: after a `promote` a new run replaces the Inconclusive one;
 //! - `rollout/sync.go:shouldFullPromote`: `stableRS` moves only once the post-promotion run
 //!   is Successful, and `reconcileBlueGreenStableReplicaSet` keeps the previous ReplicaSet
-//!   at N until then; on abort `reconcileActiveService` selects `status.stableRS` again.
+//!   at N until then; on abort `reconcileActiveService` selects `status.stableRS` again,
+//!   once the new ReplicaSet is saturated.
 
 use super::yaml;
 use rollout_sim::cluster::TraceRecord;
@@ -236,4 +237,73 @@ fn a_user_abort_during_post_promotion_returns_to_the_previous_pods() {
             assert_eq!(*old, 4, "{rec:?}");
         }
     }
+}
+
+/// `rollout/service.go:reconcileActiveService` selects `status.stableRS` on an abort only
+/// when the new ReplicaSet is saturated (`ReadyForPause`, `IsSaturated`). Every new pod dies
+/// 70 s after it starts (`crash_after`) and the kubelet restarts it 10 s later
+/// (CrashLoopBackOff); the user aborts at 75 s, during the post-promotion run. The active
+/// Service stays on the new pods until they are all available again, so the requests of
+/// those seconds are refused as well, and the rollback ends with the scale-down deadline.
+#[test]
+fn an_abort_while_the_new_pods_are_down_keeps_the_active_service_on_them() {
+    let post = format!("postPromotionAnalysis: {}", metric("canary", 10, GOOD));
+    let s = yaml(&format!(
+        r#"
+seed: 31
+horizon: 1h
+service:
+  replicas: 4
+  readinessProbe: {{periodSeconds: 1}}
+  versions: {{current: {{}}, next: {{ready_after: 20s, crash_after: 70s}}}}
+strategy:
+  blueGreen: {{{post}}}
+traffic: {{rps: 200}}
+actions: [{{at: 75s, rollout: abort}}]
+"#
+    ));
+    let (r, trace) = traced(&s);
+    assert_eq!(updates(&trace, "switched", None), [20 * S]);
+    assert_eq!(updates(&trace, "rollback_started", None), [75 * S]);
+    // The new pods are Ready again at 90 s (restarted at once, 20 s to become ready); the
+    // stable was fully available at the abort, so the deadline is 75 s + 30 s.
+    assert_eq!(updates(&trace, "rollback_completed", None), [105 * S]);
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    // Refused from 70 s until the new pods are back (about 20 s of 200 rps, sd ≈ 65);
+    // sending the traffic back at the abort refused only 70–75 s (about 1,000).
+    let refused = r.traffic.unwrap().refused_requests;
+    assert!((3_800..=4_700).contains(&refused), "{refused}");
+}
+
+/// The same abort with `abortScaleDownDelaySeconds: 5`: the deadline (80 s) takes the new
+/// ReplicaSet to 0 before its pods are back, so it is never saturated again and the active
+/// Service keeps selecting it: every request from 70 s on is refused and the rollback never
+/// completes.
+#[test]
+fn an_abort_whose_deadline_comes_first_leaves_the_active_service_on_nothing() {
+    let post = format!("postPromotionAnalysis: {}", metric("canary", 10, GOOD));
+    let s = yaml(&format!(
+        r#"
+seed: 31
+horizon: 10m
+service:
+  replicas: 4
+  readinessProbe: {{periodSeconds: 1}}
+  versions: {{current: {{}}, next: {{ready_after: 20s, crash_after: 70s}}}}
+strategy:
+  blueGreen: {{abortScaleDownDelaySeconds: 5, {post}}}
+traffic: {{rps: 200}}
+actions: [{{at: 75s, rollout: abort}}]
+"#
+    ));
+    let (r, trace) = traced(&s);
+    assert_eq!(updates(&trace, "rollback_started", None), [75 * S]);
+    assert!(updates(&trace, "rollback_completed", None).is_empty());
+    assert_eq!(r.outcome, Outcome::Timeout);
+    let traffic = r.traffic.unwrap();
+    // 530 s of 200 rps refused (sd ≈ 325), out of 600 s.
+    assert!(
+        (100_000..=112_000).contains(&traffic.refused_requests),
+        "{traffic:?}"
+    );
 }

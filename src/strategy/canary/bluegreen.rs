@@ -118,8 +118,6 @@ impl<'s> Rollout<'s> {
     /// `abortScaleDownDelaySeconds` after the stable ReplicaSet is first seen fully
     /// available (`reconcileNewReplicaSet` annotates the deadline only then), or kept (`0`).
     fn abort_blue_green(&mut self, cl: &mut Cluster, b: &BlueGreen) -> bool {
-        self.switched = false;
-        self.route(cl, Some((0, 0.0)));
         let changed = match b.abort_scale_down_delay {
             Some(d) => {
                 if self.scale_down_at == super::NEVER && self.state(cl, STABLE).available >= self.n
@@ -131,13 +129,32 @@ impl<'s> Rollout<'s> {
             }
             None => false,
         };
+        // `reconcileActiveService`, after the ReplicaSets: the selector goes back to
+        // `status.stableRS` only while the new ReplicaSet is saturated (`ReadyForPause`,
+        // `IsSaturated`). After a switch, an abort while new pods are down leaves the active
+        // Service on them until they are all available again, or for good once the
+        // scale-down deadline has taken them to 0.
+        let was_switched = self.switched;
+        let canary = self.state(cl, CANARY);
+        if canary.spec == self.n && canary.available == self.n {
+            self.switched = false;
+        }
+        let active = if self.switched {
+            replicas::MAX_WEIGHT
+        } else {
+            0
+        };
+        self.route(cl, Some((active, 0.0)));
         if !changed {
             if b.abort_scale_down_delay.is_none()
                 && let Some(abort) = &mut self.abort
                 && abort.rolled_back_at.is_none()
             {
-                // The new ReplicaSet is kept: the rollback counts from the abort itself.
-                abort.rolled_back_at = Some(abort.at);
+                // The new ReplicaSet is kept: the rollback counts from the abort itself, or
+                // from the active Service's return if the new pods held it.
+                if !self.switched {
+                    abort.rolled_back_at = Some(if was_switched { cl.now() } else { abort.at });
+                }
             } else {
                 self.finish_abort(cl);
             }

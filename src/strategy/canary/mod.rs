@@ -282,12 +282,14 @@ impl<'s> Rollout<'s> {
         cl.now() >= self.scale_down_at && self.scale(cl, rs, 0)
     }
 
-    /// The abort is over once the canary is gone and the stable serves at full size.
+    /// The abort is over once the canary is gone and the stable serves at full size (for
+    /// blue-green, behind the active Service).
     fn finish_abort(&mut self, cl: &mut Cluster) {
         let Some(abort) = self.abort.filter(|a| a.rolled_back_at.is_none()) else {
             return;
         };
-        if self.sets[CANARY].spec == 0
+        if !self.switched
+            && self.sets[CANARY].spec == 0
             && self.status(cl, CANARY).replicas == 0
             && self.status(cl, STABLE).available >= self.n
         {
