@@ -514,7 +514,7 @@ impl Cluster<'_> {
         if available_later {
             let generation = self.tasks[id as usize].generation;
             self.schedule_event(
-                now + self.min_ready,
+                self.available_at(now),
                 Event::Task {
                     task: id,
                     generation,

@@ -199,7 +199,7 @@ impl Cluster<'_> {
                 // since `minReadySeconds`), which keeps the pod Ready until NotReady:
                 // the `minReadySeconds` clock the generation bump cancelled runs on.
                 let since = self.tasks[id as usize].since;
-                self.schedule_step_at(id, since.saturating_add(self.min_ready), Step::Available);
+                self.schedule_step_at(id, self.available_at(since), Step::Available);
             }
             let t = &self.tasks[id as usize];
             if self.runtime == RuntimeKind::Kubelet && t.stop_requested && !t.state.is_terminating()

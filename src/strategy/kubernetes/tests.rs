@@ -425,6 +425,23 @@ fn min_ready_seconds_delays_availability_not_readiness() {
 }
 
 #[test]
+fn min_ready_seconds_counts_from_the_whole_second_the_api_stamped() {
+    // kubernetes/kubernetes v1.34+: the ReplicaSet controller requeues for the exact
+    // instant `IsPodAvailable` turns true (replica_set.go `syncReplicaSet`,
+    // `FindMinNextPodAvailabilityCheck`, #132121), and the Ready condition's
+    // `lastTransitionTime` it reads is whole seconds (metav1.Time). Pods Ready at 2.5 s
+    // and 14.5 s are stamped 2 s and 14 s: available at 12 s and 24 s, not 12.5 and 24.5.
+    let mut s = kubernetes(2, 2 * S + S / 2, rolling(1, 0));
+    kubernetes_cfg(&mut s).min_ready = 10 * S;
+    let (r, trace) = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 24 * S));
+    assert_eq!(
+        timed_scales(&trace),
+        [(0, 1, 2), (12 * S, 1, 1), (12 * S, 2, 1), (24 * S, 2, 0)]
+    );
+}
+
+#[test]
 fn crash_looping_pods_back_off_and_hit_the_deadline() {
     let mut s = kubernetes(4, 2 * S, rolling(1, 1));
     s.service.versions[1].crash_probability = 1.0;
