@@ -390,6 +390,12 @@ impl Placer {
         self.index.rebuild(nodes, r);
     }
 
+    /// Whether the node order reads [`Node::active`] (see [`NodeIndex::counts_active`]).
+    #[inline]
+    pub fn counts_active(&self) -> bool {
+        self.index.counts_active()
+    }
+
     /// Node `id` is about to change (see [`NodeIndex::before_change`]).
     #[inline]
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {

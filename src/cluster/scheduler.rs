@@ -155,6 +155,14 @@ impl NodeIndex {
         self.by_active = scheduler == Scheduler::Swarm;
     }
 
+    /// Whether the order reads a node's active tasks ([`Node::active`]: Swarm's). When it
+    /// does not, a change of `active` alone leaves the index as it is and need not be
+    /// bracketed by [`NodeIndex::before_change`] and [`NodeIndex::after_change`].
+    #[inline]
+    pub fn counts_active(&self) -> bool {
+        self.by_active
+    }
+
     /// Allow only the nodes `eligible` marks (empty: every node); takes effect at the
     /// next [`NodeIndex::rebuild`].
     pub fn set_eligible(&mut self, eligible: Vec<bool>) {

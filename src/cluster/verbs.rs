@@ -196,7 +196,12 @@ impl Cluster<'_> {
         if let Some(node) = node {
             // Placed and live, so holding resources: it keeps them until it exits, but
             // Swarm's scheduler no longer counts it (its desired state is past COMPLETED).
-            self.change_node(node, |n| n.active -= 1);
+            if self.placer.counts_active() {
+                self.change_node(node, |n| n.active -= 1);
+            } else {
+                // Kubernetes' node order does not read the count: no index to update.
+                self.nodes[node as usize].active -= 1;
+            }
         }
         if self.placer.depends_on_tasks() && old.node().is_some() {
             // A task told to stop no longer counts for spread or a per-node limit.
