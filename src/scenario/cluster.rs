@@ -165,31 +165,38 @@ pub fn room_for_one_task(root: &Obj, c: &Cluster, r: Resources, replicas: u32) {
         } else {
             (format!("cluster.node.{field}"), "each node offers")
         };
-        root.node().ctx().push(Problem::new(
-            path,
-            format!(
-                "too small: {which} {offered} {field}, less than one task reserves \
-                 (`service.resources.{field}`: {reserved}), so the starting fleet does not fit: \
-                 not one task anywhere. Give the nodes more {field} or reserve less"
-            ),
-        ));
+        let reserves = format!("service.resources.{field}");
+        root.node().ctx().push(
+            Problem::new(
+                path,
+                format!(
+                    "too small: {which} {offered} {field}, less than one task reserves \
+                     (`{reserves}`: {reserved}), so the starting fleet does not fit: not one \
+                     task anywhere. Give the nodes more {field} or reserve less"
+                ),
+            )
+            .reading(&[&reserves]),
+        );
     }
     if !said {
         // Each resource fits on some node, never both on the same one.
-        root.node().ctx().push(Problem::new(
-            if listed {
-                "cluster.nodes"
-            } else {
-                "cluster.node"
-            },
-            format!(
-                "too small: no node offers both the cpu ({}) and the memory ({}) one task \
-                 reserves (`service.resources`), so the starting fleet does not fit: not one \
-                 task anywhere",
-                cpu(r.cpu_millis),
-                memory(r.memory_bytes)
-            ),
-        ));
+        root.node().ctx().push(
+            Problem::new(
+                if listed {
+                    "cluster.nodes"
+                } else {
+                    "cluster.node"
+                },
+                format!(
+                    "too small: no node offers both the cpu ({}) and the memory ({}) one task \
+                     reserves (`service.resources`), so the starting fleet does not fit: not \
+                     one task anywhere",
+                    cpu(r.cpu_millis),
+                    memory(r.memory_bytes)
+                ),
+            )
+            .reading(&["service.resources"]),
+        );
     }
 }
 

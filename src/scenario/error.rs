@@ -12,6 +12,10 @@ pub struct Problem {
     pub path: String,
     /// What is wrong and, where possible, what would be right.
     pub message: String,
+    /// The other fields a check across fields read (`service.resources.cpu` for nodes too
+    /// small for one task, told at `cluster.node.cpu`): a `--set` of one of them is named
+    /// with the problem as a `--set` of `path` is. Not displayed.
+    pub reads: Vec<String>,
 }
 
 /// The path of a problem with the file as a whole.
@@ -25,7 +29,15 @@ impl Problem {
         Problem {
             path: path.into(),
             message: message.into(),
+            reads: Vec::new(),
         }
+    }
+
+    /// This problem of a check across fields, which also read the fields `paths`.
+    #[must_use]
+    pub fn reading(mut self, paths: &[&str]) -> Problem {
+        self.reads.extend(paths.iter().map(|p| (*p).to_string()));
+        self
     }
 }
 

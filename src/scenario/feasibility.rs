@@ -28,6 +28,16 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
     problems
 }
 
+/// What the starting fleet's checks read beside their own path: the nodes (their
+/// number, size and labels) and what each task reserves. A `--set` of any of them is
+/// named with the problem.
+const FLEET_READS: [&str; 4] = [
+    "cluster.nodes",
+    "cluster.node",
+    "service.resources",
+    "service.replicas",
+];
+
 /// How many tasks requesting `r` fit on `node`: the binding one of cpu and memory (a
 /// request of 0 never binds). Tasks are identical, so any placement that puts a task
 /// wherever one fits reaches the sum of these over the nodes.
@@ -59,21 +69,24 @@ fn starting_fleet(s: &Scenario) -> Option<Problem> {
         (false, false) => "cpu and memory together run out",
     };
     let nodes = s.cluster.nodes.len();
-    Some(Problem::new(
-        "service.replicas",
-        format!(
-            "the starting fleet does not fit the cluster: {replicas} tasks of `current`, each \
+    Some(
+        Problem::new(
+            "service.replicas",
+            format!(
+                "the starting fleet does not fit the cluster: {replicas} tasks of `current`, each \
              reserving {} cpu and {} memory, but the {nodes} node{} hold{} {both} \
              ({binding}), so {} would be Pending before the rollout starts. Add nodes \
              (`cluster.nodes`), give them more room (`cluster.node`), or lower \
              `service.resources` or `service.replicas`",
-            cpu(r.cpu_millis),
-            memory(r.memory_bytes),
-            if nodes == 1 { "" } else { "s" },
-            if nodes == 1 { "s" } else { "" },
-            replicas - both,
-        ),
-    ))
+                cpu(r.cpu_millis),
+                memory(r.memory_bytes),
+                if nodes == 1 { "" } else { "s" },
+                if nodes == 1 { "s" } else { "" },
+                replicas - both,
+            ),
+        )
+        .reading(&FLEET_READS),
+    )
 }
 
 /// The starting fleet on the nodes the placement allows, each holding at most
@@ -103,27 +116,30 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
         return None;
     }
     let nodes = s.cluster.nodes.len();
-    Some(Problem::new(
-        "service",
-        format!(
-            "the starting fleet does not fit the nodes its placement allows: {replicas} tasks \
+    Some(
+        Problem::new(
+            "service",
+            format!(
+                "the starting fleet does not fit the nodes its placement allows: {replicas} tasks \
              of `current`, but {allowed} of the {nodes} nodes pass the service's node \
              selector, affinity, tolerations or constraints{} and they hold {hold}{}, so {} \
              would be Pending before the rollout starts. Label more nodes, loosen the \
              placement, or lower `service.replicas` (see docs/placement.md)",
-            if p.spread.is_empty() {
-                ""
-            } else {
-                " (and carry every spread constraint's topologyKey)"
-            },
-            if p.max_replicas_per_node > 0 {
-                format!(" (at most {} each)", p.max_replicas_per_node)
-            } else {
-                String::new()
-            },
-            replicas - hold,
-        ),
-    ))
+                if p.spread.is_empty() {
+                    ""
+                } else {
+                    " (and carry every spread constraint's topologyKey)"
+                },
+                if p.max_replicas_per_node > 0 {
+                    format!(" (at most {} each)", p.max_replicas_per_node)
+                } else {
+                    String::new()
+                },
+                replicas - hold,
+            ),
+        )
+        .reading(&FLEET_READS),
+    )
 }
 
 fn control_plane(s: &Scenario) -> Option<Problem> {
@@ -137,14 +153,17 @@ fn control_plane(s: &Scenario) -> Option<Problem> {
     }
     let orchestrator = s.strategy.key();
     let fits = format!("`{}` ({})", own.profile(), own.name());
-    Some(Problem::new(
-        "cluster.control_plane",
-        format!(
-            "the `{profile}` profile was measured on another orchestrator than this \
+    Some(
+        Problem::new(
+            "cluster.control_plane",
+            format!(
+                "the `{profile}` profile was measured on another orchestrator than this \
              scenario's `strategy.{orchestrator}`: use {fits}, `ideal`, or phases of your own \
              (`{{stop_signal: 1s, …}}`)"
-        ),
-    ))
+            ),
+        )
+        .reading(&["strategy"]),
+    )
 }
 
 /// Millicores as a Kubernetes quantity.

@@ -105,43 +105,56 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
         if let RateProfile::Diurnal { period, .. } = t.rate
             && let Some(n) = periods_over(window, diurnal_piece(period), MAX_LOAD_STEPS)
         {
-            problems.push(Problem::new(
-                "traffic.profile.diurnal.period",
-                format!(
-                    "{}: the load is re-evaluated every period / {DIURNAL_PIECES} ({}), \
+            problems.push(
+                Problem::new(
+                    "traffic.profile.diurnal.period",
+                    format!(
+                        "{}: the load is re-evaluated every period / {DIURNAL_PIECES} ({}), \
                      {n} times over `{named}` ({}); at most {MAX_LOAD_STEPS} load steps are \
                      simulated per trial (see \"Limits\" in the README): use a period of at \
                      least {} or a shorter window",
-                    show(period),
-                    show(diurnal_piece(period)),
-                    show(window),
-                    show(window.div_ceil(MAX_LOAD_STEPS) * DIURNAL_PIECES),
-                ),
-            ));
+                        show(period),
+                        show(diurnal_piece(period)),
+                        show(window),
+                        show(window.div_ceil(MAX_LOAD_STEPS) * DIURNAL_PIECES),
+                    ),
+                )
+                .reading(&["traffic.duration", "horizon"]),
+            );
         }
         if let Some(n) = periods_over(window, t.tick, max) {
-            problems.push(Problem::new(
-                "traffic.tick",
-                format!(
-                    "{} over `{named}` ({}) makes {n} buckets; with {} versions at most {max} \
+            problems.push(
+                Problem::new(
+                    "traffic.tick",
+                    format!(
+                        "{} over `{named}` ({}) makes {n} buckets; with {} versions at most {max} \
                      are kept per trial (see \"Limits\" in the README): use a tick of at \
                      least {} or a shorter window",
-                    show(t.tick),
-                    show(window),
-                    columns - 1,
-                    show(window.div_ceil(max)),
-                ),
-            ));
+                        show(t.tick),
+                        show(window),
+                        columns - 1,
+                        show(window.div_ceil(max)),
+                    ),
+                )
+                .reading(&["traffic.duration", "horizon", "service.versions"]),
+            );
         }
     }
-    let mut periods: Vec<(String, Time, Time)> = Vec::new();
+    // Each period with its window, and the field that window is.
+    let mut periods: Vec<(String, Time, Time, &[&str])> = Vec::new();
     if let Some(h) = &s.service.healthcheck {
-        periods.push(("service.healthcheck.interval".into(), h.interval, s.horizon));
+        periods.push((
+            "service.healthcheck.interval".into(),
+            h.interval,
+            s.horizon,
+            &["horizon"],
+        ));
         let starting = h.start_period.min(s.horizon);
         periods.push((
             "service.healthcheck.start_interval".into(),
             h.start_interval,
             starting,
+            &["service.healthcheck.start_period", "horizon"],
         ));
     }
     let probes: [(&str, &Option<Probe>); 3] = [
@@ -152,22 +165,25 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
     for (key, p) in probes {
         if let Some(p) = p {
             let path = format!("service.{key}.periodSeconds");
-            periods.push((path, p.period, s.horizon));
+            periods.push((path, p.period, s.horizon, &["horizon"]));
         }
     }
-    for (path, period, window) in periods {
+    for (path, period, window, reads) in periods {
         if let Some(n) = periods_over(window, period, MAX_PROBES) {
-            problems.push(Problem::new(
-                path,
-                format!(
-                    "{} over {} makes {n} probes per container; at most {MAX_PROBES} are \
+            problems.push(
+                Problem::new(
+                    path,
+                    format!(
+                        "{} over {} makes {n} probes per container; at most {MAX_PROBES} are \
                      simulated (see \"Limits\" in the README): use a period of at least {} \
                      or a shorter `horizon`",
-                    show(period),
-                    show(window),
-                    show(window.div_ceil(MAX_PROBES)),
-                ),
-            ));
+                        show(period),
+                        show(window),
+                        show(window.div_ceil(MAX_PROBES)),
+                    ),
+                )
+                .reading(reads),
+            );
         }
     }
     problems

@@ -155,7 +155,7 @@ pub(super) fn check_sweep(
 pub(super) fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
     let blamed: Vec<String> = overrides
         .iter()
-        .filter(|o| o.set_by == SetBy::Set && o.touches(&p.path))
+        .filter(|o| o.set_by == SetBy::Set && o.caused(&p))
         .map(|o| format!("--set {o}"))
         .collect();
     if !blamed.is_empty() {

@@ -99,6 +99,12 @@ impl Override {
         }
     }
 
+    /// `true` if the problem `p` may come from this override: at a path it
+    /// [`touches`](Self::touches), or from a check across fields that read one.
+    pub fn caused(&self, p: &Problem) -> bool {
+        self.touches(&p.path) || p.reads.iter().any(|r| self.touches(r))
+    }
+
     /// `true` if this override sets the value at `path`: `path` is its own or lies inside
     /// it (`cluster.nodes` covers `cluster.nodes.0.labels`, not `cluster`).
     pub fn covers(&self, path: &str) -> bool {

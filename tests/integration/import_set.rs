@@ -182,3 +182,25 @@ fn a_manifest_problem_keeps_its_manifest_path_beside_a_set() {
          each task reserves) (from --set cluster.nodes=[{labels: {disk: ssd}, cpu: 0}])\n"
     );
 }
+
+/// A `--set` of the nodes that leaves none the placement allows: the refusal is at
+/// `service` (the placement), but the `--set` broke it, so it is named, not the advice to
+/// give nodes with `--set` (they were given).
+#[test]
+fn a_set_that_breaks_the_fleet_check_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("deploy.yaml"), deployment(NODE_SELECTOR)).unwrap();
+    let set = "cluster.nodes=[{labels: {disk: hdd}}]";
+    assert_eq!(
+        refused(dir, &["deploy.yaml", "--out", "web.yaml", "--set", set]),
+        format!(
+            "error: deploy.yaml (Deployment web): service: the starting fleet does not fit the \
+             nodes its placement allows: 3 tasks of `current`, but 0 of the 1 nodes pass the \
+             service's node selector, affinity, tolerations or constraints and they hold 0, so \
+             3 would be Pending before the rollout starts. Label more nodes, loosen the \
+             placement, or lower `service.replicas` (see docs/placement.md) (from --set {set})\n"
+        )
+    );
+    assert!(!dir.join("web.yaml").exists());
+}

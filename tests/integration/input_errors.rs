@@ -703,3 +703,82 @@ fn a_bad_check_is_told_with_the_fields_problems() {
         );
     }
 }
+
+/// A check across fields (tasks that fit no node, a fleet the nodes cannot hold, a
+/// control plane of the other orchestrator, probes over too long a horizon) is told at one
+/// field, but a `--set` of another field it read may be what broke it: that `--set` is
+/// named, as one of the field itself is, so the user sees which of their flags to change.
+#[test]
+fn a_set_that_breaks_a_check_across_fields_is_named() {
+    let c = Case::new(
+        "web.yaml",
+        "cluster: {nodes: 3, node: {cpu: 2, memory: 4Gi}}\n\
+         service: {replicas: 3, resources: {cpu: 1}, readinessProbe: {periodSeconds: 1}}\n\
+         strategy: {kubernetes: {}}\n",
+    );
+    let cases: [(&str, &str); 4] = [
+        (
+            "service.resources.cpu=64",
+            "web.yaml: cluster.node.cpu: too small: each node offers 2 cpu, less than one task \
+             reserves (`service.resources.cpu`: 64), so the starting fleet does not fit: not \
+             one task anywhere. Give the nodes more cpu or reserve less (from --set \
+             service.resources.cpu=64)",
+        ),
+        (
+            "service.resources={cpu: 1, memory: 8Gi}",
+            "web.yaml: cluster.node.memory: too small: each node offers 4Gi memory, less than \
+             one task reserves (`service.resources.memory`: 8Gi), so the starting fleet does \
+             not fit: not one task anywhere. Give the nodes more memory or reserve less (from \
+             --set service.resources={cpu: 1, memory: 8Gi})",
+        ),
+        (
+            "cluster.nodes=1",
+            "web.yaml: service.replicas: the starting fleet does not fit the cluster: 3 tasks \
+             of `current`, each reserving 1 cpu and 0 memory, but the 1 node holds 2 (cpu \
+             runs out), so 1 would be Pending before the rollout starts. Add nodes \
+             (`cluster.nodes`), give them more room (`cluster.node`), or lower \
+             `service.resources` or `service.replicas` (from --set cluster.nodes=1)",
+        ),
+        (
+            "horizon=200d",
+            "web.yaml: service.readinessProbe.periodSeconds: 1s over 6months 17days 8h 38m 24s \
+             makes 17280000 probes per container",
+        ),
+    ];
+    for (set, expected) in cases {
+        let stderr = c.refused(&["--set", set]);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert_has(&stderr, &[expected, &format!("(from --set {set})")]);
+    }
+    // A profile measured on Docker, fine for this Swarm service, not for the Kubernetes
+    // Deployment a `--set` makes of it.
+    let swarm = Case::new(
+        "swarm.yaml",
+        "cluster: {control_plane: docker-20.10}\nservice: {}\n",
+    );
+    let set = "strategy={kubernetes: {}}";
+    assert_has(
+        &swarm.refused(&["--set", set]),
+        &[
+            "swarm.yaml: cluster.control_plane: the `docker-20.10` profile was measured on \
+             another orchestrator",
+            &format!("(from --set {set})"),
+        ],
+    );
+    // `check` validates the same way, before any trial.
+    let out = bin()
+        .arg("check")
+        .arg(&c.file)
+        .args(["--check", "duration_s.p95 <= 10m"])
+        .args(["--set", "service.resources.cpu=64"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_has(
+        &String::from_utf8_lossy(&out.stderr),
+        &[
+            "cluster.node.cpu: too small",
+            "(from --set service.resources.cpu=64)",
+        ],
+    );
+}

@@ -48,16 +48,23 @@ const IN_IMPORTED: &str = "(in the imported scenario, whose node pool, latencies
 
 /// The loader's `problems` with the imported scenario of `d`: blamed on the `overrides`
 /// (`import --set`) that touch their paths, else at the manifest paths they come from
-/// ([`Draft::origin`]); whole-scenario problems (`(file)`) stay as they are.
+/// ([`Draft::origin`]); whole-scenario problems (`(file)`) stay as they are. A check
+/// across fields blames a `--set` of a field it read only when `all_applied`: one that
+/// could not be applied left that field as it was, and what the check says follows from
+/// its own problem.
 pub fn at_manifest_paths(
     d: &Draft,
     problems: Vec<Problem>,
     overrides: &[Override],
+    all_applied: bool,
 ) -> Vec<LoadedBack> {
     problems
         .into_iter()
-        .map(|p| {
-            if overrides.iter().any(|o| o.touches(&p.path)) {
+        .map(|mut p| {
+            if !all_applied {
+                p.reads.clear();
+            }
+            if overrides.iter().any(|o| o.caused(&p)) {
                 return LoadedBack {
                     problem: blame_overrides(p, overrides),
                     place: Place::Set,

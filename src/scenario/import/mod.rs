@@ -561,7 +561,7 @@ fn import_one(
     // Loaded under a name that cannot be taken for a manifest again; loaded even when
     // mapping found problems, so the loader's are reported in the same run (`load_back`).
     let problems = load::rendered_problems(&text, "imported.yaml");
-    let mut back = load_back::at_manifest_paths(&d, problems, set);
+    let mut back = load_back::at_manifest_paths(&d, problems, set, unset.is_empty());
     if opts.run_with_overrides {
         back.retain(|b| b.place == load_back::Place::Manifest);
     }
