@@ -6,9 +6,10 @@
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
 //! Deployments, Rollouts or compose services) need `--name` to pick one, or `--out DIR`
-//! for one file each, `DIR/<name>.yaml`. Skipped documents and fields that are not simulated are listed
-//! on stderr; an invalid value exits 2 and writes nothing. A Rollout's analysis templates
-//! may be in any of the files given.
+//! for one file each, `DIR/<name>.yaml` (the name as written, which `--set name=…`
+//! gives). Skipped documents and fields that are not simulated are listed on stderr; an
+//! invalid value exits 2 and writes nothing. A Rollout's analysis templates may be in any
+//! of the files given.
 //!
 //! Every problem is told in one run, whatever the others: each file's (unreadable, not
 //! YAML, its scenarios' mapping and load-back problems) in the order the files were
@@ -121,6 +122,9 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
             let names: Vec<&str> = chosen.iter().map(|c| c.candidate.name.as_str()).collect();
             match destination(args.out.as_deref(), &names) {
                 Ok(to) => {
+                    if !clash {
+                        problems.extend(same_file_names(&to, &chosen));
+                    }
                     let folders: Vec<&Path> = args
                         .files
                         .iter()
@@ -166,6 +170,18 @@ impl Chosen<'_> {
     fn label(&self) -> String {
         format!("{} ({})", self.path.display(), self.candidate.what)
     }
+
+    /// The scenario's name as written, which names its file in an `--out` folder: the
+    /// manifest's, or the one `--set name=…` gives (the manifest's when the import
+    /// failed).
+    fn written_name(&self) -> &str {
+        self.candidate
+            .outcome
+            .as_ref()
+            .ok()
+            .and_then(|i| i.tree.get("name")?.as_str())
+            .unwrap_or(&self.candidate.name)
+    }
 }
 
 /// Where the chosen scenarios go.
@@ -186,7 +202,8 @@ impl Destination<'_> {
         }
     }
 
-    /// The file the scenario `name` is written to (none on stdout).
+    /// The file the scenario `name` (its name as written, [`Chosen::written_name`]) is
+    /// written to (none on stdout).
     fn file(&self, name: &str) -> Option<PathBuf> {
         match self {
             Destination::Stdout => None,
@@ -289,6 +306,38 @@ fn same_names(chosen: &[Chosen]) -> Vec<String> {
         .collect()
 }
 
+/// Two scenarios of different names in the manifests that `--set name=…` gives one name:
+/// written into an `--out` folder, the second would replace the first.
+fn same_file_names(to: &Destination, chosen: &[Chosen]) -> Vec<String> {
+    if !matches!(to, Destination::Folder(_)) {
+        return Vec::new();
+    }
+    let mut told: Vec<&str> = Vec::new();
+    let mut problems = Vec::new();
+    for c in chosen {
+        let name = c.written_name();
+        if told.contains(&name) {
+            continue;
+        }
+        let same: Vec<&Chosen> = chosen.iter().filter(|d| d.written_name() == name).collect();
+        if same.len() < 2 {
+            continue;
+        }
+        told.push(name);
+        let file = to.file(name).unwrap_or_default();
+        let labels: Vec<String> = same.iter().map(|d| d.label()).collect();
+        problems.push(format!(
+            "--out {}: {} scenarios would be named `{name}` ({}) and written to one file, \
+             {}: a `--set name=…` names every scenario imported; pick one with --name NAME",
+            to.shown(),
+            same.len(),
+            labels.join(", "),
+            file.display()
+        ));
+    }
+    problems
+}
+
 /// Whether `--out` names a folder: an existing one, or a path ending in `/` (`--out
 /// imported/` is a folder even before it exists).
 fn names_folder(out: &Path) -> bool {
@@ -348,7 +397,7 @@ fn refusals(
     }
     let mut files: Vec<(PathBuf, &Candidate)> = Vec::new();
     for c in chosen {
-        let Some(file) = to.file(&c.candidate.name) else {
+        let Some(file) = to.file(c.written_name()) else {
             continue;
         };
         if !files.iter().any(|(f, _)| *f == file) {
@@ -426,7 +475,7 @@ fn write(chosen: &[Chosen], to: &Destination, mut notes: Vec<String>) -> anyhow:
         .iter()
         .filter_map(|c| {
             let imported = c.candidate.outcome.as_ref().ok()?;
-            Some((c.candidate.name.as_str(), imported))
+            Some((c.written_name(), imported))
         })
         .collect();
     for (_, i) in &scenarios {

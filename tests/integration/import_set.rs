@@ -204,3 +204,80 @@ fn a_set_that_breaks_the_fleet_check_is_named() {
     );
     assert!(!dir.join("web.yaml").exists());
 }
+
+/// `--set name=NAME` names the file an `--out` folder gets, as it names the scenario (and
+/// so `run`'s output folder): `--out imported/` writes `imported/NAME.yaml`, not the
+/// manifest's name. An `--out` file is written where it says. Two scenarios that one
+/// `--set name` would write to one file are refused, nothing written.
+#[test]
+fn set_name_names_the_file_written_into_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("deploy.yaml"), deployment("")).unwrap();
+    let out = bin()
+        .current_dir(dir)
+        .args([
+            "import",
+            "deploy.yaml",
+            "--out",
+            "imported/",
+            "--set",
+            "name=api",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stderr),
+        "wrote imported/api.yaml from deploy.yaml (Deployment web)\n"
+    );
+    assert_eq!(crate::entries(&dir.join("imported")), ["api.yaml"]);
+    let s = load_file(&dir.join("imported/api.yaml"), &[]).unwrap();
+    assert_eq!(s.name, "api");
+    // Again, unchanged: its own output is no file of other text.
+    bin()
+        .current_dir(dir)
+        .args([
+            "import",
+            "deploy.yaml",
+            "--out",
+            "imported",
+            "--set",
+            "name=api",
+        ])
+        .assert()
+        .success();
+    // An explicit file keeps its path.
+    bin()
+        .current_dir(dir)
+        .args([
+            "import",
+            "deploy.yaml",
+            "--out",
+            "web.yaml",
+            "--set",
+            "name=api",
+        ])
+        .assert()
+        .success();
+    assert_eq!(load_file(&dir.join("web.yaml"), &[]).unwrap().name, "api");
+
+    std::fs::write(
+        dir.join("stack.yml"),
+        "services:\n  a: {image: a}\n  b: {image: b}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        refused(dir, &["stack.yml", "--out", "st/", "--set", "name=x"]),
+        "error: --out st/: 2 scenarios would be named `x` (stack.yml (compose service a), \
+         stack.yml (compose service b)) and written to one file, st/x.yaml: a `--set \
+         name=…` names every scenario imported; pick one with --name NAME\n"
+    );
+    assert!(!dir.join("st").exists());
+    bin()
+        .current_dir(dir)
+        .args(["import", "stack.yml", "--out", "st/", "--name", "b"])
+        .args(["--set", "name=x"])
+        .assert()
+        .success();
+    assert_eq!(crate::entries(&dir.join("st")), ["x.yaml"]);
+}
