@@ -153,7 +153,13 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     };
     match plan {
         Some((chosen, to)) if problems.is_empty() => write(&chosen, &to, notes),
-        _ => bail!("{}", problems.join("\n")),
+        // What was skipped, and what each scenario refused had left out, may explain its
+        // problems (a `--name` whose Deployment is of another apiVersion, a placement that
+        // does not fit once a spread constraint is left out): told first, as on success.
+        _ => {
+            tell(&notes);
+            bail!("{}", problems.join("\n"))
+        }
     }
 }
 
@@ -215,9 +221,10 @@ impl Destination<'_> {
 
 /// The scenarios `--name` picks from every file's `files` (each [`Found`] or why the file
 /// cannot be read, one an input of `entries`), with the files' problems, the entries'
-/// own and those of the scenarios picked added to `problems` in file order, and their skipped documents to `notes`. `None` when a file
-/// could not be read: what it holds, so how many scenarios there are, is not known (and
-/// a `--name` found nowhere may be in it).
+/// own and those of the scenarios picked added to `problems` in file order, and to `notes`
+/// the files' skipped documents and the fields each scenario refused left out. `None`
+/// when a file could not be read: what it holds, so how many scenarios there are, is not
+/// known (and a `--name` found nowhere may be in it).
 fn choose<'p>(
     args: &ImportArgs,
     entries: &'p [Entry],
@@ -260,6 +267,13 @@ fn choose<'p>(
             }
             if let Err(e) = &candidate.outcome {
                 problems.push(e.to_string());
+                let what = format!("{shown} ({})", candidate.what);
+                notes.extend(
+                    candidate
+                        .not_simulated()
+                        .iter()
+                        .map(|p| format!("not simulated: {what}: {p}")),
+                );
             }
             chosen.push(Chosen {
                 file,

@@ -729,3 +729,50 @@ fn an_import_never_replaces_a_file_it_did_not_write_unless_forced() {
         .success();
     assert!(tmp.path().join("one/web.yaml").is_file());
 }
+
+/// An import that fails still tells what it skipped and what it left out, before its
+/// problems, as one that succeeds tells them: a `--name` whose Deployment is of another
+/// apiVersion, or a problem that may follow from a field left out, is explained. A manifest
+/// given to `run` tells what it left out too. Nothing is written, nothing on stdout.
+#[test]
+fn a_failed_import_still_tells_what_it_skipped_and_left_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("k8s.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\n\
+         apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: api}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: -3\n  \
+         template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n        \
+         env: [{name: A, value: b}]\n",
+    )
+    .unwrap();
+    let stderr = |args: &[&str]| {
+        let out = bin().current_dir(dir).args(args).assert().code(2);
+        assert!(out.get_output().stdout.is_empty());
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let skipped = "skipped: k8s.yaml: document 1: Service web\nskipped: k8s.yaml: document 2: \
+                   Deployment api (apiVersion extensions/v1beta1: only apps/v1 is read)\n";
+    let left_out = "not simulated: k8s.yaml (Deployment web): spec.template.spec.containers.0.env: \
+                    no scenario field says this\n";
+    let refused = "error: k8s.yaml (Deployment web): spec.replicas: expected a non-negative \
+                   integer, got -3\n";
+    assert_eq!(
+        stderr(&["import", "k8s.yaml", "--out", "web.yaml"]),
+        format!("{skipped}{left_out}{refused}")
+    );
+    assert_eq!(
+        stderr(&["import", "k8s.yaml", "--name", "api", "--out", "web.yaml"]),
+        format!(
+            "{skipped}error: --name api: no such Deployment, Rollout or compose service \
+             (found Deployment web)\n"
+        )
+    );
+    assert!(!dir.join("web.yaml").exists());
+    assert_eq!(
+        stderr(&["run", "k8s.yaml", "--out", "out"]),
+        format!("{left_out}{refused}")
+    );
+    assert!(!dir.join("out").exists());
+}

@@ -9,7 +9,8 @@
 //! file inside the folder. One departure, shared with `check` and `lint`: a file named
 //! only an extension (`.yaml`, which kubectl reads, Go's `filepath.Ext` taking the whole
 //! name) is a tool's leftover more likely than a manifest, so it is not read, and said so
-//! on stderr; given by name, it is imported.
+//! on stderr (in the folder's own problem when it holds no other manifest); given by
+//! name, it is imported.
 //!
 //! One file given twice (`a.yaml ./a.yaml`, a link, or a file also in a folder given) is
 //! refused as `compare` refuses one scenario given twice: both spellings are named, and
@@ -91,8 +92,15 @@ pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
             _ => None,
         })
         .collect();
-    // A folder holding only a file named `.yaml` says so with its problem: the note on a
-    // file passed over is printed by an import that succeeds only.
+    // A folder holding only a file named `.yaml` says so with its problem, and not again
+    // in a note (notes are told before the problems of an import that fails).
+    let empty: Vec<PathBuf> = listed
+        .iter()
+        .filter_map(|e| match e {
+            Listed::Empty(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
     let passed_over = |folder: &Path| {
         let names: Vec<String> = skipped
             .iter()
@@ -128,6 +136,10 @@ pub fn expand(given: &[PathBuf]) -> Vec<Entry> {
             )),
             Listed::Again(problem) => Entry::Problem(problem),
             Listed::Skipped(path) => Entry::Skipped(path),
+        })
+        .filter(|entry| match entry {
+            Entry::Skipped(p) => !empty.iter().any(|e| p.parent() == Some(e.as_path())),
+            _ => true,
         })
         .collect()
 }

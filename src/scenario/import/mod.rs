@@ -50,6 +50,49 @@ pub struct Candidate {
     pub what: String,
     /// The scenario, or why it cannot be one.
     pub outcome: Result<Imported, ScenarioError>,
+    /// When it cannot be one: the manifest fields the import had left out as not
+    /// simulated (on success they are the scenario's [`Imported::unsupported`]). Told with
+    /// its problems, which may follow from what was left out.
+    pub left_out: Vec<Problem>,
+}
+
+impl Candidate {
+    /// A candidate of the `outcome` of an import that left out the fields `unsupported`.
+    fn new(
+        name: String,
+        what: String,
+        outcome: Result<Imported, ScenarioError>,
+        unsupported: Vec<Problem>,
+    ) -> Candidate {
+        let left_out = if outcome.is_ok() {
+            Vec::new()
+        } else {
+            unsupported
+        };
+        Candidate {
+            name,
+            what,
+            outcome,
+            left_out,
+        }
+    }
+
+    /// Refuses this candidate for `why`, keeping what its import left out.
+    fn refuse(&mut self, why: ScenarioError) {
+        let was = std::mem::replace(&mut self.outcome, Err(why));
+        if let Ok(imported) = was {
+            self.left_out = imported.unsupported;
+        }
+    }
+
+    /// The manifest fields its import left out as not simulated, whether it succeeded or
+    /// not.
+    pub fn not_simulated(&self) -> &[Problem] {
+        match &self.outcome {
+            Ok(imported) => &imported.unsupported,
+            Err(_) => &self.left_out,
+        }
+    }
 }
 
 /// A scenario imported from a manifest.
@@ -212,12 +255,13 @@ fn only_one(found: Found, origin: &str) -> Result<Value, ScenarioError> {
             ),
         ));
     }
-    let one = candidates.remove(0).outcome?;
+    // Told whether it imports or not: what was left out may explain its problems.
+    let one = candidates.remove(0);
     let mut err = std::io::stderr().lock();
-    for p in &one.unsupported {
-        let _ = writeln!(err, "not simulated: {}: {p}", one.origin);
+    for p in one.not_simulated() {
+        let _ = writeln!(err, "not simulated: {origin} ({}): {p}", one.what);
     }
-    Ok(one.tree)
+    Ok(one.outcome?.tree)
 }
 
 /// Import options.
@@ -406,13 +450,14 @@ fn import_docs(
                 api,
             } if api == "apps/v1" || (kind == "Rollout" && api.starts_with("argoproj.io/")) => {
                 let what = object(kind, name);
-                let outcome = if name.is_empty() {
-                    Err(error(
+                let (outcome, unsupported) = if name.is_empty() {
+                    let refused = error(
                         origin,
                         &what,
                         "metadata.name",
                         &format!("a {kind} needs a name"),
-                    ))
+                    );
+                    (Err(refused), Vec::new())
                 } else {
                     import_one(doc, origin, &what, ctx.opts, |src, d| {
                         if kind == "Rollout" {
@@ -424,11 +469,8 @@ fn import_docs(
                         defaults::fill(d, Controller::Kubernetes);
                     })
                 };
-                found.candidates.push(Candidate {
-                    name: name.to_string(),
-                    what,
-                    outcome,
-                });
+                let candidate = Candidate::new(name.to_string(), what, outcome, unsupported);
+                found.candidates.push(candidate);
             }
             DocKind::Kubernetes { kind, api } => {
                 let name = if name.is_empty() { "(unnamed)" } else { name };
@@ -459,16 +501,14 @@ fn import_docs(
                 }
                 for name in services {
                     let what = format!("compose service {name}");
-                    let outcome = import_one(doc, origin, &what, ctx.opts, |src, d| {
-                        compose::service(src, &name, d);
-                        d.finish(src, compose::is_extension);
-                        defaults::fill(d, Controller::Swarm);
-                    });
-                    found.candidates.push(Candidate {
-                        name,
-                        what,
-                        outcome,
-                    });
+                    let (outcome, unsupported) =
+                        import_one(doc, origin, &what, ctx.opts, |src, d| {
+                            compose::service(src, &name, d);
+                            d.finish(src, compose::is_extension);
+                            defaults::fill(d, Controller::Swarm);
+                        });
+                    let candidate = Candidate::new(name, what, outcome, unsupported);
+                    found.candidates.push(candidate);
                 }
             }
             DocKind::Other => found.skipped.push(format!(
@@ -506,7 +546,7 @@ fn refuse_same_names(found: &mut Found, doc_of: &[usize], origin: &str) {
             doc_of[k] + 1,
         );
         let refused = error(origin, what, &path, &message);
-        found.candidates[k].outcome = Err(refused);
+        found.candidates[k].refuse(refused);
     }
 }
 
@@ -523,14 +563,15 @@ fn error(origin: &str, what: &str, path: &str, message: &str) -> ScenarioError {
 }
 
 /// Builds one scenario with `map` (which maps the fields and reports the rest with
-/// [`Draft::finish`]), renders it, and loads it back to validate it.
+/// [`Draft::finish`]), renders it, and loads it back to validate it; with the fields it
+/// left out as not simulated, which a refusal does not hold.
 fn import_one(
     doc: &Value,
     origin: &str,
     what: &str,
     opts: &Options,
     map: impl FnOnce(&Src, &mut Draft),
-) -> Result<Imported, ScenarioError> {
+) -> (Result<Imported, ScenarioError>, Vec<Problem>) {
     let root = Src::root(doc);
     let mut d = Draft::default();
     map(&root, &mut d);
@@ -571,21 +612,24 @@ fn import_one(
     let mut errors = std::mem::take(&mut d.errors);
     errors.extend(unset);
     if !errors.is_empty() {
-        return Err(ScenarioError {
+        let refused = ScenarioError {
             origin,
             problems: load_back::with_mapping_errors(errors, back),
-        });
+        };
+        return (Err(refused), d.unsupported);
     }
     if !back.is_empty() {
-        return Err(ScenarioError {
+        let refused = ScenarioError {
             origin,
             problems: back.into_iter().map(|b| b.problem).collect(),
-        });
+        };
+        return (Err(refused), d.unsupported);
     }
-    Ok(Imported {
+    let imported = Imported {
         origin,
         text,
         tree: Value::Object(d.tree),
         unsupported: d.unsupported,
-    })
+    };
+    (Ok(imported), Vec::new())
 }
