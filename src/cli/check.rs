@@ -40,8 +40,8 @@ pub enum CheckFormat {
 /// Arguments of `check`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Scenario files, or folders (every `*.yaml`, `*.yml`, `*.json` directly inside but
-    /// `*.schema.json`).
+    /// Scenario files, or folders (every `*.yaml`, `*.yml`, `*.json` directly inside, in
+    /// any case, but `*.schema.json`).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// An assertion applied to every scenario besides its `checks:`, e.g.
@@ -132,7 +132,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
 }
 
 /// The files of a folder input taken as scenarios: regular files (through links) named
-/// `*.yaml`, `*.yml` or `*.json`, but not `*.schema.json`, the JSON Schema `rollout-sim
+/// `*.yaml`, `*.yml` or `*.json` in any case, but not `*.schema.json` (in any case), the JSON Schema `rollout-sim
 /// schema --out` writes beside the scenarios for their `$schema=./…` modeline (it is no
 /// scenario).
 const SCENARIOS: Filter = Filter {
@@ -143,10 +143,11 @@ const SCENARIOS: Filter = Filter {
 /// Whether a file of this name in a folder input is taken as a scenario (see
 /// [`SCENARIOS`]).
 fn is_scenario_name(name: &OsStr) -> bool {
-    let path = Path::new(name);
-    let ext = path.extension().and_then(|e| e.to_str());
-    ext.is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-        && !name.to_str().unwrap_or("").ends_with(".schema.json")
+    input_folders::has_input_extension(name)
+        && !name
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".schema.json")
 }
 
 fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {

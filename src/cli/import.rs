@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 pub struct ImportArgs {
     /// Kubernetes manifests (multi-document YAML) or compose / stack files, or folders of
     /// them (their .json, .yaml and .yml files, sorted by name, as `kubectl apply -f DIR`,
-    /// but a file named only `.yaml`, which is read when named).
+    /// but in any case, and not a file named only `.yaml`, which is read when named).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Where to write: a file for one scenario, a directory for several (default: stdout).

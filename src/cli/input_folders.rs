@@ -17,6 +17,7 @@
 //! one), since each says what it looked for.
 
 use crate::cli::inputs::same_file;
+use crate::scenario::Format;
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
@@ -132,6 +133,14 @@ fn shown(path: &Path, folder: Option<&Path>) -> String {
         Some(folder) => format!("{} (in the folder {})", path.display(), folder.display()),
         None => path.display().to_string(),
     }
+}
+
+/// Whether a file of this name is a scenario or manifest by its extension: `.yaml`,
+/// `.yml` or `.json` in any case (`WEB.YAML`, `b.Yml`), what follows the last dot, as a
+/// file given by name is read ([`Format::from_path`]). Every command's filter reads
+/// names through it, so a folder stands for the files each would read by name.
+pub fn has_input_extension(name: &OsStr) -> bool {
+    Format::from_path(Path::new(name)).is_some()
 }
 
 /// Whether a name is only an extension (`.yaml`): nothing before its one dot.

@@ -20,8 +20,8 @@ pub enum Deny {
 /// Arguments of `lint`.
 #[derive(Debug, Clone, Args)]
 pub struct LintArgs {
-    /// Scenario files, or folders (every `*.yaml`, `*.yml`, `*.json` directly inside but
-    /// `*.schema.json`).
+    /// Scenario files, or folders (every `*.yaml`, `*.yml`, `*.json` directly inside, in
+    /// any case, but `*.schema.json`).
     #[arg(required = true)]
     pub inputs: Vec<std::path::PathBuf>,
     /// `--deny warnings`: exit 1 when there is any warning.

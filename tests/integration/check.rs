@@ -314,6 +314,50 @@ fn a_folder_runs_every_scenario_in_it() {
         .stdout(predicate::str::contains("b.yaml (b, 20 trials"));
 }
 
+/// A folder's scenarios are found whatever the case of their extension (`.YAML`, `.Yml`,
+/// `.JSON`), as each is read when named: by `check` and by `lint`, in name order; a
+/// `.Schema.Json` is the editors' schema in any case, and passed over.
+#[test]
+fn a_folder_reads_extensions_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, ext) in [("a", "YAML"), ("b", "Yml"), ("c", "JSON")] {
+        let file = scenario(d, name, &["outcome.completed == 20"]);
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        let text = if ext == "JSON" {
+            // The same scenario as JSON (YAML's flow style is JSON's superset).
+            r#"{"name": "c", "trials": 20, "service": {"replicas": 2, "versions": {"current": {"image": "a"}, "next": {"image": "b"}}}, "strategy": {"swarm": {}}, "checks": ["outcome.completed == 20"]}"#.to_string()
+        } else {
+            text
+        };
+        std::fs::write(d.join(format!("{name}.{ext}")), text).unwrap();
+    }
+    std::fs::write(d.join("rollout.Schema.Json"), "{}").unwrap();
+    let out = bin().arg("check").arg(d).assert().code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let files: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| l.rsplit_once('/').map_or(l, |(_, f)| f))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "a.YAML (a, 20 trials, seed 1)",
+            "b.Yml (b, 20 trials, seed 1)",
+            "c.JSON (c, 20 trials, seed 1)"
+        ],
+        "{stdout}"
+    );
+    let out = bin().arg("lint").arg(d).assert();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for f in ["a.YAML", "b.Yml", "c.JSON"] {
+        assert!(stdout.contains(&format!("{f}: warning[")), "{stdout}");
+    }
+    assert!(stdout.ends_with("3 warnings in 3 scenarios\n"), "{stdout}");
+}
+
 /// A minimal XML well-formedness check: balanced, properly nested elements, quoted
 /// attributes, only the five predefined entities. Returns the element names in order.
 fn well_formed(xml: &str) -> Vec<String> {

@@ -68,6 +68,39 @@ fn a_folder_imports_its_manifests_in_name_order() {
     );
 }
 
+/// A manifest's extension is matched in any case, as a file given by name is read:
+/// `WEB.YAML`, `api.Yml` and `db.JSON` in a folder are imported (kubectl would skip them,
+/// but `import WEB.YAML` reads it, and a folder stands for the files it would read).
+#[test]
+fn a_folder_reads_extensions_in_any_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let json = r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "db"},
+        "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "db:1"}]}}}}"#;
+    fs::create_dir(dir.join("k8s")).unwrap();
+    write(
+        dir,
+        &[
+            ("k8s/WEB.YAML", deployment("web").as_bytes()),
+            ("k8s/api.Yml", deployment("api").as_bytes()),
+            ("k8s/db.JSON", json.as_bytes()),
+        ],
+    );
+    let told = imported(dir, &["k8s", "--out", "out/"]);
+    assert_eq!(
+        entries(&dir.join("out")),
+        ["api.yaml", "db.yaml", "web.yaml"]
+    );
+    in_order(
+        &told,
+        &[
+            "wrote out/web.yaml from k8s/WEB.YAML (Deployment web)",
+            "wrote out/api.yaml from k8s/api.Yml (Deployment api)",
+            "wrote out/db.yaml from k8s/db.JSON (Deployment db)",
+        ],
+    );
+}
+
 #[test]
 fn a_folder_mixes_with_files_as_if_its_files_were_listed() {
     let tmp = tempfile::tempdir().unwrap();

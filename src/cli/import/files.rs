@@ -3,14 +3,15 @@
 //! A folder stands for its manifests, read as `kubectl apply -f DIR` reads a folder
 //! (kubernetes/cli-runtime `pkg/resource/visitor.go`, `ExpandPathsToFileVisitors` and
 //! `ignoreFile`, without `-R`): the entries whose name ends in `.json`, `.yaml` or `.yml`
-//! (case-sensitive, hidden files included: kubectl skips neither), not its subfolders, in
-//! the order of their names (`filepath.Walk` sorts them). Each is then imported exactly as
-//! if it had been given by itself, under the path `DIR/NAME`, so every problem names the
-//! file inside the folder. One departure, shared with `check` and `lint`: a file named
-//! only an extension (`.yaml`, which kubectl reads, Go's `filepath.Ext` taking the whole
-//! name) is a tool's leftover more likely than a manifest, so it is not read, and said so
-//! on stderr (in the folder's own problem when it holds no other manifest); given by
-//! name, it is imported.
+//! (hidden files included: kubectl skips none), not its subfolders, in the order of their
+//! names (`filepath.Walk` sorts them). Each is then imported exactly as if it had been
+//! given by itself, under the path `DIR/NAME`, so every problem names the file inside the
+//! folder. Two departures, shared with `check` and `lint`. The extension is matched in any
+//! case (`WEB.YAML`, `b.Yml`), where kubectl compares it case-sensitively: the file is
+//! read when named, so a folder reads it too. And a file named only an extension
+//! (`.yaml`, which kubectl reads, Go's `filepath.Ext` taking the whole name) is a tool's
+//! leftover more likely than a manifest, so it is not read, and said so on stderr (in the
+//! folder's own problem when it holds no other manifest); given by name, it is imported.
 //!
 //! One file given twice (`a.yaml ./a.yaml`, a link, or a file also in a folder given) is
 //! refused as `compare` refuses one scenario given twice: both spellings are named, and
@@ -158,13 +159,12 @@ const KUBECTL: Filter = Filter {
     kind: Kind::NotFolder,
 };
 
-/// Whether kubectl reads a file of this name: Go's `filepath.Ext`, what follows the last
-/// dot, even in a name that starts with it (`.yaml`, which the lister then passes over),
-/// is one of [`EXTENSIONS`].
+/// Whether a file of this name is read: Go's `filepath.Ext`, what follows the last dot,
+/// even in a name that starts with it (`.yaml`, which the lister then passes over), is
+/// one of [`EXTENSIONS`], in any case (kubectl compares it case-sensitively and skips
+/// `WEB.YAML`; `import WEB.YAML`, `check` and `lint` read it, so a folder does too).
 fn is_manifest_name(name: &OsStr) -> bool {
-    name.to_string_lossy()
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext))
+    input_folders::has_input_extension(name)
 }
 
 #[cfg(test)]
@@ -184,9 +184,9 @@ mod tests {
             .collect()
     }
 
-    /// kubectl's rule: the three extensions, case-sensitive, hidden files too, no
-    /// subfolder (even one named like a manifest), sorted by name; but a file named only
-    /// an extension (`.yaml`) is passed over, and told.
+    /// kubectl's rule: the three extensions (in any case, unlike kubectl), hidden files
+    /// too, no subfolder (even one named like a manifest), sorted by name; but a file named
+    /// only an extension (`.yaml`) is passed over, and told.
     #[test]
     fn a_folder_is_read_as_kubectl_reads_it() {
         let tmp = tempfile::tempdir().unwrap();
@@ -206,7 +206,7 @@ mod tests {
         }
         fs::write(dir.join("sub.yaml/inner.yaml"), "").unwrap();
         let d = dir.display();
-        let mut expected = [".hidden.yaml", "a.yaml", "b.yml", "c.json"]
+        let mut expected = [".hidden.yaml", "D.YAML", "a.yaml", "b.yml", "c.json"]
             .map(|n| format!("{d}/{n}"))
             .to_vec();
         expected.push(format!(
