@@ -5,7 +5,7 @@
 //! is [`super::ranking`].
 
 use crate::cluster::TaskId;
-use crate::sim::time::Time;
+use crate::sim::time::{NEVER, Time};
 use std::cmp::Ordering;
 
 /// A rank, packed into five words compared in order, so that the tree compares words
@@ -185,6 +185,15 @@ pub fn log2_bucket(now: Time, t: Time) -> i64 {
     }
 }
 
+/// The first instant after `now` at which [`log2_bucket`]`(·, t)` differs from its value
+/// at `now` (it only grows with the clock): the age reaches the next power of two in
+/// nanoseconds. `NEVER` from the last bucket on.
+pub fn log2_bucket_end(now: Time, t: Time) -> Time {
+    let next = (log2_bucket(now, t) + 1) as u32;
+    1u64.checked_shl(next)
+        .map_or(NEVER, |ns| t.saturating_add(ns.div_ceil(1000)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +306,20 @@ mod tests {
         assert_eq!(log2_bucket(1_000_000, 0), 29);
         assert_eq!(log2_bucket(1_050_000, 0), 29);
         assert_eq!(log2_bucket(1_100_000, 0), 30);
+    }
+
+    #[test]
+    fn a_bucket_ends_where_the_next_power_of_two_begins() {
+        for t in [0, 1, 7, 1_000_003] {
+            for now in (t..t + 5_000).chain([t + 1_073_741, t + 1_073_742, t + 40_000_000]) {
+                let (b, end) = (log2_bucket(now, t), log2_bucket_end(now, t));
+                assert!(end > now);
+                assert_eq!(log2_bucket(end - 1, t), b, "{now} {t}");
+                assert_ne!(log2_bucket(end, t), b, "{now} {t}");
+            }
+        }
+        // Before `t`, and in the last bucket.
+        assert_eq!(log2_bucket_end(3, 5), 6);
+        assert_eq!(log2_bucket_end(u64::MAX, 0), NEVER);
     }
 }

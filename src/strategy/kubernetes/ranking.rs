@@ -48,9 +48,11 @@
 //! member, then its next classes while they can still win). At these sizes the scan
 //! (under 100 instructions a node) costs less than keeping the tree: a pick there removes
 //! and inserts an entry, and every count change moves a node's entries (a B-tree insert
-//! or remove is some 200 instructions on 40-byte keys).
+//! or remove is some 200 instructions on 40-byte keys). Each node's best is kept from
+//! one pick to the next ([`NodeBest`]) while its list and the age buckets it was ranked by
+//! stay as they were, so a pick mostly walks only the node of the pod picked before.
 
-use super::rank_key::{Entry, Key, Member, leaders, log2_bucket, same_class};
+use super::rank_key::{Entry, Key, Member, leaders, log2_bucket, log2_bucket_end, same_class};
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time};
@@ -121,6 +123,67 @@ struct SetIndex {
     /// A small cluster: every node stays detached, the tree holds the unassigned pods
     /// alone, and a pick scans the nodes' lists ([`SetIndex::scan_best`]).
     scan: bool,
+    /// By node, for the scan: its best member as the last scan found it, while that still
+    /// holds (`None`: its list changed since).
+    scanned: Vec<Option<NodeBest>>,
+}
+
+/// A node's best member for [`SetIndex::scan_best`], ranked without its node's count
+/// (the count is the same for every pod of the node, so the node's best does not depend
+/// on it, and the count changes more often than anything else the rank reads). It holds
+/// until the node's list changes or the clock reaches `until`, where the age bucket of a
+/// member it ranked changes. Between two picks most nodes' lists stay as they were and
+/// the buckets (log₂ of the ages) seldom move, so a pick walks few nodes' classes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NodeBest {
+    /// Parts 1–3 of the node's least group (its best member's), as in a [`Member`].
+    group: u64,
+    /// Parts 5–7 packed: see [`NodeBest::of`].
+    head: u64,
+    /// Part 8.
+    lo: u128,
+    /// The first instant it may no longer hold.
+    until: Time,
+}
+
+impl NodeBest {
+    /// The best member of a node's `list` (not empty) at `now`: the node's least group,
+    /// then the least rest of the rank among the classes in it, walked from the best.
+    fn of(list: &[Member], now: Time) -> NodeBest {
+        let group = list.last().expect("a node with pods").group();
+        let ready = group >> 32 & 1 == 1;
+        // Parts 5–7 packed into one word (ready and created buckets, each + 1 in 0..=64,
+        // around the 32 bits of restarts), then part 8.
+        let mut best = (u64::MAX, u128::MAX);
+        let mut until = NEVER;
+        for m in leaders(list) {
+            // A node's classes come in rank order, and (group, bucket) never falls along
+            // them: past the best's, nothing on this node can win. Nor can it later while
+            // the buckets of the classes walked stay: the others' only grow.
+            if m.group() != group {
+                break;
+            }
+            let bucket = if ready {
+                until = until.min(log2_bucket_end(now, m.since()));
+                log2_bucket(now, m.since())
+            } else {
+                0
+            };
+            if (bucket + 1) as u64 > best.0 >> 48 {
+                break;
+            }
+            let created = log2_bucket(now, m.created());
+            until = until.min(log2_bucket_end(now, m.created()));
+            let head = ((bucket + 1) as u64) << 48 | m.restarts_rank() << 8 | (created + 1) as u64;
+            best = best.min((head, m.lo()));
+        }
+        NodeBest {
+            group,
+            head: best.0,
+            lo: best.1,
+            until,
+        }
+    }
 }
 
 impl SetIndex {
@@ -137,53 +200,38 @@ impl SetIndex {
         self.detached.clear();
         self.detached.resize(nodes, self.scan);
         self.to_attach.clear();
+        self.scanned.clear();
+        self.scanned.resize(nodes, None);
     }
 
-    /// The pod with the smallest rank now among the assigned ones, found by walking each
-    /// node's classes from its best ([`Ranking::best`] finds the same in the tree: the
-    /// least group, then the least ready bucket in it, then the least rest of the rank).
-    fn scan_best(&self, now: Time) -> Option<TaskId> {
-        // The least group so far (above any real one: none yet), and the best rank in it:
-        // parts 5–7 packed into one word (ready and created buckets, each + 1 in 0..=64,
-        // around the 32 bits of restarts), then part 8.
-        let mut least = u64::MAX;
-        let mut best = (u64::MAX, u128::MAX);
-        for (list, &count) in self.on_node.iter().zip(&self.node_count) {
-            // A node's least group is its best member's, the last of its list: one
-            // compare passes over a node that holds nothing in the least group.
-            let Some(last) = list.last() else {
+    /// The pod with the smallest rank now among the assigned ones: the least of the
+    /// nodes' best members, each with its node's count ([`Ranking::best`] finds the same
+    /// in the tree: the least group, then the least ready bucket in it, then the least
+    /// rest of the rank). A node's best is walked again only when it may have changed.
+    fn scan_best(&mut self, now: Time) -> Option<TaskId> {
+        let mut best = (u64::MAX, u64::MAX, u128::MAX);
+        let nodes = self.on_node.iter().zip(&self.node_count);
+        for ((list, &count), scanned) in nodes.zip(&mut self.scanned) {
+            if list.is_empty() {
                 continue;
+            }
+            let b = match *scanned {
+                Some(b) if now < b.until => {
+                    debug_assert_eq!(
+                        (b.group, b.head, b.lo),
+                        {
+                            let f = NodeBest::of(list, now);
+                            (f.group, f.head, f.lo)
+                        },
+                        "a node's best holds until its list or a bucket changes"
+                    );
+                    b
+                }
+                _ => *scanned.insert(NodeBest::of(list, now)),
             };
-            let group = last.with_count(count).group();
-            if group > least {
-                continue;
-            }
-            if group < least {
-                least = group;
-                best = (u64::MAX, u128::MAX);
-            }
-            let ready = group >> 32 & 1 == 1;
-            for m in leaders(list) {
-                // A node's classes come in rank order, and (group, bucket) never falls
-                // along them: past the best's, nothing on this node can win.
-                if m.with_count(count).group() != group {
-                    break;
-                }
-                let bucket = if ready {
-                    log2_bucket(now, m.since())
-                } else {
-                    0
-                };
-                if (bucket + 1) as u64 > best.0 >> 48 {
-                    break;
-                }
-                let created = log2_bucket(now, m.created());
-                let head =
-                    ((bucket + 1) as u64) << 48 | m.restarts_rank() << 8 | (created + 1) as u64;
-                best = best.min((head, m.lo()));
-            }
+            best = best.min((b.group | !count as u64, b.head, b.lo));
         }
-        (least != u64::MAX).then_some(best.1 as TaskId)
+        (best.0 != u64::MAX).then_some(best.2 as TaskId)
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
@@ -197,6 +245,7 @@ impl SetIndex {
             self.tree.insert(self.entry(n, m));
             return;
         };
+        self.scanned[node as usize] = None;
         let list = &self.on_node[node as usize];
         // The list is in descending order: the members ranked after `m` come first.
         let at = list.partition_point(|x| m < *x);
@@ -221,6 +270,7 @@ impl SetIndex {
             self.tree.remove(&self.entry(n, m));
             return;
         };
+        self.scanned[node as usize] = None;
         let list = &mut self.on_node[node as usize];
         // A pick takes the best pod of its class, most often its node's last: a pop, no
         // search and no shift.
@@ -384,13 +434,13 @@ impl Ranking {
     }
 
     /// The pod of set `v` with the smallest rank now.
-    fn best(&self, v: usize, now: Time) -> Option<TaskId> {
+    fn best(&mut self, v: usize, now: Time) -> Option<TaskId> {
+        if self.sets[v].scan && self.sets[v].tree.is_empty() {
+            // Only unassigned pods are in the tree, and they rank before every other.
+            return self.sets[v].scan_best(now);
+        }
         let set = &self.sets[v];
         let tree = &set.tree;
-        if set.scan && tree.is_empty() {
-            // Only unassigned pods are in the tree, and they rank before every other.
-            return set.scan_best(now);
-        }
         // The first pod of the next class: in a small tree (a few nodes) stepping over
         // the class's other entries costs less than a search; in a large one a class may
         // hold an entry per node, and the search skips them at once.
