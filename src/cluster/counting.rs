@@ -37,9 +37,9 @@ impl Cluster<'_> {
         self.recounted.get_or_insert_with(Vec::new);
     }
 
-    /// The tasks whose state, node or desired state changed since the last call (with
-    /// repeats), leaving `buf` (cleared) in their place; nothing unless
-    /// [`Cluster::track_edits`] was called.
+    /// The tasks whose state, node or desired state changed since the last call, each
+    /// named once until [`Cluster::edit_read`] says it was read, leaving `buf` (cleared)
+    /// in their place; nothing unless [`Cluster::track_edits`] was called.
     pub fn take_edits(&mut self, buf: &mut Vec<TaskId>) {
         buf.clear();
         if let Some(e) = self.edits.as_mut() {
@@ -85,9 +85,29 @@ impl Cluster<'_> {
                 self.share_changed(t.version as usize, old, new);
             }
         }
+        self.edited(id);
+    }
+
+    /// Task `id` changed state, node or desired state: name it in the edits, when tracked,
+    /// unless they name it already and it has not been read since. Its reader keys a pod
+    /// afresh from the pod as it is when it gets to it, so a second mention until then
+    /// would be read for nothing (a new pod changes state half a dozen times before its
+    /// ReplicaSet ever scales down, most never do).
+    #[inline(always)]
+    pub(super) fn edited(&mut self, id: TaskId) {
         if let Some(e) = self.edits.as_mut() {
-            e.push(id);
+            let t = &mut self.tasks[id as usize];
+            if !t.in_edits {
+                t.in_edits = true;
+                e.push(id);
+            }
         }
+    }
+
+    /// The reader of the edits has read task `id` as it is now: name it again at its next
+    /// change.
+    pub fn edit_read(&mut self, id: TaskId) {
+        self.tasks[id as usize].in_edits = false;
     }
 
     /// A task of `version` moved from share `old` to share `new` (they differ).

@@ -293,9 +293,7 @@ impl Cluster<'_> {
                 reason: None,
             });
         }
-        if let Some(e) = self.edits.as_mut() {
-            e.push(id);
-        }
+        self.edited(id);
         self.notify(id, state);
     }
 
@@ -492,8 +490,8 @@ impl Cluster<'_> {
         }
         if shares {
             self.recount(id, old_share);
-        } else if let Some(e) = self.edits.as_mut() {
-            e.push(id);
+        } else {
+            self.edited(id);
         }
         if moves.any(Moves::ENDS) {
             self.slot_tasks.remove(slot, id);

@@ -223,7 +223,7 @@ pub struct Cluster<'s> {
     /// state change does not work out the task's share of them.
     counts_wanted: bool,
     /// Tasks whose state, node or desired state changed since the last
-    /// [`Cluster::take_edits`], when tracked (with repeats).
+    /// [`Cluster::take_edits`], when tracked (each once until read: [`Task::in_edits`]).
     edits: Option<Vec<TaskId>>,
     /// Nodes whose count of wanted tasks changed since the last
     /// [`Cluster::take_recounted`], tracked with the edits (with repeats).

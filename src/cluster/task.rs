@@ -124,6 +124,9 @@ pub struct Task {
     pub start_allowed: bool,
     /// It waits for a pull in progress (which may fail), not for an image already there.
     pub awaits_pull: bool,
+    /// Named in the edits since their reader last read it ([`super::Cluster::edit_read`]):
+    /// its later changes are not named again until then.
+    pub in_edits: bool,
     /// Bumped whenever pending events of this task become obsolete.
     pub generation: u32,
     /// Slot (Swarm) or ordinal within its version (Kubernetes); keys the random streams.
@@ -178,6 +181,7 @@ impl Task {
             stops_answering_at: NEVER,
             pull_failures: 0,
             awaits_pull: false,
+            in_edits: false,
             lost: false,
         }
     }

@@ -77,9 +77,7 @@ impl Cluster<'_> {
         // The new task is wanted; a placed one is counted with its node in the same change
         // (`place_on`, one count change instead of two), a waiting one below. The edit is
         // recorded now, where the count change would have recorded it.
-        if let Some(e) = self.edits.as_mut() {
-            e.push(id);
-        }
+        self.edited(id);
         if self.runtime == RuntimeKind::Kubelet {
             self.pods.push(kubelet::PodState::default()); // only the kubelet reads them
         }

@@ -32,11 +32,11 @@
 //! which is all a pick can choose among.
 //!
 //! The index is brought up to date lazily, when its ReplicaSet scales down: the cluster
-//! reports every task whose state, node or desired state changed
+//! reports every task whose state, node or desired state changed since it was last keyed
 //! ([`Cluster::take_edits`]); those pods are re-keyed, and so are the pods on nodes whose
 //! count of active pods changed since. The cluster names the nodes whose count changed
-//! ([`Cluster::take_recounted`]; the edits name a pod at every step of its life, most of
-//! which move no count, so they are not searched for them); such a node is logged only
+//! ([`Cluster::take_recounted`]; most of a pod's changes move no count, so the edits are
+//! not searched for them); such a node is logged only
 //! when its count is found changed since the last read, so each set reads on over real
 //! changes. The node of the last pod a scale-down picks is
 //! *detached* meanwhile: its count is about to change (the pod stops), so rather than move
@@ -482,14 +482,10 @@ impl Ranking {
     /// Bring set `v` up to date: read the cluster's edits and recounted nodes, move its pods
     /// on nodes whose count changed, then key afresh its pods that changed.
     fn catch_up(&mut self, cl: &mut Cluster, v: usize) {
+        // A pod is named once until it is keyed afresh (`rekey` tells the cluster): the
+        // key is read from the pod as it is then, whatever it went through meanwhile.
         cl.take_edits(&mut self.edits);
-        // Reading an edit reads the pod as it is now, so a repeat reads nothing new: the
-        // steps of one pod in a row (prepared, starting, running …) are read once.
-        let mut last = None;
         for &id in &self.edits {
-            if last.replace(id) == Some(id) {
-                continue;
-            }
             let Some(pod) = self.pods.get_mut(id as usize) else {
                 continue;
             };
@@ -543,7 +539,8 @@ impl Ranking {
     }
 
     /// Key pod `id` of set `v` afresh from the cluster (out of the index if not active).
-    fn rekey(&mut self, cl: &Cluster, v: usize, id: TaskId) {
+    fn rekey(&mut self, cl: &mut Cluster, v: usize, id: TaskId) {
+        cl.edit_read(id);
         self.unindex(v, id);
         let pod = &mut self.pods[id as usize];
         pod.stale = false;
