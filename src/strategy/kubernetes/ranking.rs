@@ -124,8 +124,8 @@ struct SetIndex {
     /// alone, and a pick scans the nodes' lists ([`SetIndex::scan_best`]).
     scan: bool,
     /// By node, for the scan: its best member as the last scan found it, while that still
-    /// holds (`None`: its list changed since).
-    scanned: Vec<Option<NodeBest>>,
+    /// holds ([`NodeBest::STALE`]: its list changed since).
+    scanned: Vec<NodeBest>,
 }
 
 /// A node's best member for [`SetIndex::scan_best`], ranked without its node's count
@@ -136,21 +136,35 @@ struct SetIndex {
 /// the buckets (log₂ of the ages) seldom move, so a pick walks few nodes' classes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NodeBest {
-    /// Parts 1–3 of the node's least group (its best member's), as in a [`Member`].
-    group: u64,
-    /// Parts 5–7 packed: see [`NodeBest::of`].
-    head: u64,
+    /// Parts 1–3 of the node's least group (its best member's group, as in a [`Member`])
+    /// in the high word, parts 5–7 packed in the low one (see [`NodeBest::of`]); the
+    /// node's count goes in the gap the group leaves for it. `u128::MAX` for a node
+    /// without pods, which never wins.
+    rank: u128,
     /// Part 8.
     lo: u128,
-    /// The first instant it may no longer hold.
+    /// The first instant it may no longer hold (0: [`NodeBest::STALE`]).
     until: Time,
 }
 
 impl NodeBest {
-    /// The best member of a node's `list` (not empty) at `now`: the node's least group,
-    /// then the least rest of the rank among the classes in it, walked from the best.
+    /// Walked again at the next scan, whenever it comes.
+    const STALE: NodeBest = NodeBest {
+        rank: u128::MAX,
+        lo: u128::MAX,
+        until: 0,
+    };
+
+    /// The best member of a node's `list` at `now`: the node's least group, then the
+    /// least rest of the rank among the classes in it, walked from the best.
     fn of(list: &[Member], now: Time) -> NodeBest {
-        let group = list.last().expect("a node with pods").group();
+        let Some(last) = list.last() else {
+            return NodeBest {
+                until: NEVER,
+                ..NodeBest::STALE
+            };
+        };
+        let group = last.group();
         let ready = group >> 32 & 1 == 1;
         // Parts 5–7 packed into one word (ready and created buckets, each + 1 in 0..=64,
         // around the 32 bits of restarts), then part 8.
@@ -178,8 +192,7 @@ impl NodeBest {
             best = best.min((head, m.lo()));
         }
         NodeBest {
-            group,
-            head: best.0,
+            rank: u128::from(group) << 64 | u128::from(best.0),
             lo: best.1,
             until,
         }
@@ -201,7 +214,7 @@ impl SetIndex {
         self.detached.resize(nodes, self.scan);
         self.to_attach.clear();
         self.scanned.clear();
-        self.scanned.resize(nodes, None);
+        self.scanned.resize(nodes, NodeBest::STALE);
     }
 
     /// The pod with the smallest rank now among the assigned ones: the least of the
@@ -209,29 +222,27 @@ impl SetIndex {
     /// in the tree: the least group, then the least ready bucket in it, then the least
     /// rest of the rank). A node's best is walked again only when it may have changed.
     fn scan_best(&mut self, now: Time) -> Option<TaskId> {
-        let mut best = (u64::MAX, u64::MAX, u128::MAX);
+        let mut best = (u128::MAX, u128::MAX);
         let nodes = self.on_node.iter().zip(&self.node_count);
         for ((list, &count), scanned) in nodes.zip(&mut self.scanned) {
-            if list.is_empty() {
-                continue;
+            if now >= scanned.until {
+                *scanned = NodeBest::of(list, now);
             }
-            let b = match *scanned {
-                Some(b) if now < b.until => {
-                    debug_assert_eq!(
-                        (b.group, b.head, b.lo),
-                        {
-                            let f = NodeBest::of(list, now);
-                            (f.group, f.head, f.lo)
-                        },
-                        "a node's best holds until its list or a bucket changes"
-                    );
-                    b
-                }
-                _ => *scanned.insert(NodeBest::of(list, now)),
-            };
-            best = best.min((b.group | !count as u64, b.head, b.lo));
+            debug_assert_eq!(
+                (scanned.rank, scanned.lo),
+                {
+                    let fresh = NodeBest::of(list, now);
+                    (fresh.rank, fresh.lo)
+                },
+                "a node's best holds until its list or a bucket changes"
+            );
+            // Part 4 (`with_count`) in the group's gap; a node without pods stays above all.
+            let rank = scanned.rank | u128::from(!count) << 64;
+            if rank < best.0 || rank == best.0 && scanned.lo < best.1 {
+                best = (rank, scanned.lo);
+            }
         }
-        (best.0 != u64::MAX).then_some(best.2 as TaskId)
+        (best.0 != u128::MAX).then_some(best.1 as TaskId)
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
@@ -245,7 +256,7 @@ impl SetIndex {
             self.tree.insert(self.entry(n, m));
             return;
         };
-        self.scanned[node as usize] = None;
+        self.scanned[node as usize] = NodeBest::STALE;
         let list = &self.on_node[node as usize];
         // The list is in descending order: the members ranked after `m` come first.
         let at = list.partition_point(|x| m < *x);
@@ -270,7 +281,7 @@ impl SetIndex {
             self.tree.remove(&self.entry(n, m));
             return;
         };
-        self.scanned[node as usize] = None;
+        self.scanned[node as usize] = NodeBest::STALE;
         let list = &mut self.on_node[node as usize];
         // A pick takes the best pod of its class, most often its node's last: a pop, no
         // search and no shift.
