@@ -3,9 +3,9 @@
 //! rank = its capacity rank).
 //!
 //! A balanced tree does it in O(log nodes) with a cache miss per level of the tree, and a
-//! rollout changes the index about four times per task (placement and release, each a
-//! removal and an insertion), which made the tree the part of a large trial that grew
-//! faster than the fleet. Here each level is a bitset over the ranks with one summary bit
+//! rollout changes the index two or three times per task (placement, a Swarm task told
+//! to stop, release: each a move from one level to the next, [`LevelSets::relevel`]),
+//! which made the tree the part of a large trial that grew faster than the fleet. Here each level is a bitset over the ranks with one summary bit
 //! per 64-rank word, so an insertion or removal sets or clears two bits, and the smallest
 //! rank of a level is two `trailing_zeros` after a scan of the summary (one word per 4,096
 //! ranks). The lowest non-empty level is kept as a cursor: an insertion may lower it, and
@@ -86,6 +86,40 @@ impl LevelSets {
         }
     }
 
+    /// Move `(from, rank)` (in the set) to `(to, rank)` (not in it; `from != to`): one
+    /// removal and one insertion, without the set's size changing between them.
+    #[inline]
+    pub fn relevel(&mut self, from: u32, to: u32, rank: u32) {
+        let (from, l) = (from as usize, to as usize);
+        if l >= self.count.len() {
+            self.count.resize(l + 1, 0);
+            self.bits.resize((l + 1) * self.words, 0);
+            self.summary.resize((l + 1) * self.summary_words, 0);
+        }
+        let (w, bit) = (rank as usize / 64, rank % 64);
+        let (s, summary_bit) = (w / 64, 1 << (w % 64));
+        let word = &mut self.bits[from * self.words + w];
+        debug_assert!(*word & 1 << bit != 0, "({from}, {rank}) is in the set");
+        *word &= !(1 << bit);
+        if *word == 0 {
+            self.summary[from * self.summary_words + s] &= !summary_bit;
+        }
+        self.count[from] -= 1;
+        let word = &mut self.bits[l * self.words + w];
+        debug_assert!(*word & 1 << bit == 0, "({to}, {rank}) is not in the set");
+        *word |= 1 << bit;
+        self.summary[l * self.summary_words + s] |= summary_bit;
+        self.count[l] += 1;
+        if l < self.low {
+            self.low = l;
+        } else {
+            // The pair is at `l` now, so the cursor stops there at the latest.
+            while self.count[self.low] == 0 {
+                self.low += 1;
+            }
+        }
+    }
+
     /// The smallest pair: lowest level, then lowest rank.
     #[inline]
     pub fn first(&self) -> Option<(u32, u32)> {
@@ -120,8 +154,14 @@ mod tests {
             for _ in 0..20_000 {
                 assert_eq!(sets.first(), model.first().copied());
                 let pair = (rng.below(12) as u32, rng.below(ranks as u64) as u32);
+                let to = rng.below(12) as u32;
                 if model.insert(pair) {
                     sets.insert(pair.0, pair.1);
+                } else if to != pair.0 && !model.contains(&(to, pair.1)) {
+                    // Moved to another level, as a node's count changes.
+                    model.remove(&pair);
+                    model.insert((to, pair.1));
+                    sets.relevel(pair.0, to, pair.1);
                 } else {
                     model.remove(&pair);
                     sets.remove(pair.0, pair.1);

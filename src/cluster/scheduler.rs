@@ -82,6 +82,9 @@ fn pick_where(
 /// Up to this many nodes a scan is cheaper than keeping the ordered index up to date.
 const SCAN_UP_TO: usize = 32;
 
+/// [`NodeIndex`]'s mark of a node that is not in its set.
+const OUT: u32 = u32::MAX;
+
 /// A node's place in `scheduler`'s spread order (see the module's comment): Swarm the
 /// fewest active tasks, most cpu capacity, most memory capacity, lowest index; Kubernetes
 /// the fewest tasks holding resources, most free cpu, most free memory, lowest index. The
@@ -110,7 +113,9 @@ fn allowed(eligible: &[bool], id: NodeId) -> bool {
 /// The nodes a task of the service fits on, in [`pick_node`]'s order for the scheduler
 /// of [`NodeIndex::order_for`], for clusters too large to scan at every placement.
 /// Callers bracket every change of a node's `tasks`, `active`, `cpu_used`, `memory_used`
-/// or `up` with [`NodeIndex::before_change`] and [`NodeIndex::after_change`].
+/// or `up` with [`NodeIndex::before_change`] and [`NodeIndex::after_change`]; the index
+/// keeps each node's count as it last saw it, so only the second does any work, and
+/// none when the node's place did not move.
 ///
 /// Placement constraints that depend on the node alone (labels, taints, role: see
 /// [`super::placer`]) are a fixed mask, [`NodeIndex::set_eligible`]: the index holds
@@ -126,6 +131,11 @@ pub struct NodeIndex {
     by_active: bool,
     /// The nodes a task fits on, as (count, capacity rank).
     fitting: LevelSets,
+    /// Per node, the count it is held at in `fitting`, or [`OUT`] when it is not there:
+    /// a change compares the node's new place with this and touches `fitting` only when
+    /// they differ (a Swarm task told to stop leaves its node's count as it was when it
+    /// exits, and so does every change that keeps a node full).
+    at: Vec<u32>,
     /// Per node, its place in the order (most cpu, then most memory, then lowest index)
     /// of the capacities: the tie-break among nodes with equal counts.
     rank: Vec<u32>,
@@ -135,10 +145,11 @@ pub struct NodeIndex {
     /// `room` were computed for: every trial of a scenario has the same, so they are
     /// computed again only when these change.
     computed_for: (Vec<(u64, u64)>, Resources),
-    /// Small clusters: per node, how many tasks of the service its capacity holds. A
-    /// node's allocation is its tasks' requests, so a task fits on an up node exactly
-    /// when its task count is below this (`(tasks + 1) · request ≤ capacity`): the scan
-    /// compares one count instead of adding and comparing cpu and memory.
+    /// Per node, how many tasks of the service its capacity holds. A node's allocation
+    /// is its tasks' requests, so a task fits on an up node exactly when its task count
+    /// is below this (`(tasks + 1) · request ≤ capacity`): the scan of a small cluster
+    /// and a change of a large one's compare one count instead of adding and comparing
+    /// cpu and memory.
     room: Vec<u32>,
     /// Per node, whether the service's fixed constraints allow it; empty: every node.
     eligible: Vec<bool>,
@@ -182,12 +193,6 @@ impl NodeIndex {
         self.allows(id) && !self.limited.get(id as usize).copied().unwrap_or(false)
     }
 
-    /// Whether a task may go to node `id` now.
-    #[inline]
-    fn takes(&self, n: &Node, id: NodeId, r: Resources) -> bool {
-        n.fits(r) && self.open(id)
-    }
-
     /// Keep track of a per-node limit from the next [`NodeIndex::rebuild`] on (`false`:
     /// none).
     pub fn track_limit(&mut self, on: bool) {
@@ -200,7 +205,6 @@ impl NodeIndex {
             return;
         };
         if was != limited {
-            self.before_change(nodes, id, r);
             self.limited[id as usize] = limited;
             self.after_change(nodes, id, r);
         }
@@ -214,6 +218,7 @@ impl NodeIndex {
             self.limited.resize(nodes.len(), false);
         }
         self.indexed = nodes.len() > SCAN_UP_TO;
+        self.at.clear();
         let capacity = |n: &Node| (n.cpu_capacity, n.memory_capacity);
         let (capacities, request) = &self.computed_for;
         let same = *request == r
@@ -228,13 +233,14 @@ impl NodeIndex {
         if !self.indexed {
             return;
         }
+        self.at.resize(nodes.len(), OUT);
         for id in 0..nodes.len() as NodeId {
             self.after_change(nodes, id, r);
         }
     }
 
-    /// The capacity ranks of `nodes` (they serve the scan of a small cluster too) and, in
-    /// a small cluster, their room for tasks requesting `r`.
+    /// The capacity ranks of `nodes` (they serve the scan of a small cluster too) and
+    /// their room for tasks requesting `r`.
     fn rank_capacities(&mut self, nodes: &[Node], r: Resources) {
         self.by_rank.clear();
         self.by_rank.extend(0..nodes.len() as NodeId);
@@ -247,17 +253,15 @@ impl NodeIndex {
             self.rank[id as usize] = rank as u32;
         }
         self.room.clear();
-        if !self.indexed {
-            // Tasks requesting `request` that `capacity` holds (no limit for a request of 0).
-            let holds = |capacity: u64, request: u64| {
-                capacity
-                    .checked_div(request)
-                    .map_or(u32::MAX, |n| n.min(u64::from(u32::MAX)) as u32)
-            };
-            self.room.extend(nodes.iter().map(|n| {
-                holds(n.cpu_capacity, r.cpu_millis).min(holds(n.memory_capacity, r.memory_bytes))
-            }));
-        }
+        // Tasks requesting `request` that `capacity` holds (no limit for a request of 0).
+        let holds = |capacity: u64, request: u64| {
+            capacity
+                .checked_div(request)
+                .map_or(u32::MAX, |n| n.min(u64::from(u32::MAX)) as u32)
+        };
+        self.room.extend(nodes.iter().map(|n| {
+            holds(n.cpu_capacity, r.cpu_millis).min(holds(n.memory_capacity, r.memory_bytes))
+        }));
     }
 
     /// Node `id`'s place in the order of [`key`], as (count, rank). Swarm's key is
@@ -281,37 +285,53 @@ impl NodeIndex {
         (count, self.rank[id as usize])
     }
 
-    /// Node `id` is about to change.
+    /// Node `id` is about to change: nothing to do, [`NodeIndex::after_change`] compares
+    /// the node's new place with the one the index holds it at.
     #[inline(always)]
     pub fn before_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
-        // Small clusters are scanned: nothing to keep (checked here, inlined, because
-        // every task that starts or exits changes its node).
-        if self.indexed {
-            self.remove(nodes, id, r);
-        }
-    }
-
-    fn remove(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
-        let n = &nodes[id as usize];
-        if self.takes(n, id, r) {
-            let (tasks, rank) = self.place(n, id, r);
-            self.fitting.remove(tasks, rank);
-        }
+        debug_assert!(
+            !self.indexed || self.at[id as usize] == self.level(nodes, id, r),
+            "node {id} changed without after_change"
+        );
     }
 
     /// Node `id` has changed.
     #[inline(always)]
     pub fn after_change(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        // Small clusters are scanned: nothing to keep (checked here, inlined, because
+        // every task that starts or exits changes its node).
         if self.indexed {
-            self.insert(nodes, id, r);
+            self.update(nodes, id, r);
         }
     }
 
-    fn insert(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+    /// Node `id`'s count in `fitting` as it is now, [`OUT`] if a task may not go there.
+    #[inline]
+    fn level(&self, nodes: &[Node], id: NodeId, r: Resources) -> u32 {
         let n = &nodes[id as usize];
-        if self.takes(n, id, r) {
-            let (tasks, rank) = self.place(n, id, r);
-            self.fitting.insert(tasks, rank);
+        let fits = n.up && n.tasks < self.room[id as usize];
+        debug_assert_eq!(fits, n.fits(r), "room of node {id}");
+        if fits && self.open(id) {
+            self.place(n, id, r).0
+        } else {
+            OUT
+        }
+    }
+
+    /// Move node `id` in `fitting` to where it belongs now, if it moved.
+    #[inline]
+    fn update(&mut self, nodes: &[Node], id: NodeId, r: Resources) {
+        let new = self.level(nodes, id, r);
+        let old = std::mem::replace(&mut self.at[id as usize], new);
+        if old != new {
+            let rank = self.rank[id as usize];
+            if old == OUT {
+                self.fitting.insert(new, rank);
+            } else if new == OUT {
+                self.fitting.remove(old, rank);
+            } else {
+                self.fitting.relevel(old, new, rank);
+            }
         }
     }
 
