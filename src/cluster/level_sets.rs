@@ -47,14 +47,22 @@ impl LevelSets {
         self.len = 0;
     }
 
+    /// Make room for levels up to `l` (kept across resets: a scenario's trials reach the
+    /// same levels). Out of line: the first trial's only.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, l: usize) {
+        self.count.resize(l + 1, 0);
+        self.bits.resize((l + 1) * self.words, 0);
+        self.summary.resize((l + 1) * self.summary_words, 0);
+    }
+
     /// Add `(level, rank)` (not in the set).
     #[inline]
     pub fn insert(&mut self, level: u32, rank: u32) {
         let l = level as usize;
         if l >= self.count.len() {
-            self.count.resize(l + 1, 0);
-            self.bits.resize((l + 1) * self.words, 0);
-            self.summary.resize((l + 1) * self.summary_words, 0);
+            self.grow(l);
         }
         let (w, bit) = (rank as usize / 64, rank % 64);
         let word = &mut self.bits[l * self.words + w];
@@ -92,9 +100,7 @@ impl LevelSets {
     pub fn relevel(&mut self, from: u32, to: u32, rank: u32) {
         let (from, l) = (from as usize, to as usize);
         if l >= self.count.len() {
-            self.count.resize(l + 1, 0);
-            self.bits.resize((l + 1) * self.words, 0);
-            self.summary.resize((l + 1) * self.summary_words, 0);
+            self.grow(l);
         }
         let (w, bit) = (rank as usize / 64, rank % 64);
         let (s, summary_bit) = (w / 64, 1 << (w % 64));
