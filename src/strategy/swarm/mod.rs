@@ -15,6 +15,12 @@
 //!   the others (`useExistingTask`); if that task has not started (held, or in its
 //!   restart delay) it starts once the last task shut down has stopped (or after the
 //!   1-minute timeout), its pending delay cancelled, and the worker waits for that start.
+//! * A worker reads its slot as the run read it when it started (`Updater.Run` is handed
+//!   `reconcile`'s slots and passes them to `worker()`), not as the slot is now: a task
+//!   the restart supervisor created since is neither used nor shut down, and a task of
+//!   the slot that ended and was replaced since (its desired state already SHUTDOWN) is
+//!   passed over by `removeOldTasks`. So a slot not yet updated whose old task failed
+//!   and was restarted with the spec (a lost node) gets a new task too and keeps both.
 //! * The failure watch counts tasks created by this run that end within `monitor` of being
 //!   seen RUNNING (or before), once each; the action fires when
 //!   `failures / dirty slots > max_failure_ratio` in `f32`, strictly

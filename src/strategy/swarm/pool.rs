@@ -110,8 +110,8 @@ mod tests {
                 match rng.below(64) {
                     0..=23 => {
                         if let Some(w) = scan {
-                            let slot = rng.below(100) as u32;
-                            pool.set(w, Worker::Waiting { slot, task: slot });
+                            let at = rng.below(100) as u32;
+                            pool.set(w, Worker::Waiting { at, task: at });
                         }
                     }
                     24..=31 => {

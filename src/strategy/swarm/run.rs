@@ -15,8 +15,9 @@ use crate::sim::time::{NEVER, Time};
 pub(super) enum Worker {
     /// Waiting for a slot.
     Idle,
-    /// Waiting for its new task to be seen at state ≥ RUNNING.
-    Waiting { slot: u32, task: TaskId },
+    /// Waiting for its new task to be seen at state ≥ RUNNING; `at` is the slot's place
+    /// in the run's dirty slots.
+    Waiting { at: u32, task: TaskId },
     /// `useExistingTask`: waiting for the delayed start of the slot's clean task (its
     /// old task to stop).
     Starting { slot: u32, task: TaskId },
@@ -158,15 +159,16 @@ pub(super) struct Run {
     pub(super) cfg: Option<UpdateConfig>,
     pub(super) rollback: bool,
     pub(super) dirty: Vec<u32>,
+    /// The tasks of the dirty slots as the run read them (`Updater.Run`'s `slots`, which
+    /// `worker()` reads, not the store): `snap[spans[i].0..spans[i].1]` is `dirty[i]`'s.
+    pub(super) snap: Vec<TaskId>,
+    pub(super) spans: Vec<(u32, u32)>,
     pub(super) next: usize,
     pub(super) workers: Pool,
     pub(super) failures: u32,
     pub(super) monitor: Time,
     pub(super) phase: Option<Phase>,
     pub(super) queued: Vec<TaskId>,
-    /// Tasks with a lower id existed when the run began: the slots it was handed hold
-    /// those (`Updater.Run` works on the slots read then).
-    pub(super) known_below: TaskId,
 }
 
 impl Run {
@@ -177,25 +179,27 @@ impl Run {
             cfg,
             rollback,
             dirty,
+            snap,
+            spans,
             next,
             workers,
             failures,
             monitor,
             phase,
             queued,
-            known_below,
         } = self;
         *id = 0;
         *cfg = None;
         *rollback = false;
         dirty.clear();
+        snap.clear();
+        spans.clear();
         *next = 0;
         workers.reset(0);
         *failures = 0;
         *monitor = 0;
         *phase = None;
         queued.clear();
-        *known_below = 0;
     }
 }
 
@@ -219,6 +223,23 @@ impl Swarm<'_> {
             stale = cl.task(t).version != self.spec;
         }
         wanted > 1 || stale || wanted == 0 && self.dead_and_stale(slot)
+    }
+
+    /// The tasks of `slot` [`Swarm::slot_dirty`] looks at, in creation order, appended to
+    /// `out`: what the run's worker will read for the slot, whatever happens to the slot
+    /// meanwhile (`Updater.Run` hands `worker()` the slots read when the run started).
+    fn read_slot(&self, cl: &Cluster, slot: u32, out: &mut Vec<TaskId>) {
+        let from = out.len();
+        out.extend(
+            cl.slot(slot)
+                .iter()
+                .copied()
+                .filter(|&t| cl.task(t).is_wanted()),
+        );
+        if let Some(t) = self.waiting_restart(slot) {
+            let at = out[from..].partition_point(|&x| x < t);
+            out.insert(from + at, t);
+        }
     }
 
     /// `Supervisor.Update`: cancel the running updater (if any) and start a new run.
@@ -251,17 +272,27 @@ impl Swarm<'_> {
                 }
             }
         }
-        // Every task is created here, with ids in order, and tracked.
-        self.run.known_below = self.track.len() as TaskId;
         let mut dirty = std::mem::take(&mut self.run.dirty);
-        dirty.extend(self.slots.iter().filter(|&&s| self.slot_dirty(cl, s)));
+        let mut snap = std::mem::take(&mut self.run.snap);
+        let mut spans = std::mem::take(&mut self.run.spans);
+        snap.clear();
+        spans.clear();
+        for &s in &self.slots {
+            if self.slot_dirty(cl, s) {
+                let from = snap.len() as u32;
+                self.read_slot(cl, s, &mut snap);
+                dirty.push(s);
+                spans.push((from, snap.len() as u32));
+            }
+        }
         let r = &mut self.run;
-        r.dirty = dirty;
+        (r.dirty, r.snap, r.spans) = (dirty, snap, spans);
         // Go map iteration order: a keyed shuffle (Fisher–Yates).
         let mut rng = cl.rng(u32::MAX, 0, r.id, Purpose::SlotOrder);
         for i in (1..r.dirty.len()).rev() {
             let j = rng.below(i as u64 + 1) as usize;
             r.dirty.swap(i, j);
+            r.spans.swap(i, j);
         }
         if r.dirty.is_empty() {
             r.phase = Some(Phase::Done);

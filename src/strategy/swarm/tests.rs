@@ -542,3 +542,26 @@ fn a_new_run_starts_a_delayed_clean_task_when_the_old_one_has_stopped() {
 /// A seed whose slot 0 first `next` task crashes on start at probability 0.5 and whose
 /// second does not (the draws are keyed by seed, slot, version and attempt).
 const SEED_FIRST_CRASHES_ONLY: u64 = 1;
+
+#[test]
+fn a_worker_reads_the_slot_as_its_run_read_it() {
+    // Two slots, parallelism 1, delay 10 s, stop-first; the fleet's `current` tasks crash
+    // 3 s after they start. The run reads both slots at 0 s. The first slot's worker is done
+    // at 2 s and sleeps until 12 s; the other slot's `current` task crashes at 3 s and the
+    // restart supervisor replaces it with the spec, `next`, after the 5 s restart delay.
+    // At 12 s the worker takes that slot as the run read it (swarmkit
+    // manager/orchestrator/update/updater.go `Updater.Run` hands `worker()` the slots of
+    // `reconcile`, not the store): only the crashed task, dirty, so it creates a new task;
+    // `removeOldTasks` finds the crashed task already shut down by the restart and returns
+    // none, so the new task starts at once (12 s → 14 s) and the replacement, which the run
+    // never read, keeps running. Done at 14 + 10 s, then the 11 s window: 35 s.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 10 * S, Order::StopFirst));
+    s.service.versions[0].crash_after = Dist::Constant(3 * S);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 35 * S));
+    // next: the first slot's, the replacement (8 s), the second slot's (12 s).
+    let secs: Vec<Time> = created_at(&trace, 1).iter().map(|t| t / S).collect();
+    assert_eq!(secs, [0, 3, 12]);
+    assert_eq!(created_and_stopped(&trace), [(0, 1), (3, 0)]);
+    assert_eq!(r.restarts, 1);
+}

@@ -25,8 +25,8 @@ impl Swarm<'_> {
             let Some(w) = self.run.workers.first_idle() else {
                 return;
             };
-            let slot = self.take_slot(cl);
-            self.update_slot(cl, w, slot);
+            let at = self.take_slot(cl);
+            self.update_slot(cl, w, at);
         }
         if self.run.phase == Some(Phase::Draining) && self.run.workers.all_idle() {
             self.open_final_window(cl);
@@ -42,23 +42,23 @@ impl Swarm<'_> {
     pub(super) fn wake(&mut self, cl: &mut Cluster, w: usize) {
         if self.run.phase == Some(Phase::Dispatching) && self.run.next < self.run.dirty.len() {
             debug_assert_eq!(self.run.workers.first_idle(), None, "an idle worker left");
-            let slot = self.take_slot(cl);
-            self.update_slot(cl, w, slot);
+            let at = self.take_slot(cl);
+            self.update_slot(cl, w, at);
         } else {
             self.run.workers.set(w, Worker::Idle);
         }
         self.dispatch(cl);
     }
 
-    /// The next dirty slot (one is left).
+    /// The next dirty slot (one is left), as its place in the run's dirty slots.
     #[inline]
-    fn take_slot(&mut self, cl: &Cluster) -> u32 {
+    fn take_slot(&mut self, cl: &Cluster) -> usize {
         let next = self.run.next;
         self.run.next += 1;
         if cl.prefetches() {
             self.prefetch_slots_after(cl, next);
         }
-        self.run.dirty[next]
+        next
     }
 
     /// Ask for what the updates of the slots after the `next`th dirty one will read
@@ -75,35 +75,29 @@ impl Swarm<'_> {
         }
     }
 
-    /// `worker()` for one slot.
-    pub(super) fn update_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
-        // A task of the slot waiting to be restarted is shut down with the others (it
-        // ended, so nothing waits for it to stop).
-        self.take_waiting_restart(slot);
+    /// `worker()` for the `at`th dirty slot, reading its tasks as the run read them.
+    pub(super) fn update_slot(&mut self, cl: &mut Cluster, w: usize, at: usize) {
+        let (from, to) = self.run.spans[at];
         let spec = self.spec;
-        let clean = cl.slot(slot).iter().copied().find(|&t| {
-            let t = cl.task(t);
-            t.is_wanted() && t.version == spec
-        });
+        let clean = self.run.snap[from as usize..to as usize]
+            .iter()
+            .copied()
+            .find(|&t| cl.task(t).version == spec);
         match (clean, self.cfg().order) {
-            (Some(clean), _) => self.use_existing_task(cl, w, slot, clean),
+            (Some(clean), _) => self.use_existing_task(cl, w, at, clean),
             // The old tasks are told to stop once the new one is seen ready (`observe`).
             (None, Order::StartFirst) => {
-                self.new_task_for(cl, w, slot, StartGate::Now);
+                self.new_task_for(cl, w, at, StartGate::Now);
             }
             (None, Order::StopFirst) => {
-                // DelayStart waits on one old task, if it was still ≤ RUNNING.
-                let waited = cl.slot(slot).iter().copied().find(|&t| {
-                    let old = cl.task(t);
-                    old.is_wanted() && old.state <= TaskState::Ready
-                });
                 // One store batch creates the new task and shuts the old ones down, and the
                 // scheduler sees both: an old task told to stop no longer counts against
                 // `max_replicas_per_node` when the new one is placed. Stopping first keeps a
                 // new task from being recorded Pending for an instant it never waited.
-                stop_wanted_in(cl, slot, NO_TASK);
-                let task = self.new_task_for(cl, w, slot, StartGate::Held);
-                match waited {
+                let old = self.remove_old_tasks(cl, at, NO_TASK);
+                let task = self.new_task_for(cl, w, at, StartGate::Held);
+                // DelayStart waits on the task `removeOldTasks` returns, if it had not ended.
+                match old {
                     Some(old) if cl.task(old).is_live() => {
                         self.track(old).releases = task;
                         cl.hear_stops_of(old);
@@ -115,27 +109,49 @@ impl Swarm<'_> {
         }
     }
 
+    /// `removeOldTasks` over the `at`th dirty slot's tasks as the run read them, but
+    /// `except`: each one whose desired state is still at most RUNNING is shut down (a
+    /// task ended and replaced by the restart supervisor since is not, nor is its
+    /// replacement, which the run never read; a task waiting to be restarted is, and so
+    /// not restarted). The last one shut down, if any.
+    pub(super) fn remove_old_tasks(
+        &mut self,
+        cl: &mut Cluster,
+        at: usize,
+        except: TaskId,
+    ) -> Option<TaskId> {
+        let slot = self.run.dirty[at];
+        let (from, to) = self.run.spans[at];
+        let mut last = None;
+        for i in from as usize..to as usize {
+            let t = self.run.snap[i];
+            if t == except {
+                continue;
+            }
+            if self.waiting_restart(slot) == Some(t) {
+                self.take_waiting_restart(slot);
+                last = Some(t);
+            } else if cl.task(t).is_wanted() {
+                cl.stop_task(t);
+                last = Some(t);
+            }
+        }
+        last
+    }
+
     /// `useExistingTask`: keep the slot's clean task, shut down the others. A clean task
     /// not started yet (desired READY: held, or in its restart delay) gets a new
     /// `DelayStart`, which cancels the pending one and waits for the last task shut down
     /// if that one was still ≤ RUNNING (or the 1-minute timeout); the worker waits for
     /// that start, not for RUNNING.
-    fn use_existing_task(&mut self, cl: &mut Cluster, w: usize, slot: u32, clean: TaskId) {
+    fn use_existing_task(&mut self, cl: &mut Cluster, w: usize, at: usize, clean: TaskId) {
+        let slot = self.run.dirty[at];
         let t = cl.task(clean);
-        let delayed =
-            !t.start_allowed && !self.tracked(clean).released || t.start_not_before > cl.now();
-        // Only a task in the slot as the run read it (not a restart made since, which
-        // upstream's worker does not see) gets a new `DelayStart`.
-        let delayed = delayed && clean < self.run.known_below;
-        // `removeOldTasks` returns the last task it shut down (slot order), and
-        // `DelayStart` waits for it only if it had not ended.
-        let last = cl
-            .slot(slot)
-            .iter()
-            .copied()
-            .filter(|&t| t != clean && cl.task(t).is_wanted())
-            .last();
-        stop_wanted_in(cl, slot, clean);
+        // A clean task that ended since the run read the slot was RUNNING (desired) as
+        // read: nothing to start.
+        let delayed = t.is_live()
+            && (!t.start_allowed && !self.tracked(clean).released || t.start_not_before > cl.now());
+        let last = self.remove_old_tasks(cl, at, clean);
         if !delayed {
             self.after_slot(cl, w, slot);
             return;
@@ -159,7 +175,8 @@ impl Swarm<'_> {
 
     /// A new task of the spec for `slot`, created for the current run by worker `w`, which
     /// waits for it.
-    fn new_task_for(&mut self, cl: &mut Cluster, w: usize, slot: u32, gate: StartGate) -> TaskId {
+    fn new_task_for(&mut self, cl: &mut Cluster, w: usize, at: usize, gate: StartGate) -> TaskId {
+        let slot = self.run.dirty[at];
         let task = cl.create_task(slot, self.spec, gate);
         self.created(task, slot);
         let tr = Track {
@@ -168,19 +185,26 @@ impl Swarm<'_> {
             ..NO_TRACK
         };
         self.set_track(task, tr);
-        self.run.workers.set(w, Worker::Waiting { slot, task });
+        self.run.workers.set(
+            w,
+            Worker::Waiting {
+                at: at as u32,
+                task,
+            },
+        );
         task
     }
 
-    /// The worker waiting for `task` and its slot, if any. Each worker waits only for a
-    /// task it created, so at most one does, and it is the one the task's track names.
-    fn waiting_for(&self, task: TaskId) -> Option<(usize, u32)> {
+    /// The worker waiting for `task` and its slot's place in the dirty slots, if any. Each
+    /// worker waits only for a task it created, so at most one does, and it is the one
+    /// the task's track names.
+    fn waiting_for(&self, task: TaskId) -> Option<(usize, usize)> {
         let w = self.tracked(task).worker;
         if w == NO_WORKER || w as usize >= self.run.workers.len() {
             return None;
         }
         match self.run.workers.get(w as usize) {
-            Worker::Waiting { slot, task: t } if t == task => Some((w as usize, slot)),
+            Worker::Waiting { at, task: t } if t == task => Some((w as usize, at as usize)),
             _ => None,
         }
     }
@@ -216,15 +240,16 @@ impl Swarm<'_> {
         };
         // A worker waiting for this task moves on (workers of a paused run still do; a
         // cancelled run has no waiting workers).
-        if let Some((w, slot)) = seen_running.then(|| self.waiting_for(n.task)).flatten() {
+        if let Some((w, at)) = seen_running.then(|| self.waiting_for(n.task)).flatten() {
             let task = n.task;
             let tr = self.track(task);
             if tr.seen_running == NEVER {
                 tr.seen_running = now;
             }
             if self.cfg().order == Order::StartFirst && n.state == TaskState::Ready {
-                stop_wanted_in(cl, slot, task);
+                self.remove_old_tasks(cl, at, task);
             }
+            let slot = self.run.dirty[at];
             self.after_slot(cl, w, slot);
         }
         if !n.state.is_terminal() {
@@ -290,7 +315,8 @@ impl Swarm<'_> {
         if !self.tracked(task).restart_waits {
             return; // its end is not known yet: read when it is (`observe`)
         }
-        if let Some((w, slot)) = self.waiting_for(task) {
+        if let Some((w, at)) = self.waiting_for(task) {
+            let slot = self.run.dirty[at];
             let now = cl.now();
             let tr = self.track(task);
             if tr.seen_running == NEVER {
@@ -321,27 +347,5 @@ impl Swarm<'_> {
         ) {
             self.dispatch(cl);
         }
-    }
-}
-
-/// Tell every wanted task of `slot` but `except` to stop, in the slot's order.
-///
-/// Stopping a task may end it at once and take it out of the slot's list (or, through the
-/// steps the stop causes, end another), so the list is read afresh after each stop, from
-/// the task after the one just stopped: the list is in creation order, that is by id, and
-/// no task joins it meanwhile (the cluster creates none on its own). A task ended or told
-/// to stop meanwhile is passed over, which is all that telling it to stop would do. So
-/// this stops what a copy of the list taken first and stopped task by task would.
-#[inline(always)]
-fn stop_wanted_in(cl: &mut Cluster, slot: u32, except: TaskId) {
-    let mut from = 0;
-    while let Some(t) = cl
-        .slot(slot)
-        .iter()
-        .copied()
-        .find(|&t| t >= from && t != except && cl.task(t).is_wanted())
-    {
-        cl.stop_task(t);
-        from = t + 1;
     }
 }
