@@ -62,6 +62,13 @@ impl Swarm<'_> {
             return;
         }
         let message = move || Some(format!("failure or early termination of task {task}"));
+        if self.state == UpdateState::None {
+            // A service update cleared `UpdateStatus` while this run went on: `pauseUpdate`
+            // and `rollbackUpdate` find none and write nothing; the run stops dispatching.
+            self.run.next = self.run.dirty.len();
+            self.run.phase = Some(Phase::Done);
+            return;
+        }
         match cfg.failure_action {
             FailureAction::Continue => {}
             FailureAction::Pause => self.pause(cl, message),

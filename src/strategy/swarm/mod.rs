@@ -63,6 +63,13 @@
 //! `scale: N` ([`scale`]): the replicated orchestrator adds or removes slots and the
 //! updater restarts over the new slot set.
 //!
+//! A service update (image or scale) whose spec equals the one the running updater works
+//! towards starts no run: `Supervisor.Update` leaves that updater alone
+//! (`reflect.DeepEqual`), but `UpdateService` cleared `UpdateStatus`, so the run's
+//! `completeUpdate`, `pauseUpdate` and `rollbackUpdate` write nothing (state `none`, no
+//! outcome). Its workers' tasks keep the run's `SpecVersion` (`NewTask` from
+//! `u.newService`).
+//!
 //! Known simplification: after `update completed` the orchestrator's later reconciles are
 //! not modelled (e.g. a slot left with two tasks by a start-first restart is not cleaned up).
 //!

@@ -4,8 +4,8 @@
 use super::pool::Pool;
 use super::{Swarm, UpdateState};
 use crate::cluster::{Cluster, StartGate, TaskId};
-use crate::scenario::UpdateConfig;
 use crate::scenario::control_plane::Phase as Cp;
+use crate::scenario::{UpdateConfig, VersionId};
 use crate::sim::Purpose;
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
@@ -158,6 +158,10 @@ pub(super) struct Run {
     pub(super) id: u32,
     pub(super) cfg: Option<UpdateConfig>,
     pub(super) rollback: bool,
+    /// The spec it works towards (`Updater.newService`): the version and replica count,
+    /// and the `SpecVersion` its workers' tasks get.
+    pub(super) spec: (VersionId, u32),
+    pub(super) spec_gen: u32,
     pub(super) dirty: Vec<u32>,
     /// The tasks of the dirty slots as the run read them (`Updater.Run`'s `slots`, which
     /// `worker()` reads, not the store): `snap[spans[i].0..spans[i].1]` is `dirty[i]`'s.
@@ -178,6 +182,8 @@ impl Run {
             id,
             cfg,
             rollback,
+            spec,
+            spec_gen,
             dirty,
             snap,
             spans,
@@ -191,6 +197,8 @@ impl Run {
         *id = 0;
         *cfg = None;
         *rollback = false;
+        *spec = (0, 0);
+        *spec_gen = 0;
         dirty.clear();
         snap.clear();
         spans.clear();
@@ -253,6 +261,8 @@ impl Swarm<'_> {
         let r = &mut self.run;
         r.id = self.runs;
         r.rollback = rollback;
+        r.spec = (self.spec, self.replicas);
+        r.spec_gen = self.spec_gen;
         r.dirty.clear();
         r.next = 0;
         r.failures = 0;
@@ -311,6 +321,17 @@ impl Swarm<'_> {
         self.dispatch(cl);
     }
 
+    /// Whether the run's `Updater.Run` has not returned: it hands out slots, waits for its
+    /// workers or watches its final window, or it stopped (pause, rollback) and a worker
+    /// is still busy (`wg.Wait()`).
+    pub(super) fn run_live(&self) -> bool {
+        match self.run.phase {
+            Some(Phase::Dispatching | Phase::Draining | Phase::Final) => true,
+            Some(Phase::Done) => !self.run.workers.all_idle(),
+            None => false,
+        }
+    }
+
     /// `Cancel()`: stopChan closed, workers abandon their slot and delay.
     pub(super) fn cancel_run(&mut self) {
         self.run.phase = Some(Phase::Done);
@@ -337,6 +358,18 @@ impl Swarm<'_> {
     /// records `UPDATING` with its `StartedAt`; a rollback's state was set by whoever
     /// asked for it).
     pub(super) fn launch_run(&mut self, cl: &mut Cluster, rollback: bool) {
+        if self.run_live() && self.run.spec == (self.spec, self.replicas) {
+            // An updater already works towards this spec (`reflect.DeepEqual`): it goes on
+            // and no run starts. A service update cleared `UpdateStatus`, so its
+            // `completeUpdate`, `pauseUpdate` and `rollbackUpdate` find none and write
+            // nothing; a manual rollback set `ROLLBACK_STARTED`, which it completes.
+            if !rollback {
+                self.set_state(cl, UpdateState::None, || {
+                    Some("update status cleared; the running update goes on".into())
+                });
+            }
+            return;
+        }
         if !rollback {
             self.set_state(cl, UpdateState::Updating, || None);
         }

@@ -17,7 +17,11 @@
 //! * the updater (`Supervisor.Update`): the spec differs, so the running updater is
 //!   cancelled and a new run starts over the kept slots: the slots still dirty (not on
 //!   the spec's image) are updated, with `update_config`, as a fresh `UPDATING` run — a
-//!   paused update goes on, and a rollback in progress goes on as an update.
+//!   paused update goes on, and a rollback in progress goes on as an update. A scale to
+//!   the count in force writes a spec equal to the running updater's, so that updater
+//!   goes on and no run starts (`reflect.DeepEqual` in `Supervisor.Update`); its status
+//!   writes then find `UpdateStatus` cleared and do nothing (`completeUpdate`,
+//!   `pauseUpdate`, `rollbackUpdate`), so no outcome is recorded.
 //!
 //! Simplification: when no slot is dirty, upstream's new run finds nothing to do and,
 //! `UpdateStatus` being cleared, never reports `update completed`. Here an update still

@@ -565,3 +565,23 @@ fn a_worker_reads_the_slot_as_its_run_read_it() {
     assert_eq!(created_and_stopped(&trace), [(0, 1), (3, 0)]);
     assert_eq!(r.restarts, 1);
 }
+
+#[test]
+fn a_scale_to_the_same_count_leaves_the_running_update_alone() {
+    // Three slots, parallelism 1, 2 s a slot. `docker service scale =3` at 3 s writes a spec
+    // equal to the running updater's, and swarmkit `Supervisor.Update`
+    // (manager/orchestrator/update/updater.go) does nothing when `reflect.DeepEqual` finds
+    // them equal: the run goes on (slots at 0, 2 and 4 s, done at 6 s, then the 5 s
+    // window). `UpdateService` (manager/controlapi/service.go) cleared `UpdateStatus`, so
+    // the run's `completeUpdate` at 11 s finds none and writes nothing: no outcome until
+    // the horizon.
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.horizon = 60 * S;
+    s.actions = scaled_at(3 * S, 3);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 60 * S));
+    assert_eq!(testkit::updates(&trace), ["updating", "none"]);
+    let secs: Vec<Time> = created_at(&trace, 1).iter().map(|t| t / S).collect();
+    assert_eq!(secs, [0, 2, 4]);
+    assert_eq!(created_and_stopped(&trace), [(0, 3), (3, 0)]);
+}
