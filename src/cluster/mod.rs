@@ -61,6 +61,7 @@ pub mod kubelet;
 mod level_sets;
 mod lifecycle;
 pub mod node;
+pub mod node_failures;
 mod node_loss;
 mod notices;
 mod placement;
@@ -181,6 +182,12 @@ pub struct Cluster<'s> {
     /// Where a task may go: the service's constraints and the ordered index of the nodes
     /// a task fits on (kept up to date with `nodes`).
     placer: placer::Placer,
+    /// Swarm: recent task failures per node, which put a node last ([`node_failures`]).
+    node_failures: node_failures::NodeFailures,
+    /// Swarm: each task's `SpecVersion` (tasks past the end: 0, the fleet's), and the one
+    /// tasks are created with now ([`Cluster::set_spec_version`]).
+    spec_versions: Vec<u32>,
+    spec_version: u32,
     /// Every task created in this trial, by index (kept for the whole trial: a stale event
     /// checks its task's generation, and controllers look tasks up by id after they ended).
     pub tasks: Vec<Task>,
@@ -291,6 +298,9 @@ impl<'s> Cluster<'s> {
             counts_wanted: runtime == RuntimeKind::Kubelet || placer.depends_on_tasks(),
             prefetches: prefetch::pays(scenario.service.replicas, std::mem::size_of::<Task>()),
             placer,
+            node_failures: node_failures::NodeFailures::default(),
+            spec_versions: Vec::new(),
+            spec_version: 0,
             tasks: Vec::new(),
             task_budget: TaskId::MAX,
             slot_tasks: slots::SlotLists::default(),
@@ -404,6 +414,9 @@ impl<'s> Cluster<'s> {
             );
         }
         self.placer.rebuild(&self.nodes, s.service.resources);
+        self.node_failures.clear();
+        self.spec_versions.clear();
+        self.spec_version = 0;
         self.tasks.clear();
         self.pods.clear();
         let slots = s.service.replicas as usize;

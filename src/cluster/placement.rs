@@ -1,17 +1,68 @@
 //! Placement: a task goes to the first node of the placement index with room, or waits
 //! in the pending queue, oldest first, until capacity is freed.
 
+use super::node_failures::MAX_FAILURES;
 use super::{Cluster, Node, NodeId, Share, TaskId, TaskState, placer};
 
 impl Cluster<'_> {
-    /// The node for the next task, or why none may take it (noted for the trial).
-    pub(super) fn pick_node(&mut self) -> Result<NodeId, placer::PendingReason> {
+    /// The node for task `id`, or why none may take it (noted for the trial).
+    pub(super) fn pick_node(&mut self, id: TaskId) -> Result<NodeId, placer::PendingReason> {
         let r = self.scenario.service.resources;
         let pick = self.placer.pick(&self.nodes, &self.wanted.on_node, r);
-        if let Err(reason) = pick {
-            self.gauges.pending.insert(reason);
+        match pick {
+            Err(reason) => self.gauges.pending.insert(reason),
+            Ok(node) if self.node_failures.any() => return Ok(self.after_failures(id, node)),
+            Ok(_) => {}
         }
         pick
+    }
+
+    /// swarmkit `nodeLess` with recent failures ([`super::node_failures`]): `node`, the
+    /// usual pick for task `id`, unless it has [`MAX_FAILURES`] of the task's
+    /// `SpecVersion`; then the first node by (failures if at least that many, usual key).
+    /// The usual pick is right whenever it has fewer: every node with fewer ranks 0.
+    #[inline(never)]
+    fn after_failures(&mut self, id: TaskId, node: NodeId) -> NodeId {
+        let key = self.spec_versions.get(id as usize).copied().unwrap_or(0);
+        let now = self.sim.now();
+        let failures = &self.node_failures;
+        if failures.count(node, key, now) < MAX_FAILURES {
+            return node;
+        }
+        let r = self.scenario.service.resources;
+        let rank = |n: NodeId| failures.rank(n, key, now);
+        self.placer
+            .pick_ranked(&self.nodes, &self.wanted.on_node, r, rank)
+            .unwrap_or(node)
+    }
+
+    /// Swarm: tasks created from now on have `SpecVersion` `v` (the scheduler ranks
+    /// nodes by the failures of a task's own `SpecVersion`).
+    pub fn set_spec_version(&mut self, v: u32) {
+        self.spec_version = v;
+    }
+
+    /// Swarm: `id`, just created, has the [`Cluster::set_spec_version`] in force.
+    #[inline]
+    pub(super) fn note_spec_version(&mut self, id: TaskId) {
+        if self.spec_version != 0 || !self.spec_versions.is_empty() {
+            let i = id as usize;
+            if i >= self.spec_versions.len() {
+                self.spec_versions.resize(i + 1, 0);
+            }
+            self.spec_versions[i] = self.spec_version;
+        }
+    }
+
+    /// Swarm's scheduler sees task `id` FAILED or REJECTED (`Scheduler.updateTask` →
+    /// `taskFailed`), of `SpecVersion` `v`: recorded against its node, unless the node
+    /// was lost (its tasks are orphaned, not failed).
+    pub fn note_failure(&mut self, id: TaskId, v: u32) {
+        let t = &self.tasks[id as usize];
+        if let (Some(node), false) = (t.node, t.lost) {
+            let now = self.sim.now();
+            self.node_failures.record(node, v, now);
+        }
     }
 
     /// Put task `id` on `node`; `old` is the share the wanted counts hold for it (nothing
@@ -58,7 +109,7 @@ impl Cluster<'_> {
                 self.pending.pop_front(); // stopped while it waited
                 continue;
             }
-            let Ok(node) = self.pick_node() else {
+            let Ok(node) = self.pick_node(id) else {
                 break;
             };
             self.pending.pop_front();

@@ -565,6 +565,40 @@ impl Placer {
         best.ok_or(worst)
     }
 
+    /// [`Placer::pick`] with `rank` before the scheduler's key: the first node by
+    /// (`rank`, key) among those every filter allows, within the preferred branch
+    /// (swarmkit's `nodeLess` orders the nodes of a leaf of the preference tree). `None`
+    /// if no node may take the task.
+    pub fn pick_ranked(
+        &mut self,
+        nodes: &[Node],
+        on_node: &[u32],
+        r: Resources,
+        rank: impl Fn(NodeId) -> u32,
+    ) -> Option<NodeId> {
+        self.count_domains(on_node);
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        candidates.extend(
+            (0..nodes.len())
+                .filter(|&i| self.first_failure(nodes, on_node, i, r).is_none())
+                .map(|i| i as NodeId),
+        );
+        self.narrow_by_preferences(&mut candidates, on_node);
+        let best = candidates
+            .iter()
+            .map(|&id| {
+                (
+                    rank(id),
+                    scheduler::key(&nodes[id as usize], id, self.scheduler),
+                )
+            })
+            .min()
+            .map(|(_, k)| k.3);
+        self.candidates = candidates;
+        best
+    }
+
     /// Swarm `preferences`: level by level, keep the candidates of the branch with the
     /// fewest active tasks of the service, counted over every node of the branch
     /// (swarmkit `nodeSet.tree` and `scheduleNTasksOnSubtree`: a task goes to a branch

@@ -82,7 +82,8 @@ impl Cluster<'_> {
             self.pods.push(kubelet::PodState::default()); // only the kubelet reads them
         }
         self.slot_tasks.push(slot, id);
-        match self.pick_node() {
+        self.note_spec_version(id);
+        match self.pick_node(id) {
             Ok(node) => {
                 self.record(id, None);
                 self.place_on(id, node, Share::default());

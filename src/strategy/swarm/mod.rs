@@ -254,6 +254,7 @@ impl<'s> Swarm<'s> {
 
     /// A new task of the spec for `slot`, created by no worker.
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
+        cl.set_spec_version(self.spec_gen);
         let id = cl.create_task(slot, self.spec, gate);
         self.set_track(id, NO_TRACK);
         self.created(id, slot);

@@ -585,3 +585,60 @@ fn a_scale_to_the_same_count_leaves_the_running_update_alone() {
     assert_eq!(secs, [0, 2, 4]);
     assert_eq!(created_and_stopped(&trace), [(0, 3), (3, 0)]);
 }
+
+#[test]
+fn a_node_with_five_recent_failures_goes_last() {
+    // One slot on two equal nodes; `next` crashes on start (2 s), the restart delay is
+    // 5 s, failures do not stop the update. Each replacement is created at the crash and
+    // placed then; both nodes hold no task of the service, so the spread order picks node
+    // 0 every time, until it has 5 failures of this `SpecVersion` within 5 minutes: then
+    // swarmkit's `nodeLess` (manager/scheduler/scheduler.go, `maxFailures`,
+    // `countRecentFailures`) puts it last and the replacement goes to node 1. Once node 1
+    // has 5 as well, the counts tie and the spread order decides again (node 0, at 65 s);
+    // from then on the node with fewer failures goes first, ties to node 0. (A 100 s
+    // `delay` keeps the update going past the horizon.)
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 100 * S, Order::StopFirst));
+    let node = s.cluster.nodes[0].clone();
+    s.cluster.nodes.push(crate::scenario::NodeSpec {
+        name: "node-2".into(),
+        ..node
+    });
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.horizon = 80 * S;
+    let (_, trace) = Workspace::new(&s).run_traced(0);
+    // Each `next` task's creation time and node, from its first record with a node.
+    let mut placed: Vec<(TaskId, Time, u32)> = Vec::new();
+    for e in &trace {
+        if let TraceRecord::Task {
+            t,
+            task,
+            version: 1,
+            node: Some(node),
+            ..
+        } = *e
+            && placed.last().is_none_or(|p| p.0 < task)
+        {
+            placed.push((task, t, node));
+        }
+    }
+    let placed: Vec<(Time, u32)> = placed.iter().map(|&(_, t, n)| (t / S, n)).collect();
+    assert_eq!(
+        placed,
+        [
+            (0, 0),
+            (2, 0),
+            (9, 0),
+            (16, 0),
+            (23, 0),
+            (30, 1),
+            (37, 1),
+            (44, 1),
+            (51, 1),
+            (58, 1),
+            (65, 0),
+            (72, 1),
+            (79, 0)
+        ]
+    );
+}

@@ -177,6 +177,7 @@ impl Swarm<'_> {
     /// waits for it.
     fn new_task_for(&mut self, cl: &mut Cluster, w: usize, at: usize, gate: StartGate) -> TaskId {
         let slot = self.run.dirty[at];
+        cl.set_spec_version(self.run.spec_gen);
         let task = cl.create_task(slot, self.spec, gate);
         self.created(task, slot);
         // `NewTask(u.cluster, u.newService, …)`: the run's `SpecVersion`.
@@ -259,6 +260,11 @@ impl Swarm<'_> {
                 self.dispatch(cl);
             }
             return;
+        }
+        // The scheduler sees the failure too (`taskFailed`), before the restart's
+        // replacement is placed.
+        if n.state == TaskState::Failed {
+            cl.note_failure(n.task, self.gen_of(n.task));
         }
         let releases = self.tracked(n.task).releases;
         if releases != NO_TASK {
