@@ -52,7 +52,12 @@
 //! `update_start` after the command that asked for it (update, `rollout: undo`, or the
 //! automatic rollback); a worker takes its next slot `delay + next_slot` after its task was
 //! RUNNING; a task's own failure reaches the updater, its workers and the restart
-//! supervisor `failure_report` after the exit. The cluster adds the per-task ones
+//! supervisor `failure_report` after the exit. Until then the manager reads the task
+//! RUNNING, desired RUNNING: it stays its slot's task for the orchestrator and the
+//! updater, so a run (or rollback) starting meanwhile finds the slot dirty, not dead, and
+//! its worker shuts the task down and waits for the report to start the replacement
+//! (`removeOldTasks`, `DelayStart`); a task shut down so is not restarted when the report
+//! arrives. The cluster adds the per-task ones
 //! (`create`, `start`, `start_after_stop`, `stop_signal`, `health_report`). Two measured
 //! quirks follow without special cases: with parallelism 1 and delay 0 a task that crashes
 //! right after start was already RUNNING, so the next slot is dispatched before the failure
@@ -366,6 +371,18 @@ impl Controller for Swarm<'_> {
             let t = cl.task(n.task);
             let lag = cl.overhead(Cp::FailureReport, t.slot, t.version, t.attempt);
             if lag > 0 {
+                // Until the report arrives the manager reads the task RUNNING, desired
+                // RUNNING: still the slot's task for the orchestrator and the updater (a
+                // rollback starting meanwhile does not find the slot dead, and its worker
+                // shuts the task down, so it is not restarted).
+                if !t.stop_requested && self.waiting_restart(t.slot).is_none() {
+                    let slot = t.slot as usize;
+                    if slot >= self.waiting_restart.len() {
+                        self.waiting_restart.resize(slot + 1, run::NO_TASK);
+                    }
+                    self.waiting_restart[slot] = n.task;
+                    self.track(n.task).unreported = true;
+                }
                 cl.set_timer(cl.now() + lag, Timer::Seen(n.task));
                 return;
             }

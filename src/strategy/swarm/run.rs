@@ -52,6 +52,9 @@ pub(super) struct Track {
     pub(super) restart_waits: bool,
     /// Stop-first: the wait for the old task is over (it ended, or the 1-minute timeout).
     pub(super) released: bool,
+    /// It failed and the failure has not reached the manager yet (`failure_report`): the
+    /// manager still reads it RUNNING, the slot's task, in [`super::Swarm::waiting_restart`].
+    pub(super) unreported: bool,
     /// Stop-first: the new task waiting for this (old) one to exit, [`NO_TASK`] if none.
     /// (Not an `Option`: without its 4-byte flag a track takes 24 bytes, not 32, and a
     /// 10,000-replica run's tracks, looked up at every notice, take less of the cache.)
@@ -74,6 +77,7 @@ pub(super) const NO_TRACK: Track = Track {
     counted: false,
     restart_waits: false,
     released: false,
+    unreported: false,
     releases: NO_TASK,
     worker: NO_WORKER,
 };

@@ -642,3 +642,30 @@ fn a_node_with_five_recent_failures_goes_last() {
         ]
     );
 }
+
+#[test]
+fn a_rollback_inside_the_failure_report_lag_replaces_the_task_the_manager_reads_running() {
+    // One slot; the `next` task crashes on start at 2 s and the failure reaches the manager
+    // 3 s later (`failure_report`), at 5 s. `docker service rollback` at 3 s: the manager
+    // still reads the task RUNNING with desired state RUNNING, so the slot is neither dead
+    // (swarmkit manager/orchestrator/restart/restart.go `UpdatableTasksInSlot`) nor clean:
+    // the rollback's worker creates a `current` task and shuts the crashed one down
+    // (update/updater.go `updateTask` → `removeOldTasks`), and `DelayStart` waits for it to
+    // be seen past RUNNING: the report at 5 s. The task starts then (5 → 7 s), the 5 s
+    // window follows: `rollback completed` at 12 s. The crashed task, shut down before its
+    // failure arrived, is not restarted (replicated/tasks.go restarts only tasks with
+    // desired state at most RUNNING).
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.cluster.control_plane = constant(&[(Cp::FailureReport, 3 * S)]);
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = vec![crate::scenario::Action {
+        at: 3 * S,
+        kind: ActionKind::Undo,
+    }];
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 12 * S));
+    let secs: Vec<Time> = created_at(&trace, 0).iter().map(|t| t / S).collect();
+    assert_eq!(secs, [3], "the rollback's task only");
+    assert_eq!(r.restarts, 0);
+}

@@ -96,9 +96,10 @@ impl Swarm<'_> {
                 // new task from being recorded Pending for an instant it never waited.
                 let old = self.remove_old_tasks(cl, at, NO_TASK);
                 let task = self.new_task_for(cl, w, at, StartGate::Held);
-                // DelayStart waits on the task `removeOldTasks` returns, if it had not ended.
+                // DelayStart waits on the task `removeOldTasks` returns, if it had not ended
+                // as the manager knows.
                 match old {
-                    Some(old) if cl.task(old).is_live() => {
+                    Some(old) if self.not_ended(cl, old) => {
                         self.track(old).releases = task;
                         cl.hear_stops_of(old);
                         cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(task));
@@ -164,7 +165,7 @@ impl Swarm<'_> {
             .set(w, Worker::Starting { slot, task: clean });
         cl.regate(clean, StartGate::Held);
         match last {
-            Some(old) if cl.task(old).is_live() => {
+            Some(old) if self.not_ended(cl, old) => {
                 self.track(old).releases = clean;
                 cl.hear_stops_of(old);
                 cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(clean));
@@ -234,6 +235,18 @@ impl Swarm<'_> {
     /// A task notice as the controller sees it (failures possibly late).
     pub(super) fn observe(&mut self, cl: &mut Cluster, n: Notice) {
         let now = cl.now();
+        // A failure reported late (`failure_report`): the task stops standing for its slot;
+        // if the updater shut it down meanwhile (took it), it is not restarted.
+        let mut shut_down = false;
+        if n.state == TaskState::Failed && self.tracked(n.task).unreported {
+            self.track(n.task).unreported = false;
+            let slot = cl.task(n.task).slot;
+            if self.waiting_restart(slot) == Some(n.task) {
+                self.take_waiting_restart(slot);
+            } else {
+                shut_down = true;
+            }
+        }
         // A stop-first task that ends while held for the old task is read only once that
         // wait is over (`updateTask` waits for `DelayStart` first): see `release`.
         let seen_running = match n.state {
@@ -273,7 +286,7 @@ impl Swarm<'_> {
         // The orchestrator restarts it with the spec in force (once its delayed start is
         // over); then the failure watch, which sees every task of the service that ends
         // (state > RUNNING), may change the spec.
-        if n.state == TaskState::Failed && !cl.task(n.task).stop_requested {
+        if n.state == TaskState::Failed && !cl.task(n.task).stop_requested && !shut_down {
             self.restart_when_due(cl, n.task);
         }
         match self.run.phase {
@@ -297,6 +310,12 @@ impl Swarm<'_> {
 }
 
 impl Swarm<'_> {
+    /// Whether `task` has not ended as the manager knows: live, or failed with the
+    /// report on its way (its end is then heard when the report arrives).
+    fn not_ended(&self, cl: &Cluster, task: TaskId) -> bool {
+        cl.task(task).is_live() || self.tracked(task).unreported
+    }
+
     /// Whether `task` is a stop-first task still held for its old task.
     fn held(&self, cl: &Cluster, task: TaskId) -> bool {
         !cl.task(task).start_allowed && !self.tracked(task).released
