@@ -16,6 +16,7 @@
 
 use super::task::NodeId;
 use crate::sim::time::{MINUTE, Time};
+use std::collections::VecDeque;
 
 /// `maxFailures`: recent failures that put a node last.
 pub const MAX_FAILURES: u32 = 5;
@@ -23,10 +24,28 @@ pub const MAX_FAILURES: u32 = 5;
 /// `monitorFailures`: how long a failure counts.
 pub const MONITOR_FAILURES: Time = 5 * MINUTE;
 
-/// Recent failures per node, as (`SpecVersion`, when), oldest first.
+/// The failures of one `SpecVersion` on one node: (instant, failures so far including
+/// that instant's), oldest first, so a count over a window is two look-ups whatever the
+/// number of failures (a restart loop with no delay fails millions of times in one
+/// instant, which is one entry).
+#[derive(Debug)]
+struct Log {
+    key: u32,
+    /// Failures so far before the first entry.
+    base: u64,
+    entries: VecDeque<(Time, u64)>,
+}
+
+impl Log {
+    fn total(&self) -> u64 {
+        self.entries.back().map_or(self.base, |e| e.1)
+    }
+}
+
+/// Recent failures per node, per `SpecVersion`.
 #[derive(Debug, Default)]
 pub struct NodeFailures {
-    per_node: Vec<Vec<(u32, Time)>>,
+    per_node: Vec<Vec<Log>>,
     /// Whether any failure was recorded this trial.
     any: bool,
 }
@@ -47,31 +66,59 @@ impl NodeFailures {
     }
 
     /// `taskFailed`: a task of `SpecVersion` `key` failed on `node` at `now`. Failures
-    /// that can no longer count are dropped first: of `key`, those 5 minutes old or more
-    /// (as `taskFailed` drops them); of another, those older (as `countRecentFailures`
-    /// skips them).
+    /// of `key` 5 minutes old or more are dropped first, as `taskFailed` drops them.
     pub fn record(&mut self, node: NodeId, key: u32, now: Time) {
         let n = node as usize;
         if n >= self.per_node.len() {
             self.per_node.resize_with(n + 1, Vec::new);
         }
-        let list = &mut self.per_node[n];
-        list.retain(|&(k, at)| {
-            let age = now - at;
-            age < MONITOR_FAILURES || k != key && age == MONITOR_FAILURES
-        });
-        list.push((key, now));
+        let logs = &mut self.per_node[n];
+        let i = match logs.iter().position(|l| l.key == key) {
+            Some(i) => i,
+            None => {
+                logs.push(Log {
+                    key,
+                    base: 0,
+                    entries: VecDeque::new(),
+                });
+                logs.len() - 1
+            }
+        };
+        let log = &mut logs[i];
+        while let Some(&(at, cum)) = log.entries.front() {
+            if now - at < MONITOR_FAILURES {
+                break;
+            }
+            log.base = cum;
+            log.entries.pop_front();
+        }
+        let total = log.total() + 1;
+        match log.entries.back_mut() {
+            Some(last) if last.0 == now => last.1 = total,
+            _ => log.entries.push_back((now, total)),
+        }
         self.any = true;
     }
 
     /// `countRecentFailures`: failures of `SpecVersion` `key` on `node` at most
     /// [`MONITOR_FAILURES`] before `now`.
     pub fn count(&self, node: NodeId, key: u32, now: Time) -> u32 {
-        self.per_node.get(node as usize).map_or(0, |list| {
-            list.iter()
-                .filter(|&&(k, at)| k == key && now - at <= MONITOR_FAILURES)
-                .count() as u32
-        })
+        let Some(log) = self
+            .per_node
+            .get(node as usize)
+            .and_then(|logs| logs.iter().find(|l| l.key == key))
+        else {
+            return 0;
+        };
+        let old = log
+            .entries
+            .partition_point(|&(at, _)| now - at > MONITOR_FAILURES);
+        let before = if old == 0 {
+            log.base
+        } else {
+            log.entries[old - 1].1
+        };
+        (log.total() - before).min(u64::from(u32::MAX)) as u32
     }
 
     /// Node `node`'s place before the usual key in `nodeLess`: its recent failures if at
@@ -101,5 +148,14 @@ mod tests {
         // The first is exactly 5 minutes old at 300 s: it still counts (`>` drops it).
         assert_eq!(f.count(1, 7, MONITOR_FAILURES), 5);
         assert_eq!(f.rank(1, 7, MONITOR_FAILURES + 1), 0);
+        // Many in one instant are one entry, counted in full.
+        for _ in 0..1000 {
+            f.record(0, 7, 10 * SECOND);
+        }
+        assert_eq!(f.count(0, 7, 10 * SECOND), 1000);
+        assert_eq!(f.per_node[0][0].entries.len(), 1);
+        // A record drops its key's failures 5 minutes old or more.
+        f.record(1, 7, MONITOR_FAILURES + 3 * SECOND);
+        assert_eq!(f.count(1, 7, MONITOR_FAILURES + 3 * SECOND), 2);
     }
 }
