@@ -237,21 +237,34 @@ impl Swarm<'_> {
         wanted > 1 || stale || wanted == 0 && self.dead_and_stale(slot)
     }
 
-    /// The tasks of `slot` [`Swarm::slot_dirty`] looks at, in creation order, appended to
-    /// `out`: what the run's worker will read for the slot, whatever happens to the slot
-    /// meanwhile (`Updater.Run` hands `worker()` the slots read when the run started).
-    fn read_slot(&self, cl: &Cluster, slot: u32, out: &mut Vec<TaskId>) {
+    /// Whether `slot` is dirty ([`Swarm::slot_dirty`]), and if so the tasks it looks at,
+    /// in creation order, appended to `out`: what the run's worker will read for the slot,
+    /// whatever happens to the slot meanwhile (`Updater.Run` hands `worker()` the slots
+    /// read when the run started). One pass over the slot for both (the tasks read are
+    /// the ones `slot_dirty` counts, so one of them is stale when it is the only one);
+    /// nothing is appended for a clean slot.
+    #[inline]
+    fn read_dirty_slot(&self, cl: &Cluster, slot: u32, out: &mut Vec<TaskId>) -> bool {
         let from = out.len();
-        out.extend(
-            cl.slot(slot)
-                .iter()
-                .copied()
-                .filter(|&t| cl.task(t).is_wanted()),
-        );
+        for &t in cl.slot(slot) {
+            if cl.task(t).is_wanted() {
+                out.push(t);
+            }
+        }
         if let Some(t) = self.waiting_restart(slot) {
             let at = out[from..].partition_point(|&x| x < t);
             out.insert(from + at, t);
         }
+        let dirty = match out[from..] {
+            [] => self.dead_and_stale(slot),
+            [t] => cl.task(t).version != self.spec,
+            _ => true,
+        };
+        debug_assert_eq!(dirty, self.slot_dirty(cl, slot));
+        if !dirty {
+            out.truncate(from);
+        }
+        dirty
     }
 
     /// `Supervisor.Update`: cancel the running updater (if any) and start a new run.
@@ -292,9 +305,8 @@ impl Swarm<'_> {
         snap.clear();
         spans.clear();
         for &s in &self.slots {
-            if self.slot_dirty(cl, s) {
-                let from = snap.len() as u32;
-                self.read_slot(cl, s, &mut snap);
+            let from = snap.len() as u32;
+            if self.read_dirty_slot(cl, s, &mut snap) {
                 dirty.push(s);
                 spans.push((from, snap.len() as u32));
             }
