@@ -109,6 +109,7 @@ impl Cluster<'_> {
         let mut snap = self.fleet.take().unwrap_or_default();
         if snap.made_for == made_for {
             self.restore_fleet(&snap);
+            self.fleet_copy = snap.walks.is_empty().then_some(self.fleet_snapshots);
         } else {
             self.fleet_log = Some(std::mem::take(&mut snap.events));
             self.fleet_walks = std::mem::take(&mut snap.walks);
@@ -126,6 +127,7 @@ impl Cluster<'_> {
             snap.made_for = made_for;
             snap.steps = self.steps - steps;
             self.save_fleet(&mut snap);
+            self.fleet_snapshots += 1;
         }
         self.fleet = Some(snap);
         first..self.tasks.len() as TaskId

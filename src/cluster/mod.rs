@@ -279,6 +279,10 @@ pub struct Cluster<'s> {
     fleet_log: Option<Vec<(Time, Event)>>,
     /// Readiness walks begun meanwhile, between those events ([`fleet::WalkMark`]).
     fleet_walks: Vec<fleet::WalkMark>,
+    /// Snapshots of the fleet made so far; `fleet_copy`: this trial's fleet is a copy of
+    /// the `k`th ([`Cluster::copied_fleet`]).
+    fleet_snapshots: u64,
+    fleet_copy: Option<u64>,
     /// The random streams of the trial ([`Cluster::rng`]).
     streams: TrialStreams,
     /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
@@ -334,6 +338,8 @@ impl<'s> Cluster<'s> {
             fleet: None,
             fleet_log: None,
             fleet_walks: Vec::new(),
+            fleet_snapshots: 0,
+            fleet_copy: None,
             streams: TrialStreams::new(scenario.seed, 0),
             zero_phases: Phase::ALL
                 .iter()
@@ -451,6 +457,14 @@ impl<'s> Cluster<'s> {
         self.busy = false;
         self.steps = 0;
         self.fleet_log = None;
+        self.fleet_copy = None;
+    }
+
+    /// Which snapshot this trial's serving fleet is a copy of ([`fleet`]), if it is one:
+    /// every copy of a snapshot is the same cluster, so a controller may keep what it read
+    /// of one. True right after [`Cluster::create_serving_fleet`], until anything changes.
+    pub fn copied_fleet(&self) -> Option<u64> {
+        self.fleet_copy
     }
 
     /// Run `f` as one engine call: zero-length steps it causes are applied after it, in

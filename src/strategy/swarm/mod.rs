@@ -176,6 +176,13 @@ pub struct Swarm<'s> {
     /// RUNNING upstream, so the updater counts it as the slot's task.
     waiting_restart: Vec<TaskId>,
     failures_total: u32,
+    /// Set while [`Controller::start`] requests the first run: the snapshot the trial's
+    /// fleet is a copy of ([`Cluster::copied_fleet`]), if it is one.
+    fleet_copy: Option<u64>,
+    /// The first run's read of a copied fleet (the snapshot's number, then the dirty
+    /// slots, their tasks and spans in slot order), kept from trial to trial: see
+    /// [`Swarm::start_run`].
+    first_read: Option<run::FirstRead>,
 }
 
 impl<'s> Swarm<'s> {
@@ -202,6 +209,8 @@ impl<'s> Swarm<'s> {
             dead: Vec::new(),
             waiting_restart: Vec::new(),
             failures_total: 0,
+            fleet_copy: None,
+            first_read: None,
         }
     }
 
@@ -363,7 +372,11 @@ impl Controller for Swarm<'_> {
         // `docker service update --image next`.
         self.write_spec(NEXT);
         self.requests = 0;
+        // Nothing has changed the copied fleet yet: a run started at once reads it as every
+        // copy of its snapshot reads.
+        self.fleet_copy = cl.copied_fleet();
         self.request_run(cl, false);
+        self.fleet_copy = None;
     }
 
     fn on_task(&mut self, cl: &mut Cluster, n: Notice) {

@@ -113,6 +113,17 @@ pub enum Timer {
     },
 }
 
+/// What the first run of a trial read of a fleet copied from snapshot `snapshot`
+/// ([`crate::cluster::Cluster::copied_fleet`]), before its shuffle: every copy of the
+/// snapshot reads the same, so it is read once a worker.
+#[derive(Debug)]
+pub(super) struct FirstRead {
+    snapshot: u64,
+    dirty: Vec<u32>,
+    snap: Vec<TaskId>,
+    spans: Vec<(u32, u32)>,
+}
+
 /// Run generations as timers carry them.
 const RUN_BITS: u32 = 0x00ff_ffff;
 
@@ -267,6 +278,26 @@ impl Swarm<'_> {
         dirty
     }
 
+    /// The run's dirty slots (in slot order), their tasks and spans, as the run reads
+    /// them when it starts.
+    fn read_slots(&mut self, cl: &Cluster) {
+        let mut dirty = std::mem::take(&mut self.run.dirty);
+        let mut snap = std::mem::take(&mut self.run.snap);
+        let mut spans = std::mem::take(&mut self.run.spans);
+        dirty.clear();
+        snap.clear();
+        spans.clear();
+        for &s in &self.slots {
+            let from = snap.len() as u32;
+            if self.read_dirty_slot(cl, s, &mut snap) {
+                dirty.push(s);
+                spans.push((from, snap.len() as u32));
+            }
+        }
+        let r = &mut self.run;
+        (r.dirty, r.snap, r.spans) = (dirty, snap, spans);
+    }
+
     /// `Supervisor.Update`: cancel the running updater (if any) and start a new run.
     pub(super) fn start_run(&mut self, cl: &mut Cluster, rollback: bool) {
         self.runs += 1;
@@ -299,20 +330,37 @@ impl Swarm<'_> {
                 }
             }
         }
-        let mut dirty = std::mem::take(&mut self.run.dirty);
-        let mut snap = std::mem::take(&mut self.run.snap);
-        let mut spans = std::mem::take(&mut self.run.spans);
-        snap.clear();
-        spans.clear();
-        for &s in &self.slots {
-            let from = snap.len() as u32;
-            if self.read_dirty_slot(cl, s, &mut snap) {
-                dirty.push(s);
-                spans.push((from, snap.len() as u32));
+        // The first run of a trial whose fleet is a copy reads what every copy of that
+        // snapshot gives (the updater's own state is fresh then: no slot dead or waiting
+        // for a restart), read once and kept.
+        let copy = self.fleet_copy.take().filter(|_| !rollback);
+        match &self.first_read {
+            Some(read) if copy == Some(read.snapshot) => {
+                let r = &mut self.run;
+                r.dirty.clone_from(&read.dirty);
+                r.snap.clone_from(&read.snap);
+                r.spans.clone_from(&read.spans);
+                if cfg!(debug_assertions) {
+                    let kept = (r.dirty.clone(), r.snap.clone(), r.spans.clone());
+                    self.read_slots(cl);
+                    let r = &self.run;
+                    assert_eq!(kept, (r.dirty.clone(), r.snap.clone(), r.spans.clone()));
+                }
+            }
+            _ => {
+                self.read_slots(cl);
+                if let Some(snapshot) = copy {
+                    let r = &self.run;
+                    self.first_read = Some(FirstRead {
+                        snapshot,
+                        dirty: r.dirty.clone(),
+                        snap: r.snap.clone(),
+                        spans: r.spans.clone(),
+                    });
+                }
             }
         }
         let r = &mut self.run;
-        (r.dirty, r.snap, r.spans) = (dirty, snap, spans);
         // Go map iteration order: a keyed shuffle (Fisher–Yates).
         let mut rng = cl.rng(u32::MAX, 0, r.id, Purpose::SlotOrder);
         for i in (1..r.dirty.len()).rev() {
