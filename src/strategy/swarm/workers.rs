@@ -16,7 +16,26 @@ const PREFETCH_TASKS: usize = 2;
 
 impl Swarm<'_> {
     /// Hand slots to idle workers; open the final window once every worker is done.
+    ///
+    /// Inlined for its usual answer, nothing to do: most calls (after every notice a worker
+    /// reads, and after a worker takes its next slot) come while slots are still handed
+    /// out and no worker is idle. The rest is out of line, so such a call costs a few
+    /// loads instead of the frame of the whole hand-out.
+    #[inline]
     pub(super) fn dispatch(&mut self, cl: &mut Cluster) {
+        let r = &self.run;
+        if r.phase == Some(Phase::Dispatching)
+            && r.next < r.dirty.len()
+            && r.workers.first_idle().is_none()
+        {
+            return;
+        }
+        self.hand_out(cl);
+    }
+
+    /// [`Swarm::dispatch`] past its first test.
+    #[inline(never)]
+    fn hand_out(&mut self, cl: &mut Cluster) {
         while self.run.phase == Some(Phase::Dispatching) {
             if self.run.next == self.run.dirty.len() {
                 self.run.phase = Some(Phase::Draining);
