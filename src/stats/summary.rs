@@ -211,12 +211,19 @@ impl Summary {
         // can put the mean of equal values a hair off them (7 × 0.1 sums to
         // 0.7000000000000001) and then give them a spurious spread: clamp, and treat
         // constant input as exactly constant.
-        let mut exact = ExactSum::default();
-        sorted.iter().for_each(|&v| exact.push(v));
-        let mean = exact
-            .mean(n as u64)
-            .unwrap_or_else(|| sorted.iter().sum::<f64>() / nf)
-            .clamp(min, max);
+        // Equal values (a column a run never moves: restarts, failures) have their value
+        // as the mean whatever the sum gives, by the clamp: not summed. Equal bits, not
+        // `==`: -0 and +0 compare equal, and a mix of them averages to +0.
+        let mean = if min.to_bits() == max.to_bits() {
+            min
+        } else {
+            let mut exact = ExactSum::default();
+            sorted.iter().for_each(|&v| exact.push(v));
+            exact
+                .mean(n as u64)
+                .unwrap_or_else(|| sorted.iter().sum::<f64>() / nf)
+                .clamp(min, max)
+        };
         let std = if n < 2 || min == max {
             0.0
         } else {
@@ -282,6 +289,49 @@ mod tests {
     use super::*;
     use crate::stats::student::t95;
     use crate::stats::testing::{close, one_to_ten};
+
+    /// The mean as it was computed for every column, equal values included.
+    fn summed_mean(sorted: &[f64]) -> f64 {
+        let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
+        let mut exact = ExactSum::default();
+        sorted.iter().for_each(|&v| exact.push(v));
+        exact
+            .mean(sorted.len() as u64)
+            .unwrap_or_else(|| sorted.iter().sum::<f64>() / sorted.len() as f64)
+            .clamp(min, max)
+    }
+
+    #[test]
+    fn equal_values_have_the_mean_the_sum_gave() {
+        let mut rng = crate::stats::testing::stream(5, 0);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.1,
+            1.0 / 3.0,
+            47.123456,
+            1e300,
+            -1e300,
+            f64::MAX,
+        ];
+        values.extend(
+            (0..200)
+                .map(|_| f64::from_bits(rng.next_u64()))
+                .filter(|x| x.is_finite()),
+        );
+        values.extend((0..200).map(|_| rng.below(1 << 40) as f64 / 1e6));
+        for &x in &values {
+            for n in [1, 2, 3, 7, 1000] {
+                let sorted = vec![x; n];
+                let mean = Summary::of_sorted(&sorted).unwrap().mean;
+                assert_eq!(mean.to_bits(), summed_mean(&sorted).to_bits(), "{x} x {n}");
+            }
+        }
+        // -0 and +0 compare equal but are not one value: summed, as before.
+        let mixed = [-0.0, -0.0, 0.0];
+        let mean = Summary::of_sorted(&mixed).unwrap().mean;
+        assert_eq!(mean.to_bits(), summed_mean(&mixed).to_bits());
+    }
 
     #[test]
     fn stat_names_round_trip() {
