@@ -46,11 +46,14 @@ impl Cluster<'_> {
     #[inline]
     pub(super) fn note_spec_version(&mut self, id: TaskId) {
         if self.spec_version != 0 || !self.spec_versions.is_empty() {
-            let i = id as usize;
-            if i >= self.spec_versions.len() {
-                self.spec_versions.resize(i + 1, 0);
+            // Ids grow by one a task: mostly a push.
+            let (i, v) = (id as usize, self.spec_version);
+            if i < self.spec_versions.len() {
+                self.spec_versions[i] = v;
+            } else {
+                self.spec_versions.resize(i, 0);
+                self.spec_versions.push(v);
             }
-            self.spec_versions[i] = self.spec_version;
         }
     }
 

@@ -245,13 +245,7 @@ impl<'s> Swarm<'s> {
     /// Set the bookkeeping of `task`, which may be past the end of the list (ids grow
     /// by one with every task created, so it is usually just past it).
     fn set_track(&mut self, task: TaskId, tr: Track) {
-        let i = task as usize;
-        if i < self.track.len() {
-            self.track[i] = tr;
-        } else {
-            self.track.resize(i, NO_TRACK);
-            self.track.push(tr);
-        }
+        set_at(&mut self.track, task as usize, NO_TRACK, tr);
     }
 
     /// `UpdateService` with a new spec of `version` (the replica count is set by the
@@ -271,18 +265,14 @@ impl<'s> Swarm<'s> {
         cl.set_spec_version(self.spec_gen);
         let id = cl.create_task(slot, self.spec, gate);
         self.set_track(id, NO_TRACK);
-        self.created(id, slot);
+        self.created(id, slot, self.spec_gen);
         id
     }
 
-    /// Bookkeeping of a task just created for `slot`: it has the spec's `SpecVersion`, and
+    /// Bookkeeping of a task just created for `slot`: it has `SpecVersion` `generation`, and
     /// the slot a task.
-    fn created(&mut self, id: TaskId, slot: u32) {
-        let i = id as usize;
-        if i >= self.task_gen.len() {
-            self.task_gen.resize(i + 1, 0);
-        }
-        self.task_gen[i] = self.spec_gen;
+    fn created(&mut self, id: TaskId, slot: u32, generation: u32) {
+        set_at(&mut self.task_gen, id as usize, 0, generation);
         self.revive(slot);
     }
 
@@ -317,6 +307,21 @@ impl<'s> Swarm<'s> {
     pub(super) fn cfg(&self) -> &UpdateConfig {
         self.run.cfg.as_ref().expect("a run has a config")
     }
+}
+
+/// `v[i] = value`, filling any gap before `i` with `fill`. The lists indexed by task id
+/// grow by one with every task created, so `i` is mostly just past the end: one push,
+/// without `resize`'s general path.
+#[inline]
+fn set_at<T: Copy>(v: &mut Vec<T>, i: usize, fill: T, value: T) {
+    if i < v.len() {
+        v[i] = value;
+        return;
+    }
+    if i > v.len() {
+        v.resize(i, fill);
+    }
+    v.push(value);
 }
 
 /// The task states the Swarm controller reacts to; notices of the others are not made
@@ -498,3 +503,28 @@ impl Controller for Swarm<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod set_at_tests {
+    use super::set_at;
+
+    /// Against what it replaces (`resize(i + 1, fill)` when short, then `v[i] = value`),
+    /// over random writes mostly just past the end.
+    #[test]
+    fn set_at_writes_as_resize_and_index() {
+        let mut rng = crate::sim::Key::trial(9, 0, crate::sim::Purpose::Controller).rng();
+        let (mut v, mut w) = (Vec::new(), Vec::new());
+        for k in 0..5_000u32 {
+            let i = match rng.below(4) {
+                0 => rng.below(v.len() as u64 + 8) as usize,
+                _ => v.len(),
+            };
+            set_at(&mut v, i, u32::MAX, k);
+            if i >= w.len() {
+                w.resize(i + 1, u32::MAX);
+            }
+            w[i] = k;
+            assert_eq!(v, w);
+        }
+    }
+}

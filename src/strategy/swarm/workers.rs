@@ -199,9 +199,8 @@ impl Swarm<'_> {
         let slot = self.run.dirty[at];
         cl.set_spec_version(self.run.spec_gen);
         let task = cl.create_task(slot, self.spec, gate);
-        self.created(task, slot);
         // `NewTask(u.cluster, u.newService, …)`: the run's `SpecVersion`.
-        self.task_gen[task as usize] = self.run.spec_gen;
+        self.created(task, slot, self.run.spec_gen);
         let tr = Track {
             run: self.run.id,
             worker: w as u32,
