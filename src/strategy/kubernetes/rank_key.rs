@@ -135,10 +135,10 @@ impl Key {
         (self.tail[1] as u32 as u128) << 64 | self.tail[2] as u128
     }
 
-    /// The last key of this key's class (part 8 above any real one).
-    pub(super) fn class_end(&self) -> Key {
+    /// The least key of this key's class (part 8 zero): the class as a key.
+    pub(super) fn class_start(&self) -> Key {
         Key {
-            tail: [self.tail[0], self.tail[1] | u32::MAX as u64, u64::MAX],
+            tail: [self.tail[0], self.tail[1] & !(u32::MAX as u64), 0],
             ..*self
         }
     }
@@ -265,12 +265,14 @@ mod tests {
             assert_eq!(a.restarts_rank(), !restarts as u64);
             assert_eq!(a.created(), created);
             assert_eq!(a.lo(), (uid as u128) << 32 | id as u128);
-            // The class's end is after every key of the class and before the next class.
-            let end = a.class_end();
-            assert!(a <= end && same_class(&a, &end));
+            // The class's start is before every key of the class and after the classes
+            // before it.
+            let start = a.class_start();
+            assert!(start <= a && same_class(&a, &start));
             let same = (pa.0, pa.1, pa.2, pa.3, pa.4) == (pb.0, pb.1, pb.2, pb.3, pb.4);
             assert_eq!(same_class(&a, &b), same);
-            assert_eq!(b <= end, same || b < a);
+            assert_eq!(start == b.class_start(), same);
+            assert_eq!(start <= b, same || a < b);
         }
     }
 

@@ -16,15 +16,17 @@
 //! 8. a random UID (drawn once per pod, from the pod's own stream), then the task index.
 //!
 //! Parts 1–4 (the *group*) change only when the pod or its node's count changes; parts 5
-//! and 7 change with the clock. The index keeps a ReplicaSet's active pods in a `BTreeSet`
-//! ordered by group, then by *class* — (Ready since, restarts, created), most recent
-//! first — then by UID. Pods of one class share parts 5–7 at any instant, so a class's
-//! first pod is its best; within a group the ready bucket grows along the classes, so the
-//! pods of the smallest bucket are a run of classes at the start of the group, and the next
-//! pod to delete is the best first pod of those classes. In a rolling update the old pods
-//! share one class (Ready and created at 0), so a pick is O(log n); pods of one group that
-//! became Ready, or were created, at many different times within one bucket cost one step
-//! per class.
+//! and 7 change with the clock. The index keeps a ReplicaSet's active pods in an ordered
+//! set (the *tree*, [`class_sets`]) ordered by group, then by *class* — (Ready since,
+//! restarts, created), most recent first — then by UID. Pods of one class share parts 5–7
+//! at any instant, so a class's first pod is its best; within a group the ready bucket
+//! grows along the classes, so the pods of the smallest bucket are a run of classes at the
+//! start of the group, and the next pod to delete is the best first pod of those classes.
+//! The set orders the classes alone and finds a class's first pod by its UID's bits, so
+//! that neither a pick nor a move of a node's entries searches among the pods. In a
+//! rolling update the old pods share one class (Ready and created at 0), so a pick looks
+//! at one class; pods of one group that became Ready, or were created, at many different
+//! times within one bucket cost one step per class.
 //!
 //! A change of a node's count moves its pods to another group. So that it moves one entry
 //! per class rather than one per pod, the set holds only the best pod of each (node, part
@@ -47,8 +49,9 @@
 //! every node stays detached, and a pick scans the nodes' lists instead (each node's best
 //! member, then its next classes while they can still win). At these sizes the scan
 //! (under 100 instructions a node) costs less than keeping the tree: a pick there removes
-//! and inserts an entry, and every count change moves a node's entries (a B-tree insert
-//! or remove is some 200 instructions on 40-byte keys). Each node's best is kept from
+//! and inserts an entry, and every count change moves a node's entries (measured when the
+//! tree was a B-tree, whose insert or remove was some 200 instructions on 40-byte keys;
+//! the threshold was not measured again for [`class_sets`]). Each node's best is kept from
 //! one pick to the next ([`NodeBest`]) while its list and the age buckets it was ranked by
 //! stay as they were, so a pick mostly walks only the node of the pod picked before.
 
@@ -56,11 +59,9 @@ use super::rank_key::{Entry, Key, Member, leaders, log2_bucket, log2_bucket_end,
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time};
-use std::collections::BTreeSet;
-use std::ops::Bound::{Excluded, Unbounded};
+use class_sets::ClassSets;
 
-/// Entries up to which [`Ranking::best`] steps from class to class rather than search.
-const SMALL_TREE: usize = 32;
+mod class_sets;
 
 /// Nodes up to which a set keeps no tree entries for its assigned pods and a pick scans
 /// every node's list instead ([`SetIndex::scan`]).
@@ -106,7 +107,7 @@ struct Pod {
 #[derive(Debug, Default)]
 struct SetIndex {
     /// Unassigned pods, and the best pod of each (node, level, class).
-    tree: BTreeSet<Entry>,
+    tree: ClassSets,
     /// Pods to key afresh (each once: see [`Pod::stale`]).
     stale: Vec<TaskId>,
     /// Position in [`Ranking::node_log`] up to which node counts were read.
@@ -201,7 +202,7 @@ impl NodeBest {
 
 impl SetIndex {
     fn reset(&mut self, nodes: usize) {
-        self.tree.clear();
+        self.tree.reset(nodes);
         self.stale.clear();
         self.cursor = 0;
         self.node_count.clear();
@@ -450,42 +451,31 @@ impl Ranking {
             // Only unassigned pods are in the tree, and they rank before every other.
             return self.sets[v].scan_best(now);
         }
-        let set = &self.sets[v];
-        let tree = &set.tree;
-        // The first pod of the next class: in a small tree (a few nodes) stepping over
-        // the class's other entries costs less than a search; in a large one a class may
-        // hold an entry per node, and the search skips them at once.
-        let mut steps = (tree.len() <= SMALL_TREE).then(|| tree.range(..));
-        let first = match steps.as_mut() {
-            Some(all) => *all.next()?,
-            None => *tree.first()?,
-        };
-        let group = first.group();
+        // The least group, then the classes of its least ready bucket (a run at its
+        // start: the bucket grows along the classes), each by its first entry.
+        let tree = &self.sets[v].tree;
         let ready_bucket = |e: &Entry| {
-            if first.ready() {
+            if e.ready() {
                 log2_bucket(now, e.since())
             } else {
                 0
             }
         };
-        let bucket = ready_bucket(&first);
+        let mut least = None;
         let mut best: Option<(u64, i64, u128)> = None;
-        let mut next = Some(first);
-        while let Some(e) = next {
-            if e.group() != group || ready_bucket(&e) != bucket {
+        for (e, class) in tree.classes() {
+            let (group, bucket) = *least.get_or_insert_with(|| (e.group(), ready_bucket(e)));
+            if e.group() != group || ready_bucket(e) != bucket {
                 break;
             }
-            let rank = (e.restarts_rank(), log2_bucket(now, e.created()), e.lo());
+            let rank = (
+                e.restarts_rank(),
+                log2_bucket(now, e.created()),
+                tree.first(class),
+            );
             if best.is_none_or(|b| rank < b) {
                 best = Some(rank);
             }
-            next = match steps.as_mut() {
-                Some(rest) => rest.find(|x| !same_class(x, &e)).copied(),
-                None => tree
-                    .range((Excluded(e.class_end()), Unbounded))
-                    .next()
-                    .copied(),
-            };
         }
         best.map(|b| b.2 as TaskId)
     }
