@@ -314,15 +314,11 @@ impl SetIndex {
             self.node_count[n as usize] = count;
             return;
         }
-        let list = std::mem::take(&mut self.on_node[n as usize]);
-        for m in leaders(&list) {
-            self.tree.remove(&self.entry(Some(n), m));
+        let old = self.node_count[n as usize];
+        for m in leaders(&self.on_node[n as usize]) {
+            self.tree.relabel(&m.with_count(old), m.with_count(count));
         }
         self.node_count[n as usize] = count;
-        for m in leaders(&list) {
-            self.tree.insert(self.entry(Some(n), m));
-        }
-        self.on_node[n as usize] = list;
     }
 }
 
