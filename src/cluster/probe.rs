@@ -57,7 +57,15 @@ pub struct ProbeWalk {
     /// Kept by the walk rather than by each [`Seek`], so that a container's walk takes the
     /// logarithm once, not at every flip it looks for.
     skip: Option<Geometric>,
+    /// The uniform of a skip drawn but not yet taken ([`NO_DRAW`]: none). A walk that
+    /// draws a skip whose lower bound ([`Geometric::at_least`]) already lies past the
+    /// instant it walks to pauses there, `t` at the bound, without the skip's logarithm:
+    /// most such skips end after the trial has.
+    drawn: f64,
 }
+
+/// [`ProbeWalk::drawn`] when no skip is pending (a draw is in `[0, 1)`).
+const NO_DRAW: f64 = -1.0;
 
 impl ProbeWalk {
     /// A worker of probe `p` whose first probe is at `first`.
@@ -75,6 +83,7 @@ impl ProbeWalk {
             fail: 0,
             rng,
             skip,
+            drawn: NO_DRAW,
         }
     }
 
@@ -102,17 +111,34 @@ impl ProbeWalk {
     /// No probe counted yet: a walk as [`ProbeWalk::new`] made it, if its stream was not
     /// drawn from either (the caller knows).
     pub fn is_fresh(&self) -> bool {
-        self.succ == 0 && self.fail == 0
+        self.succ == 0 && self.fail == 0 && self.drawn < 0.0
     }
 
-    /// The first tick not yet probed: every flip still to come is at or after it.
+    /// The first tick not yet probed or known to pass: every flip still to come is at or
+    /// after it.
     pub fn next_tick(&self) -> Time {
         self.t
     }
 
+    /// The first instant a flip of the walk `seek` directs can be observed, for a walk
+    /// paused by [`ProbeWalk::resume`]: [`ProbeWalk::next_tick`], or, paused on a skip,
+    /// `failureThreshold − 1` periods after it, since the skip's flaky failure at the
+    /// tick it ends on (or a hung probe's, later) begins the streak that flips
+    /// (not before the bound's tick either way). Waiting for this rather than the tick
+    /// keeps the engine from walking the walk only to take the skip's logarithm.
+    pub fn flips_from(&self, seek: &Seek) -> Time {
+        if self.drawn < 0.0 {
+            return self.t;
+        }
+        let streak = seek.failure.saturating_sub(1) as Time;
+        self.t.saturating_add(streak.saturating_mul(seek.period))
+    }
+
     /// [`ProbeWalk::next_flip`] in steps: probe every tick up to `until` (inclusive) and
     /// return the flip, or `None` when none came by then (the walk pauses at the next
-    /// tick, after `until`, or a little later, once a streak it looks for is over). Walking
+    /// tick, after `until`, or a little later, once a streak it looks for is over, or on
+    /// a skip to a flaky failure whose bound lies after `until`: see
+    /// [`ProbeWalk::flips_from`] for when the walk can next flip). Walking
     /// in steps finds what one walk finds: the walk stops only between ticks, where its
     /// state is all it carries.
     pub fn resume(&mut self, seek: &Seek, app: AppTimes, until: Time) -> Option<Flip> {
@@ -188,11 +214,35 @@ impl ProbeWalk {
             let forced = succ_thr == 0 && self.fail == 0;
             if forced {
                 // Skip the passes before the next flaky failure.
-                let passes = self
+                let skip = self
                     .skip
                     .as_ref()
-                    .expect("a walk of a flaky probe keeps its skip distribution")
-                    .sample(&mut self.rng);
+                    .expect("a walk of a flaky probe keeps its skip distribution");
+                let (t, passes) = if self.drawn >= 0.0 {
+                    // Paused on this skip's bound: take it from where it was drawn.
+                    let x = std::mem::replace(&mut self.drawn, NO_DRAW);
+                    (t - skip.at_least(x) * period, skip.of_draw(x))
+                } else {
+                    match skip.draw(&mut self.rng) {
+                        None => (t, skip.fixed()),
+                        Some(x) => {
+                            // Every flip lies at or after the bound's tick: pause there
+                            // when it lies past `until` (a tick at or after the hang or
+                            // the horizon is not left for later: the walk ends there).
+                            let low = skip.at_least(x).checked_mul(period);
+                            if let Some(at) = low.and_then(|d| t.checked_add(d))
+                                && at > until
+                                && at < app.hang_at
+                                && at < horizon
+                            {
+                                self.t = at;
+                                self.drawn = x;
+                                return None;
+                            }
+                            (t, skip.of_draw(x))
+                        }
+                    }
+                };
                 let tick = passes
                     .checked_mul(period)
                     .and_then(|d| t.checked_add(d))
@@ -426,6 +476,8 @@ mod tests {
         let mut p = probe(2, 2, 3);
         let horizon = 3600 * S;
         for i in 0..300 {
+            // Thresholds of 1 to 3, so a paused skip's promise is checked at each.
+            p.failure_threshold = 1 + (i as u32 / 3) % 3;
             p.flaky = [0.02, 0.2, 0.6][i as usize % 3];
             let a = app(7 * S, if i % 4 == 0 { 900 * S } else { NEVER });
             let mut whole = ProbeWalk::new(S, rng(i), &p);
@@ -434,20 +486,29 @@ mod tests {
             let mut until = 0;
             for k in 0..40 {
                 let (succ, fail) = if k % 2 == 0 {
-                    (None, Some(3))
+                    (None, Some(p.failure_threshold))
                 } else {
                     (Some(2), None)
                 };
                 let want = whole.next_flip(&p, a, succ, fail, horizon);
                 let seek = Seek::new(&p, succ, fail, horizon);
+                let mut promised = 0;
                 let got = loop {
                     if let Some(f) = steps.resume(&seek, a, until) {
                         break f;
                     }
                     assert!(steps.next_tick() > until);
+                    promised = steps.flips_from(&seek);
+                    assert!(promised >= steps.next_tick());
                     until += pauses.below(20 * S);
                 };
                 assert_eq!(got, want, "walk {i}, flip {k}");
+                if let Flip::Success(at) | Flip::Failure(at) = got {
+                    assert!(
+                        at >= promised,
+                        "walk {i}, flip {k}: before its pause's promise"
+                    );
+                }
                 if got == Flip::Never {
                     break;
                 }

@@ -28,7 +28,7 @@ pub struct FlipCursor {
 impl Deferred<Event> for FlipCursor {
     fn resume(&mut self, until: Time) -> Resume<Event> {
         match self.walk.resume(&self.seek, self.app, until) {
-            None => Resume::Pending(self.walk.next_tick()),
+            None => Resume::Pending(self.walk.flips_from(&self.seek)),
             Some(Flip::Success(at) | Flip::Failure(at)) if at < self.death => {
                 Resume::Due(at, self.event)
             }
@@ -86,7 +86,7 @@ impl Cluster<'_> {
         match walk.resume(&seek, app, ahead) {
             // Nothing by then: the engine walks on as far as the trial gets.
             None => {
-                let from = walk.next_tick();
+                let from = walk.flips_from(&seek);
                 let cursor = FlipCursor {
                     walk,
                     seek,
