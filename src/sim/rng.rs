@@ -302,27 +302,34 @@ impl KeyedRng {
 /// that ends after the trial's end aside without its logarithm; most are never needed.
 #[derive(Debug, Clone, Copy)]
 pub struct Geometric {
-    p: f64,
     ln_q: f64,
     /// `1 / −ln(1 − p)`, shrunk by a relative `2⁻⁴⁰` so that the bound stays below the
-    /// sample whatever the rounding ([`Geometric::at_least`]); 0 when `ln(1 − p)` is 0.
+    /// sample whatever the rounding ([`Geometric::at_least`]); 0 when `ln(1 − p)` is 0 or
+    /// not a number. Negative when `p` decides the sample without a draw: [`ONE`] for a
+    /// `p` of 1 or more, [`NONE`] for a `p` of 0 or less (so that a walk's copy of the
+    /// distribution is two words, not three).
     inv_scaled: f64,
 }
+
+/// [`Geometric::inv_scaled`] of a `p` of 1 or more: every sample is 0.
+const ONE: f64 = -1.0;
+/// [`Geometric::inv_scaled`] of a `p` of 0 or less: every sample is `u64::MAX`.
+const NONE: f64 = -2.0;
 
 impl Geometric {
     /// Success probability `p`.
     pub fn new(p: f64) -> Geometric {
         let ln_q = (1.0 - p).ln();
-        let inv_scaled = if ln_q < 0.0 && ln_q.is_finite() {
+        let inv_scaled = if p >= 1.0 {
+            ONE
+        } else if p <= 0.0 {
+            NONE
+        } else if ln_q < 0.0 && ln_q.is_finite() {
             (1.0 / -ln_q) * (1.0 - 1.0 / (1u64 << 40) as f64)
         } else {
             0.0
         };
-        Geometric {
-            p,
-            ln_q,
-            inv_scaled,
-        }
+        Geometric { ln_q, inv_scaled }
     }
 
     /// Failures before the first success, by inversion: `⌊ln(1 − u) / ln(1 − p)⌋`.
@@ -338,7 +345,7 @@ impl Geometric {
     /// decides the sample without drawing (it is then [`Geometric::fixed`]).
     #[inline]
     pub fn draw(&self, rng: &mut KeyedRng) -> Option<f64> {
-        if self.p >= 1.0 || self.p <= 0.0 {
+        if self.inv_scaled < 0.0 {
             return None;
         }
         Some(rng.unit())
@@ -347,7 +354,7 @@ impl Geometric {
     /// The sample when `p` is 1 or more (0) or 0 or less (never a success: `u64::MAX`).
     #[inline]
     pub fn fixed(&self) -> u64 {
-        if self.p >= 1.0 { 0 } else { u64::MAX }
+        if self.inv_scaled == ONE { 0 } else { u64::MAX }
     }
 
     /// The second half of [`Geometric::sample`]: the sample of the uniform `x` drawn.
