@@ -214,35 +214,8 @@ impl ProbeWalk {
             let forced = succ_thr == 0 && self.fail == 0;
             if forced {
                 // Skip the passes before the next flaky failure.
-                let skip = self
-                    .skip
-                    .as_ref()
-                    .expect("a walk of a flaky probe keeps its skip distribution");
-                let (t, passes) = if self.drawn >= 0.0 {
-                    // Paused on this skip's bound: take it from where it was drawn.
-                    let x = std::mem::replace(&mut self.drawn, NO_DRAW);
-                    (t - skip.at_least(x) * period, skip.of_draw(x))
-                } else {
-                    match skip.draw(&mut self.rng) {
-                        None => (t, skip.fixed()),
-                        Some(x) => {
-                            // Every flip lies at or after the bound's tick: pause there
-                            // when it lies past `until` (a tick at or after the hang or
-                            // the horizon is not left for later: the walk ends there).
-                            let low = skip.at_least(x).checked_mul(period);
-                            if let Some(at) = low.and_then(|d| t.checked_add(d))
-                                && at > until
-                                && at < app.hang_at
-                                && at < horizon
-                            {
-                                self.t = at;
-                                self.drawn = x;
-                                return None;
-                            }
-                            (t, skip.of_draw(x))
-                        }
-                    }
-                };
+                // `None`: paused on the skip's bound.
+                let (t, passes) = self.take_skip(t, period, app.hang_at, until, horizon)?;
                 let tick = passes
                     .checked_mul(period)
                     .and_then(|d| t.checked_add(d))
@@ -271,6 +244,50 @@ impl ProbeWalk {
                 }
             }
         }
+    }
+    /// The skip to the next flaky failure of a walk at tick `t`: where it is counted from
+    /// and its passes, or `None` when the walk pauses on the skip's bound instead (see
+    /// [`ProbeWalk::drawn`]). Out of line: a walk of a probe that is never flaky (most
+    /// walks) keeps its frame free of the bound's constants.
+    #[inline(never)]
+    fn take_skip(
+        &mut self,
+        t: Time,
+        period: Time,
+        hang_at: Time,
+        until: Time,
+        horizon: Time,
+    ) -> Option<(Time, u64)> {
+        let skip = self
+            .skip
+            .as_ref()
+            .expect("a walk of a flaky probe keeps its skip distribution");
+        let (t, passes) = if self.drawn >= 0.0 {
+            // Paused on this skip's bound: take it from where it was drawn.
+            let x = std::mem::replace(&mut self.drawn, NO_DRAW);
+            (t - skip.at_least(x) * period, skip.of_draw(x))
+        } else {
+            match skip.draw(&mut self.rng) {
+                None => (t, skip.fixed()),
+                Some(x) => {
+                    // Every flip lies at or after the bound's tick: pause there
+                    // when it lies past `until` (a tick at or after the hang or
+                    // the horizon is not left for later: the walk ends there).
+                    let low = skip.at_least(x).checked_mul(period);
+                    if let Some(at) = low.and_then(|d| t.checked_add(d))
+                        && at > until
+                        && at < hang_at
+                        && at < horizon
+                    {
+                        self.t = at;
+                        self.drawn = x;
+                        return None;
+                    }
+                    (t, skip.of_draw(x))
+                }
+            }
+        };
+        Some((t, passes))
     }
 }
 
