@@ -29,6 +29,19 @@ impl<const I: usize> At<I> {
     }
 }
 
+/// How many metric columns there are ([`Column::is_metric`]).
+pub const METRICS: usize = {
+    let mut n = 0;
+    let mut k = 0;
+    while k < COLUMNS.len() {
+        if COLUMNS[k].is_metric() {
+            n += 1;
+        }
+        k += 1;
+    }
+    n
+};
+
 /// The place of column `i` among the metric columns, if it is one.
 const fn metric_index(i: usize) -> Option<usize> {
     if !COLUMNS[i].is_metric() {

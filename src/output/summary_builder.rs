@@ -8,10 +8,12 @@
 //!
 //! **Memory.** A value costs the bytes of its narrowest exact encoding: 1 for a small
 //! count, 2 for cores or a request count, 4 for a duration under 71 minutes, 8 for memory
-//! in bytes, a latency or a ratio. The default scenario (traffic on, 24 numeric cells a
-//! trial before the four 0/1 `pending_*` cells, one byte each) kept 65 bytes per trial at
-//! a million trials, so 65 MB (69 with them), against 192 MB (224) for one
-//! `f64` per cell (measured with [`SummaryBuilder::heap_bytes`]; a test pins the bound).
+//! in bytes, a latency or a ratio (a run of one value at a column's end is counted, not
+//! stored, until another value comes: see [`CompactColumn`]). The default scenario
+//! (traffic on, 24 numeric cells a trial before the four 0/1 `pending_*` cells, one byte
+//! each) kept 65 bytes per trial at a million trials, so 65 MB (69 with them), against
+//! 192 MB (224) for one `f64` per cell (measured with [`SummaryBuilder::heap_bytes`]; a
+//! test pins the bound).
 //! Nothing else grows with the trials: a trial's outcome decides where its values are
 //! filed rather than being stored. [`SummaryBuilder::finish`] decodes one column at a
 //! time on each of at most four threads, adding at most 24 bytes per trial a thread while
@@ -22,7 +24,7 @@
 //! shards of a run, the chunks of worker threads) finishes into a `Summary` identical, bit
 //! for bit, to one builder over all of them.
 
-use crate::output::cells::{At, CellVisitor, visit_cells};
+use crate::output::cells::{At, CellVisitor, METRICS, visit_cells};
 use crate::output::columns::{COLUMNS, Cell, Column};
 use crate::output::summary::{Metric, OutcomeMetrics, OutcomeShare, Summary};
 use crate::result::{Outcome, TrialResult};
@@ -70,13 +72,11 @@ impl SummaryBuilder {
         let o = row.outcome as usize;
         self.counts[o] += 1;
         self.event_budget_exceeded += u64::from(row.event_budget_exceeded);
-        visit_cells(
-            row,
-            &mut Filing {
-                values: &mut self.values,
-                outcome: o,
-            },
-        );
+        // As an array, the compile-time place of each metric needs no bounds check (nor
+        // does `o`, checked by the count above).
+        let values = self.values.as_mut_slice().try_into();
+        let values = values.expect("a list of values per metric column");
+        visit_cells(row, &mut Filing { values, outcome: o });
     }
 
     /// Adds every trial of `other`, a builder of the same scenario and seed over other
@@ -212,9 +212,9 @@ type ColumnMetrics = (Option<Metric>, [Option<Metric>; OUTCOMES]);
 
 /// One trial's cells being filed under its outcome: what [`Cell::as_f64`] gives, pushed
 /// onto its metric's column, with the column known at compile time (see
-/// [`crate::output::cells`]); a count goes in as an integer, skipping the float round trip.
+/// [`crate::output::cells`]).
 struct Filing<'a> {
-    values: &'a mut [[CompactColumn; OUTCOMES]],
+    values: &'a mut [[CompactColumn; OUTCOMES]; METRICS],
     outcome: usize,
 }
 
@@ -248,7 +248,16 @@ fn column_metrics(
     let of_outcome = std::array::from_fn(|o| {
         let start = all.len();
         values[o].decode_into(all);
-        let part = sort_finite_in(all, start, sort);
+        let part = match values[o].only_value() {
+            // Copies of one value (most columns): in order already, and finite or not as
+            // a whole; nothing to sort or to filter.
+            Some(x) if x.is_finite() => start..all.len(),
+            Some(_) => {
+                all.truncate(start);
+                start..start
+            }
+            None => sort_finite_in(all, start, sort),
+        };
         metric(&all[part])
     });
     if values.iter().filter(|v| !v.is_empty()).count() <= 1 {

@@ -157,20 +157,6 @@ impl Chunk {
         }
     }
 
-    /// [`Chunk::push`] of `v as f64`, without converting when the encoding stores whole
-    /// numbers and `v` fits: then `v` itself is the stored integer (below the limit every
-    /// integer is an exact `f64`, so it decodes to `v as f64`).
-    #[inline(always)]
-    fn push_int(&mut self, v: u64) {
-        let enc = self.enc;
-        if !enc.raw && enc.scale == 1.0 && v < enc.limit {
-            write(&mut self.bytes, enc.width, v);
-            self.len += 1;
-        } else {
-            self.push(v as f64);
-        }
-    }
-
     /// [`Chunk::push`] of a value its encoding cannot hold (rare: out of line).
     #[cold]
     #[inline(never)]
@@ -201,11 +187,23 @@ impl Chunk {
 /// The order of values is kept, but statistics need only the multiset: [`append`] joins
 /// two columns (two shards, two thread-local builders) in O(chunks).
 ///
+/// The values pushed last, while they are all the same value, are held as a run (the
+/// value's bits and how many) and go into the chunks only when a different value comes:
+/// most columns of a run are constant (every trial has the same replica count, no
+/// restarts, no pending task), and a push that matches the run is one compare and one
+/// add instead of the chunk's encoding and write.
+///
 /// [`append`]: CompactColumn::append
 #[derive(Debug, Clone, Default)]
 pub struct CompactColumn {
     chunks: Vec<Chunk>,
-    len: usize,
+    /// Values in `chunks`.
+    stored: usize,
+    /// The bits of the run's value (any bits when `run` is 0: a push that matches them
+    /// starts the run as well as a push that does not).
+    run_bits: u64,
+    /// Values of the run, pushed after every value in `chunks`.
+    run: usize,
 }
 
 impl CompactColumn {
@@ -217,6 +215,41 @@ impl CompactColumn {
     /// Appends `x`.
     #[inline]
     pub fn push(&mut self, x: f64) {
+        let bits = x.to_bits();
+        if bits == self.run_bits {
+            self.run += 1;
+        } else {
+            self.new_run(bits);
+        }
+    }
+
+    /// Appends `v as f64` (the same value, bit for bit), for a count.
+    #[inline(always)]
+    pub fn push_int(&mut self, v: u64) {
+        self.push(v as f64);
+    }
+
+    /// A value other than the run's: the run goes into the chunks, and `bits` starts the
+    /// next one. Out of line: constant columns never come here after their first value.
+    #[inline(never)]
+    fn new_run(&mut self, bits: u64) {
+        self.store_run();
+        self.run_bits = bits;
+        self.run = 1;
+    }
+
+    /// Moves the run into the chunks.
+    fn store_run(&mut self) {
+        let x = f64::from_bits(self.run_bits);
+        for _ in 0..self.run {
+            self.store(x);
+        }
+        self.stored += std::mem::take(&mut self.run);
+    }
+
+    /// Appends `x` to the chunks.
+    #[inline]
+    fn store(&mut self, x: f64) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len < CHUNK_LEN => chunk.push(x),
             last => {
@@ -224,20 +257,6 @@ impl CompactColumn {
                 self.start_chunk(encoding, x);
             }
         }
-        self.len += 1;
-    }
-
-    /// Appends `v as f64` (the same value, bit for bit), faster for a count.
-    #[inline(always)]
-    pub fn push_int(&mut self, v: u64) {
-        match self.chunks.last_mut() {
-            Some(chunk) if chunk.len < CHUNK_LEN => chunk.push_int(v),
-            last => {
-                let encoding = last.map_or(0, |c| c.encoding);
-                self.start_chunk(encoding, v as f64);
-            }
-        }
-        self.len += 1;
     }
 
     /// A new chunk holding `x`, starting in `encoding` (where the previous chunk ended up,
@@ -256,26 +275,36 @@ impl CompactColumn {
 
     /// Moves every value of `other` to the end of this column.
     pub fn append(&mut self, other: &mut CompactColumn) {
-        self.len += other.len;
+        // This column's run comes before `other`'s values; `other`'s run stays the last.
+        self.store_run();
+        (self.run_bits, self.run) = (other.run_bits, other.run);
+        self.stored += other.stored;
         self.chunks.append(&mut other.chunks);
-        other.len = 0;
+        *other = CompactColumn::default();
     }
 
     /// How many values.
     pub fn len(&self) -> usize {
-        self.len
+        self.stored + self.run
     }
 
     /// Whether there is no value.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
+    }
+
+    /// The value all the values are (bit for bit), if there is at least one and they are
+    /// all the same.
+    pub fn only_value(&self) -> Option<f64> {
+        (self.stored == 0 && self.run > 0).then_some(f64::from_bits(self.run_bits))
     }
 
     /// Appends the values to `out`, in the order they were pushed, bit-identical to what
     /// was pushed.
     pub fn decode_into(&self, out: &mut Vec<f64>) {
-        out.reserve(self.len);
+        out.reserve(self.len());
         self.chunks.iter().for_each(|c| c.decode_into(out));
+        out.extend(std::iter::repeat_n(f64::from_bits(self.run_bits), self.run));
     }
 
     /// The values as a vector ([`CompactColumn::decode_into`] a new one).
@@ -303,6 +332,13 @@ mod tests {
     fn column(xs: &[f64]) -> CompactColumn {
         let mut c = CompactColumn::new();
         xs.iter().for_each(|&x| c.push(x));
+        c
+    }
+
+    /// [`column`] with its run moved into the chunks, to look at their encodings.
+    fn stored(xs: &[f64]) -> CompactColumn {
+        let mut c = column(xs);
+        c.store_run();
         c
     }
 
@@ -336,7 +372,7 @@ mod tests {
     #[test]
     fn narrowest_exact_encoding() {
         let width = |xs: &[f64]| {
-            let c = column(xs);
+            let c = stored(xs);
             ENCODINGS[c.chunks[0].encoding].width
         };
         assert_eq!(width(&[4.0, 5.0, 255.0]), 1);
@@ -347,14 +383,14 @@ mod tests {
         assert_eq!(width(&[47.123456, 4295.0]), 8);
         assert_eq!(width(&[4.0 * 1024.0 * 1024.0 * 1024.0]), 8);
         assert_eq!(width(&[0.1 + 0.2]), 8, "not a short decimal: raw");
-        assert_eq!(column(&[0.1 + 0.2]).chunks[0].encoding, ENCODINGS.len() - 1);
+        assert_eq!(stored(&[0.1 + 0.2]).chunks[0].encoding, ENCODINGS.len() - 1);
     }
 
     #[test]
     fn outliers_widen_their_chunk_only() {
         let mut xs: Vec<f64> = (0..3 * CHUNK_LEN).map(|i| (i % 7) as f64).collect();
         xs[CHUNK_LEN + 5] = 1e6;
-        let c = column(&xs);
+        let c = stored(&xs);
         let widths: Vec<u8> = c
             .chunks
             .iter()
@@ -395,6 +431,43 @@ mod tests {
                 want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
             );
         }
+    }
+
+    /// Runs of one value (held apart from the chunks until another value comes) come back
+    /// in place: among other values, across chunk boundaries, after an append, and for
+    /// values whose bits are equal though the numbers are not (−0, NaN) or the other way
+    /// round.
+    #[test]
+    fn runs_keep_their_place() {
+        let mut xs = vec![0.0, 0.0, -0.0, -0.0, 3.0, f64::NAN, f64::NAN, 0.0];
+        xs.extend(std::iter::repeat_n(5.5, CHUNK_LEN + 3));
+        xs.extend([7.0, 7.0, 0.0]);
+        xs.extend(std::iter::repeat_n(1.0, 2 * CHUNK_LEN));
+        let bits_of = |xs: &[f64]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let c = column(&xs);
+        assert_eq!(c.len(), xs.len());
+        assert_eq!(bits(&c), bits_of(&xs));
+        for split in [0, 1, 2, 5, 8, 9, CHUNK_LEN, xs.len() - 1, xs.len()] {
+            let mut a = column(&xs[..split]);
+            let mut b = column(&xs[split..]);
+            a.append(&mut b);
+            assert!(b.is_empty());
+            a.push(2.0);
+            a.push(2.0);
+            let mut want = xs.clone();
+            want.extend([2.0, 2.0]);
+            assert_eq!(a.len(), want.len(), "split at {split}");
+            assert_eq!(bits(&a), bits_of(&want), "split at {split}");
+        }
+    }
+
+    #[test]
+    fn only_value_of_a_single_run() {
+        assert_eq!(column(&[]).only_value(), None);
+        assert_eq!(column(&[2.5, 2.5]).only_value(), Some(2.5));
+        assert_eq!(column(&[0.0, -0.0]).only_value(), None);
+        assert_eq!(column(&[1.0, 2.0, 2.0]).only_value(), None);
+        assert!(column(&[f64::NAN; 3]).only_value().unwrap().is_nan());
     }
 
     #[test]
