@@ -53,7 +53,8 @@
 //! tree was a B-tree, whose insert or remove was some 200 instructions on 40-byte keys;
 //! the threshold was not measured again for [`class_sets`]). Each node's best is kept from
 //! one pick to the next ([`NodeBest`]) while its list and the age buckets it was ranked by
-//! stay as they were, so a pick mostly walks only the node of the pod picked before.
+//! stay as they were, and through a pick from a node whose pods share one class, so a
+//! pick mostly walks no node's classes at all.
 
 use super::rank_key::{Entry, Key, Member, leaders, log2_bucket, log2_bucket_end, same_class};
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
@@ -134,7 +135,9 @@ struct SetIndex {
 /// on it, and the count changes more often than anything else the rank reads). It holds
 /// until the node's list changes or the clock reaches `until`, where the age bucket of a
 /// member it ranked changes. Between two picks most nodes' lists stay as they were and
-/// the buckets (log₂ of the ages) seldom move, so a pick walks few nodes' classes again.
+/// the buckets (log₂ of the ages) seldom move, so a pick walks few nodes' classes again;
+/// the node of the pod picked before keeps its best too when its pods share one class
+/// ([`NodeBest::removed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NodeBest {
     /// Parts 1–3 of the node's least group (its best member's group, as in a [`Member`])
@@ -196,6 +199,22 @@ impl NodeBest {
             rank: u128::from(group) << 64 | u128::from(best.0),
             lo: best.1,
             until,
+        }
+    }
+
+    /// Member `m` was taken from its node's list at `at`, leaving `list`. When `m` was
+    /// the last and every pod left shares its class (a rollout's old pods mostly do), `m`
+    /// was the node's best, and the next one takes its place: ranked the same but for
+    /// part 8, by the same buckets. Otherwise the node is walked again at the next scan.
+    fn removed(&mut self, list: &[Member], at: usize, m: &Member) {
+        match (list.first(), list.last()) {
+            (Some(first), Some(last)) if at == list.len() && same_class(first, m) => {
+                // Not walked since its list last changed: nothing is kept to update.
+                if self.until != NodeBest::STALE.until {
+                    self.lo = last.lo();
+                }
+            }
+            _ => *self = NodeBest::STALE,
         }
     }
 }
@@ -282,7 +301,6 @@ impl SetIndex {
             self.tree.remove(&self.entry(n, m));
             return;
         };
-        self.scanned[node as usize] = NodeBest::STALE;
         let list = &mut self.on_node[node as usize];
         // A pick takes the best pod of its class, most often its node's last: a pop, no
         // search and no shift.
@@ -295,6 +313,7 @@ impl SetIndex {
             list.remove(at);
             at
         };
+        self.scanned[node as usize].removed(list, at, &m);
         if self.detached[node as usize] {
             return;
         }
