@@ -101,7 +101,8 @@ struct Pod {
     uid: Option<u64>,
     /// Its node and key, if indexed (active when last keyed).
     keyed: Option<(Option<NodeId>, Member)>,
-    /// In its set's `stale` list, waiting to be keyed afresh.
+    /// In its set's `stale` list, waiting to be keyed afresh; or chosen to be deleted, and
+    /// never keyed again ([`Ranking::choose`]).
     stale: bool,
 }
 
@@ -434,7 +435,8 @@ impl Ranking {
     }
 
     /// Choose the `diff` active pods of ReplicaSet `set` to delete, first deleted first,
-    /// into [`Ranking::chosen`], every one ranked as things stand now. They leave the index.
+    /// into [`Ranking::chosen`], every one ranked as things stand now. They leave the index
+    /// for good: the caller stops them.
     pub fn choose(&mut self, cl: &mut Cluster, set: usize, diff: usize) {
         self.chosen.clear();
         let v = set;
@@ -456,6 +458,10 @@ impl Ranking {
                 self.sets[v].detach(n);
             }
             self.unindex(v, id);
+            // The caller stops it, and a pod told to stop is never active again: marked
+            // stale without a place in a stale list, it is not keyed afresh (nor its
+            // later changes read), which would only find it inactive.
+            self.pods[id as usize].stale = true;
             self.chosen.push(id);
         }
     }
