@@ -129,22 +129,26 @@ struct SetIndex {
     /// By node, for the scan: its best member as the last scan found it, while that still
     /// holds ([`NodeBest::STALE`]: its list changed since).
     scanned: Vec<NodeBest>,
+    /// The first instant one of the nodes' kept bests may no longer hold (the least of
+    /// their `until`s, 0 when a node's list changed): before it, a scan compares them
+    /// without looking at any node's walk.
+    scan_until: Time,
 }
 
-/// A node's best member for [`SetIndex::scan_best`], ranked without its node's count
-/// (the count is the same for every pod of the node, so the node's best does not depend
-/// on it, and the count changes more often than anything else the rank reads). It holds
-/// until the node's list changes or the clock reaches `until`, where the age bucket of a
+/// A node's best member for [`SetIndex::scan_best`], with its node's count. The count is
+/// the same for every pod of the node, so the node's best does not depend on it, and the
+/// count changes more often than anything else the rank reads: a new count is written
+/// into the kept rank ([`NodeBest::recount`]). The best itself holds until the node's
+/// list changes or the clock reaches `until`, where the age bucket of a
 /// member it ranked changes. Between two picks most nodes' lists stay as they were and
 /// the buckets (log₂ of the ages) seldom move, so a pick walks few nodes' classes again;
 /// the node of the pod picked before keeps its best too when its pods share one class
 /// ([`NodeBest::removed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NodeBest {
-    /// Parts 1–3 of the node's least group (its best member's group, as in a [`Member`])
-    /// in the high word, parts 5–7 packed in the low one (see [`NodeBest::of`]); the
-    /// node's count goes in the gap the group leaves for it. `u128::MAX` for a node
-    /// without pods, which never wins.
+    /// The node's least group (its best member's group with the node's count, as in an
+    /// [`Entry`]) in the high word, parts 5–7 packed in the low one (see
+    /// [`NodeBest::of`]). `u128::MAX` for a node without pods, which never wins.
     rank: u128,
     /// Part 8.
     lo: u128,
@@ -160,9 +164,13 @@ impl NodeBest {
         until: 0,
     };
 
-    /// The best member of a node's `list` at `now`: the node's least group, then the
-    /// least rest of the rank among the classes in it, walked from the best.
-    fn of(list: &[Member], now: Time) -> NodeBest {
+    /// The bits of [`NodeBest::rank`] that hold the node's count (part 4, complemented).
+    const COUNT: u128 = (u32::MAX as u128) << 64;
+
+    /// The best member of a node's `list` at `now`, the node holding `count` active pods:
+    /// the node's least group, then the least rest of the rank among the classes in it,
+    /// walked from the best.
+    fn of(list: &[Member], count: u32, now: Time) -> NodeBest {
         let Some(last) = list.last() else {
             return NodeBest {
                 until: NEVER,
@@ -197,7 +205,7 @@ impl NodeBest {
             best = best.min((head, m.lo()));
         }
         NodeBest {
-            rank: u128::from(group) << 64 | u128::from(best.0),
+            rank: u128::from(last.with_count(count).group()) << 64 | u128::from(best.0),
             lo: best.1,
             until,
         }
@@ -218,6 +226,14 @@ impl NodeBest {
             _ => *self = NodeBest::STALE,
         }
     }
+
+    /// Its node now holds `count` active pods (a node without pods, or not walked since
+    /// its list changed, has none to rank).
+    fn recount(&mut self, count: u32) {
+        if self.rank != u128::MAX {
+            self.rank = self.rank & !NodeBest::COUNT | u128::from(!count) << 64;
+        }
+    }
 }
 
 impl SetIndex {
@@ -236,6 +252,7 @@ impl SetIndex {
         self.to_attach.clear();
         self.scanned.clear();
         self.scanned.resize(nodes, NodeBest::STALE);
+        self.scan_until = 0;
     }
 
     /// The pod with the smallest rank now among the assigned ones: the least of the
@@ -243,24 +260,27 @@ impl SetIndex {
     /// in the tree: the least group, then the least ready bucket in it, then the least
     /// rest of the rank). A node's best is walked again only when it may have changed.
     fn scan_best(&mut self, now: Time) -> Option<TaskId> {
-        let mut best = (u128::MAX, u128::MAX);
-        let nodes = self.on_node.iter().zip(&self.node_count);
-        for ((list, &count), scanned) in nodes.zip(&mut self.scanned) {
-            if now >= scanned.until {
-                *scanned = NodeBest::of(list, now);
+        if now >= self.scan_until {
+            self.scan_until = NEVER;
+            for (n, scanned) in self.scanned.iter_mut().enumerate() {
+                if now >= scanned.until {
+                    *scanned = NodeBest::of(&self.on_node[n], self.node_count[n], now);
+                }
+                self.scan_until = self.scan_until.min(scanned.until);
             }
+        }
+        let mut best = (u128::MAX, u128::MAX);
+        for (n, scanned) in self.scanned.iter().enumerate() {
             debug_assert_eq!(
                 (scanned.rank, scanned.lo),
                 {
-                    let fresh = NodeBest::of(list, now);
+                    let fresh = NodeBest::of(&self.on_node[n], self.node_count[n], now);
                     (fresh.rank, fresh.lo)
                 },
-                "a node's best holds until its list or a bucket changes"
+                "a node's best holds until its list, its count or a bucket changes"
             );
-            // Part 4 (`with_count`) in the group's gap; a node without pods stays above all.
-            let rank = scanned.rank | u128::from(!count) << 64;
-            if rank < best.0 || rank == best.0 && scanned.lo < best.1 {
-                best = (rank, scanned.lo);
+            if scanned.rank < best.0 || scanned.rank == best.0 && scanned.lo < best.1 {
+                best = (scanned.rank, scanned.lo);
             }
         }
         (best.0 != u128::MAX).then_some(best.1 as TaskId)
@@ -278,6 +298,7 @@ impl SetIndex {
             return;
         };
         self.scanned[node as usize] = NodeBest::STALE;
+        self.scan_until = 0;
         let list = &self.on_node[node as usize];
         // The list is in descending order: the members ranked after `m` come first.
         let at = list.partition_point(|x| m < *x);
@@ -315,6 +336,7 @@ impl SetIndex {
             at
         };
         self.scanned[node as usize].removed(list, at, &m);
+        self.scan_until = self.scan_until.min(self.scanned[node as usize].until);
         if self.detached[node as usize] {
             return;
         }
@@ -332,6 +354,7 @@ impl SetIndex {
     fn recount_node(&mut self, n: NodeId, count: u32) {
         if self.detached[n as usize] {
             self.node_count[n as usize] = count;
+            self.scanned[n as usize].recount(count);
             return;
         }
         let old = self.node_count[n as usize];
