@@ -2,7 +2,7 @@
 //! in the pending queue, oldest first, until capacity is freed.
 
 use super::node_failures::MAX_FAILURES;
-use super::{Cluster, Node, NodeId, Share, TaskId, TaskState, placer};
+use super::{Cluster, Node, NodeId, Share, TaskId, TaskState, placer, task};
 
 impl Cluster<'_> {
     /// The node for task `id`, or why none may take it (noted for the trial).
@@ -46,14 +46,7 @@ impl Cluster<'_> {
     #[inline]
     pub(super) fn note_spec_version(&mut self, id: TaskId) {
         if self.spec_version != 0 || !self.spec_versions.is_empty() {
-            // Ids grow by one a task: mostly a push.
-            let (i, v) = (id as usize, self.spec_version);
-            if i < self.spec_versions.len() {
-                self.spec_versions[i] = v;
-            } else {
-                self.spec_versions.resize(i, 0);
-                self.spec_versions.push(v);
-            }
+            task::set_at(&mut self.spec_versions, id, 0, self.spec_version);
         }
     }
 

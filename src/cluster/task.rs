@@ -210,6 +210,31 @@ impl Task {
     }
 }
 
+/// `list[id] = value` in a list indexed by task id, filling any gap before `id` with
+/// `fill`. Ids grow by one with every task created, so `id` is mostly just past the end:
+/// one push, without `resize`'s general path.
+///
+/// ```
+/// use rollout_sim::cluster::task::set_at;
+/// let mut list = vec![7u32];
+/// set_at(&mut list, 1, 0, 8); // just past the end: a push
+/// set_at(&mut list, 3, 0, 9); // a gap, filled
+/// set_at(&mut list, 0, 0, 6); // in place
+/// assert_eq!(list, [6, 8, 0, 9]);
+/// ```
+#[inline]
+pub fn set_at<T: Copy>(list: &mut Vec<T>, id: TaskId, fill: T, value: T) {
+    let i = id as usize;
+    if i < list.len() {
+        list[i] = value;
+        return;
+    }
+    if i > list.len() {
+        list.resize(i, fill);
+    }
+    list.push(value);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +245,25 @@ mod tests {
         assert_eq!(std::mem::align_of::<Task>(), 32);
         assert_eq!(std::mem::offset_of!(Task, since), 24);
         assert_eq!(std::mem::offset_of!(Task, hang_at), 56);
+    }
+
+    /// Against what it replaces (`resize(id + 1, fill)` when short, then `list[id] =
+    /// value`), over random writes mostly just past the end.
+    #[test]
+    fn set_at_writes_as_resize_and_index() {
+        let mut rng = crate::sim::Key::trial(9, 0, crate::sim::Purpose::Controller).rng();
+        let (mut v, mut w) = (Vec::new(), Vec::new());
+        for k in 0..5_000u32 {
+            let i = match rng.below(4) {
+                0 => rng.below(v.len() as u64 + 8) as usize,
+                _ => v.len(),
+            };
+            set_at(&mut v, i as TaskId, u32::MAX, k);
+            if i >= w.len() {
+                w.resize(i + 1, u32::MAX);
+            }
+            w[i] = k;
+            assert_eq!(v, w);
+        }
     }
 }

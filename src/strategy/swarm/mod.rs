@@ -91,6 +91,7 @@ mod scale;
 mod workers;
 
 use super::{Controller, Metrics};
+use crate::cluster::task::set_at;
 use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
@@ -245,7 +246,7 @@ impl<'s> Swarm<'s> {
     /// Set the bookkeeping of `task`, which may be past the end of the list (ids grow
     /// by one with every task created, so it is usually just past it).
     fn set_track(&mut self, task: TaskId, tr: Track) {
-        set_at(&mut self.track, task as usize, NO_TRACK, tr);
+        set_at(&mut self.track, task, NO_TRACK, tr);
     }
 
     /// `UpdateService` with a new spec of `version` (the replica count is set by the
@@ -272,7 +273,7 @@ impl<'s> Swarm<'s> {
     /// Bookkeeping of a task just created for `slot`: it has `SpecVersion` `generation`, and
     /// the slot a task.
     fn created(&mut self, id: TaskId, slot: u32, generation: u32) {
-        set_at(&mut self.task_gen, id as usize, 0, generation);
+        set_at(&mut self.task_gen, id, 0, generation);
         self.revive(slot);
     }
 
@@ -307,21 +308,6 @@ impl<'s> Swarm<'s> {
     pub(super) fn cfg(&self) -> &UpdateConfig {
         self.run.cfg.as_ref().expect("a run has a config")
     }
-}
-
-/// `v[i] = value`, filling any gap before `i` with `fill`. The lists indexed by task id
-/// grow by one with every task created, so `i` is mostly just past the end: one push,
-/// without `resize`'s general path.
-#[inline]
-fn set_at<T: Copy>(v: &mut Vec<T>, i: usize, fill: T, value: T) {
-    if i < v.len() {
-        v[i] = value;
-        return;
-    }
-    if i > v.len() {
-        v.resize(i, fill);
-    }
-    v.push(value);
 }
 
 /// The task states the Swarm controller reacts to; notices of the others are not made
@@ -503,28 +489,3 @@ impl Controller for Swarm<'_> {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod set_at_tests {
-    use super::set_at;
-
-    /// Against what it replaces (`resize(i + 1, fill)` when short, then `v[i] = value`),
-    /// over random writes mostly just past the end.
-    #[test]
-    fn set_at_writes_as_resize_and_index() {
-        let mut rng = crate::sim::Key::trial(9, 0, crate::sim::Purpose::Controller).rng();
-        let (mut v, mut w) = (Vec::new(), Vec::new());
-        for k in 0..5_000u32 {
-            let i = match rng.below(4) {
-                0 => rng.below(v.len() as u64 + 8) as usize,
-                _ => v.len(),
-            };
-            set_at(&mut v, i, u32::MAX, k);
-            if i >= w.len() {
-                w.resize(i + 1, u32::MAX);
-            }
-            w[i] = k;
-            assert_eq!(v, w);
-        }
-    }
-}
