@@ -11,6 +11,7 @@
 //! the trial's end is saved. Walking a cursor is not an event (it is never counted).
 
 use super::time::Time;
+use std::collections::binary_heap::PeekMut;
 
 /// What walking a cursor up to an instant found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,26 @@ impl<E> Deferred<E> for NoCursor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeferredId(pub(super) u32);
 
+/// A waiting cursor's place in the agenda: the first time it has not examined, then its
+/// entry's index, in one integer, so that the heap orders its keys by one comparison (a
+/// tuple's takes two, and the heap compares at every level it sifts through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Waiting(u128);
+
+impl Waiting {
+    fn new(from: Time, entry: u32) -> Waiting {
+        Waiting(u128::from(from) << 32 | u128::from(entry))
+    }
+
+    fn from(self) -> Time {
+        (self.0 >> 32) as Time
+    }
+
+    fn entry(self) -> u32 {
+        self.0 as u32
+    }
+}
+
 /// One deferred event.
 struct Entry<C> {
     /// `None` once reclaimed.
@@ -65,9 +86,9 @@ struct Entry<C> {
 /// The deferred events of one run, and the order to walk them in.
 pub(super) struct Agenda<C> {
     entries: Vec<Entry<C>>,
-    /// Cursors not done, by the first time they have not examined (min-heap, stale
-    /// entries of reclaimed cursors skipped).
-    waiting: std::collections::BinaryHeap<std::cmp::Reverse<(Time, u32)>>,
+    /// Cursors not done, by the first time they have not examined (min-heap of
+    /// [`Waiting`] keys, stale entries of reclaimed cursors skipped).
+    waiting: std::collections::BinaryHeap<std::cmp::Reverse<Waiting>>,
     /// The top of `waiting` (`Time::MAX` when empty), kept beside it so the engine's check
     /// before each event ("is any deferred event due?") is one compare with a field.
     earliest: Time,
@@ -93,7 +114,7 @@ impl<C> Agenda<C> {
     /// Refresh the `earliest` field after `waiting` changed.
     #[inline]
     fn update_earliest(&mut self) {
-        self.earliest = self.waiting.peek().map_or(Time::MAX, |r| r.0.0);
+        self.earliest = self.waiting.peek().map_or(Time::MAX, |r| r.0.from());
     }
 
     /// Keep `cursor`, which has examined every instant before `from`, with its event's
@@ -105,7 +126,7 @@ impl<C> Agenda<C> {
             seq,
             done: false,
         });
-        self.waiting.push(std::cmp::Reverse((from, i)));
+        self.waiting.push(std::cmp::Reverse(Waiting::new(from, i)));
         self.earliest = self.earliest.min(from);
         DeferredId(i)
     }
@@ -117,47 +138,45 @@ impl<C> Agenda<C> {
         self.earliest
     }
 
-    /// The first instant some cursor has not examined (`None`: none is waiting).
-    pub(super) fn pending_from(&mut self) -> Option<Time> {
-        while let Some(&std::cmp::Reverse((from, i))) = self.waiting.peek() {
-            let e = &self.entries[i as usize];
-            if e.done || e.cursor.is_none() {
-                self.waiting.pop();
-                self.update_earliest();
-                continue;
-            }
-            return Some(from);
-        }
-        None
-    }
-
     /// Walk every cursor that has not examined `until` up to it; `push` gets each event
-    /// found, with its reserved sequence number.
+    /// found, with its reserved sequence number. A cursor still pending keeps its place
+    /// at the top of `waiting` with its new time (one sift down, where a pop and a push
+    /// would sift twice): most walks end pending, paused on their next flaky failure.
     pub(super) fn walk_until<E>(&mut self, until: Time, mut push: impl FnMut(Time, u64, E))
     where
         C: Deferred<E>,
     {
-        while let Some(from) = self.pending_from() {
+        while let Some(mut top) = self.waiting.peek_mut() {
+            let (from, i) = (top.0.from(), top.0.entry());
             if from > until {
-                return;
+                break;
             }
-            let std::cmp::Reverse((_, i)) = self.waiting.pop().expect("peeked");
-            self.update_earliest();
             let e = &mut self.entries[i as usize];
-            let cursor = e.cursor.as_mut().expect("a waiting cursor is held");
+            let cursor = match e.cursor.as_mut() {
+                Some(cursor) if !e.done => cursor,
+                // Reclaimed, or its event found (a stale entry).
+                _ => {
+                    PeekMut::pop(top);
+                    continue;
+                }
+            };
             match cursor.resume(until) {
                 Resume::Due(at, event) => {
                     e.done = true;
                     push(at, e.seq, event);
+                    PeekMut::pop(top);
                 }
-                Resume::Never => e.done = true,
+                Resume::Never => {
+                    e.done = true;
+                    PeekMut::pop(top);
+                }
                 Resume::Pending(next) => {
                     debug_assert!(next > until);
-                    self.waiting.push(std::cmp::Reverse((next, i)));
-                    self.earliest = self.earliest.min(next);
+                    *top = std::cmp::Reverse(Waiting::new(next, i));
                 }
             }
         }
+        self.update_earliest();
     }
 
     /// Walk the cursor to its end (its event, if any, goes to `push`).
