@@ -95,6 +95,11 @@ impl ProbeWalk {
     /// Probe until `success` consecutive successes or `failure` consecutive failures
     /// (either may be `None`: that result is not looked for) and return the first flip.
     /// Streaks carry over between calls, as the worker's `resultRun` does.
+    ///
+    /// Inlined: a container's plan ([`super::kubelet::plan`]) walks its startup and
+    /// readiness probes with thresholds it names as constants, and the walk inlined there
+    /// is specialised to them.
+    #[inline(always)]
     pub fn next_flip(
         &mut self,
         p: &Probe,
