@@ -38,12 +38,12 @@
 //! of a chain of instant steps (a freed slot placing a task that crashes on start, freeing
 //! the slot again, …), whatever the scenario.
 //!
-//! Files: this one holds the types, the state and what controllers read; [`verbs`] what
-//! controllers do; [`lifecycle`] the task's steps and its one state change; [`slots`] the
-//! tasks of each slot; [`counting`] the wanted counts and the record of edits;
-//! [`placement`] nodes and the pending queue; [`availability`] `minReadySeconds`;
-//! [`notices`] the notices, changes and trace records; [`runtime`] the Docker engine and
-//! the kubelet; [`node_loss`] the node lifecycle.
+//! Files: this one holds the state and what controllers read; [`event`] what is
+//! scheduled; [`verbs`] what controllers do; [`lifecycle`] the task's steps and its one
+//! state change; [`slots`] the tasks of each slot; [`counting`] the wanted counts and the
+//! record of edits; [`placement`] nodes and the pending queue; [`availability`]
+//! `minReadySeconds`; [`notices`] the notices, changes and trace records; [`runtime`] the
+//! Docker engine and the kubelet; [`node_loss`] the node lifecycle.
 //!
 //! The control plane ([`control_plane`], `cluster.control_plane`) adds the engine's own
 //! latencies where they happen: `create` while the task is `pulling` (Swarm's PREPARING),
@@ -54,6 +54,7 @@
 mod availability;
 pub mod control_plane;
 mod counting;
+mod event;
 mod fleet;
 pub mod gauges;
 pub mod health;
@@ -81,74 +82,15 @@ use crate::sim::prefetch;
 use crate::sim::rng::TrialStreams;
 use crate::sim::time::{SECOND, Time};
 use crate::sim::{KeyedRng, Purpose};
+pub use event::{Event, Step};
 pub use gauges::{FleetCounts, Gauges, Share, WantedCounts};
 pub use node::Node;
 pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
-pub use notices::StateSet;
+pub use notices::{Notice, StateSet};
 use runtime::RuntimeKind;
 use std::collections::VecDeque;
 pub use task::{NodeId, Task, TaskId, TaskState};
 pub use trace::TraceRecord;
-
-/// Something scheduled to happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// The next step of a task's lifecycle; ignored if the task's generation moved on.
-    Task {
-        /// Which task.
-        task: TaskId,
-        /// Its generation when scheduled.
-        generation: u32,
-        /// What happens.
-        step: Step,
-    },
-    /// A controller timer, encoded ([`crate::sim::engine::Payload`]); the controller decodes
-    /// it into its own timer type.
-    Timer(u64),
-    /// The scenario's user action with this index.
-    Action(u32),
-    /// A node is lost, noticed lost, or back ([`node_loss`]).
-    Node {
-        /// Which node.
-        node: NodeId,
-        /// What happens to it.
-        change: NodeChange,
-    },
-    /// This many steps that creating the fleet scheduled and cancelled, due at one time
-    /// and popping one after another, queued as one by a copied fleet ([`fleet`]): it
-    /// does nothing, and counts as the events (and work) they were.
-    Cancelled(u32),
-}
-
-/// A task lifecycle step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// The node has the image.
-    ImagePresent,
-    /// The restart delay is over.
-    StartDelayOver,
-    /// The container's process runs.
-    ProcessStarted,
-    /// The health check passed.
-    Healthy,
-    /// The container died or was declared unhealthy.
-    Died,
-    /// The process exited after being told to stop.
-    Exited,
-    /// Kubernetes: readiness failed `failureThreshold` times; Ready → Running.
-    NotReady,
-    /// Ready for `minReadySeconds`: the task becomes available.
-    Available,
-    /// Kubernetes: the image pull back-off is over; pull again.
-    RetryPull,
-    /// Kubernetes: the lost node's pod outlived its toleration and is evicted.
-    Evicted,
-    /// The engine acts on a stop decision (after the control plane's `stop_signal`).
-    StopSignal,
-    /// The engine finished starting the container (stale unless it matches the start's
-    /// current end, see [`control_plane::StartQueue`]).
-    EngineStarted,
-}
 
 /// When a newly created task may start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,15 +101,6 @@ pub enum StartGate {
     Held,
     /// Not before this instant (restart delay).
     NotBefore(Time),
-}
-
-/// A task changed state; controllers react to these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Notice {
-    /// Which task.
-    pub task: TaskId,
-    /// Its new state.
-    pub state: TaskState,
 }
 
 /// The simulated cluster of one trial. Reused across trials (see [`Cluster::reset`]) so

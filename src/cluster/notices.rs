@@ -2,7 +2,16 @@
 //! change, delivered after the event that caused it) and the changed tasks for observers
 //! (the traffic model), plus the trace of task states.
 
-use super::{Cluster, Notice, TaskId, TaskState, TraceRecord};
+use super::{Cluster, TaskId, TaskState, TraceRecord};
+
+/// A task changed state; controllers react to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    /// Which task.
+    pub task: TaskId,
+    /// Its new state.
+    pub state: TaskState,
+}
 
 /// A set of task states, one bit each: the states a controller reacts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
