@@ -65,6 +65,7 @@ pub mod node;
 pub mod node_failures;
 mod node_loss;
 mod notices;
+mod pending_reason;
 mod placement;
 pub mod placer;
 pub mod probe;
