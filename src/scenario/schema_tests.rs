@@ -1,0 +1,40 @@
+use super::*;
+
+#[test]
+fn every_parser_field_has_a_type_and_every_type_a_field() {
+    let sections = sections();
+    for (name, fields) in &sections {
+        for f in fields {
+            assert!(
+                types().iter().any(|(s, x, _)| s == name && x == f),
+                "{name}.{f} has no type in TYPES"
+            );
+        }
+    }
+    for (s, f, ty) in &types() {
+        let fields = sections
+            .iter()
+            .find(|(n, _)| n == s)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_else(|| panic!("no section {s}"));
+        assert!(
+            fields.contains(f),
+            "TYPES names {s}.{f}, which the parser does not read"
+        );
+        if let Section(d) | ListOf(d) | MapOf(d) = ty {
+            assert!(sections.iter().any(|(n, _)| n == d), "no section {d}");
+        }
+    }
+}
+
+#[test]
+fn sections_refuse_unknown_fields() {
+    let s = schema();
+    assert_eq!(s["additionalProperties"], json!(false));
+    assert_eq!(s["$defs"]["version"]["additionalProperties"], json!(false));
+    assert!(s["properties"]["service"].is_object());
+    assert_eq!(
+        s["$schema"],
+        json!("https://json-schema.org/draft/2020-12/schema")
+    );
+}
