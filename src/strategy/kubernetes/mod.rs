@@ -162,6 +162,7 @@ pub struct Deployment<'s> {
     /// The statuses the last sync read, while [`Deployment::rest`] or
     /// [`Deployment::quiet`].
     read_statuses: Vec<RsStatus>,
+    /// Scratch of a rolling sync: the old ReplicaSets' counts, and their indices.
     counts: Vec<RsCounts>,
     old: Vec<usize>,
     /// The pod deletion order of every ReplicaSet.

@@ -68,14 +68,24 @@ pub fn reconcile_new_replica_set(
     all: &[RsCounts],
     new: RsCounts,
 ) -> Option<u32> {
+    reconcile_new(strategy, replicas, || all.iter().map(|r| r.spec).sum(), new)
+}
+
+/// [`reconcile_new_replica_set`] given a way to sum `spec.replicas` over every ReplicaSet,
+/// which it asks only when the new one is below `replicas` (most syncs ask nothing).
+pub fn reconcile_new(
+    strategy: &DeploymentStrategy,
+    replicas: u32,
+    current_pods: impl FnOnce() -> u32,
+    new: RsCounts,
+) -> Option<u32> {
     if new.spec == replicas {
         return None;
     }
     let target = if new.spec > replicas {
         replicas
     } else {
-        let current = all.iter().map(|r| r.spec).sum();
-        new_rs_new_replicas(strategy, replicas, current, new.spec)
+        new_rs_new_replicas(strategy, replicas, current_pods(), new.spec)
     };
     (target != new.spec).then_some(target)
 }
@@ -174,29 +184,30 @@ impl Deployment<'_> {
         let Some(new) = self.find_or_create_new_rs(cl, true) else {
             return;
         };
-        self.counts.clear();
-        for (rs, st) in self.sets.iter().zip(&self.statuses) {
-            self.counts.push(RsCounts {
-                spec: rs.spec,
-                available: st.available,
-            });
-        }
-        let new_counts = self.counts[new];
-        if let Some(n) =
-            reconcile_new_replica_set(&self.cfg.kind, self.replicas, &self.counts, new_counts)
-        {
+        // Every sync comes here, and most change nothing: the counts are read in place, and
+        // the old sets' listed in one pass, rather than every set's collected first.
+        let new_counts = RsCounts {
+            spec: self.sets[new].spec,
+            available: self.statuses[new].available,
+        };
+        let sets = &self.sets;
+        let current = || sets.iter().map(|rs| rs.spec).sum();
+        if let Some(n) = reconcile_new(&self.cfg.kind, self.replicas, current, new_counts) {
             self.set_spec(new, n);
             return;
         }
         self.old.clear();
-        self.old
-            .extend((0..self.sets.len()).filter(|&i| i != new && !self.sets[i].deleted));
         let mut olds: Vec<RsCounts> = std::mem::take(&mut self.counts);
         olds.clear();
-        olds.extend(self.old.iter().map(|&i| RsCounts {
-            spec: self.sets[i].spec,
-            available: self.statuses[i].available,
-        }));
+        for (i, (rs, st)) in self.sets.iter().zip(&self.statuses).enumerate() {
+            if i != new && !rs.deleted {
+                self.old.push(i);
+                olds.push(RsCounts {
+                    spec: rs.spec,
+                    available: st.available,
+                });
+            }
+        }
         let max_unavailable = self.fenceposts.1;
         let removed =
             reconcile_old_replica_sets(self.replicas, max_unavailable, &mut olds, new_counts);
