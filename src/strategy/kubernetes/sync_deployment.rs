@@ -93,8 +93,11 @@ impl Deployment<'_> {
             "a quiet sync rolls as the last one did"
         );
         if self.scaled {
-            let (new, old) = self.specs();
-            cl.trace_scale(new, old);
+            // Summed only for a trace: most trials keep none.
+            if cl.trace.is_some() {
+                let (new, old) = self.specs();
+                cl.trace_scale(new, old);
+            }
             self.queue.add();
         }
         if scaling {
