@@ -51,10 +51,11 @@ pub struct DeploymentScale {
 }
 
 /// `isScalingEvent`: an active ReplicaSet whose `desired-replicas` annotation differs from
-/// `replicas` (ReplicaSets without the annotation are skipped).
-pub fn is_scaling_event(sets: impl IntoIterator<Item = RsScale>, replicas: u32) -> bool {
+/// `replicas` (ReplicaSets without the annotation are skipped). Each listed set as
+/// `(spec, desired)`, the two fields of an [`RsScale`] it reads (every sync asks).
+pub fn is_scaling_event(sets: impl IntoIterator<Item = (u32, Option<u32>)>, replicas: u32) -> bool {
     sets.into_iter()
-        .any(|rs| rs.spec > 0 && rs.desired.is_some_and(|d| d != replicas))
+        .any(|(spec, desired)| spec > 0 && desired.is_some_and(|d| d != replicas))
 }
 
 /// `dc.scale`: the ReplicaSets it scales, as `(index, new size)`, in the order it scales
@@ -426,9 +427,10 @@ mod tests {
     #[test]
     fn scaling_events_read_the_desired_annotation_of_active_sets_only() {
         let sets = [rs(0, Some((10, 12))), rs(5, Some((12, 15)))];
-        assert!(!is_scaling_event(sets.iter().copied(), 12));
-        assert!(is_scaling_event(sets.iter().copied(), 10));
-        assert!(!is_scaling_event([rs(5, None)], 10));
+        let pairs = || sets.iter().map(|r| (r.spec, r.desired));
+        assert!(!is_scaling_event(pairs(), 12));
+        assert!(is_scaling_event(pairs(), 10));
+        assert!(!is_scaling_event([(5, None)], 10));
     }
 
     #[test]

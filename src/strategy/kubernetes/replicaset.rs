@@ -200,25 +200,25 @@ pub fn manage_replicas(
     ranking: &mut Ranking,
 ) {
     let active = sets[rs].status(cl).replicas;
-    manage_counted_replicas(cl, sets, rs, active, ranking);
+    manage_counted_replicas(cl, &mut sets[rs], rs, active, ranking);
 }
 
 /// [`manage_replicas`] for a set whose `active` pods were counted already: the Deployment
 /// counts every set at the start of a sync, and nothing in the sync before a set's turn
 /// here creates or deletes that set's pods (each set's turn touches its own pods only).
-/// Whether it created or deleted any.
+/// Whether it created or deleted any. `set` is the set of index `rs`.
 pub fn manage_counted_replicas(
     cl: &mut Cluster,
-    sets: &mut [ReplicaSet],
+    set: &mut ReplicaSet,
     rs: usize,
     active: u32,
     ranking: &mut Ranking,
 ) -> bool {
-    debug_assert_eq!(active, sets[rs].counts(cl).replicas);
-    let spec = sets[rs].spec;
+    debug_assert_eq!(active, set.counts(cl).replicas);
+    let spec = set.spec;
     if active < spec {
         for _ in active..spec {
-            sets[rs].create_pod(cl, rs, ranking);
+            set.create_pod(cl, rs, ranking);
         }
         return true;
     }

@@ -27,10 +27,12 @@ impl Deployment<'_> {
         let read = (cl.wanted_changes(), self.sets.len());
         let kept = self.statuses_read == Some(read);
         if !kept {
-            self.statuses.clear();
-            for i in 0..self.sets.len() {
-                let st = self.sets[i].status(cl);
-                self.statuses.push(st);
+            // Written over in place (a new set's status was pushed when it was made, so
+            // the lengths mostly agree already): no push, no bounds check a set.
+            self.statuses
+                .resize(self.sets.len(), replicaset::RsStatus::default());
+            for (rs, st) in self.sets.iter_mut().zip(&mut self.statuses) {
+                *st = rs.status(cl);
             }
             self.statuses_read = Some(read);
         }
@@ -75,16 +77,10 @@ impl Deployment<'_> {
         // The ReplicaSet controller reacts to the new specs (each set's pods as counted
         // at the start of the sync).
         let mut acted = false;
-        for i in 0..self.sets.len() {
-            if !self.sets[i].deleted {
-                let active = self.statuses[i].replicas;
-                acted |= replicaset::manage_counted_replicas(
-                    cl,
-                    &mut self.sets,
-                    i,
-                    active,
-                    &mut self.ranking,
-                );
+        for (i, (rs, st)) in self.sets.iter_mut().zip(&self.statuses).enumerate() {
+            if !rs.deleted {
+                let active = st.replicas;
+                acted |= replicaset::manage_counted_replicas(cl, rs, i, active, &mut self.ranking);
             }
         }
         self.touched |= acted;

@@ -33,9 +33,11 @@ impl Deployment<'_> {
         self.listed().unzip()
     }
 
-    /// `isScalingEvent` (every sync asks: nothing is collected).
+    /// `isScalingEvent` (every sync asks: nothing is collected, and only the two fields it
+    /// reads are passed).
     pub(super) fn is_scaling_event(&self) -> bool {
-        proportional::is_scaling_event(self.listed().map(|(_, v)| v), self.replicas)
+        let listed = self.sets.iter().filter(|rs| !rs.deleted);
+        proportional::is_scaling_event(listed.map(|rs| (rs.spec, Some(rs.desired))), self.replicas)
     }
 
     /// `sync` and `scale` (`sync.go`): proportional scaling, and cleanup while paused; no
