@@ -33,9 +33,11 @@ impl Cluster<'_> {
         }
     }
 
-    /// Record a ReplicaSet scale in the trace.
-    pub fn trace_scale(&mut self, new: u32, old: u32) {
+    /// Record a ReplicaSet scale in the trace: `specs` gives the new and the old pods'
+    /// specs, and is asked only when the trial is traced (a Deployment sums its sets for it).
+    pub fn trace_scale(&mut self, specs: impl FnOnce() -> (u32, u32)) {
         if let Some(tr) = self.trace.as_mut() {
+            let (new, old) = specs();
             tr.push(TraceRecord::Scale {
                 t: self.sim.now(),
                 new,

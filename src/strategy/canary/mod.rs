@@ -147,7 +147,7 @@ impl<'s> Rollout<'s> {
         }
         self.sets[rs].spec = spec;
         replicaset::manage_replicas(cl, &mut self.sets, rs, &mut self.ranking);
-        cl.trace_scale(self.sets[CANARY].spec, self.sets[STABLE].spec);
+        cl.trace_scale(|| (self.sets[CANARY].spec, self.sets[STABLE].spec));
         true
     }
 

@@ -135,8 +135,11 @@ impl<'s> Flagger<'s> {
         }
         self.sets[rs].spec = spec;
         replicaset::manage_replicas(cl, &mut self.sets, rs, &mut self.ranking);
-        let primary = self.sets[PRIMARY].spec + self.sets.get(PRIMARY_NEW).map_or(0, |s| s.spec);
-        cl.trace_scale(self.sets[CANARY].spec, primary);
+        cl.trace_scale(|| {
+            let primary =
+                self.sets[PRIMARY].spec + self.sets.get(PRIMARY_NEW).map_or(0, |s| s.spec);
+            (self.sets[CANARY].spec, primary)
+        });
         true
     }
 

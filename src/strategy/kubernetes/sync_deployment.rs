@@ -89,11 +89,7 @@ impl Deployment<'_> {
             "a quiet sync rolls as the last one did"
         );
         if self.scaled {
-            // Summed only for a trace: most trials keep none.
-            if cl.trace.is_some() {
-                let (new, old) = self.specs();
-                cl.trace_scale(new, old);
-            }
+            cl.trace_scale(|| self.specs());
             self.queue.add();
         }
         if scaling {
