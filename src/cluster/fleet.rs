@@ -48,20 +48,17 @@ use super::probe::ProbeWalk;
 use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Gauges, Node, Notice, Task, TaskId, WantedCounts};
 use crate::scenario::{Dist, Phase, VersionId};
-use crate::sim::rng::Geometric;
 use crate::sim::time::Time;
 use std::ops::Range;
 
 /// Where a serving pod's readiness walk began while the fleet was being created: after
 /// the first `events` of the log, from a fresh walk whose first probe is at `first`
-/// (`None`: a walk of another kind, which makes the fleet not kept), with the probe's
-/// skip distribution `skip` (kept, so that a copy does not take its logarithm again).
+/// (`None`: a walk of another kind, which makes the fleet not kept).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct WalkMark {
     events: usize,
     task: TaskId,
     first: Option<Time>,
-    skip: Option<Geometric>,
 }
 
 /// What creating the fleet left in the cluster, for the trials after the first.
@@ -183,7 +180,6 @@ impl Cluster<'_> {
             events,
             task: id,
             first: fresh.then(|| walk.next_tick()),
-            skip: walk.skip(),
         });
     }
 
@@ -191,7 +187,7 @@ impl Cluster<'_> {
     /// from this trial's stream.
     fn rewalk(&mut self, w: &WalkMark) {
         let first = w.first.expect("a kept fleet's walks are fresh");
-        let walk = ProbeWalk::with_skip(first, self.readiness_stream(w.task), w.skip);
+        let walk = ProbeWalk::new(first, self.readiness_stream(w.task));
         self.pods[w.task as usize].readiness = Readiness::Walk(walk);
         self.engine(|cl| cl.next_readiness_flip(w.task, false));
     }
@@ -362,7 +358,6 @@ mod tests {
             events,
             task: 0,
             first: None,
-            skip: None,
         }
     }
 

@@ -47,8 +47,12 @@ pub const BACKOFF_MAX: Time = 300 * SECOND;
 /// The backoff entry of one container (`perItemBackoff[id]`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CrashLoop {
-    /// `(backoff, lastUpdate)`, once the container exited once.
-    entry: Option<(Time, Time)>,
+    /// `backoff`, or 0 before the container's first exit (no entry: an entry's backoff is
+    /// at least [`BACKOFF_INITIAL`]). Two plain words rather than an `Option` of a pair,
+    /// which takes a third: every pod keeps one.
+    backoff: Time,
+    /// `lastUpdate`, once there is an entry.
+    last: Time,
 }
 
 impl CrashLoop {
@@ -69,17 +73,20 @@ impl CrashLoop {
     /// assert_eq!(waits, [0, 10, 20, 40, 80, 160, 300, 300]);
     /// ```
     pub fn restart_at(&mut self, finished: Time) -> Time {
-        match self.entry {
-            // `hasExpired`: eventTime − lastUpdate > 2 × max (strict).
-            Some((backoff, last)) if finished.saturating_sub(last) <= 2 * BACKOFF_MAX => {
-                let at = finished + backoff;
-                self.entry = Some(((2 * backoff).min(BACKOFF_MAX), at));
-                at
-            }
-            _ => {
-                self.entry = Some((BACKOFF_INITIAL, finished));
-                finished
-            }
+        // `hasExpired`: eventTime − lastUpdate > 2 × max (strict).
+        if self.backoff != 0 && finished.saturating_sub(self.last) <= 2 * BACKOFF_MAX {
+            let at = finished + self.backoff;
+            *self = CrashLoop {
+                backoff: (2 * self.backoff).min(BACKOFF_MAX),
+                last: at,
+            };
+            at
+        } else {
+            *self = CrashLoop {
+                backoff: BACKOFF_INITIAL,
+                last: finished,
+            };
+            finished
         }
     }
 }
@@ -97,7 +104,9 @@ pub enum Readiness {
     Deferred(DeferredId),
 }
 
-/// The kubelet's per-pod bookkeeping, indexed by task id.
+/// The kubelet's per-pod bookkeeping, indexed by task id. Kept small (72 bytes, the walk's
+/// scenario constants in its [`super::probe::Seek`]): a trial whose fleet is a copy
+/// copies one for every pod of the fleet ([`super::fleet`]).
 #[derive(Debug, Clone, Default)]
 pub struct PodState {
     /// Restart backoff of the pod's container.
@@ -131,21 +140,22 @@ impl Streams {
 }
 
 /// The skip distributions of the service's probes ([`skip_of`]), computed once per
-/// scenario rather than by every container's walks (each is a logarithm).
-#[derive(Debug, Clone, Copy, Default)]
+/// scenario rather than by every container's walks (each is a logarithm); a probe the
+/// service does not have gets one that is never drawn from.
+#[derive(Debug, Clone, Copy)]
 pub struct Skips {
     /// Of the startup probe.
-    pub startup: Option<Geometric>,
+    pub startup: Geometric,
     /// Of the readiness probe.
-    pub readiness: Option<Geometric>,
+    pub readiness: Geometric,
     /// Of the liveness probe.
-    pub liveness: Option<Geometric>,
+    pub liveness: Geometric,
 }
 
 impl Skips {
     /// The skip distributions of `svc`'s probes.
     pub fn new(svc: &Service) -> Skips {
-        let of = |p: &Option<Probe>| p.as_ref().and_then(skip_of);
+        let of = |p: &Option<Probe>| p.as_ref().map_or(Geometric::new(0.0), skip_of);
         Skips {
             startup: of(&svc.startup_probe),
             readiness: of(&svc.readiness_probe),
@@ -184,8 +194,9 @@ pub fn plan(
     let started = match (&svc.startup_probe, serving) {
         (Some(sp), false) => {
             let first = first_tick(sp, run, run);
-            let mut w = ProbeWalk::with_skip(first, streams.startup, skips.startup);
-            match w.next_flip(sp, app, Some(1), Some(sp.failure_threshold), horizon) {
+            let mut w = ProbeWalk::new(first, streams.startup);
+            let fail = Some(sp.failure_threshold);
+            match w.next_flip(sp, skips.startup, app, Some(1), fail, horizon) {
                 Flip::Success(t) => t,
                 Flip::Failure(t) => {
                     kill = t;
@@ -203,9 +214,9 @@ pub fn plan(
         // a liveness probe that starts once the startup probe passed).
         let always_passes = lp.flaky <= 0.0 && app.hang_at == NEVER && first >= app.ready_at;
         if !always_passes {
-            let mut w = ProbeWalk::with_skip(first, streams.liveness, skips.liveness);
+            let mut w = ProbeWalk::new(first, streams.liveness);
             let fail = Some(lp.failure_threshold);
-            if let Flip::Failure(t) = w.next_flip(lp, app, None, fail, horizon) {
+            if let Flip::Failure(t) = w.next_flip(lp, skips.liveness, app, None, fail, horizon) {
                 kill = kill.min(t);
             }
         }
@@ -216,16 +227,16 @@ pub fn plan(
         (None, s) => (s, None),
         (Some(rp), _) if serving => (
             run,
-            Some(ProbeWalk::with_skip(
+            Some(ProbeWalk::new(
                 run.saturating_add(rp.period.max(1)),
                 streams.readiness,
-                skips.readiness,
             )),
         ),
         (Some(rp), s) => {
             let first = first_tick(rp, run, s);
-            let mut w = ProbeWalk::with_skip(first, streams.readiness, skips.readiness);
-            match w.next_flip(rp, app, Some(rp.success_threshold), None, horizon) {
+            let mut w = ProbeWalk::new(first, streams.readiness);
+            let success = Some(rp.success_threshold);
+            match w.next_flip(rp, skips.readiness, app, success, None, horizon) {
                 Flip::Success(t) => (t, Some(w)),
                 _ => (NEVER, None),
             }
@@ -338,13 +349,20 @@ mod tests {
             for started in [0, 5 * S, 10 * S, 40 * S] {
                 let a = app(ready, NEVER);
                 let first = first_tick(&p, a.run, a.run + started);
-                let mut w = ProbeWalk::new(first, streams().liveness, &p);
-                let flip = w.next_flip(&p, a, None, Some(p.failure_threshold), NEVER);
+                let mut w = ProbeWalk::new(first, streams().liveness);
+                let fail = Some(p.failure_threshold);
+                let flip = w.next_flip(&p, skip_of(&p), a, None, fail, NEVER);
                 if first >= a.ready_at {
                     assert_eq!(flip, Flip::Never, "ready {ready} started {started}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_pod_record_is_72_bytes() {
+        // A kept fleet's 100 pods copy in 7,200 bytes (see `PodState`).
+        assert_eq!(std::mem::size_of::<PodState>(), 72);
     }
 
     #[test]

@@ -52,11 +52,6 @@ pub struct ProbeWalk {
     succ: u32,
     fail: u32,
     rng: KeyedRng,
-    /// Passes before a flaky failure (`ln(1 − p)` kept, not recomputed each step); `None`
-    /// for a probe that is never flaky (most walks: the logarithm is not worth computing).
-    /// Kept by the walk rather than by each [`Seek`], so that a container's walk takes the
-    /// logarithm once, not at every flip it looks for.
-    skip: Option<Geometric>,
     /// The uniform of a skip drawn but not yet taken ([`NO_DRAW`]: none). A walk that
     /// draws a skip whose lower bound ([`Geometric::at_least`]) already lies past the
     /// instant it walks to pauses there, `t` at the bound, without the skip's logarithm:
@@ -68,33 +63,21 @@ pub struct ProbeWalk {
 const NO_DRAW: f64 = -1.0;
 
 impl ProbeWalk {
-    /// A worker of probe `p` whose first probe is at `first`.
-    pub fn new(first: Time, rng: KeyedRng, p: &Probe) -> ProbeWalk {
-        ProbeWalk::with_skip(first, rng, skip_of(p))
-    }
-
-    /// [`ProbeWalk::new`] with the skip distribution of probe `p` already computed
-    /// ([`skip_of`], or an earlier walk's [`ProbeWalk::skip`]), so that it is not
-    /// computed again.
-    pub fn with_skip(first: Time, rng: KeyedRng, skip: Option<Geometric>) -> ProbeWalk {
+    /// A worker whose first probe is at `first`, drawing from `rng`.
+    pub fn new(first: Time, rng: KeyedRng) -> ProbeWalk {
         ProbeWalk {
             t: first,
             succ: 0,
             fail: 0,
             rng,
-            skip,
             drawn: NO_DRAW,
         }
     }
 
-    /// Its probe's skip distribution, for [`ProbeWalk::with_skip`].
-    pub fn skip(&self) -> Option<Geometric> {
-        self.skip
-    }
-
     /// Probe until `success` consecutive successes or `failure` consecutive failures
     /// (either may be `None`: that result is not looked for) and return the first flip.
-    /// Streaks carry over between calls, as the worker's `resultRun` does.
+    /// Streaks carry over between calls, as the worker's `resultRun` does. `skip` is
+    /// [`skip_of`] `p`.
     ///
     /// Inlined: a container's plan ([`super::kubelet::plan`]) walks its startup and
     /// readiness probes with thresholds it names as constants, and the walk inlined there
@@ -103,12 +86,13 @@ impl ProbeWalk {
     pub fn next_flip(
         &mut self,
         p: &Probe,
+        skip: Geometric,
         app: AppTimes,
         success: Option<u32>,
         failure: Option<u32>,
         horizon: Time,
     ) -> Flip {
-        let seek = Seek::new(p, success, failure, horizon);
+        let seek = Seek::new(p, skip, success, failure, horizon);
         self.resume(&seek, app, NEVER)
             .expect("a walk without a pause ends")
     }
@@ -226,7 +210,7 @@ impl ProbeWalk {
             if forced {
                 // Skip the passes before the next flaky failure.
                 // `None`: paused on the skip's bound.
-                let (t, passes) = self.take_skip(t, period, app.hang_at, until, horizon)?;
+                let (t, passes) = self.take_skip(seek, t, app.hang_at, until)?;
                 let tick = passes
                     .checked_mul(period)
                     .and_then(|d| t.checked_add(d))
@@ -263,16 +247,12 @@ impl ProbeWalk {
     #[inline(never)]
     fn take_skip(
         &mut self,
+        seek: &Seek,
         t: Time,
-        period: Time,
         hang_at: Time,
         until: Time,
-        horizon: Time,
     ) -> Option<(Time, u64)> {
-        let skip = self
-            .skip
-            .as_ref()
-            .expect("a walk of a flaky probe keeps its skip distribution");
+        let (skip, period, horizon) = (&seek.skip, seek.period, seek.horizon);
         let (t, passes) = if self.drawn >= 0.0 {
             // Paused on this skip's bound: take it from where it was drawn.
             let x = std::mem::replace(&mut self.drawn, NO_DRAW);
@@ -319,11 +299,21 @@ pub struct Seek {
     failure: u32,
     /// No tick at or after it is probed.
     horizon: Time,
+    /// Passes before a flaky failure ([`skip_of`] the probe). A constant of the scenario:
+    /// kept here rather than by each walk, so that a pod's record stays small.
+    skip: Geometric,
 }
 
 impl Seek {
-    /// Look for `success` successes or `failure` failures of `p` before `horizon`.
-    pub fn new(p: &Probe, success: Option<u32>, failure: Option<u32>, horizon: Time) -> Seek {
+    /// Look for `success` successes or `failure` failures of `p` (whose skip distribution
+    /// is `skip`, [`skip_of`] `p`) before `horizon`.
+    pub fn new(
+        p: &Probe,
+        skip: Geometric,
+        success: Option<u32>,
+        failure: Option<u32>,
+        horizon: Time,
+    ) -> Seek {
         Seek {
             period: p.period.max(1),
             timeout: p.timeout,
@@ -331,14 +321,16 @@ impl Seek {
             success: success.map_or(0, |s| s.max(1)),
             failure: failure.map_or(0, |f| f.max(1)),
             horizon,
+            skip,
         }
     }
 }
 
-/// The distribution of the passes before a flaky failure of probe `p`, as a walk of it
-/// keeps it ([`ProbeWalk::with_skip`]): `None` for a probe that is never flaky.
-pub fn skip_of(p: &Probe) -> Option<Geometric> {
-    (p.flaky > 0.0).then(|| Geometric::new(p.flaky))
+/// The distribution of the passes before a flaky failure of probe `p` (a logarithm:
+/// computed once per scenario, see [`super::kubelet::Skips`]). A probe that is never
+/// flaky has `p = 0`'s, which a walk never draws from.
+pub fn skip_of(p: &Probe) -> Geometric {
+    Geometric::new(p.flaky.max(0.0))
 }
 
 /// The first tick of a probe: `max(run + initialDelaySeconds, started)`.
@@ -379,21 +371,21 @@ mod tests {
     fn readiness_passes_at_the_first_tick_after_ready() {
         // Ticks at 0, 10, 20 …; ready at 14 s: the tick at 20 s passes.
         let p = probe(10, 1, 3);
-        let mut w = ProbeWalk::new(0, rng(0), &p);
+        let mut w = ProbeWalk::new(0, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(14 * S, NEVER), Some(1), None, NEVER),
+            w.next_flip(&p, skip_of(&p), app(14 * S, NEVER), Some(1), None, NEVER),
             Flip::Success(20 * S)
         );
         // successThreshold 2: the ticks at 20 and 30 s.
-        let mut w = ProbeWalk::new(0, rng(0), &p);
+        let mut w = ProbeWalk::new(0, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(14 * S, NEVER), Some(2), None, NEVER),
+            w.next_flip(&p, skip_of(&p), app(14 * S, NEVER), Some(2), None, NEVER),
             Flip::Success(30 * S)
         );
         // Ready from the start: the immediate first probe passes.
-        let mut w = ProbeWalk::new(0, rng(0), &p);
+        let mut w = ProbeWalk::new(0, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(0, NEVER), Some(1), None, NEVER),
+            w.next_flip(&p, skip_of(&p), app(0, NEVER), Some(1), None, NEVER),
             Flip::Success(0)
         );
     }
@@ -403,15 +395,15 @@ mod tests {
         // An application that needs 60 s, liveness every 10 s, failureThreshold 3: probes
         // at 0, 10, 20 fail: the container is killed at 20 s (the classic restart loop).
         let p = probe(10, 1, 3);
-        let mut w = ProbeWalk::new(0, rng(0), &p);
+        let mut w = ProbeWalk::new(0, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(60 * S, NEVER), None, Some(3), NEVER),
+            w.next_flip(&p, skip_of(&p), app(60 * S, NEVER), None, Some(3), NEVER),
             Flip::Failure(20 * S)
         );
         // Ready at 15 s: only two failures before; it never fails afterwards.
-        let mut w = ProbeWalk::new(0, rng(0), &p);
+        let mut w = ProbeWalk::new(0, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(15 * S, NEVER), None, Some(3), NEVER),
+            w.next_flip(&p, skip_of(&p), app(15 * S, NEVER), None, Some(3), NEVER),
             Flip::Never
         );
     }
@@ -420,14 +412,14 @@ mod tests {
     fn a_hang_fails_after_threshold_timed_out_probes() {
         // Hang at 35 s: ticks 40, 50, 60 time out (1 s each): failure observed at 61 s.
         let p = probe(10, 1, 3);
-        let mut w = ProbeWalk::new(0, rng(0), &p);
+        let mut w = ProbeWalk::new(0, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(0, 35 * S), None, Some(3), NEVER),
+            w.next_flip(&p, skip_of(&p), app(0, 35 * S), None, Some(3), NEVER),
             Flip::Failure(61 * S)
         );
         // A readiness probe looking for success after the hang never finds it.
         assert_eq!(
-            w.next_flip(&p, app(0, 35 * S), Some(1), None, NEVER),
+            w.next_flip(&p, skip_of(&p), app(0, 35 * S), Some(1), None, NEVER),
             Flip::Never
         );
     }
@@ -443,9 +435,9 @@ mod tests {
             timeout: 5 * S,
             ..probe(2, 1, 3)
         };
-        let mut w = ProbeWalk::new(0, rng(0), &p);
+        let mut w = ProbeWalk::new(0, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(0, 35 * S), None, Some(3), NEVER),
+            w.next_flip(&p, skip_of(&p), app(0, 35 * S), None, Some(3), NEVER),
             Flip::Failure(51 * S)
         );
         // A timeout equal to the period changes nothing: ticks 36, 41, 46 at period 5 too.
@@ -453,9 +445,9 @@ mod tests {
             timeout: 5 * S,
             ..probe(5, 1, 3)
         };
-        let mut w = ProbeWalk::new(S, rng(0), &p);
+        let mut w = ProbeWalk::new(S, rng(0));
         assert_eq!(
-            w.next_flip(&p, app(0, 35 * S), None, Some(3), NEVER),
+            w.next_flip(&p, skip_of(&p), app(0, 35 * S), None, Some(3), NEVER),
             Flip::Failure(51 * S)
         );
     }
@@ -467,12 +459,12 @@ mod tests {
         p.flaky = 0.5;
         let mut flips = 0;
         for i in 0..500 {
-            let mut w = ProbeWalk::new(0, rng(i), &p);
+            let mut w = ProbeWalk::new(0, rng(i));
             let a = app(0, NEVER);
-            let Flip::Failure(t1) = w.next_flip(&p, a, None, Some(3), 3600 * S) else {
+            let Flip::Failure(t1) = w.next_flip(&p, skip_of(&p), a, None, Some(3), 3600 * S) else {
                 panic!("no failure within the hour")
             };
-            let Flip::Success(t2) = w.next_flip(&p, a, Some(1), None, 3600 * S) else {
+            let Flip::Success(t2) = w.next_flip(&p, skip_of(&p), a, Some(1), None, 3600 * S) else {
                 panic!("no recovery")
             };
             assert!(t2 > t1);
@@ -489,8 +481,9 @@ mod tests {
         let n = 8000;
         let early = (0..n)
             .filter(|&i| {
-                let mut w = ProbeWalk::new(0, rng(i), &p);
-                w.next_flip(&p, app(0, NEVER), None, Some(3), NEVER) == Flip::Failure(2 * S)
+                let mut w = ProbeWalk::new(0, rng(i));
+                w.next_flip(&p, skip_of(&p), app(0, NEVER), None, Some(3), NEVER)
+                    == Flip::Failure(2 * S)
             })
             .count();
         // Binomial(8000, 1/8): mean 1000, sd 29.6.
@@ -508,8 +501,8 @@ mod tests {
             p.failure_threshold = 1 + (i as u32 / 3) % 3;
             p.flaky = [0.02, 0.2, 0.6][i as usize % 3];
             let a = app(7 * S, if i % 4 == 0 { 900 * S } else { NEVER });
-            let mut whole = ProbeWalk::new(S, rng(i), &p);
-            let mut steps = ProbeWalk::new(S, rng(i), &p);
+            let mut whole = ProbeWalk::new(S, rng(i));
+            let mut steps = ProbeWalk::new(S, rng(i));
             let mut pauses = Key::trial(9, i, Purpose::Controller).rng();
             let mut until = 0;
             for k in 0..40 {
@@ -518,8 +511,8 @@ mod tests {
                 } else {
                     (Some(2), None)
                 };
-                let want = whole.next_flip(&p, a, succ, fail, horizon);
-                let seek = Seek::new(&p, succ, fail, horizon);
+                let want = whole.next_flip(&p, skip_of(&p), a, succ, fail, horizon);
+                let seek = Seek::new(&p, skip_of(&p), succ, fail, horizon);
                 let mut promised = 0;
                 let got = loop {
                     if let Some(f) = steps.resume(&seek, a, until) {

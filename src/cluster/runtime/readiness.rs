@@ -73,11 +73,12 @@ impl Cluster<'_> {
         let death = self.pods[id as usize].death_at;
         // No tick at or after the death can flip anything that is scheduled.
         let end = self.scenario.horizon.min(death);
+        let skip = self.skips.readiness;
         let (seek, step) = if to_ready {
-            let seek = Seek::new(rp, Some(rp.success_threshold), None, end);
+            let seek = Seek::new(rp, skip, Some(rp.success_threshold), None, end);
             (seek, Step::Healthy)
         } else {
-            let seek = Seek::new(rp, None, Some(rp.failure_threshold), end);
+            let seek = Seek::new(rp, skip, None, Some(rp.failure_threshold), end);
             (seek, Step::NotReady)
         };
         // Up to the next tick at least (the walk's first): most walks then jump over
