@@ -43,7 +43,7 @@
 //! ([`WalkMark`]) instead of what it scheduled, and a copy walks them afresh there, from
 //! the trial's streams.
 
-use super::kubelet::{PodState, Readiness};
+use super::kubelet::PodState;
 use super::probe::ProbeWalk;
 use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Gauges, Node, Notice, Task, TaskId, WantedCounts};
@@ -188,8 +188,7 @@ impl Cluster<'_> {
     fn rewalk(&mut self, w: &WalkMark) {
         let first = w.first.expect("a kept fleet's walks are fresh");
         let walk = ProbeWalk::new(first, self.readiness_stream(w.task));
-        self.pods[w.task as usize].readiness = Readiness::Walk(walk);
-        self.engine(|cl| cl.next_readiness_flip(w.task, false));
+        self.engine(|cl| cl.walk_readiness(w.task, false, walk));
     }
 
     /// Record what the fleet left (reusing the snapshot's buffers).

@@ -45,10 +45,7 @@ impl Cluster<'_> {
     /// Schedule the task's next readiness transition: to NotReady when `to_ready` is
     /// false, back to Ready when it is true (only if that happens before it dies).
     pub(in crate::cluster) fn next_readiness_flip(&mut self, id: TaskId, to_ready: bool) {
-        let Some(rp) = &self.scenario.service.readiness_probe else {
-            return;
-        };
-        let mut walk = match std::mem::take(&mut self.pods[id as usize].readiness) {
+        let walk = match std::mem::take(&mut self.pods[id as usize].readiness) {
             Readiness::Off => return,
             Readiness::Walk(w) => w,
             Readiness::Deferred(d) => self.sim.reclaim(d).walk,
@@ -63,6 +60,23 @@ impl Cluster<'_> {
             self.fleet_log = log;
             return;
         }
+        self.walk_readiness(id, to_ready, walk);
+    }
+
+    /// [`Cluster::next_readiness_flip`] from `walk`, the task's readiness worker (taken
+    /// from its record, which it replaces). Inlined: a copied fleet begins its serving
+    /// pods' walks here ([`super::super::fleet`]), each a fresh walk looking for a
+    /// NotReady flip, and the copy inlined there is specialised to that.
+    #[inline(always)]
+    pub(in crate::cluster) fn walk_readiness(
+        &mut self,
+        id: TaskId,
+        to_ready: bool,
+        mut walk: ProbeWalk,
+    ) {
+        let Some(rp) = &self.scenario.service.readiness_probe else {
+            return;
+        };
         let t = &self.tasks[id as usize];
         let app = AppTimes {
             run: t.run_at,
