@@ -47,7 +47,8 @@
 //!
 //! In a cluster of up to `SCAN_NODES` (32) nodes the tree holds the unassigned pods alone:
 //! every node stays detached, and a pick scans the nodes' lists instead (each node's best
-//! member, then its next classes while they can still win). At these sizes the scan
+//! member, then its next classes while they can still win), reading each node's count from
+//! the cluster, so that no count is logged or copied at a catch-up. At these sizes the scan
 //! (under 100 instructions a node) costs less than keeping the tree: a pick there removes
 //! and inserts an entry, and every count change moves a node's entries (measured when the
 //! tree was a B-tree, whose insert or remove was some 200 instructions on 40-byte keys;
@@ -77,8 +78,8 @@ pub struct Ranking {
     /// By ReplicaSet.
     sets: Vec<SetIndex>,
     /// Nodes whose count of active pods had changed when the cluster's changes were read,
-    /// in order (a node again for each later change). Each [`SetIndex`] reads on from its
-    /// own cursor.
+    /// in order (a node again for each later change); kept for sets with a tree of
+    /// assigned pods alone. Each [`SetIndex`] reads on from its own cursor.
     node_log: Vec<NodeId>,
     /// By node: its count of active pods when the changes were last read (or 0, at the
     /// start of the trial, before any pod existed); a set made since starts from these, so
@@ -114,7 +115,8 @@ struct SetIndex {
     stale: Vec<TaskId>,
     /// Position in [`Ranking::node_log`] up to which node counts were read.
     cursor: usize,
-    /// By node: the count of active pods its entries in the tree are keyed with.
+    /// By node: the count of active pods its entries in the tree are keyed with (not kept
+    /// by a scanning set, whose picks read the counts from the cluster).
     node_count: Vec<u32>,
     /// By node: the set's indexed pods there, in descending order (the first deleted
     /// last, so that a pick pops it).
@@ -135,19 +137,19 @@ struct SetIndex {
     scan_until: Time,
 }
 
-/// A node's best member for [`SetIndex::scan_best`], with its node's count. The count is
-/// the same for every pod of the node, so the node's best does not depend on it, and the
-/// count changes more often than anything else the rank reads: a new count is written
-/// into the kept rank ([`NodeBest::recount`]). The best itself holds until the node's
-/// list changes or the clock reaches `until`, where the age bucket of a
+/// A node's best member for [`SetIndex::scan_best`], without its node's count. The count
+/// is the same for every pod of the node, so the node's best does not depend on it, and
+/// the count changes more often than anything else the rank reads: the scan puts the
+/// cluster's count into the kept rank as it compares. The best itself holds until the
+/// node's list changes or the clock reaches `until`, where the age bucket of a
 /// member it ranked changes. Between two picks most nodes' lists stay as they were and
 /// the buckets (log₂ of the ages) seldom move, so a pick walks few nodes' classes again;
 /// the node of the pod picked before keeps its best too when its pods share one class
 /// ([`NodeBest::removed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NodeBest {
-    /// The node's least group (its best member's group with the node's count, as in an
-    /// [`Entry`]) in the high word, parts 5–7 packed in the low one (see
+    /// The node's least group without the node's count (its best member's group, as in
+    /// a [`Member`]: part 4 zero) in the high word, parts 5–7 packed in the low one (see
     /// [`NodeBest::of`]). `u128::MAX` for a node without pods, which never wins.
     rank: u128,
     /// Part 8.
@@ -164,13 +166,9 @@ impl NodeBest {
         until: 0,
     };
 
-    /// The bits of [`NodeBest::rank`] that hold the node's count (part 4, complemented).
-    const COUNT: u128 = (u32::MAX as u128) << 64;
-
-    /// The best member of a node's `list` at `now`, the node holding `count` active pods:
-    /// the node's least group, then the least rest of the rank among the classes in it,
-    /// walked from the best.
-    fn of(list: &[Member], count: u32, now: Time) -> NodeBest {
+    /// The best member of a node's `list` at `now`: the node's least group, then the
+    /// least rest of the rank among the classes in it, walked from the best.
+    fn of(list: &[Member], now: Time) -> NodeBest {
         let Some(last) = list.last() else {
             return NodeBest {
                 until: NEVER,
@@ -205,7 +203,7 @@ impl NodeBest {
             best = best.min((head, m.lo()));
         }
         NodeBest {
-            rank: u128::from(last.with_count(count).group()) << 64 | u128::from(best.0),
+            rank: u128::from(group) << 64 | u128::from(best.0),
             lo: best.1,
             until,
         }
@@ -227,12 +225,10 @@ impl NodeBest {
         }
     }
 
-    /// Its node now holds `count` active pods (a node without pods, or not walked since
-    /// its list changed, has none to rank).
-    fn recount(&mut self, count: u32) {
-        if self.rank != u128::MAX {
-            self.rank = self.rank & !NodeBest::COUNT | u128::from(!count) << 64;
-        }
+    /// [`NodeBest::rank`] on a node holding `count` active pods: part 4, complemented,
+    /// into the group's low half (a node without pods still never wins).
+    fn rank_with(&self, count: u32) -> u128 {
+        self.rank | u128::from(!count) << 64
     }
 }
 
@@ -256,15 +252,16 @@ impl SetIndex {
     }
 
     /// The pod with the smallest rank now among the assigned ones: the least of the
-    /// nodes' best members, each with its node's count ([`Ranking::best`] finds the same
-    /// in the tree: the least group, then the least ready bucket in it, then the least
-    /// rest of the rank). A node's best is walked again only when it may have changed.
-    fn scan_best(&mut self, now: Time) -> Option<TaskId> {
+    /// nodes' best members, each with its node's count in `cl` ([`Ranking::best`] finds
+    /// the same in the tree: the least group, then the least ready bucket in it, then the
+    /// least rest of the rank). A node's best is walked again only when it may have
+    /// changed.
+    fn scan_best(&mut self, cl: &Cluster, now: Time) -> Option<TaskId> {
         if now >= self.scan_until {
             self.scan_until = NEVER;
             for (n, scanned) in self.scanned.iter_mut().enumerate() {
                 if now >= scanned.until {
-                    *scanned = NodeBest::of(&self.on_node[n], self.node_count[n], now);
+                    *scanned = NodeBest::of(&self.on_node[n], now);
                 }
                 self.scan_until = self.scan_until.min(scanned.until);
             }
@@ -274,13 +271,14 @@ impl SetIndex {
             debug_assert_eq!(
                 (scanned.rank, scanned.lo),
                 {
-                    let fresh = NodeBest::of(&self.on_node[n], self.node_count[n], now);
+                    let fresh = NodeBest::of(&self.on_node[n], now);
                     (fresh.rank, fresh.lo)
                 },
-                "a node's best holds until its list, its count or a bucket changes"
+                "a node's best holds until its list or a bucket changes"
             );
-            if scanned.rank < best.0 || scanned.rank == best.0 && scanned.lo < best.1 {
-                best = (scanned.rank, scanned.lo);
+            let rank = scanned.rank_with(cl.wanted_on_node(n as NodeId));
+            if rank < best.0 || rank == best.0 && scanned.lo < best.1 {
+                best = (rank, scanned.lo);
             }
         }
         (best.0 != u128::MAX).then_some(best.1 as TaskId)
@@ -354,7 +352,6 @@ impl SetIndex {
     fn recount_node(&mut self, n: NodeId, count: u32) {
         if self.detached[n as usize] {
             self.node_count[n as usize] = count;
-            self.scanned[n as usize].recount(count);
             return;
         }
         let old = self.node_count[n as usize];
@@ -469,7 +466,7 @@ impl Ranking {
         self.catch_up(cl, v);
         let now = cl.now();
         for i in 0..diff {
-            let Some(id) = self.best(v, now) else {
+            let Some(id) = self.best(cl, v, now) else {
                 break;
             };
             if i + 1 == diff
@@ -490,10 +487,10 @@ impl Ranking {
     }
 
     /// The pod of set `v` with the smallest rank now.
-    fn best(&mut self, v: usize, now: Time) -> Option<TaskId> {
+    fn best(&mut self, cl: &Cluster, v: usize, now: Time) -> Option<TaskId> {
         if self.sets[v].scan && self.sets[v].tree.is_empty() {
             // Only unassigned pods are in the tree, and they rank before every other.
-            return self.sets[v].scan_best(now);
+            return self.sets[v].scan_best(cl, now);
         }
         // The least group, then the classes of its least ready bucket (a run at its
         // start: the bucket grows along the classes), each by its first entry.
@@ -540,6 +537,25 @@ impl Ranking {
             }
         }
         cl.take_recounted(&mut self.recounted);
+        if !self.sets[v].scan {
+            self.read_counts(cl, v);
+        }
+        let mut stale = std::mem::take(&mut self.sets[v].stale);
+        for &id in &stale {
+            if self.pods[id as usize].stale {
+                self.rekey(cl, v, id);
+            }
+        }
+        stale.clear();
+        self.sets[v].stale = stale;
+        self.sets[v].attach();
+    }
+
+    /// Log the nodes among [`Ranking::recounted`] whose count changed, and move the
+    /// entries of set `v` on the nodes logged since it last read. Only a set with a tree
+    /// of assigned pods needs this: a scanning set's picks read the counts from the
+    /// cluster ([`SetIndex::scan_best`]).
+    fn read_counts(&mut self, cl: &Cluster, v: usize) {
         for &n in &self.recounted {
             let count = cl.wanted_on_node(n);
             let logged = &mut self.logged_count[n as usize];
@@ -561,15 +577,6 @@ impl Ranking {
             }
         }
         set.cursor = self.node_log.len();
-        let mut stale = std::mem::take(&mut set.stale);
-        for &id in &stale {
-            if self.pods[id as usize].stale {
-                self.rekey(cl, v, id);
-            }
-        }
-        stale.clear();
-        self.sets[v].stale = stale;
-        self.sets[v].attach();
         if self.sets.iter().all(|s| s.cursor == self.node_log.len()) {
             self.node_log.clear();
             self.sets.iter_mut().for_each(|s| s.cursor = 0);
