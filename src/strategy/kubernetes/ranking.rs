@@ -55,7 +55,9 @@
 //! the threshold was not measured again for [`class_sets`]). Each node's best is kept from
 //! one pick to the next ([`NodeBest`]) while its list and the age buckets it was ranked by
 //! stay as they were, and through a pick from a node whose pods share one class, so a
-//! pick mostly walks no node's classes at all.
+//! pick mostly walks no node's classes at all; while all the set's assigned pods share
+//! one class (a rollout's old pods), the bests leave out the parts that change with the
+//! clock, and hold until their lists change.
 
 use super::rank_key::{Entry, Key, Member, leaders, log2_bucket, same_class};
 use crate::cluster::{Cluster, NodeId, TaskId, TaskState};
@@ -137,6 +139,13 @@ struct SetIndex {
     /// their `until`s, 0 when a node's list changed): before it, a scan compares them
     /// without looking at any node's walk.
     scan_until: Time,
+    /// The assigned pods in `on_node` (kept for the scan alone, as is `one_class`).
+    listed: usize,
+    /// One of them while they all share its class (parts 1–3 and 5–7); `None` from the
+    /// time two classes are listed together until the lists are empty again. A rollout's
+    /// old pods mostly do: the scan then ranks the nodes' bests by their counts and part 8
+    /// alone, and no kept best expires with the clock ([`NodeBest::of`]).
+    one_class: Option<Member>,
 }
 
 impl SetIndex {
@@ -156,6 +165,8 @@ impl SetIndex {
         self.scanned.clear();
         self.scanned.resize(nodes, NodeBest::STALE);
         self.scan_until = 0;
+        self.listed = 0;
+        self.one_class = None;
     }
 
     /// The pod with the smallest rank now among the assigned ones: the least of the
@@ -164,24 +175,42 @@ impl SetIndex {
     /// least rest of the rank). A node's best is walked again only when it may have
     /// changed.
     fn scan_best(&mut self, cl: &Cluster, now: Time) -> Option<TaskId> {
+        let one_class = self.one_class.is_some();
         if now >= self.scan_until {
             self.scan_until = NEVER;
             for (n, scanned) in self.scanned.iter_mut().enumerate() {
                 if now >= scanned.until {
-                    *scanned = NodeBest::of(&self.on_node[n], now);
+                    *scanned = NodeBest::of(&self.on_node[n], now, one_class);
                 }
                 self.scan_until = self.scan_until.min(scanned.until);
             }
         }
+        debug_assert_eq!(
+            self.on_node.iter().map(Vec::len).sum::<usize>(),
+            self.listed,
+            "every listed pod is counted"
+        );
+        let shared = |c: Member| self.on_node.iter().flatten().all(|m| same_class(m, &c));
+        debug_assert!(
+            self.one_class.is_none_or(shared),
+            "the listed pods share one class while `one_class` says so"
+        );
         let mut best = (u128::MAX, u128::MAX);
         for (n, scanned) in self.scanned.iter().enumerate() {
             debug_assert_eq!(
                 (scanned.rank, scanned.lo),
                 {
-                    let fresh = NodeBest::of(&self.on_node[n], now);
+                    let fresh = NodeBest::of(&self.on_node[n], now, one_class);
                     (fresh.rank, fresh.lo)
                 },
                 "a node's best holds until its list or a bucket changes"
+            );
+            debug_assert!(
+                !one_class || {
+                    let walked = NodeBest::of(&self.on_node[n], now, false);
+                    (walked.rank >> 64, walked.lo) == (scanned.rank >> 64, scanned.lo)
+                },
+                "with one class listed, a node's best is its last member"
             );
             let rank = scanned.rank_with(cl.wanted_on_node(n as NodeId));
             if rank < best.0 || rank == best.0 && scanned.lo < best.1 {
@@ -189,6 +218,19 @@ impl SetIndex {
             }
         }
         (best.0 != u128::MAX).then_some(best.1 as TaskId)
+    }
+
+    /// Member `m` is listed on its node: whether the lists still share one class (kept
+    /// for the scan alone).
+    fn list_class(&mut self, m: &Member) {
+        if self.listed == 0 {
+            self.one_class = Some(*m);
+        } else if self.one_class.is_some_and(|c| !same_class(&c, m)) {
+            // The kept bests left parts 5–7 out: every node is ranked afresh.
+            self.one_class = None;
+            self.scanned.fill(NodeBest::STALE);
+        }
+        self.listed += 1;
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
@@ -204,6 +246,9 @@ impl SetIndex {
         };
         self.scanned[node as usize] = NodeBest::STALE;
         self.scan_until = 0;
+        if self.scan {
+            self.list_class(&m);
+        }
         let list = &self.on_node[node as usize];
         // The list is in descending order: the members ranked after `m` come first.
         let at = list.partition_point(|x| m < *x);
@@ -240,6 +285,9 @@ impl SetIndex {
             list.remove(at);
             at
         };
+        if self.scan {
+            self.listed -= 1;
+        }
         self.scanned[node as usize].removed(list, at, &m);
         self.scan_until = self.scan_until.min(self.scanned[node as usize].until);
         if self.detached[node as usize] {

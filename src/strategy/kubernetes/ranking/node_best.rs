@@ -9,10 +9,10 @@ use crate::sim::time::{NEVER, Time};
 /// changes more often than anything else the rank reads: the scan puts the cluster's
 /// count into the kept rank as it compares. The best itself holds until the node's list
 /// changes or the clock reaches `until`, where the age bucket of a member it ranked
-/// changes. Between two picks most nodes' lists stay as they were and
-/// the buckets (log₂ of the ages) seldom move, so a pick walks few nodes' classes again;
-/// the node of the pod picked before keeps its best too when its pods share one class
-/// ([`NodeBest::removed`]).
+/// changes (never, while the set's pods share one class). Between two picks most nodes'
+/// lists stay as they were and the buckets (log₂ of the ages) seldom move, so a pick
+/// walks few nodes' classes again; the node of the pod picked before keeps its best too
+/// when its pods share one class ([`NodeBest::removed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct NodeBest {
     /// The node's least group without the node's count (its best member's group, as in
@@ -34,14 +34,24 @@ impl NodeBest {
     };
 
     /// The best member of a node's `list` at `now`: the node's least group, then the
-    /// least rest of the rank among the classes in it, walked from the best.
-    pub(super) fn of(list: &[Member], now: Time) -> NodeBest {
+    /// least rest of the rank among the classes in it, walked from the best. When every
+    /// pod the set lists shares one class (`one_class`), the node's last member is its
+    /// best, and parts 5–7, the same on every node at any instant, are left out (0): such
+    /// a best holds whatever the clock, until the list changes.
+    pub(super) fn of(list: &[Member], now: Time, one_class: bool) -> NodeBest {
         let Some(last) = list.last() else {
             return NodeBest {
                 until: NEVER,
                 ..NodeBest::STALE
             };
         };
+        if one_class {
+            return NodeBest {
+                rank: u128::from(last.group()) << 64,
+                lo: last.lo(),
+                until: NEVER,
+            };
+        }
         let group = last.group();
         let ready = group >> 32 & 1 == 1;
         // Parts 5–7 packed into one word (ready and created buckets, each + 1 in 0..=64,
