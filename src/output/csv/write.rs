@@ -33,10 +33,25 @@ pub fn trials_csv(rows: &[TrialResult]) -> Vec<u8> {
 /// A row's text is built in a reused buffer by [`number_text`] and written in one call.
 /// No field needs CSV quoting (numbers, and outcome names without commas, quotes or line
 /// breaks), so the text is the fields joined by commas.
+///
+/// Consecutive rows mostly differ only in their trial index and duration: the counts and
+/// peaks after them, and the empty columns of what was not modelled, repeat from row to
+/// row. A row whose other fields are all the last printed row's has the same text after
+/// its [`HEAD`] columns, which is copied rather than printed again (about half of a row's
+/// cost in a small scenario).
 pub struct TrialsCsv<W: std::io::Write> {
     out: W,
     line: Vec<u8>,
+    /// The last row printed whole, if any, and its text after the head columns (from the
+    /// comma before the next column to the line break).
+    last: Option<TrialResult>,
+    tail: Vec<u8>,
 }
+
+/// How many columns lead every line: `trial`, `seed`, `outcome` and `duration_s`. No other
+/// column reads the fields that vary from trial to trial, the index and the duration
+/// (`tests::the_tail_reads_neither_index_nor_duration`).
+const HEAD: usize = 4;
 
 impl<W: std::io::Write> TrialsCsv<W> {
     /// Start the file: writes the header line.
@@ -50,14 +65,31 @@ impl<W: std::io::Write> TrialsCsv<W> {
         }
         line.push(b'\n');
         writer.write_all(&line)?;
-        Ok(TrialsCsv { out: writer, line })
+        Ok(TrialsCsv {
+            out: writer,
+            line,
+            last: None,
+            tail: Vec::with_capacity(256),
+        })
     }
 
     /// Append one row.
     pub fn row(&mut self, row: &TrialResult) -> std::io::Result<()> {
         self.line.clear();
-        visit_cells(row, &mut Line(&mut self.line));
-        self.line.push(b'\n');
+        if self.last.is_some_and(|last| same_but_head(&last, row)) {
+            visit_cells(row, &mut Line::<false>::new(&mut self.line));
+            self.line.extend_from_slice(&self.tail);
+            debug_assert_eq!(self.line, {
+                let mut fresh = Vec::new();
+                print_whole(&mut fresh, row);
+                fresh
+            });
+        } else {
+            let tail_at = print_whole(&mut self.line, row);
+            self.tail.clear();
+            self.tail.extend_from_slice(&self.line[tail_at..]);
+            self.last = Some(*row);
+        }
         self.out.write_all(&self.line)
     }
 
@@ -68,16 +100,57 @@ impl<W: std::io::Write> TrialsCsv<W> {
     }
 }
 
-/// A row's text being built: each cell after a comma but the first.
-struct Line<'a>(&'a mut Vec<u8>);
+/// Whether `row` differs from `last` at most in the fields only the head columns read
+/// (the trial index and the duration), so that the two lines' texts after those columns
+/// are the same.
+#[inline]
+fn same_but_head(last: &TrialResult, row: &TrialResult) -> bool {
+    let row = TrialResult {
+        trial: last.trial,
+        duration: last.duration,
+        ..*row
+    };
+    row == *last
+}
 
-impl CellVisitor for Line<'_> {
+/// Append `row`'s whole line; returns where its text after the head columns starts.
+#[inline]
+fn print_whole(out: &mut Vec<u8>, row: &TrialResult) -> usize {
+    let mut line = Line::<true>::new(out);
+    visit_cells(row, &mut line);
+    line.out.push(b'\n');
+    line.tail_at
+}
+
+/// A row's text being built: each cell after a comma but the first; with `WHOLE` false,
+/// only the head columns.
+struct Line<'a, const WHOLE: bool> {
+    out: &'a mut Vec<u8>,
+    /// Where the text after the head columns starts (the comma before the next column).
+    tail_at: usize,
+}
+
+impl<'a, const WHOLE: bool> Line<'a, WHOLE> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        Line { out, tail_at: 0 }
+    }
+}
+
+impl<const WHOLE: bool> CellVisitor for Line<'_, WHOLE> {
     #[inline(always)]
     fn visit<const I: usize>(&mut self, cell: Cell) {
-        if I > 0 {
-            self.0.push(b',');
+        if I == HEAD {
+            if !WHOLE {
+                return;
+            }
+            self.tail_at = self.out.len();
+        } else if I > HEAD && !WHOLE {
+            return;
         }
-        push_cell(self.0, cell);
+        if I > 0 {
+            self.out.push(b',');
+        }
+        push_cell(self.out, cell);
     }
 }
 
@@ -113,6 +186,55 @@ timed_out_requests,errored_requests,dropped_requests,p50_latency_ms,next_request
 slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded,pending_resources,\
 pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pending_node_down,\
 detected,time_to_detect_s,false_rollback,bad_release_requests\n";
+
+    /// A row's line, printed alone (no last row to share text with).
+    fn alone(row: &TrialResult) -> String {
+        text(std::slice::from_ref(row))[HEADER.len()..].to_string()
+    }
+
+    #[test]
+    fn the_tail_reads_neither_index_nor_duration() {
+        assert_eq!(COLUMNS[HEAD - 1].name, "duration_s");
+        let row = sample_row();
+        let other = TrialResult {
+            trial: 11,
+            duration: 0,
+            ..row
+        };
+        for c in &COLUMNS[HEAD..] {
+            assert_eq!(c.cell(&row), c.cell(&other), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn rows_that_share_their_tail_print_as_alone() {
+        let a = sample_row();
+        let b = TrialResult {
+            trial: 4,
+            duration: 0,
+            traffic: None,
+            ..a
+        };
+        let rows = [
+            a,
+            TrialResult { trial: 9, ..a },
+            b,
+            TrialResult {
+                duration: 1_500_000,
+                ..b
+            },
+            TrialResult { verdict: None, ..b },
+            TrialResult {
+                outcome: Outcome::Completed,
+                ..b
+            },
+            b,
+            b,
+            a,
+        ];
+        let expected: String = rows.iter().map(alone).collect();
+        assert_eq!(text(&rows), format!("{HEADER}{expected}"));
+    }
 
     #[test]
     fn header_only_for_no_rows() {
