@@ -486,7 +486,15 @@ impl Inbox {
         ctrl: &mut C,
         traffic: Option<&mut TrafficModel>,
     ) {
-        // Most events and instants leave nothing to hand over: checked inline.
+        // Most events and instants leave nothing to hand over: checked inline. Of the
+        // rest, most hand over a single notice whose reaction makes none: handed over
+        // inline too, as the first round of `deliver_some`'s loop would.
+        if traffic.is_none()
+            && !cl.over_budget()
+            && let Some(n) = cl.take_only_notice()
+        {
+            ctrl.on_task(cl, n);
+        }
         if cl.has_notices() || traffic.is_some() {
             self.deliver_some(cl, ctrl, traffic);
         }

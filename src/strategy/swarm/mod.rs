@@ -329,6 +329,36 @@ const OBSERVED: StateSet = StateSet::of(&[TaskState::Ready, TaskState::Stopped, 
 /// [`OBSERVED`]); a fleet of N tasks made N such notices a trial.
 const OBSERVED_BY_FLEET: StateSet = StateSet::of(&[TaskState::Stopped, TaskState::Failed]);
 
+impl Swarm<'_> {
+    /// A task seen FAILED whose report reaches the manager `failure_report` later: the
+    /// report is scheduled (`Timer::Seen`) and `true` returned; `false` when it arrives at
+    /// once. Out of line and cold: [`Controller::on_task`] is then small enough to be
+    /// inlined where the trial's loop hands a notice over (`Inbox::deliver`).
+    #[cold]
+    #[inline(never)]
+    fn report_later(&mut self, cl: &mut Cluster, task: TaskId) -> bool {
+        let t = cl.task(task);
+        let lag = cl.overhead(Cp::FailureReport, t.slot, t.version, t.attempt);
+        if lag == 0 {
+            return false;
+        }
+        // Until the report arrives the manager reads the task RUNNING, desired RUNNING:
+        // still the slot's task for the orchestrator and the updater (a rollback starting
+        // meanwhile does not find the slot dead, and its worker shuts the task down, so it
+        // is not restarted).
+        if !t.stop_requested && self.waiting_restart(t.slot).is_none() {
+            let slot = t.slot as usize;
+            if slot >= self.waiting_restart.len() {
+                self.waiting_restart.resize(slot + 1, run::NO_TASK);
+            }
+            self.waiting_restart[slot] = task;
+            self.track(task).unreported = true;
+        }
+        cl.set_timer(cl.now() + lag, Timer::Seen(task));
+        true
+    }
+}
+
 impl Controller for Swarm<'_> {
     type Timer = Timer;
 
@@ -371,25 +401,8 @@ impl Controller for Swarm<'_> {
     }
 
     fn on_task(&mut self, cl: &mut Cluster, n: Notice) {
-        if n.state == TaskState::Failed {
-            let t = cl.task(n.task);
-            let lag = cl.overhead(Cp::FailureReport, t.slot, t.version, t.attempt);
-            if lag > 0 {
-                // Until the report arrives the manager reads the task RUNNING, desired
-                // RUNNING: still the slot's task for the orchestrator and the updater (a
-                // rollback starting meanwhile does not find the slot dead, and its worker
-                // shuts the task down, so it is not restarted).
-                if !t.stop_requested && self.waiting_restart(t.slot).is_none() {
-                    let slot = t.slot as usize;
-                    if slot >= self.waiting_restart.len() {
-                        self.waiting_restart.resize(slot + 1, run::NO_TASK);
-                    }
-                    self.waiting_restart[slot] = n.task;
-                    self.track(n.task).unreported = true;
-                }
-                cl.set_timer(cl.now() + lag, Timer::Seen(n.task));
-                return;
-            }
+        if n.state == TaskState::Failed && self.report_later(cl, n.task) {
+            return;
         }
         self.observe(cl, n);
     }
