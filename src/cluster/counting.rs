@@ -29,6 +29,12 @@ impl Cluster<'_> {
         self.wanted.on_node[node as usize]
     }
 
+    /// [`Cluster::wanted_on_node`] of every node, by node: for a reader that walks them
+    /// all (the pod ranking's scan), one slice rather than a look-up each.
+    pub fn wanted_per_node(&self) -> &[u32] {
+        &self.wanted.on_node
+    }
+
     /// Record, from now on, which tasks change state, node or desired state (see
     /// [`Cluster::take_edits`]), and which nodes' wanted counts change (see
     /// [`Cluster::take_recounted`]).

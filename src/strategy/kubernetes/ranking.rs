@@ -174,7 +174,7 @@ impl SetIndex {
     /// the same in the tree: the least group, then the least ready bucket in it, then the
     /// least rest of the rank). A node's best is walked again only when it may have
     /// changed.
-    fn scan_best(&mut self, cl: &Cluster, now: Time) -> Option<TaskId> {
+    fn scan_best(&mut self, cl: &Cluster, now: Time) -> Option<(TaskId, NodeId)> {
         let one_class = self.one_class.is_some();
         if now >= self.scan_until {
             self.scan_until = NEVER;
@@ -195,8 +195,10 @@ impl SetIndex {
             self.one_class.is_none_or(shared),
             "the listed pods share one class while `one_class` says so"
         );
-        let mut best = (u128::MAX, u128::MAX);
-        for (n, scanned) in self.scanned.iter().enumerate() {
+        let mut best = (u128::MAX, u128::MAX, 0);
+        let counts = cl.wanted_per_node();
+        debug_assert_eq!(counts.len(), self.scanned.len());
+        for ((n, scanned), &count) in self.scanned.iter().enumerate().zip(counts) {
             debug_assert_eq!(
                 (scanned.rank, scanned.lo),
                 {
@@ -212,12 +214,33 @@ impl SetIndex {
                 },
                 "with one class listed, a node's best is its last member"
             );
-            let rank = scanned.rank_with(cl.wanted_on_node(n as NodeId));
+            let rank = scanned.rank_with(count);
             if rank < best.0 || rank == best.0 && scanned.lo < best.1 {
-                best = (rank, scanned.lo);
+                best = (rank, scanned.lo, n);
             }
         }
-        (best.0 != u128::MAX).then_some(best.1 as TaskId)
+        (best.0 != u128::MAX).then_some((best.1 as TaskId, best.2 as NodeId))
+    }
+
+    /// Take the last member of node `n`'s list, its best while the listed pods share one
+    /// class ([`SetIndex::one_class`]): what [`SetIndex::remove`] does for it, without
+    /// finding it in the list or comparing the classes (every pod left shares its class,
+    /// so the node's kept best moves to the next one).
+    fn pop_one_class(&mut self, n: NodeId) {
+        debug_assert!(self.scan && self.one_class.is_some());
+        let list = &mut self.on_node[n as usize];
+        list.pop();
+        self.listed -= 1;
+        let scanned = &mut self.scanned[n as usize];
+        match list.last() {
+            // Not walked since its list last changed: nothing is kept to update.
+            Some(last) if scanned.until != NodeBest::STALE.until => scanned.lo = last.lo(),
+            Some(_) => {}
+            None => {
+                *scanned = NodeBest::STALE;
+                self.scan_until = 0;
+            }
+        }
     }
 
     /// Member `m` is listed on its node: whether the lists still share one class (kept
@@ -421,6 +444,21 @@ impl Ranking {
         self.catch_up(cl, v);
         let now = cl.now();
         for i in 0..diff {
+            let set = &mut self.sets[v];
+            if set.scan && set.tree.is_empty() && set.one_class.is_some() {
+                // Only assigned pods, of one class: the pick is its node's last member, and
+                // every node stays detached.
+                let Some((id, n)) = set.scan_best(cl, now) else {
+                    break;
+                };
+                debug_assert!(matches!(self.pods[id as usize].keyed, Some((Some(k), m))
+                        if k == n && set.on_node[n as usize].last() == Some(&m)));
+                set.pop_one_class(n);
+                self.pods[id as usize].keyed = None;
+                self.pods[id as usize].stale = true;
+                self.chosen.push(id);
+                continue;
+            }
             let Some(id) = self.best(cl, v, now) else {
                 break;
             };
@@ -445,7 +483,7 @@ impl Ranking {
     fn best(&mut self, cl: &Cluster, v: usize, now: Time) -> Option<TaskId> {
         if self.sets[v].scan && self.sets[v].tree.is_empty() {
             // Only unassigned pods are in the tree, and they rank before every other.
-            return self.sets[v].scan_best(cl, now);
+            return self.sets[v].scan_best(cl, now).map(|(id, _)| id);
         }
         // The least group, then the classes of its least ready bucket (a run at its
         // start: the bucket grows along the classes), each by its first entry.
