@@ -154,6 +154,11 @@ pub struct Deployment<'s> {
     /// The Deployment is at rest: the last sync changed nothing, and nothing it reads has
     /// changed since but the pods' counts and the time ([`Deployment::at_rest`]).
     rest: bool,
+    /// While [`Deployment::rest`], an instant before which [`Deployment::at_rest`] is
+    /// known to hold (0: not known), so that the syncs of an instant at rest, and of the
+    /// next ones, skip the check until the progress deadline's clock can change its answer
+    /// ([`Deployment::rest_until`]).
+    rest_until: Time,
     /// The Deployment is quiet: the last sync rolled (RollingUpdate, not paused, no
     /// scaling event) and changed neither a spec nor a pod nor a ReplicaSet, and nothing
     /// it reads has changed since but the pods' counts, the time and what it wrote itself
@@ -198,6 +203,7 @@ impl<'s> Deployment<'s> {
             scaled: false,
             touched: false,
             rest: false,
+            rest_until: 0,
             quiet: false,
             read_statuses: Vec::new(),
             counts: Vec::new(),
@@ -363,6 +369,7 @@ impl Controller for Deployment<'_> {
         self.queue = WorkQueue::default();
         self.timers.clear();
         self.rest = false;
+        self.rest_until = 0;
         self.quiet = false;
         self.livelock_at = None;
         self.sync_limit = sync_limit(self.replicas);
@@ -402,6 +409,7 @@ impl Controller for Deployment<'_> {
 
     fn on_timer(&mut self, cl: &mut Cluster, Timer::Requeue: Timer) {
         self.queue.requeue_fired(cl.now());
+        self.rest_until = 0; // the check reads the requeue
         if let Some(at) = self.timers.fired() {
             cl.set_timer(at, Timer::Requeue);
         }

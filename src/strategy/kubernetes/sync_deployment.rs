@@ -8,7 +8,7 @@
 use super::{Deployment, progress, replicaset};
 use crate::cluster::Cluster;
 use crate::scenario::DeploymentStrategy;
-use crate::sim::time::Time;
+use crate::sim::time::{NEVER, SECOND, Time};
 
 impl Deployment<'_> {
     /// One sync of the Deployment (`syncDeployment`): the paused conditions; then
@@ -47,24 +47,29 @@ impl Deployment<'_> {
         // at rest, it found them equal): kept since, they are still the ones it read.
         let same = (self.rest || self.quiet) && (kept || self.statuses == self.read_statuses);
         debug_assert!(!same || self.statuses == self.read_statuses);
-        let resting = same && self.rest && self.at_rest(cl.now());
+        let now = cl.now();
+        debug_assert!(
+            !self.rest || now >= self.rest_until || self.at_rest(now),
+            "at rest until the kept instant"
+        );
+        let resting = same && self.rest && (now < self.rest_until || self.at_rest(now));
         let tail = same && self.quiet && !resting;
         if !cfg!(debug_assertions) {
             if resting {
                 return;
             }
             if tail {
-                self.check_paused_conditions(cl.now());
+                self.check_paused_conditions(now);
                 let new = self.find_or_create_new_rs(cl, true);
                 self.cleanup_if_complete(new);
                 self.sync_rollout_status(cl);
                 self.observed = true;
-                self.after_sync(false, true);
+                self.after_sync(now, false, true);
                 return;
             }
         }
         let before = (self.status, self.cond, self.state, self.queue);
-        self.check_paused_conditions(cl.now());
+        self.check_paused_conditions(now);
         let scaling = self.paused || self.is_scaling_event();
         if scaling {
             self.sync_scale(cl);
@@ -105,15 +110,24 @@ impl Deployment<'_> {
                     && before == (self.status, self.cond, self.state, self.queue),
             "a sync at rest changed nothing"
         );
-        self.after_sync(scaling, same);
+        self.after_sync(now, scaling, same);
     }
 
     /// Whether the sync just done leaves the Deployment at rest or quiet; `same`: the
     /// statuses it read were [`Deployment::read_statuses`] already.
-    fn after_sync(&mut self, scaling: bool, same: bool) {
+    fn after_sync(&mut self, now: Time, scaling: bool, same: bool) {
         let rolling = matches!(self.cfg.kind, DeploymentStrategy::RollingUpdate { .. });
         self.quiet = rolling && !scaling && !self.scaled && !self.touched;
         self.rest = !self.touched && !self.queue.is_queued();
+        // A rolling sync that ends at rest computed what the check does, and found it
+        // unchanged (see `sync_rollout_status`): it holds until the clock moves the answer.
+        // The other paths leave it to the check.
+        self.rest_until = if self.rest && self.quiet {
+            self.rest_until(now)
+        } else {
+            0
+        };
+        debug_assert!(!self.rest || now >= self.rest_until || self.at_rest(now));
         if (self.rest || self.quiet) && !same {
             // No ReplicaSet was created: these are the statuses the sync read.
             self.read_statuses.clone_from(&self.statuses);
@@ -139,5 +153,24 @@ impl Deployment<'_> {
                 st,
                 now,
             ))
+    }
+
+    /// The first instant, from `now` on, at which [`Deployment::at_rest`] may answer
+    /// otherwise than at `now`, all else kept. The clock enters it only through the
+    /// Progressing condition's `lastUpdateTime` + deadline (`due`): the condition times
+    /// out past `due`, and the requeue is `due` + 1 s up to a second before `due`, then
+    /// `due` + 1 µs up to `due`, then moves with the clock.
+    fn rest_until(&self, now: Time) -> Time {
+        let (Some(c), Some(d)) = (self.cond, self.cfg.progress_deadline) else {
+            return NEVER;
+        };
+        let due = c.last_update.saturating_add(d);
+        if now.saturating_add(SECOND) <= due {
+            due - SECOND + 1
+        } else if now <= due {
+            due.saturating_add(1)
+        } else {
+            0
+        }
     }
 }
