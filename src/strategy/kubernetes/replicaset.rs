@@ -120,11 +120,10 @@ impl ReplicaSet {
     ) -> ReplicaSet {
         let mut rs = ReplicaSet::new(template, spec, 1, annotations);
         // Pod k is slot k; the cluster copies the fleet of an earlier trial when it can.
-        for id in cl.create_serving_fleet(spec, rs.version) {
-            rs.next_ordinal += 1;
-            rs.live += 1;
-            ranking.add(cl, id, set);
-        }
+        let ids = cl.create_serving_fleet(spec, rs.version);
+        rs.next_ordinal = ids.len() as u32;
+        rs.live = ids.len() as u32;
+        ranking.add_all(cl, ids, set);
         rs
     }
 
