@@ -69,6 +69,7 @@ use std::ops::Range;
 
 mod class_sets;
 mod node_best;
+mod scan;
 
 /// Nodes up to which a set keeps no tree entries for its assigned pods and a pick scans
 /// every node's list instead ([`SetIndex::scan`]).
@@ -188,93 +189,6 @@ impl SetIndex {
         self.scan_until = 0;
         self.listed = 0;
         self.one_class = None;
-    }
-
-    /// The pod with the smallest rank now among the assigned ones: the least of the
-    /// nodes' best members, each with its node's count in `cl` ([`Ranking::best`] finds
-    /// the same in the tree: the least group, then the least ready bucket in it, then the
-    /// least rest of the rank). A node's best is walked again only when it may have
-    /// changed.
-    fn scan_best(&mut self, cl: &Cluster, now: Time) -> Option<(TaskId, NodeId)> {
-        let one_class = self.one_class.is_some();
-        if now >= self.scan_until {
-            self.scan_until = NEVER;
-            for (n, scanned) in self.scanned.iter_mut().enumerate() {
-                if now >= scanned.until {
-                    *scanned = NodeBest::of(&self.on_node[n], now, one_class);
-                }
-                self.scan_until = self.scan_until.min(scanned.until);
-            }
-        }
-        debug_assert_eq!(
-            self.on_node.iter().map(Vec::len).sum::<usize>(),
-            self.listed,
-            "every listed pod is counted"
-        );
-        let shared = |c: Member| self.on_node.iter().flatten().all(|m| same_class(m, &c));
-        debug_assert!(
-            self.one_class.is_none_or(shared),
-            "the listed pods share one class while `one_class` says so"
-        );
-        let mut best = (u128::MAX, u128::MAX, 0);
-        let counts = cl.wanted_per_node();
-        debug_assert_eq!(counts.len(), self.scanned.len());
-        for ((n, scanned), &count) in self.scanned.iter().enumerate().zip(counts) {
-            debug_assert_eq!(
-                (scanned.rank, scanned.lo),
-                {
-                    let fresh = NodeBest::of(&self.on_node[n], now, one_class);
-                    (fresh.rank, fresh.lo)
-                },
-                "a node's best holds until its list or a bucket changes"
-            );
-            debug_assert!(
-                !one_class || {
-                    let walked = NodeBest::of(&self.on_node[n], now, false);
-                    (walked.rank >> 64, walked.lo) == (scanned.rank >> 64, scanned.lo)
-                },
-                "with one class listed, a node's best is its last member"
-            );
-            let rank = scanned.rank_with(count);
-            if rank < best.0 || rank == best.0 && scanned.lo < best.1 {
-                best = (rank, scanned.lo, n);
-            }
-        }
-        (best.0 != u128::MAX).then_some((best.1 as TaskId, best.2 as NodeId))
-    }
-
-    /// Take the last member of node `n`'s list, its best while the listed pods share one
-    /// class ([`SetIndex::one_class`]): what [`SetIndex::remove`] does for it, without
-    /// finding it in the list or comparing the classes (every pod left shares its class,
-    /// so the node's kept best moves to the next one).
-    fn pop_one_class(&mut self, n: NodeId) {
-        debug_assert!(self.scan && self.one_class.is_some());
-        let list = &mut self.on_node[n as usize];
-        list.pop();
-        self.listed -= 1;
-        let scanned = &mut self.scanned[n as usize];
-        match list.last() {
-            // Not walked since its list last changed: nothing is kept to update.
-            Some(last) if scanned.until != NodeBest::STALE.until => scanned.lo = last.lo(),
-            Some(_) => {}
-            None => {
-                *scanned = NodeBest::STALE;
-                self.scan_until = 0;
-            }
-        }
-    }
-
-    /// Member `m` is listed on its node: whether the lists still share one class (kept
-    /// for the scan alone).
-    fn list_class(&mut self, m: &Member) {
-        if self.listed == 0 {
-            self.one_class = Some(*m);
-        } else if self.one_class.is_some_and(|c| !same_class(&c, m)) {
-            // The kept bests left parts 5–7 out: every node is ranked afresh.
-            self.one_class = None;
-            self.scanned.fill(NodeBest::STALE);
-        }
-        self.listed += 1;
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
@@ -472,33 +386,29 @@ impl Ranking {
         self.catch_up(cl, v);
         let now = cl.now();
         for i in 0..diff {
-            let set = &mut self.sets[v];
-            if set.scan && set.tree.is_empty() && set.one_class.is_some() {
-                // Only assigned pods, of one class: the pick is its node's last member, and
-                // every node stays detached.
-                let Some((id, n)) = set.scan_best(cl, now) else {
-                    break;
-                };
+            let Some((id, last_of)) = self.best(cl, v, now) else {
+                break;
+            };
+            if let Some(n) = last_of {
+                // A scan's pick among pods of one class: its node's last member (every
+                // node stays detached).
+                let set = &mut self.sets[v];
                 debug_assert!(matches!(self.pods[id as usize].keyed, Some((Some(k), m))
                         if k == n && set.on_node[n as usize].last() == Some(&m)));
                 set.pop_one_class(n);
                 self.pods[id as usize].keyed = None;
-                self.pods[id as usize].stale = true;
-                self.chosen.push(id);
-                continue;
+            } else {
+                if i + 1 == diff
+                    && let Some((Some(n), _)) = self.pods[id as usize].keyed
+                {
+                    // The last pick: its node's count is about to change (the pod stops),
+                    // so its entries would be moved at the next catch-up anyway; leave
+                    // them out of the tree until then rather than move its class's next
+                    // pod in now.
+                    self.sets[v].detach(n);
+                }
+                self.unindex(v, id);
             }
-            let Some(id) = self.best(cl, v, now) else {
-                break;
-            };
-            if i + 1 == diff
-                && let Some((Some(n), _)) = self.pods[id as usize].keyed
-            {
-                // The last pick: its node's count is about to change (the pod stops), so
-                // its entries would be moved at the next catch-up anyway; leave them out
-                // of the tree until then rather than move its class's next pod in now.
-                self.sets[v].detach(n);
-            }
-            self.unindex(v, id);
             // The caller stops it, and a pod told to stop is never active again: marked
             // stale without a place in a stale list, it is not keyed afresh (nor its
             // later changes read), which would only find it inactive.
@@ -507,11 +417,15 @@ impl Ranking {
         }
     }
 
-    /// The pod of set `v` with the smallest rank now.
-    fn best(&mut self, cl: &Cluster, v: usize, now: Time) -> Option<TaskId> {
-        if self.sets[v].scan && self.sets[v].tree.is_empty() {
+    /// The pod of set `v` with the smallest rank now, and its node when it is that
+    /// node's last member and every pod listed shares its class (a scan's pick, taken
+    /// with [`SetIndex::pop_one_class`]).
+    fn best(&mut self, cl: &Cluster, v: usize, now: Time) -> Option<(TaskId, Option<NodeId>)> {
+        let set = &mut self.sets[v];
+        if set.scan && set.tree.is_empty() {
             // Only unassigned pods are in the tree, and they rank before every other.
-            return self.sets[v].scan_best(cl, now).map(|(id, _)| id);
+            let (id, n) = set.scan_best(cl, now)?;
+            return Some((id, set.one_class.is_some().then_some(n)));
         }
         // The least group, then the classes of its least ready bucket (a run at its
         // start: the bucket grows along the classes), each by its first entry.
@@ -539,7 +453,7 @@ impl Ranking {
                 best = Some(rank);
             }
         }
-        best.map(|b| b.2 as TaskId)
+        best.map(|b| (b.2 as TaskId, None))
     }
 
     /// Bring set `v` up to date: read the cluster's edits and recounted nodes, move its pods
