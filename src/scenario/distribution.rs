@@ -69,7 +69,7 @@ impl Dist {
         match self {
             Dist::Constant(t) => *t,
             Dist::Uniform { min, max } => uniform(*min, *max, rng),
-            Dist::LogNormal(d) => from_secs_f64(d.sample(rng)),
+            Dist::LogNormal(d) => lognormal(d, rng),
             Dist::Never => NEVER,
             _ => self.sample_rest(rng),
         }
@@ -104,16 +104,18 @@ impl Dist {
     /// random: a constant or `never` latency (the default of most of them) costs no key
     /// hashing. The value is [`Dist::sample`]'s.
     ///
-    /// A uniform draw is taken here too: through `sample` it paid a call and a second
-    /// match on the variant for a dozen instructions of its own. Always inline: with that
-    /// arm the inliner left it out of line, where each call (its caller's stream hashed
-    /// inside) cost more than the two savings together (a Swarm trial +2.9 %).
+    /// Uniform and log-normal draws, the random latencies the scenarios use most, are
+    /// taken here too: through `sample` each paid a call and a second match on the
+    /// variant (a uniform draw is a dozen instructions of its own). Always inline: with
+    /// the uniform arm the inliner left it out of line, where each call (its caller's
+    /// stream hashed inside) cost more than the savings together (a Swarm trial +2.9 %).
     #[inline(always)]
     pub fn draw(&self, rng: impl FnOnce() -> KeyedRng) -> Time {
         match self {
             Dist::Constant(t) => *t,
             Dist::Never => NEVER,
             Dist::Uniform { min, max } => uniform(*min, *max, &mut rng()),
+            Dist::LogNormal(d) => lognormal(d, &mut rng()),
             _ => self.sample(&mut rng()),
         }
     }
@@ -137,6 +139,12 @@ fn uniform(min: Time, max: Time, rng: &mut KeyedRng) -> Time {
     } else {
         min + rng.below(max - min + 1)
     }
+}
+
+/// A log-normal draw, in whole time units.
+#[inline(always)]
+fn lognormal(d: &rand_distr::LogNormal<f64>, rng: &mut KeyedRng) -> Time {
+    from_secs_f64(d.sample(rng))
 }
 
 #[cfg(test)]
