@@ -5,7 +5,7 @@
 use super::gauges::Moves;
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
-use super::{Cluster, Event, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
+use super::{Cluster, Event, NodeId, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
 use crate::scenario::{Dist, Phase, Resources, VersionId};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time, after};
@@ -41,7 +41,7 @@ impl Cluster<'_> {
             Step::Available => self.become_available(id),
             Step::Died => self.fail(id),
             Step::Exited => self.set_state(id, TaskState::Stopped),
-            Step::RetryPull => self.fetch_image(id),
+            Step::RetryPull => self.fetch_image(id, false),
             // Deleted by the taint manager: no longer counted, never exits on a lost node.
             Step::Evicted => self.stop_task_now(id, true),
             Step::StopSignal => self.signal_stop(id),
@@ -107,8 +107,9 @@ impl Cluster<'_> {
     /// caller applies it itself after [`Cluster::count_step`], without the round trip
     /// through the worklist. The depth this adds to the call stack is one step per caller,
     /// not a chain: the step's own zero-length steps go through the worklist unless it is
-    /// one such last act too (a stop's signal, then its exit; see
-    /// [`Cluster::stop_task_now`]).
+    /// one such last act too (a stop's signal, then its exit, see
+    /// [`Cluster::stop_task_now`]; a new task's pull of no time, see
+    /// [`Cluster::fetch_image`]).
     #[inline]
     pub(super) fn applies_at_once(&self) -> bool {
         self.busy && self.due.is_empty() && !self.over_budget()
@@ -141,8 +142,9 @@ impl Cluster<'_> {
     }
 
     /// Make sure the task's node has its image: start it at once if present, otherwise
-    /// pull (or wait for the pull already in flight on that node).
-    pub(super) fn fetch_image(&mut self, id: TaskId) {
+    /// pull (or wait for the pull already in flight on that node). `last`: nothing of the
+    /// current engine call follows (see [`Cluster::applies_at_once`]).
+    pub(super) fn fetch_image(&mut self, id: TaskId, last: bool) {
         let t = &self.tasks[id as usize];
         debug_assert!(
             !t.lost,
@@ -168,6 +170,9 @@ impl Cluster<'_> {
         let pulls = n.pulls;
         if image_at == NEVER {
             n.pulls += 1;
+            if create == 0 && last && self.pulls_at_once(id, node, version) {
+                return;
+            }
         }
         self.set_state(id, TaskState::Pulling);
         let image = if image_at == NEVER {
@@ -181,6 +186,30 @@ impl Cluster<'_> {
         // The container is created once the image is there.
         self.tasks[id as usize].awaits_pull = image_at > self.sim.now();
         self.schedule_step_at(id, after(image, create), Step::ImagePresent);
+    }
+
+    /// A new task's first pull of its version on `node`, its container created without
+    /// delay, as the last act of the engine call (`fetch_image`'s `last`): when the pull
+    /// takes no time, cannot fail, and the task may start at once, the image is present
+    /// now and the pull's step (`ImagePresent`, zero-length) is what the worklist would
+    /// apply next, so it is applied here ([`Cluster::applies_at_once`]), and the task goes
+    /// through Pulling and Prepared to Starting in one state change, as `fetch_image`'s
+    /// fast path goes through Prepared. Whether it did.
+    fn pulls_at_once(&mut self, id: TaskId, node: NodeId, version: VersionId) -> bool {
+        let at_once = self.version(version).pull.is_zero()
+            && self.scenario.faults.pull_failure(version) == 0.0
+            && self.starts_at_once(id)
+            && self.applies_at_once();
+        if !at_once {
+            return false;
+        }
+        self.nodes[node as usize].image_at[version as usize] = self.sim.now();
+        self.pass_through(id, TaskState::Pulling);
+        self.count_step(); // the pull's step
+        self.pass_through(id, TaskState::Prepared);
+        self.set_state(id, TaskState::Starting);
+        self.container_started(id);
+        true
     }
 
     /// `faults.pull_failure_probability`: whether the pull this task waited for failed

@@ -305,7 +305,7 @@ impl Cluster<'_> {
             {
                 // A pod whose container never ran: the kubelet sets it up again, pulling
                 // the image anew if its pull was lost.
-                self.fetch_image(id);
+                self.fetch_image(id, false);
             } else {
                 // Kubernetes: the kubelet restarts the pod's container. Swarm: the agent
                 // reports the container dead; the task fails and is replaced.

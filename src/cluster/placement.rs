@@ -62,8 +62,9 @@ impl Cluster<'_> {
     }
 
     /// Put task `id` on `node`; `old` is the share the wanted counts hold for it (nothing
-    /// for a task created in this step, see `create_task_now`).
-    pub(super) fn place_on(&mut self, id: TaskId, node: NodeId, old: Share) {
+    /// for a task created in this step, see `create_task_now`). `last`: nothing of the
+    /// current engine call follows (see [`Cluster::applies_at_once`]).
+    pub(super) fn place_on(&mut self, id: TaskId, node: NodeId, old: Share, last: bool) {
         let r = self.scenario.service.resources;
         self.tasks[id as usize].node = Some(node);
         // Only a Pending task is placed, and a Pending task told to stop ends at once.
@@ -75,7 +76,7 @@ impl Cluster<'_> {
             n.tasks += 1;
             n.active += 1;
         });
-        self.fetch_image(id);
+        self.fetch_image(id, last);
     }
 
     /// Change a node's allocation or `up`, keeping the placement index in order.
@@ -110,7 +111,7 @@ impl Cluster<'_> {
             };
             self.pending.pop_front();
             let old = self.share(id);
-            self.place_on(id, node, old);
+            self.place_on(id, node, old, false);
         }
     }
 }

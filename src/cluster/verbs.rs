@@ -48,14 +48,19 @@ impl Cluster<'_> {
 
     /// Create a task of `version` in `slot` and try to place it at once.
     pub fn create_task(&mut self, slot: u32, version: VersionId, gate: StartGate) -> TaskId {
-        self.engine(|cl| cl.create_task_now(slot, version, gate))
+        // Outermost, the creation is the whole engine call: nothing follows its last step.
+        let last = !self.busy;
+        self.engine(|cl| cl.create_task_now(slot, version, gate, last))
     }
 
+    /// `last`: nothing of the current engine call follows this creation (see
+    /// [`Cluster::applies_at_once`]).
     pub(super) fn create_task_now(
         &mut self,
         slot: u32,
         version: VersionId,
         gate: StartGate,
+        last: bool,
     ) -> TaskId {
         let versions = self.scenario.service.versions.len();
         let key = slot as usize * versions + version as usize;
@@ -88,7 +93,7 @@ impl Cluster<'_> {
         match self.pick_node(id) {
             Ok(node) => {
                 self.record(id, None);
-                self.place_on(id, node, Share::default());
+                self.place_on(id, node, Share::default(), last);
             }
             Err(reason) => {
                 let t = &self.tasks[id as usize];
@@ -118,7 +123,7 @@ impl Cluster<'_> {
     }
 
     pub(super) fn create_serving_task_now(&mut self, slot: u32, version: VersionId) -> TaskId {
-        let id = self.create_task_now(slot, version, StartGate::Now);
+        let id = self.create_task_now(slot, version, StartGate::Now, false);
         let t = &self.tasks[id as usize];
         if t.state == TaskState::Pending {
             return id; // the cluster is too small even for the current fleet
