@@ -348,11 +348,19 @@ impl Placer {
         if self.scans() {
             return self.pick_scanning(nodes, on_node, r);
         }
-        if let Some(id) = self.index.pick(nodes, r) {
-            return Ok(id);
+        match self.index.pick(nodes, r) {
+            Some(id) => Ok(id),
+            None => Err(self.why_none(nodes, on_node, r)),
         }
-        // Why not: the latest filter in order that is some node's first failure; the
-        // scan stops at the first node whose failure is the last filter this service has.
+    }
+
+    /// Why no node may take a task: the latest filter in order that is some node's first
+    /// failure; the scan stops at the first node whose failure is the last filter this
+    /// service has. Out of line, as is [`Placer::pick_scanning`], so that a pick the index
+    /// answers sets up a small frame.
+    #[cold]
+    #[inline(never)]
+    fn why_none(&self, nodes: &[Node], on_node: &[u32], r: Resources) -> PendingReason {
         let last = if self.max_per_node > 0 {
             PendingReason::MaxReplicasPerNode
         } else if self.scheduler == Scheduler::Swarm && !self.fixed.is_empty() {
@@ -370,7 +378,7 @@ impl Placer {
                 break;
             }
         }
-        Err(worst)
+        worst
     }
 
     fn order(&self) -> &'static [PendingReason] {
@@ -449,6 +457,7 @@ impl Placer {
     }
 
     /// Placement with task-dependent filters: every node is checked.
+    #[inline(never)]
     fn pick_scanning(
         &mut self,
         nodes: &[Node],

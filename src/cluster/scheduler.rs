@@ -212,13 +212,11 @@ impl NodeIndex {
 
     /// Index `nodes` as they are now (at the start of a trial, no task placed).
     pub fn rebuild(&mut self, nodes: &[Node], r: Resources) {
-        self.fitting.reset(nodes.len());
         if !self.limited.is_empty() {
             self.limited.clear();
             self.limited.resize(nodes.len(), false);
         }
         self.indexed = nodes.len() > SCAN_UP_TO;
-        self.at.clear();
         let capacity = |n: &Node| (n.cpu_capacity, n.memory_capacity);
         let (capacities, request) = &self.computed_for;
         let same = *request == r
@@ -231,8 +229,11 @@ impl NodeIndex {
             self.rank_capacities(nodes, r);
         }
         if !self.indexed {
+            // Scanned: `fitting` and `at` are neither read nor kept (left as they are).
             return;
         }
+        self.fitting.reset(nodes.len());
+        self.at.clear();
         self.at.resize(nodes.len(), OUT);
         for id in 0..nodes.len() as NodeId {
             self.after_change(nodes, id, r);
@@ -264,11 +265,12 @@ impl NodeIndex {
         }));
     }
 
-    /// Node `id`'s place in the order of [`key`], as (count, rank). Swarm's key is
-    /// (active, capacities); under Kubernetes' the allocation is `tasks` requests, so at
-    /// equal task counts more capacity means more free room.
+    /// Node `id`'s count, the first part of its place in the order of [`key`], which is
+    /// (count, capacity rank): Swarm's key is (active, capacities); under Kubernetes' the
+    /// allocation is `tasks` requests, so at equal task counts more capacity means more
+    /// free room.
     #[inline]
-    fn place(&self, n: &Node, id: NodeId, r: Resources) -> (u32, u32) {
+    fn count(&self, n: &Node, id: NodeId, r: Resources) -> u32 {
         debug_assert_eq!(
             (n.cpu_used, n.memory_used),
             (
@@ -281,8 +283,7 @@ impl NodeIndex {
             n.active <= n.tasks,
             "node {id}: active tasks hold resources"
         );
-        let count = if self.by_active { n.active } else { n.tasks };
-        (count, self.rank[id as usize])
+        if self.by_active { n.active } else { n.tasks }
     }
 
     /// Node `id` is about to change: nothing to do, [`NodeIndex::after_change`] compares
@@ -312,7 +313,7 @@ impl NodeIndex {
         let fits = n.up && n.tasks < self.room[id as usize];
         debug_assert_eq!(fits, n.fits(r), "room of node {id}");
         if fits && self.open(id) {
-            self.place(n, id, r).0
+            self.count(n, id, r)
         } else {
             OUT
         }
@@ -349,17 +350,19 @@ impl NodeIndex {
     }
 
     /// The capacity rank of the node [`pick_where`] would choose among those `ok` allows,
-    /// in a small cluster: each node's (count, capacity rank) of [`NodeIndex::place`],
+    /// in a small cluster: each node's (count, capacity rank) ([`NodeIndex::count`]),
     /// which orders the nodes a task fits on as [`key`] does, packed in one word, so a
     /// node costs one comparison instead of a tuple's three.
     #[inline]
     fn scan(&self, nodes: &[Node], r: Resources, ok: impl Fn(NodeId) -> bool) -> Option<u32> {
         let mut best = u64::MAX;
-        for (id, (n, &room)) in nodes.iter().zip(&self.room).enumerate() {
+        // The ranks zipped in, not looked up: no bounds check a node.
+        let each = nodes.iter().zip(&self.room).zip(&self.rank);
+        for (id, ((n, &room), &rank)) in each.enumerate() {
             let id = id as NodeId;
             debug_assert_eq!(n.up && n.tasks < room, n.fits(r), "room of node {id}");
             if n.up && n.tasks < room && ok(id) {
-                let (count, rank) = self.place(n, id, r);
+                let count = self.count(n, id, r);
                 best = best.min(u64::from(count) << 32 | u64::from(rank));
             }
         }
