@@ -349,6 +349,22 @@ impl NodeIndex {
         Some(self.by_rank[rank as usize])
     }
 
+    /// Whether a pick scans every node, each of them open (a small cluster without fixed
+    /// constraints or a per-node limit), as [`NodeIndex::pick_open`] does.
+    #[inline]
+    pub fn scans_open(&self) -> bool {
+        !self.indexed && self.eligible.is_empty() && self.limited.is_empty()
+    }
+
+    /// [`NodeIndex::pick`] when [`NodeIndex::scans_open`]. Out of line: a leaf whose
+    /// loop fits in the registers a call may use, so it saves none.
+    #[inline(never)]
+    pub fn pick_open(&self, nodes: &[Node], r: Resources) -> Option<NodeId> {
+        debug_assert!(self.scans_open());
+        let rank = self.scan(nodes, r, |_| true)?;
+        Some(self.by_rank[rank as usize])
+    }
+
     /// The capacity rank of the node [`pick_where`] would choose among those `ok` allows,
     /// in a small cluster: each node's (count, capacity rank) ([`NodeIndex::count`]),
     /// which orders the nodes a task fits on as [`key`] does, packed in one word, so a
