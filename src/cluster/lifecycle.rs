@@ -157,10 +157,7 @@ impl Cluster<'_> {
         let image_at = n.image_at[version as usize];
         if image_at <= self.sim.now() && create == 0 {
             if self.starts_at_once(id) {
-                // Prepared and Starting in one state change: what `try_start` would do.
-                self.pass_through(id, TaskState::Prepared);
-                self.set_state(id, TaskState::Starting);
-                self.container_started(id);
+                self.start_prepared_at_once(id);
                 return;
             }
             self.set_state(id, TaskState::Prepared);
@@ -206,10 +203,18 @@ impl Cluster<'_> {
         self.nodes[node as usize].image_at[version as usize] = self.sim.now();
         self.pass_through(id, TaskState::Pulling);
         self.count_step(); // the pull's step
+        self.start_prepared_at_once(id);
+        true
+    }
+
+    /// Task `id`, its image present, through Prepared to Starting in one state change and
+    /// its container started: what `try_start` would do when
+    /// [`Cluster::starts_at_once`] holds.
+    #[inline(always)]
+    fn start_prepared_at_once(&mut self, id: TaskId) {
         self.pass_through(id, TaskState::Prepared);
         self.set_state(id, TaskState::Starting);
         self.container_started(id);
-        true
     }
 
     /// `faults.pull_failure_probability`: whether the pull this task waited for failed
