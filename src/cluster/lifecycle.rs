@@ -5,7 +5,7 @@
 use super::gauges::Moves;
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
-use super::{Cluster, Event, NodeId, Share, Step, TaskId, TaskState, TraceRecord, control_plane};
+use super::{Cluster, Event, NodeId, Share, Step, TaskId, TaskState, control_plane};
 use crate::scenario::{Dist, Phase, Resources, VersionId};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time, after};
@@ -314,21 +314,12 @@ impl Cluster<'_> {
     /// two callers, which name the state.
     #[inline(always)]
     pub(super) fn pass_through(&mut self, id: TaskId, state: TaskState) {
-        let now = self.sim.now();
-        let t = &self.tasks[id as usize];
-        if let Some(tr) = self.trace.as_mut() {
-            tr.push(TraceRecord::Task {
-                t: now,
-                task: id,
-                slot: t.slot,
-                version: t.version,
-                node: t.node,
-                state,
-                reason: None,
-            });
+        self.check_watched();
+        if self.watched {
+            self.show_change(id, state, None);
         }
         self.edited(id);
-        self.notify(id, state);
+        self.notice(id, state);
     }
 
     /// Apply `op` to the starts in progress (with the time and the slowdown), then
@@ -518,10 +509,6 @@ impl Cluster<'_> {
             }
         }
         let (slot, node) = (t.slot, t.node);
-        if self.fleet_counts.on {
-            let lost = self.tasks[id as usize].lost;
-            self.fleet_changed(id, old, was_available, lost);
-        }
         if shares {
             self.recount(id, old_share);
         } else {
@@ -530,19 +517,14 @@ impl Cluster<'_> {
         if moves.any(Moves::ENDS) {
             self.slot_tasks.remove(slot, id);
         }
-        if let Some(tr) = self.trace.as_mut() {
-            let t = &self.tasks[id as usize];
-            tr.push(TraceRecord::Task {
-                t: now,
-                task: id,
-                slot,
-                version: t.version,
-                node,
-                state: new,
-                reason: None,
-            });
+        // The fleet counts, the trace and the observers' list each keep their own record:
+        // filled after the wanted counts and the edits as before them, they come out the
+        // same.
+        self.check_watched();
+        if self.watched {
+            self.show_change(id, new, Some((old, was_available)));
         }
-        self.notify(id, new);
+        self.notice(id, new);
         if available_later {
             let generation = self.tasks[id as usize].generation;
             self.schedule_event(

@@ -147,6 +147,11 @@ pub struct Cluster<'s> {
     /// traffic model, which must see every change even when a controller drains the
     /// notices itself).
     changed: Option<Vec<TaskId>>,
+    /// Whether the trace, the list of changed tasks or the fleet timeline's counts may be
+    /// kept ([`Cluster::watch`]): when none is, a task's change tests this flag alone for
+    /// them. It may be set with none kept (the trace taken at a trial's end), never
+    /// unset with one kept.
+    watched: bool,
     /// Counts and extremes.
     pub gauges: Gauges,
     /// Tasks ready, available and running per version, kept while the fleet is sampled
@@ -248,6 +253,7 @@ impl<'s> Cluster<'s> {
             observed: StateSet::ALL,
             quiet_stops_below: 0,
             changed: None,
+            watched: false,
             gauges: Gauges::default(),
             fleet_counts: FleetCounts::new(runtime == RuntimeKind::Kubelet),
             wanted: WantedCounts::default(),
@@ -297,6 +303,7 @@ impl<'s> Cluster<'s> {
     /// counts per version ([`Cluster::fleet_counts`]): only a sampled trial pays for them.
     pub fn count_fleet(&mut self, on: bool) {
         self.fleet_counts.on = on;
+        self.watch();
     }
 
     /// Tasks ready, available and running now, per version, kind-major
@@ -384,6 +391,7 @@ impl<'s> Cluster<'s> {
         }
         self.recount_all = true;
         self.trace = traced.then(Vec::new);
+        self.watch();
         self.trial = trial;
         self.streams = TrialStreams::new(s.seed, trial);
         self.starts.clear();

@@ -60,6 +60,13 @@ impl Cluster<'_> {
     /// Track which tasks change (see [`Cluster::take_changed`]).
     pub fn track_changes(&mut self) {
         self.changed.get_or_insert_with(Vec::new);
+        self.watch();
+    }
+
+    /// Set [`Cluster::watched`] from what is kept now: the trace, the changed tasks, the
+    /// fleet timeline's counts.
+    pub(super) fn watch(&mut self) {
+        self.watched = self.trace.is_some() || self.changed.is_some() || self.fleet_counts.on;
     }
 
     /// The tasks changed since the last call (with repeats), leaving `buf` (cleared) in
@@ -100,14 +107,66 @@ impl Cluster<'_> {
     /// for observers in any case).
     #[inline(always)]
     pub(super) fn notify(&mut self, task: TaskId, state: TaskState) {
+        self.notice(task, state);
+        if let Some(c) = self.changed.as_mut() {
+            c.push(task);
+        }
+    }
+
+    /// [`Cluster::notify`] without the observers' list: the notice alone.
+    #[inline(always)]
+    pub(super) fn notice(&mut self, task: TaskId, state: TaskState) {
         if self.observed.contains(state)
             && !(state == TaskState::Stopped && task < self.quiet_stops_below)
         {
             self.notices.push(Notice { task, state });
         }
-        if let Some(c) = self.changed.as_mut() {
-            c.push(task);
+    }
+
+    /// A change of task `id` to `state` as the trace, the observers' list and the fleet
+    /// timeline's counts see it, when [`Cluster::watched`]; `from`: the state and the
+    /// availability it changed from (`None`: passed through, no count moves, see
+    /// [`Cluster::pass_through`]). Its slot, version and node are as before the change.
+    /// Out of line and cold: a trial that keeps none of them tests one flag instead.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn show_change(
+        &mut self,
+        id: TaskId,
+        state: TaskState,
+        from: Option<(TaskState, bool)>,
+    ) {
+        if let Some((old, was_available)) = from
+            && self.fleet_counts.on
+        {
+            let lost = self.tasks[id as usize].lost;
+            self.fleet_changed(id, old, was_available, lost);
         }
+        if let Some(tr) = self.trace.as_mut() {
+            let t = &self.tasks[id as usize];
+            tr.push(TraceRecord::Task {
+                t: self.sim.now(),
+                task: id,
+                slot: t.slot,
+                version: t.version,
+                node: t.node,
+                state,
+                reason: None,
+            });
+        }
+        if let Some(c) = self.changed.as_mut() {
+            c.push(id);
+        }
+    }
+
+    /// Debug builds: nothing is kept that [`Cluster::watched`] leaves unseen.
+    #[inline(always)]
+    pub(super) fn check_watched(&self) {
+        debug_assert!(
+            self.watched
+                || (self.trace.is_none() && self.changed.is_none() && !self.fleet_counts.on),
+            "a trace, changed list or fleet count kept unwatched"
+        );
     }
 
     /// A task's answers changed but not its state (its node was lost): only observers
