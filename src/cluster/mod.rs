@@ -118,9 +118,11 @@ pub struct Cluster<'s> {
     placer: placer::Placer,
     /// Swarm: recent task failures per node, which put a node last ([`node_failures`]).
     node_failures: node_failures::NodeFailures,
-    /// Swarm: each task's `SpecVersion` (tasks past the end: 0, the fleet's), and the one
-    /// tasks are created with now ([`Cluster::set_spec_version`]).
-    spec_versions: Vec<u32>,
+    /// Swarm: the tasks' `SpecVersion`s by creation, as (first task, version) for each
+    /// change by [`Cluster::set_spec_version`], in order (tasks before the first: 0, the
+    /// fleet's), and the one tasks are created with now. Tasks are numbered as they are
+    /// created, so a creation notes nothing ([`Cluster::spec_version_of`]).
+    spec_changes: Vec<(TaskId, u32)>,
     spec_version: u32,
     /// Every task created in this trial, by index (kept for the whole trial: a stale event
     /// checks its task's generation, and controllers look tasks up by id after they ended).
@@ -242,7 +244,7 @@ impl<'s> Cluster<'s> {
             prefetches: prefetch::pays(scenario.service.replicas, std::mem::size_of::<Task>()),
             placer,
             node_failures: node_failures::NodeFailures::default(),
-            spec_versions: Vec::new(),
+            spec_changes: Vec::new(),
             spec_version: 0,
             tasks: Vec::new(),
             task_budget: TaskId::MAX,
@@ -362,7 +364,7 @@ impl<'s> Cluster<'s> {
         }
         self.placer.rebuild(&self.nodes, s.service.resources);
         self.node_failures.clear();
-        self.spec_versions.clear();
+        self.spec_changes.clear();
         self.spec_version = 0;
         self.tasks.clear();
         self.pods.clear();

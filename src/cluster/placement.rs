@@ -2,7 +2,7 @@
 //! in the pending queue, oldest first, until capacity is freed.
 
 use super::node_failures::MAX_FAILURES;
-use super::{Cluster, Node, NodeId, Share, TaskId, TaskState, placer, task};
+use super::{Cluster, Node, NodeId, Share, TaskId, TaskState, placer};
 
 impl Cluster<'_> {
     /// The node for task `id`, or why none may take it (noted for the trial).
@@ -23,7 +23,7 @@ impl Cluster<'_> {
     /// The usual pick is right whenever it has fewer: every node with fewer ranks 0.
     #[inline(never)]
     fn after_failures(&mut self, id: TaskId, node: NodeId) -> NodeId {
-        let key = self.spec_versions.get(id as usize).copied().unwrap_or(0);
+        let key = self.spec_version_of(id);
         let now = self.sim.now();
         let failures = &self.node_failures;
         if failures.count(node, key, now) < MAX_FAILURES {
@@ -39,15 +39,17 @@ impl Cluster<'_> {
     /// Swarm: tasks created from now on have `SpecVersion` `v` (the scheduler ranks
     /// nodes by the failures of a task's own `SpecVersion`).
     pub fn set_spec_version(&mut self, v: u32) {
-        self.spec_version = v;
+        if v != self.spec_version {
+            self.spec_changes.push((self.tasks.len() as TaskId, v));
+            self.spec_version = v;
+        }
     }
 
-    /// Swarm: `id`, just created, has the [`Cluster::set_spec_version`] in force.
-    #[inline]
-    pub(super) fn note_spec_version(&mut self, id: TaskId) {
-        if self.spec_version != 0 || !self.spec_versions.is_empty() {
-            task::set_at(&mut self.spec_versions, id, 0, self.spec_version);
-        }
+    /// Swarm: task `id`'s `SpecVersion`, the [`Cluster::set_spec_version`] in force when
+    /// it was created (the last change at or before its number).
+    fn spec_version_of(&self, id: TaskId) -> u32 {
+        let after = self.spec_changes.partition_point(|&(first, _)| first <= id);
+        after.checked_sub(1).map_or(0, |i| self.spec_changes[i].1)
     }
 
     /// Swarm's scheduler sees task `id` FAILED or REJECTED (`Scheduler.updateTask` →

@@ -89,7 +89,6 @@ impl Cluster<'_> {
             self.pods.push(kubelet::PodState::default()); // only the kubelet reads them
         }
         self.slot_tasks.push(slot, id);
-        self.note_spec_version(id);
         match self.pick_node(id) {
             Ok(node) => {
                 self.record(id, None);
