@@ -327,6 +327,7 @@ pub fn drive<C: Controller>(ctrl: &mut C, trial: TrialLoop<'_, '_>) -> Driven {
     ctrl.start(cl);
     inbox.deliver(cl, ctrl, traffic.as_deref_mut());
     let settles = ctrl.settles() || traffic.is_some();
+    let observed = traffic.is_some() || timeline;
     let actions_left = cl.scenario.actions.len();
     let mut run = TrialRun {
         cl,
@@ -335,6 +336,7 @@ pub fn drive<C: Controller>(ctrl: &mut C, trial: TrialLoop<'_, '_>) -> Driven {
         fleet,
         inbox,
         timeline,
+        observed,
         settles,
         actions_left,
         run_until,
@@ -357,6 +359,8 @@ struct TrialRun<'a, 's, C> {
     inbox: &'a mut Inbox,
     /// The fleet is sampled.
     timeline: bool,
+    /// Traffic is measured or the fleet sampled: what [`Simulation::before`] does.
+    observed: bool,
     /// The instant's end may change something before the gauges look: the controller
     /// settles, or traffic is measured (and observed).
     settles: bool,
@@ -410,32 +414,42 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
                 return Instant::Again;
             }
         }
-        if self.concluded.is_none() {
-            cl.gauges.observe();
-            // The controller is asked only once no user action is left to come.
-            if self.actions_left == 0
-                && let Some(c) = self.ctrl.outcome()
-            {
+        // The next event is exact up to the instant that decides (deferred events walked
+        // that far only): the horizon until the rollout concludes, then the end of the
+        // traffic measured past it. Each case on a path of its own, so the usual one (not
+        // concluded) tests the conclusion once.
+        let concluded = match self.concluded {
+            Some(c) => c,
+            None => {
+                cl.gauges.observe();
+                // The controller is asked only once no user action is left to come.
+                let outcome = if self.actions_left == 0 {
+                    self.ctrl.outcome()
+                } else {
+                    None
+                };
+                let Some(c) = outcome else {
+                    let horizon = cl.scenario.horizon;
+                    return match cl.sim_mut().next_time_by(horizon) {
+                        Some(t) if t <= horizon => Instant::Next(t),
+                        _ => Instant::Stop((self.ctrl.timeout_outcome(), horizon)),
+                    };
+                };
                 self.concluded = Some(c);
+                c
             }
-        }
-        let horizon = cl.scenario.horizon;
-        // Exact up to the instant that decides (deferred events walked that far only).
-        let by = if self.concluded.is_some() {
-            self.run_until
-        } else {
-            horizon
         };
-        let next = cl.sim_mut().next_time_by(by);
-        match (self.concluded, next) {
-            (Some(_), Some(t)) if t <= self.run_until => Instant::Next(t),
-            (Some(c), _) => Instant::Stop(c),
-            (None, Some(t)) if t <= horizon => Instant::Next(t),
-            (None, _) => Instant::Stop((self.ctrl.timeout_outcome(), horizon)),
+        match cl.sim_mut().next_time_by(self.run_until) {
+            Some(t) if t <= self.run_until => Instant::Next(t),
+            _ => Instant::Stop(concluded),
         }
     }
 
     fn before(&mut self, at: Time) {
+        // Most trials have neither: one test.
+        if !self.observed {
+            return;
+        }
         if let Some(t) = self.traffic.as_deref_mut() {
             t.advance(self.cl, at);
         }
@@ -486,18 +500,24 @@ impl Inbox {
         ctrl: &mut C,
         traffic: Option<&mut TrafficModel>,
     ) {
-        // Most events and instants leave nothing to hand over: checked inline. Of the
-        // rest, most hand over a single notice whose reaction makes none: handed over
-        // inline too, as the first round of `deliver_some`'s loop would.
-        if traffic.is_none()
-            && !cl.over_budget()
-            && let Some(n) = cl.take_only_notice()
-        {
-            ctrl.on_task(cl, n);
+        // Most events and instants leave nothing to hand over: checked inline, first (an
+        // empty inbox needs no look at the budget). Of the rest, most hand over a single
+        // notice whose reaction makes none: handed over inline too, as the first round of
+        // `deliver_some`'s loop would.
+        if traffic.is_none() {
+            if !cl.has_notices() {
+                return;
+            }
+            if !cl.over_budget()
+                && let Some(n) = cl.take_only_notice()
+            {
+                ctrl.on_task(cl, n);
+                if !cl.has_notices() {
+                    return;
+                }
+            }
         }
-        if cl.has_notices() || traffic.is_some() {
-            self.deliver_some(cl, ctrl, traffic);
-        }
+        self.deliver_some(cl, ctrl, traffic);
     }
 
     #[inline(never)]
