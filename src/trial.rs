@@ -430,18 +430,18 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
                 };
                 let Some(c) = outcome else {
                     let horizon = cl.scenario.horizon;
-                    return match cl.sim_mut().next_time_by(horizon) {
-                        Some(t) if t <= horizon => Instant::Next(t),
-                        _ => Instant::Stop((self.ctrl.timeout_outcome(), horizon)),
+                    return match cl.sim_mut().next_due_by(horizon) {
+                        Some(t) => Instant::Next(t),
+                        None => Instant::Stop((self.ctrl.timeout_outcome(), horizon)),
                     };
                 };
                 self.concluded = Some(c);
                 c
             }
         };
-        match cl.sim_mut().next_time_by(self.run_until) {
-            Some(t) if t <= self.run_until => Instant::Next(t),
-            _ => Instant::Stop(concluded),
+        match cl.sim_mut().next_due_by(self.run_until) {
+            Some(t) => Instant::Next(t),
+            None => Instant::Stop(concluded),
         }
     }
 
