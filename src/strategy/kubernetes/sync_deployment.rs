@@ -62,7 +62,7 @@ impl Deployment<'_> {
                 self.check_paused_conditions(now);
                 let new = self.find_or_create_new_rs(cl, true);
                 self.cleanup_if_complete(new);
-                self.sync_rollout_status(cl);
+                self.sync_kept_rollout_status(cl);
                 self.observed = true;
                 self.after_sync(now, false, true);
                 return;
@@ -100,6 +100,10 @@ impl Deployment<'_> {
         if scaling {
             self.sync_deployment_status(cl);
         } else {
+            debug_assert!(
+                !tail || self.calculate_status() == self.status,
+                "a quiet sync calculates the status stored"
+            );
             self.sync_rollout_status(cl);
         }
         self.observed = true;
