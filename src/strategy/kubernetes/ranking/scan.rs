@@ -35,10 +35,9 @@ impl SetIndex {
             self.one_class.is_none_or(shared),
             "the listed pods share one class while `one_class` says so"
         );
-        let mut best = (u128::MAX, u128::MAX, 0);
         let counts = cl.wanted_per_node();
         debug_assert_eq!(counts.len(), self.scanned.len());
-        for ((n, scanned), &count) in self.scanned.iter().enumerate().zip(counts) {
+        for (n, scanned) in self.scanned.iter().enumerate() {
             debug_assert_eq!(
                 (scanned.rank, scanned.lo),
                 {
@@ -54,12 +53,50 @@ impl SetIndex {
                 },
                 "with one class listed, a node's best is its last member"
             );
+        }
+        if one_class {
+            let best = self.one_class_best(counts);
+            debug_assert_eq!(best, self.ranked_best(counts), "one class, the same pick");
+            return best;
+        }
+        self.ranked_best(counts)
+    }
+
+    /// The least of the nodes' kept bests, each ranked with its node's count in `counts`.
+    fn ranked_best(&self, counts: &[u32]) -> Option<(TaskId, NodeId)> {
+        let mut best = (u128::MAX, u128::MAX, 0);
+        for ((n, scanned), &count) in self.scanned.iter().enumerate().zip(counts) {
             let rank = scanned.rank_with(count);
             if rank < best.0 || rank == best.0 && scanned.lo < best.1 {
                 best = (rank, scanned.lo, n);
             }
         }
         (best.0 != u128::MAX).then_some((best.1 as TaskId, best.2 as NodeId))
+    }
+
+    /// [`SetIndex::ranked_best`] while the listed pods share one class: the kept bests of
+    /// the nodes with pods then share their rank but for the node's count (part 4: more
+    /// pods first) and part 8, so a node with fewer pods than the best so far is passed
+    /// over on its count alone, with one compare of 32 bits rather than two of 128. Part 8
+    /// holds 96 bits: `u128::MAX` marks a node without pods ([`NodeBest::of`]).
+    fn one_class_best(&self, counts: &[u32]) -> Option<(TaskId, NodeId)> {
+        let (mut most, mut lo, mut node) = (0, u128::MAX, 0);
+        for ((n, scanned), &count) in self.scanned.iter().enumerate().zip(counts) {
+            if count < most {
+                continue;
+            }
+            // Of as many pods, the least part 8 (a node without pods is never less);
+            // of more, any node with pods.
+            let wins = if count == most {
+                scanned.lo < lo
+            } else {
+                scanned.lo != u128::MAX
+            };
+            if wins {
+                (most, lo, node) = (count, scanned.lo, n);
+            }
+        }
+        (lo != u128::MAX).then_some((lo as TaskId, node as NodeId))
     }
 
     /// Take the last member of node `n`'s list, its best while the listed pods share one
