@@ -500,15 +500,10 @@ impl Cluster<'_> {
             g.available -= 1;
         }
         if moves.any(Moves::HOLDS | Moves::RELEASES | Moves::CONTAINER | Moves::NO_CONTAINER) {
-            let r: Resources = self.scenario.service.resources;
             if moves.any(Moves::HOLDS) {
                 g.holding += 1;
-                g.cpu += r.cpu_millis;
-                g.memory += r.memory_bytes;
             } else if moves.any(Moves::RELEASES) {
                 g.holding -= 1;
-                g.cpu -= r.cpu_millis;
-                g.memory -= r.memory_bytes;
             }
             if moves.any(Moves::CONTAINER) {
                 g.running += 1;

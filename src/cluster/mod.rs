@@ -379,7 +379,7 @@ impl<'s> Cluster<'s> {
         if let Some(c) = self.changed.as_mut() {
             c.clear();
         }
-        self.gauges.reset();
+        self.gauges.reset(s.service.resources);
         self.gauges.pending = self.placer.no_reasons();
         self.fleet_counts.reset(versions);
         if self.counts_wanted {
