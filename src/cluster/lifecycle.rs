@@ -6,9 +6,16 @@ use super::gauges::Moves;
 use super::health::AppTimes;
 use super::runtime::ContainerRuntime;
 use super::{Cluster, Event, NodeId, Share, Step, TaskId, TaskState, control_plane};
-use crate::scenario::{Dist, Phase, Resources, VersionId};
+use crate::scenario::{Dist, Phase, Resources, Scenario, VersionId};
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, Time, after};
+
+/// The time from the stop decision to the exit of a process that is not hung and shuts
+/// down in `shutdown`: preStop, then the shutdown, cut at the grace period `grace`.
+#[inline(always)]
+pub(super) fn exit_work(scenario: &Scenario, shutdown: Time, grace: Time) -> Time {
+    after(scenario.service.pre_stop, shutdown).min(grace)
+}
 
 impl Cluster<'_> {
     /// Apply a task step popped from the queue.
@@ -55,19 +62,23 @@ impl Cluster<'_> {
 
     /// From the stop decision to the container's exit: preStop, then SIGTERM until the
     /// process exits, cut at the grace period by SIGKILL. A hung process never exits on its
-    /// own, so it takes the whole grace period.
+    /// own, so it takes the whole grace period. A version whose `shutdown` is fixed has it
+    /// worked out once ([`Cluster::exit_work`]).
     #[inline(always)]
     pub(super) fn time_to_exit(&self, id: TaskId) -> Time {
         let t = &self.tasks[id as usize];
         if t.hang_at <= self.sim.now() {
             return self.grace;
         }
+        if let Some(work) = self.exit_work[t.version as usize] {
+            return work;
+        }
         let rng = || self.rng(t.slot, t.version, t.attempt, Purpose::Shutdown);
-        let work = after(
-            self.scenario.service.pre_stop,
+        exit_work(
+            self.scenario,
             self.version(t.version).shutdown.draw(rng),
-        );
-        work.min(self.grace)
+            self.grace,
+        )
     }
 
     /// Schedule a step `delay` from now; a zero-length one waits in the worklist for the

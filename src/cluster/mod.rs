@@ -190,6 +190,10 @@ pub struct Cluster<'s> {
     /// balancer spreads over every endpoint in rotation. See `traffic::routing`.
     pub routing: Option<Vec<f64>>,
     grace: Time,
+    /// Per version, the time from the stop decision to the exit of a process that is not
+    /// hung, when the version's `shutdown` is fixed (a constant, the usual case): worked
+    /// out once instead of at every stop; `None`: drawn ([`Cluster::time_to_exit`]).
+    exit_work: Box<[Option<Time>]>,
     /// The container runtime (Docker engine or kubelet), chosen by the strategy.
     runtime: RuntimeKind,
     /// `minReadySeconds`: Ready this long makes a task available.
@@ -236,6 +240,11 @@ impl<'s> Cluster<'s> {
     pub fn new(scenario: &'s Scenario) -> Cluster<'s> {
         let placer = placer::Placer::new(scenario);
         let runtime = scenario.strategy.runtime();
+        let grace = scenario.stop_grace_period();
+        let exit_work = scenario.service.versions.iter();
+        let exit_work = exit_work
+            .map(|v| Some(lifecycle::exit_work(scenario, v.shutdown.fixed()?, grace)))
+            .collect();
         Cluster {
             scenario,
             sim: Engine::default(),
@@ -267,7 +276,8 @@ impl<'s> Cluster<'s> {
             trial: 0,
             stop_signal_delay: 0,
             routing: None,
-            grace: scenario.stop_grace_period(),
+            grace,
+            exit_work,
             runtime,
             min_ready: 0,
             pods: Vec::new(),

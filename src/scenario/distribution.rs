@@ -120,6 +120,17 @@ impl Dist {
         }
     }
 
+    /// The value of every draw, when it is fixed (a constant or `never`, which take
+    /// nothing from their stream): a value worked out from it may be kept rather than
+    /// drawn again.
+    pub fn fixed(&self) -> Option<Time> {
+        match self {
+            Dist::Constant(t) => Some(*t),
+            Dist::Never => Some(NEVER),
+            _ => None,
+        }
+    }
+
     /// `true` if every draw is exactly zero (lets the model skip a state without an event).
     pub fn is_zero(&self) -> bool {
         matches!(self, Dist::Constant(0))
@@ -194,6 +205,10 @@ mod tests {
         assert_eq!(Dist::Constant(7).draw(|| unreachable!()), 7);
         assert_eq!(Dist::Never.draw(|| unreachable!()), NEVER);
         assert_eq!(d.draw(|| rng(3)), d.sample(&mut rng(3)));
+        // `fixed` is every draw's value exactly when the draw needs no stream.
+        assert_eq!(Dist::Constant(7).fixed(), Some(7));
+        assert_eq!(Dist::Never.fixed(), Some(NEVER));
+        assert_eq!(d.fixed(), None);
     }
 
     #[test]
