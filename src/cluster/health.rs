@@ -294,6 +294,32 @@ mod tests {
     }
 
     #[test]
+    fn the_inline_answer_is_the_walks() {
+        // Ready before, at, between and after probes, inside and past the start period,
+        // with the horizon before, at and after the answer; never hung, never flaky.
+        let s = SECOND;
+        for (interval, start_period, start_gap) in [(s, 120 * s, s), (30 * s, 10 * s, 5 * s)] {
+            let c = hc(interval / s, start_period / s, start_gap / s);
+            for run in [0, 7 * s, 1_000 * s + 1] {
+                for ready in [0, 1, s / 2, s, 5 * s - 1, 5 * s, 9 * s + 3, 10 * s, 150 * s] {
+                    let a = AppTimes {
+                        run,
+                        ready_at: run + ready,
+                        hang_at: NEVER,
+                    };
+                    for horizon in [run, run + 4 * s, run + 10 * s, run + 200 * s, NEVER] {
+                        assert_eq!(
+                            until_healthy(&c, start_gap, a, 3, None, horizon),
+                            walk_until_healthy(&c, start_gap, a, 3, None, horizon),
+                            "{c:?} {a:?} horizon {horizon}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn default_interval_means_thirty_seconds_starting() {
         // The first probe comes one `defaultProbeInterval` (30 s) after start
         // (moby/moby `daemon/health.go`), and the executor's `controller.Start`
