@@ -109,6 +109,16 @@ impl<E: Copy> EventQueue<E> {
     /// belongs. Out of line: it is the rare case, and every push site stays small.
     #[inline(never)]
     fn rise(&mut self, new: Entry<E>) {
+        // In a small queue (a few events pending, as in most small trials) the new entry's
+        // parent is the root: it takes the root's place and the root moves to the end,
+        // which stays below every other child of the root.
+        if self.heap.len() <= ARITY
+            && let Some(root) = self.heap.first_mut()
+        {
+            let root = std::mem::replace(root, new);
+            self.heap.push(root);
+            return;
+        }
         self.heap.push(new);
         // A slice, not the vector: its length is then a local the index checks can be
         // proved against, not a field reloaded after every move.
