@@ -46,6 +46,7 @@
 use super::kubelet::PodState;
 use super::probe::ProbeWalk;
 use super::runtime::RuntimeKind;
+use super::runtime::readiness::ReadinessWalks;
 use super::{Cluster, Event, Gauges, Node, Notice, Task, TaskId, WantedCounts};
 use crate::scenario::{Dist, Phase, VersionId};
 use crate::sim::time::Time;
@@ -184,11 +185,13 @@ impl Cluster<'_> {
     }
 
     /// Walk the readiness of the fleet's pod as [`Cluster::mark_fleet_walk`] saw it begin,
-    /// from this trial's stream.
-    fn rewalk(&mut self, w: &WalkMark) {
+    /// from this trial's stream, as `rw` (every such walk's) directs. Inlined into the
+    /// copy's loop, which sets `rw` up once for the fleet.
+    #[inline(always)]
+    fn rewalk(&mut self, w: &WalkMark, rw: &ReadinessWalks) {
         let first = w.first.expect("a kept fleet's walks are fresh");
         let walk = ProbeWalk::new(first, self.readiness_stream(w.task));
-        self.engine(|cl| cl.walk_readiness(w.task, false, walk));
+        self.walk_readiness_as(w.task, walk, rw);
     }
 
     /// Record what the fleet left (reusing the snapshot's buffers).
@@ -232,15 +235,27 @@ impl Cluster<'_> {
         self.notices.clone_from(&snap.notices);
         self.changed.clone_from(&snap.changed);
         self.edits.clone_from(&snap.edits);
+        // Every walk is a serving pod's first, looking for a NotReady flip: what they share
+        // is set up once. A walk's flip lies after the trial's start, which is now, so no
+        // walk leaves a zero-length step, and one engine call covers them all.
         let mut walks = snap.walks.iter().peekable();
-        for (k, &(at, event)) in snap.events.iter().enumerate() {
-            while let Some(w) = walks.next_if(|w| w.events == k) {
-                self.rewalk(w);
+        if let Some(rw) = walks.peek().and_then(|_| self.readiness_walks(false)) {
+            self.engine(|cl| {
+                for (k, &(at, event)) in snap.events.iter().enumerate() {
+                    while let Some(w) = walks.next_if(|w| w.events == k) {
+                        cl.rewalk(w, &rw);
+                    }
+                    cl.sim.schedule(at, event);
+                }
+                for w in walks {
+                    cl.rewalk(w, &rw);
+                }
+                debug_assert!(cl.due.is_empty(), "a fleet's walks leave no step due now");
+            });
+        } else {
+            for &(at, event) in &snap.events {
+                self.sim.schedule(at, event);
             }
-            self.sim.schedule(at, event);
-        }
-        for w in walks {
-            self.rewalk(w);
         }
         for _ in 0..snap.steps {
             self.sim.count_work();

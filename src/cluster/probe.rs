@@ -327,6 +327,13 @@ impl Seek {
             skip,
         }
     }
+
+    /// The same, giving up at `end` too if that is sooner.
+    #[inline]
+    pub fn ending_by(mut self, end: Time) -> Seek {
+        self.horizon = self.horizon.min(end);
+        self
+    }
 }
 
 /// The distribution of the passes before a flaky failure of probe `p` (a logarithm:

@@ -9,7 +9,7 @@
 
 mod docker;
 mod kubelet;
-mod readiness;
+pub(super) mod readiness;
 
 use super::health::AppTimes;
 use super::{Cluster, TaskId, TaskState};

@@ -41,6 +41,17 @@ impl Schedulable for Event {
     type Cursor = FlipCursor;
 }
 
+/// What the readiness walks of one direction share ([`Cluster::readiness_walks`]).
+#[derive(Debug, Clone)]
+pub(in crate::cluster) struct ReadinessWalks {
+    /// The probe and the flip looked for, up to the horizon.
+    seek: Seek,
+    /// The step the flip schedules.
+    step: Step,
+    /// The instant a walk goes to at once, before it is deferred.
+    ahead: Time,
+}
+
 impl Cluster<'_> {
     /// Schedule the task's next readiness transition: to NotReady when `to_ready` is
     /// false, back to Ready when it is true (only if that happens before it dies).
@@ -64,19 +75,52 @@ impl Cluster<'_> {
     }
 
     /// [`Cluster::next_readiness_flip`] from `walk`, the task's readiness worker (taken
-    /// from its record, which it replaces). Inlined: a copied fleet begins its serving
-    /// pods' walks here ([`super::super::fleet`]), each a fresh walk looking for a
-    /// NotReady flip, and the copy inlined there is specialised to that.
+    /// from its record, which it replaces). Inlined into its caller.
     #[inline(always)]
     pub(in crate::cluster) fn walk_readiness(
         &mut self,
         id: TaskId,
         to_ready: bool,
-        mut walk: ProbeWalk,
+        walk: ProbeWalk,
     ) {
-        let Some(rp) = &self.scenario.service.readiness_probe else {
+        let Some(rw) = self.readiness_walks(to_ready) else {
             return;
         };
+        self.walk_readiness_as(id, walk, &rw);
+    }
+
+    /// What every readiness walk looking for a flip of this direction shares: the probe
+    /// and the flip looked for, and the instant it walks to at once. `None`: there is no
+    /// readiness probe. Inlined into [`Cluster::walk_readiness`], whose caller names the
+    /// direction.
+    #[inline(always)]
+    pub(in crate::cluster) fn readiness_walks(&self, to_ready: bool) -> Option<ReadinessWalks> {
+        let rp = self.scenario.service.readiness_probe.as_ref()?;
+        let (skip, horizon) = (self.skips.readiness, self.scenario.horizon);
+        let (seek, step) = if to_ready {
+            let seek = Seek::new(rp, skip, Some(rp.success_threshold), None, horizon);
+            (seek, Step::Healthy)
+        } else {
+            let seek = Seek::new(rp, skip, None, Some(rp.failure_threshold), horizon);
+            (seek, Step::NotReady)
+        };
+        // Up to the next tick at least (the walk's first): most walks then jump over
+        // every pass to their next flaky failure, and are put aside for good.
+        let ahead = self.sim.now().saturating_add(rp.period);
+        Some(ReadinessWalks { seek, step, ahead })
+    }
+
+    /// [`Cluster::walk_readiness`] as `rw` directs. Inlined: a copied fleet begins its
+    /// serving pods' walks here ([`super::super::fleet`]), each a fresh walk looking for a
+    /// NotReady flip, with what they share set up once, and the copy inlined there is
+    /// specialised to that.
+    #[inline(always)]
+    pub(in crate::cluster) fn walk_readiness_as(
+        &mut self,
+        id: TaskId,
+        mut walk: ProbeWalk,
+        rw: &ReadinessWalks,
+    ) {
         let t = &self.tasks[id as usize];
         let app = AppTimes {
             run: t.run_at,
@@ -86,19 +130,9 @@ impl Cluster<'_> {
         let generation = t.generation;
         let death = self.pods[id as usize].death_at;
         // No tick at or after the death can flip anything that is scheduled.
-        let end = self.scenario.horizon.min(death);
-        let skip = self.skips.readiness;
-        let (seek, step) = if to_ready {
-            let seek = Seek::new(rp, skip, Some(rp.success_threshold), None, end);
-            (seek, Step::Healthy)
-        } else {
-            let seek = Seek::new(rp, skip, None, Some(rp.failure_threshold), end);
-            (seek, Step::NotReady)
-        };
-        // Up to the next tick at least (the walk's first): most walks then jump over
-        // every pass to their next flaky failure, and are put aside for good.
-        let ahead = self.sim.now().saturating_add(rp.period);
-        match walk.resume(&seek, app, ahead) {
+        let seek = rw.seek.clone().ending_by(death);
+        let step = rw.step;
+        match walk.resume(&seek, app, rw.ahead) {
             // Nothing by then: the engine walks on as far as the trial gets.
             None => {
                 let from = walk.flips_from(&seek);
