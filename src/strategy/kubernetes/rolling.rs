@@ -17,7 +17,7 @@
 //! a failed sync upstream is retried later).
 
 use super::Deployment;
-use super::fenceposts::scaled_value;
+use super::fenceposts::max_surge;
 use crate::cluster::Cluster;
 use crate::scenario::DeploymentStrategy;
 
@@ -45,10 +45,22 @@ pub fn new_rs_new_replicas(
     current_pods: u32,
     new_spec: u32,
 ) -> u32 {
+    let surge = max_surge(strategy, replicas);
+    new_rs_new_replicas_within(strategy, replicas, surge, current_pods, new_spec)
+}
+
+/// [`new_rs_new_replicas`] given `surge` = `MaxSurge(d)` (which the controller keeps with
+/// the spec, rather than scaling the percent again at every sync).
+pub fn new_rs_new_replicas_within(
+    strategy: &DeploymentStrategy,
+    replicas: u32,
+    surge: u32,
+    current_pods: u32,
+    new_spec: u32,
+) -> u32 {
     match *strategy {
-        DeploymentStrategy::RollingUpdate { max_surge, .. } => {
-            let surge = scaled_value(max_surge, replicas, true) as i64;
-            let max_total = replicas as i64 + surge;
+        DeploymentStrategy::RollingUpdate { .. } => {
+            let max_total = replicas as i64 + surge as i64;
             let current = current_pods as i64;
             if current >= max_total {
                 return new_spec;
@@ -68,14 +80,18 @@ pub fn reconcile_new_replica_set(
     all: &[RsCounts],
     new: RsCounts,
 ) -> Option<u32> {
-    reconcile_new(strategy, replicas, || all.iter().map(|r| r.spec).sum(), new)
+    let surge = max_surge(strategy, replicas);
+    let current_pods = || all.iter().map(|r| r.spec).sum();
+    reconcile_new(strategy, replicas, surge, current_pods, new)
 }
 
-/// [`reconcile_new_replica_set`] given a way to sum `spec.replicas` over every ReplicaSet,
-/// which it asks only when the new one is below `replicas` (most syncs ask nothing).
+/// [`reconcile_new_replica_set`] given `surge` = `MaxSurge(d)` and a way to sum
+/// `spec.replicas` over every ReplicaSet, which it asks only when the new one is below
+/// `replicas` (most syncs ask nothing).
 pub fn reconcile_new(
     strategy: &DeploymentStrategy,
     replicas: u32,
+    surge: u32,
     current_pods: impl FnOnce() -> u32,
     new: RsCounts,
 ) -> Option<u32> {
@@ -85,7 +101,7 @@ pub fn reconcile_new(
     let target = if new.spec > replicas {
         replicas
     } else {
-        new_rs_new_replicas(strategy, replicas, current_pods(), new.spec)
+        new_rs_new_replicas_within(strategy, replicas, surge, current_pods(), new.spec)
     };
     (target != new.spec).then_some(target)
 }
@@ -101,16 +117,10 @@ pub fn reconcile_old_replica_sets(
     new: RsCounts,
 ) -> u32 {
     let old_pods: i64 = old.iter().map(|r| r.spec as i64).sum();
-    if old_pods == 0 {
+    let Some(max_scaled_down) = max_scaled_down(replicas, max_unavailable, old_pods, new) else {
         return 0;
-    }
-    let all_pods = old_pods + new.spec as i64;
+    };
     let min_available = replicas as i64 - max_unavailable as i64;
-    let new_unavailable = new.spec as i64 - new.available as i64;
-    let max_scaled_down = all_pods - min_available - new_unavailable;
-    if max_scaled_down <= 0 {
-        return 0;
-    }
     // The RS objects returned by the cleanup's updates keep their old status, and the old
     // list stays the one filtered at entry: availability is what it was at the start.
     let available: i64 = old
@@ -124,6 +134,25 @@ pub fn reconcile_old_replica_sets(
     };
     let scaled = scale_down_old_replica_sets_for_rolling_update(available, min_available, old);
     cleaned + scaled
+}
+
+/// The first part of [`reconcile_old_replica_sets`]: how many old replicas it may remove
+/// at most (`maxScaledDown`), given `old_pods` = Σ spec over the old ReplicaSets; `None`
+/// when it removes none without looking at the sets (no old pod, or no room).
+pub fn max_scaled_down(
+    replicas: u32,
+    max_unavailable: u32,
+    old_pods: i64,
+    new: RsCounts,
+) -> Option<i64> {
+    if old_pods == 0 {
+        return None;
+    }
+    let all_pods = old_pods + new.spec as i64;
+    let min_available = replicas as i64 - max_unavailable as i64;
+    let new_unavailable = new.spec as i64 - new.available as i64;
+    let max_scaled_down = all_pods - min_available - new_unavailable;
+    (max_scaled_down > 0).then_some(max_scaled_down)
 }
 
 /// `cleanupUnhealthyReplicas`: remove up to `max_cleanup` unavailable replicas from the
@@ -192,8 +221,19 @@ impl Deployment<'_> {
         };
         let sets = &self.sets;
         let current = || sets.iter().map(|rs| rs.spec).sum();
-        if let Some(n) = reconcile_new(&self.cfg.kind, self.replicas, current, new_counts) {
+        let (surge, max_unavailable) = self.fenceposts;
+        if let Some(n) = reconcile_new(&self.cfg.kind, self.replicas, surge, current, new_counts) {
             self.set_spec(new, n);
+            return;
+        }
+        // Most of these syncs find no room to scale the old sets down: that needs their
+        // specs' sum alone, without listing them.
+        let old_pods = (self.sets.iter().enumerate())
+            .filter(|&(i, rs)| i != new && !rs.deleted)
+            .map(|(_, rs)| rs.spec as i64)
+            .sum();
+        if max_scaled_down(self.replicas, max_unavailable, old_pods, new_counts).is_none() {
+            self.cleanup_if_complete(Some(new));
             return;
         }
         self.old.clear();
@@ -208,7 +248,6 @@ impl Deployment<'_> {
                 });
             }
         }
-        let max_unavailable = self.fenceposts.1;
         let removed =
             reconcile_old_replica_sets(self.replicas, max_unavailable, &mut olds, new_counts);
         if removed > 0 {
