@@ -84,6 +84,7 @@ impl Deployment<'_> {
             }
             ActionKind::Scale(n) => {
                 self.set_replicas(n);
+                self.rescaled = true;
                 self.sync_limit = self.sync_limit.max(sync_limit(n));
                 self.spec_changed();
             }

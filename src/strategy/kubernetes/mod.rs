@@ -106,6 +106,10 @@ pub struct Deployment<'s> {
     /// `(MaxSurge, MaxUnavailable)` of [`Deployment::replicas`], kept with it: every sync
     /// reads them, and they change only with the spec.
     fenceposts: (u32, u32),
+    /// `spec.replicas` was scaled since the trial began. Until then every ReplicaSet's
+    /// `desired-replicas` annotation, written with the replicas in force, is
+    /// [`Deployment::replicas`], so no sync is a scaling event ([`Deployment::is_scaling_event`]).
+    rescaled: bool,
     /// The pod template: which version new pods run, and its restart stamp.
     template: PodTemplate,
     /// `spec.paused`.
@@ -186,6 +190,7 @@ impl<'s> Deployment<'s> {
             cfg,
             replicas: 0,
             fenceposts: (0, 0),
+            rescaled: false,
             template: PodTemplate::of(CURRENT),
             paused: false,
             restarts: 0,
@@ -356,6 +361,7 @@ impl Controller for Deployment<'_> {
         cl.set_min_ready(self.cfg.min_ready);
         let s = cl.scenario;
         self.set_replicas(s.service.replicas);
+        self.rescaled = false;
         self.template = PodTemplate::of(CURRENT);
         self.paused = false;
         self.restarts = 0;

@@ -33,11 +33,17 @@ impl Deployment<'_> {
         self.listed().unzip()
     }
 
-    /// `isScalingEvent` (every sync asks: nothing is collected, and only the two fields it
-    /// reads are passed).
+    /// `isScalingEvent` (every full sync asks: nothing is collected, and only the two fields
+    /// it reads are passed). Never while `spec.replicas` is as the trial began
+    /// ([`Deployment::rescaled`]).
     pub(super) fn is_scaling_event(&self) -> bool {
         let listed = self.sets.iter().filter(|rs| !rs.deleted);
-        proportional::is_scaling_event(listed.map(|rs| (rs.spec, Some(rs.desired))), self.replicas)
+        let pairs = listed.map(|rs| (rs.spec, Some(rs.desired)));
+        if !self.rescaled {
+            debug_assert!(!proportional::is_scaling_event(pairs, self.replicas));
+            return false;
+        }
+        proportional::is_scaling_event(pairs, self.replicas)
     }
 
     /// `sync` and `scale` (`sync.go`): proportional scaling, and cleanup while paused; no
