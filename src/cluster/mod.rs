@@ -154,6 +154,13 @@ pub struct Cluster<'s> {
     /// them. It may be set with none kept (the trace taken at a trial's end), never
     /// unset with one kept.
     watched: bool,
+    /// Whether a task's change records anything besides its notice: the wanted counts
+    /// ([`Cluster::counts_wanted`]), the edits, or what [`Cluster::watched`] stands for
+    /// ([`Cluster::watch`]). A Swarm trial with plain placement and nothing watched keeps
+    /// none of them, and each change then tests this flag instead of three. The edits are
+    /// tracked only by controllers on the kubelet, which count the wanted tasks, so they
+    /// never go unrecorded (checked in debug builds).
+    records: bool,
     /// Counts and extremes.
     pub gauges: Gauges,
     /// Tasks ready, available and running per version, kept while the fleet is sampled
@@ -245,11 +252,12 @@ impl<'s> Cluster<'s> {
         let exit_work = exit_work
             .map(|v| Some(lifecycle::exit_work(scenario, v.shutdown.fixed()?, grace)))
             .collect();
+        let counts_wanted = runtime == RuntimeKind::Kubelet || placer.depends_on_tasks();
         Cluster {
             scenario,
             sim: Engine::default(),
             nodes: Vec::new(),
-            counts_wanted: runtime == RuntimeKind::Kubelet || placer.depends_on_tasks(),
+            counts_wanted,
             prefetches: prefetch::pays(scenario.service.replicas, std::mem::size_of::<Task>()),
             placer,
             node_failures: node_failures::NodeFailures::default(),
@@ -265,6 +273,7 @@ impl<'s> Cluster<'s> {
             quiet_stops_below: 0,
             changed: None,
             watched: false,
+            records: counts_wanted,
             gauges: Gauges::default(),
             fleet_counts: FleetCounts::new(runtime == RuntimeKind::Kubelet),
             wanted: WantedCounts::default(),

@@ -64,9 +64,10 @@ impl Cluster<'_> {
     }
 
     /// Set [`Cluster::watched`] from what is kept now: the trace, the changed tasks, the
-    /// fleet timeline's counts.
+    /// fleet timeline's counts; and [`Cluster::records`] with it.
     pub(super) fn watch(&mut self) {
         self.watched = self.trace.is_some() || self.changed.is_some() || self.fleet_counts.on;
+        self.records = self.watched || self.counts_wanted || self.edits.is_some();
     }
 
     /// The tasks changed since the last call (with repeats), leaving `buf` (cleared) in
@@ -159,13 +160,18 @@ impl Cluster<'_> {
         }
     }
 
-    /// Debug builds: nothing is kept that [`Cluster::watched`] leaves unseen.
+    /// Debug builds: nothing is kept that [`Cluster::watched`] leaves unseen, or that
+    /// [`Cluster::records`] does.
     #[inline(always)]
     pub(super) fn check_watched(&self) {
         debug_assert!(
             self.watched
                 || (self.trace.is_none() && self.changed.is_none() && !self.fleet_counts.on),
             "a trace, changed list or fleet count kept unwatched"
+        );
+        debug_assert!(
+            self.records || (!self.watched && !self.counts_wanted && self.edits.is_none()),
+            "wanted counts, edits or a watched change kept unrecorded"
         );
     }
 
