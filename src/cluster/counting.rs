@@ -41,6 +41,8 @@ impl Cluster<'_> {
     pub fn track_edits(&mut self) {
         self.edits.get_or_insert_with(Vec::new);
         self.recounted.get_or_insert_with(Vec::new);
+        // A change must now record its edit: `records` says so.
+        self.watch();
     }
 
     /// The tasks whose state, node or desired state changed since the last call, each

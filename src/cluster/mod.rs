@@ -157,9 +157,9 @@ pub struct Cluster<'s> {
     /// Whether a task's change records anything besides its notice: the wanted counts
     /// ([`Cluster::counts_wanted`]), the edits, or what [`Cluster::watched`] stands for
     /// ([`Cluster::watch`]). A Swarm trial with plain placement and nothing watched keeps
-    /// none of them, and each change then tests this flag instead of three. The edits are
-    /// tracked only by controllers on the kubelet, which count the wanted tasks, so they
-    /// never go unrecorded (checked in debug builds).
+    /// none of them, and each change then tests this flag instead of three. Kept by
+    /// [`Cluster::watch`], which whatever turns one of them on calls (checked in debug
+    /// builds).
     records: bool,
     /// Counts and extremes.
     pub gauges: Gauges,
