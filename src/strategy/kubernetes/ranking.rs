@@ -207,13 +207,13 @@ impl SetIndex {
         if self.scan {
             self.list_class(&m);
         }
+        if self.detached[node as usize] {
+            insert_sorted(&mut self.on_node[node as usize], m);
+            return;
+        }
         let list = &self.on_node[node as usize];
         // The list is in descending order: the members ranked after `m` come first.
         let at = list.partition_point(|x| m < *x);
-        if self.detached[node as usize] {
-            self.on_node[node as usize].insert(at, m);
-            return;
-        }
         let leads = list.get(at).is_none_or(|x| !same_class(x, &m));
         if !leads {
             self.on_node[node as usize].insert(at, m);
@@ -300,6 +300,27 @@ impl SetIndex {
     }
 }
 
+/// Insert `m` into `list`, in descending order. A node's list is mostly short (its share
+/// of the set's pods): the members ranked before `m` are then moved up one by one from
+/// its end, in place, where a search and `Vec::insert` cost a bisection and a call to
+/// move them; a long list takes the search.
+fn insert_sorted(list: &mut Vec<Member>, m: Member) {
+    /// The longest list moved up member by member.
+    const SHORT: usize = 16;
+    if list.len() > SHORT {
+        let at = list.partition_point(|x| m < *x);
+        list.insert(at, m);
+        return;
+    }
+    list.push(m);
+    let mut at = list.len() - 1;
+    while at > 0 && list[at - 1] < m {
+        list[at] = list[at - 1];
+        at -= 1;
+    }
+    list[at] = m;
+}
+
 /// The pod's UID stand-in: a draw of its own stream, the same whatever else happens.
 pub fn uid(cl: &Cluster, id: TaskId) -> u64 {
     let t = cl.task(id);
@@ -335,13 +356,18 @@ impl Ranking {
 
     /// Index a pod of ReplicaSet `set` just created (its UID drawn now).
     pub fn add(&mut self, cl: &Cluster, id: TaskId, set: usize) {
-        self.add_set(cl, set);
-        if id as usize >= self.pods.len() {
+        if set >= self.sets.len() {
+            self.add_set(cl, set);
+        }
+        let i = id as usize;
+        if i == self.pods.len() {
             // Tasks are numbered in creation order: the new pod is most often the next.
-            self.pods.resize(id as usize, Pod::NONE);
+            self.pods.push(Pod::of(set));
+        } else if i > self.pods.len() {
+            self.pods.resize(i, Pod::NONE);
             self.pods.push(Pod::of(set));
         } else {
-            self.pods[id as usize] = Pod::of(set);
+            self.pods[i] = Pod::of(set);
         }
         self.sets[set].stale.push(id);
     }
@@ -363,7 +389,10 @@ impl Ranking {
     }
 
     /// Make sure set `v` has its index: a set new in this trial starts from the counts as
-    /// last read, and reads the node log from its end.
+    /// last read, and reads the node log from its end. Out of line: a set is made once,
+    /// and every pod's [`Ranking::add`] asks.
+    #[cold]
+    #[inline(never)]
     fn add_set(&mut self, cl: &Cluster, v: usize) {
         while self.sets.len() <= v {
             let mut set = SetIndex::default();
@@ -528,7 +557,9 @@ impl Ranking {
     /// Key pod `id` of set `v` afresh from the cluster (out of the index if not active).
     fn rekey(&mut self, cl: &mut Cluster, v: usize, id: TaskId) {
         cl.edit_read(id);
-        self.unindex(v, id);
+        if self.pods[id as usize].keyed.is_some() {
+            self.unindex(v, id);
+        }
         let pod = &mut self.pods[id as usize];
         pod.stale = false;
         let t = cl.task(id);
