@@ -219,19 +219,27 @@ impl Deployment<'_> {
             spec: self.sets[new].spec,
             available: self.statuses[new].available,
         };
-        let sets = &self.sets;
-        let current = || sets.iter().map(|rs| rs.spec).sum();
+        // Every set's spec summed once: the new set's scale-up reads the sum, and the old
+        // sets' is the rest of it (a deleted set has none: `cleanupDeployment` deletes
+        // only sets of spec 0, and nothing scales a set no longer listed).
+        let current: u32 = self.sets.iter().map(|rs| rs.spec).sum();
         let (surge, max_unavailable) = self.fenceposts;
-        if let Some(n) = reconcile_new(&self.cfg.kind, self.replicas, surge, current, new_counts) {
+        if let Some(n) = reconcile_new(&self.cfg.kind, self.replicas, surge, || current, new_counts)
+        {
             self.set_spec(new, n);
             return;
         }
         // Most of these syncs find no room to scale the old sets down: that needs their
         // specs' sum alone, without listing them.
-        let old_pods = (self.sets.iter().enumerate())
-            .filter(|&(i, rs)| i != new && !rs.deleted)
-            .map(|(_, rs)| rs.spec as i64)
-            .sum();
+        let old_pods = i64::from(current - new_counts.spec);
+        debug_assert_eq!(
+            old_pods,
+            (self.sets.iter().enumerate())
+                .filter(|&(i, rs)| i != new && !rs.deleted)
+                .map(|(_, rs)| rs.spec as i64)
+                .sum::<i64>(),
+            "the old sets' specs are the rest of the sum"
+        );
         if max_scaled_down(self.replicas, max_unavailable, old_pods, new_counts).is_none() {
             self.cleanup_if_complete(Some(new));
             return;
