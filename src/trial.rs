@@ -463,12 +463,30 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
     fn handle(&mut self, event: Event) {
         let cl = &mut *self.cl;
         cl.prefetch_next_event();
+        // Most events are task steps: one test of the tag byte (0, see `Event`) before the
+        // rest are matched.
+        if let Event::Task {
+            task,
+            generation,
+            step,
+        } = event
+        {
+            cl.handle_step(task, generation, step);
+        } else {
+            self.handle_other(event);
+        }
+        self.inbox
+            .deliver(&mut *self.cl, self.ctrl, self.traffic.as_deref_mut());
+    }
+}
+
+impl<C: Controller> TrialRun<'_, '_, C> {
+    /// An event other than a task step.
+    #[inline]
+    fn handle_other(&mut self, event: Event) {
+        let cl = &mut *self.cl;
         match event {
-            Event::Task {
-                task,
-                generation,
-                step,
-            } => cl.handle_step(task, generation, step),
+            Event::Task { .. } => unreachable!("task steps are handled first"),
             Event::Timer(payload) => self.ctrl.on_timer(cl, C::Timer::decode(payload)),
             Event::Action(i) => {
                 self.actions_left -= 1;
@@ -478,8 +496,6 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
             Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
             Event::Cancelled(n) => cl.sim_mut().count_popped(u64::from(n) - 1),
         }
-        self.inbox
-            .deliver(cl, self.ctrl, self.traffic.as_deref_mut());
     }
 }
 

@@ -6,7 +6,13 @@
 use super::{NodeChange, NodeId, TaskId};
 
 /// Something scheduled to happen.
+///
+/// An explicit tag byte, with the task step (by far the most common event) as tag 0: the
+/// trial loop tests for it with one compare before matching the rest. Left to itself the
+/// compiler stores the tag in the free values of [`NodeChange`]'s (a word, the task step
+/// being tag 3 of 0 to 7); the explicit byte keeps the event 16 bytes (checked below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Event {
     /// The next step of a task's lifecycle; ignored if the task's generation moved on.
     Task {
@@ -63,4 +69,15 @@ pub enum Step {
     /// The engine finished starting the container (stale unless it matches the start's
     /// current end, see [`super::control_plane::StartQueue`]).
     EngineStarted,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Event;
+
+    /// The tag byte does not widen the event, which the queue moves on every push and pop.
+    #[test]
+    fn event_stays_16_bytes() {
+        assert_eq!(std::mem::size_of::<Event>(), 16);
+    }
 }
