@@ -141,6 +141,12 @@ impl<'s> Workspace<'s> {
         self.cluster.fleet_kept()
     }
 
+    /// Readiness walks the kept fleet has each copy walk afresh (`None`: no fleet kept).
+    #[cfg(test)]
+    pub(crate) fn fleet_rewalks(&self) -> Option<usize> {
+        self.cluster.fleet_rewalks()
+    }
+
     /// Limit each trial's work to `budget` instead of [`event_budget`].
     #[cfg(test)]
     pub(crate) fn set_budget(&mut self, budget: u64) {

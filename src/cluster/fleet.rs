@@ -37,13 +37,16 @@
 //! each condition.
 //!
 //! One random part is allowed: under the kubelet, each serving pod's readiness worker
-//! starts walking its probe (flaky or not) when the pod is made Ready. The walk is the
-//! same function of the pod's own stream in every trial, and it schedules (or defers) at
-//! most its pod's next flip, so the log keeps where each walk began among the events
+//! starts walking its probe when the pod is made Ready. A flaky probe's walk is the same
+//! function of the pod's own stream in every trial, and it schedules (or defers) at most
+//! its pod's next flip, so the log keeps where each walk began among the events
 //! ([`WalkMark`]) instead of what it scheduled, and a copy walks them afresh there, from
-//! the trial's streams.
+//! the trial's streams. So does a walk the engine was lent (deferred: the copy does not
+//! cover the engine's deferred walks). A probe that is never flaky draws nothing, so its
+//! walk done at once is the fleet's like the rest: what it scheduled is in the log, and
+//! its worker in the pod's record ([`Cluster::walk_fleet_readiness`]).
 
-use super::kubelet::PodState;
+use super::kubelet::{PodState, Readiness};
 use super::probe::ProbeWalk;
 use super::runtime::RuntimeKind;
 use super::runtime::readiness::ReadinessWalks;
@@ -171,20 +174,59 @@ impl Cluster<'_> {
             && !self.placer.depends_on_tasks()
     }
 
-    /// The readiness walk of task `id` begins now, looking for a NotReady flip (`to_ready`
-    /// false) from `walk`, while the fleet is being created.
-    pub(super) fn mark_fleet_walk(&mut self, id: TaskId, to_ready: bool, walk: &ProbeWalk) {
-        let events = self.fleet_log.as_ref().map_or(0, Vec::len);
-        // A serving pod's walk is fresh: its first probe is all there is to copy.
-        let fresh = !to_ready && walk.is_fresh();
-        self.fleet_walks.push(WalkMark {
-            events,
+    /// Walk the readiness of task `id`, looking for a NotReady flip (`to_ready` false) or a
+    /// Ready one, while the fleet is being created.
+    ///
+    /// A probe that is never flaky draws nothing on the walk ([`ProbeWalk::resume`] takes
+    /// neither a skip nor a chance then, here or when the walk goes on later), so the walk
+    /// is the same in every trial: what it schedules goes in the log and its worker stays
+    /// in the pod's record, both copied like the rest of the fleet (a copy's worker holds
+    /// the first trial's stream, which nothing ever draws from). A flaky probe's walk draws
+    /// the trial's random numbers, and a walk lent to the engine (deferred) is not in what
+    /// the copy covers: each copy walks those afresh where they began ([`WalkMark`]).
+    ///
+    /// The walk is taken from the task's record, where the caller puts it back: passing it
+    /// as an argument compiled the caller, every trial's readiness walk, to some 1,100
+    /// more instructions a trial of `benches/bench-kubernetes.yaml`. Out of line and cold
+    /// for the same reason.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn walk_fleet_readiness(&mut self, id: TaskId, to_ready: bool) {
+        let Readiness::Walk(walk) = std::mem::take(&mut self.pods[id as usize].readiness) else {
+            unreachable!("the caller put the walk back in the record");
+        };
+        let mark = WalkMark {
+            events: self.fleet_log.as_ref().map_or(0, Vec::len),
             task: id,
-            first: fresh.then(|| walk.next_tick()),
-        });
+            // A serving pod's walk is fresh: its first probe is all there is to copy.
+            first: (!to_ready && walk.is_fresh()).then(|| walk.next_tick()),
+        };
+        let rp = self.scenario.service.readiness_probe.as_ref();
+        let never_flaky = rp.is_none_or(|p| p.flaky <= 0.0);
+        // What a flaky probe's walk schedules is this trial's, not the fleet's.
+        let log = if never_flaky {
+            None
+        } else {
+            self.fleet_log.take()
+        };
+        self.walk_readiness(id, to_ready, walk);
+        if !never_flaky {
+            self.fleet_log = log;
+        } else if !matches!(self.pods[id as usize].readiness, Readiness::Deferred(_)) {
+            return;
+        }
+        // (A deferred walk scheduled nothing, so the mark taken before it is still where
+        // it began among the logged events.)
+        self.fleet_walks.push(mark);
     }
 
-    /// Walk the readiness of the fleet's pod as [`Cluster::mark_fleet_walk`] saw it begin,
+    /// Readiness walks the kept fleet has each copy walk afresh (`None`: none kept).
+    #[cfg(test)]
+    pub(crate) fn fleet_rewalks(&self) -> Option<usize> {
+        self.fleet.as_ref().map(|snap| snap.walks.len())
+    }
+
+    /// Walk the readiness of the fleet's pod as [`Cluster::walk_fleet_readiness`] saw it begin,
     /// from this trial's stream, as `rw` (every such walk's) directs. Inlined into the
     /// copy's loop, which sets `rw` up once for the fleet.
     #[inline(always)]

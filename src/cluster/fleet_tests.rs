@@ -116,30 +116,57 @@ fn a_fleet_that_varies_is_created_every_trial() {
 const KUBERNETES: &str = "strategy: {kubernetes: {strategy: {type: RollingUpdate, \
      rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}}}}\n";
 
+/// Trials `0..n` on one warm workspace, and how many readiness walks its kept fleet has
+/// each copy walk afresh (`None`: no fleet kept).
+fn warm_walks(s: &Scenario, n: u64) -> (Vec<TrialResult>, Option<usize>) {
+    let mut ws = Workspace::new(s);
+    let rows = (0..n).map(|i| ws.run(i)).collect();
+    (rows, ws.fleet_rewalks())
+}
+
 /// Under the kubelet the fleet is kept even when its readiness probes are flaky: each
-/// pod's readiness walk is walked afresh, from the trial's streams, where it began.
+/// pod's readiness walk is walked afresh, from the trial's streams, where it began. So is
+/// a walk lent to the engine (deferred), even of a probe that is never flaky.
 #[test]
 fn a_kept_kubelet_fleet_walks_readiness_afresh() {
     let cases = [
         // The benchmark's shape: flaky readiness, a liveness and a startup probe.
-        "cluster: {nodes: 3}\nservice: {replicas: 12, versions: {current: {image: a:1}, \
-         next: {image: a:2, start: {uniform: {min: 1s, max: 4s}}}}, \
-         readinessProbe: {periodSeconds: 1, failureThreshold: 1, flaky: 0.3}, \
-         livenessProbe: {periodSeconds: 10, failureThreshold: 3}, \
-         startupProbe: {periodSeconds: 1, failureThreshold: 60}}\n",
+        (
+            "cluster: {nodes: 3}\nservice: {replicas: 12, versions: {current: {image: a:1}, \
+             next: {image: a:2, start: {uniform: {min: 1s, max: 4s}}}}, \
+             readinessProbe: {periodSeconds: 1, failureThreshold: 1, flaky: 0.3}, \
+             livenessProbe: {periodSeconds: 10, failureThreshold: 3}, \
+             startupProbe: {periodSeconds: 1, failureThreshold: 60}}\n",
+            12,
+        ),
         // No probes at all: nothing is walked.
-        "cluster: {nodes: 2}\nservice: {replicas: 6, versions: {current: {image: a:1}, \
-         next: {image: a:2, start: 2s}}}\n",
+        (
+            "cluster: {nodes: 2}\nservice: {replicas: 6, versions: {current: {image: a:1}, \
+             next: {image: a:2, start: 2s}}}\n",
+            0,
+        ),
         // A constant start and pull: cancelled steps between the walks (each walk ends a
         // run of them in the copy).
-        "cluster: {nodes: 3}\nservice: {replicas: 9, versions: {current: {image: a:1, \
-         start: 2s, pull: 5s}, next: {image: a:2, start: 1s}}, \
-         readinessProbe: {periodSeconds: 1, failureThreshold: 1, flaky: 0.3}}\n",
+        (
+            "cluster: {nodes: 3}\nservice: {replicas: 9, versions: {current: {image: a:1, \
+             start: 2s, pull: 5s}, next: {image: a:2, start: 1s}}, \
+             readinessProbe: {periodSeconds: 1, failureThreshold: 1, flaky: 0.3}}\n",
+            9,
+        ),
+        // A probe that is never flaky, of pods that hang at 3 s: the walk passes the probe
+        // at 1 s and is lent to the engine until the first hung probe at 3 s (NotReady at
+        // 6 s, during the rollout).
+        (
+            "cluster: {nodes: 3}\nservice: {replicas: 9, versions: {current: {image: a:1, \
+             hang_after: 3s}, next: {image: a:2, start: 5s}}, \
+             readinessProbe: {periodSeconds: 1, failureThreshold: 3}}\n",
+            9,
+        ),
     ];
-    for body in cases {
+    for (body, walks) in cases {
         let s = scenario(&format!("{body}{KUBERNETES}"));
-        let (rows, kept) = warm(&s, 40);
-        assert!(kept, "{body}");
+        let (rows, rewalks) = warm_walks(&s, 40);
+        assert_eq!(rewalks, Some(walks), "{body}");
         assert_eq!(rows, cold(&s, 40), "{body}");
     }
     // A flaky liveness probe draws the serving pod's death: created every trial.
@@ -149,4 +176,36 @@ fn a_kept_kubelet_fleet_walks_readiness_afresh() {
     let (rows, kept) = warm(&s, 40);
     assert!(!kept);
     assert_eq!(rows, cold(&s, 40));
+}
+
+/// A readiness probe that is never flaky draws nothing, so each serving pod's walk is the
+/// same in every trial: the fleet keeps what it did (the flip it scheduled, the worker
+/// left in the pod's record) and no copy walks it again, with the rows of the ordinary path.
+#[test]
+fn a_kept_kubelet_fleet_keeps_the_walks_of_a_probe_never_flaky() {
+    let cases = [
+        // The scaling benchmark's shape: the pods never hang, so the walk finds no flip.
+        "cluster: {nodes: 3}\nservice: {replicas: 12, versions: {current: {image: a:1}, \
+         next: {image: a:2, start: {uniform: {min: 1s, max: 4s}}}}, \
+         readinessProbe: {periodSeconds: 2, failureThreshold: 3}, \
+         livenessProbe: {periodSeconds: 10, failureThreshold: 3}, \
+         startupProbe: {periodSeconds: 1, failureThreshold: 60}}\n",
+        // The pods hang at 1 s, before the first probe at 2 s: each walk schedules its
+        // NotReady flip (at 7 s, during the rollout) at once, among the fleet's events.
+        "cluster: {nodes: 3}\nservice: {replicas: 9, versions: {current: {image: a:1, \
+         hang_after: 1s}, next: {image: a:2, start: 5s}}, \
+         readinessProbe: {periodSeconds: 2, failureThreshold: 3}}\n",
+        // The same with a liveness probe that kills the hung pods (at 21 s: each walk
+        // ends by then), and cancelled start steps (at 2 s and 5 s) before the flips.
+        "cluster: {nodes: 3}\nservice: {replicas: 9, versions: {current: {image: a:1, \
+         start: 2s, pull: 5s, hang_after: 1s}, next: {image: a:2, start: 5s}}, \
+         readinessProbe: {periodSeconds: 2, failureThreshold: 3}, \
+         livenessProbe: {periodSeconds: 10, failureThreshold: 2}}\n",
+    ];
+    for body in cases {
+        let s = scenario(&format!("{body}{KUBERNETES}"));
+        let (rows, rewalks) = warm_walks(&s, 40);
+        assert_eq!(rewalks, Some(0), "{body}");
+        assert_eq!(rows, cold(&s, 40), "{body}");
+    }
 }

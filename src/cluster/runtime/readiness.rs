@@ -62,13 +62,10 @@ impl Cluster<'_> {
             Readiness::Deferred(d) => self.sim.reclaim(d).walk,
         };
         if self.fleet_log.is_some() {
-            // The walk draws the trial's random numbers: a copied fleet walks it afresh
-            // here, so what it schedules is not the fleet's (see `super::super::fleet`).
-            self.mark_fleet_walk(id, to_ready, &walk);
-            let log = self.fleet_log.take();
+            // The fleet is being created: whether what the walk does is the fleet's or
+            // walked afresh by each copy is decided there (`super::super::fleet`).
             self.pods[id as usize].readiness = Readiness::Walk(walk);
-            self.next_readiness_flip(id, to_ready);
-            self.fleet_log = log;
+            self.walk_fleet_readiness(id, to_ready);
             return;
         }
         self.walk_readiness(id, to_ready, walk);
