@@ -46,7 +46,7 @@
 //! walk done at once is the fleet's like the rest: what it scheduled is in the log, and
 //! its worker in the pod's record ([`Cluster::walk_fleet_readiness`]).
 
-use super::kubelet::{PodState, Readiness};
+use super::kubelet::{PodState, Readiness, Streams};
 use super::probe::ProbeWalk;
 use super::runtime::RuntimeKind;
 use super::runtime::readiness::ReadinessWalks;
@@ -201,8 +201,7 @@ impl Cluster<'_> {
             // A serving pod's walk is fresh: its first probe is all there is to copy.
             first: (!to_ready && walk.is_fresh()).then(|| walk.next_tick()),
         };
-        let rp = self.scenario.service.readiness_probe.as_ref();
-        let never_flaky = rp.is_none_or(|p| p.flaky <= 0.0);
+        let never_flaky = !Streams::own(&self.scenario.service.readiness_probe);
         // What a flaky probe's walk schedules is this trial's, not the fleet's.
         let log = if never_flaky {
             None
