@@ -36,11 +36,16 @@ impl Cluster<'_> {
     }
 
     /// Record, from now on, which tasks change state, node or desired state (see
-    /// [`Cluster::take_edits`]), and which nodes' wanted counts change (see
-    /// [`Cluster::take_recounted`]).
-    pub fn track_edits(&mut self) {
+    /// [`Cluster::take_edits`]), and, when `recounted`, which nodes' wanted counts change
+    /// (see [`Cluster::take_recounted`]; a reader that reads the counts themselves when it
+    /// needs them has the cluster log nothing for it).
+    pub fn track_edits(&mut self, recounted: bool) {
         self.edits.get_or_insert_with(Vec::new);
-        self.recounted.get_or_insert_with(Vec::new);
+        if recounted {
+            self.recounted.get_or_insert_with(Vec::new);
+        } else {
+            self.recounted = None;
+        }
         // A change must now record its edit: `records` says so.
         self.watch();
     }
@@ -58,7 +63,7 @@ impl Cluster<'_> {
     /// The nodes whose count of wanted tasks ([`Cluster::wanted_on_node`]) may have changed
     /// since the last call (with repeats): those it changed on, or every node at the first
     /// call of a trial; leaves `buf` (cleared) in their place; nothing unless
-    /// [`Cluster::track_edits`] was called.
+    /// [`Cluster::track_edits`] was called to log them.
     pub fn take_recounted(&mut self, buf: &mut Vec<NodeId>) {
         buf.clear();
         if let Some(r) = self.recounted.as_mut() {

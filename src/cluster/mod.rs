@@ -181,7 +181,7 @@ pub struct Cluster<'s> {
     /// [`Cluster::take_edits`], when tracked (each once until read: [`Task::in_edits`]).
     edits: Option<Vec<TaskId>>,
     /// Nodes whose count of wanted tasks changed since the last
-    /// [`Cluster::take_recounted`], tracked with the edits (with repeats).
+    /// [`Cluster::take_recounted`], tracked with the edits when asked (with repeats).
     recounted: Option<Vec<NodeId>>,
     /// No [`Cluster::take_recounted`] yet this trial: the log may lack changes made before
     /// (a copied fleet is not logged), so the next take names every node.

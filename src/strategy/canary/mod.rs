@@ -329,8 +329,7 @@ impl Controller for Rollout<'_> {
             ..Rollout::new(self.cfg)
         };
         self.sets.clear();
-        cl.track_edits();
-        self.ranking.reset(cl.nodes.len());
+        self.ranking.reset(cl);
         let annotations = (self.n, self.n);
         let stable = ReplicaSet::serving(
             cl,

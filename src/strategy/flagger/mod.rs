@@ -394,8 +394,7 @@ impl Controller for Flagger<'_> {
             ..Flagger::new(self.cfg)
         };
         self.sets.clear();
-        cl.track_edits();
-        self.ranking.reset(cl.nodes.len());
+        self.ranking.reset(cl);
         let annotations = (n, n);
         let primary = ReplicaSet::serving(
             cl,

@@ -380,8 +380,7 @@ impl Controller for Deployment<'_> {
         self.livelock_at = None;
         self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
-        cl.track_edits();
-        self.ranking.reset(cl.nodes.len());
+        self.ranking.reset(cl);
         let mut rs = ReplicaSet::serving(
             cl,
             self.template,

@@ -48,7 +48,8 @@
 //! In a cluster of up to `SCAN_NODES` (32) nodes the tree holds the unassigned pods alone:
 //! every node stays detached, and a pick scans the nodes' lists instead (each node's best
 //! member, then its next classes while they can still win), reading each node's count from
-//! the cluster, so that no count is logged or copied at a catch-up. At these sizes the scan
+//! the cluster, so that no count change is logged (the cluster is not asked to name the
+//! recounted nodes) or copied at a catch-up. At these sizes the scan
 //! (under 100 instructions a node) costs less than keeping the tree: a pick there removes
 //! and inserts an entry, and every count change moves a node's entries (measured when the
 //! tree was a B-tree, whose insert or remove was some 200 instructions on 40-byte keys;
@@ -338,8 +339,13 @@ fn member(cl: &Cluster, id: TaskId, uid: u64) -> Member {
 }
 
 impl Ranking {
-    /// Empty, for a new trial on a cluster of `nodes` nodes.
-    pub fn reset(&mut self, nodes: usize) {
+    /// Empty, for a new trial on `cl`, whose edits it tracks from now on; the nodes whose
+    /// counts change only on a cluster too large to scan, where a set's tree reads them
+    /// ([`Ranking::read_counts`]): a scanning set reads the counts from the cluster at
+    /// each pick, so on a small cluster nothing would read the log.
+    pub fn reset(&mut self, cl: &mut Cluster) {
+        let nodes = cl.nodes.len();
+        cl.track_edits(nodes > SCAN_NODES);
         self.pods.clear();
         self.sets.iter_mut().for_each(|s| s.reset(nodes));
         self.node_log.clear();
@@ -500,8 +506,8 @@ impl Ranking {
                 self.sets[pod.set as usize].stale.push(id);
             }
         }
-        cl.take_recounted(&mut self.recounted);
         if !self.sets[v].scan {
+            cl.take_recounted(&mut self.recounted);
             self.read_counts(cl, v);
         }
         let mut stale = std::mem::take(&mut self.sets[v].stale);
