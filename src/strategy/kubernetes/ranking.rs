@@ -76,6 +76,11 @@ mod scan;
 /// every node's list instead ([`SetIndex::scan`]).
 const SCAN_NODES: usize = 32;
 
+/// Whether the sets of a cluster of `nodes` nodes scan ([`SetIndex::scan`]).
+fn scans(nodes: usize) -> bool {
+    nodes <= SCAN_NODES
+}
+
 /// The index of one trial's Deployment: its pods by ReplicaSet (by the ReplicaSet's
 /// index in the Deployment's creation-ordered list).
 #[derive(Debug, Default)]
@@ -181,7 +186,7 @@ impl SetIndex {
         self.on_node
             .resize_with(nodes.max(self.on_node.len()), Vec::new);
         self.on_node.iter_mut().for_each(Vec::clear);
-        self.scan = nodes <= SCAN_NODES;
+        self.scan = scans(nodes);
         self.detached.clear();
         self.detached.resize(nodes, self.scan);
         self.to_attach.clear();
@@ -345,7 +350,7 @@ impl Ranking {
     /// each pick, so on a small cluster nothing would read the log.
     pub fn reset(&mut self, cl: &mut Cluster) {
         let nodes = cl.nodes.len();
-        cl.track_edits(nodes > SCAN_NODES);
+        cl.track_edits(!scans(nodes));
         self.pods.clear();
         self.sets.iter_mut().for_each(|s| s.reset(nodes));
         self.node_log.clear();
