@@ -374,10 +374,13 @@ impl Swarm<'_> {
             self.complete(cl);
             return;
         }
-        let workers = if cfg.parallelism == 0 {
-            r.dirty.len()
-        } else {
-            cfg.parallelism as usize
+        // swarmkit starts `parallelism` workers (all of the dirty slots for 0), but a worker
+        // past the dirty slots' count never takes one: the slot queue is drained by the lower
+        // workers at once and closed. The pool stops there, so that a `parallelism` of
+        // millions (it is a uint64 upstream) costs no memory or time per worker.
+        let workers = match cfg.parallelism {
+            0 => r.dirty.len(),
+            p => r.dirty.len().min(p as usize),
         };
         r.workers.reset(workers);
         r.phase = Some(Phase::Dispatching);

@@ -68,6 +68,23 @@ fn parallelism_zero_updates_every_slot_at_once() {
     assert_eq!(r.min_ready, 0);
 }
 
+/// A parallelism above the slots to update is the same rollout as one equal to them
+/// (swarmkit's workers past the dirty slots find the slot queue empty): every slot at once,
+/// and nothing kept per idle worker, so the largest value runs as quickly as any.
+#[test]
+fn parallelism_past_the_slots_updates_every_slot_at_once() {
+    for order in [Order::StopFirst, Order::StartFirst] {
+        let at_once = run(&testkit::swarm(5, 2 * S, cfg(5, 3 * S, order)));
+        let r = run(&testkit::swarm(5, 2 * S, cfg(u32::MAX, 3 * S, order)));
+        assert_eq!(
+            r.duration,
+            closed_form(5, 5, 2 * S, 3 * S, 5 * S),
+            "{order:?}"
+        );
+        assert_eq!(r, at_once, "{order:?}");
+    }
+}
+
 #[test]
 fn stop_first_waits_for_the_old_task_and_pulls_meanwhile() {
     // Old task takes 4 s to exit, the pull 3 s: the new one starts at 4 s.
