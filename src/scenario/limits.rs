@@ -41,6 +41,14 @@ pub const MAX_BUCKET_COLUMNS: u64 = 3_000_000;
 /// [`MAX_SAMPLES`] steps, the same bound; a million is a 24 h day in 86 ms pieces.
 pub const MAX_LOAD_STEPS: u64 = 1_000_000;
 
+/// `traffic.queue_limit`: the requests one endpoint holds waiting. Each latency table
+/// (one per version and load level, [`crate::traffic::queueing`]) tabulates how many
+/// requests an arrival finds ahead, one entry per queue place: two `f64` arrays of the
+/// limit's length while it is built, and a pass over them per table. A million places is
+/// a thousand times the pending requests of the proxies' own defaults (Envoy's
+/// `max_pending_requests`, 1,024) and keeps a table within 16 MB and milliseconds.
+pub const MAX_QUEUE_LIMIT: u32 = 1_000_000;
+
 /// Probe periods per container over `horizon` (HEALTHCHECK `interval`, `start_interval`
 /// within `start_period`, each Kubernetes probe's `periodSeconds`): flaky probes are
 /// drawn one at a time.

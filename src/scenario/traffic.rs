@@ -18,7 +18,7 @@
 //! seconds or a duration) and `rps`, read as a step function like `step`.
 
 use super::duration;
-use super::limits::{self, MAX_SAMPLES};
+use super::limits::{self, MAX_QUEUE_LIMIT, MAX_SAMPLES};
 use super::model::{Arrivals, Balancer, RateProfile, Slo, Traffic};
 use super::user_file::Csv;
 use super::walk::{Node, Obj, number};
@@ -85,7 +85,11 @@ pub fn traffic(o: &Obj) -> Traffic {
         balancer: o.choice("balancer", Balancer::RoundRobin, BALANCERS),
         endpoint_propagation: o.dist("endpoint_propagation", super::Dist::Constant(SECOND)),
         tick,
-        queue_limit: o.u32("queue_limit", 100),
+        queue_limit: o.or("queue_limit", 100, |n| {
+            n.u32_in(0..=MAX_QUEUE_LIMIT, |got| {
+                limits::too_large(MAX_QUEUE_LIMIT.into(), got)
+            })
+        }),
         duration: o.opt("duration", Node::positive_duration),
         slo,
     }

@@ -234,6 +234,17 @@ fn sizes_over_their_limits_are_refused_up_front() {
         &c.refused(&[]),
         &["s.yaml: traffic.tick: 1us over `horizon` (10m) makes 600000000 buckets"],
     );
+    // A queue of 2^31 places would tabulate 2^31 queue lengths per latency table.
+    let c = Case::new(
+        "s.yaml",
+        "service: {replicas: 2}\ntraffic: {rps: 10, queue_limit: 2147483648}\n",
+    );
+    assert_has(
+        &c.refused(&[]),
+        &[
+            "s.yaml: traffic.queue_limit: must be at most 1000000 (see \"Limits\" in the README), got 2147483648",
+        ],
+    );
 }
 
 #[test]
