@@ -3,6 +3,7 @@
 
 use crate::yaml;
 use rollout_sim::experiment::Outcome;
+use rollout_sim::sim::time::SECOND;
 use rollout_sim::trial::Workspace;
 
 /// Issue 16's stack overflow: a full cluster, every slot updated at once, old tasks that
@@ -166,6 +167,44 @@ fn a_restart_loop_stops_at_the_task_budget_with_its_records_bounded() {
         assert!(r.events > u64::from(r.restarts), "trial {k}: {}", r.events);
         assert!(r.events < 2 * budget as u64, "trial {k}: {}", r.events);
     }
+}
+
+/// A paused Deployment's sync shares `replicas + maxSurge − Σ spec` out over its active
+/// ReplicaSets (`sync.go` `scale`), so a `maxSurge` of a billion puts a billion replicas on
+/// the new ReplicaSet at the pause. The ReplicaSet stops creating pods at the task budget
+/// and the trial ends there, as over its budget, where it used to create them all (15 GB
+/// and minutes for one trial).
+const PAUSED_HUGE_SURGE: &str = "
+name: paused-huge-surge
+horizon: 10m
+cluster: {nodes: 3, node: {cpu: '4', memory: 8Gi}}
+service:
+  replicas: 10
+  resources: {cpu: 250m, memory: 256Mi}
+  versions: {current: {}, next: {pull: 1m}}
+strategy:
+  kubernetes:
+    strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1000000000, maxUnavailable: 0}}
+actions: [{at: 30s, rollout: pause}]
+";
+
+#[test]
+fn a_replica_set_scaled_past_the_task_budget_stops_there() {
+    use rollout_sim::trial::TASK_BUDGET;
+    let s = yaml(PAUSED_HUGE_SURGE);
+    let mut ws = Workspace::new(&s);
+    let r = ws.run(0);
+    assert!(r.event_budget_exceeded);
+    assert_eq!(r.outcome, Outcome::Timeout);
+    // Stopped in a paused sync, before the 10-minute horizon.
+    assert!(
+        (30 * SECOND..10 * 60 * SECOND).contains(&r.duration),
+        "{}",
+        r.duration
+    );
+    let (created, room) = ws.task_records();
+    assert_eq!(created, TASK_BUDGET as usize + 1);
+    assert!(room < 2 * TASK_BUDGET as usize, "room for {room} tasks");
 }
 
 #[test]

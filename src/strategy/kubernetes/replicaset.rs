@@ -217,6 +217,12 @@ pub fn manage_counted_replicas(
     let spec = set.spec;
     if active < spec {
         for _ in active..spec {
+            // A spec can be far beyond any fleet (a paused Deployment shares out
+            // `maxSurge: 1000000000` in one sync): once the trial is over its task budget
+            // it ends, so the pods past the budget are never created.
+            if cl.over_budget() {
+                break;
+            }
             set.create_pod(cl, rs, ranking);
         }
         return true;
