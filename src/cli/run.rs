@@ -41,9 +41,10 @@ pub struct RunArgs {
     /// must be in an existing folder.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// Which trial `--trace` records (one of the run's trials).
+    /// Which trial `--trace` records (one of the run's trials); only with `--trace`, as
+    /// alone it would write nothing.
     #[arg(long, value_name = "K", default_value_t = 0, allow_hyphen_values = true,
-          value_parser = numeric_flags::trial)]
+          value_parser = numeric_flags::trial, requires = "trace")]
     pub trace_trial: u64,
     /// Write `timeline.csv`: tasks ready / available / running per version (and the
     /// traffic, if any) every tick, as min/5/50/95/max bands across the first 1000 trials.

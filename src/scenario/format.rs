@@ -39,9 +39,8 @@ pub(super) fn parse(text: &str, format: Format) -> Result<Value, Problem> {
         Format::Yaml => match read_yaml(text, yaml_options(false)) {
             Ok(tree) => Ok(tree),
             Err(serde_saphyr::Error::NonFiniteFloat { value, location }) => {
-                let path = read_marked(text, &value, place(&location), read_yaml)
-                    .and_then(|tree| path_of(&tree, NON_FINITE))
-                    .unwrap_or_else(|| FILE.to_string());
+                let path =
+                    non_finite_path(text, &value, &location).unwrap_or_else(|| FILE.to_string());
                 return Err(Problem::new(path, non_finite(&value, &location)));
             }
             Err(e) => Err(format!("invalid YAML: {}", yaml_error(&e))),
@@ -108,6 +107,16 @@ pub(super) fn read_marked<T>(
 ) -> Option<T> {
     let marked = replace_scalar(text, raw, at, &format!("'{NON_FINITE}'"))?;
     read(&marked, yaml_options(true)).ok()
+}
+
+/// The dotted path, within the YAML `text`, of the non-finite number `raw` the reader
+/// stopped at (`""` when `text` is that number alone), or `None` when it cannot be found.
+pub(super) fn non_finite_path(
+    text: &str,
+    raw: &str,
+    at: &serde_saphyr::Location,
+) -> Option<String> {
+    read_marked(text, raw, place(at), read_yaml).and_then(|tree| path_of(&tree, NON_FINITE))
 }
 
 /// The 1-based (line, column) of a reader's location.

@@ -13,7 +13,7 @@
 //! override that caused them.
 
 use super::error::{Problem, ROOT};
-use super::format::{yaml_error, yaml_options};
+use super::format::{non_finite_path, yaml_error, yaml_options};
 use super::schema;
 use super::walk::describe;
 use serde_json::{Map, Value};
@@ -122,14 +122,29 @@ impl Override {
         let segments = segments(&self.path).map_err(problem)?;
         let value: Value = serde_saphyr::from_str_with_options(&self.value, yaml_options(false))
             .map_err(|e| match e {
-                // `.nan`, `.inf`, `1e999`: say what the field takes instead.
-                serde_saphyr::Error::NonFiniteFloat { .. } => problem(format!(
-                    "{:?} is not a finite number: expected {}",
-                    self.value.trim(),
-                    schema::type_at(&segments)
-                        .and_then(schema::expected)
-                        .unwrap_or("a finite value of the field's type")
-                )),
+                // `.nan`, `.inf`, `1e999`: say what the field takes instead, naming the
+                // field that holds it when the value is a map or a list
+                // (`traffic={rps: .nan}` is a problem of `traffic.rps`, not of `traffic`).
+                serde_saphyr::Error::NonFiniteFloat { value, location } => {
+                    let inner =
+                        non_finite_path(&self.value, &value, &location).filter(|p| !p.is_empty());
+                    let path = match &inner {
+                        Some(inner) => format!("{}.{inner}", self.path),
+                        None => self.path.clone(),
+                    };
+                    let mut at = segments.clone();
+                    at.extend(inner.iter().flat_map(|p| p.split('.').map(str::to_string)));
+                    Problem::new(
+                        &path,
+                        format!(
+                            "--set: {:?} is not a finite number: expected {}",
+                            value.trim(),
+                            schema::type_at(&at)
+                                .and_then(schema::expected)
+                                .unwrap_or("a finite value of the field's type")
+                        ),
+                    )
+                }
                 e => problem(format!(
                     "cannot read {:?} as YAML: {}",
                     self.value,
@@ -428,5 +443,22 @@ mod tests {
         assert!(e.ends_with("expected a non-negative integer"), "{e}");
         let e = set(json!({}), "service.versions.next.pull=-.inf").unwrap_err();
         assert!(e.contains("or a distribution"), "{e}");
+    }
+
+    #[test]
+    fn a_non_finite_number_inside_a_map_or_list_value_names_its_own_field() {
+        // The map is not the number: the problem is the field that holds `.nan`.
+        let e = set(json!({}), "traffic={rps: 10, slo: {availability: .nan}}").unwrap_err();
+        assert_eq!(
+            e,
+            r#"traffic.slo.availability: --set: ".nan" is not a finite number: expected a number"#
+        );
+        let e = set(json!({}), "service.versions.next={crash_probability: .inf}").unwrap_err();
+        assert!(
+            e.starts_with(r#"service.versions.next.crash_probability: --set: ".inf" is not"#),
+            "{e}"
+        );
+        let e = set(json!({}), "cluster.nodes=[{name: a}, {name: b, cpu: .nan}]").unwrap_err();
+        assert!(e.starts_with("cluster.nodes.1.cpu: --set: "), "{e}");
     }
 }

@@ -227,6 +227,29 @@ fn bad_input_exits_2_naming_the_file_and_field() {
     }
 }
 
+/// `--trace-trial` says which trial `--trace` records; given alone it would record
+/// nothing, so it is refused (exit 2, no folder) rather than silently ignored.
+#[test]
+fn trace_trial_without_trace_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    bin()
+        .args([
+            "run",
+            &scenario_path("swarm-stop-first.yaml"),
+            "--trials",
+            "5",
+            "--trace-trial",
+            "3",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--trace <FILE>"));
+    assert!(!out.exists(), "nothing is written");
+}
+
 #[test]
 fn a_missing_file_and_a_bad_flag_exit_2() {
     bin()
