@@ -222,6 +222,36 @@ impl Baseline {
     }
 }
 
+/// Warning lines for the metrics with a direction that only one of the two runs measured
+/// (`availability` once `traffic` is gone, `p99_latency_ms` when no request was served):
+/// [`compare`] can only compare what both have, and a metric left out silently would let
+/// its regression pass unseen.
+pub fn uncompared(base: &Baseline, summary: &Summary) -> Vec<String> {
+    let (mut only_base, mut only_now) = (Vec::new(), Vec::new());
+    for c in COLUMNS
+        .iter()
+        .filter(|c| c.is_metric() && c.better != Better::Neither)
+    {
+        let stored = base.summary.metrics.contains_key(c.name);
+        match (stored, summary.metric(c.name).is_some()) {
+            (true, false) => only_base.push(c.name),
+            (false, true) => only_now.push(c.name),
+            _ => {}
+        }
+    }
+    [
+        (
+            only_base,
+            "the baseline has values, no trial of this run has one",
+        ),
+        (only_now, "this run has values, the baseline has none"),
+    ]
+    .into_iter()
+    .filter(|(names, _)| !names.is_empty())
+    .map(|(names, why)| format!("warning: not compared, {why}: {}", names.join(", ")))
+    .collect()
+}
+
 /// The comparison of one metric.
 #[derive(Debug, Clone)]
 pub struct MetricComparison {

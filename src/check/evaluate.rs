@@ -3,7 +3,9 @@
 //! By default the decision uses the point estimate. With a confidence level the whole 95%
 //! interval must satisfy the assertion to pass (so its unfavourable end decides), an
 //! interval wholly on the wrong side fails, and one that straddles the threshold is
-//! inconclusive: more trials would be needed to tell.
+//! inconclusive: more trials would be needed to tell. So is a statistic that has an
+//! interval only with enough trials (a p99 needs 368) when the run has too few: its point
+//! estimate alone cannot make the check sure.
 
 use super::assertion::{Assertion, Op};
 use super::metric_stat::MetricStat;
@@ -47,6 +49,10 @@ impl Evaluation {
         let f = |v: f64| format_value(&self.assertion.target, v);
         match (self.value, self.interval) {
             (None, _) => "no values (no trial has this metric)".into(),
+            // A percentile with too few trials: say so, as the table's `±?` does.
+            (Some(v), None) if self.assertion.target.has_interval() => {
+                format!("{} [95%: too few trials to bound it]", f(v))
+            }
             (Some(v), None) => f(v),
             (Some(v), Some((lo, hi))) => format!("{} [95%: {}, {}]", f(v), f(lo), f(hi)),
         }
@@ -99,6 +105,8 @@ pub fn evaluate(assertion: &Assertion, summary: &Summary, confident: bool) -> Ev
     let (op, t) = (assertion.op, assertion.threshold);
     let verdict = match (value, interval) {
         (Some(_), Some((lo, hi))) if confident => decide_interval(op, lo, hi, t),
+        // No interval where one is asked for: the trials are too few to be sure either way.
+        (Some(_), None) if confident && assertion.target.has_interval() => Verdict::Inconclusive,
         // The point rule, as a sweep decides its constraints.
         _ if assertion.holds(summary) => Verdict::Pass,
         _ => Verdict::Fail,

@@ -73,6 +73,15 @@ impl MetricStat {
         }
     }
 
+    /// Whether it has a 95% interval when the trials are enough: an outcome's count and
+    /// rate always, a column's mean and percentiles (not `std`, `min`, `max`).
+    pub fn has_interval(&self) -> bool {
+        match self {
+            MetricStat::Column { stat, .. } => stat.has_interval(),
+            MetricStat::OutcomeCount(_) | MetricStat::OutcomeRate(_) => true,
+        }
+    }
+
     /// Its 95% interval in `summary` as computed (a mean's t interval may cross 0): the
     /// statistic's own, the Wilson interval of an outcome's rate (times the trials for
     /// its count); `None` for a statistic without one (`std`, `min`, `max`, a percentile

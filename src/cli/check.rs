@@ -9,7 +9,7 @@ use super::inputs::Inputs;
 use super::numeric_flags;
 use super::options::{SimOptions, check_file_path, write_file};
 use super::{CliError, print_stdout};
-use crate::check::baseline::{Baseline, BaselineInfo, compare};
+use crate::check::baseline::{Baseline, BaselineInfo, compare, uncompared};
 use crate::check::{self, Assertion, Evaluation, Verdict};
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
@@ -353,7 +353,11 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
                 }
             }
             BaselineJob::Compare(base) => {
-                for w in base.warnings(s) {
+                for w in base
+                    .warnings(s)
+                    .into_iter()
+                    .chain(uncompared(base, &summary))
+                {
                     lines += &format!("  {w}\n");
                 }
                 for c in compare(base, s.seed, &rows, &summary, args.tolerance) {

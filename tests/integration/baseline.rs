@@ -360,3 +360,38 @@ fn a_shard_is_refused_as_a_baseline_unless_it_holds_the_checked_trials() {
     assert!(!s2.join("shard.json").exists());
     check(&s2, &[]).code(0);
 }
+
+/// A metric only one of the two runs measured cannot be compared, and says so: the
+/// example has no `traffic`, so a baseline written with requests holds `availability`
+/// and the run without them has none (and the other way round). Left out silently, a
+/// request metric that stopped being measured would pass whatever it did.
+#[test]
+fn a_metric_only_one_run_measured_is_named_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_traffic = dir.path().join("with");
+    check(
+        &with_traffic,
+        &["--update-baseline", "--set", "traffic={rps: 50}"],
+    )
+    .code(0);
+    check(&with_traffic, &[])
+        .code(0)
+        .stdout(predicate::str::contains(
+            "warning: not compared, the baseline has values, no trial of this run has one: \
+         failed_requests, availability, p99_latency_ms,",
+        ));
+    let without = dir.path().join("without");
+    check(&without, &["--update-baseline"]).code(0);
+    check(&without, &["--set", "traffic={rps: 50}"])
+        .code(0)
+        .stdout(predicate::str::contains(
+            "warning: not compared, this run has values, the baseline has none: \
+             failed_requests, availability,",
+        ))
+        // Metrics both runs have are compared, not named.
+        .stdout(
+            predicate::str::is_match("not compared[^\n]*restarts")
+                .unwrap()
+                .not(),
+        );
+}

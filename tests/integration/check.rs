@@ -130,6 +130,46 @@ fn an_interval_straddling_the_threshold_is_inconclusive() {
         .code(0);
 }
 
+/// With `--confidence`, a percentile the trials are too few to bound is not sure: a p99
+/// needs 368 trials for its 95% order-statistic interval ((1 − 0.99)ⁿ ≤ 2.5% and 0.99ⁿ ≤
+/// 2.5%), so with 20 trials `duration_s.p99 <= 1h` is inconclusive, though every trial
+/// takes seconds. The median of 20 has one (ranks 6 and 15) and passes; `max` never has
+/// one and is decided on its value.
+#[test]
+fn a_percentile_without_an_interval_is_inconclusive_with_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(dir.path(), "few", &["duration_s.p99 <= 1h"]);
+    bin()
+        .arg("check")
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "[95%: too few trials to bound it]; threshold <= 1h00m00.0s",
+        ));
+    bin()
+        .args(["check", "--confidence", "0.95"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "inconclusive duration_s.p99 <= 1h: measured ",
+        ));
+    bin()
+        .args(["check", "--confidence", "0.95", "--allow-inconclusive"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    for sure in ["duration_s.p50 <= 1h", "duration_s.max <= 1h"] {
+        bin()
+            .args(["check", "--confidence", "0.95", "--check", sure])
+            .arg(scenario(dir.path(), "sure", &[]))
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(format!("pass         {sure}")));
+    }
+}
+
 /// A threshold the statistic meets (or misses) whatever the trials give decides nothing:
 /// refused before any trial, in `--check`, in `checks:` and in `sweep --constraint`,
 /// naming the metric's range.
