@@ -399,7 +399,9 @@ pub fn blue_green(o: &Obj) -> RolloutStrategy {
     let preview_share = o
         .section("previewTraffic", PREVIEW_TRAFFIC_FIELDS)
         .probability("share", 0.0);
-    let pre = o.raw("prePromotionAnalysis").and_then(|n| {
+    // `null` is no run, as `canary.analysis: null` and `traffic: null`: a block with a
+    // required field (`metrics`) has no defaults to be present with (Argo: a nil pointer).
+    let pre = o.get("prePromotionAnalysis").and_then(|n| {
         let spec = analysis::parse(&n)?;
         // Before the switch the active Service sends every request to the stable pods:
         // the preview's only requests are `previewTraffic.share`.
@@ -415,7 +417,7 @@ pub fn blue_green(o: &Obj) -> RolloutStrategy {
         }
         Some(spec)
     });
-    let post = o.raw("postPromotionAnalysis").and_then(|n| {
+    let post = o.get("postPromotionAnalysis").and_then(|n| {
         let spec = analysis::parse(&n)?;
         // After the switch the previous pods are idle until promotion or abort.
         if let Some(m) = spec.reads_requests_of(Role::Stable) {

@@ -206,3 +206,18 @@ fn the_label_counts_the_steps_in_words() {
         "Argo canary, 2 steps, traffic router"
     );
 }
+
+/// An analysis block written `null` is no run, as `canary.analysis: null` and `traffic: null`
+/// (`--set PATH=null`): it has a required field, `metrics`, so no defaults to be present
+/// with; Argo reads it as a nil `*RolloutAnalysis`.
+#[test]
+fn null_blue_green_analyses_are_absent() {
+    let (r, p) = parse(json!({"blueGreen": {"prePromotionAnalysis": null,
+        "postPromotionAnalysis": null}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::BlueGreen(b) = r.unwrap().kind else {
+        panic!()
+    };
+    assert!(b.pre_promotion_analysis.is_none());
+    assert!(b.post_promotion_analysis.is_none());
+}

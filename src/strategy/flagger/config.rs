@@ -150,6 +150,14 @@ fn weight(n: &Node, lo: u32) -> Option<u32> {
     })
 }
 
+/// A ready threshold: the percent of a Deployment's updated pods that must be available
+/// (`isDeploymentReady`), not a share of the traffic as the weights are.
+fn ready_percent(n: &Node) -> Option<u32> {
+    n.u32_in(0..=100, |got| {
+        format!("must be from 0 to 100 (percent of the Deployment's pods available), got {got}")
+    })
+}
+
 /// A Flagger interval string: the CRD's pattern `^[0-9]+(m|s)`, then a Go duration.
 fn interval(n: &Node) -> Option<Time> {
     let s = n.string()?;
@@ -328,7 +336,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
              webhook, which is not simulated (drop `metrics`, or use `stepWeight`)",
         );
     }
-    let ready = |key: &str| an.or(key, DEFAULT_READY_THRESHOLD, |n| weight(n, 0));
+    let ready = |key: &str| an.or(key, DEFAULT_READY_THRESHOLD, ready_percent);
     FlaggerConfig {
         interval,
         threshold,

@@ -161,3 +161,19 @@ fn unsupported_fields_are_refused_with_the_reason() {
         "{p:?}"
     );
 }
+
+#[test]
+fn ready_thresholds_are_percents_of_pods() {
+    // `canaryReadyThreshold` / `primaryReadyThreshold` bound the available share of the
+    // Deployment's pods (`isDeploymentReady`); no traffic is involved.
+    let mut p = problems(json!({"analysis": {"interval": "1m", "threshold": 1,
+        "stepWeight": 10, "canaryReadyThreshold": 150, "primaryReadyThreshold": 101}}));
+    p.sort();
+    assert_eq!(
+        p,
+        [
+            "flagger.analysis.canaryReadyThreshold: must be from 0 to 100 (percent of the Deployment's pods available), got 150",
+            "flagger.analysis.primaryReadyThreshold: must be from 0 to 100 (percent of the Deployment's pods available), got 101",
+        ]
+    );
+}
