@@ -13,6 +13,7 @@ use crate::plot::compare::{CdfOverlay, PairedDifference, PairedDifferences};
 use crate::plot::distribution::DurationGroup;
 use crate::plot::{Heading, PlotError};
 use crate::sim::time::as_secs;
+use std::collections::HashSet;
 use std::io;
 
 /// Every variant's `duration_s`, trial by trial: `0[v]` for variant `v`. Kept only for
@@ -103,12 +104,8 @@ pub fn compare_charts(
                 .collect(),
         },
     )?];
-    for (b, per) in names.iter().skip(1).zip(pairs) {
-        let stem = if pairs.len() == 1 {
-            "compare-differences".to_string()
-        } else {
-            format!("compare-differences-{}", file_safe(b))
-        };
+    let stems = difference_stems(names.get(1..).unwrap_or_default());
+    for ((b, per), stem) in names.iter().skip(1).zip(pairs).zip(stems) {
         out.push(file(
             &stem,
             &format!("{b} against {}", names[0]),
@@ -161,6 +158,31 @@ fn shortened(name: &str) -> String {
 
 /// A variant name as part of a file name: letters, digits, `-`, `_` and `.` kept, anything
 /// else `_`.
+/// The file stem of each B's differences chart: `compare-differences` for a single B,
+/// else `compare-differences-NAME`. Two names [`file_safe`] maps alike (`x/y` and `x_y`),
+/// or alike but for case (one file on macOS and Windows), would write one chart over the
+/// other and link the report to it twice: a later one gets `-2`, `-3`, … until its stem is
+/// its own.
+fn difference_stems(bs: &[String]) -> Vec<String> {
+    if bs.len() == 1 {
+        return vec!["compare-differences".to_string()];
+    }
+    let mut taken = HashSet::new();
+    bs.iter()
+        .map(|b| {
+            let base = format!("compare-differences-{}", file_safe(b));
+            let mut stem = base.clone();
+            for k in 2.. {
+                if taken.insert(stem.to_ascii_lowercase()) {
+                    break;
+                }
+                stem = format!("{base}-{k}");
+            }
+            stem
+        })
+        .collect()
+}
+
 fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -237,5 +259,37 @@ mod tests {
     #[test]
     fn file_names_keep_only_safe_characters() {
         assert_eq!(file_safe("fast start/first"), "fast_start_first");
+    }
+
+    #[test]
+    fn every_b_gets_a_chart_file_of_its_own() {
+        // `x/y` and `x_y` are one file name once `/` is replaced, `X_Y` one more on a
+        // case-insensitive file system: three Bs, three files, each titled with its B.
+        let names: Vec<String> = ["base", "x/y", "x_y", "X_Y"].map(String::from).into();
+        let durations = DurationsSink(vec![vec![60.0, 61.0]; names.len()]);
+        let col = column("duration_s").unwrap();
+        let mut p = Paired::default();
+        p.push(60.0, 50.0);
+        p.push(61.0, 52.0);
+        let pairs = vec![vec![(col, p)]; names.len() - 1];
+        let charts = compare_charts(&names, 7, &durations, &pairs).unwrap();
+        let files: Vec<(String, String)> = charts[1..]
+            .iter()
+            .map(|c| (c.stem.clone(), c.title.clone()))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("compare-differences-x_y", "x/y against base"),
+                ("compare-differences-x_y-2", "x_y against base"),
+                ("compare-differences-X_Y-3", "X_Y against base"),
+            ]
+            .map(|(s, t)| (s.to_string(), t.to_string()))
+        );
+        // A single B keeps the plain name.
+        let two = &names[..2];
+        let durations = DurationsSink(durations.0[..2].to_vec());
+        let charts = compare_charts(two, 7, &durations, &pairs[..1]).unwrap();
+        assert_eq!(charts[1].stem, "compare-differences");
     }
 }

@@ -14,7 +14,7 @@ use crate::experiment::Shard;
 use crate::output::SummaryBuilder;
 use crate::output::csv::read_trials_csv_lines;
 use crate::output::human_text::counted;
-use crate::output::shard::ShardManifest;
+use crate::output::shard::{ShardManifest, trial_range};
 use crate::scenario::user_file;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,48 @@ pub struct Merged {
     pub manifest: ShardManifest,
     /// `summary.json`.
     pub summary_json: Vec<u8>,
+}
+
+/// Check that the `(line, trial)` rows of shard `m`'s `trials.csv` at `path` are its
+/// slice's trials, each once, in order; else name the first row (or the first trial
+/// missing at the end) that is not.
+fn slice_rows(path: &Path, m: &ShardManifest, rows: &[(u64, u64)]) -> Result<(), String> {
+    let slice = || {
+        format!(
+            "shard {}/{} holds {}, each once and in order; run the shard again",
+            m.shard[0],
+            m.shard[1],
+            trial_range(m.range())
+        )
+    };
+    let mut rows = rows.iter();
+    for want in m.range() {
+        match rows.next() {
+            Some(&(_, got)) if got == want => {}
+            Some(&(line, got)) => {
+                return Err(format!(
+                    "{}, line {line}: trial {got}, expected trial {want}: {}",
+                    path.display(),
+                    slice()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "{}: ends before trial {want}: {}",
+                    path.display(),
+                    slice()
+                ));
+            }
+        }
+    }
+    match rows.next() {
+        Some(&(line, got)) => Err(format!(
+            "{}, line {line}: trial {got}, past the slice's end: {}",
+            path.display(),
+            slice()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Check the shard folders `dirs` (in any order) and join them: the merged `trials.csv`
@@ -57,10 +99,15 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
                 first_dir.display()
             )
         };
-        // The fingerprint covers the seed and the trial count and is stable for one version
-        // only: those are told by name first, the fingerprint only for what is left.
+        // The fingerprint covers the scenario's name, the seed and the trial count and is
+        // stable for one version only: those are told by name first (a shard of another
+        // scenario as such, not as the seed it happens to have), the fingerprint only for
+        // what is left.
         if m.version != first.version {
             return Err(differs("version", &m.version, &first.version));
+        }
+        if m.scenario != first.scenario {
+            return Err(differs("scenario", &m.scenario, &first.scenario));
         }
         if m.seed != first.seed {
             return Err(differs("seed", &m.seed, &first.seed));
@@ -95,10 +142,9 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
             })?;
         if m.partial {
             return Err(format!(
-                "{}: shard {shard} was interrupted ({}..{} not all run); run it again",
+                "{}: shard {shard} was interrupted ({} not all run); run it again",
                 dir.display(),
-                range.start,
-                range.end
+                trial_range(range)
             ));
         }
     }
@@ -132,20 +178,11 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
         let path = dir.join("trials.csv");
         let bytes = user_file::read(&path, TRIALS_CAP)?;
         let part = read_trials_csv_lines(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        let expected: Vec<u64> = (m.first_trial..m.end_trial).collect();
-        if part
-            .iter()
-            .map(|(_, r)| r.trial)
-            .ne(expected.iter().copied())
-        {
-            return Err(format!(
-                "{}: does not hold exactly trials {}..{} of shard {}/{n}",
-                path.display(),
-                m.first_trial,
-                m.end_trial,
-                m.shard[0]
-            ));
-        }
+        slice_rows(
+            &path,
+            m,
+            &part.iter().map(|(l, r)| (*l, r.trial)).collect::<Vec<_>>(),
+        )?;
         let split = bytes
             .iter()
             .position(|&b| b == b'\n')

@@ -697,6 +697,13 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
         run(&["--shard", &format!("{k}/3")], &format!("s{k}"));
     }
     run(&["--shard", "2/3", "--seed", "9"], "foreign");
+    // Another scenario's shard (its own seed, 7): named as another scenario, not as a seed.
+    bin()
+        .args(["run", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--trials", "50", "-q", "--shard", "2/3", "--out"])
+        .arg(tmp.path().join("other"))
+        .assert()
+        .success();
     let merge = |dirs: &[&str], out: &str| {
         let mut cmd = bin();
         cmd.arg("merge");
@@ -724,6 +731,10 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
         (&["s1", "foreign", "s3"][..], "not a shard of the same run"),
         // The seed is named, not hidden behind the fingerprint it changes.
         (&["s1", "foreign", "s3"][..], ": seed 9 ≠ 11"),
+        (
+            &["s1", "other", "s3"][..],
+            ": scenario swarm-stop-first ≠ k8s-endpoint-lag",
+        ),
         (&["s1", "s2", "s2", "s3"][..], "given twice"),
         (&["s1", "single"][..], "shard.json"),
     ] {
@@ -747,6 +758,26 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
     assert!(lines[4].starts_with("19,11,"), "{}", lines[4]);
     lines[4] = lines[4].replacen("19,11,", "19,12,", 1);
     fs::write(&csv_path, lines.join("\n") + "\n").unwrap();
+    // A row missing (trial 19, line 5): the row that stands there instead is named, and
+    // the slice as inclusive trial numbers (16 to 32 of 50 in 3 shards).
+    copy("s2", "short");
+    let short = tmp.path().join("short/trials.csv");
+    let mut rows: Vec<String> = csv.lines().map(str::to_string).collect();
+    rows.remove(4);
+    fs::write(&short, rows.join("\n") + "\n").unwrap();
+    // The last row dropped, and a row past the slice added.
+    copy("s2", "cut");
+    let cut = tmp.path().join("cut/trials.csv");
+    let all: Vec<&str> = csv.lines().collect();
+    fs::write(&cut, all[..all.len() - 1].join("\n") + "\n").unwrap();
+    copy("s2", "long");
+    let s3 = fs::read_to_string(tmp.path().join("s3/trials.csv")).unwrap();
+    let extra = s3.lines().nth(1).unwrap();
+    fs::write(
+        tmp.path().join("long/trials.csv"),
+        format!("{csv}{extra}\n"),
+    )
+    .unwrap();
     copy("foreign", "relabelled");
     fs::copy(
         tmp.path().join("s2/shard.json"),
@@ -761,6 +792,19 @@ fn three_shards_merge_into_the_single_run_byte_for_byte() {
         (
             &["s1", "relabelled", "s3"][..],
             "relabelled/trials.csv, line 2: trial 16 has seed 9, expected 11",
+        ),
+        (
+            &["s1", "short", "s3"][..],
+            "short/trials.csv, line 5: trial 20, expected trial 19: shard 2/3 holds \
+             trials 16 to 32, each once and in order",
+        ),
+        (
+            &["s1", "cut", "s3"][..],
+            "cut/trials.csv: ends before trial 32: ",
+        ),
+        (
+            &["s1", "long", "s3"][..],
+            "long/trials.csv, line 19: trial 33, past the slice's end: ",
         ),
     ] {
         let out = merge(dirs, "bad").code(2);
