@@ -156,8 +156,6 @@ fn shortened(name: &str) -> String {
     format!("{start}…{end}")
 }
 
-/// A variant name as part of a file name: letters, digits, `-`, `_` and `.` kept, anything
-/// else `_`.
 /// The file stem of each B's differences chart: `compare-differences` for a single B,
 /// else `compare-differences-NAME`. Two names [`file_safe`] maps alike (`x/y` and `x_y`),
 /// or alike but for case (one file on macOS and Windows), would write one chart over the
@@ -183,6 +181,8 @@ fn difference_stems(bs: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// A variant name as part of a file name: letters, digits, `-`, `_` and `.` kept, anything
+/// else `_`.
 fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
