@@ -17,10 +17,14 @@
 //!   1-minute timeout), its pending delay cancelled, and the worker waits for that start.
 //! * A worker reads its slot as the run read it when it started (`Updater.Run` is handed
 //!   `reconcile`'s slots and passes them to `worker()`), not as the slot is now: a task
-//!   the restart supervisor created since is neither used nor shut down, and a task of
-//!   the slot that ended and was replaced since (its desired state already SHUTDOWN) is
-//!   passed over by `removeOldTasks`. So a slot not yet updated whose old task failed
-//!   and was restarted with the spec (a lost node) gets a new task too and keeps both.
+//!   the restart supervisor created since is neither used nor shut down. If every task
+//!   to shut down was shut down since (the restart supervisor set its desired state to
+//!   SHUTDOWN), `removeOldTasks` fails: stop-first creates the new task and removes the
+//!   old ones in one store batch, which the failure aborts (`store.Batch`), so the slot
+//!   keeps the supervisor's replacement alone and the worker sleeps `delay`;
+//!   `useExistingTask`'s batch is aborted the same way. start-first has created and
+//!   started its new task before it removes the old ones, and only logs the failure, so
+//!   such a slot (an old task on a lost node, say) keeps two tasks of the spec.
 //! * The failure watch counts tasks created by this run that end within `monitor` of being
 //!   seen RUNNING (or before), once each; the action fires when
 //!   `failures / dirty slots > max_failure_ratio` in `f32`, strictly

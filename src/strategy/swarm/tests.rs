@@ -565,22 +565,42 @@ fn a_worker_reads_the_slot_as_its_run_read_it() {
     // Two slots, parallelism 1, delay 10 s, stop-first; the fleet's `current` tasks crash
     // 3 s after they start. The run reads both slots at 0 s. The first slot's worker is done
     // at 2 s and sleeps until 12 s; the other slot's `current` task crashes at 3 s and the
-    // restart supervisor replaces it with the spec, `next`, after the 5 s restart delay.
-    // At 12 s the worker takes that slot as the run read it (swarmkit
-    // manager/orchestrator/update/updater.go `Updater.Run` hands `worker()` the slots of
-    // `reconcile`, not the store): only the crashed task, dirty, so it creates a new task;
-    // `removeOldTasks` finds the crashed task already shut down by the restart and returns
-    // none, so the new task starts at once (12 s → 14 s) and the replacement, which the run
-    // never read, keeps running. Done at 14 + 10 s, then the 11 s window: 35 s.
+    // restart supervisor shuts it down and replaces it with the spec, `next`, after the
+    // 5 s restart delay (restart/restart.go `Restart`). At 12 s the worker takes that slot
+    // as the run read it (swarmkit manager/orchestrator/update/updater.go `Updater.Run`
+    // hands `worker()` the slots of `reconcile`, not the store): only the crashed task,
+    // dirty, so `updateTask` creates a new task and calls `removeOldTasks` in one store
+    // batch. That finds the crashed task's desired state already SHUTDOWN and fails ("was
+    // already shut down when reached by updater"), so the batch is aborted
+    // (state/store/memory.go `Batch`) and the new task with it: the worker logs the
+    // failure and sleeps 10 s. The replacement, which the run never read, is the slot's
+    // only task. Done at 22 s, then the 11 s window: 33 s.
     let mut s = testkit::swarm(2, 2 * S, cfg(1, 10 * S, Order::StopFirst));
     s.service.versions[0].crash_after = Dist::Constant(3 * S);
     let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 33 * S));
+    // next: the first slot's, the replacement (8 s); none at 12 s.
+    let secs: Vec<Time> = created_at(&trace, 1).iter().map(|t| t / S).collect();
+    assert_eq!(secs, [0, 3]);
+    assert_eq!(created_and_stopped(&trace), [(0, 1), (2, 0)]);
+    assert_eq!(r.restarts, 1);
+    assert_eq!(r.peak_running_tasks, 2);
+}
+
+#[test]
+fn a_start_first_worker_keeps_the_replacement_it_never_read() {
+    // As above, start-first: `updateTask` creates and starts the new task in a batch of
+    // its own, and calls `removeOldTasks` only once it is RUNNING; that failure is only
+    // logged ("failed to remove old task after starting replacement"), so the slot keeps
+    // both tasks of the spec. The second slot's new task starts at 12 s, RUNNING at 14 s;
+    // done at 24 s, then the 11 s window: 35 s.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 10 * S, Order::StartFirst));
+    s.service.versions[0].crash_after = Dist::Constant(3 * S);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
     assert_eq!((r.outcome, r.duration), (Outcome::Completed, 35 * S));
-    // next: the first slot's, the replacement (8 s), the second slot's (12 s).
     let secs: Vec<Time> = created_at(&trace, 1).iter().map(|t| t / S).collect();
     assert_eq!(secs, [0, 3, 12]);
-    assert_eq!(created_and_stopped(&trace), [(0, 1), (3, 0)]);
-    assert_eq!(r.restarts, 1);
+    assert_eq!(r.peak_running_tasks, 3);
 }
 
 #[test]

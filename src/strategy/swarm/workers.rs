@@ -14,6 +14,12 @@ use crate::sim::time::NEVER;
 const PREFETCH_LIST: usize = 4;
 const PREFETCH_TASKS: usize = 2;
 
+/// `removeOldTasks` found every task it was to shut down already shut down since the run
+/// read the slot (its error "task … was already shut down when reached by updater"): the
+/// restart supervisor handled them, so the slot has its replacement, of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct AlreadyShutDown;
+
 impl Swarm<'_> {
     /// Hand slots to idle workers; open the final window once every worker is done.
     ///
@@ -117,7 +123,12 @@ impl Swarm<'_> {
                 // scheduler sees both: an old task told to stop no longer counts against
                 // `max_replicas_per_node` when the new one is placed. Stopping first keeps a
                 // new task from being recorded Pending for an instant it never waited.
-                let old = self.remove_old_tasks(cl, at, NO_TASK);
+                let Ok(old) = self.remove_old_tasks(cl, at, NO_TASK) else {
+                    // `removeOldTasks` failed, so the batch is aborted and the new task
+                    // with it: the worker logs "update failed" and sleeps `delay`.
+                    self.after_slot(cl, w, self.run.dirty[at]);
+                    return;
+                };
                 let task = self.new_task_for(cl, w, at, StartGate::Held);
                 // DelayStart waits on the task `removeOldTasks` returns, if it had not ended
                 // as the manager knows.
@@ -135,9 +146,10 @@ impl Swarm<'_> {
 
     /// `removeOldTasks` over the `at`th dirty slot's tasks as the run read them, but
     /// `except`: each one whose desired state is still at most RUNNING is shut down (a
-    /// task ended and replaced by the restart supervisor since is not, nor is its
-    /// replacement, which the run never read; a task waiting to be restarted is, and so
-    /// not restarted). The last one shut down, if any.
+    /// task waiting to be restarted is, and so not restarted; the replacement of a task
+    /// the restart supervisor handled since is not, as the run never read it). The last
+    /// one shut down, if any; [`AlreadyShutDown`] if there were tasks to shut down and
+    /// every one had been shut down since the run read it.
     // Always inline: a start-first slot calls it once from `observe` when its new task is
     // ready, with a single old task to stop; its own frame (six saved registers) cost
     // about as much as the loop, 1.2 % of a `bench-swarm.yaml` trial.
@@ -147,15 +159,18 @@ impl Swarm<'_> {
         cl: &mut Cluster,
         at: usize,
         except: TaskId,
-    ) -> Option<TaskId> {
+    ) -> Result<Option<TaskId>, AlreadyShutDown> {
         let slot = self.run.dirty[at];
         let (from, to) = self.run.spans[at];
-        let mut last = None;
+        let (mut last, mut tried) = (None, false);
         for i in from as usize..to as usize {
             let t = self.run.snap[i];
             if t == except {
                 continue;
             }
+            // Every task the run read was wanted then (or waiting to be restarted), so
+            // upstream's skip of a task read past RUNNING never applies here.
+            tried = true;
             if self.waiting_restart(slot) == Some(t) {
                 self.take_waiting_restart(slot);
                 last = Some(t);
@@ -164,7 +179,10 @@ impl Swarm<'_> {
                 last = Some(t);
             }
         }
-        last
+        if tried && last.is_none() {
+            return Err(AlreadyShutDown);
+        }
+        Ok(last)
     }
 
     /// `useExistingTask`: keep the slot's clean task, shut down the others. A clean task
@@ -179,7 +197,12 @@ impl Swarm<'_> {
         // read: nothing to start.
         let delayed = t.is_live()
             && (!t.start_allowed && !self.tracked(clean).released || t.start_not_before > cl.now());
-        let last = self.remove_old_tasks(cl, at, clean);
+        let Ok(last) = self.remove_old_tasks(cl, at, clean) else {
+            // The batch is aborted: no new `DelayStart`, the clean task keeps the one it
+            // had, and the worker logs "update failed" and sleeps `delay`.
+            self.after_slot(cl, w, slot);
+            return;
+        };
         if !delayed {
             self.after_slot(cl, w, slot);
             return;
@@ -297,7 +320,8 @@ impl Swarm<'_> {
                 tr.seen_running = now;
             }
             if self.cfg().order == Order::StartFirst && n.state == TaskState::Ready {
-                self.remove_old_tasks(cl, at, task);
+                // Upstream only logs a warning when this fails: the slot keeps both tasks.
+                let _ = self.remove_old_tasks(cl, at, task);
             }
             let slot = self.run.dirty[at];
             self.after_slot(cl, w, slot);
