@@ -556,6 +556,27 @@ fn a_new_run_starts_a_delayed_clean_task_when_the_old_one_has_stopped() {
     assert_eq!((r.outcome, r.duration), (Outcome::Completed, 18 * S));
 }
 
+#[test]
+fn a_start_first_slot_whose_new_task_failed_ends_with_two_tasks() {
+    // One slot, start-first, failure_action continue, monitor 20 s; its first `next` task
+    // fails its 2 s start. `updateTask` (swarmkit manager/orchestrator/update/updater.go)
+    // returns once the task's state is past RUNNING without removing the old task (it does
+    // so only for a task seen exactly RUNNING), so the worker is done at 2 s. The restart
+    // supervisor's replacement (restart/restart.go `Restart`, 5 s delay) starts at 7 s,
+    // RUNNING at 9 s, beside the old task, which nothing stops: the update completes after
+    // the 20 s window, at 22 s, with both running, and the trial's peak counts both.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.seed = SEED_FIRST_CRASHES_ONLY;
+    s.service.versions[1].crash_probability = 0.5;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    swarm_cfg(&mut s).update.monitor = 20 * S;
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 22 * S));
+    // No task of either version is told to stop.
+    assert_eq!(created_and_stopped(&trace), [(0, 0), (2, 0)]);
+    assert_eq!((r.restarts, r.peak_running_tasks), (1, 2));
+}
+
 /// A seed whose slot 0 first `next` task crashes on start at probability 0.5 and whose
 /// second does not (the draws are keyed by seed, slot, version and attempt).
 const SEED_FIRST_CRASHES_ONLY: u64 = 1;
