@@ -461,6 +461,16 @@ impl<'s> Cluster<'s> {
         &self.tasks[id as usize]
     }
 
+    /// Whether task `id` is published as a ready endpoint of its service, what the
+    /// balancers converge to (`traffic::endpoints`): Ready and, under the kubelet, not
+    /// deleted (see [`RuntimeKind::leaves_endpoints_on_delete`]).
+    #[inline]
+    pub fn endpoint_ready(&self, id: TaskId) -> bool {
+        let t = &self.tasks[id as usize];
+        t.state == TaskState::Ready
+            && !(t.stop_requested && self.runtime.leaves_endpoints_on_delete())
+    }
+
     /// Live tasks of a slot (in creation order).
     pub fn slot(&self, slot: u32) -> &[TaskId] {
         self.slot_tasks.get(slot)

@@ -178,7 +178,8 @@ impl Cluster<'_> {
     /// Tell a task to stop (desired state shutdown). A task without a running container
     /// stops at once; a running one is acted on after the control plane's `stop_signal`:
     /// it leaves the serving count (`terminating`), then exits after
-    /// `stop_signal_delay + min(pre_stop + shutdown, grace)`.
+    /// `stop_signal_delay + min(pre_stop + shutdown, grace)`. A Kubernetes pod leaves its
+    /// service's ready endpoints at the decision itself ([`Cluster::endpoint_ready`]).
     pub fn stop_task(&mut self, id: TaskId) {
         // Outermost, the stop is the whole engine call: nothing follows its last step.
         let last = !self.busy;
@@ -198,6 +199,11 @@ impl Cluster<'_> {
         t.generation += 1;
         let (state, node) = (t.state, t.node);
         self.recount(id, old);
+        if state == TaskState::Ready && self.runtime.leaves_endpoints_on_delete() {
+            // Out of the endpoints now, though the pod stays Ready until the kubelet acts
+            // on the deletion: the traffic model must look again.
+            self.touch(id);
+        }
         if let Some(node) = node {
             // Placed and live, so holding resources: it keeps them until it exits, but
             // Swarm's scheduler no longer counts it (its desired state is past COMPLETED).
@@ -239,7 +245,8 @@ impl Cluster<'_> {
         }
     }
 
-    /// The engine acts on a stop: out of rotation now, exit later. Applied as a step or
+    /// The engine acts on a stop: out of rotation now (a Swarm task; a pod left at the
+    /// decision), exit later. Applied as a step or
     /// as a stop's last act (its exit is then the last act of either), or for a task on a
     /// lost node (which has none).
     pub(super) fn signal_stop(&mut self, id: TaskId) {

@@ -4,10 +4,14 @@
 //! update loses requests:
 //!
 //! - **In rotation** (the balancer's belief): a task joins `endpoint_propagation` after it
-//!   became Ready (Swarm: RUNNING, healthy if there is a HEALTHCHECK — the routing mesh's
-//!   VIP; Kubernetes: the pod's Ready condition — the EndpointSlice), and leaves that long
-//!   after it stopped being Ready (including being told to stop). Changes of one task
-//!   take effect in order. The fleet already serving at time 0 is in rotation from 0.
+//!   became a ready endpoint ([`Cluster::endpoint_ready`]; Swarm: RUNNING, healthy if
+//!   there is a HEALTHCHECK — the routing mesh's VIP; Kubernetes: the pod's Ready
+//!   condition — the EndpointSlice), and leaves that long after it stopped being one: a
+//!   Swarm task when it leaves RUNNING, including when the engine acts on a stop
+//!   (`stop_signal` after the decision); a Kubernetes pod when it leaves Ready or is
+//!   deleted, at the stop decision itself (its endpoint is `terminating` and not `ready`
+//!   from the deletion on, while the kubelet still has to act). Changes of one task take
+//!   effect in order. The fleet already serving at time 0 is in rotation from 0.
 //! - **Answer** (the truth): `Answering` from the moment its application is ready
 //!   (`ready_after`) until it hangs (`Hung`: requests time out) or stops answering:
 //!   `Refusing` after SIGTERM (after any preStop and Swarm's gossip delay) and before the
@@ -90,8 +94,11 @@ impl Answer {
 struct Endpoint {
     in_rotation: bool,
     answer: Answer,
-    /// Ready, as last observed (what the balancer is converging to).
+    /// Ready, as last observed (the truth).
     ready: bool,
+    /// A ready endpoint of its service, as last observed (what the balancer is
+    /// converging to): Ready, and for a Kubernetes pod not deleted.
+    listed: bool,
     /// When the last rotation change takes effect (changes of one task stay in order).
     rotation_due: Time,
     /// Rotation changes so far (keys the lag stream).
@@ -109,6 +116,7 @@ impl Default for Endpoint {
             in_rotation: false,
             answer: Answer::Refusing,
             ready: false,
+            listed: false,
             rotation_due: 0,
             rotation_changes: 0,
             recheck_at: NEVER,
@@ -134,7 +142,7 @@ pub struct Endpoints {
     tasks: Vec<Endpoint>,
     agenda: BinaryHeap<Reverse<(Time, u64, TaskId, Change)>>,
     seq: u64,
-    /// Endpoints in rotation by `version * 3 + answer`.
+    /// Endpoints in rotation by `version * ANSWERS.len() + answer`.
     classes: Vec<u32>,
     /// Tasks Ready (the truth) per version.
     ready: Vec<u32>,
@@ -182,8 +190,8 @@ impl Endpoints {
         self.agenda.peek().map(|Reverse((t, ..))| *t)
     }
 
-    /// A task changed (state, or its process's fate): update its answer now and plan the
-    /// rotation change its readiness implies.
+    /// A task changed (state, its process's fate, or it was told to stop): update its
+    /// answer now and plan the rotation change its being a ready endpoint implies.
     pub fn observe(&mut self, cl: &Cluster, id: TaskId, lag: &crate::scenario::Dist) {
         if id as usize >= self.tasks.len() {
             self.tasks.resize(id as usize + 1, Endpoint::default());
@@ -191,6 +199,7 @@ impl Endpoints {
         let t = cl.task(id);
         let now = cl.now();
         let ready = t.state == TaskState::Ready;
+        let listed = cl.endpoint_ready(id);
         let e = &mut self.tasks[id as usize];
         match t.state {
             // Reached by death, never by a stop (a stopped task ends `stopped`).
@@ -206,8 +215,11 @@ impl Endpoints {
             } else {
                 self.ready[v] -= 1;
             }
+        }
+        if listed != e.listed {
+            e.listed = listed;
             // The fleet serving before the rollout is in rotation from the start.
-            let delay = if ready && now == 0 {
+            let delay = if listed && now == 0 {
                 0
             } else {
                 let mut rng = Key {
@@ -225,7 +237,7 @@ impl Endpoints {
             if delay != NEVER {
                 let at = now.saturating_add(delay).max(e.rotation_due);
                 e.rotation_due = at;
-                let change = if ready { Change::Join } else { Change::Leave };
+                let change = if listed { Change::Join } else { Change::Leave };
                 self.push(at, id, change);
             }
         }

@@ -186,6 +186,68 @@ traffic: {rps: 100, arrivals: constant, endpoint_propagation: 0s, duration: 20s}
     assert_eq!(t.requests, 2000);
 }
 
+/// One old task replaced by one new (start 1 s, no lag of its own), with the engine's
+/// `stop_signal` S: constant 100 requests/s for 20 s, `endpoint_propagation` E = 1 s;
+/// `networks`: the Swarm service's (a Kubernetes service has none).
+fn one_replaced(strategy: &str, networks: &str, stop_signal: &str) -> TrafficResult {
+    let s = yaml(&format!(
+        r#"
+cluster: {{image_cached: [current, next], control_plane: {{stop_signal: {stop_signal}}}}}
+service:
+  replicas: 1
+  {networks}
+  versions:
+    current: {{shutdown: 1s}}
+    next: {{start: 1s, shutdown: 1s}}
+strategy: {strategy}
+traffic: {{rps: 100, arrivals: constant, endpoint_propagation: 1s, duration: 20s}}
+"#
+    ));
+    traffic(&Workspace::new(&s).run(0))
+}
+
+/// Kubernetes: deleting a pod makes its endpoint `terminating` and not `ready` at once
+/// (`podToEndpoint`, kubernetes/kubernetes `staging/src/k8s.io/endpointslice`, v1.30),
+/// in parallel with the kubelet, which sends SIGTERM only `stop_signal` later. The new pod
+/// is Ready at 1 s, so the old one is deleted at 1 s and gets every request until both
+/// endpoint changes reach the balancer at 1 s + E: 200 requests, whatever S. It refuses
+/// those that arrive between its SIGTERM (1 s + S) and 1 s + E: 100 × max(0, E − S).
+#[test]
+fn a_deleted_pod_leaves_the_endpoints_at_the_decision_not_at_the_kubelets_signal() {
+    let k8s = "{kubernetes: {strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}}}";
+    for (stop_signal, refused) in [("0s", 100), ("500ms", 50), ("3s", 0), ("10s", 0)] {
+        let t = one_replaced(k8s, "", stop_signal);
+        assert_eq!(t.requests, 2000, "stop_signal {stop_signal}");
+        assert_eq!(
+            t.requests - t.next_requests,
+            200,
+            "stop_signal {stop_signal}"
+        );
+        assert_eq!(t.refused_requests, refused, "stop_signal {stop_signal}");
+        assert_eq!(t.failed_requests, refused, "stop_signal {stop_signal}");
+    }
+}
+
+/// Swarm, by contrast, takes a task out of the VIP only when the agent's executor shuts
+/// it down (`controller.Shutdown` deactivates the service binding, then sleeps the 2 s
+/// gossip delay before SIGTERM; moby/moby `daemon/cluster/executor/container`): the stop
+/// reaches the agent S after the decision, so the old task keeps half the requests from
+/// 1 s + E until 1 s + S + E, and answers them all (SIGTERM at 1 s + S + 2 s).
+#[test]
+fn a_stopped_swarm_task_leaves_the_vip_when_the_agent_acts() {
+    let swarm = "{swarm: {update_config: {parallelism: 1, monitor: 0s, order: start-first}}}";
+    for (stop_signal, s) in [("0s", 0), ("3s", 3)] {
+        let t = one_replaced(swarm, "networks: [ingress]", stop_signal);
+        assert_eq!(t.requests, 2000, "stop_signal {stop_signal}");
+        assert_eq!(
+            t.requests - t.next_requests,
+            200 + 50 * s,
+            "stop_signal {stop_signal}"
+        );
+        assert_eq!(t.failed_requests, 0, "stop_signal {stop_signal}");
+    }
+}
+
 #[test]
 fn a_bad_version_errors_in_proportion_and_counts_its_blast_radius() {
     let s = yaml(

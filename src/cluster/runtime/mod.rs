@@ -44,6 +44,22 @@ impl RuntimeKind {
             RuntimeKind::Kubelet => "kubelet",
         }
     }
+
+    /// Whether a task told to stop leaves its service's endpoints at the stop decision
+    /// itself, before the runtime acts on it (`stop_signal` later).
+    ///
+    /// Kubernetes: deleting a pod sets its `deletionTimestamp`, which the EndpointSlice
+    /// controller sees as the kubelet does, in parallel; from then on the endpoint is
+    /// `terminating` and not `ready` (`podToEndpoint` in kubernetes/kubernetes
+    /// `staging/src/k8s.io/endpointslice/utils.go`, v1.30), and kube-proxy sends only to
+    /// ready endpoints while the service has any (`CategorizeEndpoints`,
+    /// `pkg/proxy/topology.go`). Docker: the task leaves the VIP when the agent's
+    /// executor shuts it down (`controller.Shutdown` deactivates the service binding, in
+    /// moby/moby `daemon/cluster/executor/container/controller.go`), which is the engine
+    /// acting on the stop.
+    pub const fn leaves_endpoints_on_delete(self) -> bool {
+        matches!(self, RuntimeKind::Kubelet)
+    }
 }
 
 /// What differs between container runtimes. The cluster owns the tasks and calls these at
