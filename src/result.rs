@@ -11,9 +11,12 @@ pub enum Outcome {
     Completed,
     /// It was rolled back and the rollback finished.
     RolledBack,
-    /// It stopped and waits for a human (Swarm PAUSED / ROLLBACK_PAUSED).
+    /// It stopped and waits for a human, with no timer to end the wait: Swarm PAUSED /
+    /// ROLLBACK_PAUSED, a failed `undo --to-revision`, Flagger's failed promotion, or at
+    /// the horizon a Deployment still `spec.paused` or an Argo Rollout whose pause needs a
+    /// `promote` (argo-rollouts `rollout/pause.go:requiresManualAction`).
     Paused,
-    /// Kubernetes: never completed and the progress deadline was exceeded.
+    /// Kubernetes, Argo Rollouts: never completed and the progress deadline was exceeded.
     DeadlineExceeded,
     /// Still going at the scenario's `horizon`, or stopped by its event budget.
     Timeout,

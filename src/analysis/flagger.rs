@@ -9,7 +9,7 @@
 //!   Every failed request of the simulation (refused 502, errored, dropped 503, timed out
 //!   504) is a 5xx.
 //! - `request-duration`: the p99 latency in ms of the canary's requests; passes when
-//!   `value ≤ thresholdRange.max` (legacy `threshold` = max).
+//!   `thresholdRange.min ≤ value ≤ thresholdRange.max` (legacy `threshold` = max).
 //!
 //! A window without requests has no value ("no values found"): Flagger counts that as a
 //! failed check, never as a pass.

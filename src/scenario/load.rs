@@ -319,7 +319,11 @@ checks:
     fn sections_with_nothing_under_them_take_every_default() {
         let s = yaml("service:\n  healthcheck:\nstrategy:\n  swarm:\n").unwrap();
         assert_eq!(s.service.healthcheck, Some(HealthCheck::default()));
+        // A Pod's probe is not a section of ours: written null it is none, as Kubernetes
+        // reads JSON null into a nil `*Probe`; `{}` is every default.
         let s = yaml("service:\n  livenessProbe:\nstrategy:\n  kubernetes:\n").unwrap();
+        assert_eq!(s.service.liveness_probe, None);
+        let s = yaml("service:\n  livenessProbe: {}\nstrategy:\n  kubernetes:\n").unwrap();
         assert_eq!(s.service.liveness_probe, Some(Probe::default()));
         let Strategy::Kubernetes(k) = &s.strategy else {
             panic!()

@@ -6,6 +6,11 @@
 //! `progressDeadlineAbort`) are written inside the strategy section, next to the
 //! strategy's fields, so one section describes the rollout.
 //!
+//! A block written null is not set, as upstream reads it (the API server prunes the null,
+//! Go leaves the pointer nil), not present with every default as the walker's sections
+//! are: `trafficRouting: null` is a basic canary, and a step whose one field is null is an
+//! empty step, refused.
+//!
 //! Simulator field (not upstream): `trafficRouting.headerRoute.share`, the fraction of
 //! requests that carry the header a `setHeaderRoute` step matches; while the route exists
 //! (the update is in progress, the canary has available pods, no abort) they always go to
@@ -246,7 +251,12 @@ fn rollout(o: &Obj, kind: RolloutKind) -> RolloutStrategy {
 
 /// `strategy.canary`.
 pub fn canary(o: &Obj) -> RolloutStrategy {
-    let routing = o.raw("trafficRouting").map(|n| {
+    // `trafficRouting: null` (the key with nothing under it) is no router, as absent: the
+    // API server prunes a null that the CRD does not mark nullable
+    // (`k8s.io/apiextensions-apiserver` `PruneNonNullableNullsWithoutDefaults`), and Go
+    // reads one into a nil `*RolloutTrafficRouting` anyway: a basic canary. `{}` is the
+    // simulator's router.
+    let routing = o.get("trafficRouting").map(|n| {
         let r = n.object_or_empty(ROUTING_FIELDS);
         let h = r.section("headerRoute", HEADER_ROUTE_FIELDS);
         TrafficRouting {
@@ -341,12 +351,25 @@ fn step(
     analyses: &mut Vec<AnalysisSpec>,
 ) -> Option<CanaryStep> {
     let o = n.object(STEP_FIELDS)?;
-    let given: Vec<&str> = STEP_FIELDS
-        .iter()
-        .copied()
-        .filter(|f| o.raw(f).is_some())
-        .collect();
+    // A field written null is not set, as upstream reads it (pruned by the API server, a
+    // nil pointer in Go): `- pause:` with nothing under it is an empty step, which Argo
+    // Rollouts refuses (`validation.go`: `InvalidStepMessage`), not a pause until promoted.
+    let given: Vec<&str> = STEP_FIELDS.iter().copied().filter(|f| o.has(f)).collect();
     if given.len() != 1 {
+        if given.is_empty()
+            && let Some((field, null)) = STEP_FIELDS.iter().find_map(|&f| Some((f, o.raw(f)?)))
+        {
+            let pause = if field == "pause" {
+                "; a pause until promoted is `pause: {}`"
+            } else {
+                ""
+            };
+            return null.fail(format!(
+                "is null (written with nothing under it), which Argo Rollouts reads as not \
+                 set, leaving the step with none of `setWeight`, `pause`, `setCanaryScale`, \
+                 `analysis`, which it refuses{pause}"
+            ));
+        }
         return n.fail(format!(
             "give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got {}",
             if given.is_empty() {
@@ -363,15 +386,15 @@ fn step(
             })
             .map(CanaryStep::SetWeight);
     }
-    if let Some(p) = o.raw("pause") {
+    if let Some(p) = o.get("pause") {
         let p = p.object_or_empty(PAUSE_FIELDS);
         return Some(CanaryStep::Pause(p.opt("duration", Node::duration)));
     }
-    if let Some(a) = o.raw("analysis") {
+    if let Some(a) = o.get("analysis") {
         analyses.push(analysis::parse(&a)?);
         return Some(CanaryStep::Analysis(analyses.len() - 1));
     }
-    let node = o.raw("setCanaryScale")?;
+    let node = o.get("setCanaryScale")?;
     if !routed {
         return node.fail("requires `trafficRouting` (Argo Rollouts validation)");
     }

@@ -221,3 +221,57 @@ fn null_blue_green_analyses_are_absent() {
     assert!(b.pre_promotion_analysis.is_none());
     assert!(b.post_promotion_analysis.is_none());
 }
+
+/// A block written null is not set, as Argo Rollouts reads it: the API server prunes a
+/// null the CRD does not mark nullable (`k8s.io/apiextensions-apiserver`
+/// `PruneNonNullableNullsWithoutDefaults`) and Go leaves the pointer nil. So
+/// `trafficRouting: null` is a basic canary (`trafficRouting: {}` is the router), and a
+/// step whose one field is null is empty, which argo-rollouts' `validation.go` refuses
+/// (`InvalidStepMessage`) — never dropped, never a pause until promoted.
+#[test]
+fn null_blocks_are_not_set() {
+    let (r, p) = parse(json!({"canary": {"trafficRouting": null, "steps": [{"setWeight": 20}]}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::Canary(c) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(c.traffic_routing, None);
+    let (_, p) = parse(json!({"canary": {"trafficRouting": null, "dynamicStableScale": true}}));
+    assert_eq!(
+        p,
+        [
+            "strategy.canary.dynamicStableScale: requires `trafficRouting` (Argo Rollouts validation)"
+        ]
+    );
+    let (r, p) = parse(json!({"canary": {"trafficRouting": {}}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::Canary(c) = r.unwrap().kind else {
+        panic!()
+    };
+    assert!(c.traffic_routing.is_some());
+    for field in ["setWeight", "pause", "setCanaryScale", "analysis"] {
+        let (_, p) = parse(json!({"canary": {"trafficRouting": {},
+            "steps": [{"setWeight": 20}, {field: null}]}}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        let at =
+            format!("strategy.canary.steps.1.{field}: is null (written with nothing under it)");
+        assert!(p[0].starts_with(&at), "{p:?}");
+        assert_eq!(
+            p[0].ends_with("a pause until promoted is `pause: {}`"),
+            field == "pause"
+        );
+    }
+    // A null beside a given field is not set either: the step is that field's.
+    let (r, p) = parse(json!({"canary": {"steps": [{"setWeight": 20, "pause": null}]}}));
+    assert!(p.is_empty(), "{p:?}");
+    let RolloutKind::Canary(c) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(c.steps, [CanaryStep::SetWeight(20)]);
+    // `pause: {duration: null}` is `pause: {}`.
+    let (r, _) = parse(json!({"canary": {"steps": [{"pause": {"duration": null}}]}}));
+    let RolloutKind::Canary(c) = r.unwrap().kind else {
+        panic!()
+    };
+    assert_eq!(c.steps, [CanaryStep::Pause(None)]);
+}

@@ -154,8 +154,12 @@ pub fn version_ref(n: &Node, versions: &[Version]) -> Option<VersionId> {
     }
 }
 
+/// A kubelet probe; `null` is none, as absent: a Pod's `*Probe` is nil then (Kubernetes
+/// reads JSON null into a nil pointer), where the walker's sections would be present
+/// with every default (a 10 s probe).
 fn probe(o: &Obj, key: &str) -> Option<Probe> {
-    o.opt_section(key, PROBE_FIELDS)
+    o.get(key)
+        .and_then(|n| n.object(PROBE_FIELDS))
         .map(|p| health::probe(&p, key))
 }
 
@@ -353,6 +357,12 @@ mod tests {
         );
         assert_eq!(s.startup_probe.map(|p| p.failure_threshold), Some(30));
         assert_eq!(s.readiness_probe, None);
+        // A Pod's probe written null is no probe (Go's nil `*Probe`), not every default;
+        // `{}` is every default.
+        let (s, p) = parse(json!({"readinessProbe": null, "livenessProbe": {}}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(s.readiness_probe, None);
+        assert_eq!(s.liveness_probe.map(|p| p.period), Some(10 * SECOND));
         let (_, p) = parse(json!({"readinessProbe": 3}));
         assert!(
             p[0].starts_with("readinessProbe: expected a map with fields `initialDelaySeconds`")

@@ -122,11 +122,13 @@ fn a_failed_pre_promotion_run_aborts_before_the_switch() {
 fn an_inconclusive_pre_promotion_run_pauses_and_promote_starts_a_new_one() {
     // 5 % errors: neither `result < 0.01` nor `result > 0.5`: Inconclusive, the rollout
     // pauses without switching. A `promote` replaces the run (blue-green has no step to
-    // skip), which is Inconclusive again: still no switch, a second pause.
+    // skip), which is Inconclusive again: still no switch, a second pause. Either way the
+    // rollout waits for a human at the horizon: `paused` (`rollout/pause.go:
+    // requiresManualAction` is true for `InconclusiveAnalysis`).
     let cond = "successCondition: result < 0.01, failureCondition: result > 0.5";
     let pre = format!("prePromotionAnalysis: {}", metric("canary", 3, cond));
     let (r, trace) = traced(&scenario(0.05, &pre, ""));
-    assert_eq!(r.outcome, Outcome::Timeout);
+    assert_eq!(r.outcome, Outcome::Paused);
     assert!(!r.verdict.unwrap().aborted);
     assert!(updates(&trace, "switched", None).is_empty());
     assert_eq!(
@@ -135,7 +137,7 @@ fn an_inconclusive_pre_promotion_run_pauses_and_promote_starts_a_new_one() {
     );
     let tail = "actions: [{at: 10m, rollout: promote}]";
     let (r, trace) = traced(&scenario(0.05, &pre, tail));
-    assert_eq!(r.outcome, Outcome::Timeout);
+    assert_eq!(r.outcome, Outcome::Paused);
     assert!(updates(&trace, "switched", None).is_empty());
     let pauses = updates(&trace, "paused", Some("InconclusiveAnalysis"));
     assert_eq!(pauses.len(), 2);

@@ -227,11 +227,14 @@ fn detection_grows_with_traffic() {
 fn an_inconclusive_step_analysis_pauses_until_promoted() {
     // 5 % errors: neither `result < 0.01` nor `result > 0.5` holds, so the measurement is
     // Inconclusive and the rollout pauses (`InconclusiveAnalysis`); a promote skips the
-    // step (`promote.go:getPatches`), and the rollout completes after it.
+    // step (`promote.go:getPatches`), and the rollout completes after it. Without the
+    // promote it waits for a human to the horizon: `paused` (`rollout/pause.go:
+    // requiresManualAction` is true for `InconclusiveAnalysis`).
     let cond = "successCondition: result < 0.01\n              failureCondition: result > 0.5";
     let paused = analysed(24, 50.0, 0.05, cond, "");
     for r in run_trials(&paused, 0..10) {
-        assert_eq!(r.outcome, Outcome::Timeout, "{r:?}");
+        assert_eq!(r.outcome, Outcome::Paused, "{r:?}");
+        assert_eq!(r.duration, paused.horizon);
         assert!(!r.verdict.unwrap().aborted);
     }
     let promoted = analysed(

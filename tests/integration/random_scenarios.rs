@@ -23,6 +23,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestCaseError};
 use rollout_sim::cluster::{TaskState, TraceRecord};
 use rollout_sim::experiment::{Outcome, TrialResult, run_trials, with_threads};
+use rollout_sim::scenario::rollout::{CanaryStep, RolloutKind};
 use rollout_sim::scenario::{
     ActionKind, FailureAction, Format, Scenario, Strategy as Controller, load_str,
 };
@@ -153,12 +154,16 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
         "duration past the horizon: {:?}",
         r
     );
-    let (kubernetes, deadline, can_roll_back) = match &s.strategy {
-        Controller::Kubernetes(k) => (true, k.progress_deadline.is_some(), k.auto_rollback),
+    // `argo`: an Argo Rollout, which ends `paused` only at the horizon, waiting for a
+    // human (`rollout/pause.go:requiresManualAction`): at a `pause` without `duration`,
+    // at a blue-green pause without auto-promotion, or on an Inconclusive analysis.
+    let (kubernetes, deadline, can_roll_back, argo) = match &s.strategy {
+        Controller::Kubernetes(k) => (true, k.progress_deadline.is_some(), k.auto_rollback, None),
         Controller::Swarm(w) => (
             false,
             false,
             w.update.failure_action == FailureAction::Rollback,
+            None,
         ),
         // An Argo Rollout aborts on a deadline with `progressDeadlineAbort`, on a failed
         // analysis, or by a user's `abort`.
@@ -168,10 +173,17 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
             r.progress_deadline_abort
                 || r.has_analysis()
                 || s.actions.iter().any(|a| a.kind == ActionKind::Abort),
+            Some(
+                r.has_analysis()
+                    || match &r.kind {
+                        RolloutKind::Canary(c) => c.steps.contains(&CanaryStep::Pause(None)),
+                        RolloutKind::BlueGreen(b) => !b.auto_promotion_enabled,
+                    },
+            ),
         ),
         // Flagger rolls back on its own (failed checks, stuck canary) and ends `paused`
         // after a failed promotion; it has no `deadline_exceeded`.
-        Controller::Flagger(_) => (false, false, true),
+        Controller::Flagger(_) => (false, false, true, None),
     };
     let undo = s
         .actions
@@ -189,7 +201,13 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
         Outcome::Timeout if r.event_budget_exceeded => prop_assert!(r.duration <= s.horizon),
         Outcome::Timeout => prop_assert_eq!(r.duration, s.horizon),
         Outcome::DeadlineExceeded => prop_assert!(deadline, "deadline_exceeded without one"),
-        Outcome::Paused => prop_assert!(!kubernetes || can_pause, "a Deployment paused by nothing"),
+        Outcome::Paused => match argo {
+            Some(can_wait) => {
+                prop_assert!(can_wait, "a Rollout paused by nothing");
+                prop_assert_eq!(r.duration, s.horizon);
+            }
+            None => prop_assert!(!kubernetes || can_pause, "a Deployment paused by nothing"),
+        },
         Outcome::RolledBack => prop_assert!(can_roll_back || undo, "rolled back by nothing"),
         Outcome::Completed => {}
     }

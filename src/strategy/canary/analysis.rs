@@ -114,6 +114,12 @@ impl<'s> Runs<'s> {
         })
     }
 
+    /// Whether the `InconclusiveAnalysis` pause condition is in place: the rollout waits
+    /// for a `promote` (`rollout/pause.go:requiresManualAction`).
+    pub fn inconclusive_pause(&self) -> bool {
+        self.inconclusive
+    }
+
     /// Whether the step run of `step` is Successful (the analysis step completes).
     pub fn step_successful(&self, step: usize) -> bool {
         self.step

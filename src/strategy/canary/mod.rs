@@ -23,7 +23,10 @@
 //! stable version, the stable ReplicaSet fully available, and the canary scaled to 0
 //! (after `abortScaleDownDelaySeconds`). An update past its progress deadline without
 //! `progressDeadlineAbort` is only Degraded: it goes on, and ends `deadline_exceeded` at
-//! the horizon if it never completes.
+//! the horizon if it never completes. A rollout still waiting for a human at the horizon
+//! (an indefinite `pause` step, a blue-green pause without auto-promotion, an
+//! Inconclusive analysis) ends `paused`; one whose pause or analysis is still timed ends
+//! `timeout`.
 
 mod abort;
 mod actions;
@@ -41,7 +44,7 @@ use super::{Controller, Due, Metrics};
 use crate::analysis::Measure;
 use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
-use crate::scenario::rollout::{RolloutKind, RolloutStrategy};
+use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, Time};
@@ -198,6 +201,30 @@ impl<'s> Rollout<'s> {
             cl.set_timer(self.scale_down_at, Timer::Reconcile);
         }
         cl.trace_update("completed", || None);
+    }
+
+    /// Whether a pause condition in place waits for a human, with no timer to end it
+    /// (`rollout/pause.go:requiresManualAction`, which `rollout/sync.go:calculateStatusDuration`
+    /// reads, argo-rollouts 9f8d111): an `InconclusiveAnalysis` pause; a canary's
+    /// `CanaryPauseStep` at a `pause` step without `duration`; a `BlueGreenPause` with
+    /// `autoPromotionEnabled: false`. A timed pause (`duration`, `autoPromotionSeconds`)
+    /// ends on its own. A `promote` clears the condition (`promoted_by_user`); an abort
+    /// clears them all.
+    fn waits_for_human(&self) -> bool {
+        if self.abort.is_some() || self.promoted_at.is_some() {
+            return false;
+        }
+        if self.runs.inconclusive_pause() {
+            return true;
+        }
+        let paused = self.pause_start.is_some() && !self.promoted_by_user;
+        paused
+            && match &self.cfg.kind {
+                RolloutKind::Canary(c) => {
+                    matches!(c.steps.get(self.step), Some(CanaryStep::Pause(None)))
+                }
+                RolloutKind::BlueGreen(b) => !b.auto_promotion_enabled,
+            }
     }
 
     /// The router's `maxTrafficWeight` (100 but for a canary that sets it; blue-green's
@@ -441,8 +468,16 @@ impl Controller for Rollout<'_> {
         self.promoted_at.map(|at| (Outcome::Completed, at))
     }
 
+    /// `paused` when the rollout waits for a human ([`Rollout::waits_for_human`]): its
+    /// phase is Paused, and the `Progressing` condition a timeout had set is replaced by
+    /// `RolloutPaused` while a pause condition exists
+    /// (`rollout/sync.go:calculateRolloutConditions`), so it wins over `deadline_exceeded`.
     fn timeout_outcome(&self) -> Outcome {
-        if self.deadline_exceeded_at.is_some() && self.livelock_at.is_none() {
+        if self.livelock_at.is_some() {
+            Outcome::Timeout
+        } else if self.waits_for_human() {
+            Outcome::Paused
+        } else if self.deadline_exceeded_at.is_some() {
             Outcome::DeadlineExceeded
         } else {
             Outcome::Timeout

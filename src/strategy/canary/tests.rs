@@ -139,7 +139,52 @@ fn an_indefinite_pause_waits_for_promote() {
     // Without the action the rollout never completes.
     s.actions.clear();
     s.horizon = 1200 * S;
-    assert_eq!(run(&s).0.outcome, Outcome::Timeout);
+    let (r, _) = run(&s);
+    // argo-rollouts `rollout/pause.go:requiresManualAction`: a `CanaryPauseStep` at a
+    // `pause` without `duration` waits for a human, as a Deployment still paused at the
+    // horizon does: `paused`, at the horizon.
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1200 * S));
+}
+
+/// `requiresManualAction` is false for a timed `pause` (`CompletedCanaryPauseStep` ends it
+/// when its `duration` has passed): one still running at the horizon is `timeout`.
+#[test]
+fn a_timed_pause_longer_than_the_horizon_is_a_timeout() {
+    let steps = vec![SetWeight(20), Pause(Some(3600 * S)), SetWeight(60)];
+    let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
+    s.horizon = 1200 * S;
+    let (r, trace) = run(&s);
+    assert!(testkit::updates(&trace).contains(&"paused"), "{trace:?}");
+    assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 1200 * S));
+}
+
+/// A rollout that timed out (Degraded) and then progressed to an indefinite pause is
+/// Paused, not Degraded: while a pause condition exists `calculateRolloutConditions`
+/// (`rollout/sync.go`) replaces the `Progressing` condition with `RolloutPaused`, and
+/// `CalculateRolloutPhase` (`utils/rollout/rolloututil.go`) reads Degraded only from a
+/// `TimedOut` one.
+#[test]
+fn an_indefinite_pause_after_a_missed_deadline_is_paused() {
+    let steps = vec![SetWeight(20), Pause(None), SetWeight(60)];
+    let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
+    s.service.readiness_probe = Some(Probe {
+        period: S,
+        ..Probe::default()
+    });
+    // The canary pod is ready only after 300 s, past the 120 s deadline.
+    s.service.versions[1].ready_after = Dist::Constant(300 * S);
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline = Some(120 * S);
+    s.horizon = 900 * S;
+    let (r, trace) = run(&s);
+    let at = r
+        .deadline_exceeded_at
+        .expect("the deadline passed before the pause");
+    assert!(at < 300 * S, "{at}");
+    assert!(testkit::updates(&trace).contains(&"paused"), "{trace:?}");
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 900 * S));
 }
 
 #[test]
@@ -207,7 +252,9 @@ fn blue_green_preview_count_holds_until_promoted() {
     let mut s = scenario(6, blue_green(Some(2), false));
     s.horizon = 300 * S;
     let (r, trace) = run(&s);
-    assert_eq!(r.outcome, Outcome::Timeout);
+    // `requiresManualAction`: a `BlueGreenPause` with `autoPromotionEnabled: false` waits
+    // for a human.
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 300 * S));
     assert_eq!(r.peak_tasks, 8);
     assert_eq!(scales(&trace), [(2, 6)]);
     s.actions = vec![Action {
@@ -219,6 +266,22 @@ fn blue_green_preview_count_holds_until_promoted() {
     assert!(r.duration >= 100 * S);
     assert_eq!(scales(&trace), [(2, 6), (6, 6)]);
     assert_eq!(r.peak_tasks, 12);
+}
+
+/// `requiresManualAction` is false for a `BlueGreenPause` under auto-promotion
+/// (`CompletedBlueGreenPause` ends it `autoPromotionSeconds` after it began): one still
+/// running at the horizon is `timeout`.
+#[test]
+fn a_blue_green_auto_promotion_delay_past_the_horizon_is_a_timeout() {
+    let mut kind = blue_green(None, true);
+    if let RolloutKind::BlueGreen(b) = &mut kind {
+        b.auto_promotion_seconds = 3600 * S;
+    }
+    let mut s = scenario(6, kind);
+    s.horizon = 300 * S;
+    let (r, trace) = run(&s);
+    assert!(testkit::updates(&trace).contains(&"paused"), "{trace:?}");
+    assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 300 * S));
 }
 
 /// argo-rollouts `rollout/sync.go` `calculateRolloutConditions`: a paused rollout that

@@ -205,12 +205,47 @@ fn metric(n: &Node) -> Option<Metric> {
         }
     })?;
     let interval = o.or("interval", DEFAULT_METRIC_INTERVAL, interval);
-    let range = match o.opt_section("thresholdRange", RANGE_FIELDS) {
-        Some(r) => Range {
-            min: r.opt("min", Node::f64),
-            max: r.opt("max", Node::f64),
-        },
+    // `thresholdRange: null` is no range, as absent: the API server prunes the null and Go
+    // leaves `ThresholdRange` nil, so `runBuiltinMetricChecks` compares with the legacy
+    // `threshold`. A range without `min` or `max` (`{}`) is a non-nil range that passes
+    // every check with a value: refused, as a check that only fails on empty windows.
+    let range = match o.get("thresholdRange") {
+        Some(n) => {
+            let r = n.object(RANGE_FIELDS)?;
+            let range = Range {
+                min: r.opt("min", Node::f64),
+                max: r.opt("max", Node::f64),
+            };
+            if !r.has("min") && !r.has("max") {
+                n.problem(
+                    "give `min`, `max` or both: a range with neither passes every check \
+                     that has a value (Flagger's runBuiltinMetricChecks)",
+                );
+            }
+            range
+        }
         None => {
+            // (A refused `query` or `templateRef` has said what is wrong with the metric.)
+            let refused = REFUSED_METRIC.iter().any(|(k, _)| o.raw(k).is_some());
+            if !o.has("threshold") && !refused {
+                let (at, why) = match o.raw("thresholdRange") {
+                    Some(null) => (
+                        null,
+                        "is null (written with nothing under it), which Flagger reads as \
+                         absent; ",
+                    ),
+                    None => (o.node().clone(), ""),
+                };
+                at.problem(format!(
+                    "{why}give `thresholdRange` (`min` / `max`) or the legacy `threshold`: \
+                     without either Flagger compares with 0, so `{}` would {} every check",
+                    builtin.name(),
+                    match builtin {
+                        Builtin::SuccessRate => "pass",
+                        Builtin::Duration => "fail",
+                    }
+                ));
+            }
             // Legacy `threshold` (0 when absent, as the Go zero value).
             let t = o.or("threshold", 0.0, Node::f64);
             match builtin {

@@ -177,3 +177,53 @@ fn ready_thresholds_are_percents_of_pods() {
         ]
     );
 }
+
+/// `fluxcd/flagger` `pkg/controller/scheduler_metrics.go:runBuiltinMetricChecks` reads a
+/// nil `ThresholdRange` as "compare with the legacy `threshold`", and `thresholdRange:
+/// null` is nil (the API server prunes the null; Go leaves the pointer nil). So a null
+/// range with a `threshold` is that threshold, never a range with no bound that passes
+/// every check; a null range without one, or a range with neither bound, is refused
+/// naming the field.
+#[test]
+fn a_null_threshold_range_is_absent() {
+    let with = |metric: Value| {
+        json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5,
+        "metrics": [metric]}})
+    };
+    let c = ok(with(
+        json!({"name": "request-success-rate", "thresholdRange": null, "threshold": 99}),
+    ));
+    assert_eq!(
+        (c.metrics[0].range.min, c.metrics[0].range.max),
+        (Some(99.0), None)
+    );
+    let c = ok(with(
+        json!({"name": "request-duration", "thresholdRange": null, "threshold": 500}),
+    ));
+    assert_eq!(
+        (c.metrics[0].range.min, c.metrics[0].range.max),
+        (None, Some(500.0))
+    );
+    assert_eq!(
+        problems(with(
+            json!({"name": "request-success-rate", "thresholdRange": null})
+        )),
+        [
+            "flagger.analysis.metrics.0.thresholdRange: is null (written with nothing under it), which Flagger reads as absent; give `thresholdRange` (`min` / `max`) or the legacy `threshold`: without either Flagger compares with 0, so `request-success-rate` would pass every check"
+        ]
+    );
+    assert_eq!(
+        problems(with(json!({"name": "request-duration"}))),
+        [
+            "flagger.analysis.metrics.0: give `thresholdRange` (`min` / `max`) or the legacy `threshold`: without either Flagger compares with 0, so `request-duration` would fail every check"
+        ]
+    );
+    assert_eq!(
+        problems(with(
+            json!({"name": "request-duration", "thresholdRange": {}})
+        )),
+        [
+            "flagger.analysis.metrics.0.thresholdRange: give `min`, `max` or both: a range with neither passes every check that has a value (Flagger's runBuiltinMetricChecks)"
+        ]
+    );
+}
