@@ -327,21 +327,21 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             ),
         });
     }
-    if !args.sim.quiet {
-        let perf = Perf {
-            trials: done,
-            events: summary.events(),
-            elapsed: elapsed.as_secs_f64(),
-        };
-        let printed = report(
-            args,
-            &scenario,
-            &stats,
-            manifest.as_ref(),
-            &perf,
-            &plan.out,
-            &json,
-        );
+    let perf = Perf {
+        trials: done,
+        events: summary.events(),
+        elapsed: elapsed.as_secs_f64(),
+    };
+    let printed = report(
+        args,
+        &scenario,
+        &stats,
+        manifest.as_ref(),
+        &perf,
+        &plan.out,
+        &json,
+    );
+    if let Some(printed) = printed {
         print_stdout(&printed)?;
     }
     Ok(())
@@ -485,8 +485,8 @@ fn report(
     perf: &Perf,
     out: &Path,
     json: &[u8],
-) -> String {
-    args.sim.format.printed(json, || {
+) -> Option<String> {
+    args.sim.printed(json, || {
         let (table, of_shard) = match shard {
             Some(m) => (
                 shard_summary_table(summary, m),

@@ -324,10 +324,10 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
             },
         });
     }
-    if !args.sim.quiet {
-        print_stdout(&args.sim.format.printed(&json, || {
-            format!("{}results in {}\n", table(&report), out.display())
-        }))?;
+    if let Some(printed) = args.sim.printed(&json, || {
+        format!("{}results in {}\n", table(&report), out.display())
+    }) {
+        print_stdout(&printed)?;
     }
     Ok(())
 }

@@ -158,6 +158,63 @@ fn set_overrides_a_field_and_json_format_prints_the_summary() {
     assert_eq!(v["trials"], 50);
 }
 
+/// `--quiet` silences the table and the chatter, never the result `--format json` asks
+/// for (README, `--quiet`): stdout is exactly the JSON file written, for each command that
+/// writes one; `--quiet` alone prints nothing.
+#[test]
+fn quiet_keeps_the_json_asked_for_and_drops_the_table() {
+    let s = scenario_path("swarm-stop-first.yaml");
+    let commands: [(&[&str], &str); 3] = [
+        (&["run", &s], "summary.json"),
+        (
+            &[
+                "sweep",
+                &s,
+                "--set",
+                "strategy.swarm.update_config.parallelism=1,2",
+            ],
+            "sweep.json",
+        ),
+        (
+            &[
+                "compare",
+                &s,
+                "--set",
+                "strategy.swarm.update_config.parallelism=1",
+                "--set",
+                "strategy.swarm.update_config.parallelism=3",
+            ],
+            "compare.json",
+        ),
+    ];
+    for (command, file) in commands {
+        let dir = tempfile::tempdir().unwrap();
+        let printed = bin()
+            .args(command)
+            .args(["--trials", "20", "--quiet", "--format", "json", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let written = std::fs::read(dir.path().join(file)).unwrap();
+        assert!(
+            !printed.is_empty(),
+            "{command:?}: --quiet --format json printed nothing"
+        );
+        assert_eq!(printed, written, "{command:?}: stdout is not {file}");
+        let dir = tempfile::tempdir().unwrap();
+        bin()
+            .args(command)
+            .args(["--trials", "20", "--quiet", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success()
+            .stdout("");
+    }
+}
+
 fn bad(text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
