@@ -314,10 +314,12 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                     counted(done, "trial"),
                     out.display()
                 ),
-                // The signal came once every trial had run: nothing is missing.
+                // Every trial had started when the signal came, and ran on: nothing is
+                // missing.
                 false => anyhow!(
-                    "interrupted by {signal} as the sweep ended: every point ran all {}; \
+                    "interrupted by {signal} {}: every point ran all {}; \
                      written to {}, complete (sweep.json has \"partial\": false)",
+                    interrupt::AFTER_THE_LAST_START,
                     counted(done, "trial"),
                     out.display()
                 ),
