@@ -15,7 +15,7 @@ use crate::output::charts::ChartFile;
 use crate::output::human_text::counted;
 use crate::output::sinks::SummarySink;
 use crate::output::sweep::SweepReport;
-use crate::output::sweep_charts::{shown, sweep_charts};
+use crate::output::sweep_charts::{lines_missing, shown, sweep_charts};
 use crate::scenario::{Override, Scenario, SweepAxis, SweepValue, sweep::MAX_SWEEP_POINTS};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -301,6 +301,11 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let partial = report.partial;
     if args.plot && !partial {
         files.extend(chart_files(plan.charts(&report)?));
+        if let Some(why) = lines_missing(&report)
+            && !args.sim.quiet
+        {
+            eprintln!("note: {why}");
+        }
     }
     staging.publish(&out, &files)?;
     if let Some(code) = interrupt::stopped_by() {

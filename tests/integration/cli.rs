@@ -215,6 +215,44 @@ fn quiet_keeps_the_json_asked_for_and_drops_the_table() {
     }
 }
 
+/// A sweep over a memory quantity draws its lines at the values' bytes; one over values
+/// with no place on an axis says on stderr why it has no lines chart, never silently.
+#[test]
+fn a_sweep_draws_quantities_and_says_why_it_draws_no_lines() {
+    let s = scenario_path("swarm-stop-first.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "sweep",
+            &s,
+            "--set",
+            "service.resources.memory=256Mi,512Mi,1Gi",
+        ])
+        .args(["--trials", "10", "--plot", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("sweep-lines").not());
+    assert!(dir.path().join("sweep-lines.png").exists());
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "sweep",
+            &s,
+            "--set",
+            "strategy.swarm.update_config.order=stop-first,start-first",
+        ])
+        .args(["--trials", "10", "--plot", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "note: no sweep-lines chart: the values `stop-first`, `start-first` of \
+             strategy.swarm.update_config.order are neither a number",
+        ));
+    assert!(!dir.path().join("sweep-lines.png").exists());
+}
+
 fn bad(text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
