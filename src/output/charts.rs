@@ -378,7 +378,7 @@ pub fn run_charts_of(
             format!(
                 "Tasks serving (ready) of each version and in total, every {tick} from the \
                  rollout's start, {whose}. Dashed lines are the replicas and the strategy's \
-                 limits, stepping where a `scale` action changes the replica count; \
+                 limits, stepping where a scale action changes the replica count; \
                  {ends}, its fleet is held as it left it."
             ),
             &rollout_timeline(s, summary, b, drawn),

@@ -126,7 +126,7 @@ fn positions(axis: &SweepAxis) -> Result<Vec<f64>, String> {
          quantity, with no place along an x axis (sweep.csv and sweep-pareto show every point)",
         missing
             .iter()
-            .map(|v| format!("`{v}`"))
+            .map(|v| format!("\"{v}\""))
             .collect::<Vec<_>>()
             .join(", "),
         axis.path,
@@ -469,7 +469,7 @@ mod tests {
         let why = positions(&axis("strategy.swarm.update_config.order", &order)).unwrap_err();
         assert!(
             why.contains(
-                "the values `stop-first`, `start-first` of strategy.swarm.update_config.order"
+                r#"the values "stop-first", "start-first" of strategy.swarm.update_config.order"#
             ),
             "{why}"
         );
