@@ -247,7 +247,7 @@ fn a_sweep_draws_quantities_and_says_why_it_draws_no_lines() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "note: no sweep-lines chart: the values \"stop-first\", \"start-first\" of \\
+            "note: no sweep-lines chart: the values \"stop-first\", \"start-first\" of \
              strategy.swarm.update_config.order are neither a number",
         ));
     assert!(!dir.path().join("sweep-lines.png").exists());
