@@ -241,21 +241,23 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
                     counted(c.done, "trial"),
                     out.display()
                 ),
-                // The signal came once every trial had run: nothing is missing.
+                // Every trial had started when the signal came, and ran on: nothing is
+                // missing.
                 false => anyhow!(
-                    "interrupted by {signal} as the comparison ended: all {} of every variant \
+                    "interrupted by {signal} {}: all {} of every variant \
                      were compared; written to {}, complete (compare.json has \"partial\": \
                      false)",
+                    interrupt::AFTER_THE_LAST_START,
                     counted(c.done, "trial"),
                     out.display()
                 ),
             },
         });
     }
-    if !args.sim.quiet {
-        print_stdout(&args.sim.format.printed(&json, || {
-            format!("{}results in {}\n", table(&report), out.display())
-        }))?;
+    if let Some(printed) = args.sim.printed(&json, || {
+        format!("{}results in {}\n", table(&report), out.display())
+    }) {
+        print_stdout(&printed)?;
     }
     Ok(())
 }

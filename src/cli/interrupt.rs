@@ -48,6 +48,12 @@ pub fn stopped_by() -> Option<u8> {
     Some(u8::try_from(128 + sig).unwrap_or(130))
 }
 
+/// When a signal came, as far as a run that finished every trial can tell: each trial looks
+/// at the flag before it starts, so the signal came after the last one started, while it
+/// ran on to its end or any time later (not necessarily "as the run ended", nor "after all
+/// finished": a one-trial run signalled a second into its trial finishes it too).
+pub const AFTER_THE_LAST_START: &str = "after the last trial had started";
+
 /// The signal's name for messages.
 pub fn signal_name(code: u8) -> &'static str {
     match i32::from(code) - 128 {

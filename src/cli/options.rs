@@ -61,7 +61,8 @@ pub struct SimOptions {
     /// `--set strategy.swarm.update_config.parallelism=4`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
-    /// Print nothing but errors.
+    /// Print nothing but errors and, with `--format json`, the JSON asked for (no table,
+    /// no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
     /// What to print on stdout.
@@ -70,6 +71,16 @@ pub struct SimOptions {
 }
 
 impl SimOptions {
+    /// What the command prints on stdout once its files are written: `--format json`'s
+    /// JSON always (asking for a machine format is asking for it, `--quiet` or not), the
+    /// table unless `--quiet`.
+    pub fn printed(&self, json: &[u8], table: impl FnOnce() -> String) -> Option<String> {
+        match (self.format, self.quiet) {
+            (OutputFormat::Table, true) => None,
+            (format, _) => Some(format.printed(json, table)),
+        }
+    }
+
     /// Load `file` (or the embedded default when `None`) with `--set`, `--trials` and
     /// `--seed` applied.
     pub fn load(&self, file: Option<&Path>) -> anyhow::Result<Scenario> {

@@ -158,10 +158,7 @@ fn done(
     charts: usize,
     started: Instant,
 ) -> Result<(), CliError> {
-    if args.sim.quiet {
-        return Ok(());
-    }
-    print_stdout(&args.sim.format.printed(json, || {
+    match args.sim.printed(json, || {
         format!(
             "{table}\nreport in {} ({}, {:.2}s): open {}\n",
             out.display(),
@@ -169,7 +166,10 @@ fn done(
             started.elapsed().as_secs_f64(),
             out.join("report.html").display()
         )
-    }))
+    }) {
+        Some(printed) => print_stdout(&printed),
+        None => Ok(()),
+    }
 }
 
 fn info(args: &ReportArgs, sources: Vec<String>, files: Vec<(String, String)>) -> ReportInfo {

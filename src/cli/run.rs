@@ -327,21 +327,21 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             ),
         });
     }
-    if !args.sim.quiet {
-        let perf = Perf {
-            trials: done,
-            events: summary.events(),
-            elapsed: elapsed.as_secs_f64(),
-        };
-        let printed = report(
-            args,
-            &scenario,
-            &stats,
-            manifest.as_ref(),
-            &perf,
-            &plan.out,
-            &json,
-        );
+    let perf = Perf {
+        trials: done,
+        events: summary.events(),
+        elapsed: elapsed.as_secs_f64(),
+    };
+    let printed = report(
+        args,
+        &scenario,
+        &stats,
+        manifest.as_ref(),
+        &perf,
+        &plan.out,
+        &json,
+    );
+    if let Some(printed) = printed {
         print_stdout(&printed)?;
     }
     Ok(())
@@ -399,16 +399,18 @@ fn interrupted_message(
         m
     } else if written || extras.is_empty() {
         format!(
-            "interrupted by {signal} as the run ended: all {} finished and every file asked \
-             for was written to {} (summary.json has \"partial\": false)",
+            "interrupted by {signal} {}: all {} finished and every file asked for was \
+             written to {} (summary.json has \"partial\": false)",
+            interrupt::AFTER_THE_LAST_START,
             counted(wanted, "trial"),
             out.display()
         )
     } else {
         format!(
-            "interrupted by {signal} after all {} finished: trials.csv and summary.json were \
+            "interrupted by {signal} {}: all {} finished; trials.csv and summary.json were \
              written to {}, complete (\"partial\": false); {flags} {was} skipped because of \
              the signal ({files} not written): run again to get them",
+            interrupt::AFTER_THE_LAST_START,
             counted(wanted, "trial"),
             out.display()
         )
@@ -485,8 +487,8 @@ fn report(
     perf: &Perf,
     out: &Path,
     json: &[u8],
-) -> String {
-    args.sim.format.printed(json, || {
+) -> Option<String> {
+    args.sim.printed(json, || {
         let (table, of_shard) = match shard {
             Some(m) => (
                 shard_summary_table(summary, m),
@@ -533,7 +535,7 @@ mod tests {
         assert!(m.contains("\"partial\": true"), "{m}");
         assert!(m.contains("--timeline and --trace need every trial"), "{m}");
         let m = interrupted_message("SIGTERM", 10, 10, out, false, &["--trace"]);
-        assert!(m.contains("after all 10 trials finished"), "{m}");
+        assert!(m.contains("all 10 trials finished"), "{m}");
         assert!(m.contains("\"partial\": false"), "{m}");
         assert!(!m.contains("\"partial\": true"), "{m}");
         assert!(
@@ -544,6 +546,31 @@ mod tests {
             let m = interrupted_message("SIGINT", 10, 10, out, written, extras);
             assert!(m.contains("every file asked for was written"), "{m}");
             assert!(m.contains("\"partial\": false"), "{m}");
+        }
+    }
+
+    /// Every trial looks at the stop flag before it starts and runs on to its end once
+    /// started (README, "Run folders"), so a run whose trials all finished knows only that
+    /// the signal came after the last start: a one-trial run signalled a second into a
+    /// two-second trial finishes it. Its message claims no more than that.
+    #[test]
+    fn a_run_that_finished_every_trial_claims_no_later_signal_than_it_knows() {
+        let out = Path::new("o");
+        for (written, extras) in [
+            (true, &["--plot"][..]),
+            (false, &[][..]),
+            (false, &["--timeline", "--trace"][..]),
+        ] {
+            let m = interrupted_message("SIGTERM", 1, 1, out, written, extras);
+            assert!(
+                m.starts_with(
+                    "interrupted by SIGTERM after the last trial had started: all 1 trial finished"
+                ),
+                "{m}"
+            );
+            for claim in ["as the run ended", "after all"] {
+                assert!(!m.contains(claim), "{m}");
+            }
         }
     }
 

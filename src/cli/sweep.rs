@@ -15,7 +15,7 @@ use crate::output::charts::ChartFile;
 use crate::output::human_text::counted;
 use crate::output::sinks::SummarySink;
 use crate::output::sweep::SweepReport;
-use crate::output::sweep_charts::{shown, sweep_charts};
+use crate::output::sweep_charts::{lines_missing, shown, sweep_charts};
 use crate::scenario::{Override, Scenario, SweepAxis, SweepValue, sweep::MAX_SWEEP_POINTS};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -301,6 +301,11 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let partial = report.partial;
     if args.plot && !partial {
         files.extend(chart_files(plan.charts(&report)?));
+        if let Some(why) = lines_missing(&report)
+            && !args.sim.quiet
+        {
+            eprintln!("note: {why}");
+        }
     }
     staging.publish(&out, &files)?;
     if let Some(code) = interrupt::stopped_by() {
@@ -314,20 +319,22 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                     counted(done, "trial"),
                     out.display()
                 ),
-                // The signal came once every trial had run: nothing is missing.
+                // Every trial had started when the signal came, and ran on: nothing is
+                // missing.
                 false => anyhow!(
-                    "interrupted by {signal} as the sweep ended: every point ran all {}; \
+                    "interrupted by {signal} {}: every point ran all {}; \
                      written to {}, complete (sweep.json has \"partial\": false)",
+                    interrupt::AFTER_THE_LAST_START,
                     counted(done, "trial"),
                     out.display()
                 ),
             },
         });
     }
-    if !args.sim.quiet {
-        print_stdout(&args.sim.format.printed(&json, || {
-            format!("{}results in {}\n", table(&report), out.display())
-        }))?;
+    if let Some(printed) = args.sim.printed(&json, || {
+        format!("{}results in {}\n", table(&report), out.display())
+    }) {
+        print_stdout(&printed)?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! the tables.
 
 use crate::output::human_text::{counted, duration};
+use crate::output::limit_lines::limit_lines;
 use crate::output::summary::Summary;
 use crate::output::timeline::TimelineBands;
 use crate::plot::distribution::{DurationDistribution, DurationGroup};
@@ -148,23 +149,6 @@ impl<'a> Drawn<'a> {
     }
 }
 
-/// The strategy's limits on tasks, as reference lines: desired replicas, the most tasks it
-/// lets run, the fewest it keeps serving.
-///
-/// Each strategy's registry entry gives its own (Swarm: the `parallelism` ceiling or
-/// floor; Kubernetes RollingUpdate: `maxSurge` and `maxUnavailable`). Faults and failed health checks can still take the fleet
-/// below the lower limit: the lines are what the strategy aims for.
-pub fn limits(s: &Scenario) -> Vec<RefLine> {
-    let n = s.service.replicas;
-    let line = |label: &str, value: u32| RefLine {
-        label: format!("{label} = {value}"),
-        value: f64::from(value),
-    };
-    let mut out = vec![line("replicas", n)];
-    out.extend(s.strategy.limits(n).into_iter().map(|(l, v)| line(l, v)));
-    out
-}
-
 /// How many trials `b` is drawn from: those not ended before its first row.
 fn banded(b: &TimelineBands) -> u64 {
     b.running.first().copied().unwrap_or(0)
@@ -218,7 +202,7 @@ pub fn rollout_timeline(
     RolloutTimeline {
         heading: drawn.heading(s, summary, banded(b), "Tasks ready per version"),
         series,
-        limits: limits(s),
+        limits: limit_lines(s),
         ends: drawn.ends(summary),
     }
 }
@@ -393,7 +377,8 @@ pub fn run_charts_of(
             &drawn.name("Tasks ready per version"),
             format!(
                 "Tasks serving (ready) of each version and in total, every {tick} from the \
-                 rollout's start, {whose}. Dashed horizontal lines are the strategy's limits; \
+                 rollout's start, {whose}. Dashed lines are the replicas and the strategy's \
+                 limits, stepping where a scale action changes the replica count; \
                  {ends}, its fleet is held as it left it."
             ),
             &rollout_timeline(s, summary, b, drawn),

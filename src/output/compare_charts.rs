@@ -113,7 +113,9 @@ pub fn compare_charts(
                 "Per metric, the mean over trials of {b} − {a} relative to {a}'s mean (dot), \
                  with the paired 95% interval (bar) as compare.csv gives it; the text is the \
                  difference in the metric's unit and the verdict. Metrics whose {a} mean is 0 \
-                 are left out (no relative difference).",
+                 are left out (no relative difference). The axis reaches ±100% at most: a \
+                 value past it (a metric whose {a} mean is near 0) is drawn at the axis' end, \
+                 its bar ending in an arrowhead, and its text adds the relative estimate.",
                 a = names[0]
             ),
             &differences(

@@ -49,6 +49,7 @@ pub mod error;
 pub mod folder;
 pub mod human_text;
 pub mod junit;
+pub mod limit_lines;
 pub mod merge;
 pub mod number_text;
 pub mod release;

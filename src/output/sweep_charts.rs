@@ -14,8 +14,10 @@ use crate::output::sweep::SweepReport;
 use crate::plot::axis::Scale;
 use crate::plot::sweep::{Heatmap, IntervalLines, IntervalSeries, Pareto, ParetoPoint};
 use crate::plot::{Heading, PlotError};
-use crate::scenario::{SweepAxis, parse_duration};
+use crate::scenario::schema::{self, Ty};
+use crate::scenario::{SweepAxis, parse_duration, quantity};
 use crate::sim::time::as_secs;
+use serde_json::{Value, json};
 
 /// The statistic the heatmap and the lines show: the objective's, else `duration_s.p95`
 /// (lower is better).
@@ -74,11 +76,70 @@ fn scale(m: &MetricStat) -> Scale {
 
 /// A swept value as a number for the x axis: a plain number, else a duration in seconds.
 fn numeric(text: &str) -> Option<f64> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .or_else(|| parse_duration(text).ok().map(as_secs))
+    plain(text).or_else(|| parse_duration(text).ok().map(as_secs))
+}
+
+/// A finite plain number.
+fn plain(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A swept quantity as the value the field holds: `256Mi` or `1073741824` as bytes, `500m`
+/// or `2` as cores (the same notation the scenario reads, `quantity`).
+fn quantity_of(text: &str, ty: Ty) -> Option<f64> {
+    let v = plain(text).map_or_else(|| Value::String(text.trim().to_string()), |x| json!(x));
+    match ty {
+        Ty::Memory => quantity::memory_bytes(&v).ok().map(|b| b as f64),
+        Ty::Cpu => quantity::cpu_millis(&v).ok().map(|m| m as f64 / 1000.0),
+        _ => None,
+    }
+}
+
+/// Where the values of `axis` go on an x axis: by the field's type, quantities at their
+/// bytes or cores (`500m` of cpu is half a core, never 500 minutes), anything else at its
+/// number or its seconds. `Err`: why no line can be drawn, naming the values that have no
+/// position (a choice such as `start-first`, a percentage beside plain counts).
+fn positions(axis: &SweepAxis) -> Result<Vec<f64>, String> {
+    let keys: Vec<String> = axis.path.split('.').map(|k| k.replace('"', "")).collect();
+    let ty = schema::type_at(&keys);
+    let at = |text: &str| match ty {
+        Some(ty @ (Ty::Memory | Ty::Cpu)) => quantity_of(text, ty),
+        _ => numeric(text),
+    };
+    let xs: Vec<Option<f64>> = axis.values.iter().map(|v| at(&v.shown)).collect();
+    let missing: Vec<&str> = axis
+        .values
+        .iter()
+        .zip(&xs)
+        .filter(|(_, x)| x.is_none())
+        .map(|(v, _)| v.shown.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(xs.into_iter().flatten().collect());
+    }
+    let (one, is) = match missing.len() {
+        1 => ("value", "is"),
+        _ => ("values", "are"),
+    };
+    Err(format!(
+        "no sweep-lines chart: the {one} {} of {} {is} neither a number, a duration nor a \
+         quantity, with no place along an x axis (sweep.csv and sweep-pareto show every point)",
+        missing
+            .iter()
+            .map(|v| format!("\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        axis.path,
+    ))
+}
+
+/// Why a sweep over one parameter has no lines chart, if it has none (said on stderr by
+/// `sweep --plot` and in a sweep's report, so a missing chart is never a silent one).
+pub fn lines_missing(r: &SweepReport<'_>) -> Option<String> {
+    match r.axes {
+        [axis] => positions(axis).err(),
+        _ => None,
+    }
 }
 
 fn heading(r: &SweepReport<'_>, title: String) -> Heading {
@@ -117,15 +178,11 @@ pub fn heatmap(r: &SweepReport<'_>, o: &Objective) -> Heatmap {
     }
 }
 
-/// The statistic along one axis with its 95% interval; `None` when a value of the axis is
-/// neither a number nor a duration (no x position to put it at).
+/// The statistic along one axis with its 95% interval; `None` when a value of the axis has
+/// no x position ([`lines_missing`] says which).
 pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLines> {
     let axis = &r.axes[0];
-    let xs: Vec<f64> = axis
-        .values
-        .iter()
-        .map(|v| numeric(&v.shown))
-        .collect::<Option<_>>()?;
+    let xs = positions(axis).ok()?;
     let points = r
         .points
         .iter()
@@ -220,7 +277,7 @@ fn last_segment(path: &str) -> &str {
 }
 
 /// Every chart of a sweep: the heatmap for two axes, the interval lines for one (when its
-/// values are numbers or durations), and always the Pareto front. `replicas[i]` is point
+/// values are numbers, durations or quantities), and always the Pareto front. `replicas[i]` is point
 /// `i`'s desired replica count.
 pub fn sweep_charts(r: &SweepReport<'_>, replicas: &[u32]) -> Result<Vec<ChartFile>, PlotError> {
     let o = drawn(r.objective);
@@ -377,6 +434,45 @@ mod tests {
         // Not a position on an axis: no lines chart.
         assert_eq!(numeric("start-first"), None);
         assert_eq!(numeric("inf"), None);
+    }
+
+    /// Kubernetes quantity suffixes (`resource.Quantity`): `Mi` is 2²⁰ bytes, `Gi` 2³⁰,
+    /// `m` a thousandth of a core; a plain memory number is bytes, a plain cpu number cores.
+    #[test]
+    fn quantities_are_placed_at_their_bytes_or_cores_and_other_values_say_why() {
+        let axis = |path: &str, values: &[&str]| SweepAxis {
+            path: path.into(),
+            values: values.iter().map(|v| SweepValue::text(v)).collect(),
+        };
+        let memory = ["256Mi", "512Mi", "1Gi", "1073741824"];
+        assert_eq!(
+            positions(&axis("service.resources.memory", &memory)),
+            Ok(vec![
+                268_435_456.0,
+                536_870_912.0,
+                1_073_741_824.0,
+                1_073_741_824.0
+            ])
+        );
+        // `500m` of cpu is half a core, not 500 minutes.
+        let cpu = ["500m", "1", "2"];
+        assert_eq!(
+            positions(&axis("service.resources.cpu", &cpu)),
+            Ok(vec![0.5, 1.0, 2.0])
+        );
+        let durations = ["5s", "1m"];
+        assert_eq!(
+            positions(&axis("strategy.swarm.update_config.delay", &durations)),
+            Ok(vec![5.0, 60.0])
+        );
+        let order = ["stop-first", "start-first"];
+        let why = positions(&axis("strategy.swarm.update_config.order", &order)).unwrap_err();
+        assert!(
+            why.contains(
+                r#"the values "stop-first", "start-first" of strategy.swarm.update_config.order"#
+            ),
+            "{why}"
+        );
     }
 
     #[test]

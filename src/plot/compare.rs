@@ -97,22 +97,52 @@ impl Chart for CdfOverlay {
     }
 }
 
+/// The widest relative difference the axis shows, either way: 100%, a metric doubled (or
+/// gone). A metric whose baseline mean is near 0 (`restarts` at 0.004) can differ by
+/// thousands of percent; on an axis reaching that far every other metric's dot would sit
+/// in a sliver around 0.
+pub const REACH: f64 = 1.0;
+
+/// The axis' span: every row's values and 0, cut to ±[`REACH`].
+fn axis_span(rows: &[PairedDifference]) -> (f64, f64) {
+    let (lo, hi) = span(
+        rows.iter()
+            .flat_map(|r| r.relative)
+            .chain(std::iter::once(0.0)),
+    );
+    (lo.max(-REACH), hi.min(REACH))
+}
+
+impl PairedDifference {
+    /// The text beside the row: [`text`](Self::text), and the relative estimate when a
+    /// value lies past the axis' end, where its place cannot show it.
+    pub fn label(&self, (lo, hi): (f64, f64)) -> String {
+        match self.relative.iter().any(|&v| v < lo || v > hi) {
+            true => format!("{} · {:+.0}% of A", self.text, self.relative[0] * 100.0),
+            false => self.text.clone(),
+        }
+    }
+}
+
+/// An arrowhead at an end of a bar cut at the axis' edge, pointing past it (`dir` 1 to the
+/// right, -1 to the left), in pixels from its point.
+fn arrowhead(dir: i32) -> Vec<(i32, i32)> {
+    vec![(0, -7), (12 * dir, 0), (0, 7)]
+}
+
 impl Chart for PairedDifferences {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let area = frame(root, &self.heading, &[])?;
         let n = self.rows.len().max(1);
-        let (lo, hi) = span(
-            self.rows
-                .iter()
-                .flat_map(|r| r.relative)
-                .chain(std::iter::once(0.0)),
-        );
+        let (lo, hi) = axis_span(&self.rows);
         let pad = (hi - lo) * 0.1;
         let names: Vec<String> = self.rows.iter().map(|r| r.metric.clone()).collect();
         let x_axis = TickAxis::new(Scale::Fraction, lo - pad, hi + pad, 10);
         let x_text = x_axis.text();
+        // Room for the texts of the rows cut at the right edge, which say more.
+        let cut_right = self.rows.iter().any(|r| r.relative[2] > hi);
         let mut chart = ChartBuilder::on(&area)
-            .margin_right(90)
+            .margin_right(if cut_right { 170 } else { 90 })
             .margin_top(8)
             .x_label_area_size(44)
             .y_label_area_size(150)
@@ -152,20 +182,34 @@ impl Chart for PairedDifferences {
             let y = SegmentValue::CenterOf(n - 1 - i);
             // Blue when the interval is clear of zero, grey when it straddles it.
             let c = if l > 0.0 || h < 0.0 { color(0) } else { GREY };
+            // Past the axis' end a value is drawn at it, with an arrowhead pointing on.
+            let fit = |v: f64| v.clamp(lo, hi);
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(l, y.clone()), (h, y.clone())],
+                vec![(fit(l), y.clone()), (fit(h), y.clone())],
                 c.stroke_width(3),
             )))?;
-            chart.draw_series(std::iter::once(Circle::new(
-                (est, y.clone()),
-                5,
-                c.filled(),
-            )))?;
+            // One arrowhead a side the row runs past (both ends past one side: one).
+            for (past, edge, dir) in [(l < lo, lo, -1), (h > hi, hi, 1)] {
+                if past {
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at((edge, y.clone()))
+                            + Polygon::new(arrowhead(dir), c.filled()),
+                    ))?;
+                }
+            }
+            if fit(est) == est {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (est, y.clone()),
+                    5,
+                    c.filled(),
+                )))?;
+            }
+            let gap = if fit(h) != h { 16 } else { 8 };
             chart.draw_series(std::iter::once(
-                EmptyElement::at((h, y))
+                EmptyElement::at((fit(h), y))
                     + Text::new(
-                        r.text.clone(),
-                        (8, 0),
+                        r.label((lo, hi)),
+                        (gap, 0),
                         text(TICK, BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
                     ),
             ))?;
@@ -218,6 +262,36 @@ mod tests {
             ],
         });
         renders(&PairedDifferences::default());
+    }
+
+    /// A metric with a near-zero baseline (`restarts` 0.004 → 0.31: +7725%) must not set
+    /// the axis: the others' differences (duration −16%) keep their width, since the axis
+    /// spans at most ±100%, and the far one says its value in words.
+    #[test]
+    fn a_far_difference_is_cut_at_the_axis_end_and_named() {
+        let row = |m: &str, t: &str, r: [f64; 3]| PairedDifference {
+            metric: m.into(),
+            text: t.into(),
+            relative: r,
+        };
+        let rows = vec![
+            row("duration_s", "-10.4s (better)", [-0.162, -0.18, -0.144]),
+            row("restarts", "+0.31 (worse)", [77.25, 70.0, 84.5]),
+        ];
+        let (lo, hi) = axis_span(&rows);
+        assert_eq!((lo, hi), (-0.18, REACH));
+        // Duration's dot sits 16% of the way along a 118% axis: visible, not in a sliver.
+        assert!((0.0 - -0.162) / (hi - lo) > 0.1);
+        assert_eq!(rows[1].label((lo, hi)), "+0.31 (worse) · +7725% of A");
+        assert_eq!(rows[0].label((lo, hi)), "-10.4s (better)");
+        let (_, svg) = renders(&PairedDifferences {
+            heading: heading(),
+            rows: rows.clone(),
+        });
+        assert!(svg.contains("+7725% of A"), "the far row's text is drawn");
+        // Nothing past the reach: the axis is the values' own span, as before.
+        let near = [row("a", "a", [0.3, 0.2, 0.4])];
+        assert_eq!(axis_span(&near), (0.0, 0.4));
     }
 
     #[test]

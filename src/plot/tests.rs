@@ -6,7 +6,7 @@
 
 use super::distribution::{DurationDistribution, DurationGroup};
 use super::outcomes::{OutcomeBar, OutcomeBars};
-use super::timeline::{BandSeries, RolloutTimeline, TrafficTimeline};
+use super::timeline::{BandSeries, LimitLine, RolloutTimeline, TrafficTimeline};
 use super::*;
 
 pub(crate) fn heading() -> Heading {
@@ -37,14 +37,8 @@ pub(crate) fn rollout(n: usize) -> RolloutTimeline {
             band("ready: v2", 1, |t| Some([t / 12.0, t / 10.0, t / 8.0]), n),
         ],
         limits: vec![
-            RefLine {
-                label: "replicas = 6".into(),
-                value: 6.0,
-            },
-            RefLine {
-                label: "max tasks = 8".into(),
-                value: 8.0,
-            },
+            LimitLine::flat("replicas = 6".into(), 6.0),
+            LimitLine::flat("max tasks = 8".into(), 8.0),
         ],
         ends: vec![RefLine {
             label: "median end".into(),
@@ -491,4 +485,22 @@ fn the_overlap_shade_is_darker_than_every_band() {
     for c in PALETTE {
         assert!(luma(layout::OVERLAP) + 8.0 < luma(layout::tint(c)), "{c:?}");
     }
+}
+
+/// A limit that changes at 20s is held until then, rises there (a vertical segment at
+/// 20s), and runs on at its new value to the axis' end; a step past the axis is left out.
+#[test]
+fn a_limit_line_steps_where_its_value_changes() {
+    let l = LimitLine {
+        label: "replicas = 10 → 20 at 20s".into(),
+        steps: vec![(0.0, 10.0), (20.0, 20.0), (500.0, 5.0)],
+    };
+    assert_eq!(
+        l.path(60.0),
+        [(0.0, 10.0), (20.0, 10.0), (20.0, 20.0), (60.0, 20.0)]
+    );
+    assert_eq!(
+        LimitLine::flat("x".into(), 6.0).path(60.0),
+        [(0.0, 6.0), (60.0, 6.0)]
+    );
 }

@@ -50,12 +50,48 @@ pub struct RolloutTimeline {
     pub heading: Heading,
     /// Tasks per version (and in total), in tasks.
     pub series: Vec<BandSeries>,
-    /// Horizontal lines: desired replicas, the most tasks the strategy allows, the fewest
-    /// ready it keeps.
-    pub limits: Vec<RefLine>,
+    /// Dashed lines: desired replicas, the most tasks the strategy allows, the fewest
+    /// ready it keeps; each steps where a `scale` action changes the replica count.
+    pub limits: Vec<LimitLine>,
     /// Vertical lines: when rollouts ended (the median, the 95th percentile; or one trial's
     /// end), seconds.
     pub ends: Vec<RefLine>,
+}
+
+/// A limit that holds one value from each time on: a horizontal line that steps up or
+/// down where its value changes (a `scale` action mid-rollout).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LimitLine {
+    /// What the line is, with its values (`"replicas = 10 → 20 at 20s"`).
+    pub label: String,
+    /// `(t in seconds, value from t on)`, in time order, the first at 0.
+    pub steps: Vec<(f64, f64)>,
+}
+
+impl LimitLine {
+    /// One value throughout.
+    pub fn flat(label: String, value: f64) -> LimitLine {
+        LimitLine {
+            label,
+            steps: vec![(0.0, value)],
+        }
+    }
+
+    /// The line's corners from 0 to `x_max`: each step's value held until the next step's
+    /// time, then a vertical rise or fall to the new value (steps past `x_max` left out).
+    pub(super) fn path(&self, x_max: f64) -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for &(t, v) in self.steps.iter().filter(|s| s.0 <= x_max) {
+            if let Some(&(_, before)) = out.last() {
+                out.push((t, before));
+            }
+            out.push((t.max(0.0), v));
+        }
+        if let Some(&(_, last)) = out.last() {
+            out.push((x_max, last));
+        }
+        out
+    }
 }
 
 /// Requests per second (successful, failed) and latency over time.
@@ -260,7 +296,7 @@ impl Chart for RolloutTimeline {
             self.series
                 .iter()
                 .flat_map(|s| s.values())
-                .chain(self.limits.iter().map(|l| l.value)),
+                .chain(self.limits.iter().flat_map(|l| l.steps.iter().map(|s| s.1))),
         );
         let y = (y.0, y.1.max(1.0));
         let mut chart = plot_on(
@@ -275,7 +311,7 @@ impl Chart for RolloutTimeline {
         // Limits over the bands: a median running along a limit must not hide it.
         for (i, l) in self.limits.iter().enumerate() {
             chart.draw_series(DashedLineSeries::new(
-                [(0.0, l.value), (x_max, l.value)],
+                l.path(x_max),
                 8,
                 5,
                 dark(i).stroke_width(2),

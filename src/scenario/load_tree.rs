@@ -153,11 +153,21 @@ pub(super) fn check_sweep(
 /// Says which `--set` a problem comes from, when the user might not see it in the file.
 /// A swept value is not named: the sweep reports which of its values a problem is from.
 pub(super) fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
-    let blamed: Vec<String> = overrides
+    let blamed: Vec<&Override> = overrides
         .iter()
         .filter(|o| o.set_by == SetBy::Set && o.caused(&p))
-        .map(|o| format!("--set {o}"))
         .collect();
+    // A value read otherwise than written (an integer past 64 bits, read as a float) is
+    // echoed as the user wrote it: `got 18446744073709551616`, not `got 1.84e19`.
+    for o in &blamed {
+        if let Some((shown, typed)) = o.respelled().filter(|_| o.path.replace('"', "") == p.path)
+            && let Some(at) = p.message.rfind(&format!("got {shown}"))
+        {
+            let end = at + "got ".len() + shown.len();
+            p.message.replace_range(at + "got ".len()..end, typed);
+        }
+    }
+    let blamed: Vec<String> = blamed.iter().map(|o| format!("--set {o}")).collect();
     if !blamed.is_empty() {
         p.message = format!("{} (from {})", p.message, blamed.join(", "));
     }
@@ -235,6 +245,32 @@ mod tests {
                 "scenarios/web.yaml: cluster.nodes.5.cpu: --set: `cluster.nodes` has 2 items, numbered from 0: there is no item 5"
             ]
         );
+    }
+
+    /// `--set seed=18446744073709551616` is 2⁶⁴, one past u64: YAML reads it as a float,
+    /// `1.8446744073709552e19`, which is not what the user typed. Every such value is
+    /// echoed as typed, also one the float cannot tell apart from 2⁶⁴ (…617) and one
+    /// whose float prints otherwise (10²⁰ as twenty-one digits).
+    #[test]
+    fn an_integer_past_64_bits_is_echoed_as_typed() {
+        for typed in [
+            "18446744073709551616",
+            "18446744073709551617",
+            "100000000000000000000",
+        ] {
+            let e = with("service: {}", &[&format!("seed={typed}")]).unwrap_err();
+            assert_eq!(
+                lines(e),
+                [format!(
+                    "scenarios/web.yaml: seed: must be at most 18446744073709551615, got {typed} (from --set seed={typed})"
+                )]
+            );
+        }
+        // A limit of the field's own, and a value that fits, as before.
+        let e = with("service: {}", &["service.replicas=99999999999999999999"]).unwrap_err();
+        assert!(lines(e)[0].contains("got 99999999999999999999 (from --set"));
+        let e = with("service: {}", &["seed=1e30"]).unwrap_err();
+        assert!(lines(e)[0].contains("got 1e30 (from --set seed=1e30)"));
     }
 
     #[test]

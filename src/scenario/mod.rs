@@ -30,7 +30,7 @@ mod placement_foreign;
 mod placement_kubernetes;
 mod placement_nodes;
 mod placement_swarm;
-mod quantity;
+pub(crate) mod quantity;
 pub mod rollout;
 pub mod schema;
 mod service;

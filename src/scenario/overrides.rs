@@ -113,6 +113,24 @@ impl Override {
         own == path || inside(path, &own)
     }
 
+    /// How a problem at this override's own path shows the value, and how the user wrote
+    /// it, when the two differ: an integer literal too long for 64 bits, which YAML reads
+    /// as the nearest float (`18446744073709551616` as `1.8446744073709552e19`, and
+    /// `18446744073709551617` as the same float). `None` for any other value, shown as
+    /// written already.
+    pub fn respelled(&self) -> Option<(String, &str)> {
+        let typed = self.value.trim();
+        let digits = typed.strip_prefix(['+', '-']).unwrap_or(typed);
+        let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        let fits = typed.parse::<u64>().is_ok() || typed.parse::<i64>().is_ok();
+        if !integer || fits {
+            return None;
+        }
+        let read: Value = serde_saphyr::from_str_with_options(typed, yaml_options(false)).ok()?;
+        let shown = describe(&read);
+        (shown != typed).then_some((shown, typed))
+    }
+
     /// Sets the value in `tree`, creating maps along the way.
     pub fn apply(&self, tree: &mut Value) -> Result<(), Problem> {
         let problem = |m: String| Problem::new(&self.path, format!("--set: {m}"));

@@ -158,6 +158,101 @@ fn set_overrides_a_field_and_json_format_prints_the_summary() {
     assert_eq!(v["trials"], 50);
 }
 
+/// `--quiet` silences the table and the chatter, never the result `--format json` asks
+/// for (README, `--quiet`): stdout is exactly the JSON file written, for each command that
+/// writes one; `--quiet` alone prints nothing.
+#[test]
+fn quiet_keeps_the_json_asked_for_and_drops_the_table() {
+    let s = scenario_path("swarm-stop-first.yaml");
+    let commands: [(&[&str], &str); 3] = [
+        (&["run", &s], "summary.json"),
+        (
+            &[
+                "sweep",
+                &s,
+                "--set",
+                "strategy.swarm.update_config.parallelism=1,2",
+            ],
+            "sweep.json",
+        ),
+        (
+            &[
+                "compare",
+                &s,
+                "--set",
+                "strategy.swarm.update_config.parallelism=1",
+                "--set",
+                "strategy.swarm.update_config.parallelism=3",
+            ],
+            "compare.json",
+        ),
+    ];
+    for (command, file) in commands {
+        let dir = tempfile::tempdir().unwrap();
+        let printed = bin()
+            .args(command)
+            .args(["--trials", "20", "--quiet", "--format", "json", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let written = std::fs::read(dir.path().join(file)).unwrap();
+        assert!(
+            !printed.is_empty(),
+            "{command:?}: --quiet --format json printed nothing"
+        );
+        assert_eq!(printed, written, "{command:?}: stdout is not {file}");
+        let dir = tempfile::tempdir().unwrap();
+        bin()
+            .args(command)
+            .args(["--trials", "20", "--quiet", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success()
+            .stdout("");
+    }
+}
+
+/// A sweep over a memory quantity draws its lines at the values' bytes; one over values
+/// with no place on an axis says on stderr why it has no lines chart, never silently.
+#[test]
+fn a_sweep_draws_quantities_and_says_why_it_draws_no_lines() {
+    let s = scenario_path("swarm-stop-first.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "sweep",
+            &s,
+            "--set",
+            "service.resources.memory=256Mi,512Mi,1Gi",
+        ])
+        .args(["--trials", "10", "--plot", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("sweep-lines").not());
+    assert!(dir.path().join("sweep-lines.png").exists());
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "sweep",
+            &s,
+            "--set",
+            "strategy.swarm.update_config.order=stop-first,start-first",
+        ])
+        .args(["--trials", "10", "--plot", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "note: no sweep-lines chart: the values \"stop-first\", \"start-first\" of \
+             strategy.swarm.update_config.order are neither a number",
+        ));
+    assert!(!dir.path().join("sweep-lines.png").exists());
+}
+
 fn bad(text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");

@@ -8,7 +8,7 @@ use crate::output::Summary;
 use crate::output::charts::ChartFile;
 use crate::output::human_text::counted;
 use crate::output::sweep::SweepReport;
-use crate::output::sweep_charts::{interval, shown};
+use crate::output::sweep_charts::{interval, lines_missing, shown};
 use crate::output::table::UNBOUNDED;
 use crate::scenario::Scenario;
 
@@ -134,6 +134,10 @@ pub fn sweep_page(
         || "No --objective: no best point chosen.".to_string(),
         |line| capitalised(&line) + ".",
     )));
+    // A chart the reader might look for and not find says why it is not there.
+    if let Some(why) = lines_missing(r) {
+        sections.push(Block::Para(capitalised(&why) + "."));
+    }
     let names = stats.iter().filter_map(|m| match m {
         MetricStat::Column { column, .. } => Some(column.name),
         MetricStat::OutcomeCount(_) | MetricStat::OutcomeRate(_) => None,

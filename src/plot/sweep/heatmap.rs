@@ -47,8 +47,8 @@ pub(super) const BAR_W: i32 = 16;
 const BAR_GAP: i32 = 14;
 
 impl Heatmap {
-    /// The range the colours span: the values' [`span`], kept to what the scale can take
-    /// ([`padded`]: a single 100% spans 80%–100%, not 90%–110%).
+    /// The range the colours span: the values' [`span`](crate::plot::axis::span), kept to
+    /// what the scale can take ([`padded`]: a single 100% spans 80%–100%, not 90%–110%).
     fn range(&self) -> (f64, f64) {
         padded(self.scale, self.cells.iter().flatten().map(|c| c.0), 0.0)
     }
