@@ -5,6 +5,7 @@
 //! run a quick simulation of [`QUICK_TRIALS`] trials.
 
 use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::control_plane::Phase;
 use crate::scenario::{Dist, Scenario};
 use crate::sim::time::{NEVER, SECOND, Time, as_secs};
 use crate::sim::{Key, Purpose};
@@ -77,21 +78,37 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
             );
         }
     }
-    // preStop is a kubelet hook; the Docker engine has none to add.
+    // preStop is a kubelet hook; the Docker engine has none to add. The pod leaves the
+    // endpoints `endpoint_propagation` after its deletion and gets SIGTERM `stop_signal`
+    // after it, so requests are refused only while the first outlasts the second.
     if let (RuntimeKind::Kubelet, Some(t)) = (s.strategy.runtime(), &s.traffic)
-        && !t.endpoint_propagation.is_zero()
         && s.service.pre_stop == 0
     {
-        warn(
-            &mut out,
-            "no-prestop-with-endpoint-lag",
-            format!(
-                "no preStop while endpoints take a median {} to drop a stopping pod",
-                secs(median(&t.endpoint_propagation))
-            ),
-            "add a preStop sleep at least as long as the endpoint propagation lag".into(),
-            "kubernetes: SIGTERM and endpoint removal run concurrently (pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer); without a preStop delay the process exits while load balancers still send it requests",
-        );
+        let lag = median(&t.endpoint_propagation);
+        let signal = median(s.cluster.control_plane.phase(Phase::StopSignal));
+        if lag > signal {
+            let (after, fix) = if signal == 0 {
+                (String::new(), secs(lag))
+            } else {
+                (
+                    format!(
+                        ", longer than the kubelet's median {} to act on its deletion (control_plane.stop_signal)",
+                        secs(signal)
+                    ),
+                    format!("{} (the lag less the kubelet's)", secs(lag - signal)),
+                )
+            };
+            warn(
+                &mut out,
+                "no-prestop-with-endpoint-lag",
+                format!(
+                    "no preStop while endpoints take a median {} to drop a stopping pod{after}",
+                    secs(lag)
+                ),
+                format!("add a preStop sleep of at least {fix}"),
+                "kubernetes: the EndpointSlice controller and the kubelet both act on the pod's deletion, concurrently (staging/src/k8s.io/endpointslice/utils.go podToEndpoint; pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer); without a preStop delay the process exits while load balancers still send it requests",
+            );
+        }
     }
     prestop_uses_up_grace(s, &mut out);
     out

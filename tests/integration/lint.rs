@@ -126,6 +126,27 @@ fn kubernetes_rules_fire() {
 }
 
 #[test]
+fn no_prestop_is_fine_when_the_kubelet_acts_after_the_endpoints_drop_the_pod() {
+    // The endpoints drop a deleted pod 2 s after the deletion; the kubelet sends SIGTERM
+    // `stop_signal` after it. Requests are refused only while the drop is later.
+    let with_signal = |signal: &str| {
+        let text = with(K8S, "pre_stop: 5s", "pre_stop: 0s")
+            + &format!(
+                "cluster: {{control_plane: {{profile: kubernetes, stop_signal: {signal}}}}}\n"
+            );
+        lint(&yaml(&text), Some(1))
+    };
+    assert!(with_signal("3s").is_empty());
+    let w = with_signal("500ms");
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].rule, "no-prestop-with-endpoint-lag");
+    assert_eq!(
+        w[0].fix,
+        "add a preStop sleep of at least 1.5s (the lag less the kubelet's)"
+    );
+}
+
+#[test]
 fn deny_warnings_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
