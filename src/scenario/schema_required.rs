@@ -1,7 +1,8 @@
 //! Which fields the JSON Schema marks `required`: those the parser reads with
 //! `Obj::required` (its "missing field `x`" problem), by section, and the few it requires
 //! only with another field (`version` with `rollout: update`, `column` with `file`) or in
-//! one of two sets (`lognormal`'s `{median, p99}` or `{mu, sigma}`).
+//! one of two sets (`lognormal`'s `{median, p99}` or `{mu, sigma}`, `traffic`'s `rps` or
+//! `profile`).
 //!
 //! The parser states these in its code rather than in a field list, so this table is
 //! checked against it: a test removes each field of scenarios that give every field and
@@ -57,6 +58,10 @@ pub fn mark(name: &str, section: &mut Value) {
         "empirical" => {
             section["if"] = json!({"required": ["file"]});
             section["then"] = json!({"required": ["column"]});
+        }
+        // A request rate, constant or a profile (both at once is the parser's to refuse).
+        "traffic" => {
+            section["anyOf"] = json!([{"required": ["rps"]}, {"required": ["profile"]}]);
         }
         // Either quantiles or the underlying normal's parameters, each pair whole.
         "lognormal" => {

@@ -85,7 +85,7 @@ fn misspelt_deployment_fields_are_unknown_with_a_suggestion() {
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
         assert!(
             stderr.contains(
-                "error: d.yaml (Deployment web): spec.strategy.rollingUpdate.maxUnavailabe: \
+                "d.yaml (Deployment web): spec.strategy.rollingUpdate.maxUnavailabe: \
                  unknown field `maxUnavailabe`; did you mean `maxUnavailable`?"
             ),
             "{args:?}: {stderr}"
@@ -116,7 +116,7 @@ fn real_fields_that_are_not_simulated_stay_reported() {
 #[test]
 fn affinity_fields_are_real_and_not_simulated_or_refused_with_what_to_do() {
     let required_node = "requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: \
-                         [{matchExpressions: [{key: zone, operator: Exists}]}]}";
+                         [{matchExpressions: [{key: zone, operator: DoesNotExist}]}]}";
     let preferred = "preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, \
                      podAffinityTerm: {topologyKey: zone, labelSelector: {matchLabels: {app: web}}}}]";
     let text = with_pod(

@@ -299,10 +299,15 @@ impl Draft {
                 .any(|r| node.path.is_empty() || r.starts_with(&format!("{}.", node.path)));
             if !below {
                 match ty {
-                    Ok(_) => found.push(Problem::new(
-                        node.path.clone(),
-                        "no scenario field says this",
-                    )),
+                    Ok(ty) => {
+                        found.push(Problem::new(
+                            node.path.clone(),
+                            "no scenario field says this",
+                        ));
+                        // Left out whole, yet a misspelling inside is still one
+                        // (`affinity: {podAntiAfinity: …}`).
+                        self.errors.extend(unknown_below(&node, ty));
+                    }
                     Err((parent, key)) => self.errors.push(unknown_field(&node, key, parent)),
                 }
                 continue;
@@ -338,6 +343,32 @@ impl Draft {
                     .is_some_and(|rest| rest.starts_with('.'))
         })
     }
+}
+
+/// The errors of the keys under `node` (of type `ty`) that their object's type does not
+/// have, at any depth the types are known.
+fn unknown_below(node: &Src, ty: Api) -> Vec<Problem> {
+    let mut out = Vec::new();
+    // An explicit stack: the manifest's depth is the user's to choose.
+    let mut stack = vec![(node.clone(), ty)];
+    while let Some((node, ty)) = stack.pop() {
+        // A value of another shape than its type is the converter's to refuse.
+        let children: Vec<(&str, Src)> = match (node.value, ty) {
+            (Value::Object(_), Api::Struct(_)) => node.entries(),
+            (Value::Array(_), Api::ListOf(_)) => {
+                node.items().into_iter().map(|s| ("0", s)).collect()
+            }
+            _ => continue,
+        };
+        for (key, child) in children.into_iter().rev() {
+            match ty.child(key) {
+                Some(t) => stack.push((child, t)),
+                None => out.push(unknown_field(&child, key, ty)),
+            }
+        }
+    }
+    out.reverse();
+    out
 }
 
 /// The error of `node` at `key`, a key its object's type `parent` does not have: "unknown field",
