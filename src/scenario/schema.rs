@@ -8,8 +8,8 @@
 //! section has `additionalProperties: false`: a misspelt field is refused by the schema as
 //! by the parser. Choice fields list the values of the parser's own tables (`ORDERS`, …).
 //! Durations and quantities written as strings carry the parser's own syntax as a
-//! `pattern` ([`super::duration::pattern`], [`super::quantity::pattern`]); the fields the
-//! parser requires are `required` ([`super::schema_required`]). Values are otherwise
+//! `pattern` (`scenario::duration::pattern`, `scenario::quantity::pattern`); the fields the
+//! parser requires are `required` (`scenario::schema_required`). Values are otherwise
 //! checked by type and range only; of the parser's cross-field rules,
 //! only which orchestrator's fields go with the strategy is expressed ([`orchestrators`]:
 //! an `if` on the strategy's key, from the registry, and the fields the parser refuses
@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 #[derive(Debug, Clone, Copy)]
 pub enum Ty {
     /// A duration: a number of seconds or a string (`"10s"`, `"1m30s"`), its syntax the
-    /// parser's own ([`super::duration::pattern`]).
+    /// parser's own (`scenario::duration::pattern`).
     Duration,
     /// A duration or `never` (a progress deadline that never passes, a node that never
     /// recovers).
@@ -462,7 +462,7 @@ fn never() -> Value {
 }
 
 /// A cpu (or `memory`) quantity: a number, or a string of the parser's syntax
-/// ([`super::quantity::pattern`]).
+/// (`scenario::quantity::pattern`).
 fn quantity(memory: bool) -> Value {
     json!({"type": ["number", "string"], "minimum": 0,
            "pattern": super::quantity::pattern(memory)})
