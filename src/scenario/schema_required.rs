@@ -2,7 +2,7 @@
 //! `Obj::required` (its "missing field `x`" problem), by section, and the few it requires
 //! only with another field (`version` with `rollout: update`, `column` with `file`) or in
 //! one of two sets (`lognormal`'s `{median, p99}` or `{mu, sigma}`, `traffic`'s `rps` or
-//! `profile`).
+//! `profile`, `empirical`'s `samples` or `file`).
 //!
 //! The parser states these in its code rather than in a field list, so this table is
 //! checked against it: a test removes each field of scenarios that give every field and
@@ -54,8 +54,9 @@ pub fn mark(name: &str, section: &mut Value) {
                                    "properties": {"rollout": {"enum": ["update"]}}});
             section["then"] = json!({"required": ["version"]});
         }
-        // Samples from a file name the column to read.
+        // Samples, listed or from a file; a file's name the column to read.
         "empirical" => {
+            section["anyOf"] = json!([{"required": ["samples"]}, {"required": ["file"]}]);
             section["if"] = json!({"required": ["file"]});
             section["then"] = json!({"required": ["column"]});
         }
