@@ -1,10 +1,16 @@
 //! Durations as scenario files write them: `"250ms"`, `"10s"`, `"1m30s"`, `"2h"`,
 //! `"1.5s"`, or a bare number of seconds (`5`, `0.25`, `"5"`).
 //!
-//! Strings go to `humantime` first (it knows `1m30s`, `2h 5m`, `1day`); it rejects
-//! decimals, so `"1.5s"` and `"1m0.5s"` are read here as a sum of `<number><unit>` terms.
-//! The result is integer [`Time`] in microseconds, rounded to the nearest one. A duration
-//! is finite: [`NEVER`] is reserved for distributions that say `never`.
+//! A string is a number of seconds (Rust's `f64` syntax: `5`, `0.25`, `1e3`), or a sum of
+//! `<number><unit>` terms (`1m30s`, `2h 5m`, `1.5s`, `1day`), spaces allowed between them
+//! and before a unit, with the units of `humantime` 2.4 (`ns`…`y`, [`UNITS`]). That is
+//! the whole grammar, and [`pattern`] writes it as the regular expression the JSON Schema
+//! gives editors, so the two accept the same strings (only the magnitude, below [`NEVER`],
+//! is the parser's alone). `humantime` gives the value when it reads the string (exact
+//! integer arithmetic, as before); otherwise the terms are summed here in `f64` (decimals
+//! `humantime` refuses: `1.001w`). The result is integer [`Time`] in microseconds, rounded
+//! to the nearest one. A duration is finite: [`NEVER`] is reserved for distributions that
+//! say `never`.
 
 use crate::sim::time::{NEVER, SECOND, Time};
 use serde_json::{Number, Value};
@@ -41,14 +47,21 @@ pub fn parse(s: &str) -> Result<Time, DurationError> {
     if t.starts_with('-') {
         return Err(DurationError::Negative);
     }
-    // A bare number of seconds; `f64::from_str` also takes "inf" and "nan", hence the
-    // finiteness check (they are not durations).
+    // A bare number of seconds; `f64::from_str` also takes "inf" and "nan", which are not
+    // durations, while a number too large for an `f64` (`1e400`) is one, too large.
     if let Ok(x) = t.parse::<f64>() {
-        return if x.is_finite() {
-            from_secs(x)
-        } else {
-            Err(DurationError::Invalid)
+        let word = t.trim_start_matches('+').starts_with(['i', 'I', 'n', 'N']);
+        return match x {
+            _ if word => Err(DurationError::Invalid),
+            x if x.is_infinite() => Err(DurationError::TooLarge),
+            x => from_secs(x),
         };
+    }
+    // The terms decide what is a duration: `humantime` alone would also take digits split
+    // by spaces (`"1 0s"` as ten seconds), which no pattern an editor checks would accept.
+    let terms = decimal_terms(t);
+    if terms == Err(DurationError::Invalid) {
+        return terms;
     }
     match humantime::parse_duration(t) {
         Ok(d) => {
@@ -58,8 +71,70 @@ pub fn parse(s: &str) -> Result<Time, DurationError> {
                 .filter(|&m| m < NEVER)
                 .ok_or(DurationError::TooLarge)
         }
-        Err(_) => decimal_terms(t),
+        Err(_) => terms,
     }
+}
+
+/// The units of a term, with their length in microseconds: `humantime` 2.4's
+/// (`Unit::from_str`; a month is 30.44 days, a year 365.25 days, as there).
+pub const UNITS: &[(&str, f64)] = &[
+    ("nanos", 1e-3),
+    ("nsec", 1e-3),
+    ("ns", 1e-3),
+    ("usec", 1.0),
+    ("us", 1.0),
+    ("µs", 1.0),
+    ("millis", 1e3),
+    ("msec", 1e3),
+    ("ms", 1e3),
+    ("seconds", 1e6),
+    ("second", 1e6),
+    ("secs", 1e6),
+    ("sec", 1e6),
+    ("s", 1e6),
+    ("minutes", 60e6),
+    ("minute", 60e6),
+    ("min", 60e6),
+    ("mins", 60e6),
+    ("m", 60e6),
+    ("hours", 3600e6),
+    ("hour", 3600e6),
+    ("hr", 3600e6),
+    ("hrs", 3600e6),
+    ("h", 3600e6),
+    ("days", 86_400e6),
+    ("day", 86_400e6),
+    ("d", 86_400e6),
+    ("weeks", 604_800e6),
+    ("week", 604_800e6),
+    ("wk", 604_800e6),
+    ("wks", 604_800e6),
+    ("w", 604_800e6),
+    ("months", 2_630_016e6),
+    ("month", 2_630_016e6),
+    ("M", 2_630_016e6),
+    ("years", 31_557_600e6),
+    ("year", 31_557_600e6),
+    ("yr", 31_557_600e6),
+    ("yrs", 31_557_600e6),
+    ("y", 31_557_600e6),
+];
+
+/// What `str::trim` removes (Unicode `White_Space`), as a regular expression class that
+/// JavaScript's and Rust's regular expressions read alike (JavaScript's `\s` also has
+/// U+FEFF, and lacks U+0085).
+pub const WHITESPACE: &str =
+    r"[\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
+/// The strings [`parse`] reads as a duration, as an anchored regular expression in the
+/// syntax JSON Schema's `pattern` takes (ECMA-262, which Rust's `regex` reads alike here):
+/// a number of seconds, or terms of a decimal and a unit of [`UNITS`].
+pub fn pattern() -> String {
+    let ws = WHITESPACE;
+    let decimal = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)";
+    let units: Vec<&str> = UNITS.iter().map(|(u, _)| *u).collect();
+    let term = format!("{decimal}{ws}*(?:{})", units.join("|"));
+    format!(r"^{ws}*(?:\+?{decimal}(?:[eE][+-]?[0-9]+)?|{term}(?:{ws}*{term})*){ws}*$")
 }
 
 /// A duration for messages: `1m 30s`, `250ms`.
@@ -96,7 +171,8 @@ fn from_micros(us: f64) -> Result<Time, DurationError> {
     }
 }
 
-/// `1.5s`, `1m0.5s`, `0.5h 10m`: terms `<decimal><unit>`, optionally space-separated.
+/// `1.5s`, `1m0.5s`, `0.5h 10m`: terms `<decimal><unit>`, optionally space-separated, the
+/// unit maybe after spaces too.
 fn decimal_terms(t: &str) -> Result<Time, DurationError> {
     let mut rest = t;
     let mut micros = 0.0;
@@ -125,16 +201,7 @@ fn decimal_terms(t: &str) -> Result<Time, DurationError> {
 }
 
 fn unit_micros(unit: &str) -> Option<f64> {
-    Some(match unit {
-        "ns" | "nsec" => 1e-3,
-        "us" | "µs" | "usec" => 1.0,
-        "ms" | "msec" => 1e3,
-        "s" | "sec" | "secs" | "second" | "seconds" => 1e6,
-        "m" | "min" | "mins" | "minute" | "minutes" => 60e6,
-        "h" | "hr" | "hour" | "hours" => 3600e6,
-        "d" | "day" | "days" => 86400e6,
-        _ => return None,
-    })
+    UNITS.iter().find(|(u, _)| *u == unit).map(|(_, us)| *us)
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ mod placement_swarm;
 pub(crate) mod quantity;
 pub mod rollout;
 pub mod schema;
+mod schema_required;
 mod service;
 pub(crate) mod strategy;
 pub(crate) mod suggest;

@@ -141,30 +141,51 @@ fn exponent(s: &str) -> (i32, &str) {
     }
 }
 
+/// The suffixes of `resource.Quantity`, each as a fraction `num / den` of one.
+const SUFFIXES: &[(&str, u128, u128)] = &[
+    ("n", 1, 1_000_000_000),
+    ("u", 1, 1_000_000),
+    ("m", 1, 1_000),
+    ("k", 1_000, 1),
+    ("M", 1_000_000, 1),
+    ("G", 1_000_000_000, 1),
+    ("T", 1_000_000_000_000, 1),
+    ("P", 1_000_000_000_000_000, 1),
+    ("E", 1_000_000_000_000_000_000, 1),
+    ("Ki", 1 << 10, 1),
+    ("Mi", 1 << 20, 1),
+    ("Gi", 1 << 30, 1),
+    ("Ti", 1 << 40, 1),
+    ("Pi", 1 << 50, 1),
+    ("Ei", 1 << 60, 1),
+];
+
 /// The suffix as a fraction `num / den`.
 fn suffix_factor(suffix: &str) -> Result<(u128, u128), QuantityError> {
-    let decimal = |e: u32| Ok((10u128.pow(e), 1));
-    let binary = |e: u32| Ok((1u128 << e, 1));
-    match suffix {
-        "" => Ok((1, 1)),
-        "n" => Ok((1, 1_000_000_000)),
-        "u" => Ok((1, 1_000_000)),
-        "m" => Ok((1, 1_000)),
-        "k" => decimal(3),
-        "M" => decimal(6),
-        "G" => decimal(9),
-        "T" => decimal(12),
-        "P" => decimal(15),
-        "E" => decimal(18),
-        "Ki" => binary(10),
-        "Mi" => binary(20),
-        "Gi" => binary(30),
-        "Ti" => binary(40),
-        "Pi" => binary(50),
-        "Ei" => binary(60),
-        s if s.ends_with(['B', 'b']) => Err(QuantityError::ByteSuffix),
-        _ => Err(QuantityError::Invalid),
+    match SUFFIXES.iter().find(|(s, _, _)| *s == suffix) {
+        _ if suffix.is_empty() => Ok((1, 1)),
+        Some(&(_, num, den)) => Ok((num, den)),
+        None if suffix.ends_with(['B', 'b']) => Err(QuantityError::ByteSuffix),
+        None => Err(QuantityError::Invalid),
     }
+}
+
+/// The strings [`cpu_millis`] (or, with `memory`, [`memory_bytes`]) reads as a quantity,
+/// as an anchored regular expression in the syntax JSON Schema's `pattern` takes: an
+/// optional `+`, a decimal, an optional exponent, an optional suffix (for memory, none of
+/// a fraction of one: `n`, `u`, `m`), spaces around as `str::trim` removes them. Only the
+/// magnitude and the count of digits are the parser's alone.
+pub fn pattern(memory: bool) -> String {
+    let ws = super::duration::WHITESPACE;
+    let suffixes: Vec<&str> = SUFFIXES
+        .iter()
+        .filter(|(_, _, den)| !memory || *den == 1)
+        .map(|(s, _, _)| *s)
+        .collect();
+    format!(
+        r"^{ws}*\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?(?:{})?{ws}*$",
+        suffixes.join("|")
+    )
 }
 
 #[cfg(test)]

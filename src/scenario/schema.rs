@@ -7,12 +7,16 @@
 //! without a type (or a type left for a removed field) fails the build's tests. Every
 //! section has `additionalProperties: false`: a misspelt field is refused by the schema as
 //! by the parser. Choice fields list the values of the parser's own tables (`ORDERS`, …).
-//! Values are otherwise checked by type and range only; of the parser's cross-field rules,
+//! Durations and quantities written as strings carry the parser's own syntax as a
+//! `pattern` (`scenario::duration::pattern`, `scenario::quantity::pattern`); the fields the
+//! parser requires are `required` (`scenario::schema_required`). Values are otherwise
+//! checked by type and range only; of the parser's cross-field rules,
 //! only which orchestrator's fields go with the strategy is expressed ([`orchestrators`]:
 //! an `if` on the strategy's key, from the registry, and the fields the parser refuses
 //! with it, from its own lists); the others (`maxSurge` and `maxUnavailable` not both 0,
 //! …) are not.
 
+use super::schema_required as required;
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
 use super::{foreign_fields, placement, placement_foreign, service, strategy, traffic};
 use crate::cluster::runtime::RuntimeKind;
@@ -22,9 +26,12 @@ use serde_json::{Map, Value, json};
 /// What a field holds.
 #[derive(Debug, Clone, Copy)]
 pub enum Ty {
-    /// A duration: a number of seconds or a string (`"10s"`, `"1m30s"`, `never` where
-    /// allowed).
+    /// A duration: a number of seconds or a string (`"10s"`, `"1m30s"`), its syntax the
+    /// parser's own (`scenario::duration::pattern`).
     Duration,
+    /// A duration or `never` (a progress deadline that never passes, a node that never
+    /// recovers).
+    DurationOrNever,
     /// A latency distribution (a duration, or a one-key map of a distribution kind).
     Dist,
     /// A cpu quantity.
@@ -170,7 +177,7 @@ pub fn is_list(ty: Ty) -> bool {
 /// message names better where they are parsed).
 pub fn expected(ty: Ty) -> Option<&'static str> {
     Some(match ty {
-        Duration => super::duration::EXPECTED,
+        Duration | DurationOrNever => super::duration::EXPECTED,
         Dist => dist::EXPECTED,
         Cpu => super::quantity::CPU_EXPECTED,
         Memory => super::quantity::MEMORY_EXPECTED,
@@ -375,7 +382,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("faults", "eviction_after", Duration),
     ("node_failure", "at", Duration),
     ("node_failure", "node", AnyOf(&[Count, Str])),
-    ("node_failure", "recover_after", Duration),
+    ("node_failure", "recover_after", DurationOrNever),
     ("distribution", "constant", Duration),
     ("distribution", "uniform", Section("uniform")),
     ("distribution", "normal", Section("normal")),
@@ -418,8 +425,10 @@ fn schema_of(ty: Ty) -> Value {
     let def = |name: &str| json!({"$ref": format!("#/$defs/{name}")});
     match ty {
         Duration => def("duration"),
-        Dist => json!({"anyOf": [def("duration"), def("distribution")]}),
-        Cpu | Memory => json!({"type": ["number", "string"], "minimum": 0}),
+        DurationOrNever => json!({"anyOf": [def("duration"), never()]}),
+        Dist => json!({"anyOf": [def("duration"), never(), def("distribution")]}),
+        Cpu => quantity(false),
+        Memory => quantity(true),
         Count => json!({"type": "integer", "minimum": 0}),
         Number => json!({"type": "number"}),
         Probability => json!({"type": "number", "minimum": 0, "maximum": 1}),
@@ -444,6 +453,19 @@ fn schema_of(ty: Ty) -> Value {
         Axes => json!({"type": "object", "additionalProperties": {"type": "array"}}),
         AnyOf(tys) => json!({"anyOf": tys.iter().map(|t| schema_of(*t)).collect::<Vec<_>>()}),
     }
+}
+
+/// `never` as the parser reads it: the string trimmed.
+fn never() -> Value {
+    json!({"type": "string",
+           "pattern": format!("^{ws}*never{ws}*$", ws = super::duration::WHITESPACE)})
+}
+
+/// A cpu (or `memory`) quantity: a number, or a string of the parser's syntax
+/// (`scenario::quantity::pattern`).
+fn quantity(memory: bool) -> Value {
+    json!({"type": ["number", "string"], "minimum": 0,
+           "pattern": super::quantity::pattern(memory)})
 }
 
 /// Which orchestrator's fields go with the strategy, as the parser decides it: for each
@@ -537,17 +559,21 @@ pub fn schema() -> Value {
     defs.insert(
         "duration".into(),
         json!({"description": "a number of seconds, or \"250ms\", \"10s\", \"1m30s\", \"2h\"",
-               "type": ["number", "string"], "minimum": 0}),
+               "type": ["number", "string"], "minimum": 0,
+               "pattern": super::duration::pattern()}),
     );
     let mut root = Map::new();
     let types = types();
     for (name, fields) in sections() {
         let mut properties = Map::new();
         for field in fields {
-            let ty = types
+            let mut ty = types
                 .iter()
                 .find(|(s, f, _)| *s == name && *f == field)
                 .map_or(json!({}), |(_, _, ty)| schema_of(*ty));
+            if let Some(keys) = required::keys_of(name, field) {
+                ty["required"] = json!(keys);
+            }
             properties.insert(field.to_string(), ty);
         }
         let mut section = json!({"type": "object", "properties": properties,
@@ -556,6 +582,7 @@ pub fn schema() -> Value {
             section["minProperties"] = json!(1);
             section["maxProperties"] = json!(1);
         }
+        required::mark(name, &mut section);
         if name == "scenario" {
             root = section.as_object().cloned().unwrap_or_default();
         } else {

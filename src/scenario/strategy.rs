@@ -162,7 +162,8 @@ pub(crate) fn kubernetes(o: &Obj) -> KubernetesStrategy {
 }
 
 pub(super) fn progress_deadline(n: &Node, min_ready: Time) -> Option<Option<Time>> {
-    if n.value().as_str() == Some("never") {
+    // Trimmed, as every other `never` is read (a distribution's, `recover_after`).
+    if n.value().as_str().map(str::trim) == Some("never") {
         return Some(None);
     }
     let t = n.duration_or(r#"a duration ("600s", "10m", a number of seconds) or `never`"#)?;

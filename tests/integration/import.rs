@@ -303,19 +303,19 @@ fn bad_manifests_exit_2_with_a_clear_message() {
         (
             "nodeploy.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-            "nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): found document 1: ConfigMap c",
+            "nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): found document 1 at line 1: ConfigMap c",
         ),
         // A compose file whose services are none (or only `x-` extensions) holds a
         // document: it is the services that are missing.
         (
             "noservices.yaml",
             "services: {}\n",
-            "noservices.yaml: (file): nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): found document 1: a compose file with no service under `services:`",
+            "noservices.yaml: (file): nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose service): found document 1 at line 1: a compose file with no service under `services:`",
         ),
         (
             "extensions.yaml",
             "services:\n  x-common: {image: a}\n",
-            "found document 1: a compose file with no service under `services:`",
+            "found document 1 at line 1: a compose file with no service under `services:`",
         ),
         (
             "comments.yaml",
@@ -752,7 +752,7 @@ fn a_failed_import_still_tells_what_it_skipped_and_left_out() {
         assert!(out.get_output().stdout.is_empty());
         String::from_utf8_lossy(&out.get_output().stderr).into_owned()
     };
-    let skipped = "skipped: k8s.yaml: document 1: Service web\nskipped: k8s.yaml: document 2: \
+    let skipped = "skipped: k8s.yaml: document 1 at line 1: Service web\nskipped: k8s.yaml: document 2 at line 4: \
                    Deployment api (apiVersion extensions/v1beta1: only apps/v1 is read)\n";
     let left_out = "not simulated: k8s.yaml (Deployment web): spec.template.spec.containers.0.env: \
                     no scenario field says this\n";

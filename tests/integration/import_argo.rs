@@ -151,9 +151,9 @@ fn the_router_canary_lands_field_by_field() {
     assert_eq!(
         found.skipped,
         [
-            "document 1: Service shop-canary",
-            "document 2: AnalysisTemplate success-rate (read where a Rollout names it)",
-            "document 3: AnalysisTemplate latency (read where a Rollout names it)",
+            "document 1 at line 4: Service shop-canary",
+            "document 2 at line 11: AnalysisTemplate success-rate (read where a Rollout names it)",
+            "document 3 at line 34: AnalysisTemplate latency (read where a Rollout names it)",
         ]
     );
     let text = &found.candidates[0].outcome.as_ref().unwrap().text;
@@ -366,7 +366,7 @@ fn a_workload_ref_takes_the_deployments_pod_template() {
     );
     assert_eq!(
         found.skipped,
-        ["document 2: Deployment web (the pod template of a Rollout's workloadRef, read there)"]
+        ["document 2 at line 9: Deployment web (the pod template of a Rollout's workloadRef, read there)"]
     );
     let e = import_error(&text.replace("name: web, scaleDown", "name: api, scaleDown"));
     assert!(

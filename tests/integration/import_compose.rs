@@ -185,10 +185,10 @@ fn two_services_of_one_name_in_one_file_name_the_file_and_documents() {
     assert_eq!(
         import_error(text),
         [
-            "services.web: `web` names two scenarios of m.yaml: document 1 (compose service \
-             web) and document 2 (compose service web), counted from 1 as `---` separates \
-             them. A scenario is picked (`--name`) and written (`--out DIR`) by its name: \
-             rename one, or put them in separate files"
+            "services.web: `web` names two scenarios of m.yaml: document 1 at line 1 (compose \
+             service web) and document 2 at line 3 (compose service web), counted from 1 as \
+             `---` separates them, empty ones included. A scenario is picked (`--name`) and \
+             written (`--out DIR`) by its name: rename one, or put them in separate files"
         ]
     );
 }

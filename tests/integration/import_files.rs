@@ -329,7 +329,7 @@ fn what_an_unread_file_may_hold_is_not_claimed_missing() {
         ],
     );
     // The document skipped is told, as an import that succeeds tells it.
-    let skipped = "skipped: config.yaml: document 1: ConfigMap c\n";
+    let skipped = "skipped: config.yaml: document 1 at line 1: ConfigMap c\n";
     let err = refused(dir, &["config.yaml", "templates.yaml"]);
     assert_eq!(
         err,

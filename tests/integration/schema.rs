@@ -1,175 +1,12 @@
 //! `rollout-sim schema` against the parser: every shipped scenario validates, every field
-//! the parser accepts is in the schema, and a misspelt field is refused by both.
-//!
-//! The validator is a small one for the keywords the schema uses; a keyword it does not
-//! know fails the test rather than passing silently.
+//! the parser accepts is in the schema, and a misspelt field is refused by both (the
+//! validator: `schema_validator.rs`; values and required fields: `schema_values.rs`).
 
+use super::schema_validator::{errors, tree};
 use rollout_sim::scenario::import::import_str;
 use rollout_sim::scenario::{Format, load_str, schema::schema};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::path::Path;
-
-/// Errors of `v` against `s` (empty: valid), each with its path.
-fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<String>) {
-    // The scenario's own depth is small; the schema's `$ref`s do not recurse without data.
-    let s = match s {
-        Value::Object(s) => s,
-        // `false`: nothing is valid here (a field that may not be given).
-        Value::Bool(true) => return,
-        Value::Bool(false) => return errors.push(format!("{path}: not allowed here")),
-        _ => panic!("schema at {path} is not an object"),
-    };
-    let valid = |sub: &Value| {
-        let mut e = Vec::new();
-        validate(root, sub, v, path, &mut e);
-        e.is_empty()
-    };
-    for (k, sub) in s {
-        match k.as_str() {
-            "$schema" | "title" | "description" | "$defs" | "then" | "else" => {}
-            "if" => {
-                let branch = if valid(sub) { "then" } else { "else" };
-                if let Some(b) = s.get(branch) {
-                    validate(root, b, v, path, errors);
-                }
-            }
-            "allOf" => {
-                for sub in sub.as_array().unwrap() {
-                    validate(root, sub, v, path, errors);
-                }
-            }
-            "$ref" => {
-                let name = sub.as_str().unwrap().trim_start_matches("#/$defs/");
-                validate(root, &root["$defs"][name], v, path, errors);
-            }
-            "type" => {
-                let types: Vec<&str> = match sub {
-                    Value::String(t) => vec![t.as_str()],
-                    Value::Array(ts) => ts.iter().map(|t| t.as_str().unwrap()).collect(),
-                    _ => panic!("bad type"),
-                };
-                if !types.iter().any(|t| has_type(v, t)) {
-                    errors.push(format!("{path}: expected {types:?}, got {v}"));
-                }
-            }
-            "minimum" => {
-                if v.as_f64().is_some_and(|x| x < sub.as_f64().unwrap()) {
-                    errors.push(format!("{path}: below minimum"));
-                }
-            }
-            "maximum" => {
-                if v.as_f64().is_some_and(|x| x > sub.as_f64().unwrap()) {
-                    errors.push(format!("{path}: above maximum"));
-                }
-            }
-            "pattern" => {
-                assert_eq!(sub, "^[0-9]+%$", "a pattern this validator does not know");
-                if let Some(t) = v.as_str() {
-                    let ok = t
-                        .strip_suffix('%')
-                        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
-                    if !ok {
-                        errors.push(format!("{path}: does not match {sub}"));
-                    }
-                }
-            }
-            "properties"
-            | "additionalProperties"
-            | "required"
-            | "minProperties"
-            | "maxProperties" => object_keyword(root, s, k, v, path, errors),
-            "items" => {
-                if let Value::Array(items) = v {
-                    for (i, item) in items.iter().enumerate() {
-                        validate(root, sub, item, &format!("{path}.{i}"), errors);
-                    }
-                }
-            }
-            "enum" => {
-                if !sub.as_array().unwrap().contains(v) {
-                    errors.push(format!("{path}: {v} is none of {sub}"));
-                }
-            }
-            "anyOf" => {
-                let ok = sub.as_array().unwrap().iter().any(valid);
-                if !ok {
-                    errors.push(format!("{path}: matches none of anyOf"));
-                }
-            }
-            other => panic!("keyword `{other}` is not known to this validator"),
-        }
-    }
-}
-
-fn object_keyword(
-    root: &Value,
-    s: &Map<String, Value>,
-    k: &str,
-    v: &Value,
-    path: &str,
-    errors: &mut Vec<String>,
-) {
-    let Value::Object(map) = v else { return };
-    let props = s.get("properties").and_then(Value::as_object);
-    match k {
-        "properties" => {
-            for (name, sub) in props.unwrap() {
-                if let Some(x) = map.get(name) {
-                    validate(root, sub, x, &format!("{path}.{name}"), errors);
-                }
-            }
-        }
-        "additionalProperties" => {
-            for (name, x) in map {
-                if props.is_some_and(|p| p.contains_key(name)) {
-                    continue;
-                }
-                match &s[k] {
-                    Value::Bool(false) => errors.push(format!("{path}.{name}: not allowed")),
-                    sub => validate(root, sub, x, &format!("{path}.{name}"), errors),
-                }
-            }
-        }
-        "required" => {
-            for r in s[k].as_array().unwrap() {
-                if !map.contains_key(r.as_str().unwrap()) {
-                    errors.push(format!("{path}: missing {r}"));
-                }
-            }
-        }
-        "minProperties" if (map.len() as u64) < s[k].as_u64().unwrap() => {
-            errors.push(format!("{path}: too few properties"))
-        }
-        "maxProperties" if (map.len() as u64) > s[k].as_u64().unwrap() => {
-            errors.push(format!("{path}: too many properties"))
-        }
-        _ => {}
-    }
-}
-
-fn has_type(v: &Value, t: &str) -> bool {
-    match t {
-        "object" => v.is_object(),
-        "array" => v.is_array(),
-        "string" => v.is_string(),
-        "boolean" => v.is_boolean(),
-        "null" => v.is_null(),
-        "number" => v.is_number(),
-        "integer" => v.as_f64().is_some_and(|f| f.fract() == 0.0),
-        other => panic!("type {other}"),
-    }
-}
-
-fn errors(tree: &Value) -> Vec<String> {
-    let s = schema();
-    let mut e = Vec::new();
-    validate(&s, &s, tree, "", &mut e);
-    e
-}
-
-fn tree(text: &str) -> Value {
-    serde_saphyr::from_str(text).unwrap()
-}
 
 #[test]
 fn every_shipped_scenario_validates() {
@@ -252,7 +89,7 @@ fn imported_placement_fields_validate_for_every_kubelet_strategy() {
 }
 
 /// Scenarios that between them give every field of every section (the parser accepts each).
-fn every_field() -> Vec<String> {
+pub(super) fn every_field() -> Vec<String> {
     let a = r#"
 name: a
 description: d
@@ -443,14 +280,14 @@ strategy:
 }
 
 /// Loads `text` as a scenario in `dir` (where the CSV files are).
-fn load(dir: &Path, text: &str) -> Result<(), String> {
+pub(super) fn load(dir: &Path, text: &str) -> Result<(), String> {
     let origin = dir.join("s.yaml");
     load_str(text, origin.to_str().unwrap(), Format::Yaml, &[])
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
 
-fn csv_dir() -> tempfile::TempDir {
+pub(super) fn csv_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t.csv"), "s\n1\n2\n").unwrap();
     std::fs::write(dir.path().join("rate.csv"), "t,rps\n0,10\n").unwrap();
@@ -458,7 +295,7 @@ fn csv_dir() -> tempfile::TempDir {
 }
 
 /// Every key path of a tree (an explicit stack), as (path, parent path, key).
-fn keys(v: &Value) -> Vec<(Vec<String>, String)> {
+pub(super) fn keys(v: &Value) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     let mut stack: Vec<(Vec<String>, &Value)> = vec![(Vec::new(), v)];
     while let Some((path, v)) = stack.pop() {

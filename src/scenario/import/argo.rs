@@ -20,6 +20,7 @@
 //! cannot run (`experiment`, `plugin`) are left out and reported; a step of no known kind
 //! is an error. Everything else not mapped is reported by [`Draft::finish`].
 
+use super::api_fields::Api;
 use super::argo_analysis::{self, Ctx};
 use super::draft::{Draft, Src};
 use super::render::compact;
@@ -183,7 +184,7 @@ fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
     };
     pod::template(&dspec, "Deployment", d);
     if let Some(t) = dspec.get("template") {
-        d.finish(&t, |_| false);
+        d.finish(&t, |_| false, Api::Opaque);
     }
     d.comment(
         "service",

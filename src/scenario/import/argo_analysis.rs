@@ -18,6 +18,7 @@
 //! any other provider or query is an error at its path, or, with
 //! [`super::Options::drop_unknown_metrics`], a metric left out and reported.
 
+use super::api_fields::Api;
 use super::draft::{Draft, Src};
 use super::query;
 use super::render::compact;
@@ -127,7 +128,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value
                 metrics.push(v);
             }
         }
-        d.finish(&t, |_| false);
+        d.finish(&t, |_| false, Api::Opaque);
     }
     if metrics.is_empty() {
         return None;

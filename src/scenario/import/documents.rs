@@ -58,6 +58,84 @@ pub(super) fn documents(text: &str, format: Format) -> Result<Vec<Value>, Unread
     }
 }
 
+/// Where a document begins: its number, counted from 1 over every document of the file as
+/// YAML counts them (each `---` begins one, an empty one included, as a reader counts the
+/// separators), and the line of its start when known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Place {
+    pub number: usize,
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "document {}", self.number)?;
+        match self.line {
+            Some(line) => write!(f, " at line {line}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The places of the `kept` documents [`documents`] returned from `text`, in order.
+/// The YAML reader leaves out empty documents (`---` followed by nothing, or `null`), as
+/// `kubectl apply` does (cli-runtime `StreamVisitor.Visit` skips an empty or `null`
+/// document); kubectl's messages then name the object, not its number. Numbering only the
+/// documents kept would call the Deployment after an empty one "document 2" where a reader
+/// counting the `---` sees the third, so the file's documents are counted here from the
+/// parser's events, empty ones included, with the line each begins at. Should the two
+/// readings ever disagree on which documents are empty, the kept ones are numbered in
+/// order, without lines.
+pub(super) fn places(text: &str, kept: usize) -> Vec<Place> {
+    counted(text)
+        .filter(|all| all.iter().filter(|(_, empty)| !empty).count() == kept)
+        .map(|all| {
+            all.into_iter()
+                .filter(|(_, empty)| !empty)
+                .map(|(place, _)| place)
+                .collect()
+        })
+        .unwrap_or_else(|| {
+            (1..=kept)
+                .map(|number| Place { number, line: None })
+                .collect()
+        })
+}
+
+/// Every document of `text` with whether it is empty (its root a plain null scalar with no
+/// tag), or `None` if the text does not parse.
+fn counted(text: &str) -> Option<Vec<(Place, bool)>> {
+    use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+    let mut out: Vec<(Place, bool)> = Vec::new();
+    // Whether the next node event is a document's root.
+    let mut at_root = false;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.ok()?;
+        match event {
+            Event::DocumentStart(..) => {
+                let place = Place {
+                    number: out.len() + 1,
+                    line: Some(span.start.line()),
+                };
+                out.push((place, false));
+                at_root = true;
+            }
+            Event::Scalar(value, style, _, tag) if at_root => {
+                let null = matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL");
+                if let Some(last) = out.last_mut() {
+                    last.1 = style == ScalarStyle::Plain && tag.is_none() && null;
+                }
+                at_root = false;
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(..) => {
+                at_root = false;
+            }
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
 /// The error of the file `text` from `origin`, unreadable for `why`. A non-finite number is
 /// named by its object and field, as the importer names other bad values.
 pub(super) fn unreadable(text: &str, origin: &str, why: Unreadable) -> ScenarioError {

@@ -11,6 +11,8 @@
 use super::super::error::Problem;
 use super::super::load_tree::apply_overrides;
 use super::super::overrides::Override;
+use super::super::suggest;
+use super::api_fields::Api;
 use serde_json::{Map, Value};
 
 /// A node of a manifest with its dotted path (`spec.template.spec.containers.0`).
@@ -278,12 +280,16 @@ impl Draft {
 
     /// Reports every field of `doc` that nothing read, at the topmost unread path (a whole
     /// `env:` list is one line, not one per variable). `skip` names keys that are never
-    /// reported (compose `x-` extensions, which Docker itself ignores).
-    pub fn finish(&mut self, doc: &Src, skip: fn(&str) -> bool) {
-        // An explicit stack: the manifest's depth is the user's to choose.
-        let mut stack: Vec<Src> = vec![doc.clone()];
+    /// reported (compose `x-` extensions, which Docker itself ignores). `api` is the
+    /// document's type where its field names are known ([`Api::Opaque`] where not): an
+    /// unread key that its object's type does not have is not a field left out but a
+    /// misspelling, an error with a "did you mean" (see [`super::api_fields`]).
+    pub fn finish(&mut self, doc: &Src, skip: fn(&str) -> bool, api: Api) {
+        // An explicit stack: the manifest's depth is the user's to choose. Each node with
+        // its type, or `Err` with its object's type when that type has no such field.
+        let mut stack: Vec<(Src, Result<Api, (Api, &str)>)> = vec![(doc.clone(), Ok(api))];
         let mut found: Vec<Problem> = Vec::new();
-        while let Some(node) = stack.pop() {
+        while let Some((node, ty)) = stack.pop() {
             if self.covers(&node.path) {
                 continue;
             }
@@ -292,20 +298,33 @@ impl Draft {
                 .iter()
                 .any(|r| node.path.is_empty() || r.starts_with(&format!("{}.", node.path)));
             if !below {
-                found.push(Problem::new(
-                    node.path.clone(),
-                    "no scenario field says this",
-                ));
+                match ty {
+                    Ok(ty) => {
+                        found.push(Problem::new(
+                            node.path.clone(),
+                            "no scenario field says this",
+                        ));
+                        // Left out whole, yet a misspelling inside is still one
+                        // (`affinity: {podAntiAfinity: …}`).
+                        self.errors.extend(unknown_below(&node, ty));
+                    }
+                    Err((parent, key)) => self.errors.push(unknown_field(&node, key, parent)),
+                }
                 continue;
             }
-            let children: Vec<Src> = match node.value {
+            let ty = ty.unwrap_or(Api::Opaque);
+            let children: Vec<(Src, Result<Api, (Api, &str)>)> = match node.value {
                 Value::Object(_) => node
                     .entries()
                     .into_iter()
                     .filter(|(k, _)| !skip(k))
-                    .map(|(_, s)| s)
+                    .map(|(k, s)| (s, ty.child(k).ok_or((ty, k))))
                     .collect(),
-                _ => node.items(),
+                _ => node
+                    .items()
+                    .into_iter()
+                    .map(|s| (s, Ok(ty.child("0").unwrap_or(Api::Opaque))))
+                    .collect(),
             };
             stack.extend(children.into_iter().rev());
         }
@@ -324,6 +343,45 @@ impl Draft {
                     .is_some_and(|rest| rest.starts_with('.'))
         })
     }
+}
+
+/// The errors of the keys under `node` (of type `ty`) that their object's type does not
+/// have, at any depth the types are known.
+fn unknown_below(node: &Src, ty: Api) -> Vec<Problem> {
+    let mut out = Vec::new();
+    // An explicit stack: the manifest's depth is the user's to choose.
+    let mut stack = vec![(node.clone(), ty)];
+    while let Some((node, ty)) = stack.pop() {
+        // A value of another shape than its type is the converter's to refuse.
+        let children: Vec<(&str, Src)> = match (node.value, ty) {
+            (Value::Object(_), Api::Struct(_)) => node.entries(),
+            (Value::Array(_), Api::ListOf(_)) => {
+                node.items().into_iter().map(|s| ("0", s)).collect()
+            }
+            _ => continue,
+        };
+        for (key, child) in children.into_iter().rev() {
+            match ty.child(key) {
+                Some(t) => stack.push((child, t)),
+                None => out.push(unknown_field(&child, key, ty)),
+            }
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// The error of `node` at `key`, a key its object's type `parent` does not have: "unknown field",
+/// with the closest field name, as `run` words an unknown scenario field.
+fn unknown_field(node: &Src, key: &str, parent: Api) -> Problem {
+    Problem::new(
+        node.path.clone(),
+        format!(
+            "unknown field `{key}`{} (the Kubernetes API has no such field: `kubectl apply` \
+             refuses it, \"strict decoding error: unknown field\")",
+            suggest::hint(key, &parent.names())
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -382,7 +440,7 @@ mod tests {
             .get("containers")
             .unwrap();
         d.read(&c0.items()[0].get("image").unwrap());
-        d.finish(&root, |k| k.starts_with("x-"));
+        d.finish(&root, |k| k.starts_with("x-"), Api::Opaque);
         let paths: Vec<&str> = d.unsupported.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
             paths,

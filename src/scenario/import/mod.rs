@@ -17,6 +17,8 @@
 //! imported whatever the others' problems, one result a file ([`import_files`]), so a
 //! folder of manifests is told all its problems in one run too.
 
+mod affinity;
+mod api_fields;
 mod argo;
 mod argo_analysis;
 mod compose;
@@ -28,6 +30,7 @@ mod load_back;
 mod pod;
 mod query;
 mod render;
+mod selector;
 mod spread;
 mod units;
 
@@ -36,8 +39,9 @@ pub use defaults::resize_pool;
 use super::error::{Problem, ScenarioError};
 use super::load::{self, Format};
 use super::overrides::Override;
+use api_fields::Api;
 use defaults::Controller;
-use documents::{DocKind, doc_kind, documents, unreadable};
+use documents::{DocKind, Place, doc_kind, documents, places, unreadable};
 use draft::{Draft, Src};
 use serde_json::Value;
 use std::io::Write;
@@ -304,9 +308,19 @@ pub fn import_files(
     let out: Vec<Result<Found, ScenarioError>> = inputs
         .iter()
         .zip(&all_docs)
-        .map(|(input, docs)| match docs {
-            Ok(docs) => Ok(import_docs(docs, input.origin, &ctx, &templates_of)),
-            Err(e) => Err(e.clone()),
+        .map(|(input, docs)| match (docs, input.text) {
+            (Ok(docs), Ok(text)) => {
+                let places = places(text, docs.len());
+                Ok(import_docs(
+                    docs,
+                    &places,
+                    input.origin,
+                    &ctx,
+                    &templates_of,
+                ))
+            }
+            (Ok(_), Err(e)) => Err(e.clone()),
+            (Err(e), _) => Err(e.clone()),
         })
         .collect();
     let read: Vec<&Found> = out.iter().flatten().collect();
@@ -338,19 +352,20 @@ pub fn import_files(
     Ok(out)
 }
 
-/// The candidates and skipped documents of one file. `templates_of` names the
-/// Deployments a Rollout's `workloadRef` uses as its pod template.
+/// The candidates and skipped documents of one file, whose documents begin at `places`.
+/// `templates_of` names the Deployments a Rollout's `workloadRef` uses as its pod template.
 fn import_docs(
     docs: &[Value],
+    places: &[Place],
     origin: &str,
     ctx: &argo_analysis::Ctx,
     templates_of: &[&str],
 ) -> Found {
     let mut found = Found::default();
-    // The document of each candidate, counted from 0.
-    let mut doc_of: Vec<usize> = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
-        let at = format!("document {}", i + 1);
+    // The document of each candidate.
+    let mut doc_of: Vec<Place> = Vec::new();
+    for (doc, &place) in docs.iter().zip(places) {
+        let at = place.to_string();
         let name = doc
             .pointer("/metadata/name")
             .and_then(Value::as_str)
@@ -377,12 +392,15 @@ fn import_docs(
                     (Err(refused), Vec::new())
                 } else {
                     import_one(doc, origin, &what, ctx.opts, |src, d| {
-                        if kind == "Rollout" {
+                        // A Rollout's own fields are Argo's (a CRD), not checked by name.
+                        let api = if kind == "Rollout" {
                             argo::rollout(src, name, ctx, d);
+                            Api::Opaque
                         } else {
                             kubernetes::deployment(src, name, d);
-                        }
-                        d.finish(src, |_| false);
+                            api_fields::DEPLOYMENT
+                        };
+                        d.finish(src, |_| false, api);
                         defaults::fill(d, Controller::Kubernetes);
                     })
                 };
@@ -421,7 +439,7 @@ fn import_docs(
                     let (outcome, unsupported) =
                         import_one(doc, origin, &what, ctx.opts, |src, d| {
                             compose::service(src, &name, d);
-                            d.finish(src, compose::is_extension);
+                            d.finish(src, compose::is_extension, Api::Opaque);
                             defaults::fill(d, Controller::Swarm);
                         });
                     let candidate = Candidate::new(name, what, outcome, unsupported);
@@ -432,7 +450,7 @@ fn import_docs(
                 "{at}: neither a Kubernetes object (apiVersion, kind) nor a compose file (services)"
             )),
         }
-        doc_of.resize(found.candidates.len(), i);
+        doc_of.resize(found.candidates.len(), place);
     }
     refuse_same_names(&mut found, &doc_of, origin);
     found
@@ -440,9 +458,8 @@ fn import_docs(
 
 /// Two scenarios of one file with one name: a scenario is picked (`--name`) and written
 /// (`--out DIR`, `NAME.yaml`) by its name, so the second is refused, naming the file and
-/// both documents (counted from 1, as `---` separates them). Across files the `import`
-/// command says so itself.
-fn refuse_same_names(found: &mut Found, doc_of: &[usize], origin: &str) {
+/// both documents ([`Place`]). Across files the `import` command says so itself.
+fn refuse_same_names(found: &mut Found, doc_of: &[Place], origin: &str) {
     for k in 1..found.candidates.len() {
         let name = found.candidates[k].name.clone();
         let Some(j) = (0..k).find(|&j| found.candidates[j].name == name) else {
@@ -455,12 +472,11 @@ fn refuse_same_names(found: &mut Found, doc_of: &[usize], origin: &str) {
             "metadata.name".to_string()
         };
         let message = format!(
-            "`{name}` names two scenarios of {origin}: document {} ({first}) and document {} \
-             ({what}), counted from 1 as `---` separates them. A scenario is picked \
-             (`--name`) and written (`--out DIR`) by its name: rename one, or put them in \
-             separate files",
-            doc_of[j] + 1,
-            doc_of[k] + 1,
+            "`{name}` names two scenarios of {origin}: {} ({first}) and {} ({what}), \
+             counted from 1 as `---` separates them, empty ones included. A scenario is \
+             picked (`--name`) and written (`--out DIR`) by its name: rename one, or put \
+             them in separate files",
+            doc_of[j], doc_of[k],
         );
         let refused = error(origin, what, &path, &message);
         found.candidates[k].refuse(refused);

@@ -8,7 +8,8 @@
 //! | the first container's `readinessProbe`, `livenessProbe`, `startupProbe` timings | `service.*Probe` |
 //! | the first container's `lifecycle.preStop` `sleep` (or `exec` `sleep N`) | `service.pre_stop` |
 //! | the first container's `image` | `service.versions.*.image` |
-//! | `nodeSelector`, `affinity`, `tolerations` | the same names under `service` (checked there; see docs/placement.md) |
+//! | `nodeSelector`, `tolerations`, `affinity.nodeAffinity`'s required terms | the same names under `service` (checked there; see docs/placement.md) |
+//! | the rest of `affinity` (preferences, pod affinity and anti-affinity) | left out and reported, or refused where it decides where the workload's own pods go (see [`affinity`]) |
 //! | `topologySpreadConstraints` | `service.topologySpreadConstraints`, those whose `labelSelector` matches the template's own labels (see [`spread`]) |
 //!
 //! A request left out where a limit is given is the limit, as the API server defaults it
@@ -16,6 +17,8 @@
 
 use super::super::health::PROBE_FIELDS;
 use super::super::quantity;
+use super::affinity;
+use super::api_fields;
 use super::draft::{Draft, Src};
 use super::render;
 use super::spread;
@@ -60,10 +63,13 @@ fn pod(spec: &Src, labels: Option<&Src>, d: &mut Draft) {
     if let Some(g) = spec.get("terminationGracePeriodSeconds") {
         d.map_integer("service.terminationGracePeriodSeconds", &g);
     }
-    for key in ["nodeSelector", "affinity", "tolerations"] {
+    for key in ["nodeSelector", "tolerations"] {
         if let Some(v) = spec.get(key) {
             d.copy_tree(&format!("service.{key}"), &v);
         }
+    }
+    if let Some(a) = spec.get("affinity") {
+        affinity::affinity(&a, labels, d);
     }
     if let Some(list) = spec.get("topologySpreadConstraints") {
         spread::constraints(&list, labels, d);
@@ -201,9 +207,13 @@ fn pre_stop(hook: &Src, d: &mut Draft) {
             return d.derived("service.pre_stop", units::seconds_text(secs), &cmd);
         }
     }
-    d.unsupported(
-        hook,
-        "only a `sleep` preStop hook (or `exec` of `sleep N`) has a known \
-         duration; set service.pre_stop to how long this one takes",
-    );
+    // A key no handler has (`slep`) is left for `Draft::finish` to refuse as misspelt.
+    let real = |(k, _): &(&str, Src)| api_fields::LIFECYCLE_HANDLER.child(k).is_some();
+    if hook.entries().iter().all(real) {
+        d.unsupported(
+            hook,
+            "only a `sleep` preStop hook (or `exec` of `sleep N`) has a known \
+             duration; set service.pre_stop to how long this one takes",
+        );
+    }
 }

@@ -45,7 +45,7 @@ impl StrategyDef for Def {
     const SCHEMA_TYPES: FieldTypes = &[
         ("kubernetes", "strategy", Section("deployment_strategy")),
         ("kubernetes", "minReadySeconds", Duration),
-        ("kubernetes", "progressDeadlineSeconds", Duration),
+        ("kubernetes", "progressDeadlineSeconds", DurationOrNever),
         ("kubernetes", "autoRollback", Bool),
         ("kubernetes", "revisionHistoryLimit", Count),
         (

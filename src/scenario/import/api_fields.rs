@@ -1,0 +1,229 @@
+//! The field names of the Kubernetes API types a Deployment import walks, so that a field
+//! the import leaves out is told apart: one the API has (`env`, `imagePullPolicy`) is
+//! reported as not simulated; a key no API type has (`maxUnavailabe`) is a misspelling,
+//! refused with a "did you mean" as `run` refuses an unknown scenario field.
+//!
+//! That is what `kubectl apply` does with it: its `--validate` defaults to `strict`
+//! (server-side field validation, KEP-2885, stable since Kubernetes 1.27), and the API
+//! server refuses the object (`strict decoding error: unknown field
+//! "spec.strategy.rollingUpdate.maxUnavailabe"`), where a silent "not simulated" would let
+//! a typo pass for a setting the simulator merely leaves out.
+//!
+//! Source: kubernetes/api v0.36.3 (Kubernetes 1.36), the `json` tags of `apps/v1/types.go`
+//! (`Deployment`, `DeploymentSpec`, `DeploymentStrategy`, `RollingUpdateDeployment`) and
+//! `core/v1/types.go` (`PodTemplateSpec`, `PodSpec`, `Container`, `Probe` with its inline
+//! `ProbeHandler`, `Lifecycle`, `LifecycleHandler`, `ResourceRequirements`, `Affinity`,
+//! `NodeAffinity`, `PodAffinity`, `PodAntiAffinity`). Only the types the import reads into
+//! are listed; below any other field (`env`, `volumes`, `securityContext`, `metadata`)
+//! nothing is checked, since nothing there is read.
+
+/// What a manifest value is, as far as the import checks its keys.
+#[derive(Debug, Clone, Copy)]
+pub enum Api {
+    /// An object with exactly these fields, each with its own type.
+    Struct(&'static [(&'static str, Api)]),
+    /// A list of items of one type.
+    ListOf(&'static Api),
+    /// A value whose keys are not checked (free keys, or a type not listed here).
+    Opaque,
+}
+
+use Api::{ListOf, Opaque, Struct};
+
+impl Api {
+    /// The type of the child `key` (an item number in a list); `None` when `key` is a field
+    /// this struct does not have.
+    pub fn child(self, key: &str) -> Option<Api> {
+        match self {
+            Struct(fields) => fields.iter().find(|(k, _)| *k == key).map(|(_, t)| *t),
+            ListOf(item) => Some(*item),
+            Opaque => Some(Opaque),
+        }
+    }
+
+    /// The field names of a struct (none for the other kinds).
+    pub fn names(self) -> Vec<&'static str> {
+        match self {
+            Struct(fields) => fields.iter().map(|(k, _)| *k).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `apps/v1` `Deployment` (with `TypeMeta`'s `apiVersion` and `kind`).
+pub const DEPLOYMENT: Api = Struct(&[
+    ("apiVersion", Opaque),
+    ("kind", Opaque),
+    ("metadata", Opaque),
+    ("spec", DEPLOYMENT_SPEC),
+    ("status", Opaque),
+]);
+
+const DEPLOYMENT_SPEC: Api = Struct(&[
+    ("replicas", Opaque),
+    ("selector", Opaque),
+    ("template", POD_TEMPLATE),
+    ("strategy", DEPLOYMENT_STRATEGY),
+    ("minReadySeconds", Opaque),
+    ("revisionHistoryLimit", Opaque),
+    ("paused", Opaque),
+    ("progressDeadlineSeconds", Opaque),
+]);
+
+const DEPLOYMENT_STRATEGY: Api = Struct(&[
+    ("type", Opaque),
+    (
+        "rollingUpdate",
+        Struct(&[("maxUnavailable", Opaque), ("maxSurge", Opaque)]),
+    ),
+]);
+
+const POD_TEMPLATE: Api = Struct(&[("metadata", Opaque), ("spec", POD_SPEC)]);
+
+const POD_SPEC: Api = Struct(&[
+    ("volumes", Opaque),
+    ("initContainers", Opaque),
+    ("containers", ListOf(&CONTAINER)),
+    ("ephemeralContainers", Opaque),
+    ("restartPolicy", Opaque),
+    ("terminationGracePeriodSeconds", Opaque),
+    ("activeDeadlineSeconds", Opaque),
+    ("dnsPolicy", Opaque),
+    ("nodeSelector", Opaque),
+    ("serviceAccountName", Opaque),
+    ("serviceAccount", Opaque),
+    ("automountServiceAccountToken", Opaque),
+    ("nodeName", Opaque),
+    ("hostNetwork", Opaque),
+    ("hostPID", Opaque),
+    ("hostIPC", Opaque),
+    ("shareProcessNamespace", Opaque),
+    ("securityContext", Opaque),
+    ("imagePullSecrets", Opaque),
+    ("hostname", Opaque),
+    ("subdomain", Opaque),
+    ("affinity", AFFINITY),
+    ("schedulerName", Opaque),
+    ("tolerations", Opaque),
+    ("hostAliases", Opaque),
+    ("priorityClassName", Opaque),
+    ("priority", Opaque),
+    ("dnsConfig", Opaque),
+    ("readinessGates", Opaque),
+    ("runtimeClassName", Opaque),
+    ("enableServiceLinks", Opaque),
+    ("preemptionPolicy", Opaque),
+    ("overhead", Opaque),
+    ("topologySpreadConstraints", Opaque),
+    ("setHostnameAsFQDN", Opaque),
+    ("os", Opaque),
+    ("hostUsers", Opaque),
+    ("schedulingGates", Opaque),
+    ("resourceClaims", Opaque),
+    ("resources", Opaque),
+    ("hostnameOverride", Opaque),
+    ("schedulingGroup", Opaque),
+]);
+
+const CONTAINER: Api = Struct(&[
+    ("name", Opaque),
+    ("image", Opaque),
+    ("command", Opaque),
+    ("args", Opaque),
+    ("workingDir", Opaque),
+    ("ports", Opaque),
+    ("envFrom", Opaque),
+    ("env", Opaque),
+    ("resources", RESOURCES),
+    ("resizePolicy", Opaque),
+    ("restartPolicy", Opaque),
+    ("restartPolicyRules", Opaque),
+    ("volumeMounts", Opaque),
+    ("volumeDevices", Opaque),
+    ("livenessProbe", PROBE),
+    ("readinessProbe", PROBE),
+    ("startupProbe", PROBE),
+    ("lifecycle", LIFECYCLE),
+    ("terminationMessagePath", Opaque),
+    ("terminationMessagePolicy", Opaque),
+    ("imagePullPolicy", Opaque),
+    ("securityContext", Opaque),
+    ("stdin", Opaque),
+    ("stdinOnce", Opaque),
+    ("tty", Opaque),
+]);
+
+const RESOURCES: Api = Struct(&[("limits", Opaque), ("requests", Opaque), ("claims", Opaque)]);
+
+/// `Probe`, its `ProbeHandler` inline.
+const PROBE: Api = Struct(&[
+    ("exec", Opaque),
+    ("httpGet", Opaque),
+    ("tcpSocket", Opaque),
+    ("grpc", Opaque),
+    ("initialDelaySeconds", Opaque),
+    ("timeoutSeconds", Opaque),
+    ("periodSeconds", Opaque),
+    ("successThreshold", Opaque),
+    ("failureThreshold", Opaque),
+    ("terminationGracePeriodSeconds", Opaque),
+]);
+
+const LIFECYCLE: Api = Struct(&[
+    ("postStart", Opaque),
+    ("preStop", LIFECYCLE_HANDLER),
+    ("stopSignal", Opaque),
+]);
+
+pub const LIFECYCLE_HANDLER: Api = Struct(&[
+    ("exec", Opaque),
+    ("httpGet", Opaque),
+    ("tcpSocket", Opaque),
+    ("sleep", Opaque),
+]);
+
+const AFFINITY: Api = Struct(&[
+    ("nodeAffinity", SCHEDULING_TERMS),
+    ("podAffinity", SCHEDULING_TERMS),
+    ("podAntiAffinity", SCHEDULING_TERMS),
+]);
+
+/// `NodeAffinity`, `PodAffinity` and `PodAntiAffinity` have the same two fields
+/// (`requiredDuringSchedulingRequiredDuringExecution` is only a comment upstream).
+const SCHEDULING_TERMS: Api = Struct(&[
+    ("requiredDuringSchedulingIgnoredDuringExecution", Opaque),
+    ("preferredDuringSchedulingIgnoredDuringExecution", Opaque),
+]);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_follow_the_types() {
+        let ru = DEPLOYMENT
+            .child("spec")
+            .and_then(|s| s.child("strategy"))
+            .and_then(|s| s.child("rollingUpdate"))
+            .unwrap();
+        assert_eq!(ru.names(), ["maxUnavailable", "maxSurge"]);
+        assert!(ru.child("maxUnavailabe").is_none());
+        let probe = DEPLOYMENT
+            .child("spec")
+            .and_then(|s| s.child("template"))
+            .and_then(|t| t.child("spec"))
+            .and_then(|p| p.child("containers"))
+            .and_then(|c| c.child("3"))
+            .and_then(|c| c.child("readinessProbe"))
+            .unwrap();
+        assert!(probe.child("periodSeconds").is_some());
+        assert!(probe.child("periodSecond").is_none());
+        // Below a type not listed, nothing is checked.
+        assert!(matches!(
+            DEPLOYMENT
+                .child("metadata")
+                .and_then(|m| m.child("anything")),
+            Some(Opaque)
+        ));
+    }
+}

@@ -1,0 +1,83 @@
+//! Which fields the JSON Schema marks `required`: those the parser reads with
+//! `Obj::required` (its "missing field `x`" problem), by section, and the few it requires
+//! only with another field (`version` with `rollout: update`, `column` with `file`) or in
+//! one of two sets (`lognormal`'s `{median, p99}` or `{mu, sigma}`, `traffic`'s `rps` or
+//! `profile`, `empirical`'s `samples` or `file`).
+//!
+//! The parser states these in its code rather than in a field list, so this table is
+//! checked against it: a test removes each field of scenarios that give every field and
+//! asserts that the parser says "missing" exactly where the schema says `required`
+//! (`tests/integration/schema.rs`).
+
+use serde_json::{Value, json};
+
+/// The fields each section must give, whatever else it gives.
+const ALWAYS: &[(&str, &[&str])] = &[
+    ("action", &["at"]),
+    ("taint", &["key", "effect"]),
+    ("match_expression", &["key", "operator"]),
+    (
+        "spread_constraint",
+        &["maxSkew", "topologyKey", "whenUnsatisfiable"],
+    ),
+    ("preference", &["spread"]),
+    ("background_analysis", &["metrics"]),
+    ("analysis", &["metrics"]),
+    ("analysis_metric", &["name", "provider"]),
+    ("rollout_sim_metric", &["metric"]),
+    ("judge", &["algorithm", "threshold", "metrics"]),
+    ("judge_threshold", &["pass", "marginal"]),
+    ("judge_metric", &["metric"]),
+    ("flagger", &["analysis"]),
+    ("flagger_analysis", &["interval", "threshold"]),
+    ("flagger_metric", &["name"]),
+    ("step", &["at", "rps"]),
+    ("diurnal", &["rps"]),
+    ("slo", &["availability"]),
+    ("node_failure", &["at", "node"]),
+    ("uniform", &["min", "max"]),
+    ("normal", &["mean", "stddev"]),
+    ("exponential", &["mean"]),
+    ("shape_scale", &["shape", "scale"]),
+    ("mixture_item", &["weight", "dist"]),
+];
+
+/// Adds to the schema of section `name` the fields it requires.
+pub fn mark(name: &str, section: &mut Value) {
+    if let Some((_, keys)) = ALWAYS.iter().find(|(s, _)| *s == name) {
+        section["required"] = json!(keys);
+    }
+    match name {
+        // `rollout: update` installs the version it names.
+        "action" => {
+            section["if"] = json!({"required": ["rollout"],
+                                   "properties": {"rollout": {"enum": ["update"]}}});
+            section["then"] = json!({"required": ["version"]});
+        }
+        // Samples, listed or from a file; a file's name the column to read.
+        "empirical" => {
+            section["anyOf"] = json!([{"required": ["samples"]}, {"required": ["file"]}]);
+            section["if"] = json!({"required": ["file"]});
+            section["then"] = json!({"required": ["column"]});
+        }
+        // A request rate, constant or a profile (both at once is the parser's to refuse).
+        "traffic" => {
+            section["anyOf"] = json!([{"required": ["rps"]}, {"required": ["profile"]}]);
+        }
+        // Either quantiles or the underlying normal's parameters, each pair whole.
+        "lognormal" => {
+            section["anyOf"] = json!([{"required": ["median", "p99"]},
+                                      {"required": ["mu", "sigma"]}]);
+        }
+        _ => {}
+    }
+}
+
+/// The keys the map at `section.field` must hold, when it is a map of free keys the parser
+/// requires some of: a service's `versions` are `current` and `next`.
+pub fn keys_of(section: &str, field: &str) -> Option<&'static [&'static str]> {
+    match (section, field) {
+        ("service", "versions") => Some(&["current", "next"]),
+        _ => None,
+    }
+}
