@@ -366,7 +366,9 @@ fn a_workload_ref_takes_the_deployments_pod_template() {
     );
     assert_eq!(
         found.skipped,
-        ["document 2 at line 9: Deployment web (the pod template of a Rollout's workloadRef, read there)"]
+        [
+            "document 2 at line 9: Deployment web (the pod template of a Rollout's workloadRef, read there)"
+        ]
     );
     let e = import_error(&text.replace("name: web, scaleDown", "name: api, scaleDown"));
     assert!(

@@ -111,6 +111,10 @@ pub struct Draft {
     pub errors: Vec<Problem>,
 }
 
+/// A manifest node's API type, or, for a key its object's type lacks, that type and the
+/// key (a misspelling).
+type Typed<'k> = Result<Api, (Api, &'k str)>;
+
 impl Draft {
     /// Sets the scenario field `to` (dotted), creating the maps above it.
     pub fn put(&mut self, to: &str, value: Value) {
@@ -287,7 +291,7 @@ impl Draft {
     pub fn finish(&mut self, doc: &Src, skip: fn(&str) -> bool, api: Api) {
         // An explicit stack: the manifest's depth is the user's to choose. Each node with
         // its type, or `Err` with its object's type when that type has no such field.
-        let mut stack: Vec<(Src, Result<Api, (Api, &str)>)> = vec![(doc.clone(), Ok(api))];
+        let mut stack: Vec<(Src, Typed<'_>)> = vec![(doc.clone(), Ok(api))];
         let mut found: Vec<Problem> = Vec::new();
         while let Some((node, ty)) = stack.pop() {
             if self.covers(&node.path) {
@@ -313,7 +317,7 @@ impl Draft {
                 continue;
             }
             let ty = ty.unwrap_or(Api::Opaque);
-            let children: Vec<(Src, Result<Api, (Api, &str)>)> = match node.value {
+            let children: Vec<(Src, Typed<'_>)> = match node.value {
                 Value::Object(_) => node
                     .entries()
                     .into_iter()
