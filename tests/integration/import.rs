@@ -45,14 +45,16 @@ pub fn import_error(text: &str) -> Vec<String> {
     e.problems.iter().map(|p| p.to_string()).collect()
 }
 
+/// `text` with every line indented by `n` spaces: a block to splice into a manifest.
+pub(crate) fn indent(text: &str, n: usize) -> String {
+    text.lines()
+        .map(|l| format!("{}{l}\n", " ".repeat(n)))
+        .collect()
+}
+
 /// A Deployment whose `spec` continues with `spec` (indented by 2) and whose only
 /// container continues with `container` (indented by 8).
 fn deployment(spec: &str, container: &str) -> String {
-    let indent = |text: &str, n: usize| {
-        text.lines()
-            .map(|l| format!("{}{l}\n", " ".repeat(n)))
-            .collect::<String>()
-    };
     format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n{}  template:\n    \
          spec:\n      containers:\n      - name: app\n        image: web:1\n{}",

@@ -7,6 +7,7 @@
 //! counts them, empty ones included.
 
 use super::import::{import, import_error, unsupported};
+use crate::import::indent;
 use assert_cmd::Command;
 use rollout_sim::scenario::Format;
 use rollout_sim::scenario::import::import_str;
@@ -14,11 +15,6 @@ use rollout_sim::scenario::import::import_str;
 /// A Deployment `web` (labels `app: web`) whose pod spec continues with `pod` (indented
 /// by 6), its one container after it.
 fn with_pod(spec: &str, pod: &str) -> String {
-    let indent = |text: &str, n: usize| {
-        text.lines()
-            .map(|l| format!("{}{l}\n", " ".repeat(n)))
-            .collect::<String>()
-    };
     format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n{}  template:\n    \
          metadata: {{labels: {{app: web}}}}\n    spec:\n{}      containers:\n      - name: app\n        \
