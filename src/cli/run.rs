@@ -381,8 +381,9 @@ fn interrupted_message(
         [one] => one.to_string(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     };
-    let (need, files) = match extras.len() {
-        1 => ("needs", "its file was"),
+    let (need, files) = match extras {
+        ["--plot"] => ("needs", "its charts were"),
+        [_] => ("needs", "its file was"),
         _ => ("need", "their files were"),
     };
     let was = if extras.len() == 1 { "was" } else { "were" };
@@ -542,6 +543,16 @@ mod tests {
             m.contains("--trace was skipped because of the signal"),
             "{m}"
         );
+        // --plot writes charts, several files: the message says so.
+        let m = interrupted_message("SIGTERM", 4, 10, out, false, &["--plot"]);
+        assert!(
+            m.contains("--plot needs every trial: its charts were not written"),
+            "{m}"
+        );
+        let m = interrupted_message("SIGTERM", 10, 10, out, false, &["--plot"]);
+        assert!(m.contains("(its charts were not written)"), "{m}");
+        let m = interrupted_message("SIGTERM", 4, 10, out, false, &["--timeline"]);
+        assert!(m.contains("its file was not written"), "{m}");
         for (written, extras) in [(true, &["--plot"][..]), (false, &[][..])] {
             let m = interrupted_message("SIGINT", 10, 10, out, written, extras);
             assert!(m.contains("every file asked for was written"), "{m}");

@@ -10,7 +10,7 @@ use crate::sim::time::{NEVER, Time};
 
 impl SetIndex {
     /// The pod with the smallest rank now among the assigned ones: the least of the
-    /// nodes' best members, each with its node's count in `cl` ([`Ranking::best`] finds
+    /// nodes' best members, each with its node's count in `cl` ([`super::Ranking::best`] finds
     /// the same in the tree: the least group, then the least ready bucket in it, then the
     /// least rest of the rank). A node's best is walked again only when it may have
     /// changed.
