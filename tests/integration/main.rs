@@ -15,6 +15,7 @@ mod golden;
 mod gossip;
 mod import;
 mod import_argo;
+mod import_argo_fields;
 mod import_argo_refusals;
 mod import_compose;
 mod import_fields;

@@ -16,6 +16,11 @@
 //! `NodeAffinity`, `PodAffinity`, `PodAntiAffinity`). Only the types the import reads into
 //! are listed; below any other field (`env`, `volumes`, `securityContext`, `metadata`)
 //! nothing is checked, since nothing there is read.
+//!
+//! An Argo Rollout's pod template is checked with these tables too (its CRD embeds the
+//! core `PodTemplateSpec`, generated from kubernetes/api v0.34.5 at Argo Rollouts
+//! v1.10.0-rc1: one field newer than that, `schedulingGroup`, passes here where that CRD
+//! would prune it); Argo's own types are in [`super::argo_fields`].
 
 /// What a manifest value is, as far as the import checks its keys.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +34,37 @@ pub enum Api {
 }
 
 use Api::{ListOf, Opaque, Struct};
+
+/// A document's type and who defines its field names, for the message of a key it lacks.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    /// The document's type.
+    pub root: Api,
+    /// Who defines the names, as the message says it: `the Kubernetes API`.
+    pub owner: &'static str,
+}
+
+impl Schema {
+    /// Nothing checked by name (a compose file, whose keys the compose mapping checks).
+    pub const UNCHECKED: Schema = Schema {
+        root: Opaque,
+        owner: "",
+    };
+
+    /// The same owner's type `ty`, for a part of a document checked on its own.
+    pub fn at(self, ty: Api) -> Schema {
+        Schema { root: ty, ..self }
+    }
+
+    /// Why a key the owner does not have is refused, for the end of its message.
+    pub fn refusal(self) -> String {
+        format!(
+            "({} has no such field: `kubectl apply` refuses it, \"strict decoding error: \
+             unknown field\")",
+            self.owner
+        )
+    }
+}
 
 impl Api {
     /// The type of the child `key` (an item number in a list); `None` when `key` is a field
@@ -51,13 +87,16 @@ impl Api {
 }
 
 /// `apps/v1` `Deployment` (with `TypeMeta`'s `apiVersion` and `kind`).
-pub const DEPLOYMENT: Api = Struct(&[
-    ("apiVersion", Opaque),
-    ("kind", Opaque),
-    ("metadata", Opaque),
-    ("spec", DEPLOYMENT_SPEC),
-    ("status", Opaque),
-]);
+pub const DEPLOYMENT: Schema = Schema {
+    root: Struct(&[
+        ("apiVersion", Opaque),
+        ("kind", Opaque),
+        ("metadata", Opaque),
+        ("spec", DEPLOYMENT_SPEC),
+        ("status", Opaque),
+    ]),
+    owner: "the Kubernetes API",
+};
 
 const DEPLOYMENT_SPEC: Api = Struct(&[
     ("replicas", Opaque),
@@ -78,7 +117,9 @@ const DEPLOYMENT_STRATEGY: Api = Struct(&[
     ),
 ]);
 
-const POD_TEMPLATE: Api = Struct(&[("metadata", Opaque), ("spec", POD_SPEC)]);
+/// `core/v1` `PodTemplateSpec`: a Deployment's, and an Argo Rollout's (its CRD embeds
+/// the core type).
+pub const POD_TEMPLATE: Api = Struct(&[("metadata", Opaque), ("spec", POD_SPEC)]);
 
 const POD_SPEC: Api = Struct(&[
     ("volumes", Opaque),
@@ -202,6 +243,7 @@ mod tests {
     #[test]
     fn children_follow_the_types() {
         let ru = DEPLOYMENT
+            .root
             .child("spec")
             .and_then(|s| s.child("strategy"))
             .and_then(|s| s.child("rollingUpdate"))
@@ -209,6 +251,7 @@ mod tests {
         assert_eq!(ru.names(), ["maxUnavailable", "maxSurge"]);
         assert!(ru.child("maxUnavailabe").is_none());
         let probe = DEPLOYMENT
+            .root
             .child("spec")
             .and_then(|s| s.child("template"))
             .and_then(|t| t.child("spec"))
@@ -221,6 +264,7 @@ mod tests {
         // Below a type not listed, nothing is checked.
         assert!(matches!(
             DEPLOYMENT
+                .root
                 .child("metadata")
                 .and_then(|m| m.child("anything")),
             Some(Opaque)

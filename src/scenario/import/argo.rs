@@ -18,10 +18,13 @@
 //! are shown in comments: traffic reaches pods, not names, in the simulation. Steps that
 //! change nothing the simulator models (`setHeaderRoute`, `setMirrorRoute`) or that it
 //! cannot run (`experiment`, `plugin`) are left out and reported; a step of no known kind
-//! is an error. Everything else not mapped is reported by [`Draft::finish`].
+//! is an error. Everything else not mapped is reported by [`Draft::finish`], or refused
+//! when Argo's types have no such field (a misspelling; see [`super::argo_fields`]).
 
-use super::api_fields::Api;
+use super::super::suggest;
+use super::api_fields::{DEPLOYMENT, POD_TEMPLATE};
 use super::argo_analysis::{self, Ctx};
+use super::argo_fields::{CANARY_STEP, ROLLOUT};
 use super::draft::{Draft, Src};
 use super::render::compact;
 use super::{kubernetes, pod};
@@ -57,10 +60,6 @@ const BLUE_GREEN_COPIED: [&str; 5] = [
     "scaleDownDelaySeconds",
     "abortScaleDownDelaySeconds",
 ];
-
-/// Every step kind of `CanaryStep`, for the message about an unknown one.
-const STEP_KINDS: &str = "setWeight, pause, setCanaryScale, analysis, experiment, \
-                          setHeaderRoute, setMirrorRoute, plugin";
 
 /// Maps the Rollout `doc` into `d`; `name` is its `metadata.name`.
 pub fn rollout(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
@@ -184,7 +183,7 @@ fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
     };
     pod::template(&dspec, "Deployment", d);
     if let Some(t) = dspec.get("template") {
-        d.finish(&t, |_| false, Api::Opaque);
+        d.finish(&t, |_| false, DEPLOYMENT.at(POD_TEMPLATE));
     }
     d.comment(
         "service",
@@ -218,7 +217,11 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
         if !list.value.is_array() {
             d.error(&list, "expected a list of steps");
         }
-        d.read(&list);
+        if list.items().is_empty() {
+            d.read(&list);
+        }
+        // Each step's fields are read one by one: what is left of them is reported, or
+        // refused when `CanaryStep` has no such field.
         let mut steps = Vec::new();
         for (i, item) in list.items().into_iter().enumerate() {
             let at = format!("{to}.steps.{}", steps.len());
@@ -262,9 +265,10 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
 
 /// One canary step, or `None` when it is left out (reported) or invalid (an error).
 fn step(item: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
+    let kinds = CANARY_STEP.names().join(", ");
     let entries = item.entries();
     if entries.is_empty() {
-        d.error(item, format!("expected a step: one of {STEP_KINDS}"));
+        d.error(item, format!("expected a step: one of {kinds}"));
         return None;
     }
     let mut out = Map::new();
@@ -293,10 +297,19 @@ fn step(item: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
                 "experiments and step plugins are not simulated: the step is left out, so \
                  the rollout goes on at once where it would wait for them",
             ),
-            other => d.error(
-                &v,
-                format!("unknown canary step `{other}`: Argo Rollouts steps are {STEP_KINDS}"),
-            ),
+            other => {
+                // The kinds are listed already: only a close one is added.
+                let hint = suggest::closest(other, &CANARY_STEP.names())
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                d.error(
+                    &v,
+                    format!(
+                        "unknown canary step `{other}`: Argo Rollouts steps are {kinds}{hint} {}",
+                        ROLLOUT.refusal()
+                    ),
+                );
+            }
         }
     }
     (!out.is_empty()).then_some(Value::Object(out))

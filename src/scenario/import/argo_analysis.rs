@@ -16,9 +16,16 @@
 //! the simulator's `rollout-sim: {metric, of: canary, window}` when the query has a shape
 //! [`super::query`] recognises, with the query and a "CHECK THIS MAPPING" note as comments;
 //! any other provider or query is an error at its path, or, with
-//! [`super::Options::drop_unknown_metrics`], a metric left out and reported.
+//! [`super::Options::drop_unknown_metrics`], a metric left out and reported. A key Argo's
+//! types do not have (a misspelt provider `prometheous`, a `qurey`, a template reference's
+//! `templateNme`) is refused with a "did you mean" ([`super::argo_fields`]), with or
+//! without that option: it is a typo, not a metric the simulator cannot measure.
 
-use super::api_fields::Api;
+use super::api_fields::Schema;
+use super::argo_fields::{
+    ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC_PROVIDER, ROLLOUT, ROLLOUT_ARGUMENT,
+    TEMPLATE_REF,
+};
 use super::draft::{Draft, Src};
 use super::query;
 use super::render::compact;
@@ -67,13 +74,16 @@ pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value
         return None;
     }
     // Resolve every reference first: the substituted copies must outlive their `Src`s.
-    let mut resolved: Vec<(String, Value)> = Vec::new();
+    let mut resolved: Vec<(String, Value, Schema)> = Vec::new();
     for r in list.items() {
+        if !d.known_names(&r, ROLLOUT.at(TEMPLATE_REF)) {
+            continue;
+        }
         let cluster = r.get("clusterScope").and_then(|c| c.value.as_bool()) == Some(true);
-        let kind = if cluster {
-            "ClusterAnalysisTemplate"
+        let (kind, schema) = if cluster {
+            ("ClusterAnalysisTemplate", CLUSTER_ANALYSIS_TEMPLATE)
         } else {
-            "AnalysisTemplate"
+            ("AnalysisTemplate", ANALYSIS_TEMPLATE)
         };
         let Some(name) = r.get("templateName") else {
             d.error(&r, "expected `templateName: NAME`");
@@ -94,10 +104,10 @@ pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value
         let mut doc = doc.clone();
         let defaults = template_defaults(&doc);
         substitute(&mut doc, &args, &defaults);
-        resolved.push((format!("{kind} {}", name.str().unwrap_or("")), doc));
+        resolved.push((format!("{kind} {}", name.str().unwrap_or("")), doc, schema));
     }
     let mut metrics = Vec::new();
-    for (root, doc) in &resolved {
+    for (root, doc, schema) in &resolved {
         let t = Src {
             value: doc,
             path: root.clone(),
@@ -124,11 +134,11 @@ pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value
         }
         for m in items {
             let at = format!("{to}.metrics.{}", metrics.len());
-            if let Some(v) = metric(&m, &at, root, ctx.opts, d) {
+            if let Some(v) = metric(&m, &at, (root, *schema), ctx.opts, d) {
                 metrics.push(v);
             }
         }
-        d.finish(&t, |_| false, Api::Opaque);
+        d.finish(&t, |_| false, *schema);
     }
     if metrics.is_empty() {
         return None;
@@ -143,6 +153,10 @@ fn arguments(block: &Src, to: &str, d: &mut Draft) -> Vec<(String, String)> {
         return args;
     };
     for a in list.items() {
+        if !d.known_names(&a, ROLLOUT.at(ROLLOUT_ARGUMENT)) {
+            d.read(&a);
+            continue;
+        }
         let name = a.get("name").and_then(|n| n.str().map(str::to_string));
         match (name, a.get("value"), a.get("valueFrom")) {
             (Some(n), Some(v), None) => {
@@ -232,8 +246,15 @@ fn fill(s: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
     out
 }
 
-/// One template metric → one scenario metric at `to`; `None` when it is left out.
-fn metric(m: &Src, to: &str, template: &str, opts: &Options, d: &mut Draft) -> Option<Value> {
+/// One metric of `template` (its name in messages, and its schema) → one scenario metric
+/// at `to`; `None` when it is left out.
+fn metric(
+    m: &Src,
+    to: &str,
+    (template, schema): (&str, Schema),
+    opts: &Options,
+    d: &mut Draft,
+) -> Option<Value> {
     let name = m
         .get("name")
         .and_then(|n| n.str())
@@ -243,6 +264,12 @@ fn metric(m: &Src, to: &str, template: &str, opts: &Options, d: &mut Draft) -> O
         d.error(m, "a metric needs a `provider`");
         return None;
     };
+    // A misspelt provider kind or field is refused as such, not as a query of no known
+    // shape (nor left out with --drop-unknown-metrics).
+    if !d.known_names(&provider, schema.at(METRIC_PROVIDER)) {
+        d.read(&provider);
+        return None;
+    }
     let (kind, target) = provider.entries().into_iter().next().unzip();
     let query = target
         .as_ref()

@@ -12,7 +12,7 @@ use super::super::error::Problem;
 use super::super::load_tree::apply_overrides;
 use super::super::overrides::Override;
 use super::super::suggest;
-use super::api_fields::Api;
+use super::api_fields::{Api, Schema};
 use serde_json::{Map, Value};
 
 /// A node of a manifest with its dotted path (`spec.template.spec.containers.0`).
@@ -284,14 +284,14 @@ impl Draft {
 
     /// Reports every field of `doc` that nothing read, at the topmost unread path (a whole
     /// `env:` list is one line, not one per variable). `skip` names keys that are never
-    /// reported (compose `x-` extensions, which Docker itself ignores). `api` is the
-    /// document's type where its field names are known ([`Api::Opaque`] where not): an
-    /// unread key that its object's type does not have is not a field left out but a
-    /// misspelling, an error with a "did you mean" (see [`super::api_fields`]).
-    pub fn finish(&mut self, doc: &Src, skip: fn(&str) -> bool, api: Api) {
+    /// reported (compose `x-` extensions, which Docker itself ignores). `schema` gives
+    /// the document's type where its field names are known ([`Schema::UNCHECKED`] where
+    /// not): an unread key that its object's type does not have is not a field left out
+    /// but a misspelling, an error with a "did you mean" (see [`super::api_fields`]).
+    pub fn finish(&mut self, doc: &Src, skip: fn(&str) -> bool, schema: Schema) {
         // An explicit stack: the manifest's depth is the user's to choose. Each node with
         // its type, or `Err` with its object's type when that type has no such field.
-        let mut stack: Vec<(Src, Typed<'_>)> = vec![(doc.clone(), Ok(api))];
+        let mut stack: Vec<(Src, Typed<'_>)> = vec![(doc.clone(), Ok(schema.root))];
         let mut found: Vec<Problem> = Vec::new();
         while let Some((node, ty)) = stack.pop() {
             if self.covers(&node.path) {
@@ -310,9 +310,12 @@ impl Draft {
                         ));
                         // Left out whole, yet a misspelling inside is still one
                         // (`affinity: {podAntiAfinity: …}`).
-                        self.errors.extend(unknown_below(&node, ty));
+                        self.errors.extend(unknown_below(&node, schema.at(ty)));
                     }
-                    Err((parent, key)) => self.errors.push(unknown_field(&node, key, parent)),
+                    Err((parent, key)) => {
+                        self.errors
+                            .push(unknown_field(&node, key, schema.at(parent)))
+                    }
                 }
                 continue;
             }
@@ -338,6 +341,20 @@ impl Draft {
         self.unsupported.retain(|p| seen.insert(p.to_string()));
     }
 
+    /// Refuses, as [`Draft::finish`] does, every key under `node` (of `schema`'s type)
+    /// that its object's type does not have, for a subtree read whole (a metric's
+    /// provider, an analysis's template references); whether there was none.
+    pub fn known_names(&mut self, node: &Src, schema: Schema) -> bool {
+        let unknown = unknown_below(node, schema);
+        for p in &unknown {
+            // Told once: not again by `finish`, were the caller to leave `node` unread.
+            self.read.push(p.path.clone());
+        }
+        let none = unknown.is_empty();
+        self.errors.extend(unknown);
+        none
+    }
+
     /// Whether `path` or a map above it was read.
     fn covers(&self, path: &str) -> bool {
         self.read.iter().any(|r| {
@@ -349,12 +366,12 @@ impl Draft {
     }
 }
 
-/// The errors of the keys under `node` (of type `ty`) that their object's type does not
-/// have, at any depth the types are known.
-fn unknown_below(node: &Src, ty: Api) -> Vec<Problem> {
+/// The errors of the keys under `node` (of `schema`'s type) that their object's type does
+/// not have, at any depth the types are known.
+fn unknown_below(node: &Src, schema: Schema) -> Vec<Problem> {
     let mut out = Vec::new();
     // An explicit stack: the manifest's depth is the user's to choose.
-    let mut stack = vec![(node.clone(), ty)];
+    let mut stack = vec![(node.clone(), schema.root)];
     while let Some((node, ty)) = stack.pop() {
         // A value of another shape than its type is the converter's to refuse.
         let children: Vec<(&str, Src)> = match (node.value, ty) {
@@ -367,7 +384,7 @@ fn unknown_below(node: &Src, ty: Api) -> Vec<Problem> {
         for (key, child) in children.into_iter().rev() {
             match ty.child(key) {
                 Some(t) => stack.push((child, t)),
-                None => out.push(unknown_field(&child, key, ty)),
+                None => out.push(unknown_field(&child, key, schema.at(ty))),
             }
         }
     }
@@ -375,15 +392,15 @@ fn unknown_below(node: &Src, ty: Api) -> Vec<Problem> {
     out
 }
 
-/// The error of `node` at `key`, a key its object's type `parent` does not have: "unknown field",
-/// with the closest field name, as `run` words an unknown scenario field.
-fn unknown_field(node: &Src, key: &str, parent: Api) -> Problem {
+/// The error of `node` at `key`, a key its object's type (`parent`'s root) does not have:
+/// "unknown field", with the closest field name, as `run` words an unknown scenario field.
+fn unknown_field(node: &Src, key: &str, parent: Schema) -> Problem {
     Problem::new(
         node.path.clone(),
         format!(
-            "unknown field `{key}`{} (the Kubernetes API has no such field: `kubectl apply` \
-             refuses it, \"strict decoding error: unknown field\")",
-            suggest::hint(key, &parent.names())
+            "unknown field `{key}`{} {}",
+            suggest::hint(key, &parent.root.names()),
+            parent.refusal()
         ),
     )
 }
@@ -444,7 +461,7 @@ mod tests {
             .get("containers")
             .unwrap();
         d.read(&c0.items()[0].get("image").unwrap());
-        d.finish(&root, |k| k.starts_with("x-"), Api::Opaque);
+        d.finish(&root, |k| k.starts_with("x-"), Schema::UNCHECKED);
         let paths: Vec<&str> = d.unsupported.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
             paths,

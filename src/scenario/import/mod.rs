@@ -21,6 +21,7 @@ mod affinity;
 mod api_fields;
 mod argo;
 mod argo_analysis;
+mod argo_fields;
 mod compose;
 mod defaults;
 mod documents;
@@ -39,7 +40,7 @@ pub use defaults::resize_pool;
 use super::error::{Problem, ScenarioError};
 use super::load::{self, Format};
 use super::overrides::Override;
-use api_fields::Api;
+use api_fields::Schema;
 use defaults::Controller;
 use documents::{DocKind, Place, doc_kind, documents, places, unreadable};
 use draft::{Draft, Src};
@@ -392,15 +393,14 @@ fn import_docs(
                     (Err(refused), Vec::new())
                 } else {
                     import_one(doc, origin, &what, ctx.opts, |src, d| {
-                        // A Rollout's own fields are Argo's (a CRD), not checked by name.
-                        let api = if kind == "Rollout" {
+                        let schema = if kind == "Rollout" {
                             argo::rollout(src, name, ctx, d);
-                            Api::Opaque
+                            argo_fields::ROLLOUT
                         } else {
                             kubernetes::deployment(src, name, d);
                             api_fields::DEPLOYMENT
                         };
-                        d.finish(src, |_| false, api);
+                        d.finish(src, |_| false, schema);
                         defaults::fill(d, Controller::Kubernetes);
                     })
                 };
@@ -439,7 +439,7 @@ fn import_docs(
                     let (outcome, unsupported) =
                         import_one(doc, origin, &what, ctx.opts, |src, d| {
                             compose::service(src, &name, d);
-                            d.finish(src, compose::is_extension, Api::Opaque);
+                            d.finish(src, compose::is_extension, Schema::UNCHECKED);
                             defaults::fill(d, Controller::Swarm);
                         });
                     let candidate = Candidate::new(name, what, outcome, unsupported);
