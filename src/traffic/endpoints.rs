@@ -24,7 +24,18 @@
 //! are the rollout's or the infrastructure's. The traffic model counts the failures of the
 //! first two (and the version's errors) as `bad_version_requests`.
 //!
-//! Endpoints in rotation are counted per (version, answer) class; the traffic model only
+//! - **Serving while terminating** (Kubernetes only): a pod deleted while Ready stays in
+//!   its EndpointSlice as `serving` and `terminating` (`podToEndpoint` in
+//!   kubernetes/kubernetes `staging/src/k8s.io/endpointslice/utils.go`: serving is the
+//!   pod's Ready condition, terminating its `deletionTimestamp`) until its Ready condition
+//!   turns false, which the model takes to be when its container exits (the kubelet's
+//!   `prober_manager.UpdatePodStatus`: a container that is not running is not ready;
+//!   without a readiness probe a running one is). kube-proxy sends to these endpoints
+//!   only while its service has no ready one ([`Pool`]). The balancer learns of both
+//!   changes as of any other: `endpoint_propagation` later, in order with the task's
+//!   other changes.
+//!
+//! Endpoints in each pool are counted per (version, answer) class; the traffic model only
 //! ever needs those counts. Future changes (a lagged rotation change, an application
 //! becoming ready or hanging with no task event) wait in a small agenda of their own.
 
@@ -89,6 +100,18 @@ impl Answer {
     }
 }
 
+/// Which of a service's endpoints kube-proxy sends a request to (`CategorizeEndpoints` in
+/// kubernetes/kubernetes `pkg/proxy/topology.go`, traffic policy Cluster): the ready
+/// ones, and only when there is none the ones that are serving and terminating
+/// (ProxyTerminatingEndpoints, GA in v1.28).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    /// Ready endpoints: the rotation.
+    Ready = 0,
+    /// Endpoints of deleted pods still Ready: the fallback.
+    ServingTerminating = 1,
+}
+
 /// One task as the traffic model sees it.
 #[derive(Debug, Clone, Copy)]
 struct Endpoint {
@@ -99,6 +122,11 @@ struct Endpoint {
     /// A ready endpoint of its service, as last observed (what the balancer is
     /// converging to): Ready, and for a Kubernetes pod not deleted.
     listed: bool,
+    /// In the balancer's serving-and-terminating endpoints ([`Pool::ServingTerminating`]).
+    in_fallback: bool,
+    /// A serving and terminating endpoint of its service, as last observed: a Kubernetes
+    /// pod deleted while Ready whose container has not exited yet.
+    serving_terminating: bool,
     /// When the last rotation change takes effect (changes of one task stay in order).
     rotation_due: Time,
     /// Rotation changes so far (keys the lag stream).
@@ -117,6 +145,8 @@ impl Default for Endpoint {
             answer: Answer::Refusing,
             ready: false,
             listed: false,
+            in_fallback: false,
+            serving_terminating: false,
             rotation_due: 0,
             rotation_changes: 0,
             recheck_at: NEVER,
@@ -134,6 +164,8 @@ enum Change {
     Leave,
     /// The task joins rotation.
     Join,
+    /// The task joins (`true`) or leaves the serving-and-terminating endpoints.
+    Fallback(bool),
 }
 
 /// The endpoints of one trial.
@@ -142,32 +174,61 @@ pub struct Endpoints {
     tasks: Vec<Endpoint>,
     agenda: BinaryHeap<Reverse<(Time, u64, TaskId, Change)>>,
     seq: u64,
-    /// Endpoints in rotation by `version * ANSWERS.len() + answer`.
+    /// Endpoints by `pool * stride + version * ANSWERS.len() + answer`.
     classes: Vec<u32>,
+    /// One pool's share of `classes`: `versions * ANSWERS.len()`.
+    stride: usize,
     /// Tasks Ready (the truth) per version.
     ready: Vec<u32>,
     /// Endpoints in rotation per version.
     rotation: Vec<u32>,
+    /// Serving and terminating endpoints in the balancer's view, all versions.
+    fallback: u32,
+    /// Whether deleted pods are serving and terminating endpoints (Kubernetes): otherwise
+    /// that pool stays empty and costs nothing.
+    tracks_fallback: bool,
 }
 
 impl Endpoints {
-    /// Forget everything, for a trial with `versions` versions.
-    pub fn reset(&mut self, versions: usize) {
+    /// Forget everything, for a trial with `versions` versions; `tracks_fallback`: a
+    /// deleted pod is a serving and terminating endpoint while Ready (Kubernetes).
+    pub fn reset(&mut self, versions: usize, tracks_fallback: bool) {
         self.tasks.clear();
         self.agenda.clear();
         self.seq = 0;
+        self.stride = versions * ANSWERS.len();
         self.classes.clear();
-        self.classes.resize(versions * ANSWERS.len(), 0);
+        self.classes.resize(2 * self.stride, 0);
         self.ready.clear();
         self.ready.resize(versions, 0);
         self.rotation.clear();
         self.rotation.resize(versions, 0);
+        self.fallback = 0;
+        self.tracks_fallback = tracks_fallback;
     }
 
     /// Endpoints in rotation of `version` with `answer`.
     #[inline]
     pub fn count(&self, version: usize, answer: Answer) -> u32 {
-        self.classes[version * ANSWERS.len() + answer as usize]
+        self.count_in(Pool::Ready, version, answer)
+    }
+
+    /// Endpoints of `pool` of `version` with `answer`, in the balancer's view.
+    #[inline]
+    pub fn count_in(&self, pool: Pool, version: usize, answer: Answer) -> u32 {
+        self.classes[pool as usize * self.stride + version * ANSWERS.len() + answer as usize]
+    }
+
+    /// The pool kube-proxy sends to: the ready endpoints, or when there is none the
+    /// serving and terminating ones; `None` when both are empty (requests are refused).
+    pub fn pool(&self) -> Option<Pool> {
+        if self.in_rotation() > 0 {
+            Some(Pool::Ready)
+        } else if self.fallback > 0 {
+            Some(Pool::ServingTerminating)
+        } else {
+            None
+        }
     }
 
     /// Endpoints in rotation, all versions.
@@ -190,6 +251,22 @@ impl Endpoints {
         self.agenda.peek().map(|Reverse((t, ..))| *t)
     }
 
+    /// Whether the next agenda item changes nothing a request sees, so the integration
+    /// need not be cut there (a cut changes nothing either, but for rounding): a change of
+    /// the serving and terminating endpoints while kube-proxy sends to ready ones — any
+    /// (`routed` false: one Service over every pod), or the task's version's (a Service
+    /// per version).
+    pub fn next_is_unseen(&self, cl: &Cluster, routed: bool) -> bool {
+        let Some(&Reverse((_, _, id, Change::Fallback(_)))) = self.agenda.peek() else {
+            return false;
+        };
+        if routed {
+            self.rotation[cl.task(id).version as usize] > 0
+        } else {
+            self.in_rotation() > 0
+        }
+    }
+
     /// A task changed (state, its process's fate, or it was told to stop): update its
     /// answer now and plan the rotation change its being a ready endpoint implies.
     pub fn observe(&mut self, cl: &Cluster, id: TaskId, lag: &crate::scenario::Dist) {
@@ -200,7 +277,19 @@ impl Endpoints {
         let now = cl.now();
         let ready = t.state == TaskState::Ready;
         let listed = cl.endpoint_ready(id);
+        let tracks = self.tracks_fallback;
         let e = &mut self.tasks[id as usize];
+        // Serving (Ready) and terminating (deleted): from a deletion while Ready until the
+        // container exits; the kubelet acting on the deletion (Ready to Terminating, which
+        // may come in the same instant as the deletion) does not change the Ready
+        // condition.
+        let serving_terminating = tracks
+            && t.stop_requested
+            && match t.state {
+                TaskState::Ready => true,
+                TaskState::Terminating => e.serving_terminating || e.ready,
+                _ => false,
+            };
         match t.state {
             // Reached by death, never by a stop (a stopped task ends `stopped`).
             TaskState::Failed | TaskState::BackOff => e.died = true,
@@ -216,8 +305,13 @@ impl Endpoints {
                 self.ready[v] -= 1;
             }
         }
-        if listed != e.listed {
+        // One change of the EndpointSlice (a deletion changes `ready` and `terminating`
+        // at once), one lag.
+        if listed != e.listed || serving_terminating != e.serving_terminating {
+            let joins = listed != e.listed;
+            let falls_back = serving_terminating != e.serving_terminating;
             e.listed = listed;
+            e.serving_terminating = serving_terminating;
             // The fleet serving before the rollout is in rotation from the start.
             let delay = if listed && now == 0 {
                 0
@@ -237,8 +331,13 @@ impl Endpoints {
             if delay != NEVER {
                 let at = now.saturating_add(delay).max(e.rotation_due);
                 e.rotation_due = at;
-                let change = if listed { Change::Join } else { Change::Leave };
-                self.push(at, id, change);
+                if joins {
+                    let change = if listed { Change::Join } else { Change::Leave };
+                    self.push(at, id, change);
+                }
+                if falls_back {
+                    self.push(at, id, Change::Fallback(serving_terminating));
+                }
             }
         }
         self.recheck(cl, id, now);
@@ -252,8 +351,9 @@ impl Endpoints {
         }
         self.agenda.pop();
         match change {
-            Change::Join => self.set_rotation(cl.task(id), id, true),
-            Change::Leave => self.set_rotation(cl.task(id), id, false),
+            Change::Join => self.set_member(cl.task(id), id, Pool::Ready, true),
+            Change::Leave => self.set_member(cl.task(id), id, Pool::Ready, false),
+            Change::Fallback(on) => self.set_member(cl.task(id), id, Pool::ServingTerminating, on),
             Change::Recheck => {
                 let e = &mut self.tasks[id as usize];
                 if e.recheck_at == at {
@@ -275,10 +375,12 @@ impl Endpoints {
         let e = self.tasks[id as usize];
         let (answer, next) = Answer::of(t, now, e.died);
         if answer != e.answer {
-            if e.in_rotation {
-                let v = t.version as usize * ANSWERS.len();
-                self.classes[v + e.answer as usize] -= 1;
-                self.classes[v + answer as usize] += 1;
+            let v = t.version as usize * ANSWERS.len();
+            for (pool, member) in [(0, e.in_rotation), (self.stride, e.in_fallback)] {
+                if member {
+                    self.classes[pool + v + e.answer as usize] -= 1;
+                    self.classes[pool + v + answer as usize] += 1;
+                }
             }
             self.tasks[id as usize].answer = answer;
         }
@@ -288,20 +390,29 @@ impl Endpoints {
         }
     }
 
-    fn set_rotation(&mut self, t: &Task, id: TaskId, on: bool) {
+    /// Task `id` joins (`on`) or leaves `pool` in the balancer's view.
+    fn set_member(&mut self, t: &Task, id: TaskId, pool: Pool, on: bool) {
         let e = &mut self.tasks[id as usize];
-        if e.in_rotation == on {
+        let member = match pool {
+            Pool::Ready => &mut e.in_rotation,
+            Pool::ServingTerminating => &mut e.in_fallback,
+        };
+        if *member == on {
             return;
         }
-        e.in_rotation = on;
+        *member = on;
         let v = t.version as usize;
-        let class = v * ANSWERS.len() + e.answer as usize;
+        let class = pool as usize * self.stride + v * ANSWERS.len() + e.answer as usize;
+        let count = match pool {
+            Pool::Ready => &mut self.rotation[v],
+            Pool::ServingTerminating => &mut self.fallback,
+        };
         if on {
             self.classes[class] += 1;
-            self.rotation[v] += 1;
+            *count += 1;
         } else {
             self.classes[class] -= 1;
-            self.rotation[v] -= 1;
+            *count -= 1;
         }
     }
 }

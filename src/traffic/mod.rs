@@ -11,7 +11,9 @@
 //!    endpoint an equal share; least-request weights answering endpoints by speed
 //!    (1 / mean service time), gives endpoints that fail fast the largest weight (they
 //!    hold no requests, the known least-request pathology) and none to hung endpoints
-//!    (their requests pile up, so it avoids them). No endpoint in rotation: refused.
+//!    (their requests pile up, so it avoids them). No endpoint in rotation: on Kubernetes
+//!    the deleted pods still Ready (serving and terminating) instead, as kube-proxy does
+//!    ([`endpoints::Pool`]); none of those either, or Swarm: refused.
 //! 3. **Endpoint** ([`queueing`]): an answering endpoint drops what its M/M/1/K queue
 //!    cannot hold, answers `error_rate` of the rest with an error and serves the others
 //!    with the tabulated latency at its load. A refusing endpoint fails every request it
@@ -43,7 +45,7 @@ pub mod window;
 
 use crate::cluster::{Cluster, TaskId};
 use crate::result::TrafficResult;
-use crate::scenario::{Balancer, Scenario, Traffic, VersionId};
+use crate::scenario::{Balancer, Scenario, Strategy, Traffic, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time};
 use endpoints::{ANSWERS, Answer, Endpoints};
 use meter::{Cause, Meter, Outcome};
@@ -104,6 +106,12 @@ pub struct TrafficModel<'s> {
     shares: Vec<f64>,
     /// The router's configuration written and not yet in force.
     routes: routing::Propagation,
+    /// Deleted pods serve while Ready when their service has no ready endpoint (kube-proxy,
+    /// [`endpoints::Pool::ServingTerminating`]).
+    falls_back: bool,
+    /// The router is a Service selector that kube-proxy applies (blue-green's active
+    /// Service), not a mesh or ingress router: its fallback applies per version.
+    router_falls_back: bool,
 }
 
 impl<'s> TrafficModel<'s> {
@@ -135,6 +143,8 @@ impl<'s> TrafficModel<'s> {
             routed: false,
             shares: Vec::new(),
             routes: routing::Propagation::default(),
+            falls_back: scenario.strategy.runtime().leaves_endpoints_on_delete(),
+            router_falls_back: matches!(scenario.strategy, Strategy::BlueGreen(_)),
         })
     }
 
@@ -153,7 +163,7 @@ impl<'s> TrafficModel<'s> {
     /// Start a trial; `timeline` records per-bucket rows.
     pub fn reset(&mut self, timeline: bool) {
         let versions = self.scenario.service.versions.len();
-        self.endpoints.reset(versions);
+        self.endpoints.reset(versions, self.falls_back);
         self.meter.reset(versions);
         self.cursor = 0;
         self.limit = self.fixed_window().unwrap_or(NEVER);
@@ -190,7 +200,9 @@ impl<'s> TrafficModel<'s> {
                     self.apply_next_route();
                 }
                 (Some(at), _) => {
-                    self.integrate(at);
+                    if !self.endpoints.next_is_unseen(cl, self.routed) {
+                        self.integrate(at);
+                    }
                     self.endpoints.apply_next(cl, at);
                 }
                 (None, Some(at)) => {
@@ -325,29 +337,32 @@ impl<'s> TrafficModel<'s> {
             return;
         }
         let rate = n / ((b - a) as f64 / SECOND as f64);
-        if !self.routed && self.endpoints.in_rotation() == 0 {
-            self.meter
-                .add(bucket, None, Outcome::Refused, Cause::Other, n);
-            return;
-        }
         if self.routed {
             self.piece_routed(n, rate, bucket);
             return;
         }
+        let Some(pool) = self.endpoints.pool() else {
+            self.meter
+                .add(bucket, None, Outcome::Refused, Cause::Other, n);
+            return;
+        };
         let versions = self.scenario.service.versions.len();
         let mut total = 0.0;
+        let mut count = 0;
         for v in 0..versions {
             for a in ANSWERS {
-                total += self.endpoints.count(v, a) as f64 * self.weight(v, a);
+                let k = self.endpoints.count_in(pool, v, a);
+                count += k;
+                total += k as f64 * self.weight(v, a);
             }
         }
         let equal = total <= 0.0;
         if equal {
-            total = self.endpoints.in_rotation() as f64;
+            total = count as f64;
         }
         for v in 0..versions {
             for answer in ANSWERS {
-                let k = self.endpoints.count(v, answer);
+                let k = self.endpoints.count_in(pool, v, answer);
                 if k == 0 {
                     continue;
                 }

@@ -8,7 +8,10 @@
 //! version's endpoints in rotation. A header route placed above the weighted route sends
 //! every request carrying the header to the canary (the first matching HTTP route wins);
 //! the controller folds that share into the canary's. Requests routed to a version with no
-//! endpoint in rotation are refused (the proxy's 503 "no healthy upstream").
+//! endpoint in rotation are refused (the proxy's 503 "no healthy upstream"). Blue-green's
+//! active Service is the exception: kube-proxy applies it, and sends to the version's
+//! serving and terminating endpoints when it has no ready one
+//! ([`super::endpoints::Pool`]); a mesh or ingress router has no such fallback here.
 //!
 //! What the controller writes reaches the proxies through the same path as an endpoint
 //! change (istiod's xDS push, the ingress controller's reload, kube-proxy for a Service
@@ -23,7 +26,7 @@
 //! spreads over every endpoint of every version: the split is the replica ratio.
 
 use super::TrafficModel;
-use super::endpoints::ANSWERS;
+use super::endpoints::{ANSWERS, Pool};
 use super::meter::{Cause, Outcome};
 use crate::cluster::Cluster;
 use crate::scenario::Dist;
@@ -103,6 +106,18 @@ impl TrafficModel<'_> {
         }
     }
 
+    /// The endpoints of `pool` of version `v` in the balancer's view, and their summed
+    /// weight.
+    fn pool_weight(&self, pool: Pool, v: usize) -> (u32, f64) {
+        let (mut count, mut total) = (0, 0.0);
+        for a in ANSWERS {
+            let k = self.endpoints.count_in(pool, v, a);
+            count += k;
+            total += k as f64 * self.weight(v, a);
+        }
+        (count, total)
+    }
+
     /// The `n` requests of a piece (arriving at `rate` per second) split by the shares,
     /// then over each version's endpoints as the balancer weighs them.
     pub(super) fn piece_routed(&mut self, n: f64, rate: f64, bucket: usize) {
@@ -112,12 +127,11 @@ impl TrafficModel<'_> {
                 continue;
             }
             let nv = n * share;
-            let mut total = 0.0;
-            let mut count = 0;
-            for a in ANSWERS {
-                let k = self.endpoints.count(v, a);
-                count += k;
-                total += k as f64 * self.weight(v, a);
+            let mut pool = Pool::Ready;
+            let (mut count, mut total) = self.pool_weight(pool, v);
+            if count == 0 && self.router_falls_back {
+                pool = Pool::ServingTerminating;
+                (count, total) = self.pool_weight(pool, v);
             }
             if count == 0 {
                 self.meter
@@ -129,7 +143,7 @@ impl TrafficModel<'_> {
                 total = count as f64;
             }
             for answer in ANSWERS {
-                let k = self.endpoints.count(v, answer);
+                let k = self.endpoints.count_in(pool, v, answer);
                 if k == 0 {
                     continue;
                 }

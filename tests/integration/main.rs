@@ -49,6 +49,7 @@ mod schema_values;
 mod swarm_properties;
 mod swarm_spread;
 mod swarm_timelines;
+mod terminating;
 mod timeline;
 mod traffic;
 
