@@ -54,7 +54,7 @@ impl Outcome {
 pub struct TrafficResult {
     /// Requests sent.
     pub requests: u64,
-    /// Requests not served successfully (refused + errored + dropped).
+    /// Requests not served successfully (refused + timed out + errored + dropped).
     pub failed_requests: u64,
     /// 99th percentile latency of served requests, in milliseconds.
     pub p99_latency_ms: f64,

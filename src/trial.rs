@@ -279,7 +279,7 @@ impl<'s> Workspace<'s> {
             peak_cpu_millis: g.peak_cpu,
             peak_memory_bytes: g.peak_memory,
             traffic,
-            restarts: g.restarts,
+            restarts: g.rollout_restarts(),
             update_failures: metrics.update_failures.unwrap_or(0),
             deadline_exceeded_at: metrics.deadline_exceeded_at,
             // A trial stopped by its budget shows the work it did: a loop that never lets
@@ -292,7 +292,7 @@ impl<'s> Workspace<'s> {
             update_failures_modelled: metrics.update_failures.is_some(),
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
-            pending: g.pending,
+            pending: g.rollout_pending(),
             verdict: metrics.aborted_at.map(|at| Verdict::new(scenario, at)),
         };
         (result, timeline)
@@ -442,6 +442,7 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
                     };
                 };
                 self.concluded = Some(c);
+                cl.gauges.conclude();
                 c
             }
         };

@@ -99,6 +99,12 @@ impl Cluster<'_> {
     /// as [`Cluster::create_serving_task`] for each slot in order would; returns the ids of
     /// the tasks created.
     pub fn create_serving_fleet(&mut self, slots: u32, version: VersionId) -> Range<TaskId> {
+        let fleet = self.create_serving_fleet_tasks(slots, version);
+        self.serving_fleet_end = self.serving_fleet_end.max(fleet.end);
+        fleet
+    }
+
+    fn create_serving_fleet_tasks(&mut self, slots: u32, version: VersionId) -> Range<TaskId> {
         let first = self.tasks.len() as TaskId;
         if !self.fleet_is_fixed(version) {
             for slot in 0..slots {

@@ -39,6 +39,8 @@ pub struct Gauges {
     pub peak_running: u32,
     /// Why tasks stayed Pending in this trial (every failed placement attempt).
     pub pending: super::placer::PendingReasons,
+    /// `restarts` and `pending` as the rollout concluded ([`Gauges::conclude`]).
+    at_conclusion: Option<(u32, super::placer::PendingReasons)>,
 }
 
 /// Whether a task in `state` has a started container: starting, running, ready,
@@ -272,6 +274,23 @@ impl Gauges {
             self.peak_memory = u64::from(self.holding) * self.per_task.memory_bytes;
         }
         raise(&mut self.peak_running, self.running);
+    }
+
+    /// The rollout concluded (its outcome is known): the counts it reports stop here, as
+    /// the extremes do (which are no longer observed), though traffic measured past the
+    /// outcome (`traffic.duration`) keeps the cluster running and its tasks restarting.
+    pub fn conclude(&mut self) {
+        self.at_conclusion = Some((self.restarts, self.pending));
+    }
+
+    /// The rollout's restarts: up to its conclusion, if it concluded.
+    pub fn rollout_restarts(&self) -> u32 {
+        self.at_conclusion.map_or(self.restarts, |(r, _)| r)
+    }
+
+    /// Why the rollout's tasks stayed Pending: up to its conclusion, if it concluded.
+    pub fn rollout_pending(&self) -> super::placer::PendingReasons {
+        self.at_conclusion.map_or(self.pending, |(_, p)| p)
     }
 }
 

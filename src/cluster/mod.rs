@@ -235,6 +235,9 @@ pub struct Cluster<'s> {
     /// the `k`th ([`Cluster::copied_fleet`]).
     fleet_snapshots: u64,
     fleet_copy: Option<u64>,
+    /// Tasks below this id are the fleet that served before the rollout
+    /// ([`Cluster::create_serving_fleet`]): see [`Cluster::served_before_rollout`].
+    serving_fleet_end: TaskId,
     /// The random streams of the trial ([`Cluster::rng`]).
     streams: TrialStreams,
     /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
@@ -301,6 +304,7 @@ impl<'s> Cluster<'s> {
             fleet_walks: Vec::new(),
             fleet_snapshots: 0,
             fleet_copy: None,
+            serving_fleet_end: 0,
             streams: TrialStreams::new(scenario.seed, 0),
             zero_phases: Phase::ALL
                 .iter()
@@ -421,6 +425,7 @@ impl<'s> Cluster<'s> {
         self.steps = 0;
         self.fleet_log = None;
         self.fleet_copy = None;
+        self.serving_fleet_end = 0;
     }
 
     /// Which snapshot this trial's serving fleet is a copy of ([`fleet`]), if it is one:
@@ -459,6 +464,13 @@ impl<'s> Cluster<'s> {
     #[inline]
     pub fn task(&self, id: TaskId) -> &Task {
         &self.tasks[id as usize]
+    }
+
+    /// Whether task `id` was serving when the rollout began: one of the fleet created
+    /// Ready at time 0, before the rollout's first act (which may already have told it
+    /// to stop). A fleet task the cluster had no room for never served.
+    pub fn served_before_rollout(&self, id: TaskId) -> bool {
+        id < self.serving_fleet_end && self.tasks[id as usize].ready_at == 0
     }
 
     /// Whether task `id` is published as a ready endpoint of its service, what the

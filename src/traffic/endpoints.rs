@@ -277,6 +277,9 @@ impl Endpoints {
         let now = cl.now();
         let ready = t.state == TaskState::Ready;
         let listed = cl.endpoint_ready(id);
+        if now == 0 && !listed && self.tasks[id as usize].rotation_changes == 0 {
+            self.served_until_now(cl, id);
+        }
         let tracks = self.tracks_fallback;
         let e = &mut self.tasks[id as usize];
         // Serving (Ready) and terminating (deleted): from a deletion while Ready until the
@@ -312,8 +315,9 @@ impl Endpoints {
             let falls_back = serving_terminating != e.serving_terminating;
             e.listed = listed;
             e.serving_terminating = serving_terminating;
-            // The fleet serving before the rollout is in rotation from the start.
-            let delay = if listed && now == 0 {
+            // The fleet serving before the rollout is in rotation from the start; a task
+            // of the rollout's joins after the lag, even one Ready in its first instant.
+            let delay = if listed && now == 0 && cl.served_before_rollout(id) {
                 0
             } else {
                 let mut rng = Key {
@@ -341,6 +345,25 @@ impl Endpoints {
             }
         }
         self.recheck(cl, id, now);
+    }
+
+    /// Task `id`, first seen at time 0 and not a ready endpoint, was one until now if it
+    /// served before the rollout: the rollout's first instant told it to stop (Swarm
+    /// stop-first's first slots, the pods a Deployment's `maxUnavailable` or Recreate
+    /// deletes at once) before the model saw the fleet. It is in rotation from time 0 as
+    /// the rest of that fleet, so that its leaving waits `endpoint_propagation` as any
+    /// other change does.
+    #[cold]
+    fn served_until_now(&mut self, cl: &Cluster, id: TaskId) {
+        if !cl.served_before_rollout(id) {
+            return;
+        }
+        let e = &mut self.tasks[id as usize];
+        e.listed = true;
+        // Its joining at 0 counts as its first change, as for the rest of the fleet (which
+        // draws no lag for it): its leaving draws the same lag either way.
+        e.rotation_changes = 1;
+        self.set_member(cl.task(id), id, Pool::Ready, true);
     }
 
     /// Apply the next agenda item if it is due by `to`; returns its time.

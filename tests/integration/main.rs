@@ -38,6 +38,7 @@ mod report;
 mod report_compare;
 mod report_run;
 mod report_sweep;
+mod rotation;
 mod run_folder;
 mod scenario_gen;
 mod scenario_gen_argo;

@@ -107,6 +107,8 @@ fn overload_drops_and_queues_while_enough_capacity_does_neither() {
         assert!(s.p99_latency_ms > 2.0 * f.p99_latency_ms, "{s:?} {f:?}");
     }
     // Well below capacity: no drop and M/M/1 latency (ρ = 0.5: p99 wait ≈ ln(50)/50 s).
+    // Every latency zero, so the whole rollout happens at 0 s: with no lag the balancer
+    // swaps the old tasks for the new at once, and nothing is refused.
     let light = yaml(
         r#"
 service:
@@ -115,7 +117,7 @@ service:
     current: {service_time: 10ms, capacity_rps: 100}
     next: {service_time: 10ms, capacity_rps: 100}
 strategy: {swarm: {update_config: {order: start-first}}}
-traffic: {rps: 200, duration: 60s}
+traffic: {rps: 200, duration: 60s, endpoint_propagation: 0s}
 "#,
     );
     let rows = run_trials(&light, 0..20);
