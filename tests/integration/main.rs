@@ -54,7 +54,7 @@ mod terminating;
 mod timeline;
 mod traffic;
 
-use rollout_sim::experiment::TrialResult;
+use rollout_sim::experiment::{TrafficResult, TrialResult};
 use rollout_sim::scenario::{Format, Scenario, load_str};
 use rollout_sim::trial::Workspace;
 
@@ -93,4 +93,9 @@ pub fn yaml(text: &str) -> Scenario {
 /// Run trial 0 of a scenario.
 pub fn trial(s: &Scenario) -> TrialResult {
     Workspace::new(s).run(0)
+}
+
+/// The traffic result of a trial whose scenario has traffic.
+pub fn traffic(r: &TrialResult) -> TrafficResult {
+    r.traffic.expect("the scenario has traffic")
 }

@@ -3,13 +3,9 @@
 //! instant on, reaches the balancer `endpoint_propagation` later (README "Traffic,
 //! availability and faults"; `traffic::endpoints`).
 
-use super::yaml;
-use rollout_sim::experiment::{Outcome, TrafficResult, TrialResult};
+use super::{traffic, yaml};
+use rollout_sim::experiment::Outcome;
 use rollout_sim::trial::Workspace;
-
-fn traffic(r: &TrialResult) -> TrafficResult {
-    r.traffic.expect("the scenario has traffic")
-}
 
 /// The fleet serving before the rollout is in rotation from time 0, also the tasks the
 /// rollout's first instant tells to stop: the balancer learns of that

@@ -3,7 +3,7 @@
 //! requests go to the endpoints of deleted pods that are still Ready, until their
 //! containers exit. Swarm's VIP has no such fallback.
 
-use super::yaml;
+use super::{traffic, yaml};
 use rollout_sim::experiment::TrafficResult;
 use rollout_sim::trial::Workspace;
 
@@ -23,10 +23,7 @@ strategy: {strategy}
 traffic: {{rps: 100, arrivals: constant, endpoint_propagation: 1s, duration: 20s}}
 "#
     ));
-    Workspace::new(&s)
-        .run(0)
-        .traffic
-        .expect("the scenario has traffic")
+    traffic(&Workspace::new(&s).run(0))
 }
 
 /// Recreate deletes every old pod at 0; with `stop_signal` S and preStop P they answer

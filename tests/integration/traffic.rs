@@ -1,7 +1,7 @@
 //! Traffic, availability and faults end to end: conservation, the preStop fix, overload,
 //! closed-form counts and node loss.
 
-use super::yaml;
+use super::{traffic, yaml};
 use rollout_sim::experiment::{Outcome, TrafficResult, TrialResult, run_trials};
 use rollout_sim::scenario::load_file;
 use rollout_sim::trial::Workspace;
@@ -25,10 +25,6 @@ fn own(r: &TrialResult) -> u64 {
     traffic(r)
         .bad_release_requests
         .expect("the simulator always counts the release's own")
-}
-
-fn traffic(r: &TrialResult) -> TrafficResult {
-    r.traffic.expect("the scenario has traffic")
 }
 
 /// requests = ok + failed; failed = refused + timed out + errored + dropped;
