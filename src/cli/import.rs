@@ -1,15 +1,15 @@
 //! `rollout-sim import PATH… [--out PATH] [--name NAME] [--set PATH=VALUE]…
 //! [--drop-unknown-metrics]`: scenarios from Kubernetes manifests (Deployments, Argo
-//! Rollouts) and compose files (see [`crate::scenario::import`]); a folder given stands for
+//! Rollouts, Flagger Canaries) and compose files (see [`crate::scenario::import`]); a folder given stands for
 //! its manifests ([`files`]). `--set` changes each scenario before it is checked and
 //! written, as `run --set` changes a scenario it loads.
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
-//! Deployments, Rollouts or compose services) need `--name` to pick one, or `--out DIR`
+//! Deployments, Rollouts, Canaries or compose services) need `--name` to pick one, or `--out DIR`
 //! for one file each, `DIR/<name>.yaml` (the name as written, which `--set name=…`
 //! gives). Skipped documents and fields that are not simulated are listed on stderr; an
-//! invalid value exits 2 and writes nothing. A Rollout's analysis templates may be in any
-//! of the files given.
+//! invalid value exits 2 and writes nothing. A Rollout's analysis templates, and a
+//! Canary's target Deployment, may be in any of the files given.
 //!
 //! Every problem is told in one run, whatever the others: each file's (unreadable, not
 //! YAML, its scenarios' mapping and load-back problems) in the order the files were
@@ -41,7 +41,7 @@ pub struct ImportArgs {
     /// Where to write: a file for one scenario, a directory for several (default: stdout).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Import only the Deployment, Rollout or compose service with this name.
+    /// Import only the Deployment, Rollout, Canary or compose service with this name.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Override a field of each imported scenario by its dotted path, as `run --set`
@@ -49,8 +49,8 @@ pub struct ImportArgs {
     /// `--set 'cluster.nodes=[{labels: {disk: ssd}}, {labels: {disk: ssd}}]'`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
-    /// Leave out (and report) an analysis metric whose query is not recognised, rather
-    /// than refuse the Rollout.
+    /// Leave out (and report) an analysis metric whose query is not recognised (a Canary's:
+    /// one that is not a built-in check), rather than refuse the Rollout or Canary.
     #[arg(long)]
     pub drop_unknown_metrics: bool,
     /// Replace files under `--out` that hold something else (without it an import never
@@ -293,7 +293,7 @@ fn choose<'p>(
         let hint = crate::scenario::suggest::closest(name, &names)
             .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
         problems.push(format!(
-            "--name {name}: no such Deployment, Rollout or compose service{hint} (found {})",
+            "--name {name}: no such Deployment, Rollout, Canary or compose service{hint} (found {})",
             whats.join(", ")
         ));
     }

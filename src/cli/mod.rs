@@ -53,7 +53,8 @@ enum Command {
     /// Fit a `cluster.control_plane` to recorded rollout timelines (CSV or `--trace`
     /// JSON Lines).
     Calibrate(calibrate::CalibrateArgs),
-    /// Scenarios from Kubernetes Deployments, Argo Rollouts or compose / stack files.
+    /// Scenarios from Kubernetes Deployments, Argo Rollouts, Flagger Canaries or compose /
+    /// stack files.
     Import(import::ImportArgs),
     /// The JSON Schema of scenario files, for editors.
     Schema(schema::SchemaArgs),

@@ -20,6 +20,7 @@ mod import_argo_refusals;
 mod import_compose;
 mod import_fields;
 mod import_files;
+mod import_flagger;
 mod import_folders;
 mod import_set;
 mod input_errors;

@@ -1,12 +1,13 @@
 //! Scenarios from the manifests a team already has: Kubernetes `Deployment`s (apps/v1),
-//! Argo Rollouts `Rollout`s and compose / stack files.
+//! Argo Rollouts `Rollout`s, Flagger `Canary`s and compose / stack files.
 //!
 //! A file is read as YAML documents (JSON is YAML). A document with `apiVersion` and
-//! `kind` is a Kubernetes object: each `Deployment` and each `Rollout` becomes a scenario
-//! (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment of the files
-//! given), every other kind is listed as skipped. A document with `services:` is a compose
-//! file: each service becomes a scenario. The mapped fields are listed in [`kubernetes`],
-//! [`argo`] and [`compose`]; what a
+//! `kind` is a Kubernetes object: each `Deployment`, each `Rollout` and each `Canary`
+//! becomes a scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment
+//! of the files given, a Canary with its `targetRef` Deployment), every other kind is
+//! listed as skipped. A document with `services:` is a compose file: each service becomes
+//! a scenario. The mapped fields are listed in [`kubernetes`], [`argo`], [`flagger`] and
+//! [`compose`]; what a
 //! manifest cannot say comes from [`defaults`], marked as such; every field neither mapped
 //! nor read is reported with its path ([`Draft::finish`]).
 //!
@@ -26,6 +27,8 @@ mod compose;
 mod defaults;
 mod documents;
 mod draft;
+mod flagger;
+mod flagger_fields;
 mod kubernetes;
 mod load_back;
 mod pod;
@@ -123,10 +126,14 @@ pub struct Found {
     pub skipped: Vec<String>,
 }
 
+/// The apiVersion of the Flagger `Canary`s read: the only one its CRD serves (v1.44.0).
+const CANARY_API: &str = "flagger.app/v1beta1";
+
 /// How a Kubernetes object is named in messages: `Deployment web`, `Argo Rollout web`.
 fn object(kind: &str, name: &str) -> String {
     match kind {
         "Rollout" => format!("Argo Rollout {name}"),
+        "Canary" => format!("Flagger Canary {name}"),
         _ => format!("{kind} {name}"),
     }
 }
@@ -139,7 +146,7 @@ pub fn is_manifest(text: &str, format: Format) -> bool {
         .is_ok_and(|docs| docs.iter().any(|d| !matches!(doc_kind(d), DocKind::Other)))
 }
 
-/// The scenario tree of the one Deployment, Rollout or compose service in `text`, for
+/// The scenario tree of the one Deployment, Rollout, Canary or compose service in `text`, for
 /// commands that take a scenario and were given a manifest; `None` if `text` is no
 /// manifest. Fields that are not simulated are listed on stderr, as `import` lists them.
 pub fn scenario_tree(
@@ -217,8 +224,8 @@ pub struct Input<'t> {
     pub format: Format,
 }
 
-/// The named documents of every file given, which a Rollout may refer to: analysis
-/// templates, and the Deployment a `workloadRef` names.
+/// The named documents of every file given, which a Rollout or a Canary may refer to:
+/// analysis templates, and the Deployment a `workloadRef` or a `targetRef` names.
 #[derive(Debug, Default)]
 pub struct Library<'a> {
     docs: Vec<(&'a str, &'a str, &'a Value)>,
@@ -272,7 +279,8 @@ pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, Sce
 /// Everything importable in `inputs`, one entry a file in their order: its [`Found`], or
 /// why it cannot be read (the input's own error, or why it is not YAML). Every file is
 /// imported, whatever the others' problems, so a caller can tell them all in one run. A
-/// Rollout's analysis templates and `workloadRef` Deployment may be in any of the files.
+/// Rollout's analysis templates and `workloadRef` Deployment, and a Canary's `targetRef`
+/// Deployment, may be in any of the files.
 /// `Err` if every file was read and none holds anything importable (with a file unread,
 /// that may only follow from it).
 pub fn import_files(
@@ -298,12 +306,11 @@ pub fn import_files(
             }
         }
     }
-    let templates_of: Vec<&str> = all_docs
+    let templates_of: Vec<ReadThere> = all_docs
         .iter()
         .flatten()
         .flatten()
-        .filter(|d| d.get("kind").and_then(Value::as_str) == Some("Rollout"))
-        .filter_map(|d| d.pointer("/spec/workloadRef/name").and_then(Value::as_str))
+        .filter_map(read_there)
         .collect();
     let ctx = argo_analysis::Ctx { lib: &lib, opts };
     let out: Vec<Result<Found, ScenarioError>> = inputs
@@ -345,22 +352,48 @@ pub fn import_files(
         return Err(ScenarioError::file(
             origin.join(", "),
             format!(
-                "nothing to import (a Deployment of apps/v1, an Argo Rollout or a compose \
-                 service): {seen}"
+                "nothing to import (a Deployment of apps/v1, an Argo Rollout, a Flagger Canary \
+                 or a compose service): {seen}"
             ),
         ));
     }
     Ok(out)
 }
 
+/// A Deployment imported as part of another object, not as a scenario of its own: its
+/// name, and what reads it.
+type ReadThere<'a> = (&'a str, &'static str);
+
+/// The Deployment `doc` reads as part of itself: a Rollout's `workloadRef`, a Canary's
+/// `targetRef`.
+fn read_there(doc: &Value) -> Option<ReadThere<'_>> {
+    let (pointer, what) = match doc.get("kind").and_then(Value::as_str)? {
+        "Rollout" => (
+            "/spec/workloadRef/name",
+            "the pod template of a Rollout's workloadRef",
+        ),
+        // A target of another kind is refused: a Deployment of that name is not its.
+        "Canary"
+            if doc.pointer("/spec/targetRef/kind").and_then(Value::as_str)
+                == Some("Deployment") =>
+        {
+            ("/spec/targetRef/name", "the target of a Flagger Canary")
+        }
+        _ => return None,
+    };
+    let name = doc.pointer(pointer).and_then(Value::as_str)?;
+    Some((name, what))
+}
+
 /// The candidates and skipped documents of one file, whose documents begin at `places`.
-/// `templates_of` names the Deployments a Rollout's `workloadRef` uses as its pod template.
+/// `templates_of` names the Deployments a Rollout's `workloadRef` or a Canary's
+/// `targetRef` reads.
 fn import_docs(
     docs: &[Value],
     places: &[Place],
     origin: &str,
     ctx: &argo_analysis::Ctx,
-    templates_of: &[&str],
+    templates_of: &[ReadThere],
 ) -> Found {
     let mut found = Found::default();
     // The document of each candidate.
@@ -371,17 +404,22 @@ fn import_docs(
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("");
+        let read_by = templates_of.iter().find(|(n, _)| *n == name);
         match doc_kind(doc) {
             DocKind::Kubernetes {
                 kind: "Deployment",
                 api: "apps/v1",
-            } if templates_of.contains(&name) => found.skipped.push(format!(
-                "{at}: Deployment {name} (the pod template of a Rollout's workloadRef, read there)"
+            } if read_by.is_some() => found.skipped.push(format!(
+                "{at}: Deployment {name} ({}, read there)",
+                read_by.map_or("", |(_, what)| what)
             )),
             DocKind::Kubernetes {
-                kind: kind @ ("Deployment" | "Rollout"),
+                kind: kind @ ("Deployment" | "Rollout" | "Canary"),
                 api,
-            } if api == "apps/v1" || (kind == "Rollout" && api.starts_with("argoproj.io/")) => {
+            } if api == "apps/v1"
+                || (kind == "Rollout" && api.starts_with("argoproj.io/"))
+                || (kind == "Canary" && api == CANARY_API) =>
+            {
                 let what = object(kind, name);
                 let (outcome, unsupported) = if name.is_empty() {
                     let refused = error(
@@ -393,12 +431,19 @@ fn import_docs(
                     (Err(refused), Vec::new())
                 } else {
                     import_one(doc, origin, &what, ctx.opts, |src, d| {
-                        let schema = if kind == "Rollout" {
-                            argo::rollout(src, name, ctx, d);
-                            argo_fields::ROLLOUT
-                        } else {
-                            kubernetes::deployment(src, name, d);
-                            api_fields::DEPLOYMENT
+                        let schema = match kind {
+                            "Rollout" => {
+                                argo::rollout(src, name, ctx, d);
+                                argo_fields::ROLLOUT
+                            }
+                            "Canary" => {
+                                flagger::canary(src, name, ctx, d);
+                                flagger_fields::CANARY
+                            }
+                            _ => {
+                                kubernetes::deployment(src, name, d);
+                                api_fields::DEPLOYMENT
+                            }
                         };
                         d.finish(src, |_| false, schema);
                         defaults::fill(d, Controller::Kubernetes);
@@ -412,6 +457,7 @@ fn import_docs(
                 let why = match kind {
                     "Deployment" => format!(" (apiVersion {api}: only apps/v1 is read)"),
                     "Rollout" => format!(" (apiVersion {api}: only argoproj.io is read)"),
+                    "Canary" => format!(" (apiVersion {api}: only {CANARY_API} is read)"),
                     "AnalysisTemplate" | "ClusterAnalysisTemplate" => {
                         " (read where a Rollout names it)".to_string()
                     }

@@ -1,0 +1,512 @@
+//! A Flagger `Canary` (flagger.app/v1beta1) and the Deployment its `targetRef` names → a
+//! scenario with a `strategy.flagger`, which keeps the Canary's field names
+//! (`fluxcd/flagger` `pkg/apis/flagger/v1beta1/canary.go`, `artifacts/flagger/crd.yaml`,
+//! v1.44.0).
+//!
+//! | manifest | scenario |
+//! |---|---|
+//! | `metadata.name` | `name` |
+//! | `spec.targetRef` (`apps/v1` `Deployment`, looked up in the files given) | the Deployment: `spec.replicas` (default 1) → `service.replicas`, `spec.template` → `service` (see [`super::pod`]) |
+//! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
+//! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis` |
+//! | `spec.analysis.metrics[]` named `request-success-rate` / `request-duration` (`interval`, `thresholdRange`, legacy `threshold`) | the same under `strategy.flagger.analysis.metrics` |
+//!
+//! Nothing is defaulted here: every default Flagger applies to an absent field
+//! (`GetProgressDeadlineSeconds` 600, `GetMetricInterval` 1m, the ready thresholds 100,
+//! `scheduler.go:maxWeight` 100) is the scenario's own, and the CRD requires `analysis`
+//! with its `interval` and `threshold`. The Canary's values are copied as written and
+//! checked by the scenario's parser, with Flagger's rules.
+//!
+//! Left out and reported: webhooks (load testers, gates), `alerts`, A/B `match`,
+//! mirroring, session affinity, the generated Services' settings (`service`),
+//! `autoscalerRef`, `skipAnalysis` / `revertOnDeletion` / `suspend` when true, and the
+//! Deployment's own `strategy`, `minReadySeconds`, `progressDeadlineSeconds` and
+//! `revisionHistoryLimit` (Flagger copies them to the primary; the scenario's
+//! Deployments use Kubernetes' defaults). A metric of another name, or with a `query` or
+//! `templateRef`, is refused as an Argo metric of no known shape is, or left out with
+//! [`super::Options::drop_unknown_metrics`]; the metrics of a blue/green (`iterations`)
+//! are left out, as no request reaches its canary without a load tester. A key the CRD
+//! lacks is refused with a "did you mean" ([`super::flagger_fields`]).
+
+use super::api_fields::DEPLOYMENT;
+use super::argo_analysis::Ctx;
+use super::draft::{Draft, Src};
+use super::flagger_fields::{CANARY, METRIC, WEBHOOK, type_at};
+use super::render::compact;
+use super::{kubernetes, pod};
+use serde_json::{Map, Value, json};
+
+/// Where the strategy goes.
+const TO: &str = "strategy.flagger";
+
+/// `CanaryAnalysis` fields that are `int` in Flagger's types, copied as they are.
+const ANALYSIS_INTEGERS: [&str; 7] = [
+    "threshold",
+    "maxWeight",
+    "stepWeight",
+    "stepWeightPromotion",
+    "iterations",
+    "primaryReadyThreshold",
+    "canaryReadyThreshold",
+];
+
+/// The built-in checks the scenario runs (`scheduler_metrics.go:runBuiltinMetricChecks`).
+const BUILTINS: [&str; 2] = ["request-success-rate", "request-duration"];
+
+/// What a webhook of each `type` does upstream, and what leaving it out changes.
+fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "confirm-rollout" | "confirm-promotion" | "confirm-traffic-increase" => (
+            "a gate Flagger waits at until it answers 200",
+            "the simulated canary goes on at once",
+        ),
+        "pre-rollout" | "post-rollout" | "event" => (
+            "called around the analysis",
+            "the simulated canary goes on without it",
+        ),
+        "rollback" => (
+            "a manual rollback trigger",
+            "only the failed checks roll back here",
+        ),
+        // `rollout`, the type of a webhook that gives none.
+        _ => (
+            "run at every check: a load tester or an acceptance test",
+            "the canary gets only its weight's share of the simulated traffic, and no \
+             answer of the webhook fails a check",
+        ),
+    }
+}
+
+/// Maps the Canary `doc` into `d`; `name` is its `metadata.name`.
+pub fn canary(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
+    for identity in ["apiVersion", "kind", "metadata"] {
+        if let Some(s) = doc.get(identity) {
+            d.read(&s);
+        }
+    }
+    d.put("name", json!(name));
+    d.put(
+        "description",
+        json!(format!("Imported from Flagger Canary {name}")),
+    );
+    let Some(spec) = doc.get("spec") else {
+        return d.error(
+            doc,
+            "a Canary needs a `spec` with its `targetRef` and `analysis`",
+        );
+    };
+    target(&spec, ctx, d);
+    d.section(TO, &spec);
+    routing(&spec, d);
+    for (key, why) in [
+        (
+            "skipAnalysis",
+            "Flagger would promote at once without an analysis; the scenario runs it",
+        ),
+        (
+            "revertOnDeletion",
+            "acts only when the Canary is deleted, which is not simulated",
+        ),
+        (
+            "suspend",
+            "a suspended Canary runs nothing until resumed; the scenario simulates it resumed",
+        ),
+    ] {
+        if let Some(v) = spec.get(key) {
+            match v.value {
+                Value::Bool(false) => d.read(&v),
+                _ => d.unsupported(&v, why),
+            }
+        }
+    }
+    if let Some(a) = spec.get("autoscalerRef") {
+        left_out(
+            &a,
+            "spec.autoscalerRef",
+            "an autoscaler changes the replicas during the analysis; the scenario keeps \
+             the Deployment's `replicas`",
+            d,
+        );
+    }
+    if let Some(p) = spec.get("progressDeadlineSeconds") {
+        d.map_integer(&format!("{TO}.progressDeadlineSeconds"), &p);
+    }
+    match spec.get("analysis") {
+        Some(a) => analysis(&a, ctx, d),
+        None => d.error(
+            &spec,
+            "a Canary needs `analysis` (the CRD requires it: its interval, threshold and \
+             steps)",
+        ),
+    }
+}
+
+/// Refuses the misspelt keys under `node` (the Canary's type at `path`), then reports it
+/// as not simulated.
+fn left_out(node: &Src, path: &str, why: &str, d: &mut Draft) {
+    d.known_names(node, CANARY.at(type_at(CANARY.root, path)));
+    d.unsupported(node, why);
+}
+
+/// `spec.targetRef`: the Deployment whose pod template and replicas the scenario runs.
+fn target(spec: &Src, ctx: &Ctx, d: &mut Draft) {
+    let Some(r) = spec.get("targetRef") else {
+        return d.error(
+            spec,
+            "a Canary needs `targetRef: {apiVersion: apps/v1, kind: Deployment, name: NAME}`",
+        );
+    };
+    for field in ["apiVersion", "kind", "name"] {
+        if let Some(f) = r.get(field) {
+            d.read(&f);
+        }
+    }
+    let text = |key: &str| r.get(key).and_then(|v| v.str().map(str::to_string));
+    match (r.get("kind"), text("kind").as_deref()) {
+        (_, Some("Deployment")) => {}
+        (Some(k), _) => {
+            return d.error(
+                &k,
+                format!(
+                    "targetRef is a {}: the simulator runs Flagger's loop on a Deployment \
+                     (apps/v1) only",
+                    k.str().map_or_else(|| compact(k.value), str::to_string)
+                ),
+            );
+        }
+        (None, _) => return d.error(&r, "expected `kind: Deployment` and its `name`"),
+    }
+    if let Some(api) = r.get("apiVersion").filter(|a| a.str() != Some("apps/v1")) {
+        return d.error(
+            &api,
+            format!(
+                "targetRef's Deployment is of apiVersion {}: only apps/v1 is read",
+                compact(api.value)
+            ),
+        );
+    }
+    let (Some(n), Some(name)) = (r.get("name"), text("name")) else {
+        return d.error(&r, "expected the `name` of the target Deployment");
+    };
+    let found = ctx
+        .lib
+        .find("Deployment", &name)
+        .filter(|doc| doc.get("apiVersion").and_then(Value::as_str) == Some("apps/v1"));
+    let Some(deployment) = found else {
+        return d.error(
+            &n,
+            format!(
+                "targetRef names Deployment `{name}` (apps/v1), which is not in the files \
+                 given{}: put it in the same file, or give its file too",
+                ctx.lib.unread_note()
+            ),
+        );
+    };
+    let root = Src {
+        value: deployment,
+        path: format!("Deployment {name}"),
+    };
+    target_deployment(&root, d);
+    d.finish(&root, |_| false, DEPLOYMENT);
+    d.comment(
+        "service",
+        &format!("The pod template of Deployment {name} (spec.targetRef)."),
+    );
+}
+
+/// The target Deployment's fields: the canary runs its pod template, and the primary
+/// Flagger makes of it keeps its replicas.
+fn target_deployment(root: &Src, d: &mut Draft) {
+    for identity in ["apiVersion", "kind", "metadata"] {
+        if let Some(s) = root.get(identity) {
+            d.read(&s);
+        }
+    }
+    let Some(spec) = root.get("spec") else {
+        return d.error(root, "a Deployment needs a `spec` with its pod template");
+    };
+    match spec.get("replicas") {
+        Some(r) => d.map("service.replicas", &r),
+        None => d.assume(
+            "service.replicas",
+            json!(1),
+            "spec.replicas is not given: Kubernetes' default, 1",
+        ),
+    }
+    kubernetes::paused(&spec, "Deployment", d);
+    if let Some(s) = spec.get("selector") {
+        d.read(&s);
+    }
+    let copied = "Flagger copies it to the primary Deployment; the scenario's primary and \
+                  canary use Kubernetes' default";
+    for (key, why) in [
+        (
+            "strategy",
+            format!("{copied} (RollingUpdate, maxSurge 25 %, maxUnavailable 25 %)"),
+        ),
+        ("minReadySeconds", format!("{copied}, 0")),
+        ("progressDeadlineSeconds", format!("{copied}, 600")),
+        (
+            "revisionHistoryLimit",
+            "old ReplicaSets kept for a rollback; Flagger rolls back by traffic, and no \
+             `rollout undo` is simulated"
+                .to_string(),
+        ),
+    ] {
+        if let Some(v) = spec.get(key) {
+            let ty = type_at(DEPLOYMENT.root, &format!("spec.{key}"));
+            d.known_names(&v, DEPLOYMENT.at(ty));
+            d.unsupported(&v, &why);
+        }
+    }
+    pod::template(&spec, "Deployment", d);
+}
+
+/// The mesh and its objects: the simulated router sets the canary's exact weight,
+/// whichever it is, and traffic reaches the pods, not Services.
+fn routing(spec: &Src, d: &mut Draft) {
+    let mut shown = Vec::new();
+    for key in [
+        "provider",
+        "metricsServer",
+        "ingressRef",
+        "routeRef",
+        "upstreamRef",
+    ] {
+        if let Some(v) = spec.get(key) {
+            d.known_names(&v, CANARY.at(type_at(CANARY.root, &format!("spec.{key}"))));
+            d.read(&v);
+            shown.push(format!("{key} {}", compact(v.value)));
+        }
+    }
+    if !shown.is_empty() {
+        d.comment(
+            TO,
+            &format!(
+                "{}:\nthe router sets the canary's exact weight and the simulator measures \
+                 its own requests; which mesh changes nothing simulated",
+                shown.join(", ")
+            ),
+        );
+    }
+    if let Some(s) = spec.get("service") {
+        left_out(
+            &s,
+            "spec.service",
+            "the Services and routes Flagger generates (port, gateways, hosts, retries, \
+             timeouts, …): the simulated traffic reaches the pods directly",
+            d,
+        );
+    }
+}
+
+/// `spec.analysis` → `strategy.flagger.analysis`.
+fn analysis(a: &Src, ctx: &Ctx, d: &mut Draft) {
+    let to = format!("{TO}.analysis");
+    if !a.value.is_object() {
+        return d.error(
+            a,
+            "expected a map (`interval`, `threshold`, `stepWeight`, …)",
+        );
+    }
+    d.section(&to, a);
+    if let Some(v) = a.get("interval") {
+        d.map(&format!("{to}.interval"), &v);
+    }
+    for key in ANALYSIS_INTEGERS {
+        if let Some(v) = a.get(key) {
+            d.map_integer(&format!("{to}.{key}"), &v);
+        }
+    }
+    if let Some(v) = a.get("stepWeights") {
+        d.copy_tree(&format!("{to}.stepWeights"), &v);
+    }
+    if let Some(list) = a.get("webhooks") {
+        for w in list.items() {
+            d.known_names(&w, CANARY.at(WEBHOOK));
+            let kind = w.get("type").and_then(|t| t.str()).unwrap_or("rollout");
+            let (what, effect) = webhook_effect(kind);
+            d.unsupported(
+                &w,
+                &format!("a `{kind}` webhook ({what}) is not simulated: {effect}"),
+            );
+        }
+        d.read(&list);
+    }
+    for (key, why) in [
+        (
+            "alerts",
+            "alerts only notify (Slack, Teams, …); nothing simulated waits for them",
+        ),
+        (
+            "match",
+            "A/B testing sends only the requests matching these headers or cookies to the \
+             canary; the simulated canary gets no share of the traffic this way",
+        ),
+        (
+            "sessionAffinity",
+            "session affinity keeps a user on the canary once routed there; the simulated \
+             requests are routed one by one",
+        ),
+    ] {
+        if let Some(v) = a.get(key) {
+            left_out(&v, &format!("spec.analysis.{key}"), why, d);
+        }
+    }
+    for key in ["mirror", "mirrorWeight"] {
+        if let Some(v) = a.get(key) {
+            match v.value {
+                Value::Bool(false) => d.read(&v),
+                _ => d.unsupported(
+                    &v,
+                    "traffic mirroring copies requests to the canary and drops its answers; \
+                     it is not simulated",
+                ),
+            }
+        }
+    }
+    if let Some(list) = a.get("metrics") {
+        metrics(&list, a.get("iterations").is_some(), &to, ctx, d);
+    }
+}
+
+/// `analysis.metrics`: the built-in checks, copied; the rest refused or left out.
+fn metrics(list: &Src, blue_green: bool, to: &str, ctx: &Ctx, d: &mut Draft) {
+    d.read(list);
+    if !list.value.is_array() {
+        return d.error(list, "expected a list of metrics");
+    }
+    let schema = CANARY.at(METRIC);
+    if blue_green {
+        for m in list.items() {
+            d.known_names(&m, schema);
+        }
+        return d.unsupported(
+            list,
+            "blue/green `iterations` keep every request on the primary, so the canary's \
+             built-in checks would have no values and fail; Flagger gets them from a \
+             load-tester webhook, which is not simulated. The metrics are left out: the \
+             scenario runs the iterations without checks",
+        );
+    }
+    let mut out = Vec::new();
+    for m in list.items() {
+        if !d.known_names(&m, schema) {
+            d.read(&m);
+            continue;
+        }
+        let at = format!("{to}.metrics.{}", out.len());
+        if let Some(v) = metric(&m, &at, ctx, d) {
+            d.trace(&at, &m);
+            out.push(v);
+        }
+    }
+    if !out.is_empty() {
+        d.put(&format!("{to}.metrics"), Value::Array(out));
+    }
+}
+
+/// One metric at `to`, or `None` when it is refused or left out.
+fn metric(m: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
+    let name = m.get("name");
+    let named = name.as_ref().and_then(|n| n.str()).unwrap_or("?");
+    let custom = ["query", "templateRef", "templateVariables"]
+        .into_iter()
+        .find_map(|k| m.get(k));
+    let why = match (&custom, BUILTINS.contains(&named)) {
+        (None, true) => None,
+        (Some(c), _) => Some((
+            c.clone(),
+            "a custom metric (`query`, a MetricTemplate) is measured by a metrics server \
+             the simulator does not have"
+                .to_string(),
+        )),
+        (None, false) => Some((
+            name.clone().unwrap_or_else(|| m.clone()),
+            format!(
+                "`{named}` is not one of Flagger's built-in checks \
+                 (`request-success-rate`, `request-duration`), the only ones the simulator \
+                 measures"
+            ),
+        )),
+    };
+    if let Some((at, why)) = why {
+        if ctx.opts.drop_unknown_metrics {
+            d.unsupported(m, &format!("{why}: metric `{named}` left out"));
+        } else {
+            d.read(m);
+            d.error(
+                &at,
+                format!(
+                    "{why}: replace it with a built-in check in the imported scenario, or \
+                     import with --drop-unknown-metrics to leave it out"
+                ),
+            );
+        }
+        return None;
+    }
+    let mut out = Map::new();
+    for (key, v) in m.entries() {
+        // Scalars and the range: the scenario's parser checks their values.
+        d.read(&v);
+        d.trace(&format!("{to}.{key}"), &v);
+        out.insert(key.to_string(), v.value.clone());
+    }
+    Some(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Library, Options};
+    use super::*;
+
+    fn draft(docs: &[Value], opts: &Options) -> Draft {
+        let mut lib = Library::default();
+        for doc in docs {
+            lib.add(doc);
+        }
+        let ctx = Ctx { lib: &lib, opts };
+        let mut d = Draft::default();
+        let root = Src::root(&docs[0]);
+        canary(&root, "web", &ctx, &mut d);
+        d.finish(&root, |_| false, CANARY);
+        d
+    }
+
+    fn deployment() -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+               "spec": {"replicas": 4, "minReadySeconds": 5,
+                        "template": {"spec": {"containers": [{"name": "app", "image": "web:2"}]}}}})
+    }
+
+    #[test]
+    fn the_analysis_lands_under_the_same_names() {
+        let c = json!({"apiVersion": "flagger.app/v1beta1", "kind": "Canary",
+                       "metadata": {"name": "web"},
+                       "spec": {"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                              "name": "web"},
+                                "provider": "istio",
+                                "progressDeadlineSeconds": 120,
+                                "analysis": {"interval": "30s", "threshold": 3,
+                                             "stepWeights": [5, 20, 50],
+                                             "metrics": [{"name": "request-duration",
+                                                          "thresholdRange": {"max": 300}}]}}});
+        let d = draft(&[c, deployment()], &Options::default());
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        assert_eq!(
+            d.get(TO).unwrap(),
+            &json!({"progressDeadlineSeconds": 120,
+                    "analysis": {"interval": "30s", "threshold": 3, "stepWeights": [5, 20, 50],
+                                 "metrics": [{"name": "request-duration",
+                                              "thresholdRange": {"max": 300}}]}})
+        );
+        assert_eq!(d.get("service.replicas"), Some(&json!(4)));
+        assert_eq!(
+            d.origin("strategy.flagger.analysis.metrics.0.thresholdRange.max")
+                .as_deref(),
+            Some("spec.analysis.metrics.0.thresholdRange.max")
+        );
+        let left: Vec<String> = d.unsupported.iter().map(|p| p.path.clone()).collect();
+        assert_eq!(left, ["Deployment web.spec.minReadySeconds"]);
+    }
+}

@@ -1,0 +1,337 @@
+//! `rollout-sim import` of Flagger `Canary`s: the Canary's analysis lands under
+//! `strategy.flagger` field for field and its target Deployment becomes the `service`
+//! (against the values written in `tests/manifests/flagger-canary.yaml`, the manifests of
+//! `scenarios/flagger-canary.yaml`), absent fields run with Flagger v1.44.0's defaults
+//! (`pkg/apis/flagger/v1beta1/canary.go`), what is not simulated is listed with its path,
+//! and misspelt fields and missing targets exit 2.
+
+use super::import_argo::{bin, manifest, read};
+use rollout_sim::experiment::{Outcome, run_trials};
+use rollout_sim::scenario::import::{Found, import_str};
+use rollout_sim::scenario::{Format, load_str};
+use rollout_sim::sim::time::SECOND;
+use serde_json::{Value, json};
+
+/// What `run` needs beside the manifests to be `scenarios/flagger-canary.yaml`: its
+/// versions' latencies and error rates, node pool and horizon (a manifest says none of
+/// them), as `--set` arguments.
+const AS_THE_EXAMPLE: [&str; 3] = [
+    "horizon=1h",
+    r#"cluster={nodes: 4, node: {cpu: "4", memory: 8Gi}}"#,
+    "service.versions={current: {image: web:1.0, shutdown: 1s, error_rate: 0.001}, \
+     next: {image: web:1.1, pull: {lognormal: {median: 3s, p99: 15s}}, \
+     start: {uniform: {min: 1s, max: 3s}}, ready_after: {lognormal: {median: 4s, p99: 20s}}, \
+     shutdown: 1s, error_rate: 0.05}}",
+];
+
+/// `--set A --set B …` of [`AS_THE_EXAMPLE`].
+fn as_the_example() -> Vec<String> {
+    AS_THE_EXAMPLE
+        .iter()
+        .flat_map(|s| ["--set".to_string(), s.to_string()])
+        .collect()
+}
+
+/// The one scenario imported from `text`, and what the import found.
+fn imported(text: &str) -> (Value, String, Found) {
+    let found = import_str(text, "m.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    let one = match &found.candidates[..] {
+        [one] => one.outcome.clone().unwrap_or_else(|e| panic!("{e}")),
+        many => panic!("{} candidates", many.len()),
+    };
+    (one.tree, one.text, found)
+}
+
+/// `(path, why)` of every field the import left out.
+fn left_out(found: &Found) -> Vec<(String, String)> {
+    found.candidates[0]
+        .not_simulated()
+        .iter()
+        .map(|p| (p.path.clone(), p.message.clone()))
+        .collect()
+}
+
+/// A Deployment `web` of 4 replicas, then a Canary `web` whose `spec` continues with
+/// `spec` (indented by 2).
+fn canary(spec: &str) -> String {
+    let spec: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 4\n  \
+         template:\n    spec:\n      containers: [{{name: app, image: web:2}}]\n---\n\
+         apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {{name: web}}\nspec:\n  \
+         targetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n{spec}"
+    )
+}
+
+/// The stderr of an import of `text` that exits 2.
+fn refused(text: &str, more: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, text).unwrap();
+    let out = bin().arg("import").arg(&path).args(more).assert().code(2);
+    assert!(out.get_output().stdout.is_empty());
+    String::from_utf8_lossy(&out.get_output().stderr).replace(&*path.to_string_lossy(), "m.yaml")
+}
+
+#[test]
+fn the_canary_and_its_deployment_land_field_by_field() {
+    let (tree, _, found) = imported(&read("flagger-canary.yaml"));
+    assert_eq!(found.candidates[0].name, "flagger-canary");
+    assert_eq!(found.candidates[0].what, "Flagger Canary flagger-canary");
+    assert_eq!(
+        found.skipped,
+        ["document 1 at line 5: Deployment web (the target of a Flagger Canary, read there)"]
+    );
+    assert_eq!(tree["name"], json!("flagger-canary"));
+    // The Canary's fields, under the same names.
+    assert_eq!(
+        tree["strategy"],
+        json!({"flagger": {
+            "progressDeadlineSeconds": 600,
+            "analysis": {
+                "interval": "1m", "threshold": 5, "maxWeight": 50, "stepWeight": 10,
+                "metrics": [
+                    {"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "1m"},
+                    {"name": "request-duration", "thresholdRange": {"max": 500}, "interval": "1m"}
+                ]
+            }
+        }})
+    );
+    // The Deployment's: replicas, requests, the readiness probe's timings, the image.
+    let service = &tree["service"];
+    assert_eq!(service["replicas"], json!(10));
+    assert_eq!(
+        service["resources"],
+        json!({"cpu": "250m", "memory": "256Mi"})
+    );
+    assert_eq!(
+        service["readinessProbe"],
+        json!({"periodSeconds": 2, "failureThreshold": 3})
+    );
+    assert_eq!(service["versions"]["next"]["image"], json!("web:1.1"));
+    // The checks measure requests: the Rollout import's marked default rate.
+    assert_eq!(tree["traffic"], json!({"rps": 50}));
+    let paths: Vec<String> = left_out(&found).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        [
+            "Deployment web.spec.template.spec.containers.0.ports",
+            "spec.service",
+            "spec.analysis.webhooks.0",
+        ]
+    );
+    let (_, why) = &left_out(&found)[2];
+    assert!(
+        why.starts_with("a `rollout` webhook (run at every check: a load tester"),
+        "{why}"
+    );
+}
+
+/// The example rebuilt as manifests, with what a manifest cannot say given by `--set`,
+/// runs trial for trial as the hand-written scenario: imported then run, and run directly.
+#[test]
+fn the_imported_example_runs_as_the_hand_written_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = format!(
+        "{}/scenarios/flagger-canary.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let run = |scenario: &str, out: &str| {
+        bin()
+            .args(["run", scenario, "--trials", "20", "--seed", "13", "-q"])
+            .args(as_the_example())
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+        std::fs::read_to_string(dir.path().join(out).join("trials.csv")).unwrap()
+    };
+    let imported = dir.path().join("imported.yaml");
+    bin()
+        .args(["import", &manifest("flagger-canary.yaml")])
+        .args(as_the_example())
+        .arg("--out")
+        .arg(&imported)
+        .assert()
+        .success();
+    let hand = run(&example, "hand");
+    assert_eq!(run(imported.to_str().unwrap(), "imported"), hand);
+    assert_eq!(run(&manifest("flagger-canary.yaml"), "manifest"), hand);
+    // Every trial of the bad release rolls back at 7 minutes (2 + threshold 5 ticks).
+    assert!(
+        hand.lines()
+            .skip(1)
+            .all(|l| l.contains(",rolled_back,420,")),
+        "{hand}"
+    );
+}
+
+/// Fields the Canary leaves out are left out of the scenario too, where Flagger's default
+/// (`canary.go`: `GetProgressDeadlineSeconds` 600, `GetMetricInterval` "1m", the ready
+/// thresholds 100; `scheduler.go:maxWeight` 100) is the scenario's own: the trials are
+/// those of the same scenario with the defaults written out.
+#[test]
+fn absent_fields_run_with_flaggers_defaults() {
+    let text = canary(
+        "analysis:\n  interval: 30s\n  threshold: 2\n  stepWeight: 25\n  metrics:\n  \
+         - {name: request-success-rate, thresholdRange: {min: 99}}\n",
+    );
+    let (tree, yaml, _) = imported(&text);
+    assert_eq!(
+        tree["strategy"],
+        json!({"flagger": {"analysis": {
+            "interval": "30s", "threshold": 2, "stepWeight": 25,
+            "metrics": [{"name": "request-success-rate", "thresholdRange": {"min": 99}}]}}})
+    );
+    // A good release whose pods are ready within a tick, so the timing is Flagger's alone.
+    let release = "service.versions.next={image: web:2, pull: 1s, start: 1s, ready_after: 2s, \
+                   shutdown: 1s}";
+    let explicit = "strategy.flagger={progressDeadlineSeconds: 600, analysis: {interval: 30s, \
+                    threshold: 2, stepWeight: 25, maxWeight: 100, primaryReadyThreshold: 100, \
+                    canaryReadyThreshold: 100, metrics: [{name: request-success-rate, \
+                    thresholdRange: {min: 99}, interval: 1m}]}}";
+    let load = |set: &[&str]| {
+        let set: Vec<_> = set.iter().map(|s| s.parse().unwrap()).collect();
+        load_str(&yaml, "i.yaml", Format::Yaml, &set).unwrap()
+    };
+    let as_imported = run_trials(&load(&[release]), 0..12);
+    assert_eq!(as_imported, run_trials(&load(&[release, explicit]), 0..12));
+    // maxWeight 100 in steps of 25: checks at ticks 2 … 5, promotion at tick 5, traffic
+    // to the primary at 6, completed at tick 7 (M/s + 3), 7 × 30 s (a maxWeight of 50
+    // would complete at 5 ticks).
+    for t in &as_imported {
+        assert_eq!(t.outcome, Outcome::Completed, "{t:?}");
+        assert_eq!(t.duration, 210 * SECOND, "{t:?}");
+    }
+}
+
+#[test]
+fn a_misspelt_canary_field_exits_2_with_did_you_mean() {
+    let err = refused(
+        &canary("analysis:\n  interval: 1m\n  threshold: 5\n  stepWieght: 10\n"),
+        &[],
+    );
+    assert!(
+        err.contains("m.yaml (Flagger Canary web)")
+            && err.contains(
+                "spec.analysis.stepWieght: unknown field `stepWieght`; did you mean \
+                 `stepWeight`? (the Canary CRD of Flagger v1.44 has no such field"
+            ),
+        "{err}"
+    );
+    let err = refused(
+        &canary(
+            "analysis:\n  interval: 1m\n  threshold: 5\n  stepWeight: 10\n  webhooks:\n  \
+             - {name: gate, url: 'http://x/', tiemout: 5s}\n",
+        ),
+        &[],
+    );
+    assert!(
+        err.contains(
+            "spec.analysis.webhooks.0.tiemout: unknown field `tiemout`; did you mean `timeout`?"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn webhooks_and_other_unsimulated_fields_are_listed() {
+    let (tree, _, found) = imported(&canary(
+        "skipAnalysis: false\nautoscalerRef: {apiVersion: autoscaling/v2, kind: \
+         HorizontalPodAutoscaler, name: web}\nanalysis:\n  interval: 1m\n  threshold: 5\n  \
+         stepWeight: 10\n  mirror: false\n  alerts: [{name: on-call, providerRef: {name: slack}}]\n  \
+         webhooks:\n  - {name: gate, type: confirm-promotion, url: 'http://x/'}\n",
+    ));
+    assert_eq!(
+        left_out(&found),
+        [
+            (
+                "spec.autoscalerRef".to_string(),
+                "an autoscaler changes the replicas during the analysis; the scenario keeps \
+                 the Deployment's `replicas`"
+                    .to_string()
+            ),
+            (
+                "spec.analysis.webhooks.0".to_string(),
+                "a `confirm-promotion` webhook (a gate Flagger waits at until it answers 200) \
+                 is not simulated: the simulated canary goes on at once"
+                    .to_string()
+            ),
+            (
+                "spec.analysis.alerts".to_string(),
+                "alerts only notify (Slack, Teams, …); nothing simulated waits for them"
+                    .to_string()
+            ),
+        ]
+    );
+    // No metric: no traffic is invented.
+    assert!(tree.get("traffic").is_none());
+}
+
+#[test]
+fn a_missing_or_foreign_target_exits_2_naming_its_path() {
+    let analysis = "analysis: {interval: 1m, threshold: 5, stepWeight: 10}\n";
+    let alone = canary(analysis);
+    let alone = &alone[alone.find("---\n").unwrap() + 4..];
+    let err = refused(alone, &[]);
+    assert!(
+        err.contains("m.yaml (Flagger Canary web)")
+            && err.contains(
+                "spec.targetRef.name: targetRef names Deployment `web` (apps/v1), which is not \
+                 in the files given: put it in the same file, or give its file too"
+            ),
+        "{err}"
+    );
+    let daemon_set = alone.replace("kind: Deployment", "kind: DaemonSet");
+    let err = refused(&daemon_set, &[]);
+    assert!(
+        err.contains(
+            "spec.targetRef.kind: targetRef is a DaemonSet: the simulator runs Flagger's loop \
+             on a Deployment (apps/v1) only"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn custom_metrics_exit_2_unless_dropped_and_blue_green_metrics_are_left_out() {
+    let text = canary(
+        "analysis:\n  interval: 1m\n  threshold: 5\n  stepWeight: 10\n  metrics:\n  \
+         - {name: request-success-rate, thresholdRange: {min: 99}}\n  \
+         - {name: error-rate, templateRef: {name: errors}, thresholdRange: {max: 1}}\n",
+    );
+    let err = refused(&text, &[]);
+    assert!(
+        err.contains("spec.analysis.metrics.1.templateRef: a custom metric")
+            && err.contains("--drop-unknown-metrics"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let out = bin()
+        .arg("import")
+        .arg(&path)
+        .arg("--drop-unknown-metrics")
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("(Flagger Canary web): spec.analysis.metrics.1: a custom metric")
+            && err.contains("metric `error-rate` left out"),
+        "{err}"
+    );
+    let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(load_str(&yaml, "i.yaml", Format::Yaml, &[]).is_ok());
+    // Blue/green: no request reaches the canary without a load tester, so the scenario
+    // refuses metrics there; the import leaves them out and says so.
+    let (tree, _, found) = imported(&canary(
+        "analysis:\n  interval: 1m\n  threshold: 5\n  iterations: 3\n  metrics:\n  \
+         - {name: request-success-rate, thresholdRange: {min: 99}}\n",
+    ));
+    assert_eq!(
+        tree["strategy"],
+        json!({"flagger": {"analysis": {"interval": "1m", "threshold": 5, "iterations": 3}}})
+    );
+    assert_eq!(left_out(&found)[0].0, "spec.analysis.metrics");
+}
