@@ -12,7 +12,7 @@
 //!   (`updateTask`, `restart.Supervisor.DelayStart`). start-first: the new task starts at
 //!   once and the old one is told to stop only if the new one reached RUNNING
 //!   (`updateTask`). A slot that already has a task of the spec keeps it and shuts down
-//!   the others (`useExistingTask`); if that task has not started (held, or in its
+//!   the others (`useExistingTask`; which one it keeps: [`workers`]); if that task has not started (held, or in its
 //!   restart delay) it starts once the last task shut down has stopped (or after the
 //!   1-minute timeout), its pending delay cancelled, and the worker waits for that start.
 //! * A worker reads its slot as the run read it when it started (`Updater.Run` is handed
@@ -185,8 +185,8 @@ pub struct Swarm<'s> {
     /// fleet is a copy of ([`Cluster::copied_fleet`]), if it is one.
     fleet_copy: Option<u64>,
     /// The first run's read of a copied fleet (the snapshot's number, then the dirty
-    /// slots, their tasks and spans in slot order), kept from trial to trial: see
-    /// [`Swarm::start_run`].
+    /// slots, their tasks, spans and desired states in slot order), kept from trial to
+    /// trial: see [`Swarm::start_run`].
     first_read: Option<run::FirstRead>,
 }
 

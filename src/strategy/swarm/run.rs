@@ -122,6 +122,7 @@ pub(super) struct FirstRead {
     dirty: Vec<u32>,
     snap: Vec<TaskId>,
     spans: Vec<(u32, u32)>,
+    below_running: Vec<u32>,
 }
 
 /// Run generations as timers carry them.
@@ -182,6 +183,13 @@ pub(super) struct Run {
     /// `worker()` reads, not the store): `snap[spans[i].0..spans[i].1]` is `dirty[i]`'s.
     pub(super) snap: Vec<TaskId>,
     pub(super) spans: Vec<(u32, u32)>,
+    /// Where in `snap` the run read a task of the spec whose desired state was below
+    /// RUNNING (held for its old task, or in its restart delay), ascending: `worker()`
+    /// prefers a task of the spec read desired RUNNING ([`Swarm::clean_task`]). Kept only
+    /// for slots read with two or more tasks, the only ones that can hold a task of the
+    /// spec (a slot read with one is dirty only if that task is stale), so a run over a
+    /// settled fleet writes nothing here.
+    pub(super) below_running: Vec<u32>,
     pub(super) next: usize,
     pub(super) workers: Pool,
     pub(super) failures: u32,
@@ -202,6 +210,7 @@ impl Run {
             dirty,
             snap,
             spans,
+            below_running,
             next,
             workers,
             failures,
@@ -217,6 +226,7 @@ impl Run {
         dirty.clear();
         snap.clear();
         spans.clear();
+        below_running.clear();
         *next = 0;
         workers.reset(0);
         *failures = 0;
@@ -253,9 +263,16 @@ impl Swarm<'_> {
     /// whatever happens to the slot meanwhile (`Updater.Run` hands `worker()` the slots
     /// read when the run started). One pass over the slot for both (the tasks read are
     /// the ones `slot_dirty` counts, so one of them is stale when it is the only one);
-    /// nothing is appended for a clean slot.
+    /// nothing is appended for a clean slot. For a slot read with two or more tasks, where
+    /// its tasks of the spec were desired below RUNNING is appended to `below_running`.
     #[inline]
-    fn read_dirty_slot(&self, cl: &Cluster, slot: u32, out: &mut Vec<TaskId>) -> bool {
+    fn read_dirty_slot(
+        &self,
+        cl: &Cluster,
+        slot: u32,
+        out: &mut Vec<TaskId>,
+        below_running: &mut Vec<u32>,
+    ) -> bool {
         let from = out.len();
         for &t in cl.slot(slot) {
             if cl.task(t).is_wanted() {
@@ -269,7 +286,10 @@ impl Swarm<'_> {
         let dirty = match out[from..] {
             [] => self.dead_and_stale(slot),
             [t] => cl.task(t).version != self.spec,
-            _ => true,
+            _ => {
+                self.read_desired_states(cl, from, out, below_running);
+                true
+            }
         };
         debug_assert_eq!(dirty, self.slot_dirty(cl, slot));
         if !dirty {
@@ -278,24 +298,46 @@ impl Swarm<'_> {
         dirty
     }
 
-    /// The run's dirty slots (in slot order), their tasks and spans, as the run reads
-    /// them when it starts.
+    /// Record where in `snap` (the slot's tasks from `from` on) the run reads a task of the
+    /// spec whose desired state is below RUNNING ([`Run::below_running`]). Out of line: a
+    /// slot with two or more tasks is the exception (a start-first slot mid-update, a
+    /// replacement beside the task it replaces).
+    #[cold]
+    #[inline(never)]
+    fn read_desired_states(
+        &self,
+        cl: &Cluster,
+        from: usize,
+        snap: &[TaskId],
+        below_running: &mut Vec<u32>,
+    ) {
+        for (i, &t) in snap.iter().enumerate().skip(from) {
+            if cl.task(t).version == self.spec && self.desired_below_running(cl, t) {
+                below_running.push(i as u32);
+            }
+        }
+    }
+
+    /// The run's dirty slots (in slot order), their tasks, spans and desired states, as
+    /// the run reads them when it starts.
     fn read_slots(&mut self, cl: &Cluster) {
         let mut dirty = std::mem::take(&mut self.run.dirty);
         let mut snap = std::mem::take(&mut self.run.snap);
         let mut spans = std::mem::take(&mut self.run.spans);
+        let mut below = std::mem::take(&mut self.run.below_running);
         dirty.clear();
         snap.clear();
         spans.clear();
+        below.clear();
         for &s in &self.slots {
             let from = snap.len() as u32;
-            if self.read_dirty_slot(cl, s, &mut snap) {
+            if self.read_dirty_slot(cl, s, &mut snap, &mut below) {
                 dirty.push(s);
                 spans.push((from, snap.len() as u32));
             }
         }
         let r = &mut self.run;
-        (r.dirty, r.snap, r.spans) = (dirty, snap, spans);
+        (r.dirty, r.snap, r.spans, r.below_running) = (dirty, snap, spans, below);
     }
 
     /// `Supervisor.Update`: cancel the running updater (if any) and start a new run.
@@ -340,11 +382,15 @@ impl Swarm<'_> {
                 r.dirty.clone_from(&read.dirty);
                 r.snap.clone_from(&read.snap);
                 r.spans.clone_from(&read.spans);
+                r.below_running.clone_from(&read.below_running);
                 if cfg!(debug_assertions) {
-                    let kept = (r.dirty.clone(), r.snap.clone(), r.spans.clone());
+                    let read = |r: &Run| {
+                        let (d, s, p, b) = (&r.dirty, &r.snap, &r.spans, &r.below_running);
+                        (d.clone(), s.clone(), p.clone(), b.clone())
+                    };
+                    let kept = read(&self.run);
                     self.read_slots(cl);
-                    let r = &self.run;
-                    assert_eq!(kept, (r.dirty.clone(), r.snap.clone(), r.spans.clone()));
+                    assert_eq!(kept, read(&self.run));
                 }
             }
             _ => {
@@ -356,6 +402,7 @@ impl Swarm<'_> {
                         dirty: r.dirty.clone(),
                         snap: r.snap.clone(),
                         spans: r.spans.clone(),
+                        below_running: r.below_running.clone(),
                     });
                 }
             }

@@ -624,6 +624,114 @@ fn a_start_first_worker_keeps_the_replacement_it_never_read() {
     assert_eq!(r.peak_running_tasks, 3);
 }
 
+/// A task's changes of state (state, seconds).
+type Changes = Vec<(TaskState, Time)>;
+
+/// Each `next` task's creation instant (seconds) and its changes to `states` up to `until`,
+/// in creation order, from the trace.
+fn next_tasks_reaching(
+    trace: &[TraceRecord],
+    states: &[TaskState],
+    until: Time,
+) -> Vec<(Time, Changes)> {
+    let mut tasks: Vec<(TaskId, Time, Changes)> = Vec::new();
+    for e in trace {
+        if let TraceRecord::Task {
+            t,
+            task,
+            version: 1,
+            state,
+            ..
+        } = *e
+            && t <= until
+        {
+            match tasks.iter_mut().find(|x| x.0 == task) {
+                None => tasks.push((task, t / S, Vec::new())),
+                Some(x) if states.contains(&state) => x.2.push((state, t / S)),
+                Some(_) => {}
+            }
+        }
+    }
+    tasks.into_iter().map(|(_, t, s)| (t, s)).collect()
+}
+
+#[test]
+fn a_new_run_keeps_the_running_task_of_the_spec_over_one_in_its_restart_delay() {
+    // Two slots, parallelism 1, delay 3 s, start-first; the fleet's `current` tasks crash
+    // 4 s after they start, a `next` task takes 4 s to stop. The first slot is done at 2 s
+    // (its old task stopped before its crash). The other slot's old task crashes at 4 s:
+    // the restart supervisor replaces it with a `next` task R held for the 5 s restart
+    // delay (desired READY until 9 s). At 5 s the worker takes that slot as its run read
+    // it (the crashed task only) and creates and starts T, RUNNING at 7 s, and the slot
+    // keeps both (see above). `docker service scale =3` at 8 s starts a new run, which
+    // reads the slot with two tasks of the spec: R (desired READY) and T (desired
+    // RUNNING). swarmkit v2.1.2 manager/orchestrator/update/updater.go `worker()` keeps a
+    // clean task with desired state RUNNING at once, before any below it, so
+    // `useExistingTask` keeps T and shuts R down before it ever started; T's desired
+    // state is RUNNING, so nothing is delayed and the worker is done at 8 s: 3 s delay,
+    // 5 s window, completed at 16 s. (Keeping the first-created, R, stopped T, started R
+    // once T had stopped at 12 s, and completed at 20 s.)
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 3 * S, Order::StartFirst));
+    s.service.versions[0].crash_after = Dist::Constant(4 * S);
+    s.service.versions[1].shutdown = Dist::Constant(4 * S);
+    s.actions = scaled_at(8 * S, 3);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 16 * S));
+    // `next` tasks by creation: the first slot's, R, T, the scale's new slot's. R is
+    // stopped at 8 s and never runs; T runs on.
+    let states = [TaskState::Ready, TaskState::Stopped];
+    use TaskState::{Ready, Stopped};
+    assert_eq!(
+        next_tasks_reaching(&trace, &states, 16 * S),
+        [
+            (0, vec![(Ready, 2)]),
+            (4, vec![(Stopped, 8)]),
+            (5, vec![(Ready, 7)]),
+            (8, vec![(Ready, 10)])
+        ]
+    );
+    assert_eq!(r.restarts, 1);
+}
+
+#[test]
+fn a_new_run_keeps_the_last_task_of_the_spec_read_in_its_restart_delay() {
+    // As above, but every `next` task crashes 2 s into its start (failures do not stop
+    // the update). Slot A (taken first): its new task crashes at 2 s and its replacement
+    // (restart delay until 7 s) starts at 7 s; its old task, left running, crashes at 4 s
+    // and is replaced too (until 9 s). Slot B: its old task crashes at 4 s, replaced by
+    // R1 (until 9 s); the worker's task T, created at 5 s, crashes at 7 s, replaced by R2
+    // (until 12 s). The scale at 8 s starts a run that reads slot B with R1 and R2, both
+    // desired READY, and (with this seed's slot order) takes it first. swarmkit `worker()`
+    // then keeps the LAST clean task below RUNNING (its loop does not break on one), R2:
+    // `useExistingTask` shuts R1 down (never started, it stops at once) and gives R2 a new
+    // `DelayStart` waiting for R1, which cancels its restart delay: R2 starts at 8 s.
+    // (Keeping the first, R1, stopped R2 and started R1 at 8 s.)
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 3 * S, Order::StartFirst));
+    s.seed = 2;
+    s.service.versions[0].crash_after = Dist::Constant(4 * S);
+    s.service.versions[1].shutdown = Dist::Constant(4 * S);
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = scaled_at(8 * S, 3);
+    let (_, trace) = Workspace::new(&s).run_traced(0);
+    use TaskState::{Failed, Starting, Stopped};
+    let states = [Starting, Stopped, Failed];
+    // By creation: A's new task, A's first replacement, R1, A's second replacement, T,
+    // R2, the scale's new slot's.
+    assert_eq!(
+        next_tasks_reaching(&trace, &states, 8 * S),
+        [
+            (0, vec![(Starting, 0), (Failed, 2)]),
+            (2, vec![(Starting, 7)]),
+            (4, vec![(Stopped, 8)]),
+            (4, vec![]),
+            (5, vec![(Starting, 5), (Failed, 7)]),
+            (7, vec![(Starting, 8)]),
+            (8, vec![(Starting, 8)])
+        ]
+    );
+}
+
 #[test]
 fn a_scale_to_the_same_count_leaves_the_running_update_alone() {
     // Three slots, parallelism 1, 2 s a slot. `docker service scale =3` at 3 s writes a spec

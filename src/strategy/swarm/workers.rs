@@ -1,6 +1,19 @@
 //! The worker pool: `parallelism` workers take dirty slots in order, update them
 //! (`worker()` / `updateTask` / `useExistingTask`), wait for the new task to be seen
 //! RUNNING and sleep `delay`; task notices move the waiting workers on.
+//!
+//! Which task a slot keeps (moby/swarmkit v2.1.2 `manager/orchestrator/update/updater.go`,
+//! `(*Updater).worker`): over the slot's tasks as the run read them, the first task that is
+//! not dirty (`isTaskDirty`) with desired state RUNNING is kept at once (the loop breaks);
+//! otherwise the last one not dirty with desired state below RUNNING (held for its old task,
+//! or in its restart delay; the loop goes on). `useExistingTask` keeps it and shuts the
+//! others down, including another task of the spec; with neither, `updateTask` creates a
+//! new task. The desired states are those the run read ([`super::run::Run::below_running`]),
+//! as `worker()` reads the `Task` values `reconcile` handed over. A slot can hold two tasks
+//! of the spec after a start-first worker's new task joined the restart supervisor's
+//! replacement of an old task that failed first (`AlreadyShutDown`); a later run (a scale)
+//! then keeps the running one and shuts the replacement still in its restart delay down.
+//! swarmkit lists a slot's tasks in task-ID order, random; here they are in creation order.
 
 use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
 use super::{OLD_TASK_TIMEOUT, Swarm};
@@ -107,11 +120,13 @@ impl Swarm<'_> {
     #[inline(always)]
     pub(super) fn update_slot(&mut self, cl: &mut Cluster, w: usize, at: usize) {
         let (from, to) = self.run.spans[at];
-        let spec = self.spec;
-        let clean = self.run.snap[from as usize..to as usize]
-            .iter()
-            .copied()
-            .find(|&t| cl.task(t).version == spec);
+        // A slot read with one task is dirty only if that task is stale: no task to keep,
+        // and nothing of the task to read here.
+        let clean = if to - from < 2 {
+            None
+        } else {
+            self.clean_task(cl, from as usize, to as usize)
+        };
         match (clean, self.cfg().order) {
             (Some(clean), _) => self.use_existing_task(cl, w, at, clean),
             // The old tasks are told to stop once the new one is seen ready (`observe`).
@@ -142,6 +157,37 @@ impl Swarm<'_> {
                 }
             }
         }
+    }
+
+    /// The task `worker()` keeps (`useExistingTask`) among the run's read of a slot,
+    /// `snap[from..to]`, if any: of the tasks of the spec (not dirty), the first one read
+    /// with desired state RUNNING, else the last one read below RUNNING (held, or in its
+    /// restart delay). The tasks are in creation order, where swarmkit's are in task-ID
+    /// order, which its random IDs make random.
+    #[cold]
+    #[inline(never)]
+    fn clean_task(&self, cl: &Cluster, from: usize, to: usize) -> Option<TaskId> {
+        let below = &self.run.below_running;
+        let below = &below[below.partition_point(|&i| (i as usize) < from)..];
+        let below = &below[..below.partition_point(|&i| (i as usize) < to)];
+        let mut kept = None;
+        for (i, &t) in self.run.snap.iter().enumerate().take(to).skip(from) {
+            if cl.task(t).version != self.spec {
+                continue;
+            }
+            if below.binary_search(&(i as u32)).is_err() {
+                return Some(t);
+            }
+            kept = Some(t);
+        }
+        kept
+    }
+
+    /// Whether `task`'s desired state is below RUNNING (READY): it is held for its old
+    /// task (stop-first, or a kept task's new `DelayStart`), or its restart delay is not
+    /// over. Upstream sets it to RUNNING when its `DelayStart` is done.
+    pub(super) fn desired_below_running(&self, cl: &Cluster, task: TaskId) -> bool {
+        self.held(cl, task) || cl.task(task).start_not_before > cl.now()
     }
 
     /// `removeOldTasks` over the `at`th dirty slot's tasks as the run read them, but
@@ -192,11 +238,9 @@ impl Swarm<'_> {
     /// that start, not for RUNNING.
     fn use_existing_task(&mut self, cl: &mut Cluster, w: usize, at: usize, clean: TaskId) {
         let slot = self.run.dirty[at];
-        let t = cl.task(clean);
         // A clean task that ended since the run read the slot was RUNNING (desired) as
         // read: nothing to start.
-        let delayed = t.is_live()
-            && (!t.start_allowed && !self.tracked(clean).released || t.start_not_before > cl.now());
+        let delayed = cl.task(clean).is_live() && self.desired_below_running(cl, clean);
         let Ok(last) = self.remove_old_tasks(cl, at, clean) else {
             // The batch is aborted: no new `DelayStart`, the clean task keeps the one it
             // had, and the worker logs "update failed" and sleeps `delay`.
