@@ -156,7 +156,7 @@ impl Default for Endpoint {
 }
 
 /// Something the view does at a given time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Change {
     /// Re-evaluate the task's answer.
     Recheck,
@@ -168,16 +168,49 @@ enum Change {
     Fallback(bool),
 }
 
+/// A change of the agenda, due at `at`.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    at: Time,
+    /// When it was planned: unique in a trial, so changes due at one instant apply in the
+    /// order they were planned.
+    seq: u64,
+    id: TaskId,
+    change: Change,
+}
+
+// Ordered by (`at`, `seq`) alone: `seq` is unique, so the rest never decides, and leaving
+// it out keeps the heap's comparisons small enough to be inlined on the per-event path.
+impl PartialEq for Item {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for Item {}
+
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Item {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
 /// The endpoints of one trial.
 #[derive(Debug, Default)]
 pub struct Endpoints {
     tasks: Vec<Endpoint>,
-    agenda: BinaryHeap<Reverse<(Time, u64, TaskId, Change)>>,
+    agenda: BinaryHeap<Reverse<Item>>,
     seq: u64,
-    /// Endpoints by `pool * stride + version * ANSWERS.len() + answer`.
-    classes: Vec<u32>,
-    /// One pool's share of `classes`: `versions * ANSWERS.len()`.
-    stride: usize,
+    /// Endpoints by `pool * versions + version`, each counted per answer in class order.
+    classes: Vec<[u32; ANSWERS.len()]>,
+    /// Versions of the trial: one pool's share of `classes`.
+    versions: usize,
     /// Tasks Ready (the truth) per version.
     ready: Vec<u32>,
     /// Endpoints in rotation per version.
@@ -196,9 +229,9 @@ impl Endpoints {
         self.tasks.clear();
         self.agenda.clear();
         self.seq = 0;
-        self.stride = versions * ANSWERS.len();
+        self.versions = versions;
         self.classes.clear();
-        self.classes.resize(2 * self.stride, 0);
+        self.classes.resize(2 * versions, [0; ANSWERS.len()]);
         self.ready.clear();
         self.ready.resize(versions, 0);
         self.rotation.clear();
@@ -207,16 +240,12 @@ impl Endpoints {
         self.tracks_fallback = tracks_fallback;
     }
 
-    /// Endpoints in rotation of `version` with `answer`.
+    /// Endpoints of `pool` in the balancer's view per version, each counted per answer in
+    /// class order ([`ANSWERS`]).
     #[inline]
-    pub fn count(&self, version: usize, answer: Answer) -> u32 {
-        self.count_in(Pool::Ready, version, answer)
-    }
-
-    /// Endpoints of `pool` of `version` with `answer`, in the balancer's view.
-    #[inline]
-    pub fn count_in(&self, pool: Pool, version: usize, answer: Answer) -> u32 {
-        self.classes[pool as usize * self.stride + version * ANSWERS.len() + answer as usize]
+    pub fn in_pool(&self, pool: Pool) -> &[[u32; ANSWERS.len()]] {
+        let start = pool as usize * self.versions;
+        &self.classes[start..start + self.versions]
     }
 
     /// The pool kube-proxy sends to: the ready endpoints, or when there is none the
@@ -248,7 +277,7 @@ impl Endpoints {
 
     /// When the next agenda item is due.
     pub fn next_due(&self) -> Option<Time> {
-        self.agenda.peek().map(|Reverse((t, ..))| *t)
+        self.agenda.peek().map(|Reverse(item)| item.at)
     }
 
     /// Whether the next agenda item changes nothing a request sees, so the integration
@@ -257,7 +286,16 @@ impl Endpoints {
     /// (`routed` false: one Service over every pod), or the task's version's (a Service
     /// per version).
     pub fn next_is_unseen(&self, cl: &Cluster, routed: bool) -> bool {
-        let Some(&Reverse((_, _, id, Change::Fallback(_)))) = self.agenda.peek() else {
+        // Where no pod is ever serving and terminating (Swarm), no look at the agenda.
+        if !self.tracks_fallback {
+            return false;
+        }
+        let Some(&Reverse(Item {
+            id,
+            change: Change::Fallback(_),
+            ..
+        })) = self.agenda.peek()
+        else {
             return false;
         };
         if routed {
@@ -368,7 +406,7 @@ impl Endpoints {
 
     /// Apply the next agenda item if it is due by `to`; returns its time.
     pub fn apply_next(&mut self, cl: &Cluster, to: Time) -> Option<Time> {
-        let &Reverse((at, _, id, change)) = self.agenda.peek()?;
+        let &Reverse(Item { at, id, change, .. }) = self.agenda.peek()?;
         if at > to {
             return None;
         }
@@ -390,7 +428,13 @@ impl Endpoints {
 
     fn push(&mut self, at: Time, id: TaskId, change: Change) {
         self.seq += 1;
-        self.agenda.push(Reverse((at, self.seq, id, change)));
+        let seq = self.seq;
+        self.agenda.push(Reverse(Item {
+            at,
+            seq,
+            id,
+            change,
+        }));
     }
 
     fn recheck(&mut self, cl: &Cluster, id: TaskId, now: Time) {
@@ -398,11 +442,12 @@ impl Endpoints {
         let e = self.tasks[id as usize];
         let (answer, next) = Answer::of(t, now, e.died);
         if answer != e.answer {
-            let v = t.version as usize * ANSWERS.len();
-            for (pool, member) in [(0, e.in_rotation), (self.stride, e.in_fallback)] {
+            let v = t.version as usize;
+            for (pool, member) in [(0, e.in_rotation), (self.versions, e.in_fallback)] {
                 if member {
-                    self.classes[pool + v + e.answer as usize] -= 1;
-                    self.classes[pool + v + answer as usize] += 1;
+                    let classes = &mut self.classes[pool + v];
+                    classes[e.answer as usize] -= 1;
+                    classes[answer as usize] += 1;
                 }
             }
             self.tasks[id as usize].answer = answer;
@@ -425,16 +470,16 @@ impl Endpoints {
         }
         *member = on;
         let v = t.version as usize;
-        let class = pool as usize * self.stride + v * ANSWERS.len() + e.answer as usize;
+        let class = &mut self.classes[pool as usize * self.versions + v][e.answer as usize];
         let count = match pool {
             Pool::Ready => &mut self.rotation[v],
             Pool::ServingTerminating => &mut self.fallback,
         };
         if on {
-            self.classes[class] += 1;
+            *class += 1;
             *count += 1;
         } else {
-            self.classes[class] -= 1;
+            *class -= 1;
             *count -= 1;
         }
     }
@@ -462,6 +507,30 @@ mod tests {
         // The same end by a death of its own is the version's fault.
         assert_eq!(Answer::of(&t, 20, true), (Answer::Crashed, NEVER));
         assert!(Answer::Crashed.is_version_fault() && !Answer::Refusing.is_version_fault());
+    }
+
+    /// The agenda's order is (time, then the order planned), whatever the task and the
+    /// change: `Item` compares only those two.
+    #[test]
+    fn the_agenda_applies_one_instants_changes_in_the_order_planned() {
+        let mut e = Endpoints::default();
+        e.reset(2, true);
+        e.push(5, 9, Change::Fallback(true));
+        e.push(5, 1, Change::Recheck);
+        e.push(3, 4, Change::Join);
+        e.push(5, 0, Change::Leave);
+        let order: Vec<_> = std::iter::from_fn(|| e.agenda.pop())
+            .map(|Reverse(i)| (i.at, i.id, i.change))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (3, 4, Change::Join),
+                (5, 9, Change::Fallback(true)),
+                (5, 1, Change::Recheck),
+                (5, 0, Change::Leave),
+            ]
+        );
     }
 
     #[test]

@@ -47,10 +47,11 @@ use crate::cluster::{Cluster, TaskId};
 use crate::result::TrafficResult;
 use crate::scenario::{Balancer, Scenario, Strategy, Traffic, VersionId};
 use crate::sim::time::{NEVER, SECOND, Time};
-use endpoints::{ANSWERS, Answer, Endpoints};
+use endpoints::{ANSWERS, Answer, Endpoints, Pool};
 use meter::{Cause, Meter, Outcome};
 use queueing::{Histogram, LatencyTables, blocking, level};
 use rate::Rate;
+use std::ops::Range;
 
 /// Swarm's gossip converge delay before a task with a service binding is stopped
 /// (`defaultGossipConvergeDelay`, `controller.Shutdown` in
@@ -346,29 +347,64 @@ impl<'s> TrafficModel<'s> {
                 .add(bucket, None, Outcome::Refused, Cause::Other, n);
             return;
         };
-        let versions = self.scenario.service.versions.len();
+        let all = 0..self.scenario.service.versions.len();
+        let weight = self.pool_weight(pool, all.clone());
+        self.spread(bucket, pool, all, n, rate, weight);
+    }
+
+    /// The endpoints of `pool` of the versions `vs` in the balancer's view: how many, and
+    /// their summed weight.
+    #[inline(always)]
+    fn pool_weight(&self, pool: Pool, vs: Range<usize>) -> (u32, f64) {
+        let first = vs.start;
+        let pool = &self.endpoints.in_pool(pool)[vs];
+        let count = pool.iter().map(|classes| classes.iter().sum::<u32>()).sum();
+        if !self.weighs_by_answer() {
+            // Every weight 1: the sum of whole counts, exactly.
+            return (count, count as f64);
+        }
         let mut total = 0.0;
-        let mut count = 0;
-        for v in 0..versions {
-            for a in ANSWERS {
-                let k = self.endpoints.count_in(pool, v, a);
-                count += k;
-                total += k as f64 * self.weight(v, a);
+        for (i, classes) in pool.iter().enumerate() {
+            for (answer, &k) in ANSWERS.into_iter().zip(classes) {
+                total += k as f64 * self.weight(first + i, answer);
             }
         }
+        (count, total)
+    }
+
+    /// `n` requests arriving at `rate` per second, spread over the endpoints of `pool` of
+    /// the versions `vs` as the balancer weighs them; `(count, total)` is their
+    /// [`pool_weight`](Self::pool_weight), with `count` > 0. All weights 0 (least-request
+    /// with every endpoint hung): an equal share each, as the balancer has nothing to
+    /// prefer.
+    #[inline]
+    fn spread(
+        &mut self,
+        bucket: usize,
+        pool: Pool,
+        vs: Range<usize>,
+        n: f64,
+        rate: f64,
+        (count, mut total): (u32, f64),
+    ) {
         let equal = total <= 0.0;
         if equal {
             total = count as f64;
         }
-        for v in 0..versions {
-            for answer in ANSWERS {
-                let k = self.endpoints.count_in(pool, v, answer);
+        for v in vs {
+            let classes = self.endpoints.in_pool(pool)[v];
+            for (answer, k) in ANSWERS.into_iter().zip(classes) {
                 if k == 0 {
                     continue;
                 }
                 let w = if equal { 1.0 } else { self.weight(v, answer) };
-                let x = n * k as f64 * w / total;
-                self.deliver(bucket, v, answer, x, rate * w / total);
+                self.deliver(
+                    bucket,
+                    v,
+                    answer,
+                    n * k as f64 * w / total,
+                    rate * w / total,
+                );
             }
         }
     }
@@ -431,6 +467,12 @@ impl<'s> TrafficModel<'s> {
                 None => per_bucket[bucket].push((cell as u32, ok)),
             }
         }
+    }
+
+    /// Whether the balancer weighs an endpoint by its version and answer
+    /// ([`weight`](Self::weight)); otherwise every endpoint weighs 1.
+    fn weighs_by_answer(&self) -> bool {
+        self.cfg.balancer == Balancer::LeastRequest
     }
 
     /// The balancer's weight of one endpoint of version `v` answering `answer`.

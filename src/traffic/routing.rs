@@ -26,7 +26,7 @@
 //! spreads over every endpoint of every version: the split is the replica ratio.
 
 use super::TrafficModel;
-use super::endpoints::{ANSWERS, Pool};
+use super::endpoints::Pool;
 use super::meter::{Cause, Outcome};
 use crate::cluster::Cluster;
 use crate::scenario::Dist;
@@ -106,18 +106,6 @@ impl TrafficModel<'_> {
         }
     }
 
-    /// The endpoints of `pool` of version `v` in the balancer's view, and their summed
-    /// weight.
-    fn pool_weight(&self, pool: Pool, v: usize) -> (u32, f64) {
-        let (mut count, mut total) = (0, 0.0);
-        for a in ANSWERS {
-            let k = self.endpoints.count_in(pool, v, a);
-            count += k;
-            total += k as f64 * self.weight(v, a);
-        }
-        (count, total)
-    }
-
     /// The `n` requests of a piece (arriving at `rate` per second) split by the shares,
     /// then over each version's endpoints as the balancer weighs them.
     pub(super) fn piece_routed(&mut self, n: f64, rate: f64, bucket: usize) {
@@ -127,35 +115,19 @@ impl TrafficModel<'_> {
                 continue;
             }
             let nv = n * share;
+            let one = v..v + 1;
             let mut pool = Pool::Ready;
-            let (mut count, mut total) = self.pool_weight(pool, v);
-            if count == 0 && self.router_falls_back {
+            let mut weight = self.pool_weight(pool, one.clone());
+            if weight.0 == 0 && self.router_falls_back {
                 pool = Pool::ServingTerminating;
-                (count, total) = self.pool_weight(pool, v);
+                weight = self.pool_weight(pool, one.clone());
             }
-            if count == 0 {
+            if weight.0 == 0 {
                 self.meter
                     .add(bucket, None, Outcome::Refused, Cause::Other, nv);
                 continue;
             }
-            let equal = total <= 0.0;
-            if equal {
-                total = count as f64;
-            }
-            for answer in ANSWERS {
-                let k = self.endpoints.count_in(pool, v, answer);
-                if k == 0 {
-                    continue;
-                }
-                let w = if equal { 1.0 } else { self.weight(v, answer) };
-                self.deliver(
-                    bucket,
-                    v,
-                    answer,
-                    nv * k as f64 * w / total,
-                    rate * share * w / total,
-                );
-            }
+            self.spread(bucket, pool, one, nv, rate * share, weight);
         }
     }
 }
