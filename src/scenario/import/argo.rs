@@ -63,21 +63,10 @@ const BLUE_GREEN_COPIED: [&str; 5] = [
 
 /// Maps the Rollout `doc` into `d`; `name` is its `metadata.name`.
 pub fn rollout(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
-    for identity in ["apiVersion", "kind", "metadata"] {
-        if let Some(s) = doc.get(identity) {
-            d.read(&s);
-        }
-    }
-    d.put("name", json!(name));
-    d.put(
-        "description",
-        json!(format!("Imported from Argo Rollout {name}")),
-    );
-    let Some(spec) = doc.get("spec") else {
-        return d.error(
-            doc,
-            "a Rollout needs a `spec` with its pod template and strategy",
-        );
+    let what = format!("Argo Rollout {name}");
+    let no_spec = "a Rollout needs a `spec` with its pod template and strategy";
+    let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
+        return;
     };
     match spec.get("replicas") {
         Some(r) => d.map("service.replicas", &r),

@@ -13,7 +13,7 @@ use super::super::load_tree::apply_overrides;
 use super::super::overrides::Override;
 use super::super::suggest;
 use super::api_fields::{Api, Schema};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// A node of a manifest with its dotted path (`spec.template.spec.containers.0`).
 #[derive(Debug, Clone)]
@@ -242,6 +242,31 @@ impl Draft {
             .iter()
             .filter(move |(p, _)| p == to)
             .map(|(_, c)| c.as_str())
+    }
+
+    /// The head every Kubernetes object shares: its identity (`apiVersion`, `kind`,
+    /// `metadata`) read, the scenario named `name` and described as imported from
+    /// `what` (`"Deployment web"`), and its `spec`, or `None` with `no_spec` reported at
+    /// the document.
+    pub fn object_spec<'a>(
+        &mut self,
+        doc: &Src<'a>,
+        what: &str,
+        name: &str,
+        no_spec: &str,
+    ) -> Option<Src<'a>> {
+        for identity in ["apiVersion", "kind", "metadata"] {
+            if let Some(s) = doc.get(identity) {
+                self.read(&s);
+            }
+        }
+        self.put("name", json!(name));
+        self.put("description", json!(format!("Imported from {what}")));
+        let spec = doc.get("spec");
+        if spec.is_none() {
+            self.error(doc, no_spec);
+        }
+        spec
     }
 
     /// Marks `from` (and everything under it) as read: taken into account, mapped or

@@ -79,21 +79,10 @@ fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
 
 /// Maps the Canary `doc` into `d`; `name` is its `metadata.name`.
 pub fn canary(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
-    for identity in ["apiVersion", "kind", "metadata"] {
-        if let Some(s) = doc.get(identity) {
-            d.read(&s);
-        }
-    }
-    d.put("name", json!(name));
-    d.put(
-        "description",
-        json!(format!("Imported from Flagger Canary {name}")),
-    );
-    let Some(spec) = doc.get("spec") else {
-        return d.error(
-            doc,
-            "a Canary needs a `spec` with its `targetRef` and `analysis`",
-        );
+    let what = format!("Flagger Canary {name}");
+    let no_spec = "a Canary needs a `spec` with its `targetRef` and `analysis`";
+    let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
+        return;
     };
     target(&spec, ctx, d);
     d.section(TO, &spec);

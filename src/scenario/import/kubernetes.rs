@@ -21,18 +21,9 @@ use serde_json::{Value, json};
 
 /// Maps the Deployment `doc` into `d`; `name` is its `metadata.name`.
 pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
-    for identity in ["apiVersion", "kind", "metadata"] {
-        if let Some(s) = doc.get(identity) {
-            d.read(&s);
-        }
-    }
-    d.put("name", json!(name));
-    d.put(
-        "description",
-        json!(format!("Imported from Deployment {name}")),
-    );
-    let Some(spec) = doc.get("spec") else {
-        d.error(doc, "a Deployment needs a `spec` with its pod template");
+    let what = format!("Deployment {name}");
+    let no_spec = "a Deployment needs a `spec` with its pod template";
+    let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
         return;
     };
     match spec.get("replicas") {
