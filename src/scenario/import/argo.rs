@@ -68,14 +68,7 @@ pub fn rollout(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
         return;
     };
-    match spec.get("replicas") {
-        Some(r) => d.map("service.replicas", &r),
-        None => d.assume(
-            "service.replicas",
-            json!(1),
-            "spec.replicas is not given: Argo Rollouts' default, 1",
-        ),
-    }
+    kubernetes::replicas(&spec, "Argo Rollouts'", d);
     kubernetes::paused(&spec, "Rollout", d);
     if let Some(s) = spec.get("selector") {
         d.read(&s);

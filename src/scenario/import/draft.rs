@@ -255,11 +255,7 @@ impl Draft {
         name: &str,
         no_spec: &str,
     ) -> Option<Src<'a>> {
-        for identity in ["apiVersion", "kind", "metadata"] {
-            if let Some(s) = doc.get(identity) {
-                self.read(&s);
-            }
-        }
+        self.read_identity(doc);
         self.put("name", json!(name));
         self.put("description", json!(format!("Imported from {what}")));
         let spec = doc.get("spec");
@@ -267,6 +263,16 @@ impl Draft {
             self.error(doc, no_spec);
         }
         spec
+    }
+
+    /// Marks a Kubernetes object's identity (`apiVersion`, `kind`, `metadata`) as read: it
+    /// names the object and changes nothing simulated.
+    pub fn read_identity(&mut self, doc: &Src) {
+        for identity in ["apiVersion", "kind", "metadata"] {
+            if let Some(s) = doc.get(identity) {
+                self.read(&s);
+            }
+        }
     }
 
     /// Marks `from` (and everything under it) as read: taken into account, mapped or

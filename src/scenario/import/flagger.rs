@@ -34,7 +34,7 @@ use super::draft::{Draft, Src};
 use super::flagger_fields::{CANARY, METRIC, WEBHOOK, type_at};
 use super::render::compact;
 use super::{kubernetes, pod};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Where the strategy goes.
 const TO: &str = "strategy.flagger";
@@ -206,22 +206,11 @@ fn target(spec: &Src, ctx: &Ctx, d: &mut Draft) {
 /// The target Deployment's fields: the canary runs its pod template, and the primary
 /// Flagger makes of it keeps its replicas.
 fn target_deployment(root: &Src, d: &mut Draft) {
-    for identity in ["apiVersion", "kind", "metadata"] {
-        if let Some(s) = root.get(identity) {
-            d.read(&s);
-        }
-    }
+    d.read_identity(root);
     let Some(spec) = root.get("spec") else {
         return d.error(root, "a Deployment needs a `spec` with its pod template");
     };
-    match spec.get("replicas") {
-        Some(r) => d.map("service.replicas", &r),
-        None => d.assume(
-            "service.replicas",
-            json!(1),
-            "spec.replicas is not given: Kubernetes' default, 1",
-        ),
-    }
+    kubernetes::replicas(&spec, "Kubernetes'", d);
     kubernetes::paused(&spec, "Deployment", d);
     if let Some(s) = spec.get("selector") {
         d.read(&s);
@@ -448,6 +437,7 @@ fn metric(m: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
 mod tests {
     use super::super::{Library, Options};
     use super::*;
+    use serde_json::json;
 
     fn draft(docs: &[Value], opts: &Options) -> Draft {
         let mut lib = Library::default();

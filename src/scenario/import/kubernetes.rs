@@ -19,6 +19,19 @@ use super::draft::{Draft, Src};
 use super::pod;
 use serde_json::{Value, json};
 
+/// `spec.replicas` as `service.replicas`; absent, the controller's default of one,
+/// `default_of` naming whose default it is (`"Kubernetes'"`).
+pub fn replicas(spec: &Src, default_of: &str, d: &mut Draft) {
+    match spec.get("replicas") {
+        Some(r) => d.map("service.replicas", &r),
+        None => d.assume(
+            "service.replicas",
+            json!(1),
+            &format!("spec.replicas is not given: {default_of} default, 1"),
+        ),
+    }
+}
+
 /// Maps the Deployment `doc` into `d`; `name` is its `metadata.name`.
 pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
     let what = format!("Deployment {name}");
@@ -26,14 +39,7 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
         return;
     };
-    match spec.get("replicas") {
-        Some(r) => d.map("service.replicas", &r),
-        None => d.assume(
-            "service.replicas",
-            json!(1),
-            "spec.replicas is not given: Kubernetes' default, 1",
-        ),
-    }
+    replicas(&spec, "Kubernetes'", d);
     d.put("strategy.kubernetes", json!({}));
     if let Some(s) = spec.get("strategy") {
         strategy(&s, d);
