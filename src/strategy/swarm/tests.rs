@@ -398,6 +398,59 @@ fn next_tasks_reaching(
 }
 
 #[test]
+fn a_clean_task_read_ready_that_started_since_still_waits_for_the_old_task() {
+    // Two slots, parallelism 1, delay 10 s, start-first, 2 s to RUNNING; a `current` task
+    // takes 10 s to stop. With this seed the first run takes slot X first, and X's first
+    // `next` task crashes on start at 2 s (its replacement R, the other slot Y's task and
+    // the scale's new slot's task do not): the worker is done with X, and R waits out its
+    // 5 s restart delay (desired READY until 7 s; it starts at 7 s, RUNNING at 9 s) beside
+    // X's old task O, still running. `docker service scale =3` at 3 s starts a new run,
+    // which reads X as [O, R] with R desired READY, and takes Y first: its task runs at
+    // 5 s, the worker sleeps until 15 s and takes X. R has been running since 9 s, but
+    // swarmkit v2.1.2 manager/orchestrator/update/updater.go `useExistingTask` decides
+    // from the task as the run read it (`existing.DesiredState != api.TaskStateRunning`):
+    // it shuts O down and calls `DelayStart(ctx, nil, O, R.ID, 0, true)`, which waits for
+    // O (read RUNNING) to stop, at 25 s, and only then finds R desired RUNNING
+    // (`StartNow` does nothing). The worker waits for that: done at 25 s, 10 s delay, the
+    // 11 s final window (delay >= monitor): completed at 46 s. (Deciding from R's state at
+    // 15 s, the worker moved on at once: completed at 36 s.)
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 10 * S, Order::StartFirst));
+    s.seed = 2;
+    s.service.versions[0].shutdown = Dist::Constant(10 * S);
+    s.service.versions[1].crash_probability = 0.5;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = scaled_at(3 * S, 3);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 46 * S));
+    // By creation: X's crashed task, R (not held again), Y's task, the new slot's.
+    use TaskState::{Failed, Running, Starting, Stopped};
+    let states = [Starting, Running, Stopped, Failed];
+    assert_eq!(
+        next_tasks_reaching(&trace, &states, 60 * S),
+        [
+            (0, vec![(Starting, 0), (Failed, 2)]),
+            (2, vec![(Starting, 7), (Running, 9)]),
+            (3, vec![(Starting, 3), (Running, 5)]),
+            (3, vec![(Starting, 3), (Running, 5)])
+        ]
+    );
+    // Y's old task is shut down at 5 s, X's O at 15 s: each stops 10 s later.
+    let stopped: Vec<Time> = trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Task {
+                t,
+                version: 0,
+                state: Stopped,
+                ..
+            } => Some(t / S),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stopped, [15, 25]);
+}
+
+#[test]
 fn a_new_run_keeps_the_running_task_of_the_spec_over_one_in_its_restart_delay() {
     // Two slots, parallelism 1, delay 3 s, start-first; the fleet's `current` tasks crash
     // 4 s after they start, a `next` task takes 4 s to stop. The first slot is done at 2 s
