@@ -176,9 +176,12 @@ pub struct Swarm<'s> {
     /// supervisor declined to replace it (`shouldRestart` false), so the slot has no task
     /// until the next run gives it one; `None` once a task is created for the slot.
     dead: Vec<Option<VersionId>>,
-    /// Per slot: a task that failed before its delayed start and waits to be restarted
-    /// ([`Track::restart_waits`]), [`run::NO_TASK`] if none. Its desired state is still
-    /// RUNNING upstream, so the updater counts it as the slot's task.
+    /// Per slot: a task that failed and is not restarted yet, [`run::NO_TASK`] if none:
+    /// one that failed before its delayed start, whose restart waits for that delay
+    /// ([`Track::restart_waits`]; its desired state is still READY upstream, as the
+    /// delay never set it to RUNNING), or one whose failure has not reached the manager
+    /// ([`Track::unreported`]; desired RUNNING). Either way its desired state is at
+    /// most RUNNING, so the updater counts it as the slot's task.
     waiting_restart: Vec<TaskId>,
     failures_total: u32,
     /// Set while [`Controller::start`] requests the first run: the snapshot the trial's

@@ -239,8 +239,8 @@ impl Run {
 impl Swarm<'_> {
     /// `isSlotDirty` over the tasks `UpdatableTasksInSlot` passes: two or more, or one of
     /// another spec. They are the slot's wanted tasks and a task waiting to be restarted
-    /// (its desired state is still RUNNING upstream); with none, the newest task if its
-    /// restart was declined. One plain pass over the slot (nearly always one task) costs
+    /// (its desired state is still READY or RUNNING upstream); with none, the newest task
+    /// if its restart was declined. One plain pass over the slot (nearly always one task) costs
     /// less than an iterator stopped early.
     pub(super) fn slot_dirty(&self, cl: &Cluster, slot: u32) -> bool {
         let (mut wanted, mut stale) = (0u32, false);

@@ -9,10 +9,12 @@
 //! or in its restart delay; the loop goes on). `useExistingTask` keeps it and shuts the
 //! others down, including another task of the spec; with neither, `updateTask` creates a
 //! new task. The desired states are those the run read ([`super::run::Run::below_running`]),
-//! as `worker()` reads the `Task` values `reconcile` handed over. A slot can hold two tasks
-//! of the spec after a start-first worker's new task joined the restart supervisor's
-//! replacement of an old task that failed first (`AlreadyShutDown`); a later run (a scale)
-//! then keeps the running one and shuts the replacement still in its restart delay down.
+//! as `worker()` reads the `Task` values `reconcile` handed over; so is the one that decides
+//! whether the kept task gets a new `DelayStart` the worker waits for (read below RUNNING),
+//! even if it has started or ended since. A slot can hold two tasks of the spec after a
+//! start-first worker's new task joined the restart supervisor's replacement of an old
+//! task that failed first (`AlreadyShutDown`); a later run (a scale) then keeps the running
+//! one and shuts the replacement still in its restart delay down.
 //! swarmkit lists a slot's tasks in task-ID order, random; here they are in creation order.
 
 use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
@@ -128,7 +130,7 @@ impl Swarm<'_> {
             self.clean_task(cl, from as usize, to as usize)
         };
         match (clean, self.cfg().order) {
-            (Some(clean), _) => self.use_existing_task(cl, w, at, clean),
+            (Some((clean, below)), _) => self.use_existing_task(cl, w, at, clean, below),
             // The old tasks are told to stop once the new one is seen ready (`observe`).
             (None, Order::StartFirst) => {
                 self.new_task_for(cl, w, at, StartGate::Now);
@@ -160,13 +162,14 @@ impl Swarm<'_> {
     }
 
     /// The task `worker()` keeps (`useExistingTask`) among the run's read of a slot,
-    /// `snap[from..to]`, if any: of the tasks of the spec (not dirty), the first one read
-    /// with desired state RUNNING, else the last one read below RUNNING (held, or in its
-    /// restart delay). The tasks are in creation order, where swarmkit's are in task-ID
-    /// order, which its random IDs make random.
+    /// `snap[from..to]`, if any, and whether the run read it below RUNNING: of the tasks
+    /// of the spec (not dirty), the first one read with desired state RUNNING, else the
+    /// last one read below RUNNING (held, or in its restart delay). The tasks are in
+    /// creation order, where swarmkit's are in task-ID order, which its random IDs make
+    /// random.
     #[cold]
     #[inline(never)]
-    fn clean_task(&self, cl: &Cluster, from: usize, to: usize) -> Option<TaskId> {
+    fn clean_task(&self, cl: &Cluster, from: usize, to: usize) -> Option<(TaskId, bool)> {
         let below = &self.run.below_running;
         let below = &below[below.partition_point(|&i| (i as usize) < from)..];
         let below = &below[..below.partition_point(|&i| (i as usize) < to)];
@@ -176,9 +179,9 @@ impl Swarm<'_> {
                 continue;
             }
             if below.binary_search(&(i as u32)).is_err() {
-                return Some(t);
+                return Some((t, false));
             }
-            kept = Some(t);
+            kept = Some((t, true));
         }
         kept
     }
@@ -232,22 +235,33 @@ impl Swarm<'_> {
     }
 
     /// `useExistingTask`: keep the slot's clean task, shut down the others. A clean task
-    /// not started yet (desired READY: held, or in its restart delay) gets a new
+    /// the run read below RUNNING (`read_below`: held, or in its restart delay) gets a new
     /// `DelayStart`, which cancels the pending one and waits for the last task shut down
     /// if that one was still ≤ RUNNING (or the 1-minute timeout); the worker waits for
     /// that start, not for RUNNING.
-    fn use_existing_task(&mut self, cl: &mut Cluster, w: usize, at: usize, clean: TaskId) {
+    fn use_existing_task(
+        &mut self,
+        cl: &mut Cluster,
+        w: usize,
+        at: usize,
+        clean: TaskId,
+        read_below: bool,
+    ) {
         let slot = self.run.dirty[at];
-        // A clean task that ended since the run read the slot was RUNNING (desired) as
-        // read: nothing to start.
-        let delayed = cl.task(clean).is_live() && self.desired_below_running(cl, clean);
+        // Upstream decides from the `Task` value the run read (`existing.DesiredState !=
+        // api.TaskStateRunning`), not from the store: a task read READY that was told to
+        // run since (its restart delay or its wait for an old task over), or that ended
+        // since, still gets the new `DelayStart`, and the worker still waits for it. Only
+        // a task still READY now is held again: `StartNow` leaves a task desired RUNNING
+        // as it is (and `regate` leaves an ended one alone).
+        let hold = read_below && self.desired_below_running(cl, clean);
         let Ok(last) = self.remove_old_tasks(cl, at, clean) else {
             // The batch is aborted: no new `DelayStart`, the clean task keeps the one it
             // had, and the worker logs "update failed" and sleeps `delay`.
             self.after_slot(cl, w, slot);
             return;
         };
-        if !delayed {
+        if !read_below {
             self.after_slot(cl, w, slot);
             return;
         }
@@ -257,7 +271,9 @@ impl Swarm<'_> {
         self.run
             .workers
             .set(w, Worker::Starting { slot, task: clean });
-        cl.regate(clean, StartGate::Held);
+        if hold {
+            cl.regate(clean, StartGate::Held);
+        }
         match last {
             Some(old) if self.not_ended(cl, old) => {
                 self.track(old).releases = clean;

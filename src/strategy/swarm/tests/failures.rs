@@ -1,0 +1,352 @@
+//! Failures as the updater watches them (`monitor`, `max_failure_ratio`, the failure
+//! actions and rollbacks) and the restart supervisor's replacements of failed tasks
+//! (swarmkit `manager/orchestrator/update/updater.go` and
+//! `manager/orchestrator/restart/restart.go`), with the helpers of the parent module.
+use super::*;
+
+#[test]
+fn a_crash_on_start_pauses_at_the_first_failure() {
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 2 * S));
+    assert_eq!(r.update_failures, 1);
+    assert_eq!(r.min_ready, 2);
+}
+
+#[test]
+fn continue_ignores_failures_and_completes() {
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    let r = run(&s);
+    assert_eq!(
+        (r.outcome, r.duration),
+        (Outcome::Completed, 3 * 2 * S + 5 * S)
+    );
+    assert_eq!(r.update_failures, 0);
+    // Each crashed slot got a replacement 5 s later; replacements crash too.
+    assert!(r.restarts >= 3);
+}
+
+#[test]
+fn max_failure_ratio_is_strict_over_dirty_slots() {
+    // 4 slots, every new task crashes; ratio 0.5 tolerates 2 failures (2/4 = 0.5 is not
+    // > 0.5), and the third triggers the pause at 3 × 2 s.
+    let mut s = testkit::swarm(4, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.max_failure_ratio = 0.5;
+    let r = run(&s);
+    assert_eq!(
+        (r.outcome, r.duration, r.update_failures),
+        (Outcome::Paused, 6 * S, 3)
+    );
+}
+
+#[test]
+fn failures_after_the_monitor_window_do_not_count() {
+    // Slot A runs at 2 s, slot B at 4 s, final window 4..9 s. The new version dies 6 s
+    // after its process starts: A at 8 s is 6 s after RUNNING > monitor 5 s, not
+    // counted; B would die at 10 s, after `update completed` at 9 s.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.service.versions[1].crash_after = Dist::Constant(6 * S);
+    let r = run(&s);
+    assert_eq!(
+        (r.outcome, r.duration, r.update_failures),
+        (Outcome::Completed, 9 * S, 0)
+    );
+    // With monitor 10 s, A's death counts and pauses the update at 8 s.
+    swarm_cfg(&mut s).update.monitor = 10 * S;
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 8 * S));
+}
+
+#[test]
+fn a_long_delay_stretches_the_final_monitor_to_delay_plus_one_second() {
+    // Delay 10 s >= monitor 5 s: the final window is 11 s and its monitor check too, so
+    // slot B's death 8 s after RUNNING (read when the window opens) still counts.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 10 * S, Order::StartFirst));
+    s.service.versions[1].crash_after = Dist::Constant(8 * S);
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 24 * S));
+}
+
+#[test]
+fn the_final_window_watches_the_last_slot() {
+    // One slot; the new task dies 4 s after RUNNING, within the 5 s final window.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_after = Dist::Constant(4 * S);
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 6 * S));
+}
+
+#[test]
+fn rollback_restores_the_previous_version_with_rollback_config() {
+    // Stop-first, every new task crashes at start (2 s). The failed slot is restarted
+    // with `next` (held 5 s), then the rollback run replaces it with `current`: 2 s to
+    // start, then the rollback's 5 s final window: rolled back at 2 + 2 + 5 = 9 s.
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Rollback;
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 9 * S));
+    let states = testkit::updates(&trace);
+    assert_eq!(
+        states,
+        ["updating", "rollback_started", "rollback_completed"]
+    );
+}
+
+#[test]
+fn a_rollback_is_never_rolled_back() {
+    // Both versions crash on start; the rollback run's failure pauses it.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    s.service.versions[0].crash_probability = 1.0;
+    let c = swarm_cfg(&mut s);
+    c.update.failure_action = FailureAction::Rollback;
+    c.rollback.failure_action = FailureAction::Rollback;
+    let r = run(&s);
+    assert_eq!(r.outcome, Outcome::Paused);
+}
+
+#[test]
+fn manual_rollback_action_swaps_specs() {
+    // `docker service rollback` at 3 s: slot 1 done (2 s), slot 2 in flight.
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.actions = vec![crate::scenario::Action {
+        at: 3 * S,
+        kind: ActionKind::Undo,
+    }];
+    // The rollback run (stop-first, parallelism 1) redoes the two touched slots from
+    // 3 s: 3→5, 5→7, then its 5 s final window.
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 12 * S));
+}
+
+#[test]
+fn an_early_crash_is_seen_after_the_next_slot_was_taken() {
+    let phases = |failure_report| {
+        constant(&[
+            (Cp::StopSignal, S),
+            (Cp::StartAfterStop, 500 * MS),
+            (Cp::NextSlot, 100 * MS),
+            (Cp::FailureReport, failure_report),
+        ])
+    };
+    let mut s = testkit::swarm(3, 0, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    let slots = |trace: &[TraceRecord]| {
+        let mut v: Vec<u32> = trace
+            .iter()
+            .filter_map(|e| match *e {
+                TraceRecord::Task {
+                    slot, version: 1, ..
+                } => Some(slot),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    // RUNNING and failed at 1.5 s; the worker takes the next slot at 1.6 s; the failure
+    // is seen at 1.7 s: two slots touched.
+    s.cluster.control_plane = phases(200 * MS);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1700 * MS));
+    assert_eq!(slots(&trace), 2);
+    // Seen at 1.55 s, before the hand-off: one slot.
+    s.cluster.control_plane = phases(50 * MS);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 1550 * MS));
+    assert_eq!(slots(&trace), 1);
+}
+
+#[test]
+fn an_update_replaces_tasks_of_dead_slots_that_will_not_restart() {
+    // restart_policy none: both `next` tasks crash on start and stay down (swarmkit
+    // `Supervisor.Restart` declines). `docker service update --image current` at 20 s:
+    // `UpdatableTasksInSlot` (manager/orchestrator/restart/restart.go) passes the updater
+    // a slot whose newest task has stopped and should not be restarted, and that task is
+    // dirty against the new spec, so the updater gives the slot a new task (`worker`,
+    // `updateTask`; no old task to wait for): 20→22, 22→24, then the 5 s window.
+    let mut s = testkit::swarm(2, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[1].crash_probability = 1.0;
+    s.service.restart.condition = crate::scenario::RestartCondition::None;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = vec![crate::scenario::Action {
+        at: 20 * S,
+        kind: ActionKind::Update(CURRENT),
+    }];
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 29 * S));
+    // current: the fleet's 2 (stopped by the first update) and the 2 new ones.
+    assert_eq!(created_and_stopped(&trace), [(2, 2), (2, 0)]);
+    assert_eq!(r.restarts, 0);
+}
+
+#[test]
+fn max_attempts_counts_the_restarts_of_one_spec_version() {
+    // One slot, `max_attempts: 1`; `next` and `third` crash on start (2 s). The update to
+    // `next` restarts its task once (crash at 2 s, replacement held 5 s, crash at 9 s),
+    // then gives up. `docker service update --image third` at 30 s: a new spec version,
+    // and swarmkit's restart history of a slot is cleared when the replacement's
+    // `SpecVersion` differs from the one it counted (`RecordRestartHistory`), and
+    // `shouldRestart` allows a restart of a task of another spec version than the counted
+    // one (manager/orchestrator/restart/restart.go). So `third` gets its own restart.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions.push(testkit::version("third", 2 * S));
+    s.service.versions[1].crash_probability = 1.0;
+    s.service.versions[2].crash_probability = 1.0;
+    s.service.restart.max_attempts = 1;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = vec![crate::scenario::Action {
+        at: 30 * S,
+        kind: ActionKind::Update(2),
+    }];
+    let r = run(&s);
+    // The second run: 30 s, the crash at 32 s, then the 5 s window.
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 37 * S));
+    assert_eq!(r.restarts, 2, "one restart of next, one of third");
+}
+
+#[test]
+fn a_task_rejected_before_its_delayed_start_is_restarted_when_the_delay_ends() {
+    // Every pull of `next` fails after 2 s (the task is rejected before it starts). The
+    // old task takes 10 s to stop. swarmkit `Supervisor.Restart`
+    // (manager/orchestrator/restart/restart.go): a task whose delayed start (`DelayStart`)
+    // is still pending is restarted only once that delay is over (`waitRestart`). So the
+    // update's task, held for the old one to stop, is replaced at 10 s; each replacement,
+    // rejected 2 s into its own 5 s restart delay, is replaced when that delay ends. (A
+    // 60 s `delay` keeps the update going past the horizon.)
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 60 * S, Order::StopFirst));
+    s.service.versions[0].shutdown = Dist::Constant(10 * S);
+    s.service.versions[1].pull = Dist::Constant(2 * S);
+    s.faults.pull_failure_probability = vec![0.0, 1.0];
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.horizon = 32 * S;
+    let (_, trace) = Workspace::new(&s).run_traced(0);
+    let secs: Vec<Time> = created_at(&trace, 1).iter().map(|t| t / S).collect();
+    assert_eq!(secs, [0, 10, 15, 20, 25, 30]);
+}
+
+#[test]
+fn a_worker_whose_held_task_is_rejected_waits_for_the_old_task() {
+    // The update's task is rejected (pull failure) at 2 s while held for the old task,
+    // which stops at 10 s. swarmkit `updateTask` waits for the delayed start to finish
+    // before it reads the task's state, so the worker is done with the slot at 10 s:
+    // `update completed` after the 5 s window, at 15 s.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.service.versions[0].shutdown = Dist::Constant(10 * S);
+    s.service.versions[1].pull = Dist::Constant(2 * S);
+    s.faults.pull_failure_probability = vec![0.0, 1.0];
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    let r = run(&s);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 15 * S));
+}
+
+#[test]
+fn a_start_first_slot_whose_new_task_failed_ends_with_two_tasks() {
+    // One slot, start-first, failure_action continue, monitor 20 s; its first `next` task
+    // fails its 2 s start. `updateTask` (swarmkit manager/orchestrator/update/updater.go)
+    // returns once the task's state is past RUNNING without removing the old task (it does
+    // so only for a task seen exactly RUNNING), so the worker is done at 2 s. The restart
+    // supervisor's replacement (restart/restart.go `Restart`, 5 s delay) starts at 7 s,
+    // RUNNING at 9 s, beside the old task, which nothing stops: the update completes after
+    // the 20 s window, at 22 s, with both running, and the trial's peak counts both.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.seed = SEED_FIRST_CRASHES_ONLY;
+    s.service.versions[1].crash_probability = 0.5;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    swarm_cfg(&mut s).update.monitor = 20 * S;
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 22 * S));
+    // No task of either version is told to stop.
+    assert_eq!(created_and_stopped(&trace), [(0, 0), (2, 0)]);
+    assert_eq!((r.restarts, r.peak_running_tasks), (1, 2));
+}
+
+#[test]
+fn a_node_with_five_recent_failures_goes_last() {
+    // One slot on two equal nodes; `next` crashes on start (2 s), the restart delay is
+    // 5 s, failures do not stop the update. Each replacement is created at the crash and
+    // placed then; both nodes hold no task of the service, so the spread order picks node
+    // 0 every time, until it has 5 failures of this `SpecVersion` within 5 minutes: then
+    // swarmkit's `nodeLess` (manager/scheduler/scheduler.go, `maxFailures`,
+    // `countRecentFailures`) puts it last and the replacement goes to node 1. Once node 1
+    // has 5 as well, the counts tie and the spread order decides again (node 0, at 65 s);
+    // from then on the node with fewer failures goes first, ties to node 0. (A 100 s
+    // `delay` keeps the update going past the horizon.)
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 100 * S, Order::StopFirst));
+    let node = s.cluster.nodes[0].clone();
+    s.cluster.nodes.push(crate::scenario::NodeSpec {
+        name: "node-2".into(),
+        ..node
+    });
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.horizon = 80 * S;
+    let (_, trace) = Workspace::new(&s).run_traced(0);
+    // Each `next` task's creation time and node, from its first record with a node.
+    let mut placed: Vec<(TaskId, Time, u32)> = Vec::new();
+    for e in &trace {
+        if let TraceRecord::Task {
+            t,
+            task,
+            version: 1,
+            node: Some(node),
+            ..
+        } = *e
+            && placed.last().is_none_or(|p| p.0 < task)
+        {
+            placed.push((task, t, node));
+        }
+    }
+    let placed: Vec<(Time, u32)> = placed.iter().map(|&(_, t, n)| (t / S, n)).collect();
+    assert_eq!(
+        placed,
+        [
+            (0, 0),
+            (2, 0),
+            (9, 0),
+            (16, 0),
+            (23, 0),
+            (30, 1),
+            (37, 1),
+            (44, 1),
+            (51, 1),
+            (58, 1),
+            (65, 0),
+            (72, 1),
+            (79, 0)
+        ]
+    );
+}
+
+#[test]
+fn a_rollback_inside_the_failure_report_lag_replaces_the_task_the_manager_reads_running() {
+    // One slot; the `next` task crashes on start at 2 s and the failure reaches the manager
+    // 3 s later (`failure_report`), at 5 s. `docker service rollback` at 3 s: the manager
+    // still reads the task RUNNING with desired state RUNNING, so the slot is neither dead
+    // (swarmkit manager/orchestrator/restart/restart.go `UpdatableTasksInSlot`) nor clean:
+    // the rollback's worker creates a `current` task and shuts the crashed one down
+    // (update/updater.go `updateTask` → `removeOldTasks`), and `DelayStart` waits for it to
+    // be seen past RUNNING: the report at 5 s. The task starts then (5 → 7 s), the 5 s
+    // window follows: `rollback completed` at 12 s. The crashed task, shut down before its
+    // failure arrived, is not restarted (replicated/tasks.go restarts only tasks with
+    // desired state at most RUNNING).
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StopFirst));
+    s.cluster.control_plane = constant(&[(Cp::FailureReport, 3 * S)]);
+    s.service.versions[1].crash_probability = 1.0;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = vec![crate::scenario::Action {
+        at: 3 * S,
+        kind: ActionKind::Undo,
+    }];
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 12 * S));
+    let secs: Vec<Time> = created_at(&trace, 0).iter().map(|t| t / S).collect();
+    assert_eq!(secs, [3], "the rollback's task only");
+    assert_eq!(r.restarts, 0);
+}
