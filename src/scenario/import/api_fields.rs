@@ -77,6 +77,14 @@ impl Api {
         }
     }
 
+    /// The type at the dotted `path` below this one (`Opaque` where the types stop, or
+    /// at a key this type does not have).
+    pub fn at_path(self, path: &str) -> Api {
+        path.split('.')
+            .try_fold(self, |t, key| t.child(key))
+            .unwrap_or(Opaque)
+    }
+
     /// The field names of a struct (none for the other kinds).
     pub fn names(self) -> Vec<&'static str> {
         match self {

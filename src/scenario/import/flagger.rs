@@ -31,7 +31,7 @@
 use super::api_fields::DEPLOYMENT;
 use super::argo_analysis::Ctx;
 use super::draft::{Draft, Src};
-use super::flagger_fields::{CANARY, METRIC, WEBHOOK, type_at};
+use super::flagger_fields::{CANARY, METRIC, WEBHOOK};
 use super::render::compact;
 use super::{kubernetes, pod};
 use serde_json::{Map, Value};
@@ -133,7 +133,7 @@ pub fn canary(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
 /// Refuses the misspelt keys under `node` (the Canary's type at `path`), then reports it
 /// as not simulated.
 fn left_out(node: &Src, path: &str, why: &str, d: &mut Draft) {
-    d.known_names(node, CANARY.at(type_at(CANARY.root, path)));
+    d.known_names(node, CANARY.at(CANARY.root.at_path(path)));
     d.unsupported(node, why);
 }
 
@@ -232,7 +232,7 @@ fn target_deployment(root: &Src, d: &mut Draft) {
         ),
     ] {
         if let Some(v) = spec.get(key) {
-            let ty = type_at(DEPLOYMENT.root, &format!("spec.{key}"));
+            let ty = DEPLOYMENT.root.at_path(&format!("spec.{key}"));
             d.known_names(&v, DEPLOYMENT.at(ty));
             d.unsupported(&v, &why);
         }
@@ -252,7 +252,7 @@ fn routing(spec: &Src, d: &mut Draft) {
         "upstreamRef",
     ] {
         if let Some(v) = spec.get(key) {
-            d.known_names(&v, CANARY.at(type_at(CANARY.root, &format!("spec.{key}"))));
+            d.known_names(&v, CANARY.at(CANARY.root.at_path(&format!("spec.{key}"))));
             d.read(&v);
             shown.push(format!("{key} {}", compact(v.value)));
         }

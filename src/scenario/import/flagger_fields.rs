@@ -202,13 +202,6 @@ const ALERT: Api = Struct(&[
     ),
 ]);
 
-/// The type at the dotted `path` below `ty` (`Opaque` where the types stop).
-pub fn type_at(ty: Api, path: &str) -> Api {
-    path.split('.')
-        .try_fold(ty, |t, key| t.child(key))
-        .unwrap_or(Opaque)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,7 +211,7 @@ mod tests {
     #[test]
     fn tables_hold_the_crds_property_names() {
         let sorted = |path: &str| {
-            let mut names = type_at(CANARY.root, path).names();
+            let mut names = CANARY.root.at_path(path).names();
             names.sort_unstable();
             names
         };
