@@ -72,17 +72,23 @@ fn line(label: &str, values: &[(Time, u32)]) -> LimitLine {
             steps.push((t, v));
         }
     }
-    let mut text = format!("{label} = {}", steps[0].1);
-    for &(t, v) in &steps[1..] {
-        text += &format!(" → {v} at {}", crate::scenario::show_duration(t));
-    }
     LimitLine {
-        label: text,
+        label: format!("{label} = {}", steps_text(&steps)),
         steps: steps
             .iter()
             .map(|&(t, v)| (as_secs(t), f64::from(v)))
             .collect(),
     }
+}
+
+/// A count over time as the chart's legend and the report's settings table write it:
+/// `"10"`, or `"10 → 20 at 20s"` where it steps.
+pub fn steps_text(steps: &[(Time, u32)]) -> String {
+    let mut text = steps.first().map_or(String::new(), |s| s.1.to_string());
+    for &(t, v) in steps.iter().skip(1) {
+        text += &format!(" → {v} at {}", crate::scenario::show_duration(t));
+    }
+    text
 }
 
 #[cfg(test)]

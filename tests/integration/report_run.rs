@@ -339,3 +339,19 @@ fn traffic_bands_leave_out_a_trials_last_partial_bucket() {
         assert!(*m >= 120.0, "row {i}: requests_min {m}");
     }
 }
+
+#[test]
+fn the_settings_table_shows_the_replica_count_where_a_scale_changes_it() {
+    // k8s-autoscale-mid-rollout.yaml starts at 10 replicas and scales to 20 at 20s; the
+    // settings table says so, as the timeline chart's `replicas` line does.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rep");
+    bin()
+        .args(["report", &scenario_path("k8s-autoscale-mid-rollout.yaml")])
+        .args(["--trials", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| replicas | 10 → 20 at 20s |"), "{md}");
+}

@@ -21,6 +21,7 @@ pub use sweep::sweep_page;
 
 use crate::output::charts::{ChartFile, strategy_label};
 use crate::output::human_text::duration;
+use crate::output::limit_lines::{replica_steps, steps_text};
 use crate::scenario::Scenario;
 use crate::sim::time::as_secs;
 
@@ -112,7 +113,7 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
         .collect();
     vec![
         ("strategy", strategy_label(s)),
-        ("replicas", s.service.replicas.to_string()),
+        ("replicas", steps_text(&replica_steps(s))),
         ("versions", versions.join(" → ")),
         ("nodes", s.cluster.nodes.len().to_string()),
         (
