@@ -7,7 +7,7 @@
 //! the tables.
 
 use crate::output::human_text::{counted, duration};
-use crate::output::limit_lines::limit_lines;
+use crate::output::limit_lines::{limit_lines, replica_steps, steps_text};
 use crate::output::summary::Summary;
 use crate::output::timeline::TimelineBands;
 use crate::plot::distribution::{DurationDistribution, DurationGroup};
@@ -63,8 +63,16 @@ fn heading_from(s: &Scenario, title: &str, from: &str) -> Heading {
             "{} · {} · {} · {from}",
             s.name,
             strategy_label(s),
-            counted(s.service.replicas, "replica"),
+            replicas_text(s),
         ),
+    }
+}
+
+/// `10 replicas`, or `replicas 10 → 20 at 20s` where the scenario's actions scale them.
+fn replicas_text(s: &Scenario) -> String {
+    match replica_steps(s).as_slice() {
+        [(_, n)] => counted(*n, "replica"),
+        steps => format!("replicas {}", steps_text(steps)),
     }
 }
 
@@ -456,6 +464,26 @@ mod tests {
         let tls = run_timelines(&s, 0..trials, timeline_tick(&s, longest), &stop).unwrap();
         let summary = Summary::from_rows(&s.name, s.seed, &rows);
         (s, rows, summary, tls)
+    }
+
+    #[test]
+    fn the_subtitle_gives_the_replica_count_as_the_actions_scale_it() {
+        let path = format!(
+            "{}/scenarios/swarm-stop-first.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let load = |set: &[&str]| {
+            let set: Vec<Override> = set.iter().map(|s| s.parse().unwrap()).collect();
+            load_file(std::path::Path::new(&path), &set).unwrap()
+        };
+        assert_eq!(replicas_text(&load(&[])), "6 replicas");
+        let scaled = load(&["actions=[{at: 10s, scale: 9}]"]);
+        assert_eq!(replicas_text(&scaled), "replicas 6 → 9 at 10s");
+        assert!(
+            heading(&scaled, 4, "t")
+                .subtitle
+                .contains(" · replicas 6 → 9 at 10s · 4 trials"),
+        );
     }
 
     #[test]
