@@ -48,6 +48,7 @@ mod scenarios;
 mod schema;
 mod schema_validator;
 mod schema_values;
+mod seed;
 mod swarm_properties;
 mod swarm_spread;
 mod swarm_timelines;
