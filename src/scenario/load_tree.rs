@@ -262,7 +262,7 @@ mod tests {
             assert_eq!(
                 lines(e),
                 [format!(
-                    "scenarios/web.yaml: seed: must be at most 18446744073709551615, got {typed} (from --set seed={typed})"
+                    "scenarios/web.yaml: seed: expected a whole number from 0 to 18446744073709551615, got {typed} (from --set seed={typed})"
                 )]
             );
         }

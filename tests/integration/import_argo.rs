@@ -373,7 +373,8 @@ fn a_workload_ref_takes_the_deployments_pod_template() {
     let e = import_error(&text.replace("name: web, scaleDown", "name: api, scaleDown"));
     assert!(
         e[0].starts_with(
-            "spec.workloadRef: workloadRef names Deployment `api`, which is not in the files given"
+            "spec.workloadRef.name: workloadRef names Deployment `api` (apps/v1), which is not \
+             in the files given"
         ),
         "{e:?}"
     );

@@ -6,6 +6,7 @@
 
 use super::import::{import, import_error, unsupported};
 use super::import_argo::{ERROR_RATE, bin, canary, manifest, measured, read, rollout, template};
+use super::import_files::imported;
 use rollout_sim::analysis::spec::Quantity;
 use rollout_sim::scenario::rollout::{CanaryStep, RolloutKind};
 use rollout_sim::scenario::{Format, IntOrPercent, load_str};
@@ -75,13 +76,7 @@ fn an_unrecognised_query_exits_2_unless_dropped() {
         "{err}"
     );
     assert!(out.get_output().stdout.is_empty());
-    let out = bin()
-        .arg("import")
-        .arg(&path)
-        .arg("--drop-unknown-metrics")
-        .assert()
-        .success();
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let (yaml, err) = imported(dir.path(), &["r.yaml", "--drop-unknown-metrics"]);
     let dropped: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("not simulated: "))
@@ -93,7 +88,6 @@ fn an_unrecognised_query_exits_2_unless_dropped() {
             && dropped[0].ends_with("metric `web-ok` left out"),
         "{err}"
     );
-    let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     let s = load_str(&yaml, "i.yaml", Format::Yaml, &[]).unwrap();
     let RolloutKind::Canary(c) = &rollout(&s).kind else {
         panic!()

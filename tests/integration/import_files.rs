@@ -23,6 +23,21 @@ pub fn refused(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.get_output().stderr).into_owned()
 }
 
+/// Runs `import` with `args` in `dir`, expecting success; its stdout and stderr.
+pub fn imported(dir: &Path, args: &[&str]) -> (String, String) {
+    let out = bin()
+        .current_dir(dir)
+        .arg("import")
+        .args(args)
+        .assert()
+        .success();
+    let out = out.get_output();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Asserts that `text` holds every one of `lines`, in that order, each once.
 pub fn in_order(text: &str, lines: &[&str]) {
     let mut from = 0;

@@ -6,6 +6,7 @@
 //! and misspelt fields and missing targets exit 2.
 
 use super::import_argo::{bin, manifest, read};
+use super::import_files::imported as import_in;
 use rollout_sim::experiment::{Outcome, run_trials};
 use rollout_sim::scenario::import::{Found, import_str};
 use rollout_sim::scenario::{Format, load_str};
@@ -278,7 +279,8 @@ fn a_missing_or_foreign_target_exits_2_naming_its_path() {
         err.contains("m.yaml (Flagger Canary web)")
             && err.contains(
                 "spec.targetRef.name: targetRef names Deployment `web` (apps/v1), which is not \
-                 in the files given: put it in the same file, or give its file too"
+                 in the files given: give its file too: `rollout-sim import m.yaml \
+                 DEPLOYMENT.yaml`"
             ),
         "{err}"
     );
@@ -307,21 +309,13 @@ fn custom_metrics_exit_2_unless_dropped_and_blue_green_metrics_are_left_out() {
         "{err}"
     );
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.yaml");
-    std::fs::write(&path, &text).unwrap();
-    let out = bin()
-        .arg("import")
-        .arg(&path)
-        .arg("--drop-unknown-metrics")
-        .assert()
-        .success();
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    std::fs::write(dir.path().join("m.yaml"), &text).unwrap();
+    let (yaml, err) = import_in(dir.path(), &["m.yaml", "--drop-unknown-metrics"]);
     assert!(
         err.contains("(Flagger Canary web): spec.analysis.metrics.1: a custom metric")
             && err.contains("metric `error-rate` left out"),
         "{err}"
     );
-    let yaml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(load_str(&yaml, "i.yaml", Format::Yaml, &[]).is_ok());
     // Blue/green: no request reaches the canary without a load tester, so the scenario
     // refuses metrics there; the import leaves them out and says so.

@@ -17,13 +17,7 @@ fn deployment(name: &str) -> String {
 
 /// Runs `import` with `args` in `dir`, expecting success; its stderr.
 fn imported(dir: &Path, args: &[&str]) -> String {
-    let out = bin()
-        .current_dir(dir)
-        .arg("import")
-        .args(args)
-        .assert()
-        .success();
-    String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    super::import_files::imported(dir, args).1
 }
 
 /// A folder of manifests: `zeta.yaml`, `api.yml`, `web.json`, a README and a subfolder

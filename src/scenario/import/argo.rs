@@ -23,9 +23,11 @@
 
 use super::super::suggest;
 use super::api_fields::{DEPLOYMENT, POD_TEMPLATE};
-use super::argo_analysis::{self, Ctx};
+use super::argo_analysis;
 use super::argo_fields::{CANARY_STEP, ROLLOUT};
+use super::context::Context;
 use super::draft::{Draft, Src};
+use super::reference;
 use super::render::compact;
 use super::{kubernetes, pod};
 use serde_json::{Map, Value, json};
@@ -62,7 +64,7 @@ const BLUE_GREEN_COPIED: [&str; 5] = [
 ];
 
 /// Maps the Rollout `doc` into `d`; `name` is its `metadata.name`.
-pub fn rollout(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
+pub fn rollout(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
     let what = format!("Argo Rollout {name}");
     let no_spec = "a Rollout needs a `spec` with its pod template and strategy";
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
@@ -119,7 +121,7 @@ pub fn rollout(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
 }
 
 /// `spec.template`, or the template of the Deployment `spec.workloadRef` names.
-fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
+fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
     let Some(r) = spec.get("workloadRef") else {
         return pod::template(spec, "Rollout", d);
     };
@@ -129,11 +131,6 @@ fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
             "give `template` or `workloadRef`, not both (Argo Rollouts validation)",
         );
     }
-    for field in ["apiVersion", "kind", "name"] {
-        if let Some(f) = r.get(field) {
-            d.read(&f);
-        }
-    }
     if let Some(s) = r.get("scaleDown") {
         d.unsupported(
             &s,
@@ -141,24 +138,8 @@ fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
              scenario rolls out the Rollout alone",
         );
     }
-    let kind = r.get("kind").and_then(|k| k.str().map(str::to_string));
-    let name = r.get("name").and_then(|n| n.str().map(str::to_string));
-    let (Some("Deployment"), Some(name)) = (kind.as_deref(), name) else {
-        return d.error(&r, "expected `kind: Deployment` and its `name`");
-    };
-    let Some(deployment) = ctx.lib.find("Deployment", &name) else {
-        return d.error(
-            &r,
-            format!(
-                "workloadRef names Deployment `{name}`, which is not in the files given{}: \
-                 put it in the same file, or give its file too",
-                ctx.lib.unread_note()
-            ),
-        );
-    };
-    let root = Src {
-        value: deployment,
-        path: format!("Deployment {name}"),
+    let Some((root, name)) = reference::deployment(&r, "workloadRef", workload_kind, ctx, d) else {
+        return;
     };
     let Some(dspec) = root.get("spec") else {
         return d.error(&root, "a Deployment needs a `spec` with its pod template");
@@ -173,6 +154,25 @@ fn pod_template(spec: &Src, ctx: &Ctx, d: &mut Draft) {
     );
 }
 
+/// Why a `workloadRef` of kind `k` (not a Deployment) is refused. Argo Rollouts resolves
+/// the pod template of a `PodTemplate` (core), a `Deployment` or a `ReplicaSet` (`apps`)
+/// and refuses any other kind (`rollout/templateref.go`, `infoByGroupKind` and
+/// `Resolve`: "workload of type … is not supported"); the import reads a Deployment's
+/// only.
+fn workload_kind(k: &Src) -> String {
+    let kind = k.str().map_or_else(|| compact(k.value), str::to_string);
+    let upstream = "Argo Rollouts takes the pod template of a Deployment or a ReplicaSet \
+                    (apps) or of a PodTemplate (v1)";
+    if matches!(kind.as_str(), "ReplicaSet" | "PodTemplate") {
+        format!(
+            "workloadRef is a {kind}: {upstream}, and the import reads a Deployment's only: \
+             point workloadRef at the Deployment, or write the template in the Rollout"
+        )
+    } else {
+        format!("workloadRef is a {kind}, which Argo Rollouts does not support: {upstream}")
+    }
+}
+
 /// A field copied as it is written; Argo's `…Seconds` fields and `previewReplicaCount`
 /// are `int32` in its types (`pkg/apis/rollouts/v1alpha1/types.go`), so a string or a
 /// fraction is refused at its manifest path, as the API server refuses it.
@@ -184,7 +184,7 @@ fn copy_field(to: &str, key: &str, v: &Src, d: &mut Draft) {
     }
 }
 
-fn canary_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
+fn canary_strategy(s: &Src, to: &str, ctx: &Context, d: &mut Draft) {
     for key in CANARY_COPIED {
         if let Some(v) = s.get(key) {
             copy_field(&format!("{to}.{key}"), key, &v, d);
@@ -246,7 +246,7 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
 }
 
 /// One canary step, or `None` when it is left out (reported) or invalid (an error).
-fn step(item: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
+fn step(item: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
     let kinds = CANARY_STEP.names().join(", ");
     let entries = item.entries();
     if entries.is_empty() {
@@ -361,7 +361,7 @@ fn services(s: &Src, to: &str, keys: &[&str], d: &mut Draft) {
     }
 }
 
-fn blue_green_strategy(s: &Src, to: &str, ctx: &Ctx, d: &mut Draft) {
+fn blue_green_strategy(s: &Src, to: &str, ctx: &Context, d: &mut Draft) {
     for key in BLUE_GREEN_COPIED {
         if let Some(v) = s.get(key) {
             copy_field(&format!("{to}.{key}"), key, &v, d);
@@ -419,12 +419,13 @@ mod tests {
     fn draft(docs: &[Value]) -> Draft {
         let mut lib = Library::default();
         for doc in docs {
-            lib.add(doc);
+            lib.add(doc, "m.yaml");
         }
         let opts = Options::default();
-        let ctx = Ctx {
+        let ctx = Context {
             lib: &lib,
             opts: &opts,
+            file: "m.yaml",
         };
         let mut d = Draft::default();
         rollout(&Src::root(&docs[0]), "web", &ctx, &mut d);

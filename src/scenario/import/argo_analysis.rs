@@ -21,15 +21,16 @@
 //! `templateNme`) is refused with a "did you mean" ([`super::argo_fields`]), with or
 //! without that option: it is a typo, not a metric the simulator cannot measure.
 
+use super::Options;
 use super::api_fields::Schema;
 use super::argo_fields::{
     ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC_PROVIDER, ROLLOUT, ROLLOUT_ARGUMENT,
     TEMPLATE_REF,
 };
+use super::context::Context;
 use super::draft::{Draft, Src};
 use super::query;
 use super::render::compact;
-use super::{Library, Options};
 use serde_json::{Map, Value, json};
 
 /// The kinds of a metric's provider that take a `query` string in PromQL.
@@ -47,17 +48,9 @@ const LIMITS: [&str; 5] = [
     "consecutiveSuccessLimit",
 ];
 
-/// What the analysis mapping needs besides the draft.
-pub struct Ctx<'l, 'a> {
-    /// Documents of the files given.
-    pub lib: &'l Library<'a>,
-    /// Import options.
-    pub opts: &'l Options,
-}
-
 /// The `{metrics: [...]}` of the analysis reference `block`, whose scenario path is `to`;
 /// `None` when nothing is left (every metric dropped) or the references are invalid.
-pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
+pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
     d.trace(to, block);
     let args = arguments(block, to, d);
     let Some(list) = block.get("templates") else {
@@ -93,10 +86,10 @@ pub fn analysis(block: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value
             d.error(
                 &name,
                 format!(
-                    "{kind} `{}` is not in the files given{}: put it in the same file, or give \
-                     its file too (`rollout-sim import rollout.yaml templates.yaml`)",
+                    "{kind} `{}` is not in the files given{}: {}",
                     name.str().unwrap_or("?"),
-                    ctx.lib.unread_note()
+                    ctx.lib.unread_note(),
+                    ctx.how_to_give("TEMPLATES.yaml")
                 ),
             );
             continue;

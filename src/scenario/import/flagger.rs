@@ -29,9 +29,10 @@
 //! lacks is refused with a "did you mean" ([`super::flagger_fields`]).
 
 use super::api_fields::DEPLOYMENT;
-use super::argo_analysis::Ctx;
+use super::context::Context;
 use super::draft::{Draft, Src};
 use super::flagger_fields::{CANARY, METRIC, WEBHOOK};
+use super::reference;
 use super::render::compact;
 use super::{kubernetes, pod};
 use serde_json::{Map, Value};
@@ -78,7 +79,7 @@ fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
 }
 
 /// Maps the Canary `doc` into `d`; `name` is its `metadata.name`.
-pub fn canary(doc: &Src, name: &str, ctx: &Ctx, d: &mut Draft) {
+pub fn canary(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
     let what = format!("Flagger Canary {name}");
     let no_spec = "a Canary needs a `spec` with its `targetRef` and `analysis`";
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
@@ -138,62 +139,15 @@ fn left_out(node: &Src, path: &str, why: &str, d: &mut Draft) {
 }
 
 /// `spec.targetRef`: the Deployment whose pod template and replicas the scenario runs.
-fn target(spec: &Src, ctx: &Ctx, d: &mut Draft) {
+fn target(spec: &Src, ctx: &Context, d: &mut Draft) {
     let Some(r) = spec.get("targetRef") else {
         return d.error(
             spec,
             "a Canary needs `targetRef: {apiVersion: apps/v1, kind: Deployment, name: NAME}`",
         );
     };
-    for field in ["apiVersion", "kind", "name"] {
-        if let Some(f) = r.get(field) {
-            d.read(&f);
-        }
-    }
-    let text = |key: &str| r.get(key).and_then(|v| v.str().map(str::to_string));
-    match (r.get("kind"), text("kind").as_deref()) {
-        (_, Some("Deployment")) => {}
-        (Some(k), _) => {
-            return d.error(
-                &k,
-                format!(
-                    "targetRef is a {}: the simulator runs Flagger's loop on a Deployment \
-                     (apps/v1) only",
-                    k.str().map_or_else(|| compact(k.value), str::to_string)
-                ),
-            );
-        }
-        (None, _) => return d.error(&r, "expected `kind: Deployment` and its `name`"),
-    }
-    if let Some(api) = r.get("apiVersion").filter(|a| a.str() != Some("apps/v1")) {
-        return d.error(
-            &api,
-            format!(
-                "targetRef's Deployment is of apiVersion {}: only apps/v1 is read",
-                compact(api.value)
-            ),
-        );
-    }
-    let (Some(n), Some(name)) = (r.get("name"), text("name")) else {
-        return d.error(&r, "expected the `name` of the target Deployment");
-    };
-    let found = ctx
-        .lib
-        .find("Deployment", &name)
-        .filter(|doc| doc.get("apiVersion").and_then(Value::as_str) == Some("apps/v1"));
-    let Some(deployment) = found else {
-        return d.error(
-            &n,
-            format!(
-                "targetRef names Deployment `{name}` (apps/v1), which is not in the files \
-                 given{}: put it in the same file, or give its file too",
-                ctx.lib.unread_note()
-            ),
-        );
-    };
-    let root = Src {
-        value: deployment,
-        path: format!("Deployment {name}"),
+    let Some((root, name)) = reference::deployment(&r, "targetRef", target_kind, ctx, d) else {
+        return;
     };
     target_deployment(&root, d);
     d.finish(&root, |_| false, DEPLOYMENT);
@@ -201,6 +155,14 @@ fn target(spec: &Src, ctx: &Ctx, d: &mut Draft) {
         "service",
         &format!("The pod template of Deployment {name} (spec.targetRef)."),
     );
+}
+
+/// Why a `targetRef` of kind `k` (not a Deployment) is refused.
+fn target_kind(k: &Src) -> String {
+    format!(
+        "targetRef is a {}: the simulator runs Flagger's loop on a Deployment (apps/v1) only",
+        k.str().map_or_else(|| compact(k.value), str::to_string)
+    )
 }
 
 /// The target Deployment's fields: the canary runs its pod template, and the primary
@@ -279,7 +241,7 @@ fn routing(spec: &Src, d: &mut Draft) {
 }
 
 /// `spec.analysis` → `strategy.flagger.analysis`.
-fn analysis(a: &Src, ctx: &Ctx, d: &mut Draft) {
+fn analysis(a: &Src, ctx: &Context, d: &mut Draft) {
     let to = format!("{TO}.analysis");
     if !a.value.is_object() {
         return d.error(
@@ -349,7 +311,7 @@ fn analysis(a: &Src, ctx: &Ctx, d: &mut Draft) {
 }
 
 /// `analysis.metrics`: the built-in checks, copied; the rest refused or left out.
-fn metrics(list: &Src, blue_green: bool, to: &str, ctx: &Ctx, d: &mut Draft) {
+fn metrics(list: &Src, blue_green: bool, to: &str, ctx: &Context, d: &mut Draft) {
     d.read(list);
     if !list.value.is_array() {
         return d.error(list, "expected a list of metrics");
@@ -385,7 +347,7 @@ fn metrics(list: &Src, blue_green: bool, to: &str, ctx: &Ctx, d: &mut Draft) {
 }
 
 /// One metric at `to`, or `None` when it is refused or left out.
-fn metric(m: &Src, to: &str, ctx: &Ctx, d: &mut Draft) -> Option<Value> {
+fn metric(m: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
     let name = m.get("name");
     let named = name.as_ref().and_then(|n| n.str()).unwrap_or("?");
     let custom = ["query", "templateRef", "templateVariables"]
@@ -442,9 +404,13 @@ mod tests {
     fn draft(docs: &[Value], opts: &Options) -> Draft {
         let mut lib = Library::default();
         for doc in docs {
-            lib.add(doc);
+            lib.add(doc, "m.yaml");
         }
-        let ctx = Ctx { lib: &lib, opts };
+        let ctx = Context {
+            lib: &lib,
+            opts,
+            file: "m.yaml",
+        };
         let mut d = Draft::default();
         let root = Src::root(&docs[0]);
         canary(&root, "web", &ctx, &mut d);

@@ -4,12 +4,12 @@
 //! A file is read as YAML documents (JSON is YAML). A document with `apiVersion` and
 //! `kind` is a Kubernetes object: each `Deployment`, each `Rollout` and each `Canary`
 //! becomes a scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment
-//! of the files given, a Canary with its `targetRef` Deployment), every other kind is
-//! listed as skipped. A document with `services:` is a compose file: each service becomes
-//! a scenario. The mapped fields are listed in [`kubernetes`], [`argo`], [`flagger`] and
-//! [`compose`]; what a
-//! manifest cannot say comes from [`defaults`], marked as such; every field neither mapped
-//! nor read is reported with its path ([`Draft::finish`]).
+//! of the files given, a Canary with its `targetRef` Deployment: [`library`],
+//! [`reference`]), every other kind is listed as skipped. A document with `services:` is
+//! a compose file: each service becomes a scenario. The mapped fields are listed in
+//! [`kubernetes`], [`argo`], [`flagger`] and [`compose`]; what a manifest cannot say
+//! comes from [`defaults`], marked as such; every field neither mapped nor read is
+//! reported with its path ([`Draft::finish`]).
 //!
 //! Each imported scenario is rendered as commented YAML and loaded back with the scenario
 //! loader, so an import that succeeds is a scenario `run` accepts unchanged, and a value the
@@ -24,26 +24,31 @@ mod argo;
 mod argo_analysis;
 mod argo_fields;
 mod compose;
+mod context;
 mod defaults;
 mod documents;
 mod draft;
 mod flagger;
 mod flagger_fields;
 mod kubernetes;
+mod library;
 mod load_back;
 mod pod;
 mod query;
+mod reference;
 mod render;
 mod selector;
 mod spread;
 mod units;
 
 pub use defaults::resize_pool;
+pub use library::Library;
 
 use super::error::{Problem, ScenarioError};
 use super::load::{self, Format};
 use super::overrides::Override;
 use api_fields::Schema;
+use context::Context;
 use defaults::Controller;
 use documents::{DocKind, Place, doc_kind, documents, places, unreadable};
 use draft::{Draft, Src};
@@ -224,47 +229,6 @@ pub struct Input<'t> {
     pub format: Format,
 }
 
-/// The named documents of every file given, which a Rollout or a Canary may refer to:
-/// analysis templates, and the Deployment a `workloadRef` or a `targetRef` names.
-#[derive(Debug, Default)]
-pub struct Library<'a> {
-    docs: Vec<(&'a str, &'a str, &'a Value)>,
-    /// The files that could not be read (or are not YAML): any of them may hold what is
-    /// looked for.
-    unread: Vec<&'a str>,
-}
-
-impl<'a> Library<'a> {
-    fn add(&mut self, doc: &'a Value) {
-        let kind = doc.get("kind").and_then(Value::as_str);
-        let name = doc.pointer("/metadata/name").and_then(Value::as_str);
-        if let (Some(kind), Some(name)) = (kind, name) {
-            self.docs.push((kind, name, doc));
-        }
-    }
-
-    /// The first document of `kind` named `name`.
-    pub fn find(&self, kind: &str, name: &str) -> Option<&'a Value> {
-        self.docs
-            .iter()
-            .find(|(k, n, _)| *k == kind && *n == name)
-            .map(|(_, _, d)| *d)
-    }
-
-    /// What a message about a document found in none of the files adds: the files that
-    /// could not be read, which may hold it (` (b.yaml could not be read, and may hold
-    /// it)`), or nothing.
-    pub fn unread_note(&self) -> String {
-        if self.unread.is_empty() {
-            return String::new();
-        }
-        format!(
-            " ({} could not be read, and may hold it)",
-            self.unread.join(", ")
-        )
-    }
-}
-
 /// Everything importable in `text`; `origin` names the file in messages. `Err` if the text
 /// is not YAML or holds nothing importable.
 pub fn import_str(text: &str, origin: &str, format: Format) -> Result<Found, ScenarioError> {
@@ -297,12 +261,12 @@ pub fn import_files(
     let mut lib = Library::default();
     for (input, docs) in inputs.iter().zip(&all_docs) {
         let Ok(docs) = docs else {
-            lib.unread.push(input.origin);
+            lib.add_unread(input.origin);
             continue;
         };
         for doc in docs {
             if matches!(doc_kind(doc), DocKind::Kubernetes { .. }) {
-                lib.add(doc);
+                lib.add(doc, input.origin);
             }
         }
     }
@@ -312,20 +276,18 @@ pub fn import_files(
         .flatten()
         .filter_map(read_there)
         .collect();
-    let ctx = argo_analysis::Ctx { lib: &lib, opts };
     let out: Vec<Result<Found, ScenarioError>> = inputs
         .iter()
         .zip(&all_docs)
         .map(|(input, docs)| match (docs, input.text) {
             (Ok(docs), Ok(text)) => {
                 let places = places(text, docs.len());
-                Ok(import_docs(
-                    docs,
-                    &places,
-                    input.origin,
-                    &ctx,
-                    &templates_of,
-                ))
+                let ctx = Context {
+                    lib: &lib,
+                    opts,
+                    file: input.origin,
+                };
+                Ok(import_docs(docs, &places, &ctx, &templates_of))
             }
             (Ok(_), Err(e)) => Err(e.clone()),
             (Err(e), _) => Err(e.clone()),
@@ -369,20 +331,13 @@ type ReadThere<'a> = (&'a str, &'static str);
 fn read_there(doc: &Value) -> Option<ReadThere<'_>> {
     let (pointer, what) = match doc.get("kind").and_then(Value::as_str)? {
         "Rollout" => (
-            "/spec/workloadRef/name",
+            "/spec/workloadRef",
             "the pod template of a Rollout's workloadRef",
         ),
-        // A target of another kind is refused: a Deployment of that name is not its.
-        "Canary"
-            if doc.pointer("/spec/targetRef/kind").and_then(Value::as_str)
-                == Some("Deployment") =>
-        {
-            ("/spec/targetRef/name", "the target of a Flagger Canary")
-        }
+        "Canary" => ("/spec/targetRef", "the target of a Flagger Canary"),
         _ => return None,
     };
-    let name = doc.pointer(pointer).and_then(Value::as_str)?;
-    Some((name, what))
+    Some((reference::names_deployment(doc, pointer)?, what))
 }
 
 /// The candidates and skipped documents of one file, whose documents begin at `places`.
@@ -391,10 +346,10 @@ fn read_there(doc: &Value) -> Option<ReadThere<'_>> {
 fn import_docs(
     docs: &[Value],
     places: &[Place],
-    origin: &str,
-    ctx: &argo_analysis::Ctx,
+    ctx: &Context,
     templates_of: &[ReadThere],
 ) -> Found {
+    let origin = ctx.file;
     let mut found = Found::default();
     // The document of each candidate.
     let mut doc_of: Vec<Place> = Vec::new();

@@ -33,7 +33,7 @@ impl<'a> Node<'a> {
     /// A non-negative integer.
     pub fn u64(&self) -> Option<u64> {
         self.u64_in(0..=u64::MAX, |got| {
-            format!("must be at most {}, got {got}", u64::MAX)
+            format!("expected a whole number from 0 to {}, got {got}", u64::MAX)
         })
     }
 
@@ -65,7 +65,12 @@ impl<'a> Node<'a> {
         };
         match whole {
             Some(u) if range.contains(&u) => Some(u),
-            _ => self.fail(message(&describe(self.value))),
+            // Past 2⁶⁴ the tree holds the nearest float (`18446744073709551616` read as
+            // `1.8446744073709552e19`): the file's own digits are echoed where known.
+            _ => {
+                let got = self.written().unwrap_or_else(|| describe(self.value));
+                self.fail(message(&got))
+            }
         }
     }
 
@@ -189,7 +194,10 @@ mod tests {
         let p = problems(&json!(1e30), |n| assert_eq!(n.u32(), None));
         assert_eq!(p, ["x: must be at most 4294967295, got 1e30"]);
         let p = problems(&json!(1e30), |n| assert_eq!(n.u64(), None));
-        assert_eq!(p, ["x: must be at most 18446744073709551615, got 1e30"]);
+        assert_eq!(
+            p,
+            ["x: expected a whole number from 0 to 18446744073709551615, got 1e30"]
+        );
         let p = problems(&json!(-1e30), |n| assert_eq!(n.u64(), None));
         assert_eq!(p, ["x: expected a non-negative integer, got -1e30"]);
     }

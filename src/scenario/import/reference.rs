@@ -1,0 +1,110 @@
+//! The Deployment a Rollout's `spec.workloadRef` or a Canary's `spec.targetRef` names,
+//! looked up among the documents of every file given by its `apiVersion` and name
+//! ([`super::library`]). Only `apps/v1` Deployments are read, as everywhere in the import;
+//! a reference to another kind is refused with its mapper's words, as upstream's kinds
+//! differ.
+//!
+//! The Deployment's fields are reported at paths under `Deployment NAME`, and, when it
+//! is in another file than the object naming it, under `Deployment NAME (FILE)`: every
+//! problem and every field left out names the file to fix.
+
+use super::context::Context;
+use super::draft::{Draft, Src};
+use super::render::compact;
+use serde_json::Value;
+
+/// The only Deployment apiVersion read.
+pub const APPS_V1: &str = "apps/v1";
+
+/// The root of the Deployment the reference `r` (the object's field `field`:
+/// `workloadRef`, `targetRef`) names, and its name; `None`, with the error in `d`, when
+/// the reference is to another kind (told at its `kind` with `other_kind(kind)`), has no
+/// `apps/v1` or no name, or names a Deployment in none of the files.
+pub fn deployment<'a>(
+    r: &Src,
+    field: &str,
+    other_kind: fn(&Src) -> String,
+    ctx: &Context<'_, 'a>,
+    d: &mut Draft,
+) -> Option<(Src<'a>, String)> {
+    for key in ["apiVersion", "kind", "name"] {
+        if let Some(f) = r.get(key) {
+            d.read(&f);
+        }
+    }
+    match r.get("kind") {
+        Some(k) if k.str() == Some("Deployment") => {}
+        Some(k) => {
+            d.error(&k, other_kind(&k));
+            return None;
+        }
+        None => {
+            d.error(
+                r,
+                format!("expected `kind: Deployment`, `apiVersion: {APPS_V1}` and its `name`"),
+            );
+            return None;
+        }
+    }
+    match r.get("apiVersion") {
+        None => {
+            d.error(
+                r,
+                format!(
+                    "expected `apiVersion: {APPS_V1}`: a {field} names its object by \
+                     apiVersion, kind and name"
+                ),
+            );
+            return None;
+        }
+        Some(api) if api.str() != Some(APPS_V1) => {
+            d.error(
+                &api,
+                format!(
+                    "{field}'s Deployment is of apiVersion {}: only {APPS_V1} is read",
+                    compact(api.value)
+                ),
+            );
+            return None;
+        }
+        Some(_) => {}
+    }
+    let (Some(n), Some(name)) = (r.get("name"), r.get("name").and_then(|n| n.str())) else {
+        d.error(r, "expected the `name` of the Deployment");
+        return None;
+    };
+    let Some(found) = ctx.lib.find_object("Deployment", APPS_V1, name) else {
+        d.error(
+            &n,
+            format!(
+                "{field} names Deployment `{name}` ({APPS_V1}), which is not in the files \
+                 given{}: {}",
+                ctx.lib.not_found("Deployment", APPS_V1, name),
+                ctx.how_to_give("DEPLOYMENT.yaml")
+            ),
+        );
+        return None;
+    };
+    let path = if found.file == ctx.file {
+        format!("Deployment {name}")
+    } else {
+        format!("Deployment {name} ({})", found.file)
+    };
+    let root = Src {
+        value: found.doc,
+        path,
+    };
+    Some((root, name.to_string()))
+}
+
+/// The name of the Deployment the reference at `pointer` of `doc` names when it is one
+/// the import reads (kind `Deployment`, apiVersion `apps/v1`): that Deployment is read as
+/// part of `doc`, not imported as a scenario of its own. A reference to another kind or
+/// apiVersion is refused, and a Deployment of that name is not its.
+pub fn names_deployment<'d>(doc: &'d Value, pointer: &str) -> Option<&'d str> {
+    let r = doc.pointer(pointer)?;
+    let text = |key: &str| r.get(key).and_then(Value::as_str);
+    (text("kind") == Some("Deployment") && text("apiVersion") == Some(APPS_V1))
+        .then(|| text("name"))
+        .flatten()
+}

@@ -1,0 +1,255 @@
+//! The Deployment a Rollout's `workloadRef` or a Canary's `targetRef` names: found by its
+//! `apiVersion` as well as its name, as upstream looks it up (argo-rollouts
+//! `rollout/templateref.go` `Resolve`, Flagger's `apps/v1` client), a `workloadRef` to a
+//! kind Argo Rollouts does not resolve refused at its `kind`, the Deployment's own file
+//! named in every message about its fields, and the advice for a Deployment found in
+//! none of the files worded for the command given (`import` takes more files, `run` one).
+
+use super::import_files::{bin, imported, refused, write};
+use rollout_sim::scenario::import::{Input, Options, import_files};
+use rollout_sim::scenario::{Format, load_str};
+
+/// A Rollout `web` whose `workloadRef` is `reference` (a flow map's inside).
+fn rollout(reference: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: web}}\nspec:\n  \
+         replicas: 3\n  workloadRef: {{{reference}}}\n  strategy:\n    \
+         canary: {{steps: [{{setWeight: 50}}]}}\n"
+    )
+}
+
+/// A Canary `web` whose `targetRef` is `apps/v1` Deployment `web`.
+const CANARY: &str = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: web}\n\
+                      spec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  \
+                      analysis: {interval: 1m, threshold: 5, stepWeight: 10}\n";
+
+/// The reference every test makes unless it is about the reference itself.
+const TO_WEB: &str = "apiVersion: apps/v1, kind: Deployment, name: web";
+
+/// A Deployment `web` of `api` whose one container runs `image`; `extra` goes under
+/// `spec` (indented by 2).
+fn deployment(api: &str, image: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: {api}\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n{extra}  \
+         template:\n    spec:\n      containers: [{{name: a, image: {image}}}]\n"
+    )
+}
+
+/// An `extensions/v1beta1` Deployment `web` (image `web:old`), then an `apps/v1` one
+/// (image `web:7`).
+fn two_versions() -> String {
+    format!(
+        "{}---\n{}",
+        deployment("extensions/v1beta1", "web:old", ""),
+        deployment("apps/v1", "web:7", "")
+    )
+}
+
+/// `run FILE` in `dir`, which must exit 2: its stderr.
+fn run_refused(dir: &std::path::Path, file: &str) -> String {
+    let out = bin().current_dir(dir).args(["run", file]).assert().code(2);
+    String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+}
+
+/// The image the imported scenario `yaml` rolls out.
+fn next_image(yaml: &str) -> String {
+    let s = load_str(yaml, "i.yaml", Format::Yaml, &[]).unwrap_or_else(|e| panic!("{e}"));
+    s.service.versions[1].image.clone()
+}
+
+#[test]
+fn the_deployment_of_the_references_api_version_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, c, d) = (rollout(TO_WEB), CANARY, two_versions());
+    write(
+        dir.path(),
+        &[
+            ("r.yaml", r.as_bytes()),
+            ("c.yaml", c.as_bytes()),
+            ("d.yaml", d.as_bytes()),
+        ],
+    );
+    // The first Deployment `web` is of extensions/v1beta1: the apps/v1 one is rolled out.
+    for referrer in ["r.yaml", "c.yaml"] {
+        let (yaml, err) = imported(dir.path(), &[referrer, "d.yaml"]);
+        assert_eq!(next_image(&yaml), "web:7", "{referrer}: {err}");
+    }
+    // Only the extensions/v1beta1 one: not taken, and told.
+    let old = deployment("extensions/v1beta1", "web:old", "");
+    write(dir.path(), &[("old.yaml", old.as_bytes())]);
+    let err = refused(dir.path(), &["r.yaml", "old.yaml"]);
+    assert_eq!(
+        err.lines().last().unwrap(),
+        "error: r.yaml (Argo Rollout web): spec.workloadRef.name: workloadRef names Deployment \
+         `web` (apps/v1), which is not in the files given (found Deployment `web` of \
+         apiVersion extensions/v1beta1 in old.yaml, not apps/v1): give its file too: \
+         `rollout-sim import r.yaml DEPLOYMENT.yaml`"
+    );
+    let err = refused(dir.path(), &["c.yaml", "old.yaml"]);
+    assert!(
+        err.contains(
+            "error: c.yaml (Flagger Canary web): spec.targetRef.name: targetRef names \
+             Deployment `web` (apps/v1), which is not in the files given (found Deployment \
+             `web` of apiVersion extensions/v1beta1 in old.yaml, not apps/v1)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_workload_ref_to_another_kind_or_version_is_refused_at_its_field() {
+    let cases = [
+        (
+            "apiVersion: apps/v1, kind: StatefulSet, name: web",
+            "spec.workloadRef.kind: workloadRef is a StatefulSet, which Argo Rollouts does \
+             not support: Argo Rollouts takes the pod template of a Deployment or a \
+             ReplicaSet (apps) or of a PodTemplate (v1)",
+        ),
+        (
+            "apiVersion: apps/v1, kind: ReplicaSet, name: web",
+            "spec.workloadRef.kind: workloadRef is a ReplicaSet: Argo Rollouts takes the pod \
+             template of a Deployment or a ReplicaSet (apps) or of a PodTemplate (v1), and \
+             the import reads a Deployment's only: point workloadRef at the Deployment, or \
+             write the template in the Rollout",
+        ),
+        (
+            "kind: Deployment, name: web",
+            "spec.workloadRef: expected `apiVersion: apps/v1`: a workloadRef names its object \
+             by apiVersion, kind and name",
+        ),
+        (
+            "apiVersion: apps/v1beta2, kind: Deployment, name: web",
+            "spec.workloadRef.apiVersion: workloadRef's Deployment is of apiVersion \
+             apps/v1beta2: only apps/v1 is read",
+        ),
+    ];
+    let d = deployment("apps/v1", "web:7", "");
+    for (reference, problem) in cases {
+        let r = rollout(reference);
+        let docs = [
+            Input {
+                text: Ok(&r),
+                origin: "r.yaml",
+                format: Format::Yaml,
+            },
+            Input {
+                text: Ok(&d),
+                origin: "d.yaml",
+                format: Format::Yaml,
+            },
+        ];
+        let found = import_files(&docs, &Options::default()).unwrap();
+        let rollout = &found[0].as_ref().unwrap().candidates[0];
+        let e = rollout.outcome.as_ref().unwrap_err();
+        assert_eq!(e.origin, "r.yaml (Argo Rollout web)");
+        let problems: Vec<String> = e.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems, [problem], "{reference}");
+        // The Deployment is not the Rollout's: imported as a scenario of its own, not
+        // listed as read there.
+        let d = found[1].as_ref().unwrap();
+        assert!(d.skipped.is_empty(), "{:?}", d.skipped);
+        assert_eq!(d.candidates[0].what, "Deployment web");
+    }
+}
+
+#[test]
+fn problems_of_a_deployment_in_another_file_name_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "  replicas: -3\n  revisionHistoryLimit: 2\n";
+    let d = deployment("apps/v1", "web:7", bad)
+        .replace("image: web:7", "image: web:7, imagePulPolicy: Always");
+    let r = rollout(TO_WEB);
+    write(
+        dir.path(),
+        &[
+            ("r.yaml", r.as_bytes()),
+            ("c.yaml", CANARY.as_bytes()),
+            ("d.yaml", d.as_bytes()),
+        ],
+    );
+    let typo = "Deployment web (d.yaml).spec.template.spec.containers.0.imagePulPolicy: unknown \
+                field `imagePulPolicy`; did you mean `imagePullPolicy`?";
+    let err = refused(dir.path(), &["r.yaml", "d.yaml"]);
+    assert!(
+        err.contains(&format!("error: r.yaml (Argo Rollout web): {typo}")),
+        "{err}"
+    );
+    // The Canary maps the Deployment's replicas and reports its other fields: the
+    // loader's problem and the field left out name the file too.
+    let err = refused(dir.path(), &["c.yaml", "d.yaml"]);
+    for line in [
+        format!("error: c.yaml (Flagger Canary web): {typo}"),
+        "\nc.yaml (Flagger Canary web): Deployment web (d.yaml).spec.replicas: expected a \
+         non-negative integer, got -3\n"
+            .to_string(),
+        "not simulated: c.yaml (Flagger Canary web): Deployment web (d.yaml).spec.\
+         revisionHistoryLimit: old ReplicaSets kept for a rollback"
+            .to_string(),
+    ] {
+        assert!(err.contains(&line), "{line}\nin:\n{err}");
+    }
+    // In the same file, the path is as it was.
+    let same = format!("{CANARY}---\n{d}");
+    write(dir.path(), &[("same.yaml", same.as_bytes())]);
+    let err = refused(dir.path(), &["same.yaml"]);
+    assert!(
+        err.contains(&format!(
+            "error: same.yaml (Flagger Canary web): {}",
+            typo.replace(" (d.yaml)", "")
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_advice_for_a_missing_deployment_or_template_fits_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = deployment("apps/v1", "web:7", "");
+    let r = rollout(TO_WEB);
+    write(
+        dir.path(),
+        &[("r.yaml", r.as_bytes()), ("d.yaml", d.as_bytes())],
+    );
+    let missing = "error: r.yaml (Argo Rollout web): spec.workloadRef.name: workloadRef names \
+                   Deployment `web` (apps/v1), which is not in the files given: ";
+    let err = refused(dir.path(), &["r.yaml"]);
+    assert!(
+        err.contains(&format!(
+            "{missing}give its file too: `rollout-sim import r.yaml DEPLOYMENT.yaml`\n"
+        )),
+        "{err}"
+    );
+    let err = run_refused(dir.path(), "r.yaml");
+    assert!(
+        err.contains(&format!(
+            "{missing}put it in r.yaml as another YAML document (after a `---` line), or \
+             import both files first, `rollout-sim import r.yaml DEPLOYMENT.yaml --out \
+             scenario.yaml`, and give scenario.yaml\n"
+        )),
+        "{err}"
+    );
+    // The advice, followed with the Deployment's file, imports a scenario `run` takes.
+    bin()
+        .current_dir(dir.path())
+        .args(["import", "r.yaml", "d.yaml", "--out", "scenario.yaml"])
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(dir.path().join("scenario.yaml")).unwrap();
+    assert_eq!(next_image(&written), "web:7");
+    // An analysis template, the same way.
+    let with_template = r.replace(
+        "steps: [{setWeight: 50}]",
+        "steps: [{setWeight: 50}, {analysis: {templates: [{templateName: t}]}}]",
+    );
+    let both = format!("{with_template}---\n{d}");
+    write(dir.path(), &[("rt.yaml", both.as_bytes())]);
+    let err = run_refused(dir.path(), "rt.yaml");
+    assert!(
+        err.contains(
+            "AnalysisTemplate `t` is not in the files given: put it in rt.yaml as another YAML \
+             document (after a `---` line), or import both files first, `rollout-sim import \
+             rt.yaml TEMPLATES.yaml --out scenario.yaml`, and give scenario.yaml\n"
+        ),
+        "{err}"
+    );
+}
