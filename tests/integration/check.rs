@@ -1,12 +1,8 @@
 //! `rollout-sim check`: exit codes, JUnit XML, GitHub annotations.
 
-use assert_cmd::Command;
+use crate::support::bin;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
 
 /// A small Swarm rollout that always completes (no failure injected, ample horizon),
 /// with `checks` appended as a YAML list.

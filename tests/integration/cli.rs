@@ -1,17 +1,9 @@
 //! The binary as a user runs it: files written, exit codes, determinism, bad input.
 
-use assert_cmd::Command;
+use crate::support::{bin, scenario_path};
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
-
-fn scenario_path(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 #[test]
 fn run_writes_trials_and_summary_and_prints_a_table() {

@@ -2,20 +2,12 @@
 //! against an expectation from outside the implementation: the Cartesian product, Swarm's
 //! stop-first / start-first closed forms, and a single run's bytes.
 
-use assert_cmd::Command;
+use crate::support::{bin, scenario_path};
 use rollout_sim::experiment::compare::CompareSink;
 use rollout_sim::experiment::{Experiment, Recording};
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
-
-fn scenario_path(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 const UC: &str = "strategy.swarm.update_config";
 

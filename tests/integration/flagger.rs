@@ -2,12 +2,8 @@
 //! summary and columns, and the parser's refusals, against Flagger's timing rules
 //! (`fluxcd/flagger@15bd6ad`, v1.44.0, `pkg/controller/scheduler.go:advanceCanary`).
 
-use assert_cmd::Command;
+use crate::support::bin;
 use predicates::prelude::*;
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
 
 fn example() -> String {
     format!(

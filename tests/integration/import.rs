@@ -3,20 +3,12 @@
 //! specification values written in the manifest), unsupported fields are reported with
 //! their paths, bad manifests exit 2, and every test manifest imports and runs.
 
-use assert_cmd::Command;
+use crate::support::{bin, manifest};
 use rollout_sim::scenario::import::{Found, import_str};
 use rollout_sim::scenario::{
     DeploymentStrategy, Format, IntOrPercent, Probe, Scenario, Strategy, load_str,
 };
 use rollout_sim::sim::time::{MILLISECOND, SECOND};
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
-
-fn manifest(name: &str) -> String {
-    format!("{}/tests/manifests/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Imports `text` (one scenario expected) and loads the written scenario back.
 pub fn import(text: &str) -> (Scenario, Found) {

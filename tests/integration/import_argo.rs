@@ -5,20 +5,12 @@
 //! reported with their paths, bad Rollouts exit 2, and the imported scenarios run.
 
 use super::import::{import, import_error, unsupported};
-use assert_cmd::Command;
+use crate::support::{bin, manifest};
 use rollout_sim::analysis::spec::{MetricSpec, Provider, Quantity, Role};
 use rollout_sim::experiment::{Outcome, run_trials};
 use rollout_sim::scenario::rollout::{CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
 use rollout_sim::scenario::{Format, IntOrPercent, Scenario, Strategy, load_str};
 use rollout_sim::sim::time::SECOND;
-
-pub(super) fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
-
-pub(super) fn manifest(name: &str) -> String {
-    format!("{}/tests/manifests/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 pub(super) fn read(name: &str) -> String {
     std::fs::read_to_string(manifest(name)).unwrap()

@@ -6,7 +6,8 @@
 //! it; a real field the simulator does not model is left out and reported.
 
 use super::import::{import, import_error, unsupported};
-use super::import_argo::{ERROR_RATE, bin, canary, template};
+use super::import_argo::{ERROR_RATE, canary, template};
+use crate::support::bin;
 
 /// The end of the message of a key the Rollout CRD does not have.
 const ROLLOUT_CRD: &str = "(the Rollout CRD of Argo Rollouts v1.10 has no such field: \

@@ -5,8 +5,9 @@
 //! panic. What lands where is in `import_argo.rs`.
 
 use super::import::{import, import_error, unsupported};
-use super::import_argo::{ERROR_RATE, bin, canary, manifest, measured, read, rollout, template};
+use super::import_argo::{ERROR_RATE, canary, measured, read, rollout, template};
 use super::import_files::imported;
+use crate::support::{bin, manifest};
 use rollout_sim::analysis::spec::Quantity;
 use rollout_sim::scenario::rollout::{CanaryStep, RolloutKind};
 use rollout_sim::scenario::{Format, IntOrPercent, load_str};

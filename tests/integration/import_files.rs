@@ -2,14 +2,10 @@
 //! mappable, refused once loaded back) and the `--out` refusals are told in one run, in
 //! file order, exit 2, nothing written; a file alone is reported as it always was.
 
-use assert_cmd::Command;
+use crate::support::bin;
 use rollout_sim::scenario::import::{Input, Options, import_files};
 use rollout_sim::scenario::{Format, ScenarioError};
 use std::path::Path;
-
-pub fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
 
 /// Runs `import` with `args` in `dir`, expecting exit 2; its stderr.
 pub fn refused(dir: &Path, args: &[&str]) -> String {

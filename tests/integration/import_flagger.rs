@@ -5,8 +5,9 @@
 //! (`pkg/apis/flagger/v1beta1/canary.go`), what is not simulated is listed with its path,
 //! and misspelt fields and missing targets exit 2.
 
-use super::import_argo::{bin, manifest, read};
+use super::import_argo::read;
 use super::import_files::imported as import_in;
+use crate::support::{bin, manifest};
 use rollout_sim::experiment::{Outcome, run_trials};
 use rollout_sim::scenario::import::{Found, import_str};
 use rollout_sim::scenario::{Format, load_str};

@@ -3,10 +3,11 @@
 //! (by two paths, or also in a folder given) is refused naming both.
 
 use super::import_files::{
-    BROKEN, BROKEN_LINE, DEPLOYMENT_BAD, DEPLOYMENT_GOOD, DEPLOYMENT_LINES, bin, in_order, refused,
+    BROKEN, BROKEN_LINE, DEPLOYMENT_BAD, DEPLOYMENT_GOOD, DEPLOYMENT_LINES, in_order, refused,
     write,
 };
 use crate::entries;
+use crate::support::bin;
 use std::fs;
 use std::path::Path;
 

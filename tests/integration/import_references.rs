@@ -5,7 +5,8 @@
 //! named in every message about its fields, and the advice for a Deployment found in
 //! none of the files worded for the command given (`import` takes more files, `run` one).
 
-use super::import_files::{bin, imported, refused, write};
+use super::import_files::{imported, refused, write};
+use crate::support::bin;
 use rollout_sim::scenario::import::{Input, Options, import_files};
 use rollout_sim::scenario::{Format, load_str};
 

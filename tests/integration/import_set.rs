@@ -2,7 +2,8 @@
 //! imported scenario before it is checked and written. A manifest whose placement needs
 //! labelled nodes (the default pool has none) could not be imported at all before.
 
-use super::import_files::{bin, refused};
+use super::import_files::refused;
+use crate::support::bin;
 use crate::trial;
 use rollout_sim::experiment::Outcome;
 use rollout_sim::scenario::load_file;

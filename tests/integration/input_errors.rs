@@ -1,6 +1,7 @@
 //! Inputs that cannot mean a rollout, or that would make the run hang or exhaust memory:
 //! each is exit 2 with the file, the field path and what to do, and nothing is written.
 
+use crate::support::scenario_path;
 use assert_cmd::Command;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::time::Duration;
 const HANG_GUARD: Duration = Duration::from_secs(120);
 
 fn bin() -> Command {
-    let mut c = Command::cargo_bin("rollout-sim").expect("the binary is built");
+    let mut c = crate::support::bin();
     c.timeout(HANG_GUARD);
     c
 }
@@ -55,10 +56,6 @@ fn assert_has(stderr: &str, needles: &[&str]) {
     for n in needles {
         assert!(stderr.contains(n), "expected {n:?} in:\n{stderr}");
     }
-}
-
-fn scenario_path(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]

@@ -50,6 +50,7 @@ mod schema;
 mod schema_validator;
 mod schema_values;
 mod seed;
+mod support;
 mod swarm_properties;
 mod swarm_spread;
 mod swarm_timelines;

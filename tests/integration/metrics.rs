@@ -3,7 +3,7 @@
 //! expectation (a closed form, an upstream rule or a count by hand over the rows).
 
 use super::{trial, yaml};
-use assert_cmd::Command;
+use crate::support::bin;
 use predicates::prelude::*;
 use rollout_sim::experiment::{Outcome, TrialResult, run_trials};
 use rollout_sim::output::{Summary, trials_csv};
@@ -252,10 +252,6 @@ traffic: {rps: 100}
         "{}",
         t.p99_latency_ms
     );
-}
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
 }
 
 /// `checks:` are not evaluated by `run`: it says so on stderr, never silently.

@@ -3,17 +3,9 @@
 //! refused alike, with the same column and message, and what a sweep accepts it decides on
 //! each point's summary.
 
-use assert_cmd::Command;
+use crate::support::{bin, scenario_path};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
-
-fn scenario_path(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 const UC: &str = "strategy.swarm.update_config";
 

@@ -7,16 +7,12 @@ use std::fs;
 use std::path::Path;
 
 pub fn bin() -> Command {
-    let mut c = Command::cargo_bin("rollout-sim").expect("the binary is built");
+    let mut c = crate::support::bin();
     // No font configuration and no font directory: the charts must use the embedded font.
     c.env("FONTCONFIG_FILE", "/nonexistent/fonts.conf")
         .env("FONTCONFIG_PATH", "/nonexistent")
         .env("XDG_DATA_HOME", "/nonexistent");
     c
-}
-
-pub fn scenario_path(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `dir/report.html` holds no address, script or file reference, and every chart of

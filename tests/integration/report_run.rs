@@ -3,7 +3,8 @@
 //! timeline bands) for every example scenario, drawn with no font installed.
 
 use crate::entries;
-use crate::report::{assert_self_contained, bin, md_row, scenario_path};
+use crate::report::{assert_self_contained, bin, md_row};
+use crate::support::scenario_path;
 use rollout_sim::experiment::{run_timelines, run_trials};
 use rollout_sim::output::charts::{run_charts, run_charts_of};
 use rollout_sim::output::{Summary, timeline_bands, timeline_tick};

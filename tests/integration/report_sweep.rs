@@ -2,7 +2,8 @@
 //! point, and the sweep charts (interval lines, heatmap, Pareto front), inline in the HTML.
 
 use crate::entries;
-use crate::report::{assert_same_files, assert_self_contained, bin, md_row, scenario_path};
+use crate::report::{assert_same_files, assert_self_contained, bin, md_row};
+use crate::support::scenario_path;
 use std::fs;
 use std::path::Path;
 

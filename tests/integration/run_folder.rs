@@ -2,18 +2,10 @@
 //! process (a later run, a kill, Ctrl-C, a closed stdout, bad input).
 
 use crate::entries;
-use assert_cmd::Command;
+use crate::support::{bin, scenario_path};
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
-
-fn bin() -> Command {
-    Command::cargo_bin("rollout-sim").expect("the binary is built")
-}
-
-fn scenario_path(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&fs::read(dir.join("summary.json")).unwrap()).unwrap()
