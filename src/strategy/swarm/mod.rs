@@ -14,7 +14,9 @@
 //!   (`updateTask`). A slot that already has a task of the spec keeps it and shuts down
 //!   the others (`useExistingTask`; which one it keeps: [`workers`]); if that task has not started (held, or in its
 //!   restart delay) it starts once the last task shut down has stopped (or after the
-//!   1-minute timeout), its pending delay cancelled, and the worker waits for that start.
+//!   1-minute timeout), its pending delay cancelled (a kept task that failed in its
+//!   restart delay is restarted only when the new one is over), and the worker waits for
+//!   that start.
 //! * A worker reads its slot as the run read it when it started (`Updater.Run` is handed
 //!   `reconcile`'s slots and passes them to `worker()`), not as the slot is now: a task
 //!   the restart supervisor created since is neither used nor shut down. If every task
@@ -420,7 +422,7 @@ impl Controller for Swarm<'_> {
                 self.release(cl, task);
                 self.dispatch_if_running(cl);
             }
-            Timer::DelayOver(task) => self.restart_after_delay(cl, task),
+            Timer::DelayOver(task) => self.restart_delay_over(cl, task),
             Timer::Worker { run, worker }
                 if run == self.run.id
                     && self.run.workers.get(worker as usize) == Worker::Sleeping =>

@@ -1,7 +1,7 @@
 //! The restart supervisor (`manager/orchestrator/restart/restart.go`).
 
 use super::Swarm;
-use super::run::{NO_TASK, Timer};
+use super::run::{NO_TASK, NO_WORKER, Timer};
 use crate::cluster::{Cluster, StartGate, TaskId};
 use crate::scenario::RestartCondition;
 
@@ -36,6 +36,22 @@ impl Swarm<'_> {
         if !held {
             cl.set_timer(not_before, Timer::DelayOver(failed));
         }
+    }
+
+    /// The restart delay of `failed`, which failed before it was over, is over
+    /// (`Timer::DelayOver`): restart it, unless a worker has kept it since
+    /// (`useExistingTask`). That worker's `DelayStart` for the same task cancelled the
+    /// restart delay (restart.go `DelayStart` cancels the pending `delays[taskID]`); the
+    /// cancelled delay woke `waitRestart`, whose store update runs only after the updater's
+    /// batch has registered the new delay (the batch holds the store's update lock), so its
+    /// `Restart` waits for the new one: the task is restarted when that one is over
+    /// ([`Swarm::release`]). Only such a worker names a task the restart supervisor
+    /// created ([`super::run::Track::worker`]).
+    pub(super) fn restart_delay_over(&mut self, cl: &mut Cluster, failed: TaskId) {
+        if self.tracked(failed).worker != NO_WORKER {
+            return;
+        }
+        self.restart_after_delay(cl, failed);
     }
 
     /// The delayed start of `failed`, whose restart waited for it, is over: restart it

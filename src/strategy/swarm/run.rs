@@ -59,9 +59,11 @@ pub(super) struct Track {
     /// (Not an `Option`: without its 4-byte flag a track takes 24 bytes, not 32, and a
     /// 10,000-replica run's tracks, looked up at every notice, take less of the cache.)
     pub(super) releases: TaskId,
-    /// The worker that created it and may be waiting for it (`NO_WORKER` if none); only
-    /// an answer if that worker is still `Waiting` for this task (a later run reuses the
-    /// worker numbers).
+    /// The worker that created it and may be waiting for it, or that kept it and gave it
+    /// a new delayed start (`useExistingTask`), `NO_WORKER` if none; only an answer if
+    /// that worker is still `Waiting` for (or `Starting`) this task (a later run reuses
+    /// the worker numbers). A task the restart supervisor created has one only once a
+    /// worker has kept it, which cancelled its restart delay.
     pub(super) worker: u32,
 }
 

@@ -148,7 +148,14 @@ impl Swarm<'_> {
                 };
                 let task = self.new_task_for(cl, w, at, StartGate::Held);
                 // DelayStart waits on the task `removeOldTasks` returns, if it had not ended
-                // as the manager knows.
+                // as the manager knows. It decides from that task as the run read it
+                // (`removeOldTasks` returns the `Task` value it was handed, restart.go
+                // `waitForTask`), but a task read at most RUNNING that ended since (failed
+                // in its delayed start, its restart still waiting: desired READY) does not
+                // make it wait: its watch is set up inside the batch, whose events are
+                // published when it commits (store/memory.go `Batch`), and the batch's own
+                // shutdown of that task carries its state past RUNNING. A task the restart
+                // supervisor shut down since is not returned (`removeOldTasks` fails it).
                 match old {
                     Some(old) if self.not_ended(cl, old) => {
                         self.track(old).releases = task;

@@ -350,3 +350,99 @@ fn a_rollback_inside_the_failure_report_lag_replaces_the_task_the_manager_reads_
     assert_eq!(secs, [3], "the rollback's task only");
     assert_eq!(r.restarts, 0);
 }
+
+/// Creation instants (seconds) of the tasks of `slot` of `version`, from the trace.
+fn created_in_slot(trace: &[TraceRecord], slot: u32, version: u8) -> Vec<Time> {
+    trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Task {
+                t,
+                slot: s,
+                version: v,
+                state: TaskState::Pending,
+                ..
+            } if s == slot && v == version => Some(t / S),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_kept_task_that_failed_in_its_restart_delay_is_restarted_when_its_new_delayed_start_ends() {
+    // One slot, start-first; every pull of `next` fails after 2 s, the old task takes 10 s
+    // to stop. The update's task is rejected at 2 s; the old one keeps running, and the
+    // restart supervisor's replacement R (restart delay until 7 s) is rejected at 4 s, so
+    // its restart waits for that delay (swarmkit v2.1.2
+    // manager/orchestrator/restart/restart.go `Restart` → `waitRestart`). `docker service
+    // scale =2` at 5 s starts a run that reads the slot as [old, R], R desired READY, and
+    // keeps R (manager/orchestrator/update/updater.go `useExistingTask`): the old task is
+    // shut down and `DelayStart(ctx, nil, old, R.ID, 0, true)` cancels R's restart delay
+    // and waits for the old task. The cancelled delay wakes `waitRestart`, whose store
+    // update waits for the updater's batch (it holds the store's update lock while
+    // `DelayStart` swaps the delays), so its `Restart` finds R's new delay and waits for
+    // that one: R is restarted when the old task has stopped, at 15 s, not at 7 s; its
+    // replacement is rejected at 17 s, 2 s into its 5 s delay, and replaced at 20 s. The
+    // worker is done at 15 s (it waits for the delayed start only), then the 5 s window:
+    // completed at 20 s, which ends the trial.
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.service.versions[0].shutdown = Dist::Constant(10 * S);
+    s.service.versions[1].pull = Dist::Constant(2 * S);
+    s.faults.pull_failure_probability = vec![0.0, 1.0];
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = scaled_at(5 * S, 2);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 20 * S));
+    // Slot 0's `next` tasks: the update's, R, R's replacement and its own. (Restarted by
+    // its cancelled delay, R's replacement came at 7 s.)
+    assert_eq!(created_in_slot(&trace, 0, 1), [0, 2, 15, 20]);
+}
+
+#[test]
+fn a_stop_first_old_task_that_ended_since_the_run_read_it_releases_the_new_one_at_once() {
+    // Pinned, not a departure. Two slots; every pull of `next` fails after 2 s. The update
+    // (stop-first, both slots at once) leaves each slot with a replacement of `next`
+    // created at 7 s, pulling (desired READY until its restart delay ends at 12 s), when
+    // `docker service rollback` at 8 s starts a run (stop-first, one slot at a time) that
+    // reads both. Its worker takes the first slot at 8 s (the new `current` task starts at
+    // once: the replacement, never started, stops at once) and the second at 10 s. That
+    // slot's replacement was read alive but was rejected at 9 s; its restart waits for its
+    // delay, so its desired state is still READY and swarmkit v2.1.2 `removeOldTasks`
+    // (manager/orchestrator/update/updater.go) shuts it down and returns it as the run
+    // read it, state at most RUNNING: `DelayStart` (restart/restart.go) watches it for a
+    // state past RUNNING. The watch is set up inside the updater's store batch, whose
+    // events are published when it commits (manager/state/store/memory.go `Batch`), and
+    // the batch's own update of that task carries its state, REJECTED: the watch fires at
+    // once and the new task starts at 10 s, not after the 1-minute `defaultOldTaskTimeout`.
+    // (A task whose desired state the restart supervisor set past RUNNING instead fails
+    // `removeOldTasks` and is never waited for.) RUNNING at 12 s, the rollback's 5 s
+    // window: completed at 17 s.
+    let mut s = testkit::swarm(2, 2 * S, cfg(0, 0, Order::StopFirst));
+    s.service.versions[1].pull = Dist::Constant(2 * S);
+    s.faults.pull_failure_probability = vec![0.0, 1.0];
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    swarm_cfg(&mut s).rollback = cfg(1, 0, Order::StopFirst);
+    s.actions = vec![crate::scenario::Action {
+        at: 8 * S,
+        kind: ActionKind::Undo,
+    }];
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 17 * S));
+    let mut started: Vec<Time> = trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Task {
+                t,
+                version: 0,
+                state: TaskState::Starting,
+                ..
+            } => Some(t / S),
+            _ => None,
+        })
+        .collect();
+    started.sort();
+    assert_eq!(started, [8, 10]);
+    for slot in 0..2 {
+        assert_eq!(created_in_slot(&trace, slot, 1), [0, 2, 7]);
+    }
+}
