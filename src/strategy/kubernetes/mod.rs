@@ -169,7 +169,8 @@ pub struct Deployment<'s> {
     /// (the status, the condition, the outcome, the requeue). See [`Deployment::sync`].
     quiet: bool,
     /// The statuses the last sync read, while [`Deployment::rest`] or
-    /// [`Deployment::quiet`].
+    /// [`Deployment::quiet`]: kept by debug builds only, which check against them that a
+    /// sync tells them from the statuses it reads ([`Deployment::sync`]).
     read_statuses: Vec<RsStatus>,
     /// Scratch of a rolling sync: the old ReplicaSets' counts, and their indices.
     counts: Vec<RsCounts>,
