@@ -382,6 +382,7 @@ fn copy_node(to: &mut Node, from: &Node) {
         tasks,
         active,
         image_at,
+        pull_undecided,
         pulls,
         up,
         losses,
@@ -394,6 +395,7 @@ fn copy_node(to: &mut Node, from: &Node) {
     to.tasks = *tasks;
     to.active = *active;
     to.image_at.clone_from(image_at);
+    to.pull_undecided.clone_from(pull_undecided);
     to.pulls = *pulls;
     to.up = *up;
     to.losses = *losses;

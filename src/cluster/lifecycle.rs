@@ -166,7 +166,12 @@ impl Cluster<'_> {
         let create = self.overhead(Phase::Create, slot, version, attempt);
         let n = &mut self.nodes[node as usize];
         let image_at = n.image_at[version as usize];
-        if image_at <= self.sim.now() && create == 0 {
+        // A pull that may fail has left nothing on the disk until a task waiting for it
+        // has drawn its outcome, at `image_at`: a task placed at that instant before then
+        // waits for it too, and draws its own (`pull_failed`).
+        let now = self.sim.now();
+        let present = image_at < now || (image_at == now && !n.pull_undecided[version as usize]);
+        if present && create == 0 {
             if self.starts_at_once(id) {
                 self.start_prepared_at_once(id);
                 return;
@@ -186,13 +191,16 @@ impl Cluster<'_> {
         let image = if image_at == NEVER {
             let rng = || self.rng(node, version, pulls, Purpose::Pull);
             let at = after(self.sim.now(), self.version(version).pull.draw(rng));
-            self.nodes[node as usize].image_at[version as usize] = at;
+            let may_fail = self.scenario.faults.pull_failure(version) > 0.0;
+            let n = &mut self.nodes[node as usize];
+            n.image_at[version as usize] = at;
+            n.pull_undecided[version as usize] = may_fail;
             at
         } else {
             image_at.max(self.sim.now()) // present, or another task is pulling it already
         };
         // The container is created once the image is there.
-        self.tasks[id as usize].awaits_pull = image_at > self.sim.now();
+        self.tasks[id as usize].awaits_pull = !present;
         self.schedule_step_at(id, after(image, create), Step::ImagePresent);
     }
 
@@ -239,6 +247,9 @@ impl Cluster<'_> {
             return false;
         }
         let t = &self.tasks[id as usize];
+        let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
+        // Its outcome drawn, the pull is no longer one a task placed now would join.
+        self.nodes[node as usize].pull_undecided[version as usize] = false;
         let stream = (t.attempt << 8) | t.pull_failures.min(255);
         if !self
             .rng(t.slot, t.version, stream, Purpose::PullFailure)
@@ -246,7 +257,6 @@ impl Cluster<'_> {
         {
             return false;
         }
-        let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
         let image = &mut self.nodes[node as usize].image_at[version as usize];
         if *image <= self.sim.now() {
             *image = NEVER; // nothing was stored: the next task pulls afresh

@@ -30,6 +30,10 @@ pub struct Node {
     pub memory_capacity: u64,
     /// Per version: when its image is (or will be) present; `NEVER` until a pull starts.
     pub image_at: Vec<Time>,
+    /// Per version: a pull in flight that may fail (`faults.pull_failure_probability`),
+    /// whose outcome no task waiting for it has drawn yet. Its image is not there at
+    /// `image_at` until one has: a task placed at that very instant joins the pull.
+    pub pull_undecided: Vec<bool>,
     /// How many pulls this node started (keys the pull-time stream).
     pub pulls: u32,
     /// Random losses drawn so far (keys the node-failure stream).
@@ -46,6 +50,7 @@ impl Node {
             image_at[v as usize] = 0;
         }
         Node {
+            pull_undecided: vec![false; versions],
             cpu_capacity: spec.cpu_millis,
             memory_capacity: spec.memory_bytes,
             cpu_used: 0,
@@ -69,6 +74,7 @@ impl Node {
         self.tasks = 0;
         self.active = 0;
         self.image_at.fill(NEVER);
+        self.pull_undecided.fill(false);
         for &v in cached {
             self.image_at[v as usize] = 0;
         }

@@ -128,7 +128,9 @@ impl Cluster<'_> {
             return id; // the cluster is too small even for the current fleet
         }
         if let Some(node) = t.node {
-            self.nodes[node as usize].image_at[version as usize] = 0;
+            let n = &mut self.nodes[node as usize];
+            n.image_at[version as usize] = 0;
+            n.pull_undecided[version as usize] = false;
         }
         self.tasks[id as usize].generation += 1; // cancel any pull in flight
         self.begin_process(id, true);

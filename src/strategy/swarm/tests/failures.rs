@@ -446,3 +446,55 @@ fn a_stop_first_old_task_that_ended_since_the_run_read_it_releases_the_new_one_a
         assert_eq!(created_in_slot(&trace, slot, 1), [0, 2, 7]);
     }
 }
+
+#[test]
+fn a_task_placed_as_a_failing_pull_lands_waits_for_its_outcome_and_never_starts_without_it() {
+    // One node, one slot, start-first; every pull of `next` fails, after 2 s. The update's
+    // task A pulls from 0 s to 2 s. `docker service scale =2` at 2 s, applied before A's
+    // pull is over, places slot 1's task B on the same node at that very instant: the
+    // image is due then but not there (the pull fails), so B waits for the pull and fails
+    // with it, rejected at 2 s. Every task of `next` is rejected; none ever starts (it
+    // used to find the image present and start at 2 s).
+    let mut s = testkit::swarm(1, 2 * S, cfg(1, 0, Order::StartFirst));
+    s.service.versions[1].pull = Dist::Constant(2 * S);
+    s.faults.pull_failure_probability = vec![0.0, 1.0];
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    s.actions = scaled_at(2 * S, 2);
+    s.horizon = 30 * S;
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    // The updater still reports the update completed: `continue` ignores failures.
+    assert_eq!(r.outcome, Outcome::Completed);
+    let states = |slot: u32, state: TaskState| -> Vec<Time> {
+        trace
+            .iter()
+            .filter_map(|e| match *e {
+                TraceRecord::Task {
+                    t,
+                    slot: s,
+                    version: 1,
+                    state: st,
+                    ..
+                } if s == slot && st == state => Some(t / S),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        created_in_slot(&trace, 1, 1).first(),
+        Some(&2),
+        "B placed at 2 s"
+    );
+    assert_eq!(
+        states(1, TaskState::Pulling).first(),
+        Some(&2),
+        "B waits for the pull"
+    );
+    assert_eq!(
+        states(1, TaskState::Failed).first(),
+        Some(&2),
+        "and fails with it"
+    );
+    for slot in 0..2 {
+        assert!(states(slot, TaskState::Starting).is_empty(), "slot {slot}");
+    }
+}
