@@ -254,3 +254,61 @@ fn the_advice_for_a_missing_deployment_or_template_fits_the_command() {
         "{err}"
     );
 }
+
+#[test]
+fn a_workload_ref_deployments_fields_besides_its_template_are_reported_not_lost() {
+    // Argo Rollouts takes a workloadRef Deployment's pod template alone (argo-rollouts
+    // rollout/templateref.go `Resolve`; its selector only where the Rollout has none): a
+    // `minReadySeconds` or a `strategy` written there does nothing to the rollout, and its
+    // `replicas` are pods of their own, which the scenario leaves out. Each is told.
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "  replicas: 2\n  minReadySeconds: 10\n  strategy: {type: Recreate}\n  \
+                 selector: {matchLabels: {app: web}}\n";
+    let d = deployment("apps/v1", "web:7", extra);
+    let r = rollout(TO_WEB);
+    write(
+        dir.path(),
+        &[("r.yaml", r.as_bytes()), ("d.yaml", d.as_bytes())],
+    );
+    let (yaml, err) = imported(dir.path(), &["r.yaml", "d.yaml"]);
+    let s = load_str(&yaml, "i.yaml", Format::Yaml, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.service.replicas, 3, "the Rollout's replicas");
+    let at = "not simulated: r.yaml (Argo Rollout web): Deployment web (d.yaml).spec.";
+    let taken = "Argo Rollouts takes only the pod template of a workloadRef Deployment \
+                 (rollout/templateref.go `Resolve`)";
+    for line in [
+        format!(
+            "{at}replicas: {taken}: the Deployment's own pods, which run until \
+             workloadRef.scaleDown scales them down, are not simulated; the scenario runs \
+             the Rollout's spec.replicas"
+        ),
+        format!(
+            "{at}minReadySeconds: {taken}: the Rollout's own spec.minReadySeconds (or its default) governs"
+        ),
+        format!("{at}strategy: {taken}: the Rollout's own spec.strategy (or its default) governs"),
+    ] {
+        assert!(err.contains(&line), "{line}\nin:\n{err}");
+    }
+    assert!(!err.contains("spec.selector"), "{err}");
+    // The scenario file lists them too.
+    assert!(
+        yaml.contains("Deployment web (d.yaml).spec.minReadySeconds"),
+        "{yaml}"
+    );
+    // Scaled to zero, as Argo's migration guide has it: no pods of its own, nothing told.
+    let zero = deployment("apps/v1", "web:7", "  replicas: 0\n");
+    write(dir.path(), &[("zero.yaml", zero.as_bytes())]);
+    let (_, err) = imported(dir.path(), &["r.yaml", "zero.yaml"]);
+    assert!(!err.contains("spec.replicas"), "{err}");
+    // A misspelled field there is still a misspelling.
+    let typo = deployment("apps/v1", "web:7", "  minReadySecond: 10\n");
+    write(dir.path(), &[("typo.yaml", typo.as_bytes())]);
+    let err = refused(dir.path(), &["r.yaml", "typo.yaml"]);
+    assert!(
+        err.contains(
+            "Deployment web (typo.yaml).spec.minReadySecond: unknown field `minReadySecond`; \
+             did you mean `minReadySeconds`?"
+        ),
+        "{err}"
+    );
+}

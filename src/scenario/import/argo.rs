@@ -22,7 +22,7 @@
 //! when Argo's types have no such field (a misspelling; see [`super::argo_fields`]).
 
 use super::super::suggest;
-use super::api_fields::{DEPLOYMENT, POD_TEMPLATE};
+use super::api_fields::DEPLOYMENT;
 use super::argo_analysis;
 use super::argo_fields::{CANARY_STEP, ROLLOUT};
 use super::context::Context;
@@ -141,17 +141,56 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
     let Some((root, name)) = reference::deployment(&r, "workloadRef", workload_kind, ctx, d) else {
         return;
     };
+    d.read_identity(&root);
     let Some(dspec) = root.get("spec") else {
         return d.error(&root, "a Deployment needs a `spec` with its pod template");
     };
     pod::template(&dspec, "Deployment", d);
-    if let Some(t) = dspec.get("template") {
-        d.finish(&t, |_| false, DEPLOYMENT.at(POD_TEMPLATE));
-    }
+    workload_fields(&dspec, d);
+    d.finish(&root, |_| false, DEPLOYMENT);
     d.comment(
         "service",
         &format!("The pod template of Deployment {name} (spec.workloadRef)."),
     );
+}
+
+/// The `workloadRef` Deployment's fields besides its pod template, which Argo Rollouts
+/// does not read: `Resolve` (`rollout/templateref.go`) takes the template, and the
+/// selector only where the Rollout has none; the Rollout's own fields govern the rollout.
+/// Each is reported where it is written, so that a `minReadySeconds` meant for the
+/// rollout is moved to the Rollout rather than silently lost.
+fn workload_fields(dspec: &Src, d: &mut Draft) {
+    if let Some(s) = dspec.get("selector") {
+        d.read(&s); // which pods are whose: nothing the simulation tells apart
+    }
+    let not_read = "Argo Rollouts takes only the pod template of a workloadRef Deployment \
+                    (rollout/templateref.go `Resolve`)";
+    for key in [
+        "replicas",
+        "strategy",
+        "minReadySeconds",
+        "progressDeadlineSeconds",
+        "revisionHistoryLimit",
+        "paused",
+    ] {
+        let Some(v) = dspec.get(key) else { continue };
+        if key == "replicas" && v.value.as_u64() == Some(0) {
+            d.read(&v); // scaled to zero for the migration: no pods of its own
+            continue;
+        }
+        let ty = DEPLOYMENT.root.at_path(&format!("spec.{key}"));
+        d.known_names(&v, DEPLOYMENT.at(ty));
+        let why = if key == "replicas" {
+            format!(
+                "{not_read}: the Deployment's own pods, which run until workloadRef.scaleDown \
+                 scales them down, are not simulated; the scenario runs the Rollout's \
+                 spec.replicas"
+            )
+        } else {
+            format!("{not_read}: the Rollout's own spec.{key} (or its default) governs")
+        };
+        d.unsupported(&v, &why);
+    }
 }
 
 /// Why a `workloadRef` of kind `k` (not a Deployment) is refused. Argo Rollouts resolves
