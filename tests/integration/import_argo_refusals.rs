@@ -316,3 +316,23 @@ fn odd_rollouts_are_errors_never_panics() {
         );
     }
 }
+
+#[test]
+fn two_analysis_templates_of_the_name_a_rollout_gives_are_refused_not_guessed_between() {
+    // Which of two templates of one name a cluster would hold depends on the order they
+    // were applied in and on namespaces; the import took the first without a word.
+    let text = canary(
+        "analysis: {templates: [{templateName: t}]}\nsteps:\n- setWeight: 50\n",
+        &format!(
+            "{}{}",
+            template("t", ERROR_RATE),
+            template("t", ERROR_RATE).replace("< 0.05", "< 0.01")
+        ),
+    );
+    assert_eq!(
+        import_error(&text),
+        ["spec.strategy.canary.analysis.templates.0.templateName: the files given hold 2 \
+          AnalysisTemplates named `t` (m.yaml (2)): the import reads one, and does not tell \
+          namespaces apart; give only the one meant"]
+    );
+}

@@ -312,3 +312,45 @@ fn a_workload_ref_deployments_fields_besides_its_template_are_reported_not_lost(
         "{err}"
     );
 }
+
+#[test]
+fn two_deployments_of_the_referenced_name_are_refused_not_guessed_between() {
+    // One name is one object in a namespace: which of two a cluster would hold depends on
+    // the order they were applied in and on namespaces, which the import does not tell
+    // apart. It used to take the first and list the second as read.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        deployment("apps/v1", "web:a", ""),
+        deployment("apps/v1", "web:b", ""),
+    );
+    let both = format!("{a}---\n{b}");
+    let (r, c) = (rollout(TO_WEB), CANARY);
+    write(
+        dir.path(),
+        &[
+            ("r.yaml", r.as_bytes()),
+            ("c.yaml", c.as_bytes()),
+            ("a.yaml", a.as_bytes()),
+            ("b.yaml", b.as_bytes()),
+            ("both.yaml", both.as_bytes()),
+        ],
+    );
+    let err = refused(dir.path(), &["r.yaml", "a.yaml", "b.yaml"]);
+    assert!(
+        err.contains(
+            "error: r.yaml (Argo Rollout web): spec.workloadRef.name: workloadRef names \
+             Deployment `web` (apps/v1), and the files given hold 2 of that name (a.yaml, \
+             b.yaml): the import reads one, and does not tell namespaces apart; give only \
+             the one meant"
+        ),
+        "{err}"
+    );
+    let err = refused(dir.path(), &["c.yaml", "both.yaml"]);
+    assert!(
+        err.contains("spec.targetRef.name: targetRef names Deployment `web` (apps/v1), and the files given hold 2 of that name (both.yaml (2))"),
+        "{err}"
+    );
+    // One of them: taken.
+    let (yaml, err) = imported(dir.path(), &["r.yaml", "b.yaml"]);
+    assert_eq!(next_image(&yaml), "web:b", "{err}");
+}

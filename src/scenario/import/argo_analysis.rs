@@ -29,6 +29,7 @@ use super::argo_fields::{
 };
 use super::context::Context;
 use super::draft::{Draft, Src};
+use super::library::Library;
 use super::query;
 use super::render::compact;
 use serde_json::{Map, Value, json};
@@ -82,7 +83,24 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             d.error(&r, "expected `templateName: NAME`");
             continue;
         };
-        let Some(doc) = name.str().and_then(|n| ctx.lib.find(kind, n)) else {
+        let found = match name.str().map(|n| ctx.lib.find(kind, n)) {
+            Some(Err(files)) => {
+                d.error(
+                    &name,
+                    format!(
+                        "the files given hold {} {kind}s named `{}` ({}): the import reads \
+                         one, and does not tell namespaces apart; give only the one meant",
+                        files.len(),
+                        name.str().unwrap_or("?"),
+                        Library::places(&files)
+                    ),
+                );
+                continue;
+            }
+            Some(Ok(found)) => found,
+            None => None,
+        };
+        let Some(doc) = found else {
             d.error(
                 &name,
                 format!(

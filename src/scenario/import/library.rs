@@ -66,24 +66,64 @@ impl<'a> Library<'a> {
         self.unread.push(file);
     }
 
-    /// The first document of `kind` named `name`, whatever its `apiVersion` (an analysis
-    /// template, which a Rollout names without one).
-    pub fn find(&self, kind: &str, name: &str) -> Option<&'a Value> {
-        self.docs
-            .iter()
-            .find(|e| e.kind == kind && e.name == name)
-            .map(|e| e.doc)
+    /// The document of `kind` named `name`, whatever its `apiVersion` (an analysis
+    /// template, which a Rollout names without one); `Err` as [`Library::find_object`].
+    pub fn find(&self, kind: &str, name: &str) -> Result<Option<&'a Value>, Vec<&'a str>> {
+        let found = self.unique(|e| e.kind == kind && e.name == name)?;
+        Ok(found.map(|o| o.doc))
     }
 
-    /// The first object of `kind` and `api` named `name`, with its file.
-    pub fn find_object(&self, kind: &str, api: &str, name: &str) -> Option<Object<'a>> {
-        self.docs
+    /// The object of `kind` and `api` named `name`, with its file; `Err` with the files of
+    /// each when there are several. One name is one object of a kind in a namespace, and
+    /// which of two the cluster would hold depends on the order they were applied in (the
+    /// last wins) and on namespaces, which the import does not tell apart: a guess would
+    /// simulate what the user may not have meant.
+    pub fn find_object(
+        &self,
+        kind: &str,
+        api: &str,
+        name: &str,
+    ) -> Result<Option<Object<'a>>, Vec<&'a str>> {
+        self.unique(|e| e.kind == kind && e.api == api && e.name == name)
+    }
+
+    /// The one document `wanted`, if any; `Err` with the files of each when several are.
+    fn unique(&self, wanted: impl Fn(&Entry) -> bool) -> Result<Option<Object<'a>>, Vec<&'a str>> {
+        let mut found = self.docs.iter().filter(|e| wanted(e));
+        let Some(first) = found.next() else {
+            return Ok(None);
+        };
+        let more: Vec<&'a str> = found.map(|e| e.file).collect();
+        if !more.is_empty() {
+            return Err(std::iter::once(first.file).chain(more).collect());
+        }
+        Ok(Some(Object {
+            doc: first.doc,
+            file: first.file,
+        }))
+    }
+
+    /// The files of several documents (an `Err` of [`Library::find_object`]), each once,
+    /// with how many it holds where more than one: `a.yaml, b.yaml`, `a.yaml (2), b.yaml`.
+    pub fn places(files: &[&str]) -> String {
+        let mut seen: Vec<(&str, usize)> = Vec::new();
+        for f in files {
+            match seen.iter_mut().find(|(g, _)| g == f) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((f, 1)),
+            }
+        }
+        let each: Vec<String> = seen
             .iter()
-            .find(|e| e.kind == kind && e.api == api && e.name == name)
-            .map(|e| Object {
-                doc: e.doc,
-                file: e.file,
+            .map(|&(f, n)| {
+                if n == 1 {
+                    f.to_string()
+                } else {
+                    format!("{f} ({n})")
+                }
             })
+            .collect();
+        each.join(", ")
     }
 
     /// Why an object of `kind` and `api` named `name` is not found, for a message that

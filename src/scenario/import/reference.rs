@@ -10,6 +10,7 @@
 
 use super::context::Context;
 use super::draft::{Draft, Src};
+use super::library::Library;
 use super::render::compact;
 use serde_json::Value;
 
@@ -73,7 +74,23 @@ pub fn deployment<'a>(
         d.error(r, "expected the `name` of the Deployment");
         return None;
     };
-    let Some(found) = ctx.lib.find_object("Deployment", APPS_V1, name) else {
+    let found = match ctx.lib.find_object("Deployment", APPS_V1, name) {
+        Ok(found) => found,
+        Err(files) => {
+            d.error(
+                &n,
+                format!(
+                    "{field} names Deployment `{name}` ({APPS_V1}), and the files given hold \
+                     {} of that name ({}): the import reads one, and does not tell \
+                     namespaces apart; give only the one meant",
+                    files.len(),
+                    Library::places(&files)
+                ),
+            );
+            return None;
+        }
+    };
+    let Some(found) = found else {
         d.error(
             &n,
             format!(
