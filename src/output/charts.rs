@@ -6,6 +6,7 @@
 //! bands from [`TimelineBands`] (`timeline.csv`). The charts therefore never disagree with
 //! the tables.
 
+use crate::output::action_marks::action_marks;
 use crate::output::human_text::{counted, duration};
 use crate::output::limit_lines::{limit_lines, replica_steps, steps_text};
 use crate::output::summary::Summary;
@@ -212,6 +213,7 @@ pub fn rollout_timeline(
         series,
         limits: limit_lines(s),
         ends: drawn.ends(summary),
+        actions: action_marks(s),
     }
 }
 
@@ -238,6 +240,7 @@ pub fn traffic_timeline(
             1.0,
         )],
         ends: drawn.ends(summary),
+        actions: action_marks(s),
     })
 }
 
@@ -380,6 +383,12 @@ pub fn run_charts_of(
                 ),
             ),
         };
+        // Said only where there is a mark to read.
+        let actions = if s.actions.is_empty() {
+            ""
+        } else {
+            " Solid dark grey vertical lines mark the scenario's actions, named in the legend."
+        };
         out.push(file(
             "rollout-timeline",
             &drawn.name("Tasks ready per version"),
@@ -387,7 +396,7 @@ pub fn run_charts_of(
                 "Tasks serving (ready) of each version and in total, every {tick} from the \
                  rollout's start, {whose}. Dashed lines are the replicas and the strategy's \
                  limits, stepping where a scale action changes the replica count; \
-                 {ends}, its fleet is held as it left it."
+                 {ends}, its fleet is held as it left it.{actions}"
             ),
             &rollout_timeline(s, summary, b, drawn),
         )?);
@@ -402,7 +411,7 @@ pub fn run_charts_of(
                 format!(
                     "Requests per second served and failed (refused, errored, timed out or \
                      dropped) in each {tick} tick, and the 99th-percentile latency of the \
-                     requests served in it{over}."
+                     requests served in it{over}.{actions}"
                 ),
                 &t,
             )?);

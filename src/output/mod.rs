@@ -19,6 +19,7 @@
 //! - [`timeline`]: `timeline.csv`, the fleet (and traffic) over time of one trial or bands
 //!   across trials;
 //! - [`charts`]: a run's results as charts (PNG and SVG, drawn by [`crate::plot`]);
+//! - [`action_marks`]: the scenario's actions as the timeline charts mark them;
 //! - [`report`]: `report.md` and the self-contained `report.html`;
 //! - [`atomic`]: temporary file, fsync, rename;
 //! - [`folder`]: a run's whole folder written aside and swapped in when complete.
@@ -38,6 +39,7 @@
 //! # assert!(!csv.is_empty() && !json.is_empty());
 //! ```
 
+pub mod action_marks;
 pub mod atomic;
 pub mod cells;
 pub mod charts;

@@ -44,6 +44,10 @@ pub(crate) fn rollout(n: usize) -> RolloutTimeline {
             label: "median end".into(),
             value: n as f64 * 0.8,
         }],
+        actions: vec![RefLine {
+            label: "undo at 4s".into(),
+            value: n as f64 * 0.4,
+        }],
     }
 }
 
@@ -61,6 +65,7 @@ fn traffic(n: usize) -> TrafficTimeline {
             n,
         )],
         ends: vec![],
+        actions: vec![],
     }
 }
 
@@ -502,5 +507,52 @@ fn a_limit_line_steps_where_its_value_changes() {
     assert_eq!(
         LimitLine::flat("x".into(), 6.0).path(60.0),
         [(0.0, 6.0), (60.0, 6.0)]
+    );
+}
+
+#[test]
+fn an_action_is_a_grey_vertical_line_named_in_the_legend_unless_past_the_axis() {
+    // Two actions: one at 3 s, one after the last sample (the axis ends at 9 s): one mark
+    // drawn, from the axis' foot to its top; the legend names both, in one entry.
+    let mut c = rollout(10);
+    c.actions = vec![
+        RefLine {
+            label: "scale to 9 at 3s".into(),
+            value: 3.0,
+        },
+        RefLine {
+            label: "undo at 16m40s".into(),
+            value: 1000.0,
+        },
+    ];
+    let (_, svg) = renders(&c);
+    let grey: Vec<&str> = svg
+        .split('<')
+        .filter(|e| e.contains("stroke=\"#464646\""))
+        .collect();
+    // The legend's swatch and the one mark.
+    assert_eq!(grey.len(), 2, "{grey:?}");
+    let mark = grey
+        .iter()
+        .map(|e| {
+            let from = e.find("points=\"").unwrap() + 8;
+            let pts = &e[from..from + e[from..].find('"').unwrap()];
+            pts.split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse::<f64>().unwrap(), y.parse::<f64>().unwrap())
+                })
+                .collect::<Vec<_>>()
+        })
+        .find(|p| p.len() == 2 && p[0].0 == p[1].0)
+        .expect("a vertical grey line");
+    assert!(
+        (mark[0].1 - mark[1].1).abs() > 200.0,
+        "spans the plot: {mark:?}"
+    );
+    let texts: Vec<String> = svg_texts(&svg).into_iter().map(|t| t.text).collect();
+    assert!(
+        texts.contains(&"actions: scale to 9 at 3s; undo at 16m40s".to_string()),
+        "{texts:?}"
     );
 }

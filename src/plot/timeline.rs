@@ -56,6 +56,8 @@ pub struct RolloutTimeline {
     /// Vertical lines: when rollouts ended (the median, the 95th percentile; or one trial's
     /// end), seconds.
     pub ends: Vec<RefLine>,
+    /// Dark grey vertical lines: the scenario's actions (`undo at 2m`), seconds.
+    pub actions: Vec<RefLine>,
 }
 
 /// A limit that holds one value from each time on: a horizontal line that steps up or
@@ -105,6 +107,8 @@ pub struct TrafficTimeline {
     pub latency: Vec<BandSeries>,
     /// Vertical lines: when rollouts ended, seconds.
     pub ends: Vec<RefLine>,
+    /// Dark grey vertical lines: the scenario's actions, seconds.
+    pub actions: Vec<RefLine>,
 }
 
 /// Time (seconds, ticks on clock steps) against a value.
@@ -166,6 +170,48 @@ fn ends_legend(ends: &[RefLine]) -> impl Iterator<Item = (String, Swatch)> + '_ 
     ends.iter()
         .enumerate()
         .map(|(i, e)| (e.label.clone(), Swatch::Dotted(dark(i))))
+}
+
+/// The colour of the action marks: a dark grey, apart from the palette's grey (the
+/// all-versions band) and from the black of the ends and limits.
+const ACTION: RGBColor = RGBColor(70, 70, 70);
+
+/// One legend entry for every action mark (they are drawn alike): `undo at 2m`, or
+/// `actions: scale to 20 at 20s; undo at 2m`; past four, the count and the first and
+/// last instants, so a long script of actions does not crowd out the legend.
+fn actions_legend(actions: &[RefLine]) -> Option<(String, Swatch)> {
+    let text = match actions {
+        [] => return None,
+        [one] => one.label.clone(),
+        few if few.len() <= 4 => {
+            let labels: Vec<&str> = few.iter().map(|a| a.label.as_str()).collect();
+            format!("actions: {}", labels.join("; "))
+        }
+        many => format!(
+            "{} actions, from {} to {}",
+            many.len(),
+            many[0].label,
+            many[many.len() - 1].label
+        ),
+    };
+    Some((text, Swatch::Line(ACTION)))
+}
+
+/// The action marks up to `x_max` (an action after every drawn trial ended marks nothing
+/// drawn, and does not stretch the axis).
+fn draw_actions<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    actions: &[RefLine],
+    x_max: f64,
+    (y_lo, y_hi): (f64, f64),
+) -> Result<(), PlotError> {
+    for a in actions.iter().filter(|a| a.value <= x_max) {
+        chart.draw_series(LineSeries::new(
+            [(a.value, y_lo), (a.value, y_hi)],
+            ACTION.stroke_width(2),
+        ))?;
+    }
+    Ok(())
 }
 
 /// The time axis: from 0 to the last sample, or 3% past the last end mark: one trial's
@@ -289,6 +335,7 @@ impl Chart for RolloutTimeline {
                     .map(|(i, l)| (l.label.clone(), Swatch::Dashed(dark(i)))),
             )
             .chain(ends_legend(&self.ends))
+            .chain(actions_legend(&self.actions))
             .collect();
         let area = frame(root, &self.heading, &legend)?;
         let x_max = time_range(self.series.iter(), &self.ends);
@@ -307,6 +354,8 @@ impl Chart for RolloutTimeline {
             &|v| format!("{v}"),
             Some("time since the rollout started"),
         )?;
+        // Under the bands: a mark must not hide a median that steps at its instant.
+        draw_actions(&mut chart, &self.actions, x_max, y)?;
         draw_bands(&mut chart, &self.series, &overlaps)?;
         // Limits over the bands: a median running along a limit must not hide it.
         for (i, l) in self.limits.iter().enumerate() {
@@ -332,6 +381,7 @@ impl Chart for TrafficTimeline {
             .chain(band_legend(&self.latency))
             .chain(overlap_legend(!rates.is_empty() || !latency.is_empty()))
             .chain(ends_legend(&self.ends))
+            .chain(actions_legend(&self.actions))
             .collect();
         let area = frame(root, &self.heading, &legend)?;
         let x_max = time_range(self.rates.iter().chain(&self.latency), &self.ends);
@@ -339,6 +389,7 @@ impl Chart for TrafficTimeline {
         let (upper, lower) = area.split_vertically(h * 55 / 100);
         let y = from_zero(self.rates.iter().flat_map(|s| s.values()));
         let mut chart = plot_on(&upper, x_max, y, "requests/s", &|v| compact(*v), None)?;
+        draw_actions(&mut chart, &self.actions, x_max, y)?;
         draw_bands(&mut chart, &self.rates, &rates)?;
         draw_vertical(&mut chart, &self.ends, y)?;
         let y = from_zero(self.latency.iter().flat_map(|s| s.values()));
@@ -350,6 +401,7 @@ impl Chart for TrafficTimeline {
             &|v| compact(*v),
             Some("time since the rollout started"),
         )?;
+        draw_actions(&mut chart, &self.actions, x_max, y)?;
         draw_bands(&mut chart, &self.latency, &latency)?;
         draw_vertical(&mut chart, &self.ends, y)?;
         if self.latency.iter().all(|s| s.runs().next().is_none()) {

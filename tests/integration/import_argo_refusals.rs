@@ -331,8 +331,10 @@ fn two_analysis_templates_of_the_name_a_rollout_gives_are_refused_not_guessed_be
     );
     assert_eq!(
         import_error(&text),
-        ["spec.strategy.canary.analysis.templates.0.templateName: the files given hold 2 \
+        [
+            "spec.strategy.canary.analysis.templates.0.templateName: the files given hold 2 \
           AnalysisTemplates named `t` (m.yaml (2)): the import reads one, and does not tell \
-          namespaces apart; give only the one meant"]
+          namespaces apart; give only the one meant"
+        ]
     );
 }

@@ -356,3 +356,41 @@ fn the_settings_table_shows_the_replica_count_where_a_scale_changes_it() {
     let md = fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("| replicas | 10 → 20 at 20s |"), "{md}");
 }
+
+#[test]
+fn the_timelines_mark_the_scenarios_actions_and_the_captions_say_so() {
+    // k8s-endpoint-lag.yaml (traffic) with three actions: both timelines carry a grey
+    // mark at each, named in one legend entry, and their captions say what the grey lines
+    // are; without actions the captions do not mention them.
+    let tmp = tempfile::tempdir().unwrap();
+    let (with, without) = (tmp.path().join("with"), tmp.path().join("without"));
+    let actions = "actions=[{at: 20s, scale: 12}, {at: 40s, rollout: pause}, \
+                   {at: 50s, rollout: resume}]";
+    for (out, set) in [(&with, Some(actions)), (&without, None)] {
+        let mut cmd = bin();
+        cmd.args(["report", &scenario_path("k8s-endpoint-lag.yaml")])
+            .args(["--trials", "20", "-q", "--out"])
+            .arg(out);
+        if let Some(set) = set {
+            cmd.args(["--set", set]);
+        }
+        cmd.assert().success();
+    }
+    let said = "Solid dark grey vertical lines mark the scenario's actions, named in the legend.";
+    for chart in ["rollout-timeline", "traffic-timeline"] {
+        let svg = fs::read_to_string(with.join(format!("{chart}.svg"))).unwrap();
+        assert!(
+            svg.contains("actions: scale to 12 at 20s; pause at 40s; resume at 50s"),
+            "{chart}"
+        );
+        let plain = fs::read_to_string(without.join(format!("{chart}.svg"))).unwrap();
+        assert!(
+            !plain.contains("#464646"),
+            "{chart}: no mark without actions"
+        );
+    }
+    let md = fs::read_to_string(with.join("report.md")).unwrap();
+    assert_eq!(md.matches(said).count(), 2, "{md}");
+    let md = fs::read_to_string(without.join("report.md")).unwrap();
+    assert!(!md.contains("grey vertical"), "{md}");
+}

@@ -1,0 +1,102 @@
+//! The scenario's own actions (`actions:` — an undo, a scale, a pause) as the timeline
+//! charts mark them: a dark grey vertical line at each action's instant, so a reader sees
+//! which command a step in the bands follows. Named in the scenario file's words
+//! (`undo at 2m`, `scale to 20 at 20s`, `update to v3 at 1m`): every trial replays the
+//! same actions at the same instants, so one mark holds for all the trials drawn.
+//!
+//! ```
+//! use rollout_sim::output::action_marks::action_marks;
+//! # let s = rollout_sim::scenario::load_str(
+//! #     "name: w\nservice: {replicas: 2, versions: {current: {image: a}, next: {image: b}}}\n\
+//! #      strategy: {kubernetes: {}}\nactions: [{at: 2m, rollout: undo}]\n",
+//! #     "w.yaml", rollout_sim::scenario::Format::Yaml, &[]).unwrap();
+//! let marks = action_marks(&s);
+//! assert_eq!((marks[0].label.as_str(), marks[0].value), ("undo at 2m", 120.0));
+//! ```
+
+use crate::plot::RefLine;
+use crate::scenario::{ActionKind, Scenario, show_duration};
+use crate::sim::time::as_secs;
+
+/// One mark an action, in time order (simultaneous ones in file order, as the trial
+/// replays them).
+pub fn action_marks(s: &Scenario) -> Vec<RefLine> {
+    let mut actions: Vec<_> = s.actions.iter().collect();
+    actions.sort_by_key(|a| a.at);
+    actions
+        .into_iter()
+        .map(|a| RefLine {
+            label: format!("{} at {}", action_text(s, &a.kind), show_duration(a.at)),
+            value: as_secs(a.at),
+        })
+        .collect()
+}
+
+/// What the action does, as the scenario file says it.
+fn action_text(s: &Scenario, kind: &ActionKind) -> String {
+    match kind {
+        ActionKind::Undo => "undo".to_string(),
+        ActionKind::UndoTo(r) => format!("undo to revision {r}"),
+        ActionKind::Update(v) => {
+            let name = s.service.versions.get(*v as usize).map(|v| v.name.as_str());
+            format!("update to {}", name.unwrap_or("?"))
+        }
+        ActionKind::Scale(n) => format!("scale to {n}"),
+        ActionKind::Pause => "pause".to_string(),
+        ActionKind::Resume => "resume".to_string(),
+        ActionKind::Restart => "restart".to_string(),
+        ActionKind::Promote => "promote".to_string(),
+        ActionKind::Abort => "abort".to_string(),
+        ActionKind::Retry => "retry".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Override, load_file};
+
+    fn scenario(name: &str, set: &[&str]) -> Scenario {
+        let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+        let set: Vec<Override> = set.iter().map(|s| s.parse().unwrap()).collect();
+        load_file(std::path::Path::new(&path), &set).unwrap()
+    }
+
+    #[test]
+    fn each_action_is_marked_at_its_instant_in_time_order_in_the_files_words() {
+        let s = scenario(
+            "k8s-rollback-midway.yaml",
+            &["actions=[{at: 30s, rollout: pause}, {at: 10s, scale: 9}, \
+               {at: 30s, rollout: resume}, {at: 1m, rollout: undo, to_revision: 1}, \
+               {at: 1m30s, rollout: restart}]"],
+        );
+        let marks: Vec<(String, f64)> = action_marks(&s)
+            .into_iter()
+            .map(|m| (m.label, m.value))
+            .collect();
+        let want = [
+            ("scale to 9 at 10s", 10.0),
+            ("pause at 30s", 30.0),
+            ("resume at 30s", 30.0),
+            ("undo to revision 1 at 1m", 60.0),
+            ("restart at 1m 30s", 90.0),
+        ];
+        let want: Vec<(String, f64)> = want.iter().map(|&(l, v)| (l.to_string(), v)).collect();
+        assert_eq!(marks, want);
+    }
+
+    #[test]
+    fn an_update_names_its_version_and_no_action_marks_nothing() {
+        let s = scenario(
+            "swarm-start-first.yaml",
+            &[
+                "service.versions.v3={image: web:3}",
+                "actions=[{at: 45s, rollout: update, version: v3}]",
+            ],
+        );
+        let marks = action_marks(&s);
+        assert_eq!(marks.len(), 1);
+        assert_eq!(marks[0].label, "update to v3 at 45s");
+        assert!(action_marks(&scenario("swarm-start-first.yaml", &[])).is_empty());
+    }
+}
