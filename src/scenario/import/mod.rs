@@ -5,9 +5,9 @@
 //! `kind` is a Kubernetes object: each `Deployment`, each `Rollout` and each `Canary`
 //! becomes a scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment
 //! of the files given, a Canary with its `targetRef` Deployment: [`library`],
-//! [`reference`](mod@reference)), every other kind is listed as skipped. A document with `services:` is
-//! a compose file: each service becomes a scenario. The mapped fields are listed in
-//! [`kubernetes`], [`argo`], [`flagger`] and [`compose`]; what a manifest cannot say
+//! [`reference`](mod@reference)), every other kind is listed as skipped. A document with
+//! `services:` is a compose file: each service becomes a scenario. The mapped fields are
+//! listed in [`kubernetes`], [`argo`], [`flagger`] and [`compose`]; what a manifest cannot say
 //! comes from [`defaults`], marked as such; every field neither mapped nor read is
 //! reported with its path ([`Draft::finish`]).
 //!
