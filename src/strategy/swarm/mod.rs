@@ -15,8 +15,9 @@
 //!   the others (`useExistingTask`; which one it keeps: [`workers`]); if that task has not started (held, or in its
 //!   restart delay) it starts once the last task shut down has stopped (or after the
 //!   1-minute timeout), its pending delay cancelled (a kept task that failed in its
-//!   restart delay is restarted only when the new one is over), and the worker waits for
-//!   that start.
+//!   restart delay is restarted only when the new one is over; a task still held for its
+//!   own old task starts only when the new wait is over, not when the first one would
+//!   have been), and the worker waits for that start.
 //! * A worker reads its slot as the run read it when it started (`Updater.Run` is handed
 //!   `reconcile`'s slots and passes them to `worker()`), not as the slot is now: a task
 //!   the restart supervisor created since is neither used nor shut down. If every task
@@ -185,6 +186,10 @@ pub struct Swarm<'s> {
     /// ([`Track::unreported`]; desired RUNNING). Either way its desired state is at
     /// most RUNNING, so the updater counts it as the slot's task.
     waiting_restart: Vec<TaskId>,
+    /// Tasks a run kept while they were still held and gave a new delayed start
+    /// (`useExistingTask`), each with the last such run: a `Timer::OldTask` of an earlier
+    /// run for one of them is stale ([`Swarm::wait_is_current`]). Rare, so a short list.
+    rewaited: Vec<(TaskId, u32)>,
     failures_total: u32,
     /// Set while [`Controller::start`] requests the first run: the snapshot the trial's
     /// fleet is a copy of ([`Cluster::copied_fleet`]), if it is one.
@@ -218,6 +223,7 @@ impl<'s> Swarm<'s> {
             slot_restarts: Vec::new(),
             dead: Vec::new(),
             waiting_restart: Vec::new(),
+            rewaited: Vec::new(),
             failures_total: 0,
             fleet_copy: None,
             first_read: None,
@@ -377,6 +383,7 @@ impl Controller for Swarm<'_> {
         self.slot_restarts.clear();
         self.dead.clear();
         self.waiting_restart.clear();
+        self.rewaited.clear();
         self.failures_total = 0;
         self.runs = 0;
         self.run.clear();
@@ -418,7 +425,7 @@ impl Controller for Swarm<'_> {
 
     fn on_timer(&mut self, cl: &mut Cluster, timer: Timer) {
         match timer {
-            Timer::OldTask(task) => {
+            Timer::OldTask { task, run } if self.wait_is_current(task, run) => {
                 self.release(cl, task);
                 self.dispatch_if_running(cl);
             }

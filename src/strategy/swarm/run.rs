@@ -1,5 +1,7 @@
 //! One updater run (`Updater.Run`): its state, and how runs are requested, started and
-//! cancelled (`Supervisor.Update`, `Cancel()`).
+//! cancelled (`Supervisor.Update`, `Cancel()`). The updater's timers carry the run that set
+//! them, so a later run can tell its own apart from a stale one (a worker's delay, the
+//! final window, a held task's old-task timeout).
 
 use super::pool::Pool;
 use super::{Swarm, UpdateState};
@@ -100,8 +102,15 @@ pub enum Timer {
         /// The run it belongs to.
         run: u32,
     },
-    /// stop-first: `defaultOldTaskTimeout` for this held new task.
-    OldTask(TaskId),
+    /// `defaultOldTaskTimeout` of a held task's wait for its old task: stop-first's new
+    /// task, or a task a worker kept and gave a new delayed start (`useExistingTask`).
+    /// Stale if a later run gave the task a new wait since ([`Swarm::wait_is_current`]).
+    OldTask {
+        /// The held task.
+        task: TaskId,
+        /// The run whose worker started the wait.
+        run: u32,
+    },
     /// A task's own failure reaches the controller (`failure_report` after it happened).
     Seen(TaskId),
     /// The restart delay of this task, which failed before it was over, is over.
@@ -139,7 +148,7 @@ impl Payload for Timer {
         match self {
             Timer::Worker { run, worker } => pack(1, run, worker),
             Timer::Final { run } => pack(2, run, 0),
-            Timer::OldTask(task) => pack(3, 0, task),
+            Timer::OldTask { task, run } => pack(3, run, task),
             Timer::Seen(task) => pack(4, 0, task),
             Timer::Run { request, rollback } => pack(5, request, rollback as u32),
             Timer::DelayOver(task) => pack(6, 0, task),
@@ -152,7 +161,7 @@ impl Payload for Timer {
         match raw >> 56 {
             1 => Timer::Worker { run, worker: index },
             2 => Timer::Final { run },
-            3 => Timer::OldTask(index),
+            3 => Timer::OldTask { task: index, run },
             4 => Timer::Seen(index),
             5 => Timer::Run {
                 request: run,
@@ -506,7 +515,11 @@ mod timer_tests {
                 worker: u32::MAX,
             },
             Timer::Final { run: RUN_BITS },
-            Timer::OldTask(0),
+            Timer::OldTask { task: 0, run: 9 },
+            Timer::OldTask {
+                task: u32::MAX - 1,
+                run: RUN_BITS,
+            },
             Timer::Seen(123_456),
             Timer::DelayOver(42),
             Timer::Run {

@@ -16,8 +16,14 @@
 //! task that failed first (`AlreadyShutDown`); a later run (a scale) then keeps the running
 //! one and shuts the replacement still in its restart delay down.
 //! swarmkit lists a slot's tasks in task-ID order, random; here they are in creation order.
+//!
+//! A kept task still held for its old task (a stop-first task whose slot also holds a
+//! replacement of the spec the restart supervisor made before the stop-first worker reached
+//! it) waits only for its new `DelayStart`: restart.go `DelayStart` cancels the delay
+//! pending for the same task ID, so its first wait's old task and timeout no longer start
+//! it ([`Swarm::cancel_delayed_start`]).
 
-use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker};
+use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker, same_run};
 use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
@@ -160,7 +166,11 @@ impl Swarm<'_> {
                     Some(old) if self.not_ended(cl, old) => {
                         self.track(old).releases = task;
                         cl.hear_stops_of(old);
-                        cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(task));
+                        let t = Timer::OldTask {
+                            task,
+                            run: self.run.id,
+                        };
+                        cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, t);
                     }
                     _ => cl.allow_start(task),
                 }
@@ -280,14 +290,55 @@ impl Swarm<'_> {
             .set(w, Worker::Starting { slot, task: clean });
         if hold {
             cl.regate(clean, StartGate::Held);
+            self.cancel_delayed_start(cl, slot, clean);
         }
         match last {
             Some(old) if self.not_ended(cl, old) => {
                 self.track(old).releases = clean;
                 cl.hear_stops_of(old);
-                cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, Timer::OldTask(clean));
+                let t = Timer::OldTask {
+                    task: clean,
+                    run: self.run.id,
+                };
+                cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, t);
             }
             _ => self.release(cl, clean),
+        }
+    }
+
+    /// swarmkit v2.1.2 manager/orchestrator/restart/restart.go `DelayStart` for `task` of
+    /// `slot`, kept by the current run while still desired READY (held, or in its restart
+    /// delay) and given a new delayed start (`useExistingTask`): it cancels the delay
+    /// pending for the same task ID (`r.delays[taskID]`). So a held task's earlier wait
+    /// (stop-first's, or an earlier run's `useExistingTask`) no longer starts it: neither
+    /// its old task's end (the link of a task of the slot, [`Track::releases`]) nor its
+    /// timeout (a `Timer::OldTask` of an earlier run, [`Swarm::wait_is_current`]); only
+    /// the new wait releases it, once ([`Swarm::release`]). (A restart delay is cancelled
+    /// by [`Swarm::restart_delay_over`]; such a task has no earlier wait to cancel here.)
+    /// Rare (a slot left with two tasks of the spec, one not started), so a pass over the
+    /// slot and over the short list of such tasks.
+    #[cold]
+    #[inline(never)]
+    fn cancel_delayed_start(&mut self, cl: &Cluster, slot: u32, task: TaskId) {
+        for &t in cl.slot(slot) {
+            if self.tracked(t).releases == task {
+                self.track(t).releases = NO_TASK;
+            }
+        }
+        let run = self.run.id;
+        match self.rewaited.iter_mut().find(|w| w.0 == task) {
+            Some(w) => w.1 = run,
+            None => self.rewaited.push((task, run)),
+        }
+    }
+
+    /// Whether a `Timer::OldTask` for `task` started by run `run` (24 bits of it) ends
+    /// `task`'s current wait: not if a later run has given the task a new one since
+    /// ([`Swarm::cancel_delayed_start`]).
+    pub(super) fn wait_is_current(&self, task: TaskId, run: u32) -> bool {
+        match self.rewaited.iter().find(|w| w.0 == task) {
+            Some(&(_, last)) => same_run(run, last),
+            None => true,
         }
     }
 

@@ -498,3 +498,113 @@ fn a_task_placed_as_a_failing_pull_lands_waits_for_its_outcome_and_never_starts_
         assert!(states(slot, TaskState::Starting).is_empty(), "slot {slot}");
     }
 }
+
+#[test]
+fn a_held_task_kept_again_waits_only_for_its_new_delayed_start() {
+    // Three slots on one node; `update_config` stop-first, one slot at a time, 10 s delay;
+    // `rollback_config` start-first, every slot at once; failures do not stop either. New
+    // `current` tasks crash on start (the fleet's run on); a `next` task takes 70 s to
+    // stop, a `third` one 30 s; the restart delay is 60 s. With this seed the update runs
+    // take slot 0 (Y), then slot 1 (X), then slot 2; the scale's run takes slot 2 before X.
+    //
+    // * 0–14 s: the update to `next` replaces Y (0 s) and X (12 s), then sleeps.
+    // * 20 s: `docker service rollback` (slot 2 still runs `current`): its start-first
+    //   workers create a `current` task in Y and in X (C), which would crash on start at
+    //   22 s.
+    // * 21 s: `docker service update --image third`: a stop-first run reads X as
+    //   [`next` task O1, C], and takes Y first (its task runs at 23 s, the worker sleeps
+    //   until 33 s).
+    // * 22 s: C crashes; the restart supervisor replaces it with a `third` task R, held
+    //   by its restart delay (desired READY) until 82 s (swarmkit v2.1.2
+    //   manager/orchestrator/restart/restart.go `Restart`). The run never read R.
+    // * 33 s: the worker takes X as the run read it (manager/orchestrator/update/
+    //   updater.go `worker()` → `updateTask`): `removeOldTasks` shuts O1 down (it stops
+    //   at 103 s; C is already down), and the new task H is created desired READY with
+    //   `DelayStart(ctx, nil, O1, H.ID, 0, true)`: it waits for O1, at most the 1-minute
+    //   `defaultOldTaskTimeout`, until 93 s.
+    // * 75 s: `docker service scale =4` starts a run that reads X as [R, H], both of the
+    //   spec and desired READY, so `worker()` will keep the last, H. It takes slot 2
+    //   first (its task runs at 77 s, the worker sleeps until 87 s); R starts at 82 s.
+    // * 87 s: `useExistingTask` keeps H (read desired READY, still held), shuts R down
+    //   (it stops at 117 s) and calls `DelayStart(ctx, nil, R, H.ID, 0, true)`. restart.go
+    //   `DelayStart` cancels the delay pending for H.ID (`r.delays[taskID]`): the first
+    //   wait's timeout at 93 s and O1's end at 103 s no longer start H; only R's end does,
+    //   at 117 s. H starts then, once; the worker (waiting for that start only) is done,
+    //   sleeps 10 s, then the 11 s final window (delay >= monitor): completed at 138 s.
+    // (With the first wait left in place, H started at 93 s and the run completed at
+    // 114 s.)
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 10 * S, Order::StopFirst));
+    s.seed = 12;
+    s.service.versions.push(testkit::version("third", 2 * S));
+    s.service.versions[0].crash_probability = 1.0;
+    s.service.versions[1].shutdown = Dist::Constant(70 * S);
+    s.service.versions[2].shutdown = Dist::Constant(30 * S);
+    s.service.stop_grace_period = Some(200 * S);
+    s.service.restart.delay = 60 * S;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    let mut rollback = cfg(0, 0, Order::StartFirst);
+    rollback.failure_action = FailureAction::Continue;
+    swarm_cfg(&mut s).rollback = rollback;
+    let at = |t: Time, kind: ActionKind| crate::scenario::Action { at: t * S, kind };
+    s.actions = vec![
+        at(20, ActionKind::Undo),
+        at(21, ActionKind::Update(2)),
+        at(75, ActionKind::Scale(4)),
+    ];
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 138 * S));
+    // Slot 1's (X's) tasks by creation: the fleet's, O1, C, R, H, with their instants
+    // (seconds) of the states below.
+    use TaskState::{Failed, Pending, Starting, Stopped, Terminating};
+    let states = [Pending, Starting, Terminating, Stopped, Failed];
+    let mut tasks: Vec<(TaskId, u8, Changes)> = Vec::new();
+    for e in &trace {
+        if let TraceRecord::Task {
+            t,
+            task,
+            slot: 1,
+            version,
+            state,
+            ..
+        } = *e
+        {
+            let i = match tasks.iter().position(|x| x.0 == task) {
+                Some(i) => i,
+                None => {
+                    tasks.push((task, version, Vec::new()));
+                    tasks.len() - 1
+                }
+            };
+            if states.contains(&state) {
+                tasks[i].2.push((state, t / S));
+            }
+        }
+    }
+    let tasks: Vec<(u8, Changes)> = tasks.into_iter().map(|(_, v, c)| (v, c)).collect();
+    assert_eq!(
+        tasks,
+        [
+            (0, vec![(Terminating, 12), (Stopped, 12)]),
+            (
+                1,
+                vec![
+                    (Pending, 12),
+                    (Starting, 12),
+                    (Terminating, 33),
+                    (Stopped, 103)
+                ]
+            ),
+            (0, vec![(Pending, 20), (Starting, 20), (Failed, 22)]),
+            (
+                2,
+                vec![
+                    (Pending, 22),
+                    (Starting, 82),
+                    (Terminating, 87),
+                    (Stopped, 117)
+                ]
+            ),
+            (2, vec![(Pending, 33), (Starting, 117)]),
+        ]
+    );
+}
