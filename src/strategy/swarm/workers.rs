@@ -288,9 +288,10 @@ impl Swarm<'_> {
         self.run
             .workers
             .set(w, Worker::Starting { slot, task: clean });
+        // Whether or not its first wait is over, nothing of it may end the new one.
+        self.cancel_delayed_start(cl, slot, clean);
         if hold {
             cl.regate(clean, StartGate::Held);
-            self.cancel_delayed_start(cl, slot, clean);
         }
         match last {
             Some(old) if self.not_ended(cl, old) => {
@@ -307,13 +308,16 @@ impl Swarm<'_> {
     }
 
     /// swarmkit v2.1.2 manager/orchestrator/restart/restart.go `DelayStart` for `task` of
-    /// `slot`, kept by the current run while still desired READY (held, or in its restart
-    /// delay) and given a new delayed start (`useExistingTask`): it cancels the delay
-    /// pending for the same task ID (`r.delays[taskID]`). So a held task's earlier wait
-    /// (stop-first's, or an earlier run's `useExistingTask`) no longer starts it: neither
-    /// its old task's end (the link of a task of the slot, [`Track::releases`]) nor its
-    /// timeout (a `Timer::OldTask` of an earlier run, [`Swarm::wait_is_current`]); only
-    /// the new wait releases it, once ([`Swarm::release`]). (A restart delay is cancelled
+    /// `slot`, kept by the current run as it read it, desired READY (held, or in its
+    /// restart delay), and given a new delayed start (`useExistingTask`): it cancels the
+    /// delay pending for the same task ID (`r.delays[taskID]`). So a held task's earlier
+    /// wait (stop-first's, or an earlier run's `useExistingTask`) no longer starts it:
+    /// neither its old task's end (the link of a task of the slot, [`Track::releases`])
+    /// nor its timeout (a `Timer::OldTask` of an earlier run, [`Swarm::wait_is_current`]);
+    /// only the new wait releases it, once ([`Swarm::release`]). The same holds where that
+    /// earlier wait ended between the run's read and this keep: upstream a finished
+    /// `DelayStart` leaves nothing behind, where here its other half (the timeout after
+    /// the old task's end, or the old task's link after the timeout) is still pending. (A restart delay is cancelled
     /// by [`Swarm::restart_delay_over`]; such a task has no earlier wait to cancel here.)
     /// Rare (a slot left with two tasks of the spec, one not started), so a pass over the
     /// slot and over the short list of such tasks.

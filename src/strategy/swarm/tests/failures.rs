@@ -3,6 +3,7 @@
 //! (swarmkit `manager/orchestrator/update/updater.go` and
 //! `manager/orchestrator/restart/restart.go`), with the helpers of the parent module.
 use super::*;
+use crate::scenario::Scenario;
 
 #[test]
 fn a_crash_on_start_pauses_at_the_first_failure() {
@@ -499,6 +500,90 @@ fn a_task_placed_as_a_failing_pull_lands_waits_for_its_outcome_and_never_starts_
     }
 }
 
+/// The scenario of [`a_held_task_kept_again_waits_only_for_its_new_delayed_start`], a
+/// `next` task taking `next_shutdown` to stop.
+fn held_then_kept(next_shutdown: Time) -> Scenario {
+    let mut s = testkit::swarm(3, 2 * S, cfg(1, 10 * S, Order::StopFirst));
+    s.seed = 12;
+    s.service.versions.push(testkit::version("third", 2 * S));
+    s.service.versions[0].crash_probability = 1.0;
+    s.service.versions[1].shutdown = Dist::Constant(next_shutdown);
+    s.service.versions[2].shutdown = Dist::Constant(30 * S);
+    s.service.stop_grace_period = Some(200 * S);
+    s.service.restart.delay = 60 * S;
+    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
+    let mut rollback = cfg(0, 0, Order::StartFirst);
+    rollback.failure_action = FailureAction::Continue;
+    swarm_cfg(&mut s).rollback = rollback;
+    let at = |t: Time, kind: ActionKind| crate::scenario::Action { at: t * S, kind };
+    s.actions = vec![
+        at(20, ActionKind::Undo),
+        at(21, ActionKind::Update(2)),
+        at(75, ActionKind::Scale(4)),
+    ];
+    s
+}
+
+/// Slot 1's tasks in creation order: version and the instants (seconds) of the states
+/// that tell the story.
+fn slot_one_story(trace: &[TraceRecord]) -> Vec<(u8, Changes)> {
+    use TaskState::{Failed, Pending, Starting, Stopped, Terminating};
+    let states = [Pending, Starting, Terminating, Stopped, Failed];
+    let mut tasks: Vec<(TaskId, u8, Changes)> = Vec::new();
+    for e in trace {
+        if let TraceRecord::Task {
+            t,
+            task,
+            slot: 1,
+            version,
+            state,
+            ..
+        } = *e
+        {
+            let i = match tasks.iter().position(|x| x.0 == task) {
+                Some(i) => i,
+                None => {
+                    tasks.push((task, version, Vec::new()));
+                    tasks.len() - 1
+                }
+            };
+            if states.contains(&state) {
+                tasks[i].2.push((state, t / S));
+            }
+        }
+    }
+    tasks.into_iter().map(|(_, v, c)| (v, c)).collect()
+}
+
+#[test]
+fn a_task_whose_wait_ended_after_the_read_waits_for_its_new_delayed_start_alone() {
+    // The scenario above, but a `next` task stops in 50 s: O1, shut down at 33 s, stops at
+    // 83 s, which ends H's first wait (H starts then); upstream its 1-minute timeout, due
+    // at 93 s, ends with it (a finished `DelayStart` leaves nothing behind). The scale's
+    // run read H desired READY at 75 s, so
+    // at 87 s `useExistingTask` keeps it, shuts R down (it stops at 117 s) and gives H a
+    // new `DelayStart` on R, which the worker waits for: it is done at 117 s, sleeps 10 s,
+    // then the 11 s final window: completed at 138 s. (With the first wait's timeout left
+    // in place, it ended the new wait at 93 s: completed at 114 s.)
+    let s = held_then_kept(50 * S);
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!((r.outcome, r.duration), (Outcome::Completed, 138 * S));
+    let story = slot_one_story(&trace);
+    use TaskState::{Pending, Starting, Stopped, Terminating};
+    assert_eq!(story[1].1.last(), Some(&(Stopped, 83)), "O1 {story:?}");
+    assert_eq!(
+        story[3].1,
+        [
+            (Pending, 22),
+            (Starting, 82),
+            (Terminating, 87),
+            (Stopped, 117)
+        ],
+        "R"
+    );
+    assert_eq!(story[4].1, [(Pending, 33), (Starting, 83)], "H");
+}
+
 #[test]
 fn a_held_task_kept_again_waits_only_for_its_new_delayed_start() {
     // Three slots on one node; `update_config` stop-first, one slot at a time, 10 s delay;
@@ -533,54 +618,12 @@ fn a_held_task_kept_again_waits_only_for_its_new_delayed_start() {
     //   sleeps 10 s, then the 11 s final window (delay >= monitor): completed at 138 s.
     // (With the first wait left in place, H started at 93 s and the run completed at
     // 114 s.)
-    let mut s = testkit::swarm(3, 2 * S, cfg(1, 10 * S, Order::StopFirst));
-    s.seed = 12;
-    s.service.versions.push(testkit::version("third", 2 * S));
-    s.service.versions[0].crash_probability = 1.0;
-    s.service.versions[1].shutdown = Dist::Constant(70 * S);
-    s.service.versions[2].shutdown = Dist::Constant(30 * S);
-    s.service.stop_grace_period = Some(200 * S);
-    s.service.restart.delay = 60 * S;
-    swarm_cfg(&mut s).update.failure_action = FailureAction::Continue;
-    let mut rollback = cfg(0, 0, Order::StartFirst);
-    rollback.failure_action = FailureAction::Continue;
-    swarm_cfg(&mut s).rollback = rollback;
-    let at = |t: Time, kind: ActionKind| crate::scenario::Action { at: t * S, kind };
-    s.actions = vec![
-        at(20, ActionKind::Undo),
-        at(21, ActionKind::Update(2)),
-        at(75, ActionKind::Scale(4)),
-    ];
+    let s = held_then_kept(70 * S);
     let (r, trace) = Workspace::new(&s).run_traced(0);
     assert_eq!((r.outcome, r.duration), (Outcome::Completed, 138 * S));
-    // Slot 1's (X's) tasks by creation: the fleet's, O1, C, R, H, with their instants
-    // (seconds) of the states below.
+    // Slot 1's (X's) tasks by creation: the fleet's, O1, C, R, H.
     use TaskState::{Failed, Pending, Starting, Stopped, Terminating};
-    let states = [Pending, Starting, Terminating, Stopped, Failed];
-    let mut tasks: Vec<(TaskId, u8, Changes)> = Vec::new();
-    for e in &trace {
-        if let TraceRecord::Task {
-            t,
-            task,
-            slot: 1,
-            version,
-            state,
-            ..
-        } = *e
-        {
-            let i = match tasks.iter().position(|x| x.0 == task) {
-                Some(i) => i,
-                None => {
-                    tasks.push((task, version, Vec::new()));
-                    tasks.len() - 1
-                }
-            };
-            if states.contains(&state) {
-                tasks[i].2.push((state, t / S));
-            }
-        }
-    }
-    let tasks: Vec<(u8, Changes)> = tasks.into_iter().map(|(_, v, c)| (v, c)).collect();
+    let tasks = slot_one_story(&trace);
     assert_eq!(
         tasks,
         [
