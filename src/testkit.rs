@@ -8,6 +8,13 @@ use crate::scenario::{
 };
 use crate::sim::time::{SECOND, Time};
 
+/// The example scenario `scenarios/NAME` with the `--set` overrides `set` applied.
+pub fn example(name: &str, set: &[&str]) -> Scenario {
+    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    let set: Vec<crate::scenario::Override> = set.iter().map(|s| s.parse().unwrap()).collect();
+    crate::scenario::load_file(std::path::Path::new(&path), &set).unwrap()
+}
+
 /// A version whose every latency is zero but `start`.
 pub fn version(name: &str, start: Time) -> Version {
     Version {

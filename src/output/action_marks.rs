@@ -54,13 +54,8 @@ fn action_text(s: &Scenario, kind: &ActionKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Override, load_file};
 
-    fn scenario(name: &str, set: &[&str]) -> Scenario {
-        let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
-        let set: Vec<Override> = set.iter().map(|s| s.parse().unwrap()).collect();
-        load_file(std::path::Path::new(&path), &set).unwrap()
-    }
+    use crate::testkit::example as scenario;
 
     #[test]
     fn each_action_is_marked_at_its_instant_in_time_order_in_the_files_words() {

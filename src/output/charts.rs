@@ -444,7 +444,7 @@ mod tests {
     use super::*;
     use crate::experiment::{run_timelines, run_trials_until};
     use crate::output::timeline::{timeline_bands, timeline_tick};
-    use crate::scenario::{Override, load_file};
+    use crate::testkit::example;
     use std::sync::atomic::AtomicBool;
 
     /// `trials` trials of the Swarm stop-first example (it pauses now and then), their
@@ -457,16 +457,7 @@ mod tests {
         Summary,
         Vec<crate::trial::TrialTimeline>,
     ) {
-        let path = format!(
-            "{}/scenarios/swarm-stop-first.yaml",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let set = [Override {
-            path: "trials".into(),
-            value: trials.to_string(),
-            set_by: Default::default(),
-        }];
-        let s = load_file(std::path::Path::new(&path), &set).unwrap();
+        let s = example("swarm-stop-first.yaml", &[&format!("trials={trials}")]);
         let stop = AtomicBool::new(false);
         let rows = run_trials_until(&s, 0..trials, &stop);
         let longest = rows.iter().map(|r| r.duration).max().unwrap();
@@ -477,14 +468,7 @@ mod tests {
 
     #[test]
     fn the_subtitle_gives_the_replica_count_as_the_actions_scale_it() {
-        let path = format!(
-            "{}/scenarios/swarm-stop-first.yaml",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let load = |set: &[&str]| {
-            let set: Vec<Override> = set.iter().map(|s| s.parse().unwrap()).collect();
-            load_file(std::path::Path::new(&path), &set).unwrap()
-        };
+        let load = |set: &[&str]| example("swarm-stop-first.yaml", set);
         assert_eq!(replicas_text(&load(&[])), "6 replicas");
         let scaled = load(&["actions=[{at: 10s, scale: 9}]"]);
         assert_eq!(replicas_text(&scaled), "replicas 6 → 9 at 10s");

@@ -94,14 +94,8 @@ pub fn steps_text(steps: &[(Time, u32)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Override, load_file};
     use crate::sim::time::SECOND;
-
-    fn scenario(name: &str, set: &[&str]) -> Scenario {
-        let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
-        let set: Vec<Override> = set.iter().map(|s| s.parse().unwrap()).collect();
-        load_file(std::path::Path::new(&path), &set).unwrap()
-    }
+    use crate::testkit::example as scenario;
 
     #[test]
     fn kubernetes_limits_step_at_the_scale_resolved_at_the_new_count() {
