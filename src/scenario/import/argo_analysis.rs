@@ -88,11 +88,10 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
                 d.error(
                     &name,
                     format!(
-                        "the files given hold {} {kind}s named `{}` ({}): the import reads \
-                         one, and does not tell namespaces apart; give only the one meant",
+                        "the files given hold {} {kind}s named `{}` {}",
                         files.len(),
                         name.str().unwrap_or("?"),
-                        Library::places(&files)
+                        Library::several(&files)
                     ),
                 );
                 continue;

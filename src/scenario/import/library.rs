@@ -103,9 +103,19 @@ impl<'a> Library<'a> {
         }))
     }
 
-    /// The files of several documents (an `Err` of [`Library::find_object`]), each once,
-    /// with how many it holds where more than one: `a.yaml, b.yaml`, `a.yaml (2), b.yaml`.
-    pub fn places(files: &[&str]) -> String {
+    /// The end of a message about several documents of one name (an `Err` of
+    /// [`Library::find_object`]): where they are, and what to do.
+    pub fn several(files: &[&str]) -> String {
+        format!(
+            "({}): the import reads one, and does not tell namespaces apart; give only the \
+             one meant",
+            Self::places(files)
+        )
+    }
+
+    /// The files of several documents, each once, with how many it holds where more than
+    /// one: `a.yaml, b.yaml`, `a.yaml (2), b.yaml`.
+    fn places(files: &[&str]) -> String {
         let mut seen: Vec<(&str, usize)> = Vec::new();
         for f in files {
             match seen.iter_mut().find(|(g, _)| g == f) {

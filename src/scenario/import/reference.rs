@@ -81,10 +81,9 @@ pub fn deployment<'a>(
                 &n,
                 format!(
                     "{field} names Deployment `{name}` ({APPS_V1}), and the files given hold \
-                     {} of that name ({}): the import reads one, and does not tell \
-                     namespaces apart; give only the one meant",
+                     {} of that name {}",
                     files.len(),
-                    Library::places(&files)
+                    Library::several(&files)
                 ),
             );
             return None;
