@@ -352,8 +352,9 @@ fn a_rollback_inside_the_failure_report_lag_replaces_the_task_the_manager_reads_
     assert_eq!(r.restarts, 0);
 }
 
-/// Creation instants (seconds) of the tasks of `slot` of `version`, from the trace.
-fn created_in_slot(trace: &[TraceRecord], slot: u32, version: u8) -> Vec<Time> {
+/// The instants (seconds) at which tasks of `version`, in `slot` if given, entered
+/// `state`, in trace order.
+fn entered(trace: &[TraceRecord], slot: Option<u32>, version: u8, state: TaskState) -> Vec<Time> {
     trace
         .iter()
         .filter_map(|e| match *e {
@@ -361,12 +362,17 @@ fn created_in_slot(trace: &[TraceRecord], slot: u32, version: u8) -> Vec<Time> {
                 t,
                 slot: s,
                 version: v,
-                state: TaskState::Pending,
+                state: st,
                 ..
-            } if s == slot && v == version => Some(t / S),
+            } if slot.is_none_or(|slot| s == slot) && v == version && st == state => Some(t / S),
             _ => None,
         })
         .collect()
+}
+
+/// Creation instants (seconds) of the tasks of `slot` of `version`, from the trace.
+fn created_in_slot(trace: &[TraceRecord], slot: u32, version: u8) -> Vec<Time> {
+    entered(trace, Some(slot), version, TaskState::Pending)
 }
 
 #[test]
@@ -429,18 +435,7 @@ fn a_stop_first_old_task_that_ended_since_the_run_read_it_releases_the_new_one_a
     }];
     let (r, trace) = Workspace::new(&s).run_traced(0);
     assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 17 * S));
-    let mut started: Vec<Time> = trace
-        .iter()
-        .filter_map(|e| match *e {
-            TraceRecord::Task {
-                t,
-                version: 0,
-                state: TaskState::Starting,
-                ..
-            } => Some(t / S),
-            _ => None,
-        })
-        .collect();
+    let mut started = entered(&trace, None, 0, TaskState::Starting);
     started.sort();
     assert_eq!(started, [8, 10]);
     for slot in 0..2 {
@@ -465,21 +460,7 @@ fn a_task_placed_as_a_failing_pull_lands_waits_for_its_outcome_and_never_starts_
     let (r, trace) = Workspace::new(&s).run_traced(0);
     // The updater still reports the update completed: `continue` ignores failures.
     assert_eq!(r.outcome, Outcome::Completed);
-    let states = |slot: u32, state: TaskState| -> Vec<Time> {
-        trace
-            .iter()
-            .filter_map(|e| match *e {
-                TraceRecord::Task {
-                    t,
-                    slot: s,
-                    version: 1,
-                    state: st,
-                    ..
-                } if s == slot && st == state => Some(t / S),
-                _ => None,
-            })
-            .collect()
-    };
+    let states = |slot: u32, state: TaskState| entered(&trace, Some(slot), 1, state);
     assert_eq!(
         created_in_slot(&trace, 1, 1).first(),
         Some(&2),
