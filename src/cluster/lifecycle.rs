@@ -166,11 +166,12 @@ impl Cluster<'_> {
         let create = self.overhead(Phase::Create, slot, version, attempt);
         let n = &mut self.nodes[node as usize];
         let image_at = n.image_at[version as usize];
-        // A pull that may fail has left nothing on the disk until a task waiting for it
-        // has drawn its outcome, at `image_at`: a task placed at that instant before then
-        // waits for it too, and draws its own (`pull_failed`).
+        // A pull that may fail has stored nothing on the disk until a task waiting for it
+        // has drawn a success (`pull_failed`): a task placed after it landed but before
+        // then, at the landing instant or while the waiters' containers are created,
+        // waits for it too, and draws its own.
         let now = self.sim.now();
-        let present = image_at < now || (image_at == now && !n.pull_undecided[version as usize]);
+        let present = image_at <= now && !n.pull_undecided[version as usize];
         if present && create == 0 {
             if self.starts_at_once(id) {
                 self.start_prepared_at_once(id);
@@ -239,6 +240,13 @@ impl Cluster<'_> {
     /// `faults.pull_failure_probability`: whether the pull this task waited for failed
     /// (ErrImagePull). Swarm rejects the task; the kubelet retries after a back-off of
     /// 10 s doubling to 300 s (the same `flowcontrol.Backoff` as CrashLoopBackOff).
+    ///
+    /// Each task waiting for a pull draws its own outcome, and the node's disk holds the
+    /// image once any of them drew a success: a later waiter's failure does not remove
+    /// it, and a success after an earlier waiter's failure stores it. Where the image is
+    /// on the disk, a failed pull does not stop a Docker engine from creating the
+    /// container ([`ContainerRuntime::creates_after_failed_pull`]); the kubelet still
+    /// backs off, and its retry finds the image.
     pub(super) fn pull_failed(&mut self, id: TaskId) -> bool {
         let t = &mut self.tasks[id as usize];
         let pulled = std::mem::take(&mut t.awaits_pull);
@@ -248,21 +256,31 @@ impl Cluster<'_> {
         }
         let t = &self.tasks[id as usize];
         let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
-        // Its outcome drawn, the pull is no longer one a task placed now would join.
-        self.nodes[node as usize].pull_undecided[version as usize] = false;
         let stream = (t.attempt << 8) | t.pull_failures.min(255);
-        if !self
+        let failed = self
             .rng(t.slot, t.version, stream, Purpose::PullFailure)
-            .chance(p)
-        {
+            .chance(p);
+        let now = self.sim.now();
+        let n = &mut self.nodes[node as usize];
+        let (image, undecided) = (
+            &mut n.image_at[version as usize],
+            &mut n.pull_undecided[version as usize],
+        );
+        if !failed {
+            // Stored, whatever another waiter drew or a pull since started.
+            *undecided = false;
+            *image = (*image).min(now);
             return false;
         }
-        let image = &mut self.nodes[node as usize].image_at[version as usize];
-        if *image <= self.sim.now() {
+        let on_disk = *image <= now && !*undecided;
+        if *image <= now && !on_disk {
             *image = NEVER; // nothing was stored: the next task pulls afresh
         }
-        self.tasks[id as usize].pull_failures += 1;
         let rt = self.runtime;
+        if on_disk && rt.creates_after_failed_pull() {
+            return false;
+        }
+        self.tasks[id as usize].pull_failures += 1;
         rt.pull_failed(self, id);
         true
     }

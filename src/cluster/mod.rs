@@ -599,3 +599,5 @@ pub const ONE_SECOND: Time = SECOND;
 
 #[cfg(test)]
 mod fleet_tests;
+#[cfg(test)]
+mod image_pull_tests;

@@ -30,9 +30,10 @@ pub struct Node {
     pub memory_capacity: u64,
     /// Per version: when its image is (or will be) present; `NEVER` until a pull starts.
     pub image_at: Vec<Time>,
-    /// Per version: a pull in flight that may fail (`faults.pull_failure_probability`),
-    /// whose outcome no task waiting for it has drawn yet. Its image is not there at
-    /// `image_at` until one has: a task placed at that very instant joins the pull.
+    /// Per version: a pull that may fail (`faults.pull_failure_probability`), in flight
+    /// or landed, for which no task waiting for it has drawn a success yet. Its image is
+    /// not on the disk until one has: a task placed after `image_at` but before then
+    /// joins the pull and draws its own outcome.
     pub pull_undecided: Vec<bool>,
     /// How many pulls this node started (keys the pull-time stream).
     pub pulls: u32,

@@ -83,6 +83,9 @@ pub trait ContainerRuntime: Copy {
     fn pull_failed(self, cl: &mut Cluster, id: TaskId);
     /// Whether a container whose process exits at once was reported RUNNING first.
     fn reports_running_before_exit(self, cl: &Cluster) -> bool;
+    /// Whether a task whose image pull failed is created all the same when the image is on
+    /// the node's disk (another task's pull of it succeeded).
+    fn creates_after_failed_pull(self) -> bool;
 }
 
 impl ContainerRuntime for RuntimeKind {
@@ -135,6 +138,20 @@ impl ContainerRuntime for RuntimeKind {
     fn reports_running_before_exit(self, cl: &Cluster) -> bool {
         match self {
             RuntimeKind::Docker => cl.docker_reports_running_before_exit(),
+            RuntimeKind::Kubelet => false,
+        }
+    }
+
+    #[inline]
+    fn creates_after_failed_pull(self) -> bool {
+        match self {
+            // moby v20.10.0, daemon/cluster/executor/container/controller.go,
+            // `(*controller).Prepare`: a pull error is only logged ("If the image truly
+            // doesn't exist, the create below will error out").
+            RuntimeKind::Docker => true,
+            // kubernetes v1.30, pkg/kubelet/images/image_manager.go, `EnsureImageExists`:
+            // the pull's error is the container's (ErrImagePull, then ImagePullBackOff);
+            // the retry's presence check finds the image and pulls nothing.
             RuntimeKind::Kubelet => false,
         }
     }
