@@ -238,8 +238,11 @@ impl Cluster<'_> {
     }
 
     /// `faults.pull_failure_probability`: whether the pull this task waited for failed
-    /// (ErrImagePull). Swarm rejects the task; the kubelet retries after a back-off of
-    /// 10 s doubling to 300 s (the same `flowcontrol.Backoff` as CrashLoopBackOff).
+    /// (ErrImagePull), so it does not start now. Swarm rejects the task; the kubelet
+    /// retries after a back-off of 10 s doubling to 300 s (the same `flowcontrol.Backoff`
+    /// as CrashLoopBackOff). A kubelet pulls for one pod at a time
+    /// ([`ContainerRuntime::pulls_in_turn`]): a pod behind a pull that failed for a pod
+    /// ahead of it does not fail with it but pulls in its turn, from now.
     ///
     /// Each task waiting for a pull draws its own outcome, and the node's disk holds the
     /// image once any of them drew a success: a later waiter's failure does not remove
@@ -256,11 +259,19 @@ impl Cluster<'_> {
         }
         let t = &self.tasks[id as usize];
         let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
+        let now = self.sim.now();
+        let rt = self.runtime;
+        let image_at = self.nodes[node as usize].image_at[version as usize];
+        if (image_at == NEVER || image_at > now) && rt.pulls_in_turn() {
+            // The pull it waited for failed for a task ahead of it and left nothing on
+            // the disk: its own pull comes now, in full (or after the one since begun).
+            self.fetch_image(id, false);
+            return true;
+        }
         let stream = (t.attempt << 8) | t.pull_failures.min(255);
         let failed = self
             .rng(t.slot, t.version, stream, Purpose::PullFailure)
             .chance(p);
-        let now = self.sim.now();
         let n = &mut self.nodes[node as usize];
         let (image, undecided) = (
             &mut n.image_at[version as usize],
@@ -276,7 +287,6 @@ impl Cluster<'_> {
         if *image <= now && !on_disk {
             *image = NEVER; // nothing was stored: the next task pulls afresh
         }
-        let rt = self.runtime;
         if on_disk && rt.creates_after_failed_pull() {
             return false;
         }

@@ -86,6 +86,10 @@ pub trait ContainerRuntime: Copy {
     /// Whether a task whose image pull failed is created all the same when the image is on
     /// the node's disk (another task's pull of it succeeded).
     fn creates_after_failed_pull(self) -> bool;
+    /// Whether the node pulls for one task at a time, so a task behind a pull that failed
+    /// for another pulls again itself; otherwise the tasks share the pull in flight and
+    /// each draws its outcome when it lands.
+    fn pulls_in_turn(self) -> bool;
 }
 
 impl ContainerRuntime for RuntimeKind {
@@ -153,6 +157,18 @@ impl ContainerRuntime for RuntimeKind {
             // the pull's error is the container's (ErrImagePull, then ImagePullBackOff);
             // the retry's presence check finds the image and pulls nothing.
             RuntimeKind::Kubelet => false,
+        }
+    }
+
+    #[inline]
+    fn pulls_in_turn(self) -> bool {
+        match self {
+            // moby v20.10.0, distribution/xfer/download.go: concurrent pulls of an image
+            // share the layer downloads in flight.
+            RuntimeKind::Docker => false,
+            // kubernetes v1.30, pkg/kubelet/images/puller.go, `serialImagePuller`: with
+            // `serializeImagePulls` (the default) one pull at a time, each pod's its own.
+            RuntimeKind::Kubelet => true,
         }
     }
 }
