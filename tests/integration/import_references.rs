@@ -2,8 +2,9 @@
 //! `apiVersion` as well as its name, as upstream looks it up (argo-rollouts
 //! `rollout/templateref.go` `Resolve`, Flagger's `apps/v1` client), a `workloadRef` to a
 //! kind Argo Rollouts does not resolve refused at its `kind`, the Deployment's own file
-//! named in every message about its fields, and the advice for a Deployment found in
-//! none of the files worded for the command given (`import` takes more files, `run` one).
+//! named in every message about its fields (and an analysis template's, the same way),
+//! and the advice for a Deployment found in none of the files worded for the command
+//! given (`import` takes more files, `run` one).
 
 use super::import_files::{imported, refused, write};
 use crate::support::bin;
@@ -199,6 +200,144 @@ fn problems_of_a_deployment_in_another_file_name_its_file() {
             typo.replace(" (d.yaml)", "")
         )),
         "{err}"
+    );
+}
+
+/// A Rollout `web` whose background analysis names `templates` (a flow list's inside).
+fn analysed(templates: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: web}}\nspec:\n  \
+         replicas: 4\n  template:\n    spec:\n      containers: [{{name: web, image: web:2}}]\n  \
+         strategy:\n    canary:\n      analysis:\n        templates: [{templates}]\n      \
+         steps: [{{setWeight: 50}}, {{pause: {{duration: 30s}}}}]\n"
+    )
+}
+
+/// An analysis template of `kind` named `name`, `extra` under its `spec` (indented by 2),
+/// with one metric `ok` of `interval` and `query`.
+fn analysis_template(kind: &str, name: &str, extra: &str, interval: &str, query: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n\
+         {extra}  metrics:\n  - name: ok\n    interval: {interval}\n    \
+         successCondition: result[0] >= 0.95\n    provider:\n      prometheus:\n        \
+         query: '{query}'\n"
+    )
+}
+
+/// A query of a shape the import reads: the success rate.
+const SUCCESS_RATE: &str = r#"sum(rate(req{code!~"5.."}[1m])) / sum(rate(req[1m]))"#;
+
+/// What the import says of a query of no shape it reads, `sum(rate(x[1m]))`.
+const NO_SHAPE: &str = "the prometheus query `sum(rate(x[1m]))` has no shape the simulator \
+                        can measure (it recognises PromQL success- and error-rate ratios over \
+                        5xx codes and histogram_quantile 0.5/0.95/0.99 latencies; see \
+                        docs/import.md): write the metric with a `rollout-sim` provider in the \
+                        imported scenario, or import with --drop-unknown-metrics to leave it out";
+
+/// The loader's line counting what it says at values the import left out.
+const HELD: &str = "(file): loaded back, the imported scenario has 1 more problem, at a field \
+                    the import filled in or left out because of the problems above: not shown, \
+                    as it may only follow from them (fix those and import again)";
+
+/// An AnalysisTemplate (or ClusterAnalysisTemplate) named by a Rollout of another file is
+/// told as a workloadRef Deployment is: under `AnalysisTemplate NAME (FILE)`, in every
+/// problem, every field left out (on stderr and in the scenario) and the mapping's comment.
+/// It named the Rollout's file only (`r.yaml (Argo Rollout web): AnalysisTemplate
+/// rate.spec.metrics.0.provider`). A metric refused at its provider still has its other
+/// fields checked in the same run (the invalid `interval: 10x`), not listed as "not
+/// simulated".
+#[test]
+fn problems_of_an_analysis_template_in_another_file_name_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = analysed("{templateName: rate}");
+    let t = analysis_template("AnalysisTemplate", "rate", "", "10x", "sum(rate(x[1m]))");
+    write(
+        dir.path(),
+        &[("r.yaml", r.as_bytes()), ("t.yaml", t.as_bytes())],
+    );
+    let at = "r.yaml (Argo Rollout web): AnalysisTemplate rate (t.yaml).spec.metrics.0";
+    assert_eq!(
+        refused(dir.path(), &["r.yaml", "t.yaml"]),
+        format!(
+            "skipped: t.yaml: document 1 at line 1: AnalysisTemplate rate (read where a \
+             Rollout names it)\n\
+             error: {at}.provider: {NO_SHAPE}\n\
+             {at}.interval: expected a duration (\"250ms\", \"10s\", \"1m30s\", a number of \
+             seconds), got \"10x\"\n\
+             r.yaml (Argo Rollout web): {HELD}\n"
+        )
+    );
+    // A query the import reads: the interval alone is refused, as the loader refuses it.
+    let t = analysis_template("AnalysisTemplate", "rate", "", "10x", SUCCESS_RATE);
+    write(dir.path(), &[("t.yaml", t.as_bytes())]);
+    let err = refused(dir.path(), &["r.yaml", "t.yaml"]);
+    assert_eq!(
+        err.lines().last().unwrap(),
+        format!(
+            "error: {at}.interval: expected a duration (\"250ms\", \"10s\", \"1m30s\", a \
+             number of seconds), got \"10x\""
+        )
+    );
+    // In the Rollout's own file, the path is as it was.
+    let same = format!("{r}---\n{t}");
+    write(dir.path(), &[("same.yaml", same.as_bytes())]);
+    let err = refused(dir.path(), &["same.yaml"]);
+    assert_eq!(
+        err.lines().last().unwrap(),
+        "error: same.yaml (Argo Rollout web): AnalysisTemplate rate.spec.metrics.0.interval: \
+         expected a duration (\"250ms\", \"10s\", \"1m30s\", a number of seconds), got \"10x\""
+    );
+    // A ClusterAnalysisTemplate's field left out, on stderr and in the scenario, and the
+    // comment of the metric mapped from it.
+    let r = analysed("{templateName: rate, clusterScope: true}");
+    let retained = "  measurementRetention: [{metricName: ok, limit: 5}]\n";
+    let t = analysis_template(
+        "ClusterAnalysisTemplate",
+        "rate",
+        retained,
+        "10s",
+        SUCCESS_RATE,
+    );
+    write(
+        dir.path(),
+        &[("r.yaml", r.as_bytes()), ("t.yaml", t.as_bytes())],
+    );
+    let (yaml, err) = imported(dir.path(), &["r.yaml", "t.yaml"]);
+    let left_out = "ClusterAnalysisTemplate rate (t.yaml).spec.measurementRetention: no \
+                    scenario field says this";
+    assert!(
+        err.contains(&format!(
+            "not simulated: r.yaml (Argo Rollout web): {left_out}\n"
+        )),
+        "{err}"
+    );
+    assert!(yaml.contains(&format!("#   {left_out}\n")), "{yaml}");
+    assert!(
+        yaml.contains("# From ClusterAnalysisTemplate rate (t.yaml), metric ok (prometheus).\n"),
+        "{yaml}"
+    );
+}
+
+/// Two templates whose metrics share a name: the loader's problem with the second metric
+/// as a whole is told at that template's metric, in its file. It was told at a path of the
+/// Rollout that does not exist (`r.yaml (Argo Rollout web):
+/// spec.strategy.canary.analysis.metrics.1`).
+#[test]
+fn a_problem_with_a_templates_metric_as_a_whole_is_told_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = analysed("{templateName: a}, {templateName: b}");
+    let a = analysis_template("AnalysisTemplate", "a", "", "10s", SUCCESS_RATE);
+    let b = analysis_template("AnalysisTemplate", "b", "", "10s", SUCCESS_RATE);
+    let both = format!("{a}---\n{b}");
+    write(
+        dir.path(),
+        &[("r.yaml", r.as_bytes()), ("t.yaml", both.as_bytes())],
+    );
+    let err = refused(dir.path(), &["r.yaml", "t.yaml"]);
+    assert_eq!(
+        err.lines().last().unwrap(),
+        "error: r.yaml (Argo Rollout web): AnalysisTemplate b (t.yaml).spec.metrics.0: \
+         duplicate metric name `ok`"
     );
 }
 

@@ -19,7 +19,14 @@
 //! [`super::Options::drop_unknown_metrics`], a metric left out and reported. A key Argo's
 //! types do not have (a misspelt provider `prometheous`, a `qurey`, a template reference's
 //! `templateNme`) is refused with a "did you mean" ([`super::argo_fields`]), with or
-//! without that option: it is a typo, not a metric the simulator cannot measure.
+//! without that option: it is a typo, not a metric the simulator cannot measure. A metric
+//! refused at its provider keeps its other fields in the scenario loaded back, so that
+//! the loader tells what is wrong with them in the same run (an `interval: 10x`), as it
+//! does for a metric that maps.
+//!
+//! A template's fields are told at paths under `AnalysisTemplate NAME`, and under
+//! `AnalysisTemplate NAME (FILE)` when it is in another file than the Rollout, as a
+//! `workloadRef` Deployment's are ([`super::reference::root`]).
 
 use super::Options;
 use super::api_fields::Schema;
@@ -31,6 +38,7 @@ use super::context::Context;
 use super::draft::{Draft, Src};
 use super::library::Library;
 use super::query;
+use super::reference;
 use super::render::compact;
 use serde_json::{Map, Value, json};
 
@@ -99,7 +107,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             Some(Ok(found)) => found,
             None => None,
         };
-        let Some(doc) = found else {
+        let Some(found) = found else {
             d.error(
                 &name,
                 format!(
@@ -111,10 +119,13 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             );
             continue;
         };
-        let mut doc = doc.clone();
+        // Its fields are told under `KIND NAME`, and `KIND NAME (FILE)` from another file
+        // than the Rollout's, as a workloadRef Deployment's are.
+        let root = reference::root(kind, name.str().unwrap_or(""), found, ctx).path;
+        let mut doc = found.doc.clone();
         let defaults = template_defaults(&doc);
         substitute(&mut doc, &args, &defaults);
-        resolved.push((format!("{kind} {}", name.str().unwrap_or("")), doc, schema));
+        resolved.push((root, doc, schema));
     }
     let mut metrics = Vec::new();
     for (root, doc, schema) in &resolved {
@@ -122,11 +133,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             value: doc,
             path: root.clone(),
         };
-        for identity in ["apiVersion", "kind", "metadata"] {
-            if let Some(s) = t.get(identity) {
-                d.read(&s);
-            }
-        }
+        d.read_identity(&t);
         let spec = t.get("spec");
         if let Some(a) = spec.as_ref().and_then(|s| s.get("args")) {
             d.read(&a);
@@ -145,6 +152,9 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         for m in items {
             let at = format!("{to}.metrics.{}", metrics.len());
             if let Some(v) = metric(&m, &at, (root, *schema), ctx.opts, d) {
+                // A problem with the metric as a whole (a duplicate name) is told at the
+                // template's metric, not at a path of the Rollout that does not exist.
+                d.trace(&at, &m);
                 metrics.push(v);
             }
         }
@@ -257,7 +267,8 @@ fn fill(s: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
 }
 
 /// One metric of `template` (its name in messages, and its schema) → one scenario metric
-/// at `to`; `None` when it is left out.
+/// at `to`; `None` when it is left out. A metric refused at its provider (an error) is
+/// returned without one, its other fields mapped, for the loader to check.
 fn metric(
     m: &Src,
     to: &str,
@@ -270,50 +281,18 @@ fn metric(
         .and_then(|n| n.str())
         .unwrap_or("?")
         .to_string();
-    let Some(provider) = m.get("provider") else {
-        d.error(m, "a metric needs a `provider`");
-        return None;
-    };
-    // A misspelt provider kind or field is refused as such, not as a query of no known
-    // shape (nor left out with --drop-unknown-metrics).
-    if !d.known_names(&provider, schema.at(METRIC_PROVIDER)) {
-        d.read(&provider);
-        return None;
-    }
-    let (kind, target) = provider.entries().into_iter().next().unzip();
-    let query = target
+    let provider = m.get("provider");
+    let read = provider
         .as_ref()
-        .and_then(|t| t.get("query"))
-        .and_then(|q| q.str().map(str::to_string));
-    let recognised = match (kind, &query) {
-        (Some(k), Some(q)) if PROMQL.contains(&k) => query::recognise(q),
-        _ => None,
-    };
-    d.read(&provider);
-    let kind = kind.unwrap_or("(none)");
-    let Some(r) = recognised else {
-        let shown = query.as_deref().map_or_else(
-            || format!("a `{kind}` provider"),
-            |q| format!("the {kind} query `{}`", compact(&json!(q))),
-        );
-        let what = format!(
-            "{shown} has no shape the simulator can measure (it recognises PromQL success- \
-             and error-rate ratios over 5xx codes and histogram_quantile 0.5/0.95/0.99 \
-             latencies; see docs/import.md)"
-        );
-        if opts.drop_unknown_metrics {
-            // The whole metric is left out: one line, not one per field.
-            d.unsupported(m, &format!("{what}: metric `{name}` left out"));
-        } else {
-            d.error(
-                &provider,
-                format!(
-                    "{what}: write the metric with a `rollout-sim` provider in the imported \
-                     scenario, or import with --drop-unknown-metrics to leave it out"
-                ),
-            );
+        .map(|p| read_provider(m, p, (&name, schema), opts, d));
+    let recognised = match read {
+        Some(Provider::Read(r)) => Some(r),
+        Some(Provider::Refused) => None,
+        Some(Provider::LeftOut) => return None,
+        None => {
+            d.error(m, "a metric needs a `provider`");
+            None
         }
-        return None;
     };
     let mut out = Map::new();
     for key in COPIED {
@@ -332,15 +311,25 @@ fn metric(
             }
         }
     }
+    let per_ms = recognised.as_ref().and_then(|r| r.per_ms);
     for key in ["successCondition", "failureCondition"] {
         if let Some(v) = m.get(key) {
-            let text = match (v.str(), r.per_ms) {
+            let text = match (v.str(), per_ms) {
                 (Some(c), Some(k)) => json!(query::rescale(c, k)),
                 _ => v.value.clone(),
             };
             copy(&mut out, key, to, &v, text, d);
         }
     }
+    let (Some(provider), Some(r)) = (provider, recognised) else {
+        // Refused at its provider: the import fails, and the metric's other fields go
+        // into the scenario loaded back all the same, without a provider, so that the
+        // loader tells what is wrong with them (`interval: 10x`) in the same run, as it
+        // does for a metric that maps; they are not "not simulated".
+        return Some(Value::Object(out));
+    };
+    let (kind, query) = prometheus(&provider);
+    let kind = kind.unwrap_or("(none)");
     let mut measured = json!({"metric": r.metric, "of": "canary"});
     if let Some(w) = &r.window {
         measured["window"] = json!(w);
@@ -371,6 +360,77 @@ fn metric(
         );
     }
     Some(Value::Object(out))
+}
+
+/// What became of a metric's provider.
+enum Provider {
+    /// A query of a shape the simulator measures.
+    Read(query::Recognised),
+    /// Refused, with an error: a misspelt provider, or one of no shape the simulator
+    /// measures.
+    Refused,
+    /// Of no known shape, and the whole metric left out and reported
+    /// ([`Options::drop_unknown_metrics`]).
+    LeftOut,
+}
+
+/// The provider `p` of the metric `m` (its name, and its template's schema), read, and
+/// refused or left out as [`Provider`] says.
+fn read_provider(
+    m: &Src,
+    p: &Src,
+    (name, schema): (&str, Schema),
+    opts: &Options,
+    d: &mut Draft,
+) -> Provider {
+    // A misspelt provider kind or field is refused as such, not as a query of no known
+    // shape (nor left out with --drop-unknown-metrics).
+    if !d.known_names(p, schema.at(METRIC_PROVIDER)) {
+        d.read(p);
+        return Provider::Refused;
+    }
+    d.read(p);
+    let (kind, query) = prometheus(p);
+    let recognised = match (kind, &query) {
+        (Some(k), Some(q)) if PROMQL.contains(&k) => query::recognise(q),
+        _ => None,
+    };
+    if let Some(r) = recognised {
+        return Provider::Read(r);
+    }
+    let kind = kind.unwrap_or("(none)");
+    let shown = query.as_deref().map_or_else(
+        || format!("a `{kind}` provider"),
+        |q| format!("the {kind} query `{}`", compact(&json!(q))),
+    );
+    let what = format!(
+        "{shown} has no shape the simulator can measure (it recognises PromQL success- and \
+         error-rate ratios over 5xx codes and histogram_quantile 0.5/0.95/0.99 latencies; \
+         see docs/import.md)"
+    );
+    if opts.drop_unknown_metrics {
+        // The whole metric is left out: one line, not one per field.
+        d.unsupported(m, &format!("{what}: metric `{name}` left out"));
+        return Provider::LeftOut;
+    }
+    d.error(
+        p,
+        format!(
+            "{what}: write the metric with a `rollout-sim` provider in the imported \
+             scenario, or import with --drop-unknown-metrics to leave it out"
+        ),
+    );
+    Provider::Refused
+}
+
+/// The kind of the provider `p` (its first key) and its `query`, if it has one.
+fn prometheus<'a>(p: &Src<'a>) -> (Option<&'a str>, Option<String>) {
+    let (kind, target) = p.entries().into_iter().next().unzip();
+    let query = target
+        .as_ref()
+        .and_then(|t| t.get("query"))
+        .and_then(|q| q.str().map(str::to_string));
+    (kind, query)
 }
 
 /// Puts `value` (from `from`) as `key` of the metric at `to`; a template argument left

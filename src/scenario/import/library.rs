@@ -66,11 +66,11 @@ impl<'a> Library<'a> {
         self.unread.push(file);
     }
 
-    /// The document of `kind` named `name`, whatever its `apiVersion` (an analysis
-    /// template, which a Rollout names without one); `Err` as [`Library::find_object`].
-    pub fn find(&self, kind: &str, name: &str) -> Result<Option<&'a Value>, Vec<&'a str>> {
-        let found = self.unique(|e| e.kind == kind && e.name == name)?;
-        Ok(found.map(|o| o.doc))
+    /// The object of `kind` named `name`, whatever its `apiVersion` (an analysis
+    /// template, which a Rollout names without one), with its file; `Err` as
+    /// [`Library::find_object`].
+    pub fn find(&self, kind: &str, name: &str) -> Result<Option<Object<'a>>, Vec<&'a str>> {
+        self.unique(|e| e.kind == kind && e.name == name)
     }
 
     /// The object of `kind` and `api` named `name`, with its file; `Err` with the files of

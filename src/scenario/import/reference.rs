@@ -6,11 +6,13 @@
 //!
 //! The Deployment's fields are reported at paths under `Deployment NAME`, and, when it
 //! is in another file than the object naming it, under `Deployment NAME (FILE)`: every
-//! problem and every field left out names the file to fix.
+//! problem and every field left out names the file to fix. A Rollout's analysis
+//! templates are reported the same way ([`root`], used by [`super::argo_analysis`]):
+//! `AnalysisTemplate NAME (FILE)`.
 
 use super::context::Context;
 use super::draft::{Draft, Src};
-use super::library::Library;
+use super::library::{Library, Object};
 use super::render::compact;
 use serde_json::Value;
 
@@ -101,16 +103,24 @@ pub fn deployment<'a>(
         );
         return None;
     };
+    Some((root("Deployment", name, found, ctx), name.to_string()))
+}
+
+/// The root of the object `found` of `kind` named `name`, which the object being mapped
+/// (of `ctx.file`) refers to: its fields' paths begin `KIND NAME`, and `KIND NAME (FILE)`
+/// when it is in another file, so that every message about them names the file to fix
+/// (`Deployment web (d.yaml).spec.replicas`, `AnalysisTemplate rate
+/// (t.yaml).spec.metrics.0.interval`).
+pub fn root<'a>(kind: &str, name: &str, found: Object<'a>, ctx: &Context) -> Src<'a> {
     let path = if found.file == ctx.file {
-        format!("Deployment {name}")
+        format!("{kind} {name}")
     } else {
-        format!("Deployment {name} ({})", found.file)
+        format!("{kind} {name} ({})", found.file)
     };
-    let root = Src {
+    Src {
         value: found.doc,
         path,
-    };
-    Some((root, name.to_string()))
+    }
 }
 
 /// The name of the Deployment the reference at `pointer` of `doc` names when it is one
