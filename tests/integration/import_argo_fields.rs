@@ -7,6 +7,7 @@
 
 use super::import::{import, import_error, unsupported};
 use super::import_argo::{ERROR_RATE, canary, template};
+use super::import_files::{refused, write};
 use crate::support::bin;
 
 /// The end of the message of a key the Rollout CRD does not have.
@@ -170,6 +171,50 @@ fn misspelt_analysis_template_fields_are_unknown() {
             "AnalysisTemplate t.spec.metrics.0.successConditon: unknown field \
              `successConditon`; did you mean `successCondition`? {TEMPLATE_CRD}"
         )]
+    );
+}
+
+/// A metric `--drop-unknown-metrics` leaves out (its query has no shape the simulator
+/// measures) still has its fields checked: a misspelt `intervall` is refused, at its path
+/// in the template's own file, as it is without the option. It was left out with the
+/// metric, unsaid, and the import succeeded.
+#[test]
+fn a_misspelt_field_of_a_metric_left_out_is_still_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = canary("steps: [{analysis: {templates: [{templateName: t}]}}]", "");
+    let t = template("t", "{prometheus: {query: 'sum(rate(x[1m]))'}}").replace(
+        "    successCondition",
+        "    interval: 30s\n    intervall: 10s\n    successCondition",
+    );
+    let t = t.strip_prefix("---\n").unwrap();
+    write(
+        dir.path(),
+        &[("r.yaml", r.as_bytes()), ("t.yaml", t.as_bytes())],
+    );
+    let at = "r.yaml (Argo Rollout web): AnalysisTemplate t (t.yaml).spec.metrics.0";
+    let no_shape = "the prometheus query `sum(rate(x[1m]))` has no shape the simulator can \
+                    measure (it recognises PromQL success- and error-rate ratios over 5xx \
+                    codes and histogram_quantile 0.5/0.95/0.99 latencies; see docs/import.md)";
+    let typo = format!(
+        "{at}.intervall: unknown field `intervall`; did you mean `interval`? {TEMPLATE_CRD}"
+    );
+    let skipped = "skipped: t.yaml: document 1 at line 1: AnalysisTemplate t (read where a \
+                   Rollout names it)";
+    assert_eq!(
+        refused(dir.path(), &["--drop-unknown-metrics", "r.yaml", "t.yaml"]),
+        format!(
+            "not simulated: {at}: {no_shape}: metric `m` left out\n\
+             {skipped}\n\
+             error: {typo}\n"
+        )
+    );
+    // Without the option: refused at its provider, and at the misspelling too.
+    let err = refused(dir.path(), &["r.yaml", "t.yaml"]);
+    assert!(
+        err.starts_with(&format!(
+            "{skipped}\nerror: {at}.provider: {no_shape}: write"
+        )) && err.contains(&format!("\n{typo}\n")),
+        "{err}"
     );
 }
 

@@ -6,7 +6,7 @@
 //! and misspelt fields and missing targets exit 2.
 
 use super::import_argo::read;
-use super::import_files::imported as import_in;
+use super::import_files::{imported as import_in, refused as refused_in, write};
 use crate::support::{bin, manifest};
 use rollout_sim::experiment::{Outcome, run_trials};
 use rollout_sim::scenario::import::{Found, import_str};
@@ -329,4 +329,57 @@ fn custom_metrics_exit_2_unless_dropped_and_blue_green_metrics_are_left_out() {
         json!({"flagger": {"analysis": {"interval": "1m", "threshold": 5, "iterations": 3}}})
     );
     assert_eq!(left_out(&found)[0].0, "spec.analysis.metrics");
+}
+
+/// A Flagger `MetricTemplate` given beside the Canary is listed as skipped saying why: the
+/// import never reads one, since it refuses (or, with `--drop-unknown-metrics`, leaves
+/// out) the Canary metric whose `templateRef` names it. It was listed with no reason. A
+/// misspelt field of that metric is refused with or without the option.
+#[test]
+fn a_metric_template_is_skipped_saying_its_metric_is_refused_or_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let metric = "{name: error-rate, templateRef: {name: errors}, thresholdRange: {max: 1}}";
+    let m = canary(&format!(
+        "analysis:\n  interval: 1m\n  threshold: 5\n  stepWeight: 10\n  metrics:\n  \
+         - {metric}\n"
+    ));
+    let mt = "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata: {name: errors}\n\
+              spec:\n  provider: {type: prometheus, address: 'http://prometheus:9090'}\n  \
+              query: sum(rate(errors[1m]))\n";
+    write(
+        dir.path(),
+        &[("m.yaml", m.as_bytes()), ("mt.yaml", mt.as_bytes())],
+    );
+    let skipped = "skipped: m.yaml: document 1 at line 1: Deployment web (the target of a \
+                   Flagger Canary, read there)\n\
+                   skipped: mt.yaml: document 1 at line 1: MetricTemplate errors (not read: a \
+                   Canary metric with a templateRef is refused at that metric, or left out \
+                   with --drop-unknown-metrics)\n";
+    let custom = "a custom metric (`query`, a MetricTemplate) is measured by a metrics server \
+                  the simulator does not have";
+    let at = "m.yaml (Flagger Canary web): spec.analysis.metrics.0";
+    let (_, err) = import_in(dir.path(), &["--drop-unknown-metrics", "m.yaml", "mt.yaml"]);
+    assert_eq!(
+        err,
+        format!("{skipped}not simulated: {at}: {custom}: metric `error-rate` left out\n")
+    );
+    assert_eq!(
+        refused_in(dir.path(), &["m.yaml", "mt.yaml"]),
+        format!(
+            "{skipped}error: {at}.templateRef: {custom}: replace it with a built-in check in \
+             the imported scenario, or import with --drop-unknown-metrics to leave it out\n"
+        )
+    );
+    // A misspelt field of that metric: refused, dropped or not.
+    let m = m.replace("templateRef:", "intervall: 1m, templateRef:");
+    write(dir.path(), &[("m.yaml", m.as_bytes())]);
+    let typo = format!(
+        "{skipped}error: {at}.intervall: unknown field `intervall`; did you mean `interval`? \
+         (the Canary CRD of Flagger v1.44 has no such field: `kubectl apply` refuses it, \
+         \"strict decoding error: unknown field\")\n"
+    );
+    for option in [&["--drop-unknown-metrics"][..], &[]] {
+        let args = [option, &["m.yaml", "mt.yaml"]].concat();
+        assert_eq!(refused_in(dir.path(), &args), typo);
+    }
 }

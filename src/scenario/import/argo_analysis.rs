@@ -18,8 +18,9 @@
 //! any other provider or query is an error at its path, or, with
 //! [`super::Options::drop_unknown_metrics`], a metric left out and reported. A key Argo's
 //! types do not have (a misspelt provider `prometheous`, a `qurey`, a template reference's
-//! `templateNme`) is refused with a "did you mean" ([`super::argo_fields`]), with or
-//! without that option: it is a typo, not a metric the simulator cannot measure. A metric
+//! `templateNme`, a metric's `intervall`) is refused with a "did you mean"
+//! ([`super::argo_fields`]), with or without that option, also in a metric the option
+//! leaves out: it is a typo, not a metric the simulator cannot measure. A metric
 //! refused at its provider keeps its other fields in the scenario loaded back, so that
 //! the loader tells what is wrong with them in the same run (an `interval: 10x`), as it
 //! does for a metric that maps.
@@ -31,8 +32,8 @@
 use super::Options;
 use super::api_fields::Schema;
 use super::argo_fields::{
-    ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC_PROVIDER, ROLLOUT, ROLLOUT_ARGUMENT,
-    TEMPLATE_REF,
+    ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC, METRIC_PROVIDER, ROLLOUT,
+    ROLLOUT_ARGUMENT, TEMPLATE_REF,
 };
 use super::context::Context;
 use super::draft::{Draft, Src};
@@ -409,7 +410,11 @@ fn read_provider(
          see docs/import.md)"
     );
     if opts.drop_unknown_metrics {
-        // The whole metric is left out: one line, not one per field.
+        // The whole metric is left out: one line, not one per field. A misspelt field of
+        // it (`intervall`) is refused all the same, as it is without the option (where
+        // `Draft::finish` finds it unread): a typo, not a metric the simulator cannot
+        // measure. Its provider's keys were checked above.
+        d.known_names(m, schema.at(METRIC));
         d.unsupported(m, &format!("{what}: metric `{name}` left out"));
         return Provider::LeftOut;
     }

@@ -247,7 +247,8 @@ const ANTI_AFFINITY: Api = Struct(&[
     ),
 ]);
 
-const METRIC: Api = Struct(&[
+/// `Metric`, an item of a template's `metrics`.
+pub const METRIC: Api = Struct(&[
     ("name", Opaque),
     ("interval", Opaque),
     ("initialDelay", Opaque),

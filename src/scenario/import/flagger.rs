@@ -331,6 +331,8 @@ fn metrics(list: &Src, blue_green: bool, to: &str, ctx: &Context, d: &mut Draft)
     }
     let mut out = Vec::new();
     for m in list.items() {
+        // Checked before a custom metric is refused or left out (--drop-unknown-metrics):
+        // a misspelt field is a typo either way.
         if !d.known_names(&m, schema) {
             d.read(&m);
             continue;

@@ -131,7 +131,8 @@ pub struct Found {
     pub skipped: Vec<String>,
 }
 
-/// The apiVersion of the Flagger `Canary`s read: the only one its CRD serves (v1.44.0).
+/// The apiVersion of the Flagger `Canary`s read: the only one its CRD serves (v1.44.0),
+/// and the only one the `MetricTemplate` CRD serves (`artifacts/flagger/crd.yaml`).
 const CANARY_API: &str = "flagger.app/v1beta1";
 
 /// How a Kubernetes object is named in messages: `Deployment web`, `Argo Rollout web`.
@@ -416,6 +417,14 @@ fn import_docs(
                     "AnalysisTemplate" | "ClusterAnalysisTemplate" => {
                         " (read where a Rollout names it)".to_string()
                     }
+                    // Flagger reads a MetricTemplate where a Canary metric's `templateRef`
+                    // names it (`fluxcd/flagger` v1.44.0, `pkg/controller/scheduler_metrics.go`,
+                    // `runMetricChecks`); the import refuses such a metric instead
+                    // (`flagger::metric`), so no MetricTemplate is ever read.
+                    "MetricTemplate" if api == CANARY_API => " (not read: a Canary metric \
+                         with a templateRef is refused at that metric, or left out with \
+                         --drop-unknown-metrics)"
+                        .to_string(),
                     _ => String::new(),
                 };
                 found.skipped.push(format!("{at}: {kind} {name}{why}"));
