@@ -18,6 +18,11 @@ fn shared_pull(mut s: Scenario) -> Scenario {
 
 /// The instants (whole seconds) at which each `next` task, by slot, entered `state`.
 fn entered(trace: &[TraceRecord], slot: u32, state: TaskState) -> Vec<Time> {
+    entered_in(trace, slot, state, S)
+}
+
+/// [`entered`] in whole `unit`s.
+fn entered_in(trace: &[TraceRecord], slot: u32, state: TaskState, unit: Time) -> Vec<Time> {
     trace
         .iter()
         .filter_map(|e| match *e {
@@ -27,7 +32,7 @@ fn entered(trace: &[TraceRecord], slot: u32, state: TaskState) -> Vec<Time> {
                 version: 1,
                 state: st,
                 ..
-            } if s == slot && st == state => Some(t / S),
+            } if s == slot && st == state => Some(t / unit),
             _ => None,
         })
         .collect()
@@ -139,21 +144,7 @@ horizon: 20s
     let format = crate::scenario::Format::Yaml;
     let s = crate::scenario::load_str(text, "pulls.yaml", format, &[]).unwrap();
     let (_, trace) = Workspace::new(&s).run_traced(0);
-    let ms = |slot, state| -> Vec<Time> {
-        trace
-            .iter()
-            .filter_map(|e| match *e {
-                TraceRecord::Task {
-                    t,
-                    slot: s,
-                    version: 1,
-                    state: st,
-                    ..
-                } if s == slot && st == state => Some(t / (S / 1000)),
-                _ => None,
-            })
-            .collect()
-    };
+    let ms = |slot, state| entered_in(&trace, slot, state, S / 1000);
     assert_eq!(ms(1, TaskState::Pulling).first(), Some(&2500), "B waits");
     assert_eq!(ms(1, TaskState::Failed).first(), Some(&3500), "B fails");
     for slot in 0..2 {
