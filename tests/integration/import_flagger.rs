@@ -179,6 +179,9 @@ fn absent_fields_run_with_flaggers_defaults() {
          - {name: request-success-rate, thresholdRange: {min: 99}}\n",
     );
     let (tree, yaml, _) = imported(&text);
+    // Its Deployment in the same file, the comment names it alone.
+    let from = "# The pod template of Deployment web, named by spec.targetRef.\n";
+    assert!(yaml.contains(from), "{yaml}");
     assert_eq!(
         tree["strategy"],
         json!({"flagger": {"analysis": {

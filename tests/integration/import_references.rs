@@ -429,9 +429,13 @@ fn a_workload_ref_deployments_fields_besides_its_template_are_reported_not_lost(
         assert!(err.contains(&line), "{line}\nin:\n{err}");
     }
     assert!(!err.contains("spec.selector"), "{err}");
-    // The scenario file lists them too.
+    // The scenario file lists them too, and says where its pod template comes from.
     assert!(
         yaml.contains("Deployment web (d.yaml).spec.minReadySeconds"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("# The pod template of Deployment web (d.yaml), named by spec.workloadRef."),
         "{yaml}"
     );
     // Scaled to zero, as Argo's migration guide has it: no pods of its own, nothing told.

@@ -138,7 +138,7 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
              scenario rolls out the Rollout alone",
         );
     }
-    let Some((root, name)) = reference::deployment(&r, "workloadRef", workload_kind, ctx, d) else {
+    let Some(root) = reference::deployment(&r, "workloadRef", workload_kind, ctx, d) else {
         return;
     };
     d.read_identity(&root);
@@ -150,7 +150,10 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
     d.finish(&root, |_| false, DEPLOYMENT);
     d.comment(
         "service",
-        &format!("The pod template of Deployment {name} (spec.workloadRef)."),
+        &format!(
+            "The pod template of {}, named by spec.workloadRef.",
+            root.path
+        ),
     );
 }
 

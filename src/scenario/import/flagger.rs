@@ -146,14 +146,17 @@ fn target(spec: &Src, ctx: &Context, d: &mut Draft) {
             "a Canary needs `targetRef: {apiVersion: apps/v1, kind: Deployment, name: NAME}`",
         );
     };
-    let Some((root, name)) = reference::deployment(&r, "targetRef", target_kind, ctx, d) else {
+    let Some(root) = reference::deployment(&r, "targetRef", target_kind, ctx, d) else {
         return;
     };
     target_deployment(&root, d);
     d.finish(&root, |_| false, DEPLOYMENT);
     d.comment(
         "service",
-        &format!("The pod template of Deployment {name} (spec.targetRef)."),
+        &format!(
+            "The pod template of {}, named by spec.targetRef.",
+            root.path
+        ),
     );
 }
 

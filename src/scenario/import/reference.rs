@@ -20,7 +20,7 @@ use serde_json::Value;
 pub const APPS_V1: &str = "apps/v1";
 
 /// The root of the Deployment the reference `r` (the object's field `field`:
-/// `workloadRef`, `targetRef`) names, and its name; `None`, with the error in `d`, when
+/// `workloadRef`, `targetRef`) names, its path naming it (see [`root`]); `None`, with the error in `d`, when
 /// the reference is to another kind (told at its `kind` with `other_kind(kind)`), has no
 /// `apps/v1` or no name, or names a Deployment in none of the files.
 pub fn deployment<'a>(
@@ -29,7 +29,7 @@ pub fn deployment<'a>(
     other_kind: fn(&Src) -> String,
     ctx: &Context<'_, 'a>,
     d: &mut Draft,
-) -> Option<(Src<'a>, String)> {
+) -> Option<Src<'a>> {
     for key in ["apiVersion", "kind", "name"] {
         if let Some(f) = r.get(key) {
             d.read(&f);
@@ -103,7 +103,7 @@ pub fn deployment<'a>(
         );
         return None;
     };
-    Some((root("Deployment", name, found, ctx), name.to_string()))
+    Some(root("Deployment", name, found, ctx))
 }
 
 /// The root of the object `found` of `kind` named `name`, which the object being mapped
