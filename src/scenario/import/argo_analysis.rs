@@ -287,7 +287,7 @@ fn metric(
         .as_ref()
         .map(|p| read_provider(m, p, (&name, schema), opts, d));
     let recognised = match read {
-        Some(Provider::Read(r)) => Some(r),
+        Some(Provider::Read(r, kind, query)) => Some((r, kind, query)),
         Some(Provider::Refused) => None,
         Some(Provider::LeftOut) => return None,
         None => {
@@ -312,7 +312,7 @@ fn metric(
             }
         }
     }
-    let per_ms = recognised.as_ref().and_then(|r| r.per_ms);
+    let per_ms = recognised.as_ref().and_then(|(r, ..)| r.per_ms);
     for key in ["successCondition", "failureCondition"] {
         if let Some(v) = m.get(key) {
             let text = match (v.str(), per_ms) {
@@ -322,15 +322,13 @@ fn metric(
             copy(&mut out, key, to, &v, text, d);
         }
     }
-    let (Some(provider), Some(r)) = (provider, recognised) else {
+    let (Some(provider), Some((r, kind, query))) = (provider, recognised) else {
         // Refused at its provider: the import fails, and the metric's other fields go
         // into the scenario loaded back all the same, without a provider, so that the
         // loader tells what is wrong with them (`interval: 10x`) in the same run, as it
         // does for a metric that maps; they are not "not simulated".
         return Some(Value::Object(out));
     };
-    let (kind, query) = prometheus(&provider);
-    let kind = kind.unwrap_or("(none)");
     let mut measured = json!({"metric": r.metric, "of": "canary"});
     if let Some(w) = &r.window {
         measured["window"] = json!(w);
@@ -350,9 +348,7 @@ fn metric(
             r.reading
         ),
     );
-    if let Some(q) = &query {
-        d.comment(to, &format!("query: {}", q.trim()));
-    }
+    d.comment(to, &format!("query: {}", query.trim()));
     if r.per_ms.is_some() {
         d.comment(
             to,
@@ -364,9 +360,9 @@ fn metric(
 }
 
 /// What became of a metric's provider.
-enum Provider {
-    /// A query of a shape the simulator measures.
-    Read(query::Recognised),
+enum Provider<'a> {
+    /// A query of a shape the simulator measures, the provider's kind and the query.
+    Read(query::Recognised, &'a str, String),
     /// Refused, with an error: a misspelt provider, or one of no shape the simulator
     /// measures.
     Refused,
@@ -377,13 +373,13 @@ enum Provider {
 
 /// The provider `p` of the metric `m` (its name, and its template's schema), read, and
 /// refused or left out as [`Provider`] says.
-fn read_provider(
+fn read_provider<'a>(
     m: &Src,
-    p: &Src,
+    p: &Src<'a>,
     (name, schema): (&str, Schema),
     opts: &Options,
     d: &mut Draft,
-) -> Provider {
+) -> Provider<'a> {
     // A misspelt provider kind or field is refused as such, not as a query of no known
     // shape (nor left out with --drop-unknown-metrics).
     if !d.known_names(p, schema.at(METRIC_PROVIDER)) {
@@ -392,12 +388,11 @@ fn read_provider(
     }
     d.read(p);
     let (kind, query) = prometheus(p);
-    let recognised = match (kind, &query) {
-        (Some(k), Some(q)) if PROMQL.contains(&k) => query::recognise(q),
-        _ => None,
-    };
-    if let Some(r) = recognised {
-        return Provider::Read(r);
+    if let (Some(k), Some(q)) = (kind, &query)
+        && PROMQL.contains(&k)
+        && let Some(r) = query::recognise(q)
+    {
+        return Provider::Read(r, k, q.clone());
     }
     let kind = kind.unwrap_or("(none)");
     let shown = query.as_deref().map_or_else(
