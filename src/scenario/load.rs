@@ -73,10 +73,7 @@ pub fn load_str(
                 origin: origin.to_string(),
                 problems: vec![p],
             })?,
-            match format {
-                Format::Yaml => Read::Yaml(text),
-                Format::Json => Read::Unquoted,
-            },
+            Read::Text(text),
         ),
     };
     let (scenario, mut problems) = convert_tree(&tree, origin, overrides, read);

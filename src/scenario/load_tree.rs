@@ -42,10 +42,12 @@ fn repeated_sets(overrides: &[Override]) -> Vec<Problem> {
 /// What a tree was read from.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Read<'t> {
-    /// This YAML text: a message may quote a value as it is written there.
-    Yaml(&'t str),
-    /// JSON text, or a scenario the import rendered (its values are the manifest's as the
-    /// tree holds them, not as the manifest writes them): nothing is quoted.
+    /// This YAML or JSON text (JSON is YAML's flow syntax, which [`super::written`] reads
+    /// too): a message may quote a value as it is written there, such as a number past
+    /// 2⁶⁴, which the tree holds as the nearest float.
+    Text(&'t str),
+    /// A scenario the import rendered (its values are the manifest's as the tree holds
+    /// them, not as the manifest writes them): nothing is quoted.
     Unquoted,
     /// A manifest imported on the fly: its default node pool is sized after `--set`, and
     /// its fields are not the text's.
@@ -78,7 +80,7 @@ pub(super) fn convert_tree(
         .filter(|s| !s.is_empty())
         .unwrap_or("scenario");
     let ctx = match read {
-        Read::Yaml(text) => Ctx::new(base_dir).with_yaml(text, overrides),
+        Read::Text(text) => Ctx::new(base_dir).with_yaml(text, overrides),
         Read::Unquoted | Read::Manifest => Ctx::new(base_dir),
     };
     let root = Node::root(&tree, &ctx);

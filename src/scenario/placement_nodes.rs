@@ -173,8 +173,7 @@ mod tests {
                 refused("cluster.nodes.0.taints.0.value", "7", "a number"),
             ]
         );
-        // A value `--set` gives is not the file's: it is shown as read, not quoted back;
-        // so is a JSON file's.
+        // A value `--set` gives is not the file's: it is shown as read, not quoted back.
         let e = crate::scenario::load::tests::with(
             "service: {}\nstrategy: {kubernetes: {}}\n",
             &["service.nodeSelector.tier=01"],
@@ -196,11 +195,14 @@ mod tests {
             &[],
         )
         .unwrap_err();
+        // A JSON file's is quoted as written, as a YAML file's (JSON is YAML's flow
+        // syntax: `scenario::written`).
         assert_eq!(
             e.to_string(),
-            format!(
-                "s.json: service.nodeSelector.tier: {unquoted} 1: quote the value as written \
-                 (`\"01\"`, not `01`)"
+            refused("service.nodeSelector.tier", "1", "a number").replacen(
+                "scenarios/web.yaml",
+                "s.json",
+                1
             )
         );
         // An imported manifest's, at its manifest path (the scenario it renders writes the

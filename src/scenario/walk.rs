@@ -36,8 +36,8 @@ static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
 pub struct Ctx {
     problems: RefCell<Vec<Problem>>,
     base_dir: PathBuf,
-    /// The YAML text the tree was read from, and the fields `--set` replaced since: what
-    /// [`Node::written`] quotes.
+    /// The YAML or JSON text the tree was read from, and the fields `--set` replaced
+    /// since: what [`Node::written`] quotes.
     yaml: Option<(String, Vec<Override>)>,
 }
 
@@ -51,8 +51,8 @@ impl Ctx {
         }
     }
 
-    /// The context of a tree read from the YAML `text`, but at the fields `set` (and
-    /// below them), which `--set` replaced.
+    /// The context of a tree read from the YAML or JSON `text`, but at the fields `set`
+    /// (and below them), which `--set` replaced.
     pub fn with_yaml(mut self, text: &str, set: &[Override]) -> Ctx {
         self.yaml = Some((text.to_string(), set.to_vec()));
         self
@@ -108,8 +108,9 @@ impl<'a> Node<'a> {
         self.ctx
     }
 
-    /// The value's text as the user wrote it in the YAML file (`01` where the tree holds
-    /// the number 1), when the tree is the file's own there.
+    /// The value's text as the user wrote it in the YAML or JSON file (`01` where the tree
+    /// holds the number 1, `18446744073709551616` where it holds the float
+    /// `1.8446744073709552e19`), when the tree is the file's own there.
     pub fn written(&self) -> Option<String> {
         let (text, set) = self.ctx.yaml.as_ref()?;
         if set.iter().any(|o| o.covers(&self.path)) {

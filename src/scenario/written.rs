@@ -1,7 +1,10 @@
-//! What the user wrote at a field of a YAML scenario, for messages that must quote it.
+//! What the user wrote at a field of a YAML or JSON scenario, for messages that must quote
+//! it.
 //!
 //! The generic tree keeps values, not their text: `01`, `1` and `1.0` are one number
-//! there. A message that asks the user to quote a value (`tier: "01"`) needs the text, so
+//! there, and a JSON or YAML integer past 2⁶⁴ is the nearest float
+//! (`18446744073709551616` is `1.8446744073709552e19`). JSON is YAML's flow syntax, so
+//! a JSON file is read again the same way. A message that asks the user to quote a value (`tier: "01"`) needs the text, so
 //! the file is read again, on demand, into a tree that keeps only where each value is
 //! written (`serde_saphyr::Spanned`: its byte offset and length in the text), and the value
 //! at a field path is cut out of the text.
@@ -146,5 +149,17 @@ mod tests {
         assert_eq!(at(text, "y").as_deref(), Some("007"));
         assert_eq!(at(text, "cluster.nodes.2"), None);
         assert_eq!(at("a: [1,", "a"), None);
+    }
+
+    #[test]
+    fn a_json_value_is_cut_out_as_written() {
+        // With and without a space after the colon, indented by spaces or tabs.
+        let text = "{\"seed\":18446744073709551616,\n\t\"cluster\": {\"nodes\": [{\"labels\": \
+                    {\"tier\": 1.50}}]}}";
+        assert_eq!(at(text, "seed").as_deref(), Some("18446744073709551616"));
+        assert_eq!(
+            at(text, "cluster.nodes.0.labels.tier").as_deref(),
+            Some("1.50")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! A scenario's `seed` is any whole number a `u64` holds, in the file, with `--set seed=`
 //! and with `--seed`: one past 2⁶⁴ − 1 is refused before any trial runs, naming the file,
-//! the field and the range, and echoed as written, not as the float YAML reads it as.
+//! the field and the range, and echoed as written, not as the float YAML or JSON reads it
+//! as.
 
 use assert_cmd::Command;
 
@@ -12,12 +13,17 @@ fn scenario(seed: &str) -> String {
 /// `run s.yaml args…` in a folder holding `s.yaml` with `seed`: the exit code, stderr,
 /// and whether `out/` was written.
 fn run(seed: &str, args: &[&str]) -> (i32, String, Option<String>) {
+    run_file("s.yaml", &scenario(seed), args)
+}
+
+/// `run FILE args…` in a folder holding `file` with `text`, as [`run`].
+fn run_file(file: &str, text: &str, args: &[&str]) -> (i32, String, Option<String>) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.yaml"), scenario(seed)).unwrap();
+    std::fs::write(dir.path().join(file), text).unwrap();
     let out = Command::cargo_bin("rollout-sim")
         .unwrap()
         .current_dir(dir.path())
-        .args(["run", "s.yaml", "--out", "out"])
+        .args(["run", file, "--out", "out"])
         .args(args)
         .output()
         .unwrap();
@@ -40,6 +46,17 @@ fn a_seed_past_64_bits_is_refused_with_its_range_as_written() {
             (
                 2,
                 format!("error: s.yaml: seed: {range}, got {past}\n").as_str(),
+                None
+            )
+        );
+        // JSON holds it as a float too (`1.8446744073709552e19`), which was echoed.
+        let json = format!(r#"{{"seed": {past}, "trials": 1, "service": {{"replicas": 2}}}}"#);
+        let (code, err, summary) = run_file("s.json", &json, &[]);
+        assert_eq!(
+            (code, err.as_str(), summary),
+            (
+                2,
+                format!("error: s.json: seed: {range}, got {past}\n").as_str(),
                 None
             )
         );
