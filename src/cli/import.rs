@@ -14,7 +14,9 @@
 //! Every problem is told in one run, whatever the others: each file's (unreadable, not
 //! YAML, its scenarios' mapping and load-back problems) in the order the files were
 //! given, then the command's own (two scenarios of one name, `--name`, `--out`), so a
-//! folder of manifests is fixed in one round rather than one file a run.
+//! folder of manifests is fixed in one round rather than one file a run. A problem of an
+//! analysis template (or Deployment) that several Rollouts or Canaries name is told once,
+//! with the first of them ([`import::TellOnce`]).
 
 mod files;
 
@@ -233,6 +235,8 @@ fn choose<'p>(
     notes: &mut Vec<String>,
 ) -> Option<Vec<Chosen<'p>>> {
     let mut unread = false;
+    // An analysis template two Rollouts name is told with the first one only.
+    let mut once = import::TellOnce::default();
     let mut seen: Vec<(String, String)> = Vec::new();
     let mut chosen = Vec::new();
     let mut files = files.into_iter().enumerate();
@@ -265,7 +269,7 @@ fn choose<'p>(
             if args.name.as_ref().is_some_and(|n| *n != candidate.name) {
                 continue;
             }
-            if let Err(e) = &candidate.outcome {
+            if let Some(e) = once.error(&candidate) {
                 problems.push(e.to_string());
                 let what = format!("{shown} ({})", candidate.what);
                 notes.extend(
@@ -311,10 +315,15 @@ fn same_names(chosen: &[Chosen]) -> Vec<String> {
             let first = chosen[..i]
                 .iter()
                 .find(|d| d.file != c.file && d.candidate.name == *name && !name.is_empty())?;
+            // Two objects of one name in different namespaces are named with them.
+            let (a, b) = (&first.candidate, &c.candidate);
             Some(format!(
-                "two scenarios are named `{name}` ({} and {}): import the files one at a time",
-                first.label(),
-                c.label()
+                "two scenarios are named `{name}` ({} ({}) and {} ({})): import the files one \
+                 at a time",
+                first.path.display(),
+                a.told_apart(b),
+                c.path.display(),
+                b.told_apart(a)
             ))
         })
         .collect()

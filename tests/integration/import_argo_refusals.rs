@@ -319,8 +319,8 @@ fn odd_rollouts_are_errors_never_panics() {
 
 #[test]
 fn two_analysis_templates_of_the_name_a_rollout_gives_are_refused_not_guessed_between() {
-    // Which of two templates of one name a cluster would hold depends on the order they
-    // were applied in and on namespaces; the import took the first without a word.
+    // Which of two templates of one name in one namespace a cluster would hold depends on
+    // the order they were applied in; the import took the first without a word.
     let text = canary(
         "analysis: {templates: [{templateName: t}]}\nsteps:\n- setWeight: 50\n",
         &format!(
@@ -333,8 +333,9 @@ fn two_analysis_templates_of_the_name_a_rollout_gives_are_refused_not_guessed_be
         import_error(&text),
         [
             "spec.strategy.canary.analysis.templates.0.templateName: the files given hold 2 \
-          AnalysisTemplates named `t` (m.yaml (2)): the import reads one, and does not tell \
-          namespaces apart; give only the one meant"
+          AnalysisTemplates named `t` in namespace default (m.yaml (2)): which of them a \
+          cluster would hold depends on the order they are applied in (the last wins); give \
+          only the one meant"
         ]
     );
 }

@@ -373,16 +373,54 @@ fn a_metric_template_is_skipped_saying_its_metric_is_refused_or_left_out() {
              the imported scenario, or import with --drop-unknown-metrics to leave it out\n"
         )
     );
-    // A misspelt field of that metric: refused, dropped or not.
+    // A misspelt field of that metric: refused, dropped or not, and told with what
+    // becomes of the metric in the same run, as the Argo import tells an analysis metric's
+    // (`unmeasured`): the misspelling alone was told, and the refusal of the custom metric
+    // only once it was fixed.
     let m = m.replace("templateRef:", "intervall: 1m, templateRef:");
     write(dir.path(), &[("m.yaml", m.as_bytes())]);
     let typo = format!(
-        "{skipped}error: {at}.intervall: unknown field `intervall`; did you mean `interval`? \
-         (the Canary CRD of Flagger v1.44 has no such field: `kubectl apply` refuses it, \
-         \"strict decoding error: unknown field\")\n"
+        "{at}.intervall: unknown field `intervall`; did you mean `interval`? (the Canary CRD \
+         of Flagger v1.44 has no such field: `kubectl apply` refuses it, \"strict decoding \
+         error: unknown field\")\n"
     );
-    for option in [&["--drop-unknown-metrics"][..], &[]] {
-        let args = [option, &["m.yaml", "mt.yaml"]].concat();
-        assert_eq!(refused_in(dir.path(), &args), typo);
+    assert_eq!(
+        refused_in(dir.path(), &["--drop-unknown-metrics", "m.yaml", "mt.yaml"]),
+        format!(
+            "{}not simulated: {at}: {custom}: metric `error-rate` left out\n{}error: {typo}",
+            &skipped[..skipped.find("skipped: mt.yaml").unwrap()],
+            &skipped[skipped.find("skipped: mt.yaml").unwrap()..]
+        )
+    );
+    assert_eq!(
+        refused_in(dir.path(), &["m.yaml", "mt.yaml"]),
+        format!(
+            "{skipped}error: {at}.templateRef: {custom}: replace it with a built-in check in \
+             the imported scenario, or import with --drop-unknown-metrics to leave it out\n\
+             {typo}"
+        )
+    );
+}
+
+/// A misspelt field of a built-in check is refused, and the check's other fields are
+/// still checked in the same run (the metric mapped without the misspelt key, as the API
+/// server prunes it): only the misspelling was told.
+#[test]
+fn a_misspelt_field_of_a_builtin_check_is_told_with_its_other_problems() {
+    let metric = "{name: request-success-rate, thresholdRange: {min: 99, mxa: 3}, \
+                  intervall: 1m, interval: 10x}";
+    let m = canary(&format!(
+        "analysis:\n  interval: 1m\n  threshold: 5\n  stepWeight: 10\n  metrics:\n  \
+         - {metric}\n"
+    ));
+    let err = refused(&m, &[]);
+    let at = "m.yaml (Flagger Canary web): spec.analysis.metrics.0";
+    for line in [
+        format!("{at}.thresholdRange.mxa: unknown field `mxa`"),
+        format!("{at}.intervall: unknown field `intervall`; did you mean `interval`?"),
+        format!("{at}.interval: must match the CRD's pattern `^[0-9]+(m|s)`"),
+    ] {
+        assert_eq!(err.matches(&line).count(), 1, "{line}\n{err}");
     }
+    assert!(!err.contains("more problem"), "{err}");
 }

@@ -482,15 +482,15 @@ fn two_deployments_of_the_referenced_name_are_refused_not_guessed_between() {
     assert!(
         err.contains(
             "error: r.yaml (Argo Rollout web): spec.workloadRef.name: workloadRef names \
-             Deployment `web` (apps/v1), and the files given hold 2 of that name (a.yaml, \
-             b.yaml): the import reads one, and does not tell namespaces apart; give only \
-             the one meant"
+             Deployment `web` (apps/v1), and the files given hold 2 of that name in namespace \
+             default (a.yaml, b.yaml): which of them a cluster would hold depends on the \
+             order they are applied in (the last wins); give only the one meant"
         ),
         "{err}"
     );
     let err = refused(dir.path(), &["c.yaml", "both.yaml"]);
     assert!(
-        err.contains("spec.targetRef.name: targetRef names Deployment `web` (apps/v1), and the files given hold 2 of that name (both.yaml (2))"),
+        err.contains("spec.targetRef.name: targetRef names Deployment `web` (apps/v1), and the files given hold 2 of that name in namespace default (both.yaml (2))"),
         "{err}"
     );
     // One of them: taken.

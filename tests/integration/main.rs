@@ -22,6 +22,8 @@ mod import_fields;
 mod import_files;
 mod import_flagger;
 mod import_folders;
+mod import_namespaces;
+mod import_once;
 mod import_references;
 mod import_set;
 mod input_errors;

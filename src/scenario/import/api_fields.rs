@@ -85,6 +85,25 @@ impl Api {
             .unwrap_or(Opaque)
     }
 
+    /// `v` without the keys this type (or a type below it) does not have, as the API
+    /// server prunes them from a custom resource: a value whose misspelt keys are refused
+    /// ([`super::draft::Draft::known_names`]) is mapped without them, so the scenario's
+    /// parser checks the rest and does not tell the misspelling again.
+    pub fn pruned(self, v: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match (self, v) {
+            (Struct(_), Value::Object(m)) => Value::Object(
+                m.iter()
+                    .filter_map(|(k, c)| Some((k.clone(), self.child(k)?.pruned(c))))
+                    .collect(),
+            ),
+            (ListOf(item), Value::Array(items)) => {
+                Value::Array(items.iter().map(|c| item.pruned(c)).collect())
+            }
+            _ => v.clone(),
+        }
+    }
+
     /// The field names of a struct (none for the other kinds).
     pub fn names(self) -> Vec<&'static str> {
         match self {

@@ -468,6 +468,7 @@ mod tests {
             lib: &lib,
             opts: &opts,
             file: "m.yaml",
+            namespace: "default",
         };
         let mut d = Draft::default();
         rollout(&Src::root(&docs[0]), "web", &ctx, &mut d);

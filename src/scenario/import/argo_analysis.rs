@@ -37,10 +37,11 @@ use super::argo_fields::{
 };
 use super::context::Context;
 use super::draft::{Draft, Src};
-use super::library::Library;
+use super::library::{Library, Namespace};
 use super::query;
 use super::reference;
 use super::render::compact;
+use super::unmeasured::Unmeasured;
 use serde_json::{Map, Value, json};
 
 /// The kinds of a metric's provider that take a `query` string in PromQL.
@@ -83,24 +84,31 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             continue;
         }
         let cluster = r.get("clusterScope").and_then(|c| c.value.as_bool()) == Some(true);
-        let (kind, schema) = if cluster {
-            ("ClusterAnalysisTemplate", CLUSTER_ANALYSIS_TEMPLATE)
+        // An AnalysisTemplate is looked up in the Rollout's namespace, a cluster-scoped
+        // ClusterAnalysisTemplate by its name alone (`rollout/controller.go`,
+        // `getReferencedAnalysisTemplatesFromRef`).
+        let (kind, schema, ns) = if cluster {
+            (
+                "ClusterAnalysisTemplate",
+                CLUSTER_ANALYSIS_TEMPLATE,
+                Namespace::Cluster,
+            )
         } else {
-            ("AnalysisTemplate", ANALYSIS_TEMPLATE)
+            ("AnalysisTemplate", ANALYSIS_TEMPLATE, ctx.own_namespace())
         };
         let Some(name) = r.get("templateName") else {
             d.error(&r, "expected `templateName: NAME`");
             continue;
         };
-        let found = match name.str().map(|n| ctx.lib.find(kind, n)) {
+        let found = match name.str().map(|n| ctx.lib.find(kind, n, ns)) {
             Some(Err(files)) => {
                 d.error(
                     &name,
                     format!(
-                        "the files given hold {} {kind}s named `{}` {}",
+                        "the files given hold {} {kind}s named `{}`{}",
                         files.len(),
                         name.str().unwrap_or("?"),
-                        Library::several(&files)
+                        Library::several(&files, ns)
                     ),
                 );
                 continue;
@@ -109,12 +117,12 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             None => None,
         };
         let Some(found) = found else {
+            let named = name.str().unwrap_or("?");
             d.error(
                 &name,
                 format!(
-                    "{kind} `{}` is not in the files given{}: {}",
-                    name.str().unwrap_or("?"),
-                    ctx.lib.unread_note(),
+                    "{kind} `{named}` is not in the files given{}: {}",
+                    ctx.lib.not_found(kind, None, named, ns),
                     ctx.how_to_give("TEMPLATES.yaml")
                 ),
             );
@@ -122,7 +130,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         };
         // Its fields are told under `KIND NAME`, and `KIND NAME (FILE)` from another file
         // than the Rollout's, as a workloadRef Deployment's are.
-        let root = reference::root(kind, name.str().unwrap_or(""), found, ctx).path;
+        let root = reference::root(kind, name.str().unwrap_or(""), found, &name, ctx, d).path;
         let mut doc = found.doc.clone();
         let defaults = template_defaults(&doc);
         substitute(&mut doc, &args, &defaults);
@@ -399,28 +407,26 @@ fn read_provider<'a>(
         || format!("a `{kind}` provider"),
         |q| format!("the {kind} query `{}`", compact(&json!(q))),
     );
-    let what = format!(
+    let why = format!(
         "{shown} has no shape the simulator can measure (it recognises PromQL success- and \
          error-rate ratios over 5xx codes and histogram_quantile 0.5/0.95/0.99 latencies; \
          see docs/import.md)"
     );
-    if opts.drop_unknown_metrics {
-        // The whole metric is left out: one line, not one per field. A misspelt field of
-        // it (`intervall`) is refused all the same, as it is without the option (where
-        // `Draft::finish` finds it unread): a typo, not a metric the simulator cannot
-        // measure. Its provider's keys were checked above.
-        d.known_names(m, schema.at(METRIC));
-        d.unsupported(m, &format!("{what}: metric `{name}` left out"));
-        return Provider::LeftOut;
+    // The whole metric is left out: one line, not one per field. Its provider's keys were
+    // checked above, its other keys are checked there.
+    let unmeasured = Unmeasured {
+        metric: m,
+        name,
+        schema: schema.at(METRIC),
+        at: p,
+        why,
+        instead: "write the metric with a `rollout-sim` provider in the imported scenario",
+    };
+    if unmeasured.refuse_or_leave_out(opts, d) {
+        Provider::LeftOut
+    } else {
+        Provider::Refused
     }
-    d.error(
-        p,
-        format!(
-            "{what}: write the metric with a `rollout-sim` provider in the imported \
-             scenario, or import with --drop-unknown-metrics to leave it out"
-        ),
-    );
-    Provider::Refused
 }
 
 /// The kind of the provider `p` (its first key) and its `query`, if it has one.

@@ -1,11 +1,14 @@
 //! What mapping an object needs beside its draft, shared by the Rollout, analysis and
 //! Canary mappers: the documents of every file given (a Rollout's templates and
 //! `workloadRef`, a Canary's `targetRef`), the import's options, and the file being
-//! mapped, for messages that tell how to give what is missing.
+//! mapped, for messages that tell how to give what is missing, and the namespace of the
+//! object being mapped, where its references are looked up ([`super::library`]).
 
+use super::library::Namespace;
 use super::{Library, Options};
 
 /// What a mapper needs beside the draft.
+#[derive(Clone, Copy)]
 pub struct Context<'l, 'a> {
     /// The documents of the files given.
     pub lib: &'l Library<'a>,
@@ -13,9 +16,16 @@ pub struct Context<'l, 'a> {
     pub opts: &'l Options,
     /// The file of the object being mapped, as messages name it.
     pub file: &'l str,
+    /// The namespace of the object being mapped ([`super::library::namespace_of`]).
+    pub namespace: &'l str,
 }
 
 impl Context<'_, '_> {
+    /// Where a reference of the object being mapped to a namespaced kind looks.
+    pub fn own_namespace(&self) -> Namespace<'_> {
+        Namespace::In(self.namespace)
+    }
+
     /// How to give a document found in none of the files given (`missing`, a placeholder
     /// for its file: `DEPLOYMENT.yaml`), as the command can: `import` takes several files,
     /// but a command given a manifest as its scenario (`run`, `check`, …) reads that one

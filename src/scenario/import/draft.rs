@@ -109,6 +109,24 @@ pub struct Draft {
     pub unsupported: Vec<Problem>,
     /// Manifest values that are invalid.
     pub errors: Vec<Problem>,
+    /// The objects of the files given this one refers to, whose problems are told at
+    /// paths under their own root.
+    pub referred: Vec<Referred>,
+}
+
+/// An object another refers to (an analysis template, a `workloadRef` or `targetRef`
+/// Deployment): its problems are its own, however many objects refer to it, so an import
+/// tells each once ([`super::TellOnce`]).
+#[derive(Debug, Clone)]
+pub struct Referred {
+    /// The path its fields' problems begin with: `AnalysisTemplate rate (t.yaml)`.
+    pub root: String,
+    /// Which document of the files given it is ([`super::library::Object::id`]).
+    pub id: usize,
+    /// It in messages, its file named: `AnalysisTemplate rate (t.yaml)`.
+    pub shown: String,
+    /// The first manifest path that names it.
+    pub at: String,
 }
 
 /// A manifest node's API type, or, for a key its object's type lacks, that type and the
@@ -206,6 +224,17 @@ impl Draft {
     /// `from`'s fields are read one by one.
     pub fn trace(&mut self, to: &str, from: &Src) {
         self.origins.push((to.to_string(), from.path.clone()));
+    }
+
+    /// Notes that the object `r` is referred to (once, whatever the number of references).
+    pub fn refer(&mut self, r: Referred) {
+        if !self
+            .referred
+            .iter()
+            .any(|o| o.id == r.id && o.root == r.root)
+        {
+            self.referred.push(r);
+        }
     }
 
     /// Sets `to` to a value the manifest cannot give, with a comment saying so.

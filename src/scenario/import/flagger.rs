@@ -24,7 +24,8 @@
 //! `revisionHistoryLimit` (Flagger copies them to the primary; the scenario's
 //! Deployments use Kubernetes' defaults). A metric of another name, or with a `query` or
 //! `templateRef`, is refused as an Argo metric of no known shape is, or left out with
-//! [`super::Options::drop_unknown_metrics`]; the metrics of a blue/green (`iterations`)
+//! [`super::Options::drop_unknown_metrics`] ([`super::unmeasured`], shared with the Argo
+//! import, so a misspelt field of such a metric is refused with it); the metrics of a blue/green (`iterations`)
 //! are left out, as no request reaches its canary without a load tester. A key the CRD
 //! lacks is refused with a "did you mean" ([`super::flagger_fields`]).
 
@@ -34,6 +35,7 @@ use super::draft::{Draft, Src};
 use super::flagger_fields::{CANARY, METRIC, WEBHOOK};
 use super::reference;
 use super::render::compact;
+use super::unmeasured::Unmeasured;
 use super::{kubernetes, pod};
 use serde_json::{Map, Value};
 
@@ -334,12 +336,6 @@ fn metrics(list: &Src, blue_green: bool, to: &str, ctx: &Context, d: &mut Draft)
     }
     let mut out = Vec::new();
     for m in list.items() {
-        // Checked before a custom metric is refused or left out (--drop-unknown-metrics):
-        // a misspelt field is a typo either way.
-        if !d.known_names(&m, schema) {
-            d.read(&m);
-            continue;
-        }
         let at = format!("{to}.metrics.{}", out.len());
         if let Some(v) = metric(&m, &at, ctx, d) {
             d.trace(&at, &m);
@@ -375,27 +371,35 @@ fn metric(m: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
             ),
         )),
     };
+    let schema = CANARY.at(METRIC);
     if let Some((at, why)) = why {
-        if ctx.opts.drop_unknown_metrics {
-            d.unsupported(m, &format!("{why}: metric `{named}` left out"));
-        } else {
+        // Refused or left out as an Argo metric of no known shape is, its misspelt
+        // fields refused with it in the same run.
+        let unmeasured = Unmeasured {
+            metric: m,
+            name: named,
+            schema,
+            at: &at,
+            why,
+            instead: "replace it with a built-in check in the imported scenario",
+        };
+        if !unmeasured.refuse_or_leave_out(ctx.opts, d) {
             d.read(m);
-            d.error(
-                &at,
-                format!(
-                    "{why}: replace it with a built-in check in the imported scenario, or \
-                     import with --drop-unknown-metrics to leave it out"
-                ),
-            );
         }
         return None;
     }
+    // A misspelt field is refused, and the rest of the metric mapped without it, as the
+    // API server prunes it: the scenario's parser checks the other values in the same run.
+    d.known_names(m, schema);
     let mut out = Map::new();
     for (key, v) in m.entries() {
+        let Some(ty) = METRIC.child(key) else {
+            continue;
+        };
         // Scalars and the range: the scenario's parser checks their values.
         d.read(&v);
         d.trace(&format!("{to}.{key}"), &v);
-        out.insert(key.to_string(), v.value.clone());
+        out.insert(key.to_string(), ty.pruned(v.value));
     }
     Some(Value::Object(out))
 }
@@ -415,6 +419,7 @@ mod tests {
             lib: &lib,
             opts,
             file: "m.yaml",
+            namespace: "default",
         };
         let mut d = Draft::default();
         let root = Src::root(&docs[0]);

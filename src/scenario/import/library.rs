@@ -11,8 +11,44 @@
 //! Deployment is found by its kind, `apiVersion` and name ([`Library::find_object`]), and
 //! one of the same name under another `apiVersion` is not taken but told
 //! ([`Library::not_found`]).
+//!
+//! Upstream looks a referenced object up in the namespace of the object referring to it:
+//! a Rollout's `AnalysisTemplate`s (`rollout/controller.go`,
+//! `getReferencedAnalysisTemplatesFromRef`: `AnalysisTemplates(c.rollout.Namespace)`) and
+//! its `workloadRef` (`rollout/templateref.go`, `Resolve`: the lister's
+//! `rollout.Namespace/name`), a Canary's target (`pkg/canary/deployment_controller.go`:
+//! `Deployments(cd.Namespace)`); a `ClusterAnalysisTemplate` has no namespace
+//! (`clusterAnalysisTemplateLister.Get`). So the library tells namespaces apart
+//! ([`Namespace`]): a reference finds an object of its own namespace only, and names what
+//! it found in others when it finds none there.
 
 use serde_json::Value;
+
+/// The namespace `kubectl apply` puts an object without `metadata.namespace` in: the
+/// context's, which is `default` unless the kubeconfig names another (kubernetes/client-go
+/// `tools/clientcmd/client_config.go`, `DirectClientConfig.Namespace`). The import has no
+/// kubeconfig, so it takes `default`, as a context without a namespace does.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Where a reference looks: the namespace of the object referring (the import reads
+/// every object of the files given as applied together, [`DEFAULT_NAMESPACE`] for one
+/// without `metadata.namespace`), or any, for a cluster-scoped kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace<'n> {
+    /// Objects of this namespace only.
+    In(&'n str),
+    /// A cluster-scoped kind (`ClusterAnalysisTemplate`): its objects have none.
+    Cluster,
+}
+
+/// The namespace `doc` is applied to: its `metadata.namespace`, else
+/// [`DEFAULT_NAMESPACE`].
+pub fn namespace_of(doc: &Value) -> &str {
+    doc.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|ns| !ns.is_empty())
+        .unwrap_or(DEFAULT_NAMESPACE)
+}
 
 /// One named Kubernetes object of the files given.
 #[derive(Debug)]
@@ -21,6 +57,8 @@ struct Entry<'a> {
     /// Its `apiVersion` (empty when it has none).
     api: &'a str,
     name: &'a str,
+    /// Its namespace ([`namespace_of`]).
+    namespace: &'a str,
     /// The file it is in, as messages name it.
     file: &'a str,
     doc: &'a Value,
@@ -33,6 +71,13 @@ pub struct Object<'a> {
     pub doc: &'a Value,
     /// The file it is in, as messages name it.
     pub file: &'a str,
+    /// Its namespace ([`namespace_of`]).
+    pub namespace: &'a str,
+    /// Which document of the files given it is: the same object whoever refers to it.
+    pub id: usize,
+    /// Whether another object of its kind and name is in another namespace: messages
+    /// about it then name its namespace.
+    pub shares_name: bool,
 }
 
 /// The named documents of every file given, and the files that could not be read.
@@ -55,6 +100,7 @@ impl<'a> Library<'a> {
                 kind,
                 api,
                 name,
+                namespace: namespace_of(doc),
                 file,
                 doc,
             });
@@ -66,49 +112,65 @@ impl<'a> Library<'a> {
         self.unread.push(file);
     }
 
-    /// The object of `kind` named `name`, whatever its `apiVersion` (an analysis
+    /// The object of `kind` named `name` in `ns`, whatever its `apiVersion` (an analysis
     /// template, which a Rollout names without one), with its file; `Err` as
     /// [`Library::find_object`].
-    pub fn find(&self, kind: &str, name: &str) -> Result<Option<Object<'a>>, Vec<&'a str>> {
-        self.unique(|e| e.kind == kind && e.name == name)
+    pub fn find(
+        &self,
+        kind: &str,
+        name: &str,
+        ns: Namespace,
+    ) -> Result<Option<Object<'a>>, Vec<&'a str>> {
+        self.unique(|e| e.kind == kind && e.name == name && in_namespace(e, ns))
     }
 
-    /// The object of `kind` and `api` named `name`, with its file; `Err` with the files of
-    /// each when there are several. One name is one object of a kind in a namespace, and
-    /// which of two the cluster would hold depends on the order they were applied in (the
-    /// last wins) and on namespaces, which the import does not tell apart: a guess would
-    /// simulate what the user may not have meant.
+    /// The object of `kind` and `api` named `name` in `ns`, with its file; `Err` with the
+    /// files of each when there are several. One name is one object of a kind in a
+    /// namespace, and which of two the cluster would hold depends on the order they were
+    /// applied in (the last wins): a guess would simulate what the user may not have
+    /// meant.
     pub fn find_object(
         &self,
         kind: &str,
         api: &str,
         name: &str,
+        ns: Namespace,
     ) -> Result<Option<Object<'a>>, Vec<&'a str>> {
-        self.unique(|e| e.kind == kind && e.api == api && e.name == name)
+        self.unique(|e| e.kind == kind && e.api == api && e.name == name && in_namespace(e, ns))
     }
 
     /// The one document `wanted`, if any; `Err` with the files of each when several are.
     fn unique(&self, wanted: impl Fn(&Entry) -> bool) -> Result<Option<Object<'a>>, Vec<&'a str>> {
-        let mut found = self.docs.iter().filter(|e| wanted(e));
-        let Some(first) = found.next() else {
+        let mut found = self.docs.iter().enumerate().filter(|(_, e)| wanted(e));
+        let Some((id, first)) = found.next() else {
             return Ok(None);
         };
-        let more: Vec<&'a str> = found.map(|e| e.file).collect();
+        let more: Vec<&'a str> = found.map(|(_, e)| e.file).collect();
         if !more.is_empty() {
             return Err(std::iter::once(first.file).chain(more).collect());
         }
+        let shares_name = self.docs.iter().any(|e| {
+            e.kind == first.kind && e.name == first.name && e.namespace != first.namespace
+        });
         Ok(Some(Object {
             doc: first.doc,
             file: first.file,
+            namespace: first.namespace,
+            id,
+            shares_name,
         }))
     }
 
-    /// The end of a message about several documents of one name (an `Err` of
+    /// The end of a message about several documents of one name in `ns` (an `Err` of
     /// [`Library::find_object`]): where they are, and what to do.
-    pub fn several(files: &[&str]) -> String {
+    pub fn several(files: &[&str], ns: Namespace) -> String {
+        let namespace = match ns {
+            Namespace::In(ns) => format!(" in namespace {ns}"),
+            Namespace::Cluster => String::new(),
+        };
         format!(
-            "({}): the import reads one, and does not tell namespaces apart; give only the \
-             one meant",
+            "{namespace} ({}): which of them a cluster would hold depends on the order they \
+             are applied in (the last wins); give only the one meant",
             Self::places(files)
         )
     }
@@ -136,16 +198,20 @@ impl<'a> Library<'a> {
         each.join(", ")
     }
 
-    /// Why an object of `kind` and `api` named `name` is not found, for a message that
-    /// begins "… which is not in the files given": the objects of that kind and name
-    /// under another `apiVersion` (` (found: Deployment \`web\` of apiVersion
-    /// extensions/v1beta1 in d.yaml, not apps/v1)`), and the files that could not be
-    /// read, which may hold it.
-    pub fn not_found(&self, kind: &str, api: &str, name: &str) -> String {
+    /// Why an object of `kind` and `api` (any, when `None`) named `name` is not found in
+    /// `ns`, for a message that begins "… which is not in the files given": the objects of
+    /// that kind and name under another `apiVersion` (` (found Deployment \`web\` of
+    /// apiVersion extensions/v1beta1 in d.yaml, not apps/v1)`) or in another namespace
+    /// (` in namespace a (found it in namespace b, in t.yaml; …)`), and the files
+    /// that could not be read, which may hold it.
+    pub fn not_found(&self, kind: &str, api: Option<&str>, name: &str, ns: Namespace) -> String {
+        let same = |e: &&Entry| e.kind == kind && e.name == name;
         let others: Vec<String> = self
             .docs
             .iter()
-            .filter(|e| e.kind == kind && e.name == name && e.api != api)
+            .filter(same)
+            .filter(|e| in_namespace(e, ns))
+            .filter(|e| api.is_some_and(|api| e.api != api))
             .map(|e| {
                 let api = if e.api.is_empty() {
                     "no apiVersion".to_string()
@@ -156,8 +222,27 @@ impl<'a> Library<'a> {
             })
             .collect();
         let mut note = String::new();
-        if !others.is_empty() {
+        if let (false, Some(api)) = (others.is_empty(), api) {
             note = format!(" (found {}, not {api})", others.join("; "));
+        }
+        let elsewhere: Vec<String> = self
+            .docs
+            .iter()
+            .filter(same)
+            .filter(|e| !in_namespace(e, ns))
+            .map(|e| format!("in namespace {}, in {}", e.namespace, e.file))
+            .collect();
+        if let (false, Namespace::In(ns)) = (elsewhere.is_empty(), ns) {
+            let default = if ns == DEFAULT_NAMESPACE {
+                ", where `kubectl apply` puts an object without `metadata.namespace`"
+            } else {
+                ""
+            };
+            note = format!(
+                " in namespace {ns}{default}{note} (found it {}; upstream looks it up in \
+                 the namespace of the object naming it)",
+                elsewhere.join("; ")
+            );
         }
         note + &self.unread_note()
     }
@@ -173,5 +258,13 @@ impl<'a> Library<'a> {
             " ({} could not be read, and may hold it)",
             self.unread.join(", ")
         )
+    }
+}
+
+/// Whether `e` is looked up by a reference into `ns`.
+fn in_namespace(e: &Entry, ns: Namespace) -> bool {
+    match ns {
+        Namespace::In(ns) => e.namespace == ns,
+        Namespace::Cluster => true,
     }
 }

@@ -9,14 +9,18 @@
 //! `services:` is a compose file: each service becomes a scenario. The mapped fields are
 //! listed in [`kubernetes`], [`argo`], [`flagger`] and [`compose`]; what a manifest cannot say
 //! comes from [`defaults`], marked as such; every field neither mapped nor read is
-//! reported with its path ([`Draft::finish`]).
+//! reported with its path ([`draft::Draft::finish`]).
 //!
 //! Each imported scenario is rendered as commented YAML and loaded back with the scenario
 //! loader, so an import that succeeds is a scenario `run` accepts unchanged, and a value the
 //! loader refuses is reported at its manifest path. It is loaded back even when mapping
 //! found problems, so both stages report in one run ([`load_back`]). Every file given is
 //! imported whatever the others' problems, one result a file ([`import_files`]), so a
-//! folder of manifests is told all its problems in one run too.
+//! folder of manifests is told all its problems in one run too; a problem of an object
+//! several others refer to is told once ([`once`]).
+//!
+//! References are resolved within the namespace of the object that makes them, as Argo
+//! Rollouts and Flagger resolve them ([`library`]).
 
 mod affinity;
 mod api_fields;
@@ -33,6 +37,8 @@ mod flagger_fields;
 mod kubernetes;
 mod library;
 mod load_back;
+mod once;
+mod one;
 mod pod;
 mod query;
 mod reference;
@@ -40,18 +46,22 @@ mod render;
 mod selector;
 mod spread;
 mod units;
+mod unmeasured;
 
 pub use defaults::resize_pool;
 pub use library::Library;
+pub use once::TellOnce;
 
 use super::error::{Problem, ScenarioError};
-use super::load::{self, Format};
+use super::load::Format;
 use super::overrides::Override;
 use api_fields::Schema;
 use context::Context;
 use defaults::Controller;
 use documents::{DocKind, Place, doc_kind, documents, places, unreadable};
-use draft::{Draft, Src};
+use draft::Referred;
+use library::namespace_of;
+use one::{One, import_one};
 use serde_json::Value;
 use std::io::Write;
 
@@ -68,26 +78,39 @@ pub struct Candidate {
     /// simulated (on success they are the scenario's [`Imported::unsupported`]). Told with
     /// its problems, which may follow from what was left out.
     pub left_out: Vec<Problem>,
+    /// The namespace of a Kubernetes object (`None` for a compose service), for messages
+    /// about two of one name.
+    pub namespace: Option<String>,
+    /// The objects it refers to, whose problems [`TellOnce`] tells once.
+    referred: Vec<Referred>,
 }
 
 impl Candidate {
     /// A candidate of the `outcome` of an import that left out the fields `unsupported`.
-    fn new(
-        name: String,
-        what: String,
-        outcome: Result<Imported, ScenarioError>,
-        unsupported: Vec<Problem>,
-    ) -> Candidate {
-        let left_out = if outcome.is_ok() {
+    fn new(name: String, what: String, one: One, namespace: Option<&str>) -> Candidate {
+        let left_out = if one.outcome.is_ok() {
             Vec::new()
         } else {
-            unsupported
+            one.unsupported
         };
         Candidate {
             name,
             what,
-            outcome,
+            outcome: one.outcome,
             left_out,
+            namespace: namespace.map(str::to_string),
+            referred: one.referred,
+        }
+    }
+
+    /// What it is (`Deployment web`), with its namespace when `other`, of the same name,
+    /// is a Kubernetes object in another one (`Deployment web in namespace a`).
+    pub fn told_apart(&self, other: &Candidate) -> String {
+        match (&self.namespace, &other.namespace) {
+            (Some(ns), Some(theirs)) if ns != theirs => {
+                format!("{} in namespace {ns}", self.what)
+            }
+            _ => self.what.clone(),
         }
     }
 
@@ -287,6 +310,7 @@ pub fn import_files(
                     lib: &lib,
                     opts,
                     file: input.origin,
+                    namespace: library::DEFAULT_NAMESPACE,
                 };
                 Ok(import_docs(docs, &places, &ctx, &templates_of))
             }
@@ -324,8 +348,8 @@ pub fn import_files(
 }
 
 /// A Deployment imported as part of another object, not as a scenario of its own: its
-/// name, and what reads it.
-type ReadThere<'a> = (&'a str, &'static str);
+/// name and namespace, and what reads it.
+type ReadThere<'a> = ((&'a str, &'a str), &'static str);
 
 /// The Deployment `doc` reads as part of itself: a Rollout's `workloadRef`, a Canary's
 /// `targetRef`.
@@ -360,7 +384,11 @@ fn import_docs(
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let read_by = templates_of.iter().find(|(n, _)| *n == name);
+        // A Deployment of another namespace than the Rollout's or Canary's is not theirs.
+        let namespace = namespace_of(doc);
+        let read_by = templates_of.iter().find(|(n, _)| *n == (name, namespace));
+        let ctx = Context { namespace, ..*ctx };
+        let ctx = &ctx;
         match doc_kind(doc) {
             DocKind::Kubernetes {
                 kind: "Deployment",
@@ -377,14 +405,14 @@ fn import_docs(
                 || (kind == "Canary" && api == CANARY_API) =>
             {
                 let what = object(kind, name);
-                let (outcome, unsupported) = if name.is_empty() {
+                let one = if name.is_empty() {
                     let refused = error(
                         origin,
                         &what,
                         "metadata.name",
                         &format!("a {kind} needs a name"),
                     );
-                    (Err(refused), Vec::new())
+                    One::refused(refused)
                 } else {
                     import_one(doc, origin, &what, ctx.opts, |src, d| {
                         let schema = match kind {
@@ -405,7 +433,7 @@ fn import_docs(
                         defaults::fill(d, Controller::Kubernetes);
                     })
                 };
-                let candidate = Candidate::new(name.to_string(), what, outcome, unsupported);
+                let candidate = Candidate::new(name.to_string(), what, one, Some(namespace));
                 found.candidates.push(candidate);
             }
             DocKind::Kubernetes { kind, api } => {
@@ -446,13 +474,12 @@ fn import_docs(
                 }
                 for name in services {
                     let what = format!("compose service {name}");
-                    let (outcome, unsupported) =
-                        import_one(doc, origin, &what, ctx.opts, |src, d| {
-                            compose::service(src, &name, d);
-                            d.finish(src, compose::is_extension, Schema::UNCHECKED);
-                            defaults::fill(d, Controller::Swarm);
-                        });
-                    let candidate = Candidate::new(name, what, outcome, unsupported);
+                    let one = import_one(doc, origin, &what, ctx.opts, |src, d| {
+                        compose::service(src, &name, d);
+                        d.finish(src, compose::is_extension, Schema::UNCHECKED);
+                        defaults::fill(d, Controller::Swarm);
+                    });
+                    let candidate = Candidate::new(name, what, one, None);
                     found.candidates.push(candidate);
                 }
             }
@@ -468,27 +495,34 @@ fn import_docs(
 
 /// Two scenarios of one file with one name: a scenario is picked (`--name`) and written
 /// (`--out DIR`, `NAME.yaml`) by its name, so the second is refused, naming the file and
-/// both documents ([`Place`]). Across files the `import` command says so itself.
+/// both documents ([`Place`]), and their namespaces when they differ (two objects
+/// upstream, which the scenarios' names cannot tell apart). Across files the `import`
+/// command says so itself.
 fn refuse_same_names(found: &mut Found, doc_of: &[Place], origin: &str) {
     for k in 1..found.candidates.len() {
         let name = found.candidates[k].name.clone();
         let Some(j) = (0..k).find(|&j| found.candidates[j].name == name) else {
             continue;
         };
-        let (first, what) = (&found.candidates[j].what, &found.candidates[k].what);
+        let (a, b) = (&found.candidates[j], &found.candidates[k]);
+        let (first, what) = (a.told_apart(b), b.told_apart(a));
         let path = if what.starts_with("compose service") {
             format!("services.{name}")
         } else {
             "metadata.name".to_string()
         };
+        let advice = if a.namespace == b.namespace {
+            ": rename one, or put them in separate files"
+        } else {
+            ", not its namespace: put them in separate files and import them one at a time"
+        };
         let message = format!(
             "`{name}` names two scenarios of {origin}: {} ({first}) and {} ({what}), \
              counted from 1 as `---` separates them, empty ones included. A scenario is \
-             picked (`--name`) and written (`--out DIR`) by its name: rename one, or put \
-             them in separate files",
+             picked (`--name`) and written (`--out DIR`) by its name{advice}",
             doc_of[j], doc_of[k],
         );
-        let refused = error(origin, what, &path, &message);
+        let refused = error(origin, &b.what, &path, &message);
         found.candidates[k].refuse(refused);
     }
 }
@@ -503,76 +537,4 @@ fn error(origin: &str, what: &str, path: &str, message: &str) -> ScenarioError {
         origin: label(origin, what),
         problems: vec![Problem::new(path, message)],
     }
-}
-
-/// Builds one scenario with `map` (which maps the fields and reports the rest with
-/// [`Draft::finish`]), renders it, and loads it back to validate it; with the fields it
-/// left out as not simulated, which a refusal does not hold.
-fn import_one(
-    doc: &Value,
-    origin: &str,
-    what: &str,
-    opts: &Options,
-    map: impl FnOnce(&Src, &mut Draft),
-) -> (Result<Imported, ScenarioError>, Vec<Problem>) {
-    let root = Src::root(doc);
-    let mut d = Draft::default();
-    map(&root, &mut d);
-    let set = &opts.overrides;
-    let unset = d.set(set);
-    let origin = label(origin, what);
-    let mut header = vec![
-        format!("Imported by `rollout-sim import` from {origin}."),
-        "Fields marked DEFAULT are not in the manifest: measure them, or fit them with".into(),
-        "`rollout-sim calibrate`, before trusting the numbers.".into(),
-    ];
-    if !set.is_empty() {
-        header.push("Set on the command line, over the manifest and the defaults:".into());
-        // One comment line each, whatever line breaks the value holds.
-        header.extend(set.iter().map(|o| {
-            let shown = o.to_string();
-            format!(
-                "  --set {}",
-                shown.split_whitespace().collect::<Vec<_>>().join(" ")
-            )
-        }));
-    }
-    if !d.unsupported.is_empty() {
-        header.push("Not simulated (left out of this scenario):".into());
-        header.extend(d.unsupported.iter().map(|p| format!("  {p}")));
-    }
-    let text = render::render(&d, &header, defaults::footer(&d));
-    // Loaded under a name that cannot be taken for a manifest again; loaded even when
-    // mapping found problems, so the loader's are reported in the same run (`load_back`).
-    let problems = load::rendered_problems(&text, "imported.yaml");
-    let mut back = load_back::at_manifest_paths(&d, problems, set, unset.is_empty());
-    if opts.run_with_overrides {
-        back.retain(|b| b.place == load_back::Place::Manifest);
-    }
-    // A `--set` that could not be applied left the value it was for as the manifest or a
-    // default has it: what the loader says there may only follow, as after a mapping
-    // problem.
-    let mut errors = std::mem::take(&mut d.errors);
-    errors.extend(unset);
-    if !errors.is_empty() {
-        let refused = ScenarioError {
-            origin,
-            problems: load_back::with_mapping_errors(errors, back),
-        };
-        return (Err(refused), d.unsupported);
-    }
-    if !back.is_empty() {
-        let refused = ScenarioError {
-            origin,
-            problems: back.into_iter().map(|b| b.problem).collect(),
-        };
-        return (Err(refused), d.unsupported);
-    }
-    let imported = Imported {
-        origin,
-        text,
-        tree: Value::Object(d.tree),
-        unsupported: d.unsupported,
-    };
-    (Ok(imported), Vec::new())
 }
