@@ -156,6 +156,20 @@ fn a_reference_found_only_in_another_namespace_is_refused_saying_where() {
         ),
         "{err}"
     );
+    // The advice says how to put it in the Rollout's namespace before how to give a file.
+    assert!(
+        err.contains(
+            "if Deployment `web` is applied in namespace b (`kubectl apply -n b` puts an \
+             object without `metadata.namespace` there), write `namespace: b` under its \
+             `metadata` in d.yaml; otherwise give its file too: `rollout-sim import r.yaml \
+             DEPLOYMENT.yaml`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("write `namespace: b` under its `metadata` in t.yaml; otherwise"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -123,7 +123,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
                 format!(
                     "{kind} `{named}` is not in the files given{}: {}",
                     ctx.lib.not_found(kind, None, named, ns),
-                    ctx.how_to_give("TEMPLATES.yaml")
+                    ctx.how_to_find(kind, named, "TEMPLATES.yaml")
                 ),
             );
             continue;

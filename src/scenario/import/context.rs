@@ -42,4 +42,24 @@ impl Context<'_, '_> {
             format!("give its file too: `rollout-sim import {file} {missing}`")
         }
     }
+
+    /// How to give an object of `kind` named `name` that the object being mapped refers
+    /// to in its own namespace and that is in none of the files given there: where files
+    /// hold one of that name in another namespace, most likely an object written without
+    /// `metadata.namespace` for `kubectl apply -n NS`, first how to say where it is
+    /// applied; then [`Context::how_to_give`].
+    pub fn how_to_find(&self, kind: &str, name: &str, missing: &str) -> String {
+        let ns = self.namespace;
+        let files = self.lib.files_elsewhere(kind, name, self.own_namespace());
+        let give = self.how_to_give(missing);
+        if files.is_empty() {
+            return give;
+        }
+        format!(
+            "if {kind} `{name}` is applied in namespace {ns} (`kubectl apply -n {ns}` puts an \
+             object without `metadata.namespace` there), write `namespace: {ns}` under its \
+             `metadata` in {}; otherwise {give}",
+            files.join(", ")
+        )
+    }
 }

@@ -247,6 +247,19 @@ impl<'a> Library<'a> {
         note + &self.unread_note()
     }
 
+    /// The files holding an object of `kind` named `name` outside `ns` (none for a
+    /// cluster-scoped kind), each once, in the order given.
+    pub fn files_elsewhere(&self, kind: &str, name: &str, ns: Namespace) -> Vec<&'a str> {
+        let mut files: Vec<&'a str> = Vec::new();
+        for e in &self.docs {
+            let here = e.kind == kind && e.name == name && !in_namespace(e, ns);
+            if here && !files.contains(&e.file) {
+                files.push(e.file);
+            }
+        }
+        files
+    }
+
     /// What a message about a document found in none of the files adds: the files that
     /// could not be read, which may hold it (` (b.yaml could not be read, and may hold
     /// it)`), or nothing.

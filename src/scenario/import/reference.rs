@@ -106,7 +106,7 @@ pub fn deployment<'a>(
                 "{field} names Deployment `{name}` ({APPS_V1}), which is not in the files \
                  given{}: {}",
                 ctx.lib.not_found("Deployment", Some(APPS_V1), name, ns),
-                ctx.how_to_give("DEPLOYMENT.yaml")
+                ctx.how_to_find("Deployment", name, "DEPLOYMENT.yaml")
             ),
         );
         return None;
