@@ -57,6 +57,9 @@ impl Chart for CdfOverlay {
         let area = frame(root, &self.heading, &legend)?;
         let (lo, hi) = span(self.groups.iter().flat_map(|g| g.values.iter().copied()));
         let lo = if lo >= 0.0 && hi > 0.0 { 0.0 } else { lo };
+        // Past the slowest trial: its variant's last step, up to 100%, would be drawn on
+        // the frame and that line seen to stop short of 100%.
+        let hi = hi + (hi - lo) * RIGHT_PAD;
         let x_axis = TickAxis::new(Scale::Seconds, lo, hi, 9);
         let x_text = x_axis.text();
         let mut chart = ChartBuilder::on(&area)
@@ -96,6 +99,9 @@ impl Chart for CdfOverlay {
         Ok(())
     }
 }
+
+/// Share of the durations' range the axis runs past the slowest trial.
+const RIGHT_PAD: f64 = 0.03;
 
 /// The widest relative difference the axis shows, either way: 100%, a metric doubled (or
 /// gone). A metric whose baseline mean is near 0 (`restarts` at 0.004) can differ by
@@ -330,6 +336,45 @@ mod tests {
         // Nothing past the reach: the axis is the values' own span, as before.
         let near = [row("a", "a", [0.3, 0.2, 0.4])];
         assert_eq!(axis_span(&near), (0.0, 0.4));
+    }
+
+    /// The slowest variant's line is seen to reach 100%: its last step stands inside the
+    /// plot, not on its right edge.
+    #[test]
+    fn every_cdf_reaches_one_inside_the_plot() {
+        let chart = CdfOverlay {
+            heading: heading(),
+            groups: vec![
+                group("A", 0, (0..50).map(|i| 40.0 + f64::from(i)).collect()),
+                group("B", 1, (0..50).map(|i| 45.0 + f64::from(i)).collect()),
+            ],
+        };
+        let (_, svg) = renders(&chart);
+        // B's line, the last polyline of its colour: its last two corners are the step
+        // up to 100% at the slowest trial and the end of the plot.
+        let line = svg
+            .split("<polyline")
+            .filter(|p| p.contains(&format!("stroke=\"{}\"", hex(color(1)))))
+            .last()
+            .expect("B's line");
+        let points: Vec<(f64, f64)> = line
+            .split("points=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .expect("points")
+            .split_whitespace()
+            .filter_map(|xy| xy.split_once(','))
+            .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
+            .collect();
+        let [.., step, end] = points[..] else {
+            panic!("{points:?}")
+        };
+        assert_eq!(step.1, end.1, "both at 100%: {points:?}");
+        assert!(end.0 - step.0 >= 10.0, "{step:?} {end:?}");
+    }
+
+    fn hex(c: RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
     }
 
     /// The dashed line at 0 never runs through a row's text: a small improvement
