@@ -57,6 +57,9 @@ impl Chart for CdfOverlay {
         let area = frame(root, &self.heading, &legend)?;
         let (lo, hi) = span(self.groups.iter().flat_map(|g| g.values.iter().copied()));
         let lo = if lo >= 0.0 && hi > 0.0 { 0.0 } else { lo };
+        // Past the slowest trial: its variant's last step, up to 100%, would be drawn on
+        // the frame and that line seen to stop short of 100%.
+        let hi = hi + (hi - lo) * RIGHT_PAD;
         let x_axis = TickAxis::new(Scale::Seconds, lo, hi, 9);
         let x_text = x_axis.text();
         let mut chart = ChartBuilder::on(&area)
@@ -97,6 +100,9 @@ impl Chart for CdfOverlay {
     }
 }
 
+/// Share of the durations' range the axis runs past the slowest trial.
+const RIGHT_PAD: f64 = 0.03;
+
 /// The widest relative difference the axis shows, either way: 100%, a metric doubled (or
 /// gone). A metric whose baseline mean is near 0 (`restarts` at 0.004) can differ by
 /// thousands of percent; on an axis reaching that far every other metric's dot would sit
@@ -128,6 +134,29 @@ impl PairedDifference {
 /// right, -1 to the left), in pixels from its point.
 fn arrowhead(dir: i32) -> Vec<(i32, i32)> {
     vec![(0, -7), (12 * dir, 0), (0, 7)]
+}
+
+/// Where a row's text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    RightOfBar,
+    LeftOfBar,
+    RightOfZero,
+}
+
+/// The side of a row's text `width` pixels wide, its bar's text anchors at `(left, right)`
+/// (pixels, its gaps included), the zero line at `zero` and the plot's left edge at
+/// `edge`: right of the bar, unless the text would cross the dashed line at 0 (a bar just
+/// left of it: `duration_s` −5%), then left of the bar when it fits there, else right of
+/// the line, where nothing else is drawn on that row.
+fn text_side((left, right): (i32, i32), zero: i32, edge: i32, width: i32) -> Side {
+    if right > zero || right + width < zero {
+        Side::RightOfBar
+    } else if left - width >= edge {
+        Side::LeftOfBar
+    } else {
+        Side::RightOfZero
+    }
 }
 
 impl Chart for PairedDifferences {
@@ -204,13 +233,28 @@ impl Chart for PairedDifferences {
                     c.filled(),
                 )))?;
             }
-            let gap = if fit(h) != h { 16 } else { 8 };
+            let label = r.label((lo, hi));
+            let width = area
+                .estimate_text_size(&label, &text(TICK, BLACK))
+                .map_or(0, |(w, _)| w as i32);
+            let px = |v: f64| chart.backend_coord(&(v, y.clone())).0;
+            let gap = |v: f64| if fit(v) != v { 16 } else { 8 };
+            let (at, dx, side) = match text_side(
+                (px(fit(l)) - gap(l), px(fit(h)) + gap(h)),
+                px(0.0),
+                chart.plotting_area().get_pixel_range().0.start,
+                width,
+            ) {
+                Side::RightOfBar => (fit(h), gap(h), HPos::Left),
+                Side::LeftOfBar => (fit(l), -gap(l), HPos::Right),
+                Side::RightOfZero => (0.0, 8, HPos::Left),
+            };
             chart.draw_series(std::iter::once(
-                EmptyElement::at((fit(h), y))
+                EmptyElement::at((at, y))
                     + Text::new(
-                        r.label((lo, hi)),
-                        (gap, 0),
-                        text(TICK, BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+                        label,
+                        (dx, 0),
+                        text(TICK, BLACK).pos(Pos::new(side, VPos::Center)),
                     ),
             ))?;
         }
@@ -224,7 +268,7 @@ impl Chart for PairedDifferences {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::tests::{heading, renders};
+    use crate::plot::tests::{heading, renders, svg_texts};
 
     fn group(label: &str, c: usize, values: Vec<f64>) -> DurationGroup {
         DurationGroup {
@@ -292,6 +336,103 @@ mod tests {
         // Nothing past the reach: the axis is the values' own span, as before.
         let near = [row("a", "a", [0.3, 0.2, 0.4])];
         assert_eq!(axis_span(&near), (0.0, 0.4));
+    }
+
+    /// The slowest variant's line is seen to reach 100%: its last step stands inside the
+    /// plot, not on its right edge.
+    #[test]
+    fn every_cdf_reaches_one_inside_the_plot() {
+        let chart = CdfOverlay {
+            heading: heading(),
+            groups: vec![
+                group("A", 0, (0..50).map(|i| 40.0 + f64::from(i)).collect()),
+                group("B", 1, (0..50).map(|i| 45.0 + f64::from(i)).collect()),
+            ],
+        };
+        let (_, svg) = renders(&chart);
+        // B's line, the last polyline of its colour: its last two corners are the step
+        // up to 100% at the slowest trial and the end of the plot.
+        let line = svg
+            .split("<polyline")
+            .filter(|p| p.contains(&format!("stroke=\"{}\"", hex(color(1)))))
+            .last()
+            .expect("B's line");
+        let points: Vec<(f64, f64)> = line
+            .split("points=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .expect("points")
+            .split_whitespace()
+            .filter_map(|xy| xy.split_once(','))
+            .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
+            .collect();
+        let [.., step, end] = points[..] else {
+            panic!("{points:?}")
+        };
+        assert_eq!(step.1, end.1, "both at 100%: {points:?}");
+        assert!(end.0 - step.0 >= 10.0, "{step:?} {end:?}");
+    }
+
+    fn hex(c: RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+    }
+
+    /// The dashed line at 0 never runs through a row's text: a small improvement
+    /// (`duration_s` −5%, its interval just left of 0) has its text left of its bar, and
+    /// one with no room there has it right of the line.
+    #[test]
+    fn a_rows_text_stays_clear_of_the_zero_line() {
+        let row = |m: &str, t: &str, r: [f64; 3]| PairedDifference {
+            metric: m.into(),
+            text: t.into(),
+            relative: r,
+        };
+        for rows in [
+            vec![
+                row("duration_s", "-3.4s (better)", [-0.052, -0.058, -0.045]),
+                row("min_ready", "+2 (better)", [0.5, 0.5, 0.5]),
+            ],
+            // The bar reaches from the axis' left end to just short of 0: no room on
+            // either side of it.
+            vec![
+                row("duration_s", "-1.3s (better)", [-0.02, -0.2, -0.01]),
+                row("min_ready", "+2 (better)", [0.5, 0.5, 0.5]),
+            ],
+            // Room left of the bar (another row reaches far left): the text goes there.
+            vec![
+                row("duration_s", "-3.4s (better)", [-0.052, -0.058, -0.045]),
+                row("peak_tasks", "-5 (better)", [-0.6, -0.65, -0.55]),
+            ],
+        ] {
+            let (_, svg) = renders(&PairedDifferences {
+                heading: heading(),
+                rows: rows.clone(),
+            });
+            let texts = svg_texts(&svg);
+            let zero = texts
+                .iter()
+                .find(|t| t.text == "0%")
+                .expect("the 0% tick")
+                .x;
+            for r in &rows {
+                let t = texts.iter().find(|t| t.text == r.text).expect(&r.text);
+                // At most 8 pixels a character at this size, wide as it is at 13 pixels.
+                let wide = 8.0 * t.text.chars().count() as f64;
+                let clear = match t.anchor.as_str() {
+                    "start" => t.x > zero || t.x + wide < zero,
+                    "end" => t.x < zero,
+                    other => panic!("{other}"),
+                };
+                assert!(clear, "{t:?} crosses the line at x = {zero}");
+                if r.relative[1] < -0.5 {
+                    assert_eq!(t.anchor, "start", "right of its bar: {t:?}");
+                }
+            }
+            if rows[1].relative[1] < -0.5 {
+                let t = texts.iter().find(|t| t.text == rows[0].text).unwrap();
+                assert_eq!(t.anchor, "end", "left of its bar: {t:?}");
+            }
+        }
     }
 
     #[test]

@@ -65,14 +65,16 @@ fn x_range(values: &[f64], marks: &[f64]) -> (f64, f64) {
         .filter(|v| v.is_finite())
         .collect();
     let (lo, hi) = span(finite.iter().copied());
-    if finite.is_empty() || lo < 0.0 || hi <= 0.0 {
-        return (lo, hi + (hi - lo) * RIGHT_PAD);
-    }
     let (min, max) = finite
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
+    // The values' own minimum, not the span's padded one: durations all 0 (a run of 0
+    // replicas) span [-1, 1], and would show negative durations.
+    if finite.is_empty() || min < 0.0 {
+        return (lo, hi + (hi - lo) * RIGHT_PAD);
+    }
     if max - min < NARROW * max {
         let half = ((max - min) / 2.0 * 1.3).max(max * 0.05);
         let centre = (min + max) / 2.0;
@@ -277,6 +279,34 @@ impl Chart for DurationDistribution {
 mod tests {
     use super::*;
     use crate::plot::tests::{heading, renders, svg_texts};
+
+    /// Rollouts that all take no time (0 replicas): an axis of durations from 0, never
+    /// through negative ones (it ran from `-1s`).
+    #[test]
+    fn durations_all_zero_are_drawn_on_an_axis_from_zero() {
+        let chart = DurationDistribution {
+            heading: heading(),
+            groups: vec![DurationGroup {
+                label: "completed".into(),
+                color: 0,
+                values: vec![0.0; 50],
+            }],
+            marks: vec![RefLine {
+                label: "p50 completed 0.0s".into(),
+                value: 0.0,
+            }],
+        };
+        let (_, svg) = renders(&chart);
+        let ticks: Vec<String> = svg_texts(&svg)
+            .into_iter()
+            .map(|t| t.text)
+            .filter(|t| t.ends_with('s') || t == "0")
+            .collect();
+        assert!(ticks.contains(&"0".to_string()), "{ticks:?}");
+        assert!(ticks.iter().all(|t| !t.starts_with('-')), "{ticks:?}");
+        // The trials' bar is drawn (its half right of 0).
+        assert!(bars(&svg).iter().any(|(l, r)| r > l), "{svg:.300}");
+    }
 
     /// The histogram's bars in an SVG: `(left, right)` pixels of every rectangle of the
     /// bars' opacity inside the plot (the legend's swatches are right of it).

@@ -191,6 +191,8 @@ pub(crate) struct SvgText {
     /// `font-size` as written (plotters writes the pixel size ÷ 1.24).
     pub size: f64,
     pub fill: String,
+    /// `text-anchor`: where `x` is on the text (`start`, `middle`, `end`).
+    pub anchor: String,
     pub text: String,
 }
 
@@ -211,6 +213,7 @@ pub(crate) fn svg_texts(svg: &str) -> Vec<SvgText> {
                 y: num(tag, "y")?,
                 size: num(tag, "font-size")?,
                 fill: attr(tag, "fill")?,
+                anchor: attr(tag, "text-anchor").unwrap_or_else(|| "start".into()),
                 text: body.trim().to_string(),
             })
         })

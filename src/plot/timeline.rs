@@ -11,7 +11,6 @@ use super::layout::{
 };
 use super::{Chart, PlotError, RefLine, color};
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// One quantity over time across trials.
@@ -112,7 +111,7 @@ pub struct TrafficTimeline {
 }
 
 /// Time (seconds, ticks on clock steps) against a value.
-type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, RangedCoordf64>>;
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, TickAxis>>;
 
 /// Every band's entry, in the order given.
 fn band_legend(series: &[BandSeries]) -> impl Iterator<Item = (String, Swatch)> + '_ {
@@ -225,29 +224,31 @@ fn time_range<'a>(series: impl Iterator<Item = &'a BandSeries>, ends: &[RefLine]
     samples.max(ends * 1.03).max(1.0)
 }
 
-/// A cartesian plot on `area` with labelled axes (time on x).
+/// A cartesian plot on `area` with labelled axes (time on x, `y_axis` on y, ticked and
+/// written as [`TickAxis`] does: exactly, `0.2` never `0.20` or `0.6000000000000001`).
 fn plot_on<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     x_max: f64,
-    (y_lo, y_hi): (f64, f64),
+    y_axis: TickAxis,
     y_desc: &str,
-    y_fmt: &dyn Fn(&f64) -> String,
     x_desc: Option<&str>,
 ) -> Result<Plot<'a, DB>, PlotError> {
     let x_axis = TickAxis::new(Scale::Seconds, 0.0, x_max, 9);
     let x_text = x_axis.text();
     let x_fmt = |x: &f64| x_text.label(*x);
+    let y_text = y_axis.text();
+    let y_fmt = |y: &f64| y_text.label(*y);
     let mut chart = ChartBuilder::on(area)
         .margin_right(16)
         .margin_top(8)
         .x_label_area_size(if x_desc.is_some() { 44 } else { 24 })
         .y_label_area_size(64)
-        .build_cartesian_2d(x_axis, y_lo..y_hi)?;
+        .build_cartesian_2d(x_axis, y_axis)?;
     let mut mesh = chart.configure_mesh();
     mesh.x_labels(9)
         .y_labels(6)
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(y_fmt)
+        .y_label_formatter(&y_fmt)
         .label_style(text(TICK, BLACK))
         .axis_desc_style(text(LABEL, BLACK))
         .light_line_style(WHITE)
@@ -346,12 +347,13 @@ impl Chart for RolloutTimeline {
                 .chain(self.limits.iter().flat_map(|l| l.steps.iter().map(|s| s.1))),
         );
         let y = (y.0, y.1.max(1.0));
+        // Tasks are whole: a step of at least 1 (one replica reads `0, 1`, not `0, 0.2, …`).
+        let whole = (y.1 as usize + 1).min(6);
         let mut chart = plot_on(
             &area,
             x_max,
-            y,
+            TickAxis::new(Scale::Number, y.0, y.1, whole),
             "tasks ready",
-            &|v| format!("{v}"),
             Some("time since the rollout started"),
         )?;
         // Under the bands: a mark must not hide a median that steps at its instant.
@@ -388,7 +390,8 @@ impl Chart for TrafficTimeline {
         let (_, h) = area.dim_in_pixel();
         let (upper, lower) = area.split_vertically(h * 55 / 100);
         let y = from_zero(self.rates.iter().flat_map(|s| s.values()));
-        let mut chart = plot_on(&upper, x_max, y, "requests/s", &|v| compact(*v), None)?;
+        let y_axis = TickAxis::new(Scale::Number, y.0, y.1, 6);
+        let mut chart = plot_on(&upper, x_max, y_axis, "requests/s", None)?;
         draw_actions(&mut chart, &self.actions, x_max, y)?;
         draw_bands(&mut chart, &self.rates, &rates)?;
         draw_vertical(&mut chart, &self.ends, y)?;
@@ -396,9 +399,8 @@ impl Chart for TrafficTimeline {
         let mut chart = plot_on(
             &lower,
             x_max,
-            y,
+            TickAxis::new(Scale::Number, y.0, y.1, 6),
             "latency (ms)",
-            &|v| compact(*v),
             Some("time since the rollout started"),
         )?;
         draw_actions(&mut chart, &self.actions, x_max, y)?;
@@ -411,16 +413,6 @@ impl Chart for TrafficTimeline {
     }
 }
 
-/// An axis number without needless decimals: `250`, `2.5`, `1.2k`.
-pub(super) fn compact(v: f64) -> String {
-    let a = v.abs();
-    if a >= 10_000.0 {
-        format!("{:.0}k", v / 1000.0)
-    } else if a >= 100.0 || v == v.round() {
-        format!("{v:.0}")
-    } else if a >= 1.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
+#[cfg(test)]
+#[path = "timeline_tests.rs"]
+mod tests;

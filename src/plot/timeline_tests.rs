@@ -1,0 +1,98 @@
+//! The timelines' axes: what their ticks say.
+
+use super::*;
+use crate::plot::tests::{heading, renders, svg_texts};
+
+/// A one-replica stop-first rollout: one task of each version in turn, `replicas = 1`,
+/// the parallelism floor at 0.
+fn one_replica() -> RolloutTimeline {
+    let band = |label: &str, color: usize, f: fn(f64) -> f64| BandSeries {
+        label: label.into(),
+        color,
+        points: (0..40)
+            .map(|i| {
+                let t = f64::from(i);
+                let v = f(t);
+                (t, Some([v, v, v]))
+            })
+            .collect(),
+    };
+    RolloutTimeline {
+        heading: heading(),
+        series: vec![
+            band("ready: current", 0, |t| if t < 10.0 { 1.0 } else { 0.0 }),
+            band("ready: next", 1, |t| if t < 20.0 { 0.0 } else { 1.0 }),
+        ],
+        limits: vec![
+            LimitLine::flat("replicas = 1".into(), 1.0),
+            LimitLine::flat("parallelism floor = 0".into(), 0.0),
+        ],
+        ends: vec![],
+        actions: vec![],
+    }
+}
+
+/// Every number written on the chart: the axes' ticks (the legend's entries hold words).
+fn numbers(svg: &str) -> Vec<(String, f64)> {
+    svg_texts(svg)
+        .into_iter()
+        .filter_map(|t| Some((t.text.clone(), t.text.parse::<f64>().ok()?)))
+        .collect()
+}
+
+/// Tasks are whole: a one-replica rollout's axis reads `0, 1`, not `0.2, 0.4,
+/// 0.6000000000000001, 0.8` (plotters' own decimal ticks, written as floats).
+#[test]
+fn a_task_axis_is_ticked_at_whole_tasks_written_exactly() {
+    for chart in [
+        one_replica(),
+        // Nothing but zeros (a run of 0 replicas): the axis still reads whole tasks.
+        RolloutTimeline {
+            series: one_replica()
+                .series
+                .into_iter()
+                .map(|mut s| {
+                    s.points.iter_mut().for_each(|p| p.1 = Some([0.0; 3]));
+                    s
+                })
+                .collect(),
+            limits: vec![LimitLine::flat("replicas = 0".into(), 0.0)],
+            ..one_replica()
+        },
+    ] {
+        let (_, svg) = renders(&chart);
+        let ticks = numbers(&svg);
+        assert!(
+            ticks.iter().any(|(_, v)| *v == 1.0),
+            "a tick at 1 task: {ticks:?}"
+        );
+        for (text, v) in &ticks {
+            assert!(v.fract() == 0.0 && !text.contains('.'), "{text}: {ticks:?}");
+        }
+    }
+}
+
+/// A traffic axis is written exactly too: a tick at 0.6 requests/s reads `0.6`.
+#[test]
+fn a_traffic_axis_is_written_exactly() {
+    let flat = |label: &str, color: usize, v: f64| BandSeries {
+        label: label.into(),
+        color,
+        points: (0..40).map(|i| (f64::from(i), Some([v, v, v]))).collect(),
+    };
+    let chart = TrafficTimeline {
+        heading: heading(),
+        rates: vec![flat("served", 2, 0.9), flat("failed", 4, 0.1)],
+        latency: vec![flat("p99", 3, 0.7)],
+        ends: vec![],
+        actions: vec![],
+    };
+    let (_, svg) = renders(&chart);
+    let ticks = numbers(&svg);
+    assert!(!ticks.is_empty());
+    for (text, v) in &ticks {
+        // The shortest text that reads back as the tick: no float noise.
+        assert_eq!(text, &v.to_string(), "{ticks:?}");
+        assert!(text.len() <= 4, "{text}: {ticks:?}");
+    }
+}
