@@ -124,7 +124,7 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
                         show(period),
                         show(diurnal_piece(period)),
                         show(window),
-                        show(window.div_ceil(MAX_LOAD_STEPS) * DIURNAL_PIECES),
+                        show(at_least(window.div_ceil(MAX_LOAD_STEPS) * DIURNAL_PIECES)),
                     ),
                 )
                 .reading(&["traffic.duration", "horizon"]),
@@ -141,7 +141,7 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
                         show(t.tick),
                         show(window),
                         columns - 1,
-                        show(window.div_ceil(max)),
+                        show(at_least(window.div_ceil(max))),
                     ),
                 )
                 .reading(&["traffic.duration", "horizon", "service.versions"]),
@@ -187,7 +187,7 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
                      or a shorter `horizon`",
                         show(period),
                         show(window),
-                        show(window.div_ceil(MAX_PROBES)),
+                        show(at_least(window.div_ceil(MAX_PROBES))),
                     ),
                 )
                 .reading(reads),
@@ -195,6 +195,24 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// `t` rounded up to a whole number of the clock unit below its largest one (µs, ms, s,
+/// min, h, days), so that a suggested least value reads as a person would write it:
+/// `10h`, not `9h 59m 59s 999ms 640us`; `4days 4h`, not `4days 3h 59m 59s 996ms 400us`.
+/// Never less than `t`, so the suggestion still keeps under the limit.
+fn at_least(t: Time) -> Time {
+    const UNITS: [Time; 6] = [
+        1,
+        1_000,
+        1_000_000,
+        60_000_000,
+        3_600_000_000,
+        86_400_000_000,
+    ];
+    let largest = UNITS.iter().rposition(|&u| t >= u).unwrap_or(0);
+    let step = UNITS[largest.saturating_sub(1)];
+    t.div_ceil(step).saturating_mul(step)
 }
 
 /// The number of periods in `window`, if it exceeds `max`.
@@ -293,6 +311,28 @@ mod tests {
         assert_eq!(
             problems("service: {}\nfaults: {node_failures: [{at: 1s, node: 1e12}]}"),
             ["faults.node_failures.0.node: no node with index 1e12: the cluster has 1 (0 to 0)"]
+        );
+    }
+
+    #[test]
+    fn a_suggested_least_value_is_rounded_up_to_two_clock_units() {
+        let h = 3_600_000_000;
+        // Exact ones stay; the rest go up to the unit below their largest.
+        assert_eq!(at_least(600), 600);
+        assert_eq!(at_least(1_080), 1_080);
+        assert_eq!(at_least(10 * h - 360), 10 * h);
+        assert_eq!(at_least(4 * 24 * h + 4 * h - 3_600), 4 * 24 * h + 4 * h);
+        assert_eq!(at_least(35_996_400), 35_997_000);
+        assert_eq!(at_least(0), 0);
+        assert_eq!(at_least(u64::MAX), u64::MAX);
+        // A probe period over a 99,999,999 h horizon: one a little under ten hours.
+        assert_eq!(
+            problems("horizon: 99999999h\nservice: {healthcheck: {interval: 1h}}"),
+            [
+                "service.healthcheck.interval: 1h over 11407years 8months 16days 8h 31m 12s \
+              makes 99999999 probes per container; at most 10000000 are simulated (see \
+              \"Limits\" in the README): use a period of at least 10h or a shorter `horizon`"
+            ]
         );
     }
 
