@@ -80,7 +80,7 @@ pub(super) fn convert_tree(
         .filter(|s| !s.is_empty())
         .unwrap_or("scenario");
     let ctx = match read {
-        Read::Text(text) => Ctx::new(base_dir).with_yaml(text, overrides),
+        Read::Text(text) => Ctx::new(base_dir).with_text(text, overrides),
         Read::Unquoted | Read::Manifest => Ctx::new(base_dir),
     };
     let root = Node::root(&tree, &ctx);

@@ -38,7 +38,7 @@ pub struct Ctx {
     base_dir: PathBuf,
     /// The YAML or JSON text the tree was read from, and the fields `--set` replaced
     /// since: what [`Node::written`] quotes.
-    yaml: Option<(String, Vec<Override>)>,
+    text: Option<(String, Vec<Override>)>,
 }
 
 impl Ctx {
@@ -47,14 +47,14 @@ impl Ctx {
         Ctx {
             problems: RefCell::new(Vec::new()),
             base_dir: base_dir.to_path_buf(),
-            yaml: None,
+            text: None,
         }
     }
 
     /// The context of a tree read from the YAML or JSON `text`, but at the fields `set`
     /// (and below them), which `--set` replaced.
-    pub fn with_yaml(mut self, text: &str, set: &[Override]) -> Ctx {
-        self.yaml = Some((text.to_string(), set.to_vec()));
+    pub fn with_text(mut self, text: &str, set: &[Override]) -> Ctx {
+        self.text = Some((text.to_string(), set.to_vec()));
         self
     }
 
@@ -112,7 +112,7 @@ impl<'a> Node<'a> {
     /// holds the number 1, `18446744073709551616` where it holds the float
     /// `1.8446744073709552e19`), when the tree is the file's own there.
     pub fn written(&self) -> Option<String> {
-        let (text, set) = self.ctx.yaml.as_ref()?;
+        let (text, set) = self.ctx.text.as_ref()?;
         if set.iter().any(|o| o.covers(&self.path)) {
             return None;
         }

@@ -149,9 +149,10 @@ impl<'a> Library<'a> {
         if !more.is_empty() {
             return Err(std::iter::once(first.file).chain(more).collect());
         }
-        let shares_name = self.docs.iter().any(|e| {
-            e.kind == first.kind && e.name == first.name && e.namespace != first.namespace
-        });
+        let shares_name = self
+            .elsewhere(first.kind, first.name, Namespace::In(first.namespace))
+            .next()
+            .is_some();
         Ok(Some(Object {
             doc: first.doc,
             file: first.file,
@@ -205,12 +206,10 @@ impl<'a> Library<'a> {
     /// (` in namespace a (found it in namespace b, in t.yaml; …)`), and the files
     /// that could not be read, which may hold it.
     pub fn not_found(&self, kind: &str, api: Option<&str>, name: &str, ns: Namespace) -> String {
-        let same = |e: &&Entry| e.kind == kind && e.name == name;
         let others: Vec<String> = self
             .docs
             .iter()
-            .filter(same)
-            .filter(|e| in_namespace(e, ns))
+            .filter(|e| e.kind == kind && e.name == name && in_namespace(e, ns))
             .filter(|e| api.is_some_and(|api| e.api != api))
             .map(|e| {
                 let api = if e.api.is_empty() {
@@ -226,10 +225,7 @@ impl<'a> Library<'a> {
             note = format!(" (found {}, not {api})", others.join("; "));
         }
         let elsewhere: Vec<String> = self
-            .docs
-            .iter()
-            .filter(same)
-            .filter(|e| !in_namespace(e, ns))
+            .elsewhere(kind, name, ns)
             .map(|e| format!("in namespace {}, in {}", e.namespace, e.file))
             .collect();
         if let (false, Namespace::In(ns)) = (elsewhere.is_empty(), ns) {
@@ -251,13 +247,24 @@ impl<'a> Library<'a> {
     /// cluster-scoped kind), each once, in the order given.
     pub fn files_elsewhere(&self, kind: &str, name: &str, ns: Namespace) -> Vec<&'a str> {
         let mut files: Vec<&'a str> = Vec::new();
-        for e in &self.docs {
-            let here = e.kind == kind && e.name == name && !in_namespace(e, ns);
-            if here && !files.contains(&e.file) {
+        for e in self.elsewhere(kind, name, ns) {
+            if !files.contains(&e.file) {
                 files.push(e.file);
             }
         }
         files
+    }
+
+    /// The objects of `kind` named `name` outside `ns` (none for a cluster-scoped kind).
+    fn elsewhere<'s>(
+        &'s self,
+        kind: &'s str,
+        name: &'s str,
+        ns: Namespace<'s>,
+    ) -> impl Iterator<Item = &'s Entry<'a>> {
+        self.docs
+            .iter()
+            .filter(move |e| e.kind == kind && e.name == name && !in_namespace(e, ns))
     }
 
     /// What a message about a document found in none of the files adds: the files that
