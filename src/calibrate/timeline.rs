@@ -126,6 +126,13 @@ pub enum TimelineError {
         /// Cells of the row.
         found: usize,
     },
+    /// A file with nothing but blank lines (and, in CSV, `#` comments).
+    #[error(
+        "the file is empty (or holds only blank lines and comments): expected a CSV header \
+         naming t, task, slot, version, state and one row per state change, or the JSON \
+         Lines of `run --trace`"
+    )]
+    Blank,
     /// A JSON Lines line that is not a JSON object.
     #[error("line {line}: not a JSON object: {message}")]
     Json {
@@ -235,9 +242,16 @@ fn line_of(text: &str, p: &csv::Position) -> u64 {
 }
 
 impl Timeline {
-    /// Read a timeline; JSON Lines if the text starts with `{`, CSV otherwise.
+    /// Read a timeline: JSON Lines when `source` (its file name) ends in `.jsonl` or
+    /// `.ndjson`, or when the text starts with `{`; CSV otherwise. The name comes first, so
+    /// that a JSON Lines file whose first line is broken is told so, not read as a CSV
+    /// header without a `t` column.
     pub fn parse(text: &str, source: &str) -> Result<Timeline, TimelineError> {
-        if text.trim_start().starts_with('{') {
+        let named_jsonl = std::path::Path::new(source)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"));
+        if named_jsonl || text.trim_start().starts_with('{') {
             Timeline::from_jsonl(text, source)
         } else {
             Timeline::from_csv(text, source)
@@ -252,6 +266,9 @@ impl Timeline {
             .flexible(true)
             .from_reader(text.as_bytes());
         let headers = reader.headers()?.clone();
+        if headers.is_empty() {
+            return Err(TimelineError::Blank);
+        }
         let header = headers.position().map_or(1, |p| line_of(text, p));
         // An empty name (a trailing comma) names no column, so it cannot name one twice.
         for (i, name) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
@@ -338,6 +355,9 @@ impl Timeline {
 
     /// Read the `--trace` JSON Lines form.
     pub fn from_jsonl(text: &str, source: &str) -> Result<Timeline, TimelineError> {
+        if text.trim().is_empty() {
+            return Err(TimelineError::Blank);
+        }
         let mut b = Builder::default();
         for (i, raw) in text.lines().enumerate() {
             let line = i as u64 + 1;
@@ -443,6 +463,30 @@ mod tests {
         assert!(e.contains("a Unix timestamp"), "{e}");
         let e = Timeline::parse("t,task,slot,version,state\n", "x").unwrap_err();
         assert_eq!(e.to_string(), "no task events");
+    }
+
+    /// An empty file says it is empty, whichever form it would be read as; a JSON Lines
+    /// file whose first line is broken is named by its extension and told at the line.
+    #[test]
+    fn empty_files_and_broken_json_lines_are_told_as_such() {
+        for (text, source) in [
+            ("", "x.csv"),
+            ("# recorded 2026-01-01\n\n# nothing yet\n", "x.csv"),
+            ("", "t.jsonl"),
+            ("\n  \n", "t.ndjson"),
+        ] {
+            let e = Timeline::parse(text, source).unwrap_err().to_string();
+            assert!(e.starts_with("the file is empty"), "{source} {text:?}: {e}");
+        }
+        let e = Timeline::parse("not json\n", "t.JSONL")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("line 1: not a JSON object: "), "{e}");
+        // Without the name, the text decides, as before.
+        let e = Timeline::parse("not json\n", "t.txt")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("no `t` column"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `rollout-sim calibrate FILE…`: fit a `control_plane` to recorded rollout timelines.
 
 use super::CliError;
-use super::inputs::Inputs;
+use super::inputs::{Inputs, same_file};
 use super::numeric_flags;
 use super::options::{check_file_path, write_file};
 use crate::calibrate::app::AppModel;
@@ -54,6 +54,19 @@ pub struct CalibrateArgs {
 /// Read the scenario and the timelines, fit, write; warnings go to stderr (and into the
 /// YAML as comments).
 pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
+    // Timelines are pooled: one given twice (`calibrate run*.csv run1.csv`) would weigh
+    // its samples twice.
+    for (i, f) in args.files.iter().enumerate() {
+        if let Some(first) = args.files[..i].iter().find(|g| same_file(g, f)) {
+            return Err(anyhow::anyhow!(
+                "{} and {} are the same file: give each file once (timelines are pooled, \
+                 so a file given twice would count twice)",
+                first.display(),
+                f.display()
+            )
+            .into());
+        }
+    }
     if let Some(path) = &args.out {
         check_file_path("--out", path)?;
         let mut inputs = Inputs::new();

@@ -101,7 +101,12 @@ impl Comparison {
 
 /// Every variant's scenario, loaded before any trial runs; every variant takes the
 /// baseline's seed and trial count (common random numbers), with a note when it had others.
-pub fn load_variants(variants: &[Variant], sim: &SimOptions) -> anyhow::Result<Vec<Scenario>> {
+/// `command` (`compare`, `report`) is the command messages name.
+pub fn load_variants(
+    variants: &[Variant],
+    sim: &SimOptions,
+    command: &str,
+) -> anyhow::Result<Vec<Scenario>> {
     // The charts' files and compare.json's verdicts are keyed by name: a second variant
     // of the same name would silently replace the first.
     for (i, v) in variants.iter().enumerate() {
@@ -139,7 +144,7 @@ pub fn load_variants(variants: &[Variant], sim: &SimOptions) -> anyhow::Result<V
                 set: v.sets.clone(),
                 ..sim.clone()
             };
-            one.load(Some(&v.file))
+            one.load_for(&v.file, command)
                 .with_context(|| format!("variant {}", v.name))
         })
         .collect::<anyhow::Result<Vec<Scenario>>>()?;
@@ -205,7 +210,7 @@ pub fn compare(
 /// Run the variants, write `compare.csv` / `compare.json`, print the differences.
 pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     let variants = variants(args)?;
-    let scenarios = load_variants(&variants, &args.sim)?;
+    let scenarios = load_variants(&variants, &args.sim, "compare")?;
     let (out, stop, staging) = args.sim.begin_folder(
         &format!("{}-compare", scenarios[0].name),
         &variants[0].file,

@@ -3,7 +3,7 @@
 use super::inputs::Inputs;
 use super::numeric_flags;
 use crate::output::folder::Staging;
-use crate::output::replaceable::check_replaceable;
+use crate::output::replaceable::{check_replaceable, results_in};
 use crate::scenario::{self, Format, Override, Scenario};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -107,6 +107,28 @@ impl SimOptions {
             anyhow::bail!("{origin}: {why}");
         }
         Ok(s)
+    }
+
+    /// [`SimOptions::load`] of the FILE given to `command` (`run`, `report`, …): a folder
+    /// of results given for it (`report outputs/web`) is told whose results they are and
+    /// how `command` gets them again, since a scenario, not its results, is what every
+    /// command runs.
+    pub fn load_for(&self, file: &Path, command: &str) -> anyhow::Result<Scenario> {
+        self.load(Some(file)).map_err(|e| {
+            let results = file.is_dir().then(|| results_in(file)).flatten();
+            match results {
+                Some(r) => anyhow::anyhow!(
+                    "{e}; it holds the results of an earlier {} of the scenario `{}` ({}), \
+                     and commands run a scenario, not its results: `{}`, FILE being that \
+                     scenario's file, runs the same trials again",
+                    r.command(),
+                    r.scenario,
+                    file.join(r.file).display(),
+                    r.again(command)
+                ),
+                None => e,
+            }
+        })
     }
 
     /// The output folder for `scenario`.
@@ -217,6 +239,19 @@ pub fn check_file_path(flag: &str, path: &Path) -> anyhow::Result<()> {
         "{flag} {}: name a file in an existing folder",
         path.display()
     );
+    // An output replaces its file by a rename, which would replace a device (`--out
+    // /dev/null`), a FIFO or a socket with a regular file.
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_file()
+        && !meta.file_type().is_symlink()
+    {
+        anyhow::bail!(
+            "{flag} {}: it is {}, not a regular file; an output replaces its file as a \
+             whole: name a regular file (a new one, or one to replace)",
+            path.display(),
+            crate::scenario::user_file::kind(&meta.file_type())
+        );
+    }
     let folder = parent.unwrap_or(Path::new("."));
     let probe = folder.join(format!(".rollout-sim-probe-{}", std::process::id()));
     std::fs::OpenOptions::new()

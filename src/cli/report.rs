@@ -218,7 +218,7 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
         .chain(args.compare.iter().cloned())
         .collect();
     let variants = file_variants(&paths, &args.sim.set);
-    let scenarios = load_variants(&variants, &args.sim)?;
+    let scenarios = load_variants(&variants, &args.sim, "report")?;
     let (out, stop, staging) = args.sim.begin_folder(
         &format!("{}-compare-report", scenarios[0].name),
         &args.file,
@@ -249,7 +249,7 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
 
 /// `report FILE`: one run, its timeline and its charts.
 fn run_report(args: &ReportArgs) -> Result<(), CliError> {
-    let scenario = args.sim.load(Some(&args.file))?;
+    let scenario = args.sim.load_for(&args.file, "report")?;
     let mut inputs = Inputs::new();
     inputs.scenario(&args.file, &args.sim.set);
     let (out, stop, staging) =

@@ -174,7 +174,10 @@ fn lexical_absolute(path: &Path) -> PathBuf {
 
 /// Run the trials, write the outputs, print the summary.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
-    let scenario = args.sim.load(args.file.as_deref())?;
+    let scenario = match &args.file {
+        Some(file) => args.sim.load_for(file, "run")?,
+        None => args.sim.load(None)?,
+    };
     if !scenario.checks.is_empty() {
         // Never let a scenario's checks pass silently: `run` does not evaluate them.
         let n = scenario.checks.len();

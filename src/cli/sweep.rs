@@ -107,7 +107,9 @@ impl SweepPlan {
         axes: &[Override],
         flag: &str,
     ) -> anyhow::Result<SweepPlan> {
-        let base = sim.load(Some(file))?;
+        // `report --sweep` loads its grid here too.
+        let command = if flag == "--set" { "sweep" } else { "report" };
+        let base = sim.load_for(file, command)?;
         let mut grid_axes: Vec<SweepAxis> = base.sweep.clone();
         for (i, set) in axes.iter().enumerate() {
             // A second axis of one path would replace the first one silently.

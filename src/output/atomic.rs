@@ -29,6 +29,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
             format!("{} does not name a file", path.display()),
         )
     })?;
+    // A rename replaces whatever has the name: run as root, `--out /dev/null` would turn
+    // the device into a regular file for every other program on the machine.
+    if let Ok(meta) = fs::symlink_metadata(path)
+        && !meta.is_file()
+        && !meta.file_type().is_symlink()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a regular file: only a regular file is replaced",
+                path.display(),
+                crate::scenario::user_file::kind(&meta.file_type())
+            ),
+        ));
+    }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -126,6 +141,27 @@ mod tests {
         assert!(write_atomic(&path, b"data").is_err());
         assert_eq!(entries(tmp.path()), ["out"]);
         assert_eq!(entries(&path), ["keep"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_replaces_what_is_not_a_regular_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = write_atomic(&fifo, b"x").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(
+            err.to_string()
+                .contains("is a FIFO (named pipe), not a regular file")
+        );
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(entries(tmp.path()), ["pipe"]);
     }
 
     #[test]

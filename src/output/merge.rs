@@ -74,6 +74,29 @@ fn slice_rows(path: &Path, m: &ShardManifest, rows: &[(u64, u64)]) -> Result<(),
     }
 }
 
+/// What `dir`, given as a shard folder, is instead (a file, a missing path, the folder of a
+/// whole run), told before its `shard.json` (`manifest`) would be found missing.
+fn not_a_shard_folder(dir: &Path, manifest: &Path) -> Result<(), String> {
+    const TAKES: &str = "merge takes the folders written by `run --shard K/N`";
+    let shown = dir.display();
+    match std::fs::metadata(dir) {
+        Err(e) => Err(format!("cannot read `{shown}`: {e} ({TAKES})")),
+        Ok(m) if !m.is_dir() => Err(format!("`{shown}` is a file, not a folder: {TAKES}")),
+        Ok(_) if !manifest.exists() => match super::replaceable::results_in(dir) {
+            Some(r) => Err(format!(
+                "`{shown}` holds the {} of a whole {} of `{}` and no {}: {TAKES}; a run made \
+                 without --shard needs no merging",
+                r.file,
+                r.command(),
+                r.scenario,
+                ShardManifest::FILE
+            )),
+            None => Ok(()),
+        },
+        Ok(_) => Ok(()),
+    }
+}
+
 /// Check the shard folders `dirs` (in any order) and join them: the merged `trials.csv`
 /// is written to `csv` shard by shard (one shard's rows in memory at a time), and
 /// nothing is written before every manifest was checked.
@@ -81,6 +104,7 @@ pub fn merge(dirs: &[PathBuf], csv: &mut dyn Write) -> Result<Merged, String> {
     let mut shards: Vec<(ShardManifest, &Path)> = Vec::new();
     for dir in dirs {
         let path = dir.join(ShardManifest::FILE);
+        not_a_shard_folder(dir, &path)?;
         let bytes = user_file::read(&path, MANIFEST_CAP)
             .map_err(|e| format!("{e} (merge takes folders written by `run --shard K/N`)"))?;
         let m: ShardManifest = serde_json::from_slice(&bytes)

@@ -20,7 +20,18 @@ pub fn check_replaceable(dir: &Path) -> Result<(), String> {
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("cannot inspect {}: {e}", dir.display())),
+        Err(e) => {
+            // `--out notes.txt/run`: the file on the way is what to tell, not ENOTDIR.
+            if let Some(file) = dir.ancestors().skip(1).find(|a| a.is_file()) {
+                return Err(format!(
+                    "{} is a file, not a folder, so no folder {} can be made in it: choose \
+                     another --out",
+                    file.display(),
+                    dir.display()
+                ));
+            }
+            return Err(format!("cannot inspect {}: {e}", dir.display()));
+        }
     };
     let shown = dir.display();
     if meta.file_type().is_symlink() {
@@ -233,45 +244,108 @@ fn is_trace(path: &Path) -> bool {
     }
 }
 
+/// The JSON files that make a folder one of ours, each with the keys it always has.
+const RESULT_FILES: [(&str, &[&str]); 3] = [
+    (
+        "summary.json",
+        &["scenario", "trials", "seed", "outcomes", "metrics"],
+    ),
+    ("sweep.json", &["scenario", "seed", "parameters", "points"]),
+    ("compare.json", &["seed", "trials", "variants", "metrics"]),
+];
+
 /// Whether `dir` holds a `summary.json`, `sweep.json` or `compare.json` written by
 /// rollout-sim.
 pub fn is_run_folder(dir: &Path) -> bool {
-    [
-        (
-            "summary.json",
-            &["scenario", "trials", "seed", "outcomes", "metrics"][..],
-        ),
-        (
-            "sweep.json",
-            &["scenario", "seed", "parameters", "points"][..],
-        ),
-        (
-            "compare.json",
-            &["seed", "trials", "variants", "metrics"][..],
-        ),
-    ]
-    .iter()
-    .any(|(file, keys)| holds_json_with(dir, file, keys))
+    RESULT_FILES.iter().any(|(file, _)| {
+        json_object(&dir.join(file)).is_some_and(|map| result_file(&map) == Some(*file))
+    })
 }
 
-/// Whether `dir/file` is a JSON object with every key of `keys`.
-fn holds_json_with(dir: &Path, file: &str, keys: &[&str]) -> bool {
-    let path = dir.join(file);
-    let Ok(meta) = fs::symlink_metadata(&path) else {
-        return false;
-    };
+/// Which of [`RESULT_FILES`] the JSON object `map` is, by its keys.
+fn result_file(map: &serde_json::Map<String, serde_json::Value>) -> Option<&'static str> {
+    RESULT_FILES
+        .iter()
+        .find(|(_, keys)| keys.iter().all(|k| map.contains_key(*k)))
+        .map(|(file, _)| *file)
+}
+
+/// What a command wrote: the results of a run, a sweep or a comparison, read back to tell
+/// a user who gives them where a scenario is expected which scenario they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Results {
+    /// The file that holds them: `summary.json`, `sweep.json` or `compare.json`.
+    pub file: &'static str,
+    /// The scenario's `name` (a comparison's baseline).
+    pub scenario: String,
+    /// The seed and trial count they were run with.
+    pub seed: u64,
+    /// Trials of each point or variant.
+    pub trials: u64,
+}
+
+impl Results {
+    /// The command that writes [`Results::file`]: a run (also `report` and `merge`), a
+    /// sweep or a comparison.
+    pub fn command(&self) -> &'static str {
+        match self.file {
+            "sweep.json" => "sweep",
+            "compare.json" => "comparison",
+            _ => "run",
+        }
+    }
+
+    /// The command line that runs the same trials again, in `command`'s words: `report`
+    /// of a comparison needs `--compare`, of a sweep `--sweep`.
+    pub fn again(&self, command: &str) -> String {
+        let more = match (command, self.file) {
+            ("report", "sweep.json") => " --sweep PATH=V1,V2,…",
+            ("report", "compare.json") => " --compare FILE2 …",
+            _ => "",
+        };
+        format!(
+            "rollout-sim {command} FILE{more} --seed {} --trials {}",
+            self.seed, self.trials
+        )
+    }
+}
+
+/// The results rollout-sim wrote in `dir`, if it is one of our folders.
+pub fn results_in(dir: &Path) -> Option<Results> {
+    RESULT_FILES.iter().find_map(|(file, _)| {
+        let map = json_object(&dir.join(file))?;
+        results_of(&map).filter(|r| r.file == *file)
+    })
+}
+
+/// The results that the JSON object `map` holds, when it is a `summary.json`,
+/// `sweep.json` or `compare.json` of rollout-sim.
+pub fn results_of(map: &serde_json::Map<String, serde_json::Value>) -> Option<Results> {
+    let file = result_file(map)?;
+    let text = |k: &str| map.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let number = |k: &str| map.get(k).and_then(serde_json::Value::as_u64);
+    Some(Results {
+        file,
+        scenario: text("scenario").or_else(|| text("baseline"))?,
+        seed: number("seed")?,
+        trials: number("trials")?,
+    })
+}
+
+/// The JSON object in the regular file `path`, read when at most [`SUMMARY_CAP`] bytes.
+fn json_object(path: &Path) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let meta = fs::symlink_metadata(path).ok()?;
     if !meta.is_file() || meta.len() > SUMMARY_CAP {
-        return false;
+        return None;
     }
     let mut bytes = Vec::new();
-    let read = File::open(&path).and_then(|f| f.take(SUMMARY_CAP).read_to_end(&mut bytes));
-    if read.is_err() {
-        return false;
+    File::open(path)
+        .and_then(|f| f.take(SUMMARY_CAP).read_to_end(&mut bytes))
+        .ok()?;
+    match serde_json::from_slice(&bytes) {
+        Ok(serde_json::Value::Object(map)) => Some(map),
+        _ => None,
     }
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) else {
-        return false;
-    };
-    keys.iter().all(|k| map.contains_key(*k))
 }
 
 #[cfg(test)]

@@ -36,11 +36,31 @@ pub use super::format::Format;
 /// Reads, overrides and validates the scenario file at `path`.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let origin = path.display().to_string();
+    let meta = std::fs::metadata(path);
+    // What the path is comes before its name: a folder (`run outputs/web`, the results
+    // of a run) or a device (`/dev/null`) is no file of the wrong type.
+    if let Ok(meta) = &meta
+        && !meta.is_file()
+    {
+        let message = if meta.is_dir() {
+            format!(
+                "`{origin}` is a folder, not a scenario file: give a file ending in .yaml, \
+                 .yml or .json"
+            )
+        } else {
+            format!(
+                "`{origin}` is {}, not a regular file: a scenario file ending in .yaml, .yml \
+                 or .json is read",
+                user_file::kind(&meta.file_type())
+            )
+        };
+        return Err(ScenarioError::file(&origin, message));
+    }
     let Some(format) = Format::from_path(path) else {
         // A path with no extension that leads nowhere is told missing (`check typo/`
         // names a missing folder, `run scenarios/web` a missing file), not a file of the
         // wrong type.
-        let message = match std::fs::metadata(path) {
+        let message = match meta {
             Err(e) if path.extension().is_none() => format!("cannot read `{origin}`: {e}"),
             _ => "unknown file type: a scenario file ends in .yaml, .yml or .json".into(),
         };
@@ -76,6 +96,24 @@ pub fn load_str(
             Read::Text(text),
         ),
     };
+    // The results a command wrote, given where their scenario is expected (`report
+    // outputs/web/summary.json`): one problem saying so, not one per key they hold.
+    if let serde_json::Value::Object(map) = &tree
+        && let Some(r) = crate::output::replaceable::results_of(map)
+    {
+        return Err(ScenarioError::file(
+            origin,
+            format!(
+                "not a scenario: this is the {} an earlier {} of the scenario `{}` wrote \
+                 (seed {}, {} trials); give the scenario file it was made from",
+                r.file,
+                r.command(),
+                r.scenario,
+                r.seed,
+                r.trials
+            ),
+        ));
+    }
     let (scenario, mut problems) = convert_tree(&tree, origin, overrides, read);
     if problems.is_empty() && !scenario.sweep.is_empty() {
         problems.extend(check_sweep(&tree, origin, overrides, read, &scenario.sweep));
@@ -388,6 +426,34 @@ checks:
             assert_eq!(e.problems[0].path, "(file)");
             let m = &e.problems[0].message;
             assert!(m.starts_with("cannot read `"), "{name}: {m}");
+        }
+        // A folder or a device is told as such, whatever its name.
+        for (path, said) in [
+            (
+                dir.path().to_path_buf(),
+                "is a folder, not a scenario file: give a file ending",
+            ),
+            (dir.path().join("."), "is a folder, not a scenario file"),
+        ] {
+            let e = load_file(&path, &[]).unwrap_err();
+            assert!(e.problems[0].message.contains(said), "{e}");
+        }
+        std::fs::create_dir(dir.path().join("web.yaml")).unwrap();
+        let e = load_file(&dir.path().join("web.yaml"), &[]).unwrap_err();
+        assert!(
+            e.problems[0]
+                .message
+                .contains("is a folder, not a scenario file"),
+            "{e}"
+        );
+        #[cfg(unix)]
+        {
+            let e = load_file(Path::new("/dev/null"), &[]).unwrap_err();
+            assert_eq!(
+                e.problems[0].message,
+                "`/dev/null` is a device, not a regular file: a scenario file ending in .yaml, \
+                 .yml or .json is read"
+            );
         }
         // A file that is there keeps the message about its extension.
         let p = dir.path().join("notes.txt");

@@ -114,7 +114,7 @@ impl Csv {
 }
 
 /// What a non-regular file is, in the user's words.
-fn kind(t: &fs::FileType) -> &'static str {
+pub(crate) fn kind(t: &fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

@@ -31,6 +31,7 @@ mod kubernetes;
 mod lint;
 mod metrics;
 mod node_loss;
+mod odd_inputs;
 mod one_grammar;
 mod pgo_wrapper;
 mod pinned_draws;
