@@ -217,6 +217,20 @@ pub(super) fn yaml_error(e: &serde_saphyr::Error) -> String {
             breach: BudgetBreach::Depth { .. },
             location,
         } => too_deep(&at(location)),
+        Error::Budget {
+            breach: BudgetBreach::Nodes { .. },
+            location,
+        } => format!(
+            "more than {} maps, lists and values once its aliases (`*name`) are expanded{} \
+             (see \"Limits\" in the README; a scenario holds a few hundred)",
+            serde_saphyr::budget::Budget::default().max_nodes,
+            at(location)
+        ),
+        // The parser's own bound on flow nesting (`[[[…`), met past `MAX_DEPTH`: the same
+        // limit as nesting in blocks, told in the same words.
+        _ if e.to_string().starts_with("recursion limit exceeded") => {
+            too_deep(&e.to_string()["recursion limit exceeded".len()..])
+        }
         _ => e
             .to_string()
             .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
@@ -233,6 +247,32 @@ mod tests {
     use crate::scenario::Dist;
     use crate::scenario::load::load_str;
     use crate::scenario::load::tests::yaml;
+
+    /// A document too large or too deep for the reader's bounds says which bound, in the
+    /// words of the README's "Limits", whichever bound of the YAML reader met it.
+    #[test]
+    fn reader_bounds_are_told_as_the_limits() {
+        let deep = format!("service: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+        let e = yaml(&deep).unwrap_err().to_string();
+        assert!(
+            e.contains("invalid YAML: maps and lists nested deeper than 64 levels at line 1"),
+            "{e}"
+        );
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb += &format!("a{i}: &a{i} [{refs}]\n");
+        }
+        let e = yaml(&bomb).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "invalid YAML: more than 250000 maps, lists and values once its aliases \
+                 (`*name`) are expanded at line"
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("budget breached"), "{e}");
+    }
 
     #[test]
     fn syntax_errors_give_line_and_column() {
