@@ -84,6 +84,20 @@ impl SimOptions {
     /// Load `file` (or the embedded default when `None`) with `--set`, `--trials` and
     /// `--seed` applied.
     pub fn load(&self, file: Option<&Path>) -> anyhow::Result<Scenario> {
+        // `--seed` and `--trials` are applied after the file and its `--set`s: a `--set`
+        // of the same field would be dropped without a word.
+        for (flag, value) in [("--trials", self.trials), ("--seed", self.seed)] {
+            let field = &flag[2..];
+            if let (Some(v), Some(set)) = (value, self.set.iter().find(|o| o.path == field)) {
+                anyhow::bail!(
+                    "{}: {field}: set twice, by --set {set} and {flag} {v}; {flag} would \
+                     silently win. Give each field once",
+                    file.map_or("<embedded default scenario>".into(), |p| p
+                        .display()
+                        .to_string())
+                );
+            }
+        }
         let mut s = match file {
             Some(path) => scenario::load_file(path, &self.set)?,
             None => scenario::load_str(

@@ -164,6 +164,22 @@ impl SweepPlan {
                 a.path
             );
         }
+        // Every point runs the first point's trials: the other values of a `trials` axis
+        // would be rows that claim trials no point ran.
+        anyhow::ensure!(
+            !grid_axes.iter().any(|a| a.path == "trials"),
+            "`trials` is swept ({flag} or the file's `sweep:` block), and cannot be: every \
+             point runs the same trials (common random numbers), as many as the first \
+             point's; give --trials N (or the file's `trials`) and sweep other fields"
+        );
+        // `--seed` applies to every point after its values: the axis would name seeds that
+        // no point ran with.
+        if let (Some(seed), true) = (sim.seed, grid_axes.iter().any(|a| a.path == "seed")) {
+            anyhow::bail!(
+                "--seed {seed}: `seed` is swept ({flag} or the file's `sweep:` block), and \
+                 --seed would run every point with seed {seed}; set it or sweep it, not both"
+            );
+        }
         let grid = Grid { axes: grid_axes };
         let n = grid
             .axes
@@ -188,8 +204,8 @@ impl SweepPlan {
                 format!("{by} point {}", values.join(", "))
             })
         };
-        // Every point runs the first point's trials (an axis may be `trials` itself):
-        // refused before the other points (up to 10,000) are loaded.
+        // Every point runs the first point's trials: the budget is refused before the other
+        // points (up to 10,000) are loaded.
         let first = load_point(0)?;
         sim.check_budget(first.trials, grid.len(), "grid points", file, &fewer)?;
         let points = std::iter::once(Ok(first))

@@ -10,6 +10,7 @@ mod deferred_walks;
 mod detection;
 mod engine;
 mod experiments;
+mod flag_conflicts;
 mod flagger;
 mod golden;
 mod gossip;
