@@ -205,7 +205,13 @@ pub(super) fn yaml_error(e: &serde_saphyr::Error) -> String {
             format!(" at line {}, column {}", l.line(), l.column())
         }
     };
-    match e {
+    // A bound met inside an alias's expansion comes wrapped with where the anchor and
+    // the alias are: the bound is what to tell.
+    let mut inner = e;
+    while let Error::AliasError { error, .. } | Error::WithSnippet { error, .. } = inner {
+        inner = error;
+    }
+    match inner {
         // The only strings of the tree that cannot be null are keys.
         Error::NullIntoString { location } => format!(
             "unknown field `null`{}: a key written `null`, `~` or with nothing before the \
