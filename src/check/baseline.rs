@@ -116,11 +116,17 @@ fn read_beside<T: serde::de::DeserializeOwned>(
     if !path.is_file() {
         return Ok(None);
     }
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("--baseline: cannot read {}", path.display()))?;
+    let bytes = read_regular(path)?;
     let value = serde_json::from_slice(&bytes)
         .with_context(|| format!("--baseline {}: {expected}", path.display()))?;
     Ok(Some(value))
+}
+
+/// The bytes of the regular file `path` of a baseline. A FIFO would block `open` for good
+/// and a device never end: only a regular file is opened. A baseline's `trials.csv` has
+/// one row per trial of a run, so no size is refused short of what memory holds.
+fn read_regular(path: &Path) -> anyhow::Result<Vec<u8>> {
+    crate::scenario::user_file::read(path, 1 << 40).map_err(|e| anyhow::anyhow!("--baseline: {e}"))
 }
 
 impl Baseline {
@@ -136,8 +142,7 @@ impl Baseline {
                 .unwrap_or(Path::new("."));
             (dir.to_path_buf(), path.to_path_buf())
         };
-        let text = std::fs::read(&summary_path)
-            .with_context(|| format!("--baseline: cannot read {}", summary_path.display()))?;
+        let text = read_regular(&summary_path)?;
         let summary: StoredSummary = serde_json::from_slice(&text).with_context(|| {
             format!(
                 "--baseline {}: expected a summary.json written by rollout-sim (with `seed` and `metrics.NAME.mean`/`ci95`)",
@@ -146,8 +151,7 @@ impl Baseline {
         })?;
         let csv = dir.join("trials.csv");
         let rows = if path.is_dir() && csv.is_file() {
-            let bytes = std::fs::read(&csv)
-                .with_context(|| format!("--baseline: cannot read {}", csv.display()))?;
+            let bytes = read_regular(&csv)?;
             Some(read_trials_csv(&bytes).with_context(|| format!("--baseline {}", csv.display()))?)
         } else {
             None

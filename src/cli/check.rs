@@ -515,11 +515,24 @@ fn check_step_summary(path: &Path) -> anyhow::Result<()> {
         Ok(m) if m.is_dir() => {
             anyhow::bail!("{what}: that is a folder; the Markdown summary is appended to a file")
         }
-        Ok(_) => std::fs::OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map(drop)
-            .with_context(|| format!("{what}: cannot open it to append the summary")),
+        Ok(_) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.append(true);
+            // A FIFO with no reader blocks `open` for good: opened without blocking, it
+            // fails at once instead (ENXIO), and one with a reader (`>(cat)`) still works.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+            match options.open(path) {
+                Ok(_) => Ok(()),
+                Err(e) if e.raw_os_error() == Some(libc::ENXIO) => anyhow::bail!(
+                    "{what}: it is a FIFO (named pipe) that no process reads; the Markdown \
+                     summary is appended to a file"
+                ),
+                Err(e) => {
+                    Err(e).with_context(|| format!("{what}: cannot open it to append the summary"))
+                }
+            }
+        }
         Err(_) => check_file_path("$GITHUB_STEP_SUMMARY", path),
     }
 }

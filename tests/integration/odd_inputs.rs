@@ -307,3 +307,48 @@ fn calibrate_refuses_a_timeline_given_twice_and_tells_an_empty_one() {
         );
     }
 }
+
+/// A FIFO that no process writes or reads blocks `open` for good: given as `--baseline`
+/// or as `$GITHUB_STEP_SUMMARY`, `check` hung before its first trial. Refused at once.
+#[cfg(unix)]
+#[test]
+fn check_never_waits_on_a_fifo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let scenario = scenario_path("swarm-stop-first.yaml");
+    let check = ["check", &scenario, "--trials", "2"];
+    let baseline = bin()
+        .args(check)
+        .arg("--baseline")
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&baseline.stderr);
+    assert_eq!(baseline.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "--baseline: `{}` is a FIFO (named pipe), not a regular file",
+            fifo.display()
+        )),
+        "{stderr}"
+    );
+    let summary = bin()
+        .args(check)
+        .args(["--check", "duration_s.p95 < 1h", "--format", "github"])
+        .env("GITHUB_STEP_SUMMARY", &fifo)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&summary.stderr);
+    assert_eq!(summary.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("it is a FIFO (named pipe) that no process reads"),
+        "{stderr}"
+    );
+}
