@@ -19,6 +19,30 @@ fn text(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// The folder `dir/name` of a run of three trials of `swarm-stop-first.yaml`, seed 7.
+fn run_of_three(dir: &Path, name: &str) -> std::path::PathBuf {
+    let run = dir.join(name);
+    bin()
+        .args(["run", &scenario_path("swarm-stop-first.yaml")])
+        .args(["--trials", "3", "--quiet", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    run
+}
+
+/// A new FIFO `pipe` in `dir`, which no process opens.
+#[cfg(unix)]
+fn fifo_in(dir: &Path) -> std::path::PathBuf {
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    fifo
+}
+
 /// A rename over a device replaces it (run as root, `--out /dev/null` would turn the
 /// machine's `/dev/null` into a regular file): every file output refuses what is not a
 /// regular file, before any work. A FIFO stands in for the device here.
@@ -27,12 +51,7 @@ fn text(p: &Path) -> &str {
 fn a_file_output_never_replaces_a_fifo_or_a_device() {
     use std::os::unix::fs::FileTypeExt;
     let tmp = tempfile::tempdir().unwrap();
-    let fifo = tmp.path().join("pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let fifo = fifo_in(tmp.path());
     let pipe = text(&fifo);
     let scenario = scenario_path("swarm-stop-first.yaml");
     let csv = scenario_path("timelines/swarm-stop-first-docker-20.10.csv");
@@ -97,13 +116,8 @@ fn a_file_output_never_replaces_a_fifo_or_a_device() {
 #[test]
 fn a_results_folder_given_for_a_scenario_is_told_with_the_command_to_use() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = tmp.path().join("web");
+    let run = run_of_three(tmp.path(), "web");
     let scenario = scenario_path("swarm-stop-first.yaml");
-    bin()
-        .args(["run", &scenario, "--trials", "3", "--quiet", "--out"])
-        .arg(&run)
-        .assert()
-        .success();
     let folder = text(&run);
     let out = tmp.path().join("out");
     for (args, command) in [
@@ -159,12 +173,7 @@ fn a_results_folder_given_for_a_scenario_is_told_with_the_command_to_use() {
 fn results_given_as_a_scenario_are_one_problem_naming_them() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = scenario_path("swarm-stop-first.yaml");
-    let run = tmp.path().join("run");
-    bin()
-        .args(["run", &scenario, "--trials", "3", "--quiet", "--out"])
-        .arg(&run)
-        .assert()
-        .success();
+    let run = run_of_three(tmp.path(), "run");
     let sweep = tmp.path().join("sweep");
     bin()
         .args(["sweep", &scenario, "--set", "service.replicas=2,3"])
@@ -232,13 +241,7 @@ fn an_out_folder_under_a_file_names_the_file() {
 #[test]
 fn merge_tells_what_a_path_given_is_instead_of_a_shard_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = scenario_path("swarm-stop-first.yaml");
-    let run = tmp.path().join("run");
-    bin()
-        .args(["run", &scenario, "--trials", "3", "--quiet", "--out"])
-        .arg(&run)
-        .assert()
-        .success();
+    let run = run_of_three(tmp.path(), "run");
     let file = run.join("trials.csv");
     let missing = tmp.path().join("missing");
     let out = tmp.path().join("merged");
@@ -314,12 +317,7 @@ fn calibrate_refuses_a_timeline_given_twice_and_tells_an_empty_one() {
 #[test]
 fn check_never_waits_on_a_fifo() {
     let tmp = tempfile::tempdir().unwrap();
-    let fifo = tmp.path().join("pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let fifo = fifo_in(tmp.path());
     let scenario = scenario_path("swarm-stop-first.yaml");
     let check = ["check", &scenario, "--trials", "2"];
     let baseline = bin()
