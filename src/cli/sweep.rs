@@ -400,10 +400,10 @@ pub fn table(r: &SweepReport<'_>) -> String {
         text.push('\n');
     }
     text.push_str(&format!(
-        "{} × {}, seed {} (the same trials at every point); P: on the Pareto front of {}\n",
+        "{} × {}, {}; P: on the Pareto front of {}\n",
         counted(r.points.len(), "point"),
         counted(summaries.first().map_or(0, |s| s.trials), "trial"),
-        r.seed,
+        r.seed_note(),
         r.front_axes
             .iter()
             .map(|a| a.to_string())

@@ -55,6 +55,22 @@ pub fn metric_stats(points: &[Summary]) -> Vec<MetricStat> {
 }
 
 impl SweepReport<'_> {
+    /// Whether `seed` is a swept field: each point then runs the trials of its own seed,
+    /// not the same trials as the others.
+    pub fn seed_swept(&self) -> bool {
+        self.axes.iter().any(|a| a.path == "seed")
+    }
+
+    /// The seed the points ran on, as headings say it: `seed 7 (the same trials at every
+    /// point)`, or `seed swept (each point its own trials)` when [`Self::seed_swept`].
+    pub fn seed_note(&self) -> String {
+        if self.seed_swept() {
+            "seed swept (each point its own trials)".into()
+        } else {
+            format!("seed {} (the same trials at every point)", self.seed)
+        }
+    }
+
     /// The statistics a reader looks at first, in the order shown: the Pareto front's axes,
     /// the share of completed rollouts, then the objective's and the constraints'
     /// statistics that are none of them.

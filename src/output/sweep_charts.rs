@@ -147,11 +147,11 @@ fn heading(r: &SweepReport<'_>, title: String) -> Heading {
     Heading {
         title,
         subtitle: format!(
-            "{} · {} × {} · seed {} (the same trials at every point)",
+            "{} · {} × {} · {}",
             r.scenario,
             counted(r.points.len(), "point"),
             counted(trials, "trial"),
-            r.seed
+            r.seed_note()
         ),
     }
 }

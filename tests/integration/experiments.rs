@@ -909,3 +909,33 @@ fn a_constraint_without_an_objective_says_how_to_give_one() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_sweep_over_seed_says_each_point_ran_its_own_trials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario_path("swarm-stop-first.yaml");
+    let sweep = |sets: &[String], out: &str| {
+        let mut cmd = bin();
+        cmd.args(["sweep", &file, "--trials", "3"]);
+        for s in sets {
+            cmd.args(["--set", s]);
+        }
+        let assert = cmd
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .assert()
+            .success();
+        String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+    };
+    let seeds = sweep(&["seed=1,2".into()], "seeds");
+    assert!(
+        seeds.contains("2 points × 3 trials, seed swept (each point its own trials);"),
+        "{seeds}"
+    );
+    assert!(!seeds.contains("the same trials"), "{seeds}");
+    let same = sweep(&[format!("{UC}.parallelism=1,2")], "same");
+    assert!(
+        same.contains("2 points × 3 trials, seed 7 (the same trials at every point);"),
+        "{same}"
+    );
+}

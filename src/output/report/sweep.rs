@@ -73,13 +73,23 @@ pub fn sweep_page(
                 .collect(),
             false,
         ),
-        Block::Para(format!(
-            "{} × {}, seed {}: every point runs the same trials (common random numbers), so \
-             the differences between points are the parameters' effect, not luck.",
-            counted(r.points.len(), "point"),
-            counted(trials, "trial"),
-            r.seed
-        )),
+        Block::Para(if r.seed_swept() {
+            format!(
+                "{} × {}, seed swept: each point runs the trials of its own seed, so the \
+                 differences between points of different seeds are luck as well as the \
+                 parameters' effect.",
+                counted(r.points.len(), "point"),
+                counted(trials, "trial"),
+            )
+        } else {
+            format!(
+                "{} × {}, seed {}: every point runs the same trials (common random numbers), \
+                 so the differences between points are the parameters' effect, not luck.",
+                counted(r.points.len(), "point"),
+                counted(trials, "trial"),
+                r.seed
+            )
+        }),
         Block::Heading(2, "Points".into()),
         Block::Para(
             "Each statistic with its 95% interval in parentheses (none for min, max and std); \
