@@ -112,6 +112,12 @@ metadata:
   resourceVersion: ""
 "#;
 
+/// What `import file` says, `file` holding `text` in `dir`, when it is refused.
+fn refused_alone(dir: &std::path::Path, file: &str, text: &str) -> String {
+    write(dir, &[(file, text.as_bytes())]);
+    refused(dir, &[file])
+}
+
 /// The name, replicas and next image of the imported scenario `yaml`.
 fn scenario(yaml: &str) -> (String, u32, String) {
     let s = load_str(yaml, "i.yaml", Format::Yaml, &[]).unwrap_or_else(|e| panic!("{e}"));
@@ -186,8 +192,7 @@ fn a_typed_list_as_the_api_serves_it_gives_its_items_their_kind() {
     // An item that says what it is keeps it.
     let raw = json!({"kind": "DeploymentList", "apiVersion": "apps/v1",
                      "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}]});
-    write(dir.path(), &[("cm.json", raw.to_string().as_bytes())]);
-    let err = refused(dir.path(), &["cm.json"]);
+    let err = refused_alone(dir.path(), "cm.json", &raw.to_string());
     assert!(
         err.contains("found document 1 at line 1, items.0: ConfigMap c\n"),
         "{err}"
@@ -278,8 +283,7 @@ fn items_are_named_by_their_place_in_messages() {
         "{err}"
     );
     // A field of an item is told at its path in the object, as for a document.
-    write(dir.path(), &[("b.yaml", yaml(&list(vec![bad])).as_bytes())]);
-    let err = refused(dir.path(), &["b.yaml"]);
+    let err = refused_alone(dir.path(), "b.yaml", &yaml(&list(vec![bad])));
     assert!(
         err.contains("b.yaml (Deployment web): spec.replicas: "),
         "{err}"
@@ -291,8 +295,7 @@ fn bad_items_are_refused_naming_the_file_place_and_path() {
     let dir = tempfile::tempdir().unwrap();
     let text = "apiVersion: v1\nkind: List\nitems:\n- web\n- [1]\n- apiVersion: v1\n  \
                 kind: List\n  items: 3\n";
-    write(dir.path(), &[("bad.yaml", text.as_bytes())]);
-    let err = refused(dir.path(), &["bad.yaml"]);
+    let err = refused_alone(dir.path(), "bad.yaml", text);
     assert_eq!(
         err,
         "error: bad.yaml: items.0: document 1 at line 1 (List): an item of a list is a \
@@ -302,14 +305,8 @@ fn bad_items_are_refused_naming_the_file_place_and_path() {
          bad.yaml: items.2.items: document 1 at line 1 (List): a list's `items` is a \
          sequence of Kubernetes objects, got 3\n"
     );
-    write(
-        dir.path(),
-        &[(
-            "s.json",
-            br#"{"apiVersion": "v1", "kind": "List", "items": "x"}"#,
-        )],
-    );
-    let err = refused(dir.path(), &["s.json"]);
+    let text = r#"{"apiVersion": "v1", "kind": "List", "items": "x"}"#;
+    let err = refused_alone(dir.path(), "s.json", text);
     assert_eq!(
         err,
         "error: s.json: items: document 1 at line 1 (List): a list's `items` is a sequence \
@@ -322,8 +319,7 @@ fn an_empty_list_is_nothing_to_import_told_as_such() {
     let dir = tempfile::tempdir().unwrap();
     // `kubectl get deploy -o yaml` where there is none.
     let text = "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
-    write(dir.path(), &[("none.yaml", text.as_bytes())]);
-    let err = refused(dir.path(), &["none.yaml"]);
+    let err = refused_alone(dir.path(), "none.yaml", text);
     assert_eq!(
         err,
         "error: none.yaml: (file): nothing to import (a Deployment of apps/v1, an Argo \

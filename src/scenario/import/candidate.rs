@@ -22,7 +22,7 @@ pub struct Candidate {
     /// The namespace of a Kubernetes object (`None` for a compose service), for messages
     /// about two of one name.
     pub namespace: Option<String>,
-    /// The objects it refers to, whose problems [`TellOnce`] tells once.
+    /// The objects it refers to, whose problems [`super::TellOnce`] tells once.
     pub(super) referred: Vec<Referred>,
 }
 

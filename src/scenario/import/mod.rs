@@ -1,8 +1,10 @@
 //! Scenarios from the manifests a team already has: Kubernetes `Deployment`s (apps/v1),
 //! Argo Rollouts `Rollout`s, Flagger `Canary`s and compose / stack files.
 //!
-//! A file is read as YAML documents (JSON is YAML). A document with `apiVersion` and
-//! `kind` is a Kubernetes object: each `Deployment`, each `Rollout` and each `Canary`
+//! A file is read as YAML documents (JSON is YAML); a list document (`kind: List`, what
+//! `kubectl get -o yaml` prints, or a typed `DeploymentList`) stands for its items, each
+//! named by its place in it ([`lists`]). A document with `apiVersion` and `kind` is a
+//! Kubernetes object: each `Deployment`, each `Rollout` and each `Canary`
 //! becomes a scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment
 //! of the files given, a Canary with its `targetRef` Deployment: [`library`],
 //! [`reference`](mod@reference)), every other kind is listed as skipped. A document with
@@ -20,7 +22,8 @@
 //! several others refer to is told once ([`once`]).
 //!
 //! References are resolved within the namespace of the object that makes them, as Argo
-//! Rollouts and Flagger resolve them ([`library`]).
+//! Rollouts and Flagger resolve them ([`library`]); `--namespace` imports the objects of
+//! one namespace ([`Options::namespace`]).
 
 mod affinity;
 mod api_fields;
