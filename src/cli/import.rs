@@ -52,7 +52,7 @@ pub struct ImportArgs {
     /// Import only the Deployments, Rollouts and Canaries of this namespace (one without
     /// `metadata.namespace` is in `default`), as `kubectl -n NS` picks them; compose
     /// services, which have none, are skipped.
-    #[arg(long, short = 'n', value_name = "NS")]
+    #[arg(long, short = 'n', value_name = "NS", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub namespace: Option<String>,
     /// Override a field of each imported scenario by its dotted path, as `run --set`
     /// does; the written scenario holds the value. E.g. the nodes a `nodeSelector` needs:

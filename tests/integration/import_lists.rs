@@ -288,6 +288,15 @@ fn items_are_named_by_their_place_in_messages() {
         err.contains("b.yaml (Deployment web): spec.replicas: "),
         "{err}"
     );
+    // So is a value found before the items are read, with its line in the file.
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: \
+                Deployment\n  metadata: {name: web}\n  spec:\n    replicas: .nan\n";
+    assert_eq!(
+        refused_alone(dir.path(), "n.yaml", text),
+        "error: n.yaml (Deployment web): spec.replicas: `.nan` (line 8, column 15) is not a \
+         finite number (not a number, or an infinity): give a finite value of the field's \
+         type\n"
+    );
 }
 
 #[test]
@@ -415,5 +424,49 @@ fn namespace_without_a_match_names_the_namespaces_that_hold_some() {
         err,
         "error: --name api: no such Deployment, Rollout or Canary in namespace b (found \
          Deployment web); `api` is in namespace a, not b\n"
+    );
+}
+
+#[test]
+fn a_manifest_run_directly_with_one_name_in_two_namespaces_says_to_pick_a_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = list(vec![
+        deployment("web", "a", "web:a"),
+        deployment("web", "b", "web:b"),
+    ]);
+    write(dir.path(), &[("all.yaml", yaml(&all).as_bytes())]);
+    let out = crate::support::bin()
+        .current_dir(dir.path())
+        .args(["run", "all.yaml", "--trials", "2"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(
+        err,
+        "error: all.yaml: (file): the manifest holds 2 (Deployment web in namespace a, \
+         Deployment web in namespace b): write one scenario with `rollout-sim import all.yaml \
+         --namespace NS --name NAME --out NAME.yaml` and give that\n"
+    );
+    // One of them, and only then, is a manifest `run` reads directly.
+    let one = list(vec![deployment("web", "b", "web:b")]);
+    write(dir.path(), &[("one.yaml", yaml(&one).as_bytes())]);
+    crate::support::bin()
+        .current_dir(dir.path())
+        .args(["run", "one.yaml", "--trials", "2", "--quiet"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn an_empty_namespace_is_refused_as_no_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[("a.yaml", yaml(&deployment("web", "a", "web:a")).as_bytes())],
+    );
+    let err = refused(dir.path(), &["a.yaml", "-n", ""]);
+    assert!(
+        err.contains("a value is required for '--namespace <NS>' but none was supplied"),
+        "{err}"
     );
 }

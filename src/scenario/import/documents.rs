@@ -183,6 +183,7 @@ pub(super) fn unreadable(text: &str, origin: &str, why: Unreadable) -> ScenarioE
                 let Some(path) = format::path_of(doc, format::NON_FINITE) else {
                     continue;
                 };
+                let (doc, path) = super::lists::item_at(doc, path);
                 let kind = doc.get("kind").and_then(Value::as_str);
                 return match (kind, doc.pointer("/metadata/name").and_then(Value::as_str)) {
                     (Some(kind), Some(name)) => error(origin, &object(kind, name), &path, &message),

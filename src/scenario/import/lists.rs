@@ -73,6 +73,31 @@ pub(super) fn flatten(
     }
 }
 
+/// The item of a list `doc` (a list of lists too) that the path `path` in it (`items.2.spec.
+/// replicas`) is in, and the path in that item (`spec.replicas`), so that a problem found
+/// in a document before it is flattened is told at its object as any other; `doc` and
+/// `path` themselves when the path is in no item.
+pub(super) fn item_at(mut doc: &Value, mut path: String) -> (&Value, String) {
+    while is_list(doc) {
+        let Some(rest) = path.strip_prefix("items.") else {
+            break;
+        };
+        let (index, below) = rest.split_once('.').unwrap_or((rest, ""));
+        let item = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| doc["items"].get(i));
+        match item {
+            Some(item) if item.is_object() && !below.is_empty() => {
+                doc = item;
+                path = below.to_string();
+            }
+            _ => break,
+        }
+    }
+    (doc, path)
+}
+
 /// What a list holds.
 enum Items {
     /// None (`items: []` or `items: null`): the list itself, to be told as empty.
@@ -234,6 +259,29 @@ mod tests {
         assert!(!is_list(&allow));
         // A compose file or a scenario is no list, whatever its keys.
         assert!(!is_list(&json!({"services": {}, "items": []})));
+    }
+
+    #[test]
+    fn a_path_in_a_list_is_told_in_its_item() {
+        let nested = json!({"apiVersion": "v1", "kind": "List",
+                            "items": [deployment("a"), {"apiVersion": "v1", "kind": "List",
+                                                        "items": [deployment("b")]}]});
+        let at = |path: &str| {
+            let (doc, path) = item_at(&nested, path.to_string());
+            (
+                doc["metadata"]["name"].as_str().unwrap_or("").to_string(),
+                path,
+            )
+        };
+        assert_eq!(
+            at("items.1.items.0.spec.replicas"),
+            ("b".into(), "spec.replicas".into())
+        );
+        assert_eq!(at("items.0.spec"), ("a".into(), "spec".into()));
+        // Not in an item: the document's own path.
+        for path in ["items.7.spec", "items.x.spec", "items.0", "metadata.name"] {
+            assert_eq!(at(path), (String::new(), path.to_string()));
+        }
     }
 
     #[test]

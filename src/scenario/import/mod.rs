@@ -152,12 +152,27 @@ pub fn scenario_tree(
 fn only_one(found: Found, origin: &str) -> Result<Value, ScenarioError> {
     let mut candidates = found.candidates;
     if candidates.len() > 1 {
-        let names: Vec<&str> = candidates.iter().map(|c| c.what.as_str()).collect();
+        // Another of its name in another namespace (`kubectl get -A` prints them in one
+        // file): the two are told, and picked, apart by namespace.
+        let apart = |c: &Candidate| {
+            candidates
+                .iter()
+                .find(|d| d.name == c.name && c.pick_namespace(d).is_some())
+        };
+        let names: Vec<String> = candidates
+            .iter()
+            .map(|c| apart(c).map_or_else(|| c.what.clone(), |d| c.told_apart(d)))
+            .collect();
+        let pick = if candidates.iter().any(|c| apart(c).is_some()) {
+            " --namespace NS"
+        } else {
+            ""
+        };
         return Err(ScenarioError::file(
             origin,
             format!(
                 "the manifest holds {} ({}): write one scenario with `rollout-sim import \
-                 {origin} --name NAME --out NAME.yaml` and give that",
+                 {origin}{pick} --name NAME --out NAME.yaml` and give that",
                 names.len(),
                 names.join(", ")
             ),
