@@ -1,8 +1,10 @@
-//! `rollout-sim import PATH… [--out PATH] [--name NAME] [--set PATH=VALUE]…
-//! [--drop-unknown-metrics]`: scenarios from Kubernetes manifests (Deployments, Argo
-//! Rollouts, Flagger Canaries) and compose files (see [`crate::scenario::import`]); a folder given stands for
-//! its manifests ([`files`]). `--set` changes each scenario before it is checked and
-//! written, as `run --set` changes a scenario it loads.
+//! `rollout-sim import PATH… [--out PATH] [--name NAME] [--namespace NS] [--set
+//! PATH=VALUE]… [--drop-unknown-metrics]`: scenarios from Kubernetes manifests
+//! (Deployments, Argo Rollouts, Flagger Canaries, and lists of them as `kubectl get -o yaml`
+//! prints) and compose files (see [`crate::scenario::import`]); a folder given stands for
+//! its manifests ([`files`]). `--namespace` picks the objects of one namespace, as
+//! `--name` the scenario of one name ([`pick`]). `--set` changes each scenario before it is checked and written, as
+//! `run --set` changes a scenario it loads.
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
 //! Deployments, Rollouts, Canaries or compose services) need `--name` to pick one, or `--out DIR`
@@ -19,6 +21,7 @@
 //! with the first of them ([`import::TellOnce`]).
 
 mod files;
+mod pick;
 
 use super::CliError;
 use super::inputs::{Inputs, same_file};
@@ -46,6 +49,11 @@ pub struct ImportArgs {
     /// Import only the Deployment, Rollout, Canary or compose service with this name.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Import only the Deployments, Rollouts and Canaries of this namespace (one without
+    /// `metadata.namespace` is in `default`), as `kubectl -n NS` picks them; compose
+    /// services, which have none, are skipped.
+    #[arg(long, short = 'n', value_name = "NS", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub namespace: Option<String>,
     /// Override a field of each imported scenario by its dotted path, as `run --set`
     /// does; the written scenario holds the value. E.g. the nodes a `nodeSelector` needs:
     /// `--set 'cluster.nodes=[{labels: {disk: ssd}}, {labels: {disk: ssd}}]'`. Repeatable.
@@ -90,6 +98,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let opts = import::Options {
         drop_unknown_metrics: args.drop_unknown_metrics,
         overrides: args.set.clone(),
+        namespace: args.namespace.clone(),
         ..import::Options::default()
     };
     let mut files_read = Inputs::new();
@@ -119,9 +128,15 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let plan = match chosen {
         Some(chosen) if !chosen.is_empty() => {
             let clashes = same_names(&chosen);
-            let clash = !clashes.is_empty();
-            problems.extend(clashes);
             let names: Vec<&str> = chosen.iter().map(|c| c.candidate.name.as_str()).collect();
+            // Two of one name (in one file the import refused the second already): how
+            // many there are, or that `--set name=…` gives them one file, is no advice.
+            let clash = !clashes.is_empty()
+                || names
+                    .iter()
+                    .enumerate()
+                    .any(|(i, n)| names[..i].contains(n));
+            problems.extend(clashes);
             match destination(args.out.as_deref(), &names) {
                 Ok(to) => {
                     if !clash {
@@ -238,6 +253,8 @@ fn choose<'p>(
     // An analysis template two Rollouts name is told with the first one only.
     let mut once = import::TellOnce::default();
     let mut seen: Vec<(String, String)> = Vec::new();
+    // What `--namespace` left out, for messages when nothing is left.
+    let mut elsewhere: Vec<import::Elsewhere> = Vec::new();
     let mut chosen = Vec::new();
     let mut files = files.into_iter().enumerate();
     for entry in entries {
@@ -264,6 +281,7 @@ fn choose<'p>(
                 .iter()
                 .map(|s| format!("skipped: {shown}: {s}")),
         );
+        elsewhere.extend(found.elsewhere);
         for candidate in found.candidates {
             seen.push((candidate.name.clone(), candidate.what.clone()));
             if args.name.as_ref().is_some_and(|n| *n != candidate.name) {
@@ -289,17 +307,12 @@ fn choose<'p>(
     if unread {
         return None;
     }
-    if let Some(name) = &args.name
-        && chosen.is_empty()
-    {
-        let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
-        let whats: Vec<&str> = seen.iter().map(|(_, w)| w.as_str()).collect();
-        let hint = crate::scenario::suggest::closest(name, &names)
-            .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
-        problems.push(format!(
-            "--name {name}: no such Deployment, Rollout, Canary or compose service{hint} (found {})",
-            whats.join(", ")
-        ));
+    if chosen.is_empty() {
+        let picks = pick::Picks {
+            name: args.name.as_deref(),
+            namespace: args.namespace.as_deref(),
+        };
+        problems.extend(picks.nothing(&seen, &elsewhere));
     }
     Some(chosen)
 }
@@ -317,9 +330,12 @@ fn same_names(chosen: &[Chosen]) -> Vec<String> {
                 .find(|d| d.file != c.file && d.candidate.name == *name && !name.is_empty())?;
             // Two objects of one name in different namespaces are named with them.
             let (a, b) = (&first.candidate, &c.candidate);
+            let pick = a
+                .pick_namespace(b)
+                .map_or_else(String::new, |p| format!(", or {p}"));
             Some(format!(
                 "two scenarios are named `{name}` ({} ({}) and {} ({})): import the files one \
-                 at a time",
+                 at a time{pick}",
                 first.path.display(),
                 a.told_apart(b),
                 c.path.display(),

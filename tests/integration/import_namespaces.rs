@@ -5,7 +5,7 @@
 //! (flagger `pkg/canary/deployment_controller.go`); an object without
 //! `metadata.namespace` is in `default`, where `kubectl apply` puts it without a
 //! kubeconfig namespace. Two objects of one name in different namespaces are named with
-//! them; two in one namespace are refused, as before.
+//! them, and `--namespace` offered to pick one; two in one namespace are refused, as before.
 
 use super::import_files::{imported, refused, write};
 use rollout_sim::scenario::{Format, load_str};
@@ -231,8 +231,7 @@ fn two_objects_of_one_name_are_named_with_their_namespaces() {
              document 1 at line 1 (Deployment web in namespace a) and document 2 at line 9 \
              (Deployment web in namespace b), counted from 1 as `---` separates them, empty \
              ones included. A scenario is picked (`--name`) and written (`--out DIR`) by its \
-             name, not its namespace: put them in separate files and import them one at a \
-             time\n"
+             name, not its namespace: pick one with `--namespace a` or `--namespace b`\n"
         ),
         "{err}"
     );
@@ -240,6 +239,7 @@ fn two_objects_of_one_name_are_named_with_their_namespaces() {
     assert_eq!(
         err,
         "error: two scenarios are named `web` (a.yaml (Deployment web in namespace a) and \
-         b.yaml (Deployment web in namespace b)): import the files one at a time\n"
+         b.yaml (Deployment web in namespace b)): import the files one at a time, or pick \
+         one with `--namespace a` or `--namespace b`\n"
     );
 }

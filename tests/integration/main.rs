@@ -23,6 +23,7 @@ mod import_fields;
 mod import_files;
 mod import_flagger;
 mod import_folders;
+mod import_lists;
 mod import_namespaces;
 mod import_once;
 mod import_references;

@@ -60,20 +60,45 @@ pub(super) fn documents(text: &str, format: Format) -> Result<Vec<Value>, Unread
 
 /// Where a document begins: its number, counted from 1 over every document of the file as
 /// YAML counts them (each `---` begins one, an empty one included, as a reader counts the
-/// separators), and the line of its start when known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// separators), and the line of its start when known; for an item of a list document
+/// ([`super::lists`]), its path in that document (`items.3`, `items.0.items.1` in a list
+/// of lists).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Place {
     pub number: usize,
     pub line: Option<usize>,
+    /// The index in `items` of each list, from the document down; empty for a document.
+    pub item: Vec<usize>,
+}
+
+impl Place {
+    /// The path of the item in its document (`items.3`); empty for a document.
+    pub fn item_path(&self) -> String {
+        let steps: Vec<String> = self.item.iter().map(|i| format!("items.{i}")).collect();
+        steps.join(".")
+    }
+
+    /// The place of the item `index` of the list at this place.
+    pub fn item(&self, index: usize) -> Place {
+        let mut item = self.item.clone();
+        item.push(index);
+        Place {
+            item,
+            ..self.clone()
+        }
+    }
 }
 
 impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         write!(f, "document {}", self.number)?;
-        match self.line {
-            Some(line) => write!(f, " at line {line}"),
-            None => Ok(()),
+        if let Some(line) = self.line {
+            write!(f, " at line {line}")?;
         }
+        if !self.item.is_empty() {
+            write!(f, ", {}", self.item_path())?;
+        }
+        Ok(())
     }
 }
 
@@ -97,7 +122,11 @@ pub(super) fn places(text: &str, kept: usize) -> Vec<Place> {
         })
         .unwrap_or_else(|| {
             (1..=kept)
-                .map(|number| Place { number, line: None })
+                .map(|number| Place {
+                    number,
+                    line: None,
+                    item: Vec::new(),
+                })
                 .collect()
         })
 }
@@ -116,6 +145,7 @@ fn counted(text: &str) -> Option<Vec<(Place, bool)>> {
                 let place = Place {
                     number: out.len() + 1,
                     line: Some(span.start.line()),
+                    item: Vec::new(),
                 };
                 out.push((place, false));
                 at_root = true;
@@ -153,6 +183,7 @@ pub(super) fn unreadable(text: &str, origin: &str, why: Unreadable) -> ScenarioE
                 let Some(path) = format::path_of(doc, format::NON_FINITE) else {
                     continue;
                 };
+                let (doc, path) = super::lists::item_at(doc, path);
                 let kind = doc.get("kind").and_then(Value::as_str);
                 return match (kind, doc.pointer("/metadata/name").and_then(Value::as_str)) {
                     (Some(kind), Some(name)) => error(origin, &object(kind, name), &path, &message),

@@ -1,8 +1,10 @@
 //! Scenarios from the manifests a team already has: Kubernetes `Deployment`s (apps/v1),
 //! Argo Rollouts `Rollout`s, Flagger `Canary`s and compose / stack files.
 //!
-//! A file is read as YAML documents (JSON is YAML). A document with `apiVersion` and
-//! `kind` is a Kubernetes object: each `Deployment`, each `Rollout` and each `Canary`
+//! A file is read as YAML documents (JSON is YAML); a list document (`kind: List`, what
+//! `kubectl get -o yaml` prints, or a typed `DeploymentList`) stands for its items, each
+//! named by its place in it ([`lists`]). A document with `apiVersion` and `kind` is a
+//! Kubernetes object: each `Deployment`, each `Rollout` and each `Canary`
 //! becomes a scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment
 //! of the files given, a Canary with its `targetRef` Deployment: [`library`],
 //! [`reference`](mod@reference)), every other kind is listed as skipped. A document with
@@ -20,13 +22,15 @@
 //! several others refer to is told once ([`once`]).
 //!
 //! References are resolved within the namespace of the object that makes them, as Argo
-//! Rollouts and Flagger resolve them ([`library`]).
+//! Rollouts and Flagger resolve them ([`library`]); `--namespace` imports the objects of
+//! one namespace ([`Options::namespace`]).
 
 mod affinity;
 mod api_fields;
 mod argo;
 mod argo_analysis;
 mod argo_fields;
+mod candidate;
 mod compose;
 mod context;
 mod defaults;
@@ -36,6 +40,7 @@ mod flagger;
 mod flagger_fields;
 mod kubernetes;
 mod library;
+mod lists;
 mod load_back;
 mod once;
 mod one;
@@ -48,6 +53,7 @@ mod spread;
 mod units;
 mod unmeasured;
 
+pub use candidate::Candidate;
 pub use defaults::resize_pool;
 pub use library::Library;
 pub use once::TellOnce;
@@ -59,78 +65,10 @@ use api_fields::Schema;
 use context::Context;
 use defaults::Controller;
 use documents::{DocKind, Place, doc_kind, documents, places, unreadable};
-use draft::Referred;
 use library::namespace_of;
 use one::{One, import_one};
 use serde_json::Value;
 use std::io::Write;
-
-/// One importable thing found in a file: a scenario, or something refused.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    /// Its name (`metadata.name`, the compose service's name).
-    pub name: String,
-    /// What it is, for messages: `Deployment web`, `compose service web`.
-    pub what: String,
-    /// The scenario, or why it cannot be one.
-    pub outcome: Result<Imported, ScenarioError>,
-    /// When it cannot be one: the manifest fields the import had left out as not
-    /// simulated (on success they are the scenario's [`Imported::unsupported`]). Told with
-    /// its problems, which may follow from what was left out.
-    pub left_out: Vec<Problem>,
-    /// The namespace of a Kubernetes object (`None` for a compose service), for messages
-    /// about two of one name.
-    pub namespace: Option<String>,
-    /// The objects it refers to, whose problems [`TellOnce`] tells once.
-    referred: Vec<Referred>,
-}
-
-impl Candidate {
-    /// A candidate of the `outcome` of an import that left out the fields `unsupported`.
-    fn new(name: String, what: String, one: One, namespace: Option<&str>) -> Candidate {
-        let left_out = if one.outcome.is_ok() {
-            Vec::new()
-        } else {
-            one.unsupported
-        };
-        Candidate {
-            name,
-            what,
-            outcome: one.outcome,
-            left_out,
-            namespace: namespace.map(str::to_string),
-            referred: one.referred,
-        }
-    }
-
-    /// What it is (`Deployment web`), with its namespace when `other`, of the same name,
-    /// is a Kubernetes object in another one (`Deployment web in namespace a`).
-    pub fn told_apart(&self, other: &Candidate) -> String {
-        match (&self.namespace, &other.namespace) {
-            (Some(ns), Some(theirs)) if ns != theirs => {
-                format!("{} in namespace {ns}", self.what)
-            }
-            _ => self.what.clone(),
-        }
-    }
-
-    /// Refuses this candidate for `why`, keeping what its import left out.
-    fn refuse(&mut self, why: ScenarioError) {
-        let was = std::mem::replace(&mut self.outcome, Err(why));
-        if let Ok(imported) = was {
-            self.left_out = imported.unsupported;
-        }
-    }
-
-    /// The manifest fields its import left out as not simulated, whether it succeeded or
-    /// not.
-    pub fn not_simulated(&self) -> &[Problem] {
-        match &self.outcome {
-            Ok(imported) => &imported.unsupported,
-            Err(_) => &self.left_out,
-        }
-    }
-}
 
 /// A scenario imported from a manifest.
 #[derive(Debug, Clone)]
@@ -152,6 +90,18 @@ pub struct Found {
     pub candidates: Vec<Candidate>,
     /// Documents that are none of those, described (`document 2: Service web`).
     pub skipped: Vec<String>,
+    /// What `--namespace` left out ([`Options::namespace`]), in file order.
+    pub elsewhere: Vec<Elsewhere>,
+}
+
+/// A Deployment, Rollout, Canary or compose service that is not imported because it is
+/// not in the namespace `--namespace` picks.
+#[derive(Debug, Clone)]
+pub struct Elsewhere {
+    /// Its name.
+    pub name: String,
+    /// Its namespace; `None` for a compose service, which has none.
+    pub namespace: Option<String>,
 }
 
 /// The apiVersion of the Flagger `Canary`s read: the only one its CRD serves (v1.44.0),
@@ -202,12 +152,27 @@ pub fn scenario_tree(
 fn only_one(found: Found, origin: &str) -> Result<Value, ScenarioError> {
     let mut candidates = found.candidates;
     if candidates.len() > 1 {
-        let names: Vec<&str> = candidates.iter().map(|c| c.what.as_str()).collect();
+        // Another of its name in another namespace (`kubectl get -A` prints them in one
+        // file): the two are told, and picked, apart by namespace.
+        let apart = |c: &Candidate| {
+            candidates
+                .iter()
+                .find(|d| d.name == c.name && c.pick_namespace(d).is_some())
+        };
+        let names: Vec<String> = candidates
+            .iter()
+            .map(|c| apart(c).map_or_else(|| c.what.clone(), |d| c.told_apart(d)))
+            .collect();
+        let pick = if candidates.iter().any(|c| apart(c).is_some()) {
+            " --namespace NS"
+        } else {
+            ""
+        };
         return Err(ScenarioError::file(
             origin,
             format!(
                 "the manifest holds {} ({}): write one scenario with `rollout-sim import \
-                 {origin} --name NAME --out NAME.yaml` and give that",
+                 {origin}{pick} --name NAME --out NAME.yaml` and give that",
                 names.len(),
                 names.join(", ")
             ),
@@ -239,6 +204,11 @@ pub struct Options {
     /// written, so the written scenario holds them. A problem at a value one sets is told
     /// with the `--set`, one at the manifest's own values at its manifest path.
     pub overrides: Vec<Override>,
+    /// `import --namespace NS`: only the Deployments, Rollouts and Canaries of this
+    /// namespace ([`library::namespace_of`]) are imported; the others, and compose
+    /// services, which have no namespace, are left out ([`Found::elsewhere`]). Every
+    /// object is still looked up by the references made in the namespace.
+    pub namespace: Option<String>,
 }
 
 /// One file to import.
@@ -275,11 +245,15 @@ pub fn import_files(
     inputs: &[Input],
     opts: &Options,
 ) -> Result<Vec<Result<Found, ScenarioError>>, ScenarioError> {
-    let all_docs: Vec<Result<Vec<Value>, ScenarioError>> = inputs
+    // Each document with its place, a list's items in its stead ([`lists`]).
+    let all_docs: Vec<Result<Vec<(Value, Place)>, ScenarioError>> = inputs
         .iter()
         .map(|input| {
             let text = input.text.map_err(Clone::clone)?;
-            documents(text, input.format).map_err(|why| unreadable(text, input.origin, why))
+            let docs =
+                documents(text, input.format).map_err(|why| unreadable(text, input.origin, why))?;
+            let places = places(text, docs.len());
+            lists::flatten(docs, places, input.origin)
         })
         .collect();
     let mut lib = Library::default();
@@ -288,7 +262,7 @@ pub fn import_files(
             lib.add_unread(input.origin);
             continue;
         };
-        for doc in docs {
+        for (doc, _) in docs {
             if matches!(doc_kind(doc), DocKind::Kubernetes { .. }) {
                 lib.add(doc, input.origin);
             }
@@ -298,28 +272,25 @@ pub fn import_files(
         .iter()
         .flatten()
         .flatten()
-        .filter_map(read_there)
+        .filter_map(|(doc, _)| read_there(doc))
         .collect();
     let out: Vec<Result<Found, ScenarioError>> = inputs
         .iter()
         .zip(&all_docs)
-        .map(|(input, docs)| match (docs, input.text) {
-            (Ok(docs), Ok(text)) => {
-                let places = places(text, docs.len());
-                let ctx = Context {
-                    lib: &lib,
-                    opts,
-                    file: input.origin,
-                    namespace: library::DEFAULT_NAMESPACE,
-                };
-                Ok(import_docs(docs, &places, &ctx, &templates_of))
-            }
-            (Ok(_), Err(e)) => Err(e.clone()),
-            (Err(e), _) => Err(e.clone()),
+        .map(|(input, docs)| {
+            let ctx = Context {
+                lib: &lib,
+                opts,
+                file: input.origin,
+                namespace: library::DEFAULT_NAMESPACE,
+            };
+            let docs = docs.as_ref().map_err(Clone::clone)?;
+            Ok(import_docs(docs, &ctx, &templates_of))
         })
         .collect();
     let read: Vec<&Found> = out.iter().flatten().collect();
-    if read.len() == inputs.len() && read.iter().all(|f| f.candidates.is_empty()) {
+    let none = |f: &&Found| f.candidates.is_empty() && f.elsewhere.is_empty();
+    if read.len() == inputs.len() && read.iter().all(none) {
         let origin: Vec<&str> = inputs.iter().map(|i| i.origin).collect();
         let skipped: Vec<&str> = read
             .iter()
@@ -365,20 +336,25 @@ fn read_there(doc: &Value) -> Option<ReadThere<'_>> {
     Some((reference::names_deployment(doc, pointer)?, what))
 }
 
-/// The candidates and skipped documents of one file, whose documents begin at `places`.
+/// Whether a Deployment, Rollout or Canary of `api` is imported: of the apiVersions read.
+fn importable(kind: &str, api: &str) -> bool {
+    match kind {
+        "Deployment" => api == "apps/v1",
+        "Rollout" => api.starts_with("argoproj.io/"),
+        "Canary" => api == CANARY_API,
+        _ => false,
+    }
+}
+
+/// The candidates and skipped documents of one file, each document with its place.
 /// `templates_of` names the Deployments a Rollout's `workloadRef` or a Canary's
 /// `targetRef` reads.
-fn import_docs(
-    docs: &[Value],
-    places: &[Place],
-    ctx: &Context,
-    templates_of: &[ReadThere],
-) -> Found {
+fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere]) -> Found {
     let origin = ctx.file;
     let mut found = Found::default();
     // The document of each candidate.
     let mut doc_of: Vec<Place> = Vec::new();
-    for (doc, &place) in docs.iter().zip(places) {
+    for (doc, place) in docs {
         let at = place.to_string();
         let name = doc
             .pointer("/metadata/name")
@@ -389,7 +365,16 @@ fn import_docs(
         let read_by = templates_of.iter().find(|(n, _)| *n == (name, namespace));
         let ctx = Context { namespace, ..*ctx };
         let ctx = &ctx;
+        let picked = ctx.opts.namespace.as_deref();
         match doc_kind(doc) {
+            DocKind::Kubernetes { kind, api }
+                if importable(kind, api) && picked.is_some_and(|ns| ns != namespace) =>
+            {
+                found.elsewhere.push(Elsewhere {
+                    name: name.to_string(),
+                    namespace: Some(namespace.to_string()),
+                });
+            }
             DocKind::Kubernetes {
                 kind: "Deployment",
                 api: "apps/v1",
@@ -397,13 +382,7 @@ fn import_docs(
                 "{at}: Deployment {name} ({}, read there)",
                 read_by.map_or("", |(_, what)| what)
             )),
-            DocKind::Kubernetes {
-                kind: kind @ ("Deployment" | "Rollout" | "Canary"),
-                api,
-            } if api == "apps/v1"
-                || (kind == "Rollout" && api.starts_with("argoproj.io/"))
-                || (kind == "Canary" && api == CANARY_API) =>
-            {
+            DocKind::Kubernetes { kind, api } if importable(kind, api) => {
                 let what = object(kind, name);
                 let one = if name.is_empty() {
                     let refused = error(
@@ -435,6 +414,11 @@ fn import_docs(
                 };
                 let candidate = Candidate::new(name.to_string(), what, one, Some(namespace));
                 found.candidates.push(candidate);
+            }
+            DocKind::Kubernetes { kind, .. } if lists::is_list(doc) => {
+                found
+                    .skipped
+                    .push(format!("{at}: an empty {kind} (no items)"));
             }
             DocKind::Kubernetes { kind, api } => {
                 let name = if name.is_empty() { "(unnamed)" } else { name };
@@ -472,6 +456,23 @@ fn import_docs(
                         "{at}: a compose file with no service under `services:`"
                     ));
                 }
+                // A compose file has no namespace for `--namespace` to pick.
+                let services = match picked {
+                    Some(ns) => {
+                        for name in services {
+                            found.skipped.push(format!(
+                                "{at}: compose service {name} (a compose file has no \
+                                 namespace; --namespace {ns} picks Kubernetes objects)"
+                            ));
+                            found.elsewhere.push(Elsewhere {
+                                name,
+                                namespace: None,
+                            });
+                        }
+                        Vec::new()
+                    }
+                    None => services,
+                };
                 for name in services {
                     let what = format!("compose service {name}");
                     let one = import_one(doc, origin, &what, ctx.opts, |src, d| {
@@ -487,7 +488,7 @@ fn import_docs(
                 "{at}: neither a Kubernetes object (apiVersion, kind) nor a compose file (services)"
             )),
         }
-        doc_of.resize(found.candidates.len(), place);
+        doc_of.resize(found.candidates.len(), place.clone());
     }
     refuse_same_names(&mut found, &doc_of, origin);
     found
@@ -496,8 +497,9 @@ fn import_docs(
 /// Two scenarios of one file with one name: a scenario is picked (`--name`) and written
 /// (`--out DIR`, `NAME.yaml`) by its name, so the second is refused, naming the file and
 /// both documents ([`Place`]), and their namespaces when they differ (two objects
-/// upstream, which the scenarios' names cannot tell apart). Across files the `import`
-/// command says so itself.
+/// upstream, which the scenarios' names cannot tell apart, and `--namespace` picks one
+/// of: `kubectl get deploy -A -o yaml` prints them in one file). Across files the
+/// `import` command says so itself.
 fn refuse_same_names(found: &mut Found, doc_of: &[Place], origin: &str) {
     for k in 1..found.candidates.len() {
         let name = found.candidates[k].name.clone();
@@ -511,10 +513,9 @@ fn refuse_same_names(found: &mut Found, doc_of: &[Place], origin: &str) {
         } else {
             "metadata.name".to_string()
         };
-        let advice = if a.namespace == b.namespace {
-            ": rename one, or put them in separate files"
-        } else {
-            ", not its namespace: put them in separate files and import them one at a time"
+        let advice = match a.pick_namespace(b) {
+            Some(pick) => format!(", not its namespace: {pick}"),
+            None => ": rename one, or put them in separate files".to_string(),
         };
         let message = format!(
             "`{name}` names two scenarios of {origin}: {} ({first}) and {} ({what}), \
