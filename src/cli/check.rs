@@ -13,9 +13,10 @@ use crate::check::baseline::{Baseline, BaselineInfo, compare, uncompared};
 use crate::check::{self, Assertion, Evaluation, Verdict};
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
+use crate::output::folder::Staging;
 use crate::output::human_text::counted;
 use crate::output::junit::{Suite, junit_xml};
-use crate::output::replaceable::{holds_only_ours, is_run_folder};
+use crate::output::replaceable::{foreign_listed, holds_only_ours, is_run_folder};
 use crate::output::shard::ShardManifest;
 use crate::output::trials_csv;
 use crate::result::TrialResult;
@@ -270,18 +271,31 @@ fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
                     "--update-baseline: {} is a file; name the baseline folder",
                     path.display()
                 );
-                // The baseline's files are written into the folder beside whatever it
-                // holds: into a scenario folder they would be read as scenarios by the
-                // next `check DIR`, and over an input of the same name they would replace
-                // it. New, empty, or an earlier baseline, with no input of this command.
-                let foreign = path.is_dir()
-                    && !(is_run_folder(&path) || holds_only_ours(&path).unwrap_or(true));
+                // The baseline replaces the folder as a whole (staged, then swapped in,
+                // so its files appear together): whatever else the folder holds would be
+                // deleted, scenarios and notes included. So: new, empty, or an earlier
+                // baseline or run with nothing else in it, and no input of this command.
+                // A folder that cannot be read counts as holding something else.
+                let foreign = path.is_dir() && !holds_only_ours(&path).unwrap_or(false);
                 anyhow::ensure!(
-                    !foreign,
+                    !foreign || is_run_folder(&path),
                     "--update-baseline: {} holds other files and no baseline (no summary.json \
                      written by rollout-sim); name a new or empty folder, or an earlier baseline",
                     path.display()
                 );
+                if foreign {
+                    let files = foreign_listed(&path)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| "files".into());
+                    anyhow::bail!(
+                        "--update-baseline: {} holds {files}, which rollout-sim does not \
+                         write, beside an earlier baseline or run; the new baseline replaces \
+                         the whole folder and would delete them: move them out, or name a \
+                         new or empty folder",
+                        path.display()
+                    );
+                }
                 if let Some(input) = inputs.inside(&path) {
                     anyhow::bail!(
                         "--update-baseline: {} holds an input of this command ({input}); a \
@@ -428,22 +442,22 @@ fn write_baseline(
     rows: &[TrialResult],
     summary: &Summary,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    write_file(&dir.join("trials.csv"), &trials_csv(rows))?;
-    write_file(&dir.join("summary.json"), &summary.to_json())?;
     let mut info = serde_json::to_vec_pretty(&BaselineInfo::of(scenario))
         .context("baseline.json serialises")?;
     info.push(b'\n');
-    write_file(&dir.join(BaselineInfo::FILE), &info)?;
-    // Written over a shard folder, the folder now holds the whole run: its `shard.json`
-    // would make the next `check --baseline` take it for the shard.
-    let manifest = dir.join(ShardManifest::FILE);
-    match std::fs::remove_file(&manifest) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", manifest.display()))
-        }
-        _ => Ok(()),
-    }
+    // Staged and swapped in whole, as a run's folder is: a kill between two files would
+    // otherwise leave a new `trials.csv` beside the earlier `summary.json`, which the next
+    // check would read as one baseline. Whatever else an earlier run left there (its
+    // `shard.json`, which would make the next `check --baseline` take the folder for a
+    // shard, a `timeline.csv` of other trials) goes with it.
+    let files = [
+        ("trials.csv".to_string(), trials_csv(rows)),
+        ("summary.json".to_string(), summary.to_json()),
+        (BaselineInfo::FILE.to_string(), info),
+    ];
+    Staging::begin(dir)
+        .and_then(|staging| staging.publish(dir, &files))
+        .with_context(|| format!("cannot write the baseline into {}", dir.display()))
 }
 
 /// The 1-based line of `needle` in `file`, if the file contains it.

@@ -88,6 +88,13 @@ pub fn holds_only_ours(dir: &Path) -> io::Result<bool> {
     Ok(fs::read_dir(dir)?.next().is_none())
 }
 
+/// The files of `dir` rollout-sim does not write ([`foreign_entries`]), at most three
+/// named, or `None` when there are none.
+pub fn foreign_listed(dir: &Path) -> io::Result<Option<String>> {
+    let foreign = foreign_entries(dir)?;
+    Ok((!foreign.is_empty()).then(|| listed(dir, &foreign)))
+}
+
 /// At most three of `entries` (paths relative to `dir`), shown under `dir`.
 fn listed(dir: &Path, entries: &[PathBuf]) -> String {
     let mut shown: Vec<String> = entries

@@ -271,6 +271,52 @@ fn update_baseline_refuses_a_folder_holding_other_files() {
     let base = dir.path().join("base");
     update(&base).code(0);
     update(&base).code(0);
+    // An earlier baseline with a file of the user's beside it: the new baseline would
+    // replace the folder whole, so the file would go; refused, and the folder kept as is.
+    let notes = base.join("notes.md");
+    std::fs::write(&notes, "why this baseline").unwrap();
+    let before = std::fs::read(base.join("trials.csv")).unwrap();
+    update(&base).code(2).stderr(predicate::str::contains(
+        "notes.md, which rollout-sim does not write, beside an earlier baseline or run",
+    ));
+    assert!(notes.is_file());
+    assert_eq!(std::fs::read(base.join("trials.csv")).unwrap(), before);
+}
+
+/// A baseline written over an earlier run's folder replaces the folder whole: the run's
+/// other files (its `timeline.csv`, of other trials) do not stay beside the baseline's,
+/// and the files appear together (staged, then swapped in), leaving no staging folder.
+#[test]
+fn a_baseline_replaces_an_earlier_run_folder_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    Command::cargo_bin("rollout-sim")
+        .expect("the binary is built")
+        .args([
+            "run",
+            SCENARIO,
+            "--trials",
+            "5",
+            "-q",
+            "--timeline",
+            "--out",
+        ])
+        .arg(&base)
+        .assert()
+        .code(0);
+    assert!(base.join("timeline.csv").is_file());
+    check(&base, &["--update-baseline", "--quiet"]).code(0);
+    let mut names: Vec<String> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["baseline.json", "summary.json", "trials.csv"]);
+    let siblings: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(siblings, ["base"]);
 }
 
 /// A baseline of 60 trials and a run of 20 on the same seed and settings pair their 20
