@@ -27,6 +27,7 @@ mod import_lists;
 mod import_namespaces;
 mod import_once;
 mod import_references;
+mod import_server_output;
 mod import_set;
 mod input_errors;
 mod kubernetes;

@@ -1,5 +1,5 @@
 //! The field names of the Kubernetes API types a Deployment import walks, so that a field
-//! the import leaves out is told apart: one the API has (`env`, `imagePullPolicy`) is
+//! the import leaves out is told apart: one the API has (`env`, `volumes`) is
 //! reported as not simulated; a key no API type has (`maxUnavailabe`) is a misspelling,
 //! refused with a "did you mean" as `run` refuses an unknown scenario field.
 //!

@@ -29,7 +29,7 @@ use super::context::Context;
 use super::draft::{Draft, Src};
 use super::reference;
 use super::render::compact;
-use super::{kubernetes, pod};
+use super::{kubernetes, pod, server_defaults};
 use serde_json::{Map, Value, json};
 
 /// The traffic routers of `trafficRouting` (`RolloutTrafficRouting`).
@@ -142,6 +142,7 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
         return;
     };
     d.read_identity(&root);
+    d.read_status(&root);
     let Some(dspec) = root.get("spec") else {
         return d.error(&root, "a Deployment needs a `spec` with its pod template");
     };
@@ -179,6 +180,10 @@ fn workload_fields(dspec: &Src, d: &mut Draft) {
         let Some(v) = dspec.get(key) else { continue };
         if key == "replicas" && v.value.as_u64() == Some(0) {
             d.read(&v); // scaled to zero for the migration: no pods of its own
+            continue;
+        }
+        if server_defaults::deployment_default(key, v.value) {
+            d.read(&v); // what the API server wrote when it was absent: nothing the user set
             continue;
         }
         let ty = DEPLOYMENT.root.at_path(&format!("spec.{key}"));

@@ -274,7 +274,7 @@ impl Draft {
     }
 
     /// The head every Kubernetes object shares: its identity (`apiVersion`, `kind`,
-    /// `metadata`) read, the scenario named `name` and described as imported from
+    /// `metadata`) and `status` read, the scenario named `name` and described as imported from
     /// `what` (`"Deployment web"`), and its `spec`, or `None` with `no_spec` reported at
     /// the document.
     pub fn object_spec<'a>(
@@ -285,6 +285,7 @@ impl Draft {
         no_spec: &str,
     ) -> Option<Src<'a>> {
         self.read_identity(doc);
+        self.read_status(doc);
         self.put("name", json!(name));
         self.put("description", json!(format!("Imported from {what}")));
         let spec = doc.get("spec");
@@ -292,6 +293,15 @@ impl Draft {
             self.error(doc, no_spec);
         }
         spec
+    }
+
+    /// Marks an object's `status` as read: the state a `kubectl get` observed, not a field
+    /// the user wrote (for the kinds that have one: a Deployment, a Rollout, a Canary; an
+    /// analysis template has none, and a `status` there is refused as any unknown field).
+    pub fn read_status(&mut self, doc: &Src) {
+        if let Some(s) = doc.get("status") {
+            self.read(&s);
+        }
     }
 
     /// Marks a Kubernetes object's identity (`apiVersion`, `kind`, `metadata`) as read: it

@@ -36,7 +36,7 @@ use super::flagger_fields::{CANARY, METRIC, WEBHOOK};
 use super::reference;
 use super::render::compact;
 use super::unmeasured::Unmeasured;
-use super::{kubernetes, pod};
+use super::{kubernetes, pod, server_defaults};
 use serde_json::{Map, Value};
 
 /// Where the strategy goes.
@@ -174,6 +174,7 @@ fn target_kind(k: &Src) -> String {
 /// Flagger makes of it keeps its replicas.
 fn target_deployment(root: &Src, d: &mut Draft) {
     d.read_identity(root);
+    d.read_status(root);
     let Some(spec) = root.get("spec") else {
         return d.error(root, "a Deployment needs a `spec` with its pod template");
     };
@@ -199,6 +200,10 @@ fn target_deployment(root: &Src, d: &mut Draft) {
         ),
     ] {
         if let Some(v) = spec.get(key) {
+            if server_defaults::deployment_default(key, v.value) {
+                d.read(&v); // what the API server wrote when it was absent: nothing the user set
+                continue;
+            }
             let ty = DEPLOYMENT.root.at_path(&format!("spec.{key}"));
             d.known_names(&v, DEPLOYMENT.at(ty));
             d.unsupported(&v, &why);

@@ -13,7 +13,9 @@
 //! | `spec.template` | `service` (see [`super::pod`]) |
 //!
 //! Identity fields (`apiVersion`, `kind`, `metadata`, `spec.selector`,
-//! `spec.template.metadata`, container names) are read and change nothing. Everything else is reported as not simulated.
+//! `spec.template.metadata`, container names) and `status` are read and change nothing, and
+//! so is a value the API server's defaulting sets ([`super::server_defaults`]). Everything
+//! else is reported as not simulated.
 
 use super::draft::{Draft, Src};
 use super::pod;

@@ -49,6 +49,7 @@ mod query;
 mod reference;
 mod render;
 mod selector;
+mod server_defaults;
 mod spread;
 mod units;
 mod unmeasured;

@@ -21,6 +21,7 @@ use super::affinity;
 use super::api_fields;
 use super::draft::{Draft, Src};
 use super::render;
+use super::server_defaults;
 use super::spread;
 use super::units;
 use serde_json::Value;
@@ -82,6 +83,7 @@ fn pod(spec: &Src, labels: Option<&Src>, d: &mut Draft) {
         );
     }
     requests(&containers, d);
+    server_defaults::pod(spec, &containers, d);
     match first.get("image") {
         Some(image) => {
             // `map` copies scalars only: the written scenario stays shallow.
