@@ -3,8 +3,8 @@
 //! (Deployments, Argo Rollouts, Flagger Canaries, and lists of them as `kubectl get -o yaml`
 //! prints) and compose files (see [`crate::scenario::import`]); a folder given stands for
 //! its manifests ([`files`]). `--namespace` picks the objects of one namespace, as
-//! `--name` the scenario of one name ([`pick`]). `--set` changes each scenario before it is checked and written, as
-//! `run --set` changes a scenario it loads.
+//! `--name` the scenario of one name ([`pick`]). `--set` changes each scenario before it
+//! is checked and written, as `run --set` changes a scenario it loads.
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
 //! Deployments, Rollouts, Canaries or compose services) need `--name` to pick one, or `--out DIR`

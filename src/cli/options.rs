@@ -253,17 +253,12 @@ pub fn check_file_path(flag: &str, path: &Path) -> anyhow::Result<()> {
         "{flag} {}: name a file in an existing folder",
         path.display()
     );
-    // An output replaces its file by a rename, which would replace a device (`--out
-    // /dev/null`), a FIFO or a socket with a regular file.
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && !meta.is_file()
-        && !meta.file_type().is_symlink()
-    {
+    // An output replaces its file by a rename ([`crate::output::atomic`]).
+    if let Some(what) = crate::scenario::user_file::not_replaceable(path) {
         anyhow::bail!(
-            "{flag} {}: it is {}, not a regular file; an output replaces its file as a \
+            "{flag} {}: it is {what}, not a regular file; an output replaces its file as a \
              whole: name a regular file (a new one, or one to replace)",
-            path.display(),
-            crate::scenario::user_file::kind(&meta.file_type())
+            path.display()
         );
     }
     let folder = parent.unwrap_or(Path::new("."));

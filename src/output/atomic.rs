@@ -29,18 +29,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
             format!("{} does not name a file", path.display()),
         )
     })?;
-    // A rename replaces whatever has the name: run as root, `--out /dev/null` would turn
-    // the device into a regular file for every other program on the machine.
-    if let Ok(meta) = fs::symlink_metadata(path)
-        && !meta.is_file()
-        && !meta.file_type().is_symlink()
-    {
+    // A rename replaces whatever has the name.
+    if let Some(what) = crate::scenario::user_file::not_replaceable(path) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
-                "{} is {}, not a regular file: only a regular file is replaced",
-                path.display(),
-                crate::scenario::user_file::kind(&meta.file_type())
+                "{} is {what}, not a regular file: only a regular file is replaced",
+                path.display()
             ),
         ));
     }

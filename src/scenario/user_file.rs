@@ -113,6 +113,16 @@ impl Csv {
     }
 }
 
+/// What `path` is when something other than a regular file (or a symbolic link) has its
+/// name (`a device`, `a FIFO (named pipe)`): an output written there by a rename would
+/// replace it with a regular file (`--out /dev/null`, run as root, would replace the
+/// device for every program on the machine). `None` when nothing has the name.
+pub(crate) fn not_replaceable(path: &Path) -> Option<&'static str> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    let t = meta.file_type();
+    (!t.is_file() && !t.is_symlink()).then(|| kind(&t))
+}
+
 /// What a non-regular file is, in the user's words.
 pub(crate) fn kind(t: &fs::FileType) -> &'static str {
     #[cfg(unix)]

@@ -47,11 +47,9 @@ impl Candidate {
     /// What it is (`Deployment web`), with its namespace when `other`, of the same name,
     /// is a Kubernetes object in another one (`Deployment web in namespace a`).
     pub fn told_apart(&self, other: &Candidate) -> String {
-        match (&self.namespace, &other.namespace) {
-            (Some(ns), Some(theirs)) if ns != theirs => {
-                format!("{} in namespace {ns}", self.what)
-            }
-            _ => self.what.clone(),
+        match self.namespaces_apart(other) {
+            Some((ns, _)) => format!("{} in namespace {ns}", self.what),
+            None => self.what.clone(),
         }
     }
 
@@ -59,10 +57,17 @@ impl Candidate {
     /// Kubernetes objects of different namespaces: `pick one with --namespace a or
     /// --namespace b`.
     pub fn pick_namespace(&self, other: &Candidate) -> Option<String> {
+        let (ns, theirs) = self.namespaces_apart(other)?;
+        Some(format!(
+            "pick one with `--namespace {ns}` or `--namespace {theirs}`"
+        ))
+    }
+
+    /// This candidate's namespace and `other`'s, when both are Kubernetes objects and the
+    /// namespaces differ.
+    fn namespaces_apart<'a>(&'a self, other: &'a Candidate) -> Option<(&'a str, &'a str)> {
         match (&self.namespace, &other.namespace) {
-            (Some(ns), Some(theirs)) if ns != theirs => Some(format!(
-                "pick one with `--namespace {ns}` or `--namespace {theirs}`"
-            )),
+            (Some(ns), Some(theirs)) if ns != theirs => Some((ns, theirs)),
             _ => None,
         }
     }
