@@ -9,7 +9,8 @@
 //!   Every failed request of the simulation (refused 502, errored, dropped 503, timed out
 //!   504) is a 5xx.
 //! - `request-duration`: the p99 latency in ms of the canary's requests; passes when
-//!   `thresholdRange.min ≤ value ≤ thresholdRange.max` (legacy `threshold` = max).
+//!   `thresholdRange.min ≤ value ≤ thresholdRange.max` (legacy `threshold` = max), value
+//!   and bounds truncated to whole milliseconds as upstream's `time.Duration`s are.
 //!
 //! A window without requests has no value ("no values found"): Flagger counts that as a
 //! failed check, never as a pass.
@@ -65,10 +66,20 @@ pub fn request_success_rate(w: &WindowStats, range: Range) -> Check {
     Check::of(value, range)
 }
 
-/// `request-duration` of the canary's window: p99 latency, ms.
+/// `request-duration` of the canary's window: p99 latency in whole ms.
+///
+/// Upstream compares `time.Duration`s: `istio.go:GetRequestDuration` turns the query's
+/// value into `time.Duration(int64(value)) * time.Millisecond` and
+/// `runBuiltinMetricChecks` each bound into `time.Duration(bound) * time.Millisecond`, Go's
+/// float-to-integer conversions truncating both to whole milliseconds; comparing the
+/// fractional values would fail a 500.4 ms p99 that Flagger passes against `max: 500`.
 pub fn request_duration(w: &WindowStats, range: Range) -> Check {
     let p99 = w.latency_ms[2];
-    Check::of((!p99.is_nan()).then_some(p99), range)
+    let whole_ms = Range {
+        min: range.min.map(f64::trunc),
+        max: range.max.map(f64::trunc),
+    };
+    Check::of((!p99.is_nan()).then(|| p99.trunc()), whole_ms)
 }
 
 #[cfg(test)]
@@ -124,6 +135,52 @@ mod tests {
         assert_eq!(
             request_duration(&window(10, 0, 501.0), max500),
             Check::Fail(501.0)
+        );
+    }
+
+    /// `istio.go:GetRequestDuration` reads the p99 as `time.Duration(int64(value)) *
+    /// time.Millisecond` and `runBuiltinMetricChecks` the bounds as
+    /// `time.Duration(bound) * time.Millisecond`: both are whole milliseconds, truncated, so
+    /// a p99 of 500.9 ms passes `max: 500` and one of 20.2 ms passes `min: 20.5` (20 ms
+    /// against 20 ms).
+    #[test]
+    fn duration_and_bounds_are_whole_milliseconds() {
+        let max500 = Range {
+            min: None,
+            max: Some(500.0),
+        };
+        assert_eq!(
+            request_duration(&window(10, 0, 500.9), max500),
+            Check::Pass(500.0)
+        );
+        assert_eq!(
+            request_duration(&window(10, 0, 501.0), max500),
+            Check::Fail(501.0)
+        );
+        // A fractional bound is truncated too: `max: 500.7` is 500 ms.
+        let max500_7 = Range {
+            min: None,
+            max: Some(500.7),
+        };
+        assert_eq!(
+            request_duration(&window(10, 0, 500.5), max500_7),
+            Check::Pass(500.0)
+        );
+        assert_eq!(
+            request_duration(&window(10, 0, 500.6), max500_7),
+            Check::Pass(500.0)
+        );
+        let min_20_5 = Range {
+            min: Some(20.5),
+            max: None,
+        };
+        assert_eq!(
+            request_duration(&window(10, 0, 20.2), min_20_5),
+            Check::Pass(20.0)
+        );
+        assert_eq!(
+            request_duration(&window(10, 0, 19.99), min_20_5),
+            Check::Fail(19.0)
         );
     }
 

@@ -7,12 +7,12 @@
 //!
 //! The order of one tick, as upstream:
 //!
-//! 1. A new revision (phase Initialized here: the trial starts with one) is detected:
+//! 1. The primary is not ready (`IsPrimaryReady`): wait; stuck past its deadline: roll
+//!    back, or during Promoting / Finalising route everything to the canary and fail
+//!    (`handleFailedPromotion`). This comes first, before the new revision is detected.
+//! 2. A new revision (phase Initialized here: the trial starts with one) is detected:
 //!    the canary is scaled up from zero, counters reset, phase Progressing
 //!    (`checkCanaryStatus`), nothing else this tick.
-//! 2. The primary is not ready: wait; stuck past its deadline: roll back, or during
-//!    Promoting / Finalising route everything to the canary and fail
-//!    (`handleFailedPromotion`).
 //! 3. The canary is not ready: wait (no failed check); stuck: roll back.
 //! 4. Promoting: traffic back to the primary, at once or by `stepWeightPromotion`
 //!    (`runPromotionTrafficShift`), then Finalising; Finalising: canary scaled to zero,
@@ -140,17 +140,11 @@ impl Canary {
         canary: Ready,
         checks: impl FnOnce() -> bool,
     ) -> Action {
-        match self.phase {
-            Phase::Succeeded | Phase::Failed => return Action::Nothing,
-            Phase::Initialized => {
-                *self = Canary {
-                    phase: Phase::Progressing,
-                    ..Canary::default()
-                };
-                return Action::ScaleUp;
-            }
-            _ => {}
+        if matches!(self.phase, Phase::Succeeded | Phase::Failed) {
+            return Action::Nothing;
         }
+        // `IsPrimaryReady` precedes `checkCanaryStatus`: a primary that is not ready holds
+        // back even the detection of the new revision.
         match primary {
             Ready::Yes => {}
             Ready::Wait => return Action::Nothing,
@@ -160,6 +154,13 @@ impl Canary {
                 return Action::FailedPromotion;
             }
             Ready::Stuck => return self.rollback(),
+        }
+        if self.phase == Phase::Initialized {
+            *self = Canary {
+                phase: Phase::Progressing,
+                ..Canary::default()
+            };
+            return Action::ScaleUp;
         }
         match canary {
             Ready::Yes => {}

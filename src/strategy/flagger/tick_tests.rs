@@ -243,3 +243,26 @@ fn blue_green_iterations() {
     // No check at the first iteration (weight 0, iterations 0).
     assert_eq!(checked, [2, 3, 4, 5]);
 }
+
+/// `advanceCanary` checks the primary (`IsPrimaryReady`) before `checkCanaryStatus`
+/// detects the new revision: a primary that is not ready holds the detection back (the
+/// canary stays at zero), and one past its deadline rolls back before any scale-up.
+#[test]
+fn the_primary_is_checked_before_the_new_revision_is_detected() {
+    let c = cfg(10, 50, 1);
+    let mut canary = Canary::default();
+    assert_eq!(
+        canary.tick(&c, Ready::Wait, Ready::Yes, || unreachable!()),
+        Nothing
+    );
+    assert_eq!(canary.phase, Phase::Initialized);
+    assert_eq!(canary.tick(&c, Ready::Yes, Ready::Yes, || true), ScaleUp);
+    assert_eq!(canary.phase, Phase::Progressing);
+
+    let mut stuck = Canary::default();
+    assert_eq!(
+        stuck.tick(&c, Ready::Stuck, Ready::Yes, || unreachable!()),
+        Rollback
+    );
+    assert_eq!(stuck.phase, Phase::Failed);
+}
