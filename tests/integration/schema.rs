@@ -247,6 +247,8 @@ traffic: {rps: 10}
 strategy:
   flagger:
     progressDeadlineSeconds: 300
+    skipAnalysis: false
+    suspend: false
     analysis:
       interval: 30s
       threshold: 3

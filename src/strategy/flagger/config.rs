@@ -8,14 +8,36 @@
 //!
 //! Fields of the Canary that change nothing the simulator models, or that it cannot model
 //! (webhooks, header `match`, traffic mirroring, session affinity, alerts, custom metric
-//! queries and templates), are refused with the reason, never read and ignored.
+//! queries and templates, `skipAnalysis` and `suspend` when on), are refused with the
+//! reason, never read and ignored.
 
 use crate::analysis::flagger::Range;
 use crate::scenario::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 
-/// Fields of `strategy.flagger` (the Canary's `spec`).
-pub const FIELDS: &[&str] = &["analysis", "progressDeadlineSeconds"];
+/// Fields of `strategy.flagger` (the Canary's `spec`): those read, and the switches
+/// refused when on ([`REFUSED_WHEN_ON`]).
+pub const FIELDS: &[&str] = &[
+    "analysis",
+    "progressDeadlineSeconds",
+    "skipAnalysis",
+    "suspend",
+];
+/// Switches of the Canary's `spec` refused when `true`, and why. `false` is upstream's
+/// default, what runs here, so a Canary's spec copied with it is read as written.
+const REFUSED_WHEN_ON: &[(&str, &str)] = &[
+    (
+        "skipAnalysis",
+        "Flagger would promote at the first tick the canary is ready, without any analysis \
+         (scheduler.go `shouldSkipAnalysis`), which is not simulated: remove it (a rollout \
+         without analysis is `strategy.kubernetes`)",
+    ),
+    (
+        "suspend",
+        "a suspended Canary is never reconciled (scheduler.go `advanceCanary` returns at \
+         once), so nothing would roll out: remove it",
+    ),
+];
 /// Fields of `strategy.flagger.analysis` (`CanaryAnalysis`) the simulator reads.
 pub const ANALYSIS_FIELDS: &[&str] = &[
     "interval",
@@ -279,6 +301,13 @@ fn metric(n: &Node) -> Option<Metric> {
 
 /// Read `strategy.flagger`.
 pub fn parse(o: &Obj) -> FlaggerConfig {
+    for (key, why) in REFUSED_WHEN_ON {
+        if o.bool(key, false)
+            && let Some(n) = o.get(key)
+        {
+            n.problem(*why);
+        }
+    }
     let progress_deadline = o.or(
         "progressDeadlineSeconds",
         DEFAULT_PROGRESS_DEADLINE,

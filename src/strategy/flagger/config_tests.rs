@@ -130,6 +130,31 @@ fn the_crd_rules_name_the_field() {
 }
 
 #[test]
+fn skip_analysis_and_suspend_are_refused_when_on() {
+    let analysis = json!({"interval": "1m", "threshold": 1, "stepWeight": 50,
+        "metrics": [{"name": "request-success-rate", "threshold": 99}]});
+    // Off is upstream's default, what runs here.
+    assert_eq!(
+        problems(json!({"analysis": analysis.clone(), "skipAnalysis": false, "suspend": false})),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        problems(json!({"analysis": analysis.clone(), "skipAnalysis": true, "suspend": true})),
+        [
+            "flagger.skipAnalysis: Flagger would promote at the first tick the canary is \
+             ready, without any analysis (scheduler.go `shouldSkipAnalysis`), which is not \
+             simulated: remove it (a rollout without analysis is `strategy.kubernetes`)",
+            "flagger.suspend: a suspended Canary is never reconciled (scheduler.go \
+             `advanceCanary` returns at once), so nothing would roll out: remove it",
+        ]
+    );
+    assert_eq!(
+        problems(json!({"analysis": analysis, "suspend": "yes"})),
+        ["flagger.suspend: expected true or false, got \"yes\""]
+    );
+}
+
+#[test]
 fn unsupported_fields_are_refused_with_the_reason() {
     let p = problems(
         json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5,

@@ -36,6 +36,8 @@ impl StrategyDef for Def {
     const SCHEMA_TYPES: FieldTypes = &[
         ("flagger", "analysis", Section("flagger_analysis")),
         ("flagger", "progressDeadlineSeconds", Duration),
+        ("flagger", "skipAnalysis", Bool),
+        ("flagger", "suspend", Bool),
         ("flagger_analysis", "interval", Str),
         ("flagger_analysis", "threshold", Count),
         ("flagger_analysis", "maxWeight", Count),
