@@ -38,7 +38,8 @@ pub struct RunArgs {
     pub sim: SimOptions,
     /// Write the event log of one trial as JSON Lines to this file: inside the output
     /// folder, it is part of the run's folder (its subfolders are created); elsewhere, it
-    /// must be in an existing folder.
+    /// must be in an existing folder. A bare number is refused (the trial is
+    /// `--trace-trial`; a file named `3` is `./3`).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Which trial `--trace` records (one of the run's trials); only with `--trace`, as
@@ -129,6 +130,16 @@ fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
     args.sim.check_folder(&out, args.file.as_deref(), &inputs)?;
     let mut trace_inside = None;
     if let Some(path) = &args.trace {
+        // `--trace 3` reads naturally as "trace trial 3", and would write a file `3` in
+        // the working folder: a bare number is taken for that mistake (`./3` is a file).
+        let given = path.as_os_str();
+        anyhow::ensure!(
+            given.is_empty() || !given.as_encoded_bytes().iter().all(u8::is_ascii_digit),
+            "--trace {0}: --trace takes the file to write the event log to (e.g. --trace \
+             trace.jsonl); to choose the trial, add --trace-trial {0} (for a file named {0}, \
+             write ./{0})",
+            path.display()
+        );
         one_of_the_trials("--trace-trial", args.trace_trial)?;
         let (abs, root) = (lexical_absolute(path), lexical_absolute(&out));
         if let Ok(rel) = abs.strip_prefix(&root) {

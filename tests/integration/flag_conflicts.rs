@@ -69,3 +69,25 @@ fn a_sweep_of_trials_or_of_the_seed_given_by_flag_is_refused() {
         "`trials` is swept (--set or the file's `sweep:` block), and cannot be",
     );
 }
+
+/// `--trace 3` (meaning "trace trial 3") would have written a file `3` in the working
+/// folder: a bare number is refused, pointing at `--trace-trial`; `./3` is a file.
+#[test]
+fn a_trace_named_by_a_bare_number_is_taken_for_a_trial() {
+    let file = scenario_path("swarm-stop-first.yaml");
+    refused(
+        &["run", &file, "--trials", "5", "--trace", "3"],
+        "--trace 3: --trace takes the file to write the event log to (e.g. --trace \
+         trace.jsonl); to choose the trial, add --trace-trial 3 (for a file named 3, write ./3)",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let result = bin()
+        .current_dir(tmp.path())
+        .args([
+            "run", &file, "--trials", "5", "--trace", "./3", "-q", "--out", "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{result:?}");
+    assert!(tmp.path().join("3").is_file());
+}
