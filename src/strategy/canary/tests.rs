@@ -284,6 +284,30 @@ fn a_blue_green_auto_promotion_delay_past_the_horizon_is_a_timeout() {
     assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 300 * S));
 }
 
+/// A `promote` restarts a `BlueGreenPause` under auto-promotion instead of ending it: it
+/// clears the condition, `rollout/pause.go:CompletedBlueGreenPause` then answers from
+/// `autoPromotionSeconds` alone ("we never paused the rollout": no switch), and the next
+/// reconcile, with `controllerPause` gone, adds a new condition
+/// (`rollout/bluegreen.go:reconcileBlueGreenPause`), argo-rollouts 9f8d111.
+#[test]
+fn a_promote_restarts_a_blue_green_auto_promotion_countdown() {
+    let mut kind = blue_green(None, true);
+    if let RolloutKind::BlueGreen(b) = &mut kind {
+        b.auto_promotion_seconds = 300 * S;
+    }
+    let mut s = scenario(6, kind);
+    s.actions = vec![Action {
+        at: 100 * S,
+        kind: ActionKind::Promote,
+    }];
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Completed, "{trace:?}");
+    assert!(r.duration >= 400 * S, "{}", r.duration);
+    let updates = testkit::updates(&trace);
+    let pauses = updates.iter().filter(|u| **u == "paused").count();
+    assert_eq!(pauses, 2, "{updates:?}");
+}
+
 /// argo-rollouts `rollout/sync.go` `calculateRolloutConditions`: a paused rollout that
 /// resumes sets `Progressing` (`RolloutResumed`) afresh, and the active Service's switch is
 /// itself progress. A pause longer than the deadline, with no event in it, must neither time
