@@ -187,6 +187,32 @@ fn an_indefinite_pause_after_a_missed_deadline_is_paused() {
     assert_eq!((r.outcome, r.duration), (Outcome::Paused, 900 * S));
 }
 
+/// argo-rollouts `rollout/sync.go:requeueStuckRollout` (9f8d111): a reconcile that changes
+/// nothing requeues the rollout `lastUpdateTime + progressDeadlineSeconds − now` later plus
+/// one second ("to avoid milliseconds skew"), so with no other event the deadline is found
+/// exceeded a second after it passed, as the Deployment controller's
+/// (`requeueStuckDeployment`).
+#[test]
+fn the_progress_deadline_is_checked_a_second_after_it_passes() {
+    let steps = vec![SetWeight(20), Pause(Some(60 * S))];
+    let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
+    s.service.readiness_probe = Some(Probe {
+        period: S,
+        ..Probe::default()
+    });
+    s.service.versions[1].ready_after = Dist::Never;
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline = Some(120 * S);
+    s.horizon = 600 * S;
+    let (res, trace) = run(&s);
+    assert_eq!(res.outcome, Outcome::DeadlineExceeded);
+    // Last progress: the canary pod created at 0.
+    let at = res.deadline_exceeded_at.expect("exceeded");
+    assert!((121 * S..122 * S).contains(&at), "{at} {trace:?}");
+}
+
 #[test]
 fn progress_deadline_abort_rolls_back_a_canary_that_never_becomes_ready() {
     let steps = vec![SetWeight(20), Pause(Some(60 * S))];
