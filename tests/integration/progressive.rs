@@ -415,3 +415,89 @@ actions: [{at: 2m, rollout: promote}]
         assert!((120_000_000..180_000_000).contains(&r.duration), "{r:?}");
     }
 }
+
+/// While a background run's `InconclusiveAnalysis` pause holds, the phase of the step run
+/// is not read: argo-rollouts `rollout/analysis.go:reconcileStepBasedAnalysisRun` returns
+/// the run untouched while any pause condition exists (and
+/// `reconcileBackgroundAnalysisRun` while the Inconclusive one does), v1.10 (9f8d111). The
+/// step run here fails its first measurement (a ready ratio is below 2) at 2 m, after the
+/// background run went Inconclusive at 1 m: the rollout stays paused for a human instead
+/// of aborting, and aborts only once a `promote` has cleared the pause.
+#[test]
+fn a_run_failing_under_an_inconclusive_pause_aborts_only_after_the_promote() {
+    let scenario = |tail: &str| {
+        yaml(&format!(
+            r#"
+horizon: 30m
+service:
+  replicas: 4
+strategy:
+  canary:
+    trafficRouting: {{}}
+    analysis:
+      metrics:
+        - name: never-decides
+          initialDelay: 1m
+          successCondition: result < 0
+          failureCondition: result > 2
+          provider: {{rollout-sim: {{metric: ready_ratio, of: canary, window: 30s}}}}
+    steps:
+      - setWeight: 25
+      - analysis:
+          metrics:
+            - name: always-fails
+              initialDelay: 2m
+              failureCondition: result < 2
+              provider: {{rollout-sim: {{metric: ready_ratio, of: canary, window: 30s}}}}
+traffic: {{rps: 20}}
+{tail}
+"#
+        ))
+    };
+    for r in run_trials(&scenario(""), 0..3) {
+        assert_eq!(r.outcome, Outcome::Paused, "{r:?}");
+        assert!(!r.verdict.unwrap().aborted, "{r:?}");
+    }
+    let promoted = scenario("actions: [{at: 5m, rollout: promote}]");
+    for r in run_trials(&promoted, 0..3) {
+        assert_eq!(r.outcome, Outcome::RolledBack, "{r:?}");
+        assert!(r.duration >= 5 * 60_000_000, "{r:?}");
+    }
+}
+
+/// The `InconclusiveAnalysis` pause halts the scaling (`haltProgress`), not the steps:
+/// argo-rollouts `rollout/canary.go:rolloutCanary` still reconciles the pause and
+/// completes a step that needs no scaling (`syncRolloutStatusCanary`,
+/// `completedCurrentCanaryStep`), v1.10 (9f8d111). The timed pause under way when the
+/// background run goes Inconclusive (1 m) ends at 2 m; the `pause: {}` after it ends at
+/// once, since the Inconclusive pause set `controllerPause` and no `CanaryPauseStep`
+/// condition is added (`reconcileCanaryPause`, `rollout/pause.go:CompletedCanaryPauseStep`).
+/// The rollout then waits at `setWeight: 50`, and the promote at 10 m lets it complete
+/// before the replacement background run measures (11 m).
+#[test]
+fn steps_without_scaling_go_on_under_an_inconclusive_pause() {
+    let s = yaml(
+        r#"
+horizon: 30m
+service:
+  replicas: 4
+strategy:
+  canary:
+    trafficRouting: {}
+    analysis:
+      metrics:
+        - name: never-decides
+          initialDelay: 1m
+          successCondition: result < 0
+          failureCondition: result > 2
+          provider: {rollout-sim: {metric: ready_ratio, of: canary, window: 30s}}
+    steps: [{setWeight: 25}, {pause: {duration: 2m}}, {pause: {}}, {setWeight: 50}]
+traffic: {rps: 20}
+actions: [{at: 10m, rollout: promote}]
+"#,
+    );
+    for r in run_trials(&s, 0..3) {
+        assert_eq!(r.outcome, Outcome::Completed, "{r:?}");
+        assert!((600_000_000..660_000_000).contains(&r.duration), "{r:?}");
+    }
+}

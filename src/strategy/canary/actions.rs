@@ -24,7 +24,9 @@ impl Rollout<'_> {
 
     /// `promote` (`getPatches`): clears an `InconclusiveAnalysis` pause (an Inconclusive
     /// step is skipped, an Inconclusive background or blue-green run replaced), else the
-    /// pause condition; not paused, a canary skips its current step.
+    /// pause condition; not paused, a canary skips its current step. A blue-green pause
+    /// under `autoPromotionSeconds` starts over instead of ending
+    /// (`rollout/pause.go:CompletedBlueGreenPause`, argo-rollouts 9f8d111).
     ///
     /// Without an Inconclusive step run the patch clears *every* pause condition and
     /// leaves `controllerPause` set, so a canary's current `pause` step, whether its
@@ -44,7 +46,13 @@ impl Rollout<'_> {
                 self.promoted_by_user = true;
             }
         } else if self.pause_start.is_some() {
-            self.promoted_by_user = true;
+            match &self.cfg.kind {
+                // Under auto-promotion `CompletedBlueGreenPause` reads only the condition's
+                // start: cleared, it is "never paused", and the next reconcile adds a new
+                // `BlueGreenPause` (`reconcileBlueGreenPause`), so the countdown restarts.
+                RolloutKind::BlueGreen(b) if b.auto_promotion_enabled => self.pause_start = None,
+                _ => self.promoted_by_user = true,
+            }
         } else if let RolloutKind::Canary(c) = &self.cfg.kind
             && self.step < c.steps.len()
             && self.promoted_at.is_none()

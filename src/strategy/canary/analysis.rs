@@ -155,23 +155,29 @@ impl<'s> Runs<'s> {
     }
 
     /// `reconcileAnalysisRuns` at step `step`: create the runs that are due, cancel a step
-    /// run of an earlier step, and read their phases.
+    /// run of an earlier step, and read their phases (not while the Inconclusive pause
+    /// holds).
     pub fn reconcile(&mut self, c: &'s Canary, step: usize, now: Time) -> Gate {
-        if !self.inconclusive {
-            if let Some(bg) = &c.analysis
-                && step >= bg.starting_step
-                && self.background.is_none()
-            {
-                self.background = Some(AnalysisRun::new(&bg.spec, now));
-            }
-            if self.step.as_ref().is_some_and(|(s, _)| *s != step) {
-                self.step = None;
-            }
-            if let Some(CanaryStep::Analysis(i)) = c.steps.get(step)
-                && self.step.is_none()
-            {
-                self.step = Some((step, AnalysisRun::new(&c.step_analyses[*i], now)));
-            }
+        // Under an `InconclusiveAnalysis` pause upstream returns each run before reading its
+        // phase (`reconcileBackgroundAnalysisRun` while that condition exists,
+        // `reconcileStepBasedAnalysisRun` while any does, argo-rollouts 9f8d111): a run
+        // failing meanwhile aborts only once a `promote` has cleared the pause.
+        if self.inconclusive {
+            return Gate::Halt { new: false };
+        }
+        if let Some(bg) = &c.analysis
+            && step >= bg.starting_step
+            && self.background.is_none()
+        {
+            self.background = Some(AnalysisRun::new(&bg.spec, now));
+        }
+        if self.step.as_ref().is_some_and(|(s, _)| *s != step) {
+            self.step = None;
+        }
+        if let Some(CanaryStep::Analysis(i)) = c.steps.get(step)
+            && self.step.is_none()
+        {
+            self.step = Some((step, AnalysisRun::new(&c.step_analyses[*i], now)));
         }
         let bg = self.background.as_ref().map(AnalysisRun::phase);
         let st = self.step.as_ref().map(|(_, r)| r.phase());

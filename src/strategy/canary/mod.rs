@@ -47,7 +47,7 @@ use crate::result::Outcome;
 use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::SingleValue;
-use crate::sim::time::{NEVER, Time};
+use crate::sim::time::{NEVER, SECOND, Time};
 use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
 use progress::ProgressStatus;
@@ -95,7 +95,7 @@ pub struct Rollout<'s> {
     /// the resume).
     progress_paused: bool,
     deadline_exceeded_at: Option<Time>,
-    /// The deadline a requeue is set for.
+    /// The instant the progress deadline's requeue is set for.
     progress_timer: Time,
     dirty: bool,
     livelock_at: Option<Time>,
@@ -289,9 +289,19 @@ impl<'s> Rollout<'s> {
                     "progressDeadlineAbort: progress deadline exceeded",
                 );
             }
-        } else if self.progress_timer != at {
-            self.progress_timer = at;
-            cl.set_timer(at + 1, Timer::Reconcile);
+        } else {
+            // `requeueStuckRollout`: `lastUpdateTime + deadline − now` later plus a second
+            // ("to avoid milliseconds skew"), or rate-limited at once when under a second
+            // is left: placed at the first instant the strict `RolloutTimedOut` test passes.
+            let wake = if at - now < SECOND {
+                at + 1
+            } else {
+                at + SECOND
+            };
+            if self.progress_timer != wake {
+                self.progress_timer = wake;
+                cl.set_timer(wake, Timer::Reconcile);
+            }
         }
     }
 

@@ -116,20 +116,21 @@ impl<'s> Rollout<'s> {
             let route_on = !aborted && canary.available > 0;
             self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
         }
-        // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling.
+        // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling
+        // (`haltProgress`) but not the steps: `syncRolloutStatusCanary` still completes a
+        // step that needs no scaling, and promotes.
+        let mut halted = false;
         if !aborted {
             let gate = self.runs.reconcile(c, self.step, cl.now());
             match self.follow_gate(cl, gate) {
                 None => return true,
-                Some(true) => {
-                    self.check_progress(cl, true);
-                    return changed;
-                }
-                Some(false) => {}
+                Some(h) => halted = h,
             }
         }
         // 2. ReplicaSets: stable first, then canary (one per reconcile).
-        if aborted && routed && !c.dynamic_stable_scale {
+        if halted {
+            // `reconcileCanaryReplicaSets` scales nothing under `haltProgress`.
+        } else if aborted && routed && !c.dynamic_stable_scale {
             // Canary kept at its size until `scale-down-deadline` (set once the stable is
             // fully available), then 0.
             if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
@@ -161,9 +162,13 @@ impl<'s> Rollout<'s> {
             return false;
         }
         // 3. Pause and step completion.
+        // The Inconclusive pause set `controllerPause`: a pause step reached under it gets no
+        // `CanaryPauseStep` condition and `CompletedCanaryPauseStep` finds it resumed, as
+        // after a user's promote (argo-rollouts 9f8d111).
+        let resumed = self.promoted_by_user || halted && self.pause_start.is_none();
         let paused_step = match c.steps.get(self.step) {
             Some(CanaryStep::Pause(d)) => {
-                if self.pause_start.is_none() && !self.promoted_by_user {
+                if self.pause_start.is_none() && !resumed {
                     // `reconcileCanaryPause`: the clock starts now; requeue at its end (not
                     // once the user's promote has cleared the conditions: `controllerPause`
                     // is still set, so no new one is added and the step completes).
@@ -193,7 +198,7 @@ impl<'s> Rollout<'s> {
             }
             Some(CanaryStep::Pause(_)) => {
                 let start = self.pause_start.unwrap_or(cl.now());
-                self.promoted_by_user
+                resumed
                     || paused_step
                         .flatten()
                         .is_some_and(|d| cl.now() >= start.saturating_add(d))
@@ -201,8 +206,10 @@ impl<'s> Rollout<'s> {
             Some(CanaryStep::Analysis(_)) => self.runs.step_successful(self.step),
             Some(_) => at_counts,
         };
-        // `isIndefiniteStep`: no deadline during a pause or an analysis step.
-        let indefinite = paused_step.is_some()
+        // `isIndefiniteStep`: no deadline during a pause or an analysis step (nor under a
+        // pause condition).
+        let indefinite = halted
+            || paused_step.is_some()
             || matches!(c.steps.get(self.step), Some(CanaryStep::Analysis(_)));
         if done {
             self.step += 1;

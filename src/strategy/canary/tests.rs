@@ -187,6 +187,32 @@ fn an_indefinite_pause_after_a_missed_deadline_is_paused() {
     assert_eq!((r.outcome, r.duration), (Outcome::Paused, 900 * S));
 }
 
+/// argo-rollouts `rollout/sync.go:requeueStuckRollout` (9f8d111): a reconcile that changes
+/// nothing requeues the rollout `lastUpdateTime + progressDeadlineSeconds − now` later plus
+/// one second ("to avoid milliseconds skew"), so with no other event the deadline is found
+/// exceeded a second after it passed, as the Deployment controller's
+/// (`requeueStuckDeployment`).
+#[test]
+fn the_progress_deadline_is_checked_a_second_after_it_passes() {
+    let steps = vec![SetWeight(20), Pause(Some(60 * S))];
+    let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
+    s.service.readiness_probe = Some(Probe {
+        period: S,
+        ..Probe::default()
+    });
+    s.service.versions[1].ready_after = Dist::Never;
+    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
+        unreachable!()
+    };
+    r.progress_deadline = Some(120 * S);
+    s.horizon = 600 * S;
+    let (res, trace) = run(&s);
+    assert_eq!(res.outcome, Outcome::DeadlineExceeded);
+    // Last progress: the canary pod created at 0.
+    let at = res.deadline_exceeded_at.expect("exceeded");
+    assert!((121 * S..122 * S).contains(&at), "{at} {trace:?}");
+}
+
 #[test]
 fn progress_deadline_abort_rolls_back_a_canary_that_never_becomes_ready() {
     let steps = vec![SetWeight(20), Pause(Some(60 * S))];
@@ -282,6 +308,30 @@ fn a_blue_green_auto_promotion_delay_past_the_horizon_is_a_timeout() {
     let (r, trace) = run(&s);
     assert!(testkit::updates(&trace).contains(&"paused"), "{trace:?}");
     assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 300 * S));
+}
+
+/// A `promote` restarts a `BlueGreenPause` under auto-promotion instead of ending it: it
+/// clears the condition, `rollout/pause.go:CompletedBlueGreenPause` then answers from
+/// `autoPromotionSeconds` alone ("we never paused the rollout": no switch), and the next
+/// reconcile, with `controllerPause` gone, adds a new condition
+/// (`rollout/bluegreen.go:reconcileBlueGreenPause`), argo-rollouts 9f8d111.
+#[test]
+fn a_promote_restarts_a_blue_green_auto_promotion_countdown() {
+    let mut kind = blue_green(None, true);
+    if let RolloutKind::BlueGreen(b) = &mut kind {
+        b.auto_promotion_seconds = 300 * S;
+    }
+    let mut s = scenario(6, kind);
+    s.actions = vec![Action {
+        at: 100 * S,
+        kind: ActionKind::Promote,
+    }];
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Completed, "{trace:?}");
+    assert!(r.duration >= 400 * S, "{}", r.duration);
+    let updates = testkit::updates(&trace);
+    let pauses = updates.iter().filter(|u| **u == "paused").count();
+    assert_eq!(pauses, 2, "{updates:?}");
 }
 
 /// argo-rollouts `rollout/sync.go` `calculateRolloutConditions`: a paused rollout that
