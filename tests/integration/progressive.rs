@@ -379,6 +379,32 @@ fn a_router_canary_of_a_good_release_refuses_nothing() {
     }
 }
 
+/// A 4-replica router canary whose background analysis goes Inconclusive at 1 m and stays
+/// so (a ready ratio is neither below 0 nor above 2), with `steps` (the `steps:` entry,
+/// indented under `canary:`) and `tail` (top-level fields, e.g. `actions`).
+fn never_deciding_canary(steps: &str, tail: &str) -> rollout_sim::scenario::Scenario {
+    yaml(&format!(
+        r#"
+horizon: 30m
+service:
+  replicas: 4
+strategy:
+  canary:
+    trafficRouting: {{}}
+    analysis:
+      metrics:
+        - name: never-decides
+          initialDelay: 1m
+          successCondition: result < 0
+          failureCondition: result > 2
+          provider: {{rollout-sim: {{metric: ready_ratio, of: canary, window: 30s}}}}
+    {steps}
+traffic: {{rps: 20}}
+{tail}
+"#
+    ))
+}
+
 /// A `promote` while a background run's `InconclusiveAnalysis` pause and a `pause` step's
 /// `CanaryPauseStep` pause both hold clears both conditions
 /// (argo-rollouts `pkg/kubectl-argo-rollouts/cmd/promote/promote.go:getPatches`: no step run
@@ -390,25 +416,9 @@ fn a_router_canary_of_a_good_release_refuses_nothing() {
 /// promoted.
 #[test]
 fn one_promote_ends_an_inconclusive_pause_and_the_pause_step_under_it() {
-    let s = yaml(
-        r#"
-horizon: 30m
-service:
-  replicas: 4
-strategy:
-  canary:
-    trafficRouting: {}
-    analysis:
-      metrics:
-        - name: never-decides
-          initialDelay: 1m
-          successCondition: result < 0
-          failureCondition: result > 2
-          provider: {rollout-sim: {metric: ready_ratio, of: canary, window: 30s}}
-    steps: [{setWeight: 25}, {pause: {}}, {setWeight: 50}]
-traffic: {rps: 20}
-actions: [{at: 2m, rollout: promote}]
-"#,
+    let s = never_deciding_canary(
+        "steps: [{setWeight: 25}, {pause: {}}, {setWeight: 50}]",
+        "actions: [{at: 2m, rollout: promote}]",
     );
     for r in run_trials(&s, 0..5) {
         assert_eq!(r.outcome, Outcome::Completed, "{r:?}");
@@ -426,33 +436,17 @@ actions: [{at: 2m, rollout: promote}]
 #[test]
 fn a_run_failing_under_an_inconclusive_pause_aborts_only_after_the_promote() {
     let scenario = |tail: &str| {
-        yaml(&format!(
-            r#"
-horizon: 30m
-service:
-  replicas: 4
-strategy:
-  canary:
-    trafficRouting: {{}}
-    analysis:
-      metrics:
-        - name: never-decides
-          initialDelay: 1m
-          successCondition: result < 0
-          failureCondition: result > 2
-          provider: {{rollout-sim: {{metric: ready_ratio, of: canary, window: 30s}}}}
-    steps:
+        never_deciding_canary(
+            "steps:
       - setWeight: 25
       - analysis:
           metrics:
             - name: always-fails
               initialDelay: 2m
               failureCondition: result < 2
-              provider: {{rollout-sim: {{metric: ready_ratio, of: canary, window: 30s}}}}
-traffic: {{rps: 20}}
-{tail}
-"#
-        ))
+              provider: {rollout-sim: {metric: ready_ratio, of: canary, window: 30s}}",
+            tail,
+        )
     };
     for r in run_trials(&scenario(""), 0..3) {
         assert_eq!(r.outcome, Outcome::Paused, "{r:?}");
@@ -476,25 +470,9 @@ traffic: {{rps: 20}}
 /// before the replacement background run measures (11 m).
 #[test]
 fn steps_without_scaling_go_on_under_an_inconclusive_pause() {
-    let s = yaml(
-        r#"
-horizon: 30m
-service:
-  replicas: 4
-strategy:
-  canary:
-    trafficRouting: {}
-    analysis:
-      metrics:
-        - name: never-decides
-          initialDelay: 1m
-          successCondition: result < 0
-          failureCondition: result > 2
-          provider: {rollout-sim: {metric: ready_ratio, of: canary, window: 30s}}
-    steps: [{setWeight: 25}, {pause: {duration: 2m}}, {pause: {}}, {setWeight: 50}]
-traffic: {rps: 20}
-actions: [{at: 10m, rollout: promote}]
-"#,
+    let s = never_deciding_canary(
+        "steps: [{setWeight: 25}, {pause: {duration: 2m}}, {pause: {}}, {setWeight: 50}]",
+        "actions: [{at: 10m, rollout: promote}]",
     );
     for r in run_trials(&s, 0..3) {
         assert_eq!(r.outcome, Outcome::Completed, "{r:?}");

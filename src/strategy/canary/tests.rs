@@ -187,13 +187,9 @@ fn an_indefinite_pause_after_a_missed_deadline_is_paused() {
     assert_eq!((r.outcome, r.duration), (Outcome::Paused, 900 * S));
 }
 
-/// argo-rollouts `rollout/sync.go:requeueStuckRollout` (9f8d111): a reconcile that changes
-/// nothing requeues the rollout `lastUpdateTime + progressDeadlineSeconds − now` later plus
-/// one second ("to avoid milliseconds skew"), so with no other event the deadline is found
-/// exceeded a second after it passed, as the Deployment controller's
-/// (`requeueStuckDeployment`).
-#[test]
-fn the_progress_deadline_is_checked_a_second_after_it_passes() {
+/// A 5-replica canary (20 %, then a 60 s pause) whose new pods never become Ready, with a
+/// 120 s progress deadline.
+fn never_ready_canary() -> Scenario {
     let steps = vec![SetWeight(20), Pause(Some(60 * S))];
     let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
     s.service.readiness_probe = Some(Probe {
@@ -205,6 +201,17 @@ fn the_progress_deadline_is_checked_a_second_after_it_passes() {
         unreachable!()
     };
     r.progress_deadline = Some(120 * S);
+    s
+}
+
+/// argo-rollouts `rollout/sync.go:requeueStuckRollout` (9f8d111): a reconcile that changes
+/// nothing requeues the rollout `lastUpdateTime + progressDeadlineSeconds − now` later plus
+/// one second ("to avoid milliseconds skew"), so with no other event the deadline is found
+/// exceeded a second after it passed, as the Deployment controller's
+/// (`requeueStuckDeployment`).
+#[test]
+fn the_progress_deadline_is_checked_a_second_after_it_passes() {
+    let mut s = never_ready_canary();
     s.horizon = 600 * S;
     let (res, trace) = run(&s);
     assert_eq!(res.outcome, Outcome::DeadlineExceeded);
@@ -215,17 +222,7 @@ fn the_progress_deadline_is_checked_a_second_after_it_passes() {
 
 #[test]
 fn progress_deadline_abort_rolls_back_a_canary_that_never_becomes_ready() {
-    let steps = vec![SetWeight(20), Pause(Some(60 * S))];
-    let mut s = scenario(5, RolloutKind::Canary(canary(steps, true)));
-    s.service.readiness_probe = Some(Probe {
-        period: S,
-        ..Probe::default()
-    });
-    s.service.versions[1].ready_after = Dist::Never;
-    let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
-        unreachable!()
-    };
-    r.progress_deadline = Some(120 * S);
+    let mut s = never_ready_canary();
     // Without progressDeadlineAbort: Degraded only, the update stays.
     s.horizon = 600 * S;
     let (res, _) = run(&s);
