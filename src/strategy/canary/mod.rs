@@ -38,6 +38,7 @@ pub mod replicas;
 mod rollout_canary;
 pub mod steps;
 
+use super::kubernetes::progress::stuck_requeue;
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::{Controller, Due, Metrics};
@@ -47,7 +48,7 @@ use crate::result::Outcome;
 use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::SingleValue;
-use crate::sim::time::{NEVER, SECOND, Time};
+use crate::sim::time::{NEVER, Time};
 use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
 use progress::ProgressStatus;
@@ -290,14 +291,9 @@ impl<'s> Rollout<'s> {
                 );
             }
         } else {
-            // `requeueStuckRollout`: `lastUpdateTime + deadline − now` later plus a second
-            // ("to avoid milliseconds skew"), or rate-limited at once when under a second
-            // is left: placed at the first instant the strict `RolloutTimedOut` test passes.
-            let wake = if at - now < SECOND {
-                at + 1
-            } else {
-                at + SECOND
-            };
+            // `requeueStuckRollout`, the Deployment controller's rule (the strict
+            // `RolloutTimedOut` test passes at the instant after the deadline).
+            let wake = stuck_requeue(at, now);
             if self.progress_timer != wake {
                 self.progress_timer = wake;
                 cl.set_timer(wake, Timer::Reconcile);

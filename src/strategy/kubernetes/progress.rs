@@ -151,7 +151,23 @@ pub fn requeue_at(
     {
         return NEVER;
     }
-    let due = c.last_update.saturating_add(d);
+    stuck_requeue(c.last_update.saturating_add(d), now)
+}
+
+/// When a controller that found no progress looks again for the deadline `due`: `due −
+/// now + 1 s` later, or, with less than a second left, rate-limited at once, placed at the
+/// first instant the strict deadline test passes (`due + 1 µs`, after `now`). The rule of
+/// `requeueStuckDeployment` (`kubernetes/kubernetes:pkg/controller/deployment/progress.go`)
+/// and of Argo Rollouts' `requeueStuckRollout` (argo-rollouts v1.10 `rollout/sync.go`),
+/// which copies it.
+///
+/// ```
+/// use rollout_sim::sim::SECOND;
+/// use rollout_sim::strategy::kubernetes::progress::stuck_requeue;
+/// assert_eq!(stuck_requeue(120 * SECOND, 0), 121 * SECOND);
+/// assert_eq!(stuck_requeue(120 * SECOND, 119_500_000), 120 * SECOND + 1);
+/// ```
+pub fn stuck_requeue(due: Time, now: Time) -> Time {
     if due.saturating_sub(now) < SECOND {
         due.saturating_add(1).max(now + 1)
     } else {
