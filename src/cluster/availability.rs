@@ -14,7 +14,7 @@
 //! passed on its own clock. Simulated time 0 is taken to fall on a whole second.
 
 use super::{Cluster, TaskId, TaskState};
-use crate::sim::time::{SECOND, Time};
+use crate::sim::time::{Time, api_stamp};
 
 impl Cluster<'_> {
     /// A `minReadySeconds` timer fired: available if still Ready since long enough.
@@ -29,8 +29,7 @@ impl Cluster<'_> {
     /// condition's `lastTransitionTime`, truncated to the whole second as the API stores
     /// it, plus `minReadySeconds` — never before it is Ready.
     pub(super) fn available_at(&self, since: Time) -> Time {
-        let stamped = since - since % SECOND;
-        stamped.saturating_add(self.min_ready).max(since)
+        api_stamp(since).saturating_add(self.min_ready).max(since)
     }
 
     pub(super) fn become_available_now(&mut self, id: TaskId) {

@@ -58,6 +58,21 @@ fn round_positive(x: f64) -> Time {
     }
 }
 
+/// An instant as the Kubernetes API keeps a `metav1.Time`: truncated to the whole second
+/// (`kubernetes/apimachinery` `pkg/apis/meta/v1/time.go` `MarshalJSON`: RFC 3339;
+/// `time_proto.go` `ProtoTime`: `Seconds` only). A controller that compares a condition's
+/// time with a duration compares the copy its informer read back, so it compares this.
+/// Simulated time 0 is taken to fall on a whole second.
+///
+/// ```
+/// use rollout_sim::sim::time::{api_stamp, SECOND};
+/// assert_eq!(api_stamp(12 * SECOND + 400_000), 12 * SECOND);
+/// assert_eq!(api_stamp(12 * SECOND), 12 * SECOND);
+/// ```
+pub fn api_stamp(t: Time) -> Time {
+    t - t % SECOND
+}
+
 /// `a + b`, where anything involving [`NEVER`] stays `NEVER`.
 pub fn after(a: Time, b: Time) -> Time {
     a.saturating_add(b)

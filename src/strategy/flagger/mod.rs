@@ -316,10 +316,7 @@ impl<'s> Flagger<'s> {
                 self.sets.push(rs);
                 // The template change creates the primary's new ReplicaSet
                 // (`NewReplicaSetCreated`, the deadline's base).
-                let created = Progressing {
-                    reason: Reason::NewReplicaSetCreated,
-                    last_update: now,
-                };
+                let created = Progressing::set(Reason::NewReplicaSetCreated, now);
                 self.primary_progress = Some((created, self.primary_status(cl)));
                 cl.trace_update("promoting", || {
                     Some("Copying the canary template spec to the primary".into())

@@ -7,7 +7,7 @@
 //! and progress made later turns the condition back to `ReplicaSetUpdated`. The only
 //! time-based wake-up of the controller is the requeue computed by [`requeue_at`].
 
-use crate::sim::time::{NEVER, SECOND, Time};
+use crate::sim::time::{NEVER, SECOND, Time, api_stamp};
 
 /// The counts of `DeploymentStatus` the controller compares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,6 +47,28 @@ pub struct Progressing {
     pub reason: Reason,
     /// `lastUpdateTime`.
     pub last_update: Time,
+}
+
+impl Progressing {
+    /// The condition set at `now` (`util.NewDeploymentCondition`: `lastUpdateTime:
+    /// metav1.Now()`), with the `lastUpdateTime` every later sync reads: the one the API
+    /// stored, in whole seconds ([`api_stamp`]). A sync that changes the condition does
+    /// not compare it in the same pass (`syncRolloutStatus` checks progress, completion
+    /// or the deadline, one of them), so the deadline is always measured from the stamp:
+    /// progress at 12.4 s with a 600 s deadline is exceeded after 612 s, not 612.4 s.
+    ///
+    /// ```
+    /// use rollout_sim::sim::SECOND;
+    /// use rollout_sim::strategy::kubernetes::progress::{Progressing, Reason};
+    /// let c = Progressing::set(Reason::ReplicaSetUpdated, 12 * SECOND + 400_000);
+    /// assert_eq!(c.last_update, 12 * SECOND);
+    /// ```
+    pub fn set(reason: Reason, now: Time) -> Progressing {
+        Progressing {
+            reason,
+            last_update: api_stamp(now),
+        }
+    }
 }
 
 /// `DeploymentComplete`: every replica updated, no old pod counted, all available.
@@ -95,20 +117,14 @@ pub fn next_condition(
         // SetDeploymentCondition leaves a condition with the same status and reason alone.
         match cond {
             Some(c) if c.reason == reason => Some(c),
-            _ => Some(Progressing {
-                reason,
-                last_update: now,
-            }),
+            _ => Some(Progressing::set(reason, now)),
         }
     };
     if complete(replicas, new) {
         set(Reason::NewReplicaSetAvailable)
     } else if progressing(old, new) {
         // Progress always refreshes lastUpdateTime, even with the same reason.
-        Some(Progressing {
-            reason: Reason::ReplicaSetUpdated,
-            last_update: now,
-        })
+        Some(Progressing::set(Reason::ReplicaSetUpdated, now))
     } else if timed_out(cond, deadline, now) {
         set(Reason::ProgressDeadlineExceeded)
     } else {

@@ -19,10 +19,7 @@ impl Deployment<'_> {
         if self.cond.is_some_and(|c| c.reason == reason) {
             return;
         }
-        self.cond = Some(Progressing {
-            reason,
-            last_update: now,
-        });
+        self.cond = Some(Progressing::set(reason, now));
     }
 
     /// `calculateStatus` from the statuses read at the start of the sync.

@@ -229,6 +229,33 @@ fn progress_resets_the_deadline_and_a_late_completion_is_completed() {
 }
 
 #[test]
+fn the_deadline_counts_from_the_whole_second_the_api_stamped_the_progress() {
+    // `lastUpdateTime` is a metav1.Time: the syncs after the one that saw progress read it
+    // in whole seconds (`DeploymentTimedOut`, `requeueStuckDeployment`). Pods that need
+    // 600.7 s: the first is available at 600.7 s, stamped 600 s, so the deadline passes at
+    // 1200 s and the requeue at 1201 s finds it exceeded, 0.4 s before the second pod is
+    // available (at 1201.4 s, stamped 1201 s: exceeded again at 1802 s, 0.1 s before the
+    // third). Counted from 600.7 s the requeue would come at 1201.7 s, after the progress.
+    let mut s = kubernetes(3, 600 * S + 700_000, rolling(1, 0));
+    s.horizon = 3600 * S;
+    let (r, trace) = run(&s);
+    assert_eq!(
+        (r.outcome, r.duration),
+        (Outcome::Completed, 1802 * S + 100_000)
+    );
+    assert_eq!(r.deadline_exceeded_at, Some(1201 * S));
+    assert_eq!(
+        updates(&trace),
+        [
+            "updating",
+            "deadline_exceeded",
+            "deadline_exceeded",
+            "completed"
+        ]
+    );
+}
+
+#[test]
 fn auto_rollback_undoes_at_the_deadline() {
     let mut s = kubernetes(10, 2 * S, rolling(3, 2));
     never_ready(&mut s);
