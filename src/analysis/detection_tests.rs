@@ -42,12 +42,8 @@ impl<'s> Steady<'s> {
     }
 }
 
-impl Measure for Steady<'_> {
-    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
-        let version = match role {
-            Role::Canary => 1,
-            Role::Stable => 0,
-        };
+impl<'s> Steady<'s> {
+    fn sources(&mut self) -> Sources<'_, 's> {
         Sources {
             meter: &self.meter,
             recorder: &mut self.recorder,
@@ -58,7 +54,24 @@ impl Measure for Steady<'_> {
             tick: SECOND,
             integrated: 1200 * SECOND,
         }
-        .window(version, from, to)
+    }
+}
+
+fn version(role: Role) -> u8 {
+    match role {
+        Role::Canary => 1,
+        Role::Stable => 0,
+    }
+}
+
+impl Measure for Steady<'_> {
+    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
+        self.sources().window(version(role), from, to)
+    }
+
+    fn latency_buckets(&mut self, role: Role, from: Time, to: Time, bounds_ms: &[f64]) -> Vec<u64> {
+        self.sources()
+            .latency_buckets(version(role), from, to, bounds_ms)
     }
 }
 

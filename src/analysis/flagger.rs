@@ -8,13 +8,16 @@
 //!   when `thresholdRange.min ≤ value ≤ thresholdRange.max` (legacy `threshold` = min).
 //!   Every failed request of the simulation (refused 502, errored, dropped 503, timed out
 //!   504) is a 5xx.
-//! - `request-duration`: the p99 latency in ms of the canary's requests; passes when
-//!   `thresholdRange.min ≤ value ≤ thresholdRange.max` (legacy `threshold` = max), value
-//!   and bounds truncated to whole milliseconds as upstream's `time.Duration`s are.
+//! - `request-duration`: the p99 latency in ms of the canary's requests as Prometheus'
+//!   `histogram_quantile(0.99, …)` reads it from the mesh proxy's latency buckets
+//!   ([`super::histogram_quantile`]); passes when `thresholdRange.min ≤ value ≤
+//!   thresholdRange.max` (legacy `threshold` = max), value and bounds truncated to whole
+//!   milliseconds as upstream's `time.Duration`s are.
 //!
 //! A window without requests has no value ("no values found"): Flagger counts that as a
 //! failed check, never as a pass.
 
+use super::histogram_quantile::{ENVOY_BUCKETS_MS, histogram_quantile};
 use crate::traffic::window::WindowStats;
 
 /// `thresholdRange`: either bound may be absent.
@@ -66,31 +69,39 @@ pub fn request_success_rate(w: &WindowStats, range: Range) -> Check {
     Check::of(value, range)
 }
 
-/// `request-duration` of the canary's window: p99 latency in whole ms.
+/// `request-duration` of the canary's window: the p99 the query reads from the latency
+/// buckets (`cumulative`, counts at or below each of [`ENVOY_BUCKETS_MS`], then every
+/// served request), in whole ms.
 ///
 /// Upstream compares `time.Duration`s: `istio.go:GetRequestDuration` turns the query's
 /// value into `time.Duration(int64(value)) * time.Millisecond` and
 /// `runBuiltinMetricChecks` each bound into `time.Duration(bound) * time.Millisecond`, Go's
 /// float-to-integer conversions truncating both to whole milliseconds; comparing the
 /// fractional values would fail a 500.4 ms p99 that Flagger passes against `max: 500`.
-pub fn request_duration(w: &WindowStats, range: Range) -> Check {
-    let p99 = w.latency_ms[2];
+pub fn request_duration(cumulative: &[u64], range: Range) -> Check {
+    duration_check(
+        histogram_quantile(0.99, &ENVOY_BUCKETS_MS, cumulative),
+        range,
+    )
+}
+
+/// The check of a p99 in ms (`None`: the query had no value).
+fn duration_check(p99: Option<f64>, range: Range) -> Check {
     let whole_ms = Range {
         min: range.min.map(f64::trunc),
         max: range.max.map(f64::trunc),
     };
-    Check::of((!p99.is_nan()).then(|| p99.trunc()), whole_ms)
+    Check::of(p99.map(f64::trunc), whole_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn window(requests: u64, failed: u64, p99: f64) -> WindowStats {
+    fn window(requests: u64, failed: u64) -> WindowStats {
         WindowStats {
             requests,
             failed,
-            latency_ms: [p99 / 2.0, p99 * 0.9, p99],
             ..WindowStats::empty(0, 60_000_000)
         }
     }
@@ -104,11 +115,11 @@ mod tests {
             max: None,
         };
         assert_eq!(
-            request_success_rate(&window(1000, 10, 5.0), min99),
+            request_success_rate(&window(1000, 10), min99),
             Check::Pass(99.0)
         );
         assert_eq!(
-            request_success_rate(&window(1000, 11, 5.0), min99),
+            request_success_rate(&window(1000, 11), min99),
             Check::Fail(98.9)
         );
         let band = Range {
@@ -116,10 +127,10 @@ mod tests {
             max: Some(95.0),
         };
         assert_eq!(
-            request_success_rate(&window(100, 0, 5.0), band),
+            request_success_rate(&window(100, 0), band),
             Check::Fail(100.0)
         );
-        assert!(!request_success_rate(&window(100, 7, 5.0), band).failed());
+        assert!(!request_success_rate(&window(100, 7), band).failed());
     }
 
     #[test]
@@ -128,14 +139,8 @@ mod tests {
             min: None,
             max: Some(500.0),
         };
-        assert_eq!(
-            request_duration(&window(10, 0, 500.0), max500),
-            Check::Pass(500.0)
-        );
-        assert_eq!(
-            request_duration(&window(10, 0, 501.0), max500),
-            Check::Fail(501.0)
-        );
+        assert_eq!(duration_check(Some(500.0), max500), Check::Pass(500.0));
+        assert_eq!(duration_check(Some(501.0), max500), Check::Fail(501.0));
     }
 
     /// `istio.go:GetRequestDuration` reads the p99 as `time.Duration(int64(value)) *
@@ -149,39 +154,21 @@ mod tests {
             min: None,
             max: Some(500.0),
         };
-        assert_eq!(
-            request_duration(&window(10, 0, 500.9), max500),
-            Check::Pass(500.0)
-        );
-        assert_eq!(
-            request_duration(&window(10, 0, 501.0), max500),
-            Check::Fail(501.0)
-        );
+        assert_eq!(duration_check(Some(500.9), max500), Check::Pass(500.0));
+        assert_eq!(duration_check(Some(501.0), max500), Check::Fail(501.0));
         // A fractional bound is truncated too: `max: 500.7` is 500 ms.
         let max500_7 = Range {
             min: None,
             max: Some(500.7),
         };
-        assert_eq!(
-            request_duration(&window(10, 0, 500.5), max500_7),
-            Check::Pass(500.0)
-        );
-        assert_eq!(
-            request_duration(&window(10, 0, 500.6), max500_7),
-            Check::Pass(500.0)
-        );
+        assert_eq!(duration_check(Some(500.5), max500_7), Check::Pass(500.0));
+        assert_eq!(duration_check(Some(500.6), max500_7), Check::Pass(500.0));
         let min_20_5 = Range {
             min: Some(20.5),
             max: None,
         };
-        assert_eq!(
-            request_duration(&window(10, 0, 20.2), min_20_5),
-            Check::Pass(20.0)
-        );
-        assert_eq!(
-            request_duration(&window(10, 0, 19.99), min_20_5),
-            Check::Fail(19.0)
-        );
+        assert_eq!(duration_check(Some(20.2), min_20_5), Check::Pass(20.0));
+        assert_eq!(duration_check(Some(19.99), min_20_5), Check::Fail(19.0));
     }
 
     /// "No values found" is a failed check, not a pass.
@@ -190,11 +177,42 @@ mod tests {
         let any = Range::default();
         let empty = WindowStats::empty(0, 1);
         assert_eq!(request_success_rate(&empty, any), Check::NoData);
-        assert_eq!(request_duration(&empty, any), Check::NoData);
+        assert_eq!(request_duration(&[0; 20], any), Check::NoData);
         assert!(Check::NoData.failed());
         // All requests failed, none served: the rate is 0 %, the duration has no data.
-        let all_failed = window(50, 50, f64::NAN);
+        let all_failed = window(50, 50);
         assert_eq!(request_success_rate(&all_failed, any), Check::Pass(0.0));
-        assert_eq!(request_duration(&all_failed, any), Check::NoData);
+    }
+
+    /// Cumulative counts of `n` requests all in the bucket whose upper bound is `le` ms.
+    fn all_in_bucket(n: u64, le: f64) -> Vec<u64> {
+        let mut c: Vec<u64> = ENVOY_BUCKETS_MS
+            .iter()
+            .map(|&b| if b >= le { n } else { 0 })
+            .collect();
+        c.push(n);
+        c
+    }
+
+    /// The query's p99 is interpolated inside Envoy's (250, 500] ms bucket: 1,000 requests
+    /// all in it read as 250 + 250 × 990/1000 = 497.5 ms, whatever their true latencies
+    /// (all of them 260 ms, say). `max: 400` fails such a canary, `max: 497` passes it
+    /// (497.5 truncated).
+    #[test]
+    fn duration_is_read_from_the_proxy_buckets() {
+        let c = all_in_bucket(1000, 500.0);
+        let max = |m| Range {
+            min: None,
+            max: Some(m),
+        };
+        assert_eq!(request_duration(&c, max(400.0)), Check::Fail(497.0));
+        assert_eq!(request_duration(&c, max(497.0)), Check::Pass(497.0));
+        // Past the last finite bound: the highest one, 3,600,000 ms.
+        let mut beyond = vec![0; ENVOY_BUCKETS_MS.len()];
+        beyond.push(10);
+        assert_eq!(
+            request_duration(&beyond, max(1e9)),
+            Check::Pass(3_600_000.0)
+        );
     }
 }

@@ -26,6 +26,10 @@ impl Measure for Series {
             ..WindowStats::empty(from, to)
         }
     }
+
+    fn latency_buckets(&mut self, _: Role, _: Time, _: Time, _: &[f64]) -> Vec<u64> {
+        unreachable!("Argo Rollouts' analysis reads no latency buckets")
+    }
 }
 
 fn error_metric(direction: Direction) -> JudgeMetric {

@@ -10,6 +10,7 @@
 
 pub mod condition;
 pub mod flagger;
+pub mod histogram_quantile;
 pub mod judge;
 pub mod mannwhitney;
 pub mod run;

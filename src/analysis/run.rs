@@ -85,6 +85,10 @@ impl Phase {
 pub trait Measure {
     /// The requests of `role` in `[from, to)` and its pods at `to`.
     fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats;
+    /// How the served requests of that window fall into latency buckets: for each of
+    /// `bounds_ms` (ascending) how many took at most that long, then all of them (the
+    /// `+Inf` bucket), as a mesh proxy's histogram counts them.
+    fn latency_buckets(&mut self, role: Role, from: Time, to: Time, bounds_ms: &[f64]) -> Vec<u64>;
 }
 
 /// One completed measurement.

@@ -35,6 +35,10 @@ impl Measure for Script {
         }
         w
     }
+
+    fn latency_buckets(&mut self, _: Role, _: Time, _: Time, _: &[f64]) -> Vec<u64> {
+        unreachable!("Argo Rollouts' analysis reads no latency buckets")
+    }
 }
 
 /// An error-rate metric with `successCondition: result < 0.05` (so a measurement fails

@@ -45,12 +45,23 @@ impl<'a, 's> TrafficSource<'a, 's> {
 
 impl Measure for TrafficSource<'_, '_> {
     fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
-        let i = match role {
-            Role::Canary => 0,
-            Role::Stable => 1,
-        };
+        let i = slot(role);
         let mut w = self.model.window(self.cluster, self.versions[i], from, to);
         w.desired = self.desired[i];
         w
+    }
+
+    fn latency_buckets(&mut self, role: Role, from: Time, to: Time, bounds_ms: &[f64]) -> Vec<u64> {
+        let version = self.versions[slot(role)];
+        self.model
+            .latency_buckets(self.cluster, version, from, to, bounds_ms)
+    }
+}
+
+/// Where a role's version and desired pods sit in [`TrafficSource`]'s pairs.
+fn slot(role: Role) -> usize {
+    match role {
+        Role::Canary => 0,
+        Role::Stable => 1,
     }
 }

@@ -56,6 +56,9 @@ pub enum Purpose {
     Latency = 18,
     /// The proxies' lag behind a write of the router's configuration.
     RouterPropagation = 19,
+    /// How a measurement window's served requests fall into the mesh proxy's latency
+    /// buckets.
+    LatencyBuckets = 20,
 }
 
 /// The name of one random stream.

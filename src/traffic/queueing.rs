@@ -233,6 +233,30 @@ impl Histogram {
         self.weight += weight;
     }
 
+    /// The share of the weight at or below `ms` milliseconds for each of `bounds_ms`
+    /// (ascending), read the way [`Histogram::quantile_ms`] reads the bins: a bin's mass
+    /// spread evenly between its least and greatest value. Empty: NaN each.
+    pub fn shares_at_most_ms(&self, bounds_ms: &[f64]) -> Vec<f64> {
+        if self.weight <= 0.0 {
+            return vec![f64::NAN; bounds_ms.len()];
+        }
+        bounds_ms
+            .iter()
+            .map(|&ms| {
+                let x = ms * 1000.0;
+                let mut below = 0.0;
+                for b in 0..BINS {
+                    let (m, lo, hi) = (self.mass[b], self.lo[b], self.hi[b]);
+                    if m <= 0.0 || lo > x {
+                        continue;
+                    }
+                    below += if hi <= x { m } else { m * (x - lo) / (hi - lo) };
+                }
+                (below / self.weight).clamp(0.0, 1.0)
+            })
+            .collect()
+    }
+
     /// The `q` quantile in milliseconds, or NaN if nothing was added. Within the bin where
     /// it falls the mass is taken as spread evenly between the bin's least and greatest
     /// value (a bin is 7.5 % wide, so the distribution is close to linear across it), so

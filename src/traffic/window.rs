@@ -137,19 +137,9 @@ pub struct Sources<'a, 's> {
 impl Sources<'_, '_> {
     /// The requests of `version` over `[from, to)` (aligned to whole integrated buckets).
     pub fn window(&mut self, version: VersionId, from: Time, to: Time) -> WindowStats {
-        let tick = self.tick;
-        let first = from.div_ceil(tick);
-        let end = (to.min(self.integrated) / tick).max(first);
-        let mut w = WindowStats::empty(first * tick, end * tick);
-        let mut by_outcome = [0u64; OUTCOMES];
-        for b in first..end {
-            for (o, n) in by_outcome.iter_mut().enumerate() {
-                *n += self.count(b as usize, version as usize * OUTCOMES + o);
-            }
-        }
-        if self.arrivals == Arrivals::Constant {
-            by_outcome = self.rounded(version, first, end);
-        }
+        let (first, end) = self.buckets(from, to);
+        let mut w = WindowStats::empty(first * self.tick, end * self.tick);
+        let by_outcome = self.outcomes(version, first, end);
         w.requests = by_outcome.iter().sum();
         w.failed = w.requests - by_outcome[Outcome::Ok as usize];
         let served = by_outcome[Outcome::Ok as usize];
@@ -161,6 +151,74 @@ impl Sources<'_, '_> {
             }
         }
         w
+    }
+
+    /// How the requests [`Sources::window`] counts as served fall into latency buckets:
+    /// for each of `bounds_ms` (ascending) how many took at most that long, then all of
+    /// them (the `+Inf` bucket). The counts split the window's served requests over the
+    /// buckets of its latency mixture (a multinomial, drawn as one binomial a bucket on a
+    /// stream of its own, so the window's other figures do not move).
+    pub fn latency_buckets(
+        &mut self,
+        version: VersionId,
+        from: Time,
+        to: Time,
+        bounds_ms: &[f64],
+    ) -> Vec<u64> {
+        let (first, end) = self.buckets(from, to);
+        let served = self.outcomes(version, first, end)[Outcome::Ok as usize];
+        if served == 0 {
+            return vec![0; bounds_ms.len() + 1];
+        }
+        let shares = self
+            .histogram(version, first, end)
+            .shares_at_most_ms(bounds_ms);
+        let mut rng = Key {
+            seed: self.seed,
+            trial: self.trial,
+            slot: end as u32,
+            version,
+            attempt: (end - first) as u32,
+            purpose: Purpose::LatencyBuckets,
+        }
+        .rng();
+        let mut cumulative = Vec::with_capacity(bounds_ms.len() + 1);
+        let (mut below, mut share_below) = (0u64, 0.0f64);
+        for share in shares {
+            let left = served - below;
+            // The requests above the last bound, each at or below this one with the
+            // mixture's conditional probability.
+            let p = if left == 0 || share_below >= 1.0 {
+                0.0
+            } else {
+                ((share - share_below) / (1.0 - share_below)).clamp(0.0, 1.0)
+            };
+            below += rand_distr::Binomial::new(left, p).map_or(0, |b| b.sample(&mut rng));
+            share_below = share_below.max(share);
+            cumulative.push(below);
+        }
+        cumulative.push(served);
+        cumulative
+    }
+
+    /// The whole integrated `traffic.tick` buckets inside `[from, to)`: `first..end`.
+    fn buckets(&self, from: Time, to: Time) -> (u64, u64) {
+        let first = from.div_ceil(self.tick);
+        (first, (to.min(self.integrated) / self.tick).max(first))
+    }
+
+    /// The requests of `version` in buckets `first..end`, per outcome.
+    fn outcomes(&mut self, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
+        if self.arrivals == Arrivals::Constant {
+            return self.rounded(version, first, end);
+        }
+        let mut by_outcome = [0u64; OUTCOMES];
+        for b in first..end {
+            for (o, n) in by_outcome.iter_mut().enumerate() {
+                *n += self.count(b as usize, version as usize * OUTCOMES + o);
+            }
+        }
+        by_outcome
     }
 
     /// The Poisson count of one cell, as [`Meter::draw`] draws it.
@@ -239,7 +297,7 @@ impl Sources<'_, '_> {
 /// (attempts below `2 × OUTCOMES`) under the same purpose.
 const WINDOW_ATTEMPTS: u32 = 1_000;
 
-impl TrafficModel<'_> {
+impl<'s> TrafficModel<'s> {
     /// Record served requests per bucket from now on, so [`TrafficModel::window`] can
     /// report latencies (call before the trial's first event).
     pub fn enable_windows(&mut self) {
@@ -255,8 +313,29 @@ impl TrafficModel<'_> {
         from: Time,
         to: Time,
     ) -> WindowStats {
+        let mut w = self.sources(cl, to).window(version, from, to);
+        w.ready = self.endpoints.ready_by_version()[version as usize];
+        w
+    }
+
+    /// How `version`'s served requests over `[from, to)` fall into latency buckets (see
+    /// [`Sources::latency_buckets`]), integrated up to `cl.now()` at most.
+    pub fn latency_buckets(
+        &mut self,
+        cl: &Cluster,
+        version: VersionId,
+        from: Time,
+        to: Time,
+        bounds_ms: &[f64],
+    ) -> Vec<u64> {
+        self.sources(cl, to)
+            .latency_buckets(version, from, to, bounds_ms)
+    }
+
+    /// The model integrated up to `to` (`cl.now()` at most), as windows read it.
+    fn sources<'a>(&'a mut self, cl: &Cluster, to: Time) -> Sources<'a, 's> {
         self.advance(cl, to.min(cl.now()));
-        let mut w = Sources {
+        Sources {
             meter: &self.meter,
             recorder: &mut self.windows,
             tables: &mut self.tables,
@@ -266,9 +345,6 @@ impl TrafficModel<'_> {
             tick: self.cfg.tick,
             integrated: self.cursor,
         }
-        .window(version, from, to);
-        w.ready = self.endpoints.ready_by_version()[version as usize];
-        w
     }
 }
 
@@ -276,6 +352,7 @@ impl TrafficModel<'_> {
 mod tests {
     use super::*;
     use crate::analysis::Quantity;
+    use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
     use crate::scenario::{Dist, Scenario};
     use crate::sim::time::{MILLISECOND, SECOND};
     use crate::testkit;
@@ -419,6 +496,52 @@ mod tests {
             10 * SECOND,
         );
         assert_eq!(w.latency_ms, [20.0; 3]);
+    }
+
+    /// A constant 20 ms: every served request in the (10, 25] ms bucket of Envoy's.
+    #[test]
+    fn a_constant_latency_fills_one_bucket() {
+        let s = scenario(Dist::Constant(20_000));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(100, 5.0, 1.0);
+        let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 10 * SECOND);
+        let w = src.window(1, 0, 10 * SECOND);
+        let served = w.requests - w.failed;
+        let c = src.latency_buckets(1, 0, 10 * SECOND, &ENVOY_BUCKETS_MS);
+        assert_eq!(c.len(), ENVOY_BUCKETS_MS.len() + 1);
+        for (le, n) in ENVOY_BUCKETS_MS.iter().zip(&c) {
+            assert_eq!(*n, if *le < 20.0 { 0 } else { served }, "le {le}");
+        }
+        assert_eq!(c[ENVOY_BUCKETS_MS.len()], served);
+    }
+
+    /// Exponential service, mean 20 ms: the share of requests at or below a bound is
+    /// `1 − e^(−le/20)`. Over a 400 s window (about 4,000 served) each bucket's share is
+    /// within 0.04 of it (5 binomial sd is at most 0.04, the tables' error under 0.01).
+    /// Windows of one request each put it at or below 10 ms in 1 − e^(−0.5) = 39.3 % of
+    /// them (±5 sd over the ~1,450 such windows: 0.064): each window draws its own.
+    #[test]
+    fn bucket_counts_follow_the_latency_distribution() {
+        let s = scenario(Dist::Exponential(rand_distr::Exp::new(50.0).unwrap()));
+        let mut tables = LatencyTables::new(&s, 100);
+        let (m, mut r) = fill(4000, 1.0, 0.0);
+        let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 400 * SECOND);
+        let bounds = [5.0, 10.0, 25.0, 50.0, 100.0];
+        let c = src.latency_buckets(1, 0, 400 * SECOND, &bounds);
+        let served = c[bounds.len()] as f64;
+        assert_eq!(served as u64, src.window(1, 0, 400 * SECOND).requests);
+        for (le, n) in bounds.iter().zip(&c) {
+            let want = 1.0 - (-le / 20.0f64).exp();
+            let got = *n as f64 / served;
+            assert!((got - want).abs() < 0.04, "le {le}: {got} vs {want}");
+        }
+        let singles: Vec<Vec<u64>> = (0..4000)
+            .map(|k| src.latency_buckets(1, k * TICK, (k + 1) * TICK, &[10.0]))
+            .filter(|c| c[1] == 1)
+            .collect();
+        let share = singles.iter().filter(|c| c[0] == 1).count() as f64 / singles.len() as f64;
+        assert!(singles.len() > 1000, "{}", singles.len());
+        assert!((share - 0.3935).abs() < 0.064, "{share}");
     }
 
     /// Exponential service, mean 20 ms. The p99 of a window holding one served request

@@ -3,8 +3,8 @@
 //! counts, as exact values.
 //!
 //! The raw stream is SplitMix64 written in this crate (pinned in `sim::rng`), but the
-//! normal, lognormal, exponential, gamma, weibull and Poisson samplers come from
-//! `rand_distr`, whose algorithms (ziggurat tables, rejection loops, how many bits a float
+//! normal, lognormal, exponential, gamma, weibull, Poisson, Beta and Binomial samplers come
+//! from `rand_distr`, whose algorithms (ziggurat tables, rejection loops, how many bits a float
 //! takes) may change between versions. These tests fail on any such change, so a `rand` /
 //! `rand_distr` bump that would change users' seeded results is caught. If one fails after a
 //! dependency bump, the bump changes results: keep the old version, or update the values in
@@ -218,6 +218,45 @@ fn poisson_counts_of_the_traffic_meter_are_pinned() {
     assert_eq!(ok(1), POISSON_TRIAL_1);
 }
 
+/// The measurement windows' samplers: Beta (where a window's quantile falls among its
+/// requests' latencies) and Binomial (the traffic meter's split of a cell between
+/// versions; the window's requests over the proxy's latency buckets), on the streams the
+/// windows key them by, across the small- and large-count algorithms.
+#[test]
+fn window_beta_and_binomial_draws_are_pinned() {
+    let stream = |attempt| {
+        Key {
+            seed: 1,
+            trial: 0,
+            slot: 600,
+            version: 1,
+            attempt,
+            purpose: Purpose::LatencyBuckets,
+        }
+        .rng()
+    };
+    let beta: Vec<f64> = [(1.0, 1.0), (99.0, 2.0), (9_900.0, 101.0)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(a, b))| {
+            rand_distr::Beta::new(a, b)
+                .unwrap()
+                .sample(&mut stream(i as u32))
+        })
+        .collect();
+    assert_eq!(beta, BETA);
+    let binomial: Vec<u64> = [(10, 0.3), (1_000, 0.3), (100_000, 0.01), (50, 0.97)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(n, p))| {
+            rand_distr::Binomial::new(n, p)
+                .unwrap()
+                .sample(&mut stream(10 + i as u32))
+        })
+        .collect();
+    assert_eq!(binomial, BINOMIAL);
+}
+
 // The pinned values: rand 0.10.4 / rand_distr 0.6.0 (Cargo.lock), seed 1, trial 0,
 // slots 0..5 of each version's `start` stream. Times in µs, seconds as drawn.
 /// `(version, draws in seconds, the same as simulated times)` of the `rand_distr` kinds.
@@ -282,3 +321,5 @@ const WEIBULL_SECONDS: [f64; 5] = [
 ];
 const POISSON: [u64; 6] = [0, 3, 9, 41, 1_060, 250_156];
 const POISSON_TRIAL_1: [u64; 6] = [1, 6, 11, 36, 1_009, 250_603];
+const BETA: [f64; 3] = [0.10973432872652743, 0.9777864181611606, 0.9901133922647957];
+const BINOMIAL: [u64; 4] = [3, 293, 1_033, 47];

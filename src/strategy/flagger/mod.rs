@@ -38,6 +38,7 @@ use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::kubernetes::rolling::{RsCounts, reconcile_new_replica_set, reconcile_old_replica_sets};
 use super::{Controller, Due, Metrics};
 use crate::analysis::flagger::{request_duration, request_success_rate};
+use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
 use crate::analysis::{Measure, Role};
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
@@ -356,10 +357,18 @@ impl<'s> Flagger<'s> {
     /// window ending now (`runBuiltinMetricChecks`: the first failure stops).
     fn run_checks(&self, now: Time, source: &mut dyn Measure) -> bool {
         self.cfg.metrics.iter().all(|m| {
-            let w = source.window(Role::Canary, now.saturating_sub(m.interval), now);
+            let from = now.saturating_sub(m.interval);
             let check = match m.builtin {
-                Builtin::SuccessRate => request_success_rate(&w, m.range),
-                Builtin::Duration => request_duration(&w, m.range),
+                Builtin::SuccessRate => {
+                    request_success_rate(&source.window(Role::Canary, from, now), m.range)
+                }
+                Builtin::Duration => {
+                    let buckets = ENVOY_BUCKETS_MS;
+                    request_duration(
+                        &source.latency_buckets(Role::Canary, from, now, &buckets),
+                        m.range,
+                    )
+                }
             };
             !check.failed()
         })

@@ -69,6 +69,28 @@ fn a_good_release_completes_after_five_checks_and_promotion() {
     }
 }
 
+/// `request-duration` reads the p99 from the proxy's latency buckets, not the requests:
+/// a canary answering every request in 260 ms sits in Envoy's (250, 500] ms bucket, which
+/// `histogram_quantile(0.99, …)` reads as 497.5 ms. `max: 400` fails it at every check
+/// (rolled back 2 + 5 intervals in); `max: 497` passes it (whole milliseconds).
+#[test]
+fn request_duration_is_read_from_the_latency_buckets() {
+    let check = |max: u32| {
+        let metrics = format!(
+            "metrics: [{{name: request-duration, thresholdRange: {{max: {max}}}, interval: 1m}}]"
+        );
+        let mut s = scenario(4, 0.001, 200.0, &analysis(10, 50, 5, &metrics));
+        s.service.versions[1].service_time = crate::scenario::Dist::Constant(260_000);
+        trials(&s, 3)
+    };
+    for r in check(400) {
+        assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 7 * MINUTE));
+    }
+    for r in check(497) {
+        assert_eq!((r.outcome, r.duration), (Outcome::Completed, 8 * MINUTE));
+    }
+}
+
 /// A release failing every check: first check at tick 2, rollback `threshold` ticks
 /// later (failedChecks cumulative; the threshold test precedes the analysis).
 #[test]
