@@ -4,6 +4,7 @@ use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
 use super::{Flagger, ROLLING};
+use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
 use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
 use crate::output::human_text::counted;
@@ -132,8 +133,10 @@ impl StrategyDef for Def {
         !cfg.metrics.is_empty()
     }
 
-    /// A metric window shorter than the tick leaves requests no check ever sees.
+    /// A metric window shorter than the tick leaves requests no check ever sees; a
+    /// duration bound inside a latency bucket is judged by the interpolation.
     fn lint(cfg: &FlaggerConfig, _s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+        duration_bounds_inside_buckets(cfg, out);
         for m in cfg.metrics.iter().filter(|m| m.interval < cfg.interval) {
             warn(
                 out,
@@ -154,12 +157,92 @@ impl StrategyDef for Def {
     }
 }
 
+/// `request-duration` bounds strictly inside one of the proxy's latency buckets: the
+/// query's p99 is interpolated inside the bucket
+/// ([`crate::analysis::histogram_quantile::histogram_quantile`]), so whether it
+/// passes depends on how the bucket's requests spread, not on the true p99.
+fn duration_bounds_inside_buckets(cfg: &FlaggerConfig, out: &mut Vec<Warning>) {
+    let duration = cfg
+        .metrics
+        .iter()
+        .filter(|m| m.builtin == Builtin::Duration);
+    for (which, bound) in duration.flat_map(|m| [("min", m.range.min), ("max", m.range.max)]) {
+        // Compared in whole ms, as the check compares it.
+        let Some(ms) = bound.map(f64::trunc) else {
+            continue;
+        };
+        let Some(upper) = ENVOY_BUCKETS_MS.iter().position(|&le| le >= ms) else {
+            continue;
+        };
+        if ENVOY_BUCKETS_MS[upper] == ms {
+            continue;
+        }
+        let lower = upper.checked_sub(1).map_or(0.0, |i| ENVOY_BUCKETS_MS[i]);
+        let (lo, hi) = (lower, ENVOY_BUCKETS_MS[upper]);
+        warn(
+            out,
+            "flagger-duration-bound-inside-bucket",
+            format!(
+                "request-duration's {which} of {ms} ms lies inside the proxy's ({lo}, {hi}] ms latency bucket: the query interpolates the p99 across that bucket, so a canary whose requests all fall in it reads {:.1} ms, whatever their true latencies",
+                lo + (hi - lo) * 0.99
+            ),
+            format!(
+                "bound the p99 at a bucket edge, {lo} or {hi} ms, where the query's answer and the true p99 fall on the same side"
+            ),
+            "flagger istio.go request-duration: histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket[…])) by (le)); prometheus quantile.go BucketQuantile interpolates linearly inside a bucket; buckets: envoy histogram_impl.cc defaultBuckets",
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analysis::flagger::Range;
     use crate::strategy::flagger::config::Metric;
     use crate::testkit;
+
+    /// A duration bound between two of Envoy's bucket edges is a warning; one on an edge,
+    /// and a success-rate bound, are not.
+    #[test]
+    fn a_duration_bound_inside_a_latency_bucket_is_a_lint_warning() {
+        let s = testkit::kubernetes(2, SECOND, testkit::rolling(1, 0));
+        let metric = |builtin, max| Metric {
+            builtin,
+            interval: 60 * SECOND,
+            range: Range {
+                min: None,
+                max: Some(max),
+            },
+        };
+        let mut cfg = FlaggerConfig {
+            interval: 60 * SECOND,
+            threshold: 1,
+            max_weight: 100,
+            step_weight: 10,
+            step_weights: Vec::new(),
+            step_weight_promotion: 0,
+            iterations: 0,
+            primary_ready_threshold: 100,
+            canary_ready_threshold: 100,
+            metrics: vec![
+                metric(Builtin::Duration, 400.0),
+                metric(Builtin::Duration, 500.7),
+                metric(Builtin::SuccessRate, 99.5),
+            ],
+            progress_deadline: 600 * SECOND,
+        };
+        let mut out = Vec::new();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].rule, "flagger-duration-bound-inside-bucket");
+        assert!(out[0].message.contains("(250, 500]"), "{}", out[0].message);
+        assert!(out[0].message.contains("497.5 ms"), "{}", out[0].message);
+        assert!(out[0].fix.contains("250 or 500 ms"), "{}", out[0].fix);
+        cfg.metrics = vec![metric(Builtin::Duration, 250.0)];
+        out.clear();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
 
     /// The rule fires for a window shorter than the tick, not for one as long.
     #[test]
