@@ -201,6 +201,24 @@ mod tests {
     use crate::strategy::flagger::config::Metric;
     use crate::testkit;
 
+    /// A Canary ticking every `interval` seconds with these checks, upstream's defaults
+    /// otherwise.
+    fn config(interval: u64, metrics: Vec<Metric>) -> FlaggerConfig {
+        FlaggerConfig {
+            interval: interval * SECOND,
+            threshold: 1,
+            max_weight: 100,
+            step_weight: 10,
+            step_weights: Vec::new(),
+            step_weight_promotion: 0,
+            iterations: 0,
+            primary_ready_threshold: 100,
+            canary_ready_threshold: 100,
+            metrics,
+            progress_deadline: 600 * SECOND,
+        }
+    }
+
     /// A duration bound between two of Envoy's bucket edges is a warning; one on an edge,
     /// and a success-rate bound, are not.
     #[test]
@@ -214,23 +232,14 @@ mod tests {
                 max: Some(max),
             },
         };
-        let mut cfg = FlaggerConfig {
-            interval: 60 * SECOND,
-            threshold: 1,
-            max_weight: 100,
-            step_weight: 10,
-            step_weights: Vec::new(),
-            step_weight_promotion: 0,
-            iterations: 0,
-            primary_ready_threshold: 100,
-            canary_ready_threshold: 100,
-            metrics: vec![
+        let mut cfg = config(
+            60,
+            vec![
                 metric(Builtin::Duration, 400.0),
                 metric(Builtin::Duration, 500.7),
                 metric(Builtin::SuccessRate, 99.5),
             ],
-            progress_deadline: 600 * SECOND,
-        };
+        );
         let mut out = Vec::new();
         Def::lint(&cfg, &s, None, &mut out);
         assert_eq!(out.len(), 1, "{out:?}");
@@ -253,19 +262,7 @@ mod tests {
             interval: secs * SECOND,
             range: Range::default(),
         };
-        let mut cfg = FlaggerConfig {
-            interval: 120 * SECOND,
-            threshold: 1,
-            max_weight: 100,
-            step_weight: 10,
-            step_weights: Vec::new(),
-            step_weight_promotion: 0,
-            iterations: 0,
-            primary_ready_threshold: 100,
-            canary_ready_threshold: 100,
-            metrics: vec![metric(30), metric(120)],
-            progress_deadline: 600 * SECOND,
-        };
+        let mut cfg = config(120, vec![metric(30), metric(120)]);
         let mut out = Vec::new();
         Def::lint(&cfg, &s, None, &mut out);
         assert_eq!(out.len(), 1);
