@@ -180,3 +180,26 @@ fn the_reconcile_that_progressed_does_not_time_out() {
     let at = r.deadline_exceeded_at.expect("exceeded");
     assert_eq!(at, promote + 1, "{trace:?}");
 }
+
+/// A `retry` writes a `RolloutRetry` Progressing condition (`checkPausedConditions`,
+/// `rollout/sync.go`), whose `lastUpdateTime` the deadline then counts from, in whole
+/// seconds: a never-ready canary aborted at 10.5 s and retried at 20.7 s (its pod still
+/// there, so nothing progresses after) times out past 140 s, found at 141 s.
+#[test]
+fn a_retry_restarts_the_progress_deadline_from_its_whole_second() {
+    let mut s = never_ready_canary();
+    s.actions = vec![
+        Action {
+            at: 10 * S + S / 2,
+            kind: ActionKind::Abort,
+        },
+        Action {
+            at: 20 * S + 700_000,
+            kind: ActionKind::Retry,
+        },
+    ];
+    s.horizon = 600 * S;
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::DeadlineExceeded, "{trace:?}");
+    assert_eq!(r.deadline_exceeded_at, Some(141 * S), "{trace:?}");
+}
