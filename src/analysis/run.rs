@@ -6,14 +6,31 @@
 //! - scheduling: `analysis/analysis.go:generateMetricTasks` and
 //!   `calculateNextReconcileTime` — the first measurement at `startedAt + initialDelay`,
 //!   the next `interval` after the last one finished, 10 s after an Error
-//!   (`DefaultErrorRetryInterval`), none once the effective count is reached, the metric
-//!   is complete or the run is terminating;
+//!   (`DefaultErrorRetryInterval`), each counted from a time read back in whole seconds
+//!   (below); none once the effective count is reached, the metric is complete or the
+//!   run is terminating;
 //! - one measurement's phase: `utils/evaluate/evaluate.go:EvaluateResult`;
 //! - counters: `analysis/analysis.go:runMeasurements` (an Error does not count toward
 //!   `count`);
 //! - metric phase: `assessMetricStatus` and `assessMetricFailureInconclusiveOrError`;
 //! - run phase: `assessRunStatus` with `utils/analysis/helpers.go:IsTerminating` and
 //!   `analysisStatusOrder`.
+//!
+//! Times read back from the API are whole seconds. `startedAt` and a measurement's
+//! `finishedAt` are `metav1.Time` fields of the run's status, stored in whole seconds
+//! (`k8s.io/apimachinery` `pkg/apis/meta/v1/time.go` `MarshalJSON`: RFC 3339;
+//! `time_proto.go`: `Seconds` only). The reconcile that writes them requeues the run from
+//! its in-memory, full-precision copy (`calculateNextReconcileTime`), but the status update
+//! enqueues the run again at once (the AnalysisRun informer's `UpdateFunc`,
+//! `analysis/controller.go`), and that reconcile reads them back truncated and requeues
+//! earlier; the work queue keeps the earlier of the two (`k8s.io/client-go`
+//! `util/workqueue/delaying_queue.go`). `generateMetricTasks` compares with the stored
+//! copy as well. So the first measurement after an `initialDelay` is due at the whole
+//! second of `startedAt` plus the delay (never before the run started), and the next one
+//! at the whole second of the last `finishedAt` plus `interval` (or the error retry) — or,
+//! when that is not later than the last measurement (an interval shorter than the
+//! truncated fraction, where upstream measures again as fast as it reconciles), `interval`
+//! after it.
 //!
 //! Measurements take no simulated time (a query answers at once), so `finishedAt` is
 //! the instant of the measurement. When a measurement breaches a limit, Argo's next
@@ -27,6 +44,12 @@ use crate::traffic::window::WindowStats;
 
 /// `analysis/analysis.go:DefaultErrorRetryInterval`.
 pub const ERROR_RETRY_INTERVAL: Time = 10 * SECOND;
+
+/// `t` as read back from the API: truncated to the whole second (see the module
+/// documentation). Private until the shared `sim::time` helper lands.
+fn api_stamp(t: Time) -> Time {
+    t - t % SECOND
+}
 
 /// Phase of a measurement, a metric or a run (`AnalysisPhase`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -226,7 +249,8 @@ impl<'s> AnalysisRun<'s> {
             return None;
         }
         let Some(last) = st.last else {
-            return Some(self.started_at.saturating_add(spec.initial_delay));
+            let delayed = api_stamp(self.started_at).saturating_add(spec.initial_delay);
+            return Some(delayed.max(self.started_at));
         };
         if spec.effective_count().is_some_and(|n| st.count >= n) {
             return None;
@@ -236,7 +260,12 @@ impl<'s> AnalysisRun<'s> {
         } else {
             spec.interval?
         };
-        Some(last.at.saturating_add(wait))
+        let stamped = api_stamp(last.at).saturating_add(wait);
+        Some(if stamped > last.at {
+            stamped
+        } else {
+            last.at.saturating_add(wait)
+        })
     }
 
     /// Takes every measurement due by `now` (at most one per metric, at `now`), then

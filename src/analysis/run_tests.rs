@@ -390,3 +390,43 @@ fn an_empty_window_is_an_error_measurement() {
     assert!(st.last.unwrap().value.is_nan());
     assert_eq!((st.successful, st.count), (0, 0));
 }
+
+/// `generateMetricTasks` and `calculateNextReconcileTime` compare with `startedAt` and the
+/// last `finishedAt` as read back from the run's status, in whole seconds (`metav1.Time`,
+/// `k8s.io/apimachinery` `pkg/apis/meta/v1/time.go`): a run started at 12.4 s with a 30 s
+/// `initialDelay` measures at 42 s, then every 60 s from the whole second of the last
+/// measurement, and retries an Error 10 s after its whole second.
+#[test]
+fn delays_count_from_the_whole_second_read_back() {
+    const T0: Time = 12_400_000;
+    let s = spec(vec![metric(|m| m.initial_delay = 30 * S)]);
+    let mut run = AnalysisRun::new(&s, T0);
+    assert_eq!(run.next_due(), Some(42 * S));
+    let mut src = Script::new(&[OK]);
+    run.measure(42 * S, &mut src);
+    assert_eq!(run.next_due(), Some(102 * S));
+    // Without a delay the first measurement is at the start, not before it.
+    let s = spec(vec![metric(|_| {})]);
+    let mut run = AnalysisRun::new(&s, T0);
+    assert_eq!(run.next_due(), Some(T0));
+    let mut src = Script::new(&[OK, EMPTY]);
+    run.measure(T0, &mut src);
+    assert_eq!(run.next_due(), Some(72 * S));
+    // An Error at 72.3 s is retried at 82 s.
+    run.measure(72 * S + 300_000, &mut src);
+    assert_eq!(run.metrics()[0].error, 1);
+    assert_eq!(run.next_due(), Some(82 * S));
+}
+
+/// An interval shorter than the fraction the stored `finishedAt` loses would be due at
+/// once (upstream measures again as fast as it reconciles); the next measurement is then
+/// an interval after the last, so a run never measures twice in one instant.
+#[test]
+fn a_sub_second_interval_never_measures_twice_at_once() {
+    let s = spec(vec![metric(|m| m.interval = Some(500_000))]);
+    let mut run = AnalysisRun::new(&s, 12_700_000);
+    let mut src = Script::new(&[OK; 3]);
+    let (_, at) = drive(&mut run, &mut src, 13_900_000);
+    // 12.7 (stamped 12 + 0.5 is past: 12.7 + 0.5), 13.2, then 13 + 0.5.
+    assert_eq!(at, [12_700_000, 13_200_000, 13_500_000]);
+}

@@ -5,11 +5,12 @@
 //! the canary's requests of a 1-minute window and fails when their error rate is at least
 //! 1 % (`successCondition: result < 0.01`); the run fails at the second failure
 //! (`failureLimit: 1`, argo-rollouts `analysis/analysis.go:assessMetricFailureInconclusiveOrError`,
-//! `failed > failureLimit`). At 50 rps a window holds Poisson(29.5) canary requests (it
-//! counts whole seconds, and a measurement taken between two seconds has 59 of them), so
-//! one error fails it; the errors are Poisson(29.5 e) for an error rate e (a thinned
-//! Poisson), so a measurement fails with p = 1 − exp(−29.5 e) and the run with
-//! 3p²(1 − p) + p³.
+//! `failed > failureLimit`). At 50 rps a window holds Poisson(30) canary requests (it
+//! counts whole seconds, and every measurement falls on a whole second, as `initialDelay`
+//! and `interval` count from the run's `startedAt` and `finishedAt` read back in whole
+//! seconds: 60 of them), so one error fails it; the errors are Poisson(30 e) for an error
+//! rate e (a thinned Poisson), so a measurement fails with p = 1 − exp(−30 e) and the run
+//! with 3p²(1 − p) + p³.
 
 use rollout_sim::experiment::run_trials;
 use rollout_sim::scenario::{Override, Scenario, load_file};
@@ -34,17 +35,17 @@ fn two_of_three(p: f64) -> f64 {
 #[test]
 fn detection_collapses_at_low_traffic_as_the_closed_form_says() {
     let trials = 1000;
-    // 2 %: p = 1 − e^−0.59 = 0.446, the run fails in 41.9 % (sd over 1,000 trials 1.6 %;
-    // 100,000 trials give 41.98 %).
+    // 2 %: p = 1 − e^−0.6 = 0.451, the run fails in 42.7 % (sd over 1,000 trials 1.6 %;
+    // 100,000 trials give 42.65 %).
     let low2 = detection(&["service.versions.next.error_rate=0.02"], trials);
-    let want = two_of_three(1.0 - (-29.5 * 0.02f64).exp());
+    let want = two_of_three(1.0 - (-30.0 * 0.02f64).exp());
     assert!(
         (want - 0.05..=want + 0.05).contains(&low2),
         "2 %: {low2} vs {want}"
     );
-    // 5 %: p = 1 − e^−1.475, 86.7 % (sd 1.1 %; 100,000 trials give 86.69 %).
+    // 5 %: p = 1 − e^−1.5, 87.3 % (sd 1.1 %; 100,000 trials give 87.18 %).
     let low5 = detection(&["service.versions.next.error_rate=0.05"], trials);
-    let want = two_of_three(1.0 - (-29.5 * 0.05f64).exp());
+    let want = two_of_three(1.0 - (-30.0 * 0.05f64).exp());
     assert!(
         (want - 0.035..=want + 0.035).contains(&low5),
         "5 %: {low5} vs {want}"

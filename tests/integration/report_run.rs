@@ -317,10 +317,12 @@ fn run_plot_of_one_trial_names_it_and_marks_its_own_end() {
 /// A trial whose traffic window ends between two ticks has a last bucket shorter than a
 /// tick; the bands leave it out, so at 200 requests/s and a 1 s tick no band value falls
 /// anywhere near a tail of Poisson(200) (P(X < 120) < 1e-9): with the short buckets in,
-/// the 5 % band dipped to about 30 where trials end.
+/// the 5 % band dipped to about 30 where trials end. The basic canary's trials end when its
+/// last pods become available, between two seconds (a blue-green's end on the whole second
+/// its `autoPromotionSeconds` countdown started from).
 #[test]
 fn traffic_bands_leave_out_a_trials_last_partial_bucket() {
-    let s = load_file(Path::new(&scenario_path("blue-green.yaml")), &[]).unwrap();
+    let s = load_file(Path::new(&scenario_path("canary-replica-ratio.yaml")), &[]).unwrap();
     let stop = AtomicBool::new(false);
     let rows = run_trials(&s, 0..200);
     let longest = rows.iter().map(|r| r.duration).max().unwrap();

@@ -86,7 +86,8 @@ impl Rollout<'_> {
         self.promoted_by_user = false;
         self.switched = false;
         self.runs = Runs::default();
-        self.last_progress = cl.now();
+        // The `RolloutRetry` condition's `lastUpdateTime`, read back in whole seconds.
+        self.last_progress = super::api_stamp(cl.now());
         cl.trace_update("updating", || Some("kubectl argo rollouts retry".into()));
         self.dirty = true;
     }

@@ -6,13 +6,15 @@
 //! stable one stays at N, so the fleet peaks at N + preview pods. Once the preview is
 //! saturated the pre-promotion AnalysisRun (if any) measures it; only when that run is
 //! Successful does the rollout pause (`autoPromotionEnabled: false` until `promote`, or
-//! `autoPromotionSeconds`, whose clock therefore starts after the analysis), scale the
+//! `autoPromotionSeconds`, whose clock therefore starts after the analysis, from the whole
+//! second the `BlueGreenPause` condition is stamped with), scale the
 //! preview to N if it was smaller, and switch the active Service once the new ReplicaSet
 //! is fully available (`reconcileActiveService` waits for `completedPrePromotionAnalysis`
 //! even with auto-promotion). Then the post-promotion run (if any) measures the new active
 //! pods while the previous ReplicaSet, still `status.stableRS`, stays at N; when it is
 //! Successful `stableRS` moves (the promotion) and the old ReplicaSet is scaled to 0
-//! `scaleDownDelaySeconds` later (default 30 s). A Failed or Error run aborts: the active
+//! `scaleDownDelaySeconds` after the promotion's whole second (default 30 s; the
+//! `scale-down-deadline` annotation is RFC 3339). A Failed or Error run aborts: the active
 //! Service selects the previous pods again and the new ReplicaSet is scaled to 0 after
 //! `abortScaleDownDelaySeconds`; Inconclusive pauses until `promote`, which starts a new run.
 //!
@@ -20,7 +22,7 @@
 //! Service receives `previewTraffic.share` of the requests (simulator field, default 0)
 //! while its pods have at least one available and until the switch.
 
-use super::{CANARY, Rollout, STABLE, Timer, replicas};
+use super::{CANARY, Rollout, STABLE, Timer, api_stamp, replicas};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::BlueGreen;
 
@@ -65,12 +67,16 @@ impl<'s> Rollout<'s> {
             && !self.switched
             && self.pause_start.is_none()
         {
-            // `reconcileBlueGreenPause`, only once the pre-promotion run is Successful.
-            self.pause_start = Some(cl.now());
+            // `reconcileBlueGreenPause`, only once the pre-promotion run is Successful. The
+            // countdown runs from the condition's `startTime` as read back, in whole seconds
+            // (`checkEnqueueRolloutDuringWait(pauseCond.StartTime, …)`,
+            // `CompletedBlueGreenPause`).
+            let start = api_stamp(cl.now());
+            self.pause_start = Some(start);
             cl.trace_update("paused", || None);
             if b.auto_promotion_enabled {
                 cl.set_timer(
-                    cl.now().saturating_add(b.auto_promotion_seconds),
+                    start.saturating_add(b.auto_promotion_seconds).max(cl.now()),
                     Timer::Reconcile,
                 );
             }
@@ -122,8 +128,7 @@ impl<'s> Rollout<'s> {
             Some(d) => {
                 if self.scale_down_at == super::NEVER && self.state(cl, STABLE).available >= self.n
                 {
-                    self.scale_down_at = cl.now().saturating_add(d);
-                    cl.set_timer(self.scale_down_at, Timer::Reconcile);
+                    self.set_scale_down_deadline(cl, d);
                 }
                 self.retire(cl, CANARY)
             }

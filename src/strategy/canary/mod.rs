@@ -27,6 +27,17 @@
 //! (an indefinite `pause` step, a blue-green pause without auto-promotion, an
 //! Inconclusive analysis) ends `paused`; one whose pause or analysis is still timed ends
 //! `timeout`.
+//!
+//! Times read back from the API are whole seconds. The controller compares the copy of
+//! its status it reads from its informer, where a `metav1.Time` (a pause condition's
+//! `startTime`, the `Progressing` condition's `lastUpdateTime`) is stored in whole seconds
+//! (`k8s.io/apimachinery` `pkg/apis/meta/v1/time.go` `MarshalJSON`: RFC 3339;
+//! `time_proto.go` `ProtoTime`: `Seconds` only), and the `scale-down-deadline` annotation
+//! is written as `.UTC().Format(time.RFC3339)` (argo-rollouts 9f8d111
+//! `rollout/replicaset.go:addScaleDownDelay`). So every timer of the Rollout counts from
+//! [`api_stamp`] of the instant it started: a 60 s pause added at 12.4 s ends at 72 s.
+//! Simulated time 0 falls on a whole second, as for a pod's Ready `lastTransitionTime`
+//! ([`crate::cluster::availability`]).
 
 mod abort;
 mod actions;
@@ -48,11 +59,17 @@ use crate::result::Outcome;
 use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::SingleValue;
-use crate::sim::time::{NEVER, Time};
+use crate::sim::time::{NEVER, SECOND, Time};
 use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
 use progress::ProgressStatus;
 use replicas::RsState;
+
+/// `t` as the controller reads it back from the API: truncated to the whole second (see
+/// the module documentation). Private until the shared `sim::time` helper lands.
+fn api_stamp(t: Time) -> Time {
+    t - t % SECOND
+}
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
 const STABLE: usize = 0;
@@ -72,7 +89,8 @@ pub struct Rollout<'s> {
     ranking: Ranking,
     /// `status.currentStepIndex` (canary).
     step: usize,
-    /// Start of the current pause condition (`CanaryPauseStep` / `BlueGreenPause`).
+    /// Start of the current pause condition (`CanaryPauseStep` / `BlueGreenPause`), as
+    /// stored: whole seconds ([`api_stamp`]).
     pause_start: Option<Time>,
     /// The user promoted while paused (the pause condition was cleared).
     promoted_by_user: bool,
@@ -85,9 +103,10 @@ pub struct Rollout<'s> {
     /// `status.stableRS` became the new ReplicaSet.
     promoted_at: Option<Time>,
     /// `scale-down-deadline` of the ReplicaSet being retired (old stable after promotion,
-    /// canary after an abort); `NEVER`: none.
+    /// canary after an abort), whole seconds as the annotation holds it; `NEVER`: none.
     scale_down_at: Time,
-    /// Last time the rollout progressed (the Progressing condition's `lastUpdateTime`).
+    /// Last time the rollout progressed (the Progressing condition's `lastUpdateTime`), as
+    /// stored: whole seconds.
     last_progress: Time,
     /// The status at the last progress check (`RolloutProgressing` compares the next
     /// one with it).
@@ -192,16 +211,25 @@ impl<'s> Rollout<'s> {
         }
     }
 
-    /// Promotion: `status.stableRS` = the new ReplicaSet; the old one is retired after
-    /// `delay`.
+    /// Promotion: `status.stableRS` = the new ReplicaSet; the old one is retired at its
+    /// `scale-down-deadline`, `delay` after the whole second of the promotion.
     fn promote(&mut self, cl: &mut Cluster, delay: Time) {
         self.promoted_at = Some(cl.now());
         self.runs.terminate();
-        self.scale_down_at = cl.now().saturating_add(delay);
-        if delay > 0 {
-            cl.set_timer(self.scale_down_at, Timer::Reconcile);
-        }
+        self.set_scale_down_deadline(cl, delay);
         cl.trace_update("completed", || None);
+    }
+
+    /// Annotate the ReplicaSet being retired with `scale-down-deadline` = now + `delay`,
+    /// written in whole seconds (`addScaleDownDelay`), and reconcile then: the reconcile
+    /// that follows the annotation's patch reads it back and requeues the rollout for the
+    /// time remaining (`GetTimeRemainingBeforeScaleDownDeadline`), earlier than the
+    /// `enqueueRolloutAfter(scaleDownDelaySeconds)` of the reconcile that wrote it.
+    fn set_scale_down_deadline(&mut self, cl: &mut Cluster, delay: Time) {
+        self.scale_down_at = api_stamp(cl.now()).saturating_add(delay);
+        if delay > 0 {
+            cl.set_timer(self.scale_down_at.max(cl.now()), Timer::Reconcile);
+        }
     }
 
     /// Whether a pause condition in place waits for a human, with no timer to end it
@@ -266,8 +294,13 @@ impl<'s> Rollout<'s> {
         let resumed = std::mem::replace(&mut self.progress_paused, paused);
         let progressed = status.progressed_from(self.progress_status);
         self.progress_status = status;
-        if progressed || paused || resumed {
-            self.last_progress = now;
+        // `RolloutTimedOut` reads `lastUpdateTime` back from the stored status (in whole
+        // seconds) in a later reconcile; the one that progressed takes the
+        // `RolloutProgressing` case of `calculateRolloutConditions`' switch instead, so it
+        // never times out, even under a deadline shorter than the truncated fraction.
+        let renewed = progressed || paused || resumed;
+        if renewed {
+            self.last_progress = api_stamp(now);
         }
         let Some(deadline) = self.cfg.progress_deadline else {
             return;
@@ -276,7 +309,7 @@ impl<'s> Rollout<'s> {
             return;
         }
         let at = self.last_progress.saturating_add(deadline);
-        if now > at {
+        if now > at && !renewed {
             if self.deadline_exceeded_at.is_none() {
                 self.deadline_exceeded_at = Some(now);
                 cl.trace_update("deadline_exceeded", || {

@@ -3,11 +3,12 @@
 //! weight first (from the counts at the start of the reconcile), then at most one
 //! ReplicaSet rescaled (stable first), then the pause and the step completion. The
 //! arithmetic it applies is [`super::replicas`] and [`super::steps`]; blue-green is
-//! [`super::bluegreen`].
+//! [`super::bluegreen`]. A pause counts from its condition's `startTime` in whole seconds
+//! (see [`super`]).
 
 use super::replicas::{self, AbortState, ActualWeights, CanaryTarget};
 use super::steps::{canary_scale, current_set_weight, previous_set_weight};
-use super::{CANARY, Rollout, STABLE, Timer};
+use super::{CANARY, Rollout, STABLE, Timer, api_stamp};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::{Canary, CanaryStep};
 use crate::sim::time::NEVER;
@@ -134,10 +135,7 @@ impl<'s> Rollout<'s> {
             // Canary kept at its size until `scale-down-deadline` (set once the stable is
             // fully available), then 0.
             if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
-                self.scale_down_at = cl.now().saturating_add(c.abort_scale_down_delay);
-                if c.abort_scale_down_delay > 0 {
-                    cl.set_timer(self.scale_down_at, Timer::Reconcile);
-                }
+                self.set_scale_down_deadline(cl, c.abort_scale_down_delay);
             }
             changed |= self.scale(cl, STABLE, n) || self.retire(cl, CANARY);
         } else if routed {
@@ -169,13 +167,18 @@ impl<'s> Rollout<'s> {
         let paused_step = match c.steps.get(self.step) {
             Some(CanaryStep::Pause(d)) => {
                 if self.pause_start.is_none() && !resumed {
-                    // `reconcileCanaryPause`: the clock starts now; requeue at its end (not
-                    // once the user's promote has cleared the conditions: `controllerPause`
-                    // is still set, so no new one is added and the step completes).
-                    self.pause_start = Some(cl.now());
+                    // `reconcileCanaryPause`: the clock starts now, and the condition's
+                    // `startTime` is stored in whole seconds; the reconcile after the status
+                    // patch reads it back and requeues at its end
+                    // (`checkEnqueueRolloutDuringWait(cond.StartTime, …)`), which
+                    // `CompletedCanaryPauseStep` compares with too. Not once the user's
+                    // promote has cleared the conditions: `controllerPause` is still set, so
+                    // no new one is added and the step completes.
+                    let start = api_stamp(cl.now());
+                    self.pause_start = Some(start);
                     cl.trace_update("paused", || None);
                     if let Some(d) = *d {
-                        cl.set_timer(cl.now().saturating_add(d), Timer::Reconcile);
+                        cl.set_timer(start.saturating_add(d).max(cl.now()), Timer::Reconcile);
                     }
                 }
                 Some(*d)

@@ -69,6 +69,8 @@ fn scales(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
 
 use CanaryStep::{Pause, SetWeight};
 
+mod stamp;
+
 #[test]
 fn with_a_router_the_stable_stays_at_full_size() {
     // `CalculateReplicaCountsForTrafficRoutedCanary` (`trafficWeightToReplicas`): canary =
