@@ -39,17 +39,11 @@
 
 use super::judge;
 use super::spec::{AnalysisSpec, MetricSpec, Provider, Role};
-use crate::sim::time::{SECOND, Time};
+use crate::sim::time::{SECOND, Time, api_stamp};
 use crate::traffic::window::WindowStats;
 
 /// `analysis/analysis.go:DefaultErrorRetryInterval`.
 pub const ERROR_RETRY_INTERVAL: Time = 10 * SECOND;
-
-/// `t` as read back from the API: truncated to the whole second (see the module
-/// documentation). Private until the shared `sim::time` helper lands.
-fn api_stamp(t: Time) -> Time {
-    t - t % SECOND
-}
 
 /// Phase of a measurement, a metric or a run (`AnalysisPhase`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -87,7 +87,7 @@ impl Rollout<'_> {
         self.switched = false;
         self.runs = Runs::default();
         // The `RolloutRetry` condition's `lastUpdateTime`, read back in whole seconds.
-        self.last_progress = super::api_stamp(cl.now());
+        self.last_progress = crate::sim::time::api_stamp(cl.now());
         cl.trace_update("updating", || Some("kubectl argo rollouts retry".into()));
         self.dirty = true;
     }

@@ -22,9 +22,10 @@
 //! Service receives `previewTraffic.share` of the requests (simulator field, default 0)
 //! while its pods have at least one available and until the switch.
 
-use super::{CANARY, Rollout, STABLE, Timer, api_stamp, replicas};
+use super::{CANARY, Rollout, STABLE, Timer, replicas};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::BlueGreen;
+use crate::sim::time::api_stamp;
 
 impl<'s> Rollout<'s> {
     /// `rolloutBlueGreen`; `true` when it changed anything.

@@ -37,7 +37,7 @@
 //! `rollout/replicaset.go:addScaleDownDelay`). So every timer of the Rollout counts from
 //! [`api_stamp`] of the instant it started: a 60 s pause added at 12.4 s ends at 72 s.
 //! Simulated time 0 falls on a whole second, as for a pod's Ready `lastTransitionTime`
-//! ([`crate::cluster::availability`]).
+//! (`minReadySeconds`, [`crate::sim::time::api_stamp`]).
 
 mod abort;
 mod actions;
@@ -59,17 +59,11 @@ use crate::result::Outcome;
 use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::SingleValue;
-use crate::sim::time::{NEVER, SECOND, Time};
+use crate::sim::time::{NEVER, Time, api_stamp};
 use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
 use progress::ProgressStatus;
 use replicas::RsState;
-
-/// `t` as the controller reads it back from the API: truncated to the whole second (see
-/// the module documentation). Private until the shared `sim::time` helper lands.
-fn api_stamp(t: Time) -> Time {
-    t - t % SECOND
-}
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
 const STABLE: usize = 0;

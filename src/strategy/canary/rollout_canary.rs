@@ -8,10 +8,11 @@
 
 use super::replicas::{self, AbortState, ActualWeights, CanaryTarget};
 use super::steps::{canary_scale, current_set_weight, previous_set_weight};
-use super::{CANARY, Rollout, STABLE, Timer, api_stamp};
+use super::{CANARY, Rollout, STABLE, Timer};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::{Canary, CanaryStep};
 use crate::sim::time::NEVER;
+use crate::sim::time::api_stamp;
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 
 impl<'s> Rollout<'s> {
