@@ -16,9 +16,10 @@
 //! * [`traffic_routed_counts`] — `CalculateReplicaCountsForTrafficRoutedCanary`: with a
 //!   router the canary is `ceil(weight × N / 100)` (or the `setCanaryScale` target) and the
 //!   stable stays at N, unless `dynamicStableScale` ([`dynamic_stable_scale`]).
-//! * [`desired_weight_on_abort`] — `GetDesiredCanaryWeight` with
-//!   `calculateDesiredWeightOnAbortOrStableRollback`: the weight an aborted
-//!   `dynamicStableScale` canary steps back through.
+//! * [`desired_weight_on_abort`] — `GetDesiredCanaryWeight`: the weight an aborted
+//!   `dynamicStableScale` canary's ReplicaSets are sized for as it steps back.
+//! * [`abort_traffic_weight`] — `calculateDesiredWeightOnAbortOrStableRollback`
+//!   (`rollout/trafficrouting.go`): the router's weight meanwhile.
 //!
 //! Weights are out of `maxTrafficWeight` (100 unless a router sets another total, as
 //! NGINX's `canary-weight-total` does); the router-less approximation always uses 100,
@@ -309,15 +310,17 @@ pub struct AbortState {
     pub canary_available: u32,
     /// `abortScaleDownDelaySeconds` was written with a non-zero value.
     pub explicit_abort_delay: bool,
-    /// The canary weight the router holds now.
-    pub actual_canary_weight: u32,
 }
 
 /// `GetDesiredCanaryWeight` on abort: walking the `setWeight` values from the last, the
 /// first whose replica count is below what the stable cannot yet carry (`N − stable
 /// available`, or the larger of that and the canary's available pods unless an abort
-/// delay is set explicitly), else 0; never above the weight the router holds now.
-/// `None` (no ReplicaSets known) gives 0.
+/// delay is set explicitly), else 0. `None` (no ReplicaSets known) gives 0.
+///
+/// This is the weight the replica counts are sized for ([`dynamic_stable_scale`]); it may
+/// exceed the weight the router holds (a canary with more available pods than its
+/// traffic), and upstream does not cap it there: the router's weight is
+/// [`abort_traffic_weight`].
 pub fn desired_weight_on_abort(
     n: u32,
     set_weights: &[u32],
@@ -333,14 +336,43 @@ pub fn desired_weight_on_abort(
     } else {
         uncovered.max(s.canary_available)
     };
-    let w = set_weights
+    set_weights
         .iter()
         .rev()
         .copied()
         .find(|&w| weight_to_replicas_of(n, w, max) < limit)
-        .unwrap_or(0);
-    w.min(s.actual_canary_weight)
+        .unwrap_or(0)
 }
 
+/// `calculateDesiredWeightOnAbortOrStableRollback` (argo-rollouts 9f8d111
+/// `rollout/trafficrouting.go`): the canary weight an aborted `dynamicStableScale`
+/// canary's router is set to, from `desired` ([`desired_weight_on_abort`]) and the weight
+/// it holds now (`status.canary.weights`, `current`). With nothing to step back to
+/// (`desired` 0) the weight is what the stable's available pods cannot carry yet,
+/// `max − ⌊max × available / N⌋`, so traffic leaves the canary pod by pod as the stable
+/// comes back; otherwise it stays at `current` while the stable is below `max − desired`,
+/// then drops to `desired`. Never above `current`.
+pub fn abort_traffic_weight(
+    n: u32,
+    desired: u32,
+    stable_available: u32,
+    current: u32,
+    max: u32,
+) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    let stable_weight = (u64::from(max) * u64::from(stable_available) / u64::from(n)) as u32;
+    if desired == 0 {
+        return max.saturating_sub(stable_weight).min(current);
+    }
+    if stable_weight < max.saturating_sub(desired) {
+        return current;
+    }
+    desired.min(current)
+}
+
+#[cfg(test)]
+mod abort_tests;
 #[cfg(test)]
 mod tests;

@@ -37,7 +37,8 @@ impl<'s> Rollout<'s> {
                 _ => None,
             })
             .collect();
-        // The weight the steps ask for now (`GetCurrentSetWeight`) and the scale target.
+        // The weight the steps ask for now (`GetCurrentSetWeight`; on a dynamic abort
+        // `GetDesiredCanaryWeight`, which sizes the ReplicaSets) and the scale target.
         let desired_weight = if aborted {
             if c.dynamic_stable_scale {
                 replicas::desired_weight_on_abort(
@@ -47,7 +48,6 @@ impl<'s> Rollout<'s> {
                         stable_available: stable.available,
                         canary_available: canary.available,
                         explicit_abort_delay: c.abort_delay_explicit,
-                        actual_canary_weight: self.weight,
                     }),
                     max,
                 )
@@ -98,9 +98,15 @@ impl<'s> Rollout<'s> {
         // 1. Traffic weight (`reconcileTrafficRouting`), from the counts read above.
         let mut changed = false;
         if routed {
-            let w = if aborted {
-                desired_weight
-            } else if canary.available == 0 {
+            let w = if aborted && c.dynamic_stable_scale {
+                replicas::abort_traffic_weight(
+                    n,
+                    desired_weight,
+                    stable.available,
+                    self.weight,
+                    max,
+                )
+            } else if aborted || canary.available == 0 {
                 0
             } else if !at_counts {
                 previous_set_weight(&c.steps, self.step, max)

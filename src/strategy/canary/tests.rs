@@ -69,6 +69,7 @@ fn scales(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
 
 use CanaryStep::{Pause, SetWeight};
 
+mod dynamic;
 mod stamp;
 
 #[test]
@@ -446,33 +447,6 @@ fn preview_pods_becoming_available_are_not_progress() {
         })
         .expect("aborted");
     assert!((120 * S..125 * S).contains(&aborted), "{aborted}");
-}
-
-/// `dynamicStableScale` with `setCanaryScale: {replicas: 2}` after `setWeight: 50`:
-/// `GetCanaryReplicasOrWeight` gives the explicit count and weight 0, so the stable is
-/// sized for weight 0 — all N pods — while the router keeps 50 % on the two canary pods
-/// (`GetCurrentSetWeight`). Sizing the stable from the traffic weight kept it at 5.
-#[test]
-fn dynamic_stable_scale_grows_the_stable_back_for_an_explicit_canary_count() {
-    let steps = vec![
-        SetWeight(50),
-        CanaryStep::SetCanaryScale(crate::scenario::rollout::CanaryScale::Replicas(2)),
-        Pause(Some(60 * S)),
-    ];
-    let mut c = canary(steps, true);
-    c.dynamic_stable_scale = true;
-    c.scale_down_delay = 0;
-    let (r, trace) = run(&scenario(10, RolloutKind::Canary(c)));
-    assert_eq!(r.outcome, Outcome::Completed);
-    let sc = scales(&trace);
-    // 50 %: 5 canary, then the stable follows the traffic down to 5.
-    assert!(sc.contains(&(5, 5)), "{sc:?}");
-    // setCanaryScale: the stable back to 10, the canary down to 2.
-    let at_scale = sc
-        .iter()
-        .position(|&s| s == (5, 10))
-        .expect("stable back to 10");
-    assert!(sc[at_scale..].contains(&(2, 10)), "{sc:?}");
 }
 
 /// argo-rollouts `rollout/replicaset.go:reconcileNewReplicaSet` (at 9f8d111d): on an abort,

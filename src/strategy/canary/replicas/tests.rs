@@ -2,9 +2,9 @@
 //! `utils/replicaset/canary_test.go` (`TestApproximateWeightedNewStableReplicaCounts`,
 //! `TestCalculateReplicaCountsForCanary`, `TestTrafficWeightToReplicas`,
 //! `TestCalculateReplicaCountsForCanaryTrafficRouting`,
-//! `TestCalculateReplicaCountsForCanaryTrafficRoutingDynamicScale`,
-//! `TestGetDesiredCanaryWeightOnAbortWithScaleDownDelay`), and the before/after table of
-//! PR #1759's description.
+//! `TestCalculateReplicaCountsForCanaryTrafficRoutingDynamicScale`), and the before/after
+//! table of PR #1759's description. An aborted `dynamicStableScale` canary's weights are in
+//! `abort_tests.rs`.
 
 use super::*;
 use crate::scenario::IntOrPercent::{self, Int, Percent};
@@ -623,7 +623,6 @@ fn dynamic_stable_scale_upstream_table() {
                 stable_available: s,
                 canary_available: c,
                 explicit_abort_delay: false,
-                actual_canary_weight: ac,
             });
             desired_weight_on_abort(10, steps, state, MAX_WEIGHT)
         } else {
@@ -663,27 +662,4 @@ fn dynamic_stable_scale_with_set_canary_scale_sizes_the_stable_from_its_weight()
     assert_eq!(at(CanaryTarget::ScaleWeight(80)), (8, 5));
     // The plain weight: 50 % ⇒ 5 and 5.
     assert_eq!(at(CanaryTarget::Weight(50)), (5, 5));
-}
-
-#[test]
-fn desired_weight_on_abort_with_scale_down_delay() {
-    // TestGetDesiredCanaryWeightOnAbortWithScaleDownDelay: N=10, steps [10, 50], canary 5/5.
-    let at = |stable, explicit| {
-        desired_weight_on_abort(
-            10,
-            &[10, 50],
-            Some(AbortState {
-                stable_available: stable,
-                canary_available: 5,
-                explicit_abort_delay: explicit,
-                actual_canary_weight: 50,
-            }),
-            MAX_WEIGHT,
-        )
-    };
-    assert_eq!(at(9, false), 10, "no explicit delay");
-    assert_eq!(at(5, true), 10, "explicit 30s, stable 5");
-    assert_eq!(at(9, true), 0, "explicit 30s, stable 9");
-    // `abortScaleDownDelaySeconds: 0` reads as unset (GetAbortScaleDownDelaySecondsOrDefault).
-    assert_eq!(at(9, false), 10, "explicit 0");
 }
