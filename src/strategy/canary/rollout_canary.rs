@@ -57,20 +57,25 @@ impl<'s> Rollout<'s> {
         } else {
             current_set_weight(&c.steps, self.step, max)
         };
-        let target = if routed && !aborted {
+        // `UseSetCanaryScale` ignores `setCanaryScale` on abort unless
+        // `abortScaleDownDelaySeconds: 0` asked to leave the canary up; the abort has reset
+        // the step index to 0, so only a first step's `setCanaryScale` is still read.
+        let target = if routed && (!aborted || c.abort_scale_down_delay == 0) {
             canary_scale(&c.steps, self.step).unwrap_or(CanaryTarget::Weight(desired_weight))
         } else {
             CanaryTarget::Weight(desired_weight)
         };
         let (surge, unavailable) =
             resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
-        let desired = |w: u32| -> (u32, u32) {
+        // The counts for the router's canary weight `held` (`status.canary.weights`), which
+        // only `dynamicStableScale` reads.
+        let desired = |held: u32| -> (u32, u32) {
             let min = |count| replicas::check_min_pods(n, c.min_pods_per_replica_set, count);
             if routed {
                 if c.dynamic_stable_scale {
                     let actual = ActualWeights {
-                        canary: self.weight,
-                        stable: max - self.weight,
+                        canary: held,
+                        stable: max - held,
                     };
                     let (cn, sn) =
                         replicas::dynamic_stable_scale(n, target, Some(actual), aborted, max);
@@ -82,11 +87,10 @@ impl<'s> Rollout<'s> {
                     (if weighted { min(cn) } else { cn }, sn)
                 }
             } else {
-                let (cn, sn) = replicas::approximate_weighted_counts(n, w, surge);
-                (cn, sn)
+                replicas::approximate_weighted_counts(n, desired_weight, surge)
             }
         };
-        let (want_canary, want_stable) = desired(desired_weight);
+        let (want_canary, want_stable) = desired(self.weight);
         // `AtDesiredReplicaCountsForCanary`: with `dynamicStableScale` behind a router the
         // stable is not looked at (it follows the traffic, which waits for this test);
         // reading its count here too made a one-replica canary flap between a full and an
@@ -135,16 +139,24 @@ impl<'s> Rollout<'s> {
                 Some(h) => halted = h,
             }
         }
-        // 2. ReplicaSets: stable first, then canary (one per reconcile).
+        // 2. ReplicaSets: stable first, then canary (one per reconcile). The stable follows
+        // the weights read at the start of the reconcile (`reconcileCanaryStableReplicaSet`
+        // passes `c.rollout.Status.Canary.Weights`, so it lags the weight by one reconcile),
+        // the canary those just written (`reconcileNewReplicaSet` passes
+        // `c.newStatus.Canary.Weights`): on a dynamic abort the canary shrinks in the
+        // reconcile that takes its traffic away, and never grows for a weight just left.
+        let (want_canary, _) = desired(self.weight);
         if halted {
             // `reconcileCanaryReplicaSets` scales nothing under `haltProgress`.
-        } else if aborted && routed && !c.dynamic_stable_scale {
-            // Canary kept at its size until `scale-down-deadline` (set once the stable is
-            // fully available), then 0.
+        } else if aborted && routed && (!c.dynamic_stable_scale || c.abort_delay_explicit) {
+            // `shouldDelayScaleDownOnAbort` (`rollout/replicaset.go`): the canary kept at its
+            // size until `scale-down-deadline` (set once the stable is fully available),
+            // then 0; with `dynamicStableScale` only when the delay is written explicitly.
+            // The stable is N, or with `dynamicStableScale` sized as the traffic leaves.
             if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
                 self.set_scale_down_deadline(cl, c.abort_scale_down_delay);
             }
-            changed |= self.scale(cl, STABLE, n) || self.retire(cl, CANARY);
+            changed |= self.scale(cl, STABLE, want_stable) || self.retire(cl, CANARY);
         } else if routed {
             changed |= self.scale(cl, STABLE, want_stable) || self.scale(cl, CANARY, want_canary);
         } else {

@@ -5,6 +5,7 @@
 //! router's weight from `calculateDesiredWeightOnAbortOrStableRollback`.
 
 use super::*;
+use crate::scenario::rollout::CanaryScale;
 
 /// N = 10 behind a router with `dynamicStableScale`, at 50 % until the user aborts at
 /// 200 s; the stable's new pods start after 1 to 20 s each, so they become available
@@ -84,4 +85,50 @@ fn an_aborted_dynamic_canary_hands_its_traffic_back_pod_by_pod() {
         [(5, 10), (4, 10), (3, 10), (2, 10), (1, 10), (0, 10)],
         "{trace:?}"
     );
+}
+
+/// `abortScaleDownDelaySeconds: 30` written with `dynamicStableScale`:
+/// `shouldDelayScaleDownOnAbort` holds the canary at its size until the stable is fully
+/// available, then for the delay (`reconcileNewReplicaSet`), while the traffic still
+/// leaves it as the stable comes back. The simulator scaled it to 0 as soon as the stable
+/// was full, with no delay.
+#[test]
+fn an_explicit_abort_delay_holds_the_dynamic_canary() {
+    let s = aborted_at_half(vec![SetWeight(50), Pause(None)], |c| {
+        c.abort_delay_explicit = true;
+        c.abort_scale_down_delay = 30 * S;
+    });
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    let after = scales_from(&trace, 200 * S);
+    let counts: Vec<(u32, u32)> = after.iter().map(|&(_, c, st)| (c, st)).collect();
+    assert_eq!(counts, [(5, 10), (0, 10)], "{trace:?}");
+    // The stable's last pod is available by 220 s: the deadline is 30 s after that
+    // reconcile's whole second.
+    let emptied = after[1].0;
+    assert!((230 * S..=250 * S).contains(&emptied), "{emptied}");
+    assert_eq!(emptied % S, 0, "{emptied}");
+}
+
+/// `abortScaleDownDelaySeconds: 0` with `dynamicStableScale` and a first-step
+/// `setCanaryScale: {replicas: 2}`: on abort the step index is 0 and `UseSetCanaryScale`
+/// still returns that step (only a non-zero delay makes it ignore `setCanaryScale`), so
+/// the canary keeps its 2 pods (the user asked to leave it up) and the rollback never
+/// ends. Its count is sized for the weight written in the same reconcile (0, the stable
+/// being full), so the 50 % it just lost does not scale it up to 5 for one reconcile.
+/// The simulator ignored the scale on abort and emptied the canary.
+#[test]
+fn abort_delay_zero_keeps_a_first_step_canary_scale() {
+    let steps = vec![
+        CanaryStep::SetCanaryScale(CanaryScale::Replicas(2)),
+        SetWeight(50),
+        Pause(None),
+    ];
+    let s = aborted_at_half(steps, |c| c.abort_scale_down_delay = 0);
+    let (r, trace) = run(&s);
+    assert_eq!(r.outcome, Outcome::Timeout);
+    assert!(testkit::updates(&trace).contains(&"rollback_started"));
+    // Before the abort: 2 canary pods, the stable full (weight 0 by `GetCanaryReplicasOrWeight`).
+    let before: Vec<(u32, u32)> = scales(&trace);
+    assert_eq!(before, [(2, 10)], "{trace:?}");
 }
