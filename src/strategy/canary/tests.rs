@@ -261,6 +261,16 @@ fn blue_green(preview: Option<u32>, auto: bool) -> RolloutKind {
     })
 }
 
+/// A blue-green with auto-promotion `delay` after its preview is saturated
+/// (`autoPromotionSeconds`).
+fn auto_promoting_blue_green(delay: Time) -> RolloutKind {
+    let mut kind = blue_green(None, true);
+    if let RolloutKind::BlueGreen(b) = &mut kind {
+        b.auto_promotion_seconds = delay;
+    }
+    kind
+}
+
 #[test]
 fn blue_green_peaks_at_twice_the_replicas() {
     let s = scenario(6, blue_green(None, true));
@@ -299,10 +309,7 @@ fn blue_green_preview_count_holds_until_promoted() {
 /// running at the horizon is `timeout`.
 #[test]
 fn a_blue_green_auto_promotion_delay_past_the_horizon_is_a_timeout() {
-    let mut kind = blue_green(None, true);
-    if let RolloutKind::BlueGreen(b) = &mut kind {
-        b.auto_promotion_seconds = 3600 * S;
-    }
+    let kind = auto_promoting_blue_green(3600 * S);
     let mut s = scenario(6, kind);
     s.horizon = 300 * S;
     let (r, trace) = run(&s);
@@ -317,10 +324,7 @@ fn a_blue_green_auto_promotion_delay_past_the_horizon_is_a_timeout() {
 /// (`rollout/bluegreen.go:reconcileBlueGreenPause`), argo-rollouts 9f8d111.
 #[test]
 fn a_promote_restarts_a_blue_green_auto_promotion_countdown() {
-    let mut kind = blue_green(None, true);
-    if let RolloutKind::BlueGreen(b) = &mut kind {
-        b.auto_promotion_seconds = 300 * S;
-    }
+    let kind = auto_promoting_blue_green(300 * S);
     let mut s = scenario(6, kind);
     s.actions = vec![Action {
         at: 100 * S,
@@ -340,10 +344,7 @@ fn a_promote_restarts_a_blue_green_auto_promotion_countdown() {
 /// out at its end nor abort the switch made in that same reconcile.
 #[test]
 fn a_long_blue_green_pause_does_not_use_up_the_progress_deadline() {
-    let mut kind = blue_green(None, true);
-    if let RolloutKind::BlueGreen(b) = &mut kind {
-        b.auto_promotion_seconds = 300 * S;
-    }
+    let kind = auto_promoting_blue_green(300 * S);
     let mut s = scenario(6, kind);
     let (Strategy::Canary(r) | Strategy::BlueGreen(r)) = &mut s.strategy else {
         unreachable!()

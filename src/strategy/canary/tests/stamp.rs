@@ -63,10 +63,7 @@ fn a_canary_pause_ends_a_duration_after_its_whole_second() {
 
 #[test]
 fn a_blue_green_auto_promotion_counts_from_its_whole_second() {
-    let mut kind = blue_green(None, true);
-    if let RolloutKind::BlueGreen(b) = &mut kind {
-        b.auto_promotion_seconds = 60 * S;
-    }
+    let kind = auto_promoting_blue_green(60 * S);
     let s = fractional(scenario(3, kind));
     let (r, trace) = run(&s);
     assert_eq!(r.outcome, Outcome::Completed);
