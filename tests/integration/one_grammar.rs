@@ -3,11 +3,9 @@
 //! refused alike, with the same column and message, and what a sweep accepts it decides on
 //! each point's summary.
 
-use crate::support::{bin, scenario_path};
+use crate::support::{UC, bin, scenario_path};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-const UC: &str = "strategy.swarm.update_config";
 
 /// A small Swarm rollout that always completes.
 fn small(dir: &Path) -> PathBuf {

@@ -9,7 +9,8 @@
 //! post-promotion analysis; deadlines that abort or not. Analyses are dropped again by
 //! [`strip_analysis`] when the scenario has no traffic to measure.
 
-use crate::scenario_gen::{fenceposts, opt, probe, put};
+use crate::scenario_gen::{opt, put};
+use crate::scenario_gen_controllers::{fenceposts, probe};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 

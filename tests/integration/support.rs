@@ -1,7 +1,10 @@
-//! What every area's tests reach for: the binary, and the paths of the example scenarios
-//! and committed manifests.
+//! What every area's tests reach for: the binary, the paths of the example scenarios
+//! and committed manifests, and the field path most `--set`s start with.
 
 use assert_cmd::Command;
+
+/// The Swarm updater's block, the start of most `--set` paths these tests write.
+pub const UC: &str = "strategy.swarm.update_config";
 
 /// The `rollout-sim` binary of this build.
 pub fn bin() -> Command {
