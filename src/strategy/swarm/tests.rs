@@ -12,9 +12,10 @@ use crate::testkit;
 use crate::testkit::swarm_cfg;
 use crate::trial::Workspace;
 
-/// Failures seen by the updater, the failure actions and rollbacks, and the restart
-/// supervisor's replacements.
+/// Failures seen by the updater, the failure actions and rollbacks.
 mod failures;
+/// The restart supervisor's replacements, and the updater's waits on them.
+mod restarts;
 
 const S: Time = SECOND;
 
