@@ -226,6 +226,31 @@ fn a_sweep_draws_quantities_and_says_why_it_draws_no_lines() {
         .success()
         .stderr(predicate::str::contains("sweep-lines").not());
     assert!(dir.path().join("sweep-lines.png").exists());
+    let title = |dir: &Path| fs::read_to_string(dir.join("sweep-lines.svg")).unwrap();
+    assert!(
+        title(dir.path()).contains("duration_s.p95 with its 95% interval"),
+        "the default statistic has bars"
+    );
+    // A maximum has no interval and draws no bars: its title promised "its 95% interval".
+    let max = tempfile::tempdir().unwrap();
+    bin()
+        .args([
+            "sweep",
+            &s,
+            "--set",
+            "service.resources.memory=256Mi,512Mi,1Gi",
+        ])
+        .args(["--objective", "peak_memory.max"])
+        .args(["--trials", "10", "--plot", "-q", "--out"])
+        .arg(max.path())
+        .assert()
+        .success();
+    let svg = title(max.path());
+    assert!(
+        svg.contains("peak_memory.max at each value (no interval: min, max and std have none)")
+            && !svg.contains("95% interval"),
+        "{svg}"
+    );
     let dir = tempfile::tempdir().unwrap();
     bin()
         .args([
