@@ -241,8 +241,22 @@ mod tests {
         assert!(problems(&at("trials", MAX_TRIALS)).is_empty());
         assert_eq!(
             problems(&at("trials", MAX_TRIALS + 1)),
-            ["trials: must be at most 10000000 (see \"Limits\" in the README), got 10000001"]
+            [
+                "trials: expected a whole number from 1 to 10000000 (see \"Limits\" in the \
+                 README), got 10000001"
+            ]
         );
+        // Below the range, in the same words (as `--trials` says them): `-5` was "expected
+        // a non-negative integer", then its fix `0` met "must be at least 1".
+        for (n, got) in [("-5", "-5"), ("0", "0")] {
+            assert_eq!(
+                problems(&format!("trials: {n}\nservice: {{}}\n")),
+                [format!(
+                    "trials: expected a whole number from 1 to 10000000 (see \"Limits\" in \
+                     the README), got {got}"
+                )]
+            );
+        }
         let replicas = |n: u32| format!("service: {{replicas: {n}}}");
         assert!(problems(&replicas(MAX_REPLICAS)).is_empty());
         assert_eq!(
@@ -304,7 +318,10 @@ mod tests {
         );
         assert_eq!(
             problems("trials: 1e30\nservice: {}"),
-            ["trials: must be at most 10000000 (see \"Limits\" in the README), got 1e30"]
+            [
+                "trials: expected a whole number from 1 to 10000000 (see \"Limits\" in the \
+                 README), got 1e30"
+            ]
         );
         assert_eq!(
             problems("service: {}\ncluster: {nodes: 1e30}"),
