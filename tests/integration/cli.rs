@@ -226,31 +226,6 @@ fn a_sweep_draws_quantities_and_says_why_it_draws_no_lines() {
         .success()
         .stderr(predicate::str::contains("sweep-lines").not());
     assert!(dir.path().join("sweep-lines.png").exists());
-    let title = |dir: &Path| fs::read_to_string(dir.join("sweep-lines.svg")).unwrap();
-    assert!(
-        title(dir.path()).contains("duration_s.p95 with its 95% interval"),
-        "the default statistic has bars"
-    );
-    // A maximum has no interval and draws no bars: its title promised "its 95% interval".
-    let max = tempfile::tempdir().unwrap();
-    bin()
-        .args([
-            "sweep",
-            &s,
-            "--set",
-            "service.resources.memory=256Mi,512Mi,1Gi",
-        ])
-        .args(["--objective", "peak_memory.max"])
-        .args(["--trials", "10", "--plot", "-q", "--out"])
-        .arg(max.path())
-        .assert()
-        .success();
-    let svg = title(max.path());
-    assert!(
-        svg.contains("peak_memory.max at each value (no interval: min, max and std have none)")
-            && !svg.contains("95% interval"),
-        "{svg}"
-    );
     let dir = tempfile::tempdir().unwrap();
     bin()
         .args([
@@ -450,39 +425,6 @@ fn a_file_output_in_a_missing_folder_is_refused_as_check_junit_refuses_it() {
             )));
         assert!(!missing.exists(), "{args:?} created the folder");
     }
-}
-
-/// `rollout-sim` with no command runs the embedded default scenario, and `run` without a
-/// file does too; both helps say so (the top-level help showed Cargo.toml's description
-/// instead of its own text, and `run`'s `[FILE]` said nothing of leaving it out).
-#[test]
-fn the_helps_say_what_runs_without_a_command_or_a_file() {
-    let help = |args: &[&str]| {
-        let o = bin().args(args).assert().success();
-        String::from_utf8_lossy(&o.get_output().stdout).into_owned()
-    };
-    let default = fs::read_to_string(scenario_path("default.yaml")).unwrap();
-    assert!(default.contains("\nname: web-start-first\n"), "{default}");
-    for flag in ["-h", "--help"] {
-        let top = help(&[flag]);
-        assert!(
-            top.contains("With no command, runs the embedded default scenario")
-                && top.contains("(scenarios/default.yaml) into `outputs/web-start-first/`"),
-            "{top}"
-        );
-        assert!(top.contains("Argo Rollouts and Flagger"), "{top}");
-    }
-    let run = help(&["run", "--help"]);
-    assert!(
-        run.contains("Without it, the embedded default scenario (scenarios/default.yaml)"),
-        "{run}"
-    );
-    // `-q` keeps the note on unevaluated `checks:` (tests/integration/metrics.rs): the
-    // help says so rather than promising nothing but errors.
-    assert!(
-        run.contains("Notes that are never silenced still go to stderr"),
-        "{run}"
-    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod flag_conflicts;
 mod flagger;
 mod golden;
 mod gossip;
+mod help;
 mod import;
 mod import_argo;
 mod import_argo_fields;
