@@ -61,7 +61,8 @@ pub struct TrafficResult {
     /// Requests failed by a version's own misbehaviour (the blast radius): answered with
     /// an error (`error_rate`), timed out on a hung process, or refused by a container that
     /// died on its own while still in the balancer's rotation. Always part of
-    /// `failed_requests`; 0 for a release that behaves.
+    /// `failed_requests`; 0 when no version errs, hangs or dies in rotation (`current`'s
+    /// errors count too).
     pub bad_version_requests: u64,
     /// Refused or reset: endpoint not listening (yet or any more), or none in rotation.
     pub refused_requests: u64,

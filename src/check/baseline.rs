@@ -24,6 +24,7 @@
 //! its merged folder is.
 
 use crate::output::columns::{Better, COLUMNS, Column};
+use crate::output::human_text;
 use crate::output::shard::{ShardManifest, fingerprint, trial_range};
 use crate::output::{Summary, read_trials_csv};
 use crate::result::TrialResult;
@@ -274,8 +275,11 @@ pub struct MetricComparison {
 }
 
 impl MetricComparison {
-    /// One report line.
+    /// One report line, every figure in the metric's unit as the run's table prints it
+    /// (`1m04.6s -> 1m50.7s`, `4Gi -> 3.5Gi`): raw means at four decimals read
+    /// `4294967296.0000 -> 3758096384.0000` for memory and seconds with no unit.
     pub fn line(&self, tolerance: f64) -> String {
+        let unit = self.column.unit;
         let rel = if self.base_mean != 0.0 {
             format!(
                 " ({:+.1}%)",
@@ -284,17 +288,25 @@ impl MetricComparison {
         } else {
             String::new()
         };
-        let ci = self
-            .diff_ci95
-            .map_or("no interval".to_string(), |(lo, hi)| {
-                format!("95% [{lo:.4}, {hi:.4}]")
-            });
+        // Both intervals are symmetric about their estimate (paired: the mean per-trial
+        // difference, which is not `new − base` when a trial has a value on one side only).
+        let difference = match self.diff_ci95 {
+            Some((lo, hi)) => {
+                let d = (lo + hi) / 2.0;
+                let [d, lo, hi] = human_text::signed_at(unit, hi - lo, [d, lo, hi]);
+                format!("{d} [95%: {lo}, {hi}]")
+            }
+            None => {
+                let d = self.new_mean - self.base_mean;
+                format!("{} [95%: no interval]", human_text::signed(unit, d))
+            }
+        };
         format!(
-            "{:<12} baseline {}.mean {:.4} -> {:.4}{rel}, difference {ci}, {}, {} is better, tolerance {}%",
+            "{:<12} baseline {}.mean {} -> {}{rel}, difference {difference}, {}, {} is better, tolerance {}%",
             if self.regressed { "REGRESSED" } else { "pass" },
             self.column.name,
-            self.base_mean,
-            self.new_mean,
+            human_text::value(unit, self.base_mean),
+            human_text::value(unit, self.new_mean),
             if self.paired { "paired" } else { "unpaired" },
             self.column.better.as_str(),
             100.0 * tolerance

@@ -26,12 +26,13 @@ use clap::{Parser, Subcommand};
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-/// Discrete-event Monte Carlo simulator of container rollouts (Docker Swarm, Kubernetes).
-///
-/// With no arguments, runs the embedded default scenario and writes its results under
-/// `outputs/`.
+/// Discrete-event Monte Carlo simulator of container rollouts: Docker Swarm, Kubernetes
+/// Deployments, Argo Rollouts and Flagger. With no command, runs the embedded default
+/// scenario (scenarios/default.yaml) into `outputs/web-start-first/`.
+// The doc comment is the help's text: `about` alone took Cargo.toml's description, and
+// the sentence on running with no command was never shown.
 #[derive(Debug, Parser)]
-#[command(name = "rollout-sim", version, about, long_about = None)]
+#[command(name = "rollout-sim", version)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

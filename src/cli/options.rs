@@ -62,7 +62,8 @@ pub struct SimOptions {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
     /// Print nothing but errors and, with `--format json`, the JSON asked for (no table,
-    /// no progress bar).
+    /// no progress bar). Notes that are never silenced still go to stderr: `run`'s
+    /// `checks:` left unevaluated, a manifest's fields not simulated.
     #[arg(long, short)]
     pub quiet: bool,
     /// What to print on stdout.

@@ -32,7 +32,9 @@ use std::sync::atomic::AtomicBool;
 /// Arguments of `run`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
-    /// Scenario file (YAML or JSON, by extension).
+    /// Scenario file (YAML or JSON, by extension), or a manifest (Deployment, Argo
+    /// Rollout, Flagger Canary, compose file) imported on the fly. Without it, the embedded
+    /// default scenario (scenarios/default.yaml).
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub sim: SimOptions,

@@ -62,17 +62,18 @@ pub(crate) fn signed_interval(unit: Unit, d: f64, lo: f64, hi: f64) -> String {
 pub(crate) fn signed_at<const N: usize>(unit: Unit, width: f64, xs: [f64; N]) -> [String; N] {
     let at = |scale: f64, least: i32, suffix: &str| {
         let decimals = decimals_for(width * scale, least);
-        // Trailing zeros kept: the figures line up at one precision.
+        // Trailing zeros kept: the figures line up at one precision. A figure that rounds
+        // to zero keeps the sign of its value: an interval end of +0.0017ms read `0.0ms`,
+        // so `[0.0ms, +1.1ms]` stood beside the verdict `worse` (the interval excludes 0).
         xs.map(|x| {
             let text = format!("{:.*}", decimals, x * scale);
-            let zero = text
-                .trim_start_matches('-')
-                .chars()
-                .all(|c| c == '0' || c == '.');
-            match text.strip_prefix('-') {
-                Some(abs) if zero => format!("{abs}{suffix}"),
-                _ if x > 0.0 && !zero => format!("+{text}{suffix}"),
-                _ => format!("{text}{suffix}"),
+            let abs = text.trim_start_matches('-');
+            if x > 0.0 {
+                format!("+{abs}{suffix}")
+            } else if x < 0.0 {
+                format!("-{abs}{suffix}")
+            } else {
+                format!("{abs}{suffix}")
             }
         })
     };
@@ -404,7 +405,17 @@ mod tests {
             "+0.047 [+0.033, +0.061]"
         );
         assert_eq!(iv(Unit::Count, 0.0, 0.0, 0.0), "0 [0, 0]");
-        assert_eq!(iv(Unit::Count, -0.000_1, -0.3, 0.3), "0.00 [-0.30, +0.30]");
+        assert_eq!(iv(Unit::Count, -0.000_1, -0.3, 0.3), "-0.00 [-0.30, +0.30]");
+        // An end that rounds to zero keeps its side of 0, which decides the verdict:
+        // `compare`'s p99 latency of +0.56ms [+0.0017ms, +1.11ms] is `worse`.
+        assert_eq!(
+            iv(Unit::Milliseconds, 0.5566, 0.0017, 1.1114),
+            "+0.6ms [+0.0ms, +1.1ms]"
+        );
+        assert_eq!(
+            iv(Unit::Seconds, -0.2, -0.400_02, -0.000_03),
+            "-200ms [-400ms, -0ms]"
+        );
         assert_eq!(iv(Unit::Count, 1.0, 1.0, 1.0), "+1 [+1, +1]");
     }
 

@@ -199,8 +199,17 @@ pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLine
         .map(|(&x, v)| (x, v.shown.clone()))
         .collect();
     let y_scale = scale(&o.metric);
+    // A `max` objective draws no bars: its title must not promise any.
+    let title = if o.metric.has_interval() {
+        format!("{} with its 95% interval", o.metric)
+    } else {
+        format!(
+            "{} at each value (no interval: min, max and std have none)",
+            o.metric
+        )
+    };
     Some(IntervalLines {
-        heading: heading(r, format!("{} with its 95% interval", o.metric)),
+        heading: heading(r, title),
         x_label: axis.path.clone(),
         x_ticks,
         y_label: o.metric.to_string(),

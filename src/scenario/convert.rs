@@ -89,9 +89,13 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     default_name_fits(&o, default_name);
     let description = o.opt("description", Node::string);
     let seed = o.or("seed", 1, Node::u64);
+    // The words of `--trials`' own refusal (cli/numeric_flags.rs), below the range too.
     let trials = o.or("trials", 1000, |n| {
-        let t = n.u64_in(0..=MAX_TRIALS, |got| limits::too_large(MAX_TRIALS, got))?;
-        n.check(t, t >= 1, "must be at least 1")
+        n.u64_in(1..=MAX_TRIALS, |got| {
+            format!(
+                "expected a whole number from 1 to {MAX_TRIALS} (see \"Limits\" in the README), got {got}"
+            )
+        })
     });
     let horizon = o.positive_duration("horizon", DEFAULT_HORIZON);
     // `None`: the section names no single controller (reported). Swarm's defaults stand

@@ -31,7 +31,8 @@ fn top_level_validation() {
         p,
         [
             "nmae: unknown field `nmae`; did you mean `name`?",
-            "trials: must be at least 1",
+            "trials: expected a whole number from 1 to 10000000 (see \"Limits\" in the README), \
+             got 0",
             "horizon: must be greater than 0",
             // A check that does not parse is told with the other fields' problems.
             "checks.0: check `ok`, column 1: unknown metric `ok` (metrics are the numeric \

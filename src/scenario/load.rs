@@ -387,7 +387,8 @@ checks:
                 "scenarios/web.yaml: service.versions: missing version `current` (what runs before the rollout; `current: {}` takes every default)",
                 r#"scenarios/web.yaml: service.versions.next.pull: expected a duration ("250ms", "10s", "1m30s", a number of seconds) or a distribution ({lognormal: {median, p99}}, …), got "fast""#,
                 "scenarios/web.yaml: seed: expected a non-negative integer, got -1",
-                "scenarios/web.yaml: trials: must be at least 1",
+                "scenarios/web.yaml: trials: expected a whole number from 1 to 10000000 (see \
+                 \"Limits\" in the README), got 0",
                 "scenarios/web.yaml: strategy.swarm.update_config.order: unknown value `first`; expected one of `stop-first`, `start-first`",
             ]
         );

@@ -86,6 +86,47 @@ fn parallelism_4_to_1_is_a_regression() {
         ));
 }
 
+/// A comparison line gives its means and difference in the metric's unit, as the run's
+/// table does: seconds as durations, memory in binary units. It printed raw means at four
+/// decimals (`peak_memory.mean 5368709120.0000 -> 3758096384.0000`, `duration_s.mean
+/// 36.8810 -> …`), bytes a reader had to divide by 2³⁰ and seconds with no unit.
+#[test]
+fn comparison_lines_are_in_the_metric_s_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("b");
+    write_baseline(&base, "7");
+    let out = check(
+        &base,
+        &["--seed", "7", "--set", &format!("{PARALLELISM}=1")],
+    )
+    .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let line = |metric: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(&format!("baseline {metric}.mean ")))
+            .unwrap_or_else(|| panic!("no {metric} line in {stdout}"))
+            .to_string()
+    };
+    // Parallelism 4 reserves 6 + 4 tasks of 512Mi, parallelism 1 six + 1.
+    assert!(
+        line("peak_memory").contains(
+            "peak_memory.mean 5Gi -> 3.5Gi (-30.0%), difference -1.5Gi [95%: -1.5Gi, -1.5Gi], paired"
+        ),
+        "{stdout}"
+    );
+    let duration = line("duration_s");
+    assert!(
+        duration
+            .trim_start()
+            .starts_with("REGRESSED    baseline duration_s.mean ")
+            && duration.contains("s -> ")
+            && duration.contains("s [95%: +"),
+        "{duration}"
+    );
+    assert!(!stdout.contains(".0000"), "{stdout}");
+}
+
 #[test]
 fn update_baseline_round_trip() {
     let dir = tempfile::tempdir().unwrap();
@@ -343,7 +384,7 @@ fn runs_of_different_lengths_show_the_means_of_the_trials_they_pair() {
         .find(|l| l.contains("baseline duration_s.mean"))
         .expect("a duration line");
     assert!(
-        line.contains("(+0.0%), difference 95% [0.0000, 0.0000], paired"),
+        line.contains("(+0.0%), difference 0.0s [95%: 0.0s, 0.0s], paired"),
         "{line}"
     );
 }

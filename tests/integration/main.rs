@@ -15,6 +15,7 @@ mod flag_conflicts;
 mod flagger;
 mod golden;
 mod gossip;
+mod help;
 mod import;
 mod import_argo;
 mod import_argo_fields;

@@ -230,3 +230,28 @@ fn sweep_plot_draws_interval_lines_over_one_parameter_and_only_the_front_over_th
             .any(|n| n.starts_with("sweep-heatmap") || n.starts_with("sweep-lines"))
     );
 }
+
+/// The lines chart of a statistic with no interval (min, max, std) draws no bars, so its
+/// title does not promise "its 95% interval"; the default `duration_s.p95` keeps it.
+#[test]
+fn sweep_lines_promise_an_interval_only_where_the_statistic_has_one() {
+    let title = |objective: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        bin()
+            .args(["sweep", &scenario_path("swarm-stop-first.yaml")])
+            .args(["--set", "service.resources.memory=256Mi,512Mi,1Gi"])
+            .args(objective)
+            .args(["--trials", "10", "--plot", "-q", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success();
+        fs::read_to_string(dir.path().join("sweep-lines.svg")).unwrap()
+    };
+    assert!(title(&[]).contains("duration_s.p95 with its 95% interval"));
+    let svg = title(&["--objective", "peak_memory.max"]);
+    assert!(
+        svg.contains("peak_memory.max at each value (no interval: min, max and std have none)")
+            && !svg.contains("95% interval"),
+        "{svg}"
+    );
+}

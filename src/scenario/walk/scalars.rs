@@ -46,7 +46,9 @@ impl<'a> Node<'a> {
 
     /// A non-negative integer in `range`. One outside it, however large (`1e30` too, past
     /// any integer type), is refused with `message(got)`, `got` the value as written: a
-    /// field with a limit of its own names that limit, never the bound of its type.
+    /// field with a limit of its own names that limit, never the bound of its type. So is
+    /// a negative whole number when the range starts above 0: `trials: -5` told "expected
+    /// a non-negative integer", and its fix `0` then met "must be at least 1".
     pub fn u64_in(
         &self,
         range: RangeInclusive<u64>,
@@ -61,6 +63,7 @@ impl<'a> Node<'a> {
                 // Past u64::MAX (2⁶⁴, exactly a float) it is in no range.
                 (f < 18_446_744_073_709_551_616.0).then_some(f as u64)
             }
+            (None, Some(f)) if f.fract() == 0.0 && *range.start() > 0 => None,
             _ => return self.expected("a non-negative integer"),
         };
         match whole {
@@ -226,6 +229,16 @@ mod tests {
             )
         });
         assert_eq!(p, ["x: from 1 to 9, got 0"]);
+        let p = problems(&json!(-5), |n| {
+            assert_eq!(
+                n.u64_in(1..=9, |got| format!("from 1 to 9, got {got}")),
+                None
+            )
+        });
+        assert_eq!(p, ["x: from 1 to 9, got -5"]);
+        // A range from 0 has no bound to name below: a negative number is no count.
+        let p = problems(&json!(-5), |n| assert_eq!(n.u32_in(0..=9, limit), None));
+        assert_eq!(p, ["x: expected a non-negative integer, got -5"]);
         let p = problems(&json!(2.5), |n| assert_eq!(n.u32_in(0..=9, limit), None));
         assert_eq!(p, ["x: expected a non-negative integer, got 2.5"]);
     }

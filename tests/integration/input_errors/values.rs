@@ -105,6 +105,31 @@ fn sizes_over_their_limits_are_refused_up_front() {
     );
 }
 
+/// A count below its range is told with the range, in the file as on the command line:
+/// `trials: -5` said "expected a non-negative integer", and its fix `0` then met "must be
+/// at least 1"; `cluster.nodes: -2` likewise.
+#[test]
+fn a_negative_count_names_the_range_it_must_lie_in() {
+    let expected = "expected a whole number from 1 to 10000000 (see \"Limits\" in the README)";
+    for trials in ["-5", "0"] {
+        let c = Case::new("s.yaml", &format!("trials: {trials}\nservice: {{}}\n"));
+        assert_has(
+            &c.refused(&[]),
+            &[&format!("s.yaml: trials: {expected}, got {trials}")],
+        );
+        let c = Case::new("s.yaml", "service: {}\n");
+        assert_has(
+            &c.refused(&["--trials", trials]),
+            &[&format!("for '--trials <N>': {expected}")],
+        );
+    }
+    let c = Case::new("s.yaml", "cluster: {nodes: -2}\nservice: {}\n");
+    assert_has(
+        &c.refused(&[]),
+        &["s.yaml: cluster.nodes: must be between 1 and 10000, got -2"],
+    );
+}
+
 #[test]
 fn an_empty_set_value_is_refused_not_read_as_the_default() {
     let c = Case::new("s.yaml", "service: {replicas: 3}\n");
