@@ -44,7 +44,10 @@ pub fn differences(heading: Heading, pairs: &[(&'static Column, Paired)]) -> Pai
         heading,
         rows: pairs
             .iter()
-            .filter(|(_, p)| p.n > 0 && p.mean_a() != 0.0 && p.mean_a().is_finite())
+            // Equal on every trial: the report's table leaves it out too (a row of `0
+            // (none)` says nothing the table's "equal on every trial" line does not).
+            .filter(|(_, p)| p.n > 0 && (p.lower > 0 || p.higher > 0))
+            .filter(|(_, p)| p.mean_a() != 0.0 && p.mean_a().is_finite())
             .map(|(c, p)| {
                 let a = p.mean_a();
                 let [lo, hi] = p.ci95();
@@ -112,8 +115,8 @@ pub fn compare_charts(
             format!(
                 "Per metric, the mean over trials of {b} − {a} relative to {a}'s mean (dot), \
                  with the paired 95% interval (bar) as compare.csv gives it; the text is the \
-                 difference in the metric's unit and the verdict. Metrics whose {a} mean is 0 \
-                 are left out (no relative difference). The axis reaches ±100% at most: a \
+                 difference in the metric's unit and the verdict. Metrics equal on every trial \
+                 are left out, as are those whose {a} mean is 0 (no relative difference). The axis reaches ±100% at most: a \
                  value past it (a metric whose {a} mean is near 0) is drawn at the axis' end, \
                  its bar ending in an arrowhead, and its text adds the relative estimate.",
                 a = names[0]
@@ -222,6 +225,15 @@ mod tests {
         let mut z = Paired::default();
         z.push(0.0, 1.0);
         assert!(differences(Heading::default(), &[(col, z)]).rows.is_empty());
+        // Equal on every trial (the report's table leaves it out, and says so): left out,
+        // a constant included.
+        let (mut same, mut constant) = (Paired::default(), Paired::default());
+        for a in [40.0, 50.0] {
+            same.push(a, a);
+            constant.push(3.0, 3.0);
+        }
+        let rows = differences(Heading::default(), &[(col, same), (col, constant)]).rows;
+        assert!(rows.is_empty(), "{}", rows.len());
     }
 
     #[test]

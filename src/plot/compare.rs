@@ -259,7 +259,10 @@ impl Chart for PairedDifferences {
             ))?;
         }
         if self.rows.is_empty() {
-            centred_note(&area, "no metric to compare")?;
+            centred_note(
+                &area,
+                "no metric to draw: each is equal on every trial or has a baseline mean of 0",
+            )?;
         }
         Ok(())
     }
