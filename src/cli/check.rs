@@ -411,15 +411,26 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
     let appended = step_summary(args).map_or(Ok(()), |path| append(&path, &markdown(&suites)));
     print_stdout(&text)?;
     appended?;
-    let n_failed = results
-        .iter()
-        .flatten()
-        .filter(|e| failed(e.verdict))
-        .count();
-    if n_failed > 0 || regressions > 0 {
+    let count = |v: Verdict| results.iter().flatten().filter(|e| e.verdict == v).count();
+    let n_failed = count(Verdict::Fail);
+    // Inconclusive checks fail the run unless allowed; the last line says which they are,
+    // and how to let them pass, so "failed" is never said of a check that did not fail.
+    let n_unsure = if args.allow_inconclusive {
+        0
+    } else {
+        count(Verdict::Inconclusive)
+    };
+    if n_failed > 0 || n_unsure > 0 || regressions > 0 {
         let mut parts = Vec::new();
         if n_failed > 0 {
             parts.push(format!("{} failed", counted(n_failed, "check")));
+        }
+        if n_unsure > 0 {
+            parts.push(format!(
+                "{} inconclusive (more trials narrow the interval; --allow-inconclusive \
+                 lets such a check pass)",
+                counted(n_unsure, "check")
+            ));
         }
         if regressions > 0 {
             parts.push(format!(
