@@ -148,11 +148,12 @@ impl<'s> Rollout<'s> {
         let (want_canary, _) = desired(self.weight);
         if halted {
             // `reconcileCanaryReplicaSets` scales nothing under `haltProgress`.
-        } else if aborted && routed && (!c.dynamic_stable_scale || c.abort_delay_explicit) {
-            // `shouldDelayScaleDownOnAbort` (`rollout/replicaset.go`): the canary kept at its
-            // size until `scale-down-deadline` (set once the stable is fully available),
-            // then 0; with `dynamicStableScale` only when the delay is written explicitly.
-            // The stable is N, or with `dynamicStableScale` sized as the traffic leaves.
+        } else if aborted && routed && delays_scale_down_on_abort(c) {
+            // The canary kept at its size until `scale-down-deadline` (set once the stable
+            // is fully available: the deadline empties the canary whatever the stable
+            // can carry), then 0. The stable is N, or with `dynamicStableScale` sized as
+            // the traffic leaves. Without the delay the canary goes to its count below at
+            // once: 0, or a first step's `setCanaryScale` under a zero delay.
             if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
                 self.set_scale_down_deadline(cl, c.abort_scale_down_delay);
             }
@@ -243,4 +244,12 @@ impl<'s> Rollout<'s> {
         self.check_progress(cl, indefinite);
         done
     }
+}
+
+/// `shouldDelayScaleDownOnAbort` (argo-rollouts 9f8d111 `rollout/replicaset.go`) for a
+/// routed canary: a delay to wait (`GetAbortScaleDownDelaySecondsOrDefault` reads
+/// `abortScaleDownDelaySeconds: 0` as none, "leave canary/preview up"), and with
+/// `dynamicStableScale` only one written explicitly (`HasExplicitAbortScaleDownDelay`).
+fn delays_scale_down_on_abort(c: &Canary) -> bool {
+    c.abort_scale_down_delay > 0 && (!c.dynamic_stable_scale || c.abort_delay_explicit)
 }
