@@ -11,8 +11,14 @@ use super::steps::{canary_scale, current_set_weight, previous_set_weight};
 use super::{CANARY, Rollout, STABLE, Timer};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::{Canary, CanaryStep};
-use crate::sim::time::NEVER;
 use crate::sim::time::api_stamp;
+use crate::sim::time::{NEVER, SECOND, Time};
+
+/// The Rollout controller's resync period (argo-rollouts 9f8d111
+/// `controller/controller.go` `DefaultRolloutResyncPeriod`, the `--rollout-resync` flag):
+/// `reconcileNewReplicaSet` waits for an abort's `scale-down-deadline` only when it is
+/// nearer than this.
+const ROLLOUT_RESYNC: Time = 15 * 60 * SECOND;
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 
 impl<'s> Rollout<'s> {
@@ -154,10 +160,21 @@ impl<'s> Rollout<'s> {
             // can carry), then 0. The stable is N, or with `dynamicStableScale` sized as
             // the traffic leaves. Without the delay the canary goes to its count below at
             // once: 0, or a first step's `setCanaryScale` under a zero delay.
-            if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
+            let written = self.scale_down_at != NEVER;
+            if !written && stable.available >= n && self.weight == 0 {
                 self.set_scale_down_deadline(cl, c.abort_scale_down_delay);
+                // The annotation's patch brings the next reconcile at once.
+                changed = true;
             }
-            changed |= self.scale(cl, STABLE, want_stable) || self.retire(cl, CANARY);
+            // A deadline a resync period or more away is not waited for: the reconcile
+            // that reads it back falls through to `NewRSNewReplicas`, 0 on abort.
+            let far = written && self.scale_down_at.saturating_sub(cl.now()) >= ROLLOUT_RESYNC;
+            changed |= self.scale(cl, STABLE, want_stable)
+                || if far {
+                    self.scale(cl, CANARY, want_canary)
+                } else {
+                    self.retire(cl, CANARY)
+                };
         } else if routed {
             changed |= self.scale(cl, STABLE, want_stable) || self.scale(cl, CANARY, want_canary);
         } else {

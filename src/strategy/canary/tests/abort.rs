@@ -141,3 +141,31 @@ fn abort_delay_zero_keeps_a_first_step_canary_scale_without_dynamic_scaling() {
     assert!(testkit::updates(&trace).contains(&"rollback_started"));
     assert_eq!(scales(&trace), [(2, 4)], "{trace:?}");
 }
+
+/// `reconcileNewReplicaSet` waits for the `scale-down-deadline` it reads back only while
+/// the time left is under the resync period (15 min by default); otherwise it falls
+/// through to scaling the canary to `NewRSNewReplicas`, which is 0 on abort. So a
+/// 900 s delay written at a whole second (900 s left) empties the canary in the reconcile
+/// right after the one that wrote it, while the same delay written half a second past it
+/// (899.5 s left) is waited for. The simulator always waited.
+#[test]
+fn an_abort_delay_of_a_resync_period_is_not_waited_for() {
+    let emptied = |abort_at: Time| {
+        let mut c = canary(vec![SetWeight(50), Pause(None)], true);
+        c.abort_scale_down_delay = 900 * S;
+        c.abort_delay_explicit = true;
+        let mut s = scenario(4, RolloutKind::Canary(c));
+        s.actions = vec![Action {
+            at: abort_at,
+            kind: ActionKind::Abort,
+        }];
+        let (r, trace) = run(&s);
+        assert_eq!(r.outcome, Outcome::RolledBack, "{trace:?}");
+        let after = scales_from(&trace, abort_at);
+        assert_eq!(after.len(), 1, "{trace:?}");
+        assert_eq!(after[0].1, 0);
+        after[0].0
+    };
+    assert_eq!(emptied(100 * S), 100 * S);
+    assert_eq!(emptied(100 * S + S / 2), 1000 * S);
+}
