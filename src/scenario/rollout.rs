@@ -18,8 +18,8 @@
 //!
 //! Simulator field (not upstream): `blueGreen.previewTraffic.share`, the fraction of
 //! requests that reach the preview Service (testers, a header route to it, a smoke-test
-//! client) while it selects new pods with at least one available and before the active
-//! switch. Default 0: the preview serves no requests, so a pre-promotion metric that needs
+//! client) while it selects new pods with at least one available: before the active
+//! switch, and after an abort until the new pods are gone. Default 0: the preview serves no requests, so a pre-promotion metric that needs
 //! the preview's requests is refused (it could only ever Error).
 
 use super::model::IntOrPercent;
@@ -198,7 +198,7 @@ pub struct BlueGreen {
     /// `postPromotionAnalysis`: must be Successful before `status.stableRS` moves.
     pub post_promotion_analysis: Option<AnalysisSpec>,
     /// `previewTraffic.share` (simulator field, default 0): the share of requests the
-    /// preview Service receives before the switch.
+    /// preview Service receives before the switch and after an abort.
     pub preview_share: f64,
 }
 

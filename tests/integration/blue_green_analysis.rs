@@ -309,3 +309,23 @@ actions: [{{at: 75s, rollout: abort}}]
         "{traffic:?}"
     );
 }
+
+/// `rollout/bluegreen.go:rolloutBlueGreen` calls `reconcilePreviewService` whatever the
+/// abort (only `haltProgress` skips it), so the preview Service keeps selecting the new
+/// pods until `abortScaleDownDelaySeconds` removes them: its share of the requests still
+/// reaches them meanwhile. A user abort at 120 s of a preview waiting for `promote`: 60 s
+/// more of delay is about 60 s × 10 % × 200 rps more requests to the new version. The
+/// simulator stopped the preview's requests at the abort, whatever the delay.
+#[test]
+fn the_preview_service_serves_the_new_pods_until_the_abort_scale_down() {
+    let next = |delay: u32| {
+        let strategy =
+            format!("autoPromotionEnabled: false\n    abortScaleDownDelaySeconds: {delay}");
+        let s = scenario(0.0, &strategy, "actions: [{at: 120s, rollout: abort}]");
+        let (r, trace) = traced(&s);
+        assert_eq!(r.outcome, Outcome::RolledBack, "{trace:?}");
+        r.traffic.unwrap().next_requests
+    };
+    let (short, long) = (next(5), next(65));
+    assert!((1_000..1_400).contains(&(long - short)), "{short} {long}");
+}

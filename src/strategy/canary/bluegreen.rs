@@ -20,7 +20,7 @@
 //!
 //! Preview traffic: production requests go to the active Service only. The preview
 //! Service receives `previewTraffic.share` of the requests (simulator field, default 0)
-//! while its pods have at least one available and until the switch.
+//! while its pods have at least one available, until the switch and after an abort.
 
 use super::{CANARY, Rollout, STABLE, Timer, replicas};
 use crate::cluster::Cluster;
@@ -121,7 +121,8 @@ impl<'s> Rollout<'s> {
     }
 
     /// After an abort: the active Service back on the stable pods (`reconcileActiveService`
-    /// selects `status.stableRS`), the new ReplicaSet scaled to 0
+    /// selects `status.stableRS`), the preview Service still on the new ones, the new
+    /// ReplicaSet scaled to 0
     /// `abortScaleDownDelaySeconds` after the stable ReplicaSet is first seen fully
     /// available (`reconcileNewReplicaSet` annotates the deadline only then), or kept (`0`).
     fn abort_blue_green(&mut self, cl: &mut Cluster, b: &BlueGreen) -> bool {
@@ -150,7 +151,14 @@ impl<'s> Rollout<'s> {
         } else {
             0
         };
-        self.route(cl, Some((active, 0.0)));
+        // `reconcilePreviewService` runs whatever the abort: the preview Service still
+        // selects the new pods, so its requests reach them until they are gone.
+        let preview = if canary.available > 0 {
+            b.preview_share
+        } else {
+            0.0
+        };
+        self.route(cl, Some((active, preview)));
         if !changed {
             if b.abort_scale_down_delay.is_none()
                 && let Some(abort) = &mut self.abort

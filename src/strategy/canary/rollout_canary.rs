@@ -11,8 +11,14 @@ use super::steps::{canary_scale, current_set_weight, previous_set_weight};
 use super::{CANARY, Rollout, STABLE, Timer};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::{Canary, CanaryStep};
-use crate::sim::time::NEVER;
 use crate::sim::time::api_stamp;
+use crate::sim::time::{NEVER, SECOND, Time};
+
+/// The Rollout controller's resync period (argo-rollouts 9f8d111
+/// `controller/controller.go` `DefaultRolloutResyncPeriod`, the `--rollout-resync` flag):
+/// `reconcileNewReplicaSet` waits for an abort's `scale-down-deadline` only when it is
+/// nearer than this.
+const ROLLOUT_RESYNC: Time = 15 * 60 * SECOND;
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 
 impl<'s> Rollout<'s> {
@@ -148,15 +154,27 @@ impl<'s> Rollout<'s> {
         let (want_canary, _) = desired(self.weight);
         if halted {
             // `reconcileCanaryReplicaSets` scales nothing under `haltProgress`.
-        } else if aborted && routed && (!c.dynamic_stable_scale || c.abort_delay_explicit) {
-            // `shouldDelayScaleDownOnAbort` (`rollout/replicaset.go`): the canary kept at its
-            // size until `scale-down-deadline` (set once the stable is fully available),
-            // then 0; with `dynamicStableScale` only when the delay is written explicitly.
-            // The stable is N, or with `dynamicStableScale` sized as the traffic leaves.
-            if self.scale_down_at == NEVER && stable.available >= n && self.weight == 0 {
+        } else if aborted && routed && delays_scale_down_on_abort(c) {
+            // The canary kept at its size until `scale-down-deadline` (set once the stable
+            // is fully available: the deadline empties the canary whatever the stable
+            // can carry), then 0. The stable is N, or with `dynamicStableScale` sized as
+            // the traffic leaves. Without the delay the canary goes to its count below at
+            // once: 0, or a first step's `setCanaryScale` under a zero delay.
+            let written = self.scale_down_at != NEVER;
+            if !written && stable.available >= n && self.weight == 0 {
                 self.set_scale_down_deadline(cl, c.abort_scale_down_delay);
+                // The annotation's patch brings the next reconcile at once.
+                changed = true;
             }
-            changed |= self.scale(cl, STABLE, want_stable) || self.retire(cl, CANARY);
+            // A deadline a resync period or more away is not waited for: the reconcile
+            // that reads it back falls through to `NewRSNewReplicas`, 0 on abort.
+            let far = written && self.scale_down_at.saturating_sub(cl.now()) >= ROLLOUT_RESYNC;
+            changed |= self.scale(cl, STABLE, want_stable)
+                || if far {
+                    self.scale(cl, CANARY, want_canary)
+                } else {
+                    self.retire(cl, CANARY)
+                };
         } else if routed {
             changed |= self.scale(cl, STABLE, want_stable) || self.scale(cl, CANARY, want_canary);
         } else {
@@ -243,4 +261,12 @@ impl<'s> Rollout<'s> {
         self.check_progress(cl, indefinite);
         done
     }
+}
+
+/// `shouldDelayScaleDownOnAbort` (argo-rollouts 9f8d111 `rollout/replicaset.go`) for a
+/// routed canary: a delay to wait (`GetAbortScaleDownDelaySecondsOrDefault` reads
+/// `abortScaleDownDelaySeconds: 0` as none, "leave canary/preview up"), and with
+/// `dynamicStableScale` only one written explicitly (`HasExplicitAbortScaleDownDelay`).
+fn delays_scale_down_on_abort(c: &Canary) -> bool {
+    c.abort_scale_down_delay > 0 && (!c.dynamic_stable_scale || c.abort_delay_explicit)
 }

@@ -69,6 +69,7 @@ fn scales(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
 
 use CanaryStep::{Pause, SetWeight};
 
+mod abort;
 mod dynamic;
 mod stamp;
 
