@@ -170,7 +170,7 @@ impl<'s> Rollout<'s> {
                     abort.rolled_back_at = Some(if was_switched { cl.now() } else { abort.at });
                 }
             } else {
-                self.finish_abort(cl);
+                self.finish_abort(cl, false);
             }
         }
         changed

@@ -343,16 +343,21 @@ impl<'s> Rollout<'s> {
     }
 
     /// The abort is over once the canary is gone and the stable serves at full size (for
-    /// blue-green, behind the active Service).
-    fn finish_abort(&mut self, cl: &mut Cluster) {
+    /// blue-green, behind the active Service). `kept`: the canary keeps the pods the abort
+    /// left it (`abortScaleDownDelaySeconds: 0` with a first step's `setCanaryScale`), so
+    /// it is over once they are settled and the router sends them nothing, as a
+    /// blue-green's kept preview counts from the abort.
+    fn finish_abort(&mut self, cl: &mut Cluster, kept: bool) {
         let Some(abort) = self.abort.filter(|a| a.rolled_back_at.is_none()) else {
             return;
         };
-        if !self.switched
-            && self.sets[CANARY].spec == 0
-            && self.status(cl, CANARY).replicas == 0
-            && self.status(cl, STABLE).available >= self.n
-        {
+        let canary = self.status(cl, CANARY).replicas;
+        let canary_done = if kept {
+            self.weight == 0 && canary == self.sets[CANARY].spec
+        } else {
+            self.sets[CANARY].spec == 0 && canary == 0
+        };
+        if !self.switched && canary_done && self.status(cl, STABLE).available >= self.n {
             self.abort = Some(Abort {
                 rolled_back_at: Some(cl.now()),
                 ..abort

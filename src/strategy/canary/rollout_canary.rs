@@ -193,7 +193,7 @@ impl<'s> Rollout<'s> {
             return true;
         }
         if aborted {
-            self.finish_abort(cl);
+            self.finish_abort(cl, routed && c.abort_scale_down_delay == 0);
             return false;
         }
         // 3. Pause and step completion.

@@ -113,8 +113,8 @@ fn an_explicit_abort_delay_holds_the_dynamic_canary() {
 /// `abortScaleDownDelaySeconds: 0` with `dynamicStableScale` and a first-step
 /// `setCanaryScale: {replicas: 2}`: on abort the step index is 0 and `UseSetCanaryScale`
 /// still returns that step (only a non-zero delay makes it ignore `setCanaryScale`), so
-/// the canary keeps its 2 pods (the user asked to leave it up) and the rollback never
-/// ends. Its count is sized for the weight written in the same reconcile (0, the stable
+/// the canary keeps its 2 pods (the user asked to leave it up) and the rollback is over
+/// once the weight is 0 and the stable full, the kept pods notwithstanding. Its count is sized for the weight written in the same reconcile (0, the stable
 /// being full), so the 50 % it just lost does not scale it up to 5 for one reconcile.
 /// The simulator ignored the scale on abort and emptied the canary.
 #[test]
@@ -126,8 +126,9 @@ fn abort_delay_zero_keeps_a_first_step_canary_scale() {
     ];
     let s = aborted_at_half(steps, |c| c.abort_scale_down_delay = 0);
     let (r, trace) = run(&s);
-    assert_eq!(r.outcome, Outcome::Timeout);
-    assert!(testkit::updates(&trace).contains(&"rollback_started"));
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    let updates = testkit::updates(&trace);
+    assert!(updates.contains(&"rollback_completed"), "{updates:?}");
     // Before the abort: 2 canary pods, the stable full (weight 0 by `GetCanaryReplicasOrWeight`).
     let before: Vec<(u32, u32)> = scales(&trace);
     assert_eq!(before, [(2, 10)], "{trace:?}");
