@@ -2,13 +2,16 @@
 //! (`strategy.canary`, `strategy.blueGreen`), one controller for both.
 
 use super::Rollout;
+use super::rollout_canary::{ROLLOUT_RESYNC, delays_scale_down_on_abort};
 use crate::analysis::spec::{
     ANALYSIS_FIELDS, EFFECT_FIELDS, JUDGE_FIELDS, JUDGE_METRIC_FIELDS, MEASURED_FIELDS,
     METRIC_FIELDS, PROVIDERS, QUANTITIES, ROLES, THRESHOLD_FIELDS,
 };
+use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
+use crate::scenario::Scenario;
 use crate::scenario::rollout::{
-    BACKGROUND_FIELDS, BLUE_GREEN_FIELDS, CANARY_FIELDS, HEADER_ROUTE_FIELDS, PAUSE_FIELDS,
+    BACKGROUND_FIELDS, BLUE_GREEN_FIELDS, CANARY_FIELDS, Canary, HEADER_ROUTE_FIELDS, PAUSE_FIELDS,
     PREVIEW_TRAFFIC_FIELDS, ROUTING_FIELDS, RolloutKind, RolloutStrategy, SCALE_FIELDS,
     STEP_FIELDS, blue_green, canary,
 };
@@ -172,6 +175,37 @@ impl StrategyDef for CanaryDef {
     fn measures_traffic(cfg: &RolloutStrategy) -> bool {
         cfg.has_analysis()
     }
+
+    fn lint(cfg: &RolloutStrategy, _s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+        if let RolloutKind::Canary(c) = &cfg.kind {
+            abort_delay_past_resync(c, out);
+        }
+    }
+}
+
+/// An abort's `scale-down-deadline` a resync period or more away: `reconcileNewReplicaSet`
+/// waits for it only when it is nearer, and otherwise scales the routed canary to
+/// `NewRSNewReplicas`, 0 on abort, in the reconcile right after writing it.
+fn abort_delay_past_resync(c: &Canary, out: &mut Vec<Warning>) {
+    let delay = c.abort_scale_down_delay;
+    // Exactly a resync period is waited for unless written on a whole second.
+    if c.traffic_routing.is_none() || !delays_scale_down_on_abort(c) || delay <= ROLLOUT_RESYNC {
+        return;
+    }
+    warn(
+        out,
+        "argo-abort-delay-past-resync",
+        format!(
+            "abortScaleDownDelaySeconds {} is not waited for: Argo Rollouts holds an aborted canary only while its scale-down deadline is nearer than the controller's resync period ({}), so this canary is scaled down as soon as the stable is fully available",
+            secs(delay),
+            secs(ROLLOUT_RESYNC)
+        ),
+        format!(
+            "keep abortScaleDownDelaySeconds at most {} (or run the controller with a --rollout-resync longer than the delay)",
+            secs(ROLLOUT_RESYNC)
+        ),
+        "argo-rollouts rollout/replicaset.go reconcileNewReplicaSet: a scale-down-deadline after now is waited for only if it is less than resyncPeriod (--rollout-resync, 15m by default) away; otherwise newReplicasCount from NewRSNewReplicas (0 on abort) is applied",
+    );
 }
 
 /// Argo Rollouts `strategy.blueGreen`.

@@ -18,7 +18,7 @@ use crate::sim::time::{NEVER, SECOND, Time};
 /// `controller/controller.go` `DefaultRolloutResyncPeriod`, the `--rollout-resync` flag):
 /// `reconcileNewReplicaSet` waits for an abort's `scale-down-deadline` only when it is
 /// nearer than this.
-const ROLLOUT_RESYNC: Time = 15 * 60 * SECOND;
+pub(super) const ROLLOUT_RESYNC: Time = 15 * 60 * SECOND;
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 
 impl<'s> Rollout<'s> {
@@ -267,6 +267,6 @@ impl<'s> Rollout<'s> {
 /// routed canary: a delay to wait (`GetAbortScaleDownDelaySecondsOrDefault` reads
 /// `abortScaleDownDelaySeconds: 0` as none, "leave canary/preview up"), and with
 /// `dynamicStableScale` only one written explicitly (`HasExplicitAbortScaleDownDelay`).
-fn delays_scale_down_on_abort(c: &Canary) -> bool {
+pub(super) fn delays_scale_down_on_abort(c: &Canary) -> bool {
     c.abort_scale_down_delay > 0 && (!c.dynamic_stable_scale || c.abort_delay_explicit)
 }

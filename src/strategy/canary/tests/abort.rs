@@ -173,3 +173,28 @@ fn an_abort_delay_of_a_resync_period_is_not_waited_for() {
     assert_eq!(emptied(100 * S), 100 * S);
     assert_eq!(emptied(100 * S + S / 2), 1000 * S);
 }
+
+/// `lint` names the delay the controller does not wait for: past the resync period, with
+/// a router, when the abort delays the scale-down at all (not under `dynamicStableScale`
+/// with the default delay); a basic canary ignores the field.
+#[test]
+fn lint_warns_of_an_abort_delay_past_the_resync_period() {
+    let fires = |routed: bool, delay: Time, dynamic: bool, explicit: bool| {
+        let mut c = canary(vec![SetWeight(50), Pause(None)], routed);
+        c.abort_scale_down_delay = delay;
+        c.dynamic_stable_scale = dynamic;
+        c.abort_delay_explicit = explicit;
+        let s = scenario(4, RolloutKind::Canary(c));
+        crate::check::lint::lint(&s, Some(1))
+            .iter()
+            .any(|w| w.rule == "argo-abort-delay-past-resync")
+    };
+    assert!(fires(true, 901 * S, false, true));
+    assert!(fires(true, 3600 * S, true, true));
+    // Within the period (900 s itself is waited for unless written on a whole second).
+    assert!(!fires(true, 900 * S, false, true));
+    // `dynamicStableScale` without an explicit delay never holds the canary.
+    assert!(!fires(true, 3600 * S, true, false));
+    // A basic canary has no abort delay.
+    assert!(!fires(false, 3600 * S, false, true));
+}
