@@ -276,7 +276,7 @@ fn target(lhs: &str) -> Result<MetricStat, (usize, String)> {
             let s = Stat::parse(stat).ok_or_else(|| {
                 (
                     offset(1),
-                    format!("unknown statistic `{stat}`{}", suggest::hint(stat, &stats)),
+                    format!("unknown statistic `{stat}`{}", stat_hint(stat, &stats)),
                 )
             })?;
             Ok(MetricStat::Column { column, stat: s })
@@ -290,6 +290,26 @@ fn target(lhs: &str) -> Result<MetricStat, (usize, String)> {
             ),
         )),
         [_, extra, ..] => Err((offset(2), format!("unexpected `.{extra}`"))),
+    }
+}
+
+/// The tail of an unknown statistic's message: for a percentile that is not kept, the
+/// percentiles there are and the nearest in value; otherwise the closest name.
+fn stat_hint(stat: &str, stats: &[&str]) -> String {
+    match Stat::nearest_percentile(stat) {
+        Some(near) => {
+            let kept: Vec<&str> = Stat::ALL
+                .into_iter()
+                .filter(|s| s.percentile().is_some())
+                .map(Stat::as_str)
+                .collect();
+            format!(
+                " (the percentiles are {}); did you mean `{}`?",
+                suggest::list(&kept),
+                near.as_str()
+            )
+        }
+        None => suggest::hint(stat, stats),
     }
 }
 
@@ -360,6 +380,16 @@ mod tests {
         assert!(e.message.contains("did you mean `duration_s`"), "{e}");
         let e = parse("duration_s.p96 <= 10m").unwrap_err();
         assert_eq!(e.column, 12);
+        // The percentile nearest in value, not in spelling (`p90`), with the list.
+        assert!(
+            e.message.ends_with(
+                "unknown statistic `p96` (the percentiles are `p01`, `p05`, `p10`, `p50`, \
+                 `p90`, `p95`, `p99`); did you mean `p95`?"
+            ),
+            "{e}"
+        );
+        let e = parse("duration_s.mena <= 10m").unwrap_err();
+        assert!(e.message.ends_with("did you mean `mean`?"), "{e}");
         let e = parse("duration_s.p95 =< 10m").unwrap_err();
         assert_eq!(e.column, 16);
         let e = parse("duration_s.p95 <= ten").unwrap_err();

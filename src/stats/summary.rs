@@ -120,6 +120,28 @@ impl Stat {
         }
     }
 
+    /// For a percentile name that is not one of them (`p96`, `p99.9`), the one nearest in
+    /// value (`p95`, `p99`): an edit distance would offer `p90` for `p96`.
+    ///
+    /// ```
+    /// use rollout_sim::stats::summary::Stat;
+    /// assert_eq!(Stat::nearest_percentile("p96"), Some(Stat::P95));
+    /// assert_eq!(Stat::nearest_percentile("p99.9"), Some(Stat::P99));
+    /// assert_eq!(Stat::nearest_percentile("mea"), None);
+    /// ```
+    pub fn nearest_percentile(name: &str) -> Option<Stat> {
+        let digits = name.strip_prefix('p')?;
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        let wanted = digits.parse::<f64>().ok()? / 100.0;
+        Stat::ALL
+            .into_iter()
+            .filter_map(|s| Some((s, (s.percentile()? - wanted).abs())))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(s, _)| s)
+    }
+
     /// Whether the statistic has a 95% interval when the trials are enough (the mean and
     /// the percentiles; a single extreme or the spread has none).
     pub fn has_interval(self) -> bool {

@@ -4,7 +4,7 @@
 pub(super) const METRICS: &[(&str, &str)] = &[
     (
         "duration_s",
-        "time from the rollout's start to its outcome (Swarm: update completed, final monitor window included; Kubernetes: every replica updated and available, no old pod left)",
+        "time from the rollout's start to its outcome (Swarm: update completed, final monitor window included; Kubernetes: every replica updated and available, no old pod left but terminating ones, which the Deployment's status does not count)",
     ),
     (
         "min_ready",
