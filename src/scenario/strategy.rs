@@ -223,7 +223,10 @@ pub(super) fn int_or_percent(n: &Node) -> Option<IntOrPercent> {
             Some(_) => n.fail(format!(
                 "a valid percent string must be a numeric string followed by an ending '%', got {s:?}"
             )),
-            None => n.fail(format!("invalid type: string is not a percentage, got {s:?}")),
+            // Upstream's words, then the two forms it takes.
+            None => n.fail(format!(
+                "invalid type: string is not a percentage, got {s:?} (write a count as a bare number, `{s}`, or a percentage with `%`, \"{s}%\")"
+            )),
         },
         Value::Number(_) => n.u32().map(IntOrPercent::Int),
         _ => n.expected(r#"a non-negative integer or a percentage ("25%")"#),
@@ -399,7 +402,8 @@ mod tests {
         assert_eq!(
             rolling(json!("5"), json!(1)).unwrap_err(),
             [format!(
-                "{RU}.maxSurge: invalid type: string is not a percentage, got \"5\""
+                "{RU}.maxSurge: invalid type: string is not a percentage, got \"5\" (write a \
+                 count as a bare number, `5`, or a percentage with `%`, \"5%\")"
             )]
         );
         assert_eq!(

@@ -179,8 +179,10 @@ fn file(n: &Node) -> Option<RateProfile> {
         match (t, r) {
             (Ok(t), Ok(r)) if (0.0..=MAX_RPS).contains(&r) => steps.push((t, r)),
             _ => {
+                let row: Vec<&str> = record.iter().collect();
                 return n.fail(format!(
-                    "`{shown}` line {line}: expected a time and a rate of at least 0"
+                    "`{shown}` line {line}: expected a time and a rate of at least 0, got `{}`",
+                    row.join(",")
                 ));
             }
         }

@@ -136,7 +136,8 @@ fn invalid_int_or_string_is_refused_at_its_manifest_path() {
     assert_eq!(
         import_error(&text),
         [
-            "spec.strategy.rollingUpdate.maxSurge: invalid type: string is not a percentage, got \"30\""
+            "spec.strategy.rollingUpdate.maxSurge: invalid type: string is not a percentage, got \"30\" \
+             (write a count as a bare number, `30`, or a percentage with `%`, \"30%\")"
         ]
     );
     let text = deployment(

@@ -308,7 +308,7 @@ fn mapping_and_load_back_problems_are_reported_together() {
         format!("spec.template.spec.containers.0.readinessProbe.periodSeconds: {int} 2.5"),
         "spec.replicas: expected a non-negative integer, got -3".to_string(),
         "spec.strategy.rollingUpdate.maxSurge: invalid type: string is not a percentage, got \
-         \"30\""
+         \"30\" (write a count as a bare number, `30`, or a percentage with `%`, \"30%\")"
             .to_string(),
     ];
     assert_eq!(import_error(&text), all);

@@ -579,3 +579,18 @@ fn a_set_that_breaks_a_check_across_fields_is_named() {
         ],
     );
 }
+
+/// A traffic profile's bad row is quoted, so a rate of `-5` or a time of `soon` is seen
+/// without opening the file at the line.
+#[test]
+fn a_bad_traffic_profile_row_is_quoted() {
+    let c = Case::new(
+        "s.yaml",
+        "service: {}\ntraffic: {profile: {file: rates.csv}}\n",
+    );
+    fs::write(c.dir.path().join("rates.csv"), "t,rps\n0s,10\n30s,-5\n").unwrap();
+    assert_has(
+        &c.refused(&[]),
+        &["rates.csv` line 3: expected a time and a rate of at least 0, got `30s,-5`"],
+    );
+}
