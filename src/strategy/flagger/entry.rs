@@ -123,7 +123,7 @@ impl StrategyDef for Def {
         vec![
             ("primary + canary", 2 * n),
             (
-                "+ primary maxSurge at promotion",
+                "primary + canary + the primary's maxSurge at promotion",
                 2 * n + max_surge(&ROLLING, n),
             ),
         ]
