@@ -67,6 +67,17 @@ fn scales(trace: &[TraceRecord]) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// `(t, canary spec, stable spec)` of the scales from `from` on.
+fn scales_from(trace: &[TraceRecord], from: Time) -> Vec<(Time, u32, u32)> {
+    trace
+        .iter()
+        .filter_map(|e| match *e {
+            TraceRecord::Scale { t, new, old } if t >= from => Some((t, new, old)),
+            _ => None,
+        })
+        .collect()
+}
+
 use CanaryStep::{Pause, SetWeight};
 
 mod abort;

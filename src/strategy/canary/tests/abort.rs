@@ -31,17 +31,6 @@ fn aborted_with_the_stable_down(steps: Vec<CanaryStep>, abort_delay: Time) -> Sc
     s
 }
 
-/// `(t, canary spec, stable spec)` of the scales from `from` on.
-fn scales_from(trace: &[TraceRecord], from: Time) -> Vec<(Time, u32, u32)> {
-    trace
-        .iter()
-        .filter_map(|e| match *e {
-            TraceRecord::Scale { t, new, old } if t >= from => Some((t, new, old)),
-            _ => None,
-        })
-        .collect()
-}
-
 /// `abortScaleDownDelaySeconds: 0`: `shouldDelayScaleDownOnAbort` is false ("wishes to
 /// leave canary/preview up"), so `reconcileNewReplicaSet` scales the canary to
 /// `NewRSNewReplicas` in the abort's first reconcile, without waiting for the stable:

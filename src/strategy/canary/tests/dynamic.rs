@@ -28,17 +28,6 @@ fn aborted_at_half(steps: Vec<CanaryStep>, tweak: impl FnOnce(&mut Canary)) -> S
     s
 }
 
-/// `(t, canary spec, stable spec)` of the scales from `from` on.
-fn scales_from(trace: &[TraceRecord], from: Time) -> Vec<(Time, u32, u32)> {
-    trace
-        .iter()
-        .filter_map(|e| match *e {
-            TraceRecord::Scale { t, new, old } if t >= from => Some((t, new, old)),
-            _ => None,
-        })
-        .collect()
-}
-
 /// `dynamicStableScale` with `setCanaryScale: {replicas: 2}` after `setWeight: 50`:
 /// `GetCanaryReplicasOrWeight` gives the explicit count and weight 0, so the stable is
 /// sized for weight 0 — all N pods — while the router keeps 50 % on the two canary pods
