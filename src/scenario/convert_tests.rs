@@ -264,6 +264,7 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         "{at: 1s, rollout: undo}",
         "{at: 1s, rollout: undo, to_revision: 1}",
         "{at: 1s, rollout: pause}",
+        "{at: 1s, rollout: resume}",
         "{at: 1s, rollout: restart}",
         "{at: 1s, scale: 3}",
         "{at: 1s, rollout: promote}",
@@ -284,14 +285,17 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
                 .iter()
                 .all(|p| !p.starts_with("actions"));
             let argo = action.contains("promote") || action.contains("abort");
+            // `kubectl rollout pause` and `kubectl argo rollouts pause` both set
+            // `spec.paused`; only kubectl has `resume` (Argo unpauses with `promote`).
+            let pause = action.contains("pause");
             let expected = match controls {
                 Controls::Kubectl => argo,
                 Controls::DockerService => {
-                    argo || ["to_revision", "pause", "restart"]
+                    argo || ["to_revision", "pause", "resume", "restart"]
                         .iter()
                         .any(|w| action.contains(w))
                 }
-                Controls::ArgoRollouts => !argo,
+                Controls::ArgoRollouts => !argo && !pause,
                 Controls::Nothing => true,
             };
             assert_eq!(refused, expected, "{strategy} {action}");
@@ -343,6 +347,21 @@ fn the_name_must_make_a_folder_and_its_staging_sibling() {
     assert_eq!(p.len(), 1);
     assert!(
         p[0].starts_with("name: not given, so the file's name gives it, \"sss"),
+        "{p:?}"
+    );
+}
+
+/// An Argo Rollout has no `resume` (kubectl-argo-rollouts v1.10 has no such command): the
+/// refusal says that `promote` unpauses.
+#[test]
+fn an_argo_resume_is_refused_naming_promote() {
+    let text = "service: {replicas: 2, readinessProbe: {}}\n\
+                strategy: {canary: {steps: [{setWeight: 50}]}}\n\
+                actions: [{at: 1s, rollout: pause}, {at: 2s, rollout: resume}]";
+    let p = problems_of(text, &[]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("actions.1: Argo Rollouts has no `resume`: `rollout: promote` unpauses"),
         "{p:?}"
     );
 }

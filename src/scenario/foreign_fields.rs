@@ -3,7 +3,7 @@
 //! reason and what to use instead. (Placement fields have their own list,
 //! [`super::placement_foreign`].)
 
-use super::model::{Scenario, Strategy};
+use super::model::{ActionKind, Scenario, Strategy};
 use super::walk::Obj;
 use crate::cluster::runtime::RuntimeKind;
 use crate::strategy::registry::Controls;
@@ -103,8 +103,9 @@ fn refuse_docker_control_plane_fields(o: &Obj) {
     }
 }
 
-/// `promote`, `abort` and `retry` exist only for an Argo Rollout; `undo` and `update`
-/// only for the others.
+/// `promote`, `abort` and `retry` exist only for an Argo Rollout; `undo`, `update`,
+/// `resume`, `restart` and `scale` only for the others; `pause` for both (`kubectl argo
+/// rollouts pause` sets `spec.paused` as `kubectl rollout pause` does).
 pub(super) fn refuse_foreign_actions(o: &Obj, scenario: &Scenario) {
     let controls = scenario.strategy.controls();
     let rollout = controls == Controls::ArgoRollouts;
@@ -120,14 +121,22 @@ pub(super) fn refuse_foreign_actions(o: &Obj, scenario: &Scenario) {
     }
     for (i, a) in scenario.actions.iter().enumerate() {
         let argo = a.kind.is_argo_rollouts();
-        if argo != rollout
-            && let Some(v) = list.value().get(i)
-        {
-            list.child(i, v).problem(if argo {
-                "`rollout: promote`, `abort` and `retry` are Argo Rollouts actions: they need `strategy.canary` or `strategy.blueGreen`"
-            } else {
-                "with `strategy.canary` / `strategy.blueGreen` only `rollout: promote`, `abort` and `retry` are simulated"
-            });
+        let problem = match a.kind {
+            ActionKind::Pause => None,
+            // kubectl-argo-rollouts has no `resume` command (v1.10 `pkg/kubectl-argo-rollouts/cmd`).
+            ActionKind::Resume if rollout => Some(
+                "Argo Rollouts has no `resume`: `rollout: promote` unpauses a paused Rollout (`kubectl argo rollouts promote` sets `spec.paused: false`, and moves on a step as it always does)",
+            ),
+            _ if argo && !rollout => Some(
+                "`rollout: promote`, `abort` and `retry` are Argo Rollouts actions: they need `strategy.canary` or `strategy.blueGreen`",
+            ),
+            _ if !argo && rollout => Some(
+                "with `strategy.canary` / `strategy.blueGreen` only `rollout: promote`, `abort`, `retry` and `pause` are simulated",
+            ),
+            _ => None,
+        };
+        if let (Some(problem), Some(v)) = (problem, list.value().get(i)) {
+            list.child(i, v).problem(problem);
         }
     }
 }

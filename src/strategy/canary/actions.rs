@@ -1,4 +1,4 @@
-//! The user's `kubectl argo rollouts` actions (`pkg/kubectl-argo-rollouts/cmd/promote`,
+//! The user's `kubectl argo rollouts` actions (`pkg/kubectl-argo-rollouts/cmd/promote`, `cmd/pause`,
 //! `cmd/abort`, `cmd/retry`, argo-rollouts v1.10) and what the controller does with the
 //! status they patch (`rollout/pause.go:CalculateAbortStatus`).
 
@@ -15,6 +15,7 @@ impl Rollout<'_> {
     pub(super) fn act(&mut self, cl: &mut Cluster, action: &ActionKind) {
         match action {
             ActionKind::Promote => self.user_promote(cl),
+            ActionKind::Pause => self.user_pause(cl),
             ActionKind::Abort => self.user_abort(cl),
             ActionKind::Retry => self.retry(cl),
             // Refused at load time for a Rollout.
@@ -34,6 +35,12 @@ impl Rollout<'_> {
     /// promote (`rollout/pause.go:CompletedCanaryPauseStep`; `reconcileCanaryPause` adds no
     /// new condition while `controllerPause` holds).
     fn user_promote(&mut self, cl: &mut Cluster) {
+        // Every form of the patch sets `spec.paused: false` first, aborted or not.
+        if self.user_paused {
+            self.user_paused = false;
+            cl.trace_update("resumed", || Some("kubectl argo rollouts promote".into()));
+            self.dirty = true;
+        }
         if self.abort.is_some() {
             return;
         }
@@ -60,6 +67,17 @@ impl Rollout<'_> {
             self.step += 1;
         }
         cl.trace_update("promoted", || None);
+        self.dirty = true;
+    }
+
+    /// `pause` (`cmd/pause/pause.go` patches `spec.paused: true`): `haltProgress` until a
+    /// `promote` unpauses (kubectl-argo-rollouts has no `resume`).
+    fn user_pause(&mut self, cl: &mut Cluster) {
+        if self.user_paused || self.promoted_at.is_some() {
+            return;
+        }
+        self.user_paused = true;
+        cl.trace_update("paused", || Some("kubectl argo rollouts pause".into()));
         self.dirty = true;
     }
 

@@ -59,6 +59,9 @@ impl<'s> Rollout<'s> {
         let Some(halted) = self.follow_gate(cl, gate) else {
             return true;
         };
+        // `haltProgress` also under the user's `spec.paused`: no pause condition, no switch
+        // (`reconcileBlueGreenPause`, `reconcileActiveService`); the ReplicaSets still scale.
+        let halted = halted || self.user_paused;
         let pre_done = self.runs.pre_promotion_done(b);
         let pause_needed = !b.auto_promotion_enabled || b.auto_promotion_seconds > 0;
         if saturated(preview)
@@ -143,7 +146,8 @@ impl<'s> Rollout<'s> {
         // scale-down deadline has taken them to 0.
         let was_switched = self.switched;
         let canary = self.state(cl, CANARY);
-        if canary.spec == self.n && canary.available == self.n {
+        // `reconcileActiveService` is skipped under `spec.paused`.
+        if canary.spec == self.n && canary.available == self.n && !self.user_paused {
             self.switched = false;
         }
         let active = if self.switched {

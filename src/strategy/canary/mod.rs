@@ -88,6 +88,10 @@ pub struct Rollout<'s> {
     pause_start: Option<Time>,
     /// The user promoted while paused (the pause condition was cleared).
     promoted_by_user: bool,
+    /// `kubectl argo rollouts pause`: `spec.paused` (`haltProgress`: no canary scaling, no
+    /// step completed, no new pause condition, no Service switch, no deadline) until a
+    /// `promote` clears it.
+    user_paused: bool,
     /// The abort raised and not retried, with who raised it and when it finished.
     abort: Option<Abort>,
     /// The canary weight the router holds (`status.canary.weights.canary.weight`).
@@ -129,6 +133,7 @@ impl<'s> Rollout<'s> {
             step: 0,
             pause_start: None,
             promoted_by_user: false,
+            user_paused: false,
             abort: None,
             weight: 0,
             switched: false,
@@ -234,7 +239,14 @@ impl<'s> Rollout<'s> {
     /// ends on its own. A `promote` clears the condition (`promoted_by_user`); an abort
     /// clears them all.
     fn waits_for_human(&self) -> bool {
-        if self.abort.is_some() || self.promoted_at.is_some() {
+        if self.promoted_at.is_some() {
+            return false;
+        }
+        // `CalculateRolloutPhase`: Paused, "manually paused", aborted or not.
+        if self.user_paused {
+            return true;
+        }
+        if self.abort.is_some() {
             return false;
         }
         if self.runs.inconclusive_pause() {

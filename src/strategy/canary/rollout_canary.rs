@@ -152,8 +152,9 @@ impl<'s> Rollout<'s> {
         // `c.newStatus.Canary.Weights`): on a dynamic abort the canary shrinks in the
         // reconcile that takes its traffic away, and never grows for a weight just left.
         let (want_canary, _) = desired(self.weight);
-        if halted {
-            // `reconcileCanaryReplicaSets` scales nothing under `haltProgress`.
+        if halted || self.user_paused {
+            // `reconcileCanaryReplicaSets` scales nothing under `haltProgress` (an
+            // Inconclusive pause, or the user's `spec.paused`, an abort's scale-down too).
         } else if aborted && routed && delays_scale_down_on_abort(c) {
             // The canary kept at its size until `scale-down-deadline` (set once the stable
             // is fully available: the deadline empties the canary whatever the stable
@@ -203,7 +204,8 @@ impl<'s> Rollout<'s> {
         let resumed = self.promoted_by_user || halted && self.pause_start.is_none();
         let paused_step = match c.steps.get(self.step) {
             Some(CanaryStep::Pause(d)) => {
-                if self.pause_start.is_none() && !resumed {
+                // `reconcileCanaryPause` adds no condition under `spec.paused`.
+                if self.pause_start.is_none() && !resumed && !self.user_paused {
                     // `reconcileCanaryPause`: the clock starts now, and the condition's
                     // `startTime` is stored in whole seconds; the reconcile after the status
                     // patch reads it back and requeues at its end
@@ -236,6 +238,9 @@ impl<'s> Rollout<'s> {
                 }
                 false
             }
+            // `completedCurrentCanaryStep` under `spec.paused`; promotion after the last
+            // step (`shouldFullPromote`) is not held.
+            Some(_) if self.user_paused => false,
             Some(CanaryStep::Pause(_)) => {
                 let start = self.pause_start.unwrap_or(cl.now());
                 resumed
@@ -249,6 +254,7 @@ impl<'s> Rollout<'s> {
         // `isIndefiniteStep`: no deadline during a pause or an analysis step (nor under a
         // pause condition).
         let indefinite = halted
+            || self.user_paused
             || paused_step.is_some()
             || matches!(c.steps.get(self.step), Some(CanaryStep::Analysis(_)));
         if done {

@@ -83,6 +83,7 @@ use CanaryStep::{Pause, SetWeight};
 mod abort;
 mod dynamic;
 mod stamp;
+mod user_pause;
 
 #[test]
 fn with_a_router_the_stable_stays_at_full_size() {
