@@ -11,15 +11,14 @@ use super::steps::{canary_scale, current_set_weight, previous_set_weight};
 use super::{CANARY, Rollout, STABLE, Timer};
 use crate::cluster::Cluster;
 use crate::scenario::rollout::{Canary, CanaryStep};
-use crate::sim::time::api_stamp;
-use crate::sim::time::{NEVER, SECOND, Time};
+use crate::sim::time::{NEVER, SECOND, Time, api_stamp};
+use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 
 /// The Rollout controller's resync period (argo-rollouts 9f8d111
 /// `controller/controller.go` `DefaultRolloutResyncPeriod`, the `--rollout-resync` flag):
 /// `reconcileNewReplicaSet` waits for an abort's `scale-down-deadline` only when it is
 /// nearer than this.
 pub(super) const ROLLOUT_RESYNC: Time = 15 * 60 * SECOND;
-use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 
 impl<'s> Rollout<'s> {
     /// `rolloutCanary`.
