@@ -341,11 +341,6 @@ fn docker_service_refusal(what: Rollout, to_revision: bool) -> Option<&'static s
              a paused update goes on with a new `docker service update` (`rollout: update`) \
              or back with `docker service rollback` (`rollout: undo`)"
         }
-        Rollout::Restart => {
-            "`kubectl rollout restart` has no Swarm action here: its Swarm way is \
-             `docker service update --force`, which this simulator does not model; \
-             remove the action"
-        }
         Rollout::Undo if to_revision => {
             "Swarm keeps one previous spec, not a revision history: `docker service \
              rollback` (`rollout: undo` without `to_revision`) swaps back to it"

@@ -226,8 +226,9 @@ fn cluster() -> BoxedStrategy<Value> {
 }
 
 /// `actions`: none, `rollout: undo` (Kubernetes: with or without `to_revision`), a
-/// roll-over to `v3` (then a third version exists), `scale`, and the Kubernetes-only
-/// `pause`, `resume` and `restart` (dropped for Swarm, which refuses them).
+/// roll-over to `v3` (then a third version exists), `scale`, `restart` (Swarm: `docker
+/// service update --force`), and the Kubernetes-only `pause` and `resume` (dropped for
+/// Swarm, which refuses them).
 fn actions() -> BoxedStrategy<Value> {
     let one = prop_oneof![
         duration(180_000).prop_map(|at| json!({"at": at, "rollout": "undo"})),
@@ -497,7 +498,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                         a.get("to_revision").is_none()
                             && !matches!(
                                 a.get("rollout").and_then(Value::as_str),
-                                Some("pause" | "resume" | "restart")
+                                Some("pause" | "resume")
                             )
                     });
                 }

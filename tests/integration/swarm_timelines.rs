@@ -118,3 +118,21 @@ fn start_first_on_a_full_cluster_hangs_pending_until_the_horizon() {
     assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 600_000_000));
     assert_eq!(r.peak_tasks, 4);
 }
+
+#[test]
+fn a_forced_update_replaces_every_task_of_the_same_image_through_update_config() {
+    // The reference example (47 s alone) forced at 30 s (`docker service update --force`;
+    // docker/cli `update.go`: `ForceUpdate++`), while the first run is on its third slot:
+    // the forced run replaces it, and all three slots are dirty again, the two already
+    // done too (swarmkit `IsTaskDirty` compares the whole task spec). The forced run is the
+    // same 47 s from 30 s: 77 s.
+    let s = yaml(&scenario(
+        3,
+        "2s",
+        "{parallelism: 1, delay: 10s, monitor: 5s}",
+        "actions: [{at: 30s, rollout: restart}]",
+    ));
+    let r = trial(&s);
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert_eq!(r.duration, 77_000_000);
+}

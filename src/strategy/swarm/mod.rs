@@ -75,6 +75,10 @@
 //! `scale: N` ([`scale`]): the replicated orchestrator adds or removes slots and the
 //! updater restarts over the new slot set.
 //!
+//! `rollout: restart` is `docker service update --force`: a spec whose `ForceUpdate` is one
+//! more ([`spec`]), so every task is dirty, of the same image too, and a new run replaces
+//! them all.
+//!
 //! A service update (image or scale) whose spec equals the one the running updater works
 //! towards starts no run: `Supervisor.Update` leaves that updater alone
 //! (`reflect.DeepEqual`), but `UpdateService` cleared `UpdateStatus`, so the run's
@@ -87,7 +91,8 @@
 //!
 //! Files: [`run`] the run's state and its lifecycle (request, start, cancel); [`workers`]
 //! the worker pool handing out slots and reacting to task notices; [`failures`] the failure
-//! watch, pause, rollback and the final window; [`restart`] the restart supervisor.
+//! watch, pause, rollback and the final window; [`restart`] the restart supervisor; [`spec`]
+//! what makes a task dirty.
 
 pub(crate) mod entry;
 mod failures;
@@ -95,6 +100,7 @@ mod pool;
 mod restart;
 mod run;
 mod scale;
+mod spec;
 mod workers;
 
 use super::{Controller, Metrics};
@@ -102,10 +108,11 @@ use crate::cluster::task::set_at;
 use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
-use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig, VersionId};
+use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig};
 use crate::sim::time::{MINUTE, Time};
 use restart::RestartHistory;
 use run::{NO_TRACK, Phase, Run, Timer, Track, Worker, same_run};
+use spec::TaskSpec;
 
 /// swarmkit `defaultOldTaskTimeout`: stop-first starts the new task after this even if the
 /// old one has not exited.
@@ -148,10 +155,10 @@ impl UpdateState {
 /// The Swarm service controller of one trial.
 pub struct Swarm<'s> {
     cfg: &'s SwarmStrategy,
-    /// `Spec`: the version tasks should run.
-    spec: VersionId,
-    /// `PreviousSpec`.
-    previous: Option<VersionId>,
+    /// `Spec.Task`: the version tasks should run, and its `ForceUpdate`.
+    spec: TaskSpec,
+    /// `PreviousSpec.Task`.
+    previous: Option<TaskSpec>,
     /// `Spec.Mode.Replicated.Replicas`.
     replicas: u32,
     /// `PreviousSpec`'s replica count.
@@ -165,6 +172,11 @@ pub struct Swarm<'s> {
     gens: u32,
     /// Each task's `SpecVersion`, by id (0 past the end: the fleet).
     task_gen: Vec<u32>,
+    /// Whether a spec of this trial was forced (`docker service update --force`); until
+    /// then every task's `ForceUpdate` is 0 and `task_force` is not written.
+    forced: bool,
+    /// Each task's `ForceUpdate`, by id, once `forced` (0 past the end).
+    task_force: Vec<u32>,
     /// The service's slots (sorted): `0..replicas` until a scale changes them.
     slots: Vec<u32>,
     state: UpdateState,
@@ -175,10 +187,10 @@ pub struct Swarm<'s> {
     requests: u32,
     track: Vec<Track>,
     slot_restarts: Vec<RestartHistory>,
-    /// Per slot: the version of its newest task, if that task ended and the restart
+    /// Per slot: the spec of its newest task, if that task ended and the restart
     /// supervisor declined to replace it (`shouldRestart` false), so the slot has no task
     /// until the next run gives it one; `None` once a task is created for the slot.
-    dead: Vec<Option<VersionId>>,
+    dead: Vec<Option<TaskSpec>>,
     /// Per slot: a task that failed and is not restarted yet, [`run::NO_TASK`] if none:
     /// one that failed before its delayed start, whose restart waits for that delay
     /// ([`Track::restart_waits`]; its desired state is still READY upstream, as the
@@ -205,7 +217,7 @@ impl<'s> Swarm<'s> {
     pub fn new(cfg: &'s SwarmStrategy) -> Swarm<'s> {
         Swarm {
             cfg,
-            spec: CURRENT,
+            spec: TaskSpec::of(CURRENT),
             previous: None,
             replicas: 0,
             previous_replicas: 0,
@@ -213,6 +225,8 @@ impl<'s> Swarm<'s> {
             previous_gen: 0,
             gens: 0,
             task_gen: Vec::new(),
+            forced: false,
+            task_force: Vec::new(),
             slots: Vec::new(),
             state: UpdateState::None,
             state_at: 0,
@@ -267,11 +281,12 @@ impl<'s> Swarm<'s> {
     /// `UpdateService` with a new spec of `version` (the replica count is set by the
     /// caller): the spec in force becomes `PreviousSpec`, and the new one gets a new
     /// `SpecVersion` (manager/controlapi/service.go).
-    fn write_spec(&mut self, version: VersionId) {
+    fn write_spec(&mut self, spec: TaskSpec) {
         self.previous = Some(self.spec);
         self.previous_replicas = self.replicas;
         self.previous_gen = self.spec_gen;
-        self.spec = version;
+        self.forced |= spec.force_update != 0;
+        self.spec = spec;
         self.gens += 1;
         self.spec_gen = self.gens;
     }
@@ -279,17 +294,44 @@ impl<'s> Swarm<'s> {
     /// A new task of the spec for `slot`, created by no worker.
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
         cl.set_spec_version(self.spec_gen);
-        let id = cl.create_task(slot, self.spec, gate);
+        let id = cl.create_task(slot, self.spec.version, gate);
         self.set_track(id, NO_TRACK);
         self.created(id, slot, self.spec_gen);
         id
     }
 
-    /// Bookkeeping of a task just created for `slot`: it has `SpecVersion` `generation`, and
-    /// the slot a task.
+    /// Bookkeeping of a task just created for `slot` from the spec in force: it has
+    /// `SpecVersion` `generation` and the spec's `ForceUpdate`, and the slot a task.
     fn created(&mut self, id: TaskId, slot: u32, generation: u32) {
         set_at(&mut self.task_gen, id, 0, generation);
+        if self.forced {
+            set_at(&mut self.task_force, id, 0, self.spec.force_update);
+        }
         self.revive(slot);
+    }
+
+    /// `task`'s spec: its version and `ForceUpdate`.
+    fn spec_of(&self, cl: &Cluster, task: TaskId) -> TaskSpec {
+        TaskSpec {
+            version: cl.task(task).version,
+            force_update: self.force_of(task),
+        }
+    }
+
+    /// `task`'s `ForceUpdate`.
+    fn force_of(&self, task: TaskId) -> u32 {
+        if self.forced {
+            self.task_force.get(task as usize).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
+    /// Whether `task` is of the spec in force (`!IsTaskDirty`, for what the simulator
+    /// varies): the version first, as a forced spec is rare.
+    fn of_spec(&self, cl: &Cluster, task: TaskId) -> bool {
+        cl.task(task).version == self.spec.version
+            && (!self.forced || self.force_of(task) == self.spec.force_update)
     }
 
     /// `task`'s `SpecVersion`.
@@ -304,17 +346,17 @@ impl<'s> Swarm<'s> {
         }
     }
 
-    /// The restart supervisor declined to replace `slot`'s newest task, of `version`.
-    fn mark_dead(&mut self, slot: u32, version: VersionId) {
+    /// The restart supervisor declined to replace `slot`'s newest task, of `spec`.
+    fn mark_dead(&mut self, slot: u32, spec: TaskSpec) {
         let s = slot as usize;
         if s >= self.dead.len() {
             self.dead.resize(s + 1, None);
         }
-        self.dead[s] = Some(version);
+        self.dead[s] = Some(spec);
     }
 
-    /// Whether `slot` is left with no task, its newest one of a version other than the
-    /// spec and not to be restarted: `UpdatableTasksInSlot` hands such a slot to the
+    /// Whether `slot` is left with no task, its newest one of another spec and not to be
+    /// restarted: `UpdatableTasksInSlot` hands such a slot to the
     /// updater with that task, which is dirty, so the updater gives the slot a new task.
     fn dead_and_stale(&self, slot: u32) -> bool {
         matches!(self.dead.get(slot as usize), Some(&Some(v)) if v != self.spec)
@@ -387,10 +429,12 @@ impl Controller for Swarm<'_> {
         self.failures_total = 0;
         self.runs = 0;
         self.run.clear();
-        self.spec = CURRENT;
+        self.spec = TaskSpec::of(CURRENT);
         self.previous = None;
         (self.spec_gen, self.previous_gen, self.gens) = (0, 0, 0);
         self.task_gen.clear();
+        self.forced = false;
+        self.task_force.clear();
         self.state = UpdateState::None;
         self.replicas = cl.scenario.service.replicas;
         self.previous_replicas = self.replicas;
@@ -407,7 +451,7 @@ impl Controller for Swarm<'_> {
         // made half the notices of a rollout.
         cl.quiet_stops_below(fleet.end);
         // `docker service update --image next`.
-        self.write_spec(NEXT);
+        self.write_spec(TaskSpec::of(NEXT));
         self.requests = 0;
         // Nothing has changed the copied fleet yet: a run started at once reads it as every
         // copy of its snapshot reads.
@@ -478,15 +522,18 @@ impl Controller for Swarm<'_> {
             ActionKind::Promote | ActionKind::Abort | ActionKind::Retry => {}
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
-                self.write_spec(v);
+                self.write_spec(self.spec.with_version(v));
+                self.request_run(cl, false);
+            }
+            ActionKind::Restart => {
+                // `docker service update --force`: an update whose only change is
+                // `ForceUpdate`, so every slot is dirty and goes through `update_config`.
+                self.write_spec(self.spec.forced());
                 self.request_run(cl, false);
             }
             ActionKind::Scale(n) => self.scale(cl, n),
             // Refused when the scenario is loaded (no Swarm equivalent).
-            ActionKind::UndoTo(_)
-            | ActionKind::Pause
-            | ActionKind::Resume
-            | ActionKind::Restart => {
+            ActionKind::UndoTo(_) | ActionKind::Pause | ActionKind::Resume => {
                 unreachable!("refused for Swarm by the scenario loader")
             }
         }

@@ -90,7 +90,7 @@ impl Swarm<'_> {
     /// `restart.Supervisor.Restart`: replace a failed task with the service's current spec,
     /// started after the restart delay. Other tasks in the slot are not looked at.
     pub(super) fn restart(&mut self, cl: &mut Cluster, failed: TaskId) {
-        let (slot, version) = (cl.task(failed).slot, cl.task(failed).version);
+        let (slot, spec) = (cl.task(failed).slot, self.spec_of(cl, failed));
         let policy = &cl.scenario.service.restart;
         // A slot removed by a scale-down is not restarted (its tasks' desired state is
         // REMOVE).
@@ -98,7 +98,7 @@ impl Swarm<'_> {
             return;
         }
         if policy.condition == RestartCondition::None {
-            self.mark_dead(slot, version);
+            self.mark_dead(slot, spec);
             return;
         }
         if policy.max_attempts > 0 {
@@ -110,7 +110,7 @@ impl Swarm<'_> {
             // counts.
             let h = self.slot_restarts[s];
             if h.restarts >= policy.max_attempts && h.spec_gen == self.gen_of(failed) {
-                self.mark_dead(slot, version);
+                self.mark_dead(slot, spec);
                 return;
             }
             // `RecordRestartHistory`: the replacement has the service's spec version; a

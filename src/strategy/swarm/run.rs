@@ -4,10 +4,11 @@
 //! final window, a held task's old-task timeout).
 
 use super::pool::Pool;
+use super::spec::TaskSpec;
 use super::{Swarm, UpdateState};
 use crate::cluster::{Cluster, StartGate, TaskId};
+use crate::scenario::UpdateConfig;
 use crate::scenario::control_plane::Phase as Cp;
-use crate::scenario::{UpdateConfig, VersionId};
 use crate::sim::Purpose;
 use crate::sim::engine::Payload;
 use crate::sim::time::{NEVER, Time};
@@ -187,7 +188,7 @@ pub(super) struct Run {
     pub(super) rollback: bool,
     /// The spec it works towards (`Updater.newService`): the version and replica count,
     /// and the `SpecVersion` its workers' tasks get.
-    pub(super) spec: (VersionId, u32),
+    pub(super) spec: (TaskSpec, u32),
     pub(super) spec_gen: u32,
     pub(super) dirty: Vec<u32>,
     /// The tasks of the dirty slots as the run read them (`Updater.Run`'s `slots`, which
@@ -232,7 +233,7 @@ impl Run {
         *id = 0;
         *cfg = None;
         *rollback = false;
-        *spec = (0, 0);
+        *spec = (TaskSpec::default(), 0);
         *spec_gen = 0;
         dirty.clear();
         snap.clear();
@@ -259,12 +260,12 @@ impl Swarm<'_> {
             let task = cl.task(t);
             if task.is_wanted() {
                 wanted += 1;
-                stale = task.version != self.spec;
+                stale = !self.of_spec(cl, t);
             }
         }
         if let Some(t) = self.waiting_restart(slot) {
             wanted += 1;
-            stale = cl.task(t).version != self.spec;
+            stale = !self.of_spec(cl, t);
         }
         wanted > 1 || stale || wanted == 0 && self.dead_and_stale(slot)
     }
@@ -296,7 +297,7 @@ impl Swarm<'_> {
         }
         let dirty = match out[from..] {
             [] => self.dead_and_stale(slot),
-            [t] => cl.task(t).version != self.spec,
+            [t] => !self.of_spec(cl, t),
             _ => {
                 self.read_desired_states(cl, from, out, below_running);
                 true
@@ -323,7 +324,7 @@ impl Swarm<'_> {
         below_running: &mut Vec<u32>,
     ) {
         for (i, &t) in snap.iter().enumerate().skip(from) {
-            if cl.task(t).version == self.spec && self.desired_below_running(cl, t) {
+            if self.of_spec(cl, t) && self.desired_below_running(cl, t) {
                 below_running.push(i as u32);
             }
         }
@@ -467,7 +468,7 @@ impl Swarm<'_> {
     /// (at once with `ideal`); a later request supersedes one still waiting.
     pub(super) fn request_run(&mut self, cl: &mut Cluster, rollback: bool) {
         self.requests += 1;
-        let lag = cl.overhead(Cp::UpdateStart, u32::MAX, self.spec, self.requests);
+        let lag = cl.overhead(Cp::UpdateStart, u32::MAX, self.spec.version, self.requests);
         if lag == 0 {
             self.launch_run(cl, rollback);
         } else {

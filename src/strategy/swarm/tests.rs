@@ -14,6 +14,8 @@ use crate::trial::Workspace;
 
 /// Failures seen by the updater, the failure actions and rollbacks.
 mod failures;
+/// `docker service update --force`: a new `ForceUpdate`, the same image.
+mod force;
 /// The restart supervisor's replacements, and the updater's waits on them.
 mod restarts;
 

@@ -192,7 +192,7 @@ impl Swarm<'_> {
         let below = &below[..below.partition_point(|&i| (i as usize) < to)];
         let mut kept = None;
         for (i, &t) in self.run.snap.iter().enumerate().take(to).skip(from) {
-            if cl.task(t).version != self.spec {
+            if !self.of_spec(cl, t) {
                 continue;
             }
             if below.binary_search(&(i as u32)).is_err() {
@@ -355,7 +355,7 @@ impl Swarm<'_> {
     fn new_task_for(&mut self, cl: &mut Cluster, w: usize, at: usize, gate: StartGate) -> TaskId {
         let slot = self.run.dirty[at];
         cl.set_spec_version(self.run.spec_gen);
-        let task = cl.create_task(slot, self.spec, gate);
+        let task = cl.create_task(slot, self.spec.version, gate);
         // `NewTask(u.cluster, u.newService, …)`: the run's `SpecVersion`.
         self.created(task, slot, self.run.spec_gen);
         let tr = Track {
@@ -395,7 +395,7 @@ impl Swarm<'_> {
     // into it; out of line it cost 0.8 % of a `bench-swarm.yaml` trial.
     #[inline(always)]
     pub(super) fn after_slot(&mut self, cl: &mut Cluster, w: usize, slot: u32) {
-        let handoff = cl.overhead(Cp::NextSlot, slot, self.spec, self.run.id);
+        let handoff = cl.overhead(Cp::NextSlot, slot, self.spec.version, self.run.id);
         let delay = self.cfg().delay + handoff;
         if delay == 0 {
             self.run.workers.set(w, Worker::Idle);

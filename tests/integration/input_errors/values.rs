@@ -217,15 +217,11 @@ fn calibrate_refuses_a_recording_that_measures_nothing() {
 
 #[test]
 fn kubernetes_only_rollout_controls_are_refused_for_swarm_naming_the_swarm_way() {
-    // Swarm has no `spec.paused`, no restart action and one previous spec, not a
-    // revision history (swarmkit updater, docker CLI): each is exit 2 at its field.
+    // Swarm has no `spec.paused` and one previous spec, not a revision history
+    // (swarmkit updater, docker CLI): each is exit 2 at its field.
     for (action, way) in [
         ("{at: 30s, rollout: pause}", "failure_action: pause"),
         ("{at: 5m, rollout: resume}", "failure_action: pause"),
-        (
-            "{at: 1m, rollout: restart}",
-            "docker service update --force",
-        ),
         (
             "{at: 1m, rollout: undo, to_revision: 1}",
             "docker service rollback",
