@@ -381,7 +381,8 @@ pub enum ActionKind {
     Pause,
     /// `kubectl rollout resume`: `spec.paused = false` (Kubernetes only).
     Resume,
-    /// `kubectl rollout restart`: a new pod template with the same image (Kubernetes only).
+    /// The same image, every pod or task replaced: `kubectl rollout restart` (a new pod
+    /// template) / `docker service update --force` (a new `ForceUpdate`).
     Restart,
     /// Change the replica count: `kubectl scale --replicas=N` / `docker service scale`.
     Scale(u32),
