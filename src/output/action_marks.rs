@@ -46,6 +46,7 @@ fn action_text(s: &Scenario, kind: &ActionKind) -> String {
         ActionKind::Resume => "resume".to_string(),
         ActionKind::Restart => "restart".to_string(),
         ActionKind::Promote => "promote".to_string(),
+        ActionKind::PromoteFull => "promote --full".to_string(),
         ActionKind::Abort => "abort".to_string(),
         ActionKind::Retry => "retry".to_string(),
     }

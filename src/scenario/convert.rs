@@ -37,7 +37,7 @@ pub const FIELDS: &[&str] = &[
 ];
 
 /// Fields of each `actions` item.
-pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version", "to_revision", "scale"];
+pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version", "to_revision", "scale", "full"];
 
 /// `actions[].rollout` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,8 +261,9 @@ fn actions(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Optio
     Some(parsed.into_iter().flatten().collect())
 }
 
-/// One action: `rollout: undo|update|pause|resume|restart` (with `version` for update and
-/// an optional `to_revision` for undo) or `scale: N`.
+/// One action: `rollout: undo|update|pause|resume|restart|promote|abort|retry` (with
+/// `version` for update, an optional `to_revision` for undo and `full` for promote) or
+/// `scale: N`.
 fn action(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Option<Action> {
     let o: Obj = n.object(ACTION_FIELDS)?;
     let at = o.required("at", Node::duration);
@@ -283,10 +284,21 @@ fn action(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Option
             "to_revision",
             matches!(kind, Some(ActionKind::Undo | ActionKind::UndoTo(_)) | None),
         ),
+        (
+            "full",
+            matches!(
+                kind,
+                Some(ActionKind::Promote | ActionKind::PromoteFull) | None
+            ),
+        ),
     ] {
         if let (Some(v), false) = (o.get(field), allowed) {
             v.problem(match field {
                 "version" => "only `rollout: update` takes a `version`",
+                "full" => {
+                    "only `rollout: promote` takes `full` (`kubectl argo rollouts promote \
+                     --full`)"
+                }
                 _ => "only `rollout: undo` takes a `to_revision`",
             });
         }
@@ -326,7 +338,12 @@ fn rollout(
         Rollout::Pause => ActionKind::Pause,
         Rollout::Resume => ActionKind::Resume,
         Rollout::Restart => ActionKind::Restart,
-        Rollout::Promote => ActionKind::Promote,
+        // `kubectl argo rollouts promote --full` (`cmd/promote/promote.go`, argo-rollouts
+        // v1.10); `full: false` is the plain promote.
+        Rollout::Promote => match o.get("full") {
+            Some(f) if f.bool()? => ActionKind::PromoteFull,
+            _ => ActionKind::Promote,
+        },
         Rollout::Abort => ActionKind::Abort,
         Rollout::Retry => ActionKind::Retry,
     })

@@ -271,6 +271,7 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         "{at: 1s, rollout: restart}",
         "{at: 1s, scale: 3}",
         "{at: 1s, rollout: promote}",
+        "{at: 1s, rollout: promote, full: true}",
         "{at: 1s, rollout: abort}",
     ];
     for (strategy, controls) in strategies {
@@ -304,6 +305,58 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
             assert_eq!(refused, expected, "{strategy} {action}");
         }
     }
+}
+
+/// `full` is `kubectl argo rollouts promote --full`: read on `rollout: promote` only, for a
+/// Rollout only, each refusal at the field's path.
+#[test]
+fn full_is_a_promote_of_an_argo_rollout() {
+    let with = |strategy: &str, action: &str| {
+        format!(
+            "service: {{replicas: 2, readinessProbe: {{}}}}\nstrategy: {{{strategy}}}\n\
+             traffic: {{rps: 10}}\nactions: [{action}]"
+        )
+    };
+    let canary = "canary: {steps: [{setWeight: 50}]}";
+    for (full, kind) in [
+        ("true", ActionKind::PromoteFull),
+        ("false", ActionKind::Promote),
+    ] {
+        let text = with(
+            canary,
+            &format!("{{at: 1s, rollout: promote, full: {full}}}"),
+        );
+        let s = crate::scenario::load::tests::with(&text, &[]).unwrap();
+        assert_eq!(s.actions[0].kind, kind);
+    }
+    let first = |strategy: &str, action: &str| problems_of(&with(strategy, action), &[]);
+    assert_eq!(
+        first(canary, "{at: 1s, rollout: abort, full: true}"),
+        [
+            "actions.0.full: only `rollout: promote` takes `full` (`kubectl argo rollouts promote \
+          --full`)"
+        ]
+    );
+    assert_eq!(
+        first(canary, "{at: 1s, rollout: promote, full: 1}"),
+        ["actions.0.full: expected true or false, got 1"]
+    );
+    for strategy in ["kubernetes: {}", "swarm: {}"] {
+        let mut p = first(strategy, "{at: 1s, rollout: promote, full: true}");
+        p.retain(|p| p.starts_with("actions"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with(
+                "actions.0.full: `full: true` is `kubectl argo rollouts promote --full`"
+            ),
+            "{p:?}"
+        );
+    }
+    let p = first("flagger: {}", "{at: 1s, rollout: promote, full: true}");
+    assert!(
+        p.iter().any(|p| p.starts_with("actions: no user action")),
+        "{p:?}"
+    );
 }
 
 #[test]

@@ -135,8 +135,18 @@ pub(super) fn refuse_foreign_actions(o: &Obj, scenario: &Scenario) {
             ),
             _ => None,
         };
-        if let (Some(problem), Some(v)) = (problem, list.value().get(i)) {
-            list.child(i, v).problem(problem);
+        let Some(v) = list.value().get(i) else {
+            continue;
+        };
+        let item = list.child(i, v);
+        // `--full` is named where it is written: the rest of the action may be right.
+        if let (ActionKind::PromoteFull, false, Some(full)) = (&a.kind, rollout, v.get("full")) {
+            item.child("full", full).problem(
+                "`full: true` is `kubectl argo rollouts promote --full` (`status.promoteFull`), an \
+                 Argo Rollouts action: it needs `strategy.canary` or `strategy.blueGreen`",
+            );
+        } else if let Some(problem) = problem {
+            item.problem(problem);
         }
     }
 }

@@ -388,6 +388,9 @@ pub enum ActionKind {
     Scale(u32),
     /// `kubectl argo rollouts promote` (canary and blue-green only).
     Promote,
+    /// `kubectl argo rollouts promote --full`: `spec.paused = false`, `status.promoteFull =
+    /// true` (canary and blue-green only).
+    PromoteFull,
     /// `kubectl argo rollouts abort`: `status.abort = true` (canary and blue-green only).
     Abort,
     /// `kubectl argo rollouts retry`: `status.abort = false`, the update starts over
@@ -400,7 +403,7 @@ impl ActionKind {
     pub fn is_argo_rollouts(&self) -> bool {
         matches!(
             self,
-            ActionKind::Promote | ActionKind::Abort | ActionKind::Retry
+            ActionKind::Promote | ActionKind::PromoteFull | ActionKind::Abort | ActionKind::Retry
         )
     }
 }

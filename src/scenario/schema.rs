@@ -222,6 +222,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("action", "version", Str),
     ("action", "to_revision", Count),
     ("action", "scale", Count),
+    ("action", "full", Bool),
     ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
     ("cluster", "node", Section("node_template")),
     ("cluster", "image_cached", Strings),

@@ -46,6 +46,7 @@ mod placement_fields;
 mod placement_filters;
 mod placement_progressive;
 mod progressive;
+mod promote_full;
 mod random_scenarios;
 mod report;
 mod report_compare;

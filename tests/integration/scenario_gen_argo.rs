@@ -230,13 +230,16 @@ pub fn blue_green() -> BoxedStrategy<(Value, Map<String, Value>)> {
         .boxed()
 }
 
-/// The Argo Rollouts actions: promote, abort, retry.
+/// The Argo Rollouts actions: promote (`--full` too), abort, retry.
 pub fn actions() -> BoxedStrategy<Value> {
     let one = (
         crate::scenario_gen::duration(600_000),
-        prop::sample::select(&["promote", "abort", "retry"][..]),
+        prop::sample::select(&["promote", "promote --full", "abort", "retry"][..]),
     )
-        .prop_map(|(at, what)| json!({"at": at, "rollout": what}));
+        .prop_map(|(at, what)| match what {
+            "promote --full" => json!({"at": at, "rollout": "promote", "full": true}),
+            _ => json!({"at": at, "rollout": what}),
+        });
     prop_oneof![2 => Just(json!([])), 3 => prop::collection::vec(one, 1..4).prop_map(|v| json!(v))]
         .boxed()
 }

@@ -167,7 +167,7 @@ faults: {node_not_ready_after: 40s, eviction_after: 5m}
              traffic: {profile: {file: rate.csv}}\n";
     let e = r#"
 service: {}
-actions: [{at: 10m, rollout: promote}]
+actions: [{at: 10m, rollout: promote}, {at: 20m, rollout: promote, full: true}]
 strategy:
   canary:
     steps: [{setWeight: 20}, {pause: {duration: 1m}}, {setCanaryScale: {replicas: 2}},

@@ -15,6 +15,7 @@ impl Rollout<'_> {
     pub(super) fn act(&mut self, cl: &mut Cluster, action: &ActionKind) {
         match action {
             ActionKind::Promote => self.user_promote(cl),
+            ActionKind::PromoteFull => self.user_promote_full(cl),
             ActionKind::Pause => self.user_pause(cl),
             ActionKind::Abort => self.user_abort(cl),
             ActionKind::Retry => self.retry(cl),
@@ -35,12 +36,7 @@ impl Rollout<'_> {
     /// promote (`rollout/pause.go:CompletedCanaryPauseStep`; `reconcileCanaryPause` adds no
     /// new condition while `controllerPause` holds).
     fn user_promote(&mut self, cl: &mut Cluster) {
-        // Every form of the patch sets `spec.paused: false` first, aborted or not.
-        if self.user_paused {
-            self.user_paused = false;
-            cl.trace_update("resumed", || Some("kubectl argo rollouts promote".into()));
-            self.dirty = true;
-        }
+        self.unpause(cl, "kubectl argo rollouts promote");
         if self.abort.is_some() {
             return;
         }
@@ -68,6 +64,52 @@ impl Rollout<'_> {
         }
         cl.trace_update("promoted", || None);
         self.dirty = true;
+    }
+
+    /// Every form of `promote` patches `spec.paused: false` first, aborted or not.
+    fn unpause(&mut self, cl: &mut Cluster, by: &'static str) {
+        if self.user_paused {
+            self.user_paused = false;
+            cl.trace_update("resumed", || Some(by.into()));
+            self.dirty = true;
+        }
+    }
+
+    /// `promote --full` (`getPatches`, argo-rollouts 9f8d111): `spec.paused: false`, and
+    /// `status.promoteFull: true` unless the new ReplicaSet is already `status.stableRS`
+    /// (promoted: nothing to patch). The patch touches neither the pause conditions nor
+    /// the abort: the controller clears them (`syncRolloutStatusCanary`,
+    /// `syncRolloutStatusBlueGreen`: `ClearPauseConditions`, `RemoveAbort`), so a full
+    /// promote also goes through an aborted rollout, and undoes an abort raised after it.
+    fn user_promote_full(&mut self, cl: &mut Cluster) {
+        self.unpause(cl, "kubectl argo rollouts promote --full");
+        if self.promoted_at.is_some() || self.promote_full {
+            return;
+        }
+        self.promote_full = true;
+        cl.trace_update("promoted", || {
+            Some("kubectl argo rollouts promote --full".into())
+        });
+        self.dirty = true;
+    }
+
+    /// Under `promoteFull` the status a reconcile writes drops the abort it read
+    /// (`RemoveAbort`) and, with it, the new ReplicaSet's `scale-down-deadline`
+    /// (`removeScaleDownDeadlines` once `shouldDelayScaleDownOnAbort` is false). A
+    /// controller's abort stays a detection.
+    pub(super) fn lift_abort(&mut self, cl: &mut Cluster) {
+        let Some(abort) = self.abort.take() else {
+            return;
+        };
+        self.lifted_detection = self.lifted_detection.or(abort.detected_at());
+        self.scale_down_at = NEVER;
+        // `rollout/sync.go:evaluateProgressDeadlineAbort` and `calculateRolloutConditions`
+        // read `RolloutTimedOut` false on it (`utils/conditions/conditions.go`), so the
+        // deadline is not found passed again before the rollout progresses.
+        self.aborted_condition = true;
+        cl.trace_update("updating", || {
+            Some("promoteFull: the abort is removed (RemoveAbort)".into())
+        });
     }
 
     /// `pause` (`cmd/pause/pause.go` patches `spec.paused: true`): `haltProgress` until a

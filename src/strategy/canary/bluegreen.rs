@@ -37,7 +37,23 @@ impl<'s> Rollout<'s> {
         if self.abort.is_some() {
             return self.abort_blue_green(cl, b);
         }
-        let preview = b.preview_replica_count.unwrap_or(n).min(n);
+        // `status.promoteFull` (argo-rollouts 9f8d111): the preview is sized at N
+        // (`NewRSNewReplicas` ignores `previewReplicaCount`), no pause is added or waited
+        // for (`isBlueGreenFastTracked`; `syncRolloutStatusBlueGreen` clears them), the runs
+        // are cancelled (`reconcileAnalysisRuns`), so neither analysis gates the switch nor
+        // the promotion (`shouldFullPromote`: "Full promotion requested" once the active
+        // Service selects the new pods).
+        let full = self.promote_full;
+        if full {
+            self.pause_start = None;
+            self.promoted_by_user = false;
+            self.runs.terminate();
+        }
+        let preview = if full {
+            n
+        } else {
+            b.preview_replica_count.unwrap_or(n).min(n)
+        };
         let canary = self.state(cl, CANARY);
         let saturated = |want: u32| canary.spec == want && canary.available == want;
         if !self.switched {
@@ -49,21 +65,27 @@ impl<'s> Rollout<'s> {
             self.route(cl, Some((0, share)));
         }
         // `reconcileAnalysisRuns`: its phases gate the pause, the switch and the promotion.
-        let gate = self.runs.reconcile_blue_green(
-            b,
-            saturated(preview),
-            saturated(n),
-            self.switched,
-            cl.now(),
-        );
-        let Some(halted) = self.follow_gate(cl, gate) else {
-            return true;
+        let halted = if full {
+            false
+        } else {
+            let gate = self.runs.reconcile_blue_green(
+                b,
+                saturated(preview),
+                saturated(n),
+                self.switched,
+                cl.now(),
+            );
+            let Some(halted) = self.follow_gate(cl, gate) else {
+                return true;
+            };
+            halted
         };
         // `haltProgress` also under the user's `spec.paused`: no pause condition, no switch
         // (`reconcileBlueGreenPause`, `reconcileActiveService`); the ReplicaSets still scale.
         let halted = halted || self.user_paused;
-        let pre_done = self.runs.pre_promotion_done(b);
-        let pause_needed = !b.auto_promotion_enabled || b.auto_promotion_seconds > 0;
+        let pre_done = full || self.runs.pre_promotion_done(b);
+        let post_done = full || self.runs.post_promotion_done(b);
+        let pause_needed = !full && (!b.auto_promotion_enabled || b.auto_promotion_seconds > 0);
         if saturated(preview)
             && pause_needed
             && pre_done
@@ -112,10 +134,10 @@ impl<'s> Rollout<'s> {
         let waiting = halted || self.switched || self.pause_start.is_some() && !pause_done;
         self.check_progress(cl, waiting);
         // The post-promotion run is created by the next reconcile (its status update).
-        if switch && !self.runs.post_promotion_done(b) {
+        if switch && !post_done {
             return true;
         }
-        if self.switched && self.runs.post_promotion_done(b) {
+        if self.switched && post_done {
             // `shouldFullPromote`: `stableRS` = new.
             self.promote(cl, b.scale_down_delay);
             return true;

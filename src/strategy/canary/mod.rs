@@ -94,6 +94,15 @@ pub struct Rollout<'s> {
     user_paused: bool,
     /// The abort raised and not retried, with who raised it and when it finished.
     abort: Option<Abort>,
+    /// `status.promoteFull` (`kubectl argo rollouts promote --full`) until the promotion
+    /// clears it (`promoteStable`).
+    promote_full: bool,
+    /// When the controller raised an abort that a full promote then removed: still a
+    /// detection (the rollout did abort on its own).
+    lifted_detection: Option<Time>,
+    /// The `Progressing` condition still has the reason `RolloutAborted` an abort lifted by
+    /// a full promote left it: `RolloutTimedOut` is false on it, until progress replaces it.
+    aborted_condition: bool,
     /// The canary weight the router holds (`status.canary.weights.canary.weight`).
     weight: u32,
     /// Blue-green: the active Service selects the new ReplicaSet.
@@ -135,6 +144,9 @@ impl<'s> Rollout<'s> {
             promoted_by_user: false,
             user_paused: false,
             abort: None,
+            promote_full: false,
+            lifted_detection: None,
+            aborted_condition: false,
             weight: 0,
             switched: false,
             promoted_at: None,
@@ -214,6 +226,7 @@ impl<'s> Rollout<'s> {
     /// `scale-down-deadline`, `delay` after the whole second of the promotion.
     fn promote(&mut self, cl: &mut Cluster, delay: Time) {
         self.promoted_at = Some(cl.now());
+        self.promote_full = false;
         self.runs.terminate();
         self.set_scale_down_deadline(cl, delay);
         cl.trace_update("completed", || None);
@@ -307,11 +320,12 @@ impl<'s> Rollout<'s> {
         let renewed = progressed || paused || resumed;
         if renewed {
             self.last_progress = api_stamp(now);
+            self.aborted_condition = false;
         }
         let Some(deadline) = self.cfg.progress_deadline else {
             return;
         };
-        if self.abort.is_some() || self.promoted_at.is_some() || paused {
+        if self.abort.is_some() || self.promoted_at.is_some() || paused || self.aborted_condition {
             return;
         }
         let at = self.last_progress.saturating_add(deadline);
@@ -340,13 +354,20 @@ impl<'s> Rollout<'s> {
         }
     }
 
-    /// One reconcile; `true` when it changed anything.
+    /// One reconcile; `true` when it changed anything. Under `promoteFull` the status it
+    /// ends with removes an abort it started with ([`Rollout::lift_abort`]).
     fn reconcile(&mut self, cl: &mut Cluster) -> bool {
         let cfg: &'s RolloutStrategy = self.cfg;
-        match &cfg.kind {
+        let aborted = self.abort.is_some();
+        let changed = match &cfg.kind {
             RolloutKind::Canary(c) => self.reconcile_canary(cl, c),
             RolloutKind::BlueGreen(b) => self.reconcile_blue_green(cl, b),
+        };
+        if aborted && self.promote_full && self.promoted_at.is_none() {
+            self.lift_abort(cl);
+            return true;
         }
+        changed
     }
 
     /// Retire the ReplicaSet at its scale-down deadline; `true` when scaled.
@@ -539,7 +560,11 @@ impl Controller for Rollout<'_> {
             update_failures: None,
             deadline_exceeded_at: self.deadline_exceeded_at,
             // A user's abort is not a detection.
-            aborted_at: Some(self.abort.and_then(Abort::detected_at)),
+            aborted_at: Some(
+                self.abort
+                    .and_then(Abort::detected_at)
+                    .or(self.lifted_detection),
+            ),
         }
     }
 }

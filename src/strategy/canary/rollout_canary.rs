@@ -34,6 +34,19 @@ impl<'s> Rollout<'s> {
         }
         let (stable, canary) = (self.state(cl, STABLE), self.state(cl, CANARY));
         let aborted = self.abort.is_some();
+        // `status.promoteFull`: the reconcile skips every pause and the steps
+        // (`syncRolloutStatusCanary`: `ClearPauseConditions`, `currentStepIndex` = the step
+        // count; `reconcileCanaryPause` adds none) and cancels the runs
+        // (`reconcileAnalysisRuns`' `shouldCancelCurrentAnalysis`), argo-rollouts 9f8d111.
+        // An abort read with it still steers this reconcile's traffic and scale-down; the
+        // status it writes removes it ([`Rollout::reconcile`]).
+        let full = self.promote_full;
+        if full && !aborted {
+            self.step = c.steps.len();
+            self.pause_start = None;
+            self.promoted_by_user = false;
+            self.runs.terminate();
+        }
         let set_weights: Vec<u32> = c
             .steps
             .iter()
@@ -65,7 +78,13 @@ impl<'s> Rollout<'s> {
         // `UseSetCanaryScale` ignores `setCanaryScale` on abort unless
         // `abortScaleDownDelaySeconds: 0` asked to leave the canary up; the abort has reset
         // the step index to 0, so only a first step's `setCanaryScale` is still read.
-        let target = if routed && (!aborted || c.abort_scale_down_delay == 0) {
+        // `GetCanaryReplicasOrWeight`: under `promoteFull` the canary is sized for the
+        // router's whole weight, whatever the steps or an abort ask (`setCanaryScale`
+        // ignored).
+        let scale_weight = if full { max } else { desired_weight };
+        let target = if full {
+            CanaryTarget::Weight(max)
+        } else if routed && (!aborted || c.abort_scale_down_delay == 0) {
             canary_scale(&c.steps, self.step).unwrap_or(CanaryTarget::Weight(desired_weight))
         } else {
             CanaryTarget::Weight(desired_weight)
@@ -92,7 +111,7 @@ impl<'s> Rollout<'s> {
                     (if weighted { min(cn) } else { cn }, sn)
                 }
             } else {
-                replicas::approximate_weighted_counts(n, desired_weight, surge)
+                replicas::approximate_weighted_counts(n, scale_weight, surge)
             }
         };
         let (want_canary, want_stable) = desired(self.weight);
@@ -117,6 +136,15 @@ impl<'s> Rollout<'s> {
                 )
             } else if aborted || canary.available == 0 {
                 0
+            } else if full {
+                // `reconcileTrafficRouting` under `promoteFull`: with `dynamicStableScale`
+                // the canary's available share of `spec.replicas`, else the weight held.
+                if c.dynamic_stable_scale {
+                    (u64::from(max) * u64::from(canary.available) / u64::from(n.max(1))) as u32
+                } else {
+                    self.weight
+                }
+                .min(max)
             } else if !at_counts {
                 previous_set_weight(&c.steps, self.step, max)
             } else if self.step < c.steps.len() {
@@ -130,14 +158,15 @@ impl<'s> Rollout<'s> {
                 self.weight = w;
                 changed = true;
             }
-            let route_on = !aborted && canary.available > 0;
+            // `RemoveManagedRoutes` under `promoteFull`: no header route either.
+            let route_on = !aborted && !full && canary.available > 0;
             self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
         }
         // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling
         // (`haltProgress`) but not the steps: `syncRolloutStatusCanary` still completes a
         // step that needs no scaling, and promotes.
         let mut halted = false;
-        if !aborted {
+        if !aborted && !full {
             let gate = self.runs.reconcile(c, self.step, cl.now());
             match self.follow_gate(cl, gate) {
                 None => return true,
@@ -180,7 +209,7 @@ impl<'s> Rollout<'s> {
         } else {
             let (new_c, new_s) = replicas::basic_canary_counts(
                 n,
-                desired_weight,
+                scale_weight,
                 surge,
                 unavailable,
                 Some(canary),
@@ -225,8 +254,10 @@ impl<'s> Rollout<'s> {
         };
         let done = match c.steps.get(self.step) {
             None => {
-                // All steps done: promote once the canary carries everything.
-                if canary.available >= n && (!routed || self.weight == max) {
+                // All steps done: promote once the canary carries everything. Under
+                // `promoteFull` `shouldFullPromote` asks only for the canary's pods, not
+                // the weight (the router is switched by the promotion).
+                if canary.available >= n && (full || !routed || self.weight == max) {
                     let delay = if routed && !c.dynamic_stable_scale {
                         c.scale_down_delay
                     } else {

@@ -82,6 +82,7 @@ use CanaryStep::{Pause, SetWeight};
 
 mod abort;
 mod dynamic;
+mod promote_full;
 mod stamp;
 mod user_pause;
 

@@ -38,7 +38,10 @@ impl Deployment<'_> {
         match *action {
             ActionKind::Undo => self.undo(cl, 0, "kubectl rollout undo"),
             // Refused at load time for a Deployment (an Argo Rollouts action).
-            ActionKind::Promote | ActionKind::Abort | ActionKind::Retry => {}
+            ActionKind::Promote
+            | ActionKind::PromoteFull
+            | ActionKind::Abort
+            | ActionKind::Retry => {}
             ActionKind::UndoTo(n) => self.undo(cl, n, "kubectl rollout undo --to-revision"),
             ActionKind::Update(v) => {
                 let t = PodTemplate {

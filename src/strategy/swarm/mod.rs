@@ -519,7 +519,10 @@ impl Controller for Swarm<'_> {
                 self.request_run(cl, true);
             }
             // Refused at parse time for Swarm (an Argo Rollouts action).
-            ActionKind::Promote | ActionKind::Abort | ActionKind::Retry => {}
+            ActionKind::Promote
+            | ActionKind::PromoteFull
+            | ActionKind::Abort
+            | ActionKind::Retry => {}
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
                 self.write_spec(self.spec.with_version(v));
