@@ -48,6 +48,10 @@ fn action_text(s: &Scenario, kind: &ActionKind) -> String {
         ActionKind::Promote => "promote".to_string(),
         ActionKind::Abort => "abort".to_string(),
         ActionKind::Retry => "retry".to_string(),
+        ActionKind::Gate(open) => format!("gate {}", if *open { "open" } else { "close" }),
+        ActionKind::RollbackGate(open) => {
+            format!("rollback {}", if *open { "open" } else { "close" })
+        }
     }
 }
 

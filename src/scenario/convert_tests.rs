@@ -106,6 +106,7 @@ fn bad_actions() {
         {"at": "1s"},
         {"at": "1s", "scale": -1},
         {"at": "1s", "rollout": "pause", "to_revision": 2},
+        {"at": "1s", "gate": "ajar"},
     ]}));
     assert_eq!(
         p,
@@ -118,10 +119,11 @@ fn bad_actions() {
             "actions.3: missing field `version`",
             "actions.4.to_revision: revisions count from 1; omit `to_revision` to go back \
              to the previous one",
-            "actions.5: give exactly one of `rollout`, `scale`; got both",
-            "actions.6: give exactly one of `rollout`, `scale`; got neither",
+            "actions.5: give exactly one of `rollout`, `scale`, `gate`, `rollback`; got rollout, scale",
+            "actions.6: give exactly one of `rollout`, `scale`, `gate`, `rollback`; got none",
             "actions.7.scale: expected a non-negative integer, got -1",
             "actions.8.to_revision: only `rollout: undo` takes a `to_revision`",
+            "actions.9.gate: unknown value `ajar`; expected one of `open`, `close`",
         ]
     );
     assert_eq!(s.actions.len(), 2);
@@ -258,7 +260,7 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         ("kubernetes: {}", Controls::Kubectl),
         ("canary: {steps: [{setWeight: 50}]}", Controls::ArgoRollouts),
         ("blueGreen: {}", Controls::ArgoRollouts),
-        ("flagger: {}", Controls::Nothing),
+        ("flagger: {}", Controls::FlaggerLoadtester),
     ];
     let actions = [
         "{at: 1s, rollout: undo}",
@@ -269,6 +271,8 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         "{at: 1s, scale: 3}",
         "{at: 1s, rollout: promote}",
         "{at: 1s, rollout: abort}",
+        "{at: 1s, gate: open}",
+        "{at: 1s, rollback: close}",
     ];
     for (strategy, controls) in strategies {
         let probe = if strategy.starts_with("swarm") {
@@ -285,18 +289,20 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
                 .iter()
                 .all(|p| !p.starts_with("actions"));
             let argo = action.contains("promote") || action.contains("abort");
+            let loadtester = action.contains("gate") || action.contains("rollback");
             // `kubectl rollout pause` and `kubectl argo rollouts pause` both set
             // `spec.paused`; only kubectl has `resume` (Argo unpauses with `promote`).
             let pause = action.contains("pause");
             let expected = match controls {
-                Controls::Kubectl => argo,
+                Controls::Kubectl => argo || loadtester,
                 Controls::DockerService => {
-                    argo || ["to_revision", "pause", "resume", "restart"]
-                        .iter()
-                        .any(|w| action.contains(w))
+                    argo || loadtester
+                        || ["to_revision", "pause", "resume", "restart"]
+                            .iter()
+                            .any(|w| action.contains(w))
                 }
                 Controls::ArgoRollouts => !argo && !pause,
-                Controls::Nothing => true,
+                Controls::FlaggerLoadtester => !loadtester,
             };
             assert_eq!(refused, expected, "{strategy} {action}");
         }
