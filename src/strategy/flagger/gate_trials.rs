@@ -106,6 +106,15 @@ fn an_opened_gate_is_seen_at_the_next_tick() {
         .find(|u| u.1 == "progressing")
         .unwrap();
     assert_eq!(progressing.0, 6 * MINUTE);
+    // An action at the tick's very instant is applied before the tick; one just after
+    // waits a whole interval.
+    let at_tick = scenario(&hooks, 0.001, "{at: 6m, gate: open}");
+    let after = scenario(&hooks, 0.001, "{at: 6m1s, gate: open}");
+    for (s, end) in [(at_tick, 14), (after, 15)] {
+        for r in trials(&s) {
+            assert_eq!((r.outcome, r.duration), (Outcome::Completed, end * MINUTE));
+        }
+    }
 }
 
 /// A `confirm-promotion` gate closed again before the canary reaches 50 % (tick 6) holds
