@@ -13,6 +13,11 @@ fn example() -> String {
 
 /// The trials' `(outcome, duration_s)` column pairs.
 fn outcomes(out: &std::path::Path) -> Vec<(String, String)> {
+    column_pairs(out, "outcome", "duration_s")
+}
+
+/// Two columns of every trial.
+fn column_pairs(out: &std::path::Path, a: &str, b: &str) -> Vec<(String, String)> {
     let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -20,10 +25,7 @@ fn outcomes(out: &std::path::Path) -> Vec<(String, String)> {
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            (
-                f[col("outcome")].to_string(),
-                f[col("duration_s")].to_string(),
-            )
+            (f[col(a)].to_string(), f[col(b)].to_string())
         })
         .collect()
 }
@@ -71,7 +73,7 @@ fn the_example_waits_for_its_gate_then_completes_at_fourteen_minutes() {
 }
 
 /// `{rollback: open}` with a `rollback` webhook to `/rollback/check`: rolled back at the
-/// next tick.
+/// next tick; a human's rollback of a good release is not a false rollback.
 #[test]
 fn a_rollback_gate_opened_rolls_back_at_the_next_tick() {
     let dir = tempfile::tempdir().unwrap();
@@ -91,6 +93,11 @@ fn a_rollback_gate_opened_rolls_back_at_the_next_tick() {
         outcomes(&out)
             .iter()
             .all(|(o, d)| (o.as_str(), d.as_str()) == ("rolled_back", "240"))
+    );
+    assert!(
+        column_pairs(&out, "false_rollback", "detected")
+            .iter()
+            .all(|(f, d)| (f.as_str(), d.as_str()) == ("0", ""))
     );
 }
 

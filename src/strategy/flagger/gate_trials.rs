@@ -176,8 +176,8 @@ fn failed_checks_roll_back_a_canary_waiting_for_promotion() {
 
 /// `{rollback: open}` (POST `/rollback/open`) with a `rollback` hook to `/rollback/check`:
 /// the next tick in Progressing rolls back (`runRollbackHooks`, "manual webhook invoked"):
-/// all traffic to the primary, canary scaled to zero, `rolled_back` — a good release, so a
-/// false rollback. Not asked while the canary waits at a `confirm-rollout` gate (phase
+/// all traffic to the primary, canary scaled to zero, `rolled_back`. A human's rollback,
+/// so neither a detection nor a false rollback (as an Argo user abort). Not asked while the canary waits at a `confirm-rollout` gate (phase
 /// Waiting returns before it): that canary stays paused.
 #[test]
 fn an_opened_rollback_gate_rolls_the_canary_back_at_the_next_tick() {
@@ -188,7 +188,7 @@ fn an_opened_rollback_gate_rolls_the_canary_back_at_the_next_tick() {
     );
     for r in trials(&s) {
         assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 4 * MINUTE));
-        assert!(r.verdict.is_some_and(|v| v.aborted && !v.bad));
+        assert!(r.verdict.is_some_and(|v| !v.aborted && !v.bad));
     }
     let (_, trace) = Workspace::new(&s).run_traced(0);
     let started = updates(&trace)

@@ -109,6 +109,7 @@ pub struct Flagger<'s> {
     /// The last tick was held by a closed gate.
     held: bool,
     outcome: Option<(Outcome, Time)>,
+    /// The rollback Flagger decided itself (failed checks, a stuck Deployment).
     rolled_back_at: Option<Time>,
     notices: Vec<Notice>,
 }
@@ -367,8 +368,9 @@ impl<'s> Flagger<'s> {
                 });
             }
             Action::ManualRollback(i) => {
+                // A human's rollback, not a detection: `rolled_back_at` (the `detected`
+                // and `false_rollback` columns) stays unset, as for an Argo user abort.
                 self.scale(cl, CANARY, 0);
-                self.rolled_back_at = Some(now);
                 self.outcome = Some((Outcome::RolledBack, now));
                 let name = &cfg.webhooks[i].name;
                 cl.trace_update("rollback_started", || {
