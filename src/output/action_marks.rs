@@ -49,6 +49,10 @@ fn action_text(s: &Scenario, kind: &ActionKind) -> String {
         ActionKind::PromoteFull => "promote --full".to_string(),
         ActionKind::Abort => "abort".to_string(),
         ActionKind::Retry => "retry".to_string(),
+        ActionKind::Gate(open) => format!("gate {}", if *open { "open" } else { "close" }),
+        ActionKind::RollbackGate(open) => {
+            format!("rollback {}", if *open { "open" } else { "close" })
+        }
     }
 }
 
@@ -94,5 +98,23 @@ mod tests {
         assert_eq!(marks.len(), 1);
         assert_eq!(marks[0].label, "update to v3 at 45s");
         assert!(action_marks(&scenario("swarm-start-first.yaml", &[])).is_empty());
+    }
+
+    /// The flagger-loadtester's POSTs are named as the actions are written.
+    #[test]
+    fn gate_posts_are_marked_in_the_files_words() {
+        let s = scenario(
+            "flagger-gate.yaml",
+            &["actions=[{at: 5m30s, gate: open}, {at: 7m, gate: close}, {at: 8m, rollback: open}]"],
+        );
+        let labels: Vec<String> = action_marks(&s).into_iter().map(|m| m.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "gate open at 5m 30s",
+                "gate close at 7m",
+                "rollback open at 8m"
+            ]
+        );
     }
 }

@@ -37,7 +37,20 @@ pub const FIELDS: &[&str] = &[
 ];
 
 /// Fields of each `actions` item.
-pub const ACTION_FIELDS: &[&str] = &["at", "rollout", "version", "to_revision", "scale", "full"];
+pub const ACTION_FIELDS: &[&str] = &[
+    "at",
+    "rollout",
+    "version",
+    "to_revision",
+    "scale",
+    "full",
+    "gate",
+    "rollback",
+];
+
+/// `actions[].gate` and `actions[].rollback` values: the flagger-loadtester's
+/// `/gate/open|close` and `/rollback/open|close` (`pkg/loadtester/server.go`).
+pub const GATE_POSTS: &[(&str, bool)] = &[("open", true), ("close", false)];
 
 /// `actions[].rollout` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,12 +280,35 @@ fn actions(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Optio
 fn action(n: &Node, versions: &[Version], strategy: Option<&Strategy>) -> Option<Action> {
     let o: Obj = n.object(ACTION_FIELDS)?;
     let at = o.required("at", Node::duration);
-    let kind = match (o.get("rollout"), o.get("scale")) {
-        (Some(r), None) => rollout(&o, &r, versions, strategy),
-        (None, Some(s)) => service::replica_count(&s).map(ActionKind::Scale),
-        (r, _) => {
-            let got = if r.is_some() { "both" } else { "neither" };
-            n.fail(format!("give exactly one of `rollout`, `scale`; got {got}"))
+    let given: Vec<&str> = ["rollout", "scale", "gate", "rollback"]
+        .into_iter()
+        .filter(|k| o.has(k))
+        .collect();
+    let kind = match given[..] {
+        ["rollout"] => o
+            .get("rollout")
+            .and_then(|r| rollout(&o, &r, versions, strategy)),
+        ["scale"] => o
+            .get("scale")
+            .and_then(|s| service::replica_count(&s))
+            .map(ActionKind::Scale),
+        ["gate"] => o
+            .get("gate")
+            .and_then(|g| g.choice(GATE_POSTS))
+            .map(ActionKind::Gate),
+        ["rollback"] => o
+            .get("rollback")
+            .and_then(|g| g.choice(GATE_POSTS))
+            .map(ActionKind::RollbackGate),
+        _ => {
+            let got = if given.is_empty() {
+                "none".to_string()
+            } else {
+                given.join(", ")
+            };
+            n.fail(format!(
+                "give exactly one of `rollout`, `scale`, `gate`, `rollback`; got {got}"
+            ))
         }
     };
     for (field, allowed) in [

@@ -106,6 +106,7 @@ fn bad_actions() {
         {"at": "1s"},
         {"at": "1s", "scale": -1},
         {"at": "1s", "rollout": "pause", "to_revision": 2},
+        {"at": "1s", "gate": "ajar"},
     ]}));
     assert_eq!(
         p,
@@ -118,10 +119,11 @@ fn bad_actions() {
             "actions.3: missing field `version`",
             "actions.4.to_revision: revisions count from 1; omit `to_revision` to go back \
              to the previous one",
-            "actions.5: give exactly one of `rollout`, `scale`; got both",
-            "actions.6: give exactly one of `rollout`, `scale`; got neither",
+            "actions.5: give exactly one of `rollout`, `scale`, `gate`, `rollback`; got rollout, scale",
+            "actions.6: give exactly one of `rollout`, `scale`, `gate`, `rollback`; got none",
             "actions.7.scale: expected a non-negative integer, got -1",
             "actions.8.to_revision: only `rollout: undo` takes a `to_revision`",
+            "actions.9.gate: unknown value `ajar`; expected one of `open`, `close`",
         ]
     );
     assert_eq!(s.actions.len(), 2);
@@ -261,7 +263,7 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         ("kubernetes: {}", Controls::Kubectl),
         ("canary: {steps: [{setWeight: 50}]}", Controls::ArgoRollouts),
         ("blueGreen: {}", Controls::ArgoRollouts),
-        ("flagger: {}", Controls::Nothing),
+        ("flagger: {}", Controls::FlaggerLoadtester),
     ];
     let actions = [
         "{at: 1s, rollout: undo}",
@@ -273,6 +275,8 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         "{at: 1s, rollout: promote}",
         "{at: 1s, rollout: promote, full: true}",
         "{at: 1s, rollout: abort}",
+        "{at: 1s, gate: open}",
+        "{at: 1s, rollback: close}",
     ];
     for (strategy, controls) in strategies {
         let probe = if strategy.starts_with("swarm") {
@@ -289,18 +293,20 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
                 .iter()
                 .all(|p| !p.starts_with("actions"));
             let argo = action.contains("promote") || action.contains("abort");
+            let loadtester = action.contains("gate") || action.contains("rollback");
             // `kubectl rollout pause` and `kubectl argo rollouts pause` both set
             // `spec.paused`; only kubectl has `resume` (Argo unpauses with `promote`).
             let pause = action.contains("pause");
             let expected = match controls {
-                Controls::Kubectl => argo,
+                Controls::Kubectl => argo || loadtester,
                 Controls::DockerService => {
-                    argo || ["to_revision", "pause", "resume"]
-                        .iter()
-                        .any(|w| action.contains(w))
+                    argo || loadtester
+                        || ["to_revision", "pause", "resume"]
+                            .iter()
+                            .any(|w| action.contains(w))
                 }
                 Controls::ArgoRollouts => !argo && !pause,
-                Controls::Nothing => true,
+                Controls::FlaggerLoadtester => !loadtester,
             };
             assert_eq!(refused, expected, "{strategy} {action}");
         }
@@ -341,7 +347,7 @@ fn full_is_a_promote_of_an_argo_rollout() {
         first(canary, "{at: 1s, rollout: promote, full: 1}"),
         ["actions.0.full: expected true or false, got 1"]
     );
-    for strategy in ["kubernetes: {}", "swarm: {}"] {
+    for strategy in ["kubernetes: {}", "swarm: {}", "flagger: {}"] {
         let mut p = first(strategy, "{at: 1s, rollout: promote, full: true}");
         p.retain(|p| p.starts_with("actions"));
         assert_eq!(p.len(), 1, "{p:?}");
@@ -352,11 +358,6 @@ fn full_is_a_promote_of_an_argo_rollout() {
             "{p:?}"
         );
     }
-    let p = first("flagger: {}", "{at: 1s, rollout: promote, full: true}");
-    assert!(
-        p.iter().any(|p| p.starts_with("actions: no user action")),
-        "{p:?}"
-    );
 }
 
 #[test]

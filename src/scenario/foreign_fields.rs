@@ -104,24 +104,28 @@ fn refuse_docker_control_plane_fields(o: &Obj) {
 }
 
 /// `promote`, `abort` and `retry` exist only for an Argo Rollout; `undo`, `update`,
-/// `resume`, `restart` and `scale` only for the others; `pause` for both (`kubectl argo
-/// rollouts pause` sets `spec.paused` as `kubectl rollout pause` does).
+/// `resume`, `restart` and `scale` only for Kubernetes and Swarm; `pause` for both
+/// (`kubectl argo rollouts pause` sets `spec.paused` as `kubectl rollout pause` does);
+/// `gate` and `rollback`, POSTs to the flagger-loadtester, only for Flagger, which takes
+/// nothing else.
 pub(super) fn refuse_foreign_actions(o: &Obj, scenario: &Scenario) {
     let controls = scenario.strategy.controls();
     let rollout = controls == Controls::ArgoRollouts;
+    let flagger = controls == Controls::FlaggerLoadtester;
     let Some(list) = o.get("actions") else {
         return;
     };
-    if controls == Controls::Nothing {
-        list.problem(format!(
-            "no user action is simulated with `strategy.{}`; remove `actions`",
-            scenario.strategy.key()
-        ));
-        return;
-    }
     for (i, a) in scenario.actions.iter().enumerate() {
         let argo = a.kind.is_argo_rollouts();
+        let loadtester = a.kind.is_loadtester();
         let problem = match a.kind {
+            _ if loadtester && !flagger => Some(
+                "`gate` and `rollback` are POSTs to the flagger-loadtester (`/gate/open`, `/rollback/open`, …): they need `strategy.flagger`",
+            ),
+            _ if flagger && !loadtester => Some(
+                "with `strategy.flagger` only the flagger-loadtester's `gate: open|close` and `rollback: open|close` are simulated: Flagger has no user command, it waits at the webhooks those open (`analysis.webhooks` to `/gate/check`, `/rollback/check`)",
+            ),
+            _ if flagger => None,
             ActionKind::Pause => None,
             // kubectl-argo-rollouts has no `resume` command (v1.10 `pkg/kubectl-argo-rollouts/cmd`).
             ActionKind::Resume if rollout => Some(

@@ -396,6 +396,11 @@ pub enum ActionKind {
     /// `kubectl argo rollouts retry`: `status.abort = false`, the update starts over
     /// (canary and blue-green only).
     Retry,
+    /// POST the flagger-loadtester's `/gate/open` (`true`) or `/gate/close` (Flagger only).
+    Gate(bool),
+    /// POST the flagger-loadtester's `/rollback/open` (`true`) or `/rollback/close`
+    /// (Flagger only).
+    RollbackGate(bool),
 }
 
 impl ActionKind {
@@ -405,6 +410,11 @@ impl ActionKind {
             self,
             ActionKind::Promote | ActionKind::PromoteFull | ActionKind::Abort | ActionKind::Retry
         )
+    }
+
+    /// A POST to the flagger-loadtester, for `strategy.flagger` only.
+    pub fn is_loadtester(&self) -> bool {
+        matches!(self, ActionKind::Gate(_) | ActionKind::RollbackGate(_))
     }
 }
 

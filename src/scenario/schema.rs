@@ -223,6 +223,8 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("action", "to_revision", Count),
     ("action", "scale", Count),
     ("action", "full", Bool),
+    ("action", "gate", Choice(|| names(convert::GATE_POSTS))),
+    ("action", "rollback", Choice(|| names(convert::GATE_POSTS))),
     ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
     ("cluster", "node", Section("node_template")),
     ("cluster", "image_cached", Strings),

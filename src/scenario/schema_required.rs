@@ -31,6 +31,7 @@ const ALWAYS: &[(&str, &[&str])] = &[
     ("flagger", &["analysis"]),
     ("flagger_analysis", &["interval", "threshold"]),
     ("flagger_metric", &["name"]),
+    ("flagger_webhook", &["name", "url"]),
     ("step", &["at", "rps"]),
     ("diurnal", &["rps"]),
     ("slo", &["availability"]),

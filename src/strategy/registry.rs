@@ -75,7 +75,8 @@ pub trait StrategyDef {
     }
 }
 
-/// The user rollout controls (`actions:` with `rollout:` or `scale:`) an orchestrator has.
+/// The user rollout controls (`actions:` with `rollout:`, `scale:`, `gate:` or
+/// `rollback:`) an orchestrator has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Controls {
     /// `kubectl rollout pause|resume|restart|undo [--to-revision]`, a new template
@@ -86,8 +87,9 @@ pub enum Controls {
     DockerService,
     /// `kubectl argo rollouts promote|abort|retry`.
     ArgoRollouts,
-    /// None: the controller runs on its own.
-    Nothing,
+    /// The flagger-loadtester's `/gate/open|close` and `/rollback/open|close` (Flagger
+    /// itself has no user command).
+    FlaggerLoadtester,
 }
 
 /// Turn the registered definitions into the [`Strategy`] enum and its dispatch.

@@ -239,6 +239,45 @@ fn a_misspelt_canary_field_exits_2_with_did_you_mean() {
     );
 }
 
+/// Webhooks to the flagger-loadtester's gate endpoints are translated as written (the
+/// scenario runs them, `strategy::flagger::webhooks`), with a comment that the gates start
+/// closed; a load test beside them is listed as left out. The scenario loads, and with
+/// the gate never opened every trial waits at `confirm-rollout` until the horizon.
+#[test]
+fn loadtester_gate_webhooks_are_translated() {
+    let (tree, text, found) = imported(&canary(
+        "analysis:\n  interval: 1m\n  threshold: 5\n  stepWeight: 10\n  webhooks:\n  \
+         - {name: ask, type: confirm-rollout, url: 'http://flagger-loadtester.test/gate/check', \
+         timeout: 30s, muteAlert: true}\n  \
+         - {name: load, url: 'http://flagger-loadtester.test/', metadata: {cmd: 'hey -z 1m http://web'}}\n  \
+         - {name: undo, type: rollback, url: 'http://flagger-loadtester.test/rollback/check'}\n",
+    ));
+    assert_eq!(
+        tree["strategy"]["flagger"]["analysis"]["webhooks"],
+        json!([
+            {"name": "ask", "type": "confirm-rollout",
+             "url": "http://flagger-loadtester.test/gate/check", "timeout": "30s", "muteAlert": true},
+            {"name": "undo", "type": "rollback",
+             "url": "http://flagger-loadtester.test/rollback/check"},
+        ])
+    );
+    assert!(text.contains("gates start closed"), "{text}");
+    let out = left_out(&found);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].0, "spec.analysis.webhooks.1");
+    assert!(out[0].1.starts_with("a `rollout` webhook"), "{}", out[0].1);
+    let s = load_str(
+        &text,
+        "i.yaml",
+        Format::Yaml,
+        &["horizon=20m".parse().unwrap()],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for r in run_trials(&s, 0..3) {
+        assert_eq!(r.outcome, Outcome::Paused);
+    }
+}
+
 #[test]
 fn webhooks_and_other_unsimulated_fields_are_listed() {
     let (tree, _, found) = imported(&canary(
@@ -259,7 +298,9 @@ fn webhooks_and_other_unsimulated_fields_are_listed() {
             (
                 "spec.analysis.webhooks.0".to_string(),
                 "a `confirm-promotion` webhook (a gate Flagger waits at until it answers 200) \
-                 is not simulated: the simulated canary goes on at once"
+                 is not simulated: the simulated canary goes on at once; only the \
+                 flagger-loadtester's `/gate/approve`, `/gate/halt`, `/gate/check` and \
+                 `/rollback/check` are simulated"
                     .to_string()
             ),
             (

@@ -13,6 +13,7 @@ mod engine;
 mod experiment_outputs;
 mod flag_conflicts;
 mod flagger;
+mod flagger_gates;
 mod golden;
 mod gossip;
 mod help;

@@ -263,6 +263,17 @@ strategy:
           thresholdRange: {min: 99, max: 100}
         - name: request-duration
           threshold: 500
+      webhooks:
+        - name: ask
+          type: confirm-promotion
+          url: http://flagger-loadtester.test/gate/check
+          timeout: 15s
+          retries: 1
+          muteAlert: false
+          disableTLS: false
+          metadata: {note: gate}
+        - {name: undo, type: rollback, url: http://flagger-loadtester.test/rollback/check}
+actions: [{at: 1m, gate: open}, {at: 2m, rollback: close}]
 "#;
     let j = r#"
 service: {}
@@ -356,12 +367,14 @@ fn a_misspelt_field_is_refused_by_both() {
     for text in every_field() {
         let t = tree(&text);
         for (path, _) in keys(&t) {
-            // Keys of maps with free keys (version names) are names, not fields; a sweep's
-            // keys are field paths, which only the parser checks (as `--set` paths).
+            // Keys of maps with free keys (version names, a webhook's `metadata`) are
+            // names, not fields; a sweep's keys are field paths, which only the parser
+            // checks (as `--set` paths).
             let parent = path[..path.len() - 1].join(".");
             if parent == "service.versions"
                 || parent == "faults.pull_failure_probability"
                 || parent.ends_with("labels")
+                || parent.ends_with("metadata")
                 || parent == "service.nodeSelector"
                 || parent == "sweep"
             {

@@ -10,6 +10,7 @@
 //! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
 //! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis` |
 //! | `spec.analysis.metrics[]` named `request-success-rate` / `request-duration` (`interval`, `thresholdRange`, legacy `threshold`) | the same under `strategy.flagger.analysis.metrics` |
+//! | `spec.analysis.webhooks[]` of type `confirm-rollout`, `confirm-traffic-increase`, `confirm-promotion`, `rollback` to a flagger-loadtester gate (`/gate/approve`, `/gate/halt`, `/gate/check`, `/rollback/check`) | the same under `strategy.flagger.analysis.webhooks` (the gates start closed, as the loadtester's do) |
 //!
 //! Nothing is defaulted here: every default Flagger applies to an absent field
 //! (`GetProgressDeadlineSeconds` 600, `GetMetricInterval` 1m, the ready thresholds 100,
@@ -17,7 +18,7 @@
 //! with its `interval` and `threshold`. The Canary's values are copied as written and
 //! checked by the scenario's parser, with Flagger's rules.
 //!
-//! Left out and reported: webhooks (load testers, gates), `alerts`, A/B `match`,
+//! Left out and reported: other webhooks (load testers, other gates), `alerts`, A/B `match`,
 //! mirroring, session affinity, the generated Services' settings (`service`),
 //! `autoscalerRef`, `skipAnalysis` / `revertOnDeletion` / `suspend` when true, and the
 //! Deployment's own `strategy`, `minReadySeconds`, `progressDeadlineSeconds` and
@@ -61,7 +62,8 @@ fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
     match kind {
         "confirm-rollout" | "confirm-promotion" | "confirm-traffic-increase" => (
             "a gate Flagger waits at until it answers 200",
-            "the simulated canary goes on at once",
+            "the simulated canary goes on at once; only the flagger-loadtester's \
+             `/gate/approve`, `/gate/halt`, `/gate/check` and `/rollback/check` are simulated",
         ),
         "pre-rollout" | "post-rollout" | "event" => (
             "called around the analysis",
@@ -69,7 +71,8 @@ fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
         ),
         "rollback" => (
             "a manual rollback trigger",
-            "only the failed checks roll back here",
+            "only the failed checks roll back here; only the flagger-loadtester's \
+             `/rollback/check` and `/gate/*` endpoints are simulated",
         ),
         // `rollout`, the type of a webhook that gives none.
         _ => (
@@ -77,6 +80,75 @@ fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
             "the canary gets only its weight's share of the simulated traffic, and no \
              answer of the webhook fails a check",
         ),
+    }
+}
+
+/// Webhook types the scenario simulates at a loadtester gate endpoint
+/// ([`crate::strategy::flagger::webhooks`]).
+const GATE_TYPES: [&str; 4] = [
+    "confirm-rollout",
+    "confirm-traffic-increase",
+    "confirm-promotion",
+    "rollback",
+];
+
+/// The flagger-loadtester's gate endpoints (`pkg/loadtester/server.go`).
+const GATE_PATHS: [&str; 4] = [
+    "/gate/approve",
+    "/gate/halt",
+    "/gate/check",
+    "/rollback/check",
+];
+
+/// Whether `url` is `http(s)://host[:port]` and one of [`GATE_PATHS`].
+fn is_gate_url(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    GATE_PATHS.contains(&path)
+}
+
+/// `analysis.webhooks`: the loadtester gates copied to `{to}.webhooks`, the rest reported.
+fn webhooks(list: &Src, to: &str, d: &mut Draft) {
+    let mut out = Vec::new();
+    for w in list.items() {
+        d.known_names(&w, CANARY.at(WEBHOOK));
+        let kind = w.get("type").and_then(|t| t.str()).unwrap_or("rollout");
+        let url = w.get("url").and_then(|u| u.str()).unwrap_or("");
+        if GATE_TYPES.contains(&kind) && is_gate_url(url) {
+            let at = format!("{to}.webhooks.{}", out.len());
+            let mut hook = Map::new();
+            for (key, v) in w.entries() {
+                let Some(ty) = WEBHOOK.child(key) else {
+                    continue;
+                };
+                d.read(&v);
+                d.trace(&format!("{at}.{key}"), &v);
+                hook.insert(key.to_string(), ty.pruned(v.value));
+            }
+            d.trace(&at, &w);
+            out.push(Value::Object(hook));
+            continue;
+        }
+        let (what, effect) = webhook_effect(kind);
+        d.unsupported(
+            &w,
+            &format!("a `{kind}` webhook ({what}) is not simulated: {effect}"),
+        );
+    }
+    d.read(list);
+    if !out.is_empty() {
+        d.put(&format!("{to}.webhooks"), Value::Array(out));
+        d.comment(
+            &format!("{to}.webhooks"),
+            "the flagger-loadtester's gates start closed: open them with \
+             `actions: [{at: T, gate: open}]` (POST /gate/open) or `{rollback: open}`",
+        );
     }
 }
 
@@ -272,16 +344,7 @@ fn analysis(a: &Src, ctx: &Context, d: &mut Draft) {
         d.copy_tree(&format!("{to}.stepWeights"), &v);
     }
     if let Some(list) = a.get("webhooks") {
-        for w in list.items() {
-            d.known_names(&w, CANARY.at(WEBHOOK));
-            let kind = w.get("type").and_then(|t| t.str()).unwrap_or("rollout");
-            let (what, effect) = webhook_effect(kind);
-            d.unsupported(
-                &w,
-                &format!("a `{kind}` webhook ({what}) is not simulated: {effect}"),
-            );
-        }
-        d.read(&list);
+        webhooks(&list, &to, d);
     }
     for (key, why) in [
         (

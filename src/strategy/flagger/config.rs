@@ -7,10 +7,12 @@
 //! (`maxWeight`).
 //!
 //! Fields of the Canary that change nothing the simulator models, or that it cannot model
-//! (webhooks, header `match`, traffic mirroring, session affinity, alerts, custom metric
-//! queries and templates, `skipAnalysis` and `suspend` when on), are refused with the
-//! reason, never read and ignored.
+//! (webhooks other than the loadtester's gates of [`super::webhooks`], header `match`,
+//! traffic mirroring, session affinity, alerts, custom metric queries and templates,
+//! `skipAnalysis` and `suspend` when on), are refused with the reason, never read and
+//! ignored.
 
+use super::webhooks::{self, Webhook};
 use crate::analysis::flagger::Range;
 use crate::scenario::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
@@ -50,6 +52,7 @@ pub const ANALYSIS_FIELDS: &[&str] = &[
     "primaryReadyThreshold",
     "canaryReadyThreshold",
     "metrics",
+    "webhooks",
 ];
 /// Fields of one `analysis.metrics[]` item (`CanaryMetric`) the simulator reads.
 pub const METRIC_FIELDS: &[&str] = &["name", "interval", "threshold", "thresholdRange"];
@@ -58,10 +61,6 @@ pub const RANGE_FIELDS: &[&str] = &["min", "max"];
 
 /// `CanaryAnalysis` fields that exist upstream but are refused here, and why.
 const REFUSED_ANALYSIS: &[(&str, &str)] = &[
-    (
-        "webhooks",
-        "webhooks (load tests, gates, rollback hooks) are not simulated",
-    ),
     (
         "match",
         "header/cookie `match` (A/B testing) is not simulated",
@@ -163,6 +162,8 @@ pub struct FlaggerConfig {
     pub metrics: Vec<Metric>,
     /// `progressDeadlineSeconds`.
     pub progress_deadline: Time,
+    /// `analysis.webhooks`: the loadtester's gates.
+    pub webhooks: Vec<Webhook>,
 }
 
 /// A weight field: an integer from `lo` to 100.
@@ -330,6 +331,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
             canary_ready_threshold: DEFAULT_READY_THRESHOLD,
             metrics: Vec::new(),
             progress_deadline,
+            webhooks: Vec::new(),
         };
     };
     refuse(&node, REFUSED_ANALYSIS);
@@ -413,6 +415,9 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         canary_ready_threshold: ready("canaryReadyThreshold"),
         metrics,
         progress_deadline,
+        webhooks: an
+            .opt("webhooks", |n| Some(webhooks::parse(n)))
+            .unwrap_or_default(),
     }
 }
 

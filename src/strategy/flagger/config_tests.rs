@@ -158,13 +158,12 @@ fn skip_analysis_and_suspend_are_refused_when_on() {
 fn unsupported_fields_are_refused_with_the_reason() {
     let p = problems(
         json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5,
-        "webhooks": [{"name": "load-test"}], "mirror": true,
+        "mirror": true,
         "metrics": [{"name": "request-success-rate", "templateRef": {"name": "x"}}]}}),
     );
     assert_eq!(
         p,
         [
-            "flagger.analysis.webhooks: webhooks (load tests, gates, rollback hooks) are not simulated",
             "flagger.analysis.mirror: traffic mirroring is not simulated",
             "flagger.analysis.metrics.0.templateRef: MetricTemplates are not simulated; use the built-in `request-success-rate` or `request-duration`",
         ]

@@ -3,6 +3,7 @@
 use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
+use super::webhooks::{WEBHOOK_FIELDS, hook_types};
 use super::{Flagger, ROLLING};
 use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
 use crate::check::lint::{Warning, secs, warn};
@@ -27,12 +28,13 @@ impl StrategyDef for Def {
     /// The pods' `terminationGracePeriodSeconds` default.
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
-    const CONTROLS: Controls = Controls::Nothing;
+    const CONTROLS: Controls = Controls::FlaggerLoadtester;
     const SCHEMA_SECTIONS: Sections = &[
         ("flagger", FIELDS),
         ("flagger_analysis", ANALYSIS_FIELDS),
         ("flagger_metric", METRIC_FIELDS),
         ("flagger_threshold_range", RANGE_FIELDS),
+        ("flagger_webhook", WEBHOOK_FIELDS),
     ];
     const SCHEMA_TYPES: FieldTypes = &[
         ("flagger", "analysis", Section("flagger_analysis")),
@@ -63,6 +65,15 @@ impl StrategyDef for Def {
         ),
         ("flagger_threshold_range", "min", Number),
         ("flagger_threshold_range", "max", Number),
+        ("flagger_analysis", "webhooks", ListOf("flagger_webhook")),
+        ("flagger_webhook", "name", Str),
+        ("flagger_webhook", "type", Choice(hook_types)),
+        ("flagger_webhook", "url", Str),
+        ("flagger_webhook", "timeout", Str),
+        ("flagger_webhook", "retries", Count),
+        ("flagger_webhook", "muteAlert", Bool),
+        ("flagger_webhook", "disableTLS", Bool),
+        ("flagger_webhook", "metadata", Labels),
     ];
 
     fn parse(o: &Obj) -> FlaggerConfig {
@@ -216,6 +227,7 @@ mod tests {
             canary_ready_threshold: 100,
             metrics,
             progress_deadline: 600 * SECOND,
+            webhooks: Vec::new(),
         }
     }
 

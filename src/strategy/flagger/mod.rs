@@ -22,6 +22,12 @@
 //! primary got stuck during promotion and every request was routed to the canary
 //! (`handleFailedPromotion`: Flagger then waits for a human).
 //!
+//! Gates: `analysis.webhooks` to the flagger-loadtester's gate endpoints
+//! ([`webhooks`]) hold the canary where upstream does ([`tick`]); the scenario's
+//! `{gate: open|close}` and `{rollback: open|close}` actions are the POSTs to the
+//! loadtester, seen at the next tick. A canary a gate holds at the horizon ends `paused`
+//! (it waits for a human, as after a failed promotion).
+//!
 //! Traffic: the router's weights apply per Deployment; the traffic model routes per
 //! version, so while the promoted primary rolls (its pods of both versions) its share is
 //! split over its versions in proportion to their Ready pods.
@@ -30,6 +36,7 @@ pub mod config;
 pub mod entry;
 pub mod ready;
 pub mod tick;
+pub mod webhooks;
 
 use super::kubernetes::fenceposts::max_unavailable;
 use super::kubernetes::progress::{self, Progressing, Reason};
@@ -48,6 +55,7 @@ use crate::sim::time::{NEVER, SECOND, Time};
 use config::{Builtin, FlaggerConfig};
 use ready::{DeploymentStatus, is_deployment_ready};
 use tick::{Action, Canary, Phase};
+use webhooks::{Gates, HookType};
 
 /// The primary's ReplicaSet of the current version.
 const PRIMARY: usize = 0;
@@ -96,7 +104,12 @@ pub struct Flagger<'s> {
     checked: Option<(Time, bool)>,
     /// The shares last written to the router.
     shares: Vec<f64>,
+    /// The loadtester's gates, as the scenario's actions set them.
+    gates: Gates,
+    /// The last tick was held by a closed gate.
+    held: bool,
     outcome: Option<(Outcome, Time)>,
+    /// The rollback Flagger decided itself (failed checks, a stuck Deployment).
     rolled_back_at: Option<Time>,
     notices: Vec<Notice>,
 }
@@ -117,6 +130,8 @@ impl<'s> Flagger<'s> {
             tick_due: false,
             checked: None,
             shares: Vec::new(),
+            gates: Gates::default(),
+            held: false,
             outcome: None,
             rolled_back_at: None,
             notices: Vec::new(),
@@ -291,7 +306,9 @@ impl<'s> Flagger<'s> {
         // No measurement at this instant means no values (failed), unless nothing is
         // checked at all.
         let checks = || cfg.metrics.is_empty() || checked == Some((now, true));
-        let action = self.canary.tick(cfg, primary, canary, checks);
+        let action = self.canary.tick(cfg, primary, canary, self.gates, checks);
+        self.held = matches!(action, Action::Halt(..))
+            || matches!(self.canary.phase, Phase::Waiting | Phase::WaitingPromotion);
         match action {
             Action::Nothing => {}
             Action::FailedCheck => {
@@ -335,6 +352,29 @@ impl<'s> Flagger<'s> {
                 let f = self.canary.failed_checks;
                 cl.trace_update("rollback_started", || {
                     Some(format!("Canary failed! failedChecks {f}"))
+                });
+                cl.trace_update("rollback_completed", || None);
+            }
+            Action::Halt(kind, i) => {
+                let name = &cfg.webhooks[i].name;
+                // `scheduler_hooks.go`'s events.
+                let (state, what) = match kind {
+                    HookType::ConfirmRollout => ("waiting", "approval"),
+                    HookType::ConfirmPromotion => ("waiting_promotion", "promotion approval"),
+                    _ => ("progressing", "traffic increase approval"),
+                };
+                cl.trace_update(state, || {
+                    Some(format!("Halt advancement waiting for {what} {name}"))
+                });
+            }
+            Action::ManualRollback(i) => {
+                // A human's rollback, not a detection: `rolled_back_at` (the `detected`
+                // and `false_rollback` columns) stays unset, as for an Argo user abort.
+                self.scale(cl, CANARY, 0);
+                self.outcome = Some((Outcome::RolledBack, now));
+                let name = &cfg.webhooks[i].name;
+                cl.trace_update("rollback_started", || {
+                    Some(format!("Rolling back: manual webhook {name} invoked"))
                 });
                 cl.trace_update("rollback_completed", || None);
             }
@@ -435,8 +475,14 @@ impl Controller for Flagger<'_> {
         self.tick_due = true;
     }
 
-    /// No user action is simulated for Flagger (the scenario parser refuses them).
-    fn on_action(&mut self, _cl: &mut Cluster, _action: &ActionKind) {}
+    /// POSTs to the loadtester (the scenario parser refuses every other action).
+    fn on_action(&mut self, _cl: &mut Cluster, action: &ActionKind) {
+        match *action {
+            ActionKind::Gate(open) => self.gates.gate = open,
+            ActionKind::RollbackGate(open) => self.gates.rollback = open,
+            _ => {}
+        }
+    }
 
     fn settle(&mut self, cl: &mut Cluster) {
         let limit = SETTLE_BASE.saturating_add(SETTLES_PER_REPLICA.saturating_mul(self.n));
@@ -471,7 +517,11 @@ impl Controller for Flagger<'_> {
     }
 
     fn measurement_due(&self) -> Option<Due> {
-        (self.canary.phase == Phase::Progressing && !self.cfg.metrics.is_empty()).then(|| Due {
+        let analysing = matches!(
+            self.canary.phase,
+            Phase::Progressing | Phase::WaitingPromotion
+        );
+        (analysing && !self.cfg.metrics.is_empty()).then(|| Due {
             at: self.next_tick,
             desired: [self.sets[CANARY].spec, self.n],
         })
@@ -485,6 +535,15 @@ impl Controller for Flagger<'_> {
         self.outcome
     }
 
+    /// `paused` when a gate held the last tick: Flagger waits for a human to open it.
+    fn timeout_outcome(&self) -> Outcome {
+        if self.held {
+            Outcome::Paused
+        } else {
+            Outcome::Timeout
+        }
+    }
+
     fn metrics(&self) -> Metrics {
         Metrics {
             update_failures: None,
@@ -496,3 +555,6 @@ impl Controller for Flagger<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod gate_trials;

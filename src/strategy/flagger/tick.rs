@@ -10,32 +10,53 @@
 //! 1. The primary is not ready (`IsPrimaryReady`): wait; stuck past its deadline: roll
 //!    back, or during Promoting / Finalising route everything to the canary and fail
 //!    (`handleFailedPromotion`). This comes first, before the new revision is detected.
-//! 2. A new revision (phase Initialized here: the trial starts with one) is detected:
-//!    the canary is scaled up from zero, counters reset, phase Progressing
-//!    (`checkCanaryStatus`), nothing else this tick.
+//! 2. A new revision (phase Initialized here: the trial starts with one), or phase
+//!    Waiting: the `confirm-rollout` hooks are asked (`checkCanaryStatus`,
+//!    `runConfirmRolloutHooks`); one closed sets phase Waiting and ends the tick (the
+//!    canary stays at zero, so no check and no progress deadline runs). All open: the
+//!    canary is scaled up from zero, counters reset, phase Progressing, nothing else this
+//!    tick.
 //! 3. The canary is not ready: wait (no failed check); stuck: roll back.
-//! 4. Promoting: traffic back to the primary, at once or by `stepWeightPromotion`
+//! 4. Progressing or WaitingPromotion: a `rollback` hook answering 200 rolls back
+//!    (`runRollbackHooks`, "manual webhook invoked").
+//! 5. Promoting: traffic back to the primary, at once or by `stepWeightPromotion`
 //!    (`runPromotionTrafficShift`), then Finalising; Finalising: canary scaled to zero,
 //!    Succeeded.
-//! 5. `failedChecks >= threshold`: roll back — so the rollback comes on the tick *after*
+//! 6. `failedChecks >= threshold`: roll back — so the rollback comes on the tick *after*
 //!    the threshold-th failed check.
-//! 6. Canary weight 0 and no iteration yet: no metric check (only pre-rollout webhooks).
+//! 7. Canary weight 0 and no iteration yet: no metric check (only pre-rollout webhooks).
 //!    Otherwise the checks run; any failure (no values included) adds a failed check and
 //!    ends the tick without advancing. `failedChecks` is never reset by a passing check.
-//! 7. Blue/green (`iterations`): count an iteration; at the last, all traffic to the
-//!    canary; one tick later promote (`runBlueGreen`). Canary: weight + `stepWeight` (or
-//!    the next `stepWeights` entry) while below `maxWeight`, else promote: the canary's
-//!    spec is copied to the primary, phase Promoting (`runCanary`).
+//!    The checks run in WaitingPromotion too, so a canary held at its gate can still
+//!    fail and roll back.
+//! 8. Blue/green (`iterations`): count an iteration; at the last, the `confirm-promotion`
+//!    hooks, then all traffic to the canary; one tick later (hooks again) promote
+//!    (`runBlueGreen`). Canary: unless in WaitingPromotion the `confirm-traffic-increase`
+//!    hooks (a closed one holds the weight, the phase unchanged — also at `maxWeight`,
+//!    where the next step would promote); then weight + `stepWeight` (or the next
+//!    `stepWeights` entry) while below `maxWeight`, else the `confirm-promotion` hooks
+//!    and promote: the canary's spec is copied to the primary, phase Promoting
+//!    (`runCanary`). A closed `confirm-promotion` sets phase WaitingPromotion; while it
+//!    stays closed each tick sets `status.iterations` to `analysis.iterations − 1`, so a
+//!    blue/green counts its last iteration again and asks every other tick.
+//!
+//! A gate opened between two ticks is seen at the next tick: Flagger calls the webhook
+//! only from `advanceCanary`.
 
 use super::config::{FlaggerConfig, TOTAL_WEIGHT};
+use super::webhooks::{Gates, HookType, first_closed, rollback_signalled};
 
 /// `status.phase` (`CanaryPhase`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Initialized, with a new revision waiting to be detected.
     Initialized,
+    /// A `confirm-rollout` hook is closed: the canary is not scaled up.
+    Waiting,
     /// Analysing and shifting traffic.
     Progressing,
+    /// A `confirm-promotion` hook is closed: the analysis goes on, no promotion.
+    WaitingPromotion,
     /// The primary is rolling to the new spec.
     Promoting,
     /// Traffic is on the primary; the canary is scaled down next.
@@ -76,6 +97,11 @@ pub enum Action {
     Rollback,
     /// Route everything to the canary: the primary failed during promotion.
     FailedPromotion,
+    /// A gate hook of this type is closed (the index into `analysis.webhooks`): the
+    /// canary waits, on the phase set.
+    Halt(HookType, usize),
+    /// A `rollback` hook (this index) answered 200: roll back as [`Action::Rollback`].
+    ManualRollback(usize),
 }
 
 /// `status` of the Canary.
@@ -138,6 +164,7 @@ impl Canary {
         cfg: &FlaggerConfig,
         primary: Ready,
         canary: Ready,
+        gates: Gates,
         checks: impl FnOnce() -> bool,
     ) -> Action {
         if matches!(self.phase, Phase::Succeeded | Phase::Failed) {
@@ -155,7 +182,15 @@ impl Canary {
             }
             Ready::Stuck => return self.rollback(),
         }
-        if self.phase == Phase::Initialized {
+        if matches!(self.phase, Phase::Initialized | Phase::Waiting) {
+            if let Some(i) = first_closed(&cfg.webhooks, HookType::ConfirmRollout, gates) {
+                // The event is recorded on the way into Waiting only.
+                if self.phase == Phase::Waiting {
+                    return Action::Nothing;
+                }
+                self.phase = Phase::Waiting;
+                return Action::Halt(HookType::ConfirmRollout, i);
+            }
             *self = Canary {
                 phase: Phase::Progressing,
                 ..Canary::default()
@@ -166,6 +201,12 @@ impl Canary {
             Ready::Yes => {}
             Ready::Wait => return Action::Nothing,
             Ready::Stuck => return self.rollback(),
+        }
+        if matches!(self.phase, Phase::Progressing | Phase::WaitingPromotion)
+            && let Some(i) = rollback_signalled(&cfg.webhooks, gates)
+        {
+            self.rollback();
+            return Action::ManualRollback(i);
         }
         match self.phase {
             Phase::Promoting => return self.promotion_traffic_shift(cfg),
@@ -184,25 +225,51 @@ impl Canary {
             return Action::FailedCheck;
         }
         if cfg.iterations > 0 {
-            return self.blue_green(cfg);
+            return self.blue_green(cfg, gates);
         }
         if next_step_weight(cfg, self.weight) == 0 {
             return Action::Nothing;
+        }
+        if self.phase != Phase::WaitingPromotion
+            && let Some(i) = first_closed(&cfg.webhooks, HookType::ConfirmTrafficIncrease, gates)
+        {
+            return Action::Halt(HookType::ConfirmTrafficIncrease, i);
         }
         // `runCanary`.
         if self.weight < cfg.max_weight {
             self.weight = (self.weight + next_step_weight(cfg, self.weight)).min(TOTAL_WEIGHT);
             return Action::Route(self.weight);
         }
+        if let Some(halt) = self.confirm_promotion(cfg, gates) {
+            return halt;
+        }
         self.phase = Phase::Promoting;
         Action::Promote
     }
 
+    /// `runConfirmPromotionHooks`: `None` when every hook is open; otherwise phase
+    /// WaitingPromotion (the event on the way in only) or, already there,
+    /// `status.iterations = analysis.iterations − 1`. (For a progressive canary upstream
+    /// writes −1 here; its iterations are never read again once the weight is above 0, so
+    /// the count is left at 0.)
+    fn confirm_promotion(&mut self, cfg: &FlaggerConfig, gates: Gates) -> Option<Action> {
+        let i = first_closed(&cfg.webhooks, HookType::ConfirmPromotion, gates)?;
+        if self.phase == Phase::WaitingPromotion {
+            self.iterations = cfg.iterations.saturating_sub(1);
+            return Some(Action::Nothing);
+        }
+        self.phase = Phase::WaitingPromotion;
+        Some(Action::Halt(HookType::ConfirmPromotion, i))
+    }
+
     /// `runBlueGreen` (mesh provider, no mirroring).
-    fn blue_green(&mut self, cfg: &FlaggerConfig) -> Action {
+    fn blue_green(&mut self, cfg: &FlaggerConfig, gates: Gates) -> Action {
         if cfg.iterations > self.iterations {
             self.iterations += 1;
             return Action::Nothing;
+        }
+        if let Some(halt) = self.confirm_promotion(cfg, gates) {
+            return halt;
         }
         if cfg.iterations == self.iterations {
             self.iterations += 1;
@@ -236,3 +303,7 @@ impl Canary {
 #[cfg(test)]
 #[path = "tick_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "tick_gate_tests.rs"]
+mod gate_tests;

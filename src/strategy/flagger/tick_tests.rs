@@ -7,7 +7,7 @@ use crate::sim::time::SECOND;
 use crate::strategy::flagger::config::{Builtin, Metric};
 use Action::*;
 
-fn cfg(step: u32, max: u32, threshold: u32) -> FlaggerConfig {
+pub(super) fn cfg(step: u32, max: u32, threshold: u32) -> FlaggerConfig {
     FlaggerConfig {
         interval: 60 * SECOND,
         threshold,
@@ -27,6 +27,7 @@ fn cfg(step: u32, max: u32, threshold: u32) -> FlaggerConfig {
             },
         }],
         progress_deadline: 600 * SECOND,
+        webhooks: Vec::new(),
     }
 }
 
@@ -37,7 +38,7 @@ fn run(c: &FlaggerConfig, limit: usize, pass: impl Fn(usize) -> bool) -> (Vec<Ac
     let mut actions = Vec::new();
     let mut checked = Vec::new();
     for k in 0..limit {
-        let a = canary.tick(c, Ready::Yes, Ready::Yes, || {
+        let a = canary.tick(c, Ready::Yes, Ready::Yes, Gates::default(), || {
             checked.push(k);
             pass(k)
         });
@@ -137,16 +138,31 @@ fn a_failed_check_does_not_advance() {
 fn not_ready_waits_and_stuck_rolls_back() {
     let c = cfg(10, 50, 1);
     let mut canary = Canary::default();
-    assert_eq!(canary.tick(&c, Ready::Yes, Ready::Wait, || true), ScaleUp);
+    assert_eq!(
+        canary.tick(&c, Ready::Yes, Ready::Wait, Gates::default(), || true),
+        ScaleUp
+    );
     for _ in 0..3 {
         assert_eq!(
-            canary.tick(&c, Ready::Yes, Ready::Wait, || unreachable!()),
+            canary.tick(
+                &c,
+                Ready::Yes,
+                Ready::Wait,
+                Gates::default(),
+                || unreachable!()
+            ),
             Nothing
         );
     }
     assert_eq!(canary.failed_checks, 0);
     assert_eq!(
-        canary.tick(&c, Ready::Yes, Ready::Stuck, || unreachable!()),
+        canary.tick(
+            &c,
+            Ready::Yes,
+            Ready::Stuck,
+            Gates::default(),
+            || unreachable!()
+        ),
         Rollback
     );
     assert_eq!(canary.phase, Phase::Failed);
@@ -160,12 +176,18 @@ fn a_stuck_primary_during_promotion_sends_traffic_to_the_canary() {
     let c = cfg(50, 50, 1);
     let mut canary = Canary::default();
     for want in [ScaleUp, Route(50), Promote] {
-        assert_eq!(canary.tick(&c, Ready::Yes, Ready::Yes, || true), want);
+        assert_eq!(
+            canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), || true),
+            want
+        );
     }
-    assert_eq!(canary.tick(&c, Ready::Wait, Ready::Yes, || true), Nothing);
+    assert_eq!(
+        canary.tick(&c, Ready::Wait, Ready::Yes, Gates::default(), || true),
+        Nothing
+    );
     assert_eq!(canary.phase, Phase::Promoting);
     assert_eq!(
-        canary.tick(&c, Ready::Stuck, Ready::Yes, || true),
+        canary.tick(&c, Ready::Stuck, Ready::Yes, Gates::default(), || true),
         FailedPromotion
     );
     assert_eq!(canary.weight, 100);
@@ -252,16 +274,31 @@ fn the_primary_is_checked_before_the_new_revision_is_detected() {
     let c = cfg(10, 50, 1);
     let mut canary = Canary::default();
     assert_eq!(
-        canary.tick(&c, Ready::Wait, Ready::Yes, || unreachable!()),
+        canary.tick(
+            &c,
+            Ready::Wait,
+            Ready::Yes,
+            Gates::default(),
+            || unreachable!()
+        ),
         Nothing
     );
     assert_eq!(canary.phase, Phase::Initialized);
-    assert_eq!(canary.tick(&c, Ready::Yes, Ready::Yes, || true), ScaleUp);
+    assert_eq!(
+        canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), || true),
+        ScaleUp
+    );
     assert_eq!(canary.phase, Phase::Progressing);
 
     let mut stuck = Canary::default();
     assert_eq!(
-        stuck.tick(&c, Ready::Stuck, Ready::Yes, || unreachable!()),
+        stuck.tick(
+            &c,
+            Ready::Stuck,
+            Ready::Yes,
+            Gates::default(),
+            || unreachable!()
+        ),
         Rollback
     );
     assert_eq!(stuck.phase, Phase::Failed);

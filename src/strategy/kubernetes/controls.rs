@@ -37,11 +37,13 @@ impl Deployment<'_> {
         }
         match *action {
             ActionKind::Undo => self.undo(cl, 0, "kubectl rollout undo"),
-            // Refused at load time for a Deployment (an Argo Rollouts action).
+            // Refused at load time for a Deployment (Argo Rollouts and loadtester actions).
             ActionKind::Promote
             | ActionKind::PromoteFull
             | ActionKind::Abort
-            | ActionKind::Retry => {}
+            | ActionKind::Retry
+            | ActionKind::Gate(_)
+            | ActionKind::RollbackGate(_) => {}
             ActionKind::UndoTo(n) => self.undo(cl, n, "kubectl rollout undo --to-revision"),
             ActionKind::Update(v) => {
                 let t = PodTemplate {

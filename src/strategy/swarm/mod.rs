@@ -518,11 +518,13 @@ impl Controller for Swarm<'_> {
                 });
                 self.request_run(cl, true);
             }
-            // Refused at parse time for Swarm (an Argo Rollouts action).
+            // Refused at parse time for Swarm (Argo Rollouts and loadtester actions).
             ActionKind::Promote
             | ActionKind::PromoteFull
             | ActionKind::Abort
-            | ActionKind::Retry => {}
+            | ActionKind::Retry
+            | ActionKind::Gate(_)
+            | ActionKind::RollbackGate(_) => {}
             ActionKind::Update(v) => {
                 // `docker service update`: clears UpdateStatus (and so a pause), new spec.
                 self.write_spec(self.spec.with_version(v));
