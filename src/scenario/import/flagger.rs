@@ -38,6 +38,7 @@ use super::reference;
 use super::render::compact;
 use super::unmeasured::Unmeasured;
 use super::{kubernetes, pod, server_defaults};
+use crate::strategy::flagger::webhooks;
 use serde_json::{Map, Value};
 
 /// Where the strategy goes.
@@ -83,36 +84,6 @@ fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// Webhook types the scenario simulates at a loadtester gate endpoint
-/// ([`crate::strategy::flagger::webhooks`]).
-const GATE_TYPES: [&str; 4] = [
-    "confirm-rollout",
-    "confirm-traffic-increase",
-    "confirm-promotion",
-    "rollback",
-];
-
-/// The flagger-loadtester's gate endpoints (`pkg/loadtester/server.go`).
-const GATE_PATHS: [&str; 4] = [
-    "/gate/approve",
-    "/gate/halt",
-    "/gate/check",
-    "/rollback/check",
-];
-
-/// Whether `url` is `http(s)://host[:port]` and one of [`GATE_PATHS`].
-fn is_gate_url(url: &str) -> bool {
-    let Some(rest) = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-    else {
-        return false;
-    };
-    let path = rest.find('/').map_or("", |i| &rest[i..]);
-    let path = path.split(['?', '#']).next().unwrap_or(path);
-    GATE_PATHS.contains(&path)
-}
-
 /// `analysis.webhooks`: the loadtester gates copied to `{to}.webhooks`, the rest reported.
 fn webhooks(list: &Src, to: &str, d: &mut Draft) {
     let mut out = Vec::new();
@@ -120,7 +91,7 @@ fn webhooks(list: &Src, to: &str, d: &mut Draft) {
         d.known_names(&w, CANARY.at(WEBHOOK));
         let kind = w.get("type").and_then(|t| t.str()).unwrap_or("rollout");
         let url = w.get("url").and_then(|u| u.str()).unwrap_or("");
-        if GATE_TYPES.contains(&kind) && is_gate_url(url) {
+        if webhooks::is_simulated_type(kind) && webhooks::endpoint_of(url).is_some() {
             let at = format!("{to}.webhooks.{}", out.len());
             let mut hook = Map::new();
             for (key, v) in w.entries() {

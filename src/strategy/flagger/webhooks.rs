@@ -68,6 +68,11 @@ pub fn hook_types() -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether a webhook of `type` `kind` is simulated (at a loadtester gate endpoint).
+pub fn is_simulated_type(kind: &str) -> bool {
+    TYPES.iter().any(|(k, t)| *k == kind && t.is_some())
+}
+
 /// What is modelled, for the refusals.
 const MODELLED: &str = "the simulated webhooks are `confirm-rollout`, \
      `confirm-traffic-increase`, `confirm-promotion` and `rollback` to a flagger-loadtester \
@@ -141,20 +146,29 @@ pub fn rollback_signalled(hooks: &[Webhook], gates: Gates) -> Option<usize> {
         .position(|h| h.kind == HookType::Rollback && h.passes(gates))
 }
 
-/// The endpoint of a webhook URL: `http(s)://host[:port]` and one of the gate paths
-/// (Go's `http.ServeMux` matches the path exactly; anything else reaches `/`, the task
-/// runner). The host is taken to be a flagger-loadtester's Service.
-fn endpoint(n: &Node) -> Option<Endpoint> {
-    let url = n.string()?;
+/// The loadtester endpoint of a webhook URL: `http(s)://host[:port]` and one of the gate
+/// paths (Go's `http.ServeMux` matches the path exactly; anything else reaches `/`, the
+/// task runner). The host is taken to be a flagger-loadtester's Service.
+///
+/// ```
+/// use rollout_sim::strategy::flagger::webhooks::{Endpoint, endpoint_of};
+/// let url = "http://flagger-loadtester.test/gate/check";
+/// assert_eq!(endpoint_of(url), Some(Endpoint::GateCheck));
+/// assert_eq!(endpoint_of("http://flagger-loadtester.test/"), None);
+/// ```
+pub fn endpoint_of(url: &str) -> Option<Endpoint> {
     let rest = url
         .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"));
-    let path = rest.and_then(|r| r.find('/').map(|i| &r[i..]).or(Some("")));
-    let found = path.and_then(|p| {
-        let p = p.split(['?', '#']).next().unwrap_or(p);
-        ENDPOINTS.iter().find(|(k, _)| *k == p).map(|(_, e)| *e)
-    });
-    match found {
+        .or_else(|| url.strip_prefix("https://"))?;
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    ENDPOINTS.iter().find(|(k, _)| *k == path).map(|(_, e)| *e)
+}
+
+/// `url`'s endpoint ([`endpoint_of`]), or why it is refused.
+fn endpoint(n: &Node) -> Option<Endpoint> {
+    let url = n.string()?;
+    match endpoint_of(&url) {
         Some(e) => Some(e),
         None => n.fail(format!(
             "must be a flagger-loadtester gate URL, `http://<loadtester host>` followed by \
