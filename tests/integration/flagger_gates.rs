@@ -4,11 +4,11 @@
 //! (`fluxcd/flagger@15bd6ad`, v1.44.0, `pkg/controller/scheduler_hooks.go`,
 //! `pkg/loadtester/server.go`).
 
-use crate::support::bin;
+use crate::support::{bin, scenario_path};
 use predicates::prelude::*;
 
 fn example() -> String {
-    format!("{}/scenarios/flagger-gate.yaml", env!("CARGO_MANIFEST_DIR"))
+    scenario_path("flagger-gate.yaml")
 }
 
 /// The trials' `(outcome, duration_s)` column pairs.
