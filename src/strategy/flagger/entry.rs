@@ -3,16 +3,16 @@
 use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
-use super::webhooks::{WEBHOOK_FIELDS, hook_types};
+use super::webhooks::{Endpoint, WEBHOOK_FIELDS, hook_types};
 use super::{Flagger, ROLLING};
 use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
 use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
 use crate::output::human_text::counted;
-use crate::scenario::Scenario;
 use crate::scenario::schema::Ty::*;
 use crate::scenario::show_duration as show;
 use crate::scenario::walk::Obj;
+use crate::scenario::{ActionKind, Scenario};
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
 use crate::strategy::kubernetes::fenceposts::max_surge;
@@ -145,9 +145,11 @@ impl StrategyDef for Def {
     }
 
     /// A metric window shorter than the tick leaves requests no check ever sees; a
-    /// duration bound inside a latency bucket is judged by the interpolation.
-    fn lint(cfg: &FlaggerConfig, _s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+    /// duration bound inside a latency bucket is judged by the interpolation; a gate
+    /// action no webhook reads changes nothing.
+    fn lint(cfg: &FlaggerConfig, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
         duration_bounds_inside_buckets(cfg, out);
+        gate_actions_unread(cfg, s, out);
         for m in cfg.metrics.iter().filter(|m| m.interval < cfg.interval) {
             warn(
                 out,
@@ -165,6 +167,46 @@ impl StrategyDef for Def {
                 "flagger scheduler_metrics.go runBuiltinMetricChecks: each check queries rate(...[interval]) over the metric's own interval, once per analysis tick",
             );
         }
+    }
+}
+
+/// `{gate: …}` / `{rollback: …}` actions while no webhook calls the endpoint that reads
+/// that gate: the loadtester takes the POST, and nothing ever asks.
+fn gate_actions_unread(cfg: &FlaggerConfig, s: &Scenario, out: &mut Vec<Warning>) {
+    let reads = |e: Endpoint| cfg.webhooks.iter().any(|h| h.endpoint == e);
+    for a in &s.actions {
+        let (what, endpoint, path) = match a.kind {
+            ActionKind::Gate(open) => (
+                if open { "gate: open" } else { "gate: close" },
+                Endpoint::GateCheck,
+                "/gate/check",
+            ),
+            ActionKind::RollbackGate(open) => (
+                if open {
+                    "rollback: open"
+                } else {
+                    "rollback: close"
+                },
+                Endpoint::RollbackCheck,
+                "/rollback/check",
+            ),
+            _ => continue,
+        };
+        if reads(endpoint) {
+            continue;
+        }
+        warn(
+            out,
+            "flagger-gate-unread",
+            format!(
+                "`{{{what}}}` at {}: no webhook in `analysis.webhooks` calls `{path}`, so nothing reads that gate and the action changes nothing",
+                secs(a.at)
+            ),
+            format!(
+                "point a webhook at the loadtester's `{path}` (`confirm-*` for the gate, `rollback` for the rollback gate), or remove the action"
+            ),
+            "flagger loadtester server.go: /gate/open and /gate/close set the gate only /gate/check reads; /rollback/open and /rollback/close the one only /rollback/check reads",
+        );
     }
 }
 
@@ -260,6 +302,64 @@ mod tests {
         assert!(out[0].message.contains("497.5 ms"), "{}", out[0].message);
         assert!(out[0].fix.contains("250 or 500 ms"), "{}", out[0].fix);
         cfg.metrics = vec![metric(Builtin::Duration, 250.0)];
+        out.clear();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    /// A gate action is a warning when no webhook calls the endpoint reading its gate,
+    /// and not when one does.
+    #[test]
+    fn a_gate_action_no_webhook_reads_is_a_lint_warning() {
+        use crate::scenario::Action;
+        use crate::strategy::flagger::webhooks::{HookType, Webhook};
+        let mut s = testkit::kubernetes(2, SECOND, testkit::rolling(1, 0));
+        s.actions = vec![
+            Action {
+                at: 330 * SECOND,
+                kind: ActionKind::Gate(true),
+            },
+            Action {
+                at: 600 * SECOND,
+                kind: ActionKind::RollbackGate(true),
+            },
+        ];
+        let hook = |kind, endpoint| Webhook {
+            name: "hook".into(),
+            kind,
+            endpoint,
+        };
+        // An always-open hook reads no gate: both actions are unread.
+        let mut cfg = config(60, Vec::new());
+        cfg.webhooks = vec![hook(HookType::ConfirmRollout, Endpoint::Approve)];
+        let mut out = Vec::new();
+        Def::lint(&cfg, &s, None, &mut out);
+        let rules: Vec<&str> = out.iter().map(|w| w.rule).collect();
+        assert_eq!(rules, ["flagger-gate-unread", "flagger-gate-unread"]);
+        assert!(
+            out[0].message.contains("`{gate: open}` at 5m30.0s"),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].message.contains("/gate/check"), "{}", out[0].message);
+        assert!(
+            out[1].message.contains("/rollback/check"),
+            "{}",
+            out[1].message
+        );
+        // A hook at `/gate/check` reads the gate; the rollback gate is still unread.
+        cfg.webhooks
+            .push(hook(HookType::ConfirmPromotion, Endpoint::GateCheck));
+        out.clear();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            out[0].message.contains("rollback: open"),
+            "{}",
+            out[0].message
+        );
+        cfg.webhooks
+            .push(hook(HookType::Rollback, Endpoint::RollbackCheck));
         out.clear();
         Def::lint(&cfg, &s, None, &mut out);
         assert!(out.is_empty(), "{out:?}");
