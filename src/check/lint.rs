@@ -111,7 +111,32 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
         }
     }
     prestop_uses_up_grace(s, &mut out);
+    next_same_image(s, &mut out);
     out
+}
+
+/// `next-same-image`: the release names the image already running. Upstream that update
+/// changes nothing, while the simulator rolls `next` out as another version.
+fn next_same_image(s: &Scenario, out: &mut Vec<Warning>) {
+    let [current, next, ..] = s.service.versions.as_slice() else {
+        return;
+    };
+    if current.image != next.image {
+        return;
+    }
+    warn(
+        out,
+        "next-same-image",
+        format!(
+            "versions `{}` and `{}` both run image `{}`: the real update changes no task, yet the simulator replaces every task and pulls `{}`'s image as another one",
+            current.name, next.name, next.image, next.name
+        ),
+        format!(
+            "give `{}` the image the rollout installs; to replace every task with the same image, keep the versions apart and add `actions: [{{at: …, rollout: restart}}]` (`docker service update --force` / `kubectl rollout restart`)",
+            next.name
+        ),
+        "swarmkit manager/orchestrator/task.go IsTaskDirty: a task is dirty only if its spec differs from the service's; kubernetes pkg/controller/deployment/util: an unchanged pod template keeps its pod-template-hash, so no new ReplicaSet",
+    );
 }
 
 /// `prestop-ge-grace-period`: on the kubelet, a preStop sleep at least as long as the

@@ -566,3 +566,32 @@ fn a_prestop_that_uses_up_the_grace_period_warns_on_the_kubelet() {
         Vec::<&str>::new()
     );
 }
+
+/// A release naming the image already running: upstream changes nothing, the simulator
+/// rolls it out. Quiet when the images differ, and when only the versions' names match
+/// their images (no `image` given: each version's image is its own name).
+#[test]
+fn a_next_version_with_the_current_image_warns() {
+    const RULE: &str = "next-same-image";
+    let same = SWARM.replace("next: {image: b,", "next: {image: a,");
+    let found = of_rule(&same, RULE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .message
+            .starts_with("versions `current` and `next` both run image `a`"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0].fix.contains("rollout: restart"),
+        "{}",
+        found[0].fix
+    );
+    assert!(of_rule(SWARM, RULE).is_empty());
+    let unnamed = SWARM
+        .replace("current: {image: a}", "current: {}")
+        .replace("next: {image: b, ", "next: {");
+    assert!(!unnamed.contains("image"), "{unnamed}");
+    assert!(of_rule(&unnamed, RULE).is_empty());
+}
