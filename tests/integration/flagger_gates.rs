@@ -107,10 +107,7 @@ fn a_rollback_gate_opened_rolls_back_at_the_next_tick() {
 fn gate_actions_are_for_flagger_only() {
     let out = bin()
         .args(["run", "--trials", "2"])
-        .arg(format!(
-            "{}/scenarios/k8s-rolling-default.yaml",
-            env!("CARGO_MANIFEST_DIR")
-        ))
+        .arg(scenario_path("k8s-rolling-default.yaml"))
         .args(["--set", "actions=[{at: 1m, gate: open}]"])
         .output()
         .unwrap();
