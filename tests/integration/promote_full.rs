@@ -5,16 +5,16 @@
 
 use super::support::{bin, scenario_path};
 
-/// `trials.csv` of `scenarios/canary-router.yaml` over 20 trials with `set` applied:
-/// `(outcome, duration_s)` a trial.
-fn trials(set: Option<&str>) -> Vec<(String, f64)> {
+/// `trials.csv` of `scenarios/NAME` over 20 trials with each of `sets` applied: the
+/// columns `names` of every trial.
+fn columns(name: &str, sets: &[&str], names: &[&str]) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let mut cmd = bin();
-    cmd.args(["run", &scenario_path("canary-router.yaml")])
+    cmd.args(["run", &scenario_path(name)])
         .args(["--trials", "20", "--quiet", "--out"])
         .arg(&out);
-    if let Some(set) = set {
+    for set in sets {
         cmd.args(["--set", set]);
     }
     cmd.assert().success();
@@ -25,11 +25,17 @@ fn trials(set: Option<&str>) -> Vec<(String, f64)> {
     lines
         .map(|line| {
             let f: Vec<&str> = line.split(',').collect();
-            (
-                f[col("outcome")].to_string(),
-                f[col("duration_s")].parse().unwrap(),
-            )
+            names.iter().map(|n| f[col(n)].to_string()).collect()
         })
+        .collect()
+}
+
+/// `scenarios/canary-router.yaml` with `set` applied: `(outcome, duration_s)` a trial.
+fn trials(set: Option<&str>) -> Vec<(String, f64)> {
+    let sets: Vec<&str> = set.into_iter().collect();
+    columns("canary-router.yaml", &sets, &["outcome", "duration_s"])
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].parse().unwrap()))
         .collect()
 }
 
@@ -64,4 +70,33 @@ fn full_on_an_abort_is_refused_with_its_path() {
         stderr.contains("actions.0.full: only `rollout: promote` takes `full`"),
         "{stderr}"
     );
+}
+
+/// `scenarios/canary-analysis.yaml` with `sets` applied: `bad_release_requests` a trial.
+fn bad_release(sets: &[&str]) -> Vec<u64> {
+    columns("canary-analysis.yaml", sets, &["bad_release_requests"])
+        .into_iter()
+        .map(|row| row[0].parse().unwrap())
+        .collect()
+}
+
+/// Requests are measured to the outcome, and a full promote's outcome is its promotion
+/// (`rollout/sync.go:promoteStable`), the instant the 5 % release starts taking all the
+/// traffic: its trials count fewer of the release's bad requests than the aborted ones,
+/// and a window fixed by `traffic.duration` counts the rest, trial for trial hundreds
+/// more (2.5 bad requests a second after the promotion). The aborted rollout's release
+/// serves nothing past its rollback, so the same window adds nothing to it.
+#[test]
+fn a_full_promote_stops_the_count_at_the_promotion_unless_the_window_is_fixed() {
+    const FULL: &str = "actions=[{at: 30s, rollout: promote, full: true}]";
+    const WINDOW: &str = "traffic.duration=5m";
+    let full = bad_release(&[FULL]);
+    let full_fixed = bad_release(&[FULL, WINDOW]);
+    let aborted = bad_release(&[]);
+    assert_eq!(bad_release(&[WINDOW]), aborted);
+    let sum = |v: &[u64]| v.iter().sum::<u64>();
+    assert!(sum(&full) < sum(&aborted), "{full:?} {aborted:?}");
+    for (until_outcome, fixed) in full.iter().zip(&full_fixed) {
+        assert!(*fixed > until_outcome + 300, "{full:?} {full_fixed:?}");
+    }
 }
