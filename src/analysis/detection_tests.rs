@@ -53,6 +53,7 @@ impl<'s> Steady<'s> {
             trial: self.trial,
             tick: SECOND,
             integrated: 1200 * SECOND,
+            load: None,
         }
     }
 }

@@ -61,6 +61,7 @@ pub mod health;
 pub mod kubelet;
 mod level_sets;
 mod lifecycle;
+pub mod load_test;
 pub mod node;
 pub mod node_failures;
 mod node_loss;
@@ -196,6 +197,9 @@ pub struct Cluster<'s> {
     /// Share of requests per version set by a traffic router (Argo Rollouts); `None`: the
     /// balancer spreads over every endpoint in rotation. See `traffic::routing`.
     pub routing: Option<Vec<f64>>,
+    /// Load generators' runs so far this trial, in the order they started (a load tester
+    /// a controller drives; see [`load_test`]).
+    pub load_runs: Vec<load_test::LoadRun>,
     grace: Time,
     /// Per version, the time from the stop decision to the exit of a process that is not
     /// hung, when the version's `shutdown` is fixed (a constant, the usual case): worked
@@ -288,6 +292,7 @@ impl<'s> Cluster<'s> {
             trial: 0,
             stop_signal_delay: 0,
             routing: None,
+            load_runs: Vec::new(),
             grace,
             exit_work,
             runtime,
@@ -370,6 +375,7 @@ impl<'s> Cluster<'s> {
         let s = self.scenario;
         self.sim.reset();
         self.routing = None;
+        self.load_runs.clear();
         let versions = s.service.versions.len();
         if self.nodes.len() == s.cluster.nodes.len() {
             for (node, spec) in self.nodes.iter_mut().zip(&s.cluster.nodes) {

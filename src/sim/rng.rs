@@ -59,6 +59,8 @@ pub enum Purpose {
     /// How a measurement window's served requests fall into the mesh proxy's latency
     /// buckets.
     LatencyBuckets = 20,
+    /// How a measurement window's load-test requests split over their outcomes.
+    LoadTest = 21,
 }
 
 /// The name of one random stream.

@@ -37,6 +37,7 @@
 //! from the service alone, so measuring requests never changes what the engine does.
 
 pub mod endpoints;
+mod load;
 pub mod meter;
 pub mod queueing;
 pub mod rate;
@@ -113,6 +114,17 @@ pub struct TrafficModel<'s> {
     /// The router is a Service selector that kube-proxy applies (blue-green's active
     /// Service), not a mesh or ingress router: its fallback applies per version.
     router_falls_back: bool,
+    /// Load-test requests ([`load`]), counted apart from the users'.
+    load: load::LoadStream,
+}
+
+/// Whose requests a delivery carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    /// The users' traffic: the trial's request columns.
+    Users,
+    /// A load generator's ([`load`]): seen by analysis windows only.
+    Load,
 }
 
 impl<'s> TrafficModel<'s> {
@@ -146,6 +158,7 @@ impl<'s> TrafficModel<'s> {
             routes: routing::Propagation::default(),
             falls_back: scenario.strategy.runtime().leaves_endpoints_on_delete(),
             router_falls_back: matches!(scenario.strategy, Strategy::BlueGreen(_)),
+            load: load::LoadStream::default(),
         })
     }
 
@@ -176,6 +189,7 @@ impl<'s> TrafficModel<'s> {
         self.windows.reset();
         self.routed = false;
         self.routes.reset();
+        self.load.reset(versions);
     }
 
     /// A task changed state at `cluster.now()` (the model has been advanced to it already:
@@ -191,6 +205,7 @@ impl<'s> TrafficModel<'s> {
     /// no later than a weight written once it was available).
     pub fn advance(&mut self, cl: &Cluster, to: Time) {
         self.routes.see(cl, &self.cfg.endpoint_propagation);
+        self.load.see(cl);
         let to = to.min(self.limit);
         loop {
             let endpoint = self.endpoints.next_due().filter(|&at| at <= to);
@@ -308,7 +323,10 @@ impl<'s> TrafficModel<'s> {
             self.take_due_snapshot();
             let a = self.cursor;
             let bucket_end = (a / tick + 1) * tick;
-            let b = to.min(bucket_end).min(self.rate.next_change(a));
+            let b = to
+                .min(bucket_end)
+                .min(self.rate.next_change(a))
+                .min(self.load.next_change(a));
             self.piece(a, b, (a / tick) as usize);
             self.cursor = b;
             if b == bucket_end && self.bucket_latency.is_some() {
@@ -333,6 +351,18 @@ impl<'s> TrafficModel<'s> {
 
     /// The requests of `[a, b)`, all in `bucket`, at a constant endpoint set.
     fn piece(&mut self, a: Time, b: Time, bucket: usize) {
+        self.load.begin_piece(a);
+        if self.load.sending {
+            self.load_rates();
+        }
+        self.users_piece(a, b, bucket);
+        if self.load.sending {
+            self.load_piece(a, b, bucket);
+        }
+    }
+
+    /// The users' requests of `[a, b)`.
+    fn users_piece(&mut self, a: Time, b: Time, bucket: usize) {
         let n = self.rate.expected(a, b);
         if n <= 0.0 {
             return;
@@ -350,6 +380,40 @@ impl<'s> TrafficModel<'s> {
         let all = 0..self.scenario.service.versions.len();
         let weight = self.pool_weight(pool, all.clone());
         self.spread(bucket, pool, all, n, rate, weight);
+    }
+
+    /// The load each endpoint in rotation gets from the load generators over the piece:
+    /// an equal share of its version's (kube-proxy's spread).
+    fn load_rates(&mut self) {
+        for v in 0..self.load.rps.len() {
+            let count: u32 = self.endpoints.in_pool(Pool::Ready)[v].iter().sum();
+            self.load.per_endpoint[v] = if count == 0 {
+                0.0
+            } else {
+                self.load.rps[v] / f64::from(count)
+            };
+        }
+    }
+
+    /// The load generators' requests of `[a, b)`: an equal share to each endpoint of
+    /// their version in rotation; none reach a version without one.
+    fn load_piece(&mut self, a: Time, b: Time, bucket: usize) {
+        let seconds = (b - a) as f64 / SECOND as f64;
+        for v in 0..self.load.rps.len() {
+            let n = self.load.rps[v] * seconds;
+            let classes = self.endpoints.in_pool(Pool::Ready)[v];
+            let count: u32 = classes.iter().sum();
+            if n <= 0.0 || count == 0 {
+                continue;
+            }
+            let per_endpoint = self.load.per_endpoint[v];
+            for (answer, k) in ANSWERS.into_iter().zip(classes) {
+                if k > 0 {
+                    let x = n * f64::from(k) / f64::from(count);
+                    self.deliver(bucket, v, answer, x, per_endpoint, Stream::Load);
+                }
+            }
+        }
     }
 
     /// The endpoints of `pool` of the versions `vs` in the balancer's view: how many, and
@@ -404,37 +468,59 @@ impl<'s> TrafficModel<'s> {
                     answer,
                     n * k as f64 * w / total,
                     rate * w / total,
+                    Stream::Users,
                 );
             }
         }
     }
 
-    /// `x` requests to the endpoints of version `v` answering `answer`, each endpoint
-    /// offered `per_endpoint` requests per second.
-    fn deliver(&mut self, bucket: usize, v: usize, answer: Answer, x: f64, per_endpoint: f64) {
+    /// `x` requests of `stream` to the endpoints of version `v` answering `answer`, each
+    /// endpoint offered `per_endpoint` requests per second by that stream.
+    fn deliver(
+        &mut self,
+        bucket: usize,
+        v: usize,
+        answer: Answer,
+        x: f64,
+        per_endpoint: f64,
+        stream: Stream,
+    ) {
         let version = Some(v as VersionId);
         let cause = if answer.is_version_fault() {
             Cause::Version
         } else {
             Cause::Other
         };
+        let meter = match stream {
+            Stream::Users => &mut self.meter,
+            Stream::Load => &mut self.load.meter,
+        };
         match answer {
             Answer::Refusing | Answer::Crashed => {
-                self.meter.add(bucket, version, Outcome::Refused, cause, x)
+                meter.add(bucket, version, Outcome::Refused, cause, x)
             }
             Answer::Hung | Answer::Unreachable => {
-                self.meter.add(bucket, version, Outcome::TimedOut, cause, x)
+                meter.add(bucket, version, Outcome::TimedOut, cause, x)
             }
-            Answer::Answering => self.serve(bucket, v, x, per_endpoint),
+            Answer::Answering => self.serve(bucket, v, x, per_endpoint, stream),
         }
     }
 
-    /// `x` requests to answering endpoints of version `v`, each offered `rate` per second.
-    fn serve(&mut self, bucket: usize, v: usize, x: f64, rate: f64) {
+    /// `x` requests of `stream` to answering endpoints of version `v`, each offered
+    /// `rate` per second by that stream (and the other stream's rate beside: one queue).
+    fn serve(&mut self, bucket: usize, v: usize, x: f64, rate: f64, stream: Stream) {
         let version = &self.scenario.service.versions[v];
+        let offered = if !self.load.sending {
+            rate
+        } else if stream == Stream::Users {
+            self.load.users_per_endpoint[v] = rate;
+            rate + self.load.per_endpoint[v]
+        } else {
+            rate + self.load.users_per_endpoint[v]
+        };
         let (dropped, lvl) = match version.capacity_rps {
             Some(mu) => {
-                let rho = rate / mu;
+                let rho = offered / mu;
                 (
                     x * blocking(rho, self.cfg.queue_limit.saturating_add(1)),
                     level(rho),
@@ -446,13 +532,21 @@ impl<'s> TrafficModel<'s> {
         let errored = served * version.error_rate;
         let ok = served - errored;
         let id = Some(v as VersionId);
+        let cell = LatencyTables::cell(v as VersionId, lvl);
+        if stream == Stream::Load {
+            let m = &mut self.load.meter;
+            m.add(bucket, id, Outcome::Dropped, Cause::Other, dropped);
+            m.add(bucket, id, Outcome::Errored, Cause::Version, errored);
+            m.add(bucket, id, Outcome::Ok, Cause::Other, ok);
+            self.load.recorder.served(bucket, cell, ok);
+            return;
+        }
         self.meter
             .add(bucket, id, Outcome::Dropped, Cause::Other, dropped);
         // An error answered is the version's own doing.
         self.meter
             .add(bucket, id, Outcome::Errored, Cause::Version, errored);
         self.meter.add(bucket, id, Outcome::Ok, Cause::Other, ok);
-        let cell = LatencyTables::cell(v as VersionId, lvl);
         self.latency[cell] += ok;
         self.windows.served(bucket, cell, ok);
         if let Some(per_bucket) = self.bucket_latency.as_mut() {

@@ -132,6 +132,9 @@ pub struct Sources<'a, 's> {
     pub tick: Time,
     /// Everything before this instant is integrated.
     pub integrated: Time,
+    /// Load-test requests ([`super::load`]): their expected counts per bucket and cell,
+    /// and their served requests per bucket; `None` when no load generator ran.
+    pub load: Option<(&'a Meter, &'a Recorder)>,
 }
 
 impl Sources<'_, '_> {
@@ -209,14 +212,70 @@ impl Sources<'_, '_> {
 
     /// The requests of `version` in buckets `first..end`, per outcome.
     fn outcomes(&mut self, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
-        if self.arrivals == Arrivals::Constant {
-            return self.rounded(version, first, end);
-        }
-        let mut by_outcome = [0u64; OUTCOMES];
-        for b in first..end {
-            for (o, n) in by_outcome.iter_mut().enumerate() {
-                *n += self.count(b as usize, version as usize * OUTCOMES + o);
+        let mut by_outcome = if self.arrivals == Arrivals::Constant {
+            self.rounded(self.meter, version, first, end)
+        } else {
+            let mut by_outcome = [0u64; OUTCOMES];
+            for b in first..end {
+                for (o, n) in by_outcome.iter_mut().enumerate() {
+                    *n += self.count(b as usize, version as usize * OUTCOMES + o);
+                }
             }
+            by_outcome
+        };
+        if let Some((meter, _)) = self.load {
+            let load = self.load_outcomes(meter, version, first, end);
+            for (n, l) in by_outcome.iter_mut().zip(load) {
+                *n += l;
+            }
+        }
+        by_outcome
+    }
+
+    /// The load-test requests of `version` in buckets `first..end`, per outcome: their
+    /// expected number rounded (a paced generator sends a fixed number), split over the
+    /// outcomes by a multinomial draw of its own keyed stream.
+    fn load_outcomes(
+        &self,
+        meter: &Meter,
+        version: VersionId,
+        first: u64,
+        end: u64,
+    ) -> [u64; OUTCOMES] {
+        let mut x = [0.0f64; OUTCOMES];
+        for b in first..end {
+            for (o, v) in x.iter_mut().enumerate() {
+                *v += meter.expected(b as usize, version as usize * OUTCOMES + o);
+            }
+        }
+        let mut left = x.iter().sum::<f64>().round() as u64;
+        let mut by_outcome = [0u64; OUTCOMES];
+        if left == 0 {
+            return by_outcome;
+        }
+        let mut rng = Key {
+            seed: self.seed,
+            trial: self.trial,
+            slot: end as u32,
+            version,
+            attempt: (end - first) as u32,
+            purpose: Purpose::LoadTest,
+        }
+        .rng();
+        let mut mass: f64 = x.iter().sum();
+        for (o, &xo) in x.iter().enumerate() {
+            if left == 0 || mass <= 0.0 {
+                break;
+            }
+            let p = (xo / mass).clamp(0.0, 1.0);
+            let k = if o == OUTCOMES - 1 || p >= 1.0 {
+                left
+            } else {
+                rand_distr::Binomial::new(left, p).map_or(0, |b| b.sample(&mut rng))
+            };
+            by_outcome[o] = k;
+            left -= k;
+            mass -= xo;
         }
         by_outcome
     }
@@ -239,13 +298,11 @@ impl Sources<'_, '_> {
     }
 
     /// Constant arrivals: the window's expected count per outcome, rounded.
-    fn rounded(&self, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
+    fn rounded(&self, meter: &Meter, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
         let mut x = [0.0f64; OUTCOMES];
         for b in first..end {
             for (o, v) in x.iter_mut().enumerate() {
-                *v += self
-                    .meter
-                    .expected(b as usize, version as usize * OUTCOMES + o);
+                *v += meter.expected(b as usize, version as usize * OUTCOMES + o);
             }
         }
         x.map(|v| v.round() as u64)
@@ -255,14 +312,17 @@ impl Sources<'_, '_> {
     fn histogram(&mut self, version: VersionId, first: u64, end: u64) -> Histogram {
         let mut cells: Vec<(u32, f64)> = Vec::new();
         let lo = version as usize * LEVELS;
-        let served = &self.recorder.served;
-        let buckets = served.get(first as usize..(end as usize).min(served.len()));
-        for bucket in buckets.unwrap_or(&[]) {
-            for &(cell, ok) in bucket {
-                if (lo..lo + LEVELS).contains(&(cell as usize)) {
-                    match cells.iter_mut().find(|(c, _)| *c == cell) {
-                        Some((_, w)) => *w += ok,
-                        None => cells.push((cell, ok)),
+        let load = self.load.map(|(_, recorder)| recorder);
+        for recorder in std::iter::once(&*self.recorder).chain(load) {
+            let served = &recorder.served;
+            let buckets = served.get(first as usize..(end as usize).min(served.len()));
+            for bucket in buckets.unwrap_or(&[]) {
+                for &(cell, ok) in bucket {
+                    if (lo..lo + LEVELS).contains(&(cell as usize)) {
+                        match cells.iter_mut().find(|(c, _)| *c == cell) {
+                            Some((_, w)) => *w += ok,
+                            None => cells.push((cell, ok)),
+                        }
                     }
                 }
             }
@@ -302,6 +362,7 @@ impl<'s> TrafficModel<'s> {
     /// report latencies (call before the trial's first event).
     pub fn enable_windows(&mut self) {
         self.windows.enable();
+        self.load.recorder.enable();
     }
 
     /// What `version` served over `[from, to)`, integrated up to `cl.now()` at most (see
@@ -344,6 +405,10 @@ impl<'s> TrafficModel<'s> {
             trial: cl.trial,
             tick: self.cfg.tick,
             integrated: self.cursor,
+            load: self
+                .load
+                .started()
+                .then_some((&self.load.meter, &self.load.recorder)),
         }
     }
 }
@@ -400,6 +465,7 @@ mod tests {
             trial: 3,
             tick: TICK,
             integrated,
+            load: None,
         }
     }
 

@@ -73,10 +73,10 @@ fn the_example_with_a_good_release_promotes_at_eight_minutes() {
     }
 }
 
-/// Unsupported Flagger fields are refused before any work, naming the field: a load-test
-/// webhook (no `type`: `rollout`) is not one of the loadtester's gates.
+/// A webhook refused before any work, naming the field: a load-test webhook (no `type`:
+/// `rollout`) to the loadtester's task runner without the command it would run.
 #[test]
-fn a_load_test_webhook_is_refused_with_exit_2() {
+fn a_load_test_webhook_without_a_command_is_refused_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("f.yaml");
     std::fs::write(
@@ -102,7 +102,7 @@ strategy:
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
-            "strategy.flagger.analysis.webhooks.0: no `type` is a `rollout` webhook (a load test or check run with the analysis), which is not simulated; the simulated webhooks are `confirm-rollout`, `confirm-traffic-increase`, `confirm-promotion` and `rollback` to a flagger-loadtester endpoint"
+            "strategy.flagger.analysis.webhooks.0: a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`, the command it runs"
         ),
         "{stderr}"
     );

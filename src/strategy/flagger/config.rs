@@ -394,12 +394,21 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
             Some(n.list()?.iter().filter_map(metric).collect())
         })
         .unwrap_or_default();
-    if iterations > 0 && !metrics.is_empty() {
+    let problems = an.node().ctx().problem_count();
+    let webhooks: Vec<Webhook> = an
+        .opt("webhooks", |n| Some(webhooks::parse(n)))
+        .unwrap_or_default();
+    // A refused webhook has said what is wrong; it may be the load test meant here.
+    let refused_hook = an.node().ctx().problem_count() > problems;
+    let load_tested = webhooks.iter().any(|h| h.load_test().is_some());
+    if iterations > 0 && !metrics.is_empty() && !load_tested && !refused_hook {
         an.child_problem(
             "iterations",
             "blue/green `iterations` keep every request on the primary, so the canary's \
-             metrics have no values and every check fails; Flagger then relies on a load-tester \
-             webhook, which is not simulated (drop `metrics`, or use `stepWeight`)",
+             metrics have no values and every check fails; Flagger relies on a load test \
+             there: add a `rollout` webhook to the flagger-loadtester with a `hey` command \
+             against the canary (`metadata: {cmd: \"hey -z 1m -q 10 -c 2 \
+             http://<app>-canary.<namespace>:<port>/\"}`), drop `metrics`, or use `stepWeight`",
         );
     }
     let ready = |key: &str| an.or(key, DEFAULT_READY_THRESHOLD, ready_percent);
@@ -415,9 +424,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         canary_ready_threshold: ready("canaryReadyThreshold"),
         metrics,
         progress_deadline,
-        webhooks: an
-            .opt("webhooks", |n| Some(webhooks::parse(n)))
-            .unwrap_or_default(),
+        webhooks,
     }
 }
 

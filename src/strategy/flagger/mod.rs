@@ -34,6 +34,7 @@
 
 pub mod config;
 pub mod entry;
+pub mod hey;
 pub mod ready;
 pub mod tick;
 pub mod webhooks;
@@ -47,6 +48,7 @@ use super::{Controller, Due, Metrics};
 use crate::analysis::flagger::{request_duration, request_success_rate};
 use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
 use crate::analysis::{Measure, Role};
+use crate::cluster::load_test::LoadRun;
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, IntOrPercent, NEXT};
@@ -111,6 +113,9 @@ pub struct Flagger<'s> {
     outcome: Option<(Outcome, Time)>,
     /// The rollback Flagger decided itself (failed checks, a stuck Deployment).
     rolled_back_at: Option<Time>,
+    /// The loadtester's task runner: each command started, and its run in
+    /// `Cluster::load_runs` (a command still running is not started again).
+    load_tests: Vec<(&'s str, usize)>,
     notices: Vec<Notice>,
 }
 
@@ -134,6 +139,7 @@ impl<'s> Flagger<'s> {
             held: false,
             outcome: None,
             rolled_back_at: None,
+            load_tests: Vec::new(),
             notices: Vec::new(),
         }
     }
@@ -302,11 +308,21 @@ impl<'s> Flagger<'s> {
             false,
             now,
         );
-        let checked = self.checked;
-        // No measurement at this instant means no values (failed), unless nothing is
-        // checked at all.
-        let checks = || cfg.metrics.is_empty() || checked == Some((now, true));
-        let action = self.canary.tick(cfg, primary, canary, self.gates, checks);
+        let mut status = self.canary;
+        let action = status.tick(cfg, primary, canary, self.gates, || {
+            self.run_analysis(cl, now)
+        });
+        self.canary = status;
+        if matches!(
+            action,
+            Action::Promote
+                | Action::Succeed
+                | Action::Rollback
+                | Action::FailedPromotion
+                | Action::ManualRollback(_)
+        ) {
+            stop_load_tests(cl, now);
+        }
         self.held = matches!(action, Action::Halt(..))
             || matches!(self.canary.phase, Phase::Waiting | Phase::WaitingPromotion);
         match action {
@@ -393,6 +409,52 @@ impl<'s> Flagger<'s> {
         }
     }
 
+    /// `runAnalysis`: the `rollout` webhooks in order (a gate that answers no fails the
+    /// analysis before any metric; a load test is handed to the task runner), then the
+    /// built-in checks measured at this instant. No measurement at this instant means no
+    /// values (failed), unless nothing is checked at all.
+    fn run_analysis(&mut self, cl: &mut Cluster, now: Time) -> bool {
+        let cfg = self.cfg;
+        for hook in cfg.webhooks.iter().filter(|h| h.kind == HookType::Rollout) {
+            if let Some(test) = hook.load_test() {
+                self.start_load_test(cl, &hook.name, test, now);
+            } else if !hook.passes(self.gates) {
+                let name = &hook.name;
+                cl.trace_update("progressing", || {
+                    Some(format!("Halt advancement external check {name} failed"))
+                });
+                return false;
+            }
+        }
+        cfg.metrics.is_empty() || self.checked == Some((now, true))
+    }
+
+    /// The task runner handed `test` at `now`: it starts unless the same command still
+    /// runs (`runner.go:runAll`; the task's key is the Canary's name and the command).
+    fn start_load_test(
+        &mut self,
+        cl: &mut Cluster,
+        name: &str,
+        test: &'s hey::LoadTest,
+        now: Time,
+    ) {
+        let running = self
+            .load_tests
+            .iter()
+            .any(|&(cmd, run)| cmd == test.command && cl.load_runs[run].until > now);
+        if running {
+            return;
+        }
+        self.load_tests.push((&test.command, cl.load_runs.len()));
+        cl.load_runs.push(LoadRun {
+            from: now,
+            until: now.saturating_add(test.duration),
+            rps: test.rps,
+            version: NEXT,
+        });
+        cl.trace_update("load_test", || Some(format!("{name}: {}", test.command)));
+    }
+
     /// Whether the built-in checks all pass on the canary's requests of each metric's
     /// window ending now (`runBuiltinMetricChecks`: the first failure stops).
     fn run_checks(&self, now: Time, source: &mut dyn Measure) -> bool {
@@ -412,6 +474,16 @@ impl<'s> Flagger<'s> {
             };
             !check.failed()
         })
+    }
+}
+
+/// Cut every load test still running at `now`: from the promotion or the rollback no
+/// check reads the canary's requests any more (see the module docs).
+fn stop_load_tests(cl: &mut Cluster, now: Time) {
+    for run in &mut cl.load_runs {
+        if run.until > now {
+            run.until = now.max(run.from);
+        }
     }
 }
 

@@ -12,10 +12,19 @@
 //! Canary's name alone, so every `/gate/check` hook of a Canary, whatever its type, reads
 //! the one gate.
 //!
+//! `rollout` webhooks (the type of a webhook that names none) are called at every
+//! analysis before the metric checks (`scheduler.go:runAnalysis`); one that fails counts a
+//! failed check. To a gate endpoint they read the gate as the others do; to any other
+//! path (Go's `ServeMux` sends it to `/`, `HandleNewTask`) they hand the loadtester a
+//! command to run, answered 202 at once: a `hey` load test ([`super::hey`]) against the
+//! canary, which the task runner starts unless the same command is still running
+//! (`pkg/loadtester/runner.go:runAll`).
+//!
 //! Where each type is asked (`pkg/controller/scheduler_hooks.go`, `scheduler.go`) is in
 //! [`super::tick`]. Webhooks of other types, or to other URLs, are refused with what is
 //! modelled.
 
+use super::hey::{self, LoadTest};
 use crate::scenario::walk::Node;
 
 /// Fields of one `analysis.webhooks[]` item (`CanaryWebhook`).
@@ -41,6 +50,9 @@ pub enum HookType {
     ConfirmPromotion,
     /// `rollback`: a 200 rolls the canary back.
     Rollback,
+    /// `rollout` (or no `type`): called at every analysis, before the metric checks; a
+    /// failure is a failed check.
+    Rollout,
 }
 
 /// `type` values (the CRD's enum) and what is simulated of each.
@@ -52,8 +64,8 @@ const TYPES: &[(&str, Option<HookType>)] = &[
     ),
     ("confirm-promotion", Some(HookType::ConfirmPromotion)),
     ("rollback", Some(HookType::Rollback)),
-    ("", None),
-    ("rollout", None),
+    ("", Some(HookType::Rollout)),
+    ("rollout", Some(HookType::Rollout)),
     ("pre-rollout", None),
     ("post-rollout", None),
     ("event", None),
@@ -75,11 +87,13 @@ pub fn is_simulated_type(kind: &str) -> bool {
 
 /// What is modelled, for the refusals.
 const MODELLED: &str = "the simulated webhooks are `confirm-rollout`, \
-     `confirm-traffic-increase`, `confirm-promotion` and `rollback` to a flagger-loadtester \
-     endpoint: `/gate/approve`, `/gate/halt`, `/gate/check` or `/rollback/check`";
+     `confirm-traffic-increase`, `confirm-promotion`, `rollback` and `rollout` to a \
+     flagger-loadtester endpoint: `/gate/approve`, `/gate/halt`, `/gate/check` or \
+     `/rollback/check`, and `rollout` load tests (a `hey` command in `metadata.cmd`) to \
+     its task runner";
 
 /// The loadtester endpoint a webhook calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Endpoint {
     /// `/gate/approve`: always 200.
     Approve,
@@ -89,6 +103,8 @@ pub enum Endpoint {
     GateCheck,
     /// `/rollback/check`: the rollback gate.
     RollbackCheck,
+    /// `/` (any other path): the task runner, handed this load test; answers 202.
+    LoadTest(LoadTest),
 }
 
 const ENDPOINTS: &[(&str, Endpoint)] = &[
@@ -108,7 +124,7 @@ pub struct Gates {
 }
 
 /// One simulated webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Webhook {
     /// `name`, for the trace.
     pub name: String,
@@ -119,13 +135,22 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    /// Whether the call answers 2xx with the loadtester's gates as they are.
+    /// Whether the call answers 2xx with the loadtester's gates as they are (the task
+    /// runner accepts a command with 202, which Flagger reads as a pass).
     pub fn passes(&self, gates: Gates) -> bool {
         match self.endpoint {
-            Endpoint::Approve => true,
+            Endpoint::Approve | Endpoint::LoadTest(_) => true,
             Endpoint::Halt => false,
             Endpoint::GateCheck => gates.gate,
             Endpoint::RollbackCheck => gates.rollback,
+        }
+    }
+
+    /// The load test this webhook starts, if it calls the task runner.
+    pub fn load_test(&self) -> Option<&LoadTest> {
+        match &self.endpoint {
+            Endpoint::LoadTest(t) => Some(t),
+            _ => None,
         }
     }
 }
@@ -162,19 +187,84 @@ pub fn endpoint_of(url: &str) -> Option<Endpoint> {
         .or_else(|| url.strip_prefix("https://"))?;
     let path = rest.find('/').map_or("", |i| &rest[i..]);
     let path = path.split(['?', '#']).next().unwrap_or(path);
-    ENDPOINTS.iter().find(|(k, _)| *k == path).map(|(_, e)| *e)
+    ENDPOINTS
+        .iter()
+        .find(|(k, _)| *k == path)
+        .map(|(_, e)| e.clone())
 }
 
-/// `url`'s endpoint ([`endpoint_of`]), or why it is refused.
-fn endpoint(n: &Node) -> Option<Endpoint> {
+/// `url`'s endpoint ([`endpoint_of`]), or why it is refused; a `rollout` hook to another
+/// path hands the task runner `metadata`'s command (`load`).
+fn endpoint(n: &Node, kind: HookType, load: impl FnOnce() -> Option<LoadTest>) -> Option<Endpoint> {
     let url = n.string()?;
     match endpoint_of(&url) {
         Some(e) => Some(e),
+        None if kind == HookType::Rollout && is_http(&url) => load().map(Endpoint::LoadTest),
         None => n.fail(format!(
             "must be a flagger-loadtester gate URL, `http://<loadtester host>` followed by \
              `/gate/approve`, `/gate/halt`, `/gate/check` or `/rollback/check` \
              (pkg/loadtester/server.go), got \"{url}\"; {MODELLED}"
         )),
+    }
+}
+
+/// Whether `url` is an http(s) URL (the task runner's, when no gate path).
+fn is_http(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+/// `metadata` of a webhook calling the task runner: `cmd`, run as a shell command (the
+/// default `type: cmd`, `task_shell.go`), parsed as a `hey` load test. `logCmdOutput`
+/// only logs.
+fn load_test(o: &crate::scenario::walk::Obj) -> Option<LoadTest> {
+    let Some(m) = o.get("metadata") else {
+        return o.node().fail(
+            "a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`, the \
+             command it runs (HandleNewTask: \"metadata not found in payload\" is a 400, a \
+             failed check); the simulated one is a `hey` load test of the canary",
+        );
+    };
+    let m = m.map()?;
+    if let Some(t) = m.get("type") {
+        let s = t.string()?;
+        if s != "cmd" {
+            return t.fail(format!(
+                "the loadtester's `{s}` tasks are not simulated; only `cmd` (the default) \
+                 running a `hey` load test is"
+            ));
+        }
+    }
+    m.opt("logCmdOutput", |n| {
+        let s = n.string()?;
+        n.check(
+            (),
+            matches!(
+                s.as_str(),
+                "true"
+                    | "false"
+                    | "1"
+                    | "0"
+                    | "t"
+                    | "f"
+                    | "TRUE"
+                    | "FALSE"
+                    | "True"
+                    | "False"
+                    | "T"
+                    | "F"
+            ),
+            "must be a Go boolean string (\"true\" or \"false\")",
+        )
+    });
+    for (key, v) in m.entries() {
+        if !matches!(key, "cmd" | "type" | "logCmdOutput") {
+            v.string();
+        }
+    }
+    let cmd = m.required("cmd", Node::string)?;
+    match hey::parse(&cmd) {
+        Ok(t) => Some(t),
+        Err(why) => m.get("cmd")?.fail(format!("the command {why}")),
     }
 }
 
@@ -202,14 +292,9 @@ fn webhook(n: &Node) -> Option<Webhook> {
             }
         }
     };
-    let Some(kind) = kind else {
-        // No `type` is `rollout` (`runAnalysis` calls `Type == ""` hooks).
-        return o.node().fail(format!(
-            "no `type` is a `rollout` webhook (a load test or check run with the analysis), \
-             which is not simulated; {MODELLED}"
-        ));
-    };
-    let endpoint = o.required("url", endpoint);
+    // No `type` is `rollout` (`runAnalysis` calls `Type == ""` hooks).
+    let kind = kind.unwrap_or(HookType::Rollout);
+    let endpoint = o.required("url", |n| endpoint(n, kind, || load_test(&o)));
     // The gate endpoints answer at once and never fail, so `timeout` and `retries` never
     // come into play; `muteAlert` only mutes alerts, `disableTLS` only TLS, and the gate
     // endpoints read only the Canary's name from the payload, not `metadata`. They are
@@ -227,13 +312,15 @@ fn webhook(n: &Node) -> Option<Webhook> {
     o.opt("retries", Node::u32);
     o.opt("muteAlert", Node::bool);
     o.opt("disableTLS", Node::bool);
-    o.opt("metadata", |m| {
-        let m = m.map()?;
-        for (_, v) in m.entries() {
-            v.string();
-        }
-        Some(())
-    });
+    if !matches!(endpoint, Some(Endpoint::LoadTest(_))) {
+        o.opt("metadata", |m| {
+            let m = m.map()?;
+            for (_, v) in m.entries() {
+                v.string();
+            }
+            Some(())
+        });
+    }
     Some(Webhook {
         name: name?,
         kind,

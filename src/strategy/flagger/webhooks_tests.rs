@@ -25,7 +25,7 @@ fn gate_endpoints_of_the_loadtester_are_read() {
     assert_eq!(problems, Vec::<String>::new());
     let got: Vec<(&str, HookType, Endpoint)> = hooks
         .iter()
-        .map(|h| (h.name.as_str(), h.kind, h.endpoint))
+        .map(|h| (h.name.as_str(), h.kind, h.endpoint.clone()))
         .collect();
     assert_eq!(
         got,
@@ -51,9 +51,13 @@ fn other_types_and_urls_are_refused_with_what_is_modelled() {
         {"type": "confirm-rollout", "url": "http://lt/gate/check", "timeout": "30"},
     ]));
     assert_eq!(problems.len(), 9, "{problems:#?}");
-    assert!(problems[0].starts_with(
-        "webhooks.0: no `type` is a `rollout` webhook (a load test or check run with the analysis), which is not simulated; the simulated webhooks are `confirm-rollout`"
-    ));
+    assert!(
+        problems[0].starts_with(
+            "webhooks.0.metadata.cmd: the command targets \"http://x\"; only a load test of the canary's own Service"
+        ),
+        "{}",
+        problems[0]
+    );
     for (i, t) in [(1, "pre-rollout"), (2, "post-rollout"), (3, "event")] {
         assert!(
             problems[i].starts_with(&format!(
@@ -72,4 +76,50 @@ fn other_types_and_urls_are_refused_with_what_is_modelled() {
     assert!(problems[7].starts_with("webhooks.7"));
     assert!(problems[7].contains("`name`"), "{}", problems[7]);
     assert!(problems[8].starts_with("webhooks.7.timeout: must match the CRD's pattern"));
+}
+
+#[test]
+fn rollout_hooks_call_a_gate_or_hand_the_task_runner_a_load_test() {
+    let (hooks, problems) = parse_json(json!([
+        {"name": "load", "url": "http://flagger-loadtester.test/", "timeout": "5s",
+         "metadata": {"cmd": "hey -z 1m -q 10 -c 2 http://podinfo-canary.test:9898/"}},
+        {"name": "typed", "type": "rollout", "url": "http://lt.test",
+         "metadata": {"type": "cmd", "logCmdOutput": "true",
+                      "cmd": "hey -z 30s -q 5 -c 1 http://podinfo-canary.test:9898/"}},
+        {"name": "gate", "type": "rollout", "url": "http://lt/gate/check"},
+    ]));
+    assert_eq!(problems, Vec::<String>::new());
+    assert!(hooks.iter().all(|h| h.kind == HookType::Rollout));
+    let load = hooks[0].load_test().expect("a load test");
+    assert_eq!(
+        (load.rps, load.duration),
+        (20.0, 60 * crate::sim::time::SECOND)
+    );
+    assert_eq!(hooks[1].load_test().map(|t| t.rps), Some(5.0));
+    assert_eq!(hooks[2].endpoint, Endpoint::GateCheck);
+    // The task runner answers 202: Flagger reads it as a pass, gates or not.
+    assert!(hooks[0].passes(Gates::default()));
+    assert!(!hooks[2].passes(Gates::default()));
+}
+
+#[test]
+fn a_task_runner_hook_needs_a_hey_command() {
+    let (_, problems) = parse_json(json!([
+        {"name": "a", "url": "http://lt/"},
+        {"name": "b", "url": "http://lt/", "metadata": {"type": "bash", "cmd": "curl x"}},
+        {"name": "c", "url": "http://lt/", "metadata": {"cmd": "hey -z 1m -c 2 http://a-canary/"}},
+        {"name": "d", "url": "http://lt/", "metadata": {"logCmdOutput": "yes",
+         "cmd": "hey -z 1m -q 1 http://a-canary/"}},
+    ]));
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(problems[0].starts_with(
+        "webhooks.0: a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`"
+    ));
+    assert!(
+        problems[1].starts_with(
+            "webhooks.1.metadata.type: the loadtester's `bash` tasks are not simulated"
+        )
+    );
+    assert!(problems[2].starts_with("webhooks.2.metadata.cmd: the command has no `-q`"));
+    assert!(problems[3].starts_with("webhooks.3.metadata.logCmdOutput: must be a Go boolean"));
 }
