@@ -14,6 +14,7 @@ mod experiment_outputs;
 mod flag_conflicts;
 mod flagger;
 mod flagger_gates;
+mod flagger_load_test;
 mod golden;
 mod gossip;
 mod help;

@@ -11,7 +11,7 @@ use crate::cluster::runtime::RuntimeKind;
 use crate::output::human_text::counted;
 use crate::scenario::schema::Ty::*;
 use crate::scenario::show_duration as show;
-use crate::scenario::walk::Obj;
+use crate::scenario::walk::{Obj, number};
 use crate::scenario::{ActionKind, Scenario};
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
@@ -121,11 +121,19 @@ impl StrategyDef for Def {
                 format!("{s} over {}", show(m.interval))
             })
             .collect();
-        if checks.is_empty() {
+        let mut line = if checks.is_empty() {
             ", no metric checks".into()
         } else {
             format!(", checks: {}", checks.join(", "))
+        };
+        for test in cfg.webhooks.iter().filter_map(|h| h.load_test()) {
+            line += &format!(
+                ", load test {} req/s for {}",
+                number(test.rps),
+                show(test.duration)
+            );
         }
+        line
     }
 
     /// The primary stays at N while the canary runs N next to it; at promotion the

@@ -1,0 +1,175 @@
+//! Flagger load tests as a user runs them: `scenarios/flagger-blue-green.yaml`, a
+//! blue/green analysis whose canary sees only the flagger-loadtester's `hey` requests
+//! (`fluxcd/flagger@15bd6ad`, v1.44.0: `pkg/controller/scheduler.go:runAnalysis`,
+//! `pkg/loadtester/server.go:HandleNewTask`, `pkg/loadtester/runner.go:runAll`).
+
+use crate::support::{bin, scenario_path};
+
+/// Fixed latencies: the canary is ready well within the first interval in every trial,
+/// so the ticks fall where the closed form puts them.
+const FIXED: [&str; 6] = [
+    "--set",
+    "service.versions.next.pull=2s",
+    "--set",
+    "service.versions.next.ready_after=4s",
+    "--set",
+    "service.versions.next.start=1s",
+];
+
+/// Run the example with `args`; every trial's row as (header, fields), and the trace of
+/// trial 0.
+fn run(args: &[&str]) -> (Vec<Vec<(String, String)>>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let trace = dir.path().join("trace.jsonl");
+    let status = bin()
+        .args(["run", &scenario_path("flagger-blue-green.yaml"), "--quiet"])
+        .args(FIXED)
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .arg("--trace")
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    let rows = lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect();
+    (rows, std::fs::read_to_string(trace).unwrap())
+}
+
+fn field<'a>(row: &'a [(String, String)], name: &str) -> &'a str {
+    &row.iter().find(|(k, _)| k == name).unwrap().1
+}
+
+/// The ticks' instants with a load test started, from the trace.
+fn load_test_starts(trace: &str) -> Vec<f64> {
+    trace
+        .lines()
+        .filter(|l| l.contains("\"state\":\"load_test\""))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["t"].as_f64().unwrap()
+        })
+        .collect()
+}
+
+/// The bad release: the first check (2 min) has no canary request yet (the load test
+/// starts with it), the second (3 min) reads the load test's 5 % errors; threshold 2:
+/// rolled back at 4 min, detected, and no user reached the canary. The users' columns
+/// leave the load test's 1,200 requests a minute out: with constant arrivals they are
+/// exactly 50 a second over the 240 s.
+#[test]
+fn a_bad_release_is_caught_by_the_load_test_at_four_minutes_with_no_user_exposed() {
+    let (rows, trace) = run(&["--trials", "20", "--set", "traffic.arrivals=constant"]);
+    for row in &rows {
+        assert_eq!(field(row, "outcome"), "rolled_back");
+        assert_eq!(field(row, "duration_s"), "240");
+        assert_eq!(field(row, "detected"), "1");
+        assert_eq!(field(row, "bad_release_requests"), "0");
+        assert_eq!(field(row, "next_requests"), "0");
+        assert_eq!(field(row, "requests"), "12000");
+    }
+    assert_eq!(load_test_starts(&trace), [120.0, 180.0]);
+    let checks: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("failed_check"))
+        .collect();
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    assert!(checks[0].starts_with("{\"t\":120.0,"), "{checks:?}");
+    assert!(checks[1].starts_with("{\"t\":180.0,"), "{checks:?}");
+}
+
+/// A good release: the first check fails for lack of data, every later one passes on the
+/// load test's requests; 10 iterations, all traffic to the canary, promotion, traffic
+/// back, canary scaled down: 15 min. With `threshold: 1` that first check rolls every
+/// release back at 3 min.
+#[test]
+fn a_good_release_completes_at_fifteen_minutes_and_threshold_one_never_passes() {
+    let good = ["--set", "service.versions.next.error_rate=0.001"];
+    let (rows, trace) = run(&[&good[..], &["--trials", "20"]].concat());
+    for row in &rows {
+        assert_eq!(field(row, "outcome"), "completed");
+        assert_eq!(field(row, "duration_s"), "900");
+    }
+    // A load test at every analysis from 2 min up to the promotion at 13 min.
+    let expected: Vec<f64> = (2..=13).map(|m| 60.0 * m as f64).collect();
+    assert_eq!(load_test_starts(&trace), expected);
+    let one = [
+        "--set",
+        "strategy.flagger.analysis.threshold=1",
+        "--trials",
+        "5",
+    ];
+    let (rows, _) = run(&[&good[..], &one[..]].concat());
+    for row in &rows {
+        assert_eq!(field(row, "outcome"), "rolled_back");
+        assert_eq!(field(row, "duration_s"), "180");
+        assert_eq!(field(row, "false_rollback"), "1");
+    }
+}
+
+/// The task runner does not start a command that still runs (`runner.go:runAll`): a
+/// 2-minute `hey` POSTed every minute runs at 2, 4, 6 … min, not at every tick.
+#[test]
+fn a_load_test_still_running_is_not_started_again() {
+    let (_, trace) = run(&[
+        "--trials",
+        "1",
+        "--set",
+        "service.versions.next.error_rate=0.001",
+        "--set",
+        "strategy.flagger.analysis.webhooks.0.metadata.cmd=hey -z 2m -q 10 -c 2 http://web-canary.prod:8080/",
+    ]);
+    let expected: Vec<f64> = [2, 4, 6, 8, 10, 12].map(|m| 60.0 * m as f64).to_vec();
+    assert_eq!(load_test_starts(&trace), expected);
+}
+
+/// The load test shares the canary pods' queues with the users: at 10–50 % weight (a
+/// progressive canary) 1 to 5 user requests a second and 20 load-test requests a second
+/// over 10 pods that each serve 1.5 a second overload them, so users routed to the canary
+/// are dropped; without the load test the same pods carry the users alone (at most 1 a
+/// second each, after the promotion), with no drop.
+#[test]
+fn the_load_test_loads_the_pods_the_users_reach() {
+    let progressive = [
+        "--set",
+        "strategy.flagger.analysis.iterations=null",
+        "--set",
+        "strategy.flagger.analysis.stepWeight=10",
+        "--set",
+        "strategy.flagger.analysis.maxWeight=50",
+        "--set",
+        "service.versions.next.capacity_rps=1.5",
+        "--set",
+        "traffic.rps=10",
+        "--set",
+        "service.versions.next.error_rate=0",
+        "--trials",
+        "5",
+    ];
+    let (loaded, _) = run(&progressive);
+    let none = ["--set", "strategy.flagger.analysis.webhooks=[]"];
+    let (quiet, _) = run(&[&progressive[..], &none[..]].concat());
+    let dropped = |rows: &[Vec<(String, String)>]| -> u64 {
+        rows.iter()
+            .map(|r| field(r, "dropped_requests").parse::<u64>().unwrap())
+            .sum()
+    };
+    assert!(dropped(&loaded) > 100, "{}", dropped(&loaded));
+    assert_eq!(dropped(&quiet), 0);
+}
