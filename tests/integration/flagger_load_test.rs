@@ -173,3 +173,37 @@ fn the_load_test_loads_the_pods_the_users_reach() {
     assert!(dropped(&loaded) > 100, "{}", dropped(&loaded));
     assert_eq!(dropped(&quiet), 0);
 }
+
+/// A run is cut at the promotion: a canary promoted at the analysis that starts its first
+/// load test (stepWeight 50 to maxWeight 50) never has it send, so every trial's row is
+/// that of the same Canary without the load test, even with the canary's pods near
+/// their capacity, where the load test's 20 requests a second would drop users' ones.
+#[test]
+fn a_load_test_is_cut_at_the_promotion() {
+    let promoted_at_once = [
+        "--set",
+        "strategy.flagger.analysis.iterations=null",
+        "--set",
+        "strategy.flagger.analysis.stepWeight=50",
+        "--set",
+        "strategy.flagger.analysis.maxWeight=50",
+        "--set",
+        "service.versions.next.capacity_rps=3",
+        "--set",
+        "service.versions.next.error_rate=0.001",
+        "--set",
+        "strategy.flagger.analysis.webhooks.0.metadata.cmd=hey -z 10m -q 10 -c 2 http://web-canary.prod:8080/",
+        "--trials",
+        "5",
+    ];
+    let (loaded, trace) = run(&promoted_at_once);
+    assert_eq!(load_test_starts(&trace), [120.0]);
+    let none = ["--set", "strategy.flagger.analysis.webhooks=[]"];
+    let (quiet, _) = run(&[&promoted_at_once[..], &none[..]].concat());
+    assert_eq!(loaded, quiet);
+    assert!(
+        loaded
+            .iter()
+            .all(|r| field(r, "outcome") == "completed" && field(r, "duration_s") == "240")
+    );
+}

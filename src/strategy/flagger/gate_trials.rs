@@ -215,3 +215,31 @@ fn an_opened_rollback_gate_rolls_the_canary_back_at_the_next_tick() {
         assert_eq!(r.outcome, Outcome::Paused);
     }
 }
+
+/// A `rollout` webhook is asked at every analysis before the metrics
+/// (`scheduler.go:runAnalysis`): to a closed `/gate/check` it fails every analysis from
+/// tick 2, so the canary is rolled back at tick 2 + threshold (7 m) though its metrics
+/// pass, the trace naming the hook; the gate opened before tick 2 lets it complete as
+/// without the hook (8 m).
+#[test]
+fn a_rollout_hook_to_a_closed_gate_fails_the_analysis() {
+    let s = scenario(&[("rollout", "/gate/check")], 0.001, "");
+    for r in trials(&s) {
+        assert_eq!((r.outcome, r.duration), (Outcome::RolledBack, 7 * MINUTE));
+    }
+    let (_, trace) = Workspace::new(&s).run_traced(0);
+    let halts: Vec<Time> = updates(&trace)
+        .into_iter()
+        .filter(|u| u.2.as_deref() == Some("Halt advancement external check rollout failed"))
+        .map(|u| u.0)
+        .collect();
+    assert_eq!(halts, (2..7).map(|k| k * MINUTE).collect::<Vec<_>>());
+    let open = scenario(
+        &[("rollout", "/gate/check")],
+        0.001,
+        "{at: 1m30s, gate: open}",
+    );
+    for r in trials(&open) {
+        assert_eq!((r.outcome, r.duration), (Outcome::Completed, 8 * MINUTE));
+    }
+}

@@ -28,6 +28,11 @@
 //! loadtester, seen at the next tick. A canary a gate holds at the horizon ends `paused`
 //! (it waits for a human, as after a failed promotion).
 //!
+//! Load tests: a `rollout` webhook to the loadtester's task runner with a `hey` command
+//! ([`hey`]) starts a run of requests to the canary's pods at every analysis, unless the
+//! same command still runs; the runs are written to [`Cluster::load_runs`], where the
+//! traffic model reads them, and cut at the promotion or the rollback.
+//!
 //! Traffic: the router's weights apply per Deployment; the traffic model routes per
 //! version, so while the promoted primary rolls (its pods of both versions) its share is
 //! split over its versions in proportion to their Ready pods.

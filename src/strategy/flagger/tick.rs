@@ -1,7 +1,7 @@
 //! Flagger's canary loop as a pure state machine: one call of [`Canary::tick`] is one
 //! `advanceCanary` of `fluxcd/flagger@15bd6ad` (v1.44.0) `pkg/controller/scheduler.go`,
-//! for a Deployment target behind a service mesh, with no webhooks, no HPA and no
-//! mirroring. The controller ([`super::Flagger`]) feeds it the readiness of the primary
+//! for a Deployment target behind a service mesh, with no HPA and no mirroring; the
+//! webhooks are the flagger-loadtester's ([`super::webhooks`]). The controller ([`super::Flagger`]) feeds it the readiness of the primary
 //! and canary Deployments (`pkg/canary/deployment_ready.go:isDeploymentReady`) and the
 //! verdict of the built-in metric checks, and applies the [`Action`] it returns.
 //!
@@ -25,7 +25,8 @@
 //! 6. `failedChecks >= threshold`: roll back — so the rollback comes on the tick *after*
 //!    the threshold-th failed check.
 //! 7. Canary weight 0 and no iteration yet: no metric check (only pre-rollout webhooks).
-//!    Otherwise the checks run; any failure (no values included) adds a failed check and
+//!    Otherwise the analysis runs (the controller's `checks`: the `rollout` webhooks,
+//!    then the metric checks); any failure (no values included) adds a failed check and
 //!    ends the tick without advancing. `failedChecks` is never reset by a passing check.
 //!    The checks run in WaitingPromotion too, so a canary held at its gate can still
 //!    fail and roll back.
