@@ -10,7 +10,7 @@
 //! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
 //! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis` |
 //! | `spec.analysis.metrics[]` named `request-success-rate` / `request-duration` (`interval`, `thresholdRange`, legacy `threshold`) | the same under `strategy.flagger.analysis.metrics` |
-//! | `spec.analysis.webhooks[]` of type `confirm-rollout`, `confirm-traffic-increase`, `confirm-promotion`, `rollback` to a flagger-loadtester gate (`/gate/approve`, `/gate/halt`, `/gate/check`, `/rollback/check`) | the same under `strategy.flagger.analysis.webhooks` (the gates start closed, as the loadtester's do) |
+//! | `spec.analysis.webhooks[]` the simulator runs: `confirm-rollout`, `confirm-traffic-increase`, `confirm-promotion`, `rollback` and `rollout` to a flagger-loadtester gate (`/gate/approve`, `/gate/halt`, `/gate/check`, `/rollback/check`), and `rollout` (or no `type`) load tests, a paced `hey` against `<app>-canary` in `metadata.cmd` | the same under `strategy.flagger.analysis.webhooks`, as written (see [`super::flagger_webhooks`]) |
 //!
 //! Nothing is defaulted here: every default Flagger applies to an absent field
 //! (`GetProgressDeadlineSeconds` 600, `GetMetricInterval` 1m, the ready thresholds 100,
@@ -18,7 +18,7 @@
 //! with its `interval` and `threshold`. The Canary's values are copied as written and
 //! checked by the scenario's parser, with Flagger's rules.
 //!
-//! Left out and reported: other webhooks (load testers, other gates), `alerts`, A/B `match`,
+//! Left out and reported: other webhooks (with the simulator's reason), `alerts`, A/B `match`,
 //! mirroring, session affinity, the generated Services' settings (`service`),
 //! `autoscalerRef`, `skipAnalysis` / `revertOnDeletion` / `suspend` when true, and the
 //! Deployment's own `strategy`, `minReadySeconds`, `progressDeadlineSeconds` and
@@ -26,19 +26,20 @@
 //! Deployments use Kubernetes' defaults). A metric of another name, or with a `query` or
 //! `templateRef`, is refused as an Argo metric of no known shape is, or left out with
 //! [`super::Options::drop_unknown_metrics`] ([`super::unmeasured`], shared with the Argo
-//! import, so a misspelt field of such a metric is refused with it); the metrics of a blue/green (`iterations`)
-//! are left out, as no request reaches its canary without a load tester. A key the CRD
+//! import, so a misspelt field of such a metric is refused with it); the metrics of a
+//! blue/green (`iterations`) without a load test copied are left out, as no request
+//! reaches its canary then. A key the CRD
 //! lacks is refused with a "did you mean" ([`super::flagger_fields`]).
 
 use super::api_fields::DEPLOYMENT;
 use super::context::Context;
 use super::draft::{Draft, Src};
-use super::flagger_fields::{CANARY, METRIC, WEBHOOK};
+use super::flagger_fields::{CANARY, METRIC};
+use super::flagger_webhooks::webhooks;
 use super::reference;
 use super::render::compact;
 use super::unmeasured::Unmeasured;
 use super::{kubernetes, pod, server_defaults};
-use crate::strategy::flagger::webhooks;
 use serde_json::{Map, Value};
 
 /// Where the strategy goes.
@@ -57,71 +58,6 @@ const ANALYSIS_INTEGERS: [&str; 7] = [
 
 /// The built-in checks the scenario runs (`scheduler_metrics.go:runBuiltinMetricChecks`).
 const BUILTINS: [&str; 2] = ["request-success-rate", "request-duration"];
-
-/// What a webhook of each `type` does upstream, and what leaving it out changes.
-fn webhook_effect(kind: &str) -> (&'static str, &'static str) {
-    match kind {
-        "confirm-rollout" | "confirm-promotion" | "confirm-traffic-increase" => (
-            "a gate Flagger waits at until it answers 200",
-            "the simulated canary goes on at once; only the flagger-loadtester's \
-             `/gate/approve`, `/gate/halt`, `/gate/check` and `/rollback/check` are simulated",
-        ),
-        "pre-rollout" | "post-rollout" | "event" => (
-            "called around the analysis",
-            "the simulated canary goes on without it",
-        ),
-        "rollback" => (
-            "a manual rollback trigger",
-            "only the failed checks roll back here; only the flagger-loadtester's \
-             `/rollback/check` and `/gate/*` endpoints are simulated",
-        ),
-        // `rollout`, the type of a webhook that gives none.
-        _ => (
-            "run at every check: a load tester or an acceptance test",
-            "the canary gets only its weight's share of the simulated traffic, and no \
-             answer of the webhook fails a check",
-        ),
-    }
-}
-
-/// `analysis.webhooks`: the loadtester gates copied to `{to}.webhooks`, the rest reported.
-fn webhooks(list: &Src, to: &str, d: &mut Draft) {
-    let mut out = Vec::new();
-    for w in list.items() {
-        d.known_names(&w, CANARY.at(WEBHOOK));
-        let kind = w.get("type").and_then(|t| t.str()).unwrap_or("rollout");
-        let url = w.get("url").and_then(|u| u.str()).unwrap_or("");
-        if webhooks::is_simulated_type(kind) && webhooks::endpoint_of(url).is_some() {
-            let at = format!("{to}.webhooks.{}", out.len());
-            let mut hook = Map::new();
-            for (key, v) in w.entries() {
-                let Some(ty) = WEBHOOK.child(key) else {
-                    continue;
-                };
-                d.read(&v);
-                d.trace(&format!("{at}.{key}"), &v);
-                hook.insert(key.to_string(), ty.pruned(v.value));
-            }
-            d.trace(&at, &w);
-            out.push(Value::Object(hook));
-            continue;
-        }
-        let (what, effect) = webhook_effect(kind);
-        d.unsupported(
-            &w,
-            &format!("a `{kind}` webhook ({what}) is not simulated: {effect}"),
-        );
-    }
-    d.read(list);
-    if !out.is_empty() {
-        d.put(&format!("{to}.webhooks"), Value::Array(out));
-        d.comment(
-            &format!("{to}.webhooks"),
-            "the flagger-loadtester's gates start closed: open them with \
-             `actions: [{at: T, gate: open}]` (POST /gate/open) or `{rollback: open}`",
-        );
-    }
-}
 
 /// Maps the Canary `doc` into `d`; `name` is its `metadata.name`.
 pub fn canary(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
@@ -314,9 +250,14 @@ fn analysis(a: &Src, ctx: &Context, d: &mut Draft) {
     if let Some(v) = a.get("stepWeights") {
         d.copy_tree(&format!("{to}.stepWeights"), &v);
     }
-    if let Some(list) = a.get("webhooks") {
-        webhooks(&list, &to, d);
-    }
+    let blue_green = a.get("iterations").is_some();
+    let metrics_given = a
+        .get("metrics")
+        .is_some_and(|m| m.value.as_array().is_some_and(|l| !l.is_empty()));
+    let load_tested = match a.get("webhooks") {
+        Some(list) => webhooks(&list, &to, blue_green && metrics_given, d),
+        None => false,
+    };
     for (key, why) in [
         (
             "alerts",
@@ -350,27 +291,30 @@ fn analysis(a: &Src, ctx: &Context, d: &mut Draft) {
         }
     }
     if let Some(list) = a.get("metrics") {
-        metrics(&list, a.get("iterations").is_some(), &to, ctx, d);
+        metrics(&list, blue_green && !load_tested, &to, ctx, d);
     }
 }
 
 /// `analysis.metrics`: the built-in checks, copied; the rest refused or left out.
-fn metrics(list: &Src, blue_green: bool, to: &str, ctx: &Context, d: &mut Draft) {
+/// `untested_blue_green`: blue/green `iterations` and no load test copied.
+fn metrics(list: &Src, untested_blue_green: bool, to: &str, ctx: &Context, d: &mut Draft) {
     d.read(list);
     if !list.value.is_array() {
         return d.error(list, "expected a list of metrics");
     }
     let schema = CANARY.at(METRIC);
-    if blue_green {
+    if untested_blue_green {
         for m in list.items() {
             d.known_names(&m, schema);
         }
         return d.unsupported(
             list,
             "blue/green `iterations` keep every request on the primary, so the canary's \
-             built-in checks would have no values and fail; Flagger gets them from a \
-             load-tester webhook, which is not simulated. The metrics are left out: the \
-             scenario runs the iterations without checks",
+             built-in checks get values only from a load test (a `rollout` webhook to the \
+             flagger-loadtester running `hey -q … http://<app>-canary…`), and none here is \
+             simulated: the scenario would be refused with the metrics, every check having \
+             no values. The metrics are left out: the scenario runs the iterations without \
+             checks",
         );
     }
     let mut out = Vec::new();
