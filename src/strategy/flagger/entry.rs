@@ -154,10 +154,11 @@ impl StrategyDef for Def {
 
     /// A metric window shorter than the tick leaves requests no check ever sees; a
     /// duration bound inside a latency bucket is judged by the interpolation; a gate
-    /// action no webhook reads changes nothing.
+    /// action no webhook reads changes nothing; a blue/green's first check has no values.
     fn lint(cfg: &FlaggerConfig, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
         duration_bounds_inside_buckets(cfg, out);
         gate_actions_unread(cfg, s, out);
+        first_check_without_values(cfg, out);
         for m in cfg.metrics.iter().filter(|m| m.interval < cfg.interval) {
             warn(
                 out,
@@ -176,6 +177,25 @@ impl StrategyDef for Def {
             );
         }
     }
+}
+
+/// A blue/green with metrics and `threshold` 1: no user request reaches the canary before
+/// the promotion, and the load test starts with the POST just before the first check,
+/// which therefore has no values and fails: every release is rolled back.
+fn first_check_without_values(cfg: &FlaggerConfig, out: &mut Vec<Warning>) {
+    if cfg.iterations == 0 || cfg.metrics.is_empty() || cfg.threshold > 1 {
+        return;
+    }
+    warn(
+        out,
+        "flagger-first-check-empty",
+        format!(
+            "blue/green (`iterations: {}`) with metrics and `threshold: {}`: no user request reaches the canary before the promotion, and the load test starts with the webhook called just before the first check, so that check has no values and fails: every release, good or bad, is rolled back at the next tick",
+            cfg.iterations, cfg.threshold
+        ),
+        "set `threshold` to 2 or more: one failed check to spare for the first analysis".into(),
+        "flagger scheduler.go runAnalysis: the rollout webhooks are called just before runBuiltinMetricChecks, and a query without values fails the check (scheduler_metrics.go, ErrNoValuesFound)",
+    );
 }
 
 /// `{gate: …}` / `{rollback: …}` actions while no webhook calls the endpoint that reads
@@ -369,6 +389,31 @@ mod tests {
         cfg.webhooks
             .push(hook(HookType::Rollback, Endpoint::RollbackCheck));
         out.clear();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    /// A blue/green with metrics warns at threshold 1 (its first check has no values), not
+    /// at 2, nor a progressive canary at 1 (its users reach it by weight).
+    #[test]
+    fn a_blue_green_with_threshold_one_is_a_lint_warning() {
+        let s = testkit::kubernetes(2, SECOND, testkit::rolling(1, 0));
+        let metric = Metric {
+            builtin: Builtin::SuccessRate,
+            interval: 60 * SECOND,
+            range: Range::default(),
+        };
+        let mut cfg = config(60, vec![metric]);
+        cfg.threshold = 1;
+        let mut out = Vec::new();
+        Def::lint(&cfg, &s, None, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        cfg.iterations = 10;
+        Def::lint(&cfg, &s, None, &mut out);
+        let rules: Vec<&str> = out.iter().map(|w| w.rule).collect();
+        assert_eq!(rules, ["flagger-first-check-empty"]);
+        out.clear();
+        cfg.threshold = 2;
         Def::lint(&cfg, &s, None, &mut out);
         assert!(out.is_empty(), "{out:?}");
     }
