@@ -176,15 +176,7 @@ impl Sources<'_, '_> {
         let shares = self
             .histogram(version, first, end)
             .shares_at_most_ms(bounds_ms);
-        let mut rng = Key {
-            seed: self.seed,
-            trial: self.trial,
-            slot: end as u32,
-            version,
-            attempt: (end - first) as u32,
-            purpose: Purpose::LatencyBuckets,
-        }
-        .rng();
+        let mut rng = self.window_rng(version, first, end, Purpose::LatencyBuckets);
         let mut cumulative = Vec::with_capacity(bounds_ms.len() + 1);
         let (mut below, mut share_below) = (0u64, 0.0f64);
         for share in shares {
@@ -202,6 +194,26 @@ impl Sources<'_, '_> {
         }
         cumulative.push(served);
         cumulative
+    }
+
+    /// The stream of one draw about `version`'s window of buckets `first..end`: keyed by
+    /// the window, so every read of the same window draws the same values.
+    fn window_rng(
+        &self,
+        version: VersionId,
+        first: u64,
+        end: u64,
+        purpose: Purpose,
+    ) -> crate::sim::KeyedRng {
+        Key {
+            seed: self.seed,
+            trial: self.trial,
+            slot: end as u32,
+            version,
+            attempt: (end - first) as u32,
+            purpose,
+        }
+        .rng()
     }
 
     /// The whole integrated `traffic.tick` buckets inside `[from, to)`: `first..end`.
@@ -253,15 +265,7 @@ impl Sources<'_, '_> {
         if left == 0 {
             return by_outcome;
         }
-        let mut rng = Key {
-            seed: self.seed,
-            trial: self.trial,
-            slot: end as u32,
-            version,
-            attempt: (end - first) as u32,
-            purpose: Purpose::LoadTest,
-        }
-        .rng();
+        let mut rng = self.window_rng(version, first, end, Purpose::LoadTest);
         let mut mass: f64 = x.iter().sum();
         for (o, &xo) in x.iter().enumerate() {
             if left == 0 || mass <= 0.0 {

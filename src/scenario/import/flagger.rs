@@ -388,12 +388,13 @@ fn metric(m: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{Library, Options};
     use super::*;
     use serde_json::json;
 
-    fn draft(docs: &[Value], opts: &Options) -> Draft {
+    /// The draft of the Canary `web`, the first of `docs` (the others are what it finds).
+    pub(in crate::scenario::import) fn draft(docs: &[Value], opts: &Options) -> Draft {
         let mut lib = Library::default();
         for doc in docs {
             lib.add(doc, "m.yaml");

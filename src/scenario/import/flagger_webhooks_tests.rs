@@ -1,10 +1,7 @@
 //! A Canary's webhooks: copied when the scenario's reader
 //! (`src/strategy/flagger/webhooks.rs`) runs them, else left out with its reason.
 
-use super::super::context::Context;
-use super::super::flagger::canary;
-use super::super::flagger_fields::CANARY;
-use super::super::{Library, Options};
+use super::super::Options;
 use super::*;
 use serde_json::json;
 
@@ -23,22 +20,7 @@ fn draft(analysis: Value) -> Draft {
         json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
                "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "web:2"}]}}}}),
     ];
-    let mut lib = Library::default();
-    for doc in &docs {
-        lib.add(doc, "m.yaml");
-    }
-    let opts = Options::default();
-    let ctx = Context {
-        lib: &lib,
-        opts: &opts,
-        file: "m.yaml",
-        namespace: "default",
-    };
-    let mut d = Draft::default();
-    let root = Src::root(&docs[0]);
-    canary(&root, "web", &ctx, &mut d);
-    d.finish(&root, |_| false, CANARY);
-    d
+    super::super::flagger::tests::draft(&docs, &Options::default())
 }
 
 /// A progressive analysis with `hooks`.
