@@ -70,7 +70,7 @@ pub fn parse(command: &str) -> Result<LoadTest, String> {
              http://<app>-canary.<namespace>:<port>/\")"
         ));
     }
-    let mut z: Option<Time> = None;
+    let mut z: Option<f64> = None;
     let mut q: Option<f64> = None;
     let mut c: u64 = 50;
     let mut n: u64 = 200;
@@ -123,7 +123,11 @@ pub fn parse(command: &str) -> Result<LoadTest, String> {
             "q" => {
                 let v: f64 = value
                     .parse()
-                    .map_err(|_| format!("has `-q {value}`, not a number"))?;
+                    .ok()
+                    .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(|| {
+                        format!("has `-q {value}`, not a number of requests a second")
+                    })?;
                 q = Some(v);
             }
             "c" => c = positive(&value, "c")?,
@@ -143,7 +147,7 @@ pub fn parse(command: &str) -> Result<LoadTest, String> {
     }
     canary_service(url)?;
     let q = match q {
-        Some(q) if q > 0.0 && q.is_finite() => q,
+        Some(q) if q > 0.0 => q,
         _ => {
             return Err(
                 "has no `-q` (or `-q 0`): hey then sends as fast as the canary \
@@ -153,8 +157,10 @@ pub fn parse(command: &str) -> Result<LoadTest, String> {
             );
         }
     };
-    let duration = match z.filter(|&z| z > 0) {
-        Some(z) => z,
+    // hey runs for `-z` when it is above 0 (`dur > 0`), however short; a run shorter
+    // than the simulation's microsecond sends nothing.
+    let duration = match z.filter(|&z| z > 0.0) {
+        Some(z) => (z * SECOND as f64).round() as Time,
         None => {
             // hey's `-n cannot be less than -c`, and each worker sends `n / c`.
             if n < c {
@@ -197,11 +203,13 @@ fn canary_service(url: &str) -> Result<(), String> {
     ))
 }
 
-/// Go's `time.ParseDuration` for the values a load test gives: a sum of
-/// `<decimal><unit>` terms, units `ns`, `us`, `µs`, `ms`, `s`, `m`, `h`; `0` alone.
-fn go_duration(s: &str) -> Option<Time> {
+/// Go's `time.ParseDuration` for the values a load test gives, in seconds: a sum of
+/// `<decimal><unit>` terms, units `ns`, `us`, `µs`, `ms`, `s`, `m`, `h`; `0` alone. At
+/// most the loadtester's timeout is kept (a longer run is cut there anyway), so the
+/// value is finite.
+fn go_duration(s: &str) -> Option<f64> {
     if s == "0" {
-        return Some(0);
+        return Some(0.0);
     }
     let mut rest = s;
     let mut total = 0.0f64;
@@ -229,8 +237,9 @@ fn go_duration(s: &str) -> Option<Time> {
         rest = &rest[unit_len..];
         total += number * seconds;
     }
-    let micros = (total * SECOND as f64).round();
-    (micros.is_finite() && micros < 1e18).then_some(micros as Time)
+    total
+        .is_finite()
+        .then_some(total.min(LOADTESTER_TIMEOUT as f64 / SECOND as f64))
 }
 
 /// Split a command as `sh` splits one simple command: blanks separate words, single
@@ -350,6 +359,16 @@ mod tests {
         assert_eq!(t.duration, LOADTESTER_TIMEOUT);
     }
 
+    /// `-z` above 0 is a duration however short (hey's `dur > 0`): a nanosecond's run
+    /// sends nothing, it does not fall back to `-n`.
+    #[test]
+    fn a_tiny_duration_is_a_tiny_run() {
+        let t = parse("hey -z 1ns -q 1 http://a-canary/").unwrap();
+        assert_eq!(t.duration, 0);
+        let t = parse("hey -z 0 -q 1 -n 100 -c 10 http://a-canary/").unwrap();
+        assert_eq!(t.duration, 10 * SECOND);
+    }
+
     #[test]
     fn refusals_say_what_is_simulated() {
         let cases = [
@@ -357,6 +376,14 @@ mod tests {
             ("ghz --insecure podinfo-canary:9999", "only `hey`"),
             ("hey -z 1m -c 2 http://a-canary/", "no `-q`"),
             ("hey -z 1m -q 0 http://a-canary/", "no `-q`"),
+            (
+                "hey -z 1m -q 1e400 http://a-canary/",
+                "not a number of requests",
+            ),
+            (
+                "hey -z 1m -q -2 http://a-canary/",
+                "not a number of requests",
+            ),
             ("hey -z 1 -q 1 http://a-canary/", "Go duration"),
             (
                 "hey -z 1m -q 1 http://podinfo.test:9898/",
@@ -382,10 +409,11 @@ mod tests {
 
     #[test]
     fn go_durations() {
-        assert_eq!(go_duration("1m30s"), Some(90 * SECOND));
-        assert_eq!(go_duration("1.5h"), Some(5400 * SECOND));
-        assert_eq!(go_duration("250ms"), Some(250_000));
-        assert_eq!(go_duration("0"), Some(0));
+        assert_eq!(go_duration("1m30s"), Some(90.0));
+        assert_eq!(go_duration("1.5h"), Some(3600.0));
+        assert_eq!(go_duration("250ms"), Some(0.25));
+        assert_eq!(go_duration("0"), Some(0.0));
+        assert_eq!(go_duration("99999999999h"), Some(3600.0));
         assert_eq!(go_duration("60"), None);
         assert_eq!(go_duration("1d"), None);
         assert_eq!(go_duration(""), None);
