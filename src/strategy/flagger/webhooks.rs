@@ -312,7 +312,16 @@ fn webhook(n: &Node) -> Option<Webhook> {
     o.opt("retries", Node::u32);
     o.opt("muteAlert", Node::bool);
     o.opt("disableTLS", Node::bool);
-    if !matches!(endpoint, Some(Endpoint::LoadTest(_))) {
+    // A hook to the task runner had its `metadata` read as the command's (`load_test`).
+    let to_runner = kind == HookType::Rollout
+        && o.get("url")
+            .and_then(|u| {
+                u.value()
+                    .as_str()
+                    .map(|u| is_http(u) && endpoint_of(u).is_none())
+            })
+            .unwrap_or(false);
+    if !to_runner {
         o.opt("metadata", |m| {
             let m = m.map()?;
             for (_, v) in m.entries() {

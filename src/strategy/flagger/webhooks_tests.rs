@@ -110,8 +110,13 @@ fn a_task_runner_hook_needs_a_hey_command() {
         {"name": "c", "url": "http://lt/", "metadata": {"cmd": "hey -z 1m -c 2 http://a-canary/"}},
         {"name": "d", "url": "http://lt/", "metadata": {"logCmdOutput": "yes",
          "cmd": "hey -z 1m -q 1 http://a-canary/"}},
+        {"name": "e", "url": "http://lt/", "metadata": {"cmd": 5}},
+        {"name": "f", "url": "http://lt/", "metadata": "x"},
     ]));
-    assert_eq!(problems.len(), 4, "{problems:#?}");
+    // One problem each: the task runner's `metadata` is read once, as the command's.
+    assert_eq!(problems.len(), 6, "{problems:#?}");
+    assert!(problems[4].starts_with("webhooks.4.metadata.cmd: expected a string"));
+    assert!(problems[5].starts_with("webhooks.5.metadata: expected a map"));
     assert!(problems[0].starts_with(
         "webhooks.0: a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`"
     ));
