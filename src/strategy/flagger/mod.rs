@@ -37,6 +37,7 @@
 //! version, so while the promoted primary rolls (its pods of both versions) its share is
 //! split over its versions in proportion to their Ready pods.
 
+mod analysis;
 pub mod config;
 pub mod entry;
 pub mod hey;
@@ -50,16 +51,14 @@ use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::kubernetes::rolling::{RsCounts, reconcile_new_replica_set, reconcile_old_replica_sets};
 use super::{Controller, Due, Metrics};
-use crate::analysis::flagger::{request_duration, request_success_rate};
-use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
-use crate::analysis::{Measure, Role};
-use crate::cluster::load_test::LoadRun;
+use crate::analysis::Measure;
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, IntOrPercent, NEXT};
 use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, SECOND, Time};
-use config::{Builtin, FlaggerConfig};
+use analysis::stop_load_tests;
+use config::FlaggerConfig;
 use ready::{DeploymentStatus, is_deployment_ready};
 use tick::{Action, Canary, Phase};
 use webhooks::{Gates, HookType};
@@ -411,83 +410,6 @@ impl<'s> Flagger<'s> {
             if self.next_tick != NEVER {
                 cl.set_timer(self.next_tick, Timer::Tick);
             }
-        }
-    }
-
-    /// `runAnalysis`: the `rollout` webhooks in order (a gate that answers no fails the
-    /// analysis before any metric; a load test is handed to the task runner), then the
-    /// built-in checks measured at this instant. No measurement at this instant means no
-    /// values (failed), unless nothing is checked at all.
-    fn run_analysis(&mut self, cl: &mut Cluster, now: Time) -> bool {
-        let cfg = self.cfg;
-        for hook in cfg.webhooks.iter().filter(|h| h.kind == HookType::Rollout) {
-            if let Some(test) = hook.load_test() {
-                self.start_load_test(cl, &hook.name, test, now);
-            } else if !hook.passes(self.gates) {
-                let name = &hook.name;
-                cl.trace_update("progressing", || {
-                    Some(format!("Halt advancement external check {name} failed"))
-                });
-                return false;
-            }
-        }
-        cfg.metrics.is_empty() || self.checked == Some((now, true))
-    }
-
-    /// The task runner handed `test` at `now`: it starts unless the same command still
-    /// runs (`runner.go:runAll`; the task's key is the Canary's name and the command).
-    fn start_load_test(
-        &mut self,
-        cl: &mut Cluster,
-        name: &str,
-        test: &'s hey::LoadTest,
-        now: Time,
-    ) {
-        let running = self
-            .load_tests
-            .iter()
-            .any(|&(cmd, run)| cmd == test.command && cl.load_runs[run].until > now);
-        if running {
-            return;
-        }
-        self.load_tests.push((&test.command, cl.load_runs.len()));
-        cl.load_runs.push(LoadRun {
-            from: now,
-            until: now.saturating_add(test.duration),
-            rps: test.rps,
-            version: NEXT,
-        });
-        cl.trace_update("load_test", || Some(format!("{name}: {}", test.command)));
-    }
-
-    /// Whether the built-in checks all pass on the canary's requests of each metric's
-    /// window ending now (`runBuiltinMetricChecks`: the first failure stops).
-    fn run_checks(&self, now: Time, source: &mut dyn Measure) -> bool {
-        self.cfg.metrics.iter().all(|m| {
-            let from = now.saturating_sub(m.interval);
-            let check = match m.builtin {
-                Builtin::SuccessRate => {
-                    request_success_rate(&source.window(Role::Canary, from, now), m.range)
-                }
-                Builtin::Duration => {
-                    let buckets = ENVOY_BUCKETS_MS;
-                    request_duration(
-                        &source.latency_buckets(Role::Canary, from, now, &buckets),
-                        m.range,
-                    )
-                }
-            };
-            !check.failed()
-        })
-    }
-}
-
-/// Cut every load test still running at `now`: from the promotion or the rollback no
-/// check reads the canary's requests any more (see the module docs).
-fn stop_load_tests(cl: &mut Cluster, now: Time) {
-    for run in &mut cl.load_runs {
-        if run.until > now {
-            run.until = now.max(run.from);
         }
     }
 }

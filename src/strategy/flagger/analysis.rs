@@ -1,0 +1,89 @@
+//! One analysis of Flagger's loop (`fluxcd/flagger@15bd6ad`, v1.44.0,
+//! `pkg/controller/scheduler.go:runAnalysis`): the `rollout` webhooks, the load tests they
+//! hand the flagger-loadtester's task runner ([`super::hey`], `pkg/loadtester/runner.go`),
+//! and the built-in metric checks ([`crate::analysis::flagger`]).
+
+use super::Flagger;
+use super::config::Builtin;
+use super::hey::LoadTest;
+use super::webhooks::HookType;
+use crate::analysis::flagger::{request_duration, request_success_rate};
+use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
+use crate::analysis::{Measure, Role};
+use crate::cluster::Cluster;
+use crate::cluster::load_test::LoadRun;
+use crate::scenario::NEXT;
+use crate::sim::time::Time;
+
+impl<'s> Flagger<'s> {
+    /// `runAnalysis`: the `rollout` webhooks in order (a gate that answers no fails the
+    /// analysis before any metric; a load test is handed to the task runner), then the
+    /// built-in checks measured at this instant. No measurement at this instant means no
+    /// values (failed), unless nothing is checked at all.
+    pub(super) fn run_analysis(&mut self, cl: &mut Cluster, now: Time) -> bool {
+        let cfg = self.cfg;
+        for hook in cfg.webhooks.iter().filter(|h| h.kind == HookType::Rollout) {
+            if let Some(test) = hook.load_test() {
+                self.start_load_test(cl, &hook.name, test, now);
+            } else if !hook.passes(self.gates) {
+                let name = &hook.name;
+                cl.trace_update("progressing", || {
+                    Some(format!("Halt advancement external check {name} failed"))
+                });
+                return false;
+            }
+        }
+        cfg.metrics.is_empty() || self.checked == Some((now, true))
+    }
+
+    /// The task runner handed `test` at `now`: it starts unless the same command still
+    /// runs (`runner.go:runAll`; the task's key is the Canary's name and the command).
+    fn start_load_test(&mut self, cl: &mut Cluster, name: &str, test: &'s LoadTest, now: Time) {
+        let running = self
+            .load_tests
+            .iter()
+            .any(|&(cmd, run)| cmd == test.command && cl.load_runs[run].until > now);
+        if running {
+            return;
+        }
+        self.load_tests.push((&test.command, cl.load_runs.len()));
+        cl.load_runs.push(LoadRun {
+            from: now,
+            until: now.saturating_add(test.duration),
+            rps: test.rps,
+            version: NEXT,
+        });
+        cl.trace_update("load_test", || Some(format!("{name}: {}", test.command)));
+    }
+
+    /// Whether the built-in checks all pass on the canary's requests of each metric's
+    /// window ending now (`runBuiltinMetricChecks`: the first failure stops).
+    pub(super) fn run_checks(&self, now: Time, source: &mut dyn Measure) -> bool {
+        self.cfg.metrics.iter().all(|m| {
+            let from = now.saturating_sub(m.interval);
+            let check = match m.builtin {
+                Builtin::SuccessRate => {
+                    request_success_rate(&source.window(Role::Canary, from, now), m.range)
+                }
+                Builtin::Duration => {
+                    let buckets = ENVOY_BUCKETS_MS;
+                    request_duration(
+                        &source.latency_buckets(Role::Canary, from, now, &buckets),
+                        m.range,
+                    )
+                }
+            };
+            !check.failed()
+        })
+    }
+}
+
+/// Cut every load test still running at `now`: from the promotion or the rollback no
+/// check reads the canary's requests any more (see the module docs).
+pub(super) fn stop_load_tests(cl: &mut Cluster, now: Time) {
+    for run in &mut cl.load_runs {
+        if run.until > now {
+            run.until = now.max(run.from);
+        }
+    }
+}
