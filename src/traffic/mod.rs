@@ -399,17 +399,16 @@ impl<'s> TrafficModel<'s> {
     /// their version in rotation; none reach a version without one.
     fn load_piece(&mut self, a: Time, b: Time, bucket: usize) {
         let seconds = (b - a) as f64 / SECOND as f64;
-        for v in 0..self.load.rps.len() {
-            let n = self.load.rps[v] * seconds;
-            let classes = self.endpoints.in_pool(Pool::Ready)[v];
-            let count: u32 = classes.iter().sum();
-            if n <= 0.0 || count == 0 {
+        for v in 0..self.load.per_endpoint.len() {
+            // 0 when the version has no endpoint in rotation (`load_rates`).
+            let per_endpoint = self.load.per_endpoint[v];
+            if per_endpoint <= 0.0 {
                 continue;
             }
-            let per_endpoint = self.load.per_endpoint[v];
+            let classes = self.endpoints.in_pool(Pool::Ready)[v];
             for (answer, k) in ANSWERS.into_iter().zip(classes) {
                 if k > 0 {
-                    let x = n * f64::from(k) / f64::from(count);
+                    let x = per_endpoint * seconds * f64::from(k);
                     self.deliver(bucket, v, answer, x, per_endpoint, Stream::Load);
                 }
             }

@@ -225,7 +225,7 @@ impl Sources<'_, '_> {
     /// The requests of `version` in buckets `first..end`, per outcome.
     fn outcomes(&mut self, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
         let mut by_outcome = if self.arrivals == Arrivals::Constant {
-            self.rounded(self.meter, version, first, end)
+            self.rounded(version, first, end)
         } else {
             let mut by_outcome = [0u64; OUTCOMES];
             for b in first..end {
@@ -254,19 +254,14 @@ impl Sources<'_, '_> {
         first: u64,
         end: u64,
     ) -> [u64; OUTCOMES] {
-        let mut x = [0.0f64; OUTCOMES];
-        for b in first..end {
-            for (o, v) in x.iter_mut().enumerate() {
-                *v += meter.expected(b as usize, version as usize * OUTCOMES + o);
-            }
-        }
-        let mut left = x.iter().sum::<f64>().round() as u64;
+        let x = expected_by_outcome(meter, version, first, end);
+        let mut mass: f64 = x.iter().sum();
+        let mut left = mass.round() as u64;
         let mut by_outcome = [0u64; OUTCOMES];
         if left == 0 {
             return by_outcome;
         }
         let mut rng = self.window_rng(version, first, end, Purpose::LoadTest);
-        let mut mass: f64 = x.iter().sum();
         for (o, &xo) in x.iter().enumerate() {
             if left == 0 || mass <= 0.0 {
                 break;
@@ -302,14 +297,8 @@ impl Sources<'_, '_> {
     }
 
     /// Constant arrivals: the window's expected count per outcome, rounded.
-    fn rounded(&self, meter: &Meter, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
-        let mut x = [0.0f64; OUTCOMES];
-        for b in first..end {
-            for (o, v) in x.iter_mut().enumerate() {
-                *v += meter.expected(b as usize, version as usize * OUTCOMES + o);
-            }
-        }
-        x.map(|v| v.round() as u64)
+    fn rounded(&self, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
+        expected_by_outcome(self.meter, version, first, end).map(|v| v.round() as u64)
     }
 
     /// The latency mixture of the version's served requests in buckets `first..end`.
@@ -355,6 +344,17 @@ impl Sources<'_, '_> {
         .rng();
         rand_distr::Beta::new(k as f64, (n - k + 1) as f64).map_or(q, |b| b.sample(&mut rng))
     }
+}
+
+/// `meter`'s expected requests of `version` in buckets `first..end`, per outcome.
+fn expected_by_outcome(meter: &Meter, version: VersionId, first: u64, end: u64) -> [f64; OUTCOMES] {
+    let mut x = [0.0f64; OUTCOMES];
+    for b in first..end {
+        for (o, v) in x.iter_mut().enumerate() {
+            *v += meter.expected(b as usize, version as usize * OUTCOMES + o);
+        }
+    }
+    x
 }
 
 /// First `attempt` of the window quantile streams: far above the meter's cell streams

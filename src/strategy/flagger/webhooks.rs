@@ -199,7 +199,7 @@ fn endpoint(n: &Node, kind: HookType, load: impl FnOnce() -> Option<LoadTest>) -
     let url = n.string()?;
     match endpoint_of(&url) {
         Some(e) => Some(e),
-        None if kind == HookType::Rollout && is_http(&url) => load().map(Endpoint::LoadTest),
+        None if to_task_runner(kind, &url) => load().map(Endpoint::LoadTest),
         None => n.fail(format!(
             "must be a flagger-loadtester gate URL, `http://<loadtester host>` followed by \
              `/gate/approve`, `/gate/halt`, `/gate/check` or `/rollback/check` \
@@ -208,9 +208,12 @@ fn endpoint(n: &Node, kind: HookType, load: impl FnOnce() -> Option<LoadTest>) -
     }
 }
 
-/// Whether `url` is an http(s) URL (the task runner's, when no gate path).
-fn is_http(url: &str) -> bool {
-    url.starts_with("http://") || url.starts_with("https://")
+/// Whether a hook of `kind` to `url` hands the loadtester's task runner a command: a
+/// `rollout` hook to an http(s) URL that is no gate path (Go's `ServeMux` sends it to `/`).
+fn to_task_runner(kind: HookType, url: &str) -> bool {
+    kind == HookType::Rollout
+        && (url.starts_with("http://") || url.starts_with("https://"))
+        && endpoint_of(url).is_none()
 }
 
 /// `metadata` of a webhook calling the task runner: `cmd`, run as a shell command (the
@@ -313,14 +316,10 @@ fn webhook(n: &Node) -> Option<Webhook> {
     o.opt("muteAlert", Node::bool);
     o.opt("disableTLS", Node::bool);
     // A hook to the task runner had its `metadata` read as the command's (`load_test`).
-    let to_runner = kind == HookType::Rollout
-        && o.get("url")
-            .and_then(|u| {
-                u.value()
-                    .as_str()
-                    .map(|u| is_http(u) && endpoint_of(u).is_none())
-            })
-            .unwrap_or(false);
+    let to_runner = o
+        .get("url")
+        .and_then(|u| u.value().as_str().map(|u| to_task_runner(kind, u)))
+        .unwrap_or(false);
     if !to_runner {
         o.opt("metadata", |m| {
             let m = m.map()?;
