@@ -54,6 +54,7 @@ impl<'s> Steady<'s> {
             tick: SECOND,
             integrated: 1200 * SECOND,
             load: None,
+            mirror: None,
         }
     }
 }

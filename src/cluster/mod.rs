@@ -62,6 +62,7 @@ pub mod kubelet;
 mod level_sets;
 mod lifecycle;
 pub mod load_test;
+pub mod mirror;
 pub mod node;
 pub mod node_failures;
 mod node_loss;
@@ -197,6 +198,9 @@ pub struct Cluster<'s> {
     /// Share of requests per version set by a traffic router (Argo Rollouts); `None`: the
     /// balancer spreads over every endpoint in rotation. See `traffic::routing`.
     pub routing: Option<Vec<f64>>,
+    /// Requests the router copies to one version beside the weights (written with
+    /// [`routing`](Self::routing), as one configuration); `None`: no mirroring.
+    pub mirror: Option<mirror::Mirror>,
     /// Load generators' runs so far this trial, in the order they started (a load tester
     /// a controller drives; see [`load_test`]).
     pub load_runs: Vec<load_test::LoadRun>,
@@ -292,6 +296,7 @@ impl<'s> Cluster<'s> {
             trial: 0,
             stop_signal_delay: 0,
             routing: None,
+            mirror: None,
             load_runs: Vec::new(),
             grace,
             exit_work,
@@ -375,6 +380,7 @@ impl<'s> Cluster<'s> {
         let s = self.scenario;
         self.sim.reset();
         self.routing = None;
+        self.mirror = None;
         self.load_runs.clear();
         let versions = s.service.versions.len();
         if self.nodes.len() == s.cluster.nodes.len() {

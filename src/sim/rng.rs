@@ -61,6 +61,9 @@ pub enum Purpose {
     LatencyBuckets = 20,
     /// How a measurement window's load-test requests split over their outcomes.
     LoadTest = 21,
+    /// How many of a measurement window's mirrored requests (copies of the users') fall
+    /// on each outcome.
+    Mirror = 22,
 }
 
 /// The name of one random stream.

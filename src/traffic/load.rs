@@ -33,9 +33,6 @@ pub(super) struct LoadStream {
     /// Per version, the rate each of its answering endpoints gets from the load over the
     /// current piece.
     pub(super) per_endpoint: Vec<f64>,
-    /// Per version, the rate each of its answering endpoints gets from the users over the
-    /// current piece (0 when none reach it).
-    pub(super) users_per_endpoint: Vec<f64>,
     /// Any run sends over the current piece.
     pub(super) sending: bool,
     /// Expected load requests per bucket and cell, as the users' meter lays them out.
@@ -53,8 +50,6 @@ impl LoadStream {
         self.rps.resize(versions, 0.0);
         self.per_endpoint.clear();
         self.per_endpoint.resize(versions, 0.0);
-        self.users_per_endpoint.clear();
-        self.users_per_endpoint.resize(versions, 0.0);
         self.sending = false;
         self.meter.reset(versions);
         self.recorder.reset();
@@ -97,7 +92,6 @@ impl LoadStream {
             return;
         }
         self.rps.iter_mut().for_each(|r| *r = 0.0);
-        self.users_per_endpoint.iter_mut().for_each(|r| *r = 0.0);
         self.per_endpoint.iter_mut().for_each(|r| *r = 0.0);
         self.sending = false;
         for r in &self.runs[self.live.min(self.runs.len())..] {

@@ -39,11 +39,13 @@
 pub mod endpoints;
 mod load;
 pub mod meter;
+mod mirror;
 pub mod queueing;
 pub mod rate;
 pub mod routing;
 pub mod window;
 
+use crate::cluster::mirror::Mirror;
 use crate::cluster::{Cluster, TaskId};
 use crate::result::TrafficResult;
 use crate::scenario::{Balancer, Scenario, Strategy, Traffic, VersionId};
@@ -116,6 +118,13 @@ pub struct TrafficModel<'s> {
     router_falls_back: bool,
     /// Load-test requests ([`load`]), counted apart from the users'.
     load: load::LoadStream,
+    /// Mirrored requests ([`mirror`]), counted apart from the users'.
+    mirror: mirror::MirrorStream,
+    /// Per version, the rate each of its answering endpoints gets from the users over the
+    /// current piece (0 when none reach it), kept while another stream shares the queues.
+    users_per_endpoint: Vec<f64>,
+    /// Another stream than the users' reaches pods over the current piece.
+    shared_queues: bool,
 }
 
 /// Whose requests a delivery carries.
@@ -125,6 +134,9 @@ enum Stream {
     Users,
     /// A load generator's ([`load`]): seen by analysis windows only.
     Load,
+    /// The router's copies of the users' requests ([`mirror`]): seen by analysis windows
+    /// only.
+    Mirror,
 }
 
 impl<'s> TrafficModel<'s> {
@@ -159,6 +171,9 @@ impl<'s> TrafficModel<'s> {
             falls_back: scenario.strategy.runtime().leaves_endpoints_on_delete(),
             router_falls_back: matches!(scenario.strategy, Strategy::BlueGreen(_)),
             load: load::LoadStream::default(),
+            mirror: mirror::MirrorStream::default(),
+            users_per_endpoint: Vec::new(),
+            shared_queues: false,
         })
     }
 
@@ -190,6 +205,10 @@ impl<'s> TrafficModel<'s> {
         self.routed = false;
         self.routes.reset();
         self.load.reset(versions);
+        self.mirror.reset(versions);
+        self.users_per_endpoint.clear();
+        self.users_per_endpoint.resize(versions, 0.0);
+        self.shared_queues = false;
     }
 
     /// A task changed state at `cluster.now()` (the model has been advanced to it already:
@@ -352,13 +371,67 @@ impl<'s> TrafficModel<'s> {
     /// The requests of `[a, b)`, all in `bucket`, at a constant endpoint set.
     fn piece(&mut self, a: Time, b: Time, bucket: usize) {
         self.load.begin_piece(a);
+        let mirror = self.mirror.in_force;
+        self.shared_queues = self.load.sending || mirror.is_some();
+        if self.shared_queues {
+            self.users_per_endpoint.iter_mut().for_each(|r| *r = 0.0);
+        }
         if self.load.sending {
             self.load_rates();
         }
+        let copies = match mirror {
+            Some(m) => self.mirror_rates(m, a, b),
+            None => 0.0,
+        };
         self.users_piece(a, b, bucket);
         if self.load.sending {
             self.load_piece(a, b, bucket);
         }
+        if let Some(m) = mirror
+            && copies > 0.0
+        {
+            self.mirror_piece(m, copies, a, b, bucket);
+        }
+    }
+
+    /// The rate each answering endpoint of the mirrored version gets from the copies over
+    /// `[a, b)` (as the users' balancer weighs them), and the number of copies.
+    fn mirror_rates(&mut self, m: Mirror, a: Time, b: Time) -> f64 {
+        let v = m.version as usize;
+        let copies = self.rate.expected(a, b) * m.fraction();
+        let (count, total) = self.pool_weight(Pool::Ready, v..v + 1);
+        self.mirror.per_endpoint[v] = if copies <= 0.0 || count == 0 {
+            0.0
+        } else {
+            let rate = copies / ((b - a) as f64 / SECOND as f64);
+            if total <= 0.0 {
+                rate / f64::from(count)
+            } else {
+                rate * self.weight(v, Answer::Answering) / total
+            }
+        };
+        copies
+    }
+
+    /// The router's `copies` of the users' requests of `[a, b)`, spread over the mirrored
+    /// version's endpoints in rotation by the users' balancer; none reach a version without
+    /// one.
+    fn mirror_piece(&mut self, m: Mirror, copies: f64, a: Time, b: Time, bucket: usize) {
+        let v = m.version as usize;
+        let weight = self.pool_weight(Pool::Ready, v..v + 1);
+        if weight.0 == 0 {
+            return;
+        }
+        let rate = copies / ((b - a) as f64 / SECOND as f64);
+        self.spread(
+            bucket,
+            Pool::Ready,
+            v..v + 1,
+            copies,
+            rate,
+            weight,
+            Stream::Mirror,
+        );
     }
 
     /// The users' requests of `[a, b)`.
@@ -379,7 +452,7 @@ impl<'s> TrafficModel<'s> {
         };
         let all = 0..self.scenario.service.versions.len();
         let weight = self.pool_weight(pool, all.clone());
-        self.spread(bucket, pool, all, n, rate, weight);
+        self.spread(bucket, pool, all, n, rate, weight, Stream::Users);
     }
 
     /// The load each endpoint in rotation gets from the load generators over the piece:
@@ -435,12 +508,13 @@ impl<'s> TrafficModel<'s> {
         (count, total)
     }
 
-    /// `n` requests arriving at `rate` per second, spread over the endpoints of `pool` of
-    /// the versions `vs` as the balancer weighs them; `(count, total)` is their
-    /// [`pool_weight`](Self::pool_weight), with `count` > 0. All weights 0 (least-request
-    /// with every endpoint hung): an equal share each, as the balancer has nothing to
-    /// prefer.
+    /// `n` requests of `stream` arriving at `rate` per second, spread over the endpoints
+    /// of `pool` of the versions `vs` as the balancer weighs them; `(count, total)` is
+    /// their [`pool_weight`](Self::pool_weight), with `count` > 0. All weights 0
+    /// (least-request with every endpoint hung): an equal share each, as the balancer has
+    /// nothing to prefer.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn spread(
         &mut self,
         bucket: usize,
@@ -449,6 +523,7 @@ impl<'s> TrafficModel<'s> {
         n: f64,
         rate: f64,
         (count, mut total): (u32, f64),
+        stream: Stream,
     ) {
         let equal = total <= 0.0;
         if equal {
@@ -467,7 +542,7 @@ impl<'s> TrafficModel<'s> {
                     answer,
                     n * k as f64 * w / total,
                     rate * w / total,
-                    Stream::Users,
+                    stream,
                 );
             }
         }
@@ -493,6 +568,7 @@ impl<'s> TrafficModel<'s> {
         let meter = match stream {
             Stream::Users => &mut self.meter,
             Stream::Load => &mut self.load.meter,
+            Stream::Mirror => &mut self.mirror.meter,
         };
         match answer {
             Answer::Refusing | Answer::Crashed => {
@@ -506,16 +582,25 @@ impl<'s> TrafficModel<'s> {
     }
 
     /// `x` requests of `stream` to answering endpoints of version `v`, each offered
-    /// `rate` per second by that stream (and the other stream's rate beside: one queue).
+    /// `rate` per second by that stream (and the other streams' rates beside: one queue).
     fn serve(&mut self, bucket: usize, v: usize, x: f64, rate: f64, stream: Stream) {
         let version = &self.scenario.service.versions[v];
-        let offered = if !self.load.sending {
+        let offered = if !self.shared_queues {
             rate
-        } else if stream == Stream::Users {
-            self.load.users_per_endpoint[v] = rate;
-            rate + self.load.per_endpoint[v]
         } else {
-            rate + self.load.users_per_endpoint[v]
+            let (users, load, mirror) = (
+                self.users_per_endpoint[v],
+                self.load.per_endpoint[v],
+                self.mirror.per_endpoint[v],
+            );
+            match stream {
+                Stream::Users => {
+                    self.users_per_endpoint[v] = rate;
+                    rate + load + mirror
+                }
+                Stream::Load => rate + users + mirror,
+                Stream::Mirror => rate + users + load,
+            }
         };
         let (dropped, lvl) = match version.capacity_rps {
             Some(mu) => {
@@ -532,12 +617,15 @@ impl<'s> TrafficModel<'s> {
         let ok = served - errored;
         let id = Some(v as VersionId);
         let cell = LatencyTables::cell(v as VersionId, lvl);
-        if stream == Stream::Load {
-            let m = &mut self.load.meter;
+        if stream != Stream::Users {
+            let (m, recorder) = match stream {
+                Stream::Load => (&mut self.load.meter, &mut self.load.recorder),
+                _ => (&mut self.mirror.meter, &mut self.mirror.recorder),
+            };
             m.add(bucket, id, Outcome::Dropped, Cause::Other, dropped);
             m.add(bucket, id, Outcome::Errored, Cause::Version, errored);
             m.add(bucket, id, Outcome::Ok, Cause::Other, ok);
-            self.load.recorder.served(bucket, cell, ok);
+            recorder.served(bucket, cell, ok);
             return;
         }
         self.meter

@@ -21,26 +21,38 @@
 //! them in rotation (they became Ready, and joined the rotation's way, no later than the
 //! write), and an abort's weight of 0 reaches the proxies that long after the abort.
 //! The configuration in force at time 0 applies from 0, as the serving fleet's endpoints do.
+//! A mirror ([`crate::cluster::mirror`]) is part of the configuration: it reaches the
+//! proxies with the weights written beside it ([`super::mirror`]).
 //!
 //! Without a router (`cluster.routing` is `None`) nothing here runs and the balancer
 //! spreads over every endpoint of every version: the split is the replica ratio.
 
-use super::TrafficModel;
 use super::endpoints::Pool;
 use super::meter::{Cause, Outcome};
+use super::{Stream, TrafficModel};
 use crate::cluster::Cluster;
+use crate::cluster::mirror::Mirror;
 use crate::scenario::Dist;
 use crate::sim::time::{NEVER, Time};
 use crate::sim::{Key, Purpose};
 use std::collections::VecDeque;
 
+/// One configuration of the router: its weights and its mirror, written together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RouterConfig {
+    /// Share of requests per version (`None`: no router, the Service spans every pod).
+    shares: Option<Vec<f64>>,
+    /// The copy of the users' requests sent to one version, if any.
+    mirror: Option<Mirror>,
+}
+
 /// The router's configuration on its way from the controller to the proxies.
 #[derive(Debug, Default)]
 pub(super) struct Propagation {
-    /// The configuration last written (`None`: no router, the Service spans every pod).
-    written: Option<Vec<f64>>,
+    /// The configuration last written.
+    written: RouterConfig,
     /// Writes not in force yet, in order, each with the time it takes effect.
-    pending: VecDeque<(Time, Option<Vec<f64>>)>,
+    pending: VecDeque<(Time, RouterConfig)>,
     /// Writes so far in the trial (the stream each lag is drawn from).
     writes: u32,
 }
@@ -48,7 +60,7 @@ pub(super) struct Propagation {
 impl Propagation {
     /// Forget the last trial.
     pub(super) fn reset(&mut self) {
-        self.written = None;
+        self.written = RouterConfig::default();
         self.pending.clear();
         self.writes = 0;
     }
@@ -57,10 +69,11 @@ impl Propagation {
     /// instant it was made (the trial loop looks before time moves on) and takes effect
     /// `lag` later, never before an earlier write.
     pub(super) fn see(&mut self, cl: &Cluster, lag: &Dist) {
-        if cl.routing == self.written {
+        if cl.routing == self.written.shares && cl.mirror == self.written.mirror {
             return;
         }
-        self.written.clone_from(&cl.routing);
+        self.written.shares.clone_from(&cl.routing);
+        self.written.mirror = cl.mirror;
         let now = cl.now();
         let delay = if now == 0 {
             0
@@ -82,7 +95,7 @@ impl Propagation {
         }
         let last = self.pending.back().map_or(0, |&(t, _)| t);
         let at = now.saturating_add(delay).max(last);
-        self.pending.push_back((at, cl.routing.clone()));
+        self.pending.push_back((at, self.written.clone()));
     }
 
     /// When the next write takes effect.
@@ -94,16 +107,17 @@ impl Propagation {
 impl TrafficModel<'_> {
     /// Put the next pending write of the router's configuration in force.
     pub(super) fn apply_next_route(&mut self) {
-        let Some((_, routing)) = self.routes.pending.pop_front() else {
+        let Some((_, config)) = self.routes.pending.pop_front() else {
             return;
         };
-        match routing {
+        match config.shares {
             Some(shares) => {
                 self.routed = true;
                 self.shares = shares;
             }
             None => self.routed = false,
         }
+        self.mirror.put_in_force(config.mirror);
     }
 
     /// The `n` requests of a piece (arriving at `rate` per second) split by the shares,
@@ -127,7 +141,7 @@ impl TrafficModel<'_> {
                     .add(bucket, None, Outcome::Refused, Cause::Other, nv);
                 continue;
             }
-            self.spread(bucket, pool, one, nv, rate * share, weight);
+            self.spread(bucket, pool, one, nv, rate * share, weight, Stream::Users);
         }
     }
 }

@@ -135,6 +135,9 @@ pub struct Sources<'a, 's> {
     /// Load-test requests ([`super::load`]): their expected counts per bucket and cell,
     /// and their served requests per bucket; `None` when no load generator ran.
     pub load: Option<(&'a Meter, &'a Recorder)>,
+    /// Mirrored requests ([`super::mirror`]): their expected counts per bucket and cell,
+    /// and their served requests per bucket; `None` when the router mirrored nothing.
+    pub mirror: Option<(&'a Meter, &'a Recorder)>,
 }
 
 impl Sources<'_, '_> {
@@ -241,7 +244,33 @@ impl Sources<'_, '_> {
                 *n += l;
             }
         }
+        if let Some((meter, _)) = self.mirror {
+            let copies = self.mirror_outcomes(meter, version, first, end);
+            for (n, c) in by_outcome.iter_mut().zip(copies) {
+                *n += c;
+            }
+        }
         by_outcome
+    }
+
+    /// The mirrored requests of `version` in buckets `first..end`, per outcome: with
+    /// Poisson arrivals a Poisson draw around each outcome's expected count (copies of a
+    /// Poisson stream thinned at a fixed rate, split over independent fates, are
+    /// independent Poisson counts), on a keyed stream of its own; with constant arrivals
+    /// the expected counts rounded, as the users'.
+    fn mirror_outcomes(
+        &self,
+        meter: &Meter,
+        version: VersionId,
+        first: u64,
+        end: u64,
+    ) -> [u64; OUTCOMES] {
+        let x = expected_by_outcome(meter, version, first, end);
+        if self.arrivals == Arrivals::Constant {
+            return x.map(|v| v.round() as u64);
+        }
+        let mut rng = self.window_rng(version, first, end, Purpose::Mirror);
+        x.map(|mean| rand_distr::Poisson::new(mean).map_or(0, |p| p.sample(&mut rng) as u64))
     }
 
     /// The load-test requests of `version` in buckets `first..end`, per outcome: their
@@ -306,7 +335,8 @@ impl Sources<'_, '_> {
         let mut cells: Vec<(u32, f64)> = Vec::new();
         let lo = version as usize * LEVELS;
         let load = self.load.map(|(_, recorder)| recorder);
-        for recorder in std::iter::once(&*self.recorder).chain(load) {
+        let mirror = self.mirror.map(|(_, recorder)| recorder);
+        for recorder in std::iter::once(&*self.recorder).chain(load).chain(mirror) {
             let served = &recorder.served;
             let buckets = served.get(first as usize..(end as usize).min(served.len()));
             for bucket in buckets.unwrap_or(&[]) {
@@ -367,6 +397,7 @@ impl<'s> TrafficModel<'s> {
     pub fn enable_windows(&mut self) {
         self.windows.enable();
         self.load.recorder.enable();
+        self.mirror.recorder.enable();
     }
 
     /// What `version` served over `[from, to)`, integrated up to `cl.now()` at most (see
@@ -413,6 +444,10 @@ impl<'s> TrafficModel<'s> {
                 .load
                 .started()
                 .then_some((&self.load.meter, &self.load.recorder)),
+            mirror: self
+                .mirror
+                .started
+                .then_some((&self.mirror.meter, &self.mirror.recorder)),
         }
     }
 }

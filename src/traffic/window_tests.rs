@@ -51,6 +51,7 @@ fn sources<'a, 's>(
         tick: TICK,
         integrated,
         load: None,
+        mirror: None,
     }
 }
 

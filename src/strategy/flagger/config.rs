@@ -7,8 +7,8 @@
 //! (`maxWeight`).
 //!
 //! Fields of the Canary that change nothing the simulator models, or that it cannot model
-//! (webhooks other than the loadtester's gates of [`super::webhooks`], header `match`,
-//! traffic mirroring, session affinity, alerts, custom metric queries and templates,
+//! (webhooks other than the loadtester's of [`super::webhooks`], header `match`,
+//! session affinity, alerts, custom metric queries and templates,
 //! `skipAnalysis` and `suspend` when on), are refused with the reason, never read and
 //! ignored.
 
@@ -53,6 +53,8 @@ pub const ANALYSIS_FIELDS: &[&str] = &[
     "canaryReadyThreshold",
     "metrics",
     "webhooks",
+    "mirror",
+    "mirrorWeight",
 ];
 /// Fields of one `analysis.metrics[]` item (`CanaryMetric`) the simulator reads.
 pub const METRIC_FIELDS: &[&str] = &["name", "interval", "threshold", "thresholdRange"];
@@ -65,8 +67,6 @@ const REFUSED_ANALYSIS: &[(&str, &str)] = &[
         "match",
         "header/cookie `match` (A/B testing) is not simulated",
     ),
-    ("mirror", "traffic mirroring is not simulated"),
-    ("mirrorWeight", "traffic mirroring is not simulated"),
     ("sessionAffinity", "session affinity is not simulated"),
     (
         "alerts",
@@ -162,8 +162,12 @@ pub struct FlaggerConfig {
     pub metrics: Vec<Metric>,
     /// `progressDeadlineSeconds`.
     pub progress_deadline: Time,
-    /// `analysis.webhooks`: the loadtester's gates.
+    /// `analysis.webhooks`: the loadtester's gates, load tests.
     pub webhooks: Vec<Webhook>,
+    /// `analysis.mirror`: the percent of the users' requests the router copies to the
+    /// canary while mirroring (Istio's `mirrorPercentage`: `mirrorWeight`, or every
+    /// request without it); `None`: no mirroring.
+    pub mirror: Option<u32>,
 }
 
 /// A weight field: an integer from `lo` to 100.
@@ -332,6 +336,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
             metrics: Vec::new(),
             progress_deadline,
             webhooks: Vec::new(),
+            mirror: None,
         };
     };
     refuse(&node, REFUSED_ANALYSIS);
@@ -400,15 +405,17 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         .unwrap_or_default();
     // A refused webhook has said what is wrong; it may be the load test meant here.
     let refused_hook = an.node().ctx().problem_count() > problems;
+    let mirror = mirror(&an);
     let load_tested = webhooks.iter().any(|h| h.load_test().is_some());
-    if iterations > 0 && !metrics.is_empty() && !load_tested && !refused_hook {
+    if iterations > 0 && !metrics.is_empty() && !load_tested && !refused_hook && mirror.is_none() {
         an.child_problem(
             "iterations",
             "blue/green `iterations` keep every request on the primary, so the canary's \
              metrics have no values and every check fails; Flagger relies on a load test \
              there: add a `rollout` webhook to the flagger-loadtester with a `hey` command \
              against the canary (`metadata: {cmd: \"hey -z 1m -q 10 -c 2 \
-             http://<app>-canary.<namespace>:<port>/\"}`), drop `metrics`, or use `stepWeight`",
+             http://<app>-canary.<namespace>:<port>/\"}`), mirror the traffic to the canary \
+             (`mirror: true`), drop `metrics`, or use `stepWeight`",
         );
     }
     let ready = |key: &str| an.or(key, DEFAULT_READY_THRESHOLD, ready_percent);
@@ -425,7 +432,27 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         metrics,
         progress_deadline,
         webhooks,
+        mirror,
     }
+}
+
+/// `analysis.mirror` and `mirrorWeight`, as the Istio router writes them
+/// (`pkg/router/istio.go:SetRoutes`: `mirrorPercentage` only for a `mirrorWeight` above
+/// 0, so 0 or none copies every request).
+fn mirror(an: &Obj) -> Option<u32> {
+    let on = an.bool("mirror", false);
+    let weight = an.opt("mirrorWeight", |n| weight(n, 0));
+    if !on {
+        if an.has("mirrorWeight") {
+            an.child_problem(
+                "mirrorWeight",
+                "Flagger reads `mirrorWeight` only with `mirror: true`; set it or remove \
+                 `mirrorWeight`",
+            );
+        }
+        return None;
+    }
+    Some(weight.filter(|&w| w > 0).unwrap_or(TOTAL_WEIGHT))
 }
 
 /// A problem about one field of an object.

@@ -126,6 +126,9 @@ impl StrategyDef for Def {
         } else {
             format!(", checks: {}", checks.join(", "))
         };
+        if let Some(percent) = cfg.mirror {
+            line += &format!(", mirrors {percent}% of the requests to the canary");
+        }
         for test in cfg.webhooks.iter().filter_map(|h| h.load_test()) {
             line += &format!(
                 ", load test {} req/s for {}",
@@ -181,9 +184,10 @@ impl StrategyDef for Def {
 
 /// A blue/green with metrics and `threshold` 1: no user request reaches the canary before
 /// the promotion, and the load test starts with the POST just before the first check,
-/// which therefore has no values and fails: every release is rolled back.
+/// which therefore has no values and fails: every release is rolled back. (Mirroring
+/// starts one tick before the first check, so its copies fill that check's window.)
 fn first_check_without_values(cfg: &FlaggerConfig, out: &mut Vec<Warning>) {
-    if cfg.iterations == 0 || cfg.metrics.is_empty() || cfg.threshold > 1 {
+    if cfg.iterations == 0 || cfg.metrics.is_empty() || cfg.threshold > 1 || cfg.mirror.is_some() {
         return;
     }
     warn(
@@ -298,6 +302,7 @@ mod tests {
             metrics,
             progress_deadline: 600 * SECOND,
             webhooks: Vec::new(),
+            mirror: None,
         }
     }
 

@@ -33,6 +33,10 @@
 //! same command still runs; the runs are written to [`Cluster::load_runs`], where the
 //! traffic model reads them, and cut at the promotion or the rollback.
 //!
+//! Mirroring (`analysis.mirror`): while the Canary's status says mirrored, the router
+//! copies the users' requests (all, or `mirrorWeight` %) to the canary's pods beside the
+//! weights ([`Cluster::mirror`]); the analysis windows count the copies.
+//!
 //! Traffic: the router's weights apply per Deployment; the traffic model routes per
 //! version, so while the promoted primary rolls (its pods of both versions) its share is
 //! split over its versions in proportion to their Ready pods.
@@ -52,6 +56,7 @@ use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::kubernetes::rolling::{RsCounts, reconcile_new_replica_set, reconcile_old_replica_sets};
 use super::{Controller, Due, Metrics};
 use crate::analysis::Measure;
+use crate::cluster::mirror::Mirror;
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, IntOrPercent, NEXT};
@@ -268,7 +273,8 @@ impl<'s> Flagger<'s> {
         false
     }
 
-    /// Write the router's weights as per-version shares (see the module docs).
+    /// Write the router's weights as per-version shares (see the module docs), and its
+    /// mirror to the canary while the Canary's status says mirrored.
     fn route(&mut self, cl: &mut Cluster) {
         let w = f64::from(self.canary.weight) / 100.0;
         let (old, new) = (
@@ -285,8 +291,14 @@ impl<'s> Flagger<'s> {
         let mut shares = vec![0.0; cl.scenario.service.versions.len()];
         shares[CURRENT as usize] = (1.0 - w) * (1.0 - primary_new);
         shares[NEXT as usize] = w + (1.0 - w) * primary_new;
-        if shares != self.shares {
+        let mirror = self.cfg.mirror.filter(|_| self.canary.mirrored);
+        let mirror = mirror.map(|percent| Mirror {
+            version: NEXT,
+            percent,
+        });
+        if shares != self.shares || cl.mirror != mirror {
             cl.routing = Some(shares.clone());
+            cl.mirror = mirror;
             self.shares = shares;
         }
     }
@@ -345,6 +357,14 @@ impl<'s> Flagger<'s> {
             }
             Action::Route(w) => {
                 cl.trace_update("progressing", || Some(format!("canary weight {w}")));
+            }
+            Action::Mirror => {
+                let percent = cfg.mirror.unwrap_or(0);
+                cl.trace_update("progressing", || {
+                    Some(format!(
+                        "Start traffic mirroring: {percent}% of the requests copied to the canary"
+                    ))
+                });
             }
             Action::Promote => {
                 self.promoted = true;

@@ -1,7 +1,7 @@
 //! Flagger's canary loop as a pure state machine: one call of [`Canary::tick`] is one
 //! `advanceCanary` of `fluxcd/flagger@15bd6ad` (v1.44.0) `pkg/controller/scheduler.go`,
-//! for a Deployment target behind a service mesh, with no HPA and no mirroring; the
-//! webhooks are the flagger-loadtester's ([`super::webhooks`]). The controller ([`super::Flagger`]) feeds it the readiness of the primary
+//! for a Deployment target behind a service mesh (Istio's router where they differ), with
+//! no HPA; the webhooks are the flagger-loadtester's ([`super::webhooks`]). The controller ([`super::Flagger`]) feeds it the readiness of the primary
 //! and canary Deployments (`pkg/canary/deployment_ready.go:isDeploymentReady`) and the
 //! verdict of the built-in metric checks, and applies the [`Action`] it returns.
 //!
@@ -24,20 +24,24 @@
 //!    Succeeded.
 //! 6. `failedChecks >= threshold`: roll back — so the rollback comes on the tick *after*
 //!    the threshold-th failed check.
-//! 7. Canary weight 0 and no iteration yet: no metric check (only pre-rollout webhooks).
-//!    Otherwise the analysis runs (the controller's `checks`: the `rollout` webhooks,
+//! 7. Canary weight 0, no iteration yet and no mirroring in force: no metric check (only
+//!    pre-rollout webhooks). Otherwise the analysis runs (the controller's `checks`: the `rollout` webhooks,
 //!    then the metric checks); any failure (no values included) adds a failed check and
 //!    ends the tick without advancing. `failedChecks` is never reset by a passing check.
 //!    The checks run in WaitingPromotion too, so a canary held at its gate can still
 //!    fail and roll back.
 //! 8. Blue/green (`iterations`): count an iteration; at the last, the `confirm-promotion`
 //!    hooks, then all traffic to the canary; one tick later (hooks again) promote
-//!    (`runBlueGreen`). Canary: unless in WaitingPromotion the `confirm-traffic-increase`
-//!    hooks (a closed one holds the weight, the phase unchanged — also at `maxWeight`,
-//!    where the next step would promote); then weight + `stepWeight` (or the next
-//!    `stepWeights` entry) while below `maxWeight`, else the `confirm-promotion` hooks
-//!    and promote: the canary's spec is copied to the primary, phase Promoting
-//!    (`runCanary`). A closed `confirm-promotion` sets phase WaitingPromotion; while it
+//!    (`runBlueGreen`). With `mirror`, the first iteration also starts mirroring the
+//!    traffic to the canary, which lasts until all traffic goes to it. Canary: unless in
+//!    WaitingPromotion or mirroring the `confirm-traffic-increase` hooks (a closed one
+//!    holds the weight, the phase unchanged — also at `maxWeight`, where the next step
+//!    would promote); then weight + `stepWeight` (or the next `stepWeights` entry) while
+//!    below `maxWeight`, else the `confirm-promotion` hooks and promote: the canary's
+//!    spec is copied to the primary, phase Promoting (`runCanary`). With `mirror` the
+//!    step from weight 0 takes two ticks: the first mirrors the traffic to the canary at
+//!    weight 0, the next (after an analysis of the copies) stops mirroring and sets the
+//!    first weight. A closed `confirm-promotion` sets phase WaitingPromotion; while it
 //!    stays closed each tick sets `status.iterations` to `analysis.iterations − 1`, so a
 //!    blue/green counts its last iteration again and asks every other tick.
 //!
@@ -88,8 +92,11 @@ pub enum Action {
     FailedCheck,
     /// New revision: scale the canary from zero.
     ScaleUp,
-    /// Write this canary weight to the router (the primary gets the rest).
+    /// Write this canary weight to the router (the primary gets the rest); no mirroring.
     Route(u32),
+    /// Every request to the primary, copies of them to the canary (`SetRoutes(…,
+    /// mirrored: true)`): the mirror step of a canary, or the first blue/green iteration.
+    Mirror,
     /// Copy the canary's spec to the primary (its rolling update starts).
     Promote,
     /// Scale the canary to zero: promotion finished.
@@ -116,6 +123,8 @@ pub struct Canary {
     pub failed_checks: u32,
     /// `status.iterations`.
     pub iterations: u32,
+    /// The router mirrors the traffic to the canary (what `GetRoutes` reads back).
+    pub mirrored: bool,
 }
 
 impl Default for Canary {
@@ -125,6 +134,7 @@ impl Default for Canary {
             weight: 0,
             failed_checks: 0,
             iterations: 0,
+            mirrored: false,
         }
     }
 }
@@ -155,6 +165,7 @@ impl Canary {
     fn rollback(&mut self) -> Action {
         self.phase = Phase::Failed;
         self.weight = 0;
+        self.mirrored = false;
         Action::Rollback
     }
 
@@ -179,6 +190,7 @@ impl Canary {
             Ready::Stuck if matches!(self.phase, Phase::Promoting | Phase::Finalising) => {
                 self.phase = Phase::Failed;
                 self.weight = TOTAL_WEIGHT;
+                self.mirrored = false;
                 return Action::FailedPromotion;
             }
             Ready::Stuck => return self.rollback(),
@@ -220,7 +232,7 @@ impl Canary {
         if self.failed_checks >= cfg.threshold {
             return self.rollback();
         }
-        let first = self.weight == 0 && self.iterations == 0;
+        let first = self.weight == 0 && self.iterations == 0 && !self.mirrored;
         if !first && !checks() {
             self.failed_checks += 1;
             return Action::FailedCheck;
@@ -232,12 +244,21 @@ impl Canary {
             return Action::Nothing;
         }
         if self.phase != Phase::WaitingPromotion
+            && !self.mirrored
             && let Some(i) = first_closed(&cfg.webhooks, HookType::ConfirmTrafficIncrease, gates)
         {
             return Action::Halt(HookType::ConfirmTrafficIncrease, i);
         }
         // `runCanary`.
         if self.weight < cfg.max_weight {
+            if cfg.mirror.is_some() && self.weight == 0 {
+                self.mirrored = !self.mirrored;
+                if self.mirrored {
+                    return Action::Mirror;
+                }
+                self.weight = next_step_weight(cfg, 0);
+                return Action::Route(self.weight);
+            }
             self.weight = (self.weight + next_step_weight(cfg, self.weight)).min(TOTAL_WEIGHT);
             return Action::Route(self.weight);
         }
@@ -263,10 +284,14 @@ impl Canary {
         Some(Action::Halt(HookType::ConfirmPromotion, i))
     }
 
-    /// `runBlueGreen` (mesh provider, no mirroring).
+    /// `runBlueGreen` (mesh provider).
     fn blue_green(&mut self, cfg: &FlaggerConfig, gates: Gates) -> Action {
         if cfg.iterations > self.iterations {
             self.iterations += 1;
+            if cfg.mirror.is_some() && !self.mirrored {
+                self.mirrored = true;
+                return Action::Mirror;
+            }
             return Action::Nothing;
         }
         if let Some(halt) = self.confirm_promotion(cfg, gates) {
@@ -275,6 +300,7 @@ impl Canary {
         if cfg.iterations == self.iterations {
             self.iterations += 1;
             self.weight = TOTAL_WEIGHT;
+            self.mirrored = false;
             return Action::Route(TOTAL_WEIGHT);
         }
         self.phase = Phase::Promoting;
@@ -308,3 +334,7 @@ mod tests;
 #[cfg(test)]
 #[path = "tick_gate_tests.rs"]
 mod gate_tests;
+
+#[cfg(test)]
+#[path = "tick_mirror_tests.rs"]
+mod mirror_tests;
