@@ -224,3 +224,29 @@ fn window_quantiles_are_those_of_the_windows_requests() {
     );
     assert!(all.latency_ms[0] < all.latency_ms[1] && all.latency_ms[1] < all.latency_ms[2]);
 }
+
+/// Mirrored copies add to the version's window: with constant arrivals their expected
+/// counts rounded; with Poisson arrivals a Poisson count per outcome around them (mean
+/// and variance both the expectation: 2,000 errors of 20,000 copies land within 5 σ),
+/// drawn the same at every read of the window.
+#[test]
+fn mirrored_copies_count_in_the_versions_window() {
+    let s = scenario(Dist::Constant(20_000));
+    let mut tables = LatencyTables::new(&s, 100);
+    let (m, mut r) = fill(600, 0.0, 0.0);
+    let (copies, copies_served) = fill(600, 30.0, 10.0 / 3.0);
+    let mut src = sources(&m, &mut r, &mut tables, Arrivals::Constant, 60 * SECOND);
+    src.mirror = Some((&copies, &copies_served));
+    let w = src.window(1, 0, 60 * SECOND);
+    assert_eq!((w.requests, w.failed), (20_000, 2_000));
+    assert_eq!(w.latency_ms[0], 20.0, "the copies' latency is the window's");
+    src.arrivals = Arrivals::Poisson;
+    let w = src.window(1, 0, 60 * SECOND);
+    let sigma = |mean: f64| 5.0 * mean.sqrt();
+    assert!(
+        (w.requests as f64 - 20_000.0).abs() < sigma(20_000.0),
+        "{w:?}"
+    );
+    assert!((w.failed as f64 - 2_000.0).abs() < sigma(2_000.0), "{w:?}");
+    assert_eq!(src.window(1, 0, 60 * SECOND), w);
+}

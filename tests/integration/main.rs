@@ -15,6 +15,7 @@ mod flag_conflicts;
 mod flagger;
 mod flagger_gates;
 mod flagger_load_test;
+mod flagger_mirror;
 mod golden;
 mod gossip;
 mod help;

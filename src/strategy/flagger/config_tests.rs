@@ -158,13 +158,13 @@ fn skip_analysis_and_suspend_are_refused_when_on() {
 fn unsupported_fields_are_refused_with_the_reason() {
     let p = problems(
         json!({"analysis": {"interval": "1m", "threshold": 1, "stepWeight": 5,
-        "mirror": true,
+        "sessionAffinity": {"cookieName": "x"},
         "metrics": [{"name": "request-success-rate", "templateRef": {"name": "x"}}]}}),
     );
     assert_eq!(
         p,
         [
-            "flagger.analysis.mirror: traffic mirroring is not simulated",
+            "flagger.analysis.sessionAffinity: session affinity is not simulated",
             "flagger.analysis.metrics.0.templateRef: MetricTemplates are not simulated; use the built-in `request-success-rate` or `request-duration`",
         ]
     );
@@ -250,4 +250,46 @@ fn a_null_threshold_range_is_absent() {
             "flagger.analysis.metrics.0.thresholdRange: give `min`, `max` or both: a range with neither passes every check that has a value (Flagger's runBuiltinMetricChecks)"
         ]
     );
+}
+
+/// `mirror` and `mirrorWeight` as Istio's router writes them (`pkg/router/istio.go:SetRoutes`:
+/// `mirrorPercentage` only for a `mirrorWeight` above 0, so every request without it).
+#[test]
+fn mirroring_copies_every_request_unless_mirror_weight_says_otherwise() {
+    let parsed = |extra: serde_json::Value| {
+        let mut analysis = json!({"interval": "1m", "threshold": 1, "stepWeight": 10});
+        for (k, v) in extra.as_object().unwrap() {
+            analysis[k] = v.clone();
+        }
+        let yaml = json!({"analysis": analysis});
+        let (cfg, problems) = parse_json(yaml);
+        (cfg.mirror, problems)
+    };
+    assert_eq!(parsed(json!({})), (None, vec![]));
+    assert_eq!(parsed(json!({"mirror": false})), (None, vec![]));
+    assert_eq!(parsed(json!({"mirror": true})), (Some(100), vec![]));
+    assert_eq!(
+        parsed(json!({"mirror": true, "mirrorWeight": 0})),
+        (Some(100), vec![])
+    );
+    assert_eq!(
+        parsed(json!({"mirror": true, "mirrorWeight": 25})),
+        (Some(25), vec![])
+    );
+    assert_eq!(
+        parsed(json!({"mirror": true, "mirrorWeight": 150})).1,
+        ["flagger.analysis.mirrorWeight: must be from 0 to 100 (percent of the traffic), got 150"]
+    );
+    assert_eq!(
+        parsed(json!({"mirrorWeight": 50})).1,
+        [
+            "flagger.analysis.mirrorWeight: Flagger reads `mirrorWeight` only with `mirror: true`; set it or remove `mirrorWeight`"
+        ]
+    );
+    // A blue/green's checks get values from the copies: no load test needed.
+    let p = problems(
+        json!({"analysis": {"interval": "1m", "threshold": 1, "iterations": 5,
+        "mirror": true, "metrics": [{"name": "request-success-rate", "threshold": 99}]}}),
+    );
+    assert!(p.is_empty(), "{p:?}");
 }
