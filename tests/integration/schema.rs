@@ -285,7 +285,7 @@ strategy:
 service: {}
 strategy:
   flagger:
-    analysis: {interval: 1m, threshold: 1, iterations: 3}
+    analysis: {interval: 1m, threshold: 1, iterations: 3, mirror: true, mirrorWeight: 50}
 "#;
     [a, b, c, d, e, f, g, h, i, j, k]
         .map(str::to_string)

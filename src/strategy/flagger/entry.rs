@@ -50,6 +50,8 @@ impl StrategyDef for Def {
         ("flagger_analysis", "iterations", Count),
         ("flagger_analysis", "primaryReadyThreshold", Count),
         ("flagger_analysis", "canaryReadyThreshold", Count),
+        ("flagger_analysis", "mirror", Bool),
+        ("flagger_analysis", "mirrorWeight", Count),
         ("flagger_analysis", "metrics", ListOf("flagger_metric")),
         (
             "flagger_metric",

@@ -325,6 +325,7 @@ impl<'s> Flagger<'s> {
             now,
         );
         let mut status = self.canary;
+        let was_mirrored = status.mirrored;
         let action = status.tick(cfg, primary, canary, self.gates, || {
             self.run_analysis(cl, now)
         });
@@ -356,7 +357,13 @@ impl<'s> Flagger<'s> {
                 });
             }
             Action::Route(w) => {
-                cl.trace_update("progressing", || Some(format!("canary weight {w}")));
+                // `runBlueGreen`'s event when the switch ends the mirroring.
+                let stop = if was_mirrored {
+                    "Stop traffic mirroring, "
+                } else {
+                    ""
+                };
+                cl.trace_update("progressing", || Some(format!("{stop}canary weight {w}")));
             }
             Action::Mirror => {
                 let percent = cfg.mirror.unwrap_or(0);
