@@ -12,7 +12,7 @@ use serde_json::json;
 use std::path::Path;
 
 /// Imports `file` to `dir/imported.yaml`; its stderr.
-fn import_to(dir: &Path, file: &str) -> String {
+pub(super) fn import_to(dir: &Path, file: &str) -> String {
     let out = bin()
         .arg("import")
         .arg(file)
@@ -25,7 +25,7 @@ fn import_to(dir: &Path, file: &str) -> String {
 
 /// `run --trials 5` of `dir/imported.yaml` with `more`: its exit code, stderr and
 /// `trials.csv` (empty when it did not run).
-fn run5(dir: &Path, more: &[&str]) -> (Option<i32>, String, String) {
+pub(super) fn run5(dir: &Path, more: &[&str]) -> (Option<i32>, String, String) {
     let out_dir = dir.join("out");
     let out = bin()
         .arg("run")

@@ -29,6 +29,7 @@ mod import_fields;
 mod import_files;
 mod import_flagger;
 mod import_flagger_load_tests;
+mod import_flagger_mirror;
 mod import_folders;
 mod import_lists;
 mod import_namespaces;

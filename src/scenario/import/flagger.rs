@@ -9,6 +9,7 @@
 //! | `spec.targetRef` (`apps/v1` `Deployment`, looked up in the files given) | the Deployment: `spec.replicas` (default 1) → `service.replicas`, `spec.template` → `service` (see [`super::pod`]) |
 //! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
 //! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis` |
+//! | `spec.analysis.{mirror,mirrorWeight}`, when the Canary's router mirrors as simulated (`mirrorWeight` with Istio's only) | the same under `strategy.flagger.analysis` (see [`super::flagger_mirror`]) |
 //! | `spec.analysis.metrics[]` named `request-success-rate` / `request-duration` (`interval`, `thresholdRange`, legacy `threshold`) | the same under `strategy.flagger.analysis.metrics` |
 //! | `spec.analysis.webhooks[]` the simulator runs: `confirm-rollout`, `confirm-traffic-increase`, `confirm-promotion`, `rollback` and `rollout` to a flagger-loadtester gate (`/gate/approve`, `/gate/halt`, `/gate/check`, `/rollback/check`), and `rollout` (or no `type`) load tests, a paced `hey` against `<app>-canary` in `metadata.cmd` | the same under `strategy.flagger.analysis.webhooks`, as written (see [`super::flagger_webhooks`]) |
 //!
@@ -18,23 +19,25 @@
 //! with its `interval` and `threshold`. The Canary's values are copied as written and
 //! checked by the scenario's parser, with Flagger's rules.
 //!
-//! Left out and reported: other webhooks (with the simulator's reason), `alerts`, A/B `match`,
-//! mirroring, session affinity, the generated Services' settings (`service`),
-//! `autoscalerRef`, `skipAnalysis` / `revertOnDeletion` / `suspend` when true, and the
-//! Deployment's own `strategy`, `minReadySeconds`, `progressDeadlineSeconds` and
-//! `revisionHistoryLimit` (Flagger copies them to the primary; the scenario's
-//! Deployments use Kubernetes' defaults). A metric of another name, or with a `query` or
-//! `templateRef`, is refused as an Argo metric of no known shape is, or left out with
-//! [`super::Options::drop_unknown_metrics`] ([`super::unmeasured`], shared with the Argo
-//! import, so a misspelt field of such a metric is refused with it); the metrics of a
-//! blue/green (`iterations`) without a load test copied are left out, as no request
-//! reaches its canary then. A key the CRD
-//! lacks is refused with a "did you mean" ([`super::flagger_fields`]).
+//! Left out and reported: other webhooks (with the simulator's reason), `alerts`, A/B
+//! `match`, mirroring where the router mirrors nothing, session affinity, the generated
+//! Services' settings (`service`), `autoscalerRef`, `skipAnalysis` / `revertOnDeletion` /
+//! `suspend` when true, and the Deployment's own `strategy`, `minReadySeconds`,
+//! `progressDeadlineSeconds` and `revisionHistoryLimit` (Flagger copies them to the
+//! primary; the scenario's Deployments use Kubernetes' defaults). A metric of another name,
+//! or with a `query` or `templateRef`, is refused as an Argo metric of no known shape is,
+//! or left out with [`super::Options::drop_unknown_metrics`] ([`super::unmeasured`], shared
+//! with the Argo import, so a misspelt field of such a metric is refused with it); the
+//! metrics of a blue/green (`iterations`) with neither a load test copied nor mirroring are
+//! left out, as no request reaches its canary then. A progressive canary with `mirror` on a
+//! router that never reports it is refused: upstream it never leaves weight 0. A key the
+//! CRD lacks is refused with a "did you mean" ([`super::flagger_fields`]).
 
 use super::api_fields::DEPLOYMENT;
 use super::context::Context;
 use super::draft::{Draft, Src};
 use super::flagger_fields::{CANARY, METRIC};
+use super::flagger_mirror::mirror;
 use super::flagger_webhooks::webhooks;
 use super::reference;
 use super::render::compact;
@@ -103,7 +106,7 @@ pub fn canary(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
         d.map_integer(&format!("{TO}.progressDeadlineSeconds"), &p);
     }
     match spec.get("analysis") {
-        Some(a) => analysis(&a, ctx, d),
+        Some(a) => analysis(&spec, &a, ctx, d),
         None => d.error(
             &spec,
             "a Canary needs `analysis` (the CRD requires it: its interval, threshold and \
@@ -213,7 +216,7 @@ fn routing(spec: &Src, d: &mut Draft) {
             TO,
             &format!(
                 "{}:\nthe router sets the canary's exact weight and the simulator measures \
-                 its own requests; which mesh changes nothing simulated",
+                 its own requests; the mesh matters only to `analysis.mirror`",
                 shown.join(", ")
             ),
         );
@@ -229,8 +232,8 @@ fn routing(spec: &Src, d: &mut Draft) {
     }
 }
 
-/// `spec.analysis` → `strategy.flagger.analysis`.
-fn analysis(a: &Src, ctx: &Context, d: &mut Draft) {
+/// `spec.analysis` of the Canary `spec` → `strategy.flagger.analysis`.
+fn analysis(spec: &Src, a: &Src, ctx: &Context, d: &mut Draft) {
     let to = format!("{TO}.analysis");
     if !a.value.is_object() {
         return d.error(
@@ -254,8 +257,11 @@ fn analysis(a: &Src, ctx: &Context, d: &mut Draft) {
     let metrics_given = a
         .get("metrics")
         .is_some_and(|m| m.value.as_array().is_some_and(|l| !l.is_empty()));
+    // Mirrored copies of the users' requests give a blue/green canary's checks values,
+    // as a load test does.
+    let mirrored = mirror(spec, a, &to, d);
     let load_tested = match a.get("webhooks") {
-        Some(list) => webhooks(&list, &to, blue_green && metrics_given, d),
+        Some(list) => webhooks(&list, &to, blue_green && metrics_given && !mirrored, d),
         None => false,
     };
     for (key, why) in [
@@ -278,25 +284,13 @@ fn analysis(a: &Src, ctx: &Context, d: &mut Draft) {
             left_out(&v, &format!("spec.analysis.{key}"), why, d);
         }
     }
-    for key in ["mirror", "mirrorWeight"] {
-        if let Some(v) = a.get(key) {
-            match v.value {
-                Value::Bool(false) => d.read(&v),
-                _ => d.unsupported(
-                    &v,
-                    "traffic mirroring copies requests to the canary and drops its answers; \
-                     it is not simulated",
-                ),
-            }
-        }
-    }
     if let Some(list) = a.get("metrics") {
-        metrics(&list, blue_green && !load_tested, &to, ctx, d);
+        metrics(&list, blue_green && !load_tested && !mirrored, &to, ctx, d);
     }
 }
 
 /// `analysis.metrics`: the built-in checks, copied; the rest refused or left out.
-/// `untested_blue_green`: blue/green `iterations` and no load test copied.
+/// `untested_blue_green`: blue/green `iterations`, no load test copied and no mirroring.
 fn metrics(list: &Src, untested_blue_green: bool, to: &str, ctx: &Context, d: &mut Draft) {
     d.read(list);
     if !list.value.is_array() {
@@ -311,10 +305,11 @@ fn metrics(list: &Src, untested_blue_green: bool, to: &str, ctx: &Context, d: &m
             list,
             "blue/green `iterations` keep every request on the primary, so the canary's \
              built-in checks get values only from a load test (a `rollout` webhook to the \
-             flagger-loadtester running `hey -q … http://<app>-canary…`), and none here is \
-             simulated: the scenario would be refused with the metrics, every check having \
-             no values. The metrics are left out: the scenario runs the iterations without \
-             checks",
+             flagger-loadtester running `hey -q … http://<app>-canary…`) or from mirrored \
+             copies of the users' requests (`mirror: true` on a router that mirrors), and \
+             neither is simulated here: the scenario would be refused with the metrics, every \
+             check having no values. The metrics are left out: the scenario runs the \
+             iterations without checks",
         );
     }
     let mut out = Vec::new();

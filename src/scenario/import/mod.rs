@@ -38,6 +38,7 @@ mod documents;
 mod draft;
 mod flagger;
 mod flagger_fields;
+mod flagger_mirror;
 mod flagger_webhooks;
 mod kubernetes;
 mod library;
