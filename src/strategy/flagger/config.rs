@@ -7,11 +7,11 @@
 //! (`maxWeight`).
 //!
 //! Fields of the Canary that change nothing the simulator models, or that it cannot model
-//! (webhooks other than the loadtester's of [`super::webhooks`], header `match`,
-//! session affinity, alerts, custom metric queries and templates,
+//! (webhooks other than the loadtester's of [`super::webhooks`], session affinity, alerts, custom metric queries and templates,
 //! `skipAnalysis` and `suspend` when on), are refused with the reason, never read and
 //! ignored.
 
+use super::ab_match::{self, AbMatch};
 use super::webhooks::{self, Webhook};
 use crate::analysis::flagger::Range;
 use crate::scenario::walk::{Node, Obj};
@@ -55,6 +55,8 @@ pub const ANALYSIS_FIELDS: &[&str] = &[
     "webhooks",
     "mirror",
     "mirrorWeight",
+    "match",
+    "matchShare",
 ];
 /// Fields of one `analysis.metrics[]` item (`CanaryMetric`) the simulator reads.
 pub const METRIC_FIELDS: &[&str] = &["name", "interval", "threshold", "thresholdRange"];
@@ -63,10 +65,6 @@ pub const RANGE_FIELDS: &[&str] = &["min", "max"];
 
 /// `CanaryAnalysis` fields that exist upstream but are refused here, and why.
 const REFUSED_ANALYSIS: &[(&str, &str)] = &[
-    (
-        "match",
-        "header/cookie `match` (A/B testing) is not simulated",
-    ),
     ("sessionAffinity", "session affinity is not simulated"),
     (
         "alerts",
@@ -168,6 +166,9 @@ pub struct FlaggerConfig {
     /// canary while mirroring (Istio's `mirrorPercentage`: `mirrorWeight`, or every
     /// request without it); `None`: no mirroring.
     pub mirror: Option<u32>,
+    /// `analysis.match` (A/B testing) and the share of requests it selects; `None`: the
+    /// weights apply to every request.
+    pub ab_match: Option<AbMatch>,
 }
 
 /// A weight field: an integer from `lo` to 100.
@@ -337,6 +338,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
             progress_deadline,
             webhooks: Vec::new(),
             mirror: None,
+            ab_match: None,
         };
     };
     refuse(&node, REFUSED_ANALYSIS);
@@ -406,8 +408,18 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
     // A refused webhook has said what is wrong; it may be the load test meant here.
     let refused_hook = an.node().ctx().problem_count() > problems;
     let mirror = mirror(&an);
+    let ab_match = ab_match::parse(&an);
+    if ab_match.is_some() && mirror.is_some() {
+        an.child_problem(
+            "mirror",
+            "Istio's router writes the `match` routes in place of the mirrored one \
+             (pkg/router/istio.go SetRoutes), so nothing is mirrored, and a progressive \
+             canary would redo its mirror step at every tick: remove `mirror` or `match`",
+        );
+    }
     let load_tested = webhooks.iter().any(|h| h.load_test().is_some());
-    if iterations > 0 && !metrics.is_empty() && !load_tested && !refused_hook && mirror.is_none() {
+    let reached = load_tested || mirror.is_some() || ab_match.is_some();
+    if iterations > 0 && !metrics.is_empty() && !reached && !refused_hook {
         an.child_problem(
             "iterations",
             "blue/green `iterations` keep every request on the primary, so the canary's \
@@ -433,6 +445,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         progress_deadline,
         webhooks,
         mirror,
+        ab_match,
     }
 }
 

@@ -293,3 +293,63 @@ fn mirroring_copies_every_request_unless_mirror_weight_says_otherwise() {
     );
     assert!(p.is_empty(), "{p:?}");
 }
+
+/// `match` as the CRD checks it (`headers` / `queryParams` / `sourceLabels`; a header's
+/// one string match), and the simulator's `matchShare` beside it.
+#[test]
+fn ab_match_conditions_and_their_share() {
+    let with = |extra: Value| {
+        let mut analysis = json!({"interval": "1m", "threshold": 1, "iterations": 5});
+        for (k, v) in extra.as_object().unwrap() {
+            analysis[k] = v.clone();
+        }
+        parse_json(json!({ "analysis": analysis }))
+    };
+    let (cfg, p) = with(json!({"matchShare": 0.1, "match": [
+        {"headers": {"x-canary": {"regex": ".*insider.*"}}},
+        {"headers": {"cookie": {"exact": "canary=always"}}, "sourceLabels": {"app": "web"}},
+        {"queryParams": {"beta": {}}}]}));
+    assert_eq!(p, Vec::<String>::new());
+    let m = cfg.ab_match.unwrap();
+    assert_eq!(m.share, 0.1);
+    assert_eq!(
+        m.conditions,
+        [
+            "header x-canary regex \".*insider.*\"",
+            "header cookie exact \"canary=always\" and source label app=web",
+            "query beta present",
+        ]
+    );
+    assert_eq!(
+        with(json!({"match": [{"headers": {"x": {"exact": "a", "prefix": "b"}}}, {}]})).1,
+        [
+            "flagger.analysis.match.0.headers.x: give exactly one of `exact`, `prefix`, `suffix`, `regex` (the CRD's oneOf), got exact, prefix",
+            "flagger.analysis.match.1: a condition with no `headers`, `queryParams` or `sourceLabels` selects every request: give one, or drop `match` for a blue/green",
+            "flagger.analysis: missing field `matchShare`",
+        ]
+    );
+    assert_eq!(
+        with(json!({"match": [{"uri": {"prefix": "/"}}], "matchShare": 1.5})).1,
+        [
+            "flagger.analysis.match.0.uri: unknown field `uri`; expected one of `headers`, `queryParams`, `sourceLabels`",
+            "flagger.analysis.matchShare: must be above 0 and at most 1: the share of the users' requests the `match` conditions select (the simulator cannot read headers, cookies or queries)",
+        ]
+    );
+    assert_eq!(
+        with(json!({"matchShare": 0.5})).1,
+        [
+            "flagger.analysis.matchShare: `matchShare` is the share of requests `match` selects; give `match` or remove it"
+        ]
+    );
+    // Istio's router writes the match routes in place of a mirrored one.
+    let p = with(
+        json!({"match": [{"headers": {"x": {"exact": "a"}}}], "matchShare": 0.2,
+                        "mirror": true}),
+    )
+    .1;
+    assert_eq!(p.len(), 1);
+    assert!(
+        p[0].starts_with("flagger.analysis.mirror: Istio's router writes the `match` routes"),
+        "{p:?}"
+    );
+}

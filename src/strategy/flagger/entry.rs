@@ -1,5 +1,6 @@
 //! How the rest of the tool sees Flagger: its registry entry (`strategy.flagger`).
 
+use super::ab_match::{CONDITION_FIELDS, HEADER_MATCH, QUERY_MATCH};
 use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
@@ -35,6 +36,9 @@ impl StrategyDef for Def {
         ("flagger_metric", METRIC_FIELDS),
         ("flagger_threshold_range", RANGE_FIELDS),
         ("flagger_webhook", WEBHOOK_FIELDS),
+        ("flagger_match", CONDITION_FIELDS),
+        ("flagger_header_match", HEADER_MATCH),
+        ("flagger_query_match", QUERY_MATCH),
     ];
     const SCHEMA_TYPES: FieldTypes = &[
         ("flagger", "analysis", Section("flagger_analysis")),
@@ -52,6 +56,18 @@ impl StrategyDef for Def {
         ("flagger_analysis", "canaryReadyThreshold", Count),
         ("flagger_analysis", "mirror", Bool),
         ("flagger_analysis", "mirrorWeight", Count),
+        ("flagger_analysis", "match", ListOf("flagger_match")),
+        ("flagger_analysis", "matchShare", Probability),
+        ("flagger_match", "headers", MapOf("flagger_header_match")),
+        ("flagger_match", "queryParams", MapOf("flagger_query_match")),
+        ("flagger_match", "sourceLabels", Labels),
+        ("flagger_header_match", "exact", Str),
+        ("flagger_header_match", "prefix", Str),
+        ("flagger_header_match", "suffix", Str),
+        ("flagger_header_match", "regex", Str),
+        ("flagger_query_match", "exact", Str),
+        ("flagger_query_match", "prefix", Str),
+        ("flagger_query_match", "regex", Str),
         ("flagger_analysis", "metrics", ListOf("flagger_metric")),
         (
             "flagger_metric",
@@ -87,7 +103,13 @@ impl StrategyDef for Def {
     }
 
     fn label(cfg: &FlaggerConfig) -> String {
-        let mode = if cfg.iterations > 0 {
+        let mode = if let (true, Some(m)) = (cfg.iterations > 0, &cfg.ab_match) {
+            format!(
+                "A/B testing, {} on {}% of the requests",
+                counted(cfg.iterations, "iteration"),
+                number(m.share * 100.0)
+            )
+        } else if cfg.iterations > 0 {
             format!("blue/green, {}", counted(cfg.iterations, "iteration"))
         } else if !cfg.step_weights.is_empty() {
             format!("stepWeights {:?}", cfg.step_weights)
@@ -128,6 +150,13 @@ impl StrategyDef for Def {
         } else {
             format!(", checks: {}", checks.join(", "))
         };
+        if let Some(m) = &cfg.ab_match {
+            line += &format!(
+                ", matched: {} ({}% of the requests)",
+                m.conditions.join(" or "),
+                number(m.share * 100.0)
+            );
+        }
         if let Some(percent) = cfg.mirror {
             line += &format!(", mirrors {percent}% of the requests to the canary");
         }
@@ -305,6 +334,7 @@ mod tests {
             progress_deadline: 600 * SECOND,
             webhooks: Vec::new(),
             mirror: None,
+            ab_match: None,
         }
     }
 

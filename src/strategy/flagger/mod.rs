@@ -33,6 +33,10 @@
 //! same command still runs; the runs are written to [`Cluster::load_runs`], where the
 //! traffic model reads them, and cut at the promotion or the rollback.
 //!
+//! A/B testing (`analysis.match`, [`ab_match`]): the router's weights apply to the
+//! requests the conditions select (the scenario's `matchShare` of them), every other
+//! request stays on the primary.
+//!
 //! Mirroring (`analysis.mirror`): while the Canary's status says mirrored, the router
 //! copies the users' requests (all, or `mirrorWeight` %) to the canary's pods beside the
 //! weights ([`Cluster::mirror`]); the analysis windows count the copies.
@@ -41,6 +45,7 @@
 //! version, so while the promoted primary rolls (its pods of both versions) its share is
 //! split over its versions in proportion to their Ready pods.
 
+pub mod ab_match;
 mod analysis;
 pub mod config;
 pub mod entry;
@@ -274,9 +279,13 @@ impl<'s> Flagger<'s> {
     }
 
     /// Write the router's weights as per-version shares (see the module docs), and its
-    /// mirror to the canary while the Canary's status says mirrored.
+    /// mirror to the canary while the Canary's status says mirrored. With A/B `match` the
+    /// canary's weight is a share of the matched requests only.
     fn route(&mut self, cl: &mut Cluster) {
-        let w = f64::from(self.canary.weight) / 100.0;
+        // With `match` the weights apply to the matched requests' route; every other
+        // request goes to the primary (`istio.go:SetRoutes`).
+        let matched = self.cfg.ab_match.as_ref().map_or(1.0, |m| m.share);
+        let w = f64::from(self.canary.weight) / 100.0 * matched;
         let (old, new) = (
             self.status(cl, PRIMARY).ready,
             self.status(cl, PRIMARY_NEW).ready,

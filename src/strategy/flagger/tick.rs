@@ -30,7 +30,9 @@
 //!    ends the tick without advancing. `failedChecks` is never reset by a passing check.
 //!    The checks run in WaitingPromotion too, so a canary held at its gate can still
 //!    fail and roll back.
-//! 8. Blue/green (`iterations`): count an iteration; at the last, the `confirm-promotion`
+//! 8. A/B testing (`iterations` and `match`): count an iteration, the matched requests
+//!    routed to the canary; after the last, the `confirm-promotion` hooks, then promote
+//!    (`runAB`). Blue/green (`iterations`): count an iteration; at the last, the `confirm-promotion`
 //!    hooks, then all traffic to the canary; one tick later (hooks again) promote
 //!    (`runBlueGreen`). With `mirror`, the first iteration also starts mirroring the
 //!    traffic to the canary, which lasts until all traffic goes to it. Canary: unless in
@@ -237,6 +239,9 @@ impl Canary {
             self.failed_checks += 1;
             return Action::FailedCheck;
         }
+        if cfg.iterations > 0 && cfg.ab_match.is_some() {
+            return self.ab_testing(cfg, gates);
+        }
         if cfg.iterations > 0 {
             return self.blue_green(cfg, gates);
         }
@@ -307,6 +312,25 @@ impl Canary {
         Action::Promote
     }
 
+    /// `runAB`: every iteration routes the matched requests to the canary (weight 100 on
+    /// their route); after the last, the `confirm-promotion` hooks, then promotion — no
+    /// switch of every request first, unlike blue/green.
+    fn ab_testing(&mut self, cfg: &FlaggerConfig, gates: Gates) -> Action {
+        if cfg.iterations > self.iterations {
+            self.iterations += 1;
+            if self.weight == TOTAL_WEIGHT {
+                return Action::Nothing;
+            }
+            self.weight = TOTAL_WEIGHT;
+            return Action::Route(TOTAL_WEIGHT);
+        }
+        if let Some(halt) = self.confirm_promotion(cfg, gates) {
+            return halt;
+        }
+        self.phase = Phase::Promoting;
+        Action::Promote
+    }
+
     /// `runPromotionTrafficShift` (mesh provider).
     fn promotion_traffic_shift(&mut self, cfg: &FlaggerConfig) -> Action {
         let step = cfg.step_weight_promotion;
@@ -338,3 +362,7 @@ mod gate_tests;
 #[cfg(test)]
 #[path = "tick_mirror_tests.rs"]
 mod mirror_tests;
+
+#[cfg(test)]
+#[path = "tick_ab_tests.rs"]
+mod ab_tests;

@@ -29,6 +29,7 @@ pub(super) fn cfg(step: u32, max: u32, threshold: u32) -> FlaggerConfig {
         progress_deadline: 600 * SECOND,
         webhooks: Vec::new(),
         mirror: None,
+        ab_match: None,
     }
 }
 
