@@ -1,6 +1,7 @@
 //! Which fields the JSON Schema marks `required`: those the parser reads with
 //! `Obj::required` (its "missing field `x`" problem), by section, and the few it requires
-//! only with another field (`version` with `rollout: update`, `column` with `file`) or in
+//! only with another field (`version` with `rollout: update`, `column` with `file`,
+//! Flagger's `matchShare` with `match`) or in
 //! one of two sets (`lognormal`'s `{median, p99}` or `{mu, sigma}`, `traffic`'s `rps` or
 //! `profile`, `empirical`'s `samples` or `file`).
 //!
@@ -60,6 +61,11 @@ pub fn mark(name: &str, section: &mut Value) {
             section["anyOf"] = json!([{"required": ["samples"]}, {"required": ["file"]}]);
             section["if"] = json!({"required": ["file"]});
             section["then"] = json!({"required": ["column"]});
+        }
+        // A/B `match` conditions with the share of requests they select.
+        "flagger_analysis" => {
+            section["if"] = json!({"required": ["match"]});
+            section["then"] = json!({"required": ["matchShare"]});
         }
         // A request rate, constant or a profile (both at once is the parser's to refuse).
         "traffic" => {

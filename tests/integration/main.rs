@@ -13,6 +13,7 @@ mod engine;
 mod experiment_outputs;
 mod flag_conflicts;
 mod flagger;
+mod flagger_ab;
 mod flagger_gates;
 mod flagger_load_test;
 mod flagger_mirror;

@@ -154,8 +154,8 @@ pub(crate) fn kubernetes() -> BoxedStrategy<(Value, Map<String, Value>)> {
         .boxed()
 }
 
-/// Flagger's `analysis` (canary weights, a ladder, or blue/green iterations, mirrored or
-/// not) and its service fields (probes). Metrics are dropped by [`scenario`] when there is no traffic.
+/// Flagger's `analysis` (canary weights, a ladder, blue/green iterations, mirrored or not,
+/// or A/B testing) and its service fields (probes). Metrics are dropped by [`scenario`] when there is no traffic.
 pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
     let mode = prop_oneof![
         3 => (1u32..=100, 0u32..=100).prop_map(|(s, m)| json!({"stepWeight": s, "maxWeight": m})),
@@ -177,7 +177,7 @@ pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
         (0u32..=100, 0u32..=100),
         opt((30u32..900).prop_map(|s| json!(s)).boxed()),
         (opt(probe(true)), opt(probe(false))),
-        prop::option::of(0u32..=100),
+        (prop::option::of(0u32..=100), prop::option::of(1u32..=100)),
     )
         .prop_map(
             |(
@@ -188,19 +188,28 @@ pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
                 (promotion, ready),
                 deadline,
                 (rp, lp),
-                mirror,
+                (mirror, matched),
             )| {
                 let mut a = mode.as_object().cloned().unwrap_or_default();
                 put(&mut a, "interval", json!(interval));
                 put(&mut a, "threshold", json!(threshold));
                 put(&mut a, "stepWeightPromotion", json!(promotion));
                 put(&mut a, "canaryReadyThreshold", json!(ready));
-                if let Some(weight) = mirror {
+                // A/B `match` (the matched percent of the requests), or mirroring: Istio's
+                // router does not mirror the match routes.
+                if let Some(percent) = matched {
+                    put(
+                        &mut a,
+                        "match",
+                        json!([{"headers": {"x-canary": {"exact": "1"}}}]),
+                    );
+                    put(&mut a, "matchShare", json!(f64::from(percent) / 100.0));
+                } else if let Some(weight) = mirror {
                     put(&mut a, "mirror", json!(true));
                     put(&mut a, "mirrorWeight", json!(weight));
                 }
                 // A blue/green's checks need a load test or mirroring to see requests.
-                if !a.contains_key("iterations") || mirror.is_some() {
+                if !a.contains_key("iterations") || mirror.is_some() || matched.is_some() {
                     put(&mut a, "metrics", json!(metrics));
                 }
                 let mut f = Map::new();

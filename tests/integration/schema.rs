@@ -279,7 +279,15 @@ actions: [{at: 1m, gate: open}, {at: 2m, rollback: close}]
 service: {}
 strategy:
   flagger:
-    analysis: {interval: 1m, threshold: 1, stepWeights: [5, 20, 50]}
+    analysis:
+      interval: 1m
+      threshold: 1
+      stepWeights: [5, 20, 50]
+      match:
+        - headers: {x-a: {exact: a}, x-b: {prefix: b}, x-c: {suffix: c}, x-d: {regex: d}}
+          queryParams: {q: {exact: a}, r: {prefix: b}, s: {regex: c}}
+          sourceLabels: {app: web}
+      matchShare: 0.25
 "#;
     let k = r#"
 service: {}
@@ -376,6 +384,9 @@ fn a_misspelt_field_is_refused_by_both() {
                 || parent.ends_with("labels")
                 || parent.ends_with("metadata")
                 || parent == "service.nodeSelector"
+                || parent.ends_with(".headers")
+                || parent.ends_with(".queryParams")
+                || parent.ends_with(".sourceLabels")
                 || parent == "sweep"
             {
                 continue;

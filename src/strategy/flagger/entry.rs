@@ -119,6 +119,16 @@ impl StrategyDef for Def {
                 cfg.step_weight, cfg.max_weight
             )
         };
+        // A progressive canary's weights apply to the matched requests only.
+        let mode = match &cfg.ab_match {
+            Some(m) if cfg.iterations == 0 => {
+                format!(
+                    "{mode} of the {}% of requests matched",
+                    number(m.share * 100.0)
+                )
+            }
+            _ => mode,
+        };
         format!(
             "Flagger canary, {mode}, interval {}, threshold {}",
             show(cfg.interval),
@@ -151,11 +161,7 @@ impl StrategyDef for Def {
             format!(", checks: {}", checks.join(", "))
         };
         if let Some(m) = &cfg.ab_match {
-            line += &format!(
-                ", matched: {} ({}% of the requests)",
-                m.conditions.join(" or "),
-                number(m.share * 100.0)
-            );
+            line += &format!(", matched: {}", m.conditions.join(" or "));
         }
         if let Some(percent) = cfg.mirror {
             line += &format!(", mirrors {percent}% of the requests to the canary");

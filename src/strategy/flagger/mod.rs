@@ -372,7 +372,14 @@ impl<'s> Flagger<'s> {
                 } else {
                     ""
                 };
-                cl.trace_update("progressing", || Some(format!("{stop}canary weight {w}")));
+                let matched = if cfg.ab_match.is_some() {
+                    " on the matched requests"
+                } else {
+                    ""
+                };
+                cl.trace_update("progressing", || {
+                    Some(format!("{stop}canary weight {w}{matched}"))
+                });
             }
             Action::Mirror => {
                 let percent = cfg.mirror.unwrap_or(0);
