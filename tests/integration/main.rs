@@ -29,6 +29,7 @@ mod import_compose;
 mod import_fields;
 mod import_files;
 mod import_flagger;
+mod import_flagger_ab;
 mod import_flagger_load_tests;
 mod import_flagger_mirror;
 mod import_folders;

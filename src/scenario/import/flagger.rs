@@ -10,6 +10,7 @@
 //! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
 //! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis` |
 //! | `spec.analysis.{mirror,mirrorWeight}`, when the Canary's router mirrors as simulated (`mirrorWeight` with Istio's only) | the same under `strategy.flagger.analysis` (see [`super::flagger_mirror`]) |
+//! | `spec.analysis.match`, when the Canary's router routes by it as simulated (Istio's; Gateway API's, App Mesh's, Contour's and NGINX's for the conditions they read as written) | the same under `strategy.flagger.analysis`, with the simulator's `matchShare` as a marked DEFAULT (see [`super::flagger_ab`]) |
 //! | `spec.analysis.metrics[]` named `request-success-rate` / `request-duration` (`interval`, `thresholdRange`, legacy `threshold`) | the same under `strategy.flagger.analysis.metrics` |
 //! | `spec.analysis.webhooks[]` the simulator runs: `confirm-rollout`, `confirm-traffic-increase`, `confirm-promotion`, `rollback` and `rollout` to a flagger-loadtester gate (`/gate/approve`, `/gate/halt`, `/gate/check`, `/rollback/check`), and `rollout` (or no `type`) load tests, a paced `hey` against `<app>-canary` in `metadata.cmd` | the same under `strategy.flagger.analysis.webhooks`, as written (see [`super::flagger_webhooks`]) |
 //!
@@ -20,7 +21,9 @@
 //! checked by the scenario's parser, with Flagger's rules.
 //!
 //! Left out and reported: other webhooks (with the simulator's reason), `alerts`, A/B
-//! `match`, mirroring where the router mirrors nothing, session affinity, the generated
+//! `match` where the router drops it (`kubernetes`, or a router that never reads it for a
+//! progressive canary), the fields of a `match` item the CRD prunes (`uri`, `method`, …),
+//! mirroring where the router mirrors nothing, session affinity, the generated
 //! Services' settings (`service`), `autoscalerRef`, `skipAnalysis` / `revertOnDeletion` /
 //! `suspend` when true, and the Deployment's own `strategy`, `minReadySeconds`,
 //! `progressDeadlineSeconds` and `revisionHistoryLimit` (Flagger copies them to the
@@ -28,14 +31,17 @@
 //! or with a `query` or `templateRef`, is refused as an Argo metric of no known shape is,
 //! or left out with [`super::Options::drop_unknown_metrics`] ([`super::unmeasured`], shared
 //! with the Argo import, so a misspelt field of such a metric is refused with it); the
-//! metrics of a blue/green (`iterations`) with neither a load test copied nor mirroring are
-//! left out, as no request reaches its canary then. A progressive canary with `mirror` on a
+//! metrics of a blue/green (`iterations`) with neither a load test copied, mirroring nor
+//! A/B conditions copied are left out, as no request reaches its canary then. A `match`
+//! a router would route otherwise than the scenario says is refused (see
+//! [`super::flagger_ab`]). A progressive canary with `mirror` on a
 //! router that never reports it is refused: upstream it never leaves weight 0. A key the
 //! CRD lacks is refused with a "did you mean" ([`super::flagger_fields`]).
 
 use super::api_fields::DEPLOYMENT;
 use super::context::Context;
 use super::draft::{Draft, Src};
+use super::flagger_ab::ab_match;
 use super::flagger_fields::{CANARY, METRIC};
 use super::flagger_mirror::mirror;
 use super::flagger_webhooks::webhooks;
@@ -216,7 +222,7 @@ fn routing(spec: &Src, d: &mut Draft) {
             TO,
             &format!(
                 "{}:\nthe router sets the canary's exact weight and the simulator measures \
-                 its own requests; the mesh matters only to `analysis.mirror`",
+                 its own requests; the mesh matters only to `analysis.mirror` and `analysis.match`",
                 shown.join(", ")
             ),
         );
@@ -258,21 +264,18 @@ fn analysis(spec: &Src, a: &Src, ctx: &Context, d: &mut Draft) {
         .get("metrics")
         .is_some_and(|m| m.value.as_array().is_some_and(|l| !l.is_empty()));
     // Mirrored copies of the users' requests give a blue/green canary's checks values,
-    // as a load test does.
+    // as a load test does; so do the requests A/B testing's conditions select.
     let mirrored = mirror(spec, a, &to, d);
+    let ab = ab_match(spec, a, &to, d);
+    let reached = mirrored || ab;
     let load_tested = match a.get("webhooks") {
-        Some(list) => webhooks(&list, &to, blue_green && metrics_given && !mirrored, d),
+        Some(list) => webhooks(&list, &to, blue_green && metrics_given && !reached, d),
         None => false,
     };
     for (key, why) in [
         (
             "alerts",
             "alerts only notify (Slack, Teams, …); nothing simulated waits for them",
-        ),
-        (
-            "match",
-            "A/B testing sends only the requests matching these headers or cookies to the \
-             canary; the simulated canary gets no share of the traffic this way",
         ),
         (
             "sessionAffinity",
@@ -285,12 +288,13 @@ fn analysis(spec: &Src, a: &Src, ctx: &Context, d: &mut Draft) {
         }
     }
     if let Some(list) = a.get("metrics") {
-        metrics(&list, blue_green && !load_tested && !mirrored, &to, ctx, d);
+        metrics(&list, blue_green && !load_tested && !reached, &to, ctx, d);
     }
 }
 
 /// `analysis.metrics`: the built-in checks, copied; the rest refused or left out.
-/// `untested_blue_green`: blue/green `iterations`, no load test copied and no mirroring.
+/// `untested_blue_green`: blue/green `iterations`, no load test copied, no mirroring and
+/// no A/B conditions copied.
 fn metrics(list: &Src, untested_blue_green: bool, to: &str, ctx: &Context, d: &mut Draft) {
     d.read(list);
     if !list.value.is_array() {

@@ -36,7 +36,7 @@ use super::draft::{Draft, Src};
 use serde_json::Value;
 
 /// Flagger's `-mesh-provider` default (`cmd/flagger/main.go`, v1.44.0).
-const DEFAULT_PROVIDER: &str = "istio";
+pub(super) const DEFAULT_PROVIDER: &str = "istio";
 
 /// How the router of a provider mirrors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,7 @@ fn router(provider: &str) -> Router {
 }
 
 /// The Canary's provider as Flagger reads it, and how it was found, for messages.
-fn provider(spec: &Src) -> (String, String) {
+pub(super) fn provider(spec: &Src) -> (String, String) {
     match spec
         .get("provider")
         .and_then(|p| p.str().map(str::to_string))
@@ -110,6 +110,15 @@ enum Effect {
     Stuck(String),
 }
 
+/// Whether Istio's router takes the Canary `spec`'s service for TCP
+/// (`pkg/router/istio.go:isTcp`: `spec.service.appProtocol`, in any case).
+pub(super) fn is_tcp(spec: &Src) -> bool {
+    spec.get("service")
+        .and_then(|s| s.get("appProtocol"))
+        .and_then(|v| v.str())
+        .is_some_and(|v| v.eq_ignore_ascii_case("tcp"))
+}
+
 /// What mirroring does for the Canary `spec` with the analysis `a`.
 fn effect(spec: &Src, a: &Src) -> Effect {
     let (p, shown) = provider(spec);
@@ -125,11 +134,7 @@ fn effect(spec: &Src, a: &Src) -> Effect {
                 .to_string(),
         );
     }
-    let tcp = spec
-        .get("service")
-        .and_then(|s| s.get("appProtocol"))
-        .and_then(|v| v.str())
-        .is_some_and(|v| v.eq_ignore_ascii_case("tcp"));
+    let tcp = is_tcp(spec);
     let router = router(&p);
     let never = match router {
         Router::Kubernetes => {

@@ -37,6 +37,7 @@ mod defaults;
 mod documents;
 mod draft;
 mod flagger;
+mod flagger_ab;
 mod flagger_fields;
 mod flagger_mirror;
 mod flagger_webhooks;
