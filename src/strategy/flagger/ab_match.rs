@@ -87,6 +87,10 @@ fn condition(n: &Node) -> Option<String> {
 /// A header's or query parameter's `StringMatch`: one of `matches` (or none, unless `one`).
 fn string_match(n: &Node, kind: &str, name: &str, matches: &[&str], one: bool) -> Option<String> {
     let o = n.object(matches)?;
+    // An unknown field has been reported with its closest name: no second problem.
+    if o.entries().any(|(k, _)| !matches.contains(&k)) {
+        return None;
+    }
     let given: Vec<&str> = matches.iter().copied().filter(|k| o.has(k)).collect();
     match given[..] {
         [k] => Some(format!(

@@ -418,7 +418,11 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         );
     }
     let load_tested = webhooks.iter().any(|h| h.load_test().is_some());
-    let reached = load_tested || mirror.is_some() || ab_match.is_some();
+    // A `match` or `mirror` refused for its value has said what is wrong with it.
+    let mirror_given = an
+        .raw("mirror")
+        .is_some_and(|n| *n.value() != serde_json::Value::Bool(false));
+    let reached = load_tested || mirror_given || an.has("match");
     if iterations > 0 && !metrics.is_empty() && !reached && !refused_hook {
         an.child_problem(
             "iterations",

@@ -353,3 +353,31 @@ fn ab_match_conditions_and_their_share() {
         "{p:?}"
     );
 }
+
+/// A `match` or `mirror` refused for its value is reported once, not again as a
+/// blue/green with no traffic for its checks; `mirror: false` still leaves it without.
+#[test]
+fn a_bad_match_or_mirror_is_not_reported_twice() {
+    let bg = |extra: Value| {
+        let mut analysis = json!({"interval": "1m", "threshold": 1, "iterations": 5,
+            "metrics": [{"name": "request-success-rate", "threshold": 99}]});
+        for (k, v) in extra.as_object().unwrap() {
+            analysis[k] = v.clone();
+        }
+        problems(json!({ "analysis": analysis }))
+    };
+    assert_eq!(
+        bg(json!({"mirror": 5})),
+        ["flagger.analysis.mirror: expected true or false, got 5"]
+    );
+    assert_eq!(
+        bg(json!({"match": [{"headers": {"x": {"exakt": "a"}}}], "matchShare": 0.1})),
+        ["flagger.analysis.match.0.headers.x.exakt: unknown field `exakt`; did you mean `exact`?"]
+    );
+    let p = bg(json!({"mirror": false}));
+    assert_eq!(p.len(), 1);
+    assert!(
+        p[0].starts_with("flagger.analysis.iterations: blue/green"),
+        "{p:?}"
+    );
+}
