@@ -102,7 +102,7 @@ strategy:
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
-            "strategy.flagger.analysis.webhooks.0: a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`, the command it runs"
+            "strategy.flagger.analysis.webhooks.0: a `rollout` or `pre-rollout` webhook to the loadtester's task runner needs `metadata.cmd`, the command it runs"
         ),
         "{stderr}"
     );

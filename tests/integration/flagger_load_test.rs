@@ -207,3 +207,37 @@ fn a_load_test_is_cut_at_the_promotion() {
             .all(|r| field(r, "outcome") == "completed" && field(r, "duration_s") == "240")
     );
 }
+
+/// A `pre-rollout` webhook handing the task runner the same `hey` at the first tick
+/// (`scheduler_hooks.go:runPreRolloutHooks`, before any check) fills the first check's
+/// window: with `threshold: 1` a good release no longer fails its first check and is
+/// promoted, completing at 14 min (without it, rolled back at 3 min). The warm-up starts
+/// at 1 min, the `rollout` load tests from 2 min (the warm-up has ended by then, so the
+/// task runner starts the same command again).
+#[test]
+fn a_pre_rollout_load_test_gives_the_first_check_its_values() {
+    let warm = "strategy.flagger.analysis.webhooks=[\
+        {name: warm-up, type: pre-rollout, url: \"http://flagger-loadtester.prod/\", \
+         metadata: {cmd: \"hey -z 1m -q 10 -c 2 http://web-canary.prod:8080/\"}}, \
+        {name: load-test, url: \"http://flagger-loadtester.prod/\", \
+         metadata: {cmd: \"hey -z 1m -q 10 -c 2 http://web-canary.prod:8080/\"}}]";
+    let good = [
+        "--set",
+        "strategy.flagger.analysis.threshold=1",
+        "--set",
+        "service.versions.next.error_rate=0.001",
+        "--trials",
+        "10",
+    ];
+    let (rows, trace) = run(&[&good[..], &["--set", warm][..]].concat());
+    for row in &rows {
+        assert_eq!(field(row, "outcome"), "completed");
+        assert_eq!(field(row, "duration_s"), "840");
+    }
+    assert_eq!(&load_test_starts(&trace)[..3], [60.0, 120.0, 180.0]);
+    let (rows, _) = run(&good);
+    for row in &rows {
+        assert_eq!(field(row, "outcome"), "rolled_back");
+        assert_eq!(field(row, "duration_s"), "180");
+    }
+}

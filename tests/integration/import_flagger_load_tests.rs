@@ -73,8 +73,9 @@ fn the_blue_green_tutorial_keeps_its_load_test_and_metrics_and_runs() {
     let err = import_to(dir.path(), &file);
     assert!(
         err.contains(
-            "spec.analysis.webhooks.0: a `pre-rollout` webhook (called around the analysis) \
-             is not simulated"
+            "spec.analysis.webhooks.0: a `pre-rollout` webhook (run at the analysis' first \
+             tick: an acceptance test or a load test) is not simulated: metadata.type: the \
+             loadtester's `bash` tasks are not simulated"
         ),
         "{err}"
     );

@@ -3,7 +3,7 @@
 //! A webhook is copied as written when the scenario's own reader of it
 //! ([`webhooks::parse`], `src/strategy/flagger/webhooks.rs`) accepts it: the
 //! flagger-loadtester's gates (`fluxcd/flagger` v1.44.0 `pkg/loadtester/server.go`) and
-//! `rollout` load tests, a `hey` command the loadtester's task runner starts
+//! `rollout` or `pre-rollout` load tests, a `hey` command the loadtester's task runner starts
 //! (`pkg/loadtester/task_shell.go`, [`crate::strategy::flagger::hey`]). Asking that reader,
 //! not a list of rules of its own, keeps the import from copying a webhook `run` refuses
 //! or leaving out one it runs. What it refuses is left out and reported with its reason
@@ -15,7 +15,7 @@ use super::draft::{Draft, Src};
 use super::flagger_fields::{CANARY, WEBHOOK};
 use crate::scenario::walk::{self, Ctx, Node};
 use crate::sim::time::as_secs;
-use crate::strategy::flagger::webhooks::{self, Endpoint, Webhook};
+use crate::strategy::flagger::webhooks::{self, Endpoint, HookType, Webhook};
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
@@ -28,7 +28,11 @@ fn webhook_effect(kind: &str) -> Option<(&'static str, &'static str)> {
             "the simulated canary goes on at once; only the flagger-loadtester's \
              `/gate/approve`, `/gate/halt`, `/gate/check` and `/rollback/check` are simulated",
         ),
-        "pre-rollout" | "post-rollout" | "event" => (
+        "pre-rollout" => (
+            "run at the analysis' first tick: an acceptance test or a load test",
+            "the analysis starts without it, and no answer of the webhook fails a check",
+        ),
+        "post-rollout" | "event" => (
             "called around the analysis",
             "the simulated canary goes on without it",
         ),
@@ -134,12 +138,16 @@ pub fn webhooks(list: &Src, to: &str, blue_green_metrics: bool, d: &mut Draft) -
             Some(Endpoint::LoadTest(t)) => {
                 load_tested = true;
                 let name = w.get("name").and_then(|n| n.str()).unwrap_or("a webhook");
+                let when = match hook.as_ref().map(|h| h.kind) {
+                    Some(HookType::PreRollout) => "at the analysis' first tick",
+                    _ => "at each analysis",
+                };
                 d.comment(
                     &format!("{to}.webhooks"),
                     &format!(
                         "{name}: a load test of {} requests a second to the canary's pods for \
-                         {}s, started by the flagger-loadtester at each analysis unless still \
-                         running; the checks count its requests, the users' columns do not",
+                         {}s, started by the flagger-loadtester {when} unless still running; \
+                         the checks count its requests, the users' columns do not",
                         walk::number(t.rps),
                         walk::number(as_secs(t.duration))
                     ),
@@ -153,8 +161,8 @@ pub fn webhooks(list: &Src, to: &str, blue_green_metrics: bool, d: &mut Draft) -
     for (w, (kind, (field, why))) in left_out {
         let (what, effect) = webhook_effect(kind).unwrap_or(("", ""));
         let shown = if kind.is_empty() { "rollout" } else { kind };
-        let message = if matches!(kind, "rollout" | "") {
-            let effect = if blue_green_metrics && !load_tested {
+        let message = if matches!(kind, "rollout" | "" | "pre-rollout") {
+            let effect = if blue_green_metrics && !load_tested && kind != "pre-rollout" {
                 BLUE_GREEN_UNTESTED
             } else {
                 effect

@@ -94,7 +94,8 @@ fn a_load_test_the_simulator_refuses_is_left_out_with_its_reason() {
         "metadata.type: the loadtester's `bash` tasks are not simulated",
         "metadata.cmd: the command targets \"http://podinfo-primary.test:9898/\"; only a load \
          test of the canary's own Service",
-        ": a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`",
+        ": a `rollout` or `pre-rollout` webhook to the loadtester's task runner needs \
+         `metadata.cmd`",
     ];
     assert_eq!(out.len(), reasons.len(), "{out:#?}");
     for (i, ((path, why), reason)) in out.iter().zip(reasons).enumerate() {
@@ -198,13 +199,19 @@ fn a_second_load_test_left_out_beside_one_copied_changes_no_blue_green() {
 }
 
 /// What the type alone leaves out, and a gate type to another url, say what they did
-/// before; a `type` the CRD lacks is copied for the scenario's parser to refuse.
+/// before; a `pre-rollout` acceptance test (a `bash` task) says why and what leaving it out
+/// changes, while a `pre-rollout` load test is copied; a `type` the CRD lacks is copied
+/// for the scenario's parser to refuse.
 #[test]
 fn other_types_keep_their_messages_and_an_unknown_type_is_copied() {
     let d = with_hooks(json!([
-        {"name": "pre", "type": "pre-rollout", "url": RUNNER, "metadata": {"cmd": TUTORIAL}},
+        {"name": "acceptance", "type": "pre-rollout", "url": RUNNER,
+         "metadata": {"type": "bash",
+                      "cmd": "curl -sd 'test' http://podinfo-canary.test:9898/token | grep token"}},
+        {"name": "notify", "type": "post-rollout", "url": "http://approvals/"},
         {"name": "ask", "type": "confirm-rollout", "url": "http://approvals/"},
         {"name": "odd", "type": "confirm", "url": "http://lt/gate/check"},
+        {"name": "pre", "type": "pre-rollout", "url": RUNNER, "metadata": {"cmd": TUTORIAL}},
     ]));
     let out = left_out(&d);
     assert_eq!(
@@ -212,12 +219,21 @@ fn other_types_keep_their_messages_and_an_unknown_type_is_copied() {
         [
             (
                 "spec.analysis.webhooks.0".to_string(),
-                "a `pre-rollout` webhook (called around the analysis) is not simulated: the \
-                 simulated canary goes on without it"
+                "a `pre-rollout` webhook (run at the analysis' first tick: an acceptance test \
+                 or a load test) is not simulated: metadata.type: the loadtester's `bash` \
+                 tasks are not simulated; only `cmd` (the default) running a `hey` load test \
+                 is. Left out, the analysis starts without it, and no answer of the webhook \
+                 fails a check"
                     .to_string()
             ),
             (
                 "spec.analysis.webhooks.1".to_string(),
+                "a `post-rollout` webhook (called around the analysis) is not simulated: the \
+                 simulated canary goes on without it"
+                    .to_string()
+            ),
+            (
+                "spec.analysis.webhooks.2".to_string(),
                 "a `confirm-rollout` webhook (a gate Flagger waits at until it answers 200) \
                  is not simulated: the simulated canary goes on at once; only the \
                  flagger-loadtester's `/gate/approve`, `/gate/halt`, `/gate/check` and \
@@ -227,6 +243,10 @@ fn other_types_keep_their_messages_and_an_unknown_type_is_copied() {
         ]
     );
     assert_eq!(d.get(HOOKS).map(|h| &h[0]["type"]), Some(&json!("confirm")));
+    assert_eq!(
+        d.get(HOOKS).map(|h| &h[1]["type"]),
+        Some(&json!("pre-rollout"))
+    );
 }
 
 /// A value that changes nothing simulated is not a reason to leave the hook out: copied,

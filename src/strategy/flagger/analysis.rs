@@ -1,5 +1,6 @@
 //! One analysis of Flagger's loop (`fluxcd/flagger@15bd6ad`, v1.44.0,
-//! `pkg/controller/scheduler.go:runAnalysis`): the `rollout` webhooks, the load tests they
+//! `pkg/controller/scheduler.go:runAnalysis`, and `scheduler_hooks.go:runPreRolloutHooks`
+//! before the first): the `rollout` (`pre-rollout`) webhooks, the load tests they
 //! hand the flagger-loadtester's task runner ([`super::hey`], `pkg/loadtester/runner.go`),
 //! and the built-in metric checks ([`crate::analysis::flagger`]).
 
@@ -21,19 +22,35 @@ impl<'s> Flagger<'s> {
     /// built-in checks measured at this instant. No measurement at this instant means no
     /// values (failed), unless nothing is checked at all.
     pub(super) fn run_analysis(&mut self, cl: &mut Cluster, now: Time) -> bool {
-        let cfg = self.cfg;
-        for hook in cfg.webhooks.iter().filter(|h| h.kind == HookType::Rollout) {
+        if !self.call_hooks(cl, now, HookType::Rollout, "external check") {
+            return false;
+        }
+        self.cfg.metrics.is_empty() || self.checked == Some((now, true))
+    }
+
+    /// `runPreRolloutHooks`, at the first tick of the analysis: the `pre-rollout` webhooks
+    /// in order, as the `rollout` ones are called (a gate that answers no fails, a load
+    /// test is handed to the task runner).
+    pub(super) fn run_pre_rollout(&mut self, cl: &mut Cluster, now: Time) -> bool {
+        self.call_hooks(cl, now, HookType::PreRollout, "pre-rollout check")
+    }
+
+    /// The webhooks of `kind` in order: a load test is handed to the task runner (202, a
+    /// pass); the first gate that answers no stops with upstream's event, "Halt
+    /// advancement {what} NAME failed".
+    fn call_hooks(&mut self, cl: &mut Cluster, now: Time, kind: HookType, what: &str) -> bool {
+        for hook in self.cfg.webhooks.iter().filter(|h| h.kind == kind) {
             if let Some(test) = hook.load_test() {
                 self.start_load_test(cl, &hook.name, test, now);
             } else if !hook.passes(self.gates) {
                 let name = &hook.name;
                 cl.trace_update("progressing", || {
-                    Some(format!("Halt advancement external check {name} failed"))
+                    Some(format!("Halt advancement {what} {name} failed"))
                 });
                 return false;
             }
         }
-        cfg.metrics.is_empty() || self.checked == Some((now, true))
+        true
     }
 
     /// The task runner handed `test` at `now`: it starts unless the same command still

@@ -4,7 +4,7 @@ use super::ab_match::{CONDITION_FIELDS, HEADER_MATCH, QUERY_MATCH};
 use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
-use super::webhooks::{Endpoint, WEBHOOK_FIELDS, hook_types};
+use super::webhooks::{Endpoint, HookType, WEBHOOK_FIELDS, hook_types};
 use super::{Flagger, ROLLING};
 use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
 use crate::check::lint::{Warning, secs, warn};
@@ -166,9 +166,18 @@ impl StrategyDef for Def {
         if let Some(percent) = cfg.mirror {
             line += &format!(", mirrors {percent}% of the requests to the canary");
         }
-        for test in cfg.webhooks.iter().filter_map(|h| h.load_test()) {
+        for (hook, test) in cfg
+            .webhooks
+            .iter()
+            .filter_map(|h| Some((h, h.load_test()?)))
+        {
+            let when = if hook.kind == HookType::PreRollout {
+                "pre-rollout "
+            } else {
+                ""
+            };
             line += &format!(
-                ", load test {} req/s for {}",
+                ", {when}load test {} req/s for {}",
                 number(test.rps),
                 show(test.duration)
             );
@@ -224,7 +233,19 @@ impl StrategyDef for Def {
 /// which therefore has no values and fails: every release is rolled back. (Mirroring
 /// starts one tick before the first check, so its copies fill that check's window.)
 fn first_check_without_values(cfg: &FlaggerConfig, out: &mut Vec<Warning>) {
-    if cfg.iterations == 0 || cfg.metrics.is_empty() || cfg.threshold > 1 || cfg.mirror.is_some() {
+    // Copies, matched users, or a load test started by a `pre-rollout` webhook at the
+    // tick before fill the first check's window.
+    let pre_loaded = cfg
+        .webhooks
+        .iter()
+        .any(|h| h.kind == HookType::PreRollout && h.load_test().is_some());
+    if cfg.iterations == 0
+        || cfg.metrics.is_empty()
+        || cfg.threshold > 1
+        || cfg.mirror.is_some()
+        || cfg.ab_match.is_some()
+        || pre_loaded
+    {
         return;
     }
     warn(

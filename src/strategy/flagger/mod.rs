@@ -70,7 +70,7 @@ use crate::sim::time::{NEVER, SECOND, Time};
 use analysis::stop_load_tests;
 use config::FlaggerConfig;
 use ready::{DeploymentStatus, is_deployment_ready};
-use tick::{Action, Canary, Phase};
+use tick::{Action, Canary, Phase, Stage};
 use webhooks::{Gates, HookType};
 
 /// The primary's ReplicaSet of the current version.
@@ -335,8 +335,9 @@ impl<'s> Flagger<'s> {
         );
         let mut status = self.canary;
         let was_mirrored = status.mirrored;
-        let action = status.tick(cfg, primary, canary, self.gates, || {
-            self.run_analysis(cl, now)
+        let action = status.tick(cfg, primary, canary, self.gates, |stage| match stage {
+            Stage::PreRollout => self.run_pre_rollout(cl, now),
+            Stage::Analysis => self.run_analysis(cl, now),
         });
         self.canary = status;
         if matches!(

@@ -24,8 +24,9 @@
 //!    Succeeded.
 //! 6. `failedChecks >= threshold`: roll back — so the rollback comes on the tick *after*
 //!    the threshold-th failed check.
-//! 7. Canary weight 0, no iteration yet and no mirroring in force: no metric check (only
-//!    pre-rollout webhooks). Otherwise the analysis runs (the controller's `checks`: the `rollout` webhooks,
+//! 7. Canary weight 0, no iteration yet and no mirroring in force: no metric check, only
+//!    the `pre-rollout` webhooks, whose first failure adds a failed check and ends the
+//!    tick (`runPreRolloutHooks`). Otherwise the analysis runs (the controller's `checks`: the `rollout` webhooks,
 //!    then the metric checks); any failure (no values included) adds a failed check and
 //!    ends the tick without advancing. `failedChecks` is never reset by a passing check.
 //!    The checks run in WaitingPromotion too, so a canary held at its gate can still
@@ -72,6 +73,16 @@ pub enum Phase {
     Succeeded,
     /// Rolled back (or a failed promotion).
     Failed,
+}
+
+/// Which checks a tick runs: the first tick of an analysis (weight 0, no iteration, no
+/// mirror) runs the `pre-rollout` webhooks, every later one the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// `runPreRolloutHooks`.
+    PreRollout,
+    /// `runAnalysis`: the `rollout` webhooks, then the metric checks.
+    Analysis,
 }
 
 /// What `isDeploymentReady` answers for a Deployment.
@@ -171,15 +182,17 @@ impl Canary {
         Action::Rollback
     }
 
-    /// One `advanceCanary`. `checks` runs the analysis (`runAnalysis`); it is called only
-    /// when upstream runs it.
+    /// One `advanceCanary`. `checks` runs the `pre-rollout` webhooks
+    /// (`runPreRolloutHooks`, [`Stage::PreRollout`]) or the analysis (`runAnalysis`,
+    /// [`Stage::Analysis`]); it is called only when upstream runs them, the pre-rollout
+    /// stage only when there are such hooks.
     pub fn tick(
         &mut self,
         cfg: &FlaggerConfig,
         primary: Ready,
         canary: Ready,
         gates: Gates,
-        checks: impl FnOnce() -> bool,
+        checks: impl FnOnce(Stage) -> bool,
     ) -> Action {
         if matches!(self.phase, Phase::Succeeded | Phase::Failed) {
             return Action::Nothing;
@@ -235,7 +248,16 @@ impl Canary {
             return self.rollback();
         }
         let first = self.weight == 0 && self.iterations == 0 && !self.mirrored;
-        if !first && !checks() {
+        let stage = if !first {
+            Some(Stage::Analysis)
+        } else if cfg.webhooks.iter().any(|h| h.kind == HookType::PreRollout) {
+            Some(Stage::PreRollout)
+        } else {
+            None
+        };
+        if let Some(stage) = stage
+            && !checks(stage)
+        {
             self.failed_checks += 1;
             return Action::FailedCheck;
         }

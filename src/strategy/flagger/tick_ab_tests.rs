@@ -25,7 +25,7 @@ fn run(c: &FlaggerConfig, gates: impl Fn(usize) -> Gates) -> Vec<(Action, bool)>
     let mut ticks = Vec::new();
     for k in 0..100 {
         let mut ran = false;
-        let a = canary.tick(c, Ready::Yes, Ready::Yes, gates(k), || {
+        let a = canary.tick(c, Ready::Yes, Ready::Yes, gates(k), |_| {
             ran = true;
             true
         });

@@ -39,7 +39,7 @@ fn with(hooks: Vec<Webhook>) -> FlaggerConfig {
 /// `None`: they must not run.
 fn tick(c: &FlaggerConfig, canary: &mut Canary, gates: Gates, checks: Option<bool>) -> Action {
     let mut ran = false;
-    let a = canary.tick(c, Ready::Yes, Ready::Yes, gates, || {
+    let a = canary.tick(c, Ready::Yes, Ready::Yes, gates, |_| {
         ran = true;
         checks.unwrap_or(true)
     });
@@ -214,7 +214,7 @@ fn an_open_rollback_gate_rolls_back_at_the_next_analysing_tick() {
     let mut k = Canary::default();
     assert_eq!(tick(&c, &mut k, ROLLBACK, None), ScaleUp);
     assert_eq!(
-        k.tick(&c, Ready::Yes, Ready::Wait, ROLLBACK, || unreachable!()),
+        k.tick(&c, Ready::Yes, Ready::Wait, ROLLBACK, |_| unreachable!()),
         Nothing
     );
     assert_eq!(tick(&c, &mut k, CLOSED, None), Route(10));
@@ -242,4 +242,44 @@ fn an_open_rollback_gate_rolls_back_at_the_next_analysing_tick() {
     };
     assert_eq!(tick(&c, &mut k, ROLLBACK, Some(true)), Route(20));
     assert_eq!(tick(&c, &mut k, OPEN, None), ManualRollback(0));
+}
+
+/// `advanceCanary` / `runPreRolloutHooks`: at weight 0 with no iteration the `pre-rollout`
+/// hooks run instead of the analysis; one failing adds a failed check and ends the tick,
+/// so the next tick runs them again, until `failedChecks` reaches the threshold (2) and
+/// the canary is rolled back. Passing, the tick goes on to the first weight, and the next
+/// tick runs the analysis.
+#[test]
+fn pre_rollout_hooks_run_at_the_first_tick_until_they_pass() {
+    let c = with(vec![hook(HookType::PreRollout, Endpoint::GateCheck)]);
+    let run = |answers: &[bool]| {
+        let mut k = Canary::default();
+        let mut out = Vec::new();
+        for &answer in answers {
+            let mut stage = None;
+            let a = k.tick(&c, Ready::Yes, Ready::Yes, CLOSED, |s| {
+                stage = Some(s);
+                answer
+            });
+            out.push((a, stage));
+        }
+        out
+    };
+    assert_eq!(
+        run(&[true, false, false, true]),
+        [
+            (ScaleUp, None),
+            (FailedCheck, Some(Stage::PreRollout)),
+            (FailedCheck, Some(Stage::PreRollout)),
+            (Rollback, None),
+        ]
+    );
+    assert_eq!(
+        run(&[true, true, true]),
+        [
+            (ScaleUp, None),
+            (Route(10), Some(Stage::PreRollout)),
+            (Route(20), Some(Stage::Analysis)),
+        ]
+    );
 }

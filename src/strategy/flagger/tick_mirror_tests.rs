@@ -22,7 +22,7 @@ fn run(c: &FlaggerConfig, gates: impl Fn(usize) -> Gates) -> Vec<(Action, bool, 
     let mut ticks = Vec::new();
     for k in 0..100 {
         let mut ran = false;
-        let a = canary.tick(c, Ready::Yes, Ready::Yes, gates(k), || {
+        let a = canary.tick(c, Ready::Yes, Ready::Yes, gates(k), |_| {
             ran = true;
             true
         });
@@ -118,7 +118,7 @@ fn a_rollback_stops_mirroring() {
     let mut canary = Canary::default();
     let mut actions = Vec::new();
     for _ in 0..5 {
-        actions.push(canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), || false));
+        actions.push(canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), |_| false));
     }
     assert_eq!(actions, [ScaleUp, Mirror, FailedCheck, Rollback, Nothing]);
     assert!(!canary.mirrored);

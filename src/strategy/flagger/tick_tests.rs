@@ -40,7 +40,7 @@ fn run(c: &FlaggerConfig, limit: usize, pass: impl Fn(usize) -> bool) -> (Vec<Ac
     let mut actions = Vec::new();
     let mut checked = Vec::new();
     for k in 0..limit {
-        let a = canary.tick(c, Ready::Yes, Ready::Yes, Gates::default(), || {
+        let a = canary.tick(c, Ready::Yes, Ready::Yes, Gates::default(), |_| {
             checked.push(k);
             pass(k)
         });
@@ -141,7 +141,7 @@ fn not_ready_waits_and_stuck_rolls_back() {
     let c = cfg(10, 50, 1);
     let mut canary = Canary::default();
     assert_eq!(
-        canary.tick(&c, Ready::Yes, Ready::Wait, Gates::default(), || true),
+        canary.tick(&c, Ready::Yes, Ready::Wait, Gates::default(), |_| true),
         ScaleUp
     );
     for _ in 0..3 {
@@ -151,7 +151,7 @@ fn not_ready_waits_and_stuck_rolls_back() {
                 Ready::Yes,
                 Ready::Wait,
                 Gates::default(),
-                || unreachable!()
+                |_| unreachable!()
             ),
             Nothing
         );
@@ -163,7 +163,7 @@ fn not_ready_waits_and_stuck_rolls_back() {
             Ready::Yes,
             Ready::Stuck,
             Gates::default(),
-            || unreachable!()
+            |_| unreachable!()
         ),
         Rollback
     );
@@ -179,17 +179,17 @@ fn a_stuck_primary_during_promotion_sends_traffic_to_the_canary() {
     let mut canary = Canary::default();
     for want in [ScaleUp, Route(50), Promote] {
         assert_eq!(
-            canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), || true),
+            canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), |_| true),
             want
         );
     }
     assert_eq!(
-        canary.tick(&c, Ready::Wait, Ready::Yes, Gates::default(), || true),
+        canary.tick(&c, Ready::Wait, Ready::Yes, Gates::default(), |_| true),
         Nothing
     );
     assert_eq!(canary.phase, Phase::Promoting);
     assert_eq!(
-        canary.tick(&c, Ready::Stuck, Ready::Yes, Gates::default(), || true),
+        canary.tick(&c, Ready::Stuck, Ready::Yes, Gates::default(), |_| true),
         FailedPromotion
     );
     assert_eq!(canary.weight, 100);
@@ -281,13 +281,13 @@ fn the_primary_is_checked_before_the_new_revision_is_detected() {
             Ready::Wait,
             Ready::Yes,
             Gates::default(),
-            || unreachable!()
+            |_| unreachable!()
         ),
         Nothing
     );
     assert_eq!(canary.phase, Phase::Initialized);
     assert_eq!(
-        canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), || true),
+        canary.tick(&c, Ready::Yes, Ready::Yes, Gates::default(), |_| true),
         ScaleUp
     );
     assert_eq!(canary.phase, Phase::Progressing);
@@ -299,7 +299,7 @@ fn the_primary_is_checked_before_the_new_revision_is_detected() {
             Ready::Stuck,
             Ready::Yes,
             Gates::default(),
-            || unreachable!()
+            |_| unreachable!()
         ),
         Rollback
     );

@@ -53,6 +53,9 @@ pub enum HookType {
     /// `rollout` (or no `type`): called at every analysis, before the metric checks; a
     /// failure is a failed check.
     Rollout,
+    /// `pre-rollout`: called at the first tick of the analysis instead of the checks; a
+    /// failure is a failed check, and the first tick is run again at the next interval.
+    PreRollout,
 }
 
 /// `type` values (the CRD's enum) and what is simulated of each.
@@ -66,7 +69,7 @@ const TYPES: &[(&str, Option<HookType>)] = &[
     ("rollback", Some(HookType::Rollback)),
     ("", Some(HookType::Rollout)),
     ("rollout", Some(HookType::Rollout)),
-    ("pre-rollout", None),
+    ("pre-rollout", Some(HookType::PreRollout)),
     ("post-rollout", None),
     ("event", None),
 ];
@@ -87,10 +90,10 @@ pub fn is_simulated_type(kind: &str) -> bool {
 
 /// What is modelled, for the refusals.
 const MODELLED: &str = "the simulated webhooks are `confirm-rollout`, \
-     `confirm-traffic-increase`, `confirm-promotion`, `rollback` and `rollout` to a \
-     flagger-loadtester endpoint: `/gate/approve`, `/gate/halt`, `/gate/check` or \
-     `/rollback/check`, and `rollout` load tests (a `hey` command in `metadata.cmd`) to \
-     its task runner";
+     `confirm-traffic-increase`, `confirm-promotion`, `rollback`, `pre-rollout` and \
+     `rollout` to a flagger-loadtester endpoint: `/gate/approve`, `/gate/halt`, \
+     `/gate/check` or `/rollback/check`, and `pre-rollout` or `rollout` load tests (a \
+     `hey` command in `metadata.cmd`) to its task runner";
 
 /// The loadtester endpoint a webhook calls.
 #[derive(Debug, Clone, PartialEq)]
@@ -209,9 +212,10 @@ fn endpoint(n: &Node, kind: HookType, load: impl FnOnce() -> Option<LoadTest>) -
 }
 
 /// Whether a hook of `kind` to `url` hands the loadtester's task runner a command: a
-/// `rollout` hook to an http(s) URL that is no gate path (Go's `ServeMux` sends it to `/`).
+/// `rollout` or `pre-rollout` hook to an http(s) URL that is no gate path (Go's
+/// `ServeMux` sends it to `/`).
 fn to_task_runner(kind: HookType, url: &str) -> bool {
-    kind == HookType::Rollout
+    matches!(kind, HookType::Rollout | HookType::PreRollout)
         && (url.starts_with("http://") || url.starts_with("https://"))
         && endpoint_of(url).is_none()
 }
@@ -222,7 +226,8 @@ fn to_task_runner(kind: HookType, url: &str) -> bool {
 fn load_test(o: &crate::scenario::walk::Obj) -> Option<LoadTest> {
     let Some(m) = o.get("metadata") else {
         return o.node().fail(
-            "a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`, the \
+            "a `rollout` or `pre-rollout` webhook to the loadtester's task runner needs \
+             `metadata.cmd`, the \
              command it runs (HandleNewTask: \"metadata not found in payload\" is a 400, a \
              failed check); the simulated one is a `hey` load test of the canary",
         );

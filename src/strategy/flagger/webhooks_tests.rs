@@ -50,7 +50,8 @@ fn other_types_and_urls_are_refused_with_what_is_modelled() {
         {"name": "z", "type": "confirm", "url": "http://lt/gate/check"},
         {"type": "confirm-rollout", "url": "http://lt/gate/check", "timeout": "30"},
     ]));
-    assert_eq!(problems.len(), 9, "{problems:#?}");
+    // The `pre-rollout` gate (item 1) is simulated.
+    assert_eq!(problems.len(), 8, "{problems:#?}");
     assert!(
         problems[0].starts_with(
             "webhooks.0.metadata.cmd: the command targets \"http://x\"; only a load test of the canary's own Service"
@@ -58,24 +59,24 @@ fn other_types_and_urls_are_refused_with_what_is_modelled() {
         "{}",
         problems[0]
     );
-    for (i, t) in [(1, "pre-rollout"), (2, "post-rollout"), (3, "event")] {
+    for (i, t) in [(2, "post-rollout"), (3, "event")] {
         assert!(
-            problems[i].starts_with(&format!(
+            problems[i - 1].starts_with(&format!(
                 "webhooks.{i}.type: `{t}` webhooks are not simulated; the simulated webhooks"
             )),
             "{}",
-            problems[i]
+            problems[i - 1]
         );
     }
-    assert!(problems[4].starts_with(
+    assert!(problems[3].starts_with(
         "webhooks.4.url: must be a flagger-loadtester gate URL, `http://<loadtester host>` followed by `/gate/approve`, `/gate/halt`, `/gate/check` or `/rollback/check` (pkg/loadtester/server.go), got \"http://lt/gate/open\""
     ));
-    assert!(problems[5].contains("got \"http://my-approval-service/approve\""));
-    assert!(problems[6].starts_with("webhooks.6.type: must be one of the CRD's types"));
-    assert!(problems[6].ends_with("got \"confirm\""));
-    assert!(problems[7].starts_with("webhooks.7"));
-    assert!(problems[7].contains("`name`"), "{}", problems[7]);
-    assert!(problems[8].starts_with("webhooks.7.timeout: must match the CRD's pattern"));
+    assert!(problems[4].contains("got \"http://my-approval-service/approve\""));
+    assert!(problems[5].starts_with("webhooks.6.type: must be one of the CRD's types"));
+    assert!(problems[5].ends_with("got \"confirm\""));
+    assert!(problems[6].starts_with("webhooks.7"));
+    assert!(problems[6].contains("`name`"), "{}", problems[6]);
+    assert!(problems[7].starts_with("webhooks.7.timeout: must match the CRD's pattern"));
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn a_task_runner_hook_needs_a_hey_command() {
     assert!(problems[4].starts_with("webhooks.4.metadata.cmd: expected a string"));
     assert!(problems[5].starts_with("webhooks.5.metadata: expected a map"));
     assert!(problems[0].starts_with(
-        "webhooks.0: a `rollout` webhook to the loadtester's task runner needs `metadata.cmd`"
+        "webhooks.0: a `rollout` or `pre-rollout` webhook to the loadtester's task runner needs `metadata.cmd`"
     ));
     assert!(
         problems[1].starts_with(
@@ -127,4 +128,20 @@ fn a_task_runner_hook_needs_a_hey_command() {
     );
     assert!(problems[2].starts_with("webhooks.2.metadata.cmd: the command has no `-q`"));
     assert!(problems[3].starts_with("webhooks.3.metadata.logCmdOutput: must be a Go boolean"));
+}
+
+/// `pre-rollout` hooks reach the same endpoints as `rollout` ones: a gate, or the task
+/// runner handed a `hey` load test (`scheduler_hooks.go:runPreRolloutHooks` calls them
+/// with `CallWebhook` as `runAnalysis` calls the `rollout` ones).
+#[test]
+fn pre_rollout_hooks_call_a_gate_or_hand_the_task_runner_a_load_test() {
+    let (hooks, problems) = parse_json(json!([
+        {"name": "warm", "type": "pre-rollout", "url": "http://flagger-loadtester.test/",
+         "metadata": {"cmd": "hey -z 2m -q 10 -c 2 http://podinfo-canary.test:9898/"}},
+        {"name": "ask", "type": "pre-rollout", "url": "http://lt/gate/check"},
+    ]));
+    assert_eq!(problems, Vec::<String>::new());
+    assert!(hooks.iter().all(|h| h.kind == HookType::PreRollout));
+    assert!(hooks[0].load_test().is_some());
+    assert_eq!(hooks[1].endpoint, Endpoint::GateCheck);
 }
