@@ -1,8 +1,9 @@
 //! Flagger's canary loop as a pure state machine: one call of [`Canary::tick`] is one
 //! `advanceCanary` of `fluxcd/flagger@15bd6ad` (v1.44.0) `pkg/controller/scheduler.go`,
 //! for a Deployment target behind a service mesh (Istio's router where they differ), with
-//! no HPA; the webhooks are the flagger-loadtester's ([`super::webhooks`]). The controller ([`super::Flagger`]) feeds it the readiness of the primary
-//! and canary Deployments (`pkg/canary/deployment_ready.go:isDeploymentReady`) and the
+//! no HPA; the webhooks are the flagger-loadtester's ([`super::webhooks`]). The
+//! controller ([`super::Flagger`]) feeds it the readiness of the primary and canary
+//! Deployments (`pkg/canary/deployment_ready.go:isDeploymentReady`) and the
 //! verdict of the built-in metric checks, and applies the [`Action`] it returns.
 //!
 //! The order of one tick, as upstream:
@@ -26,27 +27,28 @@
 //!    the threshold-th failed check.
 //! 7. Canary weight 0, no iteration yet and no mirroring in force: no metric check, only
 //!    the `pre-rollout` webhooks, whose first failure adds a failed check and ends the
-//!    tick (`runPreRolloutHooks`). Otherwise the analysis runs (the controller's `checks`: the `rollout` webhooks,
-//!    then the metric checks); any failure (no values included) adds a failed check and
-//!    ends the tick without advancing. `failedChecks` is never reset by a passing check.
-//!    The checks run in WaitingPromotion too, so a canary held at its gate can still
-//!    fail and roll back.
+//!    tick (`runPreRolloutHooks`). Otherwise the analysis runs (the controller's
+//!    `checks`: the `rollout` webhooks, then the metric checks); any failure (no values
+//!    included) adds a failed check and ends the tick without advancing. `failedChecks`
+//!    is never reset by a passing check. The checks run in WaitingPromotion too, so a
+//!    canary held at its gate can still fail and roll back.
 //! 8. A/B testing (`iterations` and `match`): count an iteration, the matched requests
 //!    routed to the canary; after the last, the `confirm-promotion` hooks, then promote
-//!    (`runAB`). Blue/green (`iterations`): count an iteration; at the last, the `confirm-promotion`
-//!    hooks, then all traffic to the canary; one tick later (hooks again) promote
-//!    (`runBlueGreen`). With `mirror`, the first iteration also starts mirroring the
-//!    traffic to the canary, which lasts until all traffic goes to it. Canary: unless in
-//!    WaitingPromotion or mirroring the `confirm-traffic-increase` hooks (a closed one
-//!    holds the weight, the phase unchanged — also at `maxWeight`, where the next step
-//!    would promote); then weight + `stepWeight` (or the next `stepWeights` entry) while
-//!    below `maxWeight`, else the `confirm-promotion` hooks and promote: the canary's
-//!    spec is copied to the primary, phase Promoting (`runCanary`). With `mirror` the
-//!    step from weight 0 takes two ticks: the first mirrors the traffic to the canary at
-//!    weight 0, the next (after an analysis of the copies) stops mirroring and sets the
-//!    first weight. A closed `confirm-promotion` sets phase WaitingPromotion; while it
-//!    stays closed each tick sets `status.iterations` to `analysis.iterations − 1`, so a
-//!    blue/green counts its last iteration again and asks every other tick.
+//!    (`runAB`). Blue/green (`iterations`): count an iteration; at the last, the
+//!    `confirm-promotion` hooks, then all traffic to the canary; one tick later (hooks
+//!    again) promote (`runBlueGreen`). With `mirror`, the first iteration also starts
+//!    mirroring the traffic to the canary, which lasts until all traffic goes to it.
+//!    Canary: unless in WaitingPromotion or mirroring the `confirm-traffic-increase`
+//!    hooks (a closed one holds the weight, the phase unchanged — also at `maxWeight`,
+//!    where the next step would promote); then weight + `stepWeight` (or the next
+//!    `stepWeights` entry) while below `maxWeight`, else the `confirm-promotion` hooks
+//!    and promote: the canary's spec is copied to the primary, phase Promoting
+//!    (`runCanary`). With `mirror` the step from weight 0 takes two ticks: the first
+//!    mirrors the traffic to the canary at weight 0, the next (after an analysis of the
+//!    copies) stops mirroring and sets the first weight. A closed `confirm-promotion`
+//!    sets phase WaitingPromotion; while it stays closed each tick sets
+//!    `status.iterations` to `analysis.iterations − 1`, so a blue/green (or an A/B test)
+//!    counts its last iteration again and asks every other tick.
 //!
 //! A gate opened between two ticks is seen at the next tick: Flagger calls the webhook
 //! only from `advanceCanary`.

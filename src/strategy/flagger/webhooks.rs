@@ -18,7 +18,8 @@
 //! path (Go's `ServeMux` sends it to `/`, `HandleNewTask`) they hand the loadtester a
 //! command to run, answered 202 at once: a `hey` load test ([`super::hey`]) against the
 //! canary, which the task runner starts unless the same command is still running
-//! (`pkg/loadtester/runner.go:runAll`).
+//! (`pkg/loadtester/runner.go:runAll`). `pre-rollout` webhooks reach the same endpoints at
+//! the analysis' first tick, where no check runs (`scheduler_hooks.go:runPreRolloutHooks`).
 //!
 //! Where each type is asked (`pkg/controller/scheduler_hooks.go`, `scheduler.go`) is in
 //! [`super::tick`]. Webhooks of other types, or to other URLs, are refused with what is
