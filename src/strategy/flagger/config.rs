@@ -12,6 +12,7 @@
 //! ignored.
 
 use super::ab_match::{self, AbMatch};
+use super::provider::{self, Provider};
 use super::webhooks::{self, Webhook};
 use crate::analysis::flagger::Range;
 use crate::scenario::walk::{Node, Obj};
@@ -21,6 +22,7 @@ use crate::sim::time::{SECOND, Time};
 /// refused when on ([`REFUSED_WHEN_ON`]).
 pub const FIELDS: &[&str] = &[
     "analysis",
+    "provider",
     "progressDeadlineSeconds",
     "skipAnalysis",
     "suspend",
@@ -169,6 +171,8 @@ pub struct FlaggerConfig {
     /// `analysis.match` (A/B testing) and the share of requests it selects; `None`: the
     /// weights apply to every request.
     pub ab_match: Option<AbMatch>,
+    /// `provider`: Istio's router, or none (`kubernetes`).
+    pub provider: Provider,
 }
 
 /// A weight field: an integer from `lo` to 100.
@@ -339,6 +343,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
             webhooks: Vec::new(),
             mirror: None,
             ab_match: None,
+            provider: provider::parse(o, None),
         };
     };
     refuse(&node, REFUSED_ANALYSIS);
@@ -450,6 +455,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         webhooks,
         mirror,
         ab_match,
+        provider: provider::parse(o, Some(&an)),
     }
 }
 

@@ -381,3 +381,40 @@ fn a_bad_match_or_mirror_is_not_reported_twice() {
         "{p:?}"
     );
 }
+
+/// `provider`: Istio's router (the default) or none (`kubernetes`), whose rewrites of the
+/// analysis (`scheduler.go:advanceCanary`, `runBlueGreen`, `runPromotionTrafficShift`)
+/// are refused with upstream's reason.
+#[test]
+fn the_kubernetes_provider_refuses_what_it_would_rewrite() {
+    use crate::strategy::flagger::provider::Provider;
+    let (cfg, p) = parse_json(json!({"provider": "kubernetes",
+        "analysis": {"interval": "1m", "threshold": 1, "iterations": 10,
+                     "stepWeightPromotion": 0, "mirror": false}}));
+    assert_eq!((cfg.provider, p), (Provider::Kubernetes, vec![]));
+    assert_eq!(
+        ok(
+            json!({"provider": "istio", "analysis": {"interval": "1m", "threshold": 1,
+        "stepWeight": 10}})
+        )
+        .provider,
+        Provider::Mesh
+    );
+    let p = problems(json!({"provider": "kubernetes",
+        "analysis": {"interval": "1m", "threshold": 1, "stepWeight": 10,
+                     "stepWeightPromotion": 20}}));
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p[0].starts_with("flagger.analysis.stepWeight: the kubernetes provider has no router"),
+        "{p:?}"
+    );
+    assert!(p[0].ends_with("write `iterations: 10`"), "{p:?}");
+    assert!(
+        p[1].starts_with("flagger.analysis.stepWeightPromotion: the kubernetes provider finalises"),
+        "{p:?}"
+    );
+    let p = problems(json!({"provider": "linkerd",
+        "analysis": {"interval": "1m", "threshold": 1, "stepWeight": 10}}));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("flagger.provider: only `istio`"), "{p:?}");
+}

@@ -4,6 +4,7 @@ use super::ab_match::{CONDITION_FIELDS, HEADER_MATCH, QUERY_MATCH};
 use super::config::{
     ANALYSIS_FIELDS, Builtin, FIELDS, FlaggerConfig, METRIC_FIELDS, RANGE_FIELDS, parse,
 };
+use super::provider::Provider;
 use super::webhooks::{Endpoint, HookType, WEBHOOK_FIELDS, hook_types};
 use super::{Flagger, ROLLING};
 use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
@@ -42,6 +43,11 @@ impl StrategyDef for Def {
     ];
     const SCHEMA_TYPES: FieldTypes = &[
         ("flagger", "analysis", Section("flagger_analysis")),
+        (
+            "flagger",
+            "provider",
+            Choice(|| vec!["istio", "kubernetes"]),
+        ),
         ("flagger", "progressDeadlineSeconds", Duration),
         ("flagger", "skipAnalysis", Bool),
         ("flagger", "suspend", Bool),
@@ -162,6 +168,9 @@ impl StrategyDef for Def {
         };
         if let Some(m) = &cfg.ab_match {
             line += &format!(", matched: {}", m.conditions.join(" or "));
+        }
+        if cfg.provider == Provider::Kubernetes {
+            line += ", kubernetes provider (no router: users stay on the primary)";
         }
         if let Some(percent) = cfg.mirror {
             line += &format!(", mirrors {percent}% of the requests to the canary");
@@ -362,6 +371,7 @@ mod tests {
             webhooks: Vec::new(),
             mirror: None,
             ab_match: None,
+            provider: Provider::Mesh,
         }
     }
 

@@ -50,6 +50,7 @@ mod analysis;
 pub mod config;
 pub mod entry;
 pub mod hey;
+pub mod provider;
 pub mod ready;
 pub mod tick;
 pub mod webhooks;
@@ -69,6 +70,7 @@ use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, SECOND, Time};
 use analysis::stop_load_tests;
 use config::FlaggerConfig;
+use provider::Provider;
 use ready::{DeploymentStatus, is_deployment_ready};
 use tick::{Action, Canary, Phase, Stage};
 use webhooks::{Gates, HookType};
@@ -444,8 +446,12 @@ impl<'s> Flagger<'s> {
             }
             Action::FailedPromotion => {
                 self.outcome = Some((Outcome::Paused, now));
+                let routed = match cfg.provider {
+                    Provider::Mesh => ": all traffic to the canary",
+                    Provider::Kubernetes => "",
+                };
                 cl.trace_update("paused", || {
-                    Some("Promotion failed, primary not ready: all traffic to the canary".into())
+                    Some(format!("Promotion failed, primary not ready{routed}"))
                 });
             }
         }

@@ -9,8 +9,8 @@
 //! The order of one tick, as upstream:
 //!
 //! 1. The primary is not ready (`IsPrimaryReady`): wait; stuck past its deadline: roll
-//!    back, or during Promoting / Finalising route everything to the canary and fail
-//!    (`handleFailedPromotion`). This comes first, before the new revision is detected.
+//!    back, or during Promoting / Finalising route everything to the canary (no route
+//!    with the `kubernetes` provider) and fail (`handleFailedPromotion`). This comes first, before the new revision is detected.
 //! 2. A new revision (phase Initialized here: the trial starts with one), or phase
 //!    Waiting: the `confirm-rollout` hooks are asked (`checkCanaryStatus`,
 //!    `runConfirmRolloutHooks`); one closed sets phase Waiting and ends the tick (the
@@ -54,6 +54,7 @@
 //! only from `advanceCanary`.
 
 use super::config::{FlaggerConfig, TOTAL_WEIGHT};
+use super::provider::Provider;
 use super::webhooks::{Gates, HookType, first_closed, rollback_signalled};
 
 /// `status.phase` (`CanaryPhase`).
@@ -206,7 +207,11 @@ impl Canary {
             Ready::Wait => return Action::Nothing,
             Ready::Stuck if matches!(self.phase, Phase::Promoting | Phase::Finalising) => {
                 self.phase = Phase::Failed;
-                self.weight = TOTAL_WEIGHT;
+                // `handleFailedPromotion` routes everything to the canary: no router, no
+                // route with the kubernetes provider.
+                if cfg.provider == Provider::Mesh {
+                    self.weight = TOTAL_WEIGHT;
+                }
                 self.mirrored = false;
                 return Action::FailedPromotion;
             }
@@ -313,7 +318,7 @@ impl Canary {
         Some(Action::Halt(HookType::ConfirmPromotion, i))
     }
 
-    /// `runBlueGreen` (mesh provider).
+    /// `runBlueGreen`.
     fn blue_green(&mut self, cfg: &FlaggerConfig, gates: Gates) -> Action {
         if cfg.iterations > self.iterations {
             self.iterations += 1;
@@ -328,6 +333,10 @@ impl Canary {
         }
         if cfg.iterations == self.iterations {
             self.iterations += 1;
+            // The kubernetes provider routes nothing: the iteration is counted alone.
+            if cfg.provider == Provider::Kubernetes {
+                return Action::Nothing;
+            }
             self.weight = TOTAL_WEIGHT;
             self.mirrored = false;
             return Action::Route(TOTAL_WEIGHT);
@@ -355,8 +364,13 @@ impl Canary {
         Action::Promote
     }
 
-    /// `runPromotionTrafficShift` (mesh provider).
+    /// `runPromotionTrafficShift`.
     fn promotion_traffic_shift(&mut self, cfg: &FlaggerConfig) -> Action {
+        // No traffic to shift back without a router: finalise at once.
+        if cfg.provider == Provider::Kubernetes {
+            self.phase = Phase::Finalising;
+            return Action::Nothing;
+        }
         let step = cfg.step_weight_promotion;
         if step == 0 {
             self.weight = 0;

@@ -123,3 +123,29 @@ fn a_rollback_stops_mirroring() {
     assert_eq!(actions, [ScaleUp, Mirror, FailedCheck, Rollback, Nothing]);
     assert!(!canary.mirrored);
 }
+
+/// The `kubernetes` provider (`pkg/router/nop.go`, no router): `runBlueGreen` counts the
+/// iteration after the last without routing every request to the canary, and
+/// `runPromotionTrafficShift` finalises at once: the same ticks as Istio's blue/green,
+/// with no route written.
+#[test]
+fn a_kubernetes_blue_green_routes_nothing() {
+    let c = FlaggerConfig {
+        iterations: 3,
+        provider: crate::strategy::flagger::provider::Provider::Kubernetes,
+        ..cfg(0, 100, 1)
+    };
+    assert_eq!(
+        run(&c, |_| Gates::default()),
+        [
+            (ScaleUp, false, false),
+            (Nothing, false, false),
+            (Nothing, true, false),
+            (Nothing, true, false),
+            (Nothing, true, false),
+            (Promote, true, false),
+            (Nothing, false, false),
+            (Succeed, false, false),
+        ]
+    );
+}

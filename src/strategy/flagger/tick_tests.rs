@@ -30,6 +30,7 @@ pub(super) fn cfg(step: u32, max: u32, threshold: u32) -> FlaggerConfig {
         webhooks: Vec::new(),
         mirror: None,
         ab_match: None,
+        provider: crate::strategy::flagger::provider::Provider::Mesh,
     }
 }
 
