@@ -2,7 +2,7 @@
 //! requests routed to the canary for the analysis' iterations (`fluxcd/flagger@15bd6ad`,
 //! v1.44.0: `pkg/controller/scheduler.go:runAB`, `pkg/router/istio.go:SetRoutes`).
 
-use crate::support::{bin, scenario_path};
+use crate::support::{Row, run_trials};
 
 /// Fixed latencies (the canary ready well within the first interval in every trial) and
 /// constant arrivals: the ticks and the request counts follow the closed form.
@@ -17,40 +17,18 @@ const FIXED: [&str; 8] = [
     "traffic.arrivals=constant",
 ];
 
-/// Run `scenario` with `args` over 10 trials: `trials.csv` as written, and each row's
-/// fields by name.
-fn run(scenario: &str, args: &[&str]) -> (String, Vec<std::collections::HashMap<String, String>>) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let status = bin()
-        .args(["run", &scenario_path(scenario), "--quiet", "--trials", "10"])
-        .args(FIXED)
-        .args(args)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+/// Run `scenario` with `args` over 10 trials (and the fixed latencies): `trials.csv` as
+/// written, and every row.
+fn run(scenario: &str, args: &[&str]) -> (String, Vec<Row>) {
+    let t = run_trials(
+        scenario,
+        &[&["--trials", "10"], &FIXED[..], args].concat(),
+        false,
     );
-    let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let rows = lines
-        .map(|l| {
-            header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect();
-    (csv, rows)
+    (t.csv, t.rows)
 }
 
-fn num(row: &std::collections::HashMap<String, String>, name: &str) -> u64 {
+fn num(row: &Row, name: &str) -> u64 {
     row[name].parse().unwrap()
 }
 

@@ -3,7 +3,7 @@
 //! (`fluxcd/flagger@15bd6ad`, v1.44.0: `pkg/controller/scheduler.go:runAnalysis`,
 //! `pkg/loadtester/server.go:HandleNewTask`, `pkg/loadtester/runner.go:runAll`).
 
-use crate::support::{bin, scenario_path};
+use crate::support::{Row, field, run_trials};
 
 /// Fixed latencies: the canary is ready well within the first interval in every trial,
 /// so the ticks fall where the closed form puts them.
@@ -16,44 +16,15 @@ const FIXED: [&str; 6] = [
     "service.versions.next.start=1s",
 ];
 
-/// Run the example with `args`; every trial's row as (header, fields), and the trace of
-/// trial 0.
-fn run(args: &[&str]) -> (Vec<Vec<(String, String)>>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let trace = dir.path().join("trace.jsonl");
-    let status = bin()
-        .args(["run", &scenario_path("flagger-blue-green.yaml"), "--quiet"])
-        .args(FIXED)
-        .args(args)
-        .arg("--out")
-        .arg(&out)
-        .arg("--trace")
-        .arg(&trace)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+/// Run the example with `args` (and the fixed latencies); every trial's row, and the trace
+/// of trial 0.
+fn run(args: &[&str]) -> (Vec<Row>, String) {
+    let t = run_trials(
+        "flagger-blue-green.yaml",
+        &[&FIXED[..], args].concat(),
+        true,
     );
-    let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect();
-    (rows, std::fs::read_to_string(trace).unwrap())
-}
-
-fn field<'a>(row: &'a [(String, String)], name: &str) -> &'a str {
-    &row.iter().find(|(k, _)| k == name).unwrap().1
+    (t.rows, t.trace)
 }
 
 /// The ticks' instants with a load test started, from the trace.
@@ -165,7 +136,7 @@ fn the_load_test_loads_the_pods_the_users_reach() {
     let (loaded, _) = run(&progressive);
     let none = ["--set", "strategy.flagger.analysis.webhooks=[]"];
     let (quiet, _) = run(&[&progressive[..], &none[..]].concat());
-    let dropped = |rows: &[Vec<(String, String)>]| -> u64 {
+    let dropped = |rows: &[Row]| -> u64 {
         rows.iter()
             .map(|r| field(r, "dropped_requests").parse::<u64>().unwrap())
             .sum()
@@ -264,7 +235,7 @@ fn the_kubernetes_provider_keeps_the_users_off_the_canary() {
         assert_eq!(field(b, "outcome"), "completed");
         assert_eq!(field(b, "duration_s"), field(m, "duration_s"));
         assert_eq!(field(b, "duration_s"), "900");
-        let next = |r: &[(String, String)]| -> u64 { field(r, "next_requests").parse().unwrap() };
+        let next = |r: &Row| -> u64 { field(r, "next_requests").parse().unwrap() };
         assert!(next(m) >= next(b) + 50 * 59, "{} {}", next(m), next(b));
     }
     assert!(mesh_trace.contains("canary weight 100"));

@@ -3,7 +3,7 @@
 //! (`fluxcd/flagger@15bd6ad`, v1.44.0: `pkg/controller/scheduler.go:runBlueGreen`,
 //! `runCanary`; `pkg/router/istio.go:SetRoutes`, `mirror` and `mirrorPercentage`).
 
-use crate::support::{bin, scenario_path};
+use crate::support::{Row, field, run_trials};
 
 /// Fixed latencies: the canary is ready well within the first interval in every trial,
 /// so the ticks fall where the closed form puts them; constant arrivals: the users'
@@ -19,44 +19,19 @@ const FIXED: [&str; 8] = [
     "traffic.arrivals=constant",
 ];
 
-/// Run `scenario` with `args`: `trials.csv` as written, and every row as (header, fields).
-fn run(scenario: &str, args: &[&str]) -> (String, Vec<Vec<(String, String)>>) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let status = bin()
-        .args(["run", &scenario_path(scenario), "--quiet", "--trials", "20"])
-        .args(FIXED)
-        .args(args)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+/// Run `scenario` with `args` over 20 trials (and the fixed latencies): `trials.csv` as
+/// written, and every row.
+fn run(scenario: &str, args: &[&str]) -> (String, Vec<Row>) {
+    let t = run_trials(
+        scenario,
+        &[&["--trials", "20"], &FIXED[..], args].concat(),
+        false,
     );
-    let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect();
-    (csv, rows)
-}
-
-fn field<'a>(row: &'a [(String, String)], name: &str) -> &'a str {
-    &row.iter().find(|(k, _)| k == name).unwrap().1
+    (t.csv, t.rows)
 }
 
 /// Every row's (outcome, duration in s, bad_release_requests).
-fn outcomes(rows: &[Vec<(String, String)>]) -> Vec<(String, String, String)> {
+fn outcomes(rows: &[Row]) -> Vec<(String, String, String)> {
     rows.iter()
         .map(|r| {
             (

@@ -20,3 +20,59 @@ pub fn scenario_path(name: &str) -> String {
 pub fn manifest(name: &str) -> String {
     format!("{}/tests/manifests/{name}", env!("CARGO_MANIFEST_DIR"))
 }
+
+/// One `trials.csv` row: its fields by column name.
+pub type Row = std::collections::HashMap<String, String>;
+
+/// A row's `name` column.
+pub fn field<'a>(row: &'a Row, name: &str) -> &'a str {
+    &row[name]
+}
+
+/// What [`run_trials`] read back: `trials.csv` as written, its rows, and the trace of
+/// trial 0 (empty unless asked for).
+pub struct Trials {
+    pub csv: String,
+    pub rows: Vec<Row>,
+    pub trace: String,
+}
+
+/// `rollout-sim run scenarios/SCENARIO ARGS --quiet` into a temporary folder (with
+/// `--trace` when `trace`), asserting it succeeds.
+pub fn run_trials(scenario: &str, args: &[&str], trace: bool) -> Trials {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let trace_file = dir.path().join("trace.jsonl");
+    let mut cmd = bin();
+    cmd.args(["run", &scenario_path(scenario), "--quiet"])
+        .args(args)
+        .arg("--out")
+        .arg(&out);
+    if trace {
+        cmd.arg("--trace").arg(&trace_file);
+    }
+    let status = cmd.output().unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows = lines
+        .map(|l| {
+            header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect();
+    let trace = if trace {
+        std::fs::read_to_string(trace_file).unwrap()
+    } else {
+        String::new()
+    };
+    Trials { csv, rows, trace }
+}

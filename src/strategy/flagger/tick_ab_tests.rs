@@ -1,7 +1,7 @@
 //! A/B testing in the tick against `fluxcd/flagger@15bd6ad` (v1.44.0)
 //! `pkg/controller/scheduler.go:runAB` (`DeploymentStrategy`: `match` with `iterations`).
 
-use super::tests::cfg;
+use super::tests::{cfg, ticks};
 use super::*;
 use crate::strategy::flagger::ab_match::AbMatch;
 use crate::strategy::flagger::webhooks::{Endpoint, Webhook};
@@ -18,23 +18,12 @@ fn ab(iterations: u32) -> FlaggerConfig {
     }
 }
 
-/// Ticks with both Deployments ready and every check passing: each tick's action and
-/// whether the checks ran.
+/// Each tick's action and whether the checks ran ([`super::tests::ticks`]).
 fn run(c: &FlaggerConfig, gates: impl Fn(usize) -> Gates) -> Vec<(Action, bool)> {
-    let mut canary = Canary::default();
-    let mut ticks = Vec::new();
-    for k in 0..100 {
-        let mut ran = false;
-        let a = canary.tick(c, Ready::Yes, Ready::Yes, gates(k), |_| {
-            ran = true;
-            true
-        });
-        ticks.push((a, ran));
-        if matches!(canary.phase, Phase::Succeeded | Phase::Failed) {
-            break;
-        }
-    }
-    ticks
+    ticks(c, gates)
+        .into_iter()
+        .map(|(a, ran, _)| (a, ran))
+        .collect()
 }
 
 /// `runAB`: the first iteration (tick 1, unchecked: weight 0 and no iteration yet) routes

@@ -3,7 +3,7 @@
 //! mirror is in force; `confirm-traffic-increase` skipped while mirrored), `runCanary`
 //! (the mirror step) and `runBlueGreen` (mirroring for the whole test).
 
-use super::tests::cfg;
+use super::tests::{cfg, ticks as run};
 use super::*;
 use crate::strategy::flagger::webhooks::{Endpoint, Webhook};
 use Action::*;
@@ -13,25 +13,6 @@ fn mirrored(c: FlaggerConfig) -> FlaggerConfig {
         mirror: Some(100),
         ..c
     }
-}
-
-/// Ticks until a terminal phase, both Deployments ready and every check passing: each
-/// tick's action, whether the checks ran, and the status' mirror flag after it.
-fn run(c: &FlaggerConfig, gates: impl Fn(usize) -> Gates) -> Vec<(Action, bool, bool)> {
-    let mut canary = Canary::default();
-    let mut ticks = Vec::new();
-    for k in 0..100 {
-        let mut ran = false;
-        let a = canary.tick(c, Ready::Yes, Ready::Yes, gates(k), |_| {
-            ran = true;
-            true
-        });
-        ticks.push((a, ran, canary.mirrored));
-        if matches!(canary.phase, Phase::Succeeded | Phase::Failed) {
-            break;
-        }
-    }
-    ticks
 }
 
 /// `runCanary`: at weight 0 the first step mirrors (weights 100/0, mirrored), and the

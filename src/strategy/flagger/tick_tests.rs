@@ -34,6 +34,28 @@ pub(super) fn cfg(step: u32, max: u32, threshold: u32) -> FlaggerConfig {
     }
 }
 
+/// Ticks until a terminal phase, both Deployments ready and every check passing: each
+/// tick's action, whether the checks ran, and the status' mirror flag after it.
+pub(super) fn ticks(
+    c: &FlaggerConfig,
+    gates: impl Fn(usize) -> Gates,
+) -> Vec<(Action, bool, bool)> {
+    let mut canary = Canary::default();
+    let mut ticks = Vec::new();
+    for k in 0..100 {
+        let mut ran = false;
+        let a = canary.tick(c, Ready::Yes, Ready::Yes, gates(k), |_| {
+            ran = true;
+            true
+        });
+        ticks.push((a, ran, canary.mirrored));
+        if matches!(canary.phase, Phase::Succeeded | Phase::Failed) {
+            break;
+        }
+    }
+    ticks
+}
+
 /// Tick until a terminal phase (at most `limit` ticks), both Deployments ready, the checks
 /// answering `pass(k)` at tick k. Returns every action and the ticks the checks ran at.
 fn run(c: &FlaggerConfig, limit: usize, pass: impl Fn(usize) -> bool) -> (Vec<Action>, Vec<usize>) {
