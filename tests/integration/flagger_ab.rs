@@ -2,27 +2,16 @@
 //! requests routed to the canary for the analysis' iterations (`fluxcd/flagger@15bd6ad`,
 //! v1.44.0: `pkg/controller/scheduler.go:runAB`, `pkg/router/istio.go:SetRoutes`).
 
-use crate::support::{Row, run_trials};
+use crate::support::{CONSTANT_ARRIVALS, FIXED_NEXT, Row, run_trials};
 
-/// Fixed latencies (the canary ready well within the first interval in every trial) and
-/// constant arrivals: the ticks and the request counts follow the closed form.
-const FIXED: [&str; 8] = [
-    "--set",
-    "service.versions.next.pull=2s",
-    "--set",
-    "service.versions.next.ready_after=4s",
-    "--set",
-    "service.versions.next.start=1s",
-    "--set",
-    "traffic.arrivals=constant",
-];
-
-/// Run `scenario` with `args` over 10 trials (and the fixed latencies): `trials.csv` as
-/// written, and every row.
+/// Run `scenario` with `args` over 10 trials, with fixed latencies and constant arrivals
+/// (the ticks and the request counts follow the closed form): `trials.csv` as written,
+/// and every row.
 fn run(scenario: &str, args: &[&str]) -> (String, Vec<Row>) {
+    let fixed = [&FIXED_NEXT[..], &CONSTANT_ARRIVALS[..]].concat();
     let t = run_trials(
         scenario,
-        &[&["--trials", "10"], &FIXED[..], args].concat(),
+        &[&["--trials", "10"], &fixed[..], args].concat(),
         false,
     );
     (t.csv, t.rows)

@@ -3,25 +3,14 @@
 //! (`fluxcd/flagger@15bd6ad`, v1.44.0: `pkg/controller/scheduler.go:runAnalysis`,
 //! `pkg/loadtester/server.go:HandleNewTask`, `pkg/loadtester/runner.go:runAll`).
 
-use crate::support::{Row, field, run_trials};
-
-/// Fixed latencies: the canary is ready well within the first interval in every trial,
-/// so the ticks fall where the closed form puts them.
-const FIXED: [&str; 6] = [
-    "--set",
-    "service.versions.next.pull=2s",
-    "--set",
-    "service.versions.next.ready_after=4s",
-    "--set",
-    "service.versions.next.start=1s",
-];
+use crate::support::{FIXED_NEXT, Row, field, run_trials};
 
 /// Run the example with `args` (and the fixed latencies); every trial's row, and the trace
 /// of trial 0.
 fn run(args: &[&str]) -> (Vec<Row>, String) {
     let t = run_trials(
         "flagger-blue-green.yaml",
-        &[&FIXED[..], args].concat(),
+        &[&FIXED_NEXT[..], args].concat(),
         true,
     );
     (t.rows, t.trace)

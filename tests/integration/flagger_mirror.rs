@@ -3,28 +3,16 @@
 //! (`fluxcd/flagger@15bd6ad`, v1.44.0: `pkg/controller/scheduler.go:runBlueGreen`,
 //! `runCanary`; `pkg/router/istio.go:SetRoutes`, `mirror` and `mirrorPercentage`).
 
-use crate::support::{Row, field, run_trials};
+use crate::support::{CONSTANT_ARRIVALS, FIXED_NEXT, Row, field, run_trials};
 
-/// Fixed latencies: the canary is ready well within the first interval in every trial,
-/// so the ticks fall where the closed form puts them; constant arrivals: the users'
-/// request counts are exact.
-const FIXED: [&str; 8] = [
-    "--set",
-    "service.versions.next.pull=2s",
-    "--set",
-    "service.versions.next.ready_after=4s",
-    "--set",
-    "service.versions.next.start=1s",
-    "--set",
-    "traffic.arrivals=constant",
-];
-
-/// Run `scenario` with `args` over 20 trials (and the fixed latencies): `trials.csv` as
-/// written, and every row.
+/// Run `scenario` with `args` over 20 trials, with fixed latencies and constant arrivals
+/// (the ticks and the request counts follow the closed form): `trials.csv` as written,
+/// and every row.
 fn run(scenario: &str, args: &[&str]) -> (String, Vec<Row>) {
+    let fixed = [&FIXED_NEXT[..], &CONSTANT_ARRIVALS[..]].concat();
     let t = run_trials(
         scenario,
-        &[&["--trials", "20"], &FIXED[..], args].concat(),
+        &[&["--trials", "20"], &fixed[..], args].concat(),
         false,
     );
     (t.csv, t.rows)

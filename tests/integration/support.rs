@@ -21,6 +21,21 @@ pub fn manifest(name: &str) -> String {
     format!("{}/tests/manifests/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Fixed latencies for the new version of the Flagger examples: the canary is ready well
+/// within the first interval in every trial, so the ticks fall where the closed form puts
+/// them.
+pub const FIXED_NEXT: [&str; 6] = [
+    "--set",
+    "service.versions.next.pull=2s",
+    "--set",
+    "service.versions.next.ready_after=4s",
+    "--set",
+    "service.versions.next.start=1s",
+];
+
+/// Constant arrivals: request counts follow the closed form.
+pub const CONSTANT_ARRIVALS: [&str; 2] = ["--set", "traffic.arrivals=constant"];
+
 /// One `trials.csv` row: its fields by column name.
 pub type Row = std::collections::HashMap<String, String>;
 
