@@ -201,9 +201,14 @@ fn the_kubernetes_provider_leaves_match_out() {
         lines[1].starts_with("spec.analysis.metrics: blue/green `iterations`"),
         "{err}"
     );
+    let (analysis, text) = written(&file, dir.path());
     assert_eq!(
-        written(&file, dir.path()).0,
+        analysis,
         json!({"interval": "30s", "threshold": 2, "iterations": 10})
+    );
+    assert!(
+        text.lines().any(|l| l.trim() == "provider: kubernetes"),
+        "{text}"
     );
     let (code, stderr, csv) = run5(dir.path(), &[]);
     assert_eq!(code, Some(0), "{stderr}");

@@ -61,6 +61,11 @@ fn the_blue_green_tutorial_keeps_its_load_test_and_metrics_and_runs() {
                              "cmd": "hey -z 1m -q 10 -c 2 http://podinfo-canary.test:9898/"}}])
     );
     assert_eq!(analysis["iterations"], json!(10));
+    // Its `spec.provider: kubernetes` (no router, pkg/router/nop.go) is the scenario's.
+    assert_eq!(
+        one.tree["strategy"]["flagger"]["provider"],
+        json!("kubernetes")
+    );
     assert_eq!(
         analysis["metrics"][0]["name"],
         json!("request-success-rate")
@@ -96,6 +101,78 @@ fn the_blue_green_tutorial_keeps_its_load_test_and_metrics_and_runs() {
         stderr.contains("blue/green `iterations` keep every request on the primary"),
         "{stderr}"
     );
+}
+
+/// The tutorial's Canary made progressive (`stepWeight: 20`, `maxWeight: 60`,
+/// `stepWeightPromotion: 50`) on the same `kubernetes` provider: Flagger's scheduler.go
+/// `advanceCanary` runs it as 10 iterations (its "Progressive traffic is not supported when
+/// using the kubernetes provider" warning) and `runPromotionTrafficShift` never reads
+/// `stepWeightPromotion`, so the import writes `provider: kubernetes` and `iterations: 10`,
+/// reports the three fields, keeps the load test and the metrics, and a good release
+/// completes.
+#[test]
+fn a_progressive_kubernetes_canary_imports_as_10_iterations_and_runs() {
+    let text = std::fs::read_to_string(manifest("flagger-blue-green.yaml"))
+        .unwrap()
+        .replace(
+            "    iterations: 10\n",
+            "    stepWeight: 20\n    maxWeight: 60\n    stepWeightPromotion: 50\n",
+        );
+    assert!(text.contains("stepWeight: 20"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bg.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let err = import_to(dir.path(), file.to_str().unwrap());
+    let progressive = "the `kubernetes` provider has no router to shift traffic \
+                       (pkg/router/nop.go): Flagger's scheduler.go `advanceCanary` warns \
+                       \"Progressive traffic is not supported when using the kubernetes \
+                       provider\" and \"Setting canaryAnalysis.iterations: 10\", and runs the \
+                       canary as a blue/green of 10 iterations, which the scenario does \
+                       (`iterations: 10`)";
+    let lines: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("not simulated: "))
+        .filter_map(|l| l.split_once("(Flagger Canary podinfo): "))
+        .map(|(_, l)| l)
+        // The fixture's other reports (its ports, the bash smoke test) are the tutorial's.
+        .filter(|l| l.starts_with("spec.analysis.") && !l.starts_with("spec.analysis.webhooks"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "spec.analysis.stepWeightPromotion: the `kubernetes` provider has no traffic to \
+             shift back: Flagger's scheduler.go `runPromotionTrafficShift` finalises the \
+             promotion at once for it and never reads `stepWeightPromotion`"
+                .to_string(),
+            format!("spec.analysis.stepWeight: {progressive}"),
+            format!("spec.analysis.maxWeight: {progressive}"),
+        ],
+        "{err}"
+    );
+    let found = import_str(&text, "bg.yaml", Format::Yaml).unwrap();
+    let one = found.candidates[0].outcome.clone().unwrap();
+    let flagger = &one.tree["strategy"]["flagger"];
+    assert_eq!(flagger["provider"], json!("kubernetes"));
+    assert_eq!(flagger["analysis"]["iterations"], json!(10));
+    for gone in ["stepWeight", "maxWeight", "stepWeightPromotion"] {
+        assert!(flagger["analysis"].get(gone).is_none(), "{gone}");
+    }
+    assert_eq!(
+        flagger["analysis"]["metrics"].as_array().map(Vec::len),
+        Some(2)
+    );
+    // The scenario's "Not simulated" lines say the same.
+    assert!(
+        one.text
+            .contains(&format!("#   spec.analysis.stepWeight: {progressive}\n")),
+        "{}",
+        one.text
+    );
+    let (code, stderr, csv) = run5(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let trials: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(trials.len(), 5, "{csv}");
+    assert!(trials.iter().all(|t| t.contains(",completed,")), "{csv}");
 }
 
 /// A load test the simulator refuses (no `-q`: hey then sends as fast as the canary

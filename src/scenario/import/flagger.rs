@@ -8,7 +8,8 @@
 //! | `metadata.name` | `name` |
 //! | `spec.targetRef` (`apps/v1` `Deployment`, looked up in the files given) | the Deployment: `spec.replicas` (default 1) → `service.replicas`, `spec.template` → `service` (see [`super::pod`]) |
 //! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
-//! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis` |
+//! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis`, as the `kubernetes` provider rewrites them (see [`super::flagger_nop`]) |
+//! | `spec.provider: kubernetes` | `strategy.flagger.provider: kubernetes` (another provider: nothing, Istio's router being the scenario's default; a comment names it) |
 //! | `spec.analysis.{mirror,mirrorWeight}`, when the Canary's router mirrors as simulated (`mirrorWeight` with Istio's only) | the same under `strategy.flagger.analysis` (see [`super::flagger_mirror`]) |
 //! | `spec.analysis.match`, when the Canary's router routes by it as simulated (Istio's; Gateway API's, App Mesh's, Contour's and NGINX's for the conditions they read as written) | the same under `strategy.flagger.analysis`, with the simulator's `matchShare` as a marked DEFAULT (see [`super::flagger_ab`]) |
 //! | `spec.analysis.metrics[]` named `request-success-rate` / `request-duration` (`interval`, `thresholdRange`, legacy `threshold`) | the same under `strategy.flagger.analysis.metrics` |
@@ -20,7 +21,9 @@
 //! with its `interval` and `threshold`. The Canary's values are copied as written and
 //! checked by the scenario's parser, with Flagger's rules.
 //!
-//! Left out and reported: other webhooks (with the simulator's reason), `alerts`, A/B
+//! Left out and reported: on the `kubernetes` provider, the progressive fields Flagger
+//! replaces with 10 iterations and `stepWeightPromotion` ([`super::flagger_nop`]); other
+//! webhooks (with the simulator's reason), `alerts`, A/B
 //! `match` where the router drops it (`kubernetes`, or a router that never reads it for a
 //! progressive canary), the fields of a `match` item the CRD prunes (`uri`, `method`, …),
 //! mirroring where the router mirrors nothing, session affinity, the generated
@@ -44,6 +47,7 @@ use super::draft::{Draft, Src};
 use super::flagger_ab::ab_match;
 use super::flagger_fields::{CANARY, METRIC};
 use super::flagger_mirror::mirror;
+use super::flagger_nop;
 use super::flagger_webhooks::webhooks;
 use super::reference;
 use super::render::compact;
@@ -204,6 +208,7 @@ fn target_deployment(root: &Src, d: &mut Draft) {
 /// whichever it is, and traffic reaches the pods, not Services.
 fn routing(spec: &Src, d: &mut Draft) {
     let mut shown = Vec::new();
+    let mut no_router = false;
     for key in [
         "provider",
         "metricsServer",
@@ -213,19 +218,23 @@ fn routing(spec: &Src, d: &mut Draft) {
     ] {
         if let Some(v) = spec.get(key) {
             d.known_names(&v, CANARY.at(CANARY.root.at_path(&format!("spec.{key}"))));
-            d.read(&v);
+            if key == "provider" && flagger_nop::provider_field(spec, TO, d) {
+                no_router = true;
+            } else {
+                d.read(&v);
+            }
             shown.push(format!("{key} {}", compact(v.value)));
         }
     }
+    let what = if no_router {
+        "no router (pkg/router/nop.go): the users stay on the primary until the promotion, \
+         and the simulator measures its own requests"
+    } else {
+        "the router sets the canary's exact weight and the simulator measures its own \
+         requests; the mesh matters only to `analysis.mirror` and `analysis.match`"
+    };
     if !shown.is_empty() {
-        d.comment(
-            TO,
-            &format!(
-                "{}:\nthe router sets the canary's exact weight and the simulator measures \
-                 its own requests; the mesh matters only to `analysis.mirror` and `analysis.match`",
-                shown.join(", ")
-            ),
-        );
+        d.comment(TO, &format!("{}:\n{what}", shown.join(", ")));
     }
     if let Some(s) = spec.get("service") {
         left_out(
@@ -251,15 +260,26 @@ fn analysis(spec: &Src, a: &Src, ctx: &Context, d: &mut Draft) {
     if let Some(v) = a.get("interval") {
         d.map(&format!("{to}.interval"), &v);
     }
+    // The kubernetes provider's rewrites of the analysis (none for another provider).
+    let kubernetes = flagger_nop::on_kubernetes(spec);
+    let rewritten = if kubernetes {
+        flagger_nop::analysis(a, &to, d)
+    } else {
+        Vec::new()
+    };
     for key in ANALYSIS_INTEGERS {
-        if let Some(v) = a.get(key) {
+        if let Some(v) = a.get(key).filter(|_| !rewritten.contains(&key)) {
             d.map_integer(&format!("{to}.{key}"), &v);
         }
     }
-    if let Some(v) = a.get("stepWeights") {
+    if let Some(v) = a
+        .get("stepWeights")
+        .filter(|_| !rewritten.contains(&"stepWeights"))
+    {
         d.copy_tree(&format!("{to}.stepWeights"), &v);
     }
-    let blue_green = a.get("iterations").is_some();
+    // On the kubernetes provider every canary is a blue/green (10 iterations if none).
+    let blue_green = a.get("iterations").is_some() || kubernetes;
     let metrics_given = a
         .get("metrics")
         .is_some_and(|m| m.value.as_array().is_some_and(|l| !l.is_empty()));

@@ -179,6 +179,10 @@ fn the_kubernetes_provider_drops_match() {
         d.get(TO).unwrap(),
         &json!({"interval": "30s", "threshold": 2, "iterations": 10})
     );
+    assert_eq!(
+        d.get("strategy.flagger.provider"),
+        Some(&json!("kubernetes"))
+    );
 }
 
 /// A router that never reads `match` (Linkerd's SMI): with `iterations` `runAB` would send

@@ -235,16 +235,26 @@ fn a_router_that_never_mirrors_leaves_a_blue_green_unmirrored_and_refuses_a_cana
 
 /// The `kubernetes` provider (`NopRouter`): `runBlueGreen` mirrors for other providers
 /// only and a progressive canary runs as 10 iterations there, so nothing is mirrored and
-/// nothing is stuck: left out, not refused.
+/// nothing is stuck: left out, not refused; `stepWeight` gives way to `iterations: 10`
+/// (see [`super::super::flagger_nop`]).
 #[test]
 fn the_kubernetes_provider_mirrors_nothing_and_is_not_refused() {
     let d = draft(json!({"provider": "kubernetes", "analysis": progressive()}));
     assert_eq!(refused(&d), []);
+    assert_eq!(
+        d.get(TO).unwrap(),
+        &json!({"interval": "30s", "threshold": 2, "iterations": 10})
+    );
+    assert_eq!(
+        d.get("strategy.flagger.provider"),
+        Some(&json!("kubernetes"))
+    );
     let left = left_out(&d);
-    assert_eq!(left.len(), 1, "{left:?}");
-    assert_eq!(left[0].0, "spec.analysis.mirror");
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert_eq!(left[0].0, "spec.analysis.stepWeight");
+    assert_eq!(left[1].0, "spec.analysis.mirror");
     assert!(
-        left[0]
+        left[1]
             .1
             .starts_with("the `kubernetes` provider has no mesh router (pkg/router/nop.go)"),
         "{left:?}"

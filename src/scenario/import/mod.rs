@@ -40,6 +40,7 @@ mod flagger;
 mod flagger_ab;
 mod flagger_fields;
 mod flagger_mirror;
+mod flagger_nop;
 mod flagger_webhooks;
 mod kubernetes;
 mod library;
