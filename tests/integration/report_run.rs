@@ -360,6 +360,29 @@ fn the_settings_table_shows_the_replica_count_where_a_scale_changes_it() {
 }
 
 #[test]
+fn the_settings_table_gives_the_strategy_as_the_run_header_does() {
+    // The checks, the A/B conditions and their share: what decides who meets the canary
+    // (Markdown-escaped).
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rep");
+    bin()
+        .args(["report", &scenario_path("flagger-ab.yaml")])
+        .args(["--trials", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains(
+            "| strategy | Flagger canary, A/B testing, 10 iterations on 10% of the requests, \
+             interval 1m, threshold 2, checks: request-success-rate \\>= 99% over 1m, \
+             matched: header x-canary regex \".\\*insider.\\*\" or header cookie regex"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
 fn the_timelines_mark_the_scenarios_actions_and_the_captions_say_so() {
     // k8s-endpoint-lag.yaml (traffic) with three actions: both timelines carry a grey
     // mark at each, named in one legend entry, and their captions say what the grey lines

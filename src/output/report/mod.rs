@@ -112,7 +112,11 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
         .map(|v| format!("{} ({})", v.name, v.image))
         .collect();
     vec![
-        ("strategy", strategy_label(s)),
+        // The terminal header's strategy part, checks, load tests and routing included.
+        (
+            "strategy",
+            format!("{}{}", strategy_label(s), s.strategy.header_extra()),
+        ),
         ("replicas", steps_text(&replica_steps(s))),
         ("versions", versions.join(" → ")),
         ("nodes", s.cluster.nodes.len().to_string()),
