@@ -431,6 +431,40 @@ pub(super) mod tests {
         d
     }
 
+    /// The draft of a Canary `web` with `spec` (beside its `targetRef`), targeting a
+    /// Deployment `web` of one container.
+    pub(in crate::scenario::import) fn canary_draft(spec: Value) -> Draft {
+        let mut full = json!({"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                            "name": "web"}});
+        for (k, v) in spec.as_object().unwrap() {
+            full[k] = v.clone();
+        }
+        let docs = [
+            json!({"apiVersion": "flagger.app/v1beta1", "kind": "Canary",
+                   "metadata": {"name": "web"}, "spec": full}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                   "spec": {"template": {"spec": {"containers": [{"name": "app",
+                                                                  "image": "web:2"}]}}}}),
+        ];
+        draft(&docs, &Options::default())
+    }
+
+    /// `(path, why)` of what a draft left out.
+    pub(in crate::scenario::import) fn left_out(d: &Draft) -> Vec<(String, String)> {
+        d.unsupported
+            .iter()
+            .map(|p| (p.path.clone(), p.message.clone()))
+            .collect()
+    }
+
+    /// `(path, why)` of what a draft refused.
+    pub(in crate::scenario::import) fn refused(d: &Draft) -> Vec<(String, String)> {
+        d.errors
+            .iter()
+            .map(|p| (p.path.clone(), p.message.clone()))
+            .collect()
+    }
+
     fn deployment() -> Value {
         json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
                "spec": {"replicas": 4, "minReadySeconds": 5,

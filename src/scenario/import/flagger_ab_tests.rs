@@ -2,7 +2,7 @@
 //! simulated, left out or refused elsewhere (`fluxcd/flagger` v1.44.0 `pkg/router/*.go`,
 //! `pkg/controller/scheduler.go`, `artifacts/flagger/crd.yaml`).
 
-use super::super::Options;
+use super::super::flagger::tests::{canary_draft, left_out, refused};
 use super::*;
 use serde_json::json;
 
@@ -11,22 +11,14 @@ const TO: &str = "strategy.flagger.analysis";
 /// The draft of a Canary `web` of `provider` (none: absent) with the analysis `a`,
 /// targeting a Deployment `web`; `more` goes into its `spec` too.
 fn draft(provider: Option<&str>, a: Value, more: Value) -> Draft {
-    let mut spec = json!({"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                                        "name": "web"},
-                          "analysis": a});
+    let mut spec = json!({"analysis": a});
     if let Some(p) = provider {
         spec["provider"] = json!(p);
     }
     for (k, v) in more.as_object().unwrap() {
         spec[k] = v.clone();
     }
-    let docs = [
-        json!({"apiVersion": "flagger.app/v1beta1", "kind": "Canary", "metadata": {"name": "web"},
-               "spec": spec}),
-        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-               "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "web:2"}]}}}}),
-    ];
-    super::super::flagger::tests::draft(&docs, &Options::default())
+    canary_draft(spec)
 }
 
 /// An analysis of 10 iterations (A/B testing with `m`), one success-rate check, no load
@@ -45,22 +37,6 @@ fn progressive(m: Value) -> Value {
 fn docs_match() -> Value {
     json!([{"headers": {"x-canary": {"regex": ".*insider.*"}}},
            {"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}}])
-}
-
-/// `(path, why)` of what was left out.
-fn left_out(d: &Draft) -> Vec<(String, String)> {
-    d.unsupported
-        .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
-        .collect()
-}
-
-/// `(path, why)` of what was refused.
-fn refused(d: &Draft) -> Vec<(String, String)> {
-    d.errors
-        .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
-        .collect()
 }
 
 /// `pkg/router/factory.go:MeshRouter`'s choice for A/B testing, in its order: prefixes

@@ -2,29 +2,12 @@
 //! mirrors nothing, refused where a progressive canary would never leave weight 0
 //! (`fluxcd/flagger` v1.44.0 `pkg/router/*.go`, `pkg/controller/scheduler.go`).
 
-use super::super::Options;
+use super::super::flagger::tests::{canary_draft as draft, left_out, refused};
 use super::*;
 use serde_json::json;
 
 const TO: &str = "strategy.flagger.analysis";
 const MIRROR: &str = "strategy.flagger.analysis.mirror";
-
-/// The draft of a Canary `web` with `spec` (beside its `targetRef`), targeting a
-/// Deployment `web`.
-fn draft(spec: Value) -> Draft {
-    let mut full = json!({"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                                        "name": "web"}});
-    for (k, v) in spec.as_object().unwrap() {
-        full[k] = v.clone();
-    }
-    let docs = [
-        json!({"apiVersion": "flagger.app/v1beta1", "kind": "Canary", "metadata": {"name": "web"},
-               "spec": full}),
-        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-               "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "web:2"}]}}}}),
-    ];
-    super::super::flagger::tests::draft(&docs, &Options::default())
-}
 
 /// A blue/green of 5 iterations mirroring with `more`, one built-in check, no load test.
 fn blue_green(more: Value) -> Value {
@@ -40,22 +23,6 @@ fn blue_green(more: Value) -> Value {
 /// A progressive canary of 10 % steps mirroring first.
 fn progressive() -> Value {
     json!({"interval": "30s", "threshold": 2, "stepWeight": 10, "mirror": true})
-}
-
-/// `(path, why)` of what was left out.
-fn left_out(d: &Draft) -> Vec<(String, String)> {
-    d.unsupported
-        .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
-        .collect()
-}
-
-/// `(path, why)` of what was refused.
-fn refused(d: &Draft) -> Vec<(String, String)> {
-    d.errors
-        .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
-        .collect()
 }
 
 /// `pkg/router/factory.go:MeshRouter`'s choice, provider by provider: exact names,

@@ -2,37 +2,11 @@
 //! Flagger runs for it (`fluxcd/flagger` v1.44.0 `pkg/controller/scheduler.go`:
 //! `advanceCanary`, `runPromotionTrafficShift`).
 
-use super::super::Options;
+use super::super::flagger::tests::{canary_draft as draft, left_out};
 use super::*;
-use crate::scenario::import::draft::Draft;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const TO: &str = "strategy.flagger";
-
-/// The draft of a Canary `web` with `spec` (beside its `targetRef`), targeting a
-/// Deployment `web`.
-fn draft(spec: Value) -> Draft {
-    let mut full = json!({"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                                        "name": "web"}});
-    for (k, v) in spec.as_object().unwrap() {
-        full[k] = v.clone();
-    }
-    let docs = [
-        json!({"apiVersion": "flagger.app/v1beta1", "kind": "Canary", "metadata": {"name": "web"},
-               "spec": full}),
-        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-               "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "web:2"}]}}}}),
-    ];
-    super::super::flagger::tests::draft(&docs, &Options::default())
-}
-
-/// `(path, why)` of what was left out.
-fn left_out(d: &Draft) -> Vec<(String, String)> {
-    d.unsupported
-        .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
-        .collect()
-}
 
 /// A progressive canary on the `kubernetes` provider: `advanceCanary` sets
 /// `Iterations = 10` when it is below 1, with its two warnings, and

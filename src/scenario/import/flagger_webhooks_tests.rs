@@ -1,7 +1,7 @@
 //! A Canary's webhooks: copied when the scenario's reader
 //! (`src/strategy/flagger/webhooks.rs`) runs them, else left out with its reason.
 
-use super::super::Options;
+use super::super::flagger::tests::{canary_draft, left_out};
 use super::*;
 use serde_json::json;
 
@@ -13,27 +13,12 @@ const HOOKS: &str = "strategy.flagger.analysis.webhooks";
 
 /// The draft of a Canary `web` with `analysis`, targeting a Deployment `web`.
 fn draft(analysis: Value) -> Draft {
-    let docs = [
-        json!({"apiVersion": "flagger.app/v1beta1", "kind": "Canary", "metadata": {"name": "web"},
-               "spec": {"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-                        "analysis": analysis}}),
-        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-               "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "web:2"}]}}}}),
-    ];
-    super::super::flagger::tests::draft(&docs, &Options::default())
+    canary_draft(json!({ "analysis": analysis }))
 }
 
 /// A progressive analysis with `hooks`.
 fn with_hooks(hooks: Value) -> Draft {
     draft(json!({"interval": "1m", "threshold": 5, "stepWeight": 10, "webhooks": hooks}))
-}
-
-/// `(path, why)` of what was left out.
-fn left_out(d: &Draft) -> Vec<(String, String)> {
-    d.unsupported
-        .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
-        .collect()
 }
 
 fn comments(d: &Draft) -> Vec<&str> {
