@@ -8,24 +8,12 @@
 //! (`pkg/router/smi.go:SetRoutes`), and the `kubernetes` provider drops it
 //! (`scheduler.go:advanceCanary`).
 
-use super::import_flagger_load_tests::{import_to, run5};
+use super::import_flagger_load_tests::{import_to, not_simulated, run5, variant};
 use crate::support::{bin, manifest};
 use rollout_sim::scenario::Format;
 use rollout_sim::scenario::import::import_str;
 use serde_json::{Value, json};
 use std::path::Path;
-
-/// The fixture with each `from` replaced by its `to`, written to `dir/m.yaml`; its path.
-fn variant(dir: &Path, edits: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(manifest("flagger-ab.yaml")).unwrap();
-    for (from, to) in edits {
-        assert!(text.contains(from), "{from}");
-        text = text.replace(from, to);
-    }
-    let file = dir.join("m.yaml");
-    std::fs::write(&file, text).unwrap();
-    file.to_string_lossy().into_owned()
-}
 
 /// The imported scenario's `strategy.flagger.analysis` of `file`, and the text written to
 /// `dir/imported.yaml`.
@@ -39,20 +27,6 @@ fn written(file: &str, dir: &Path) -> (Value, String) {
     let tree = found.candidates[0].outcome.clone().unwrap().tree;
     let text = std::fs::read_to_string(dir.join("imported.yaml")).unwrap();
     (tree["strategy"]["flagger"]["analysis"].clone(), text)
-}
-
-/// The `not simulated:` lines of an import's stderr, without their file and Canary.
-fn not_simulated(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("not simulated: "))
-        .map(|l| {
-            l.split_once("(Flagger Canary podinfo): ")
-                .unwrap()
-                .1
-                .to_string()
-        })
-        .collect()
 }
 
 /// `(outcome, failed_requests)` of each trial in `csv` (`None` without traffic).
@@ -161,6 +135,7 @@ fn an_istio_ab_test_copies_its_conditions_and_runs() {
 fn a_pruned_uri_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let file = variant(
+        "flagger-ab.yaml",
         dir.path(),
         &[(
             "      - headers:\n          x-canary:",
@@ -186,7 +161,11 @@ fn a_pruned_uri_is_reported() {
 #[test]
 fn the_kubernetes_provider_leaves_match_out() {
     let dir = tempfile::tempdir().unwrap();
-    let file = variant(dir.path(), &[("provider: istio", "provider: kubernetes")]);
+    let file = variant(
+        "flagger-ab.yaml",
+        dir.path(),
+        &[("provider: istio", "provider: kubernetes")],
+    );
     let err = import_to(dir.path(), &file);
     let lines = not_simulated(&err);
     assert_eq!(lines.len(), 2, "{err}");
@@ -223,7 +202,11 @@ fn the_kubernetes_provider_leaves_match_out() {
 #[test]
 fn an_ab_test_on_linkerd_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let file = variant(dir.path(), &[("provider: istio", "provider: linkerd")]);
+    let file = variant(
+        "flagger-ab.yaml",
+        dir.path(),
+        &[("provider: istio", "provider: linkerd")],
+    );
     let out = bin().arg("import").arg(&file).assert().code(2);
     assert!(out.get_output().stdout.is_empty());
     let err = String::from_utf8_lossy(&out.get_output().stderr);

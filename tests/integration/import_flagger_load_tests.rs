@@ -43,6 +43,34 @@ pub(super) fn run5(dir: &Path, more: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The fixture `tests/manifests/NAME` with each `from` replaced by its `to`, written to
+/// `dir/m.yaml`; its path.
+pub(super) fn variant(name: &str, dir: &Path, edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(manifest(name)).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    let file = dir.join("m.yaml");
+    std::fs::write(&file, text).unwrap();
+    file.to_string_lossy().into_owned()
+}
+
+/// The `not simulated:` lines of an import's stderr, without their file and Canary
+/// (`podinfo`).
+pub(super) fn not_simulated(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("not simulated: "))
+        .map(|l| {
+            l.split_once("(Flagger Canary podinfo): ")
+                .unwrap()
+                .1
+                .to_string()
+        })
+        .collect()
+}
+
 /// The tutorial's blue/green (10 iterations, the two built-in checks, a `pre-rollout`
 /// bash smoke test and the `hey` load test) imports with the load test and the metrics,
 /// and runs: every trial completes. Without the load test `run` refuses the same

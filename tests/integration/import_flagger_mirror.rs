@@ -7,24 +7,11 @@
 //! mirrors (`pkg/router/smi.go:GetRoutes` reports no mirror), so its progressive canary
 //! never leaves the mirror step (`pkg/controller/scheduler.go:runCanary`).
 
-use super::import_flagger_load_tests::{import_to, run5};
+use super::import_flagger_load_tests::{import_to, not_simulated, run5, variant};
 use crate::support::{bin, manifest};
 use rollout_sim::scenario::Format;
 use rollout_sim::scenario::import::import_str;
 use serde_json::{Value, json};
-use std::path::Path;
-
-/// The fixture with `from` replaced by `to`, written to `dir/m.yaml`; its path.
-fn variant(dir: &Path, edits: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(manifest("flagger-mirror.yaml")).unwrap();
-    for (from, to) in edits {
-        assert!(text.contains(from), "{from}");
-        text = text.replace(from, to);
-    }
-    let file = dir.join("m.yaml");
-    std::fs::write(&file, text).unwrap();
-    file.to_string_lossy().into_owned()
-}
 
 /// The imported scenario's `strategy.flagger.analysis` of `file`.
 fn analysis(file: &str) -> Value {
@@ -32,20 +19,6 @@ fn analysis(file: &str) -> Value {
     let found = import_str(&text, "m.yaml", Format::Yaml).unwrap();
     let one = found.candidates[0].outcome.clone().unwrap();
     one.tree["strategy"]["flagger"]["analysis"].clone()
-}
-
-/// The `not simulated:` lines of an import's stderr, without their file and Canary.
-fn not_simulated(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("not simulated: "))
-        .map(|l| {
-            l.split_once("(Flagger Canary podinfo): ")
-                .unwrap()
-                .1
-                .to_string()
-        })
-        .collect()
 }
 
 /// `(outcome, failed_requests)` of each trial in `csv`.
@@ -109,6 +82,7 @@ fn an_istio_blue_green_mirrors_keeps_its_check_and_runs() {
 fn gateway_api_mirrors_the_blue_green_without_mirror_weight() {
     let dir = tempfile::tempdir().unwrap();
     let file = variant(
+        "flagger-mirror.yaml",
         dir.path(),
         &[("provider: istio", "provider: gatewayapi:v1")],
     );
@@ -142,7 +116,11 @@ fn gateway_api_mirrors_the_blue_green_without_mirror_weight() {
 #[test]
 fn linkerd_mirrors_nothing_and_its_progressive_canary_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let file = variant(dir.path(), &[("provider: istio", "provider: linkerd")]);
+    let file = variant(
+        "flagger-mirror.yaml",
+        dir.path(),
+        &[("provider: istio", "provider: linkerd")],
+    );
     assert_eq!(
         analysis(&file),
         json!({"interval": "30s", "threshold": 2, "iterations": 5})
@@ -171,6 +149,7 @@ fn linkerd_mirrors_nothing_and_its_progressive_canary_is_refused() {
     );
 
     let file = variant(
+        "flagger-mirror.yaml",
         dir.path(),
         &[
             ("provider: istio", "provider: linkerd"),
