@@ -54,6 +54,7 @@
 use super::draft::{Draft, Src};
 use super::flagger_fields::CANARY;
 use super::flagger_mirror::{is_tcp, provider};
+use super::flagger_router::{self, Kind};
 use crate::strategy::flagger::ab_match::CONDITION_FIELDS;
 use serde_json::{Map, Value, json};
 
@@ -101,30 +102,19 @@ enum Router {
     Ignores(&'static str, &'static str),
 }
 
-/// The router `pkg/router/factory.go:MeshRouter` builds for `provider`, in its order.
+/// How the router `pkg/router/factory.go:MeshRouter` builds for `provider` routes by
+/// `match`.
 fn router(provider: &str) -> Router {
-    let ignores = |name, file| Router::Ignores(name, file);
-    match provider {
-        p if p.starts_with("appmesh:v1beta2") => Router::AppMesh("appmesh_v1beta2.go"),
-        "appmesh" => Router::AppMesh("appmesh.go"),
-        "linkerd" => ignores("SMI (Linkerd)", "smi.go"),
-        "istio" => Router::Istio,
-        p if p.starts_with("smi:v1alpha1") => ignores("SMI", "smi.go"),
-        p if p.starts_with("smi:v1alpha2") => ignores("SMI", "smi_v1alpha2.go"),
-        p if p.starts_with("smi:v1alpha3") => ignores("SMI", "smi_v1alpha3.go"),
-        "contour" => Router::Contour,
-        "knative" => ignores("Knative", "knative.go"),
-        p if p.starts_with("gloo") => Router::Gloo,
-        "nginx" => Router::Nginx,
-        "skipper" => ignores("Skipper", "skipper.go"),
-        "traefik" => ignores("Traefik", "traefik.go"),
-        "apisix" => ignores("APISIX", "apisix.go"),
-        "osm" => ignores("SMI (OSM)", "smi_v1alpha2.go"),
-        "kuma" => ignores("Kuma", "kuma.go"),
-        p if p.starts_with("gatewayapi:v1beta1") => Router::GatewayApi("gateway_api_v1beta1.go"),
-        p if p.starts_with("gatewayapi:v1") => Router::GatewayApi("gateway_api.go"),
-        "kubernetes" => Router::Kubernetes,
-        _ => Router::Istio,
+    let r = flagger_router::router(provider);
+    match r.kind {
+        Kind::Istio | Kind::Unknown => Router::Istio,
+        Kind::GatewayApi => Router::GatewayApi(r.file),
+        Kind::AppMesh => Router::AppMesh(r.file),
+        Kind::Contour => Router::Contour,
+        Kind::Nginx => Router::Nginx,
+        Kind::Gloo => Router::Gloo,
+        Kind::Kubernetes => Router::Kubernetes,
+        Kind::Other => Router::Ignores(r.name, r.file),
     }
 }
 
@@ -254,7 +244,7 @@ pub fn ab_match(spec: &Src, a: &Src, to: &str, d: &mut Draft) -> bool {
                 &format!(
                     "{shown}:\nits router sends the requests these conditions select by the \
                      canary's weight, every other request to the primary{}",
-                    if router(&p) == Router::Istio && p != "istio" {
+                    if flagger_router::router(&p).kind == Kind::Unknown {
                         " (a provider Flagger's router factory does not know: it uses \
                          Istio's router, pkg/router/factory.go `MeshRouter`)"
                     } else {

@@ -33,6 +33,7 @@
 //! refused. A/B testing (`match` with `iterations`, `runAB`) sets its routes unmirrored.
 
 use super::draft::{Draft, Src};
+use super::flagger_router::{self, Kind};
 use serde_json::Value;
 
 /// Flagger's `-mesh-provider` default (`cmd/flagger/main.go`, v1.44.0).
@@ -52,30 +53,15 @@ enum Router {
     Never(&'static str, &'static str),
 }
 
-/// The router `pkg/router/factory.go:MeshRouter` builds for `provider`, tested in its
-/// order.
+/// How the router `pkg/router/factory.go:MeshRouter` builds for `provider` mirrors.
 fn router(provider: &str) -> Router {
-    let never = |name, file| Router::Never(name, file);
-    match provider {
-        p if p.starts_with("appmesh:v1beta2") => never("App Mesh", "appmesh_v1beta2.go"),
-        "appmesh" => never("App Mesh", "appmesh.go"),
-        "linkerd" => never("SMI (Linkerd)", "smi.go"),
-        "istio" => Router::Istio { fallback: false },
-        p if p.starts_with("smi:v1alpha1") => never("SMI", "smi.go"),
-        p if p.starts_with("smi:v1alpha2") => never("SMI", "smi_v1alpha2.go"),
-        p if p.starts_with("smi:v1alpha3") => never("SMI", "smi_v1alpha3.go"),
-        "contour" => never("Contour", "contour.go"),
-        "knative" => never("Knative", "knative.go"),
-        p if p.starts_with("gloo") => never("Gloo", "gloo.go"),
-        "nginx" => never("NGINX ingress", "ingress.go"),
-        "skipper" => never("Skipper", "skipper.go"),
-        "traefik" => never("Traefik", "traefik.go"),
-        "apisix" => never("APISIX", "apisix.go"),
-        "osm" => never("SMI (OSM)", "smi_v1alpha2.go"),
-        "kuma" => never("Kuma", "kuma.go"),
-        p if p.starts_with("gatewayapi:v1") => Router::GatewayApi,
-        "kubernetes" => Router::Kubernetes,
-        _ => Router::Istio { fallback: true },
+    let r = flagger_router::router(provider);
+    match r.kind {
+        Kind::Istio => Router::Istio { fallback: false },
+        Kind::Unknown => Router::Istio { fallback: true },
+        Kind::GatewayApi => Router::GatewayApi,
+        Kind::Kubernetes => Router::Kubernetes,
+        _ => Router::Never(r.name, r.file),
     }
 }
 
