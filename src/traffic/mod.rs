@@ -127,6 +127,19 @@ pub struct TrafficModel<'s> {
     shared_queues: bool,
 }
 
+/// The router's copies of one piece's user requests ([`mirror`]).
+#[derive(Debug, Clone, Copy)]
+struct Copies {
+    /// The mirrored version.
+    version: usize,
+    /// How many.
+    copies: f64,
+    /// Per second.
+    rate: f64,
+    /// The version's endpoints in rotation and their summed balancer weight.
+    weight: (u32, f64),
+}
+
 /// Whose requests a delivery carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stream {
@@ -371,7 +384,12 @@ impl<'s> TrafficModel<'s> {
     /// The requests of `[a, b)`, all in `bucket`, at a constant endpoint set.
     fn piece(&mut self, a: Time, b: Time, bucket: usize) {
         self.load.begin_piece(a);
-        let mirror = self.mirror.in_force;
+        let n = self.rate.expected(a, b);
+        let seconds = (b - a) as f64 / SECOND as f64;
+        let mirror = self
+            .mirror
+            .in_force
+            .map(|m| self.mirror_rates(m, n, seconds));
         self.shared_queues = self.load.sending || mirror.is_some();
         if self.shared_queues {
             self.users_per_endpoint.iter_mut().for_each(|r| *r = 0.0);
@@ -379,68 +397,64 @@ impl<'s> TrafficModel<'s> {
         if self.load.sending {
             self.load_rates();
         }
-        let copies = match mirror {
-            Some(m) => self.mirror_rates(m, a, b),
-            None => 0.0,
-        };
-        self.users_piece(a, b, bucket);
+        self.users_piece(n, seconds, bucket);
         if self.load.sending {
             self.load_piece(a, b, bucket);
         }
-        if let Some(m) = mirror
-            && copies > 0.0
-        {
-            self.mirror_piece(m, copies, a, b, bucket);
+        if let Some(m) = mirror {
+            self.mirror_piece(m, bucket);
         }
     }
 
-    /// The rate each answering endpoint of the mirrored version gets from the copies over
-    /// `[a, b)` (as the users' balancer weighs them), and the number of copies.
-    fn mirror_rates(&mut self, m: Mirror, a: Time, b: Time) -> f64 {
+    /// The router's copies of the piece's `n` user requests over `seconds`: how many, and
+    /// the rate each answering endpoint of the mirrored version gets from them (as the
+    /// users' balancer weighs them), set for the queues.
+    fn mirror_rates(&mut self, m: Mirror, n: f64, seconds: f64) -> Copies {
         let v = m.version as usize;
-        let copies = self.rate.expected(a, b) * m.fraction();
-        let (count, total) = self.pool_weight(Pool::Ready, v..v + 1);
+        let copies = n * m.fraction();
+        let rate = copies / seconds;
+        let weight = self.pool_weight(Pool::Ready, v..v + 1);
+        let (count, total) = weight;
         self.mirror.per_endpoint[v] = if copies <= 0.0 || count == 0 {
             0.0
+        } else if total <= 0.0 {
+            rate / f64::from(count)
         } else {
-            let rate = copies / ((b - a) as f64 / SECOND as f64);
-            if total <= 0.0 {
-                rate / f64::from(count)
-            } else {
-                rate * self.weight(v, Answer::Answering) / total
-            }
+            rate * self.weight(v, Answer::Answering) / total
         };
-        copies
-    }
-
-    /// The router's `copies` of the users' requests of `[a, b)`, spread over the mirrored
-    /// version's endpoints in rotation by the users' balancer; none reach a version without
-    /// one.
-    fn mirror_piece(&mut self, m: Mirror, copies: f64, a: Time, b: Time, bucket: usize) {
-        let v = m.version as usize;
-        let weight = self.pool_weight(Pool::Ready, v..v + 1);
-        if weight.0 == 0 {
-            return;
-        }
-        let rate = copies / ((b - a) as f64 / SECOND as f64);
-        self.spread(
-            bucket,
-            Pool::Ready,
-            v..v + 1,
+        Copies {
+            version: v,
             copies,
             rate,
             weight,
+        }
+    }
+
+    /// The router's copies of the users' requests, spread over the mirrored version's
+    /// endpoints in rotation by the users' balancer; none reach a version without one.
+    fn mirror_piece(&mut self, c: Copies, bucket: usize) {
+        if c.copies <= 0.0 || c.weight.0 == 0 {
+            return;
+        }
+        let v = c.version;
+        let pool = Pool::Ready;
+        self.spread(
+            bucket,
+            pool,
+            v..v + 1,
+            c.copies,
+            c.rate,
+            c.weight,
             Stream::Mirror,
         );
     }
 
-    /// The users' requests of `[a, b)`.
-    fn users_piece(&mut self, a: Time, b: Time, bucket: usize) {
-        let n = self.rate.expected(a, b);
+    /// The users' `n` requests of the piece, over `seconds`.
+    fn users_piece(&mut self, n: f64, seconds: f64, bucket: usize) {
         if n <= 0.0 {
             return;
         }
-        let rate = n / ((b - a) as f64 / SECOND as f64);
+        let rate = n / seconds;
         if self.routed {
             self.piece_routed(n, rate, bucket);
             return;

@@ -11,7 +11,7 @@
 //! promotion's "route everything to the canary" writes nothing. Those rewrites are
 //! refused in the scenario (write what upstream runs), the rest is simulated.
 
-use crate::scenario::walk::{Node, Obj};
+use crate::scenario::walk::Obj;
 
 /// The router the loop drives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -72,11 +72,11 @@ pub fn parse(o: &Obj, analysis: Option<&Obj>) -> Provider {
         && let Some(an) = analysis
     {
         for (key, why) in NOT_WITH_KUBERNETES {
-            let on = an.raw(key).is_some_and(|n: Node| {
-                !matches!(n.value(), serde_json::Value::Bool(false))
-                    && n.value().as_u64() != Some(0)
-            });
-            if on && let Some(n) = an.raw(key) {
+            // `false` and 0 are upstream's defaults: nothing to rewrite.
+            if let Some(n) = an.raw(key)
+                && !matches!(n.value(), serde_json::Value::Bool(false))
+                && n.value().as_u64() != Some(0)
+            {
                 n.problem(*why);
             }
         }
