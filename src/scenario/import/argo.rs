@@ -10,21 +10,23 @@
 //! | `strategy.canary.{maxSurge,maxUnavailable,scaleDownDelaySeconds,abortScaleDownDelaySeconds,dynamicStableScale}` | the same under `strategy.canary` |
 //! | `strategy.canary.steps[]`: `setWeight`, `pause`, `setCanaryScale`, `analysis` | `strategy.canary.steps[]` (analysis: inline metrics) |
 //! | `strategy.canary.trafficRouting` (any router) | `strategy.canary.trafficRouting: {}` (the router in a comment) |
+//! | `strategy.canary.trafficRouting.managedRoutes`, `steps[]`: `setHeaderRoute`, `setMirrorRoute` | the same, with a DEFAULT `matchShare` (see [`super::argo_routes`]) |
 //! | `strategy.canary.analysis` (`templates`, `args`, `startingStep`) | `strategy.canary.analysis` (`metrics`, `startingStep`) |
 //! | `strategy.blueGreen.{previewReplicaCount,autoPromotionEnabled,autoPromotionSeconds,scaleDownDelaySeconds,abortScaleDownDelaySeconds}` | the same under `strategy.blueGreen` |
 //! | `strategy.blueGreen.{prePromotionAnalysis,postPromotionAnalysis}` | the same names, inline metrics |
 //!
 //! Service names (`canaryService`, `stableService`, `activeService`, `previewService`)
-//! are shown in comments: traffic reaches pods, not names, in the simulation. Steps that
-//! change nothing the simulator models (`setHeaderRoute`, `setMirrorRoute`) or that it
-//! cannot run (`experiment`, `plugin`) are left out and reported; a step of no known kind
-//! is an error. Everything else not mapped is reported by [`Draft::finish`], or refused
+//! are shown in comments: traffic reaches pods, not names, in the simulation. Steps the
+//! simulator cannot run (`experiment`, `plugin`) are left out and reported, and so are
+//! route steps whose router routes by rules of its own ([`super::argo_routes`]); a step
+//! of no known kind is an error. Everything else not mapped is reported by [`Draft::finish`], or refused
 //! when Argo's types have no such field (a misspelling; see [`super::argo_fields`]).
 
 use super::super::suggest;
 use super::api_fields::DEPLOYMENT;
 use super::argo_analysis;
 use super::argo_fields::{CANARY_STEP, ROLLOUT};
+use super::argo_routes::{self, Routers};
 use super::context::Context;
 use super::draft::{Draft, Src};
 use super::reference;
@@ -238,8 +240,10 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Context, d: &mut Draft) {
         }
     }
     services(s, to, &["canaryService", "stableService"], d);
-    if let Some(tr) = s.get("trafficRouting") {
-        routing(&tr, &format!("{to}.trafficRouting"), d);
+    let tr = s.get("trafficRouting");
+    let routers = Routers::of(tr.as_ref());
+    if let Some(tr) = &tr {
+        routing(tr, &format!("{to}.trafficRouting"), &routers, d);
     }
     let mut kept: Vec<usize> = Vec::new();
     if let Some(list) = s.get("steps") {
@@ -254,7 +258,7 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Context, d: &mut Draft) {
         let mut steps = Vec::new();
         for (i, item) in list.items().into_iter().enumerate() {
             let at = format!("{to}.steps.{}", steps.len());
-            if let Some(step) = step(&item, &at, ctx, d) {
+            if let Some(step) = step(&item, &at, &routers, ctx, d) {
                 d.trace(&at, &item);
                 steps.push(step);
                 kept.push(i);
@@ -292,8 +296,9 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Context, d: &mut Draft) {
     }
 }
 
-/// One canary step, or `None` when it is left out (reported) or invalid (an error).
-fn step(item: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
+/// One canary step (`routers`: the Rollout's, which route steps need), or `None` when it
+/// is left out (reported) or invalid (an error).
+fn step(item: &Src, to: &str, routers: &Routers, ctx: &Context, d: &mut Draft) -> Option<Value> {
     let kinds = CANARY_STEP.names().join(", ");
     let entries = item.entries();
     if entries.is_empty() {
@@ -314,13 +319,12 @@ fn step(item: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
                     out.insert(kind.to_string(), a);
                 }
             }
-            "setHeaderRoute" | "setMirrorRoute" => d.unsupported(
-                &v,
-                "a header or mirror route sends a chosen part of the requests (or copies of \
-                 them) to the canary; the step is left out (a header route can be modelled \
-                 with `trafficRouting.headerRoute.share`, the fraction of requests carrying \
-                 the header, present for the whole update)",
-            ),
+            "setHeaderRoute" | "setMirrorRoute" => {
+                let at = format!("{to}.{kind}");
+                if let Some(route) = argo_routes::route_step(kind, &v, &at, routers, d) {
+                    out.insert(kind.to_string(), route);
+                }
+            }
             "experiment" | "plugin" => d.unsupported(
                 &v,
                 "experiments and step plugins are not simulated: the step is left out, so \
@@ -344,8 +348,9 @@ fn step(item: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
     (!out.is_empty()).then_some(Value::Object(out))
 }
 
-/// `trafficRouting`: whatever the router, the scenario's weighted router.
-fn routing(tr: &Src, to: &str, d: &mut Draft) {
+/// `trafficRouting`: whatever the router, the scenario's weighted router, with the
+/// managed routes where the `routers` route steps as simulated.
+fn routing(tr: &Src, to: &str, routers: &Routers, d: &mut Draft) {
     if !tr.value.is_object() {
         return d.error(
             tr,
@@ -365,14 +370,7 @@ fn routing(tr: &Src, to: &str, d: &mut Draft) {
                 ),
             );
         } else if key == "managedRoutes" {
-            d.read(&v);
-            d.comment(
-                to,
-                &format!(
-                    "managedRoutes {} (see the setHeaderRoute steps)",
-                    compact(v.value)
-                ),
-            );
+            argo_routes::managed_routes(&v, &format!("{to}.managedRoutes"), routers, d);
         } else if key == "maxTrafficWeight" {
             if v.value.as_u64() == Some(100) {
                 d.read(&v);

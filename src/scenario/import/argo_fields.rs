@@ -16,7 +16,8 @@
 //! Source: `argoproj/argo-rollouts` at `v1.10.0-rc1`, the `json` tags of
 //! `pkg/apis/rollouts/v1alpha1/types.go` (`Rollout`, `RolloutSpec`, `ObjectRef`,
 //! `RolloutStrategy`, `CanaryStrategy`, `BlueGreenStrategy`, `CanaryStep`, `RolloutPause`,
-//! `SetCanaryScale`, `RolloutTrafficRouting`, `RolloutAnalysisBackground` with its inline
+//! `SetCanaryScale`, `SetHeaderRoute`, `SetMirrorRoute` with `HeaderRoutingMatch`,
+//! `RouteMatch` and `StringMatch`, `RolloutTrafficRouting` with `MangedRoutes`, `RolloutAnalysisBackground` with its inline
 //! `RolloutAnalysis`, `AnalysisTemplateRef`, `AnalysisRunArgument`, and the small types
 //! below them) and `analysis_types.go` (`AnalysisTemplate`, `AnalysisTemplateSpec`,
 //! `Metric`, `MetricProvider`, `PrometheusMetric`, `Argument`), checked against the CRDs
@@ -159,9 +160,33 @@ pub const CANARY_STEP: Api = Struct(&[
             ("matchTrafficWeight", Opaque),
         ]),
     ),
-    ("setHeaderRoute", Opaque),
-    ("setMirrorRoute", Opaque),
+    (
+        "setHeaderRoute",
+        Struct(&[("name", Opaque), ("match", ListOf(&HEADER_ROUTING_MATCH))]),
+    ),
+    (
+        "setMirrorRoute",
+        Struct(&[
+            ("name", Opaque),
+            ("match", ListOf(&ROUTE_MATCH)),
+            ("percentage", Opaque),
+        ]),
+    ),
     ("plugin", Opaque),
+]);
+
+/// `StringMatch`: a header's, method's or path's value.
+const STRING_MATCH: Api = Struct(&[("exact", Opaque), ("prefix", Opaque), ("regex", Opaque)]);
+
+/// `HeaderRoutingMatch`, an item of a `setHeaderRoute`'s `match`.
+const HEADER_ROUTING_MATCH: Api = Struct(&[("headerName", Opaque), ("headerValue", STRING_MATCH)]);
+
+/// `RouteMatch`, an item of a `setMirrorRoute`'s `match` (`headers` is a map of header
+/// names, whose values the scenario's parser checks).
+const ROUTE_MATCH: Api = Struct(&[
+    ("method", STRING_MATCH),
+    ("path", STRING_MATCH),
+    ("headers", Opaque),
 ]);
 
 const TRAFFIC_ROUTING: Api = Struct(&[
@@ -172,7 +197,7 @@ const TRAFFIC_ROUTING: Api = Struct(&[
     ("ambassador", Opaque),
     ("appMesh", Opaque),
     ("traefik", Opaque),
-    ("managedRoutes", Opaque),
+    ("managedRoutes", ListOf(&Struct(&[("name", Opaque)]))),
     ("apisix", Opaque),
     ("plugins", Opaque),
     ("maxTrafficWeight", Opaque),

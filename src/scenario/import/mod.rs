@@ -30,6 +30,7 @@ mod api_fields;
 mod argo;
 mod argo_analysis;
 mod argo_fields;
+mod argo_routes;
 mod candidate;
 mod compose;
 mod context;
