@@ -23,6 +23,7 @@ pub(crate) mod json;
 pub mod limits;
 pub mod load;
 mod load_tree;
+pub mod managed_routes;
 pub mod model;
 mod overrides;
 pub mod placement;

@@ -22,6 +22,7 @@
 //! switch, and after an abort until the new pods are gone. Default 0: the preview serves no requests, so a pre-promotion metric that needs
 //! the preview's requests is refused (it could only ever Error).
 
+use super::managed_routes::{self, RouteStep};
 use super::model::IntOrPercent;
 use super::strategy::{int_or_percent, progress_deadline};
 use super::walk::{Node, Obj};
@@ -44,7 +45,14 @@ pub const CANARY_FIELDS: &[&str] = &[
     "analysis",
 ];
 /// Fields of one `steps[]` item: exactly one.
-pub const STEP_FIELDS: &[&str] = &["setWeight", "pause", "setCanaryScale", "analysis"];
+pub const STEP_FIELDS: &[&str] = &[
+    "setWeight",
+    "pause",
+    "setCanaryScale",
+    "analysis",
+    "setHeaderRoute",
+    "setMirrorRoute",
+];
 /// Fields of `canary.analysis` (background analysis): the analysis block's own fields
 /// (`metrics`, inline in place of Argo's template references) and `startingStep`.
 pub const BACKGROUND_FIELDS: &[&str] = &["metrics", "startingStep"];
@@ -53,7 +61,7 @@ pub const PAUSE_FIELDS: &[&str] = &["duration"];
 /// Fields of `setCanaryScale`: exactly one.
 pub const SCALE_FIELDS: &[&str] = &["replicas", "weight", "matchTrafficWeight"];
 /// Fields of `trafficRouting`.
-pub const ROUTING_FIELDS: &[&str] = &["headerRoute", "maxTrafficWeight"];
+pub const ROUTING_FIELDS: &[&str] = &["headerRoute", "maxTrafficWeight", "managedRoutes"];
 /// Fields of `trafficRouting.headerRoute`.
 pub const HEADER_ROUTE_FIELDS: &[&str] = &["share"];
 /// Fields of `strategy.blueGreen`.
@@ -124,6 +132,9 @@ pub struct Canary {
     pub analysis: Option<Background>,
     /// The inline analyses of the `analysis` steps, indexed by [`CanaryStep::Analysis`].
     pub step_analyses: Vec<AnalysisSpec>,
+    /// `trafficRouting.managedRoutes`: the names of the routes the steps set, first
+    /// highest ([`super::managed_routes`]); empty without them.
+    pub managed_routes: Vec<String>,
 }
 
 /// `canary.analysis`: a background AnalysisRun, created once `currentStepIndex >=
@@ -147,6 +158,10 @@ pub enum CanaryStep {
     SetCanaryScale(CanaryScale),
     /// `analysis: {metrics}`: the index of its spec in [`Canary::step_analyses`].
     Analysis(usize),
+    /// `setHeaderRoute`: a header route set or removed.
+    SetHeaderRoute(RouteStep),
+    /// `setMirrorRoute`: a mirror route set or removed.
+    SetMirrorRoute(RouteStep),
 }
 
 /// `setCanaryScale`.
@@ -269,6 +284,22 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
                 .unwrap_or(MAX_TRAFFIC_WEIGHT),
         }
     });
+    let managed = o.get("trafficRouting").and_then(|n| {
+        let r = n.value().as_object()?;
+        let list = n.child("managedRoutes", r.get("managedRoutes")?);
+        if list.value().is_null() {
+            return None;
+        }
+        let names = managed_routes::managed_routes(&list)?;
+        if routing.is_some_and(|r| r.header_share > 0.0) {
+            list.problem(
+                "cannot be combined with `headerRoute.share`, which stands for a header route \
+                 present for the whole update: write that route as a `setHeaderRoute` step \
+                 with its `matchShare` instead",
+            );
+        }
+        Some(names)
+    });
     let routed = routing.is_some();
     let max_weight = routing.map_or(MAX_TRAFFIC_WEIGHT, |r| r.max_weight);
     let router_only = |field: &str| {
@@ -292,7 +323,15 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
             Some(
                 n.list()?
                     .iter()
-                    .filter_map(|s| step(s, routed, max_weight, &mut step_analyses))
+                    .filter_map(|s| {
+                        step(
+                            s,
+                            routed,
+                            max_weight,
+                            managed.as_deref(),
+                            &mut step_analyses,
+                        )
+                    })
                     .collect(),
             )
         })
@@ -340,6 +379,7 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         min_pods_per_replica_set: min_pods,
         analysis: background,
         step_analyses,
+        managed_routes: managed.unwrap_or_default(),
     });
     rollout(o, kind)
 }
@@ -348,6 +388,7 @@ fn step(
     n: &Node,
     routed: bool,
     max_weight: u32,
+    routes: Option<&[String]>,
     analyses: &mut Vec<AnalysisSpec>,
 ) -> Option<CanaryStep> {
     let o = n.object(STEP_FIELDS)?;
@@ -366,12 +407,13 @@ fn step(
             };
             return null.fail(format!(
                 "is null (written with nothing under it), which Argo Rollouts reads as not \
-                 set, leaving the step with none of `setWeight`, `pause`, `setCanaryScale`, \
-                 `analysis`, which it refuses{pause}"
+                 set, leaving the step with none of `{}`, which it refuses{pause}",
+                STEP_FIELDS.join("`, `")
             ));
         }
         return n.fail(format!(
-            "give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`; got {}",
+            "give exactly one of `{}`; got {}",
+            STEP_FIELDS.join("`, `"),
             if given.is_empty() {
                 "none".to_string()
             } else {
@@ -393,6 +435,19 @@ fn step(
     if let Some(a) = o.get("analysis") {
         analyses.push(analysis::parse(&a)?);
         return Some(CanaryStep::Analysis(analyses.len() - 1));
+    }
+    for (field, mirror) in [("setHeaderRoute", false), ("setMirrorRoute", true)] {
+        let Some(r) = o.get(field) else { continue };
+        if !routed {
+            // `InvalidSetHeaderRouteTrafficPolicy` / `InvalidSetMirrorRouteTrafficPolicy`.
+            return r.fail("requires `trafficRouting` (Argo Rollouts validation)");
+        }
+        let route = managed_routes::route_step(&r, mirror, routes)?;
+        return Some(if mirror {
+            CanaryStep::SetMirrorRoute(route)
+        } else {
+            CanaryStep::SetHeaderRoute(route)
+        });
     }
     let node = o.get("setCanaryScale")?;
     if !routed {

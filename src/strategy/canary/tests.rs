@@ -49,6 +49,7 @@ fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
         min_pods_per_replica_set: None,
         analysis: None,
         step_analyses: Vec::new(),
+        managed_routes: Vec::new(),
     }
 }
 
