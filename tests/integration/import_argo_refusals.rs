@@ -16,10 +16,10 @@ use rollout_sim::sim::time::SECOND;
 #[test]
 fn steps_and_fields_not_simulated_are_reported_with_their_path() {
     let text = canary(
-        "trafficRouting: {istio: {virtualService: {name: web}}, managedRoutes: [{name: h}]}\n\
+        "trafficRouting: {istio: {virtualService: {name: web}}}\n\
          analysis: {templates: [{templateName: t}], startingStep: 3, dryRun: [{metricName: m}]}\n\
          minPodsPerReplicaSet: 2\n\
-         steps:\n- setWeight: 10\n- setHeaderRoute: {name: h, match: [{headerName: x}]}\n\
+         steps:\n- setWeight: 10\n- plugin: {name: argoproj-labs/sample}\n\
          - experiment: {duration: 1m, templates: [{name: c, specRef: canary}]}\n\
          - setWeight: 40\n- pause: {duration: 1m}\n",
         &template("t", ERROR_RATE).replace(
@@ -45,7 +45,7 @@ fn steps_and_fields_not_simulated_are_reported_with_their_path() {
     assert_eq!(
         unsupported(&found),
         [
-            "spec.strategy.canary.steps.1.setHeaderRoute",
+            "spec.strategy.canary.steps.1.plugin",
             "spec.strategy.canary.steps.2.experiment",
             "AnalysisTemplate t.spec.measurementRetention",
             "spec.strategy.canary.analysis.dryRun",

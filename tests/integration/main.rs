@@ -24,6 +24,7 @@ mod import;
 mod import_argo;
 mod import_argo_fields;
 mod import_argo_refusals;
+mod import_argo_routes;
 mod import_command;
 mod import_compose;
 mod import_fields;

@@ -365,7 +365,7 @@ fn routing(tr: &Src, to: &str, routers: &Routers, d: &mut Draft) {
                 to,
                 &format!(
                     "{key} {}:\nthe router sets the canary's exact weight; which one changes \
-                     nothing simulated",
+                     nothing simulated\nbut the route steps it takes",
                     compact(v.value)
                 ),
             );

@@ -143,16 +143,16 @@ enum Verdict {
 }
 
 /// How Istio combines the items (`istio.go` `createHeaderRoute`, `createMirrorRoute`).
-const ISTIO_ITEMS: &str = "Istio (istio.go): each `match` item is one match of the route; a \
-                           request any one selects is taken.";
+const ISTIO_ITEMS: &str = "Istio (istio.go): each `match` item is one match of the route;\n\
+                           a request any one selects is taken.";
 
 /// How ALB combines them.
-const ALB_ITEMS: &str = "ALB (alb.go getTrafficForwardConditionString): items of one header \
-                         name are one condition, any of whose values matches; the conditions \
+const ALB_ITEMS: &str = "ALB (alb.go getTrafficForwardConditionString): items of one header\n\
+                         name are one condition, any of whose values matches; the conditions\n\
                          of different names must all match.";
 
 /// How Apisix combines them.
-const APISIX_ITEMS: &str = "Apisix (apisix.go setApisixRuleMatch): every item is one \
+const APISIX_ITEMS: &str = "Apisix (apisix.go setApisixRuleMatch): every item is one\n\
                             expression of the route's match.exprs; all must hold.";
 
 /// What the `routers` make of a step of `kind` (`setHeaderRoute`, `setMirrorRoute`).
@@ -308,10 +308,14 @@ pub fn route_step(
             &format!("{DEFAULT_NOTE}\n{items}"),
         );
     } else {
+        let how = if kind == "setHeaderRoute" {
+            "reconcileVirtualServiceHeaderRoutes"
+        } else {
+            "reconcileVirtualServiceMirrorRoutes"
+        };
         d.comment(
             to,
-            "no `match`: the step removes the route (istio.go \
-             reconcileVirtualServiceHeaderRoutes / reconcileVirtualServiceMirrorRoutes)",
+            &format!("no `match`: the step removes the route\n(istio.go {how})"),
         );
     }
     Some(Value::Object(out))
