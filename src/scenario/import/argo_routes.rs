@@ -69,8 +69,8 @@ pub struct Routers {
     apisix: bool,
     /// A non-empty `plugins` map (validation reads `len(Plugins)`).
     plugins: bool,
-    /// The keys of the routers that manage no routes ([`NO_ROUTES`]).
-    none: Vec<&'static str>,
+    /// The routers that manage no routes ([`NO_ROUTES`]): key and source file.
+    none: Vec<(&'static str, &'static str)>,
 }
 
 impl Routers {
@@ -87,11 +87,7 @@ impl Routers {
             plugins: tr
                 .get("plugins")
                 .is_some_and(|p| p.value.as_object().is_none_or(|m| !m.is_empty())),
-            none: NO_ROUTES
-                .iter()
-                .map(|(k, _)| *k)
-                .filter(|k| has(k))
-                .collect(),
+            none: NO_ROUTES.into_iter().filter(|(k, _)| has(k)).collect(),
         }
     }
 
@@ -108,13 +104,7 @@ impl Routers {
         let named: Vec<String> = self
             .none
             .iter()
-            .map(|k| {
-                let file = NO_ROUTES
-                    .iter()
-                    .find(|(n, _)| n == k)
-                    .map_or("", |(_, f)| f);
-                format!("{k} ({ROUTERS_DIR}/{file})")
-            })
+            .map(|(k, file)| format!("{k} ({ROUTERS_DIR}/{file})"))
             .collect();
         format!(
             "the SetHeaderRoute, SetMirrorRoute and RemoveManagedRoutes of {} do nothing",
