@@ -120,3 +120,22 @@ fn an_abort_ends_what_the_routes_send_the_new_version() {
     // 20 % of 100 a second from the pod's availability (50 s and some) to 200 s.
     assert!((2800.0..=3000.0).contains(&(two - one)), "{one} {two}");
 }
+
+/// `lint` names a route step the steps reach with no canary pod (the case above that
+/// sends nothing), and not one after `setCanaryScale` or a `setWeight` above 0, nor a
+/// step that removes its route.
+#[test]
+fn lint_warns_of_a_route_set_before_the_canary_has_a_pod() {
+    let fires = |steps: Vec<CanaryStep>| {
+        let s = scenario(4, RolloutKind::Canary(canary(steps, true)));
+        crate::check::lint::lint(&s, Some(1))
+            .iter()
+            .filter(|w| w.rule == "argo-route-before-canary-pods")
+            .count()
+    };
+    assert_eq!(fires(vec![header(0.5), ONE_POD]), 1);
+    assert_eq!(fires(vec![SetWeight(0), mirror(0.5), SetWeight(10)]), 1);
+    assert_eq!(fires(vec![ONE_POD, header(0.5)]), 0);
+    assert_eq!(fires(vec![SetWeight(10), mirror(0.5)]), 0);
+    assert_eq!(fires(vec![REMOVE_HEADER, SetWeight(10)]), 0);
+}
