@@ -10,24 +10,30 @@
 
 use crate::scenario::VersionId;
 
-/// A copy of `percent` % of the users' requests sent to `version`'s pods.
+/// A copy of a fraction of the users' requests sent to `version`'s pods: Flagger's
+/// `mirrorWeight` % of them, or an Argo Rollouts mirror route's `percentage` % of the
+/// requests its match selects.
 ///
 /// ```
 /// use rollout_sim::cluster::mirror::Mirror;
-/// let m = Mirror { version: 1, percent: 100 };
-/// assert_eq!(m.fraction(), 1.0);
+/// // Every request copied to version 1 (Flagger's mirror without `mirrorWeight`).
+/// let m = Mirror::percent(1, 100);
+/// assert_eq!(m.fraction, 1.0);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Mirror {
     /// The version whose pods get the copies (a Service selecting them).
     pub version: VersionId,
-    /// The share of the users' requests copied, percent (1 to 100).
-    pub percent: u32,
+    /// The fraction of the users' requests copied (above 0, at most 1).
+    pub fraction: f64,
 }
 
 impl Mirror {
-    /// The share of the users' requests copied, as a fraction.
-    pub fn fraction(&self) -> f64 {
-        f64::from(self.percent) / 100.0
+    /// `percent` % of the users' requests copied to `version`.
+    pub fn percent(version: VersionId, percent: u32) -> Mirror {
+        Mirror {
+            version,
+            fraction: f64::from(percent) / 100.0,
+        }
     }
 }

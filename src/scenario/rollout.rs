@@ -224,10 +224,13 @@ impl RolloutStrategy {
             RolloutKind::Canary(c) => format!(
                 "Argo canary, {}, {}",
                 crate::output::human_text::counted(c.steps.len(), "step"),
-                if c.traffic_routing.is_some() {
-                    "traffic router"
-                } else {
-                    "replica-ratio traffic"
+                match (c.traffic_routing.is_some(), c.managed_routes.len()) {
+                    (false, _) => "replica-ratio traffic".to_string(),
+                    (true, 0) => "traffic router".to_string(),
+                    (true, m) => format!(
+                        "traffic router, {}",
+                        crate::output::human_text::counted(m, "managed route")
+                    ),
                 }
             ),
             RolloutKind::BlueGreen(b) => format!(

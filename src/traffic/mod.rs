@@ -411,7 +411,7 @@ impl<'s> TrafficModel<'s> {
     /// users' balancer weighs them), set for the queues.
     fn mirror_rates(&mut self, m: Mirror, n: f64, seconds: f64) -> Copies {
         let v = m.version as usize;
-        let copies = n * m.fraction();
+        let copies = n * m.fraction;
         let rate = copies / seconds;
         let weight = self.pool_weight(Pool::Ready, v..v + 1);
         let (count, total) = weight;

@@ -1,5 +1,6 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
+mod argo_routes;
 mod baseline;
 mod blue_green_analysis;
 mod calibrate_scenario;

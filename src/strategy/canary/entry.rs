@@ -2,7 +2,9 @@
 //! (`strategy.canary`, `strategy.blueGreen`), one controller for both.
 
 use super::Rollout;
+use super::replicas::{CanaryTarget, traffic_routed_counts};
 use super::rollout_canary::{ROLLOUT_RESYNC, delays_scale_down_on_abort};
+use super::steps::{canary_scale, current_set_weight};
 use crate::analysis::spec::{
     ANALYSIS_FIELDS, EFFECT_FIELDS, JUDGE_FIELDS, JUDGE_METRIC_FIELDS, MEASURED_FIELDS,
     METRIC_FIELDS, PROVIDERS, QUANTITIES, ROLES, THRESHOLD_FIELDS,
@@ -15,9 +17,9 @@ use crate::scenario::managed_routes::{
     MIRROR_ROUTE_STEP_FIELDS, STRING_MATCH_FIELDS,
 };
 use crate::scenario::rollout::{
-    BACKGROUND_FIELDS, BLUE_GREEN_FIELDS, CANARY_FIELDS, Canary, HEADER_ROUTE_FIELDS, PAUSE_FIELDS,
-    PREVIEW_TRAFFIC_FIELDS, ROUTING_FIELDS, RolloutKind, RolloutStrategy, SCALE_FIELDS,
-    STEP_FIELDS, blue_green, canary,
+    BACKGROUND_FIELDS, BLUE_GREEN_FIELDS, CANARY_FIELDS, Canary, CanaryStep, HEADER_ROUTE_FIELDS,
+    PAUSE_FIELDS, PREVIEW_TRAFFIC_FIELDS, ROUTING_FIELDS, RolloutKind, RolloutStrategy,
+    SCALE_FIELDS, STEP_FIELDS, blue_green, canary,
 };
 use crate::scenario::schema::Ty::*;
 use crate::scenario::walk::Obj;
@@ -205,9 +207,10 @@ impl StrategyDef for CanaryDef {
         cfg.has_analysis()
     }
 
-    fn lint(cfg: &RolloutStrategy, _s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+    fn lint(cfg: &RolloutStrategy, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
         if let RolloutKind::Canary(c) = &cfg.kind {
             abort_delay_past_resync(c, out);
+            route_before_canary_pods(c, s.service.replicas, out);
         }
     }
 }
@@ -235,6 +238,38 @@ fn abort_delay_past_resync(c: &Canary, out: &mut Vec<Warning>) {
         ),
         "argo-rollouts rollout/replicaset.go reconcileNewReplicaSet: a scale-down-deadline after now is waited for only if it is less than resyncPeriod (--rollout-resync, 15m by default) away; otherwise newReplicasCount from NewRSNewReplicas (0 on abort) is applied",
     );
+}
+
+/// A route step reached while the steps give the canary no pod: `reconcileTrafficRouting`
+/// removes every managed route while the canary has no available pod, so the route set
+/// there is gone by the next reconcile, and the step index has moved on.
+fn route_before_canary_pods(c: &Canary, n: u32, out: &mut Vec<Warning>) {
+    let max = c.max_weight();
+    for (i, step) in c.steps.iter().enumerate() {
+        let (kind, route) = match step {
+            CanaryStep::SetHeaderRoute(r) => ("setHeaderRoute", r),
+            CanaryStep::SetMirrorRoute(r) => ("setMirrorRoute", r),
+            _ => continue,
+        };
+        if route.set.is_none() {
+            continue;
+        }
+        let target = canary_scale(&c.steps, i)
+            .unwrap_or(CanaryTarget::Weight(current_set_weight(&c.steps, i, max)));
+        if traffic_routed_counts(n, target, max).0 > 0 {
+            continue;
+        }
+        let name = c.managed_routes.get(route.route).map_or("", String::as_str);
+        warn(
+            out,
+            "argo-route-before-canary-pods",
+            format!(
+                "steps[{i}] {kind} `{name}` is set while the steps give the canary no pod: Argo Rollouts removes every managed route while the canary has no available pod, so this route is gone by the next reconcile and no step after it puts it back"
+            ),
+            "give the canary pods before the route: a setCanaryScale (replicas: 1, say) or a setWeight above 0 among the steps before it".into(),
+            "argo-rollouts rollout/trafficrouting.go reconcileTrafficRouting: when the new ReplicaSet has 0 available replicas it calls RemoveManagedRoutes, and sets a route only from the step at the current index",
+        );
+    }
 }
 
 /// Argo Rollouts `strategy.blueGreen`.

@@ -47,6 +47,7 @@ pub mod entry;
 mod progress;
 pub mod replicas;
 mod rollout_canary;
+mod route_table;
 pub mod steps;
 
 use super::kubernetes::progress::stuck_requeue;
@@ -54,6 +55,7 @@ use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::{Controller, Due, Metrics};
 use crate::analysis::Measure;
+use crate::cluster::mirror::Mirror;
 use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
 use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
@@ -64,6 +66,7 @@ use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
 use progress::ProgressStatus;
 use replicas::RsState;
+use route_table::RouteTable;
 
 /// Index of the stable ReplicaSet in [`Rollout::sets`].
 const STABLE: usize = 0;
@@ -129,6 +132,8 @@ pub struct Rollout<'s> {
     notices: Vec<Notice>,
     /// The canary's AnalysisRuns.
     runs: Runs<'s>,
+    /// The managed routes set by the canary's steps.
+    routes: RouteTable,
 }
 
 impl<'s> Rollout<'s> {
@@ -160,6 +165,7 @@ impl<'s> Rollout<'s> {
             livelock_at: None,
             notices: Vec::new(),
             runs: Runs::default(),
+            routes: RouteTable::default(),
         }
     }
 
@@ -286,16 +292,32 @@ impl<'s> Rollout<'s> {
 
     /// Write the share of requests each version receives: `Some((canary weight,
     /// header share))` through the router or active Service (the weight out of
-    /// [`Rollout::max_weight`]), `None` for the Service spanning every pod.
+    /// [`Rollout::max_weight`]), with the managed routes in force above it; `None` for
+    /// the Service spanning every pod.
     fn route(&self, cl: &mut Cluster, split: Option<(u32, f64)>) {
         let max = f64::from(self.max_weight());
+        let mut mirror = None;
         cl.routing = split.map(|(w, h)| {
-            let canary = h + (1.0 - h) * f64::from(w) / max;
+            let split = self.routes.split(h, w, max);
+            // Where the canary Service sends what the managed routes give it.
+            let routes_to = if self.routes.canary_service_on_stable {
+                CURRENT
+            } else {
+                NEXT
+            };
             let mut shares = vec![0.0; cl.scenario.service.versions.len()];
-            shares[CURRENT as usize] = 1.0 - canary;
-            shares[NEXT as usize] = canary;
+            shares[CURRENT as usize] = 1.0 - split.canary - split.routed;
+            shares[NEXT as usize] = split.canary;
+            shares[routes_to as usize] += split.routed;
+            if split.copies > 0.0 {
+                mirror = Some(Mirror {
+                    version: routes_to,
+                    fraction: split.copies,
+                });
+            }
             shares
         });
+        cl.mirror = mirror;
     }
 
     /// The progress deadline (`rollout/sync.go:calculateRolloutConditions`): progress as

@@ -29,6 +29,8 @@ impl<'s> Rollout<'s> {
         let header = c.traffic_routing.map_or(0.0, |r| r.header_share);
         if self.promoted_at.is_some() {
             // Both Services select the new pods; the old stable is retired after the delay.
+            // `IsFullyPromoted`: `RemoveManagedRoutes`.
+            self.routes.remove_all();
             self.route(cl, routed.then_some((c.max_weight(), 0.0)));
             return self.retire(cl, STABLE);
         }
@@ -126,6 +128,9 @@ impl<'s> Rollout<'s> {
         // 1. Traffic weight (`reconcileTrafficRouting`), from the counts read above.
         let mut changed = false;
         if routed {
+            // The weighted route as the router holds it before this reconcile's write: a
+            // mirror route set now copies it (`createMirrorRoute` runs before `SetWeight`).
+            let held = self.weight;
             let w = if aborted && c.dynamic_stable_scale {
                 replicas::abort_traffic_weight(
                     n,
@@ -154,12 +159,29 @@ impl<'s> Rollout<'s> {
             };
             // Never move traffic onto a stable that cannot carry it (`checkReplicasAvailable`).
             let needed = (u64::from(max - w) * u64::from(n) / u64::from(max)) as u32;
-            if stable.available >= needed && w != self.weight {
+            let carries = stable.available >= needed;
+            if carries && w != self.weight {
                 self.weight = w;
                 changed = true;
             }
-            // `RemoveManagedRoutes` under `promoteFull`: no header route either.
+            // `RemoveManagedRoutes` on an abort, under `promoteFull` and while the canary
+            // has no available pod; then the current step's route, once the stable
+            // carries the weight ([`super::route_table`]). `headerRoute.share` stands for
+            // a header route the update keeps but under the same conditions.
             let route_on = !aborted && !full && canary.available > 0;
+            if !route_on {
+                self.routes.remove_all();
+            }
+            if carries
+                && let Some(CanaryStep::SetHeaderRoute(r) | CanaryStep::SetMirrorRoute(r)) =
+                    c.steps.get(self.step)
+            {
+                self.routes.apply(*r, held);
+            }
+            // `ensureSVCTargets(canaryService, stableRS)` on an abort: at once, or with
+            // `dynamicStableScale` once the abort's weight is 0.
+            self.routes.canary_service_on_stable |=
+                aborted && (!c.dynamic_stable_scale || desired_weight == 0);
             self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
         }
         // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling
@@ -279,6 +301,8 @@ impl<'s> Rollout<'s> {
                         .is_some_and(|d| cl.now() >= start.saturating_add(d))
             }
             Some(CanaryStep::Analysis(_)) => self.runs.step_successful(self.step),
+            // `completedCurrentCanaryStep`: a route step is done once reached.
+            Some(CanaryStep::SetHeaderRoute(_) | CanaryStep::SetMirrorRoute(_)) => true,
             Some(_) => at_counts,
         };
         // `isIndefiniteStep`: no deadline during a pause or an analysis step (nor under a

@@ -81,9 +81,33 @@ fn scales_from(trace: &[TraceRecord], from: Time) -> Vec<(Time, u32, u32)> {
 
 use CanaryStep::{Pause, SetWeight};
 
+fn at(t: Time, kind: ActionKind) -> Action {
+    Action { at: t, kind }
+}
+
+/// N = 4 behind a router, steps `steps`; the new pods take 50 s to start, so the canary
+/// grown at a full promote at 100 s is available at 150 s.
+fn routed(steps: Vec<CanaryStep>, actions: Vec<Action>) -> Scenario {
+    let mut s = scenario(4, RolloutKind::Canary(canary(steps, true)));
+    s.horizon = 600 * S;
+    s.service.versions[1].start = Dist::Constant(50 * S);
+    s.actions = actions;
+    s
+}
+
+/// 100 requests a second, evenly spaced.
+fn with_traffic(mut s: Scenario) -> Scenario {
+    let text = "service: {}\ntraffic: {rps: 100, arrivals: constant}";
+    s.traffic = crate::scenario::load_str(text, "traffic.yaml", crate::scenario::Format::Yaml, &[])
+        .unwrap()
+        .traffic;
+    s
+}
+
 mod abort;
 mod dynamic;
 mod promote_full;
+mod routes;
 mod stamp;
 mod user_pause;
 

@@ -303,10 +303,7 @@ impl<'s> Flagger<'s> {
         shares[CURRENT as usize] = (1.0 - w) * (1.0 - primary_new);
         shares[NEXT as usize] = w + (1.0 - w) * primary_new;
         let mirror = self.cfg.mirror.filter(|_| self.canary.mirrored);
-        let mirror = mirror.map(|percent| Mirror {
-            version: NEXT,
-            percent,
-        });
+        let mirror = mirror.map(|percent| Mirror::percent(NEXT, percent));
         if shares != self.shares || cl.mirror != mirror {
             cl.routing = Some(shares.clone());
             cl.mirror = mirror;

@@ -13,30 +13,6 @@
 
 use super::*;
 use crate::scenario::rollout::CanaryScale;
-use crate::scenario::{Format, load_str};
-
-fn at(t: Time, kind: ActionKind) -> Action {
-    Action { at: t, kind }
-}
-
-/// N = 4 behind a router, steps `steps`; the new pods take 50 s to start, so the canary
-/// grown at a full promote at 100 s is available at 150 s.
-fn routed(steps: Vec<CanaryStep>, actions: Vec<Action>) -> Scenario {
-    let mut s = scenario(4, RolloutKind::Canary(canary(steps, true)));
-    s.horizon = 600 * S;
-    s.service.versions[1].start = Dist::Constant(50 * S);
-    s.actions = actions;
-    s
-}
-
-/// 100 requests a second, evenly spaced.
-fn with_traffic(mut s: Scenario) -> Scenario {
-    let text = "service: {}\ntraffic: {rps: 100, arrivals: constant}";
-    s.traffic = load_str(text, "traffic.yaml", Format::Yaml, &[])
-        .unwrap()
-        .traffic;
-    s
-}
 
 /// Without a router: `GetCanaryReplicasOrWeight` gives the whole weight, so
 /// `CalculateReplicaCountsForBasicCanary` steps to 10/0 within maxSurge 1 / maxUnavailable
