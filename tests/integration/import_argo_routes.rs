@@ -98,8 +98,14 @@ fn the_istio_routes_land_with_a_default_match_share() {
     );
 }
 
-/// import → the written file loads → `run` exits 0, and every trial of the imported
-/// scenario completes: the routes are set and removed with the release healthy.
+/// import → the written file loads → `run` exits 0 and every trial completes; and the
+/// imported header route sends its `matchShare` of the users' requests to the canary
+/// while it is set, ahead of the weighted route (Istio's first matching route,
+/// `istio.go` `orderRoutes`), whose 10 % applies to the rest: from the canary's first
+/// ready pod (step 1 runs once `setWeight: 10` has its pod) to the removal steps, which
+/// run with `setWeight: 50` (its scale-up), 0.1 more of 50 requests a second sends
+/// 0.1 × (1 − 0.1) × 50 = 4.5 more a second to the canary (one request either way for
+/// the arrivals' rounding).
 #[test]
 fn the_imported_routes_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -109,17 +115,57 @@ fn the_imported_routes_run() {
         .arg(&out)
         .assert()
         .success();
-    bin()
-        .arg("run")
-        .arg(&out)
-        .args(["--trials", "3", "-q", "--out"])
-        .arg(dir.path().join("run"))
-        .assert()
-        .success();
     let s = rollout_sim::scenario::load_file(&out, &[]).unwrap();
     for t in run_trials(&s, 0..10) {
         assert_eq!(t.outcome, Outcome::Completed, "{t:?}");
     }
+    let run = |share: &str| {
+        let to = dir.path().join(format!("run-{share}"));
+        let trace = dir.path().join(format!("trace-{share}.jsonl"));
+        bin()
+            .arg("run")
+            .arg(&out)
+            .args(["--trials", "1", "-q", "--trace"])
+            .arg(&trace)
+            .args([
+                "--set",
+                "traffic.rps=50",
+                "--set",
+                "traffic.arrivals=constant",
+                "--set",
+                &format!("strategy.canary.steps.1.setHeaderRoute.matchShare={share}"),
+                "--out",
+            ])
+            .arg(&to)
+            .assert()
+            .success();
+        let csv = std::fs::read_to_string(to.join("trials.csv")).unwrap();
+        let mut lines = csv.lines();
+        let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let at = head.iter().position(|h| *h == "next_requests").unwrap();
+        let next: f64 = row[at].parse().unwrap();
+        (next, std::fs::read_to_string(trace).unwrap())
+    };
+    let (one, trace) = run("0.1");
+    let (two, _) = run("0.2");
+    // Trial 0's events: when the first canary pod is ready, when `setWeight: 50` scales.
+    let events: Vec<serde_json::Value> = trace
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let time_of = |pick: &dyn Fn(&serde_json::Value) -> bool| {
+        events.iter().find(|e| pick(e)).unwrap()["t"]
+            .as_f64()
+            .unwrap()
+    };
+    let ready = time_of(&|e| e["version"] == "next" && e["state"] == "ready");
+    let removed = time_of(&|e| e["event"] == "scale" && e["new"] == 2);
+    let expected = 0.1 * (1.0 - 0.1) * 50.0 * (removed - ready);
+    assert!(
+        ((two - one) - expected).abs() <= 1.0,
+        "{two} - {one} against {expected} ({ready} s to {removed} s)"
+    );
 }
 
 /// ALB (`alb.go` `SetHeaderRoute`, a rule to the canary at weight 100) takes the header
