@@ -19,8 +19,9 @@
 //! are shown in comments: traffic reaches pods, not names, in the simulation. Steps the
 //! simulator cannot run (`experiment`, `plugin`) are left out and reported, and so are
 //! route steps whose router routes by rules of its own ([`super::argo_routes`]); a step
-//! of no known kind is an error. Everything else not mapped is reported by [`Draft::finish`], or refused
-//! when Argo's types have no such field (a misspelling; see [`super::argo_fields`]).
+//! of no known kind is an error. Everything else not mapped is reported by
+//! [`Draft::finish`], or refused when Argo's types have no such field (a misspelling; see
+//! [`super::argo_fields`]).
 
 use super::super::suggest;
 use super::api_fields::DEPLOYMENT;

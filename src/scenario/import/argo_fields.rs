@@ -17,10 +17,11 @@
 //! `pkg/apis/rollouts/v1alpha1/types.go` (`Rollout`, `RolloutSpec`, `ObjectRef`,
 //! `RolloutStrategy`, `CanaryStrategy`, `BlueGreenStrategy`, `CanaryStep`, `RolloutPause`,
 //! `SetCanaryScale`, `SetHeaderRoute`, `SetMirrorRoute` with `HeaderRoutingMatch`,
-//! `RouteMatch` and `StringMatch`, `RolloutTrafficRouting` with `MangedRoutes`, `RolloutAnalysisBackground` with its inline
-//! `RolloutAnalysis`, `AnalysisTemplateRef`, `AnalysisRunArgument`, and the small types
-//! below them) and `analysis_types.go` (`AnalysisTemplate`, `AnalysisTemplateSpec`,
-//! `Metric`, `MetricProvider`, `PrometheusMetric`, `Argument`), checked against the CRDs
+//! `RouteMatch` and `StringMatch`, `RolloutTrafficRouting` with `MangedRoutes`,
+//! `RolloutAnalysisBackground` with its inline `RolloutAnalysis`, `AnalysisTemplateRef`,
+//! `AnalysisRunArgument`, and the small types below them) and `analysis_types.go`
+//! (`AnalysisTemplate`, `AnalysisTemplateSpec`, `Metric`, `MetricProvider`,
+//! `PrometheusMetric`, `Argument`), checked against the CRDs
 //! of the same tag. A Rollout's `spec.template` is a core `PodTemplateSpec`, checked with
 //! the Kubernetes tables. Only the types the import reads into are listed: a traffic
 //! router's own fields, an `experiment` step's and the providers other than Prometheus
