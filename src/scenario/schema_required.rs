@@ -1,7 +1,7 @@
 //! Which fields the JSON Schema marks `required`: those the parser reads with
 //! `Obj::required` (its "missing field `x`" problem), by section, and the few it requires
 //! only with another field (`version` with `rollout: update`, `column` with `file`,
-//! Flagger's `matchShare` with `match`) or in
+//! Flagger's and Argo's routes' `matchShare` with `match`) or in
 //! one of two sets (`lognormal`'s `{median, p99}` or `{mu, sigma}`, `traffic`'s `rps` or
 //! `profile`, `empirical`'s `samples` or `file`).
 //!
@@ -42,6 +42,10 @@ const ALWAYS: &[(&str, &[&str])] = &[
     ("exponential", &["mean"]),
     ("shape_scale", &["shape", "scale"]),
     ("mixture_item", &["weight", "dist"]),
+    ("managed_route", &["name"]),
+    ("set_header_route", &["name"]),
+    ("set_mirror_route", &["name"]),
+    ("header_route_match", &["headerName", "headerValue"]),
 ];
 
 /// Adds to the schema of section `name` the fields it requires.
@@ -62,8 +66,8 @@ pub fn mark(name: &str, section: &mut Value) {
             section["if"] = json!({"required": ["file"]});
             section["then"] = json!({"required": ["column"]});
         }
-        // A/B `match` conditions with the share of requests they select.
-        "flagger_analysis" => {
+        // A/B `match` conditions, or an Argo route's, with the share of requests they select.
+        "flagger_analysis" | "set_header_route" | "set_mirror_route" => {
             section["if"] = json!({"required": ["match"]});
             section["then"] = json!({"required": ["matchShare"]});
         }

@@ -185,9 +185,24 @@ strategy:
 service: {}
 strategy:
   canary:
-    trafficRouting: {maxTrafficWeight: 1000}
+    trafficRouting:
+      maxTrafficWeight: 1000
+      managedRoutes: [{name: beta}, {name: copy}]
     scaleDownDelaySeconds: 10
     minPodsPerReplicaSet: 2
+    steps:
+      - setWeight: 100
+      - setHeaderRoute:
+          name: beta
+          match: [{headerName: x-beta, headerValue: {exact: "1"}},
+                  {headerName: x-beta, headerValue: {prefix: "t"}}]
+          matchShare: 0.1
+      - setMirrorRoute:
+          name: copy
+          percentage: 50
+          match: [{method: {exact: GET}, path: {regex: "/api/.*"}, headers: {x-test: {exact: "1"}}}]
+          matchShare: 0.2
+      - setHeaderRoute: {name: beta}
 "#;
     let g = r#"
 service: {}

@@ -299,19 +299,12 @@ impl<'s> Rollout<'s> {
         let mut mirror = None;
         cl.routing = split.map(|(w, h)| {
             let split = self.routes.split(h, w, max);
-            // Where the canary Service sends what the managed routes give it.
-            let routes_to = if self.routes.canary_service_on_stable {
-                CURRENT
-            } else {
-                NEXT
-            };
             let mut shares = vec![0.0; cl.scenario.service.versions.len()];
             shares[CURRENT as usize] = 1.0 - split.canary - split.routed;
-            shares[NEXT as usize] = split.canary;
-            shares[routes_to as usize] += split.routed;
+            shares[NEXT as usize] = split.canary + split.routed;
             if split.copies > 0.0 {
                 mirror = Some(Mirror {
-                    version: routes_to,
+                    version: NEXT,
                     fraction: split.copies,
                 });
             }

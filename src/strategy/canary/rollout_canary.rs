@@ -178,10 +178,6 @@ impl<'s> Rollout<'s> {
             {
                 self.routes.apply(*r, held);
             }
-            // `ensureSVCTargets(canaryService, stableRS)` on an abort: at once, or with
-            // `dynamicStableScale` once the abort's weight is 0.
-            self.routes.canary_service_on_stable |=
-                aborted && (!c.dynamic_stable_scale || desired_weight == 0);
             self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
         }
         // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling

@@ -18,9 +18,11 @@
 //!   weighted route) and copies `percentage` % of them to the canary Service.
 //! - Routes are tried in `managedRoutes` order (`orderRoutes`), each selecting its
 //!   `matchShare` of the requests no route above took (matches taken as independent).
-//! - After an abort the canary Service selects the stable pods (`ensureSVCTargets`, at
-//!   once, or with `dynamicStableScale` once the abort's weight is 0), so what the routes
-//!   send to it reaches the stable version.
+//! - What the routes send the canary reaches the canary's pods, after an abort too: the
+//!   router has no kind here, and the weighted route's canary destination keeps the
+//!   canary pods through an abort as well (docs/progressive-delivery.md, "Departures";
+//!   Istio's DestinationRule subsets do, a host-level split follows the canary Service to
+//!   the stable pods).
 
 use crate::scenario::managed_routes::{Route, RouteStep};
 
@@ -29,8 +31,6 @@ use crate::scenario::managed_routes::{Route, RouteStep};
 pub(super) struct RouteTable {
     /// Per `managedRoutes` entry (as far as a step has set one), the route set, if any.
     routes: Vec<Option<InForce>>,
-    /// The canary Service selects the stable pods (after an abort).
-    pub(super) canary_service_on_stable: bool,
 }
 
 /// A route as the router holds it.
