@@ -146,11 +146,15 @@ pub struct Verdict {
     pub aborted: bool,
     /// For a bad version that was aborted: from the rollout's start to the abort.
     pub time_to_detect: Option<Time>,
+    /// A metric in dry-run mode (Argo Rollouts' `dryRun`) ended Failed or Error: it would
+    /// have aborted the rollout. `None`: no metric is in dry-run mode.
+    pub dry_run_failed: Option<bool>,
 }
 
 impl Verdict {
-    /// The verdict of a trial of `s` whose rollout aborted at `aborted_at` (if it did).
-    pub fn new(s: &Scenario, aborted_at: Option<Time>) -> Verdict {
+    /// The verdict of a trial of `s` whose rollout aborted at `aborted_at` (if it did),
+    /// and whose dry-run metrics failed or not (`None`: it has none).
+    pub fn new(s: &Scenario, aborted_at: Option<Time>, dry_run_failed: Option<bool>) -> Verdict {
         let bad = match (
             s.service.versions.get(CURRENT as usize),
             s.service.versions.get(NEXT as usize),
@@ -168,6 +172,7 @@ impl Verdict {
             bad,
             aborted: aborted_at.is_some(),
             time_to_detect: aborted_at.filter(|_| bad),
+            dry_run_failed,
         }
     }
 }

@@ -293,7 +293,9 @@ impl<'s> Workspace<'s> {
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
             pending: g.rollout_pending(),
-            verdict: metrics.aborted_at.map(|at| Verdict::new(scenario, at)),
+            verdict: metrics
+                .aborted_at
+                .map(|at| Verdict::new(scenario, at, metrics.dry_run_failed)),
         };
         (result, timeline)
     }

@@ -288,9 +288,22 @@ impl<'s> AnalysisRun<'s> {
         self.phase
     }
 
-    /// `IsTerminating`: told to, or a metric breached a limit.
+    /// `IsTerminating`: told to, or a metric not in dry-run mode breached a limit.
     fn terminating(&self) -> bool {
-        self.terminate || self.metrics.iter().any(|m| m.phase.breaches())
+        self.terminate
+            || self
+                .metrics
+                .iter()
+                .enumerate()
+                .any(|(i, m)| m.phase.breaches() && !self.spec.is_dry_run(i))
+    }
+
+    /// Whether a dry-run metric ended Failed or Error: the run would have been, and
+    /// the rollout aborted, had it not been in dry-run mode.
+    pub fn dry_run_failed(&self) -> bool {
+        self.metrics.iter().enumerate().any(|(i, m)| {
+            self.spec.is_dry_run(i) && matches!(m.phase, Phase::Failed | Phase::Error)
+        })
     }
 
     /// `assessRunStatus`, repeated once at the same instant when a metric has just
@@ -307,12 +320,21 @@ impl<'s> AnalysisRun<'s> {
             }
             break;
         }
+        // A dry-run metric's phase is left out of the worst; one completed makes an
+        // otherwise empty worst Successful (`assessRunStatus`), and every metric, dry-run
+        // or not, must complete for the run to.
         let worst = self
             .metrics
             .iter()
-            .map(|m| m.phase)
-            .filter(|p| p.completed())
-            .max_by_key(|p| p.rank());
+            .enumerate()
+            .filter(|&(i, m)| m.phase.completed() && !self.spec.is_dry_run(i))
+            .map(|(_, m)| m.phase)
+            .max_by_key(|p| p.rank())
+            .or_else(|| {
+                let dry_done = (0..self.metrics.len())
+                    .any(|i| self.spec.is_dry_run(i) && self.metrics[i].phase.completed());
+                dry_done.then_some(Phase::Successful)
+            });
         let all_done = self.metrics.iter().all(|m| m.phase.completed());
         self.phase = match (terminating, worst) {
             (true, None) => Phase::Successful,

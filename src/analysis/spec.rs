@@ -226,9 +226,17 @@ impl MetricSpec {
 pub struct AnalysisSpec {
     /// At least one, names unique.
     pub metrics: Vec<MetricSpec>,
+    /// Per metric, whether `dryRun` names it: measured and assessed, but its phase never
+    /// decides the run's (`analysis/analysis.go:assessRunStatus`). Empty: none.
+    pub dry_run: Vec<bool>,
 }
 
 impl AnalysisSpec {
+    /// Whether metric `i` runs in dry-run mode.
+    pub fn is_dry_run(&self, i: usize) -> bool {
+        self.dry_run.get(i).copied().unwrap_or(false)
+    }
+
     /// The first metric whose value needs requests of `role` (a rate or latency of that
     /// role, or a judge, which compares both roles), for a strategy to refuse an analysis
     /// of a version that gets no requests. `ready_ratio` needs pods, not requests.
@@ -241,7 +249,9 @@ impl AnalysisSpec {
 }
 
 /// The block's fields (each section's list serves the parser and a JSON Schema).
-pub const ANALYSIS_FIELDS: &[&str] = &["metrics"];
+pub const ANALYSIS_FIELDS: &[&str] = &["metrics", "dryRun"];
+/// Fields of one `dryRun[]` rule.
+pub const DRY_RUN_FIELDS: &[&str] = &["metricName"];
 /// A metric's fields.
 pub const METRIC_FIELDS: &[&str] = &[
     "name",
@@ -312,7 +322,50 @@ pub fn metrics_of(obj: &Obj) -> Option<AnalysisSpec> {
             None => ok = false,
         }
     }
-    ok.then_some(AnalysisSpec { metrics })
+    let dry_run = obj
+        .opt("dryRun", |n| dry_run(n, &metrics))
+        .unwrap_or_default();
+    ok.then_some(AnalysisSpec { metrics, dry_run })
+}
+
+/// `dryRun: [{metricName}]`: each rule a regular expression that must match (anywhere in
+/// it) the name of at least one metric (`utils/analysis/helpers.go:GetDryRunMetrics`,
+/// whose error fails the AnalysisRun).
+fn dry_run(node: &Node, metrics: &[MetricSpec]) -> Option<Vec<bool>> {
+    let mut dry = vec![false; metrics.len()];
+    for rule in node.list()? {
+        let Some(o) = rule.object(DRY_RUN_FIELDS) else {
+            continue;
+        };
+        let Some(pattern) = o.required("metricName", Node::string) else {
+            continue;
+        };
+        let re = match regex::Regex::new(&pattern) {
+            Ok(re) => re,
+            Err(e) => {
+                if let Some(n) = o.get("metricName") {
+                    n.problem(format!("is not a regular expression: {e}"));
+                }
+                continue;
+            }
+        };
+        let mut matched = false;
+        for (m, d) in metrics.iter().zip(&mut dry) {
+            if re.is_match(&m.name) {
+                *d = true;
+                matched = true;
+            }
+        }
+        if !matched {
+            let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+            rule.problem(format!(
+                "`{pattern}` matches no metric name ({}): Argo Rollouts fails the \
+                 AnalysisRun (\"Rule didn't match any metric name(s)\")",
+                names.join(", ")
+            ));
+        }
+    }
+    Some(dry)
 }
 
 fn metric(node: &Node) -> Option<MetricSpec> {

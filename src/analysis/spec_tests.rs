@@ -187,3 +187,42 @@ fn the_judge_block() {
         ]
     );
 }
+
+fn metrics_named(
+    names: &[&str],
+    dry_run: serde_json::Value,
+) -> (Option<AnalysisSpec>, Vec<String>) {
+    let metrics: Vec<_> = names
+        .iter()
+        .map(|n| json!({"name": n, "provider": {"rollout-sim": {"metric": "error_rate"}}}))
+        .collect();
+    load(json!({"metrics": metrics, "dryRun": dry_run}))
+}
+
+/// `utils/analysis/helpers.go:GetDryRunMetrics`: each rule is a regular expression
+/// matched anywhere in a metric's name (`regexp.MatchString`), and must match one.
+#[test]
+fn dry_run_rules_match_metric_names_as_regular_expressions() {
+    let (spec, p) = metrics_named(
+        &["error-rate", "latency-p99", "http-errors"],
+        json!([{"metricName": "error"}, {"metricName": "^latency-p9[59]$"}]),
+    );
+    assert!(p.is_empty(), "{p:?}");
+    assert_eq!(spec.unwrap().dry_run, [true, true, true]);
+    let (spec, _) = metrics_named(&["error-rate", "latency"], json!([{"metricName": "^lat"}]));
+    assert_eq!(spec.unwrap().dry_run, [false, true]);
+    let (_, p) = metrics_named(&["error-rate"], json!([{"metricName": "latency"}]));
+    assert_eq!(
+        p,
+        [
+            "analysis.dryRun.0: `latency` matches no metric name (error-rate): Argo Rollouts fails \
+          the AnalysisRun (\"Rule didn't match any metric name(s)\")"
+        ]
+    );
+    let (_, p) = metrics_named(&["error-rate"], json!([{"metricName": "(error"}]));
+    assert!(
+        p.len() == 1
+            && p[0].starts_with("analysis.dryRun.0.metricName: is not a regular expression"),
+        "{p:?}"
+    );
+}

@@ -45,6 +45,13 @@ pub struct Release {
     pub detection: Option<Rate>,
     /// False-rollback rate of a good release (`false_rollback`).
     pub false_rollback: Option<Rate>,
+    /// How often the metrics in dry-run mode would have caught a bad release
+    /// (`dry_run_detected`); absent without such metrics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run_detection: Option<Rate>,
+    /// How often they would have rolled a good release back (`dry_run_false_rollback`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run_false_rollback: Option<Rate>,
 }
 
 impl Release {
@@ -53,6 +60,8 @@ impl Release {
         let r = Release {
             detection: rate(summary, "detected"),
             false_rollback: rate(summary, "false_rollback"),
+            dry_run_detection: rate(summary, "dry_run_detected"),
+            dry_run_false_rollback: rate(summary, "dry_run_false_rollback"),
         };
         (r.detection.is_some() || r.false_rollback.is_some()).then_some(r)
     }
@@ -89,6 +98,18 @@ impl Release {
         }
         if let Some(f) = &self.false_rollback {
             out.push_str(&format!("a good release is rolled back in {}\n", pct(f)));
+        }
+        if let Some(d) = &self.dry_run_detection {
+            out.push_str(&format!(
+                "the dry-run metrics would have caught the bad release in {}\n",
+                pct(d)
+            ));
+        }
+        if let Some(f) = &self.dry_run_false_rollback {
+            out.push_str(&format!(
+                "the dry-run metrics would have rolled the good release back in {}\n",
+                pct(f)
+            ));
         }
         out
     }

@@ -369,6 +369,7 @@ mod tests {
                 "detected",
                 "time_to_detect_s",
                 "bad_release_requests",
+                "dry_run_detected",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

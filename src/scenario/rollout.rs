@@ -55,7 +55,7 @@ pub const STEP_FIELDS: &[&str] = &[
 ];
 /// Fields of `canary.analysis` (background analysis): the analysis block's own fields
 /// (`metrics`, inline in place of Argo's template references) and `startingStep`.
-pub const BACKGROUND_FIELDS: &[&str] = &["metrics", "startingStep"];
+pub const BACKGROUND_FIELDS: &[&str] = &["metrics", "dryRun", "startingStep"];
 /// Fields of `pause`.
 pub const PAUSE_FIELDS: &[&str] = &["duration"];
 /// Fields of `setCanaryScale`: exactly one.
@@ -238,6 +238,24 @@ impl RolloutStrategy {
                 b.auto_promotion_enabled
             ),
         }
+    }
+
+    /// Whether any analysis has a metric in dry-run mode (`dryRun`).
+    pub fn has_dry_run(&self) -> bool {
+        let specs: Vec<&AnalysisSpec> = match &self.kind {
+            RolloutKind::Canary(c) => c
+                .analysis
+                .iter()
+                .map(|b| &b.spec)
+                .chain(&c.step_analyses)
+                .collect(),
+            RolloutKind::BlueGreen(b) => b
+                .pre_promotion_analysis
+                .iter()
+                .chain(&b.post_promotion_analysis)
+                .collect(),
+        };
+        specs.iter().any(|s| s.dry_run.contains(&true))
     }
 
     /// Whether any analysis is attached (background, step, pre- or post-promotion): the

@@ -43,6 +43,7 @@ const ALWAYS: &[(&str, &[&str])] = &[
     ("shape_scale", &["shape", "scale"]),
     ("mixture_item", &["weight", "dist"]),
     ("managed_route", &["name"]),
+    ("dry_run", &["metricName"]),
     ("set_header_route", &["name"]),
     ("set_mirror_route", &["name"]),
     ("header_route_match", &["headerName", "headerValue"]),

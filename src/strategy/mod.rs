@@ -98,6 +98,9 @@ pub struct Metrics {
     /// Progressive delivery (Argo Rollouts, Flagger): `Some(when it aborted on its own, if it did)`
     /// feeds `detected` / `time_to_detect_s` / `false_rollback`; `None`: not modelled.
     pub aborted_at: Option<Option<Time>>,
+    /// Whether a metric in dry-run mode (Argo Rollouts' `dryRun`) ended Failed or Error
+    /// (`dry_run_detected` / `dry_run_false_rollback`); `None`: none is in dry-run mode.
+    pub dry_run_failed: Option<bool>,
 }
 
 /// Any [`Controller`], whatever its timer type: what the trial holds (the registry's

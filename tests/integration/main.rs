@@ -10,6 +10,7 @@ mod compare;
 mod control_plane;
 mod deferred_walks;
 mod detection;
+mod dry_run;
 mod engine;
 mod experiment_outputs;
 mod flag_conflicts;

@@ -250,6 +250,7 @@ strategy:
                                    criticalIncrease: 2, criticalDecrease: 0.5}
     analysis:
       startingStep: 1
+      dryRun: [{metricName: "^err"}]
       metrics:
         - name: errors
           successCondition: result < 0.05

@@ -291,6 +291,28 @@ pub const COLUMNS: &[Column] = &[
                 .map_or(Cell::Empty, Cell::Int)
         },
     },
+    Column {
+        name: "dry_run_detected",
+        unit: Unit::Count,
+        better: Better::Higher,
+        extract: |r| {
+            r.verdict
+                .filter(|v| v.bad)
+                .and_then(|v| v.dry_run_failed)
+                .map_or(Cell::Empty, |f| Cell::Int(f.into()))
+        },
+    },
+    Column {
+        name: "dry_run_false_rollback",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| {
+            r.verdict
+                .filter(|v| !v.bad)
+                .and_then(|v| v.dry_run_failed)
+                .map_or(Cell::Empty, |f| Cell::Int(f.into()))
+        },
+    },
 ];
 
 /// A `pending_<reason>` column: 1 when some task of the trial stayed Pending for that

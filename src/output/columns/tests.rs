@@ -49,6 +49,7 @@ pub(crate) fn sample_row() -> TrialResult {
             bad: true,
             aborted: true,
             time_to_detect: Some(95_500_000),
+            dry_run_failed: Some(true),
         }),
     }
 }
@@ -64,6 +65,7 @@ pub(crate) fn bad_release_rows(n: u64, caught: u64) -> Vec<TrialResult> {
                 bad: true,
                 aborted: i < caught,
                 time_to_detect: (i < caught).then_some(60 * SECOND),
+                dry_run_failed: None,
             }),
             ..sample_row()
         })
@@ -124,6 +126,8 @@ fn contract_columns_come_first_in_contract_order() {
             "time_to_detect_s",
             "false_rollback",
             "bad_release_requests",
+            "dry_run_detected",
+            "dry_run_false_rollback",
         ]
     );
 }
@@ -180,6 +184,8 @@ fn cells_of_a_full_row() {
             "95.5",
             "",
             "110",
+            "1",
+            "",
         ]
     );
 }

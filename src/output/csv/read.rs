@@ -111,14 +111,20 @@ struct Indices {
     /// `pending_<reason>` in [`PendingReason::ALL`] order, where present.
     pending: [Option<usize>; 6],
     /// [`VERDICT_COLUMNS`], where present.
-    verdict: [Option<usize>; 3],
+    verdict: [Option<usize>; 5],
     /// `bad_release_requests`, where present (files from before it existed lack it, and
     /// their rows read back with the count unknown, not 0).
     bad_release_requests: Option<usize>,
 }
 
 /// The progressive-delivery verdict columns, in [`Indices::verdict`] order.
-const VERDICT_COLUMNS: [&str; 3] = ["detected", "time_to_detect_s", "false_rollback"];
+const VERDICT_COLUMNS: [&str; 5] = [
+    "detected",
+    "time_to_detect_s",
+    "false_rollback",
+    "dry_run_detected",
+    "dry_run_false_rollback",
+];
 
 /// The traffic extras [`read_trials_csv`] takes back, in [`Indices::breakdown`] order.
 const TRAFFIC_EXTRAS: [&str; 8] = [
@@ -236,10 +242,10 @@ impl Indices {
         Ok(out)
     }
 
-    /// `detected` (a bad version) or `false_rollback` (a good one), 0 or 1, and the
-    /// detection time; all empty: no verdict.
+    /// `detected` (a bad version) or `false_rollback` (a good one), 0 or 1, the detection
+    /// time, and the same of the dry-run metrics where present; all empty: no verdict.
     fn verdict(&self, f: &Fields<'_>) -> Result<Option<Verdict>, ReadError> {
-        let [detected, time, false_rollback] = self.verdict;
+        let [detected, time, false_rollback, dry_detected, dry_false] = self.verdict;
         let flag = |i: Option<usize>, name| -> Result<Option<bool>, ReadError> {
             let Some(i) = i else { return Ok(None) };
             match f.opt::<u8>(i, name, "0 or 1")? {
@@ -252,6 +258,8 @@ impl Indices {
             Some(i) => f.seconds(i, "time_to_detect_s")?,
             None => None,
         };
+        let dry_run_failed =
+            flag(dry_detected, "dry_run_detected")?.or(flag(dry_false, "dry_run_false_rollback")?);
         Ok(
             match (
                 flag(detected, "detected")?,
@@ -261,11 +269,13 @@ impl Indices {
                     bad: true,
                     aborted,
                     time_to_detect,
+                    dry_run_failed,
                 }),
                 (None, Some(aborted)) => Some(Verdict {
                     bad: false,
                     aborted,
                     time_to_detect: None,
+                    dry_run_failed,
                 }),
                 (None, None) => None,
             },
@@ -423,8 +433,10 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
         let (header, row) = good.split_once('\n').unwrap();
         let old = format!(
             "{}\n{}\n",
-            header.strip_suffix(",bad_release_requests").unwrap(),
-            row.strip_suffix(",110\n").unwrap()
+            header
+                .strip_suffix(",bad_release_requests,dry_run_detected,dry_run_false_rollback")
+                .unwrap(),
+            row.strip_suffix(",110,1,\n").unwrap()
         );
         let back = read_trials_csv(old.as_bytes()).unwrap();
         let t = back[0].traffic.unwrap();
@@ -432,12 +444,13 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
             (t.bad_version_requests, t.bad_release_requests),
             (120, None)
         );
-        assert!(text(&back).ends_with(",95.5,,\n"));
+        assert!(text(&back).ends_with(",95.5,,,,\n"));
         let bare = TrialResult {
             traffic: None,
             ..sample_row()
         };
-        let damaged = text(&[bare]).replace(",,\n", ",,7\n");
+        // `bad_release_requests` is the third column from the end.
+        let damaged = text(&[bare]).replace(",,,1,\n", ",,7,1,\n");
         let err = read_trials_csv(damaged.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("column `requests`"), "{err}");
     }

@@ -37,6 +37,8 @@ pub struct Runs<'s> {
     inconclusive: bool,
     /// The instant a wake-up is already set for.
     timer: Time,
+    /// A metric in dry-run mode ended Failed or Error in some run.
+    dry_run_failed: bool,
 }
 
 impl Default for Runs<'_> {
@@ -48,6 +50,7 @@ impl Default for Runs<'_> {
             post: None,
             inconclusive: false,
             timer: NEVER,
+            dry_run_failed: false,
         }
     }
 }
@@ -90,11 +93,20 @@ impl<'s> Runs<'s> {
 
     /// Take every measurement due by `now`.
     pub fn measure(&mut self, now: Time, source: &mut dyn Measure) {
+        let mut dry_run_failed = false;
         for run in self.runs_mut() {
             if run.next_due().is_some_and(|t| t <= now) {
                 run.measure(now, source);
+                dry_run_failed |= run.dry_run_failed();
             }
         }
+        self.dry_run_failed |= dry_run_failed;
+    }
+
+    /// Whether a metric in dry-run mode ended Failed or Error in some run so far: it
+    /// would have aborted the rollout.
+    pub fn dry_run_failed(&self) -> bool {
+        self.dry_run_failed
     }
 
     /// Terminate every run (promotion, abort) and lift the Inconclusive pause.

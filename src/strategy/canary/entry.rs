@@ -6,8 +6,8 @@ use super::replicas::{CanaryTarget, traffic_routed_counts};
 use super::rollout_canary::{ROLLOUT_RESYNC, delays_scale_down_on_abort};
 use super::steps::{canary_scale, current_set_weight};
 use crate::analysis::spec::{
-    ANALYSIS_FIELDS, EFFECT_FIELDS, JUDGE_FIELDS, JUDGE_METRIC_FIELDS, MEASURED_FIELDS,
-    METRIC_FIELDS, PROVIDERS, QUANTITIES, ROLES, THRESHOLD_FIELDS,
+    ANALYSIS_FIELDS, DRY_RUN_FIELDS, EFFECT_FIELDS, JUDGE_FIELDS, JUDGE_METRIC_FIELDS,
+    MEASURED_FIELDS, METRIC_FIELDS, PROVIDERS, QUANTITIES, ROLES, THRESHOLD_FIELDS,
 };
 use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
@@ -81,6 +81,7 @@ impl StrategyDef for CanaryDef {
         ("string_match", STRING_MATCH_FIELDS),
         ("background_analysis", BACKGROUND_FIELDS),
         ("analysis", ANALYSIS_FIELDS),
+        ("dry_run", DRY_RUN_FIELDS),
         ("analysis_metric", METRIC_FIELDS),
         ("analysis_provider", PROVIDERS),
         ("rollout_sim_metric", MEASURED_FIELDS),
@@ -135,6 +136,9 @@ impl StrategyDef for CanaryDef {
         ("background_analysis", "metrics", ListOf("analysis_metric")),
         ("background_analysis", "startingStep", Count),
         ("analysis", "metrics", ListOf("analysis_metric")),
+        ("analysis", "dryRun", ListOf("dry_run")),
+        ("background_analysis", "dryRun", ListOf("dry_run")),
+        ("dry_run", "metricName", Str),
         ("analysis_metric", "name", Str),
         ("analysis_metric", "interval", Duration),
         ("analysis_metric", "count", Count),

@@ -580,6 +580,7 @@ impl Controller for Rollout<'_> {
                     .and_then(Abort::detected_at)
                     .or(self.lifted_detection),
             ),
+            dry_run_failed: self.cfg.has_dry_run().then_some(self.runs.dry_run_failed()),
         }
     }
 }

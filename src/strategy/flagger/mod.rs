@@ -595,6 +595,8 @@ impl Controller for Flagger<'_> {
             update_failures: None,
             deadline_exceeded_at: None,
             aborted_at: Some(self.rolled_back_at),
+            // Flagger has no dry-run checks.
+            dry_run_failed: None,
         }
     }
 }

@@ -495,6 +495,7 @@ impl Controller for Deployment<'_> {
             update_failures: None,
             deadline_exceeded_at: self.deadline_exceeded_at,
             aborted_at: None,
+            dry_run_failed: None,
         }
     }
 }

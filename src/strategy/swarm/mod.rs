@@ -564,6 +564,7 @@ impl Controller for Swarm<'_> {
             update_failures: Some(self.failures_total),
             deadline_exceeded_at: None,
             aborted_at: None,
+            dry_run_failed: None,
         }
     }
 }

@@ -1,0 +1,109 @@
+//! Argo Rollouts' `dryRun` metrics as a user runs them: `scenarios/canary-analysis.yaml`
+//! tries a 0.3 % error-rate threshold in dry-run mode beside its enforced 1 %
+//! (argo-rollouts 9f8d111, v1.10: `analysis/analysis.go:assessRunStatus`,
+//! `utils/analysis/helpers.go:IsTerminating`, `GetDryRunMetrics`).
+
+use crate::support::{bin, run_trials, scenario_path};
+
+const GOOD: [&str; 2] = ["--set", "service.versions.next.error_rate=0.001"];
+
+/// Every line of `csv` without its last `n` columns.
+fn without_last_columns(csv: &str, n: usize) -> Vec<String> {
+    csv.lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            cells[..cells.len() - n].join(",")
+        })
+        .collect()
+}
+
+/// A dry-run metric changes nothing the rollout does: the same trials with the strict
+/// metric enforced but never failing (`result < 2`) write the very same columns but the
+/// two dry-run ones, for a good and a bad release.
+#[test]
+fn a_dry_run_metric_changes_nothing_but_its_own_columns() {
+    let enforced_never_failing = [
+        "--set",
+        "strategy.canary.analysis.dryRun=null",
+        "--set",
+        "strategy.canary.analysis.metrics.1.successCondition=result < 2",
+    ];
+    for release in [&[][..], &GOOD[..]] {
+        let args = |extra: &[&'static str]| [&["--trials", "200"][..], release, extra].concat();
+        let dry = run_trials("canary-analysis.yaml", &args(&[]), false);
+        let plain = run_trials(
+            "canary-analysis.yaml",
+            &args(&enforced_never_failing),
+            false,
+        );
+        assert_eq!(
+            without_last_columns(&dry.csv, 2),
+            without_last_columns(&plain.csv, 2)
+        );
+        // Without a dry-run metric the two columns are empty.
+        assert!(plain.csv.lines().skip(1).all(|l| l.ends_with(",,")));
+    }
+}
+
+/// The 0.3 % threshold would catch the 5 % bad release in every trial (its first
+/// measurement reads about 5 % of the canary's requests), and roll a good release (0.1 %)
+/// back in most: over a background run of about a dozen one-minute windows of the
+/// canary's requests, one window with a single error among fewer than 333 fails it.
+#[test]
+fn the_dry_run_columns_say_what_the_strict_threshold_would_have_done() {
+    let bad = run_trials("canary-analysis.yaml", &["--trials", "200"], false);
+    assert!(bad.rows.iter().all(|r| r["dry_run_detected"] == "1"));
+    assert!(
+        bad.rows
+            .iter()
+            .all(|r| r["dry_run_false_rollback"].is_empty())
+    );
+    let good = run_trials(
+        "canary-analysis.yaml",
+        &[&["--trials", "200"][..], &GOOD].concat(),
+        false,
+    );
+    let rolled: usize = good
+        .rows
+        .iter()
+        .map(|r| {
+            assert!(r["dry_run_detected"].is_empty());
+            r["dry_run_false_rollback"].parse::<usize>().unwrap()
+        })
+        .sum();
+    // 65.4 % over the scenario's 1,000 trials; 200 of them lie within ±4.5 standard errors.
+    assert!((100..=160).contains(&rolled), "{rolled}");
+}
+
+/// The summary says it in words, and `summary.json` carries both rates.
+#[test]
+fn the_summary_tells_the_dry_run_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "run",
+            &scenario_path("canary-analysis.yaml"),
+            "--trials",
+            "100",
+        ])
+        .args(GOOD)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("the dry-run metrics would have rolled the good release back in"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o/summary.json")).unwrap())
+            .unwrap();
+    let r = &json["progressive_delivery"]["dry_run_false_rollback"];
+    assert_eq!(r["trials"], 100);
+    assert!(
+        json["progressive_delivery"]
+            .get("dry_run_detection")
+            .is_none()
+    );
+}
