@@ -454,7 +454,9 @@ fn step(
         return Some(CanaryStep::Pause(p.opt("duration", Node::duration)));
     }
     if let Some(a) = o.get("analysis") {
-        analyses.push(analysis::parse(&a)?);
+        let spec = analysis::parse(&a)?;
+        bounded(&a, &spec);
+        analyses.push(spec);
         return Some(CanaryStep::Analysis(analyses.len() - 1));
     }
     for (field, mirror) in [("setHeaderRoute", false), ("setMirrorRoute", true)] {
@@ -493,6 +495,25 @@ fn step(
     Some(CanaryStep::SetCanaryScale(scale))
 }
 
+/// An analysis the rollout waits for (a step's, blue-green's pre- or post-promotion) with
+/// a metric that runs indefinitely (`interval` without `count`): its run could never
+/// complete, and Argo Rollouts refuses the Rollout (`validation_references.go`
+/// `ValidateAnalysisTemplateWithType`: "runs indefinitely"), dry-run metrics included.
+fn bounded(n: &Node, spec: &AnalysisSpec) {
+    for m in spec
+        .metrics
+        .iter()
+        .filter(|m| m.effective_count().is_none())
+    {
+        n.problem(format!(
+            "metric `{}` runs indefinitely (`interval` without `count`), so this run could \
+             never complete; Argo Rollouts refuses it here (only a background analysis may); \
+             give it a `count`",
+            m.name
+        ));
+    }
+}
+
 /// `strategy.blueGreen`.
 pub fn blue_green(o: &Obj) -> RolloutStrategy {
     let preview_share = o
@@ -502,6 +523,7 @@ pub fn blue_green(o: &Obj) -> RolloutStrategy {
     // required field (`metrics`) has no defaults to be present with (Argo: a nil pointer).
     let pre = o.get("prePromotionAnalysis").and_then(|n| {
         let spec = analysis::parse(&n)?;
+        bounded(&n, &spec);
         // Before the switch the active Service sends every request to the stable pods:
         // the preview's only requests are `previewTraffic.share`.
         if preview_share == 0.0
@@ -518,6 +540,7 @@ pub fn blue_green(o: &Obj) -> RolloutStrategy {
     });
     let post = o.get("postPromotionAnalysis").and_then(|n| {
         let spec = analysis::parse(&n)?;
+        bounded(&n, &spec);
         // After the switch the previous pods are idle until promotion or abort.
         if let Some(m) = spec.reads_requests_of(Role::Stable) {
             n.problem(format!(

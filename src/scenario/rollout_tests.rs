@@ -275,3 +275,31 @@ fn null_blocks_are_not_set() {
     };
     assert_eq!(c.steps, [CanaryStep::Pause(None)]);
 }
+
+/// `validation_references.go:ValidateAnalysisTemplateWithType`: a metric that runs
+/// indefinitely (an `interval`, no `count`) is refused in an analysis the rollout waits
+/// for (a step's, blue-green's pre- and post-promotion), dry-run or not, and allowed in a
+/// background analysis, which the promotion terminates.
+#[test]
+fn an_analysis_waited_for_needs_bounded_metrics() {
+    let unbounded = json!({"metrics": [
+        {"name": "ok", "interval": "1m", "count": 2,
+         "provider": {"rollout-sim": {"metric": "error_rate"}}},
+        {"name": "candidate", "interval": "1m",
+         "provider": {"rollout-sim": {"metric": "error_rate"}}}
+    ], "dryRun": [{"metricName": "candidate"}]});
+    let (_, p) = parse(json!({"canary": {"steps": [{"analysis": unbounded}]}}));
+    assert_eq!(
+        p,
+        [
+            "strategy.canary.steps.0.analysis: metric `candidate` runs indefinitely (`interval` \
+          without `count`), so this run could never complete; Argo Rollouts refuses it here \
+          (only a background analysis may); give it a `count`"
+        ]
+    );
+    let (_, p) = parse(json!({"blueGreen": {"postPromotionAnalysis": unbounded}}));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("strategy.blueGreen.postPromotionAnalysis: metric `candidate`"));
+    let (_, p) = parse(json!({"canary": {"steps": [{"setWeight": 10}], "analysis": unbounded}}));
+    assert!(p.is_empty(), "{p:?}");
+}
