@@ -303,7 +303,7 @@ fn steps_and_fields_of_every_kind_land_where_the_scenario_says() {
 fn metric_fields_and_arguments_land_where_the_scenario_says() {
     let latency = "---\napiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\n\
                    metadata: {name: lat}\nspec:\n  args: [{name: svc}, {name: hash}]\n  metrics:\n  \
-                   - name: p95\n    interval: 20s\n    failureLimit: -1\n    consecutiveSuccessLimit: \"3\"\n    \
+                   - name: p95\n    interval: 20s\n    count: 6\n    failureLimit: -1\n    consecutiveSuccessLimit: \"3\"\n    \
                    successCondition: result[0] < 250\n    provider:\n      prometheus:\n        \
                    query: histogram_quantile(0.95, sum(rate(req_duration_ms_bucket{svc=\"{{args.svc}}\",\
                    hash=\"{{args.hash}}\"}[40s])) by (le))\n";

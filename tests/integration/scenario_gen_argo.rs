@@ -14,8 +14,9 @@ use crate::scenario_gen_controllers::{fenceposts, probe};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-/// One inline analysis metric of the simulator's own provider, measuring one of `whose`.
-fn metric(whose: &'static [&'static str]) -> BoxedStrategy<Value> {
+/// One inline analysis metric of the simulator's own provider, measuring one of `whose`;
+/// `bounded`: always with a `count`, as an analysis the rollout waits for needs.
+fn metric(whose: &'static [&'static str], bounded: bool) -> BoxedStrategy<Value> {
     let measured = prop_oneof![
         Just(("error_rate", "result < 0.05")),
         Just(("success_rate", "result > 0.9")),
@@ -29,8 +30,14 @@ fn metric(whose: &'static [&'static str]) -> BoxedStrategy<Value> {
         prop::option::of(0u32..3),
         0u32..3,
     )
-        .prop_map(|((quantity, condition), of, interval, more, limit)| {
-            // Argo's validation: `count` at least `failureLimit` (and at least 1).
+        .prop_map(move |((quantity, condition), of, interval, more, limit)| {
+            // Argo's validation: `count` at least `failureLimit` (and at least 1); none (runs
+            // indefinitely) only in a background analysis.
+            let more = if bounded {
+                Some(more.unwrap_or(0))
+            } else {
+                more
+            };
             let count = more.map_or(Value::Null, |k| json!((limit + k).max(1)));
             let mut m = Map::new();
             put(&mut m, "name", json!(format!("{quantity}-{of}")));
@@ -51,8 +58,8 @@ fn metric(whose: &'static [&'static str]) -> BoxedStrategy<Value> {
 /// Canary and stable pods both serve while a canary runs, and before a blue-green switch.
 const BOTH: &[&str] = &["canary", "stable"];
 
-fn metrics(whose: &'static [&'static str]) -> BoxedStrategy<Value> {
-    prop::collection::vec(metric(whose), 1..3)
+fn metrics(whose: &'static [&'static str], bounded: bool) -> BoxedStrategy<Value> {
+    prop::collection::vec(metric(whose, bounded), 1..3)
         .prop_map(|mut v| {
             // Names are unique within an analysis.
             for (i, m) in v.iter_mut().enumerate() {
@@ -109,7 +116,7 @@ fn step(router: bool) -> BoxedStrategy<Value> {
         4 => (0u32..=100).prop_map(|w| json!({"setWeight": w})),
         2 => (1u32..300).prop_map(|s| json!({"pause": {"duration": format!("{s}s")}})),
         1 => Just(json!({"pause": {}})),
-        1 => metrics(BOTH).prop_map(|m| json!({"analysis": {"metrics": m}})),
+        1 => metrics(BOTH, true).prop_map(|m| json!({"analysis": {"metrics": m}})),
     ];
     if router {
         prop_oneof![4 => common, 1 => scale.prop_map(|s| json!({"setCanaryScale": s}))].boxed()
@@ -153,7 +160,7 @@ pub fn canary() -> BoxedStrategy<(Value, Map<String, Value>)> {
     (
         prop_oneof![basic, routed],
         fenceposts(),
-        opt((0u32..5, metrics(BOTH))
+        opt((0u32..5, metrics(BOTH, false))
             .prop_map(|(from, m)| json!({"startingStep": from, "metrics": m}))
             .boxed()),
         spec(),
@@ -192,9 +199,11 @@ pub fn blue_green() -> BoxedStrategy<(Value, Map<String, Value>)> {
             opt((1u32..=20)
                 .prop_map(|s| json!({"share": f64::from(s) / 100.0}))
                 .boxed()),
-            opt(metrics(BOTH).prop_map(|m| json!({"metrics": m})).boxed()),
+            opt(metrics(BOTH, true)
+                .prop_map(|m| json!({"metrics": m}))
+                .boxed()),
             // After the switch the previous version gets no requests.
-            opt(metrics(&["canary"])
+            opt(metrics(&["canary"], true)
                 .prop_map(|m| json!({"metrics": m}))
                 .boxed()),
         ),
