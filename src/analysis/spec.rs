@@ -333,6 +333,7 @@ pub fn metrics_of(obj: &Obj) -> Option<AnalysisSpec> {
 /// whose error fails the AnalysisRun).
 fn dry_run(node: &Node, metrics: &[MetricSpec]) -> Option<Vec<bool>> {
     let mut dry = vec![false; metrics.len()];
+    let mut seen: Vec<String> = Vec::new();
     for rule in node.list()? {
         let Some(o) = rule.object(DRY_RUN_FIELDS) else {
             continue;
@@ -340,6 +341,14 @@ fn dry_run(node: &Node, metrics: &[MetricSpec]) -> Option<Vec<bool>> {
         let Some(pattern) = o.required("metricName", Node::string) else {
             continue;
         };
+        // `validateDryRunMetrics`: one rule per metricName.
+        if seen.contains(&pattern) {
+            rule.problem(format!(
+                "`{pattern}` is given twice: Argo Rollouts refuses a repeated metricName"
+            ));
+            continue;
+        }
+        seen.push(pattern.clone());
         let re = match regex::Regex::new(&pattern) {
             Ok(re) => re,
             Err(e) => {

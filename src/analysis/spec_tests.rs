@@ -219,6 +219,15 @@ fn dry_run_rules_match_metric_names_as_regular_expressions() {
           the AnalysisRun (\"Rule didn't match any metric name(s)\")"
         ]
     );
+    // `validateDryRunMetrics`: a metricName once.
+    let (_, p) = metrics_named(
+        &["error-rate"],
+        json!([{"metricName": "error"}, {"metricName": "error"}]),
+    );
+    assert_eq!(
+        p,
+        ["analysis.dryRun.1: `error` is given twice: Argo Rollouts refuses a repeated metricName"]
+    );
     let (_, p) = metrics_named(&["error-rate"], json!([{"metricName": "(error"}]));
     assert!(
         p.len() == 1
