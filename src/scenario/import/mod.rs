@@ -29,6 +29,7 @@ mod affinity;
 mod api_fields;
 mod argo;
 mod argo_analysis;
+mod argo_dry_run;
 mod argo_fields;
 mod argo_routes;
 mod candidate;
