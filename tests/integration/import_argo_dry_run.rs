@@ -343,3 +343,78 @@ fn a_blue_green_analysis_takes_its_rules() {
     assert_eq!(pre.as_ref().unwrap().dry_run, [true]);
     assert_eq!(post.as_ref().unwrap().dry_run, [true]);
 }
+
+/// `measurementRetention` is joined as `dryRun` is and stays reported, with why: it only
+/// bounds the measurements an AnalysisRun keeps (`analysis/analysis.go`
+/// `garbageCollectMeasurements`). A rule that matches no metric errors the run upstream
+/// (`GetMeasurementRetentionMetrics`), and two of one `metricName` create none
+/// (`validateMeasurementRetentionMetrics`): both refused. A template's rule is checked in
+/// every run the template is in: `latency` there would match nothing in the step's run.
+#[test]
+fn measurement_retention_is_checked_then_reported() {
+    let with = |rollout: &str, template: &str| {
+        variant(
+            BACKGROUND_RULES,
+            &format!("{BACKGROUND_RULES}        measurementRetention: [{rollout}]\n"),
+        )
+        .replace(
+            RATES_RULES,
+            &format!("{RATES_RULES}  measurementRetention: [{template}]\n"),
+        )
+    };
+    let text = with(
+        "{metricName: latency, limit: 20}",
+        "{metricName: rate, limit: 5}",
+    );
+    let (_, found) = import(&text);
+    let imported = found.candidates[0].outcome.as_ref().unwrap();
+    let told: Vec<String> = imported.unsupported.iter().map(|p| p.to_string()).collect();
+    let why = "it bounds how many measurements an AnalysisRun keeps in its status, which \
+               nothing simulated reads";
+    assert_eq!(
+        told,
+        [
+            format!("AnalysisTemplate rates.spec.measurementRetention: {why}"),
+            format!("spec.strategy.canary.analysis.measurementRetention: {why}"),
+        ]
+    );
+    let text = with(
+        "{metricName: p50, limit: 20}",
+        "{metricName: rate, limit: 5}",
+    );
+    assert_eq!(
+        import_error(&text),
+        [
+            "spec.strategy.canary.analysis.measurementRetention.0: `p50` matches no metric name \
+          of the analysis (`latency-p99`, `error-rate`, `error-rate-strict`, \
+          `success-rate`): Argo Rollouts errors the AnalysisRun (\"Rule didn't match any \
+          metric name(s)\"), and the Rollout takes it as a failed analysis"
+        ]
+    );
+    let text = with(
+        "{metricName: error, limit: 20}",
+        "{metricName: latency, limit: 5}",
+    );
+    assert_eq!(
+        import_error(&text),
+        [
+            "AnalysisTemplate rates.spec.measurementRetention.0: `latency` matches no metric \
+          name of the analysis (`error-rate`, `error-rate-strict`, `success-rate`): Argo \
+          Rollouts errors the AnalysisRun (\"Rule didn't match any metric name(s)\"), and the \
+          Rollout takes it as a failed analysis"
+        ]
+    );
+    let text = with(
+        "{metricName: rate, limit: 20}",
+        "{metricName: rate, limit: 5}",
+    );
+    assert_eq!(
+        import_error(&text),
+        [
+            "AnalysisTemplate rates.spec.measurementRetention.0: `rate` is the metricName of \
+          spec.strategy.canary.analysis.measurementRetention.0 too: Argo Rollouts refuses two \
+          measurementRetention rules with one metricName in an AnalysisRun (\"two \
+          Measurement Retention metric rules have the same name\") and creates none"
+        ]
+    );
+}

@@ -26,7 +26,8 @@
 //! does for a metric that maps.
 //!
 //! Its `dryRun` rules and the templates' are joined as upstream joins them and written
-//! as the block's `dryRun` ([`super::argo_dry_run`]).
+//! as the block's `dryRun` ([`super::argo_dry_run`]); its `measurementRetention` rules are
+//! joined alike, checked and reported ([`super::argo_retention`]).
 //!
 //! A template's fields are told at paths under `AnalysisTemplate NAME`, and under
 //! `AnalysisTemplate NAME (FILE)` when it is in another file than the Rollout, as a
@@ -39,6 +40,7 @@ use super::argo_fields::{
     ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC, METRIC_PROVIDER, ROLLOUT,
     ROLLOUT_ARGUMENT, TEMPLATE_REF,
 };
+use super::argo_retention;
 use super::context::Context;
 use super::draft::{Draft, Src};
 use super::library::{Library, Namespace};
@@ -47,6 +49,10 @@ use super::reference;
 use super::render::compact;
 use super::unmeasured::Unmeasured;
 use serde_json::{Map, Value, json};
+
+/// The fields of an analysis block and of a template's `spec` that name metrics by
+/// regular expressions, in the order [`analysis`] keeps their lists in.
+const RULES: [&str; 2] = ["dryRun", "measurementRetention"];
 
 /// The kinds of a metric's provider that take a `query` string in PromQL.
 const PROMQL: [&str; 1] = ["prometheus"];
@@ -150,17 +156,21 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         names.unknown = Some("the analysis names a template not found".into());
     }
     let mut metrics = Vec::new();
-    let mut rules: Vec<List> = block
-        .get("dryRun")
-        .map(|node| List {
-            node,
-            schema: ROLLOUT,
-        })
-        .into_iter()
-        .collect();
-    // The templates' rules: AnalysisTemplates first, then ClusterAnalysisTemplates, each
+    // The rules of `dryRun` and of `measurementRetention`, joined alike upstream
+    // (`mergeDryRunMetrics`, `mergeMeasurementRetentionMetrics`): the Rollout's first.
+    let mut rules: [Vec<List>; 2] = RULES.map(|field| {
+        block
+            .get(field)
+            .map(|node| List {
+                node,
+                schema: ROLLOUT,
+            })
+            .into_iter()
+            .collect()
+    });
+    // Then the templates': AnalysisTemplates first, then ClusterAnalysisTemplates, each
     // template once (`getAnalysisTemplatesFromRefs`, `FilterUniqueTemplates`).
-    let mut template_rules: Vec<(bool, List)> = Vec::new();
+    let mut template_rules: Vec<(bool, usize, List)> = Vec::new();
     for (i, (root, doc, schema)) in resolved.iter().enumerate() {
         let t = Src {
             value: doc,
@@ -172,14 +182,16 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             d.read(&a);
         }
         let first = named.iter().position(|n| *n == named[i]) == Some(i);
-        if let Some(node) = spec.as_ref().and_then(|s| s.get("dryRun")) {
-            d.read(&node);
-            if first {
-                let list = List {
-                    node,
-                    schema: *schema,
-                };
-                template_rules.push((named[i].0, list));
+        for (k, field) in RULES.iter().enumerate() {
+            if let Some(node) = spec.as_ref().and_then(|s| s.get(field)) {
+                d.read(&node);
+                if first {
+                    let list = List {
+                        node,
+                        schema: *schema,
+                    };
+                    template_rules.push((named[i].0, k, list));
+                }
             }
         }
         if spec.as_ref().and_then(|s| s.get("templates")).is_some() {
@@ -213,9 +225,13 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         d.finish(&t, |_| false, *schema);
     }
     // A stable sort: each kind keeps the order of the references.
-    template_rules.sort_by_key(|(cluster, _)| *cluster);
-    rules.extend(template_rules.into_iter().map(|(_, list)| list));
-    let dry_run = argo_dry_run::rules(&rules, &names, to, d);
+    template_rules.sort_by_key(|(cluster, ..)| *cluster);
+    for (_, k, list) in template_rules {
+        rules[k].push(list);
+    }
+    let [dry, retained] = rules;
+    let dry_run = argo_dry_run::rules(&dry, &names, to, d);
+    argo_retention::rules(&retained, &names, d);
     if metrics.is_empty() {
         return None;
     }

@@ -18,7 +18,8 @@
 //!   `reconcileAnalysisRun`); so does one that is not a regular expression, whose error
 //!   `GetDryRunMetrics` ignores, counting it as no match;
 //! - in a canary, a step's rule with the `metricName` of a rule of another analysis's
-//!   templates, which Argo's validation joins with it ([`across_steps`]).
+//!   templates, which Argo's validation joins with it ([`across_steps`]; the same for
+//!   `measurementRetention`).
 //!
 //! What the import itself changes is the metric list: a metric it cannot measure, left out
 //! with `--drop-unknown-metrics`, is still in the run upstream. A rule that matches only
@@ -171,7 +172,7 @@ fn one<'a>(rule: &Src<'a>, pattern: &str, names: &Names, d: &mut Draft) -> Optio
 }
 
 /// Argo's validation of a canary Rollout's references joins each step analysis's
-/// `dryRun` with the templates of every analysis of the Rollout, its own and the other
+/// `dryRun` (and `measurementRetention`) with the templates of every analysis of the Rollout, its own and the other
 /// steps' and the background's (`pkg/apis/rollouts/validation/validation_references.go`
 /// `ValidateAnalysisTemplatesWithType`, for each set `rollout/controller.go`
 /// `getReferencedRolloutAnalyses` gives), and marks the Rollout `InvalidSpec` when that
@@ -185,12 +186,20 @@ pub fn across_steps(canary: &Src, ctx: &Context, d: &mut Draft) {
         .filter_map(|s| s.get("analysis"))
         .chain(canary.get("analysis"))
         .collect();
+    for field in ["dryRun", "measurementRetention"] {
+        clashes(&blocks, field, ctx, d);
+    }
+}
+
+/// The clashes [`across_steps`] refuses, of the rules of `field`, among the analysis
+/// `blocks` of a canary.
+fn clashes(blocks: &[Src], field: &str, ctx: &Context, d: &mut Draft) {
     let sets: Vec<(String, Vec<(String, String)>)> = blocks
         .iter()
-        .map(|b| (b.path.clone(), template_rules(b, ctx)))
+        .map(|b| (b.path.clone(), template_rules(b, field, ctx)))
         .collect();
     for step in blocks.iter().filter(|b| b.path.contains(".steps.")) {
-        let own = step.get("dryRun").map(|r| r.items()).unwrap_or_default();
+        let own = step.get(field).map(|r| r.items()).unwrap_or_default();
         for rule in own {
             let Some(pattern) = rule.get("metricName").and_then(|p| p.str()) else {
                 continue;
@@ -204,9 +213,9 @@ pub fn across_steps(canary: &Src, ctx: &Context, d: &mut Draft) {
                 d.error(
                     &rule,
                     format!(
-                        "`{pattern}` is the metricName of a dryRun rule of {template}, which \
+                        "`{pattern}` is the metricName of a {field} rule of {template}, which \
                          {at} names: Argo Rollouts' validation joins every step analysis's \
-                         dryRun with the templates of each analysis of the Rollout, finds two \
+                         {field} with the templates of each analysis of the Rollout, finds two \
                          rules with one metricName, and marks the Rollout InvalidSpec"
                     ),
                 );
@@ -215,9 +224,9 @@ pub fn across_steps(canary: &Src, ctx: &Context, d: &mut Draft) {
     }
 }
 
-/// The `(metricName, template)` of every rule of the templates `block` names, each
-/// template once (`FilterUniqueTemplates`).
-fn template_rules(block: &Src, ctx: &Context) -> Vec<(String, String)> {
+/// The `(metricName, template)` of every rule of `field` of the templates `block` names,
+/// each template once (`FilterUniqueTemplates`).
+fn template_rules(block: &Src, field: &str, ctx: &Context) -> Vec<(String, String)> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     let refs = block
@@ -241,7 +250,8 @@ fn template_rules(block: &Src, ctx: &Context) -> Vec<(String, String)> {
         if seen.contains(&shown) {
             continue;
         }
-        let rules = found.doc.pointer("/spec/dryRun").and_then(Value::as_array);
+        let rules = found.doc.pointer(&format!("/spec/{field}"));
+        let rules = rules.and_then(Value::as_array);
         for rule in rules.map(Vec::as_slice).unwrap_or_default() {
             if let Some(p) = rule.get("metricName").and_then(Value::as_str) {
                 out.push((p.to_string(), shown.clone()));

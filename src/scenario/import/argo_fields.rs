@@ -255,7 +255,8 @@ const TEMPLATE_ARGUMENT: Api = Struct(&[
 /// `DryRun`, an item of a Rollout analysis's or a template's `dryRun`.
 pub const DRY_RUN: Api = Struct(&[("metricName", Opaque)]);
 
-const MEASUREMENT_RETENTION: Api = Struct(&[("metricName", Opaque), ("limit", Opaque)]);
+/// `MeasurementRetention`, an item of an analysis's or a template's `measurementRetention`.
+pub const MEASUREMENT_RETENTION: Api = Struct(&[("metricName", Opaque), ("limit", Opaque)]);
 
 /// `AnalysisRunMetadata`; `PodTemplateMetadata` has the same two fields.
 const LABELS_AND_ANNOTATIONS: Api = Struct(&[("labels", Opaque), ("annotations", Opaque)]);

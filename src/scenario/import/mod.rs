@@ -31,6 +31,7 @@ mod argo;
 mod argo_analysis;
 mod argo_dry_run;
 mod argo_fields;
+mod argo_retention;
 mod argo_routes;
 mod candidate;
 mod compose;
