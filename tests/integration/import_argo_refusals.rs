@@ -42,13 +42,15 @@ fn steps_and_fields_not_simulated_are_reported_with_their_path() {
         ]
     );
     assert_eq!(c.analysis.as_ref().unwrap().starting_step, 1);
+    // `dryRun` is imported (`import_argo_dry_run.rs`); `measurementRetention`, which only
+    // bounds the measurements an AnalysisRun keeps, is reported.
+    assert_eq!(c.analysis.as_ref().unwrap().spec.dry_run, [true]);
     assert_eq!(
         unsupported(&found),
         [
             "spec.strategy.canary.steps.1.plugin",
             "spec.strategy.canary.steps.2.experiment",
             "AnalysisTemplate t.spec.measurementRetention",
-            "spec.strategy.canary.analysis.dryRun",
             "spec.strategy.canary.minPodsPerReplicaSet",
         ]
     );

@@ -303,8 +303,9 @@ fn problems_of_an_analysis_template_in_another_file_name_its_file() {
         &[("r.yaml", r.as_bytes()), ("t.yaml", t.as_bytes())],
     );
     let (yaml, err) = imported(dir.path(), &["r.yaml", "t.yaml"]);
-    let left_out = "ClusterAnalysisTemplate rate (t.yaml).spec.measurementRetention: no \
-                    scenario field says this";
+    let left_out = "ClusterAnalysisTemplate rate (t.yaml).spec.measurementRetention: it \
+                    bounds how many measurements an AnalysisRun keeps in its status, which \
+                    nothing simulated reads";
     assert!(
         err.contains(&format!(
             "not simulated: r.yaml (Argo Rollout web): {left_out}\n"

@@ -24,6 +24,7 @@ mod gossip;
 mod help;
 mod import;
 mod import_argo;
+mod import_argo_dry_run;
 mod import_argo_fields;
 mod import_argo_refusals;
 mod import_argo_routes;

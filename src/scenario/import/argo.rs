@@ -12,6 +12,7 @@
 //! | `strategy.canary.trafficRouting` (any router) | `strategy.canary.trafficRouting: {}` (the router in a comment) |
 //! | `strategy.canary.trafficRouting.managedRoutes`, `steps[]`: `setHeaderRoute`, `setMirrorRoute` | the same, with a DEFAULT `matchShare` (see [`super::argo_routes`]) |
 //! | `strategy.canary.analysis` (`templates`, `args`, `startingStep`) | `strategy.canary.analysis` (`metrics`, `startingStep`) |
+//! | an analysis's `dryRun` and its templates' `spec.dryRun` | the block's `dryRun`, joined as upstream joins them (see [`super::argo_dry_run`]) |
 //! | `strategy.blueGreen.{previewReplicaCount,autoPromotionEnabled,autoPromotionSeconds,scaleDownDelaySeconds,abortScaleDownDelaySeconds}` | the same under `strategy.blueGreen` |
 //! | `strategy.blueGreen.{prePromotionAnalysis,postPromotionAnalysis}` | the same names, inline metrics |
 //!
@@ -26,6 +27,7 @@
 use super::super::suggest;
 use super::api_fields::DEPLOYMENT;
 use super::argo_analysis;
+use super::argo_dry_run;
 use super::argo_fields::{CANARY_STEP, ROLLOUT};
 use super::argo_routes::{self, Routers};
 use super::context::Context;
@@ -295,6 +297,7 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Context, d: &mut Draft) {
             d.put(&at, Value::Object(block));
         }
     }
+    argo_dry_run::across_steps(s, ctx, d);
 }
 
 /// One canary step (`routers`: the Rollout's, which route steps need), or `None` when it

@@ -25,16 +25,22 @@
 //! the loader tells what is wrong with them in the same run (an `interval: 10x`), as it
 //! does for a metric that maps.
 //!
+//! Its `dryRun` rules and the templates' are joined as upstream joins them and written
+//! as the block's `dryRun` ([`super::argo_dry_run`]); its `measurementRetention` rules are
+//! joined alike, checked and reported ([`super::argo_retention`]).
+//!
 //! A template's fields are told at paths under `AnalysisTemplate NAME`, and under
 //! `AnalysisTemplate NAME (FILE)` when it is in another file than the Rollout, as a
 //! `workloadRef` Deployment's are ([`super::reference::root`]).
 
 use super::Options;
 use super::api_fields::Schema;
+use super::argo_dry_run::{self, List, Names};
 use super::argo_fields::{
     ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC, METRIC_PROVIDER, ROLLOUT,
     ROLLOUT_ARGUMENT, TEMPLATE_REF,
 };
+use super::argo_retention;
 use super::context::Context;
 use super::draft::{Draft, Src};
 use super::library::{Library, Namespace};
@@ -43,6 +49,10 @@ use super::reference;
 use super::render::compact;
 use super::unmeasured::Unmeasured;
 use serde_json::{Map, Value, json};
+
+/// The fields of an analysis block and of a template's `spec` that name metrics by
+/// regular expressions, in the order [`analysis`] keeps their lists in.
+const RULES: [&str; 2] = ["dryRun", "measurementRetention"];
 
 /// The kinds of a metric's provider that take a `query` string in PromQL.
 const PROMQL: [&str; 1] = ["prometheus"];
@@ -59,8 +69,9 @@ const LIMITS: [&str; 5] = [
     "consecutiveSuccessLimit",
 ];
 
-/// The `{metrics: [...]}` of the analysis reference `block`, whose scenario path is `to`;
-/// `None` when nothing is left (every metric dropped) or the references are invalid.
+/// The `{metrics: [...], dryRun: [...]}` of the analysis reference `block`, whose scenario
+/// path is `to` (`dryRun` from [`argo_dry_run`], when a rule is left); `None` when nothing
+/// is left (every metric dropped) or the references are invalid.
 pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
     d.trace(to, block);
     let args = arguments(block, to, d);
@@ -79,6 +90,9 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
     }
     // Resolve every reference first: the substituted copies must outlive their `Src`s.
     let mut resolved: Vec<(String, Value, Schema)> = Vec::new();
+    // Which templates those are, by kind (cluster-scoped?) and name, for the dryRun rules.
+    let mut named: Vec<(bool, String)> = Vec::new();
+    let mut names = Names::default();
     for r in list.items() {
         if !d.known_names(&r, ROLLOUT.at(TEMPLATE_REF)) {
             continue;
@@ -135,9 +149,29 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         let defaults = template_defaults(&doc);
         substitute(&mut doc, &args, &defaults);
         resolved.push((root, doc, schema));
+        named.push((cluster, name.str().unwrap_or("").to_string()));
+    }
+    if resolved.len() < list.items().len() {
+        // Refused above: the import fails, and this rule's line is only one more hint.
+        names.unknown = Some("the analysis names a template not found".into());
     }
     let mut metrics = Vec::new();
-    for (root, doc, schema) in &resolved {
+    // The rules of `dryRun` and of `measurementRetention`, joined alike upstream
+    // (`mergeDryRunMetrics`, `mergeMeasurementRetentionMetrics`): the Rollout's first.
+    let mut rules: [Vec<List>; 2] = RULES.map(|field| {
+        block
+            .get(field)
+            .map(|node| List {
+                node,
+                schema: ROLLOUT,
+            })
+            .into_iter()
+            .collect()
+    });
+    // Then the templates': AnalysisTemplates first, then ClusterAnalysisTemplates, each
+    // template once (`getAnalysisTemplatesFromRefs`, `FilterUniqueTemplates`).
+    let mut template_rules: Vec<(bool, usize, List)> = Vec::new();
+    for (i, (root, doc, schema)) in resolved.iter().enumerate() {
         let t = Src {
             value: doc,
             path: root.clone(),
@@ -146,6 +180,23 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         let spec = t.get("spec");
         if let Some(a) = spec.as_ref().and_then(|s| s.get("args")) {
             d.read(&a);
+        }
+        let first = named.iter().position(|n| *n == named[i]) == Some(i);
+        for (k, field) in RULES.iter().enumerate() {
+            if let Some(node) = spec.as_ref().and_then(|s| s.get(field)) {
+                d.read(&node);
+                if first {
+                    let list = List {
+                        node,
+                        schema: *schema,
+                    };
+                    template_rules.push((named[i].0, k, list));
+                }
+            }
+        }
+        if spec.as_ref().and_then(|s| s.get("templates")).is_some() {
+            // Left out and reported by `finish`: their metrics are not imported.
+            names.unknown = Some(format!("the nested templates of {root} are not imported"));
         }
         let items = spec
             .as_ref()
@@ -160,19 +211,35 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         }
         for m in items {
             let at = format!("{to}.metrics.{}", metrics.len());
+            let name = m.get("name").and_then(|n| n.str()).map(str::to_string);
             if let Some(v) = metric(&m, &at, (root, *schema), ctx.opts, d) {
                 // A problem with the metric as a whole (a duplicate name) is told at the
                 // template's metric, not at a path of the Rollout that does not exist.
                 d.trace(&at, &m);
                 metrics.push(v);
+                names.kept.extend(name);
+            } else {
+                names.left_out.extend(name);
             }
         }
         d.finish(&t, |_| false, *schema);
     }
+    // A stable sort: each kind keeps the order of the references.
+    template_rules.sort_by_key(|(cluster, ..)| *cluster);
+    for (_, k, list) in template_rules {
+        rules[k].push(list);
+    }
+    let [dry, retained] = rules;
+    let dry_run = argo_dry_run::rules(&dry, &names, to, d);
+    argo_retention::rules(&retained, &names, d);
     if metrics.is_empty() {
         return None;
     }
-    Some(json!({ "metrics": metrics }))
+    let mut out = json!({ "metrics": metrics });
+    if let Some(r) = dry_run {
+        out["dryRun"] = r;
+    }
+    Some(out)
 }
 
 /// The Rollout's `args` (`[{name, value}]`), noted above `to`.

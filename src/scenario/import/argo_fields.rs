@@ -1,8 +1,8 @@
 //! The field names of Argo Rollouts' `Rollout` and `AnalysisTemplate`, so that a key of a
 //! Rollout the import leaves out is told apart as [`super::api_fields`] tells a
-//! Deployment's: a real field (`antiAffinity`, `dryRun`) is reported as not simulated; a
-//! key no type has (`maxSurg`, `autoPromotionEnabeld`, a provider's `qurey`) is a
-//! misspelling, refused with a "did you mean".
+//! Deployment's: a real field (`antiAffinity`, `measurementRetention`) is reported as not
+//! simulated; a key no type has (`maxSurg`, `autoPromotionEnabeld`, a provider's `qurey`)
+//! is a misspelling, refused with a "did you mean".
 //!
 //! That is what `kubectl apply` does with it: the CRDs Argo Rollouts installs
 //! (`manifests/crds/rollout-crd.yaml`, `analysis-template-crd.yaml`,
@@ -252,9 +252,11 @@ const TEMPLATE_ARGUMENT: Api = Struct(&[
     ),
 ]);
 
-const DRY_RUN: Api = Struct(&[("metricName", Opaque)]);
+/// `DryRun`, an item of a Rollout analysis's or a template's `dryRun`.
+pub const DRY_RUN: Api = Struct(&[("metricName", Opaque)]);
 
-const MEASUREMENT_RETENTION: Api = Struct(&[("metricName", Opaque), ("limit", Opaque)]);
+/// `MeasurementRetention`, an item of an analysis's or a template's `measurementRetention`.
+pub const MEASUREMENT_RETENTION: Api = Struct(&[("metricName", Opaque), ("limit", Opaque)]);
 
 /// `AnalysisRunMetadata`; `PodTemplateMetadata` has the same two fields.
 const LABELS_AND_ANNOTATIONS: Api = Struct(&[("labels", Opaque), ("annotations", Opaque)]);
