@@ -404,6 +404,17 @@ fn measurement_retention_is_checked_then_reported() {
           Rollout takes it as a failed analysis"
         ]
     );
+    // A rule's fields are the CRD's: a misspelt one is refused, not reported.
+    let text = with(
+        "{metricName: rate, limt: 20}",
+        "{metricName: error, limit: 5}",
+    );
+    let errors = import_error(&text);
+    assert!(
+        errors.len() == 1
+            && errors[0].starts_with("spec.strategy.canary.analysis.measurementRetention.0.limt:"),
+        "{errors:?}"
+    );
     let text = with(
         "{metricName: rate, limit: 20}",
         "{metricName: rate, limit: 5}",

@@ -30,7 +30,7 @@
 //! `spec.templates`, not imported, or a reference that failed): it may match one of those
 //! upstream, so it is reported, not refused.
 
-use super::api_fields::Schema;
+use super::api_fields::{Api, Schema};
 use super::argo_fields::DRY_RUN;
 use super::context::Context;
 use super::draft::{Draft, Src};
@@ -61,40 +61,23 @@ pub struct List<'a> {
 /// match a metric kept, as written; `None` when there is none. Every other rule is
 /// reported or refused, as the module says.
 pub fn rules(lists: &[List], names: &Names, to: &str, d: &mut Draft) -> Option<Value> {
-    let mut seen: Vec<(String, String)> = Vec::new();
     let mut out = Vec::new();
     for list in lists {
         d.read(&list.node);
-        if !list.node.value.is_array() {
-            d.error(&list.node, "expected a list of `{metricName: REGEX}`");
-            continue;
-        }
-        for rule in list.node.items() {
-            if !d.known_names(&rule, list.schema.at(DRY_RUN)) {
-                continue;
-            }
-            let Some(pattern) = rule.get("metricName").and_then(|p| p.str()) else {
-                d.error(&rule, "expected `metricName: REGEX` (a string)");
-                continue;
-            };
-            if let Some((_, earlier)) = seen.iter().find(|(p, _)| p == pattern) {
-                d.error(
-                    &rule,
-                    format!(
-                        "`{pattern}` is the metricName of {earlier} too: Argo Rollouts refuses \
-                         two dryRun rules with one metricName in an AnalysisRun (\"two \
-                         Dry-Run metric rules have the same name\") and creates none"
-                    ),
-                );
-                continue;
-            }
-            seen.push((pattern.to_string(), rule.path.clone()));
-            let at = format!("{to}.dryRun.{}", out.len());
-            if let Some(rule) = one(&rule, pattern, names, d) {
-                d.trace(&at, &rule);
-                d.comment(&at, &format!("from {}", rule.path));
-                out.push(json!({ "metricName": pattern }));
-            }
+    }
+    let distinct = distinct_rules(
+        lists,
+        DRY_RUN,
+        "dryRun",
+        "two Dry-Run metric rules have the same name",
+        d,
+    );
+    for (rule, pattern) in distinct {
+        let at = format!("{to}.dryRun.{}", out.len());
+        if let Some(rule) = one(&rule, &pattern, names, d) {
+            d.trace(&at, &rule);
+            d.comment(&at, &format!("from {}", rule.path));
+            out.push(json!({ "metricName": pattern }));
         }
     }
     if out.is_empty() {
@@ -107,6 +90,51 @@ pub fn rules(lists: &[List], names: &Names, to: &str, d: &mut Draft) -> Option<V
          never fails, pauses or ends the run.",
     );
     Some(Value::Array(out))
+}
+
+/// The rules of `lists` (`field`'s, each an `item`), in order, whose fields are known and
+/// whose `metricName` (a string) no earlier rule has, each with it; the others refused.
+/// Upstream joins the lists into one AnalysisRun and refuses a repeated `metricName` with
+/// the error `upstream` (`validateDryRunMetrics`, `validateMeasurementRetentionMetrics`),
+/// creating no run.
+pub fn distinct_rules<'a>(
+    lists: &[List<'a>],
+    item: Api,
+    field: &str,
+    upstream: &str,
+    d: &mut Draft,
+) -> Vec<(Src<'a>, String)> {
+    let mut kept: Vec<(Src<'a>, String)> = Vec::new();
+    for list in lists {
+        if !list.node.value.is_array() {
+            d.error(&list.node, "expected a list of `{metricName: REGEX}`");
+            continue;
+        }
+        for rule in list.node.items() {
+            if !d.known_names(&rule, list.schema.at(item)) {
+                continue;
+            }
+            let Some(pattern) = rule.get("metricName").and_then(|p| p.str()) else {
+                d.error(&rule, "expected `metricName: REGEX` (a string)");
+                continue;
+            };
+            if let Some((earlier, _)) = kept.iter().find(|(_, p)| p == pattern) {
+                d.error(
+                    &rule,
+                    format!(
+                        "`{pattern}` is the metricName of {} too: Argo Rollouts refuses two \
+                         {field} rules with one metricName in an AnalysisRun (\"{upstream}\") \
+                         and creates none",
+                        earlier.path
+                    ),
+                );
+                continue;
+            }
+            let pattern = pattern.to_string();
+            kept.push((rule, pattern));
+        }
+    }
+    kept
 }
 
 /// The rule `rule` (its `metricName` is `pattern`), when it matches a metric kept; else

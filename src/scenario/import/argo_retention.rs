@@ -14,65 +14,50 @@
 //!
 //! The import refuses those at the rule's path, as it refuses such `dryRun` rules.
 
-use super::api_fields::Api;
-use super::argo_dry_run::{List, Names};
+use super::argo_dry_run::{List, Names, distinct_rules};
 use super::argo_fields::MEASUREMENT_RETENTION;
 use super::draft::Draft;
 
 /// Checks the rules of `lists` (in upstream order) against the run's metric `names`, then
 /// reports each list as not simulated.
 pub fn rules(lists: &[List], names: &Names, d: &mut Draft) {
-    let mut seen: Vec<(String, String)> = Vec::new();
     let all: Vec<&String> = names.kept.iter().chain(&names.left_out).collect();
-    for list in lists {
-        for rule in list.node.items() {
-            if !d.known_names(&rule, list.schema.at(Api::ListOf(&MEASUREMENT_RETENTION))) {
-                continue;
-            }
-            let Some(pattern) = rule.get("metricName").and_then(|p| p.str()) else {
-                d.error(&rule, "expected `metricName: REGEX` (a string)");
-                continue;
-            };
-            if let Some((_, earlier)) = seen.iter().find(|(p, _)| p == pattern) {
-                d.error(
-                    &rule,
-                    format!(
-                        "`{pattern}` is the metricName of {earlier} too: Argo Rollouts refuses \
-                         two measurementRetention rules with one metricName in an AnalysisRun \
-                         (\"two Measurement Retention metric rules have the same name\") and \
-                         creates none"
-                    ),
-                );
-                continue;
-            }
-            seen.push((pattern.to_string(), rule.path.clone()));
-            let Ok(re) = regex::Regex::new(pattern) else {
-                d.error(
-                    &rule,
-                    format!(
-                        "`{pattern}` is not a regular expression: Argo Rollouts matches no \
-                         metric with it and errors the AnalysisRun (\"Rule didn't match any \
-                         metric name(s)\"), which the Rollout takes as a failed analysis"
-                    ),
-                );
-                continue;
-            };
-            let matched = all.iter().any(|n| re.is_match(n));
-            // Where the run may hold metrics the import does not know, a rule matching
-            // none it knows may match one of those.
-            if !matched && names.unknown.is_none() {
-                let listed: Vec<String> = all.iter().map(|n| format!("`{n}`")).collect();
-                d.error(
-                    &rule,
-                    format!(
-                        "`{pattern}` matches no metric name of the analysis ({}): Argo \
-                         Rollouts errors the AnalysisRun (\"Rule didn't match any metric \
-                         name(s)\"), and the Rollout takes it as a failed analysis",
-                        listed.join(", ")
-                    ),
-                );
-            }
+    let distinct = distinct_rules(
+        lists,
+        MEASUREMENT_RETENTION,
+        "measurementRetention",
+        "two Measurement Retention metric rules have the same name",
+        d,
+    );
+    for (rule, pattern) in distinct {
+        let Ok(re) = regex::Regex::new(&pattern) else {
+            d.error(
+                &rule,
+                format!(
+                    "`{pattern}` is not a regular expression: Argo Rollouts matches no \
+                     metric with it and errors the AnalysisRun (\"Rule didn't match any \
+                     metric name(s)\"), which the Rollout takes as a failed analysis"
+                ),
+            );
+            continue;
+        };
+        let matched = all.iter().any(|n| re.is_match(n));
+        // Where the run may hold metrics the import does not know, a rule matching none
+        // it knows may match one of those.
+        if !matched && names.unknown.is_none() {
+            let listed: Vec<String> = all.iter().map(|n| format!("`{n}`")).collect();
+            d.error(
+                &rule,
+                format!(
+                    "`{pattern}` matches no metric name of the analysis ({}): Argo Rollouts \
+                     errors the AnalysisRun (\"Rule didn't match any metric name(s)\"), and \
+                     the Rollout takes it as a failed analysis",
+                    listed.join(", ")
+                ),
+            );
         }
+    }
+    for list in lists {
         d.unsupported(
             &list.node,
             "it bounds how many measurements an AnalysisRun keeps in its status, which \
