@@ -166,8 +166,10 @@ impl<'s> Rollout<'s> {
             }
             // `RemoveManagedRoutes` on an abort, under `promoteFull` and while the canary
             // has no available pod; then the current step's route, once the stable
-            // carries the weight ([`super::route_table`]). `headerRoute.share` stands for
-            // a header route the update keeps but under the same conditions.
+            // carries the weight (when it cannot, upstream returns before setting it, and
+            // the step completes all the same: the route is never set) ([`super::route_table`]).
+            // The older `headerRoute.share` is a header route in force under the same
+            // conditions, with no step to set it.
             let route_on = !aborted && !full && canary.available > 0;
             if !route_on {
                 self.routes.remove_all();
