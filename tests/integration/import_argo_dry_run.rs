@@ -10,7 +10,8 @@
 use super::import::{import, import_error, unsupported};
 use super::import_argo::{read, rollout};
 use super::import_files::imported;
-use crate::support::{bin, manifest};
+use super::import_flagger_load_tests::{import_to, run5};
+use crate::support::manifest;
 use rollout_sim::scenario::Format;
 use rollout_sim::scenario::import::import_str;
 use rollout_sim::scenario::rollout::RolloutKind;
@@ -234,44 +235,23 @@ fn a_rule_of_metrics_left_out_is_left_out_with_them() {
 #[test]
 fn the_imported_scenario_runs_with_its_dry_run_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("dry.yaml");
-    bin()
-        .args(["import", &manifest("argo-dry-run.yaml"), "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    import_to(dir.path(), &manifest("argo-dry-run.yaml"));
     let run = |error_rate: &str| {
-        let to = dir.path().join(format!("run-{error_rate}"));
-        bin()
-            .arg("run")
-            .arg(&out)
-            .args(["--trials", "5", "-q", "--set"])
-            .arg(format!("service.versions.next.error_rate={error_rate}"))
-            .arg("--out")
-            .arg(&to)
-            .assert()
-            .success();
-        let csv = std::fs::read_to_string(to.join("trials.csv")).unwrap();
+        let set = format!("service.versions.next.error_rate={error_rate}");
+        let (code, err, csv) = run5(dir.path(), &["--set", &set]);
+        assert_eq!(code, Some(0), "{err}");
         let mut lines = csv.lines();
         let head: Vec<&str> = lines.next().unwrap().split(',').collect();
         let column = |name: &str| head.iter().position(|h| *h == name).unwrap();
-        let (outcome, detected, false_rollback) = (
-            column("outcome"),
-            column("dry_run_detected"),
-            column("dry_run_false_rollback"),
-        );
+        let wanted = ["outcome", "dry_run_detected", "dry_run_false_rollback"].map(column);
         lines
             .map(|l| {
                 let row: Vec<&str> = l.split(',').collect();
-                (
-                    row[outcome].to_string(),
-                    row[detected].to_string(),
-                    row[false_rollback].to_string(),
-                )
+                wanted.map(|i| row[i].to_string())
             })
             .collect::<Vec<_>>()
     };
-    let row = |o: &str, d: &str, f: &str| (o.to_string(), d.to_string(), f.to_string());
+    let row = |o: &str, d: &str, f: &str| [o, d, f].map(str::to_string);
     assert_eq!(run("0.05"), vec![row("rolled_back", "1", ""); 5]);
     assert_eq!(run("0"), vec![row("completed", "", "0"); 5]);
 }

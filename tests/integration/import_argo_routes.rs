@@ -10,6 +10,7 @@
 
 use super::import::{import, import_error, unsupported};
 use super::import_argo::{read, rollout};
+use super::import_flagger_load_tests::import_to;
 use crate::support::{bin, manifest};
 use rollout_sim::experiment::{Outcome, run_trials};
 use rollout_sim::scenario::Format;
@@ -109,12 +110,8 @@ fn the_istio_routes_land_with_a_default_match_share() {
 #[test]
 fn the_imported_routes_run() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("routes.yaml");
-    bin()
-        .args(["import", &manifest("argo-header-mirror.yaml"), "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    import_to(dir.path(), &manifest("argo-header-mirror.yaml"));
+    let out = dir.path().join("imported.yaml");
     let s = rollout_sim::scenario::load_file(&out, &[]).unwrap();
     for t in run_trials(&s, 0..10) {
         assert_eq!(t.outcome, Outcome::Completed, "{t:?}");
