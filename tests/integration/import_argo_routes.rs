@@ -206,10 +206,7 @@ fn alb_and_apisix_refuse_what_argo_refuses() {
 #[test]
 fn a_router_without_routes_refuses_the_steps() {
     let errors = import_error(&with_router("nginx: {stableIngress: checkout}"));
-    let paths: Vec<&str> = errors
-        .iter()
-        .map(|e| e.split(": ").next().unwrap())
-        .collect();
+    let paths = paths(&errors);
     assert_eq!(
         paths,
         [
@@ -265,10 +262,7 @@ fn the_parsers_refusals_are_told_at_the_manifest_paths() {
             "              - headerName: user-agent\n",
         );
     let errors = import_error(&text);
-    let paths: Vec<&str> = errors
-        .iter()
-        .map(|e| e.split(": ").next().unwrap())
-        .collect();
+    let paths = paths(&errors);
     assert_eq!(
         paths,
         [
@@ -278,4 +272,12 @@ fn the_parsers_refusals_are_told_at_the_manifest_paths() {
         ],
         "{errors:?}"
     );
+}
+
+/// The field path each error starts with.
+fn paths(errors: &[String]) -> Vec<&str> {
+    errors
+        .iter()
+        .map(|e| e.split(": ").next().unwrap())
+        .collect()
 }

@@ -459,13 +459,13 @@ fn reads_requests(block: &Value) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{Library, Options};
     use super::*;
 
     /// The draft of the Rollout in `docs` (the first document), with the others as the
     /// files' library.
-    fn draft(docs: &[Value]) -> Draft {
+    pub(in crate::scenario::import) fn draft(docs: &[Value]) -> Draft {
         let mut lib = Library::default();
         for doc in docs {
             lib.add(doc, "m.yaml");

@@ -3,9 +3,6 @@
 //! refuses them (`argoproj/argo-rollouts` v1.10, 9f8d111: `rollout/trafficrouting/*/*.go`,
 //! `pkg/apis/rollouts/validation/validation.go` `ValidateRolloutStrategyCanary`).
 
-use super::super::argo::rollout;
-use super::super::context::Context;
-use super::super::{Library, Options};
 use super::*;
 use serde_json::json;
 
@@ -24,19 +21,8 @@ fn draft(tr: Value, steps: Value) -> Draft {
                               "template": {"spec": {"containers": [{"name": "app",
                                                                     "image": "web:1"}]}},
                               "strategy": {"canary": canary}}});
-    let mut lib = Library::default();
-    lib.add(&doc, "m.yaml");
-    let opts = Options::default();
-    let ctx = Context {
-        lib: &lib,
-        opts: &opts,
-        file: "m.yaml",
-        namespace: "default",
-    };
-    let mut d = Draft::default();
-    let root = Src::root(&doc);
-    rollout(&root, "web", &ctx, &mut d);
-    d.finish(&root, |_| false, ROLLOUT);
+    let mut d = super::super::argo::tests::draft(std::slice::from_ref(&doc));
+    d.finish(&Src::root(&doc), |_| false, ROLLOUT);
     d
 }
 
