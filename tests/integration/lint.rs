@@ -595,3 +595,42 @@ fn a_next_version_with_the_current_image_warns() {
     assert!(!unnamed.contains("image"), "{unnamed}");
     assert!(of_rule(&unnamed, RULE).is_empty());
 }
+
+/// A canary analysis of two metrics behind a router.
+const ARGO: &str = "name: a
+service:
+  replicas: 4
+  pre_stop: 5s
+  versions:
+    current: {image: a}
+    next: {image: b, start: 1s, ready_after: 2s}
+strategy:
+  canary:
+    trafficRouting: {}
+    steps:
+      - setWeight: 25
+      - analysis:
+          dryRun: [{metricName: strict}]
+          metrics:
+            - {name: error-rate, provider: {rollout-sim: {metric: error_rate}}}
+            - {name: error-rate-strict, provider: {rollout-sim: {metric: error_rate}}}
+traffic: {rps: 50}
+";
+
+/// `argo-analysis-all-dry-run`: quiet while one metric is enforced, fires once every
+/// metric of the analysis is in dry-run mode (`assessRunStatus` leaves them all out of
+/// the run's phase, which then only ends Successful).
+#[test]
+fn an_analysis_of_dry_run_metrics_only_gates_nothing() {
+    let fired = |text: &str| {
+        rules(text)
+            .into_iter()
+            .filter(|r| *r == "argo-analysis-all-dry-run")
+            .count()
+    };
+    assert_eq!(fired(ARGO), 0);
+    assert_eq!(
+        fired(&with(ARGO, "metricName: strict", "metricName: error")),
+        1
+    );
+}
