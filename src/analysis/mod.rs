@@ -9,6 +9,7 @@
 //! and Error abort, Inconclusive pauses (`rollout/analysis.go`). See `docs/analysis.md`.
 
 pub mod condition;
+pub mod dry_run;
 pub mod flagger;
 pub mod histogram_quantile;
 pub mod judge;

@@ -250,8 +250,7 @@ impl AnalysisSpec {
 
 /// The block's fields (each section's list serves the parser and a JSON Schema).
 pub const ANALYSIS_FIELDS: &[&str] = &["metrics", "dryRun"];
-/// Fields of one `dryRun[]` rule.
-pub const DRY_RUN_FIELDS: &[&str] = &["metricName"];
+pub use super::dry_run::DRY_RUN_FIELDS;
 /// A metric's fields.
 pub const METRIC_FIELDS: &[&str] = &[
     "name",
@@ -323,58 +322,9 @@ pub fn metrics_of(obj: &Obj) -> Option<AnalysisSpec> {
         }
     }
     let dry_run = obj
-        .opt("dryRun", |n| dry_run(n, &metrics))
+        .opt("dryRun", |n| super::dry_run::parse(n, &metrics))
         .unwrap_or_default();
     ok.then_some(AnalysisSpec { metrics, dry_run })
-}
-
-/// `dryRun: [{metricName}]`: each rule a regular expression that must match (anywhere in
-/// it) the name of at least one metric (`utils/analysis/helpers.go:GetDryRunMetrics`,
-/// whose error fails the AnalysisRun).
-fn dry_run(node: &Node, metrics: &[MetricSpec]) -> Option<Vec<bool>> {
-    let mut dry = vec![false; metrics.len()];
-    let mut seen: Vec<String> = Vec::new();
-    for rule in node.list()? {
-        let Some(o) = rule.object(DRY_RUN_FIELDS) else {
-            continue;
-        };
-        let Some(pattern) = o.required("metricName", Node::string) else {
-            continue;
-        };
-        // `validateDryRunMetrics`: one rule per metricName.
-        if seen.contains(&pattern) {
-            rule.problem(format!(
-                "`{pattern}` is given twice: Argo Rollouts refuses a repeated metricName"
-            ));
-            continue;
-        }
-        seen.push(pattern.clone());
-        let re = match regex::Regex::new(&pattern) {
-            Ok(re) => re,
-            Err(e) => {
-                if let Some(n) = o.get("metricName") {
-                    n.problem(format!("is not a regular expression: {e}"));
-                }
-                continue;
-            }
-        };
-        let mut matched = false;
-        for (m, d) in metrics.iter().zip(&mut dry) {
-            if re.is_match(&m.name) {
-                *d = true;
-                matched = true;
-            }
-        }
-        if !matched {
-            let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
-            rule.problem(format!(
-                "`{pattern}` matches no metric name ({}): Argo Rollouts fails the \
-                 AnalysisRun (\"Rule didn't match any metric name(s)\")",
-                names.join(", ")
-            ));
-        }
-    }
-    Some(dry)
 }
 
 fn metric(node: &Node) -> Option<MetricSpec> {
