@@ -108,14 +108,7 @@ pub fn route_step(n: &Node, mirror: bool, routes: Option<&[String]>) -> Option<R
         Some(list) => {
             let valid = conditions(&list, mirror);
             let share = o.required("matchShare", |n| {
-                let p = n.f64()?;
-                n.check(
-                    p,
-                    p > 0.0 && p <= 1.0,
-                    "must be above 0 and at most 1: the share of the users' requests the \
-                     `match` conditions select (the simulator cannot read headers, methods \
-                     or paths)",
-                )
+                super::match_share::parse(n, "headers, methods or paths")
             });
             let percent = o.or("percentage", 100, |n| {
                 n.u32_in(0..=100, |got| {

@@ -24,6 +24,7 @@ pub mod limits;
 pub mod load;
 mod load_tree;
 pub mod managed_routes;
+pub(crate) mod match_share;
 pub mod model;
 mod overrides;
 pub mod placement;

@@ -240,32 +240,70 @@ impl RolloutStrategy {
         }
     }
 
+    /// Every analysis attached, with where it is: the background's, each analysis step's
+    /// in step order, blue-green's pre- and post-promotion (allocation-free: a trial's
+    /// end reads it).
+    pub fn analyses(&self) -> impl Iterator<Item = (AnalysisAt, &AnalysisSpec)> {
+        let (canary, blue_green) = match &self.kind {
+            RolloutKind::Canary(c) => (Some(c), None),
+            RolloutKind::BlueGreen(b) => (None, Some(b)),
+        };
+        let canary = canary.into_iter().flat_map(|c| {
+            let steps = c.steps.iter().enumerate().filter_map(|(i, s)| match s {
+                CanaryStep::Analysis(a) => Some((AnalysisAt::Step(i), &c.step_analyses[*a])),
+                _ => None,
+            });
+            c.analysis
+                .iter()
+                .map(|b| (AnalysisAt::Background, &b.spec))
+                .chain(steps)
+        });
+        let blue_green = blue_green.into_iter().flat_map(|b| {
+            let pre = b.pre_promotion_analysis.iter();
+            let post = b.post_promotion_analysis.iter();
+            pre.map(|s| (AnalysisAt::PrePromotion, s))
+                .chain(post.map(|s| (AnalysisAt::PostPromotion, s)))
+        });
+        canary.chain(blue_green)
+    }
+
     /// Whether any analysis has a metric in dry-run mode (`dryRun`).
     pub fn has_dry_run(&self) -> bool {
-        let specs: Vec<&AnalysisSpec> = match &self.kind {
-            RolloutKind::Canary(c) => c
-                .analysis
-                .iter()
-                .map(|b| &b.spec)
-                .chain(&c.step_analyses)
-                .collect(),
-            RolloutKind::BlueGreen(b) => b
-                .pre_promotion_analysis
-                .iter()
-                .chain(&b.post_promotion_analysis)
-                .collect(),
-        };
-        specs.iter().any(|s| s.dry_run.contains(&true))
+        self.analyses().any(|(_, s)| s.dry_run.contains(&true))
     }
 
     /// Whether any analysis is attached (background, step, pre- or post-promotion): the
     /// scenario then needs `traffic:` and the trial records the traffic's windows.
     pub fn has_analysis(&self) -> bool {
-        match &self.kind {
-            RolloutKind::Canary(c) => c.analysis.is_some() || !c.step_analyses.is_empty(),
-            RolloutKind::BlueGreen(b) => {
-                b.pre_promotion_analysis.is_some() || b.post_promotion_analysis.is_some()
-            }
+        self.analyses().next().is_some()
+    }
+}
+
+/// Where an analysis of a Rollout is, as its field path under `strategy` reads.
+///
+/// ```
+/// use rollout_sim::scenario::rollout::AnalysisAt;
+/// assert_eq!(AnalysisAt::Step(2).to_string(), "canary.steps[2].analysis");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalysisAt {
+    /// `canary.analysis`.
+    Background,
+    /// `canary.steps[i].analysis`.
+    Step(usize),
+    /// `blueGreen.prePromotionAnalysis`.
+    PrePromotion,
+    /// `blueGreen.postPromotionAnalysis`.
+    PostPromotion,
+}
+
+impl std::fmt::Display for AnalysisAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalysisAt::Background => write!(f, "canary.analysis"),
+            AnalysisAt::Step(i) => write!(f, "canary.steps[{i}].analysis"),
+            AnalysisAt::PrePromotion => write!(f, "blueGreen.prePromotionAnalysis"),
+            AnalysisAt::PostPromotion => write!(f, "blueGreen.postPromotionAnalysis"),
         }
     }
 }

@@ -240,14 +240,10 @@ fn the_imported_scenario_runs_with_its_dry_run_columns() {
         let set = format!("service.versions.next.error_rate={error_rate}");
         let (code, err, csv) = run5(dir.path(), &["--set", &set]);
         assert_eq!(code, Some(0), "{err}");
-        let mut lines = csv.lines();
-        let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let column = |name: &str| head.iter().position(|h| *h == name).unwrap();
-        let wanted = ["outcome", "dry_run_detected", "dry_run_false_rollback"].map(column);
-        lines
-            .map(|l| {
-                let row: Vec<&str> = l.split(',').collect();
-                wanted.map(|i| row[i].to_string())
+        crate::support::rows(&csv)
+            .iter()
+            .map(|r| {
+                ["outcome", "dry_run_detected", "dry_run_false_rollback"].map(|c| r[c].clone())
             })
             .collect::<Vec<_>>()
     };

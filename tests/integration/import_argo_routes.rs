@@ -137,11 +137,9 @@ fn the_imported_routes_run() {
             .assert()
             .success();
         let csv = std::fs::read_to_string(to.join("trials.csv")).unwrap();
-        let mut lines = csv.lines();
-        let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let at = head.iter().position(|h| *h == "next_requests").unwrap();
-        let next: f64 = row[at].parse().unwrap();
+        let next: f64 = crate::support::rows(&csv)[0]["next_requests"]
+            .parse()
+            .unwrap();
         (next, std::fs::read_to_string(trace).unwrap())
     };
     let (one, trace) = run("0.1");

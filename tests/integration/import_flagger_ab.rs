@@ -31,15 +31,9 @@ fn written(file: &str, dir: &Path) -> (Value, String) {
 
 /// `(outcome, failed_requests)` of each trial in `csv` (`None` without traffic).
 fn outcomes(csv: &str) -> Vec<(String, Option<u64>)> {
-    let mut lines = csv.lines();
-    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let at = |name: &str| head.iter().position(|h| *h == name).unwrap();
-    let (outcome, failed) = (at("outcome"), at("failed_requests"));
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            (cells[outcome].to_string(), cells[failed].parse().ok())
-        })
+    crate::support::rows(csv)
+        .iter()
+        .map(|r| (r["outcome"].clone(), r["failed_requests"].parse().ok()))
         .collect()
 }
 

@@ -23,15 +23,9 @@ fn analysis(file: &str) -> Value {
 
 /// `(outcome, failed_requests)` of each trial in `csv`.
 fn outcomes(csv: &str) -> Vec<(String, String)> {
-    let mut lines = csv.lines();
-    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let at = |name: &str| head.iter().position(|h| *h == name).unwrap();
-    let (outcome, failed) = (at("outcome"), at("failed_requests"));
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            (cells[outcome].to_string(), cells[failed].to_string())
-        })
+    crate::support::rows(csv)
+        .iter()
+        .map(|r| (r["outcome"].clone(), r["failed_requests"].clone()))
         .collect()
 }
 

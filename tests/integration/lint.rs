@@ -596,16 +596,16 @@ fn a_next_version_with_the_current_image_warns() {
     assert!(of_rule(&unnamed, RULE).is_empty());
 }
 
-/// A canary analysis of two metrics behind a router.
-const ARGO: &str = "name: a
-service:
-  replicas: 4
-  pre_stop: 5s
-  versions:
-    current: {image: a}
-    next: {image: b, start: 1s, ready_after: 2s}
-strategy:
-  canary:
+/// [`K8S`]'s service as an Argo canary behind a router, with a step analysis of two
+/// metrics, the second in dry-run mode.
+fn argo() -> String {
+    with(
+        K8S,
+        "  kubernetes:
+    strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}}
+    progressDeadlineSeconds: 600
+",
+        "  canary:
     trafficRouting: {}
     steps:
       - setWeight: 25
@@ -614,8 +614,9 @@ strategy:
           metrics:
             - {name: error-rate, provider: {rollout-sim: {metric: error_rate}}}
             - {name: error-rate-strict, provider: {rollout-sim: {metric: error_rate}}}
-traffic: {rps: 50}
-";
+",
+    )
+}
 
 /// `argo-analysis-all-dry-run`: quiet while one metric is enforced, fires once every
 /// metric of the analysis is in dry-run mode (`assessRunStatus` leaves them all out of
@@ -628,9 +629,9 @@ fn an_analysis_of_dry_run_metrics_only_gates_nothing() {
             .filter(|r| *r == "argo-analysis-all-dry-run")
             .count()
     };
-    assert_eq!(fired(ARGO), 0);
+    assert_eq!(fired(&argo()), 0);
     assert_eq!(
-        fired(&with(ARGO, "metricName: strict", "metricName: error")),
+        fired(&with(&argo(), "metricName: strict", "metricName: error")),
         1
     );
 }

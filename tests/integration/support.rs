@@ -52,6 +52,21 @@ pub struct Trials {
     pub trace: String,
 }
 
+/// The rows of a `trials.csv` text, each by column name.
+pub fn rows(csv: &str) -> Vec<Row> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
 /// `rollout-sim run scenarios/SCENARIO ARGS --quiet` into a temporary folder (with
 /// `--trace` when `trace`), asserting it succeeds.
 pub fn run_trials(scenario: &str, args: &[&str], trace: bool) -> Trials {
@@ -73,17 +88,7 @@ pub fn run_trials(scenario: &str, args: &[&str], trace: bool) -> Trials {
         String::from_utf8_lossy(&status.stderr)
     );
     let csv = std::fs::read_to_string(out.join("trials.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let rows = lines
-        .map(|l| {
-            header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect();
+    let rows = rows(&csv);
     let trace = if trace {
         std::fs::read_to_string(trace_file).unwrap()
     } else {

@@ -5,7 +5,6 @@ use super::Rollout;
 use super::replicas::{CanaryTarget, traffic_routed_counts};
 use super::rollout_canary::{ROLLOUT_RESYNC, delays_scale_down_on_abort};
 use super::steps::{canary_scale, current_set_weight};
-use crate::analysis::AnalysisSpec;
 use crate::analysis::spec::{
     ANALYSIS_FIELDS, DRY_RUN_FIELDS, EFFECT_FIELDS, JUDGE_FIELDS, JUDGE_METRIC_FIELDS,
     MEASURED_FIELDS, METRIC_FIELDS, PROVIDERS, QUANTITIES, ROLES, THRESHOLD_FIELDS,
@@ -224,34 +223,7 @@ impl StrategyDef for CanaryDef {
 /// An analysis whose every metric is in dry-run mode: its run can never fail, pause or
 /// stop the rollout, so it gates nothing (left so after a trial, say).
 fn every_metric_dry_run(cfg: &RolloutStrategy, out: &mut Vec<Warning>) {
-    let mut blocks: Vec<(String, &AnalysisSpec)> = Vec::new();
-    match &cfg.kind {
-        RolloutKind::Canary(c) => {
-            if let Some(b) = &c.analysis {
-                blocks.push(("canary.analysis".into(), &b.spec));
-            }
-            for (i, step) in c.steps.iter().enumerate() {
-                if let CanaryStep::Analysis(a) = step {
-                    blocks.push((format!("canary.steps[{i}].analysis"), &c.step_analyses[*a]));
-                }
-            }
-        }
-        RolloutKind::BlueGreen(b) => {
-            let named = [
-                ("blueGreen.prePromotionAnalysis", &b.pre_promotion_analysis),
-                (
-                    "blueGreen.postPromotionAnalysis",
-                    &b.post_promotion_analysis,
-                ),
-            ];
-            for (at, spec) in named {
-                if let Some(spec) = spec {
-                    blocks.push((at.into(), spec));
-                }
-            }
-        }
-    }
-    for (at, spec) in blocks {
+    for (at, spec) in cfg.analyses() {
         if !(0..spec.metrics.len()).all(|i| spec.is_dry_run(i)) {
             continue;
         }

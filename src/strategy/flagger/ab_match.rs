@@ -9,6 +9,7 @@
 //! field, as Argo's `headerRoute.share`); the conditions are checked as the CRD checks
 //! them and shown in the run's header.
 
+use crate::scenario::match_share;
 use crate::scenario::walk::{Node, Obj};
 
 /// Fields of one `match[]` item the CRD keeps (the API server prunes any other).
@@ -42,13 +43,7 @@ pub fn parse(an: &Obj) -> Option<AbMatch> {
         list.problem("an empty `match` selects no request: give a condition or remove it");
     }
     let share = an.required("matchShare", |n| {
-        let p = n.f64()?;
-        n.check(
-            p,
-            p > 0.0 && p <= 1.0,
-            "must be above 0 and at most 1: the share of the users' requests the `match` \
-             conditions select (the simulator cannot read headers, cookies or queries)",
-        )
+        match_share::parse(n, "headers, cookies or queries")
     })?;
     Some(AbMatch { conditions, share })
 }
