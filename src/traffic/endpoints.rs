@@ -215,6 +215,10 @@ pub struct Endpoints {
     ready: Vec<u32>,
     /// Endpoints in rotation per version.
     rotation: Vec<u32>,
+    /// Per version, when the last joining of the rotation planned so far takes effect
+    /// (what a write of the router's configuration moving requests onto that version waits
+    /// for: [`super::routing`]).
+    joins_due: Vec<Time>,
     /// Serving and terminating endpoints in the balancer's view, all versions.
     fallback: u32,
     /// Whether deleted pods are serving and terminating endpoints (Kubernetes): otherwise
@@ -236,6 +240,8 @@ impl Endpoints {
         self.ready.resize(versions, 0);
         self.rotation.clear();
         self.rotation.resize(versions, 0);
+        self.joins_due.clear();
+        self.joins_due.resize(versions, 0);
         self.fallback = 0;
         self.tracks_fallback = tracks_fallback;
     }
@@ -268,6 +274,12 @@ impl Endpoints {
     /// Endpoints in rotation per version.
     pub fn rotation_by_version(&self) -> &[u32] {
         &self.rotation
+    }
+
+    /// Per version, when the last joining of the rotation planned so far takes effect (0
+    /// when none is pending or ever was).
+    pub fn joins_due(&self) -> &[Time] {
+        &self.joins_due
     }
 
     /// Ready tasks per version (the truth, not the balancer's view).
@@ -374,7 +386,13 @@ impl Endpoints {
                 let at = now.saturating_add(delay).max(e.rotation_due);
                 e.rotation_due = at;
                 if joins {
-                    let change = if listed { Change::Join } else { Change::Leave };
+                    let change = if listed {
+                        let due = &mut self.joins_due[t.version as usize];
+                        *due = (*due).max(at);
+                        Change::Join
+                    } else {
+                        Change::Leave
+                    };
                     self.push(at, id, change);
                 }
                 if falls_back {

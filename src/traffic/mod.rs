@@ -236,7 +236,11 @@ impl<'s> TrafficModel<'s> {
     /// due on the way (at one instant, endpoint changes first: a pod joins the rotation
     /// no later than a weight written once it was available).
     pub fn advance(&mut self, cl: &Cluster, to: Time) {
-        self.routes.see(cl, &self.cfg.endpoint_propagation);
+        self.routes.see(
+            cl,
+            &self.cfg.endpoint_propagation,
+            self.endpoints.joins_due(),
+        );
         self.load.see(cl);
         let to = to.min(self.limit);
         loop {

@@ -17,9 +17,12 @@
 //! change (istiod's xDS push, the ingress controller's reload, kube-proxy for a Service
 //! selector), so each write of the router's configuration takes effect
 //! `endpoint_propagation` after it was written, drawn from its own stream, and writes take
-//! effect in order. A weight moved onto pods that just became available therefore meets
-//! them in rotation (they became Ready, and joined the rotation's way, no later than the
-//! write), and an abort's weight of 0 reaches the proxies that long after the abort.
+//! effect in order. A write that moves requests onto a version also waits for the last
+//! joining of that version's pods planned so far ([`Propagation::see`]): the controller
+//! saw them available through the API server the control plane watches too, and their
+//! endpoints reach the proxies by the shorter path. So a weight moved onto pods that just
+//! became available meets them in rotation whatever the lag's distribution, and an
+//! abort's weight of 0 reaches the proxies its own lag after the abort.
 //! The configuration in force at time 0 applies from 0, as the serving fleet's endpoints do.
 //! A mirror ([`crate::cluster::mirror`]) is part of the configuration: it reaches the
 //! proxies with the weights written beside it ([`super::mirror`]).
@@ -67,11 +70,20 @@ impl Propagation {
 
     /// Note a write of the cluster's routing since the last look: it is seen at the
     /// instant it was made (the trial loop looks before time moves on) and takes effect
-    /// `lag` later, never before an earlier write.
-    pub(super) fn see(&mut self, cl: &Cluster, lag: &Dist) {
+    /// `lag` later, never before an earlier write, and never before the pods it moves
+    /// requests onto joined the rotation (`joins_due`: per version, when the last joining
+    /// planned so far takes effect).
+    pub(super) fn see(&mut self, cl: &Cluster, lag: &Dist, joins_due: &[Time]) {
         if cl.routing == self.written.shares && cl.mirror == self.written.mirror {
             return;
         }
+        // The configuration in force at time 0 applies from 0, as the serving fleet's
+        // endpoints do.
+        let floor = if cl.now() == 0 {
+            0
+        } else {
+            self.floor(cl, joins_due)
+        };
         self.written.shares.clone_from(&cl.routing);
         self.written.mirror = cl.mirror;
         let now = cl.now();
@@ -94,8 +106,40 @@ impl Propagation {
             return;
         }
         let last = self.pending.back().map_or(0, |&(t, _)| t);
-        let at = now.saturating_add(delay).max(last);
+        let at = now.saturating_add(delay).max(last).max(floor);
         self.pending.push_back((at, self.written.clone()));
+    }
+
+    /// The earliest a write of the cluster's routing may take effect: the latest joining
+    /// of the rotation planned so far among the versions it gives a larger share of the
+    /// users' requests, or starts mirroring to or mirrors more to. The controller moved
+    /// requests onto those pods because it saw them available, which it learned through
+    /// the API server the control plane (istiod, the ingress controller) also watches;
+    /// their endpoints, a shorter path from there, reach the proxies no later than the
+    /// write does. Writes that move requests away wait for nothing: a controller's own
+    /// delays (`scaleDownDelaySeconds`, Flagger's next tick) stand between them and the
+    /// pods' deletion.
+    fn floor(&self, cl: &Cluster, joins_due: &[Time]) -> Time {
+        let mut floor = 0;
+        if let Some(shares) = &cl.routing {
+            for (v, &share) in shares.iter().enumerate() {
+                let before = self.written.shares.as_ref().map_or(0.0, |s| s[v]);
+                if share > before {
+                    floor = floor.max(joins_due[v]);
+                }
+            }
+        }
+        if let Some(m) = cl.mirror {
+            let before = self
+                .written
+                .mirror
+                .filter(|w| w.version == m.version)
+                .map_or(0.0, |w| w.fraction);
+            if m.fraction > before {
+                floor = floor.max(joins_due[m.version as usize]);
+            }
+        }
+        floor
     }
 
     /// When the next write takes effect.

@@ -64,6 +64,7 @@ mod report_compare;
 mod report_run;
 mod report_sweep;
 mod rotation;
+mod router_order;
 mod run_folder;
 mod scenario_gen;
 mod scenario_gen_argo;
