@@ -478,3 +478,22 @@ fn a_misspelt_field_of_a_builtin_check_is_told_with_its_other_problems() {
     }
     assert!(!err.contains("more problem"), "{err}");
 }
+
+/// `skipAnalysis: true` is copied, and the imported scenario runs it: the canary is
+/// scaled up at tick 0, promoted at the first tick it is ready, and the trial ends with
+/// the primary's rollout; no check runs, so nothing is rolled back.
+#[test]
+fn skip_analysis_is_copied_and_runs() {
+    let (tree, text, found) = imported(&canary(
+        "skipAnalysis: true\nanalysis:\n  interval: 30s\n  threshold: 5\n  stepWeight: 10\n  \
+         metrics: [{name: request-success-rate, thresholdRange: {min: 99}, interval: 1m}]\n",
+    ));
+    assert_eq!(tree["strategy"]["flagger"]["skipAnalysis"], json!(true));
+    assert_eq!(left_out(&found), Vec::<(String, String)>::new());
+    let s = load_str(&text, "i.yaml", Format::Yaml, &[]).unwrap_or_else(|e| panic!("{e}"));
+    for r in run_trials(&s, 0..3) {
+        assert_eq!(r.outcome, Outcome::Completed);
+        // Promoted at tick 1 (30 s) or later; the primary's rollout takes a while after.
+        assert!(r.duration > 30 * SECOND, "{}", r.duration);
+    }
+}

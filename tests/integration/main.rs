@@ -19,6 +19,7 @@ mod flagger_ab;
 mod flagger_gates;
 mod flagger_load_test;
 mod flagger_mirror;
+mod flagger_skip;
 mod golden;
 mod gossip;
 mod help;

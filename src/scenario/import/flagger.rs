@@ -8,6 +8,7 @@
 //! | `metadata.name` | `name` |
 //! | `spec.targetRef` (`apps/v1` `Deployment`, looked up in the files given) | the Deployment: `spec.replicas` (default 1) → `service.replicas`, `spec.template` → `service` (see [`super::pod`]) |
 //! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
+//! | `spec.skipAnalysis` | `strategy.flagger.skipAnalysis` |
 //! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis`, as the `kubernetes` provider rewrites them (see [`super::flagger_nop`]) |
 //! | `spec.provider: kubernetes` | `strategy.flagger.provider: kubernetes` (another provider: nothing, Istio's router being the scenario's default; a comment names it) |
 //! | `spec.analysis.{mirror,mirrorWeight}`, when the Canary's router mirrors as simulated (`mirrorWeight` with Istio's only) | the same under `strategy.flagger.analysis` (see [`super::flagger_mirror`]) |
@@ -27,7 +28,7 @@
 //! `match` where the router drops it (`kubernetes`, or a router that never reads it for a
 //! progressive canary), the fields of a `match` item the CRD prunes (`uri`, `method`, …),
 //! mirroring where the router mirrors nothing, session affinity, the generated
-//! Services' settings (`service`), `autoscalerRef`, `skipAnalysis` / `revertOnDeletion` /
+//! Services' settings (`service`), `autoscalerRef`, `revertOnDeletion` /
 //! `suspend` when true, and the Deployment's own `strategy`, `minReadySeconds`,
 //! `progressDeadlineSeconds` and `revisionHistoryLimit` (Flagger copies them to the
 //! primary; the scenario's Deployments use Kubernetes' defaults). A metric of another name,
@@ -82,11 +83,10 @@ pub fn canary(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
     target(&spec, ctx, d);
     d.section(TO, &spec);
     routing(&spec, d);
+    if let Some(v) = spec.get("skipAnalysis") {
+        d.map(&format!("{TO}.skipAnalysis"), &v);
+    }
     for (key, why) in [
-        (
-            "skipAnalysis",
-            "Flagger would promote at once without an analysis; the scenario runs it",
-        ),
         (
             "revertOnDeletion",
             "acts only when the Canary is deleted, which is not simulated",

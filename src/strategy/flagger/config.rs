@@ -8,8 +8,7 @@
 //!
 //! Fields of the Canary that change nothing the simulator models, or that it cannot model
 //! (webhooks other than the loadtester's of [`super::webhooks`], session affinity, alerts, custom metric queries and templates,
-//! `skipAnalysis` and `suspend` when on), are refused with the reason, never read and
-//! ignored.
+//! `suspend` when on), are refused with the reason, never read and ignored.
 
 use super::ab_match::{self, AbMatch};
 use super::provider::{self, Provider};
@@ -18,8 +17,8 @@ use crate::analysis::flagger::Range;
 use crate::scenario::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
 
-/// Fields of `strategy.flagger` (the Canary's `spec`): those read, and the switches
-/// refused when on ([`REFUSED_WHEN_ON`]).
+/// Fields of `strategy.flagger` (the Canary's `spec`): those read, and the switch refused
+/// when on ([`REFUSED_WHEN_ON`]).
 pub const FIELDS: &[&str] = &[
     "analysis",
     "provider",
@@ -29,19 +28,11 @@ pub const FIELDS: &[&str] = &[
 ];
 /// Switches of the Canary's `spec` refused when `true`, and why. `false` is upstream's
 /// default, what runs here, so a Canary's spec copied with it is read as written.
-const REFUSED_WHEN_ON: &[(&str, &str)] = &[
-    (
-        "skipAnalysis",
-        "Flagger would promote at the first tick the canary is ready, without any analysis \
-         (scheduler.go `shouldSkipAnalysis`), which is not simulated: remove it (a rollout \
-         without analysis is `strategy.kubernetes`)",
-    ),
-    (
-        "suspend",
-        "a suspended Canary is never reconciled (scheduler.go `advanceCanary` returns at \
+const REFUSED_WHEN_ON: &[(&str, &str)] = &[(
+    "suspend",
+    "a suspended Canary is never reconciled (scheduler.go `advanceCanary` returns at \
          once), so nothing would roll out: remove it",
-    ),
-];
+)];
 /// Fields of `strategy.flagger.analysis` (`CanaryAnalysis`) the simulator reads.
 pub const ANALYSIS_FIELDS: &[&str] = &[
     "interval",
@@ -173,6 +164,10 @@ pub struct FlaggerConfig {
     pub ab_match: Option<AbMatch>,
     /// `provider`: Istio's router, or none (`kubernetes`).
     pub provider: Provider,
+    /// `skipAnalysis`: at the first tick the canary is ready, promote without analysis
+    /// or traffic shift (`scheduler.go:shouldSkipAnalysis`); the primary's readiness is
+    /// not checked.
+    pub skip_analysis: bool,
 }
 
 /// A weight field: an integer from `lo` to 100.
@@ -318,6 +313,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
             n.problem(*why);
         }
     }
+    let skip_analysis = o.bool("skipAnalysis", false);
     let progress_deadline = o.or(
         "progressDeadlineSeconds",
         DEFAULT_PROGRESS_DEADLINE,
@@ -344,6 +340,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
             mirror: None,
             ab_match: None,
             provider: provider::parse(o, None),
+            skip_analysis,
         };
     };
     refuse(&node, REFUSED_ANALYSIS);
@@ -456,6 +453,7 @@ pub fn parse(o: &Obj) -> FlaggerConfig {
         mirror,
         ab_match,
         provider: provider::parse(o, Some(&an)),
+        skip_analysis,
     }
 }
 

@@ -130,7 +130,7 @@ fn the_crd_rules_name_the_field() {
 }
 
 #[test]
-fn skip_analysis_and_suspend_are_refused_when_on() {
+fn suspend_is_refused_when_on_and_skip_analysis_is_read() {
     let analysis = json!({"interval": "1m", "threshold": 1, "stepWeight": 50,
         "metrics": [{"name": "request-success-rate", "threshold": 99}]});
     // Off is upstream's default, what runs here.
@@ -138,19 +138,22 @@ fn skip_analysis_and_suspend_are_refused_when_on() {
         problems(json!({"analysis": analysis.clone(), "skipAnalysis": false, "suspend": false})),
         Vec::<String>::new()
     );
+    assert!(!ok(json!({"analysis": analysis.clone()})).skip_analysis);
+    assert!(ok(json!({"analysis": analysis.clone(), "skipAnalysis": true})).skip_analysis);
     assert_eq!(
         problems(json!({"analysis": analysis.clone(), "skipAnalysis": true, "suspend": true})),
         [
-            "flagger.skipAnalysis: Flagger would promote at the first tick the canary is \
-             ready, without any analysis (scheduler.go `shouldSkipAnalysis`), which is not \
-             simulated: remove it (a rollout without analysis is `strategy.kubernetes`)",
             "flagger.suspend: a suspended Canary is never reconciled (scheduler.go \
              `advanceCanary` returns at once), so nothing would roll out: remove it",
         ]
     );
     assert_eq!(
-        problems(json!({"analysis": analysis, "suspend": "yes"})),
+        problems(json!({"analysis": analysis.clone(), "suspend": "yes"})),
         ["flagger.suspend: expected true or false, got \"yes\""]
+    );
+    assert_eq!(
+        problems(json!({"analysis": analysis, "skipAnalysis": 1})),
+        ["flagger.skipAnalysis: expected true or false, got 1"]
     );
 }
 

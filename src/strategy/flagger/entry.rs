@@ -143,6 +143,11 @@ impl StrategyDef for Def {
     }
 
     fn header_extra(cfg: &FlaggerConfig) -> String {
+        if cfg.skip_analysis {
+            return ", skipAnalysis: promoted at the first tick the canary is ready (no checks, \
+                    no traffic shift), then the primary rolls"
+                .into();
+        }
         let checks: Vec<String> = cfg
             .metrics
             .iter()
@@ -372,6 +377,7 @@ mod tests {
             mirror: None,
             ab_match: None,
             provider: Provider::Mesh,
+            skip_analysis: false,
         }
     }
 

@@ -50,16 +50,16 @@ mod analysis;
 pub mod config;
 pub mod entry;
 pub mod hey;
+mod primary;
 pub mod provider;
 pub mod ready;
 pub mod tick;
 pub mod webhooks;
 
 use super::kubernetes::fenceposts::max_unavailable;
-use super::kubernetes::progress::{self, Progressing, Reason};
+use super::kubernetes::progress::{self, Progressing};
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
-use super::kubernetes::rolling::{RsCounts, reconcile_new_replica_set, reconcile_old_replica_sets};
 use super::{Controller, Due, Metrics};
 use crate::analysis::Measure;
 use crate::cluster::mirror::Mirror;
@@ -129,6 +129,13 @@ pub struct Flagger<'s> {
     outcome: Option<(Outcome, Time)>,
     /// The rollback Flagger decided itself (failed checks, a stuck Deployment).
     rolled_back_at: Option<Time>,
+    /// `skipAnalysis` promoted: the Canary is Succeeded, and the trial's outcome is the
+    /// primary Deployment's rollout ([`Flagger::watch_skipped_primary`]).
+    skipped: bool,
+    /// When the primary's progress deadline was first exceeded after `skipAnalysis`.
+    deadline_exceeded_at: Option<Time>,
+    /// The last wake-up set for the primary's progress deadline after `skipAnalysis`.
+    deadline_wake: Time,
     /// The loadtester's task runner: each command started, and its run in
     /// `Cluster::load_runs` (a command still running is not started again).
     load_tests: Vec<(&'s str, usize)>,
@@ -155,6 +162,9 @@ impl<'s> Flagger<'s> {
             held: false,
             outcome: None,
             rolled_back_at: None,
+            skipped: false,
+            deadline_exceeded_at: None,
+            deadline_wake: NEVER,
             load_tests: Vec::new(),
             notices: Vec::new(),
         }
@@ -215,69 +225,6 @@ impl<'s> Flagger<'s> {
                 self.unavailable_since[i] = Some(now);
             }
         }
-    }
-
-    /// The primary Deployment's status as the Deployment controller counts it.
-    fn primary_status(&self, cl: &Cluster) -> progress::Status {
-        let (old, new) = (self.status(cl, PRIMARY), self.status(cl, PRIMARY_NEW));
-        progress::Status {
-            replicas: old.replicas + new.replicas,
-            updated: new.replicas,
-            ready: old.ready + new.ready,
-            available: old.available + new.available,
-        }
-    }
-
-    /// The Deployment controller's syncs of the promoted primary
-    /// (`kubernetes/kubernetes:pkg/controller/deployment/progress.go:syncRolloutStatus`):
-    /// progress refreshes the `Progressing` condition, completion ends the estimate, and a
-    /// sync past the deadline marks it `ProgressDeadlineExceeded`.
-    fn observe_primary_progress(&mut self, cl: &Cluster) {
-        let Some((cond, old)) = self.primary_progress else {
-            return;
-        };
-        let new = self.primary_status(cl);
-        let deadline = Some(DEPLOYMENT_PROGRESS_DEADLINE);
-        let next = progress::next_condition(Some(cond), deadline, self.n, &old, &new, cl.now());
-        self.primary_progress = next.map(|c| (c, new));
-    }
-
-    /// Whether the primary's `Progressing` condition says `ProgressDeadlineExceeded` at
-    /// `now`: set by a sync past the deadline, or by the Deployment controller's own
-    /// requeue at `lastUpdateTime + progressDeadlineSeconds + 1 s`
-    /// (`requeueStuckDeployment`), which comes with no pod event.
-    fn primary_deadline_exceeded(&self, now: Time) -> bool {
-        let Some((c, st)) = self.primary_progress else {
-            return false;
-        };
-        let deadline = Some(DEPLOYMENT_PROGRESS_DEADLINE);
-        c.reason == Reason::ProgressDeadlineExceeded
-            || now >= progress::requeue_at(Some(c), deadline, self.n, &st, c.last_update)
-    }
-
-    /// The primary's RollingUpdate after promotion (`rolloutRolling`: scale the new
-    /// ReplicaSet up, else the old one down); `true` when a ReplicaSet was scaled.
-    fn sync_primary(&mut self, cl: &mut Cluster) -> bool {
-        if !self.promoted {
-            return false;
-        }
-        let (old, new) = (self.status(cl, PRIMARY), self.status(cl, PRIMARY_NEW));
-        let new_c = RsCounts {
-            spec: self.sets[PRIMARY_NEW].spec,
-            available: new.available,
-        };
-        let mut old_c = [RsCounts {
-            spec: self.sets[PRIMARY].spec,
-            available: old.available,
-        }];
-        if let Some(t) = reconcile_new_replica_set(&ROLLING, self.n, &[old_c[0], new_c], new_c) {
-            return self.scale(cl, PRIMARY_NEW, t);
-        }
-        let unavailable = max_unavailable(&ROLLING, self.n);
-        if reconcile_old_replica_sets(self.n, unavailable, &mut old_c, new_c) > 0 {
-            return self.scale(cl, PRIMARY, old_c[0].spec);
-        }
-        false
     }
 
     /// Write the router's weights as per-version shares (see the module docs), and its
@@ -342,6 +289,7 @@ impl<'s> Flagger<'s> {
         if matches!(
             action,
             Action::Promote
+                | Action::SkipAnalysis
                 | Action::Succeed
                 | Action::Rollback
                 | Action::FailedPromotion
@@ -390,17 +338,21 @@ impl<'s> Flagger<'s> {
                 });
             }
             Action::Promote => {
-                self.promoted = true;
-                let annotations = (self.n, self.n);
-                let mut rs = ReplicaSet::new(PodTemplate::of(NEXT), 0, 2, annotations);
-                rs.shared = true;
-                self.sets.push(rs);
-                // The template change creates the primary's new ReplicaSet
-                // (`NewReplicaSetCreated`, the deadline's base).
-                let created = Progressing::set(Reason::NewReplicaSetCreated, now);
-                self.primary_progress = Some((created, self.primary_status(cl)));
+                self.promote(cl, now);
                 cl.trace_update("promoting", || {
                     Some("Copying the canary template spec to the primary".into())
+                });
+            }
+            Action::SkipAnalysis => {
+                self.promote(cl, now);
+                self.scale(cl, CANARY, 0);
+                self.skipped = true;
+                cl.trace_update("promoting", || {
+                    Some(
+                        "Analysis skipped: copying the canary template spec to the primary, \
+                         canary scaled to zero (Succeeded)"
+                            .into(),
+                    )
                 });
             }
             Action::Succeed => {
@@ -544,6 +496,7 @@ impl Controller for Flagger<'_> {
             let mut changed = self.sync_primary(cl);
             self.observe_availability(cl);
             self.observe_primary_progress(cl);
+            self.watch_skipped_primary(cl);
             if self.tick_due && !changed {
                 self.tick_due = false;
                 self.tick(cl);
@@ -581,10 +534,13 @@ impl Controller for Flagger<'_> {
         self.outcome
     }
 
-    /// `paused` when a gate held the last tick: Flagger waits for a human to open it.
+    /// `paused` when a gate held the last tick: Flagger waits for a human to open it;
+    /// `deadline_exceeded` when after `skipAnalysis` the primary's progress deadline was.
     fn timeout_outcome(&self) -> Outcome {
         if self.held {
             Outcome::Paused
+        } else if self.deadline_exceeded_at.is_some() {
+            Outcome::DeadlineExceeded
         } else {
             Outcome::Timeout
         }
@@ -593,7 +549,7 @@ impl Controller for Flagger<'_> {
     fn metrics(&self) -> Metrics {
         Metrics {
             update_failures: None,
-            deadline_exceeded_at: None,
+            deadline_exceeded_at: self.deadline_exceeded_at,
             aborted_at: Some(self.rolled_back_at),
             // Flagger has no dry-run checks.
             dry_run_failed: None,

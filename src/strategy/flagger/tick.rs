@@ -11,13 +11,17 @@
 //! 1. The primary is not ready (`IsPrimaryReady`): wait; stuck past its deadline: roll
 //!    back, or during Promoting / Finalising route everything to the canary (no route
 //!    with the `kubernetes` provider) and fail (`handleFailedPromotion`). This comes first, before the new revision is detected.
+//!    With `skipAnalysis` the primary is not checked.
 //! 2. A new revision (phase Initialized here: the trial starts with one), or phase
 //!    Waiting: the `confirm-rollout` hooks are asked (`checkCanaryStatus`,
 //!    `runConfirmRolloutHooks`); one closed sets phase Waiting and ends the tick (the
 //!    canary stays at zero, so no check and no progress deadline runs). All open: the
 //!    canary is scaled up from zero, counters reset, phase Progressing, nothing else this
 //!    tick.
-//! 3. The canary is not ready: wait (no failed check); stuck: roll back.
+//! 3. The canary is not ready: wait (no failed check); stuck: roll back. Ready, with
+//!    `skipAnalysis`: every request to the primary, the canary's spec copied to it, the
+//!    canary scaled to zero, phase Succeeded, all in this tick (`shouldSkipAnalysis`); the
+//!    primary then rolls on its own, with no Flagger check.
 //! 4. Progressing or WaitingPromotion: a `rollback` hook answering 200 rolls back
 //!    (`runRollbackHooks`, "manual webhook invoked").
 //! 5. Promoting: traffic back to the primary, at once or by `stepWeightPromotion`
@@ -117,6 +121,9 @@ pub enum Action {
     Promote,
     /// Scale the canary to zero: promotion finished.
     Succeed,
+    /// `skipAnalysis`: every request to the primary, the canary's spec copied to it (its
+    /// rolling update starts), the canary scaled to zero; phase Succeeded.
+    SkipAnalysis,
     /// Route everything to the primary and scale the canary to zero.
     Rollback,
     /// Route everything to the canary: the primary failed during promotion.
@@ -201,8 +208,9 @@ impl Canary {
             return Action::Nothing;
         }
         // `IsPrimaryReady` precedes `checkCanaryStatus`: a primary that is not ready holds
-        // back even the detection of the new revision.
+        // back even the detection of the new revision. `skipAnalysis` skips the check.
         match primary {
+            _ if cfg.skip_analysis => {}
             Ready::Yes => {}
             Ready::Wait => return Action::Nothing,
             Ready::Stuck if matches!(self.phase, Phase::Promoting | Phase::Finalising) => {
@@ -236,6 +244,12 @@ impl Canary {
             Ready::Yes => {}
             Ready::Wait => return Action::Nothing,
             Ready::Stuck => return self.rollback(),
+        }
+        if cfg.skip_analysis {
+            self.phase = Phase::Succeeded;
+            self.weight = 0;
+            self.mirrored = false;
+            return Action::SkipAnalysis;
         }
         if matches!(self.phase, Phase::Progressing | Phase::WaitingPromotion)
             && let Some(i) = rollback_signalled(&cfg.webhooks, gates)

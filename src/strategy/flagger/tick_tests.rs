@@ -31,6 +31,7 @@ pub(super) fn cfg(step: u32, max: u32, threshold: u32) -> FlaggerConfig {
         mirror: None,
         ab_match: None,
         provider: crate::strategy::flagger::provider::Provider::Mesh,
+        skip_analysis: false,
     }
 }
 
@@ -327,4 +328,58 @@ fn the_primary_is_checked_before_the_new_revision_is_detected() {
         Rollback
     );
     assert_eq!(stuck.phase, Phase::Failed);
+}
+
+/// `shouldSkipAnalysis`: with `skipAnalysis` the primary is never checked (a primary that
+/// is not ready, even one stuck, holds nothing back), tick 0 scales the canary up, the
+/// ticks while the canary is not ready wait, and the first tick it is ready promotes and
+/// finishes (phase Succeeded, weight 0) without running any check; a canary stuck past
+/// its deadline is still rolled back (`IsCanaryReady` comes first).
+#[test]
+fn skip_analysis_promotes_at_the_first_tick_the_canary_is_ready() {
+    let c = FlaggerConfig {
+        skip_analysis: true,
+        ..cfg(10, 50, 1)
+    };
+    let mut canary = Canary::default();
+    let no_check = |_| -> bool { unreachable!("skipAnalysis runs no check") };
+    let g = Gates::default();
+    assert_eq!(
+        canary.tick(&c, Ready::Stuck, Ready::Wait, g, no_check),
+        ScaleUp
+    );
+    assert_eq!(
+        canary.tick(&c, Ready::Stuck, Ready::Wait, g, no_check),
+        Nothing
+    );
+    assert_eq!(canary.phase, Phase::Progressing);
+    assert_eq!(
+        canary.tick(&c, Ready::Wait, Ready::Yes, g, no_check),
+        SkipAnalysis
+    );
+    assert_eq!((canary.phase, canary.weight), (Phase::Succeeded, 0));
+    assert_eq!(
+        canary.tick(&c, Ready::Yes, Ready::Yes, g, no_check),
+        Nothing
+    );
+
+    let mut stuck = Canary::default();
+    assert_eq!(
+        stuck.tick(&c, Ready::Yes, Ready::Wait, g, no_check),
+        ScaleUp
+    );
+    assert_eq!(
+        stuck.tick(&c, Ready::Yes, Ready::Stuck, g, no_check),
+        Rollback
+    );
+    assert_eq!(stuck.phase, Phase::Failed);
+
+    // Without it the same ticks wait on the primary.
+    let mut checked = Canary::default();
+    let c = cfg(10, 50, 1);
+    assert_eq!(
+        checked.tick(&c, Ready::Wait, Ready::Yes, g, no_check),
+        Nothing
+    );
+    assert_eq!(checked.phase, Phase::Initialized);
 }
