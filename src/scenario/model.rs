@@ -448,6 +448,9 @@ pub struct Traffic {
     pub duration: Option<Time>,
     /// The availability objective whose violations are timed (`slo_violation_s`).
     pub slo: Option<Slo>,
+    /// Retries of a request whose connection an endpoint refused, each on another
+    /// endpoint of the same version (a proxy's: Istio's `retries.attempts`); 0: none.
+    pub retries: u32,
 }
 
 /// Request rate over time, in requests per second.

@@ -36,6 +36,7 @@ const ALWAYS: &[(&str, &[&str])] = &[
     ("step", &["at", "rps"]),
     ("diurnal", &["rps"]),
     ("slo", &["availability"]),
+    ("retries", &["attempts"]),
     ("node_failure", &["at", "node"]),
     ("uniform", &["min", "max"]),
     ("normal", &["mean", "stddev"]),

@@ -42,6 +42,7 @@ pub mod meter;
 mod mirror;
 pub mod queueing;
 pub mod rate;
+mod retries;
 pub mod routing;
 pub mod window;
 
@@ -546,6 +547,14 @@ impl<'s> TrafficModel<'s> {
         let equal = total <= 0.0;
         if equal {
             total = count as f64;
+        }
+        // Mirrored copies are fire-and-forget: the proxy retries none.
+        if self.cfg.retries > 0
+            && stream != Stream::Mirror
+            && !equal
+            && self.spread_retried(bucket, pool, vs.clone(), n, rate, total, stream)
+        {
+            return;
         }
         for v in vs {
             let classes = self.endpoints.in_pool(pool)[v];

@@ -64,6 +64,7 @@ mod report;
 mod report_compare;
 mod report_run;
 mod report_sweep;
+mod retries;
 mod rotation;
 mod router_order;
 mod run_folder;
