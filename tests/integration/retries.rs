@@ -107,3 +107,33 @@ fn bad_retries_are_refused_at_their_path() {
     );
     assert!(refused("{}").contains("traffic.retries: missing field `attempts`"));
 }
+
+/// The retried requests load the endpoint they land on. Two pods as above, each serving
+/// 100 requests/s with no queue (M/M/1/1: a share `ρ / (1 + ρ)` dropped at load `ρ`).
+/// [0, 2): without retries B gets half the 100/s (ρ = 0.5, a third of its 100 dropped);
+/// with one retry it gets all of them (ρ = 1, half of 200 dropped). Then, both alike,
+/// [2, 3) B alone (50 of 100 dropped), [3, 5) B refusing alone, [5, 6) the new pod alone
+/// (50 of 100 dropped): 133 against 200 dropped, 300 against 200 refused.
+#[test]
+fn retried_requests_load_the_endpoint_they_land_on() {
+    let run = |retries: u32| {
+        let s = yaml(&format!(
+            r#"
+cluster: {{image_cached: [current, next]}}
+service:
+  replicas: 2
+  versions:
+    current: {{shutdown: 1s, service_time: 10ms, capacity_rps: 100}}
+    next: {{start: 1s, ready_after: 2s, shutdown: 1s, service_time: 10ms, capacity_rps: 100}}
+  readinessProbe: {{periodSeconds: 1}}
+strategy: {{kubernetes: {{strategy: {{rollingUpdate: {{maxSurge: 0, maxUnavailable: 1}}}}}}}}
+traffic: {{rps: 100, arrivals: constant, endpoint_propagation: 2s, queue_limit: 0,
+          retries: {{attempts: {retries}}}}}
+"#
+        ));
+        let t = traffic(&Workspace::new(&s).run(0));
+        (t.requests, t.dropped_requests, t.refused_requests)
+    };
+    assert_eq!(run(0), (600, 133, 300));
+    assert_eq!(run(1), (600, 200, 200));
+}
