@@ -289,3 +289,23 @@ fn other_fields_are_reported_at_their_topmost_path() {
         ]
     );
 }
+
+/// The traffic section the footer offers, commented out, loads once uncommented, its mesh
+/// retries included.
+#[test]
+fn the_footers_traffic_section_loads_once_uncommented() {
+    let found = import_str(&deployment("replicas: 2\n", ""), "m.yaml", Format::Yaml).unwrap();
+    let text = found.candidates[0].outcome.clone().unwrap().text;
+    let start = text
+        .find("# traffic:")
+        .expect("the footer offers a traffic section");
+    let uncommented: String = text[start..]
+        .lines()
+        .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
+        .collect();
+    let whole = format!("{}{uncommented}", &text[..start]);
+    let s =
+        load_str(&whole, "i.yaml", Format::Yaml, &[]).unwrap_or_else(|e| panic!("{e}\n{whole}"));
+    let t = s.traffic.expect("traffic");
+    assert_eq!((t.retries, t.slo.is_some()), (2, true));
+}

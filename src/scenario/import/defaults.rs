@@ -91,7 +91,8 @@ fn traffic(d: &mut Draft) {
             json!({"rps": ANALYSIS_RPS}),
             "DEFAULT request rate, not in the manifest: the analysis measures requests, so\n\
              the scenario needs a rate; set yours (and `slo`, `endpoint_propagation`, see\n\
-             the README's traffic section).",
+             the README's traffic section; behind Istio, whose sidecars retry a refused\n\
+             connection twice by default, `retries: {attempts: 2}`).",
         );
     }
 }
@@ -103,7 +104,8 @@ const TRAFFIC_FOOTER: &str = "\n# Traffic is not in the manifest: without it no 
 # traffic:\n\
 #   rps: 200\n\
 #   endpoint_propagation: 1s\n\
-#   slo: {availability: 0.999, window: 10s}\n";
+#   slo: {availability: 0.999, window: 10s}\n\
+#   retries: {attempts: 2}   # behind a mesh that retries refused connections (Istio's default)\n";
 
 fn latencies(d: &mut Draft) {
     d.comment(
