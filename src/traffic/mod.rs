@@ -549,13 +549,11 @@ impl<'s> TrafficModel<'s> {
             total = count as f64;
         }
         // Mirrored copies are fire-and-forget: the proxy retries none.
-        if self.cfg.retries > 0
-            && stream != Stream::Mirror
-            && !equal
-            && self.spread_retried(bucket, pool, vs.clone(), n, rate, total, stream)
-        {
-            return;
-        }
+        let retried = if self.cfg.retries > 0 && stream != Stream::Mirror && !equal {
+            self.retried(pool, vs.clone(), total)
+        } else {
+            None
+        };
         for v in vs {
             let classes = self.endpoints.in_pool(pool)[v];
             for (answer, k) in ANSWERS.into_iter().zip(classes) {
@@ -563,14 +561,16 @@ impl<'s> TrafficModel<'s> {
                     continue;
                 }
                 let w = if equal { 1.0 } else { self.weight(v, answer) };
-                self.deliver(
-                    bucket,
-                    v,
-                    answer,
-                    n * k as f64 * w / total,
-                    rate * w / total,
-                    stream,
-                );
+                // The requests these endpoints get, and the rate each is offered (in this
+                // order of operations without retries: the same rounding as ever).
+                let (x, per_endpoint) = match &retried {
+                    Some(r) => {
+                        let share = r.share(answer, w);
+                        (n * k as f64 * share, rate * share)
+                    }
+                    None => (n * k as f64 * w / total, rate * w / total),
+                };
+                self.deliver(bucket, v, answer, x, per_endpoint, stream);
             }
         }
     }

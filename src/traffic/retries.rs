@@ -8,12 +8,12 @@
 //! [`Answer::Crashed`]) is sent again, up to `attempts` times, to another endpoint of the
 //! same pool: the `previous_hosts` predicate keeps a retry off the endpoints already
 //! tried (until every endpoint has been), so the picks are made without replacement,
-//! weighted as the balancer weighs endpoints. A request fails refused only when every attempt met a refusing
-//! endpoint; the others end where their last attempt landed, an answering endpoint (which
-//! serves them, so its offered rate grows by the retried requests) or a hung or lost one
-//! (a timeout, which is not retried). Requests routed to a version with no endpoint in
-//! rotation are refused by the proxy itself (`no healthy upstream`), with no attempt to
-//! retry.
+//! weighted as the balancer weighs endpoints. A request fails refused only when every
+//! attempt met a refusing endpoint; the others end where their last attempt landed, an
+//! answering endpoint (which serves them, so its offered rate grows by the retried
+//! requests) or a hung or lost one (a timeout, which is not retried). Requests routed to
+//! a version with no endpoint in rotation are refused by the proxy itself (`no healthy
+//! upstream`), with no attempt to retry.
 //!
 //! With `k` refusing endpoints of weight `w` each and the others' weights summing to `W`,
 //! the chance that all `1 + attempts` picks refuse is
@@ -21,34 +21,46 @@
 //! endpoint refusing, 1), and a request that is not refused lands on another endpoint in
 //! proportion to its weight among the others.
 
-use super::endpoints::{ANSWERS, Answer, Pool};
-use super::{Stream, TrafficModel};
+use super::TrafficModel;
+use super::endpoints::{Answer, Pool};
 use std::ops::Range;
 
+/// How the retries split a pool's requests: the share each endpoint ends with.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Retried {
+    /// The chance that every attempt meets a refusing endpoint.
+    all_refused: f64,
+    /// Refusing endpoints in the pool.
+    refusing: f64,
+    /// The summed weight of the other endpoints.
+    others: f64,
+}
+
+impl Retried {
+    /// The share of the pool's requests (and of their rate) one endpoint answering
+    /// `answer` with weight `w` ends with.
+    pub(super) fn share(&self, answer: Answer, w: f64) -> f64 {
+        if matches!(answer, Answer::Refusing | Answer::Crashed) {
+            self.all_refused / self.refusing
+        } else {
+            (1.0 - self.all_refused) * w / self.others
+        }
+    }
+}
+
 impl TrafficModel<'_> {
-    /// Spread `n` requests of `stream` (`rate` per second) over the endpoints of `pool`
-    /// of the versions `vs` with the proxy's retries, `total` being the pool's summed
-    /// weight; `false` (nothing done) when no endpoint there refuses, or when every other
-    /// endpoint weighs nothing (least-request with the rest hung: the plain spread).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn spread_retried(
-        &mut self,
-        bucket: usize,
-        pool: Pool,
-        vs: Range<usize>,
-        n: f64,
-        rate: f64,
-        total: f64,
-        stream: Stream,
-    ) -> bool {
-        let refuses = |a: Answer| matches!(a, Answer::Refusing | Answer::Crashed);
+    /// The retries' split of the endpoints of `pool` of the versions `vs`, `total` being
+    /// their summed weight; `None` (the balancer's plain split) when no endpoint there
+    /// refuses, or when every other endpoint weighs nothing (least-request with the rest
+    /// hung).
+    pub(super) fn retried(&self, pool: Pool, vs: Range<usize>, total: f64) -> Option<Retried> {
         let classes = &self.endpoints.in_pool(pool)[vs.clone()];
         let refusing: u32 = classes
             .iter()
             .map(|c| c[Answer::Refusing as usize] + c[Answer::Crashed as usize])
             .sum();
         if refusing == 0 {
-            return false;
+            return None;
         }
         // Refusing endpoints weigh the same whatever their version (1, or least-request's
         // fail-fast weight).
@@ -56,7 +68,7 @@ impl TrafficModel<'_> {
         let others = total - f64::from(refusing) * w;
         let endpoints: u32 = classes.iter().map(|c| c.iter().sum::<u32>()).sum();
         if others <= 0.0 && refusing < endpoints {
-            return false;
+            return None;
         }
         let others = others.max(0.0);
         // Once every endpoint has been tried the predicate lets the picks repeat: with
@@ -70,23 +82,10 @@ impl TrafficModel<'_> {
             }
             all_refused *= k * w / (k * w + others);
         }
-        let landed = 1.0 - all_refused;
-        for v in vs {
-            let classes = self.endpoints.in_pool(pool)[v];
-            for (answer, k) in ANSWERS.into_iter().zip(classes) {
-                if k == 0 {
-                    continue;
-                }
-                let k = f64::from(k);
-                let (x, per_endpoint) = if refuses(answer) {
-                    (n * all_refused * k / f64::from(refusing), rate * w / total)
-                } else {
-                    let share = self.weight(v, answer) / others;
-                    (n * landed * k * share, rate * landed * share)
-                };
-                self.deliver(bucket, v, answer, x, per_endpoint, stream);
-            }
-        }
-        true
+        Some(Retried {
+            all_refused,
+            refusing: f64::from(refusing),
+            others,
+        })
     }
 }

@@ -8,9 +8,9 @@ use super::{trial, yaml};
 use rollout_sim::experiment::Outcome;
 use rollout_sim::sim::time::SECOND;
 
-/// 8 replicas, images cached, a new pod Ready `ready` s after its creation. `skipAnalysis`
-/// with a 10 s tick: the canary is scaled up at tick 0.
-fn skipped(ready: u64, extra: &str) -> String {
+/// 8 replicas, images cached, a new pod Ready `ready` s after its creation, rolled by
+/// `strategy`.
+fn service(ready: u64, strategy: &str) -> String {
     format!(
         r#"
 horizon: 1h
@@ -23,31 +23,27 @@ service:
     next: {{start: 0s, ready_after: {ready}s, shutdown: 1s}}
   readinessProbe: {{periodSeconds: 1}}
 strategy:
-  flagger:
-    skipAnalysis: true
-    {extra}
-    analysis: {{interval: 10s, threshold: 5, stepWeight: 10, maxWeight: 50}}
+{strategy}
 "#
+    )
+}
+
+/// `skipAnalysis` with a 10 s tick (the canary is scaled up at tick 0), `extra` more
+/// fields of the Canary's spec.
+fn skipped(ready: u64, extra: &str) -> String {
+    service(
+        ready,
+        &format!(
+            "  flagger:\n    skipAnalysis: true\n    {extra}\n    analysis: {{interval: 10s, \
+             threshold: 5, stepWeight: 10, maxWeight: 50}}"
+        ),
     )
 }
 
 /// The same service rolled by a Deployment with Kubernetes' default strategy: the
 /// primary's rollout after the promotion is exactly this.
 fn deployment(ready: u64) -> String {
-    format!(
-        r#"
-horizon: 1h
-cluster: {{nodes: 4, node: {{cpu: "4", memory: 8Gi}}, image_cached: [current, next]}}
-service:
-  replicas: 8
-  resources: {{cpu: 250m, memory: 256Mi}}
-  versions:
-    current: {{shutdown: 1s}}
-    next: {{start: 0s, ready_after: {ready}s, shutdown: 1s}}
-  readinessProbe: {{periodSeconds: 1}}
-strategy: {{kubernetes: {{}}}}
-"#
-    )
+    service(ready, "  kubernetes: {}")
 }
 
 /// The canary is Ready at 5 s, the tick at 10 s promotes; 8 pods at 25 % surge and 25 %

@@ -337,48 +337,33 @@ fn the_primary_is_checked_before_the_new_revision_is_detected() {
 /// its deadline is still rolled back (`IsCanaryReady` comes first).
 #[test]
 fn skip_analysis_promotes_at_the_first_tick_the_canary_is_ready() {
+    // One tick with no check allowed.
+    fn tick(canary: &mut Canary, c: &FlaggerConfig, primary: Ready, ready: Ready) -> Action {
+        canary.tick(c, primary, ready, Gates::default(), |_| {
+            unreachable!("skipAnalysis runs no check")
+        })
+    }
     let c = FlaggerConfig {
         skip_analysis: true,
         ..cfg(10, 50, 1)
     };
     let mut canary = Canary::default();
-    let no_check = |_| -> bool { unreachable!("skipAnalysis runs no check") };
-    let g = Gates::default();
-    assert_eq!(
-        canary.tick(&c, Ready::Stuck, Ready::Wait, g, no_check),
-        ScaleUp
-    );
-    assert_eq!(
-        canary.tick(&c, Ready::Stuck, Ready::Wait, g, no_check),
-        Nothing
-    );
+    assert_eq!(tick(&mut canary, &c, Ready::Stuck, Ready::Wait), ScaleUp);
+    assert_eq!(tick(&mut canary, &c, Ready::Stuck, Ready::Wait), Nothing);
     assert_eq!(canary.phase, Phase::Progressing);
-    assert_eq!(
-        canary.tick(&c, Ready::Wait, Ready::Yes, g, no_check),
-        SkipAnalysis
-    );
+    assert_eq!(tick(&mut canary, &c, Ready::Wait, Ready::Yes), SkipAnalysis);
     assert_eq!((canary.phase, canary.weight), (Phase::Succeeded, 0));
-    assert_eq!(
-        canary.tick(&c, Ready::Yes, Ready::Yes, g, no_check),
-        Nothing
-    );
+    assert_eq!(tick(&mut canary, &c, Ready::Yes, Ready::Yes), Nothing);
 
     let mut stuck = Canary::default();
-    assert_eq!(
-        stuck.tick(&c, Ready::Yes, Ready::Wait, g, no_check),
-        ScaleUp
-    );
-    assert_eq!(
-        stuck.tick(&c, Ready::Yes, Ready::Stuck, g, no_check),
-        Rollback
-    );
+    assert_eq!(tick(&mut stuck, &c, Ready::Yes, Ready::Wait), ScaleUp);
+    assert_eq!(tick(&mut stuck, &c, Ready::Yes, Ready::Stuck), Rollback);
     assert_eq!(stuck.phase, Phase::Failed);
 
-    // Without it the same ticks wait on the primary.
+    // Without it the same tick waits on the primary.
     let mut checked = Canary::default();
-    let c = cfg(10, 50, 1);
     assert_eq!(
-        checked.tick(&c, Ready::Wait, Ready::Yes, g, no_check),
+        tick(&mut checked, &cfg(10, 50, 1), Ready::Wait, Ready::Yes),
         Nothing
     );
     assert_eq!(checked.phase, Phase::Initialized);
