@@ -145,3 +145,26 @@ fn compare_plot_draws_the_cdfs_and_the_paired_differences_of_compare_csv() {
         );
     }
 }
+
+/// The settings table tells two variants apart by what differs: the endpoint-lag rolling
+/// update against the same behind a mesh that retries refused connections.
+#[test]
+fn the_settings_table_names_the_mesh_retries() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin()
+        .args(["report", &scenario_path("k8s-endpoint-lag.yaml")])
+        .args(["--compare", &scenario_path("k8s-mesh-retries.yaml")])
+        .args(["--trials", "20", "-q", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let md = fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert_eq!(
+        md_row(&md, "traffic"),
+        [
+            "traffic",
+            "modelled, tick 1.0s",
+            "modelled, tick 1.0s, 2 retries of a refused connection"
+        ]
+    );
+}

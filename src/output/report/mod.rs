@@ -123,7 +123,11 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
         (
             "traffic",
             s.traffic.as_ref().map_or("not modelled".into(), |t| {
-                format!("modelled, tick {}", duration(as_secs(t.tick)))
+                let retries = match t.retries {
+                    0 => String::new(),
+                    n => format!(", {n} retries of a refused connection"),
+                };
+                format!("modelled, tick {}{retries}", duration(as_secs(t.tick)))
             }),
         ),
         ("horizon", duration(as_secs(s.horizon))),
