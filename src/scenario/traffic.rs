@@ -22,7 +22,7 @@ use super::duration;
 use super::limits::{self, MAX_QUEUE_LIMIT, MAX_SAMPLES};
 use super::model::{Arrivals, Balancer, RateProfile, Slo, Traffic};
 use super::user_file::Csv;
-use super::walk::{Node, Obj, number};
+use super::walk::{Node, Obj, number, refuse, with_refused};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
 
@@ -116,14 +116,8 @@ pub fn traffic(o: &Obj) -> Traffic {
 
 /// `retries: {attempts: N}`: how many times a proxy retries a refused connection.
 fn retries(n: &Node) -> Option<u32> {
-    let mut fields = RETRIES_FIELDS.to_vec();
-    fields.extend(RETRIES_REFUSED.iter().map(|(k, _)| *k));
-    let o = n.object(&fields)?;
-    for (key, why) in RETRIES_REFUSED {
-        if let Some(field) = o.get(key) {
-            field.problem(*why);
-        }
-    }
+    refuse(n, RETRIES_REFUSED);
+    let o = n.object(&with_refused(RETRIES_FIELDS, RETRIES_REFUSED))?;
     o.required("attempts", |n| {
         n.u32_in(0..=MAX_RETRIES, |got| {
             format!("must be at most {MAX_RETRIES} retries, got {got}")

@@ -25,7 +25,10 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+mod refused;
 mod scalars;
+
+pub use refused::{refuse, with_refused};
 
 /// The map an empty section reads from.
 static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);

@@ -14,7 +14,7 @@ use super::ab_match::{self, AbMatch};
 use super::provider::{self, Provider};
 use super::webhooks::{self, Webhook};
 use crate::analysis::flagger::Range;
-use crate::scenario::walk::{Node, Obj};
+use crate::scenario::walk::{Node, Obj, refuse, with_refused};
 use crate::sim::time::{SECOND, Time};
 
 /// Fields of `strategy.flagger` (the Canary's `spec`): those read, and the switch refused
@@ -196,26 +196,6 @@ fn interval(n: &Node) -> Option<Time> {
         ));
     }
     n.duration()
-}
-
-/// Report every refused key of `o`'s raw map.
-fn refuse(n: &Node, refused: &[(&str, &str)]) {
-    if let serde_json::Value::Object(map) = n.value() {
-        for (key, why) in refused {
-            if let Some(v) = map.get(*key) {
-                n.child(key, v).problem(*why);
-            }
-        }
-    }
-}
-
-/// The walk's field list: the read fields and the refused ones (so a refused field gets
-/// its reason, not "unknown field").
-fn with_refused(read: &[&'static str], refused: &[(&'static str, &str)]) -> Vec<&'static str> {
-    read.iter()
-        .copied()
-        .chain(refused.iter().map(|(k, _)| *k))
-        .collect()
 }
 
 fn metric(n: &Node) -> Option<Metric> {

@@ -129,9 +129,6 @@ pub struct Flagger<'s> {
     outcome: Option<(Outcome, Time)>,
     /// The rollback Flagger decided itself (failed checks, a stuck Deployment).
     rolled_back_at: Option<Time>,
-    /// `skipAnalysis` promoted: the Canary is Succeeded, and the trial's outcome is the
-    /// primary Deployment's rollout ([`Flagger::watch_skipped_primary`]).
-    skipped: bool,
     /// When the primary's progress deadline was first exceeded after `skipAnalysis`.
     deadline_exceeded_at: Option<Time>,
     /// The last wake-up set for the primary's progress deadline after `skipAnalysis`.
@@ -162,7 +159,6 @@ impl<'s> Flagger<'s> {
             held: false,
             outcome: None,
             rolled_back_at: None,
-            skipped: false,
             deadline_exceeded_at: None,
             deadline_wake: NEVER,
             load_tests: Vec::new(),
@@ -346,7 +342,6 @@ impl<'s> Flagger<'s> {
             Action::SkipAnalysis => {
                 self.promote(cl, now);
                 self.scale(cl, CANARY, 0);
-                self.skipped = true;
                 cl.trace_update("promoting", || {
                     Some(
                         "Analysis skipped: copying the canary template spec to the primary, \

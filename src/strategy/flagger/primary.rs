@@ -3,6 +3,7 @@
 //! `Progressing` condition and deadline, and, after `skipAnalysis`, the trial's outcome,
 //! which is that rollout's (Flagger has marked the Canary Succeeded and checks nothing).
 
+use super::tick::Phase;
 use super::{DEPLOYMENT_PROGRESS_DEADLINE, Flagger, PRIMARY, PRIMARY_NEW, ROLLING, Timer};
 use crate::cluster::Cluster;
 use crate::result::Outcome;
@@ -35,7 +36,9 @@ impl Flagger<'_> {
     /// then `deadline_exceeded`, as a Deployment's). The Deployment controller's own
     /// requeue sets the condition with no pod event, so a wake-up is set for it.
     pub(super) fn watch_skipped_primary(&mut self, cl: &mut Cluster) {
-        if !self.skipped || self.outcome.is_some() {
+        // A Canary Succeeded with the trial still going: only `skipAnalysis` does that (a
+        // promotion's `Succeed` ends the trial).
+        if self.canary.phase != Phase::Succeeded || self.outcome.is_some() {
             return;
         }
         let now = cl.now();
@@ -57,11 +60,9 @@ impl Flagger<'_> {
             });
             return;
         }
-        let Some((c, st)) = self.primary_progress else {
-            return;
-        };
-        let deadline = Some(DEPLOYMENT_PROGRESS_DEADLINE);
-        let at = progress::requeue_at(Some(c), deadline, self.n, &st, c.last_update);
+        // The tick is Flagger's one timer, and a tick of a Succeeded Canary does nothing:
+        // it serves as the wake-up.
+        let at = self.primary_requeue_at();
         if at != NEVER && at > now && at != self.deadline_wake {
             self.deadline_wake = at;
             cl.set_timer(at, Timer::Tick);
@@ -98,12 +99,20 @@ impl Flagger<'_> {
     /// requeue at `lastUpdateTime + progressDeadlineSeconds + 1 s`
     /// (`requeueStuckDeployment`), which comes with no pod event.
     pub(super) fn primary_deadline_exceeded(&self, now: Time) -> bool {
+        self.primary_progress
+            .is_some_and(|(c, _)| c.reason == Reason::ProgressDeadlineExceeded)
+            || now >= self.primary_requeue_at()
+    }
+
+    /// When the Deployment controller's requeue of the stuck primary comes
+    /// (`lastUpdateTime + progressDeadlineSeconds + 1 s`, `requeueStuckDeployment`);
+    /// `NEVER` when none is due (no rollout, complete, or already exceeded).
+    fn primary_requeue_at(&self) -> Time {
         let Some((c, st)) = self.primary_progress else {
-            return false;
+            return NEVER;
         };
         let deadline = Some(DEPLOYMENT_PROGRESS_DEADLINE);
-        c.reason == Reason::ProgressDeadlineExceeded
-            || now >= progress::requeue_at(Some(c), deadline, self.n, &st, c.last_update)
+        progress::requeue_at(Some(c), deadline, self.n, &st, c.last_update)
     }
 
     /// The primary's RollingUpdate after promotion (`rolloutRolling`: scale the new
