@@ -39,6 +39,7 @@ pub const CANARY_FIELDS: &[&str] = &[
     "abortScaleDownDelaySeconds",
     "dynamicStableScale",
     "minPodsPerReplicaSet",
+    "replicaProgressThreshold",
     "minReadySeconds",
     "progressDeadlineSeconds",
     "progressDeadlineAbort",
@@ -60,6 +61,12 @@ pub const BACKGROUND_FIELDS: &[&str] = &["metrics", "dryRun", "startingStep"];
 pub const PAUSE_FIELDS: &[&str] = &["duration"];
 /// Fields of `setCanaryScale`: exactly one.
 pub const SCALE_FIELDS: &[&str] = &["replicas", "weight", "matchTrafficWeight"];
+/// Fields of `replicaProgressThreshold`: both required.
+pub const PROGRESS_THRESHOLD_FIELDS: &[&str] = &["type", "value"];
+/// The values of `replicaProgressThreshold.type` (`ProgressType`): `Pod` is how Argo
+/// Rollouts' specification page spells `Pods`, and upstream reads every type but
+/// `Percent` as a count of pods.
+pub const PROGRESS_TYPES: &[(&str, bool)] = &[("Percent", true), ("Pods", false), ("Pod", false)];
 /// Fields of `trafficRouting`.
 pub const ROUTING_FIELDS: &[&str] = &["headerRoute", "maxTrafficWeight", "managedRoutes"];
 /// Fields of `trafficRouting.headerRoute`.
@@ -128,6 +135,8 @@ pub struct Canary {
     pub dynamic_stable_scale: bool,
     /// `minPodsPerReplicaSet` (router only; unset: no minimum).
     pub min_pods_per_replica_set: Option<u32>,
+    /// `replicaProgressThreshold` (unset: every pod a step wants must be available).
+    pub replica_progress_threshold: Option<ProgressThreshold>,
     /// `analysis`: the background analysis.
     pub analysis: Option<Background>,
     /// The inline analyses of the `analysis` steps, indexed by [`CanaryStep::Analysis`].
@@ -135,6 +144,39 @@ pub struct Canary {
     /// `trafficRouting.managedRoutes`: the names of the routes the steps set, first
     /// highest ([`super::managed_routes`]); empty without them.
     pub managed_routes: Vec<String>,
+}
+
+/// `replicaProgressThreshold` (`ReplicaProgressThreshold`, argo-rollouts
+/// `pkg/apis/rollouts/v1alpha1/types.go`): how many of the pods a step wants of the canary
+/// must be available for the step to complete, for the router to give the stable its
+/// share back and for the promotion.
+///
+/// ```
+/// use rollout_sim::scenario::rollout::ProgressThreshold;
+/// // 90 % of a step's 10 canary pods: 9 available are enough.
+/// assert!(ProgressThreshold::Percent(90).met(9, 10));
+/// assert!(!ProgressThreshold::Pods(8).met(7, 10));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressThreshold {
+    /// `type: Percent`: at least `value` % of the pods wanted (met when none is wanted).
+    Percent(u32),
+    /// `type: Pods`: at least `value` pods, however many are wanted.
+    Pods(u32),
+}
+
+impl ProgressThreshold {
+    /// `ReplicaProgressThresholdMet` (argo-rollouts `utils/replicaset/canary.go`) with a
+    /// threshold: `available` of the ReplicaSet against `desired`, the count the step
+    /// wants. Upstream compares `available / desired × 100` with the value in floating
+    /// point, within 1e-10; the integers here compare exactly the same.
+    pub fn met(self, available: u32, desired: u32) -> bool {
+        match self {
+            Self::Percent(_) if desired == 0 => true,
+            Self::Percent(v) => u64::from(available) * 100 >= u64::from(v) * u64::from(desired),
+            Self::Pods(v) => available >= v,
+        }
+    }
 }
 
 /// `canary.analysis`: a background AnalysisRun, created once `currentStepIndex >=
@@ -376,6 +418,27 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
             "has an effect only with `trafficRouting` (argo-rollouts CheckMinPodsPerReplicaSet)",
         );
     }
+    let threshold = o.get("replicaProgressThreshold").and_then(|n| {
+        let t = n.object(PROGRESS_THRESHOLD_FIELDS)?;
+        let percent = t.required("type", |n| n.choice(PROGRESS_TYPES));
+        // The CRD's description: "Value must also be greater than 0". Upstream does not
+        // enforce it: 0 would complete every step with no pod available, and a negative
+        // value is read as no threshold.
+        let value = t.required("value", |n| {
+            n.u32_in(1..=u32::MAX, |got| {
+                format!(
+                    "must be greater than 0 (0 lets a step complete with no canary pod \
+                     available; leave the field out to wait for every pod), got {got}"
+                )
+            })
+        });
+        let (percent, value) = (percent?, value?);
+        Some(if percent {
+            ProgressThreshold::Percent(value)
+        } else {
+            ProgressThreshold::Pods(value)
+        })
+    });
     let mut step_analyses = Vec::new();
     let steps: Vec<CanaryStep> = o
         .opt("steps", |n| {
@@ -436,6 +499,7 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         abort_delay_explicit: o.get("abortScaleDownDelaySeconds").is_some() && abort_delay > 0,
         dynamic_stable_scale: dynamic,
         min_pods_per_replica_set: min_pods,
+        replica_progress_threshold: threshold,
         analysis: background,
         step_analyses,
         managed_routes: managed.unwrap_or_default(),

@@ -127,6 +127,59 @@ fn min_pods_per_replica_set_needs_a_router() {
 }
 
 #[test]
+fn replica_progress_threshold_takes_a_type_and_a_value_above_zero() {
+    let threshold = |t: serde_json::Value| {
+        let (r, p) = parse(json!({"canary": {"replicaProgressThreshold": t}}));
+        let c = r.map(|r| match r.kind {
+            RolloutKind::Canary(c) => c.replica_progress_threshold,
+            RolloutKind::BlueGreen(_) => panic!(),
+        });
+        (c.flatten(), p)
+    };
+    use crate::scenario::rollout::ProgressThreshold::{Percent, Pods};
+    assert_eq!(
+        threshold(json!({"type": "Percent", "value": 90})),
+        (Some(Percent(90)), vec![])
+    );
+    // `Pod` is the specification page's spelling; upstream counts pods for any type
+    // but `Percent`.
+    for t in ["Pods", "Pod"] {
+        assert_eq!(
+            threshold(json!({"type": t, "value": 3})),
+            (Some(Pods(3)), vec![])
+        );
+    }
+    let at = "strategy.canary.replicaProgressThreshold";
+    for (t, problem) in [
+        (json!({"value": 3}), format!("{at}: missing field `type`")),
+        (
+            json!({"type": "Percent"}),
+            format!("{at}: missing field `value`"),
+        ),
+        (
+            json!({"type": "percent", "value": 3}),
+            format!("{at}.type: unknown value `percent`; did you mean `Percent`?"),
+        ),
+        (
+            json!({"type": "Pods", "value": 0}),
+            format!(
+                "{at}.value: must be greater than 0 (0 lets a step complete with no canary \
+                 pod available; leave the field out to wait for every pod), got 0"
+            ),
+        ),
+        (
+            json!({"type": "Pods", "value": -1}),
+            format!(
+                "{at}.value: must be greater than 0 (0 lets a step complete with no canary \
+                 pod available; leave the field out to wait for every pod), got -1"
+            ),
+        ),
+    ] {
+        assert_eq!(threshold(t).1, [problem]);
+    }
+}
+
+#[test]
 fn blue_green_analysis_needs_requests_to_measure() {
     let metric = |of: &str, q: &str| {
         json!({"metrics": [{"name": "m", "successCondition": "result < 0.01",

@@ -37,6 +37,7 @@ const ALWAYS: &[(&str, &[&str])] = &[
     ("diurnal", &["rps"]),
     ("slo", &["availability"]),
     ("retries", &["attempts"]),
+    ("replica_progress_threshold", &["type", "value"]),
     ("node_failure", &["at", "node"]),
     ("uniform", &["min", "max"]),
     ("normal", &["mean", "stddev"]),

@@ -9,7 +9,7 @@ use super::import_argo::{ERROR_RATE, canary, measured, read, rollout, template};
 use super::import_files::imported;
 use crate::support::{bin, manifest};
 use rollout_sim::analysis::spec::Quantity;
-use rollout_sim::scenario::rollout::{CanaryStep, RolloutKind};
+use rollout_sim::scenario::rollout::{CanaryStep, ProgressThreshold, RolloutKind};
 use rollout_sim::scenario::{Format, IntOrPercent, load_str};
 use rollout_sim::sim::time::SECOND;
 
@@ -51,9 +51,48 @@ fn steps_and_fields_not_simulated_are_reported_with_their_path() {
             "spec.strategy.canary.steps.1.plugin",
             "spec.strategy.canary.steps.2.experiment",
             "AnalysisTemplate t.spec.measurementRetention",
-            "spec.strategy.canary.minPodsPerReplicaSet",
         ]
     );
+    // Behind a router `minPodsPerReplicaSet` is the scenario's own field.
+    assert_eq!(c.min_pods_per_replica_set, Some(2));
+}
+
+/// `minPodsPerReplicaSet` without a router and a negative `replicaProgressThreshold` are
+/// read by Argo Rollouts as nothing (`CheckMinPodsPerReplicaSet`,
+/// `ReplicaProgressThresholdMet`): reported, not refused; a threshold is copied.
+#[test]
+fn progress_fields_upstream_ignores_are_reported_and_a_threshold_copied() {
+    let text = canary(
+        "minPodsPerReplicaSet: 2\n\
+         replicaProgressThreshold: {type: Pods, value: -1}\n\
+         steps:\n- setWeight: 10\n",
+        "",
+    );
+    let (s, found) = import(&text);
+    let RolloutKind::Canary(c) = &rollout(&s).kind else {
+        panic!()
+    };
+    assert_eq!(c.replica_progress_threshold, None);
+    assert_eq!(
+        unsupported(&found),
+        [
+            "spec.strategy.canary.minPodsPerReplicaSet",
+            "spec.strategy.canary.replicaProgressThreshold",
+        ]
+    );
+    let text = canary(
+        "replicaProgressThreshold: {type: Percent, value: 90}\nsteps:\n- setWeight: 10\n",
+        "",
+    );
+    let (s, found) = import(&text);
+    let RolloutKind::Canary(c) = &rollout(&s).kind else {
+        panic!()
+    };
+    assert_eq!(
+        c.replica_progress_threshold,
+        Some(ProgressThreshold::Percent(90))
+    );
+    assert!(unsupported(&found).is_empty(), "{found:?}");
 }
 
 #[test]

@@ -635,3 +635,25 @@ fn an_analysis_of_dry_run_metrics_only_gates_nothing() {
         1
     );
 }
+
+/// `argo-progress-threshold-out-of-reach`: a `Pods` threshold above the canary pods a step
+/// wants (25 % of 4 is 1), or a `Percent` above 100, holds that step for ever; a Percent
+/// of 100 or less, or a count every step reaches, is quiet.
+#[test]
+fn a_progress_threshold_no_step_can_meet_is_named() {
+    let fired = |threshold: &str| {
+        let text = with(
+            &argo(),
+            "    trafficRouting: {}\n",
+            &format!("    trafficRouting: {{}}\n    replicaProgressThreshold: {threshold}\n"),
+        );
+        rules(&text)
+            .into_iter()
+            .filter(|r| *r == "argo-progress-threshold-out-of-reach")
+            .count()
+    };
+    assert_eq!(fired("{type: Pods, value: 2}"), 1);
+    assert_eq!(fired("{type: Percent, value: 101}"), 1);
+    assert_eq!(fired("{type: Pods, value: 1}"), 0);
+    assert_eq!(fired("{type: Percent, value: 100}"), 0);
+}

@@ -57,6 +57,7 @@ mod placement;
 mod placement_fields;
 mod placement_filters;
 mod placement_progressive;
+mod progress_threshold;
 mod progressive;
 mod promote_full;
 mod random_scenarios;

@@ -165,24 +165,32 @@ pub fn canary() -> BoxedStrategy<(Value, Map<String, Value>)> {
             .boxed()),
         spec(),
         service(),
+        opt(prop_oneof![
+            (1u32..=100).prop_map(|v| json!({"type": "Percent", "value": v})),
+            (1u32..12).prop_map(|v| json!({"type": "Pods", "value": v})),
+        ]
+        .boxed()),
     )
-        .prop_map(|(mut c, (surge, unavailable), background, spec, service)| {
-            put(&mut c, "maxSurge", surge);
-            put(&mut c, "maxUnavailable", unavailable);
-            if let Some(mut b) = background.as_object().cloned() {
-                // Start within the steps.
-                let steps = c["steps"].as_array().map_or(0, Vec::len) as u64;
-                let from = b["startingStep"].as_u64().unwrap_or(0);
-                if steps == 0 {
-                    b.remove("startingStep");
-                } else {
-                    b.insert("startingStep".into(), json!(from.min(steps - 1)));
+        .prop_map(
+            |(mut c, (surge, unavailable), background, spec, service, threshold)| {
+                put(&mut c, "maxSurge", surge);
+                put(&mut c, "maxUnavailable", unavailable);
+                put(&mut c, "replicaProgressThreshold", threshold);
+                if let Some(mut b) = background.as_object().cloned() {
+                    // Start within the steps.
+                    let steps = c["steps"].as_array().map_or(0, Vec::len) as u64;
+                    let from = b["startingStep"].as_u64().unwrap_or(0);
+                    if steps == 0 {
+                        b.remove("startingStep");
+                    } else {
+                        b.insert("startingStep".into(), json!(from.min(steps - 1)));
+                    }
+                    put(&mut c, "analysis", Value::Object(b));
                 }
-                put(&mut c, "analysis", Value::Object(b));
-            }
-            c.extend(spec);
-            (json!({"canary": c}), service)
-        })
+                c.extend(spec);
+                (json!({"canary": c}), service)
+            },
+        )
         .boxed()
 }
 

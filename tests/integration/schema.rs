@@ -191,6 +191,7 @@ strategy:
       managedRoutes: [{name: beta}, {name: copy}]
     scaleDownDelaySeconds: 10
     minPodsPerReplicaSet: 2
+    replicaProgressThreshold: {type: Percent, value: 90}
     steps:
       - setWeight: 100
       - setHeaderRoute:

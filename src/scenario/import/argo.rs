@@ -7,7 +7,8 @@
 //! | `replicas` (default 1) | `service.replicas` |
 //! | `template`, or the `template` of the Deployment `workloadRef` names | `service` (see [`super::pod`]) |
 //! | `minReadySeconds`, `progressDeadlineSeconds`, `progressDeadlineAbort` | `strategy.<canary\|blueGreen>.*` |
-//! | `strategy.canary.{maxSurge,maxUnavailable,scaleDownDelaySeconds,abortScaleDownDelaySeconds,dynamicStableScale}` | the same under `strategy.canary` |
+//! | `strategy.canary.{maxSurge,maxUnavailable,scaleDownDelaySeconds,abortScaleDownDelaySeconds,dynamicStableScale,replicaProgressThreshold}` | the same under `strategy.canary` |
+//! | `strategy.canary.minPodsPerReplicaSet` | the same with a `trafficRouting` (reported without: upstream ignores it there) |
 //! | `strategy.canary.steps[]`: `setWeight`, `pause`, `setCanaryScale`, `analysis` | `strategy.canary.steps[]` (analysis: inline metrics) |
 //! | `strategy.canary.trafficRouting` (any router) | `strategy.canary.trafficRouting: {}` (the router in a comment) |
 //! | `strategy.canary.trafficRouting.managedRoutes`, `steps[]`: `setHeaderRoute`, `setMirrorRoute` | the same, with a DEFAULT `matchShare` (see [`super::argo_routes`]) |
@@ -247,6 +248,32 @@ fn canary_strategy(s: &Src, to: &str, ctx: &Context, d: &mut Draft) {
     let routers = Routers::of(tr.as_ref());
     if let Some(tr) = &tr {
         routing(tr, &format!("{to}.trafficRouting"), &routers, d);
+    }
+    if let Some(v) = s.get("minPodsPerReplicaSet") {
+        if tr.is_some() {
+            d.map(&format!("{to}.minPodsPerReplicaSet"), &v);
+        } else {
+            d.unsupported(
+                &v,
+                "has an effect only with `trafficRouting` (argo-rollouts \
+                 CheckMinPodsPerReplicaSet ignores it without a router)",
+            );
+        }
+    }
+    if let Some(v) = s.get("replicaProgressThreshold") {
+        // `ReplicaProgressThresholdMet` reads a negative value as no threshold.
+        let negative = v
+            .get("value")
+            .is_some_and(|n| n.value.as_f64().is_some_and(|f| f < 0.0));
+        if negative {
+            d.unsupported(
+                &v,
+                "a negative `value` is read as no threshold (argo-rollouts \
+                 ReplicaProgressThresholdMet): every pod a step wants must be available",
+            );
+        } else {
+            d.copy_tree(&format!("{to}.replicaProgressThreshold"), &v);
+        }
     }
     let mut kept: Vec<usize> = Vec::new();
     if let Some(list) = s.get("steps") {

@@ -2,7 +2,9 @@
 //! (`strategy.canary`, `strategy.blueGreen`), one controller for both.
 
 use super::Rollout;
-use super::replicas::{CanaryTarget, traffic_routed_counts};
+use super::replicas::{
+    CanaryTarget, approximate_weighted_counts, check_min_pods, traffic_routed_counts,
+};
 use super::rollout_canary::{ROLLOUT_RESYNC, delays_scale_down_on_abort};
 use super::steps::{canary_scale, current_set_weight};
 use crate::analysis::spec::{
@@ -18,8 +20,9 @@ use crate::scenario::managed_routes::{
 };
 use crate::scenario::rollout::{
     BACKGROUND_FIELDS, BLUE_GREEN_FIELDS, CANARY_FIELDS, Canary, CanaryStep, HEADER_ROUTE_FIELDS,
-    PAUSE_FIELDS, PREVIEW_TRAFFIC_FIELDS, ROUTING_FIELDS, RolloutKind, RolloutStrategy,
-    SCALE_FIELDS, STEP_FIELDS, blue_green, canary,
+    PAUSE_FIELDS, PREVIEW_TRAFFIC_FIELDS, PROGRESS_THRESHOLD_FIELDS, PROGRESS_TYPES,
+    ProgressThreshold, ROUTING_FIELDS, RolloutKind, RolloutStrategy, SCALE_FIELDS, STEP_FIELDS,
+    blue_green, canary,
 };
 use crate::scenario::schema::Ty::*;
 use crate::scenario::walk::Obj;
@@ -71,6 +74,7 @@ impl StrategyDef for CanaryDef {
         ("canary_step", STEP_FIELDS),
         ("pause", PAUSE_FIELDS),
         ("set_canary_scale", SCALE_FIELDS),
+        ("replica_progress_threshold", PROGRESS_THRESHOLD_FIELDS),
         ("traffic_routing", ROUTING_FIELDS),
         ("header_route", HEADER_ROUTE_FIELDS),
         ("managed_route", MANAGED_ROUTE_FIELDS),
@@ -99,6 +103,17 @@ impl StrategyDef for CanaryDef {
         ("canary", "abortScaleDownDelaySeconds", Duration),
         ("canary", "dynamicStableScale", Bool),
         ("canary", "minPodsPerReplicaSet", Count),
+        (
+            "canary",
+            "replicaProgressThreshold",
+            Section("replica_progress_threshold"),
+        ),
+        (
+            "replica_progress_threshold",
+            "type",
+            Choice(|| PROGRESS_TYPES.iter().map(|t| t.0).collect()),
+        ),
+        ("replica_progress_threshold", "value", Count),
         ("canary", "minReadySeconds", Duration),
         ("canary", "progressDeadlineSeconds", DurationOrNever),
         ("canary", "progressDeadlineAbort", Bool),
@@ -215,6 +230,7 @@ impl StrategyDef for CanaryDef {
         if let RolloutKind::Canary(c) = &cfg.kind {
             abort_delay_past_resync(c, out);
             route_before_canary_pods(c, s.service.replicas, out);
+            progress_threshold_out_of_reach(c, s.service.replicas, out);
         }
         every_metric_dry_run(cfg, out);
     }
@@ -294,6 +310,59 @@ fn route_before_canary_pods(c: &Canary, n: u32, out: &mut Vec<Warning>) {
             "argo-rollouts rollout/trafficrouting.go reconcileTrafficRouting: when the new ReplicaSet has 0 available replicas it calls RemoveManagedRoutes, and sets a route only from the step at the current index",
         );
     }
+}
+
+/// A `replicaProgressThreshold` a scaling step can never meet: a `Pods` count above the
+/// canary pods the step wants (0 included), or a `Percent` above 100. The step completes
+/// only when the threshold is met (`AtDesiredReplicaCountsForCanary`), so the rollout
+/// stays there until its progress deadline.
+fn progress_threshold_out_of_reach(c: &Canary, n: u32, out: &mut Vec<Warning>) {
+    let Some(threshold) = c.replica_progress_threshold else {
+        return;
+    };
+    let max = c.max_weight();
+    let (surge, _) = resolve_fenceposts(Some(c.max_surge), Some(c.max_unavailable), n);
+    let mut wanted = c.steps.iter().enumerate().filter_map(|(i, step)| {
+        if !matches!(
+            step,
+            CanaryStep::SetWeight(_) | CanaryStep::SetCanaryScale(_)
+        ) {
+            return None;
+        }
+        let weight = current_set_weight(&c.steps, i, max);
+        let pods = if c.traffic_routing.is_some() {
+            let target = canary_scale(&c.steps, i).unwrap_or(CanaryTarget::Weight(weight));
+            let pods = traffic_routed_counts(n, target, max).0;
+            check_min_pods(n, c.min_pods_per_replica_set, pods)
+        } else {
+            approximate_weighted_counts(n, weight, surge).0
+        };
+        Some((i, pods))
+    });
+    // At most the pods the step wants are available once the canary is scaled to them.
+    let Some((i, pods)) = wanted.find(|&(_, pods)| !threshold.met(pods, pods)) else {
+        return;
+    };
+    let (needs, fix) = match threshold {
+        ProgressThreshold::Pods(v) => (
+            format!("{v} available (type Pods counts pods, whatever the step wants)"),
+            "use `type: Percent`, or a count no larger than the fewest canary pods a step wants",
+        ),
+        ProgressThreshold::Percent(v) => (
+            format!("{v} % of them available"),
+            "keep a Percent threshold at 100 or below",
+        ),
+    };
+    warn(
+        out,
+        "argo-progress-threshold-out-of-reach",
+        format!(
+            "steps[{i}] wants {pods} canary pod{} and replicaProgressThreshold needs {needs}: Argo Rollouts never completes this step, so the rollout stays there until its progress deadline",
+            if pods == 1 { "" } else { "s" }
+        ),
+        fix.into(),
+        "argo-rollouts utils/replicaset/canary.go AtDesiredReplicaCountsForCanary: a step completes once ReplicaProgressThresholdMet holds for the new ReplicaSet, which compares availableReplicas with the value (Pods) or with value % of the step's desired count (Percent)",
+    );
 }
 
 /// Argo Rollouts `strategy.blueGreen`.

@@ -16,6 +16,8 @@
 //! * [`traffic_routed_counts`] — `CalculateReplicaCountsForTrafficRoutedCanary`: with a
 //!   router the canary is `ceil(weight × N / 100)` (or the `setCanaryScale` target) and the
 //!   stable stays at N, unless `dynamicStableScale` ([`dynamic_stable_scale`]).
+//! * [`progress_threshold_met`] — `ReplicaProgressThresholdMet`: whether a ReplicaSet has
+//!   the pods available a step, the router's stable share or the promotion waits for.
 //! * [`desired_weight_on_abort`] — `GetDesiredCanaryWeight`: the weight an aborted
 //!   `dynamicStableScale` canary's ReplicaSets are sized for as it steps back.
 //! * [`abort_traffic_weight`] — `calculateDesiredWeightOnAbortOrStableRollback`
@@ -25,6 +27,8 @@
 //! NGINX's `canary-weight-total` does); the router-less approximation always uses 100,
 //! since `maxTrafficWeight` lives in `trafficRouting`. Arithmetic is in `i64`/`f64` where Go uses `int32`/`float64`, so
 //! the floating-point ties (`frac == 0.5`) fall exactly where upstream's do.
+
+use crate::scenario::rollout::ProgressThreshold;
 
 /// `spec.replicas` and `status.availableReplicas` of one ReplicaSet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -248,6 +252,21 @@ pub fn traffic_routed_counts(n: u32, target: CanaryTarget, max: u32) -> (u32, u3
         CanaryTarget::Replicas(r) => r,
     };
     (canary, n)
+}
+
+/// `ReplicaProgressThresholdMet` (`utils/replicaset/canary.go`): whether `rs` has enough
+/// pods available for a step that wants `desired` of them ([`ProgressThreshold::met`]).
+/// Without a threshold, `allDesiredAreAvailable`: its spec and its available count both
+/// at `desired`.
+pub fn progress_threshold_met(
+    threshold: Option<ProgressThreshold>,
+    rs: RsState,
+    desired: u32,
+) -> bool {
+    match threshold {
+        Some(t) => t.met(rs.available, desired),
+        None => rs.spec == desired && rs.available == desired,
+    }
 }
 
 /// `CheckMinPodsPerReplicaSet`: with a router, a non-zero count is raised to

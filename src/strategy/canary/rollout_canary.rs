@@ -121,8 +121,10 @@ impl<'s> Rollout<'s> {
         // stable is not looked at (it follows the traffic, which waits for this test);
         // reading its count here too made a one-replica canary flap between a full and an
         // empty stable within an instant.
-        let at_counts = canary.spec == want_canary
-            && canary.available == want_canary
+        // `replicaProgressThreshold` lets the canary count as there with fewer pods
+        // available, and no longer asks for its spec to be at the count.
+        let threshold = c.replica_progress_threshold;
+        let at_counts = replicas::progress_threshold_met(threshold, canary, want_canary)
             && (routed && c.dynamic_stable_scale
                 || stable.spec == want_stable && self.status(cl, STABLE).replicas == want_stable);
         // 1. Traffic weight (`reconcileTrafficRouting`), from the counts read above.
@@ -159,7 +161,8 @@ impl<'s> Rollout<'s> {
             };
             // Never move traffic onto a stable that cannot carry it (`checkReplicasAvailable`).
             let needed = (u64::from(max - w) * u64::from(n) / u64::from(max)) as u32;
-            let carries = stable.available >= needed;
+            let carries = stable.available >= needed
+                || replicas::progress_threshold_met(threshold, stable, needed);
             if carries && w != self.weight {
                 self.weight = w;
                 changed = true;
@@ -277,7 +280,11 @@ impl<'s> Rollout<'s> {
                 // All steps done: promote once the canary carries everything. Under
                 // `promoteFull` `shouldFullPromote` asks only for the canary's pods, not
                 // the weight (the router is switched by the promotion).
-                if canary.available >= n && (full || !routed || self.weight == max) {
+                // `shouldFullPromote` waits for every pod of the canary, or for the
+                // `replicaProgressThreshold` of `spec.replicas`.
+                let ready =
+                    canary.available >= n || replicas::progress_threshold_met(threshold, canary, n);
+                if ready && (full || !routed || self.weight == max) {
                     let delay = if routed && !c.dynamic_stable_scale {
                         c.scale_down_delay
                     } else {

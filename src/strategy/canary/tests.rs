@@ -47,6 +47,7 @@ fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
         abort_delay_explicit: false,
         dynamic_stable_scale: false,
         min_pods_per_replica_set: None,
+        replica_progress_threshold: None,
         analysis: None,
         step_analyses: Vec::new(),
         managed_routes: Vec::new(),
