@@ -264,7 +264,7 @@ impl RolloutStrategy {
     pub fn label(&self) -> String {
         match &self.kind {
             RolloutKind::Canary(c) => format!(
-                "Argo canary, {}, {}",
+                "Argo canary, {}, {}{}",
                 crate::output::human_text::counted(c.steps.len(), "step"),
                 match (c.traffic_routing.is_some(), c.managed_routes.len()) {
                     (false, _) => "replica-ratio traffic".to_string(),
@@ -272,6 +272,16 @@ impl RolloutStrategy {
                     (true, m) => format!(
                         "traffic router, {}",
                         crate::output::human_text::counted(m, "managed route")
+                    ),
+                },
+                match c.replica_progress_threshold {
+                    None => String::new(),
+                    Some(ProgressThreshold::Percent(v)) => {
+                        format!(", steps complete at {v}% of their pods available")
+                    }
+                    Some(ProgressThreshold::Pods(v)) => format!(
+                        ", steps complete at {} available",
+                        crate::output::human_text::counted(v, "pod")
                     ),
                 }
             ),

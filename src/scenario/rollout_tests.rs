@@ -258,6 +258,19 @@ fn the_label_counts_the_steps_in_words() {
         ),
         "Argo canary, 2 steps, traffic router"
     );
+    // A progress threshold tells apart two canaries that differ only there (a compare's
+    // settings table).
+    let threshold = |t: Value| {
+        label(json!({"canary": {"replicaProgressThreshold": t, "steps": [{"setWeight": 20}]}}))
+    };
+    assert_eq!(
+        threshold(json!({"type": "Percent", "value": 90})),
+        "Argo canary, 1 step, replica-ratio traffic, steps complete at 90% of their pods available"
+    );
+    assert_eq!(
+        threshold(json!({"type": "Pods", "value": 1})),
+        "Argo canary, 1 step, replica-ratio traffic, steps complete at 1 pod available"
+    );
 }
 
 /// An analysis block written `null` is no run, as `canary.analysis: null` and `traffic: null`
