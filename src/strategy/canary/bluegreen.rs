@@ -32,6 +32,7 @@ impl<'s> Rollout<'s> {
     pub(super) fn reconcile_blue_green(&mut self, cl: &mut Cluster, b: &'s BlueGreen) -> bool {
         let n = self.n;
         if self.promoted_at.is_some() {
+            self.settle_promotion(cl);
             return self.retire(cl, STABLE);
         }
         if self.abort.is_some() {

@@ -112,6 +112,11 @@ pub struct Rollout<'s> {
     switched: bool,
     /// `status.stableRS` became the new ReplicaSet.
     promoted_at: Option<Time>,
+    /// The promoted ReplicaSet had every pod available (the outcome `completed`): at the
+    /// promotion, or after it when `replicaProgressThreshold` promoted with pods still
+    /// coming up (the Rollout's phase is then Progressing, "updated replicas are still
+    /// becoming available", `CalculateRolloutPhase`, once the old stable is gone).
+    settled_at: Option<Time>,
     /// `scale-down-deadline` of the ReplicaSet being retired (old stable after promotion,
     /// canary after an abort), whole seconds as the annotation holds it; `NEVER`: none.
     scale_down_at: Time,
@@ -155,6 +160,7 @@ impl<'s> Rollout<'s> {
             weight: 0,
             switched: false,
             promoted_at: None,
+            settled_at: None,
             scale_down_at: NEVER,
             last_progress: 0,
             progress_status: ProgressStatus::default(),
@@ -235,7 +241,27 @@ impl<'s> Rollout<'s> {
         self.promote_full = false;
         self.runs.terminate();
         self.set_scale_down_deadline(cl, delay);
-        cl.trace_update("completed", || None);
+        let available = self.status(cl, CANARY).available;
+        if available >= self.n {
+            self.settled_at = Some(cl.now());
+            cl.trace_update("completed", || None);
+        } else {
+            let n = self.n;
+            cl.trace_update("promoted", || {
+                Some(format!(
+                    "replicaProgressThreshold met with {available} of {n} pods available"
+                ))
+            });
+        }
+    }
+
+    /// After a promotion under `replicaProgressThreshold`: the rollout is complete once
+    /// every pod of the promoted ReplicaSet is available.
+    fn settle_promotion(&mut self, cl: &mut Cluster) {
+        if self.settled_at.is_none() && self.status(cl, CANARY).available >= self.n {
+            self.settled_at = Some(cl.now());
+            cl.trace_update("completed", || None);
+        }
     }
 
     /// Annotate the ReplicaSet being retired with `scale-down-deadline` = now + `delay`,
@@ -551,7 +577,7 @@ impl Controller for Rollout<'_> {
         if let Some(at) = self.abort.and_then(|a| a.rolled_back_at) {
             return Some((Outcome::RolledBack, at));
         }
-        self.promoted_at.map(|at| (Outcome::Completed, at))
+        self.settled_at.map(|at| (Outcome::Completed, at))
     }
 
     /// `paused` when the rollout waits for a human ([`Rollout::waits_for_human`]): its

@@ -32,6 +32,7 @@ impl<'s> Rollout<'s> {
             // `IsFullyPromoted`: `RemoveManagedRoutes`.
             self.routes.remove_all();
             self.route(cl, routed.then_some((c.max_weight(), 0.0)));
+            self.settle_promotion(cl);
             return self.retire(cl, STABLE);
         }
         let (stable, canary) = (self.state(cl, STABLE), self.state(cl, CANARY));
