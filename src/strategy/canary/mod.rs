@@ -241,22 +241,18 @@ impl<'s> Rollout<'s> {
         self.promote_full = false;
         self.runs.terminate();
         self.set_scale_down_deadline(cl, delay);
-        let available = self.status(cl, CANARY).available;
-        if available >= self.n {
-            self.settled_at = Some(cl.now());
-            cl.trace_update("completed", || None);
-        } else {
-            let n = self.n;
+        self.settle_promotion(cl);
+        if self.settled_at.is_none() {
+            let (available, n) = (self.status(cl, CANARY).available, self.n);
             cl.trace_update("promoted", || {
-                Some(format!(
-                    "replicaProgressThreshold met with {available} of {n} pods available"
-                ))
+                Some(format!("promoted with {available} of {n} pods available"))
             });
         }
     }
 
-    /// After a promotion under `replicaProgressThreshold`: the rollout is complete once
-    /// every pod of the promoted ReplicaSet is available.
+    /// The rollout is complete once every pod of the promoted ReplicaSet is available: at
+    /// the promotion, or later when `replicaProgressThreshold` promoted with pods still
+    /// coming up.
     fn settle_promotion(&mut self, cl: &mut Cluster) {
         if self.settled_at.is_none() && self.status(cl, CANARY).available >= self.n {
             self.settled_at = Some(cl.now());

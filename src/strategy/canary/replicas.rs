@@ -17,7 +17,8 @@
 //!   router the canary is `ceil(weight × N / 100)` (or the `setCanaryScale` target) and the
 //!   stable stays at N, unless `dynamicStableScale` ([`dynamic_stable_scale`]).
 //! * [`progress_threshold_met`] — `ReplicaProgressThresholdMet`: whether a ReplicaSet has
-//!   the pods available a step, the router's stable share or the promotion waits for.
+//!   the pods available a step waits for; [`carries`], the same for the router's stable
+//!   share and the promotion, which a full count also meets.
 //! * [`desired_weight_on_abort`] — `GetDesiredCanaryWeight`: the weight an aborted
 //!   `dynamicStableScale` canary's ReplicaSets are sized for as it steps back.
 //! * [`abort_traffic_weight`] — `calculateDesiredWeightOnAbortOrStableRollback`
@@ -267,6 +268,12 @@ pub fn progress_threshold_met(
         Some(t) => t.met(rs.available, desired),
         None => rs.spec == desired && rs.available == desired,
     }
+}
+
+/// The test `checkReplicasAvailable` (the router's stable share) and `shouldFullPromote`
+/// (the promotion) make of `rs`: every pod of `desired` available, or the threshold met.
+pub fn carries(threshold: Option<ProgressThreshold>, rs: RsState, desired: u32) -> bool {
+    rs.available >= desired || progress_threshold_met(threshold, rs, desired)
 }
 
 /// `CheckMinPodsPerReplicaSet`: with a router, a non-zero count is raised to

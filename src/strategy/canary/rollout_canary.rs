@@ -162,8 +162,7 @@ impl<'s> Rollout<'s> {
             };
             // Never move traffic onto a stable that cannot carry it (`checkReplicasAvailable`).
             let needed = (u64::from(max - w) * u64::from(n) / u64::from(max)) as u32;
-            let carries = stable.available >= needed
-                || replicas::progress_threshold_met(threshold, stable, needed);
+            let carries = replicas::carries(threshold, stable, needed);
             if carries && w != self.weight {
                 self.weight = w;
                 changed = true;
@@ -283,9 +282,9 @@ impl<'s> Rollout<'s> {
                 // the weight (the router is switched by the promotion).
                 // `shouldFullPromote` waits for every pod of the canary, or for the
                 // `replicaProgressThreshold` of `spec.replicas`.
-                let ready =
-                    canary.available >= n || replicas::progress_threshold_met(threshold, canary, n);
-                if ready && (full || !routed || self.weight == max) {
+                if replicas::carries(threshold, canary, n)
+                    && (full || !routed || self.weight == max)
+                {
                     let delay = if routed && !c.dynamic_stable_scale {
                         c.scale_down_delay
                     } else {
