@@ -30,6 +30,7 @@ pub fn version(name: &str, start: Time) -> Version {
         error_rate: 0.0,
         service_time: Dist::Constant(10_000),
         capacity_rps: None,
+        template_of: None,
     }
 }
 

@@ -39,6 +39,7 @@
 
 use super::judge;
 use super::spec::{AnalysisSpec, MetricSpec, Provider, Role};
+use crate::scenario::VersionId;
 use crate::sim::time::{SECOND, Time, api_stamp};
 use crate::traffic::window::WindowStats;
 
@@ -106,6 +107,12 @@ pub trait Measure {
     /// `bounds_ms` (ascending) how many took at most that long, then all of them (the
     /// `+Inf` bucket), as a mesh proxy's histogram counts them.
     fn latency_buckets(&mut self, role: Role, from: Time, to: Time, bounds_ms: &[f64]) -> Vec<u64>;
+    /// Read other pods for the roles from now on: `(version, desired pods)` of the canary
+    /// role and of the stable role (an Argo Rollouts experiment's templates). A source
+    /// that reads no versions (a test's script) has nothing to rebind.
+    fn bind(&mut self, canary: (VersionId, u32), stable: (VersionId, u32)) {
+        let _ = (canary, stable);
+    }
 }
 
 /// One completed measurement.

@@ -51,6 +51,11 @@ impl Measure for TrafficSource<'_, '_> {
         w
     }
 
+    fn bind(&mut self, canary: (VersionId, u32), stable: (VersionId, u32)) {
+        self.versions = [canary.0, stable.0];
+        self.desired = [canary.1, stable.1];
+    }
+
     fn latency_buckets(&mut self, role: Role, from: Time, to: Time, bounds_ms: &[f64]) -> Vec<u64> {
         let version = self.versions[slot(role)];
         self.model

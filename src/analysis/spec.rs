@@ -237,6 +237,15 @@ impl AnalysisSpec {
         self.dry_run.get(i).copied().unwrap_or(false)
     }
 
+    /// The first metric that reads `role` at all: its requests, or its pods
+    /// (`ready_ratio`); a judge reads both roles.
+    pub fn reads_role(&self, role: Role) -> Option<&MetricSpec> {
+        self.metrics.iter().find(|m| match &m.provider {
+            Provider::Measured(x) => x.of == role,
+            Provider::Judge(_) => true,
+        })
+    }
+
     /// The first metric whose value needs requests of `role` (a rate or latency of that
     /// role, or a judge, which compares both roles), for a strategy to refuse an analysis
     /// of a version that gets no requests. `ready_ratio` needs pods, not requests.

@@ -164,6 +164,9 @@ impl Cluster<'_> {
         let (slot, version, attempt) = (t.slot, t.version, t.attempt);
         let node = t.node.expect("a placed task");
         let create = self.overhead(Phase::Create, slot, version, attempt);
+        // The image on the node is the version's of the file, which an experiment
+        // template's pods share with the version they copy.
+        let version = self.scenario.service.release(version);
         let n = &mut self.nodes[node as usize];
         let image_at = n.image_at[version as usize];
         // A pull that may fail has stored nothing on the disk until a task waiting for it
@@ -253,12 +256,13 @@ impl Cluster<'_> {
     pub(super) fn pull_failed(&mut self, id: TaskId) -> bool {
         let t = &mut self.tasks[id as usize];
         let pulled = std::mem::take(&mut t.awaits_pull);
-        let p = self.scenario.faults.pull_failure(t.version);
+        let image = self.scenario.service.release(t.version);
+        let p = self.scenario.faults.pull_failure(image);
         if p == 0.0 || !pulled || t.state != TaskState::Pulling {
             return false;
         }
         let t = &self.tasks[id as usize];
-        let (version, node) = (t.version, t.node.expect("a pulling task is placed"));
+        let (version, node) = (image, t.node.expect("a pulling task is placed"));
         let now = self.sim.now();
         let rt = self.runtime;
         let image_at = self.nodes[node as usize].image_at[version as usize];

@@ -128,6 +128,7 @@ impl Cluster<'_> {
             return id; // the cluster is too small even for the current fleet
         }
         if let Some(node) = t.node {
+            let version = self.scenario.service.release(version);
             let n = &mut self.nodes[node as usize];
             n.image_at[version as usize] = 0;
             n.pull_undecided[version as usize] = false;

@@ -244,6 +244,7 @@ mod tests {
             error_rate: 0.0,
             service_time: crate::scenario::Dist::ZERO,
             capacity_rps: None,
+            template_of: None,
         });
         walk::run(&v, |n| cluster(&n.object_or_empty(FIELDS), &versions))
     }

@@ -13,6 +13,7 @@ pub mod distribution;
 mod distribution_parse;
 mod duration;
 mod error;
+pub mod experiment_step;
 mod faults;
 mod feasibility;
 mod foreign_fields;

@@ -124,6 +124,24 @@ pub struct Service {
 }
 
 impl Service {
+    /// The version of the file whose image version `v`'s pods run: `v` itself, or for an
+    /// experiment template's pods the version it copies.
+    ///
+    /// ```
+    /// use rollout_sim::scenario::{load_str, Format, CURRENT, NEXT};
+    /// let yaml = "service: {replicas: 2}
+    /// strategy: {canary: {steps: [{experiment: {duration: 1m,
+    ///   templates: [{name: base, specRef: stable}, {name: can, specRef: canary}]}}]}}";
+    /// let s = load_str(yaml, "e.yaml", Format::Yaml, &[]).unwrap();
+    /// assert_eq!(s.service.versions[3].name, "exp0-can");
+    /// assert_eq!(s.service.release(2), CURRENT);
+    /// assert_eq!(s.service.release(3), NEXT);
+    /// assert_eq!(s.service.release(NEXT), NEXT);
+    /// ```
+    pub fn release(&self, v: VersionId) -> VersionId {
+        self.versions[usize::from(v)].template_of.unwrap_or(v)
+    }
+
     /// Whether Docker gives the tasks a service binding (a VIP / DNS entry on a network
     /// besides the default bridge), which makes the executor deactivate it and wait for
     /// gossip before stopping a task: `controller.hasServiceBinding` in
@@ -163,6 +181,11 @@ pub struct Version {
     pub service_time: Dist,
     /// Requests per second one task can serve (`None`: unlimited).
     pub capacity_rps: Option<f64>,
+    /// The version this one copies when it runs the pods of an Argo Rollouts experiment
+    /// template (`current` or `next`, as its `specRef` names), `None` for a version of the
+    /// file: its pods run that version's image, and the requests they serve count as that
+    /// version's ([`Service::release`]).
+    pub template_of: Option<VersionId>,
 }
 
 /// Docker HEALTHCHECK (`moby/moby:daemon/health.go` defaults).

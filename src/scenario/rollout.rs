@@ -22,6 +22,7 @@
 //! switch, and after an abort until the new pods are gone. Default 0: the preview serves no requests, so a pre-promotion metric that needs
 //! the preview's requests is refused (it could only ever Error).
 
+use super::experiment_step::{self, ExperimentStep};
 use super::managed_routes::{self, RouteStep};
 use super::model::IntOrPercent;
 use super::strategy::{int_or_percent, progress_deadline};
@@ -53,6 +54,7 @@ pub const STEP_FIELDS: &[&str] = &[
     "analysis",
     "setHeaderRoute",
     "setMirrorRoute",
+    "experiment",
 ];
 /// Fields of `canary.analysis` (background analysis): the analysis block's own fields
 /// (`metrics`, inline in place of Argo's template references) and `startingStep`.
@@ -141,6 +143,8 @@ pub struct Canary {
     pub analysis: Option<Background>,
     /// The inline analyses of the `analysis` steps, indexed by [`CanaryStep::Analysis`].
     pub step_analyses: Vec<AnalysisSpec>,
+    /// The `experiment` steps, indexed by [`CanaryStep::Experiment`].
+    pub experiments: Vec<ExperimentStep>,
     /// `trafficRouting.managedRoutes`: the names of the routes the steps set, first
     /// highest ([`super::managed_routes`]); empty without them.
     pub managed_routes: Vec<String>,
@@ -204,6 +208,8 @@ pub enum CanaryStep {
     SetHeaderRoute(RouteStep),
     /// `setMirrorRoute`: a mirror route set or removed.
     SetMirrorRoute(RouteStep),
+    /// `experiment`: the index of its spec in [`Canary::experiments`].
+    Experiment(usize),
 }
 
 /// `setCanaryScale`.
@@ -305,10 +311,25 @@ impl RolloutStrategy {
                 CanaryStep::Analysis(a) => Some((AnalysisAt::Step(i), &c.step_analyses[*a])),
                 _ => None,
             });
+            let experiments = c
+                .steps
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| match s {
+                    CanaryStep::Experiment(e) => Some((i, &c.experiments[*e])),
+                    _ => None,
+                })
+                .flat_map(|(i, e)| {
+                    e.analyses
+                        .iter()
+                        .enumerate()
+                        .map(move |(j, a)| (AnalysisAt::Experiment(i, j), &a.spec))
+                });
             c.analysis
                 .iter()
                 .map(|b| (AnalysisAt::Background, &b.spec))
                 .chain(steps)
+                .chain(experiments)
         });
         let blue_green = blue_green.into_iter().flat_map(|b| {
             let pre = b.pre_promotion_analysis.iter();
@@ -343,6 +364,8 @@ pub enum AnalysisAt {
     Background,
     /// `canary.steps[i].analysis`.
     Step(usize),
+    /// `canary.steps[i].experiment.analyses[j]`.
+    Experiment(usize, usize),
     /// `blueGreen.prePromotionAnalysis`.
     PrePromotion,
     /// `blueGreen.postPromotionAnalysis`.
@@ -354,6 +377,9 @@ impl std::fmt::Display for AnalysisAt {
         match self {
             AnalysisAt::Background => write!(f, "canary.analysis"),
             AnalysisAt::Step(i) => write!(f, "canary.steps[{i}].analysis"),
+            AnalysisAt::Experiment(i, j) => {
+                write!(f, "canary.steps[{i}].experiment.analyses[{j}]")
+            }
             AnalysisAt::PrePromotion => write!(f, "blueGreen.prePromotionAnalysis"),
             AnalysisAt::PostPromotion => write!(f, "blueGreen.postPromotionAnalysis"),
         }
@@ -450,6 +476,7 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         })
     });
     let mut step_analyses = Vec::new();
+    let mut experiments = Vec::new();
     let steps: Vec<CanaryStep> = o
         .opt("steps", |n| {
             Some(
@@ -462,12 +489,14 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
                             max_weight,
                             managed.as_deref(),
                             &mut step_analyses,
+                            &mut experiments,
                         )
                     })
                     .collect(),
             )
         })
         .unwrap_or_default();
+    experiment_weights_fit(o, &steps, &experiments, max_weight);
     let background = o.get("analysis").and_then(|n| {
         let b = n.object(BACKGROUND_FIELDS)?;
         // A run that would start after the last step never runs before promotion.
@@ -512,6 +541,7 @@ pub fn canary(o: &Obj) -> RolloutStrategy {
         replica_progress_threshold: threshold,
         analysis: background,
         step_analyses,
+        experiments,
         managed_routes: managed.unwrap_or_default(),
     });
     rollout(o, kind)
@@ -523,6 +553,7 @@ fn step(
     max_weight: u32,
     routes: Option<&[String]>,
     analyses: &mut Vec<AnalysisSpec>,
+    experiments: &mut Vec<ExperimentStep>,
 ) -> Option<CanaryStep> {
     let o = n.object(STEP_FIELDS)?;
     // A field written null is not set, as upstream reads it (pruned by the API server, a
@@ -571,6 +602,10 @@ fn step(
         analyses.push(spec);
         return Some(CanaryStep::Analysis(analyses.len() - 1));
     }
+    if let Some(e) = o.get("experiment") {
+        experiments.push(experiment_step::parse(&e, routed, max_weight)?);
+        return Some(CanaryStep::Experiment(experiments.len() - 1));
+    }
     for (field, mirror) in [("setHeaderRoute", false), ("setMirrorRoute", true)] {
         let Some(r) = o.get(field) else { continue };
         if !routed {
@@ -605,6 +640,36 @@ fn step(
         _ => return node.fail("give exactly one of `replicas`, `weight`, `matchTrafficWeight`"),
     };
     Some(CanaryStep::SetCanaryScale(scale))
+}
+
+/// Behind a router the stable gets `maxTrafficWeight` − the canary's weight − a running
+/// experiment's templates' weights (istio `processRoutes`): more than the maximum at an
+/// `experiment` step leaves the stable a negative weight, which no router takes.
+fn experiment_weights_fit(o: &Obj, steps: &[CanaryStep], experiments: &[ExperimentStep], max: u32) {
+    let Some(list) = o.get("steps").and_then(|n| n.list()) else {
+        return;
+    };
+    // A step that did not read is reported already: the indices no longer match.
+    if list.len() != steps.len() {
+        return;
+    }
+    let mut weight = 0;
+    for (i, step) in steps.iter().enumerate() {
+        match step {
+            CanaryStep::SetWeight(w) => weight = *w,
+            CanaryStep::Experiment(e) => {
+                let taken = experiments[*e].weight();
+                if taken > 0 && weight + taken > max {
+                    list[i].problem(format!(
+                        "the templates' weights ({taken}) and the canary's weight at this step \
+                         ({weight}) add up to more than `maxTrafficWeight` ({max}): the stable \
+                         would get a negative weight"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// An analysis the rollout waits for (a step's, blue-green's pre- or post-promotion) with

@@ -46,7 +46,7 @@ fn canary_validation_names_the_field() {
         [
             "strategy.canary.scaleDownDelaySeconds: requires `trafficRouting` (Argo Rollouts validation)",
             "strategy.canary.steps.0.setWeight: must be between 0 and 100 (`maxTrafficWeight`), got 120",
-            "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`, `setHeaderRoute`, `setMirrorRoute`; got setWeight, pause",
+            "strategy.canary.steps.1: give exactly one of `setWeight`, `pause`, `setCanaryScale`, `analysis`, `setHeaderRoute`, `setMirrorRoute`, `experiment`; got setWeight, pause",
             "strategy.canary.steps.2.setCanaryScale: requires `trafficRouting` (Argo Rollouts validation)",
         ]
     );

@@ -234,6 +234,7 @@ fn version(name: &str, node: &Node) -> Version {
         error_rate: o.probability("error_rate", 0.0),
         service_time: o.dist("service_time", Dist::Constant(10 * MILLISECOND)),
         capacity_rps: o.opt("capacity_rps", Node::positive_f64),
+        template_of: None,
     }
 }
 

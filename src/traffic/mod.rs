@@ -297,9 +297,9 @@ impl<'s> TrafficModel<'s> {
             errored_requests: counts.outcome(Outcome::Errored),
             dropped_requests: counts.outcome(Outcome::Dropped),
             p50_latency_ms: hist.quantile_ms(0.5),
-            next_requests: counts.version(crate::scenario::NEXT as usize),
+            next_requests: self.of_release(|v| counts.version(v)),
             p95_latency_ms: hist.quantile_ms(0.95),
-            bad_release_requests: Some(counts.fault(crate::scenario::NEXT as usize)),
+            bad_release_requests: Some(self.of_release(|v| counts.fault(v))),
             slo_violation: self.cfg.slo.map(|slo| {
                 let per = (slo.window / tick).max(1) as usize;
                 let mut below = 0;
@@ -316,6 +316,16 @@ impl<'s> TrafficModel<'s> {
         };
         let timeline = self.timeline_rows(&counts, end);
         (result, timeline)
+    }
+
+    /// The sum of `count` over the versions that run `next`'s image: `next`, and the
+    /// experiment templates' pods that copy it.
+    fn of_release(&self, count: impl Fn(usize) -> u64) -> u64 {
+        let service = &self.scenario.service;
+        (0..service.versions.len())
+            .filter(|&v| service.release(v as crate::scenario::VersionId) == crate::scenario::NEXT)
+            .map(count)
+            .sum()
     }
 
     fn timeline_rows(&mut self, counts: &meter::Counts, end: Time) -> Vec<TimelineRow> {

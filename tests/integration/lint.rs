@@ -657,3 +657,31 @@ fn a_progress_threshold_no_step_can_meet_is_named() {
     assert_eq!(fired("{type: Pods, value: 1}"), 0);
     assert_eq!(fired("{type: Percent, value: 100}"), 0);
 }
+
+/// `argo-experiment-never-ends`: an `experiment` step with neither `duration` nor a
+/// `requiredForCompletion` analysis never completes; either one is quiet.
+#[test]
+fn an_experiment_that_never_ends_is_named() {
+    let fired = |experiment: &str| {
+        let text = with(
+            &argo(),
+            "    steps:\n",
+            &format!("    steps:\n      - experiment: {experiment}\n"),
+        );
+        rules(&text)
+            .into_iter()
+            .filter(|r| *r == "argo-experiment-never-ends")
+            .count()
+    };
+    assert_eq!(fired("{templates: [{name: c, specRef: canary}]}"), 1);
+    assert_eq!(
+        fired("{duration: 5m, templates: [{name: c, specRef: canary}]}"),
+        0
+    );
+    assert_eq!(
+        fired(
+            "{templates: [{name: c, specRef: canary}], analyses: [{name: a, requiredForCompletion: true, metrics: [{name: r, provider: {rollout-sim: {metric: ready_ratio, of: canary}}}]}]}"
+        ),
+        0
+    );
+}

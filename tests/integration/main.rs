@@ -12,6 +12,7 @@ mod deferred_walks;
 mod detection;
 mod dry_run;
 mod engine;
+mod experiment;
 mod experiment_outputs;
 mod flag_conflicts;
 mod flagger;

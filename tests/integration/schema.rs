@@ -205,6 +205,18 @@ strategy:
           match: [{method: {exact: GET}, path: {regex: "/api/.*"}, headers: {x-test: {exact: "1"}}}]
           matchShare: 0.2
       - setHeaderRoute: {name: beta}
+      - experiment:
+          duration: 5m
+          scaleDownDelaySeconds: 10
+          templates:
+            - {name: baseline, specRef: stable, replicas: 1, weight: 5}
+            - {name: canary, specRef: canary, weight: 5}
+          analyses:
+            - name: compare
+              requiredForCompletion: true
+              dryRun: [{metricName: errors}]
+              metrics: [{name: errors, provider: {rollout-sim: {metric: error_rate}}}]
+traffic: {rps: 10}
 "#;
     let g = r#"
 service: {}

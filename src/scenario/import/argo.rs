@@ -356,10 +356,16 @@ fn step(item: &Src, to: &str, routers: &Routers, ctx: &Context, d: &mut Draft) -
                     out.insert(kind.to_string(), route);
                 }
             }
-            "experiment" | "plugin" => d.unsupported(
+            "experiment" => d.unsupported(
                 &v,
-                "experiments and step plugins are not simulated: the step is left out, so \
-                 the rollout goes on at once where it would wait for them",
+                "experiment steps are not imported yet (their analyses name templates): the \
+                 step is left out, so the rollout goes on at once where it would wait for it; \
+                 the scenario runs them, written by hand (README, \"experiment steps\")",
+            ),
+            "plugin" => d.unsupported(
+                &v,
+                "step plugins are not simulated: the step is left out, so the rollout goes on \
+                 at once where it would wait for them",
             ),
             other => {
                 // The kinds are listed already: only a close one is added.

@@ -40,6 +40,14 @@ impl Rollout<'_> {
         if self.abort.is_some() {
             return;
         }
+        if self.experiment_paused {
+            // The patch clears the `InconclusiveExperiment` condition; the next reconcile
+            // finds the Experiment still Inconclusive and adds it again
+            // (`reconcileExperiments`): only `promote --full` or an abort gets past it.
+            cl.trace_update("promoted", || None);
+            cl.trace_update("paused", || Some("InconclusiveExperiment".into()));
+            return;
+        }
         if let Some(skip) = self.runs.resume() {
             if skip {
                 self.step += 1;

@@ -14,6 +14,9 @@ use crate::analysis::spec::{
 use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::Scenario;
+use crate::scenario::experiment_step::{
+    EXPERIMENT_ANALYSIS_FIELDS, EXPERIMENT_FIELDS, SPEC_REFS, TEMPLATE_FIELDS,
+};
 use crate::scenario::managed_routes::{
     HEADER_MATCH_FIELDS, HEADER_ROUTE_STEP_FIELDS, MANAGED_ROUTE_FIELDS, MIRROR_MATCH_FIELDS,
     MIRROR_ROUTE_STEP_FIELDS, STRING_MATCH_FIELDS,
@@ -75,6 +78,9 @@ impl StrategyDef for CanaryDef {
         ("pause", PAUSE_FIELDS),
         ("set_canary_scale", SCALE_FIELDS),
         ("replica_progress_threshold", PROGRESS_THRESHOLD_FIELDS),
+        ("experiment", EXPERIMENT_FIELDS),
+        ("experiment_template", TEMPLATE_FIELDS),
+        ("experiment_analysis", EXPERIMENT_ANALYSIS_FIELDS),
         ("traffic_routing", ROUTING_FIELDS),
         ("header_route", HEADER_ROUTE_FIELDS),
         ("managed_route", MANAGED_ROUTE_FIELDS),
@@ -120,6 +126,23 @@ impl StrategyDef for CanaryDef {
         ("canary_step", "setWeight", Count),
         ("canary_step", "pause", Section("pause")),
         ("canary_step", "setCanaryScale", Section("set_canary_scale")),
+        ("canary_step", "experiment", Section("experiment")),
+        ("experiment", "duration", Duration),
+        ("experiment", "templates", ListOf("experiment_template")),
+        ("experiment", "analyses", ListOf("experiment_analysis")),
+        ("experiment", "scaleDownDelaySeconds", Duration),
+        ("experiment_template", "name", Str),
+        (
+            "experiment_template",
+            "specRef",
+            Choice(|| SPEC_REFS.iter().map(|t| t.0).collect()),
+        ),
+        ("experiment_template", "replicas", Count),
+        ("experiment_template", "weight", Count),
+        ("experiment_analysis", "name", Str),
+        ("experiment_analysis", "requiredForCompletion", Bool),
+        ("experiment_analysis", "metrics", ListOf("analysis_metric")),
+        ("experiment_analysis", "dryRun", ListOf("dry_run")),
         ("pause", "duration", Duration),
         ("set_canary_scale", "replicas", Count),
         ("set_canary_scale", "weight", Count),
@@ -231,6 +254,7 @@ impl StrategyDef for CanaryDef {
             abort_delay_past_resync(c, out);
             route_before_canary_pods(c, s.service.replicas, out);
             progress_threshold_out_of_reach(c, s.service.replicas, out);
+            experiment_never_ends(c, out);
         }
         every_metric_dry_run(cfg, out);
     }
@@ -363,6 +387,29 @@ fn progress_threshold_out_of_reach(c: &Canary, n: u32, out: &mut Vec<Warning>) {
         fix.into(),
         "argo-rollouts utils/replicaset/canary.go AtDesiredReplicaCountsForCanary: a step completes once ReplicaProgressThresholdMet holds for the new ReplicaSet, which compares availableReplicas with the value (Pods) or with value % of the step's desired count (Percent)",
     );
+}
+
+/// An `experiment` step with no `duration` and no `requiredForCompletion` analysis: its
+/// templates run until something fails, so the step never completes.
+fn experiment_never_ends(c: &Canary, out: &mut Vec<Warning>) {
+    for (i, step) in c.steps.iter().enumerate() {
+        let CanaryStep::Experiment(e) = step else {
+            continue;
+        };
+        let e = &c.experiments[*e];
+        if e.duration.is_some() || e.has_required() {
+            continue;
+        }
+        warn(
+            out,
+            "argo-experiment-never-ends",
+            format!(
+                "steps[{i}].experiment has no `duration` and no `requiredForCompletion` analysis: the Experiment stays Running until something fails, so the step never completes and the rollout stays there until the horizon"
+            ),
+            "give it a `duration`, or mark the analysis that decides it `requiredForCompletion: true`".into(),
+            "argo-rollouts experiments/experiment.go calculateStatus: an Experiment ends Successful once its templates pass `duration` (utils/experiment PassedDurations is false without one) or its required analyses are Successful (RequiredAnalysisRunsSuccessful)",
+        );
+    }
 }
 
 /// Argo Rollouts `strategy.blueGreen`.

@@ -44,6 +44,7 @@ mod actions;
 pub mod analysis;
 pub mod bluegreen;
 pub mod entry;
+mod experiment;
 mod progress;
 pub mod replicas;
 mod rollout_canary;
@@ -64,6 +65,7 @@ use crate::sim::engine::SingleValue;
 use crate::sim::time::{NEVER, Time, api_stamp};
 use abort::{Abort, Aborter};
 use analysis::{Gate, Runs};
+use experiment::Experiment;
 use progress::ProgressStatus;
 use replicas::RsState;
 use route_table::RouteTable;
@@ -139,6 +141,11 @@ pub struct Rollout<'s> {
     runs: Runs<'s>,
     /// The managed routes set by the canary's steps.
     routes: RouteTable,
+    /// The Experiments of the `experiment` steps reached, oldest first (one is current
+    /// at most; the others are over or cancelled, scaling down).
+    experiments: Vec<Experiment<'s>>,
+    /// The `InconclusiveExperiment` pause condition is in place.
+    experiment_paused: bool,
 }
 
 impl<'s> Rollout<'s> {
@@ -172,6 +179,8 @@ impl<'s> Rollout<'s> {
             notices: Vec::new(),
             runs: Runs::default(),
             routes: RouteTable::default(),
+            experiments: Vec::new(),
+            experiment_paused: false,
         }
     }
 
@@ -198,17 +207,20 @@ impl<'s> Rollout<'s> {
     }
 
     /// Raise the abort (`pauseContext.AddAbort`): index back to 0, pauses cleared.
-    fn abort(&mut self, cl: &mut Cluster, by: Aborter, why: &'static str) {
+    fn abort(&mut self, cl: &mut Cluster, by: Aborter, why: impl Into<String>) {
         if self.abort.is_some() || self.promoted_at.is_some() {
             return;
         }
         self.abort = Some(Abort::raised(cl.now(), by));
         self.runs.terminate();
+        self.experiments.iter_mut().for_each(Experiment::cancel);
+        self.experiment_paused = false;
         self.step = 0;
         self.pause_start = None;
         self.promoted_by_user = false;
         self.dirty = true;
-        cl.trace_update("rollback_started", || Some(why.into()));
+        let why = why.into();
+        cl.trace_update("rollback_started", || Some(why));
     }
 
     /// Follow what the analysis runs ask of this reconcile (`reconcileAnalysisRuns`),
@@ -240,6 +252,7 @@ impl<'s> Rollout<'s> {
         self.promoted_at = Some(cl.now());
         self.promote_full = false;
         self.runs.terminate();
+        self.experiments.iter_mut().for_each(Experiment::cancel);
         self.set_scale_down_deadline(cl, delay);
         self.settle_promotion(cl);
         if self.settled_at.is_none() {
@@ -290,7 +303,7 @@ impl<'s> Rollout<'s> {
         if self.abort.is_some() {
             return false;
         }
-        if self.runs.inconclusive_pause() {
+        if self.runs.inconclusive_pause() || self.experiment_paused {
             return true;
         }
         let paused = self.pause_start.is_some() && !self.promoted_by_user;
@@ -322,7 +335,17 @@ impl<'s> Rollout<'s> {
         cl.routing = split.map(|(w, h)| {
             let split = self.routes.split(h, w, max);
             let mut shares = vec![0.0; cl.scenario.service.versions.len()];
-            shares[CURRENT as usize] = 1.0 - split.canary - split.routed;
+            // `calculateWeightDestinationsFromExperiment`: a running Experiment's
+            // templates take their weight from the stable's (istio `processRoutes`:
+            // stable = max − canary − the experiment's weights).
+            let mut taken = 0.0;
+            for e in self.experiments.iter().filter(|e| e.routes_weights()) {
+                for (v, weight) in e.weights() {
+                    shares[usize::from(v)] = f64::from(weight) / max;
+                    taken += f64::from(weight) / max;
+                }
+            }
+            shares[CURRENT as usize] = (1.0 - split.canary - split.routed - taken).max(0.0);
             shares[NEXT as usize] = split.canary + split.routed;
             if split.copies > 0.0 {
                 mirror = Some(Mirror {
@@ -464,6 +487,7 @@ impl Controller for Rollout<'_> {
             ..Rollout::new(self.cfg)
         };
         self.sets.clear();
+        self.experiments.clear();
         self.ranking.reset(cl);
         let annotations = (self.n, self.n);
         let stable = ReplicaSet::serving(
@@ -555,7 +579,9 @@ impl Controller for Rollout<'_> {
     }
 
     fn measurement_due(&self) -> Option<Due> {
-        self.runs.next_due().map(|at| Due {
+        let experiments = self.experiments.iter().filter_map(Experiment::next_due);
+        let at = self.runs.next_due().into_iter().chain(experiments).min()?;
+        Some(Due {
             at,
             desired: [self.sets[CANARY].spec, self.sets[STABLE].spec],
         })
@@ -563,6 +589,10 @@ impl Controller for Rollout<'_> {
 
     fn measure(&mut self, now: Time, source: &mut dyn Measure) {
         self.runs.measure(now, source);
+        // Each Experiment binds the roles to its templates' pods.
+        for e in &mut self.experiments {
+            e.measure(now, source);
+        }
         self.dirty = true;
     }
 
@@ -602,7 +632,10 @@ impl Controller for Rollout<'_> {
                     .and_then(Abort::detected_at)
                     .or(self.lifted_detection),
             ),
-            dry_run_failed: self.cfg.has_dry_run().then_some(self.runs.dry_run_failed()),
+            dry_run_failed: self.cfg.has_dry_run().then_some(
+                self.runs.dry_run_failed()
+                    || self.experiments.iter().any(Experiment::dry_run_failed),
+            ),
         }
     }
 }

@@ -6,9 +6,12 @@
 //! [`super::bluegreen`]. A pause counts from its condition's `startTime` in whole seconds
 //! (see [`super`]).
 
+use super::abort::Aborter;
+use super::experiment::Experiment;
 use super::replicas::{self, AbortState, ActualWeights, CanaryTarget};
 use super::steps::{canary_scale, current_set_weight, previous_set_weight};
 use super::{CANARY, Rollout, STABLE, Timer};
+use crate::analysis::Phase;
 use crate::cluster::Cluster;
 use crate::scenario::rollout::{Canary, CanaryStep};
 use crate::sim::time::{NEVER, SECOND, Time, api_stamp};
@@ -185,6 +188,10 @@ impl<'s> Rollout<'s> {
             }
             self.route(cl, Some((self.weight, if route_on { header } else { 0.0 })));
         }
+        // `reconcileExperiments`, and the Experiment controller in the same instant.
+        if self.reconcile_experiments(cl, c, aborted || full) {
+            return true;
+        }
         // `reconcileAnalysisRuns`: an abort, or the Inconclusive pause halting the scaling
         // (`haltProgress`) but not the steps: `syncRolloutStatusCanary` still completes a
         // step that needs no scaling, and promotes.
@@ -306,6 +313,10 @@ impl<'s> Rollout<'s> {
                         .is_some_and(|d| cl.now() >= start.saturating_add(d))
             }
             Some(CanaryStep::Analysis(_)) => self.runs.step_successful(self.step),
+            // `completedCurrentCanaryStep`: the Experiment is Successful.
+            Some(CanaryStep::Experiment(_)) => self
+                .current_experiment()
+                .is_some_and(|e| e.phase() == Phase::Successful),
             // `completedCurrentCanaryStep`: a route step is done once reached.
             Some(CanaryStep::SetHeaderRoute(_) | CanaryStep::SetMirrorRoute(_)) => true,
             Some(_) => at_counts,
@@ -315,9 +326,13 @@ impl<'s> Rollout<'s> {
         let indefinite = halted
             || self.user_paused
             || paused_step.is_some()
-            || matches!(c.steps.get(self.step), Some(CanaryStep::Analysis(_)));
+            || matches!(
+                c.steps.get(self.step),
+                Some(CanaryStep::Analysis(_) | CanaryStep::Experiment(_))
+            );
         if done {
             self.step += 1;
+            self.experiment_paused = false;
             self.pause_start = None;
             self.promoted_by_user = false;
         }
@@ -325,6 +340,73 @@ impl<'s> Rollout<'s> {
         // (`syncRolloutStatusCanary`): a step just completed is progress.
         self.check_progress(cl, indefinite);
         done
+    }
+}
+
+impl<'s> Rollout<'s> {
+    /// The Experiment of the current step, if created and not cancelled.
+    fn current_experiment(&self) -> Option<&Experiment<'s>> {
+        self.experiments
+            .iter()
+            .rev()
+            .find(|e| e.step == self.step && !e.cancelled())
+    }
+
+    /// `reconcileExperiments` (argo-rollouts 9f8d111 `rollout/experiment.go`), then one
+    /// reconcile of every Experiment ([`Experiment::reconcile`]): on an abort or under
+    /// `promoteFull` every Experiment is cancelled; otherwise (unless an Inconclusive
+    /// analysis holds the rollout) the current `experiment` step's is created, and the
+    /// others cancelled. The current one's phase then pauses the rollout (Inconclusive)
+    /// or aborts it (Failed, Error). `true` when it aborted.
+    fn reconcile_experiments(&mut self, cl: &mut Cluster, c: &'s Canary, cancel_all: bool) -> bool {
+        let current = match c.steps.get(self.step) {
+            Some(CanaryStep::Experiment(e)) if !cancel_all => Some(&c.experiments[*e]),
+            _ => None,
+        };
+        let step = self.step;
+        if cancel_all {
+            self.experiments.iter_mut().for_each(Experiment::cancel);
+            self.experiment_paused = false;
+        } else if !self.runs.inconclusive_pause() {
+            for e in self.experiments.iter_mut().filter(|e| e.step != step) {
+                e.cancel();
+            }
+            if let Some(spec) = current
+                && self.current_experiment().is_none()
+            {
+                let e = Experiment::create(spec, step, cl, &mut self.sets);
+                self.experiments.push(e);
+                cl.trace_update("experiment_created", || None);
+            }
+        }
+        let deadline = self.cfg.progress_deadline;
+        for e in &mut self.experiments {
+            if let Some(at) = e.reconcile(cl, &mut self.sets, &mut self.ranking, deadline) {
+                cl.set_timer(at, Timer::Reconcile);
+            }
+        }
+        if current.is_none() || self.runs.inconclusive_pause() {
+            return false;
+        }
+        let Some(e) = self.current_experiment() else {
+            return false;
+        };
+        match e.phase() {
+            Phase::Inconclusive if !self.experiment_paused => {
+                self.experiment_paused = true;
+                cl.trace_update("paused", || Some("InconclusiveExperiment".into()));
+                false
+            }
+            Phase::Failed | Phase::Error => {
+                let why = e.failure().map_or(
+                    "Experiment analysis phase is error/failed".to_string(),
+                    |m| format!("Experiment analysis phase is error/failed: {m}"),
+                );
+                self.abort(cl, Aborter::Controller, why);
+                true
+            }
+            _ => false,
+        }
     }
 }
 

@@ -50,6 +50,7 @@ fn canary(steps: Vec<CanaryStep>, routed: bool) -> Canary {
         replica_progress_threshold: None,
         analysis: None,
         step_analyses: Vec::new(),
+        experiments: Vec::new(),
         managed_routes: Vec::new(),
     }
 }
