@@ -217,9 +217,10 @@ fn template_weights_beyond_what_the_stable_has_left_are_refused() {
     let text = "service: {replicas: 2}\nstrategy:\n  canary:\n    trafficRouting: {}\n    steps:\n      \
                 - setWeight: 80\n      - experiment: {duration: 5m, templates: [{name: c, specRef: \
                 canary, weight: 30}]}\n";
-    let err = rollout_sim::scenario::load_str(text, "t.yaml", rollout_sim::scenario::Format::Yaml, &[])
-        .unwrap_err()
-        .to_string();
+    let err =
+        rollout_sim::scenario::load_str(text, "t.yaml", rollout_sim::scenario::Format::Yaml, &[])
+            .unwrap_err()
+            .to_string();
     assert!(
         err.contains("strategy.canary.steps.1: the templates' weights (30) and the canary's weight at this step (80)"),
         "{err}"
