@@ -42,6 +42,22 @@ pub const DEFAULT_EXPERIMENT_SCALE_DOWN_DELAY: Time = 30 * SECOND;
 pub const MAX_TEMPLATES: usize = 16;
 
 /// One `experiment` step.
+///
+/// ```
+/// use rollout_sim::scenario::{load_str, Format, Strategy, NEXT};
+/// use rollout_sim::scenario::rollout::RolloutKind;
+/// let yaml = "service: {replicas: 4}
+/// strategy: {canary: {trafficRouting: {}, steps: [{experiment: {duration: 10m,
+///   templates: [{name: base, specRef: stable, weight: 5}, {name: can, specRef: canary, weight: 5}]}}]}}";
+/// let s = load_str(yaml, "e.yaml", Format::Yaml, &[]).unwrap();
+/// let Strategy::Canary(r) = &s.strategy else { unreachable!() };
+/// let RolloutKind::Canary(c) = &r.kind else { unreachable!() };
+/// let e = &c.experiments[0];
+/// assert_eq!(e.weight(), 10);
+/// assert_eq!(e.templates[1].replicas, 1);
+/// // The canary template's pods run as a copy of `next`.
+/// assert_eq!(s.service.release(e.templates[1].version), NEXT);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentStep {
     /// `duration`: how long the Experiment runs once every template is available;

@@ -166,12 +166,13 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
             None,
         ),
         // An Argo Rollout aborts on a deadline with `progressDeadlineAbort`, on a failed
-        // analysis, or by a user's `abort`.
+        // analysis or experiment template, or by a user's `abort`.
         Controller::Canary(r) | Controller::BlueGreen(r) => (
             true,
             r.progress_deadline.is_some(),
             r.progress_deadline_abort
                 || r.has_analysis()
+                || matches!(&r.kind, RolloutKind::Canary(c) if !c.experiments.is_empty())
                 || s.actions.iter().any(|a| a.kind == ActionKind::Abort),
             Some(
                 r.has_analysis()

@@ -117,12 +117,51 @@ fn step(router: bool) -> BoxedStrategy<Value> {
         2 => (1u32..300).prop_map(|s| json!({"pause": {"duration": format!("{s}s")}})),
         1 => Just(json!({"pause": {}})),
         1 => metrics(BOTH, true).prop_map(|m| json!({"analysis": {"metrics": m}})),
+        1 => experiment(),
     ];
     if router {
         prop_oneof![4 => common, 1 => scale.prop_map(|s| json!({"setCanaryScale": s}))].boxed()
     } else {
         common.boxed()
     }
+}
+
+/// An `experiment` step: one or two templates of 0 to 2 pods, a duration or not, and an
+/// analysis of the templates' ready ratio (required for completion or not). No `weight`:
+/// a template behind a router without one gets no requests, so the analysis reads pods.
+fn experiment() -> BoxedStrategy<Value> {
+    (
+        (0u32..3, 0u32..3, any::<bool>()),
+        prop::option::of(1u32..600),
+        prop::option::of(any::<bool>()),
+        prop::option::of(0u32..60),
+    )
+        .prop_map(|((base, can, both), duration, analysis, delay)| {
+            let mut templates = vec![json!({"name": "can", "specRef": "canary", "replicas": can})];
+            if both {
+                templates.push(json!({"name": "base", "specRef": "stable", "replicas": base}));
+            }
+            let mut e = Map::new();
+            put(&mut e, "templates", json!(templates));
+            if let Some(d) = duration {
+                put(&mut e, "duration", json!(format!("{d}s")));
+            }
+            if let Some(d) = delay {
+                put(&mut e, "scaleDownDelaySeconds", json!(d));
+            }
+            if let Some(required) = analysis {
+                let metric = json!({"name": "up", "interval": "20s", "count": 3,
+                    "successCondition": "result >= 0.5",
+                    "provider": {"rollout-sim": {"metric": "ready_ratio", "of": "canary"}}});
+                put(
+                    &mut e,
+                    "analyses",
+                    json!([{"name": "a", "requiredForCompletion": required, "metrics": [metric]}]),
+                );
+            }
+            json!({"experiment": Value::Object(e)})
+        })
+        .boxed()
 }
 
 /// `strategy.canary` and its service fields.
@@ -272,5 +311,10 @@ pub fn strip_analysis(section: &mut Value) {
     }
     if let Some(steps) = s.get_mut("steps").and_then(Value::as_array_mut) {
         steps.retain(|st| st.get("analysis").is_none());
+        for st in steps.iter_mut() {
+            if let Some(e) = st.get_mut("experiment").and_then(Value::as_object_mut) {
+                e.remove("analyses");
+            }
+        }
     }
 }
