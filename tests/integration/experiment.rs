@@ -226,3 +226,63 @@ fn template_weights_beyond_what_the_stable_has_left_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn an_inconclusive_experiment_pauses_the_rollout_and_a_promote_does_not_get_past_it() {
+    // The ready ratio (1) meets neither condition: the first measurement, at 0 s, is
+    // Inconclusive (`inconclusiveLimit: 0`), and so is the Experiment. The rollout pauses
+    // (`InconclusiveExperiment`, a pause waiting for a human: `paused` at the horizon). A
+    // `promote` clears the condition, which the next reconcile adds again; `promote
+    // --full` cancels the Experiment and promotes.
+    let e = "{duration: 5m, templates: [{name: base, specRef: stable}], analyses: [{name: odd, \
+             metrics: [{name: r, successCondition: result > 2, failureCondition: result < 0, \
+             inconclusiveLimit: 0, provider: {rollout-sim: {metric: ready_ratio, of: stable}}}]}]}";
+    for (actions, outcome) in [
+        ("", Outcome::Paused),
+        ("actions: [{at: 1m, rollout: promote}]", Outcome::Paused),
+        (
+            "actions: [{at: 1m, rollout: promote, full: true}]",
+            Outcome::Completed,
+        ),
+    ] {
+        let s = scenario(64, "0s", e, &format!("traffic: {{rps: 10}}\n{actions}"));
+        let (r, trace) = Workspace::new(&s).run_traced(0);
+        let u = updates(&trace);
+        assert_eq!(r.outcome, outcome, "{actions}: {u:?}");
+        assert!(
+            u.iter().any(|(t, s, m)| *t == 0.0
+                && *s == "paused"
+                && m.as_deref() == Some("InconclusiveExperiment")),
+            "{u:?}"
+        );
+        if outcome == Outcome::Completed {
+            assert_eq!(r.duration, 60 * SECOND, "{u:?}");
+        }
+    }
+}
+
+#[test]
+fn a_basic_canary_sends_the_templates_their_replica_share() {
+    // No router: the Service spans the experiment's two new-version pods beside the ten
+    // stable ones, so 2 of 12 requests go to the new version (the binomial's sd over
+    // 20,000 requests is 0.26 %).
+    let s = yaml(
+        r#"
+horizon: 100s
+cluster: {nodes: 1, node: {cpu: "64", memory: 64Gi}, image_cached: [current, next]}
+service:
+  replicas: 10
+  resources: {cpu: "1", memory: 1Mi}
+strategy:
+  canary:
+    steps:
+      - experiment: {duration: 1h, templates: [{name: can, specRef: canary, replicas: 2}]}
+traffic: {rps: 200}
+"#,
+    );
+    let r = Workspace::new(&s).run(0);
+    let t = traffic(&r);
+    let share = t.next_requests as f64 / t.requests as f64;
+    assert!((share - 2.0 / 12.0).abs() < 4.0 * 0.0026, "{share}");
+    assert_eq!(r.peak_tasks, 12);
+}
