@@ -70,7 +70,7 @@ impl Phase {
     }
 
     /// Position in `analysisStatusOrder`, best first.
-    fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             Phase::Successful => 0,
             Phase::Running => 1,
@@ -82,7 +82,7 @@ impl Phase {
     }
 
     /// A limit was breached: the run terminates (`IsTerminating`).
-    fn breaches(self) -> bool {
+    pub(crate) fn breaches(self) -> bool {
         matches!(self, Phase::Failed | Phase::Error | Phase::Inconclusive)
     }
 

@@ -153,12 +153,7 @@ impl<'s> Experiment<'s> {
                 .templates
                 .iter()
                 .any(|t| t.status == TemplateStatus::Failed)
-            || self.runs.iter().flatten().any(|r| {
-                matches!(
-                    r.phase(),
-                    Phase::Failed | Phase::Error | Phase::Inconclusive
-                )
-            })
+            || self.runs.iter().flatten().any(|r| r.phase().breaches())
             || self.required_successful()
     }
 
@@ -334,22 +329,14 @@ impl<'s> Experiment<'s> {
 
     /// `assessAnalysisRuns`: the worst run (a run not created yet counts as Successful).
     fn assess_runs(&self) -> Phase {
-        let rank = |p: Phase| match p {
-            Phase::Successful => 0,
-            Phase::Running => 1,
-            Phase::Pending => 2,
-            Phase::Inconclusive => 3,
-            Phase::Error => 4,
-            Phase::Failed => 5,
-        };
         let worst = self
             .runs
             .iter()
             .flatten()
             .map(AnalysisRun::phase)
-            .max_by_key(|&p| rank(p))
+            .max_by_key(|&p| p.rank())
             .unwrap_or(Phase::Successful);
-        if self.required_successful() && rank(worst) < rank(Phase::Running) {
+        if self.required_successful() && worst.rank() < Phase::Running.rank() {
             return Phase::Successful;
         }
         if worst == Phase::Pending {
