@@ -119,22 +119,14 @@ impl ExperimentStep {
     }
 }
 
-/// The `experiment` of a step. `routed`: the canary has a traffic router; `max_weight`
-/// its `maxTrafficWeight`.
-pub fn parse(n: &Node, routed: bool, max_weight: u32) -> Option<ExperimentStep> {
+/// The `experiment` of a step. `routed`: the canary has a traffic router (the templates'
+/// weights against its `maxTrafficWeight` are checked with the steps, which know the
+/// canary's weight at the step).
+pub fn parse(n: &Node, routed: bool) -> Option<ExperimentStep> {
     let o = n.object(EXPERIMENT_FIELDS)?;
     let duration = o.opt("duration", Node::duration);
     let scale_down_delay = o.duration("scaleDownDelaySeconds", DEFAULT_EXPERIMENT_SCALE_DOWN_DELAY);
     let templates = o.required("templates", |n| templates(n, routed))?;
-    let total: u32 = templates.iter().filter_map(|t| t.weight).sum();
-    if total > max_weight
-        && let Some(t) = o.get("templates")
-    {
-        t.problem(format!(
-            "the templates' weights add up to {total}, more than `maxTrafficWeight` \
-             ({max_weight}): the stable would get a negative share"
-        ));
-    }
     let analyses = o
         .opt("analyses", |n| analyses(n, &templates, routed))
         .unwrap_or_default();

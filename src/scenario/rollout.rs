@@ -603,7 +603,7 @@ fn step(
         return Some(CanaryStep::Analysis(analyses.len() - 1));
     }
     if let Some(e) = o.get("experiment") {
-        experiments.push(experiment_step::parse(&e, routed, max_weight)?);
+        experiments.push(experiment_step::parse(&e, routed)?);
         return Some(CanaryStep::Experiment(experiments.len() - 1));
     }
     for (field, mirror) in [("setHeaderRoute", false), ("setMirrorRoute", true)] {

@@ -192,7 +192,7 @@ fn bad_experiment_fields_are_refused_with_their_paths() {
         "{templates: [{name: a, specRef: canary, weight: 60}, {name: b, specRef: stable, weight: 50}]}",
         "trafficRouting: {}",
         "",
-        "the templates' weights add up to 110",
+        "strategy.canary.steps.0: the templates' weights (110) and the canary's weight at this step (0)",
     );
 }
 
