@@ -23,7 +23,7 @@ use super::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use crate::analysis::{AnalysisRun, Measure, Phase};
 use crate::cluster::Cluster;
 use crate::scenario::experiment_step::ExperimentStep;
-use crate::sim::time::{NEVER, Time, api_stamp};
+use crate::sim::time::{NEVER, SECOND, Time, api_stamp};
 use crate::strategy::kubernetes::ranking::Ranking;
 
 /// A template's status (`TemplateStatusCode`).
@@ -241,7 +241,7 @@ impl<'s> Experiment<'s> {
                     self.failure = Some(format!(
                         "Template '{}' exceeded its progressDeadlineSeconds ({})",
                         spec.name,
-                        deadline.unwrap_or(0) / crate::sim::time::SECOND
+                        deadline.unwrap_or(0) / SECOND
                     ));
                     TemplateStatus::Failed
                 } else if terminating {
