@@ -105,12 +105,21 @@ impl Skeleton<'_> {
 
 /// The settings that matter of one scenario, as `(setting, value)` rows.
 fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
-    let versions: Vec<String> = s
-        .service
-        .versions
-        .iter()
-        .map(|v| format!("{} ({})", v.name, v.image))
-        .collect();
+    // The versions the rollout installs in turn; an Argo experiment template's pods (a
+    // copy of one of them) are listed after, not as a step of the chain.
+    let named = |copies: bool| -> Vec<String> {
+        s.service
+            .versions
+            .iter()
+            .filter(|v| v.template_of.is_some() == copies)
+            .map(|v| format!("{} ({})", v.name, v.image))
+            .collect()
+    };
+    let mut versions = named(false).join(" → ");
+    let copies = named(true);
+    if !copies.is_empty() {
+        versions.push_str(&format!("; experiment templates: {}", copies.join(", ")));
+    }
     vec![
         // The terminal header's strategy part, checks, load tests and routing included.
         (
@@ -118,7 +127,7 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
             format!("{}{}", strategy_label(s), s.strategy.header_extra()),
         ),
         ("replicas", steps_text(&replica_steps(s))),
-        ("versions", versions.join(" → ")),
+        ("versions", versions),
         ("nodes", s.cluster.nodes.len().to_string()),
         (
             "traffic",
@@ -196,4 +205,23 @@ fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scenario_settings;
+    use crate::scenario::{Format, load_str};
+
+    #[test]
+    fn experiment_templates_are_listed_after_the_versions_installed_in_turn() {
+        let yaml = "service: {replicas: 2, versions: {current: {image: 'a:1'}, next: {image: 'a:2'}}}
+strategy: {canary: {steps: [{experiment: {duration: 1m, templates: [{name: base, specRef: stable}]}}]}}";
+        let s = load_str(yaml, "e.yaml", Format::Yaml, &[]).unwrap();
+        let rows = scenario_settings(&s);
+        let versions = &rows.iter().find(|(k, _)| *k == "versions").unwrap().1;
+        assert_eq!(
+            versions,
+            "current (a:1) → next (a:2); experiment templates: exp0-base (a:1)"
+        );
+    }
 }
