@@ -10,8 +10,7 @@ use super::faults;
 use super::foreign_fields;
 use super::health;
 use super::limits::{self, MAX_ACTIONS, MAX_NAME_BYTES, MAX_TRIALS};
-use super::model::{Action, ActionKind, Scenario, Strategy, Version, VersionId};
-use super::rollout::{CanaryStep, RolloutKind};
+use super::model::{Action, ActionKind, Scenario, Strategy, Version};
 use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
@@ -151,74 +150,13 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         cluster,
         service,
     };
-    experiment_versions(&o, &mut scenario);
+    super::experiment_step::add_versions(&o, &mut scenario);
     if chosen.is_some() {
         foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);
         super::placement::refuse_foreign(&o, scenario.strategy.scheduler());
         foreign_fields::refuse_foreign_actions(&o, &scenario);
     }
     scenario
-}
-
-/// Give the pods of each Argo Rollouts `experiment` template a version of their own, a
-/// copy of the version its `specRef` names, named `exp<step>-<template>` (see
-/// [`super::experiment_step`]).
-fn experiment_versions(o: &Obj, s: &mut Scenario) {
-    let Strategy::Canary(r) = &mut s.strategy else {
-        return;
-    };
-    let RolloutKind::Canary(c) = &mut r.kind else {
-        return;
-    };
-    if c.experiments.is_empty() {
-        return;
-    }
-    if let Some(i) = s.actions.iter().position(|a| a.kind == ActionKind::Retry) {
-        o.node()
-            .child("actions", &Value::Null)
-            .child(i, &Value::Null)
-            .child("rollout", &Value::Null)
-            .problem(
-                "`retry` with `experiment` steps is not simulated yet: the retried rollout \
-                 would start a second Experiment of a step beside the first, still scaling \
-                 down; abort or promote instead",
-            );
-    }
-    for (i, step) in c.steps.iter().enumerate() {
-        let CanaryStep::Experiment(e) = step else {
-            continue;
-        };
-        for t in &mut c.experiments[*e].templates {
-            let name = format!("exp{i}-{}", t.name);
-            let versions = &mut s.service.versions;
-            if versions.iter().any(|v| v.name == name) {
-                o.node().child("service", &Value::Null).problem(format!(
-                    "version `{name}` has the name the pods of experiment template `{}` of \
-                     `strategy.canary.steps[{i}]` run as; rename the version",
-                    t.name
-                ));
-                return;
-            }
-            let Some(id) = VersionId::try_from(versions.len())
-                .ok()
-                .filter(|&id| id < VersionId::MAX)
-            else {
-                o.node().child("strategy", &Value::Null).problem(format!(
-                    "the experiment templates' pods need a version each, and at most {} \
-                     versions are supported (see \"Limits\" in the README)",
-                    VersionId::MAX
-                ));
-                return;
-            };
-            let copy = Version {
-                name,
-                template_of: Some(t.spec_ref),
-                ..versions[usize::from(t.spec_ref)].clone()
-            };
-            versions.push(copy);
-            t.version = id;
-        }
-    }
 }
 
 /// Refuses a version beside `current` and `next` that no `rollout: update` action

@@ -16,10 +16,12 @@
 //! place of Argo's `templateName`. A metric's `of: canary` reads the experiment's first
 //! template with `specRef: canary`, `of: stable` its first with `specRef: stable`.
 
-use super::model::{CURRENT, NEXT, VersionId};
-use super::walk::Node;
+use super::model::{ActionKind, CURRENT, NEXT, Scenario, Strategy, Version, VersionId};
+use super::rollout::{CanaryStep, RolloutKind};
+use super::walk::{Node, Obj};
 use crate::analysis::{self, AnalysisSpec, Role};
 use crate::sim::time::{SECOND, Time};
+use serde_json::Value;
 
 /// Fields of `experiment`.
 pub const EXPERIMENT_FIELDS: &[&str] =
@@ -268,5 +270,66 @@ fn role_version(role: Role) -> VersionId {
     match role {
         Role::Canary => NEXT,
         Role::Stable => CURRENT,
+    }
+}
+
+/// Give the pods of each Argo Rollouts `experiment` template a version of their own, a
+/// copy of the version its `specRef` names, named `exp<step>-<template>` (see the
+/// module).
+pub fn add_versions(o: &Obj, s: &mut Scenario) {
+    let Strategy::Canary(r) = &mut s.strategy else {
+        return;
+    };
+    let RolloutKind::Canary(c) = &mut r.kind else {
+        return;
+    };
+    if c.experiments.is_empty() {
+        return;
+    }
+    if let Some(i) = s.actions.iter().position(|a| a.kind == ActionKind::Retry) {
+        o.node()
+            .child("actions", &Value::Null)
+            .child(i, &Value::Null)
+            .child("rollout", &Value::Null)
+            .problem(
+                "`retry` with `experiment` steps is not simulated yet: the retried rollout \
+                 would start a second Experiment of a step beside the first, still scaling \
+                 down; abort or promote instead",
+            );
+    }
+    for (i, step) in c.steps.iter().enumerate() {
+        let CanaryStep::Experiment(e) = step else {
+            continue;
+        };
+        for t in &mut c.experiments[*e].templates {
+            let name = format!("exp{i}-{}", t.name);
+            let versions = &mut s.service.versions;
+            if versions.iter().any(|v| v.name == name) {
+                o.node().child("service", &Value::Null).problem(format!(
+                    "version `{name}` has the name the pods of experiment template `{}` of \
+                     `strategy.canary.steps[{i}]` run as; rename the version",
+                    t.name
+                ));
+                return;
+            }
+            let Some(id) = VersionId::try_from(versions.len())
+                .ok()
+                .filter(|&id| id < VersionId::MAX)
+            else {
+                o.node().child("strategy", &Value::Null).problem(format!(
+                    "the experiment templates' pods need a version each, and at most {} \
+                     versions are supported (see \"Limits\" in the README)",
+                    VersionId::MAX
+                ));
+                return;
+            };
+            let copy = Version {
+                name,
+                template_of: Some(t.spec_ref),
+                ..versions[usize::from(t.spec_ref)].clone()
+            };
+            versions.push(copy);
+            t.version = id;
+        }
     }
 }
