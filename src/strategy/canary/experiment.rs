@@ -20,7 +20,7 @@
 //! `PassedDurations` and the deadline test are strict.
 
 use super::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
-use crate::analysis::{AnalysisRun, Measure, Phase};
+use crate::analysis::{AnalysisRun, Measure, Phase, Role};
 use crate::cluster::Cluster;
 use crate::scenario::experiment_step::ExperimentStep;
 use crate::sim::time::{NEVER, SECOND, Time, api_stamp};
@@ -46,7 +46,7 @@ struct Template {
     /// `lastTransitionTime`, whole seconds.
     last_transition: Time,
     /// The counts last seen (a change is a transition).
-    seen: (u32, u32, u32),
+    seen: RsStatus,
     /// `scale-down-deadline` of its ReplicaSet; `NEVER`: not annotated.
     scale_down_at: Time,
 }
@@ -98,7 +98,7 @@ impl<'s> Experiment<'s> {
                 .map(|_| Template {
                     status: TemplateStatus::Progressing,
                     last_transition: stamp,
-                    seen: (0, 0, 0),
+                    seen: RsStatus::default(),
                     scale_down_at: NEVER,
                 })
                 .collect(),
@@ -220,15 +220,12 @@ impl<'s> Experiment<'s> {
                 }
                 t.last_transition = stamp;
             }
-            let RsStatus {
-                replicas,
-                ready,
-                available,
-            } = sets[rs].counts(cl);
-            if t.seen != (replicas, ready, available) {
-                t.seen = (replicas, ready, available);
+            let counts = sets[rs].counts(cl);
+            if t.seen != counts {
+                t.seen = counts;
                 t.last_transition = stamp;
             }
+            let available = counts.available;
             if t.status != TemplateStatus::Successful && t.status != TemplateStatus::Failed {
                 let due = deadline.map_or(NEVER, |d| t.last_transition.saturating_add(d));
                 t.status = if desired == available {
@@ -249,9 +246,9 @@ impl<'s> Experiment<'s> {
                 } else {
                     TemplateStatus::Progressing
                 };
-                if t.status == TemplateStatus::Progressing
-                    || t.status == TemplateStatus::Running && desired != available
-                {
+                // `calculateEnqueueDuration`: a template short of its pods (Running ones
+                // have them all) is looked at again at its deadline.
+                if t.status == TemplateStatus::Progressing {
                     wake = wake.min(due);
                 }
             }
@@ -357,7 +354,6 @@ impl<'s> Experiment<'s> {
 
     /// Take its runs' measurements due by `now`, reading its templates' pods.
     pub(super) fn measure(&mut self, now: Time, source: &mut dyn Measure) {
-        use crate::analysis::Role;
         let role = |r| {
             self.spec
                 .template_of(r)

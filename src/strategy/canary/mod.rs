@@ -487,7 +487,6 @@ impl Controller for Rollout<'_> {
             ..Rollout::new(self.cfg)
         };
         self.sets.clear();
-        self.experiments.clear();
         self.ranking.reset(cl);
         let annotations = (self.n, self.n);
         let stable = ReplicaSet::serving(
