@@ -31,17 +31,19 @@ fn steps_and_fields_not_simulated_are_reported_with_their_path() {
     let RolloutKind::Canary(c) = &rollout(&s).kind else {
         panic!()
     };
-    // The two steps left out: the background run still starts at the manifest's
-    // step 3 (`setWeight: 40`), now the second step.
+    // The plugin step left out (the experiment is imported: `import_argo_experiment.rs`):
+    // the background run still starts at the manifest's step 3 (`setWeight: 40`), now the
+    // third step.
     assert_eq!(
         c.steps,
         [
             CanaryStep::SetWeight(10),
+            CanaryStep::Experiment(0),
             CanaryStep::SetWeight(40),
             CanaryStep::Pause(Some(60 * SECOND)),
         ]
     );
-    assert_eq!(c.analysis.as_ref().unwrap().starting_step, 1);
+    assert_eq!(c.analysis.as_ref().unwrap().starting_step, 2);
     // `dryRun` is imported (`import_argo_dry_run.rs`); `measurementRetention`, which only
     // bounds the measurements an AnalysisRun keeps, is reported.
     assert_eq!(c.analysis.as_ref().unwrap().spec.dry_run, [true]);
@@ -49,7 +51,6 @@ fn steps_and_fields_not_simulated_are_reported_with_their_path() {
         unsupported(&found),
         [
             "spec.strategy.canary.steps.1.plugin",
-            "spec.strategy.canary.steps.2.experiment",
             "AnalysisTemplate t.spec.measurementRetention",
         ]
     );

@@ -27,6 +27,7 @@ mod help;
 mod import;
 mod import_argo;
 mod import_argo_dry_run;
+mod import_argo_experiment;
 mod import_argo_fields;
 mod import_argo_refusals;
 mod import_argo_routes;

@@ -9,7 +9,7 @@
 //! | `minReadySeconds`, `progressDeadlineSeconds`, `progressDeadlineAbort` | `strategy.<canary\|blueGreen>.*` |
 //! | `strategy.canary.{maxSurge,maxUnavailable,scaleDownDelaySeconds,abortScaleDownDelaySeconds,dynamicStableScale,replicaProgressThreshold}` | the same under `strategy.canary` |
 //! | `strategy.canary.minPodsPerReplicaSet` | the same with a `trafficRouting` (reported without: upstream ignores it there) |
-//! | `strategy.canary.steps[]`: `setWeight`, `pause`, `setCanaryScale`, `analysis` | `strategy.canary.steps[]` (analysis: inline metrics) |
+//! | `strategy.canary.steps[]`: `setWeight`, `pause`, `setCanaryScale`, `analysis`, `experiment` | `strategy.canary.steps[]` (analyses: inline metrics; see [`super::argo_experiment`]) |
 //! | `strategy.canary.trafficRouting` (any router) | `strategy.canary.trafficRouting: {}` (the router in a comment) |
 //! | `strategy.canary.trafficRouting.managedRoutes`, `steps[]`: `setHeaderRoute`, `setMirrorRoute` | the same, with a DEFAULT `matchShare` (see [`super::argo_routes`]) |
 //! | `strategy.canary.analysis` (`templates`, `args`, `startingStep`) | `strategy.canary.analysis` (`metrics`, `startingStep`) |
@@ -19,7 +19,7 @@
 //!
 //! Service names (`canaryService`, `stableService`, `activeService`, `previewService`)
 //! are shown in comments: traffic reaches pods, not names, in the simulation. Steps the
-//! simulator cannot run (`experiment`, `plugin`) are left out and reported, and so are
+//! simulator cannot run (`plugin`) are left out and reported, and so are
 //! route steps whose router routes by rules of its own ([`super::argo_routes`]); a step
 //! of no known kind is an error. Everything else not mapped is reported by
 //! [`Draft::finish`], or refused when Argo's types have no such field (a misspelling; see
@@ -29,6 +29,7 @@ use super::super::suggest;
 use super::api_fields::DEPLOYMENT;
 use super::argo_analysis;
 use super::argo_dry_run;
+use super::argo_experiment;
 use super::argo_fields::{CANARY_STEP, ROLLOUT};
 use super::argo_routes::{self, Routers};
 use super::context::Context;
@@ -356,12 +357,12 @@ fn step(item: &Src, to: &str, routers: &Routers, ctx: &Context, d: &mut Draft) -
                     out.insert(kind.to_string(), route);
                 }
             }
-            "experiment" => d.unsupported(
-                &v,
-                "experiment steps are not imported yet (their analyses name templates): the \
-                 step is left out, so the rollout goes on at once where it would wait for it; \
-                 the scenario runs them, written by hand (README, \"experiment steps\")",
-            ),
+            "experiment" => {
+                let at = format!("{to}.experiment");
+                if let Some(e) = argo_experiment::step(&v, &at, ctx, d) {
+                    out.insert(kind.to_string(), e);
+                }
+            }
             "plugin" => d.unsupported(
                 &v,
                 "step plugins are not simulated: the step is left out, so the rollout goes on \

@@ -40,6 +40,7 @@ use super::argo_fields::{
     ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC, METRIC_PROVIDER, ROLLOUT,
     ROLLOUT_ARGUMENT, TEMPLATE_REF,
 };
+use super::argo_pods::{Of, Pods, Whose, whose};
 use super::argo_retention;
 use super::context::Context;
 use super::draft::{Draft, Src};
@@ -74,7 +75,6 @@ const LIMITS: [&str; 5] = [
 /// is left (every metric dropped) or the references are invalid.
 pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
     d.trace(to, block);
-    let args = arguments(block, to, d);
     let Some(list) = block.get("templates") else {
         d.error(
             block,
@@ -88,15 +88,76 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         d.error(&list, "expected a list of `{templateName: NAME}`");
         return None;
     }
+    let written = list.items();
+    let refs: Vec<Src> = written
+        .iter()
+        .filter(|r| d.known_names(r, ROLLOUT.at(TEMPLATE_REF)))
+        .cloned()
+        .collect();
+    let run = Run {
+        refs,
+        written: written.len(),
+        args: block,
+        rules: block,
+        pods: Pods::Canary,
+    };
+    metrics_of(&run, to, ctx, d)
+}
+
+/// The `{metrics: [...], dryRun: [...]}` of the analysis `item` of the experiment step
+/// `step` (`{name, templateName, clusterScope, args, requiredForCompletion}`, one template
+/// each), whose templates are `templates` (`name`, `specRef`), at the scenario path `to`.
+/// The step's `dryRun` applies to each of its analyses (`experiments/experiment.go`,
+/// `reconcileAnalysisRun` with `ex.Spec.DryRun`), joined with the template's as for a
+/// Rollout's analysis. `None` when nothing is left or the reference is invalid.
+pub fn experiment_analysis(
+    item: &Src,
+    step: &Src,
+    templates: &[(String, String)],
+    to: &str,
+    ctx: &Context,
+    d: &mut Draft,
+) -> Option<Value> {
+    d.trace(to, item);
+    // The reference's own fields; its other keys are the caller's, or reported.
+    for key in ["templateName", "clusterScope"] {
+        if let Some(v) = item.get(key) {
+            d.read(&v);
+        }
+    }
+    let run = Run {
+        refs: vec![item.clone()],
+        written: 1,
+        args: item,
+        rules: step,
+        pods: Pods::Experiment(templates),
+    };
+    metrics_of(&run, to, ctx, d)
+}
+
+/// One AnalysisRun as the manifest writes it.
+struct Run<'s, 'a> {
+    /// Its template references (`templateName`, `clusterScope`), their keys known.
+    refs: Vec<Src<'a>>,
+    /// How many references the manifest writes (those with unknown keys are refused).
+    written: usize,
+    /// The node with its `args`.
+    args: &'s Src<'a>,
+    /// The node with its own `dryRun` (and `measurementRetention`) rules.
+    rules: &'s Src<'a>,
+    /// Whose pods its metrics read.
+    pods: Pods<'s>,
+}
+
+/// The scenario block of `run` at `to`, as [`analysis`] says.
+fn metrics_of(run: &Run, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value> {
+    let args = arguments(run.args, to, d);
     // Resolve every reference first: the substituted copies must outlive their `Src`s.
     let mut resolved: Vec<(String, Value, Schema)> = Vec::new();
     // Which templates those are, by kind (cluster-scoped?) and name, for the dryRun rules.
     let mut named: Vec<(bool, String)> = Vec::new();
     let mut names = Names::default();
-    for r in list.items() {
-        if !d.known_names(&r, ROLLOUT.at(TEMPLATE_REF)) {
-            continue;
-        }
+    for r in &run.refs {
         let cluster = r.get("clusterScope").and_then(|c| c.value.as_bool()) == Some(true);
         // An AnalysisTemplate is looked up in the Rollout's namespace, a cluster-scoped
         // ClusterAnalysisTemplate by its name alone (`rollout/controller.go`,
@@ -111,7 +172,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
             ("AnalysisTemplate", ANALYSIS_TEMPLATE, ctx.own_namespace())
         };
         let Some(name) = r.get("templateName") else {
-            d.error(&r, "expected `templateName: NAME`");
+            d.error(r, "expected `templateName: NAME`");
             continue;
         };
         let found = match name.str().map(|n| ctx.lib.find(kind, n, ns)) {
@@ -151,7 +212,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         resolved.push((root, doc, schema));
         named.push((cluster, name.str().unwrap_or("").to_string()));
     }
-    if resolved.len() < list.items().len() {
+    if resolved.len() < run.written {
         // Refused above: the import fails, and this rule's line is only one more hint.
         names.unknown = Some("the analysis names a template not found".into());
     }
@@ -159,7 +220,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
     // The rules of `dryRun` and of `measurementRetention`, joined alike upstream
     // (`mergeDryRunMetrics`, `mergeMeasurementRetentionMetrics`): the Rollout's first.
     let mut rules: [Vec<List>; 2] = RULES.map(|field| {
-        block
+        run.rules
             .get(field)
             .map(|node| List {
                 node,
@@ -212,7 +273,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         for m in items {
             let at = format!("{to}.metrics.{}", metrics.len());
             let name = m.get("name").and_then(|n| n.str()).map(str::to_string);
-            if let Some(v) = metric(&m, &at, (root, *schema), ctx.opts, d) {
+            if let Some(v) = metric(&m, &at, (root, *schema), run.pods, ctx.opts, d) {
                 // A problem with the metric as a whole (a duplicate name) is told at the
                 // template's metric, not at a path of the Rollout that does not exist.
                 d.trace(&at, &m);
@@ -230,7 +291,11 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         rules[k].push(list);
     }
     let [dry, retained] = rules;
-    let dry_run = argo_dry_run::rules(&dry, &names, to, d);
+    let owner = match run.pods {
+        Pods::Canary => "Rollout's",
+        Pods::Experiment(_) => "experiment step's",
+    };
+    let dry_run = argo_dry_run::rules(&dry, &names, (to, owner), d);
     argo_retention::rules(&retained, &names, d);
     if metrics.is_empty() {
         return None;
@@ -349,6 +414,7 @@ fn metric(
     m: &Src,
     to: &str,
     (template, schema): (&str, Schema),
+    pods: Pods,
     opts: &Options,
     d: &mut Draft,
 ) -> Option<Value> {
@@ -360,9 +426,9 @@ fn metric(
     let provider = m.get("provider");
     let read = provider
         .as_ref()
-        .map(|p| read_provider(m, p, (&name, schema), opts, d));
+        .map(|p| read_provider(m, p, (&name, schema), pods, opts, d));
     let recognised = match read {
-        Some(Provider::Read(r, kind, query)) => Some((r, kind, query)),
+        Some(Provider::Read(r, kind, query, of)) => Some((r, kind, query, of)),
         Some(Provider::Refused) => None,
         Some(Provider::LeftOut) => return None,
         None => {
@@ -397,14 +463,14 @@ fn metric(
             copy(&mut out, key, to, &v, text, d);
         }
     }
-    let (Some(provider), Some((r, kind, query))) = (provider, recognised) else {
+    let (Some(provider), Some((r, kind, query, of))) = (provider, recognised) else {
         // Refused at its provider: the import fails, and the metric's other fields go
         // into the scenario loaded back all the same, without a provider, so that the
         // loader tells what is wrong with them (`interval: 10x`) in the same run, as it
         // does for a metric that maps; they are not "not simulated".
         return Some(Value::Object(out));
     };
-    let mut measured = json!({"metric": r.metric, "of": "canary"});
+    let mut measured = json!({"metric": r.metric, "of": of.role});
     if let Some(w) = &r.window {
         measured["window"] = json!(w);
     }
@@ -419,8 +485,9 @@ fn metric(
         &format!(
             "From {template}, metric {name} ({kind}).\n\
              CHECK THIS MAPPING: the query is read as {};\n\
-             it is measured on the simulated canary's requests over {window}.",
-            r.reading
+             it is measured on {} over {window}.",
+            r.reading,
+            of.requests()
         ),
     );
     d.comment(to, &format!("query: {}", query.trim()));
@@ -436,8 +503,9 @@ fn metric(
 
 /// What became of a metric's provider.
 enum Provider<'a> {
-    /// A query of a shape the simulator measures, the provider's kind and the query.
-    Read(query::Recognised, &'a str, String),
+    /// A query of a shape the simulator measures, the provider's kind, the query, and
+    /// whose requests it reads.
+    Read(query::Recognised, &'a str, String, Of),
     /// Refused, with an error: a misspelt provider, or one of no shape the simulator
     /// measures.
     Refused,
@@ -452,6 +520,7 @@ fn read_provider<'a>(
     m: &Src,
     p: &Src<'a>,
     (name, schema): (&str, Schema),
+    pods: Pods,
     opts: &Options,
     d: &mut Draft,
 ) -> Provider<'a> {
@@ -463,22 +532,35 @@ fn read_provider<'a>(
     }
     d.read(p);
     let (kind, query) = prometheus(p);
+    let shown = |kind: &str| {
+        query.as_deref().map_or_else(
+            || format!("a `{kind}` provider"),
+            |q| format!("the {kind} query `{}`", compact(&json!(q))),
+        )
+    };
+    // Why a query of a shape the simulator measures still cannot be measured.
+    let mut reason = None;
     if let (Some(k), Some(q)) = (kind, &query)
         && PROMQL.contains(&k)
         && let Some(r) = query::recognise(q)
     {
-        return Provider::Read(r, k, q.clone());
+        match whose(q, pods) {
+            Ok(of) => return Provider::Read(r, k, q.clone(), of),
+            Err(Whose::Unmeasured(why)) => reason = Some(format!("{} {why}", shown(k))),
+            Err(Whose::Invalid(why)) => {
+                d.error(p, format!("{} {why}", shown(k)));
+                return Provider::Refused;
+            }
+        }
     }
-    let kind = kind.unwrap_or("(none)");
-    let shown = query.as_deref().map_or_else(
-        || format!("a `{kind}` provider"),
-        |q| format!("the {kind} query `{}`", compact(&json!(q))),
-    );
-    let why = format!(
-        "{shown} has no shape the simulator can measure (it recognises PromQL success- and \
-         error-rate ratios over 5xx codes and histogram_quantile 0.5/0.95/0.99 latencies; \
-         see docs/import.md)"
-    );
+    let why = reason.unwrap_or_else(|| {
+        format!(
+            "{} has no shape the simulator can measure (it recognises PromQL success- and \
+             error-rate ratios over 5xx codes and histogram_quantile 0.5/0.95/0.99 \
+             latencies; see docs/import.md)",
+            shown(kind.unwrap_or("(none)"))
+        )
+    });
     // The whole metric is left out: one line, not one per field. Its provider's keys were
     // checked above, its other keys are checked there.
     let unmeasured = Unmeasured {

@@ -59,8 +59,14 @@ pub struct List<'a> {
 
 /// The rules of `lists` (in upstream order) for the scenario block at `to`: the rules that
 /// match a metric kept, as written; `None` when there is none. Every other rule is
-/// reported or refused, as the module says.
-pub fn rules(lists: &[List], names: &Names, to: &str, d: &mut Draft) -> Option<Value> {
+/// reported or refused, as the module says. `owner` names whose rules come first, for the
+/// comment above them ("Rollout's", "experiment step's").
+pub fn rules(
+    lists: &[List],
+    names: &Names,
+    (to, owner): (&str, &str),
+    d: &mut Draft,
+) -> Option<Value> {
     let mut out = Vec::new();
     for list in lists {
         d.read(&list.node);
@@ -85,9 +91,11 @@ pub fn rules(lists: &[List], names: &Names, to: &str, d: &mut Draft) -> Option<V
     }
     d.comment(
         &format!("{to}.dryRun"),
-        "The Rollout's dryRun rules, then its templates', joined as Argo Rollouts joins\n\
-         them into one AnalysisRun: a metric a rule matches is measured and assessed but\n\
-         never fails, pauses or ends the run.",
+        &format!(
+            "The {owner} dryRun rules, then its templates', joined as Argo Rollouts joins\n\
+             them into one AnalysisRun: a metric a rule matches is measured and assessed but\n\
+             never fails, pauses or ends the run."
+        ),
     );
     Some(Value::Array(out))
 }

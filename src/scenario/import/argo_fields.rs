@@ -19,13 +19,14 @@
 //! `SetCanaryScale`, `SetHeaderRoute`, `SetMirrorRoute` with `HeaderRoutingMatch`,
 //! `RouteMatch` and `StringMatch`, `RolloutTrafficRouting` with `MangedRoutes`,
 //! `RolloutAnalysisBackground` with its inline `RolloutAnalysis`, `AnalysisTemplateRef`,
-//! `AnalysisRunArgument`, and the small types below them) and `analysis_types.go`
+//! `AnalysisRunArgument`, `RolloutExperimentStep` with `RolloutExperimentTemplate` and
+//! `RolloutExperimentStepAnalysisTemplateRef`, and the small types below them) and `analysis_types.go`
 //! (`AnalysisTemplate`, `AnalysisTemplateSpec`, `Metric`, `MetricProvider`,
 //! `PrometheusMetric`, `Argument`), checked against the CRDs
 //! of the same tag. A Rollout's `spec.template` is a core `PodTemplateSpec`, checked with
 //! the Kubernetes tables. Only the types the import reads into are listed: a traffic
-//! router's own fields, an `experiment` step's and the providers other than Prometheus
-//! are not checked, since nothing there is read.
+//! router's own fields and the providers other than Prometheus are not checked, since
+//! nothing there is read.
 
 use super::api_fields::{Api, POD_TEMPLATE, Schema};
 use Api::{ListOf, Opaque, Struct};
@@ -151,7 +152,7 @@ const CANARY: Api = Struct(&[
 pub const CANARY_STEP: Api = Struct(&[
     ("setWeight", Opaque),
     ("pause", Struct(&[("duration", Opaque)])),
-    ("experiment", Opaque),
+    ("experiment", EXPERIMENT_STEP),
     ("analysis", ROLLOUT_ANALYSIS),
     (
         "setCanaryScale",
@@ -174,6 +175,49 @@ pub const CANARY_STEP: Api = Struct(&[
         ]),
     ),
     ("plugin", Opaque),
+]);
+
+/// `RolloutExperimentStep`.
+const EXPERIMENT_STEP: Api = Struct(&[
+    ("templates", ListOf(&EXPERIMENT_TEMPLATE)),
+    ("duration", Opaque),
+    ("analyses", ListOf(&EXPERIMENT_ANALYSIS)),
+    ("dryRun", ListOf(&DRY_RUN)),
+    ("analysisRunMetadata", LABELS_AND_ANNOTATIONS),
+    ("scaleDownDelaySeconds", Opaque),
+]);
+
+/// `RolloutExperimentTemplate`, an item of an experiment step's `templates`.
+const EXPERIMENT_TEMPLATE: Api = Struct(&[
+    ("name", Opaque),
+    ("specRef", Opaque),
+    ("replicas", Opaque),
+    ("metadata", POD_TEMPLATE_METADATA),
+    ("selector", LABEL_SELECTOR),
+    ("weight", Opaque),
+    ("service", Struct(&[("name", Opaque)])),
+]);
+
+/// `RolloutExperimentStepAnalysisTemplateRef`, an item of an experiment step's `analyses`.
+pub const EXPERIMENT_ANALYSIS: Api = Struct(&[
+    ("name", Opaque),
+    ("templateName", Opaque),
+    ("clusterScope", Opaque),
+    ("args", ListOf(&ROLLOUT_ARGUMENT)),
+    ("requiredForCompletion", Opaque),
+]);
+
+/// The core `LabelSelector` (`metav1`), an experiment template's `selector`.
+const LABEL_SELECTOR: Api = Struct(&[
+    ("matchLabels", Opaque),
+    (
+        "matchExpressions",
+        ListOf(&Struct(&[
+            ("key", Opaque),
+            ("operator", Opaque),
+            ("values", Opaque),
+        ])),
+    ),
 ]);
 
 /// `StringMatch`: a header's, method's or path's value.
@@ -389,6 +433,34 @@ mod tests {
                 "previewService",
                 "scaleDownDelayRevisionLimit",
                 "scaleDownDelaySeconds"
+            ]
+        );
+        let experiment = CANARY_STEP.child("experiment").unwrap();
+        assert_eq!(
+            sorted(experiment),
+            [
+                "analyses",
+                "analysisRunMetadata",
+                "dryRun",
+                "duration",
+                "scaleDownDelaySeconds",
+                "templates"
+            ]
+        );
+        assert_eq!(
+            sorted(experiment.at_path("analyses.0")),
+            [
+                "args",
+                "clusterScope",
+                "name",
+                "requiredForCompletion",
+                "templateName"
+            ]
+        );
+        assert_eq!(
+            sorted(experiment.at_path("templates.0")),
+            [
+                "metadata", "name", "replicas", "selector", "service", "specRef", "weight"
             ]
         );
         let metric = TEMPLATE

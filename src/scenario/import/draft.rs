@@ -199,8 +199,18 @@ impl Draft {
     /// integer field with `strconv.ParseInt`), though the scenario would read it as a
     /// duration.
     pub fn map_integer(&mut self, to: &str, from: &Src) {
+        if self.integer(from).is_some() {
+            self.map(to, from);
+        }
+    }
+
+    /// The value of the int32 field `from`, read, for a value built apart (a list item's
+    /// field); `None`, with the error [`Draft::map_integer`] gives, when it is not an
+    /// integer.
+    pub fn integer(&mut self, from: &Src) -> Option<Value> {
+        self.read(from);
         if from.value.is_i64() || from.value.is_u64() {
-            return self.map(to, from);
+            return Some(from.value.clone());
         }
         self.error(
             from,
@@ -210,6 +220,7 @@ impl Draft {
                 super::super::walk::describe(from.value)
             ),
         );
+        None
     }
 
     /// Sets `to` to a value computed from the manifest field `from` (already validated).
