@@ -337,6 +337,56 @@ fn metric_fields_and_arguments_land_where_the_scenario_says() {
     }
 }
 
+/// A query that selects a version by an argument from `podTemplateHashValue` reads that
+/// version (`Stable`: `of: stable`, `Latest`: `of: canary`), also where the template
+/// gives the argument a default, which the Rollout's `valueFrom` overrides upstream
+/// (`MergeArgs`); one that selects both is refused: a metric reads one version.
+#[test]
+fn a_pod_template_hash_argument_says_which_version_a_metric_reads() {
+    let tpl = "---\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t}\n\
+               spec:\n  args: [{name: h, value: default-hash}, {name: g}]\n  metrics:\n  - name: m\n    \
+               successCondition: result[0] < 0.05\n    provider: {prometheus: {query: 'sum(rate(req{\
+               code=~\"5..\",hash=\"{{args.h}}\"}[1m])) / sum(rate(req{hash=\"{{args.h}}\"}[1m]))'}}\n";
+    let analysis = |args: &str| {
+        canary(
+            &format!(
+                "steps:\n- setWeight: 10\n- analysis:\n    templates: [{{templateName: t}}]\n    \
+                 args: [{args}]\n"
+            ),
+            tpl,
+        )
+    };
+    for (hash, role) in [("Stable", Role::Stable), ("Latest", Role::Canary)] {
+        let text = analysis(&format!(
+            "{{name: h, valueFrom: {{podTemplateHashValue: {hash}}}}}, {{name: g, value: x}}"
+        ));
+        let (s, found) = import(&text);
+        let RolloutKind::Canary(c) = &rollout(&s).kind else {
+            panic!()
+        };
+        assert_eq!(measured(&c.step_analyses[0].metrics[0]).1, role, "{hash}");
+        let text = &found.candidates[0].outcome.as_ref().unwrap().text;
+        assert!(text.contains("hash=\"{{args.h}}\""), "{text}");
+        assert!(!text.contains("default-hash"), "{text}");
+    }
+    let both = analysis(
+        "{name: h, valueFrom: {podTemplateHashValue: Stable}}, \
+         {name: g, valueFrom: {podTemplateHashValue: Latest}}",
+    )
+    .replace(
+        "sum(rate(req{hash=\"{{args.h}}\"}",
+        "sum(rate(req{hash=\"{{args.g}}\"}",
+    );
+    let errors = import_error(&both);
+    assert!(
+        errors.iter().any(|e| e.contains(
+            "selects both the stable's and the canary's pods (the arguments `h`, `g` from \
+             `podTemplateHashValue`)"
+        )),
+        "{errors:?}"
+    );
+}
+
 #[test]
 fn a_workload_ref_takes_the_deployments_pod_template() {
     let text = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  \

@@ -145,8 +145,13 @@ fn step_with(arg: &str) -> String {
 fn a_query_the_scenario_cannot_say_is_refused_and_a_template_typo_is_an_error() {
     let cases = [
         (
-            "{name: h, valueFrom: {podTemplateHashValue: Latest}}",
+            "{name: h, value: abc123}",
             "selects no template of the experiment",
+        ),
+        (
+            "{name: h, valueFrom: {podTemplateHashValue: Latest}}",
+            "selects the Rollout's own canary pods (the argument `h` from \
+             `podTemplateHashValue`), not an experiment template's",
         ),
         (
             "{name: h, value: '{{templates.new2.podTemplateHash}}'}",
@@ -194,7 +199,7 @@ fn an_analysis_with_no_metric_left_is_left_out_and_reported() {
     assert_eq!(lines.len(), 2, "{err}");
     assert!(
         lines[0].contains("AnalysisTemplate t.spec.metrics.0: ")
-            && lines[0].contains("selects no template of the experiment"),
+            && lines[0].contains("selects the Rollout's own stable pods"),
         "{err}"
     );
     assert!(

@@ -35,10 +35,10 @@
 
 use super::Options;
 use super::api_fields::Schema;
+use super::argo_args::{arguments, substitute, template_defaults};
 use super::argo_dry_run::{self, List, Names};
 use super::argo_fields::{
-    ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC, METRIC_PROVIDER, ROLLOUT,
-    ROLLOUT_ARGUMENT, TEMPLATE_REF,
+    ANALYSIS_TEMPLATE, CLUSTER_ANALYSIS_TEMPLATE, METRIC, METRIC_PROVIDER, ROLLOUT, TEMPLATE_REF,
 };
 use super::argo_pods::{Of, Pods, Whose, whose};
 use super::argo_retention;
@@ -99,7 +99,7 @@ pub fn analysis(block: &Src, to: &str, ctx: &Context, d: &mut Draft) -> Option<V
         written: written.len(),
         args: block,
         rules: block,
-        pods: Pods::Canary,
+        pods: Pods::Rollout,
     };
     metrics_of(&run, to, ctx, d)
 }
@@ -273,7 +273,8 @@ fn metrics_of(run: &Run, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value
         for m in items {
             let at = format!("{to}.metrics.{}", metrics.len());
             let name = m.get("name").and_then(|n| n.str()).map(str::to_string);
-            if let Some(v) = metric(&m, &at, (root, *schema), run.pods, ctx.opts, d) {
+            let reads = (run.pods, &args.hashes[..]);
+            if let Some(v) = metric(&m, &at, (root, *schema), reads, ctx.opts, d) {
                 // A problem with the metric as a whole (a duplicate name) is told at the
                 // template's metric, not at a path of the Rollout that does not exist.
                 d.trace(&at, &m);
@@ -292,7 +293,7 @@ fn metrics_of(run: &Run, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value
     }
     let [dry, retained] = rules;
     let owner = match run.pods {
-        Pods::Canary => "Rollout's",
+        Pods::Rollout => "Rollout's",
         Pods::Experiment(_) => "experiment step's",
     };
     let dry_run = argo_dry_run::rules(&dry, &names, (to, owner), d);
@@ -307,106 +308,6 @@ fn metrics_of(run: &Run, to: &str, ctx: &Context, d: &mut Draft) -> Option<Value
     Some(out)
 }
 
-/// The Rollout's `args` (`[{name, value}]`), noted above `to`.
-fn arguments(block: &Src, to: &str, d: &mut Draft) -> Vec<(String, String)> {
-    let mut args = Vec::new();
-    let Some(list) = block.get("args") else {
-        return args;
-    };
-    for a in list.items() {
-        if !d.known_names(&a, ROLLOUT.at(ROLLOUT_ARGUMENT)) {
-            d.read(&a);
-            continue;
-        }
-        let name = a.get("name").and_then(|n| n.str().map(str::to_string));
-        match (name, a.get("value"), a.get("valueFrom")) {
-            (Some(n), Some(v), None) => {
-                let text = match v.value {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                d.read(&a);
-                d.comment(to, &format!("argument {n} = {text} (substituted)"));
-                args.push((n, text));
-            }
-            (Some(n), None, Some(from)) => {
-                d.read(&a);
-                d.comment(
-                    to,
-                    &format!(
-                        "argument {n} from {} (not resolved outside a cluster; left as written)",
-                        compact(from.value)
-                    ),
-                );
-            }
-            _ => d.error(&a, "expected `name` and one of `value`, `valueFrom`"),
-        }
-    }
-    args
-}
-
-/// The template's own argument defaults (`spec.args[].value`).
-fn template_defaults(doc: &Value) -> Vec<(String, String)> {
-    let list = doc
-        .pointer("/spec/args")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    list.iter()
-        .filter_map(|a| {
-            let name = a.get("name")?.as_str()?;
-            let value = match a.get("value")? {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Some((name.to_string(), value))
-        })
-        .collect()
-}
-
-/// Replaces `{{args.NAME}}` (spaces allowed inside the braces) in every string of `doc`'s
-/// `spec.metrics`: the Rollout's value first, else the template's default.
-fn substitute(doc: &mut Value, args: &[(String, String)], defaults: &[(String, String)]) {
-    let Some(metrics) = doc.pointer_mut("/spec/metrics") else {
-        return;
-    };
-    let value = |name: &str| {
-        args.iter()
-            .chain(defaults)
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    // An explicit stack: the template's depth is the user's to choose.
-    let mut stack: Vec<&mut Value> = vec![metrics];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::String(s) => *s = fill(s, &value),
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            Value::Object(m) => stack.extend(m.values_mut()),
-            _ => {}
-        }
-    }
-}
-
-fn fill(s: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find("{{") {
-        let Some(j) = rest[i..].find("}}") else {
-            break;
-        };
-        let tag = rest[i + 2..i + j].trim();
-        out.push_str(&rest[..i]);
-        match tag.strip_prefix("args.").and_then(value) {
-            Some(v) => out.push_str(&v),
-            None => out.push_str(&rest[i..i + j + 2]),
-        }
-        rest = &rest[i + j + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// One metric of `template` (its name in messages, and its schema) → one scenario metric
 /// at `to`; `None` when it is left out. A metric refused at its provider (an error) is
 /// returned without one, its other fields mapped, for the loader to check.
@@ -414,7 +315,7 @@ fn metric(
     m: &Src,
     to: &str,
     (template, schema): (&str, Schema),
-    pods: Pods,
+    reads: Reads,
     opts: &Options,
     d: &mut Draft,
 ) -> Option<Value> {
@@ -426,7 +327,7 @@ fn metric(
     let provider = m.get("provider");
     let read = provider
         .as_ref()
-        .map(|p| read_provider(m, p, (&name, schema), pods, opts, d));
+        .map(|p| read_provider(m, p, (&name, schema), reads, opts, d));
     let recognised = match read {
         Some(Provider::Read(r, kind, query, of)) => Some((r, kind, query, of)),
         Some(Provider::Refused) => None,
@@ -501,6 +402,10 @@ fn metric(
     Some(Value::Object(out))
 }
 
+/// Whose pods a run's metrics read, and the run's arguments from `podTemplateHashValue`
+/// (each with the role whose hash it is), for [`whose`].
+type Reads<'t> = (Pods<'t>, &'t [(String, &'static str)]);
+
 /// What became of a metric's provider.
 enum Provider<'a> {
     /// A query of a shape the simulator measures, the provider's kind, the query, and
@@ -520,7 +425,7 @@ fn read_provider<'a>(
     m: &Src,
     p: &Src<'a>,
     (name, schema): (&str, Schema),
-    pods: Pods,
+    (pods, hashes): Reads,
     opts: &Options,
     d: &mut Draft,
 ) -> Provider<'a> {
@@ -544,7 +449,7 @@ fn read_provider<'a>(
         && PROMQL.contains(&k)
         && let Some(r) = query::recognise(q)
     {
-        match whose(q, pods) {
+        match whose(q, pods, hashes) {
             Ok(of) => return Provider::Read(r, k, q.clone(), of),
             Err(Whose::Unmeasured(why)) => reason = Some(format!("{} {why}", shown(k))),
             Err(Whose::Invalid(why)) => {

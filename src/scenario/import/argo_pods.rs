@@ -1,26 +1,36 @@
 //! Whose pods an imported analysis metric reads: the scenario's `of` (`canary`,
 //! `stable`), from the query of the AnalysisTemplate it comes from.
 //!
-//! A Rollout's own analyses read the canary, as the import has always written them (the
-//! "CHECK THIS MAPPING" note says so). An experiment step's analysis selects a template's
-//! pods by the arguments the Experiment resolves, `{{templates.NAME.podTemplateHash}}` and
+//! A Rollout's own analyses select a version's pods by an argument from
+//! `valueFrom: {podTemplateHashValue: Stable|Latest}` (the stable's or the new
+//! ReplicaSet's pod-template hash, [`super::argo_args`]): a query that writes such an
+//! argument reads that version (`of: stable`, `of: canary`); one that writes none reads
+//! the canary, as the import has always written it (the "CHECK THIS MAPPING" note says
+//! so); one that writes both is refused (or left out with `--drop-unknown-metrics`): a
+//! metric measures one version's requests.
+//!
+//! An experiment step's analysis selects a template's pods by the arguments the
+//! Experiment resolves, `{{templates.NAME.podTemplateHash}}` and
 //! `{{templates.NAME.replicaset.name}}` (`argoproj/argo-rollouts` 9f8d111,
 //! `utils/template/template.go`, `ResolveExperimentArgsValue`; tags trimmed of spaces, as
 //! its `resolve` trims them), passed to the template's `{{args.…}}`. Once those are
 //! substituted, the query names the template it reads; the scenario's `of: canary` reads
 //! the step's first `specRef: canary` template, `of: stable` its first `specRef: stable`
-//! one. A query that names no template, two of them, or a second template of one
-//! `specRef` measures what the scenario cannot say, and is refused (or left out with
-//! `--drop-unknown-metrics`); one that names a template the step does not have is an error,
-//! as upstream fails to create the run ("failed to resolve {{…}}").
+//! one. A query that names no template (or the Rollout's own pods by a
+//! `podTemplateHashValue` argument), two of them, or a second template of one `specRef`
+//! measures what the scenario cannot say, and is refused (or left out); one that names a
+//! template the step does not have is an error, as upstream fails to create the run
+//! ("failed to resolve {{…}}").
 
 use super::super::suggest;
+use super::argo_args::tags;
 
 /// Whose pods a run's metrics read.
 #[derive(Debug, Clone, Copy)]
 pub enum Pods<'t> {
-    /// A Rollout's analysis: the canary's (`of: canary`), whatever the query selects.
-    Canary,
+    /// A Rollout's analysis: the version a `podTemplateHashValue` argument selects, else
+    /// the canary.
+    Rollout,
     /// An experiment step's analysis: the one template of the step's (`name`,
     /// `specRef`) that the query selects.
     Experiment(&'t [(String, String)]),
@@ -40,7 +50,7 @@ impl Of {
     /// The requests the metric is measured on, for the "check this mapping" note.
     pub fn requests(&self) -> String {
         match &self.template {
-            None => "the simulated canary's requests".to_string(),
+            None => format!("the simulated {}'s requests", self.role),
             Some(t) => format!(
                 "the requests of the experiment's `{t}` pods (`of: {}`)",
                 self.role
@@ -58,16 +68,60 @@ pub enum Whose {
     Invalid(String),
 }
 
-/// The pods the (substituted) `query` reads, under `pods`.
-pub fn whose(query: &str, pods: Pods) -> Result<Of, Whose> {
-    let Pods::Experiment(templates) = pods else {
-        return Ok(Of {
-            role: "canary",
-            template: None,
-        });
+/// The pods the (substituted) `query` reads, under `pods`; `hashes` are the arguments
+/// from `podTemplateHashValue`, each with the role whose hash it is.
+pub fn whose(query: &str, pods: Pods, hashes: &[(String, &'static str)]) -> Result<Of, Whose> {
+    let tags = tags(query);
+    // The arguments the query writes that select a version of the Rollout.
+    let mut versions: Vec<(&str, &'static str)> = Vec::new();
+    for (_, tag) in &tags {
+        let hash = tag
+            .strip_prefix("args.")
+            .and_then(|n| hashes.iter().find(|(h, _)| h == n));
+        if let Some((name, role)) = hash
+            && !versions.iter().any(|(_, r)| r == role)
+        {
+            versions.push((name, role));
+        }
+    }
+    let named = || {
+        versions
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
+    let templates = match pods {
+        Pods::Rollout => {
+            return match versions[..] {
+                [] => Ok(Of {
+                    role: "canary",
+                    template: None,
+                }),
+                [(_, role)] => Ok(Of {
+                    role,
+                    template: None,
+                }),
+                _ => Err(Whose::Unmeasured(format!(
+                    "selects both the stable's and the canary's pods (the arguments {} from \
+                     `podTemplateHashValue`): the simulator measures one version's requests a \
+                     metric",
+                    named()
+                ))),
+            };
+        }
+        Pods::Experiment(templates) => templates,
+    };
+    if let Some((_, role)) = versions.first() {
+        return Err(Whose::Unmeasured(format!(
+            "selects the Rollout's own {role} pods (the argument {} from \
+             `podTemplateHashValue`), not an experiment template's: the simulator measures an \
+             experiment's analysis on one template's pods",
+            named()
+        )));
+    }
     let mut read: Vec<&str> = Vec::new();
-    for name in template_tags(query) {
+    for name in template_names(&tags) {
         if !templates.iter().any(|(t, _)| t == name) {
             let names: Vec<&str> = templates.iter().map(|(t, _)| t.as_str()).collect();
             let hint = suggest::closest(name, &names)
@@ -131,24 +185,15 @@ pub fn whose(query: &str, pods: Pods) -> Result<Of, Whose> {
 }
 
 /// The template names of the `{{templates.NAME.podTemplateHash}}` and
-/// `{{templates.NAME.replicaset.name}}` tags of `query`, in order.
-fn template_tags(query: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = query;
-    while let Some(i) = rest.find("{{") {
-        let Some(j) = rest[i..].find("}}") else {
-            break;
-        };
-        let tag = rest[i + 2..i + j].trim();
-        if let Some(name) = tag.strip_prefix("templates.").and_then(|t| {
+/// `{{templates.NAME.replicaset.name}}` tags among `tags`, in order.
+fn template_names<'q>(tags: &[(std::ops::Range<usize>, &'q str)]) -> Vec<&'q str> {
+    tags.iter()
+        .filter_map(|(_, tag)| {
+            let t = tag.strip_prefix("templates.")?;
             t.strip_suffix(".podTemplateHash")
                 .or_else(|| t.strip_suffix(".replicaset.name"))
-        }) {
-            out.push(name);
-        }
-        rest = &rest[i + j + 2..];
-    }
-    out
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -162,7 +207,7 @@ mod tests {
     }
 
     fn of(q: &str) -> Result<Of, Whose> {
-        whose(q, Pods::Experiment(&templates()))
+        whose(q, Pods::Experiment(&templates()), &[])
     }
 
     #[test]
@@ -175,8 +220,18 @@ mod tests {
         // Named twice, one template.
         let canary = of("{{templates.can.podTemplateHash}} {{ templates.can.podTemplateHash }}");
         assert_eq!(canary.unwrap().role, "canary");
-        // A Rollout's analysis reads the canary whatever it names.
-        assert_eq!(whose("x", Pods::Canary).unwrap().role, "canary");
+        // A Rollout's analysis reads the version its hash argument names, else the canary.
+        let hashes = [("s".to_string(), "stable"), ("c".to_string(), "canary")];
+        let rollout = |q: &str| whose(q, Pods::Rollout, &hashes);
+        assert_eq!(rollout("x{{args.other}}").unwrap().role, "canary");
+        assert_eq!(rollout("x{h=\"{{ args.s }}\"}").unwrap().role, "stable");
+        assert!(matches!(
+            rollout("{{args.s}}/{{args.c}}"),
+            Err(Whose::Unmeasured(_))
+        ));
+        // In an experiment, a hash argument selects the Rollout's pods, no template's.
+        let e = whose("{{args.c}}", Pods::Experiment(&templates()), &hashes);
+        assert!(matches!(e, Err(Whose::Unmeasured(w)) if w.contains("Rollout's own canary")));
     }
 
     #[test]
@@ -198,9 +253,7 @@ mod tests {
         };
         assert!(typo.contains("did you mean `can`?"), "{typo}");
         // Other tags (`experiment.availableAt`) select no pods.
-        assert_eq!(
-            template_tags("{{experiment.availableAt}} {{templates.a.b}}"),
-            [""; 0]
-        );
+        let none = tags("{{experiment.availableAt}} {{templates.a.b}}");
+        assert_eq!(template_names(&none), [""; 0]);
     }
 }

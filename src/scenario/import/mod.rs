@@ -29,6 +29,7 @@ mod affinity;
 mod api_fields;
 mod argo;
 mod argo_analysis;
+mod argo_args;
 mod argo_dry_run;
 mod argo_experiment;
 mod argo_fields;
