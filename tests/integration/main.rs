@@ -40,12 +40,14 @@ mod import_flagger_ab;
 mod import_flagger_load_tests;
 mod import_flagger_mirror;
 mod import_folders;
+mod import_fuzz;
 mod import_lists;
 mod import_namespaces;
 mod import_once;
 mod import_references;
 mod import_server_output;
 mod import_set;
+
 mod input_errors;
 mod kubernetes;
 mod lint;
