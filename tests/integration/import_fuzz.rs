@@ -87,7 +87,17 @@ fn damage(kind: u8) -> Option<Value> {
         10 => json!("10%"),
         11 => json!({"a": [1, {"b": null}]}),
         12 => json!(0),
-        _ => json!("2.5"),
+        13 => json!("2.5"),
+        14 => json!("-5s"),
+        15 => json!("9".repeat(400)),
+        // Nested 300 deep: no walk of the import may recurse on the manifest's depth.
+        _ => (0..300).fold(json!(1), |v, i| {
+            if i % 2 == 0 {
+                json!([v])
+            } else {
+                json!({"k": v})
+            }
+        }),
     })
 }
 
@@ -148,7 +158,7 @@ proptest! {
     #[test]
     fn a_damaged_manifest_is_imported_or_refused_never_a_panic(
         file in 0..MANIFESTS.len(),
-        damages in proptest::collection::vec((any::<u32>(), any::<u32>(), 0u8..14), 1..4),
+        damages in proptest::collection::vec((any::<u32>(), any::<u32>(), 0u8..17), 1..4),
     ) {
         let mut docs = documents(MANIFESTS[file]);
         for (doc, node, kind) in damages {
