@@ -5,7 +5,9 @@
 //! `reconcileExperiments`, `experiments/experiment.go`).
 //!
 //! Each template's pods run as a version of their own, named `exp<step>-<template>`
-//! (`exp2-baseline`), which copies the version its `specRef` names (`current` for
+//! (`exp2-baseline`; the Experiment a `retry` starts again for the step runs them as
+//! `exp2-baseline-1`, then `-2`, as upstream names that Experiment after the first with a
+//! collision counter), which copies the version its `specRef` names (`current` for
 //! `stable`, `next` for `canary`): same image, same behaviour. So the traffic router can
 //! give them their own `weight`, analyses read their requests alone, and the timeline shows
 //! them apart, as the Experiment's own Service and pod-template hash keep them apart
@@ -58,7 +60,7 @@ pub const MAX_TEMPLATES: usize = 16;
 /// assert_eq!(e.weight(), 10);
 /// assert_eq!(e.templates[1].replicas, 1);
 /// // The canary template's pods run as a copy of `next`.
-/// assert_eq!(s.service.release(e.templates[1].version), NEXT);
+/// assert_eq!(s.service.release(e.templates[1].version(0)), NEXT);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentStep {
@@ -86,8 +88,9 @@ pub struct ExperimentTemplate {
     pub replicas: u32,
     /// `weight`: the share of requests the router sends to its pods (router only).
     pub weight: Option<u32>,
-    /// The version its pods run as (set when the scenario is loaded).
-    pub version: VersionId,
+    /// The versions its pods run as (set when the scenario is loaded): one for each
+    /// Experiment the step may create, the first and one after each `retry` action.
+    pub versions: Vec<VersionId>,
 }
 
 /// One `analyses[]` item.
@@ -100,6 +103,14 @@ pub struct ExperimentAnalysis {
     pub required_for_completion: bool,
     /// Its metrics.
     pub spec: AnalysisSpec,
+}
+
+impl ExperimentTemplate {
+    /// The version its pods run as in the step's `instance`-th Experiment (0: the first;
+    /// one more after each `retry`).
+    pub fn version(&self, instance: usize) -> VersionId {
+        self.versions[instance]
+    }
 }
 
 impl ExperimentStep {
@@ -182,7 +193,7 @@ fn templates(n: &Node, routed: bool) -> Option<Vec<ExperimentTemplate>> {
             spec_ref,
             replicas,
             weight,
-            version: spec_ref,
+            versions: vec![spec_ref],
         });
     }
     Some(out)
@@ -286,23 +297,27 @@ pub fn add_versions(o: &Obj, s: &mut Scenario) {
     if c.experiments.is_empty() {
         return;
     }
-    if let Some(i) = s.actions.iter().position(|a| a.kind == ActionKind::Retry) {
-        o.node()
-            .child("actions", &Value::Null)
-            .child(i, &Value::Null)
-            .child("rollout", &Value::Null)
-            .problem(
-                "`retry` with `experiment` steps is not simulated yet: the retried rollout \
-                 would start a second Experiment of a step beside the first, still scaling \
-                 down; abort or promote instead",
-            );
-    }
+    // A `retry` starts the rollout over from step 0: a step's Experiment is created again
+    // beside the last one's pods, still scaling down.
+    let instances = 1 + s
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Retry)
+        .count();
     for (i, step) in c.steps.iter().enumerate() {
         let CanaryStep::Experiment(e) = step else {
             continue;
         };
+        let templates = c.experiments[*e].templates.len();
         for t in &mut c.experiments[*e].templates {
-            let name = format!("exp{i}-{}", t.name);
+            t.versions.clear();
+        }
+        for (k, t) in (0..instances).flat_map(|k| (0..templates).map(move |t| (k, t))) {
+            let t = &mut c.experiments[*e].templates[t];
+            let name = match k {
+                0 => format!("exp{i}-{}", t.name),
+                k => format!("exp{i}-{}-{k}", t.name),
+            };
             let versions = &mut s.service.versions;
             if versions.iter().any(|v| v.name == name) {
                 o.node().child("service", &Value::Null).problem(format!(
@@ -329,7 +344,7 @@ pub fn add_versions(o: &Obj, s: &mut Scenario) {
                 ..versions[usize::from(t.spec_ref)].clone()
             };
             versions.push(copy);
-            t.version = id;
+            t.versions.push(id);
         }
     }
 }

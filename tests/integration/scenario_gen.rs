@@ -490,13 +490,6 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     };
                     crate::scenario_gen_argo::strip_analysis(&mut strategy[key]);
                 }
-                let experiments = strategy["canary"]["steps"]
-                    .as_array()
-                    .is_some_and(|s| s.iter().any(|st| st.get("experiment").is_some()));
-                if experiments && let Some(list) = actions.as_array_mut() {
-                    // `retry` with experiment steps is refused (not simulated yet).
-                    list.retain(|a| a.get("rollout").and_then(Value::as_str) != Some("retry"));
-                }
                 if family == Family::Swarm
                     && let Some(list) = actions.as_array_mut()
                 {

@@ -57,6 +57,9 @@ pub(super) struct Experiment<'s> {
     spec: &'s ExperimentStep,
     /// The canary step that created it.
     pub(super) step: usize,
+    /// How many Experiments the step created before it (after a `retry`): which of its
+    /// templates' versions its pods run as.
+    instance: usize,
     /// Where its first template's ReplicaSet is in the Rollout's sets (the others follow).
     first_set: usize,
     templates: Vec<Template>,
@@ -75,22 +78,24 @@ pub(super) struct Experiment<'s> {
 }
 
 impl<'s> Experiment<'s> {
-    /// Create the Experiment of step `step` with its ReplicaSets (empty), appended to
-    /// `sets`.
+    /// Create the `instance`-th Experiment of step `step` (0 the first, one more after
+    /// each `retry`) with its ReplicaSets (empty), appended to `sets`.
     pub(super) fn create(
         spec: &'s ExperimentStep,
-        step: usize,
+        (step, instance): (usize, usize),
         cl: &Cluster,
         sets: &mut Vec<ReplicaSet>,
     ) -> Experiment<'s> {
         let first_set = sets.len();
         let stamp = api_stamp(cl.now());
         for t in &spec.templates {
-            sets.push(ReplicaSet::new(PodTemplate::of(t.version), 0, 1, (0, 0)));
+            let template = PodTemplate::of(t.version(instance));
+            sets.push(ReplicaSet::new(template, 0, 1, (0, 0)));
         }
         Experiment {
             spec,
             step,
+            instance,
             first_set,
             templates: spec
                 .templates
@@ -132,7 +137,7 @@ impl<'s> Experiment<'s> {
         self.spec
             .templates
             .iter()
-            .filter_map(|t| Some((t.version, t.weight?)))
+            .filter_map(|t| Some((t.version(self.instance), t.weight?)))
     }
 
     /// Cancel it (`experimentutil.Terminate`: `spec.terminate: true`).
@@ -357,7 +362,7 @@ impl<'s> Experiment<'s> {
         let role = |r| {
             self.spec
                 .template_of(r)
-                .map_or((0, 0), |t| (t.version, t.replicas))
+                .map_or((0, 0), |t| (t.version(self.instance), t.replicas))
         };
         source.bind(role(Role::Canary), role(Role::Stable));
         for run in self.runs.iter_mut().flatten() {

@@ -374,7 +374,8 @@ impl<'s> Rollout<'s> {
             if let Some(spec) = current
                 && self.current_experiment().is_none()
             {
-                let e = Experiment::create(spec, step, cl, &mut self.sets);
+                let instance = self.experiments.iter().filter(|e| e.step == step).count();
+                let e = Experiment::create(spec, (step, instance), cl, &mut self.sets);
                 self.experiments.push(e);
                 cl.trace_update("experiment_created", || None);
             }
