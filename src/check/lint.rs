@@ -112,7 +112,50 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
     }
     prestop_uses_up_grace(s, &mut out);
     next_same_image(s, &mut out);
+    no_readiness_check(s, &mut out);
     out
+}
+
+/// `no-readiness-check`: with traffic, a task that takes requests as soon as its
+/// container runs, before its application answers (`ready_after` of the new version):
+/// no readiness or startup probe on the kubelet, no HEALTHCHECK on the Docker engine.
+fn no_readiness_check(s: &Scenario, out: &mut Vec<Warning>) {
+    let Some(next) = s.service.versions.get(1) else {
+        return;
+    };
+    let ready = median(&next.ready_after);
+    if s.traffic.is_none() || ready == 0 {
+        return;
+    }
+    let after = format!(
+        "while `{}`'s app answers a median {} later (versions.{}.ready_after): the requests the balancer sends it in between are refused",
+        next.name,
+        secs(ready),
+        next.name
+    );
+    let service = &s.service;
+    let (message, fix, why) = match s.strategy.runtime() {
+        RuntimeKind::Kubelet
+            if service.readiness_probe.is_none() && service.startup_probe.is_none() =>
+        {
+            (
+                format!(
+                    "no readinessProbe: a pod is Ready, and joins the endpoints, as soon as its containers run, {after}"
+                ),
+                "add a readinessProbe that passes once the app answers (an httpGet or tcpSocket on its port)",
+                "kubernetes pkg/kubelet/prober/prober_manager.go UpdatePodStatus: a running container with no readiness probe is ready at once (with a startupProbe, once started), and the EndpointSlice controller adds a ready pod's address",
+            )
+        }
+        RuntimeKind::Docker if service.healthcheck.is_none() => (
+            format!(
+                "no HEALTHCHECK: the engine puts a task in the service's load balancer as soon as its container starts, {after}"
+            ),
+            "add a healthcheck that passes once the app answers: the task then joins the load balancer when it is healthy",
+            "moby daemon/cluster/executor/container/controller.go Start: a container with no healthcheck activates its service binding right after it starts; one with a healthcheck waits for `healthy`",
+        ),
+        _ => return,
+    };
+    warn(out, "no-readiness-check", message, fix.into(), why);
 }
 
 /// `next-same-image`: the release names the image already running. Upstream that update

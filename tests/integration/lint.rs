@@ -125,6 +125,51 @@ fn kubernetes_rules_fire() {
     );
 }
 
+/// A task that takes requests before its application answers: no readiness (or
+/// startup) probe on the kubelet, no HEALTHCHECK on the Docker engine, with traffic and a
+/// `ready_after` of the new version.
+#[test]
+fn a_task_in_rotation_before_its_app_answers_warns() {
+    let no_probe = with(K8S, "  readinessProbe: {periodSeconds: 1}\n", "");
+    assert_eq!(rules(&no_probe), ["no-readiness-check"]);
+    let w = of_rule(&no_probe, "no-readiness-check");
+    assert!(
+        w[0].message
+            .contains("`next`'s app answers a median 2.0s later"),
+        "{w:?}"
+    );
+    // A startup probe holds Ready back too; no traffic, no request to refuse; an app
+    // that answers at once loses none.
+    let startup = with(
+        K8S,
+        "readinessProbe: {periodSeconds: 1}",
+        "startupProbe: {periodSeconds: 1}",
+    );
+    assert_eq!(rules(&startup), Vec::<&str>::new());
+    let no_traffic = with(
+        &no_probe,
+        "traffic: {rps: 50, endpoint_propagation: 2s}\n",
+        "",
+    );
+    assert_eq!(rules(&no_traffic), Vec::<&str>::new());
+    let at_once = with(&no_probe, "ready_after: 2s", "ready_after: 0s");
+    assert_eq!(rules(&at_once), Vec::<&str>::new());
+    // Swarm: the HEALTHCHECK decides.
+    let swarm = format!("{SWARM}traffic: {{rps: 10}}\n");
+    assert_eq!(rules(&swarm), ["no-readiness-check"]);
+    assert!(
+        of_rule(&swarm, "no-readiness-check")[0]
+            .message
+            .starts_with("no HEALTHCHECK")
+    );
+    let healthy = with(
+        &swarm,
+        "  replicas: 2\n",
+        "  replicas: 2\n  healthcheck: {interval: 1s, retries: 3}\n",
+    );
+    assert_eq!(rules(&healthy), Vec::<&str>::new());
+}
+
 #[test]
 fn no_prestop_is_fine_when_the_kubelet_acts_after_the_endpoints_drop_the_pod() {
     // The endpoints drop a deleted pod 2 s after the deletion; the kubelet sends SIGTERM
