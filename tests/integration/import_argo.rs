@@ -7,7 +7,7 @@
 use super::import::{import, import_error, unsupported};
 use crate::support::{bin, manifest};
 use rollout_sim::analysis::spec::{MetricSpec, Provider, Quantity, Role};
-use rollout_sim::experiment::{Outcome, run_trials};
+use rollout_sim::experiment::{Outcome, TrialResult, run_trials};
 use rollout_sim::scenario::rollout::{CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
 use rollout_sim::scenario::{Format, IntOrPercent, Scenario, Strategy, load_str};
 use rollout_sim::sim::time::SECOND;
@@ -428,14 +428,22 @@ fn the_imported_analysis_aborts_a_bad_release() {
     // 10 % of 50 rps over a 2-minute window, ≥ 600 requests, so a measured success rate
     // above 0.95 is more than 4 standard deviations away; the third failed measurement
     // (failureLimit 2) fails the background run, which aborts the update.
-    let text = read("rollout-canary.yaml");
+    aborts_a_bad_release("rollout-canary.yaml");
+}
+
+/// 20 trials of the manifest `file` (run as `run` reads it) with a release of 10 %
+/// errors, each asserted rolled back by the rollout's own analysis.
+pub(super) fn aborts_a_bad_release(file: &str) -> Vec<TrialResult> {
+    let text = read(file);
     let set = ["service.versions.next.error_rate=0.1"].map(|s| s.parse().unwrap());
     let s = load_str(&text, "r.yaml", Format::Yaml, &set).unwrap();
-    for t in run_trials(&s, 0..20) {
+    let trials = run_trials(&s, 0..20);
+    for t in &trials {
         assert_eq!(t.outcome, Outcome::RolledBack, "{t:?}");
-        let v = t.verdict.expect("a canary has a verdict");
+        let v = t.verdict.as_ref().expect("a canary has a verdict");
         assert!(v.bad && v.aborted, "{v:?}");
     }
+    trials
 }
 
 #[test]

@@ -6,10 +6,10 @@
 //! left out), and the imported step runs as the scenario's own.
 
 use super::import::{import, import_error, unsupported};
-use super::import_argo::{canary, measured, read, rollout};
+use super::import_argo::{aborts_a_bad_release, canary, measured, read, rollout};
 use super::import_files::imported;
 use rollout_sim::analysis::spec::{Quantity, Role};
-use rollout_sim::experiment::{Outcome, run_trials};
+
 use rollout_sim::scenario::rollout::{CanaryStep, RolloutKind};
 use rollout_sim::scenario::{CURRENT, Format, NEXT, load_str};
 use rollout_sim::sim::time::SECOND;
@@ -111,13 +111,7 @@ fn the_experiment_step_lands_field_by_field() {
 /// canary has no weight, and the update is aborted.
 #[test]
 fn the_imported_experiment_aborts_a_bad_release() {
-    let text = read("rollout-experiment.yaml");
-    let set = ["service.versions.next.error_rate=0.1"].map(|s| s.parse().unwrap());
-    let s = load_str(&text, "r.yaml", Format::Yaml, &set).unwrap();
-    for t in run_trials(&s, 0..20) {
-        assert_eq!(t.outcome, Outcome::RolledBack, "{t:?}");
-        let v = t.verdict.expect("a canary has a verdict");
-        assert!(v.bad && v.aborted, "{v:?}");
+    for t in aborts_a_bad_release("rollout-experiment.yaml") {
         // Aborted within the experiment's first minutes, before its 10-minute duration
         // and so before `setWeight: 20`.
         assert!(t.duration < 600 * SECOND, "{t:?}");

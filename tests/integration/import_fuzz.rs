@@ -10,7 +10,6 @@
 
 use crate::support::manifest;
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 use rollout_sim::experiment::run_trials;
 use rollout_sim::scenario::import::import_str;
 use rollout_sim::scenario::{Format, load_str};
@@ -42,23 +41,9 @@ const MANIFESTS: [&str; 12] = [
 ];
 
 fn config() -> ProptestConfig {
-    let from_env = ProptestConfig::default();
-    let set = |var| std::env::var_os(var).is_some();
     ProptestConfig {
-        cases: if set("PROPTEST_CASES") {
-            from_env.cases
-        } else {
-            CASES
-        },
-        rng_seed: if set("PROPTEST_RNG_SEED") {
-            from_env.rng_seed
-        } else {
-            RngSeed::Fixed(RNG_SEED)
-        },
-        timeout: WATCHDOG_MS,
-        max_shrink_iters: 128,
         failure_persistence: None,
-        ..from_env
+        ..crate::support::proptest_config(CASES, RNG_SEED, WATCHDOG_MS)
     }
 }
 

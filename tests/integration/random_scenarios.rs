@@ -20,7 +20,7 @@
 
 use crate::scenario_gen::{EMPIRICAL_FILE, EMPIRICAL_SAMPLES, Family, scenario};
 use proptest::prelude::*;
-use proptest::test_runner::{RngSeed, TestCaseError};
+use proptest::test_runner::TestCaseError;
 use rollout_sim::cluster::{TaskState, TraceRecord};
 use rollout_sim::experiment::{Outcome, TrialResult, run_trials, with_threads};
 use rollout_sim::scenario::rollout::{CanaryStep, RolloutKind};
@@ -46,25 +46,7 @@ const RNG_SEED: u64 = 16;
 const WATCHDOG_MS: u32 = 60_000;
 
 fn config() -> ProptestConfig {
-    let from_env = ProptestConfig::default();
-    let set = |var| std::env::var_os(var).is_some();
-    let cases = if set("PROPTEST_CASES") {
-        from_env.cases
-    } else {
-        CASES
-    };
-    ProptestConfig {
-        cases,
-        rng_seed: if set("PROPTEST_RNG_SEED") {
-            from_env.rng_seed
-        } else {
-            RngSeed::Fixed(RNG_SEED)
-        },
-        timeout: WATCHDOG_MS,
-        // A hanging candidate costs a whole watchdog period: shrink briefly.
-        max_shrink_iters: 128,
-        ..from_env
-    }
+    crate::support::proptest_config(CASES, RNG_SEED, WATCHDOG_MS)
 }
 
 /// The folder the generated scenarios claim to live in; it holds the CSV of

@@ -1,5 +1,6 @@
 //! What every area's tests reach for: the binary, the paths of the example scenarios
-//! and committed manifests, and the field path most `--set`s start with.
+//! and committed manifests, the field path most `--set`s start with, and the proptest
+//! configuration of the property tests.
 
 use assert_cmd::Command;
 
@@ -95,4 +96,30 @@ pub fn run_trials(scenario: &str, args: &[&str], trace: bool) -> Trials {
         String::new()
     };
     Trials { csv, rows, trace }
+}
+
+/// A property test's configuration: `cases` cases and the seed `seed` unless
+/// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` say otherwise, so `cargo test` checks the
+/// same cases every time; each case in a forked child with a watchdog of `watchdog_ms`
+/// (far above what a case takes: only a hang trips it).
+pub fn proptest_config(cases: u32, seed: u64, watchdog_ms: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let from_env = Config::default();
+    let set = |var| std::env::var_os(var).is_some();
+    Config {
+        cases: if set("PROPTEST_CASES") {
+            from_env.cases
+        } else {
+            cases
+        },
+        rng_seed: if set("PROPTEST_RNG_SEED") {
+            from_env.rng_seed
+        } else {
+            RngSeed::Fixed(seed)
+        },
+        timeout: watchdog_ms,
+        // A hanging candidate costs a whole watchdog period: shrink briefly.
+        max_shrink_iters: 128,
+        ..from_env
+    }
 }
