@@ -182,6 +182,10 @@ fn a_retry_creates_the_steps_experiment_again_beside_the_first_ones_pods() {
     assert_eq!(at("experiment_created"), [0.0, 20.0], "{u:?}");
     assert_eq!(at("rollback_started"), [10.0, 30.0], "{u:?}");
     assert_eq!(r.outcome, Outcome::RolledBack);
+    // Caught at the first abort: the retry lifts it, but it stays the detection.
+    let v = r.verdict.expect("a canary has a verdict");
+    assert!(v.bad && v.aborted, "{v:?}");
+    assert_eq!(v.time_to_detect, Some(10 * SECOND));
     // Pods of each Experiment's canary template: the first's from 0 s until the delay
     // after the abort, the second's from the retry.
     let pods = |version: u8| -> Vec<(f64, String)> {
@@ -207,6 +211,17 @@ fn a_retry_creates_the_steps_experiment_again_beside_the_first_ones_pods() {
     assert!(first.iter().all(|(_, s)| s != "Terminating"), "{first:?}");
     assert_eq!(second.first().map(|p| p.0), Some(20.0), "{second:?}");
     assert_eq!((r.duration, r.peak_tasks), (30 * SECOND, 14));
+    // Promoted fully after the retry, the bad release completes: still caught at 10 s.
+    let s = scenario(
+        64,
+        "0s",
+        e,
+        "traffic: {rps: 200}\nactions: [{at: 20s, rollout: retry}, {at: 25s, rollout: promote, full: true}]",
+    );
+    let r = Workspace::new(&s).run(0);
+    assert_eq!(r.outcome, Outcome::Completed, "{r:?}");
+    let v = r.verdict.expect("a canary has a verdict");
+    assert_eq!((v.aborted, v.time_to_detect), (true, Some(10 * SECOND)));
 }
 
 #[test]

@@ -144,10 +144,15 @@ impl Rollout<'_> {
     /// (`needsNewAnalysisRun` after an abort); a canary or preview already scaled down is
     /// scaled up again by the steps.
     fn retry(&mut self, cl: &mut Cluster) {
-        if self.abort.is_none() || self.promoted_at.is_some() {
+        if self.promoted_at.is_some() {
             return;
         }
-        self.abort = None;
+        let Some(abort) = self.abort.take() else {
+            return;
+        };
+        // The controller's abort stays a detection, as under `promote --full`: the
+        // first one is when the bad release was caught.
+        self.lifted_detection = self.lifted_detection.or(abort.detected_at());
         self.scale_down_at = NEVER;
         self.step = 0;
         self.pause_start = None;

@@ -625,11 +625,12 @@ impl Controller for Rollout<'_> {
         Metrics {
             update_failures: None,
             deadline_exceeded_at: self.deadline_exceeded_at,
-            // A user's abort is not a detection.
+            // A user's abort is not a detection; the first of the controller's (one a
+            // `promote --full` or a `retry` lifted came before the current one) is when
+            // the bad release was caught.
             aborted_at: Some(
-                self.abort
-                    .and_then(Abort::detected_at)
-                    .or(self.lifted_detection),
+                self.lifted_detection
+                    .or(self.abort.and_then(Abort::detected_at)),
             ),
             dry_run_failed: self.cfg.has_dry_run().then_some(
                 self.runs.dry_run_failed()
