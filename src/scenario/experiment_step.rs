@@ -15,8 +15,9 @@
 //! (`next_requests`, `bad_release_requests`).
 //!
 //! Analyses are written inline (`metrics`, `dryRun`), as the canary's other analyses, in
-//! place of Argo's `templateName` (`rollout-sim import` turns one into the other). A metric's `of: canary` reads the experiment's first
-//! template with `specRef: canary`, `of: stable` its first with `specRef: stable`.
+//! place of Argo's `templateName` (`rollout-sim import` turns one into the other). A
+//! metric's `of: canary` reads the experiment's first template with `specRef: canary`,
+//! `of: stable` its first with `specRef: stable`.
 
 use super::model::{ActionKind, CURRENT, NEXT, Scenario, Strategy, Version, VersionId};
 use super::rollout::{CanaryStep, RolloutKind};

@@ -20,9 +20,9 @@
 //! `RouteMatch` and `StringMatch`, `RolloutTrafficRouting` with `MangedRoutes`,
 //! `RolloutAnalysisBackground` with its inline `RolloutAnalysis`, `AnalysisTemplateRef`,
 //! `AnalysisRunArgument`, `RolloutExperimentStep` with `RolloutExperimentTemplate` and
-//! `RolloutExperimentStepAnalysisTemplateRef`, and the small types below them) and `analysis_types.go`
-//! (`AnalysisTemplate`, `AnalysisTemplateSpec`, `Metric`, `MetricProvider`,
-//! `PrometheusMetric`, `Argument`), checked against the CRDs
+//! `RolloutExperimentStepAnalysisTemplateRef`, and the small types below them) and
+//! `analysis_types.go` (`AnalysisTemplate`, `AnalysisTemplateSpec`, `Metric`,
+//! `MetricProvider`, `PrometheusMetric`, `Argument`), checked against the CRDs
 //! of the same tag. A Rollout's `spec.template` is a core `PodTemplateSpec`, checked with
 //! the Kubernetes tables. Only the types the import reads into are listed: a traffic
 //! router's own fields and the providers other than Prometheus are not checked, since
