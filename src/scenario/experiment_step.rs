@@ -194,7 +194,7 @@ fn templates(n: &Node, routed: bool) -> Option<Vec<ExperimentTemplate>> {
             spec_ref,
             replicas,
             weight,
-            versions: vec![spec_ref],
+            versions: Vec::new(),
         });
     }
     Some(out)
@@ -309,43 +309,40 @@ pub fn add_versions(o: &Obj, s: &mut Scenario) {
         let CanaryStep::Experiment(e) = step else {
             continue;
         };
-        let templates = c.experiments[*e].templates.len();
-        for t in &mut c.experiments[*e].templates {
-            t.versions.clear();
-        }
-        for (k, t) in (0..instances).flat_map(|k| (0..templates).map(move |t| (k, t))) {
-            let t = &mut c.experiments[*e].templates[t];
-            let name = match k {
-                0 => format!("exp{i}-{}", t.name),
-                k => format!("exp{i}-{}-{k}", t.name),
-            };
-            let versions = &mut s.service.versions;
-            if versions.iter().any(|v| v.name == name) {
-                o.node().child("service", &Value::Null).problem(format!(
-                    "version `{name}` has the name the pods of experiment template `{}` of \
+        for k in 0..instances {
+            for t in &mut c.experiments[*e].templates {
+                let name = match k {
+                    0 => format!("exp{i}-{}", t.name),
+                    k => format!("exp{i}-{}-{k}", t.name),
+                };
+                let versions = &mut s.service.versions;
+                if versions.iter().any(|v| v.name == name) {
+                    o.node().child("service", &Value::Null).problem(format!(
+                        "version `{name}` has the name the pods of experiment template `{}` of \
                      `strategy.canary.steps[{i}]` run as; rename the version",
-                    t.name
-                ));
-                return;
-            }
-            let Some(id) = VersionId::try_from(versions.len())
-                .ok()
-                .filter(|&id| id < VersionId::MAX)
-            else {
-                o.node().child("strategy", &Value::Null).problem(format!(
-                    "the experiment templates' pods need a version each, and at most {} \
+                        t.name
+                    ));
+                    return;
+                }
+                let Some(id) = VersionId::try_from(versions.len())
+                    .ok()
+                    .filter(|&id| id < VersionId::MAX)
+                else {
+                    o.node().child("strategy", &Value::Null).problem(format!(
+                        "the experiment templates' pods need a version each, and at most {} \
                      versions are supported (see \"Limits\" in the README)",
-                    VersionId::MAX
-                ));
-                return;
-            };
-            let copy = Version {
-                name,
-                template_of: Some(t.spec_ref),
-                ..versions[usize::from(t.spec_ref)].clone()
-            };
-            versions.push(copy);
-            t.versions.push(id);
+                        VersionId::MAX
+                    ));
+                    return;
+                };
+                let copy = Version {
+                    name,
+                    template_of: Some(t.spec_ref),
+                    ..versions[usize::from(t.spec_ref)].clone()
+                };
+                versions.push(copy);
+                t.versions.push(id);
+            }
         }
     }
 }

@@ -41,6 +41,13 @@ strategy:
     ))
 }
 
+/// Why the scenario `text` is refused.
+fn load_error(text: &str) -> String {
+    rollout_sim::scenario::load_str(text, "t.yaml", rollout_sim::scenario::Format::Yaml, &[])
+        .unwrap_err()
+        .to_string()
+}
+
 fn updates(trace: &[TraceRecord]) -> Vec<(f64, &'static str, Option<String>)> {
     trace
         .iter()
@@ -230,14 +237,7 @@ fn bad_experiment_fields_are_refused_with_their_paths() {
         let text = format!(
             "service: {{replicas: 2}}\nstrategy:\n  canary:\n    {routing}\n    steps:\n      - experiment: {experiment}\n{extra}"
         );
-        let err = rollout_sim::scenario::load_str(
-            &text,
-            "t.yaml",
-            rollout_sim::scenario::Format::Yaml,
-            &[],
-        )
-        .unwrap_err()
-        .to_string();
+        let err = load_error(&text);
         assert!(err.contains(expected), "{err}");
     };
     refused(
@@ -279,10 +279,7 @@ fn an_analysis_of_a_template_the_router_sends_nothing_is_refused() {
                 - experiment: {duration: 5m, templates: [{name: c, specRef: canary}], analyses: \
                 [{name: x, metrics: [{name: m, provider: {rollout-sim: {metric: error_rate, of: \
                 canary, window: 1m}}}]}]}\ntraffic: {rps: 1}\n";
-    let err =
-        rollout_sim::scenario::load_str(text, "t.yaml", rollout_sim::scenario::Format::Yaml, &[])
-            .unwrap_err()
-            .to_string();
+    let err = load_error(text);
     assert!(
         err.contains("metric `m` needs the requests of template `c`, but behind the router it gets none without a `weight`"),
         "{err}"
@@ -294,10 +291,7 @@ fn template_weights_beyond_what_the_stable_has_left_are_refused() {
     let text = "service: {replicas: 2}\nstrategy:\n  canary:\n    trafficRouting: {}\n    steps:\n      \
                 - setWeight: 80\n      - experiment: {duration: 5m, templates: [{name: c, specRef: \
                 canary, weight: 30}]}\n";
-    let err =
-        rollout_sim::scenario::load_str(text, "t.yaml", rollout_sim::scenario::Format::Yaml, &[])
-            .unwrap_err()
-            .to_string();
+    let err = load_error(text);
     assert!(
         err.contains("strategy.canary.steps.1: the templates' weights (30) and the canary's weight at this step (80)"),
         "{err}"

@@ -692,10 +692,7 @@ fn a_progress_threshold_no_step_can_meet_is_named() {
             "    trafficRouting: {}\n",
             &format!("    trafficRouting: {{}}\n    replicaProgressThreshold: {threshold}\n"),
         );
-        rules(&text)
-            .into_iter()
-            .filter(|r| *r == "argo-progress-threshold-out-of-reach")
-            .count()
+        of_rule(&text, "argo-progress-threshold-out-of-reach").len()
     };
     assert_eq!(fired("{type: Pods, value: 2}"), 1);
     assert_eq!(fired("{type: Percent, value: 101}"), 1);
@@ -713,10 +710,7 @@ fn an_experiment_that_never_ends_is_named() {
             "    steps:\n",
             &format!("    steps:\n      - experiment: {experiment}\n"),
         );
-        rules(&text)
-            .into_iter()
-            .filter(|r| *r == "argo-experiment-never-ends")
-            .count()
+        of_rule(&text, "argo-experiment-never-ends").len()
     };
     assert_eq!(fired("{templates: [{name: c, specRef: canary}]}"), 1);
     assert_eq!(
