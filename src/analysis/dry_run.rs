@@ -11,8 +11,10 @@ pub const DRY_RUN_FIELDS: &[&str] = &["metricName"];
 
 /// `dryRun: [{metricName}]`: each rule a regular expression that must match (anywhere in
 /// it) the name of at least one metric (`utils/analysis/helpers.go:GetDryRunMetrics`,
-/// whose error fails the AnalysisRun).
-pub fn parse(node: &Node, metrics: &[MetricSpec]) -> Option<Vec<bool>> {
+/// whose error fails the AnalysisRun). `complete`: `metrics` holds every metric of the
+/// block; when one was refused, a rule matching none of the others is not told, as it may
+/// match the refused one.
+pub fn parse(node: &Node, metrics: &[MetricSpec], complete: bool) -> Option<Vec<bool>> {
     let mut dry = vec![false; metrics.len()];
     let mut seen: Vec<String> = Vec::new();
     for rule in node.list()? {
@@ -46,7 +48,7 @@ pub fn parse(node: &Node, metrics: &[MetricSpec]) -> Option<Vec<bool>> {
                 matched = true;
             }
         }
-        if !matched {
+        if !matched && complete {
             let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
             rule.problem(format!(
                 "`{pattern}` matches no metric name ({}): Argo Rollouts fails the \

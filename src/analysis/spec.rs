@@ -331,7 +331,7 @@ pub fn metrics_of(obj: &Obj) -> Option<AnalysisSpec> {
         }
     }
     let dry_run = obj
-        .opt("dryRun", |n| super::dry_run::parse(n, &metrics))
+        .opt("dryRun", |n| super::dry_run::parse(n, &metrics, ok))
         .unwrap_or_default();
     ok.then_some(AnalysisSpec { metrics, dry_run })
 }

@@ -199,6 +199,26 @@ fn metrics_named(
     load(json!({"metrics": metrics, "dryRun": dry_run}))
 }
 
+/// A rule that matches only a metric refused for another reason is not told as matching
+/// nothing: the metric's own problem is the one to fix.
+#[test]
+fn a_rule_of_a_refused_metric_is_not_told_as_matching_nothing() {
+    let (spec, p) = load(json!({
+        "metrics": [
+            {"name": "ok", "provider": {"rollout-sim": {"metric": "error_rate"}}},
+            {"name": "bad", "provider": {"prometheus": {"query": "up"}}},
+        ],
+        "dryRun": [{"metricName": "^bad$"}],
+    }));
+    assert!(spec.is_none());
+    assert!(
+        !p.is_empty()
+            && p.iter()
+                .all(|e| e.starts_with("analysis.metrics.1.provider")),
+        "{p:?}"
+    );
+}
+
 /// `utils/analysis/helpers.go:GetDryRunMetrics`: each rule is a regular expression
 /// matched anywhere in a metric's name (`regexp.MatchString`), and must match one.
 #[test]
