@@ -34,6 +34,7 @@ mod placement_kubernetes;
 mod placement_nodes;
 mod placement_swarm;
 pub(crate) mod quantity;
+mod retries;
 pub mod rollout;
 pub mod schema;
 mod schema_required;

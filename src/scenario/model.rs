@@ -471,9 +471,78 @@ pub struct Traffic {
     pub duration: Option<Time>,
     /// The availability objective whose violations are timed (`slo_violation_s`).
     pub slo: Option<Slo>,
-    /// Retries of a request whose connection an endpoint refused, each on another
-    /// endpoint of the same version (a proxy's: Istio's `retries.attempts`); 0: none.
-    pub retries: u32,
+    /// A proxy's retries of failed attempts, each on another endpoint of the same pool
+    /// (Istio's `HTTPRetry`); `attempts` 0: none.
+    pub retries: Retries,
+}
+
+/// A proxy's retry policy (`traffic.retries`, Istio's `HTTPRetry` as `DefaultPolicy` and
+/// `ConvertPolicy` in `istio/istio` `pilot/pkg/networking/core/route/retry/retry.go` turn
+/// it into Envoy's).
+///
+/// ```
+/// use rollout_sim::scenario::{Retries, RetryOn};
+/// let none = Retries::default();
+/// assert_eq!(none.attempts, 0);
+/// // Istio's default `retryOn`: refused connections and 503s.
+/// assert_eq!(RetryOn::ISTIO_DEFAULT, RetryOn { refused: true, dropped: true, errored: false });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Retries {
+    /// Retries after the first attempt; 0: none.
+    pub attempts: u32,
+    /// Which failed attempts are retried.
+    pub on: RetryOn,
+}
+
+/// The simulated failures a retry policy retries, from Envoy's `retry_on` conditions
+/// (`envoyproxy/envoy` `source/common/router/retry_state_impl.cc`, `wouldRetryFromReset`
+/// and `wouldRetryFromHeaders`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RetryOn {
+    /// A connection an endpoint refused or reset (not listening yet, told to stop, or its
+    /// container dead): `connect-failure`, `reset`, `reset-before-request`, `5xx`,
+    /// `gateway-error`.
+    pub refused: bool,
+    /// A 503 from an endpoint whose queue is full: `5xx`, `gateway-error`, or the status
+    /// code 503 (`retriable-status-codes`).
+    pub dropped: bool,
+    /// An error the application answered, taken as a 500: `5xx`, or the status code 500.
+    pub errored: bool,
+}
+
+impl RetryOn {
+    /// Istio's `retryOn` when a `VirtualService` gives none
+    /// (`connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes` with
+    /// the status code 503).
+    pub const ISTIO_DEFAULT: RetryOn = RetryOn {
+        refused: true,
+        dropped: true,
+        errored: false,
+    };
+
+    /// What it retries, in words: `"refused connections, 503s and errors"`, or `None`
+    /// when it retries no failure the simulator produces.
+    ///
+    /// ```
+    /// use rollout_sim::scenario::RetryOn;
+    /// assert_eq!(RetryOn::ISTIO_DEFAULT.describe().as_deref(), Some("refused connections and 503s"));
+    /// ```
+    pub fn describe(&self) -> Option<String> {
+        let kinds: Vec<&str> = [
+            (self.refused, "refused connections"),
+            (self.dropped, "503s"),
+            (self.errored, "errors"),
+        ]
+        .into_iter()
+        .filter_map(|(on, kind)| on.then_some(kind))
+        .collect();
+        match kinds.as_slice() {
+            [] => None,
+            [one] => Some(one.to_string()),
+            [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
+        }
+    }
 }
 
 /// Request rate over time, in requests per second.

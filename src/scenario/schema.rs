@@ -18,7 +18,7 @@
 
 use super::schema_required as required;
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
-use super::{foreign_fields, placement, placement_foreign, service, strategy, traffic};
+use super::{foreign_fields, placement, placement_foreign, retries, service, strategy, traffic};
 use crate::cluster::runtime::RuntimeKind;
 use crate::strategy::registry;
 use serde_json::{Map, Value, json};
@@ -116,7 +116,7 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("step", list(traffic::STEP_FIELDS)),
         ("diurnal", list(traffic::DIURNAL_FIELDS)),
         ("slo", list(traffic::SLO_FIELDS)),
-        ("retries", list(traffic::RETRIES_FIELDS)),
+        ("retries", list(retries::FIELDS)),
         ("faults", list(faults::FIELDS)),
         ("node_failure", list(faults::NODE_FAILURE_FIELDS)),
         ("distribution", list(dist::KINDS)),
@@ -376,6 +376,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("slo", "availability", Number),
     ("slo", "window", Duration),
     ("retries", "attempts", Count),
+    ("retries", "retryOn", Str),
     ("faults", "node_failures", ListOf("node_failure")),
     ("faults", "node_mtbf", Duration),
     ("faults", "node_recovery", Dist),

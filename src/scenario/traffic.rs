@@ -10,7 +10,7 @@
 //!   queue_limit: 100              # per endpoint, beyond the request in service
 //!   duration: 10m                 # default: until the rollout's outcome
 //!   slo: 0.999                    # or {availability: 0.999, window: 10s}
-//!   retries: {attempts: 2}        # a proxy retries refused connections elsewhere
+//!   retries: {attempts: 2}        # a proxy retries failed attempts elsewhere (retries.rs)
 //! ```
 //!
 //! Profiles: `{step: [{at: D, rps: R}, …]}` (each rate holds from its `at` until the next;
@@ -22,7 +22,7 @@ use super::duration;
 use super::limits::{self, MAX_QUEUE_LIMIT, MAX_SAMPLES};
 use super::model::{Arrivals, Balancer, RateProfile, Slo, Traffic};
 use super::user_file::Csv;
-use super::walk::{Node, Obj, number, refuse, with_refused};
+use super::walk::{Node, Obj, number};
 use crate::sim::time::{SECOND, Time};
 use serde_json::Value;
 
@@ -51,23 +51,6 @@ pub const STEP_FIELDS: &[&str] = &["at", "rps"];
 pub const DIURNAL_FIELDS: &[&str] = &["rps", "amplitude", "period", "peak_at"];
 /// Fields of `slo` written as a map.
 pub const SLO_FIELDS: &[&str] = &["availability", "window"];
-/// Fields of `retries`, and those of Istio's `HTTPRetry` refused here with the reason.
-pub const RETRIES_FIELDS: &[&str] = &["attempts"];
-const RETRIES_REFUSED: &[(&str, &str)] = &[
-    (
-        "retryOn",
-        "only retries of refused connections are simulated (Envoy's `connect-failure`, \
-         which Istio's default `retryOn` includes); remove it",
-    ),
-    (
-        "perTryTimeout",
-        "a request that times out is not retried here (Istio's default has no per-try \
-         timeout); remove it",
-    ),
-];
-/// More retries than any proxy is configured with; keeps a typo from looping.
-const MAX_RETRIES: u32 = 10;
-
 /// `arrivals` values.
 pub const ARRIVALS: &[(&str, Arrivals)] = &[
     ("poisson", Arrivals::Poisson),
@@ -110,19 +93,10 @@ pub fn traffic(o: &Obj) -> Traffic {
         }),
         duration: o.opt("duration", Node::positive_duration),
         slo,
-        retries: o.opt("retries", retries).unwrap_or(0),
+        retries: o
+            .opt("retries", super::retries::retries)
+            .unwrap_or_default(),
     }
-}
-
-/// `retries: {attempts: N}`: how many times a proxy retries a refused connection.
-fn retries(n: &Node) -> Option<u32> {
-    refuse(n, RETRIES_REFUSED);
-    let o = n.object(&with_refused(RETRIES_FIELDS, RETRIES_REFUSED))?;
-    o.required("attempts", |n| {
-        n.u32_in(0..=MAX_RETRIES, |got| {
-            format!("must be at most {MAX_RETRIES} retries, got {got}")
-        })
-    })
 }
 
 fn rps(n: &Node) -> Option<f64> {

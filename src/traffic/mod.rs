@@ -55,6 +55,7 @@ use endpoints::{ANSWERS, Answer, Endpoints, Pool};
 use meter::{Cause, Meter, Outcome};
 use queueing::{Histogram, LatencyTables, blocking, level};
 use rate::Rate;
+use retries::{Kept, Split};
 use std::ops::Range;
 
 /// Swarm's gossip converge delay before a task with a service binding is stopped
@@ -126,6 +127,8 @@ pub struct TrafficModel<'s> {
     users_per_endpoint: Vec<f64>,
     /// Another stream than the users' reaches pods over the current piece.
     shared_queues: bool,
+    /// Where a pool's attempts land when the proxy retries failed answers ([`retries`]).
+    attempts: retries::Attempts,
 }
 
 /// The router's copies of one piece's user requests ([`mirror`]).
@@ -139,6 +142,29 @@ struct Copies {
     rate: f64,
     /// The version's endpoints in rotation and their summed balancer weight.
     weight: (u32, f64),
+}
+
+/// Requests to one class of endpoints (a version's endpoints answering alike).
+#[derive(Debug, Clone, Copy)]
+struct Delivery {
+    /// How many.
+    requests: f64,
+    /// The rate each endpoint of the class is offered.
+    per_endpoint: f64,
+    /// The share of the answering endpoints' failed answers that is final (the rest are
+    /// retried elsewhere).
+    kept: Kept,
+}
+
+impl Delivery {
+    /// Requests no proxy retries.
+    fn plain(requests: f64, per_endpoint: f64) -> Delivery {
+        Delivery {
+            requests,
+            per_endpoint,
+            kept: Kept::ALL,
+        }
+    }
 }
 
 /// Whose requests a delivery carries.
@@ -188,6 +214,7 @@ impl<'s> TrafficModel<'s> {
             mirror: mirror::MirrorStream::default(),
             users_per_endpoint: Vec::new(),
             shared_queues: false,
+            attempts: retries::Attempts::default(),
         })
     }
 
@@ -511,7 +538,8 @@ impl<'s> TrafficModel<'s> {
             for (answer, k) in ANSWERS.into_iter().zip(classes) {
                 if k > 0 {
                     let x = per_endpoint * seconds * f64::from(k);
-                    self.deliver(bucket, v, answer, x, per_endpoint, Stream::Load);
+                    let d = Delivery::plain(x, per_endpoint);
+                    self.deliver(bucket, v, answer, d, Stream::Load);
                 }
             }
         }
@@ -559,11 +587,12 @@ impl<'s> TrafficModel<'s> {
             total = count as f64;
         }
         // Mirrored copies are fire-and-forget: the proxy retries none.
-        let retried = if self.cfg.retries > 0 && stream != Stream::Mirror && !equal {
-            self.retried(pool, vs.clone(), total)
+        let retried = if self.cfg.retries.attempts > 0 && stream != Stream::Mirror && !equal {
+            self.retry_split(pool, vs.clone(), rate, total)
         } else {
             None
         };
+        let first = vs.start;
         for v in vs {
             let classes = self.endpoints.in_pool(pool)[v];
             for (answer, k) in ANSWERS.into_iter().zip(classes) {
@@ -573,29 +602,22 @@ impl<'s> TrafficModel<'s> {
                 let w = if equal { 1.0 } else { self.weight(v, answer) };
                 // The requests these endpoints get, and the rate each is offered (in this
                 // order of operations without retries: the same rounding as ever).
-                let (x, per_endpoint) = match &retried {
-                    Some(r) => {
+                let d = match &retried {
+                    Some(Split::Refusals(r)) => {
                         let share = r.share(answer, w);
-                        (n * k as f64 * share, rate * share)
+                        Delivery::plain(n * k as f64 * share, rate * share)
                     }
-                    None => (n * k as f64 * w / total, rate * w / total),
+                    Some(Split::Attempts) => self.attempts.share(v - first, answer, k, n, rate),
+                    None => Delivery::plain(n * k as f64 * w / total, rate * w / total),
                 };
-                self.deliver(bucket, v, answer, x, per_endpoint, stream);
+                self.deliver(bucket, v, answer, d, stream);
             }
         }
     }
 
-    /// `x` requests of `stream` to the endpoints of version `v` answering `answer`, each
-    /// endpoint offered `per_endpoint` requests per second by that stream.
-    fn deliver(
-        &mut self,
-        bucket: usize,
-        v: usize,
-        answer: Answer,
-        x: f64,
-        per_endpoint: f64,
-        stream: Stream,
-    ) {
+    /// The requests `d` of `stream` to the endpoints of version `v` answering `answer`.
+    fn deliver(&mut self, bucket: usize, v: usize, answer: Answer, d: Delivery, stream: Stream) {
+        let (x, kept) = (d.requests, d.kept);
         let version = Some(v as VersionId);
         let cause = if answer.is_version_fault() {
             Cause::Version
@@ -614,30 +636,33 @@ impl<'s> TrafficModel<'s> {
             Answer::Hung | Answer::Unreachable => {
                 meter.add(bucket, version, Outcome::TimedOut, cause, x)
             }
-            Answer::Answering => self.serve(bucket, v, x, per_endpoint, stream),
+            Answer::Answering => self.serve(bucket, v, x, d.per_endpoint, kept, stream),
         }
     }
 
-    /// `x` requests of `stream` to answering endpoints of version `v`, each offered
-    /// `rate` per second by that stream (and the other streams' rates beside: one queue).
-    fn serve(&mut self, bucket: usize, v: usize, x: f64, rate: f64, stream: Stream) {
-        let version = &self.scenario.service.versions[v];
-        let offered = if !self.shared_queues {
-            rate
+    /// The rate one answering endpoint of version `v` is offered when the users send it
+    /// `users` per second: theirs and the other streams' (one queue).
+    fn offered(&self, v: usize, users: f64) -> f64 {
+        if !self.shared_queues {
+            users
         } else {
-            let (users, load, mirror) = (
-                self.users_per_endpoint[v],
-                self.load.per_endpoint[v],
-                self.mirror.per_endpoint[v],
-            );
-            match stream {
-                Stream::Users => {
-                    self.users_per_endpoint[v] = rate;
-                    rate + load + mirror
-                }
-                Stream::Load => rate + users + mirror,
-                Stream::Mirror => rate + users + load,
+            users + self.load.per_endpoint[v] + self.mirror.per_endpoint[v]
+        }
+    }
+
+    /// `x` requests (attempts) of `stream` to answering endpoints of version `v`, each
+    /// offered `rate` per second by that stream (and the other streams' rates beside: one
+    /// queue); `kept` of their drops and errors are final, the rest retried elsewhere.
+    fn serve(&mut self, bucket: usize, v: usize, x: f64, rate: f64, kept: Kept, stream: Stream) {
+        let version = &self.scenario.service.versions[v];
+        let offered = match stream {
+            _ if !self.shared_queues => rate,
+            Stream::Users => {
+                self.users_per_endpoint[v] = rate;
+                self.offered(v, rate)
             }
+            Stream::Load => rate + self.users_per_endpoint[v] + self.mirror.per_endpoint[v],
+            Stream::Mirror => rate + self.users_per_endpoint[v] + self.load.per_endpoint[v],
         };
         let (dropped, lvl) = match version.capacity_rps {
             Some(mu) => {
@@ -652,6 +677,8 @@ impl<'s> TrafficModel<'s> {
         let served = x - dropped;
         let errored = served * version.error_rate;
         let ok = served - errored;
+        // What the proxy retried elsewhere counts where its last attempt ends.
+        let (dropped, errored) = (dropped * kept.drops, errored * kept.errors);
         let id = Some(v as VersionId);
         let cell = LatencyTables::cell(v as VersionId, lvl);
         if stream != Stream::Users {

@@ -307,5 +307,5 @@ fn the_footers_traffic_section_loads_once_uncommented() {
     let s =
         load_str(&whole, "i.yaml", Format::Yaml, &[]).unwrap_or_else(|e| panic!("{e}\n{whole}"));
     let t = s.traffic.expect("traffic");
-    assert_eq!((t.retries, t.slo.is_some()), (2, true));
+    assert_eq!((t.retries.attempts, t.slo.is_some()), (2, true));
 }

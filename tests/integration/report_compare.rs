@@ -147,7 +147,8 @@ fn compare_plot_draws_the_cdfs_and_the_paired_differences_of_compare_csv() {
 }
 
 /// The settings table tells two variants apart by what differs: the endpoint-lag rolling
-/// update against the same behind a mesh that retries refused connections.
+/// update against the same behind a mesh that retries refused connections and 503s
+/// (Istio's default `retryOn`).
 #[test]
 fn the_settings_table_names_the_mesh_retries() {
     let tmp = tempfile::tempdir().unwrap();
@@ -164,7 +165,7 @@ fn the_settings_table_names_the_mesh_retries() {
         [
             "traffic",
             "modelled, tick 1.0s",
-            "modelled, tick 1.0s, 2 retries of a refused connection"
+            "modelled, tick 1.0s, 2 retries of refused connections and 503s"
         ]
     );
 }

@@ -80,8 +80,10 @@ fn retries_keep_every_request_and_only_lower_the_refusals() {
     }
 }
 
-/// Bad values are refused at their path before any work: more than 10 retries, and
-/// Istio's `retryOn` / `perTryTimeout`, which the model does not simulate.
+/// Bad values are refused at their path before any work: more than 10 retries, a
+/// `retryOn` item Istio's validation refuses (an unknown condition, a space, an empty
+/// item, a number that is no status code), `retryOn` with `attempts: 0`, and
+/// `perTryTimeout`, which the model does not simulate.
 #[test]
 fn bad_retries_are_refused_at_their_path() {
     let refused = |retries: &str| {
@@ -97,10 +99,25 @@ fn bad_retries_are_refused_at_their_path() {
         refused("{attempts: 11}")
             .contains("traffic.retries.attempts: must be at most 10 retries, got 11")
     );
+    let on = |list: &str| refused(&format!("{{attempts: 2, retryOn: \"{list}\"}}"));
+    assert!(on("connect-failure,gateway-eror").contains(
+        "traffic.retries.retryOn: `gateway-eror` is not a retry condition or an HTTP status \
+         code; did you mean `gateway-error`?"
+    ));
+    assert!(on("5xx, connect-failure").contains(
+        "` connect-failure` is not a retry condition or an HTTP status code; Istio's \
+         validation splits at commas only, so remove the spaces"
+    ));
     assert!(
-        refused("{attempts: 2, retryOn: 5xx}")
-            .contains("traffic.retries.retryOn: only retries of refused connections are simulated")
+        on("5xx,").contains("`` is not a retry condition or an HTTP status code; an empty item")
     );
+    assert!(on("599").contains("`599` is not a retry condition or an HTTP status code"));
+    assert!(refused("{attempts: 2, retryOn: [5xx]}").contains(
+        "traffic.retries.retryOn: expected a comma-separated string of retry conditions"
+    ));
+    assert!(refused("{attempts: 0, retryOn: 5xx}").contains(
+        "traffic.retries: `retryOn` is given with `attempts: 0`, which disables retries"
+    ));
     assert!(
         refused("{attempts: 2, perTryTimeout: 1s}")
             .contains("traffic.retries.perTryTimeout: a request that times out is not retried")
@@ -109,16 +126,59 @@ fn bad_retries_are_refused_at_their_path() {
 }
 
 /// The retried requests load the endpoint they land on. Two pods as above, each serving
-/// 100 requests/s with no queue (M/M/1/1: a share `ρ / (1 + ρ)` dropped at load `ρ`).
-/// [0, 2): without retries B gets half the 100/s (ρ = 0.5, a third of its 100 dropped);
-/// with one retry it gets all of them (ρ = 1, half of 200 dropped). Then, both alike,
-/// [2, 3) B alone (50 of 100 dropped), [3, 5) B refusing alone, [5, 6) the new pod alone
-/// (50 of 100 dropped): 133 against 200 dropped, 300 against 200 refused.
+/// 100 requests/s with no queue (M/M/1/1: a share `b = ρ / (1 + ρ)` dropped at load `ρ`).
+/// Refused connections retried only (`connect-failure`, NGINX's `proxy_next_upstream
+/// error`): [0, 2) without retries B gets half the 100/s (ρ = 0.5, a third of its 100
+/// dropped); with one retry it gets all of them (ρ = 1, half of 200 dropped). Then, both
+/// alike, [2, 3) B alone (50 of 100 dropped), [3, 5) B refusing alone, [5, 6) the new pod
+/// alone (50 of 100 dropped): 133 against 200 dropped, 300 against 200 refused.
 #[test]
 fn retried_requests_load_the_endpoint_they_land_on() {
-    let run = |retries: u32| {
-        let s = yaml(&format!(
-            r#"
+    assert_eq!(two_pods_at_capacity(0, None), (600, 133, 300));
+    assert_eq!(
+        two_pods_at_capacity(1, Some("connect-failure")),
+        (600, 200, 200)
+    );
+}
+
+/// Istio's default `retryOn` retries 503s too, which load the pods the retries land on.
+/// The case above with one retry: [0, 2) B still gets all 200 attempts of the requests A
+/// refused or not (ρ = 1, b = 1/2), and B's 503 goes to A, which refuses it: 50 refused
+/// and the 50 drops of the retries A refused final; [2, 3) and [5, 6) a pod alone, its
+/// 503 retried on itself (the only endpoint): `1 + b` attempts a request at
+/// `b = ρ / (1 + ρ)`, `ρ = 1 + b`, so `b² + b − 1 = 0`, `b = 0.618`, and `b² = 38.2` of
+/// 100 dropped at the retry; [3, 5) 200 refused. 50 + 38.2 + 38.2 = 126 dropped, 250
+/// refused (one retry more each than without 503 retries: a request moves, never lost).
+#[test]
+fn a_503_is_retried_and_its_retry_loads_the_pods() {
+    assert_eq!(two_pods_at_capacity(1, None), (600, 126, 250));
+    assert_eq!(
+        two_pods_at_capacity(1, Some("gateway-error")),
+        (600, 126, 250)
+    );
+    // 503s only (a status code in `retryOn` replaces Istio's default conditions): A's
+    // refusals are final, 100 at [0, 2), where B gets half the requests (ρ = 1/2,
+    // b = 1/3) and its 503s retried on A are refused (33.3); the lone pods' 503s are
+    // retried as above: 76 dropped (38.2 twice), 333 refused (one request lost to the
+    // rounding of each (version, outcome) cell).
+    assert_eq!(two_pods_at_capacity(1, Some("503")), (599, 76, 333));
+    assert_eq!(
+        two_pods_at_capacity(1, Some("retriable-status-codes,503")),
+        (599, 76, 333)
+    );
+    // A bare `retriable-status-codes` lists no code: nothing simulated is retried.
+    assert_eq!(
+        two_pods_at_capacity(1, Some("retriable-status-codes")),
+        two_pods_at_capacity(0, None)
+    );
+}
+
+/// `(requests, dropped, refused)` of the two-pod rollout at capacity, with `retries`
+/// attempts and `retry_on` (Istio's default when `None`).
+fn two_pods_at_capacity(retries: u32, retry_on: Option<&str>) -> (u64, u64, u64) {
+    let on = retry_on.map_or(String::new(), |on| format!(", retryOn: \"{on}\""));
+    let s = yaml(&format!(
+        r#"
 cluster: {{image_cached: [current, next]}}
 service:
   replicas: 2
@@ -128,12 +188,44 @@ service:
   readinessProbe: {{periodSeconds: 1}}
 strategy: {{kubernetes: {{strategy: {{rollingUpdate: {{maxSurge: 0, maxUnavailable: 1}}}}}}}}
 traffic: {{rps: 100, arrivals: constant, endpoint_propagation: 2s, queue_limit: 0,
-          retries: {{attempts: {retries}}}}}
+          retries: {{attempts: {retries}{on}}}}}
+"#
+    ));
+    let t = traffic(&Workspace::new(&s).run(0));
+    (t.requests, t.dropped_requests, t.refused_requests)
+}
+
+/// `retryOn: 5xx` retries the errors the application answers too, on another pod of the
+/// pool. A Recreate rollout's pods are all of one version at any time, so each attempt
+/// fails independently at the release's `error_rate` e, and a request fails only when
+/// its three attempts do: e³ instead of e, whatever the number of pods (measured for
+/// 2 minutes at 1,000 requests/s, most of them after the rollout). The attempts lost
+/// to errors are retried, not lost: the requests are the same.
+#[test]
+fn errors_are_retried_under_5xx_and_fail_at_every_attempt() {
+    let run = |retries: &str| {
+        let s = yaml(&format!(
+            r#"
+cluster: {{image_cached: [current, next]}}
+service:
+  replicas: 5
+  versions:
+    current: {{shutdown: 1s}}
+    next: {{start: 1s, ready_after: 2s, shutdown: 1s, error_rate: 0.2}}
+  readinessProbe: {{periodSeconds: 1}}
+strategy: {{kubernetes: {{strategy: {{type: Recreate}}}}}}
+traffic: {{rps: 1000, arrivals: constant, duration: 2m{retries}}}
 "#
         ));
-        let t = traffic(&Workspace::new(&s).run(0));
-        (t.requests, t.dropped_requests, t.refused_requests)
+        traffic(&Workspace::new(&s).run(0))
     };
-    assert_eq!(run(0), (600, 133, 300));
-    assert_eq!(run(1), (600, 200, 200));
+    let (plain, retried) = (run(""), run(", retries: {attempts: 2, retryOn: 5xx}"));
+    assert_eq!(plain.requests, retried.requests);
+    assert_eq!(plain.refused_requests, retried.refused_requests);
+    // 115,000 requests reach the new pods: 23,000 errors (0.2) against 920 (0.2³).
+    assert_eq!(
+        (plain.errored_requests, retried.errored_requests),
+        (23_000, 920)
+    );
+    assert_eq!(retried.bad_version_requests, retried.errored_requests);
 }

@@ -131,7 +131,7 @@ actions: [{at: 1m, rollout: update, version: next}]
 checks: ["duration_s.p95 <= 600"]
 traffic: {rps: 100, arrivals: poisson, balancer: random, endpoint_propagation: 1s, tick: 1s,
           queue_limit: 10, duration: 10m, slo: {availability: 0.99, window: 10s},
-          retries: {attempts: 2}}
+          retries: {attempts: 2, retryOn: "5xx,connect-failure"}}
 faults: {node_failures: [{at: 1m, node: n1, recover_after: 1m}], node_mtbf: 24h, node_recovery: 5m,
          pull_failure_probability: {next: 0.1}}
 "#;

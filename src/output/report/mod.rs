@@ -132,9 +132,10 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
         (
             "traffic",
             s.traffic.as_ref().map_or("not modelled".into(), |t| {
-                let retries = match t.retries {
-                    0 => String::new(),
-                    n => format!(", {n} retries of a refused connection"),
+                let retries = match (t.retries.attempts, t.retries.on.describe()) {
+                    (0, _) => String::new(),
+                    (n, Some(on)) => format!(", {n} retries of {on}"),
+                    (n, None) => format!(", {n} retries, of no failure simulated"),
                 };
                 format!("modelled, tick {}{retries}", duration(as_secs(t.tick)))
             }),
