@@ -724,3 +724,47 @@ fn an_experiment_that_never_ends_is_named() {
         0
     );
 }
+
+/// A retry policy that retries nothing simulated (only conditions such as gRPC statuses
+/// or HTTP/2 refused streams), and one that retries the app's errors before an analysis
+/// that counts them: the analysis sees the requests' last attempts only.
+#[test]
+fn retries_of_nothing_and_errors_retried_before_an_analysis_warn() {
+    let retries = |on: &str| {
+        format!("traffic: {{rps: 50, endpoint_propagation: 2s, retries: {{attempts: 2{on}}}}}\n")
+    };
+    let plain = "traffic: {rps: 50, endpoint_propagation: 2s}\n";
+    let k8s = |on: &str| with(K8S, plain, &retries(on));
+    assert_eq!(rules(&k8s("")), Vec::<&str>::new());
+    assert_eq!(
+        rules(&k8s(", retryOn: \"refused-stream,unavailable,cancelled\"")),
+        ["retries-of-nothing"]
+    );
+    // A Deployment has no analysis: errors retried warn nobody.
+    assert_eq!(rules(&k8s(", retryOn: 5xx")), Vec::<&str>::new());
+
+    let canary =
+        std::fs::read_to_string(super::support::scenario_path("canary-analysis.yaml")).unwrap();
+    let base = rules(&canary);
+    let five = with(
+        &canary,
+        "traffic:\n",
+        "traffic:\n  retries: {attempts: 2, retryOn: 5xx}\n",
+    );
+    let mut expected = base.clone();
+    expected.push("retried-errors-unseen");
+    assert_eq!(rules(&five), expected);
+    let w = lint(&yaml(&five), Some(1));
+    let w = w
+        .iter()
+        .find(|w| w.rule == "retried-errors-unseen")
+        .unwrap();
+    assert!(w.message.contains("shows about e^3 there"), "{w:?}");
+    // 503s and refusals retried (Istio's default): the app's errors reach the analysis.
+    let default = with(
+        &canary,
+        "traffic:\n",
+        "traffic:\n  retries: {attempts: 2}\n",
+    );
+    assert_eq!(rules(&default), base);
+}

@@ -1,6 +1,7 @@
-//! `traffic.retries`: a proxy retries a refused connection on another endpoint of the
-//! same pool, never one already tried while others remain (Envoy's `previous_hosts`
-//! predicate in Istio's default retry policy; README "Traffic, availability and faults",
+//! `traffic.retries`: a proxy retries a failed attempt (a refused connection, a 503, an
+//! error, as `retryOn` says) on another endpoint of the same pool, never one already
+//! tried while others remain (Envoy's `previous_hosts` predicate in Istio's default retry
+//! policy; README "Traffic, availability and faults", docs/traffic.md "Retries",
 //! `traffic::retries`).
 
 use super::{traffic, yaml};

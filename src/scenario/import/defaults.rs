@@ -92,7 +92,7 @@ fn traffic(d: &mut Draft) {
             "DEFAULT request rate, not in the manifest: the analysis measures requests, so\n\
              the scenario needs a rate; set yours (and `slo`, `endpoint_propagation`, see\n\
              the README's traffic section; behind Istio, whose sidecars retry a refused\n\
-             connection twice by default, `retries: {attempts: 2}`).",
+             connection or a 503 twice by default, `retries: {attempts: 2}`).",
         );
     }
 }
@@ -105,7 +105,7 @@ const TRAFFIC_FOOTER: &str = "\n# Traffic is not in the manifest: without it no 
 #   rps: 200\n\
 #   endpoint_propagation: 1s\n\
 #   slo: {availability: 0.999, window: 10s}\n\
-#   retries: {attempts: 2}   # behind a mesh that retries refused connections (Istio's default)\n";
+#   retries: {attempts: 2}   # behind Istio, whose sidecars retry refused connections and 503s\n";
 
 fn latencies(d: &mut Draft) {
     d.comment(
