@@ -101,17 +101,20 @@ pub fn retries(n: &Node) -> Option<Retries> {
             format!("must be at most {MAX_RETRIES} retries, got {got}")
         })
     })?;
-    let on = match o.get("retryOn") {
-        None => RetryOn::ISTIO_DEFAULT,
-        Some(_) if attempts == 0 => {
-            // Istio's validation refuses a policy that retries nothing.
-            o.node()
-                .problem("`retryOn` is given with `attempts: 0`, which disables retries");
-            return None;
-        }
-        Some(n) => retry_on(&n)?,
+    let Some(n) = o.get("retryOn") else {
+        return Some(Retries {
+            attempts,
+            on: RetryOn::ISTIO_DEFAULT,
+        });
     };
-    Some(Retries { attempts, on })
+    let on = retry_on(&n);
+    if attempts == 0 {
+        // Istio's validation refuses a policy that retries nothing.
+        return o
+            .node()
+            .fail("`retryOn` is given with `attempts: 0`, which disables retries");
+    }
+    Some(Retries { attempts, on: on? })
 }
 
 /// A `retryOn` list: what its conditions and status codes retry.

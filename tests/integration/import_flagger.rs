@@ -35,7 +35,7 @@ fn as_the_example() -> Vec<String> {
 }
 
 /// The one scenario imported from `text`, and what the import found.
-fn imported(text: &str) -> (Value, String, Found) {
+pub(super) fn imported(text: &str) -> (Value, String, Found) {
     let found = import_str(text, "m.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
     let one = match &found.candidates[..] {
         [one] => one.outcome.clone().unwrap_or_else(|e| panic!("{e}")),
@@ -45,7 +45,7 @@ fn imported(text: &str) -> (Value, String, Found) {
 }
 
 /// `(path, why)` of every field the import left out.
-fn left_out(found: &Found) -> Vec<(String, String)> {
+pub(super) fn left_out(found: &Found) -> Vec<(String, String)> {
     found.candidates[0]
         .not_simulated()
         .iter()

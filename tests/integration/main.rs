@@ -39,6 +39,7 @@ mod import_flagger;
 mod import_flagger_ab;
 mod import_flagger_load_tests;
 mod import_flagger_mirror;
+mod import_flagger_retries;
 mod import_folders;
 mod import_fuzz;
 mod import_lists;

@@ -86,9 +86,20 @@ fn traffic(d: &mut Draft) {
         }
     }
     if measures {
+        // The traffic section may hold what the manifest says of it (a Canary's retries):
+        // the rate goes first, as in a hand-written file.
+        let (to, value) = match d.tree.get_mut("traffic") {
+            Some(Value::Object(t)) => {
+                let rest = std::mem::take(t);
+                t.insert("rps".into(), json!(ANALYSIS_RPS));
+                t.extend(rest);
+                ("traffic.rps", json!(ANALYSIS_RPS))
+            }
+            _ => ("traffic", json!({"rps": ANALYSIS_RPS})),
+        };
         d.assume(
-            "traffic",
-            json!({"rps": ANALYSIS_RPS}),
+            to,
+            value,
             "DEFAULT request rate, not in the manifest: the analysis measures requests, so\n\
              the scenario needs a rate; set yours (and `slo`, `endpoint_propagation`, see\n\
              the README's traffic section; behind Istio, whose sidecars retry a refused\n\

@@ -10,6 +10,7 @@
 //! | `spec.progressDeadlineSeconds` | `strategy.flagger.progressDeadlineSeconds` |
 //! | `spec.skipAnalysis` | `strategy.flagger.skipAnalysis` |
 //! | `spec.analysis.{interval,threshold,maxWeight,stepWeight,stepWeights,stepWeightPromotion,iterations,primaryReadyThreshold,canaryReadyThreshold}` | the same under `strategy.flagger.analysis`, as the `kubernetes` provider rewrites them (see [`super::flagger_nop`]) |
+//! | `spec.service.retries` (`attempts`, `retryOn`) on Istio's router, with metrics that measure requests | `traffic.retries` (see [`super::flagger_retries`]) |
 //! | `spec.provider: kubernetes` | `strategy.flagger.provider: kubernetes` (another provider: nothing, Istio's router being the scenario's default; a comment names it) |
 //! | `spec.analysis.{mirror,mirrorWeight}`, when the Canary's router mirrors as simulated (`mirrorWeight` with Istio's only) | the same under `strategy.flagger.analysis` (see [`super::flagger_mirror`]) |
 //! | `spec.analysis.match`, when the Canary's router routes by it as simulated (Istio's; Gateway API's, App Mesh's, Contour's and NGINX's for the conditions they read as written) | the same under `strategy.flagger.analysis`, with the simulator's `matchShare` as a marked DEFAULT (see [`super::flagger_ab`]) |
@@ -28,7 +29,7 @@
 //! `match` where the router drops it (`kubernetes`, or a router that never reads it for a
 //! progressive canary), the fields of a `match` item the CRD prunes (`uri`, `method`, …),
 //! mirroring where the router mirrors nothing, session affinity, the generated
-//! Services' settings (`service`), `autoscalerRef`, `revertOnDeletion` /
+//! Services' settings (`service`, but for Istio's `retries`), `autoscalerRef`, `revertOnDeletion` /
 //! `suspend` when true, and the Deployment's own `strategy`, `minReadySeconds`,
 //! `progressDeadlineSeconds` and `revisionHistoryLimit` (Flagger copies them to the
 //! primary; the scenario's Deployments use Kubernetes' defaults). A metric of another name,
@@ -49,6 +50,7 @@ use super::flagger_ab::ab_match;
 use super::flagger_fields::{CANARY, METRIC};
 use super::flagger_mirror::mirror;
 use super::flagger_nop;
+use super::flagger_retries;
 use super::flagger_webhooks::webhooks;
 use super::reference;
 use super::render::compact;
@@ -236,15 +238,7 @@ fn routing(spec: &Src, d: &mut Draft) {
     if !shown.is_empty() {
         d.comment(TO, &format!("{}:\n{what}", shown.join(", ")));
     }
-    if let Some(s) = spec.get("service") {
-        left_out(
-            &s,
-            "spec.service",
-            "the Services and routes Flagger generates (port, gateways, hosts, retries, \
-             timeouts, …): the simulated traffic reaches the pods directly",
-            d,
-        );
-    }
+    flagger_retries::service(spec, d);
 }
 
 /// `spec.analysis` of the Canary `spec` → `strategy.flagger.analysis`.

@@ -47,6 +47,7 @@ mod flagger_ab;
 mod flagger_fields;
 mod flagger_mirror;
 mod flagger_nop;
+mod flagger_retries;
 mod flagger_router;
 mod flagger_webhooks;
 mod kubernetes;
