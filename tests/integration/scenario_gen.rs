@@ -273,9 +273,23 @@ fn traffic() -> BoxedStrategy<Value> {
         opt((1u32..200).prop_map(|q| json!(q)).boxed()),
         opt(positive_duration(1_000, 900_000)),
         prop::option::of((0.5f64..=1.0, 1u64..20)),
+        // A proxy's retries: Istio's default, or a `retryOn` of each kind.
+        prop::option::of((
+            1u32..5,
+            prop::option::of(prop::sample::select(
+                &[
+                    "5xx",
+                    "connect-failure",
+                    "gateway-error",
+                    "503",
+                    "500,connect-failure",
+                    "retriable-status-codes",
+                ][..],
+            )),
+        )),
     )
         .prop_map(
-            |((key, rate), arrivals, balancer, prop, tick, queue, duration, slo)| {
+            |((key, rate), arrivals, balancer, prop, tick, queue, duration, slo, retries)| {
                 let mut m = Map::new();
                 put(&mut m, key, rate);
                 put(&mut m, "arrivals", json!(arrivals));
@@ -290,6 +304,13 @@ fn traffic() -> BoxedStrategy<Value> {
                         "slo",
                         json!({"availability": a, "window": ms(tick * ticks)}),
                     );
+                }
+                if let Some((attempts, on)) = retries {
+                    let mut r = json!({"attempts": attempts});
+                    if let Some(on) = on {
+                        r["retryOn"] = json!(on);
+                    }
+                    put(&mut m, "retries", r);
                 }
                 Value::Object(m)
             },
