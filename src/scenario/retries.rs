@@ -101,7 +101,8 @@ pub fn retries(n: &Node) -> Option<Retries> {
             format!("must be at most {MAX_RETRIES} retries, got {got}")
         })
     })?;
-    let Some(n) = o.get("retryOn") else {
+    // An empty `retryOn` is unset for Istio (`ConvertPolicy` reads it only when not "").
+    let Some(n) = o.get("retryOn").filter(|n| n.value().as_str() != Some("")) else {
         return Some(Retries {
             attempts,
             on: RetryOn::ISTIO_DEFAULT,

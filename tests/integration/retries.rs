@@ -157,6 +157,8 @@ fn a_503_is_retried_and_its_retry_loads_the_pods() {
         two_pods_at_capacity(1, Some("gateway-error")),
         (600, 126, 250)
     );
+    // An empty `retryOn` is Istio's unset one: the default.
+    assert_eq!(two_pods_at_capacity(1, Some("")), (600, 126, 250));
     // 503s only (a status code in `retryOn` replaces Istio's default conditions): A's
     // refusals are final, 100 at [0, 2), where B gets half the requests (ρ = 1/2,
     // b = 1/3) and its 503s retried on A are refused (33.3); the lone pods' 503s are
