@@ -171,6 +171,15 @@ struct Landed {
     unreachable: f64,
 }
 
+impl Landed {
+    /// The rate one of the version's `count` answering endpoints is offered when the pool
+    /// gets `rate` per second: one expression for the fixed point and the delivery, so
+    /// both read the same blocking probability.
+    fn per_endpoint(&self, rate: f64, count: u32) -> f64 {
+        rate * (self.answering / f64::from(count))
+    }
+}
+
 /// The shares of a pool's requests when failed answers are retried (see the module
 /// documentation), with the walk's scratch space kept between pieces.
 #[derive(Debug, Default)]
@@ -217,7 +226,7 @@ impl Attempts {
                 };
                 Delivery {
                     requests: n * landed.answering,
-                    per_endpoint: rate * (landed.answering / f64::from(count)),
+                    per_endpoint: landed.per_endpoint(rate, count),
                     kept,
                 }
             }
@@ -389,7 +398,7 @@ impl TrafficModel<'_> {
                 if version.answering == 0 {
                     continue;
                 }
-                let per_endpoint = rate * (a.landed[j].answering / f64::from(version.answering));
+                let per_endpoint = a.landed[j].per_endpoint(rate, version.answering);
                 let drops = blocking(self.offered(v, per_endpoint) / mu, queue);
                 moved = moved.max((drops - version.drops).abs());
                 version.drops = drops;

@@ -87,15 +87,17 @@ fn traffic(d: &mut Draft) {
     }
     if measures {
         // The traffic section may hold what the manifest says of it (a Canary's retries):
-        // the rate goes first, as in a hand-written file.
+        // the rate goes first, as in a hand-written file (a slot here, which `assume`
+        // fills and comments).
+        let rps = json!(ANALYSIS_RPS);
         let (to, value) = match d.tree.get_mut("traffic") {
             Some(Value::Object(t)) => {
                 let rest = std::mem::take(t);
-                t.insert("rps".into(), json!(ANALYSIS_RPS));
+                t.insert("rps".into(), Value::Null);
                 t.extend(rest);
-                ("traffic.rps", json!(ANALYSIS_RPS))
+                ("traffic.rps", rps)
             }
-            _ => ("traffic", json!({"rps": ANALYSIS_RPS})),
+            _ => ("traffic", json!({ "rps": rps })),
         };
         d.assume(
             to,
