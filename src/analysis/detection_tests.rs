@@ -8,7 +8,7 @@ use crate::sim::time::{SECOND, Time};
 use crate::testkit;
 use crate::traffic::meter::{Cause, Meter, Outcome};
 use crate::traffic::queueing::LatencyTables;
-use crate::traffic::window::{Recorder, Sources, WindowStats};
+use crate::traffic::window::{Recorder, Reporter, Sources, WindowStats};
 use serde_json::json;
 
 /// Steady traffic for 20 minutes in 1 s buckets: the canary (version 1) at `rps` with
@@ -67,8 +67,8 @@ fn version(role: Role) -> u8 {
 }
 
 impl Measure for Steady<'_> {
-    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
-        self.sources().window(version(role), from, to)
+    fn window(&mut self, role: Role, reporter: Reporter, from: Time, to: Time) -> WindowStats {
+        self.sources().window(version(role), reporter, from, to)
     }
 
     fn latency_buckets(&mut self, role: Role, from: Time, to: Time, bounds_ms: &[f64]) -> Vec<u64> {

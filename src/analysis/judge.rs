@@ -27,6 +27,7 @@ use super::run::{Measure, Phase};
 use super::spec::{Direction, EffectMeasure, JudgeMetric, JudgeSpec, NanStrategy, Role};
 use crate::sim::time::Time;
 use crate::sim::{Key, KeyedRng, Purpose};
+use crate::traffic::window::Reporter;
 
 /// `NetflixACAJudge.scala`: `new MannWhitneyClassifier(tolerance = 0.25, …)`.
 pub const TOLERANCE: f64 = 0.25;
@@ -99,8 +100,8 @@ pub fn judge(spec: &JudgeSpec, now: Time, source: &mut dyn Measure) -> Verdict {
         if to == from {
             continue;
         }
-        let c = source.window(Role::Canary, from, to);
-        let s = source.window(Role::Stable, from, to);
+        let c = source.window(Role::Canary, Reporter::Source, from, to);
+        let s = source.window(Role::Stable, Reporter::Source, from, to);
         for (k, m) in spec.metrics.iter().enumerate() {
             canary[k].push(m.quantity.of(&c).unwrap_or(f64::NAN));
             stable[k].push(m.quantity.of(&s).unwrap_or(f64::NAN));

@@ -4,7 +4,7 @@
 use super::*;
 use crate::analysis::spec::Quantity;
 use crate::sim::time::SECOND;
-use crate::traffic::window::WindowStats;
+use crate::traffic::window::{Reporter, WindowStats};
 use rand_distr::Distribution;
 
 /// Windows from two scripts of (requests, failed), in the order the judge asks.
@@ -14,7 +14,7 @@ struct Series {
 }
 
 impl Measure for Series {
-    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
+    fn window(&mut self, role: Role, _reporter: Reporter, from: Time, to: Time) -> WindowStats {
         let side = match role {
             Role::Canary => &mut self.canary,
             Role::Stable => &mut self.stable,

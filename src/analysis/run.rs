@@ -41,7 +41,7 @@ use super::judge;
 use super::spec::{AnalysisSpec, MetricSpec, Provider, Role};
 use crate::scenario::VersionId;
 use crate::sim::time::{SECOND, Time, api_stamp};
-use crate::traffic::window::WindowStats;
+use crate::traffic::window::{Reporter, WindowStats};
 
 /// `analysis/analysis.go:DefaultErrorRetryInterval`.
 pub const ERROR_RETRY_INTERVAL: Time = 10 * SECOND;
@@ -101,8 +101,9 @@ impl Phase {
 
 /// Where measurements come from: the simulated traffic, or a test's table.
 pub trait Measure {
-    /// The requests of `role` in `[from, to)` and its pods at `to`.
-    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats;
+    /// The requests of `role` in `[from, to)` as `reporter` counts them, and its pods at
+    /// `to`.
+    fn window(&mut self, role: Role, reporter: Reporter, from: Time, to: Time) -> WindowStats;
     /// How the served requests of that window fall into latency buckets: for each of
     /// `bounds_ms` (ascending) how many took at most that long, then all of them (the
     /// `+Inf` bucket), as a mesh proxy's histogram counts them.
@@ -405,7 +406,7 @@ fn breach(spec: &MetricSpec, st: &MetricStatus) -> Option<Phase> {
 fn take(spec: &MetricSpec, now: Time, source: &mut dyn Measure) -> Measurement {
     let (phase, value) = match &spec.provider {
         Provider::Measured(m) => {
-            let stats = source.window(m.of, now.saturating_sub(m.window), now);
+            let stats = source.window(m.of, m.reporter, now.saturating_sub(m.window), now);
             match m.quantity.of(&stats) {
                 Some(v) => (evaluate(spec, v), v),
                 // No requests (or no pods wanted): like an empty Prometheus result.

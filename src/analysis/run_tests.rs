@@ -26,7 +26,7 @@ impl Script {
 }
 
 impl Measure for Script {
-    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
+    fn window(&mut self, role: Role, _reporter: Reporter, from: Time, to: Time) -> WindowStats {
         self.asked.push((role, from, to));
         let mut w = WindowStats::empty(from, to);
         if let Some(rate) = self.rates.pop_front().expect("script exhausted") {
@@ -59,6 +59,7 @@ fn metric(f: impl FnOnce(&mut MetricSpec)) -> MetricSpec {
             quantity: Quantity::ErrorRate,
             of: Role::Canary,
             window: 60 * S,
+            reporter: Reporter::Source,
         }),
     };
     f(&mut m);

@@ -7,7 +7,7 @@ use crate::cluster::Cluster;
 use crate::scenario::{CURRENT, NEXT, VersionId};
 use crate::sim::time::Time;
 use crate::traffic::TrafficModel;
-use crate::traffic::window::WindowStats;
+use crate::traffic::window::{Reporter, WindowStats};
 
 /// Measurements of one instant of a trial.
 pub struct TrafficSource<'a, 's> {
@@ -44,9 +44,10 @@ impl<'a, 's> TrafficSource<'a, 's> {
 }
 
 impl Measure for TrafficSource<'_, '_> {
-    fn window(&mut self, role: Role, from: Time, to: Time) -> WindowStats {
+    fn window(&mut self, role: Role, reporter: Reporter, from: Time, to: Time) -> WindowStats {
         let i = slot(role);
-        let mut w = self.model.window(self.cluster, self.versions[i], from, to);
+        let version = self.versions[i];
+        let mut w = self.model.window(self.cluster, version, reporter, from, to);
         w.desired = self.desired[i];
         w
     }

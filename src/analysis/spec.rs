@@ -22,7 +22,7 @@
 use super::condition::Condition;
 use crate::scenario::walk::{Node, Obj};
 use crate::sim::time::{SECOND, Time};
-use crate::traffic::window::WindowStats;
+use crate::traffic::window::{REPORTERS, Reporter, WindowStats};
 use std::collections::HashSet;
 
 /// Argo's default `consecutiveErrorLimit` (`utils/defaults/defaults.go:DefaultConsecutiveErrorLimit`).
@@ -100,6 +100,9 @@ pub struct Measured {
     pub of: Role,
     /// The window `[t − window, t)` a measurement at `t` covers.
     pub window: Time,
+    /// Whose count of the requests: each request once (the client's), or every attempt
+    /// the pods took (the pods' side); they differ only when the proxy retries.
+    pub reporter: Reporter,
 }
 
 /// Which side of the control a metric may move before the judge objects
@@ -277,7 +280,7 @@ pub const METRIC_FIELDS: &[&str] = &[
 /// The providers a metric may name.
 pub const PROVIDERS: &[&str] = &["rollout-sim", "judge"];
 /// The `rollout-sim` provider's fields.
-pub const MEASURED_FIELDS: &[&str] = &["metric", "of", "window"];
+pub const MEASURED_FIELDS: &[&str] = &["metric", "of", "window", "reporter"];
 /// The `judge` provider's fields.
 pub const JUDGE_FIELDS: &[&str] = &["algorithm", "window", "step", "threshold", "metrics"];
 /// The judge's `threshold` fields.
@@ -479,10 +482,12 @@ fn provider(n: &Node, interval: Option<Time>) -> Option<Provider> {
         let quantity = m.required("metric", |n| n.choice(&QUANTITIES));
         let of = m.choice("of", Role::Canary, &ROLES);
         let window = m.positive_duration("window", default_window);
+        let reporter = m.choice("reporter", Reporter::Source, &REPORTERS);
         return Some(Provider::Measured(Measured {
             quantity: quantity?,
             of,
             window,
+            reporter,
         }));
     }
     let j = o.get("judge")?.object(JUDGE_FIELDS)?;

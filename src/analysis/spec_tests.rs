@@ -33,7 +33,8 @@ fn defaults_are_argos() {
         Provider::Measured(Measured {
             quantity: Quantity::ErrorRate,
             of: Role::Canary,
-            window: DEFAULT_WINDOW
+            window: DEFAULT_WINDOW,
+            reporter: Reporter::Source,
         })
     );
 }

@@ -64,6 +64,9 @@ pub enum Purpose {
     /// How many of a measurement window's mirrored requests (copies of the users') fall
     /// on each outcome.
     Mirror = 22,
+    /// How many attempts a measurement window's pods took that failed and were retried
+    /// elsewhere (the destination's count, [`crate::traffic::window::Reporter`]).
+    RetriedAttempts = 23,
 }
 
 /// The name of one random stream.

@@ -154,6 +154,9 @@ struct Delivery {
     /// The share of the answering endpoints' failed answers that is final (the rest are
     /// retried elsewhere).
     kept: Kept,
+    /// Refusing endpoints: the connections they refused that the proxy retried elsewhere
+    /// (`requests` counts the final refusals only).
+    refusals_retried: f64,
 }
 
 impl Delivery {
@@ -163,6 +166,7 @@ impl Delivery {
             requests,
             per_endpoint,
             kept: Kept::ALL,
+            refusals_retried: 0.0,
         }
     }
 }
@@ -605,7 +609,10 @@ impl<'s> TrafficModel<'s> {
                 let d = match &retried {
                     Some(Split::Refusals(r)) => {
                         let share = r.share(answer, w);
-                        Delivery::plain(n * k as f64 * share, rate * share)
+                        Delivery {
+                            refusals_retried: n * k as f64 * r.retried(answer),
+                            ..Delivery::plain(n * k as f64 * share, rate * share)
+                        }
                     }
                     Some(Split::Attempts) => self.attempts.share(v - first, answer, k, n, rate),
                     None => Delivery::plain(n * k as f64 * w / total, rate * w / total),
@@ -631,7 +638,9 @@ impl<'s> TrafficModel<'s> {
         };
         match answer {
             Answer::Refusing | Answer::Crashed => {
-                meter.add(bucket, version, Outcome::Refused, cause, x)
+                meter.add(bucket, version, Outcome::Refused, cause, x);
+                let retried = d.refusals_retried;
+                self.windows.retried(bucket, v, Outcome::Refused, retried);
             }
             Answer::Hung | Answer::Unreachable => {
                 meter.add(bucket, version, Outcome::TimedOut, cause, x)
@@ -677,7 +686,17 @@ impl<'s> TrafficModel<'s> {
         let served = x - dropped;
         let errored = served * version.error_rate;
         let ok = served - errored;
-        // What the proxy retried elsewhere counts where its last attempt ends.
+        // What the proxy retried elsewhere counts where its last attempt ends; the pods
+        // saw those attempts fail here (the destination's count).
+        if kept.drops < 1.0 || kept.errors < 1.0 {
+            let retried = [
+                (Outcome::Dropped, dropped * (1.0 - kept.drops)),
+                (Outcome::Errored, errored * (1.0 - kept.errors)),
+            ];
+            for (outcome, n) in retried {
+                self.windows.retried(bucket, v, outcome, n);
+            }
+        }
         let (dropped, errored) = (dropped * kept.drops, errored * kept.errors);
         let id = Some(v as VersionId);
         let cell = LatencyTables::cell(v as VersionId, lvl);
@@ -701,16 +720,7 @@ impl<'s> TrafficModel<'s> {
         self.latency[cell] += ok;
         self.windows.served(bucket, cell, ok);
         if let Some(per_bucket) = self.bucket_latency.as_mut() {
-            if per_bucket.len() <= bucket {
-                per_bucket.resize_with(bucket + 1, Vec::new);
-            }
-            match per_bucket[bucket]
-                .iter_mut()
-                .find(|(c, _)| *c == cell as u32)
-            {
-                Some((_, w)) => *w += ok,
-                None => per_bucket[bucket].push((cell as u32, ok)),
-            }
+            window::accumulate(per_bucket, bucket, cell, ok);
         }
     }
 

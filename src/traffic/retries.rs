@@ -69,6 +69,8 @@ impl Kept {
 pub(super) struct Retried {
     /// The chance that every attempt meets a refusing endpoint.
     all_refused: f64,
+    /// The refused attempts a request makes, on average (retried or final).
+    refused_attempts: f64,
     /// Refusing endpoints in the pool.
     refusing: f64,
     /// The summed weight of the other endpoints.
@@ -76,6 +78,35 @@ pub(super) struct Retried {
 }
 
 impl Retried {
+    /// The split of a pool of `endpoints`, `refusing` of them refusing with weight `w`
+    /// each beside the others' summed weight `others`, under `attempts` retries.
+    fn new(refusing: u32, endpoints: u32, w: f64, others: f64, attempts: u32) -> Retried {
+        // Once every endpoint has been tried the predicate lets the picks repeat: with
+        // only refusing endpoints every attempt refuses.
+        let fresh = attempts.min(endpoints - 1);
+        let (mut all_refused, mut refused_attempts) = (1.0, 0.0);
+        for i in 0..=fresh {
+            let k = f64::from(refusing.saturating_sub(i));
+            if k == 0.0 {
+                all_refused = 0.0;
+                break;
+            }
+            all_refused *= k * w / (k * w + others);
+            // The chance that attempt i is made and refused.
+            refused_attempts += all_refused;
+        }
+        if refusing == endpoints {
+            // The picks repeat past the last endpoint, every one refusing.
+            refused_attempts += f64::from(attempts - fresh) * all_refused;
+        }
+        Retried {
+            all_refused,
+            refused_attempts,
+            refusing: f64::from(refusing),
+            others,
+        }
+    }
+
     /// The share of the pool's requests (and of their rate) one endpoint answering
     /// `answer` with weight `w` ends with.
     pub(super) fn share(&self, answer: Answer, w: f64) -> f64 {
@@ -83,6 +114,16 @@ impl Retried {
             self.all_refused / self.refusing
         } else {
             (1.0 - self.all_refused) * w / self.others
+        }
+    }
+
+    /// The connections, per request of the pool, one endpoint answering `answer` refused
+    /// and the proxy retried elsewhere: refusing endpoints alike, by symmetry.
+    pub(super) fn retried(&self, answer: Answer) -> f64 {
+        if matches!(answer, Answer::Refusing | Answer::Crashed) {
+            (self.refused_attempts - self.all_refused) / self.refusing
+        } else {
+            0.0
         }
     }
 }
@@ -109,23 +150,13 @@ impl TrafficModel<'_> {
         if others <= 0.0 && refusing < endpoints {
             return None;
         }
-        let others = others.max(0.0);
-        // Once every endpoint has been tried the predicate lets the picks repeat: with
-        // only refusing endpoints every attempt refuses.
-        let mut all_refused = 1.0;
-        for i in 0..=self.cfg.retries.attempts.min(endpoints - 1) {
-            let k = f64::from(refusing.saturating_sub(i));
-            if k == 0.0 {
-                all_refused = 0.0;
-                break;
-            }
-            all_refused *= k * w / (k * w + others);
-        }
-        Some(Retried {
-            all_refused,
-            refusing: f64::from(refusing),
-            others,
-        })
+        Some(Retried::new(
+            refusing,
+            endpoints,
+            w,
+            others.max(0.0),
+            self.cfg.retries.attempts,
+        ))
     }
 }
 
@@ -188,6 +219,8 @@ pub(super) struct Attempts {
     landed: Vec<Landed>,
     /// Requests refused at every attempt they made.
     refused: f64,
+    /// Refused attempts, retried or final.
+    refused_attempts: f64,
     /// Refusing endpoints in the pool.
     refusing: u32,
     on: RetryOn,
@@ -209,8 +242,14 @@ impl Attempts {
         let landed = self.landed[j];
         match answer {
             Answer::Refusing | Answer::Crashed => {
-                let share = self.refused / f64::from(self.refusing);
-                Delivery::plain(n * f64::from(count) * share, rate * share)
+                let refusing = f64::from(self.refusing);
+                let share = self.refused / refusing;
+                Delivery {
+                    refusals_retried: n
+                        * f64::from(count)
+                        * ((self.refused_attempts - self.refused) / refusing),
+                    ..Delivery::plain(n * f64::from(count) * share, rate * share)
+                }
             }
             Answer::Hung => Delivery::plain(n * landed.hung, 0.0),
             Answer::Unreachable => Delivery::plain(n * landed.unreachable, 0.0),
@@ -228,6 +267,7 @@ impl Attempts {
                     requests: n * landed.answering,
                     per_endpoint: landed.per_endpoint(rate, count),
                     kept,
+                    refusals_retried: 0.0,
                 }
             }
         }
@@ -238,6 +278,7 @@ impl Attempts {
         self.landed.clear();
         self.landed.resize(self.versions.len(), Landed::default());
         self.refused = 0.0;
+        self.refused_attempts = 0.0;
         self.states.clear();
         self.states.push(([0; TRACKED + 1], 1.0));
         for attempt in 0..=attempts {
@@ -275,11 +316,13 @@ impl Attempts {
         if total <= 0.0 {
             // Nothing to pick (cannot happen: the pool weighs something).
             self.refused += mass;
+            self.refused_attempts += mass;
             return;
         }
         let refused =
             mass * f64::from(self.refusing - u32::from(view[0])) * refusing_weight / total;
         if refused > 0.0 {
+            self.refused_attempts += refused;
             if self.on.refused && !last {
                 let mut t = tried;
                 if fresh {
@@ -480,6 +523,27 @@ mod tests {
         assert!(close(walked(&[(2, 0.0)], 2, 1, ALL).refused, 1.0 / 6.0));
         assert!(close(walked(&[(2, 0.0)], 2, 2, ALL).refused, 0.0));
         assert!(close(walked(&[(0, 0.0)], 3, 5, ALL).refused, 1.0));
+    }
+
+    /// The refused attempts a request makes: 2 refusing endpoints of 4, one retry, the
+    /// first pick refuses with 1/2 and the retry with 1/3 after it: 1/2 + 1/6 = 2/3, of
+    /// which 1/6 final, as the closed form and the walk both count them; three
+    /// endpoints all refusing and five retries, six refused attempts (the picks repeat).
+    #[test]
+    fn refused_attempts_count_the_retried_and_the_final_ones() {
+        let closed = Retried::new(2, 4, 1.0, 2.0, 1);
+        assert!(close(closed.refused_attempts, 2.0 / 3.0));
+        assert!(close(closed.all_refused, 1.0 / 6.0));
+        assert!(close(closed.retried(Answer::Refusing), 0.25));
+        assert_eq!(closed.retried(Answer::Answering), 0.0);
+        let walk = walked(&[(2, 0.0)], 2, 1, ALL);
+        assert!(close(walk.refused_attempts, 2.0 / 3.0));
+        let d = walk.share(0, Answer::Refusing, 2, 1.0, 1.0);
+        assert!(close(d.refusals_retried, 0.5));
+        assert!(close(d.requests, 1.0 / 6.0));
+        let all = Retried::new(3, 3, 1.0, 0.0, 5);
+        assert_eq!((all.all_refused, all.refused_attempts), (1.0, 6.0));
+        assert!(close(walked(&[(0, 0.0)], 3, 5, ALL).refused_attempts, 6.0));
     }
 
     /// Refused connections not retried (`retryOn: 5xx`-less policies such as a bare

@@ -22,6 +22,14 @@
 //!   version, quantile), so two metrics measuring the same window see the same value.
 //! - **Pods.** `ready` is the version's Ready pods at the end of the integration;
 //!   `desired` is the controller's to fill in (0 = unknown).
+//! - **Reporter.** A window counts each request once, by its last attempt
+//!   ([`Reporter::Source`], the client's proxy), or every attempt a pod of the version
+//!   took ([`Reporter::Destination`], the pods' side): the latter adds the attempts that
+//!   failed there and were retried elsewhere ([`super::retries`]). Their count per
+//!   (bucket, version, outcome) is a Poisson draw around its expected value from a keyed
+//!   stream of its own, kept like the cells' (constant arrivals: the window's expected
+//!   count rounded). A request retried twice makes two such attempts, so the true count is
+//!   a compound Poisson one, a little more spread than this: the mean is exact.
 //!
 //! Windows need the served requests per bucket, which the model records only after
 //! [`super::TrafficModel::enable_windows`] (a strategy with analysis calls it once).
@@ -37,6 +45,33 @@ use rand_distr::Distribution;
 
 /// Quantiles a window reports, in [`WindowStats::latency_ms`] order.
 pub const QUANTILES: [f64; 3] = [0.5, 0.95, 0.99];
+
+/// Whose count of a version's requests a window reads.
+///
+/// The two agree unless the proxy retries (`traffic.retries`): a retried request is one
+/// request to its client and several attempts to the pods it tried.
+///
+/// ```
+/// use rollout_sim::traffic::window::Reporter;
+/// assert_eq!(Reporter::default(), Reporter::Source);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Reporter {
+    /// Each request once, with the outcome of its last attempt: what the users and the
+    /// client's proxy see (Istio's `reporter="source"`).
+    #[default]
+    Source,
+    /// Every attempt that reached a pod of the version, with that attempt's outcome: what
+    /// the pods' side sees (Istio's `reporter="destination"`, Linkerd's
+    /// `direction="inbound"`, the application's own request counter).
+    Destination,
+}
+
+/// The names of [`Reporter`] in scenario files.
+pub const REPORTERS: [(&str, Reporter); 2] = [
+    ("source", Reporter::Source),
+    ("destination", Reporter::Destination),
+];
 
 /// One version's requests over a window, and its pods at the window's end.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,6 +116,10 @@ pub struct Recorder {
     served: Vec<Vec<(u32, f64)>>,
     /// Drawn counts by `bucket * width + cell`; `u64::MAX`: not drawn yet.
     drawn: Vec<u64>,
+    /// Per bucket: (meter cell, expected attempts that failed that way and were retried).
+    retried: Vec<Vec<(u32, f64)>>,
+    /// Drawn counts of `retried` by `bucket * width + cell`; `u64::MAX`: not drawn yet.
+    retried_drawn: Vec<u64>,
 }
 
 impl Recorder {
@@ -93,24 +132,49 @@ impl Recorder {
     pub fn reset(&mut self) {
         self.served.clear();
         self.drawn.clear();
+        self.retried.clear();
+        self.retried_drawn.clear();
     }
 
     /// `ok` expected requests served in `bucket` with latency table `cell`.
     #[inline]
     pub fn served(&mut self, bucket: usize, cell: usize, ok: f64) {
-        if !self.enabled || ok <= 0.0 {
-            return;
+        if self.enabled {
+            accumulate(&mut self.served, bucket, cell, ok);
         }
-        if self.served.len() <= bucket {
-            self.served.resize_with(bucket + 1, Vec::new);
+    }
+
+    /// `x` expected attempts of version `v` in `bucket` that ended as `outcome` and were
+    /// retried elsewhere (counted by [`Reporter::Destination`] only).
+    #[inline]
+    pub fn retried(&mut self, bucket: usize, v: usize, outcome: Outcome, x: f64) {
+        if self.enabled {
+            let cell = v * OUTCOMES + outcome as usize;
+            accumulate(&mut self.retried, bucket, cell, x);
         }
-        match self.served[bucket]
-            .iter_mut()
-            .find(|(c, _)| *c == cell as u32)
-        {
-            Some((_, w)) => *w += ok,
-            None => self.served[bucket].push((cell as u32, ok)),
-        }
+    }
+}
+
+/// Adds `x` to `cell` of `bucket` in a per-bucket list of cells.
+#[inline]
+pub(super) fn accumulate(
+    per_bucket: &mut Vec<Vec<(u32, f64)>>,
+    bucket: usize,
+    cell: usize,
+    x: f64,
+) {
+    if x <= 0.0 {
+        return;
+    }
+    if per_bucket.len() <= bucket {
+        per_bucket.resize_with(bucket + 1, Vec::new);
+    }
+    match per_bucket[bucket]
+        .iter_mut()
+        .find(|(c, _)| *c == cell as u32)
+    {
+        Some((_, w)) => *w += x,
+        None => per_bucket[bucket].push((cell as u32, x)),
     }
 }
 
@@ -141,11 +205,23 @@ pub struct Sources<'a, 's> {
 }
 
 impl Sources<'_, '_> {
-    /// The requests of `version` over `[from, to)` (aligned to whole integrated buckets).
-    pub fn window(&mut self, version: VersionId, from: Time, to: Time) -> WindowStats {
+    /// The requests of `version` over `[from, to)` (aligned to whole integrated buckets),
+    /// as `reporter` counts them.
+    pub fn window(
+        &mut self,
+        version: VersionId,
+        reporter: Reporter,
+        from: Time,
+        to: Time,
+    ) -> WindowStats {
         let (first, end) = self.buckets(from, to);
         let mut w = WindowStats::empty(first * self.tick, end * self.tick);
-        let by_outcome = self.outcomes(version, first, end);
+        let mut by_outcome = self.outcomes(version, first, end);
+        if reporter == Reporter::Destination {
+            for (o, n) in by_outcome.iter_mut().enumerate() {
+                *n += self.retried_attempts(version, o, first, end);
+            }
+        }
         w.requests = by_outcome.iter().sum();
         w.failed = w.requests - by_outcome[Outcome::Ok as usize];
         let served = by_outcome[Outcome::Ok as usize];
@@ -325,6 +401,50 @@ impl Sources<'_, '_> {
         self.recorder.drawn[at]
     }
 
+    /// The attempts of `version` in buckets `first..end` that ended as outcome `o` and
+    /// were retried: per bucket a Poisson draw from its own stream, kept (constant
+    /// arrivals: the window's expected count, rounded).
+    fn retried_attempts(&mut self, version: VersionId, o: usize, first: u64, end: u64) -> u64 {
+        let cell = version as usize * OUTCOMES + o;
+        let retried = &self.recorder.retried;
+        let expected = |b: u64| {
+            retried
+                .get(b as usize)
+                .and_then(|cells| cells.iter().find(|(c, _)| *c == cell as u32))
+                .map_or(0.0, |&(_, x)| x)
+        };
+        if self.arrivals == Arrivals::Constant {
+            return (first..end).map(expected).sum::<f64>().round() as u64;
+        }
+        let width = self.meter.width();
+        let mut n = 0;
+        for b in first..end {
+            let x = expected(b);
+            if x <= 0.0 {
+                continue;
+            }
+            let at = b as usize * width + cell;
+            let drawn = &mut self.recorder.retried_drawn;
+            if drawn.len() <= at {
+                drawn.resize(at + 1, u64::MAX);
+            }
+            if drawn[at] == u64::MAX {
+                let mut rng = Key {
+                    seed: self.seed,
+                    trial: self.trial,
+                    slot: b as u32,
+                    version,
+                    attempt: o as u32,
+                    purpose: Purpose::RetriedAttempts,
+                }
+                .rng();
+                drawn[at] = rand_distr::Poisson::new(x).map_or(0, |p| p.sample(&mut rng) as u64);
+            }
+            n += drawn[at];
+        }
+        n
+    }
+
     /// Constant arrivals: the window's expected count per outcome, rounded.
     fn rounded(&self, version: VersionId, first: u64, end: u64) -> [u64; OUTCOMES] {
         expected_by_outcome(self.meter, version, first, end).map(|v| v.round() as u64)
@@ -400,16 +520,18 @@ impl<'s> TrafficModel<'s> {
         self.mirror.recorder.enable();
     }
 
-    /// What `version` served over `[from, to)`, integrated up to `cl.now()` at most (see
-    /// the module doc for the alignment and the draws). `desired` is left 0.
+    /// What `version` served over `[from, to)` as `reporter` counts it, integrated up to
+    /// `cl.now()` at most (see the module doc for the alignment and the draws). `desired`
+    /// is left 0.
     pub fn window(
         &mut self,
         cl: &Cluster,
         version: VersionId,
+        reporter: Reporter,
         from: Time,
         to: Time,
     ) -> WindowStats {
-        let mut w = self.sources(cl, to).window(version, from, to);
+        let mut w = self.sources(cl, to).window(version, reporter, from, to);
         w.ready = self.endpoints.ready_by_version()[version as usize];
         w
     }

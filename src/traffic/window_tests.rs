@@ -65,7 +65,7 @@ fn windows_add_up_to_the_trials_counts() {
     let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 60 * SECOND);
     let (mut requests, mut failed) = (0, 0);
     for k in 0..6 {
-        let w = src.window(1, k * 10 * SECOND, (k + 1) * 10 * SECOND);
+        let w = src.window(1, Reporter::Source, k * 10 * SECOND, (k + 1) * 10 * SECOND);
         requests += w.requests;
         failed += w.failed;
     }
@@ -75,8 +75,49 @@ fn windows_add_up_to_the_trials_counts() {
         counts.by_version[OUTCOMES + Outcome::Errored as usize]
     );
     // Asking again (overlapping windows) gives the same counts.
-    let again = src.window(1, 0, 60 * SECOND);
+    let again = src.window(1, Reporter::Source, 0, 60 * SECOND);
     assert_eq!((again.requests, again.failed), (requests, failed));
+}
+
+/// The pods' count adds the attempts that failed there and were retried: with constant
+/// arrivals the window's expected ones rounded (600 buckets × 0.25 errors retried + 0.1
+/// refusals retried = 210 more failed attempts, the served ones unchanged); with Poisson
+/// arrivals a keyed draw per bucket, so disjoint windows add up to the whole one, the
+/// draws' total is within 5 sd of its mean (210 ± 72), and the client's count is the same
+/// whichever is asked first.
+#[test]
+fn the_destination_adds_the_retried_attempts() {
+    let s = scenario(Dist::Constant(20_000));
+    let mut tables = LatencyTables::new(&s, 100);
+    let (m, mut r) = fill(600, 4.0, 0.5);
+    for b in 0..600 {
+        r.retried(b, 1, Outcome::Errored, 0.25);
+        r.retried(b, 1, Outcome::Refused, 0.1);
+        r.retried(b, 0, Outcome::Errored, 7.0);
+    }
+    let mut src = sources(&m, &mut r, &mut tables, Arrivals::Constant, 60 * SECOND);
+    let client = src.window(1, Reporter::Source, 0, 60 * SECOND);
+    let pods = src.window(1, Reporter::Destination, 0, 60 * SECOND);
+    assert_eq!((client.requests, client.failed), (2700, 300));
+    assert_eq!((pods.requests, pods.failed), (2910, 510));
+    assert_eq!(pods.latency_ms, client.latency_ms);
+
+    let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 60 * SECOND);
+    let pods = src.window(1, Reporter::Destination, 0, 60 * SECOND);
+    let client = src.window(1, Reporter::Source, 0, 60 * SECOND);
+    let extra = pods.requests - client.requests;
+    assert_eq!(pods.failed - client.failed, extra);
+    assert!(extra.abs_diff(210) <= 72, "{extra}");
+    let mut sum = 0;
+    for k in 0..6 {
+        let (from, to) = (k * 10 * SECOND, (k + 1) * 10 * SECOND);
+        sum += src.window(1, Reporter::Destination, from, to).requests
+            - src.window(1, Reporter::Source, from, to).requests;
+    }
+    assert_eq!(sum, extra);
+    let (m2, mut r2) = fill(600, 4.0, 0.5);
+    let mut fresh = sources(&m2, &mut r2, &mut tables, Arrivals::Poisson, 60 * SECOND);
+    assert_eq!(fresh.window(1, Reporter::Source, 0, 60 * SECOND), client);
 }
 
 /// Whole integrated buckets only: `[150 ms, 1050 ms)` counts `[200 ms, 1000 ms)`, and
@@ -87,13 +128,13 @@ fn windows_align_to_whole_integrated_buckets() {
     let mut tables = LatencyTables::new(&s, 100);
     let (m, mut r) = fill(20, 10.0, 0.0);
     let mut src = sources(&m, &mut r, &mut tables, Arrivals::Constant, 2 * SECOND);
-    let w = src.window(1, 150 * MILLISECOND, 1050 * MILLISECOND);
+    let w = src.window(1, Reporter::Source, 150 * MILLISECOND, 1050 * MILLISECOND);
     assert_eq!((w.from, w.to, w.requests), (200_000, 1_000_000, 80));
     src.integrated = 550 * MILLISECOND;
-    let w = src.window(1, 150 * MILLISECOND, 1050 * MILLISECOND);
+    let w = src.window(1, Reporter::Source, 150 * MILLISECOND, 1050 * MILLISECOND);
     assert_eq!((w.from, w.to, w.requests), (200_000, 500_000, 30));
     // A window inside one bucket counts nothing.
-    let w = src.window(1, 10 * MILLISECOND, 90 * MILLISECOND);
+    let w = src.window(1, Reporter::Source, 10 * MILLISECOND, 90 * MILLISECOND);
     assert_eq!((w.requests, w.from, w.to), (0, 100_000, 100_000));
 }
 
@@ -104,7 +145,7 @@ fn an_empty_window_has_no_value() {
     let mut tables = LatencyTables::new(&s, 100);
     let (m, mut r) = fill(10, 0.0, 0.0);
     let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, SECOND);
-    let w = src.window(1, 0, SECOND);
+    let w = src.window(1, Reporter::Source, 0, SECOND);
     assert_eq!(w.requests, 0);
     assert!(w.latency_ms.iter().all(|x| x.is_nan()));
     for q in [
@@ -116,7 +157,12 @@ fn an_empty_window_has_no_value() {
     }
     // The stable version's requests are its own.
     let (m, mut r) = fill(10, 0.0, 0.0);
-    let w = sources(&m, &mut r, &mut tables, Arrivals::Poisson, SECOND).window(0, 0, SECOND);
+    let w = sources(&m, &mut r, &mut tables, Arrivals::Poisson, SECOND).window(
+        0,
+        Reporter::Source,
+        0,
+        SECOND,
+    );
     assert!(w.requests > 0);
 }
 
@@ -129,7 +175,11 @@ fn low_traffic_gives_empty_and_noisy_windows() {
     let (m, mut r) = fill(2000, 0.9, 0.1);
     let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 200 * SECOND);
     let empty = (0..2000)
-        .filter(|&k| src.window(1, k * TICK, (k + 1) * TICK).requests == 0)
+        .filter(|&k| {
+            src.window(1, Reporter::Source, k * TICK, (k + 1) * TICK)
+                .requests
+                == 0
+        })
         .count() as f64
         / 2000.0;
     let sd = (0.3679f64 * 0.6321 / 2000.0).sqrt();
@@ -142,8 +192,12 @@ fn a_constant_latency_is_exact() {
     let s = scenario(Dist::Constant(20_000));
     let mut tables = LatencyTables::new(&s, 100);
     let (m, mut r) = fill(100, 5.0, 0.0);
-    let w =
-        sources(&m, &mut r, &mut tables, Arrivals::Poisson, 10 * SECOND).window(1, 0, 10 * SECOND);
+    let w = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 10 * SECOND).window(
+        1,
+        Reporter::Source,
+        0,
+        10 * SECOND,
+    );
     assert_eq!(w.latency_ms, [20.0; 3]);
 }
 
@@ -154,7 +208,7 @@ fn a_constant_latency_fills_one_bucket() {
     let mut tables = LatencyTables::new(&s, 100);
     let (m, mut r) = fill(100, 5.0, 1.0);
     let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 10 * SECOND);
-    let w = src.window(1, 0, 10 * SECOND);
+    let w = src.window(1, Reporter::Source, 0, 10 * SECOND);
     let served = w.requests - w.failed;
     let c = src.latency_buckets(1, 0, 10 * SECOND, &ENVOY_BUCKETS_MS);
     assert_eq!(c.len(), ENVOY_BUCKETS_MS.len() + 1);
@@ -178,7 +232,10 @@ fn bucket_counts_follow_the_latency_distribution() {
     let bounds = [5.0, 10.0, 25.0, 50.0, 100.0];
     let c = src.latency_buckets(1, 0, 400 * SECOND, &bounds);
     let served = c[bounds.len()] as f64;
-    assert_eq!(served as u64, src.window(1, 0, 400 * SECOND).requests);
+    assert_eq!(
+        served as u64,
+        src.window(1, Reporter::Source, 0, 400 * SECOND).requests
+    );
     for (le, n) in bounds.iter().zip(&c) {
         let want = 1.0 - (-le / 20.0f64).exp();
         let got = *n as f64 / served;
@@ -206,7 +263,7 @@ fn window_quantiles_are_those_of_the_windows_requests() {
     let (m, mut r) = fill(4000, 1.0, 0.0);
     let mut src = sources(&m, &mut r, &mut tables, Arrivals::Poisson, 400 * SECOND);
     let mut single: Vec<f64> = (0..4000)
-        .map(|k| src.window(1, k * TICK, (k + 1) * TICK))
+        .map(|k| src.window(1, Reporter::Source, k * TICK, (k + 1) * TICK))
         .filter(|w| w.requests == 1)
         .map(|w| w.latency_ms[2])
         .collect();
@@ -215,7 +272,7 @@ fn window_quantiles_are_those_of_the_windows_requests() {
     let want = 20.0 * 2f64.ln();
     assert!(single.len() > 1000, "{}", single.len());
     assert!((median / want - 1.0).abs() < 0.12, "{median} vs {want}");
-    let all = src.window(1, 0, 400 * SECOND);
+    let all = src.window(1, Reporter::Source, 0, 400 * SECOND);
     let want = 20.0 * 100f64.ln();
     assert!(
         (all.latency_ms[2] / want - 1.0).abs() < 0.12,
@@ -237,16 +294,16 @@ fn mirrored_copies_count_in_the_versions_window() {
     let (copies, copies_served) = fill(600, 30.0, 10.0 / 3.0);
     let mut src = sources(&m, &mut r, &mut tables, Arrivals::Constant, 60 * SECOND);
     src.mirror = Some((&copies, &copies_served));
-    let w = src.window(1, 0, 60 * SECOND);
+    let w = src.window(1, Reporter::Source, 0, 60 * SECOND);
     assert_eq!((w.requests, w.failed), (20_000, 2_000));
     assert_eq!(w.latency_ms[0], 20.0, "the copies' latency is the window's");
     src.arrivals = Arrivals::Poisson;
-    let w = src.window(1, 0, 60 * SECOND);
+    let w = src.window(1, Reporter::Source, 0, 60 * SECOND);
     let sigma = |mean: f64| 5.0 * mean.sqrt();
     assert!(
         (w.requests as f64 - 20_000.0).abs() < sigma(20_000.0),
         "{w:?}"
     );
     assert!((w.failed as f64 - 2_000.0).abs() < sigma(2_000.0), "{w:?}");
-    assert_eq!(src.window(1, 0, 60 * SECOND), w);
+    assert_eq!(src.window(1, Reporter::Source, 0, 60 * SECOND), w);
 }

@@ -269,7 +269,7 @@ strategy:
         - name: errors
           successCondition: result < 0.05
           failureCondition: result >= 0.1
-          provider: {rollout-sim: {metric: error_rate, of: canary, window: 1m}}
+          provider: {rollout-sim: {metric: error_rate, of: canary, window: 1m, reporter: destination}}
 "#;
     let i = r#"
 service: {}

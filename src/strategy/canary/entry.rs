@@ -33,6 +33,7 @@ use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
 use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
+use crate::traffic::window::REPORTERS;
 
 /// The pods' `terminationGracePeriodSeconds` default (a Rollout's pods are plain pods).
 const GRACE: Time = 30 * SECOND;
@@ -205,6 +206,11 @@ impl StrategyDef for CanaryDef {
             Choice(|| ROLES.iter().map(|r| r.0).collect()),
         ),
         ("rollout_sim_metric", "window", Duration),
+        (
+            "rollout_sim_metric",
+            "reporter",
+            Choice(|| REPORTERS.iter().map(|r| r.0).collect()),
+        ),
         ("judge", "algorithm", Choice(|| vec!["mann-whitney"])),
         ("judge", "window", Duration),
         ("judge", "step", Duration),

@@ -15,6 +15,7 @@ use crate::cluster::Cluster;
 use crate::cluster::load_test::LoadRun;
 use crate::scenario::NEXT;
 use crate::sim::time::Time;
+use crate::traffic::window::Reporter;
 
 impl<'s> Flagger<'s> {
     /// `runAnalysis`: the `rollout` webhooks in order (a gate that answers no fails the
@@ -80,7 +81,10 @@ impl<'s> Flagger<'s> {
             let from = now.saturating_sub(m.interval);
             let check = match m.builtin {
                 Builtin::SuccessRate => {
-                    request_success_rate(&source.window(Role::Canary, from, now), m.range)
+                    // Istio's query counts the canary pods' sidecars' requests
+                    // (`reporter="destination"`), the kubernetes provider's the app's own.
+                    let window = source.window(Role::Canary, Reporter::Destination, from, now);
+                    request_success_rate(&window, m.range)
                 }
                 Builtin::Duration => {
                     let buckets = ENVOY_BUCKETS_MS;
