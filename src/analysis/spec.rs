@@ -258,6 +258,17 @@ impl AnalysisSpec {
             Provider::Judge(_) => true,
         })
     }
+
+    /// The metrics that read an error or success rate as the client counts it, each
+    /// request once by its last attempt: `rollout-sim` ones with `reporter: source`, and
+    /// judges comparing a rate (the judge reads the client's count).
+    pub fn client_counted_rates(&self) -> impl Iterator<Item = &MetricSpec> {
+        let rate = |q: Quantity| matches!(q, Quantity::ErrorRate | Quantity::SuccessRate);
+        self.metrics.iter().filter(move |m| match &m.provider {
+            Provider::Measured(x) => x.reporter == Reporter::Source && rate(x.quantity),
+            Provider::Judge(j) => j.metrics.iter().any(|jm| rate(jm.quantity)),
+        })
+    }
 }
 
 /// The block's fields (each section's list serves the parser and a JSON Schema).

@@ -117,9 +117,7 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
     out
 }
 
-/// `retries-of-nothing` and `retried-errors-unseen`: a retry policy that retries nothing
-/// the simulator produces, and one that retries the application's errors before an
-/// analysis that counts them.
+/// `retries-of-nothing`: a retry policy that retries nothing the simulator produces.
 fn retries(s: &Scenario, out: &mut Vec<Warning>) {
     let Some(r) = s.traffic.as_ref().map(|t| t.retries) else {
         return;
@@ -137,19 +135,6 @@ fn retries(s: &Scenario, out: &mut Vec<Warning>) {
             ),
             "add `connect-failure` (refused connections), `503` or `gateway-error` (a full queue's 503s) or `5xx` (the app's errors too), or drop `retries`".into(),
             "envoy source/common/router/retry_state_impl.cc: refused-stream, retriable-4xx, retriable-headers, envoy-ratelimited and the gRPC conditions match an HTTP/2 REFUSED_STREAM, a 409, a header, a rate limit or a gRPC status; istio retry.go parseRetryOn: retriable-status-codes retries only the codes listed beside it",
-        );
-    }
-    if r.on.errored && s.strategy.measures_traffic() {
-        warn(
-            out,
-            "retried-errors-unseen",
-            format!(
-                "the proxy retries the errors the app answers (traffic.retries.retryOn), up to {} times on other pods: the simulated analysis sees each request's last attempt only, as the users and an Istio reporter=\"source\" query do, so a release erring at rate e shows about e^{} there",
-                r.attempts,
-                r.attempts + 1
-            ),
-            "check that the analysis catches a bad release through the retries (run with the bad version's error_rate); a reporter=\"destination\" query (Flagger's built-in request-success-rate on Istio) counts every attempt at the pods and sees e itself, which the simulator does not model".into(),
-            "envoy source/common/router/retry_state_impl.cc wouldRetryFromHeaders: `5xx` retries every 5xx response on another host; istio's client sidecar reports a request's final response (reporter=source), the server's sidecar each attempt it served (reporter=destination)",
         );
     }
 }

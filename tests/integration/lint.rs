@@ -752,7 +752,7 @@ fn retries_of_nothing_and_errors_retried_before_an_analysis_warn() {
         "traffic:\n  retries: {attempts: 2, retryOn: 5xx}\n",
     );
     let mut expected = base.clone();
-    expected.push("retried-errors-unseen");
+    expected.insert(0, "retried-errors-unseen");
     assert_eq!(rules(&five), expected);
     let w = lint(&yaml(&five), Some(1));
     let w = w
@@ -760,6 +760,12 @@ fn retries_of_nothing_and_errors_retried_before_an_analysis_warn() {
         .find(|w| w.rule == "retried-errors-unseen")
         .unwrap();
     assert!(w.message.contains("shows about e^3 there"), "{w:?}");
+    assert!(
+        w.message.contains(
+            "`error-rate` (canary.analysis), `error-rate-strict` (canary.analysis) count each"
+        ),
+        "{w:?}"
+    );
     // 503s and refusals retried (Istio's default): the app's errors reach the analysis.
     let default = with(
         &canary,
@@ -767,4 +773,17 @@ fn retries_of_nothing_and_errors_retried_before_an_analysis_warn() {
         "traffic:\n  retries: {attempts: 2}\n",
     );
     assert_eq!(rules(&default), base);
+    // The metrics count the pods' side: every attempt, the errors seen.
+    let pods = five.replace("window: 1m}", "window: 1m, reporter: destination}");
+    assert_ne!(pods, five);
+    assert_eq!(rules(&pods), base);
+    // Flagger's built-in checks count the canary pods' side (Istio's reporter="destination").
+    let flagger =
+        std::fs::read_to_string(super::support::scenario_path("flagger-canary.yaml")).unwrap();
+    let flagger_five = with(
+        &flagger,
+        "traffic:\n",
+        "traffic:\n  retries: {attempts: 2, retryOn: 5xx}\n",
+    );
+    assert_eq!(rules(&flagger_five), rules(&flagger));
 }

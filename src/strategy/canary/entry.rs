@@ -263,6 +263,7 @@ impl StrategyDef for CanaryDef {
             experiment_never_ends(c, out);
         }
         every_metric_dry_run(cfg, out);
+        retried_errors_unseen(cfg, s, out);
     }
 }
 
@@ -283,6 +284,40 @@ fn every_metric_dry_run(cfg: &RolloutStrategy, out: &mut Vec<Warning>) {
             "argo-rollouts analysis/analysis.go assessRunStatus: a dry-run metric's phase is left out of the run's, and utils/analysis/helpers.go IsTerminating skips it; a run of dry-run metrics only ends Successful",
         );
     }
+}
+
+/// `retried-errors-unseen`: the proxy retries the errors the app answers, and metrics
+/// read an error or success rate as the client counts it (the last attempt only).
+fn retried_errors_unseen(cfg: &RolloutStrategy, s: &Scenario, out: &mut Vec<Warning>) {
+    let Some(r) = s.traffic.as_ref().map(|t| t.retries) else {
+        return;
+    };
+    if r.attempts == 0 || !r.on.errored {
+        return;
+    }
+    let metrics: Vec<String> = cfg
+        .analyses()
+        .flat_map(|(at, spec)| {
+            spec.client_counted_rates()
+                .map(move |m| format!("`{}` ({at})", m.name))
+        })
+        .collect();
+    if metrics.is_empty() {
+        return;
+    }
+    warn(
+        out,
+        "retried-errors-unseen",
+        format!(
+            "the proxy retries the errors the app answers up to {} times on other pods (traffic.retries.retryOn), and {} count{} each request once, by its last attempt (reporter: source, as the users and an Istio reporter=\"source\" query): a release erring at rate e shows about e^{} there",
+            r.attempts,
+            metrics.join(", "),
+            if metrics.len() == 1 { "s" } else { "" },
+            r.attempts + 1
+        ),
+        "if the real query counts the pods' side (Istio reporter=\"destination\", Linkerd direction=\"inbound\", the app's own request counter), write `reporter: destination`: every attempt is counted and a release erring at e shows e; otherwise check that the analysis catches a bad release through the retries".into(),
+        "envoy source/common/router/retry_state_impl.cc wouldRetryFromHeaders: `5xx` retries every 5xx response on another host; istio's client sidecar reports a request's final response (reporter=source), the server's sidecar each attempt it served (reporter=destination)",
+    );
 }
 
 /// An abort's `scale-down-deadline` a resync period or more away: `reconcileNewReplicaSet`
@@ -468,7 +503,8 @@ impl StrategyDef for BlueGreenDef {
         cfg.has_analysis()
     }
 
-    fn lint(cfg: &RolloutStrategy, _s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
+    fn lint(cfg: &RolloutStrategy, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
         every_metric_dry_run(cfg, out);
+        retried_errors_unseen(cfg, s, out);
     }
 }
