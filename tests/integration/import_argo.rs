@@ -11,6 +11,7 @@ use rollout_sim::experiment::{Outcome, TrialResult, run_trials};
 use rollout_sim::scenario::rollout::{CanaryScale, CanaryStep, RolloutKind, RolloutStrategy};
 use rollout_sim::scenario::{Format, IntOrPercent, Scenario, Strategy, load_str};
 use rollout_sim::sim::time::SECOND;
+use rollout_sim::traffic::window::Reporter;
 
 pub(super) fn read(name: &str) -> String {
     std::fs::read_to_string(manifest(name)).unwrap()
@@ -477,4 +478,44 @@ fn a_blue_green_with_pre_promotion_analysis_gets_a_marked_preview_share_and_runs
     for t in run_trials(&s, 0..10) {
         assert_eq!(t.outcome, Outcome::RolledBack, "{t:?}");
     }
+}
+
+/// A success-rate query on Istio's `reporter="destination"` (the pods' sidecars, every
+/// attempt) becomes `reporter: destination`, said in the mapping's comment; the same
+/// query on `reporter="source"` keeps the client's count, the default.
+#[test]
+fn an_istio_destination_query_counts_the_pods_side() {
+    let query = |side: &str| {
+        format!(
+            "{{prometheus: {{query: 'sum(rate(istio_requests_total{{reporter=\"{side}\",response_code!~\"5.*\"}}[1m])) / sum(rate(istio_requests_total{{reporter=\"{side}\"}}[1m]))'}}}}"
+        )
+    };
+    let run = |side: &str| {
+        let text = canary(
+            "steps:\n- setWeight: 10\n- analysis: {templates: [{templateName: ok}]}\n",
+            &template("ok", &query(side)),
+        );
+        let (s, found) = import(&text);
+        let RolloutKind::Canary(c) = &rollout(&s).kind else {
+            panic!()
+        };
+        let Provider::Measured(m) = &c.step_analyses[0].metrics[0].provider else {
+            panic!()
+        };
+        let text = found.candidates[0].outcome.as_ref().unwrap().text.clone();
+        (m.quantity, m.reporter, text)
+    };
+    let (quantity, reporter, text) = run("destination");
+    assert_eq!(
+        (quantity, reporter),
+        (Quantity::SuccessRate, Reporter::Destination)
+    );
+    assert!(text.contains("reporter: destination"), "{text}");
+    assert!(
+        text.contains("counting every attempt the pods took"),
+        "{text}"
+    );
+    let (_, reporter, text) = run("source");
+    assert_eq!(reporter, Reporter::Source);
+    assert!(!text.contains("reporter:"), "{text}");
 }

@@ -375,6 +375,9 @@ fn metric(
     if let Some(w) = &r.window {
         measured["window"] = json!(w);
     }
+    if r.destination {
+        measured["reporter"] = json!("destination");
+    }
     d.trace(&format!("{to}.provider"), &provider);
     out.insert("provider".into(), json!({ "rollout-sim": measured }));
     let window = r.window.as_deref().map_or_else(
@@ -386,9 +389,14 @@ fn metric(
         &format!(
             "From {template}, metric {name} ({kind}).\n\
              CHECK THIS MAPPING: the query is read as {};\n\
-             it is measured on {} over {window}.",
+             it is measured on {} over {window}{}.",
             r.reading,
-            of.requests()
+            of.requests(),
+            if r.destination {
+                ",\n counting every attempt the pods took (the query's reporter is the pods' side)"
+            } else {
+                ""
+            }
         ),
     );
     d.comment(to, &format!("query: {}", query.trim()));

@@ -12,7 +12,10 @@
 //! | the same over `…_milliseconds_bucket` or `…_ms_bucket` | the same, milliseconds |
 //!
 //! The simulator's latencies are milliseconds; a query in seconds gets its conditions'
-//! `result` divided by 1000 (see [`Recognised::per_ms`]). The window is the query's range
+//! `result` divided by 1000 (see [`Recognised::per_ms`]). A query whose every selector
+//! counts the pods' side of the requests (Istio's `reporter="destination"`, Linkerd's
+//! `direction="inbound"`) is read as `reporter: destination` (every attempt a pod took,
+//! see [`Recognised::destination`]); anything else as the client's count, the default. The window is the query's range
 //! selector (`[5m]`) when every range in it is the same. Anything else is not recognised:
 //! guessing a quantity would invent what the analysis watches.
 
@@ -28,14 +31,22 @@ pub struct Recognised {
     pub per_ms: Option<f64>,
     /// How the query was read, for the "check this mapping" note.
     pub reading: String,
+    /// Whether the query counts the pods' side (every attempt): each of its reporter or
+    /// direction labels selects it, and it has one at least.
+    pub destination: bool,
 }
 
 /// Reads a PromQL `query`; `None` if it has none of the shapes above.
 pub fn recognise(query: &str) -> Option<Recognised> {
     let q: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
     let window = range(&q);
+    let destination = destination(&q);
     if let Some(r) = quantile(&q) {
-        return Some(Recognised { window, ..r });
+        return Some(Recognised {
+            window,
+            destination,
+            ..r
+        });
     }
     let (numerator, _) = split_ratio(&q)?;
     let compact: String = numerator.chars().filter(|c| !c.is_whitespace()).collect();
@@ -80,7 +91,28 @@ pub fn recognise(query: &str) -> Option<Recognised> {
         window,
         per_ms: None,
         reading: reading.to_string(),
+        destination,
     })
+}
+
+/// Whether every label of `q` saying whose side counted the requests says the pods':
+/// Istio's `reporter` (`destination` against `source`) and Linkerd's `direction`
+/// (`inbound` against `outbound`).
+fn destination(q: &str) -> bool {
+    let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut sides = Vec::new();
+    for (label, pods) in [("reporter=", "destination"), ("direction=", "inbound")] {
+        for (i, _) in compact.match_indices(label) {
+            // `reporter=~` and `reporter!=` select several sides or the other one.
+            let before = compact[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let value = compact[i + label.len()..].trim_start_matches(['"', '\'']);
+            sides.push(value.starts_with(pods) && !compact[i + label.len()..].starts_with('~'));
+        }
+    }
+    !sides.is_empty() && sides.iter().all(|&pods| pods)
 }
 
 /// `histogram_quantile(φ, …)` with φ 0.5, 0.95 or 0.99 over a histogram whose unit the
@@ -109,6 +141,7 @@ fn quantile(q: &str) -> Option<Recognised> {
         window: None,
         per_ms,
         reading: format!("the {phi} quantile of a latency histogram in {unit}"),
+        destination: false,
     })
 }
 
@@ -213,6 +246,34 @@ mod tests {
         assert_eq!(w.window, None);
         assert_eq!(recognise("sum(rate(x[1m]))"), None);
         assert_eq!(recognise("up{job=\"shop\"}"), None);
+    }
+
+    /// Istio's `reporter="destination"` and Linkerd's `direction="inbound"` count the pods'
+    /// side; `source`, `outbound`, a regex or a mix of sides do not.
+    #[test]
+    fn the_pods_side_is_read_from_the_reporter_label() {
+        let ratio = |sel: &str, sel2: &str| {
+            recognise(&format!(
+                r#"sum(rate(istio_requests_total{{{sel}, response_code!~"5.*"}}[1m])) / sum(rate(istio_requests_total{{{sel2}}}[1m]))"#
+            ))
+            .unwrap()
+            .destination
+        };
+        let dest = r#"reporter="destination""#;
+        assert!(ratio(dest, dest));
+        assert!(ratio("reporter = 'destination'", dest));
+        assert!(ratio(r#"direction="inbound""#, r#"direction="inbound""#));
+        assert!(!ratio(r#"reporter="source""#, r#"reporter="source""#));
+        assert!(!ratio(dest, r#"reporter="source""#));
+        assert!(!ratio(r#"reporter=~"destination|source""#, dest));
+        assert!(!ratio(r#"direction="outbound""#, r#"direction="outbound""#));
+        assert!(!ratio(r#"app="a""#, r#"app="a""#));
+        assert!(!ratio(r#"myreporter="destination""#, r#"app="a""#));
+        let p99 = recognise(
+            r#"histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[1m])) by (le))"#,
+        )
+        .unwrap();
+        assert!(p99.destination);
     }
 
     #[test]
