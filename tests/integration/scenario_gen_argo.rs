@@ -29,29 +29,32 @@ fn metric(whose: &'static [&'static str], bounded: bool) -> BoxedStrategy<Value>
         prop::sample::select(&["10s", "30s", "1m"][..]),
         prop::option::of(0u32..3),
         0u32..3,
+        prop::option::of(prop::sample::select(&["source", "destination"][..])),
     )
-        .prop_map(move |((quantity, condition), of, interval, more, limit)| {
-            // Argo's validation: `count` at least `failureLimit` (and at least 1); none (runs
-            // indefinitely) only in a background analysis.
-            let more = if bounded {
-                Some(more.unwrap_or(0))
-            } else {
-                more
-            };
-            let count = more.map_or(Value::Null, |k| json!((limit + k).max(1)));
-            let mut m = Map::new();
-            put(&mut m, "name", json!(format!("{quantity}-{of}")));
-            put(&mut m, "interval", json!(interval));
-            put(&mut m, "count", count);
-            put(&mut m, "failureLimit", json!(limit));
-            put(&mut m, "successCondition", json!(condition));
-            put(
-                &mut m,
-                "provider",
-                json!({"rollout-sim": {"metric": quantity, "of": of, "window": interval}}),
-            );
-            Value::Object(m)
-        })
+        .prop_map(
+            move |((quantity, condition), of, interval, more, limit, reporter)| {
+                // Argo's validation: `count` at least `failureLimit` (and at least 1); none (runs
+                // indefinitely) only in a background analysis.
+                let more = if bounded {
+                    Some(more.unwrap_or(0))
+                } else {
+                    more
+                };
+                let count = more.map_or(Value::Null, |k| json!((limit + k).max(1)));
+                let mut m = Map::new();
+                put(&mut m, "name", json!(format!("{quantity}-{of}")));
+                put(&mut m, "interval", json!(interval));
+                put(&mut m, "count", count);
+                put(&mut m, "failureLimit", json!(limit));
+                put(&mut m, "successCondition", json!(condition));
+                let mut measured = json!({"metric": quantity, "of": of, "window": interval});
+                if let Some(reporter) = reporter {
+                    measured["reporter"] = json!(reporter);
+                }
+                put(&mut m, "provider", json!({ "rollout-sim": measured }));
+                Value::Object(m)
+            },
+        )
         .boxed()
 }
 
