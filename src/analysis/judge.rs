@@ -100,11 +100,24 @@ pub fn judge(spec: &JudgeSpec, now: Time, source: &mut dyn Measure) -> Verdict {
         if to == from {
             continue;
         }
-        let c = source.window(Role::Canary, Reporter::Source, from, to);
-        let s = source.window(Role::Stable, Reporter::Source, from, to);
+        // Both sides' windows as each count the metrics read.
+        let read = [Reporter::Source, Reporter::Destination].map(|r| {
+            spec.metrics
+                .iter()
+                .any(|m| m.reporter == r)
+                .then(|| [Role::Canary, Role::Stable].map(|role| source.window(role, r, from, to)))
+        });
         for (k, m) in spec.metrics.iter().enumerate() {
-            canary[k].push(m.quantity.of(&c).unwrap_or(f64::NAN));
-            stable[k].push(m.quantity.of(&s).unwrap_or(f64::NAN));
+            let slot = match m.reporter {
+                Reporter::Source => 0,
+                Reporter::Destination => 1,
+            };
+            let value = |side: usize| {
+                let w = read[slot].as_ref().map(|w| &w[side]);
+                w.and_then(|w| m.quantity.of(w)).unwrap_or(f64::NAN)
+            };
+            canary[k].push(value(0));
+            stable[k].push(value(1));
         }
     }
     let metrics: Vec<Classification> = spec

@@ -44,6 +44,7 @@ fn error_metric(direction: Direction) -> JudgeMetric {
         allowed_decrease: 1.0,
         critical_increase: 1.0,
         critical_decrease: 1.0,
+        reporter: Reporter::Source,
     }
 }
 
@@ -228,4 +229,52 @@ fn score_to_phase_truncates_like_argo() {
     assert_eq!(at(94.99), Phase::Inconclusive);
     assert_eq!(at(75.0), Phase::Inconclusive);
     assert_eq!(at(74.9), Phase::Failed);
+}
+
+/// A canary whose pods fail 5 % of their attempts while the proxy's retries hide them
+/// from the client: 1,000 attempts a step, 50 failed, against no failure of the client's
+/// count and of the stable version's either way.
+struct Retried;
+
+impl Measure for Retried {
+    fn window(&mut self, role: Role, reporter: Reporter, from: Time, to: Time) -> WindowStats {
+        let failed = match (role, reporter) {
+            (Role::Canary, Reporter::Destination) => 50,
+            _ => 0,
+        };
+        WindowStats {
+            requests: 1000,
+            failed,
+            ..WindowStats::empty(from, to)
+        }
+    }
+
+    fn latency_buckets(&mut self, _: Role, _: Time, _: Time, _: &[f64]) -> Vec<u64> {
+        unreachable!("Argo Rollouts' analysis reads no latency buckets")
+    }
+}
+
+/// A judged metric reads the count its `reporter` says, each side alike: the pods' count
+/// shows the canary's 5 % (High, score 0), the client's nothing (identical samples,
+/// Pass); one judge may read both.
+#[test]
+fn each_judged_metric_reads_its_reporters_count() {
+    let pods = JudgeMetric {
+        reporter: Reporter::Destination,
+        ..error_metric(Direction::Increase)
+    };
+    let client = error_metric(Direction::Increase);
+    let v = judge(&judge_spec(vec![pods.clone()]), 300 * SECOND, &mut Retried);
+    assert_eq!((v.score, v.metrics[0].class), (0.0, Class::High));
+    let v = judge(
+        &judge_spec(vec![client.clone()]),
+        300 * SECOND,
+        &mut Retried,
+    );
+    assert_eq!((v.score, v.metrics[0].class), (100.0, Class::Pass));
+    let v = judge(&judge_spec(vec![client, pods]), 300 * SECOND, &mut Retried);
+    assert_eq!(
+        v.metrics.iter().map(|m| m.class).collect::<Vec<_>>(),
+        [Class::Pass, Class::High]
+    );
 }

@@ -158,6 +158,8 @@ pub struct JudgeMetric {
     pub critical_increase: f64,
     /// A critical Low needs effect ≤ this.
     pub critical_decrease: f64,
+    /// Whose count of the requests both sides are measured by (see [`Measured::reporter`]).
+    pub reporter: Reporter,
 }
 
 /// The `judge` provider: a Kayenta-style Mann-Whitney comparison of the canary against
@@ -260,13 +262,18 @@ impl AnalysisSpec {
     }
 
     /// The metrics that read an error or success rate as the client counts it, each
-    /// request once by its last attempt: `rollout-sim` ones with `reporter: source`, and
-    /// judges comparing a rate (the judge reads the client's count).
+    /// request once by its last attempt (`reporter: source`): `rollout-sim` ones, and
+    /// judges comparing one.
     pub fn client_counted_rates(&self) -> impl Iterator<Item = &MetricSpec> {
-        let rate = |q: Quantity| matches!(q, Quantity::ErrorRate | Quantity::SuccessRate);
+        let client_rate = |q: Quantity, r: Reporter| {
+            r == Reporter::Source && matches!(q, Quantity::ErrorRate | Quantity::SuccessRate)
+        };
         self.metrics.iter().filter(move |m| match &m.provider {
-            Provider::Measured(x) => x.reporter == Reporter::Source && rate(x.quantity),
-            Provider::Judge(j) => j.metrics.iter().any(|jm| rate(jm.quantity)),
+            Provider::Measured(x) => client_rate(x.quantity, x.reporter),
+            Provider::Judge(j) => j
+                .metrics
+                .iter()
+                .any(|jm| client_rate(jm.quantity, jm.reporter)),
         })
     }
 }
@@ -304,6 +311,7 @@ pub const JUDGE_METRIC_FIELDS: &[&str] = &[
     "critical",
     "mustHaveData",
     "effectSize",
+    "reporter",
 ];
 /// `effectSize`'s fields.
 pub const EFFECT_FIELDS: &[&str] = &[
@@ -610,6 +618,7 @@ fn judge_metric(n: &Node) -> Option<JudgeMetric> {
         allowed_decrease: num("allowedDecrease"),
         critical_increase: num("criticalIncrease"),
         critical_decrease: num("criticalDecrease"),
+        reporter: o.choice("reporter", Reporter::Source, &REPORTERS),
     })
 }
 

@@ -260,6 +260,7 @@ strategy:
                       nanStrategy: remove
                       critical: true
                       mustHaveData: true
+                      reporter: destination
                       effectSize: {measure: meanRatio, allowedIncrease: 1.1, allowedDecrease: 0.9,
                                    criticalIncrease: 2, criticalDecrease: 0.5}
     analysis:

@@ -224,6 +224,11 @@ impl StrategyDef for CanaryDef {
             Choice(|| QUANTITIES.iter().map(|q| q.0).collect()),
         ),
         ("judge_metric", "direction", Str),
+        (
+            "judge_metric",
+            "reporter",
+            Choice(|| REPORTERS.iter().map(|r| r.0).collect()),
+        ),
         ("judge_metric", "nanStrategy", Str),
         ("judge_metric", "critical", Bool),
         ("judge_metric", "mustHaveData", Bool),
