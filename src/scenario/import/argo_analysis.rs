@@ -393,7 +393,7 @@ fn metric(
             r.reading,
             of.requests(),
             if r.destination {
-                ",\n counting every attempt the pods took (the query's reporter is the pods' side)"
+                ",\ncounting every attempt the pods took (the query's reporter is the pods' side)"
             } else {
                 ""
             }
