@@ -15,9 +15,10 @@
 //! `result` divided by 1000 (see [`Recognised::per_ms`]). A query whose every selector
 //! counts the pods' side of the requests (Istio's `reporter="destination"`, Linkerd's
 //! `direction="inbound"`) is read as `reporter: destination` (every attempt a pod took,
-//! see [`Recognised::destination`]); anything else as the client's count, the default. The window is the query's range
-//! selector (`[5m]`) when every range in it is the same. Anything else is not recognised:
-//! guessing a quantity would invent what the analysis watches.
+//! see [`Recognised::destination`]); anything else as the client's count, the default.
+//! The window is the query's range selector (`[5m]`) when every range in it is the same.
+//! Anything else is not recognised: guessing a quantity would invent what the analysis
+//! watches.
 
 /// A query read as a simulated quantity.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +104,8 @@ fn destination(q: &str) -> bool {
     let mut sides = Vec::new();
     for (label, pods) in [("reporter=", "destination"), ("direction=", "inbound")] {
         for (i, _) in compact.match_indices(label) {
-            // `reporter=~` and `reporter!=` select several sides or the other one.
+            // A longer label name ending so (`myreporter=`) is another label; a regex
+            // (`reporter=~`) is not read as one side (`reporter!=` never matches here).
             let before = compact[..i].chars().next_back();
             if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
                 continue;
