@@ -3,6 +3,7 @@
 
 use super::run::{AnalysisRun, Measure, Phase};
 use super::spec::{self, AnalysisSpec, Role};
+use super::taken::RunName;
 use crate::scenario::{Arrivals, walk};
 use crate::sim::time::{SECOND, Time};
 use crate::testkit;
@@ -89,7 +90,7 @@ fn failure_share(spec: &AnalysisSpec, rps: f64, errors: f64, trials: u64) -> f64
     let mut failed = 0;
     for trial in 0..trials {
         let mut src = Steady::new(&s, rps, errors, trial);
-        let mut run = AnalysisRun::new(spec, 0);
+        let mut run = AnalysisRun::new(spec, RunName::Background, 0);
         while let Some(t) = run.next_due() {
             run.measure(t, &mut src);
         }

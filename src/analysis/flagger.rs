@@ -53,6 +53,14 @@ impl Check {
         !matches!(self, Check::Pass(_))
     }
 
+    /// The measured value; `None` without data.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Check::Pass(v) | Check::Fail(v) => Some(v),
+            Check::NoData => None,
+        }
+    }
+
     fn of(value: Option<f64>, range: Range) -> Check {
         match value {
             None => Check::NoData,

@@ -17,6 +17,7 @@ pub mod mannwhitney;
 pub mod run;
 pub mod source;
 pub mod spec;
+pub mod taken;
 
 #[cfg(test)]
 mod detection_tests;
@@ -24,3 +25,4 @@ mod detection_tests;
 pub use run::{AnalysisRun, Measure, Measurement, MetricStatus, Phase};
 pub use source::TrafficSource;
 pub use spec::{AnalysisSpec, Quantity, Role, parse};
+pub use taken::{RunName, Taken, WindowCounts};

@@ -38,7 +38,8 @@
 //! completes it; here that happens at the same instant.
 
 use super::judge;
-use super::spec::{AnalysisSpec, MetricSpec, Provider, Role};
+use super::spec::{AnalysisSpec, MetricSpec, Provider, Quantity, Role};
+use super::taken::{RunName, Taken, WindowCounts};
 use crate::scenario::VersionId;
 use crate::sim::time::{SECOND, Time, api_stamp};
 use crate::traffic::window::{Reporter, WindowStats};
@@ -113,6 +114,11 @@ pub trait Measure {
     /// that reads no versions (a test's script) has nothing to rebind.
     fn bind(&mut self, canary: (VersionId, u32), stable: (VersionId, u32)) {
         let _ = (canary, stable);
+    }
+    /// A measurement was taken: a source that keeps a trace records it, others (a
+    /// test's script) let it pass.
+    fn note(&mut self, taken: Taken<'_>) {
+        let _ = taken;
     }
 }
 
@@ -198,6 +204,7 @@ impl MetricStatus {
 #[derive(Debug, Clone)]
 pub struct AnalysisRun<'s> {
     spec: &'s AnalysisSpec,
+    name: RunName<'s>,
     started_at: Time,
     metrics: Vec<MetricStatus>,
     phase: Phase,
@@ -205,10 +212,12 @@ pub struct AnalysisRun<'s> {
 }
 
 impl<'s> AnalysisRun<'s> {
-    /// A run created (and first reconciled) at `started_at`.
-    pub fn new(spec: &'s AnalysisSpec, started_at: Time) -> AnalysisRun<'s> {
+    /// A run of `spec`, the rollout's `name` for it, created (and first reconciled) at
+    /// `started_at`.
+    pub fn new(spec: &'s AnalysisSpec, name: RunName<'s>, started_at: Time) -> AnalysisRun<'s> {
         AnalysisRun {
             spec,
+            name,
             started_at,
             metrics: vec![MetricStatus::new(); spec.metrics.len()],
             phase: Phase::Running,
@@ -278,8 +287,16 @@ impl<'s> AnalysisRun<'s> {
         }
         for i in 0..self.metrics.len() {
             if self.due(i).is_some_and(|t| t <= now) {
-                let m = take(&self.spec.metrics[i], now, source);
+                let metric = &self.spec.metrics[i];
+                let (m, window) = take(metric, now, source);
                 self.metrics[i].record(m);
+                source.note(Taken {
+                    run: self.name,
+                    metric: &metric.name,
+                    measurement: m,
+                    window,
+                    dry_run: self.spec.is_dry_run(i),
+                });
             }
         }
         self.assess();
@@ -402,27 +419,34 @@ fn breach(spec: &MetricSpec, st: &MetricStatus) -> Option<Phase> {
     phase
 }
 
-/// One measurement of `spec` at `now`.
-fn take(spec: &MetricSpec, now: Time, source: &mut dyn Measure) -> Measurement {
-    let (phase, value) = match &spec.provider {
+/// One measurement of `spec` at `now`, and the requests of the window it read (none for
+/// a ready ratio, which reads pods, or a judge, which reads many windows).
+fn take(
+    spec: &MetricSpec,
+    now: Time,
+    source: &mut dyn Measure,
+) -> (Measurement, Option<WindowCounts>) {
+    let (phase, value, window) = match &spec.provider {
         Provider::Measured(m) => {
             let stats = source.window(m.of, m.reporter, now.saturating_sub(m.window), now);
+            let window = (m.quantity != Quantity::ReadyRatio).then(|| WindowCounts::of(&stats));
             match m.quantity.of(&stats) {
-                Some(v) => (evaluate(spec, v), v),
+                Some(v) => (evaluate(spec, v), v, window),
                 // No requests (or no pods wanted): like an empty Prometheus result.
-                None => (Phase::Error, f64::NAN),
+                None => (Phase::Error, f64::NAN, window),
             }
         }
         Provider::Judge(j) => {
             let verdict = judge::judge(j, now, source);
-            (verdict.phase(j), verdict.score)
+            (verdict.phase(j), verdict.score, None)
         }
     };
-    Measurement {
+    let m = Measurement {
         at: now,
         phase,
         value,
-    }
+    };
+    (m, window)
 }
 
 /// `EvaluateResult`: the phase of one measured value.

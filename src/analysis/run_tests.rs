@@ -4,6 +4,7 @@
 use super::*;
 use crate::analysis::condition::Condition;
 use crate::analysis::spec::{Measured, Quantity};
+use crate::analysis::taken::WindowCounts;
 use std::collections::VecDeque;
 
 const S: Time = SECOND;
@@ -14,6 +15,8 @@ const S: Time = SECOND;
 struct Script {
     rates: VecDeque<Option<f64>>,
     asked: Vec<(Role, Time, Time)>,
+    /// The measurements noted for the trace: (run, metric, measurement, window, dry run).
+    noted: Vec<(String, String, Measurement, Option<WindowCounts>, bool)>,
 }
 
 impl Script {
@@ -21,6 +24,7 @@ impl Script {
         Script {
             rates: rates.iter().copied().collect(),
             asked: Vec::new(),
+            noted: Vec::new(),
         }
     }
 }
@@ -38,6 +42,18 @@ impl Measure for Script {
 
     fn latency_buckets(&mut self, _: Role, _: Time, _: Time, _: &[f64]) -> Vec<u64> {
         unreachable!("Argo Rollouts' analysis reads no latency buckets")
+    }
+
+    fn note(&mut self, taken: Taken<'_>) {
+        let run = format!("{:?}", taken.run);
+        let t = (
+            run,
+            taken.metric.to_owned(),
+            taken.measurement,
+            taken.window,
+            taken.dry_run,
+        );
+        self.noted.push(t);
     }
 }
 
@@ -246,7 +262,7 @@ fn no_measurements() {
 #[test]
 fn the_first_failure_fails_by_default() {
     let s = spec(vec![metric(|_| {})]);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     let mut src = Script::new(&[OK, OK, BAD]);
     let (phase, at) = drive(&mut run, &mut src, 3600 * S);
     assert_eq!(phase, Phase::Failed);
@@ -262,7 +278,7 @@ fn failure_limit_three_fails_on_the_fourth() {
         m.interval = Some(300 * S);
         m.failure_limit = 3;
     })]);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     let mut src = Script::new(&[BAD; 4]);
     let (phase, at) = drive(&mut run, &mut src, 3600 * S);
     assert_eq!(phase, Phase::Failed);
@@ -280,7 +296,7 @@ fn initial_delay_and_error_retries() {
         m.initial_delay = 30 * S;
         m.count = 2;
     })]);
-    let mut run = AnalysisRun::new(&s, 100 * S);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 100 * S);
     assert_eq!(run.next_due(), Some(130 * S));
     // Nothing is due before then.
     let mut src = Script::new(&[EMPTY, EMPTY, OK, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY]);
@@ -301,7 +317,7 @@ fn initial_delay_and_error_retries() {
 #[test]
 fn a_single_measurement_retries_its_errors() {
     let s = spec(vec![metric(|m| m.interval = None)]);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     let mut src = Script::new(&[EMPTY, OK]);
     let (phase, at) = drive(&mut run, &mut src, 3600 * S);
     assert_eq!((phase, at), (Phase::Successful, vec![0, 10 * S]));
@@ -322,7 +338,7 @@ fn a_breach_terminates_the_siblings() {
                 m.failure = cond("result > 0.1");
             }),
         ]);
-        let mut run = AnalysisRun::new(&s, 0);
+        let mut run = AnalysisRun::new(&s, RunName::Background, 0);
         let mut src = Script::new(&[OK, script]);
         assert_eq!(run.measure(0, &mut src), want);
         assert_eq!(run.metrics()[0].phase, Phase::Successful);
@@ -345,7 +361,7 @@ fn the_run_takes_the_worst_phase() {
             m.count = 3;
         }),
     ]);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     let mut src = Script::new(&[OK, OK, OK, OK]);
     assert_eq!(run.measure(0, &mut src), Phase::Running);
     assert_eq!(run.metrics()[0].phase, Phase::Successful);
@@ -368,15 +384,15 @@ fn the_run_takes_the_worst_phase() {
 #[test]
 fn terminate() {
     let s = spec(vec![metric(|_| {})]);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     assert_eq!(run.terminate(), Phase::Successful);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     let mut src = Script::new(&[OK, OK]);
     drive(&mut run, &mut src, 60 * S);
     assert_eq!(run.phase(), Phase::Running);
     assert_eq!(run.terminate(), Phase::Successful);
     assert_eq!(run.next_due(), None);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     let mut src = Script::new(&[BAD]);
     run.measure(0, &mut src);
     assert_eq!(run.terminate(), Phase::Failed);
@@ -386,7 +402,7 @@ fn terminate() {
 #[test]
 fn an_empty_window_is_an_error_measurement() {
     let s = spec(vec![metric(|m| m.interval = None)]);
-    let mut run = AnalysisRun::new(&s, 0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 0);
     let mut src = Script::new(&[EMPTY]);
     run.measure(0, &mut src);
     let st = run.metrics()[0];
@@ -404,14 +420,14 @@ fn an_empty_window_is_an_error_measurement() {
 fn delays_count_from_the_whole_second_read_back() {
     const T0: Time = 12_400_000;
     let s = spec(vec![metric(|m| m.initial_delay = 30 * S)]);
-    let mut run = AnalysisRun::new(&s, T0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, T0);
     assert_eq!(run.next_due(), Some(42 * S));
     let mut src = Script::new(&[OK]);
     run.measure(42 * S, &mut src);
     assert_eq!(run.next_due(), Some(102 * S));
     // Without a delay the first measurement is at the start, not before it.
     let s = spec(vec![metric(|_| {})]);
-    let mut run = AnalysisRun::new(&s, T0);
+    let mut run = AnalysisRun::new(&s, RunName::Background, T0);
     assert_eq!(run.next_due(), Some(T0));
     let mut src = Script::new(&[OK, EMPTY]);
     run.measure(T0, &mut src);
@@ -428,7 +444,7 @@ fn delays_count_from_the_whole_second_read_back() {
 #[test]
 fn a_sub_second_interval_never_measures_twice_at_once() {
     let s = spec(vec![metric(|m| m.interval = Some(500_000))]);
-    let mut run = AnalysisRun::new(&s, 12_700_000);
+    let mut run = AnalysisRun::new(&s, RunName::Background, 12_700_000);
     let mut src = Script::new(&[OK; 3]);
     let (_, at) = drive(&mut run, &mut src, 13_900_000);
     // 12.7 (stamped 12 + 0.5 is past: 12.7 + 0.5), 13.2, then 13 + 0.5.
@@ -460,7 +476,7 @@ fn a_dry_run_metric_that_fails_does_not_fail_the_run() {
         named("error-rate", |m| m.count = 3),
         named("candidate", |m| m.count = 3),
     );
-    let mut run = AnalysisRun::new(&spec, 0);
+    let mut run = AnalysisRun::new(&spec, RunName::Background, 0);
     // 0 s: both measured (the candidate fails and completes); 60 s, 120 s: the real one.
     let mut src = Script::new(&[OK, BAD, OK, OK]);
     let (phase, at) = drive(&mut run, &mut src, 600 * S);
@@ -471,7 +487,7 @@ fn a_dry_run_metric_that_fails_does_not_fail_the_run() {
         dry_run: Vec::new(),
         ..spec.clone()
     };
-    let mut run = AnalysisRun::new(&enforced, 0);
+    let mut run = AnalysisRun::new(&enforced, RunName::Background, 0);
     let (phase, _) = drive(&mut run, &mut Script::new(&[OK, BAD]), 600 * S);
     assert_eq!(phase, Phase::Failed);
     assert!(!run.dry_run_failed());
@@ -485,7 +501,7 @@ fn an_unbounded_dry_run_metric_keeps_the_run_running() {
         named("error-rate", |m| m.count = 2),
         named("candidate", |_| {}),
     );
-    let mut run = AnalysisRun::new(&spec, 0);
+    let mut run = AnalysisRun::new(&spec, RunName::Background, 0);
     let mut src = Script::new(&[OK, OK, OK, OK, OK]);
     let (phase, at) = drive(&mut run, &mut src, 120 * S);
     assert_eq!((phase, at), (Phase::Running, vec![0, 60 * S, 120 * S]));
@@ -497,9 +513,91 @@ fn an_unbounded_dry_run_metric_keeps_the_run_running() {
 #[test]
 fn the_other_metric_still_fails_the_run() {
     let spec = with_dry_run(named("error-rate", |_| {}), named("candidate", |_| {}));
-    let mut run = AnalysisRun::new(&spec, 0);
+    let mut run = AnalysisRun::new(&spec, RunName::Background, 0);
     let (phase, at) = drive(&mut run, &mut Script::new(&[OK, OK, BAD, OK]), 600 * S);
     assert_eq!((phase, at), (Phase::Failed, vec![0, 60 * S]));
     assert_eq!(run.metrics()[1].phase, Phase::Successful);
     assert!(!run.dry_run_failed());
+}
+
+/// Every measurement a run takes is noted once, as the run recorded it, with the run's
+/// name, the metric's, the window's counts and the metric's dry-run mode; nothing else is.
+#[test]
+fn each_measurement_is_noted_once_as_recorded() {
+    let mut s = spec(vec![
+        metric(|_| {}),
+        metric(|m| {
+            m.name = "strict".into();
+            m.success = Some(Condition::parse("result < 0.005").unwrap());
+        }),
+    ]);
+    s.dry_run = vec![false, true];
+    let mut run = AnalysisRun::new(&s, RunName::Step(3), 0);
+    // Both at 0 and 60 s; the empty window at 60 s is retried 10 s later, fails, and the
+    // run ends.
+    let mut src = Script::new(&[OK, OK, EMPTY, OK, BAD]);
+    assert_eq!(drive(&mut run, &mut src, 3600 * S).0, Phase::Failed);
+    let of = |name: &'static str| src.noted.iter().filter(move |n| n.1 == name);
+    let seen = |name| {
+        of(name)
+            .map(|n| (n.2.at, n.2.phase, n.3))
+            .collect::<Vec<_>>()
+    };
+    let counts = |failed| {
+        Some(WindowCounts {
+            requests: 1000,
+            failed,
+        })
+    };
+    let empty = Some(WindowCounts {
+        requests: 0,
+        failed: 0,
+    });
+    assert_eq!(
+        seen("error-rate"),
+        [
+            (0, Phase::Successful, counts(0)),
+            (60 * S, Phase::Error, empty),
+            (70 * S, Phase::Failed, counts(500)),
+        ]
+    );
+    assert_eq!(
+        seen("strict"),
+        [
+            (0, Phase::Successful, counts(0)),
+            (60 * S, Phase::Successful, counts(0))
+        ]
+    );
+    // The last noted measurement of each metric is the one its status holds.
+    assert_eq!(of("error-rate").next_back().map(|n| n.2), run.metrics()[0].last);
+    assert_eq!(of("strict").next_back().map(|n| n.2), run.metrics()[1].last);
+    assert!(of("error-rate").all(|n| !n.4) && of("strict").all(|n| n.4));
+    assert!(src.noted.iter().all(|n| n.0 == "Step(3)"));
+    let taken = run.metrics().iter().map(|m| m.count + m.error).sum::<u32>();
+    assert_eq!(src.noted.len(), taken as usize);
+}
+
+/// A ready ratio reads pods, not requests: its measurement carries no window counts.
+#[test]
+fn a_ready_ratio_notes_no_requests() {
+    let s = spec(vec![metric(|m| {
+        m.provider = Provider::Measured(Measured {
+            quantity: Quantity::ReadyRatio,
+            of: Role::Canary,
+            window: 60 * S,
+            reporter: Reporter::Source,
+        });
+    })]);
+    let mut run = AnalysisRun::new(&s, RunName::PrePromotion, 0);
+    let mut src = Script::new(&[OK]);
+    run.measure(0, &mut src);
+    // No pod wanted (the script's windows have no desired pods): no value, an Error.
+    let [(run_name, _, m, window, _)] = &src.noted[..] else {
+        panic!("{:?}", src.noted)
+    };
+    assert_eq!(
+        (run_name.as_str(), m.phase, *window),
+        ("PrePromotion", Phase::Error, None)
+    );
+    assert!(m.value.is_nan());
 }

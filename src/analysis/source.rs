@@ -3,6 +3,7 @@
 
 use super::run::Measure;
 use super::spec::Role;
+use super::taken::Taken;
 use crate::cluster::Cluster;
 use crate::scenario::{CURRENT, NEXT, VersionId};
 use crate::sim::time::Time;
@@ -12,7 +13,8 @@ use crate::traffic::window::{Reporter, WindowStats};
 /// Measurements of one instant of a trial.
 pub struct TrafficSource<'a, 's> {
     model: &'a mut TrafficModel<'s>,
-    cluster: &'a Cluster<'s>,
+    /// Read for its pods; written to only by [`Measure::note`], into the trace.
+    cluster: &'a mut Cluster<'s>,
     /// Version of the canary and of the stable role.
     versions: [VersionId; 2],
     /// Pods each role's controller wants (for `ready_ratio`).
@@ -21,7 +23,7 @@ pub struct TrafficSource<'a, 's> {
 
 impl<'a, 's> TrafficSource<'a, 's> {
     /// The canary is `next`, the stable version `current`; desired pods unknown (0).
-    pub fn new(model: &'a mut TrafficModel<'s>, cluster: &'a Cluster<'s>) -> Self {
+    pub fn new(model: &'a mut TrafficModel<'s>, cluster: &'a mut Cluster<'s>) -> Self {
         TrafficSource {
             model,
             cluster,
@@ -61,6 +63,10 @@ impl Measure for TrafficSource<'_, '_> {
         let version = self.versions[slot(role)];
         self.model
             .latency_buckets(self.cluster, version, from, to, bounds_ms)
+    }
+
+    fn note(&mut self, taken: Taken<'_>) {
+        self.cluster.trace_measurement(|| taken.record());
     }
 }
 

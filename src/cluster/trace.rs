@@ -57,6 +57,33 @@ pub enum TraceRecord {
         /// Why, when there is something to say (the failing task, the action).
         message: Option<String>,
     },
+    /// An analysis took a measurement.
+    Measurement(Box<MeasurementRecord>),
+}
+
+/// A measurement an analysis took, as the trace writes it (the analysis module's
+/// `Taken`, with its names owned).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasurementRecord {
+    /// When.
+    pub t: Time,
+    /// Which analysis: `background`, `step`, `pre-promotion`, `post-promotion`,
+    /// `experiment` or `flagger`.
+    pub analysis: &'static str,
+    /// A `step` analysis' index in `steps`.
+    pub step: Option<usize>,
+    /// An `experiment` analysis' name.
+    pub name: Option<String>,
+    /// The metric's name.
+    pub metric: String,
+    /// The measured value; `None` when there was none.
+    pub value: Option<f64>,
+    /// The measurement's phase: `Successful`, `Failed`, `Inconclusive` or `Error`.
+    pub phase: &'static str,
+    /// Requests of the window read, and of which failed, for a measurement of requests.
+    pub window: Option<(u64, u64)>,
+    /// The metric is in dry-run mode.
+    pub dry_run: bool,
 }
 
 impl TraceRecord {
@@ -67,6 +94,7 @@ impl TraceRecord {
             | TraceRecord::Scale { t, .. }
             | TraceRecord::Node { t, .. }
             | TraceRecord::Update { t, .. } => *t,
+            TraceRecord::Measurement(m) => m.t,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::runtime::RuntimeKind;
 use super::task::Task;
+use super::trace::MeasurementRecord;
 use super::{Cluster, Event, StartGate, Step, TaskId, TaskState, TraceRecord, kubelet};
 use crate::cluster::gauges::{Share, has_container};
 use crate::scenario::{Phase, VersionId};
@@ -30,6 +31,14 @@ impl Cluster<'_> {
                 state,
                 message: message(),
             });
+        }
+    }
+
+    /// Record a measurement an analysis took in the trace; `record` is asked only when
+    /// the trial is traced.
+    pub fn trace_measurement(&mut self, record: impl FnOnce() -> MeasurementRecord) {
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Measurement(Box::new(record())));
         }
     }
 

@@ -59,6 +59,30 @@ pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
                 }
                 v
             }
+            TraceRecord::Measurement(m) => {
+                let mut v = json!({
+                    "t": as_secs(m.t),
+                    "event": "measurement",
+                    "analysis": m.analysis,
+                });
+                if let Some(step) = m.step {
+                    v["step"] = Value::from(step);
+                }
+                if let Some(name) = &m.name {
+                    v["name"] = Value::from(name.as_str());
+                }
+                v["metric"] = Value::from(m.metric.as_str());
+                v["value"] = m.value.map_or(Value::Null, Value::from);
+                v["phase"] = Value::from(m.phase);
+                if let Some((requests, failed)) = m.window {
+                    v["requests"] = Value::from(requests);
+                    v["failed"] = Value::from(failed);
+                }
+                if m.dry_run {
+                    v["dry_run"] = Value::from(true);
+                }
+                v
+            }
         };
         serde_json::to_writer(&mut out, &line).expect("writing JSON to memory cannot fail");
         out.push(b'\n');

@@ -92,6 +92,7 @@ mod swarm_timelines;
 mod sweep;
 mod terminating;
 mod timeline;
+mod trace_measurements;
 mod traffic;
 
 use rollout_sim::experiment::{TrafficResult, TrialResult};

@@ -288,7 +288,7 @@ fn replay(trace: &[TraceRecord], versions: usize, tick: u64, end: u64) -> Vec<[V
     for i in 0..=end.div_ceil(tick) {
         let at = i * tick;
         // The end of instant `at`: every record of it applied.
-        while let Some(r) = records.next_if(|r| record_time(r) <= at) {
+        while let Some(r) = records.next_if(|r| r.time() <= at) {
             match *r {
                 TraceRecord::Task {
                     task,
@@ -319,15 +319,6 @@ fn replay(trace: &[TraceRecord], versions: usize, tick: u64, end: u64) -> Vec<[V
         rows.push(row);
     }
     rows
-}
-
-fn record_time(r: &TraceRecord) -> u64 {
-    match *r {
-        TraceRecord::Task { t, .. }
-        | TraceRecord::Scale { t, .. }
-        | TraceRecord::Node { t, .. }
-        | TraceRecord::Update { t, .. } => t,
-    }
 }
 
 /// Issue: the timeline counted a lost node's tasks as ready and running until the control

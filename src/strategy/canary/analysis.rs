@@ -18,7 +18,7 @@
 //! aborts, Inconclusive pauses, as for the canary. The runs only hold their state: the trial loop
 //! measures them when [`Runs::next_due`] is reached ([`crate::strategy::Controller::measure`]).
 
-use crate::analysis::{AnalysisRun, Measure, Phase};
+use crate::analysis::{AnalysisRun, Measure, Phase, RunName};
 use crate::scenario::rollout::{BlueGreen, Canary, CanaryStep};
 use crate::sim::time::{NEVER, Time};
 
@@ -181,7 +181,7 @@ impl<'s> Runs<'s> {
             && step >= bg.starting_step
             && self.background.is_none()
         {
-            self.background = Some(AnalysisRun::new(&bg.spec, now));
+            self.background = Some(AnalysisRun::new(&bg.spec, RunName::Background, now));
         }
         if self.step.as_ref().is_some_and(|(s, _)| *s != step) {
             self.step = None;
@@ -189,7 +189,8 @@ impl<'s> Runs<'s> {
         if let Some(CanaryStep::Analysis(i)) = c.steps.get(step)
             && self.step.is_none()
         {
-            self.step = Some((step, AnalysisRun::new(&c.step_analyses[*i], now)));
+            let name = RunName::Step(step);
+            self.step = Some((step, AnalysisRun::new(&c.step_analyses[*i], name, now)));
         }
         let bg = self.background.as_ref().map(AnalysisRun::phase);
         let st = self.step.as_ref().map(|(_, r)| r.phase());
@@ -221,14 +222,14 @@ impl<'s> Runs<'s> {
                 && preview_ready
                 && !switched
             {
-                self.pre = Some(AnalysisRun::new(spec, now));
+                self.pre = Some(AnalysisRun::new(spec, RunName::PrePromotion, now));
             }
             if let Some(spec) = &b.post_promotion_analysis
                 && self.post.is_none()
                 && switched
                 && new_ready
             {
-                self.post = Some(AnalysisRun::new(spec, now));
+                self.post = Some(AnalysisRun::new(spec, RunName::PostPromotion, now));
             }
         }
         let pre = self.pre.as_ref().map(AnalysisRun::phase);

@@ -20,7 +20,7 @@
 //! `PassedDurations` and the deadline test are strict.
 
 use super::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
-use crate::analysis::{AnalysisRun, Measure, Phase, Role};
+use crate::analysis::{AnalysisRun, Measure, Phase, Role, RunName};
 use crate::cluster::Cluster;
 use crate::scenario::experiment_step::ExperimentStep;
 use crate::sim::time::{NEVER, SECOND, Time, api_stamp};
@@ -289,7 +289,9 @@ impl<'s> Experiment<'s> {
         }
         for (run, a) in self.runs.iter_mut().zip(&self.spec.analyses) {
             match run {
-                None if !terminating => *run = Some(AnalysisRun::new(&a.spec, now)),
+                None if !terminating => {
+                    *run = Some(AnalysisRun::new(&a.spec, RunName::Experiment(&a.name), now));
+                }
                 Some(r) if terminating => {
                     r.terminate();
                 }

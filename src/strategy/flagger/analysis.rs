@@ -10,7 +10,7 @@ use super::hey::LoadTest;
 use super::webhooks::HookType;
 use crate::analysis::flagger::{request_duration, request_success_rate};
 use crate::analysis::histogram_quantile::ENVOY_BUCKETS_MS;
-use crate::analysis::{Measure, Role};
+use crate::analysis::{Measure, Measurement, Phase, Role, RunName, Taken, WindowCounts};
 use crate::cluster::Cluster;
 use crate::cluster::load_test::LoadRun;
 use crate::scenario::NEXT;
@@ -26,7 +26,13 @@ impl<'s> Flagger<'s> {
         if !self.call_hooks(cl, now, HookType::Rollout, "external check") {
             return false;
         }
-        self.cfg.metrics.is_empty() || self.checked == Some((now, true))
+        let checked = self.checked.filter(|&(at, _)| at == now);
+        if checked.is_some() {
+            for taken in &self.check_notes {
+                cl.trace_measurement(|| taken.record());
+            }
+        }
+        self.cfg.metrics.is_empty() || checked.is_some_and(|(_, passed)| passed)
     }
 
     /// `runPreRolloutHooks`, at the first tick of the analysis: the `pre-rollout` webhooks
@@ -75,25 +81,45 @@ impl<'s> Flagger<'s> {
     }
 
     /// Whether the built-in checks all pass on the canary's requests of each metric's
-    /// window ending now (`runBuiltinMetricChecks`: the first failure stops).
-    pub(super) fn run_checks(&self, now: Time, source: &mut dyn Measure) -> bool {
+    /// window ending now (`runBuiltinMetricChecks`: the first failure stops); each check
+    /// made is added to `notes`.
+    pub(super) fn run_checks(
+        &self,
+        now: Time,
+        source: &mut dyn Measure,
+        notes: &mut Vec<Taken<'static>>,
+    ) -> bool {
         self.cfg.metrics.iter().all(|m| {
             let from = now.saturating_sub(m.interval);
-            let check = match m.builtin {
+            let (check, window) = match m.builtin {
                 Builtin::SuccessRate => {
                     // Istio's query counts the canary pods' sidecars' requests
                     // (`reporter="destination"`), the kubernetes provider's the app's own.
                     let window = source.window(Role::Canary, Reporter::Destination, from, now);
-                    request_success_rate(&window, m.range)
+                    let counts = WindowCounts::of(&window);
+                    (request_success_rate(&window, m.range), Some(counts))
                 }
                 Builtin::Duration => {
                     let buckets = ENVOY_BUCKETS_MS;
-                    request_duration(
-                        &source.latency_buckets(Role::Canary, from, now, &buckets),
-                        m.range,
-                    )
+                    let cumulative = source.latency_buckets(Role::Canary, from, now, &buckets);
+                    (request_duration(&cumulative, m.range), None)
                 }
             };
+            notes.push(Taken {
+                run: RunName::Flagger,
+                metric: m.builtin.name(),
+                measurement: Measurement {
+                    at: now,
+                    phase: if check.failed() {
+                        Phase::Failed
+                    } else {
+                        Phase::Successful
+                    },
+                    value: check.value().unwrap_or(f64::NAN),
+                },
+                window,
+                dry_run: false,
+            });
             !check.failed()
         })
     }

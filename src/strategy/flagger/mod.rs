@@ -61,7 +61,7 @@ use super::kubernetes::progress::{self, Progressing};
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::{Controller, Due, Metrics};
-use crate::analysis::Measure;
+use crate::analysis::{Measure, Taken};
 use crate::cluster::mirror::Mirror;
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
@@ -120,6 +120,9 @@ pub struct Flagger<'s> {
     tick_due: bool,
     /// The checks measured at an instant: (when, all passed).
     checked: Option<(Time, bool)>,
+    /// Each check measured at that instant, for the trace: the tick records them only
+    /// when it runs the analysis (the measurement is taken before the tick knows).
+    check_notes: Vec<Taken<'static>>,
     /// The shares last written to the router.
     shares: Vec<f64>,
     /// The loadtester's gates, as the scenario's actions set them.
@@ -154,6 +157,7 @@ impl<'s> Flagger<'s> {
             next_tick: 0,
             tick_due: false,
             checked: None,
+            check_notes: Vec::new(),
             shares: Vec::new(),
             gates: Gates::default(),
             held: false,
@@ -522,7 +526,10 @@ impl Controller for Flagger<'_> {
     }
 
     fn measure(&mut self, now: Time, source: &mut dyn Measure) {
-        self.checked = Some((now, self.run_checks(now, source)));
+        let mut notes = std::mem::take(&mut self.check_notes);
+        notes.clear();
+        self.checked = Some((now, self.run_checks(now, source, &mut notes)));
+        self.check_notes = notes;
     }
 
     fn outcome(&self) -> Option<(Outcome, Time)> {
