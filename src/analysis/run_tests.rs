@@ -569,7 +569,10 @@ fn each_measurement_is_noted_once_as_recorded() {
         ]
     );
     // The last noted measurement of each metric is the one its status holds.
-    assert_eq!(of("error-rate").next_back().map(|n| n.2), run.metrics()[0].last);
+    assert_eq!(
+        of("error-rate").next_back().map(|n| n.2),
+        run.metrics()[0].last
+    );
     assert_eq!(of("strict").next_back().map(|n| n.2), run.metrics()[1].last);
     assert!(of("error-rate").all(|n| !n.4) && of("strict").all(|n| n.4));
     assert!(src.noted.iter().all(|n| n.0 == "Step(3)"));

@@ -56,15 +56,11 @@ pub fn threads(text: &str) -> Result<u64, String> {
     whole(text, 1, MAX_THREADS, "")
 }
 
-/// `--trace-trial K`, `--timeline-trial K`: a trial's index, from 0. Whether the run has
-/// that trial is decided with the run's trial count (`run`'s plan).
-pub fn trial(text: &str) -> Result<u64, String> {
-    text.parse().map_err(|_| {
-        missing_value(
-            text,
-            "expected a trial of the run: a whole number from 0 (the first trial)".to_string(),
-        )
-    })
+/// `--trace-trial K|OUTCOME`, `--timeline-trial K|OUTCOME`: a trial's index, from 0, or
+/// an outcome's name (the first trial that ended so). Whether the run has that trial is
+/// decided with the run's trial count (`run`'s plan).
+pub fn trial(text: &str) -> Result<crate::experiment::TrialPick, String> {
+    text.parse().map_err(|e| missing_value(text, e))
 }
 
 /// `check --tolerance FRACTION`: a finite fraction, 0 or more.
@@ -152,13 +148,13 @@ mod tests {
             ),
             (
                 &["run", "s.yaml"],
-                "--trace-trial <K>",
+                "--trace-trial <K|OUTCOME>",
                 &["-1", "1.5"],
                 trial,
             ),
             (
                 &["run", "s.yaml"],
-                "--timeline-trial <K>",
+                "--timeline-trial <K|OUTCOME>",
                 &["-3", "k"],
                 trial,
             ),

@@ -9,7 +9,11 @@ use super::numeric_flags;
 use super::options::{SimOptions, check_file_path, write_file};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
-use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, run_timelines, with_threads};
+use crate::cluster::TraceRecord;
+use crate::experiment::{
+    Experiment, Fanout, FirstOfEachOutcome, Outcome, Recording, Rows, Shard, TrialPick,
+    run_timelines, with_threads,
+};
 use crate::output::charts::run_charts_of;
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
@@ -22,7 +26,8 @@ use crate::output::{
     trace_jsonl,
 };
 use crate::scenario::Scenario;
-use crate::trial::TrialTimeline;
+use crate::sim::time::Time;
+use crate::trial::{TrialTimeline, Workspace};
 use anyhow::{Context, anyhow};
 use clap::Args;
 use std::ops::Range;
@@ -44,18 +49,21 @@ pub struct RunArgs {
     /// `--trace-trial`; a file named `3` is `./3`).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// Which trial `--trace` records (one of the run's trials); only with `--trace`, as
-    /// alone it would write nothing.
-    #[arg(long, value_name = "K", default_value_t = 0, allow_hyphen_values = true,
-          value_parser = numeric_flags::trial, requires = "trace")]
-    pub trace_trial: u64,
+    /// Which trial `--trace` records: its number (one of the run's trials), or an outcome
+    /// (`completed`, `rolled_back`, `paused`, `deadline_exceeded`, `timeout`) for the
+    /// first trial that ended so; only with `--trace`, as alone it would write nothing.
+    #[arg(long, value_name = "K|OUTCOME", default_value_t = TrialPick::Index(0),
+          allow_hyphen_values = true, value_parser = numeric_flags::trial, requires = "trace")]
+    pub trace_trial: TrialPick,
     /// Write `timeline.csv`: tasks ready / available / running per version (and the
     /// traffic, if any) every tick, as min/5/50/95/max bands across the first 1000 trials.
     #[arg(long)]
     pub timeline: bool,
-    /// Write `timeline.csv` of this one trial instead of bands (implies `--timeline`).
-    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = numeric_flags::trial)]
-    pub timeline_trial: Option<u64>,
+    /// Write `timeline.csv` of this one trial instead of bands (implies `--timeline`): its
+    /// number, or an outcome for the first trial that ended so (as `--trace-trial`).
+    #[arg(long, value_name = "K|OUTCOME", allow_hyphen_values = true,
+          value_parser = numeric_flags::trial)]
+    pub timeline_trial: Option<TrialPick>,
     /// Run only the K-th of N contiguous slices of the trials (and write `shard.json`
     /// beside them); `rollout-sim merge` joins the N folders into the single run's files.
     #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
@@ -85,6 +93,8 @@ enum TimelineMode {
     Bands(u64),
     /// One trial.
     Trial(u64),
+    /// The first trial that ended so: run again once the run has found it.
+    FirstEnded(Outcome),
 }
 
 /// What a run writes, checked against the scenario before any work.
@@ -107,18 +117,23 @@ fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
              --timeline, --trace or --plot without --shard"
         );
     }
-    let one_of_the_trials = |flag: &str, k: u64| {
-        anyhow::ensure!(
-            k < trials,
-            "{flag} {k}: the run has trials 0 to {} (--trials {trials}); pick one of them",
-            trials - 1
-        );
+    let one_of_the_trials = |flag: &str, pick: TrialPick| {
+        if let TrialPick::Index(k) = pick {
+            anyhow::ensure!(
+                k < trials,
+                "{flag} {k}: the run has trials 0 to {} (--trials {trials}); pick one of them",
+                trials - 1
+            );
+        }
         Ok(())
     };
     let timeline = match (args.timeline, args.timeline_trial) {
-        (_, Some(k)) => {
-            one_of_the_trials("--timeline-trial", k)?;
-            TimelineMode::Trial(k)
+        (_, Some(pick)) => {
+            one_of_the_trials("--timeline-trial", pick)?;
+            match pick {
+                TrialPick::Index(k) => TimelineMode::Trial(k),
+                TrialPick::FirstEnded(o) => TimelineMode::FirstEnded(o),
+            }
         }
         (true, None) => TimelineMode::Bands(trials.min(TIMELINE_TRIALS)),
         (false, None) if args.plot => TimelineMode::Bands(trials.min(TIMELINE_TRIALS)),
@@ -217,11 +232,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let mut trace = TraceSink::default();
     // Only for `--plot` (the duration histogram needs every trial's row).
     let mut rows = Rows::default();
+    // Only for a trial picked by its outcome.
+    let mut ends = FirstOfEachOutcome::default();
+    let trace_pick = args.trace.as_ref().map(|_| args.trace_trial);
     let experiment = Experiment {
         variants: vec![&scenario],
         trials: plan.trials.clone(),
         record: Recording {
-            trace: args.trace.as_ref().map(|_| args.trace_trial),
+            trace: match trace_pick {
+                Some(TrialPick::Index(k)) => Some(k),
+                _ => None,
+            },
             // Without traffic the sample step depends on the trials' durations, known
             // only afterwards: those (at most TIMELINE_TRIALS) trials run again then.
             timeline: scenario
@@ -234,6 +255,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let mut sinks = Fanout(vec![&mut csv, &mut summary, &mut timelines, &mut trace]);
     if args.plot {
         sinks.0.push(&mut rows);
+    }
+    let by_outcome = |pick| matches!(pick, Some(TrialPick::FirstEnded(_)));
+    if by_outcome(trace_pick) || by_outcome(args.timeline_trial) {
+        sinks.0.push(&mut ends);
     }
     let (done, elapsed) = execute(
         &experiment,
@@ -292,8 +317,29 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     // further work starts (a timeline may have to run its trials again), so they are
     // written only by a run no signal stopped, all of them or none.
     let mut complete = !stats.partial && interrupt::stopped_by().is_none();
+    // The trials picked by their outcome, now that the run has found them (or refused,
+    // before anything is written, when none ended so).
+    let mut picked = Vec::new();
+    let mut pick = |flag: &'static str, outcome| {
+        let found = first_ended(&ends, flag, outcome, done)?;
+        picked.push((flag, outcome, found.0));
+        anyhow::Ok(found)
+    };
+    let (timeline_mode, timelines) = match plan.timeline {
+        TimelineMode::FirstEnded(o) if complete => {
+            let (k, duration) = pick("--timeline-trial", o)?;
+            let mut sink = TimelineSink::new(Some(k..k + 1));
+            sink.longest = duration;
+            (TimelineMode::Trial(k), Recorded::RunAgain(sink))
+        }
+        mode => (mode, Recorded::InThePass(timelines)),
+    };
+    let traced_again = match trace_pick {
+        Some(TrialPick::FirstEnded(o)) if complete => Some(pick("--trace-trial", o)?.0),
+        _ => None,
+    };
     let bands = match complete {
-        true => timeline(args, &scenario, plan.timeline, timelines, stop),
+        true => timeline(args, &scenario, timeline_mode, timelines, stop),
         false => None,
     };
     // A signal during the timeline's own trials leaves it unfinished.
@@ -304,7 +350,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let bands = bands.map(|(_, b)| b);
     if args.plot && complete {
         // `--timeline-trial K`: the timeline charts name trial K and mark its own end.
-        let trial = match plan.timeline {
+        let trial = match timeline_mode {
             TimelineMode::Trial(k) => Some(k),
             _ => None,
         };
@@ -314,7 +360,11 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             staged(Path::new(&format!("{}.svg", c.stem)), c.svg.as_bytes())?;
         }
     }
-    let trace = match (&args.trace, trace.records) {
+    let records = match traced_again {
+        Some(k) if complete => Some(trace_again(&scenario, k, args.trace_trial)?),
+        _ => trace.records,
+    };
+    let trace = match (&args.trace, records) {
         (Some(path), Some(records)) if complete => Some((path, trace_jsonl(&scenario, &records))),
         _ => None,
     };
@@ -326,6 +376,14 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         .with_context(|| format!("cannot move the results into {}", plan.out.display()))?;
     if let (None, Some((path, bytes))) = (&plan.trace_inside, &trace) {
         write_file(path, bytes)?;
+    }
+    if complete {
+        for (flag, outcome, k) in picked {
+            eprintln!(
+                "note: {flag} {outcome} is trial {k}, the first of the run that ended {outcome}",
+                outcome = outcome.as_str()
+            );
+        }
     }
     if let Some(code) = interrupt::stopped_by() {
         return Err(CliError {
@@ -440,7 +498,48 @@ fn timeline_range(mode: TimelineMode) -> Option<Range<u64>> {
         TimelineMode::Off => None,
         TimelineMode::Bands(n) => Some(0..n),
         TimelineMode::Trial(k) => Some(k..k + 1),
+        // Not known until the run has found it.
+        TimelineMode::FirstEnded(_) => None,
     }
+}
+
+/// The first trial of the run that ended `outcome` (its index and duration), for `flag`;
+/// refused when none of the `done` trials did.
+fn first_ended(
+    ends: &FirstOfEachOutcome,
+    flag: &str,
+    outcome: Outcome,
+    done: u64,
+) -> anyhow::Result<(u64, Time)> {
+    let o = outcome.as_str();
+    ends.first(outcome).ok_or_else(|| {
+        anyhow!(
+            "{flag} {o}: none of the run's {} ended {o} ({}), so there is no such trial to \
+             record; nothing was written. Pick an outcome some trial had, or a trial by its \
+             number",
+            counted(done, "trial"),
+            ends.tally()
+        )
+    })
+}
+
+/// The trace of trial `k`, run again: the trial picked by `pick`'s outcome.
+fn trace_again(scenario: &Scenario, k: u64, pick: TrialPick) -> anyhow::Result<Vec<TraceRecord>> {
+    let (result, records) = Workspace::new(scenario).run_traced(k);
+    // A trial is a function of the seed and its index: the same row as in the run.
+    anyhow::ensure!(
+        pick == TrialPick::FirstEnded(result.outcome),
+        "internal error: trial {k}, picked by --trace-trial {pick}, ended {} when run again",
+        result.outcome.as_str()
+    );
+    Ok(records)
+}
+
+/// Where a timeline's trials come from: recorded in the run's pass, or run again (a trial
+/// picked by its outcome, found only at the end).
+enum Recorded {
+    InThePass(TimelineSink),
+    RunAgain(TimelineSink),
 }
 
 /// The bytes of `timeline.csv` and the bands the charts draw, or `None` when not asked for
@@ -449,17 +548,21 @@ fn timeline(
     args: &RunArgs,
     scenario: &Scenario,
     mode: TimelineMode,
-    recorded: TimelineSink,
+    recorded: Recorded,
     stop: &AtomicBool,
 ) -> Option<(Vec<u8>, TimelineBands)> {
     let range = timeline_range(mode)?;
-    let series: Vec<TrialTimeline> = if scenario.traffic.is_some() {
-        recorded.series
-    } else {
-        let tick = default_tick(recorded.longest);
-        with_threads(args.sim.threads(), || {
-            run_timelines(scenario, range, tick, stop)
-        })?
+    let series: Vec<TrialTimeline> = match (recorded, &scenario.traffic) {
+        (Recorded::InThePass(sink), Some(_)) => sink.series,
+        (Recorded::InThePass(sink) | Recorded::RunAgain(sink), traffic) => {
+            // With traffic the fleet is sampled at the traffic's tick, as in the pass.
+            let tick = traffic
+                .as_ref()
+                .map_or(default_tick(sink.longest), |t| t.tick);
+            with_threads(args.sim.threads(), || {
+                run_timelines(scenario, range, tick, stop)
+            })?
+        }
     };
     let bands = timeline_bands(scenario, &series);
     Some(match mode {

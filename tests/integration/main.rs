@@ -94,6 +94,7 @@ mod terminating;
 mod timeline;
 mod trace_measurements;
 mod traffic;
+mod trial_pick;
 
 use rollout_sim::experiment::{TrafficResult, TrialResult};
 use rollout_sim::scenario::{Format, Scenario, load_str};
