@@ -14,7 +14,7 @@ use crate::experiment::{
     Experiment, Fanout, FirstOfEachOutcome, Outcome, Recording, Rows, Shard, TrialPick,
     run_timelines, with_threads,
 };
-use crate::output::charts::run_charts_of;
+use crate::output::charts::{measurement_marks, run_charts_measured};
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
 use crate::output::shard::ShardManifest;
@@ -348,22 +348,33 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         staged(Path::new("timeline.csv"), bytes)?;
     }
     let bands = bands.map(|(_, b)| b);
+    // The traced trial (by its number, or the one its outcome picked) and its records.
+    let (traced_trial, records) = match (trace_pick, traced_again) {
+        (_, Some(k)) if complete => (Some(k), Some(trace_again(&scenario, k, args.trace_trial)?)),
+        (Some(TrialPick::Index(k)), _) => (Some(k), trace.records),
+        _ => (None, None),
+    };
     if args.plot && complete {
         // `--timeline-trial K`: the timeline charts name trial K and mark its own end.
         let trial = match timeline_mode {
             TimelineMode::Trial(k) => Some(k),
             _ => None,
         };
-        let charts = run_charts_of(&scenario, &stats, &rows.0, bands.as_ref(), trial)?;
+        // One trial drawn: its analysis' measurements, from its trace (the one recorded
+        // for `--trace` if it is that trial, else the trial run again, traced).
+        let measured = match (trial, &records) {
+            (Some(_), _) if !scenario.strategy.measures_traffic() => Vec::new(),
+            (Some(k), Some(r)) if traced_trial == Some(k) => measurement_marks(r),
+            (Some(k), _) => measurement_marks(&Workspace::new(&scenario).run_traced(k).1),
+            (None, _) => Vec::new(),
+        };
+        let charts =
+            run_charts_measured(&scenario, &stats, &rows.0, bands.as_ref(), trial, &measured)?;
         for c in &charts {
             staged(Path::new(&format!("{}.png", c.stem)), &c.png)?;
             staged(Path::new(&format!("{}.svg", c.stem)), c.svg.as_bytes())?;
         }
     }
-    let records = match traced_again {
-        Some(k) if complete => Some(trace_again(&scenario, k, args.trace_trial)?),
-        _ => trace.records,
-    };
     let trace = match (&args.trace, records) {
         (Some(path), Some(records)) if complete => Some((path, trace_jsonl(&scenario, &records))),
         _ => None,

@@ -6,6 +6,7 @@
 //! bands from [`TimelineBands`] (`timeline.csv`). The charts therefore never disagree with
 //! the tables.
 
+use crate::cluster::TraceRecord;
 use crate::output::action_marks::action_marks;
 use crate::output::human_text::{counted, duration};
 use crate::output::limit_lines::{limit_lines, replica_steps, steps_text};
@@ -13,7 +14,9 @@ use crate::output::summary::Summary;
 use crate::output::timeline::TimelineBands;
 use crate::plot::distribution::{DurationDistribution, DurationGroup};
 use crate::plot::outcomes::{OutcomeBar, OutcomeBars};
-use crate::plot::timeline::{BandSeries, RolloutTimeline, TrafficTimeline};
+use crate::plot::timeline::{
+    BandSeries, MeasurementMark, RolloutTimeline, TrafficTimeline, Verdict,
+};
 use crate::plot::{Chart, Heading, PlotError, RefLine, png, svg};
 use crate::result::{Outcome, TrialResult};
 use crate::scenario::{Scenario, show_duration};
@@ -223,6 +226,7 @@ pub fn traffic_timeline(
     summary: &Summary,
     b: &TimelineBands,
     drawn: Drawn<'_>,
+    measurements: &[MeasurementMark],
 ) -> Option<TrafficTimeline> {
     s.traffic.as_ref()?;
     let per_s = 1.0 / as_secs(b.tick);
@@ -241,7 +245,31 @@ pub fn traffic_timeline(
         )],
         ends: drawn.ends(summary),
         actions: action_marks(s),
+        measurements: match drawn {
+            Drawn::Trial(..) => measurements.to_vec(),
+            Drawn::Bands => Vec::new(),
+        },
     })
+}
+
+/// The measurements of a traced trial as the traffic chart marks them: those that move
+/// the rollout (a dry-run metric's are left out), each at its instant with its phase.
+pub fn measurement_marks(trace: &[TraceRecord]) -> Vec<MeasurementMark> {
+    trace
+        .iter()
+        .filter_map(|r| match r {
+            TraceRecord::Measurement(m) if !m.dry_run => Some(MeasurementMark {
+                t: as_secs(m.t),
+                verdict: match m.phase {
+                    "Successful" => Verdict::Passed,
+                    "Failed" => Verdict::Failed,
+                    "Inconclusive" => Verdict::Inconclusive,
+                    _ => Verdict::NoValue,
+                },
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Durations per outcome; p50/p95/p99 of the completed trials marked (of the most frequent
@@ -356,6 +384,19 @@ pub fn run_charts_of(
     bands: Option<&TimelineBands>,
     trial: Option<u64>,
 ) -> Result<Vec<ChartFile>, PlotError> {
+    run_charts_measured(s, summary, rows, bands, trial, &[])
+}
+
+/// [`run_charts_of`], with the analysis' `measurements` in the one trial drawn (the
+/// traffic chart marks them; see [`measurement_marks`]).
+pub fn run_charts_measured(
+    s: &Scenario,
+    summary: &Summary,
+    rows: &[TrialResult],
+    bands: Option<&TimelineBands>,
+    trial: Option<u64>,
+    measurements: &[MeasurementMark],
+) -> Result<Vec<ChartFile>, PlotError> {
     let mut out = Vec::new();
     if let Some(b) = bands {
         let drawn = Drawn::of(trial, rows);
@@ -400,11 +441,15 @@ pub fn run_charts_of(
             ),
             &rollout_timeline(s, summary, b, drawn),
         )?);
-        if let Some(t) = traffic_timeline(s, summary, b, drawn) {
-            let over = match drawn {
+        if let Some(t) = traffic_timeline(s, summary, b, drawn, measurements) {
+            let mut over = match drawn {
                 Drawn::Bands => "; median and 5–95% band across the same trials".to_string(),
                 Drawn::Trial(k, _) => format!(", in trial {k} alone"),
             };
+            if !t.measurements.is_empty() {
+                over += ". Rings above the rates mark the analysis' measurements, coloured \
+                         by how each came out (a dry-run metric's left out)";
+            }
             out.push(file(
                 "traffic-timeline",
                 &drawn.name("Traffic"),

@@ -66,6 +66,7 @@ fn traffic(n: usize) -> TrafficTimeline {
         )],
         ends: vec![],
         actions: vec![],
+        measurements: vec![],
     }
 }
 

@@ -108,6 +108,71 @@ pub struct TrafficTimeline {
     pub ends: Vec<RefLine>,
     /// Dark grey vertical lines: the scenario's actions, seconds.
     pub actions: Vec<RefLine>,
+    /// Rings above the rates: the measurements the analysis took in the one trial drawn
+    /// (none for bands across trials).
+    pub measurements: Vec<MeasurementMark>,
+}
+
+/// How a measurement came out, as its ring's colour tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Passed (Successful).
+    Passed,
+    /// Failed.
+    Failed,
+    /// Inconclusive.
+    Inconclusive,
+    /// No value (Error: an empty window).
+    NoValue,
+}
+
+impl Verdict {
+    const ALL: [Verdict; 4] = [
+        Verdict::Passed,
+        Verdict::Failed,
+        Verdict::Inconclusive,
+        Verdict::NoValue,
+    ];
+
+    /// Palette colours: the served rate's green, the failed rate's vermilion, the purple
+    /// of a paused trial (an Inconclusive run pauses the rollout), grey.
+    fn color(self) -> RGBColor {
+        color(match self {
+            Verdict::Passed => 2,
+            Verdict::Failed => 4,
+            Verdict::Inconclusive => 3,
+            Verdict::NoValue => 6,
+        })
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::NoValue => "no value",
+        }
+    }
+}
+
+/// One measurement of the drawn trial's analysis: when (seconds) and how it came out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasurementMark {
+    /// Seconds from the rollout's start.
+    pub t: f64,
+    /// How it came out.
+    pub verdict: Verdict,
+}
+
+/// One entry per verdict the marks have, with its count: `measured: failed (3)`.
+fn measurements_legend(marks: &[MeasurementMark]) -> impl Iterator<Item = (String, Swatch)> + '_ {
+    Verdict::ALL.into_iter().filter_map(|v| {
+        let n = marks.iter().filter(|m| m.verdict == v).count();
+        (n > 0).then(|| {
+            let text = format!("measured: {} ({n})", v.label());
+            (text, Swatch::Ring(v.color()))
+        })
+    })
 }
 
 /// Time (seconds, ticks on clock steps) against a value.
@@ -384,17 +449,29 @@ impl Chart for TrafficTimeline {
             .chain(overlap_legend(!rates.is_empty() || !latency.is_empty()))
             .chain(ends_legend(&self.ends))
             .chain(actions_legend(&self.actions))
+            .chain(measurements_legend(&self.measurements))
             .collect();
         let area = frame(root, &self.heading, &legend)?;
         let x_max = time_range(self.rates.iter().chain(&self.latency), &self.ends);
         let (_, h) = area.dim_in_pixel();
         let (upper, lower) = area.split_vertically(h * 55 / 100);
-        let y = from_zero(self.rates.iter().flat_map(|s| s.values()));
+        let mut y = from_zero(self.rates.iter().flat_map(|s| s.values()));
+        // The rings get a row of their own above the rates, where no line runs.
+        let rings = y.1 * 1.06;
+        if !self.measurements.is_empty() {
+            y.1 *= 1.12;
+        }
         let y_axis = TickAxis::new(Scale::Number, y.0, y.1, 6);
         let mut chart = plot_on(&upper, x_max, y_axis, "requests/s", None)?;
         draw_actions(&mut chart, &self.actions, x_max, y)?;
         draw_bands(&mut chart, &self.rates, &rates)?;
         draw_vertical(&mut chart, &self.ends, y)?;
+        chart.draw_series(
+            self.measurements
+                .iter()
+                .filter(|m| m.t <= x_max)
+                .map(|m| Circle::new((m.t, rings), 5, m.verdict.color().stroke_width(2))),
+        )?;
         let y = from_zero(self.latency.iter().flat_map(|s| s.values()));
         let mut chart = plot_on(
             &lower,

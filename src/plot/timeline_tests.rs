@@ -86,6 +86,7 @@ fn a_traffic_axis_is_written_exactly() {
         latency: vec![flat("p99", 3, 0.7)],
         ends: vec![],
         actions: vec![],
+        measurements: vec![],
     };
     let (_, svg) = renders(&chart);
     let ticks = numbers(&svg);
@@ -95,4 +96,68 @@ fn a_traffic_axis_is_written_exactly() {
         assert_eq!(text, &v.to_string(), "{ticks:?}");
         assert!(text.len() <= 4, "{text}: {ticks:?}");
     }
+}
+
+/// The rings of a trial's measurements: one per measurement in its verdict's colour, all
+/// in one row above the highest rate, the legend counting each verdict it has (and only
+/// those); without measurements no ring and no entry.
+#[test]
+fn measurements_are_rings_above_the_rates_counted_in_the_legend() {
+    let flat = |label: &str, color: usize, v: f64| BandSeries {
+        label: label.into(),
+        color,
+        points: (0..40).map(|i| (f64::from(i), Some([v, v, v]))).collect(),
+    };
+    let mark = |t, verdict| MeasurementMark { t, verdict };
+    let chart = TrafficTimeline {
+        heading: heading(),
+        rates: vec![flat("served", 2, 90.0), flat("failed", 4, 10.0)],
+        latency: vec![flat("p99", 3, 0.7)],
+        ends: vec![],
+        actions: vec![],
+        measurements: vec![
+            mark(10.0, Verdict::Passed),
+            mark(20.0, Verdict::Failed),
+            mark(30.0, Verdict::Failed),
+        ],
+    };
+    let (_, svg) = renders(&chart);
+    let rings = |stroke: &str| -> Vec<(i32, i32)> {
+        svg.split("<circle ")
+            .skip(1)
+            .filter(|c| c.contains(r#"r="5""#) && c.contains(&format!(r#"stroke="{stroke}""#)))
+            .map(|c| {
+                let at = |k: &str| {
+                    let from = c.find(&format!(r#"{k}=""#)).unwrap() + k.len() + 2;
+                    c[from..].split('"').next().unwrap().parse().unwrap()
+                };
+                (at("cx"), at("cy"))
+            })
+            .collect()
+    };
+    let (passed, failed) = (rings("#009E73"), rings("#D55E00"));
+    assert_eq!((passed.len(), failed.len()), (1, 2), "{svg}");
+    // Left to right in time, on one row.
+    assert!(passed[0].0 < failed[0].0 && failed[0].0 < failed[1].0);
+    assert!(failed.iter().all(|r| r.1 == passed[0].1));
+    let texts: Vec<String> = svg_texts(&svg).into_iter().map(|t| t.text).collect();
+    assert!(
+        texts.contains(&"measured: passed (1)".to_string()),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"measured: failed (2)".to_string()),
+        "{texts:?}"
+    );
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("inconclusive") || t.contains("no value"))
+    );
+    let (_, plain) = renders(&TrafficTimeline {
+        measurements: vec![],
+        ..chart
+    });
+    assert!(!plain.contains(r#"r="5""#));
+    assert!(!plain.contains("measured:"));
 }

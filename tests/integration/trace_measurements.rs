@@ -19,7 +19,7 @@ fn trace(scenario: &str, trial: u32, set: &[&str]) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("trace.jsonl");
     let mut cmd = bin();
-    cmd.args(["run", &scenario_path(scenario), "--trials", "4", "-q"])
+    cmd.args(["run", &scenario_path(scenario), "--trials", "10", "-q"])
         .args(["--trace-trial", &trial.to_string(), "--trace"])
         .arg(&file)
         .arg("--out")
@@ -222,4 +222,65 @@ fn a_good_release_passes_both_checks_every_tick() {
             .iter()
             .all(|u| u["state"] != "failed_check")
     );
+}
+
+/// `--plot --timeline-trial`: the traffic chart's legend counts the drawn trial's
+/// measurements by verdict, as its trace has them, a dry-run metric's left out; picked by
+/// number or by outcome, and traced or not.
+#[test]
+fn the_traffic_chart_counts_the_trace_measurements() {
+    let cases: [(&str, &[&str]); 3] = [
+        ("flagger-canary.yaml", &["--timeline-trial", "2"]),
+        ("canary-analysis.yaml", &["--timeline-trial", "rolled_back"]),
+        (
+            "canary-analysis.yaml",
+            &["--timeline-trial", "1", "--trace-trial", "1"],
+        ),
+    ];
+    for (scenario, args) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let trial = args[1];
+        let mut cmd = bin();
+        cmd.args([
+            "run",
+            &scenario_path(scenario),
+            "--trials",
+            "10",
+            "-q",
+            "--plot",
+        ])
+        .args(args)
+        .arg("--out")
+        .arg(dir.path().join("out"));
+        if args.contains(&"--trace-trial") {
+            cmd.arg("--trace").arg(dir.path().join("trace.jsonl"));
+        }
+        cmd.assert().success();
+        let svg = std::fs::read_to_string(dir.path().join("out/traffic-timeline.svg")).unwrap();
+        // The same trial's trace, by its number.
+        let csv = std::fs::read_to_string(dir.path().join("out/trials.csv")).unwrap();
+        let k = crate::support::rows(&csv)
+            .iter()
+            .find(|r| {
+                let f = |n| crate::support::field(r, n);
+                f("trial") == trial || f("outcome") == trial
+            })
+            .map(|r| crate::support::field(r, "trial").parse::<u32>().unwrap())
+            .unwrap();
+        let trace = trace(scenario, k, &[]);
+        let moving: Vec<&Value> = of(&trace, "measurement")
+            .into_iter()
+            .filter(|m| m.get("dry_run").is_none())
+            .collect();
+        assert!(!moving.is_empty(), "{scenario}");
+        for (phase, word) in [
+            ("Successful", "passed"),
+            ("Failed", "failed"),
+            ("Error", "no value"),
+        ] {
+            let n = moving.iter().filter(|m| m["phase"] == phase).count();
+            let entry = format!("measured: {word} ({n})");
+            assert_eq!(svg.contains(&entry), n > 0, "{scenario} trial {k}: {entry}");
+        }
+    }
 }
