@@ -72,14 +72,18 @@ fn a_task_axis_is_ticked_at_whole_tasks_written_exactly() {
     }
 }
 
-/// A traffic axis is written exactly too: a tick at 0.6 requests/s reads `0.6`.
-#[test]
-fn a_traffic_axis_is_written_exactly() {
-    let flat = |label: &str, color: usize, v: f64| BandSeries {
+/// A series at `v` from 0 to 39 s, every trial alike.
+fn flat(label: &str, color: usize, v: f64) -> BandSeries {
+    BandSeries {
         label: label.into(),
         color,
         points: (0..40).map(|i| (f64::from(i), Some([v, v, v]))).collect(),
-    };
+    }
+}
+
+/// A traffic axis is written exactly too: a tick at 0.6 requests/s reads `0.6`.
+#[test]
+fn a_traffic_axis_is_written_exactly() {
     let chart = TrafficTimeline {
         heading: heading(),
         rates: vec![flat("served", 2, 0.9), flat("failed", 4, 0.1)],
@@ -103,11 +107,6 @@ fn a_traffic_axis_is_written_exactly() {
 /// those); without measurements no ring and no entry.
 #[test]
 fn measurements_are_rings_above_the_rates_counted_in_the_legend() {
-    let flat = |label: &str, color: usize, v: f64| BandSeries {
-        label: label.into(),
-        color,
-        points: (0..40).map(|i| (f64::from(i), Some([v, v, v]))).collect(),
-    };
     let mark = |t, verdict| MeasurementMark { t, verdict };
     let chart = TrafficTimeline {
         heading: heading(),
