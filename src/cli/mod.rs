@@ -15,6 +15,7 @@ pub mod lint;
 pub mod merge;
 pub mod numeric_flags;
 pub mod options;
+pub mod picks;
 pub mod progress;
 pub mod report;
 pub mod run;

@@ -7,12 +7,11 @@
 use super::inputs::Inputs;
 use super::numeric_flags;
 use super::options::{SimOptions, check_file_path, write_file};
+use super::picks::{Picks, trace_again};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
-use crate::cluster::TraceRecord;
 use crate::experiment::{
-    Experiment, Fanout, FirstOfEachOutcome, Outcome, Recording, Rows, Shard, TrialPick,
-    run_timelines, with_threads,
+    Experiment, Fanout, Outcome, Recording, Rows, Shard, TrialPick, run_timelines, with_threads,
 };
 use crate::output::charts::{measurement_marks, run_charts_measured};
 use crate::output::folder::Staging;
@@ -26,7 +25,6 @@ use crate::output::{
     trace_jsonl,
 };
 use crate::scenario::Scenario;
-use crate::sim::time::Time;
 use crate::trial::{TrialTimeline, Workspace};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -233,7 +231,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     // Only for `--plot` (the duration histogram needs every trial's row).
     let mut rows = Rows::default();
     // Only for a trial picked by its outcome.
-    let mut ends = FirstOfEachOutcome::default();
+    let mut picks = Picks::default();
     let trace_pick = args.trace.as_ref().map(|_| args.trace_trial);
     let experiment = Experiment {
         variants: vec![&scenario],
@@ -258,7 +256,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     }
     let by_outcome = |pick| matches!(pick, Some(TrialPick::FirstEnded(_)));
     if by_outcome(trace_pick) || by_outcome(args.timeline_trial) {
-        sinks.0.push(&mut ends);
+        sinks.0.push(&mut picks.ends);
     }
     let (done, elapsed) = execute(
         &experiment,
@@ -319,15 +317,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let mut complete = !stats.partial && interrupt::stopped_by().is_none();
     // The trials picked by their outcome, now that the run has found them (or refused,
     // before anything is written, when none ended so).
-    let mut picked = Vec::new();
-    let mut pick = |flag: &'static str, outcome| {
-        let found = first_ended(&ends, flag, outcome, done)?;
-        picked.push((flag, outcome, found.0));
-        anyhow::Ok(found)
-    };
     let (timeline_mode, timelines) = match plan.timeline {
         TimelineMode::FirstEnded(o) if complete => {
-            let (k, duration) = pick("--timeline-trial", o)?;
+            let (k, duration) = picks.first("--timeline-trial", o, done)?;
             let mut sink = TimelineSink::new(Some(k..k + 1));
             sink.longest = duration;
             (TimelineMode::Trial(k), Recorded::RunAgain(sink))
@@ -335,7 +327,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         mode => (mode, Recorded::InThePass(timelines)),
     };
     let traced_again = match trace_pick {
-        Some(TrialPick::FirstEnded(o)) if complete => Some(pick("--trace-trial", o)?.0),
+        Some(TrialPick::FirstEnded(o)) if complete => {
+            Some(picks.first("--trace-trial", o, done)?.0)
+        }
         _ => None,
     };
     let bands = match complete {
@@ -389,12 +383,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         write_file(path, bytes)?;
     }
     if complete {
-        for (flag, outcome, k) in picked {
-            eprintln!(
-                "note: {flag} {outcome} is trial {k}, the first of the run that ended {outcome}",
-                outcome = outcome.as_str()
-            );
-        }
+        picks.note();
     }
     if let Some(code) = interrupt::stopped_by() {
         return Err(CliError {
@@ -512,38 +501,6 @@ fn timeline_range(mode: TimelineMode) -> Option<Range<u64>> {
         // Not known until the run has found it.
         TimelineMode::FirstEnded(_) => None,
     }
-}
-
-/// The first trial of the run that ended `outcome` (its index and duration), for `flag`;
-/// refused when none of the `done` trials did.
-fn first_ended(
-    ends: &FirstOfEachOutcome,
-    flag: &str,
-    outcome: Outcome,
-    done: u64,
-) -> anyhow::Result<(u64, Time)> {
-    let o = outcome.as_str();
-    ends.first(outcome).ok_or_else(|| {
-        anyhow!(
-            "{flag} {o}: none of the run's {} ended {o} ({}), so there is no such trial to \
-             record; nothing was written. Pick an outcome some trial had, or a trial by its \
-             number",
-            counted(done, "trial"),
-            ends.tally()
-        )
-    })
-}
-
-/// The trace of trial `k`, run again: the trial picked by `pick`'s outcome.
-fn trace_again(scenario: &Scenario, k: u64, pick: TrialPick) -> anyhow::Result<Vec<TraceRecord>> {
-    let (result, records) = Workspace::new(scenario).run_traced(k);
-    // A trial is a function of the seed and its index: the same row as in the run.
-    anyhow::ensure!(
-        pick == TrialPick::FirstEnded(result.outcome),
-        "internal error: trial {k}, picked by --trace-trial {pick}, ended {} when run again",
-        result.outcome.as_str()
-    );
-    Ok(records)
 }
 
 /// Where a timeline's trials come from: recorded in the run's pass, or run again (a trial
