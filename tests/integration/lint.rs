@@ -681,6 +681,51 @@ fn an_analysis_of_dry_run_metrics_only_gates_nothing() {
     );
 }
 
+/// `argo-metric-window-gap`: a metric measured every minute over the last 30 s leaves half
+/// the requests unseen; a window of the interval, the default window, a longer one and a
+/// metric measured once are quiet. A judge's window counts as well.
+#[test]
+fn a_window_shorter_than_the_interval_is_named() {
+    let metric = |fields: &str| {
+        with(
+            &argo(),
+            "{name: error-rate, provider: {rollout-sim: {metric: error_rate}}}",
+            &format!("{{name: error-rate, {fields}}}"),
+        )
+    };
+    let fired = |fields: &str| of_rule(&metric(fields), "argo-metric-window-gap");
+    let measured = |interval: &str, window: &str| {
+        format!("{interval}provider: {{rollout-sim: {{metric: error_rate{window}}}}}")
+    };
+    let gap = fired(&measured("interval: 1m, count: 3, ", ", window: 30s"));
+    assert_eq!(gap.len(), 1);
+    assert!(
+        gap[0].message.starts_with(
+            "`error-rate` (canary.steps[1].analysis) reads the last 30.0s of requests but \
+             measures every 1m00.0s"
+        ),
+        "{}",
+        gap[0].message
+    );
+    for quiet in [
+        measured("interval: 1m, count: 3, ", ", window: 1m"),
+        measured("interval: 1m, count: 3, ", ""),
+        measured("interval: 1m, count: 3, ", ", window: 5m"),
+        measured("", ", window: 30s"),
+    ] {
+        assert!(fired(&quiet).is_empty(), "{quiet}");
+    }
+    let judge = |window: &str| {
+        format!(
+            "interval: 1m, count: 3, provider: {{judge: {{algorithm: mann-whitney, window: {window}, \
+             step: 10s, threshold: {{pass: 95, marginal: 75}}, \
+             metrics: [{{metric: error_rate, direction: increase}}]}}}}"
+        )
+    };
+    assert_eq!(fired(&judge("30s")).len(), 1);
+    assert!(fired(&judge("1m")).is_empty());
+}
+
 /// `argo-progress-threshold-out-of-reach`: a `Pods` threshold above the canary pods a step
 /// wants (25 % of 4 is 1), or a `Percent` above 100, holds that step for ever; a Percent
 /// of 100 or less, or a count every step reaches, is quiet.

@@ -9,7 +9,7 @@ use super::rollout_canary::{ROLLOUT_RESYNC, delays_scale_down_on_abort};
 use super::steps::{canary_scale, current_set_weight};
 use crate::analysis::spec::{
     ANALYSIS_FIELDS, DRY_RUN_FIELDS, EFFECT_FIELDS, JUDGE_FIELDS, JUDGE_METRIC_FIELDS,
-    MEASURED_FIELDS, METRIC_FIELDS, PROVIDERS, QUANTITIES, ROLES, THRESHOLD_FIELDS,
+    MEASURED_FIELDS, METRIC_FIELDS, PROVIDERS, Provider, QUANTITIES, ROLES, THRESHOLD_FIELDS,
 };
 use crate::check::lint::{Warning, secs, warn};
 use crate::cluster::runtime::RuntimeKind;
@@ -269,6 +269,38 @@ impl StrategyDef for CanaryDef {
         }
         every_metric_dry_run(cfg, out);
         retried_errors_unseen(cfg, s, out);
+        metric_window_gap(cfg, out);
+    }
+}
+
+/// `argo-metric-window-gap`: a metric measures every `interval` the requests of its last
+/// `window`; a window shorter than the interval leaves the requests in between unseen.
+fn metric_window_gap(cfg: &RolloutStrategy, out: &mut Vec<Warning>) {
+    for (at, spec) in cfg.analyses() {
+        for m in &spec.metrics {
+            let window = match &m.provider {
+                Provider::Measured(p) => p.window,
+                Provider::Judge(j) => j.window,
+            };
+            let Some(interval) = m.interval.filter(|&i| window < i) else {
+                continue;
+            };
+            warn(
+                out,
+                "argo-metric-window-gap",
+                format!(
+                    "`{}` ({at}) reads the last {} of requests but measures every {}: the requests in between are never measured",
+                    m.name,
+                    secs(window),
+                    secs(interval)
+                ),
+                format!(
+                    "make the window at least the interval ({}), or leave it out (it defaults to the interval)",
+                    secs(interval)
+                ),
+                "argo-rollouts analysis/analysis.go: a metric is measured once per interval, and its provider's query reads the range it names (a Prometheus rate(...[window])) ending at that instant",
+            );
+        }
     }
 }
 
@@ -511,5 +543,6 @@ impl StrategyDef for BlueGreenDef {
     fn lint(cfg: &RolloutStrategy, s: &Scenario, _threads: Option<usize>, out: &mut Vec<Warning>) {
         every_metric_dry_run(cfg, out);
         retried_errors_unseen(cfg, s, out);
+        metric_window_gap(cfg, out);
     }
 }
