@@ -87,6 +87,26 @@ impl Phase {
         matches!(self, Phase::Failed | Phase::Error | Phase::Inconclusive)
     }
 
+    /// The phase [`Phase::name`] names (as a trace record holds it).
+    ///
+    /// ```
+    /// use rollout_sim::analysis::Phase;
+    /// assert_eq!(Phase::named(Phase::Failed.name()), Some(Phase::Failed));
+    /// assert_eq!(Phase::named("failed"), None);
+    /// ```
+    pub fn named(name: &str) -> Option<Phase> {
+        [
+            Phase::Pending,
+            Phase::Running,
+            Phase::Successful,
+            Phase::Inconclusive,
+            Phase::Error,
+            Phase::Failed,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+
     /// The name Argo shows.
     pub fn name(self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@
 //! bands from [`TimelineBands`] (`timeline.csv`). The charts therefore never disagree with
 //! the tables.
 
+use crate::analysis::Phase;
 use crate::cluster::TraceRecord;
 use crate::output::action_marks::action_marks;
 use crate::output::human_text::{counted, duration};
@@ -260,11 +261,12 @@ pub fn measurement_marks(trace: &[TraceRecord]) -> Vec<MeasurementMark> {
         .filter_map(|r| match r {
             TraceRecord::Measurement(m) if !m.dry_run => Some(MeasurementMark {
                 t: as_secs(m.t),
-                verdict: match m.phase {
-                    "Successful" => Verdict::Passed,
-                    "Failed" => Verdict::Failed,
-                    "Inconclusive" => Verdict::Inconclusive,
-                    _ => Verdict::NoValue,
+                verdict: match Phase::named(m.phase) {
+                    Some(Phase::Successful) => Verdict::Passed,
+                    Some(Phase::Failed) => Verdict::Failed,
+                    Some(Phase::Inconclusive) => Verdict::Inconclusive,
+                    // A measurement is never Pending or Running; Error is one without value.
+                    Some(Phase::Error | Phase::Pending | Phase::Running) | None => Verdict::NoValue,
                 },
             }),
             _ => None,
