@@ -20,6 +20,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod shown_trials;
 pub mod sweep;
 
 use anyhow::Context;

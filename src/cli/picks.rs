@@ -20,6 +20,14 @@ pub struct Picks {
 }
 
 impl Picks {
+    /// Picks from the first trials of each outcome `ends` found (a report's, from its rows).
+    pub fn from_ends(ends: FirstOfEachOutcome) -> Picks {
+        Picks {
+            ends,
+            made: Vec::new(),
+        }
+    }
+
     /// The first trial of the run that ended `outcome` (its index and duration), for `flag`;
     /// refused when none of the `done` trials did.
     pub fn first(

@@ -16,11 +16,13 @@ use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
 use super::{CliError, interrupt, print_stdout};
-use crate::experiment::{run_timelines, run_trials_until, with_threads};
+use super::picks::Picks;
+use super::shown_trials;
+use crate::experiment::{FirstOfEachOutcome, TrialPick, run_timelines, run_trials_until, with_threads};
 use crate::output::charts::{ChartFile, run_charts};
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
-use crate::output::report::{Page, ReportInfo, compare_page, run_page, sweep_page};
+use crate::output::report::{Page, PickedTrial, ReportInfo, compare_page, run_page, sweep_page};
 use crate::output::{Summary, bands_csv, summary_table, timeline_bands, timeline_tick, trials_csv};
 use crate::scenario::Override;
 use anyhow::anyhow;
@@ -49,6 +51,12 @@ pub struct ReportArgs {
     pub sweep: Vec<Override>,
     #[command(flatten)]
     pub choice: ObjectiveOptions,
+    /// Show this trial by itself too: how it ended, its metrics beside the run's, what
+    /// happened in it, its own timeline charts. `K` (its number, from 0) or an outcome
+    /// (`rolled_back`, `completed`, …) for the first trial that ended so; repeatable.
+    #[arg(long = "trial", value_name = "K|OUTCOME", allow_hyphen_values = true,
+          conflicts_with_all = ["sweep", "compare"])]
+    pub trial: Vec<TrialPick>,
 }
 
 /// Trials the timeline bands are computed over, at most (as `run --timeline`).
@@ -250,6 +258,7 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
 /// `report FILE`: one run, its timeline and its charts.
 fn run_report(args: &ReportArgs) -> Result<(), CliError> {
     let scenario = args.sim.load_for(&args.file, "report")?;
+    shown_trials::check(&args.trial, scenario.trials)?;
     let mut inputs = Inputs::new();
     inputs.scenario(&args.file, &args.sim.set);
     let (out, stop, staging) =
@@ -277,21 +286,51 @@ fn run_report(args: &ReportArgs) -> Result<(), CliError> {
     };
     let summary = Summary::from_rows(&scenario.name, scenario.seed, &rows);
     let bands = timeline_bands(&scenario, &timelines);
-    let charts =
+    let mut charts =
         run_charts(&scenario, &summary, &rows, Some(&bands)).map_err(anyhow::Error::from)?;
-    let info = info(
-        args,
-        vec![args.file.display().to_string()],
-        listing(&[REPORT_FILES, RUN_FILES], &charts),
-    );
-    let page = run_page(&scenario, &summary, &info, &charts);
+    // The trials shown by themselves, found now that every row is known.
+    let mut picks = Picks::from_ends(FirstOfEachOutcome::of(&rows));
+    let threads = args.sim.threads();
+    let shown = shown_trials::record(&scenario, &summary, &rows, &args.trial, &mut picks, threads, stop)?;
+    let Some(mut shown) = shown else {
+        return Err(interrupted());
+    };
+    let mut own_files = listing(&[REPORT_FILES, RUN_FILES], &[]);
+    let mut files = Vec::new();
+    let mut placed: Vec<Vec<usize>> = Vec::new();
+    for t in &mut shown {
+        let k = t.trial;
+        own_files.push((t.files[0].0.clone(), format!("trial {k}'s trace, one event a line (as `run --trace FILE --trace-trial {k}` writes it)")));
+        own_files.push((t.files[1].0.clone(), format!("trial {k}'s tasks ready per version (and traffic) every tick (as `run --timeline-trial {k}` writes timeline.csv)")));
+        placed.push((charts.len()..charts.len() + t.charts.len()).collect());
+        charts.append(&mut t.charts);
+    }
+    own_files.extend(listing(&[], &charts));
+    let info = info(args, vec![args.file.display().to_string()], own_files);
+    let picked: Vec<PickedTrial> = shown
+        .iter()
+        .zip(&placed)
+        .map(|(t, at)| PickedTrial {
+            row: &rows[t.trial as usize],
+            by_outcome: t.by_outcome,
+            records: &t.records,
+            charts: at,
+            files: [&t.files[0].0, &t.files[1].0],
+        })
+        .collect();
+    let page = run_page(&scenario, &summary, &info, &charts, &picked);
     let json = summary.to_json();
-    let files = vec![
+    files.extend([
         ("trials.csv".to_string(), trials_csv(&rows)),
         ("summary.json".to_string(), json.clone()),
         ("timeline.csv".to_string(), bands_csv(&bands)),
-    ];
+    ]);
+    drop(picked);
+    for t in shown {
+        files.extend(t.files);
+    }
     let n = charts.len();
     publish(staging, &out, files, &page, charts)?;
+    picks.note();
     done(args, summary_table(&summary), &json, &out, n, started)
 }

@@ -6,6 +6,7 @@
 //! `trials.csv`.
 
 use super::{Outcome, Sink, Trial};
+use crate::result::TrialResult;
 use crate::scenario::suggest;
 use crate::sim::time::Time;
 use std::io;
@@ -91,15 +92,27 @@ impl FirstOfEachOutcome {
             .collect();
         parts.join(", ")
     }
-}
 
-impl Sink for FirstOfEachOutcome {
-    fn push(&mut self, trials: &[Trial]) -> io::Result<()> {
-        let r = &trials[0].result;
+    /// The first trial of each outcome among `rows`, in trial order (a report holds every
+    /// row).
+    pub fn of(rows: &[TrialResult]) -> FirstOfEachOutcome {
+        let mut seen = FirstOfEachOutcome::default();
+        rows.iter().for_each(|r| seen.saw(r));
+        seen
+    }
+
+    /// Count `r`, the next trial in order.
+    fn saw(&mut self, r: &TrialResult) {
         let (first, count) = &mut self.seen[slot(r.outcome)];
         // Trials arrive in increasing order: the first kept is the lowest index.
         first.get_or_insert((r.trial, r.duration));
         *count += 1;
+    }
+}
+
+impl Sink for FirstOfEachOutcome {
+    fn push(&mut self, trials: &[Trial]) -> io::Result<()> {
+        self.saw(&trials[0].result);
         Ok(())
     }
 }

@@ -399,71 +399,10 @@ pub fn run_charts_measured(
     trial: Option<u64>,
     measurements: &[MeasurementMark],
 ) -> Result<Vec<ChartFile>, PlotError> {
-    let mut out = Vec::new();
-    if let Some(b) = bands {
-        let drawn = Drawn::of(trial, rows);
-        // The tick as settings write it (`200ms`, `1s`, `1m`): exact, as a tick is a round
-        // step; tenths of a second (`duration`) would print a 10ms tick as `0.0s`.
-        let tick = show_duration(b.tick);
-        let (whose, ends) = match drawn {
-            Drawn::Bands => (
-                format!(
-                    "across the first {}: the line is the median trial at that instant, \
-                     the shaded band holds 90% of trials (5th to 95th percentile), and \
-                     wherever two bands or more overlap the overlap has one shade of its own, \
-                     named in the legend",
-                    counted(b.running.first().copied().unwrap_or(0), "trial")
-                ),
-                "dotted vertical lines mark when the median and the 95th-percentile rollout \
-                 ended. After a trial ends"
-                    .to_string(),
-            ),
-            Drawn::Trial(k, row) => (
-                format!("in trial {k} alone"),
-                format!(
-                    "the dotted vertical line marks when the trial ended{}. After it ends",
-                    row.map_or_else(String::new, |r| format!(" ({})", end_text(r)))
-                ),
-            ),
-        };
-        // Said only where there is a mark to read.
-        let actions = if s.actions.is_empty() {
-            ""
-        } else {
-            " Solid dark grey vertical lines mark the scenario's actions, named in the legend."
-        };
-        out.push(file(
-            "rollout-timeline",
-            &drawn.name("Tasks ready per version"),
-            format!(
-                "Tasks serving (ready) of each version and in total, every {tick} from the \
-                 rollout's start, {whose}. Dashed lines are the replicas and the strategy's \
-                 limits, stepping where a scale action changes the replica count; \
-                 {ends}, its fleet is held as it left it.{actions}"
-            ),
-            &rollout_timeline(s, summary, b, drawn),
-        )?);
-        if let Some(t) = traffic_timeline(s, summary, b, drawn, measurements) {
-            let mut over = match drawn {
-                Drawn::Bands => "; median and 5–95% band across the same trials".to_string(),
-                Drawn::Trial(k, _) => format!(", in trial {k} alone"),
-            };
-            if !t.measurements.is_empty() {
-                over += ". Rings above the rates mark the analysis' measurements, coloured \
-                         by how each came out (a dry-run metric's left out)";
-            }
-            out.push(file(
-                "traffic-timeline",
-                &drawn.name("Traffic"),
-                format!(
-                    "Requests per second served and failed (refused, errored, timed out or \
-                     dropped) in each {tick} tick, and the 99th-percentile latency of the \
-                     requests served in it{over}.{actions}"
-                ),
-                &t,
-            )?);
-        }
-    }
+    let mut out = match bands {
+        Some(b) => timeline_charts(s, summary, b, Drawn::of(trial, rows), measurements)?,
+        None => Vec::new(),
+    };
     out.push(file(
         "duration-distribution",
         "Rollout duration by outcome",
@@ -483,6 +422,82 @@ pub fn run_charts_measured(
             .to_string(),
         &outcome_bars(s, summary),
     )?);
+    Ok(out)
+}
+
+/// The timeline charts of a run (`rollout-timeline`, and `traffic-timeline` when the
+/// scenario has traffic) from `b`, drawn as `drawn` says; `measurements` ring the traffic
+/// chart of one trial. A report's trial sections draw these alone.
+pub fn timeline_charts(
+    s: &Scenario,
+    summary: &Summary,
+    b: &TimelineBands,
+    drawn: Drawn<'_>,
+    measurements: &[MeasurementMark],
+) -> Result<Vec<ChartFile>, PlotError> {
+    let mut out = Vec::new();
+
+    // The tick as settings write it (`200ms`, `1s`, `1m`): exact, as a tick is a round
+    // step; tenths of a second (`duration`) would print a 10ms tick as `0.0s`.
+    let tick = show_duration(b.tick);
+    let (whose, ends) = match drawn {
+        Drawn::Bands => (
+            format!(
+                "across the first {}: the line is the median trial at that instant, \
+                 the shaded band holds 90% of trials (5th to 95th percentile), and \
+                 wherever two bands or more overlap the overlap has one shade of its own, \
+                 named in the legend",
+                counted(b.running.first().copied().unwrap_or(0), "trial")
+            ),
+            "dotted vertical lines mark when the median and the 95th-percentile rollout \
+             ended. After a trial ends"
+                .to_string(),
+        ),
+        Drawn::Trial(k, row) => (
+            format!("in trial {k} alone"),
+            format!(
+                "the dotted vertical line marks when the trial ended{}. After it ends",
+                row.map_or_else(String::new, |r| format!(" ({})", end_text(r)))
+            ),
+        ),
+    };
+    // Said only where there is a mark to read.
+    let actions = if s.actions.is_empty() {
+        ""
+    } else {
+        " Solid dark grey vertical lines mark the scenario's actions, named in the legend."
+    };
+    out.push(file(
+        "rollout-timeline",
+        &drawn.name("Tasks ready per version"),
+        format!(
+            "Tasks serving (ready) of each version and in total, every {tick} from the \
+             rollout's start, {whose}. Dashed lines are the replicas and the strategy's \
+             limits, stepping where a scale action changes the replica count; \
+             {ends}, its fleet is held as it left it.{actions}"
+        ),
+        &rollout_timeline(s, summary, b, drawn),
+    )?);
+    if let Some(t) = traffic_timeline(s, summary, b, drawn, measurements) {
+        let mut over = match drawn {
+            Drawn::Bands => "; median and 5–95% band across the same trials".to_string(),
+            Drawn::Trial(k, _) => format!(", in trial {k} alone"),
+        };
+        if !t.measurements.is_empty() {
+            over += ". Rings above the rates mark the analysis' measurements, coloured \
+                     by how each came out (a dry-run metric's left out)";
+        }
+        out.push(file(
+            "traffic-timeline",
+            &drawn.name("Traffic"),
+            format!(
+                "Requests per second served and failed (refused, errored, timed out or \
+                 dropped) in each {tick} tick, and the 99th-percentile latency of the \
+                 requests served in it{over}.{actions}"
+            ),
+            &t,
+        )?);
+    }
     Ok(out)
 }
 

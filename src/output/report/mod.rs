@@ -14,10 +14,12 @@ mod meanings;
 mod render;
 mod run;
 mod sweep;
+mod trial;
 
 pub use compare::compare_page;
 pub use run::run_page;
 pub use sweep::sweep_page;
+pub use trial::{HAPPENED_ROWS, PickedTrial};
 
 use crate::output::charts::{ChartFile, strategy_label};
 use crate::output::human_text::duration;
@@ -67,7 +69,7 @@ struct Skeleton<'a> {
     intro: Vec<String>,
     /// The settings table ([`settings`]).
     settings: Block,
-    /// The mode's own sections (tables with intervals).
+    /// The mode's own sections (tables with intervals; a picked trial's charts).
     sections: Vec<Block>,
     /// What each number shown means.
     terms: Vec<(String, String)>,
@@ -81,10 +83,22 @@ impl Skeleton<'_> {
         b.extend(self.intro.into_iter().map(Block::Para));
         b.push(Block::Heading(2, "Settings".into()));
         b.push(self.settings);
+        // A chart a section shows (a picked trial's) is not shown again among the charts.
+        let placed: Vec<usize> = self
+            .sections
+            .iter()
+            .filter_map(|b| match b {
+                Block::Chart(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
         b.extend(self.sections);
-        if !self.charts.is_empty() {
+        let rest: Vec<(usize, &ChartFile)> = (self.charts.iter().enumerate())
+            .filter(|(i, _)| !placed.contains(i))
+            .collect();
+        if !rest.is_empty() {
             b.push(Block::Heading(2, "Charts".into()));
-            for (i, c) in self.charts.iter().enumerate() {
+            for (i, c) in rest {
                 b.push(Block::Heading(3, c.title.clone()));
                 b.push(Block::Chart(i));
                 b.push(Block::Para(c.caption.clone()));

@@ -1,7 +1,7 @@
 //! The report of one run: outcomes and metrics with their intervals.
 
 use super::meanings::{metric_terms, terms};
-use super::{Block, Page, ReportInfo, Skeleton, capitalised, settings};
+use super::{Block, Page, PickedTrial, ReportInfo, Skeleton, capitalised, settings};
 use crate::output::charts::ChartFile;
 use crate::output::columns::Better;
 use crate::output::human_text::{percent, value};
@@ -64,8 +64,14 @@ fn metric_row(label: &str, m: &Metric) -> Vec<String> {
     ]
 }
 
-/// The report of one run of `s`.
-pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[ChartFile]) -> Page {
+/// The report of one run of `s`, with a section for each trial of `picked`.
+pub fn run_page(
+    s: &Scenario,
+    summary: &Summary,
+    info: &ReportInfo,
+    charts: &[ChartFile],
+    picked: &[PickedTrial<'_>],
+) -> Page {
     let mut intro: Vec<String> = s.description.iter().cloned().collect();
     if summary.partial {
         intro.push("Partial run: interrupted before all trials finished.".into());
@@ -137,6 +143,9 @@ pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[Ch
         rows,
         true,
     ));
+    for t in picked {
+        sections.extend(super::trial::section(s, summary, &shown, t, charts));
+    }
     let mut meanings = metric_terms(shown.iter().map(|m| m.name()));
     if summary.by_outcome.len() > 1 {
         meanings.push((
@@ -145,6 +154,9 @@ pub fn run_page(s: &Scenario, summary: &Summary, info: &ReportInfo, charts: &[Ch
         ));
     }
     meanings.extend(terms(COLUMN_MEANINGS));
+    if !picked.is_empty() {
+        meanings.extend(terms(super::trial::TERMS));
+    }
     Skeleton {
         title: format!("Rollout report: {}", s.name),
         intro,
@@ -179,7 +191,7 @@ mod tests {
             files: Vec::new(),
         };
         let s = crate::testkit::swarm(2, 1, Default::default());
-        let md = run_page(&s, &summary, &info, &[]).markdown(&[]);
+        let md = run_page(&s, &summary, &info, &[], &[]).markdown(&[]);
         assert!(md.contains("## Bad-release detection"), "{md}");
         assert!(md.contains("A bad release is caught in 75.0% "), "{md}");
         assert!(md.contains("after 1m00.0s median"), "{md}");
@@ -193,7 +205,7 @@ mod tests {
             })
             .collect();
         let summary = Summary::from_rows("t", 1, &plain);
-        let md = run_page(&s, &summary, &info, &[]).markdown(&[]);
+        let md = run_page(&s, &summary, &info, &[], &[]).markdown(&[]);
         assert!(!md.contains("Bad-release detection"));
     }
 }

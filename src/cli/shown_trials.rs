@@ -1,0 +1,120 @@
+//! The trials a run's report shows one by one (`report FILE --trial K|OUTCOME`): checked
+//! before any work, found among the run's rows once it is over, then each run again,
+//! recorded (its trace and its timeline; a trial is a function of the seed and its index),
+//! and drawn. Their sections are
+//! written from [`crate::output::report::PickedTrial`].
+
+use super::picks::Picks;
+use crate::cluster::TraceRecord;
+use crate::experiment::{Outcome, TrialPick, run_timelines, with_threads};
+use crate::output::charts::{ChartFile, Drawn, measurement_marks, timeline_charts};
+use crate::output::{Summary, timeline_bands, timeline_tick, timeline_trial_csv, trace_jsonl};
+use crate::result::TrialResult;
+use crate::scenario::Scenario;
+use crate::trial::Workspace;
+use anyhow::{anyhow, ensure};
+use std::sync::atomic::AtomicBool;
+
+/// Trials a report shows by themselves, at most: each is a section with two charts.
+pub const MAX_SHOWN: usize = 8;
+
+/// Refuse, before any work, picks a run of `trials` trials cannot satisfy: too many, or a
+/// trial number past the run's last.
+pub fn check(picks: &[TrialPick], trials: u64) -> anyhow::Result<()> {
+    ensure!(
+        picks.len() <= MAX_SHOWN,
+        "--trial is given {} times: a report shows at most {MAX_SHOWN} trials by themselves",
+        picks.len()
+    );
+    for p in picks {
+        if let TrialPick::Index(k) = *p {
+            ensure!(
+                k < trials,
+                "--trial {k}: the run has {trials} trials, numbered 0 to {}; pick one of \
+                 them, or an outcome for the first trial that ended so",
+                trials.saturating_sub(1)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One trial shown, with what was recorded of it.
+#[derive(Debug)]
+pub struct ShownTrial {
+    /// Its index.
+    pub trial: u64,
+    /// `Some`: picked by this outcome.
+    pub by_outcome: Option<Outcome>,
+    /// Its trace.
+    pub records: Vec<TraceRecord>,
+    /// Its two files: `trial-K.trace.jsonl` and `trial-K.timeline.csv`, with their bytes.
+    pub files: [(String, Vec<u8>); 2],
+    /// Its timeline charts, their stems prefixed with `trial-K-`.
+    pub charts: Vec<ChartFile>,
+}
+
+/// Find each pick among `rows` (every trial of the run, in order; `found` holds the first
+/// of each outcome among them and keeps the picks made, to note), run it again recorded,
+/// and draw its timeline charts; a trial picked twice is shown once. `None` when a signal
+/// stopped the timeline; refused when no trial ended as an outcome asked.
+pub fn record(
+    s: &Scenario,
+    summary: &Summary,
+    rows: &[TrialResult],
+    picks: &[TrialPick],
+    found: &mut Picks,
+    threads: Option<usize>,
+    stop: &AtomicBool,
+) -> anyhow::Result<Option<Vec<ShownTrial>>> {
+    let mut chosen: Vec<(u64, Option<Outcome>)> = Vec::new();
+    for p in picks {
+        let (k, by) = match *p {
+            TrialPick::Index(k) => (k, None),
+            TrialPick::FirstEnded(o) => (found.first("--trial", o, rows.len() as u64)?.0, Some(o)),
+        };
+        if !chosen.iter().any(|&(c, _)| c == k) {
+            chosen.push((k, by));
+        }
+    }
+    let mut shown = Vec::with_capacity(chosen.len());
+    for (k, by_outcome) in chosen {
+        let row = &rows[k as usize];
+        let (result, records) = Workspace::new(s).run_traced(k);
+        // A trial is a function of the seed and its index: the same row as in the run.
+        ensure!(
+            result.outcome == row.outcome && result.duration == row.duration,
+            "internal error: trial {k} ended {} when run again for --trial, {} in the run",
+            result.outcome.as_str(),
+            row.outcome.as_str()
+        );
+        let tick = timeline_tick(s, row.duration);
+        let Some(series) = with_threads(threads, || run_timelines(s, k..k + 1, tick, stop)) else {
+            return Ok(None);
+        };
+        let bands = timeline_bands(s, &series);
+        let marks = match s.strategy.measures_traffic() {
+            true => measurement_marks(&records),
+            false => Vec::new(),
+        };
+        let mut charts = timeline_charts(s, summary, &bands, Drawn::Trial(k, Some(row)), &marks)
+            .map_err(|e| anyhow!(e))?;
+        for c in &mut charts {
+            c.stem = format!("trial-{k}-{}", c.stem);
+        }
+        shown.push(ShownTrial {
+            trial: k,
+            by_outcome,
+            files: [
+                (format!("trial-{k}.trace.jsonl"), trace_jsonl(s, &records)),
+                (
+                    format!("trial-{k}.timeline.csv"),
+                    timeline_trial_csv(s, &series[0]),
+                ),
+            ],
+            records,
+            charts,
+        });
+    }
+    Ok(Some(shown))
+}

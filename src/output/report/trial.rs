@@ -1,0 +1,275 @@
+//! A trial a run's report shows by itself (`report --trial K|OUTCOME`): how it ended, its
+//! metrics beside the run's, what happened in it, and its own timeline charts. A review of a
+//! canary asks for one rolled-back trial to look at, not only the percentiles of all of
+//! them.
+//!
+//! "What happened" is read from the trial's trace: the rollout's states (with the
+//! controller's reason), node conditions, every measurement an analysis took, and the
+//! tasks that failed or found no node. Task-by-task progress is left to the charts and the
+//! trace file beside the report.
+
+use super::Block;
+use crate::cluster::{TaskState, TraceRecord};
+use crate::output::charts::ChartFile;
+use crate::output::columns::{Better, column};
+use crate::output::human_text::{counted, duration, number, percent, value};
+use crate::output::summary::{Metric, Summary};
+use crate::result::{Outcome, TrialResult};
+use crate::scenario::Scenario;
+use crate::sim::time::as_secs;
+use crate::stats::Stat;
+
+/// Rows of "What happened" shown, at most; the trace file beside the report has them all.
+pub const HAPPENED_ROWS: usize = 60;
+
+/// How to read a trial's section.
+pub(super) const TERMS: &[(&str, &str)] = &[
+    (
+        "trial K",
+        "the trial shown by itself (--trial): its own value, its row of trials.csv",
+    ),
+    (
+        "run p50 / run worst 5%",
+        "the same metric over every trial of the run, as the metrics table gives it: the median, and p95 (p05 where higher is better)",
+    ),
+    (
+        "What happened",
+        "from the trial's trace: the rollout's states with the controller's reason, node conditions, each measurement an analysis took (value, the window's requests and failures where the metric counts them, and the measurement's phase), tasks that failed, tasks no node took",
+    ),
+];
+
+/// A trial picked for a report section of its own, with what was recorded of it.
+#[derive(Debug, Clone, Copy)]
+pub struct PickedTrial<'a> {
+    /// Its row of `trials.csv`.
+    pub row: &'a TrialResult,
+    /// `Some(outcome)`: picked as the first trial of the run that ended so.
+    pub by_outcome: Option<Outcome>,
+    /// Its trace.
+    pub records: &'a [TraceRecord],
+    /// The indices, among the report's charts, of its timeline charts.
+    pub charts: &'a [usize],
+    /// The files of it beside the report (its trace, its timeline).
+    pub files: [&'a str; 2],
+}
+
+/// The section of `t`: a heading, how it ended, its metrics (those of `shown`) beside the
+/// run's median and bad tail, what happened, and its charts with their captions.
+pub(super) fn section(
+    s: &Scenario,
+    summary: &Summary,
+    shown: &[&Metric],
+    t: &PickedTrial<'_>,
+    charts: &[ChartFile],
+) -> Vec<Block> {
+    let k = t.row.trial;
+    let ended = t.row.outcome.as_str();
+    let mut b = vec![Block::Heading(
+        2,
+        match t.by_outcome {
+            Some(o) => format!("Trial {k}: the first that ended {}", o.as_str()),
+            None => format!("Trial {k}"),
+        },
+    )];
+    let alike = summary
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == t.row.outcome)
+        .map_or(0, |o| o.count);
+    b.push(Block::Para(format!(
+        "Trial {k} of {} ended {ended} after {}, as did {} of the run ({}). Its whole \
+         trace is {}, its timeline {}: a trial is a function of the seed and its number, so \
+         rollout-sim run with the same settings and --trace-trial {k} or --timeline-trial \
+         {k} writes the same.",
+        summary.trials,
+        duration(as_secs(t.row.duration)),
+        counted(alike, "trial"),
+        percent(alike as f64 / summary.trials.max(1) as f64),
+        t.files[0],
+        t.files[1],
+    )));
+    b.push(Block::Table(
+        [
+            "metric",
+            &format!("trial {k}"),
+            "run p50",
+            "run worst 5%",
+        ]
+        .map(String::from)
+        .to_vec(),
+        shown
+            .iter()
+            .map(|m| {
+                let u = m.column.unit;
+                let own = column(m.name())
+                    .and_then(|c| c.cell(t.row).as_f64())
+                    .map_or("—".to_string(), |x| value(u, x));
+                let worst = match m.column.better {
+                    Better::Higher => Stat::P05,
+                    Better::Lower | Better::Neither => Stat::P95,
+                };
+                vec![
+                    m.name().to_string(),
+                    own,
+                    value(u, m.stats.get(Stat::P50)),
+                    value(u, m.stats.get(worst)),
+                ]
+            })
+            .collect(),
+        true,
+    ));
+    let happened = happened(s, t.records);
+    b.push(Block::Heading(3, format!("What happened in trial {k}")));
+    if happened.is_empty() {
+        b.push(Block::Para(
+            "The trace holds no rollout state, node condition, measurement or failed task."
+                .into(),
+        ));
+    } else {
+        let more = happened.len().saturating_sub(HAPPENED_ROWS);
+        b.push(Block::Table(
+            ["time", "what"].map(String::from).to_vec(),
+            happened
+                .into_iter()
+                .take(HAPPENED_ROWS)
+                .map(|(at, what)| vec![at, what])
+                .collect(),
+            false,
+        ));
+        if more > 0 {
+            b.push(Block::Para(format!(
+                "… and {} more, in {}.",
+                counted(more, "record"),
+                t.files[0]
+            )));
+        }
+    }
+    for &i in t.charts {
+        b.push(Block::Heading(3, charts[i].title.clone()));
+        b.push(Block::Chart(i));
+        b.push(Block::Para(charts[i].caption.clone()));
+    }
+    b
+}
+
+/// The trace's records a reviewer reads first, as `(time, what)`: rollout states, node
+/// conditions, measurements, failed tasks and tasks no node took.
+fn happened(s: &Scenario, records: &[TraceRecord]) -> Vec<(String, String)> {
+    let node = |n: u32| s.cluster.nodes[n as usize].name.as_str();
+    records
+        .iter()
+        .filter_map(|r| {
+            let what = match r {
+                TraceRecord::Update { state, message, .. } => match message {
+                    Some(m) => format!("rollout {state}: {m}"),
+                    None => format!("rollout {state}"),
+                },
+                TraceRecord::Node { node: n, state, .. } => format!("node {} {state}", node(*n)),
+                TraceRecord::Measurement(m) => {
+                    let mut by = match (m.analysis, m.step, &m.name) {
+                        ("flagger", ..) => "Flagger check".to_string(),
+                        (a, Some(step), _) => format!("{a} analysis (step {step})"),
+                        (a, _, Some(name)) => format!("{a} analysis {name}"),
+                        (a, ..) => format!("{a} analysis"),
+                    };
+                    if m.dry_run {
+                        by += ", dry run";
+                    }
+                    let got = m.value.map_or("no value".to_string(), number);
+                    let window = match m.window {
+                        None => String::new(),
+                        Some((0, _)) => " (no requests)".to_string(),
+                        Some((requests, failed)) => {
+                            format!(" ({failed} of {} failed)", counted(requests, "request"))
+                        }
+                    };
+                    format!("{by}: {} = {got}{window} → {}", m.metric, m.phase)
+                }
+                TraceRecord::Task {
+                    task,
+                    slot,
+                    version,
+                    node: n,
+                    state,
+                    reason,
+                    ..
+                } => {
+                    let which = format!(
+                        "task {task} ({}, slot {slot}",
+                        s.service.versions[*version as usize].name
+                    );
+                    match (state, reason) {
+                        (TaskState::Failed, _) => match n {
+                            Some(n) => format!("{which}, on {}) failed", node(*n)),
+                            None => format!("{which}) failed"),
+                        },
+                        (TaskState::Pending, Some(why)) => {
+                            format!("{which}) pending: no node ({})", why.as_str())
+                        }
+                        _ => return None,
+                    }
+                }
+                TraceRecord::Scale { .. } => return None,
+            };
+            Some((duration(as_secs(r.time())), what))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::happened;
+    use crate::cluster::TraceRecord;
+    use crate::cluster::trace::MeasurementRecord;
+    use crate::sim::time::from_secs_f64 as secs;
+
+    #[test]
+    fn what_happened_names_states_measurements_and_failures() {
+        let s = crate::testkit::swarm(2, 1, Default::default());
+        let records = [
+            TraceRecord::Update {
+                t: 0,
+                state: "updating",
+                message: None,
+            },
+            TraceRecord::Scale {
+                t: 0,
+                new: 1,
+                old: 1,
+            },
+            TraceRecord::Measurement(Box::new(MeasurementRecord {
+                t: secs(84.0),
+                analysis: "step",
+                step: Some(2),
+                name: None,
+                metric: "error-rate".into(),
+                value: Some(7.0 / 145.0),
+                phase: "Failed",
+                window: Some((145, 7)),
+                dry_run: false,
+            })),
+            TraceRecord::Update {
+                t: secs(84.0),
+                state: "rollback_started",
+                message: Some("Step-based analysis phase error/failed".into()),
+            },
+        ];
+        let rows = happened(&s, &records);
+        assert_eq!(
+            rows,
+            [
+                ("0.0s".to_string(), "rollout updating".to_string()),
+                (
+                    "1m24.0s".into(),
+                    "step analysis (step 2): error-rate = 0.0483 (7 of 145 requests failed) \
+                     → Failed"
+                        .into()
+                ),
+                (
+                    "1m24.0s".into(),
+                    "rollout rollback_started: Step-based analysis phase error/failed".into()
+                ),
+            ]
+        );
+    }
+}
