@@ -14,11 +14,13 @@
 use super::compare::{self, compare, file_variants, load_variants, variant_inputs};
 use super::inputs::Inputs;
 use super::options::SimOptions;
-use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
-use super::{CliError, interrupt, print_stdout};
 use super::picks::Picks;
 use super::shown_trials;
-use crate::experiment::{FirstOfEachOutcome, TrialPick, run_timelines, run_trials_until, with_threads};
+use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
+use super::{CliError, interrupt, print_stdout};
+use crate::experiment::{
+    FirstOfEachOutcome, TrialPick, run_timelines, run_trials_until, with_threads,
+};
 use crate::output::charts::{ChartFile, run_charts};
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
@@ -291,7 +293,15 @@ fn run_report(args: &ReportArgs) -> Result<(), CliError> {
     // The trials shown by themselves, found now that every row is known.
     let mut picks = Picks::from_ends(FirstOfEachOutcome::of(&rows));
     let threads = args.sim.threads();
-    let shown = shown_trials::record(&scenario, &summary, &rows, &args.trial, &mut picks, threads, stop)?;
+    let shown = shown_trials::record(
+        &scenario,
+        &summary,
+        &rows,
+        &args.trial,
+        &mut picks,
+        threads,
+        stop,
+    )?;
     let Some(mut shown) = shown else {
         return Err(interrupted());
     };

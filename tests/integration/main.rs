@@ -70,6 +70,7 @@ mod report;
 mod report_compare;
 mod report_run;
 mod report_sweep;
+mod report_trial;
 mod reporter;
 mod retries;
 mod rotation;

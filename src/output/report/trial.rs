@@ -89,14 +89,9 @@ pub(super) fn section(
         t.files[1],
     )));
     b.push(Block::Table(
-        [
-            "metric",
-            &format!("trial {k}"),
-            "run p50",
-            "run worst 5%",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ["metric", &format!("trial {k}"), "run p50", "run worst 5%"]
+            .map(String::from)
+            .to_vec(),
         shown
             .iter()
             .map(|m| {
@@ -122,8 +117,7 @@ pub(super) fn section(
     b.push(Block::Heading(3, format!("What happened in trial {k}")));
     if happened.is_empty() {
         b.push(Block::Para(
-            "The trace holds no rollout state, node condition, measurement or failed task."
-                .into(),
+            "The trace holds no rollout state, node condition, measurement or failed task.".into(),
         ));
     } else {
         let more = happened.len().saturating_sub(HAPPENED_ROWS);

@@ -1,0 +1,172 @@
+//! `report FILE --trial K|OUTCOME`: a trial shown by itself. Its files are byte for byte
+//! what `run` records of the same trial (`--trace-trial K`, `--timeline-trial K`), its
+//! metrics are its row of `trials.csv`, "What happened" lists the trace's rollout states and
+//! measurements one for one, and a pick no trial can satisfy is refused, nothing written.
+
+use crate::support::{bin, field, rows, scenario_path};
+use std::path::Path;
+
+const SCENARIO: &str = "canary-analysis.yaml";
+/// A good release (0.4 % errors) the 1 % threshold sometimes rolls back: a mixed run.
+const GOOD: &str = "service.versions.next.error_rate=0.004";
+
+/// `report` of the mixed canary run, 60 trials, with `extra` arguments, into `out`.
+fn report(out: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .args(["report", &scenario_path(SCENARIO), "--trials", "60", "-q"])
+        .args(["--set", GOOD])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+#[test]
+fn a_trial_shown_by_itself_is_the_trial_run_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let note = ok(&report(
+        &out,
+        &["--trial", "rolled_back", "--trial", "3", "--trial", "3"],
+    ));
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+    let csv = read(&out.join("trials.csv"));
+    let rows = rows(&csv);
+    let k = rows
+        .iter()
+        .find(|r| field(r, "outcome") == "rolled_back")
+        .map(|r| field(r, "trial").to_owned())
+        .expect("some trial rolled back");
+    assert!(
+        note.contains(&format!(
+            "--trial rolled_back is trial {k}, the first of the run that ended rolled_back"
+        )),
+        "{note}"
+    );
+    // The same trial by `run`, by its number.
+    for (trial, heading) in [
+        (
+            k.as_str(),
+            format!("## Trial {k}: the first that ended rolled\\_back"),
+        ),
+        ("3", "## Trial 3\n".to_string()),
+    ] {
+        let run_out = dir.path().join(format!("run-{trial}"));
+        let trace = dir.path().join(format!("run-{trial}.jsonl"));
+        let status = bin()
+            .args(["run", &scenario_path(SCENARIO), "--trials", "60", "-q"])
+            .args([
+                "--set",
+                GOOD,
+                "--trace-trial",
+                trial,
+                "--timeline-trial",
+                trial,
+            ])
+            .arg("--trace")
+            .arg(&trace)
+            .arg("--out")
+            .arg(&run_out)
+            .output()
+            .unwrap();
+        ok(&status);
+        assert_eq!(read(&run_out.join("trials.csv")), csv);
+        let own_trace = read(&out.join(format!("trial-{trial}.trace.jsonl")));
+        assert_eq!(own_trace, read(&trace), "trial {trial}");
+        assert_eq!(
+            read(&out.join(format!("trial-{trial}.timeline.csv"))),
+            read(&run_out.join("timeline.csv")),
+            "trial {trial}"
+        );
+        for chart in ["rollout-timeline", "traffic-timeline"] {
+            for ext in ["png", "svg"] {
+                let f = out.join(format!("trial-{trial}-{chart}.{ext}"));
+                assert!(f.metadata().unwrap().len() > 1000, "{}", f.display());
+            }
+        }
+
+        let md = read(&out.join("report.md"));
+        // Shown once, though asked for twice.
+        assert_eq!(md.matches(&heading).count(), 1, "{heading}\n{md}");
+        let section = &md[md.find(&heading).unwrap()..];
+        let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+        // Its own duration and outcome, from its row.
+        let row = rows.iter().find(|r| field(r, "trial") == trial).unwrap();
+        let outcome = field(row, "outcome").replace('_', "\\_");
+        assert!(
+            section.contains(&format!("ended {outcome} after ")),
+            "{section}"
+        );
+        let failed = field(row, "failed_requests");
+        assert!(
+            section.contains(&format!("| failed\\_requests | {failed} |")),
+            "{section}"
+        );
+        // "What happened": one row for each rollout state and each measurement.
+        let wanted = own_trace
+            .lines()
+            .filter(|l| l.contains(r#""event":"update""#) || l.contains(r#""event":"measurement""#))
+            .count();
+        let table = &section[section.find("### What happened").unwrap()..];
+        let table = &table[..table.find("\n### ").unwrap()];
+        let listed = table
+            .lines()
+            .filter(|l| l.contains("| rollout ") || l.contains(" analysis"))
+            .count();
+        assert!(wanted > 2, "{own_trace}");
+        assert_eq!(listed, wanted.min(60), "{table}");
+        // Its charts are in its section, not among the run's.
+        assert!(section.contains(&format!(
+            "![Traffic, trial {trial}](trial-{trial}-traffic-timeline.png)"
+        )));
+        let charts =
+            &md[md.find("\n## Charts").unwrap()..md.find("\n## What the numbers").unwrap()];
+        assert!(!charts.contains(&format!("trial {trial}")), "{charts}");
+    }
+    // The HTML holds the sections too, with the charts inline.
+    let html = read(&out.join("report.html"));
+    assert!(html.contains(&format!(
+        "<h2>Trial {k}: the first that ended rolled_back</h2>"
+    )));
+    assert_eq!(html.matches("<svg").count(), 4 + 2 * 2);
+}
+
+#[test]
+fn a_pick_no_trial_satisfies_is_refused_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let refused = |extra: &[&str], says: &str| {
+        let o = report(&out, extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(says), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?}");
+    };
+    // Past the run's last trial: before any work.
+    refused(
+        &["--trial", "60"],
+        "--trial 60: the run has 60 trials, numbered 0 to 59",
+    );
+    refused(&["--trial", "rolledback"], "did you mean `rolled_back`?");
+    let nine: Vec<&str> = ["--trial", "1"].repeat(9);
+    refused(&nine, "a report shows at most 8 trials by themselves");
+    refused(
+        &["--trial", "1", "--sweep", "trials=5,6"],
+        "cannot be used with",
+    );
+    // No trial of this run timed out: refused after the run, with its tally.
+    refused(
+        &["--trial", "timeout"],
+        "--trial timeout: none of the run's 60 trials ended timeout (",
+    );
+}
