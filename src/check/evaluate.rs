@@ -41,6 +41,9 @@ pub struct Evaluation {
     /// The 95% interval, when the statistic has one.
     pub interval: Option<(f64, f64)>,
     pub verdict: Verdict,
+    /// When it did not pass: the trial to look at ([`super::look_at`]) and the command
+    /// line that shows it, as `check` prints them under the verdict.
+    pub look_at: Option<String>,
 }
 
 impl Evaluation {
@@ -76,7 +79,8 @@ impl Evaluation {
     }
 }
 
-fn format_value(target: &MetricStat, v: f64) -> String {
+/// `v` in the unit of `target`'s metric: durations as `2m10.0s`, others to 5 digits.
+pub(super) fn format_value(target: &MetricStat, v: f64) -> String {
     match target.unit() {
         Some(Unit::Seconds) => crate::output::table::duration(v),
         Some(Unit::Milliseconds) => format!("{}ms", significant(v)),
@@ -116,6 +120,7 @@ pub fn evaluate(assertion: &Assertion, summary: &Summary, confident: bool) -> Ev
         value,
         interval,
         verdict,
+        look_at: None,
     }
 }
 

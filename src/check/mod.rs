@@ -3,16 +3,19 @@
 //! [`assertion`] parses the small grammar (`duration_s.p95 <= 10m`), which `sweep
 //! --constraint` reads too, [`metric_stat`] is its left side (a statistic of a run, also
 //! `sweep --objective`'s) and the values it can take, [`evaluate`](mod@evaluate) decides
-//! one against a [`Summary`](crate::output::Summary).
+//! one against a [`Summary`](crate::output::Summary), and [`look_at`](mod@look_at) names the
+//! trial to look at when one does not pass.
 
 pub mod assertion;
 pub mod baseline;
 pub mod evaluate;
 pub mod lint;
+pub mod look_at;
 pub mod metric_stat;
 
 pub use assertion::{Assertion, Op, ParseError, parse, parse_as, parse_metric_stat};
 pub use evaluate::{Evaluation, Verdict, evaluate};
+pub use look_at::{LookAt, look_at};
 pub use metric_stat::{MetricStat, Range};
 
 /// The `checks:` of the scenario read from `file`, parsed, and a problem for each that does

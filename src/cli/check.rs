@@ -10,7 +10,7 @@ use super::numeric_flags;
 use super::options::{SimOptions, check_file_path, write_file};
 use super::{CliError, print_stdout};
 use crate::check::baseline::{Baseline, BaselineInfo, compare, uncompared};
-use crate::check::{self, Assertion, Evaluation, Verdict};
+use crate::check::{self, Assertion, Evaluation, LookAt, Verdict};
 use crate::experiment::{run_trials, with_threads};
 use crate::output::Summary;
 use crate::output::folder::Staging;
@@ -343,7 +343,14 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
         let evals: Vec<Evaluation> = job
             .assertions
             .iter()
-            .map(|a| check::evaluate(a, &summary, confident))
+            .map(|a| {
+                let mut e = check::evaluate(a, &summary, confident);
+                if e.verdict != Verdict::Pass {
+                    e.look_at = check::look_at(a, e.value, &rows)
+                        .map(|l| look_at_text(&job.file, &args.set, s, &l));
+                }
+                e
+            })
             .collect();
         // The scenario's lines, under a header naming its file: with --quiet, only for a
         // scenario with something to say (else a FAIL line would not say whose it is).
@@ -351,6 +358,9 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
         for e in &evals {
             if !args.quiet || e.verdict != Verdict::Pass {
                 lines += &format!("  {}\n", e.line());
+                if let Some(hint) = &e.look_at {
+                    lines += &format!("    {}\n", hint.replace('\n', "\n      "));
+                }
             }
             if args.format == CheckFormat::Github && failed(e.verdict) {
                 lines += &annotation(&job.file, e);
@@ -478,6 +488,40 @@ fn line_of(file: &Path, needle: &str) -> Option<usize> {
     Some(text[..at].matches('\n').count() + 1)
 }
 
+/// What `check` says of a trial to look at: which, why, and the command line that shows it
+/// by itself (`report` of the same file, overrides, seed and trials), on a second line.
+fn look_at_text(file: &Path, set: &[Override], s: &Scenario, l: &LookAt) -> String {
+    let mut cmd = vec![
+        "rollout-sim".to_string(),
+        "report".into(),
+        shell_word(&file.display().to_string()),
+    ];
+    for o in set {
+        cmd.push("--set".into());
+        cmd.push(shell_word(&o.to_string()));
+    }
+    cmd.extend([
+        "--seed".into(),
+        s.seed.to_string(),
+        "--trials".into(),
+        s.trials.to_string(),
+        "--trial".into(),
+        l.pick.to_string(),
+    ]);
+    format!("look at trial {}, {}:\n{}", l.trial, l.why, cmd.join(" "))
+}
+
+/// `s` as one word of a POSIX shell: as it is when it holds no character the shell reads,
+/// else in single quotes.
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:,@%+".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 /// A GitHub Actions `::error` workflow command at the assertion's line.
 fn annotation(file: &Path, e: &Evaluation) -> String {
     // Workflow-command values escape `%`, CR and LF; properties also `:` and `,`.
@@ -492,9 +536,12 @@ fn annotation(file: &Path, e: &Evaluation) -> String {
         "::error file={}{line}::{}\n",
         prop(&file.display().to_string()),
         data(&format!(
-            "{} {}",
+            "{} {}{}",
             e.verdict.as_str(),
-            e.line().trim_start_matches(e.verdict.as_str()).trim()
+            e.line().trim_start_matches(e.verdict.as_str()).trim(),
+            e.look_at
+                .as_ref()
+                .map_or(String::new(), |hint| format!("\n{hint}"))
         ))
     )
 }

@@ -41,7 +41,10 @@ pub fn junit_xml(suites: &[Suite], failed: impl Fn(Verdict) -> bool) -> String {
                     "{case}>\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                     escape(&format!("measured {}", e.measured())),
                     e.verdict.as_str(),
-                    escape(&e.line())
+                    escape(&match &e.look_at {
+                        Some(hint) => format!("{}\n{hint}", e.line()),
+                        None => e.line(),
+                    })
                 );
             } else {
                 out += &format!("{case}/>\n");

@@ -61,12 +61,18 @@ fn quiet_names_the_file_of_each_failing_check_and_nothing_else() {
         .code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
+    // The file, the failing check, and the trial to look at with its command line.
+    assert_eq!(lines.len(), 4, "{stdout}");
     assert!(
         lines[0].starts_with(&format!("{} (slow, 20 trials", slow.display())),
         "{stdout}"
     );
     assert!(lines[1].contains("FAIL") && lines[1].contains("duration_s.p95 < 1ms"));
+    assert!(lines[2].starts_with("    look at trial "), "{stdout}");
+    assert!(
+        lines[3].starts_with("      rollout-sim report "),
+        "{stdout}"
+    );
     assert!(!stdout.contains(&ok.display().to_string()), "{stdout}");
 }
 

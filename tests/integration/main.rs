@@ -5,6 +5,7 @@ mod baseline;
 mod blue_green_analysis;
 mod calibrate_scenario;
 mod check;
+mod check_look_at;
 mod cli;
 mod compare;
 mod control_plane;
