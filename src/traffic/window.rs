@@ -389,16 +389,11 @@ impl Sources<'_, '_> {
         if self.arrivals == Arrivals::Constant {
             return 0;
         }
-        let width = self.meter.width();
-        let at = bucket * width + cell;
-        if self.recorder.drawn.len() <= at {
-            self.recorder.drawn.resize(at + 1, u64::MAX);
-        }
-        if self.recorder.drawn[at] == u64::MAX {
-            let x = self.meter.expected(bucket, cell);
-            self.recorder.drawn[at] = meter::poisson(x, self.seed, self.trial, bucket, cell);
-        }
-        self.recorder.drawn[at]
+        let at = bucket * self.meter.width() + cell;
+        let (meter, seed, trial) = (self.meter, self.seed, self.trial);
+        kept(&mut self.recorder.drawn, at, || {
+            meter::poisson(meter.expected(bucket, cell), seed, trial, bucket, cell)
+        })
     }
 
     /// The attempts of `version` in buckets `first..end` that ended as outcome `o` and
@@ -423,24 +418,19 @@ impl Sources<'_, '_> {
             if x <= 0.0 {
                 continue;
             }
-            let at = b as usize * width + cell;
-            let drawn = &mut self.recorder.retried_drawn;
-            if drawn.len() <= at {
-                drawn.resize(at + 1, u64::MAX);
-            }
-            if drawn[at] == u64::MAX {
-                let mut rng = Key {
-                    seed: self.seed,
-                    trial: self.trial,
-                    slot: b as u32,
-                    version,
-                    attempt: o as u32,
-                    purpose: Purpose::RetriedAttempts,
-                }
-                .rng();
-                drawn[at] = rand_distr::Poisson::new(x).map_or(0, |p| p.sample(&mut rng) as u64);
-            }
-            n += drawn[at];
+            let key = Key {
+                seed: self.seed,
+                trial: self.trial,
+                slot: b as u32,
+                version,
+                attempt: o as u32,
+                purpose: Purpose::RetriedAttempts,
+            };
+            n += kept(
+                &mut self.recorder.retried_drawn,
+                b as usize * width + cell,
+                || rand_distr::Poisson::new(x).map_or(0, |p| p.sample(&mut key.rng()) as u64),
+            );
         }
         n
     }
@@ -572,6 +562,19 @@ impl<'s> TrafficModel<'s> {
                 .then_some((&self.mirror.meter, &self.mirror.recorder)),
         }
     }
+}
+
+/// The draw kept at `at` of a window's cache (`u64::MAX`: not drawn yet), drawn by `draw`
+/// the first time it is asked for: a cell's count is one draw whichever window reads it.
+#[inline]
+fn kept(drawn: &mut Vec<u64>, at: usize, draw: impl FnOnce() -> u64) -> u64 {
+    if drawn.len() <= at {
+        drawn.resize(at + 1, u64::MAX);
+    }
+    if drawn[at] == u64::MAX {
+        drawn[at] = draw();
+    }
+    drawn[at]
 }
 
 #[cfg(test)]
