@@ -33,6 +33,16 @@ const COLUMN_MEANINGS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Statistic `st` of `m` in its unit; one the trials are too few to bound is marked as the
+/// terminal table marks it.
+pub(super) fn figure(m: &Metric, st: Stat) -> String {
+    let (s, u) = (&m.stats, m.column.unit);
+    match s.interval(st) {
+        Some(_) => value(u, s.get(st)),
+        None => format!("{} {UNBOUNDED}", value(u, s.get(st))),
+    }
+}
+
 fn metric_row(label: &str, m: &Metric) -> Vec<String> {
     let s = &m.stats;
     let u = m.column.unit;
@@ -40,11 +50,7 @@ fn metric_row(label: &str, m: &Metric) -> Vec<String> {
         Better::Higher => (Stat::P05, Stat::P01),
         Better::Lower | Better::Neither => (Stat::P95, Stat::P99),
     };
-    // A figure the trials are too few to bound is marked as the terminal table marks it.
-    let figure = |st: Stat| match s.interval(st) {
-        Some(_) => value(u, s.get(st)),
-        None => format!("{} {UNBOUNDED}", value(u, s.get(st))),
-    };
+    let figure = |st: Stat| figure(m, st);
     let mean = match s.interval(Stat::Mean) {
         Some(ci) => {
             let (lo, hi) = possible(u, ci);

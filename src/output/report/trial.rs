@@ -9,6 +9,7 @@
 //! trace file beside the report.
 
 use super::Block;
+use super::run::figure;
 use crate::cluster::{TaskState, TraceRecord};
 use crate::output::charts::ChartFile;
 use crate::output::columns::{Better, column};
@@ -106,8 +107,8 @@ pub(super) fn section(
                 vec![
                     m.name().to_string(),
                     own,
-                    value(u, m.stats.get(Stat::P50)),
-                    value(u, m.stats.get(worst)),
+                    figure(m, Stat::P50),
+                    figure(m, worst),
                 ]
             })
             .collect(),
