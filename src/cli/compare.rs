@@ -13,11 +13,12 @@ use super::progress::execute;
 use super::sweep::chart_files;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::compare::{CompareSink, verdict};
-use crate::experiment::{Experiment, Fanout, Recording};
+use crate::experiment::{Experiment, Fanout, Recording, VariantRows};
 use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
 use crate::output::compare_charts::{DurationsSink, compare_charts};
 use crate::output::human_text::{counted, signed_at, signed_interval, value};
+use crate::result::TrialResult;
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -76,6 +77,8 @@ pub struct Comparison {
     pub sink: CompareSink,
     /// Every trial's `duration_s` per variant (empty unless charts were asked for).
     pub durations: DurationsSink,
+    /// Every trial's row per variant, in trial order (empty unless asked for).
+    pub rows: Vec<Vec<TrialResult>>,
     /// Trials every variant ran (fewer than asked for when interrupted).
     pub done: u64,
 }
@@ -173,12 +176,14 @@ pub fn load_variants(
 }
 
 /// Run the variants on the same trials; `durations`: keep every trial's duration (for
-/// the charts).
+/// the charts); `rows`: keep every trial's row of each variant (for trials shown by
+/// themselves).
 pub fn compare(
     variants: Vec<Variant>,
     scenarios: &[Scenario],
     sim: &SimOptions,
     durations: bool,
+    rows: bool,
     stop: &AtomicBool,
 ) -> anyhow::Result<Comparison> {
     let (seed, trials) = (scenarios[0].seed, scenarios[0].trials);
@@ -189,20 +194,21 @@ pub fn compare(
     };
     let mut sink = CompareSink::new(scenarios.len());
     let mut kept = DurationsSink::new(if durations { scenarios.len() } else { 0 });
-    let (done, _) = execute(
-        &experiment,
-        sim.threads(),
-        sim.quiet,
-        stop,
-        &mut Fanout(vec![&mut sink, &mut kept]),
-    )
-    .context("cannot run the comparison")?;
+    let mut all_rows = VariantRows::default();
+    let mut sinks = Fanout(vec![&mut sink, &mut kept]);
+    if rows {
+        sinks.0.push(&mut all_rows);
+    }
+    let (done, _) = execute(&experiment, sim.threads(), sim.quiet, stop, &mut sinks)
+        .context("cannot run the comparison")?;
+    drop(sinks);
     Ok(Comparison {
         names: variants.into_iter().map(|v| v.name).collect(),
         seed,
         trials,
         sink,
         durations: kept,
+        rows: all_rows.0,
         done,
     })
 }
@@ -216,7 +222,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
         &variants[0].file,
         &variant_inputs(&variants),
     )?;
-    let c = compare(variants, &scenarios, &args.sim, args.plot, stop)?;
+    let c = compare(variants, &scenarios, &args.sim, args.plot, false, stop)?;
     // Nothing finished: nothing to write (the staging folder goes with `staging`).
     if c.done == 0
         && c.trials > 0

@@ -22,9 +22,12 @@ use crate::experiment::{
     FirstOfEachOutcome, TrialPick, run_timelines, run_trials_until, with_threads,
 };
 use crate::output::charts::{ChartFile, run_charts};
+use crate::output::compare_charts::file_tags;
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
-use crate::output::report::{Page, PickedTrial, ReportInfo, compare_page, run_page, sweep_page};
+use crate::output::report::{
+    Page, PairedTrial, PickedTrial, ReportInfo, VariantTrial, compare_page, run_page, sweep_page,
+};
 use crate::output::{Summary, bands_csv, summary_table, timeline_bands, timeline_tick, trials_csv};
 use crate::scenario::Override;
 use anyhow::anyhow;
@@ -54,10 +57,15 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub choice: ObjectiveOptions,
     /// Show this trial by itself too: how it ended, its metrics beside the run's, what
-    /// happened in it, its own timeline charts. `K` (its number, from 0) or an outcome
-    /// (`rolled_back`, `completed`, …) for the first trial that ended so; repeatable.
-    #[arg(long = "trial", value_name = "K|OUTCOME", allow_hyphen_values = true,
-          conflicts_with_all = ["sweep", "compare"])]
+    /// happened in it, its own timeline charts (with `--compare`, under every variant).
+    /// `K` (its number, from 0) or an outcome (`rolled_back`, `completed`, …) for the first
+    /// trial that ended so; repeatable.
+    #[arg(
+        long = "trial",
+        value_name = "K|OUTCOME",
+        allow_hyphen_values = true,
+        conflicts_with = "sweep"
+    )]
     pub trial: Vec<TrialPick>,
 }
 
@@ -229,29 +237,90 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
         .collect();
     let variants = file_variants(&paths, &args.sim.set);
     let scenarios = load_variants(&variants, &args.sim, "report")?;
+    shown_trials::check(&args.trial, scenarios[0].trials)?;
     let (out, stop, staging) = args.sim.begin_folder(
         &format!("{}-compare-report", scenarios[0].name),
         &args.file,
         &variant_inputs(&variants),
     )?;
     let started = Instant::now();
-    let c = compare(variants, &scenarios, &args.sim, true, stop)?;
+    let c = compare(
+        variants,
+        &scenarios,
+        &args.sim,
+        true,
+        !args.trial.is_empty(),
+        stop,
+    )?;
     let report = c.report();
     if report.partial {
         return Err(interrupted());
     }
-    let charts = c.charts()?;
+    let mut charts = c.charts()?;
+    // The trials shown under every variant, found now that every row is known.
+    let tags = file_tags(&c.names);
+    let threads = args.sim.threads();
+    let shown = shown_trials::record_paired(
+        &scenarios,
+        &c.names,
+        &tags,
+        &c.rows,
+        &args.trial,
+        threads,
+        stop,
+    )?;
+    let Some(mut shown) = shown else {
+        return Err(interrupted());
+    };
+    let mut own_files = listing(&[REPORT_FILES, COMPARE_FILES], &[]);
+    let mut placed: Vec<Vec<Vec<usize>>> = Vec::new();
+    for p in &mut shown {
+        let mut at = Vec::new();
+        for (t, name) in p.under.iter_mut().zip(&c.names) {
+            own_files.extend(t.listed(Some(name)));
+            at.push((charts.len()..charts.len() + t.charts.len()).collect());
+            charts.append(&mut t.charts);
+        }
+        placed.push(at);
+    }
+    own_files.extend(listing(&[], &charts));
     let info = info(
         args,
         paths.iter().map(|p| p.display().to_string()).collect(),
-        listing(&[REPORT_FILES, COMPARE_FILES], &charts),
+        own_files,
     );
-    let page = compare_page(&report, &scenarios, &info, &charts);
+    let paired: Vec<PairedTrial> = shown
+        .iter()
+        .zip(&placed)
+        .map(|(p, at)| PairedTrial {
+            by_outcome: p.by_outcome.map(|(o, v)| (o, c.names[v].as_str())),
+            under: (p.under.iter().zip(at).enumerate())
+                .map(|(v, (t, at))| VariantTrial {
+                    name: &c.names[v],
+                    scenario: &scenarios[v],
+                    trial: PickedTrial {
+                        row: &c.rows[v][t.trial as usize],
+                        by_outcome: None,
+                        records: &t.records,
+                        charts: at,
+                        files: [&t.files[0].0, &t.files[1].0],
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let page = compare_page(&report, &scenarios, &info, &charts, &paired);
+    drop(paired);
     let json = report.json();
-    let files = vec![
+    let mut files = vec![
         ("compare.csv".to_string(), report.csv()),
         ("compare.json".to_string(), json.clone()),
     ];
+    for p in shown {
+        for t in p.under {
+            files.extend(t.files);
+        }
+    }
     let n = charts.len();
     publish(staging, &out, files, &page, charts)?;
     done(args, compare::table(&report), &json, &out, n, started)
@@ -309,9 +378,7 @@ fn run_report(args: &ReportArgs) -> Result<(), CliError> {
     let mut files = Vec::new();
     let mut placed: Vec<Vec<usize>> = Vec::new();
     for t in &mut shown {
-        let k = t.trial;
-        own_files.push((t.files[0].0.clone(), format!("trial {k}'s trace, one event a line (as `run --trace FILE --trace-trial {k}` writes it)")));
-        own_files.push((t.files[1].0.clone(), format!("trial {k}'s tasks ready per version (and traffic) every tick (as `run --timeline-trial {k}` writes timeline.csv)")));
+        own_files.extend(t.listed(None));
         placed.push((charts.len()..charts.len() + t.charts.len()).collect());
         charts.append(&mut t.charts);
     }

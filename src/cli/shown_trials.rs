@@ -6,8 +6,9 @@
 
 use super::picks::Picks;
 use crate::cluster::TraceRecord;
-use crate::experiment::{Outcome, TrialPick, run_timelines, with_threads};
+use crate::experiment::{FirstOfEachOutcome, Outcome, TrialPick, run_timelines, with_threads};
 use crate::output::charts::{ChartFile, Drawn, measurement_marks, timeline_charts};
+use crate::output::human_text::counted;
 use crate::output::{Summary, timeline_bands, timeline_tick, timeline_trial_csv, trace_jsonl};
 use crate::result::TrialResult;
 use crate::scenario::Scenario;
@@ -52,6 +53,34 @@ pub struct ShownTrial {
     pub files: [(String, Vec<u8>); 2],
     /// Its timeline charts, their stems prefixed with `trial-K-`.
     pub charts: Vec<ChartFile>,
+}
+
+impl ShownTrial {
+    /// Its two files with what each holds, for a report's list of files; `under`: the
+    /// variant of a comparison it ran under.
+    pub fn listed(&self, under: Option<&str>) -> [(String, String); 2] {
+        let k = self.trial;
+        let of = match under {
+            Some(v) => format!("trial {k}'s under {v}"),
+            None => format!("trial {k}'s"),
+        };
+        [
+            (
+                self.files[0].0.clone(),
+                format!(
+                    "{of} trace, one event a line (as `run --trace FILE --trace-trial {k}` \
+                     writes it)"
+                ),
+            ),
+            (
+                self.files[1].0.clone(),
+                format!(
+                    "{of} tasks ready per version (and traffic) every tick (as `run \
+                     --timeline-trial {k}` writes timeline.csv)"
+                ),
+            ),
+        ]
+    }
 }
 
 /// Find each pick among `rows` (every trial of the run, in order; `found` holds the first
@@ -115,6 +144,100 @@ pub fn record(
             records,
             charts,
         });
+    }
+    Ok(Some(shown))
+}
+
+/// One trial of a comparison, recorded under each variant.
+#[derive(Debug)]
+pub struct PairedShown {
+    /// `Some((outcome, v))`: picked as the lowest trial that ended so under a variant, `v`
+    /// the first variant under which it did.
+    pub by_outcome: Option<(Outcome, usize)>,
+    /// Under each variant, the baseline first; file names and chart stems carry the
+    /// variant's tag (`trial-K-TAG.trace.jsonl`, `trial-K-TAG-rollout-timeline`).
+    pub under: Vec<ShownTrial>,
+}
+
+/// The trials a comparison's report shows under every variant: `rows[v]` are variant
+/// `v`'s rows, in trial order; an outcome picks the lowest trial that ended so under any
+/// variant. `tags` are the variants' names as parts of file names. `None` when a signal
+/// stopped a timeline.
+#[allow(clippy::too_many_arguments)]
+pub fn record_paired(
+    scenarios: &[Scenario],
+    names: &[String],
+    tags: &[String],
+    rows: &[Vec<TrialResult>],
+    picks: &[TrialPick],
+    threads: Option<usize>,
+    stop: &AtomicBool,
+) -> anyhow::Result<Option<Vec<PairedShown>>> {
+    let ends: Vec<FirstOfEachOutcome> = rows.iter().map(|r| FirstOfEachOutcome::of(r)).collect();
+    let mut chosen: Vec<(u64, Option<(Outcome, usize)>)> = Vec::new();
+    for p in picks {
+        let (k, by) = match *p {
+            TrialPick::Index(k) => (k, None),
+            TrialPick::FirstEnded(o) => {
+                let first = (ends.iter().enumerate())
+                    .filter_map(|(v, e)| Some((e.first(o)?.0, v)))
+                    .min();
+                let Some((k, v)) = first else {
+                    let tallies: Vec<String> = (names.iter().zip(&ends))
+                        .map(|(n, e)| format!("{n}: {}", e.tally()))
+                        .collect();
+                    anyhow::bail!(
+                        "--trial {o}: none of the comparison's {} ended {o} under any variant \
+                         ({}), so there is no such trial to show; nothing was written. Pick \
+                         an outcome some trial had, or a trial by its number",
+                        counted(rows[0].len() as u64, "trial"),
+                        tallies.join("; "),
+                        o = o.as_str()
+                    );
+                };
+                eprintln!(
+                    "note: --trial {o} is trial {k}, the first of the comparison that ended {o} \
+                     (under {})",
+                    names[v],
+                    o = o.as_str()
+                );
+                (k, Some((o, v)))
+            }
+        };
+        if !chosen.iter().any(|&(c, _)| c == k) {
+            chosen.push((k, by));
+        }
+    }
+    let mut shown = Vec::with_capacity(chosen.len());
+    for (k, by_outcome) in chosen {
+        let mut under = Vec::with_capacity(scenarios.len());
+        for (v, s) in scenarios.iter().enumerate() {
+            let summary = Summary::from_rows(&s.name, s.seed, &rows[v]);
+            let one = [TrialPick::Index(k)];
+            let mut none = Picks::default();
+            let Some(mut t) = record(s, &summary, &rows[v], &one, &mut none, threads, stop)? else {
+                return Ok(None);
+            };
+            let Some(mut t) = t.pop() else {
+                anyhow::bail!(
+                    "internal error: trial {k} was not recorded under {}",
+                    names[v]
+                );
+            };
+            let tag = &tags[v];
+            t.files[0].0 = format!("trial-{k}-{tag}.trace.jsonl");
+            t.files[1].0 = format!("trial-{k}-{tag}.timeline.csv");
+            for c in &mut t.charts {
+                let what = c
+                    .stem
+                    .trim_start_matches(&format!("trial-{k}-"))
+                    .to_string();
+                c.stem = format!("trial-{k}-{tag}-{what}");
+                c.title = format!("{} under {}", c.title, names[v]);
+            }
+            under.push(t);
+        }
+        shown.push(PairedShown { by_outcome, under });
     }
     Ok(Some(shown))
 }

@@ -12,6 +12,6 @@ pub mod trial_pick;
 
 /// The library's public path for trial results (they live in the leaf [`crate::result`]).
 pub use crate::result::{Outcome, TrafficResult, TrialResult};
-pub use run::{Rows, run_timelines, run_trials, run_trials_until, with_threads};
+pub use run::{Rows, VariantRows, run_timelines, run_trials, run_trials_until, with_threads};
 pub use stream::{Experiment, Fanout, PerVariant, Recording, Shard, Sink, Trial};
 pub use trial_pick::{FirstOfEachOutcome, TrialPick};

@@ -50,6 +50,21 @@ impl Sink for Rows {
     }
 }
 
+/// Every trial's row of each variant, in trial order (kept by a comparison's report that
+/// shows trials by themselves).
+#[derive(Debug, Default)]
+pub struct VariantRows(pub Vec<Vec<TrialResult>>);
+
+impl Sink for VariantRows {
+    fn push(&mut self, trials: &[Trial]) -> std::io::Result<()> {
+        self.0.resize_with(trials.len().max(self.0.len()), Vec::new);
+        for (rows, t) in self.0.iter_mut().zip(trials) {
+            rows.push(t.result);
+        }
+        Ok(())
+    }
+}
+
 /// The timelines of the trials in `range`, the fleet sampled every `tick`, in trial order;
 /// `None` if `stop` was set before all of them finished.
 pub fn run_timelines(

@@ -162,26 +162,35 @@ fn shortened(name: &str) -> String {
 }
 
 /// The file stem of each B's differences chart: `compare-differences` for a single B,
-/// else `compare-differences-NAME`. Two names [`file_safe`] maps alike (`x/y` and `x_y`),
-/// or alike but for case (one file on macOS and Windows), would write one chart over the
-/// other and link the report to it twice: a later one gets `-2`, `-3`, … until its stem is
-/// its own.
+/// else `compare-differences-NAME` ([`file_tags`]).
 fn difference_stems(bs: &[String]) -> Vec<String> {
     if bs.len() == 1 {
         return vec!["compare-differences".to_string()];
     }
+    file_tags(bs)
+        .into_iter()
+        .map(|tag| format!("compare-differences-{tag}"))
+        .collect()
+}
+
+/// Each variant name as part of a file name ([`file_safe`]). Two names it maps alike
+/// (`x/y` and `x_y`), or alike but for case (one file on macOS and Windows), would write
+/// one file over the other and link the report to it twice: a later one gets `-2`, `-3`,
+/// … until its tag is its own.
+pub fn file_tags(names: &[String]) -> Vec<String> {
     let mut taken = HashSet::new();
-    bs.iter()
-        .map(|b| {
-            let base = format!("compare-differences-{}", file_safe(b));
-            let mut stem = base.clone();
+    names
+        .iter()
+        .map(|name| {
+            let base = file_safe(name);
+            let mut tag = base.clone();
             for k in 2.. {
-                if taken.insert(stem.to_ascii_lowercase()) {
+                if taken.insert(tag.to_ascii_lowercase()) {
                     break;
                 }
-                stem = format!("{base}-{k}");
+                tag = format!("{base}-{k}");
             }
-            stem
+            tag
         })
         .collect()
 }

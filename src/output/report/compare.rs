@@ -2,7 +2,7 @@
 //! difference with its 95% interval, which variant is better, and the verdict.
 
 use super::meanings::{metric_terms, terms};
-use super::{Block, Page, ReportInfo, Skeleton, settings};
+use super::{Block, Page, PairedTrial, ReportInfo, Skeleton, settings};
 use crate::experiment::compare::verdict;
 use crate::output::charts::ChartFile;
 use crate::output::compare::CompareReport;
@@ -33,12 +33,14 @@ const COMPARE_MEANINGS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The report of a comparison whose variant `v` ran `scenarios[v]`.
+/// The report of a comparison whose variant `v` ran `scenarios[v]`, with a section for
+/// each trial of `paired` (shown under every variant).
 pub fn compare_page(
     r: &CompareReport<'_>,
     scenarios: &[Scenario],
     info: &ReportInfo,
     charts: &[ChartFile],
+    paired: &[PairedTrial<'_>],
 ) -> Page {
     let (a, mut sections, mut shown) = (&r.names[0], Vec::new(), Vec::new());
     for (v, per) in r.pairs.iter().enumerate() {
@@ -91,6 +93,17 @@ pub fn compare_page(
                 "Equal on every trial, left out: {}.",
                 same.join(", ")
             )));
+        }
+    }
+    if !paired.is_empty() {
+        // The duration first, then what differs on some trial.
+        let mut names = vec!["duration_s"];
+        names.extend(shown.iter().copied().filter(|n| *n != "duration_s"));
+        for p in paired {
+            sections.extend(super::trial::paired_section(p, &names, charts));
+        }
+        if !shown.contains(&"duration_s") {
+            shown.insert(0, "duration_s");
         }
     }
     let mut meanings = metric_terms(shown);

@@ -19,7 +19,7 @@ mod trial;
 pub use compare::compare_page;
 pub use run::run_page;
 pub use sweep::sweep_page;
-pub use trial::{HAPPENED_ROWS, PickedTrial};
+pub use trial::{HAPPENED_ROWS, PairedTrial, PickedTrial, VariantTrial};
 
 use crate::output::charts::{ChartFile, strategy_label};
 use crate::output::human_text::duration;
@@ -41,7 +41,7 @@ pub struct ReportInfo {
 /// A piece of a report.
 #[derive(Debug, Clone)]
 enum Block {
-    /// A heading of level 1 to 3.
+    /// A heading of level 1 to 4.
     Heading(u8, String),
     Para(String),
     /// Header, then rows; the first column is a label, the others are right-aligned

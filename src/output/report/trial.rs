@@ -114,35 +114,152 @@ pub(super) fn section(
             .collect(),
         true,
     ));
+    b.extend(happened_blocks(
+        s,
+        t,
+        3,
+        format!("What happened in trial {k}"),
+    ));
+    b.extend(chart_blocks(t, 3, charts));
+    b
+}
+
+/// "What happened" in `t` under a heading of `level`: the table, cut to
+/// [`HAPPENED_ROWS`] with the rest counted, or a line saying there is nothing to list.
+fn happened_blocks(s: &Scenario, t: &PickedTrial<'_>, level: u8, title: String) -> Vec<Block> {
     let happened = happened(s, t.records);
-    b.push(Block::Heading(3, format!("What happened in trial {k}")));
+    let mut b = vec![Block::Heading(level, title)];
     if happened.is_empty() {
         b.push(Block::Para(
             "The trace holds no rollout state, node condition, measurement or failed task.".into(),
         ));
-    } else {
-        let more = happened.len().saturating_sub(HAPPENED_ROWS);
-        b.push(Block::Table(
-            ["time", "what"].map(String::from).to_vec(),
-            happened
-                .into_iter()
-                .take(HAPPENED_ROWS)
-                .map(|(at, what)| vec![at, what])
-                .collect(),
-            false,
-        ));
-        if more > 0 {
-            b.push(Block::Para(format!(
-                "… and {} more, in {}.",
-                counted(more, "record"),
-                t.files[0]
-            )));
-        }
+        return b;
     }
-    for &i in t.charts {
-        b.push(Block::Heading(3, charts[i].title.clone()));
-        b.push(Block::Chart(i));
-        b.push(Block::Para(charts[i].caption.clone()));
+    let more = happened.len().saturating_sub(HAPPENED_ROWS);
+    b.push(Block::Table(
+        ["time", "what"].map(String::from).to_vec(),
+        happened
+            .into_iter()
+            .take(HAPPENED_ROWS)
+            .map(|(at, what)| vec![at, what])
+            .collect(),
+        false,
+    ));
+    if more > 0 {
+        b.push(Block::Para(format!(
+            "… and {} more, in {}.",
+            counted(more, "record"),
+            t.files[0]
+        )));
+    }
+    b
+}
+
+/// `t`'s charts, each under a heading of `level` with its caption.
+fn chart_blocks(t: &PickedTrial<'_>, level: u8, charts: &[ChartFile]) -> Vec<Block> {
+    t.charts
+        .iter()
+        .flat_map(|&i| {
+            [
+                Block::Heading(level, charts[i].title.clone()),
+                Block::Chart(i),
+                Block::Para(charts[i].caption.clone()),
+            ]
+        })
+        .collect()
+}
+
+/// One trial of a comparison under one variant.
+#[derive(Debug, Clone, Copy)]
+pub struct VariantTrial<'a> {
+    /// The variant's name.
+    pub name: &'a str,
+    /// Its scenario.
+    pub scenario: &'a Scenario,
+    /// The trial under it.
+    pub trial: PickedTrial<'a>,
+}
+
+/// A trial of a comparison shown under every variant (`report --compare … --trial`): the
+/// same trial number draws the same random numbers under each, so their differences are
+/// the settings'.
+#[derive(Debug, Clone)]
+pub struct PairedTrial<'a> {
+    /// `Some((outcome, variant))`: picked as the lowest trial that ended so under some
+    /// variant, first under that one.
+    pub by_outcome: Option<(Outcome, &'a str)>,
+    /// The trial under each variant, the baseline first.
+    pub under: Vec<VariantTrial<'a>>,
+}
+
+/// The section of a trial of a comparison: its metrics under each variant side by side
+/// (those of `shown`, by name), then what happened and the charts under each.
+pub(super) fn paired_section(
+    p: &PairedTrial<'_>,
+    shown: &[&str],
+    charts: &[ChartFile],
+) -> Vec<Block> {
+    let k = p.under[0].trial.row.trial;
+    let mut b = vec![Block::Heading(
+        2,
+        match p.by_outcome {
+            Some((o, v)) => format!("Trial {k}: the first that ended {} (under {v})", o.as_str()),
+            None => format!("Trial {k}"),
+        },
+    )];
+    b.push(Block::Para(format!(
+        "Trial {k} under each variant. Every variant runs the same trials on the same seed, \
+         so a trial draws the same random numbers under each (where the settings draw alike): \
+         where its values differ, the settings made the difference."
+    )));
+    let role = |i: usize| if i == 0 { "A" } else { "B" };
+    let mut header = vec!["metric".to_string()];
+    header.extend(
+        p.under
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{} ({})", v.name, role(i))),
+    );
+    let mut rows = vec![
+        std::iter::once("outcome".to_string())
+            .chain(
+                p.under
+                    .iter()
+                    .map(|v| v.trial.row.outcome.as_str().to_string()),
+            )
+            .collect::<Vec<_>>(),
+    ];
+    for name in shown {
+        let Some(c) = column(name) else { continue };
+        let mut r = vec![name.to_string()];
+        r.extend(p.under.iter().map(|v| {
+            c.cell(v.trial.row)
+                .as_f64()
+                .map_or("—".to_string(), |x| value(c.unit, x))
+        }));
+        rows.push(r);
+    }
+    b.push(Block::Table(header, rows, true));
+    for (i, v) in p.under.iter().enumerate() {
+        let t = &v.trial;
+        b.push(Block::Heading(
+            3,
+            format!("Trial {k} under {} ({})", v.name, role(i)),
+        ));
+        b.push(Block::Para(format!(
+            "Ended {} after {}. Its whole trace is {}, its timeline {}.",
+            t.row.outcome.as_str(),
+            duration(as_secs(t.row.duration)),
+            t.files[0],
+            t.files[1]
+        )));
+        b.extend(happened_blocks(
+            v.scenario,
+            t,
+            4,
+            format!("What happened in trial {k} under {}", v.name),
+        ));
+        b.extend(chart_blocks(t, 4, charts));
     }
     b
 }
