@@ -170,3 +170,132 @@ fn a_pick_no_trial_satisfies_is_refused_and_nothing_written() {
         "--trial timeout: none of the run's 60 trials ended timeout (",
     );
 }
+
+/// `run FILE --trials 400` with the trace and timeline of trial `k`, into `dir`: (its
+/// `trials.csv`, the trace, `timeline.csv`).
+fn run_one(dir: &Path, file: &str, k: &str) -> (String, String, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let out = bin()
+        .args(["run", file, "--trials", "400", "-q", "--seed", "7"])
+        .args(["--trace-trial", k, "--timeline-trial", k, "--trace"])
+        .arg(dir.join("trace.jsonl"))
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    ok(&out);
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+    (
+        read(&dir.join("out/trials.csv")),
+        read(&dir.join("trace.jsonl")),
+        read(&dir.join("out/timeline.csv")),
+    )
+}
+
+/// A comparison's report shows a trial under every variant: each variant's files are what
+/// `run` records of that trial under it, an outcome picks the lowest trial that ended so
+/// under any variant, and the side-by-side table holds each variant's own row.
+#[test]
+fn a_comparison_shows_the_same_trial_under_every_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let (a, b) = (
+        scenario_path("swarm-stop-first.yaml"),
+        scenario_path("swarm-start-first.yaml"),
+    );
+    let o = bin()
+        .args(["report", &a, "--compare", &b, "--trials", "400", "-q"])
+        .args(["--trial", "paused", "--trial", "7", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let note = ok(&o);
+    let runs = [
+        (
+            "swarm-stop-first",
+            run_one(&dir.path().join("a"), &a, "7").0,
+        ),
+        (
+            "swarm-start-first",
+            run_one(&dir.path().join("b"), &b, "7").0,
+        ),
+    ];
+    // The lowest paused trial under either, and the variant it paused under first.
+    // (Both pause first at the same trial here: the baseline is named.)
+    let (k, v) = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(v, (_, csv))| {
+            let r = rows(csv);
+            let k = r.iter().position(|r| field(r, "outcome") == "paused")?;
+            Some((k, v))
+        })
+        .min()
+        .expect("some trial paused");
+    let first = runs[v].0;
+    assert!(
+        note.contains(&format!(
+            "--trial paused is trial {k}, the first of the comparison that ended paused \
+             (under {first})"
+        )),
+        "{note}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for trial in [k.to_string(), "7".to_string()] {
+        let heading = if trial == "7" {
+            "## Trial 7\n".to_string()
+        } else {
+            format!("## Trial {k}: the first that ended paused (under {first})")
+        };
+        let at = md
+            .find(&heading)
+            .unwrap_or_else(|| panic!("{heading}\n{md}"));
+        let section = &md[at..];
+        // The side-by-side table: each variant's own outcome and duration.
+        let outcomes: Vec<String> = runs
+            .iter()
+            .map(|(_, csv)| {
+                let r = rows(csv);
+                let row = &r[trial.parse::<usize>().unwrap()];
+                field(row, "outcome").to_string()
+            })
+            .collect();
+        assert!(
+            section.contains(&format!("| outcome | {} | {} |", outcomes[0], outcomes[1])),
+            "{section}"
+        );
+        for (i, (name, _)) in runs.iter().enumerate() {
+            let file = [&a, &b][i];
+            let own = run_one(&dir.path().join(format!("{name}-{trial}")), file, &trial);
+            let read = |f: String| std::fs::read_to_string(out.join(f)).unwrap();
+            assert_eq!(read(format!("trial-{trial}-{name}.trace.jsonl")), own.1);
+            assert_eq!(read(format!("trial-{trial}-{name}.timeline.csv")), own.2);
+            assert!(
+                out.join(format!("trial-{trial}-{name}-rollout-timeline.png"))
+                    .exists()
+            );
+            assert!(
+                section.contains(&format!("### Trial {trial} under {name} (")),
+                "{section}"
+            );
+        }
+    }
+    // A pick past the comparison's trials is refused before any trial runs.
+    let o = bin()
+        .args([
+            "report",
+            &a,
+            "--compare",
+            &b,
+            "--trials",
+            "40",
+            "--trial",
+            "40",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("refused"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("refused").exists());
+}
