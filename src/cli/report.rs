@@ -15,7 +15,7 @@ use super::compare::{self, compare, file_variants, load_variants, variant_inputs
 use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::picks::Picks;
-use super::shown_trials;
+use super::shown_trials::{self, ShownTrial};
 use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{
@@ -138,6 +138,21 @@ fn listing(files: &[&[(&str, &str)]], charts: &[ChartFile]) -> Vec<(String, Stri
         )
     });
     own.chain(drawn).collect()
+}
+
+/// Move the charts of `t` (a trial shown by itself; `under`: the comparison's variant it
+/// ran under) to the end of the report's `charts`, and list its files in `files`; the
+/// indices its charts took.
+fn place(
+    t: &mut ShownTrial,
+    under: Option<&str>,
+    charts: &mut Vec<ChartFile>,
+    files: &mut Vec<(String, String)>,
+) -> Vec<usize> {
+    files.extend(t.listed(under));
+    let at = (charts.len()..charts.len() + t.charts.len()).collect();
+    charts.append(&mut t.charts);
+    at
 }
 
 /// Stage `files`, the report's two pages and the charts, and swap the folder in.
@@ -273,16 +288,13 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
         return Err(interrupted());
     };
     let mut own_files = listing(&[REPORT_FILES, COMPARE_FILES], &[]);
-    let mut placed: Vec<Vec<Vec<usize>>> = Vec::new();
-    for p in &mut shown {
-        let mut at = Vec::new();
-        for (t, name) in p.under.iter_mut().zip(&c.names) {
-            own_files.extend(t.listed(Some(name)));
-            at.push((charts.len()..charts.len() + t.charts.len()).collect());
-            charts.append(&mut t.charts);
-        }
-        placed.push(at);
-    }
+    let placed: Vec<Vec<Vec<usize>>> = (shown.iter_mut())
+        .map(|p| {
+            (p.under.iter_mut().zip(&c.names))
+                .map(|(t, name)| place(t, Some(name), &mut charts, &mut own_files))
+                .collect()
+        })
+        .collect();
     own_files.extend(listing(&[], &charts));
     let info = info(
         args,
@@ -376,12 +388,9 @@ fn run_report(args: &ReportArgs) -> Result<(), CliError> {
     };
     let mut own_files = listing(&[REPORT_FILES, RUN_FILES], &[]);
     let mut files = Vec::new();
-    let mut placed: Vec<Vec<usize>> = Vec::new();
-    for t in &mut shown {
-        own_files.extend(t.listed(None));
-        placed.push((charts.len()..charts.len() + t.charts.len()).collect());
-        charts.append(&mut t.charts);
-    }
+    let placed: Vec<Vec<usize>> = (shown.iter_mut())
+        .map(|t| place(t, None, &mut charts, &mut own_files))
+        .collect();
     own_files.extend(listing(&[], &charts));
     let info = info(args, vec![args.file.display().to_string()], own_files);
     let picked: Vec<PickedTrial> = shown
