@@ -272,6 +272,9 @@ pub struct MetricComparison {
     pub paired: bool,
     /// The regression rule holds.
     pub regressed: bool,
+    /// Paired: the trial that moved furthest the worse way from the baseline, with its new
+    /// and its baseline value (`None` unpaired, or when no trial got worse).
+    pub most_worsened: Option<(u64, f64, f64)>,
 }
 
 impl MetricComparison {
@@ -348,9 +351,12 @@ pub fn compare(
             let now = summary.metric(column.name)?;
             let mut new_mean = now.stats.get(Stat::Mean);
             let mut base_mean = stored.mean;
+            let mut most_worsened = None;
             let (diff_ci95, is_paired) = match paired_rows {
                 Some(base_rows) => {
-                    let pairs = common_trials(column, rows, base_rows);
+                    let trials = common_trials(column, rows, base_rows);
+                    most_worsened = worst(column.better, &trials);
+                    let pairs: Vec<(f64, f64)> = trials.iter().map(|&(_, a, b)| (a, b)).collect();
                     // Runs of different lengths pair only the trials both have: their
                     // means are shown (and set the tolerance), else "+2.8%" stood beside
                     // a difference of exactly 0.
@@ -379,24 +385,44 @@ pub fn compare(
                 diff_ci95,
                 paired: is_paired,
                 regressed: regressed(column.better, base_mean, diff_ci95, tolerance),
+                most_worsened,
             })
         })
         .collect()
 }
 
-/// `(new, base)` values of `column` for the trial indices both runs have, both finite
-/// (the pairs [`paired`] keeps).
+/// `(trial, new, base)` values of `column` for the trial indices both runs have, both
+/// finite (the pairs [`paired`] keeps).
 fn common_trials(
     column: &Column,
     rows: &[TrialResult],
     base_rows: &[TrialResult],
-) -> Vec<(f64, f64)> {
+) -> Vec<(u64, f64, f64)> {
     let base: BTreeMap<u64, &TrialResult> = base_rows.iter().map(|r| (r.trial, r)).collect();
     let value = |r: &TrialResult| column.cell(r).as_f64().unwrap_or(f64::NAN);
     rows.iter()
-        .filter_map(|r| base.get(&r.trial).map(|b| (value(r), value(b))))
-        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .filter_map(|r| base.get(&r.trial).map(|b| (r.trial, value(r), value(b))))
+        .filter(|(_, a, b)| a.is_finite() && b.is_finite())
         .collect()
+}
+
+/// The trial of `trials` (`(trial, new, base)`, in trial order) whose value moved furthest
+/// the worse way (up where lower is better, down where higher is), the first of equals;
+/// `None` when none got worse.
+fn worst(better: Better, trials: &[(u64, f64, f64)]) -> Option<(u64, f64, f64)> {
+    let worse_by = |&(_, new, base): &(u64, f64, f64)| match better {
+        Better::Lower => new - base,
+        Better::Higher => base - new,
+        Better::Neither => 0.0,
+    };
+    trials
+        .iter()
+        .filter(|t| worse_by(t) > 0.0)
+        .fold(None, |best: Option<&(u64, f64, f64)>, t| match best {
+            Some(b) if worse_by(b) >= worse_by(t) => Some(b),
+            _ => Some(t),
+        })
+        .copied()
 }
 
 #[cfg(test)]
@@ -417,5 +443,20 @@ mod tests {
         assert!(!r(Better::Neither, (50.0, 60.0)));
         // A negative baseline mean uses its magnitude.
         assert!(regressed(Better::Lower, -100.0, Some((5.1, 6.0)), 0.05));
+    }
+
+    /// The trial that got worse by most, the first of equals; none when none got worse.
+    #[test]
+    fn the_most_worsened_trial_is_the_largest_move_the_worse_way() {
+        let trials = [
+            (0, 10.0, 9.0),
+            (1, 12.0, 9.0),
+            (2, 5.0, 9.0),
+            (3, 13.0, 10.0),
+        ];
+        assert_eq!(worst(Better::Lower, &trials), Some((1, 12.0, 9.0)));
+        assert_eq!(worst(Better::Higher, &trials), Some((2, 5.0, 9.0)));
+        assert_eq!(worst(Better::Lower, &[(0, 1.0, 2.0)]), None);
+        assert_eq!(worst(Better::Neither, &trials), None);
     }
 }

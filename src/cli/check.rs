@@ -11,10 +11,10 @@ use super::options::{SimOptions, check_file_path, write_file};
 use super::{CliError, print_stdout};
 use crate::check::baseline::{Baseline, BaselineInfo, compare, uncompared};
 use crate::check::{self, Assertion, Evaluation, LookAt, Verdict};
-use crate::experiment::{run_trials, with_threads};
+use crate::experiment::{TrialPick, run_trials, with_threads};
 use crate::output::Summary;
 use crate::output::folder::Staging;
-use crate::output::human_text::counted;
+use crate::output::human_text::{counted, value};
 use crate::output::junit::{Suite, junit_xml};
 use crate::output::replaceable::{foreign_listed, holds_only_ours, is_run_folder};
 use crate::output::shard::ShardManifest;
@@ -390,6 +390,21 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
                     }
                     if !args.quiet || c.regressed {
                         lines += &format!("  {}\n", c.line(args.tolerance));
+                    }
+                    if let (true, Some((k, new, was))) = (c.regressed, c.most_worsened) {
+                        let unit = c.column.unit;
+                        let l = LookAt {
+                            trial: k,
+                            pick: TrialPick::Index(k),
+                            why: format!(
+                                "the most worsened from the baseline ({} {} against {})",
+                                c.column.name,
+                                value(unit, new),
+                                value(unit, was)
+                            ),
+                        };
+                        let hint = look_at_text(&job.file, &args.set, s, &l);
+                        lines += &format!("    {}\n", hint.replace('\n', "\n      "));
                     }
                 }
             }

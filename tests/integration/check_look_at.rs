@@ -138,3 +138,68 @@ fn the_command_quotes_what_the_shell_would_read() {
         "{text}"
     );
 }
+
+/// A metric that regressed from a paired baseline names the trial that got worse by most,
+/// as the two runs' `trials.csv` pair them.
+#[test]
+fn a_regression_names_the_trial_that_got_worse_by_most() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_path("default.yaml");
+    let base = dir.path().join("base");
+    let check = |extra: &[&str]| {
+        bin()
+            .args([
+                "check",
+                &file,
+                "--trials",
+                "100",
+                "--check",
+                "duration_s.p95 < 1h",
+            ])
+            .arg("--baseline")
+            .arg(&base)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(check(&["--update-baseline"]).status.success());
+    let slower = "strategy.swarm.update_config.parallelism=1";
+    let out = check(&["--set", slower]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The same trials under the new settings.
+    let run = bin()
+        .args([
+            "run", &file, "--trials", "100", "-q", "--set", slower, "--out",
+        ])
+        .arg(dir.path().join("new"))
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap();
+    let (was, now) = (
+        read(base.join("trials.csv")),
+        read(dir.path().join("new/trials.csv")),
+    );
+    let (was, now) = (rows(&was), rows(&now));
+    let d = |r: &_| field(r, "duration_s").parse::<f64>().unwrap();
+    let mut most = (0, f64::MIN);
+    for (i, (a, b)) in now.iter().zip(&was).enumerate() {
+        if d(a) - d(b) > most.1 {
+            most = (i, d(a) - d(b));
+        }
+    }
+    let k = most.0;
+    assert!(
+        text.contains(&format!(
+            "    look at trial {k}, the most worsened from the baseline (duration_s "
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "--set {slower} --seed 42 --trials 100 --trial {k}\n"
+        )),
+        "{text}"
+    );
+}
