@@ -133,10 +133,28 @@ fn a_trial_shown_by_itself_is_the_trial_run_records() {
             &md[md.find("\n## Charts").unwrap()..md.find("\n## What the numbers").unwrap()];
         assert!(!charts.contains(&format!("trial {trial}")), "{charts}");
     }
-    // The HTML holds the sections too, with the charts inline.
+    // The HTML holds the sections too, with the charts inline, and its contents link to
+    // each section's heading.
     let html = read(&out.join("report.html"));
+    let links: Vec<&str> = html
+        .split("<a href=\"#")
+        .skip(1)
+        .map(|l| &l[..l.find('"').unwrap()])
+        .collect();
+    assert!(links.len() >= 8, "{links:?}");
+    for slug in &links {
+        assert_eq!(
+            html.matches(&format!("<h2 id=\"{slug}\">")).count(),
+            1,
+            "{slug}"
+        );
+        let md = read(&out.join("report.md"));
+        assert!(md.contains(&format!("](#{slug})\n")), "{slug}");
+    }
+    assert!(links.contains(&format!("trial-{k}-the-first-that-ended-rolled_back").as_str()));
     assert!(html.contains(&format!(
-        "<h2>Trial {k}: the first that ended rolled_back</h2>"
+        "<h2 id=\"trial-{k}-the-first-that-ended-rolled_back\">Trial {k}: the first that \
+         ended rolled_back</h2>"
     )));
     assert_eq!(html.matches("<svg").count(), 4 + 2 * 2);
 }

@@ -51,6 +51,8 @@ enum Block {
     List(Vec<(String, String)>),
     /// The chart at this index of the charts given.
     Chart(usize),
+    /// Links to every level-2 heading of the page, in order.
+    Contents,
 }
 
 /// A whole report, ready to be written as Markdown or HTML.
@@ -81,6 +83,7 @@ impl Skeleton<'_> {
     fn page(self) -> Page {
         let mut b = vec![Block::Heading(1, self.title.clone())];
         b.extend(self.intro.into_iter().map(Block::Para));
+        b.push(Block::Contents);
         b.push(Block::Heading(2, "Settings".into()));
         b.push(self.settings);
         // A chart a section shows (a picked trial's) is not shown again among the charts.

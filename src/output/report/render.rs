@@ -5,11 +5,29 @@ use super::{Block, Page};
 use crate::output::charts::ChartFile;
 
 impl Page {
+    /// The level-2 headings, each with its anchor ([`anchors`]).
+    fn sections(&self) -> Vec<(&str, String)> {
+        let texts: Vec<&str> = (self.blocks.iter())
+            .filter_map(|b| match b {
+                Block::Heading(2, text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let slugs = anchors(&texts);
+        texts.into_iter().zip(slugs).collect()
+    }
+
     /// `report.md`: charts linked as the PNG files beside it.
     pub fn markdown(&self, charts: &[ChartFile]) -> String {
         let mut out = String::new();
         for b in &self.blocks {
             match b {
+                Block::Contents => {
+                    for (text, slug) in self.sections() {
+                        out.push_str(&format!("- [{}](#{slug})\n", md(text)));
+                    }
+                    out.push('\n');
+                }
                 Block::Heading(level, text) => {
                     out.push_str(&format!("{} {}\n\n", "#".repeat(*level as usize), md(text)));
                 }
@@ -56,12 +74,28 @@ impl Page {
             html(&self.title)
         );
         let mut pending_chart: Option<usize> = None;
+        let sections = self.sections();
+        let mut next_section = sections.iter();
         for b in &self.blocks {
             if let (Some(i), false) = (pending_chart, matches!(b, Block::Para(_))) {
                 out.push_str(&figure(&charts[i], None));
                 pending_chart = None;
             }
             match b {
+                Block::Contents => {
+                    out.push_str("<nav><ul class=\"contents\">\n");
+                    for (text, slug) in &sections {
+                        out.push_str(&format!(
+                            "<li><a href=\"#{slug}\">{}</a></li>\n",
+                            html(text)
+                        ));
+                    }
+                    out.push_str("</ul></nav>\n");
+                }
+                Block::Heading(2, text) => {
+                    let slug = next_section.next().map_or("", |(_, slug)| slug.as_str());
+                    out.push_str(&format!("<h2 id=\"{slug}\">{}</h2>\n", html(text)));
+                }
                 Block::Heading(level, text) => {
                     out.push_str(&format!("<h{level}>{}</h{level}>\n", html(text)));
                 }
@@ -109,6 +143,32 @@ impl Page {
     }
 }
 
+/// The anchor of each heading, as GitHub writes them for a Markdown file's headings (so the
+/// Markdown's links work where it is read, and the HTML's ids are the same): lower case,
+/// letters, digits, `-` and `_` kept, spaces as `-`, anything else dropped; a repeated one
+/// gets `-1`, `-2`, … .
+fn anchors(headings: &[&str]) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    headings
+        .iter()
+        .map(|h| {
+            let base: String = (h.to_lowercase().chars())
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect();
+            let repeats = seen.iter().filter(|s| **s == base).count();
+            seen.push(base.clone());
+            match repeats {
+                0 => base,
+                n => format!("{base}-{n}"),
+            }
+        })
+        .collect()
+}
+
 /// Escapes what Markdown would read as markup in a table cell or a line.
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -146,6 +206,8 @@ figure { margin: 1rem 0 2rem; }
 figure svg { max-width: 100%; height: auto; background: #fff; border-radius: 4px; }
 figcaption, .muted { color: var(--muted); }
 dt { font-weight: 600; } dd { margin: 0 0 0.5rem 1.5rem; }
+ul.contents { columns: 2; padding-left: 1.2rem; }
+a { color: inherit; }
 ";
 
 /// A chart inline, its caption under it.
@@ -164,4 +226,30 @@ fn figure(c: &ChartFile, caption: Option<&str>) -> String {
     }
     out.push_str("</figure>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anchors;
+
+    /// The anchors GitHub (github-slugger) gives the same headings.
+    #[test]
+    fn anchors_as_github_writes_them() {
+        assert_eq!(
+            anchors(&[
+                "Settings",
+                "Trial 5: the first that ended rolled_back",
+                "swarm-start-first (B) against swarm-stop-first (A)",
+                "Settings",
+                "What the numbers mean",
+            ]),
+            [
+                "settings",
+                "trial-5-the-first-that-ended-rolled_back",
+                "swarm-start-first-b-against-swarm-stop-first-a",
+                "settings-1",
+                "what-the-numbers-mean",
+            ]
+        );
+    }
 }
