@@ -41,8 +41,8 @@ pub struct Evaluation {
     /// The 95% interval, when the statistic has one.
     pub interval: Option<(f64, f64)>,
     pub verdict: Verdict,
-    /// When it did not pass: the trial to look at ([`super::look_at`]) and the command
-    /// line that shows it, as `check` prints them under the verdict.
+    /// When it did not pass: the trial to look at ([`look_at`](fn@super::look_at)) and
+    /// the command line that shows it, as `check` prints them under the verdict.
     pub look_at: Option<String>,
 }
 
