@@ -328,6 +328,7 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
         ("compare.csv".to_string(), report.csv()),
         ("compare.json".to_string(), json.clone()),
     ];
+    let notes: Vec<String> = shown.iter().filter_map(|p| p.note(&c.names)).collect();
     for p in shown {
         for t in p.under {
             files.extend(t.files);
@@ -335,6 +336,7 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
     }
     let n = charts.len();
     publish(staging, &out, files, &page, charts)?;
+    notes.iter().for_each(|note| eprintln!("{note}"));
     done(args, compare::table(&report), &json, &out, n, started)
 }
 

@@ -1,8 +1,8 @@
 //! The trials a run's report shows one by one (`report FILE --trial K|OUTCOME`): checked
 //! before any work, found among the run's rows once it is over, then each run again,
 //! recorded (its trace and its timeline; a trial is a function of the seed and its index),
-//! and drawn. Their sections are
-//! written from [`crate::output::report::PickedTrial`].
+//! and drawn; with `--compare`, under every variant. Their sections are written from
+//! [`crate::output::report::PickedTrial`] and [`crate::output::report::PairedTrial`].
 
 use super::picks::Picks;
 use crate::cluster::TraceRecord;
@@ -151,12 +151,28 @@ pub fn record(
 /// One trial of a comparison, recorded under each variant.
 #[derive(Debug)]
 pub struct PairedShown {
+    /// Its index.
+    pub trial: u64,
     /// `Some((outcome, v))`: picked as the lowest trial that ended so under a variant, `v`
     /// the first variant under which it did.
     pub by_outcome: Option<(Outcome, usize)>,
     /// Under each variant, the baseline first; file names and chart stems carry the
     /// variant's tag (`trial-K-TAG.trace.jsonl`, `trial-K-TAG-rollout-timeline`).
     pub under: Vec<ShownTrial>,
+}
+
+impl PairedShown {
+    /// What is said on stderr of a trial picked by its outcome (`names`: the variants').
+    pub fn note(&self, names: &[String]) -> Option<String> {
+        let (o, v) = self.by_outcome?;
+        Some(format!(
+            "note: --trial {o} is trial {}, the first of the comparison that ended {o} \
+             (under {})",
+            self.trial,
+            names[v],
+            o = o.as_str()
+        ))
+    }
 }
 
 /// The trials a comparison's report shows under every variant: `rows[v]` are variant
@@ -195,12 +211,6 @@ pub fn record_paired(
                         o = o.as_str()
                     );
                 };
-                eprintln!(
-                    "note: --trial {o} is trial {k}, the first of the comparison that ended {o} \
-                     (under {})",
-                    names[v],
-                    o = o.as_str()
-                );
                 (k, Some((o, v)))
             }
         };
@@ -208,14 +218,20 @@ pub fn record_paired(
             chosen.push((k, by));
         }
     }
+    let summaries: Vec<Summary> = match chosen.is_empty() {
+        true => Vec::new(),
+        false => (scenarios.iter().zip(rows))
+            .map(|(s, r)| Summary::from_rows(&s.name, s.seed, r))
+            .collect(),
+    };
     let mut shown = Vec::with_capacity(chosen.len());
     for (k, by_outcome) in chosen {
         let mut under = Vec::with_capacity(scenarios.len());
         for (v, s) in scenarios.iter().enumerate() {
-            let summary = Summary::from_rows(&s.name, s.seed, &rows[v]);
             let one = [TrialPick::Index(k)];
             let mut none = Picks::default();
-            let Some(mut t) = record(s, &summary, &rows[v], &one, &mut none, threads, stop)? else {
+            let summary = &summaries[v];
+            let Some(mut t) = record(s, summary, &rows[v], &one, &mut none, threads, stop)? else {
                 return Ok(None);
             };
             let Some(mut t) = t.pop() else {
@@ -237,7 +253,11 @@ pub fn record_paired(
             }
             under.push(t);
         }
-        shown.push(PairedShown { by_outcome, under });
+        shown.push(PairedShown {
+            trial: k,
+            by_outcome,
+            under,
+        });
     }
     Ok(Some(shown))
 }
