@@ -20,7 +20,7 @@ pub struct LookAt {
     /// How `report --trial` picks it: by its number, or, when it is the first trial of an
     /// outcome the check counts, by that outcome.
     pub pick: TrialPick,
-    /// Why this trial: `the longest duration_s (4m02.0s); 37 of 300 trials above 2m00.0s`.
+    /// Why this trial: `the highest duration_s (4m02.0s); 37 of 300 trials above 2m00.0s`.
     pub why: String,
 }
 

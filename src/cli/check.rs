@@ -359,7 +359,7 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
             if !args.quiet || e.verdict != Verdict::Pass {
                 lines += &format!("  {}\n", e.line());
                 if let Some(hint) = &e.look_at {
-                    lines += &format!("    {}\n", hint.replace('\n', "\n      "));
+                    lines += &under_verdict(hint);
                 }
             }
             if args.format == CheckFormat::Github && failed(e.verdict) {
@@ -403,8 +403,7 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
                                 value(unit, was)
                             ),
                         };
-                        let hint = look_at_text(&job.file, &args.set, s, &l);
-                        lines += &format!("    {}\n", hint.replace('\n', "\n      "));
+                        lines += &under_verdict(&look_at_text(&job.file, &args.set, s, &l));
                     }
                 }
             }
@@ -524,6 +523,11 @@ fn look_at_text(file: &Path, set: &[Override], s: &Scenario, l: &LookAt) -> Stri
         l.pick.to_string(),
     ]);
     format!("look at trial {}, {}:\n{}", l.trial, l.why, cmd.join(" "))
+}
+
+/// A hint's two lines as printed under its verdict line, each indented below it.
+fn under_verdict(hint: &str) -> String {
+    format!("    {}\n", hint.replace('\n', "\n      "))
 }
 
 /// `s` as one word of a POSIX shell: as it is when it holds no character the shell reads,

@@ -389,7 +389,6 @@ fn run_report(args: &ReportArgs) -> Result<(), CliError> {
         return Err(interrupted());
     };
     let mut own_files = listing(&[REPORT_FILES, RUN_FILES], &[]);
-    let mut files = Vec::new();
     let placed: Vec<Vec<usize>> = (shown.iter_mut())
         .map(|t| place(t, None, &mut charts, &mut own_files))
         .collect();
@@ -408,11 +407,11 @@ fn run_report(args: &ReportArgs) -> Result<(), CliError> {
         .collect();
     let page = run_page(&scenario, &summary, &info, &charts, &picked);
     let json = summary.to_json();
-    files.extend([
+    let mut files = vec![
         ("trials.csv".to_string(), trials_csv(&rows)),
         ("summary.json".to_string(), json.clone()),
         ("timeline.csv".to_string(), bands_csv(&bands)),
-    ]);
+    ];
     drop(picked);
     for t in shown {
         files.extend(t.files);

@@ -21,7 +21,7 @@ use crate::sim::time::as_secs;
 use crate::stats::Stat;
 
 /// Rows of "What happened" shown, at most; the trace file beside the report has them all.
-pub const HAPPENED_ROWS: usize = 60;
+const HAPPENED_ROWS: usize = 60;
 
 /// How to read a trial's section.
 pub(super) const TERMS: &[(&str, &str)] = &[
