@@ -61,7 +61,18 @@ pub struct Variant {
     /// Its name in the tables (the file's stem, or its `--set` / `--variant` name).
     pub name: String,
     file: PathBuf,
+    /// The `--set`s every variant takes (those the variant does not set itself), then its
+    /// own from `own`.
     sets: Vec<Override>,
+    own: usize,
+}
+
+impl Variant {
+    /// The settings this variant alone makes: its `--variant` or `--set` changes (none
+    /// for a file of its own).
+    pub fn own_settings(&self) -> &[Override] {
+        &self.sets[self.own..]
+    }
 }
 
 /// A comparison that ran: the paired statistics, each trial's duration when charts were
@@ -295,6 +306,7 @@ pub fn file_variants(files: &[PathBuf], sets: &[Override]) -> Vec<Variant> {
             ),
             file: file.clone(),
             sets: sets.to_vec(),
+            own: sets.len(),
         })
         .collect();
     if v.iter()
@@ -325,13 +337,11 @@ fn variants(args: &CompareArgs) -> anyhow::Result<Vec<Variant>> {
                 name: s.to_string(),
                 file: file.clone(),
                 sets: vec![s.clone()],
+                own: 0,
             })
             .collect()
     } else {
-        args.variant
-            .iter()
-            .map(|text| parse_variant(text, file, &args.sim.set))
-            .collect::<anyhow::Result<_>>()?
+        named_variants(&args.variant, file, &args.sim.set)?
     };
     anyhow::ensure!(
         v.len() >= 2,
@@ -339,6 +349,19 @@ fn variants(args: &CompareArgs) -> anyhow::Result<Vec<Variant>> {
          variant (--set PATH=A --set PATH=B), or --variant 'NAME:PATH=V;…' per variant"
     );
     Ok(v)
+}
+
+/// The variants of `file` that `--variant NAME:PATH=V;…` texts name, each also taking the
+/// `common` `--set`s it does not set itself.
+pub fn named_variants(
+    texts: &[String],
+    file: &Path,
+    common: &[Override],
+) -> anyhow::Result<Vec<Variant>> {
+    texts
+        .iter()
+        .map(|text| parse_variant(text, file, common))
+        .collect()
 }
 
 /// `NAME:PATH=V;PATH=V` (the common `--set`s first).
@@ -373,11 +396,13 @@ fn parse_variant(text: &str, file: &Path, common: &[Override]) -> anyhow::Result
         .filter(|c| own.iter().all(|o| o.path != c.path))
         .cloned()
         .collect();
+    let from = all.len();
     all.extend(own);
     Ok(Variant {
         name: name.trim().to_string(),
         file: file.to_path_buf(),
         sets: all,
+        own: from,
     })
 }
 

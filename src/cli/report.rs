@@ -6,12 +6,15 @@
 //! - a run (`trials.csv`, `summary.json`, `timeline.csv`);
 //! - `--sweep PATH=V1,V2,…` (as `sweep --set`, with `--objective` / `--constraint`):
 //!   `sweep.csv`, `sweep.json`;
-//! - `--compare FILE2 [FILE3…]` (as `compare FILE FILE2 …`): `compare.csv`, `compare.json`.
+//! - `--compare FILE2 [FILE3…]` (as `compare FILE FILE2 …`) or `--variant NAME:PATH=V;…`
+//!   (as `compare FILE --variant …`): `compare.csv`, `compare.json`.
 //!
 //! The folder is staged and swapped in whole, as `run`'s is (see
 //! [`crate::output::folder`]); an interrupted report writes nothing.
 
-use super::compare::{self, compare, file_variants, load_variants, variant_inputs};
+use super::compare::{
+    self, Variant, compare, file_variants, load_variants, named_variants, variant_inputs,
+};
 use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::picks::Picks;
@@ -50,6 +53,15 @@ pub struct ReportArgs {
     /// FILE FILE2 …` does; `--set` applies to every one.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "sweep")]
     pub compare: Vec<PathBuf>,
+    /// Compare named variants of FILE on the same trials, as `compare FILE --variant …`
+    /// does: `NAME:PATH=VALUE[;PATH=VALUE…]`, two or more, the first the baseline;
+    /// `--set` applies to every one.
+    #[arg(
+        long,
+        value_name = "NAME:PATH=V;…",
+        conflicts_with_all = ["sweep", "compare"]
+    )]
+    pub variant: Vec<String>,
     /// Sweep a field over these values, as `sweep --set PATH=V1,V2,…` does; repeatable
     /// (one axis each). `--set` then applies to every point.
     #[arg(long, value_name = "PATH=V1,V2,…")]
@@ -118,7 +130,7 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
     args.choice.check()?;
     if !args.sweep.is_empty() {
         sweep_report(args)
-    } else if !args.compare.is_empty() {
+    } else if !args.compare.is_empty() || !args.variant.is_empty() {
         compare_report(args)
     } else {
         run_report(args)
@@ -209,6 +221,7 @@ fn info(args: &ReportArgs, sources: Vec<String>, files: Vec<(String, String)>) -
     ReportInfo {
         sources,
         overrides: args.sim.set.iter().map(ToString::to_string).collect(),
+        variant_settings: Vec::new(),
         files,
     }
 }
@@ -245,12 +258,35 @@ fn sweep_report(args: &ReportArgs) -> Result<(), CliError> {
     done(args, sweep::table(&report), &json, &out, n, started)
 }
 
-/// `report FILE --compare FILE2 …`: the paired differences and their charts.
+/// The variants `report` compares, and the scenario file each column of the report names.
+fn compared(args: &ReportArgs) -> anyhow::Result<(Vec<Variant>, Vec<String>)> {
+    if args.variant.is_empty() {
+        let paths: Vec<PathBuf> = std::iter::once(args.file.clone())
+            .chain(args.compare.iter().cloned())
+            .collect();
+        let sources = paths.iter().map(|p| p.display().to_string()).collect();
+        return Ok((file_variants(&paths, &args.sim.set), sources));
+    }
+    let variants = named_variants(&args.variant, &args.file, &args.sim.set)?;
+    anyhow::ensure!(
+        variants.len() >= 2,
+        "report --variant compares two or more variants of FILE, the first the baseline: \
+         give --variant 'NAME:PATH=V;…' once per variant (to compare with the file as it \
+         is, set a field to the value it has)"
+    );
+    Ok((variants, vec![args.file.display().to_string()]))
+}
+
+/// `report FILE --compare FILE2 …` or `report FILE --variant … --variant …`: the paired
+/// differences and their charts.
 fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
-    let paths: Vec<PathBuf> = std::iter::once(args.file.clone())
-        .chain(args.compare.iter().cloned())
+    let (variants, sources) = compared(args)?;
+    let settings: Vec<String> = (variants.iter())
+        .map(|v| {
+            let own = v.own_settings().iter().map(ToString::to_string);
+            own.collect::<Vec<_>>().join("; ")
+        })
         .collect();
-    let variants = file_variants(&paths, &args.sim.set);
     let scenarios = load_variants(&variants, &args.sim, "report")?;
     shown_trials::check(&args.trial, scenarios[0].trials)?;
     let (out, stop, staging) = args.sim.begin_folder(
@@ -296,16 +332,17 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
         })
         .collect();
     own_files.extend(listing(&[], &charts));
-    let info = info(
-        args,
-        paths.iter().map(|p| p.display().to_string()).collect(),
-        own_files,
-    );
+    let mut info = info(args, sources, own_files);
+    if settings.iter().any(|s| !s.is_empty()) {
+        info.variant_settings = settings;
+    }
     let paired: Vec<PairedTrial> = shown
         .iter()
         .zip(&placed)
         .map(|(p, at)| PairedTrial {
-            by_outcome: p.by_outcome.map(|(o, v)| (o, c.names[v].as_str())),
+            by_outcome: (p.by_outcome.iter())
+                .map(|&(o, v)| (o, c.names[v].as_str()))
+                .collect(),
             under: (p.under.iter().zip(at).enumerate())
                 .map(|(v, (t, at))| VariantTrial {
                     name: &c.names[v],
@@ -328,7 +365,7 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
         ("compare.csv".to_string(), report.csv()),
         ("compare.json".to_string(), json.clone()),
     ];
-    let notes: Vec<String> = shown.iter().filter_map(|p| p.note(&c.names)).collect();
+    let notes: Vec<String> = shown.iter().flat_map(|p| p.notes(&c.names)).collect();
     for p in shown {
         for t in p.under {
             files.extend(t.files);

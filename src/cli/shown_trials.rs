@@ -153,25 +153,27 @@ pub fn record(
 pub struct PairedShown {
     /// Its index.
     pub trial: u64,
-    /// `Some((outcome, v))`: picked as the lowest trial that ended so under a variant, `v`
-    /// the first variant under which it did.
-    pub by_outcome: Option<(Outcome, usize)>,
+    /// `(outcome, v)` for each outcome it was picked by, as the lowest trial that ended
+    /// so under a variant, `v` the first variant under which it did.
+    pub by_outcome: Vec<(Outcome, usize)>,
     /// Under each variant, the baseline first; file names and chart stems carry the
     /// variant's tag (`trial-K-TAG.trace.jsonl`, `trial-K-TAG-rollout-timeline`).
     pub under: Vec<ShownTrial>,
 }
 
 impl PairedShown {
-    /// What is said on stderr of a trial picked by its outcome (`names`: the variants').
-    pub fn note(&self, names: &[String]) -> Option<String> {
-        let (o, v) = self.by_outcome?;
-        Some(format!(
-            "note: --trial {o} is trial {}, the first of the comparison that ended {o} \
-             (under {})",
-            self.trial,
-            names[v],
-            o = o.as_str()
-        ))
+    /// What is said on stderr of a trial picked by its outcomes (`names`: the
+    /// variants'), one line each.
+    pub fn notes(&self, names: &[String]) -> impl Iterator<Item = String> {
+        self.by_outcome.iter().map(move |&(o, v)| {
+            format!(
+                "note: --trial {o} is trial {}, the first of the comparison that ended {o} \
+                 (under {})",
+                self.trial,
+                names[v],
+                o = o.as_str()
+            )
+        })
     }
 }
 
@@ -190,7 +192,7 @@ pub fn record_paired(
     stop: &AtomicBool,
 ) -> anyhow::Result<Option<Vec<PairedShown>>> {
     let ends: Vec<FirstOfEachOutcome> = rows.iter().map(|r| FirstOfEachOutcome::of(r)).collect();
-    let mut chosen: Vec<(u64, Option<(Outcome, usize)>)> = Vec::new();
+    let mut chosen: Vec<(u64, Vec<(Outcome, usize)>)> = Vec::new();
     for p in picks {
         let (k, by) = match *p {
             TrialPick::Index(k) => (k, None),
@@ -214,8 +216,10 @@ pub fn record_paired(
                 (k, Some((o, v)))
             }
         };
-        if !chosen.iter().any(|&(c, _)| c == k) {
-            chosen.push((k, by));
+        // Two picks of one trial show it once, saying each outcome it was picked by.
+        match chosen.iter_mut().find(|(c, _)| *c == k) {
+            Some((_, picked_by)) => picked_by.extend(by),
+            None => chosen.push((k, by.into_iter().collect())),
         }
     }
     let summaries: Vec<Summary> = match chosen.is_empty() {
@@ -231,6 +235,19 @@ pub fn record_paired(
             let one = [TrialPick::Index(k)];
             let mut none = Picks::default();
             let summary = &summaries[v];
+            // The charts' subtitles name the scenario: say which variant of it ran (a
+            // `--variant` of one file leaves every variant the file's name).
+            let named;
+            let s = match s.name == names[v] {
+                true => s,
+                false => {
+                    named = Scenario {
+                        name: format!("{}, variant {}", s.name, names[v]),
+                        ..s.clone()
+                    };
+                    &named
+                }
+            };
             let Some(mut t) = record(s, summary, &rows[v], &one, &mut none, threads, stop)? else {
                 return Ok(None);
             };

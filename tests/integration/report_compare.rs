@@ -169,3 +169,168 @@ fn the_settings_table_names_the_mesh_retries() {
         ]
     );
 }
+
+/// `report FILE --variant …`: named variants of one file, compared as `compare FILE
+/// --variant …` compares them, each variant's own settings in the settings table and its
+/// name under its trial's charts.
+#[test]
+fn report_variant_compares_named_variants_of_one_file_as_compare_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario_path("swarm-start-first.yaml");
+    let variants = [
+        "--variant",
+        "one:strategy.swarm.update_config.parallelism=1",
+        "--variant",
+        "three:strategy.swarm.update_config.parallelism=3;strategy.swarm.update_config.monitor=5s",
+        "--set",
+        "strategy.swarm.update_config.delay=2s",
+        "--trials",
+        "40",
+        "-q",
+    ];
+    let report = tmp.path().join("report");
+    bin()
+        .args(["report", &file])
+        .args(variants)
+        .args(["--trial", "3", "--out"])
+        .arg(&report)
+        .assert()
+        .success();
+    let plain = tmp.path().join("plain");
+    bin()
+        .args(["compare", &file])
+        .args(variants)
+        .arg("--out")
+        .arg(&plain)
+        .assert()
+        .success();
+    for f in ["compare.csv", "compare.json"] {
+        assert_eq!(
+            fs::read(report.join(f)).unwrap(),
+            fs::read(plain.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let md = fs::read_to_string(report.join("report.md")).unwrap();
+    assert_eq!(
+        md_row(&md, "variant settings (--variant)"),
+        [
+            "variant settings (--variant)",
+            "strategy.swarm.update\\_config.parallelism=1",
+            "strategy.swarm.update\\_config.parallelism=3; strategy.swarm.update\\_config.monitor=5s",
+        ]
+    );
+    assert_eq!(
+        md_row(&md, "overrides (--set)")[1..],
+        ["strategy.swarm.update\\_config.delay=2s"; 2]
+    );
+    // Start-first: at most replicas + parallelism tasks running, 6 + 1 and 6 + 3.
+    assert!(md.contains("parallelism 1, delay 2.0s"), "{md}");
+    assert!(md.contains("parallelism 3, delay 2.0s"), "{md}");
+    for (tag, ceiling) in [("one", 7), ("three", 9)] {
+        let svg =
+            fs::read_to_string(report.join(format!("trial-3-{tag}-rollout-timeline.svg"))).unwrap();
+        assert!(
+            svg.contains(&format!("swarm-start-first, variant {tag} · Swarm start-first")),
+            "{tag}"
+        );
+        assert!(
+            svg.contains(&format!("parallelism ceiling = {ceiling}")),
+            "{tag}"
+        );
+    }
+}
+
+/// `report --variant` compares two or more variants, of the one FILE.
+#[test]
+fn report_variant_needs_two_variants_of_one_file() {
+    let file = scenario_path("swarm-start-first.yaml");
+    let other = scenario_path("swarm-stop-first.yaml");
+    for (args, expected) in [
+        (
+            vec!["--variant", "one:strategy.swarm.update_config.parallelism=1"],
+            "report --variant compares two or more variants of FILE",
+        ),
+        (
+            vec!["--variant", "a:x=1", "--variant", "b:x=2", "--compare", &other],
+            "cannot be used with",
+        ),
+        (
+            vec!["--variant", "a:", "--variant", "b:x=2"],
+            "`a` sets no field",
+        ),
+        (
+            vec![
+                "--variant",
+                "a:strategy.swarm.update_config.parallelism=1",
+                "--variant",
+                "b:strategy.swarm.update_config.parallelism=-1",
+            ],
+            "variant b",
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let result = bin()
+            .args(["report", &file])
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?}");
+    }
+}
+
+/// Two outcomes that pick the same trial of a comparison (under different variants) show
+/// it once, saying both, with a note for each.
+#[test]
+fn two_outcomes_of_one_trial_under_two_variants_are_both_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let result = bin()
+        .args(["report", &scenario_path("swarm-bad-version-rollback.yaml")])
+        .args([
+            "--variant",
+            "p:strategy.swarm.update_config.failure_action=pause",
+            "--variant",
+            "r:strategy.swarm.update_config.failure_action=rollback",
+            "--trials",
+            "20",
+            "--trial",
+            "paused",
+            "--trial",
+            "rolled_back",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    // Every task of the release dies within a minute of starting, inside `monitor`
+    // (60s): the update stops at its first failure in every trial, trial 0 too, pausing
+    // under `pause` and rolling back under `rollback`.
+    for (o, v) in [("paused", "p"), ("rolled_back", "r")] {
+        assert!(
+            stderr.contains(&format!(
+                "note: --trial {o} is trial 0, the first of the comparison that ended {o} \
+                 (under {v})"
+            )),
+            "{stderr}"
+        );
+    }
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert_eq!(md.matches("\n## Trial").count(), 1, "{md}");
+    assert!(
+        md.contains(
+            "\n## Trial 0: the first that ended paused (under p), the first that ended \
+             rolled\\_back (under r)\n"
+        ),
+        "{md}"
+    );
+}

@@ -34,6 +34,9 @@ pub struct ReportInfo {
     pub sources: Vec<String>,
     /// `--set` overrides as typed.
     pub overrides: Vec<String>,
+    /// A comparison's variants' own settings (`--variant`), one per variant; empty when
+    /// each variant is a file of its own.
+    pub variant_settings: Vec<String>,
     /// Files written beside the report, with what each holds.
     pub files: Vec<(String, String)>,
 }
@@ -190,6 +193,11 @@ fn settings(
         let mut r = vec!["scenario file".to_string()];
         let sources = info.sources.iter().cycle().take(columns.len());
         r.extend(sources.cloned());
+        rows.push(r);
+    }
+    if !info.variant_settings.is_empty() {
+        let mut r = vec!["variant settings (--variant)".to_string()];
+        r.extend(info.variant_settings.iter().cloned());
         rows.push(r);
     }
     for (i, (label, _)) in per_column[0].iter().enumerate() {

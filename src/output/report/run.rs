@@ -194,6 +194,7 @@ mod tests {
         let info = ReportInfo {
             sources: vec!["t.yaml".into()],
             overrides: Vec::new(),
+            variant_settings: Vec::new(),
             files: Vec::new(),
         };
         let s = crate::testkit::swarm(2, 1, Default::default());

@@ -185,9 +185,9 @@ pub struct VariantTrial<'a> {
 /// the settings'.
 #[derive(Debug, Clone)]
 pub struct PairedTrial<'a> {
-    /// `Some((outcome, variant))`: picked as the lowest trial that ended so under some
-    /// variant, first under that one.
-    pub by_outcome: Option<(Outcome, &'a str)>,
+    /// `(outcome, variant)` for each outcome it was picked by, as the lowest trial that
+    /// ended so under some variant, first under that one.
+    pub by_outcome: Vec<(Outcome, &'a str)>,
     /// The trial under each variant, the baseline first.
     pub under: Vec<VariantTrial<'a>>,
 }
@@ -202,9 +202,14 @@ pub(super) fn paired_section(
     let k = p.under[0].trial.row.trial;
     let mut b = vec![Block::Heading(
         2,
-        match p.by_outcome {
-            Some((o, v)) => format!("Trial {k}: the first that ended {} (under {v})", o.as_str()),
-            None => format!("Trial {k}"),
+        match p.by_outcome.as_slice() {
+            [] => format!("Trial {k}"),
+            picked => {
+                let firsts: Vec<String> = (picked.iter())
+                    .map(|(o, v)| format!("the first that ended {} (under {v})", o.as_str()))
+                    .collect();
+                format!("Trial {k}: {}", firsts.join(", "))
+            }
         },
     )];
     b.push(Block::Para(format!(
