@@ -45,7 +45,8 @@ use std::time::Instant;
      `…-sweep-report/`, with `--compare` `…-compare-report/`)"
 )))]
 pub struct ReportArgs {
-    /// Scenario file (YAML or JSON, by extension); with `--compare`, the baseline.
+    /// Scenario file (YAML or JSON, by extension); with `--compare`, the baseline; with
+    /// `--variant`, the file every variant varies.
     pub file: PathBuf,
     #[command(flatten)]
     pub sim: SimOptions,
@@ -69,7 +70,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub choice: ObjectiveOptions,
     /// Show this trial by itself too: how it ended, its metrics beside the run's, what
-    /// happened in it, its own timeline charts (with `--compare`, under every variant).
+    /// happened in it, its own timeline charts (in a comparison, under every variant).
     /// `K` (its number, from 0) or an outcome (`rolled_back`, `completed`, …) for the first
     /// trial that ended so; repeatable.
     #[arg(

@@ -231,7 +231,9 @@ fn report_variant_compares_named_variants_of_one_file_as_compare_does() {
         let svg =
             fs::read_to_string(report.join(format!("trial-3-{tag}-rollout-timeline.svg"))).unwrap();
         assert!(
-            svg.contains(&format!("swarm-start-first, variant {tag} · Swarm start-first")),
+            svg.contains(&format!(
+                "swarm-start-first, variant {tag} · Swarm start-first"
+            )),
             "{tag}"
         );
         assert!(
@@ -248,11 +250,21 @@ fn report_variant_needs_two_variants_of_one_file() {
     let other = scenario_path("swarm-stop-first.yaml");
     for (args, expected) in [
         (
-            vec!["--variant", "one:strategy.swarm.update_config.parallelism=1"],
+            vec![
+                "--variant",
+                "one:strategy.swarm.update_config.parallelism=1",
+            ],
             "report --variant compares two or more variants of FILE",
         ),
         (
-            vec!["--variant", "a:x=1", "--variant", "b:x=2", "--compare", &other],
+            vec![
+                "--variant",
+                "a:x=1",
+                "--variant",
+                "b:x=2",
+                "--compare",
+                &other,
+            ],
             "cannot be used with",
         ),
         (
