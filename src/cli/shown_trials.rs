@@ -1,8 +1,9 @@
 //! The trials a run's report shows one by one (`report FILE --trial K|OUTCOME`): checked
 //! before any work, found among the run's rows once it is over, then each run again,
 //! recorded (its trace and its timeline; a trial is a function of the seed and its index),
-//! and drawn; in a comparison (`--compare`, `--variant`), under every variant. Their sections are written from
-//! [`crate::output::report::PickedTrial`] and [`crate::output::report::PairedTrial`].
+//! and drawn; in a comparison (`--compare`, `--variant`), under every variant. Their
+//! sections are written from [`crate::output::report::PickedTrial`] and
+//! [`crate::output::report::PairedTrial`].
 
 use super::picks::Picks;
 use crate::cluster::TraceRecord;
