@@ -69,6 +69,10 @@ pub struct ReportArgs {
     pub sweep: Vec<Override>,
     #[command(flatten)]
     pub choice: ObjectiveOptions,
+    /// Leave out the `--sweep` grid's points the scenario's rules refuse (`maxSurge` and
+    /// `maxUnavailable` both 0, …) instead of refusing the report; the report lists them.
+    #[arg(long, requires = "sweep")]
+    pub skip_invalid: bool,
     /// Show this trial by itself too: how it ended, its metrics beside the run's, what
     /// happened in it, its own timeline charts (in a comparison, under every variant).
     /// `K` (its number, from 0) or an outcome (`rolled_back`, `completed`, …) for the first
@@ -229,7 +233,13 @@ fn info(args: &ReportArgs, sources: Vec<String>, files: Vec<(String, String)>) -
 
 /// `report FILE --sweep …`: the sweep's table and charts.
 fn sweep_report(args: &ReportArgs) -> Result<(), CliError> {
-    let plan = SweepPlan::load(&args.file, &args.sim, &args.sweep, "--sweep")?;
+    let plan = SweepPlan::load(
+        &args.file,
+        &args.sim,
+        &args.sweep,
+        "--sweep",
+        args.skip_invalid,
+    )?;
     let inputs = SweepPlan::inputs(&args.file, &args.sim, &args.sweep);
     let (out, stop, staging) = args.sim.begin_folder(
         &format!("{}-sweep-report", plan.points[0].name),

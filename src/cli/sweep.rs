@@ -79,14 +79,23 @@ pub struct SweepArgs {
     /// one, and the Pareto front.
     #[arg(long)]
     pub plot: bool,
+    /// Leave out the grid's points the scenario's rules refuse (`maxSurge` and
+    /// `maxUnavailable` both 0, …) instead of refusing the sweep; they are listed in the
+    /// table and in sweep.json's `left_out`.
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
-/// A validated sweep: the grid and one loaded scenario per point.
+/// A validated sweep: the grid and one loaded scenario per point it runs.
 pub struct SweepPlan {
     /// The swept fields.
     pub grid: Grid,
-    /// Point `i`'s scenario, in grid order.
+    /// The scenario of each point that runs, in grid order.
     pub points: Vec<Scenario>,
+    /// The grid index of each of `points` (every index unless points were left out).
+    pub at: Vec<usize>,
+    /// The points `--skip-invalid` left out: grid index, and why the loader refused it.
+    pub left_out: Vec<(usize, String)>,
 }
 
 /// A sweep that ran: every point's summary, and the trials each point ran.
@@ -101,11 +110,15 @@ impl SweepPlan {
     /// The grid and every point's scenario, all loaded before any trial runs. `sim.set`
     /// applies to every point; each of `axes` (`PATH=V1,V2,…`, given as `flag`) is an axis
     /// and replaces the file's `sweep:` axis of the same path.
+    /// With `skip_invalid`, a point the loader refuses (`maxSurge: 0` beside
+    /// `maxUnavailable: 0`) is left out, said in [`SweepPlan::left_out`], instead of
+    /// refusing the sweep; a grid of no valid point is still refused.
     pub fn load(
         file: &Path,
         sim: &SimOptions,
         axes: &[Override],
         flag: &str,
+        skip_invalid: bool,
     ) -> anyhow::Result<SweepPlan> {
         // `report --sweep` loads its grid here too.
         let command = if flag == "--set" { "sweep" } else { "report" };
@@ -195,23 +208,57 @@ impl SweepPlan {
                 set: sim.set.iter().cloned().chain(grid.overrides(i)).collect(),
                 ..sim.clone()
             };
-            // The loader names only the user's own `--set`s: say which point it was
-            // (`sweep --set` sweeps; `report --set` does not, `report --sweep` does).
-            let by = if flag == "--set" { "sweep" } else { flag };
-            point.load(Some(file)).with_context(|| {
-                let values: Vec<String> =
-                    grid.overrides(i).iter().map(ToString::to_string).collect();
-                format!("{by} point {}", values.join(", "))
-            })
+            point.load(Some(file))
         };
-        // Every point runs the first point's trials: the budget is refused before the other
-        // points (up to 10,000) are loaded.
-        let first = load_point(0)?;
-        sim.check_budget(first.trials, grid.len(), "grid points", file, &fewer)?;
-        let points = std::iter::once(Ok(first))
-            .chain((1..grid.len()).map(load_point))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(SweepPlan { grid, points })
+        // The loader names only the user's own `--set`s: say which point it was
+        // (`sweep --set` sweeps; `report --set` does not, `report --sweep` does).
+        let by = if flag == "--set" { "sweep" } else { flag };
+        let point_name = |i: usize| {
+            let values: Vec<String> = grid.overrides(i).iter().map(ToString::to_string).collect();
+            format!("{by} point {}", values.join(", "))
+        };
+        let (mut points, mut at, mut left_out) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..grid.len() {
+            match load_point(i) {
+                Ok(point) => {
+                    // Every point runs the first point's trials: the budget is refused
+                    // before the other points (up to 10,000) are loaded.
+                    if points.is_empty() {
+                        sim.check_budget(point.trials, grid.len(), "grid points", file, &fewer)?;
+                    }
+                    points.push(point);
+                    at.push(i);
+                }
+                Err(e) if skip_invalid => left_out.push((i, format!("{e:#}"))),
+                Err(e) => {
+                    let e = e.context(point_name(i));
+                    // A setting no value of the grid can mend is refused as it is; where
+                    // other points load, the grid can run without this one.
+                    if let Some(j) = (0..grid.len()).find(|&j| j != i && load_point(j).is_ok()) {
+                        anyhow::bail!(
+                            "{e:#}\n(other points load, {} for one: --skip-invalid runs the \
+                             grid without the points the scenario's rules refuse, listing \
+                             them)",
+                            point_name(j)
+                        );
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        if let (true, Some((i, why))) = (points.is_empty(), left_out.first()) {
+            anyhow::bail!(
+                "{}: {why}\n(--skip-invalid: every point of the grid is invalid, so there is \
+                 nothing to run)",
+                point_name(*i)
+            );
+        }
+        Ok(SweepPlan {
+            grid,
+            points,
+            at,
+            left_out,
+        })
     }
 
     /// The files the sweep reads: the scenario, and the data files it or an override names.
@@ -266,11 +313,12 @@ impl SweepPlan {
                 .and_then(|o| best(&run.summaries, o, &choice.constraint)),
             objective: choice.objective.as_ref(),
             constraints: &choice.constraint,
-            points: run
-                .summaries
-                .into_iter()
-                .enumerate()
-                .map(|(i, s)| (self.grid.point(i), s))
+            points: (run.summaries.into_iter().zip(&self.at))
+                .map(|(s, &i)| (self.grid.point(i), s))
+                .collect(),
+            at: &self.at,
+            left_out: (self.left_out.iter())
+                .map(|(i, why)| (self.grid.point(*i), why.as_str()))
                 .collect(),
             partial: run.done != self.points[0].trials,
         }
@@ -301,7 +349,13 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         set: Vec::new(),
         ..args.sim.clone()
     };
-    let plan = SweepPlan::load(&args.file, &plain, &args.sim.set, "--set")?;
+    let plan = SweepPlan::load(
+        &args.file,
+        &plain,
+        &args.sim.set,
+        "--set",
+        args.skip_invalid,
+    )?;
     let inputs = SweepPlan::inputs(&args.file, &plain, &args.sim.set);
     let (out, stop, staging) = args.sim.begin_folder(
         &format!("{}-sweep", plan.points[0].name),
@@ -401,7 +455,7 @@ pub fn table(r: &SweepReport<'_>) -> String {
     }
     text.push_str(&format!(
         "{} × {}, {}; P: on the Pareto front of {}\n",
-        counted(r.points.len(), "point"),
+        r.points_text(),
         counted(summaries.first().map_or(0, |s| s.trials), "trial"),
         r.seed_note(),
         r.front_axes
@@ -413,6 +467,16 @@ pub fn table(r: &SweepReport<'_>) -> String {
     if let Some(line) = r.choice_line(" (*)", shown) {
         text.push_str(&line);
         text.push('\n');
+    }
+    let left_out = r.left_out_points();
+    if !left_out.is_empty() {
+        text.push_str(&format!(
+            "left out as invalid (--skip-invalid), {}:\n",
+            counted(left_out.len(), "point")
+        ));
+        for (point, why) in left_out {
+            text.push_str(&format!("  {point}: {why}\n"));
+        }
     }
     text
 }

@@ -12,6 +12,7 @@ use crate::check::{Assertion, MetricStat};
 use crate::experiment::objective::{Objective, STATS};
 use crate::output::Summary;
 use crate::output::columns::{COLUMNS, Cell};
+use crate::output::human_text::counted;
 use crate::result::Outcome;
 use crate::scenario::{SweepAxis, SweepValue};
 use serde_json::{Map, Value, json};
@@ -26,6 +27,11 @@ pub struct SweepReport<'a> {
     pub axes: &'a [SweepAxis],
     /// Each point's values (in axis order) and summary, in grid order.
     pub points: Vec<(Vec<&'a SweepValue>, Summary)>,
+    /// The grid index of each of `points` (`0..` unless points were left out).
+    pub at: &'a [usize],
+    /// The points `--skip-invalid` left out as the scenario's rules refuse them: their
+    /// values, and why.
+    pub left_out: Vec<(Vec<&'a SweepValue>, &'a str)>,
     /// The objective, if one was given.
     pub objective: Option<&'a Objective>,
     /// The constraints.
@@ -94,12 +100,34 @@ impl SweepReport<'_> {
 
     /// Point `i`'s values as `PATH=VALUE`, in axis order.
     pub fn point_label(&self, i: usize) -> String {
+        self.values_label(&self.points[i].0)
+    }
+
+    /// `values` (one per axis) as `PATH=VALUE, …`.
+    fn values_label(&self, values: &[&SweepValue]) -> String {
         self.axes
             .iter()
-            .zip(&self.points[i].0)
+            .zip(values)
             .map(|(a, v)| format!("{}={}", a.path, v.shown))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// How many points ran: `5 points`, or `5 points (1 left out as invalid)`.
+    pub fn points_text(&self) -> String {
+        let ran = counted(self.points.len(), "point");
+        match self.left_out.len() {
+            0 => ran,
+            n => format!("{ran} ({n} left out as invalid)"),
+        }
+    }
+
+    /// Each point left out as invalid (`--skip-invalid`): its values as `PATH=VALUE, …`,
+    /// and why the scenario's rules refuse it.
+    pub fn left_out_points(&self) -> Vec<(String, &str)> {
+        (self.left_out.iter())
+            .map(|(values, why)| (self.values_label(values), *why))
+            .collect()
     }
 
     /// The best point and how it was chosen (`best{mark} by duration_s.p95 meeting …:
@@ -168,14 +196,18 @@ impl SweepReport<'_> {
         out.into_bytes()
     }
 
-    fn point_json(&self, i: usize, stats: &[MetricStat]) -> Value {
-        let (values, summary) = &self.points[i];
-        let parameters: Map<String, Value> = self
-            .axes
+    /// `values` (one per axis) as sweep.json's `parameters` of a point.
+    fn parameters_json(&self, values: &[&SweepValue]) -> Map<String, Value> {
+        self.axes
             .iter()
             .zip(values)
             .map(|(a, v)| (a.path.clone(), yaml_value(v)))
-            .collect();
+            .collect()
+    }
+
+    fn point_json(&self, i: usize, stats: &[MetricStat]) -> Value {
+        let (values, summary) = &self.points[i];
+        let parameters = self.parameters_json(values);
         let metrics: Map<String, Value> = stats
             .iter()
             .filter_map(|m| m.of(summary).map(|x| (m.to_string(), json!(x))))
@@ -203,6 +235,9 @@ impl SweepReport<'_> {
             "trials": self.points.first().map_or(0, |(_, s)| s.trials),
             "parameters": self.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>(),
             "points": points,
+            "left_out": self.left_out.iter().map(|(values, why)| {
+                json!({"parameters": self.parameters_json(values), "error": why})
+            }).collect::<Vec<_>>(),
             "objective": self.objective.map(|o| o.to_string()),
             "constraints": self.constraints.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
             "best": self.best.map(|i| {

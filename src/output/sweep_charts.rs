@@ -149,7 +149,7 @@ fn heading(r: &SweepReport<'_>, title: String) -> Heading {
         subtitle: format!(
             "{} · {} × {} · {}",
             r.scenario,
-            counted(r.points.len(), "point"),
+            r.points_text(),
             counted(trials, "trial"),
             r.seed_note()
         ),
@@ -163,15 +163,18 @@ fn values(a: &SweepAxis) -> Vec<String> {
 /// The statistic over two axes: the first along y, the second along x (the grid's last
 /// axis changes fastest, so point `iy · nx + ix` is the cell).
 pub fn heatmap(r: &SweepReport<'_>, o: &Objective) -> Heatmap {
+    let n = r.axes[0].values.len() * r.axes[1].values.len();
+    let (mut cells, mut ran) = (vec![None; n], vec![false; n]);
+    for ((_, s), &i) in r.points.iter().zip(r.at) {
+        cells[i] = o.metric.of(s).map(|v| (v, shown(&o.metric, v)));
+        ran[i] = true;
+    }
     Heatmap {
         heading: heading(r, format!("{} at every point", o.metric)),
         x: (r.axes[1].path.clone(), values(&r.axes[1])),
         y: (r.axes[0].path.clone(), values(&r.axes[0])),
-        cells: r
-            .points
-            .iter()
-            .map(|(_, s)| o.metric.of(s).map(|v| (v, shown(&o.metric, v))))
-            .collect(),
+        cells,
+        left_out: (0..n).filter(|&i| !ran[i]).collect(),
         higher_is_better: o.maximize,
         scale: scale(&o.metric),
         value_label: o.metric.to_string(),
@@ -186,11 +189,11 @@ pub fn interval_lines(r: &SweepReport<'_>, o: &Objective) -> Option<IntervalLine
     let points = r
         .points
         .iter()
-        .zip(&xs)
+        .zip(r.at.iter().map(|&i| xs[i]))
         .filter_map(|((_, s), x)| {
             let v = o.metric.of(s)?;
             let (lo, hi) = interval(&o.metric, s).unwrap_or((v, v));
-            Some([*x, v, lo, hi])
+            Some([x, v, lo, hi])
         })
         .collect();
     let x_ticks = xs
@@ -406,6 +409,8 @@ mod tests {
             seed: 7,
             axes: &axes,
             points,
+            at: &[0, 1, 2, 3, 4, 5],
+            left_out: Vec::new(),
             objective: None,
             constraints: &[],
             best: None,

@@ -92,6 +92,7 @@ mod swarm_properties;
 mod swarm_spread;
 mod swarm_timelines;
 mod sweep;
+mod sweep_skip_invalid;
 mod terminating;
 mod timeline;
 mod trace_measurements;

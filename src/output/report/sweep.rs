@@ -78,14 +78,14 @@ pub fn sweep_page(
                 "{} × {}, seed swept: each point runs the trials of its own seed, so the \
                  differences between points of different seeds are luck as well as the \
                  parameters' effect.",
-                counted(r.points.len(), "point"),
+                r.points_text(),
                 counted(trials, "trial"),
             )
         } else {
             format!(
                 "{} × {}, seed {}: every point runs the same trials (common random numbers), \
                  so the differences between points are the parameters' effect, not luck.",
-                counted(r.points.len(), "point"),
+                r.points_text(),
                 counted(trials, "trial"),
                 r.seed
             )
@@ -133,6 +133,16 @@ pub fn sweep_page(
         })
         .collect();
     sections.push(Block::Table(header, rows, true));
+    let left_out = r.left_out_points();
+    if !left_out.is_empty() {
+        sections.push(Block::Para(format!(
+            "Left out as invalid (--skip-invalid), {}: the scenario's rules refuse {}.",
+            counted(left_out.len(), "point"),
+            if left_out.len() == 1 { "it" } else { "them" }
+        )));
+        let list = left_out.into_iter().map(|(p, why)| (p, why.to_string()));
+        sections.push(Block::List(list.collect()));
+    }
     let front_axes: Vec<String> = r.front_axes.iter().map(ToString::to_string).collect();
     sections.push(Block::Para(format!(
         "Pareto front ({}): {} of {}.",

@@ -20,6 +20,9 @@ pub struct Heatmap {
     /// Row-major (`cells[iy · nx + ix]`): the value and its text, `None` where the grid
     /// point has no value (no trial defined it).
     pub cells: Vec<Option<(f64, String)>>,
+    /// Cells of points left out of the run as invalid (`sweep --skip-invalid`), in
+    /// increasing order: drawn grey, reading `invalid`.
+    pub left_out: Vec<usize>,
     /// Whether a higher value is the good one (the dark end of the scale is the good end).
     pub higher_is_better: bool,
     /// What the values are: the colour bar's ticks are steps of this scale, written in its
@@ -179,9 +182,13 @@ impl Chart for Heatmap {
         for iy in 0..self.y.1.len() {
             for ix in 0..self.x.1.len() {
                 let at = |x: usize, y: usize| (SegmentValue::Exact(x), SegmentValue::Exact(y));
-                let cell = self.cells.get(iy * self.x.1.len() + ix).cloned().flatten();
+                let at_cell = iy * self.x.1.len() + ix;
+                let cell = self.cells.get(at_cell).cloned().flatten();
                 let (fill, label) = match &cell {
                     Some((v, t)) => (self.fill(*v), t.clone()),
+                    None if self.left_out.binary_search(&at_cell).is_ok() => {
+                        (RGBColor(221, 221, 221), "invalid".to_string())
+                    }
                     None => (WHITE, "–".to_string()),
                 };
                 plot.draw(&Rectangle::new(
