@@ -419,7 +419,7 @@ pub fn table(r: &SweepReport<'_>) -> String {
     let names: Vec<String> = stats.iter().map(ToString::to_string).collect();
     let mut rows: Vec<Vec<String>> = vec![
         std::iter::once(String::new())
-            .chain(r.axes.iter().map(|a| a.path.clone()))
+            .chain(r.axis_headers())
             .chain(names.iter().cloned())
             .collect(),
     ];

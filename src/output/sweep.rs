@@ -113,6 +113,25 @@ impl SweepReport<'_> {
             .join(", ")
     }
 
+    /// The swept parameters as tables head them: by their last path segment
+    /// (`maxSurge`), in full where two share it, so the tables stay narrow enough to read
+    /// (the paths are in sweep.csv and the report's *Swept parameters*).
+    pub fn axis_headers(&self) -> Vec<String> {
+        let short = |path: &str| path.rsplit('.').next().unwrap_or(path).to_string();
+        (self.axes.iter())
+            .map(|a| {
+                let twins = (self.axes.iter())
+                    .filter(|b| short(&b.path) == short(&a.path))
+                    .count();
+                if twins > 1 {
+                    a.path.clone()
+                } else {
+                    short(&a.path)
+                }
+            })
+            .collect()
+    }
+
     /// How many points ran: `5 points`, or `5 points (1 left out as invalid)`.
     pub fn points_text(&self) -> String {
         let ran = counted(self.points.len(), "point");

@@ -69,6 +69,14 @@ fn an_invalid_point_is_left_out_and_the_others_run_as_in_a_grid_without_it() {
         .output()
         .unwrap();
     let table = String::from_utf8_lossy(&r.stdout);
+    // Headed by the paths' last segments, as the report's Points table is.
+    assert!(
+        table.starts_with(
+            "    maxSurge  maxUnavailable  duration_s.p95  min_ready.min  peak_tasks.max  \
+             outcome.completed.rate\n"
+        ),
+        "{table}"
+    );
     assert!(
         table.contains(&format!(
             "3 points (1 left out as invalid) × 30 trials, seed 7 (the same trials at every \

@@ -97,21 +97,7 @@ pub fn sweep_page(
                 .into(),
         ),
     ];
-    // The parameters by their last segment (the table above gives the paths), in full
-    // when two share it: the table stays narrow enough to read without scrolling.
-    let short = |path: &str| path.rsplit('.').next().unwrap_or(path).to_string();
-    let header = r
-        .axes
-        .iter()
-        .map(|a| {
-            let twin = r
-                .axes
-                .iter()
-                .filter(|b| short(&b.path) == short(&a.path))
-                .count()
-                > 1;
-            if twin { a.path.clone() } else { short(&a.path) }
-        })
+    let header = (r.axis_headers().into_iter())
         .chain(std::iter::once("marks".to_string()))
         .chain(stats.iter().map(ToString::to_string))
         .collect();
