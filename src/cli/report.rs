@@ -18,7 +18,7 @@ use super::compare::{
 use super::inputs::Inputs;
 use super::options::SimOptions;
 use super::picks::Picks;
-use super::shown_trials::{self, ShownTrial};
+use super::shown_trials::{self, PairedShown, ShownTrial};
 use super::sweep::{self, ObjectiveOptions, SweepPlan, chart_files};
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{
@@ -29,13 +29,16 @@ use crate::output::compare_charts::file_tags;
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
 use crate::output::report::{
-    Page, PairedTrial, PickedTrial, ReportInfo, VariantTrial, compare_page, run_page, sweep_page,
+    Page, Paired, PairedTrial, PickedTrial, ReportInfo, VariantTrial, compare_page, run_page,
+    sweep_page,
 };
 use crate::output::{Summary, bands_csv, summary_table, timeline_bands, timeline_tick, trials_csv};
-use crate::scenario::Override;
+use crate::result::TrialResult;
+use crate::scenario::{Override, Scenario};
 use anyhow::anyhow;
 use clap::Args;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 /// Arguments of `report`. `--out` is [`SimOptions`]' with the help of what it does here.
@@ -74,15 +77,11 @@ pub struct ReportArgs {
     #[arg(long, requires = "sweep")]
     pub skip_invalid: bool,
     /// Show this trial by itself too: how it ended, its metrics beside the run's, what
-    /// happened in it, its own timeline charts (in a comparison, under every variant).
+    /// happened in it, its own timeline charts (in a comparison, under every variant; in a
+    /// sweep of at most 8 points, at every point).
     /// `K` (its number, from 0) or an outcome (`rolled_back`, `completed`, …) for the first
     /// trial that ended so; repeatable.
-    #[arg(
-        long = "trial",
-        value_name = "K|OUTCOME",
-        allow_hyphen_values = true,
-        conflicts_with = "sweep"
-    )]
+    #[arg(long = "trial", value_name = "K|OUTCOME", allow_hyphen_values = true)]
     pub trial: Vec<TrialPick>,
 }
 
@@ -240,6 +239,9 @@ fn sweep_report(args: &ReportArgs) -> Result<(), CliError> {
         "--sweep",
         args.skip_invalid,
     )?;
+    if !args.trial.is_empty() {
+        shown_trials::check_points(&args.trial, &plan)?;
+    }
     let inputs = SweepPlan::inputs(&args.file, &args.sim, &args.sweep);
     let (out, stop, staging) = args.sim.begin_folder(
         &format!("{}-sweep-report", plan.points[0].name),
@@ -247,25 +249,41 @@ fn sweep_report(args: &ReportArgs) -> Result<(), CliError> {
         &inputs,
     )?;
     let started = Instant::now();
-    let run = plan.run(&args.sim, stop)?;
+    let mut run = plan.run(&args.sim, !args.trial.is_empty(), stop)?;
+    let rows = std::mem::take(&mut run.rows);
     let report = plan.report(&args.choice, run);
     if report.partial {
         return Err(interrupted());
     }
-    let charts = plan.charts(&report)?;
-    let info = info(
+    let mut charts = plan.charts(&report)?;
+    // The trials shown at every point, found now that every row is known.
+    let names: Vec<String> = (0..report.points.len())
+        .map(|i| report.point_name(i))
+        .collect();
+    let mut own_files = listing(&[REPORT_FILES, SWEEP_FILES], &[]);
+    let paired = Shown::record(
         args,
-        vec![args.file.display().to_string()],
-        listing(&[REPORT_FILES, SWEEP_FILES], &charts),
-    );
-    let page = sweep_page(&report, &plan.points, &info, &charts);
+        Paired::Points,
+        (&plan.points, &names, &rows),
+        &mut charts,
+        &mut own_files,
+        stop,
+    )?;
+    own_files.extend(listing(&[], &charts));
+    let info = info(args, vec![args.file.display().to_string()], own_files);
+    let views = paired.views(&plan.points, &names, &rows);
+    let page = sweep_page(&report, &plan.points, &info, &charts, &views);
+    drop(views);
     let json = report.json();
-    let files = vec![
+    let mut files = vec![
         ("sweep.csv".to_string(), report.csv()),
         ("sweep.json".to_string(), json.clone()),
     ];
+    let notes = paired.notes(&names);
+    files.extend(paired.into_files());
     let n = charts.len();
     publish(staging, &out, files, &page, charts)?;
+    notes.iter().for_each(|note| eprintln!("{note}"));
     done(args, sweep::table(&report), &json, &out, n, started)
 }
 
@@ -320,72 +338,114 @@ fn compare_report(args: &ReportArgs) -> Result<(), CliError> {
     }
     let mut charts = c.charts()?;
     // The trials shown under every variant, found now that every row is known.
-    let tags = file_tags(&c.names);
-    let threads = args.sim.threads();
-    let shown = shown_trials::record_paired(
-        &scenarios,
-        &c.names,
-        &tags,
-        &c.rows,
-        &args.trial,
-        threads,
+    let mut own_files = listing(&[REPORT_FILES, COMPARE_FILES], &[]);
+    let paired = Shown::record(
+        args,
+        Paired::Variants,
+        (&scenarios, &c.names, &c.rows),
+        &mut charts,
+        &mut own_files,
         stop,
     )?;
-    let Some(mut shown) = shown else {
-        return Err(interrupted());
-    };
-    let mut own_files = listing(&[REPORT_FILES, COMPARE_FILES], &[]);
-    let placed: Vec<Vec<Vec<usize>>> = (shown.iter_mut())
-        .map(|p| {
-            (p.under.iter_mut().zip(&c.names))
-                .map(|(t, name)| place(t, Some(name), &mut charts, &mut own_files))
-                .collect()
-        })
-        .collect();
     own_files.extend(listing(&[], &charts));
     let mut info = info(args, sources, own_files);
     if settings.iter().any(|s| !s.is_empty()) {
         info.variant_settings = settings;
     }
-    let paired: Vec<PairedTrial> = shown
-        .iter()
-        .zip(&placed)
-        .map(|(p, at)| PairedTrial {
-            by_outcome: (p.by_outcome.iter())
-                .map(|&(o, v)| (o, c.names[v].as_str()))
-                .collect(),
-            under: (p.under.iter().zip(at).enumerate())
-                .map(|(v, (t, at))| VariantTrial {
-                    name: &c.names[v],
-                    scenario: &scenarios[v],
-                    trial: PickedTrial {
-                        row: &c.rows[v][t.trial as usize],
-                        by_outcome: None,
-                        records: &t.records,
-                        charts: at,
-                        files: [&t.files[0].0, &t.files[1].0],
-                    },
-                })
-                .collect(),
-        })
-        .collect();
-    let page = compare_page(&report, &scenarios, &info, &charts, &paired);
-    drop(paired);
+    let views = paired.views(&scenarios, &c.names, &c.rows);
+    let page = compare_page(&report, &scenarios, &info, &charts, &views);
+    drop(views);
     let json = report.json();
     let mut files = vec![
         ("compare.csv".to_string(), report.csv()),
         ("compare.json".to_string(), json.clone()),
     ];
-    let notes: Vec<String> = shown.iter().flat_map(|p| p.notes(&c.names)).collect();
-    for p in shown {
-        for t in p.under {
-            files.extend(t.files);
-        }
-    }
+    let notes = paired.notes(&c.names);
+    files.extend(paired.into_files());
     let n = charts.len();
     publish(staging, &out, files, &page, charts)?;
     notes.iter().for_each(|note| eprintln!("{note}"));
     done(args, compare::table(&report), &json, &out, n, started)
+}
+
+/// The trials `--trial` shows under every variant of a comparison (or at every point of
+/// a sweep), recorded, with the indices their charts took among the report's charts.
+struct Shown {
+    trials: Vec<PairedShown>,
+    placed: Vec<Vec<Vec<usize>>>,
+}
+
+impl Shown {
+    /// Record the trials under each of `scenarios` (named `names`, their rows `rows`), now
+    /// that every row is known; move their charts to the end of `charts` and list their
+    /// files in `files`.
+    fn record(
+        args: &ReportArgs,
+        of: Paired,
+        (scenarios, names, rows): (&[Scenario], &[String], &[Vec<TrialResult>]),
+        charts: &mut Vec<ChartFile>,
+        files: &mut Vec<(String, String)>,
+        stop: &AtomicBool,
+    ) -> Result<Shown, CliError> {
+        let tags = file_tags(names);
+        let threads = args.sim.threads();
+        let picks = &args.trial;
+        let recorded =
+            shown_trials::record_paired(of, scenarios, names, &tags, rows, picks, threads, stop)?;
+        let Some(mut trials) = recorded else {
+            return Err(interrupted());
+        };
+        let placed = (trials.iter_mut())
+            .map(|p| {
+                (p.under.iter_mut().zip(names))
+                    .map(|(t, name)| place(t, Some(name), charts, files))
+                    .collect()
+            })
+            .collect();
+        Ok(Shown { trials, placed })
+    }
+
+    /// The trials as the report's sections read them.
+    fn views<'a>(
+        &'a self,
+        scenarios: &'a [Scenario],
+        names: &'a [String],
+        rows: &'a [Vec<TrialResult>],
+    ) -> Vec<PairedTrial<'a>> {
+        (self.trials.iter().zip(&self.placed))
+            .map(|(p, at)| PairedTrial {
+                of: p.of,
+                by_outcome: (p.by_outcome.iter())
+                    .map(|&(o, v)| (o, names[v].as_str()))
+                    .collect(),
+                under: (p.under.iter().zip(at).enumerate())
+                    .map(|(v, (t, at))| VariantTrial {
+                        name: &names[v],
+                        scenario: &scenarios[v],
+                        trial: PickedTrial {
+                            row: &rows[v][t.trial as usize],
+                            by_outcome: None,
+                            records: &t.records,
+                            charts: at,
+                            files: [&t.files[0].0, &t.files[1].0],
+                        },
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// What is said on stderr of the trials picked by their outcome.
+    fn notes(&self, names: &[String]) -> Vec<String> {
+        self.trials.iter().flat_map(|p| p.notes(names)).collect()
+    }
+
+    /// Every trial's files (trace, timeline), to be written beside the report.
+    fn into_files(self) -> impl Iterator<Item = (String, Vec<u8>)> {
+        (self.trials.into_iter())
+            .flat_map(|p| p.under)
+            .flat_map(|t| t.files)
+    }
 }
 
 /// `report FILE`: one run, its timeline and its charts.

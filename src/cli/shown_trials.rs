@@ -6,10 +6,12 @@
 //! [`crate::output::report::PairedTrial`].
 
 use super::picks::Picks;
+use super::sweep::SweepPlan;
 use crate::cluster::TraceRecord;
 use crate::experiment::{FirstOfEachOutcome, Outcome, TrialPick, run_timelines, with_threads};
 use crate::output::charts::{ChartFile, Drawn, measurement_marks, timeline_charts};
 use crate::output::human_text::counted;
+use crate::output::report::Paired;
 use crate::output::{Summary, timeline_bands, timeline_tick, timeline_trial_csv, trace_jsonl};
 use crate::result::TrialResult;
 use crate::scenario::Scenario;
@@ -39,6 +41,30 @@ pub fn check(picks: &[TrialPick], trials: u64) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Points of a sweep a trial is shown at, at most: each point adds its section and its
+/// charts, so a larger grid would bury the trial; `--variant` picks points to compare.
+pub const MAX_SHOWN_POINTS: usize = 8;
+
+/// Refuses, before any trial runs, `picks` a sweep's report cannot show at every point of
+/// `plan`: more than [`MAX_SHOWN_POINTS`] points, or a swept seed (trial K is then another
+/// trial at each point); then [`check`]s them against its trials.
+pub fn check_points(picks: &[TrialPick], plan: &SweepPlan) -> anyhow::Result<()> {
+    let points = plan.points.len();
+    ensure!(
+        points <= MAX_SHOWN_POINTS,
+        "--trial with --sweep shows the trial at every point of the grid, at most \
+         {MAX_SHOWN_POINTS}, and this grid runs {points}: sweep fewer values, or compare the \
+         points to look at with --variant 'NAME:PATH=V;…' and --trial"
+    );
+    ensure!(
+        !plan.grid.axes.iter().any(|a| a.path == "seed"),
+        "--trial with a swept `seed`: each point runs the trials of its own seed, so trial K \
+         is a different trial at every point; sweep other fields, or show a trial of one \
+         seed with `report FILE --seed S --trial K`"
+    );
+    check(picks, plan.points[0].trials)
 }
 
 /// One trial shown, with what was recorded of it.
@@ -149,9 +175,11 @@ pub fn record(
     Ok(Some(shown))
 }
 
-/// One trial of a comparison, recorded under each variant.
+/// One trial of a comparison, recorded under each variant (or of a sweep, at each point).
 #[derive(Debug)]
 pub struct PairedShown {
+    /// Under variants or at points.
+    pub of: Paired,
     /// Its index.
     pub trial: u64,
     /// `(outcome, v)` for each outcome it was picked by, as the lowest trial that ended
@@ -168,9 +196,10 @@ impl PairedShown {
     pub fn notes(&self, names: &[String]) -> impl Iterator<Item = String> {
         self.by_outcome.iter().map(move |&(o, v)| {
             format!(
-                "note: --trial {o} is trial {}, the first of the comparison that ended {o} \
-                 (under {})",
+                "note: --trial {o} is trial {}, the first of the {} that ended {o} ({} {})",
                 self.trial,
+                self.of.whole(),
+                self.of.under(),
                 names[v],
                 o = o.as_str()
             )
@@ -184,6 +213,7 @@ impl PairedShown {
 /// stopped a timeline.
 #[allow(clippy::too_many_arguments)]
 pub fn record_paired(
+    of: Paired,
     scenarios: &[Scenario],
     names: &[String],
     tags: &[String],
@@ -206,10 +236,13 @@ pub fn record_paired(
                         .map(|(n, e)| format!("{n}: {}", e.tally()))
                         .collect();
                     anyhow::bail!(
-                        "--trial {o}: none of the comparison's {} ended {o} under any variant \
-                         ({}), so there is no such trial to show; nothing was written. Pick \
-                         an outcome some trial had, or a trial by its number",
+                        "--trial {o}: none of the {}'s {} ended {o} {} any {} ({}), so there \
+                         is no such trial to show; nothing was written. Pick an outcome some \
+                         trial had, or a trial by its number",
+                        of.whole(),
                         counted(rows[0].len() as u64, "trial"),
+                        of.under(),
+                        of.each(),
                         tallies.join("; "),
                         o = o.as_str()
                     );
@@ -236,14 +269,14 @@ pub fn record_paired(
             let one = [TrialPick::Index(k)];
             let mut none = Picks::default();
             let summary = &summaries[v];
-            // The charts' subtitles name the scenario: say which variant of it ran (a
-            // `--variant` of one file leaves every variant the file's name).
+            // The charts' subtitles name the scenario: say which variant (or point) of it
+            // ran (a `--variant` of one file leaves every variant the file's name).
             let named;
             let s = match s.name == names[v] {
                 true => s,
                 false => {
                     named = Scenario {
-                        name: format!("{}, variant {}", s.name, names[v]),
+                        name: format!("{}, {} {}", s.name, of.each(), names[v]),
                         ..s.clone()
                     };
                     &named
@@ -267,11 +300,12 @@ pub fn record_paired(
                     .trim_start_matches(&format!("trial-{k}-"))
                     .to_string();
                 c.stem = format!("trial-{k}-{tag}-{what}");
-                c.title = format!("{} under {}", c.title, names[v]);
+                c.title = format!("{} {} {}", c.title, of.under(), names[v]);
             }
             under.push(t);
         }
         shown.push(PairedShown {
+            of,
             trial: k,
             by_outcome,
             under,

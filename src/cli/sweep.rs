@@ -9,13 +9,14 @@ use super::{CliError, interrupt, print_stdout};
 use crate::check::Assertion;
 use crate::experiment::objective::{Objective, constraint};
 use crate::experiment::sweep::{Grid, best, front_axes, pareto, split_values};
-use crate::experiment::{Experiment, PerVariant, Recording};
+use crate::experiment::{Experiment, Fanout, PerVariant, Recording, VariantRows};
 use crate::output::Summary;
 use crate::output::charts::ChartFile;
 use crate::output::human_text::counted;
 use crate::output::sinks::SummarySink;
 use crate::output::sweep::SweepReport;
 use crate::output::sweep_charts::{lines_missing, shown, sweep_charts};
+use crate::result::TrialResult;
 use crate::scenario::{Override, Scenario, SweepAxis, SweepValue, sweep::MAX_SWEEP_POINTS};
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -102,6 +103,8 @@ pub struct SweepPlan {
 pub struct SweepRun {
     /// Point `i`'s summary.
     pub summaries: Vec<Summary>,
+    /// Point `i`'s rows, in trial order (empty unless asked for).
+    pub rows: Vec<Vec<TrialResult>>,
     /// Trials every point ran (fewer than asked for when interrupted).
     pub done: u64,
 }
@@ -277,8 +280,9 @@ impl SweepPlan {
         inputs
     }
 
-    /// Run every point on the same trials, into one summary each.
-    pub fn run(&self, sim: &SimOptions, stop: &AtomicBool) -> anyhow::Result<SweepRun> {
+    /// Run every point on the same trials, into one summary each; `rows`: keep every
+    /// trial's row of each point too (for trials shown by themselves).
+    pub fn run(&self, sim: &SimOptions, rows: bool, stop: &AtomicBool) -> anyhow::Result<SweepRun> {
         let experiment = Experiment {
             variants: self.points.iter().collect(),
             trials: 0..self.points[0].trials,
@@ -290,10 +294,17 @@ impl SweepPlan {
                 .map(|p| SummarySink::new(&p.name, p.seed))
                 .collect(),
         );
-        let (done, _) = execute(&experiment, sim.threads(), sim.quiet, stop, &mut sinks)
+        let mut all_rows = VariantRows::default();
+        let mut both = Fanout(vec![&mut sinks]);
+        if rows {
+            both.0.push(&mut all_rows);
+        }
+        let (done, _) = execute(&experiment, sim.threads(), sim.quiet, stop, &mut both)
             .context("cannot run the sweep")?;
+        drop(both);
         Ok(SweepRun {
             summaries: sinks.0.iter().map(SummarySink::finish).collect(),
+            rows: all_rows.0,
             done,
         })
     }
@@ -362,7 +373,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         &args.file,
         &inputs,
     )?;
-    let run = plan.run(&args.sim, stop)?;
+    let run = plan.run(&args.sim, false, stop)?;
     let done = run.done;
     let report = plan.report(&args.choice, run);
     let json = report.json();

@@ -103,6 +103,14 @@ impl SweepReport<'_> {
         self.values_label(&self.points[i].0)
     }
 
+    /// Point `i`'s values as the tables head the axes: `maxSurge=1, maxUnavailable=0`.
+    pub fn point_name(&self, i: usize) -> String {
+        (self.axis_headers().iter().zip(&self.points[i].0))
+            .map(|(a, v)| format!("{a}={}", v.shown))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// `values` (one per axis) as `PATH=VALUE, …`.
     fn values_label(&self, values: &[&SweepValue]) -> String {
         self.axes

@@ -255,3 +255,84 @@ fn sweep_lines_promise_an_interval_only_where_the_statistic_has_one() {
         "{svg}"
     );
 }
+
+/// `report --sweep … --trial K|OUTCOME`: the trial at every point of a small grid, each
+/// point's files byte for byte what `run` records of that trial with the point's values.
+#[test]
+fn a_sweep_report_shows_a_trial_at_every_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report");
+    let file = scenario_path("swarm-stop-first.yaml");
+    let r = bin()
+        .args(["report", &file, "--trials", "40", "-q"])
+        .args(["--sweep", "strategy.swarm.update_config.parallelism=1,2,3"])
+        .args(["--trial", "5", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("\n## Trial 5\n"), "{md}");
+    assert_eq!(
+        md_row(&md, "metric"),
+        ["metric", "parallelism=1", "parallelism=2", "parallelism=3"]
+    );
+    // Stop-first keeps replicas − parallelism = 6 − p ready on a trial nothing fails in.
+    assert_eq!(md_row(&md, "outcome")[1..], ["completed"; 3]);
+    assert_eq!(md_row(&md, "min\\_ready")[1..], ["5", "4", "3"]);
+    for p in ["1", "2", "3"] {
+        let run = tmp.path().join(format!("run-{p}"));
+        let trace = tmp.path().join(format!("trace-{p}.jsonl"));
+        bin()
+            .args(["run", &file, "--trials", "40", "-q"])
+            .args([
+                "--set",
+                &format!("strategy.swarm.update_config.parallelism={p}"),
+            ])
+            .args(["--trace-trial", "5", "--trace"])
+            .arg(&trace)
+            .arg("--out")
+            .arg(&run)
+            .assert()
+            .success();
+        assert_eq!(
+            fs::read(out.join(format!("trial-5-parallelism_{p}.trace.jsonl"))).unwrap(),
+            fs::read(&trace).unwrap(),
+            "parallelism {p}"
+        );
+        let svg = fs::read_to_string(out.join(format!(
+            "trial-5-parallelism_{p}-rollout-timeline.svg"
+        )))
+        .unwrap();
+        assert!(
+            svg.contains(&format!("swarm-stop-first, point parallelism={p} · ")),
+            "{p}"
+        );
+    }
+}
+
+/// A grid of more than 8 points, or of swept seeds, shows no trial at every point:
+/// refused before any trial runs.
+#[test]
+fn a_sweep_report_refuses_a_trial_over_a_large_grid_or_swept_seeds() {
+    let file = scenario_path("swarm-stop-first.yaml");
+    for (sweep, expected) in [
+        (
+            "strategy.swarm.update_config.parallelism=1,2,3,4,5,6,7,8,9",
+            "at most 8, and this grid runs 9",
+        ),
+        ("seed=1,2", "each point runs the trials of its own seed"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let r = bin()
+            .args(["report", &file, "--sweep", sweep, "--trial", "0", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!out.exists());
+    }
+}

@@ -19,7 +19,7 @@ mod trial;
 pub use compare::compare_page;
 pub use run::run_page;
 pub use sweep::sweep_page;
-pub use trial::{PairedTrial, PickedTrial, VariantTrial};
+pub use trial::{Paired, PairedTrial, PickedTrial, VariantTrial};
 
 use crate::output::charts::{ChartFile, strategy_label};
 use crate::output::human_text::duration;

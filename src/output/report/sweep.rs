@@ -2,7 +2,7 @@
 //! best point under the objective and constraints, and the Pareto front.
 
 use super::meanings::{metric_terms, terms};
-use super::{Block, Page, ReportInfo, Skeleton, capitalised, settings};
+use super::{Block, Page, PairedTrial, ReportInfo, Skeleton, capitalised, settings};
 use crate::check::MetricStat;
 use crate::output::Summary;
 use crate::output::charts::ChartFile;
@@ -57,6 +57,7 @@ pub fn sweep_page(
     points: &[Scenario],
     info: &ReportInfo,
     charts: &[ChartFile],
+    paired: &[PairedTrial<'_>],
 ) -> Page {
     let trials = r.points.first().map_or(0, |(_, s)| s.trials);
     let stats = r.key_stats();
@@ -148,6 +149,23 @@ pub fn sweep_page(
         MetricStat::Column { column, .. } => Some(column.name),
         MetricStat::OutcomeCount(_) | MetricStat::OutcomeRate(_) => None,
     });
+    let mut names: Vec<&str> = names.collect();
+    if !paired.is_empty() {
+        // The duration first, then what differs between the points on some shown trial.
+        let mut metrics = vec!["duration_s"];
+        for p in paired {
+            for name in p.differing() {
+                if !metrics.contains(&name) {
+                    metrics.push(name);
+                }
+            }
+        }
+        for p in paired {
+            sections.extend(super::trial::paired_section(p, &metrics, charts));
+        }
+        metrics.retain(|n| !names.contains(n));
+        names.extend(metrics);
+    }
     let mut meanings = metric_terms(names);
     meanings.extend(terms(SWEEP_MEANINGS));
     Skeleton {

@@ -180,16 +180,81 @@ pub struct VariantTrial<'a> {
     pub trial: PickedTrial<'a>,
 }
 
-/// A trial of a comparison shown under every variant (`report --compare … --trial`): the
-/// same trial number draws the same random numbers under each, so their differences are
-/// the settings'.
+/// What a trial shown several times is shown under: a comparison's variants (the first
+/// the baseline A, the others B) or a sweep's points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paired {
+    /// `report --compare` / `--variant`.
+    Variants,
+    /// `report --sweep`.
+    Points,
+}
+
+impl Paired {
+    /// `under variant` / `at point`, as a sentence says where the trial ran.
+    pub fn under(self) -> &'static str {
+        match self {
+            Paired::Variants => "under",
+            Paired::Points => "at",
+        }
+    }
+
+    /// What one of them is called: `variant`, `point`.
+    pub fn each(self) -> &'static str {
+        match self {
+            Paired::Variants => "variant",
+            Paired::Points => "point",
+        }
+    }
+
+    /// What they make together: `comparison`, `sweep`.
+    pub fn whole(self) -> &'static str {
+        match self {
+            Paired::Variants => "comparison",
+            Paired::Points => "sweep",
+        }
+    }
+
+    /// The header of the `i`th column: the name, with `(A)` / `(B)` in a comparison.
+    fn header(self, i: usize, name: &str) -> String {
+        match (self, i) {
+            (Paired::Points, _) => name.to_string(),
+            (Paired::Variants, 0) => format!("{name} (A)"),
+            (Paired::Variants, _) => format!("{name} (B)"),
+        }
+    }
+}
+
+/// A trial shown under every variant of a comparison (`report --compare … --trial`) or at
+/// every point of a sweep (`report --sweep … --trial`): the same trial number draws the
+/// same random numbers under each, so their differences are the settings'.
 #[derive(Debug, Clone)]
 pub struct PairedTrial<'a> {
+    /// Under variants or at points.
+    pub of: Paired,
     /// `(outcome, variant)` for each outcome it was picked by, as the lowest trial that
     /// ended so under some variant, first under that one.
     pub by_outcome: Vec<(Outcome, &'a str)>,
-    /// The trial under each variant, the baseline first.
+    /// The trial under each variant (the baseline first) or at each point (in grid order).
     pub under: Vec<VariantTrial<'a>>,
+}
+
+impl PairedTrial<'_> {
+    /// The metric columns whose value differs between the variants (or points) on this
+    /// trial, in column order.
+    pub(super) fn differing(&self) -> Vec<&'static str> {
+        let Some(first) = self.under.first() else {
+            return Vec::new();
+        };
+        (crate::output::columns::COLUMNS.iter())
+            .filter(|c| c.is_metric())
+            .filter(|c| {
+                let a = c.cell(first.trial.row).as_f64();
+                self.under.iter().any(|v| c.cell(v.trial.row).as_f64() != a)
+            })
+            .map(|c| c.name)
+            .collect()
+    }
 }
 
 /// The section of a trial of a comparison: its metrics under each variant side by side
@@ -200,31 +265,33 @@ pub(super) fn paired_section(
     charts: &[ChartFile],
 ) -> Vec<Block> {
     let k = p.under[0].trial.row.trial;
+    let under = p.of.under();
     let mut b = vec![Block::Heading(
         2,
         match p.by_outcome.as_slice() {
             [] => format!("Trial {k}"),
             picked => {
                 let firsts: Vec<String> = (picked.iter())
-                    .map(|(o, v)| format!("the first that ended {} (under {v})", o.as_str()))
+                    .map(|(o, v)| format!("the first that ended {} ({} {v})", o.as_str(), under))
                     .collect();
                 format!("Trial {k}: {}", firsts.join(", "))
             }
         },
     )];
-    b.push(Block::Para(format!(
-        "Trial {k} under each variant. Every variant runs the same trials on the same seed, \
-         so a trial draws the same random numbers under each (where the settings draw alike): \
-         where its values differ, the settings made the difference."
-    )));
-    let role = |i: usize| if i == 0 { "A" } else { "B" };
+    b.push(Block::Para(match p.of {
+        Paired::Variants => format!(
+            "Trial {k} under each variant. Every variant runs the same trials on the same \
+             seed, so a trial draws the same random numbers under each (where the settings \
+             draw alike): where its values differ, the settings made the difference."
+        ),
+        Paired::Points => format!(
+            "Trial {k} at each point of the grid. Every point runs the same trials on the \
+             same seed, so a trial draws the same random numbers at each (where the settings \
+             draw alike): where its values differ, the swept values made the difference."
+        ),
+    }));
     let mut header = vec!["metric".to_string()];
-    header.extend(
-        p.under
-            .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{} ({})", v.name, role(i))),
-    );
+    header.extend((p.under.iter().enumerate()).map(|(i, v)| p.of.header(i, v.name)));
     let mut rows = vec![
         std::iter::once("outcome".to_string())
             .chain(
@@ -249,7 +316,7 @@ pub(super) fn paired_section(
         let t = &v.trial;
         b.push(Block::Heading(
             3,
-            format!("Trial {k} under {} ({})", v.name, role(i)),
+            format!("Trial {k} {under} {}", p.of.header(i, v.name)),
         ));
         b.push(Block::Para(format!(
             "Ended {} after {}. Its whole trace is {}, its timeline {}.",
@@ -262,7 +329,7 @@ pub(super) fn paired_section(
             v.scenario,
             t,
             4,
-            format!("What happened in trial {k} under {}", v.name),
+            format!("What happened in trial {k} {under} {}", v.name),
         ));
         b.extend(chart_blocks(t, 4, charts));
     }
