@@ -178,9 +178,10 @@ fn a_pick_no_trial_satisfies_is_refused_and_nothing_written() {
     refused(&["--trial", "rolledback"], "did you mean `rolled_back`?");
     let nine: Vec<&str> = ["--trial", "1"].repeat(9);
     refused(&nine, "a report shows at most 8 trials by themselves");
+    // A sweep's too, at every point.
     refused(
-        &["--trial", "1", "--sweep", "trials=5,6"],
-        "cannot be used with",
+        &["--trial", "60", "--sweep", "service.replicas=4,5"],
+        "--trial 60: the run has 60 trials, numbered 0 to 59",
     );
     // No trial of this run timed out: refused after the run, with its tally.
     refused(
