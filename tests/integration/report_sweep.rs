@@ -300,10 +300,9 @@ fn a_sweep_report_shows_a_trial_at_every_point() {
             fs::read(&trace).unwrap(),
             "parallelism {p}"
         );
-        let svg = fs::read_to_string(out.join(format!(
-            "trial-5-parallelism_{p}-rollout-timeline.svg"
-        )))
-        .unwrap();
+        let svg =
+            fs::read_to_string(out.join(format!("trial-5-parallelism_{p}-rollout-timeline.svg")))
+                .unwrap();
         assert!(
             svg.contains(&format!("swarm-stop-first, point parallelism={p} · ")),
             "{p}"

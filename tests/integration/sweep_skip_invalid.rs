@@ -78,10 +78,10 @@ fn an_invalid_point_is_left_out_and_the_others_run_as_in_a_grid_without_it() {
         "{table}"
     );
     assert!(
-        table.contains(&format!(
+        table.contains(
             "3 points (1 left out as invalid) × 30 trials, seed 7 (the same trials at every \
              point)"
-        )),
+        ),
         "{table}"
     );
     assert!(
