@@ -155,6 +155,28 @@ pub(super) fn check_sweep(
 /// Says which `--set` a problem comes from, when the user might not see it in the file.
 /// A swept value is not named: the sweep reports which of its values a problem is from.
 pub(super) fn blame_overrides(mut p: Problem, overrides: &[Override]) -> Problem {
+    // An unknown field of a path typed on the command line is most often a section left
+    // out: say where the field is.
+    if p.message.starts_with("unknown field") {
+        let mut meant: Vec<String> = Vec::new();
+        for path in overrides
+            .iter()
+            .filter(|o| o.caused(&p))
+            .flat_map(|o| o.meant())
+        {
+            if !meant.contains(&path) {
+                meant.push(path);
+            }
+        }
+        if !meant.is_empty() {
+            let at: Vec<String> = meant.iter().map(|m| format!("`{m}`")).collect();
+            p.message = format!(
+                "{} (the schema has the field at {})",
+                p.message,
+                at.join(" or ")
+            );
+        }
+    }
     let blamed: Vec<&Override> = overrides
         .iter()
         .filter(|o| o.set_by == SetBy::Set && o.caused(&p))
@@ -296,6 +318,30 @@ mod tests {
                 .ends_with("(from --set service.foo.bar=1)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_override_with_a_section_left_out_says_where_the_field_is() {
+        let e = with("service: {}", &["strategy.swarm.parallelism=4"]).unwrap_err();
+        assert_eq!(
+            lines(e),
+            [
+                "scenarios/web.yaml: strategy.swarm.parallelism: unknown field `parallelism`; expected one of `update_config`, `rollback_config` (the schema has the field at `strategy.swarm.update_config.parallelism` or `strategy.swarm.rollback_config.parallelism`) (from --set strategy.swarm.parallelism=4)"
+            ]
+        );
+        // The Deployment's `spec.strategy.rollingUpdate`, with `strategy` left out.
+        let e = with(
+            "service: {}\nstrategy: {kubernetes: {}}",
+            &["strategy.kubernetes.rollingUpdate.maxSurge=2"],
+        )
+        .unwrap_err();
+        assert!(lines(e)[0].contains(
+            "(the schema has the field at `strategy.kubernetes.strategy.rollingUpdate.maxSurge`)"
+        ),);
+        // A name no section has is not placed: not even as a version's name under
+        // `service.versions`, which takes any name.
+        let e = with("service: {}", &["service.foo=1"]).unwrap_err();
+        assert!(!lines(e)[0].contains("the schema has"));
     }
 
     #[test]

@@ -113,6 +113,18 @@ impl Override {
         own == path || inside(path, &own)
     }
 
+    /// The paths this override was likely meant for, when the schema does not know its
+    /// own: a section left out (`strategy.swarm.parallelism` →
+    /// `strategy.swarm.update_config.parallelism`). Empty for a known path.
+    pub fn meant(&self) -> Vec<String> {
+        let Ok(keys) = segments(&self.path) else {
+            return Vec::new();
+        };
+        (schema::with_a_key_left_out(&keys).iter())
+            .map(|c| join(c))
+            .collect()
+    }
+
     /// How a problem at this override's own path shows the value, and how the user wrote
     /// it, when the two differ: an integer literal too long for 64 bits, which YAML reads
     /// as the nearest float (`18446744073709551616` as `1.8446744073709552e19`, and

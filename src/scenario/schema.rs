@@ -135,8 +135,16 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
 /// as far as the schema tells: `None` for a path it does not know or that goes inside a
 /// value it does not describe field by field (a distribution, labels).
 pub fn type_at(path: &[String]) -> Option<Ty> {
+    Some(walk(path)?.1)
+}
+
+/// The walk of `path` through the schema: whether each key was found by its name (a
+/// section's field, or a list's item number) rather than taken as any key of a map, and
+/// the type at its end.
+fn walk(path: &[String]) -> Option<(Vec<bool>, Ty)> {
     let types = types();
     let mut ty = Section("scenario");
+    let mut named = Vec::with_capacity(path.len());
     let mut rest = path;
     while let Some((key, tail)) = rest.split_first() {
         let numbered = key.parse::<usize>().is_ok();
@@ -146,7 +154,12 @@ pub fn type_at(path: &[String]) -> Option<Ty> {
             Strings if numbered => Str,
             Durations if numbered => Duration,
             Counts if numbered => Count,
-            MapOf(item) => Section(item),
+            MapOf(item) => {
+                named.push(false);
+                rest = tail;
+                ty = Section(item);
+                continue;
+            }
             AnyOf(alternatives) => {
                 // The alternative a further key can enter: an item number a list, a
                 // name a section.
@@ -160,9 +173,38 @@ pub fn type_at(path: &[String]) -> Option<Ty> {
             }
             _ => return None,
         };
+        named.push(true);
         rest = tail;
     }
-    Some(ty)
+    Some((named, ty))
+}
+
+/// Where a path the schema does not know was likely meant to go: the known paths made by
+/// inserting one section field the user left out (`strategy.swarm.parallelism` →
+/// `strategy.swarm.update_config.parallelism`), each key from the inserted one on found by
+/// its name (so any unknown key is not "inside" a map of names). At most three, in schema
+/// order.
+pub fn with_a_key_left_out(path: &[String]) -> Vec<Vec<String>> {
+    if walk(path).is_some() {
+        return Vec::new();
+    }
+    let types = types();
+    let mut out = Vec::new();
+    for at in 0..path.len() {
+        let Some((_, Section(section))) = walk(&path[..at]) else {
+            continue;
+        };
+        for (_, field, _) in types.iter().filter(|(s, ..)| *s == section) {
+            let mut candidate = path[..at].to_vec();
+            candidate.push(field.to_string());
+            candidate.extend_from_slice(&path[at..]);
+            if walk(&candidate).is_some_and(|(named, _)| named[at..].iter().all(|n| *n)) {
+                out.push(candidate);
+            }
+        }
+    }
+    out.truncate(3);
+    out
 }
 
 /// Whether a field of type `ty` holds a list (or may: one alternative is a list).

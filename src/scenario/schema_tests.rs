@@ -38,3 +38,33 @@ fn sections_refuse_unknown_fields() {
         json!("https://json-schema.org/draft/2020-12/schema")
     );
 }
+
+#[test]
+fn a_path_with_a_section_left_out_is_placed_and_a_known_one_is_not() {
+    let keys = |p: &str| p.split('.').map(String::from).collect::<Vec<_>>();
+    let joined = |paths: Vec<Vec<String>>| -> Vec<String> {
+        paths.into_iter().map(|p| p.join(".")).collect()
+    };
+    assert_eq!(
+        joined(with_a_key_left_out(&keys("strategy.swarm.parallelism"))),
+        [
+            "strategy.swarm.update_config.parallelism",
+            "strategy.swarm.rollback_config.parallelism"
+        ]
+    );
+    assert_eq!(
+        joined(with_a_key_left_out(&keys(
+            "strategy.kubernetes.strategy.maxSurge"
+        ))),
+        ["strategy.kubernetes.strategy.rollingUpdate.maxSurge"]
+    );
+    // A version's field named without `versions.NAME`: the name cannot be guessed.
+    assert!(with_a_key_left_out(&keys("service.image")).is_empty());
+    assert!(with_a_key_left_out(&keys("strategy.swarm.update_config.parallelism")).is_empty());
+    assert!(with_a_key_left_out(&keys("service.nonsense")).is_empty());
+    // The walk behind `type_at` is unchanged for the paths it knew.
+    assert!(matches!(
+        type_at(&keys("service.versions.next.image")),
+        Some(Str)
+    ));
+}
