@@ -17,6 +17,17 @@ fn compare_report(dir: &Path, threads: &str) {
         .success();
 }
 
+/// `compare.csv` and `compare.json` of a report's folder are those `compare` writes.
+fn assert_same_compare_files(report: &Path, plain: &Path) {
+    for f in ["compare.csv", "compare.json"] {
+        assert_eq!(
+            fs::read(report.join(f)).unwrap(),
+            fs::read(plain.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
 #[test]
 fn report_compare_writes_the_paired_differences_and_their_charts_inline() {
     let tmp = tempfile::tempdir().unwrap();
@@ -47,13 +58,7 @@ fn report_compare_writes_the_paired_differences_and_their_charts_inline() {
         .arg(&plain)
         .assert()
         .success();
-    for f in ["compare.csv", "compare.json"] {
-        assert_eq!(
-            fs::read(a.join(f)).unwrap(),
-            fs::read(plain.join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    assert_same_compare_files(&a, &plain);
     // Stop-first keeps replicas − parallelism = 4 ready, start-first all 6: +2 on every
     // trial, so the paired interval is [+2, +2], B higher on every trial, and better.
     let md = fs::read_to_string(a.join("report.md")).unwrap();
@@ -204,13 +209,7 @@ fn report_variant_compares_named_variants_of_one_file_as_compare_does() {
         .arg(&plain)
         .assert()
         .success();
-    for f in ["compare.csv", "compare.json"] {
-        assert_eq!(
-            fs::read(report.join(f)).unwrap(),
-            fs::read(plain.join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    assert_same_compare_files(&report, &plain);
     let md = fs::read_to_string(report.join("report.md")).unwrap();
     assert_eq!(
         md_row(&md, "variant settings (--variant)"),
