@@ -45,7 +45,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, Args)]
 #[command(mut_arg("out", |a| a.help(
     "Output folder (default `outputs/<scenario name>-report/`; with `--sweep` \
-     `…-sweep-report/`, with `--compare` `…-compare-report/`)"
+     `…-sweep-report/`, with `--compare` or `--variant` `…-compare-report/`)"
 )))]
 pub struct ReportArgs {
     /// Scenario file (YAML or JSON, by extension); with `--compare`, the baseline; with
