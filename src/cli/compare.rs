@@ -64,6 +64,7 @@ pub struct Variant {
     /// The `--set`s every variant takes (those the variant does not set itself), then its
     /// own from `own`.
     sets: Vec<Override>,
+    /// Where its own settings start in `sets`.
     own: usize,
 }
 

@@ -207,10 +207,10 @@ impl PairedShown {
     }
 }
 
-/// The trials a comparison's report shows under every variant: `rows[v]` are variant
-/// `v`'s rows, in trial order; an outcome picks the lowest trial that ended so under any
-/// variant. `tags` are the variants' names as parts of file names. `None` when a signal
-/// stopped a timeline.
+/// The trials a comparison's report shows under every variant (`of`: or a sweep's, at
+/// every point): `rows[v]` are variant `v`'s rows, in trial order; an outcome picks the
+/// lowest trial that ended so under any variant. `tags` are the variants' names as parts
+/// of file names. `None` when a signal stopped a timeline.
 #[allow(clippy::too_many_arguments)]
 pub fn record_paired(
     of: Paired,
