@@ -100,25 +100,14 @@ impl SweepReport<'_> {
 
     /// Point `i`'s values as `PATH=VALUE`, in axis order.
     pub fn point_label(&self, i: usize) -> String {
-        self.values_label(&self.points[i].0)
+        let paths = self.axes.iter().map(|a| a.path.as_str());
+        labelled(paths, &self.points[i].0)
     }
 
     /// Point `i`'s values as the tables head the axes: `maxSurge=1, maxUnavailable=0`.
     pub fn point_name(&self, i: usize) -> String {
-        (self.axis_headers().iter().zip(&self.points[i].0))
-            .map(|(a, v)| format!("{a}={}", v.shown))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// `values` (one per axis) as `PATH=VALUE, …`.
-    fn values_label(&self, values: &[&SweepValue]) -> String {
-        self.axes
-            .iter()
-            .zip(values)
-            .map(|(a, v)| format!("{}={}", a.path, v.shown))
-            .collect::<Vec<_>>()
-            .join(", ")
+        let headers = self.axis_headers();
+        labelled(headers.iter().map(String::as_str), &self.points[i].0)
     }
 
     /// The swept parameters as tables head them: by their last path segment
@@ -153,7 +142,10 @@ impl SweepReport<'_> {
     /// and why the scenario's rules refuse it.
     pub fn left_out_points(&self) -> Vec<(String, &str)> {
         (self.left_out.iter())
-            .map(|(values, why)| (self.values_label(values), *why))
+            .map(|(values, why)| {
+                let paths = self.axes.iter().map(|a| a.path.as_str());
+                (labelled(paths, values), *why)
+            })
             .collect()
     }
 
@@ -282,6 +274,15 @@ impl SweepReport<'_> {
         b.push(b'\n');
         b
     }
+}
+
+/// `values` (one per axis) named by `names`: `NAME=VALUE, …`.
+fn labelled<'a>(names: impl Iterator<Item = &'a str>, values: &[&SweepValue]) -> String {
+    names
+        .zip(values)
+        .map(|(name, v)| format!("{name}={}", v.shown))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A swept value as JSON: the YAML text read as YAML (`4` → 4, `start-first` → a string).

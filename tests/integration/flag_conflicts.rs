@@ -3,8 +3,9 @@
 
 use crate::support::{bin, scenario_path};
 
-/// Exit 2 with `expected` in stderr, and no output folder.
-fn refused(args: &[&str], expected: &str) {
+/// Exit 2 with `expected` in stderr, and no output folder (`--out` is added, but to
+/// `check`, which writes none).
+pub fn refused(args: &[&str], expected: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let mut cmd = bin();

@@ -2,6 +2,7 @@
 //! point, and the sweep charts (interval lines, heatmap, Pareto front), inline in the HTML.
 
 use crate::entries;
+use crate::flag_conflicts::refused;
 use crate::report::{assert_same_files, assert_self_contained, bin, md_row};
 use crate::support::scenario_path;
 use std::fs;
@@ -322,16 +323,9 @@ fn a_sweep_report_refuses_a_trial_over_a_large_grid_or_swept_seeds() {
         ),
         ("seed=1,2", "each point runs the trials of its own seed"),
     ] {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("out");
-        let r = bin()
-            .args(["report", &file, "--sweep", sweep, "--trial", "0", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&r.stderr);
-        assert_eq!(r.status.code(), Some(2), "{stderr}");
-        assert!(stderr.contains(expected), "{stderr}");
-        assert!(!out.exists());
+        refused(
+            &["report", &file, "--sweep", sweep, "--trial", "0"],
+            expected,
+        );
     }
 }
