@@ -133,6 +133,8 @@ pub struct TrialResult {
     pub pending: crate::cluster::placer::PendingReasons,
     /// The progressive-delivery verdict (Argo Rollouts and Flagger strategies only).
     pub verdict: Option<Verdict>,
+    /// The node drains (`faults.node_drains`), if the scenario has any.
+    pub drains: Option<crate::cluster::node_drain::DrainResult>,
 }
 
 /// Whether a progressive rollout stopped its release, and whether it should have.

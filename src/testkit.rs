@@ -71,6 +71,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
             restart: RestartPolicy::default(),
             networks: Vec::new(),
             placement: Default::default(),
+            disruption_budget: None,
         },
         strategy: Strategy::Swarm(SwarmStrategy {
             update,

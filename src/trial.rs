@@ -293,6 +293,11 @@ impl<'s> Workspace<'s> {
             peak_running_tasks: g.peak_running,
             event_budget_exceeded: cl.over_budget(),
             pending: g.rollout_pending(),
+            drains: cl.drain_result(if cl.over_budget() {
+                cl.now()
+            } else {
+                scenario.horizon
+            }),
             verdict: metrics
                 .aborted_at
                 .map(|at| Verdict::new(scenario, at, metrics.dry_run_failed)),
@@ -436,11 +441,15 @@ impl<'s, C: Controller> Simulation for TrialRun<'_, 's, C> {
                 } else {
                     None
                 };
-                let Some(c) = outcome else {
+                // Nor before the drains are done: a rollout that concluded meanwhile
+                // keeps its conclusion, even when a drain is still stuck at the horizon.
+                let Some(c) = outcome.filter(|_| !cl.draining()) else {
                     let horizon = cl.scenario.horizon;
                     return match cl.sim_mut().next_due_by(horizon) {
                         Some(t) => Instant::Next(t),
-                        None => Instant::Stop((self.ctrl.timeout_outcome(), horizon)),
+                        None => {
+                            Instant::Stop(outcome.unwrap_or((self.ctrl.timeout_outcome(), horizon)))
+                        }
                     };
                 };
                 self.concluded = Some(c);
@@ -503,6 +512,10 @@ impl<C: Controller> TrialRun<'_, '_, C> {
                 self.ctrl.on_action(cl, &actions[i as usize].kind);
             }
             Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
+            Event::Drain(i) => {
+                let scale = self.ctrl.disruption_scale(cl);
+                cl.engine(|cl| cl.drain_round(i, scale));
+            }
             Event::Cancelled(n) => cl.sim_mut().count_popped(u64::from(n) - 1),
         }
     }

@@ -1,5 +1,6 @@
 //! What the cluster schedules on its engine: a task's next lifecycle step, a controller
-//! timer, a user action, a node change, or a run of cancelled steps. The [`Event`] is
+//! timer, a user action, a node change, a round of a node drain, or a run of cancelled
+//! steps. The [`Event`] is
 //! small and `Copy` (the queue moves it on every push and pop); whoever scheduled it
 //! decodes it when it pops.
 
@@ -35,6 +36,10 @@ pub enum Event {
         /// What happens to it.
         change: NodeChange,
     },
+    /// A round of node drain number `.0` (`faults.node_drains`): the drain's start, or
+    /// `kubectl drain`'s retry of the evictions the disruption budget refused
+    /// ([`super::node_drain`]).
+    Drain(u32),
     /// This many steps that creating the fleet scheduled and cancelled, due at one time
     /// and popping one after another, queued as one by a copied fleet ([`super::fleet`]): it
     /// does nothing, and counts as the events (and work) they were.

@@ -385,6 +385,8 @@ fn copy_node(to: &mut Node, from: &Node) {
         pull_undecided,
         pulls,
         up,
+        cordoned,
+        schedulable,
         losses,
         down_epoch,
     } = from;
@@ -398,6 +400,8 @@ fn copy_node(to: &mut Node, from: &Node) {
     to.pull_undecided.clone_from(pull_undecided);
     to.pulls = *pulls;
     to.up = *up;
+    to.cordoned = *cordoned;
+    to.schedulable = *schedulable;
     to.losses = *losses;
     to.down_epoch = *down_epoch;
 }

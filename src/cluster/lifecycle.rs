@@ -585,6 +585,10 @@ impl Cluster<'_> {
                 n.tasks -= 1;
                 n.active -= active;
             });
+            let n = &self.nodes[node as usize];
+            if n.cordoned && n.tasks == 0 {
+                self.node_emptied(node);
+            }
             self.place_pending();
         }
     }

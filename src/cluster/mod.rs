@@ -64,6 +64,7 @@ mod lifecycle;
 pub mod load_test;
 pub mod mirror;
 pub mod node;
+pub mod node_drain;
 pub mod node_failures;
 mod node_loss;
 mod notices;
@@ -120,6 +121,8 @@ pub struct Cluster<'s> {
     placer: placer::Placer,
     /// Swarm: recent task failures per node, which put a node last ([`node_failures`]).
     node_failures: node_failures::NodeFailures,
+    /// The scenario's node drains, as far as they got ([`node_drain`]).
+    drains: node_drain::Drains,
     /// Swarm: the tasks' `SpecVersion`s by creation, as (first task, version) for each
     /// change by [`Cluster::set_spec_version`], in order (tasks before the first: 0, the
     /// fleet's), and the one tasks are created with now. Tasks are numbered as they are
@@ -272,6 +275,7 @@ impl<'s> Cluster<'s> {
             prefetches: prefetch::pays(scenario.service.replicas, std::mem::size_of::<Task>()),
             placer,
             node_failures: node_failures::NodeFailures::default(),
+            drains: node_drain::Drains::default(),
             spec_changes: Vec::new(),
             spec_version: 0,
             tasks: Vec::new(),
@@ -399,6 +403,7 @@ impl<'s> Cluster<'s> {
         }
         self.placer.rebuild(&self.nodes, s.service.resources);
         self.node_failures.clear();
+        self.drains.reset(s.faults.node_drains.len());
         self.spec_changes.clear();
         self.spec_version = 0;
         self.tasks.clear();

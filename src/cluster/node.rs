@@ -13,6 +13,12 @@ use crate::sim::time::{NEVER, Time};
 pub struct Node {
     /// `false` while the node is down.
     pub up: bool,
+    /// Cordoned by a drain (`spec.unschedulable`, Swarm availability `drain`): it takes no
+    /// new task, up or not.
+    pub cordoned: bool,
+    /// Up and not cordoned: whether the scheduler may put a task there (kept beside the
+    /// two, so that a placement tests one flag a node).
+    pub schedulable: bool,
     /// Tasks of the service holding resources on it, those told to stop included (what
     /// its allocation is made of; Kubernetes' spread criterion in the model).
     pub tasks: u32,
@@ -61,6 +67,8 @@ impl Node {
             image_at,
             pulls: 0,
             up: true,
+            cordoned: false,
+            schedulable: true,
             losses: 0,
             down_epoch: 0,
         }
@@ -81,13 +89,27 @@ impl Node {
         }
         self.pulls = 0;
         self.up = true;
+        self.cordoned = false;
+        self.schedulable = true;
         self.losses = 0;
         self.down_epoch = 0;
     }
 
-    /// Whether a task with these requests fits now.
+    /// The machine goes down (`false`) or comes back.
+    pub fn set_up(&mut self, up: bool) {
+        self.up = up;
+        self.schedulable = up && !self.cordoned;
+    }
+
+    /// Cordoned: no new task from now on.
+    pub fn cordon(&mut self) {
+        self.cordoned = true;
+        self.schedulable = false;
+    }
+
+    /// Whether a task with these requests fits now (on a schedulable node).
     pub fn fits(&self, r: Resources) -> bool {
-        self.up
+        self.schedulable
             && self.cpu_used + r.cpu_millis <= self.cpu_capacity
             && self.memory_used + r.memory_bytes <= self.memory_capacity
     }

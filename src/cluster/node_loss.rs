@@ -51,7 +51,6 @@
 
 use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Step, TaskState};
-use crate::cluster::TraceRecord;
 use crate::cluster::task::NodeId;
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, SECOND, Time, after};
@@ -80,7 +79,8 @@ pub enum NodeChange {
 }
 
 impl Cluster<'_> {
-    /// Schedule the scenario's node failures and each node's first random one.
+    /// Schedule the scenario's node failures and each node's first random one, and its
+    /// drains.
     pub fn schedule_node_faults(&mut self) {
         let faults = &self.scenario.faults;
         for f in &faults.node_failures {
@@ -103,6 +103,7 @@ impl Cluster<'_> {
                 self.schedule_random_loss(node);
             }
         }
+        self.schedule_drains();
     }
 
     /// The node's next random failure, from now.
@@ -139,21 +140,11 @@ impl Cluster<'_> {
         }
     }
 
-    fn trace_node(&mut self, node: NodeId, state: &'static str) {
-        if let Some(tr) = self.trace.as_mut() {
-            tr.push(TraceRecord::Node {
-                t: self.sim.now(),
-                node,
-                state,
-            });
-        }
-    }
-
     fn node_lost(&mut self, node: NodeId) {
         if !self.nodes[node as usize].up {
             return;
         }
-        self.change_node(node, |n| n.up = false);
+        self.change_node(node, |n| n.set_up(false));
         let n = &mut self.nodes[node as usize];
         n.down_epoch += 1;
         let epoch = n.down_epoch;
@@ -273,7 +264,7 @@ impl Cluster<'_> {
         if self.nodes[node as usize].up {
             return;
         }
-        self.change_node(node, |n| n.up = true);
+        self.change_node(node, |n| n.set_up(true));
         self.trace_node(node, "ready");
         for id in 0..self.tasks.len() as u32 {
             let t = &self.tasks[id as usize];

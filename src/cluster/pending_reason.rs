@@ -20,17 +20,21 @@ pub enum PendingReason {
     Spread,
     /// Swarm `placement.max_replicas_per_node`.
     MaxReplicasPerNode,
+    /// The node is cordoned by a drain (Kubernetes `NodeUnschedulable`, Swarm's
+    /// `ReadyFilter` on a node whose availability is `drain`).
+    Unschedulable,
 }
 
 impl PendingReason {
     /// Every reason, in the order of the `pending_*` columns.
-    pub const ALL: [PendingReason; 6] = [
+    pub const ALL: [PendingReason; 7] = [
         PendingReason::Resources,
         PendingReason::Affinity,
         PendingReason::Taint,
         PendingReason::Spread,
         PendingReason::MaxReplicasPerNode,
         PendingReason::NodeDown,
+        PendingReason::Unschedulable,
     ];
 
     /// The name in the trace (`"reason": "taint"`) and in the column `pending_<name>`.
@@ -42,6 +46,7 @@ impl PendingReason {
             PendingReason::Resources => "resources",
             PendingReason::Spread => "spread",
             PendingReason::MaxReplicasPerNode => "max_replicas_per_node",
+            PendingReason::Unschedulable => "unschedulable",
         }
     }
 

@@ -4,14 +4,15 @@
 //! it fails):
 //!
 //! - Kubernetes (kubernetes/kubernetes v1.30, the default scheduler profile's filter
-//!   order, `pkg/scheduler/apis/config/v1/default_plugins.go`): the node is down (the node
+//!   order, `pkg/scheduler/apis/config/v1/default_plugins.go`): `NodeUnschedulable`
+//!   (`unschedulable`: cordoned by a drain), the node is down (the node
 //!   lifecycle controller's `node.kubernetes.io/unreachable` taint), `TaintToleration`
 //!   (`taint`: a `NoSchedule` or `NoExecute` taint no toleration tolerates;
 //!   `PreferNoSchedule` only scores), `NodeAffinity` (`affinity`: `nodeSelector` and the
 //!   required node affinity, as `k8s.io/component-helpers/scheduling/corev1/nodeaffinity`
 //!   matches them), `NodeResourcesFit` (`resources`), `PodTopologySpread` (`spread`).
 //! - Swarm (moby/swarmkit v2.1.2 `manager/scheduler/pipeline.go` `defaultFilters`):
-//!   `ReadyFilter` (down), `ResourceFilter` (`resources`), `ConstraintFilter` (reported as
+//!   `ReadyFilter` (`unschedulable` on a drained node, else down), `ResourceFilter` (`resources`), `ConstraintFilter` (reported as
 //!   `affinity`), `MaxReplicasFilter` (`max_replicas_per_node`).
 //!
 //! A task that passes no node records one reason: the filter that removed the last
@@ -59,6 +60,7 @@ pub enum Scheduler {
 
 /// Kubernetes' filter order (see the module documentation).
 const KUBERNETES_ORDER: &[PendingReason] = &[
+    PendingReason::Unschedulable,
     PendingReason::NodeDown,
     PendingReason::Taint,
     PendingReason::Affinity,
@@ -67,6 +69,7 @@ const KUBERNETES_ORDER: &[PendingReason] = &[
 ];
 /// Swarm's filter order.
 const SWARM_ORDER: &[PendingReason] = &[
+    PendingReason::Unschedulable,
     PendingReason::NodeDown,
     PendingReason::Resources,
     PendingReason::Affinity,
@@ -393,7 +396,7 @@ impl Placer {
         } else {
             PendingReason::Resources
         };
-        let mut worst = PendingReason::NodeDown;
+        let mut worst = self.order()[0];
         for i in 0..nodes.len() {
             let f = self.first_failure(nodes, on_node, i, r).unwrap_or(worst);
             if self.rank(f) > self.rank(worst) {
@@ -429,6 +432,7 @@ impl Placer {
         let n = &nodes[i];
         let fixed = self.fixed.get(i).copied().flatten();
         self.order().iter().copied().find(|&f| match f {
+            PendingReason::Unschedulable => n.cordoned,
             PendingReason::NodeDown => !n.up,
             PendingReason::Taint => fixed == Some(PendingReason::Taint),
             PendingReason::Affinity => fixed == Some(PendingReason::Affinity),
@@ -492,7 +496,7 @@ impl Placer {
         self.count_domains(on_node);
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
-        let mut worst = PendingReason::NodeDown;
+        let mut worst = self.order()[0];
         for i in 0..nodes.len() {
             match self.first_failure(nodes, on_node, i, r) {
                 None => candidates.push(i as NodeId),

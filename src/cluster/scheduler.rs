@@ -310,7 +310,7 @@ impl NodeIndex {
     #[inline]
     fn level(&self, nodes: &[Node], id: NodeId, r: Resources) -> u32 {
         let n = &nodes[id as usize];
-        let fits = n.up && n.tasks < self.room[id as usize];
+        let fits = n.schedulable && n.tasks < self.room[id as usize];
         debug_assert_eq!(fits, n.fits(r), "room of node {id}");
         if fits && self.open(id) {
             self.count(n, id, r)
@@ -376,8 +376,12 @@ impl NodeIndex {
         let each = nodes.iter().zip(&self.room).zip(&self.rank);
         for (id, ((n, &room), &rank)) in each.enumerate() {
             let id = id as NodeId;
-            debug_assert_eq!(n.up && n.tasks < room, n.fits(r), "room of node {id}");
-            if n.up && n.tasks < room && ok(id) {
+            debug_assert_eq!(
+                n.schedulable && n.tasks < room,
+                n.fits(r),
+                "room of node {id}"
+            );
+            if n.schedulable && n.tasks < room && ok(id) {
                 let count = self.count(n, id, r);
                 best = best.min(u64::from(count) << 32 | u64::from(rank));
             }
@@ -466,7 +470,7 @@ mod tests {
                         n.active -= 1;
                         stopped += 1;
                     }
-                    9 => n.up = !n.up,
+                    9 => n.set_up(!n.up),
                     _ => {}
                 }
                 index.after_change(&ns, id, r);

@@ -370,6 +370,9 @@ mod tests {
                 "time_to_detect_s",
                 "bad_release_requests",
                 "dry_run_detected",
+                "pending_unschedulable",
+                "drain_s",
+                "drains_unfinished",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

@@ -67,6 +67,7 @@ pub(crate) const TABLE_ROWS: &[&str] = &[
     "availability",
     "p95_latency_ms",
     "p99_latency_ms",
+    "drain_s",
 ];
 
 /// The `pending_*` columns: the share of trials in which some task stayed Pending for
@@ -127,6 +128,7 @@ pub(crate) const TABLE_ROWS_IF_ANY: &[&str] = &[
     "bad_version_requests",
     "bad_release_requests",
     "slo_violation_s",
+    "drains_unfinished",
 ];
 
 /// Space between columns.

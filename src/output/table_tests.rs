@@ -34,6 +34,7 @@ fn rows(traffic: bool) -> Vec<TrialResult> {
             deadline_exceeded_at: None,
             pending: PendingReasons::new(Scheduler::Swarm),
             verdict: None,
+            drains: None,
             ..sample_row()
         })
         .collect()
@@ -135,6 +136,7 @@ fn interval_line_under_each_metric() {
             duration: 2 * i * SECOND,
             traffic: None,
             deadline_exceeded_at: None,
+            drains: None,
             ..sample_row()
         })
         .collect();

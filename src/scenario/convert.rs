@@ -150,6 +150,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         cluster,
         service,
     };
+    faults::refuse_drains_past(&o, &scenario.faults.node_drains, horizon);
     super::experiment_step::add_versions(&o, &mut scenario);
     if chosen.is_some() {
         foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);

@@ -8,12 +8,15 @@
 //!   pull_failure_probability: 0.1   # every pull; or by version: {next: 0.5}
 //!   node_not_ready_after: 50s       # Kubernetes --node-monitor-grace-period
 //!   eviction_after: 300s            # Kubernetes not-ready/unreachable toleration
+//!   node_drains: [{at: 1m, node: node-3}]   # kubectl drain / docker node update --availability drain
 //! ```
 
-use super::model::{Faults, NodeFailure, NodeSpec, Version};
+use super::model::{Faults, NodeDrain, NodeFailure, NodeSpec, Version};
 use super::service::version_ref;
 use super::suggest;
 use super::walk::{Node, Obj};
+use crate::scenario::show_duration;
+use crate::sim::time::Time;
 use serde_json::Value;
 
 /// Fields of `faults`.
@@ -24,10 +27,14 @@ pub const FIELDS: &[&str] = &[
     "pull_failure_probability",
     "node_not_ready_after",
     "eviction_after",
+    "node_drains",
 ];
 
 /// Fields of each `node_failures` item.
 pub const NODE_FAILURE_FIELDS: &[&str] = &["at", "node", "recover_after"];
+
+/// Fields of each `node_drains` item.
+pub const NODE_DRAIN_FIELDS: &[&str] = &["at", "node"];
 
 /// The faults section; `nodes` resolves node names, `versions` version names.
 pub fn faults(o: &Obj, nodes: &[NodeSpec], versions: &[Version]) -> Faults {
@@ -41,7 +48,36 @@ pub fn faults(o: &Obj, nodes: &[NodeSpec], versions: &[Version]) -> Faults {
         }),
         node_not_ready_after: o.duration("node_not_ready_after", d.node_not_ready_after),
         eviction_after: o.duration("eviction_after", d.eviction_after),
+        node_drains: o.or("node_drains", Vec::new(), |n| node_drains(n, nodes)),
     }
+}
+
+/// `node_drains`: each node at most once (a drained node stays cordoned, so a second
+/// drain of it would find nothing to move).
+fn node_drains(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeDrain>> {
+    let mut out: Vec<NodeDrain> = Vec::new();
+    for item in n.list()? {
+        let Some(o) = item.object(NODE_DRAIN_FIELDS) else {
+            continue;
+        };
+        let at = o.required("at", Node::duration);
+        let node = o.required("node", |n| node_ref(n, nodes));
+        let (Some(at), Some(node)) = (at, node) else {
+            continue;
+        };
+        if out.iter().any(|d| d.node == node) {
+            let name = &nodes[node as usize].name;
+            if let Some(n) = o.get("node") {
+                n.problem(format!(
+                    "node `{name}` is drained twice: a drained node stays cordoned to the end \
+                     of the trial, so a second drain would find none of the service's tasks on it"
+                ));
+            }
+            continue;
+        }
+        out.push(NodeDrain { at, node });
+    }
+    Some(out)
 }
 
 fn node_failures(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeFailure>> {
@@ -65,6 +101,37 @@ fn node_failures(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeFailure>> {
         })
         .collect();
     Some(parsed.into_iter().flatten().collect())
+}
+
+/// Refuses a drain at or past the `horizon`: the trial would end before it, so it would
+/// never run.
+pub fn refuse_drains_past(root: &Obj, drains: &[NodeDrain], horizon: Time) {
+    let Some(list) = root.get("faults").and_then(|f| {
+        f.value()
+            .get("node_drains")
+            .map(|v| f.child("node_drains", v))
+    }) else {
+        return;
+    };
+    // An item that did not read is reported already, and would shift the indices.
+    if list.value().as_array().map(Vec::len) != Some(drains.len()) {
+        return;
+    }
+    for (i, d) in drains.iter().enumerate() {
+        if d.at < horizon {
+            continue;
+        }
+        if let Some(item) = list.value().get(i) {
+            let item = list.child(i, item);
+            let at = item.value().get("at").map(|v| item.child("at", v));
+            at.unwrap_or(item).problem(format!(
+                "the drain at {} would never run: the trial ends at the horizon, {}; drain \
+                 earlier or raise `horizon`",
+                show_duration(d.at),
+                show_duration(horizon)
+            ));
+        }
+    }
 }
 
 /// A node by name or by 0-based index.
@@ -184,6 +251,41 @@ mod tests {
                     .to_string(),
                 "pull_failure_probability.nxt: unknown version `nxt`; did you mean `next`?"
                     .to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn node_drains_by_name_or_index_once_each() {
+        let (f, p) =
+            parse(json!({"node_drains": [{"at": "1m", "node": "b"}, {"at": 5, "node": 0}]}));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            f.node_drains,
+            [
+                NodeDrain {
+                    at: 60 * SECOND,
+                    node: 1
+                },
+                NodeDrain {
+                    at: 5 * SECOND,
+                    node: 0
+                }
+            ]
+        );
+        let (_, p) =
+            parse(json!({"node_drains": [{"at": "1m", "node": "b"}, {"at": 5, "node": 1}]}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("node_drains.1.node: node `b` is drained twice"),
+            "{p:?}"
+        );
+        let (_, p) = parse(json!({"node_drains": [{"node": "c"}]}));
+        assert_eq!(
+            p,
+            [
+                "node_drains.0: missing field `at`",
+                "node_drains.0.node: unknown node `c`; expected one of `a`, `b`"
             ]
         );
     }

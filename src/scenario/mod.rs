@@ -9,6 +9,7 @@
 mod cluster;
 pub mod control_plane;
 mod convert;
+mod disruption_budget;
 pub mod distribution;
 mod distribution_parse;
 mod duration;

@@ -121,6 +121,37 @@ pub struct Service {
     pub networks: Vec<String>,
     /// Where its tasks may run (Kubernetes or Swarm fields, see [`super::placement`]).
     pub placement: Placement,
+    /// Kubernetes: the PodDisruptionBudget selecting the service's pods, which the
+    /// evictions of a node drain ([`Faults::node_drains`]) respect.
+    pub disruption_budget: Option<DisruptionBudget>,
+}
+
+/// A PodDisruptionBudget (`policy/v1`) selecting every pod of the service, of either
+/// version: what an eviction (`kubectl drain`) may take away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisruptionBudget {
+    /// `minAvailable` or `maxUnavailable`: exactly one is given.
+    pub limit: BudgetLimit,
+    /// `unhealthyPodEvictionPolicy` (default `IfHealthyBudget`).
+    pub unhealthy_pods: UnhealthyPodEvictionPolicy,
+}
+
+/// The one limit a [`DisruptionBudget`] sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetLimit {
+    /// `minAvailable`: pods that must stay healthy.
+    MinAvailable(IntOrPercent),
+    /// `maxUnavailable`: pods that may be unhealthy, of the workload's replicas.
+    MaxUnavailable(IntOrPercent),
+}
+
+/// `unhealthyPodEvictionPolicy`: when a pod that is not Ready may be evicted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnhealthyPodEvictionPolicy {
+    /// Only while the budget's healthy pods are at least its desired ones (the default).
+    IfHealthyBudget,
+    /// Always, whatever the budget.
+    AlwaysAllow,
 }
 
 impl Service {
@@ -611,6 +642,18 @@ pub struct Faults {
     /// Kubernetes: how long after that the pods are evicted (the default
     /// `not-ready`/`unreachable` toleration, 300s).
     pub eviction_after: Time,
+    /// Scheduled node drains (`kubectl drain`, `docker node update --availability drain`).
+    pub node_drains: Vec<NodeDrain>,
+}
+
+/// One scheduled node drain: the node takes no new task from `at` on, and the service's
+/// tasks on it are moved away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeDrain {
+    /// When, from the rollout's start.
+    pub at: Time,
+    /// Which node (index into [`Cluster::nodes`]).
+    pub node: u32,
 }
 
 /// One scheduled node loss.
@@ -633,6 +676,7 @@ impl Default for Faults {
             pull_failure_probability: Vec::new(),
             node_not_ready_after: 50 * SECOND,
             eviction_after: 300 * SECOND,
+            node_drains: Vec::new(),
         }
     }
 }

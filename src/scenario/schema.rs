@@ -16,6 +16,7 @@
 //! with it, from its own lists); the others (`maxSurge` and `maxUnavailable` not both 0,
 //! …) are not.
 
+use super::disruption_budget;
 use super::schema_required as required;
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
 use super::{foreign_fields, placement, placement_foreign, retries, service, strategy, traffic};
@@ -102,6 +103,7 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("healthcheck", list(health::HEALTHCHECK_FIELDS)),
         ("probe", list(health::PROBE_FIELDS)),
         ("restart", list(health::RESTART_FIELDS)),
+        ("disruption_budget", list(disruption_budget::FIELDS)),
         ("strategy", list(strategy::FIELDS)),
     ];
     // Each strategy's sections, from its registry entry, in registration order.
@@ -119,6 +121,7 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("retries", list(retries::FIELDS)),
         ("faults", list(faults::FIELDS)),
         ("node_failure", list(faults::NODE_FAILURE_FIELDS)),
+        ("node_drain", list(faults::NODE_DRAIN_FIELDS)),
         ("distribution", list(dist::KINDS)),
         ("uniform", list(dist::UNIFORM_FIELDS)),
         ("normal", list(dist::NORMAL_FIELDS)),
@@ -366,6 +369,18 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("service", "startupProbe", Section("probe")),
     ("service", "restart", Section("restart")),
     ("service", "networks", Strings),
+    (
+        "service",
+        "podDisruptionBudget",
+        Section("disruption_budget"),
+    ),
+    ("disruption_budget", "minAvailable", IntOrPercent),
+    ("disruption_budget", "maxUnavailable", IntOrPercent),
+    (
+        "disruption_budget",
+        "unhealthyPodEvictionPolicy",
+        Choice(|| names(disruption_budget::POLICIES)),
+    ),
     ("version", "image", Str),
     ("version", "pull", Dist),
     ("version", "start", Dist),
@@ -432,6 +447,9 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("node_failure", "at", Duration),
     ("node_failure", "node", AnyOf(&[Count, Str])),
     ("node_failure", "recover_after", DurationOrNever),
+    ("faults", "node_drains", ListOf("node_drain")),
+    ("node_drain", "at", Duration),
+    ("node_drain", "node", AnyOf(&[Count, Str])),
     ("distribution", "constant", Duration),
     ("distribution", "uniform", Section("uniform")),
     ("distribution", "normal", Section("normal")),

@@ -42,6 +42,7 @@ const ALWAYS: &[(&str, &[&str])] = &[
     ("experiment_template", &["name", "specRef"]),
     ("experiment_analysis", &["name", "metrics"]),
     ("node_failure", &["at", "node"]),
+    ("node_drain", &["at", "node"]),
     ("uniform", &["min", "max"]),
     ("normal", &["mean", "stddev"]),
     ("exponential", &["mean"]),

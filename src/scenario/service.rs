@@ -57,6 +57,7 @@ pub const FIELDS: &[&str] = &[
     "tolerations",
     "topologySpreadConstraints",
     "placement",
+    "podDisruptionBudget",
 ];
 
 /// Fields of `resources` (and of a node's capacity).
@@ -111,6 +112,7 @@ pub fn service(o: &Obj) -> Service {
         restart: health::restart(&o.section("restart", RESTART_FIELDS)),
         networks: o.or("networks", Vec::new(), networks),
         placement: super::placement::placement(o),
+        disruption_budget: super::disruption_budget::disruption_budget(o),
     }
 }
 

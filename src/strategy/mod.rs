@@ -70,6 +70,14 @@ pub trait Controller {
         Outcome::Timeout
     }
 
+    /// The workload's `spec.replicas`, which a PodDisruptionBudget's percentages and
+    /// `maxUnavailable` are of (the disruption controller's `getExpectedScale`). Only a
+    /// Kubernetes Deployment may have a budget (the scenario refuses one with any other
+    /// strategy), so only it answers; the others give the service's replicas.
+    fn disruption_scale(&self, cluster: &Cluster) -> u32 {
+        cluster.scenario.service.replicas
+    }
+
     /// The controller's own metrics of the trial, for the result columns that only some
     /// strategies fill.
     fn metrics(&self) -> Metrics {

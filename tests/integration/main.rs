@@ -54,6 +54,7 @@ mod input_errors;
 mod kubernetes;
 mod lint;
 mod metrics;
+mod node_drain;
 mod node_loss;
 mod odd_inputs;
 mod one_grammar;

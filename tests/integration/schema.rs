@@ -152,6 +152,7 @@ service:
                    failureThreshold: 3, flaky: 0}
   livenessProbe: {periodSeconds: 5}
   startupProbe: {failureThreshold: 30}
+  podDisruptionBudget: {minAvailable: 50%, unhealthyPodEvictionPolicy: AlwaysAllow}
 strategy:
   kubernetes:
     strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 25%}}
@@ -161,7 +162,7 @@ strategy:
     revisionHistoryLimit: 3
 actions: [{at: 1m, scale: 4}, {at: 2m, rollout: undo, to_revision: 1}]
 traffic: {profile: {diurnal: {rps: 100, amplitude: 0.5, period: 1h, peak_at: 10m}}}
-faults: {node_not_ready_after: 40s, eviction_after: 5m}
+faults: {node_not_ready_after: 40s, eviction_after: 5m, node_drains: [{at: 30s, node: 0}]}
 "#;
     let c = "service: {}\ntraffic: {profile: {step: [{at: 0, rps: 10}]}}\n";
     let d = "service:\n  versions:\n    current: {}\n    next: {start: {empirical: {file: t.csv, column: s}}}\n\

@@ -11,7 +11,7 @@
 //! An **empty** cell means "not modelled in this scenario" (request columns without
 //! `traffic`, `update_failures` for Kubernetes, which has no such count,
 //! `deadline_exceeded_s` when the deadline was never exceeded, `availability` when no
-//! request was sent, `bad_release_requests` of a row read back from a file written before
+//! request was sent, `drain_s` and `drains_unfinished` without `faults.node_drains`, `bad_release_requests` of a row read back from a file written before
 //! the column existed). It is never written as 0, and statistics leave it out.
 //!
 //! Every column also says which way is [`Better`], so reports show each metric's bad tail.
@@ -311,6 +311,24 @@ pub const COLUMNS: &[Column] = &[
                 .filter(|v| !v.bad)
                 .and_then(|v| v.dry_run_failed)
                 .map_or(Cell::Empty, |f| Cell::Int(f.into()))
+        },
+    },
+    pending_column("pending_unschedulable", |r| {
+        pending(r, PendingReason::Unschedulable)
+    }),
+    Column {
+        name: "drain_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        extract: |r| r.drains.map_or(Cell::Empty, |d| Cell::seconds(d.longest)),
+    },
+    Column {
+        name: "drains_unfinished",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| {
+            r.drains
+                .map_or(Cell::Empty, |d| Cell::Int(d.unfinished.into()))
         },
     },
 ];

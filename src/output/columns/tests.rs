@@ -51,6 +51,10 @@ pub(crate) fn sample_row() -> TrialResult {
             time_to_detect: Some(95_500_000),
             dry_run_failed: Some(true),
         }),
+        drains: Some(crate::cluster::node_drain::DrainResult {
+            longest: 75_500_000,
+            unfinished: 1,
+        }),
     }
 }
 
@@ -128,6 +132,9 @@ fn contract_columns_come_first_in_contract_order() {
             "bad_release_requests",
             "dry_run_detected",
             "dry_run_false_rollback",
+            "pending_unschedulable",
+            "drain_s",
+            "drains_unfinished",
         ]
     );
 }
@@ -186,6 +193,9 @@ fn cells_of_a_full_row() {
             "110",
             "1",
             "",
+            "0",
+            "75.5",
+            "1",
         ]
     );
 }

@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 
+use crate::cluster::node_drain::DrainResult;
 use crate::cluster::placer::{PendingReason, PendingReasons};
 use crate::output::error::ReadError;
 use crate::result::{Outcome, TrafficResult, TrialResult, Verdict};
@@ -69,6 +70,8 @@ pub fn read_trials_csv_lines(bytes: &[u8]) -> Result<Vec<(u64, TrialResult)>, Re
         }),
         verdict: VERDICT_COLUMNS.map(|name| header.iter().position(|h| h == name)),
         bad_release_requests: header.iter().position(|h| h == "bad_release_requests"),
+        drain_s: header.iter().position(|h| h == "drain_s"),
+        drains_unfinished: header.iter().position(|h| h == "drains_unfinished"),
     };
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -109,12 +112,16 @@ struct Indices {
     /// `event_budget_exceeded`, where present (0 in files from before it existed).
     event_budget_exceeded: Option<usize>,
     /// `pending_<reason>` in [`PendingReason::ALL`] order, where present.
-    pending: [Option<usize>; 6],
+    pending: [Option<usize>; 7],
     /// [`VERDICT_COLUMNS`], where present.
     verdict: [Option<usize>; 5],
     /// `bad_release_requests`, where present (files from before it existed lack it, and
     /// their rows read back with the count unknown, not 0).
     bad_release_requests: Option<usize>,
+    /// `drain_s` and `drains_unfinished`, where present (files from before they existed
+    /// lack them; a scenario without drains leaves them empty).
+    drain_s: Option<usize>,
+    drains_unfinished: Option<usize>,
 }
 
 /// The progressive-delivery verdict columns, in [`Indices::verdict`] order.
@@ -222,7 +229,30 @@ impl Indices {
             },
             pending: self.pending_reasons(f)?,
             verdict: self.verdict(f)?,
+            drains: self.drains(f)?,
         })
+    }
+
+    /// `drain_s` and `drains_unfinished`: both given, or both empty (no drain).
+    fn drains(&self, f: &Fields<'_>) -> Result<Option<DrainResult>, ReadError> {
+        let (Some(d), Some(u)) = (self.drain_s, self.drains_unfinished) else {
+            return Ok(None);
+        };
+        let longest = f.seconds(d, "drain_s")?;
+        let unfinished: Option<u32> = f.opt(u, "drains_unfinished", WHOLE)?;
+        match (longest, unfinished) {
+            (Some(longest), Some(unfinished)) => Ok(Some(DrainResult {
+                longest,
+                unfinished,
+            })),
+            (None, None) => Ok(None),
+            (None, Some(_)) => Err(f.bad(d, "drain_s", "seconds, as `drains_unfinished` is given")),
+            (Some(_), None) => Err(f.bad(
+                u,
+                "drains_unfinished",
+                "a whole number, as `drain_s` is given",
+            )),
+        }
     }
 
     /// The `pending_*` cells: 0 or 1, or empty where the strategy has no such filter
@@ -434,9 +464,12 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
         let old = format!(
             "{}\n{}\n",
             header
-                .strip_suffix(",bad_release_requests,dry_run_detected,dry_run_false_rollback")
+                .strip_suffix(
+                    ",bad_release_requests,dry_run_detected,dry_run_false_rollback,\
+                     pending_unschedulable,drain_s,drains_unfinished"
+                )
                 .unwrap(),
-            row.strip_suffix(",110,1,\n").unwrap()
+            row.strip_suffix(",110,1,,0,75.5,1\n").unwrap()
         );
         let back = read_trials_csv(old.as_bytes()).unwrap();
         let t = back[0].traffic.unwrap();
@@ -444,13 +477,13 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
             (t.bad_version_requests, t.bad_release_requests),
             (120, None)
         );
-        assert!(text(&back).ends_with(",95.5,,,,\n"));
+        assert!(text(&back).ends_with(",95.5,,,,,,,\n"));
         let bare = TrialResult {
             traffic: None,
             ..sample_row()
         };
-        // `bad_release_requests` is the third column from the end.
-        let damaged = text(&[bare]).replace(",,,1,\n", ",,7,1,\n");
+        // `bad_release_requests` is the sixth column from the end.
+        let damaged = text(&[bare]).replace(",,,1,,0,75.5,1\n", ",,7,1,,0,75.5,1\n");
         let err = read_trials_csv(damaged.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("column `requests`"), "{err}");
     }
@@ -559,6 +592,7 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
                         p
                     },
                     verdict: None,
+                    drains: None,
                 })
         }
 

@@ -86,6 +86,9 @@ pub struct Rollout<'s> {
     n: u32,
     sets: Vec<ReplicaSet>,
     ranking: Ranking,
+    /// A pod was deleted or ended since the ReplicaSet controller last looked: it
+    /// replaces those deleted by others ([`replicaset::replace_deleted_pods`]).
+    pods_left: bool,
     /// `status.currentStepIndex` (canary).
     step: usize,
     /// Start of the current pause condition (`CanaryPauseStep` / `BlueGreenPause`), as
@@ -156,6 +159,7 @@ impl<'s> Rollout<'s> {
             n: 0,
             sets: Vec::new(),
             ranking: Ranking::default(),
+            pods_left: false,
             step: 0,
             pause_start: None,
             promoted_by_user: false,
@@ -521,6 +525,9 @@ impl Controller for Rollout<'_> {
         if n.state.is_terminal() {
             self.sets[rs].live -= 1;
         }
+        if n.state.is_terminal() || n.state.is_terminating() {
+            self.pods_left = true;
+        }
         if matches!(
             n.state,
             TaskState::Ready
@@ -554,6 +561,9 @@ impl Controller for Rollout<'_> {
                     self.on_task(cl, n);
                 }
                 self.notices = buf;
+            }
+            if std::mem::take(&mut self.pods_left) {
+                replicaset::replace_deleted_pods(cl, &mut self.sets, &mut self.ranking);
             }
             if !self.dirty || self.livelock_at.is_some() {
                 return;

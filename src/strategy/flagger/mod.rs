@@ -105,6 +105,9 @@ pub struct Flagger<'s> {
     /// `[primary (current), canary, primary (new, after promotion)]`.
     sets: Vec<ReplicaSet>,
     ranking: Ranking,
+    /// A pod was deleted or ended since the ReplicaSet controller last looked: it
+    /// replaces those deleted by others ([`replicaset::replace_deleted_pods`]).
+    pods_left: bool,
     /// The Canary's status.
     canary: Canary,
     /// The primary's template is the new version (promotion copied it).
@@ -150,6 +153,7 @@ impl<'s> Flagger<'s> {
             n: 0,
             sets: Vec::new(),
             ranking: Ranking::default(),
+            pods_left: false,
             canary: Canary::default(),
             promoted: false,
             unavailable_since: [None; 2],
@@ -466,6 +470,9 @@ impl Controller for Flagger<'_> {
         {
             set.live = set.live.saturating_sub(1);
         }
+        if n.state.is_terminal() || n.state.is_terminating() {
+            self.pods_left = true;
+        }
     }
 
     fn on_timer(&mut self, _cl: &mut Cluster, Timer::Tick: Timer) {
@@ -491,6 +498,9 @@ impl Controller for Flagger<'_> {
                     self.on_task(cl, n);
                 }
                 self.notices = buf;
+            }
+            if std::mem::take(&mut self.pods_left) {
+                replicaset::replace_deleted_pods(cl, &mut self.sets, &mut self.ranking);
             }
             let mut changed = self.sync_primary(cl);
             self.observe_availability(cl);

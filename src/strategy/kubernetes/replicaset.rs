@@ -202,6 +202,22 @@ pub fn manage_replicas(
     manage_counted_replicas(cl, &mut sets[rs], rs, active, ranking);
 }
 
+/// The ReplicaSet controller's answer to pods deleted by someone else than their set (an
+/// eviction: `kubectl drain`, or the taint manager on a lost node): each set left with
+/// fewer active pods than its spec creates the rest at once (`replica_set.go`
+/// `updatePod` enqueues the owner of a pod given a `deletionTimestamp`, whose
+/// `manageReplicas` then creates). For the controllers that otherwise run a set's
+/// `manageReplicas` only when they change its spec (an Argo Rollout, Flagger); the
+/// Deployment's sync runs it for every set each time.
+pub fn replace_deleted_pods(cl: &mut Cluster, sets: &mut [ReplicaSet], ranking: &mut Ranking) {
+    for (rs, set) in sets.iter_mut().enumerate() {
+        let active = set.status(cl).replicas;
+        if active < set.spec {
+            manage_counted_replicas(cl, set, rs, active, ranking);
+        }
+    }
+}
+
 /// [`manage_replicas`] for a set whose `active` pods were counted already: the Deployment
 /// counts every set at the start of a sync, and nothing in the sync before a set's turn
 /// here creates or deletes that set's pods (each set's turn touches its own pods only).

@@ -1,0 +1,380 @@
+//! Node drains (`faults.node_drains`): a node taken out of service for maintenance while
+//! the rollout runs, and how long it takes to empty.
+//!
+//! At the drain's time the node is **cordoned**: it takes no new task from then on (the
+//! `unschedulable` pending reason). Then the service's tasks on it are moved away, each
+//! orchestrator its own way:
+//!
+//! - **Kubernetes** (`kubectl drain`, kubernetes/kubectl v0.30 `pkg/drain/drain.go`
+//!   `evictPods`): every pod on the node is evicted at once (one goroutine a pod), each
+//!   eviction through the Eviction API, which checks the service's PodDisruptionBudget
+//!   ([`eviction_allowed`]). A refused eviction (HTTP 429) is tried again 5 s later, with no
+//!   limit (`--timeout` 0, the default). An evicted pod is deleted with its own grace period
+//!   (`--grace-period -1`), as its ReplicaSet deletes one: its ReplicaSet replaces it on
+//!   another node.
+//!
+//! Swarm's drain (`docker node update --availability drain`) is refused for now: there the
+//! orchestrator's restart supervisor replaces the node's tasks while the updater works
+//! through its own snapshot of the slots (moby/swarmkit `manager/orchestrator/replicated/
+//! tasks.go` `restartTasksByNodeID`, `update/updater.go` `worker`), races not modelled yet.
+//!
+//! The drain is **done** when the node holds none of the service's tasks any more (every
+//! pod deleted: its containers exited), which `kubectl drain` waits for. The trial does
+//! not end while a drain is under way or still to come, so its peaks, restarts and traffic
+//! columns cover the drain; a drain not done at the horizon is counted unfinished
+//! (`drains_unfinished`).
+//!
+//! The budget's status is read as it stands at each eviction: the disruption controller's
+//! recount after a pod changes (`pkg/controller/disruption/disruption.go`) is taken as
+//! instantaneous.
+
+use super::{Cluster, Event, NodeId, TaskId, TaskState, TraceRecord};
+use crate::scenario::{BudgetLimit, DisruptionBudget, IntOrPercent, UnhealthyPodEvictionPolicy};
+use crate::sim::time::{NEVER, SECOND, Time};
+
+/// `kubectl drain`'s wait before it tries a refused eviction again: a fixed 5 s
+/// (kubernetes/kubectl v0.30 `pkg/drain/drain.go` `evictPods`, `time.Sleep(5 *
+/// time.Second)` on `IsTooManyRequests`), with no back-off.
+pub const EVICTION_RETRY: Time = 5 * SECOND;
+
+/// The drains of one trial.
+#[derive(Debug, Default)]
+pub(super) struct Drains {
+    /// Per scenario drain: when the node was found empty, `NEVER` until then.
+    done_at: Vec<Time>,
+    /// Per scenario drain: the pods whose eviction was refused, to try again.
+    refused: Vec<Vec<TaskId>>,
+    /// Drains not done yet (not started ones included).
+    open: u32,
+}
+
+impl Drains {
+    /// None done, `count` to come.
+    pub(super) fn reset(&mut self, count: usize) {
+        self.done_at.clear();
+        self.done_at.resize(count, NEVER);
+        self.refused.resize_with(count, Vec::new);
+        self.refused.iter_mut().for_each(Vec::clear);
+        self.open = count as u32;
+    }
+}
+
+/// What the drains of a trial came to (`drain_s`, `drains_unfinished`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainResult {
+    /// The longest drain: from its start until its node held none of the service's tasks,
+    /// or until the trial ended for one not done by then.
+    pub longest: Time,
+    /// Drains not done when the trial ended (at the horizon).
+    pub unfinished: u32,
+}
+
+/// Whether the Eviction API lets a pod go under `budget`
+/// (kubernetes/kubernetes `pkg/registry/core/pod/storage/eviction.go` `EvictionREST.Create`
+/// and `checkAndDecrement`, with the status the disruption controller computes,
+/// `pkg/controller/disruption/disruption.go` `getExpectedPodCount`, `countHealthyPods`,
+/// `updatePdbStatus`).
+///
+/// `ready`: the pod is Ready. `healthy`: the budget's pods that are Ready and not being
+/// deleted (`currentHealthy`). `pods`: every pod it selects, terminating ones included.
+/// `scale`: the Deployment's `spec.replicas`, what percentages and `maxUnavailable` are of
+/// (the disruption controller follows a pod to its ReplicaSet and on to the Deployment, and
+/// counts the Deployment once for both of its ReplicaSets' pods).
+///
+/// ```
+/// use rollout_sim::cluster::node_drain::eviction_allowed;
+/// use rollout_sim::scenario::{BudgetLimit, DisruptionBudget, IntOrPercent, UnhealthyPodEvictionPolicy};
+/// let b = DisruptionBudget {
+///     limit: BudgetLimit::MinAvailable(IntOrPercent::Percent(90)),
+///     unhealthy_pods: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+/// };
+/// // 10 replicas: 9 must stay healthy (90 % rounded up).
+/// assert!(eviction_allowed(&b, true, 10, 10, 10));
+/// assert!(!eviction_allowed(&b, true, 9, 10, 10));
+/// ```
+pub fn eviction_allowed(
+    budget: &DisruptionBudget,
+    ready: bool,
+    healthy: u32,
+    pods: u32,
+    scale: u32,
+) -> bool {
+    // `GetScaledValueFromIntOrPercent(…, true)`: a percentage rounds up.
+    let of = |v: IntOrPercent, total: u32| match v {
+        IntOrPercent::Int(n) => n,
+        IntOrPercent::Percent(p) => (u64::from(p) * u64::from(total)).div_ceil(100) as u32,
+    };
+    let (expected, desired) = match budget.limit {
+        // An integer `minAvailable` asks no controller: every selected pod is expected.
+        BudgetLimit::MinAvailable(IntOrPercent::Int(n)) => (pods, n),
+        BudgetLimit::MinAvailable(p) => (scale, of(p, scale)),
+        BudgetLimit::MaxUnavailable(v) => (scale, scale.saturating_sub(of(v, scale))),
+    };
+    if !ready {
+        // An unhealthy pod goes without touching the budget when the policy always lets
+        // it, or (`IfHealthyBudget`) while the budget is healthy.
+        match budget.unhealthy_pods {
+            UnhealthyPodEvictionPolicy::AlwaysAllow => return true,
+            UnhealthyPodEvictionPolicy::IfHealthyBudget if healthy >= desired && desired > 0 => {
+                return true;
+            }
+            UnhealthyPodEvictionPolicy::IfHealthyBudget => {}
+        }
+    }
+    // `disruptionsAllowed`: 0 when no pod is expected.
+    expected > 0 && healthy > desired
+}
+
+impl Cluster<'_> {
+    /// Schedule the scenario's drains.
+    pub(super) fn schedule_drains(&mut self) {
+        for (i, d) in self.scenario.faults.node_drains.iter().enumerate() {
+            self.sim.schedule(d.at, Event::Drain(i as u32));
+        }
+    }
+
+    /// Whether a drain is under way or still to come: the trial goes on until none is.
+    pub fn draining(&self) -> bool {
+        self.drains.open > 0
+    }
+
+    /// A round of drain `i`: at its start, cordon the node; then evict the pods on it
+    /// the budget lets go (the others are tried again later). `scale` is the workload's
+    /// `spec.replicas`, what the budget's percentages are of.
+    pub fn drain_round(&mut self, i: u32, scale: u32) {
+        let node = self.scenario.faults.node_drains[i as usize].node;
+        let mut pods = std::mem::take(&mut self.drains.refused[i as usize]);
+        if !self.nodes[node as usize].cordoned {
+            self.change_node(node, |n| n.cordon());
+            self.trace_node(node, "cordoned");
+            pods.clear();
+            let on_node = |t: &super::Task| t.node == Some(node) && t.state.holds_resources();
+            pods.extend(
+                (0..self.tasks.len() as TaskId).filter(|&id| on_node(&self.tasks[id as usize])),
+            );
+            if self.nodes[node as usize].tasks == 0 {
+                self.node_emptied(node);
+            }
+        }
+        self.evict(&mut pods, scale);
+        if !pods.is_empty() {
+            let at = self.sim.now() + EVICTION_RETRY;
+            self.sim.schedule(at, Event::Drain(i));
+        }
+        self.drains.refused[i as usize] = pods;
+    }
+
+    /// Evict each of `pods` the budget lets go, leaving in `pods` those it refused. A pod
+    /// already deleted or gone needs no eviction (`kubectl drain` only waits for it).
+    fn evict(&mut self, pods: &mut Vec<TaskId>, scale: u32) {
+        let budget = self.scenario.service.disruption_budget;
+        let (mut healthy, selected) = match budget {
+            Some(_) => self.budget_counts(),
+            None => (0, 0),
+        };
+        pods.retain(|&id| {
+            let t = &self.tasks[id as usize];
+            if !t.is_live() || t.stop_requested {
+                return false;
+            }
+            let ready = t.state == TaskState::Ready;
+            // `canIgnorePDB`: a pod in phase Pending (no container of it ever started)
+            // is deleted without asking the budget.
+            let pending_phase = t.run_at == NEVER;
+            let allowed = match &budget {
+                Some(b) if !pending_phase => eviction_allowed(b, ready, healthy, selected, scale),
+                _ => true,
+            };
+            if !allowed {
+                return true;
+            }
+            healthy -= u32::from(ready);
+            self.stop_task_now(id, false);
+            false
+        });
+    }
+
+    /// The budget's `currentHealthy` (the service's pods that are Ready and not being
+    /// deleted) and the pods it selects (every pod in the API, terminating ones included).
+    fn budget_counts(&self) -> (u32, u32) {
+        let (mut healthy, mut pods) = (0, 0);
+        for t in self.tasks.iter().filter(|t| t.is_live()) {
+            pods += 1;
+            healthy += u32::from(t.state == TaskState::Ready && !t.stop_requested);
+        }
+        (healthy, pods)
+    }
+
+    /// A cordoned node holds none of the service's tasks any more: its drain is done.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn node_emptied(&mut self, node: NodeId) {
+        let drains = &self.scenario.faults.node_drains;
+        let Some(i) = drains.iter().position(|d| d.node == node) else {
+            return;
+        };
+        if self.drains.done_at[i] != NEVER {
+            return;
+        }
+        self.drains.done_at[i] = self.sim.now();
+        self.drains.open -= 1;
+        self.trace_node(node, "drained");
+    }
+
+    /// The trial's drains, once it ended at `end`; `None` without drains.
+    pub fn drain_result(&self, end: Time) -> Option<DrainResult> {
+        let drains = &self.scenario.faults.node_drains;
+        if drains.is_empty() {
+            return None;
+        }
+        let mut out = DrainResult {
+            longest: 0,
+            unfinished: 0,
+        };
+        for (d, &done) in drains.iter().zip(&self.drains.done_at) {
+            if done == NEVER {
+                out.unfinished += 1;
+            }
+            out.longest = out.longest.max(done.min(end).saturating_sub(d.at));
+        }
+        Some(out)
+    }
+
+    /// Record a node change in the trace.
+    pub(super) fn trace_node(&mut self, node: NodeId, state: &'static str) {
+        if let Some(tr) = self.trace.as_mut() {
+            tr.push(TraceRecord::Node {
+                t: self.sim.now(),
+                node,
+                state,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use BudgetLimit::{MaxUnavailable, MinAvailable};
+    use IntOrPercent::{Int, Percent};
+    use UnhealthyPodEvictionPolicy::{AlwaysAllow, IfHealthyBudget};
+
+    fn budget(limit: BudgetLimit, unhealthy_pods: UnhealthyPodEvictionPolicy) -> DisruptionBudget {
+        DisruptionBudget {
+            limit,
+            unhealthy_pods,
+        }
+    }
+
+    /// The Eviction API's answers, worked out from `getExpectedPodCount` (percentages
+    /// rounded up), `disruptionsAllowed = currentHealthy − desiredHealthy` (0 when no pod
+    /// is expected) and the unhealthy-pod rule of `EvictionREST.Create`.
+    #[test]
+    fn upstream_answers() {
+        // (limit, policy, ready, healthy, pods, scale, allowed)
+        let cases = [
+            // An integer minAvailable: desired 2 whatever the scale.
+            (MinAvailable(Int(2)), IfHealthyBudget, true, 3, 3, 0, true),
+            (MinAvailable(Int(2)), IfHealthyBudget, true, 2, 3, 3, false),
+            // 50 % of 3 rounds up to 2.
+            (
+                MinAvailable(Percent(50)),
+                IfHealthyBudget,
+                true,
+                3,
+                4,
+                3,
+                true,
+            ),
+            (
+                MinAvailable(Percent(50)),
+                IfHealthyBudget,
+                true,
+                2,
+                4,
+                3,
+                false,
+            ),
+            // maxUnavailable 25 % of 10 rounds up to 3: 7 must stay healthy.
+            (
+                MaxUnavailable(Percent(25)),
+                IfHealthyBudget,
+                true,
+                8,
+                10,
+                10,
+                true,
+            ),
+            (
+                MaxUnavailable(Percent(25)),
+                IfHealthyBudget,
+                true,
+                7,
+                10,
+                10,
+                false,
+            ),
+            (
+                MaxUnavailable(Int(0)),
+                IfHealthyBudget,
+                true,
+                10,
+                10,
+                10,
+                false,
+            ),
+            // A percentage of a workload scaled to 0 expects no pod: nothing may go.
+            (
+                MaxUnavailable(Percent(100)),
+                IfHealthyBudget,
+                true,
+                1,
+                1,
+                0,
+                false,
+            ),
+            // An unready pod goes while the budget is healthy, without a disruption to
+            // spare (9 healthy, 9 desired) ...
+            (
+                MinAvailable(Int(9)),
+                IfHealthyBudget,
+                false,
+                9,
+                10,
+                10,
+                true,
+            ),
+            // ... not once it is not,
+            (
+                MinAvailable(Int(9)),
+                IfHealthyBudget,
+                false,
+                8,
+                10,
+                10,
+                false,
+            ),
+            // ... nor when nothing is desired and nothing healthy (0 allowed),
+            (
+                MaxUnavailable(Percent(100)),
+                IfHealthyBudget,
+                false,
+                0,
+                4,
+                4,
+                false,
+            ),
+            // ... and always under AlwaysAllow.
+            (MinAvailable(Int(9)), AlwaysAllow, false, 0, 10, 10, true),
+            // AlwaysAllow changes nothing for a Ready pod.
+            (MinAvailable(Int(9)), AlwaysAllow, true, 9, 10, 10, false),
+        ];
+        for (limit, policy, ready, healthy, pods, scale, allowed) in cases {
+            assert_eq!(
+                eviction_allowed(&budget(limit, policy), ready, healthy, pods, scale),
+                allowed,
+                "{limit:?} {policy:?} ready {ready} healthy {healthy} pods {pods} scale {scale}"
+            );
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Node drains against `kubectl drain` and the Eviction API: the node is cordoned, every
+//! pod on it is evicted at once unless the PodDisruptionBudget refuses, a refused eviction
+//! is tried again every 5 s (kubernetes/kubectl v0.30 `pkg/drain/drain.go` `evictPods`),
+//! an evicted pod is replaced elsewhere by its ReplicaSet, and the drain is done when the
+//! node holds none of the service's pods.
+
+use crate::support::{bin, field, run_trials, scenario_path};
+use crate::yaml;
+use rollout_sim::cluster::node_drain::{DrainResult, EVICTION_RETRY};
+use rollout_sim::cluster::{TaskState, TraceRecord};
+use rollout_sim::result::Outcome;
+use rollout_sim::sim::time::SECOND;
+use rollout_sim::trial::Workspace;
+
+const S: u64 = SECOND;
+
+/// 6 replicas on 3 nodes (2 a node) whose rollout never touches an old pod (the first new
+/// pod pulls for longer than the horizon, on node 0), node 1 drained at 20 s; old pods
+/// take 2 s to exit and a replacement is Ready 3 to 4 s after it is created (its readiness
+/// probe every second finds it ready 3 s after it started).
+fn drained(budget: &str) -> String {
+    format!(
+        "horizon: 10m\ncluster: {{nodes: 3, image_cached: [current]}}\n\
+         service:\n  replicas: 6\n  resources: {{cpu: 500m}}\n{budget}\
+         \x20 readinessProbe: {{periodSeconds: 1}}\n\
+         \x20 versions:\n    current: {{shutdown: 2s, ready_after: 3s}}\n    next: {{pull: 20m}}\n\
+         strategy: {{kubernetes: {{strategy: {{type: RollingUpdate, \
+         rollingUpdate: {{maxSurge: 1, maxUnavailable: 0}}}}}}}}\n\
+         faults: {{node_drains: [{{at: 20s, node: 1}}]}}\n"
+    )
+}
+
+fn node_records(trace: &[TraceRecord]) -> Vec<(u64, u32, &'static str)> {
+    trace
+        .iter()
+        .filter_map(|r| match *r {
+            TraceRecord::Node { t, node, state } => Some((t, node, state)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `(t, task, state)` of every record of a task placed on `node` after time 0, and the
+/// tasks on it at time 0.
+fn on_node(trace: &[TraceRecord], node: u32) -> (Vec<(u64, u32, TaskState)>, Vec<u32>) {
+    let mut later = Vec::new();
+    let mut fleet = Vec::new();
+    for r in trace {
+        if let TraceRecord::Task {
+            t,
+            task,
+            node: Some(n),
+            state,
+            ..
+        } = *r
+            && n == node
+        {
+            if t == 0 {
+                fleet.push(task);
+            } else {
+                later.push((t, task, state));
+            }
+        }
+    }
+    (later, fleet)
+}
+
+#[test]
+fn without_a_budget_every_pod_is_evicted_at_once() {
+    let s = yaml(&drained(""));
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!(
+        node_records(&trace),
+        [(20 * S, 1, "cordoned"), (22 * S, 1, "drained")]
+    );
+    let (later, fleet) = on_node(&trace, 1);
+    assert_eq!(fleet.len(), 2);
+    let mut want = Vec::new();
+    for &id in &fleet {
+        want.push((20 * S, id, TaskState::Terminating));
+    }
+    for &id in &fleet {
+        want.push((22 * S, id, TaskState::Stopped));
+    }
+    // Nothing else lands on the cordoned node.
+    assert_eq!(later, want);
+    assert_eq!(
+        r.drains,
+        Some(DrainResult {
+            longest: 2 * S,
+            unfinished: 0
+        })
+    );
+    // The two replacements went elsewhere at once (none Pending), Ready 3 s later.
+    assert_eq!(r.min_ready, 4);
+    assert_eq!(
+        r.pending
+            .get(rollout_sim::cluster::placer::PendingReason::Unschedulable),
+        Some(false)
+    );
+}
+
+#[test]
+fn max_unavailable_one_lets_one_pod_go_each_retry() {
+    assert_eq!(EVICTION_RETRY, 5 * S, "kubectl drain's fixed wait");
+    let s = yaml(&drained("  podDisruptionBudget: {maxUnavailable: 1}\n"));
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    // 6 expected, 5 must stay healthy: the first eviction goes, the second waits for the
+    // first pod's replacement (Ready 3 s later) and goes at the retry 5 s later.
+    let retry = 20 * S + EVICTION_RETRY;
+    assert_eq!(
+        node_records(&trace),
+        [(20 * S, 1, "cordoned"), (retry + 2 * S, 1, "drained")]
+    );
+    let (later, fleet) = on_node(&trace, 1);
+    assert_eq!(
+        later,
+        [
+            (20 * S, fleet[0], TaskState::Terminating),
+            (22 * S, fleet[0], TaskState::Stopped),
+            (retry, fleet[1], TaskState::Terminating),
+            (retry + 2 * S, fleet[1], TaskState::Stopped),
+        ]
+    );
+    assert_eq!(r.min_ready, 5, "never more than one pod of the budget down");
+    assert_eq!(r.drains.map(|d| d.longest), Some(7 * S));
+}
+
+#[test]
+fn min_available_all_refuses_every_ready_pod_for_good() {
+    let s = yaml(&drained("  podDisruptionBudget: {minAvailable: 100%}\n"));
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    assert_eq!(node_records(&trace), [(20 * S, 1, "cordoned")]);
+    assert_eq!(on_node(&trace, 1).0, []);
+    assert_eq!(
+        r.drains,
+        Some(DrainResult {
+            longest: 10 * 60 * S - 20 * S,
+            unfinished: 1
+        })
+    );
+    assert_eq!(r.min_ready, 6);
+}
+
+#[test]
+fn a_pod_with_no_container_goes_whatever_the_budget() {
+    // Every node drained at 20 s under `minAvailable: 100%`: the new pod, still pulling,
+    // is Pending in phase (no container ever started), which the Eviction API deletes
+    // without asking the budget (`canIgnorePDB`); every Ready old pod stays, and the new
+    // pod's replacement finds no schedulable node.
+    let text = drained("  podDisruptionBudget: {minAvailable: 100%}\n").replace(
+        "node_drains: [{at: 20s, node: 1}]",
+        "node_drains: [{at: 20s, node: 0}, {at: 20s, node: 1}, {at: 20s, node: 2}]",
+    );
+    let (r, trace) = Workspace::new(&yaml(&text)).run_traced(0);
+    let stopped_at_20: Vec<(u32, u8)> = trace
+        .iter()
+        .filter_map(|rec| match *rec {
+            TraceRecord::Task {
+                t,
+                task,
+                version,
+                state: TaskState::Stopped,
+                ..
+            } if t == 20 * S => Some((task, version)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stopped_at_20.len(), 1, "{stopped_at_20:?}");
+    assert_eq!(stopped_at_20[0].1, 1, "the new version's pod");
+    assert_eq!(r.min_ready, 6);
+    assert_eq!(
+        r.pending
+            .get(rollout_sim::cluster::placer::PendingReason::Unschedulable),
+        Some(true)
+    );
+    assert_eq!(r.drains.map(|d| d.unfinished), Some(3));
+}
+
+#[test]
+fn a_rollout_done_before_its_drain_keeps_its_outcome_and_duration() {
+    let base = "horizon: 10m\ncluster: {nodes: 3, image_cached: [current, next]}\n\
+                service: {replicas: 6, resources: {cpu: 500m}, podDisruptionBudget: {minAvailable: 100%}}\n\
+                strategy: {kubernetes: {}}\n";
+    let plain = Workspace::new(&yaml(base)).run(0);
+    let text = format!("{base}faults: {{node_drains: [{{at: 5m, node: 1}}]}}\n");
+    let drained = Workspace::new(&yaml(&text)).run(0);
+    assert_eq!(plain.outcome, Outcome::Completed);
+    assert_eq!(
+        (drained.outcome, drained.duration),
+        (plain.outcome, plain.duration)
+    );
+    // Stuck to the horizon: every pod Ready, none may go.
+    assert_eq!(
+        drained.drains,
+        Some(DrainResult {
+            longest: 5 * 60 * S,
+            unfinished: 1
+        })
+    );
+    assert_eq!(plain.drains, None);
+}
+
+#[test]
+fn the_example_drains_one_pod_at_a_time() {
+    let t = run_trials("k8s-drain-pdb.yaml", &["--trials", "200"], false);
+    for row in &t.rows {
+        assert_eq!(field(row, "outcome"), "completed");
+        assert_eq!(field(row, "drains_unfinished"), "0");
+        assert_eq!(field(row, "min_ready"), "11", "maxUnavailable: 1");
+        let drain: f64 = field(row, "drain_s").parse().unwrap();
+        assert!(drain >= 6.0, "at least preStop + shutdown: {drain}");
+        assert_eq!(field(row, "pending_unschedulable"), "0");
+    }
+    let no_budget = run_trials(
+        "k8s-drain-pdb.yaml",
+        &[
+            "--trials",
+            "200",
+            "--set",
+            "service.podDisruptionBudget=null",
+        ],
+        false,
+    );
+    // Every pod evicted at the drain: each one gone after its preStop (5 s) and shutdown
+    // (1 s).
+    assert!(no_budget.rows.iter().all(|r| field(r, "drain_s") == "6"));
+}
+
+#[test]
+fn argo_and_flagger_replace_evicted_pods() {
+    // An Argo Rollout's or Flagger's ReplicaSets replace a pod someone else deleted, as
+    // a Deployment's do: the drained pods come back elsewhere, and the rollout completes.
+    for scenario in ["blue-green.yaml", "canary-router.yaml"] {
+        let t = run_trials(
+            scenario,
+            &[
+                "--trials",
+                "20",
+                "--set",
+                "faults.node_drains=[{at: 20s, node: 0}]",
+            ],
+            false,
+        );
+        for row in &t.rows {
+            assert_eq!(field(row, "outcome"), "completed", "{scenario}");
+            assert_eq!(field(row, "drains_unfinished"), "0", "{scenario}");
+        }
+    }
+    // The same for a lost node's pods, evicted by the taint manager.
+    let t = run_trials(
+        "blue-green.yaml",
+        &[
+            "--trials",
+            "20",
+            "--set",
+            "faults.node_failures=[{at: 20s, node: 0}]",
+            "--set",
+            "faults.node_not_ready_after=10s",
+            "--set",
+            "faults.eviction_after=30s",
+        ],
+        false,
+    );
+    assert!(t.rows.iter().all(|r| field(r, "outcome") == "completed"));
+}
+
+#[test]
+fn refused_where_not_modelled() {
+    let cases = [
+        (
+            "swarm-start-first.yaml",
+            "faults.node_drains=[{at: 10s, node: 0}]",
+            "faults.node_drains: a Swarm node drain",
+        ),
+        (
+            "canary-router.yaml",
+            "service.podDisruptionBudget={maxUnavailable: 1}",
+            "service.podDisruptionBudget: a PodDisruptionBudget is simulated with a Kubernetes Deployment",
+        ),
+        (
+            "swarm-start-first.yaml",
+            "service.podDisruptionBudget={maxUnavailable: 1}",
+            "service.podDisruptionBudget: `podDisruptionBudget` is a Kubernetes object",
+        ),
+        (
+            "k8s-drain-pdb.yaml",
+            "faults.node_drains=[{at: 30m, node: node-2}]",
+            "faults.node_drains.0.at: the drain at 30m would never run",
+        ),
+        (
+            "k8s-drain-pdb.yaml",
+            "service.podDisruptionBudget={minAvailable: 1, maxUnavailable: 1}",
+            "minAvailable and maxUnavailable cannot be both set",
+        ),
+    ];
+    for (scenario, set, want) in cases {
+        let out = bin()
+            .args(["run", &scenario_path(scenario), "--set", set, "--out"])
+            .arg(tempfile::tempdir().unwrap().path().join("o"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{set}: {err}");
+    }
+}
