@@ -6,7 +6,7 @@
 
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::control_plane::Phase;
-use crate::scenario::{Dist, Scenario};
+use crate::scenario::{BudgetLimit, Dist, IntOrPercent, Scenario};
 use crate::sim::time::{NEVER, SECOND, Time, as_secs};
 use crate::sim::{Key, Purpose};
 
@@ -111,6 +111,7 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
         }
     }
     prestop_uses_up_grace(s, &mut out);
+    budget_allows_no_eviction(s, &mut out);
     next_same_image(s, &mut out);
     no_readiness_check(s, &mut out);
     retries(s, &mut out);
@@ -261,6 +262,47 @@ fn prestop_uses_up_grace(s: &Scenario, out: &mut Vec<Warning>) {
         fix,
         "kubernetes/kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer: the preStop hook runs inside the grace period (executePreStopHook waits for it at most gracePeriod seconds), its time is taken off the grace period, and SIGTERM gets what is left but at least minimumGracePeriodInSeconds (2s) before SIGKILL",
     );
+}
+
+/// `pdb-allows-no-eviction`: a PodDisruptionBudget that, with every replica Ready, leaves
+/// no disruption to spare: no Ready pod may ever be evicted, and `kubectl drain` of a node
+/// running one waits until something else deletes it.
+fn budget_allows_no_eviction(s: &Scenario, out: &mut Vec<Warning>) {
+    let Some(b) = &s.service.disruption_budget else {
+        return;
+    };
+    let n = s.service.replicas;
+    if n == 0 || crate::cluster::node_drain::eviction_allowed(b, true, n, n, n) {
+        return;
+    }
+    let limit = match b.limit {
+        BudgetLimit::MinAvailable(v) => format!("minAvailable {}", int_or_percent(v)),
+        BudgetLimit::MaxUnavailable(v) => format!("maxUnavailable {}", int_or_percent(v)),
+    };
+    warn(
+        out,
+        "pdb-allows-no-eviction",
+        format!(
+            "service.podDisruptionBudget {limit} leaves no disruption to spare even with all {n} replicas Ready: the Eviction API refuses every Ready pod, so `kubectl drain` of a node running one waits until the rollout or someone else deletes it (for ever for a pod nothing replaces)"
+        ),
+        if n > 1 {
+            format!(
+                "allow one disruption at full strength: maxUnavailable: 1, or minAvailable: {} (or a percentage below 100%)",
+                n - 1
+            )
+        } else {
+            "a single replica cannot be evicted under any budget that keeps it: run 2 replicas with maxUnavailable: 1, or drop the budget".into()
+        },
+        "kubernetes/kubernetes pkg/registry/core/pod/storage/eviction.go checkAndDecrement: an eviction is refused (429) while status.disruptionsAllowed is 0; pkg/controller/disruption/disruption.go updatePdbStatus: disruptionsAllowed = currentHealthy - desiredHealthy; kubectl drain (kubectl pkg/drain/drain.go evictPods) retries every 5 s with no time limit by default",
+    );
+}
+
+/// A count, or a percentage as written (`90%`).
+fn int_or_percent(v: IntOrPercent) -> String {
+    match v {
+        IntOrPercent::Int(n) => n.to_string(),
+        IntOrPercent::Percent(p) => format!("{p}%"),
+    }
 }
 
 /// `s` with [`QUICK_TRIALS`] trials.

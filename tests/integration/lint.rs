@@ -832,3 +832,36 @@ fn retries_of_nothing_and_errors_retried_before_an_analysis_warn() {
     );
     assert_eq!(rules(&flagger_five), rules(&flagger));
 }
+
+/// A PodDisruptionBudget with no disruption to spare at full strength: every Ready pod's
+/// eviction is refused. One disruption to spare, quiet.
+#[test]
+fn a_budget_that_allows_no_eviction_warns() {
+    const RULE: &str = "pdb-allows-no-eviction";
+    let budget = |b: &str| {
+        with(
+            K8S,
+            "pre_stop: 5s",
+            &format!("pre_stop: 5s\n  podDisruptionBudget: {b}"),
+        )
+    };
+    // 90 % of 4 replicas rounds up to all 4.
+    for stuck in [
+        "{minAvailable: 100%}",
+        "{minAvailable: 90%}",
+        "{maxUnavailable: 0}",
+        "{minAvailable: 4}",
+    ] {
+        let w = of_rule(&budget(stuck), RULE);
+        assert_eq!(w.len(), 1, "{stuck}: {w:?}");
+        assert!(w[0].why.contains("checkAndDecrement"), "{}", w[0].why);
+    }
+    // 10 % of 4 rounds up to 1.
+    for fine in [
+        "{maxUnavailable: 1}",
+        "{minAvailable: 75%}",
+        "{maxUnavailable: 10%}",
+    ] {
+        assert!(of_rule(&budget(fine), RULE).is_empty(), "{fine}");
+    }
+}
