@@ -178,6 +178,19 @@ fn a_pod_with_no_container_goes_whatever_the_budget() {
 }
 
 #[test]
+fn percentages_are_of_the_deployments_replicas_as_scaled() {
+    // Scaled from 6 to 12 at 10 s: `maxUnavailable: 0%` of 12 wants all 12 healthy, which
+    // the Ready pods (old ones, the new pod still pulling) are not, so nothing may go. Of
+    // the file's 6 it would want 6, and the drain would go through.
+    let text = format!(
+        "{}actions: [{{at: 10s, scale: 12}}]\n",
+        drained("  podDisruptionBudget: {maxUnavailable: 0%}\n")
+    );
+    let r = Workspace::new(&yaml(&text)).run(0);
+    assert_eq!(r.drains.map(|d| d.unfinished), Some(1));
+}
+
+#[test]
 fn a_rollout_done_before_its_drain_keeps_its_outcome_and_duration() {
     let base = "horizon: 10m\ncluster: {nodes: 3, image_cached: [current, next]}\n\
                 service: {replicas: 6, resources: {cpu: 500m}, podDisruptionBudget: {minAvailable: 100%}}\n\
@@ -304,4 +317,35 @@ fn refused_where_not_modelled() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{set}: {err}");
     }
+}
+
+#[test]
+fn import_names_where_a_budget_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("web.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n\
+         spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n\
+         \x20   spec: {containers: [{name: web, image: web:2}]}\n---\n\
+         apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n\
+         spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["import"])
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("s.yaml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "PodDisruptionBudget web (not read yet: write its minAvailable or maxUnavailable \
+             as service.podDisruptionBudget, docs/drains.md)"
+        ),
+        "{err}"
+    );
 }

@@ -442,6 +442,9 @@ fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere
                     "AnalysisTemplate" | "ClusterAnalysisTemplate" => {
                         " (read where a Rollout names it)".to_string()
                     }
+                    "PodDisruptionBudget" => " (not read yet: write its minAvailable or \
+                         maxUnavailable as service.podDisruptionBudget, docs/drains.md)"
+                        .to_string(),
                     // Flagger reads a MetricTemplate where a Canary metric's `templateRef`
                     // names it (`fluxcd/flagger` v1.44.0, `pkg/controller/scheduler_metrics.go`,
                     // `runMetricChecks`); the import refuses such a metric instead

@@ -490,6 +490,11 @@ impl Controller for Deployment<'_> {
         }
     }
 
+    /// The Deployment's `spec.replicas`, as scale actions leave it.
+    fn disruption_scale(&self, _cluster: &Cluster) -> u32 {
+        self.replicas
+    }
+
     fn metrics(&self) -> Metrics {
         Metrics {
             update_failures: None,
