@@ -286,8 +286,10 @@ fn budget_allows_no_eviction(s: &Scenario, out: &mut Vec<Warning>) {
             "service.podDisruptionBudget {limit} leaves no disruption to spare even with all {n} replicas Ready: the Eviction API refuses every Ready pod, so `kubectl drain` of a node running one waits until the rollout or someone else deletes it (for ever for a pod nothing replaces)"
         ),
         if n > 1 {
+            // The largest percentage whose share of n, rounded up, leaves one pod.
+            let most = 100 * u64::from(n - 1) / u64::from(n);
             format!(
-                "allow one disruption at full strength: maxUnavailable: 1, or minAvailable: {} (or a percentage below 100%)",
+                "allow one disruption at full strength: maxUnavailable: 1, or minAvailable: {} (or at most {most}%)",
                 n - 1
             )
         } else {

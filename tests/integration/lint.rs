@@ -855,6 +855,12 @@ fn a_budget_that_allows_no_eviction_warns() {
         let w = of_rule(&budget(stuck), RULE);
         assert_eq!(w.len(), 1, "{stuck}: {w:?}");
         assert!(w[0].why.contains("checkAndDecrement"), "{}", w[0].why);
+        // 75 % of 4 rounds up to 3: one to spare; 76 % to 4.
+        assert!(
+            w[0].fix.ends_with("minAvailable: 3 (or at most 75%)"),
+            "{}",
+            w[0].fix
+        );
     }
     // 10 % of 4 rounds up to 1.
     for fine in [
