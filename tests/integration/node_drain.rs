@@ -4,6 +4,7 @@
 //! an evicted pod is replaced elsewhere by its ReplicaSet, and the drain is done when the
 //! node holds none of the service's pods.
 
+use crate::node_loss::node_records;
 use crate::support::{bin, field, run_trials, scenario_path};
 use crate::yaml;
 use rollout_sim::cluster::node_drain::{DrainResult, EVICTION_RETRY};
@@ -28,16 +29,6 @@ fn drained(budget: &str) -> String {
          rollingUpdate: {{maxSurge: 1, maxUnavailable: 0}}}}}}}}\n\
          faults: {{node_drains: [{{at: 20s, node: 1}}]}}\n"
     )
-}
-
-fn node_records(trace: &[TraceRecord]) -> Vec<(u64, u32, &'static str)> {
-    trace
-        .iter()
-        .filter_map(|r| match *r {
-            TraceRecord::Node { t, node, state } => Some((t, node, state)),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `(t, task, state)` of every record of a task placed on `node` after time 0, and the

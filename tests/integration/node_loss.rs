@@ -13,7 +13,8 @@ use std::path::Path;
 
 const S: u64 = SECOND;
 
-fn node_records(trace: &[TraceRecord]) -> Vec<(u64, u32, &'static str)> {
+/// `(t, node, state)` of every node record.
+pub(crate) fn node_records(trace: &[TraceRecord]) -> Vec<(u64, u32, &'static str)> {
     trace
         .iter()
         .filter_map(|r| match *r {
