@@ -181,14 +181,15 @@ impl Cluster<'_> {
             // `canIgnorePDB`: a pod in phase Pending (no container of it ever started)
             // is deleted without asking the budget.
             let pending_phase = t.run_at == NEVER;
-            let allowed = match &budget {
-                Some(b) if !pending_phase => eviction_allowed(b, ready, healthy, selected, scale),
-                _ => true,
-            };
-            if !allowed {
-                return true;
+            if let Some(b) = &budget
+                && !pending_phase
+            {
+                if !eviction_allowed(b, ready, healthy, selected, scale) {
+                    return true;
+                }
+                // A Ready pod was one of the healthy ones the budget counted.
+                healthy -= u32::from(ready);
             }
-            healthy -= u32::from(ready);
             self.stop_task_now(id, false);
             false
         });
