@@ -6,7 +6,7 @@
 
 use crate::cluster::runtime::RuntimeKind;
 use crate::scenario::control_plane::Phase;
-use crate::scenario::{BudgetLimit, Dist, IntOrPercent, Scenario};
+use crate::scenario::{BudgetLimit, Dist, Scenario};
 use crate::sim::time::{NEVER, SECOND, Time, as_secs};
 use crate::sim::{Key, Purpose};
 
@@ -276,8 +276,8 @@ fn budget_allows_no_eviction(s: &Scenario, out: &mut Vec<Warning>) {
         return;
     }
     let limit = match b.limit {
-        BudgetLimit::MinAvailable(v) => format!("minAvailable {}", int_or_percent(v)),
-        BudgetLimit::MaxUnavailable(v) => format!("maxUnavailable {}", int_or_percent(v)),
+        BudgetLimit::MinAvailable(v) => format!("minAvailable {v}"),
+        BudgetLimit::MaxUnavailable(v) => format!("maxUnavailable {v}"),
     };
     warn(
         out,
@@ -297,14 +297,6 @@ fn budget_allows_no_eviction(s: &Scenario, out: &mut Vec<Warning>) {
         },
         "kubernetes/kubernetes pkg/registry/core/pod/storage/eviction.go checkAndDecrement: an eviction is refused (429) while status.disruptionsAllowed is 0; pkg/controller/disruption/disruption.go updatePdbStatus: disruptionsAllowed = currentHealthy - desiredHealthy; kubectl drain (kubectl pkg/drain/drain.go evictPods) retries every 5 s with no time limit by default",
     );
-}
-
-/// A count, or a percentage as written (`90%`).
-fn int_or_percent(v: IntOrPercent) -> String {
-    match v {
-        IntOrPercent::Int(n) => n.to_string(),
-        IntOrPercent::Percent(p) => format!("{p}%"),
-    }
 }
 
 /// `s` with [`QUICK_TRIALS`] trials.

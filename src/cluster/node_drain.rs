@@ -20,9 +20,10 @@
 //!
 //! The drain is **done** when the node holds none of the service's tasks any more (every
 //! pod deleted: its containers exited), which `kubectl drain` waits for. The trial does
-//! not end while a drain is under way or still to come, so its peaks, restarts and traffic
-//! columns cover the drain; a drain not done at the horizon is counted unfinished
-//! (`drains_unfinished`).
+//! not end while a drain is under way or still to come, so the gauges (`min_ready`, the
+//! peaks) cover the drain, while the rollout keeps its outcome and duration and the
+//! request columns end at that outcome; a drain not done at the horizon is counted
+//! unfinished (`drains_unfinished`).
 //!
 //! The budget's status is read as it stands at each eviction: the disruption controller's
 //! recount after a pod changes (`pkg/controller/disruption/disruption.go`) is taken as
@@ -100,15 +101,11 @@ pub fn eviction_allowed(
     scale: u32,
 ) -> bool {
     // `GetScaledValueFromIntOrPercent(…, true)`: a percentage rounds up.
-    let of = |v: IntOrPercent, total: u32| match v {
-        IntOrPercent::Int(n) => n,
-        IntOrPercent::Percent(p) => (u64::from(p) * u64::from(total)).div_ceil(100) as u32,
-    };
     let (expected, desired) = match budget.limit {
         // An integer `minAvailable` asks no controller: every selected pod is expected.
         BudgetLimit::MinAvailable(IntOrPercent::Int(n)) => (pods, n),
-        BudgetLimit::MinAvailable(p) => (scale, of(p, scale)),
-        BudgetLimit::MaxUnavailable(v) => (scale, scale.saturating_sub(of(v, scale))),
+        BudgetLimit::MinAvailable(p) => (scale, p.scaled(scale, true)),
+        BudgetLimit::MaxUnavailable(v) => (scale, scale.saturating_sub(v.scaled(scale, true))),
     };
     if !ready {
         // An unhealthy pod goes without touching the budget when the policy always lets
@@ -147,7 +144,6 @@ impl Cluster<'_> {
         if !self.nodes[node as usize].cordoned {
             self.change_node(node, |n| n.cordon());
             self.trace_node(node, "cordoned");
-            pods.clear();
             let on_node = |t: &super::Task| t.node == Some(node) && t.state.holds_resources();
             pods.extend(
                 (0..self.tasks.len() as TaskId).filter(|&id| on_node(&self.tasks[id as usize])),

@@ -375,13 +375,43 @@ pub enum Order {
     StartFirst,
 }
 
-/// An int or a percent, as in `maxSurge: 25%` (`apimachinery intstr`).
+/// An int or a percent, as in `maxSurge: 25%` (`apimachinery intstr`); shown as written
+/// (`25%`, `2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntOrPercent {
     /// An absolute count.
     Int(u32),
     /// A percent of the replicas.
     Percent(u32),
+}
+
+impl IntOrPercent {
+    /// `GetScaledValueFromIntOrPercent(v, total, roundUp)`: an int unchanged, a percent
+    /// `ceil` or `floor` of `p × total / 100`, computed exactly in integers.
+    ///
+    /// ```
+    /// use rollout_sim::scenario::IntOrPercent::Percent;
+    /// assert_eq!((Percent(25).scaled(3, true), Percent(25).scaled(3, false)), (1, 0));
+    /// ```
+    pub fn scaled(self, total: u32, round_up: bool) -> u32 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => {
+                let x = u64::from(p) * u64::from(total);
+                let r = if round_up { x.div_ceil(100) } else { x / 100 };
+                r.min(u64::from(u32::MAX)) as u32
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for IntOrPercent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrPercent::Int(n) => write!(f, "{n}"),
+            IntOrPercent::Percent(p) => write!(f, "{p}%"),
+        }
+    }
 }
 
 /// Kubernetes Deployment settings.

@@ -21,14 +21,6 @@ use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
 /// The Kubernetes Deployment strategy (`strategy.kubernetes`).
 pub struct Def;
 
-/// `25%` or `2`.
-fn int_or_percent(v: IntOrPercent) -> String {
-    match v {
-        IntOrPercent::Int(n) => n.to_string(),
-        IntOrPercent::Percent(p) => format!("{p}%"),
-    }
-}
-
 impl StrategyDef for Def {
     type Config = KubernetesStrategy;
     const KEY: &'static str = "kubernetes";
@@ -77,9 +69,7 @@ impl StrategyDef for Def {
                 max_surge,
                 max_unavailable,
             } => format!(
-                "Kubernetes RollingUpdate, maxSurge {}, maxUnavailable {}",
-                int_or_percent(max_surge),
-                int_or_percent(max_unavailable)
+                "Kubernetes RollingUpdate, maxSurge {max_surge}, maxUnavailable {max_unavailable}"
             ),
             DeploymentStrategy::Recreate => "Kubernetes Recreate".to_string(),
         }

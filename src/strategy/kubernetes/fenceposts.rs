@@ -21,17 +21,9 @@
 
 use crate::scenario::{DeploymentStrategy, IntOrPercent};
 
-/// `GetScaledValueFromIntOrPercent(v, total, roundUp)`: an int unchanged, a percent
-/// `ceil` or `floor` of `p × total / 100`, computed exactly in integers.
+/// `GetScaledValueFromIntOrPercent(v, total, roundUp)`: [`IntOrPercent::scaled`].
 pub fn scaled_value(v: IntOrPercent, total: u32, round_up: bool) -> u32 {
-    match v {
-        IntOrPercent::Int(n) => n,
-        IntOrPercent::Percent(p) => {
-            let x = p as u64 * total as u64;
-            let r = if round_up { x.div_ceil(100) } else { x / 100 };
-            r.min(u32::MAX as u64) as u32
-        }
-    }
+    v.scaled(total, round_up)
 }
 
 /// `ResolveFenceposts(maxSurge, maxUnavailable, desired)`: `(surge, unavailable)`.
