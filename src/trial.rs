@@ -512,10 +512,7 @@ impl<C: Controller> TrialRun<'_, '_, C> {
                 self.ctrl.on_action(cl, &actions[i as usize].kind);
             }
             Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
-            Event::Drain(i) => {
-                let scale = self.ctrl.disruption_scale(cl);
-                cl.engine(|cl| cl.drain_round(i, scale));
-            }
+            Event::Drain(i) => self.ctrl.on_drain(cl, i),
             Event::Cancelled(n) => cl.sim_mut().count_popped(u64::from(n) - 1),
         }
     }

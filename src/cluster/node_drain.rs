@@ -13,10 +13,11 @@
 //!   (`--grace-period -1`), as its ReplicaSet deletes one: its ReplicaSet replaces it on
 //!   another node.
 //!
-//! Swarm's drain (`docker node update --availability drain`) is refused for now: there the
-//! orchestrator's restart supervisor replaces the node's tasks while the updater works
-//! through its own snapshot of the slots (moby/swarmkit `manager/orchestrator/replicated/
-//! tasks.go` `restartTasksByNodeID`, `update/updater.go` `worker`), races not modelled yet.
+//! - **Swarm** (`docker node update --availability drain`): the orchestrator's restart
+//!   supervisor shuts the node's tasks down and replaces each at once, its replacement
+//!   held until the old task has exited (or for the 1-minute `defaultOldTaskTimeout`);
+//!   that is the Swarm controller's part (`strategy::swarm::drain`), this module only
+//!   cordons the node and says when it is empty.
 //!
 //! The drain is **done** when the node holds none of the service's tasks any more (every
 //! pod deleted: its containers exited), which `kubectl drain` waits for. The trial does
@@ -135,29 +136,42 @@ impl Cluster<'_> {
         self.drains.open > 0
     }
 
-    /// A round of drain `i`: at its start, cordon the node; then evict the pods on it
-    /// the budget lets go (the others are tried again later). `scale` is the workload's
-    /// `spec.replicas`, what the budget's percentages are of.
-    pub fn drain_round(&mut self, i: u32, scale: u32) {
+    /// Drain `i` begins: its node is cordoned (it takes no new task from now on), and the
+    /// drain is done at once if the node holds none of the service's tasks. The node, and
+    /// whether this call cordoned it (a later round of the same drain finds it cordoned).
+    pub fn cordon_for_drain(&mut self, i: u32) -> (NodeId, bool) {
         let node = self.scenario.faults.node_drains[i as usize].node;
-        let mut pods = std::mem::take(&mut self.drains.refused[i as usize]);
-        if !self.nodes[node as usize].cordoned {
-            self.change_node(node, |n| n.cordon());
-            self.trace_node(node, "cordoned");
-            let on_node = |t: &super::Task| t.node == Some(node) && t.state.holds_resources();
-            pods.extend(
-                (0..self.tasks.len() as TaskId).filter(|&id| on_node(&self.tasks[id as usize])),
-            );
-            if self.nodes[node as usize].tasks == 0 {
-                self.node_emptied(node);
+        if self.nodes[node as usize].cordoned {
+            return (node, false);
+        }
+        self.change_node(node, |n| n.cordon());
+        self.trace_node(node, "cordoned");
+        if self.nodes[node as usize].tasks == 0 {
+            self.node_emptied(node);
+        }
+        (node, true)
+    }
+
+    /// `kubectl drain`, one round of drain `i`: at its start, cordon the node; then evict
+    /// the pods on it the budget lets go (the others are tried again later). `scale` is the
+    /// workload's `spec.replicas`, what the budget's percentages are of.
+    pub fn drain_round(&mut self, i: u32, scale: u32) {
+        self.engine(|cl| {
+            let mut pods = std::mem::take(&mut cl.drains.refused[i as usize]);
+            let (node, first) = cl.cordon_for_drain(i);
+            if first {
+                let on_node = |t: &super::Task| t.node == Some(node) && t.state.holds_resources();
+                pods.extend(
+                    (0..cl.tasks.len() as TaskId).filter(|&id| on_node(&cl.tasks[id as usize])),
+                );
             }
-        }
-        self.evict(&mut pods, scale);
-        if !pods.is_empty() {
-            let at = self.sim.now() + EVICTION_RETRY;
-            self.sim.schedule(at, Event::Drain(i));
-        }
-        self.drains.refused[i as usize] = pods;
+            cl.evict(&mut pods, scale);
+            if !pods.is_empty() {
+                let at = cl.sim.now() + EVICTION_RETRY;
+                cl.sim.schedule(at, Event::Drain(i));
+            }
+            cl.drains.refused[i as usize] = pods;
+        })
     }
 
     /// Evict each of `pods` the budget lets go, leaving in `pods` those it refused. A pod

@@ -65,7 +65,6 @@ pub(super) fn foreign(
             ("faults", "node_not_ready_after", SWARM_NODE_DOWN),
             ("faults", "eviction_after", SWARM_NODE_DOWN),
             ("service", "podDisruptionBudget", SWARM_NO_BUDGET),
-            ("faults", "node_drains", SWARM_NO_DRAIN),
         ],
     }
 }
@@ -187,11 +186,6 @@ const KUBELET_PROBE: &str = "is a Kubernetes probe, run by the kubelet: Docker h
 const SWARM_NO_BUDGET: &str = "`podDisruptionBudget` is a Kubernetes object, which the \
      evictions of `kubectl drain` respect: Swarm has none, and a drained node's tasks are shut \
      down and replaced at once; remove it for a Swarm strategy";
-const SWARM_NO_DRAIN: &str = "a Swarm node drain (`docker node update --availability drain`) \
-     is not simulated yet: its orchestrator replaces the node's tasks while the updater works \
-     through its own snapshot of the slots, a race still to be modelled. Node drains run with \
-     the Kubernetes strategies (`kubectl drain`); for a Swarm node going away use \
-     `node_failures`";
 const SWARM_NODE_DOWN: &str = "a Kubernetes node-lifecycle field: Swarm declares a lost node \
      down after the dispatcher's heartbeat grace (5 s period × 3, swarmkit \
      manager/dispatcher) and reschedules its tasks then; remove it for a Swarm strategy";

@@ -89,6 +89,7 @@ mod schema_values;
 mod seed;
 mod shards;
 mod support;
+mod swarm_drain;
 mod swarm_properties;
 mod swarm_spread;
 mod swarm_timelines;

@@ -273,11 +273,6 @@ fn argo_and_flagger_replace_evicted_pods() {
 fn refused_where_not_modelled() {
     let cases = [
         (
-            "swarm-start-first.yaml",
-            "faults.node_drains=[{at: 10s, node: 0}]",
-            "faults.node_drains: a Swarm node drain",
-        ),
-        (
             "canary-router.yaml",
             "service.podDisruptionBudget={maxUnavailable: 1}",
             "service.podDisruptionBudget: a PodDisruptionBudget is simulated with a Kubernetes Deployment",

@@ -340,19 +340,30 @@ fn faults() -> BoxedStrategy<Value> {
         opt((0.0f64..=1.0).prop_map(|p| json!({"next": p})).boxed()),
         opt(duration(60_000)),
         opt(duration(400_000)),
+        // Before the shortest horizon (a minute): a drain at or past it is refused.
+        prop::collection::vec((duration(59_000), 0u32..4), 0..3),
     )
-        .prop_map(|(failures, mtbf, recovery, pull, not_ready, eviction)| {
-            let mut m = Map::new();
-            if !failures.is_empty() {
-                put(&mut m, "node_failures", json!(failures));
-            }
-            put(&mut m, "node_mtbf", mtbf);
-            put(&mut m, "node_recovery", recovery);
-            put(&mut m, "pull_failure_probability", pull);
-            put(&mut m, "node_not_ready_after", not_ready);
-            put(&mut m, "eviction_after", eviction);
-            Value::Object(m)
-        })
+        .prop_map(
+            |(failures, mtbf, recovery, pull, not_ready, eviction, drains)| {
+                let mut m = Map::new();
+                if !failures.is_empty() {
+                    put(&mut m, "node_failures", json!(failures));
+                }
+                let drains: Vec<Value> = drains
+                    .into_iter()
+                    .map(|(at, node)| json!({"at": at, "node": node}))
+                    .collect();
+                if !drains.is_empty() {
+                    put(&mut m, "node_drains", json!(drains));
+                }
+                put(&mut m, "node_mtbf", mtbf);
+                put(&mut m, "node_recovery", recovery);
+                put(&mut m, "pull_failure_probability", pull);
+                put(&mut m, "node_not_ready_after", not_ready);
+                put(&mut m, "eviction_after", eviction);
+                Value::Object(m)
+            },
+        )
         .boxed()
 }
 
@@ -573,6 +584,16 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     .and_then(Value::as_array_mut)
                 {
                     list.retain(|f| f["node"].as_u64().is_some_and(|i| i < nodes));
+                }
+                // Each node drained at most once.
+                if let Some(list) = faults.get_mut("node_drains").and_then(Value::as_array_mut) {
+                    let mut seen = Vec::new();
+                    list.retain(|d| {
+                        let node = d["node"].as_u64().unwrap_or(u64::MAX);
+                        let keep = node < nodes && !seen.contains(&node);
+                        seen.push(node);
+                        keep
+                    });
                 }
                 if cluster["image_cached"] == json!(["next"]) && needs_v3 {
                     cluster["image_cached"] = json!(["next", "v3"]);

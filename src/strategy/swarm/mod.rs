@@ -91,9 +91,10 @@
 //!
 //! Files: [`run`] the run's state and its lifecycle (request, start, cancel); [`workers`]
 //! the worker pool handing out slots and reacting to task notices; [`failures`] the failure
-//! watch, pause, rollback and the final window; [`restart`] the restart supervisor; [`spec`]
-//! what makes a task dirty.
+//! watch, pause, rollback and the final window; [`restart`] the restart supervisor; [`drain`]
+//! the orchestrator's answer to a drained node; [`spec`] what makes a task dirty.
 
+mod drain;
 pub(crate) mod entry;
 mod failures;
 mod pool;
@@ -202,6 +203,10 @@ pub struct Swarm<'s> {
     /// (`useExistingTask`), each with the last such run: a `Timer::OldTask` of an earlier
     /// run for one of them is stale ([`Swarm::wait_is_current`]). Rare, so a short list.
     rewaited: Vec<(TaskId, u32)>,
+    /// Tasks on a drained node whose restart waits for their delayed start (held for an
+    /// old task, or in a restart delay): `Restart` found their `DelayStart` pending and
+    /// left them to `waitRestart` ([`drain`]). Rare, so a short list.
+    drain_waits: Vec<TaskId>,
     failures_total: u32,
     /// Set while [`Controller::start`] requests the first run: the snapshot the trial's
     /// fleet is a copy of ([`Cluster::copied_fleet`]), if it is one.
@@ -238,6 +243,7 @@ impl<'s> Swarm<'s> {
             dead: Vec::new(),
             waiting_restart: Vec::new(),
             rewaited: Vec::new(),
+            drain_waits: Vec::new(),
             failures_total: 0,
             fleet_copy: None,
             first_read: None,
@@ -426,6 +432,7 @@ impl Controller for Swarm<'_> {
         self.dead.clear();
         self.waiting_restart.clear();
         self.rewaited.clear();
+        self.drain_waits.clear();
         self.failures_total = 0;
         self.runs = 0;
         self.run.clear();
@@ -495,6 +502,15 @@ impl Controller for Swarm<'_> {
             }
             _ => {}
         }
+    }
+
+    fn on_drain(&mut self, cl: &mut Cluster, drain: u32) {
+        cl.engine(|cl| {
+            let (node, first) = cl.cordon_for_drain(drain);
+            if first {
+                self.drain_node(cl, node);
+            }
+        });
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {

@@ -1,7 +1,7 @@
 //! The restart supervisor (`manager/orchestrator/restart/restart.go`).
 
-use super::Swarm;
 use super::run::{NO_TASK, NO_WORKER, Timer};
+use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, StartGate, TaskId};
 use crate::scenario::RestartCondition;
 
@@ -48,6 +48,11 @@ impl Swarm<'_> {
     /// ([`Swarm::release`]). Only such a worker names a task the restart supervisor
     /// created ([`super::run::Track::worker`]).
     pub(super) fn restart_delay_over(&mut self, cl: &mut Cluster, failed: TaskId) {
+        // A drain's restart of a task in its restart delay waited for it (`waitRestart`),
+        // unless a worker has held the task again since: then for that start.
+        if !self.drain_waits.is_empty() && !self.held(cl, failed) && self.take_drain_wait(failed) {
+            self.restart_drained(cl, failed);
+        }
         if self.tracked(failed).worker != NO_WORKER {
             return;
         }
@@ -87,10 +92,19 @@ impl Swarm<'_> {
             .filter(|&t| t != NO_TASK)
     }
 
-    /// `restart.Supervisor.Restart`: replace a failed task with the service's current spec,
-    /// started after the restart delay. Other tasks in the slot are not looked at.
-    pub(super) fn restart(&mut self, cl: &mut Cluster, failed: TaskId) {
-        let (slot, spec) = (cl.task(failed).slot, self.spec_of(cl, failed));
+    /// `restart.Supervisor.Restart`: shut `task` down and replace it with the service's
+    /// current spec. A task that failed is replaced after the restart delay. One still
+    /// running as the manager knows (on a drained node, [`super::drain`]) is told to stop,
+    /// and its replacement waits for it to exit (`DelayStart` with `waitStop`: the old
+    /// task's state past RUNNING, or the 1-minute timeout). No restart delay on a drained
+    /// node ("Restart delay is not applied to drained nodes"). Other tasks in the slot are
+    /// not looked at.
+    pub(super) fn restart(&mut self, cl: &mut Cluster, task: TaskId) {
+        let (slot, spec) = (cl.task(task).slot, self.spec_of(cl, task));
+        let running = self.not_ended(cl, task);
+        if running {
+            self.shut_down(cl, task);
+        }
         let policy = &cl.scenario.service.restart;
         // A slot removed by a scale-down is not restarted (its tasks' desired state is
         // REMOVE).
@@ -109,7 +123,7 @@ impl Swarm<'_> {
             // `shouldRestart`: the history limits only a task of the spec version it
             // counts.
             let h = self.slot_restarts[s];
-            if h.restarts >= policy.max_attempts && h.spec_gen == self.gen_of(failed) {
+            if h.restarts >= policy.max_attempts && h.spec_gen == self.gen_of(task) {
                 self.mark_dead(slot, spec);
                 return;
             }
@@ -125,8 +139,48 @@ impl Swarm<'_> {
             }
             h.restarts += 1;
         }
+        if running {
+            let replacement = self.new_task(cl, slot, StartGate::Held);
+            self.start_after_exit(cl, task, replacement);
+            return;
+        }
+        // Only a container that died on its own counts as a restart (the `restarts`
+        // column), not one a drain moved.
         cl.gauges.restarts += 1;
-        let gate = StartGate::NotBefore(cl.now() + policy.delay);
+        let drained = cl
+            .task(task)
+            .node
+            .is_some_and(|n| cl.nodes[n as usize].cordoned);
+        let delay = if drained { 0 } else { policy.delay };
+        let gate = StartGate::NotBefore(cl.now() + delay);
         self.new_task(cl, slot, gate);
+    }
+
+    /// Set `task`'s desired state to SHUTDOWN: a live task is told to stop; one whose
+    /// failure has not reached the manager leaves the slot's waiting restart, so the
+    /// report, when it comes, restarts nothing ([`Swarm::observe`]).
+    fn shut_down(&mut self, cl: &mut Cluster, task: TaskId) {
+        if self.tracked(task).unreported {
+            let slot = cl.task(task).slot;
+            if self.waiting_restart(slot) == Some(task) {
+                self.take_waiting_restart(slot);
+            }
+        } else {
+            cl.stop_task(task);
+        }
+    }
+
+    /// `DelayStart(…, waitStop)`: `held` (created [`StartGate::Held`]) starts once `old`
+    /// has ended as the manager knows (its stop, or its failure's report), or after
+    /// [`OLD_TASK_TIMEOUT`], whichever comes first ([`Swarm::release`]).
+    #[inline]
+    pub(super) fn start_after_exit(&mut self, cl: &mut Cluster, old: TaskId, held: TaskId) {
+        self.track(old).releases = held;
+        cl.hear_stops_of(old);
+        let t = Timer::OldTask {
+            task: held,
+            run: self.run.id,
+        };
+        cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, t);
     }
 }

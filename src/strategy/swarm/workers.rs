@@ -23,8 +23,8 @@
 //! pending for the same task ID, so its first wait's old task and timeout no longer start
 //! it ([`Swarm::cancel_delayed_start`]).
 
+use super::Swarm;
 use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker, same_run};
-use super::{OLD_TASK_TIMEOUT, Swarm};
 use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{FailureAction, Order};
@@ -163,15 +163,7 @@ impl Swarm<'_> {
                 // shutdown of that task carries its state past RUNNING. A task the restart
                 // supervisor shut down since is not returned (`removeOldTasks` fails it).
                 match old {
-                    Some(old) if self.not_ended(cl, old) => {
-                        self.track(old).releases = task;
-                        cl.hear_stops_of(old);
-                        let t = Timer::OldTask {
-                            task,
-                            run: self.run.id,
-                        };
-                        cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, t);
-                    }
+                    Some(old) if self.not_ended(cl, old) => self.start_after_exit(cl, old, task),
                     _ => cl.allow_start(task),
                 }
             }
@@ -294,15 +286,7 @@ impl Swarm<'_> {
             cl.regate(clean, StartGate::Held);
         }
         match last {
-            Some(old) if self.not_ended(cl, old) => {
-                self.track(old).releases = clean;
-                cl.hear_stops_of(old);
-                let t = Timer::OldTask {
-                    task: clean,
-                    run: self.run.id,
-                };
-                cl.set_timer(cl.now() + OLD_TASK_TIMEOUT, t);
-            }
+            Some(old) if self.not_ended(cl, old) => self.start_after_exit(cl, old, clean),
             _ => self.release(cl, clean),
         }
     }
@@ -492,12 +476,12 @@ impl Swarm<'_> {
 impl Swarm<'_> {
     /// Whether `task` has not ended as the manager knows: live, or failed with the
     /// report on its way (its end is then heard when the report arrives).
-    fn not_ended(&self, cl: &Cluster, task: TaskId) -> bool {
+    pub(super) fn not_ended(&self, cl: &Cluster, task: TaskId) -> bool {
         cl.task(task).is_live() || self.tracked(task).unreported
     }
 
     /// Whether `task` is a stop-first task still held for its old task.
-    fn held(&self, cl: &Cluster, task: TaskId) -> bool {
+    pub(super) fn held(&self, cl: &Cluster, task: TaskId) -> bool {
         !cl.task(task).start_allowed && !self.tracked(task).released
     }
 
@@ -510,6 +494,15 @@ impl Swarm<'_> {
             return;
         }
         tr.released = true;
+        self.end_wait(cl, task);
+        // A drain's restart of the task waited for this start (`waitRestart`).
+        if !self.drain_waits.is_empty() && self.take_drain_wait(task) {
+            self.restart_drained(cl, task);
+        }
+    }
+
+    /// [`Swarm::release`] of a task not released before.
+    fn end_wait(&mut self, cl: &mut Cluster, task: TaskId) {
         if let Some(w) = self.starting(task) {
             // `useExistingTask` waits for the start only.
             let slot = cl.task(task).slot;
