@@ -280,3 +280,58 @@ fn the_example_moves_the_drained_tasks() {
     }
     assert!(paused > 0 && paused < 200, "{paused} paused");
 }
+
+#[test]
+fn a_held_task_is_restarted_once_its_wait_for_the_old_task_is_over() {
+    // Stop-first: the update's first new task waits (held, desired READY) for its old
+    // task, which takes 30 s to exit. Its node is drained at 10 s: `Restart` finds its
+    // `DelayStart` pending and leaves it to `waitRestart`. At 30 s the old task has
+    // exited: `DelayStart` sets the held task's desired state to RUNNING (`StartNow`), and
+    // `waitRestart` then restarts it (`Restart`, a separate store update): the task is
+    // told to stop as its container starts, and its replacement, on another node, starts
+    // once it has exited (2 s). The update counts the task, ended before it was seen
+    // running, as a failure: paused.
+    let base = |faults: &str| {
+        yaml(&format!(
+            "horizon: 10m\ncluster: {{nodes: 3, image_cached: [current, next]}}\n\
+             service:\n  replicas: 6\n  resources: {{cpu: 500m}}\n  stop_grace_period: 90s\n\
+             \x20 versions: {{current: {{start: 1s, shutdown: 30s}}, next: {{start: 1s, shutdown: 2s}}}}\n\
+             strategy: {{swarm: {{update_config: {{parallelism: 1, order: stop-first}}}}}}\n{faults}"
+        ))
+    };
+    let (_, trace) = Workspace::new(&base("")).run_traced(0);
+    let h = history(&trace);
+    let (&held, (slot, recs)) = h.iter().find(|(_, (_, r))| r[0].1 == 1).unwrap();
+    let node = recs.iter().find_map(|r| r.2).unwrap();
+    let (r, trace) = Workspace::new(&base(&format!(
+        "faults: {{node_drains: [{{at: 10s, node: {node}}}]}}\n"
+    )))
+    .run_traced(0);
+    let h = history(&trace);
+    let states =
+        |id: u32| -> Vec<(u64, TaskState)> { h[&id].1.iter().map(|r| (r.0, r.3)).collect() };
+    assert_eq!(
+        states(held),
+        [
+            (0, TaskState::Pending),
+            (0, TaskState::Prepared),
+            (30 * S, TaskState::Starting),
+            (30 * S, TaskState::Terminating),
+            (32 * S, TaskState::Stopped)
+        ]
+    );
+    let (&replacement, (_, rrecs)) = h
+        .iter()
+        .find(|(_, (s, r))| s == slot && r[0].0 == 30 * S)
+        .expect("a replacement at 30 s");
+    assert!(rrecs.iter().all(|r| r.1 == 1 && r.2 != Some(node)));
+    assert_eq!(
+        states(replacement)
+            .iter()
+            .find(|s| s.1 == TaskState::Starting)
+            .map(|s| s.0),
+        Some(32 * S)
+    );
+    assert_eq!(r.outcome, Outcome::Paused);
+    assert_eq!(r.duration, 32 * S);
+}
