@@ -1,8 +1,10 @@
-//! The scenario's own actions (`actions:` — an undo, a scale, a pause) as the timeline
-//! charts mark them: a dark grey vertical line at each action's instant, so a reader sees
-//! which command a step in the bands follows. Named in the scenario file's words
-//! (`undo at 2m`, `scale to 20 at 20s`, `update to v3 at 1m`): every trial replays the
-//! same actions at the same instants, so one mark holds for all the trials drawn.
+//! The scenario's own actions (`actions:` — an undo, a scale, a pause) and its node drains
+//! (`faults.node_drains`, an operator's command too) as the timeline charts mark them: a
+//! dark grey vertical line at each one's instant, so a reader sees which command a step in
+//! the bands follows. Named in the scenario file's words (`undo at 2m`, `scale to 20 at
+//! 20s`, `update to v3 at 1m`, `drain node-2 at 40s`): every trial replays the same actions
+//! and drains at the same instants, so one mark holds for all the trials drawn. (A node
+//! loss is a fault, random under `node_mtbf`, and not marked.)
 //!
 //! ```
 //! use rollout_sim::output::action_marks::action_marks;
@@ -16,18 +18,26 @@
 
 use crate::plot::RefLine;
 use crate::scenario::{ActionKind, Scenario, show_duration};
-use crate::sim::time::as_secs;
+use crate::sim::time::{Time, as_secs};
 
-/// One mark an action, in time order (simultaneous ones in file order, as the trial
-/// replays them).
+/// One mark an action or drain, in time order (simultaneous ones in file order, the
+/// actions first).
 pub fn action_marks(s: &Scenario) -> Vec<RefLine> {
-    let mut actions: Vec<_> = s.actions.iter().collect();
-    actions.sort_by_key(|a| a.at);
-    actions
+    let actions = s.actions.iter().map(|a| (a.at, action_text(s, &a.kind)));
+    let drains = s.faults.node_drains.iter().map(|d| {
+        let node = s.cluster.nodes.get(d.node as usize);
+        (
+            d.at,
+            format!("drain {}", node.map_or("?", |n| n.name.as_str())),
+        )
+    });
+    let mut marks: Vec<(Time, String)> = actions.chain(drains).collect();
+    marks.sort_by_key(|m| m.0);
+    marks
         .into_iter()
-        .map(|a| RefLine {
-            label: format!("{} at {}", action_text(s, &a.kind), show_duration(a.at)),
-            value: as_secs(a.at),
+        .map(|(at, text)| RefLine {
+            label: format!("{text} at {}", show_duration(at)),
+            value: as_secs(at),
         })
         .collect()
 }
@@ -98,6 +108,25 @@ mod tests {
         assert_eq!(marks.len(), 1);
         assert_eq!(marks[0].label, "update to v3 at 45s");
         assert!(action_marks(&scenario("swarm-start-first.yaml", &[])).is_empty());
+    }
+
+    #[test]
+    fn a_drain_is_marked_by_its_node_among_the_actions() {
+        let s = scenario(
+            "swarm-drain.yaml",
+            &["actions=[{at: 1m, rollout: undo}, {at: 10s, scale: 9}]"],
+        );
+        let labels: Vec<(String, f64)> = action_marks(&s)
+            .into_iter()
+            .map(|m| (m.label, m.value))
+            .collect();
+        let want = [
+            ("scale to 9 at 10s", 10.0),
+            ("drain node-2 at 40s", 40.0),
+            ("undo at 1m", 60.0),
+        ];
+        let want: Vec<(String, f64)> = want.iter().map(|&(l, v)| (l.to_string(), v)).collect();
+        assert_eq!(labels, want);
     }
 
     /// The flagger-loadtester's POSTs are named as the actions are written.

@@ -19,7 +19,7 @@
 //! - [`timeline`]: `timeline.csv`, the fleet (and traffic) over time of one trial or bands
 //!   across trials;
 //! - [`charts`]: a run's results as charts (PNG and SVG, drawn by [`crate::plot`]);
-//! - [`action_marks`]: the scenario's actions as the timeline charts mark them;
+//! - [`action_marks`]: the scenario's actions and node drains as the timeline charts mark them;
 //! - [`report`]: `report.md` and the self-contained `report.html`;
 //! - [`atomic`]: temporary file, fsync, rename;
 //! - [`folder`]: a run's whole folder written aside and swapped in when complete.
