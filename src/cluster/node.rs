@@ -107,6 +107,12 @@ impl Node {
         self.schedulable = false;
     }
 
+    /// Uncordoned: it takes tasks again, if up.
+    pub fn uncordon(&mut self) {
+        self.cordoned = false;
+        self.schedulable = self.up;
+    }
+
     /// Whether a task with these requests fits now (on a schedulable node).
     pub fn fits(&self, r: Resources) -> bool {
         self.schedulable

@@ -32,7 +32,7 @@
 
 use super::{Cluster, Event, NodeId, TaskId, TaskState, TraceRecord};
 use crate::scenario::{BudgetLimit, DisruptionBudget, IntOrPercent, UnhealthyPodEvictionPolicy};
-use crate::sim::time::{NEVER, SECOND, Time};
+use crate::sim::time::{NEVER, SECOND, Time, after};
 
 /// `kubectl drain`'s wait before it tries a refused eviction again: a fixed 5 s
 /// (kubernetes/kubectl v0.30 `pkg/drain/drain.go` `evictPods`, `time.Sleep(5 *
@@ -46,8 +46,23 @@ pub(super) struct Drains {
     done_at: Vec<Time>,
     /// Per scenario drain: the pods whose eviction was refused, to try again.
     refused: Vec<Vec<TaskId>>,
+    /// Per scenario drain: when its node is uncordoned (its `maintenance` after it was
+    /// emptied), `NEVER` until that is known.
+    uncordon_at: Vec<Time>,
     /// Drains not done yet (not started ones included).
     open: u32,
+}
+
+/// What an event of a drain is for ([`Cluster::drain_turn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrainTurn {
+    /// The drain begins: this node was just cordoned; move its tasks away.
+    Begins(NodeId),
+    /// The drain is under way: try the refused evictions again.
+    Retry,
+    /// Nothing more to do: the node is empty (and was uncordoned if its maintenance is
+    /// over).
+    Over,
 }
 
 impl Drains {
@@ -57,6 +72,8 @@ impl Drains {
         self.done_at.resize(count, NEVER);
         self.refused.resize_with(count, Vec::new);
         self.refused.iter_mut().for_each(Vec::clear);
+        self.uncordon_at.clear();
+        self.uncordon_at.resize(count, NEVER);
         self.open = count as u32;
     }
 }
@@ -136,20 +153,31 @@ impl Cluster<'_> {
         self.drains.open > 0
     }
 
-    /// Drain `i` begins: its node is cordoned (it takes no new task from now on), and the
-    /// drain is done at once if the node holds none of the service's tasks. The node, and
-    /// whether this call cordoned it (a later round of the same drain finds it cordoned).
-    pub fn cordon_for_drain(&mut self, i: u32) -> (NodeId, bool) {
-        let node = self.scenario.faults.node_drains[i as usize].node;
+    /// An event of drain `i` is due: at its `at` the node is cordoned (it takes no new task
+    /// from then on; the drain is done at once if the node holds none of the service's
+    /// tasks); once its `maintenance` after the node was emptied is over, the node is
+    /// uncordoned (`kubectl uncordon`, `docker node update --availability active`) and the
+    /// tasks waiting for a node are placed; in between, an event is a retry.
+    pub fn drain_turn(&mut self, i: u32) -> DrainTurn {
+        let d = i as usize;
+        let node = self.scenario.faults.node_drains[d].node;
+        if self.drains.done_at[d] != NEVER {
+            if self.nodes[node as usize].cordoned && self.sim.now() >= self.drains.uncordon_at[d] {
+                self.change_node(node, |n| n.uncordon());
+                self.trace_node(node, "uncordoned");
+                self.place_pending();
+            }
+            return DrainTurn::Over;
+        }
         if self.nodes[node as usize].cordoned {
-            return (node, false);
+            return DrainTurn::Retry;
         }
         self.change_node(node, |n| n.cordon());
         self.trace_node(node, "cordoned");
         if self.nodes[node as usize].tasks == 0 {
             self.node_emptied(node);
         }
-        (node, true)
+        DrainTurn::Begins(node)
     }
 
     /// `kubectl drain`, one round of drain `i`: at its start, cordon the node; then evict
@@ -158,12 +186,16 @@ impl Cluster<'_> {
     pub fn drain_round(&mut self, i: u32, scale: u32) {
         self.engine(|cl| {
             let mut pods = std::mem::take(&mut cl.drains.refused[i as usize]);
-            let (node, first) = cl.cordon_for_drain(i);
-            if first {
-                let on_node = |t: &super::Task| t.node == Some(node) && t.state.holds_resources();
-                pods.extend(
-                    (0..cl.tasks.len() as TaskId).filter(|&id| on_node(&cl.tasks[id as usize])),
-                );
+            match cl.drain_turn(i) {
+                DrainTurn::Over => return,
+                DrainTurn::Begins(node) => {
+                    let on_node =
+                        |t: &super::Task| t.node == Some(node) && t.state.holds_resources();
+                    pods.extend(
+                        (0..cl.tasks.len() as TaskId).filter(|&id| on_node(&cl.tasks[id as usize])),
+                    );
+                }
+                DrainTurn::Retry => {}
             }
             cl.evict(&mut pods, scale);
             if !pods.is_empty() {
@@ -227,9 +259,15 @@ impl Cluster<'_> {
         if self.drains.done_at[i] != NEVER {
             return;
         }
-        self.drains.done_at[i] = self.sim.now();
+        let now = self.sim.now();
+        self.drains.done_at[i] = now;
         self.drains.open -= 1;
         self.trace_node(node, "drained");
+        if let Some(maintenance) = drains[i].maintenance {
+            let at = after(now, maintenance);
+            self.drains.uncordon_at[i] = at;
+            self.sim.schedule(at, Event::Drain(i as u32));
+        }
     }
 
     /// The trial's drains, once it ended at `end`; `None` without drains.

@@ -8,7 +8,7 @@
 //!   pull_failure_probability: 0.1   # every pull; or by version: {next: 0.5}
 //!   node_not_ready_after: 50s       # Kubernetes --node-monitor-grace-period
 //!   eviction_after: 300s            # Kubernetes not-ready/unreachable toleration
-//!   node_drains: [{at: 1m, node: node-3}]   # kubectl drain / docker node update --availability drain
+//!   node_drains: [{at: 1m, node: node-3, maintenance: 10m}]   # kubectl drain / docker node update --availability drain
 //! ```
 
 use super::model::{Faults, NodeDrain, NodeFailure, NodeSpec, Version};
@@ -34,7 +34,7 @@ pub const FIELDS: &[&str] = &[
 pub const NODE_FAILURE_FIELDS: &[&str] = &["at", "node", "recover_after"];
 
 /// Fields of each `node_drains` item.
-pub const NODE_DRAIN_FIELDS: &[&str] = &["at", "node"];
+pub const NODE_DRAIN_FIELDS: &[&str] = &["at", "node", "maintenance"];
 
 /// The faults section; `nodes` resolves node names, `versions` version names.
 pub fn faults(o: &Obj, nodes: &[NodeSpec], versions: &[Version]) -> Faults {
@@ -62,20 +62,29 @@ fn node_drains(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeDrain>> {
         };
         let at = o.required("at", Node::duration);
         let node = o.required("node", |n| node_ref(n, nodes));
-        let (Some(at), Some(node)) = (at, node) else {
+        let maintenance = match o.get("maintenance") {
+            Some(m) if m.value().as_str().map(str::trim) == Some("never") => Some(None),
+            Some(m) => m.duration().map(Some),
+            None => Some(None),
+        };
+        let (Some(at), Some(node), Some(maintenance)) = (at, node, maintenance) else {
             continue;
         };
         if out.iter().any(|d| d.node == node) {
             let name = &nodes[node as usize].name;
             if let Some(n) = o.get("node") {
                 n.problem(format!(
-                    "node `{name}` is drained twice: a drained node stays cordoned to the end \
-                     of the trial, so a second drain would find none of the service's tasks on it"
+                    "node `{name}` is drained twice: each node is drained at most once (give \
+                     the first drain a `maintenance` to have the node take tasks again)"
                 ));
             }
             continue;
         }
-        out.push(NodeDrain { at, node });
+        out.push(NodeDrain {
+            at,
+            node,
+            maintenance,
+        });
     }
     Some(out)
 }
@@ -257,22 +266,30 @@ mod tests {
 
     #[test]
     fn node_drains_by_name_or_index_once_each() {
-        let (f, p) =
-            parse(json!({"node_drains": [{"at": "1m", "node": "b"}, {"at": 5, "node": 0}]}));
+        let (f, p) = parse(
+            json!({"node_drains": [{"at": "1m", "node": "b", "maintenance": "10m"},
+                {"at": 5, "node": 0, "maintenance": "never"}]}),
+        );
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(
             f.node_drains,
             [
                 NodeDrain {
                     at: 60 * SECOND,
-                    node: 1
+                    node: 1,
+                    maintenance: Some(600 * SECOND)
                 },
                 NodeDrain {
                     at: 5 * SECOND,
-                    node: 0
+                    node: 0,
+                    maintenance: None
                 }
             ]
         );
+        let (_, p) =
+            parse(json!({"node_drains": [{"at": "1m", "node": "b", "maintenance": "soon"}]}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("node_drains.0.maintenance: "), "{p:?}");
         let (_, p) =
             parse(json!({"node_drains": [{"at": "1m", "node": "b"}, {"at": 5, "node": 1}]}));
         assert_eq!(p.len(), 1, "{p:?}");

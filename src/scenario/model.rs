@@ -684,6 +684,10 @@ pub struct NodeDrain {
     pub at: Time,
     /// Which node (index into [`Cluster::nodes`]).
     pub node: u32,
+    /// How long the node stays out once the drain has emptied it (the maintenance), after
+    /// which it is uncordoned (`kubectl uncordon`, `docker node update --availability
+    /// active`) and takes tasks again; `None`: cordoned to the end of the trial.
+    pub maintenance: Option<Time>,
 }
 
 /// One scheduled node loss.

@@ -450,6 +450,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("faults", "node_drains", ListOf("node_drain")),
     ("node_drain", "at", Duration),
     ("node_drain", "node", AnyOf(&[Count, Str])),
+    ("node_drain", "maintenance", DurationOrNever),
     ("distribution", "constant", Duration),
     ("distribution", "uniform", Section("uniform")),
     ("distribution", "normal", Section("normal")),

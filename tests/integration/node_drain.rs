@@ -335,3 +335,51 @@ fn import_names_where_a_budget_goes() {
         "{err}"
     );
 }
+
+/// A full cluster (3 nodes of 1 cpu, 2 pods each, 6 replicas) whose node 1 is drained 5 s
+/// into the rollout: its pods' replacements find no room, so the rollout waits for the
+/// node to come back from its `maintenance`.
+fn full_cluster(strategy: &str, maintenance: &str) -> String {
+    format!(
+        "horizon: 5m\ncluster: {{nodes: 3, node: {{cpu: \"1\"}}, image_cached: [current, next]}}\n\
+         service:\n  replicas: 6\n  resources: {{cpu: 500m}}\n\
+         \x20 versions: {{current: {{shutdown: 2s}}, next: {{start: 1s, shutdown: 2s}}}}\n\
+         strategy: {strategy}\n\
+         faults: {{node_drains: [{{at: 5s, node: 1{maintenance}}}]}}\n"
+    )
+}
+
+#[test]
+fn after_its_maintenance_the_node_takes_tasks_again() {
+    // The drained pods' replacements wait for room. Kubernetes: so do the rollout's new
+    // pods. Swarm (failures ignored: the drain shuts down a task the update just started):
+    // a slot's old task stopping frees room, which the scheduler gives to the drain's
+    // replacements, waiting longer, so the update's own task waits too. Either way the
+    // rollout finishes only once the node is back.
+    let strategies = [
+        "{kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}}}",
+        "{swarm: {update_config: {parallelism: 1, order: stop-first, failure_action: continue}}}",
+    ];
+    for strategy in strategies {
+        let (r, trace) =
+            Workspace::new(&yaml(&full_cluster(strategy, ", maintenance: 1m"))).run_traced(0);
+        let nodes = node_records(&trace);
+        assert_eq!(nodes.len(), 3, "{strategy}: {nodes:?}");
+        assert_eq!(nodes[0], (5 * S, 1, "cordoned"));
+        let (drained, _, what) = nodes[1];
+        assert_eq!(what, "drained");
+        let back = drained + 60 * S;
+        assert_eq!(nodes[2], (back, 1, "uncordoned"), "{strategy}");
+        // The tasks waiting for room are placed on the node the instant it is back.
+        let (later, _) = on_node(&trace, 1);
+        assert!(
+            later.iter().any(|&(t, _, _)| t == back),
+            "{strategy}: {later:?}"
+        );
+        assert_eq!(r.outcome, Outcome::Completed, "{strategy}");
+        assert!(r.duration > back, "{strategy}");
+        // Cordoned for good, the node never takes the waiting tasks: no end.
+        let stuck = Workspace::new(&yaml(&full_cluster(strategy, ""))).run(0);
+        assert_ne!(stuck.outcome, Outcome::Completed, "{strategy}");
+    }
+}

@@ -341,7 +341,7 @@ fn faults() -> BoxedStrategy<Value> {
         opt(duration(60_000)),
         opt(duration(400_000)),
         // Before the shortest horizon (a minute): a drain at or past it is refused.
-        prop::collection::vec((duration(59_000), 0u32..4), 0..3),
+        prop::collection::vec((duration(59_000), 0u32..4, opt(duration(120_000))), 0..3),
     )
         .prop_map(
             |(failures, mtbf, recovery, pull, not_ready, eviction, drains)| {
@@ -351,7 +351,13 @@ fn faults() -> BoxedStrategy<Value> {
                 }
                 let drains: Vec<Value> = drains
                     .into_iter()
-                    .map(|(at, node)| json!({"at": at, "node": node}))
+                    .map(|(at, node, maintenance)| {
+                        let mut d = Map::new();
+                        put(&mut d, "at", at);
+                        put(&mut d, "node", json!(node));
+                        put(&mut d, "maintenance", maintenance);
+                        Value::Object(d)
+                    })
                     .collect();
                 if !drains.is_empty() {
                     put(&mut m, "node_drains", json!(drains));

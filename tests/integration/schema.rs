@@ -162,7 +162,7 @@ strategy:
     revisionHistoryLimit: 3
 actions: [{at: 1m, scale: 4}, {at: 2m, rollout: undo, to_revision: 1}]
 traffic: {profile: {diurnal: {rps: 100, amplitude: 0.5, period: 1h, peak_at: 10m}}}
-faults: {node_not_ready_after: 40s, eviction_after: 5m, node_drains: [{at: 30s, node: 0}]}
+faults: {node_not_ready_after: 40s, eviction_after: 5m, node_drains: [{at: 30s, node: 0, maintenance: 5m}]}
 "#;
     let c = "service: {}\ntraffic: {profile: {step: [{at: 0, rps: 10}]}}\n";
     let d = "service:\n  versions:\n    current: {}\n    next: {start: {empirical: {file: t.csv, column: s}}}\n\

@@ -105,6 +105,7 @@ mod spec;
 mod workers;
 
 use super::{Controller, Metrics};
+use crate::cluster::node_drain::DrainTurn;
 use crate::cluster::task::set_at;
 use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
@@ -506,8 +507,7 @@ impl Controller for Swarm<'_> {
 
     fn on_drain(&mut self, cl: &mut Cluster, drain: u32) {
         cl.engine(|cl| {
-            let (node, first) = cl.cordon_for_drain(drain);
-            if first {
+            if let DrainTurn::Begins(node) = cl.drain_turn(drain) {
                 self.drain_node(cl, node);
             }
         });
