@@ -26,6 +26,9 @@
 //! request columns end at that outcome; a drain not done at the horizon is counted
 //! unfinished (`drains_unfinished`).
 //!
+//! With a `maintenance`, the node is uncordoned that long after it was emptied and takes
+//! tasks again ([`Cluster::drain_turn`]); the trial does not wait for that.
+//!
 //! The budget's status is read as it stands at each eviction: the disruption controller's
 //! recount after a pod changes (`pkg/controller/disruption/disruption.go`) is taken as
 //! instantaneous.
