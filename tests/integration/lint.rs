@@ -871,3 +871,41 @@ fn a_budget_that_allows_no_eviction_warns() {
         assert!(of_rule(&budget(fine), RULE).is_empty(), "{fine}");
     }
 }
+
+/// A Swarm drain under a failure ratio one failed task exceeds: the drain's shutdowns of
+/// the update's recent tasks count as failures. Quiet with `continue`, a ratio a node's
+/// share of the tasks does not exceed, or no drain.
+#[test]
+fn a_swarm_drain_that_one_failure_stops_warns() {
+    const RULE: &str = "swarm-drain-fails-update";
+    let example = crate::support::scenario_path("swarm-drain.yaml");
+    let lint = |sets: &[&str]| {
+        let mut args = vec!["lint".to_string(), example.clone()];
+        for s in sets {
+            args.push("--set".into());
+            args.push(s.to_string());
+        }
+        let out = crate::support::bin().args(&args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let out = lint(&[]);
+    assert!(out.contains(RULE), "{out}");
+    assert!(out.contains("one is enough to pause the update"), "{out}");
+    // 12 tasks on 4 nodes: 3 a node.
+    assert!(
+        out.contains("max_failure_ratio to at least 0.25 (a node's 3 of 12 tasks)"),
+        "{out}"
+    );
+    let rollback = lint(&["strategy.swarm.update_config.failure_action=rollback"]);
+    assert!(
+        rollback.contains("one is enough to roll the update back"),
+        "{rollback}"
+    );
+    for quiet in [
+        "strategy.swarm.update_config.failure_action=continue",
+        "strategy.swarm.update_config.max_failure_ratio=0.1",
+        "faults.node_drains=[]",
+    ] {
+        assert!(!lint(&[quiet]).contains(RULE), "{quiet}");
+    }
+}

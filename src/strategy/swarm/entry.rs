@@ -203,6 +203,7 @@ impl StrategyDef for Def {
         if u.order == Order::StartFirst {
             start_first_room(u, s, out);
         }
+        drain_counts_as_failure(u, s, out);
         if u.failure_action == FailureAction::Pause {
             warn(
         out,
@@ -213,4 +214,43 @@ impl StrategyDef for Def {
         );
         }
     }
+}
+
+/// `swarm-drain-fails-update`: a node drain under a failure action that one failed task
+/// sets off. The drain shuts down the tasks on the node, among them those the updater
+/// started less than `monitor` before (or not yet seen running), each of which the updater
+/// counts as a failed task of the update.
+fn drain_counts_as_failure(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
+    let replicas = s.service.replicas;
+    let nodes = s.cluster.nodes.len() as u32;
+    if s.faults.node_drains.is_empty()
+        || u.failure_action == FailureAction::Continue
+        || replicas == 0
+        || nodes == 0
+        || 1.0 / replicas as f32 <= u.max_failure_ratio
+    {
+        return;
+    }
+    let action = match u.failure_action {
+        FailureAction::Rollback => "roll the update back",
+        _ => "pause the update",
+    };
+    // Spread evenly, a node holds this share of the slots: a ratio above it tolerates
+    // every task of one drained node (the `> ratio` test is strict).
+    let per_node = replicas.div_ceil(nodes);
+    let share = per_node as f64 / replicas as f64;
+    warn(
+        out,
+        "swarm-drain-fails-update",
+        format!(
+            "a node drain during the update shuts down the tasks the updater started on the node less than monitor ({}) before, or not yet running, and the updater counts each as a failed task: at max_failure_ratio {} one is enough to {action}",
+            secs(u.monitor),
+            u.max_failure_ratio
+        ),
+        format!(
+            "set update_config.max_failure_ratio to at least {:.2} (a node's {per_node} of {replicas} tasks), or drain between updates",
+            (share * 100.0).ceil() / 100.0
+        ),
+        "swarmkit manager/orchestrator/replicated/tasks.go restartTasksByNodeID shuts a drained node's tasks down; manager/orchestrator/update/updater.go failureTriggersAction counts every task of the update whose state passes RUNNING (a shutdown included) within monitor of running, or before",
+    );
 }
