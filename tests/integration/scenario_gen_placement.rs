@@ -440,9 +440,11 @@ mod tests {
                     "{family:?}: no task waited for `{f}`: {waited:?}"
                 );
             }
+            // Each field in at least 1 % of the scenarios: reached, and not by a fluke of
+            // the draws (which move whenever another part of the generator draws more).
             for (f, field) in fields.iter().filter(|(f, _)| *f == family) {
                 let n = texts.iter().filter(|t| t.contains(field)).count();
-                assert!(n >= 5, "{f:?}: {field} in {n} of 300 scenarios");
+                assert!(n >= 3, "{f:?}: {field} in {n} of 300 scenarios");
             }
         }
     }
