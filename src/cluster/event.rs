@@ -1,8 +1,7 @@
 //! What the cluster schedules on its engine: a task's next lifecycle step, a controller
-//! timer, a user action, a node change, a round of a node drain, or a run of cancelled
-//! steps. The [`Event`] is
-//! small and `Copy` (the queue moves it on every push and pop); whoever scheduled it
-//! decodes it when it pops.
+//! timer, a user action, a node change, a turn of a node drain, or a run of cancelled
+//! steps. The [`Event`] is small and `Copy` (the queue moves it on every push and pop);
+//! whoever scheduled it decodes it when it pops.
 
 use super::{NodeChange, NodeId, TaskId};
 
@@ -36,9 +35,9 @@ pub enum Event {
         /// What happens to it.
         change: NodeChange,
     },
-    /// A round of node drain number `.0` (`faults.node_drains`): the drain's start, or
-    /// `kubectl drain`'s retry of the evictions the disruption budget refused
-    /// ([`super::node_drain`]).
+    /// A turn of node drain number `.0` (`faults.node_drains`): the drain's start,
+    /// `kubectl drain`'s retry of the evictions the disruption budget refused, or the
+    /// uncordon once its `maintenance` is over ([`super::node_drain::DrainTurn`]).
     Drain(u32),
     /// This many steps that creating the fleet scheduled and cancelled, due at one time
     /// and popping one after another, queued as one by a copied fleet ([`super::fleet`]): it

@@ -78,10 +78,11 @@ pub trait Controller {
         cluster.scenario.service.replicas
     }
 
-    /// A round of the scenario's node drain `drain` (an index into `faults.node_drains`)
-    /// is due: at the drain's `at`, then whenever the cluster scheduled another. By default
-    /// `kubectl drain` ([`Cluster::drain_round`]): cordon the node, evict its pods through
-    /// the Eviction API. Swarm's orchestrator moves a drained node's tasks itself.
+    /// A turn of the scenario's node drain `drain` (an index into `faults.node_drains`) is
+    /// due: at the drain's `at`, then whenever the cluster scheduled another (a retry, the
+    /// uncordon; [`Cluster::drain_turn`] says which). By default `kubectl drain`
+    /// ([`Cluster::drain_round`]): cordon the node, evict its pods through the Eviction
+    /// API. Swarm's orchestrator moves a drained node's tasks itself.
     fn on_drain(&mut self, cluster: &mut Cluster, drain: u32) {
         let scale = self.disruption_scale(cluster);
         cluster.drain_round(drain, scale);
