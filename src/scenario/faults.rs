@@ -74,8 +74,9 @@ fn node_drains(n: &Node, nodes: &[NodeSpec]) -> Option<Vec<NodeDrain>> {
             let name = &nodes[node as usize].name;
             if let Some(n) = o.get("node") {
                 n.problem(format!(
-                    "node `{name}` is drained twice: each node is drained at most once (give \
-                     the first drain a `maintenance` to have the node take tasks again)"
+                    "node `{name}` is drained twice: a node is drained at most once (its \
+                     drain's `maintenance` brings it back afterwards; a second drain of it is \
+                     not simulated)"
                 ));
             }
             continue;
