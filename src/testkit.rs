@@ -57,6 +57,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
         },
         service: Service {
             replicas,
+            mode: Default::default(),
             resources: Resources {
                 cpu_millis: 100,
                 memory_bytes: 64 << 20,

@@ -602,7 +602,7 @@ fn scenario_header(s: &Scenario) -> String {
     let extra = s.strategy.header_extra();
     format!(
         "{}, {} → {}; {}{}",
-        counted(s.service.replicas, "replica"),
+        s.service.fleet_text(),
         s.service.versions[0].image,
         s.service.versions[1].image,
         crate::output::charts::strategy_label(s),

@@ -119,6 +119,9 @@ pub struct Cluster<'s> {
     /// Where a task may go: the service's constraints and the ordered index of the nodes
     /// a task fits on (kept up to date with `nodes`).
     placer: placer::Placer,
+    /// Swarm global service: the node each slot's tasks are tied to (slot `i`: the `i`th
+    /// node the constraints allow); empty for a replicated service ([`placement`]).
+    pinned: Vec<NodeId>,
     /// Swarm: recent task failures per node, which put a node last ([`node_failures`]).
     node_failures: node_failures::NodeFailures,
     /// The scenario's node drains, as far as they got ([`node_drain`]).
@@ -273,6 +276,7 @@ impl<'s> Cluster<'s> {
             nodes: Vec::new(),
             counts_wanted,
             prefetches: prefetch::pays(scenario.service.replicas, std::mem::size_of::<Task>()),
+            pinned: placement::pinned_nodes(scenario, &placer),
             placer,
             node_failures: node_failures::NodeFailures::default(),
             drains: node_drain::Drains::default(),

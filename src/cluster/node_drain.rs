@@ -64,8 +64,11 @@ pub enum DrainTurn {
     /// The drain is under way: try the refused evictions again.
     Retry,
     /// Nothing more to do: the node is empty (and was uncordoned if its maintenance is
-    /// over).
+    /// over before this event).
     Over,
+    /// The maintenance is over: this node was just uncordoned (and the tasks waiting for
+    /// a node were placed).
+    Uncordoned(NodeId),
 }
 
 impl Drains {
@@ -169,6 +172,7 @@ impl Cluster<'_> {
                 self.change_node(node, |n| n.uncordon());
                 self.trace_node(node, "uncordoned");
                 self.place_pending();
+                return DrainTurn::Uncordoned(node);
             }
             return DrainTurn::Over;
         }
@@ -190,7 +194,7 @@ impl Cluster<'_> {
         self.engine(|cl| {
             let mut pods = std::mem::take(&mut cl.drains.refused[i as usize]);
             match cl.drain_turn(i) {
-                DrainTurn::Over => return,
+                DrainTurn::Over | DrainTurn::Uncordoned(_) => return,
                 DrainTurn::Begins(node) => {
                     let on_node =
                         |t: &super::Task| t.node == Some(node) && t.state.holds_resources();

@@ -1,12 +1,33 @@
 //! Placement: a task goes to the first node of the placement index with room, or waits
 //! in the pending queue, oldest first, until capacity is freed.
+//!
+//! A global service's task is tied to its slot's node (swarmkit `NewTask` with the
+//! node's ID: the orchestrator preassigns it), and the scheduler only checks that node's
+//! filters (`Scheduler.taskFitNode`, the same pipeline); a task that fails them waits,
+//! and is checked again whenever capacity is freed.
 
 use super::node_failures::MAX_FAILURES;
 use super::{Cluster, Node, NodeId, Share, TaskId, TaskState, placer};
+use crate::scenario::{Scenario, ServiceMode};
+
+/// The node each slot of a global service is tied to: the nodes `placer`'s fixed filters
+/// (the constraints) allow, in node order. Empty for a replicated service.
+pub(super) fn pinned_nodes(s: &Scenario, placer: &placer::Placer) -> Vec<NodeId> {
+    if s.service.mode != ServiceMode::Global {
+        return Vec::new();
+    }
+    (0..s.cluster.nodes.len())
+        .filter(|&i| placer.allows(i))
+        .map(|i| i as NodeId)
+        .collect()
+}
 
 impl Cluster<'_> {
     /// The node for task `id`, or why none may take it (noted for the trial).
     pub(super) fn pick_node(&mut self, id: TaskId) -> Result<NodeId, placer::PendingReason> {
+        if !self.pinned.is_empty() {
+            return self.pick_pinned(id);
+        }
         let r = self.scenario.service.resources;
         let pick = self.placer.pick(&self.nodes, &self.wanted.on_node, r);
         match pick {
@@ -15,6 +36,33 @@ impl Cluster<'_> {
             Ok(_) => {}
         }
         pick
+    }
+
+    /// A global service's task `id`: its slot's node if the node passes every filter,
+    /// else the first filter it fails (noted for the trial).
+    #[cold]
+    #[inline(never)]
+    fn pick_pinned(&mut self, id: TaskId) -> Result<NodeId, placer::PendingReason> {
+        let r = self.scenario.service.resources;
+        let node = self.node_of_slot(self.tasks[id as usize].slot);
+        let fit = self
+            .placer
+            .fits_on(&self.nodes, &self.wanted.on_node, node, r);
+        if let Err(reason) = fit {
+            self.gauges.pending.insert(reason);
+        }
+        fit.map(|()| node)
+    }
+
+    /// Swarm global service: the node `slot`'s tasks are tied to.
+    pub fn node_of_slot(&self, slot: u32) -> NodeId {
+        self.pinned[slot as usize]
+    }
+
+    /// Swarm global service: the slot whose tasks are tied to `node`, if the service has
+    /// one there.
+    pub fn slot_of_node(&self, node: NodeId) -> Option<u32> {
+        self.pinned.binary_search(&node).ok().map(|i| i as u32)
     }
 
     /// swarmkit `nodeLess` with recent failures ([`super::node_failures`]): `node`, the
@@ -101,6 +149,9 @@ impl Cluster<'_> {
     /// [`Cluster::place_pending`] with tasks waiting. A task leaves the queue before it is
     /// placed, so nothing its placement causes can see (and place) it again.
     fn place_waiting(&mut self) {
+        if !self.pinned.is_empty() {
+            return self.place_waiting_pinned();
+        }
         // Every task of the service requests the same resources under the same
         // constraints: once one does not fit, none does.
         while let Some(&id) = self.pending.front() {
@@ -115,5 +166,28 @@ impl Cluster<'_> {
             let old = self.share(id);
             self.place_on(id, node, old, false);
         }
+    }
+
+    /// [`Cluster::place_waiting`] for a global service: each task waits for its own node,
+    /// so every waiting task is tried, oldest first, and those that still do not fit keep
+    /// their order.
+    fn place_waiting_pinned(&mut self) {
+        let mut waiting = std::mem::take(&mut self.pending);
+        for _ in 0..waiting.len() {
+            let Some(id) = waiting.pop_front() else { break };
+            if self.tasks[id as usize].state != TaskState::Pending {
+                continue; // stopped while it waited
+            }
+            match self.pick_node(id) {
+                Ok(node) => {
+                    let old = self.share(id);
+                    self.place_on(id, node, old, false);
+                }
+                Err(_) => waiting.push_back(id),
+            }
+        }
+        // Tasks queued meanwhile are newer than every task that waited.
+        waiting.append(&mut self.pending);
+        self.pending = waiting;
     }
 }

@@ -362,6 +362,24 @@ impl Placer {
         pick
     }
 
+    /// Whether `node` passes every filter for a task with requests `r` (a global
+    /// service's preassigned task, swarmkit `Scheduler.taskFitNode`), or the first it fails.
+    pub fn fits_on(
+        &mut self,
+        nodes: &[Node],
+        on_node: &[u32],
+        node: NodeId,
+        r: Resources,
+    ) -> Result<(), PendingReason> {
+        match self.first_failure(nodes, on_node, node as usize, r) {
+            None => Ok(()),
+            Some(reason) => {
+                self.last_failure = Some(reason);
+                Err(reason)
+            }
+        }
+    }
+
     /// Why the last task that found no node found none.
     pub fn last_failure(&self) -> Option<PendingReason> {
         self.last_failure

@@ -76,7 +76,7 @@ fn heading_from(s: &Scenario, title: &str, from: &str) -> Heading {
 /// `10 replicas`, or `replicas 10 → 20 at 20s` where the scenario's actions scale them.
 fn replicas_text(s: &Scenario) -> String {
     match replica_steps(s).as_slice() {
-        [(_, n)] => counted(*n, "replica"),
+        [_] => s.service.fleet_text(),
         steps => format!("replicas {}", steps_text(steps)),
     }
 }

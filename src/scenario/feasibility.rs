@@ -14,15 +14,19 @@
 //!   `kubernetes` (kubelet) latencies on a Swarm service.
 
 use super::error::Problem;
-use super::model::{NodeSpec, Resources, Scenario};
+use super::model::{NodeSpec, Resources, Scenario, ServiceMode};
 use crate::cluster::runtime::RuntimeKind;
 
 /// Every problem of this kind in `s`.
 pub fn check(s: &Scenario) -> Vec<Problem> {
     let mut problems = Vec::new();
-    match starting_fleet(s) {
-        Some(p) => problems.push(p),
-        None => problems.extend(constrained_fleet(s)),
+    if s.service.mode == ServiceMode::Global {
+        problems.extend(global_fleet(s));
+    } else {
+        match starting_fleet(s) {
+            Some(p) => problems.push(p),
+            None => problems.extend(constrained_fleet(s)),
+        }
     }
     problems.extend(control_plane(s));
     problems
@@ -140,6 +144,55 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
         )
         .reading(&FLEET_READS),
     )
+}
+
+/// A global service's starting fleet: one task on each node its constraints allow, so
+/// each such node must have room for one (a preassigned task the node cannot take stays
+/// Pending, swarmkit `Scheduler.taskFitNode`).
+fn global_fleet(s: &Scenario) -> Option<Problem> {
+    let placer = crate::cluster::placer::Placer::new(s);
+    let r = s.service.resources;
+    let holds_none = |n: &NodeSpec| {
+        let (cpu, memory) = tasks_that_fit(n, r);
+        cpu.min(memory) == 0
+    };
+    let short: Vec<&str> = (s.cluster.nodes.iter().enumerate())
+        .filter(|&(i, n)| placer.allows(i) && holds_none(n))
+        .map(|(_, n)| n.name.as_str())
+        .collect();
+    if short.is_empty() {
+        return None;
+    }
+    Some(
+        Problem::new(
+            "service.resources",
+            format!(
+                "the starting fleet does not fit: a global service runs one task on every node \
+                 its constraints allow, each reserving {} cpu and {} memory, but {} cannot \
+                 hold one, so its task would be Pending before the rollout starts. Give the \
+                 nodes more room (`cluster.node`, `cluster.nodes`), lower \
+                 `service.resources`, or keep the service off them \
+                 (`service.placement.constraints`)",
+                cpu(r.cpu_millis),
+                memory(r.memory_bytes),
+                nodes_named(&short),
+            ),
+        )
+        .reading(&FLEET_READS),
+    )
+}
+
+/// "node `a`", "nodes `a`, `b` and `c`", "nodes `a`, `b`, `c` and 4 more".
+fn nodes_named(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().take(3).map(|n| format!("`{n}`")).collect();
+    match names.len() {
+        1 => format!("node {}", quoted[0]),
+        2 | 3 => {
+            let (last, rest) = quoted.split_last().unwrap_or((&quoted[0], &[]));
+            format!("nodes {} and {last}", rest.join(", "))
+        }
+        n => format!("nodes {} and {} more", quoted.join(", "), n - 3),
+    }
 }
 
 fn control_plane(s: &Scenario) -> Option<Problem> {

@@ -40,6 +40,7 @@ pub mod rollout;
 pub mod schema;
 mod schema_required;
 mod service;
+pub mod service_mode;
 pub(crate) mod strategy;
 pub(crate) mod suggest;
 pub mod sweep;

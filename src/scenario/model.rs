@@ -94,8 +94,12 @@ pub struct Resources {
 /// The service: replicas, versions, health checking and restarts.
 #[derive(Debug, Clone)]
 pub struct Service {
-    /// Desired replicas.
+    /// Desired replicas. A global service ([`ServiceMode::Global`]) has one per node its
+    /// placement allows, worked out when the scenario is read.
     pub replicas: u32,
+    /// Swarm: one task per replica (`replicated`, the default) or one per node
+    /// (`global`).
+    pub mode: ServiceMode,
     /// Requests of every task.
     pub resources: Resources,
     /// SIGTERM → SIGKILL. `None` means the strategy's upstream default (Swarm 10s,
@@ -124,6 +128,40 @@ pub struct Service {
     /// Kubernetes: the PodDisruptionBudget selecting the service's pods, which the
     /// evictions of a node drain ([`Faults::node_drains`]) respect.
     pub disruption_budget: Option<DisruptionBudget>,
+}
+
+impl Service {
+    /// The fleet in words: `6 replicas`, or `global, 6 nodes` for a global service.
+    ///
+    /// ```
+    /// let s = rollout_sim::scenario::load_str(
+    ///     "cluster: {nodes: 4}\nservice: {mode: global}\nstrategy: {swarm: {}}",
+    ///     "s.yaml",
+    ///     rollout_sim::scenario::Format::Yaml,
+    ///     &[],
+    /// )
+    /// .unwrap();
+    /// assert_eq!(s.service.fleet_text(), "global, 4 nodes");
+    /// ```
+    pub fn fleet_text(&self) -> String {
+        let n = self.replicas;
+        match self.mode {
+            ServiceMode::Replicated => format!("{n} replica{}", if n == 1 { "" } else { "s" }),
+            ServiceMode::Global => format!("global, {n} node{}", if n == 1 { "" } else { "s" }),
+        }
+    }
+}
+
+/// How a Swarm service decides its tasks (`docker service create --mode`, compose
+/// `deploy.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServiceMode {
+    /// `replicated`: `replicas` tasks, the scheduler picks their nodes.
+    #[default]
+    Replicated,
+    /// `global`: one task on every node the service's constraints allow, each tied to its
+    /// node (moby/swarmkit `manager/orchestrator/global/global.go`).
+    Global,
 }
 
 /// A PodDisruptionBudget (`policy/v1`) selecting every pod of the service, of either

@@ -41,6 +41,7 @@ use serde_json::Value;
 /// Fields of `service`.
 pub const FIELDS: &[&str] = &[
     "replicas",
+    "mode",
     "resources",
     "stop_grace_period",
     "terminationGracePeriodSeconds",
@@ -96,6 +97,7 @@ pub(super) fn replica_count(n: &Node) -> Option<u32> {
 pub fn service(o: &Obj) -> Service {
     Service {
         replicas: o.or("replicas", 1, replica_count),
+        mode: super::service_mode::mode(o),
         resources: resources(
             &o.section("resources", RESOURCE_FIELDS),
             Resources::default(),

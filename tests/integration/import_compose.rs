@@ -124,10 +124,39 @@ fn compose_healthcheck_disabled_and_networks() {
             "services.a.deploy.update_config.paralelism: unknown field `paralelism`; did you mean `parallelism`?"
         ]
     );
-    let text = "services:\n  a:\n    image: a:1\n    deploy: {mode: global}\n";
+    let text = "services:\n  a:\n    image: a:1\n    deploy: {mode: global-job}\n";
     assert_eq!(
         import_error(text),
-        ["services.a.deploy.mode: only `replicated` services are simulated, got \"global\""]
+        [
+            "services.a.deploy.mode: only `replicated` and `global` services are simulated (a job runs to completion, it is not rolled out), got \"global-job\""
+        ]
+    );
+}
+
+#[test]
+fn a_global_service_imports_with_a_task_on_every_default_node() {
+    let text = "services:\n  agent:\n    image: agent:1\n    deploy: {mode: global, \
+                resources: {reservations: {cpus: '3', memory: 64M}}}\n";
+    let (s, found) = import(text);
+    let yaml = &found.candidates[0].outcome.as_ref().unwrap().text;
+    assert_eq!(s.service.mode, rollout_sim::scenario::ServiceMode::Global);
+    // The default pool: three nodes, each with room for a start-first task beside the old.
+    assert_eq!((s.cluster.nodes.len(), s.service.replicas), (3, 3));
+    assert!(
+        s.cluster.nodes.iter().all(|n| n.cpu_millis >= 6000),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("a global service runs one task on each node"),
+        "{yaml}"
+    );
+    // docker/cli convertDeployMode refuses replicas on a global service.
+    let text = "services:\n  a:\n    image: a:1\n    deploy: {mode: global, replicas: 2}\n";
+    assert_eq!(
+        import_error(text),
+        [
+            "services.a.deploy.replicas: replicas can only be used with replicated mode (docker stack deploy refuses it): a global service runs one task on every node"
+        ]
     );
 }
 

@@ -4,7 +4,8 @@
 //!
 //! | compose (under `services.NAME`) | scenario |
 //! |---|---|
-//! | `deploy.replicas` (default 1) | `service.replicas` |
+//! | `deploy.mode` (`replicated`, the default, or `global`) | `service.mode` |
+//! | `deploy.replicas` (default 1; refused with `global`) | `service.replicas` |
 //! | `deploy.update_config`, `deploy.rollback_config` | `strategy.swarm.update_config`, `.rollback_config` |
 //! | `deploy.restart_policy.{condition,delay,max_attempts}` | `service.restart` |
 //! | `deploy.resources.reservations.{cpus,memory}` | `service.resources` (Docker's units converted) |
@@ -107,26 +108,36 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
         refuse_unknown(dp, &DEPLOY_FIELDS, d);
     }
     let at = |key: &str| deploy.as_ref().and_then(|dp| dp.get(key));
+    let global = at("mode").is_some_and(|m| m.str() == Some("global"));
+    if let Some(mode) = at("mode") {
+        match mode.str() {
+            Some("replicated") => d.read(&mode),
+            Some("global") => d.map("service.mode", &mode),
+            _ => d.error(
+                &mode,
+                format!(
+                    "only `replicated` and `global` services are simulated (a job runs to \
+                     completion, it is not rolled out), got {}",
+                    mode.value
+                ),
+            ),
+        }
+    }
     match at("replicas") {
+        // docker/cli `convertDeployMode`: "replicas can only be used with replicated mode".
+        Some(r) if global => d.error(
+            &r,
+            "replicas can only be used with replicated mode (docker stack deploy refuses \
+             it): a global service runs one task on every node"
+                .to_string(),
+        ),
         Some(r) => d.map("service.replicas", &r),
+        None if global => {}
         None => d.assume(
             "service.replicas",
             json!(1),
             "deploy.replicas is not given: Docker's default, 1",
         ),
-    }
-    if let Some(mode) = at("mode") {
-        if mode.str() == Some("replicated") {
-            d.read(&mode);
-        } else {
-            d.error(
-                &mode,
-                format!(
-                    "only `replicated` services are simulated, got {}",
-                    mode.value
-                ),
-            );
-        }
     }
     d.put("strategy.swarm", json!({}));
     for (key, to) in [

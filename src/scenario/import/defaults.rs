@@ -162,11 +162,14 @@ fn memory(v: &Value) -> Option<u64> {
 }
 
 /// The default node, `(cpu millis, memory bytes)`: the format's default, grown to hold
-/// one task of `service`.
+/// one task of `service`, two for a global service (start-first starts the new task on
+/// its old task's node).
 fn default_node(service: Option<&Value>) -> (u64, u64) {
+    let global = service.and_then(|s| s.get("mode")).and_then(Value::as_str) == Some("global");
+    let tasks = if global { 2 } else { 1 };
     (
-        NODE_CPU_MILLIS.max(request(service, "cpu", cpu)),
-        NODE_MEMORY_BYTES.max(request(service, "memory", memory)),
+        NODE_CPU_MILLIS.max(request(service, "cpu", cpu).saturating_mul(tasks)),
+        NODE_MEMORY_BYTES.max(request(service, "memory", memory).saturating_mul(tasks)),
     )
 }
 
@@ -243,10 +246,16 @@ fn cluster(d: &mut Draft, controller: Controller) {
     let service = d.tree.get("service");
     let node = default_node(service);
     let nodes = default_nodes(service, node);
+    let global = service.and_then(|s| s.get("mode")).and_then(Value::as_str) == Some("global");
     d.assume(
         "cluster.nodes",
         json!(nodes),
-        "DEFAULT node pool, not in the manifest: room for twice the replicas; set your nodes",
+        if global {
+            "DEFAULT node pool, not in the manifest: a global service runs one task on each \
+             node, so set your nodes"
+        } else {
+            "DEFAULT node pool, not in the manifest: room for twice the replicas; set your nodes"
+        },
     );
     d.put("cluster.node", node_json(node));
     let (profile, why) = match controller {

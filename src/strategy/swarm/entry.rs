@@ -10,7 +10,9 @@ use crate::output::table::duration;
 use crate::scenario::schema::{Ty::*, names};
 use crate::scenario::strategy::{self, SWARM_FIELDS, UPDATE_FIELDS, swarm};
 use crate::scenario::walk::Obj;
-use crate::scenario::{FailureAction, Order, Scenario, Service, SwarmStrategy, UpdateConfig};
+use crate::scenario::{
+    FailureAction, Order, Scenario, Service, ServiceMode, SwarmStrategy, UpdateConfig,
+};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
 use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
@@ -33,6 +35,9 @@ fn at_once(u: &UpdateConfig, replicas: u32) -> u32 {
 /// The message names the settings that bound the room, by their field paths, and the fix
 /// offers only the changes that help.
 fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
+    if s.service.mode == ServiceMode::Global {
+        return start_first_room_global(s, out);
+    }
     let replicas = s.service.replicas;
     let workers = at_once(u, replicas);
     let needed = u64::from(replicas) + u64::from(workers);
@@ -79,6 +84,36 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
         ),
         fixes.join(", or "),
         "swarmkit manager/scheduler/pipeline.go (defaultFilters): a task no node passes (ResourceFilter, ConstraintFilter, MaxReplicasFilter) stays Pending with no timeout, and start-first (manager/orchestrator/update/updater.go) does not stop the old task until the new one runs, so the update hangs",
+    );
+}
+
+/// `swarm-start-first-no-room` for a global service: start-first puts each new task on
+/// its old task's node, so every node the service runs on needs room for two tasks.
+fn start_first_room_global(s: &Scenario, out: &mut Vec<Warning>) {
+    let r = s.service.resources;
+    let placer = crate::cluster::placer::Placer::new(s);
+    let holds = |n: &crate::scenario::NodeSpec| {
+        let per = |capacity: u64, request: u64| capacity.checked_div(request).unwrap_or(u64::MAX);
+        per(n.cpu_millis, r.cpu_millis).min(per(n.memory_bytes, r.memory_bytes))
+    };
+    let short: Vec<&str> = (s.cluster.nodes.iter().enumerate())
+        .filter(|&(i, n)| placer.allows(i) && holds(n) < 2)
+        .map(|(_, n)| n.name.as_str())
+        .collect();
+    let Some(first) = short.first() else {
+        return;
+    };
+    warn(
+        out,
+        "swarm-start-first-no-room",
+        format!(
+            "strategy.swarm.update_config.order start-first on a global service starts each new task on its old task's node, beside it, but {} of the {} nodes it runs on (`{first}`{}) hold only one task of service.resources: the update hangs at the first of them it reaches",
+            short.len(),
+            s.service.replicas,
+            if short.len() > 1 { ", …" } else { "" },
+        ),
+        "give those nodes room for two tasks (cluster.node, cluster.nodes), lower service.resources, or use strategy.swarm.update_config.order: stop-first".into(),
+        "swarmkit manager/orchestrator/update/updater.go (Updater.worker): a global service's new task is created on the slot's node; manager/scheduler/scheduler.go (taskFitNode) leaves a preassigned task that does not fit Pending, and start-first does not stop the old task until the new one runs",
     );
 }
 

@@ -92,11 +92,13 @@
 //! Files: [`run`] the run's state and its lifecycle (request, start, cancel); [`workers`]
 //! the worker pool handing out slots and reacting to task notices; [`failures`] the failure
 //! watch, pause, rollback and the final window; [`restart`] the restart supervisor; [`drain`]
-//! the orchestrator's answer to a drained node; [`spec`] what makes a task dirty.
+//! the replicated orchestrator's answer to a drained node; [`global`] the global
+//! orchestrator's (`service.mode: global`); [`spec`] what makes a task dirty.
 
 mod drain;
 pub(crate) mod entry;
 mod failures;
+mod global;
 mod pool;
 mod restart;
 mod run;
@@ -110,7 +112,7 @@ use crate::cluster::task::set_at;
 use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
-use crate::scenario::{ActionKind, CURRENT, NEXT, SwarmStrategy, UpdateConfig};
+use crate::scenario::{ActionKind, CURRENT, NEXT, ServiceMode, SwarmStrategy, UpdateConfig};
 use crate::sim::time::{MINUTE, Time};
 use restart::RestartHistory;
 use run::{NO_TRACK, Phase, Run, Timer, Track, Worker, same_run};
@@ -181,6 +183,9 @@ pub struct Swarm<'s> {
     task_force: Vec<u32>,
     /// The service's slots (sorted): `0..replicas` until a scale changes them.
     slots: Vec<u32>,
+    /// A global service (`service.mode: global`): slot `i` is tied to the `i`th node the
+    /// constraints allow ([`global`]).
+    global: bool,
     state: UpdateState,
     state_at: Time,
     run: Run,
@@ -234,6 +239,7 @@ impl<'s> Swarm<'s> {
             forced: false,
             task_force: Vec::new(),
             slots: Vec::new(),
+            global: false,
             state: UpdateState::None,
             state_at: 0,
             run: Run::default(),
@@ -445,6 +451,7 @@ impl Controller for Swarm<'_> {
         self.task_force.clear();
         self.state = UpdateState::None;
         self.replicas = cl.scenario.service.replicas;
+        self.global = cl.scenario.service.mode == ServiceMode::Global;
         self.previous_replicas = self.replicas;
         self.slots.clear();
         self.slots.extend(0..self.replicas);
@@ -506,10 +513,11 @@ impl Controller for Swarm<'_> {
     }
 
     fn on_drain(&mut self, cl: &mut Cluster, drain: u32) {
-        cl.engine(|cl| {
-            if let DrainTurn::Begins(node) = cl.drain_turn(drain) {
-                self.drain_node(cl, node);
-            }
+        cl.engine(|cl| match cl.drain_turn(drain) {
+            DrainTurn::Begins(node) if self.global => self.shut_down_node(cl, node),
+            DrainTurn::Begins(node) => self.drain_node(cl, node),
+            DrainTurn::Uncordoned(node) if self.global => self.node_back(cl, node),
+            _ => {}
         });
     }
 

@@ -111,6 +111,10 @@ impl Swarm<'_> {
         if self.slots.binary_search(&slot).is_err() {
             return;
         }
+        // A global service's task on a drained or down node is not restarted (`tickTasks`).
+        if self.node_invalid(cl, slot) {
+            return;
+        }
         if policy.condition == RestartCondition::None {
             self.mark_dead(slot, spec);
             return;

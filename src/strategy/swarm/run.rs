@@ -342,6 +342,9 @@ impl Swarm<'_> {
         spans.clear();
         below.clear();
         for &s in &self.slots {
+            if self.node_invalid(cl, s) {
+                continue; // a global service's slot on a drained or down node
+            }
             let from = snap.len() as u32;
             if self.read_dirty_slot(cl, s, &mut snap, &mut below) {
                 dirty.push(s);
@@ -370,6 +373,16 @@ impl Swarm<'_> {
         r.failures = 0;
         r.monitor = cfg.monitor;
         r.queued.clear();
+        if self.global {
+            // `reconcileServices`: the tasks left on nodes the orchestrator holds invalid
+            // are shut down.
+            for i in 0..self.slots.len() {
+                let slot = self.slots[i];
+                if self.node_invalid(cl, slot) {
+                    self.shut_down_slot(cl, slot);
+                }
+            }
+        }
         if rollback {
             // `restart.Supervisor.UpdatableTasksInSlot`: in ROLLBACK_STARTED a slot whose
             // tasks all stopped is dead; the orchestrator's scale-up path (`addTasks`) gives
@@ -378,6 +391,7 @@ impl Swarm<'_> {
                 let slot = self.slots[i];
                 if !cl.slot(slot).iter().any(|&t| cl.task(t).is_wanted())
                     && self.waiting_restart(slot).is_none()
+                    && !self.node_invalid(cl, slot)
                 {
                     cl.gauges.restarts += 1;
                     self.new_task(cl, slot, StartGate::Now);

@@ -1,0 +1,188 @@
+//! `service.mode`: a Swarm service's tasks are `replicated` (the default, `replicas` of
+//! them wherever the scheduler puts them) or `global` (one on every node the service's
+//! constraints allow, each tied to its node), as `docker service create --mode` and
+//! compose's `deploy.mode` write it.
+//!
+//! A global service has no replica count: its size is worked out here from the nodes
+//! (moby/swarmkit v2.1.2 `manager/orchestrator/global/global.go` `reconcileServices`:
+//! a task for every node that passes `constraint.NodeMatches`), and the fields that
+//! would set or bound it are refused rather than read and ignored: `replicas`, an action's
+//! `scale` (`docker service scale` refuses a global service), `max_replicas_per_node`
+//! (docker CLI: "replicas-max-per-node can only be used with replicated mode") and
+//! `preferences` (each task is preassigned to its node: no spread to prefer). Node losses
+//! are refused too, for now: the global orchestrator shuts a down node's tasks and starts
+//! one again when the node is back, which the node-loss model does not tell the updater.
+
+use super::model::{ActionKind, Scenario, ServiceMode, Strategy};
+use super::walk::Obj;
+use crate::cluster::placer::Placer;
+
+/// `service.mode` values.
+pub const MODES: &[(&str, ServiceMode)] = &[
+    ("replicated", ServiceMode::Replicated),
+    ("global", ServiceMode::Global),
+];
+
+/// The `service.mode` field of the service section `o`.
+pub(super) fn mode(o: &Obj) -> ServiceMode {
+    o.choice("mode", ServiceMode::Replicated, MODES)
+}
+
+/// Refuses what a global service cannot have, then sizes it: `service.replicas` becomes
+/// the number of nodes its constraints allow. `root` is the scenario's top level.
+pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
+    if s.service.mode != ServiceMode::Global {
+        return;
+    }
+    let Some(service) = root.get("service") else {
+        return;
+    };
+    let at = |field: &str| service.value().get(field).map(|v| service.child(field, v));
+    if !matches!(s.strategy, Strategy::Swarm(_)) {
+        if let Some(mode) = at("mode") {
+            mode.problem(
+                "`mode: global` is a Docker Swarm service mode (one task on every node): it \
+                 needs `strategy.swarm`; a Kubernetes DaemonSet is not simulated",
+            );
+        }
+        return;
+    }
+    if let Some(replicas) = at("replicas") {
+        replicas.problem(
+            "a global service runs one task on every node its `placement.constraints` \
+             allow, so it has no replica count: remove `replicas` (or use `mode: \
+             replicated`)",
+        );
+    }
+    if let Some(placement) = at("placement") {
+        let p = placement.value();
+        for (field, why) in [
+            (
+                "max_replicas_per_node",
+                "only a replicated service has a per-node limit (docker: \
+                 \"replicas-max-per-node can only be used with replicated mode\"); a \
+                 global service has one task a node",
+            ),
+            (
+                "preferences",
+                "a global service's tasks are each tied to their node, so there is no \
+                 spread to prefer: remove `preferences`",
+            ),
+        ] {
+            if let Some(v) = p.get(field).filter(|v| !v.is_null()) {
+                placement.child(field, v).problem(why);
+            }
+        }
+    }
+    if let Some(list) = root.get("actions") {
+        for (i, a) in s.actions.iter().enumerate() {
+            if let (ActionKind::Scale(_), Some(v)) = (&a.kind, list.value().get(i)) {
+                list.child(i, v).problem(
+                    "a global service cannot be scaled (`docker service scale` refuses \
+                     it): it runs one task on every node its constraints allow",
+                );
+            }
+        }
+    }
+    if let Some(faults) = root.get("faults") {
+        for field in ["node_failures", "node_mtbf"] {
+            if let Some(v) = faults.value().get(field).filter(|v| !v.is_null()) {
+                faults.child(field, v).problem(
+                    "node losses are not simulated for a global service yet: the global \
+                     orchestrator shuts a down node's task without replacing it and starts \
+                     one when the node is back, which is not modelled; use \
+                     `faults.node_drains` (with `maintenance` for the node's return), or \
+                     `mode: replicated`",
+                );
+            }
+        }
+    }
+    if root.node().ctx().problem_count() > 0 {
+        return;
+    }
+    let placer = Placer::new(s);
+    let nodes = (0..s.cluster.nodes.len()).filter(|&i| placer.allows(i));
+    s.service.replicas = nodes.count() as u32;
+    if s.service.replicas == 0 {
+        let constraints = at("placement").and_then(|p| {
+            let v = p.value().get("constraints")?;
+            Some(p.child("constraints", v))
+        });
+        let message = "no node passes the service's `placement.constraints`, so a global \
+                       service would have no task: label a node to match, or loosen the \
+                       constraints";
+        match constraints {
+            Some(c) => c.problem(message),
+            None => service.problem(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Format, ServiceMode, load_str};
+
+    fn problems(yaml: &str) -> String {
+        load_str(yaml, "s.yaml", Format::Yaml, &[])
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_global_service_has_a_task_per_node_its_constraints_allow() {
+        let s = load_str(
+            "cluster: {nodes: [{name: a, labels: {agent: 'yes'}}, {name: b}, \
+             {name: c, labels: {agent: 'yes'}}]}\n\
+             service: {mode: global, placement: {constraints: ['node.labels.agent == yes']}}\n\
+             strategy: {swarm: {}}",
+            "s.yaml",
+            Format::Yaml,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.service.mode, ServiceMode::Global);
+        assert_eq!(s.service.replicas, 2);
+        let s = load_str(
+            "cluster: {nodes: 5}\nservice: {mode: global}\nstrategy: {swarm: {}}",
+            "s.yaml",
+            Format::Yaml,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.service.replicas, 5);
+    }
+
+    #[test]
+    fn what_a_global_service_cannot_have_is_refused_by_its_path() {
+        let e = problems(
+            "cluster: {nodes: 3}\nservice: {mode: global, replicas: 3, \
+             placement: {max_replicas_per_node: 1, preferences: [{spread: node.labels.zone}]}}\n\
+             strategy: {swarm: {}}\nactions: [{at: 1m, scale: 4}]\n\
+             faults: {node_failures: [{at: 1m, node: node-1}]}",
+        );
+        for path in [
+            "service.replicas:",
+            "service.placement.max_replicas_per_node:",
+            "service.placement.preferences:",
+            "actions.0:",
+            "faults.node_failures:",
+        ] {
+            assert!(e.contains(path), "{path} in {e}");
+        }
+        let e = problems("service: {mode: global}\nstrategy: {kubernetes: {}}");
+        assert!(
+            e.contains("service.mode:") && e.contains("DaemonSet"),
+            "{e}"
+        );
+        let e = problems("service: {mode: daemon}\nstrategy: {swarm: {}}");
+        assert!(e.contains("service.mode:") && e.contains("global"), "{e}");
+        let e = problems(
+            "cluster: {nodes: 2}\nservice: {mode: global, placement: {constraints: \
+             ['node.labels.agent == yes']}}\nstrategy: {swarm: {}}",
+        );
+        assert!(
+            e.contains("service.placement.constraints: no node passes"),
+            "{e}"
+        );
+    }
+}
