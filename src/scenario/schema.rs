@@ -349,6 +349,11 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("control_plane", "parallel_start_slowdown", Number),
     ("control_plane", "docker_engine", Str),
     ("service", "replicas", Count),
+    (
+        "service",
+        "mode",
+        Choice(|| names(super::service_mode::MODES)),
+    ),
     ("service", "resources", Section("resources")),
     ("service", "stop_grace_period", Duration),
     ("service", "terminationGracePeriodSeconds", Duration),

@@ -90,6 +90,7 @@ mod seed;
 mod shards;
 mod support;
 mod swarm_drain;
+mod swarm_global;
 mod swarm_properties;
 mod swarm_spread;
 mod swarm_timelines;

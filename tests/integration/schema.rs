@@ -109,6 +109,7 @@ cluster:
                   parallel_start_slowdown: 0.2, docker_engine: "25.0"}
 service:
   replicas: 4
+  mode: replicated
   resources: {cpu: 500m, memory: 512Mi}
   stop_grace_period: 10s
   pre_stop: 1s

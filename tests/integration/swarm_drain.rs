@@ -35,9 +35,9 @@ fn drained(update_config: &str, versions: &str) -> String {
 const QUICK: &str = "{current: {start: 1s, shutdown: 2s}, next: {start: 1s, shutdown: 2s}}";
 
 /// Every task's records, in order: `(t, version, node, state)` by task, and its slot.
-type History = BTreeMap<u32, (u32, Vec<(u64, u8, Option<u32>, TaskState)>)>;
+pub(crate) type History = BTreeMap<u32, (u32, Vec<(u64, u8, Option<u32>, TaskState)>)>;
 
-fn history(trace: &[TraceRecord]) -> History {
+pub(crate) fn history(trace: &[TraceRecord]) -> History {
     let mut h = History::new();
     for r in trace {
         if let TraceRecord::Task {

@@ -107,10 +107,11 @@ fn start_first_room_global(s: &Scenario, out: &mut Vec<Warning>) {
         out,
         "swarm-start-first-no-room",
         format!(
-            "strategy.swarm.update_config.order start-first on a global service starts each new task on its old task's node, beside it, but {} of the {} nodes it runs on (`{first}`{}) hold only one task of service.resources: the update hangs at the first of them it reaches",
+            "strategy.swarm.update_config.order start-first on a global service starts each new task on its old task's node, beside it, but {} of the {} nodes it runs on (`{first}`{}) {} only one task of service.resources: the update hangs at the first of them it reaches",
             short.len(),
             s.service.replicas,
             if short.len() > 1 { ", …" } else { "" },
+            if short.len() > 1 { "hold" } else { "holds" },
         ),
         "give those nodes room for two tasks (cluster.node, cluster.nodes), lower service.resources, or use strategy.swarm.update_config.order: stop-first".into(),
         "swarmkit manager/orchestrator/update/updater.go (Updater.worker): a global service's new task is created on the slot's node; manager/scheduler/scheduler.go (taskFitNode) leaves a preassigned task that does not fit Pending, and start-first does not stop the old task until the new one runs",
