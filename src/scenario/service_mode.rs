@@ -185,4 +185,28 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn each_node_of_a_global_service_must_hold_its_task() {
+        let e = problems(
+            "cluster: {nodes: [{name: big, cpu: 4}, {name: small, cpu: 1}, {name: tiny, cpu: 1}]}\n\
+             service: {mode: global, resources: {cpu: 2}}\nstrategy: {swarm: {}}",
+        );
+        assert!(
+            e.contains("service.resources: the starting fleet does not fit")
+                && e.contains("but nodes `small` and `tiny` cannot hold one"),
+            "{e}"
+        );
+        // A node the constraints keep out needs no room.
+        let s = load_str(
+            "cluster: {nodes: [{name: big, cpu: 4}, {name: small, cpu: 1}]}\n\
+             service: {mode: global, resources: {cpu: 2}, \
+             placement: {constraints: ['node.hostname != small']}}\nstrategy: {swarm: {}}",
+            "s.yaml",
+            Format::Yaml,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.service.replicas, 1);
+    }
 }

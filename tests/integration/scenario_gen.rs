@@ -559,9 +559,23 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     shapes = allowed.into_iter().map(|i| shapes[i]).collect();
                     limit = most;
                 }
-                let (cpu, mem) = fit_fleet(&shapes, limit, replicas, cpu, mem);
+                // One Swarm scenario in four is a global service: one task on each node the
+                // placement allows, so each such node must hold one.
+                let global = family == Family::Swarm && seed % 4 == 0;
+                let (cpu, mem) = if global {
+                    let smallest = shapes
+                        .iter()
+                        .fold((cpu, mem), |(c, m), &(nc, nm)| (c.min(nc), m.min(nm)));
+                    (smallest.0.max(1), smallest.1.max(1))
+                } else {
+                    fit_fleet(&shapes, limit, replicas, cpu, mem)
+                };
                 let mut service = extra;
-                put(&mut service, "replicas", json!(replicas));
+                if global {
+                    put(&mut service, "mode", json!("global"));
+                } else {
+                    put(&mut service, "replicas", json!(replicas));
+                }
                 put(
                     &mut service,
                     "resources",
@@ -570,6 +584,16 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 put(&mut service, "versions", Value::Object(versions));
                 if let Some(p) = &placement {
                     p.apply(family.kubelet(), &mut cluster, &mut service);
+                }
+                if global {
+                    // What sets or bounds a replicated service's size is refused.
+                    if let Some(p) = service.get_mut("placement").and_then(Value::as_object_mut) {
+                        p.remove("max_replicas_per_node");
+                        p.remove("preferences");
+                    }
+                    if let Some(list) = actions.as_array_mut() {
+                        list.retain(|a| a.get("scale").is_none());
+                    }
                 }
                 // Node faults name nodes by index: keep only those the cluster has.
                 let nodes = match &cluster["nodes"] {
@@ -584,6 +608,12 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     // Kubernetes' node lifecycle: refused on a Swarm strategy.
                     m.remove("node_not_ready_after");
                     m.remove("eviction_after");
+                }
+                if global && let Some(m) = faults.as_object_mut() {
+                    // Node losses are refused for a global service.
+                    for field in ["node_failures", "node_mtbf", "node_recovery"] {
+                        m.remove(field);
+                    }
                 }
                 if let Some(list) = faults
                     .get_mut("node_failures")
