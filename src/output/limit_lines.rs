@@ -9,7 +9,7 @@
 //! still take the fleet below the lower limit: the lines are what the strategy aims for.
 
 use crate::plot::timeline::LimitLine;
-use crate::scenario::{ActionKind, Scenario};
+use crate::scenario::{ActionKind, Scenario, ServiceMode};
 use crate::sim::time::{Time, as_secs};
 use crate::strategy::registry::Controls;
 
@@ -50,8 +50,13 @@ pub fn replica_steps(s: &Scenario) -> Vec<(Time, u32)> {
 /// The limit lines: `replicas`, then the strategy's own, each over [`replica_steps`].
 pub fn limit_lines(s: &Scenario) -> Vec<LimitLine> {
     let steps = replica_steps(s);
+    // A global service's count is its nodes' (one task a node, no scale).
+    let count = match s.service.mode {
+        ServiceMode::Replicated => "replicas",
+        ServiceMode::Global => "nodes (one task a node)",
+    };
     // Every limit at each count, by its label.
-    let at = |n: u32| std::iter::once(("replicas", n)).chain(s.strategy.limits(n));
+    let at = |n: u32| std::iter::once((count, n)).chain(s.strategy.limits(n));
     at(steps[0].1)
         .map(|(label, _)| {
             let values: Vec<(Time, u32)> = steps
@@ -115,6 +120,14 @@ mod tests {
             ]
         );
         assert_eq!(lines[0].label, "replicas = 10 → 20 at 20s");
+    }
+
+    #[test]
+    fn a_global_services_count_is_its_nodes() {
+        let s = scenario("swarm-global.yaml", &[]);
+        let lines = limit_lines(&s);
+        assert_eq!(lines[0].label, "nodes (one task a node) = 6");
+        assert_eq!(lines[1].label, "parallelism floor = 5");
     }
 
     #[test]
