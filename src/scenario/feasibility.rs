@@ -14,7 +14,7 @@
 //!   `kubernetes` (kubelet) latencies on a Swarm service.
 
 use super::error::Problem;
-use super::model::{NodeSpec, Resources, Scenario, ServiceMode};
+use super::model::{Scenario, ServiceMode};
 use crate::cluster::runtime::RuntimeKind;
 
 /// Every problem of this kind in `s`.
@@ -42,23 +42,14 @@ const FLEET_READS: [&str; 4] = [
     "service.replicas",
 ];
 
-/// How many tasks requesting `r` fit on `node`: the binding one of cpu and memory (a
-/// request of 0 never binds). Tasks are identical, so any placement that puts a task
-/// wherever one fits reaches the sum of these over the nodes.
-fn tasks_that_fit(node: &NodeSpec, r: Resources) -> (u64, u64) {
-    let per = |capacity: u64, request: u64| capacity.checked_div(request).unwrap_or(u64::MAX);
-    (
-        per(node.cpu_millis, r.cpu_millis),
-        per(node.memory_bytes, r.memory_bytes),
-    )
-}
-
 fn starting_fleet(s: &Scenario) -> Option<Problem> {
     let replicas = u64::from(s.service.replicas);
     let r = s.service.resources;
     let (mut by_cpu, mut by_memory, mut both) = (0u64, 0u64, 0u64);
     for node in &s.cluster.nodes {
-        let (cpu, memory) = tasks_that_fit(node, r);
+        // Tasks are identical, so any placement that puts a task wherever one fits reaches
+        // the sum of these over the nodes.
+        let (cpu, memory) = node.tasks_that_fit(r);
         by_cpu = by_cpu.saturating_add(cpu);
         by_memory = by_memory.saturating_add(memory);
         both = both.saturating_add(cpu.min(memory));
@@ -108,7 +99,7 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
             continue;
         }
         allowed += 1;
-        let (cpu, memory) = tasks_that_fit(node, s.service.resources);
+        let (cpu, memory) = node.tasks_that_fit(s.service.resources);
         let limit = if p.max_replicas_per_node > 0 {
             u64::from(p.max_replicas_per_node)
         } else {
@@ -152,12 +143,8 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
 fn global_fleet(s: &Scenario) -> Option<Problem> {
     let placer = crate::cluster::placer::Placer::new(s);
     let r = s.service.resources;
-    let holds_none = |n: &NodeSpec| {
-        let (cpu, memory) = tasks_that_fit(n, r);
-        cpu.min(memory) == 0
-    };
     let short: Vec<&str> = (s.cluster.nodes.iter().enumerate())
-        .filter(|&(i, n)| placer.allows(i) && holds_none(n))
+        .filter(|&(i, n)| placer.allows(i) && n.holds(r) == 0)
         .map(|(_, n)| n.name.as_str())
         .collect();
     if short.is_empty() {

@@ -82,6 +82,32 @@ pub struct NodeSpec {
     pub memory_bytes: u64,
 }
 
+impl NodeSpec {
+    /// How many tasks requesting `r` fit on the node, by cpu and by memory (a request of 0
+    /// never binds: `u64::MAX`).
+    pub fn tasks_that_fit(&self, r: Resources) -> (u64, u64) {
+        let per = |capacity: u64, request: u64| capacity.checked_div(request).unwrap_or(u64::MAX);
+        (
+            per(self.cpu_millis, r.cpu_millis),
+            per(self.memory_bytes, r.memory_bytes),
+        )
+    }
+
+    /// How many tasks requesting `r` the empty node holds: the binding one of cpu and
+    /// memory.
+    ///
+    /// ```
+    /// use rollout_sim::scenario::{NodeSpec, Resources};
+    /// let node = NodeSpec { name: "n".into(), cpu_millis: 2000, memory_bytes: 1 << 30 };
+    /// let task = Resources { cpu_millis: 600, memory_bytes: 512 << 20 };
+    /// assert_eq!(node.holds(task), 2); // memory binds: 2 × 512Mi; cpu would take 3
+    /// ```
+    pub fn holds(&self, r: Resources) -> u64 {
+        let (cpu, memory) = self.tasks_that_fit(r);
+        cpu.min(memory)
+    }
+}
+
 /// Resource requests of one task.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Resources {

@@ -92,12 +92,8 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
 fn start_first_room_global(s: &Scenario, out: &mut Vec<Warning>) {
     let r = s.service.resources;
     let placer = crate::cluster::placer::Placer::new(s);
-    let holds = |n: &crate::scenario::NodeSpec| {
-        let per = |capacity: u64, request: u64| capacity.checked_div(request).unwrap_or(u64::MAX);
-        per(n.cpu_millis, r.cpu_millis).min(per(n.memory_bytes, r.memory_bytes))
-    };
     let short: Vec<&str> = (s.cluster.nodes.iter().enumerate())
-        .filter(|&(i, n)| placer.allows(i) && holds(n) < 2)
+        .filter(|&(i, n)| placer.allows(i) && n.holds(r) < 2)
         .map(|(_, n)| n.name.as_str())
         .collect();
     let Some(first) = short.first() else {
