@@ -16,10 +16,8 @@ pub(super) fn pinned_nodes(s: &Scenario, placer: &placer::Placer) -> Vec<NodeId>
     if s.service.mode != ServiceMode::Global {
         return Vec::new();
     }
-    (0..s.cluster.nodes.len())
-        .filter(|&i| placer.allows(i))
-        .map(|i| i as NodeId)
-        .collect()
+    let nodes = placer.allowed_nodes(s.cluster.nodes.len());
+    nodes.map(|i| i as NodeId).collect()
 }
 
 impl Cluster<'_> {

@@ -262,6 +262,11 @@ impl Placer {
         self.index.allows(i as NodeId)
     }
 
+    /// The nodes, of the first `nodes`, that [`Placer::allows`].
+    pub fn allowed_nodes(&self, nodes: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..nodes).filter(|&i| self.allows(i))
+    }
+
     /// Whether node `i` carries the `topologyKey` of every spread constraint: a node
     /// without one fails `PodTopologySpread` whatever the counts (`Filter`'s
     /// `ErrReasonNodeLabelNotMatch`), so it can never hold a task.

@@ -143,9 +143,10 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
 fn global_fleet(s: &Scenario) -> Option<Problem> {
     let placer = crate::cluster::placer::Placer::new(s);
     let r = s.service.resources;
-    let short: Vec<&str> = (s.cluster.nodes.iter().enumerate())
-        .filter(|&(i, n)| placer.allows(i) && n.holds(r) == 0)
-        .map(|(_, n)| n.name.as_str())
+    let nodes = &s.cluster.nodes;
+    let short: Vec<&str> = (placer.allowed_nodes(nodes.len()))
+        .filter(|&i| nodes[i].holds(r) == 0)
+        .map(|i| nodes[i].name.as_str())
         .collect();
     if short.is_empty() {
         return None;

@@ -101,8 +101,7 @@ pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
         return;
     }
     let placer = Placer::new(s);
-    let nodes = (0..s.cluster.nodes.len()).filter(|&i| placer.allows(i));
-    s.service.replicas = nodes.count() as u32;
+    s.service.replicas = placer.allowed_nodes(s.cluster.nodes.len()).count() as u32;
     if s.service.replicas == 0 {
         let constraints = at("placement").and_then(|p| {
             let v = p.value().get("constraints")?;

@@ -92,9 +92,10 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
 fn start_first_room_global(s: &Scenario, out: &mut Vec<Warning>) {
     let r = s.service.resources;
     let placer = crate::cluster::placer::Placer::new(s);
-    let short: Vec<&str> = (s.cluster.nodes.iter().enumerate())
-        .filter(|&(i, n)| placer.allows(i) && n.holds(r) < 2)
-        .map(|(_, n)| n.name.as_str())
+    let nodes = &s.cluster.nodes;
+    let short: Vec<&str> = (placer.allowed_nodes(nodes.len()))
+        .filter(|&i| nodes[i].holds(r) < 2)
+        .map(|i| nodes[i].name.as_str())
         .collect();
     let Some(first) = short.first() else {
         return;

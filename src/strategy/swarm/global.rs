@@ -56,17 +56,7 @@ impl Swarm<'_> {
     pub(super) fn shut_down_slot(&mut self, cl: &mut Cluster, slot: u32) {
         let tasks: Vec<TaskId> = cl.slot(slot).to_vec();
         for task in tasks {
-            self.shut_down_task(cl, slot, task);
-        }
-    }
-
-    /// `shutdownTask` for `task` of `slot`: desired state SHUTDOWN, if it is at most
-    /// RUNNING.
-    fn shut_down_task(&mut self, cl: &mut Cluster, slot: u32, task: TaskId) {
-        if self.waiting_restart(slot) == Some(task) {
-            self.take_waiting_restart(slot);
-        } else if cl.task(task).is_live() && !cl.task(task).stop_requested {
-            cl.stop_task(task);
+            self.shut_down(cl, task);
         }
     }
 
@@ -85,7 +75,7 @@ impl Swarm<'_> {
             if !kept && self.spec_of(cl, task) == self.spec {
                 kept = true;
             } else {
-                self.shut_down_task(cl, slot, task);
+                self.shut_down(cl, task);
             }
         }
         if !kept {

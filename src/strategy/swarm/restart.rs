@@ -160,15 +160,15 @@ impl Swarm<'_> {
         self.new_task(cl, slot, gate);
     }
 
-    /// Set `task`'s desired state to SHUTDOWN: a live task is told to stop; one whose
-    /// failure has not reached the manager leaves the slot's waiting restart, so the
-    /// report, when it comes, restarts nothing ([`Swarm::observe`]).
-    fn shut_down(&mut self, cl: &mut Cluster, task: TaskId) {
-        if self.tracked(task).unreported {
-            let slot = cl.task(task).slot;
-            if self.waiting_restart(slot) == Some(task) {
-                self.take_waiting_restart(slot);
-            }
+    /// Set `task`'s desired state to SHUTDOWN (`shutdownTask`): a live task is told to
+    /// stop; one that failed and waits to be restarted (its failure not reported yet, or
+    /// its delayed start not over) leaves the slot's waiting restart, so it is not
+    /// restarted ([`Swarm::observe`], `waitRestart`). A task already told to stop, or
+    /// ended and not waiting, is left as it is.
+    pub(super) fn shut_down(&mut self, cl: &mut Cluster, task: TaskId) {
+        let slot = cl.task(task).slot;
+        if self.waiting_restart(slot) == Some(task) {
+            self.take_waiting_restart(slot);
         } else {
             cl.stop_task(task);
         }
