@@ -71,6 +71,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
             startup_probe: None,
             restart: RestartPolicy::default(),
             networks: Vec::new(),
+            ports: Vec::new(),
             placement: Default::default(),
             disruption_budget: None,
         },

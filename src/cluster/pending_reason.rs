@@ -23,11 +23,14 @@ pub enum PendingReason {
     /// The node is cordoned by a drain (Kubernetes `NodeUnschedulable`, Swarm's
     /// `ReadyFilter` on a node whose availability is `drain`).
     Unschedulable,
+    /// A port the task binds on its node is taken there by another task of the service
+    /// (Swarm `HostPortFilter`, Kubernetes `NodePorts`).
+    HostPort,
 }
 
 impl PendingReason {
     /// Every reason, in the order of the `pending_*` columns.
-    pub const ALL: [PendingReason; 7] = [
+    pub const ALL: [PendingReason; 8] = [
         PendingReason::Resources,
         PendingReason::Affinity,
         PendingReason::Taint,
@@ -35,6 +38,7 @@ impl PendingReason {
         PendingReason::MaxReplicasPerNode,
         PendingReason::NodeDown,
         PendingReason::Unschedulable,
+        PendingReason::HostPort,
     ];
 
     /// The name in the trace (`"reason": "taint"`) and in the column `pending_<name>`.
@@ -47,6 +51,7 @@ impl PendingReason {
             PendingReason::Spread => "spread",
             PendingReason::MaxReplicasPerNode => "max_replicas_per_node",
             PendingReason::Unschedulable => "unschedulable",
+            PendingReason::HostPort => "host_port",
         }
     }
 

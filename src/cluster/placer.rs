@@ -10,10 +10,13 @@
 //!   (`taint`: a `NoSchedule` or `NoExecute` taint no toleration tolerates;
 //!   `PreferNoSchedule` only scores), `NodeAffinity` (`affinity`: `nodeSelector` and the
 //!   required node affinity, as `k8s.io/component-helpers/scheduling/corev1/nodeaffinity`
-//!   matches them), `NodeResourcesFit` (`resources`), `PodTopologySpread` (`spread`).
+//!   matches them), `NodePorts` (`host_port`: a `hostPort` another pod of the service
+//!   holds there), `NodeResourcesFit` (`resources`), `PodTopologySpread` (`spread`).
 //! - Swarm (moby/swarmkit v2.1.2 `manager/scheduler/pipeline.go` `defaultFilters`):
-//!   `ReadyFilter` (`unschedulable` on a drained node, else down), `ResourceFilter` (`resources`), `ConstraintFilter` (reported as
-//!   `affinity`), `MaxReplicasFilter` (`max_replicas_per_node`).
+//!   `ReadyFilter` (`unschedulable` on a drained node, else down), `ResourceFilter`
+//!   (`resources`), `ConstraintFilter` (reported as `affinity`), `HostPortFilter`
+//!   (`host_port`: a port published in host mode that another task of the service holds
+//!   there), `MaxReplicasFilter` (`max_replicas_per_node`).
 //!
 //! A task that passes no node records one reason: the filter that removed the last
 //! candidates when the filters are applied one after the other to the whole node list,
@@ -64,6 +67,7 @@ const KUBERNETES_ORDER: &[PendingReason] = &[
     PendingReason::NodeDown,
     PendingReason::Taint,
     PendingReason::Affinity,
+    PendingReason::HostPort,
     PendingReason::Resources,
     PendingReason::Spread,
 ];
@@ -73,6 +77,7 @@ const SWARM_ORDER: &[PendingReason] = &[
     PendingReason::NodeDown,
     PendingReason::Resources,
     PendingReason::Affinity,
+    PendingReason::HostPort,
     PendingReason::MaxReplicasPerNode,
 ];
 
@@ -156,6 +161,9 @@ pub struct Placer {
     spread: Vec<Spread>,
     /// Swarm `max_replicas_per_node` (0: no limit).
     max_per_node: u32,
+    /// The tasks bind a port on their node ([`crate::scenario::Service::host_port`]):
+    /// a node with a task of the service holding resources takes no other.
+    host_port: bool,
     /// Swarm preferences: per level, each node's branch (its label values down to that
     /// level), and the number of branches.
     levels: Vec<(Vec<u32>, usize)>,
@@ -199,6 +207,8 @@ impl Placer {
             index.set_eligible(fixed.iter().map(Option::is_none).collect());
         }
         index.track_limit(p.max_replicas_per_node > 0);
+        let host_port = s.service.host_port().is_some();
+        index.one_task_a_node(host_port);
         let all_keys = |a: &NodeAttrs| {
             p.spread
                 .iter()
@@ -247,6 +257,7 @@ impl Placer {
             },
             spread,
             max_per_node: p.max_replicas_per_node,
+            host_port,
             levels,
             counts: Vec::new(),
             minima: Vec::new(),
@@ -412,9 +423,12 @@ impl Placer {
     #[cold]
     #[inline(never)]
     fn why_none(&self, nodes: &[Node], on_node: &[u32], r: Resources) -> PendingReason {
+        let swarm = self.scheduler == Scheduler::Swarm;
         let last = if self.max_per_node > 0 {
             PendingReason::MaxReplicasPerNode
-        } else if self.scheduler == Scheduler::Swarm && !self.fixed.is_empty() {
+        } else if swarm && self.host_port {
+            PendingReason::HostPort
+        } else if swarm && !self.fixed.is_empty() {
             PendingReason::Affinity
         } else {
             PendingReason::Resources
@@ -460,6 +474,7 @@ impl Placer {
             PendingReason::Taint => fixed == Some(PendingReason::Taint),
             PendingReason::Affinity => fixed == Some(PendingReason::Affinity),
             PendingReason::Resources => !n.fits(r),
+            PendingReason::HostPort => self.host_port && n.tasks > 0,
             PendingReason::Spread => !self.spread_allows(i),
             PendingReason::MaxReplicasPerNode => {
                 self.max_per_node > 0 && on_node[i] >= self.max_per_node

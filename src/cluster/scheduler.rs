@@ -157,6 +157,9 @@ pub struct NodeIndex {
     /// `max_replicas_per_node`); empty: no limit. Changed through
     /// [`NodeIndex::set_limited`].
     limited: Vec<bool>,
+    /// The tasks bind a port on their node: a node's `room` is at most one task (its
+    /// tasks holding resources are what holds the port, as they hold cpu and memory).
+    one_task_a_node: bool,
 }
 
 impl NodeIndex {
@@ -191,6 +194,21 @@ impl NodeIndex {
     #[inline]
     fn open(&self, id: NodeId) -> bool {
         self.allows(id) && !self.limited.get(id as usize).copied().unwrap_or(false)
+    }
+
+    /// Every node holds at most one task of the service (its tasks bind a host port),
+    /// from the next [`NodeIndex::rebuild`] on.
+    pub fn one_task_a_node(&mut self, on: bool) {
+        if self.one_task_a_node != on {
+            self.one_task_a_node = on;
+            self.computed_for.0.clear(); // the room changes: computed again
+        }
+    }
+
+    /// Whether a task with requests `r` fits on `n` now: on the node's allocation, and,
+    /// with a host port, no task of the service holding resources there.
+    fn fits(&self, n: &Node, r: Resources) -> bool {
+        n.fits(r) && (!self.one_task_a_node || n.tasks == 0)
     }
 
     /// Keep track of a per-node limit from the next [`NodeIndex::rebuild`] on (`false`:
@@ -260,8 +278,11 @@ impl NodeIndex {
                 .checked_div(request)
                 .map_or(u32::MAX, |n| n.min(u64::from(u32::MAX)) as u32)
         };
+        let most = if self.one_task_a_node { 1 } else { u32::MAX };
         self.room.extend(nodes.iter().map(|n| {
-            holds(n.cpu_capacity, r.cpu_millis).min(holds(n.memory_capacity, r.memory_bytes))
+            holds(n.cpu_capacity, r.cpu_millis)
+                .min(holds(n.memory_capacity, r.memory_bytes))
+                .min(most)
         }));
     }
 
@@ -311,7 +332,7 @@ impl NodeIndex {
     fn level(&self, nodes: &[Node], id: NodeId, r: Resources) -> u32 {
         let n = &nodes[id as usize];
         let fits = n.schedulable && n.tasks < self.room[id as usize];
-        debug_assert_eq!(fits, n.fits(r), "room of node {id}");
+        debug_assert_eq!(fits, self.fits(n, r), "room of node {id}");
         if fits && self.open(id) {
             self.count(n, id, r)
         } else {
@@ -378,7 +399,7 @@ impl NodeIndex {
             let id = id as NodeId;
             debug_assert_eq!(
                 n.schedulable && n.tasks < room,
-                n.fits(r),
+                self.fits(n, r),
                 "room of node {id}"
             );
             if n.schedulable && n.tasks < room && ok(id) {

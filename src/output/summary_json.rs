@@ -373,6 +373,7 @@ mod tests {
                 "pending_unschedulable",
                 "drain_s",
                 "drains_unfinished",
+                "pending_host_port",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

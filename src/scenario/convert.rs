@@ -156,6 +156,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);
         super::placement::refuse_foreign(&o, scenario.strategy.scheduler());
         foreign_fields::refuse_foreign_actions(&o, &scenario);
+        super::ports::settle(&o, &mut scenario);
         super::service_mode::settle_global(&o, &mut scenario);
     }
     scenario

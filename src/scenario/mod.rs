@@ -34,6 +34,7 @@ mod placement_foreign;
 mod placement_kubernetes;
 mod placement_nodes;
 mod placement_swarm;
+pub mod ports;
 pub(crate) mod quantity;
 mod retries;
 pub mod rollout;

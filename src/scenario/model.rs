@@ -149,6 +149,9 @@ pub struct Service {
     /// `networks:`; a service publishing ports in ingress mode is attached to `ingress`).
     /// See [`Service::has_service_binding`].
     pub networks: Vec<String>,
+    /// The ports its tasks publish (`service.ports`, see [`super::ports`]): one that binds
+    /// a port of the node lets a node hold one task of the service at a time.
+    pub ports: Vec<Port>,
     /// Where its tasks may run (Kubernetes or Swarm fields, see [`super::placement`]).
     pub placement: Placement,
     /// Kubernetes: the PodDisruptionBudget selecting the service's pods, which the
@@ -171,11 +174,103 @@ impl Service {
     /// ```
     pub fn fleet_text(&self) -> String {
         let n = self.replicas;
-        match self.mode {
+        let fleet = match self.mode {
             ServiceMode::Replicated => format!("{n} replica{}", if n == 1 { "" } else { "s" }),
             ServiceMode::Global => format!("global, {n} node{}", if n == 1 { "" } else { "s" }),
+        };
+        match self.host_port() {
+            Some(p) => format!("{fleet}, host port {}", p.host_text()),
+            None => fleet,
         }
     }
+
+    /// The first port the tasks bind on their node (a Swarm port published in host mode,
+    /// a Kubernetes `hostPort`), if any: then a node holds one task of the service at a
+    /// time, as the scheduler's `HostPortFilter` (swarmkit) or `NodePorts` filter
+    /// (kube-scheduler) sees a second one's port taken.
+    ///
+    /// ```
+    /// let s = rollout_sim::scenario::load_str(
+    ///     "service: {ports: [{target: 80, published: 8080, mode: host}]}",
+    ///     "s.yaml",
+    ///     rollout_sim::scenario::Format::Yaml,
+    ///     &[],
+    /// )
+    /// .unwrap();
+    /// assert_eq!(s.service.host_port().map(|p| p.host_text()), Some("8080/tcp".into()));
+    /// assert_eq!(s.service.fleet_text(), "1 replica, host port 8080/tcp");
+    /// ```
+    pub fn host_port(&self) -> Option<&Port> {
+        self.ports.iter().find(|p| p.binds_node())
+    }
+}
+
+/// A port the service's tasks publish: compose's long syntax (`{target, published,
+/// protocol, mode}`) under Swarm, a container port (`{containerPort, hostPort,
+/// protocol}`) on the kubelet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Port {
+    /// The port in the container (compose `target`, Kubernetes `containerPort`).
+    pub target: u16,
+    /// Compose `published` (on the node in host mode, on the routing mesh in ingress
+    /// mode), Kubernetes `hostPort`; `None` when not given (Swarm then picks one in
+    /// ingress mode, the engine a free one in host mode; Kubernetes publishes none).
+    pub published: Option<u16>,
+    /// `tcp` (the default), `udp` or `sctp`.
+    pub protocol: Protocol,
+    /// Swarm's publish mode; a Kubernetes port is [`PublishMode::Host`].
+    pub mode: PublishMode,
+}
+
+impl Port {
+    /// Whether the task binds this port on its node, so that no other task of the
+    /// service can run there until it has exited: swarmkit's `HostPortFilter` checks
+    /// host-mode ports with a published port (`PublishedPort != 0`), kube-scheduler's
+    /// `NodePorts` the ports with a `hostPort`.
+    pub fn binds_node(&self) -> bool {
+        self.mode == PublishMode::Host && self.published.is_some()
+    }
+
+    /// `8080/tcp`: the port on the node (or the container's when none is published).
+    pub fn host_text(&self) -> String {
+        format!(
+            "{}/{}",
+            self.published.unwrap_or(self.target),
+            self.protocol.as_str()
+        )
+    }
+}
+
+/// A port's protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `tcp` (compose) / `TCP` (Kubernetes), the default.
+    Tcp,
+    /// `udp` / `UDP`.
+    Udp,
+    /// `sctp` / `SCTP`.
+    Sctp,
+}
+
+impl Protocol {
+    /// The compose spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Sctp => "sctp",
+        }
+    }
+}
+
+/// How a Swarm port is published (compose `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishMode {
+    /// `ingress` (the default): on every node through the routing mesh, the task attached
+    /// to the `ingress` network.
+    Ingress,
+    /// `host`: on the node the task runs on.
+    Host,
 }
 
 /// How a Swarm service decides its tasks (`docker service create --mode`, compose
@@ -241,8 +336,13 @@ impl Service {
     /// besides the default bridge), which makes the executor deactivate it and wait for
     /// gossip before stopping a task: `controller.hasServiceBinding` in
     /// `moby/moby:daemon/cluster/executor/container/controller.go`.
+    ///
+    /// A port published in ingress mode attaches the task to the `ingress` network
+    /// (swarmkit `allocator/network.go`, `taskCreateNetworkAttachments`), as naming it in
+    /// `networks` does.
     pub fn has_service_binding(&self) -> bool {
         self.networks.iter().any(|n| n != DEFAULT_BRIDGE)
+            || self.ports.iter().any(|p| p.mode == PublishMode::Ingress)
     }
 }
 

@@ -18,8 +18,9 @@
 
 use super::disruption_budget;
 use super::schema_required as required;
+use super::traffic;
 use super::{cluster, control_plane, convert, distribution_parse as dist, faults, health};
-use super::{foreign_fields, placement, placement_foreign, retries, service, strategy, traffic};
+use super::{foreign_fields, placement, placement_foreign, ports, retries, service, strategy};
 use crate::cluster::runtime::RuntimeKind;
 use crate::strategy::registry;
 use serde_json::{Map, Value, json};
@@ -104,6 +105,7 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("probe", list(health::PROBE_FIELDS)),
         ("restart", list(health::RESTART_FIELDS)),
         ("disruption_budget", list(disruption_budget::FIELDS)),
+        ("port", list(ports::PORT_FIELDS)),
         ("strategy", list(strategy::FIELDS)),
     ];
     // Each strategy's sections, from its registry entry, in registration order.
@@ -374,6 +376,13 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("service", "startupProbe", Section("probe")),
     ("service", "restart", Section("restart")),
     ("service", "networks", Strings),
+    ("service", "ports", ListOf("port")),
+    ("port", "target", Count),
+    ("port", "published", AnyOf(&[Count, Str])),
+    ("port", "protocol", Choice(|| ports::PROTOCOLS.to_vec())),
+    ("port", "mode", Choice(|| names(ports::MODES))),
+    ("port", "containerPort", Count),
+    ("port", "hostPort", Count),
     (
         "service",
         "podDisruptionBudget",
@@ -578,6 +587,9 @@ pub fn orchestrators() -> Value {
             for field in node {
                 refuse(&mut refused, &["cluster", "node", field], &null);
                 refuse(&mut refused, &["cluster", "nodes", "*", field], &null);
+            }
+            for field in ports::foreign_port_fields(runtime) {
+                refuse(&mut refused, &["service", "ports", "*", field], &absent);
             }
             if runtime == RuntimeKind::Kubelet {
                 for field in foreign_fields::docker_control_plane_fields() {

@@ -3,7 +3,7 @@
 //! only with another field (`version` with `rollout: update`, `column` with `file`,
 //! Flagger's and Argo's routes' `matchShare` with `match`) or in
 //! one of two sets (`lognormal`'s `{median, p99}` or `{mu, sigma}`, `traffic`'s `rps` or
-//! `profile`, `empirical`'s `samples` or `file`).
+//! `profile`, `empirical`'s `samples` or `file`, a port's `target` or `containerPort`).
 //!
 //! The parser states these in its code rather than in a field list, so this table is
 //! checked against it: a test removes each field of scenarios that give every field and
@@ -66,6 +66,11 @@ pub fn mark(name: &str, section: &mut Value) {
             section["if"] = json!({"required": ["rollout"],
                                    "properties": {"rollout": {"enum": ["update"]}}});
             section["then"] = json!({"required": ["version"]});
+        }
+        // A port names the container's: compose's `target` (Swarm) or `containerPort`
+        // (the kubelet; which one goes with the strategy is `orchestrators`' rule).
+        "port" => {
+            section["anyOf"] = json!([{"required": ["target"]}, {"required": ["containerPort"]}]);
         }
         // Samples, listed or from a file; a file's name the column to read.
         "empirical" => {

@@ -53,6 +53,7 @@ pub const FIELDS: &[&str] = &[
     "startupProbe",
     "restart",
     "networks",
+    "ports",
     "nodeSelector",
     "affinity",
     "tolerations",
@@ -113,6 +114,9 @@ pub fn service(o: &Obj) -> Service {
         startup_probe: probe(o, "startupProbe"),
         restart: health::restart(&o.section("restart", RESTART_FIELDS)),
         networks: o.or("networks", Vec::new(), networks),
+        // Read once the strategy is known (`super::ports::settle`): its terms are the
+        // runtime's.
+        ports: Vec::new(),
         placement: super::placement::placement(o),
         disruption_budget: super::disruption_budget::disruption_budget(o),
     }

@@ -114,6 +114,7 @@ service:
   stop_grace_period: 10s
   pre_stop: 1s
   networks: [backend]
+  ports: [{target: 80, published: 8080, protocol: tcp, mode: host}]
   placement: {constraints: [node.labels.zone==a], max_replicas_per_node: 4,
               preferences: [{spread: node.labels.zone}]}
   versions:
@@ -154,6 +155,7 @@ service:
   livenessProbe: {periodSeconds: 5}
   startupProbe: {failureThreshold: 30}
   podDisruptionBudget: {minAvailable: 50%, unhealthyPodEvictionPolicy: AlwaysAllow}
+  ports: [{containerPort: 80, hostPort: 8080, protocol: TCP}]
 strategy:
   kubernetes:
     strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 25%}}
@@ -491,6 +493,7 @@ fn the_other_orchestrators_fields_are_refused_by_both() {
         "service: {}\ncluster: {nodes: [{name: a}, {name: b, taints: []}]}",
         "service: {}\nfaults: {node_not_ready_after: 40s}",
         "service: {}\nfaults: {eviction_after: 5m}",
+        "service: {ports: [{containerPort: 80, hostPort: 8080}]}",
     ];
     let swarm_fields = [
         "service: {placement: {}}",
@@ -501,6 +504,7 @@ fn the_other_orchestrators_fields_are_refused_by_both() {
         "service: {}\ncluster: {nodes: [{name: a, role: manager}]}",
         "service: {}\ncluster: {control_plane: {update_start: 1s}}",
         "service: {}\ncluster: {control_plane: {docker_engine: \"25.0\"}}",
+        "service: {ports: [{target: 80, published: 8080, mode: host}]}",
     ];
     let mut checked = 0;
     for (strategies, refused) in [
@@ -516,7 +520,7 @@ fn the_other_orchestrators_fields_are_refused_by_both() {
             }
         }
     }
-    assert_eq!(checked, 2 * 11 + 4 * 8);
+    assert_eq!(checked, 2 * 12 + 4 * 9);
     // With their own strategy the schema takes them, and a placement section written
     // `null` with any strategy (the parser takes it as absent).
     for (strategies, fields) in [

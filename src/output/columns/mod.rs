@@ -331,6 +331,7 @@ pub const COLUMNS: &[Column] = &[
                 .map_or(Cell::Empty, |d| Cell::Int(d.unfinished.into()))
         },
     },
+    pending_column("pending_host_port", |r| pending(r, PendingReason::HostPort)),
 ];
 
 /// A `pending_<reason>` column: 1 when some task of the trial stayed Pending for that

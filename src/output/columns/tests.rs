@@ -135,6 +135,7 @@ fn contract_columns_come_first_in_contract_order() {
             "pending_unschedulable",
             "drain_s",
             "drains_unfinished",
+            "pending_host_port",
         ]
     );
 }
@@ -196,6 +197,7 @@ fn cells_of_a_full_row() {
             "0",
             "75.5",
             "1",
+            "0",
         ]
     );
 }

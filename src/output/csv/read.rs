@@ -112,7 +112,7 @@ struct Indices {
     /// `event_budget_exceeded`, where present (0 in files from before it existed).
     event_budget_exceeded: Option<usize>,
     /// `pending_<reason>` in [`PendingReason::ALL`] order, where present.
-    pending: [Option<usize>; 7],
+    pending: [Option<usize>; PendingReason::ALL.len()],
     /// [`VERDICT_COLUMNS`], where present.
     verdict: [Option<usize>; 5],
     /// `bad_release_requests`, where present (files from before it existed lack it, and
@@ -466,10 +466,10 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
             header
                 .strip_suffix(
                     ",bad_release_requests,dry_run_detected,dry_run_false_rollback,\
-                     pending_unschedulable,drain_s,drains_unfinished"
+                     pending_unschedulable,drain_s,drains_unfinished,pending_host_port"
                 )
                 .unwrap(),
-            row.strip_suffix(",110,1,,0,75.5,1\n").unwrap()
+            row.strip_suffix(",110,1,,0,75.5,1,0\n").unwrap()
         );
         let back = read_trials_csv(old.as_bytes()).unwrap();
         let t = back[0].traffic.unwrap();
@@ -477,13 +477,13 @@ update_failures,deadline_exceeded_s,peak_running_tasks\n\
             (t.bad_version_requests, t.bad_release_requests),
             (120, None)
         );
-        assert!(text(&back).ends_with(",95.5,,,,,,,\n"));
+        assert!(text(&back).ends_with(",95.5,,,,,,,,\n"));
         let bare = TrialResult {
             traffic: None,
             ..sample_row()
         };
-        // `bad_release_requests` is the sixth column from the end.
-        let damaged = text(&[bare]).replace(",,,1,,0,75.5,1\n", ",,7,1,,0,75.5,1\n");
+        // `bad_release_requests` is the seventh column from the end.
+        let damaged = text(&[bare]).replace(",,,1,,0,75.5,1,0\n", ",,7,1,,0,75.5,1,0\n");
         let err = read_trials_csv(damaged.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("column `requests`"), "{err}");
     }
