@@ -5,6 +5,7 @@
 //!   before the rollout begins, and every metric would measure a service that never was.
 //!   Only the starting fleet is checked: a surge that does not fit (start-first on a full
 //!   cluster) is a real rollout outcome the simulator reports.
+//! * A service whose tasks bind a host port (`service.ports`) holds one task a node.
 //! * The same for the nodes the service's placement allows (labels, taints, Swarm
 //!   constraints, at most `max_replicas_per_node` each, and the labels every spread
 //!   constraint's `topologyKey` needs); the spread's skew is not counted here (a skewed
@@ -35,11 +36,12 @@ pub fn check(s: &Scenario) -> Vec<Problem> {
 /// What the starting fleet's checks read beside their own path: the nodes (their
 /// number, size and labels) and what each task reserves. A `--set` of any of them is
 /// named with the problem.
-const FLEET_READS: [&str; 4] = [
+const FLEET_READS: [&str; 5] = [
     "cluster.nodes",
     "cluster.node",
     "service.resources",
     "service.replicas",
+    "service.ports",
 ];
 
 fn starting_fleet(s: &Scenario) -> Option<Problem> {
@@ -52,16 +54,25 @@ fn starting_fleet(s: &Scenario) -> Option<Problem> {
         let (cpu, memory) = node.tasks_that_fit(r);
         by_cpu = by_cpu.saturating_add(cpu);
         by_memory = by_memory.saturating_add(memory);
-        both = both.saturating_add(cpu.min(memory));
+        both = both.saturating_add(s.service.tasks_on(node));
     }
     if both >= replicas {
         return None;
     }
-    let binding = match (by_cpu < replicas, by_memory < replicas) {
-        (true, false) => "cpu runs out",
-        (false, true) => "memory runs out",
-        (true, true) => "cpu and memory run out",
-        (false, false) => "cpu and memory together run out",
+    let port;
+    let binding = match (
+        by_cpu < replicas,
+        by_memory < replicas,
+        s.service.host_port(),
+    ) {
+        (false, false, Some(p)) => {
+            port = format!("host port {} binds one task a node", p.host_text());
+            port.as_str()
+        }
+        (true, false, _) => "cpu runs out",
+        (false, true, _) => "memory runs out",
+        (true, true, _) => "cpu and memory run out",
+        (false, false, None) => "cpu and memory together run out",
     };
     let nodes = s.cluster.nodes.len();
     Some(
@@ -72,12 +83,18 @@ fn starting_fleet(s: &Scenario) -> Option<Problem> {
              reserving {} cpu and {} memory, but the {nodes} node{} hold{} {both} \
              ({binding}), so {} would be Pending before the rollout starts. Add nodes \
              (`cluster.nodes`), give them more room (`cluster.node`), or lower \
-             `service.resources` or `service.replicas`",
+             `service.resources` or `service.replicas`{}",
                 cpu(r.cpu_millis),
                 memory(r.memory_bytes),
                 if nodes == 1 { "" } else { "s" },
                 if nodes == 1 { "s" } else { "" },
                 replicas - both,
+                match (s.service.host_port(), s.strategy.runtime()) {
+                    (None, _) => "",
+                    (Some(_), RuntimeKind::Docker) =>
+                        ", or publish the port in ingress mode (`service.ports`)",
+                    (Some(_), RuntimeKind::Kubelet) => ", or drop the `hostPort` (`service.ports`)",
+                },
             ),
         )
         .reading(&FLEET_READS),
@@ -91,6 +108,7 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
     if p.is_empty() {
         return None;
     }
+    let port = s.service.host_port();
     let placer = crate::cluster::placer::Placer::new(s);
     let replicas = u64::from(s.service.replicas);
     let (mut allowed, mut hold) = (0usize, 0u64);
@@ -99,13 +117,12 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
             continue;
         }
         allowed += 1;
-        let (cpu, memory) = node.tasks_that_fit(s.service.resources);
         let limit = if p.max_replicas_per_node > 0 {
             u64::from(p.max_replicas_per_node)
         } else {
             u64::MAX
         };
-        hold = hold.saturating_add(cpu.min(memory).min(limit));
+        hold = hold.saturating_add(s.service.tasks_on(node).min(limit));
     }
     if hold >= replicas {
         return None;
@@ -125,10 +142,10 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
                 } else {
                     " (and carry every spread constraint's topologyKey)"
                 },
-                if p.max_replicas_per_node > 0 {
-                    format!(" (at most {} each)", p.max_replicas_per_node)
-                } else {
-                    String::new()
+                match (p.max_replicas_per_node, port) {
+                    (_, Some(port)) => format!(" (one each: host port {})", port.host_text()),
+                    (0, None) => String::new(),
+                    (limit, None) => format!(" (at most {limit} each)"),
                 },
                 replicas - hold,
             ),
@@ -145,7 +162,7 @@ fn global_fleet(s: &Scenario) -> Option<Problem> {
     let r = s.service.resources;
     let nodes = &s.cluster.nodes;
     let short: Vec<&str> = (placer.allowed_nodes(nodes.len()))
-        .filter(|&i| nodes[i].holds(r) == 0)
+        .filter(|&i| s.service.tasks_on(&nodes[i]) == 0)
         .map(|i| nodes[i].name.as_str())
         .collect();
     if short.is_empty() {

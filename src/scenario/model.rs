@@ -203,6 +203,17 @@ impl Service {
     pub fn host_port(&self) -> Option<&Port> {
         self.ports.iter().find(|p| p.binds_node())
     }
+
+    /// How many of its tasks the empty node `node` holds at once: what its cpu and memory
+    /// hold ([`NodeSpec::holds`]), and one at most when the tasks bind a host port.
+    pub fn tasks_on(&self, node: &NodeSpec) -> u64 {
+        let most = if self.host_port().is_some() {
+            1
+        } else {
+            u64::MAX
+        };
+        node.holds(self.resources).min(most)
+    }
 }
 
 /// A port the service's tasks publish: compose's long syntax (`{target, published,

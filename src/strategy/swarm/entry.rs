@@ -46,13 +46,20 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
         return;
     }
     let p = &s.service.placement;
+    let port = s.service.host_port();
     let mut by = vec!["service.resources on each node's cpu and memory".to_string()];
-    // Larger nodes do not help where the per-node limit binds.
-    let mut room_by = vec![if p.max_replicas_per_node > 0 {
+    // Larger nodes do not help where one task a node, or the per-node limit, binds.
+    let mut room_by = vec![if p.max_replicas_per_node > 0 || port.is_some() {
         "more nodes".to_string()
     } else {
         "more or larger nodes".to_string()
     }];
+    if let Some(port) = port {
+        by.push(format!(
+            "service.ports host port {}, one task a node",
+            port.host_text()
+        ));
+    }
     if !p.constraints.is_empty() {
         by.push("service.placement.constraints".into());
         room_by.push("nodes that service.placement.constraints allow".into());
@@ -75,6 +82,9 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
         fixes.push("lower strategy.swarm.update_config.parallelism".into());
     }
     fixes.push("use strategy.swarm.update_config.order: stop-first".into());
+    if port.is_some() {
+        fixes.push("publish the port in ingress mode (service.ports mode: ingress)".into());
+    }
     warn(
         out,
         "swarm-start-first-no-room",
@@ -83,23 +93,34 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
             by.join(", ")
         ),
         fixes.join(", or "),
-        "swarmkit manager/scheduler/pipeline.go (defaultFilters): a task no node passes (ResourceFilter, ConstraintFilter, MaxReplicasFilter) stays Pending with no timeout, and start-first (manager/orchestrator/update/updater.go) does not stop the old task until the new one runs, so the update hangs",
+        "swarmkit manager/scheduler/pipeline.go (defaultFilters): a task no node passes (ResourceFilter, ConstraintFilter, HostPortFilter, MaxReplicasFilter) stays Pending with no timeout, and start-first (manager/orchestrator/update/updater.go) does not stop the old task until the new one runs, so the update hangs",
     );
 }
 
 /// `swarm-start-first-no-room` for a global service: start-first puts each new task on
 /// its old task's node, so every node the service runs on needs room for two tasks.
 fn start_first_room_global(s: &Scenario, out: &mut Vec<Warning>) {
-    let r = s.service.resources;
     let placer = crate::cluster::placer::Placer::new(s);
     let nodes = &s.cluster.nodes;
     let short: Vec<&str> = (placer.allowed_nodes(nodes.len()))
-        .filter(|&i| nodes[i].holds(r) < 2)
+        .filter(|&i| s.service.tasks_on(&nodes[i]) < 2)
         .map(|i| nodes[i].name.as_str())
         .collect();
     let Some(first) = short.first() else {
         return;
     };
+    if let Some(port) = s.service.host_port() {
+        return warn(
+            out,
+            "swarm-start-first-no-room",
+            format!(
+                "strategy.swarm.update_config.order start-first on a global service starts each new task on its old task's node, beside it, but service.ports binds host port {} there, which the old task holds until it has exited: the update hangs at the first node it reaches",
+                port.host_text()
+            ),
+            "use strategy.swarm.update_config.order: stop-first, or publish the port in ingress mode (service.ports mode: ingress)".into(),
+            "swarmkit manager/scheduler/filter.go (HostPortFilter) and nodeinfo.go (removeTask: the port is freed when the task is seen past RUNNING); manager/orchestrator/update/updater.go (Updater.worker): a global service's new task is created on the slot's node, and start-first does not stop the old task until the new one runs",
+        );
+    }
     warn(
         out,
         "swarm-start-first-no-room",
