@@ -203,8 +203,10 @@ mod tests {
     use crate::scenario::load::tests::{lines, with, yaml};
     use crate::scenario::{Port, Protocol, PublishMode};
 
-    const SWARM: &str = "service: {replicas: 2, ports: PORTS}\nstrategy: {swarm: {}}\n";
-    const KUBE: &str = "service: {replicas: 2, ports: PORTS}\nstrategy: {kubernetes: {}}\n";
+    const SWARM: &str =
+        "cluster: {nodes: 2}\nservice: {replicas: 2, ports: PORTS}\nstrategy: {swarm: {}}\n";
+    const KUBE: &str =
+        "cluster: {nodes: 2}\nservice: {replicas: 2, ports: PORTS}\nstrategy: {kubernetes: {}}\n";
 
     fn ports(template: &str, ports: &str) -> Result<Vec<Port>, Vec<String>> {
         yaml(&template.replace("PORTS", ports))

@@ -41,7 +41,6 @@ fn istio_retries_become_the_traffics() {
     assert_eq!(
         paths,
         [
-            "Deployment web.spec.template.spec.containers.0.ports",
             "spec.service.port",
             "spec.service.targetPort",
             "spec.service.gateways",

@@ -7,14 +7,15 @@
 use super::import_files::{imported, write};
 
 /// What `kubectl get deploy web -o yaml` prints for a Deployment applied with
-/// `ports: [{containerPort: 80}]` and a readiness probe, the rest left to the server.
+/// `env` (not simulated: the one field every import reports), `ports: [{containerPort:
+/// 80}]` and a readiness probe, the rest left to the server.
 const SERVER: &str = r#"apiVersion: apps/v1
 kind: Deployment
 metadata:
   annotations:
     deployment.kubernetes.io/revision: "2"
     kubectl.kubernetes.io/last-applied-configuration: |
-      {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{},"labels":{"app":"web"},"name":"web","namespace":"default"},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"image":"nginx:1.27","name":"nginx","ports":[{"containerPort":80}],"readinessProbe":{"httpGet":{"path":"/","port":80}}}]}}}}
+      {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{},"labels":{"app":"web"},"name":"web","namespace":"default"},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"env":[{"name":"MODE","value":"edge"}],"image":"nginx:1.27","name":"nginx","ports":[{"containerPort":80}],"readinessProbe":{"httpGet":{"path":"/","port":80}}}]}}}}
   creationTimestamp: "2026-11-30T09:12:44Z"
   generation: 2
   labels:
@@ -42,7 +43,10 @@ spec:
         app: web
     spec:
       containers:
-      - image: nginx:1.27
+      - env:
+        - name: MODE
+          value: edge
+        image: nginx:1.27
         imagePullPolicy: IfNotPresent
         name: nginx
         ports:
@@ -140,13 +144,14 @@ fn notes_of(text: &str, what: &str) -> (Vec<String>, String, String) {
     (paths, out, err)
 }
 
-const PORTS: &str = "spec.template.spec.containers.0.ports";
+/// Reported by every import of `SERVER`: the simulator has no environment.
+const ENV: &str = "spec.template.spec.containers.0.env";
 
 #[test]
 fn what_the_server_filled_in_is_read_as_absent() {
     let (paths, out, err) = notes(SERVER);
-    assert_eq!(paths, [PORTS], "{err}");
-    assert!(out.contains(&format!("#   {PORTS}: ")), "{out}");
+    assert_eq!(paths, [ENV], "{err}");
+    assert!(out.contains(&format!("#   {ENV}: ")), "{out}");
     assert!(!out.contains("status"), "{out}");
     // The same scenario, and the same lines, as the manifest without them.
     let bare = applied();
@@ -180,8 +185,8 @@ fn a_value_the_user_set_keeps_its_note() {
     assert_eq!(
         paths,
         [
+            ENV.to_string(),
             at("containers.0.imagePullPolicy"),
-            PORTS.to_string(),
             at("containers.0.terminationMessagePolicy"),
             at("dnsPolicy"),
             at("restartPolicy"),
@@ -215,17 +220,16 @@ fn always_is_the_default_of_an_untagged_or_latest_image() {
         ("registry.local:5000/web:2", "Always", true),
     ] {
         let text = SERVER
-            .replace("- image: nginx:1.27", &format!("- image: {image}"))
+            .replace(
+                "        image: nginx:1.27",
+                &format!("        image: {image}"),
+            )
             .replace(
                 "imagePullPolicy: IfNotPresent",
                 &format!("imagePullPolicy: {policy}"),
             );
         let (paths, _, err) = notes(&text);
-        let want: Vec<&str> = if noted {
-            vec![pull, PORTS]
-        } else {
-            vec![PORTS]
-        };
+        let want: Vec<&str> = if noted { vec![ENV, pull] } else { vec![ENV] };
         assert_eq!(paths, want, "{image} {policy}: {err}");
     }
 }
@@ -242,7 +246,7 @@ fn a_referred_deployment_and_the_status_of_a_canary_or_rollout_are_read_as_absen
                   analysis: {interval: 1m, threshold: 5, maxWeight: 50, stepWeight: 10}\n\
                   status: {phase: Succeeded, canaryWeight: 0, failedChecks: 0}\n";
     let (paths, _, err) = notes_of(&format!("{SERVER}{canary}"), "Flagger Canary web");
-    assert_eq!(paths, [format!("Deployment web.{PORTS}")], "{err}");
+    assert_eq!(paths, [format!("Deployment web.{ENV}")], "{err}");
     let rollout = "---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\n\
                    metadata: {name: web, namespace: default}\nspec:\n  replicas: 3\n  \
                    workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  \
@@ -254,7 +258,7 @@ fn a_referred_deployment_and_the_status_of_a_canary_or_rollout_are_read_as_absen
         paths,
         [
             "Deployment web.spec.replicas".to_string(),
-            format!("Deployment web.{PORTS}")
+            format!("Deployment web.{ENV}")
         ],
         "{err}"
     );
@@ -265,7 +269,7 @@ fn a_referred_deployment_and_the_status_of_a_canary_or_rollout_are_read_as_absen
         paths,
         [
             "Deployment web.spec.revisionHistoryLimit".to_string(),
-            format!("Deployment web.{PORTS}")
+            format!("Deployment web.{ENV}")
         ],
         "{err}"
     );

@@ -25,6 +25,7 @@ mod flagger_skip;
 mod golden;
 mod gossip;
 mod help;
+mod host_ports;
 mod import;
 mod import_argo;
 mod import_argo_dry_run;

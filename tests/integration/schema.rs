@@ -114,7 +114,7 @@ service:
   stop_grace_period: 10s
   pre_stop: 1s
   networks: [backend]
-  ports: [{target: 80, published: 8080, protocol: tcp, mode: host}]
+  ports: [{target: 80, published: 8080, protocol: tcp, mode: ingress}]
   placement: {constraints: [node.labels.zone==a], max_replicas_per_node: 4,
               preferences: [{spread: node.labels.zone}]}
   versions:

@@ -193,13 +193,22 @@ const POD_SPEC: Api = Struct(&[
     ("schedulingGroup", Opaque),
 ]);
 
+/// `core/v1` `ContainerPort`.
+const CONTAINER_PORT: Api = Struct(&[
+    ("name", Opaque),
+    ("hostPort", Opaque),
+    ("containerPort", Opaque),
+    ("protocol", Opaque),
+    ("hostIP", Opaque),
+]);
+
 const CONTAINER: Api = Struct(&[
     ("name", Opaque),
     ("image", Opaque),
     ("command", Opaque),
     ("args", Opaque),
     ("workingDir", Opaque),
-    ("ports", Opaque),
+    ("ports", ListOf(&CONTAINER_PORT)),
     ("envFrom", Opaque),
     ("env", Opaque),
     ("resources", RESOURCES),

@@ -13,6 +13,7 @@
 //! | `healthcheck.{interval,timeout,retries,start_period,start_interval}`, `disable` | `service.healthcheck` |
 //! | `stop_grace_period` | `service.stop_grace_period` |
 //! | `networks` (default: the stack's `default`), `ports` in ingress mode | `service.networks` |
+//! | `ports` in host mode (long syntax, `published` given) | `service.ports` (see [`super::host_ports`]) |
 //! | `image` | `service.versions.*.image` |
 //!
 //! YAML merge keys (`<<: *defaults`) are resolved by the YAML reader; `x-` extension
@@ -179,6 +180,7 @@ pub fn service(doc: &Src, name: &str, d: &mut Draft) {
         d.map("service.stop_grace_period", &g);
     }
     networks(&svc, d);
+    super::host_ports::compose(&svc, d);
     if let Some(r) = svc.get("restart") {
         d.unsupported(
             &r,

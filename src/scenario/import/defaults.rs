@@ -173,7 +173,8 @@ fn default_node(service: Option<&Value>) -> (u64, u64) {
     )
 }
 
-/// Nodes of size `node` with room for twice the replicas of `service` (every surge fits),
+/// Nodes of size `node` with room for twice the replicas of `service` (every surge fits;
+/// one task a node where its tasks bind a host port),
 /// no fewer than three.
 fn default_nodes(service: Option<&Value>, (node_cpu, node_memory): (u64, u64)) -> u64 {
     let replicas = service
@@ -184,8 +185,20 @@ fn default_nodes(service: Option<&Value>, (node_cpu, node_memory): (u64, u64)) -
         request(service, "cpu", cpu),
         request(service, "memory", memory),
     );
+    // A port bound on the node (a `hostPort`, a host-mode `published`) holds one task
+    // a node.
+    let binds = |p: &Value| {
+        p.get("hostPort").is_some()
+            || (p.get("mode").and_then(Value::as_str) == Some("host")
+                && p.get("published").is_some())
+    };
+    let host_port = service
+        .and_then(|s| s.get("ports"))
+        .and_then(Value::as_array)
+        .is_some_and(|ports| ports.iter().any(binds));
     let per_node = (node_cpu.checked_div(cpu).unwrap_or(u64::MAX))
         .min(node_memory.checked_div(memory).unwrap_or(u64::MAX))
+        .min(if host_port { 1 } else { u64::MAX })
         .max(1);
     replicas
         .saturating_mul(2)

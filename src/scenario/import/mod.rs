@@ -50,6 +50,7 @@ mod flagger_nop;
 mod flagger_retries;
 mod flagger_router;
 mod flagger_webhooks;
+mod host_ports;
 mod kubernetes;
 mod library;
 mod lists;

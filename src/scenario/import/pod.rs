@@ -11,6 +11,7 @@
 //! | `nodeSelector`, `tolerations`, `affinity.nodeAffinity`'s required terms | the same names under `service` (checked there; see docs/placement.md) |
 //! | the rest of `affinity` (preferences, pod affinity and anti-affinity) | left out and reported, or refused where it decides where the workload's own pods go (see [`affinity`]) |
 //! | `topologySpreadConstraints` | `service.topologySpreadConstraints`, those whose `labelSelector` matches the template's own labels (see [`spread`]) |
+//! | the containers' `ports` with a `hostPort` (or `hostNetwork: true`) | `service.ports` (see [`super::host_ports`]) |
 //!
 //! A request left out where a limit is given is the limit, as the API server defaults it
 //! (`k8s.io/kubernetes` `pkg/apis/core/v1/defaults.go`, `SetDefaults_Pod`).
@@ -83,6 +84,7 @@ fn pod(spec: &Src, labels: Option<&Src>, d: &mut Draft) {
         );
     }
     requests(&containers, d);
+    super::host_ports::kubernetes(spec, &containers, d);
     server_defaults::pod(spec, &containers, d);
     match first.get("image") {
         Some(image) => {
