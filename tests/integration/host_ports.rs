@@ -119,13 +119,17 @@ fn a_surge_needs_a_node_without_the_port() {
         5,
     );
     assert!(spare.iter().all(|r| r.outcome == Outcome::Completed));
-    // stop-first: the new task is placed once its old task has exited (2 s) and given the
-    // port back, then starts in 1 s (ready 3 s later, unseen without a health check): two
+    // stop-first: the new task is placed once its old task has exited (2 s) and given
+    // the port back, then starts in 1 s (ready 3 s later, unseen without a health check): two
     // batches of up to 2 tasks, 2 + 1 s each, then the 5 s monitor.
     let stop_first = trials(&scenario(3, 3, "100m", SWARM_PORT, &swarm("stop-first")), 5);
     for r in &stop_first {
         assert_eq!((r.outcome, r.duration), (Outcome::Completed, 11_000_000));
     }
+    // Created at once, held, it waits Pending for the port (the trace's `"reason":
+    // "host_port"`), as swarmkit's scheduler sees it taken until the old task is past
+    // RUNNING.
+    assert_eq!(share(&stop_first, PendingReason::HostPort), 5);
 
     let stuck = trials(&scenario(3, 3, "100m", KUBE_PORT, &kubernetes(1, 0)), 5);
     assert!(stuck.iter().all(|r| r.outcome == Outcome::DeadlineExceeded));
