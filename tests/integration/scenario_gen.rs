@@ -582,6 +582,17 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     json!({"cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}),
                 );
                 put(&mut service, "versions", Value::Object(versions));
+                // One scenario in five binds a host port (one task a node), where every
+                // task of the starting fleet can have an allowed node of its own.
+                let own_nodes = shapes.iter().filter(|&&(nc, nm)| nc >= cpu && nm >= mem);
+                if seed % 5 == 2 && (global || own_nodes.count() >= replicas as usize) {
+                    let port = if family.kubelet() {
+                        json!([{"containerPort": 80, "hostPort": 8080}])
+                    } else {
+                        json!([{"target": 80, "published": 8080, "mode": "host"}])
+                    };
+                    put(&mut service, "ports", port);
+                }
                 if let Some(p) = &placement {
                     p.apply(family.kubelet(), &mut cluster, &mut service);
                 }
