@@ -176,25 +176,16 @@ fn port_number(n: &Node) -> Option<u16> {
     .map(|p| p as u16)
 }
 
-/// `tcp`, `udp` or `sctp`, in either case (compose writes them in lower case, the
-/// Kubernetes API in upper).
+/// `tcp`, `udp` or `sctp`, in lower case (compose's) or upper (the Kubernetes API's).
 fn protocol(n: &Node) -> Option<Protocol> {
-    let Value::String(s) = n.value() else {
-        return n.expected("`tcp`, `udp` or `sctp`");
-    };
-    parse_protocol(s).or_else(|| {
-        n.fail(format!(
+    match n.value().as_str() {
+        Some("tcp" | "TCP") => Some(Protocol::Tcp),
+        Some("udp" | "UDP") => Some(Protocol::Udp),
+        Some("sctp" | "SCTP") => Some(Protocol::Sctp),
+        Some(s) => n.fail(format!(
             "unknown protocol `{s}`: expected `tcp`, `udp` or `sctp`"
-        ))
-    })
-}
-
-fn parse_protocol(s: &str) -> Option<Protocol> {
-    match s.to_ascii_lowercase().as_str() {
-        "tcp" => Some(Protocol::Tcp),
-        "udp" => Some(Protocol::Udp),
-        "sctp" => Some(Protocol::Sctp),
-        _ => None,
+        )),
+        None => n.expected("`tcp`, `udp` or `sctp`"),
     }
 }
 
@@ -284,6 +275,12 @@ mod tests {
         );
         let e = ports(KUBE, "['8080:80']").unwrap_err();
         assert!(e[0].contains("short syntax"), "{e:?}");
+        // Each spelling the schema lists, no other.
+        let e = ports(KUBE, "[{containerPort: 80, protocol: Tcp}]").unwrap_err();
+        assert_eq!(
+            e,
+            ["service.ports.0.protocol: unknown protocol `Tcp`: expected `tcp`, `udp` or `sctp`"]
+        );
         let e = ports(
             SWARM,
             "[{target: 0}, {published: 8080}, {target: 80, mode: hots}, '8080:80', \
