@@ -17,7 +17,9 @@
 //!   resources on the node, terminating ones included ([`Node::tasks`]), then the most
 //!   free cpu, then the most free memory, then the lowest index.
 //!
-//! A task fits a node by the resources held on it, terminating tasks included, under both.
+//! A task fits a node by the resources held on it, terminating tasks included, under both;
+//! a task that binds a host port (`service.ports`) fits only a node none of the service's
+//! tasks holds resources on, which the index keeps as a room of one task.
 //! A task that fits nowhere stays Pending until capacity frees.
 //!
 //! [`pick_node`] is the rule as a scan over every node. A rollout places about two tasks per
