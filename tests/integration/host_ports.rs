@@ -238,6 +238,22 @@ fn lint_names_the_port() {
     assert!(r.iter().all(|r| r.outcome == Outcome::Timeout));
 }
 
+/// `k8s-host-port-surge`: with `maxUnavailable` 0 and no node free of the service's
+/// pods; quiet with a spare node or an old pod removed first.
+#[test]
+fn lint_warns_of_a_surge_with_no_free_node() {
+    let warns = |nodes, surge, unavailable| {
+        let s = scenario(nodes, 3, "100m", KUBE_PORT, &kubernetes(surge, unavailable));
+        lint(&s, None)
+            .iter()
+            .any(|w| w.rule == "k8s-host-port-surge")
+    };
+    assert!(warns(3, 1, 0));
+    assert!(!warns(4, 1, 0));
+    assert!(!warns(3, 1, 1));
+    assert!(!warns(3, 0, 1));
+}
+
 /// More replicas than nodes is refused before any work: each node holds one.
 #[test]
 fn a_starting_fleet_of_more_tasks_than_nodes_is_refused() {

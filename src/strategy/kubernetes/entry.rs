@@ -5,6 +5,7 @@ use super::Deployment;
 use super::fenceposts::{max_surge, max_unavailable};
 use crate::check::lint::{QUICK_TRIALS, Warning, quick, secs, warn};
 use crate::cluster::placer::PendingReason;
+use crate::cluster::room::room_for_tasks;
 use crate::cluster::runtime::RuntimeKind;
 use crate::experiment::{run_trials, with_threads};
 use crate::result::{Outcome, TrialResult};
@@ -119,10 +120,40 @@ impl StrategyDef for Def {
                 "apimachinery intstr: a bare number is an absolute pod count, only a string ending in % is a percentage of replicas",
             );
         }
+        host_port_surge(cfg, s, out);
         if let Some(deadline) = cfg.progress_deadline {
             with_threads(threads, || deadline_exceeded(cfg, deadline, s, out));
         }
     }
+}
+
+/// Rule `k8s-host-port-surge`: pods that bind a `hostPort` hold one node each, and with
+/// `maxUnavailable` resolving to 0 the controller removes no old pod before a new one is
+/// available, so a rolling update needs a node free of the service's pods; counted as the
+/// scheduler places them ([`room_for_tasks`]).
+fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning>) {
+    let replicas = s.service.replicas;
+    let (Some(port), DeploymentStrategy::RollingUpdate { .. }) = (s.service.host_port(), &cfg.kind)
+    else {
+        return;
+    };
+    if replicas == 0 || max_unavailable(&cfg.kind, replicas) > 0 {
+        return;
+    }
+    let room = room_for_tasks(s, u64::from(replicas) + 1);
+    if room > u64::from(replicas) {
+        return;
+    }
+    warn(
+        out,
+        "k8s-host-port-surge",
+        format!(
+            "service.ports binds hostPort {} on each pod's node, so the nodes take {room} pods, all held by the {replicas} replicas, and maxUnavailable resolves to 0: the surge pod stays Pending and no old pod is ever removed",
+            port.host_text()
+        ),
+        "set strategy.kubernetes.strategy.rollingUpdate.maxUnavailable to 1 or more (with maxSurge 0 the pod count never grows), or add a node the placement allows".into(),
+        "kubernetes pkg/scheduler/framework/plugins/nodeports (NodePorts: a node where another pod holds the hostPort is filtered out); pkg/controller/deployment/rolling.go (reconcileOldReplicaSets: old pods are scaled down only while the available pods stay above replicas − maxUnavailable)",
+    );
 }
 
 /// `s` for [`QUICK_TRIALS`] trials with `progressDeadlineSeconds` `deadline` and autoRollback
