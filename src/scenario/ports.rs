@@ -29,7 +29,8 @@
 //! update itself (new tasks on another port) is not modelled: both versions publish
 //! these.
 
-use super::model::{Port, Protocol, PublishMode, Scenario};
+use super::model::Scenario;
+use super::port::{Port, Protocol, PublishMode};
 use super::walk::{Node, Obj};
 use crate::cluster::runtime::RuntimeKind;
 use serde_json::Value;
