@@ -140,8 +140,8 @@ fn kubernetes_port(n: &Node) -> Option<Port> {
         );
     }
     let o = n.object(KUBERNETES_PORT_FIELDS)?;
-    let target = o.required("containerPort", port_number);
-    let published = o.opt("hostPort", port_number);
+    let target = o.required("containerPort", port_integer);
+    let published = o.opt("hostPort", port_integer);
     let protocol = o.or("protocol", Protocol::Tcp, protocol);
     Some(Port {
         target: target?,
@@ -171,6 +171,11 @@ fn port_number(n: &Node) -> Option<u16> {
             )),
         };
     }
+    port_integer(n)
+}
+
+/// A port number from 1 to 65535, an integer (the Kubernetes API's `int32`).
+fn port_integer(n: &Node) -> Option<u16> {
     n.u32_in(1..=65535, |got| {
         format!("expected a port number from 1 to 65535, got {got}")
     })
@@ -273,6 +278,11 @@ mod tests {
         assert!(
             e[0].starts_with("service.ports.0.target: `target` is a compose port's field"),
             "{e:?}"
+        );
+        let e = ports(KUBE, "[{containerPort: '80'}]").unwrap_err();
+        assert_eq!(
+            e,
+            [r#"service.ports.0.containerPort: expected a non-negative integer, got "80""#]
         );
         let e = ports(KUBE, "['8080:80']").unwrap_err();
         assert!(e[0].contains("short syntax"), "{e:?}");

@@ -377,7 +377,7 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("service", "restart", Section("restart")),
     ("service", "networks", Strings),
     ("service", "ports", ListOf("port")),
-    ("port", "target", Count),
+    ("port", "target", AnyOf(&[Count, Str])),
     ("port", "published", AnyOf(&[Count, Str])),
     ("port", "protocol", Choice(|| ports::PROTOCOLS.to_vec())),
     ("port", "mode", Choice(|| names(ports::MODES))),
