@@ -161,9 +161,6 @@ pub struct Placer {
     spread: Vec<Spread>,
     /// Swarm `max_replicas_per_node` (0: no limit).
     max_per_node: u32,
-    /// The tasks bind a port on their node ([`crate::scenario::Service::host_port`]):
-    /// a node with a task of the service holding resources takes no other.
-    host_port: bool,
     /// Swarm preferences: per level, each node's branch (its label values down to that
     /// level), and the number of branches.
     levels: Vec<(Vec<u32>, usize)>,
@@ -207,8 +204,9 @@ impl Placer {
             index.set_eligible(fixed.iter().map(Option::is_none).collect());
         }
         index.track_limit(p.max_replicas_per_node > 0);
-        let host_port = s.service.host_port().is_some();
-        index.one_task_a_node(host_port);
+        // A port bound on the node ([`crate::scenario::Service::host_port`]): the index
+        // holds it, as a room of one task a node.
+        index.one_task_a_node(s.service.host_port().is_some());
         let all_keys = |a: &NodeAttrs| {
             p.spread
                 .iter()
@@ -257,7 +255,6 @@ impl Placer {
             },
             spread,
             max_per_node: p.max_replicas_per_node,
-            host_port,
             levels,
             counts: Vec::new(),
             minima: Vec::new(),
@@ -426,7 +423,7 @@ impl Placer {
         let swarm = self.scheduler == Scheduler::Swarm;
         let last = if self.max_per_node > 0 {
             PendingReason::MaxReplicasPerNode
-        } else if swarm && self.host_port {
+        } else if swarm && self.index.holds_one_a_node() {
             PendingReason::HostPort
         } else if swarm && !self.fixed.is_empty() {
             PendingReason::Affinity
@@ -474,7 +471,7 @@ impl Placer {
             PendingReason::Taint => fixed == Some(PendingReason::Taint),
             PendingReason::Affinity => fixed == Some(PendingReason::Affinity),
             PendingReason::Resources => !n.fits(r),
-            PendingReason::HostPort => self.host_port && n.tasks > 0,
+            PendingReason::HostPort => self.index.port_taken(n),
             PendingReason::Spread => !self.spread_allows(i),
             PendingReason::MaxReplicasPerNode => {
                 self.max_per_node > 0 && on_node[i] >= self.max_per_node

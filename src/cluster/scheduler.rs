@@ -207,10 +207,24 @@ impl NodeIndex {
         }
     }
 
-    /// Whether a task with requests `r` fits on `n` now: on the node's allocation, and,
-    /// with a host port, no task of the service holding resources there.
+    /// Whether every node holds at most one task of the service (its tasks bind a host
+    /// port).
+    #[inline]
+    pub fn holds_one_a_node(&self) -> bool {
+        self.one_task_a_node
+    }
+
+    /// Whether the service's host port is taken on `n`: a task of the service holds
+    /// resources there (swarmkit `HostPortFilter`, kube-scheduler `NodePorts`).
+    #[inline]
+    pub fn port_taken(&self, n: &Node) -> bool {
+        self.one_task_a_node && n.tasks > 0
+    }
+
+    /// Whether a task with requests `r` fits on `n` now: on the node's allocation, and
+    /// its host port free there.
     fn fits(&self, n: &Node, r: Resources) -> bool {
-        n.fits(r) && (!self.one_task_a_node || n.tasks == 0)
+        n.fits(r) && !self.port_taken(n)
     }
 
     /// Keep track of a per-node limit from the next [`NodeIndex::rebuild`] on (`false`:

@@ -169,11 +169,13 @@ fn ingress_mode_and_unpublished_ports_bind_no_node() {
         "[{target: 80, published: 8080}]",
         "[{target: 80, mode: host}]",
     ] {
-        let r = trials(&scenario(3, 3, "100m", ports, &swarm("start-first")), 3);
-        assert!(r.iter().all(|r| r.outcome == Outcome::Completed), "{ports}");
         let s = scenario(3, 3, "100m", ports, &swarm("start-first"));
-        let rules: Vec<&str> = lint(&s, None).iter().map(|w| w.rule).collect();
-        assert!(!rules.contains(&"swarm-start-first-no-room"), "{ports}");
+        let r = trials(&s, 3);
+        assert!(r.iter().all(|r| r.outcome == Outcome::Completed), "{ports}");
+        assert!(
+            warning(&s, "swarm-start-first-no-room").is_none(),
+            "{ports}"
+        );
     }
     let ingress = trials(
         &scenario(
@@ -195,27 +197,29 @@ fn ingress_mode_and_unpublished_ports_bind_no_node() {
     assert_eq!(ingress, trials(&network, 3));
 }
 
+/// The message of `lint`'s warning `rule` for `s`, if it warns.
+fn warning(s: &Scenario, rule: &str) -> Option<String> {
+    lint(s, None)
+        .into_iter()
+        .find(|w| w.rule == rule)
+        .map(|w| w.message)
+}
+
 /// `rollout-sim lint` warns of start-first with no node free of the port, replicated
 /// (the room the scheduler finds) and global (the old task holds it on its node).
 #[test]
 fn lint_names_the_port() {
+    const RULE: &str = "swarm-start-first-no-room";
     let s = scenario(3, 3, "100m", SWARM_PORT, &swarm("start-first"));
-    let w = lint(&s, None);
-    let room = w
-        .iter()
-        .find(|w| w.rule == "swarm-start-first-no-room")
-        .expect("warned");
+    let room = warning(&s, RULE).expect("warned");
     assert!(
-        room.message.contains("host port 8080/tcp, one task a node"),
-        "{}",
-        room.message
+        room.contains("host port 8080/tcp, one task a node"),
+        "{room}"
     );
     // 3 replicas + 2 updating at once: five nodes.
     let warns = |nodes| {
         let s = scenario(nodes, 3, "100m", SWARM_PORT, &swarm("start-first"));
-        lint(&s, None)
-            .iter()
-            .any(|w| w.rule == "swarm-start-first-no-room")
+        warning(&s, RULE).is_some()
     };
     assert!(warns(4));
     assert!(!warns(5));
@@ -224,16 +228,8 @@ fn lint_names_the_port() {
          service: {{mode: global, ports: {SWARM_PORT}}}\nstrategy: {}\n",
         swarm("start-first")
     ));
-    let w = lint(&global, None);
-    let room = w
-        .iter()
-        .find(|w| w.rule == "swarm-start-first-no-room")
-        .expect("warned");
-    assert!(
-        room.message.contains("binds host port 8080/tcp"),
-        "{}",
-        room.message
-    );
+    let room = warning(&global, RULE).expect("warned");
+    assert!(room.contains("binds host port 8080/tcp"), "{room}");
     let r = trials(&global, 2);
     assert!(r.iter().all(|r| r.outcome == Outcome::Timeout));
 }
@@ -244,9 +240,7 @@ fn lint_names_the_port() {
 fn lint_warns_of_a_surge_with_no_free_node() {
     let warns = |nodes, surge, unavailable| {
         let s = scenario(nodes, 3, "100m", KUBE_PORT, &kubernetes(surge, unavailable));
-        lint(&s, None)
-            .iter()
-            .any(|w| w.rule == "k8s-host-port-surge")
+        warning(&s, "k8s-host-port-surge").is_some()
     };
     assert!(warns(3, 1, 0));
     assert!(!warns(4, 1, 0));

@@ -98,18 +98,13 @@ fn start_first_room(u: &UpdateConfig, s: &Scenario, out: &mut Vec<Warning>) {
 }
 
 /// `swarm-start-first-no-room` for a global service: start-first puts each new task on
-/// its old task's node, so every node the service runs on needs room for two tasks.
+/// its old task's node, so every node the service runs on needs room for two tasks, and
+/// its tasks may bind no host port (the old task holds it there).
 fn start_first_room_global(s: &Scenario, out: &mut Vec<Warning>) {
-    let placer = crate::cluster::placer::Placer::new(s);
-    let nodes = &s.cluster.nodes;
-    let short: Vec<&str> = (placer.allowed_nodes(nodes.len()))
-        .filter(|&i| s.service.tasks_on(&nodes[i]) < 2)
-        .map(|i| nodes[i].name.as_str())
-        .collect();
-    let Some(first) = short.first() else {
-        return;
-    };
-    if let Some(port) = s.service.host_port() {
+    // Every node holds the port its old task keeps: the first node reached hangs.
+    if let Some(port) = s.service.host_port()
+        && s.service.replicas > 0
+    {
         return warn(
             out,
             "swarm-start-first-no-room",
@@ -121,6 +116,15 @@ fn start_first_room_global(s: &Scenario, out: &mut Vec<Warning>) {
             "swarmkit manager/scheduler/filter.go (HostPortFilter) and nodeinfo.go (removeTask: the port is freed when the task is seen past RUNNING); manager/orchestrator/update/updater.go (Updater.worker): a global service's new task is created on the slot's node, and start-first does not stop the old task until the new one runs",
         );
     }
+    let placer = crate::cluster::placer::Placer::new(s);
+    let nodes = &s.cluster.nodes;
+    let short: Vec<&str> = (placer.allowed_nodes(nodes.len()))
+        .filter(|&i| nodes[i].holds(s.service.resources) < 2)
+        .map(|i| nodes[i].name.as_str())
+        .collect();
+    let Some(first) = short.first() else {
+        return;
+    };
     warn(
         out,
         "swarm-start-first-no-room",
