@@ -357,9 +357,12 @@ fn rollout(
 ) -> Option<ActionKind> {
     let what = r.choice(ROLLOUTS)?;
     let controls = strategy.map(Strategy::controls);
-    if let (Some(Controls::DockerService), Some(why)) =
-        (controls, docker_service_refusal(what, o.has("to_revision")))
-    {
+    let refusal = match controls {
+        Some(Controls::DockerService) => docker_service_refusal(what, o.has("to_revision")),
+        Some(Controls::KubectlDaemonSet) => daemon_set_refusal(what, o.has("to_revision")),
+        _ => None,
+    };
+    if let Some(why) = refusal {
         return r.fail(why);
     }
     Some(match what {
@@ -401,6 +404,21 @@ fn docker_service_refusal(what: Rollout, to_revision: bool) -> Option<&'static s
         Rollout::Undo if to_revision => {
             "Swarm keeps one previous spec, not a revision history: `docker service \
              rollback` (`rollout: undo` without `to_revision`) swaps back to it"
+        }
+        _ => return None,
+    })
+}
+
+/// Why `kubectl` cannot do `what` to a DaemonSet (`None`: it can).
+fn daemon_set_refusal(what: Rollout, to_revision: bool) -> Option<&'static str> {
+    Some(match what {
+        Rollout::Pause | Rollout::Resume => {
+            "a DaemonSet has no `spec.paused`: `kubectl rollout pause` refuses it (\"pausing \
+             is not supported\"); go back with `rollout: undo` or on with `rollout: update`"
+        }
+        Rollout::Undo if to_revision => {
+            "`to_revision` is not simulated for a DaemonSet yet: `rollout: undo` without it \
+             goes back to the previous revision"
         }
         _ => return None,
     })

@@ -264,6 +264,7 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         ("canary: {steps: [{setWeight: 50}]}", Controls::ArgoRollouts),
         ("blueGreen: {}", Controls::ArgoRollouts),
         ("flagger: {}", Controls::FlaggerLoadtester),
+        ("daemonSet: {}", Controls::KubectlDaemonSet),
     ];
     let actions = [
         "{at: 1s, rollout: undo}",
@@ -285,8 +286,14 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
             ", readinessProbe: {}"
         };
         for action in actions {
+            // A DaemonSet has one pod a node, no replica count.
+            let replicas = if strategy.starts_with("daemonSet") {
+                "mode: global"
+            } else {
+                "replicas: 2"
+            };
             let text = format!(
-                "service: {{replicas: 2{probe}}}\nstrategy: {{{strategy}}}\n\
+                "service: {{{replicas}{probe}}}\nstrategy: {{{strategy}}}\n\
                  traffic: {{rps: 10}}\nactions: [{action}]"
             );
             let refused = !problems_of(&text, &[])
@@ -307,6 +314,12 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
                 }
                 Controls::ArgoRollouts => !argo && !pause,
                 Controls::FlaggerLoadtester => !loadtester,
+                Controls::KubectlDaemonSet => {
+                    argo || loadtester
+                        || ["to_revision", "pause", "resume", "scale"]
+                            .iter()
+                            .any(|w| action.contains(w))
+                }
             };
             assert_eq!(refused, expected, "{strategy} {action}");
         }

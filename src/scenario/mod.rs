@@ -9,6 +9,7 @@
 mod cluster;
 pub mod control_plane;
 mod convert;
+pub mod daemon_set;
 mod disruption_budget;
 pub mod distribution;
 mod distribution_parse;
@@ -52,6 +53,7 @@ pub(crate) mod walk;
 mod written;
 
 pub use control_plane::{ControlPlane, Phase};
+pub use daemon_set::DaemonSetStrategy;
 pub use distribution::Dist;
 pub use duration::{DurationError, parse as parse_duration, show as show_duration};
 pub use error::{Problem, ScenarioError};

@@ -31,30 +31,57 @@ pub(super) fn mode(o: &Obj) -> ServiceMode {
 /// Refuses what a global service cannot have, then sizes it: `service.replicas` becomes
 /// the number of nodes its constraints allow. `root` is the scenario's top level.
 pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
-    if s.service.mode != ServiceMode::Global {
-        return;
-    }
     let Some(service) = root.get("service") else {
         return;
     };
     let at = |field: &str| service.value().get(field).map(|v| service.child(field, v));
-    if !matches!(s.strategy, Strategy::Swarm(_)) {
+    let daemon_set = matches!(s.strategy, Strategy::DaemonSet(_));
+    if daemon_set {
+        // A DaemonSet is global by kind: `mode` may only say so.
+        if let Some(mode) = at("mode").filter(|_| s.service.mode != ServiceMode::Global) {
+            mode.problem(
+                "a DaemonSet (`strategy.daemonSet`) runs one pod on every node its \
+                 nodeSelector, affinity and tolerations allow: remove `mode` (or write \
+                 `mode: global`), or use `strategy.kubernetes` for a Deployment",
+            );
+            return;
+        }
+        s.service.mode = ServiceMode::Global;
+    }
+    if s.service.mode != ServiceMode::Global {
+        return;
+    }
+    if !matches!(s.strategy, Strategy::Swarm(_)) && !daemon_set {
         if let Some(mode) = at("mode") {
             mode.problem(
-                "`mode: global` is a Docker Swarm service mode (one task on every node): it \
-                 needs `strategy.swarm`; a Kubernetes DaemonSet is not simulated",
+                "`mode: global` runs one task on every node: it needs `strategy.swarm` (a \
+                 Docker Swarm global service) or `strategy.daemonSet` (a Kubernetes \
+                 DaemonSet)",
             );
         }
         return;
     }
+    let (workload, allows) = if daemon_set {
+        (
+            "a DaemonSet",
+            "nodeSelector, affinity and tolerations allow",
+        )
+    } else {
+        ("a global service", "`placement.constraints` allow")
+    };
     if let Some(replicas) = at("replicas") {
-        replicas.problem(
-            "a global service runs one task on every node its `placement.constraints` \
-             allow, so it has no replica count: remove `replicas` (or use `mode: \
-             replicated`)",
-        );
+        let fix = if daemon_set {
+            "remove `replicas` (or use `strategy.kubernetes` for a Deployment)"
+        } else {
+            "remove `replicas` (or use `mode: replicated`)"
+        };
+        replicas.problem(format!(
+            "{workload} runs one {} on every node its {allows}, so it has no replica \
+             count: {fix}",
+            if daemon_set { "pod" } else { "task" }
+        ));
     }
-    if let Some(placement) = at("placement") {
+    if let Some(placement) = at("placement").filter(|_| !daemon_set) {
         let p = placement.value();
         for (field, why) in [
             (
@@ -77,24 +104,41 @@ pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
     if let Some(list) = root.get("actions") {
         for (i, a) in s.actions.iter().enumerate() {
             if let (ActionKind::Scale(_), Some(v)) = (&a.kind, list.value().get(i)) {
-                list.child(i, v).problem(
+                list.child(i, v).problem(if daemon_set {
+                    "a DaemonSet cannot be scaled (`kubectl scale` refuses it: it has no \
+                     scale subresource): it runs one pod on every node its nodeSelector, \
+                     affinity and tolerations allow"
+                } else {
                     "a global service cannot be scaled (`docker service scale` refuses \
-                     it): it runs one task on every node its constraints allow",
-                );
+                     it): it runs one task on every node its constraints allow"
+                });
             }
         }
     }
     if let Some(faults) = root.get("faults") {
         for field in ["node_failures", "node_mtbf"] {
             if let Some(v) = faults.value().get(field).filter(|v| !v.is_null()) {
-                faults.child(field, v).problem(
+                faults.child(field, v).problem(if daemon_set {
+                    "node losses are not simulated for a DaemonSet yet: its pods on a lost \
+                     node stay (they tolerate the unreachable taint) and the controller \
+                     counts them unavailable, which is not modelled; use \
+                     `strategy.kubernetes` for a Deployment"
+                } else {
                     "node losses are not simulated for a global service yet: the global \
                      orchestrator shuts a down node's task without replacing it and starts \
                      one when the node is back, which is not modelled; use \
                      `faults.node_drains` (with `maintenance` for the node's return), or \
-                     `mode: replicated`",
-                );
+                     `mode: replicated`"
+                });
             }
+        }
+        if let Some(v) = (faults.value().get("node_drains")).filter(|v| daemon_set && !v.is_null())
+        {
+            faults.child("node_drains", v).problem(
+                "node drains are not simulated for a DaemonSet yet: `kubectl drain \
+                 --ignore-daemonsets` leaves its pods in place, and they tolerate the \
+                 cordon; use `strategy.kubernetes` for a Deployment",
+            );
         }
     }
     if root.node().ctx().problem_count() > 0 {
@@ -107,10 +151,15 @@ pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
             let v = p.value().get("constraints")?;
             Some(p.child("constraints", v))
         });
-        let message = "no node passes the service's `placement.constraints`, so a global \
-                       service would have no task: label a node to match, or loosen the \
-                       constraints";
-        match constraints {
+        let message = if daemon_set {
+            "no node passes the pod's nodeSelector, required node affinity and \
+             tolerations (against the nodes' taints), so the DaemonSet would have no pod: \
+             label a node to match, or loosen them"
+        } else {
+            "no node passes the service's `placement.constraints`, so a global service \
+             would have no task: label a node to match, or loosen the constraints"
+        };
+        match constraints.filter(|_| !daemon_set) {
             Some(c) => c.problem(message),
             None => service.problem(message),
         }

@@ -8,6 +8,7 @@
 //! so the same cluster model serves every strategy.
 
 pub mod canary;
+pub mod daemon_set;
 pub mod flagger;
 pub mod kubernetes;
 pub mod registry;

@@ -85,6 +85,9 @@ pub enum Controls {
     /// `docker service update` (`rollout: update`, `scale`) and `docker service rollback`
     /// (`rollout: undo`, to the one previous spec swarmkit keeps).
     DockerService,
+    /// `kubectl rollout restart|undo` of a DaemonSet and a new template (`rollout:
+    /// update`): it has no `spec.paused`, no scale, and `undo` goes back one revision.
+    KubectlDaemonSet,
     /// `kubectl argo rollouts promote|abort|retry`.
     ArgoRollouts,
     /// The flagger-loadtester's `/gate/open|close` and `/rollback/open|close` (Flagger
@@ -242,4 +245,6 @@ strategies! {
     BlueGreen => super::canary::entry::BlueGreenDef,
     /// Flagger `Canary` analysis.
     Flagger => super::flagger::entry::Def,
+    /// Kubernetes DaemonSet `updateStrategy`.
+    DaemonSet => super::daemon_set::entry::Def,
 }

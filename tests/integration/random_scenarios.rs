@@ -167,6 +167,8 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
         // Flagger rolls back on its own (failed checks, stuck canary) and ends `paused`
         // after a failed promotion; it has no `deadline_exceeded`.
         Controller::Flagger(_) => (false, false, true, None),
+        // A DaemonSet has no deadline and no rollback of its own.
+        Controller::DaemonSet(_) => (true, false, false, None),
     };
     let undo = s
         .actions
@@ -346,6 +348,11 @@ proptest! {
 
     #[test]
     fn blue_green_random_scenarios_keep_invariants(tree in scenario(Family::BlueGreen)) {
+        check(&tree)?;
+    }
+
+    #[test]
+    fn daemon_set_random_scenarios_keep_invariants(tree in scenario(Family::DaemonSet)) {
         check(&tree)?;
     }
 }

@@ -41,6 +41,8 @@ pub enum Family {
     Canary,
     /// `strategy.blueGreen` (Argo Rollouts).
     BlueGreen,
+    /// `strategy.daemonSet` (one pod a node; undo, update and restart its only actions).
+    DaemonSet,
 }
 
 impl Family {
@@ -479,6 +481,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
         Family::Flagger => flagger(),
         Family::Canary => crate::scenario_gen_argo::canary(),
         Family::BlueGreen => crate::scenario_gen_argo::blue_green(),
+        Family::DaemonSet => crate::scenario_gen_controllers::daemon_set(),
     };
     let actions = if family.argo() {
         crate::scenario_gen_argo::actions()
@@ -528,6 +531,18 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     };
                     crate::scenario_gen_argo::strip_analysis(&mut strategy[key]);
                 }
+                if family == Family::DaemonSet
+                    && let Some(list) = actions.as_array_mut()
+                {
+                    // A DaemonSet has no `spec.paused` and no revision to name here.
+                    list.retain(|a| {
+                        a.get("to_revision").is_none()
+                            && !matches!(
+                                a.get("rollout").and_then(Value::as_str),
+                                Some("pause" | "resume")
+                            )
+                    });
+                }
                 if family == Family::Swarm
                     && let Some(list) = actions.as_array_mut()
                 {
@@ -561,7 +576,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 }
                 // One Swarm scenario in four is a global service: one task on each node the
                 // placement allows, so each such node must hold one.
-                let global = family == Family::Swarm && seed % 4 == 0;
+                // A DaemonSet always is.
+                let global =
+                    (family == Family::Swarm && seed % 4 == 0) || family == Family::DaemonSet;
                 let (cpu, mem) = if global {
                     let smallest = shapes
                         .iter()
@@ -571,7 +588,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     fit_fleet(&shapes, limit, replicas, cpu, mem)
                 };
                 let mut service = extra;
-                if global {
+                if family == Family::DaemonSet {
+                    // Global by kind: `mode` is left out.
+                } else if global {
                     put(&mut service, "mode", json!("global"));
                 } else {
                     put(&mut service, "replicas", json!(replicas));
@@ -624,6 +643,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     // Node losses are refused for a global service.
                     for field in ["node_failures", "node_mtbf", "node_recovery"] {
                         m.remove(field);
+                    }
+                    if family == Family::DaemonSet {
+                        m.remove("node_drains"); // refused for a DaemonSet
                     }
                 }
                 if let Some(list) = faults

@@ -154,6 +154,29 @@ pub(crate) fn kubernetes() -> BoxedStrategy<(Value, Map<String, Value>)> {
         .boxed()
 }
 
+/// A DaemonSet's `updateStrategy` (`maxUnavailable` alone, or `maxSurge` with
+/// `maxUnavailable: 0`: the API server refuses both non-zero or both zero) and its
+/// service fields, as a Deployment's.
+pub(crate) fn daemon_set() -> BoxedStrategy<(Value, Map<String, Value>)> {
+    let nonzero = prop_oneof![
+        (1u32..4).prop_map(|n| json!(n)),
+        (1u32..=100).prop_map(|p| json!(format!("{p}%"))),
+    ];
+    let rolling = prop_oneof![
+        2 => nonzero.clone().prop_map(|u| json!({"maxUnavailable": u})),
+        1 => nonzero.prop_map(|s| json!({"maxUnavailable": 0, "maxSurge": s})),
+        1 => Just(Value::Null),
+    ];
+    (kubernetes(), rolling, 0u32..30)
+        .prop_map(|((_, service), rolling, min_ready)| {
+            let mut d = Map::new();
+            put(&mut d, "updateStrategy", json!({"rollingUpdate": rolling}));
+            put(&mut d, "minReadySeconds", json!(min_ready));
+            (json!({"daemonSet": d}), service)
+        })
+        .boxed()
+}
+
 /// Flagger's `analysis` (canary weights, a ladder, blue/green iterations, mirrored or not,
 /// or A/B testing) and its service fields (probes). Metrics are dropped by [`scenario`] when there is no traffic.
 pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {

@@ -1,0 +1,1 @@
+//! Unit tests of the DaemonSet controller: exact timelines on small clusters.
