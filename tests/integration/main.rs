@@ -9,6 +9,7 @@ mod check_look_at;
 mod cli;
 mod compare;
 mod control_plane;
+mod daemon_set;
 mod deferred_walks;
 mod detection;
 mod dry_run;
