@@ -43,8 +43,8 @@ fn refusal(text: &str) -> String {
     }
 }
 
-/// Without a surge, `maxUnavailable` nodes at a time: each takes 2 s (the old pod's exit)
-/// + 1 s pull + 1 s start, plus `minReadySeconds` before the pod counts available, so
+/// Without a surge, `maxUnavailable` nodes at a time: each takes 2 s (the old pod's exit),
+/// 1 s pull and 1 s start, plus `minReadySeconds` before the pod counts available, so
 /// `ceil(nodes / k)` rounds of `4 s + minReadySeconds`; `k` nodes short of Ready at
 /// worst, and never two pods on a node (the new pod is created once the old has exited).
 #[test]
