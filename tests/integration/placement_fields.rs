@@ -53,7 +53,7 @@ fn every_strategy_takes_its_schedulers_placement_fields() {
     use rollout_sim::strategy::registry::KEYS;
     let expected = |key: &str| match key {
         "swarm" => Scheduler::Swarm,
-        "kubernetes" | "canary" | "blueGreen" | "flagger" => Scheduler::Kubernetes,
+        "kubernetes" | "canary" | "blueGreen" | "flagger" | "daemonSet" => Scheduler::Kubernetes,
         other => panic!("say which scheduler places `{other}`'s tasks"),
     };
     let cluster = "cluster:\n  node: {cpu: \"4\", memory: 8Gi}\n  nodes:\n\
@@ -66,8 +66,13 @@ fn every_strategy_takes_its_schedulers_placement_fields() {
          \x20 topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n";
     let swarm_fields = "  placement: {constraints: [node.labels.disk==ssd], max_replicas_per_node: 2, \
          preferences: [{spread: node.labels.zone}]}\n";
-    let service = "service:\n  replicas: 2\n";
     for &key in KEYS {
+        // A DaemonSet has no replica count: one pod on each of the two nodes.
+        let service = if key == "daemonSet" {
+            "service:\n  mode: global\n"
+        } else {
+            "service:\n  replicas: 2\n"
+        };
         let strategy = format!("strategy:\n  {}\n", minimal_strategy(key));
         let load = |text: String| load_str(&text, "s.yaml", Format::Yaml, &[]);
         let plain = load(format!("{cluster}{service}{strategy}")).unwrap();
@@ -85,7 +90,14 @@ fn every_strategy_takes_its_schedulers_placement_fields() {
             "disk: ssd}}\n",
             "disk: ssd}, taints: [{key: gpu, effect: NoSchedule}]}\n",
         );
-        let with_taints = load(format!("{taint}{service}{strategy}"));
+        // Both nodes tainted: a DaemonSet, sized by the nodes it tolerates, needs the
+        // toleration to have a pod at all.
+        let tolerating = if key == "daemonSet" {
+            "  tolerations: [{key: gpu, operator: Exists}]\n"
+        } else {
+            ""
+        };
+        let with_taints = load(format!("{taint}{service}{tolerating}{strategy}"));
         let role = cluster.replace("{name: a,", "{name: a, role: manager,");
         let with_role = load(format!("{role}{service}{strategy}"));
         assert_eq!(with_k8s.is_ok(), kubernetes, "{key}: {:?}", with_k8s.err());
@@ -160,6 +172,7 @@ fn minimal_strategy(key: &str) -> &'static str {
         "canary" => "canary: {steps: [{setWeight: 50}]}",
         "blueGreen" => "blueGreen: {}",
         "flagger" => "flagger: {analysis: {interval: 10s, threshold: 1, stepWeight: 50}}",
+        "daemonSet" => "daemonSet: {}",
         other => panic!("no minimal section for strategy `{other}`: add one"),
     }
 }

@@ -330,7 +330,14 @@ strategy:
   flagger:
     analysis: {interval: 1m, threshold: 1, iterations: 3, mirror: true, mirrorWeight: 50}
 "#;
-    [a, b, c, d, e, f, g, h, i, j, k]
+    let l = r#"
+service: {mode: global, readinessProbe: {}}
+strategy:
+  daemonSet:
+    updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: "10%"}}
+    minReadySeconds: 5
+"#;
+    [a, b, c, d, e, f, g, h, i, j, k, l]
         .map(str::to_string)
         .to_vec()
 }
