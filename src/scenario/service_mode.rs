@@ -12,10 +12,18 @@
 //! `preferences` (each task is preassigned to its node: no spread to prefer). Node losses
 //! are refused too, for now: the global orchestrator shuts a down node's tasks and starts
 //! one again when the node is back, which the node-loss model does not tell the updater.
+//!
+//! A Kubernetes DaemonSet (`strategy.daemonSet`, [`Sizing::OneANode`] in its registry
+//! entry) is global by kind: `mode` may be left out or say `global`, and it is sized the
+//! same way, from the nodes its pod's nodeSelector, required node affinity and
+//! tolerations allow (kubernetes v1.30 `pkg/controller/daemon` `NodeShouldRunDaemonPod`).
+//! Node losses and drains are refused for it (its pods stay on a lost or cordoned node,
+//! which is not modelled), and so are `scale` actions (a DaemonSet has no scale).
 
-use super::model::{ActionKind, Scenario, ServiceMode, Strategy};
+use super::model::{ActionKind, Scenario, ServiceMode};
 use super::walk::Obj;
 use crate::cluster::placer::Placer;
+use crate::strategy::registry::Sizing;
 
 /// `service.mode` values.
 pub const MODES: &[(&str, ServiceMode)] = &[
@@ -35,7 +43,8 @@ pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
         return;
     };
     let at = |field: &str| service.value().get(field).map(|v| service.child(field, v));
-    let daemon_set = matches!(s.strategy, Strategy::DaemonSet(_));
+    let sizing = s.strategy.sizing();
+    let daemon_set = sizing == Sizing::OneANode;
     if daemon_set {
         // A DaemonSet is global by kind: `mode` may only say so.
         if let Some(mode) = at("mode").filter(|_| s.service.mode != ServiceMode::Global) {
@@ -51,7 +60,7 @@ pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
     if s.service.mode != ServiceMode::Global {
         return;
     }
-    if !matches!(s.strategy, Strategy::Swarm(_)) && !daemon_set {
+    if sizing == Sizing::Replicas {
         if let Some(mode) = at("mode") {
             mode.problem(
                 "`mode: global` runs one task on every node: it needs `strategy.swarm` (a \

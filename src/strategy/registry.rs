@@ -43,6 +43,8 @@ pub trait StrategyDef {
     const SCHEMA_TYPES: FieldTypes;
     /// The user rollout controls its orchestrator has (which `actions:` a scenario may give).
     const CONTROLS: Controls;
+    /// How the workload's size is given: `replicas` by default.
+    const SIZING: Sizing = Sizing::Replicas;
 
     /// Read `strategy.<KEY>` (every problem recorded on `o`, defaults filled in).
     fn parse(o: &Obj) -> Self::Config;
@@ -93,6 +95,19 @@ pub enum Controls {
     /// The flagger-loadtester's `/gate/open|close` and `/rollback/open|close` (Flagger
     /// itself has no user command).
     FlaggerLoadtester,
+}
+
+/// How a strategy's workload is sized (`service.mode`, `service.replicas`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sizing {
+    /// `service.replicas` tasks (`service.mode: global` refused).
+    Replicas,
+    /// `replicas`, or one task on every node the placement allows with `service.mode:
+    /// global` (a Docker Swarm service's `--mode`).
+    ReplicasOrGlobal,
+    /// One pod on every node the placement allows, whatever `service.mode` says: a
+    /// Kubernetes DaemonSet, global by kind (`mode` may only be left out or say `global`).
+    OneANode,
 }
 
 /// Turn the registered definitions into the [`Strategy`] enum and its dispatch.
@@ -194,6 +209,11 @@ macro_rules! strategies {
             /// The user rollout controls its orchestrator has.
             pub fn controls(&self) -> Controls {
                 match self { $(Strategy::$variant(_) => <$def as StrategyDef>::CONTROLS,)+ }
+            }
+
+            /// How its workload is sized.
+            pub fn sizing(&self) -> Sizing {
+                match self { $(Strategy::$variant(_) => <$def as StrategyDef>::SIZING,)+ }
             }
 
             /// The wait between a task turning healthy and the next one the controller

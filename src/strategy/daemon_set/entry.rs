@@ -12,7 +12,7 @@ use crate::scenario::walk::Obj;
 use crate::scenario::{DaemonSetStrategy, Scenario};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
-use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{Controls, FieldTypes, Sections, Sizing, StrategyDef};
 
 /// The Kubernetes DaemonSet strategy (`strategy.daemonSet`).
 pub struct Def;
@@ -25,6 +25,7 @@ impl StrategyDef for Def {
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::KubectlDaemonSet;
+    const SIZING: Sizing = Sizing::OneANode;
     const SCHEMA_SECTIONS: Sections = &[
         ("daemonSet", DAEMON_SET_FIELDS),
         ("daemon_set_update_strategy", UPDATE_STRATEGY_FIELDS),

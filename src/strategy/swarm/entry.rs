@@ -15,7 +15,7 @@ use crate::scenario::{
 };
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
-use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{Controls, FieldTypes, Sections, Sizing, StrategyDef};
 use crate::traffic::SWARM_GOSSIP_DELAY;
 
 /// The Docker Swarm strategy (`strategy.swarm`).
@@ -148,6 +148,7 @@ impl StrategyDef for Def {
     const STOP_GRACE_PERIOD: Time = 10 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Docker;
     const CONTROLS: Controls = Controls::DockerService;
+    const SIZING: Sizing = Sizing::ReplicasOrGlobal;
     const SCHEMA_SECTIONS: Sections = &[("swarm", SWARM_FIELDS), ("update_config", UPDATE_FIELDS)];
     const SCHEMA_TYPES: FieldTypes = &[
         ("swarm", "update_config", Section("update_config")),
