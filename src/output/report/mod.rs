@@ -24,7 +24,7 @@ pub use trial::{Paired, PairedTrial, PickedTrial, VariantTrial};
 use crate::output::charts::{ChartFile, strategy_label};
 use crate::output::human_text::duration;
 use crate::output::limit_lines::{replica_steps, steps_text};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ServiceMode};
 use crate::sim::time::as_secs;
 
 /// What the report says about where its numbers come from, besides the scenarios.
@@ -146,7 +146,7 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
             "strategy",
             format!("{}{}", strategy_label(s), s.strategy.header_extra()),
         ),
-        ("replicas", steps_text(&replica_steps(s))),
+        ("replicas", replicas_text(s)),
         ("versions", versions),
         ("nodes", s.cluster.nodes.len().to_string()),
         (
@@ -162,6 +162,16 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
         ),
         ("horizon", duration(as_secs(s.horizon))),
     ]
+}
+
+/// The replica count and its `scale` steps; a global service's or a DaemonSet's says
+/// it is one task a node (its count is the nodes the placement allows).
+fn replicas_text(s: &Scenario) -> String {
+    let steps = steps_text(&replica_steps(s));
+    match s.service.mode {
+        ServiceMode::Global => format!("{steps}, one a node"),
+        ServiceMode::Replicated => steps,
+    }
 }
 
 /// The settings table: one value column per entry of `columns` (`(header, scenarios)`).
@@ -248,6 +258,31 @@ strategy: {canary: {steps: [{experiment: {duration: 1m, templates: [{name: base,
         assert_eq!(
             versions,
             "current (a:1) → next (a:2); experiment templates: exp0-base (a:1)"
+        );
+    }
+
+    /// A DaemonSet's (or a Swarm global service's) count is its nodes, one pod each.
+    #[test]
+    fn a_workload_of_one_pod_a_node_says_so() {
+        let replicas = |yaml: &str| {
+            let s = load_str(yaml, "d.yaml", Format::Yaml, &[]).unwrap();
+            let rows = scenario_settings(&s);
+            rows.iter()
+                .find(|(k, _)| *k == "replicas")
+                .unwrap()
+                .1
+                .clone()
+        };
+        let versions = "versions: {current: {}, next: {}}";
+        assert_eq!(
+            replicas(&format!(
+                "cluster: {{nodes: 4}}\nservice: {{{versions}}}\nstrategy: {{daemonSet: {{}}}}"
+            )),
+            "4, one a node"
+        );
+        assert_eq!(
+            replicas(&format!("service: {{replicas: 3, {versions}}}")),
+            "3"
         );
     }
 }
