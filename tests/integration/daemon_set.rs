@@ -339,3 +339,37 @@ fn refusals_name_the_field_and_the_fix() {
     ));
     assert_eq!(trials(&explicit, 3), trials(&implied, 3));
 }
+
+/// A release whose every start crashes: the first `maxUnavailable` nodes' new pods loop in
+/// CrashLoopBackOff, never available, so they count against the limit and no other old
+/// pod is deleted; with no progress deadline the trial runs to the horizon (`timeout`),
+/// `maxUnavailable` nodes short for good.
+#[test]
+fn a_crashing_release_stalls_at_max_unavailable_nodes() {
+    let s = yaml(
+        "horizon: 10m\ncluster: {nodes: 6}\n\
+         service:\n  readinessProbe: {}\n\
+         \x20 versions: {current: {}, next: {start: 1s, crash_probability: 1}}\n\
+         strategy: {daemonSet: {updateStrategy: {rollingUpdate: {maxUnavailable: 2}}}}\n",
+    );
+    let mut w = Workspace::new(&s);
+    for trial in 0..5 {
+        let (r, trace) = w.run_traced(trial);
+        assert_eq!((r.outcome, r.duration), (Outcome::Timeout, 600 * SECOND));
+        assert_eq!((r.min_ready, r.peak_tasks), (4, 6));
+        assert!(r.restarts > 2, "{r:?}");
+        let deleted = trace
+            .iter()
+            .filter(|rec| {
+                matches!(
+                    rec,
+                    TraceRecord::Task {
+                        state: TaskState::Terminating,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(deleted, 2, "only the first two nodes' old pods are deleted");
+    }
+}
