@@ -55,7 +55,7 @@ use super::flagger_webhooks::webhooks;
 use super::reference;
 use super::render::compact;
 use super::unmeasured::Unmeasured;
-use super::{kubernetes, pod, server_defaults};
+use super::{kubernetes, server_defaults};
 use serde_json::{Map, Value};
 
 /// Where the strategy goes.
@@ -174,9 +174,6 @@ fn target_deployment(root: &Src, d: &mut Draft) {
     };
     kubernetes::replicas(&spec, "Kubernetes'", d);
     kubernetes::paused(&spec, "Deployment", d);
-    if let Some(s) = spec.get("selector") {
-        d.read(&s);
-    }
     let copied = "Flagger copies it to the primary Deployment; the scenario's primary and \
                   canary use Kubernetes' default";
     for (key, why) in [
@@ -203,7 +200,7 @@ fn target_deployment(root: &Src, d: &mut Draft) {
             d.unsupported(&v, &why);
         }
     }
-    pod::template(&spec, "Deployment", d);
+    kubernetes::pods(&spec, "Deployment", d);
 }
 
 /// The mesh and its objects: the simulated router sets the canary's exact weight,

@@ -44,7 +44,7 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
     replicas(&spec, "Kubernetes'", d);
     d.put("strategy.kubernetes", json!({}));
     if let Some(s) = spec.get("strategy") {
-        strategy(&s, d);
+        rolling_strategy(&s, "strategy.kubernetes.strategy", d);
     }
     for key in [
         "minReadySeconds",
@@ -56,10 +56,18 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
         }
     }
     paused(&spec, "Deployment", d);
+    pods(&spec, "Deployment", d);
+}
+
+/// What every `apps/v1` workload import shares (a Deployment's, a DaemonSet's): the
+/// `spec.selector` read (it picks the workload's own pods, which are all the simulated
+/// ones) and `spec.template` mapped as the scenario's `service` ([`pod::template`]); `kind`
+/// names the workload in the message when there is no template.
+pub fn pods(spec: &Src, kind: &str, d: &mut Draft) {
     if let Some(s) = spec.get("selector") {
         d.read(&s);
     }
-    pod::template(&spec, "Deployment", d);
+    pod::template(spec, kind, d);
 }
 
 /// `spec.paused`: `false` changes nothing; `true` is refused, since nothing would roll out
@@ -79,11 +87,15 @@ pub fn paused(spec: &Src, kind: &str, d: &mut Draft) {
     }
 }
 
-fn strategy(s: &Src, d: &mut Draft) {
-    const TO: &str = "strategy.kubernetes.strategy";
-    d.section(TO, s);
+/// An update strategy of `type` and `rollingUpdate: {maxSurge, maxUnavailable}`, copied
+/// to the scenario section `to` under the same names: a Deployment's `spec.strategy`
+/// (`strategy.kubernetes.strategy`) and a DaemonSet's `spec.updateStrategy`
+/// (`strategy.daemonSet.updateStrategy`) have that one shape. The values are checked by
+/// the scenario's parser, with each kind's own validation, and its problems told here.
+pub fn rolling_strategy(s: &Src, to: &str, d: &mut Draft) {
+    d.section(to, s);
     if let Some(t) = s.get("type") {
-        d.map(&format!("{TO}.type"), &t);
+        d.map(&format!("{to}.type"), &t);
     }
     if let Some(ru) = s.get("rollingUpdate") {
         if !ru.value.is_object() {
@@ -91,10 +103,10 @@ fn strategy(s: &Src, d: &mut Draft) {
         }
         // Written even when empty: with `type: Recreate` the converter then says
         // "may not be specified", as the API server does.
-        d.section(&format!("{TO}.rollingUpdate"), &ru);
+        d.section(&format!("{to}.rollingUpdate"), &ru);
         for key in ["maxSurge", "maxUnavailable"] {
             if let Some(v) = ru.get(key) {
-                d.map(&format!("{TO}.rollingUpdate.{key}"), &v);
+                d.map(&format!("{to}.rollingUpdate.{key}"), &v);
             }
         }
         if ru.entries().is_empty() {
