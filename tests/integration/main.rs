@@ -36,6 +36,7 @@ mod import_argo_refusals;
 mod import_argo_routes;
 mod import_command;
 mod import_compose;
+mod import_daemonset;
 mod import_fields;
 mod import_files;
 mod import_flagger;

@@ -1,5 +1,5 @@
-//! The field names of the Kubernetes API types a Deployment import walks, so that a field
-//! the import leaves out is told apart: one the API has (`env`, `volumes`) is
+//! The field names of the Kubernetes API types a Deployment or DaemonSet import walks, so
+//! that a field the import leaves out is told apart: one the API has (`env`, `volumes`) is
 //! reported as not simulated; a key no API type has (`maxUnavailabe`) is a misspelling,
 //! refused with a "did you mean" as `run` refuses an unknown scenario field.
 //!
@@ -10,7 +10,8 @@
 //! a typo pass for a setting the simulator merely leaves out.
 //!
 //! Source: kubernetes/api v0.36.3 (Kubernetes 1.36), the `json` tags of `apps/v1/types.go`
-//! (`Deployment`, `DeploymentSpec`, `DeploymentStrategy`, `RollingUpdateDeployment`) and
+//! (`Deployment`, `DeploymentSpec`, `DeploymentStrategy`, `RollingUpdateDeployment`;
+//! `DaemonSet`, `DaemonSetSpec`, `DaemonSetUpdateStrategy`, `RollingUpdateDaemonSet`) and
 //! `core/v1/types.go` (`PodTemplateSpec`, `PodSpec`, `Container`, `Probe` with its inline
 //! `ProbeHandler`, `Lifecycle`, `LifecycleHandler`, `ResourceRequirements`, `Affinity`,
 //! `NodeAffinity`, `PodAffinity`, `PodAntiAffinity`). Only the types the import reads into
@@ -144,8 +145,39 @@ const DEPLOYMENT_STRATEGY: Api = Struct(&[
     ),
 ]);
 
-/// `core/v1` `PodTemplateSpec`: a Deployment's, and an Argo Rollout's (its CRD embeds
-/// the core type).
+/// `apps/v1` `DaemonSet` (with `TypeMeta`'s `apiVersion` and `kind`).
+pub const DAEMON_SET: Schema = Schema {
+    root: Struct(&[
+        ("apiVersion", Opaque),
+        ("kind", Opaque),
+        ("metadata", Opaque),
+        ("spec", DAEMON_SET_SPEC),
+        ("status", Opaque),
+    ]),
+    owner: "the Kubernetes API",
+};
+
+/// `DaemonSetSpec` (apps/v1 has no `templateGeneration`, which only the retired
+/// `extensions/v1beta1` served).
+const DAEMON_SET_SPEC: Api = Struct(&[
+    ("selector", Opaque),
+    ("template", POD_TEMPLATE),
+    ("updateStrategy", DAEMON_SET_UPDATE_STRATEGY),
+    ("minReadySeconds", Opaque),
+    ("revisionHistoryLimit", Opaque),
+]);
+
+/// `DaemonSetUpdateStrategy` with its `RollingUpdateDaemonSet`.
+const DAEMON_SET_UPDATE_STRATEGY: Api = Struct(&[
+    ("type", Opaque),
+    (
+        "rollingUpdate",
+        Struct(&[("maxUnavailable", Opaque), ("maxSurge", Opaque)]),
+    ),
+]);
+
+/// `core/v1` `PodTemplateSpec`: a Deployment's, a DaemonSet's, and an Argo Rollout's (its
+/// CRD embeds the core type).
 pub const POD_TEMPLATE: Api = Struct(&[("metadata", Opaque), ("spec", POD_SPEC)]);
 
 const POD_SPEC: Api = Struct(&[
@@ -297,6 +329,20 @@ mod tests {
             .unwrap();
         assert!(probe.child("periodSeconds").is_some());
         assert!(probe.child("periodSecond").is_none());
+        let ds = DAEMON_SET.root.child("spec").unwrap();
+        assert_eq!(
+            ds.names(),
+            [
+                "selector",
+                "template",
+                "updateStrategy",
+                "minReadySeconds",
+                "revisionHistoryLimit"
+            ]
+        );
+        let ds_ru = ds.at_path("updateStrategy.rollingUpdate");
+        assert_eq!(ds_ru.names(), ["maxUnavailable", "maxSurge"]);
+        assert!(ds.child("strategy").is_none() && ds.child("replicas").is_none());
         // Below a type not listed, nothing is checked.
         assert!(matches!(
             DEPLOYMENT

@@ -2,12 +2,17 @@
 //! the node pool, the control plane, and traffic (a request rate when an analysis needs
 //! one, else commented out). Each carries a comment telling the user to measure it or fit
 //! it with `rollout-sim calibrate`.
+//!
+//! The node pool is sized from the service: room for twice a Deployment's replicas, and
+//! for a workload with one pod a node (a DaemonSet, a Swarm global service) three nodes,
+//! since its size is the node count, which no manifest says: the comment above the pool
+//! asks for the user's (`--set cluster.nodes=N`).
 
 use super::super::limits::MAX_NODES;
 use super::super::overrides::Override;
 use super::super::quantity;
 use super::draft::Draft;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Which controller the manifest is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +26,22 @@ pub enum Controller {
 /// The default node: 4 cores, 8 GiB (the scenario format's own default).
 const NODE_CPU_MILLIS: u64 = 4_000;
 const NODE_MEMORY_BYTES: u64 = 8 << 30;
+
+/// The fewest nodes of a default pool, and the whole pool of a workload with one pod a
+/// node: enough for a rollout to take more than one step, and for `maxUnavailable: 1`
+/// to differ from a percentage.
+const MIN_NODES: u64 = 3;
+
+/// The labels every kubelet puts on its node, for a DaemonSet's default node: its OS and
+/// architecture (kubernetes/kubernetes v1.30 `pkg/kubelet/kubelet_node_status.go`,
+/// `initialNode`, from the kubelet binary's `GOOS` and `GOARCH`; the keys are
+/// `k8s.io/api/core/v1` `LabelOSStable`, `LabelArchStable`). A DaemonSet commonly selects
+/// `kubernetes.io/os: linux` (node-exporter, kube-proxy), which would otherwise leave it
+/// no node on the unlabelled default pool. Linux on amd64 is itself a DEFAULT.
+const KUBELET_LABELS: [(&str, &str); 2] = [
+    ("kubernetes.io/os", "linux"),
+    ("kubernetes.io/arch", "amd64"),
+];
 
 /// Adds the defaults to `d`.
 pub fn fill(d: &mut Draft, controller: Controller) {
@@ -161,12 +182,30 @@ fn memory(v: &Value) -> Option<u64> {
     quantity::memory_bytes(v).ok()
 }
 
+/// Whether the scenario `tree` runs one pod (task) a node: a DaemonSet
+/// (`strategy.daemonSet`, global by kind) or a Swarm global service (`mode: global`).
+fn one_a_node(tree: &Map<String, Value>) -> bool {
+    let global = tree
+        .get("service")
+        .and_then(|s| s.get("mode"))
+        .and_then(Value::as_str)
+        == Some("global");
+    global || is_daemon_set(tree)
+}
+
+fn is_daemon_set(tree: &Map<String, Value>) -> bool {
+    tree.get("strategy")
+        .and_then(|s| s.get("daemonSet"))
+        .is_some()
+}
+
 /// The default node, `(cpu millis, memory bytes)`: the format's default, grown to hold
-/// one task of `service`, two for a global service (start-first starts the new task on
-/// its old task's node).
-fn default_node(service: Option<&Value>) -> (u64, u64) {
-    let global = service.and_then(|s| s.get("mode")).and_then(Value::as_str) == Some("global");
-    let tasks = if global { 2 } else { 1 };
+/// one task of `service`, two where a workload runs one a node (start-first starts a
+/// global service's new task on its old task's node; a DaemonSet's `maxSurge` its new
+/// pod beside the old one, kubernetes/kubernetes v1.30 `pkg/controller/daemon/update.go`
+/// `rollingUpdate`).
+fn default_node(service: Option<&Value>, one_a_node: bool) -> (u64, u64) {
+    let tasks = if one_a_node { 2 } else { 1 };
     (
         NODE_CPU_MILLIS.max(request(service, "cpu", cpu).saturating_mul(tasks)),
         NODE_MEMORY_BYTES.max(request(service, "memory", memory).saturating_mul(tasks)),
@@ -174,9 +213,16 @@ fn default_node(service: Option<&Value>) -> (u64, u64) {
 }
 
 /// Nodes of size `node` with room for twice the replicas of `service` (every surge fits;
-/// one task a node where its tasks bind a host port),
-/// no fewer than three.
-fn default_nodes(service: Option<&Value>, (node_cpu, node_memory): (u64, u64)) -> u64 {
+/// one task a node where its tasks bind a host port), no fewer than three; three where
+/// the workload runs `one_a_node`, which no node count changes the fit of.
+fn default_nodes(
+    service: Option<&Value>,
+    (node_cpu, node_memory): (u64, u64),
+    one_a_node: bool,
+) -> u64 {
+    if one_a_node {
+        return MIN_NODES;
+    }
     let replicas = service
         .and_then(|s| s.get("replicas"))
         .and_then(Value::as_u64)
@@ -203,11 +249,21 @@ fn default_nodes(service: Option<&Value>, (node_cpu, node_memory): (u64, u64)) -
     replicas
         .saturating_mul(2)
         .div_ceil(per_node)
-        .clamp(3, MAX_NODES)
+        .clamp(MIN_NODES, MAX_NODES)
 }
 
-fn node_json((cpu, memory): (u64, u64)) -> Value {
-    json!({"cpu": super::units::cpu_text(cpu), "memory": super::units::memory_text(memory)})
+/// The default node as the scenario writes it; a DaemonSet's with the kubelet's labels.
+fn node_json((cpu, memory): (u64, u64), daemon_set: bool) -> Value {
+    let mut node =
+        json!({"cpu": super::units::cpu_text(cpu), "memory": super::units::memory_text(memory)});
+    if daemon_set {
+        let labels: Map<String, Value> = KUBELET_LABELS
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        node["labels"] = Value::Object(labels);
+    }
+    node
 }
 
 /// The default node pool of an imported scenario sized again after the overrides `set`
@@ -220,6 +276,10 @@ pub fn resize_pool(tree: &mut Value, set: &[Override]) {
     if own_node && own_nodes {
         return;
     }
+    let Some(map) = tree.as_object() else {
+        return;
+    };
+    let (one_a_node, daemon_set) = (one_a_node(map), is_daemon_set(map));
     let service = tree.get("service");
     let node = if own_node {
         // The user's node, as the scenario format reads it (its default where not given);
@@ -239,14 +299,14 @@ pub fn resize_pool(tree: &mut Value, set: &[Override]) {
             _ => return,
         }
     } else {
-        default_node(service)
+        default_node(service, one_a_node)
     };
-    let nodes = default_nodes(service, node);
+    let nodes = default_nodes(service, node, one_a_node);
     let Some(cluster) = tree.get_mut("cluster").and_then(Value::as_object_mut) else {
         return;
     };
     if !own_node {
-        cluster.insert("node".into(), node_json(node));
+        cluster.insert("node".into(), node_json(node, daemon_set));
     }
     if !own_nodes {
         cluster.insert("nodes".into(), json!(nodes));
@@ -254,23 +314,33 @@ pub fn resize_pool(tree: &mut Value, set: &[Override]) {
 }
 
 /// A node pool with room for twice the replicas (every surge fits), nodes no smaller than
-/// one task and no fewer than three.
+/// one task and no fewer than three; three for a workload with one pod a node.
 fn cluster(d: &mut Draft, controller: Controller) {
+    let (one_a_node, daemon_set) = (one_a_node(&d.tree), is_daemon_set(&d.tree));
     let service = d.tree.get("service");
-    let node = default_node(service);
-    let nodes = default_nodes(service, node);
-    let global = service.and_then(|s| s.get("mode")).and_then(Value::as_str) == Some("global");
+    let node = default_node(service, one_a_node);
+    let nodes = default_nodes(service, node, one_a_node);
     d.assume(
         "cluster.nodes",
         json!(nodes),
-        if global {
+        if daemon_set {
+            DAEMON_SET_POOL
+        } else if one_a_node {
             "DEFAULT node pool, not in the manifest: a global service runs one task on each \
              node, so set your nodes"
         } else {
             "DEFAULT node pool, not in the manifest: room for twice the replicas; set your nodes"
         },
     );
-    d.put("cluster.node", node_json(node));
+    d.put("cluster.node", node_json(node, daemon_set));
+    if daemon_set {
+        d.comment(
+            "cluster.node",
+            "DEFAULT node: room for two pods (a surge starts the new one beside the old),\n\
+             labelled as every kubelet labels its node (Linux on amd64); give yours with\n\
+             `--set 'cluster.node={cpu: …, memory: …, labels: {…}}'`.",
+        );
+    }
     let (profile, why) = match controller {
         Controller::Kubernetes => (
             "kubernetes",
@@ -290,6 +360,11 @@ fn cluster(d: &mut Draft, controller: Controller) {
     };
     d.assume("cluster.control_plane", json!(profile), why);
 }
+
+/// The note above a DaemonSet's default pool: its size is the user's node count.
+const DAEMON_SET_POOL: &str = "DEFAULT node pool, not in the manifest: a DaemonSet runs one pod on every node\n\
+     its nodeSelector, affinity and tolerations allow, so its size (and how long its\n\
+     rollout takes) is your node count: set it with `--set cluster.nodes=N`.";
 
 fn has_start_interval(d: &Draft) -> bool {
     d.tree

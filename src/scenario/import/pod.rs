@@ -1,5 +1,5 @@
-//! A pod template (`spec.template` of a Deployment or an Argo Rollout) → the scenario's
-//! `service`: what both importers share.
+//! A pod template (`spec.template` of a Deployment, a DaemonSet or an Argo Rollout) → the
+//! scenario's `service`: what the importers share.
 //!
 //! | manifest (under `template.spec`) | scenario |
 //! |---|---|
@@ -33,8 +33,8 @@ const PROBES: [&str; 3] = ["readinessProbe", "livenessProbe", "startupProbe"];
 /// The ways a probe checks a container; which one changes nothing simulated.
 const HANDLERS: [&str; 4] = ["httpGet", "tcpSocket", "exec", "grpc"];
 
-/// Maps `owner.template` (`owner` is the Deployment's or Rollout's `spec`) into `d`;
-/// `kind` names the owner in the message when there is no pod template.
+/// Maps `owner.template` (`owner` is the Deployment's, DaemonSet's or Rollout's `spec`)
+/// into `d`; `kind` names the owner in the message when there is no pod template.
 pub fn template(owner: &Src, kind: &str, d: &mut Draft) {
     let template = owner.get("template");
     let metadata = template.as_ref().and_then(|t| t.get("metadata"));

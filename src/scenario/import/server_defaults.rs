@@ -17,7 +17,9 @@
 //! `SetDefaults_Deployment` (`strategy` `RollingUpdate` with `maxSurge` and
 //! `maxUnavailable` `25%`, `revisionHistoryLimit` 10, `progressDeadlineSeconds` 600),
 //! for the Deployment a Flagger Canary or an Argo `workloadRef` names, whose fields
-//! besides the template are otherwise reported. A container's `resources: {}` is no
+//! besides the template are otherwise reported; `SetDefaults_DaemonSet`
+//! (`revisionHistoryLimit` 10, kubernetes/kubernetes v1.30) for an imported DaemonSet,
+//! which has no such scenario field. A container's `resources: {}` is no
 //! default but how the server writes an empty `ResourceRequirements` (a struct, so Go's
 //! `omitempty` keeps it): it says nothing either.
 
@@ -86,6 +88,17 @@ pub fn deployment_default(key: &str, value: &Value) -> bool {
         _ => return false,
     };
     *value == default
+}
+
+/// Whether the DaemonSet spec's field `key` holds `SetDefaults_DaemonSet`'s value, for a
+/// field the import does not map (kubernetes/kubernetes v1.30
+/// `pkg/apis/apps/v1/defaults.go`: `revisionHistoryLimit` 10; its `updateStrategy` is
+/// mapped as written, defaulted or not).
+pub fn daemon_set_default(key: &str, value: &Value) -> bool {
+    match key {
+        "revisionHistoryLimit" => *value == json!(10),
+        _ => false,
+    }
 }
 
 fn read_defaulted(node: &Src, default: impl Fn(&str) -> Option<Value>, d: &mut Draft) {
@@ -185,5 +198,14 @@ mod tests {
         assert!(deployment_default("progressDeadlineSeconds", &json!(600)));
         assert!(!deployment_default("revisionHistoryLimit", &json!(2)));
         assert!(!deployment_default("minReadySeconds", &json!(0)));
+    }
+
+    #[test]
+    fn a_daemon_set_default_is_its_revision_history_limit_of_ten() {
+        assert!(daemon_set_default("revisionHistoryLimit", &json!(10)));
+        assert!(!daemon_set_default("revisionHistoryLimit", &json!(3)));
+        assert!(!daemon_set_default("revisionHistoryLimit", &json!("10")));
+        // Mapped as written, so never read as absent.
+        assert!(!daemon_set_default("minReadySeconds", &json!(0)));
     }
 }
