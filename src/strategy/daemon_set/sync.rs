@@ -46,7 +46,7 @@ impl DaemonSet<'_> {
     }
 
     /// Listed and not being deleted.
-    fn running(cl: &Cluster, id: TaskId) -> bool {
+    fn undeleted(cl: &Cluster, id: TaskId) -> bool {
         Self::listed(cl, id) && !cl.task(id).stop_requested
     }
 
@@ -56,7 +56,7 @@ impl DaemonSet<'_> {
 
     fn find_updated(&self, cl: &Cluster, slot: u32) -> Found {
         let (mut new, mut old) = (None, None);
-        for &id in cl.slot(slot).iter().filter(|&&id| Self::running(cl, id)) {
+        for &id in cl.slot(slot).iter().filter(|&&id| Self::undeleted(cl, id)) {
             let found = if self.template_of(id) == self.template {
                 &mut new
             } else {
@@ -84,7 +84,7 @@ impl DaemonSet<'_> {
                 create.push(slot);
                 continue;
             }
-            match pods.iter().filter(|&&id| Self::running(cl, id)).count() {
+            match pods.iter().filter(|&&id| Self::undeleted(cl, id)).count() {
                 // "We are surging so we need to have at least one non-deleted pod."
                 0 if surge => create.push(slot),
                 0 | 1 => {}
@@ -114,18 +114,18 @@ impl DaemonSet<'_> {
         is_new: impl Fn(TaskId) -> bool,
         delete: &mut Vec<TaskId>,
     ) {
-        let mut running: Vec<TaskId> = (cl.slot(slot).iter().copied())
-            .filter(|&id| Self::running(cl, id))
+        let mut undeleted: Vec<TaskId> = (cl.slot(slot).iter().copied())
+            .filter(|&id| Self::undeleted(cl, id))
             .collect();
-        running.sort_by_key(|&id| Self::rank(cl, id));
+        undeleted.sort_by_key(|&id| Self::rank(cl, id));
         if !surge {
-            delete.extend_from_slice(&running[1..]);
+            delete.extend_from_slice(&undeleted[1..]);
             return;
         }
-        let oldest_new = running.iter().copied().find(|&id| is_new(id));
-        let oldest_old = running.iter().copied().find(|&id| !is_new(id));
+        let oldest_new = undeleted.iter().copied().find(|&id| is_new(id));
+        let oldest_old = undeleted.iter().copied().find(|&id| !is_new(id));
         let kept = |id| Some(id) == oldest_new || Some(id) == oldest_old;
-        delete.extend(running.iter().copied().filter(|&id| !kept(id)));
+        delete.extend(undeleted.iter().copied().filter(|&id| !kept(id)));
         if let (Some(new), Some(old)) = (oldest_new, oldest_old)
             && (cl.task(old).state != TaskState::Ready || Self::available(cl, new))
         {
