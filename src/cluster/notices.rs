@@ -21,6 +21,20 @@ impl StateSet {
     /// Every state.
     pub const ALL: StateSet = StateSet(u16::MAX);
 
+    /// The pod changes a Kubernetes workload controller (a Deployment's, a DaemonSet's)
+    /// syncs on: Ready, no longer Ready (`Running`), a container's back-off, a deletion
+    /// begun, the pod gone. The others (pending, pulling, prepared, starting) change
+    /// nothing such a controller counts.
+    pub const POD_SYNC: StateSet = StateSet::of(&[
+        TaskState::Ready,
+        TaskState::Running,
+        TaskState::BackOff,
+        TaskState::Terminating,
+        TaskState::Deleting,
+        TaskState::Stopped,
+        TaskState::Failed,
+    ]);
+
     /// Exactly `states`.
     pub const fn of(states: &[TaskState]) -> StateSet {
         let mut bits = 0u16;

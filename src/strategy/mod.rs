@@ -96,6 +96,14 @@ pub trait Controller {
     }
 }
 
+/// The timer type of a controller that sets none ([`Controller::Timer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoTimer;
+
+impl crate::sim::engine::SingleValue for NoTimer {
+    const VALUE: NoTimer = NoTimer;
+}
+
 /// A measurement an analysis wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {

@@ -40,19 +40,13 @@
 pub(crate) mod entry;
 mod sync;
 
-use super::{Controller, Metrics};
-use crate::cluster::{Cluster, Notice, StateSet, TaskId, TaskState};
+use super::{Controller, Metrics, NoTimer};
+use crate::cluster::{Cluster, Notice, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DaemonSetStrategy, NEXT};
-use crate::sim::engine::SingleValue;
 use crate::sim::time::Time;
 use crate::strategy::kubernetes::replicaset::PodTemplate;
-
-/// The livelock guard, as the Deployment's: syncs one instant may take, per node, plus a
-/// base. A sync that acts creates or deletes pods; each node needs at most a few such
-/// steps an instant, so reaching the guard means the syncs oscillate.
-const SYNCS_PER_NODE_LIMIT: u32 = 16;
-const SYNC_LIMIT_BASE: u32 = 64;
+use crate::strategy::kubernetes::{sync_limit, trace_livelock};
 
 /// Why the current template is in force: a rollout's completion is `completed` or
 /// `rolled_back` by it.
@@ -99,30 +93,9 @@ pub struct DaemonSet<'s> {
     deletes: Vec<TaskId>,
 }
 
-/// The pod states the DaemonSet reacts to: each one changes what a sync reads (a pod
-/// Ready or not, available, being deleted, gone).
-const OBSERVED: StateSet = StateSet::of(&[
-    TaskState::Ready,
-    TaskState::Running,
-    TaskState::BackOff,
-    TaskState::Terminating,
-    TaskState::Deleting,
-    TaskState::Stopped,
-    TaskState::Failed,
-]);
-
-/// The DaemonSet controller's timer type. It sets none: every sync it needs follows a
-/// pod notice, and a pod becoming available `minReadySeconds` after Ready arrives as one
-/// (upstream's requeue after `minReadySeconds` is its guard against missing that).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timer {
-    /// A sync is due.
-    Requeue,
-}
-
-impl SingleValue for Timer {
-    const VALUE: Timer = Timer::Requeue;
-}
+/// The pod states the DaemonSet reacts to, a Deployment's: each one changes what a sync
+/// reads (a pod Ready or not, available, being deleted, gone).
+const OBSERVED: StateSet = StateSet::POD_SYNC;
 
 impl<'s> DaemonSet<'s> {
     /// A controller for these settings.
@@ -139,7 +112,7 @@ impl<'s> DaemonSet<'s> {
             dirty: false,
             rolling_syncs: 0,
             complete_at: None,
-            sync_limit: SYNC_LIMIT_BASE,
+            sync_limit: sync_limit(0),
             livelock_at: None,
             notices: Vec::new(),
             candidates: Vec::new(),
@@ -195,7 +168,10 @@ impl<'s> DaemonSet<'s> {
 }
 
 impl Controller for DaemonSet<'_> {
-    type Timer = Timer;
+    /// None: every sync it needs follows a pod notice, and a pod becoming available
+    /// `minReadySeconds` after Ready arrives as one (upstream's requeue after
+    /// `minReadySeconds` is its guard against missing that).
+    type Timer = NoTimer;
 
     fn start(&mut self, cl: &mut Cluster) {
         cl.observe_only(OBSERVED);
@@ -212,8 +188,9 @@ impl Controller for DaemonSet<'_> {
         self.rolling_syncs = 0;
         self.complete_at = None;
         self.livelock_at = None;
-        self.sync_limit =
-            SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_NODE_LIMIT.saturating_mul(self.nodes));
+        // The Deployment's guard, one pod a node: a sync that acts creates or deletes pods,
+        // a few a node an instant at most, so reaching it means the syncs oscillate.
+        self.sync_limit = sync_limit(self.nodes);
         // The DaemonSet as it was before the rollout: one serving pod on every node.
         let fleet = cl.create_serving_fleet(self.nodes, CURRENT);
         for id in fleet {
@@ -229,9 +206,7 @@ impl Controller for DaemonSet<'_> {
         self.dirty |= OBSERVED.contains(notice.state);
     }
 
-    fn on_timer(&mut self, _cl: &mut Cluster, Timer::Requeue: Timer) {
-        self.dirty = true;
-    }
+    fn on_timer(&mut self, _cl: &mut Cluster, NoTimer: NoTimer) {}
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
         match *action {
@@ -284,13 +259,7 @@ impl Controller for DaemonSet<'_> {
                 return;
             }
             if syncs >= self.sync_limit {
-                self.livelock_at = Some(cl.now());
-                let limit = self.sync_limit;
-                cl.trace_update("sync_livelock", || {
-                    Some(format!(
-                        "the DaemonSet did not settle after {limit} syncs in one instant; the trial ends as timeout"
-                    ))
-                });
+                self.livelock_at = Some(trace_livelock(cl, "DaemonSet", self.sync_limit));
                 return;
             }
             self.dirty = false;

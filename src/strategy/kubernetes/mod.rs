@@ -70,7 +70,7 @@ mod sync_deployment;
 mod sync_path;
 
 use super::{Controller, Metrics};
-use crate::cluster::{Cluster, Notice, StateSet, TaskState};
+use crate::cluster::{Cluster, Notice, StateSet};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
 use crate::sim::engine::SingleValue;
@@ -93,9 +93,22 @@ const SYNCS_PER_REPLICA_LIMIT: u32 = 16;
 /// See [`SYNCS_PER_REPLICA_LIMIT`].
 const SYNC_LIMIT_BASE: u32 = 64;
 
-/// The livelock guard for `replicas` ([`SYNCS_PER_REPLICA_LIMIT`]).
-fn sync_limit(replicas: u32) -> u32 {
+/// The livelock guard for `replicas` pods ([`SYNCS_PER_REPLICA_LIMIT`]); a DaemonSet's too,
+/// one pod a node.
+pub(crate) fn sync_limit(replicas: u32) -> u32 {
     SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(replicas))
+}
+
+/// The livelock guard of `workload`'s controller tripped after `limit` syncs in one
+/// instant: the `sync_livelock` update in the trace; the trial ends `timeout` now.
+#[cold]
+pub(crate) fn trace_livelock(cl: &mut Cluster, workload: &str, limit: u32) -> Time {
+    cl.trace_update("sync_livelock", || {
+        Some(format!(
+            "the {workload} did not settle after {limit} syncs in one instant; the trial ends as timeout"
+        ))
+    });
+    cl.now()
 }
 
 /// The Deployment controller of one trial.
@@ -333,15 +346,7 @@ impl<'s> Deployment<'s> {
 /// The pod states the Deployment reacts to ([`Deployment::notice`]: each dirties it, the
 /// terminal ones also leave the live count); the cluster makes no notice of the others
 /// (pending, pulling, prepared, starting), whose only effect would be the owner lookup.
-const OBSERVED: StateSet = StateSet::of(&[
-    TaskState::Ready,
-    TaskState::Running,
-    TaskState::BackOff,
-    TaskState::Terminating,
-    TaskState::Deleting,
-    TaskState::Stopped,
-    TaskState::Failed,
-]);
+const OBSERVED: StateSet = StateSet::POD_SYNC;
 
 /// The Deployment controller's one timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -446,13 +451,7 @@ impl Controller for Deployment<'_> {
                 return;
             }
             if syncs >= self.sync_limit {
-                self.livelock_at = Some(cl.now());
-                let limit = self.sync_limit;
-                cl.trace_update("sync_livelock", || {
-                    Some(format!(
-                        "the Deployment did not settle after {limit} syncs in one instant; the trial ends as timeout"
-                    ))
-                });
+                self.livelock_at = Some(trace_livelock(cl, "Deployment", self.sync_limit));
                 return;
             }
             self.queue.take();
