@@ -531,22 +531,11 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     };
                     crate::scenario_gen_argo::strip_analysis(&mut strategy[key]);
                 }
-                if family == Family::DaemonSet
+                if matches!(family, Family::Swarm | Family::DaemonSet)
                     && let Some(list) = actions.as_array_mut()
                 {
-                    // A DaemonSet has no `spec.paused` and no revision to name here.
-                    list.retain(|a| {
-                        a.get("to_revision").is_none()
-                            && !matches!(
-                                a.get("rollout").and_then(Value::as_str),
-                                Some("pause" | "resume")
-                            )
-                    });
-                }
-                if family == Family::Swarm
-                    && let Some(list) = actions.as_array_mut()
-                {
-                    // Kubernetes-only controls: refused on a Swarm strategy.
+                    // A Deployment's controls: refused on a Swarm strategy, and on a
+                    // DaemonSet (no `spec.paused`, no revision to name here).
                     list.retain(|a| {
                         a.get("to_revision").is_none()
                             && !matches!(
