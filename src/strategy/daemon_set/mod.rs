@@ -78,8 +78,9 @@ pub struct DaemonSet<'s> {
     pod_template: Vec<PodTemplate>,
     /// A sync is due (a watched pod changed, or the last sync acted).
     dirty: bool,
-    /// Syncs that ran `rollingUpdate` so far in the trial: keys each one's random order.
-    rolling_syncs: u32,
+    /// Random picks of nodes so far in the trial (a sync's `rollingUpdate` with more
+    /// candidates than room): keys each one's draw.
+    picks: u32,
     /// When the rollout of the template in force completed (`None`: in progress).
     complete_at: Option<Time>,
     /// Syncs allowed in one instant.
@@ -110,7 +111,7 @@ impl<'s> DaemonSet<'s> {
             restarts: 0,
             pod_template: Vec::new(),
             dirty: false,
-            rolling_syncs: 0,
+            picks: 0,
             complete_at: None,
             sync_limit: sync_limit(0),
             livelock_at: None,
@@ -185,7 +186,7 @@ impl Controller for DaemonSet<'_> {
         self.history.push(self.template);
         self.restarts = 0;
         self.pod_template.clear();
-        self.rolling_syncs = 0;
+        self.picks = 0;
         self.complete_at = None;
         self.livelock_at = None;
         // The Deployment's guard, one pod a node: a sync that acts creates or deletes pods,

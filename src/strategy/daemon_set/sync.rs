@@ -197,8 +197,8 @@ impl DaemonSet<'_> {
         if room == 0 || room >= candidates.len() {
             return;
         }
-        self.rolling_syncs += 1;
-        let mut rng = cl.rng(u32::MAX - 1, 0, self.rolling_syncs, Purpose::SlotOrder);
+        self.picks += 1;
+        let mut rng = cl.rng(u32::MAX - 1, 0, self.picks, Purpose::SlotOrder);
         for i in 0..room {
             let j = i + rng.below((candidates.len() - i) as u64) as usize;
             candidates.swap(i, j);
