@@ -40,7 +40,7 @@
 pub(crate) mod entry;
 mod sync;
 
-use super::{Controller, Metrics, NoTimer};
+use super::{Controller, NoTimer};
 use crate::cluster::{Cluster, Notice, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DaemonSetStrategy, NEXT};
@@ -278,10 +278,6 @@ impl Controller for DaemonSet<'_> {
             Origin::Update => (Outcome::Completed, at),
             Origin::Undo => (Outcome::RolledBack, at),
         })
-    }
-
-    fn metrics(&self) -> Metrics {
-        Metrics::default()
     }
 }
 
