@@ -358,8 +358,15 @@ fn rollout(
     let what = r.choice(ROLLOUTS)?;
     let controls = strategy.map(Strategy::controls);
     let refusal = match controls {
-        Some(Controls::DockerService) => docker_service_refusal(what, o.has("to_revision")),
-        Some(Controls::KubectlDaemonSet) => daemon_set_refusal(what, o.has("to_revision")),
+        Some(Controls::DockerService) => {
+            docker_service_refusal(what, o.has("to_revision")).map(String::from)
+        }
+        Some(Controls::KubectlDaemonSet) => {
+            history_refusal("DaemonSet", what, o.has("to_revision"))
+        }
+        Some(Controls::KubectlStatefulSet) => {
+            history_refusal("StatefulSet", what, o.has("to_revision"))
+        }
         _ => None,
     };
     if let Some(why) = refusal {
@@ -409,17 +416,18 @@ fn docker_service_refusal(what: Rollout, to_revision: bool) -> Option<&'static s
     })
 }
 
-/// Why `kubectl` cannot do `what` to a DaemonSet (`None`: it can).
-fn daemon_set_refusal(what: Rollout, to_revision: bool) -> Option<&'static str> {
+/// Why `kubectl` cannot do `what` to a DaemonSet or a StatefulSet, `workload` (`None`: it
+/// can): neither has `spec.paused`, and going back to a numbered revision is not simulated.
+fn history_refusal(workload: &str, what: Rollout, to_revision: bool) -> Option<String> {
     Some(match what {
-        Rollout::Pause | Rollout::Resume => {
-            "a DaemonSet has no `spec.paused`: `kubectl rollout pause` refuses it (\"pausing \
+        Rollout::Pause | Rollout::Resume => format!(
+            "a {workload} has no `spec.paused`: `kubectl rollout pause` refuses it (\"pausing \
              is not supported\"); go back with `rollout: undo` or on with `rollout: update`"
-        }
-        Rollout::Undo if to_revision => {
-            "`to_revision` is not simulated for a DaemonSet yet: `rollout: undo` without it \
+        ),
+        Rollout::Undo if to_revision => format!(
+            "`to_revision` is not simulated for a {workload} yet: `rollout: undo` without it \
              goes back to the previous revision"
-        }
+        ),
         _ => return None,
     })
 }

@@ -265,6 +265,7 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
         ("blueGreen: {}", Controls::ArgoRollouts),
         ("flagger: {}", Controls::FlaggerLoadtester),
         ("daemonSet: {}", Controls::KubectlDaemonSet),
+        ("statefulSet: {}", Controls::KubectlStatefulSet),
     ];
     let actions = [
         "{at: 1s, rollout: undo}",
@@ -317,6 +318,12 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
                 Controls::KubectlDaemonSet => {
                     argo || loadtester
                         || ["to_revision", "pause", "resume", "scale"]
+                            .iter()
+                            .any(|w| action.contains(w))
+                }
+                Controls::KubectlStatefulSet => {
+                    argo || loadtester
+                        || ["to_revision", "pause", "resume"]
                             .iter()
                             .any(|w| action.contains(w))
                 }

@@ -350,7 +350,7 @@ mod tests {
         assert_eq!(
             lines(e),
             [
-                "scenarios/web.yaml: strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`; got both (from --set strategy.kubernetes.minReadySeconds=5)"
+                "scenarios/web.yaml: strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`, `statefulSet`; got both (from --set strategy.kubernetes.minReadySeconds=5)"
             ]
         );
         // Without a strategy in the file, the same override chooses Kubernetes.
@@ -366,7 +366,7 @@ mod tests {
                    actions: [{at: 1m, rollout: pause}]\n\
                    faults: {eviction_after: 10s}\n";
         assert!(with(k8s, &[]).is_ok());
-        let controllers = "`swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`";
+        let controllers = "`swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`, `statefulSet`";
         for (set, got) in [
             ("strategy=null", "none"),
             ("strategy={}", "none"),

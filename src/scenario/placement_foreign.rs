@@ -2,7 +2,7 @@
 //! would be read and have no effect, so each is a problem naming this strategy's field.
 //! Which are the other's follows from the strategy's scheduler
 //! ([`crate::scenario::Strategy::scheduler`]): Kubernetes' for every strategy on the
-//! kubelet (`kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`), Swarm's for `swarm`.
+//! kubelet (`kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`, `statefulSet`), Swarm's for `swarm`.
 
 use super::walk::{Node, Obj};
 use crate::cluster::placer::Scheduler;

@@ -320,7 +320,7 @@ mod tests {
         assert_eq!(
             p,
             [
-                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`; got both"
+                "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`, `statefulSet`; got both"
             ]
         );
         for none in [json!({}), json!(null)] {
@@ -328,7 +328,7 @@ mod tests {
             assert_eq!(
                 p,
                 [
-                    "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`; got none"
+                    "strategy: give exactly one of `swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`, `statefulSet`; got none"
                 ]
             );
         }

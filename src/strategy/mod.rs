@@ -12,6 +12,7 @@ pub mod daemon_set;
 pub mod flagger;
 pub mod kubernetes;
 pub mod registry;
+pub mod stateful_set;
 pub mod swarm;
 
 use crate::analysis::Measure;

@@ -90,6 +90,9 @@ pub enum Controls {
     /// `kubectl rollout restart|undo` of a DaemonSet and a new template (`rollout:
     /// update`): it has no `spec.paused`, no scale, and `undo` goes back one revision.
     KubectlDaemonSet,
+    /// `kubectl rollout restart|undo` of a StatefulSet, a new template (`rollout: update`)
+    /// and `kubectl scale`: it has no `spec.paused`, and `undo` goes back one revision.
+    KubectlStatefulSet,
     /// `kubectl argo rollouts promote|abort|retry`.
     ArgoRollouts,
     /// The flagger-loadtester's `/gate/open|close` and `/rollback/open|close` (Flagger
@@ -267,4 +270,6 @@ strategies! {
     Flagger => super::flagger::entry::Def,
     /// Kubernetes DaemonSet `updateStrategy`.
     DaemonSet => super::daemon_set::entry::Def,
+    /// Kubernetes StatefulSet `updateStrategy`.
+    StatefulSet => super::stateful_set::entry::Def,
 }

@@ -167,8 +167,8 @@ fn outcome(s: &Scenario, r: &TrialResult) -> Result<(), TestCaseError> {
         // Flagger rolls back on its own (failed checks, stuck canary) and ends `paused`
         // after a failed promotion; it has no `deadline_exceeded`.
         Controller::Flagger(_) => (false, false, true, None),
-        // A DaemonSet has no deadline and no rollback of its own.
-        Controller::DaemonSet(_) => (true, false, false, None),
+        // A DaemonSet or a StatefulSet has no deadline and no rollback of its own.
+        Controller::DaemonSet(_) | Controller::StatefulSet(_) => (true, false, false, None),
     };
     let undo = s
         .actions

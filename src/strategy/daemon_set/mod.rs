@@ -45,16 +45,10 @@ use crate::cluster::{Cluster, Notice, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DaemonSetStrategy, NEXT};
 use crate::sim::time::Time;
+use crate::strategy::kubernetes::controller_revisions::{ControllerRevisions, Origin};
 use crate::strategy::kubernetes::replicaset::PodTemplate;
-use crate::strategy::kubernetes::{sync_limit, trace_livelock};
-
-/// Why the current template is in force: a rollout's completion is `completed` or
-/// `rolled_back` by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
-    Update,
-    Undo,
-}
+use crate::strategy::kubernetes::sync_limit;
+use crate::strategy::kubernetes::sync_loop::SyncLoop;
 
 /// The DaemonSet controller of one trial.
 pub struct DaemonSet<'s> {
@@ -64,30 +58,17 @@ pub struct DaemonSet<'s> {
     nodes: u32,
     /// `(maxSurge, maxUnavailable)` as pod counts of [`DaemonSet::nodes`].
     fenceposts: (u32, u32),
-    /// The pod template in force.
-    template: PodTemplate,
-    /// Why it is in force.
-    origin: Origin,
-    /// The templates the DaemonSet has had (its ControllerRevisions), least recent
-    /// first, each once: a template used again is renumbered to the newest revision
-    /// (`constructHistory`).
-    history: Vec<PodTemplate>,
-    /// `kubectl rollout restart`s so far: the stamp of the next one.
-    restarts: u32,
+    /// Its ControllerRevisions and the template in force.
+    revisions: ControllerRevisions,
     /// The template each pod was created from, by task id.
     pod_template: Vec<PodTemplate>,
-    /// A sync is due (a watched pod changed, or the last sync acted).
-    dirty: bool,
+    /// The work queue: a sync is due, and the livelock guard.
+    queue: SyncLoop,
     /// Random picks of nodes so far in the trial (a sync's `rollingUpdate` with more
     /// candidates than room): keys each one's draw.
     picks: u32,
     /// When the rollout of the template in force completed (`None`: in progress).
     complete_at: Option<Time>,
-    /// Syncs allowed in one instant.
-    sync_limit: u32,
-    /// The instant the sync loop was found not to converge (the trial ends there).
-    livelock_at: Option<Time>,
-    notices: Vec<Notice>,
     /// Scratch of a sync: nodes (slots) or pods (task ids) by what it does with them.
     candidates: Vec<u32>,
     replace: Vec<u32>,
@@ -105,21 +86,20 @@ impl<'s> DaemonSet<'s> {
             cfg,
             nodes: 0,
             fenceposts: (0, 1),
-            template: PodTemplate::of(CURRENT),
-            origin: Origin::Update,
-            history: Vec::new(),
-            restarts: 0,
+            revisions: ControllerRevisions::default(),
             pod_template: Vec::new(),
-            dirty: false,
+            queue: SyncLoop::new(OBSERVED, "DaemonSet"),
             picks: 0,
             complete_at: None,
-            sync_limit: sync_limit(0),
-            livelock_at: None,
-            notices: Vec::new(),
             candidates: Vec::new(),
             replace: Vec::new(),
             deletes: Vec::new(),
         }
+    }
+
+    /// The template in force.
+    fn template(&self) -> PodTemplate {
+        self.revisions.template()
     }
 
     /// The template pod `id` was created from.
@@ -129,42 +109,15 @@ impl<'s> DaemonSet<'s> {
 
     /// Create a pod of the template in force on `slot`'s node.
     fn create_pod(&mut self, cl: &mut Cluster, slot: u32) {
-        let id = cl.create_task(slot, self.template.version, crate::cluster::StartGate::Now);
-        self.record_pod(id);
+        let t = self.template();
+        let id = cl.create_task(slot, t.version, crate::cluster::StartGate::Now);
+        crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
     }
 
-    fn record_pod(&mut self, id: TaskId) {
-        let i = id as usize;
-        if self.pod_template.len() <= i {
-            self.pod_template.resize(i + 1, self.template);
-        }
-        self.pod_template[i] = self.template;
-    }
-
-    /// A new template: a rollout of it begins.
-    fn change_template(&mut self, cl: &mut Cluster, t: PodTemplate, origin: Origin) {
-        self.template = t;
-        self.origin = origin;
-        self.history.retain(|&h| h != t);
-        self.history.push(t);
+    /// The template in force changed: a rollout of it begins.
+    fn rollout_begins(&mut self) {
         self.complete_at = None;
-        self.dirty = true;
-        let what = match origin {
-            Origin::Update => "updating",
-            Origin::Undo => "rollback_started",
-        };
-        cl.trace_update(what, || None);
-    }
-
-    /// `kubectl rollout undo daemonset`: back to the revision before the one in force
-    /// (`DaemonSetRollbacker`: the highest revision below the current one).
-    fn undo(&mut self, cl: &mut Cluster) {
-        match self.history.len().checked_sub(2).map(|i| self.history[i]) {
-            Some(previous) => self.change_template(cl, previous, Origin::Undo),
-            None => cl.trace_update("rollback_refused", || {
-                Some("no rollout history found for the DaemonSet".into())
-            }),
-        }
+        self.queue.dirty = true;
     }
 }
 
@@ -180,106 +133,54 @@ impl Controller for DaemonSet<'_> {
         let s = cl.scenario;
         self.nodes = s.service.replicas;
         self.fenceposts = self.cfg.fenceposts(self.nodes);
-        self.template = PodTemplate::of(CURRENT);
-        self.origin = Origin::Update;
-        self.history.clear();
-        self.history.push(self.template);
-        self.restarts = 0;
+        self.revisions.reset(PodTemplate::of(CURRENT));
         self.pod_template.clear();
         self.picks = 0;
         self.complete_at = None;
-        self.livelock_at = None;
         // The Deployment's guard, one pod a node: a sync that acts creates or deletes pods,
         // a few a node an instant at most, so reaching it means the syncs oscillate.
-        self.sync_limit = sync_limit(self.nodes);
+        self.queue.reset(sync_limit(self.nodes));
         // The DaemonSet as it was before the rollout: one serving pod on every node.
         let fleet = cl.create_serving_fleet(self.nodes, CURRENT);
+        let t = self.template();
         for id in fleet {
-            self.record_pod(id);
+            crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
         }
-        self.dirty = false;
         if s.service.versions.len() > NEXT as usize {
-            self.change_template(cl, PodTemplate::of(NEXT), Origin::Update);
+            self.revisions
+                .change(cl, PodTemplate::of(NEXT), Origin::Update);
+            self.rollout_begins();
         }
     }
 
     fn on_task(&mut self, _cl: &mut Cluster, notice: Notice) {
-        self.dirty |= OBSERVED.contains(notice.state);
+        self.queue.on_notice(notice);
     }
 
     fn on_timer(&mut self, _cl: &mut Cluster, NoTimer: NoTimer) {}
 
+    /// `rollout: update`, `undo` (to the previous revision) and `restart`; the others are
+    /// refused when the scenario is loaded: a DaemonSet has no `spec.paused`, no scale, no
+    /// revision numbers to go back to here, and no Argo Rollouts or loadtester controls.
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        match *action {
-            ActionKind::Update(v) => {
-                let t = PodTemplate {
-                    version: v,
-                    restart: self.template.restart,
-                };
-                if t != self.template && (v as usize) < cl.scenario.service.versions.len() {
-                    self.change_template(cl, t, Origin::Update);
-                }
-            }
-            ActionKind::Undo => self.undo(cl),
-            ActionKind::Restart => {
-                self.restarts += 1;
-                let t = PodTemplate {
-                    version: self.template.version,
-                    restart: self.restarts,
-                };
-                self.change_template(cl, t, Origin::Update);
-            }
-            // Refused when the scenario is loaded: a DaemonSet has no `spec.paused`, no
-            // scale, no revision numbers to go back to here, and no Argo Rollouts or
-            // loadtester controls.
-            ActionKind::UndoTo(_)
-            | ActionKind::Pause
-            | ActionKind::Resume
-            | ActionKind::Scale(_)
-            | ActionKind::Promote
-            | ActionKind::PromoteFull
-            | ActionKind::Abort
-            | ActionKind::Retry
-            | ActionKind::Gate(_)
-            | ActionKind::RollbackGate(_) => {}
+        if self.revisions.act(cl, action, "DaemonSet") {
+            self.rollout_begins();
         }
     }
 
     /// Sync until a sync changes nothing, as the work queue does once every creation and
     /// deletion is observed; a chain longer than the livelock guard ends the trial.
     fn settle(&mut self, cl: &mut Cluster) {
-        let mut syncs = 0;
-        loop {
-            while cl.has_notices() {
-                let mut buf = std::mem::take(&mut self.notices);
-                cl.take_notices(&mut buf);
-                self.dirty |= buf.iter().any(|n| OBSERVED.contains(n.state));
-                self.notices = buf;
-            }
-            if !self.dirty || self.livelock_at.is_some() {
-                return;
-            }
-            if syncs >= self.sync_limit {
-                self.livelock_at = Some(trace_livelock(cl, "DaemonSet", self.sync_limit));
-                return;
-            }
-            self.dirty = false;
-            syncs += 1;
+        while self.queue.due(cl) {
             self.sync(cl);
         }
     }
 
     fn outcome(&self) -> Option<(Outcome, Time)> {
-        if let Some(at) = self.livelock_at {
+        if let Some(at) = self.queue.livelock_at() {
             return Some((Outcome::Timeout, at));
         }
-        let at = self.complete_at?;
-        Some(match self.origin {
-            Origin::Update => (Outcome::Completed, at),
-            Origin::Undo => (Outcome::RolledBack, at),
-        })
+        Some(self.revisions.outcome(self.complete_at?))
     }
 }
 
-#[cfg(test)]
-mod tests;

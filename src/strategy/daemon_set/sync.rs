@@ -29,7 +29,7 @@ impl DaemonSet<'_> {
     /// One sync. A sync that created or deleted a pod leaves another due.
     pub(super) fn sync(&mut self, cl: &mut Cluster) {
         let acted = self.manage(cl) || self.rolling_update(cl);
-        self.dirty |= acted;
+        self.queue.dirty |= acted;
         if !acted {
             self.update_status(cl);
         }
@@ -57,7 +57,7 @@ impl DaemonSet<'_> {
     fn find_updated(&self, cl: &Cluster, slot: u32) -> Found {
         let (mut new, mut old) = (None, None);
         for &id in cl.slot(slot).iter().filter(|&&id| Self::undeleted(cl, id)) {
-            let found = if self.template_of(id) == self.template {
+            let found = if self.template_of(id) == self.template() {
                 &mut new
             } else {
                 &mut old
@@ -92,7 +92,7 @@ impl DaemonSet<'_> {
                     cl,
                     slot,
                     surge,
-                    |id| self.template_of(id) == self.template,
+                    |id| self.template_of(id) == self.template(),
                     &mut delete,
                 ),
             }
@@ -228,8 +228,9 @@ impl DaemonSet<'_> {
             let oldest = pods
                 .filter(|&id| Self::listed(cl, id))
                 .min_by_key(|&id| Self::rank(cl, id));
-            oldest
-                .is_some_and(|id| self.template_of(id) == self.template && Self::available(cl, id))
+            oldest.is_some_and(|id| {
+                self.template_of(id) == self.template() && Self::available(cl, id)
+            })
         });
         if complete && self.nodes > 0 {
             self.complete_at = Some(cl.now());

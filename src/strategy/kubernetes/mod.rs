@@ -50,6 +50,7 @@
 //! optional `to_revision` ([`revisions`]: numbering, `revisionHistoryLimit` cleanup) and
 //! `scale: N` (a scaling event: [`proportional`] scaling of every active ReplicaSet).
 
+pub mod controller_revisions;
 pub mod controls;
 pub(crate) mod entry;
 pub mod fenceposts;
@@ -67,6 +68,7 @@ pub mod rolling;
 mod rollout_status;
 pub mod state;
 mod sync_deployment;
+pub mod sync_loop;
 mod sync_path;
 
 use super::{Controller, Metrics};

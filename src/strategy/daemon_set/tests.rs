@@ -1,1 +1,0 @@
-//! Unit tests of the DaemonSet controller: exact timelines on small clusters.
