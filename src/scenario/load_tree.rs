@@ -366,7 +366,8 @@ mod tests {
                    actions: [{at: 1m, rollout: pause}]\n\
                    faults: {eviction_after: 10s}\n";
         assert!(with(k8s, &[]).is_ok());
-        let controllers = "`swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`, `statefulSet`";
+        let controllers =
+            "`swarm`, `kubernetes`, `canary`, `blueGreen`, `flagger`, `daemonSet`, `statefulSet`";
         for (set, got) in [
             ("strategy=null", "none"),
             ("strategy={}", "none"),

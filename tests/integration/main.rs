@@ -52,6 +52,7 @@ mod import_once;
 mod import_references;
 mod import_server_output;
 mod import_set;
+mod stateful_set;
 
 mod input_errors;
 mod kubernetes;

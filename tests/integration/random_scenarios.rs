@@ -355,6 +355,11 @@ proptest! {
     fn daemon_set_random_scenarios_keep_invariants(tree in scenario(Family::DaemonSet)) {
         check(&tree)?;
     }
+
+    #[test]
+    fn stateful_set_random_scenarios_keep_invariants(tree in scenario(Family::StatefulSet)) {
+        check(&tree)?;
+    }
 }
 
 /// Found by the random scenarios (a randomly seeded run), then reduced by

@@ -43,6 +43,8 @@ pub enum Family {
     BlueGreen,
     /// `strategy.daemonSet` (one pod a node; undo, update and restart its only actions).
     DaemonSet,
+    /// `strategy.statefulSet` (ordinals; undo, update, restart and scale its actions).
+    StatefulSet,
 }
 
 impl Family {
@@ -482,6 +484,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
         Family::Canary => crate::scenario_gen_argo::canary(),
         Family::BlueGreen => crate::scenario_gen_argo::blue_green(),
         Family::DaemonSet => crate::scenario_gen_controllers::daemon_set(),
+        Family::StatefulSet => crate::scenario_gen_controllers::stateful_set(),
     };
     let actions = if family.argo() {
         crate::scenario_gen_argo::actions()
@@ -531,11 +534,14 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     };
                     crate::scenario_gen_argo::strip_analysis(&mut strategy[key]);
                 }
-                if matches!(family, Family::Swarm | Family::DaemonSet)
-                    && let Some(list) = actions.as_array_mut()
+                if matches!(
+                    family,
+                    Family::Swarm | Family::DaemonSet | Family::StatefulSet
+                ) && let Some(list) = actions.as_array_mut()
                 {
                     // A Deployment's controls: refused on a Swarm strategy, and on a
-                    // DaemonSet (no `spec.paused`, no revision to name here).
+                    // DaemonSet or StatefulSet (no `spec.paused`, no revision to name
+                    // here).
                     list.retain(|a| {
                         a.get("to_revision").is_none()
                             && !matches!(

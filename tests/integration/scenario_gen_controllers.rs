@@ -177,6 +177,31 @@ pub(crate) fn daemon_set() -> BoxedStrategy<(Value, Map<String, Value>)> {
         .boxed()
 }
 
+/// A StatefulSet's settings (either pod management policy, a partition, sometimes
+/// `maxUnavailable`) and its service fields, as a Deployment's.
+pub(crate) fn stateful_set() -> BoxedStrategy<(Value, Map<String, Value>)> {
+    let max_unavailable = prop_oneof![
+        2 => Just(Value::Null),
+        1 => (1u32..4).prop_map(|n| json!(n)),
+        1 => (1u32..=100).prop_map(|p| json!(format!("{p}%"))),
+    ];
+    let policy = prop::sample::select(&["OrderedReady", "Parallel"][..]);
+    (kubernetes(), policy, 0u32..4, max_unavailable, 0u32..30)
+        .prop_map(
+            |((_, service), policy, partition, max_unavailable, min_ready)| {
+                let mut rolling = Map::new();
+                put(&mut rolling, "partition", json!(partition));
+                put(&mut rolling, "maxUnavailable", max_unavailable);
+                let mut d = Map::new();
+                put(&mut d, "podManagementPolicy", json!(policy));
+                put(&mut d, "updateStrategy", json!({"rollingUpdate": rolling}));
+                put(&mut d, "minReadySeconds", json!(min_ready));
+                (json!({"statefulSet": d}), service)
+            },
+        )
+        .boxed()
+}
+
 /// Flagger's `analysis` (canary weights, a ladder, blue/green iterations, mirrored or not,
 /// or A/B testing) and its service fields (probes). Metrics are dropped by [`scenario`] when there is no traffic.
 pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {

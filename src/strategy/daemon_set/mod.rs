@@ -183,4 +183,3 @@ impl Controller for DaemonSet<'_> {
         Some(self.revisions.outcome(self.complete_at?))
     }
 }
-

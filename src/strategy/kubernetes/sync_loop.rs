@@ -59,6 +59,11 @@ impl SyncLoop {
         self.livelock_at = None;
     }
 
+    /// Allow at least `limit` syncs an instant (the workload grew).
+    pub fn raise_limit(&mut self, limit: u32) {
+        self.limit = self.limit.max(limit);
+    }
+
     /// The pod states it watches.
     pub fn observed(&self) -> StateSet {
         self.observed

@@ -117,7 +117,7 @@ impl<'s> StatefulSet<'s> {
         crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
     }
 
-    /// The template in force changed: a rollout of it begins.
+    /// The spec changed (a template, a scale): its rollout begins.
     fn rollout_begins(&mut self) {
         self.complete_at = None;
         self.queue.dirty = true;
@@ -167,9 +167,12 @@ impl Controller for StatefulSet<'_> {
     /// `spec.paused`, and no Argo Rollouts or loadtester controls.
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
         if let ActionKind::Scale(n) = *action {
-            // `kubectl scale statefulset`: the syncs create or delete pods to match.
+            // `kubectl scale statefulset`: the syncs create or delete pods to match, and
+            // `kubectl rollout status` waits for the new spec to be observed and its pods
+            // Ready, so the rollout's completion is read again.
             self.replicas = n;
-            self.queue.dirty = true;
+            self.queue.raise_limit(sync_limit(n));
+            self.rollout_begins();
         } else if self.revisions.act(cl, action, "StatefulSet") {
             self.rollout_begins();
         }
