@@ -28,7 +28,7 @@ pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
     }
     if strategy.runtime() == RuntimeKind::Kubelet {
         refuse_docker_control_plane_fields(o);
-        if !matches!(strategy, Strategy::Kubernetes(_))
+        if !matches!(strategy, Strategy::Kubernetes(_) | Strategy::StatefulSet(_))
             && let Some(service) = o.get("service")
             && let Some(v) = service
                 .value()
@@ -36,8 +36,9 @@ pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
                 .filter(|v| !v.is_null())
         {
             service.child("podDisruptionBudget", v).problem(
-                "a PodDisruptionBudget is simulated with a Kubernetes Deployment \
-                 (`strategy.kubernetes`) only: the disruption controller counts an Argo \
+                "a PodDisruptionBudget is simulated with a Kubernetes Deployment or \
+                 StatefulSet (`strategy.kubernetes`, `strategy.statefulSet`) only: the \
+                 disruption controller counts an Argo \
                  Rollout's ReplicaSets, or Flagger's primary and canary Deployments, each by \
                  its own scale, which is not modelled; remove it (a drain's evictions then go \
                  through at once)",

@@ -74,8 +74,9 @@ pub trait Controller {
 
     /// The workload's `spec.replicas`, which a PodDisruptionBudget's percentages and
     /// `maxUnavailable` are of (the disruption controller's `getExpectedScale`). Only a
-    /// Kubernetes Deployment may have a budget (the scenario refuses one with any other
-    /// strategy), so only it answers; the others give the service's replicas.
+    /// Kubernetes Deployment or StatefulSet may have a budget (the scenario refuses one
+    /// with any other strategy), so only they answer; the others give the service's
+    /// replicas.
     fn disruption_scale(&self, cluster: &Cluster) -> u32 {
         cluster.scenario.service.replicas
     }

@@ -53,7 +53,9 @@ fn every_strategy_takes_its_schedulers_placement_fields() {
     use rollout_sim::strategy::registry::KEYS;
     let expected = |key: &str| match key {
         "swarm" => Scheduler::Swarm,
-        "kubernetes" | "canary" | "blueGreen" | "flagger" | "daemonSet" => Scheduler::Kubernetes,
+        "kubernetes" | "canary" | "blueGreen" | "flagger" | "daemonSet" | "statefulSet" => {
+            Scheduler::Kubernetes
+        }
         other => panic!("say which scheduler places `{other}`'s tasks"),
     };
     let cluster = "cluster:\n  node: {cpu: \"4\", memory: 8Gi}\n  nodes:\n\
@@ -173,6 +175,7 @@ fn minimal_strategy(key: &str) -> &'static str {
         "blueGreen" => "blueGreen: {}",
         "flagger" => "flagger: {analysis: {interval: 10s, threshold: 1, stepWeight: 50}}",
         "daemonSet" => "daemonSet: {}",
+        "statefulSet" => "statefulSet: {}",
         other => panic!("no minimal section for strategy `{other}`: add one"),
     }
 }

@@ -337,7 +337,15 @@ strategy:
     updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: "10%"}}
     minReadySeconds: 5
 "#;
-    [a, b, c, d, e, f, g, h, i, j, k, l]
+    let m = r#"
+service: {replicas: 4, readinessProbe: {}}
+strategy:
+  statefulSet:
+    podManagementPolicy: Parallel
+    updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 1, maxUnavailable: "50%"}}
+    minReadySeconds: 5
+"#;
+    [a, b, c, d, e, f, g, h, i, j, k, l, m]
         .map(str::to_string)
         .to_vec()
 }

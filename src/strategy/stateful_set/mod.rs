@@ -186,6 +186,11 @@ impl Controller for StatefulSet<'_> {
         }
     }
 
+    /// The StatefulSet's `spec.replicas`, as scale actions leave it (`getExpectedScale`).
+    fn disruption_scale(&self, _cluster: &Cluster) -> u32 {
+        self.replicas
+    }
+
     fn outcome(&self) -> Option<(Outcome, Time)> {
         if let Some(at) = self.queue.livelock_at() {
             return Some((Outcome::Timeout, at));
