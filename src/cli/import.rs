@@ -1,15 +1,16 @@
 //! `rollout-sim import PATH… [--out PATH] [--name NAME] [--namespace NS] [--set
 //! PATH=VALUE]… [--drop-unknown-metrics]`: scenarios from Kubernetes manifests
-//! (Deployments, DaemonSets, Argo Rollouts, Flagger Canaries, and lists of them as
-//! `kubectl get -o yaml` prints) and compose files (see [`crate::scenario::import`]); a
-//! folder given stands for its manifests ([`files`]). `--namespace` picks the objects of
-//! one namespace, as `--name` the scenario of one name ([`pick`]). `--set` changes each
-//! scenario before it is checked and written, as `run --set` changes a scenario it loads.
+//! (Deployments, DaemonSets, StatefulSets, Argo Rollouts, Flagger Canaries, and lists of
+//! them as `kubectl get -o yaml` prints) and compose files (see
+//! [`crate::scenario::import`]); a folder given stands for its manifests ([`files`]).
+//! `--namespace` picks the objects of one namespace, as `--name` the scenario of one name
+//! ([`pick`]). `--set` changes each scenario before it is checked and written, as `run
+//! --set` changes a scenario it loads.
 //!
 //! One scenario goes to `--out FILE`, or to stdout. Several (a file with several
-//! Deployments, DaemonSets, Rollouts, Canaries or compose services) need `--name` to pick
-//! one, or `--out DIR` for one file each, `DIR/<name>.yaml` (the name as written, which
-//! `--set name=…` gives). Skipped documents and fields that are not simulated are listed
+//! Deployments, DaemonSets, StatefulSets, Rollouts, Canaries or compose services) need
+//! `--name` to pick one, or `--out DIR` for one file each, `DIR/<name>.yaml` (the name as
+//! written, which `--set name=…` gives). Skipped documents and fields that are not simulated are listed
 //! on stderr; an invalid value exits 2 and writes nothing. A Rollout's analysis templates,
 //! and a Canary's target Deployment, may be in any of the files given.
 //!
@@ -46,13 +47,13 @@ pub struct ImportArgs {
     /// Where to write: a file for one scenario, a directory for several (default: stdout).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Import only the Deployment, DaemonSet, Rollout, Canary or compose service with this
-    /// name.
+    /// Import only the Deployment, DaemonSet, StatefulSet, Rollout, Canary or compose
+    /// service with this name.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Import only the Deployments, DaemonSets, Rollouts and Canaries of this namespace (one
-    /// without `metadata.namespace` is in `default`), as `kubectl -n NS` picks them;
-    /// compose services, which have none, are skipped.
+    /// Import only the Deployments, DaemonSets, StatefulSets, Rollouts and Canaries of this
+    /// namespace (one without `metadata.namespace` is in `default`), as `kubectl -n NS`
+    /// picks them; compose services, which have none, are skipped.
     #[arg(long, short = 'n', value_name = "NS", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub namespace: Option<String>,
     /// Override a field of each imported scenario by its dotted path, as `run --set`

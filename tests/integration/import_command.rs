@@ -16,14 +16,14 @@ fn bad_manifests_exit_2_with_a_clear_message() {
         (
             "nodeploy.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-            "nothing to import (a Deployment or DaemonSet of apps/v1, an Argo Rollout, a Flagger Canary or a compose service): found document 1 at line 1: ConfigMap c",
+            "nothing to import (a Deployment, DaemonSet or StatefulSet of apps/v1, an Argo Rollout, a Flagger Canary or a compose service): found document 1 at line 1: ConfigMap c",
         ),
         // A compose file whose services are none (or only `x-` extensions) holds a
         // document: it is the services that are missing.
         (
             "noservices.yaml",
             "services: {}\n",
-            "noservices.yaml: (file): nothing to import (a Deployment or DaemonSet of apps/v1, an Argo Rollout, a Flagger Canary or a compose service): found document 1 at line 1: a compose file with no service under `services:`",
+            "noservices.yaml: (file): nothing to import (a Deployment, DaemonSet or StatefulSet of apps/v1, an Argo Rollout, a Flagger Canary or a compose service): found document 1 at line 1: a compose file with no service under `services:`",
         ),
         (
             "extensions.yaml",
@@ -33,7 +33,7 @@ fn bad_manifests_exit_2_with_a_clear_message() {
         (
             "comments.yaml",
             "# nothing here yet\n",
-            "nothing to import (a Deployment or DaemonSet of apps/v1, an Argo Rollout, a Flagger Canary or a compose service): the file holds no documents",
+            "nothing to import (a Deployment, DaemonSet or StatefulSet of apps/v1, an Argo Rollout, a Flagger Canary or a compose service): the file holds no documents",
         ),
         (
             "nocontainers.yaml",
@@ -99,7 +99,7 @@ fn several_scenarios_need_a_name_or_a_directory() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
         err.contains(
-            "--name nope: no such Deployment, DaemonSet, Rollout, Canary or compose service (found "
+            "--name nope: no such Deployment, DaemonSet, StatefulSet, Rollout, Canary or compose service (found "
         ),
         "{err}"
     );
@@ -110,7 +110,7 @@ fn several_scenarios_need_a_name_or_a_directory() {
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        err.contains("--name wbe: no such Deployment, DaemonSet, Rollout, Canary or compose service; did you mean `web`? (found "),
+        err.contains("--name wbe: no such Deployment, DaemonSet, StatefulSet, Rollout, Canary or compose service; did you mean `web`? (found "),
         "{err}"
     );
 }
@@ -480,7 +480,7 @@ fn a_failed_import_still_tells_what_it_skipped_and_left_out() {
     assert_eq!(
         stderr(&["import", "k8s.yaml", "--name", "api", "--out", "web.yaml"]),
         format!(
-            "{skipped}error: --name api: no such Deployment, DaemonSet, Rollout, Canary or \
+            "{skipped}error: --name api: no such Deployment, DaemonSet, StatefulSet, Rollout, Canary or \
              compose service (found Deployment web)\n"
         )
     );

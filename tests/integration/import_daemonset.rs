@@ -302,9 +302,9 @@ fn a_daemon_set_and_a_deployment_in_one_file_both_import() {
     .unwrap();
     assert_eq!(
         refused(tmp.path(), &["old.yaml"]),
-        "error: old.yaml: (file): nothing to import (a Deployment or DaemonSet of apps/v1, an \
-         Argo Rollout, a Flagger Canary or a compose service): found document 1 at line 1: \
-         DaemonSet agent (apiVersion extensions/v1beta1: only apps/v1 is read)\n"
+        "error: old.yaml: (file): nothing to import (a Deployment, DaemonSet or StatefulSet of \
+         apps/v1, an Argo Rollout, a Flagger Canary or a compose service): found document 1 at \
+         line 1: DaemonSet agent (apiVersion extensions/v1beta1: only apps/v1 is read)\n"
     );
 }
 

@@ -331,7 +331,7 @@ fn an_empty_list_is_nothing_to_import_told_as_such() {
     let err = refused_alone(dir.path(), "none.yaml", text);
     assert_eq!(
         err,
-        "error: none.yaml: (file): nothing to import (a Deployment or DaemonSet of \
+        "error: none.yaml: (file): nothing to import (a Deployment, DaemonSet or StatefulSet of \
          apps/v1, an Argo Rollout, a Flagger Canary or a compose service): found document 1 at line 1: an \
          empty List (no items)\n"
     );
@@ -397,7 +397,7 @@ fn namespace_without_a_match_names_the_namespaces_that_hold_some() {
     let err = refused(dir.path(), &["all.yaml", "-n", "prod"]);
     assert_eq!(
         err,
-        "error: --namespace prod: no Deployment, DaemonSet, Rollout or Canary in namespace prod (the \
+        "error: --namespace prod: no Deployment, DaemonSet, StatefulSet, Rollout or Canary in namespace prod (the \
          files hold them in namespaces a, b)\n"
     );
     // A compose file has no namespace: its services are skipped, and told so.
@@ -411,7 +411,7 @@ fn namespace_without_a_match_names_the_namespaces_that_hold_some() {
     );
     assert!(
         err.ends_with(
-            "error: --namespace prod: no Deployment, DaemonSet, Rollout or Canary in namespace prod \
+            "error: --namespace prod: no Deployment, DaemonSet, StatefulSet, Rollout or Canary in namespace prod \
              (compose services have no namespace: import them without --namespace)\n"
         ),
         "{err}"
@@ -422,7 +422,7 @@ fn namespace_without_a_match_names_the_namespaces_that_hold_some() {
     let err = refused(dir.path(), &["all.yaml", "-n", "b", "--name", "api"]);
     assert_eq!(
         err,
-        "error: --name api: no such Deployment, DaemonSet, Rollout or Canary in namespace b (found \
+        "error: --name api: no such Deployment, DaemonSet, StatefulSet, Rollout or Canary in namespace b (found \
          Deployment web); `api` is in namespace a, not b\n"
     );
 }

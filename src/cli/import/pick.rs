@@ -29,8 +29,12 @@ impl Picks<'_> {
         let hint = crate::scenario::suggest::closest(name, &names)
             .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
         let kinds = match self.namespace {
-            Some(ns) => format!("Deployment, DaemonSet, Rollout or Canary in namespace {ns}"),
-            None => "Deployment, DaemonSet, Rollout, Canary or compose service".to_string(),
+            Some(ns) => {
+                format!("Deployment, DaemonSet, StatefulSet, Rollout or Canary in namespace {ns}")
+            }
+            None => {
+                "Deployment, DaemonSet, StatefulSet, Rollout, Canary or compose service".to_string()
+            }
         };
         Some(format!(
             "--name {name}: no such {kinds}{hint} (found {}){}",
@@ -63,9 +67,9 @@ fn listed(namespaces: &[&str]) -> String {
     format!("{word} {}", namespaces.join(", "))
 }
 
-/// The problem of `--namespace ns` when no Deployment, DaemonSet, Rollout or Canary of the
-/// files given is in `ns`: the namespaces that hold some (`elsewhere`, what it left out),
-/// and that compose services have none.
+/// The problem of `--namespace ns` when no Deployment, DaemonSet, StatefulSet, Rollout or
+/// Canary of the files given is in `ns`: the namespaces that hold some (`elsewhere`, what
+/// it left out), and that compose services have none.
 fn nothing_in(ns: &str, elsewhere: &[Elsewhere]) -> String {
     let held = namespaces(elsewhere, None);
     let compose = elsewhere.iter().any(|e| e.namespace.is_none());
@@ -79,7 +83,8 @@ fn nothing_in(ns: &str, elsewhere: &[Elsewhere]) -> String {
         );
     }
     format!(
-        "--namespace {ns}: no Deployment, DaemonSet, Rollout or Canary in namespace {ns} ({})",
+        "--namespace {ns}: no Deployment, DaemonSet, StatefulSet, Rollout or Canary in \
+         namespace {ns} ({})",
         found.join("; ")
     )
 }
@@ -118,14 +123,15 @@ mod tests {
         ];
         assert_eq!(
             nothing_in("prod", &left),
-            "--namespace prod: no Deployment, DaemonSet, Rollout or Canary in namespace prod \
-             (the files hold them in namespaces a, b; compose services have no namespace: \
-             import them without --namespace)"
+            "--namespace prod: no Deployment, DaemonSet, StatefulSet, Rollout or Canary in \
+             namespace prod (the files hold them in namespaces a, b; compose services have no \
+             namespace: import them without --namespace)"
         );
         assert_eq!(
             nothing_in("prod", &left[3..]),
-            "--namespace prod: no Deployment, DaemonSet, Rollout or Canary in namespace prod \
-             (compose services have no namespace: import them without --namespace)"
+            "--namespace prod: no Deployment, DaemonSet, StatefulSet, Rollout or Canary in \
+             namespace prod (compose services have no namespace: import them without \
+             --namespace)"
         );
     }
 

@@ -1,4 +1,5 @@
-//! The field names of the Kubernetes API types a Deployment or DaemonSet import walks, so
+//! The field names of the Kubernetes API types a Deployment, DaemonSet or StatefulSet
+//! import walks, so
 //! that a field the import leaves out is told apart: one the API has (`env`, `volumes`) is
 //! reported as not simulated; a key no API type has (`maxUnavailabe`) is a misspelling,
 //! refused with a "did you mean" as `run` refuses an unknown scenario field.
@@ -11,7 +12,10 @@
 //!
 //! Source: kubernetes/api v0.36.3 (Kubernetes 1.36), the `json` tags of `apps/v1/types.go`
 //! (`Deployment`, `DeploymentSpec`, `DeploymentStrategy`, `RollingUpdateDeployment`;
-//! `DaemonSet`, `DaemonSetSpec`, `DaemonSetUpdateStrategy`, `RollingUpdateDaemonSet`) and
+//! `DaemonSet`, `DaemonSetSpec`, `DaemonSetUpdateStrategy`, `RollingUpdateDaemonSet`;
+//! `StatefulSet`, `StatefulSetSpec`, `StatefulSetUpdateStrategy`,
+//! `RollingUpdateStatefulSetStrategy`, `StatefulSetPersistentVolumeClaimRetentionPolicy`,
+//! `StatefulSetOrdinals`, which v1.30 has alike) and
 //! `core/v1/types.go` (`PodTemplateSpec`, `PodSpec`, `Container`, `Probe` with its inline
 //! `ProbeHandler`, `Lifecycle`, `LifecycleHandler`, `ResourceRequirements`, `Affinity`,
 //! `NodeAffinity`, `PodAffinity`, `PodAntiAffinity`). Only the types the import reads into
@@ -176,8 +180,48 @@ const DAEMON_SET_UPDATE_STRATEGY: Api = Struct(&[
     ),
 ]);
 
-/// `core/v1` `PodTemplateSpec`: a Deployment's, a DaemonSet's, and an Argo Rollout's (its
-/// CRD embeds the core type).
+/// `apps/v1` `StatefulSet` (with `TypeMeta`'s `apiVersion` and `kind`).
+pub const STATEFUL_SET: Schema = Schema {
+    root: Struct(&[
+        ("apiVersion", Opaque),
+        ("kind", Opaque),
+        ("metadata", Opaque),
+        ("spec", STATEFUL_SET_SPEC),
+        ("status", Opaque),
+    ]),
+    owner: "the Kubernetes API",
+};
+
+/// `StatefulSetSpec`, as in v1.30 (`volumeClaimTemplates` are `PersistentVolumeClaim`s,
+/// not checked below).
+const STATEFUL_SET_SPEC: Api = Struct(&[
+    ("replicas", Opaque),
+    ("selector", Opaque),
+    ("template", POD_TEMPLATE),
+    ("volumeClaimTemplates", Opaque),
+    ("serviceName", Opaque),
+    ("podManagementPolicy", Opaque),
+    ("updateStrategy", STATEFUL_SET_UPDATE_STRATEGY),
+    ("revisionHistoryLimit", Opaque),
+    ("minReadySeconds", Opaque),
+    (
+        "persistentVolumeClaimRetentionPolicy",
+        Struct(&[("whenDeleted", Opaque), ("whenScaled", Opaque)]),
+    ),
+    ("ordinals", Struct(&[("start", Opaque)])),
+]);
+
+/// `StatefulSetUpdateStrategy` with its `RollingUpdateStatefulSetStrategy`.
+const STATEFUL_SET_UPDATE_STRATEGY: Api = Struct(&[
+    ("type", Opaque),
+    (
+        "rollingUpdate",
+        Struct(&[("partition", Opaque), ("maxUnavailable", Opaque)]),
+    ),
+]);
+
+/// `core/v1` `PodTemplateSpec`: a Deployment's, a DaemonSet's, a StatefulSet's, and an
+/// Argo Rollout's (its CRD embeds the core type).
 pub const POD_TEMPLATE: Api = Struct(&[("metadata", Opaque), ("spec", POD_SPEC)]);
 
 const POD_SPEC: Api = Struct(&[
@@ -343,6 +387,26 @@ mod tests {
         let ds_ru = ds.at_path("updateStrategy.rollingUpdate");
         assert_eq!(ds_ru.names(), ["maxUnavailable", "maxSurge"]);
         assert!(ds.child("strategy").is_none() && ds.child("replicas").is_none());
+        let sts = STATEFUL_SET.root.child("spec").unwrap();
+        assert_eq!(
+            sts.names(),
+            [
+                "replicas",
+                "selector",
+                "template",
+                "volumeClaimTemplates",
+                "serviceName",
+                "podManagementPolicy",
+                "updateStrategy",
+                "revisionHistoryLimit",
+                "minReadySeconds",
+                "persistentVolumeClaimRetentionPolicy",
+                "ordinals"
+            ]
+        );
+        let sts_ru = sts.at_path("updateStrategy.rollingUpdate");
+        assert_eq!(sts_ru.names(), ["partition", "maxUnavailable"]);
+        assert!(sts_ru.child("maxSurge").is_none() && sts.child("strategy").is_none());
         // Below a type not listed, nothing is checked.
         assert!(matches!(
             DEPLOYMENT

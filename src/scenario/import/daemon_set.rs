@@ -46,31 +46,15 @@ pub fn daemon_set(doc: &Src, name: &str, d: &mut Draft) {
     // controller.
     d.put("strategy.daemonSet", json!({}));
     if let Some(s) = spec.get("updateStrategy") {
-        kubernetes::rolling_strategy(&s, "strategy.daemonSet.updateStrategy", d);
+        let to = "strategy.daemonSet.updateStrategy";
+        kubernetes::rolling_strategy(&s, to, kubernetes::SURGE_AND_UNAVAILABLE, d);
     }
     if let Some(v) = spec.get("minReadySeconds") {
         d.map_integer("strategy.daemonSet.minReadySeconds", &v);
     }
     if let Some(v) = spec.get("revisionHistoryLimit") {
-        revision_history_limit(&v, d);
+        let is_default = server_defaults::daemon_set_default;
+        kubernetes::revision_history_limit(&v, "DaemonSet", is_default, d);
     }
     kubernetes::pods(&spec, "DaemonSet", d);
-}
-
-/// `spec.revisionHistoryLimit`: the ControllerRevisions kept for `kubectl rollout undo
-/// --to-revision`, which is not simulated for a DaemonSet (`rollout: undo` goes back to
-/// the previous revision only, so no limit changes a run). The API server's 10, what
-/// `kubectl get ds -o yaml` prints when the user wrote none, is read as absent; another
-/// value is reported.
-fn revision_history_limit(v: &Src, d: &mut Draft) {
-    if server_defaults::daemon_set_default("revisionHistoryLimit", v.value) {
-        return d.read(v);
-    }
-    if d.integer(v).is_some() {
-        d.unsupported(
-            v,
-            "the revisions kept for `kubectl rollout undo --to-revision`, which is not \
-             simulated for a DaemonSet: `rollout: undo` goes back to the previous one",
-        );
-    }
 }

@@ -44,7 +44,7 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
     replicas(&spec, "Kubernetes'", d);
     d.put("strategy.kubernetes", json!({}));
     if let Some(s) = spec.get("strategy") {
-        rolling_strategy(&s, "strategy.kubernetes.strategy", d);
+        rolling_strategy(&s, "strategy.kubernetes.strategy", SURGE_AND_UNAVAILABLE, d);
     }
     for key in [
         "minReadySeconds",
@@ -59,7 +59,8 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
     pods(&spec, "Deployment", d);
 }
 
-/// What every `apps/v1` workload import shares (a Deployment's, a DaemonSet's): the
+/// What every `apps/v1` workload import shares (a Deployment's, a DaemonSet's, a
+/// StatefulSet's): the
 /// `spec.selector` read (it picks the workload's own pods, which are all the simulated
 /// ones) and `spec.template` mapped as the scenario's `service` ([`pod::template`]); `kind`
 /// names the workload in the message when there is no template.
@@ -87,30 +88,90 @@ pub fn paused(spec: &Src, kind: &str, d: &mut Draft) {
     }
 }
 
-/// An update strategy of `type` and `rollingUpdate: {maxSurge, maxUnavailable}`, copied
-/// to the scenario section `to` under the same names: a Deployment's `spec.strategy`
-/// (`strategy.kubernetes.strategy`) and a DaemonSet's `spec.updateStrategy`
-/// (`strategy.daemonSet.updateStrategy`) have that one shape. The values are checked by
-/// the scenario's parser, with each kind's own validation, and its problems told here.
-pub fn rolling_strategy(s: &Src, to: &str, d: &mut Draft) {
+/// A field of an update strategy's `rollingUpdate`, by the type the API declares it.
+#[derive(Debug, Clone, Copy)]
+pub enum RollingField {
+    /// An `IntOrString` (`maxSurge`, `maxUnavailable`: a count or a percentage), copied
+    /// as written for the scenario's parser to check.
+    IntOrString(&'static str),
+    /// An `int32` (a StatefulSet's `partition`): a string or a fraction is refused here,
+    /// as [`Draft::map_integer`] refuses one.
+    Int32(&'static str),
+}
+
+impl RollingField {
+    fn name(self) -> &'static str {
+        match self {
+            RollingField::IntOrString(n) | RollingField::Int32(n) => n,
+        }
+    }
+}
+
+/// The `rollingUpdate` of a Deployment's `spec.strategy` and of a DaemonSet's
+/// `spec.updateStrategy` (`RollingUpdateDeployment`, `RollingUpdateDaemonSet`).
+pub const SURGE_AND_UNAVAILABLE: &[RollingField] = &[
+    RollingField::IntOrString("maxSurge"),
+    RollingField::IntOrString("maxUnavailable"),
+];
+
+/// An update strategy of `type` and `rollingUpdate: {…}` with the `fields` of its kind,
+/// copied to the scenario section `to` under the same names: a Deployment's
+/// `spec.strategy` (`strategy.kubernetes.strategy`), a DaemonSet's `spec.updateStrategy`
+/// (`strategy.daemonSet.updateStrategy`) and a StatefulSet's (`partition` and
+/// `maxUnavailable`, `strategy.statefulSet.updateStrategy`) have that one shape. The
+/// values are checked by the scenario's parser, with each kind's own validation, and its
+/// problems told here.
+pub fn rolling_strategy(s: &Src, to: &str, fields: &[RollingField], d: &mut Draft) {
     d.section(to, s);
     if let Some(t) = s.get("type") {
         d.map(&format!("{to}.type"), &t);
     }
     if let Some(ru) = s.get("rollingUpdate") {
         if !ru.value.is_object() {
-            return d.error(&ru, "expected a map with `maxSurge` and `maxUnavailable`");
+            let names: Vec<String> = fields.iter().map(|f| format!("`{}`", f.name())).collect();
+            return d.error(&ru, format!("expected a map with {}", names.join(" and ")));
         }
         // Written even when empty: with `type: Recreate` the converter then says
         // "may not be specified", as the API server does.
         d.section(&format!("{to}.rollingUpdate"), &ru);
-        for key in ["maxSurge", "maxUnavailable"] {
-            if let Some(v) = ru.get(key) {
-                d.map(&format!("{to}.rollingUpdate.{key}"), &v);
+        for &field in fields {
+            let Some(v) = ru.get(field.name()) else {
+                continue;
+            };
+            let at = format!("{to}.rollingUpdate.{}", field.name());
+            match field {
+                RollingField::IntOrString(_) => d.map(&at, &v),
+                RollingField::Int32(_) => d.map_integer(&at, &v),
             }
         }
         if ru.entries().is_empty() {
             d.read(&ru);
         }
+    }
+}
+
+/// `spec.revisionHistoryLimit` of a workload whose `rollout: undo` goes back to the
+/// previous revision only (a DaemonSet, a StatefulSet: `kind`): the ControllerRevisions
+/// it keeps for `kubectl rollout undo --to-revision`, which is not simulated for it, so
+/// no limit changes a run. The API server's default (`is_default`, 10 for both), what
+/// `kubectl get -o yaml` prints when the user wrote none, is read as absent; another
+/// value is reported.
+pub fn revision_history_limit(
+    v: &Src,
+    kind: &str,
+    is_default: fn(&str, &Value) -> bool,
+    d: &mut Draft,
+) {
+    if is_default("revisionHistoryLimit", v.value) {
+        return d.read(v);
+    }
+    if d.integer(v).is_some() {
+        d.unsupported(
+            v,
+            &format!(
+                "the revisions kept for `kubectl rollout undo --to-revision`, which is not \
+                 simulated for a {kind}: `rollout: undo` goes back to the previous one"
+            ),
+        );
     }
 }

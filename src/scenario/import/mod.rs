@@ -1,19 +1,19 @@
-//! Scenarios from the manifests a team already has: Kubernetes `Deployment`s and
-//! `DaemonSet`s (apps/v1), Argo Rollouts `Rollout`s, Flagger `Canary`s and compose / stack
-//! files.
+//! Scenarios from the manifests a team already has: Kubernetes `Deployment`s,
+//! `DaemonSet`s and `StatefulSet`s (apps/v1), Argo Rollouts `Rollout`s, Flagger `Canary`s
+//! and compose / stack files.
 //!
 //! A file is read as YAML documents (JSON is YAML); a list document (`kind: List`, what
 //! `kubectl get -o yaml` prints, or a typed `DeploymentList`) stands for its items, each
 //! named by its place in it ([`lists`]). A document with `apiVersion` and `kind` is a
-//! Kubernetes object: each `Deployment`, `DaemonSet`, `Rollout` and `Canary` becomes a
-//! scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef` Deployment
-//! of the files given, a Canary with its `targetRef` Deployment: [`library`],
+//! Kubernetes object: each `Deployment`, `DaemonSet`, `StatefulSet`, `Rollout` and
+//! `Canary` becomes a scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef`
+//! Deployment of the files given, a Canary with its `targetRef` Deployment: [`library`],
 //! [`reference`](mod@reference)), every other kind is listed as skipped. A document with
 //! `services:` is a compose file: each service becomes a scenario. The mapped fields are
-//! listed in [`kubernetes`], [`daemon_set`], [`argo`], [`flagger`] and [`compose`]; what a
-//! manifest cannot say (a DaemonSet's node count among it) comes from [`defaults`], marked
-//! as such; every field neither mapped nor read is
-//! reported with its path ([`draft::Draft::finish`]).
+//! listed in [`kubernetes`], [`daemon_set`], [`stateful_set`], [`argo`], [`flagger`] and
+//! [`compose`]; what a manifest cannot say (a DaemonSet's node count among it) comes from
+//! [`defaults`], marked as such; every field neither mapped nor read is reported with its
+//! path ([`draft::Draft::finish`]).
 //!
 //! Each imported scenario is rendered as commented YAML and loaded back with the scenario
 //! loader, so an import that succeeds is a scenario `run` accepts unchanged, and a value the
@@ -67,6 +67,7 @@ mod render;
 mod selector;
 mod server_defaults;
 mod spread;
+mod stateful_set;
 mod units;
 mod unmeasured;
 
@@ -111,8 +112,8 @@ pub struct Found {
     pub elsewhere: Vec<Elsewhere>,
 }
 
-/// A Deployment, DaemonSet, Rollout, Canary or compose service that is not imported
-/// because it is not in the namespace `--namespace` picks.
+/// A Deployment, DaemonSet, StatefulSet, Rollout, Canary or compose service that is not
+/// imported because it is not in the namespace `--namespace` picks.
 #[derive(Debug, Clone)]
 pub struct Elsewhere {
     /// Its name.
@@ -142,10 +143,10 @@ pub fn is_manifest(text: &str, format: Format) -> bool {
         .is_ok_and(|docs| docs.iter().any(|d| !matches!(doc_kind(d), DocKind::Other)))
 }
 
-/// The scenario tree of the one Deployment, DaemonSet, Rollout, Canary or compose service
-/// in `text`, for commands that take a scenario and were given a manifest; `None` if `text`
-/// is no manifest. Fields that are not simulated are listed on stderr, as `import` lists
-/// them.
+/// The scenario tree of the one Deployment, DaemonSet, StatefulSet, Rollout, Canary or
+/// compose service in `text`, for commands that take a scenario and were given a manifest;
+/// `None` if `text` is no manifest. Fields that are not simulated are listed on stderr, as
+/// `import` lists them.
 pub fn scenario_tree(
     text: &str,
     origin: &str,
@@ -222,10 +223,10 @@ pub struct Options {
     /// written, so the written scenario holds them. A problem at a value one sets is told
     /// with the `--set`, one at the manifest's own values at its manifest path.
     pub overrides: Vec<Override>,
-    /// `import --namespace NS`: only the Deployments, DaemonSets, Rollouts and Canaries of
-    /// this namespace ([`library::namespace_of`]) are imported; the others, and compose
-    /// services, which have no namespace, are left out ([`Found::elsewhere`]). Every
-    /// object is still looked up by the references made in the namespace.
+    /// `import --namespace NS`: only the Deployments, DaemonSets, StatefulSets, Rollouts and
+    /// Canaries of this namespace ([`library::namespace_of`]) are imported; the others, and
+    /// compose services, which have no namespace, are left out ([`Found::elsewhere`]).
+    /// Every object is still looked up by the references made in the namespace.
     pub namespace: Option<String>,
 }
 
@@ -328,8 +329,8 @@ pub fn import_files(
         return Err(ScenarioError::file(
             origin.join(", "),
             format!(
-                "nothing to import (a Deployment or DaemonSet of apps/v1, an Argo Rollout, a \
-                 Flagger Canary or a compose service): {seen}"
+                "nothing to import (a Deployment, DaemonSet or StatefulSet of apps/v1, an Argo \
+                 Rollout, a Flagger Canary or a compose service): {seen}"
             ),
         ));
     }
@@ -354,12 +355,13 @@ fn read_there(doc: &Value) -> Option<ReadThere<'_>> {
     Some((reference::names_deployment(doc, pointer)?, what))
 }
 
-/// Whether a Deployment, DaemonSet, Rollout or Canary of `api` is imported: of the
-/// apiVersions read (a DaemonSet of the retired `extensions/v1beta1` or `apps/v1beta2`,
-/// which Kubernetes 1.16 stopped serving, is skipped as such).
+/// Whether a Deployment, DaemonSet, StatefulSet, Rollout or Canary of `api` is imported:
+/// of the apiVersions read (a DaemonSet or StatefulSet of the retired
+/// `extensions/v1beta1`, `apps/v1beta1` or `apps/v1beta2`, which Kubernetes 1.16 stopped
+/// serving, is skipped as such).
 fn importable(kind: &str, api: &str) -> bool {
     match kind {
-        "Deployment" | "DaemonSet" => api == "apps/v1",
+        "Deployment" | "DaemonSet" | "StatefulSet" => api == "apps/v1",
         "Rollout" => api.starts_with("argoproj.io/"),
         "Canary" => api == CANARY_API,
         _ => false,
@@ -427,6 +429,10 @@ fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere
                                 daemon_set::daemon_set(src, name, d);
                                 api_fields::DAEMON_SET
                             }
+                            "StatefulSet" => {
+                                stateful_set::stateful_set(src, name, d);
+                                api_fields::STATEFUL_SET
+                            }
                             _ => {
                                 kubernetes::deployment(src, name, d);
                                 api_fields::DEPLOYMENT
@@ -447,7 +453,7 @@ fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere
             DocKind::Kubernetes { kind, api } => {
                 let name = if name.is_empty() { "(unnamed)" } else { name };
                 let why = match kind {
-                    "Deployment" | "DaemonSet" => {
+                    "Deployment" | "DaemonSet" | "StatefulSet" => {
                         format!(" (apiVersion {api}: only apps/v1 is read)")
                     }
                     "Rollout" => format!(" (apiVersion {api}: only argoproj.io is read)"),

@@ -19,7 +19,9 @@
 //! for the Deployment a Flagger Canary or an Argo `workloadRef` names, whose fields
 //! besides the template are otherwise reported; `SetDefaults_DaemonSet`
 //! (`revisionHistoryLimit` 10, kubernetes/kubernetes v1.30) for an imported DaemonSet,
-//! which has no such scenario field. A container's `resources: {}` is no
+//! which has no such scenario field, and `SetDefaults_StatefulSet` (`revisionHistoryLimit`
+//! 10, `persistentVolumeClaimRetentionPolicy` `Retain` both ways) for an imported
+//! StatefulSet. A container's `resources: {}` is no
 //! default but how the server writes an empty `ResourceRequirements` (a struct, so Go's
 //! `omitempty` keeps it): it says nothing either.
 
@@ -97,6 +99,23 @@ pub fn deployment_default(key: &str, value: &Value) -> bool {
 pub fn daemon_set_default(key: &str, value: &Value) -> bool {
     match key {
         "revisionHistoryLimit" => *value == json!(10),
+        _ => false,
+    }
+}
+
+/// Whether the StatefulSet spec's field `key` holds `SetDefaults_StatefulSet`'s value, for
+/// a field the import does not map (kubernetes/kubernetes v1.30
+/// `pkg/apis/apps/v1/defaults.go`: `revisionHistoryLimit` 10, and, with the
+/// `StatefulSetAutoDeletePVC` gate, beta and on since v1.27,
+/// `persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain, whenScaled: Retain}`; its
+/// `replicas`, `podManagementPolicy` and `updateStrategy` are mapped as written,
+/// defaulted or not).
+pub fn stateful_set_default(key: &str, value: &Value) -> bool {
+    match key {
+        "revisionHistoryLimit" => *value == json!(10),
+        "persistentVolumeClaimRetentionPolicy" => {
+            *value == json!({"whenDeleted": "Retain", "whenScaled": "Retain"})
+        }
         _ => false,
     }
 }
@@ -207,5 +226,26 @@ mod tests {
         assert!(!daemon_set_default("revisionHistoryLimit", &json!("10")));
         // Mapped as written, so never read as absent.
         assert!(!daemon_set_default("minReadySeconds", &json!(0)));
+    }
+
+    #[test]
+    fn a_stateful_set_default_is_its_history_and_retention() {
+        assert!(stateful_set_default("revisionHistoryLimit", &json!(10)));
+        assert!(!stateful_set_default("revisionHistoryLimit", &json!(3)));
+        let retain = json!({"whenDeleted": "Retain", "whenScaled": "Retain"});
+        assert!(stateful_set_default(
+            "persistentVolumeClaimRetentionPolicy",
+            &retain
+        ));
+        let delete = json!({"whenDeleted": "Delete", "whenScaled": "Retain"});
+        assert!(!stateful_set_default(
+            "persistentVolumeClaimRetentionPolicy",
+            &delete
+        ));
+        // Mapped as written, so never read as absent.
+        assert!(!stateful_set_default(
+            "podManagementPolicy",
+            &json!("OrderedReady")
+        ));
     }
 }
