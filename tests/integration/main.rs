@@ -52,6 +52,7 @@ mod import_once;
 mod import_references;
 mod import_server_output;
 mod import_set;
+mod import_statefulset;
 mod stateful_set;
 
 mod input_errors;

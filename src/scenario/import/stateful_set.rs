@@ -28,6 +28,7 @@
 //! `spec.template.metadata`, container names) and `status` are read and change nothing,
 //! as for a Deployment ([`super::kubernetes`]).
 
+use super::api_fields;
 use super::draft::{Draft, Src};
 use super::kubernetes::{self, RollingField};
 use super::server_defaults;
@@ -105,7 +106,12 @@ fn not_simulated(spec: &Src, d: &mut Draft) {
         let Some(v) = spec.get(key) else {
             continue;
         };
-        if empty(v.value) || server_defaults::stateful_set_default(key, v.value) {
+        // Left out whole, yet a misspelling inside is still one (`whenDeleted`).
+        let schema = api_fields::STATEFUL_SET;
+        let ty = schema.root.at_path(&format!("spec.{key}"));
+        if !d.known_names(&v, schema.at(ty)) {
+            d.read(&v);
+        } else if empty(v.value) || server_defaults::stateful_set_default(key, v.value) {
             d.read(&v);
         } else {
             d.unsupported(&v, why);
@@ -123,8 +129,12 @@ fn ordinals(v: &Src, d: &mut Draft) {
     if !v.value.is_object() {
         return d.error(v, "expected a map with `start`");
     }
+    // Only `start` is read: a misspelt key beside it is refused by `finish`.
     let Some(start) = v.get("start") else {
-        return d.read(v);
+        if v.entries().is_empty() {
+            d.read(v);
+        }
+        return;
     };
     let Some(n) = d.integer(&start) else {
         return;
@@ -133,7 +143,7 @@ fn ordinals(v: &Src, d: &mut Draft) {
         return d.error(&start, "must be greater than or equal to 0");
     };
     if n == 0 {
-        return d.read(v);
+        return d.read(&start);
     }
     let to = format!("{UPDATE_STRATEGY}.rollingUpdate.partition");
     let partition = d.get(&to).and_then(Value::as_u64);
@@ -153,7 +163,7 @@ fn ordinals(v: &Src, d: &mut Draft) {
         None => String::new(),
     };
     d.unsupported(
-        v,
+        &start,
         &format!(
             "the first pod ordinal ({n}): not simulated, the scenario numbers its pods from \
              0{shift}"
