@@ -109,9 +109,8 @@ fn not_simulated(spec: &Src, d: &mut Draft) {
         // Left out whole, yet a misspelling inside is still one (`whenDeleted`).
         let schema = api_fields::STATEFUL_SET;
         let ty = schema.root.at_path(&format!("spec.{key}"));
-        if !d.known_names(&v, schema.at(ty)) {
-            d.read(&v);
-        } else if empty(v.value) || server_defaults::stateful_set_default(key, v.value) {
+        let misspelt = !d.known_names(&v, schema.at(ty));
+        if misspelt || empty(v.value) || server_defaults::stateful_set_default(key, v.value) {
             d.read(&v);
         } else {
             d.unsupported(&v, why);
