@@ -202,7 +202,7 @@ fn next_same_image(s: &Scenario, out: &mut Vec<Warning>) {
             "give `{}` the image the rollout installs; to replace every task with the same image, keep the versions apart and add `actions: [{{at: …, rollout: restart}}]` (`docker service update --force` / `kubectl rollout restart`)",
             next.name
         ),
-        "swarmkit manager/orchestrator/task.go IsTaskDirty: a task is dirty only if its spec differs from the service's; kubernetes pkg/controller/deployment/util: an unchanged pod template keeps its pod-template-hash, so no new ReplicaSet; pkg/controller/daemon/update.go (constructHistory, Match): an unchanged DaemonSet template matches its ControllerRevision, so no pod is out of date",
+        "swarmkit manager/orchestrator/task.go IsTaskDirty: a task is dirty only if its spec differs from the service's; kubernetes pkg/controller/deployment/util: an unchanged pod template keeps its pod-template-hash, so no new ReplicaSet; pkg/controller/daemon/update.go (constructHistory, Match): an unchanged DaemonSet template matches its ControllerRevision, so no pod is out of date; pkg/controller/statefulset/stateful_set_control.go (getStatefulSetRevisions): an unchanged StatefulSet template is the update revision already",
     );
 }
 

@@ -76,6 +76,9 @@ impl StatefulSet<'_> {
     /// `firstUnhealthyPod` when it is a condemned pod: every replica listed and healthy,
     /// and the lowest condemned pod that is not.
     fn first_unhealthy_condemned(&self, cl: &Cluster) -> Option<TaskId> {
+        if self.ordinals <= self.replicas {
+            return None; // never scaled down: nothing condemned
+        }
         let replicas_healthy =
             (0..self.replicas).all(|i| Self::listed(cl, i).is_some_and(|id| Self::healthy(cl, id)));
         if !replicas_healthy {
