@@ -361,12 +361,8 @@ fn rollout(
         Some(Controls::DockerService) => {
             docker_service_refusal(what, o.has("to_revision")).map(String::from)
         }
-        Some(Controls::KubectlDaemonSet) => {
-            history_refusal("DaemonSet", what, o.has("to_revision"))
-        }
-        Some(Controls::KubectlStatefulSet) => {
-            history_refusal("StatefulSet", what, o.has("to_revision"))
-        }
+        Some(Controls::KubectlDaemonSet) => history_refusal("DaemonSet", what),
+        Some(Controls::KubectlStatefulSet) => history_refusal("StatefulSet", what),
         _ => None,
     };
     if let Some(why) = refusal {
@@ -417,19 +413,15 @@ fn docker_service_refusal(what: Rollout, to_revision: bool) -> Option<&'static s
 }
 
 /// Why `kubectl` cannot do `what` to a DaemonSet or a StatefulSet, `workload` (`None`: it
-/// can): neither has `spec.paused`, and going back to a numbered revision is not simulated.
-fn history_refusal(workload: &str, what: Rollout, to_revision: bool) -> Option<String> {
-    Some(match what {
-        Rollout::Pause | Rollout::Resume => format!(
+/// can): neither has `spec.paused`.
+fn history_refusal(workload: &str, what: Rollout) -> Option<String> {
+    match what {
+        Rollout::Pause | Rollout::Resume => Some(format!(
             "a {workload} has no `spec.paused`: `kubectl rollout pause` refuses it (\"pausing \
              is not supported\"); go back with `rollout: undo` or on with `rollout: update`"
-        ),
-        Rollout::Undo if to_revision => format!(
-            "`to_revision` is not simulated for a {workload} yet: `rollout: undo` without it \
-             goes back to the previous revision"
-        ),
-        _ => return None,
-    })
+        )),
+        _ => None,
+    }
 }
 
 /// The `checks:` as written; each must parse (`crate::check::parse`), so that a misspelt

@@ -317,15 +317,12 @@ fn the_actions_a_scenario_may_give_are_its_orchestrators_controls() {
                 Controls::FlaggerLoadtester => !loadtester,
                 Controls::KubectlDaemonSet => {
                     argo || loadtester
-                        || ["to_revision", "pause", "resume", "scale"]
+                        || ["pause", "resume", "scale"]
                             .iter()
                             .any(|w| action.contains(w))
                 }
                 Controls::KubectlStatefulSet => {
-                    argo || loadtester
-                        || ["to_revision", "pause", "resume"]
-                            .iter()
-                            .any(|w| action.contains(w))
+                    argo || loadtester || ["pause", "resume"].iter().any(|w| action.contains(w))
                 }
             };
             assert_eq!(refused, expected, "{strategy} {action}");

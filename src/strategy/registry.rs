@@ -87,11 +87,11 @@ pub enum Controls {
     /// `docker service update` (`rollout: update`, `scale`) and `docker service rollback`
     /// (`rollout: undo`, to the one previous spec swarmkit keeps).
     DockerService,
-    /// `kubectl rollout restart|undo` of a DaemonSet and a new template (`rollout:
-    /// update`): it has no `spec.paused`, no scale, and `undo` goes back one revision.
+    /// `kubectl rollout restart|undo [--to-revision]` of a DaemonSet and a new template
+    /// (`rollout: update`): it has no `spec.paused` and no scale.
     KubectlDaemonSet,
-    /// `kubectl rollout restart|undo` of a StatefulSet, a new template (`rollout: update`)
-    /// and `kubectl scale`: it has no `spec.paused`, and `undo` goes back one revision.
+    /// `kubectl rollout restart|undo [--to-revision]` of a StatefulSet, a new template
+    /// (`rollout: update`) and `kubectl scale`: it has no `spec.paused`.
     KubectlStatefulSet,
     /// `kubectl argo rollouts promote|abort|retry`.
     ArgoRollouts,

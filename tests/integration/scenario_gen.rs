@@ -539,11 +539,12 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     Family::Swarm | Family::DaemonSet | Family::StatefulSet
                 ) && let Some(list) = actions.as_array_mut()
                 {
-                    // A Deployment's controls: refused on a Swarm strategy, and on a
-                    // DaemonSet or StatefulSet (no `spec.paused`, no revision to name
-                    // here).
+                    // A Deployment's controls: refused on a Swarm strategy (which has
+                    // no revision numbers either), and on a DaemonSet or StatefulSet (no
+                    // `spec.paused`).
+                    let swarm = family == Family::Swarm;
                     list.retain(|a| {
-                        a.get("to_revision").is_none()
+                        (!swarm || a.get("to_revision").is_none())
                             && !matches!(
                                 a.get("rollout").and_then(Value::as_str),
                                 Some("pause" | "resume")

@@ -289,20 +289,13 @@ fn lint_names_the_max_unavailable_gate() {
     assert!(!rule(&without));
 }
 
-/// What a StatefulSet does not have is refused with the reason: `spec.paused`, revision
-/// numbers here, a global mode.
+/// What a StatefulSet does not have is refused with the reason: `spec.paused`, a global
+/// mode, `OnDelete`.
 #[test]
 fn what_a_stateful_set_lacks_is_refused() {
     let base = "service: {replicas: 3, readinessProbe: {}}\nstrategy: {statefulSet: {}}\n";
     let e = refusal(&format!("{base}actions: [{{at: 1s, rollout: pause}}]\n"));
     assert!(e.contains("a StatefulSet has no `spec.paused`"), "{e}");
-    let e = refusal(&format!(
-        "{base}actions: [{{at: 1s, rollout: undo, to_revision: 1}}]\n"
-    ));
-    assert!(
-        e.contains("`to_revision` is not simulated for a StatefulSet"),
-        "{e}"
-    );
     let e = refusal("service: {mode: global}\nstrategy: {statefulSet: {}}\n");
     assert!(e.contains("service.mode"), "{e}");
     let e = refusal(
@@ -312,6 +305,68 @@ fn what_a_stateful_set_lacks_is_refused() {
         e.contains("strategy.statefulSet.updateStrategy.type: `OnDelete`"),
         "{e}"
     );
+}
+
+/// `kubectl rollout undo --to-revision=N` (`findHistory`): revision 1 is the template
+/// before the rollout, 2 the first update, and a template used again is renumbered the
+/// newest. Back to revision 1 from a third version ends `rolled_back`; naming the
+/// revision in force is skipped; naming one not in the history fails kubectl, and the
+/// trial ends there `paused` (as a Deployment's). Beyond `revisionHistoryLimit` (10) the
+/// oldest revisions no pod uses are gone: after ten restarts revision 1 is.
+#[test]
+fn undo_to_a_revision_follows_the_history() {
+    let with = |actions: &str| {
+        yaml(&format!(
+            "horizon: 30m\ncluster: {{nodes: 4}}\n\
+             service:\n  replicas: 3\n  readinessProbe: {{}}\n\
+             \x20 versions: {{current: {{start: 1s}}, next: {{start: 1s}}{v3}}}\n\
+             strategy: {{statefulSet: {{}}}}\nactions: [{actions}]\n",
+            v3 = if actions.contains("v3") {
+                ", v3: {start: 1s}"
+            } else {
+                ""
+            }
+        ))
+    };
+    let run = |actions: &str| {
+        let s = with(actions);
+        let (r, trace) = Workspace::new(&s).run_traced(0);
+        let updates: Vec<&'static str> = (trace.iter())
+            .filter_map(|rec| match rec {
+                TraceRecord::Update { state, .. } => Some(*state),
+                _ => None,
+            })
+            .collect();
+        (r, updates)
+    };
+    // Revisions: 1 current, 2 next, 3 v3; undo to 1 rolls back to `current`.
+    let (r, updates) =
+        run("{at: 60s, rollout: update, version: v3}, {at: 120s, rollout: undo, to_revision: 1}");
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    assert_eq!(updates, ["updating", "updating", "rollback_started"]);
+    // Revision 3 is the template in force: skipped, and the update completes.
+    let (r, updates) =
+        run("{at: 60s, rollout: update, version: v3}, {at: 120s, rollout: undo, to_revision: 3}");
+    assert_eq!(r.outcome, Outcome::Completed);
+    assert_eq!(updates, ["updating", "updating", "rollback_refused"]);
+    // No revision 7: kubectl fails, the trial ends `paused` there.
+    let (r, updates) = run("{at: 60s, rollout: undo, to_revision: 7}");
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 60 * SECOND));
+    assert_eq!(updates, ["updating", "rollback_failed"]);
+    // Ten restarts (revisions 3 to 12) leave eleven revisions no pod uses besides the one
+    // in force (1 to 11): the oldest, 1, is deleted; 2 is kept.
+    let restarts: Vec<String> = (1..=10)
+        .map(|i| format!("{{at: {}s, rollout: restart}}", 60 * i))
+        .collect();
+    let restarts = restarts.join(", ");
+    let (r, _) = run(&format!(
+        "{restarts}, {{at: 900s, rollout: undo, to_revision: 1}}"
+    ));
+    assert_eq!((r.outcome, r.duration), (Outcome::Paused, 900 * SECOND));
+    let (r, _) = run(&format!(
+        "{restarts}, {{at: 900s, rollout: undo, to_revision: 2}}"
+    ));
+    assert_eq!(r.outcome, Outcome::RolledBack);
 }
 
 /// `kubectl drain` of a node holding two pods, after the rollout: each evicted pod exits

@@ -34,8 +34,9 @@
 //!
 //! A DaemonSet has no progress deadline: a rollout that never completes ends at the
 //! horizon as `timeout`. Controls: `rollout: update`, `rollout: undo` (to the previous
-//! revision, as `kubectl rollout undo daemonset`) and `rollout: restart`; a DaemonSet has
-//! no `spec.paused` and no scale.
+//! revision or `to_revision`, as `kubectl rollout undo daemonset`; see
+//! [`crate::strategy::kubernetes::controller_revisions`]) and `rollout: restart`; a
+//! DaemonSet has no `spec.paused` and no scale.
 
 pub(crate) mod entry;
 mod sync;
@@ -45,7 +46,9 @@ use crate::cluster::{Cluster, Notice, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DaemonSetStrategy, NEXT};
 use crate::sim::time::Time;
-use crate::strategy::kubernetes::controller_revisions::{ControllerRevisions, Origin};
+use crate::strategy::kubernetes::controller_revisions::{
+    Applied, ControllerRevisions, Origin, live_templates,
+};
 use crate::strategy::kubernetes::replicaset::PodTemplate;
 use crate::strategy::kubernetes::sync_limit;
 use crate::strategy::kubernetes::sync_loop::SyncLoop;
@@ -159,11 +162,16 @@ impl Controller for DaemonSet<'_> {
 
     fn on_timer(&mut self, _cl: &mut Cluster, NoTimer: NoTimer) {}
 
-    /// `rollout: update`, `undo` (to the previous revision) and `restart`; the others are
-    /// refused when the scenario is loaded: a DaemonSet has no `spec.paused`, no scale, no
-    /// revision numbers to go back to here, and no Argo Rollouts or loadtester controls.
+    /// `rollout: update`, `undo [to_revision]` and `restart`; the others are refused when
+    /// the scenario is loaded: a DaemonSet has no `spec.paused`, no scale, and no Argo
+    /// Rollouts or loadtester controls.
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
-        if self.revisions.act(cl, action, "DaemonSet") {
+        let live = live_templates(cl, &self.pod_template);
+        if self
+            .revisions
+            .act(cl, action, "DaemonSet", &|t| live.contains(&t))
+            == Applied::Changed
+        {
             self.rollout_begins();
         }
     }
@@ -180,6 +188,6 @@ impl Controller for DaemonSet<'_> {
         if let Some(at) = self.queue.livelock_at() {
             return Some((Outcome::Timeout, at));
         }
-        Some(self.revisions.outcome(self.complete_at?))
+        self.revisions.outcome(self.complete_at)
     }
 }

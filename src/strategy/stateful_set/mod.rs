@@ -40,7 +40,7 @@
 //! after such a pod with `OrderedReady`: the sync waits at that pod before it reaches the
 //! update, which the upstream documentation calls a forced rollback (the broken pod must
 //! be deleted by hand); with `Parallel` the undo replaces it. Controls: `rollout: update`,
-//! `undo` (to the previous revision), `restart` and `scale`; a StatefulSet has no
+//! `undo` (to the previous revision or `to_revision`), `restart` and `scale`; a StatefulSet has no
 //! `spec.paused`.
 
 pub(crate) mod entry;
@@ -51,7 +51,9 @@ use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, NEXT, StatefulSetStrategy};
 use crate::sim::time::Time;
-use crate::strategy::kubernetes::controller_revisions::{ControllerRevisions, Origin};
+use crate::strategy::kubernetes::controller_revisions::{
+    Applied, ControllerRevisions, Origin, live_templates,
+};
 use crate::strategy::kubernetes::replicaset::PodTemplate;
 use crate::strategy::kubernetes::sync_limit;
 use crate::strategy::kubernetes::sync_loop::SyncLoop;
@@ -162,7 +164,7 @@ impl Controller for StatefulSet<'_> {
 
     fn on_timer(&mut self, _cl: &mut Cluster, NoTimer: NoTimer) {}
 
-    /// `rollout: update`, `undo` (to the previous revision), `restart` and `scale`; the
+    /// `rollout: update`, `undo [to_revision]`, `restart` and `scale`; the
     /// others are refused when the scenario is loaded: a StatefulSet has no
     /// `spec.paused`, and no Argo Rollouts or loadtester controls.
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
@@ -173,8 +175,16 @@ impl Controller for StatefulSet<'_> {
             self.replicas = n;
             self.queue.raise_limit(sync_limit(n));
             self.rollout_begins();
-        } else if self.revisions.act(cl, action, "StatefulSet") {
-            self.rollout_begins();
+        } else {
+            let mut live = live_templates(cl, &self.pod_template);
+            live.push(self.current);
+            if self
+                .revisions
+                .act(cl, action, "StatefulSet", &|t| live.contains(&t))
+                == Applied::Changed
+            {
+                self.rollout_begins();
+            }
         }
     }
 
@@ -195,6 +205,6 @@ impl Controller for StatefulSet<'_> {
         if let Some(at) = self.queue.livelock_at() {
             return Some((Outcome::Timeout, at));
         }
-        Some(self.revisions.outcome(self.complete_at?))
+        self.revisions.outcome(self.complete_at)
     }
 }
