@@ -44,10 +44,10 @@ mod sync;
 use super::{Controller, NoTimer};
 use crate::cluster::{Cluster, Notice, StateSet, TaskId};
 use crate::result::Outcome;
-use crate::scenario::{ActionKind, CURRENT, DaemonSetStrategy, NEXT};
+use crate::scenario::{ActionKind, DaemonSetStrategy};
 use crate::sim::time::Time;
 use crate::strategy::kubernetes::controller_revisions::{
-    Applied, ControllerRevisions, Origin, live_templates,
+    Applied, ControllerRevisions, live_templates,
 };
 use crate::strategy::kubernetes::replicaset::PodTemplate;
 use crate::strategy::kubernetes::sync_limit;
@@ -136,22 +136,13 @@ impl Controller for DaemonSet<'_> {
         let s = cl.scenario;
         self.nodes = s.service.replicas;
         self.fenceposts = self.cfg.fenceposts(self.nodes);
-        self.revisions.reset(PodTemplate::of(CURRENT));
-        self.pod_template.clear();
         self.picks = 0;
         self.complete_at = None;
         // The Deployment's guard, one pod a node: a sync that acts creates or deletes pods,
         // a few a node an instant at most, so reaching it means the syncs oscillate.
         self.queue.reset(sync_limit(self.nodes));
         // The DaemonSet as it was before the rollout: one serving pod on every node.
-        let fleet = cl.create_serving_fleet(self.nodes, CURRENT);
-        let t = self.template();
-        for id in fleet {
-            crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
-        }
-        if s.service.versions.len() > NEXT as usize {
-            self.revisions
-                .change(cl, PodTemplate::of(NEXT), Origin::Update);
+        if self.revisions.start(cl, self.nodes, &mut self.pod_template) {
             self.rollout_begins();
         }
     }

@@ -20,7 +20,7 @@
 use super::replicaset::PodTemplate;
 use crate::cluster::{Cluster, TaskId};
 use crate::result::Outcome;
-use crate::scenario::{ActionKind, CURRENT};
+use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::time::Time;
 
 /// Why the template in force is in force: a rollout's completion is `completed` or
@@ -113,6 +113,29 @@ impl ControllerRevisions {
         });
         self.restarts = 0;
         self.failed_at = None;
+    }
+
+    /// A trial's start: the history reset, the workload's `pods` serving pods of revision
+    /// 1 (`current`, slots `0..pods`) created with their templates recorded in
+    /// `pod_template` (by task id), and — when the scenario has a `next` version — the
+    /// rollout of revision 2 begun. Whether it began.
+    pub fn start(
+        &mut self,
+        cl: &mut Cluster,
+        pods: u32,
+        pod_template: &mut Vec<PodTemplate>,
+    ) -> bool {
+        let t = PodTemplate::of(CURRENT);
+        self.reset(t);
+        pod_template.clear();
+        for id in cl.create_serving_fleet(pods, CURRENT) {
+            crate::cluster::task::set_at(pod_template, id, t, t);
+        }
+        let begins = cl.scenario.service.versions.len() > NEXT as usize;
+        if begins {
+            self.change(cl, PodTemplate::of(NEXT), Origin::Update);
+        }
+        begins
     }
 
     /// The template in force (the update revision).

@@ -49,10 +49,10 @@ mod sync;
 use super::{Controller, NoTimer};
 use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId};
 use crate::result::Outcome;
-use crate::scenario::{ActionKind, CURRENT, NEXT, StatefulSetStrategy};
+use crate::scenario::{ActionKind, CURRENT, StatefulSetStrategy};
 use crate::sim::time::Time;
 use crate::strategy::kubernetes::controller_revisions::{
-    Applied, ControllerRevisions, Origin, live_templates,
+    Applied, ControllerRevisions, live_templates,
 };
 use crate::strategy::kubernetes::replicaset::PodTemplate;
 use crate::strategy::kubernetes::sync_limit;
@@ -138,22 +138,16 @@ impl Controller for StatefulSet<'_> {
         let s = cl.scenario;
         self.replicas = s.service.replicas;
         self.ordinals = self.replicas;
-        self.revisions.reset(PodTemplate::of(CURRENT));
-        self.current = self.update();
-        self.pod_template.clear();
+        self.current = PodTemplate::of(CURRENT);
         self.complete_at = None;
         // The Deployment's guard: a sync that acts creates or deletes a few pods of an
         // ordinal an instant at most, so reaching it means the syncs oscillate.
         self.queue.reset(sync_limit(self.replicas));
         // The StatefulSet as it was before the rollout: pods 0..replicas serving.
-        let fleet = cl.create_serving_fleet(self.replicas, CURRENT);
-        let t = self.current;
-        for id in fleet {
-            crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
-        }
-        if s.service.versions.len() > NEXT as usize {
-            self.revisions
-                .change(cl, PodTemplate::of(NEXT), Origin::Update);
+        if self
+            .revisions
+            .start(cl, self.replicas, &mut self.pod_template)
+        {
             self.rollout_begins();
         }
     }
