@@ -205,7 +205,7 @@ fn max_surge_alone_is_refused_at_its_path() {
 }
 
 /// The API server's 10 is what `kubectl get ds -o yaml` prints when none was written: read
-/// as absent. Another value bounds `--to-revision`, which is not simulated for a DaemonSet.
+/// as absent. Another value bounds `--to-revision`, whose history the simulator keeps to 10.
 #[test]
 fn revision_history_limit_ten_is_silent_and_another_reported() {
     let (_, found) = import(&daemon_set("revisionHistoryLimit: 10", ""));
@@ -217,8 +217,9 @@ fn revision_history_limit_ten_is_silent_and_another_reported() {
         told,
         [
             "spec.revisionHistoryLimit: the revisions kept for `kubectl rollout undo \
-             --to-revision`, which is not simulated for a DaemonSet: `rollout: undo` goes back \
-             to the previous one"
+             --to-revision`: not a scenario field for a DaemonSet, whose history the \
+             simulator keeps up to the API server's default of 10, so an undo to a revision \
+             only this limit keeps (or drops) differs"
         ]
     );
 }

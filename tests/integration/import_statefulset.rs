@@ -224,8 +224,9 @@ fn identity_and_storage_fields_are_reported_as_not_simulated() {
         notes(&text),
         [
             "spec.revisionHistoryLimit: the revisions kept for `kubectl rollout undo \
-             --to-revision`, which is not simulated for a StatefulSet: `rollout: undo` goes \
-             back to the previous one",
+             --to-revision`: not a scenario field for a StatefulSet, whose history the \
+             simulator keeps up to the API server's default of 10, so an undo to a revision \
+             only this limit keeps (or drops) differs",
             "spec.serviceName: the headless Service that gives each pod its DNS name \
              (`NAME-0.SERVICE`): not simulated; the pods' ordinals are, their DNS records are \
              not",

@@ -150,10 +150,9 @@ pub fn rolling_strategy(s: &Src, to: &str, fields: &[RollingField], d: &mut Draf
     }
 }
 
-/// `spec.revisionHistoryLimit` of a workload whose `rollout: undo` goes back to the
-/// previous revision only (a DaemonSet, a StatefulSet: `kind`): the ControllerRevisions
-/// it keeps for `kubectl rollout undo --to-revision`, which is not simulated for it, so
-/// no limit changes a run. The API server's default (`is_default`, 10 for both), what
+/// `spec.revisionHistoryLimit` of a DaemonSet or a StatefulSet (`kind`): the
+/// ControllerRevisions it keeps for `kubectl rollout undo --to-revision`, which the
+/// simulator keeps up to the default of 10 (not a scenario field for them). The API server's default (`is_default`, 10 for both), what
 /// `kubectl get -o yaml` prints when the user wrote none, is read as absent; another
 /// value is reported.
 pub fn revision_history_limit(
@@ -169,8 +168,10 @@ pub fn revision_history_limit(
         d.unsupported(
             v,
             &format!(
-                "the revisions kept for `kubectl rollout undo --to-revision`, which is not \
-                 simulated for a {kind}: `rollout: undo` goes back to the previous one"
+                "the revisions kept for `kubectl rollout undo --to-revision`: not a scenario \
+                 field for a {kind}, whose history the simulator keeps up to the API server's \
+                 default of 10, so an undo to a revision only this limit keeps (or drops) \
+                 differs"
             ),
         );
     }
