@@ -28,7 +28,7 @@ pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
     }
     if strategy.runtime() == RuntimeKind::Kubelet {
         refuse_docker_control_plane_fields(o);
-        if !matches!(strategy, Strategy::Kubernetes(_) | Strategy::StatefulSet(_))
+        if !strategy.takes_disruption_budget()
             && let Some(service) = o.get("service")
             && let Some(v) = service
                 .value()

@@ -45,6 +45,10 @@ pub trait StrategyDef {
     const CONTROLS: Controls;
     /// How the workload's size is given: `replicas` by default.
     const SIZING: Sizing = Sizing::Replicas;
+    /// Whether `service.podDisruptionBudget` is simulated for it: the disruption
+    /// controller counts its pods against one `spec.replicas`
+    /// ([`super::Controller::disruption_scale`]). `false` by default.
+    const DISRUPTION_BUDGET: bool = false;
 
     /// Read `strategy.<KEY>` (every problem recorded on `o`, defaults filled in).
     fn parse(o: &Obj) -> Self::Config;
@@ -217,6 +221,13 @@ macro_rules! strategies {
             /// How its workload is sized.
             pub fn sizing(&self) -> Sizing {
                 match self { $(Strategy::$variant(_) => <$def as StrategyDef>::SIZING,)+ }
+            }
+
+            /// Whether a PodDisruptionBudget is simulated for it.
+            pub fn takes_disruption_budget(&self) -> bool {
+                match self {
+                    $(Strategy::$variant(_) => <$def as StrategyDef>::DISRUPTION_BUDGET,)+
+                }
             }
 
             /// The wait between a task turning healthy and the next one the controller

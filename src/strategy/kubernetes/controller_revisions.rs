@@ -23,15 +23,9 @@ use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::time::Time;
 
-/// Why the template in force is in force: a rollout's completion is `completed` or
-/// `rolled_back` by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A new template, or a restart.
-    Update,
-    /// `kubectl rollout undo`.
-    Undo,
-}
+/// Why the template in force is in force (the Deployment's [`super::state::Origin`]): a
+/// rollout's completion is `completed` or `rolled_back` by it.
+pub use super::state::Origin;
 
 /// The templates of the pods still listed (not deleted and exited): the revisions a
 /// workload's history keeps whatever its limit. `pod_template` gives each task id's.

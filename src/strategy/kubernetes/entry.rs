@@ -30,6 +30,7 @@ impl StrategyDef for Def {
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::Kubectl;
+    const DISRUPTION_BUDGET: bool = true;
     const SCHEMA_SECTIONS: Sections = &[
         ("kubernetes", KUBERNETES_FIELDS),
         ("deployment_strategy", DEPLOYMENT_STRATEGY_FIELDS),

@@ -95,8 +95,8 @@ const SYNCS_PER_REPLICA_LIMIT: u32 = 16;
 /// See [`SYNCS_PER_REPLICA_LIMIT`].
 const SYNC_LIMIT_BASE: u32 = 64;
 
-/// The livelock guard for `replicas` pods ([`SYNCS_PER_REPLICA_LIMIT`]); a DaemonSet's too,
-/// one pod a node.
+/// The livelock guard for `replicas` pods ([`SYNCS_PER_REPLICA_LIMIT`]); a DaemonSet's
+/// (one pod a node) and a StatefulSet's too.
 pub(crate) fn sync_limit(replicas: u32) -> u32 {
     SYNC_LIMIT_BASE.saturating_add(SYNCS_PER_REPLICA_LIMIT.saturating_mul(replicas))
 }

@@ -51,15 +51,15 @@ pub enum RolloutState {
     },
 }
 
-/// How the template in force came about: it decides whether its completion is
-/// `completed` or `rolled_back`.
+/// How the template in force came about, for a Deployment, a DaemonSet or a StatefulSet:
+/// it decides whether its completion is `completed` or `rolled_back`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// A new template: `kubectl set image`, `rollout restart`, or the scenario's `next`
     /// version at the start.
     Update,
-    /// A template copied back from an old ReplicaSet: `kubectl rollout undo` or the
-    /// `autoRollback` extension.
+    /// A template copied back from an old ReplicaSet or ControllerRevision: `kubectl
+    /// rollout undo`, or a Deployment's `autoRollback` extension.
     Undo,
 }
 

@@ -26,6 +26,7 @@ impl StrategyDef for Def {
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::KubectlStatefulSet;
+    const DISRUPTION_BUDGET: bool = true;
     const SCHEMA_SECTIONS: Sections = &[
         ("statefulSet", STATEFUL_SET_FIELDS),
         ("stateful_set_update_strategy", UPDATE_STRATEGY_FIELDS),

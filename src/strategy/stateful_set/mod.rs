@@ -135,8 +135,7 @@ impl Controller for StatefulSet<'_> {
     fn start(&mut self, cl: &mut Cluster) {
         cl.observe_only(OBSERVED);
         cl.set_min_ready(self.cfg.min_ready);
-        let s = cl.scenario;
-        self.replicas = s.service.replicas;
+        self.replicas = cl.scenario.service.replicas;
         self.ordinals = self.replicas;
         self.current = PodTemplate::of(CURRENT);
         self.complete_at = None;
