@@ -66,6 +66,7 @@ pub mod replicaset;
 pub mod revisions;
 pub mod rolling;
 mod rollout_status;
+pub mod slot_set;
 pub mod state;
 mod sync_deployment;
 pub mod sync_loop;

@@ -6,9 +6,12 @@
 //! has seen them (expectations); here that is the next sync of the same instant, until a
 //! sync changes nothing. A chain longer than [`super::sync_limit`] means the syncs
 //! oscillate: the trial ends `timeout` at that instant with a `sync_livelock` trace record.
+//!
+//! It also keeps which pods changed since the controller last asked
+//! ([`SyncLoop::take_touched`]), so that a sync looks again at their slots only.
 
 use super::trace_livelock;
-use crate::cluster::{Cluster, Notice, StateSet};
+use crate::cluster::{Cluster, Notice, StateSet, TaskId};
 use crate::sim::time::Time;
 
 /// A controller's pending sync and its livelock guard.
@@ -35,6 +38,8 @@ pub struct SyncLoop {
     /// The instant the syncs were found not to converge (the trial ends there).
     livelock_at: Option<Time>,
     notices: Vec<Notice>,
+    /// Pods noticed or touched since the last [`SyncLoop::take_touched`] (with repeats).
+    touched: Vec<TaskId>,
 }
 
 impl SyncLoop {
@@ -48,6 +53,7 @@ impl SyncLoop {
             syncs: 0,
             livelock_at: None,
             notices: Vec::new(),
+            touched: Vec::new(),
         }
     }
 
@@ -57,6 +63,7 @@ impl SyncLoop {
         self.limit = limit;
         self.syncs = 0;
         self.livelock_at = None;
+        self.touched.clear();
     }
 
     /// Allow at least `limit` syncs an instant (the workload grew).
@@ -72,6 +79,20 @@ impl SyncLoop {
     /// A pod notice delivered one at a time.
     pub fn on_notice(&mut self, notice: Notice) {
         self.dirty |= self.observed.contains(notice.state);
+        self.touched.push(notice.task);
+    }
+
+    /// The controller changed `task` itself (created it, deleted it): its slot is looked at
+    /// again, whether or not a notice follows.
+    pub fn touch(&mut self, task: TaskId) {
+        self.touched.push(task);
+    }
+
+    /// The pods noticed or touched since the last call (with repeats), leaving `buf`
+    /// (cleared) in their place.
+    pub fn take_touched(&mut self, buf: &mut Vec<TaskId>) {
+        buf.clear();
+        std::mem::swap(&mut self.touched, buf);
     }
 
     /// Whether a sync is due now: the pending notices read, then — unless the loop has
@@ -81,6 +102,7 @@ impl SyncLoop {
             let mut buf = std::mem::take(&mut self.notices);
             cl.take_notices(&mut buf);
             self.dirty |= buf.iter().any(|n| self.observed.contains(n.state));
+            self.touched.extend(buf.iter().map(|n| n.task));
             self.notices = buf;
         }
         if !self.dirty || self.livelock_at.is_some() {
