@@ -39,6 +39,7 @@
 //! DaemonSet has no `spec.paused` and no scale.
 
 pub(crate) mod entry;
+mod node_views;
 mod sync;
 
 use super::{Controller, NoTimer};
@@ -52,6 +53,8 @@ use crate::strategy::kubernetes::controller_revisions::{
 use crate::strategy::kubernetes::replicaset::PodTemplate;
 use crate::strategy::kubernetes::sync_limit;
 use crate::strategy::kubernetes::sync_loop::SyncLoop;
+use node_views::NodeViews;
+use std::collections::HashMap;
 
 /// The DaemonSet controller of one trial.
 pub struct DaemonSet<'s> {
@@ -72,10 +75,16 @@ pub struct DaemonSet<'s> {
     picks: u32,
     /// When the rollout of the template in force completed (`None`: in progress).
     complete_at: Option<Time>,
-    /// Scratch of a sync: nodes (slots) or pods (task ids) by what it does with them.
+    /// What each sync does with each node, kept between syncs.
+    views: NodeViews,
+    /// Scratch of a sync: pods changed since the last one; nodes (slots) or pods (task
+    /// ids) by what it does with them; a pick's nodes and swapped positions.
+    touched: Vec<TaskId>,
     candidates: Vec<u32>,
     replace: Vec<u32>,
     deletes: Vec<TaskId>,
+    picked: Vec<u32>,
+    swapped: HashMap<u32, u32>,
 }
 
 /// The pod states the DaemonSet reacts to, a Deployment's: each one changes what a sync
@@ -94,9 +103,13 @@ impl<'s> DaemonSet<'s> {
             queue: SyncLoop::new(OBSERVED, "DaemonSet"),
             picks: 0,
             complete_at: None,
+            views: NodeViews::default(),
+            touched: Vec::new(),
             candidates: Vec::new(),
             replace: Vec::new(),
             deletes: Vec::new(),
+            picked: Vec::new(),
+            swapped: HashMap::new(),
         }
     }
 
@@ -105,22 +118,19 @@ impl<'s> DaemonSet<'s> {
         self.revisions.template()
     }
 
-    /// The template pod `id` was created from.
-    fn template_of(&self, id: TaskId) -> PodTemplate {
-        self.pod_template[id as usize]
-    }
-
     /// Create a pod of the template in force on `slot`'s node.
     fn create_pod(&mut self, cl: &mut Cluster, slot: u32) {
         let t = self.template();
         let id = cl.create_task(slot, t.version, crate::cluster::StartGate::Now);
         crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
+        self.queue.touch(id);
     }
 
     /// The template in force changed: a rollout of it begins.
     fn rollout_begins(&mut self) {
         self.complete_at = None;
         self.queue.dirty = true;
+        self.views.invalidate(self.nodes);
     }
 }
 
@@ -141,6 +151,7 @@ impl Controller for DaemonSet<'_> {
         // The Deployment's guard, one pod a node: a sync that acts creates or deletes pods,
         // a few a node an instant at most, so reaching it means the syncs oscillate.
         self.queue.reset(sync_limit(self.nodes));
+        self.views.invalidate(self.nodes);
         // The DaemonSet as it was before the rollout: one serving pod on every node.
         if self.revisions.start(cl, self.nodes, &mut self.pod_template) {
             self.rollout_begins();
