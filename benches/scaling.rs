@@ -1,7 +1,9 @@
 //! How one trial's cost grows with the fleet: `benches/scaling-kubernetes.yaml`
-//! (RollingUpdate, maxSurge 10% / maxUnavailable 10%, probes) and
-//! `benches/scaling-swarm.yaml` (start-first, parallelism 10%, HEALTHCHECK) at 100, 1,000
-//! and 10,000 replicas, on one core.
+//! (RollingUpdate, maxSurge 10% / maxUnavailable 10%, probes),
+//! `benches/scaling-swarm.yaml` (start-first, parallelism 10%, HEALTHCHECK),
+//! `benches/scaling-daemonset.yaml` (maxUnavailable 10%, probes; one pod a node) and
+//! `benches/scaling-statefulset.yaml` (Parallel, maxUnavailable 10%, probes) at 100, 1,000
+//! and 10,000 replicas (the DaemonSet: nodes), on one core.
 //!
 //! `cargo bench --bench scaling`. Criterion reports the time of one trial and trials/s;
 //! the closing table adds events/s and the scaling ratio, all from the same run: a linear
@@ -9,7 +11,7 @@
 //! ratio `time(N) / (N/100 × time(100))` is 1.0 for linear cost and N/100 for quadratic.
 //! Each measured call runs the next trial index, so the figures average over trials.
 //!
-//! `SCALING_PROFILE=<swarm|kubernetes>:<replicas>:<trials>` runs that many trials of one
+//! `SCALING_PROFILE=<swarm|kubernetes|daemonset|statefulset>:<replicas>:<trials>` runs that many trials of one
 //! case in one workspace instead (no criterion), to profile exactly what is timed, e.g.
 //! `SCALING_PROFILE=swarm:10000:3 valgrind --tool=callgrind target/release/deps/scaling-*[0-9a-f]` (the bench binary, not its `.d` file)
 //! (the `rollout-sim run` command splits trials across workspaces, so each split creates
@@ -29,35 +31,59 @@ use std::time::{Duration, Instant};
 /// Fleet sizes, each 10× the last.
 const REPLICAS: [u64; 3] = [100, 1_000, 10_000];
 
-/// One controller's scenario and the overrides that size it.
+/// How a case is sized to a number of replicas.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sizing {
+    /// `service.replicas`, on a tenth as many nodes.
+    Replicas,
+    /// The same, and Swarm's `parallelism`, a count, to 10% of the replicas.
+    ReplicasAndParallelism,
+    /// A DaemonSet: one pod a node, so `cluster.nodes`.
+    Nodes,
+}
+
+/// One controller's scenario and how it is sized.
 struct Case {
     group: &'static str,
     file: &'static str,
-    /// Swarm's `parallelism` is a count, so it is set to 10% of the replicas.
-    parallelism_is_a_count: bool,
+    sizing: Sizing,
 }
 
-static CASES: [Case; 2] = [
+static CASES: [Case; 4] = [
     Case {
         group: "scaling-kubernetes",
         file: "scaling-kubernetes.yaml",
-        parallelism_is_a_count: false,
+        sizing: Sizing::Replicas,
     },
     Case {
         group: "scaling-swarm",
         file: "scaling-swarm.yaml",
-        parallelism_is_a_count: true,
+        sizing: Sizing::ReplicasAndParallelism,
+    },
+    Case {
+        group: "scaling-daemonset",
+        file: "scaling-daemonset.yaml",
+        sizing: Sizing::Nodes,
+    },
+    Case {
+        group: "scaling-statefulset",
+        file: "scaling-statefulset.yaml",
+        sizing: Sizing::Replicas,
     },
 ];
 
 impl Case {
-    /// `--set` overrides for `replicas`: 10 replicas a node, so the surge fits too.
+    /// `--set` overrides for `replicas`: 10 replicas a node, so the surge fits too (a
+    /// DaemonSet: one a node).
     fn overrides(&self, replicas: u64) -> Vec<String> {
+        if self.sizing == Sizing::Nodes {
+            return vec![format!("cluster.nodes={replicas}")];
+        }
         let mut sets = vec![
             format!("service.replicas={replicas}"),
             format!("cluster.nodes={}", replicas / 10),
         ];
-        if self.parallelism_is_a_count {
+        if self.sizing == Sizing::ReplicasAndParallelism {
             sets.push(format!(
                 "strategy.swarm.update_config.parallelism={}",
                 replicas / 10
@@ -164,7 +190,8 @@ fn parse_profile(spec: &str) -> Option<(&'static Case, u64, u64)> {
 fn profile(spec: &str) {
     let Some((case, replicas, trials)) = parse_profile(spec) else {
         eprintln!(
-            "SCALING_PROFILE is <swarm|kubernetes>:<replicas>:<trials> (e.g. swarm:10000:3), \
+            "SCALING_PROFILE is <swarm|kubernetes|daemonset|statefulset>:<replicas>:<trials> \
+             (e.g. swarm:10000:3), \
              not {spec:?}"
         );
         std::process::exit(2);

@@ -138,7 +138,7 @@ impl SlotSet {
         // The next non-zero word after `w`, from the summary.
         let after = w + 1;
         let mut s = after / 64;
-        let mut mask = if after % 64 == 0 {
+        let mut mask = if after.is_multiple_of(64) {
             u64::MAX
         } else {
             u64::MAX << (after % 64)
