@@ -113,30 +113,13 @@ impl DaemonSet<'_> {
     }
 
     /// `room` of the candidate nodes (fewer than there are), chosen at random, into
-    /// `picked`: upstream takes the first ones in Go map order, random at every sync. A
-    /// partial Fisher–Yates shuffle of the candidates in node order, keyed by the sync's
-    /// number, over the kept set: a position not yet swapped holds the set's `k`th node,
-    /// so only the swapped ones are remembered (`self.swapped`).
+    /// `picked`: upstream takes the first ones in Go map order, random at every sync; here
+    /// the first steps of a shuffle of the candidates in node order, keyed by the sync's
+    /// number.
     fn pick(&mut self, cl: &Cluster, room: u32, picked: &mut Vec<u32>) {
-        picked.clear();
-        self.swapped.clear();
         self.picks += 1;
-        let set = &self.views.candidates;
-        let len = set.len();
         let mut rng = cl.rng(u32::MAX - 1, 0, self.picks, Purpose::SlotOrder);
-        let at = |swapped: &std::collections::HashMap<u32, u32>, k: u32| {
-            swapped
-                .get(&k)
-                .copied()
-                .unwrap_or_else(|| set.nth(k).expect("k < len"))
-        };
-        for i in 0..room {
-            let j = i + rng.below(u64::from(len - i)) as u32;
-            let (at_i, at_j) = (at(&self.swapped, i), at(&self.swapped, j));
-            picked.push(at_j);
-            // Position `i` is never read again; position `j` now holds what `i` held.
-            self.swapped.insert(j, at_i);
-        }
+        (self.views.candidates).partial_shuffle(room, |n| rng.below(n), &mut self.swapped, picked);
     }
 
     /// `syncNodes`: create a pod on each of the nodes of `create` (slots), delete the

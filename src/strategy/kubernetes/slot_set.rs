@@ -9,7 +9,10 @@
 //! sets of the slots in each case. Each is a bitset with one summary bit per 64-slot word
 //! and a member count per 4,096 slots: an insertion or removal sets or clears two bits,
 //! and each question is a few `trailing_zeros` / `leading_zeros` after a scan of the
-//! summary (one word per 4,096 slots).
+//! summary (one word per 4,096 slots). A random choice among the members
+//! ([`SlotSet::partial_shuffle`]) costs what is chosen, not the set's size.
+
+use std::collections::HashMap;
 
 /// The set; see the module's comment.
 ///
@@ -211,6 +214,36 @@ impl SlotSet {
         Some(w as u32 * 64 + bits.trailing_zeros())
     }
 
+    /// `room` members chosen as the first `room` steps of a Fisher–Yates shuffle of the
+    /// members in slot order would choose them, into `picked`, in that order: step `i`
+    /// swaps position `i` with position `i + below(len − i)`, `below(n)` a draw in
+    /// `0..n`. Only the positions swapped so far are remembered (`swapped`, cleared
+    /// first); any other position `k` holds the `k`th member. O(`room`) questions,
+    /// whatever the set's size.
+    pub fn partial_shuffle(
+        &self,
+        room: u32,
+        mut below: impl FnMut(u64) -> u64,
+        swapped: &mut HashMap<u32, u32>,
+        picked: &mut Vec<u32>,
+    ) {
+        picked.clear();
+        swapped.clear();
+        let len = self.len;
+        debug_assert!(room <= len);
+        let at = |swapped: &HashMap<u32, u32>, k: u32| match swapped.get(&k) {
+            Some(&slot) => slot,
+            None => self.nth(k).expect("a position below the set's size"),
+        };
+        for i in 0..room {
+            let j = i + below(u64::from(len - i)) as u32;
+            let (at_i, at_j) = (at(swapped, i), at(swapped, j));
+            picked.push(at_j);
+            // Position `i` is never read again; position `j` now holds what `i` held.
+            swapped.insert(j, at_i);
+        }
+    }
+
     /// The members, smallest first.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         let mut from = 0;
@@ -255,6 +288,39 @@ mod tests {
                 prop_assert_eq!(set.nth(p % (model.len() as u32 + 2)),
                     model.iter().nth((p % (model.len() as u32 + 2)) as usize).copied());
             }
+        }
+    }
+
+    proptest! {
+        /// The partial shuffle picks what a Fisher–Yates shuffle of the members, in slot
+        /// order, puts first, with the same draws.
+        #[test]
+        fn a_partial_shuffle_picks_as_the_whole_shuffle(
+            members in prop::collection::btree_set(0u32..20_000, 1..300),
+            room in any::<u32>(),
+            seed in any::<u64>(),
+        ) {
+            let mut set = SlotSet::default();
+            set.reset(20_000);
+            for &m in &members {
+                set.insert(m);
+            }
+            let room = room % (members.len() as u32 + 1);
+            // The same draws for both: a small generator of its own, so the test needs
+            // nothing of the simulator's streams.
+            let draws = |mut x: u64| move |n: u64| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (x >> 33) % n
+            };
+            let mut dense: Vec<u32> = members.iter().copied().collect();
+            let mut below = draws(seed);
+            for i in 0..room as usize {
+                let j = i + below((dense.len() - i) as u64) as usize;
+                dense.swap(i, j);
+            }
+            let (mut swapped, mut picked) = (HashMap::new(), Vec::new());
+            set.partial_shuffle(room, draws(seed), &mut swapped, &mut picked);
+            prop_assert_eq!(&picked[..], &dense[..room as usize]);
         }
     }
 
