@@ -50,7 +50,10 @@ impl Cluster<'_> {
             Step::Exited => self.set_state(id, TaskState::Stopped),
             Step::RetryPull => self.fetch_image(id, false),
             // Deleted by the taint manager: no longer counted, never exits on a lost node.
-            Step::Evicted => self.stop_task_now(id, true),
+            Step::Evicted => {
+                self.evicted.push(id);
+                self.stop_task_now(id, true);
+            }
             Step::StopSignal => self.signal_stop(id),
             Step::EngineStarted => {
                 if self.change_starts(|q, now, slow, ends| q.finish(id, now, slow, ends)) {

@@ -194,6 +194,9 @@ pub struct Cluster<'s> {
     /// No [`Cluster::take_recounted`] yet this trial: the log may lack changes made before
     /// (a copied fleet is not logged), so the next take names every node.
     recount_all: bool,
+    /// Pods the cluster itself deleted since the last [`Cluster::take_evicted`] (a drain's
+    /// or the taint manager's evictions).
+    evicted: Vec<TaskId>,
     /// The event log, when this trial is traced.
     pub trace: Option<Vec<TraceRecord>>,
     /// Trial index.
@@ -300,6 +303,7 @@ impl<'s> Cluster<'s> {
             edits: None,
             recounted: None,
             recount_all: true,
+            evicted: Vec::new(),
             trace: None,
             trial: 0,
             stop_signal_delay: 0,
@@ -436,6 +440,7 @@ impl<'s> Cluster<'s> {
             r.clear();
         }
         self.recount_all = true;
+        self.evicted.clear();
         self.trace = traced.then(Vec::new);
         self.watch();
         self.trial = trial;

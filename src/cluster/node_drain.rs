@@ -239,6 +239,7 @@ impl Cluster<'_> {
                 // A Ready pod was one of the healthy ones the budget counted.
                 healthy -= u32::from(ready);
             }
+            self.evicted.push(id);
             self.stop_task_now(id, false);
             false
         });

@@ -197,6 +197,16 @@ impl Cluster<'_> {
         }
     }
 
+    /// The pods the cluster deleted on its own (evictions) since the last call, leaving
+    /// `buf` (cleared) in their place. Such a deletion sets
+    /// [`crate::cluster::Task::stop_requested`] at once but makes no notice until its stop
+    /// signal (a later step, `Terminating`): a controller that keeps what it last read of
+    /// each pod reads these again here.
+    pub fn take_evicted(&mut self, buf: &mut Vec<TaskId>) {
+        buf.clear();
+        std::mem::swap(&mut self.evicted, buf);
+    }
+
     /// Whether any notice is waiting.
     #[inline]
     pub fn has_notices(&self) -> bool {

@@ -38,7 +38,10 @@ pub struct SyncLoop {
     /// The instant the syncs were found not to converge (the trial ends there).
     livelock_at: Option<Time>,
     notices: Vec<Notice>,
-    /// Pods noticed or touched since the last [`SyncLoop::take_touched`] (with repeats).
+    /// Scratch for [`Cluster::take_evicted`].
+    evicted: Vec<TaskId>,
+    /// Pods noticed, touched or evicted since the last [`SyncLoop::take_touched`] (with
+    /// repeats).
     touched: Vec<TaskId>,
 }
 
@@ -53,6 +56,7 @@ impl SyncLoop {
             syncs: 0,
             livelock_at: None,
             notices: Vec::new(),
+            evicted: Vec::new(),
             touched: Vec::new(),
         }
     }
@@ -95,9 +99,11 @@ impl SyncLoop {
         std::mem::swap(&mut self.touched, buf);
     }
 
-    /// Whether a sync is due now: the pending notices read, then — unless the loop has
-    /// settled or livelocked — one more sync counted (and the flag cleared for it).
-    pub fn due(&mut self, cl: &mut Cluster) -> bool {
+    /// Read the pending notices (a sync becomes due if one is watched) and the cluster's
+    /// evictions into the touched pods: [`SyncLoop::due`] does, and a sync that acted and
+    /// reads its pods again before it ends (the notices its own creations and deletions
+    /// caused then count as they would at the next [`SyncLoop::due`]).
+    pub fn absorb(&mut self, cl: &mut Cluster) {
         while cl.has_notices() {
             let mut buf = std::mem::take(&mut self.notices);
             cl.take_notices(&mut buf);
@@ -105,6 +111,16 @@ impl SyncLoop {
             self.touched.extend(buf.iter().map(|n| n.task));
             self.notices = buf;
         }
+        let mut evicted = std::mem::take(&mut self.evicted);
+        cl.take_evicted(&mut evicted);
+        self.touched.extend_from_slice(&evicted);
+        self.evicted = evicted;
+    }
+
+    /// Whether a sync is due now: the pending notices read, then — unless the loop has
+    /// settled or livelocked — one more sync counted (and the flag cleared for it).
+    pub fn due(&mut self, cl: &mut Cluster) -> bool {
+        self.absorb(cl);
         if !self.dirty || self.livelock_at.is_some() {
             self.syncs = 0;
             return false;

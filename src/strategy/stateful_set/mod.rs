@@ -44,6 +44,7 @@
 //! `spec.paused`.
 
 pub(crate) mod entry;
+mod ordinals;
 mod sync;
 
 use super::{Controller, NoTimer};
@@ -57,6 +58,7 @@ use crate::strategy::kubernetes::controller_revisions::{
 use crate::strategy::kubernetes::replicaset::PodTemplate;
 use crate::strategy::kubernetes::sync_limit;
 use crate::strategy::kubernetes::sync_loop::SyncLoop;
+use ordinals::{Basis, Ordinals};
 
 /// The StatefulSet controller of one trial.
 pub struct StatefulSet<'s> {
@@ -71,8 +73,11 @@ pub struct StatefulSet<'s> {
     current: PodTemplate,
     /// The template each pod was created from, by task id.
     pod_template: Vec<PodTemplate>,
-    /// The work queue: a sync is due, and the livelock guard.
+    /// The work queue: a sync is due, the livelock guard, and the pods changed since the
+    /// sync last looked.
     queue: SyncLoop,
+    /// What the sync read of each ordinal, and the sets of ordinals its steps ask about.
+    views: Ordinals,
     /// When the rollout of the template in force completed (`None`: in progress).
     complete_at: Option<Time>,
 }
@@ -92,6 +97,7 @@ impl<'s> StatefulSet<'s> {
             current: PodTemplate::of(CURRENT),
             pod_template: Vec::new(),
             queue: SyncLoop::new(OBSERVED, "StatefulSet"),
+            views: Ordinals::default(),
             complete_at: None,
         }
     }
@@ -101,13 +107,9 @@ impl<'s> StatefulSet<'s> {
         self.revisions.template()
     }
 
-    /// The template pod `id` was created from.
-    fn template_of(&self, id: TaskId) -> PodTemplate {
-        self.pod_template[id as usize]
-    }
-
     /// Create pod `ordinal` (`newVersionedStatefulSetPod`): of the current revision below
-    /// the partition, of the update revision from it.
+    /// the partition, of the update revision from it. The views are then read again, as the
+    /// rest of the sync reads the pod.
     fn create_pod(&mut self, cl: &mut Cluster, ordinal: u32) {
         let t = if ordinal < self.cfg.partition {
             self.current
@@ -117,6 +119,27 @@ impl<'s> StatefulSet<'s> {
         let id = cl.create_task(ordinal, t.version, StartGate::Now);
         self.ordinals = self.ordinals.max(ordinal + 1);
         crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
+        self.queue.touch(id);
+        self.refresh(cl);
+    }
+
+    /// Delete pod `id`; the views are then read again, as the rest of the sync reads it.
+    fn delete_pod(&mut self, cl: &mut Cluster, id: TaskId) {
+        cl.stop_task(id);
+        self.queue.touch(id);
+        self.refresh(cl);
+    }
+
+    /// Bring the views up to date with the pods changed since the last look: the notices
+    /// and evictions waiting, and the pods the sync itself created or deleted.
+    fn refresh(&mut self, cl: &mut Cluster) {
+        self.queue.absorb(cl);
+        let basis = Basis {
+            replicas: self.replicas,
+            update: self.update(),
+        };
+        let span = self.replicas.max(self.ordinals);
+        (self.views).refresh(cl, &mut self.queue, basis, span, &self.pod_template);
     }
 
     /// The spec changed (a template, a scale): its rollout begins.
@@ -139,6 +162,7 @@ impl Controller for StatefulSet<'_> {
         self.ordinals = self.replicas;
         self.current = PodTemplate::of(CURRENT);
         self.complete_at = None;
+        self.views.invalidate();
         // The Deployment's guard: a sync that acts creates or deletes a few pods of an
         // ordinal an instant at most, so reaching it means the syncs oscillate.
         self.queue.reset(sync_limit(self.replicas));

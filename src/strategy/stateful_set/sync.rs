@@ -7,9 +7,12 @@
 //! comes back to find it evicted, so a pod is listed until it has exited; being deleted
 //! (`deletionTimestamp`) is [`crate::cluster::Task::stop_requested`]. Upstream's branch for
 //! failed and succeeded pods (delete them, create them again) therefore never applies.
+//!
+//! Each step asks the kept views ([`super::ordinals`]) instead of walking the ordinals,
+//! and gets what the walk found: the same pods created and deleted, in the same order.
 
 use super::StatefulSet;
-use crate::cluster::{Cluster, TaskId, TaskState};
+use crate::cluster::{Cluster, TaskId};
 use crate::scenario::PodManagement;
 
 /// Where one part of a sync leaves it.
@@ -26,8 +29,9 @@ enum Step {
 impl StatefulSet<'_> {
     /// One sync. A sync that created or deleted a pod leaves another due.
     pub(super) fn sync(&mut self, cl: &mut Cluster) {
+        self.refresh(cl);
         let monotonic = self.cfg.pod_management == PodManagement::OrderedReady;
-        let first_unhealthy = self.first_unhealthy_condemned(cl);
+        let first_unhealthy = self.first_unhealthy_condemned();
         let mut acted = false;
         let mut step = self.process_replicas(cl, monotonic);
         if step == Step::Done || !monotonic && step == Step::Acted {
@@ -49,115 +53,107 @@ impl StatefulSet<'_> {
         }
     }
 
-    /// The ordinal's listed pod (see the module documentation).
-    fn listed(cl: &Cluster, ordinal: u32) -> Option<TaskId> {
-        (cl.slot(ordinal).iter().copied()).find(|&id| !cl.task(id).state.is_terminal())
-    }
-
-    fn terminating(cl: &Cluster, id: TaskId) -> bool {
-        cl.task(id).stop_requested
-    }
-
-    /// `isRunningAndReady`.
-    fn ready(cl: &Cluster, id: TaskId) -> bool {
-        cl.task(id).state == TaskState::Ready
-    }
-
-    /// `isHealthy`: Running and Ready, and not being deleted.
-    fn healthy(cl: &Cluster, id: TaskId) -> bool {
-        Self::ready(cl, id) && !Self::terminating(cl, id)
-    }
-
-    /// `isRunningAndAvailable`: Ready for `minReadySeconds`.
-    fn available(cl: &Cluster, id: TaskId) -> bool {
-        Self::ready(cl, id) && cl.task(id).available
-    }
-
     /// `firstUnhealthyPod` when it is a condemned pod: every replica listed and healthy,
     /// and the lowest condemned pod that is not.
-    fn first_unhealthy_condemned(&self, cl: &Cluster) -> Option<TaskId> {
+    fn first_unhealthy_condemned(&self) -> Option<TaskId> {
         if self.ordinals <= self.replicas {
             return None; // never scaled down: nothing condemned
         }
-        let replicas_healthy =
-            (0..self.replicas).all(|i| Self::listed(cl, i).is_some_and(|id| Self::healthy(cl, id)));
-        if !replicas_healthy {
-            return None;
+        let v = &self.views;
+        if !v.missing.is_empty() || v.sick_replicas > 0 {
+            return None; // a replica missing or not healthy
         }
-        (self.replicas..self.ordinals)
-            .filter_map(|i| Self::listed(cl, i))
-            .find(|&id| !Self::healthy(cl, id))
+        let ordinal = (v.sick.next_from(self.replicas)).filter(|&o| o < self.ordinals)?;
+        v.view(ordinal).pod
     }
 
-    /// `processReplica` for every ordinal below `replicas`, lowest first.
+    /// `processReplica` for every ordinal below `replicas`, lowest first: create the
+    /// missing pods; with `OrderedReady`, only the lowest, and only if no pod below it is
+    /// being deleted or not available (else the sync waits there).
     fn process_replicas(&mut self, cl: &mut Cluster, monotonic: bool) -> Step {
-        let mut step = Step::Done;
-        for ordinal in 0..self.replicas {
-            let Some(id) = Self::listed(cl, ordinal) else {
-                self.create_pod(cl, ordinal);
-                if monotonic {
-                    return Step::Acted;
+        if monotonic {
+            let missing = self.views.missing.next_from(0);
+            let stalled = (self.views.stalled.next_from(0)).filter(|&o| o < self.replicas);
+            return match (missing, stalled) {
+                (Some(m), s) if s.is_none_or(|s| m < s) => {
+                    self.create_pod(cl, m);
+                    Step::Acted
                 }
-                step = Step::Acted;
-                continue;
+                (_, Some(_)) => Step::Blocked,
+                _ => Step::Done,
             };
-            if monotonic && (Self::terminating(cl, id) || !Self::available(cl, id)) {
-                // Being deleted, not Running and Ready, or not yet available.
-                return Step::Blocked;
-            }
+        }
+        let mut step = Step::Done;
+        let mut from = 0;
+        while let Some(ordinal) = self.views.missing.next_from(from) {
+            self.create_pod(cl, ordinal);
+            step = Step::Acted;
+            from = ordinal + 1;
         }
         step
     }
 
-    /// `processCondemned` for the pods above `replicas`, highest first.
+    /// `processCondemned` for the pods above `replicas`, highest first: with
+    /// `OrderedReady` the highest listed one is deleted unless it is being deleted, or not
+    /// available and not the first unhealthy pod (the sync waits then); `Parallel` deletes
+    /// every one not being deleted.
     fn process_condemned(
         &mut self,
         cl: &mut Cluster,
         monotonic: bool,
         first_unhealthy: Option<TaskId>,
     ) -> Step {
-        let mut step = Step::Done;
-        for ordinal in (self.replicas..self.ordinals).rev() {
-            let Some(id) = Self::listed(cl, ordinal) else {
-                continue;
+        let replicas = self.replicas;
+        let condemned = move |o: &u32| *o >= replicas;
+        if monotonic {
+            let Some(ordinal) = self
+                .views
+                .listed
+                .prev_below(self.ordinals)
+                .filter(condemned)
+            else {
+                return Step::Done;
             };
-            if Self::terminating(cl, id) {
-                if monotonic {
-                    return Step::Blocked;
-                }
-                continue;
-            }
-            if monotonic && Some(id) != first_unhealthy && !Self::available(cl, id) {
+            let v = self.views.view(ordinal);
+            if v.terminating || v.pod != first_unhealthy && !v.available {
                 return Step::Blocked;
             }
-            cl.stop_task(id);
-            if monotonic {
-                return Step::Acted;
-            }
+            self.delete_pod(cl, v.pod.expect("a listed ordinal"));
+            return Step::Acted;
+        }
+        let mut step = Step::Done;
+        let mut end = self.ordinals;
+        while let Some(ordinal) = self.views.undeleted.prev_below(end).filter(condemned) {
+            let pod = self.views.view(ordinal).pod;
+            self.delete_pod(cl, pod.expect("a listed ordinal"));
             step = Step::Acted;
+            end = ordinal;
         }
         step
     }
 
     /// The update without `maxUnavailable`: from the highest ordinal down to the
     /// partition, delete the first pod of another revision, or wait at the first pod not
-    /// healthy.
+    /// healthy. That is the highest ordinal from the partition below `replicas` that is
+    /// missing, outdated or not healthy; a missing pod (a `Parallel` creation waiting in
+    /// the API) is not healthy, and an outdated one is deleted even if not healthy.
     fn update_one(&mut self, cl: &mut Cluster) -> Step {
-        let update = self.update();
-        for ordinal in (self.cfg.partition..self.replicas).rev() {
-            let Some(id) = Self::listed(cl, ordinal) else {
-                // Not created yet (a `Parallel` creation waits in the API): not healthy.
-                return Step::Blocked;
-            };
-            if self.template_of(id) != update && !Self::terminating(cl, id) {
-                cl.stop_task(id);
-                return Step::Acted;
+        let v = &self.views;
+        let highest = [&v.missing, &v.outdated, &v.sick]
+            .into_iter()
+            .filter_map(|set| set.prev_below(self.replicas))
+            .max();
+        let Some(ordinal) = highest.filter(|&o| o >= self.cfg.partition) else {
+            return Step::Done;
+        };
+        let view = v.view(ordinal);
+        match view.pod {
+            Some(id) if view.outdated() => {
+                self.delete_pod(cl, id);
+                Step::Acted
             }
-            if !Self::healthy(cl, id) {
-                return Step::Blocked;
-            }
+            _ => Step::Blocked,
         }
-        Step::Done
     }
 
     /// `updateStatefulSetAfterInvariantEstablished`: unless the unhealthy pods among all
@@ -165,25 +161,22 @@ impl StatefulSet<'_> {
     /// allows, highest ordinal first, down to the partition.
     fn update_many(&mut self, cl: &mut Cluster) -> Step {
         let limit = self.cfg.unavailable_limit(self.replicas);
-        let unhealthy = (0..self.replicas)
-            .filter(|&i| !Self::listed(cl, i).is_some_and(|id| Self::healthy(cl, id)))
-            .count() as u32;
+        let unhealthy = self.views.missing.len() + self.views.sick_replicas;
         if unhealthy >= limit {
             return Step::Blocked;
         }
-        let update = self.update();
         let mut deleted = 0;
-        for ordinal in (self.cfg.partition..self.replicas).rev() {
-            if deleted == limit - unhealthy {
+        let mut end = self.replicas;
+        while deleted < limit - unhealthy {
+            let Some(ordinal) =
+                (self.views.outdated.prev_below(end)).filter(|&o| o >= self.cfg.partition)
+            else {
                 break;
-            }
-            let Some(id) = Self::listed(cl, ordinal) else {
-                continue;
             };
-            if self.template_of(id) != update && !Self::terminating(cl, id) {
-                cl.stop_task(id);
-                deleted += 1;
-            }
+            let pod = self.views.view(ordinal).pod;
+            self.delete_pod(cl, pod.expect("a listed ordinal"));
+            deleted += 1;
+            end = ordinal;
         }
         if deleted > 0 { Step::Acted } else { Step::Done }
     }
@@ -192,15 +185,8 @@ impl StatefulSet<'_> {
     /// rollout's completion as `kubectl rollout status statefulset` reads it.
     fn update_status(&mut self, cl: &mut Cluster) {
         let update = self.update();
-        let (mut created, mut ready, mut updated) = (0u32, 0u32, 0u32);
-        for ordinal in 0..self.ordinals {
-            let Some(id) = Self::listed(cl, ordinal) else {
-                continue;
-            };
-            created += 1;
-            ready += u32::from(Self::ready(cl, id));
-            updated += u32::from(!Self::terminating(cl, id) && self.template_of(id) == update);
-        }
+        let v = &self.views;
+        let (created, ready, updated) = (v.listed.len(), v.ready, v.updated);
         if updated == created && ready == created {
             self.current = update;
         }
