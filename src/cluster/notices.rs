@@ -207,6 +207,12 @@ impl Cluster<'_> {
         std::mem::swap(&mut self.evicted, buf);
     }
 
+    /// Whether [`Cluster::take_evicted`] has any pod to hand over.
+    #[inline]
+    pub fn has_evicted(&self) -> bool {
+        !self.evicted.is_empty()
+    }
+
     /// Whether any notice is waiting.
     #[inline]
     pub fn has_notices(&self) -> bool {

@@ -89,6 +89,7 @@ impl SlotSet {
     }
 
     /// Add `slot` (nothing if it is a member).
+    #[inline]
     pub fn insert(&mut self, slot: u32) {
         let w = (slot / 64) as usize;
         if w >= self.words.len() {
@@ -114,6 +115,7 @@ impl SlotSet {
     }
 
     /// Take `slot` out (nothing if it is not a member).
+    #[inline]
     pub fn remove(&mut self, slot: u32) {
         let w = (slot / 64) as usize;
         let bit = 1 << (slot % 64);

@@ -111,10 +111,12 @@ impl SyncLoop {
             self.touched.extend(buf.iter().map(|n| n.task));
             self.notices = buf;
         }
-        let mut evicted = std::mem::take(&mut self.evicted);
-        cl.take_evicted(&mut evicted);
-        self.touched.extend_from_slice(&evicted);
-        self.evicted = evicted;
+        if cl.has_evicted() {
+            let mut evicted = std::mem::take(&mut self.evicted);
+            cl.take_evicted(&mut evicted);
+            self.touched.extend_from_slice(&evicted);
+            self.evicted = evicted;
+        }
     }
 
     /// Whether a sync is due now: the pending notices read, then — unless the loop has
