@@ -9,6 +9,7 @@
 //! builds check the kept views against views computed afresh at every sync.
 
 use crate::cluster::{Cluster, TaskId, TaskState};
+use crate::strategy::kubernetes::controller_revisions::ControllerRevisions;
 use crate::strategy::kubernetes::replicaset::PodTemplate;
 use crate::strategy::kubernetes::slot_set::SlotSet;
 
@@ -97,7 +98,21 @@ pub(super) struct Rules<'a> {
     pub pod_template: &'a [PodTemplate],
 }
 
-impl Rules<'_> {
+impl<'a> Rules<'a> {
+    /// The rules of a DaemonSet with these revisions, `(maxSurge, maxUnavailable)` and
+    /// pods' templates.
+    pub fn of(
+        revisions: &ControllerRevisions,
+        fenceposts: (u32, u32),
+        pod_template: &'a [PodTemplate],
+    ) -> Rules<'a> {
+        Rules {
+            template: revisions.template(),
+            surge: fenceposts.0 > 0,
+            pod_template,
+        }
+    }
+
     fn is_new(&self, id: TaskId) -> bool {
         self.pod_template[id as usize] == self.template
     }
@@ -214,6 +229,25 @@ impl NodeViews {
         self.views[slot as usize].old
     }
 
+    /// What `rollingUpdate` acts on at node `slot`: without a surge its old pod (deleted),
+    /// with one the node (a new pod created beside the old one).
+    pub fn target(&self, slot: u32, surge: bool) -> u32 {
+        if surge { slot } else { self.old(slot) }
+    }
+
+    /// The members of every set, in node order (the debug check's comparison).
+    #[cfg(debug_assertions)]
+    fn members(&self) -> [Vec<u32>; 5] {
+        [
+            &self.create,
+            &self.trim,
+            &self.replace,
+            &self.candidates,
+            &self.delete_now,
+        ]
+        .map(|set| set.iter().collect())
+    }
+
     /// Node `slot`'s view as its pods are now.
     fn view_of(&mut self, cl: &Cluster, rules: &Rules, slot: u32) -> NodeView {
         let pods = cl.slot(slot);
@@ -311,27 +345,14 @@ impl NodeViews {
     #[cfg(debug_assertions)]
     pub fn check(&mut self, cl: &Cluster, rules: &Rules) {
         let kept = std::mem::take(&mut self.views);
-        let sets = [
-            self.create.iter().collect::<Vec<_>>(),
-            self.trim.iter().collect(),
-            self.replace.iter().collect(),
-            self.candidates.iter().collect(),
-            self.delete_now.iter().collect(),
-        ];
+        let sets = self.members();
         let counts = (self.counted, self.done);
         self.views = kept.clone();
         self.rebuild(cl, rules);
         for (slot, (was, is)) in kept.iter().zip(self.views.iter()).enumerate() {
             assert_eq!(was, is, "DaemonSet node {slot}'s kept view at {}", cl.now());
         }
-        let fresh = [
-            self.create.iter().collect::<Vec<_>>(),
-            self.trim.iter().collect(),
-            self.replace.iter().collect(),
-            self.candidates.iter().collect(),
-            self.delete_now.iter().collect(),
-        ];
-        assert_eq!(sets, fresh, "DaemonSet node sets");
+        assert_eq!(sets, self.members(), "DaemonSet node sets");
         assert_eq!(counts, (self.counted, self.done), "DaemonSet counts");
     }
 }

@@ -18,11 +18,7 @@ impl DaemonSet<'_> {
     /// One sync. A sync that created or deleted a pod leaves another due.
     pub(super) fn sync(&mut self, cl: &mut Cluster) {
         self.queue.take_touched(&mut self.touched);
-        let rules = Rules {
-            template: self.revisions.template(),
-            surge: self.fenceposts.0 > 0,
-            pod_template: &self.pod_template,
-        };
+        let rules = Rules::of(&self.revisions, self.fenceposts, &self.pod_template);
         self.views.refresh(cl, &rules, &self.touched);
         #[cfg(debug_assertions)]
         self.views.check(cl, &rules);
@@ -45,11 +41,7 @@ impl DaemonSet<'_> {
         create.clear();
         delete.clear();
         create.extend(self.views.create.iter());
-        let rules = Rules {
-            template: self.revisions.template(),
-            surge: self.fenceposts.0 > 0,
-            pod_template: &self.pod_template,
-        };
+        let rules = Rules::of(&self.revisions, self.fenceposts, &self.pod_template);
         for slot in self.views.trim.iter() {
             super::node_views::NodeViews::excess(cl, &rules, slot, &mut delete);
         }
@@ -66,16 +58,9 @@ impl DaemonSet<'_> {
         let mut delete_now = std::mem::take(&mut self.deletes);
         replace.clear();
         delete_now.clear();
+        let surge = max_surge > 0;
         let views = &self.views;
-        // Without a surge the old pods are deleted; with one, a new pod is created beside.
-        let target = |slot: u32| {
-            if max_surge == 0 {
-                views.old(slot)
-            } else {
-                slot
-            }
-        };
-        replace.extend(views.replace.iter().map(target));
+        replace.extend(views.replace.iter().map(|slot| views.target(slot, surge)));
         delete_now.extend(views.delete_now.iter().map(|slot| views.old(slot)));
         let limit = if max_surge == 0 {
             max_unavailable
@@ -85,19 +70,16 @@ impl DaemonSet<'_> {
         let candidates = views.candidates.len();
         let room = limit.saturating_sub(views.counted).min(candidates);
         if room == candidates {
-            replace.extend(views.candidates.iter().map(target));
+            replace.extend(
+                views
+                    .candidates
+                    .iter()
+                    .map(|slot| views.target(slot, surge)),
+            );
         } else if room > 0 {
             let mut picked = std::mem::take(&mut self.picked);
             self.pick(cl, room, &mut picked);
-            let views = &self.views;
-            let target = |slot: u32| {
-                if max_surge == 0 {
-                    views.old(slot)
-                } else {
-                    slot
-                }
-            };
-            replace.extend(picked.iter().map(|&slot| target(slot)));
+            replace.extend(picked.iter().map(|&slot| self.views.target(slot, surge)));
             self.picked = picked;
         }
         let acted = if max_surge == 0 {
