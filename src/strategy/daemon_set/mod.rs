@@ -77,10 +77,10 @@ pub struct DaemonSet<'s> {
     complete_at: Option<Time>,
     /// What each sync does with each node, kept between syncs.
     views: NodeViews,
-    /// Scratch of a sync: pods changed since the last one; nodes (slots) or pods (task
-    /// ids) by what it does with them; a pick's nodes and swapped positions.
+    /// Scratch of a sync: pods changed since the last one; the nodes it creates a pod on
+    /// (or, without a surge, the old pods it replaces); the pods it deletes; a pick's
+    /// nodes and swapped positions.
     touched: Vec<TaskId>,
-    candidates: Vec<u32>,
     replace: Vec<u32>,
     deletes: Vec<TaskId>,
     picked: Vec<u32>,
@@ -105,7 +105,6 @@ impl<'s> DaemonSet<'s> {
             complete_at: None,
             views: NodeViews::default(),
             touched: Vec::new(),
-            candidates: Vec::new(),
             replace: Vec::new(),
             deletes: Vec::new(),
             picked: Vec::new(),

@@ -37,7 +37,7 @@ impl DaemonSet<'_> {
             return false;
         }
         let mut create = std::mem::take(&mut self.replace);
-        let mut delete = std::mem::take(&mut self.candidates);
+        let mut delete = std::mem::take(&mut self.deletes);
         create.clear();
         delete.clear();
         create.extend(self.views.create.iter());
@@ -47,7 +47,7 @@ impl DaemonSet<'_> {
         }
         self.act(cl, &create, &delete);
         self.replace = create;
-        self.candidates = delete;
+        self.deletes = delete;
         true
     }
 
