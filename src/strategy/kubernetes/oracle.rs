@@ -164,4 +164,70 @@ mod tests {
             "{all} scale-downs, {many} of several pods"
         );
     }
+
+    /// The choices finished by a sort ([`super::super::ranking`]'s fallback when the
+    /// picks walk far) are the full sort's: forced from the first pick, or after a few,
+    /// in every example scenario of a controller that scales ReplicaSets (a Deployment,
+    /// an Argo Rollout, Flagger), at sizes where the index keeps a tree and where it
+    /// scans; and reached on its own where a ReplicaSet of pods made one by one is
+    /// deleted at once (an aborted Argo blue-green at 300 replicas).
+    #[test]
+    fn a_choice_finished_by_a_sort_deletes_the_pods_the_full_sort_deletes() {
+        use super::super::ranking::{SORT_FROM, SORTED};
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                let controller = ["k8s-", "canary-", "blue-green", "flagger-"];
+                let no_replicas = ["k8s-daemonset", "k8s-statefulset"];
+                controller.iter().any(|c| name.starts_with(c))
+                    && !no_replicas.iter().any(|c| name.starts_with(c))
+            })
+            .collect();
+        files.sort();
+        assert!(files.len() >= 30, "{files:?}");
+        let run = |file: &Path, sets: &[String], trials: u64, from: Option<usize>| {
+            let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+            // A scenario with its own node pools (labels, taints) keeps its cluster.
+            let s = load_file(file, &overrides).unwrap_or_else(|_| load_file(file, &[]).unwrap());
+            let mut ws = Workspace::new(&s);
+            SORT_FROM.with(|c| c.set(from));
+            for trial in 0..trials {
+                ws.run(trial);
+            }
+            SORT_FROM.with(|c| c.set(None));
+        };
+        SORTED.with(|c| c.set(0));
+        CHECKED.with(|c| c.set((0, 0)));
+        for (k, file) in files.iter().enumerate() {
+            // Room for the scenario's pods on 3 nodes (scanned) or 40 (a tree).
+            let nodes = if k % 2 == 0 { 3 } else { 40 };
+            let sets = [
+                format!("cluster.nodes={nodes}"),
+                "cluster.node.cpu=64".to_string(),
+                "cluster.node.memory=256Gi".to_string(),
+            ];
+            run(file, &sets, 12, Some(k % 3));
+        }
+        let forced = SORTED.with(|c| c.get());
+        let (all, many) = CHECKED.with(|c| c.get());
+        assert!(
+            forced > 400 && many > 100,
+            "{forced} sorted of {all}, {many} of several pods"
+        );
+        SORTED.with(|c| c.set(0));
+        let sets = [
+            "service.replicas=300".to_string(),
+            "cluster.nodes=60".to_string(),
+        ];
+        run(
+            &root.join("scenarios/blue-green-analysis.yaml"),
+            &sets,
+            6,
+            None,
+        );
+        assert!(SORTED.with(|c| c.get()) > 0, "the budget is reached");
+    }
 }

@@ -71,6 +71,9 @@ use std::ops::Range;
 mod class_sets;
 mod node_best;
 mod scan;
+mod sorted;
+#[cfg(test)]
+pub(super) use sorted::{SORT_FROM, SORTED};
 
 /// Nodes up to which a set keeps no tree entries for its assigned pods and a pick scans
 /// every node's list instead ([`SetIndex::scan`]).
@@ -103,6 +106,8 @@ pub struct Ranking {
     recounted: Vec<NodeId>,
     /// The pods chosen by the last [`Ranking::choose`], first deleted first.
     pub chosen: Vec<TaskId>,
+    /// Scratch for [`Ranking::choose_sorted`].
+    sorted: Vec<(sorted::SortKey, TaskId)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -174,6 +179,10 @@ struct SetIndex {
     /// old pods mostly do: the scan then ranks the nodes' bests by their counts and part 8
     /// alone, and no kept best expires with the clock ([`NodeBest::of`]).
     one_class: Option<Member>,
+    /// Steps the picks of the current [`Ranking::choose`] took beyond one a pick: classes
+    /// walked in the tree, or members of the lists a scan walked again (a bound). Past
+    /// [`sorted::budget`], the rest of the choice is a sort ([`Ranking::choose_sorted`]).
+    walked: usize,
 }
 
 impl SetIndex {
@@ -195,6 +204,7 @@ impl SetIndex {
         self.scan_until = 0;
         self.listed = 0;
         self.one_class = None;
+        self.walked = 0;
     }
 
     /// The tree entry of a pod on node `n` (`None`: unassigned).
@@ -425,7 +435,13 @@ impl Ranking {
         }
         self.catch_up(cl, v);
         let now = cl.now();
+        self.sets[v].walked = 0;
+        let budget = sorted::budget(self.pods.len());
         for i in 0..diff {
+            if sorted::sort_now(i, self.sets[v].walked, budget) {
+                self.choose_sorted(&*cl, v, diff - i, now);
+                return;
+            }
             let Some((id, last_of)) = self.best(cl, v, now) else {
                 break;
             };
@@ -479,11 +495,13 @@ impl Ranking {
         };
         let mut least = None;
         let mut best: Option<(u64, i64, u128)> = None;
+        let mut walked = 0;
         for (e, class) in tree.classes() {
             let (group, bucket) = *least.get_or_insert_with(|| (e.group(), ready_bucket(e)));
             if e.group() != group || ready_bucket(e) != bucket {
                 break;
             }
+            walked += 1;
             let rank = (
                 e.restarts_rank(),
                 log2_bucket(now, e.created()),
@@ -493,6 +511,8 @@ impl Ranking {
                 best = Some(rank);
             }
         }
+        // Beyond the first class: a pick among one class costs a step.
+        self.sets[v].walked += walked.max(1) - 1;
         best.map(|b| (b.2 as TaskId, None))
     }
 

@@ -21,6 +21,8 @@ impl SetIndex {
             for (n, scanned) in self.scanned.iter_mut().enumerate() {
                 if now >= scanned.until {
                     *scanned = NodeBest::of(&self.on_node[n], now, one_class);
+                    // At most the list's classes walked (none with one class).
+                    self.walked += (!one_class as usize) * self.on_node[n].len();
                 }
                 self.scan_until = self.scan_until.min(scanned.until);
             }
