@@ -1,17 +1,17 @@
-//! What the cluster counts for its readers: the wanted tasks per version and per node
+//! What the cluster counts for its readers: the wanted tasks per owner and per node
 //! (the ReplicaSet's status, the pod ranking, placement that depends on where the
 //! service's other tasks are), kept as tasks change rather than recounted, and the record
 //! of which tasks and nodes changed since a reader last looked (the pod ranking's lazy
 //! catch-up).
 
-use super::{Cluster, NodeId, Share, TaskId};
-use crate::scenario::VersionId;
+use super::{Cluster, NodeId, OwnerId, Share, TaskId};
 
 impl Cluster<'_> {
     /// Wanted tasks (live, not told to stop) and how many of them are Ready and
-    /// available, for tasks of `version`.
-    pub fn wanted_of(&self, version: VersionId) -> (u32, u32, u32) {
-        let (w, v) = (&self.wanted, version as usize);
+    /// available, for tasks counted in group `owner` ([`super::Task::owner`]: a
+    /// ReplicaSet's pods).
+    pub fn wanted_of(&self, owner: OwnerId) -> (u32, u32, u32) {
+        let (w, v) = (&self.wanted, owner as usize);
         let get = |c: &Vec<u32>| c.get(v).copied().unwrap_or(0);
         (get(&w.wanted), get(&w.ready), get(&w.available))
     }
@@ -95,7 +95,7 @@ impl Cluster<'_> {
             let t = &self.tasks[id as usize];
             let new = t.share();
             if new != old {
-                self.share_changed(t.version as usize, old, new);
+                self.share_changed(t.owner as usize, old, new);
             }
         }
         self.edited(id);
@@ -123,10 +123,10 @@ impl Cluster<'_> {
         self.tasks[id as usize].in_edits = false;
     }
 
-    /// A task of `version` moved from share `old` to share `new` (they differ).
+    /// A task counted in group `owner` moved from share `old` to share `new` (they differ).
     #[inline(never)]
-    pub(super) fn share_changed(&mut self, version: usize, old: Share, new: Share) {
-        self.wanted.change(version, old, new);
+    pub(super) fn share_changed(&mut self, owner: usize, old: Share, new: Share) {
+        self.wanted.change(owner, old, new);
         self.wanted_changes += 1;
         let (was, is) = (old.node(), new.node());
         if was != is {

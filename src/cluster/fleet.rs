@@ -50,7 +50,7 @@ use super::kubelet::{PodState, Readiness, Streams};
 use super::probe::ProbeWalk;
 use super::runtime::RuntimeKind;
 use super::runtime::readiness::ReadinessWalks;
-use super::{Cluster, Event, Gauges, Node, Notice, Task, TaskId, WantedCounts};
+use super::{Cluster, Event, Gauges, Node, Notice, OwnerId, Task, TaskId, WantedCounts};
 use crate::scenario::{Dist, Phase, VersionId};
 use crate::sim::time::Time;
 use std::ops::Range;
@@ -68,9 +68,9 @@ pub(super) struct WalkMark {
 /// What creating the fleet left in the cluster, for the trials after the first.
 #[derive(Debug, Default)]
 pub(super) struct Snapshot {
-    /// Slots and version it was made for, and the states then observed (notices depend on
-    /// them) and `minReadySeconds` (availability events do).
-    made_for: Option<(u32, VersionId, super::StateSet, Time)>,
+    /// Slots, version and owner it was made for, and the states then observed (notices
+    /// depend on them) and `minReadySeconds` (availability events do).
+    made_for: Option<(u32, VersionId, OwnerId, super::StateSet, Time)>,
     tasks: Vec<Task>,
     pods: Vec<PodState>,
     slot_tasks: super::slots::SlotLists,
@@ -98,21 +98,31 @@ impl Cluster<'_> {
     /// Create the serving fleet of `slots` slots (slots `0..slots`) of `version` at time 0,
     /// as [`Cluster::create_serving_task`] for each slot in order would; returns the ids of
     /// the tasks created.
-    pub fn create_serving_fleet(&mut self, slots: u32, version: VersionId) -> Range<TaskId> {
-        let fleet = self.create_serving_fleet_tasks(slots, version);
+    pub fn create_serving_fleet(
+        &mut self,
+        slots: u32,
+        version: VersionId,
+        owner: OwnerId,
+    ) -> Range<TaskId> {
+        let fleet = self.create_serving_fleet_tasks(slots, version, owner);
         self.serving_fleet_end = self.serving_fleet_end.max(fleet.end);
         fleet
     }
 
-    fn create_serving_fleet_tasks(&mut self, slots: u32, version: VersionId) -> Range<TaskId> {
+    fn create_serving_fleet_tasks(
+        &mut self,
+        slots: u32,
+        version: VersionId,
+        owner: OwnerId,
+    ) -> Range<TaskId> {
         let first = self.tasks.len() as TaskId;
         if !self.fleet_is_fixed(version) {
             for slot in 0..slots {
-                self.create_serving_task(slot, version);
+                self.create_serving_task(slot, version, owner);
             }
             return first..self.tasks.len() as TaskId;
         }
-        let made_for = Some((slots, version, self.observed, self.min_ready));
+        let made_for = Some((slots, version, owner, self.observed, self.min_ready));
         let mut snap = self.fleet.take().unwrap_or_default();
         if snap.made_for == made_for {
             self.restore_fleet(&snap);
@@ -123,7 +133,7 @@ impl Cluster<'_> {
             self.fleet_walks.clear();
             let steps = self.steps;
             for slot in 0..slots {
-                self.create_serving_task(slot, version);
+                self.create_serving_task(slot, version, owner);
             }
             snap.events = self.fleet_log.take().unwrap_or_default();
             snap.walks = std::mem::take(&mut self.fleet_walks);

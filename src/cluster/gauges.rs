@@ -369,30 +369,36 @@ impl Share {
     }
 }
 
-/// Counts of wanted tasks (live, not told to stop) per version and per node, kept as
-/// tasks change so a controller reads them in O(1) instead of recounting its tasks: the
-/// Kubernetes ReplicaSet status (`replicas`, `readyReplicas`, `availableReplicas` count
-/// the active pods, `controller.FilterActivePods`) and the colocation rank of its pod
-/// deletion order (active pods of the Deployment on the same node).
+/// Counts of wanted tasks (live, not told to stop) per owner ([`super::Task::owner`]) and
+/// per node, kept as tasks change so a controller reads them in O(1) instead of recounting
+/// its tasks: the Kubernetes ReplicaSet status (`replicas`, `readyReplicas`,
+/// `availableReplicas` count the active pods, `controller.FilterActivePods`), which holds
+/// for a ReplicaSet that shares its version with another (a restart's, Flagger's primary
+/// and canary) as for any, and the colocation rank of its pod deletion order (active pods
+/// of the Deployment on the same node).
 #[derive(Debug, Clone, Default)]
 pub struct WantedCounts {
-    /// Wanted tasks per version.
+    /// Wanted tasks per owner.
     pub wanted: Vec<u32>,
-    /// Wanted Ready tasks per version.
+    /// Wanted Ready tasks per owner.
     pub ready: Vec<u32>,
-    /// Wanted available tasks per version.
+    /// Wanted available tasks per owner.
     pub available: Vec<u32>,
-    /// Wanted tasks per node, every version.
+    /// Wanted tasks per node, every owner.
     pub on_node: Vec<u32>,
 }
 
 impl WantedCounts {
+    /// Owners counted without growing the lists (a Deployment's ReplicaSets in most
+    /// trials; Flagger's three).
+    const OWNERS: usize = 4;
+
     /// Zero everything for a new trial.
-    pub fn reset(&mut self, versions: usize, nodes: usize) {
+    pub fn reset(&mut self, nodes: usize) {
         for (v, len) in [
-            (&mut self.wanted, versions),
-            (&mut self.ready, versions),
-            (&mut self.available, versions),
+            (&mut self.wanted, Self::OWNERS),
+            (&mut self.ready, Self::OWNERS),
+            (&mut self.available, Self::OWNERS),
             (&mut self.on_node, nodes),
         ] {
             v.clear();
@@ -400,26 +406,22 @@ impl WantedCounts {
         }
     }
 
-    /// Move a task of `version` from share `old` to share `new`.
+    /// Move a task counted in group `owner` from share `old` to share `new`.
     #[inline]
-    pub fn change(&mut self, version: usize, old: Share, new: Share) {
+    pub fn change(&mut self, owner: usize, old: Share, new: Share) {
         if old == new {
             return;
         }
-        if version >= self.wanted.len() {
-            self.grow(version);
+        if owner >= self.wanted.len() {
+            self.grow(owner);
         }
         // A count moves by the difference of its flag in the two shares (no branch).
         let step = |c: &mut u32, was: bool, is: bool| {
             *c = c.wrapping_add(u32::from(is)).wrapping_sub(u32::from(was));
         };
-        step(&mut self.wanted[version], old.wanted(), new.wanted());
-        step(&mut self.ready[version], old.ready(), new.ready());
-        step(
-            &mut self.available[version],
-            old.available(),
-            new.available(),
-        );
+        step(&mut self.wanted[owner], old.wanted(), new.wanted());
+        step(&mut self.ready[owner], old.ready(), new.ready());
+        step(&mut self.available[owner], old.available(), new.available());
         let (was, is) = (old.node(), new.node());
         if was != is {
             if let Some(n) = was {
@@ -431,13 +433,13 @@ impl WantedCounts {
         }
     }
 
-    /// Room for counts of `version` (out of line: the counts are sized for the
-    /// scenario's versions at each reset, so this is rare and keeps `change` small).
+    /// Room for counts of `owner` (out of line: the counts are sized for a few owners at
+    /// each reset, so this is rare and keeps `change` small).
     #[cold]
     #[inline(never)]
-    fn grow(&mut self, version: usize) {
+    fn grow(&mut self, owner: usize) {
         for v in [&mut self.wanted, &mut self.ready, &mut self.available] {
-            v.resize(version + 1, 0);
+            v.resize(owner + 1, 0);
         }
     }
 }

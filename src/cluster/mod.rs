@@ -93,7 +93,7 @@ pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
 pub use notices::{Notice, StateSet};
 use runtime::RuntimeKind;
 use std::collections::VecDeque;
-pub use task::{NodeId, Task, TaskId, TaskState};
+pub use task::{NodeId, OwnerId, SOLE_OWNER, Task, TaskId, TaskState};
 pub use trace::TraceRecord;
 
 /// When a newly created task may start.
@@ -431,7 +431,7 @@ impl<'s> Cluster<'s> {
         self.gauges.pending = self.placer.no_reasons();
         self.fleet_counts.reset(versions);
         if self.counts_wanted {
-            self.wanted.reset(versions, self.nodes.len());
+            self.wanted.reset(self.nodes.len());
         }
         if let Some(e) = self.edits.as_mut() {
             e.clear();

@@ -7,6 +7,11 @@ use crate::sim::time::{NEVER, Time};
 pub type TaskId = u32;
 /// Index of a node in [`super::Cluster::nodes`].
 pub type NodeId = u32;
+/// The group a task's controller counts it in ([`Task::owner`]).
+pub type OwnerId = u32;
+/// The one group of a controller that counts no groups of its own (Swarm, a DaemonSet, a
+/// StatefulSet): all its tasks.
+pub const SOLE_OWNER: OwnerId = 0;
 
 /// Where a task is in its life. The order is the lifecycle order; `Failed` and `Stopped`
 /// are terminal.
@@ -143,6 +148,11 @@ pub struct Task {
     pub restarts: u32,
     /// Failed image pulls of this task so far (keys the pull-failure stream).
     pub pull_failures: u32,
+    /// The group its controller counts it in, whose wanted counts the cluster keeps
+    /// ([`super::Cluster::wanted_of`]): a Kubernetes pod's ReplicaSet (its index among
+    /// its controller's), whose status they are; [`SOLE_OWNER`] for a controller that
+    /// counts no groups. In what was padding before `stops_answering_at`.
+    pub owner: OwnerId,
     /// When the current process stops answering requests: SIGTERM (after any preStop),
     /// its death, or the loss of its node. `NEVER` while nothing of the sort is planned.
     pub stops_answering_at: Time,
@@ -180,6 +190,7 @@ impl Task {
             hang_at: NEVER,
             stops_answering_at: NEVER,
             pull_failures: 0,
+            owner: SOLE_OWNER,
             awaits_pull: false,
             in_edits: false,
             lost: false,

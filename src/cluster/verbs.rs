@@ -4,7 +4,7 @@
 use super::runtime::RuntimeKind;
 use super::task::Task;
 use super::trace::MeasurementRecord;
-use super::{Cluster, Event, StartGate, Step, TaskId, TaskState, TraceRecord, kubelet};
+use super::{Cluster, Event, OwnerId, StartGate, Step, TaskId, TaskState, TraceRecord, kubelet};
 use crate::cluster::gauges::{Share, has_container};
 use crate::scenario::{Phase, VersionId};
 use crate::sim::engine::Payload;
@@ -55,11 +55,18 @@ impl Cluster<'_> {
         }
     }
 
-    /// Create a task of `version` in `slot` and try to place it at once.
-    pub fn create_task(&mut self, slot: u32, version: VersionId, gate: StartGate) -> TaskId {
+    /// Create a task of `version` in `slot`, counted in group `owner` (see [`Task::owner`]),
+    /// and try to place it at once.
+    pub fn create_task(
+        &mut self,
+        slot: u32,
+        version: VersionId,
+        owner: OwnerId,
+        gate: StartGate,
+    ) -> TaskId {
         // Outermost, the creation is the whole engine call: nothing follows its last step.
         let last = !self.busy;
-        self.engine(|cl| cl.create_task_now(slot, version, gate, last))
+        self.engine(|cl| cl.create_task_now(slot, version, owner, gate, last))
     }
 
     /// `last`: nothing of the current engine call follows this creation (see
@@ -68,6 +75,7 @@ impl Cluster<'_> {
         &mut self,
         slot: u32,
         version: VersionId,
+        owner: OwnerId,
         gate: StartGate,
         last: bool,
     ) -> TaskId {
@@ -79,6 +87,7 @@ impl Cluster<'_> {
         let attempt = self.incarnations[key];
         self.incarnations[key] += 1;
         let mut task = Task::new(slot, version, attempt, self.sim.now());
+        task.owner = owner;
         match gate {
             StartGate::Now => {}
             StartGate::Held => task.start_allowed = false,
@@ -106,7 +115,7 @@ impl Cluster<'_> {
             Err(reason) => {
                 let t = &self.tasks[id as usize];
                 if self.counts_wanted {
-                    self.share_changed(t.version as usize, Share::default(), t.share());
+                    self.share_changed(t.owner as usize, Share::default(), t.share());
                 }
                 self.record(id, Some(reason));
                 self.pending.push_back(id);
@@ -116,22 +125,32 @@ impl Cluster<'_> {
     }
 
     /// Create a task that is already serving at time 0 (the fleet before the rollout).
-    pub fn create_serving_task(&mut self, slot: u32, version: VersionId) -> TaskId {
+    pub fn create_serving_task(&mut self, slot: u32, version: VersionId, owner: OwnerId) -> TaskId {
         // The trace shows the fleet as it stands at time 0, not how it got there.
         let trace = self.trace.take();
-        let id = self.create_serving_task_untraced(slot, version);
+        let id = self.create_serving_task_untraced(slot, version, owner);
         self.trace = trace;
         let waits = self.tasks[id as usize].state == TaskState::Pending;
         self.record(id, waits.then(|| self.placer.last_failure()).flatten());
         id
     }
 
-    pub(super) fn create_serving_task_untraced(&mut self, slot: u32, version: VersionId) -> TaskId {
-        self.engine(|cl| cl.create_serving_task_now(slot, version))
+    pub(super) fn create_serving_task_untraced(
+        &mut self,
+        slot: u32,
+        version: VersionId,
+        owner: OwnerId,
+    ) -> TaskId {
+        self.engine(|cl| cl.create_serving_task_now(slot, version, owner))
     }
 
-    pub(super) fn create_serving_task_now(&mut self, slot: u32, version: VersionId) -> TaskId {
-        let id = self.create_task_now(slot, version, StartGate::Now, false);
+    pub(super) fn create_serving_task_now(
+        &mut self,
+        slot: u32,
+        version: VersionId,
+        owner: OwnerId,
+    ) -> TaskId {
+        let id = self.create_task_now(slot, version, owner, StartGate::Now, false);
         let t = &self.tasks[id as usize];
         if t.state == TaskState::Pending {
             return id; // the cluster is too small even for the current fleet

@@ -90,7 +90,7 @@ impl<'s> Experiment<'s> {
         let stamp = api_stamp(cl.now());
         for t in &spec.templates {
             let template = PodTemplate::of(t.version(instance));
-            sets.push(ReplicaSet::new(template, 0, 1, (0, 0)));
+            sets.push(ReplicaSet::new(sets.len(), template, 0, 1, (0, 0)));
         }
         Experiment {
             spec,
@@ -225,7 +225,7 @@ impl<'s> Experiment<'s> {
                 }
                 t.last_transition = stamp;
             }
-            let counts = sets[rs].counts(cl);
+            let counts = sets[rs].status(cl);
             if t.seen != counts {
                 t.seen = counts;
                 t.last_transition = stamp;

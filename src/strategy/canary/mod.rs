@@ -189,7 +189,7 @@ impl<'s> Rollout<'s> {
     }
 
     fn status(&self, cl: &Cluster, rs: usize) -> RsStatus {
-        self.sets[rs].counts(cl)
+        self.sets[rs].status(cl)
     }
 
     fn state(&self, cl: &Cluster, rs: usize) -> RsState {
@@ -502,8 +502,13 @@ impl Controller for Rollout<'_> {
             &mut self.ranking,
         );
         self.sets.push(stable);
-        self.sets
-            .push(ReplicaSet::new(PodTemplate::of(NEXT), 0, 2, annotations));
+        self.sets.push(ReplicaSet::new(
+            CANARY,
+            PodTemplate::of(NEXT),
+            0,
+            2,
+            annotations,
+        ));
         self.route(cl, None);
         if let RolloutKind::BlueGreen(_) = self.cfg.kind {
             // The active Service selects the stable pods.

@@ -43,7 +43,7 @@ mod node_views;
 mod sync;
 
 use super::{Controller, NoTimer};
-use crate::cluster::{Cluster, Notice, StateSet, TaskId};
+use crate::cluster::{Cluster, Notice, SOLE_OWNER, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, DaemonSetStrategy};
 use crate::sim::time::Time;
@@ -120,7 +120,7 @@ impl<'s> DaemonSet<'s> {
     /// Create a pod of the template in force on `slot`'s node.
     fn create_pod(&mut self, cl: &mut Cluster, slot: u32) {
         let t = self.template();
-        let id = cl.create_task(slot, t.version, crate::cluster::StartGate::Now);
+        let id = cl.create_task(slot, t.version, SOLE_OWNER, crate::cluster::StartGate::Now);
         crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
         self.queue.touch(id);
     }

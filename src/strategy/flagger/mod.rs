@@ -177,7 +177,7 @@ impl<'s> Flagger<'s> {
     fn status(&self, cl: &Cluster, rs: usize) -> RsStatus {
         self.sets
             .get(rs)
-            .map_or(RsStatus::default(), |s| s.counts(cl))
+            .map_or(RsStatus::default(), |s| s.status(cl))
     }
 
     /// Set a ReplicaSet's spec; the ReplicaSet controller creates or deletes pods.
@@ -452,9 +452,13 @@ impl Controller for Flagger<'_> {
             &mut self.ranking,
         );
         self.sets.push(primary);
-        let mut canary = ReplicaSet::new(PodTemplate::of(NEXT), 0, 1, annotations);
-        canary.shared = true;
-        self.sets.push(canary);
+        self.sets.push(ReplicaSet::new(
+            CANARY,
+            PodTemplate::of(NEXT),
+            0,
+            1,
+            annotations,
+        ));
         self.route(cl);
         cl.trace_update("updating", || None);
         // Tick 0 at time 0: the new revision is detected.

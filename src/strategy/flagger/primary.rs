@@ -22,8 +22,8 @@ impl Flagger<'_> {
     pub(super) fn promote(&mut self, cl: &Cluster, now: Time) {
         self.promoted = true;
         let annotations = (self.n, self.n);
-        let mut rs = ReplicaSet::new(PodTemplate::of(NEXT), 0, 2, annotations);
-        rs.shared = true;
+        debug_assert_eq!(self.sets.len(), PRIMARY_NEW);
+        let rs = ReplicaSet::new(PRIMARY_NEW, PodTemplate::of(NEXT), 0, 2, annotations);
         self.sets.push(rs);
         let created = Progressing::set(Reason::NewReplicaSetCreated, now);
         self.primary_progress = Some((created, self.primary_status(cl)));

@@ -18,7 +18,7 @@
 //! whose template is the one in force is "skipped rollback".
 
 use super::replicaset::PodTemplate;
-use crate::cluster::{Cluster, TaskId};
+use crate::cluster::{Cluster, SOLE_OWNER, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::time::Time;
@@ -122,7 +122,7 @@ impl ControllerRevisions {
         let t = PodTemplate::of(CURRENT);
         self.reset(t);
         pod_template.clear();
-        for id in cl.create_serving_fleet(pods, CURRENT) {
+        for id in cl.create_serving_fleet(pods, CURRENT, SOLE_OWNER) {
             crate::cluster::task::set_at(pod_template, id, t, t);
         }
         let begins = cl.scenario.service.versions.len() > NEXT as usize;

@@ -390,7 +390,7 @@ impl Controller for Deployment<'_> {
         self.sync_limit = sync_limit(self.replicas);
         // The Deployment as it was before the rollout: one complete ReplicaSet.
         self.ranking.reset(cl);
-        let mut rs = ReplicaSet::serving(
+        let rs = ReplicaSet::serving(
             cl,
             self.template,
             self.replicas,

@@ -9,7 +9,7 @@ use super::Deployment;
 use super::progress::Reason;
 use super::replicaset::{ReplicaSet, RsStatus};
 use super::rolling;
-use crate::cluster::{Cluster, TaskId};
+use crate::cluster::Cluster;
 
 impl Deployment<'_> {
     /// `getNewReplicaSet`: the ReplicaSet of the template, its revision brought to
@@ -47,23 +47,18 @@ impl Deployment<'_> {
         self.touched = true;
         let current = self.sets.iter().map(|rs| rs.spec).sum();
         let spec = rolling::new_rs_new_replicas(&self.cfg.kind, self.replicas, current, 0);
-        let mut rs = ReplicaSet::new(self.template, spec, max_old + 1, self.replica_annotations());
-        // A restart's ReplicaSet runs a version another one runs: both count their own
-        // pods, and its pods continue the version's ordinals (distinct random streams).
-        for i in 0..self.sets.len() {
-            if self.sets[i].version != rs.version {
-                continue;
-            }
-            if !self.sets[i].shared {
-                // From now on it counts its own pods: list them once (a restart is rare).
-                self.sets[i].shared = true;
-                self.sets[i].pods = (0..cl.tasks.len() as TaskId)
-                    .filter(|&t| self.ranking.owner(t) == Some(i))
-                    .filter(|&t| !cl.task(t).state.is_terminal())
-                    .collect();
-            }
-            rs.shared = true;
-            rs.next_ordinal = rs.next_ordinal.max(self.sets[i].next_ordinal);
+        let annotations = self.replica_annotations();
+        let mut rs = ReplicaSet::new(
+            self.sets.len(),
+            self.template,
+            spec,
+            max_old + 1,
+            annotations,
+        );
+        // A restart's ReplicaSet runs a version another one runs: its pods continue the
+        // version's ordinals (distinct random streams).
+        for other in self.sets.iter().filter(|s| s.version == rs.version) {
+            rs.next_ordinal = rs.next_ordinal.max(other.next_ordinal);
         }
         self.sets.push(rs);
         self.statuses.push(RsStatus::default());

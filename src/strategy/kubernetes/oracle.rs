@@ -1,7 +1,8 @@
 //! Test oracle: the pod deletion order computed the direct way — a key for every active
 //! pod of the ReplicaSet, the colocation counts recounted over every task, a full sort —
 //! checked against [`super::ranking`] at every scale-down of every test that runs a
-//! Deployment, together with the cluster's running counts of wanted tasks.
+//! Deployment, together with the cluster's running counts of wanted tasks (per ReplicaSet
+//! and per node).
 
 use super::rank_key::log2_bucket;
 use super::ranking::{Ranking, uid};
@@ -53,18 +54,23 @@ pub fn check(cl: &Cluster, ranking: &Ranking, set: usize, diff: usize) {
         "deletion order at t={} of ReplicaSet {set}",
         cl.now()
     );
-    let versions = cl.scenario.service.versions.len() as crate::scenario::VersionId;
-    for v in 0..versions {
-        let mut want = (0, 0, 0);
-        for t in cl.tasks.iter().filter(|t| t.version == v && t.is_wanted()) {
-            want.0 += 1;
-            want.1 += (t.state == TaskState::Ready) as u32;
-            want.2 += t.available as u32;
+    // Each pod is counted in its ReplicaSet's group, and each group's counts are its pods'.
+    let mut want = std::collections::BTreeMap::<u32, (u32, u32, u32)>::new();
+    for (id, t) in cl.tasks.iter().enumerate() {
+        let owner = ranking.owner(id as TaskId);
+        assert_eq!(owner, Some(t.owner as usize), "task {id}'s group");
+        let w = want.entry(t.owner).or_default();
+        if t.is_wanted() {
+            w.0 += 1;
+            w.1 += (t.state == TaskState::Ready) as u32;
+            w.2 += t.available as u32;
         }
+    }
+    for (owner, want) in want {
         assert_eq!(
-            cl.wanted_of(v),
+            cl.wanted_of(owner),
             want,
-            "counts of version {v} at t={}",
+            "counts of ReplicaSet {owner} at t={}",
             cl.now()
         );
     }

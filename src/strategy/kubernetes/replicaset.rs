@@ -17,7 +17,7 @@
 //! the Deployment controller reads is always current.
 
 use super::ranking::Ranking;
-use crate::cluster::{Cluster, StartGate, TaskId, TaskState};
+use crate::cluster::{Cluster, OwnerId, StartGate, TaskId};
 use crate::scenario::VersionId;
 
 /// A pod template: the version it runs and its `kubectl.kubernetes.io/restartedAt`
@@ -60,12 +60,10 @@ pub struct ReplicaSet {
     /// Deleted by `cleanupDeployment` (kept in place so indices stay valid; it is no
     /// longer listed: not old, not new, not a revision `rollout undo` can find).
     pub deleted: bool,
-    /// Another ReplicaSet runs the same version (a restart): the cluster's per-version
-    /// counts are then not this set's alone, and [`ReplicaSet::status`] counts its own
-    /// pods ([`ReplicaSet::pods`]).
-    pub shared: bool,
-    /// Its pods not yet seen terminal, when [`ReplicaSet::shared`] (else empty).
-    pub pods: Vec<TaskId>,
+    /// Its index among its controller's sets: the group its pods are counted in
+    /// ([`crate::cluster::Task::owner`]), so that its status is the cluster's count, even
+    /// when another set runs the same version (a restart's, Flagger's primary and canary).
+    pub owner: OwnerId,
     /// Live pods it owns, terminating ones included: created, and not yet reported
     /// Stopped or Failed to the controller.
     pub live: u32,
@@ -85,9 +83,10 @@ pub struct RsStatus {
 }
 
 impl ReplicaSet {
-    /// An empty ReplicaSet of `template`, its replica annotations `desired` and
-    /// `max_replicas`.
+    /// An empty ReplicaSet of `template`, index `set` among its controller's, its replica
+    /// annotations `desired` and `max_replicas`.
     pub fn new(
+        set: usize,
         template: PodTemplate,
         spec: u32,
         revision: u32,
@@ -101,8 +100,7 @@ impl ReplicaSet {
             desired,
             max_replicas,
             deleted: false,
-            shared: false,
-            pods: Vec::new(),
+            owner: set as OwnerId,
             live: 0,
             next_ordinal: 0,
         }
@@ -118,9 +116,9 @@ impl ReplicaSet {
         set: usize,
         ranking: &mut Ranking,
     ) -> ReplicaSet {
-        let mut rs = ReplicaSet::new(template, spec, 1, annotations);
+        let mut rs = ReplicaSet::new(set, template, spec, 1, annotations);
         // Pod k is slot k; the cluster copies the fleet of an earlier trial when it can.
-        let ids = cl.create_serving_fleet(spec, rs.version);
+        let ids = cl.create_serving_fleet(spec, rs.version, rs.owner);
         rs.next_ordinal = ids.len() as u32;
         rs.live = ids.len() as u32;
         ranking.add_all(cl, ids, set);
@@ -136,38 +134,14 @@ impl ReplicaSet {
     }
 
     /// Its status now: its active pods (`FilterActivePods`: not deleted, not Failed or
-    /// Succeeded). Every task of a Kubernetes trial is a pod of the one Deployment, so
-    /// when no other ReplicaSet runs its version these are the wanted tasks of that
-    /// version, counted by the cluster; otherwise its own pods are counted.
-    pub fn status(&mut self, cl: &Cluster) -> RsStatus {
-        if self.shared {
-            // Forget pods that are gone, so the next count is shorter.
-            self.pods.retain(|&id| !cl.task(id).state.is_terminal());
+    /// Succeeded), the wanted tasks of its group as the cluster counts them.
+    pub fn status(&self, cl: &Cluster) -> RsStatus {
+        let (replicas, ready, available) = cl.wanted_of(self.owner);
+        RsStatus {
+            replicas,
+            ready,
+            available,
         }
-        self.counts(cl)
-    }
-
-    /// [`ReplicaSet::status`] without forgetting the pods that are gone (for a reader
-    /// that holds the set by shared reference).
-    pub fn counts(&self, cl: &Cluster) -> RsStatus {
-        if !self.shared {
-            let (replicas, ready, available) = cl.wanted_of(self.version);
-            return RsStatus {
-                replicas,
-                ready,
-                available,
-            };
-        }
-        let mut st = RsStatus::default();
-        for &id in &self.pods {
-            let t = cl.task(id);
-            if t.is_wanted() {
-                st.replicas += 1;
-                st.ready += (t.state == TaskState::Ready) as u32;
-                st.available += t.available as u32;
-            }
-        }
-        st
     }
 
     /// Live pods, terminating included (Recreate's `oldPodsRunning`).
@@ -179,11 +153,9 @@ impl ReplicaSet {
     pub fn create_pod(&mut self, cl: &mut Cluster, set: usize, ranking: &mut Ranking) -> TaskId {
         let slot = self.next_ordinal;
         self.next_ordinal += 1;
-        let id = cl.create_task(slot, self.version, StartGate::Now);
+        debug_assert_eq!(self.owner as usize, set);
+        let id = cl.create_task(slot, self.version, self.owner, StartGate::Now);
         self.live += 1;
-        if self.shared {
-            self.pods.push(id);
-        }
         ranking.add(cl, id, set);
         id
     }
@@ -234,7 +206,7 @@ pub fn manage_counted_replicas(
     active: u32,
     ranking: &mut Ranking,
 ) -> bool {
-    debug_assert_eq!(active, set.counts(cl).replicas);
+    debug_assert_eq!(active, set.status(cl).replicas);
     let spec = set.spec;
     if active < spec {
         for _ in active..spec {

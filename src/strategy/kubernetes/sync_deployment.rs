@@ -45,7 +45,7 @@ impl Deployment<'_> {
         debug_assert!(
             self.sets
                 .iter()
-                .map(|rs| rs.counts(cl))
+                .map(|rs| rs.status(cl))
                 .eq(self.statuses.iter().copied()),
             "statuses read again are those kept"
         );

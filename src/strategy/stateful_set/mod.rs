@@ -48,7 +48,7 @@ mod ordinals;
 mod sync;
 
 use super::{Controller, NoTimer};
-use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId};
+use crate::cluster::{Cluster, Notice, SOLE_OWNER, StartGate, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, StatefulSetStrategy};
 use crate::sim::time::Time;
@@ -116,7 +116,7 @@ impl<'s> StatefulSet<'s> {
         } else {
             self.update()
         };
-        let id = cl.create_task(ordinal, t.version, StartGate::Now);
+        let id = cl.create_task(ordinal, t.version, SOLE_OWNER, StartGate::Now);
         self.ordinals = self.ordinals.max(ordinal + 1);
         crate::cluster::task::set_at(&mut self.pod_template, id, t, t);
         self.queue.touch(id);

@@ -109,7 +109,7 @@ mod workers;
 use super::{Controller, Metrics};
 use crate::cluster::node_drain::DrainTurn;
 use crate::cluster::task::set_at;
-use crate::cluster::{Cluster, Notice, StartGate, StateSet, TaskId, TaskState};
+use crate::cluster::{Cluster, Notice, SOLE_OWNER, StartGate, StateSet, TaskId, TaskState};
 use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{ActionKind, CURRENT, NEXT, ServiceMode, SwarmStrategy, UpdateConfig};
@@ -307,7 +307,7 @@ impl<'s> Swarm<'s> {
     /// A new task of the spec for `slot`, created by no worker.
     fn new_task(&mut self, cl: &mut Cluster, slot: u32, gate: StartGate) -> TaskId {
         cl.set_spec_version(self.spec_gen);
-        let id = cl.create_task(slot, self.spec.version, gate);
+        let id = cl.create_task(slot, self.spec.version, SOLE_OWNER, gate);
         self.set_track(id, NO_TRACK);
         self.created(id, slot, self.spec_gen);
         id
@@ -456,7 +456,7 @@ impl Controller for Swarm<'_> {
         self.slots.clear();
         self.slots.extend(0..self.replicas);
         // Every id starts untracked (`track` is empty): one resize covers the fleet.
-        let fleet = cl.create_serving_fleet(self.replicas, CURRENT);
+        let fleet = cl.create_serving_fleet(self.replicas, CURRENT, SOLE_OWNER);
         self.track.resize(fleet.end as usize, NO_TRACK);
         cl.observe_only(OBSERVED);
         // A fleet task is never tracked (created by no run, so the failure watch skips it,

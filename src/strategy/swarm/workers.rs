@@ -25,7 +25,7 @@
 
 use super::Swarm;
 use super::run::{NO_TASK, NO_TRACK, NO_WORKER, Phase, Timer, Track, Worker, same_run};
-use crate::cluster::{Cluster, Notice, StartGate, TaskId, TaskState};
+use crate::cluster::{Cluster, Notice, SOLE_OWNER, StartGate, TaskId, TaskState};
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{FailureAction, Order};
 use crate::sim::time::NEVER;
@@ -339,7 +339,7 @@ impl Swarm<'_> {
     fn new_task_for(&mut self, cl: &mut Cluster, w: usize, at: usize, gate: StartGate) -> TaskId {
         let slot = self.run.dirty[at];
         cl.set_spec_version(self.run.spec_gen);
-        let task = cl.create_task(slot, self.spec.version, gate);
+        let task = cl.create_task(slot, self.spec.version, SOLE_OWNER, gate);
         // `NewTask(u.cluster, u.newService, …)`: the run's `SpecVersion`.
         self.created(task, slot, self.run.spec_gen);
         let tr = Track {
