@@ -1,9 +1,11 @@
 //! How one trial's cost grows with the fleet: `benches/scaling-kubernetes.yaml`
 //! (RollingUpdate, maxSurge 10% / maxUnavailable 10%, probes),
 //! `benches/scaling-swarm.yaml` (start-first, parallelism 10%, HEALTHCHECK),
-//! `benches/scaling-daemonset.yaml` (maxUnavailable 10%, probes; one pod a node) and
-//! `benches/scaling-statefulset.yaml` (Parallel, maxUnavailable 10%, probes) at 100, 1,000
-//! and 10,000 replicas (the DaemonSet: nodes), on one core.
+//! `benches/scaling-daemonset.yaml` (maxUnavailable 10%, probes; one pod a node),
+//! `benches/scaling-statefulset.yaml` (Parallel, maxUnavailable 10%, probes),
+//! `benches/scaling-canary.yaml` (an Argo Rollouts canary, 10/30/60 %, then promoted) and
+//! `benches/scaling-flagger.yaml` (a Flagger canary analysis, 10 to 50 %, then the
+//! promotion) at 100, 1,000 and 10,000 replicas (the DaemonSet: nodes), on one core.
 //!
 //! `cargo bench --bench scaling`. Criterion reports the time of one trial and trials/s;
 //! the closing table adds events/s and the scaling ratio, all from the same run: a linear
@@ -11,7 +13,7 @@
 //! ratio `time(N) / (N/100 × time(100))` is 1.0 for linear cost and N/100 for quadratic.
 //! Each measured call runs the next trial index, so the figures average over trials.
 //!
-//! `SCALING_PROFILE=<swarm|kubernetes|daemonset|statefulset>:<replicas>:<trials>` runs that many trials of one
+//! `SCALING_PROFILE=<swarm|kubernetes|daemonset|statefulset|canary|flagger>:<replicas>:<trials>` runs that many trials of one
 //! case in one workspace instead (no criterion), to profile exactly what is timed, e.g.
 //! `SCALING_PROFILE=swarm:10000:3 valgrind --tool=callgrind target/release/deps/scaling-*[0-9a-f]` (the bench binary, not its `.d` file)
 //! (the `rollout-sim run` command splits trials across workspaces, so each split creates
@@ -49,7 +51,7 @@ struct Case {
     sizing: Sizing,
 }
 
-static CASES: [Case; 4] = [
+static CASES: [Case; 6] = [
     Case {
         group: "scaling-kubernetes",
         file: "scaling-kubernetes.yaml",
@@ -68,6 +70,16 @@ static CASES: [Case; 4] = [
     Case {
         group: "scaling-statefulset",
         file: "scaling-statefulset.yaml",
+        sizing: Sizing::Replicas,
+    },
+    Case {
+        group: "scaling-canary",
+        file: "scaling-canary.yaml",
+        sizing: Sizing::Replicas,
+    },
+    Case {
+        group: "scaling-flagger",
+        file: "scaling-flagger.yaml",
         sizing: Sizing::Replicas,
     },
 ];
@@ -190,7 +202,7 @@ fn parse_profile(spec: &str) -> Option<(&'static Case, u64, u64)> {
 fn profile(spec: &str) {
     let Some((case, replicas, trials)) = parse_profile(spec) else {
         eprintln!(
-            "SCALING_PROFILE is <swarm|kubernetes|daemonset|statefulset>:<replicas>:<trials> \
+            "SCALING_PROFILE is <swarm|kubernetes|daemonset|statefulset|canary|flagger>:<replicas>:<trials> \
              (e.g. swarm:10000:3), \
              not {spec:?}"
         );
