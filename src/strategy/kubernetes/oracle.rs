@@ -102,7 +102,19 @@ mod tests {
     use super::CHECKED;
     use crate::scenario::{Override, load_file};
     use crate::trial::Workspace;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
+
+    /// The example scenarios whose file name passes `keep`, sorted.
+    fn examples(keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| keep(&p.file_name().unwrap().to_string_lossy()))
+            .collect();
+        files.sort();
+        files
+    }
 
     /// Whole trials of every example Kubernetes scenario, and of the scaling bench's at
     /// random sizes and seeds, with the ranking index checked against the full sort (and
@@ -110,15 +122,7 @@ mod tests {
     #[test]
     fn the_index_deletes_the_pods_the_full_sort_deletes() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                let name = p.file_name().unwrap().to_string_lossy();
-                name.starts_with("k8s-") && name.ends_with(".yaml")
-            })
-            .collect();
-        files.sort();
+        let files = examples(|name| name.starts_with("k8s-") && name.ends_with(".yaml"));
         assert!(files.len() >= 8, "{files:?}");
         let mut rng = crate::sim::Key::trial(11, 0, crate::sim::Purpose::Controller).rng();
         let mut runs: Vec<(std::path::PathBuf, Vec<String>)> =
@@ -181,18 +185,12 @@ mod tests {
     fn a_choice_finished_by_a_sort_deletes_the_pods_the_full_sort_deletes() {
         use super::super::ranking::{SORT_FROM, SORTED};
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                let controller = ["k8s-", "canary-", "blue-green", "flagger-"];
-                let no_replicas = ["k8s-daemonset", "k8s-statefulset"];
-                controller.iter().any(|c| name.starts_with(c))
-                    && !no_replicas.iter().any(|c| name.starts_with(c))
-            })
-            .collect();
-        files.sort();
+        let files = examples(|name| {
+            let controller = ["k8s-", "canary-", "blue-green", "flagger-"];
+            let no_replicas = ["k8s-daemonset", "k8s-statefulset"];
+            controller.iter().any(|c| name.starts_with(c))
+                && !no_replicas.iter().any(|c| name.starts_with(c))
+        });
         assert!(files.len() >= 30, "{files:?}");
         let run = |file: &Path, sets: &[String], trials: u64, from: Option<usize>| {
             let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
