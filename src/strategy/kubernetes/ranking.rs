@@ -26,7 +26,9 @@
 //! that neither a pick nor a move of a node's entries searches among the pods. In a
 //! rolling update the old pods share one class (Ready and created at 0), so a pick looks
 //! at one class; pods of one group that became Ready, or were created, at many different
-//! times within one bucket cost one step per class.
+//! times within one bucket cost one step per class. A scale-down whose picks take more
+//! such steps than the trial has pods finishes with one sort of the set instead
+//! ([`sorted`]): the same pods, without a walk of the set a pod.
 //!
 //! A change of a node's count moves its pods to another group. So that it moves one entry
 //! per class rather than one per pod, the set holds only the best pod of each (node, part
