@@ -108,8 +108,8 @@ pub struct Ranking {
     recounted: Vec<NodeId>,
     /// The pods chosen by the last [`Ranking::choose`], first deleted first.
     pub chosen: Vec<TaskId>,
-    /// Scratch for [`Ranking::choose_sorted`].
-    sorted: Vec<(sorted::SortKey, TaskId)>,
+    /// Scratch for [`Ranking::choose_sorted`]: the set's pods with their whole rank.
+    ranked: Vec<(sorted::SortKey, TaskId)>,
 }
 
 #[derive(Debug, Clone, Copy)]

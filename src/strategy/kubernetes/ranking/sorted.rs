@@ -61,7 +61,7 @@ impl Ranking {
         // The counts are those the picks rank by: the catch-up read them, and nothing
         // stops before the choice is made.
         let counts = cl.wanted_per_node();
-        let mut ranked = std::mem::take(&mut self.sorted);
+        let mut ranked = std::mem::take(&mut self.ranked);
         ranked.clear();
         for (id, pod) in self.pods.iter().enumerate() {
             if pod.set != v as u32 {
@@ -91,6 +91,6 @@ impl Ranking {
             self.pods[id as usize].stale = true;
             self.chosen.push(id);
         }
-        self.sorted = ranked;
+        self.ranked = ranked;
     }
 }
