@@ -33,7 +33,8 @@ const TO_WEB: &str = "apiVersion: apps/v1, kind: Deployment, name: web";
 fn deployment(api: &str, image: &str, extra: &str) -> String {
     format!(
         "apiVersion: {api}\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n{extra}  \
-         template:\n    spec:\n      containers: [{{name: a, image: {image}}}]\n"
+         template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      \
+         containers: [{{name: a, image: {image}}}]\n"
     )
 }
 

@@ -50,6 +50,7 @@ mod import_lists;
 mod import_namespaces;
 mod import_once;
 mod import_references;
+mod import_selector;
 mod import_server_output;
 mod import_set;
 mod import_statefulset;

@@ -36,6 +36,7 @@ use super::context::Context;
 use super::draft::{Draft, Src};
 use super::reference;
 use super::render::compact;
+use super::selector;
 use super::{kubernetes, pod, server_defaults};
 use serde_json::{Map, Value, json};
 
@@ -79,8 +80,13 @@ pub fn rollout(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
     };
     kubernetes::replicas(&spec, "Argo Rollouts'", d);
     kubernetes::paused(&spec, "Rollout", d);
-    if let Some(s) = spec.get("selector") {
-        d.read(&s);
+    // With a `workloadRef`, the selector is checked against the Deployment's template
+    // where that is read ([`pod_template`]).
+    if let Some(s) = spec.get("selector")
+        && spec.get("workloadRef").is_none()
+    {
+        let template = spec.get("template");
+        selector::own_selector(&s, template.as_ref(), "deployment", d);
     }
     if let Some(r) = spec.get("revisionHistoryLimit") {
         d.unsupported(
@@ -154,6 +160,15 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
         return d.error(&root, "a Deployment needs a `spec` with its pod template");
     };
     pod::template(&dspec, "Deployment", d);
+    // The Rollout's own selector, else the Deployment's (which the API server checked
+    // against the same template when the Deployment was made), picks the template's pods.
+    let template = dspec.get("template");
+    if let Some(s) = spec.get("selector") {
+        selector::own_selector(&s, template.as_ref(), "deployment", d);
+    }
+    if let Some(s) = dspec.get("selector") {
+        selector::own_selector(&s, template.as_ref(), "deployment", d);
+    }
     workload_fields(&dspec, d);
     d.finish(&root, |_| false, DEPLOYMENT);
     d.comment(
@@ -171,9 +186,6 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
 /// Each is reported where it is written, so that a `minReadySeconds` meant for the
 /// rollout is moved to the Rollout rather than silently lost.
 fn workload_fields(dspec: &Src, d: &mut Draft) {
-    if let Some(s) = dspec.get("selector") {
-        d.read(&s); // which pods are whose: nothing the simulation tells apart
-    }
     let not_read = "Argo Rollouts takes only the pod template of a workloadRef Deployment \
                     (rollout/templateref.go `Resolve`)";
     for key in [

@@ -14,11 +14,13 @@
 //!
 //! Identity fields (`apiVersion`, `kind`, `metadata`, `spec.selector`,
 //! `spec.template.metadata`, container names) and `status` are read and change nothing, and
-//! so is a value the API server's defaulting sets ([`super::server_defaults`]). Everything
-//! else is reported as not simulated.
+//! so is a value the API server's defaulting sets ([`super::server_defaults`]); the
+//! selector must select the template's labels, as the API server requires
+//! ([`super::selector::own_selector`]). Everything else is reported as not simulated.
 
 use super::draft::{Draft, Src};
 use super::pod;
+use super::selector;
 use serde_json::{Value, json};
 
 /// `spec.replicas` as `service.replicas`; absent, the controller's default of one,
@@ -60,13 +62,14 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
 }
 
 /// What every `apps/v1` workload import shares (a Deployment's, a DaemonSet's, a
-/// StatefulSet's): the
-/// `spec.selector` read (it picks the workload's own pods, which are all the simulated
-/// ones) and `spec.template` mapped as the scenario's `service` ([`pod::template`]); `kind`
-/// names the workload in the message when there is no template.
+/// StatefulSet's): the `spec.selector` checked against the template's labels as the API
+/// server checks it ([`selector::own_selector`]; it picks the workload's own pods, which
+/// are all the simulated ones) and `spec.template` mapped as the scenario's `service`
+/// ([`pod::template`]); `kind` names the workload in the messages.
 pub fn pods(spec: &Src, kind: &str, d: &mut Draft) {
     if let Some(s) = spec.get("selector") {
-        d.read(&s);
+        let template = spec.get("template");
+        selector::own_selector(&s, template.as_ref(), &kind.to_lowercase(), d);
     }
     pod::template(spec, kind, d);
 }

@@ -6,10 +6,81 @@
 //! A selector that the API server would refuse (an unknown operator, `In` without values)
 //! is an error at its path (kubernetes/apimachinery `pkg/apis/meta/v1/validation`,
 //! `ValidateLabelSelector`); it matches as `metav1.LabelSelectorAsSelector` builds it.
+//!
+//! A workload's own `spec.selector` is decided the same way ([`own_selector`]): the API
+//! server refuses a Deployment, DaemonSet, StatefulSet or Rollout whose selector is empty
+//! or does not select the pods of its own template, so the import does too rather than
+//! simulate a workload that cannot exist.
 
 use super::super::placement::SelectorOp;
-use super::draft::Src;
+use super::draft::{Draft, Src};
 use serde_json::Value;
+
+/// Check a workload's `spec.selector` against the labels of the pod template it creates
+/// pods from (`template`, the workload's `spec.template` or a `workloadRef` Deployment's),
+/// as the API server validates it; `kind` is the word its message names the workload by
+/// (`deployment`, `daemonset`, `statefulset`).
+///
+/// kubernetes/kubernetes `pkg/apis/apps/validation/validation.go` (v1.31):
+/// `ValidateDeploymentSpec`, `ValidateDaemonSetSpec` and `ValidateStatefulSetSpec` refuse
+/// an empty selector (`empty selector is invalid for deployment`) and, through
+/// `ValidatePodTemplateSpecForReplicaSet` and their own checks, a template whose labels
+/// the selector does not match (`` `selector` does not match template `labels` ``, at
+/// `spec.template.metadata.labels`). argoproj/argo-rollouts
+/// `pkg/apis/rollouts/validation/validation.go` (`ValidateRolloutSpec`, v1.7) does both
+/// for a Rollout, with the Deployment's words.
+///
+/// ```text
+/// selector: {matchLabels: {app: web}}
+/// template: {metadata: {labels: {app: api}}}   → refused: the selector is not the template's
+/// ```
+pub(super) fn own_selector(selector: &Src, template: Option<&Src>, kind: &str, d: &mut Draft) {
+    d.read(selector);
+    // `len(MatchLabels) + len(MatchExpressions) == 0`, each of its own type.
+    let mut terms = 0;
+    if let Some(labels) = selector.get("matchLabels") {
+        match labels.value {
+            Value::Object(map) => terms += map.len(),
+            _ => return d.error(&labels, "expected a map of label keys to values"),
+        }
+    }
+    if let Some(expressions) = selector.get("matchExpressions") {
+        match expressions.value {
+            Value::Array(list) => terms += list.len(),
+            _ => return d.error(&expressions, "expected a list of expressions"),
+        }
+    }
+    if selector.value.is_object() && terms == 0 {
+        return d.error(
+            selector,
+            format!(
+                "empty selector is invalid for {kind} (the API server refuses it): select \
+                 the template's pods, e.g. `matchLabels: {{app: <its label>}}`"
+            ),
+        );
+    }
+    let metadata = template.and_then(|t| t.get("metadata"));
+    let labels = metadata.as_ref().and_then(|m| m.get("labels"));
+    match selects_own_pods(selector, labels.as_ref()) {
+        Err((at, message)) => d.error(&at, message),
+        Ok(true) => {}
+        Ok(false) => {
+            let at = labels
+                .or(metadata)
+                .or_else(|| template.cloned())
+                .unwrap_or_else(|| selector.clone());
+            d.error(
+                &at,
+                format!(
+                    "`selector` does not match template `labels` (the API server refuses \
+                     it): the {kind} would not own the pods it creates; label the \
+                     template's pods with what {} selects",
+                    selector.path
+                ),
+            );
+        }
+    }
+}
 
 /// What is wrong with a label value, or a selector's value, that YAML reads as a number
 /// or a boolean.
