@@ -121,6 +121,17 @@ impl Key {
         !self.since
     }
 
+    /// Part 5 at `now`: the log₂ bucket of the time Ready ([`log2_bucket`]), 0 when not
+    /// Ready (`LogarithmicScaleDown` ranks a pod not Ready by no time at all).
+    #[inline]
+    pub(super) fn ready_bucket(&self, now: Time) -> i64 {
+        if self.ready() {
+            log2_bucket(now, self.since())
+        } else {
+            0
+        }
+    }
+
     /// Restarts, complemented (ascending: more restarts first).
     pub(super) fn restarts_rank(&self) -> u64 {
         self.tail[0] >> 32

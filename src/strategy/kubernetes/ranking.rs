@@ -488,19 +488,12 @@ impl Ranking {
         // The least group, then the classes of its least ready bucket (a run at its
         // start: the bucket grows along the classes), each by its first entry.
         let tree = &self.sets[v].tree;
-        let ready_bucket = |e: &Entry| {
-            if e.ready() {
-                log2_bucket(now, e.since())
-            } else {
-                0
-            }
-        };
         let mut least = None;
         let mut best: Option<(u64, i64, u128)> = None;
         let mut walked = 0;
         for (e, class) in tree.classes() {
-            let (group, bucket) = *least.get_or_insert_with(|| (e.group(), ready_bucket(e)));
-            if e.group() != group || ready_bucket(e) != bucket {
+            let (group, bucket) = *least.get_or_insert_with(|| (e.group(), e.ready_bucket(now)));
+            if e.group() != group || e.ready_bucket(now) != bucket {
                 break;
             }
             walked += 1;

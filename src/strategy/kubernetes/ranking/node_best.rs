@@ -65,12 +65,12 @@ impl NodeBest {
             if m.group() != group {
                 break;
             }
-            let bucket = if ready {
+            // Every member of the group shares its Ready part (3): the bucket's end is
+            // an instant that matters only when it is Ready.
+            if ready {
                 until = until.min(log2_bucket_end(now, m.since()));
-                log2_bucket(now, m.since())
-            } else {
-                0
-            };
+            }
+            let bucket = m.ready_bucket(now);
             if (bucket + 1) as u64 > best.0 >> 48 {
                 break;
             }

@@ -71,11 +71,7 @@ impl Ranking {
                 continue;
             };
             let e = m.with_count(node.map_or(0, |n| counts[n as usize]));
-            let ready = if e.ready() {
-                log2_bucket(now, e.since())
-            } else {
-                0
-            };
+            let ready = e.ready_bucket(now);
             let created = log2_bucket(now, e.created());
             let key = (e.group(), ready, e.restarts_rank(), created, e.lo());
             ranked.push((key, id as TaskId));
