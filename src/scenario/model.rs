@@ -2,13 +2,22 @@
 //!
 //! A file becomes a [`Scenario`] in [`super::load`]; every value here has been checked and
 //! every default filled in, so nothing downstream validates again. Times are [`Time`]
-//! (microseconds), cpu is millicores and memory bytes.
+//! (microseconds), cpu is millicores and memory bytes. The types of the `traffic:`,
+//! `faults:` and `actions:` sections ([`Traffic`], [`Faults`], [`Action`]) are in files of
+//! their own under `model/`, re-exported here.
 
 use super::control_plane::ControlPlane;
 use super::distribution::Dist;
 pub use super::placement::{NodeAttrs, Placement};
 use super::port::{Port, PublishMode};
 use crate::sim::time::{SECOND, Time};
+
+mod action;
+mod faults;
+mod traffic;
+pub use action::{Action, ActionKind};
+pub use faults::{Faults, NodeDrain, NodeFailure};
+pub use traffic::{Arrivals, Balancer, RateProfile, Retries, RetryOn, Slo, Traffic};
 
 /// Index of a version in [`Service::versions`]: 0 is `current`, 1 is `next`, later ones
 /// are the other named versions in file order.
@@ -551,289 +560,11 @@ pub enum DeploymentStrategy {
     Recreate,
 }
 
-/// A user action at a given time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Action {
-    /// When, from the rollout's start.
-    pub at: Time,
-    /// What.
-    pub kind: ActionKind,
-}
-
-/// What a user does mid-rollout.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ActionKind {
-    /// `kubectl rollout undo` / `docker service rollback`.
-    Undo,
-    /// Roll over to another version (`kubectl set image` / `docker service update --image`).
-    Update(VersionId),
-    /// `kubectl rollout undo --to-revision=N` (Kubernetes only; N ≥ 1).
-    UndoTo(u32),
-    /// `kubectl rollout pause`: `spec.paused = true` (Kubernetes only).
-    Pause,
-    /// `kubectl rollout resume`: `spec.paused = false` (Kubernetes only).
-    Resume,
-    /// The same image, every pod or task replaced: `kubectl rollout restart` (a new pod
-    /// template) / `docker service update --force` (a new `ForceUpdate`).
-    Restart,
-    /// Change the replica count: `kubectl scale --replicas=N` / `docker service scale`.
-    Scale(u32),
-    /// `kubectl argo rollouts promote` (canary and blue-green only).
-    Promote,
-    /// `kubectl argo rollouts promote --full`: `spec.paused = false`, `status.promoteFull =
-    /// true` (canary and blue-green only).
-    PromoteFull,
-    /// `kubectl argo rollouts abort`: `status.abort = true` (canary and blue-green only).
-    Abort,
-    /// `kubectl argo rollouts retry`: `status.abort = false`, the update starts over
-    /// (canary and blue-green only).
-    Retry,
-    /// POST the flagger-loadtester's `/gate/open` (`true`) or `/gate/close` (Flagger only).
-    Gate(bool),
-    /// POST the flagger-loadtester's `/rollback/open` (`true`) or `/rollback/close`
-    /// (Flagger only).
-    RollbackGate(bool),
-}
-
-impl ActionKind {
-    /// A `kubectl argo rollouts` action, for `strategy.canary` / `strategy.blueGreen` only.
-    pub fn is_argo_rollouts(&self) -> bool {
-        matches!(
-            self,
-            ActionKind::Promote | ActionKind::PromoteFull | ActionKind::Abort | ActionKind::Retry
-        )
-    }
-
-    /// A POST to the flagger-loadtester, for `strategy.flagger` only.
-    pub fn is_loadtester(&self) -> bool {
-        matches!(self, ActionKind::Gate(_) | ActionKind::RollbackGate(_))
-    }
-}
-
 impl Scenario {
     /// The stop grace period in force: the file's, or the strategy's upstream default.
     pub fn stop_grace_period(&self) -> Time {
         self.service
             .stop_grace_period
             .unwrap_or_else(|| self.strategy.default_stop_grace_period())
-    }
-}
-
-/// Requests sent to the service (`traffic:`).
-#[derive(Debug, Clone)]
-pub struct Traffic {
-    /// Requests per second over time.
-    pub rate: RateProfile,
-    /// Poisson (random) or constant (evenly spaced) arrivals.
-    pub arrivals: Arrivals,
-    /// How the balancer picks an endpoint.
-    pub balancer: Balancer,
-    /// Lag of the balancer's view behind each endpoint change (default 1s).
-    pub endpoint_propagation: Dist,
-    /// Width of the buckets request counts are drawn and reported in (default 1s).
-    pub tick: Time,
-    /// Requests one endpoint holds waiting beyond the one in service before it drops
-    /// (503) new ones (default 100).
-    pub queue_limit: u32,
-    /// How long traffic is measured from the rollout's start; `None`: until the
-    /// rollout's outcome.
-    pub duration: Option<Time>,
-    /// The availability objective whose violations are timed (`slo_violation_s`).
-    pub slo: Option<Slo>,
-    /// A proxy's retries of failed attempts, each on another endpoint of the same pool
-    /// (Istio's `HTTPRetry`); `attempts` 0: none.
-    pub retries: Retries,
-}
-
-/// A proxy's retry policy (`traffic.retries`, Istio's `HTTPRetry` as `DefaultPolicy` and
-/// `ConvertPolicy` in `istio/istio` `pilot/pkg/networking/core/route/retry/retry.go` turn
-/// it into Envoy's).
-///
-/// ```
-/// use rollout_sim::scenario::{Retries, RetryOn};
-/// let none = Retries::default();
-/// assert_eq!(none.attempts, 0);
-/// // Istio's default `retryOn`: refused connections and 503s.
-/// assert_eq!(RetryOn::ISTIO_DEFAULT, RetryOn { refused: true, dropped: true, errored: false });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Retries {
-    /// Retries after the first attempt; 0: none.
-    pub attempts: u32,
-    /// Which failed attempts are retried.
-    pub on: RetryOn,
-}
-
-/// The simulated failures a retry policy retries, from Envoy's `retry_on` conditions
-/// (`envoyproxy/envoy` `source/common/router/retry_state_impl.cc`, `wouldRetryFromReset`
-/// and `wouldRetryFromHeaders`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RetryOn {
-    /// A connection an endpoint refused or reset (not listening yet, told to stop, or its
-    /// container dead): `connect-failure`, `reset`, `reset-before-request`, `5xx`,
-    /// `gateway-error`.
-    pub refused: bool,
-    /// A 503 from an endpoint whose queue is full: `5xx`, `gateway-error`, or the status
-    /// code 503 (`retriable-status-codes`).
-    pub dropped: bool,
-    /// An error the application answered, taken as a 500: `5xx`, or the status code 500.
-    pub errored: bool,
-}
-
-impl RetryOn {
-    /// Istio's `retryOn` when a `VirtualService` gives none
-    /// (`connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes` with
-    /// the status code 503).
-    pub const ISTIO_DEFAULT: RetryOn = RetryOn {
-        refused: true,
-        dropped: true,
-        errored: false,
-    };
-
-    /// What it retries, in words: `"refused connections, 503s and errors"`, or `None`
-    /// when it retries no failure the simulator produces.
-    ///
-    /// ```
-    /// use rollout_sim::scenario::RetryOn;
-    /// assert_eq!(RetryOn::ISTIO_DEFAULT.describe().as_deref(), Some("refused connections and 503s"));
-    /// ```
-    pub fn describe(&self) -> Option<String> {
-        let kinds: Vec<&str> = [
-            (self.refused, "refused connections"),
-            (self.dropped, "503s"),
-            (self.errored, "errors"),
-        ]
-        .into_iter()
-        .filter_map(|(on, kind)| on.then_some(kind))
-        .collect();
-        match kinds.as_slice() {
-            [] => None,
-            [one] => Some(one.to_string()),
-            [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
-        }
-    }
-}
-
-/// Request rate over time, in requests per second.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RateProfile {
-    /// The same rate throughout.
-    Constant(f64),
-    /// A step function: each `(from, rps)` holds until the next; the first holds from 0.
-    Steps(Vec<(Time, f64)>),
-    /// `mean × (1 + amplitude × cos(2π (t − peak_at) / period))`.
-    Diurnal {
-        /// Mean rate.
-        mean: f64,
-        /// Relative swing, in `[0, 1]`.
-        amplitude: f64,
-        /// Length of one cycle.
-        period: Time,
-        /// When the rate peaks.
-        peak_at: Time,
-    },
-}
-
-/// How requests arrive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arrivals {
-    /// A Poisson process with the profile's rate (default).
-    Poisson,
-    /// Evenly spaced: the k-th request arrives when the integrated rate reaches k.
-    Constant,
-}
-
-/// The load balancer's policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Balancer {
-    /// Each endpoint in turn (Swarm's IPVS VIP, kube-proxy IPVS `rr`) — the default.
-    RoundRobin,
-    /// An endpoint picked at random (kube-proxy iptables mode).
-    Random,
-    /// The endpoint with the fewest requests in flight (Envoy `LEAST_REQUEST`).
-    LeastRequest,
-}
-
-/// An availability objective over fixed windows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Slo {
-    /// Target fraction of requests served, e.g. 0.999.
-    pub availability: f64,
-    /// Window length (default 10s); a multiple of `tick`.
-    pub window: Time,
-}
-
-/// Things that go wrong during a rollout (`faults:`).
-#[derive(Debug, Clone)]
-pub struct Faults {
-    /// Scheduled node losses.
-    pub node_failures: Vec<NodeFailure>,
-    /// Mean time between failures of each node (exponential), if nodes fail at random.
-    pub node_mtbf: Option<Time>,
-    /// How long a randomly failed node stays down (default never back).
-    pub node_recovery: Option<Dist>,
-    /// Probability that an image pull fails (ErrImagePull), by version.
-    pub pull_failure_probability: Vec<f64>,
-    /// Kubernetes: how long a lost node's pods still look Ready, until the node
-    /// controller marks the node NotReady (`--node-monitor-grace-period`, default 50s).
-    pub node_not_ready_after: Time,
-    /// Kubernetes: how long after that the pods are evicted (the default
-    /// `not-ready`/`unreachable` toleration, 300s).
-    pub eviction_after: Time,
-    /// Scheduled node drains (`kubectl drain`, `docker node update --availability drain`).
-    pub node_drains: Vec<NodeDrain>,
-}
-
-/// One scheduled node drain: the node takes no new task from `at` on, and the service's
-/// tasks on it are moved away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NodeDrain {
-    /// When, from the rollout's start.
-    pub at: Time,
-    /// Which node (index into [`Cluster::nodes`]).
-    pub node: u32,
-    /// How long the node stays out once the drain has emptied it (the maintenance), after
-    /// which it is uncordoned (`kubectl uncordon`, `docker node update --availability
-    /// active`) and takes tasks again; `None`: cordoned to the end of the trial.
-    pub maintenance: Option<Time>,
-}
-
-/// One scheduled node loss.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeFailure {
-    /// When, from the rollout's start.
-    pub at: Time,
-    /// Which node (index into [`Cluster::nodes`]).
-    pub node: u32,
-    /// How long until it is back (`None`: never).
-    pub recover_after: Option<Time>,
-}
-
-impl Default for Faults {
-    fn default() -> Self {
-        Faults {
-            node_failures: Vec::new(),
-            node_mtbf: None,
-            node_recovery: None,
-            pull_failure_probability: Vec::new(),
-            node_not_ready_after: 50 * SECOND,
-            eviction_after: 300 * SECOND,
-            node_drains: Vec::new(),
-        }
-    }
-}
-
-impl Faults {
-    /// Whether any node can be lost.
-    pub fn loses_nodes(&self) -> bool {
-        !self.node_failures.is_empty() || self.node_mtbf.is_some()
-    }
-
-    /// The probability that a pull of `version` fails.
-    pub fn pull_failure(&self, version: VersionId) -> f64 {
-        self.pull_failure_probability
-            .get(version as usize)
-            .copied()
-            .unwrap_or(0.0)
     }
 }
