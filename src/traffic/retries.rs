@@ -31,9 +31,10 @@
 //! until no `b_v` moves by more than 1e-12, or after 200 rounds (with 503s retried each
 //! round raises every `b_v`, so the rounds climb to the least fixed point).
 
+use super::TrafficModel;
 use super::endpoints::{Answer, Pool};
+use super::piece::Delivery;
 use super::queueing::blocking;
-use super::{Delivery, TrafficModel};
 use crate::scenario::RetryOn;
 use std::ops::Range;
 

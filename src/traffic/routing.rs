@@ -30,9 +30,10 @@
 //! Without a router (`cluster.routing` is `None`) nothing here runs and the balancer
 //! spreads over every endpoint of every version: the split is the replica ratio.
 
+use super::TrafficModel;
 use super::endpoints::Pool;
 use super::meter::{Cause, Outcome};
-use super::{Stream, TrafficModel};
+use super::piece::Stream;
 use crate::cluster::Cluster;
 use crate::cluster::mirror::Mirror;
 use crate::scenario::Dist;
