@@ -3,34 +3,34 @@
 //! Everything that can be wrong with the command line is found before the first trial
 //! (exit 2, nothing written). The run's files are written into a staging folder that is
 //! swapped in whole at the end (see [`crate::output::folder`]).
+//!
+//! This file holds the arguments and the run itself; what the run writes, checked before
+//! any work, is `plan.rs`'s; its timeline, `timeline.rs`'s; what it prints at the end (the
+//! table, or the message of a run a signal stopped), `printed.rs`'s.
 
-use super::inputs::Inputs;
+mod plan;
+mod printed;
+mod timeline;
+
 use super::numeric_flags;
-use super::options::{SimOptions, check_file_path, write_file};
+use super::options::{SimOptions, write_file};
 use super::picks::{Picks, trace_again};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
-use crate::experiment::{
-    Experiment, Fanout, Outcome, Recording, Rows, Shard, TrialPick, run_timelines, with_threads,
-};
+use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, TrialPick, with_threads};
 use crate::output::charts::{measurement_marks, run_charts_measured};
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
 use crate::output::shard::ShardManifest;
 use crate::output::sinks::{CsvSink, SummarySink, TimelineSink, TraceSink};
-use crate::output::table::shard_summary_table;
-use crate::output::timeline::default_tick;
-use crate::output::{
-    Summary, TimelineBands, bands_csv, summary_table, timeline_bands, timeline_trial_csv,
-    trace_jsonl,
-};
-use crate::scenario::Scenario;
-use crate::trial::{TrialTimeline, Workspace};
+use crate::output::trace_jsonl;
+use crate::trial::Workspace;
 use anyhow::{Context, anyhow};
 use clap::Args;
-use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use plan::plan;
+use printed::{Perf, extras, interrupted_message, report};
+use std::path::{Path, PathBuf};
+use timeline::{Recorded, TimelineMode, timeline, timeline_range};
 
 /// Arguments of `run`.
 #[derive(Debug, Clone, Default, Args)]
@@ -73,129 +73,11 @@ pub struct RunArgs {
     pub plot: bool,
 }
 
-/// Trials the timeline bands are computed over, at most.
-const TIMELINE_TRIALS: u64 = 1000;
-
 impl RunArgs {
     /// `rollout-sim` with no arguments: the embedded scenario, default options.
     pub fn default_scenario() -> RunArgs {
         RunArgs::default()
     }
-}
-
-/// Which timeline, if any, the run writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TimelineMode {
-    Off,
-    /// Bands across the first `n` trials.
-    Bands(u64),
-    /// One trial.
-    Trial(u64),
-    /// The first trial that ended so: run again once the run has found it.
-    FirstEnded(Outcome),
-}
-
-/// What a run writes, checked against the scenario before any work.
-struct Plan {
-    out: PathBuf,
-    /// The trial indices this run runs (a shard's slice, or all).
-    trials: Range<u64>,
-    timeline: TimelineMode,
-    /// The trace's path inside the output folder, or `None` when it lies outside.
-    trace_inside: Option<PathBuf>,
-}
-
-fn plan(args: &RunArgs, scenario: &Scenario) -> anyhow::Result<Plan> {
-    let trials = scenario.trials;
-    if args.shard.is_some()
-        && (args.timeline || args.timeline_trial.is_some() || args.trace.is_some() || args.plot)
-    {
-        anyhow::bail!(
-            "--shard writes trials.csv and summary.json only (what `merge` joins); run \
-             --timeline, --trace or --plot without --shard"
-        );
-    }
-    let one_of_the_trials = |flag: &str, pick: TrialPick| {
-        if let TrialPick::Index(k) = pick {
-            anyhow::ensure!(
-                k < trials,
-                "{flag} {k}: the run has trials 0 to {} (--trials {trials}); pick one of them",
-                trials - 1
-            );
-        }
-        Ok(())
-    };
-    let timeline = match (args.timeline, args.timeline_trial) {
-        (_, Some(pick)) => {
-            one_of_the_trials("--timeline-trial", pick)?;
-            match pick {
-                TrialPick::Index(k) => TimelineMode::Trial(k),
-                TrialPick::FirstEnded(o) => TimelineMode::FirstEnded(o),
-            }
-        }
-        (true, None) => TimelineMode::Bands(trials.min(TIMELINE_TRIALS)),
-        (false, None) if args.plot => TimelineMode::Bands(trials.min(TIMELINE_TRIALS)),
-        (false, None) => TimelineMode::Off,
-    };
-    let out = args.sim.out_dir(scenario);
-    let mut inputs = Inputs::new();
-    if let Some(file) = &args.file {
-        inputs.scenario(file, &args.sim.set);
-    }
-    args.sim.check_folder(&out, args.file.as_deref(), &inputs)?;
-    let mut trace_inside = None;
-    if let Some(path) = &args.trace {
-        // `--trace 3` reads naturally as "trace trial 3", and would write a file `3` in
-        // the working folder: a bare number is taken for that mistake (`./3` is a file).
-        let given = path.as_os_str();
-        anyhow::ensure!(
-            given.is_empty() || !given.as_encoded_bytes().iter().all(u8::is_ascii_digit),
-            "--trace {0}: --trace takes the file to write the event log to (e.g. --trace \
-             trace.jsonl); to choose the trial, add --trace-trial {0} (for a file named {0}, \
-             write ./{0})",
-            path.display()
-        );
-        one_of_the_trials("--trace-trial", args.trace_trial)?;
-        let (abs, root) = (lexical_absolute(path), lexical_absolute(&out));
-        if let Ok(rel) = abs.strip_prefix(&root) {
-            let own = ["trials.csv", "summary.json", "timeline.csv"];
-            anyhow::ensure!(
-                !rel.as_os_str().is_empty() && !own.iter().any(|f| rel == Path::new(f)),
-                "--trace {}: that is the output folder or one of its files ({}); name another file",
-                path.display(),
-                own.join(", ")
-            );
-            trace_inside = Some(rel.to_path_buf());
-        } else {
-            // Written after the run's folder is in place: a trace that cannot be written
-            // must be refused now, not after the results are committed.
-            check_file_path("--trace", path)?;
-            inputs.check_file("--trace", path)?;
-        }
-    }
-    Ok(Plan {
-        out,
-        trials: args.shard.map_or(0..trials, |s| s.range(trials)),
-        timeline,
-        trace_inside,
-    })
-}
-
-/// `path` made absolute with `.` and `..` resolved as written (not through symbolic
-/// links): whether a trace lies inside the output folder is decided on the paths as given.
-fn lexical_absolute(path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Run the trials, write the outputs, print the summary.
@@ -419,264 +301,4 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         print_stdout(&printed)?;
     }
     Ok(())
-}
-
-/// The files asked for beyond `trials.csv` and `summary.json`, as their flags.
-fn extras(args: &RunArgs) -> Vec<&'static str> {
-    let mut flags = Vec::new();
-    if args.timeline {
-        flags.push("--timeline");
-    }
-    if args.timeline_trial.is_some() {
-        flags.push("--timeline-trial");
-    }
-    if args.trace.is_some() {
-        flags.push("--trace");
-    }
-    if args.plot {
-        flags.push("--plot");
-    }
-    flags
-}
-
-/// What a run stopped by `signal` says: how many of the `wanted` trials finished, whether
-/// `summary.json` is partial, and what became of the files asked for by the flags `extras`
-/// (`written`: they are in the folder too).
-fn interrupted_message(
-    signal: &str,
-    done: u64,
-    wanted: u64,
-    out: &Path,
-    written: bool,
-    extras: &[&str],
-) -> String {
-    let flags = match extras {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    };
-    let (need, files) = match extras {
-        ["--plot"] => ("needs", "its charts were"),
-        [_] => ("needs", "its file was"),
-        _ => ("need", "their files were"),
-    };
-    let was = if extras.len() == 1 { "was" } else { "were" };
-    if done < wanted {
-        let mut m = format!(
-            "interrupted by {signal}: {done} of {} finished and were written to {} \
-             (summary.json has \"partial\": true)",
-            counted(wanted, "trial"),
-            out.display()
-        );
-        if !extras.is_empty() {
-            m += &format!("; {flags} {need} every trial: {files} not written");
-        }
-        m
-    } else if written || extras.is_empty() {
-        format!(
-            "interrupted by {signal} {}: all {} finished and every file asked for was \
-             written to {} (summary.json has \"partial\": false)",
-            interrupt::AFTER_THE_LAST_START,
-            counted(wanted, "trial"),
-            out.display()
-        )
-    } else {
-        format!(
-            "interrupted by {signal} {}: all {} finished; trials.csv and summary.json were \
-             written to {}, complete (\"partial\": false); {flags} {was} skipped because of \
-             the signal ({files} not written): run again to get them",
-            interrupt::AFTER_THE_LAST_START,
-            counted(wanted, "trial"),
-            out.display()
-        )
-    }
-}
-
-/// The trials a timeline is drawn from.
-fn timeline_range(mode: TimelineMode) -> Option<Range<u64>> {
-    match mode {
-        TimelineMode::Off => None,
-        TimelineMode::Bands(n) => Some(0..n),
-        TimelineMode::Trial(k) => Some(k..k + 1),
-        // Not known until the run has found it.
-        TimelineMode::FirstEnded(_) => None,
-    }
-}
-
-/// Where a timeline's trials come from: recorded in the run's pass, or run again (a trial
-/// picked by its outcome, found only at the end).
-enum Recorded {
-    InThePass(TimelineSink),
-    RunAgain(TimelineSink),
-}
-
-/// The bytes of `timeline.csv` and the bands the charts draw, or `None` when not asked for
-/// or interrupted.
-fn timeline(
-    args: &RunArgs,
-    scenario: &Scenario,
-    mode: TimelineMode,
-    recorded: Recorded,
-    stop: &AtomicBool,
-) -> Option<(Vec<u8>, TimelineBands)> {
-    let range = timeline_range(mode)?;
-    let series: Vec<TrialTimeline> = match (recorded, &scenario.traffic) {
-        (Recorded::InThePass(sink), Some(_)) => sink.series,
-        (Recorded::InThePass(sink) | Recorded::RunAgain(sink), traffic) => {
-            // With traffic the fleet is sampled at the traffic's tick, as in the pass.
-            let tick = traffic
-                .as_ref()
-                .map_or(default_tick(sink.longest), |t| t.tick);
-            with_threads(args.sim.threads(), || {
-                run_timelines(scenario, range, tick, stop)
-            })?
-        }
-    };
-    let bands = timeline_bands(scenario, &series);
-    Some(match mode {
-        TimelineMode::Trial(_) => (timeline_trial_csv(scenario, &series[0]), bands),
-        _ => (bands_csv(&bands), bands),
-    })
-}
-
-/// Speed figures of a run, for the last line of the table.
-struct Perf {
-    trials: u64,
-    events: u64,
-    elapsed: f64,
-}
-
-/// A rate with an SI suffix and three significant digits (`950`, `12.3k`, `4.56M`): a slow
-/// scenario's events/s must not read `0.0M`.
-fn rate(x: f64) -> String {
-    let (v, suffix) = match x {
-        x if x >= 1e6 => (x / 1e6, "M"),
-        x if x >= 1e3 => (x / 1e3, "k"),
-        x => (x, ""),
-    };
-    let decimals = if v >= 100.0 || suffix.is_empty() {
-        0
-    } else if v >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{v:.decimals$}{suffix}")
-}
-
-/// What is printed on stdout after a run: `json`, the bytes of summary.json, as they are
-/// (`--format json`), or the table; a shard's (`shard`: its manifest) says which slice of
-/// the run's trials it ran, in its heading and its last line.
-fn report(
-    args: &RunArgs,
-    scenario: &Scenario,
-    summary: &Summary,
-    shard: Option<&ShardManifest>,
-    perf: &Perf,
-    out: &Path,
-    json: &[u8],
-) -> Option<String> {
-    args.sim.printed(json, || {
-        let (table, of_shard) = match shard {
-            Some(m) => (
-                shard_summary_table(summary, m),
-                format!(" of shard {}/{}", m.shard[0], m.shard[1]),
-            ),
-            None => (summary_table(summary), String::new()),
-        };
-        format!(
-            "{}\n{table}\n{}{of_shard} in {:.2}s ({:.0} trials/s, {} events/s); results in \
-             {}\n",
-            scenario_header(scenario),
-            counted(perf.trials, "trial"),
-            perf.elapsed,
-            perf.trials as f64 / perf.elapsed,
-            rate(perf.events as f64 / perf.elapsed),
-            out.display()
-        )
-    })
-}
-
-/// The line above the table: the fleet, the versions and the strategy's settings.
-fn scenario_header(s: &Scenario) -> String {
-    let extra = s.strategy.header_extra();
-    format!(
-        "{}, {} → {}; {}{}",
-        s.service.fleet_text(),
-        s.service.versions[0].image,
-        s.service.versions[1].image,
-        crate::output::charts::strategy_label(s),
-        extra,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{interrupted_message, rate};
-    use std::path::Path;
-
-    #[test]
-    fn an_interrupted_run_says_what_it_wrote() {
-        let out = Path::new("o");
-        let m = interrupted_message("SIGTERM", 7, 10, out, false, &["--timeline", "--trace"]);
-        assert!(m.contains("7 of 10 trials"), "{m}");
-        assert!(m.contains("\"partial\": true"), "{m}");
-        assert!(m.contains("--timeline and --trace need every trial"), "{m}");
-        let m = interrupted_message("SIGTERM", 10, 10, out, false, &["--trace"]);
-        assert!(m.contains("all 10 trials finished"), "{m}");
-        assert!(m.contains("\"partial\": false"), "{m}");
-        assert!(!m.contains("\"partial\": true"), "{m}");
-        assert!(
-            m.contains("--trace was skipped because of the signal"),
-            "{m}"
-        );
-        // --plot writes charts, several files: the message says so.
-        let m = interrupted_message("SIGTERM", 4, 10, out, false, &["--plot"]);
-        assert!(
-            m.contains("--plot needs every trial: its charts were not written"),
-            "{m}"
-        );
-        let m = interrupted_message("SIGTERM", 10, 10, out, false, &["--plot"]);
-        assert!(m.contains("(its charts were not written)"), "{m}");
-        let m = interrupted_message("SIGTERM", 4, 10, out, false, &["--timeline"]);
-        assert!(m.contains("its file was not written"), "{m}");
-        for (written, extras) in [(true, &["--plot"][..]), (false, &[][..])] {
-            let m = interrupted_message("SIGINT", 10, 10, out, written, extras);
-            assert!(m.contains("every file asked for was written"), "{m}");
-            assert!(m.contains("\"partial\": false"), "{m}");
-        }
-    }
-
-    /// Every trial looks at the stop flag before it starts and runs on to its end once
-    /// started (README, "Run folders"), so a run whose trials all finished knows only that
-    /// the signal came after the last start: a one-trial run signalled a second into a
-    /// two-second trial finishes it. Its message claims no more than that.
-    #[test]
-    fn a_run_that_finished_every_trial_claims_no_later_signal_than_it_knows() {
-        let out = Path::new("o");
-        for (written, extras) in [
-            (true, &["--plot"][..]),
-            (false, &[][..]),
-            (false, &["--timeline", "--trace"][..]),
-        ] {
-            let m = interrupted_message("SIGTERM", 1, 1, out, written, extras);
-            assert!(
-                m.starts_with(
-                    "interrupted by SIGTERM after the last trial had started: all 1 trial finished"
-                ),
-                "{m}"
-            );
-            for claim in ["as the run ended", "after all"] {
-                assert!(!m.contains(claim), "{m}");
-            }
-        }
-    }
-
-    #[test]
-    fn rates_keep_three_significant_digits() {
-        assert_eq!(rate(950.4), "950");
-        assert_eq!(rate(12_345.0), "12.3k");
-        assert_eq!(rate(4_560_000.0), "4.56M");
-        assert_eq!(rate(123_456_789.0), "123M");
-    }
 }
