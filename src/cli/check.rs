@@ -3,28 +3,36 @@
 //! Every input is loaded and every assertion parsed before the first trial (exit 2 on
 //! any problem). Then each scenario runs and each assertion prints one line; exit 1 when
 //! any fails (or is inconclusive without `--allow-inconclusive`).
+//!
+//! This file holds the arguments and the run; the scenario files a folder input stands
+//! for are `files.rs`'s; the jobs loaded before any trial, `load.rs`'s; the hint naming a
+//! trial to look at, `look_at.rs`'s; `--format github`'s output, `github.rs`'s.
 
-use super::input_folders::{self, Entry, Filter, Kind};
-use super::inputs::Inputs;
+mod files;
+mod github;
+mod load;
+mod look_at;
+
+pub use files::expand_inputs;
+
 use super::numeric_flags;
-use super::options::{SimOptions, check_file_path, write_file};
+use super::options::write_file;
 use super::{CliError, print_stdout};
-use crate::check::baseline::{Baseline, BaselineInfo, compare, uncompared};
-use crate::check::{self, Assertion, Evaluation, LookAt, Verdict};
+use crate::check::baseline::{BaselineInfo, compare, uncompared};
+use crate::check::{self, Evaluation, LookAt, Verdict};
 use crate::experiment::{TrialPick, run_trials, with_threads};
 use crate::output::Summary;
 use crate::output::folder::Staging;
 use crate::output::human_text::{counted, value};
 use crate::output::junit::{Suite, junit_xml};
-use crate::output::replaceable::{foreign_listed, holds_only_ours, is_run_folder};
-use crate::output::shard::ShardManifest;
 use crate::output::trials_csv;
 use crate::result::TrialResult;
 use crate::scenario::{Override, Scenario};
 use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
-use std::ffi::OsStr;
-use std::io::Write;
+use github::{annotation, append, markdown, step_summary};
+use load::{BaselineJob, load};
+use look_at::{look_at_text, under_verdict};
 use std::path::{Path, PathBuf};
 
 /// How `check` reports.
@@ -90,237 +98,6 @@ pub struct CheckArgs {
     /// Write this run as the new baseline into the --baseline folder instead of comparing.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
-}
-
-/// A loaded scenario with its parsed assertions.
-struct Job {
-    file: PathBuf,
-    scenario: Scenario,
-    assertions: Vec<Assertion>,
-    /// The stored run to compare with (read before any trial), or the folder to write.
-    baseline: BaselineJob,
-}
-
-/// What `--baseline` asks of one scenario.
-enum BaselineJob {
-    None,
-    Compare(Box<Baseline>),
-    Update(PathBuf),
-}
-
-/// The scenario files named by `inputs`, folders expanded (sorted, so the order is
-/// stable), each in its place, or in its place what is wrong with a folder given: every
-/// such problem is told in one run, with the scenarios' own, as `import` tells them.
-pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
-    input_folders::entries(inputs, SCENARIOS)
-        .into_iter()
-        .filter_map(|entry| match entry {
-            Entry::File { path, .. } => Some(Ok(path)),
-            Entry::Unlisted { path, error } => Some(Err(format!(
-                "cannot read the folder {}: {error}",
-                path.display()
-            ))),
-            Entry::Empty(path) => Some(Err(format!(
-                "{}: no scenario file (*.yaml, *.yml, *.json; *.schema.json skipped) in this \
-                 folder",
-                path.display()
-            ))),
-            Entry::Again(problem) => Some(Err(problem)),
-            // A folder's other files are passed over unsaid too (`notes.md`).
-            Entry::Skipped(_) => None,
-        })
-        .collect()
-}
-
-/// The files of a folder input taken as scenarios: regular files (through links) named
-/// `*.yaml`, `*.yml` or `*.json` in any case, but not `*.schema.json` (in any case), the JSON Schema `rollout-sim
-/// schema --out` writes beside the scenarios for their `$schema=./…` modeline (it is no
-/// scenario).
-const SCENARIOS: Filter = Filter {
-    name: is_scenario_name,
-    kind: Kind::RegularFile,
-};
-
-/// Whether a file of this name in a folder input is taken as a scenario (see
-/// [`SCENARIOS`]).
-fn is_scenario_name(name: &OsStr) -> bool {
-    input_folders::has_input_extension(name)
-        && !name
-            .to_string_lossy()
-            .to_ascii_lowercase()
-            .ends_with(".schema.json")
-}
-
-fn load(args: &CheckArgs) -> anyhow::Result<Vec<Job>> {
-    if let Some(path) = &args.junit {
-        check_file_path("--junit", path)?;
-    }
-    if let Some(path) = step_summary(args) {
-        check_step_summary(&path)?;
-    }
-    let options = SimOptions {
-        trials: args.trials,
-        seed: args.seed,
-        set: args.set.clone(),
-        ..SimOptions::default()
-    };
-    // Every `--check` that does not parse is told, with the scenarios' problems, in one
-    // run (`--check A --check B` with both misspelt took two rounds).
-    let mut problems = Vec::new();
-    let mut extra: Vec<Assertion> = Vec::new();
-    for c in &args.checks {
-        match check::parse(c) {
-            Ok(a) => extra.push(a),
-            Err(e) => problems.push(format!("--check: {e}")),
-        }
-    }
-    let mut jobs = Vec::new();
-    for file in expand_inputs(&args.inputs) {
-        let file = match file {
-            Ok(file) => file,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
-        };
-        let scenario = match options.load(Some(&file)) {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push(format!("{e:#}"));
-                continue;
-            }
-        };
-        let (mut assertions, bad) = check::scenario_checks(&file, &scenario.checks);
-        problems.extend(bad);
-        assertions.extend(extra.iter().cloned());
-        if scenario.checks.is_empty() && args.checks.is_empty() && args.baseline.is_none() {
-            problems.push(format!(
-                "{}: nothing to check: the scenario has no `checks:`, and neither --check nor --baseline was given",
-                file.display()
-            ));
-        }
-        jobs.push(Job {
-            file,
-            scenario,
-            assertions,
-            baseline: BaselineJob::None,
-        });
-    }
-    anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
-    // No output may land on a file this command reads: the scenarios, their data files,
-    // a baseline to compare with.
-    let mut inputs = Inputs::new();
-    for job in &jobs {
-        inputs.scenario(&job.file, &args.set);
-    }
-    if let (Some(root), false) = (&args.baseline, args.update_baseline) {
-        let dirs = if root.is_dir() {
-            let mut d = vec![root.clone()];
-            d.extend(jobs.iter().map(|j| root.join(&j.scenario.name)));
-            d
-        } else {
-            inputs.add(root, "the --baseline summary");
-            root.parent().map(Path::to_path_buf).into_iter().collect()
-        };
-        for dir in dirs {
-            for f in [
-                "summary.json",
-                "trials.csv",
-                BaselineInfo::FILE,
-                ShardManifest::FILE,
-            ] {
-                inputs.add(&dir.join(f), "a --baseline file");
-            }
-        }
-    }
-    if let Some(path) = &args.junit {
-        inputs.check_file("--junit", path)?;
-    }
-    if let Some(path) = step_summary(args) {
-        inputs.check_file("$GITHUB_STEP_SUMMARY", &path)?;
-    }
-    if let Some(root) = &args.baseline {
-        // A folder input may hold one scenario today and more tomorrow: same layout.
-        let per_scenario = jobs.len() > 1 || args.inputs.iter().any(|p| p.is_dir());
-        // Two scenarios of one `name` would share `DIR/NAME/`: the second update would
-        // overwrite the first's baseline, and each would then be compared with the other's.
-        let mut owners: Vec<(&str, &Path)> = Vec::new();
-        for job in &jobs {
-            let name = job.scenario.name.as_str();
-            match owners.iter().find(|(n, _)| *n == name) {
-                Some((_, first)) => problems.push(format!(
-                    "{}: name: `{name}` is also the name of {}, and --baseline keeps one \
-                     folder per scenario name ({}); give each scenario its own `name`",
-                    job.file.display(),
-                    first.display(),
-                    root.join(name).display()
-                )),
-                None => owners.push((name, &job.file)),
-            }
-        }
-        anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
-        for job in &mut jobs {
-            let path = if per_scenario {
-                root.join(&job.scenario.name)
-            } else {
-                root.clone()
-            };
-            job.baseline = if args.update_baseline {
-                anyhow::ensure!(
-                    !path.is_file(),
-                    "--update-baseline: {} is a file; name the baseline folder",
-                    path.display()
-                );
-                // The baseline replaces the folder as a whole (staged, then swapped in,
-                // so its files appear together): whatever else the folder holds would be
-                // deleted, scenarios and notes included. So: new, empty, or an earlier
-                // baseline or run with nothing else in it, and no input of this command.
-                // A folder that cannot be read counts as holding something else.
-                let foreign = path.is_dir() && !holds_only_ours(&path).unwrap_or(false);
-                anyhow::ensure!(
-                    !foreign || is_run_folder(&path),
-                    "--update-baseline: {} holds other files and no baseline (no summary.json \
-                     written by rollout-sim); name a new or empty folder, or an earlier baseline",
-                    path.display()
-                );
-                if foreign {
-                    let files = foreign_listed(&path)
-                        .ok()
-                        .flatten()
-                        .unwrap_or_else(|| "files".into());
-                    anyhow::bail!(
-                        "--update-baseline: {} holds {files}, which rollout-sim does not \
-                         write, beside an earlier baseline or run; the new baseline replaces \
-                         the whole folder and would delete them: move them out, or name a \
-                         new or empty folder",
-                        path.display()
-                    );
-                }
-                if let Some(input) = inputs.inside(&path) {
-                    anyhow::bail!(
-                        "--update-baseline: {} holds an input of this command ({input}); a \
-                         baseline folder holds the baseline's files only: name a new or empty \
-                         folder",
-                        path.display()
-                    );
-                }
-                BaselineJob::Update(path)
-            } else {
-                match Baseline::read(&path).and_then(|b| {
-                    b.check_trials(job.scenario.trials)?;
-                    Ok(b)
-                }) {
-                    Ok(b) => BaselineJob::Compare(Box::new(b)),
-                    Err(e) => {
-                        problems.push(format!("{e:#}"));
-                        BaselineJob::None
-                    }
-                }
-            };
-        }
-        anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
-    }
-    Ok(jobs)
 }
 
 /// Run `check`.
@@ -493,147 +270,4 @@ fn write_baseline(
     Staging::begin(dir)
         .and_then(|staging| staging.publish(dir, &files))
         .with_context(|| format!("cannot write the baseline into {}", dir.display()))
-}
-
-/// The 1-based line of `needle` in `file`, if the file contains it.
-fn line_of(file: &Path, needle: &str) -> Option<usize> {
-    let text = std::fs::read_to_string(file).ok()?;
-    let at = text.find(needle)?;
-    Some(text[..at].matches('\n').count() + 1)
-}
-
-/// What `check` says of a trial to look at: which, why, and the command line that shows it
-/// by itself (`report` of the same file, overrides, seed and trials), on a second line.
-fn look_at_text(file: &Path, set: &[Override], s: &Scenario, l: &LookAt) -> String {
-    let mut cmd = vec![
-        "rollout-sim".to_string(),
-        "report".into(),
-        shell_word(&file.display().to_string()),
-    ];
-    for o in set {
-        cmd.push("--set".into());
-        cmd.push(shell_word(&o.to_string()));
-    }
-    cmd.extend([
-        "--seed".into(),
-        s.seed.to_string(),
-        "--trials".into(),
-        s.trials.to_string(),
-        "--trial".into(),
-        l.pick.to_string(),
-    ]);
-    format!("look at trial {}, {}:\n{}", l.trial, l.why, cmd.join(" "))
-}
-
-/// A hint's two lines as printed under its verdict line, each indented below it.
-fn under_verdict(hint: &str) -> String {
-    format!("    {}\n", hint.replace('\n', "\n      "))
-}
-
-/// `s` as one word of a POSIX shell: as it is when it holds no character the shell reads,
-/// else in single quotes.
-fn shell_word(s: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:,@%+".contains(c);
-    if !s.is_empty() && s.chars().all(plain) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-/// A GitHub Actions `::error` workflow command at the assertion's line.
-fn annotation(file: &Path, e: &Evaluation) -> String {
-    // Workflow-command values escape `%`, CR and LF; properties also `:` and `,`.
-    let data = |s: &str| {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
-    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
-    let line = line_of(file, &e.assertion.text).map_or(String::new(), |l| format!(",line={l}"));
-    format!(
-        "::error file={}{line}::{}\n",
-        prop(&file.display().to_string()),
-        data(&format!(
-            "{} {}{}",
-            e.verdict.as_str(),
-            e.line().trim_start_matches(e.verdict.as_str()).trim(),
-            e.look_at
-                .as_ref()
-                .map_or(String::new(), |hint| format!("\n{hint}"))
-        ))
-    )
-}
-
-/// The Markdown table appended to `$GITHUB_STEP_SUMMARY`.
-fn markdown(suites: &[Suite]) -> String {
-    let mut out = String::from(
-        "## rollout-sim check\n\n| scenario | check | result | measured | threshold |\n|---|---|---|---|---|\n",
-    );
-    for s in suites {
-        for e in s.evaluations {
-            out += &format!(
-                "| {} | `{}` | {} | {} | {} {} |\n",
-                s.name,
-                e.assertion.text.replace('|', "\\|"),
-                e.verdict.as_str(),
-                e.measured(),
-                e.assertion.op.as_str().replace('|', "\\|"),
-                e.threshold()
-            );
-        }
-    }
-    out + "\n"
-}
-
-/// Where `--format github` appends its Markdown table: `$GITHUB_STEP_SUMMARY`, when set
-/// and not empty.
-fn step_summary(args: &CheckArgs) -> Option<PathBuf> {
-    match args.format {
-        CheckFormat::Github => std::env::var_os("GITHUB_STEP_SUMMARY")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from),
-        CheckFormat::Text => None,
-    }
-}
-
-/// Refuses a `$GITHUB_STEP_SUMMARY` the table could not be appended to, before any trial
-/// (as `--junit` is checked): a file that exists is opened for appending (which changes
-/// nothing), one that does not must be in a folder that takes a new file.
-fn check_step_summary(path: &Path) -> anyhow::Result<()> {
-    let what = format!("$GITHUB_STEP_SUMMARY ({})", path.display());
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => {
-            anyhow::bail!("{what}: that is a folder; the Markdown summary is appended to a file")
-        }
-        Ok(_) => {
-            let mut options = std::fs::OpenOptions::new();
-            options.append(true);
-            // A FIFO with no reader blocks `open` for good: opened without blocking, it
-            // fails at once instead (ENXIO), and one with a reader (`>(cat)`) still works.
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-            match options.open(path) {
-                Ok(_) => Ok(()),
-                Err(e) if e.raw_os_error() == Some(libc::ENXIO) => anyhow::bail!(
-                    "{what}: it is a FIFO (named pipe) that no process reads; the Markdown \
-                     summary is appended to a file"
-                ),
-                Err(e) => {
-                    Err(e).with_context(|| format!("{what}: cannot open it to append the summary"))
-                }
-            }
-        }
-        Err(_) => check_file_path("$GITHUB_STEP_SUMMARY", path),
-    }
-}
-
-fn append(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open $GITHUB_STEP_SUMMARY ({})", path.display()))?;
-    f.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write $GITHUB_STEP_SUMMARY ({})", path.display()))
 }
