@@ -21,14 +21,15 @@ use serde_json::Value;
 /// as the API server validates it; `kind` is the word its message names the workload by
 /// (`deployment`, `daemonset`, `statefulset`).
 ///
-/// kubernetes/kubernetes `pkg/apis/apps/validation/validation.go` (v1.31):
+/// kubernetes/kubernetes `pkg/apis/apps/validation/validation.go`:
 /// `ValidateDeploymentSpec`, `ValidateDaemonSetSpec` and `ValidateStatefulSetSpec` refuse
 /// an empty selector (`empty selector is invalid for deployment`) and, through
 /// `ValidatePodTemplateSpecForReplicaSet` and their own checks, a template whose labels
 /// the selector does not match (`` `selector` does not match template `labels` ``, at
 /// `spec.template.metadata.labels`). argoproj/argo-rollouts
-/// `pkg/apis/rollouts/validation/validation.go` (`ValidateRolloutSpec`, v1.7) does both
-/// for a Rollout, with the Deployment's words.
+/// `pkg/apis/rollouts/validation/validation.go` (`ValidateRolloutSpec`, through the same
+/// `ValidatePodTemplateSpecForReplicaSet`, once a `workloadRef`'s template is resolved)
+/// does both for a Rollout, with the Deployment's words.
 ///
 /// ```text
 /// selector: {matchLabels: {app: web}}
