@@ -160,8 +160,9 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
         return d.error(&root, "a Deployment needs a `spec` with its pod template");
     };
     pod::template(&dspec, "Deployment", d);
-    // The Rollout's own selector, else the Deployment's (which the API server checked
-    // against the same template when the Deployment was made), picks the template's pods.
+    // Each selector written must pick the template's pods: the Rollout's, which Argo
+    // validates once the template is resolved, and the Deployment's, which the API server
+    // checked against the same template when the Deployment was made.
     let template = dspec.get("template");
     if let Some(s) = spec.get("selector") {
         selector::own_selector(&s, template.as_ref(), "deployment", d);
