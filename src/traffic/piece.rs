@@ -16,7 +16,7 @@ use crate::scenario::{Balancer, VersionId};
 use crate::sim::time::{SECOND, Time};
 use std::ops::Range;
 
-/// The router's copies of one piece's user requests ([`mirror`]).
+/// The router's copies of one piece's user requests ([`super::mirror`]).
 #[derive(Debug, Clone, Copy)]
 struct Copies {
     /// The mirrored version.
@@ -61,10 +61,10 @@ impl Delivery {
 pub(super) enum Stream {
     /// The users' traffic: the trial's request columns.
     Users,
-    /// A load generator's ([`load`]): seen by analysis windows only.
+    /// A load generator's ([`super::load`]): seen by analysis windows only.
     Load,
-    /// The router's copies of the users' requests ([`mirror`]): seen by analysis windows
-    /// only.
+    /// The router's copies of the users' requests ([`super::mirror`]): seen by analysis
+    /// windows only.
     Mirror,
 }
 
