@@ -293,6 +293,53 @@ fn import_keeps_the_spread_constraints_that_count_the_workloads_pods() {
     );
 }
 
+/// A spread constraint's `labelSelector` of the wrong shape is refused where it stands,
+/// as the API server refuses it: before, a `matchLabels` list or a `matchExpressions` map
+/// was read as no terms, a selector of every pod, so the constraint was silently kept.
+#[test]
+fn import_refuses_a_spread_selector_of_the_wrong_shape() {
+    let at = "spec.template.spec.topologySpreadConstraints.0.labelSelector";
+    for (selector, path, message) in [
+        (
+            "{matchLabels: [app]}",
+            "matchLabels",
+            "expected a map of label keys to values",
+        ),
+        (
+            "{matchExpressions: {key: app, operator: Exists}}",
+            "matchExpressions",
+            "expected a list of expressions",
+        ),
+        (
+            "{matchExpressions: [app]}",
+            "matchExpressions.0",
+            "expected a map (key, operator, values)",
+        ),
+        (
+            "{matchExpressions: [{key: app, operator: In, value: [web]}]}",
+            "matchExpressions.0.value",
+            "unknown field: an expression has key, operator and values",
+        ),
+        (
+            "{matchExpressions: [{key: app, operator: In, values: web}]}",
+            "matchExpressions.0.values",
+            "expected a list of strings",
+        ),
+    ] {
+        let text = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 2\n  \
+             template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      \
+             topologySpreadConstraints: [{{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: \
+             DoNotSchedule, labelSelector: {selector}}}]\n      containers: [{{name: app, image: web:1}}]\n"
+        );
+        assert_eq!(
+            super::import::import_error(&text),
+            [format!("{at}.{path}: {message}")],
+            "{selector}"
+        );
+    }
+}
+
 /// A manifest run directly (`run deploy.yaml --set …`) is checked with the user's
 /// overrides: a `nodeSelector` the default node pool cannot satisfy is refused as for any
 /// scenario, and a `--set cluster.nodes=[…]` giving the labels makes it run. (Before, the

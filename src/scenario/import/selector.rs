@@ -37,21 +37,15 @@ use serde_json::Value;
 /// ```
 pub(super) fn own_selector(selector: &Src, template: Option<&Src>, kind: &str, d: &mut Draft) {
     d.read(selector);
-    // `len(MatchLabels) + len(MatchExpressions) == 0`, each of its own type.
-    let mut terms = 0;
-    if let Some(labels) = selector.get("matchLabels") {
-        match labels.value {
-            Value::Object(map) => terms += map.len(),
-            _ => return d.error(&labels, "expected a map of label keys to values"),
-        }
-    }
-    if let Some(expressions) = selector.get("matchExpressions") {
-        match expressions.value {
-            Value::Array(list) => terms += list.len(),
-            _ => return d.error(&expressions, "expected a list of expressions"),
-        }
-    }
-    if selector.value.is_object() && terms == 0 {
+    let metadata = template.and_then(|t| t.get("metadata"));
+    let labels = metadata.as_ref().and_then(|m| m.get("labels"));
+    let selects = selects_own_pods(selector, labels.as_ref());
+    // `len(MatchLabels) + len(MatchExpressions) == 0`; `selects_own_pods` checks their types.
+    let terms = selector.get("matchLabels").map_or(0, |l| l.entries().len())
+        + selector
+            .get("matchExpressions")
+            .map_or(0, |e| e.items().len());
+    if selects.is_ok() && terms == 0 {
         return d.error(
             selector,
             format!(
@@ -60,9 +54,7 @@ pub(super) fn own_selector(selector: &Src, template: Option<&Src>, kind: &str, d
             ),
         );
     }
-    let metadata = template.and_then(|t| t.get("metadata"));
-    let labels = metadata.as_ref().and_then(|m| m.get("labels"));
-    match selects_own_pods(selector, labels.as_ref()) {
+    match selects {
         Err((at, message)) => d.error(&at, message),
         Ok(true) => {}
         Ok(false) => {
@@ -119,8 +111,22 @@ pub(super) fn selects_own_pods<'a>(
             "unknown field: a labelSelector has matchLabels and matchExpressions".into(),
         ));
     }
+    // `matchLabels` is a `map[string]string` and `matchExpressions` a list of
+    // `LabelSelectorRequirement`s: anything else is refused, not read as "no terms", which
+    // would select every pod.
+    let match_labels = selector.get("matchLabels");
+    if let Some(labels) = match_labels.as_ref().filter(|l| !l.value.is_object()) {
+        return Err((
+            labels.clone(),
+            "expected a map of label keys to values".into(),
+        ));
+    }
+    let expressions = selector.get("matchExpressions");
+    if let Some(list) = expressions.as_ref().filter(|e| !e.value.is_array()) {
+        return Err((list.clone(), "expected a list of expressions".into()));
+    }
     let mut all = true;
-    if let Some(match_labels) = selector.get("matchLabels") {
+    if let Some(match_labels) = match_labels {
         for (key, value) in match_labels.entries() {
             let Some(wanted) = value.str() else {
                 return Err((value, NOT_A_STRING.into()));
@@ -128,19 +134,30 @@ pub(super) fn selects_own_pods<'a>(
             all &= label(key)? == Some(wanted);
         }
     }
-    for expression in selector
-        .get("matchExpressions")
-        .map(|e| e.items())
-        .unwrap_or_default()
-    {
+    for expression in expressions.map(|e| e.items()).unwrap_or_default() {
+        let Value::Object(fields) = expression.value else {
+            return Err((expression, "expected a map (key, operator, values)".into()));
+        };
+        if let Some(unknown) = fields
+            .keys()
+            .find(|k| !matches!(k.as_str(), "key" | "operator" | "values"))
+        {
+            let at = expression
+                .get(unknown)
+                .unwrap_or_else(|| expression.clone());
+            return Err((
+                at,
+                "unknown field: an expression has key, operator and values".into(),
+            ));
+        }
+        let listed = expression.get("values");
+        if let Some(values) = listed.as_ref().filter(|v| !v.value.is_array()) {
+            return Err((values.clone(), "expected a list of strings".into()));
+        }
         let key = expression.get("key").and_then(|k| k.str());
         let op = expression.get("operator").and_then(|o| o.str());
         let mut values: Vec<&str> = Vec::new();
-        for value in expression
-            .get("values")
-            .map(|v| v.items())
-            .unwrap_or_default()
-        {
+        for value in listed.map(|v| v.items()).unwrap_or_default() {
             match value.str() {
                 Some(text) => values.push(text),
                 None => return Err((value, NOT_A_STRING.into())),
