@@ -12,7 +12,13 @@
 //! Promotion stays apart (`Rollout::promoted_at`): a blue-green reconcile can still
 //! switch and promote after its own progress check raised an abort in the same reconcile,
 //! so an abort and a promotion are not exclusive in this controller.
+//!
+//! [`Rollout::abort`] raises one (`pauseContext.AddAbort`); [`Rollout::finish_abort`]
+//! records its end.
 
+use super::experiment::Experiment;
+use super::{CANARY, Rollout, STABLE};
+use crate::cluster::Cluster;
 use crate::sim::time::Time;
 
 /// An abort raised and not retried.
@@ -51,6 +57,49 @@ impl Abort {
     /// `time_to_detect_s` columns); `None` for the user's.
     pub fn detected_at(self) -> Option<Time> {
         (self.by == Aborter::Controller).then_some(self.at)
+    }
+}
+
+impl Rollout<'_> {
+    /// Raise the abort (`pauseContext.AddAbort`): index back to 0, pauses cleared.
+    pub(super) fn abort(&mut self, cl: &mut Cluster, by: Aborter, why: impl Into<String>) {
+        if self.abort.is_some() || self.promoted_at.is_some() {
+            return;
+        }
+        self.abort = Some(Abort::raised(cl.now(), by));
+        self.runs.terminate();
+        self.experiments.iter_mut().for_each(Experiment::cancel);
+        self.experiment_paused = false;
+        self.step = 0;
+        self.pause_start = None;
+        self.promoted_by_user = false;
+        self.dirty = true;
+        let why = why.into();
+        cl.trace_update("rollback_started", || Some(why));
+    }
+
+    /// The abort is over once the canary is gone and the stable serves at full size (for
+    /// blue-green, behind the active Service). `kept`: the canary keeps the pods the abort
+    /// left it (`abortScaleDownDelaySeconds: 0` with a first step's `setCanaryScale`), so
+    /// it is over once they are settled and the router sends them nothing, as a
+    /// blue-green's kept preview counts from the abort.
+    pub(super) fn finish_abort(&mut self, cl: &mut Cluster, kept: bool) {
+        let Some(abort) = self.abort.filter(|a| a.rolled_back_at.is_none()) else {
+            return;
+        };
+        let canary = self.status(cl, CANARY).replicas;
+        let canary_done = if kept {
+            self.weight == 0 && canary == self.sets[CANARY].spec
+        } else {
+            self.sets[CANARY].spec == 0 && canary == 0
+        };
+        if !self.switched && canary_done && self.status(cl, STABLE).available >= self.n {
+            self.abort = Some(Abort {
+                rolled_back_at: Some(cl.now()),
+                ..abort
+            });
+            cl.trace_update("rollback_completed", || None);
+        }
     }
 }
 

@@ -16,9 +16,13 @@
 //! once the active Service selects the new pods (`skipPostPromotionAnalysisRun`), and
 //! `status.stableRS` moves only when it is Successful (`shouldFullPromote`). Failed or Error
 //! aborts, Inconclusive pauses, as for the canary. The runs only hold their state: the trial loop
-//! measures them when [`Runs::next_due`] is reached ([`crate::strategy::Controller::measure`]).
+//! measures them when [`Runs::next_due`] is reached ([`crate::strategy::Controller::measure`]),
+//! and the Rollout follows the [`Gate`] they return (`Rollout::follow_gate`).
 
+use super::abort::Aborter;
+use super::{Rollout, Timer};
 use crate::analysis::{AnalysisRun, Measure, Phase, RunName};
+use crate::cluster::Cluster;
 use crate::scenario::rollout::{BlueGreen, Canary, CanaryStep};
 use crate::sim::time::{NEVER, Time};
 
@@ -280,5 +284,30 @@ impl<'s> Runs<'s> {
             return Gate::Halt { new: true };
         }
         Gate::Go
+    }
+}
+
+impl Rollout<'_> {
+    /// Follow what the analysis runs ask of this reconcile (`reconcileAnalysisRuns`),
+    /// with their next wake-up set: `None` after aborting on a Failed or Error run (the
+    /// reconcile ends there, having changed something), otherwise whether an Inconclusive
+    /// run halts progress (the pause traced when it is new).
+    pub(super) fn follow_gate(&mut self, cl: &mut Cluster, gate: Gate) -> Option<bool> {
+        if let Some(t) = self.runs.wake() {
+            cl.set_timer(t.max(cl.now()), Timer::Reconcile);
+        }
+        match gate {
+            Gate::Go => Some(false),
+            Gate::Abort(why) => {
+                self.abort(cl, Aborter::Controller, why);
+                None
+            }
+            Gate::Halt { new } => {
+                if new {
+                    cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
+                }
+                Some(true)
+            }
+        }
     }
 }

@@ -38,6 +38,8 @@
 //! [`api_stamp`] of the instant it started: a 60 s pause added at 12.4 s ends at 72 s.
 //! Simulated time 0 falls on a whole second, as for a pod's Ready `lastTransitionTime`
 //! (`minReadySeconds`, [`crate::sim::time::api_stamp`]).
+//!
+//! [`api_stamp`]: crate::sim::time::api_stamp
 
 mod abort;
 mod actions;
@@ -46,25 +48,25 @@ pub mod bluegreen;
 pub mod entry;
 mod experiment;
 mod progress;
+mod promotion;
 pub mod replicas;
 mod rollout_canary;
 mod route_table;
 pub mod steps;
+mod traffic_routing;
 
-use super::kubernetes::progress::stuck_requeue;
 use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::{Controller, Due, Metrics};
 use crate::analysis::Measure;
-use crate::cluster::mirror::Mirror;
 use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
 use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
 use crate::scenario::{ActionKind, CURRENT, NEXT};
 use crate::sim::engine::SingleValue;
-use crate::sim::time::{NEVER, Time, api_stamp};
-use abort::{Abort, Aborter};
-use analysis::{Gate, Runs};
+use crate::sim::time::{NEVER, Time};
+use abort::Abort;
+use analysis::Runs;
 use experiment::Experiment;
 use progress::ProgressStatus;
 use replicas::RsState;
@@ -92,7 +94,7 @@ pub struct Rollout<'s> {
     /// `status.currentStepIndex` (canary).
     step: usize,
     /// Start of the current pause condition (`CanaryPauseStep` / `BlueGreenPause`), as
-    /// stored: whole seconds ([`api_stamp`]).
+    /// stored: whole seconds ([`api_stamp`](crate::sim::time::api_stamp)).
     pause_start: Option<Time>,
     /// The user promoted while paused (the pause condition was cleared).
     promoted_by_user: bool,
@@ -210,85 +212,6 @@ impl<'s> Rollout<'s> {
         true
     }
 
-    /// Raise the abort (`pauseContext.AddAbort`): index back to 0, pauses cleared.
-    fn abort(&mut self, cl: &mut Cluster, by: Aborter, why: impl Into<String>) {
-        if self.abort.is_some() || self.promoted_at.is_some() {
-            return;
-        }
-        self.abort = Some(Abort::raised(cl.now(), by));
-        self.runs.terminate();
-        self.experiments.iter_mut().for_each(Experiment::cancel);
-        self.experiment_paused = false;
-        self.step = 0;
-        self.pause_start = None;
-        self.promoted_by_user = false;
-        self.dirty = true;
-        let why = why.into();
-        cl.trace_update("rollback_started", || Some(why));
-    }
-
-    /// Follow what the analysis runs ask of this reconcile (`reconcileAnalysisRuns`),
-    /// with their next wake-up set: `None` after aborting on a Failed or Error run (the
-    /// reconcile ends there, having changed something), otherwise whether an Inconclusive
-    /// run halts progress (the pause traced when it is new).
-    fn follow_gate(&mut self, cl: &mut Cluster, gate: Gate) -> Option<bool> {
-        if let Some(t) = self.runs.wake() {
-            cl.set_timer(t.max(cl.now()), Timer::Reconcile);
-        }
-        match gate {
-            Gate::Go => Some(false),
-            Gate::Abort(why) => {
-                self.abort(cl, Aborter::Controller, why);
-                None
-            }
-            Gate::Halt { new } => {
-                if new {
-                    cl.trace_update("paused", || Some("InconclusiveAnalysis".into()));
-                }
-                Some(true)
-            }
-        }
-    }
-
-    /// Promotion: `status.stableRS` = the new ReplicaSet; the old one is retired at its
-    /// `scale-down-deadline`, `delay` after the whole second of the promotion.
-    fn promote(&mut self, cl: &mut Cluster, delay: Time) {
-        self.promoted_at = Some(cl.now());
-        self.promote_full = false;
-        self.runs.terminate();
-        self.experiments.iter_mut().for_each(Experiment::cancel);
-        self.set_scale_down_deadline(cl, delay);
-        self.settle_promotion(cl);
-        if self.settled_at.is_none() {
-            let (available, n) = (self.status(cl, CANARY).available, self.n);
-            cl.trace_update("promoted", || {
-                Some(format!("promoted with {available} of {n} pods available"))
-            });
-        }
-    }
-
-    /// The rollout is complete once every pod of the promoted ReplicaSet is available: at
-    /// the promotion, or later when `replicaProgressThreshold` promoted with pods still
-    /// coming up.
-    fn settle_promotion(&mut self, cl: &mut Cluster) {
-        if self.settled_at.is_none() && self.status(cl, CANARY).available >= self.n {
-            self.settled_at = Some(cl.now());
-            cl.trace_update("completed", || None);
-        }
-    }
-
-    /// Annotate the ReplicaSet being retired with `scale-down-deadline` = now + `delay`,
-    /// written in whole seconds (`addScaleDownDelay`), and reconcile then: the reconcile
-    /// that follows the annotation's patch reads it back and requeues the rollout for the
-    /// time remaining (`GetTimeRemainingBeforeScaleDownDeadline`), earlier than the
-    /// `enqueueRolloutAfter(scaleDownDelaySeconds)` of the reconcile that wrote it.
-    fn set_scale_down_deadline(&mut self, cl: &mut Cluster, delay: Time) {
-        self.scale_down_at = api_stamp(cl.now()).saturating_add(delay);
-        if delay > 0 {
-            cl.set_timer(self.scale_down_at.max(cl.now()), Timer::Reconcile);
-        }
-    }
-
     /// Whether a pause condition in place waits for a human, with no timer to end it
     /// (`rollout/pause.go:requiresManualAction`, which `rollout/sync.go:calculateStatusDuration`
     /// reads, argo-rollouts 9f8d111): an `InconclusiveAnalysis` pause; a canary's
@@ -320,104 +243,6 @@ impl<'s> Rollout<'s> {
             }
     }
 
-    /// The router's `maxTrafficWeight` (100 but for a canary that sets it; blue-green's
-    /// Services switch all or nothing).
-    fn max_weight(&self) -> u32 {
-        match &self.cfg.kind {
-            RolloutKind::Canary(c) => c.max_weight(),
-            RolloutKind::BlueGreen(_) => replicas::MAX_WEIGHT,
-        }
-    }
-
-    /// Write the share of requests each version receives: `Some((canary weight,
-    /// header share))` through the router or active Service (the weight out of
-    /// [`Rollout::max_weight`]), with the managed routes in force above it; `None` for
-    /// the Service spanning every pod.
-    fn route(&self, cl: &mut Cluster, split: Option<(u32, f64)>) {
-        let max = f64::from(self.max_weight());
-        let mut mirror = None;
-        cl.routing = split.map(|(w, h)| {
-            let split = self.routes.split(h, w, max);
-            let mut shares = vec![0.0; cl.scenario.service.versions.len()];
-            // `calculateWeightDestinationsFromExperiment`: a running Experiment's
-            // templates take their weight from the stable's (istio `processRoutes`:
-            // stable = max − canary − the experiment's weights).
-            let mut taken = 0.0;
-            for e in self.experiments.iter().filter(|e| e.routes_weights()) {
-                for (v, weight) in e.weights() {
-                    shares[usize::from(v)] = f64::from(weight) / max;
-                    taken += f64::from(weight) / max;
-                }
-            }
-            shares[CURRENT as usize] = (1.0 - split.canary - split.routed - taken).max(0.0);
-            shares[NEXT as usize] = split.canary + split.routed;
-            if split.copies > 0.0 {
-                mirror = Some(Mirror {
-                    version: NEXT,
-                    fraction: split.copies,
-                });
-            }
-            shares
-        });
-        cl.mirror = mirror;
-    }
-
-    /// The progress deadline (`rollout/sync.go:calculateRolloutConditions`): progress as
-    /// `RolloutProgressing` sees it ([`progress`]); the check is skipped during a pause
-    /// step, after an abort or promotion.
-    fn check_progress(&mut self, cl: &mut Cluster, paused: bool) {
-        let (stable, new) = (self.status(cl, STABLE), self.status(cl, CANARY));
-        let status = match self.cfg.kind {
-            RolloutKind::Canary(_) => ProgressStatus::canary(stable, new, self.step),
-            RolloutKind::BlueGreen(_) => ProgressStatus::blue_green(stable, new, self.switched),
-        };
-        let now = cl.now();
-        // A pause, and its end (`RolloutResumed`), set the `Progressing` condition afresh:
-        // the deadline counts from the reconcile that resumed, not from the last one before.
-        let resumed = std::mem::replace(&mut self.progress_paused, paused);
-        let progressed = status.progressed_from(self.progress_status);
-        self.progress_status = status;
-        // `RolloutTimedOut` reads `lastUpdateTime` back from the stored status (in whole
-        // seconds) in a later reconcile; the one that progressed takes the
-        // `RolloutProgressing` case of `calculateRolloutConditions`' switch instead, so it
-        // never times out, even under a deadline shorter than the truncated fraction.
-        let renewed = progressed || paused || resumed;
-        if renewed {
-            self.last_progress = api_stamp(now);
-            self.aborted_condition = false;
-        }
-        let Some(deadline) = self.cfg.progress_deadline else {
-            return;
-        };
-        if self.abort.is_some() || self.promoted_at.is_some() || paused || self.aborted_condition {
-            return;
-        }
-        let at = self.last_progress.saturating_add(deadline);
-        if now > at && !renewed {
-            if self.deadline_exceeded_at.is_none() {
-                self.deadline_exceeded_at = Some(now);
-                cl.trace_update("deadline_exceeded", || {
-                    Some("ProgressDeadlineExceeded: the rollout is Degraded".into())
-                });
-            }
-            if self.cfg.progress_deadline_abort {
-                self.abort(
-                    cl,
-                    Aborter::Controller,
-                    "progressDeadlineAbort: progress deadline exceeded",
-                );
-            }
-        } else {
-            // `requeueStuckRollout`, the Deployment controller's rule (the strict
-            // `RolloutTimedOut` test passes at the instant after the deadline).
-            let wake = stuck_requeue(at, now);
-            if self.progress_timer != wake {
-                self.progress_timer = wake;
-                cl.set_timer(wake, Timer::Reconcile);
-            }
-        }
-    }
-
     /// One reconcile; `true` when it changed anything. Under `promoteFull` the status it
     /// ends with removes an abort it started with ([`Rollout::lift_abort`]).
     fn reconcile(&mut self, cl: &mut Cluster) -> bool {
@@ -432,35 +257,6 @@ impl<'s> Rollout<'s> {
             return true;
         }
         changed
-    }
-
-    /// Retire the ReplicaSet at its scale-down deadline; `true` when scaled.
-    fn retire(&mut self, cl: &mut Cluster, rs: usize) -> bool {
-        cl.now() >= self.scale_down_at && self.scale(cl, rs, 0)
-    }
-
-    /// The abort is over once the canary is gone and the stable serves at full size (for
-    /// blue-green, behind the active Service). `kept`: the canary keeps the pods the abort
-    /// left it (`abortScaleDownDelaySeconds: 0` with a first step's `setCanaryScale`), so
-    /// it is over once they are settled and the router sends them nothing, as a
-    /// blue-green's kept preview counts from the abort.
-    fn finish_abort(&mut self, cl: &mut Cluster, kept: bool) {
-        let Some(abort) = self.abort.filter(|a| a.rolled_back_at.is_none()) else {
-            return;
-        };
-        let canary = self.status(cl, CANARY).replicas;
-        let canary_done = if kept {
-            self.weight == 0 && canary == self.sets[CANARY].spec
-        } else {
-            self.sets[CANARY].spec == 0 && canary == 0
-        };
-        if !self.switched && canary_done && self.status(cl, STABLE).available >= self.n {
-            self.abort = Some(Abort {
-                rolled_back_at: Some(cl.now()),
-                ..abort
-            });
-            cl.trace_update("rollback_completed", || None);
-        }
     }
 }
 

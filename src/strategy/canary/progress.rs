@@ -11,7 +11,16 @@
 //! and available counts cover differs: a canary counts every ReplicaSet, blue-green only
 //! the ReplicaSet the active Service selects, so preview pods becoming available before
 //! the switch do not hold the deadline off; only their creation does.
+//!
+//! [`Rollout::check_progress`] compares each reconcile's status with the last one's and
+//! holds the Rollout to its progress deadline (`rollout/sync.go:calculateRolloutConditions`).
 
+use super::abort::Aborter;
+use super::{CANARY, Rollout, STABLE, Timer};
+use crate::cluster::Cluster;
+use crate::scenario::rollout::RolloutKind;
+use crate::sim::time::api_stamp;
+use crate::strategy::kubernetes::progress::stuck_requeue;
 use crate::strategy::kubernetes::replicaset::RsStatus;
 
 /// The status fields `RolloutProgressing` compares.
@@ -67,6 +76,64 @@ impl ProgressStatus {
             || self.available > old.available
             || self.step != old.step
             || self.switched != old.switched
+    }
+}
+
+impl Rollout<'_> {
+    /// The progress deadline (`rollout/sync.go:calculateRolloutConditions`): progress as
+    /// `RolloutProgressing` sees it ([`progress`](self)); the check is skipped during a pause
+    /// step, after an abort or promotion.
+    pub(super) fn check_progress(&mut self, cl: &mut Cluster, paused: bool) {
+        let (stable, new) = (self.status(cl, STABLE), self.status(cl, CANARY));
+        let status = match self.cfg.kind {
+            RolloutKind::Canary(_) => ProgressStatus::canary(stable, new, self.step),
+            RolloutKind::BlueGreen(_) => ProgressStatus::blue_green(stable, new, self.switched),
+        };
+        let now = cl.now();
+        // A pause, and its end (`RolloutResumed`), set the `Progressing` condition afresh:
+        // the deadline counts from the reconcile that resumed, not from the last one before.
+        let resumed = std::mem::replace(&mut self.progress_paused, paused);
+        let progressed = status.progressed_from(self.progress_status);
+        self.progress_status = status;
+        // `RolloutTimedOut` reads `lastUpdateTime` back from the stored status (in whole
+        // seconds) in a later reconcile; the one that progressed takes the
+        // `RolloutProgressing` case of `calculateRolloutConditions`' switch instead, so it
+        // never times out, even under a deadline shorter than the truncated fraction.
+        let renewed = progressed || paused || resumed;
+        if renewed {
+            self.last_progress = api_stamp(now);
+            self.aborted_condition = false;
+        }
+        let Some(deadline) = self.cfg.progress_deadline else {
+            return;
+        };
+        if self.abort.is_some() || self.promoted_at.is_some() || paused || self.aborted_condition {
+            return;
+        }
+        let at = self.last_progress.saturating_add(deadline);
+        if now > at && !renewed {
+            if self.deadline_exceeded_at.is_none() {
+                self.deadline_exceeded_at = Some(now);
+                cl.trace_update("deadline_exceeded", || {
+                    Some("ProgressDeadlineExceeded: the rollout is Degraded".into())
+                });
+            }
+            if self.cfg.progress_deadline_abort {
+                self.abort(
+                    cl,
+                    Aborter::Controller,
+                    "progressDeadlineAbort: progress deadline exceeded",
+                );
+            }
+        } else {
+            // `requeueStuckRollout`, the Deployment controller's rule (the strict
+            // `RolloutTimedOut` test passes at the instant after the deadline).
+            let wake = stuck_requeue(at, now);
+            if self.progress_timer != wake {
+                self.progress_timer = wake;
+                cl.set_timer(wake, Timer::Reconcile);
+            }
+        }
     }
 }
 
