@@ -401,4 +401,10 @@ pub fn abort_traffic_weight(
 #[cfg(test)]
 mod abort_tests;
 #[cfg(test)]
+mod basic_tests;
+#[cfg(test)]
+mod progress_threshold_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod traffic_routed_tests;
