@@ -491,3 +491,15 @@ pub fn evaluate(spec: &MetricSpec, result: f64) -> Phase {
 #[cfg(test)]
 #[path = "run_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "run_assess_tests.rs"]
+mod assess_tests;
+
+#[cfg(test)]
+#[path = "run_dry_run_tests.rs"]
+mod dry_run_tests;
+
+#[cfg(test)]
+#[path = "run_note_tests.rs"]
+mod note_tests;
