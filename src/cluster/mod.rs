@@ -39,12 +39,13 @@
 //! the slot again, …), whatever the scenario.
 //!
 //! Files: this one holds the state; [`reads`] what controllers read; [`engine_calls`] an
-//! engine call and its worklist; [`event`] what is scheduled; [`verbs`] what controllers
-//! do; [`lifecycle`] the task's steps and its one state change; [`slots`] the tasks of
-//! each slot; [`counting`] the wanted counts and the record of edits; [`placement`] nodes
-//! and the pending queue; [`availability`] `minReadySeconds`; [`notices`] the notices,
-//! changes and trace records; [`runtime`] the Docker engine and the kubelet; [`node_loss`]
-//! the node lifecycle.
+//! engine call, its worklist and the scheduling of steps; [`event`] what is scheduled;
+//! [`verbs`] what controllers do; [`lifecycle`] the task's steps; [`image_pull`] its
+//! image; [`state_change`] its one state change; [`slots`] the tasks of each slot;
+//! [`counting`] the wanted counts and the record of edits; [`placement`] nodes and the
+//! pending queue; [`availability`] `minReadySeconds`; [`notices`] the notices, changes and
+//! trace records; [`runtime`] the Docker engine and the kubelet; [`node_loss`] the node
+//! lifecycle.
 //!
 //! The control plane ([`control_plane`], `cluster.control_plane`) adds the engine's own
 //! latencies where they happen: `create` while the task is `pulling` (Swarm's PREPARING),
@@ -60,6 +61,7 @@ mod event;
 mod fleet;
 pub mod gauges;
 pub mod health;
+mod image_pull;
 pub mod kubelet;
 mod level_sets;
 mod lifecycle;
@@ -79,6 +81,7 @@ pub mod room;
 pub mod runtime;
 pub mod scheduler;
 mod slots;
+mod state_change;
 pub mod task;
 pub mod trace;
 mod verbs;
