@@ -35,17 +35,25 @@
 //! service costs what an unconstrained one does. `topologySpreadConstraints` and
 //! `preferences` compare counts across nodes: they scan every node at each placement,
 //! O(nodes) per placement, for those services only.
+//!
+//! Files: this one holds the filters in each orchestrator's order and the pick;
+//! [`fixed_filters`] the filters of the node alone; [`spread`] the spread constraints and
+//! preferences, and the picks that scan for them.
 
 use super::node::Node;
-use super::scheduler::{self, NodeIndex};
+use super::scheduler::NodeIndex;
 use super::task::NodeId;
-use crate::scenario::placement::{
-    NodeAttrs, Placement, Requirement, SwarmConstraint, SwarmKey, Taint, TaintEffect, Toleration,
-};
+use crate::scenario::placement::NodeAttrs;
 use crate::scenario::{Resources, Scenario};
-use std::collections::HashMap;
+use spread::{Spread, domains};
+
+mod fixed_filters;
+mod spread;
 
 pub use super::pending_reason::{PendingReason, PendingReasons};
+pub use fixed_filters::{
+    affinity_matches, requirement_matches, swarm_matches, taints_tolerated, tolerates,
+};
 
 /// Whose scheduler places the service's tasks: which placement fields a scenario may give
 /// (the other's are refused), which filters run and in which order, and which `pending_*`
@@ -80,75 +88,6 @@ const SWARM_ORDER: &[PendingReason] = &[
     PendingReason::HostPort,
     PendingReason::MaxReplicasPerNode,
 ];
-
-/// `ToleratesTaint` (k8s.io/api `core/v1/toleration.go`): the effect matches (or the
-/// toleration names none), the key matches (an empty key with `Exists` matches every
-/// key), and `Exists` or an equal value.
-pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
-    t.effect.is_none_or(|e| e == taint.effect)
-        && (t.key.is_empty() || t.key == taint.key)
-        && (t.exists || t.value == taint.value)
-}
-
-/// The `TaintToleration` filter: no `NoSchedule` / `NoExecute` taint is left untolerated
-/// (`FindMatchingUntoleratedTaint` with those two effects).
-pub fn taints_tolerated(taints: &[Taint], tolerations: &[Toleration]) -> bool {
-    taints
-        .iter()
-        .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-        .all(|t| tolerations.iter().any(|tol| tolerates(tol, t)))
-}
-
-/// One `matchExpressions` entry against a node's labels (`labels.Requirement.Matches`).
-pub fn requirement_matches(req: &Requirement, attrs: &NodeAttrs) -> bool {
-    let label = attrs.labels.get(&req.key).map(String::as_str);
-    req.op.matches(label, &req.values)
-}
-
-/// The `NodeAffinity` filter: every `nodeSelector` label equal, and, when the required
-/// node affinity is given, some term whose expressions all match (terms are ORed; a term
-/// without expressions matches no node).
-pub fn affinity_matches(p: &Placement, attrs: &NodeAttrs) -> bool {
-    let selector = p
-        .node_selector
-        .iter()
-        .all(|(k, v)| attrs.labels.get(k) == Some(v));
-    selector
-        && p.required_terms.as_ref().is_none_or(|terms| {
-            terms
-                .iter()
-                .any(|t| !t.is_empty() && t.iter().all(|r| requirement_matches(r, attrs)))
-        })
-}
-
-/// swarmkit `constraint.NodeMatches`: case-insensitive equality with the node's hostname,
-/// role or label (a missing label compares as the empty string).
-pub fn swarm_matches(constraints: &[SwarmConstraint], name: &str, attrs: &NodeAttrs) -> bool {
-    constraints.iter().all(|c| {
-        let what = match &c.key {
-            SwarmKey::Hostname => name,
-            SwarmKey::Role => attrs.role.as_str(),
-            SwarmKey::Label(l) => attrs.labels.get(l).map_or("", String::as_str),
-        };
-        let equal = what.to_lowercase() == c.value.to_lowercase();
-        equal == c.equal
-    })
-}
-
-/// One topology spread constraint, resolved against the nodes.
-#[derive(Debug)]
-struct Spread {
-    max_skew: u32,
-    /// Per node, the domain of its `topologyKey` value ([`NO_DOMAIN`] without the label).
-    domain: Vec<u32>,
-    /// Per node, whether its pods and domain count: it passes the pod's node affinity
-    /// (`nodeAffinityPolicy: Honor`; taints are ignored, `nodeTaintsPolicy: Ignore`) and
-    /// has every constraint's key (`nodeLabelsMatchSpreadConstraints`).
-    counted: Vec<bool>,
-    domains: usize,
-}
-
-const NO_DOMAIN: u32 = u32::MAX;
 
 /// The placement rules of one scenario and the index that answers them.
 #[derive(Debug)]
@@ -273,13 +212,6 @@ impl Placer {
     /// The nodes, of the first `nodes`, that [`Placer::allows`].
     pub fn allowed_nodes(&self, nodes: usize) -> impl Iterator<Item = usize> + '_ {
         (0..nodes).filter(|&i| self.allows(i))
-    }
-
-    /// Whether node `i` carries the `topologyKey` of every spread constraint: a node
-    /// without one fails `PodTopologySpread` whatever the counts (`Filter`'s
-    /// `ErrReasonNodeLabelNotMatch`), so it can never hold a task.
-    pub fn has_every_topology_key(&self, i: usize) -> bool {
-        self.spread.iter().all(|s| s.domain[i] != NO_DOMAIN)
     }
 
     /// No reason seen yet, for this scenario's orchestrator.
@@ -478,150 +410,4 @@ impl Placer {
             }
         })
     }
-
-    /// `PodTopologySpread.Filter`: the node has every topology key, and for each
-    /// constraint `matchNum + 1 − minMatchNum ≤ maxSkew` (the task matches its own
-    /// selector: every pod of the service counts).
-    fn spread_allows(&self, i: usize) -> bool {
-        let mut base = 0;
-        self.spread.iter().zip(&self.minima).all(|(c, &min)| {
-            let d = c.domain[i];
-            let counts = &self.counts[base..base + c.domains];
-            base += c.domains;
-            d != NO_DOMAIN
-                && i64::from(counts[d as usize]) + 1 - i64::from(min) <= i64::from(c.max_skew)
-        })
-    }
-
-    /// Pods per domain for each spread constraint (`calPreFilterState`): wanted tasks
-    /// (terminating pods are skipped, `countPodsMatchSelector`) on counted nodes; the
-    /// minimum over the domains of counted nodes (none: no limit).
-    fn count_domains(&mut self, on_node: &[u32]) {
-        self.counts.clear();
-        self.minima.clear();
-        let mut present: Vec<bool> = Vec::new();
-        for c in &self.spread {
-            let base = self.counts.len();
-            self.counts.resize(base + c.domains, 0);
-            present.clear();
-            present.resize(c.domains, false);
-            for (i, &d) in c.domain.iter().enumerate() {
-                if c.counted[i] && d != NO_DOMAIN {
-                    self.counts[base + d as usize] += on_node[i];
-                    present[d as usize] = true;
-                }
-            }
-            let min = (0..c.domains)
-                .filter(|&d| present[d])
-                .map(|d| self.counts[base + d])
-                .min()
-                .unwrap_or(u32::MAX);
-            self.minima.push(min);
-        }
-    }
-
-    /// Placement with task-dependent filters: every node is checked.
-    #[inline(never)]
-    fn pick_scanning(
-        &mut self,
-        nodes: &[Node],
-        on_node: &[u32],
-        r: Resources,
-    ) -> Result<NodeId, PendingReason> {
-        self.count_domains(on_node);
-        let mut candidates = std::mem::take(&mut self.candidates);
-        candidates.clear();
-        let mut worst = self.order()[0];
-        for i in 0..nodes.len() {
-            match self.first_failure(nodes, on_node, i, r) {
-                None => candidates.push(i as NodeId),
-                Some(f) if self.rank(f) > self.rank(worst) => worst = f,
-                Some(_) => {}
-            }
-        }
-        self.narrow_by_preferences(&mut candidates, on_node);
-        let best = candidates
-            .iter()
-            .map(|&id| scheduler::key(&nodes[id as usize], id, self.scheduler))
-            .min()
-            .map(|k| k.3);
-        self.candidates = candidates;
-        best.ok_or(worst)
-    }
-
-    /// [`Placer::pick`] with `rank` before the scheduler's key: the first node by
-    /// (`rank`, key) among those every filter allows, within the preferred branch
-    /// (swarmkit's `nodeLess` orders the nodes of a leaf of the preference tree). `None`
-    /// if no node may take the task.
-    pub fn pick_ranked(
-        &mut self,
-        nodes: &[Node],
-        on_node: &[u32],
-        r: Resources,
-        rank: impl Fn(NodeId) -> u32,
-    ) -> Option<NodeId> {
-        self.count_domains(on_node);
-        let mut candidates = std::mem::take(&mut self.candidates);
-        candidates.clear();
-        candidates.extend(
-            (0..nodes.len())
-                .filter(|&i| self.first_failure(nodes, on_node, i, r).is_none())
-                .map(|i| i as NodeId),
-        );
-        self.narrow_by_preferences(&mut candidates, on_node);
-        let best = candidates
-            .iter()
-            .map(|&id| {
-                (
-                    rank(id),
-                    scheduler::key(&nodes[id as usize], id, self.scheduler),
-                )
-            })
-            .min()
-            .map(|(_, k)| k.3);
-        self.candidates = candidates;
-        best
-    }
-
-    /// Swarm `preferences`: level by level, keep the candidates of the branch with the
-    /// fewest active tasks of the service, counted over every node of the branch
-    /// (swarmkit `nodeSet.tree` and `scheduleNTasksOnSubtree`: a task goes to a branch
-    /// below its even share, and the emptiest branch with room always is one; of several,
-    /// swarmkit's map order picks any, here the branch first met in node order).
-    fn narrow_by_preferences(&mut self, candidates: &mut Vec<NodeId>, on_node: &[u32]) {
-        for (branch, branches) in &self.levels {
-            if candidates.is_empty() {
-                return;
-            }
-            self.counts.clear();
-            self.counts.resize(*branches, 0);
-            for (i, &b) in branch.iter().enumerate() {
-                self.counts[b as usize] += on_node[i];
-            }
-            let Some(chosen) = candidates
-                .iter()
-                .map(|&id| branch[id as usize])
-                .min_by_key(|&b| (self.counts[b as usize], b))
-            else {
-                return;
-            };
-            candidates.retain(|&id| branch[id as usize] == chosen);
-        }
-    }
-}
-
-/// Domain ids per node from each node's value (`None`: no domain), numbered in node order
-/// of first appearance, and their number.
-fn domains<'a>(nodes: usize, value: impl Fn(usize) -> Option<Vec<&'a str>>) -> (Vec<u32>, usize) {
-    let mut ids: HashMap<Vec<&str>, u32> = HashMap::new();
-    let domain = (0..nodes)
-        .map(|i| match value(i) {
-            None => NO_DOMAIN,
-            Some(v) => {
-                let next = ids.len() as u32;
-                *ids.entry(v).or_insert(next)
-            }
-        })
-        .collect();
-    (domain, ids.len())
 }
