@@ -2,8 +2,7 @@
 //! it serves, the fleet's counts, the random streams and control-plane latencies, and the
 //! prefetches ahead of those reads. Apart from `mod.rs`, which holds the state itself.
 
-use super::runtime::RuntimeKind;
-use super::{Cluster, Event, Task, TaskId, TaskState, control_plane, gauges};
+use super::{Cluster, Event, Task, TaskId, TaskState, control_plane};
 use crate::scenario::{Phase, Version, VersionId};
 use crate::sim::prefetch;
 use crate::sim::time::Time;
@@ -13,7 +12,8 @@ impl<'s> Cluster<'s> {
     // ----- what controllers read --------------------------------------------------------
 
     /// Tasks ready, available and running now, per version, kind-major
-    /// (`[kind · versions + version]`, kinds as [`gauges::fleet_marks`] defines them);
+    /// (`[kind · versions + version]`, kinds as
+    /// [`gauges::fleet_marks`](super::gauges::fleet_marks) defines them);
     /// empty unless [`Cluster::count_fleet`] asked for them.
     pub fn fleet_counts(&self) -> &[u32] {
         self.fleet_counts.as_slice()
@@ -31,14 +31,14 @@ impl<'s> Cluster<'s> {
         let counted = self.fleet_counts.counted(&self.tasks);
         let now = self.now();
         assert_eq!(kept, &counted[..], "fleet counts kept ≠ counted at {now}");
-        let versions = kept.len() / gauges::FLEET_KINDS;
+        let versions = kept.len() / super::gauges::FLEET_KINDS;
         let (ready, available) = (&kept[..versions], &kept[versions..2 * versions]);
         assert_eq!(
             ready.iter().sum::<u32>(),
             self.gauges.ready,
             "ready at {now}"
         );
-        if self.runtime == RuntimeKind::Kubelet {
+        if self.runtime == super::runtime::RuntimeKind::Kubelet {
             let sum = available.iter().sum::<u32>();
             assert_eq!(sum, self.gauges.available, "available at {now}");
         } else {
@@ -69,7 +69,8 @@ impl<'s> Cluster<'s> {
 
     /// Whether task `id` is published as a ready endpoint of its service, what the
     /// balancers converge to (`traffic::endpoints`): Ready and, under the kubelet, not
-    /// deleted (see [`RuntimeKind::leaves_endpoints_on_delete`]).
+    /// deleted (see
+    /// [`RuntimeKind::leaves_endpoints_on_delete`](super::runtime::RuntimeKind::leaves_endpoints_on_delete)).
     #[inline]
     pub fn endpoint_ready(&self, id: TaskId) -> bool {
         let t = &self.tasks[id as usize];
