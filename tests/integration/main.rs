@@ -7,6 +7,7 @@ mod calibrate_scenario;
 mod check;
 mod check_look_at;
 mod cli;
+mod column_docs;
 mod compare;
 mod control_plane;
 mod daemon_set;
