@@ -36,12 +36,13 @@ pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
                 .filter(|v| !v.is_null())
         {
             service.child("podDisruptionBudget", v).problem(
-                "a PodDisruptionBudget is simulated with a Kubernetes Deployment or \
-                 StatefulSet (`strategy.kubernetes`, `strategy.statefulSet`) only: the \
-                 disruption controller counts an Argo \
-                 Rollout's ReplicaSets, or Flagger's primary and canary Deployments, each by \
-                 its own scale, which is not modelled; remove it (a drain's evictions then go \
-                 through at once)",
+                "a PodDisruptionBudget is simulated with a Kubernetes Deployment, a \
+                 StatefulSet and an Argo Rollout (`strategy.kubernetes`, \
+                 `strategy.statefulSet`, `strategy.canary`, `strategy.blueGreen`), not with \
+                 Flagger: its primary's pods carry the selector labels it rewrote \
+                 (`app: <name>-primary`), so one budget selects either the primary's pods or \
+                 the canary's, which the scenario's one budget cannot say; remove it (a \
+                 drain's evictions then go through at once)",
             );
         }
     }

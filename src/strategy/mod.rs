@@ -72,11 +72,11 @@ pub trait Controller {
         Outcome::Timeout
     }
 
-    /// The workload's `spec.replicas`, which a PodDisruptionBudget's percentages and
-    /// `maxUnavailable` are of (the disruption controller's `getExpectedScale`). Only a
-    /// Kubernetes Deployment or StatefulSet may have a budget (the scenario refuses one
-    /// with any other strategy), so only they answer; the others give the service's
-    /// replicas.
+    /// The scale a PodDisruptionBudget's percentages and `maxUnavailable` are of: the sum
+    /// of the `spec.replicas` of the controllers that own the budget's pods (the disruption
+    /// controller's `getExpectedScale`). Only a Kubernetes Deployment, a StatefulSet and
+    /// an Argo Rollout may have a budget (the scenario refuses one with any other
+    /// strategy), so only they answer; the others give the service's replicas.
     fn disruption_scale(&self, cluster: &Cluster) -> u32 {
         cluster.scenario.service.replicas
     }

@@ -46,7 +46,7 @@ pub trait StrategyDef {
     /// How the workload's size is given: `replicas` by default.
     const SIZING: Sizing = Sizing::Replicas;
     /// Whether `service.podDisruptionBudget` is simulated for it: the disruption
-    /// controller counts its pods against one `spec.replicas`
+    /// controller counts its pods against the scale of the controllers that own them
     /// ([`super::Controller::disruption_scale`]). `false` by default.
     const DISRUPTION_BUDGET: bool = false;
 

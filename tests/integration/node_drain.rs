@@ -269,13 +269,82 @@ fn argo_and_flagger_replace_evicted_pods() {
     assert!(t.rows.iter().all(|r| field(r, "outcome") == "completed"));
 }
 
+/// `drained`'s fleet under an Argo Rollout `strategy` (the new pods pull for longer than
+/// the horizon, so they are never Ready), with `budget`.
+fn argo_drained(strategy: &str, budget: &str, actions: &str) -> String {
+    drained(&format!("  podDisruptionBudget: {budget}\n"))
+        .replace(
+            "strategy: {kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, \
+             maxUnavailable: 0}}}}",
+            strategy,
+        )
+        .replace("faults:", &format!("{actions}faults:"))
+}
+
+/// An Argo Rollout's budget counts each ReplicaSet by its own scale while it has a pod
+/// (kubernetes/kubernetes `pkg/controller/disruption/disruption.go` `getExpectedScale`,
+/// `getPodReplicaSet`: a ReplicaSet not owned by a Deployment is its own controller). At
+/// `setWeight: 50` behind a router the stable ReplicaSet keeps its 6 pods and the canary
+/// has 3 that never get Ready: 9 expected, `maxUnavailable: 1` wants 8 healthy of the 6
+/// there are, so no stable pod may go (of the Rollout's 6 replicas it would want 5, and
+/// one would go at once). A canary pod on the node has no container and goes at once
+/// whatever the budget. The abort at 62 s scales the canary down 30 s later
+/// (`abortScaleDownDelaySeconds`); then 6 are expected, 5 wanted: the next retries (95 s,
+/// 100 s) evict one stable pod each, the second once the first's replacement is Ready.
+#[test]
+fn an_argo_rollouts_budget_counts_each_replicaset_while_it_has_pods() {
+    let text = argo_drained(
+        "strategy: {canary: {trafficRouting: {}, steps: [{setWeight: 50}, {pause: {}}]}}",
+        "{maxUnavailable: 1}",
+        "actions: [{at: 62s, rollout: abort}]\n",
+    );
+    let (r, trace) = Workspace::new(&yaml(&text)).run_traced(0);
+    assert_eq!(
+        node_records(&trace),
+        [(20 * S, 1, "cordoned"), (102 * S, 1, "drained")]
+    );
+    // Two stable pods, and the canary pod that was pulling there.
+    let (later, fleet) = on_node(&trace, 1);
+    assert_eq!(fleet.len(), 3);
+    assert_eq!(
+        later,
+        [
+            (20 * S, fleet[2], TaskState::Stopped),
+            (95 * S, fleet[0], TaskState::Terminating),
+            (97 * S, fleet[0], TaskState::Stopped),
+            (100 * S, fleet[1], TaskState::Terminating),
+            (102 * S, fleet[1], TaskState::Stopped),
+        ]
+    );
+    assert_eq!(
+        r.min_ready, 5,
+        "one stable pod down at a time, once the canary is gone"
+    );
+    assert_eq!(r.drains.map(|d| d.longest), Some(82 * S));
+}
+
+/// A blue-green preview doubles what a budget expects: 6 active and 6 preview pods (never
+/// Ready) are 12, and `maxUnavailable: 50%` of 12 is 6, which leaves no disruption for the
+/// 6 healthy pods; 51% (7 of 12) leaves one, and the node drains a pod at a time.
+#[test]
+fn a_blue_green_preview_doubles_what_the_budget_expects() {
+    let strategy = "strategy: {blueGreen: {autoPromotionEnabled: false}}";
+    let stuck = Workspace::new(&yaml(&argo_drained(strategy, "{maxUnavailable: 50%}", ""))).run(0);
+    assert_eq!(stuck.drains.map(|d| d.unfinished), Some(1));
+    assert_eq!(stuck.min_ready, 6);
+    let one = Workspace::new(&yaml(&argo_drained(strategy, "{maxUnavailable: 51%}", ""))).run(0);
+    assert_eq!(one.drains.map(|d| d.unfinished), Some(0));
+    assert_eq!(one.min_ready, 5, "one pod of the budget down at a time");
+}
+
 #[test]
 fn refused_where_not_modelled() {
     let cases = [
         (
-            "canary-router.yaml",
+            "flagger-canary.yaml",
             "service.podDisruptionBudget={maxUnavailable: 1}",
-            "service.podDisruptionBudget: a PodDisruptionBudget is simulated with a Kubernetes Deployment",
+            "service.podDisruptionBudget: a PodDisruptionBudget is simulated with a Kubernetes \
+             Deployment, a StatefulSet and an Argo Rollout",
         ),
         (
             "swarm-start-first.yaml",

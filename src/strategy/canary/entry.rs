@@ -73,6 +73,7 @@ impl StrategyDef for CanaryDef {
     const STOP_GRACE_PERIOD: Time = GRACE;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::ArgoRollouts;
+    const DISRUPTION_BUDGET: bool = true;
     const SCHEMA_SECTIONS: Sections = &[
         ("canary", CANARY_FIELDS),
         ("canary_step", STEP_FIELDS),
@@ -500,6 +501,7 @@ impl StrategyDef for BlueGreenDef {
     const STOP_GRACE_PERIOD: Time = GRACE;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::ArgoRollouts;
+    const DISRUPTION_BUDGET: bool = true;
     /// The analysis sections are the canary's (registered just before).
     const SCHEMA_SECTIONS: Sections = &[
         ("blueGreen", BLUE_GREEN_FIELDS),
