@@ -91,18 +91,27 @@ fn spec() -> BoxedStrategy<Map<String, Value>> {
         .boxed()
 }
 
-/// The pods' probes and grace period.
+/// The pods' probes, grace period and PodDisruptionBudget (counted over the Rollout's
+/// ReplicaSets, which the faults' drains exercise).
 fn service() -> BoxedStrategy<Map<String, Value>> {
+    let budget = prop_oneof![
+        (0u32..4).prop_map(|n| json!({"maxUnavailable": n})),
+        (0u32..=100).prop_map(|p| json!({"maxUnavailable": format!("{p}%")})),
+        (0u32..8).prop_map(|n| json!({"minAvailable": n})),
+        (0u32..=100).prop_map(|p| json!({"minAvailable": format!("{p}%")})),
+    ];
     (
         opt(probe(true)),
         opt(probe(false)),
         opt((0u32..40).prop_map(|s| json!(s)).boxed()),
+        opt(budget.boxed()),
     )
-        .prop_map(|(readiness, liveness, grace)| {
+        .prop_map(|(readiness, liveness, grace, budget)| {
             let mut s = Map::new();
             put(&mut s, "readinessProbe", readiness);
             put(&mut s, "livenessProbe", liveness);
             put(&mut s, "terminationGracePeriodSeconds", grace);
+            put(&mut s, "podDisruptionBudget", budget);
             s
         })
         .boxed()
