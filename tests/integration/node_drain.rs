@@ -272,12 +272,14 @@ fn argo_and_flagger_replace_evicted_pods() {
 /// `drained`'s fleet under an Argo Rollout `strategy` (the new pods pull for longer than
 /// the horizon, so they are never Ready), with `budget`.
 fn argo_drained(strategy: &str, budget: &str, actions: &str) -> String {
-    drained(&format!("  podDisruptionBudget: {budget}\n"))
-        .replace(
-            "strategy: {kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, \
-             maxUnavailable: 0}}}}",
-            strategy,
-        )
+    let deployment = "strategy: {kubernetes: {strategy: {type: RollingUpdate, rollingUpdate: \
+                      {maxSurge: 1, maxUnavailable: 0}}}}";
+    let base = drained(&format!("  podDisruptionBudget: {budget}\n"));
+    assert!(
+        base.contains(deployment),
+        "drained() names its strategy: {base}"
+    );
+    base.replace(deployment, strategy)
         .replace("faults:", &format!("{actions}faults:"))
 }
 
