@@ -511,7 +511,11 @@ impl<C: Controller> TrialRun<'_, '_, C> {
                 let actions = &cl.scenario.actions;
                 self.ctrl.on_action(cl, &actions[i as usize].kind);
             }
-            Event::Node { node, change } => cl.engine(|cl| cl.handle_node(node, change)),
+            Event::Node { node, change } => {
+                if let Some(notice) = cl.engine(|cl| cl.handle_node(node, change)) {
+                    self.ctrl.on_node(cl, node, notice);
+                }
+            }
             Event::Drain(i) => self.ctrl.on_drain(cl, i),
             Event::Cancelled(n) => cl.sim_mut().count_popped(u64::from(n) - 1),
         }

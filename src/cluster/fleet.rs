@@ -397,6 +397,7 @@ fn copy_node(to: &mut Node, from: &Node) {
         up,
         cordoned,
         schedulable,
+        noticed_down,
         losses,
         down_epoch,
     } = from;
@@ -412,6 +413,7 @@ fn copy_node(to: &mut Node, from: &Node) {
     to.up = *up;
     to.cordoned = *cordoned;
     to.schedulable = *schedulable;
+    to.noticed_down = *noticed_down;
     to.losses = *losses;
     to.down_epoch = *down_epoch;
 }

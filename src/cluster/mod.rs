@@ -94,7 +94,7 @@ use crate::sim::time::{SECOND, Time};
 pub use event::{Event, Step};
 pub use gauges::{FleetCounts, Gauges, Share, WantedCounts};
 pub use node::Node;
-pub use node_loss::{NodeChange, SWARM_NODE_DOWN_AFTER};
+pub use node_loss::{NodeChange, NodeNotice, SWARM_NODE_DOWN_AFTER};
 pub use notices::{Notice, StateSet};
 use runtime::RuntimeKind;
 use std::collections::VecDeque;

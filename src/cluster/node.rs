@@ -19,6 +19,10 @@ pub struct Node {
     /// Up and not cordoned: whether the scheduler may put a task there (kept beside the
     /// two, so that a placement tests one flag a node).
     pub schedulable: bool,
+    /// The control plane has noticed the node's loss (Swarm DOWN, Kubernetes NotReady)
+    /// and the node has not come back since: what the orchestrators read as "down",
+    /// `up` being the machine itself.
+    pub noticed_down: bool,
     /// Tasks of the service holding resources on it, those told to stop included (what
     /// its allocation is made of; Kubernetes' spread criterion in the model).
     pub tasks: u32,
@@ -69,6 +73,7 @@ impl Node {
             up: true,
             cordoned: false,
             schedulable: true,
+            noticed_down: false,
             losses: 0,
             down_epoch: 0,
         }
@@ -91,13 +96,16 @@ impl Node {
         self.up = true;
         self.cordoned = false;
         self.schedulable = true;
+        self.noticed_down = false;
         self.losses = 0;
         self.down_epoch = 0;
     }
 
-    /// The machine goes down (`false`) or comes back.
+    /// The machine goes down (`false`) or comes back (and with it, whatever the control
+    /// plane had noticed of its loss).
     pub fn set_up(&mut self, up: bool) {
         self.up = up;
+        self.noticed_down &= !up;
         self.schedulable = up && !self.cordoned;
     }
 

@@ -38,13 +38,16 @@
 //!      timer for the node expires (`moby/swarmkit:manager/dispatcher`, `nodeStore.Add` /
 //!      `Heartbeat`: `period × GracePeriodMultiplier` with `DefaultHeartBeatPeriod` 5 s
 //!      and `defaultGracePeriodMultiplier` 3) and it marks the node DOWN ("heartbeat
-//!      failure"); the orchestrator then restarts the node's tasks elsewhere, as for any
-//!      failure. Until then they count as RUNNING for the updater.
+//!      failure"); the replicated orchestrator then restarts the node's tasks elsewhere,
+//!      as for any failure. Until then they count as RUNNING for the updater. A global
+//!      service's tasks are left to its controller, told by a [`NodeNotice::Down`]: the
+//!      global orchestrator shuts them down and replaces none.
 //! 3. **`ready`** (the node returns): a Kubernetes pod not yet evicted has its container
 //!    restarted in place (one that never ran is set up again; pulls in flight at the loss
 //!    start over); an evicted one is found deleted and removed. Swarm tasks still
 //!    on the node (it returned before it was declared down) are reported failed and
-//!    restarted.
+//!    restarted; a node that was declared down is announced to the controller
+//!    ([`NodeNotice::Ready`]), whose global orchestrator gives it a task again.
 //!
 //! Random losses: each node fails after an exponential time with mean `node_mtbf`, from
 //! its own keyed stream, and comes back `node_recovery` later (default never).
@@ -52,6 +55,7 @@
 use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Step, TaskState};
 use crate::cluster::task::NodeId;
+use crate::scenario::ServiceMode;
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, SECOND, Time, after};
 
@@ -76,6 +80,18 @@ pub enum NodeChange {
     },
     /// The machine is back.
     Back,
+}
+
+/// What the control plane has just concluded of a node, for the controller
+/// ([`crate::strategy::Controller::on_node`]): only the orchestrators that act on a
+/// node's status rather than on its tasks' (Swarm's global orchestrator) need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeNotice {
+    /// The loss is noticed: Swarm marks the node DOWN, Kubernetes NotReady.
+    Down,
+    /// A node the control plane had declared down is back (Swarm READY, Kubernetes
+    /// Ready).
+    Ready,
 }
 
 impl Cluster<'_> {
@@ -123,10 +139,14 @@ impl Cluster<'_> {
         }
     }
 
-    /// Apply a node event popped from the queue.
-    pub fn handle_node(&mut self, node: NodeId, change: NodeChange) {
+    /// Apply a node event popped from the queue; what the control plane concludes of it,
+    /// if anything, is for the controller.
+    pub fn handle_node(&mut self, node: NodeId, change: NodeChange) -> Option<NodeNotice> {
         match change {
-            NodeChange::Lost => self.node_lost(node),
+            NodeChange::Lost => {
+                self.node_lost(node);
+                None
+            }
             NodeChange::Detected { epoch } => self.node_detected(node, epoch),
             NodeChange::Back => self.node_back(node),
         }
@@ -232,13 +252,16 @@ impl Cluster<'_> {
 
     /// The control plane notices the loss: Kubernetes marks the node and its pods
     /// NotReady and starts the eviction clock; Swarm declares the node down and its tasks
-    /// failed.
-    fn node_detected(&mut self, node: NodeId, epoch: u32) {
-        let n = &self.nodes[node as usize];
+    /// failed (a replicated service's; a global service's are its controller's to shut
+    /// down).
+    fn node_detected(&mut self, node: NodeId, epoch: u32) -> Option<NodeNotice> {
+        let n = &mut self.nodes[node as usize];
         if n.up || n.down_epoch != epoch {
-            return; // back since (and maybe lost again: that loss has its own detection)
+            return None; // back since (and maybe lost again: that loss has its own detection)
         }
+        n.noticed_down = true;
         let kubelet = self.runtime == RuntimeKind::Kubelet;
+        let global = self.scenario.service.mode == ServiceMode::Global;
         self.trace_node(node, if kubelet { "not_ready" } else { "down" });
         let evict = self.scenario.faults.eviction_after;
         for id in 0..self.tasks.len() as u32 {
@@ -247,7 +270,9 @@ impl Cluster<'_> {
                 continue;
             }
             if !kubelet {
-                self.fail(id);
+                if !global {
+                    self.fail(id);
+                }
                 continue;
             }
             // MarkPodsNotReady: out of the endpoints and of the Deployment's counts.
@@ -258,12 +283,15 @@ impl Cluster<'_> {
                 self.schedule_step(id, evict, Step::Evicted);
             }
         }
+        Some(NodeNotice::Down)
     }
 
-    fn node_back(&mut self, node: NodeId) {
-        if self.nodes[node as usize].up {
-            return;
+    fn node_back(&mut self, node: NodeId) -> Option<NodeNotice> {
+        let n = &self.nodes[node as usize];
+        if n.up {
+            return None;
         }
+        let noticed = n.noticed_down;
         self.change_node(node, |n| n.set_up(true));
         self.trace_node(node, "ready");
         for id in 0..self.tasks.len() as u32 {
@@ -305,5 +333,6 @@ impl Cluster<'_> {
         }
         self.place_pending();
         self.schedule_random_loss(node);
+        noticed.then_some(NodeNotice::Ready)
     }
 }

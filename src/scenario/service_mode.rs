@@ -9,9 +9,7 @@
 //! would set or bound it are refused rather than read and ignored: `replicas`, an action's
 //! `scale` (`docker service scale` refuses a global service), `max_replicas_per_node`
 //! (docker CLI: "replicas-max-per-node can only be used with replicated mode") and
-//! `preferences` (each task is preassigned to its node: no spread to prefer). Node losses
-//! are refused too, for now: the global orchestrator shuts a down node's tasks and starts
-//! one again when the node is back, which the node-loss model does not tell the updater.
+//! `preferences` (each task is preassigned to its node: no spread to prefer).
 //!
 //! A Kubernetes DaemonSet (`strategy.daemonSet`, [`Sizing::OneANode`] in its registry
 //! entry) is global by kind: `mode` may be left out or say `global`, and it is sized the
@@ -126,19 +124,17 @@ pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
     }
     if let Some(faults) = root.get("faults") {
         for field in ["node_failures", "node_mtbf"] {
-            if let Some(v) = faults.value().get(field).filter(|v| !v.is_null()) {
-                faults.child(field, v).problem(if daemon_set {
+            if let Some(v) = faults
+                .value()
+                .get(field)
+                .filter(|v| daemon_set && !v.is_null())
+            {
+                faults.child(field, v).problem(
                     "node losses are not simulated for a DaemonSet yet: its pods on a lost \
                      node stay (they tolerate the unreachable taint) and the controller \
                      counts them unavailable, which is not modelled; use \
-                     `strategy.kubernetes` for a Deployment"
-                } else {
-                    "node losses are not simulated for a global service yet: the global \
-                     orchestrator shuts a down node's task without replacing it and starts \
-                     one when the node is back, which is not modelled; use \
-                     `faults.node_drains` (with `maintenance` for the node's return), or \
-                     `mode: replicated`"
-                });
+                     `strategy.kubernetes` for a Deployment",
+                );
             }
         }
         if let Some(v) = (faults.value().get("node_drains")).filter(|v| daemon_set && !v.is_null())
@@ -222,10 +218,11 @@ mod tests {
             "service.placement.max_replicas_per_node:",
             "service.placement.preferences:",
             "actions.0:",
-            "faults.node_failures:",
         ] {
             assert!(e.contains(path), "{path} in {e}");
         }
+        // Node losses are simulated for a global service (`swarm::global`).
+        assert!(!e.contains("faults.node_failures:"), "{e}");
         let e = problems("service: {mode: global}\nstrategy: {kubernetes: {}}");
         assert!(
             e.contains("service.mode:") && e.contains("DaemonSet"),

@@ -16,7 +16,7 @@ pub mod stateful_set;
 pub mod swarm;
 
 use crate::analysis::Measure;
-use crate::cluster::{Cluster, Notice};
+use crate::cluster::{Cluster, NodeId, NodeNotice, Notice};
 use crate::result::Outcome;
 use crate::scenario::ActionKind;
 use crate::sim::engine::Payload;
@@ -90,6 +90,13 @@ pub trait Controller {
         let scale = self.disruption_scale(cluster);
         cluster.drain_round(drain, scale);
     }
+
+    /// The control plane has just declared `node` down, or a node it had declared down
+    /// is back (node losses: `faults.node_failures`, `faults.node_mtbf`). Its tasks have
+    /// already been handled as the replicated controllers need (failed or marked
+    /// NotReady, their notices on their way), so only a controller that acts on the
+    /// node itself answers: Swarm's global orchestrator (`reconcileOneNode`).
+    fn on_node(&mut self, _cluster: &mut Cluster, _node: NodeId, _notice: NodeNotice) {}
 
     /// The controller's own metrics of the trial, for the result columns that only some
     /// strategies fill.

@@ -635,13 +635,12 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     m.remove("node_not_ready_after");
                     m.remove("eviction_after");
                 }
-                if global && let Some(m) = faults.as_object_mut() {
-                    // Node losses are refused for a global service.
-                    for field in ["node_failures", "node_mtbf", "node_recovery"] {
+                if family == Family::DaemonSet
+                    && let Some(m) = faults.as_object_mut()
+                {
+                    // Node losses and drains are refused for a DaemonSet.
+                    for field in ["node_failures", "node_mtbf", "node_recovery", "node_drains"] {
                         m.remove(field);
-                    }
-                    if family == Family::DaemonSet {
-                        m.remove("node_drains"); // refused for a DaemonSet
                     }
                 }
                 if let Some(list) = faults

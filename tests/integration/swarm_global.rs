@@ -218,3 +218,154 @@ fn start_first_hangs_on_a_slot_whose_node_was_drained_before_it() {
     }
     assert!(hung > 8 && finished > 0, "{hung} hung, {finished} paused");
 }
+
+/// `node-6` (slot 4) lost at 1 s, and back `back` later if given.
+fn lost_node_6(back: Option<&str>) -> String {
+    let back = back.map_or(String::new(), |b| format!(", recover_after: {b}"));
+    global(
+        "{parallelism: 1, delay: 30s, monitor: 5s, max_failure_ratio: 0.5}",
+        "500m",
+        &format!("{{node_failures: [{{at: 1s, node: node-6{back}}}]}}"),
+    )
+}
+
+#[test]
+fn a_lost_nodes_task_is_shut_down_when_the_node_is_declared_down_and_replaced_by_none() {
+    // Declared DOWN 15 s after the loss (the dispatcher's heartbeat grace): the global
+    // orchestrator shuts the node's task down (`reconcileOneNode`) rather than failing
+    // and restarting it, as the replicated one would; a worker reaching the slot later
+    // skips it.
+    let s = yaml(&lost_node_6(None));
+    for trial in 0..8 {
+        let (r, trace) = Workspace::new(&s).run_traced(trial);
+        assert_eq!(
+            node_records(&trace),
+            [(S, 5, "lost"), (16 * S, 5, "down")],
+            "trial {trial}"
+        );
+        let h = history(&trace);
+        let on_slot_4: Vec<_> = h.iter().filter(|(_, (slot, _))| *slot == 4).collect();
+        let running_after = on_slot_4.iter().any(|(_, (_, recs))| {
+            recs.iter()
+                .any(|r| r.0 > S && matches!(r.3, TaskState::Running | TaskState::Ready))
+        });
+        assert!(!running_after, "trial {trial}: {on_slot_4:?}");
+        // Shut down, not failed: no restart, no failure against the update.
+        let failed = on_slot_4
+            .iter()
+            .any(|(_, (_, recs))| recs.iter().any(|r| r.3 == TaskState::Failed));
+        assert!(!failed, "trial {trial}: {on_slot_4:?}");
+        assert_eq!(r.outcome, Outcome::Completed, "trial {trial}");
+        assert_eq!(r.restarts, 0, "trial {trial}");
+        // Unless the worker had taken the slot first: its new task, pulling on the lost
+        // node, stops at DOWN before running, which the updater counts as a failure
+        // (within `monitor`, as after a drain).
+        let taken_first = on_slot_4
+            .iter()
+            .any(|(_, (_, recs))| recs.iter().any(|r| r.1 == 1 && r.0 < 16 * S));
+        assert_eq!(r.update_failures, u32::from(taken_first), "trial {trial}");
+        assert_eq!(
+            r.min_ready, 3,
+            "trial {trial}: node-6's and the updated slot's"
+        );
+    }
+}
+
+#[test]
+fn a_node_declared_down_and_back_gets_a_task_of_the_spec_in_force_at_once() {
+    // Back at 61 s, mid-update: its old task, stopping since 16 s, is found gone, and
+    // the orchestrator adds a task of `next` there at once (no `update_config`), which
+    // pulls (2 s) and starts (1 s).
+    let s = yaml(&lost_node_6(Some("60s")));
+    for trial in 0..8 {
+        let (r, trace) = Workspace::new(&s).run_traced(trial);
+        assert_eq!(r.outcome, Outcome::Completed, "trial {trial}");
+        assert_eq!(
+            node_records(&trace),
+            [(S, 5, "lost"), (16 * S, 5, "down"), (61 * S, 5, "ready")],
+            "trial {trial}"
+        );
+        let h = history(&trace);
+        let added: Vec<_> = h
+            .values()
+            .filter(|(slot, recs)| *slot == 4 && recs[0].0 == 61 * S)
+            .collect();
+        assert_eq!(added.len(), 1, "trial {trial}: {h:?}");
+        let recs = &added[0].1;
+        assert!(recs.iter().all(|r| r.1 == 1), "of `next`: {recs:?}");
+        assert!(
+            recs.iter().all(|r| r.2.is_none_or(|n| n == 5)),
+            "on node-6: {recs:?}"
+        );
+        let ready = recs.iter().find(|r| r.3 == TaskState::Ready).map(|r| r.0);
+        assert_eq!(ready, Some(64 * S), "trial {trial}: {recs:?}");
+        assert_eq!(r.restarts, 0, "trial {trial}");
+    }
+}
+
+#[test]
+fn a_node_back_before_it_is_declared_down_has_its_task_restarted_in_place() {
+    // Back at 6 s, within the 15 s grace: the orchestrator never dropped the node, the
+    // agent reports the task's container dead, and the task is restarted on its node
+    // once the restart delay (5 s) is over, as any failed task of a global service is:
+    // created at 6 s, started at 11 s.
+    let s = yaml(&lost_node_6(Some("5s")));
+    for trial in 0..8 {
+        let (r, trace) = Workspace::new(&s).run_traced(trial);
+        assert_eq!(r.outcome, Outcome::Completed, "trial {trial}");
+        assert_eq!(
+            node_records(&trace),
+            [(S, 5, "lost"), (6 * S, 5, "ready")],
+            "trial {trial}"
+        );
+        let h = history(&trace);
+        let slot_4: Vec<_> = h.values().filter(|(slot, _)| *slot == 4).collect();
+        let failed = slot_4
+            .iter()
+            .filter_map(|(_, recs)| recs.iter().find(|r| r.3 == TaskState::Failed).map(|r| r.0));
+        assert_eq!(
+            failed.collect::<Vec<_>>(),
+            [6 * S],
+            "trial {trial}: {slot_4:?}"
+        );
+        let after: Vec<_> = slot_4
+            .iter()
+            .filter(|(_, recs)| recs[0].0 == 6 * S)
+            .collect();
+        assert_eq!(after.len(), 1, "trial {trial}: {slot_4:?}");
+        let recs = &after[0].1;
+        assert!(
+            recs.iter().all(|r| r.2.is_none_or(|n| n == 5)),
+            "on node-6: {recs:?}"
+        );
+        let started = recs
+            .iter()
+            .find(|r| r.3 == TaskState::Starting)
+            .map(|r| r.0);
+        assert_eq!(started, Some(11 * S), "trial {trial}: {recs:?}");
+        assert!(recs.iter().any(|r| r.3 == TaskState::Ready));
+    }
+}
+
+#[test]
+fn random_node_losses_of_a_global_service_are_the_same_for_the_same_seed() {
+    let s = yaml(&global(
+        "{parallelism: 2, delay: 5s, monitor: 5s, max_failure_ratio: 1}",
+        "500m",
+        "{node_mtbf: 2m, node_recovery: 30s}",
+    ));
+    let mut ws = Workspace::new(&s);
+    let (mut downs, mut backs) = (0, 0);
+    for trial in 0..16 {
+        let (r, trace) = ws.run_traced(trial);
+        let again = Workspace::new(&s).run_traced(trial);
+        assert_eq!(format!("{r:?}"), format!("{:?}", again.0), "trial {trial}");
+        let records = node_records(&trace);
+        downs += records.iter().filter(|r| r.2 == "down").count();
+        backs += records.iter().filter(|r| r.2 == "ready").count();
+    }
+    assert!(
+        downs > 0 && backs > 0,
+        "{downs} declared down, {backs} back"
+    );
+}

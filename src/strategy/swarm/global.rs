@@ -15,11 +15,19 @@
 //!   starting meanwhile shuts down the tasks still on it and does not hand its slot to
 //!   the updater (`reconcileServices`: "Remove any tasks assigned to nodes not found in
 //!   g.nodes"), and a rollback gives its empty slot no fresh task.
-//! * A node made active again (a drain's `maintenance` over) is reconciled at once
-//!   (`reconcileOneNode`): of its tasks whose desired state is at most RUNNING, the
-//!   dirty ones (another spec) are shut down and one clean one kept, and with no clean
-//!   one a task of the spec in force is added, started at once, outside any update: no
-//!   `update_config` applies to it ("This is not a rolling update").
+//!   A lost node is held invalid from when the dispatcher declares it DOWN (the
+//!   node-loss detection, `faults` in the cluster), not from the loss itself: until
+//!   then the orchestrator still believes in the node and its tasks. At DOWN
+//!   `reconcileOneNode` shuts down every task of the service on the node ("node … is
+//!   down, shutting down its tasks"), as a drain does; they stay there, stopping for
+//!   good, until the machine returns.
+//! * A node made active again (a drain's `maintenance` over, or a node declared DOWN
+//!   back READY) is reconciled at once (`reconcileOneNode`): of its tasks whose desired
+//!   state is at most RUNNING, the dirty ones (another spec) are shut down and one clean
+//!   one kept, and with no clean one a task of the spec in force is added, started at
+//!   once, outside any update: no `update_config` applies to it ("This is not a rolling
+//!   update"). A node still drained or down (an uncordon of a down node, a return of a
+//!   cordoned one) gets nothing.
 //!
 //! The updater is not told of either, as with a replicated service: a worker that
 //! reaches a drained node's slot after the drain finds its old task shut down, so
@@ -29,7 +37,7 @@
 
 use super::Swarm;
 use crate::cluster::task::NodeId;
-use crate::cluster::{Cluster, StartGate, TaskId};
+use crate::cluster::{Cluster, NodeNotice, StartGate, TaskId};
 
 impl Swarm<'_> {
     /// Whether the orchestrator holds `slot`'s node invalid (drained or down): a global
@@ -39,7 +47,20 @@ impl Swarm<'_> {
             return false;
         }
         let n = &cl.nodes[cl.node_of_slot(slot) as usize];
-        n.cordoned || !n.up
+        n.cordoned || n.noticed_down
+    }
+
+    /// `EventUpdateNode` → `updateNode`, `reconcileOneNode` for a node the control plane
+    /// declared down or back (a replicated service's orchestrator acts on the tasks
+    /// instead, already failed by the cluster).
+    pub(super) fn node_notice(&mut self, cl: &mut Cluster, node: NodeId, notice: NodeNotice) {
+        if !self.global {
+            return;
+        }
+        match notice {
+            NodeNotice::Down => self.shut_down_node(cl, node),
+            NodeNotice::Ready => self.node_back(cl, node),
+        }
     }
 
     /// `shutdownTask` for every task of the service on `node` whose desired state is at
@@ -64,7 +85,7 @@ impl Swarm<'_> {
     /// whose desired state is at most RUNNING, shut down the others, and add one if none
     /// is left.
     pub(super) fn node_back(&mut self, cl: &mut Cluster, node: NodeId) {
-        let Some(slot) = cl.slot_of_node(node) else {
+        let Some(slot) = cl.slot_of_node(node).filter(|&s| !self.node_invalid(cl, s)) else {
             return;
         };
         let wanted: Vec<TaskId> = (cl.slot(slot).iter().copied())

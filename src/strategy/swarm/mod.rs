@@ -109,7 +109,9 @@ mod workers;
 use super::{Controller, Metrics};
 use crate::cluster::node_drain::DrainTurn;
 use crate::cluster::task::set_at;
-use crate::cluster::{Cluster, Notice, SOLE_OWNER, StartGate, StateSet, TaskId, TaskState};
+use crate::cluster::{
+    Cluster, NodeId, NodeNotice, Notice, SOLE_OWNER, StartGate, StateSet, TaskId, TaskState,
+};
 use crate::result::Outcome;
 use crate::scenario::control_plane::Phase as Cp;
 use crate::scenario::{ActionKind, CURRENT, NEXT, ServiceMode, SwarmStrategy, UpdateConfig};
@@ -519,6 +521,10 @@ impl Controller for Swarm<'_> {
             DrainTurn::Uncordoned(node) if self.global => self.node_back(cl, node),
             _ => {}
         });
+    }
+
+    fn on_node(&mut self, cl: &mut Cluster, node: NodeId, notice: NodeNotice) {
+        cl.engine(|cl| self.node_notice(cl, node, notice));
     }
 
     fn on_action(&mut self, cl: &mut Cluster, action: &ActionKind) {
