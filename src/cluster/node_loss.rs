@@ -17,10 +17,11 @@
 //!    steps the tasks had scheduled are cancelled here, except a Kubernetes pod's
 //!    `minReadySeconds` clock: availability is read from the API, where the pod stays
 //!    Ready until NotReady. Only the control plane changes them from now on: the marks
-//!    below, and stops: Terminating, which then never ends while the node is away, for a
-//!    task with a container and for any Kubernetes pod (a pod whose container never
-//!    started is [`TaskState::Deleting`]: deleted in the API, holding its resources, no
-//!    container); Stopped at once for a Swarm task without a container.
+//!    below, and stops: Terminating, which then never ends while the node is away (a
+//!    task whose container never started is [`TaskState::Deleting`]: told to stop —
+//!    deleted in the API, desired SHUTDOWN — holding its resources, no container), as
+//!    no agent is left to confirm it; a Swarm task still Pending (never placed) is
+//!    stopped by the manager alone.
 //! 2. **Detection**, after the control plane's grace:
 //!    - **Kubernetes, `not_ready`** after `faults.node_not_ready_after`: the node lifecycle
 //!      controller (`kubernetes/kubernetes:pkg/controller/nodelifecycle`,
@@ -38,16 +39,18 @@
 //!      timer for the node expires (`moby/swarmkit:manager/dispatcher`, `nodeStore.Add` /
 //!      `Heartbeat`: `period × GracePeriodMultiplier` with `DefaultHeartBeatPeriod` 5 s
 //!      and `defaultGracePeriodMultiplier` 3) and it marks the node DOWN ("heartbeat
-//!      failure"); the replicated orchestrator then restarts the node's tasks elsewhere,
-//!      as for any failure. Until then they count as RUNNING for the updater. A global
-//!      service's tasks are left to its controller, told by a [`NodeNotice::Down`]: the
-//!      global orchestrator shuts them down and replaces none.
+//!      failure"). Until then they count as RUNNING for the updater. The orchestrators
+//!      act on the node's status, told by a [`NodeNotice::Down`] (the controller's
+//!      part): the replicated one restarts the node's tasks elsewhere, the global one
+//!      shuts them down. Their reported state does not change: no agent is left to
+//!      report one.
 //! 3. **`ready`** (the node returns): a Kubernetes pod not yet evicted has its container
 //!    restarted in place (one that never ran is set up again; pulls in flight at the loss
-//!    start over); an evicted one is found deleted and removed. Swarm tasks still
-//!    on the node (it returned before it was declared down) are reported failed and
-//!    restarted; a node that was declared down is announced to the controller
-//!    ([`NodeNotice::Ready`]), whose global orchestrator gives it a task again.
+//!    start over); an evicted one is found deleted and removed. A Swarm task shut down
+//!    while the node was away is reported stopped; one still wanted there (the node
+//!    returned before it was declared down) is reported failed and restarted. A node
+//!    that was declared down is announced to the controller ([`NodeNotice::Ready`]),
+//!    whose global orchestrator gives it a task again.
 //!
 //! Random losses: each node fails after an exponential time with mean `node_mtbf`, from
 //! its own keyed stream, and comes back `node_recovery` later (default never).
@@ -55,7 +58,6 @@
 use super::runtime::RuntimeKind;
 use super::{Cluster, Event, Step, TaskState};
 use crate::cluster::task::NodeId;
-use crate::scenario::ServiceMode;
 use crate::sim::Purpose;
 use crate::sim::time::{NEVER, SECOND, Time, after};
 
@@ -251,28 +253,25 @@ impl Cluster<'_> {
     }
 
     /// The control plane notices the loss: Kubernetes marks the node and its pods
-    /// NotReady and starts the eviction clock; Swarm declares the node down and its tasks
-    /// failed (a replicated service's; a global service's are its controller's to shut
-    /// down).
+    /// NotReady and starts the eviction clock; Swarm declares the node down, and its
+    /// orchestrators act on that (the controller's [`NodeNotice::Down`]).
     fn node_detected(&mut self, node: NodeId, epoch: u32) -> Option<NodeNotice> {
         let n = &mut self.nodes[node as usize];
         if n.up || n.down_epoch != epoch {
             return None; // back since (and maybe lost again: that loss has its own detection)
         }
         n.noticed_down = true;
-        let kubelet = self.runtime == RuntimeKind::Kubelet;
-        let global = self.scenario.service.mode == ServiceMode::Global;
-        self.trace_node(node, if kubelet { "not_ready" } else { "down" });
+        if self.runtime == RuntimeKind::Docker {
+            // The orchestrators act on the node's status, not on its tasks' (no agent is
+            // left to report them): the controller's part.
+            self.trace_node(node, "down");
+            return Some(NodeNotice::Down);
+        }
+        self.trace_node(node, "not_ready");
         let evict = self.scenario.faults.eviction_after;
         for id in 0..self.tasks.len() as u32 {
             let t = &self.tasks[id as usize];
             if t.node != Some(node) || !t.lost || !t.is_live() {
-                continue;
-            }
-            if !kubelet {
-                if !global {
-                    self.fail(id);
-                }
                 continue;
             }
             // MarkPodsNotReady: out of the endpoints and of the Deployment's counts.

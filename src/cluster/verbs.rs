@@ -249,13 +249,14 @@ impl Cluster<'_> {
             // A task told to stop no longer counts for spread or a per-node limit.
             self.place_pending();
         }
-        // A pod on a lost node is deleted in the API but stays there, Terminating, until a
-        // kubelet confirms: its stop goes the way of one with a container
-        // (`signal_stop`), whatever its state.
-        let lost_pod = self.runtime == RuntimeKind::Kubelet && self.tasks[id as usize].lost;
+        // A task on a lost node is told to stop (a pod deleted in the API, a Swarm task's
+        // desired state SHUTDOWN) but stays there, Terminating, until an agent confirms:
+        // its stop goes the way of one with a container (`signal_stop`), whatever its
+        // state.
+        let lost = self.tasks[id as usize].lost;
         match state {
             TaskState::Pending | TaskState::Pulling | TaskState::Prepared | TaskState::BackOff
-                if !lost_pod || state == TaskState::Pending =>
+                if !lost || state == TaskState::Pending =>
             {
                 self.set_state(id, TaskState::Stopped)
             }

@@ -130,8 +130,10 @@ fn swarm_declares_the_node_down_after_the_heartbeat_grace() {
             .filter(|x| x.1 == id && x.0 > 0)
             .map(|x| (x.0, x.3))
             .collect();
-        // RUNNING for the manager until the node is down, then failed and replaced.
-        assert_eq!(after_start.first(), Some(&(down, TaskState::Failed)));
+        // RUNNING for the manager until the node is down, then shut down and replaced
+        // (`restartTasksByNodeID`): told to stop, it stays Terminating, as no agent is
+        // left to confirm it.
+        assert_eq!(after_start, [(down, TaskState::Terminating)]);
     }
     // No replacement before the node is declared down.
     assert!(
@@ -292,8 +294,8 @@ fn node_loss_duration_does_not_depend_on_the_progress_deadline() {
 
 /// Checks from a trace that nothing on a lost node moves on its own: the agent (kubelet)
 /// on that machine is gone, so between the loss and the node's return a task placed there
-/// changes state only by the control plane's hand — Swarm fails it when the dispatcher
-/// declares the node down, Kubernetes turns a Ready pod NotReady when the node controller
+/// changes state only by the control plane's hand — Swarm's orchestrators shut it down
+/// when the dispatcher declares the node down, Kubernetes turns a Ready pod NotReady when the node controller
 /// marks the node, and a task told to stop (by the controller or, on Kubernetes, the taint
 /// manager's eviction) is marked Terminating (with or without a container) or Stopped.
 /// Never pulling, prepared,
@@ -355,8 +357,12 @@ fn assert_nothing_moves_on_lost_nodes(trace: &[TraceRecord], context: &str) -> u
 /// longer counts the old task, but its reservation leaves node 0 no room for a second
 /// task of 600m, so the new one goes to node 1.) When the old task
 /// exits at 10 s the updater lets the new one start, but no agent is left on node 1 to
-/// start it: it stays prepared until the dispatcher declares the node down (20 s) and
-/// fails it, and the restart supervisor replaces it on node 0 after the 5 s delay.
+/// start it: it stays prepared until the dispatcher declares the node down (20 s), when
+/// the orchestrator shuts it down (it stays there, told to stop, as no agent is left to
+/// confirm) and the restart supervisor replaces it on node 0 after the 5 s delay
+/// (`Restart`: no wait for a task on a DOWN node). The updater's worker, though, waits
+/// for the task it created to run, with no timeout (`updateTask`): the node never
+/// returns, so the update never completes.
 #[test]
 fn a_held_stop_first_task_on_a_lost_node_is_never_started() {
     let s = yaml(
@@ -404,7 +410,7 @@ fn a_held_stop_first_task_on_a_lost_node_is_never_started() {
         [
             (0, TaskState::Pending),
             (0, TaskState::Prepared),
-            (down, TaskState::Failed)
+            (down, TaskState::Deleting)
         ]
     );
     assert!(assert_nothing_moves_on_lost_nodes(&trace, "held") > 0);
@@ -415,17 +421,22 @@ fn a_held_stop_first_task_on_a_lost_node_is_never_started() {
         .map(|x| x.1)
         .expect("a replacement");
     assert_eq!(placed(replacement), Some(0));
-    assert!(of(replacement).iter().any(|x| x.1 == TaskState::Ready));
-    assert_eq!(r.outcome, Outcome::Completed);
+    let created = of(replacement)[0];
+    assert_eq!(created, (down, TaskState::Pending), "created at DOWN");
+    let ready = of(replacement)
+        .into_iter()
+        .find(|x| x.1 == TaskState::Ready);
+    assert!(ready.is_some_and(|x| x.0 >= down + 5 * S), "{ready:?}");
+    assert_eq!(r.outcome, Outcome::Timeout, "the worker waits for good");
     assert_eq!((r.min_ready, r.min_available), (0, 0));
 }
 
 /// A pull in flight on a node that is lost never completes: the new task (Kubernetes: a
 /// surge pod; Swarm start-first) placed on the empty node 1 pulls for 10 s, and node 1 is
-/// lost 5 s in. It stays pulling until the control plane acts: Swarm fails it when the
-/// node is declared down (20 s), Kubernetes deletes it when its toleration runs out
-/// (not_ready at 55 s, + 300 s): Terminating, without a container, as no kubelet is left to
-/// confirm the deletion.
+/// lost 5 s in. It stays pulling until the control plane acts: Swarm shuts it down when
+/// the node is declared down (20 s), Kubernetes deletes it when its toleration runs out
+/// (not_ready at 55 s, + 300 s): Terminating, without a container, as no agent is left to
+/// confirm the stop.
 #[test]
 fn a_pull_cut_by_the_loss_never_completes() {
     for (strategy, acted) in [
@@ -435,7 +446,7 @@ fn a_pull_cut_by_the_loss_never_completes() {
         ),
         (
             "swarm: {update_config: {order: start-first, failure_action: continue}}",
-            (20 * S, TaskState::Failed),
+            (20 * S, TaskState::Deleting),
         ),
     ] {
         let s = yaml(&format!(
@@ -574,4 +585,91 @@ fn swarm_min_available_is_min_ready_under_random_node_loss() {
             );
         }
     }
+}
+
+/// Swarm, stop-first: a worker that reaches the slot of a task on the lost node before the
+/// node is declared down tells it to stop (it never exits: no agent) and holds the new
+/// task for that stop, or for the 1-minute `defaultOldTaskTimeout`; the wait ends when the
+/// node is declared DOWN instead (`restart.go` `DelayStart` watches the old task's node
+/// too). 2 tasks on 2 nodes, node 1 lost at 3 s and declared down at 18 s; its slot is the
+/// second one the worker takes (at 11 s: 1 s start, 10 s delay) in half the trials.
+#[test]
+fn a_start_held_for_a_task_on_a_lost_node_goes_ahead_when_the_node_is_declared_down() {
+    let s = yaml(
+        "horizon: 10m\ncluster: {nodes: 2, image_cached: [current, next]}\n\
+         service:\n  replicas: 2\n  resources: {cpu: 500m}\n\
+         \x20 versions:\n    current: {}\n    next: {start: 1s}\n\
+         strategy: {swarm: {update_config: {parallelism: 1, delay: 10s, order: stop-first, \
+         failure_action: continue}}}\n\
+         faults: {node_failures: [{at: 3s, node: 1}]}\n",
+    );
+    let mut seen = 0;
+    for trial in 0..16 {
+        let (r, trace) = Workspace::new(&s).run_traced(trial);
+        let old = fleet_on(&trace, 1)[0];
+        let tasks = task_records(&trace);
+        let of = |id: u32| -> Vec<(u64, TaskState)> {
+            (tasks.iter().filter(|x| x.1 == id))
+                .map(|x| (x.0, x.3))
+                .collect()
+        };
+        if !of(old).contains(&(11 * S, TaskState::Terminating)) {
+            continue; // its slot was the first
+        }
+        seen += 1;
+        // The new task of that slot: created at 11 s, started at DOWN, not at 71 s.
+        let new = (tasks.iter())
+            .find(|x| x.0 == 11 * S && x.2 == 1 && x.3 == TaskState::Pending)
+            .map(|x| x.1)
+            .expect("the slot's new task");
+        let started = of(new).into_iter().find(|x| x.1 == TaskState::Starting);
+        assert_eq!(
+            started,
+            Some((18 * S, TaskState::Starting)),
+            "trial {trial}"
+        );
+        assert_eq!(r.outcome, Outcome::Completed, "trial {trial}");
+    }
+    assert!(seen > 2, "{seen} trials took node 1's slot second");
+}
+
+/// Swarm: the worker that created a task on a node then lost waits for it to run with no
+/// timeout (`update/updater.go` `updateTask`), so the update stops there until the node
+/// is back; its agent then reports the task shut down, which the updater counts as a
+/// failure of the update (it never ran: `startedAt` zero), and `failure_action: pause`
+/// pauses it then. The held task of
+/// `a_held_stop_first_task_on_a_lost_node_is_never_started`, its node back at 65 s.
+#[test]
+fn a_worker_waits_for_its_task_on_a_lost_node_until_the_node_is_back() {
+    let s = yaml(
+        "horizon: 10m\ncluster: {nodes: 2, node: {cpu: '1'}, image_cached: [current, next]}\n\
+         service:\n  replicas: 1\n  resources: {cpu: 600m}\n  restart: {delay: 5s}\n\
+         \x20 versions:\n    current: {shutdown: 10s}\n    next: {}\n\
+         strategy: {swarm: {update_config: {order: stop-first, failure_action: pause}}}\n\
+         faults: {node_failures: [{at: 5s, node: 1, recover_after: 60s}]}\n",
+    );
+    let (r, trace) = Workspace::new(&s).run_traced(0);
+    let (down, back) = (20 * S, 65 * S);
+    assert_eq!(
+        node_records(&trace),
+        [(5 * S, 1, "lost"), (down, 1, "down"), (back, 1, "ready")]
+    );
+    let tasks = task_records(&trace);
+    let held = tasks.iter().find(|x| x.2 == 1).map(|x| x.1).unwrap();
+    let of_held: Vec<_> = (tasks.iter().filter(|x| x.1 == held))
+        .map(|x| (x.0, x.3))
+        .collect();
+    assert_eq!(
+        of_held,
+        [
+            (0, TaskState::Pending),
+            (0, TaskState::Prepared),
+            (down, TaskState::Deleting),
+            (back, TaskState::Stopped)
+        ]
+    );
+    assert_eq!(
+        (r.outcome, r.duration, r.update_failures),
+        (Outcome::Paused, back, 1)
+    );
 }

@@ -274,7 +274,10 @@ traffic: {rps: 1000, duration: 2m, endpoint_propagation: 0s}
 }
 
 /// Node loss mid-rollout: the rollout still ends as the upstream would, and nothing is
-/// counted twice: with constant arrivals the requests are exactly λ × the window.
+/// counted twice: with constant arrivals the requests are exactly λ × the window. (On
+/// Swarm, a trial whose updater was waiting for a new task on the lost node waits for
+/// good, `update/updater.go` `updateTask` having no timeout: `timeout`, its window the
+/// horizon.)
 #[test]
 fn node_loss_mid_rollout_finishes_and_counts_each_request_once() {
     for (name, strategy) in [
@@ -300,8 +303,15 @@ faults: {{node_failures: [{{at: 3s, node: 1}}]}}
         ));
         let rows = run_trials(&s, 0..30);
         assert_conserved(&rows);
+        let completed = rows.iter().filter(|r| r.outcome == Outcome::Completed);
+        assert!(completed.count() >= 15, "{name}");
         for r in &rows {
-            assert_eq!(r.outcome, Outcome::Completed, "{name}");
+            let hung = name == "swarm" && r.outcome == Outcome::Timeout;
+            assert!(
+                r.outcome == Outcome::Completed || hung,
+                "{name}: {:?}",
+                r.outcome
+            );
             let t = traffic(r);
             let window = r.duration as f64 / 1e6;
             let want = 200.0 * window;

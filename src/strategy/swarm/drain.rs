@@ -17,7 +17,7 @@
 //! A task whose own delayed start is still pending (a stop-first task held for its old
 //! task, a replacement in its restart delay) is not restarted at once: `Restart` finds its
 //! `delays` entry and leaves it to `waitRestart`, which restarts it once that start is
-//! done, if its desired state is still at most RUNNING then ([`Swarm::drain_waits`]).
+//! done, if its desired state is still at most RUNNING then ([`Swarm::node_restart_waits`]).
 //!
 //! The updater is not told: its workers read their slots as the run read them when it
 //! started, so a slot whose old task the drain already shut down makes `removeOldTasks`
@@ -34,7 +34,7 @@ impl Swarm<'_> {
     /// `restartTasksByNodeID` for the drained `node`: every task of the service on it, as
     /// the orchestrator lists them (`FindTasks(ByNodeID)`), is restarted if its desired
     /// state is at most RUNNING.
-    pub(super) fn drain_node(&mut self, cl: &mut Cluster, node: NodeId) {
+    pub(super) fn restart_tasks_on_node(&mut self, cl: &mut Cluster, node: NodeId) {
         // Listed first: the restarts add tasks to the slots.
         let on_node: Vec<TaskId> = self
             .slots
@@ -44,7 +44,7 @@ impl Swarm<'_> {
             .filter(|&t| cl.task(t).node == Some(node))
             .collect();
         for task in on_node {
-            self.restart_drained(cl, task);
+            self.restart_off_node(cl, task);
         }
     }
 
@@ -52,7 +52,7 @@ impl Swarm<'_> {
     /// if its desired state is past RUNNING (the updater or a restart shut it down, or it
     /// ended and the manager knows it) or if its failure's restart already waits for its
     /// delayed start; after that start if it is still pending; else now.
-    pub(super) fn restart_drained(&mut self, cl: &mut Cluster, task: TaskId) {
+    pub(super) fn restart_off_node(&mut self, cl: &mut Cluster, task: TaskId) {
         let slot = cl.task(task).slot;
         let waiting = self.waiting_restart(slot) == Some(task);
         let t = cl.task(task);
@@ -68,7 +68,7 @@ impl Swarm<'_> {
             return;
         }
         if self.desired_below_running(cl, task) {
-            self.drain_waits.push(task);
+            self.node_restart_waits.push(task);
             if !self.held(cl, task) {
                 let at = cl.task(task).start_not_before;
                 cl.set_timer(at, super::Timer::DelayOver(task));
@@ -80,11 +80,11 @@ impl Swarm<'_> {
 
     /// Whether `task`'s restart by a drain waited for its delayed start; the wait is over
     /// either way.
-    pub(super) fn take_drain_wait(&mut self, task: TaskId) -> bool {
-        let Some(i) = self.drain_waits.iter().position(|&t| t == task) else {
+    pub(super) fn take_node_restart_wait(&mut self, task: TaskId) -> bool {
+        let Some(i) = self.node_restart_waits.iter().position(|&t| t == task) else {
             return false;
         };
-        self.drain_waits.swap_remove(i);
+        self.node_restart_waits.swap_remove(i);
         true
     }
 }

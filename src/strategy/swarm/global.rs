@@ -37,7 +37,7 @@
 
 use super::Swarm;
 use crate::cluster::task::NodeId;
-use crate::cluster::{Cluster, NodeNotice, StartGate, TaskId};
+use crate::cluster::{Cluster, StartGate, TaskId};
 
 impl Swarm<'_> {
     /// Whether the orchestrator holds `slot`'s node invalid (drained or down): a global
@@ -48,19 +48,6 @@ impl Swarm<'_> {
         }
         let n = &cl.nodes[cl.node_of_slot(slot) as usize];
         n.cordoned || n.noticed_down
-    }
-
-    /// `EventUpdateNode` → `updateNode`, `reconcileOneNode` for a node the control plane
-    /// declared down or back (a replicated service's orchestrator acts on the tasks
-    /// instead, already failed by the cluster).
-    pub(super) fn node_notice(&mut self, cl: &mut Cluster, node: NodeId, notice: NodeNotice) {
-        if !self.global {
-            return;
-        }
-        match notice {
-            NodeNotice::Down => self.shut_down_node(cl, node),
-            NodeNotice::Ready => self.node_back(cl, node),
-        }
     }
 
     /// `shutdownTask` for every task of the service on `node` whose desired state is at

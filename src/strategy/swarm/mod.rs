@@ -99,6 +99,7 @@ mod drain;
 pub(crate) mod entry;
 mod failures;
 mod global;
+mod node_down;
 mod pool;
 mod restart;
 mod run;
@@ -211,10 +212,10 @@ pub struct Swarm<'s> {
     /// (`useExistingTask`), each with the last such run: a `Timer::OldTask` of an earlier
     /// run for one of them is stale ([`Swarm::wait_is_current`]). Rare, so a short list.
     rewaited: Vec<(TaskId, u32)>,
-    /// Tasks on a drained node whose restart waits for their delayed start (held for an
-    /// old task, or in a restart delay): `Restart` found their `DelayStart` pending and
-    /// left them to `waitRestart` ([`drain`]). Rare, so a short list.
-    drain_waits: Vec<TaskId>,
+    /// Tasks on a drained or down node whose restart waits for their delayed start (held
+    /// for an old task, or in a restart delay): `Restart` found their `DelayStart` pending
+    /// and left them to `waitRestart` ([`drain`]). Rare, so a short list.
+    node_restart_waits: Vec<TaskId>,
     failures_total: u32,
     /// Set while [`Controller::start`] requests the first run: the snapshot the trial's
     /// fleet is a copy of ([`Cluster::copied_fleet`]), if it is one.
@@ -252,7 +253,7 @@ impl<'s> Swarm<'s> {
             dead: Vec::new(),
             waiting_restart: Vec::new(),
             rewaited: Vec::new(),
-            drain_waits: Vec::new(),
+            node_restart_waits: Vec::new(),
             failures_total: 0,
             fleet_copy: None,
             first_read: None,
@@ -441,7 +442,7 @@ impl Controller for Swarm<'_> {
         self.dead.clear();
         self.waiting_restart.clear();
         self.rewaited.clear();
-        self.drain_waits.clear();
+        self.node_restart_waits.clear();
         self.failures_total = 0;
         self.runs = 0;
         self.run.clear();
@@ -517,7 +518,7 @@ impl Controller for Swarm<'_> {
     fn on_drain(&mut self, cl: &mut Cluster, drain: u32) {
         cl.engine(|cl| match cl.drain_turn(drain) {
             DrainTurn::Begins(node) if self.global => self.shut_down_node(cl, node),
-            DrainTurn::Begins(node) => self.drain_node(cl, node),
+            DrainTurn::Begins(node) => self.restart_tasks_on_node(cl, node),
             DrainTurn::Uncordoned(node) if self.global => self.node_back(cl, node),
             _ => {}
         });

@@ -48,10 +48,14 @@ impl Swarm<'_> {
     /// ([`Swarm::release`]). Only such a worker names a task the restart supervisor
     /// created ([`super::run::Track::worker`]).
     pub(super) fn restart_delay_over(&mut self, cl: &mut Cluster, failed: TaskId) {
-        // A drain's restart of a task in its restart delay waited for it (`waitRestart`),
-        // unless a worker has held the task again since: then for that start.
-        if !self.drain_waits.is_empty() && !self.held(cl, failed) && self.take_drain_wait(failed) {
-            self.restart_drained(cl, failed);
+        // A drained or down node's restart of a task in its restart delay waited for it
+        // (`waitRestart`), unless a worker has held the task again since: then for that
+        // start.
+        if !self.node_restart_waits.is_empty()
+            && !self.held(cl, failed)
+            && self.take_node_restart_wait(failed)
+        {
+            self.restart_off_node(cl, failed);
         }
         if self.tracked(failed).worker != NO_WORKER {
             return;
@@ -94,11 +98,13 @@ impl Swarm<'_> {
 
     /// `restart.Supervisor.Restart`: shut `task` down and replace it with the service's
     /// current spec. A task that failed is replaced after the restart delay. One still
-    /// running as the manager knows (on a drained node, [`super::drain`]) is told to stop,
-    /// and its replacement waits for it to exit (`DelayStart` with `waitStop`: the old
-    /// task's state past RUNNING, or the 1-minute timeout). No restart delay on a drained
-    /// node ("Restart delay is not applied to drained nodes"). Other tasks in the slot are
-    /// not looked at.
+    /// running as the manager knows (on a drained or down node, [`super::drain`]) is told
+    /// to stop; on a drained node its replacement waits for it to exit (`DelayStart` with
+    /// `waitStop`: the old task's state past RUNNING, or the 1-minute timeout), on a node
+    /// declared DOWN it does not ("we skip this if the old task is already dead or the
+    /// node it's assigned to is down") and only the restart delay holds it. No restart
+    /// delay on a drained node ("Restart delay is not applied to drained nodes"). Other
+    /// tasks in the slot are not looked at.
     pub(super) fn restart(&mut self, cl: &mut Cluster, task: TaskId) {
         let (slot, spec) = (cl.task(task).slot, self.spec_of(cl, task));
         let running = self.not_ended(cl, task);
@@ -143,18 +149,18 @@ impl Swarm<'_> {
             }
             h.restarts += 1;
         }
-        if running {
+        let node = cl.task(task).node.map(|n| &cl.nodes[n as usize]);
+        let (drained, down) = node.map_or((false, false), |n| (n.cordoned, n.noticed_down));
+        if running && !down {
             let replacement = self.new_task(cl, slot, StartGate::Held);
             self.start_after_exit(cl, task, replacement);
             return;
         }
         // Only a container that died on its own counts as a restart (the `restarts`
-        // column), not one a drain moved.
-        cl.gauges.restarts += 1;
-        let drained = cl
-            .task(task)
-            .node
-            .is_some_and(|n| cl.nodes[n as usize].cordoned);
+        // column), not one a drain or a node loss moved.
+        if !running {
+            cl.gauges.restarts += 1;
+        }
         let delay = if drained { 0 } else { policy.delay };
         let gate = StartGate::NotBefore(cl.now() + delay);
         self.new_task(cl, slot, gate);

@@ -495,9 +495,10 @@ impl Swarm<'_> {
         }
         tr.released = true;
         self.end_wait(cl, task);
-        // A drain's restart of the task waited for this start (`waitRestart`).
-        if !self.drain_waits.is_empty() && self.take_drain_wait(task) {
-            self.restart_drained(cl, task);
+        // A drained or down node's restart of the task waited for this start
+        // (`waitRestart`).
+        if !self.node_restart_waits.is_empty() && self.take_node_restart_wait(task) {
+            self.restart_off_node(cl, task);
         }
     }
 
