@@ -33,7 +33,7 @@
 //! recount after a pod changes (`pkg/controller/disruption/disruption.go`) is taken as
 //! instantaneous.
 
-use super::{Cluster, Event, NodeId, TaskId, TaskState, TraceRecord};
+use super::{Cluster, Event, NodeId, OwnerId, Task, TaskId, TaskState, TraceRecord};
 use crate::scenario::{BudgetLimit, DisruptionBudget, IntOrPercent, UnhealthyPodEvictionPolicy};
 use crate::sim::time::{NEVER, SECOND, Time, after};
 
@@ -94,6 +94,39 @@ pub struct DrainResult {
     pub unfinished: u32,
 }
 
+/// The pods a PodDisruptionBudget selects, and the scale its percentages and
+/// `maxUnavailable` are of: what the controller running the service tells `kubectl
+/// drain`'s evictions ([`crate::strategy::Controller::disruption_budget`]).
+///
+/// The budget's selector is a label selector; the simulator knows a pod's labels by the
+/// controller group it is counted in ([`Task::owner`]): every pod of the service carries
+/// the app label, except under Flagger, whose primary Deployment's pods carry its
+/// rewritten value, so there the budget selects the pods of some owners only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetPods {
+    /// The owners of the pods the budget selects; `None`: every pod of the service.
+    pub owners: Option<&'static [OwnerId]>,
+    /// The sum of the `spec.replicas` of the controllers owning the selected pods, each
+    /// counted once (`getExpectedScale`).
+    pub scale: u32,
+}
+
+impl BudgetPods {
+    /// Every pod of the service, of controllers whose replicas add up to `scale`.
+    pub const fn every(scale: u32) -> BudgetPods {
+        BudgetPods {
+            owners: None,
+            scale,
+        }
+    }
+
+    /// Whether the budget selects task `t` (the Eviction API's `getPodDisruptionBudgets`:
+    /// the budgets whose selector matches the pod's labels).
+    pub fn selects(&self, t: &Task) -> bool {
+        self.owners.is_none_or(|owners| owners.contains(&t.owner))
+    }
+}
+
 /// Whether the Eviction API lets a pod go under `budget`
 /// (kubernetes/kubernetes `pkg/registry/core/pod/storage/eviction.go` `EvictionREST.Create`
 /// and `checkAndDecrement`, with the status the disruption controller computes,
@@ -104,7 +137,7 @@ pub struct DrainResult {
 /// deleted (`currentHealthy`). `pods`: every pod it selects, terminating ones included.
 /// `scale`: the Deployment's `spec.replicas`, what percentages and `maxUnavailable` are of
 /// (the disruption controller follows a pod to its ReplicaSet and on to the Deployment, and
-/// counts the Deployment once for both of its ReplicaSets' pods).
+/// counts the Deployment once for both of its ReplicaSets' pods; [`BudgetPods::scale`]).
 ///
 /// ```
 /// use rollout_sim::cluster::node_drain::eviction_allowed;
@@ -112,6 +145,7 @@ pub struct DrainResult {
 /// let b = DisruptionBudget {
 ///     limit: BudgetLimit::MinAvailable(IntOrPercent::Percent(90)),
 ///     unhealthy_pods: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+///     selects: None,
 /// };
 /// // 10 replicas: 9 must stay healthy (90 % rounded up).
 /// assert!(eviction_allowed(&b, true, 10, 10, 10));
@@ -188,9 +222,9 @@ impl Cluster<'_> {
     }
 
     /// `kubectl drain`, one round of drain `i`: at its start, cordon the node; then evict
-    /// the pods on it the budget lets go (the others are tried again later). `scale` is the
-    /// workload's `spec.replicas`, what the budget's percentages are of.
-    pub fn drain_round(&mut self, i: u32, scale: u32) {
+    /// the pods on it the budget lets go (the others are tried again later). `selected`:
+    /// the pods the budget selects and the scale its percentages are of.
+    pub fn drain_round(&mut self, i: u32, selected: BudgetPods) {
         self.engine(|cl| {
             let mut pods = std::mem::take(&mut cl.drains.refused[i as usize]);
             match cl.drain_turn(i) {
@@ -204,7 +238,7 @@ impl Cluster<'_> {
                 }
                 DrainTurn::Retry => {}
             }
-            cl.evict(&mut pods, scale);
+            cl.evict(&mut pods, selected);
             if !pods.is_empty() {
                 let at = cl.sim.now() + EVICTION_RETRY;
                 cl.sim.schedule(at, Event::Drain(i));
@@ -214,11 +248,13 @@ impl Cluster<'_> {
     }
 
     /// Evict each of `pods` the budget lets go, leaving in `pods` those it refused. A pod
-    /// already deleted or gone needs no eviction (`kubectl drain` only waits for it).
-    fn evict(&mut self, pods: &mut Vec<TaskId>, scale: u32) {
+    /// already deleted or gone needs no eviction (`kubectl drain` only waits for it); a pod
+    /// the budget does not select goes without asking it (`EvictionREST.Create`: no
+    /// budget matches the pod).
+    fn evict(&mut self, pods: &mut Vec<TaskId>, selected: BudgetPods) {
         let budget = self.scenario.service.disruption_budget;
-        let (mut healthy, selected) = match budget {
-            Some(_) => self.budget_counts(),
+        let (mut healthy, count) = match budget {
+            Some(_) => self.budget_counts(selected),
             None => (0, 0),
         };
         pods.retain(|&id| {
@@ -232,8 +268,9 @@ impl Cluster<'_> {
             let pending_phase = t.run_at == NEVER;
             if let Some(b) = &budget
                 && !pending_phase
+                && selected.selects(t)
             {
-                if !eviction_allowed(b, ready, healthy, selected, scale) {
+                if !eviction_allowed(b, ready, healthy, count, selected.scale) {
                     return true;
                 }
                 // A Ready pod was one of the healthy ones the budget counted.
@@ -245,11 +282,16 @@ impl Cluster<'_> {
         });
     }
 
-    /// The budget's `currentHealthy` (the service's pods that are Ready and not being
-    /// deleted) and the pods it selects (every pod in the API, terminating ones included).
-    fn budget_counts(&self) -> (u32, u32) {
+    /// The budget's `currentHealthy` (the pods it selects that are Ready and not being
+    /// deleted, `countHealthyPods`) and the pods it selects (every one in the API,
+    /// terminating ones included).
+    fn budget_counts(&self, selected: BudgetPods) -> (u32, u32) {
         let (mut healthy, mut pods) = (0, 0);
-        for t in self.tasks.iter().filter(|t| t.is_live()) {
+        for t in self
+            .tasks
+            .iter()
+            .filter(|t| t.is_live() && selected.selects(t))
+        {
             pods += 1;
             healthy += u32::from(t.state == TaskState::Ready && !t.stop_requested);
         }
@@ -320,6 +362,7 @@ mod tests {
         DisruptionBudget {
             limit,
             unhealthy_pods,
+            selects: None,
         }
     }
 

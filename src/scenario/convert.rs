@@ -154,6 +154,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
     super::experiment_step::add_versions(&o, &mut scenario);
     if chosen.is_some() {
         foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);
+        super::disruption_budget::settle(&o, &scenario);
         super::placement::refuse_foreign(&o, scenario.strategy.scheduler());
         foreign_fields::refuse_foreign_actions(&o, &scenario);
         super::ports::settle(&o, &mut scenario);

@@ -13,16 +13,36 @@
 //! Ready pod go). `unhealthyPodEvictionPolicy`: `IfHealthyBudget` (default) or
 //! `AlwaysAllow`. Its selector is the service's app label, which both versions' pods
 //! carry: it is not a field.
+//!
+//! `selects` (`primary` or `canary`), given with `strategy.flagger` and with no other
+//! strategy: Flagger runs the app as two Deployments and rewrites the selector label of
+//! the primary it copies from the target (fluxcd/flagger v1.44.0
+//! `pkg/canary/deployment_controller.go` `createPrimaryDeployment`, `util.go`
+//! `makePrimaryLabels`: `app: web` becomes `app: web-primary` on the primary's pods), so a
+//! budget on the app label selects the pods of one of them, which `selects` names. The
+//! name says what the budget's selector matches, in the scenario's own word, where
+//! upstream's `selector` is a label selector the simulator does not read.
 
-use super::model::{BudgetLimit, DisruptionBudget, IntOrPercent, UnhealthyPodEvictionPolicy};
+use super::model::{
+    BudgetLimit, BudgetSelects, DisruptionBudget, IntOrPercent, Scenario,
+    UnhealthyPodEvictionPolicy,
+};
 use super::strategy::int_or_percent;
 use super::walk::{Node, Obj};
+use crate::strategy::registry::BudgetSelector;
 
 /// Fields of `service.podDisruptionBudget`.
 pub const FIELDS: &[&str] = &[
     "minAvailable",
     "maxUnavailable",
     "unhealthyPodEvictionPolicy",
+    "selects",
+];
+
+/// The values of `selects`.
+pub const SELECTS: &[(&str, BudgetSelects)] = &[
+    ("primary", BudgetSelects::Primary),
+    ("canary", BudgetSelects::Canary),
 ];
 
 /// The values of `unhealthyPodEvictionPolicy`.
@@ -43,6 +63,7 @@ pub fn disruption_budget(service: &Obj) -> Option<DisruptionBudget> {
         UnhealthyPodEvictionPolicy::IfHealthyBudget,
         POLICIES,
     );
+    let selects = o.opt("selects", |n| n.choice(SELECTS));
     let min = o.opt("minAvailable", at_most_all);
     let max = o.opt("maxUnavailable", at_most_all);
     let limit = match (min, max) {
@@ -68,7 +89,44 @@ pub fn disruption_budget(service: &Obj) -> Option<DisruptionBudget> {
     Some(DisruptionBudget {
         limit,
         unhealthy_pods,
+        selects,
     })
+}
+
+/// Once the strategy is known: `selects` is required with Flagger (its two Deployments'
+/// pods carry different selector labels) and refused with every other strategy (the
+/// budget's selector matches every pod of the service). A strategy with no budget refuses
+/// the budget itself (`foreign_fields`).
+pub(super) fn settle(root: &Obj, s: &Scenario) {
+    if s.service.disruption_budget.is_none() {
+        return;
+    }
+    let Some(budget) = root
+        .get("service")
+        .and_then(|service| {
+            let v = service.value().get("podDisruptionBudget")?;
+            Some(service.child("podDisruptionBudget", v))
+        })
+        .filter(|n| n.value().is_object())
+    else {
+        return;
+    };
+    let given = budget.value().get("selects");
+    let key = s.strategy.key();
+    match (s.strategy.budget_selector(), given) {
+        (BudgetSelector::PrimaryOrCanary, None) => budget.problem(format!(
+            "with `strategy.{key}` a budget selects the pods of one of Flagger's two \
+             Deployments: the primary's carry the selector label Flagger rewrote \
+             (`app: <name>-primary`), the canary's (the target's) keep `app: <name>`; say \
+             which with `selects: primary` or `selects: canary`"
+        )),
+        (BudgetSelector::EveryPod, Some(v)) => budget.child("selects", v).problem(format!(
+            "`selects` says which of Flagger's two Deployments a budget selects, and is \
+             given only with `strategy.flagger`: with `strategy.{key}` the budget's selector \
+             is the app label, which every pod of the service carries; remove it"
+        )),
+        _ => {}
+    }
 }
 
 /// A count, or a percentage of at most 100% (`IsNotMoreThan100Percent`).
@@ -100,16 +158,20 @@ mod tests {
             Some(DisruptionBudget {
                 limit: BudgetLimit::MinAvailable(IntOrPercent::Percent(90)),
                 unhealthy_pods: UnhealthyPodEvictionPolicy::IfHealthyBudget,
+                selects: None,
             })
         );
-        let (b, p) =
-            parse(json!({"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow"}));
+        let (b, p) = parse(
+            json!({"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow",
+                                  "selects": "canary"}),
+        );
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(
             b,
             Some(DisruptionBudget {
                 limit: BudgetLimit::MaxUnavailable(IntOrPercent::Int(1)),
                 unhealthy_pods: UnhealthyPodEvictionPolicy::AlwaysAllow,
+                selects: Some(BudgetSelects::Canary),
             })
         );
     }
@@ -134,6 +196,9 @@ mod tests {
             p[0].starts_with("podDisruptionBudget: expected `minAvailable` or"),
             "{p:?}"
         );
+        let (_, p) = parse(json!({"minAvailable": 1, "selects": "both"}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("podDisruptionBudget.selects"), "{p:?}");
         let (_, p) = parse(json!({"minAvailable": 1, "unhealthyPodEvictionPolicy": "Always"}));
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(

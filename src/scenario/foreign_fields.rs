@@ -37,12 +37,11 @@ pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
         {
             service.child("podDisruptionBudget", v).problem(
                 "a PodDisruptionBudget is simulated with a Kubernetes Deployment, a \
-                 StatefulSet and an Argo Rollout (`strategy.kubernetes`, \
-                 `strategy.statefulSet`, `strategy.canary`, `strategy.blueGreen`), not with \
-                 Flagger: its primary's pods carry the selector labels it rewrote \
-                 (`app: <name>-primary`), so one budget selects either the primary's pods or \
-                 the canary's, which the scenario's one budget cannot say; remove it (a \
-                 drain's evictions then go through at once)",
+                 StatefulSet, an Argo Rollout and Flagger (`strategy.kubernetes`, \
+                 `strategy.statefulSet`, `strategy.canary`, `strategy.blueGreen`, \
+                 `strategy.flagger`), not with a DaemonSet, whose pods `kubectl drain \
+                 --ignore-daemonsets` leaves in place (node drains are refused with it); \
+                 remove it",
             );
         }
     }

@@ -238,14 +238,33 @@ pub enum ServiceMode {
     Global,
 }
 
-/// A PodDisruptionBudget (`policy/v1`) selecting every pod of the service, of either
-/// version: what an eviction (`kubectl drain`) may take away.
+/// A PodDisruptionBudget (`policy/v1`) selecting the service's pods, of either version:
+/// what an eviction (`kubectl drain`) may take away. Its selector is the app label: every
+/// pod of the service, except with Flagger, whose primary's pods carry the label's
+/// rewritten value, so the budget selects one of its two Deployments' pods (`selects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DisruptionBudget {
     /// `minAvailable` or `maxUnavailable`: exactly one is given.
     pub limit: BudgetLimit,
     /// `unhealthyPodEvictionPolicy` (default `IfHealthyBudget`).
     pub unhealthy_pods: UnhealthyPodEvictionPolicy,
+    /// `selects`: which of Flagger's Deployments' pods the budget selects; given with
+    /// `strategy.flagger` and with no other strategy.
+    pub selects: Option<BudgetSelects>,
+}
+
+/// The pods a budget selects under Flagger, which runs the app as two Deployments whose
+/// pods carry different values of the selector label (fluxcd/flagger v1.44.0
+/// `pkg/canary/deployment_controller.go` `createPrimaryDeployment`, `util.go`
+/// `makePrimaryLabels`: `app: web` becomes `app: web-primary` on the primary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetSelects {
+    /// `primary`: the primary Deployment's (`<app>-primary`), the stable version, then the
+    /// promoted one.
+    Primary,
+    /// `canary`: the target Deployment's (`<app>`), which Flagger scales up for the analysis
+    /// and to zero once it concludes.
+    Canary,
 }
 
 /// The one limit a [`DisruptionBudget`] sets.

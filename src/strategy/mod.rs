@@ -16,6 +16,7 @@ pub mod stateful_set;
 pub mod swarm;
 
 use crate::analysis::Measure;
+use crate::cluster::node_drain::BudgetPods;
 use crate::cluster::{Cluster, NodeId, NodeNotice, Notice};
 use crate::result::Outcome;
 use crate::scenario::ActionKind;
@@ -72,13 +73,14 @@ pub trait Controller {
         Outcome::Timeout
     }
 
-    /// The scale a PodDisruptionBudget's percentages and `maxUnavailable` are of: the sum
-    /// of the `spec.replicas` of the controllers that own the budget's pods (the disruption
-    /// controller's `getExpectedScale`). Only a Kubernetes Deployment, a StatefulSet and
-    /// an Argo Rollout may have a budget (the scenario refuses one with any other
-    /// strategy), so only they answer; the others give the service's replicas.
-    fn disruption_scale(&self, cluster: &Cluster) -> u32 {
-        cluster.scenario.service.replicas
+    /// The pods a PodDisruptionBudget selects and the scale its percentages and
+    /// `maxUnavailable` are of: the sum of the `spec.replicas` of the controllers that own
+    /// those pods (the disruption controller's `getExpectedScale`). Only a Kubernetes
+    /// Deployment, a StatefulSet, an Argo Rollout and Flagger may have a budget (the
+    /// scenario refuses one with any other strategy), so only they answer; the others give
+    /// every pod and the service's replicas.
+    fn disruption_budget(&self, cluster: &Cluster) -> BudgetPods {
+        BudgetPods::every(cluster.scenario.service.replicas)
     }
 
     /// A turn of the scenario's node drain `drain` (an index into `faults.node_drains`) is
@@ -87,8 +89,8 @@ pub trait Controller {
     /// ([`Cluster::drain_round`]): cordon the node, evict its pods through the Eviction
     /// API. Swarm's orchestrator moves a drained node's tasks itself.
     fn on_drain(&mut self, cluster: &mut Cluster, drain: u32) {
-        let scale = self.disruption_scale(cluster);
-        cluster.drain_round(drain, scale);
+        let pods = self.disruption_budget(cluster);
+        cluster.drain_round(drain, pods);
     }
 
     /// The control plane has just declared `node` down, or a node it had declared down

@@ -45,10 +45,11 @@ pub trait StrategyDef {
     const CONTROLS: Controls;
     /// How the workload's size is given: `replicas` by default.
     const SIZING: Sizing = Sizing::Replicas;
-    /// Whether `service.podDisruptionBudget` is simulated for it: the disruption
-    /// controller counts its pods against the scale of the controllers that own them
-    /// ([`super::Controller::disruption_scale`]). `false` by default.
-    const DISRUPTION_BUDGET: bool = false;
+    /// Whether `service.podDisruptionBudget` is simulated for it, and which of its pods a
+    /// budget's selector can match: the disruption controller counts those pods against
+    /// the scale of the controllers that own them ([`super::Controller::disruption_budget`]).
+    /// Not simulated by default.
+    const DISRUPTION_BUDGET: BudgetSelector = BudgetSelector::NotSimulated;
 
     /// Read `strategy.<KEY>` (every problem recorded on `o`, defaults filled in).
     fn parse(o: &Obj) -> Self::Config;
@@ -115,6 +116,22 @@ pub enum Sizing {
     /// One pod on every node the placement allows, whatever `service.mode` says: a
     /// Kubernetes DaemonSet, global by kind (`mode` may only be left out or say `global`).
     OneANode,
+}
+
+/// Which of a strategy's pods a PodDisruptionBudget (`service.podDisruptionBudget`) can
+/// select, and so whether one is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetSelector {
+    /// None is simulated: the scenario refuses a budget.
+    NotSimulated,
+    /// The app label, which every pod of the service carries whatever controller owns it
+    /// (a Deployment's, a StatefulSet's, an Argo Rollout's ReplicaSets): the budget selects
+    /// them all, and `selects` is refused.
+    EveryPod,
+    /// Flagger's two Deployments, whose pods carry different values of the selector label
+    /// (the primary's rewritten to `<app>-primary`): a budget selects one of them, which
+    /// `selects` names (required).
+    PrimaryOrCanary,
 }
 
 /// Turn the registered definitions into the [`Strategy`] enum and its dispatch.
@@ -223,11 +240,16 @@ macro_rules! strategies {
                 match self { $(Strategy::$variant(_) => <$def as StrategyDef>::SIZING,)+ }
             }
 
-            /// Whether a PodDisruptionBudget is simulated for it.
-            pub fn takes_disruption_budget(&self) -> bool {
+            /// Which of its pods a PodDisruptionBudget can select, if one is simulated.
+            pub fn budget_selector(&self) -> BudgetSelector {
                 match self {
                     $(Strategy::$variant(_) => <$def as StrategyDef>::DISRUPTION_BUDGET,)+
                 }
+            }
+
+            /// Whether a PodDisruptionBudget is simulated for it.
+            pub fn takes_disruption_budget(&self) -> bool {
+                self.budget_selector() != BudgetSelector::NotSimulated
             }
 
             /// The wait between a task turning healthy and the next one the controller

@@ -62,6 +62,7 @@ mod kubernetes;
 mod lint;
 mod metrics;
 mod node_drain;
+mod node_drain_flagger;
 mod node_loss;
 mod odd_inputs;
 mod one_grammar;

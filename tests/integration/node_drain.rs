@@ -19,7 +19,7 @@ const S: u64 = SECOND;
 /// pod pulls for longer than the horizon, on node 0), node 1 drained at 20 s; old pods
 /// take 2 s to exit and a replacement is Ready 3 to 4 s after it is created (its readiness
 /// probe every second finds it ready 3 s after it started).
-fn drained(budget: &str) -> String {
+pub(crate) fn drained(budget: &str) -> String {
     format!(
         "horizon: 10m\ncluster: {{nodes: 3, image_cached: [current]}}\n\
          service:\n  replicas: 6\n  resources: {{cpu: 500m}}\n{budget}\
@@ -33,7 +33,7 @@ fn drained(budget: &str) -> String {
 
 /// `(t, task, state)` of every record of a task placed on `node` after time 0, and the
 /// tasks on it at time 0.
-fn on_node(trace: &[TraceRecord], node: u32) -> (Vec<(u64, u32, TaskState)>, Vec<u32>) {
+pub(crate) fn on_node(trace: &[TraceRecord], node: u32) -> (Vec<(u64, u32, TaskState)>, Vec<u32>) {
     let mut later = Vec::new();
     let mut fleet = Vec::new();
     for r in trace {
@@ -343,10 +343,10 @@ fn a_blue_green_preview_doubles_what_the_budget_expects() {
 fn refused_where_not_modelled() {
     let cases = [
         (
-            "flagger-canary.yaml",
+            "k8s-daemonset.yaml",
             "service.podDisruptionBudget={maxUnavailable: 1}",
             "service.podDisruptionBudget: a PodDisruptionBudget is simulated with a Kubernetes \
-             Deployment, a StatefulSet and an Argo Rollout",
+             Deployment, a StatefulSet, an Argo Rollout and Flagger",
         ),
         (
             "swarm-start-first.yaml",

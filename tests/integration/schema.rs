@@ -277,7 +277,7 @@ strategy:
           provider: {rollout-sim: {metric: error_rate, of: canary, window: 1m, reporter: destination}}
 "#;
     let i = r#"
-service: {}
+service: {podDisruptionBudget: {maxUnavailable: 1, selects: primary}}
 traffic: {rps: 10}
 strategy:
   flagger:

@@ -240,6 +240,11 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
         "unhealthyPodEvictionPolicy",
         Choice(|| names(disruption_budget::POLICIES)),
     ),
+    (
+        "disruption_budget",
+        "selects",
+        Choice(|| names(disruption_budget::SELECTS)),
+    ),
     ("version", "image", Str),
     ("version", "pull", Dist),
     ("version", "start", Dist),

@@ -32,7 +32,7 @@ use crate::scenario::walk::Obj;
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
 use crate::strategy::kubernetes::fenceposts::resolve_fenceposts;
-use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{BudgetSelector, Controls, FieldTypes, Sections, StrategyDef};
 use crate::traffic::window::REPORTERS;
 
 /// The pods' `terminationGracePeriodSeconds` default (a Rollout's pods are plain pods).
@@ -73,7 +73,7 @@ impl StrategyDef for CanaryDef {
     const STOP_GRACE_PERIOD: Time = GRACE;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::ArgoRollouts;
-    const DISRUPTION_BUDGET: bool = true;
+    const DISRUPTION_BUDGET: BudgetSelector = BudgetSelector::EveryPod;
     const SCHEMA_SECTIONS: Sections = &[
         ("canary", CANARY_FIELDS),
         ("canary_step", STEP_FIELDS),
@@ -501,7 +501,7 @@ impl StrategyDef for BlueGreenDef {
     const STOP_GRACE_PERIOD: Time = GRACE;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::ArgoRollouts;
-    const DISRUPTION_BUDGET: bool = true;
+    const DISRUPTION_BUDGET: BudgetSelector = BudgetSelector::EveryPod;
     /// The analysis sections are the canary's (registered just before).
     const SCHEMA_SECTIONS: Sections = &[
         ("blueGreen", BLUE_GREEN_FIELDS),

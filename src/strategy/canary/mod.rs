@@ -59,6 +59,7 @@ use super::kubernetes::ranking::Ranking;
 use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::{Controller, Due, Metrics};
 use crate::analysis::Measure;
+use crate::cluster::node_drain::BudgetPods;
 use crate::cluster::{Cluster, Notice, TaskState};
 use crate::result::Outcome;
 use crate::scenario::rollout::{CanaryStep, RolloutKind, RolloutStrategy};
@@ -432,20 +433,22 @@ impl Controller for Rollout<'_> {
         }
     }
 
-    /// What a PodDisruptionBudget's percentages and `maxUnavailable` are of: the
-    /// disruption controller adds up the scale of each controller that owns one of the
+    /// Every pod (each ReplicaSet's carry the app label), and what a PodDisruptionBudget's
+    /// percentages and `maxUnavailable` are of: the disruption controller adds up the scale of each controller that owns one of the
     /// budget's pods (kubernetes/kubernetes `pkg/controller/disruption/disruption.go`
     /// `getExpectedScale`), and a ReplicaSet whose owner is not a Deployment — a Rollout's,
     /// an Experiment's — is its own controller, counted by its own `spec.replicas`
     /// (`getPodReplicaSet`). So the stable and the canary (or preview) ReplicaSet each
     /// count while they have a pod, terminating ones included: 6 stable and 3 canary
     /// pods are 9 expected, not the Rollout's 6, and a blue-green preview doubles them.
-    fn disruption_scale(&self, _cluster: &Cluster) -> u32 {
-        self.sets
-            .iter()
-            .filter(|rs| rs.live > 0)
-            .map(|rs| rs.spec)
-            .sum()
+    fn disruption_budget(&self, _cluster: &Cluster) -> BudgetPods {
+        BudgetPods::every(
+            self.sets
+                .iter()
+                .filter(|rs| rs.live > 0)
+                .map(|rs| rs.spec)
+                .sum(),
+        )
     }
 
     fn metrics(&self) -> Metrics {

@@ -18,7 +18,7 @@ use crate::scenario::{ActionKind, Scenario};
 use crate::sim::time::{SECOND, Time};
 use crate::strategy::AnyController;
 use crate::strategy::kubernetes::fenceposts::max_surge;
-use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{BudgetSelector, Controls, FieldTypes, Sections, StrategyDef};
 
 /// Flagger `Canary` (`strategy.flagger`).
 pub struct Def;
@@ -31,6 +31,7 @@ impl StrategyDef for Def {
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::FlaggerLoadtester;
+    const DISRUPTION_BUDGET: BudgetSelector = BudgetSelector::PrimaryOrCanary;
     const SCHEMA_SECTIONS: Sections = &[
         ("flagger", FIELDS),
         ("flagger_analysis", ANALYSIS_FIELDS),

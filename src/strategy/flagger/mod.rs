@@ -47,6 +47,7 @@
 
 pub mod ab_match;
 mod analysis;
+mod budget;
 pub mod config;
 pub mod entry;
 pub mod hey;
@@ -63,6 +64,7 @@ use super::kubernetes::replicaset::{self, PodTemplate, ReplicaSet, RsStatus};
 use super::{Controller, Due, Metrics};
 use crate::analysis::{Measure, Taken};
 use crate::cluster::mirror::Mirror;
+use crate::cluster::node_drain::BudgetPods;
 use crate::cluster::{Cluster, Notice};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, IntOrPercent, NEXT};
@@ -560,6 +562,11 @@ impl Controller for Flagger<'_> {
         } else {
             Outcome::Timeout
         }
+    }
+
+    /// The primary's pods or the canary's, as `selects` says ([`budget`]).
+    fn disruption_budget(&self, cl: &Cluster) -> BudgetPods {
+        self.budget_pods(cl)
     }
 
     fn metrics(&self) -> Metrics {

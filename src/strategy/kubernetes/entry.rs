@@ -17,7 +17,7 @@ use crate::scenario::walk::Obj;
 use crate::scenario::{DeploymentStrategy, IntOrPercent, KubernetesStrategy, Scenario, Strategy};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
-use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{BudgetSelector, Controls, FieldTypes, Sections, StrategyDef};
 
 /// The Kubernetes Deployment strategy (`strategy.kubernetes`).
 pub struct Def;
@@ -30,7 +30,7 @@ impl StrategyDef for Def {
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::Kubectl;
-    const DISRUPTION_BUDGET: bool = true;
+    const DISRUPTION_BUDGET: BudgetSelector = BudgetSelector::EveryPod;
     const SCHEMA_SECTIONS: Sections = &[
         ("kubernetes", KUBERNETES_FIELDS),
         ("deployment_strategy", DEPLOYMENT_STRATEGY_FIELDS),

@@ -73,6 +73,7 @@ pub mod sync_loop;
 mod sync_path;
 
 use super::{Controller, Metrics};
+use crate::cluster::node_drain::BudgetPods;
 use crate::cluster::{Cluster, Notice, StateSet};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, DeploymentStrategy, KubernetesStrategy, NEXT};
@@ -492,9 +493,10 @@ impl Controller for Deployment<'_> {
         }
     }
 
-    /// The Deployment's `spec.replicas`, as scale actions leave it.
-    fn disruption_scale(&self, _cluster: &Cluster) -> u32 {
-        self.replicas
+    /// Every pod (both ReplicaSets' carry the app label), of the Deployment's
+    /// `spec.replicas`, as scale actions leave it.
+    fn disruption_budget(&self, _cluster: &Cluster) -> BudgetPods {
+        BudgetPods::every(self.replicas)
     }
 
     fn metrics(&self) -> Metrics {

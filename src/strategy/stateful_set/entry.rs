@@ -13,7 +13,7 @@ use crate::scenario::walk::Obj;
 use crate::scenario::{ActionKind, PodManagement, Scenario, StatefulSetStrategy};
 use crate::sim::time::{SECOND, Time, as_secs};
 use crate::strategy::AnyController;
-use crate::strategy::registry::{Controls, FieldTypes, Sections, StrategyDef};
+use crate::strategy::registry::{BudgetSelector, Controls, FieldTypes, Sections, StrategyDef};
 
 /// The Kubernetes StatefulSet strategy (`strategy.statefulSet`).
 pub struct Def;
@@ -26,7 +26,7 @@ impl StrategyDef for Def {
     const STOP_GRACE_PERIOD: Time = 30 * SECOND;
     const RUNTIME: RuntimeKind = RuntimeKind::Kubelet;
     const CONTROLS: Controls = Controls::KubectlStatefulSet;
-    const DISRUPTION_BUDGET: bool = true;
+    const DISRUPTION_BUDGET: BudgetSelector = BudgetSelector::EveryPod;
     const SCHEMA_SECTIONS: Sections = &[
         ("statefulSet", STATEFUL_SET_FIELDS),
         ("stateful_set_update_strategy", UPDATE_STRATEGY_FIELDS),

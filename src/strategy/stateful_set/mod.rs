@@ -48,6 +48,7 @@ mod ordinals;
 mod sync;
 
 use super::{Controller, NoTimer};
+use crate::cluster::node_drain::BudgetPods;
 use crate::cluster::{Cluster, Notice, SOLE_OWNER, StartGate, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, CURRENT, StatefulSetStrategy};
@@ -213,9 +214,10 @@ impl Controller for StatefulSet<'_> {
         }
     }
 
-    /// The StatefulSet's `spec.replicas`, as scale actions leave it (`getExpectedScale`).
-    fn disruption_scale(&self, _cluster: &Cluster) -> u32 {
-        self.replicas
+    /// Every pod, of the StatefulSet's `spec.replicas`, as scale actions leave it
+    /// (`getExpectedScale`).
+    fn disruption_budget(&self, _cluster: &Cluster) -> BudgetPods {
+        BudgetPods::every(self.replicas)
     }
 
     fn outcome(&self) -> Option<(Outcome, Time)> {
