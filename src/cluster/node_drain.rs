@@ -8,8 +8,9 @@
 //! - **Kubernetes** (`kubectl drain`, kubernetes/kubectl v0.30 `pkg/drain/drain.go`
 //!   `evictPods`): every pod on the node is evicted at once (one goroutine a pod), each
 //!   eviction through the Eviction API, which checks the service's PodDisruptionBudget
-//!   ([`eviction_allowed`]). A refused eviction (HTTP 429) is tried again 5 s later, with no
-//!   limit (`--timeout` 0, the default). An evicted pod is deleted with its own grace period
+//!   ([`eviction_allowed`]) if the budget selects the pod ([`BudgetPods`]). A refused
+//!   eviction (HTTP 429) is tried again 5 s later, with no limit (`--timeout` 0, the
+//!   default). An evicted pod is deleted with its own grace period
 //!   (`--grace-period -1`), as its ReplicaSet deletes one: its ReplicaSet replaces it on
 //!   another node.
 //!
