@@ -401,7 +401,9 @@ fn import_names_where_a_budget_goes() {
     assert!(
         err.contains(
             "PodDisruptionBudget web (not read yet: write its minAvailable or maxUnavailable \
-             as service.podDisruptionBudget, docs/drains.md)"
+             as service.podDisruptionBudget; for a Flagger Canary add selects: primary if its \
+             selector matches the primary's <app>-primary label, selects: canary if the \
+             target's; docs/drains.md)"
         ),
         "{err}"
     );

@@ -461,8 +461,13 @@ fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere
                     "AnalysisTemplate" | "ClusterAnalysisTemplate" => {
                         " (read where a Rollout names it)".to_string()
                     }
+                    // With a Flagger Canary the budget's selector decides `selects`:
+                    // the primary's pods carry `<app>-primary` (`makePrimaryLabels`).
                     "PodDisruptionBudget" => " (not read yet: write its minAvailable or \
-                         maxUnavailable as service.podDisruptionBudget, docs/drains.md)"
+                         maxUnavailable as service.podDisruptionBudget; for a Flagger \
+                         Canary add selects: primary if its selector matches the primary's \
+                         <app>-primary label, selects: canary if the target's; \
+                         docs/drains.md)"
                         .to_string(),
                     // Flagger reads a MetricTemplate where a Canary metric's `templateRef`
                     // names it (`fluxcd/flagger` v1.44.0, `pkg/controller/scheduler_metrics.go`,
