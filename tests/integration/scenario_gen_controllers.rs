@@ -202,8 +202,25 @@ pub(crate) fn stateful_set() -> BoxedStrategy<(Value, Map<String, Value>)> {
         .boxed()
 }
 
+/// A PodDisruptionBudget under Flagger: either limit, a count or a percentage, selecting
+/// the primary's pods or the canary's.
+fn flagger_budget() -> BoxedStrategy<Value> {
+    let limit = prop_oneof![
+        (0u32..4).prop_map(|n| ("maxUnavailable", json!(n))),
+        (0u32..=100).prop_map(|p| ("maxUnavailable", json!(format!("{p}%")))),
+        (0u32..8).prop_map(|n| ("minAvailable", json!(n))),
+        (0u32..=100).prop_map(|p| ("minAvailable", json!(format!("{p}%")))),
+    ];
+    let selects = prop::sample::select(&["primary", "canary"][..]);
+    (limit, selects)
+        .prop_map(|((field, value), selects)| json!({field: value, "selects": selects}))
+        .boxed()
+}
+
 /// Flagger's `analysis` (canary weights, a ladder, blue/green iterations, mirrored or not,
-/// or A/B testing) and its service fields (probes). Metrics are dropped by [`scenario`] when there is no traffic.
+/// or A/B testing) and its service fields (probes, a PodDisruptionBudget selecting the
+/// primary's pods or the canary's, which the faults' drains exercise). Metrics are dropped
+/// by [`scenario`] when there is no traffic.
 pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
     let mode = prop_oneof![
         3 => (1u32..=100, 0u32..=100).prop_map(|(s, m)| json!({"stepWeight": s, "maxWeight": m})),
@@ -226,6 +243,7 @@ pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
         opt((30u32..900).prop_map(|s| json!(s)).boxed()),
         (opt(probe(true)), opt(probe(false))),
         (prop::option::of(0u32..=100), prop::option::of(1u32..=100)),
+        opt(flagger_budget()),
     )
         .prop_map(
             |(
@@ -237,6 +255,7 @@ pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
                 deadline,
                 (rp, lp),
                 (mirror, matched),
+                budget,
             )| {
                 let mut a = mode.as_object().cloned().unwrap_or_default();
                 put(&mut a, "interval", json!(interval));
@@ -266,6 +285,7 @@ pub(crate) fn flagger() -> BoxedStrategy<(Value, Map<String, Value>)> {
                 let mut service = Map::new();
                 put(&mut service, "readinessProbe", rp);
                 put(&mut service, "livenessProbe", lp);
+                put(&mut service, "podDisruptionBudget", budget);
                 (json!({"flagger": f}), service)
             },
         )
