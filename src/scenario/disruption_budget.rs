@@ -111,7 +111,8 @@ pub(super) fn settle(root: &Obj, s: &Scenario) {
     else {
         return;
     };
-    let given = budget.value().get("selects");
+    // `null` is no value, as for every optional field.
+    let given = budget.value().get("selects").filter(|v| !v.is_null());
     let key = s.strategy.key();
     match (s.strategy.budget_selector(), given) {
         (BudgetSelector::PrimaryOrCanary, None) => budget.problem(format!(

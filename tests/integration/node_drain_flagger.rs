@@ -222,6 +222,13 @@ fn selects_is_required_with_flagger_and_refused_without() {
              one of Flagger's two Deployments",
         ),
         (
+            // `null` is no value.
+            "flagger-canary.yaml",
+            "service.podDisruptionBudget={maxUnavailable: 1, selects: null}",
+            "service.podDisruptionBudget: with `strategy.flagger` a budget selects the pods of \
+             one of Flagger's two Deployments",
+        ),
+        (
             "flagger-canary.yaml",
             "service.podDisruptionBudget={maxUnavailable: 1, selects: both}",
             "service.podDisruptionBudget.selects: ",
@@ -249,24 +256,31 @@ fn selects_is_required_with_flagger_and_refused_without() {
         assert_eq!(out.status.code(), Some(2), "{set}: {err}");
         assert!(err.contains(want), "{set}: {err}");
     }
-    // Given, the budget runs.
-    let out = bin()
-        .args([
-            "run",
-            &scenario_path("flagger-canary.yaml"),
-            "--trials",
-            "2",
-            "--set",
-        ])
-        .arg("service.podDisruptionBudget={maxUnavailable: 1, selects: primary}")
-        .args(["--quiet", "--out"])
-        .arg(tempfile::tempdir().unwrap().path().join("o"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Given with Flagger, or `null` with another strategy, the budget runs.
+    for (scenario, set) in [
+        (
+            "flagger-canary.yaml",
+            "service.podDisruptionBudget={maxUnavailable: 1, selects: primary}",
+        ),
+        (
+            "k8s-drain-pdb.yaml",
+            "service.podDisruptionBudget.selects=null",
+        ),
+    ] {
+        let out = bin()
+            .args([
+                "run",
+                &scenario_path(scenario),
+                "--trials",
+                "2",
+                "--set",
+                set,
+            ])
+            .args(["--quiet", "--out"])
+            .arg(tempfile::tempdir().unwrap().path().join("o"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{set}: {err}");
+    }
 }
