@@ -94,10 +94,10 @@ pub trait Controller {
     }
 
     /// The control plane has just declared `node` down, or a node it had declared down
-    /// is back (node losses: `faults.node_failures`, `faults.node_mtbf`). Its tasks have
-    /// already been handled as the replicated controllers need (failed or marked
-    /// NotReady, their notices on their way), so only a controller that acts on the
-    /// node itself answers: Swarm's global orchestrator (`reconcileOneNode`).
+    /// is back (node losses: `faults.node_failures`, `faults.node_mtbf`). What the
+    /// cluster does to the node's tasks is done (Kubernetes: marked NotReady, their
+    /// notices on their way), so only a controller that acts on the node itself answers:
+    /// Swarm's orchestrators (`restartTasksByNodeID`, `reconcileOneNode`).
     fn on_node(&mut self, _cluster: &mut Cluster, _node: NodeId, _notice: NodeNotice) {}
 
     /// The controller's own metrics of the trial, for the result columns that only some
