@@ -19,9 +19,10 @@ pub struct Node {
     /// Up and not cordoned: whether the scheduler may put a task there (kept beside the
     /// two, so that a placement tests one flag a node).
     pub schedulable: bool,
-    /// The control plane has noticed the node's loss (Swarm DOWN, Kubernetes NotReady)
-    /// and the node has not come back since: what the orchestrators read as "down",
-    /// `up` being the machine itself.
+    /// The control plane has noticed the node's loss and the node has not come back
+    /// since: Swarm declared it DOWN; Kubernetes' node lifecycle controller set its Ready
+    /// condition Unknown and tainted it `node.kubernetes.io/unreachable` `NoSchedule` and
+    /// `NoExecute`. What the controllers read as "down", `up` being the machine itself.
     pub noticed_down: bool,
     /// Tasks of the service holding resources on it, those told to stop included (what
     /// its allocation is made of; Kubernetes' spread criterion in the model).
@@ -123,8 +124,13 @@ impl Node {
 
     /// Whether a task with these requests fits now (on a schedulable node).
     pub fn fits(&self, r: Resources) -> bool {
-        self.schedulable
-            && self.cpu_used + r.cpu_millis <= self.cpu_capacity
+        self.schedulable && self.has_room(r)
+    }
+
+    /// Whether its allocatable cpu and memory have room for a task with these requests,
+    /// schedulable or not.
+    pub fn has_room(&self, r: Resources) -> bool {
+        self.cpu_used + r.cpu_millis <= self.cpu_capacity
             && self.memory_used + r.memory_bytes <= self.memory_capacity
     }
 

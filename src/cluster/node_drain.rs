@@ -248,6 +248,22 @@ impl Cluster<'_> {
         })
     }
 
+    /// `kubectl drain --ignore-daemonsets` of drain `i` on a DaemonSet's node: cordon it
+    /// and evict nothing. Its pods are all the DaemonSet's, which `daemonSetFilter`
+    /// (kubernetes/kubectl v0.30 `pkg/drain/filters.go`) leaves on the node with the flag
+    /// (and without it refuses the drain: "cannot delete DaemonSet-managed Pods"), so the
+    /// drain has no pod to wait for and is done at its start; its `maintenance` runs from
+    /// then. The DaemonSet's pods tolerate the cordon's
+    /// `node.kubernetes.io/unschedulable:NoSchedule` taint: they keep running, and the
+    /// controller still creates the node's new pod there ([`super::placer::Placer`]).
+    pub fn drain_leaving_daemon_pods(&mut self, i: u32) {
+        self.engine(|cl| {
+            if let DrainTurn::Begins(node) = cl.drain_turn(i) {
+                cl.node_emptied(node);
+            }
+        })
+    }
+
     /// Evict each of `pods` the budget lets go, leaving in `pods` those it refused. A pod
     /// already deleted or gone needs no eviction (`kubectl drain` only waits for it); a pod
     /// the budget does not select goes without asking it (`EvictionREST.Create`: no
@@ -299,7 +315,9 @@ impl Cluster<'_> {
         (healthy, pods)
     }
 
-    /// A cordoned node holds none of the service's tasks any more: its drain is done.
+    /// A cordoned node holds none of the service's tasks the drain waits for any more
+    /// (none at all; with `--ignore-daemonsets`, none but the DaemonSet's, which it
+    /// leaves): its drain is done.
     #[cold]
     #[inline(never)]
     pub(super) fn node_emptied(&mut self, node: NodeId) {

@@ -35,6 +35,11 @@
 //!      plugin; `faults.eviction_after`), after which the taint manager deletes it. A
 //!      deleted pod is Terminating, which its ReplicaSet no longer counts: the ReplicaSet
 //!      controller replaces it at once. It stays Terminating until its node returns.
+//!      A DaemonSet's pods tolerate the taint for ever (`AddOrUpdateDaemonPodTolerations`,
+//!      [`crate::scenario::Strategy::daemon_pod_tolerations`]): never evicted. The node is
+//!      [`super::Node::noticed_down`] from then on: it is also tainted
+//!      `node.kubernetes.io/unreachable:NoSchedule` (`doNoScheduleTaintingPass`), which
+//!      the DaemonSet controller reads (`NodeShouldRunDaemonPod`).
 //!    - **Swarm, `down`** after [`SWARM_NODE_DOWN_AFTER`]: the dispatcher's heartbeat
 //!      timer for the node expires (`moby/swarmkit:manager/dispatcher`, `nodeStore.Add` /
 //!      `Heartbeat`: `period × GracePeriodMultiplier` with `DefaultHeartBeatPeriod` 5 s
@@ -268,7 +273,10 @@ impl Cluster<'_> {
             return Some(NodeNotice::Down);
         }
         self.trace_node(node, "not_ready");
-        let evict = self.scenario.faults.eviction_after;
+        // A DaemonSet's pods tolerate the unreachable taint with no `tolerationSeconds`
+        // (`AddOrUpdateDaemonPodTolerations`): the taint manager never evicts them.
+        let evict = (!self.scenario.strategy.daemon_pod_tolerations())
+            .then_some(self.scenario.faults.eviction_after);
         for id in 0..self.tasks.len() as u32 {
             let t = &self.tasks[id as usize];
             if t.node != Some(node) || !t.lost || !t.is_live() {
@@ -278,7 +286,9 @@ impl Cluster<'_> {
             if t.state == TaskState::Ready {
                 self.set_state(id, TaskState::Running);
             }
-            if !self.tasks[id as usize].state.is_terminating() {
+            if let Some(evict) = evict
+                && !self.tasks[id as usize].state.is_terminating()
+            {
                 self.schedule_step(id, evict, Step::Evicted);
             }
         }

@@ -114,6 +114,12 @@ pub struct Placer {
     /// Every pick is a scan of every node, each open, as of the last
     /// [`Placer::rebuild`] ([`NodeIndex::scans_open`], no spread or preferences).
     scans_open: bool,
+    /// The pods tolerate `node.kubernetes.io/unschedulable:NoSchedule` (a DaemonSet's,
+    /// [`crate::scenario::Strategy::daemon_pod_tolerations`]), so kube-scheduler's
+    /// `NodeUnschedulable` filter passes a cordoned node for them ("If pod tolerate
+    /// unschedulable taint, it's also tolerate `node.Spec.Unschedulable`"). Such pods are
+    /// tied to their node ([`Placer::fits_on`]), the one check that reads it.
+    cordon_tolerated: bool,
 }
 
 impl Placer {
@@ -200,6 +206,7 @@ impl Placer {
             candidates: Vec::new(),
             last_failure: None,
             scans_open: false,
+            cordon_tolerated: s.strategy.daemon_pod_tolerations(),
         }
     }
 
@@ -398,11 +405,12 @@ impl Placer {
         let n = &nodes[i];
         let fixed = self.fixed.get(i).copied().flatten();
         self.order().iter().copied().find(|&f| match f {
-            PendingReason::Unschedulable => n.cordoned,
+            PendingReason::Unschedulable => n.cordoned && !self.cordon_tolerated,
             PendingReason::NodeDown => !n.up,
             PendingReason::Taint => fixed == Some(PendingReason::Taint),
             PendingReason::Affinity => fixed == Some(PendingReason::Affinity),
-            PendingReason::Resources => !n.fits(r),
+            // Up, and cordoned only where tolerated: the filters before it passed.
+            PendingReason::Resources => !n.has_room(r),
             PendingReason::HostPort => self.index.port_taken(n),
             PendingReason::Spread => !self.spread_allows(i),
             PendingReason::MaxReplicasPerNode => {

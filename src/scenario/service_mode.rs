@@ -15,8 +15,8 @@
 //! entry) is global by kind: `mode` may be left out or say `global`, and it is sized the
 //! same way, from the nodes its pod's nodeSelector, required node affinity and
 //! tolerations allow (kubernetes v1.30 `pkg/controller/daemon` `NodeShouldRunDaemonPod`).
-//! Node losses and drains are refused for it (its pods stay on a lost or cordoned node,
-//! which is not modelled), and so are `scale` actions (a DaemonSet has no scale).
+//! Its node losses and drains are simulated (see `docs/daemonset.md`); `scale` actions
+//! are refused (a DaemonSet has no scale).
 
 use super::model::{ActionKind, Scenario, ServiceMode};
 use super::walk::Obj;
@@ -120,30 +120,6 @@ pub(super) fn settle_global(root: &Obj, s: &mut Scenario) {
                      it): it runs one task on every node its constraints allow"
                 });
             }
-        }
-    }
-    if let Some(faults) = root.get("faults") {
-        for field in ["node_failures", "node_mtbf"] {
-            if let Some(v) = faults
-                .value()
-                .get(field)
-                .filter(|v| daemon_set && !v.is_null())
-            {
-                faults.child(field, v).problem(
-                    "node losses are not simulated for a DaemonSet yet: its pods on a lost \
-                     node stay (they tolerate the unreachable taint) and the controller \
-                     counts them unavailable, which is not modelled; use \
-                     `strategy.kubernetes` for a Deployment",
-                );
-            }
-        }
-        if let Some(v) = (faults.value().get("node_drains")).filter(|v| daemon_set && !v.is_null())
-        {
-            faults.child("node_drains", v).problem(
-                "node drains are not simulated for a DaemonSet yet: `kubectl drain \
-                 --ignore-daemonsets` leaves its pods in place, and they tolerate the \
-                 cordon; use `strategy.kubernetes` for a Deployment",
-            );
         }
     }
     if root.node().ctx().problem_count() > 0 {

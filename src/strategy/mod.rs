@@ -97,7 +97,8 @@ pub trait Controller {
     /// is back (node losses: `faults.node_failures`, `faults.node_mtbf`). What the
     /// cluster does to the node's tasks is done (Kubernetes: marked NotReady, their
     /// notices on their way), so only a controller that acts on the node itself answers:
-    /// Swarm's orchestrators (`restartTasksByNodeID`, `reconcileOneNode`).
+    /// Swarm's orchestrators (`restartTasksByNodeID`, `reconcileOneNode`), the DaemonSet
+    /// controller (`NodeShouldRunDaemonPod` reads the node's taints).
     fn on_node(&mut self, _cluster: &mut Cluster, _node: NodeId, _notice: NodeNotice) {}
 
     /// The controller's own metrics of the trial, for the result columns that only some

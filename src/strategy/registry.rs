@@ -278,6 +278,18 @@ impl Strategy {
     pub fn scheduler(&self) -> Scheduler {
         scheduler_of(self.runtime())
     }
+
+    /// Whether its pods carry the tolerations the DaemonSet controller adds to every pod
+    /// it creates (kubernetes/kubernetes v1.30 `pkg/controller/daemon/util`
+    /// `AddOrUpdateDaemonPodTolerations`): `node.kubernetes.io/not-ready` and
+    /// `node.kubernetes.io/unreachable` `NoExecute` with no `tolerationSeconds`, so the
+    /// taint manager never evicts them from a lost node, and
+    /// `node.kubernetes.io/unschedulable` `NoSchedule`, so kube-scheduler's
+    /// `NodeUnschedulable` filter lets them onto a cordoned node. The workload sized one
+    /// pod a node by kind ([`Sizing::OneANode`]) is the DaemonSet.
+    pub fn daemon_pod_tolerations(&self) -> bool {
+        self.sizing() == Sizing::OneANode
+    }
 }
 
 /// Whose scheduler places the tasks of a strategy on `runtime` (see [`Strategy::scheduler`]).

@@ -312,10 +312,6 @@ fn refusals_name_the_field_and_the_fix() {
             "actions.0: a DaemonSet cannot be scaled",
         ),
         (
-            base("", "{}", "faults: {node_drains: [{node: 0, at: 1s}]}"),
-            "faults.node_drains: node drains are not simulated for a DaemonSet yet",
-        ),
-        (
             base("nodeSelector: {x: z}", "{}", ""),
             "no node passes the pod's nodeSelector",
         ),

@@ -11,6 +11,7 @@ mod column_docs;
 mod compare;
 mod control_plane;
 mod daemon_set;
+mod daemon_set_nodes;
 mod deferred_walks;
 mod detection;
 mod dry_run;

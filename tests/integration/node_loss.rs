@@ -25,7 +25,7 @@ pub(crate) fn node_records(trace: &[TraceRecord]) -> Vec<(u64, u32, &'static str
 }
 
 /// `(t, task, version, state)` of every task record.
-fn task_records(trace: &[TraceRecord]) -> Vec<(u64, u32, u8, TaskState)> {
+pub(crate) fn task_records(trace: &[TraceRecord]) -> Vec<(u64, u32, u8, TaskState)> {
     trace
         .iter()
         .filter_map(|r| match *r {
@@ -301,7 +301,7 @@ fn node_loss_duration_does_not_depend_on_the_progress_deadline() {
 /// Never pulling, prepared,
 /// starting, running or ready again, never a restart. Returns how many task records fell
 /// on a lost node.
-fn assert_nothing_moves_on_lost_nodes(trace: &[TraceRecord], context: &str) -> usize {
+pub(crate) fn assert_nothing_moves_on_lost_nodes(trace: &[TraceRecord], context: &str) -> usize {
     use std::collections::HashMap;
     // Node → when the control plane noticed the loss (`None`: not yet).
     let mut lost: HashMap<u32, Option<u64>> = HashMap::new();

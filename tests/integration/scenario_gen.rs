@@ -635,14 +635,6 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     m.remove("node_not_ready_after");
                     m.remove("eviction_after");
                 }
-                if family == Family::DaemonSet
-                    && let Some(m) = faults.as_object_mut()
-                {
-                    // Node losses and drains are refused for a DaemonSet.
-                    for field in ["node_failures", "node_mtbf", "node_recovery", "node_drains"] {
-                        m.remove(field);
-                    }
-                }
                 if let Some(list) = faults
                     .get_mut("node_failures")
                     .and_then(Value::as_array_mut)

@@ -32,6 +32,16 @@
 //!   (scheduled ones first): so with a surge the rollout completes only once every old pod
 //!   has exited.
 //!
+//! Node losses: the pods tolerate the unreachable and not-ready `NoExecute` taints for ever
+//! (`util/daemonset_util.go` `AddOrUpdateDaemonPodTolerations`), so the taint manager
+//! never evicts them; from the loss's detection the node, tainted
+//! `node.kubernetes.io/unreachable:NoSchedule`, should run no pod (`NodeShouldRunDaemonPod`:
+//! `shouldRun` false, `shouldContinueRunning` true) until it is back: no pod is created
+//! there, it leaves `desiredNumberScheduled` (the limits' base and the status), and its
+//! not-available old pod is deleted (replaced without a surge, removed with one). A drain
+//! is `kubectl drain --ignore-daemonsets`: the node cordoned, nothing evicted; the pods
+//! tolerate the cordon. See `docs/daemonset.md`.
+//!
 //! A DaemonSet has no progress deadline: a rollout that never completes ends at the
 //! horizon as `timeout`. Controls: `rollout: update`, `rollout: undo` (to the previous
 //! revision or `to_revision`, as `kubectl rollout undo daemonset`; see
@@ -43,7 +53,7 @@ mod node_views;
 mod sync;
 
 use super::{Controller, NoTimer};
-use crate::cluster::{Cluster, Notice, SOLE_OWNER, StateSet, TaskId};
+use crate::cluster::{Cluster, NodeId, NodeNotice, Notice, SOLE_OWNER, StateSet, TaskId};
 use crate::result::Outcome;
 use crate::scenario::{ActionKind, DaemonSetStrategy};
 use crate::sim::time::Time;
@@ -59,10 +69,12 @@ use std::collections::HashMap;
 /// The DaemonSet controller of one trial.
 pub struct DaemonSet<'s> {
     cfg: &'s DaemonSetStrategy,
-    /// `desiredNumberScheduled`: the nodes that should run a pod (the scenario's
-    /// `service.replicas`, sized from the nodes).
+    /// The nodes the DaemonSet runs on (the scenario's `service.replicas`, sized from the
+    /// nodes): `desiredNumberScheduled` while every one of them is reachable.
     nodes: u32,
-    /// `(maxSurge, maxUnavailable)` as pod counts of [`DaemonSet::nodes`].
+    /// `(maxSurge, maxUnavailable)` as pod counts of [`DaemonSet::nodes`]: whether the
+    /// update surges (`util.AllowsSurge`). A sync's limits are counts of the nodes that
+    /// should run a pod then ([`node_views::NodeViews::desired`]).
     fenceposts: (u32, u32),
     /// Its ControllerRevisions and the template in force.
     revisions: ControllerRevisions,
@@ -77,6 +89,9 @@ pub struct DaemonSet<'s> {
     complete_at: Option<Time>,
     /// What each sync does with each node, kept between syncs.
     views: NodeViews,
+    /// The nodes (slots) whose node changed since the last sync (a loss noticed, a
+    /// return): `NodeShouldRunDaemonPod` reads the node's taints.
+    nodes_changed: Vec<u32>,
     /// Scratch of a sync: pods changed since the last one; the nodes it creates a pod on
     /// (or, without a surge, the old pods it replaces); the pods it deletes; a pick's
     /// nodes and swapped positions.
@@ -104,6 +119,7 @@ impl<'s> DaemonSet<'s> {
             picks: 0,
             complete_at: None,
             views: NodeViews::default(),
+            nodes_changed: Vec::new(),
             touched: Vec::new(),
             replace: Vec::new(),
             deletes: Vec::new(),
@@ -147,6 +163,7 @@ impl Controller for DaemonSet<'_> {
         self.fenceposts = self.cfg.fenceposts(self.nodes);
         self.picks = 0;
         self.complete_at = None;
+        self.nodes_changed.clear();
         // The Deployment's guard, one pod a node: a sync that acts creates or deletes pods,
         // a few a node an instant at most, so reaching it means the syncs oscillate.
         self.queue.reset(sync_limit(self.nodes));
@@ -162,6 +179,23 @@ impl Controller for DaemonSet<'_> {
     }
 
     fn on_timer(&mut self, _cl: &mut Cluster, NoTimer: NoTimer) {}
+
+    /// A lost node noticed (tainted unreachable: it should run no pod now) or back: the
+    /// node informer's update enqueues the DaemonSet when `NodeShouldRunDaemonPod`'s
+    /// answer changes (`updateNode`). The loss itself changes nothing the API shows.
+    fn on_node(&mut self, cl: &mut Cluster, node: NodeId, _notice: NodeNotice) {
+        if let Some(slot) = cl.slot_of_node(node) {
+            self.nodes_changed.push(slot);
+            self.queue.dirty = true;
+        }
+    }
+
+    /// `kubectl drain --ignore-daemonsets`: the node cordoned, none of the DaemonSet's
+    /// pods evicted ([`Cluster::drain_leaving_daemon_pods`]); the cordon's taint changes
+    /// nothing for the controller (its pods tolerate it).
+    fn on_drain(&mut self, cl: &mut Cluster, drain: u32) {
+        cl.drain_leaving_daemon_pods(drain);
+    }
 
     /// `rollout: update`, `undo [to_revision]` and `restart`; the others are refused when
     /// the scenario is loaded: a DaemonSet has no `spec.paused`, no scale, and no Argo

@@ -38,7 +38,9 @@ pub(super) enum Update {
     Replace,
     /// Its old pod may be replaced if the limit leaves room.
     Candidate,
-    /// With a surge: its new pod is available, so its old one is deleted.
+    /// Its old pod is deleted at once: with a surge, the new pod beside it is available,
+    /// or the old pod is not available on a node that should not run a pod (an
+    /// unreachable one).
     DeleteNow,
 }
 
@@ -52,6 +54,13 @@ pub(super) struct NodeView {
     pub old: TaskId,
     /// The status counts the node updated and available.
     pub done: bool,
+    /// `NodeShouldRunDaemonPod`'s `shouldRun`: the node is not tainted
+    /// `node.kubernetes.io/unreachable:NoSchedule`, which the DaemonSet's pods do not
+    /// tolerate (their tolerations of it are `NoExecute` only). Every node the DaemonSet
+    /// was sized on passes its nodeSelector, affinity and the scenario's taints, and its
+    /// pods tolerate the cordon's taint; `shouldContinueRunning` is always true (no
+    /// `NoExecute` taint they do not tolerate).
+    pub runs: bool,
 }
 
 /// What `findUpdatedPodsOnNode` finds among a node's listed pods not being deleted.
@@ -78,12 +87,15 @@ pub(super) struct NodeViews {
     pub replace: SlotSet,
     /// `rollingUpdate` may replace the old pod of these nodes.
     pub candidates: SlotSet,
-    /// With a surge, `rollingUpdate` deletes the old pod of these nodes.
+    /// `rollingUpdate` deletes the old pod of these nodes (with a surge, or on an
+    /// unreachable node).
     pub delete_now: SlotSet,
     /// Nodes counted against the limit.
     pub counted: u32,
     /// Nodes the status counts updated and available.
     pub done: u32,
+    /// `desiredNumberScheduled`: the nodes that should run a pod ([`NodeView::runs`]).
+    pub desired: u32,
     /// Every view must be computed again (a trial's start, a new template).
     stale: bool,
     /// Scratch: a node's pods to delete.
@@ -174,7 +186,7 @@ impl NodeViews {
         ] {
             set.reset(nodes);
         }
-        (self.counted, self.done) = (0, 0);
+        (self.counted, self.done, self.desired) = (0, 0, 0);
         for slot in 0..nodes {
             let view = self.view_of(cl, rules, slot);
             self.views[slot as usize] = view;
@@ -182,7 +194,8 @@ impl NodeViews {
         }
     }
 
-    fn refresh_node(&mut self, cl: &Cluster, rules: &Rules, slot: u32) {
+    /// Bring node `slot`'s view up to date (its node changed, not its pods).
+    pub fn refresh_node(&mut self, cl: &Cluster, rules: &Rules, slot: u32) {
         let view = self.view_of(cl, rules, slot);
         let was = self.views[slot as usize];
         if view != was {
@@ -222,6 +235,7 @@ impl NodeViews {
         };
         delta(&mut self.counted, counted);
         delta(&mut self.done, view.done);
+        delta(&mut self.desired, view.runs);
     }
 
     /// The old pod of `slot`'s view.
@@ -251,12 +265,17 @@ impl NodeViews {
     /// Node `slot`'s view as its pods are now.
     fn view_of(&mut self, cl: &Cluster, rules: &Rules, slot: u32) -> NodeView {
         let pods = cl.slot(slot);
-        let manage = if !pods.iter().any(|&id| listed(cl, id)) {
-            Manage::Create
+        let runs = !cl.nodes[cl.node_of_slot(slot) as usize].noticed_down;
+        let any_listed = pods.iter().any(|&id| listed(cl, id));
+        let manage = if !any_listed {
+            // `shouldRun && !exists`; an unreachable node's `shouldContinueRunning` case
+            // with no pod creates none.
+            if runs { Manage::Create } else { Manage::Keep }
         } else {
             match pods.iter().filter(|&&id| undeleted(cl, id)).count() {
-                // "We are surging so we need to have at least one non-deleted pod."
-                0 if rules.surge => Manage::Create,
+                // "We are surging so we need to have at least one non-deleted pod" (and
+                // `shouldRun`).
+                0 if rules.surge && runs => Manage::Create,
                 0 | 1 => Manage::Keep,
                 _ => {
                     let mut deletes = std::mem::take(&mut self.scratch);
@@ -268,16 +287,24 @@ impl NodeViews {
                 }
             }
         };
-        let (update, old) = Self::update_of(cl, rules, slot);
+        // `rollingUpdate` walks the nodes with a listed pod and those that should run one
+        // (`updatedDesiredNodeCounts` adds them to the map).
+        let (update, old) = if any_listed || runs {
+            Self::update_of(cl, rules, slot, runs)
+        } else {
+            (Update::Nothing, 0)
+        };
         let oldest = (pods.iter().copied())
             .filter(|&id| listed(cl, id))
             .min_by_key(|&id| rank(cl, id));
-        let done = oldest.is_some_and(|id| rules.is_new(id) && available(cl, id));
+        // The status counts only the nodes that should run a pod.
+        let done = runs && oldest.is_some_and(|id| rules.is_new(id) && available(cl, id));
         NodeView {
             manage,
             update,
             old,
             done,
+            runs,
         }
     }
 
@@ -293,8 +320,8 @@ impl NodeViews {
         Found::Pods { new, old }
     }
 
-    /// `rollingUpdate`'s part for one node, and its old pod.
-    fn update_of(cl: &Cluster, rules: &Rules, slot: u32) -> (Update, TaskId) {
+    /// `rollingUpdate`'s part for one node (`runs`: `shouldRun`), and its old pod.
+    fn update_of(cl: &Cluster, rules: &Rules, slot: u32, runs: bool) -> (Update, TaskId) {
         let Found::Pods { new, old } = Self::find_updated(cl, rules, slot) else {
             return (Update::Counted, 0);
         };
@@ -309,7 +336,13 @@ impl NodeViews {
         } else {
             match (new, old) {
                 (_, None) => Update::Nothing,
+                // "does not match scheduling constraints, remove old pod".
+                (None, Some(old)) if !available(cl, old) && !runs => Update::DeleteNow,
                 (None, Some(old)) if !available(cl, old) => Update::Replace,
+                // Upstream `shouldNotRunPodsToDelete`, deleted once the other nodes'
+                // available pods outnumber `desiredNumberScheduled`: never here, as no pod
+                // on an unreachable node is available (NotReady since the detection).
+                (None, Some(_)) if !runs => Update::Nothing,
                 (None, Some(_)) => Update::Candidate,
                 (Some(new), Some(_)) if !available(cl, new) => Update::Counted,
                 (Some(_), Some(_)) => Update::DeleteNow,
@@ -346,13 +379,17 @@ impl NodeViews {
     pub fn check(&mut self, cl: &Cluster, rules: &Rules) {
         let kept = std::mem::take(&mut self.views);
         let sets = self.members();
-        let counts = (self.counted, self.done);
+        let counts = (self.counted, self.done, self.desired);
         self.views = kept.clone();
         self.rebuild(cl, rules);
         for (slot, (was, is)) in kept.iter().zip(self.views.iter()).enumerate() {
             assert_eq!(was, is, "DaemonSet node {slot}'s kept view at {}", cl.now());
         }
         assert_eq!(sets, self.members(), "DaemonSet node sets");
-        assert_eq!(counts, (self.counted, self.done), "DaemonSet counts");
+        assert_eq!(
+            counts,
+            (self.counted, self.done, self.desired),
+            "DaemonSet counts"
+        );
     }
 }

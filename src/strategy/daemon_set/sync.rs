@@ -5,9 +5,12 @@
 //! of the node but those deleted and terminal. A kubelet pod here ends terminal only after
 //! a deletion (`restartPolicy: Always` restarts a dead container in place), so a pod is
 //! listed until it has exited; being deleted (`deletionTimestamp`) is
-//! [`crate::cluster::Task::stop_requested`]. Every node of the DaemonSet should run a pod
-//! (`NodeShouldRunDaemonPod` is what sized it), so the upstream branches for pods on
-//! nodes that should not run one, and for failed or succeeded pods, never apply.
+//! [`crate::cluster::Task::stop_requested`]. Every node of the DaemonSet passes its
+//! nodeSelector, affinity and the scenario's taints (`NodeShouldRunDaemonPod` is what
+//! sized it); a node should run no pod only while it is noticed lost (tainted
+//! `node.kubernetes.io/unreachable:NoSchedule`, [`super::node_views::NodeView::runs`]),
+//! and may always continue running one (its pods tolerate every `NoExecute` taint it can
+//! carry). The branches for failed or succeeded pods never apply.
 
 use super::DaemonSet;
 use super::node_views::Rules;
@@ -20,6 +23,9 @@ impl DaemonSet<'_> {
         self.queue.take_touched(&mut self.touched);
         let rules = Rules::of(&self.revisions, self.fenceposts, &self.pod_template);
         self.views.refresh(cl, &rules, &self.touched);
+        for slot in self.nodes_changed.drain(..) {
+            self.views.refresh_node(cl, &rules, slot);
+        }
         #[cfg(debug_assertions)]
         self.views.check(cl, &rules);
         let acted = self.manage(cl) || self.rolling_update(cl);
@@ -53,20 +59,18 @@ impl DaemonSet<'_> {
 
     /// `rollingUpdate`. Whether it acted.
     fn rolling_update(&mut self, cl: &mut Cluster) -> bool {
-        let (max_surge, max_unavailable) = self.fenceposts;
+        // `updatedDesiredNodeCounts`: the limits are counts of the nodes that should run a
+        // pod now; whether the update surges is the spec's.
+        let (max_surge, max_unavailable) = self.cfg.fenceposts(self.views.desired);
         let mut replace = std::mem::take(&mut self.replace);
         let mut delete_now = std::mem::take(&mut self.deletes);
         replace.clear();
         delete_now.clear();
-        let surge = max_surge > 0;
+        let surge = self.fenceposts.0 > 0;
         let views = &self.views;
         replace.extend(views.replace.iter().map(|slot| views.target(slot, surge)));
         delete_now.extend(views.delete_now.iter().map(|slot| views.old(slot)));
-        let limit = if max_surge == 0 {
-            max_unavailable
-        } else {
-            max_surge
-        };
+        let limit = if surge { max_surge } else { max_unavailable };
         let candidates = views.candidates.len();
         let room = limit.saturating_sub(views.counted).min(candidates);
         if room == candidates {
@@ -82,7 +86,7 @@ impl DaemonSet<'_> {
             replace.extend(picked.iter().map(|&slot| self.views.target(slot, surge)));
             self.picked = picked;
         }
-        let acted = if max_surge == 0 {
+        let acted = if !surge {
             self.act(cl, &[], &replace);
             !replace.is_empty()
         } else {
@@ -116,11 +120,13 @@ impl DaemonSet<'_> {
         }
     }
 
-    /// `updateDaemonSetStatus`, as `kubectl rollout status` reads it: on each node the
-    /// oldest listed pod (scheduled ones first) counts, updated if it is of the template
-    /// in force, available if it is. The rollout is complete once every node's is both.
+    /// `updateDaemonSetStatus`, as `kubectl rollout status` reads it: on each node that
+    /// should run a pod the oldest listed pod (scheduled ones first) counts, updated if it
+    /// is of the template in force, available if it is. The rollout is complete once
+    /// every such node's is both (`updatedNumberScheduled` and `numberAvailable` reach
+    /// `desiredNumberScheduled`): an unreachable node is not waited for.
     fn update_status(&mut self, cl: &mut Cluster) {
-        if self.complete_at.is_none() && self.nodes > 0 && self.views.done == self.nodes {
+        if self.complete_at.is_none() && self.views.done == self.views.desired {
             self.complete_at = Some(cl.now());
         }
     }
