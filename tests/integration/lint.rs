@@ -909,3 +909,41 @@ fn a_swarm_drain_that_one_failure_stops_warns() {
         assert!(!lint(&[quiet]).contains(RULE), "{quiet}");
     }
 }
+
+/// A Swarm node lost and never back: a worker waiting for its task there waits for good.
+/// Quiet when every loss comes back, or on Kubernetes (its Deployment controller reads
+/// the pods' states, which the node controller changes).
+#[test]
+fn a_swarm_node_lost_for_good_warns() {
+    const RULE: &str = "swarm-node-lost-for-good";
+    let example = crate::support::scenario_path("swarm-node-loss.yaml");
+    let lint = |path: &str, sets: &[&str]| {
+        let mut args = vec!["lint".to_string(), path.to_string()];
+        for s in sets {
+            args.push("--set".into());
+            args.push(s.to_string());
+        }
+        let out = crate::support::bin().args(&args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    assert!(
+        !lint(&example, &[]).contains(RULE),
+        "the example's node comes back"
+    );
+    for never in [
+        "faults.node_failures=[{at: 15s, node: node-2}]",
+        "faults.node_mtbf=1h",
+    ] {
+        let out = lint(&example, &[never]);
+        assert!(out.contains(RULE), "{never}: {out}");
+        assert!(out.contains("the trial ends `timeout`"), "{out}");
+    }
+    let back = lint(
+        &example,
+        &["faults.node_mtbf=1h", "faults.node_recovery=5m"],
+    );
+    assert!(!back.contains(RULE), "{back}");
+    let k8s = crate::support::scenario_path("k8s-node-loss.yaml");
+    let out = lint(&k8s, &["faults.node_failures=[{at: 15s, node: 1}]"]);
+    assert!(!out.contains(RULE), "{out}");
+}

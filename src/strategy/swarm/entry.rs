@@ -263,6 +263,7 @@ impl StrategyDef for Def {
             start_first_room(u, s, out);
         }
         drain_counts_as_failure(u, s, out);
+        lost_for_good_holds_update(s, out);
         if u.failure_action == FailureAction::Pause {
             warn(
         out,
@@ -273,6 +274,26 @@ impl StrategyDef for Def {
         );
         }
     }
+}
+
+/// `swarm-node-lost-for-good`: a node lost and never back (a `node_failures` entry
+/// without `recover_after`, or `node_mtbf` without `node_recovery`). A worker that was
+/// waiting for a new task on it waits for good: no agent is left to report the task, and
+/// `updateTask` has no timeout, so such a trial ends `timeout` (see `node_down.rs`).
+fn lost_for_good_holds_update(s: &Scenario, out: &mut Vec<Warning>) {
+    let f = &s.faults;
+    let never_back = f.node_failures.iter().any(|n| n.recover_after.is_none())
+        || (f.node_mtbf.is_some() && f.node_recovery.is_none());
+    if !never_back {
+        return;
+    }
+    warn(
+        out,
+        "swarm-node-lost-for-good",
+        "a node is lost and never back: a worker that was waiting for its new task on that node waits for good (the task's state is never reported again), so the update stops there and the trial ends `timeout`".into(),
+        "give the loss a `recover_after` (or `node_recovery` with `node_mtbf`) if the node comes back; upstream the wait ends only when the dispatcher orphans the node's tasks, 24 h after it went down".into(),
+        "swarmkit manager/orchestrator/update/updater.go updateTask waits for the new task to run with no timeout (\"TODO(aluzzardi): Consider adding a timeout here\"); manager/dispatcher/dispatcher.go moves a down node's tasks to ORPHANED after defaultNodeDownPeriod (24 h)",
+    );
 }
 
 /// `swarm-drain-fails-update`: a node drain under a failure action that one failed task
