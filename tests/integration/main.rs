@@ -36,6 +36,7 @@ mod import_argo_experiment;
 mod import_argo_fields;
 mod import_argo_refusals;
 mod import_argo_routes;
+mod import_budget;
 mod import_command;
 mod import_compose;
 mod import_daemonset;

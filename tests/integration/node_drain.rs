@@ -376,8 +376,10 @@ fn refused_where_not_modelled() {
     }
 }
 
+/// The budget beside the Deployment is read into the scenario
+/// (`tests/integration/import_budget.rs` has the rest).
 #[test]
-fn import_names_where_a_budget_goes() {
+fn import_reads_the_budget_of_the_deployment() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("web.yaml");
     std::fs::write(
@@ -389,23 +391,19 @@ fn import_names_where_a_budget_goes() {
          spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n",
     )
     .unwrap();
-    let out = bin()
-        .args(["import"])
-        .arg(&file)
-        .arg("--out")
-        .arg(dir.path().join("s.yaml"))
-        .output()
-        .unwrap();
+    let out = bin().args(["import"]).arg(&file).output().unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(
-            "PodDisruptionBudget web (not read yet: write its minAvailable or maxUnavailable \
-             as service.podDisruptionBudget; for a Flagger Canary add selects: primary if its \
-             selector matches the primary's <app>-primary label, selects: canary if the \
-             target's; docs/drains.md)"
+            "PodDisruptionBudget web (read as the service.podDisruptionBudget of Deployment web)"
         ),
         "{err}"
+    );
+    let scenario = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        scenario.contains("  podDisruptionBudget:\n    maxUnavailable: 1\n"),
+        "{scenario}"
     );
 }
 

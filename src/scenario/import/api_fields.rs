@@ -180,6 +180,29 @@ const DAEMON_SET_UPDATE_STRATEGY: Api = Struct(&[
     ),
 ]);
 
+/// `policy/v1` `PodDisruptionBudget` (with `TypeMeta`'s `apiVersion` and `kind`): the
+/// `json` tags of kubernetes/api v0.36.3 `policy/v1/types.go` (`PodDisruptionBudget`,
+/// `PodDisruptionBudgetSpec`); the selector's keys are checked where it is decided
+/// ([`super::selector::selects_own_pods`]).
+pub const POD_DISRUPTION_BUDGET: Schema = Schema {
+    root: Struct(&[
+        ("apiVersion", Opaque),
+        ("kind", Opaque),
+        ("metadata", Opaque),
+        (
+            "spec",
+            Struct(&[
+                ("minAvailable", Opaque),
+                ("selector", Opaque),
+                ("maxUnavailable", Opaque),
+                ("unhealthyPodEvictionPolicy", Opaque),
+            ]),
+        ),
+        ("status", Opaque),
+    ]),
+    owner: "the Kubernetes API",
+};
+
 /// `apps/v1` `StatefulSet` (with `TypeMeta`'s `apiVersion` and `kind`).
 pub const STATEFUL_SET: Schema = Schema {
     root: Struct(&[

@@ -87,6 +87,9 @@ pub struct Library<'a> {
     /// The files that could not be read (or are not YAML): any of them may hold what is
     /// looked for.
     unread: Vec<&'a str>,
+    /// Whether the files given hold a compose file: a PodDisruptionBudget beside one is
+    /// told that Swarm has no budgets.
+    pub compose_given: bool,
 }
 
 impl<'a> Library<'a> {
@@ -137,6 +140,31 @@ impl<'a> Library<'a> {
         ns: Namespace,
     ) -> Result<Option<Object<'a>>, Vec<&'a str>> {
         self.unique(|e| e.kind == kind && e.api == api && e.name == name && in_namespace(e, ns))
+    }
+
+    /// Every object of `kind` in `ns`, with its `apiVersion` (empty when it has none), in
+    /// the order the files give them: the PodDisruptionBudgets a workload's pods may be
+    /// selected by, which are not named by a reference but found by their selectors.
+    pub fn all_of(&self, kind: &str, ns: Namespace) -> Vec<(&'a str, Object<'a>)> {
+        self.docs
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == kind && in_namespace(e, ns))
+            .map(|(id, e)| {
+                let shares_name = self
+                    .elsewhere(e.kind, e.name, Namespace::In(e.namespace))
+                    .next()
+                    .is_some();
+                let object = Object {
+                    doc: e.doc,
+                    file: e.file,
+                    namespace: e.namespace,
+                    id,
+                    shares_name,
+                };
+                (e.api, object)
+            })
+            .collect()
     }
 
     /// The one document `wanted`, if any; `Err` with the files of each when several are.

@@ -8,7 +8,8 @@
 //! Kubernetes object: each `Deployment`, `DaemonSet`, `StatefulSet`, `Rollout` and
 //! `Canary` becomes a scenario (a Rollout with the `AnalysisTemplate`s and `workloadRef`
 //! Deployment of the files given, a Canary with its `targetRef` Deployment: [`library`],
-//! [`reference`](mod@reference)), every other kind is listed as skipped. A document with
+//! [`reference`](mod@reference)), a `PodDisruptionBudget` is read by the workload whose
+//! pods it selects ([`budget`]), every other kind is listed as skipped. A document with
 //! `services:` is a compose file: each service becomes a scenario. The mapped fields are
 //! listed in [`kubernetes`], [`daemon_set`], [`stateful_set`], [`argo`], [`flagger`] and
 //! [`compose`]; what a manifest cannot say (a DaemonSet's node count among it) comes from
@@ -38,6 +39,7 @@ mod argo_fields;
 mod argo_pods;
 mod argo_retention;
 mod argo_routes;
+mod budget;
 mod candidate;
 mod compose;
 mod context;
@@ -282,8 +284,10 @@ pub fn import_files(
             continue;
         };
         for (doc, _) in docs {
-            if matches!(doc_kind(doc), DocKind::Kubernetes { .. }) {
-                lib.add(doc, input.origin);
+            match doc_kind(doc) {
+                DocKind::Kubernetes { .. } => lib.add(doc, input.origin),
+                DocKind::Compose => lib.compose_given = true,
+                DocKind::Other => {}
             }
         }
     }
@@ -439,6 +443,7 @@ fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere
                             }
                         };
                         d.finish(src, |_| false, schema);
+                        budget::read(src, &what, ctx, d);
                         defaults::fill(d, Controller::Kubernetes);
                     })
                 };
@@ -461,14 +466,16 @@ fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere
                     "AnalysisTemplate" | "ClusterAnalysisTemplate" => {
                         " (read where a Rollout names it)".to_string()
                     }
-                    // With a Flagger Canary the budget's selector decides `selects`:
-                    // the primary's pods carry `<app>-primary` (`makePrimaryLabels`).
-                    "PodDisruptionBudget" => " (not read yet: write its minAvailable or \
-                         maxUnavailable as service.podDisruptionBudget; for a Flagger \
-                         Canary add selects: primary if its selector matches the primary's \
-                         <app>-primary label, selects: canary if the target's; \
-                         docs/drains.md)"
-                        .to_string(),
+                    // Read by the workloads whose pods it selects (`budget::read`).
+                    "PodDisruptionBudget" => budget::note(doc, api, ctx, |w| {
+                        templates_of.iter().any(|(n, _)| {
+                            let name = w.pointer("/metadata/name").and_then(Value::as_str);
+                            let kind = w.get("kind").and_then(Value::as_str);
+                            kind == Some("Deployment")
+                                && Some(n.0) == name
+                                && n.1 == namespace_of(w)
+                        })
+                    }),
                     // Flagger reads a MetricTemplate where a Canary metric's `templateRef`
                     // names it (`fluxcd/flagger` v1.44.0, `pkg/controller/scheduler_metrics.go`,
                     // `runMetricChecks`); the import refuses such a metric instead
