@@ -40,8 +40,8 @@ pub(super) fn refuse_other_orchestrator_fields(o: &Obj, strategy: &Strategy) {
                  StatefulSet, an Argo Rollout and Flagger (`strategy.kubernetes`, \
                  `strategy.statefulSet`, `strategy.canary`, `strategy.blueGreen`, \
                  `strategy.flagger`), not with a DaemonSet, whose pods `kubectl drain \
-                 --ignore-daemonsets` leaves in place (node drains are refused with it); \
-                 remove it",
+                 --ignore-daemonsets` leaves in place, so nothing would ask it: remove \
+                 it",
             );
         }
     }
