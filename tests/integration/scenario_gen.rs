@@ -566,7 +566,13 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 let mut shapes = node_shapes(&cluster);
                 let mut limit = 0;
                 if let Some(p) = placement.as_mut() {
-                    let (allowed, most) = p.make_possible(family.kubelet(), shapes.len(), replicas);
+                    let (mut allowed, most) =
+                        p.make_possible(family.kubelet(), shapes.len(), replicas);
+                    if family == Family::DaemonSet {
+                        // Every node it is sized on must hold its pod, those whose pod
+                        // the spread would leave Pending too.
+                        allowed = p.daemon_nodes(shapes.len());
+                    }
                     shapes = allowed.into_iter().map(|i| shapes[i]).collect();
                     limit = most;
                 }

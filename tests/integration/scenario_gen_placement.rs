@@ -206,6 +206,15 @@ impl Placement {
         }
     }
 
+    /// The nodes a DaemonSet runs a pod on (`NodeShouldRunDaemonPod`: the nodeSelector,
+    /// the required node affinity and the taints, not the spread constraints, which a node
+    /// without their key fails at scheduling, leaving its pod Pending).
+    pub fn daemon_nodes(&self, nodes: usize) -> Vec<usize> {
+        let mut sized = self.clone();
+        sized.spread = None;
+        (0..nodes).filter(|&i| sized.allows(true, i)).collect()
+    }
+
     /// Make the placement (of a kubelet family or Swarm) possible on `nodes` nodes: at
     /// least one node allowed, and room for `replicas` under `max_replicas_per_node`.
     /// Returns the allowed nodes' indices and the per-node limit (0: none).
