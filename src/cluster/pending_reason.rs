@@ -26,11 +26,14 @@ pub enum PendingReason {
     /// A port the task binds on its node is taken there by another task of the service
     /// (Swarm `HostPortFilter`, Kubernetes `NodePorts`).
     HostPort,
+    /// Kubernetes required pod anti-affinity (`InterPodAffinity`): a pod of the service,
+    /// terminating or not, is on a node of the same topology domain.
+    AntiAffinity,
 }
 
 impl PendingReason {
     /// Every reason, in the order of the `pending_*` columns.
-    pub const ALL: [PendingReason; 8] = [
+    pub const ALL: [PendingReason; 9] = [
         PendingReason::Resources,
         PendingReason::Affinity,
         PendingReason::Taint,
@@ -39,6 +42,7 @@ impl PendingReason {
         PendingReason::NodeDown,
         PendingReason::Unschedulable,
         PendingReason::HostPort,
+        PendingReason::AntiAffinity,
     ];
 
     /// The name in the trace (`"reason": "taint"`) and in the column `pending_<name>`.
@@ -52,19 +56,22 @@ impl PendingReason {
             PendingReason::MaxReplicasPerNode => "max_replicas_per_node",
             PendingReason::Unschedulable => "unschedulable",
             PendingReason::HostPort => "host_port",
+            PendingReason::AntiAffinity => "anti_affinity",
         }
     }
 
     /// Whether the scheduler has this filter at all (`false`: its column is empty).
     pub fn modelled(self, scheduler: Scheduler) -> bool {
         match self {
-            PendingReason::Taint | PendingReason::Spread => scheduler == Scheduler::Kubernetes,
+            PendingReason::Taint | PendingReason::Spread | PendingReason::AntiAffinity => {
+                scheduler == Scheduler::Kubernetes
+            }
             PendingReason::MaxReplicasPerNode => scheduler == Scheduler::Swarm,
             _ => true,
         }
     }
 
-    fn bit(self) -> u8 {
+    fn bit(self) -> u16 {
         1 << (self as u8)
     }
 }
@@ -73,8 +80,8 @@ impl PendingReason {
 /// orchestrator can have at all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PendingReasons {
-    seen: u8,
-    modelled: u8,
+    seen: u16,
+    modelled: u16,
 }
 
 impl PendingReasons {

@@ -11,7 +11,8 @@
 //!   `PreferNoSchedule` only scores), `NodeAffinity` (`affinity`: `nodeSelector` and the
 //!   required node affinity, as `k8s.io/component-helpers/scheduling/corev1/nodeaffinity`
 //!   matches them), `NodePorts` (`host_port`: a `hostPort` another pod of the service
-//!   holds there), `NodeResourcesFit` (`resources`), `PodTopologySpread` (`spread`).
+//!   holds there), `NodeResourcesFit` (`resources`), `PodTopologySpread` (`spread`),
+//!   `InterPodAffinity` (`anti_affinity`: a required pod anti-affinity term).
 //! - Swarm (moby/swarmkit v2.1.2 `manager/scheduler/pipeline.go` `defaultFilters`):
 //!   `ReadyFilter` (`unschedulable` on a drained node, else down), `ResourceFilter`
 //!   (`resources`), `ConstraintFilter` (reported as `affinity`), `HostPortFilter`
@@ -36,17 +37,24 @@
 //! `preferences` compare counts across nodes: they scan every node at each placement,
 //! O(nodes) per placement, for those services only.
 //!
+//! A required pod anti-affinity whose every domain is one node (`kubernetes.io/hostname`,
+//! which every node carries) is the index's room of one task a node, as a host port is;
+//! over wider domains (a zone) it scans too.
+//!
 //! Files: this one holds the filters in each orchestrator's order and the pick;
 //! [`fixed_filters`] the filters of the node alone; [`spread`] the spread constraints and
-//! preferences, and the picks that scan for them.
+//! preferences, and the picks that scan for them; [`anti_affinity`] the required pod
+//! anti-affinity.
 
 use super::node::Node;
 use super::scheduler::NodeIndex;
 use super::task::NodeId;
 use crate::scenario::placement::NodeAttrs;
 use crate::scenario::{Resources, Scenario};
+use anti_affinity::AntiAffinity;
 use spread::{Spread, domains};
 
+mod anti_affinity;
 mod fixed_filters;
 mod spread;
 
@@ -78,6 +86,7 @@ const KUBERNETES_ORDER: &[PendingReason] = &[
     PendingReason::HostPort,
     PendingReason::Resources,
     PendingReason::Spread,
+    PendingReason::AntiAffinity,
 ];
 /// Swarm's filter order.
 const SWARM_ORDER: &[PendingReason] = &[
@@ -98,6 +107,10 @@ pub struct Placer {
     /// Per node, the first fixed filter it fails (taint or affinity); empty: none fails.
     fixed: Vec<Option<PendingReason>>,
     spread: Vec<Spread>,
+    /// The required pod anti-affinity, term by term (see [`AntiAffinity`]).
+    anti_affinity: AntiAffinity,
+    /// The tasks bind a host port: a node holding a task of the service is taken.
+    host_port: bool,
     /// Swarm `max_replicas_per_node` (0: no limit).
     max_per_node: u32,
     /// Swarm preferences: per level, each node's branch (its label values down to that
@@ -149,9 +162,14 @@ impl Placer {
             index.set_eligible(fixed.iter().map(Option::is_none).collect());
         }
         index.track_limit(p.max_replicas_per_node > 0);
-        // A port bound on the node ([`crate::scenario::Service::host_port`]): the index
-        // holds it, as a room of one task a node.
-        index.one_task_a_node(s.service.host_port().is_some());
+        // A port bound on the node ([`crate::scenario::Service::host_port`]), or a pod
+        // anti-affinity whose every domain is one node: the index holds it, as a room of one
+        // task a node.
+        let host_port = s.service.host_port().is_some();
+        let anti_affinity = AntiAffinity::new(&p.anti_affinity, nodes, |i, key| {
+            attrs(i).labels.get(key).map(String::as_str)
+        });
+        index.one_task_a_node(host_port || anti_affinity.per_node);
         let all_keys = |a: &NodeAttrs| {
             p.spread
                 .iter()
@@ -199,6 +217,8 @@ impl Placer {
                 Vec::new()
             },
             spread,
+            anti_affinity,
+            host_port,
             max_per_node: p.max_replicas_per_node,
             levels,
             counts: Vec::new(),
@@ -229,7 +249,7 @@ impl Placer {
     /// Whether where the service's tasks are decides eligibility beyond what the index
     /// keeps (spread, preferences): then every placement scans the nodes.
     fn scans(&self) -> bool {
-        !self.spread.is_empty() || !self.levels.is_empty()
+        !self.spread.is_empty() || !self.levels.is_empty() || self.anti_affinity.scans()
     }
 
     /// Whether a task told to stop may let a Pending one in (spread, a per-node limit,
@@ -323,6 +343,7 @@ impl Placer {
         node: NodeId,
         r: Resources,
     ) -> Result<(), PendingReason> {
+        self.anti_affinity.count(nodes);
         match self.first_failure(nodes, on_node, node as usize, r) {
             None => Ok(()),
             Some(reason) => {
@@ -362,7 +383,7 @@ impl Placer {
         let swarm = self.scheduler == Scheduler::Swarm;
         let last = if self.max_per_node > 0 {
             PendingReason::MaxReplicasPerNode
-        } else if swarm && self.index.holds_one_a_node() {
+        } else if swarm && self.host_port {
             PendingReason::HostPort
         } else if swarm && !self.fixed.is_empty() {
             PendingReason::Affinity
@@ -411,8 +432,9 @@ impl Placer {
             PendingReason::Affinity => fixed == Some(PendingReason::Affinity),
             // Up, and cordoned only where tolerated: the filters before it passed.
             PendingReason::Resources => !n.has_room(r),
-            PendingReason::HostPort => self.index.port_taken(n),
+            PendingReason::HostPort => self.host_port && n.tasks > 0,
             PendingReason::Spread => !self.spread_allows(i),
+            PendingReason::AntiAffinity => self.anti_affinity.blocks(nodes, i),
             PendingReason::MaxReplicasPerNode => {
                 self.max_per_node > 0 && on_node[i] >= self.max_per_node
             }

@@ -159,8 +159,10 @@ pub struct NodeIndex {
     /// `max_replicas_per_node`); empty: no limit. Changed through
     /// [`NodeIndex::set_limited`].
     limited: Vec<bool>,
-    /// The tasks bind a port on their node: a node's `room` is at most one task (its
-    /// tasks holding resources are what holds the port, as they hold cpu and memory).
+    /// A node holds at most one task of the service, counting its tasks holding resources,
+    /// terminating ones too: the tasks bind a port on their node, which they hold as they
+    /// hold cpu and memory, or a pod anti-affinity keeps every node to one (its topology
+    /// key's domains are single nodes). A node's `room` is then at most one task.
     one_task_a_node: bool,
 }
 
@@ -198,8 +200,8 @@ impl NodeIndex {
         self.allows(id) && !self.limited.get(id as usize).copied().unwrap_or(false)
     }
 
-    /// Every node holds at most one task of the service (its tasks bind a host port),
-    /// from the next [`NodeIndex::rebuild`] on.
+    /// Every node holds at most one task of the service (a host port, a pod
+    /// anti-affinity on single-node domains), from the next [`NodeIndex::rebuild`] on.
     pub fn one_task_a_node(&mut self, on: bool) {
         if self.one_task_a_node != on {
             self.one_task_a_node = on;
@@ -207,24 +209,17 @@ impl NodeIndex {
         }
     }
 
-    /// Whether every node holds at most one task of the service (its tasks bind a host
-    /// port).
+    /// Whether `n` holds its one task: one task a node, and a task of the service holds
+    /// resources there.
     #[inline]
-    pub fn holds_one_a_node(&self) -> bool {
-        self.one_task_a_node
-    }
-
-    /// Whether the service's host port is taken on `n`: a task of the service holds
-    /// resources there (swarmkit `HostPortFilter`, kube-scheduler `NodePorts`).
-    #[inline]
-    pub fn port_taken(&self, n: &Node) -> bool {
+    fn one_taken(&self, n: &Node) -> bool {
         self.one_task_a_node && n.tasks > 0
     }
 
     /// Whether a task with requests `r` fits on `n` now: on the node's allocation, and
-    /// its host port free there.
+    /// not at its one task.
     fn fits(&self, n: &Node, r: Resources) -> bool {
-        n.fits(r) && !self.port_taken(n)
+        n.fits(r) && !self.one_taken(n)
     }
 
     /// Keep track of a per-node limit from the next [`NodeIndex::rebuild`] on (`false`:

@@ -15,8 +15,9 @@ use super::service::{self, version_ref};
 use super::strategy;
 use super::traffic;
 use super::walk::{Node, Obj, describe};
+use crate::cluster::placer::Scheduler;
 use crate::sim::time::{MINUTE, Time};
-use crate::strategy::registry::Controls;
+use crate::strategy::registry::{BudgetSelector, Controls};
 use serde_json::Value;
 
 /// Top-level fields.
@@ -156,9 +157,17 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);
         super::disruption_budget::settle(&o, &scenario);
         super::placement::refuse_foreign(&o, scenario.strategy.scheduler());
+        super::placement::refuse_split_anti_affinity(
+            &o,
+            scenario.strategy.key(),
+            scenario.strategy.budget_selector() == BudgetSelector::PrimaryOrCanary,
+        );
         foreign_fields::refuse_foreign_actions(&o, &scenario);
         super::ports::settle(&o, &mut scenario);
         super::service_mode::settle_global(&o, &mut scenario);
+        if scenario.strategy.scheduler() == Scheduler::Kubernetes {
+            scenario.cluster.label_hostnames();
+        }
     }
     scenario
 }

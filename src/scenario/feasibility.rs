@@ -9,13 +9,16 @@
 //! * The same for the nodes the service's placement allows (labels, taints, Swarm
 //!   constraints, at most `max_replicas_per_node` each, and the labels every spread
 //!   constraint's `topologyKey` needs); the spread's skew is not counted here (a skewed
-//!   start is a placement the simulator shows, not a refusal).
+//!   start is a placement the simulator shows, not a refusal). A required pod
+//!   anti-affinity holds one task a value of each term's `topologyKey` (nodes without the
+//!   key are not limited), counted as the scheduler places them.
 //! * A control-plane profile measured on one orchestrator used with the other: the
 //!   `docker-20.10` latencies (Docker Engine's own) on a Kubernetes Deployment, or the
 //!   `kubernetes` (kubelet) latencies on a Swarm service.
 
 use super::error::Problem;
 use super::model::{Scenario, ServiceMode};
+use crate::cluster::room::room_for_tasks;
 use crate::cluster::runtime::RuntimeKind;
 
 /// Every problem of this kind in `s`.
@@ -124,6 +127,10 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
         };
         hold = hold.saturating_add(s.service.tasks_on(node).min(limit));
     }
+    if !p.anti_affinity.is_empty() {
+        // One task a value of each term's key, as the scheduler places them.
+        hold = hold.min(room_for_tasks(s, replicas));
+    }
     if hold >= replicas {
         return None;
     }
@@ -134,7 +141,7 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
             format!(
                 "the starting fleet does not fit the nodes its placement allows: {replicas} tasks \
              of `current`, but {allowed} of the {nodes} nodes pass the service's node \
-             selector, affinity, tolerations or constraints{} and they hold {hold}{}, so {} \
+             selector, affinity, tolerations or constraints{} and they hold {hold}{}{}, so {} \
              would be Pending before the rollout starts. Label more nodes, loosen the \
              placement, or lower `service.replicas` (see docs/placement.md)",
                 if p.spread.is_empty() {
@@ -146,6 +153,14 @@ fn constrained_fleet(s: &Scenario) -> Option<Problem> {
                     (_, Some(port)) => format!(" (one each: host port {})", port.host_text()),
                     (0, None) => String::new(),
                     (limit, None) => format!(" (at most {limit} each)"),
+                },
+                match p.anti_affinity.as_slice() {
+                    [] => String::new(),
+                    [key] => format!(", one a value of `{key}` (the required pod anti-affinity)"),
+                    keys => format!(
+                        ", one a value of each of `{}` (the required pod anti-affinity)",
+                        keys.join("`, `")
+                    ),
                 },
                 replicas - hold,
             ),
@@ -364,6 +379,36 @@ mod tests {
         );
         // Both zones keyed: 4 fit, though zone a holds 2 and zone b 2 only when spread.
         assert!(problems(&spread("{labels: {zone: a}}, {labels: {zone: b}}, {}")).is_empty());
+    }
+
+    /// A required pod anti-affinity holds one task a value of its key: on
+    /// `kubernetes.io/hostname`, which every node carries (the kubelet's label), one a
+    /// node; on a zone, one a zone, and a node without the label holds as many as fit.
+    #[test]
+    fn a_pod_anti_affinity_holds_one_task_a_domain() {
+        let scenario = |replicas: u32, key: &str| {
+            format!(
+                "cluster: {{nodes: [{{labels: {{zone: a}}}}, {{labels: {{zone: a}}}},                  {{labels: {{zone: b}}}}]}}
+service: {{replicas: {replicas}, affinity:                  {{podAntiAffinity: {{requiredDuringSchedulingIgnoredDuringExecution:                  [{{topologyKey: {key}}}]}}}}}}
+strategy: {{kubernetes: {{}}}}"
+            )
+        };
+        assert!(problems(&scenario(3, "kubernetes.io/hostname")).is_empty());
+        assert_eq!(
+            problems(&scenario(4, "kubernetes.io/hostname")),
+            [
+                "service: the starting fleet does not fit the nodes its placement allows: 4 tasks \
+                 of `current`, but 3 of the 3 nodes pass the service's node selector, affinity, \
+                 tolerations or constraints and they hold 3, one a value of \
+                 `kubernetes.io/hostname` (the required pod anti-affinity), so 1 would be \
+                 Pending before the rollout starts. Label more nodes, loosen the placement, or \
+                 lower `service.replicas` (see docs/placement.md)"
+            ]
+        );
+        assert!(problems(&scenario(2, "zone")).is_empty());
+        assert!(problems(&scenario(3, "zone"))[0].contains("they hold 2, one a value of `zone`"));
+        // No node carries `rack`: the term limits none.
+        assert!(problems(&scenario(3, "rack")).is_empty());
     }
 
     #[test]

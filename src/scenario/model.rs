@@ -73,6 +73,20 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// Give every node the label `kubernetes.io/hostname` with its name, unless the file
+    /// gives the node that label: the kubelet sets it on every node it registers
+    /// (kubernetes/kubernetes `pkg/kubelet/kubelet_node_status.go` `initialNode`), and
+    /// the label is the usual `topologyKey` of a pod anti-affinity or spread constraint.
+    pub fn label_hostnames(&mut self) {
+        self.node_attrs
+            .resize(self.nodes.len(), NodeAttrs::default());
+        for (attrs, node) in self.node_attrs.iter_mut().zip(&self.nodes) {
+            (attrs.labels)
+                .entry(super::placement::HOSTNAME_LABEL.to_string())
+                .or_insert_with(|| node.name.clone());
+        }
+    }
+
     /// Node `i`'s labels, taints and role.
     pub fn attrs(&self, i: usize) -> &NodeAttrs {
         static DEFAULT: std::sync::LazyLock<NodeAttrs> =

@@ -19,13 +19,15 @@
 //! `placement_kubernetes.rs`, Swarm's `placement` in `placement_swarm.rs`, and the other
 //! orchestrator's fields are refused in `placement_foreign.rs`.
 
-use super::placement_kubernetes::{spread_constraints, terms, tolerations};
+use super::placement_kubernetes::{anti_affinity_terms, spread_constraints, terms, tolerations};
 use super::placement_nodes::label_map;
 use super::placement_swarm::{constraints, preferences};
 use super::walk::Obj;
 use std::collections::BTreeMap;
 
-pub use super::placement_foreign::{KUBERNETES_SERVICE_FIELDS, refuse_foreign};
+pub use super::placement_foreign::{
+    KUBERNETES_SERVICE_FIELDS, refuse_foreign, refuse_split_anti_affinity,
+};
 pub use super::placement_nodes::node_attrs;
 
 /// Fields of a node's placement attributes (added to `cluster.node` and `nodes[]`).
@@ -35,7 +37,7 @@ pub const TAINT_FIELDS: &[&str] = &["key", "value", "effect"];
 /// Fields of a toleration.
 pub const TOLERATION_FIELDS: &[&str] = &["key", "operator", "value", "effect"];
 /// Fields of `affinity`.
-pub const AFFINITY_FIELDS: &[&str] = &["nodeAffinity"];
+pub const AFFINITY_FIELDS: &[&str] = &["nodeAffinity", "podAntiAffinity"];
 /// Fields of `nodeAffinity`.
 pub const NODE_AFFINITY_FIELDS: &[&str] = &["requiredDuringSchedulingIgnoredDuringExecution"];
 /// Fields of the required node selector.
@@ -44,6 +46,15 @@ pub const SELECTOR_FIELDS: &[&str] = &["nodeSelectorTerms"];
 pub const TERM_FIELDS: &[&str] = &["matchExpressions"];
 /// Fields of a match expression.
 pub const EXPRESSION_FIELDS: &[&str] = &["key", "operator", "values"];
+/// Fields of `podAntiAffinity`.
+pub const POD_ANTI_AFFINITY_FIELDS: &[&str] = &["requiredDuringSchedulingIgnoredDuringExecution"];
+/// Fields of a pod (anti-)affinity term: its `labelSelector` is the service's app label,
+/// so not a field (see [`Placement::anti_affinity`]).
+pub const POD_AFFINITY_TERM_FIELDS: &[&str] = &["topologyKey"];
+/// The node label every kubelet sets to its node's name (`kubernetes.io/hostname`,
+/// kubernetes/kubernetes `pkg/kubelet/kubelet_node_status.go` `initialNode`); the
+/// simulator gives it to every node of a Kubernetes strategy that does not set it.
+pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
 /// Fields of a topology spread constraint.
 pub const SPREAD_FIELDS: &[&str] = &["maxSkew", "topologyKey", "whenUnsatisfiable"];
 /// Fields of `placement` (Swarm).
@@ -234,6 +245,12 @@ pub struct Placement {
     pub tolerations: Vec<Toleration>,
     /// Kubernetes `topologySpreadConstraints` (all `DoNotSchedule`).
     pub spread: Vec<SpreadConstraint>,
+    /// Kubernetes `affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution`:
+    /// the `topologyKey` of each term, in file order. Each term's `labelSelector` is the
+    /// service's app label, which the pods of every version carry: a pod goes on no node
+    /// whose value of the key is that of a node holding a pod of the service, terminating
+    /// ones included.
+    pub anti_affinity: Vec<String>,
     /// Swarm `placement.constraints` (ANDed).
     pub constraints: Vec<SwarmConstraint>,
     /// Swarm `placement.max_replicas_per_node` (0: unlimited, as in swarmkit).
@@ -252,10 +269,11 @@ impl Placement {
 /// The Kubernetes and Swarm placement fields of `service`.
 pub fn placement(o: &Obj) -> Placement {
     let swarm = o.opt_section("placement", SWARM_FIELDS);
+    let affinity = o.opt_section("affinity", AFFINITY_FIELDS);
     Placement {
         node_selector: o.or("nodeSelector", BTreeMap::new(), label_map),
-        required_terms: o
-            .opt_section("affinity", AFFINITY_FIELDS)
+        required_terms: affinity
+            .as_ref()
             .and_then(|a| a.opt_section("nodeAffinity", NODE_AFFINITY_FIELDS))
             .and_then(|na| {
                 na.opt_section(
@@ -266,6 +284,16 @@ pub fn placement(o: &Obj) -> Placement {
             .map(|sel| sel.or("nodeSelectorTerms", Vec::new(), terms)),
         tolerations: o.or("tolerations", Vec::new(), tolerations),
         spread: o.or("topologySpreadConstraints", Vec::new(), spread_constraints),
+        anti_affinity: affinity
+            .as_ref()
+            .and_then(|a| a.opt_section("podAntiAffinity", POD_ANTI_AFFINITY_FIELDS))
+            .map_or_else(Vec::new, |pa| {
+                pa.or(
+                    "requiredDuringSchedulingIgnoredDuringExecution",
+                    Vec::new(),
+                    anti_affinity_terms,
+                )
+            }),
         constraints: swarm
             .as_ref()
             .map_or_else(Vec::new, |p| p.or("constraints", Vec::new(), constraints)),

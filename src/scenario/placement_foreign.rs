@@ -16,7 +16,9 @@ pub const KUBERNETES_SERVICE_FIELDS: &[(&str, &str)] = &[
     ),
     (
         "affinity",
-        "`placement: {constraints: [node.labels.KEY==VALUE, node.labels.KEY!=VALUE]}`",
+        "`placement: {constraints: [node.labels.KEY==VALUE, node.labels.KEY!=VALUE]}` \
+         (node affinity) or `placement: {max_replicas_per_node: 1}` (a pod anti-affinity \
+         on `kubernetes.io/hostname`)",
     ),
     (
         "tolerations",
@@ -97,6 +99,33 @@ pub fn refuse_foreign(root: &Obj, scheduler: Scheduler) {
             );
         }
     }
+}
+
+/// A required pod anti-affinity with Flagger is refused: Flagger rewrites the primary's
+/// terms to select the primary's pods (`appendPrimarySuffixToValuesIfNeeded`, fluxcd/flagger
+/// `pkg/canary/deployment_controller.go`), so each Deployment's pods avoid only their own,
+/// which the one count of the service's pods a node does not tell apart.
+pub fn refuse_split_anti_affinity(root: &Obj, strategy_key: &str, split: bool) {
+    if !split {
+        return;
+    }
+    let Some(service) = root.get("service") else {
+        return;
+    };
+    let Some(v) = (service.value().get("affinity"))
+        .and_then(|a| a.get("podAntiAffinity"))
+        .filter(|v| !v.is_null())
+    else {
+        return;
+    };
+    let affinity = service.child("affinity", &service.value()["affinity"]);
+    affinity.child("podAntiAffinity", v).problem(format!(
+        "a pod anti-affinity is not simulated with `strategy.{strategy_key}`: Flagger \
+         rewrites the primary Deployment's terms to select the primary's pods \
+         (`appendPrimarySuffixToValuesIfNeeded`), so the primary's and the canary's pods \
+         each avoid only their own; use `topologySpreadConstraints` with `maxSkew: 1`, or \
+         remove it"
+    ));
 }
 
 /// `cluster.node` and every `cluster.nodes[]` map, as nodes.

@@ -4,8 +4,8 @@
 //! `validateTopologySpreadConstraints`, kubernetes v1.30).
 
 use super::placement::{
-    EFFECTS, EXPRESSION_FIELDS, OPERATORS, Requirement, SPREAD_FIELDS, SelectorOp,
-    SpreadConstraint, TERM_FIELDS, TOLERATION_FIELDS, Toleration,
+    EFFECTS, EXPRESSION_FIELDS, OPERATORS, POD_AFFINITY_TERM_FIELDS, Requirement, SPREAD_FIELDS,
+    SelectorOp, SpreadConstraint, TERM_FIELDS, TOLERATION_FIELDS, Toleration,
 };
 use super::placement_nodes::{label_value, non_empty};
 use super::walk::Node;
@@ -126,6 +126,22 @@ pub(super) fn spread_constraints(n: &Node) -> Option<Vec<SpreadConstraint>> {
                 max_skew,
                 topology_key,
             });
+        }
+    }
+    Some(out)
+}
+
+/// The terms of `podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution`: each
+/// one's `topologyKey`, which the API server requires (`validatePodAffinityTerm`: "can not
+/// be empty"). An empty list is no term, as upstream.
+pub(super) fn anti_affinity_terms(n: &Node) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for item in n.list()? {
+        let Some(o) = item.object(POD_AFFINITY_TERM_FIELDS) else {
+            continue;
+        };
+        if let Some(key) = o.required("topologyKey", non_empty) {
+            out.push(key);
         }
     }
     Some(out)

@@ -47,6 +47,14 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("toleration", list(placement::TOLERATION_FIELDS)),
         ("affinity", list(placement::AFFINITY_FIELDS)),
         ("node_affinity", list(placement::NODE_AFFINITY_FIELDS)),
+        (
+            "pod_anti_affinity",
+            list(placement::POD_ANTI_AFFINITY_FIELDS),
+        ),
+        (
+            "pod_affinity_term",
+            list(placement::POD_AFFINITY_TERM_FIELDS),
+        ),
         ("node_selector", list(placement::SELECTOR_FIELDS)),
         ("node_selector_term", list(placement::TERM_FIELDS)),
         ("match_expression", list(placement::EXPRESSION_FIELDS)),

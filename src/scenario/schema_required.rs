@@ -21,6 +21,7 @@ const ALWAYS: &[(&str, &[&str])] = &[
         "spread_constraint",
         &["maxSkew", "topologyKey", "whenUnsatisfiable"],
     ),
+    ("pod_affinity_term", &["topologyKey"]),
     ("preference", &["spread"]),
     ("background_analysis", &["metrics"]),
     ("analysis", &["metrics"]),

@@ -23,7 +23,7 @@ pub(super) struct Spread {
     pub(super) domains: usize,
 }
 
-const NO_DOMAIN: u32 = u32::MAX;
+pub(super) const NO_DOMAIN: u32 = u32::MAX;
 
 impl Placer {
     /// Whether node `i` carries the `topologyKey` of every spread constraint: a node
@@ -83,6 +83,7 @@ impl Placer {
         r: Resources,
     ) -> Result<NodeId, PendingReason> {
         self.count_domains(on_node);
+        self.anti_affinity.count(nodes);
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
         let mut worst = self.order()[0];
@@ -115,6 +116,7 @@ impl Placer {
         rank: impl Fn(NodeId) -> u32,
     ) -> Option<NodeId> {
         self.count_domains(on_node);
+        self.anti_affinity.count(nodes);
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
         candidates.extend(

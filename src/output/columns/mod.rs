@@ -332,6 +332,9 @@ pub const COLUMNS: &[Column] = &[
         },
     },
     pending_column("pending_host_port", |r| pending(r, PendingReason::HostPort)),
+    pending_column("pending_anti_affinity", |r| {
+        pending(r, PendingReason::AntiAffinity)
+    }),
 ];
 
 /// A `pending_<reason>` column: 1 when some task of the trial stayed Pending for that

@@ -136,6 +136,7 @@ fn contract_columns_come_first_in_contract_order() {
             "drain_s",
             "drains_unfinished",
             "pending_host_port",
+            "pending_anti_affinity",
         ]
     );
 }
@@ -198,6 +199,7 @@ fn cells_of_a_full_row() {
             "75.5",
             "1",
             "0",
+            "",
         ]
     );
 }

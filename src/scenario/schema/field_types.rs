@@ -149,6 +149,13 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("toleration", "value", Str),
     ("toleration", "effect", Choice(|| names(placement::EFFECTS))),
     ("affinity", "nodeAffinity", Section("node_affinity")),
+    ("affinity", "podAntiAffinity", Section("pod_anti_affinity")),
+    (
+        "pod_anti_affinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        ListOf("pod_affinity_term"),
+    ),
+    ("pod_affinity_term", "topologyKey", Str),
     (
         "node_affinity",
         "requiredDuringSchedulingIgnoredDuringExecution",

@@ -128,16 +128,22 @@ impl StrategyDef for Def {
     }
 }
 
-/// Rule `k8s-host-port-surge`: pods that bind a `hostPort` hold one node each, and with
+/// Rules `k8s-host-port-surge` and `k8s-anti-affinity-surge`: pods that bind a `hostPort`
+/// hold one node each, and a required pod anti-affinity one value of its `topologyKey`
+/// each (a node, on `kubernetes.io/hostname`), terminating pods included; with
 /// `maxUnavailable` resolving to 0 the controller removes no old pod before a new one is
-/// available, so a rolling update needs a node free of the service's pods; counted as the
-/// scheduler places them ([`room_for_tasks`]).
+/// available, so a rolling update needs a node (a domain) free of the service's pods;
+/// counted as the scheduler places them ([`room_for_tasks`]).
 fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning>) {
     let replicas = s.service.replicas;
-    let (Some(port), DeploymentStrategy::RollingUpdate { .. }) = (s.service.host_port(), &cfg.kind)
-    else {
+    let DeploymentStrategy::RollingUpdate { .. } = &cfg.kind else {
         return;
     };
+    let port = s.service.host_port();
+    let keys = &s.service.placement.anti_affinity;
+    if port.is_none() && keys.is_empty() {
+        return;
+    }
     if replicas == 0 || max_unavailable(&cfg.kind, replicas) > 0 {
         return;
     }
@@ -145,16 +151,44 @@ fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning
     if room > u64::from(replicas) {
         return;
     }
-    warn(
-        out,
-        "k8s-host-port-surge",
-        format!(
-            "service.ports binds hostPort {} on each pod's node, so the nodes take {room} pods, all held by the {replicas} replicas, and maxUnavailable resolves to 0: the surge pod stays Pending and no old pod is ever removed",
-            port.host_text()
-        ),
-        "set strategy.kubernetes.strategy.rollingUpdate.maxUnavailable to 1 or more (with maxSurge 0 the pod count never grows), or add a node the placement allows".into(),
-        "kubernetes pkg/scheduler/framework/plugins/nodeports (NodePorts: a node where another pod holds the hostPort is filtered out); pkg/controller/deployment/rolling.go (reconcileOldReplicaSets: old pods are scaled down only while the available pods stay above replicas − maxUnavailable)",
+    // The controller's side of either rule.
+    macro_rules! rolling {
+        () => {
+            "pkg/controller/deployment/rolling.go (reconcileOldReplicaSets: old pods are scaled down only while the available pods stay above replicas − maxUnavailable)"
+        };
+    }
+    let fix = "set strategy.kubernetes.strategy.rollingUpdate.maxUnavailable to 1 or more (with maxSurge 0 the pod count never grows), or add a node the placement allows";
+    let stuck = format!(
+        "so the nodes take {room} pods, all held by the {replicas} replicas, and maxUnavailable resolves to 0: the surge pod stays Pending and no old pod is ever removed"
     );
+    match port {
+        Some(port) => warn(
+            out,
+            "k8s-host-port-surge",
+            format!(
+                "service.ports binds hostPort {} on each pod's node, {stuck}",
+                port.host_text()
+            ),
+            fix.into(),
+            concat!(
+                "kubernetes pkg/scheduler/framework/plugins/nodeports (NodePorts: a node where another pod holds the hostPort is filtered out); ",
+                rolling!()
+            ),
+        ),
+        None => warn(
+            out,
+            "k8s-anti-affinity-surge",
+            format!(
+                "service.affinity.podAntiAffinity keeps one pod a value of `{}`, old pods and terminating ones included, {stuck}",
+                keys.join("`, `")
+            ),
+            fix.into(),
+            concat!(
+                "kubernetes pkg/scheduler/framework/plugins/interpodaffinity/filtering.go (satisfyPodAntiAffinity: a node in a topology domain holding a pod the term selects is filtered out, terminating pods counted); ",
+                rolling!()
+            ),
+        ),
+    }
 }
 
 /// `s` for [`QUICK_TRIALS`] trials with `progressDeadlineSeconds` `deadline` and autoRollback
