@@ -36,7 +36,7 @@ fn trials(s: &Scenario, n: u64) -> Vec<TrialResult> {
     (0..n).map(|t| w.run(t)).collect()
 }
 
-fn refusal(text: &str) -> String {
+pub(crate) fn refusal(text: &str) -> String {
     match load_str(text, "ds.yaml", Format::Yaml, &[]) {
         Ok(_) => panic!("loads:\n{text}"),
         Err(e) => e.to_string(),

@@ -36,21 +36,21 @@ fn swarm(order: &str) -> String {
     format!("{{swarm: {{update_config: {{parallelism: 2, order: {order}, monitor: 5s}}}}}}")
 }
 
-fn kubernetes(surge: u32, unavailable: u32) -> String {
+pub(crate) fn kubernetes(surge: u32, unavailable: u32) -> String {
     format!(
         "{{kubernetes: {{strategy: {{rollingUpdate: {{maxSurge: {surge}, maxUnavailable: \
          {unavailable}}}}}, progressDeadlineSeconds: 120}}}}"
     )
 }
 
-fn trials(s: &Scenario, n: u64) -> Vec<TrialResult> {
+pub(crate) fn trials(s: &Scenario, n: u64) -> Vec<TrialResult> {
     let mut w = Workspace::new(s);
     (0..n).map(|t| w.run(t)).collect()
 }
 
 /// The rows with the `pending_*` flags left out, and the peak cpu as a count of tasks
 /// (the two services request different cpu).
-fn as_placed(rows: &[TrialResult], task_cpu: u64) -> Vec<TrialResult> {
+pub(crate) fn as_placed(rows: &[TrialResult], task_cpu: u64) -> Vec<TrialResult> {
     rows.iter()
         .map(|r| {
             assert_eq!(r.peak_cpu_millis % task_cpu, 0);
@@ -63,7 +63,7 @@ fn as_placed(rows: &[TrialResult], task_cpu: u64) -> Vec<TrialResult> {
         .collect()
 }
 
-fn share(rows: &[TrialResult], reason: PendingReason) -> usize {
+pub(crate) fn share(rows: &[TrialResult], reason: PendingReason) -> usize {
     rows.iter()
         .filter(|r| r.pending.get(reason) == Some(true))
         .count()
@@ -198,7 +198,7 @@ fn ingress_mode_and_unpublished_ports_bind_no_node() {
 }
 
 /// The message of `lint`'s warning `rule` for `s`, if it warns.
-fn warning(s: &Scenario, rule: &str) -> Option<String> {
+pub(crate) fn warning(s: &Scenario, rule: &str) -> Option<String> {
     lint(s, None)
         .into_iter()
         .find(|w| w.rule == rule)

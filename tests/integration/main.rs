@@ -1,5 +1,6 @@
 //! End-to-end tests: one test binary (one link step), a module per area.
 
+mod anti_affinity;
 mod argo_routes;
 mod baseline;
 mod blue_green_analysis;

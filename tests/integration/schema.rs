@@ -143,7 +143,8 @@ cluster:
 service:
   nodeSelector: {zone: a}
   affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [
-    {matchExpressions: [{key: cores, operator: Gt, values: ["4"]}]}]}}}
+    {matchExpressions: [{key: cores, operator: Gt, values: ["4"]}]}]}},
+    podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: rack}]}}
   tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
   topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]
   terminationGracePeriodSeconds: 30

@@ -87,16 +87,18 @@ impl StrategyDef for Def {
     }
 }
 
-/// Rule `daemonset-host-port-surge`: a surge pod is created on its old pod's node, where
-/// the old pod holds the `hostPort` until it has exited, so it stays Pending and the old
-/// pod is never deleted: the rollout hangs at the first nodes it surges onto.
+/// Rules `daemonset-host-port-surge` and `daemonset-anti-affinity-surge`: a surge pod is
+/// created on its old pod's node, where the old pod holds the `hostPort`, or the topology
+/// domain of a required pod anti-affinity term, until it has exited, so it stays Pending
+/// and the old pod is never deleted: the rollout hangs at the first nodes it surges onto.
 fn host_port_surge(d: &DaemonSetStrategy, s: &Scenario, out: &mut Vec<Warning>) {
-    let (Some(port), (surge, _)) = (s.service.host_port(), d.fenceposts(s.service.replicas)) else {
-        return;
-    };
+    let (surge, _) = d.fenceposts(s.service.replicas);
     if surge == 0 {
         return;
     }
+    let Some(port) = s.service.host_port() else {
+        return anti_affinity_surge(surge, s, out);
+    };
     warn(
         out,
         "daemonset-host-port-surge",
@@ -106,5 +108,28 @@ fn host_port_surge(d: &DaemonSetStrategy, s: &Scenario, out: &mut Vec<Warning>) 
         ),
         "surge only pods that bind no hostPort: set strategy.daemonSet.updateStrategy.rollingUpdate.maxSurge to 0 and maxUnavailable to 1 or more".into(),
         "kubernetes pkg/controller/daemon/update.go (rollingUpdate: with maxSurge an old pod is deleted only once the new pod on its node is available); pkg/scheduler/framework/plugins/nodeports (NodePorts); the DaemonSet documentation: a surge is not possible for pods that use hostPort",
+    );
+}
+
+/// [`host_port_surge`] for a required pod anti-affinity: a term whose `topologyKey` a
+/// node carries (`kubernetes.io/hostname` every node does) keeps the surge pod off its old
+/// pod's node.
+fn anti_affinity_surge(surge: u32, s: &Scenario, out: &mut Vec<Warning>) {
+    let keys = &s.service.placement.anti_affinity;
+    let nodes = s.cluster.nodes.len();
+    let Some(key) = keys
+        .iter()
+        .find(|k| (0..nodes).any(|i| s.cluster.attrs(i).labels.contains_key(*k)))
+    else {
+        return;
+    };
+    warn(
+        out,
+        "daemonset-anti-affinity-surge",
+        format!(
+            "service.affinity.podAntiAffinity keeps one pod a value of `{key}` and maxSurge is {surge}: each surge pod is created on its old pod's node, whose `{key}` domain the old pod holds until it has exited, so it stays Pending and no old pod is ever deleted"
+        ),
+        "set strategy.daemonSet.updateStrategy.rollingUpdate.maxSurge to 0 and maxUnavailable to 1 or more, or drop the anti-affinity (a DaemonSet runs one pod a node already)".into(),
+        "kubernetes pkg/controller/daemon/update.go (rollingUpdate: with maxSurge an old pod is deleted only once the new pod on its node is available); pkg/scheduler/framework/plugins/interpodaffinity/filtering.go (satisfyPodAntiAffinity, terminating pods counted)",
     );
 }
