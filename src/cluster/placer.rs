@@ -387,6 +387,8 @@ impl Placer {
             PendingReason::HostPort
         } else if swarm && !self.fixed.is_empty() {
             PendingReason::Affinity
+        } else if !swarm && self.anti_affinity.per_node {
+            PendingReason::AntiAffinity
         } else {
             PendingReason::Resources
         };

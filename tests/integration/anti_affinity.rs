@@ -163,6 +163,28 @@ fn a_zone_holds_one_pod_and_an_unlabelled_node_any() {
     assert!(rows.iter().all(|r| r.outcome == Outcome::DeadlineExceeded));
 }
 
+/// The reason is the last filter in order that is some node's first failure: a node too
+/// small for the pod (`resources`) does not hide the nodes the anti-affinity rules out,
+/// whichever comes first in node order.
+#[test]
+fn the_reason_is_the_last_filter_any_node_fails_first() {
+    for nodes in [
+        "[{cpu: '1'}, {cpu: '4'}, {cpu: '4'}]",
+        "[{cpu: '4'}, {cpu: '4'}, {cpu: '1'}]",
+    ] {
+        let s = scenario(
+            nodes,
+            2,
+            "2",
+            &anti_affinity(&[HOSTNAME]),
+            &kubernetes(1, 0),
+        );
+        let rows = trials(&s, 2);
+        assert_eq!(share(&rows, PendingReason::AntiAffinity), 2, "{nodes}");
+        assert_eq!(share(&rows, PendingReason::Resources), 0, "{nodes}");
+    }
+}
+
 /// Every node of a Kubernetes strategy carries `kubernetes.io/hostname` with its name, as
 /// the kubelet sets it: a node selector can name a node; a label the file gives wins.
 #[test]
