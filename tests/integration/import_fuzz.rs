@@ -25,7 +25,7 @@ const RNG_SEED: u64 = 7;
 const WATCHDOG_MS: u32 = 60_000;
 
 /// The manifests damaged, each a multi-document YAML file.
-const MANIFESTS: [&str; 12] = [
+const MANIFESTS: [&str; 13] = [
     "rollout-canary.yaml",
     "rollout-canary-basic.yaml",
     "rollout-bluegreen.yaml",
@@ -35,6 +35,7 @@ const MANIFESTS: [&str; 12] = [
     "argo-header-mirror.yaml",
     "deployment-probes.yaml",
     "deployment-percent-surge.yaml",
+    "deployment-anti-affinity.yaml",
     "flagger-canary.yaml",
     "flagger-ab.yaml",
     "compose-stack.yaml",

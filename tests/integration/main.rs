@@ -31,6 +31,7 @@ mod gossip;
 mod help;
 mod host_ports;
 mod import;
+mod import_anti_affinity;
 mod import_argo;
 mod import_argo_dry_run;
 mod import_argo_experiment;

@@ -32,6 +32,7 @@ fn every_shipped_scenario_validates() {
         "deployment-probes.yaml",
         "compose-stack.yaml",
         "deployment-recreate.yaml",
+        "deployment-anti-affinity.yaml",
     ] {
         let text = std::fs::read_to_string(manifests.join(file)).unwrap();
         let found = import_str(&text, file, Format::Yaml).unwrap();

@@ -18,7 +18,8 @@
 //! `StatefulSetOrdinals`, which v1.30 has alike) and
 //! `core/v1/types.go` (`PodTemplateSpec`, `PodSpec`, `Container`, `Probe` with its inline
 //! `ProbeHandler`, `Lifecycle`, `LifecycleHandler`, `ResourceRequirements`, `Affinity`,
-//! `NodeAffinity`, `PodAffinity`, `PodAntiAffinity`). Only the types the import reads into
+//! `NodeAffinity`, `PodAffinity`, `PodAntiAffinity`, `PodAffinityTerm`,
+//! `WeightedPodAffinityTerm`). Only the types the import reads into
 //! are listed; below any other field (`env`, `volumes`, `securityContext`, `metadata`)
 //! nothing is checked, since nothing there is read.
 //!
@@ -360,15 +361,40 @@ pub const LIFECYCLE_HANDLER: Api = Struct(&[
 
 const AFFINITY: Api = Struct(&[
     ("nodeAffinity", SCHEDULING_TERMS),
-    ("podAffinity", SCHEDULING_TERMS),
-    ("podAntiAffinity", SCHEDULING_TERMS),
+    ("podAffinity", POD_SCHEDULING_TERMS),
+    ("podAntiAffinity", POD_SCHEDULING_TERMS),
 ]);
 
-/// `NodeAffinity`, `PodAffinity` and `PodAntiAffinity` have the same two fields
-/// (`requiredDuringSchedulingRequiredDuringExecution` is only a comment upstream).
+/// `NodeAffinity`'s two fields (`requiredDuringSchedulingRequiredDuringExecution` is only
+/// a comment upstream).
 const SCHEDULING_TERMS: Api = Struct(&[
     ("requiredDuringSchedulingIgnoredDuringExecution", Opaque),
     ("preferredDuringSchedulingIgnoredDuringExecution", Opaque),
+]);
+
+/// `PodAffinity` and `PodAntiAffinity`: the same two fields, of pod affinity terms.
+const POD_SCHEDULING_TERMS: Api = Struct(&[
+    (
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        ListOf(&POD_AFFINITY_TERM),
+    ),
+    (
+        "preferredDuringSchedulingIgnoredDuringExecution",
+        ListOf(&Struct(&[
+            ("weight", Opaque),
+            ("podAffinityTerm", POD_AFFINITY_TERM),
+        ])),
+    ),
+]);
+
+/// `PodAffinityTerm`.
+const POD_AFFINITY_TERM: Api = Struct(&[
+    ("labelSelector", Opaque),
+    ("namespaces", Opaque),
+    ("topologyKey", Opaque),
+    ("namespaceSelector", Opaque),
+    ("matchLabelKeys", Opaque),
+    ("mismatchLabelKeys", Opaque),
 ]);
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ use super::argo_fields::{CANARY_STEP, ROLLOUT};
 use super::argo_routes::{self, Routers};
 use super::context::Context;
 use super::draft::{Draft, Src};
+use super::pod::Workload;
 use super::reference;
 use super::render::compact;
 use super::selector;
@@ -136,7 +137,7 @@ pub fn rollout(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
 /// `spec.template`, or the template of the Deployment `spec.workloadRef` names.
 fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
     let Some(r) = spec.get("workloadRef") else {
-        return pod::template(spec, "Rollout", d);
+        return pod::template(spec, Workload::new("Rollout", ctx.namespace), d);
     };
     if let Some(t) = spec.get("template") {
         return d.error(
@@ -159,7 +160,12 @@ fn pod_template(spec: &Src, ctx: &Context, d: &mut Draft) {
     let Some(dspec) = root.get("spec") else {
         return d.error(&root, "a Deployment needs a `spec` with its pod template");
     };
-    pod::template(&dspec, "Deployment", d);
+    // Argo makes the pods, from the Deployment's template.
+    let of = Workload {
+        controller: "Rollout",
+        ..Workload::new("Deployment", ctx.namespace)
+    };
+    pod::template(&dspec, of, d);
     // Each selector written must pick the template's pods: the Rollout's, which Argo
     // validates once the template is resolved, and the Deployment's, which the API server
     // checked against the same template when the Deployment was made.

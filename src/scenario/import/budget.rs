@@ -46,7 +46,7 @@ use super::draft::{Draft, Src};
 use super::library::{Library, Namespace, Object};
 use super::reference::{self, APPS_V1};
 use super::render::compact;
-use super::selector::selects_own_pods;
+use super::selector::{CONTROLLER_LABELS, selects_own_pods};
 use serde_json::{Map, Value, json};
 
 /// The only PodDisruptionBudget apiVersion read (`policy/v1beta1` was last served by
@@ -59,22 +59,6 @@ const TO: &str = "service.podDisruptionBudget";
 /// Flagger's default `-selector-labels` (fluxcd/flagger v1.44.0 `cmd/flagger/main.go`),
 /// the labels `getSelectorLabel` looks for in the target's `spec.selector.matchLabels`.
 const FLAGGER_SELECTOR_LABELS: [&str; 3] = ["app", "name", "app.kubernetes.io/name"];
-
-/// Labels the controllers put on the pods beside the template's, with a value of their
-/// own a revision or a pod: `pod-template-hash` (a Deployment's ReplicaSets, Flagger's
-/// Deployments too), `rollouts-pod-template-hash` (Argo Rollouts), `controller-revision-hash`
-/// (a StatefulSet's and a DaemonSet's revisions), `statefulset.kubernetes.io/pod-name`
-/// and `apps.kubernetes.io/pod-index` (each StatefulSet pod), `pod-template-generation`
-/// (a DaemonSet's). A budget selecting by one selects some of the workload's pods, or
-/// some revisions', which the simulator's budget (every pod of the workload) cannot say.
-const CONTROLLER_LABELS: [&str; 6] = [
-    "pod-template-hash",
-    "rollouts-pod-template-hash",
-    "controller-revision-hash",
-    "statefulset.kubernetes.io/pod-name",
-    "apps.kubernetes.io/pod-index",
-    "pod-template-generation",
-];
 
 /// The labels of an imported workload's pods.
 #[derive(Debug, Clone)]

@@ -32,11 +32,12 @@
 
 use super::draft::{Draft, Src};
 use super::kubernetes;
+use super::pod::Workload;
 use super::server_defaults;
 use serde_json::json;
 
-/// Maps the DaemonSet `doc` into `d`; `name` is its `metadata.name`.
-pub fn daemon_set(doc: &Src, name: &str, d: &mut Draft) {
+/// Maps the DaemonSet `doc` of `namespace` into `d`; `name` is its `metadata.name`.
+pub fn daemon_set(doc: &Src, name: &str, namespace: &str, d: &mut Draft) {
     let what = format!("DaemonSet {name}");
     let no_spec = "a DaemonSet needs a `spec` with its pod template";
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
@@ -56,5 +57,5 @@ pub fn daemon_set(doc: &Src, name: &str, d: &mut Draft) {
         let is_default = server_defaults::daemon_set_default;
         kubernetes::revision_history_limit(&v, "DaemonSet", is_default, d);
     }
-    kubernetes::pods(&spec, "DaemonSet", d);
+    kubernetes::pods(&spec, Workload::new("DaemonSet", namespace), d);
 }

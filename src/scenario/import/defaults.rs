@@ -3,13 +3,16 @@
 //! one, else commented out). Each carries a comment telling the user to measure it or fit
 //! it with `rollout-sim calibrate`.
 //!
-//! The node pool is sized from the service: room for twice a Deployment's replicas, and
+//! The node pool is sized from the service: room for twice a Deployment's replicas (one
+//! pod a node where a host port or a pod anti-affinity on `kubernetes.io/hostname` keeps
+//! its pods apart), and
 //! for a workload with one pod a node (a DaemonSet, a Swarm global service) three nodes,
 //! since its size is the node count, which no manifest says: the comment above the pool
 //! asks for the user's (`--set cluster.nodes=N`).
 
 use super::super::limits::MAX_NODES;
 use super::super::overrides::Override;
+use super::super::placement::HOSTNAME_LABEL;
 use super::super::quantity;
 use super::draft::Draft;
 use serde_json::{Map, Value, json};
@@ -213,8 +216,9 @@ fn default_node(service: Option<&Value>, one_a_node: bool) -> (u64, u64) {
 }
 
 /// Nodes of size `node` with room for twice the replicas of `service` (every surge fits;
-/// one task a node where its tasks bind a host port), no fewer than three; three where
-/// the workload runs `one_a_node`, which no node count changes the fit of.
+/// one task a node where its tasks bind a host port or keep apart by hostname), no fewer
+/// than three; three where the workload runs `one_a_node`, which no node count changes
+/// the fit of.
 fn default_nodes(
     service: Option<&Value>,
     (node_cpu, node_memory): (u64, u64),
@@ -242,15 +246,28 @@ fn default_nodes(
         .and_then(|s| s.get("ports"))
         .and_then(Value::as_array)
         .is_some_and(|ports| ports.iter().any(binds));
+    // Every node has a hostname of its own: a term on it holds one pod a node.
+    let apart = service
+        .and_then(|s| s.pointer(ANTI_AFFINITY_TERMS))
+        .and_then(Value::as_array)
+        .is_some_and(|terms| {
+            terms
+                .iter()
+                .any(|t| t.get("topologyKey").and_then(Value::as_str) == Some(HOSTNAME_LABEL))
+        });
     let per_node = (node_cpu.checked_div(cpu).unwrap_or(u64::MAX))
         .min(node_memory.checked_div(memory).unwrap_or(u64::MAX))
-        .min(if host_port { 1 } else { u64::MAX })
+        .min(if host_port || apart { 1 } else { u64::MAX })
         .max(1);
     replicas
         .saturating_mul(2)
         .div_ceil(per_node)
         .clamp(MIN_NODES, MAX_NODES)
 }
+
+/// The service's required pod anti-affinity terms, from `service`.
+const ANTI_AFFINITY_TERMS: &str =
+    "/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution";
 
 /// The default node as the scenario writes it; a DaemonSet's with the kubelet's labels.
 fn node_json((cpu, memory): (u64, u64), daemon_set: bool) -> Value {

@@ -52,6 +52,7 @@ use super::flagger_mirror::mirror;
 use super::flagger_nop;
 use super::flagger_retries;
 use super::flagger_webhooks::webhooks;
+use super::pod::Workload;
 use super::reference;
 use super::render::compact;
 use super::unmeasured::Unmeasured;
@@ -82,7 +83,7 @@ pub fn canary(doc: &Src, name: &str, ctx: &Context, d: &mut Draft) {
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
         return;
     };
-    target(&spec, ctx, d);
+    target(&spec, &what, ctx, d);
     d.section(TO, &spec);
     routing(&spec, d);
     if let Some(v) = spec.get("skipAnalysis") {
@@ -134,8 +135,9 @@ fn left_out(node: &Src, path: &str, why: &str, d: &mut Draft) {
     d.unsupported(node, why);
 }
 
-/// `spec.targetRef`: the Deployment whose pod template and replicas the scenario runs.
-fn target(spec: &Src, ctx: &Context, d: &mut Draft) {
+/// `spec.targetRef` of the Canary `what` (`Flagger Canary web`): the Deployment whose pod
+/// template and replicas the scenario runs.
+fn target(spec: &Src, what: &str, ctx: &Context, d: &mut Draft) {
     let Some(r) = spec.get("targetRef") else {
         return d.error(
             spec,
@@ -145,7 +147,11 @@ fn target(spec: &Src, ctx: &Context, d: &mut Draft) {
     let Some(root) = reference::deployment(&r, "targetRef", target_kind, ctx, d) else {
         return;
     };
-    target_deployment(&root, d);
+    let of = Workload {
+        flagger: Some(what),
+        ..Workload::new("Deployment", ctx.namespace)
+    };
+    target_deployment(&root, of, d);
     d.finish(&root, |_| false, DEPLOYMENT);
     d.comment(
         "service",
@@ -164,9 +170,9 @@ fn target_kind(k: &Src) -> String {
     )
 }
 
-/// The target Deployment's fields: the canary runs its pod template, and the primary
-/// Flagger makes of it keeps its replicas.
-fn target_deployment(root: &Src, d: &mut Draft) {
+/// The target Deployment's fields (`of` it): the canary runs its pod template, and the
+/// primary Flagger makes of it keeps its replicas.
+fn target_deployment(root: &Src, of: Workload, d: &mut Draft) {
     d.read_identity(root);
     d.read_status(root);
     let Some(spec) = root.get("spec") else {
@@ -200,7 +206,7 @@ fn target_deployment(root: &Src, d: &mut Draft) {
             d.unsupported(&v, &why);
         }
     }
-    kubernetes::pods(&spec, "Deployment", d);
+    kubernetes::pods(&spec, of, d);
 }
 
 /// The mesh and its objects: the simulated router sets the canary's exact weight,

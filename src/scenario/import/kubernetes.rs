@@ -19,7 +19,7 @@
 //! ([`super::selector::own_selector`]). Everything else is reported as not simulated.
 
 use super::draft::{Draft, Src};
-use super::pod;
+use super::pod::{self, Workload};
 use super::selector;
 use serde_json::{Value, json};
 
@@ -36,8 +36,8 @@ pub fn replicas(spec: &Src, default_of: &str, d: &mut Draft) {
     }
 }
 
-/// Maps the Deployment `doc` into `d`; `name` is its `metadata.name`.
-pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
+/// Maps the Deployment `doc` of `namespace` into `d`; `name` is its `metadata.name`.
+pub fn deployment(doc: &Src, name: &str, namespace: &str, d: &mut Draft) {
     let what = format!("Deployment {name}");
     let no_spec = "a Deployment needs a `spec` with its pod template";
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
@@ -58,20 +58,20 @@ pub fn deployment(doc: &Src, name: &str, d: &mut Draft) {
         }
     }
     paused(&spec, "Deployment", d);
-    pods(&spec, "Deployment", d);
+    pods(&spec, Workload::new("Deployment", namespace), d);
 }
 
 /// What every `apps/v1` workload import shares (a Deployment's, a DaemonSet's, a
 /// StatefulSet's): the `spec.selector` checked against the template's labels as the API
 /// server checks it ([`selector::own_selector`]; it picks the workload's own pods, which
 /// are all the simulated ones) and `spec.template` mapped as the scenario's `service`
-/// ([`pod::template`]); `kind` names the workload in the messages.
-pub fn pods(spec: &Src, kind: &str, d: &mut Draft) {
+/// ([`pod::template`]); `of` is the workload, its kind naming it in the messages.
+pub fn pods(spec: &Src, of: Workload, d: &mut Draft) {
     if let Some(s) = spec.get("selector") {
         let template = spec.get("template");
-        selector::own_selector(&s, template.as_ref(), &kind.to_lowercase(), d);
+        selector::own_selector(&s, template.as_ref(), &of.kind.to_lowercase(), d);
     }
-    pod::template(spec, kind, d);
+    pod::template(spec, of, d);
 }
 
 /// `spec.paused`: `false` changes nothing; `true` is refused, since nothing would roll out

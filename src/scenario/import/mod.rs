@@ -29,6 +29,7 @@
 //! one namespace ([`Options::namespace`]).
 
 mod affinity;
+mod affinity_term;
 mod api_fields;
 mod argo;
 mod argo_analysis;
@@ -430,15 +431,15 @@ fn import_docs(docs: &[(Value, Place)], ctx: &Context, templates_of: &[ReadThere
                                 flagger_fields::CANARY
                             }
                             "DaemonSet" => {
-                                daemon_set::daemon_set(src, name, d);
+                                daemon_set::daemon_set(src, name, namespace, d);
                                 api_fields::DAEMON_SET
                             }
                             "StatefulSet" => {
-                                stateful_set::stateful_set(src, name, d);
+                                stateful_set::stateful_set(src, name, namespace, d);
                                 api_fields::STATEFUL_SET
                             }
                             _ => {
-                                kubernetes::deployment(src, name, d);
+                                kubernetes::deployment(src, name, namespace, d);
                                 api_fields::DEPLOYMENT
                             }
                         };

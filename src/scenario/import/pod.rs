@@ -9,7 +9,8 @@
 //! | the first container's `lifecycle.preStop` `sleep` (or `exec` `sleep N`) | `service.pre_stop` |
 //! | the first container's `image` | `service.versions.*.image` |
 //! | `nodeSelector`, `tolerations`, `affinity.nodeAffinity`'s required terms | the same names under `service` (checked there; see docs/placement.md) |
-//! | the rest of `affinity` (preferences, pod affinity and anti-affinity) | left out and reported, or refused where it decides where the workload's own pods go (see [`affinity`]) |
+//! | `affinity.podAntiAffinity`'s required terms over the workload's own pods | `service.affinity.podAntiAffinity`, each term's `topologyKey` (see [`affinity`]) |
+//! | the rest of `affinity` (preferences, pod affinity, anti-affinity over other pods) | left out and reported, or refused where it decides where the workload's own pods go (see [`affinity`]) |
 //! | `topologySpreadConstraints` | `service.topologySpreadConstraints`, those whose `labelSelector` matches the template's own labels (see [`spread`]) |
 //! | the containers' `ports` with a `hostPort` (or `hostNetwork: true`) | `service.ports` (see [`super::host_ports`]) |
 //!
@@ -33,9 +34,41 @@ const PROBES: [&str; 3] = ["readinessProbe", "livenessProbe", "startupProbe"];
 /// The ways a probe checks a container; which one changes nothing simulated.
 const HANDLERS: [&str; 4] = ["httpGet", "tcpSocket", "exec", "grpc"];
 
+/// The workload whose pod template is mapped: what its scheduling rules need to tell the
+/// workload's own pods from other workloads'.
+#[derive(Debug, Clone, Copy)]
+pub struct Workload<'a> {
+    /// Its kind, as messages name it (`Deployment`, `Rollout`).
+    pub kind: &'a str,
+    /// The kind whose controller creates the pods, and so gives them its labels
+    /// ([`super::selector::controller_labels`]): `kind`, but `Rollout` for a Rollout's
+    /// `workloadRef` Deployment.
+    pub controller: &'a str,
+    /// Its namespace ([`super::library::namespace_of`]); a `workloadRef` or `targetRef`
+    /// Deployment's is the referrer's, where it was looked up.
+    pub namespace: &'a str,
+    /// The Flagger Canary whose target it is (`Flagger Canary web`): Flagger runs the
+    /// template's pods in two Deployments, the primary's selecting its own pods by another
+    /// label value.
+    pub flagger: Option<&'a str>,
+}
+
+impl<'a> Workload<'a> {
+    /// A workload of `kind` in `namespace`, run by its own controller.
+    pub fn new(kind: &'a str, namespace: &'a str) -> Workload<'a> {
+        Workload {
+            kind,
+            controller: kind,
+            namespace,
+            flagger: None,
+        }
+    }
+}
+
 /// Maps `owner.template` (`owner` is the Deployment's, DaemonSet's or Rollout's `spec`)
-/// into `d`; `kind` names the owner in the message when there is no pod template.
-pub fn template(owner: &Src, kind: &str, d: &mut Draft) {
+/// into `d`; `of` is that workload (its kind names it in the message when there is no
+/// pod template).
+pub fn template(owner: &Src, of: Workload, d: &mut Draft) {
     let template = owner.get("template");
     let metadata = template.as_ref().and_then(|t| t.get("metadata"));
     if let Some(m) = &metadata {
@@ -43,15 +76,15 @@ pub fn template(owner: &Src, kind: &str, d: &mut Draft) {
     }
     let labels = metadata.as_ref().and_then(|m| m.get("labels"));
     match template.as_ref().and_then(|t| t.get("spec")) {
-        Some(pod_spec) => pod(&pod_spec, labels.as_ref(), d),
+        Some(pod_spec) => pod(&pod_spec, labels.as_ref(), of, d),
         None => d.error(
             owner,
-            format!("a {kind} needs `template.spec`, the pod it runs"),
+            format!("a {} needs `template.spec`, the pod it runs", of.kind),
         ),
     }
 }
 
-fn pod(spec: &Src, labels: Option<&Src>, d: &mut Draft) {
+fn pod(spec: &Src, labels: Option<&Src>, of: Workload, d: &mut Draft) {
     let containers = spec
         .get("containers")
         .map(|c| c.items())
@@ -71,7 +104,7 @@ fn pod(spec: &Src, labels: Option<&Src>, d: &mut Draft) {
         }
     }
     if let Some(a) = spec.get("affinity") {
-        affinity::affinity(&a, labels, d);
+        affinity::affinity(&a, labels, of, d);
     }
     if let Some(list) = spec.get("topologySpreadConstraints") {
         spread::constraints(&list, labels, d);

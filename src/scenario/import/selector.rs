@@ -75,6 +75,45 @@ pub(super) fn own_selector(selector: &Src, template: Option<&Src>, kind: &str, d
     }
 }
 
+/// Labels the controllers put on the pods beside the template's, with a value of their
+/// own a revision or a pod: `pod-template-hash` (a Deployment's ReplicaSets, Flagger's
+/// Deployments too), `rollouts-pod-template-hash` (Argo Rollouts), `controller-revision-hash`
+/// (a StatefulSet's and a DaemonSet's revisions), `statefulset.kubernetes.io/pod-name`
+/// and `apps.kubernetes.io/pod-index` (each StatefulSet pod), `pod-template-generation`
+/// (a DaemonSet's). A rule selecting by one selects some of the workload's pods, or some
+/// revisions', which the simulator cannot tell apart: a budget ([`super::budget`]), or an
+/// inter-pod affinity term's `matchLabelKeys` ([`super::affinity`]).
+pub(super) const CONTROLLER_LABELS: [&str; 6] = [
+    "pod-template-hash",
+    "rollouts-pod-template-hash",
+    "controller-revision-hash",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "pod-template-generation",
+];
+
+/// Those of [`CONTROLLER_LABELS`] the pods of `controller`'s kind carry (the kind that
+/// creates the pods: `Rollout` for a Rollout's `workloadRef` Deployment): the Deployment
+/// controller's `pod-template-hash` (kubernetes/kubernetes `pkg/controller/deployment`,
+/// `DefaultDeploymentUniqueLabelKey`), Argo Rollouts' `rollouts-pod-template-hash`
+/// (`DefaultRolloutUniqueLabelKey`), the StatefulSet controller's
+/// `controller-revision-hash`, pod name and pod index, the DaemonSet controller's
+/// `controller-revision-hash` and `pod-template-generation`. All of them for a kind not
+/// listed.
+pub(super) fn controller_labels(controller: &str) -> &'static [&'static str] {
+    match controller {
+        "Deployment" => &["pod-template-hash"],
+        "Rollout" => &["rollouts-pod-template-hash"],
+        "StatefulSet" => &[
+            "controller-revision-hash",
+            "statefulset.kubernetes.io/pod-name",
+            "apps.kubernetes.io/pod-index",
+        ],
+        "DaemonSet" => &["controller-revision-hash", "pod-template-generation"],
+        _ => &CONTROLLER_LABELS,
+    }
+}
+
 /// What is wrong with a label value, or a selector's value, that YAML reads as a number
 /// or a boolean.
 const NOT_A_STRING: &str = "expected a string: a label value is a string (quote it)";

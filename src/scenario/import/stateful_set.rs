@@ -31,6 +31,7 @@
 use super::api_fields;
 use super::draft::{Draft, Src};
 use super::kubernetes::{self, RollingField};
+use super::pod::Workload;
 use super::server_defaults;
 use serde_json::{Value, json};
 
@@ -43,8 +44,8 @@ const PARTITION_AND_UNAVAILABLE: &[RollingField] = &[
 
 const UPDATE_STRATEGY: &str = "strategy.statefulSet.updateStrategy";
 
-/// Maps the StatefulSet `doc` into `d`; `name` is its `metadata.name`.
-pub fn stateful_set(doc: &Src, name: &str, d: &mut Draft) {
+/// Maps the StatefulSet `doc` of `namespace` into `d`; `name` is its `metadata.name`.
+pub fn stateful_set(doc: &Src, name: &str, namespace: &str, d: &mut Draft) {
     let what = format!("StatefulSet {name}");
     let no_spec = "a StatefulSet needs a `spec` with its pod template";
     let Some(spec) = d.object_spec(doc, &what, name, no_spec) else {
@@ -71,7 +72,7 @@ pub fn stateful_set(doc: &Src, name: &str, d: &mut Draft) {
         ordinals(&v, d);
     }
     not_simulated(&spec, d);
-    kubernetes::pods(&spec, "StatefulSet", d);
+    kubernetes::pods(&spec, Workload::new("StatefulSet", namespace), d);
 }
 
 /// The fields about the pods' network identity and storage, which the simulator does not
