@@ -123,8 +123,7 @@ pub fn refuse_split_anti_affinity(root: &Obj, strategy_key: &str, split: bool) {
         "a pod anti-affinity is not simulated with `strategy.{strategy_key}`: Flagger \
          rewrites the primary Deployment's terms to select the primary's pods \
          (`appendPrimarySuffixToValuesIfNeeded`), so the primary's and the canary's pods \
-         each avoid only their own; use `topologySpreadConstraints` with `maxSkew: 1`, or \
-         remove it"
+         each avoid only their own, which the simulator does not tell apart: remove it"
     ));
 }
 
