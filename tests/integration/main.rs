@@ -93,6 +93,7 @@ mod run_folder;
 mod scenario_gen;
 mod scenario_gen_argo;
 mod scenario_gen_controllers;
+mod scenario_gen_fleet;
 mod scenario_gen_placement;
 mod scenarios;
 mod schema;

@@ -10,7 +10,8 @@
 //!   per-bucket counts of the trial's timeline;
 //! - the trace's time never goes back nor past the horizon;
 //! - after every trace record, the tasks holding resources on a node request no more cpu
-//!   and memory than the node has; a terminal task never changes state again;
+//!   and memory than the node has, and no two of them share a value of a required pod
+//!   anti-affinity term's `topologyKey`; a terminal task never changes state again;
 //! - identical results on re-run, traced or not, and on rayon pools of 1 and 2 threads.
 //!
 //! Each property runs in a forked child with a watchdog (proptest's `timeout`), so a
@@ -244,11 +245,29 @@ fn conservation(r: &TrialResult, rows: &[TimelineRow]) -> Result<(), TestCaseErr
     Ok(())
 }
 
-/// Time only moves forward; nodes are never overcommitted; terminal tasks stay terminal.
+/// The domains of node `n` under the service's required pod anti-affinity: per distinct
+/// `topologyKey` the node carries, (key, the node's value).
+fn anti_affinity_domains(s: &Scenario, n: u32) -> Vec<(&str, &str)> {
+    let mut keys: Vec<&str> = (s.service.placement.anti_affinity.iter())
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let labels = &s.cluster.attrs(n as usize).labels;
+    (keys.into_iter())
+        .filter_map(|k| labels.get(k).map(|v| (k, v.as_str())))
+        .collect()
+}
+
+/// Time only moves forward; nodes are never overcommitted; terminal tasks stay terminal;
+/// no two tasks holding resources (terminating ones too) share a domain of a pod
+/// anti-affinity term.
 fn trace_invariants(s: &Scenario, trace: &[TraceRecord]) -> Result<(), TestCaseError> {
     let res = &s.service.resources;
     let mut tasks: HashMap<u32, (Option<u32>, TaskState)> = HashMap::new();
     let mut used = vec![(0u64, 0u64); s.cluster.nodes.len()];
+    // Tasks holding resources per (key, value) of the pod anti-affinity.
+    let mut in_domain: HashMap<(&str, &str), u32> = HashMap::new();
     let mut last = 0;
     for rec in trace {
         let t = rec.time();
@@ -279,9 +298,24 @@ fn trace_invariants(s: &Scenario, trace: &[TraceRecord]) -> Result<(), TestCaseE
             if let (Some(n), true) = (old_node, old.holds_resources()) {
                 used[n as usize].0 -= res.cpu_millis;
                 used[n as usize].1 -= res.memory_bytes;
+                for d in anti_affinity_domains(s, n) {
+                    *in_domain.entry(d).or_default() -= 1;
+                }
             }
         }
         if let (Some(n), true) = (node, state.holds_resources()) {
+            for d in anti_affinity_domains(s, n) {
+                let held = in_domain.entry(d).or_default();
+                *held += 1;
+                prop_assert!(
+                    *held == 1,
+                    "{} tasks in the anti-affinity domain {}={} at {:?}",
+                    held,
+                    d.0,
+                    d.1,
+                    rec
+                );
+            }
             let u = &mut used[n as usize];
             u.0 += res.cpu_millis;
             u.1 += res.memory_bytes;

@@ -13,12 +13,14 @@
 //! [`crate::scenario_gen_controllers`], Argo Rollouts canary and blue-green sections from
 //! [`crate::scenario_gen_argo`],
 //! placement (labels, taints, roles, each orchestrator's service fields) from
-//! [`crate::scenario_gen_placement`].
+//! [`crate::scenario_gen_placement`], and the starting fleet is sized to the nodes by
+//! [`crate::scenario_gen_fleet`].
 //!
 //! Sizes stay small (≤ 12 replicas mostly, a few up to 80) so one case runs in
 //! milliseconds in a debug build; the horizon is at most an hour.
 
 use crate::scenario_gen_controllers::{flagger, kubernetes, swarm};
+use crate::scenario_gen_fleet::{fit_fleet, held, node_shapes};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -56,6 +58,12 @@ impl Family {
     /// An Argo Rollout.
     fn argo(self) -> bool {
         matches!(self, Family::Canary | Family::BlueGreen)
+    }
+
+    /// Takes a required pod anti-affinity: pods the kube-scheduler places, but not
+    /// Flagger's, which the loader refuses it for.
+    fn pod_anti_affinity(self) -> bool {
+        self.kubelet() && self != Family::Flagger
     }
 }
 
@@ -416,65 +424,6 @@ fn fit_control_plane(family: Family, cluster: &mut Value, service: &mut Map<Stri
     }
 }
 
-/// Each node's (cpu millicores, memory MiB), as the generator writes them: `cpu` whole
-/// cores (a number or its text), `memory` "NGi"; a list entry without them takes the
-/// template's.
-fn node_shapes(cluster: &Value) -> Vec<(u32, u32)> {
-    let shape = |n: &Value| {
-        let field = |k: &str| n.get(k).unwrap_or(&cluster["node"][k]);
-        let cores = match field("cpu") {
-            Value::String(s) => s.parse::<u32>().ok(),
-            v => v.as_u64().map(|c| c as u32),
-        };
-        let gib = field("memory")
-            .as_str()
-            .and_then(|m| m.strip_suffix("Gi"))
-            .and_then(|g| g.parse::<u32>().ok());
-        (
-            cores.expect("generated cpu") * 1000,
-            gib.expect("generated memory") * 1024,
-        )
-    };
-    match &cluster["nodes"] {
-        Value::Array(list) => list.iter().map(shape).collect(),
-        n => vec![shape(&cluster["node"]); n.as_u64().expect("a node count") as usize],
-    }
-}
-
-/// `cpu` millicores and `mem` MiB a task, halved until `replicas` tasks fit `nodes` (at
-/// most `limit` a node, 0 for none): the loader refuses a starting fleet that does not fit
-/// the nodes its placement allows (some `current` tasks would be Pending before the
-/// rollout).
-fn fit_fleet(
-    nodes: &[(u32, u32)],
-    limit: u32,
-    replicas: u32,
-    mut cpu: u32,
-    mut mem: u32,
-) -> (u32, u32) {
-    let limit = if limit == 0 { u32::MAX } else { limit };
-    loop {
-        // Identical tasks: any placement that puts one wherever one fits holds this many.
-        let (by_cpu, by_mem, both) = nodes.iter().fold((0, 0, 0), |(c, m, b), (nc, nm)| {
-            (
-                c + nc / cpu,
-                m + nm / mem,
-                b + (nc / cpu).min(nm / mem).min(limit),
-            )
-        });
-        if both >= replicas || (cpu == 1 && mem == 1) {
-            return (cpu, mem);
-        }
-        let (cpu_short, mem_short) = (by_cpu < replicas, by_mem < replicas);
-        if cpu_short || !mem_short {
-            cpu = (cpu / 2).max(1);
-        }
-        if mem_short || !cpu_short {
-            mem = (mem / 2).max(1);
-        }
-    }
-}
-
 /// A whole valid scenario of `family`, as its file's tree.
 pub fn scenario(family: Family) -> BoxedStrategy<Value> {
     let strategy = match family {
@@ -510,7 +459,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
         .prop_map(
             move |(
                 (seed, horizon, mut cluster),
-                (replicas, cpu, mem),
+                (mut replicas, cpu, mem),
                 (cur, next, v3),
                 (strategy, extra),
                 (actions, traffic, faults, placement),
@@ -565,14 +514,22 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 let mut placement = placement;
                 let mut shapes = node_shapes(&cluster);
                 let mut limit = 0;
+                let mut domains = vec![None; shapes.len()];
                 if let Some(p) = placement.as_mut() {
+                    if !family.pod_anti_affinity() {
+                        p.without_pod_anti_affinity();
+                    }
                     let (mut allowed, most) =
                         p.make_possible(family.kubelet(), shapes.len(), replicas);
                     if family == Family::DaemonSet {
                         // Every node it is sized on must hold its pod, those whose pod
-                        // the spread would leave Pending too.
+                        // the spread or the pod anti-affinity would leave Pending too
+                        // (the loader lets them wait).
                         allowed = p.daemon_nodes(shapes.len());
+                    } else {
+                        replicas = p.fit_anti_affinity(&allowed, replicas);
                     }
+                    domains = p.anti_affinity_domains(&allowed);
                     shapes = allowed.into_iter().map(|i| shapes[i]).collect();
                     limit = most;
                 }
@@ -587,7 +544,7 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                         .fold((cpu, mem), |(c, m), &(nc, nm)| (c.min(nc), m.min(nm)));
                     (smallest.0.max(1), smallest.1.max(1))
                 } else {
-                    fit_fleet(&shapes, limit, replicas, cpu, mem)
+                    fit_fleet(&shapes, &domains, limit, replicas, cpu, mem)
                 };
                 let mut service = extra;
                 if family == Family::DaemonSet {
@@ -604,9 +561,10 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 );
                 put(&mut service, "versions", Value::Object(versions));
                 // One scenario in five binds a host port (one task a node), where every
-                // task of the starting fleet can have an allowed node of its own.
-                let own_nodes = shapes.iter().filter(|&&(nc, nm)| nc >= cpu && nm >= mem);
-                if seed % 5 == 2 && (global || own_nodes.count() >= replicas as usize) {
+                // task of the starting fleet can have an allowed node (and pod
+                // anti-affinity domain) of its own.
+                let own_nodes = held(&shapes, &domains, 1, cpu, mem);
+                if seed % 5 == 2 && (global || own_nodes >= replicas) {
                     let port = if family.kubelet() {
                         json!([{"containerPort": 80, "hostPort": 8080}])
                     } else {

@@ -1,16 +1,20 @@
 //! proptest strategies for random valid placement, for [`crate::scenario_gen::scenario`]:
 //! node labels, Kubernetes taints and Swarm roles, and the service's own fields of each
 //! orchestrator (`nodeSelector`, required node affinity with every operator, tolerations,
-//! `topologySpreadConstraints`; Swarm `placement.constraints`, `max_replicas_per_node`
-//! and spread `preferences`).
+//! `topologySpreadConstraints`, a required pod anti-affinity on `kubernetes.io/hostname`
+//! and on `zone`; Swarm `placement.constraints`, `max_replicas_per_node` and spread
+//! `preferences`).
 //!
 //! The loader refuses a starting fleet that does not fit the nodes its placement allows,
 //! so the generator works out which nodes those are, with the upstream rules as
 //! `docs/placement.md` states them ([`Placement::allows`]): it keeps at least one node
 //! allowed (or drops the restriction), raises `max_replicas_per_node` to what the allowed
-//! nodes need, and the requests are then fitted to the allowed nodes alone. Where its
-//! rules and the simulator's disagree, the loader refuses the scenario and the case fails:
-//! the generator is a second reading of those rules.
+//! nodes need, lowers the replicas to the pod anti-affinity's domains on the allowed nodes
+//! or drops its terms (the widest first) until there are enough, and the requests are
+//! then fitted to the allowed nodes alone, one task a domain
+//! ([`Placement::anti_affinity_domains`]). Where its rules and the simulator's disagree,
+//! the loader refuses the scenario and the case fails: the generator is a second reading
+//! of those rules.
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -20,6 +24,20 @@ const LABELS: [(&str, &[&str]); 3] = [
     ("zone", &["a", "b", "c"]),
     ("disk", &["ssd", "hdd"]),
     ("tier", &["1", "2", "3"]),
+];
+
+/// The label every node of a Kubernetes strategy carries, with its own name: a pod
+/// anti-affinity on it holds one pod a node.
+const HOSTNAME: &str = "kubernetes.io/hostname";
+
+/// The pod anti-affinity terms' keys the generator picks from: each key alone, both in
+/// either order, and one key twice (one term, as upstream).
+const ANTI_AFFINITY_KEYS: &[&[&str]] = &[
+    &[HOSTNAME],
+    &["zone"],
+    &["zone", HOSTNAME],
+    &[HOSTNAME, "zone"],
+    &[HOSTNAME, HOSTNAME],
 ];
 
 /// What one node carries: a value (or none) per [`LABELS`] key, a taint, a Swarm role.
@@ -101,6 +119,12 @@ pub struct Placement {
     affinity: Vec<Vec<Expression>>,
     tolerations: Vec<Toleration>,
     spread: Option<u32>,
+    /// The `topologyKey` of each required pod anti-affinity term, in order: [`HOSTNAME`]
+    /// or `zone` (`LABELS[0]`), sometimes one twice.
+    anti_affinity: Vec<&'static str>,
+    /// Where the anti-affinity leaves fewer domains than replicas: lower the replicas to
+    /// the domains (else the terms go).
+    fewer_replicas: bool,
     /// Swarm: constraints as (key index or `None` for the role, `==`, value).
     constraints: Vec<(Option<usize>, bool, &'static str)>,
     max_replicas_per_node: u32,
@@ -117,6 +141,13 @@ pub fn placement() -> BoxedStrategy<Option<Placement>> {
             };
             (key, equal, value)
         });
+    let anti_affinity = (
+        prop_oneof![
+            2 => Just(Vec::new()),
+            1 => prop::sample::select(ANTI_AFFINITY_KEYS).prop_map(<[&str]>::to_vec),
+        ],
+        any::<bool>(),
+    );
     let some = (
         prop::collection::vec(node_marks(), 1..5),
         (
@@ -127,6 +158,7 @@ pub fn placement() -> BoxedStrategy<Option<Placement>> {
             ],
             prop::collection::vec(toleration(), 0..3),
             prop::option::of(1u32..4),
+            anti_affinity,
         ),
         (
             prop::collection::vec(constraint, 0..3),
@@ -135,13 +167,19 @@ pub fn placement() -> BoxedStrategy<Option<Placement>> {
         ),
     )
         .prop_map(
-            |(marks, (selector, affinity, tolerations, spread), (constraints, max, preference))| {
+            |(
+                marks,
+                (selector, affinity, tolerations, spread, (anti_affinity, fewer_replicas)),
+                (constraints, max, preference),
+            )| {
                 Placement {
                     marks,
                     node_selector: selector.map(|(k, v)| (k, LABELS[k].1[v % LABELS[k].1.len()])),
                     affinity,
                     tolerations,
                     spread,
+                    anti_affinity,
+                    fewer_replicas,
                     constraints,
                     max_replicas_per_node: max,
                     preference,
@@ -216,7 +254,8 @@ impl Placement {
     }
 
     /// Make the placement (of a kubelet family or Swarm) possible on `nodes` nodes: at
-    /// least one node allowed, and room for `replicas` under `max_replicas_per_node`.
+    /// least one node allowed, and room for `replicas` under `max_replicas_per_node` (the
+    /// pod anti-affinity: [`Placement::fit_anti_affinity`]).
     /// Returns the allowed nodes' indices and the per-node limit (0: none).
     pub fn make_possible(
         &mut self,
@@ -261,6 +300,66 @@ impl Placement {
         (ok, limit)
     }
 
+    /// Drop the pod anti-affinity (for a family that refuses it or has no such field).
+    pub fn without_pod_anti_affinity(&mut self) {
+        self.anti_affinity.clear();
+    }
+
+    /// The replicas, at most `replicas`, whose starting fleet the pod anti-affinity lets
+    /// the `allowed` nodes hold (one task a domain; at the start every pod is on an
+    /// allowed node): fewer replicas, or (as drawn) the same with terms dropped, the
+    /// widest first, until there are enough domains.
+    pub fn fit_anti_affinity(&mut self, allowed: &[usize], replicas: u32) -> u32 {
+        if self.fewer_replicas {
+            return replicas.min(self.anti_affinity_room(allowed));
+        }
+        while self.anti_affinity_room(allowed) < replicas {
+            let widest = if self.anti_affinity.contains(&"zone") {
+                "zone"
+            } else {
+                HOSTNAME
+            };
+            self.anti_affinity.retain(|&k| k != widest);
+        }
+        replicas
+    }
+
+    /// Per node of `nodes`, the domain its tasks share under the pod anti-affinity, which
+    /// holds one task a domain; `None`: no term reaches the node (no term, or only `zone`
+    /// on a node without the label, which `InterPodAffinity` lets pass), so only its
+    /// room limits it. With both keys a zone is one domain, and a node without a zone one
+    /// of its own.
+    pub fn anti_affinity_domains(&self, nodes: &[usize]) -> Vec<Option<usize>> {
+        let zones = LABELS[0].1;
+        let by_zone = self.anti_affinity.contains(&"zone");
+        let by_host = self.anti_affinity.contains(&HOSTNAME);
+        nodes
+            .iter()
+            .map(|&i| {
+                let zone = self.marks_of(i).labels[0].filter(|_| by_zone);
+                match zone.and_then(|z| zones.iter().position(|&v| v == z)) {
+                    Some(z) => Some(z),
+                    None => by_host.then_some(zones.len() + i),
+                }
+            })
+            .collect()
+    }
+
+    /// How many tasks the pod anti-affinity lets `nodes` hold, whatever their room (a
+    /// node no term reaches: no limit).
+    fn anti_affinity_room(&self, nodes: &[usize]) -> u32 {
+        if self.anti_affinity.is_empty() {
+            return u32::MAX;
+        }
+        let mut domains = self.anti_affinity_domains(nodes);
+        if domains.contains(&None) {
+            return u32::MAX;
+        }
+        domains.sort_unstable();
+        domains.dedup();
+        domains.len() as u32
+    }
+
     /// Write the node marks into `cluster` (its `nodes` made a list when a count) and the
     /// service's fields into `service`.
     pub fn apply(&self, kubelet: bool, cluster: &mut Value, service: &mut Map<String, Value>) {
@@ -297,6 +396,7 @@ impl Placement {
             if let Some((k, v)) = self.node_selector {
                 service.insert("nodeSelector".into(), json!({LABELS[k].0: v}));
             }
+            let mut affinity = Map::new();
             if !self.affinity.is_empty() {
                 let terms: Vec<Value> = self
                     .affinity
@@ -315,10 +415,22 @@ impl Placement {
                         json!({"matchExpressions": exprs})
                     })
                     .collect();
-                service.insert(
-                    "affinity".into(),
-                    json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}),
+                affinity.insert(
+                    "nodeAffinity".into(),
+                    json!({"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}),
                 );
+            }
+            if !self.anti_affinity.is_empty() {
+                let terms: Vec<Value> = (self.anti_affinity.iter())
+                    .map(|k| json!({"topologyKey": k}))
+                    .collect();
+                affinity.insert(
+                    "podAntiAffinity".into(),
+                    json!({"requiredDuringSchedulingIgnoredDuringExecution": terms}),
+                );
+            }
+            if !affinity.is_empty() {
+                service.insert("affinity".into(), Value::Object(affinity));
             }
             if !self.tolerations.is_empty() {
                 let list: Vec<Value> = self
@@ -400,6 +512,11 @@ mod tests {
             (Family::Kubernetes, "\"tolerations\""),
             (Family::Kubernetes, "\"taints\""),
             (Family::Kubernetes, "\"topologySpreadConstraints\""),
+            (Family::Kubernetes, "\"podAntiAffinity\""),
+            (
+                Family::Kubernetes,
+                "\"topologyKey\": \"kubernetes.io/hostname\"",
+            ),
             (Family::Swarm, "\"constraints\""),
             (Family::Swarm, "node.role"),
             (Family::Swarm, "\"max_replicas_per_node\""),
@@ -441,7 +558,7 @@ mod tests {
             // or an earlier one, and the generator keeps a node the taints allow.
             let filters: &[&str] = match family {
                 Family::Swarm => &["affinity", "max_replicas_per_node"],
-                _ => &["affinity", "spread"],
+                _ => &["affinity", "spread", "anti_affinity"],
             };
             for f in filters {
                 assert!(
