@@ -50,7 +50,7 @@ pub(crate) fn trials(s: &Scenario, n: u64) -> Vec<TrialResult> {
 
 /// The rows with the `pending_*` flags left out, and the peak cpu as a count of tasks
 /// (the two services request different cpu).
-pub(crate) fn as_placed(rows: &[TrialResult], task_cpu: u64) -> Vec<TrialResult> {
+fn as_placed(rows: &[TrialResult], task_cpu: u64) -> Vec<TrialResult> {
     rows.iter()
         .map(|r| {
             assert_eq!(r.peak_cpu_millis % task_cpu, 0);
@@ -86,20 +86,26 @@ fn a_host_port_is_a_node_with_room_for_one_task() {
     for (port, strategy, nodes) in cases {
         let by_port = trials(&scenario(nodes, 3, "100m", port, &strategy), 20);
         let by_room = trials(&scenario(nodes, 3, "4", "[]", &strategy), 20);
-        assert_eq!(
-            as_placed(&by_port, 100),
-            as_placed(&by_room, 4000),
-            "{strategy} on {nodes} nodes"
-        );
-        // Only which filter is named differs.
-        assert_eq!(
-            share(&by_port, PendingReason::HostPort),
-            share(&by_room, PendingReason::Resources),
-            "{strategy} on {nodes} nodes"
-        );
-        assert_eq!(share(&by_port, PendingReason::Resources), 0);
-        assert_eq!(share(&by_room, PendingReason::HostPort), 0);
+        assert_like_room(&by_port, &by_room, PendingReason::HostPort, &strategy);
     }
+}
+
+/// `by_rule`'s trials (100m pods) are `by_room`'s (4-cpu pods on 4-cpu nodes), every
+/// column but the pending filter's: `reason` in the one where `resources` is in the other.
+pub(crate) fn assert_like_room(
+    by_rule: &[TrialResult],
+    by_room: &[TrialResult],
+    reason: PendingReason,
+    what: &str,
+) {
+    assert_eq!(as_placed(by_rule, 100), as_placed(by_room, 4000), "{what}");
+    assert_eq!(
+        share(by_rule, reason),
+        share(by_room, PendingReason::Resources),
+        "{what}"
+    );
+    assert_eq!(share(by_rule, PendingReason::Resources), 0, "{what}");
+    assert_eq!(share(by_room, reason), 0, "{what}");
 }
 
 /// The traps: start-first with as many replicas as nodes never starts a new task (the
