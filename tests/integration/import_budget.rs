@@ -313,6 +313,15 @@ fn two_budgets_over_one_pod_are_refused_naming_both() {
         ),
         "{err}"
     );
+    // Neither is listed as read.
+    assert!(!err.contains("read as"), "{err}");
+    assert!(
+        err.contains(
+            "PodDisruptionBudget all (not read: another budget selects pods of Deployment web \
+             too, which the import refuses (see the error))"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

@@ -433,6 +433,20 @@ fn copy(root: &Src, s: Selects, pods: &Pods, what: &str, d: &mut Draft) {
     d.finish(root, |_| false, POD_DISRUPTION_BUDGET);
 }
 
+/// Whether a `policy/v1` budget of `ctx`'s namespace other than `doc` selects some of
+/// `pods` too: [`read`] then refuses them all.
+fn other_budget_selects(doc: &Value, pods: &Pods, ctx: &Context) -> bool {
+    (ctx.lib.all_of("PodDisruptionBudget", ctx.own_namespace()))
+        .into_iter()
+        .filter(|(api, other)| *api == POLICY_V1 && !std::ptr::eq(other.doc, doc))
+        .any(|(_, other)| {
+            matches!(
+                selects(&Src::root(other.doc), pods),
+                Ok(s) if s != Selects::No && s != Selects::DaemonSet
+            )
+        })
+}
+
 /// What the line listing the budget document `doc` (of apiVersion `api`, in `ctx`'s
 /// namespace) as skipped adds: which workloads read it, or why none does. `read_there`
 /// tells a Deployment a Rollout or a Canary reads (its pods are theirs).
@@ -457,6 +471,7 @@ pub fn note(doc: &Value, api: &str, ctx: &Context, read_there: impl Fn(&Value) -
         return format!(" (no spec.selector: a budget without one selects no pod{misspelt})");
     }
     let mut read_by = Vec::new();
+    let mut shared = Vec::new();
     let mut daemon_sets = Vec::new();
     let mut others = Vec::new();
     for kind in [
@@ -484,11 +499,20 @@ pub fn note(doc: &Value, api: &str, ctx: &Context, read_there: impl Fn(&Value) -
                     _ => what,
                 }),
                 Ok(Selects::DaemonSet) => daemon_sets.push(what),
+                // Refused by [`read`] with every budget over them: none is read.
+                Ok(_) if other_budget_selects(doc, &pods, ctx) => shared.push(what),
                 Ok(_) | Err(_) => read_by.push(what),
             }
         }
     }
     let mut parts = Vec::new();
+    if !shared.is_empty() {
+        parts.push(format!(
+            "not read: another budget selects pods of {} too, which the import refuses \
+             (see the error)",
+            shared.join(", ")
+        ));
+    }
     if !read_by.is_empty() {
         parts.push(format!(
             "read as the service.podDisruptionBudget of {}",
