@@ -157,6 +157,9 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         foreign_fields::refuse_other_orchestrator_fields(&o, &scenario.strategy);
         super::disruption_budget::settle(&o, &scenario);
         super::placement::refuse_foreign(&o, scenario.strategy.scheduler());
+        // A budget that must say which Deployment it selects marks the strategy whose
+        // Deployments' pods carry different values of the app label (Flagger's): the same
+        // fact splits an anti-affinity term.
         super::placement::refuse_split_anti_affinity(
             &o,
             scenario.strategy.key(),
