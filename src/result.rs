@@ -135,6 +135,9 @@ pub struct TrialResult {
     pub verdict: Option<Verdict>,
     /// The node drains (`faults.node_drains`), if the scenario has any.
     pub drains: Option<crate::cluster::node_drain::DrainResult>,
+    /// Nodes the cluster autoscaler asked for from the rollout's start until its outcome;
+    /// `None` without `cluster.autoscaler`.
+    pub nodes_added: Option<u32>,
 }
 
 /// Whether a progressive rollout stopped its release, and whether it should have.

@@ -54,6 +54,7 @@ pub fn swarm(replicas: u32, start: Time, update: UpdateConfig) -> Scenario {
             image_cached: vec![0],
             control_plane: crate::scenario::ControlPlane::ideal(),
             node_attrs: Vec::new(),
+            autoscaler: None,
         },
         service: Service {
             replicas,

@@ -298,6 +298,11 @@ impl<'s> Workspace<'s> {
             } else {
                 scenario.horizon
             }),
+            nodes_added: scenario
+                .cluster
+                .autoscaler
+                .as_ref()
+                .map(|_| cl.nodes_added_by(at)),
             verdict: metrics
                 .aborted_at
                 .map(|at| Verdict::new(scenario, at, metrics.dry_run_failed)),
@@ -517,6 +522,7 @@ impl<C: Controller> TrialRun<'_, '_, C> {
                 }
             }
             Event::Drain(i) => self.ctrl.on_drain(cl, i),
+            Event::Autoscale => cl.autoscale(),
             Event::Cancelled(n) => cl.sim_mut().count_popped(u64::from(n) - 1),
         }
     }

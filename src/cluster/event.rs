@@ -39,6 +39,8 @@ pub enum Event {
     /// `kubectl drain`'s retry of the evictions the disruption budget refused, or the
     /// uncordon once its `maintenance` is over ([`super::node_drain::DrainTurn`]).
     Drain(u32),
+    /// A turn of the cluster autoscaler's loop ([`super::autoscaler`]).
+    Autoscale,
     /// This many steps that creating the fleet scheduled and cancelled, due at one time
     /// and popping one after another, queued as one by a copied fleet ([`super::fleet`]): it
     /// does nothing, and counts as the events (and work) they were.

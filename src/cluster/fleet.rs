@@ -398,6 +398,7 @@ fn copy_node(to: &mut Node, from: &Node) {
         cordoned,
         schedulable,
         noticed_down,
+        absent,
         losses,
         down_epoch,
     } = from;
@@ -414,6 +415,7 @@ fn copy_node(to: &mut Node, from: &Node) {
     to.cordoned = *cordoned;
     to.schedulable = *schedulable;
     to.noticed_down = *noticed_down;
+    to.absent = *absent;
     to.losses = *losses;
     to.down_epoch = *down_epoch;
 }

@@ -53,6 +53,7 @@
 //! engine), `stop_signal` between the stop decision and `terminating`, `health_report`
 //! after a passing HEALTHCHECK probe. All are zero with `ideal`, so nothing changes then.
 
+mod autoscaler;
 mod availability;
 pub mod control_plane;
 mod counting;
@@ -260,6 +261,8 @@ pub struct Cluster<'s> {
     /// Tasks below this id are the fleet that served before the rollout
     /// ([`Cluster::create_serving_fleet`]): see [`Cluster::served_before_rollout`].
     serving_fleet_end: TaskId,
+    /// The cluster autoscaler's loop and the nodes it asked for ([`autoscaler`]).
+    autoscaling: autoscaler::Autoscaling,
     /// The random streams of the trial ([`Cluster::rng`]).
     streams: TrialStreams,
     /// One bit per control-plane [`Phase`] whose latency is zero: [`Cluster::overhead`]
@@ -332,6 +335,7 @@ impl<'s> Cluster<'s> {
             fleet_snapshots: 0,
             fleet_copy: None,
             serving_fleet_end: 0,
+            autoscaling: autoscaler::Autoscaling::default(),
             streams: TrialStreams::new(scenario.seed, 0),
             zero_phases: Phase::ALL
                 .iter()
@@ -366,20 +370,34 @@ impl<'s> Cluster<'s> {
         self.mirror = None;
         self.load_runs.clear();
         let versions = s.service.versions.len();
-        if self.nodes.len() == s.cluster.nodes.len() {
-            for (node, spec) in self.nodes.iter_mut().zip(&s.cluster.nodes) {
-                node.reset(spec, &s.cluster.image_cached);
+        // The nodes the autoscaler may add are there from the start, absent: every
+        // per-node count is sized once, and a node added is one that joins.
+        let listed = s.cluster.nodes.len();
+        let cached = |i: usize| match &s.cluster.autoscaler {
+            Some(a) if i >= listed => &a.image_cached[..],
+            _ => &s.cluster.image_cached[..],
+        };
+        if self.nodes.len() == s.cluster.node_slot_count() {
+            for (i, (node, spec)) in self
+                .nodes
+                .iter_mut()
+                .zip(s.cluster.node_slots())
+                .enumerate()
+            {
+                node.reset(spec, cached(i));
             }
         } else {
             self.nodes.clear();
-            let cached = &s.cluster.image_cached;
             self.nodes.extend(
-                s.cluster
-                    .nodes
-                    .iter()
-                    .map(|n| Node::new(n, versions, cached)),
+                (s.cluster.node_slots().enumerate())
+                    .map(|(i, n)| Node::new(n, versions, cached(i))),
             );
         }
+        for node in &mut self.nodes[listed..] {
+            node.make_absent();
+        }
+        let per_node = self.pods_a_new_node_takes();
+        self.autoscaling.reset(s, per_node);
         self.placer.rebuild(&self.nodes, s.service.resources);
         self.node_failures.clear();
         self.drains.reset(s.faults.node_drains.len());

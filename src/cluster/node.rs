@@ -24,6 +24,10 @@ pub struct Node {
     /// condition Unknown and tainted it `node.kubernetes.io/unreachable` `NoSchedule` and
     /// `NoExecute`. What the controllers read as "down", `up` being the machine itself.
     pub noticed_down: bool,
+    /// One of the nodes the cluster autoscaler may add, not added yet (or not Ready yet):
+    /// no node at all for the scheduler, which neither places a task there nor gives a
+    /// reason for it. Also not `up` and not `schedulable`.
+    pub absent: bool,
     /// Tasks of the service holding resources on it, those told to stop included (what
     /// its allocation is made of; Kubernetes' spread criterion in the model).
     pub tasks: u32,
@@ -75,6 +79,7 @@ impl Node {
             cordoned: false,
             schedulable: true,
             noticed_down: false,
+            absent: false,
             losses: 0,
             down_epoch: 0,
         }
@@ -98,6 +103,7 @@ impl Node {
         self.cordoned = false;
         self.schedulable = true;
         self.noticed_down = false;
+        self.absent = false;
         self.losses = 0;
         self.down_epoch = 0;
     }
@@ -108,6 +114,18 @@ impl Node {
         self.up = up;
         self.noticed_down &= !up;
         self.schedulable = up && !self.cordoned;
+    }
+
+    /// Not added yet by the cluster autoscaler: see [`Node::absent`].
+    pub fn make_absent(&mut self) {
+        self.absent = true;
+        self.set_up(false);
+    }
+
+    /// Added by the cluster autoscaler: Ready, and schedulable from now on.
+    pub fn join(&mut self) {
+        self.absent = false;
+        self.set_up(true);
     }
 
     /// Cordoned: no new task from now on.

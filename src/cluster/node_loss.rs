@@ -87,6 +87,8 @@ pub enum NodeChange {
     },
     /// The machine is back.
     Back,
+    /// A node the cluster autoscaler asked for is Ready ([`super::autoscaler`]).
+    Added,
 }
 
 /// What the control plane has just concluded of a node, for the controller
@@ -122,7 +124,8 @@ impl Cluster<'_> {
             }
         }
         if faults.node_mtbf.is_some() {
-            for node in 0..self.nodes.len() as NodeId {
+            // A node the autoscaler may add fails from when it is added.
+            for node in 0..self.scenario.cluster.nodes.len() as NodeId {
                 self.schedule_random_loss(node);
             }
         }
@@ -130,7 +133,7 @@ impl Cluster<'_> {
     }
 
     /// The node's next random failure, from now.
-    fn schedule_random_loss(&mut self, node: NodeId) {
+    pub(super) fn schedule_random_loss(&mut self, node: NodeId) {
         let Some(mtbf) = self.scenario.faults.node_mtbf else {
             return;
         };
@@ -156,6 +159,10 @@ impl Cluster<'_> {
             }
             NodeChange::Detected { epoch } => self.node_detected(node, epoch),
             NodeChange::Back => self.node_back(node),
+            NodeChange::Added => {
+                self.node_added(node);
+                None
+            }
         }
     }
 

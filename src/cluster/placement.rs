@@ -29,7 +29,10 @@ impl Cluster<'_> {
         let r = self.scenario.service.resources;
         let pick = self.placer.pick(&self.nodes, &self.wanted.on_node, r);
         match pick {
-            Err(reason) => self.gauges.pending.insert(reason),
+            Err(reason) => {
+                self.gauges.pending.insert(reason);
+                self.autoscaler_wanted();
+            }
             Ok(node) if self.node_failures.any() => return Ok(self.after_failures(id, node)),
             Ok(_) => {}
         }

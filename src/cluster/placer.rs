@@ -141,7 +141,7 @@ impl Placer {
         let p = &s.service.placement;
         let scheduler = s.strategy.scheduler();
         let kubernetes = scheduler == Scheduler::Kubernetes;
-        let nodes = s.cluster.nodes.len();
+        let nodes = s.cluster.node_slot_count();
         let attrs = |i: usize| s.cluster.attrs(i);
         let fixed_of = |i: usize| {
             let a = attrs(i);
@@ -244,6 +244,12 @@ impl Placer {
     /// No reason seen yet, for this scenario's orchestrator.
     pub fn no_reasons(&self) -> PendingReasons {
         PendingReasons::new(self.scheduler)
+    }
+
+    /// Whether a task holds its node alone: it binds a host port, or keeps off the nodes
+    /// of the service's other pods (a pod anti-affinity whose every domain is one node).
+    pub fn one_task_a_node(&self) -> bool {
+        self.host_port || self.anti_affinity.per_node
     }
 
     /// Whether where the service's tasks are decides eligibility beyond what the index
@@ -426,6 +432,11 @@ impl Placer {
         r: Resources,
     ) -> Option<PendingReason> {
         let n = &nodes[i];
+        if n.absent {
+            // No node yet: the first filter, which never outranks another node's reason
+            // (every scan starts from it), and no candidate.
+            return Some(self.order()[0]);
+        }
         let fixed = self.fixed.get(i).copied().flatten();
         self.order().iter().copied().find(|&f| match f {
             PendingReason::Unschedulable => n.cordoned && !self.cordon_tolerated,

@@ -19,12 +19,21 @@ use crate::scenario::Scenario;
 /// a request of zero. `rollout-sim lint` (`swarm-start-first-no-room`) asks this, so the
 /// room it counts is the room the scheduler finds.
 pub fn room_for_tasks(s: &Scenario, up_to: u64) -> u64 {
+    room_on(s, s.cluster.nodes.len(), up_to)
+}
+
+/// [`room_for_tasks`] on every node the cluster may have: with `cluster.autoscaler`, the
+/// nodes listed and every node it may add, as if all were added (the most a rollout can
+/// find, which is what a warning that it finds too little must count).
+pub fn reachable_room(s: &Scenario, up_to: u64) -> u64 {
+    room_on(s, s.cluster.node_slot_count(), up_to)
+}
+
+/// [`room_for_tasks`] on the first `nodes` of the cluster's node slots.
+fn room_on(s: &Scenario, nodes: usize, up_to: u64) -> u64 {
     let r = s.service.resources;
     let versions = s.service.versions.len();
-    let mut nodes: Vec<Node> = s
-        .cluster
-        .nodes
-        .iter()
+    let mut nodes: Vec<Node> = (s.cluster.node_slots().take(nodes))
         .map(|spec| Node::new(spec, versions, &[]))
         .collect();
     let mut on_node = vec![0u32; nodes.len()];

@@ -374,6 +374,7 @@ mod tests {
                 "drain_s",
                 "drains_unfinished",
                 "pending_host_port",
+                "nodes_added",
             ],
             "deadline_exceeded_s is empty in every row, so it has no metric"
         );

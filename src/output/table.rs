@@ -68,6 +68,7 @@ pub(crate) const TABLE_ROWS: &[&str] = &[
     "p95_latency_ms",
     "p99_latency_ms",
     "drain_s",
+    "nodes_added",
 ];
 
 /// The `pending_*` columns: the share of trials in which some task stayed Pending for

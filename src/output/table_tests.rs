@@ -35,6 +35,7 @@ fn rows(traffic: bool) -> Vec<TrialResult> {
             pending: PendingReasons::new(Scheduler::Swarm),
             verdict: None,
             drains: None,
+            nodes_added: None,
             ..sample_row()
         })
         .collect()
@@ -137,6 +138,7 @@ fn interval_line_under_each_metric() {
             traffic: None,
             deadline_exceeded_at: None,
             drains: None,
+            nodes_added: None,
             ..sample_row()
         })
         .collect();

@@ -34,7 +34,7 @@ pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
                     "task": task,
                     "slot": slot,
                     "version": scenario.service.versions[*version as usize].name,
-                    "node": node.map(|n| Value::from(scenario.cluster.nodes[n as usize].name.as_str())),
+                    "node": node.map(|n| Value::from(scenario.cluster.node_spec(n as usize).name.as_str())),
                     "state": state.as_str(),
                 });
                 if let Some(r) = reason {
@@ -49,7 +49,7 @@ pub fn trace_jsonl(scenario: &Scenario, records: &[TraceRecord]) -> Vec<u8> {
             TraceRecord::Node { t, node, state } => json!({
                 "t": as_secs(*t),
                 "event": "node",
-                "node": scenario.cluster.nodes[*node as usize].name,
+                "node": scenario.cluster.node_spec(*node as usize).name,
                 "state": state,
             }),
             TraceRecord::Update { t, state, message } => {

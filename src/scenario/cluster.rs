@@ -15,7 +15,13 @@ use super::walk::{Node, Obj};
 use serde_json::Value;
 
 /// Fields of `cluster`.
-pub const FIELDS: &[&str] = &["nodes", "node", "image_cached", "control_plane"];
+pub const FIELDS: &[&str] = &[
+    "nodes",
+    "node",
+    "image_cached",
+    "control_plane",
+    "autoscaler",
+];
 /// Fields of each `nodes` item.
 pub const NODE_FIELDS: &[&str] = &["name", "cpu", "memory", "labels", "taints", "role"];
 /// Fields of `node`, the template of every node.
@@ -35,7 +41,14 @@ pub fn cluster(o: &Obj, versions: &[Version]) -> Cluster {
     let (nodes, node_attrs) = o
         .opt("nodes", |n| nodes(n, shape, &attrs))
         .unwrap_or_else(|| (vec![node_spec(0, shape)], Vec::new()));
+    let autoscaler = super::cluster_autoscaler::autoscaler(
+        o,
+        nodes.len(),
+        (&node_spec(0, shape), &attrs),
+        versions,
+    );
     Cluster {
+        autoscaler,
         node_attrs: if node_attrs.is_empty() && attrs != NodeAttrs::default() {
             vec![attrs; nodes.len()]
         } else {

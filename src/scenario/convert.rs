@@ -168,6 +168,7 @@ pub fn scenario(root: &Node, default_name: &str) -> Scenario {
         foreign_fields::refuse_foreign_actions(&o, &scenario);
         super::ports::settle(&o, &mut scenario);
         super::service_mode::settle_global(&o, &mut scenario);
+        super::cluster_autoscaler::settle(&o, &scenario);
         if scenario.strategy.scheduler() == Scheduler::Kubernetes {
             scenario.cluster.label_hostnames();
         }

@@ -7,6 +7,7 @@
 //! Entry points: [`load_file`] and [`load_str`] (see [`load`] for the pipeline).
 
 mod cluster;
+pub mod cluster_autoscaler;
 pub mod control_plane;
 mod convert;
 pub mod daemon_set;

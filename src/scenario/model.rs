@@ -67,9 +67,13 @@ pub struct Cluster {
     pub image_cached: Vec<VersionId>,
     /// The engine's and orchestrator's own latencies (`ideal`: none).
     pub control_plane: ControlPlane,
-    /// Each node's labels, taints and role, by node index; empty when every node has the
-    /// defaults (no label, no taint, worker). Read through [`Cluster::attrs`].
+    /// Each node's labels, taints and role, by node index (the nodes the autoscaler may
+    /// add after `nodes`); empty when every node has the defaults (no label, no taint,
+    /// worker). Read through [`Cluster::attrs`].
     pub node_attrs: Vec<NodeAttrs>,
+    /// Kubernetes' cluster-autoscaler, which adds nodes while pods wait for one
+    /// (`cluster.autoscaler`); `None`: the nodes are the ones listed.
+    pub autoscaler: Option<super::cluster_autoscaler::ClusterAutoscaler>,
 }
 
 impl Cluster {
@@ -77,14 +81,44 @@ impl Cluster {
     /// gives the node that label: the kubelet sets it on every node it registers
     /// (kubernetes/kubernetes `pkg/kubelet/kubelet_node_status.go` `initialNode`), and
     /// the label is the usual `topologyKey` of a pod anti-affinity or spread constraint.
+    /// The nodes the autoscaler may add get `cluster.node`'s labels and their own hostname.
     pub fn label_hostnames(&mut self) {
         self.node_attrs
             .resize(self.nodes.len(), NodeAttrs::default());
-        for (attrs, node) in self.node_attrs.iter_mut().zip(&self.nodes) {
+        if let Some(a) = &self.autoscaler {
+            (self.node_attrs).extend(a.nodes.iter().map(|_| a.attrs.clone()));
+        }
+        let added = self.autoscaler.as_ref().map_or(&[][..], |a| &a.nodes);
+        let specs = self.nodes.iter().chain(added);
+        for (attrs, node) in self.node_attrs.iter_mut().zip(specs) {
             (attrs.labels)
                 .entry(super::placement::HOSTNAME_LABEL.to_string())
                 .or_insert_with(|| node.name.clone());
         }
+    }
+
+    /// The nodes the autoscaler may add, in the order it adds them (none without one).
+    pub fn added_nodes(&self) -> &[NodeSpec] {
+        self.autoscaler.as_ref().map_or(&[], |a| &a.nodes)
+    }
+
+    /// Every node a trial may have: those listed, then those the autoscaler may add. A
+    /// node's index is its place here.
+    pub fn node_slots(&self) -> impl Iterator<Item = &NodeSpec> {
+        self.nodes.iter().chain(self.added_nodes())
+    }
+
+    /// Node `i`'s spec, of [`Cluster::node_slots`].
+    pub fn node_spec(&self, i: usize) -> &NodeSpec {
+        match i.checked_sub(self.nodes.len()) {
+            None => &self.nodes[i],
+            Some(k) => &self.added_nodes()[k],
+        }
+    }
+
+    /// The count of [`Cluster::node_slots`].
+    pub fn node_slot_count(&self) -> usize {
+        self.nodes.len() + self.added_nodes().len()
     }
 
     /// Node `i`'s labels, taints and role.

@@ -63,6 +63,10 @@ pub fn sections() -> Vec<(&'static str, Vec<&'static str>)> {
         ("preference", list(placement::PREFERENCE_FIELDS)),
         ("resources", list(service::RESOURCE_FIELDS)),
         ("control_plane", control_plane::fields()),
+        (
+            "cluster_autoscaler",
+            list(super::cluster_autoscaler::FIELDS),
+        ),
         ("service", list(service::FIELDS)),
         ("version", list(service::VERSION_FIELDS)),
         ("healthcheck", list(health::HEALTHCHECK_FIELDS)),

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 /// The fields each section must give, whatever else it gives.
 const ALWAYS: &[(&str, &[&str])] = &[
     ("action", &["at"]),
+    ("cluster_autoscaler", &["max_nodes", "provision"]),
     ("taint", &["key", "effect"]),
     ("match_expression", &["key", "operator"]),
     (

@@ -67,6 +67,8 @@ pub enum Purpose {
     /// How many attempts a measurement window's pods took that failed and were retried
     /// elsewhere (the destination's count, [`crate::traffic::window::Reporter`]).
     RetriedAttempts = 23,
+    /// The cluster autoscaler: its loop's phase, each new node's provisioning time.
+    Autoscaler = 24,
 }
 
 /// The name of one random stream.

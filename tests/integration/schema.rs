@@ -347,7 +347,14 @@ strategy:
     updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 1, maxUnavailable: "50%"}}
     minReadySeconds: 5
 "#;
-    [a, b, c, d, e, f, g, h, i, j, k, l, m]
+    let n = r#"
+cluster:
+  nodes: 2
+  autoscaler: {max_nodes: 4, provision: 90s, scan_interval: 10s, image_cached: [current]}
+service: {}
+strategy: {kubernetes: {}}
+"#;
+    [a, b, c, d, e, f, g, h, i, j, k, l, m, n]
         .map(str::to_string)
         .to_vec()
 }

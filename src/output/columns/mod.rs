@@ -11,7 +11,8 @@
 //! An **empty** cell means "not modelled in this scenario" (request columns without
 //! `traffic`, `update_failures` for Kubernetes, which has no such count,
 //! `deadline_exceeded_s` when the deadline was never exceeded, `availability` when no
-//! request was sent, `drain_s` and `drains_unfinished` without `faults.node_drains`, `bad_release_requests` of a row read back from a file written before
+//! request was sent, `drain_s` and `drains_unfinished` without `faults.node_drains`, `nodes_added` without
+//! `cluster.autoscaler`, `bad_release_requests` of a row read back from a file written before
 //! the column existed). It is never written as 0, and statistics leave it out.
 //!
 //! Every column also says which way is [`Better`], so reports show each metric's bad tail.
@@ -335,6 +336,12 @@ pub const COLUMNS: &[Column] = &[
     pending_column("pending_anti_affinity", |r| {
         pending(r, PendingReason::AntiAffinity)
     }),
+    Column {
+        name: "nodes_added",
+        unit: Unit::Count,
+        better: Better::Lower,
+        extract: |r| r.nodes_added.map_or(Cell::Empty, |n| Cell::Int(n.into())),
+    },
 ];
 
 /// A `pending_<reason>` column: 1 when some task of the trial stayed Pending for that

@@ -55,6 +55,7 @@ pub(crate) fn sample_row() -> TrialResult {
             longest: 75_500_000,
             unfinished: 1,
         }),
+        nodes_added: Some(2),
     }
 }
 
@@ -137,6 +138,7 @@ fn contract_columns_come_first_in_contract_order() {
             "drains_unfinished",
             "pending_host_port",
             "pending_anti_affinity",
+            "nodes_added",
         ]
     );
 }
@@ -200,6 +202,7 @@ fn cells_of_a_full_row() {
             "1",
             "0",
             "",
+            "2",
         ]
     );
 }

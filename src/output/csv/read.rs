@@ -100,10 +100,10 @@ mod tests {
                 .strip_suffix(
                     ",bad_release_requests,dry_run_detected,dry_run_false_rollback,\
                      pending_unschedulable,drain_s,drains_unfinished,pending_host_port,\
-                     pending_anti_affinity"
+                     pending_anti_affinity,nodes_added"
                 )
                 .unwrap(),
-            row.strip_suffix(",110,1,,0,75.5,1,0,\n").unwrap()
+            row.strip_suffix(",110,1,,0,75.5,1,0,,2\n").unwrap()
         );
         let back = read_trials_csv(old.as_bytes()).unwrap();
         let t = back[0].traffic.unwrap();
@@ -111,13 +111,13 @@ mod tests {
             (t.bad_version_requests, t.bad_release_requests),
             (120, None)
         );
-        assert!(text(&back).ends_with(",95.5,,,,,,,,,\n"));
+        assert!(text(&back).ends_with(",95.5,,,,,,,,,,\n"));
         let bare = TrialResult {
             traffic: None,
             ..sample_row()
         };
-        // `bad_release_requests` is the eighth column from the end.
-        let damaged = text(&[bare]).replace(",,,1,,0,75.5,1,0,\n", ",,7,1,,0,75.5,1,0,\n");
+        // `bad_release_requests` is the ninth column from the end.
+        let damaged = text(&[bare]).replace(",,,1,,0,75.5,1,0,,2\n", ",,7,1,,0,75.5,1,0,,2\n");
         let err = read_trials_csv(damaged.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("column `requests`"), "{err}");
     }
@@ -227,6 +227,7 @@ mod tests {
                     },
                     verdict: None,
                     drains: None,
+                    nodes_added: None,
                 })
         }
 

@@ -187,7 +187,7 @@ slo_violation_s,p95_latency_ms,peak_running_tasks,event_budget_exceeded,pending_
 pending_affinity,pending_taint,pending_spread,pending_max_replicas_per_node,pending_node_down,\
 detected,time_to_detect_s,false_rollback,bad_release_requests,dry_run_detected,\
 dry_run_false_rollback,pending_unschedulable,drain_s,drains_unfinished,pending_host_port,\
-pending_anti_affinity\n";
+pending_anti_affinity,nodes_added\n";
 
     /// A row's line, printed alone (no last row to share text with).
     fn alone(row: &TrialResult) -> String {
@@ -257,6 +257,7 @@ pending_anti_affinity\n";
             update_failures_modelled: false,
             verdict: None,
             drains: None,
+            nodes_added: None,
             ..sample_row()
         };
         assert_eq!(
@@ -264,8 +265,8 @@ pending_anti_affinity\n";
             format!(
                 "{HEADER}\
 3,42,rolled_back,130.123456,4,3,8,4.5,2147483648,2000,5,0.9975,23.5,2,120,1,600,1234,\
-3,0,1,1,12.25,500,0.25,20,21.75,7,0,0,1,,,0,0,1,95.5,,110,1,,0,75.5,1,0,\n\
-4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0,0,1,,,0,0,,,,,,,0,,,0,\n"
+3,0,1,1,12.25,500,0.25,20,21.75,7,0,0,1,,,0,0,1,95.5,,110,1,,0,75.5,1,0,,2\n\
+4,42,completed,47,4,3,8,3,2147483648,,,,,2,,,,1234,,,,,,,,,,7,0,0,1,,,0,0,,,,,,,0,,,0,,\n"
             )
         );
     }

@@ -339,7 +339,7 @@ pub(super) fn paired_section(
 /// The trace's records a reviewer reads first, as `(time, what)`: rollout states, node
 /// conditions, measurements, failed tasks and tasks no node took.
 fn happened(s: &Scenario, records: &[TraceRecord]) -> Vec<(String, String)> {
-    let node = |n: u32| s.cluster.nodes[n as usize].name.as_str();
+    let node = |n: u32| s.cluster.node_spec(n as usize).name.as_str();
     records
         .iter()
         .filter_map(|r| {

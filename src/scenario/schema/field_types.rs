@@ -121,6 +121,11 @@ pub const TYPES: &[(&str, &str, Ty)] = &[
     ("cluster", "nodes", AnyOf(&[Count, ListOf("node")])),
     ("cluster", "node", Section("node_template")),
     ("cluster", "image_cached", Strings),
+    ("cluster", "autoscaler", Section("cluster_autoscaler")),
+    ("cluster_autoscaler", "max_nodes", Count),
+    ("cluster_autoscaler", "provision", Dist),
+    ("cluster_autoscaler", "scan_interval", Duration),
+    ("cluster_autoscaler", "image_cached", Strings),
     (
         "cluster",
         "control_plane",

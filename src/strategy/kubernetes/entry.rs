@@ -5,7 +5,7 @@ use super::Deployment;
 use super::fenceposts::{max_surge, max_unavailable};
 use crate::check::lint::{QUICK_TRIALS, Warning, quick, secs, warn};
 use crate::cluster::placer::PendingReason;
-use crate::cluster::room::room_for_tasks;
+use crate::cluster::room::reachable_room;
 use crate::cluster::runtime::RuntimeKind;
 use crate::experiment::{run_trials, with_threads};
 use crate::result::{Outcome, TrialResult};
@@ -133,7 +133,8 @@ impl StrategyDef for Def {
 /// each (a node, on `kubernetes.io/hostname`), terminating pods included; with
 /// `maxUnavailable` resolving to 0 the controller removes no old pod before a new one is
 /// available, so a rolling update needs a node (a domain) free of the service's pods;
-/// counted as the scheduler places them ([`room_for_tasks`]).
+/// counted as the scheduler places them, on every node the cluster may have
+/// ([`reachable_room`]: a cluster autoscaler adds a node for a pod that waits).
 fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning>) {
     let replicas = s.service.replicas;
     let DeploymentStrategy::RollingUpdate { .. } = &cfg.kind else {
@@ -147,7 +148,7 @@ fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning
     if replicas == 0 || max_unavailable(&cfg.kind, replicas) > 0 {
         return;
     }
-    let room = room_for_tasks(s, u64::from(replicas) + 1);
+    let room = reachable_room(s, u64::from(replicas) + 1);
     if room > u64::from(replicas) {
         return;
     }

@@ -41,6 +41,9 @@ pub(super) struct Indices {
     /// lack them; a scenario without drains leaves them empty).
     pub(super) drain_s: Option<usize>,
     pub(super) drains_unfinished: Option<usize>,
+    /// `nodes_added`, where present (files from before it existed lack it; a scenario
+    /// without a cluster autoscaler leaves it empty).
+    pub(super) nodes_added: Option<usize>,
 }
 
 /// The progressive-delivery verdict columns, in [`Indices::verdict`] order.
@@ -104,6 +107,7 @@ impl Indices {
             bad_release_requests: header.iter().position(|h| h == "bad_release_requests"),
             drain_s: header.iter().position(|h| h == "drain_s"),
             drains_unfinished: header.iter().position(|h| h == "drains_unfinished"),
+            nodes_added: header.iter().position(|h| h == "nodes_added"),
         })
     }
 }

@@ -95,6 +95,10 @@ impl Indices {
             pending: self.pending_reasons(f)?,
             verdict: self.verdict(f)?,
             drains: self.drains(f)?,
+            nodes_added: match self.nodes_added {
+                Some(i) => f.opt(i, "nodes_added", WHOLE)?,
+                None => None,
+            },
         })
     }
 

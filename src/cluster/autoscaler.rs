@@ -1,0 +1,180 @@
+//! Kubernetes' cluster-autoscaler (`cluster.autoscaler`): nodes added while pods wait.
+//!
+//! The rules, from kubernetes/autoscaler `cluster-autoscaler` (1.30):
+//!
+//! - **The loop** (`main.go` `run`, `core/static_autoscaler.go` `RunOnce`) runs every
+//!   `--scan-interval` (10 s). Its phase against the rollout's start is anything: each
+//!   trial draws it, uniform over one interval, from its own stream. A loop with no pod
+//!   waiting does nothing here (scale-down is not simulated, below), so the model schedules
+//!   a loop only while a pod waits: the first on the grid at or after the moment a pod
+//!   found no node, then one an interval later for as long as one waits and the group may
+//!   still grow.
+//! - **The pods it helps** (`core/podlistprocessor/filter_out_schedulable.go`, the
+//!   estimator in `estimator/binpacking_estimator.go`): the pods the scheduler could not
+//!   place, less those that fit on the nodes already asked for and not yet Ready
+//!   ("upcoming" nodes, which it adds to its snapshot as copies of the template). The rest
+//!   are packed onto new template nodes, one after another: every pod of the service asks
+//!   for the same resources under the same rules, so a new node takes `per_node` of them,
+//!   what `cluster.node` holds (one, when the pods bind a host port or keep off each
+//!   other's nodes with a pod anti-affinity on `kubernetes.io/hostname`), and the
+//!   estimate is `ceil(pods / per_node)` nodes. A template node that cannot take one pod
+//!   (a taint it does not tolerate, a node affinity it fails, too little cpu or memory)
+//!   helps none, and the autoscaler adds no node ("pod didn't trigger scale-up").
+//! - **The group's size** (`core/scaleup/orchestrator/orchestrator.go` `ScaleUp`): the
+//!   nodes listed, plus every node asked for (Ready or not, lost or not), never above
+//!   `max_nodes`.
+//! - **A new node** is Ready `provision` after the scale-up (each node its own draw): the
+//!   cloud's machine, the kubelet's registration and the network plugin, all in one. From
+//!   then on it is a node like the others, and the Pending pods try it at once (a node
+//!   added requeues the scheduler's unschedulable pods).
+//!
+//! Departures: scale-down is not simulated (a node added stays to the trial's end;
+//! upstream `--scale-down-delay-after-add` keeps every node for 10 minutes after a
+//! scale-up, and an unneeded one goes after `--scale-down-unneeded-time`, 10 more); a node
+//! is never given up on (upstream one not Ready within `--max-node-provision-time`,
+//! 15 minutes, is deleted and the group backs off); one node group.
+
+use super::{Cluster, Event, NodeChange, TaskState};
+use crate::cluster::task::NodeId;
+use crate::scenario::Scenario;
+use crate::sim::Purpose;
+use crate::sim::time::{Time, after};
+
+/// A trial's autoscaler: when it next looks, and the nodes it asked for.
+#[derive(Debug, Default)]
+pub(super) struct Autoscaling {
+    /// The scenario has an autoscaler whose nodes can take a pod: only then is a loop ever
+    /// scheduled.
+    on: bool,
+    /// Where the loop's grid starts: drawn in each trial when first needed.
+    phase: Option<Time>,
+    /// A loop is scheduled.
+    scheduled: bool,
+    /// Pods a new node takes.
+    per_node: u32,
+    /// When each node asked for so far was asked for, in order: the `k`th is node
+    /// `listed + k`.
+    requested: Vec<Time>,
+    /// Nodes asked for that are Ready.
+    joined: u32,
+}
+
+impl Autoscaling {
+    /// For a new trial of `s`.
+    pub(super) fn reset(&mut self, s: &Scenario, per_node: u32) {
+        self.on = s.cluster.autoscaler.is_some() && per_node > 0;
+        self.per_node = per_node;
+        self.phase = None;
+        self.scheduled = false;
+        self.requested.clear();
+        self.joined = 0;
+    }
+}
+
+impl Cluster<'_> {
+    /// Pods a node shaped like `cluster.node` takes: what its cpu and memory hold, at most
+    /// one when a pod holds its node alone; 0 when the placement's fixed filters keep the
+    /// pods off it (taints, node affinity), or without an autoscaler.
+    pub(super) fn pods_a_new_node_takes(&self) -> u32 {
+        let s = self.scenario;
+        let Some(first) = s.cluster.added_nodes().first() else {
+            return 0;
+        };
+        if !self.placer.allows(s.cluster.nodes.len()) {
+            return 0;
+        }
+        let holds = first.holds(s.service.resources);
+        let most = if self.placer.one_task_a_node() {
+            1
+        } else {
+            u64::from(u32::MAX)
+        };
+        holds.min(most) as u32
+    }
+
+    /// Nodes the autoscaler asked for by `at` (the rollout's `nodes_added`, `at` its
+    /// outcome).
+    pub fn nodes_added_by(&self, at: Time) -> u32 {
+        (self.autoscaling.requested).partition_point(|&t| t <= at) as u32
+    }
+
+    /// A pod found no node: make sure the autoscaler looks, at the next turn of its loop.
+    #[inline]
+    pub(super) fn autoscaler_wanted(&mut self) {
+        if self.autoscaling.on && !self.autoscaling.scheduled {
+            self.schedule_scan();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn schedule_scan(&mut self) {
+        let Some(a) = &self.scenario.cluster.autoscaler else {
+            return;
+        };
+        let interval = a.scan_interval;
+        let now = self.sim.now();
+        let phase = match self.autoscaling.phase {
+            Some(p) => p,
+            None => {
+                let mut rng = self.rng(0, 0, 0, Purpose::Autoscaler);
+                let p = ((rng.unit() * interval as f64) as Time).min(interval - 1);
+                self.autoscaling.phase = Some(p);
+                p
+            }
+        };
+        let turns = now.saturating_sub(phase).div_ceil(interval);
+        let at = after(phase, turns.saturating_mul(interval));
+        self.autoscaling.scheduled = true;
+        self.sim.schedule(at, Event::Autoscale);
+    }
+
+    /// One turn of the autoscaler's loop: nodes asked for the pods that wait, as many as
+    /// the estimate says and the group allows; the next turn scheduled while a pod waits
+    /// and the group may still grow.
+    pub fn autoscale(&mut self) {
+        let Some(a) = &self.scenario.cluster.autoscaler else {
+            return;
+        };
+        self.autoscaling.scheduled = false;
+        let waiting = self
+            .pending
+            .iter()
+            .filter(|&&id| self.tasks[id as usize].state == TaskState::Pending)
+            .count() as u64;
+        if waiting == 0 {
+            return;
+        }
+        let per_node = u64::from(self.autoscaling.per_node);
+        let asked = self.autoscaling.requested.len();
+        let upcoming = asked as u64 - u64::from(self.autoscaling.joined);
+        let unhelped = waiting.saturating_sub(upcoming.saturating_mul(per_node));
+        let room = a.nodes.len() - asked;
+        let add = (unhelped.div_ceil(per_node) as usize).min(room);
+        let listed = self.scenario.cluster.nodes.len();
+        let now = self.sim.now();
+        for k in asked..asked + add {
+            let node = (listed + k) as NodeId;
+            let mut rng = self.rng(node, 0, 0, Purpose::Autoscaler);
+            let ready = after(now, a.provision.sample(&mut rng));
+            self.autoscaling.requested.push(now);
+            self.trace_node(node, "requested");
+            let change = NodeChange::Added;
+            self.sim.schedule(ready, Event::Node { node, change });
+        }
+        if self.autoscaling.requested.len() < a.nodes.len() {
+            self.autoscaling.scheduled = true;
+            self.sim
+                .schedule(after(now, a.scan_interval), Event::Autoscale);
+        }
+    }
+
+    /// A node the autoscaler asked for is Ready: it takes pods from now on.
+    pub(super) fn node_added(&mut self, node: NodeId) {
+        self.change_node(node, |n| n.join());
+        self.autoscaling.joined += 1;
+        self.trace_node(node, "added");
+        self.place_pending();
+        self.schedule_random_loss(node);
+    }
+}
