@@ -112,6 +112,7 @@ pub fn lint(s: &Scenario, threads: Option<usize>) -> Vec<Warning> {
     }
     prestop_uses_up_grace(s, &mut out);
     budget_allows_no_eviction(s, &mut out);
+    autoscaler_adds_nothing(s, &mut out);
     next_same_image(s, &mut out);
     no_readiness_check(s, &mut out);
     retries(s, &mut out);
@@ -296,6 +297,37 @@ fn budget_allows_no_eviction(s: &Scenario, out: &mut Vec<Warning>) {
             "a single replica cannot be evicted under any budget that keeps it: run 2 replicas with maxUnavailable: 1, or drop the budget".into()
         },
         "kubernetes/kubernetes pkg/registry/core/pod/storage/eviction.go checkAndDecrement: an eviction is refused (429) while status.disruptionsAllowed is 0; pkg/controller/disruption/disruption.go updatePdbStatus: disruptionsAllowed = currentHealthy - desiredHealthy; kubectl drain (kubectl pkg/drain/drain.go evictPods) retries every 5 s with no time limit by default",
+    );
+}
+
+/// `autoscaler-adds-nothing`: a `cluster.autoscaler` whose nodes (shaped like
+/// `cluster.node`) cannot take one pod of the service, so a pod that waits never makes it
+/// add a node.
+fn autoscaler_adds_nothing(s: &Scenario, out: &mut Vec<Warning>) {
+    let Some(first) = s.cluster.added_nodes().first() else {
+        return;
+    };
+    let placer = crate::cluster::placer::Placer::new(s);
+    if crate::cluster::autoscaler::pods_a_new_node_takes(s, &placer) > 0 {
+        return;
+    }
+    let (why, fix) = if first.holds(s.service.resources) == 0 {
+        (
+            "cluster.node has less cpu or memory than one pod reserves (service.resources)",
+            "give cluster.node room for a pod, or reserve less",
+        )
+    } else {
+        (
+            "the pods' nodeSelector, node affinity or tolerations keep them off cluster.node's labels and taints, which every node it adds carries",
+            "make cluster.node's labels and taints those of the node pool the autoscaler grows",
+        )
+    };
+    warn(
+        out,
+        "autoscaler-adds-nothing",
+        format!("cluster.autoscaler adds no node for a pod that waits: {why}"),
+        fix.into(),
+        "kubernetes/autoscaler cluster-autoscaler core/scaleup/orchestrator/orchestrator.go ScaleUp: a node group whose template node fails the pod's scheduling predicates is skipped (\"pod didn't trigger scale-up: it wouldn't fit if a new node is added\")",
     );
 }
 

@@ -34,6 +34,7 @@
 //! is never given up on (upstream one not Ready within `--max-node-provision-time`,
 //! 15 minutes, is deleted and the group backs off); one node group.
 
+use super::placer::Placer;
 use super::{Cluster, Event, NodeChange, TaskState};
 use crate::cluster::task::NodeId;
 use crate::scenario::Scenario;
@@ -71,27 +72,41 @@ impl Autoscaling {
     }
 }
 
-impl Cluster<'_> {
-    /// Pods a node shaped like `cluster.node` takes: what its cpu and memory hold, at most
-    /// one when a pod holds its node alone; 0 when the placement's fixed filters keep the
-    /// pods off it (taints, node affinity), or without an autoscaler.
-    pub(super) fn pods_a_new_node_takes(&self) -> u32 {
-        let s = self.scenario;
-        let Some(first) = s.cluster.added_nodes().first() else {
-            return 0;
-        };
-        if !self.placer.allows(s.cluster.nodes.len()) {
-            return 0;
-        }
-        let holds = first.holds(s.service.resources);
-        let most = if self.placer.one_task_a_node() {
-            1
-        } else {
-            u64::from(u32::MAX)
-        };
-        holds.min(most) as u32
+/// Pods of the service of `s` a node the autoscaler adds takes (`placer` is the
+/// service's): what `cluster.node`'s cpu and memory hold, at most one when a pod holds its
+/// node alone; 0 when the placement's fixed filters keep the pods off it (a taint, a node
+/// selector or affinity), or without an autoscaler.
+///
+/// ```
+/// use rollout_sim::cluster::{autoscaler::pods_a_new_node_takes, placer::Placer};
+/// use rollout_sim::scenario::{Format, load_str};
+/// let s = load_str(
+///     "cluster: {nodes: 1, node: {cpu: '4'}, autoscaler: {max_nodes: 2, provision: 1m}}\n\
+///      service: {replicas: 4, resources: {cpu: '1'}}\nstrategy: {kubernetes: {}}\n",
+///     "s.yaml",
+///     Format::Yaml,
+///     &[],
+/// )
+/// .unwrap();
+/// assert_eq!(pods_a_new_node_takes(&s, &Placer::new(&s)), 4);
+/// ```
+pub fn pods_a_new_node_takes(s: &Scenario, placer: &Placer) -> u32 {
+    let Some(first) = s.cluster.added_nodes().first() else {
+        return 0;
+    };
+    if !placer.allows(s.cluster.nodes.len()) {
+        return 0;
     }
+    let holds = first.holds(s.service.resources);
+    let most = if placer.one_task_a_node() {
+        1
+    } else {
+        u64::from(u32::MAX)
+    };
+    holds.min(most) as u32
+}
 
+impl Cluster<'_> {
     /// Nodes the autoscaler asked for by `at` (the rollout's `nodes_added`, `at` its
     /// outcome).
     pub fn nodes_added_by(&self, at: Time) -> u32 {

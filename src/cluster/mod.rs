@@ -53,7 +53,7 @@
 //! engine), `stop_signal` between the stop decision and `terminating`, `health_report`
 //! after a passing HEALTHCHECK probe. All are zero with `ideal`, so nothing changes then.
 
-mod autoscaler;
+pub mod autoscaler;
 mod availability;
 pub mod control_plane;
 mod counting;
@@ -396,7 +396,7 @@ impl<'s> Cluster<'s> {
         for node in &mut self.nodes[listed..] {
             node.make_absent();
         }
-        let per_node = self.pods_a_new_node_takes();
+        let per_node = autoscaler::pods_a_new_node_takes(s, &self.placer);
         self.autoscaling.reset(s, per_node);
         self.placer.rebuild(&self.nodes, s.service.resources);
         self.node_failures.clear();

@@ -109,11 +109,13 @@ fn starting_fleet(s: &Scenario) -> Option<Problem> {
 /// `max_replicas_per_node` (Swarm's `MaxReplicasFilter`).
 fn constrained_fleet(s: &Scenario) -> Option<Problem> {
     let p = &s.service.placement;
-    if p.is_empty() {
+    let placer = crate::cluster::placer::Placer::new(s);
+    // Node taints filter too, with no placement field: a service that tolerates none of
+    // the nodes' taints has nowhere to run.
+    if p.is_empty() && (0..s.cluster.nodes.len()).all(|i| placer.allows(i)) {
         return None;
     }
     let port = s.service.host_port();
-    let placer = crate::cluster::placer::Placer::new(s);
     let replicas = u64::from(s.service.replicas);
     let (mut allowed, mut hold) = (0usize, 0u64);
     for (i, node) in s.cluster.nodes.iter().enumerate() {
@@ -366,6 +368,29 @@ mod tests {
         assert!(problems(&swarm(3)).is_empty());
         assert_eq!(problems(&swarm(4)).len(), 1);
         assert!(problems(&swarm(4))[0].contains("they hold 3 (at most 1 each), so 1 would"));
+    }
+
+    /// A node's taint keeps the fleet off it with no placement field at all: a service that
+    /// tolerates it nowhere is refused as one whose node selector matches nothing; the
+    /// toleration lets it in.
+    #[test]
+    fn taints_alone_keep_the_fleet_off_a_node() {
+        let fleet = |tolerations: &str| {
+            format!(
+                "cluster: {{node: {{cpu: 1}}, nodes: [{{taints: [{{key: gpu, effect: NoSchedule}}]}}, {{}}]}}\n\
+                 service: {{replicas: 3, resources: {{cpu: 500m}}{tolerations}}}\n\
+                 strategy: {{kubernetes: {{}}}}"
+            )
+        };
+        let p = problems(&fleet(""));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("3 tasks of `current`, but 1 of the 2 nodes pass"),
+            "{p:?}"
+        );
+        assert!(p[0].contains("they hold 2, so 1 would be Pending"), "{p:?}");
+        let tolerated = ", tolerations: [{key: gpu, operator: Exists}]";
+        assert!(problems(&fleet(tolerated)).is_empty());
     }
 
     /// A node without a spread constraint's `topologyKey` never holds a task (upstream's

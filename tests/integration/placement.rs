@@ -162,7 +162,7 @@ fn pending_reason_follows_the_filter_order() {
     assert_eq!(place(&swarm, 2), (vec![0], Some(PendingReason::Affinity)));
     let tainted = yaml(
         "cluster:\n  nodes: 3\n  node: {taints: [{key: gpu, effect: NoSchedule}]}\n\
-         service: {replicas: 1}\nstrategy: {kubernetes: {}}\n",
+         service: {replicas: 0}\nstrategy: {kubernetes: {}}\n",
     );
     assert_eq!(place(&tainted, 1), (vec![], Some(PendingReason::Taint)));
 }

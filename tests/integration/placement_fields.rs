@@ -92,13 +92,9 @@ fn every_strategy_takes_its_schedulers_placement_fields() {
             "disk: ssd}}\n",
             "disk: ssd}, taints: [{key: gpu, effect: NoSchedule}]}\n",
         );
-        // Both nodes tainted: a DaemonSet, sized by the nodes it tolerates, needs the
-        // toleration to have a pod at all.
-        let tolerating = if key == "daemonSet" {
-            "  tolerations: [{key: gpu, operator: Exists}]\n"
-        } else {
-            ""
-        };
+        // Both nodes tainted: the starting fleet needs the toleration to run anywhere (a
+        // DaemonSet, sized by the nodes it tolerates, to have a pod at all).
+        let tolerating = "  tolerations: [{key: gpu, operator: Exists}]\n";
         let with_taints = load(format!("{taint}{service}{tolerating}{strategy}"));
         let role = cluster.replace("{name: a,", "{name: a, role: manager,");
         let with_role = load(format!("{role}{service}{strategy}"));

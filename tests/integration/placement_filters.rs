@@ -23,7 +23,7 @@ fn placement(kubernetes: bool, fields: &str) -> Placement {
 
 fn node(attrs: &str) -> NodeAttrs {
     let s = yaml(&format!(
-        "cluster:\n  node: {attrs}\nservice: {{}}\nstrategy: {{kubernetes: {{}}}}\n"
+        "cluster:\n  node: {attrs}\nservice: {{replicas: 0}}\nstrategy: {{kubernetes: {{}}}}\n"
     ));
     s.cluster.attrs(0).clone()
 }

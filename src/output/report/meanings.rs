@@ -76,6 +76,14 @@ pub(super) const METRICS: &[(&str, &str)] = &[
         "slo_violation_s",
         "seconds in traffic.slo windows whose availability was below target",
     ),
+    (
+        "drain_s",
+        "the longest node drain: from its start until its node held none of the service's tasks (the horizon if not done by then)",
+    ),
+    (
+        "nodes_added",
+        "nodes the cluster autoscaler asked for from the rollout's start until its outcome, Ready by then or not",
+    ),
 ];
 
 /// `(metric, meaning)` for every metric of `names` that has one, in the order given.

@@ -148,7 +148,7 @@ fn scenario_settings(s: &Scenario) -> Vec<(&'static str, String)> {
         ),
         ("replicas", replicas_text(s)),
         ("versions", versions),
-        ("nodes", s.cluster.nodes.len().to_string()),
+        ("nodes", nodes_text(s)),
         (
             "traffic",
             s.traffic.as_ref().map_or("not modelled".into(), |t| {
@@ -171,6 +171,19 @@ fn replicas_text(s: &Scenario) -> String {
     match s.service.mode {
         ServiceMode::Global => format!("{steps}, one a node"),
         ServiceMode::Replicated => steps,
+    }
+}
+
+/// The nodes listed and, with a cluster autoscaler, how far and how often it grows them.
+fn nodes_text(s: &Scenario) -> String {
+    let listed = s.cluster.nodes.len();
+    match &s.cluster.autoscaler {
+        None => listed.to_string(),
+        Some(a) => format!(
+            "{listed}, cluster autoscaler up to {} (a loop every {})",
+            a.max_nodes,
+            duration(as_secs(a.scan_interval))
+        ),
     }
 }
 
