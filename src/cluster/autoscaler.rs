@@ -11,15 +11,19 @@
 //!   still grow.
 //! - **The pods it helps** (`core/podlistprocessor/filter_out_schedulable.go`, the
 //!   estimator in `estimator/binpacking_estimator.go`): the pods the scheduler could not
-//!   place, less those that fit on the nodes already asked for and not yet Ready
-//!   ("upcoming" nodes, which it adds to its snapshot as copies of the template). The rest
-//!   are packed onto new template nodes, one after another: every pod of the service asks
-//!   for the same resources under the same rules, so a new node takes `per_node` of them,
-//!   what `cluster.node` holds (one, when the pods bind a host port or keep off each
-//!   other's nodes with a pod anti-affinity on `kubernetes.io/hostname`), and the
-//!   estimate is `ceil(pods / per_node)` nodes. A template node that cannot take one pod
-//!   (a taint it does not tolerate, a node affinity it fails, too little cpu or memory)
-//!   helps none, and the autoscaler adds no node ("pod didn't trigger scale-up").
+//!   place, less those that fit in its picture of the cluster, where the nodes already
+//!   asked for and not yet Ready ("upcoming" nodes) are copies of the template and every
+//!   pod bound to a node counts, terminating ones too (`utils/kubernetes/listers.go`
+//!   `ScheduledPods`). The rest are packed onto new template nodes alone, one pod after
+//!   another, a node added when a pod fits on none of them; a pod that does not fit even a
+//!   fresh node ends the estimate (every pod of the service is alike: none after it
+//!   would). Each pod is placed by the service's own filters ([`Placer`]), as the
+//!   estimator runs the scheduler's: with plain resources a new node takes what
+//!   `cluster.node` holds and the estimate is ⌈pods ÷ that⌉; a spread constraint or a
+//!   pod anti-affinity counts the pods placed so far, those of the picture included. A
+//!   template node that cannot take one pod at all (a taint it does not tolerate, a node
+//!   affinity it fails, too little cpu or memory) helps none, and no loop is ever
+//!   scheduled ("pod didn't trigger scale-up").
 //! - **The group's size** (`core/scaleup/orchestrator/orchestrator.go` `ScaleUp`): the
 //!   nodes listed, plus every node asked for (Ready or not, lost or not), never above
 //!   `max_nodes`.
@@ -35,6 +39,7 @@
 //! 15 minutes, is deleted and the group backs off); one node group.
 
 use super::placer::Placer;
+use super::room::place;
 use super::{Cluster, Event, NodeChange, TaskState};
 use crate::cluster::task::NodeId;
 use crate::scenario::Scenario;
@@ -51,8 +56,6 @@ pub(super) struct Autoscaling {
     phase: Option<Time>,
     /// A loop is scheduled.
     scheduled: bool,
-    /// Pods a new node takes.
-    per_node: u32,
     /// When each node asked for so far was asked for, in order: the `k`th is node
     /// `listed + k`.
     requested: Vec<Time>,
@@ -64,7 +67,6 @@ impl Autoscaling {
     /// For a new trial of `s`.
     pub(super) fn reset(&mut self, s: &Scenario, per_node: u32) {
         self.on = s.cluster.autoscaler.is_some() && per_node > 0;
-        self.per_node = per_node;
         self.phase = None;
         self.scheduled = false;
         self.requested.clear();
@@ -160,12 +162,8 @@ impl Cluster<'_> {
         if waiting == 0 {
             return;
         }
-        let per_node = u64::from(self.autoscaling.per_node);
         let asked = self.autoscaling.requested.len();
-        let upcoming = asked as u64 - u64::from(self.autoscaling.joined);
-        let unhelped = waiting.saturating_sub(upcoming.saturating_mul(per_node));
-        let room = a.nodes.len() - asked;
-        let add = (unhelped.div_ceil(per_node) as usize).min(room);
+        let add = self.estimate(waiting);
         let listed = self.scenario.cluster.nodes.len();
         let now = self.sim.now();
         for k in asked..asked + add {
@@ -182,6 +180,68 @@ impl Cluster<'_> {
             self.sim
                 .schedule(after(now, a.scan_interval), Event::Autoscale);
         }
+    }
+
+    /// How many nodes cluster-autoscaler asks for `waiting` Pending pods: its picture of the
+    /// cluster (a copy: every node and pod as they are, terminating pods included, and the
+    /// nodes asked for and not yet Ready as empty template nodes), the pods that fit in it
+    /// left out (`filter_out_schedulable`), the rest packed onto new template nodes only,
+    /// one pod after another, a node added when a pod fits on none of them, until the
+    /// group's maximum or a pod that does not fit even a fresh node (the binpacking
+    /// estimator: every pod of the service is alike, so none after it would). Each pod is
+    /// placed by the service's own rules (`Placer`), spread constraints and pod
+    /// anti-affinity counted over the pods placed so far, as the estimator runs the
+    /// scheduler's filters.
+    fn estimate(&self, waiting: u64) -> usize {
+        let s = self.scenario;
+        let r = s.service.resources;
+        let listed = s.cluster.nodes.len();
+        let asked = self.autoscaling.requested.len();
+        let mut nodes = self.nodes.clone();
+        let mut on_node = self.wanted.on_node.clone();
+        on_node.resize(nodes.len(), 0);
+        for n in &mut nodes[listed..listed + asked] {
+            if n.absent {
+                n.join();
+            }
+        }
+        let mut placer = self.placer.clone();
+        placer.rebuild(&nodes, r);
+        let mut left = 0;
+        for _ in 0..waiting {
+            match placer.pick(&nodes, &on_node, r) {
+                Ok(id) => place(&mut placer, &mut nodes, &mut on_node, id, r),
+                Err(_) => left += 1,
+            }
+        }
+        // The estimate packs onto the nodes it adds alone.
+        for n in &mut nodes[..listed + asked] {
+            n.cordon();
+        }
+        placer.rebuild(&nodes, r);
+        let (mut added, mut next) = (0, listed + asked);
+        while left > 0 {
+            if let Ok(id) = placer.pick(&nodes, &on_node, r) {
+                place(&mut placer, &mut nodes, &mut on_node, id, r);
+                left -= 1;
+                continue;
+            }
+            if next == nodes.len() {
+                break; // the group's maximum
+            }
+            let id = next as NodeId;
+            placer.before_change(&nodes, id, r);
+            nodes[next].join();
+            placer.after_change(&nodes, id, r);
+            if placer.pick(&nodes, &on_node, r) != Ok(id) {
+                break; // a fresh node takes none: no node helps
+            }
+            place(&mut placer, &mut nodes, &mut on_node, id, r);
+            left -= 1;
+            added += 1;
+            next += 1;
+        }
+        added
     }
 
     /// A node the autoscaler asked for is Ready: it takes pods from now on.

@@ -14,7 +14,7 @@
 //! O(1)); only a node coming back empty after a loss can drop it further.
 
 /// The set; see the module's comment.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LevelSets {
     /// 64-bit words per level (ranks / 64, rounded up).
     words: usize,

@@ -99,7 +99,7 @@ const SWARM_ORDER: &[PendingReason] = &[
 ];
 
 /// The placement rules of one scenario and the index that answers them.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Placer {
     index: NodeIndex,
     /// Whose filters apply, in whose order.

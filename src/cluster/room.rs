@@ -4,7 +4,8 @@
 
 use super::Node;
 use super::placer::Placer;
-use crate::scenario::Scenario;
+use super::task::NodeId;
+use crate::scenario::{Resources, Scenario};
 
 /// How many tasks of the service of `s` its nodes hold at once, counted up to `up_to`:
 /// tasks placed one after another on the empty, up nodes by [`Placer::pick`], the
@@ -44,20 +45,33 @@ fn room_on(s: &Scenario, nodes: usize, up_to: u64) -> u64 {
         let Ok(id) = placer.pick(&nodes, &on_node, r) else {
             break;
         };
-        let i = id as usize;
-        // As the cluster places a task (`Cluster::place_on`): the node's allocation
-        // changes inside the index's brackets, then its count of wanted tasks.
-        placer.before_change(&nodes, id, r);
-        nodes[i].cpu_used += r.cpu_millis;
-        nodes[i].memory_used += r.memory_bytes;
-        nodes[i].tasks += 1;
-        nodes[i].active += 1;
-        placer.after_change(&nodes, id, r);
-        on_node[i] += 1;
-        placer.wanted_changed(&nodes, id, on_node[i], r);
+        place(&mut placer, &mut nodes, &mut on_node, id, r);
         placed += 1;
     }
     placed
+}
+
+/// A task requesting `r` placed on node `id` of a picture of the cluster (`nodes` and
+/// their counts of wanted tasks, `on_node`), as the cluster places one
+/// (`Cluster::place_on`): the node's allocation changes inside the index's brackets, then
+/// its count of wanted tasks.
+pub(super) fn place(
+    placer: &mut Placer,
+    nodes: &mut [Node],
+    on_node: &mut [u32],
+    id: NodeId,
+    r: Resources,
+) {
+    let i = id as usize;
+    placer.before_change(nodes, id, r);
+    let n = &mut nodes[i];
+    n.cpu_used += r.cpu_millis;
+    n.memory_used += r.memory_bytes;
+    n.tasks += 1;
+    n.active += 1;
+    placer.after_change(nodes, id, r);
+    on_node[i] += 1;
+    placer.wanted_changed(nodes, id, on_node[i], r);
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ fn allowed(eligible: &[bool], id: NodeId) -> bool {
 /// [`super::placer`]) are a fixed mask, [`NodeIndex::set_eligible`]: the index holds
 /// only the nodes they allow, so a constrained service costs what an unconstrained one
 /// does.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct NodeIndex {
     /// `false` for small clusters: [`NodeIndex::pick`] scans the nodes (see
     /// [`NodeIndex::scan`]) and the set stays empty.

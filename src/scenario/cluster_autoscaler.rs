@@ -17,15 +17,13 @@
 //! (`--nodes=min:max:group`), counting the nodes of `cluster.nodes`; the second depends on
 //! the cloud and the machine image, and upstream has no default for it. Given only with a
 //! strategy kube-scheduler places (Swarm has no autoscaler), never with a DaemonSet (its
-//! pods are tied to their nodes, and cluster-autoscaler leaves them out of a scale-up), and
-//! not yet with a topology spread constraint or a pod anti-affinity on a domain wider than
-//! a node (cluster-autoscaler's estimate runs those filters pod by pod over the nodes it
-//! would add, which the model does not do): each refusal says so ([`settle`]).
+//! pods are tied to their nodes, and cluster-autoscaler leaves them out of a scale-up): each
+//! refusal says so ([`settle`]).
 
 use super::distribution::Dist;
 use super::limits::MAX_NODES;
 use super::model::{NodeSpec, Scenario, Version, VersionId};
-use super::placement::{HOSTNAME_LABEL, NodeAttrs};
+use super::placement::NodeAttrs;
 use super::service::version_ref;
 use super::walk::{Node, Obj};
 use crate::cluster::placer::Scheduler;
@@ -149,26 +147,6 @@ pub(super) fn settle(root: &Obj, s: &Scenario) {
              out of a scale-up (a new node gets its own pod, it never makes room for one \
              elsewhere), so with `strategy.{key}` it adds no node: remove \
              `cluster.autoscaler`"
-        ));
-    }
-    let p = &s.service.placement;
-    if !p.spread.is_empty() {
-        at.problem(
-            "not simulated with `service.topologySpreadConstraints` yet: cluster-autoscaler \
-             runs the spread filter pod by pod over the nodes it would add, which the \
-             simulator does not model; remove one of them",
-        );
-    }
-    if let Some(key) = p
-        .anti_affinity
-        .iter()
-        .find(|k| k.as_str() != HOSTNAME_LABEL)
-    {
-        at.problem(format!(
-            "not simulated with a pod anti-affinity on `{key}` yet: the nodes it adds carry \
-             `cluster.node`'s labels, so whether one makes room depends on the pods of its \
-             domain, which the estimate does not count; only `{HOSTNAME_LABEL}` (one pod a \
-             node) is simulated with `cluster.autoscaler`"
         ));
     }
     let taken = s

@@ -23,7 +23,7 @@ use super::spread::{NO_DOMAIN, domains};
 use crate::cluster::node::Node;
 
 /// The required anti-affinity terms of the service, resolved against the nodes.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct AntiAffinity {
     /// A term's domains are single nodes, each node carrying the key with a value of its
     /// own: a node holding a task of the service fails it.

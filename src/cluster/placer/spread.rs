@@ -11,7 +11,7 @@ use crate::scenario::Resources;
 use std::collections::HashMap;
 
 /// One topology spread constraint, resolved against the nodes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Spread {
     pub(super) max_skew: u32,
     /// Per node, the domain of its `topologyKey` value ([`NO_DOMAIN`] without the label).
@@ -49,8 +49,9 @@ impl Placer {
 
     /// Pods per domain for each spread constraint (`calPreFilterState`): wanted tasks
     /// (terminating pods are skipped, `countPodsMatchSelector`) on counted nodes; the
-    /// minimum over the domains of counted nodes (none: no limit).
-    fn count_domains(&mut self, on_node: &[u32]) {
+    /// minimum over the domains of counted nodes (none: no limit). A node the cluster
+    /// autoscaler has not added yet is no node: its domain is not there.
+    fn count_domains(&mut self, nodes: &[Node], on_node: &[u32]) {
         self.counts.clear();
         self.minima.clear();
         let mut present: Vec<bool> = Vec::new();
@@ -59,8 +60,10 @@ impl Placer {
             self.counts.resize(base + c.domains, 0);
             present.clear();
             present.resize(c.domains, false);
-            for (i, &d) in c.domain.iter().enumerate() {
-                if c.counted[i] && d != NO_DOMAIN {
+            // `nodes` may be fewer than the domains know of (the nodes listed, without those
+            // the autoscaler may add: `room_for_tasks`).
+            for (i, (&d, n)) in c.domain.iter().zip(nodes).enumerate() {
+                if c.counted[i] && d != NO_DOMAIN && !n.absent {
                     self.counts[base + d as usize] += on_node[i];
                     present[d as usize] = true;
                 }
@@ -82,7 +85,7 @@ impl Placer {
         on_node: &[u32],
         r: Resources,
     ) -> Result<NodeId, PendingReason> {
-        self.count_domains(on_node);
+        self.count_domains(nodes, on_node);
         self.anti_affinity.count(nodes);
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
@@ -115,7 +118,7 @@ impl Placer {
         r: Resources,
         rank: impl Fn(NodeId) -> u32,
     ) -> Option<NodeId> {
-        self.count_domains(on_node);
+        self.count_domains(nodes, on_node);
         self.anti_affinity.count(nodes);
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
