@@ -112,7 +112,10 @@ fn node_list(n: &Node, shape: Resources, template: &NodeAttrs) -> Option<Nodes> 
             memory_bytes: r.memory_bytes,
         });
     }
-    if attrs.iter().all(|a| *a == NodeAttrs::default()) {
+    // Cleared only when the template's attributes are the default too: `cluster` gives
+    // an empty list the template's, which would put back the taints of entries that
+    // dropped them (`taints: []`).
+    if *template == NodeAttrs::default() && attrs.iter().all(|a| *a == NodeAttrs::default()) {
         attrs.clear();
     }
     Some((out, attrs))
@@ -291,6 +294,19 @@ mod tests {
             shape(&c),
             [("big", 8000, 32 << 30), ("node-2", 1000, 8 << 30)]
         );
+    }
+
+    /// An entry's `taints: []` drops the template's taints, also when every entry does.
+    #[test]
+    fn every_entry_may_drop_the_template_taints() {
+        let taint = json!([{"key": "pool", "effect": "NoSchedule"}]);
+        let (c, p) = parse(json!({"node": {"taints": taint},
+                                  "nodes": [{"taints": []}, {"taints": []}]}));
+        assert!(p.is_empty(), "{p:?}");
+        assert!((0..2).all(|i| c.attrs(i).taints.is_empty()));
+        let (c, _) = parse(json!({"node": {"taints": taint}, "nodes": [{}, {"taints": []}]}));
+        assert_eq!(c.attrs(0).taints.len(), 1);
+        assert!(c.attrs(1).taints.is_empty());
     }
 
     #[test]
