@@ -8,6 +8,8 @@ mod calibrate_scenario;
 mod check;
 mod check_look_at;
 mod cli;
+mod cluster_autoscaler;
+mod cluster_autoscaler_cli;
 mod column_docs;
 mod compare;
 mod control_plane;

@@ -71,11 +71,16 @@ pub fn rows(csv: &str) -> Vec<Row> {
 /// `rollout-sim run scenarios/SCENARIO ARGS --quiet` into a temporary folder (with
 /// `--trace` when `trace`), asserting it succeeds.
 pub fn run_trials(scenario: &str, args: &[&str], trace: bool) -> Trials {
+    run_file(&scenario_path(scenario), args, trace)
+}
+
+/// [`run_trials`] of the scenario file at `path`.
+pub fn run_file(path: &str, args: &[&str], trace: bool) -> Trials {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let trace_file = dir.path().join("trace.jsonl");
     let mut cmd = bin();
-    cmd.args(["run", &scenario_path(scenario), "--quiet"])
+    cmd.args(["run", path, "--quiet"])
         .args(args)
         .arg("--out")
         .arg(&out);
