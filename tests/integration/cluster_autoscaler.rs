@@ -403,3 +403,35 @@ fn an_added_node_fails_only_once_added() {
     }
     assert!(lost_added > 0 && both_lost > 0, "{lost_added} {both_lost}");
 }
+
+/// A pool spread over three zones by `topologySpreadConstraints` (maxSkew 1), one full
+/// node a zone, the autoscaler's template in zone `a`: its estimate runs the spread filter
+/// pod by pod, so the first of three surge pods goes to a new zone-`a` node (zone `a` one
+/// pod ahead, within the skew) and the second to none (two ahead, on any zone-`a` node),
+/// which ends the estimate: one node at the first turn, where the same pods without the
+/// constraint fill two (two a node).
+#[test]
+fn a_one_zone_template_grows_a_spread_pool_as_far_as_the_skew_allows() {
+    let spread = "  topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, \
+                  whenUnsatisfiable: DoNotSchedule}]\n";
+    for (service, want) in [(spread, 1), ("", 2)] {
+        let pool = Pool {
+            nodes: "[{name: a1, labels: {zone: a}}, {name: b1, labels: {zone: b}}, \
+                    {name: c1, labels: {zone: c}}]",
+            node: "{cpu: '2', memory: 16Gi, labels: {zone: a}}",
+            autoscaler: "{max_nodes: 6, provision: 60s}",
+            replicas: 6,
+            pod: "{cpu: '1', memory: 1Gi}",
+            surge: 3,
+            service,
+            ..Pool::default()
+        };
+        for (r, trace) in traced(&pool.scenario(), 20) {
+            let asked = node_times(&trace, "requested");
+            let first = asked[0].0;
+            let at_first: Vec<_> = asked.iter().copied().filter(|a| a.0 == first).collect();
+            assert_eq!(at_first, asked_at(first, 3, want), "{service}");
+            assert_eq!(r.outcome, Outcome::Completed);
+        }
+    }
+}

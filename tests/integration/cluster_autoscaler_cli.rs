@@ -36,26 +36,6 @@ fn refusals_name_the_field() {
             "cluster.autoscaler: a DaemonSet's pods are tied to their nodes",
         ),
         (
-            text(
-                "2",
-                autoscaler,
-                "replicas: 2, topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, \
-                 whenUnsatisfiable: DoNotSchedule}]",
-                k8s,
-            ),
-            "cluster.autoscaler: not simulated with `service.topologySpreadConstraints`",
-        ),
-        (
-            text(
-                "2",
-                autoscaler,
-                "replicas: 2, affinity: {podAntiAffinity: \
-                 {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: zone}]}}",
-                k8s,
-            ),
-            "cluster.autoscaler: not simulated with a pod anti-affinity on `zone`",
-        ),
-        (
             text("2", "{max_nodes: 1, provision: 60s}", "replicas: 2", k8s),
             "cluster.autoscaler.max_nodes: must be at least the 2 nodes of `cluster.nodes`",
         ),
