@@ -158,7 +158,14 @@ fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning
             "pkg/controller/deployment/rolling.go (reconcileOldReplicaSets: old pods are scaled down only while the available pods stay above replicas − maxUnavailable)"
         };
     }
-    let fix = "set strategy.kubernetes.strategy.rollingUpdate.maxUnavailable to 1 or more (with maxSurge 0 the pod count never grows), or add a node the placement allows";
+    let more = if s.cluster.autoscaler.is_some() {
+        "raise cluster.autoscaler.max_nodes (the nodes it adds count in the room)"
+    } else {
+        "add a node the placement allows"
+    };
+    let fix = format!(
+        "set strategy.kubernetes.strategy.rollingUpdate.maxUnavailable to 1 or more (with maxSurge 0 the pod count never grows), or {more}"
+    );
     let stuck = format!(
         "so the nodes take {room} pods, all held by the {replicas} replicas, and maxUnavailable resolves to 0: the surge pod stays Pending and no old pod is ever removed"
     );
@@ -170,7 +177,7 @@ fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning
                 "service.ports binds hostPort {} on each pod's node, {stuck}",
                 port.host_text()
             ),
-            fix.into(),
+            fix.clone(),
             concat!(
                 "kubernetes pkg/scheduler/framework/plugins/nodeports (NodePorts: a node where another pod holds the hostPort is filtered out); ",
                 rolling!()
@@ -183,7 +190,7 @@ fn host_port_surge(cfg: &KubernetesStrategy, s: &Scenario, out: &mut Vec<Warning
                 "service.affinity.podAntiAffinity keeps one pod a value of `{}`, old pods and terminating ones included, {stuck}",
                 keys.join("`, `")
             ),
-            fix.into(),
+            fix,
             concat!(
                 "kubernetes pkg/scheduler/framework/plugins/interpodaffinity/filtering.go (satisfyPodAntiAffinity: a node in a topology domain holding a pod the term selects is filtered out, terminating pods counted); ",
                 rolling!()
