@@ -18,7 +18,7 @@ use super::picks::{Picks, trace_again};
 use super::progress::execute;
 use super::{CliError, interrupt, print_stdout};
 use crate::experiment::{Experiment, Fanout, Recording, Rows, Shard, TrialPick, with_threads};
-use crate::output::charts::{measurement_marks, run_charts_measured};
+use crate::output::charts::{TrialMarks, run_charts_measured};
 use crate::output::folder::Staging;
 use crate::output::human_text::counted;
 use crate::output::shard::ShardManifest;
@@ -236,16 +236,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             TimelineMode::Trial(k) => Some(k),
             _ => None,
         };
-        // One trial drawn: its analysis' measurements, from its trace (the one recorded
-        // for `--trace` if it is that trial, else the trial run again, traced).
-        let measured = match (trial, &records) {
-            (Some(_), _) if !scenario.strategy.measures_traffic() => Vec::new(),
-            (Some(k), Some(r)) if traced_trial == Some(k) => measurement_marks(r),
-            (Some(k), _) => measurement_marks(&Workspace::new(&scenario).run_traced(k).1),
-            (None, _) => Vec::new(),
+        // One trial drawn: its analysis' measurements and the nodes added in it, from its
+        // trace (the one recorded for `--trace` if it is that trial, else the trial run
+        // again, traced).
+        let marks = match (trial, &records) {
+            (Some(_), _) if !TrialMarks::possible(&scenario) => TrialMarks::default(),
+            (Some(k), Some(r)) if traced_trial == Some(k) => TrialMarks::of(&scenario, r),
+            (Some(k), _) => TrialMarks::of(&scenario, &Workspace::new(&scenario).run_traced(k).1),
+            (None, _) => TrialMarks::default(),
         };
         let charts =
-            run_charts_measured(&scenario, &stats, &rows.0, bands.as_ref(), trial, &measured)?;
+            run_charts_measured(&scenario, &stats, &rows.0, bands.as_ref(), trial, &marks)?;
         for c in &charts {
             staged(Path::new(&format!("{}.png", c.stem)), &c.png)?;
             staged(Path::new(&format!("{}.svg", c.stem)), c.svg.as_bytes())?;

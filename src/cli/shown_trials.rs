@@ -9,7 +9,7 @@ use super::picks::Picks;
 use super::sweep::SweepPlan;
 use crate::cluster::TraceRecord;
 use crate::experiment::{FirstOfEachOutcome, Outcome, TrialPick, run_timelines, with_threads};
-use crate::output::charts::{ChartFile, Drawn, measurement_marks, timeline_charts};
+use crate::output::charts::{ChartFile, Drawn, TrialMarks, timeline_charts};
 use crate::output::human_text::counted;
 use crate::output::report::Paired;
 use crate::output::{Summary, timeline_bands, timeline_tick, timeline_trial_csv, trace_jsonl};
@@ -149,10 +149,7 @@ pub fn record(
             return Ok(None);
         };
         let bands = timeline_bands(s, &series);
-        let marks = match s.strategy.measures_traffic() {
-            true => measurement_marks(&records),
-            false => Vec::new(),
-        };
+        let marks = TrialMarks::of(s, &records);
         let mut charts = timeline_charts(s, summary, &bands, Drawn::Trial(k, Some(row)), &marks)
             .map_err(|e| anyhow!(e))?;
         for c in &mut charts {

@@ -15,13 +15,14 @@ mod outcomes;
 mod timeline;
 
 pub use outcomes::{duration_distribution, outcome_bars};
-pub use timeline::{Drawn, measurement_marks, rollout_timeline, timeline_charts, traffic_timeline};
+pub use timeline::{
+    Drawn, TrialMarks, measurement_marks, rollout_timeline, timeline_charts, traffic_timeline,
+};
 
 use crate::output::human_text::counted;
 use crate::output::limit_lines::{replica_steps, steps_text};
 use crate::output::summary::Summary;
 use crate::output::timeline::TimelineBands;
-use crate::plot::timeline::MeasurementMark;
 use crate::plot::{Chart, Heading, PlotError, png, svg};
 use crate::result::{Outcome, TrialResult};
 use crate::scenario::Scenario;
@@ -121,21 +122,21 @@ pub fn run_charts_of(
     bands: Option<&TimelineBands>,
     trial: Option<u64>,
 ) -> Result<Vec<ChartFile>, PlotError> {
-    run_charts_measured(s, summary, rows, bands, trial, &[])
+    run_charts_measured(s, summary, rows, bands, trial, &TrialMarks::default())
 }
 
-/// [`run_charts_of`], with the analysis' `measurements` in the one trial drawn (the
-/// traffic chart marks them; see [`measurement_marks`]).
+/// [`run_charts_of`], with what the one trial drawn adds to its charts (`marks`: the
+/// analysis' measurements, the nodes added; see [`TrialMarks`]).
 pub fn run_charts_measured(
     s: &Scenario,
     summary: &Summary,
     rows: &[TrialResult],
     bands: Option<&TimelineBands>,
     trial: Option<u64>,
-    measurements: &[MeasurementMark],
+    marks: &TrialMarks,
 ) -> Result<Vec<ChartFile>, PlotError> {
     let mut out = match bands {
-        Some(b) => timeline_charts(s, summary, b, Drawn::of(trial, rows), measurements)?,
+        Some(b) => timeline_charts(s, summary, b, Drawn::of(trial, rows), marks)?,
         None => Vec::new(),
     };
     out.push(file(

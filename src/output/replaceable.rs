@@ -213,7 +213,7 @@ impl Walk<'_> {
 
 /// Whether `name` is one of the files rollout-sim writes at the top of a folder.
 fn is_our_name(name: &str) -> bool {
-    if OUR_FILES.contains(&name) {
+    if OUR_FILES.contains(&name) || is_shown_trial_file(name) {
         return true;
     }
     let Some(stem) = name
@@ -226,6 +226,42 @@ fn is_our_name(name: &str) -> bool {
         || stem
             .strip_prefix("compare-differences-")
             .is_some_and(|v| !v.is_empty())
+}
+
+/// Whether `name` is a file of a trial a report shows by itself (`report --trial K`):
+/// `trial-K.timeline.csv`, `trial-K.trace.jsonl` and its charts `trial-K-<chart>.png` /
+/// `.svg`, each with the variant's or the point's tag after `K` under a comparison or a
+/// sweep (`trial-K-<tag>.timeline.csv`, `trial-K-<tag>-<chart>.png`).
+fn is_shown_trial_file(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("trial-") else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return false;
+    }
+    let rest = &rest[digits..];
+    if let Some(tagged) = rest.strip_prefix('-') {
+        for data in [".timeline.csv", ".trace.jsonl"] {
+            if tagged.strip_suffix(data).is_some_and(|tag| !tag.is_empty()) {
+                return true;
+            }
+        }
+        let Some(stem) = tagged
+            .strip_suffix(".png")
+            .or_else(|| tagged.strip_suffix(".svg"))
+        else {
+            return false;
+        };
+        return OUR_CHARTS.iter().any(|chart| {
+            stem == *chart
+                || stem
+                    .strip_suffix(chart)
+                    .and_then(|tag| tag.strip_suffix('-'))
+                    .is_some_and(|tag| !tag.is_empty())
+        });
+    }
+    rest == ".timeline.csv" || rest == ".trace.jsonl"
 }
 
 /// Whether `path` is a `--trace` file: its first line is a JSON object with a number `t`
@@ -380,6 +416,12 @@ mod tests {
             "rollout-timeline.png",
             "sweep-pareto.svg",
             "compare-differences-fast.png",
+            "trial-0.timeline.csv",
+            "trial-12.trace.jsonl",
+            "trial-0-rollout-timeline.png",
+            "trial-3-traffic-timeline.svg",
+            "trial-0-fast.timeline.csv",
+            "trial-0-fast-rollout-timeline.png",
         ] {
             fs::write(dir.join(f), b"x").unwrap();
         }
@@ -395,6 +437,9 @@ mod tests {
             "compare-differences-.png",
             "traces/mine.jsonl",
             "traces/deep/trials.csv",
+            "trial-.timeline.csv",
+            "trial-0-.timeline.csv",
+            "trial-0-notes.png",
         ] {
             fs::write(dir.join(f), b"{\"t\": \"no\"}\n").unwrap();
         }
@@ -406,6 +451,9 @@ mod tests {
             "scenario.yaml",
             "traces/deep/trials.csv",
             "traces/mine.jsonl",
+            "trial-.timeline.csv",
+            "trial-0-.timeline.csv",
+            "trial-0-notes.png",
         ];
         if cfg!(unix) {
             expected.insert(1, "link.csv");
@@ -418,7 +466,7 @@ mod tests {
         assert!(!holds_only_ours(dir).unwrap());
         let err = check_replaceable(dir).unwrap_err();
         assert!(
-            err.contains("and 3 more, which rollout-sim does not write"),
+            err.contains("and 6 more, which rollout-sim does not write"),
             "{err}"
         );
     }

@@ -48,6 +48,7 @@ pub(crate) fn rollout(n: usize) -> RolloutTimeline {
             label: "undo at 4s".into(),
             value: n as f64 * 0.4,
         }],
+        nodes: vec![],
     }
 }
 
@@ -66,6 +67,7 @@ fn traffic(n: usize) -> TrafficTimeline {
         )],
         ends: vec![],
         actions: vec![],
+        nodes: vec![],
         measurements: vec![],
     }
 }
@@ -557,6 +559,35 @@ fn an_action_is_a_grey_vertical_line_named_in_the_legend_unless_past_the_axis() 
     let texts: Vec<String> = svg_texts(&svg).into_iter().map(|t| t.text).collect();
     assert!(
         texts.contains(&"actions: scale to 9 at 3s; undo at 16m40s".to_string()),
+        "{texts:?}"
+    );
+}
+
+/// The nodes a cluster autoscaler added in the trial drawn: teal vertical lines apart from
+/// the actions' grey, named together in one legend entry.
+#[test]
+fn a_node_added_is_a_teal_vertical_line_named_in_the_legend() {
+    let mut c = rollout(10);
+    c.nodes = vec![
+        RefLine {
+            label: "autoscaled-2 added at 2s".into(),
+            value: 2.0,
+        },
+        RefLine {
+            label: "autoscaled-1 added at 5s".into(),
+            value: 5.0,
+        },
+    ];
+    let (_, svg) = renders(&c);
+    let teal = svg
+        .split('<')
+        .filter(|e| e.contains("stroke=\"#006E6E\""))
+        .count();
+    // The legend's swatch and the two marks.
+    assert_eq!(teal, 3, "{svg}");
+    let texts: Vec<String> = svg_texts(&svg).into_iter().map(|t| t.text).collect();
+    assert!(
+        texts.contains(&"nodes: autoscaled-2 added at 2s; autoscaled-1 added at 5s".to_string()),
         "{texts:?}"
     );
 }

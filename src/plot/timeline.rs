@@ -57,6 +57,9 @@ pub struct RolloutTimeline {
     pub ends: Vec<RefLine>,
     /// Dark grey vertical lines: the scenario's actions (`undo at 2m`), seconds.
     pub actions: Vec<RefLine>,
+    /// Teal vertical lines: in the one trial drawn, when each node the cluster autoscaler
+    /// added was Ready (`autoscaled-1 added at 1m12s`), seconds.
+    pub nodes: Vec<RefLine>,
 }
 
 /// A limit that holds one value from each time on: a horizontal line that steps up or
@@ -108,6 +111,8 @@ pub struct TrafficTimeline {
     pub ends: Vec<RefLine>,
     /// Dark grey vertical lines: the scenario's actions, seconds.
     pub actions: Vec<RefLine>,
+    /// Teal vertical lines: the nodes the cluster autoscaler added in the one trial drawn.
+    pub nodes: Vec<RefLine>,
     /// Rings above the rates: the measurements the analysis took in the one trial drawn
     /// (none for bands across trials).
     pub measurements: Vec<MeasurementMark>,
@@ -240,25 +245,39 @@ fn ends_legend(ends: &[RefLine]) -> impl Iterator<Item = (String, Swatch)> + '_ 
 /// all-versions band) and from the black of the ends and limits.
 const ACTION: RGBColor = RGBColor(70, 70, 70);
 
+/// The colour of the marks of the nodes a cluster autoscaler added: a dark teal, apart
+/// from the actions' grey and from the versions' colours.
+const NODE_ADDED: RGBColor = RGBColor(0, 110, 110);
+
 /// One legend entry for every action mark (they are drawn alike): `undo at 2m`, or
 /// `actions: scale to 20 at 20s; undo at 2m`; past four, the count and the first and
 /// last instants, so a long script of actions does not crowd out the legend.
 fn actions_legend(actions: &[RefLine]) -> Option<(String, Swatch)> {
-    let text = match actions {
+    marks_legend(actions, "actions", ACTION)
+}
+
+/// [`actions_legend`] for the nodes added: `nodes: autoscaled-1 added at 1m12s; …`.
+fn nodes_legend(nodes: &[RefLine]) -> Option<(String, Swatch)> {
+    marks_legend(nodes, "nodes", NODE_ADDED)
+}
+
+/// One legend entry for marks drawn alike in `color`, `what` naming them in the plural.
+fn marks_legend(marks: &[RefLine], what: &str, color: RGBColor) -> Option<(String, Swatch)> {
+    let text = match marks {
         [] => return None,
         [one] => one.label.clone(),
         few if few.len() <= 4 => {
             let labels: Vec<&str> = few.iter().map(|a| a.label.as_str()).collect();
-            format!("actions: {}", labels.join("; "))
+            format!("{what}: {}", labels.join("; "))
         }
         many => format!(
-            "{} actions, from {} to {}",
+            "{} {what}, from {} to {}",
             many.len(),
             many[0].label,
             many[many.len() - 1].label
         ),
     };
-    Some((text, Swatch::Line(ACTION)))
+    Some((text, Swatch::Line(color)))
 }
 
 /// The action marks up to `x_max` (an action after every drawn trial ended marks nothing
@@ -267,12 +286,23 @@ fn draw_actions<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     actions: &[RefLine],
     x_max: f64,
-    (y_lo, y_hi): (f64, f64),
+    y: (f64, f64),
 ) -> Result<(), PlotError> {
-    for a in actions.iter().filter(|a| a.value <= x_max) {
+    draw_marks(chart, actions, x_max, y, ACTION)
+}
+
+/// Vertical marks in `color` up to `x_max`.
+fn draw_marks<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    marks: &[RefLine],
+    x_max: f64,
+    (y_lo, y_hi): (f64, f64),
+    color: RGBColor,
+) -> Result<(), PlotError> {
+    for a in marks.iter().filter(|a| a.value <= x_max) {
         chart.draw_series(LineSeries::new(
             [(a.value, y_lo), (a.value, y_hi)],
-            ACTION.stroke_width(2),
+            color.stroke_width(2),
         ))?;
     }
     Ok(())
@@ -402,6 +432,7 @@ impl Chart for RolloutTimeline {
             )
             .chain(ends_legend(&self.ends))
             .chain(actions_legend(&self.actions))
+            .chain(nodes_legend(&self.nodes))
             .collect();
         let area = frame(root, &self.heading, &legend)?;
         let x_max = time_range(self.series.iter(), &self.ends);
@@ -423,6 +454,7 @@ impl Chart for RolloutTimeline {
         )?;
         // Under the bands: a mark must not hide a median that steps at its instant.
         draw_actions(&mut chart, &self.actions, x_max, y)?;
+        draw_marks(&mut chart, &self.nodes, x_max, y, NODE_ADDED)?;
         draw_bands(&mut chart, &self.series, &overlaps)?;
         // Limits over the bands: a median running along a limit must not hide it.
         for (i, l) in self.limits.iter().enumerate() {
@@ -449,6 +481,7 @@ impl Chart for TrafficTimeline {
             .chain(overlap_legend(!rates.is_empty() || !latency.is_empty()))
             .chain(ends_legend(&self.ends))
             .chain(actions_legend(&self.actions))
+            .chain(nodes_legend(&self.nodes))
             .chain(measurements_legend(&self.measurements))
             .collect();
         let area = frame(root, &self.heading, &legend)?;
@@ -464,6 +497,7 @@ impl Chart for TrafficTimeline {
         let y_axis = TickAxis::new(Scale::Number, y.0, y.1, 6);
         let mut chart = plot_on(&upper, x_max, y_axis, "requests/s", None)?;
         draw_actions(&mut chart, &self.actions, x_max, y)?;
+        draw_marks(&mut chart, &self.nodes, x_max, y, NODE_ADDED)?;
         draw_bands(&mut chart, &self.rates, &rates)?;
         draw_vertical(&mut chart, &self.ends, y)?;
         chart.draw_series(
@@ -481,6 +515,7 @@ impl Chart for TrafficTimeline {
             Some("time since the rollout started"),
         )?;
         draw_actions(&mut chart, &self.actions, x_max, y)?;
+        draw_marks(&mut chart, &self.nodes, x_max, y, NODE_ADDED)?;
         draw_bands(&mut chart, &self.latency, &latency)?;
         draw_vertical(&mut chart, &self.ends, y)?;
         if self.latency.iter().all(|s| s.runs().next().is_none()) {

@@ -29,6 +29,7 @@ fn one_replica() -> RolloutTimeline {
         ],
         ends: vec![],
         actions: vec![],
+        nodes: vec![],
     }
 }
 
@@ -90,6 +91,7 @@ fn a_traffic_axis_is_written_exactly() {
         latency: vec![flat("p99", 3, 0.7)],
         ends: vec![],
         actions: vec![],
+        nodes: vec![],
         measurements: vec![],
     };
     let (_, svg) = renders(&chart);
@@ -114,6 +116,7 @@ fn measurements_are_rings_above_the_rates_counted_in_the_legend() {
         latency: vec![flat("p99", 3, 0.7)],
         ends: vec![],
         actions: vec![],
+        nodes: vec![],
         measurements: vec![
             mark(10.0, Verdict::Passed),
             mark(20.0, Verdict::Failed),

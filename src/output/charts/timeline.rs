@@ -1,6 +1,7 @@
 //! The timeline charts of a run: the tasks ready per version and the traffic over time,
-//! drawn as percentile bands across trials or as one trial alone ([`Drawn`]), with the
-//! analysis' measurements of that trial ringed on its traffic chart.
+//! drawn as percentile bands across trials or as one trial alone ([`Drawn`]), with what
+//! that trial's trace adds ([`TrialMarks`]): the analysis' measurements ringed on its
+//! traffic chart, the nodes the cluster autoscaler added marked on both.
 
 use super::{ChartFile, file, heading_from};
 use crate::analysis::Phase;
@@ -125,12 +126,60 @@ fn band(b: &TimelineBands, name: &str, label: String, color: usize, scale: f64) 
     }
 }
 
+/// What one traced trial adds to its own timeline charts.
+#[derive(Debug, Clone, Default)]
+pub struct TrialMarks {
+    /// The analysis' measurements, ringed on the traffic chart ([`measurement_marks`]).
+    pub measurements: Vec<MeasurementMark>,
+    /// The nodes the cluster autoscaler added, each when it was Ready, marked as the
+    /// scenario's actions are (`autoscaled-1 added at 1m12s`).
+    pub nodes: Vec<RefLine>,
+}
+
+impl TrialMarks {
+    /// The marks of a trial of `s` whose trace is `trace`.
+    pub fn of(s: &Scenario, trace: &[TraceRecord]) -> TrialMarks {
+        let nodes = trace.iter().filter_map(|r| match r {
+            TraceRecord::Node { t, node, state } if *state == "added" => Some(RefLine {
+                label: format!(
+                    "{} added at {}",
+                    s.cluster.node_spec(*node as usize).name,
+                    duration(as_secs(*t))
+                ),
+                value: as_secs(*t),
+            }),
+            _ => None,
+        });
+        TrialMarks {
+            measurements: match s.strategy.measures_traffic() {
+                true => measurement_marks(trace),
+                false => Vec::new(),
+            },
+            nodes: nodes.collect(),
+        }
+    }
+
+    /// Whether a trial of `s` may have any: the marks are worth its trace.
+    pub fn possible(s: &Scenario) -> bool {
+        s.strategy.measures_traffic() || s.cluster.autoscaler.is_some()
+    }
+}
+
+/// The nodes added in the one trial drawn (none for bands across trials).
+fn node_marks(drawn: Drawn<'_>, trial: &TrialMarks) -> Vec<RefLine> {
+    match drawn {
+        Drawn::Trial(..) => trial.nodes.clone(),
+        Drawn::Bands => Vec::new(),
+    }
+}
+
 /// Ready tasks per version over time.
 pub fn rollout_timeline(
     s: &Scenario,
     summary: &Summary,
     b: &TimelineBands,
     drawn: Drawn<'_>,
+    trial: &TrialMarks,
 ) -> RolloutTimeline {
     let mut series = vec![band(
         b,
@@ -154,6 +203,7 @@ pub fn rollout_timeline(
         limits: limit_lines(s),
         ends: drawn.ends(summary),
         actions: action_marks(s),
+        nodes: node_marks(drawn, trial),
     }
 }
 
@@ -163,7 +213,7 @@ pub fn traffic_timeline(
     summary: &Summary,
     b: &TimelineBands,
     drawn: Drawn<'_>,
-    measurements: &[MeasurementMark],
+    trial: &TrialMarks,
 ) -> Option<TrafficTimeline> {
     s.traffic.as_ref()?;
     let per_s = 1.0 / as_secs(b.tick);
@@ -182,8 +232,9 @@ pub fn traffic_timeline(
         )],
         ends: drawn.ends(summary),
         actions: action_marks(s),
+        nodes: node_marks(drawn, trial),
         measurements: match drawn {
-            Drawn::Trial(..) => measurements.to_vec(),
+            Drawn::Trial(..) => trial.measurements.clone(),
             Drawn::Bands => Vec::new(),
         },
     })
@@ -220,14 +271,14 @@ fn end_text(r: &TrialResult) -> String {
 }
 
 /// The timeline charts of a run (`rollout-timeline`, and `traffic-timeline` when the
-/// scenario has traffic) from `b`, drawn as `drawn` says; `measurements` ring the traffic
-/// chart of one trial. A report's trial sections draw these alone.
+/// scenario has traffic) from `b`, drawn as `drawn` says; `trial` marks the charts of one
+/// trial. A report's trial sections draw these alone.
 pub fn timeline_charts(
     s: &Scenario,
     summary: &Summary,
     b: &TimelineBands,
     drawn: Drawn<'_>,
-    measurements: &[MeasurementMark],
+    trial: &TrialMarks,
 ) -> Result<Vec<ChartFile>, PlotError> {
     let mut out = Vec::new();
 
@@ -256,10 +307,20 @@ pub fn timeline_charts(
         ),
     };
     // Said only where there is a mark to read.
-    let actions = if s.actions.is_empty() {
-        ""
-    } else {
-        " Solid dark grey vertical lines mark the scenario's actions, named in the legend."
+    let nodes = matches!(drawn, Drawn::Trial(..)) && !trial.nodes.is_empty();
+    let actions = match (s.actions.is_empty(), nodes) {
+        (true, false) => "",
+        (false, false) => {
+            " Solid dark grey vertical lines mark the scenario's actions, named in the legend."
+        }
+        (true, true) => {
+            " Solid teal vertical lines mark when each node the cluster autoscaler added \
+             was Ready, named in the legend."
+        }
+        (false, true) => {
+            " Solid dark grey vertical lines mark the scenario's actions, and teal ones when \
+             each node the cluster autoscaler added was Ready, named in the legend."
+        }
     };
     out.push(file(
         "rollout-timeline",
@@ -270,9 +331,9 @@ pub fn timeline_charts(
              limits, stepping where a scale action changes the replica count; \
              {ends}, its fleet is held as it left it.{actions}"
         ),
-        &rollout_timeline(s, summary, b, drawn),
+        &rollout_timeline(s, summary, b, drawn, trial),
     )?);
-    if let Some(t) = traffic_timeline(s, summary, b, drawn, measurements) {
+    if let Some(t) = traffic_timeline(s, summary, b, drawn, trial) {
         let mut over = match drawn {
             Drawn::Bands => "; median and 5–95% band across the same trials".to_string(),
             Drawn::Trial(k, _) => format!(", in trial {k} alone"),
@@ -331,7 +392,7 @@ mod tests {
         let row = rows[k];
         let drawn = Drawn::of(Some(k as u64), &rows);
         assert_eq!(drawn, Drawn::Trial(5, Some(&row)));
-        let chart = rollout_timeline(&s, &summary, &one, drawn);
+        let chart = rollout_timeline(&s, &summary, &one, drawn, &TrialMarks::default());
         assert_eq!(chart.heading.title, "Tasks ready per version, trial 5");
         assert!(
             chart.heading.subtitle.ends_with(" · trial 5 of 8"),
@@ -358,7 +419,7 @@ mod tests {
 
         // Bands across trials keep the run's median and 95th percentile.
         let bands = timeline_bands(&s, &tls);
-        let chart = rollout_timeline(&s, &summary, &bands, Drawn::Bands);
+        let chart = rollout_timeline(&s, &summary, &bands, Drawn::Bands, &TrialMarks::default());
         assert_eq!(
             chart.heading.title,
             "Tasks ready per version (median, 5–95% band)"
@@ -375,7 +436,7 @@ mod tests {
         );
         // Bands of fewer trials than the run say so.
         let few = timeline_bands(&s, &tls[..3]);
-        let chart = rollout_timeline(&s, &summary, &few, Drawn::Bands);
+        let chart = rollout_timeline(&s, &summary, &few, Drawn::Bands, &TrialMarks::default());
         assert!(
             chart
                 .heading
@@ -385,7 +446,13 @@ mod tests {
             chart.heading.subtitle
         );
         // A trial the rows lack is still named, with no end rather than a wrong one.
-        let chart = rollout_timeline(&s, &summary, &one, Drawn::of(Some(99), &rows));
+        let chart = rollout_timeline(
+            &s,
+            &summary,
+            &one,
+            Drawn::of(Some(99), &rows),
+            &TrialMarks::default(),
+        );
         assert_eq!(chart.heading.title, "Tasks ready per version, trial 99");
         assert!(chart.ends.is_empty());
     }
