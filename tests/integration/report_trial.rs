@@ -318,3 +318,23 @@ fn a_comparison_shows_the_same_trial_under_every_variant() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.path().join("refused").exists());
 }
+
+/// A report with a trial shown by itself, written again into the same folder: its files
+/// (`trial-K.timeline.csv`, `trial-K-<chart>.png`, …) are rollout-sim's own, so the folder
+/// is replaced, not refused as holding someone else's files; and a file of the user's
+/// beside them still stops it.
+#[test]
+fn a_report_with_a_trial_replaces_its_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    ok(&report(&out, &["--trial", "3"]));
+    assert!(out.join("trial-3.timeline.csv").is_file());
+    ok(&report(&out, &["--trial", "3"]));
+    ok(&report(&out, &["--trial", "4"]));
+    assert!(out.join("trial-4.timeline.csv").is_file());
+    assert!(!out.join("trial-3.timeline.csv").exists());
+    std::fs::write(out.join("trial-4-notes.png"), b"mine").unwrap();
+    let again = report(&out, &["--trial", "4"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("trial-4-notes.png"));
+}
