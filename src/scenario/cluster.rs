@@ -228,7 +228,8 @@ fn node_name(i: usize) -> String {
     format!("node-{}", i + 1)
 }
 
-fn image_cached(n: &Node, versions: &[Version]) -> Option<Vec<VersionId>> {
+/// A list of version names, each once (`image_cached`, also `cluster.autoscaler`'s).
+pub(super) fn image_cached(n: &Node, versions: &[Version]) -> Option<Vec<VersionId>> {
     let mut out: Vec<VersionId> = Vec::new();
     for item in n.list()? {
         if let Some(id) = version_ref(&item, versions)

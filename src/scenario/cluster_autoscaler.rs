@@ -24,7 +24,6 @@ use super::distribution::Dist;
 use super::limits::MAX_NODES;
 use super::model::{NodeSpec, Scenario, Version, VersionId};
 use super::placement::NodeAttrs;
-use super::service::version_ref;
 use super::walk::{Node, Obj};
 use crate::cluster::placer::Scheduler;
 use crate::sim::time::{SECOND, Time};
@@ -89,7 +88,9 @@ pub fn autoscaler(
         );
     }
     let scan_interval = o.positive_duration("scan_interval", DEFAULT_SCAN_INTERVAL);
-    let image_cached = o.or("image_cached", Vec::new(), |n| image_cached(n, versions));
+    let image_cached = o.or("image_cached", Vec::new(), |n| {
+        super::cluster::image_cached(n, versions)
+    });
     let (max_nodes, provision) = (max_nodes?, provision?);
     let (shape, attrs) = template;
     let nodes = (0..max_nodes as usize - listed)
@@ -106,18 +107,6 @@ pub fn autoscaler(
         nodes,
         attrs: attrs.clone(),
     })
-}
-
-fn image_cached(n: &Node, versions: &[Version]) -> Option<Vec<VersionId>> {
-    let mut out: Vec<VersionId> = Vec::new();
-    for item in n.list()? {
-        if let Some(id) = version_ref(&item, versions)
-            && !out.contains(&id)
-        {
-            out.push(id);
-        }
-    }
-    Some(out)
 }
 
 /// Once the strategy is known: the autoscaler is refused where the model does not hold
