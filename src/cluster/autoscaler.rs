@@ -129,6 +129,9 @@ impl Cluster<'_> {
         let Some(a) = &self.scenario.cluster.autoscaler else {
             return;
         };
+        if self.autoscaling.requested.len() == a.nodes.len() {
+            return; // the group at its maximum: a turn would ask for nothing
+        }
         let interval = a.scan_interval;
         let now = self.sim.now();
         let phase = match self.autoscaling.phase {
