@@ -59,8 +59,6 @@ pub(super) struct Autoscaling {
     /// When each node asked for so far was asked for, in order: the `k`th is node
     /// `listed + k`.
     requested: Vec<Time>,
-    /// Nodes asked for that are Ready.
-    joined: u32,
 }
 
 impl Autoscaling {
@@ -70,7 +68,6 @@ impl Autoscaling {
         self.phase = None;
         self.scheduled = false;
         self.requested.clear();
-        self.joined = 0;
     }
 }
 
@@ -250,7 +247,6 @@ impl Cluster<'_> {
     /// A node the autoscaler asked for is Ready: it takes pods from now on.
     pub(super) fn node_added(&mut self, node: NodeId) {
         self.change_node(node, |n| n.join());
-        self.autoscaling.joined += 1;
         self.trace_node(node, "added");
         self.place_pending();
         self.schedule_random_loss(node);
