@@ -41,10 +41,12 @@ pub const TASK_BUDGET: u32 = 1_000_000;
 /// The trial's budget of work: events plus zero-length steps.
 ///
 /// `min(CAP, FLOOR + PER_TICK × (replicas + nodes) × ⌈horizon / period⌉)`, where `period`
-/// is the shortest of 1 s and every HEALTHCHECK `interval` / `start_interval` and probe
-/// `periodSeconds` of the scenario. A task does a bounded number of steps per life (about
-/// ten) and at most a few per probe period while its readiness flaps, so a rollout that
-/// lets time move stays far below it; work beyond it is a loop that never settles or a
+/// is the shortest of 1 s, every HEALTHCHECK `interval` / `start_interval` and probe
+/// `periodSeconds`, and `cluster.autoscaler`'s `scan_interval` of the scenario. A task does
+/// a bounded number of steps per life (about ten) and at most a few per probe period while
+/// its readiness flaps, and the autoscaler's loop turns once a `scan_interval` while a pod
+/// waits (for as long as a node's provisioning, however short the interval), so a rollout
+/// that lets time move stays far below it; work beyond it is a loop that never settles or a
 /// horizon far beyond any rollout. Example rollouts do well under a hundred events a trial;
 /// 6 replicas on 3 nodes over 30 minutes get 100,000 + 10 × 9 × 1,800 = 262,000.
 pub fn event_budget(s: &Scenario) -> u64 {
@@ -61,8 +63,10 @@ pub fn event_budget(s: &Scenario) -> u64 {
     .into_iter()
     .flatten()
     .map(|p| p.period);
+    let scan = s.cluster.autoscaler.iter().map(|a| a.scan_interval);
     let period: Time = hc
         .chain(probes)
+        .chain(scan)
         .chain([SECOND])
         .filter(|&p| p > 0)
         .min()

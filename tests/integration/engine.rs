@@ -252,3 +252,41 @@ fn a_rollout_that_lets_time_move_never_meets_its_budget() {
     }
     assert!(seen >= 10);
 }
+
+/// Found by the random scenarios (`PROPTEST_RNG_SEED=20261209`, a blue-green with a 2 ms
+/// `scan_interval`): the autoscaler's loop turns once an interval for as long as a pod
+/// waits for the node it asked for, and the budget counted 1 s periods only, so a valid
+/// scenario stopped as `timeout`, over its budget. Here the surge pod of a full one-node
+/// pool waits 5 minutes for its node while the loop turns every millisecond: 300,000
+/// turns, where the old budget was 100,000 + 10 × (2 replicas + 1 node) × 600 = 118,000.
+#[test]
+fn an_autoscaler_loop_of_a_millisecond_stays_within_the_budget() {
+    let s = yaml(
+        "
+horizon: 10m
+cluster:
+  nodes: 1
+  node: {cpu: '2', memory: 4Gi}
+  autoscaler: {max_nodes: 3, provision: 5m, scan_interval: 1ms}
+service:
+  replicas: 2
+  resources: {cpu: '1', memory: 1Gi}
+  versions: {current: {}, next: {}}
+strategy:
+  kubernetes:
+    strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+    progressDeadlineSeconds: never
+",
+    );
+    // The documented formula with 1 ms periods: 100,000 + 10 × 3 × 600,000.
+    assert_eq!(rollout_sim::trial::event_budget(&s), 18_100_000);
+    let mut ws = Workspace::new(&s);
+    for k in 0..3 {
+        let r = ws.run(k);
+        assert!(!r.event_budget_exceeded, "trial {k}");
+        assert_eq!(r.outcome, Outcome::Completed, "trial {k}");
+        assert_eq!(r.nodes_added, Some(1), "trial {k}");
+        // A turn every millisecond of the 5-minute provisioning, and then some.
+        assert!(r.events > 300_000, "trial {k}: {} events", r.events);
+    }
+}
