@@ -12,6 +12,8 @@
 //! - after every trace record, the tasks holding resources on a node request no more cpu
 //!   and memory than the node has, and no two of them share a value of a required pod
 //!   anti-affinity term's `topologyKey`; a terminal task never changes state again;
+//! - with `cluster.autoscaler`, the nodes it adds, the scale-ups and `nodes_added` keep
+//!   the rules of `docs/cluster-autoscaler.md` ([`crate::random_autoscaler`]);
 //! - identical results on re-run, traced or not, and on rayon pools of 1 and 2 threads.
 //!
 //! Each property runs in a forked child with a watchdog (proptest's `timeout`), so a
@@ -52,7 +54,7 @@ fn config() -> ProptestConfig {
 
 /// The folder the generated scenarios claim to live in; it holds the CSV of
 /// `empirical: {file}`.
-fn scenario_dir() -> PathBuf {
+pub fn scenario_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("random-scenarios");
     std::fs::create_dir_all(&dir).expect("create the scenario folder");
     let csv: String = std::iter::once("seconds".to_string())
@@ -110,6 +112,7 @@ fn check(tree: &Value) -> Result<(), TestCaseError> {
         outcome(&s, &r)?;
         conservation(&r, &timeline.traffic)?;
         trace_invariants(&s, &trace)?;
+        crate::random_autoscaler::autoscaler_invariants(&s, &r, &trace)?;
         results.push(r);
     }
     let expected = show_all(&results);
@@ -265,7 +268,8 @@ fn anti_affinity_domains(s: &Scenario, n: u32) -> Vec<(&str, &str)> {
 fn trace_invariants(s: &Scenario, trace: &[TraceRecord]) -> Result<(), TestCaseError> {
     let res = &s.service.resources;
     let mut tasks: HashMap<u32, (Option<u32>, TaskState)> = HashMap::new();
-    let mut used = vec![(0u64, 0u64); s.cluster.nodes.len()];
+    // The nodes the autoscaler may add too.
+    let mut used = vec![(0u64, 0u64); s.cluster.node_slot_count()];
     // Tasks holding resources per (key, value) of the pod anti-affinity.
     let mut in_domain: HashMap<(&str, &str), u32> = HashMap::new();
     let mut last = 0;
@@ -319,7 +323,7 @@ fn trace_invariants(s: &Scenario, trace: &[TraceRecord]) -> Result<(), TestCaseE
             let u = &mut used[n as usize];
             u.0 += res.cpu_millis;
             u.1 += res.memory_bytes;
-            let spec = &s.cluster.nodes[n as usize];
+            let spec = s.cluster.node_spec(n as usize);
             prop_assert!(
                 u.0 <= spec.cpu_millis && u.1 <= spec.memory_bytes,
                 "node {} overcommitted ({} millicores, {} bytes) at {:?}",

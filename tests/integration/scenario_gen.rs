@@ -13,8 +13,9 @@
 //! [`crate::scenario_gen_controllers`], Argo Rollouts canary and blue-green sections from
 //! [`crate::scenario_gen_argo`],
 //! placement (labels, taints, roles, each orchestrator's service fields) from
-//! [`crate::scenario_gen_placement`], and the starting fleet is sized to the nodes by
-//! [`crate::scenario_gen_fleet`].
+//! [`crate::scenario_gen_placement`], `traffic` from [`crate::scenario_gen_traffic`],
+//! `cluster.autoscaler` from [`crate::scenario_gen_autoscaler`], and the starting fleet
+//! is sized to the nodes by [`crate::scenario_gen_fleet`].
 //!
 //! Sizes stay small (≤ 12 replicas mostly, a few up to 80) so one case runs in
 //! milliseconds in a debug build; the horizon is at most an hour.
@@ -65,6 +66,11 @@ impl Family {
     fn pod_anti_affinity(self) -> bool {
         self.kubelet() && self != Family::Flagger
     }
+
+    /// Takes `cluster.autoscaler`: pods the kube-scheduler places, not a DaemonSet's.
+    fn autoscaled(self) -> bool {
+        self.kubelet() && self != Family::DaemonSet
+    }
 }
 
 /// A duration written in one of the accepted spellings: `"1500ms"`, `"2s"`, a bare
@@ -85,7 +91,7 @@ pub(crate) fn positive_duration(min_ms: u64, max_ms: u64) -> BoxedStrategy<Value
         .boxed()
 }
 
-fn ms(v: u64) -> Value {
+pub(crate) fn ms(v: u64) -> Value {
     json!(format!("{v}ms"))
 }
 
@@ -256,80 +262,6 @@ fn actions() -> BoxedStrategy<Value> {
         .boxed()
 }
 
-/// `traffic`, or null (no traffic).
-fn traffic() -> BoxedStrategy<Value> {
-    let rate = prop_oneof![
-        (1u32..500).prop_map(|r| ("rps", json!(r))),
-        prop::collection::btree_map(0u64..600, 0u32..500, 1..4).prop_map(|steps| {
-            let rows: Vec<Value> = steps
-                .into_iter()
-                .map(|(at, rps)| json!({"at": format!("{at}s"), "rps": rps}))
-                .collect();
-            ("profile", json!({"step": rows}))
-        }),
-        (1u32..500, 0.0f64..=1.0, 60u32..7200, 0u32..3600).prop_map(|(rps, a, period, peak)| {
-            (
-                "profile",
-                json!({"diurnal": {"rps": rps, "amplitude": a, "period": format!("{period}s"),
-                                           "peak_at": format!("{peak}s")}}),
-            )
-        }),
-    ];
-    let tick_ms = prop::sample::select(&[250u64, 500, 1000, 2000][..]);
-    let on = (
-        rate,
-        prop::sample::select(&["poisson", "constant"][..]),
-        prop::sample::select(&["round-robin", "random", "least-request"][..]),
-        opt(dist(3_000)),
-        tick_ms,
-        opt((1u32..200).prop_map(|q| json!(q)).boxed()),
-        opt(positive_duration(1_000, 900_000)),
-        prop::option::of((0.5f64..=1.0, 1u64..20)),
-        // A proxy's retries: Istio's default, or a `retryOn` of each kind.
-        prop::option::of((
-            1u32..5,
-            prop::option::of(prop::sample::select(
-                &[
-                    "5xx",
-                    "connect-failure",
-                    "gateway-error",
-                    "503",
-                    "500,connect-failure",
-                    "retriable-status-codes",
-                ][..],
-            )),
-        )),
-    )
-        .prop_map(
-            |((key, rate), arrivals, balancer, prop, tick, queue, duration, slo, retries)| {
-                let mut m = Map::new();
-                put(&mut m, key, rate);
-                put(&mut m, "arrivals", json!(arrivals));
-                put(&mut m, "balancer", json!(balancer));
-                put(&mut m, "endpoint_propagation", prop);
-                put(&mut m, "tick", ms(tick));
-                put(&mut m, "queue_limit", queue);
-                put(&mut m, "duration", duration);
-                if let Some((a, ticks)) = slo {
-                    put(
-                        &mut m,
-                        "slo",
-                        json!({"availability": a, "window": ms(tick * ticks)}),
-                    );
-                }
-                if let Some((attempts, on)) = retries {
-                    let mut r = json!({"attempts": attempts});
-                    if let Some(on) = on {
-                        r["retryOn"] = json!(on);
-                    }
-                    put(&mut m, "retries", r);
-                }
-                Value::Object(m)
-            },
-        );
-    prop_oneof![1 => Just(Value::Null), 1 => on].boxed()
-}
-
 /// `faults`; nodes are named by index (0..4), which [`scenario`] trims to the cluster.
 fn faults() -> BoxedStrategy<Value> {
     let failure = (
@@ -451,9 +383,10 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
         strategy,
         (
             actions,
-            traffic(),
+            crate::scenario_gen_traffic::traffic(),
             faults(),
             crate::scenario_gen_placement::placement(),
+            crate::scenario_gen_autoscaler::autoscaler(),
         ),
     )
         .prop_map(
@@ -462,8 +395,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 (mut replicas, cpu, mem),
                 (cur, next, v3),
                 (strategy, extra),
-                (actions, traffic, faults, placement),
+                (actions, traffic, faults, placement, autoscaler),
             )| {
+                let autoscaler = autoscaler.filter(|_| family.autoscaled());
                 let mut actions = actions;
                 let mut strategy = strategy;
                 if family == Family::Flagger {
@@ -518,6 +452,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                 if let Some(p) = placement.as_mut() {
                     if !family.pod_anti_affinity() {
                         p.without_pod_anti_affinity();
+                    }
+                    if let Some(a) = &autoscaler {
+                        a.fit_placement(p);
                     }
                     let (mut allowed, most) =
                         p.make_possible(family.kubelet(), shapes.len(), replicas);
@@ -590,6 +527,9 @@ pub fn scenario(family: Family) -> BoxedStrategy<Value> {
                     Value::Array(a) => a.len() as u64,
                     n => n.as_u64().unwrap_or(1),
                 };
+                if let Some(a) = &autoscaler {
+                    a.apply(&mut cluster, nodes);
+                }
                 fit_control_plane(family, &mut cluster, &mut service);
                 let mut faults = faults;
                 if family == Family::Swarm

@@ -49,6 +49,26 @@ pub struct NodeMarks {
     manager: bool,
 }
 
+impl NodeMarks {
+    /// Write the marks into a node's (or the template's) map.
+    fn write(&self, kubelet: bool, node: &mut Value) {
+        let mut labels = Map::new();
+        for (k, v) in LABELS.iter().zip(self.labels) {
+            if let Some(v) = v {
+                labels.insert(k.0.to_string(), json!(v));
+            }
+        }
+        node["labels"] = Value::Object(labels);
+        if kubelet {
+            if let Some((value, effect)) = self.taint {
+                node["taints"] = json!([{"key": "dedicated", "value": value, "effect": effect}]);
+            }
+        } else if self.manager {
+            node["role"] = json!("manager");
+        }
+    }
+}
+
 fn node_marks() -> impl Strategy<Value = NodeMarks> {
     let label = |values: &'static [&'static str]| prop_oneof![1 => Just(None), 3 => prop::sample::select(values).prop_map(Some)];
     (
@@ -129,6 +149,9 @@ pub struct Placement {
     constraints: Vec<(Option<usize>, bool, &'static str)>,
     max_replicas_per_node: u32,
     preference: bool,
+    /// What `cluster.node` carries (with `cluster.autoscaler`, the nodes it adds): the
+    /// listed nodes inherit its labels they lack, and its taints when they have none.
+    template: Option<NodeMarks>,
 }
 
 /// Placement, or (a third of the time) none.
@@ -183,6 +206,7 @@ pub fn placement() -> BoxedStrategy<Option<Placement>> {
                     constraints,
                     max_replicas_per_node: max,
                     preference,
+                    template: None,
                 }
             },
         );
@@ -300,6 +324,27 @@ impl Placement {
         (ok, limit)
     }
 
+    /// Keep what `cluster.autoscaler` is simulated with: no spread constraint, a pod
+    /// anti-affinity on [`HOSTNAME`] alone. With `template`, `cluster.node` (the nodes it
+    /// adds) carries node 0's marks, which the listed nodes inherit
+    /// (`docs/placement.md`): an entry's labels merge over the template's, and its taints
+    /// replace them.
+    pub fn for_cluster_autoscaler(&mut self, template: bool) {
+        self.spread = None;
+        self.anti_affinity.retain(|&k| k == HOSTNAME);
+        if !template {
+            return;
+        }
+        let t = self.marks_of(0).clone();
+        for m in &mut self.marks {
+            for (label, inherited) in m.labels.iter_mut().zip(t.labels) {
+                *label = label.or(inherited);
+            }
+            m.taint = m.taint.or(t.taint);
+        }
+        self.template = Some(t);
+    }
+
     /// Drop the pod anti-affinity (for a family that refuses it or has no such field).
     pub fn without_pod_anti_affinity(&mut self) {
         self.anti_affinity.clear();
@@ -374,24 +419,12 @@ impl Placement {
                 .collect(),
         };
         for (i, node) in list.iter_mut().enumerate() {
-            let m = self.marks_of(i);
-            let mut labels = Map::new();
-            for (k, v) in LABELS.iter().zip(m.labels) {
-                if let Some(v) = v {
-                    labels.insert(k.0.to_string(), json!(v));
-                }
-            }
-            node["labels"] = Value::Object(labels);
-            if kubelet {
-                if let Some((value, effect)) = m.taint {
-                    node["taints"] =
-                        json!([{"key": "dedicated", "value": value, "effect": effect}]);
-                }
-            } else if m.manager {
-                node["role"] = json!("manager");
-            }
+            self.marks_of(i).write(kubelet, node);
         }
         cluster["nodes"] = Value::Array(list);
+        if let Some(t) = &self.template {
+            t.write(kubelet, &mut cluster["node"]);
+        }
         if kubelet {
             if let Some((k, v)) = self.node_selector {
                 service.insert("nodeSelector".into(), json!({LABELS[k].0: v}));
@@ -484,93 +517,6 @@ impl Placement {
             }
             if !p.is_empty() {
                 service.insert("placement".into(), Value::Object(p));
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::scenario_gen::{Family, scenario};
-    use proptest::strategy::{Strategy, ValueTree};
-    use proptest::test_runner::{Config, RngSeed, TestRunner};
-    use rollout_sim::cluster::placer::PendingReason;
-    use rollout_sim::scenario::{Format, load_str};
-    use rollout_sim::trial::Workspace;
-
-    /// Every placement field is generated, every generated scenario loads (its starting
-    /// fleet fits the nodes its placement allows), and in their first trials tasks wait
-    /// for a node for the reasons placement gives.
-    #[test]
-    fn the_generator_reaches_every_placement_field() {
-        let fields = [
-            (Family::Kubernetes, "\"nodeSelector\""),
-            (Family::Kubernetes, "\"affinity\""),
-            (Family::Kubernetes, "\"NotIn\""),
-            (Family::Kubernetes, "\"Gt\""),
-            (Family::Kubernetes, "\"DoesNotExist\""),
-            (Family::Kubernetes, "\"tolerations\""),
-            (Family::Kubernetes, "\"taints\""),
-            (Family::Kubernetes, "\"topologySpreadConstraints\""),
-            (Family::Kubernetes, "\"podAntiAffinity\""),
-            (
-                Family::Kubernetes,
-                "\"topologyKey\": \"kubernetes.io/hostname\"",
-            ),
-            (Family::Swarm, "\"constraints\""),
-            (Family::Swarm, "node.role"),
-            (Family::Swarm, "\"max_replicas_per_node\""),
-            (Family::Swarm, "\"preferences\""),
-            (Family::Swarm, "\"role\": \"manager\""),
-        ];
-        let config = Config {
-            rng_seed: RngSeed::Fixed(20261202),
-            ..Config::default()
-        };
-        for family in [Family::Kubernetes, Family::Swarm] {
-            let mut runner = TestRunner::new(config.clone());
-            let strategy = scenario(family);
-            let texts: Vec<String> = (0..300)
-                .map(|_| {
-                    let tree = strategy
-                        .new_tree(&mut runner)
-                        .expect("a scenario")
-                        .current();
-                    serde_json::to_string_pretty(&tree).expect("a tree serializes")
-                })
-                .collect();
-            let mut waited = std::collections::BTreeSet::new();
-            for text in &texts {
-                match load_str(text, "random.json", Format::Json, &[]) {
-                    Ok(s) => {
-                        let pending = Workspace::new(&s).run(0).pending;
-                        for r in PendingReason::ALL {
-                            if pending.get(r) == Some(true) {
-                                waited.insert(r.as_str());
-                            }
-                        }
-                    }
-                    // The empirical file is not there: only that refusal is expected.
-                    Err(e) => assert!(e.to_string().contains("latency.csv"), "{e}\n{text}"),
-                }
-            }
-            // Not `taint`: a task waits for it only when every node up fails that filter
-            // or an earlier one, and the generator keeps a node the taints allow.
-            let filters: &[&str] = match family {
-                Family::Swarm => &["affinity", "max_replicas_per_node"],
-                _ => &["affinity", "spread", "anti_affinity"],
-            };
-            for f in filters {
-                assert!(
-                    waited.contains(f),
-                    "{family:?}: no task waited for `{f}`: {waited:?}"
-                );
-            }
-            // Each field in at least 1 % of the scenarios: reached, and not by a fluke of
-            // the draws (which move whenever another part of the generator draws more).
-            for (f, field) in fields.iter().filter(|(f, _)| *f == family) {
-                let n = texts.iter().filter(|t| t.contains(field)).count();
-                assert!(n >= 3, "{f:?}: {field} in {n} of 300 scenarios");
             }
         }
     }
