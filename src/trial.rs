@@ -40,7 +40,8 @@ pub const TASK_BUDGET: u32 = 1_000_000;
 
 /// The trial's budget of work: events plus zero-length steps.
 ///
-/// `min(CAP, FLOOR + PER_TICK × (replicas + nodes) × ⌈horizon / period⌉)`, where `period`
+/// `min(CAP, FLOOR + PER_TICK × (replicas + nodes) × ⌈horizon / period⌉)`, where `nodes`
+/// counts those the cluster autoscaler may add and `period`
 /// is the shortest of 1 s, every HEALTHCHECK `interval` / `start_interval` and probe
 /// `periodSeconds`, and `cluster.autoscaler`'s `scan_interval` of the scenario. A task does
 /// a bounded number of steps per life (about ten) and at most a few per probe period while
@@ -72,7 +73,7 @@ pub fn event_budget(s: &Scenario) -> u64 {
         .min()
         .unwrap_or(SECOND);
     let ticks = s.horizon.div_ceil(period);
-    let units = u64::from(svc.replicas) + s.cluster.nodes.len() as u64;
+    let units = u64::from(svc.replicas) + s.cluster.node_slot_count() as u64;
     EVENT_BUDGET_PER_TICK
         .saturating_mul(units)
         .saturating_mul(ticks)

@@ -278,8 +278,9 @@ strategy:
     progressDeadlineSeconds: never
 ",
     );
-    // The documented formula with 1 ms periods: 100,000 + 10 × 3 × 600,000.
-    assert_eq!(rollout_sim::trial::event_budget(&s), 18_100_000);
+    // The documented formula with 1 ms periods, the nodes the autoscaler may add counted:
+    // 100,000 + 10 × (2 replicas + 3 nodes) × 600,000.
+    assert_eq!(rollout_sim::trial::event_budget(&s), 30_100_000);
     let mut ws = Workspace::new(&s);
     for k in 0..3 {
         let r = ws.run(k);
