@@ -216,16 +216,19 @@ fn is_our_name(name: &str) -> bool {
     if OUR_FILES.contains(&name) || is_shown_trial_file(name) {
         return true;
     }
-    let Some(stem) = name
-        .strip_suffix(".png")
-        .or_else(|| name.strip_suffix(".svg"))
-    else {
+    let Some(stem) = chart_stem(name) else {
         return false;
     };
     OUR_CHARTS.contains(&stem)
         || stem
             .strip_prefix("compare-differences-")
             .is_some_and(|v| !v.is_empty())
+}
+
+/// The stem of a chart's file name: `<stem>.png` or `<stem>.svg`.
+fn chart_stem(name: &str) -> Option<&str> {
+    name.strip_suffix(".png")
+        .or_else(|| name.strip_suffix(".svg"))
 }
 
 /// Whether `name` is a file of a trial a report shows by itself (`report --trial K`):
@@ -247,10 +250,7 @@ fn is_shown_trial_file(name: &str) -> bool {
                 return true;
             }
         }
-        let Some(stem) = tagged
-            .strip_suffix(".png")
-            .or_else(|| tagged.strip_suffix(".svg"))
-        else {
+        let Some(stem) = chart_stem(tagged) else {
             return false;
         };
         return OUR_CHARTS.iter().any(|chart| {
